@@ -1,0 +1,1 @@
+"""Use cases and routing: what happens on a turn, independent of the Bot Framework."""

@@ -1,0 +1,175 @@
+"""`admin`: roles and the tutor list. Only org admins (and the quality team for imports)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, EmailStr, field_validator
+
+from bot.app.context import HandlerContext
+from bot.app.turn import Message, Reply
+from bot.app.tutor_import import import_tutor_text
+from bot.domain.access import ROLE_LABELS, Permission, Role
+from cards.admin import (
+    PersonRoles,
+    RoleChange,
+    admin_card,
+    grant_role_card,
+    import_result_card,
+    role_saved_card,
+    roles_card,
+)
+
+NOT_ALLOWED = "Sorry, only an org admin can do that. Ask your TLC admin if you need it."
+MAX_CSV_BYTES = 2_000_000
+
+
+class RoleForm(BaseModel):
+    email: EmailStr
+    role: Role
+    action: str = "grant"
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("role", mode="before")
+    @classmethod
+    def _role(cls, value: object) -> object:
+        if value in (None, ""):
+            raise ValueError("Choose a role")
+        return value
+
+    @field_validator("action")
+    @classmethod
+    def _action(cls, value: str) -> str:
+        if value not in ("grant", "revoke"):
+            raise ValueError("Choose give or take away")
+        return value
+
+
+async def admin(ctx: HandlerContext) -> Reply:
+    """Roles, the tutor list and settings (org admins).
+
+    Usage: admin
+    Usage: admin roles
+    Usage: admin grant name@college.ac.uk quality_coordinator
+    Usage: admin revoke name@college.ac.uk line_manager
+    Usage: admin import (with the tutor list CSV attached)
+    """
+    words = ctx.args.split()
+    sub = words[0] if words else ""
+    if sub == "import" or ctx.turn.files:
+        return await import_tutors(ctx)
+    if not ctx.can(Permission.MANAGE_ROLES):
+        return Reply.text(NOT_ALLOWED)
+    if sub == "roles":
+        return await _roles(ctx)
+    if sub in ("grant", "revoke") and len(words) >= 3:
+        role = _role_from_words(words[2:])
+        values = {"email": words[1], "role": role or " ".join(words[2:]), "action": sub}
+        return (
+            await change_role(ctx, RoleForm.model_validate(values))
+            if role
+            else Reply.show(
+                grant_role_card(
+                    values, {"role": f"I don't know the role \u201c{values['role']}\u201d."}
+                )
+            )
+        )
+    return Reply.show(admin_card())
+
+
+def _role_from_words(words: list[str]) -> Role | None:
+    wanted = "_".join(words).lower().replace("&", "and")
+    for role in Role:
+        if wanted in (role.value, role.label.lower().replace(" ", "_").replace("&", "and")):
+            return role
+    return None
+
+
+async def open_role_form(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
+    if not ctx.can(Permission.MANAGE_ROLES):
+        return Reply.text(NOT_ALLOWED)
+    return Reply.show(grant_role_card())
+
+
+async def redisplay_role_form(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    return Reply.update(grant_role_card({k: str(v) for k, v in values.items()}, errors))
+
+
+async def change_role(ctx: HandlerContext, form: RoleForm) -> Reply:
+    if not ctx.can(Permission.MANAGE_ROLES):
+        return Reply.text(NOT_ALLOWED)
+    directory = ctx.directory
+    now = ctx.services.clock.now()
+    person = await directory.person_by_email(ctx.turn.org_id, form.email)
+    if person is None:
+        return Reply.update(
+            grant_role_card(
+                {"email": form.email, "role": form.role.value, "action": form.action},
+                {
+                    "email": (
+                        "Nobody with that email yet. Import the tutor list, "
+                        "or ask them to say hello to me first."
+                    )
+                },
+            )
+        )
+    granted = form.action == "grant"
+    if granted:
+        changed = await directory.grant(person, form.role, ctx.person.id, now)
+    else:
+        changed = await directory.revoke(person, form.role)
+    directory.audit(
+        ctx.turn.org_id,
+        ctx.person.id,
+        f"person:{person.id}",
+        f"{form.action} {form.role.value}",
+        "",
+        now,
+    )
+    change = RoleChange(person.name, form.email, ROLE_LABELS[form.role], granted, changed)
+    return Reply.update(role_saved_card(change))
+
+
+async def _roles(ctx: HandlerContext) -> Reply:
+    by_person: dict[int, PersonRoles] = {}
+    for role in Role:
+        for p in await ctx.directory.holders(ctx.turn.org_id, role):
+            entry = by_person.get(p.id) or PersonRoles(p.name, p.email or "", [])
+            by_person[p.id] = PersonRoles(entry.name, entry.email, [*entry.roles, role.label])
+    people = sorted(by_person.values(), key=lambda p: (p.name or p.email).lower())
+    return Reply.show(roles_card(people))
+
+
+async def show_roles(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
+    if not ctx.can(Permission.MANAGE_ROLES):
+        return Reply.text(NOT_ALLOWED)
+    return await _roles(ctx)
+
+
+async def import_tutors(ctx: HandlerContext) -> Reply:
+    if not ctx.can(Permission.IMPORT_TUTORS):
+        return Reply.text("Sorry, only an org admin or the quality team can import the tutor list.")
+    csv_files = [
+        f for f in ctx.turn.files if f.name.lower().endswith(".csv") or f.file_type == "csv"
+    ]
+    if not csv_files:
+        return Reply.text(
+            "Send the tutor list as a .csv file in this chat, with the words **admin import**."
+        )
+    raw = await ctx.services.fetch_file(csv_files[0])
+    if len(raw) > MAX_CSV_BYTES:
+        return Reply.text("That file is too large for a tutor list (2 MB at most).")
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        content = raw.decode("cp1252", errors="replace")
+    result = await import_tutor_text(
+        ctx.directory, ctx.turn.org_id, content, ctx.person.id, ctx.services.clock.now()
+    )
+    return Reply(messages=[Message(card=import_result_card(result))])

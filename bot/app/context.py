@@ -1,0 +1,51 @@
+"""What a handler is given: the turn, the unit of work, who is asking, and the services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.app.turn import FileRef, Turn
+from bot.clock import Clock
+from bot.domain.access import Actor, Permission, Subject, can
+from bot.settings import Settings
+from storage.db import UnitOfWork
+from storage.models import Person
+from storage.people import Directory
+
+
+class FileFetcher(Protocol):
+    async def __call__(self, file: FileRef) -> bytes: ...
+
+
+class EmailLookup(Protocol):
+    """Asks Teams for the email/UPN of the person on a turn (the roster API); None if unknown."""
+
+    async def __call__(self, turn: Turn) -> str | None: ...
+
+
+@dataclass
+class Services:
+    """Things handlers use that live outside the process, behind small interfaces."""
+
+    settings: Settings
+    clock: Clock
+    fetch_file: FileFetcher
+    member_email: EmailLookup
+
+
+@dataclass
+class HandlerContext:
+    turn: Turn
+    uow: UnitOfWork
+    person: Person
+    actor: Actor
+    services: Services
+    args: str = ""
+
+    @property
+    def directory(self) -> Directory:
+        return Directory(self.uow.session)
+
+    def can(self, permission: Permission, subject: Subject | None = None) -> bool:
+        return can(self.actor, permission, subject)

@@ -1,0 +1,141 @@
+"""One table maps command words and card verbs to handlers; `help` is generated from it.
+
+A command handler's docstring is its help text: the first line is the summary, a line starting
+`Usage:` lists how to call it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import string
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from bot.app.turn import ConversationKind, Reply
+
+if TYPE_CHECKING:
+    from bot.app.context import HandlerContext
+
+CommandHandler = Callable[["HandlerContext"], Awaitable[Reply]]
+FormHandler = Callable[["HandlerContext", Any], Awaitable[Reply]]
+Redisplay = Callable[["HandlerContext", dict[str, Any], dict[str, str]], Awaitable[Reply]]
+
+ALL_SCOPES: frozenset[ConversationKind] = frozenset({"personal", "channel", "groupChat"})
+
+
+@dataclass(frozen=True)
+class Command:
+    word: str
+    handler: CommandHandler
+    aliases: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()  # regular expressions for natural phrasings
+    scopes: frozenset[ConversationKind] = ALL_SCOPES
+    listed: bool = True
+
+    @property
+    def summary(self) -> str:
+        doc = (self.handler.__doc__ or "").strip()
+        return doc.splitlines()[0] if doc else ""
+
+    @property
+    def usage(self) -> list[str]:
+        doc = (self.handler.__doc__ or "").strip()
+        return [
+            ln.strip().removeprefix("Usage:").strip()
+            for ln in doc.splitlines()
+            if ln.strip().startswith("Usage:")
+        ]
+
+
+@dataclass(frozen=True)
+class CardAction:
+    """A card verb. With a `form`, the submission is parsed into that pydantic model first; an
+    invalid one goes back to `redisplay` with the field errors and nothing is saved."""
+
+    verb: str
+    handler: FormHandler
+    form: type[BaseModel] | None = None
+    redisplay: Redisplay | None = None
+    idempotent: bool = True  # store the reply by activity id so a retry replays it
+
+
+@dataclass(frozen=True)
+class Match:
+    command: Command | None
+    args: str = ""
+    suggestions: tuple[str, ...] = ()
+
+
+_PUNCT = str.maketrans({c: " " for c in string.punctuation if c not in "@.-_'"})
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.lower().translate(_PUNCT).split())
+
+
+@dataclass
+class Router:
+    commands: list[Command] = field(default_factory=list)
+    actions: dict[str, CardAction] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._words: dict[str, Command] = {}
+        for cmd in self.commands:
+            self._add_words(cmd)
+
+    def _add_words(self, cmd: Command) -> None:
+        for w in (cmd.word, *cmd.aliases):
+            if w in self._words:
+                raise ValueError(f"command word {w!r} is taken by {self._words[w].word!r}")
+            self._words[w] = cmd
+
+    def add(self, *items: Command | CardAction) -> None:
+        for item in items:
+            if isinstance(item, Command):
+                self.commands.append(item)
+                self._add_words(item)
+            else:
+                if item.verb in self.actions:
+                    raise ValueError(f"card verb {item.verb!r} is registered twice")
+                self.actions[item.verb] = item
+
+    @property
+    def words(self) -> list[str]:
+        return list(self._words)
+
+    def listed(self, scope: ConversationKind | None = None) -> list[Command]:
+        return [c for c in self.commands if c.listed and (scope is None or scope in c.scopes)]
+
+    def match(self, text: str) -> Match:
+        """Find the command: first word, natural phrasing, a command word among the first few,
+        then a close misspelling of the first word."""
+        words = normalise(text).split()
+        if not words:
+            return Match(self._words.get("help"))
+        first, rest = words[0], " ".join(words[1:])
+        if first in self._words:
+            return Match(self._words[first], rest)
+        flat = " ".join(words)
+        for cmd in self.commands:
+            if any(re.search(p, flat) for p in cmd.phrases):
+                return Match(cmd, flat)
+        for i, w in enumerate(words[1:4], start=1):
+            if w in self._words:
+                return Match(self._words[w], " ".join(words[i + 1 :]))
+        close = difflib.get_close_matches(first, self._words, n=1, cutoff=0.75)
+        if close:
+            return Match(self._words[close[0]], rest)
+        return Match(None, flat, tuple(self.nearest(first)))
+
+    def nearest(self, word: str, n: int = 3) -> list[str]:
+        names = [c.word for c in self.listed()]
+        near = difflib.get_close_matches(word, names, n=n, cutoff=0.3)
+        return near or names[:n]
+
+
+def command_names(commands: Iterable[Command]) -> Sequence[str]:
+    return [c.word for c in commands]

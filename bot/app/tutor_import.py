@@ -1,0 +1,54 @@
+"""Importing the tutor list: the same code for a CSV sent in chat and for `tlc import-tutors`."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from pathlib import Path
+
+from bot.clock import SystemClock
+from bot.domain.tutors import parse_tutor_csv
+from cards.admin import ImportResult
+from storage.db import Database
+from storage.people import Directory
+
+
+async def import_tutor_text(
+    directory: Directory, org_id: str, content: str, actor_id: int | None, now: datetime
+) -> ImportResult:
+    """Good rows are saved, bad rows come back by line number."""
+    parsed = parse_tutor_csv(content)
+    await directory.organisation(org_id, now)
+    created = updated = 0
+    for row in parsed.rows:
+        _, is_new = await directory.import_tutor(org_id, row, now)
+        created += is_new
+        updated += not is_new
+    directory.audit(
+        org_id,
+        actor_id,
+        "tutor-list",
+        "import",
+        f"{created} new, {updated} updated, {len(parsed.problems)} problems",
+        now,
+    )
+    return ImportResult(created, updated, [(p.line, p.message) for p in parsed.problems])
+
+
+async def import_file(url: str, org_id: str, path: Path) -> tuple[int, int, list[tuple[int, str]]]:
+    content = await asyncio.to_thread(path.read_text, encoding="utf-8-sig")
+    db = Database(url)
+    try:
+        await db.migrate()
+        async with db.unit_of_work() as uow:
+            result = await import_tutor_text(
+                Directory(uow.session),
+                org_id,
+                content,
+                None,
+                SystemClock().now(),
+            )
+            await uow.commit()
+    finally:
+        await db.dispose()
+    return result.created, result.updated, list(result.problems)

@@ -1,0 +1,93 @@
+"""The `tlc` command: start, migrate and the admin tools."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.settings import SettingsError, load_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="tlc", description="TLC, the Teaching & Learning Companion"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("start", help="run the bot on $HOST:$PORT (default 127.0.0.1:3978)")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    imp = sub.add_parser("import-tutors", help="import the tutor list CSV for an organisation")
+    imp.add_argument("csv", type=Path)
+    imp.add_argument("--org", required=True, help="the Teams tenant id")
+    cards = sub.add_parser(
+        "cards", help="write every card the bot can send, with sample data, as JSON"
+    )
+    cards.add_argument("folder", type=Path, nargs="?", default=Path("build/cards"))
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    commands: dict[str, Callable[[], int]] = {
+        "start": lambda: _start(settings),
+        "migrate": lambda: asyncio.run(_migrate(settings.database_url)),
+        "import-tutors": lambda: asyncio.run(_import(settings.database_url, args.org, args.csv)),
+        "cards": lambda: _cards(args.folder),
+    }
+    return commands[args.command]()
+
+
+def _start(settings: object) -> int:
+    from aiohttp import web
+
+    from bot.settings import Settings
+    from bot.teams.web import create_app
+
+    assert isinstance(settings, Settings)
+    mode = "local mode (no credentials)" if settings.local_mode else f"app {settings.app_id}"
+    print(
+        f"TLC listening on http://{settings.host}:{settings.port}/api/messages — {mode}", flush=True
+    )
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    return 0
+
+
+async def _migrate(url: str) -> int:
+    from storage.db import Database
+
+    db = Database(url)
+    try:
+        await db.migrate()
+    finally:
+        await db.dispose()
+    print("database is up to date")
+    return 0
+
+
+async def _import(url: str, org: str, path: Path) -> int:
+    from bot.app.tutor_import import import_file
+
+    created, updated, problems = await import_file(url, org, path)
+    print(f"{created} new, {updated} updated, {len(problems)} rows with problems")
+    for line, message in problems:
+        print(f"  line {line}: {message}")
+    return 0 if not problems else 1
+
+
+def _cards(folder: Path) -> int:
+    from cards.samples import write_samples
+
+    written = write_samples(folder)
+    print(f"wrote {len(written)} cards to {folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,234 @@
+"""Who may do what. Every read and every write in TLC asks `can()`; nothing else decides.
+
+Two worlds are kept apart (SPEC, principle 1): quality-assurance records (observations, learning
+walks) have their own readers; developmental records (self-referrals, coaching and mentoring notes,
+self-ratings, AP support records) belong to the tutor and their AP alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    TUTOR = "tutor"
+    OBSERVER = "observer"
+    LINE_MANAGER = "line_manager"
+    QUALITY_COORDINATOR = "quality_coordinator"
+    DEVELOPMENT_OFFICER = "development_officer"
+    DEVELOPMENT_COORDINATOR = "development_coordinator"
+    ADVANCED_PRACTITIONER = "advanced_practitioner"
+    HEAD_OF_TL = "head_of_teaching_and_learning"
+    ORG_ADMIN = "org_admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.TUTOR: "Tutor",
+    Role.OBSERVER: "Observer",
+    Role.LINE_MANAGER: "Line manager",
+    Role.QUALITY_COORDINATOR: "Quality coordinator",
+    Role.DEVELOPMENT_OFFICER: "Development officer",
+    Role.DEVELOPMENT_COORDINATOR: "Development coordinator",
+    Role.ADVANCED_PRACTITIONER: "Advanced practitioner",
+    Role.HEAD_OF_TL: "Head of teaching & learning",
+    Role.ORG_ADMIN: "Org admin",
+}
+
+QUALITY_TEAM = frozenset(
+    {Role.QUALITY_COORDINATOR, Role.DEVELOPMENT_OFFICER, Role.DEVELOPMENT_COORDINATOR}
+)
+
+
+class Permission(StrEnum):
+    """Things a person may want to do. Capabilities add theirs here and a rule in `can()`."""
+
+    MANAGE_ROLES = "manage_roles"
+    IMPORT_TUTORS = "import_tutors"
+    MANAGE_SETTINGS = "manage_settings"
+    VIEW_PEOPLE = "view_people"
+    # Developmental world (self-referral, coaching, mentoring, self-rating, reflections).
+    READ_DEVELOPMENTAL = "read_developmental"
+    WRITE_DEVELOPMENTAL = "write_developmental"
+    READ_CASELOAD_COUNTS = "read_caseload_counts"
+    READ_PROGRAMME_UPDATE = "read_programme_update"
+    # Quality-assurance world (learning walks, observations).
+    PLAN_WALKS = "plan_walks"
+    RECORD_WALK = "record_walk"
+    READ_WALK = "read_walk"
+    READ_WALK_CONCERN = "read_walk_concern"
+    ALLOCATE_OBSERVER = "allocate_observer"
+    READ_OBSERVATION = "read_observation"
+    CHECK_REPORT = "check_report"
+    APPROVE_REPORT = "approve_report"
+    RECORD_ACTION_OUTCOME = "record_action_outcome"
+    VIEW_QUALITY_DASHBOARD = "view_quality_dashboard"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person asking, with the roles they hold in their organisation."""
+
+    person_id: int
+    org_id: str
+    roles: frozenset[Role] = frozenset()
+
+    def has(self, *roles: Role) -> bool:
+        return any(r in self.roles for r in roles)
+
+    @property
+    def in_quality_team(self) -> bool:
+        return bool(self.roles & QUALITY_TEAM)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Facts about the record being read or written; only what the rules need.
+
+    `tutor_id` is whose record it is; `author_id` who wrote it; `line_manager_ids` the tutor's
+    line managers; `practitioner_id` the tutor's AP; `channel_readers` people who read the channel
+    store it was saved in; `approved` whether a report has been approved; `shared_with` people the
+    tutor chose to share a developmental record with; `open_to_line_manager` records the programme
+    sends openly to the line manager (support-to-good 2-weekly updates).
+    """
+
+    org_id: str
+    tutor_id: int | None = None
+    author_id: int | None = None
+    line_manager_ids: frozenset[int] = frozenset()
+    practitioner_id: int | None = None
+    observer_id: int | None = None
+    channel_readers: frozenset[int] = frozenset()
+    approved: bool = False
+    escalated: bool = False
+    open_to_line_manager: bool = False
+    shared_with: frozenset[int] = field(default_factory=frozenset)
+
+
+def can(actor: Actor, permission: Permission, subject: Subject | None = None) -> bool:
+    """Decide one read or write. Organisation boundaries come first, always."""
+    if subject is not None and subject.org_id != actor.org_id:
+        return False
+    rule = _RULES[permission]
+    return rule(actor, subject)
+
+
+def _is(subject: Subject | None, person_id: int, *attrs: str) -> bool:
+    return subject is not None and any(getattr(subject, a) == person_id for a in attrs)
+
+
+def _admin(actor: Actor, _: Subject | None) -> bool:
+    return actor.has(Role.ORG_ADMIN)
+
+
+def _admin_or_quality(actor: Actor, _: Subject | None) -> bool:
+    return actor.has(Role.ORG_ADMIN) or actor.in_quality_team
+
+
+def _read_developmental(actor: Actor, s: Subject | None) -> bool:
+    # Only the tutor, their AP, whoever the tutor shared with, and the head of T&L for a
+    # week-12 review. Line managers and quality staff never, by role alone.
+    if s is None:
+        return False
+    if actor.person_id in (s.tutor_id, s.practitioner_id) or actor.person_id in s.shared_with:
+        return True
+    return s.escalated and actor.has(Role.HEAD_OF_TL)
+
+
+def _write_developmental(actor: Actor, s: Subject | None) -> bool:
+    return s is not None and actor.person_id in (s.tutor_id, s.practitioner_id)
+
+
+def _caseload_counts(actor: Actor, _: Subject | None) -> bool:
+    return actor.has(Role.HEAD_OF_TL, Role.ADVANCED_PRACTITIONER)
+
+
+def _programme_update(actor: Actor, s: Subject | None) -> bool:
+    if _read_developmental(actor, s):
+        return True
+    return s is not None and s.open_to_line_manager and actor.person_id in s.line_manager_ids
+
+
+def _plan_walks(actor: Actor, _: Subject | None) -> bool:
+    return actor.in_quality_team or actor.has(Role.LINE_MANAGER)
+
+
+def _record_walk(actor: Actor, _: Subject | None) -> bool:
+    return actor.in_quality_team or actor.has(
+        Role.LINE_MANAGER, Role.OBSERVER, Role.ADVANCED_PRACTITIONER
+    )
+
+
+def _read_walk(actor: Actor, s: Subject | None) -> bool:
+    if s is None:
+        return False
+    if _is(s, actor.person_id, "author_id", "tutor_id"):
+        return True
+    return actor.person_id in s.channel_readers or actor.person_id in s.line_manager_ids
+
+
+def _read_walk_concern(actor: Actor, s: Subject | None) -> bool:
+    # The concern note is for the manager's 1:1, never for the tutor (seed 002).
+    if s is None or actor.person_id == s.tutor_id:
+        return False
+    return (
+        actor.person_id == s.author_id
+        or actor.person_id in s.line_manager_ids
+        or (actor.in_quality_team and actor.person_id in s.channel_readers)
+    )
+
+
+def _allocate(actor: Actor, _: Subject | None) -> bool:
+    return actor.has(Role.QUALITY_COORDINATOR)
+
+
+def _read_observation(actor: Actor, s: Subject | None) -> bool:
+    if s is None:
+        return False
+    if actor.person_id == s.observer_id or actor.in_quality_team:
+        return True
+    if not s.approved:
+        return False
+    return actor.person_id == s.tutor_id or actor.person_id in s.line_manager_ids
+
+
+def _check(actor: Actor, _: Subject | None) -> bool:
+    return actor.has(Role.DEVELOPMENT_OFFICER)
+
+
+def _approve(actor: Actor, _: Subject | None) -> bool:
+    return actor.has(Role.DEVELOPMENT_COORDINATOR)
+
+
+def _action_outcome(actor: Actor, s: Subject | None) -> bool:
+    return s is not None and actor.person_id in s.line_manager_ids
+
+
+def _quality_dashboard(actor: Actor, _: Subject | None) -> bool:
+    return actor.in_quality_team
+
+
+_RULES = {
+    Permission.MANAGE_ROLES: _admin,
+    Permission.IMPORT_TUTORS: _admin_or_quality,
+    Permission.MANAGE_SETTINGS: _admin,
+    Permission.VIEW_PEOPLE: _admin_or_quality,
+    Permission.READ_DEVELOPMENTAL: _read_developmental,
+    Permission.WRITE_DEVELOPMENTAL: _write_developmental,
+    Permission.READ_CASELOAD_COUNTS: _caseload_counts,
+    Permission.READ_PROGRAMME_UPDATE: _programme_update,
+    Permission.PLAN_WALKS: _plan_walks,
+    Permission.RECORD_WALK: _record_walk,
+    Permission.READ_WALK: _read_walk,
+    Permission.READ_WALK_CONCERN: _read_walk_concern,
+    Permission.ALLOCATE_OBSERVER: _allocate,
+    Permission.READ_OBSERVATION: _read_observation,
+    Permission.CHECK_REPORT: _check,
+    Permission.APPROVE_REPORT: _approve,
+    Permission.RECORD_ACTION_OUTCOME: _action_outcome,
+    Permission.VIEW_QUALITY_DASHBOARD: _quality_dashboard,
+}

@@ -1,0 +1,143 @@
+"""The tutor list, as quality teams keep it: one CSV row a tutor (SPEC, roles; seed 002 step 1)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, EmailStr, Field, ValidationError, field_validator
+
+
+class DeliveryStyle(StrEnum):
+    PRACTICAL = "practical"  # practical / vocational
+    CLASSROOM = "classroom"
+
+
+COLUMNS = (
+    "name",
+    "email",
+    "campus",
+    "curriculum_area",
+    "delivery_style",
+    "line_manager_email",
+    "learning_in_libraries",
+    "start_date",
+)
+
+_TRUE = {"yes", "y", "true", "1"}
+_FALSE = {"no", "n", "false", "0", ""}
+
+
+class TutorRow(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    campus: str = Field(default="", max_length=200)
+    curriculum_area: str = Field(default="", max_length=200)
+    delivery_style: DeliveryStyle | None = None
+    line_manager_email: EmailStr | None = None
+    learning_in_libraries: bool = False
+    start_date: date | None = None
+
+    @field_validator("email", "line_manager_email", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().lower()
+            return value or None
+        return value
+
+    @field_validator("delivery_style", mode="before")
+    @classmethod
+    def _style(cls, value: object) -> object:
+        if isinstance(value, str):
+            v = value.strip().lower()
+            if not v:
+                return None
+            if v.startswith(("practical", "vocational")):
+                return DeliveryStyle.PRACTICAL
+            if v.startswith("class"):
+                return DeliveryStyle.CLASSROOM
+        return value
+
+    @field_validator("learning_in_libraries", mode="before")
+    @classmethod
+    def _flag(cls, value: object) -> object:
+        if isinstance(value, str):
+            v = value.strip().lower()
+            if v in _TRUE:
+                return True
+            if v in _FALSE:
+                return False
+            raise ValueError("use yes or no")
+        return value
+
+    @field_validator("start_date", mode="before")
+    @classmethod
+    def _date(cls, value: object) -> object:
+        if isinstance(value, str):
+            v = value.strip()
+            if not v:
+                return None
+            for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+                try:
+                    return datetime.strptime(v, fmt).date()  # noqa: DTZ007 - a date, not a time
+                except ValueError:
+                    continue
+            raise ValueError("use YYYY-MM-DD or DD/MM/YYYY")
+        return value
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class TutorList:
+    rows: list[TutorRow]
+    problems: list[RowProblem]
+
+
+def parse_tutor_csv(text: str) -> TutorList:
+    """Parse the CSV; bad rows are reported by line number and the good rows still come through."""
+    text = text.lstrip("\ufeff")
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames is None:
+        return TutorList([], [RowProblem(1, "the file is empty")])
+    header = [h.strip().lower().replace(" ", "_") for h in reader.fieldnames]
+    missing = [c for c in ("name", "email") if c not in header]
+    if missing:
+        return TutorList([], [RowProblem(1, f"missing column(s): {', '.join(missing)}")])
+    rows: list[TutorRow] = []
+    problems: list[RowProblem] = []
+    seen: set[str] = set()
+    for raw in reader:
+        line = reader.line_num
+        values = {
+            h: (v or "").strip() for h, v in zip(header, raw.values(), strict=False) if h in COLUMNS
+        }
+        if not any(values.values()):
+            continue
+        try:
+            row = TutorRow.model_validate(values)
+        except ValidationError as exc:
+            problems.append(RowProblem(line, _describe(exc)))
+            continue
+        if row.email in seen:
+            problems.append(RowProblem(line, f"{row.email} appears twice"))
+            continue
+        seen.add(row.email)
+        rows.append(row)
+    return TutorList(rows, problems)
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "row"
+        parts.append(f"{field}: {err['msg']}")
+    return "; ".join(parts)

@@ -1,0 +1,90 @@
+"""Settings from environment variables, with the Bot Framework's own names for its credentials."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./tlc.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    app_id: str = Field(default="", validation_alias=AliasChoices("MicrosoftAppId", "app_id"))
+    app_password: str = Field(
+        default="", validation_alias=AliasChoices("MicrosoftAppPassword", "app_password")
+    )
+    app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = Field(
+        default="MultiTenant", validation_alias=AliasChoices("MicrosoftAppType", "app_type")
+    )
+    app_tenant_id: str = Field(
+        default="", validation_alias=AliasChoices("MicrosoftAppTenantId", "app_tenant_id")
+    )
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL, validation_alias=AliasChoices("DATABASE_URL", "database_url")
+    )
+    host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("HOST", "host"))
+    port: int = Field(default=3978, ge=1, le=65535, validation_alias=AliasChoices("PORT", "port"))
+    admins: str = Field(
+        default="",
+        validation_alias=AliasChoices("TLC_ADMINS", "admins"),
+        description="Comma-separated UPNs/emails who are org admins wherever they appear.",
+    )
+    run_worker: bool = Field(
+        default=True, validation_alias=AliasChoices("TLC_RUN_WORKER", "run_worker")
+    )
+    # Where the bot reaches the Bot Framework's OpenID metadata; overridable for loopback tests.
+    openid_metadata_url: str = Field(
+        default="",
+        validation_alias=AliasChoices("TLC_OPENID_METADATA_URL", "openid_metadata_url"),
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("app_password")
+    @classmethod
+    def _no_stray_whitespace(cls, value: str) -> str:
+        return value.strip()
+
+    @property
+    def local_mode(self) -> bool:
+        """No app id: accept unauthenticated requests (Agents Playground, Emulator)."""
+        return not self.app_id
+
+    @property
+    def admin_emails(self) -> frozenset[str]:
+        return frozenset(a.strip().lower() for a in self.admins.split(",") if a.strip())
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        prefix = "sqlite+aiosqlite:///"
+        if self.database_url.startswith(prefix):
+            return Path(self.database_url.removeprefix(prefix))
+        return None
+
+
+class SettingsError(Exception):
+    """A setting is wrong; the message is one line that names it."""
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "settings"
+        env_name = {
+            "MicrosoftAppId": "MicrosoftAppId",
+            "port": "PORT",
+            "database_url": "DATABASE_URL",
+        }.get(name, name)
+        raise SettingsError(f"Bad setting {env_name}: {first['msg']}") from exc

@@ -1,0 +1,152 @@
+"""Teams activities in, TLC turns out; TLC replies in, Bot Framework activities out."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from bot.app.turn import ConversationKind, FileRef, Message, Turn, UserRef, Where
+
+LOCAL_TENANT = "local"  # the Bot Framework Emulator sends no tenant
+_AT_TAG = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
+
+
+class MalformedActivity(ValueError):
+    """The request body is not an activity TLC can answer."""
+
+
+def _get(data: dict[str, Any], *path: str) -> Any:
+    node: Any = data
+    for key in path:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
+
+
+def require_shape(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise MalformedActivity("the body must be a JSON object (an activity)")
+    if not isinstance(body.get("type"), str) or not body["type"]:
+        raise MalformedActivity("the activity has no type")
+    if not isinstance(_get(body, "conversation", "id"), str):
+        raise MalformedActivity("the activity has no conversation.id")
+    if not isinstance(body.get("serviceUrl"), str) or not body["serviceUrl"].startswith("http"):
+        raise MalformedActivity("the activity has no serviceUrl")
+    if not isinstance(_get(body, "from", "id"), str):
+        raise MalformedActivity("the activity has no from.id")
+    for key in ("value", "channelData", "recipient", "from", "conversation"):
+        if (
+            key in body
+            and body[key] is not None
+            and not isinstance(body[key], dict | list | str | int | float | bool)
+        ):
+            raise MalformedActivity(f"{key} has an unexpected type")
+    if "entities" in body and not isinstance(body["entities"], list | type(None)):
+        raise MalformedActivity("entities must be a list")
+    if "attachments" in body and not isinstance(body["attachments"], list | type(None)):
+        raise MalformedActivity("attachments must be a list")
+    return body
+
+
+def tenant_of(body: dict[str, Any]) -> str:
+    return str(
+        _get(body, "conversation", "tenantId")
+        or _get(body, "channelData", "tenant", "id")
+        or LOCAL_TENANT
+    )
+
+
+def strip_mentions(body: dict[str, Any]) -> str:
+    text = str(body.get("text") or "")
+    bot_id = _get(body, "recipient", "id")
+    for entity in body.get("entities") or []:
+        if isinstance(entity, dict) and entity.get("type") == "mention":
+            mentioned = _get(entity, "mentioned", "id")
+            if mentioned == bot_id and isinstance(entity.get("text"), str):
+                text = text.replace(entity["text"], " ")
+    text = _AT_TAG.sub(" ", text)
+    return " ".join(text.replace("&nbsp;", " ").split())
+
+
+def to_turn(body: dict[str, Any], now: datetime) -> Turn:
+    kind_raw = _get(body, "conversation", "conversationType")
+    kind: ConversationKind = (
+        kind_raw if kind_raw in ("personal", "channel", "groupChat") else "personal"
+    )
+    user = UserRef(
+        teams_user_id=str(_get(body, "from", "id")),
+        aad_object_id=_get(body, "from", "aadObjectId"),
+        name=str(_get(body, "from", "name") or ""),
+        email=None,
+    )
+    where = Where(
+        conversation_id=str(_get(body, "conversation", "id")),
+        kind=kind,
+        service_url=str(body["serviceUrl"]),
+        channel=str(body.get("channelId") or "msteams"),
+        bot_id=str(_get(body, "recipient", "id") or ""),
+        bot_name=str(_get(body, "recipient", "name") or ""),
+        team_id=_get(body, "channelData", "team", "id"),
+        team_name=_get(body, "channelData", "team", "name"),
+        teams_channel_id=_get(body, "channelData", "channel", "id"),
+        teams_channel_name=_get(body, "channelData", "channel", "name"),
+    )
+    verb: str | None = None
+    data: dict[str, Any] = {}
+    via_invoke = False
+    value = body.get("value")
+    if body["type"] == "invoke" and body.get("name") == "adaptiveCard/action":
+        action = _get(body, "value", "action") or {}
+        data = dict(action.get("data") or {}) if isinstance(action.get("data"), dict) else {}
+        verb = str(action.get("verb") or data.get("verb") or "")
+        via_invoke = True
+    elif isinstance(value, dict) and value.get("verb"):
+        data = dict(value)
+        verb = str(value["verb"])
+    files = tuple(
+        FileRef(
+            name=str(a.get("name") or ""),
+            download_url=str(_get(a, "content", "downloadUrl") or ""),
+            file_type=str(_get(a, "content", "fileType") or ""),
+        )
+        for a in body.get("attachments") or []
+        if isinstance(a, dict)
+        and a.get("contentType") == "application/vnd.microsoft.teams.file.download.info"
+        and _get(a, "content", "downloadUrl")
+    )
+    return Turn(
+        org_id=tenant_of(body),
+        user=user,
+        where=where,
+        now=now,
+        activity_id=body.get("id"),
+        text=strip_mentions(body),
+        verb=verb,
+        data=data,
+        via_invoke=via_invoke,
+        reply_to_id=body.get("replyToId"),
+        files=files,
+    )
+
+
+def message_activity(message: Message, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A message activity for one TLC `Message`, addressed back into the conversation of `body`."""
+    activity: dict[str, Any] = {"type": "message"}
+    if message.text:
+        activity["text"] = message.text
+        activity["textFormat"] = "markdown"
+    if message.card is not None:
+        activity["attachments"] = [
+            {"contentType": "application/vnd.microsoft.card.adaptive", "content": message.card}
+        ]
+        activity.setdefault("summary", message.card.get("fallbackText") or "TLC")
+    if body is not None:
+        activity["from"] = body.get("recipient")
+        activity["recipient"] = body.get("from")
+        activity["conversation"] = body.get("conversation")
+        activity["replyToId"] = body.get("id")
+        activity["channelId"] = body.get("channelId")
+        activity["serviceUrl"] = body.get("serviceUrl")
+    return activity

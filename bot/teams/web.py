@@ -1,0 +1,252 @@
+"""The web service: `/api/messages` for Teams, `/healthz` for whoever watches it."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from aiohttp import web
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity, ActivityTypes, InvokeResponse
+from sqlalchemy import text
+
+from bot.app.commands import build_router
+from bot.app.context import Services
+from bot.app.dispatch import Dispatcher
+from bot.app.turn import FileRef, Message, Reply, Turn, UserRef
+from bot.clock import Clock, SystemClock
+from bot.settings import Settings
+from bot.teams.activities import MalformedActivity, message_activity, require_shape, to_turn
+from bot.teams.adapter import make_adapter, make_token_source
+from bot.teams.connector import Connector, ConnectorError, retrying
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1_000_000
+MAX_FILE = 5_000_000
+CARD = "application/vnd.microsoft.card.adaptive"
+
+
+@dataclass
+class Bot:
+    """Everything one process needs to answer turns."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    connector: Connector
+    dispatcher: Dispatcher
+
+    async def on_turn(self, context: TurnContext, body: dict[str, Any]) -> None:
+        kind = body["type"]
+        if kind == "message":
+            await self._message(body)
+        elif kind == "invoke":
+            await self._invoke(context, body)
+        elif kind == "installationUpdate":
+            if body.get("action", "add").startswith("add"):
+                await self._send_all(body, await self.dispatcher.on_installed(self._turn(body)))
+        elif kind == "conversationUpdate":
+            await self._conversation_update(body)
+
+    def _turn(self, body: dict[str, Any]) -> Turn:
+        return to_turn(body, self.clock.now())
+
+    async def _message(self, body: dict[str, Any]) -> None:
+        turn = self._turn(body)
+        reply = await self.dispatcher.on_message(turn)
+        if reply.card is not None and turn.verb and turn.reply_to_id:
+            # An Action.Submit: replace the submitted card in place with its saved view.
+            try:
+                await self.connector.update(
+                    turn.where.service_url,
+                    turn.where.conversation_id,
+                    turn.reply_to_id,
+                    message_activity(Message(card=reply.card), body),
+                )
+            except ConnectorError as exc:
+                log.warning("could not update the submitted card: %s", exc)
+                reply.messages.insert(0, Message(card=reply.card))
+        elif reply.card is not None:
+            reply.messages.insert(0, Message(card=reply.card))
+        await self._send_all(body, Reply(messages=reply.messages))
+
+    async def _invoke(self, context: TurnContext, body: dict[str, Any]) -> None:
+        if body.get("name") != "adaptiveCard/action":
+            await _invoke_response(context, 200, {})
+            return
+        reply = await self.dispatcher.on_message(self._turn(body))
+        if reply.card is not None:
+            value: dict[str, Any] = {"statusCode": 200, "type": CARD, "value": reply.card}
+            later = reply.messages
+        else:
+            first = next((m for m in reply.messages if m.card is not None), None)
+            if first is not None:
+                value = {"statusCode": 200, "type": CARD, "value": first.card}
+                later = [m for m in reply.messages if m is not first]
+            else:
+                texts = " ".join(m.text or "" for m in reply.messages).strip() or "Done."
+                value = {
+                    "statusCode": 200,
+                    "type": "application/vnd.microsoft.activity.message",
+                    "value": texts,
+                }
+                later = []
+        await _invoke_response(context, 200, value)
+        await self._send_all(body, Reply(messages=later))
+
+    async def _conversation_update(self, body: dict[str, Any]) -> None:
+        added = [m for m in body.get("membersAdded") or [] if isinstance(m, dict)]
+        bot_id = (body.get("recipient") or {}).get("id")
+        if any(m.get("id") == bot_id for m in added):
+            await self._send_all(body, await self.dispatcher.on_installed(self._turn(body)))
+        people = [
+            UserRef(
+                teams_user_id=str(m["id"]),
+                aad_object_id=m.get("aadObjectId"),
+                name=str(m.get("name") or ""),
+            )
+            for m in added
+            if m.get("id") and m.get("id") != bot_id
+        ]
+        if people:
+            await self.dispatcher.on_members_added(self._turn(body), people)
+
+    async def _send_all(self, body: dict[str, Any], reply: Reply) -> None:
+        service_url = body["serviceUrl"]
+        conversation = body["conversation"]["id"]
+        reply_to = body.get("id") if body["type"] == "message" else None
+        for message in reply.messages:
+            activity = message_activity(message, body)
+            await retrying(partial(self._post, service_url, conversation, reply_to, activity))
+
+    async def _post(
+        self, service_url: str, conversation: str, reply_to: str | None, activity: dict[str, Any]
+    ) -> str:
+        if reply_to:
+            return await self.connector.reply(service_url, conversation, reply_to, activity)
+        return await self.connector.send(service_url, conversation, activity)
+
+    async def fetch_file(self, file: FileRef) -> bytes:
+        if not file.download_url.startswith(("https://", "http://")):
+            raise ValueError("unsupported file URL")
+        async with self.connector._http().get(file.download_url) as resp:
+            resp.raise_for_status()
+            data = await resp.content.read(MAX_FILE + 1)
+        return data
+
+    async def member_email(self, turn: Turn) -> str | None:
+        try:
+            member = await self.connector.member(
+                turn.where.service_url, turn.where.conversation_id, turn.user.teams_user_id
+            )
+        except (ConnectorError, OSError) as exc:
+            log.info("no member details for %s: %s", turn.user.teams_user_id, exc)
+            return None
+        if member is None:
+            return None
+        return (member.email or member.upn or "").lower() or None
+
+
+async def _invoke_response(context: TurnContext, status: int, body: Any) -> None:
+    await context.send_activity(
+        Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=status, body=body))
+    )
+
+
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, db: Database | None = None
+) -> web.Application:
+    """The aiohttp application. Migrations run on start-up; nothing is kept in process memory."""
+    clock = clock or SystemClock()
+    adapter = make_adapter(settings)
+    app = web.Application(client_max_size=MAX_BODY)
+    state: dict[str, Bot] = {}
+
+    async def startup(app: web.Application) -> None:
+        database = db or Database(settings.database_url)
+        await database.migrate()
+        connector = Connector(make_token_source(settings))
+        router, help_ = build_router()
+        bot_holder: dict[str, Bot] = {}
+
+        async def fetch(file: FileRef) -> bytes:
+            return await bot_holder["bot"].fetch_file(file)
+
+        async def email(turn: Turn) -> str | None:
+            return await bot_holder["bot"].member_email(turn)
+
+        services = Services(settings=settings, clock=clock, fetch_file=fetch, member_email=email)
+        dispatcher = Dispatcher(router, database, services, help_.reply)
+        bot = Bot(settings, database, clock, connector, dispatcher)
+        bot_holder["bot"] = bot
+        state["bot"] = bot
+        app["tlc"] = bot
+
+    async def cleanup(app: web.Application) -> None:
+        bot = state.get("bot")
+        if bot is not None:
+            await bot.connector.close()
+            if db is None:
+                await bot.db.dispose()
+
+    async def messages(request: web.Request) -> web.StreamResponse:
+        bot = state["bot"]
+        try:
+            raw = await request.read()
+            body = require_shape(json.loads(raw or b"null"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            message = (
+                str(exc) if isinstance(exc, MalformedActivity) else "the body is not valid JSON"
+            )
+            return web.json_response({"error": message}, status=400)
+        try:
+            activity = Activity().deserialize(body)
+        except Exception:  # msrest raises many kinds for odd shapes
+            return web.json_response({"error": "the activity could not be read"}, status=400)
+        auth = request.headers.get("Authorization", "")
+        try:
+            result = await adapter.process_activity(
+                auth, activity, lambda ctx: bot.on_turn(ctx, body)
+            )
+        except PermissionError:
+            return web.json_response({"error": "unauthorized"}, status=401)
+        except Exception as exc:
+            if _is_auth_failure(exc):
+                return web.json_response({"error": "unauthorized"}, status=401)
+            log.exception("activity %s failed", body.get("id"))
+            return web.json_response(
+                {"error": "the bot could not answer this activity"}, status=502
+            )
+        if result is not None:
+            return web.json_response(result.body, status=result.status)
+        return web.Response(status=201 if body["type"] == "message" else 200)
+
+    async def healthz(_: web.Request) -> web.StreamResponse:
+        bot = state["bot"]
+        try:
+            async with bot.db.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception as exc:  # report, never crash the probe
+            return web.json_response({"status": "error", "database": str(exc)[:200]}, status=503)
+        mode = "local" if settings.local_mode else "authenticated"
+        return web.json_response(
+            {"status": "ok", "database": bot.db.engine.dialect.name, "mode": mode}
+        )
+
+    app.on_startup.append(startup)
+    app.on_cleanup.append(cleanup)
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+def _is_auth_failure(exc: Exception) -> bool:
+    text_ = str(exc).lower()
+    return any(
+        w in text_ for w in ("unauthorized", "token", "signature", "jwt", "issuer", "audience")
+    )

