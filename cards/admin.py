@@ -37,7 +37,7 @@ def grant_role_card(
                 value=values.get("email"),
                 required=True,
                 placeholder="name@college.ac.uk",
-                style="Email",
+                style="email",
             ),
             errors,
             "email",
@@ -115,7 +115,7 @@ def admin_card() -> CardDict:
             "**admin import**. Columns: name, email, campus, curriculum_area, delivery_style, "
             "line_manager_email, learning_in_libraries, start_date.",
             subtle=True,
-            size="Small",
+            size="small",
         ),
     ]
     return card(body)
@@ -140,6 +140,6 @@ def import_result_card(result: ImportResult) -> CardDict:
         ),
     ]
     if result.problems:
-        body.append(text("These rows were not imported:", size="Small"))
+        body.append(text("These rows were not imported:", size="small"))
         body.append(facts([(f"Line {line}", msg) for line, msg in result.problems[:30]]))
     return card(body)

@@ -54,7 +54,7 @@ def card(
 
 
 def title(text: str) -> Element:
-    return E.TextBlock(text=text, size="Medium", weight="Bolder", wrap=True, style="heading")
+    return E.TextBlock(text=text, size="medium", weight="bolder", wrap=True, style="heading")
 
 
 def text(value: str, *, subtle: bool = False, size: str | None = None) -> Element:
@@ -62,7 +62,7 @@ def text(value: str, *, subtle: bool = False, size: str | None = None) -> Elemen
 
 
 def error_text(message: str) -> Element:
-    return E.TextBlock(text=message, wrap=True, color="Attention", size="Small", spacing="None")
+    return E.TextBlock(text=message, wrap=True, color="attention", size="small", spacing="none")
 
 
 def facts(pairs: Sequence[tuple[str, str]]) -> Element:

@@ -39,7 +39,7 @@ def help_card(view: HelpView) -> CardDict:
     hint = (
         "Mention me (@TLC) then a command." if view.in_channel else "Type a command, e.g. **walk**."
     )
-    body.append(text(hint, subtle=True, size="Small"))
+    body.append(text(hint, subtle=True, size="small"))
     buttons = [execute(s, "run", {"command": s}) for s in view.suggestions[:3]]
     return card(
         body, buttons, fallback_text="TLC help: " + ", ".join(c.word for c in view.commands)

@@ -152,6 +152,9 @@ class Bot:
         return (member.email or member.upn or "").lower() or None
 
 
+BOT_KEY = web.AppKey("tlc", Bot)
+
+
 async def _invoke_response(context: TurnContext, status: int, body: Any) -> None:
     await context.send_activity(
         Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=status, body=body))
@@ -185,7 +188,7 @@ def create_app(
         bot = Bot(settings, database, clock, connector, dispatcher)
         bot_holder["bot"] = bot
         state["bot"] = bot
-        app["tlc"] = bot
+        app[BOT_KEY] = bot
 
     async def cleanup(app: web.Application) -> None:
         bot = state.get("bot")

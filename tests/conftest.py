@@ -1,0 +1,114 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL), a fixed clock, the bot over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from bot.clock import FixedClock
+from bot.settings import Settings
+from bot.teams.web import create_app
+from storage.db import Database
+from tests.support.databases import (
+    create_pg_database,
+    drop_pg_database,
+    no_postgres,
+    pg_available,
+    truncate_all,
+)
+from tests.support.loopback import LoopbackConnector
+from tests.support.teams import TeamsClient, User
+
+# Monday of the second week of the autumn half-term, mid-morning in London.
+START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture(scope="session")
+async def pg_url() -> AsyncIterator[str]:
+    """One PostgreSQL database for the whole session; tests truncate it."""
+    problem = await pg_available()
+    if problem:
+        no_postgres(problem)
+    url, name = await create_pg_database()
+    db = Database(url)
+    await db.migrate()
+    await db.dispose()
+    yield url
+    await drop_pg_database(name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """The same test on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        database = Database(f"sqlite+aiosqlite:///{tmp_path / 'tlc.db'}")
+        await database.migrate()
+    else:
+        database = Database(request.getfixturevalue("pg_url"))
+        await truncate_all(database)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'tlc.db'}")
+    await database.migrate()
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[LoopbackConnector]:
+    loop = LoopbackConnector()
+    await loop.start()
+    yield loop
+    await loop.close()
+
+
+def local_settings(database_url: str, **extra: str) -> Settings:
+    return Settings.model_validate({"database_url": database_url, "admins": "", **extra})
+
+
+@pytest.fixture
+def settings(sqlite_db: Database) -> Settings:
+    return local_settings(sqlite_db.url, admins="admin@college.ac.uk")
+
+
+@pytest.fixture
+async def teams(
+    settings: Settings, sqlite_db: Database, clock: FixedClock, connector: LoopbackConnector
+) -> AsyncIterator[TeamsClient]:
+    """The bot served over real HTTP on loopback, and a client that speaks Teams to it."""
+    app = create_app(settings, clock=clock, db=sqlite_db)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    async with aiohttp.ClientSession() as http:
+        yield TeamsClient(str(server.make_url("/api/messages")), connector, http)
+    await server.close()
+
+
+ADMIN = User("admin", "Ada Admin", "admin@college.ac.uk")
+TUTOR = User("tutor", "Tom Tutor", "tom@college.ac.uk")
+MANAGER = User("manager", "Mia Manager", "mia@college.ac.uk")
+
+
+@pytest.fixture(autouse=True)
+def _roster(request: pytest.FixtureRequest) -> None:
+    """Everyone in the standard cast is known to the loopback roster (their emails)."""
+    if "connector" in request.fixturenames:
+        from tests.support.loopback import RosterMember
+
+        loop: LoopbackConnector = request.getfixturevalue("connector")
+        for user in (ADMIN, TUTOR, MANAGER):
+            loop.add_member(RosterMember(user.teams_id, user.name, user.aad, user.email))

@@ -1,0 +1,68 @@
+"""Test databases: a fresh SQLite file per test, and a PostgreSQL database per test session.
+
+A test that needs PostgreSQL and finds none fails in CI (CI=true) and skips on a laptop.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+
+from storage.db import Database
+from storage.models import Base
+
+PG_ADMIN_DSN = os.environ.get("TLC_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+async def pg_available() -> str | None:
+    try:
+        conn = await asyncpg.connect(PG_ADMIN_DSN, timeout=3)
+    except (OSError, asyncpg.PostgresError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    await conn.close()
+    return None
+
+
+def no_postgres(reason: str) -> None:
+    message = f"PostgreSQL is needed at {PG_ADMIN_DSN} ({reason})"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message + " — CI must run the PostgreSQL tests, not skip them.", pytrace=False)
+    pytest.skip(message)
+
+
+async def create_pg_database() -> tuple[str, str]:
+    """A new empty database; returns (SQLAlchemy URL, name)."""
+    name = f"tlc_test_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    return f"{base}/{name}", name
+
+
+async def drop_pg_database(name: str) -> None:
+    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def truncate_all(db: Database) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    async with db.engine.begin() as conn:
+        if db.is_postgres:
+            await conn.execute(
+                text(
+                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+                )
+            )
+        else:
+            for table in tables:
+                await conn.execute(text(f'DELETE FROM "{table}"'))

@@ -1,0 +1,212 @@
+"""Teams-shaped activities, posted to the bot over real HTTP."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from tests.support.loopback import LoopbackConnector, Sent
+
+TENANT = "tenant-1"
+BOT = {"id": "28:tlc-bot", "name": "TLC"}
+
+
+@dataclass(frozen=True)
+class User:
+    key: str
+    name: str
+    email: str
+
+    @property
+    def teams_id(self) -> str:
+        return f"29:{self.key}"
+
+    @property
+    def aad(self) -> str:
+        return f"aad-{self.key}"
+
+    def as_from(self) -> dict[str, Any]:
+        return {"id": self.teams_id, "name": self.name, "aadObjectId": self.aad}
+
+
+@dataclass(frozen=True)
+class Place:
+    """A personal chat, a channel in a team, or a group chat."""
+
+    conversation_id: str
+    kind: str = "personal"
+    team_id: str | None = None
+    team_name: str | None = None
+    channel_id: str | None = None
+    channel_name: str | None = None
+    tenant: str = TENANT
+
+    @classmethod
+    def personal(cls, user: User, tenant: str = TENANT) -> Place:
+        return cls(f"a:personal-{user.teams_id}", "personal", tenant=tenant)
+
+    @classmethod
+    def channel(
+        cls,
+        team: str = "19:team-maths@thread.tacv2",
+        channel: str | None = None,
+        team_name: str = "Maths",
+        channel_name: str = "General",
+    ) -> Place:
+        channel = channel or team
+        return cls(f"{channel};messageid=1", "channel", team, team_name, channel, channel_name)
+
+    def conversation(self) -> dict[str, Any]:
+        conv: dict[str, Any] = {
+            "id": self.conversation_id,
+            "conversationType": self.kind,
+            "tenantId": self.tenant,
+        }
+        if self.kind != "personal":
+            conv["isGroup"] = True
+        return conv
+
+    def channel_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"tenant": {"id": self.tenant}}
+        if self.team_id:
+            data["team"] = {"id": self.team_id, "name": self.team_name}
+            data["channel"] = {"id": self.channel_id, "name": self.channel_name}
+        return data
+
+
+@dataclass
+class TeamsClient:
+    """Posts activities to `/api/messages` the way Teams does and returns what the bot sent."""
+
+    bot_url: str
+    connector: LoopbackConnector
+    http: aiohttp.ClientSession
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    last_status: int = 0
+    last_body: Any = None
+
+    def _base(self, user: User, place: Place, type_: str) -> dict[str, Any]:
+        return {
+            "type": type_,
+            "id": f"user-activity-{next(self._ids)}",
+            "timestamp": "2026-11-23T10:00:00.000Z",
+            "serviceUrl": self.connector.service_url,
+            "channelId": "msteams",
+            "from": user.as_from(),
+            "recipient": dict(BOT),
+            "conversation": place.conversation(),
+            "channelData": place.channel_data(),
+            "locale": "en-GB",
+        }
+
+    async def post(
+        self, activity: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> list[Sent]:
+        """Post one activity; return everything the bot sent to the connector during that turn."""
+        before = len(self.connector.sent)
+        async with self.http.post(self.bot_url, json=activity, headers=headers or {}) as resp:
+            self.last_status = resp.status
+            text = await resp.text()
+            self.last_body = await resp.json(content_type=None) if text else None
+        return self.connector.sent[before:]
+
+    async def say(
+        self,
+        user: User,
+        text: str,
+        place: Place | None = None,
+        *,
+        mention: bool = False,
+        attachments: list[dict[str, Any]] | None = None,
+    ) -> list[Sent]:
+        place = place or Place.personal(user)
+        activity = self._base(user, place, "message")
+        if mention:
+            activity["text"] = f"<at>TLC</at> {text}"
+            activity["entities"] = [
+                {"type": "mention", "text": "<at>TLC</at>", "mentioned": dict(BOT)}
+            ]
+        else:
+            activity["text"] = text
+        if attachments:
+            activity["attachments"] = attachments
+        return await self.post(activity)
+
+    async def submit(
+        self,
+        user: User,
+        data: dict[str, Any],
+        place: Place | None = None,
+        *,
+        reply_to: str = "bot-activity-1",
+        activity_id: str | None = None,
+    ) -> list[Sent]:
+        """An Action.Submit: a message whose value carries the inputs and the verb."""
+        activity = self._base(user, place or Place.personal(user), "message")
+        activity["value"] = data
+        activity["replyToId"] = reply_to
+        if activity_id:
+            activity["id"] = activity_id
+        return await self.post(activity)
+
+    async def execute(
+        self,
+        user: User,
+        verb: str,
+        data: dict[str, Any],
+        place: Place | None = None,
+        *,
+        activity_id: str | None = None,
+    ) -> tuple[dict[str, Any], list[Sent]]:
+        """An Action.Execute: an `adaptiveCard/action` invoke; returns (invoke response, sent)."""
+        activity = self._base(user, place or Place.personal(user), "invoke")
+        activity["name"] = "adaptiveCard/action"
+        activity["value"] = {
+            "action": {"type": "Action.Execute", "verb": verb, "data": {"verb": verb, **data}},
+            "trigger": "manual",
+        }
+        if activity_id:
+            activity["id"] = activity_id
+        sent = await self.post(activity)
+        return self.last_body or {}, sent
+
+    async def install(self, user: User, place: Place) -> list[Sent]:
+        activity = self._base(user, place, "installationUpdate")
+        activity["action"] = "add"
+        return await self.post(activity)
+
+    async def members_added(
+        self, user: User, place: Place, members: list[User], bot: bool = False
+    ) -> list[Sent]:
+        activity = self._base(user, place, "conversationUpdate")
+        added = [m.as_from() for m in members] + ([dict(BOT)] if bot else [])
+        activity["membersAdded"] = added
+        return await self.post(activity)
+
+
+def only_card(sent: list[Sent]) -> dict[str, Any]:
+    cards = [c for s in sent for c in s.cards]
+    assert len(cards) == 1, f"expected one card, got {len(cards)}: {[s.activity for s in sent]}"
+    return cards[0]
+
+
+def card_text(card: dict[str, Any]) -> str:
+    """All visible text of a card, flattened, for assertions."""
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key in ("text", "title", "value", "label", "placeholder"):
+                if isinstance(node.get(key), str):
+                    out.append(node[key])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return "\n".join(out)
