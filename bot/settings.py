@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     run_worker: bool = Field(
         default=True, validation_alias=AliasChoices("TLC_RUN_WORKER", "run_worker")
     )
+    worker_interval: float = Field(
+        default=15.0, gt=0, validation_alias=AliasChoices("TLC_WORKER_INTERVAL", "worker_interval")
+    )
     # Where the bot reaches the Bot Framework's OpenID metadata; overridable for loopback tests.
     openid_metadata_url: str = Field(
         default="",

@@ -98,10 +98,8 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            await self.session.rollback()
-        finally:
-            await asyncio.shield(self.session.close())
+        # close() rolls back whatever was not committed; loaded objects stay readable, detached.
+        await asyncio.shield(self.session.close())
 
     async def commit(self) -> None:
         await self.session.commit()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.clock import FixedClock
@@ -77,7 +78,9 @@ async def connector() -> AsyncIterator[LoopbackConnector]:
 
 
 def local_settings(database_url: str, **extra: str) -> Settings:
-    return Settings.model_validate({"database_url": database_url, "admins": "", **extra})
+    return Settings.model_validate(
+        {"database_url": database_url, "admins": "", "run_worker": False, **extra}
+    )
 
 
 @pytest.fixture
@@ -86,12 +89,17 @@ def settings(sqlite_db: Database) -> Settings:
 
 
 @pytest.fixture
+def teams_app(settings: Settings, sqlite_db: Database, clock: FixedClock) -> web.Application:
+    """The bot's aiohttp application (started by `teams`); `app[BOT_KEY]` is the running bot."""
+    return create_app(settings, clock=clock, db=sqlite_db)
+
+
+@pytest.fixture
 async def teams(
-    settings: Settings, sqlite_db: Database, clock: FixedClock, connector: LoopbackConnector
+    teams_app: web.Application, connector: LoopbackConnector
 ) -> AsyncIterator[TeamsClient]:
     """The bot served over real HTTP on loopback, and a client that speaks Teams to it."""
-    app = create_app(settings, clock=clock, db=sqlite_db)
-    server = TestServer(app, host="127.0.0.1")
+    server = TestServer(teams_app, host="127.0.0.1")
     await server.start_server()
     async with aiohttp.ClientSession() as http:
         yield TeamsClient(str(server.make_url("/api/messages")), connector, http)

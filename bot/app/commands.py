@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.app import admin
 from bot.app.help import Help
+from bot.app.notices import NoticeKind, NoticeKinds
 from bot.app.router import CardAction, Command, Router
 
 
@@ -35,4 +36,16 @@ def build_router() -> tuple[Router, Help]:
 
 def capability_rows() -> list[Command | CardAction]:
     """Rows from each capability module (learning walks, observations, support, cards, settings)."""
+    return []
+
+
+def build_notice_kinds() -> NoticeKinds:
+    """Every kind of proactive message, from each capability module."""
+    kinds = NoticeKinds()
+    kinds.add(*capability_notices())
+    return kinds
+
+
+def capability_notices() -> list[NoticeKind]:
+    """Notice kinds from each capability module (reminders, offers, prompts, escalations)."""
     return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass
@@ -13,15 +14,17 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ActivityTypes, InvokeResponse
 from sqlalchemy import text
 
-from bot.app.commands import build_router
+from bot.app.commands import build_notice_kinds, build_router
 from bot.app.context import Services
 from bot.app.dispatch import Dispatcher
 from bot.app.turn import FileRef, Message, Reply, Turn, UserRef
+from bot.app.worker import Worker, run_worker
 from bot.clock import Clock, SystemClock
 from bot.settings import Settings
 from bot.teams.activities import MalformedActivity, message_activity, require_shape, to_turn
 from bot.teams.adapter import make_adapter, make_token_source
 from bot.teams.connector import Connector, ConnectorError, retrying
+from bot.teams.notifier import TeamsSender
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,7 @@ class Bot:
     clock: Clock
     connector: Connector
     dispatcher: Dispatcher
+    worker: Worker
 
     async def on_turn(self, context: TurnContext, body: dict[str, Any]) -> None:
         kind = body["type"]
@@ -169,6 +173,7 @@ def create_app(
     adapter = make_adapter(settings)
     app = web.Application(client_max_size=MAX_BODY)
     state: dict[str, Bot] = {}
+    tasks: list[asyncio.Task[None]] = []
 
     async def startup(app: web.Application) -> None:
         database = db or Database(settings.database_url)
@@ -185,12 +190,18 @@ def create_app(
 
         services = Services(settings=settings, clock=clock, fetch_file=fetch, member_email=email)
         dispatcher = Dispatcher(router, database, services, help_.reply)
-        bot = Bot(settings, database, clock, connector, dispatcher)
+        worker = Worker(database, build_notice_kinds(), TeamsSender(database, connector))
+        bot = Bot(settings, database, clock, connector, dispatcher, worker)
         bot_holder["bot"] = bot
         state["bot"] = bot
         app[BOT_KEY] = bot
+        if settings.run_worker:
+            tasks.append(asyncio.create_task(run_worker(worker, clock, settings.worker_interval)))
 
     async def cleanup(app: web.Application) -> None:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         bot = state.get("bot")
         if bot is not None:
             await bot.connector.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from storage.models import Base
+from storage.tables import __all__ as _all_tables  # noqa: F401 - load every table
 
 config = context.config
 connection = config.attributes.get("connection")

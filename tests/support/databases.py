@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from storage.db import Database
 from storage.models import Base
+from storage.tables import __all__ as _all_tables  # noqa: F401 - load every table
 
 PG_ADMIN_DSN = os.environ.get("TLC_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 

@@ -1,0 +1,66 @@
+"""Kinds of proactive message, in one table like the router's: how each is drawn, who may opt out.
+
+A notice is rendered when it is sent, from the state of the records then, so a reminder about an
+observation that has since been rescheduled or approved says so, or is dropped (render → None).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.app.turn import Message
+from storage.db import UnitOfWork
+from storage.people import Directory
+from storage.reminders import Schedule, ScheduledItem
+
+
+@dataclass
+class NoticeContext:
+    uow: UnitOfWork
+    item: ScheduledItem
+    now: datetime
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return self.item.payload
+
+    @property
+    def directory(self) -> Directory:
+        return Directory(self.uow.session)
+
+    @property
+    def schedule(self) -> Schedule:
+        return Schedule(self.uow.session)
+
+
+Render = Callable[[NoticeContext], Awaitable[Message | None]]
+
+
+@dataclass(frozen=True)
+class NoticeKind:
+    """`opt_out` names the preference a person can turn off (None: a deadline, never silenced)."""
+
+    kind: str
+    render: Render
+    opt_out: str | None = None
+    description: str = ""
+
+
+class NoticeKinds:
+    def __init__(self) -> None:
+        self._kinds: dict[str, NoticeKind] = {}
+
+    def add(self, *kinds: NoticeKind) -> None:
+        for k in kinds:
+            if k.kind in self._kinds:
+                raise ValueError(f"notice kind {k.kind!r} registered twice")
+            self._kinds[k.kind] = k
+
+    def get(self, kind: str) -> NoticeKind | None:
+        return self._kinds.get(kind)
+
+    def all(self) -> list[NoticeKind]:
+        return list(self._kinds.values())

@@ -1,0 +1,8 @@
+"""Imports every module that defines tables, so `Base.metadata` knows them all (Alembic, tests).
+
+Each capability adds one line here for its own `storage/<capability>.py`.
+"""
+
+from storage import models, reminders
+
+__all__ = ["models", "reminders"]
