@@ -41,7 +41,6 @@ def card(
         fields["fallbackText"] = fallback_text
     built: CardDict = AdaptiveCard.model_construct(**fields).to_dict()
     built["$schema"] = "http://adaptivecards.io/schemas/adaptive-card.json"
-    built["msteams"] = {"width": "Full"}
     if refresh_verb:
         built["refresh"] = {
             "action": {

@@ -1,0 +1,50 @@
+"""Every card the bot can send: valid against the Adaptive Card 1.5 schema, and as reviewed.
+
+Golden files live in tests/golden/. After a deliberate change, regenerate them with
+`TLC_UPDATE_GOLDEN=1 ./dev test tests/unit/test_cards.py` and review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from cards.samples import SAMPLES, write_samples
+from cards.schema import problems
+
+GOLDEN = Path(__file__).parent.parent / "golden"
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_card_is_valid_adaptive_card_1_5(name: str) -> None:
+    card = SAMPLES[name]()
+    assert problems(card) == []
+    assert card["version"] == "1.5"
+    assert len(json.dumps(card)) < 80_000  # Teams takes 100 KB; stay well under
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_card_matches_its_golden_snapshot(name: str) -> None:
+    card = SAMPLES[name]()
+    path = GOLDEN / f"{name}.json"
+    rendered = json.dumps(card, indent=2, sort_keys=True) + "\n"
+    if os.environ.get("TLC_UPDATE_GOLDEN") == "1":
+        path.write_text(rendered)
+    assert path.exists(), f"no golden file for {name}: run with TLC_UPDATE_GOLDEN=1 and review it"
+    assert rendered == path.read_text()
+
+
+def test_schema_check_catches_a_broken_card() -> None:
+    broken = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "Input.Text"}]}
+    found = problems(broken)
+    assert found, "an Input.Text without an id must be reported"
+
+
+def test_cards_command_writes_every_sample(tmp_path: Path) -> None:
+    written = write_samples(tmp_path)
+    assert {p.stem for p in written} == set(SAMPLES)
+    for path in written:
+        assert problems(json.loads(path.read_text())) == []
