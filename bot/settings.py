@@ -37,6 +37,16 @@ class Settings(BaseSettings):
     run_worker: bool = Field(
         default=True, validation_alias=AliasChoices("TLC_RUN_WORKER", "run_worker")
     )
+    proactive_rate: float = Field(
+        default=47.0,
+        gt=0,
+        le=50,
+        validation_alias=AliasChoices("TLC_PROACTIVE_RATE", "proactive_rate"),
+        description="Proactive requests per second per tenant, all workers together (Teams: 50).",
+    )
+    worker_slots: int = Field(
+        default=4, ge=1, le=32, validation_alias=AliasChoices("TLC_WORKER_SLOTS", "worker_slots")
+    )
     worker_interval: float = Field(
         default=15.0, gt=0, validation_alias=AliasChoices("TLC_WORKER_INTERVAL", "worker_interval")
     )

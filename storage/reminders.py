@@ -1,7 +1,11 @@
 """Scheduled items: reminders, offers, prompts and escalations as rows with a key and a due time.
 
 Scheduling the same key again replaces the row (one reminder per key, never two); cancelling
-removes it from the queue. The worker (`bot.app.worker`) sends what is due.
+removes it from the queue, and withdraws it from the outbox if it was waiting there unsent.
+The worker (`bot.app.worker`) moves what is due into the outbox (`storage.outbox`) and sends it.
+
+States: pending (waiting for `ready_at`) -> queued (in the outbox) -> sent | failed | cancelled |
+opted_out. `ready_at` starts as `due_at` and moves later when the item falls due out of hours.
 """
 
 from __future__ import annotations
@@ -10,23 +14,41 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, select, update
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    Select,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+    update,
+)
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base
 
 PENDING = "pending"
+QUEUED = "queued"
 SENT = "sent"
 FAILED = "failed"
 CANCELLED = "cancelled"
+OPTED_OUT = "opted_out"
+WAITING = (PENDING, QUEUED)
+
+
+def _due_at(context: DefaultExecutionContext) -> Any:
+    return context.get_current_parameters()["due_at"]  # type: ignore[no-untyped-call]
 
 
 class ScheduledItem(Base):
     __tablename__ = "scheduled_items"
     __table_args__ = (
         UniqueConstraint("org_id", "key", name="uq_scheduled_items_org_key"),
-        Index("ix_scheduled_items_due", "state", "due_at"),
+        Index("ix_scheduled_items_ready", "state", "ready_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -34,6 +56,10 @@ class ScheduledItem(Base):
     key: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(60))
     due_at: Mapped[datetime]
+    # When the worker may pick it up: `due_at`, or the next allowed sending time.
+    ready_at: Mapped[datetime] = mapped_column(default=_due_at)
+    # Bumped by every `put`, so an outbox message belongs to one version of the item.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     conversation_ref_id: Mapped[int | None] = mapped_column(
         ForeignKey("conversation_refs.id", ondelete="CASCADE")
@@ -46,6 +72,21 @@ class ScheduledItem(Base):
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+def due_query(now: datetime, limit: int) -> Select[Any]:
+    """The tick's scan: pending items whose time has come, oldest first (index `ix_..._ready`).
+
+    On PostgreSQL the rows are locked and locked rows skipped, so several workers share the work
+    without moving one item twice; SQLite ignores the clause (one worker there).
+    """
+    return (
+        select(ScheduledItem)
+        .where(ScheduledItem.state == PENDING, ScheduledItem.ready_at <= now)
+        .order_by(ScheduledItem.ready_at, ScheduledItem.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
 
 
 class Schedule:
@@ -71,10 +112,15 @@ class Schedule:
             raise ValueError("a scheduled item goes to exactly one person or one conversation")
         item = await self.get(org_id, key)
         if item is None:
-            item = ScheduledItem(org_id=org_id, key=key, created_at=now)
+            item = ScheduledItem(org_id=org_id, key=key, created_at=now, revision=1)
             self.session.add(item)
+        else:
+            # The outbox row first, then the item: the worker locks them in that order too.
+            await _withdraw_from_outbox(self.session, [item.id], now)
+            item.revision = (item.revision or 0) + 1
         item.kind = kind
         item.due_at = due_at
+        item.ready_at = due_at
         item.person_id = person_id
         item.conversation_ref_id = conversation_ref_id
         item.payload = dict(payload or {})
@@ -93,44 +139,57 @@ class Schedule:
         )
 
     async def cancel(self, org_id: str, key: str, now: datetime) -> bool:
-        result = await self.session.execute(
-            update(ScheduledItem)
-            .where(
-                ScheduledItem.org_id == org_id,
-                ScheduledItem.key == key,
-                ScheduledItem.state == PENDING,
+        ids = list(
+            await self.session.scalars(
+                select(ScheduledItem.id).where(
+                    ScheduledItem.org_id == org_id,
+                    ScheduledItem.key == key,
+                    ScheduledItem.state.in_(WAITING),
+                )
             )
-            .values(state=CANCELLED, updated_at=now)
         )
-        return bool(getattr(result, "rowcount", 0))
+        return bool(await self._cancel_ids(ids, now))
 
     async def cancel_prefix(self, org_id: str, prefix: str, now: datetime) -> int:
-        """Cancel every pending item whose key starts with `prefix` (e.g. `otla:42:`)."""
-        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        """Cancel every waiting item whose key starts with `prefix` (e.g. `otla:42:`)."""
+        ids = list(
+            await self.session.scalars(
+                select(ScheduledItem.id).where(
+                    ScheduledItem.org_id == org_id,
+                    ScheduledItem.key.startswith(prefix, autoescape=True),
+                    ScheduledItem.state.in_(WAITING),
+                )
+            )
+        )
+        return await self._cancel_ids(ids, now)
+
+    async def _cancel_ids(self, ids: list[int], now: datetime) -> int:
+        if not ids:
+            return 0
+        await _withdraw_from_outbox(self.session, ids, now)
         result = await self.session.execute(
             update(ScheduledItem)
-            .where(
-                ScheduledItem.org_id == org_id,
-                ScheduledItem.key.like(escaped + "%", escape="\\"),
-                ScheduledItem.state == PENDING,
-            )
+            .where(ScheduledItem.id.in_(ids), ScheduledItem.state.in_(WAITING))
             .values(state=CANCELLED, updated_at=now)
+            .execution_options(synchronize_session="fetch")
         )
         return int(getattr(result, "rowcount", 0))
 
     async def due(self, now: datetime, limit: int = 200) -> Sequence[ScheduledItem]:
-        rows = await self.session.scalars(
-            select(ScheduledItem)
-            .where(ScheduledItem.state == PENDING, ScheduledItem.due_at <= now)
-            .order_by(ScheduledItem.due_at, ScheduledItem.id)
-            .limit(limit)
-        )
-        return rows.all()
+        """Pending items whose time has come (locked for this transaction on PostgreSQL)."""
+        return (await self.session.scalars(due_query(now, limit))).all()
 
     async def pending(self, org_id: str, prefix: str = "") -> Sequence[ScheduledItem]:
+        """Items not yet delivered: waiting for their time, or in the outbox."""
         q = select(ScheduledItem).where(
-            ScheduledItem.org_id == org_id, ScheduledItem.state == PENDING
+            ScheduledItem.org_id == org_id, ScheduledItem.state.in_(WAITING)
         )
         if prefix:
             q = q.where(ScheduledItem.key.startswith(prefix, autoescape=True))
         return (await self.session.scalars(q.order_by(ScheduledItem.due_at))).all()
+
+
+async def _withdraw_from_outbox(session: AsyncSession, item_ids: list[int], now: datetime) -> None:
+    from storage.outbox import withdraw  # the outbox refers to scheduled items, not back
+
+    await withdraw(session, item_ids, now)

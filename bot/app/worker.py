@@ -1,102 +1,480 @@
-"""The worker: each `tick(now)` sends what is due. Tests call `tick` directly; no sleeping."""
+"""The worker: each `tick(now)` moves what is due into the outbox and sends it, like Teams expects.
+
+A tick runs a mover and a few senders side by side:
+- the mover takes due scheduled items in batches (locked, skipping locked rows, on PostgreSQL),
+  holds back those due out of the organisation's sending hours (`ready_at` moves to the next
+  allowed time), drops those the person opted out of, renders the rest and queues them in the
+  outbox in the same transaction;
+- each sender claims one outbox message at a time (`storage.outbox.OutboxQueue`), finds the
+  conversation (a person's 1:1 chat, opened from a shared team's roster if need be), keeps
+  Teams' per-conversation limits (counted from the outbox, one sender per conversation at a
+  time), takes a tenant request slot (`bot.app.pacing`), sends, and records the activity id and
+  `sent` in the transaction that holds the claim. 429/412/5xx wait and retry a bounded number of
+  times; 403/404 fail the message with the reason and mark the conversation unreachable.
+
+Tests call `tick` directly with a fixed clock; nothing here sleeps except to keep to Teams' pace.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
-from typing import Protocol
+import random
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager, suppress
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.notices import NoticeContext, NoticeKinds
+from bot.app.pacing import Sleep, WallClock, wall_clock
 from bot.app.turn import Message
 from bot.clock import Clock
-from storage.db import Database
-from storage.models import ConversationRef, Person
-from storage.reminders import CANCELLED, FAILED, SENT, Schedule, ScheduledItem
+from bot.domain.sending_hours import SendingHours
+from bot.domain.throttle import LONGEST_WINDOW, RetryPolicy, conversation_wait
+from storage.db import Database, UnitOfWork
+from storage.models import ConversationRef, Organisation, Person
+from storage.outbox import Claim, OutboxMessage, OutboxQueue, recent_sends
+from storage.preferences import Preferences
+from storage.reminders import (
+    CANCELLED,
+    FAILED,
+    OPTED_OUT,
+    PENDING,
+    QUEUED,
+    SENT,
+    Schedule,
+    ScheduledItem,
+)
 
 log = logging.getLogger(__name__)
 
 
 class Undeliverable(Exception):
-    """The message can never be delivered as addressed (blocked, gone, no conversation)."""
+    """The message can never be delivered as addressed. `block`: the conversation is
+    unreachable (403 blocked / not in the roster, 404 gone) until the person is seen again."""
+
+    def __init__(self, reason: str, *, status: int | None = None, block: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.block = block
+
+
+class TryLater(Exception):
+    """Teams could not take it now (429, 412, 5xx, network); `retry_after` if it said when."""
+
+    def __init__(
+        self, reason: str, *, status: int | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.retry_after = retry_after
 
 
 class Sender(Protocol):
-    """Delivers one message; returns the activity id Teams gave it."""
+    """Where messages go out (the Teams layer implements it)."""
 
-    async def to_person(self, person: Person, message: Message) -> str: ...
+    async def reach(self, person: Person) -> ConversationRef:
+        """The person's 1:1 conversation, opened if need be; raises Undeliverable/TryLater."""
+        ...
 
-    async def to_conversation(self, ref: ConversationRef, message: Message) -> str: ...
+    async def post(self, ref: ConversationRef, message: Message) -> str:
+        """Send one message; returns the activity id Teams gave it."""
+        ...
+
+
+def encode(message: Message) -> dict[str, Any]:
+    return {"text": message.text, "card": message.card}
+
+
+def decode(data: dict[str, Any]) -> Message:
+    return Message(text=data.get("text"), card=data.get("card"))
+
+
+class _Progress:
+    """The mover tells waiting senders when it has queued more, and when it is done."""
+
+    def __init__(self) -> None:
+        self.generation = 0
+        self.moving = True
+        self._changed = asyncio.Condition()
+
+    async def bump(self) -> None:
+        async with self._changed:
+            self.generation += 1
+            self._changed.notify_all()
+
+    async def finish(self) -> None:
+        async with self._changed:
+            self.moving = False
+            self._changed.notify_all()
+
+    async def wait(self, seen: int) -> None:
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.generation != seen or not self.moving)
+
+
+class _KeyedLocks:
+    """One asyncio lock per conversation in this process, forgotten when nobody holds it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
 
 
 class Worker:
-    def __init__(self, db: Database, kinds: NoticeKinds, sender: Sender) -> None:
+    def __init__(
+        self,
+        db: Database,
+        kinds: NoticeKinds,
+        sender: Sender,
+        *,
+        clock: Clock | None = None,
+        policy: RetryPolicy | None = None,
+        slots: int = 4,
+        batch: int = 100,
+        wall: WallClock = wall_clock,
+        sleep: Sleep = asyncio.sleep,
+        rand: Callable[[], float] = random.random,
+        longest_wait: float = 2.0,
+    ) -> None:
+        """`clock` lets a long tick see time pass (production); without it a tick's `now` holds.
+        `wall`/`sleep` pace requests in real time; `longest_wait` is how long a sender may wait
+        for a conversation's limit before it puts the message back for later."""
         self.db = db
         self.kinds = kinds
         self.sender = sender
+        self.clock = clock
+        self.policy = policy or RetryPolicy()
+        self.slots = max(1, slots)
+        self.batch = batch
+        self.wall = wall
+        self.sleep = sleep
+        self.rand = rand
+        self.longest_wait = longest_wait
+        self.queue = OutboxQueue(db)
+        self.stats: Counter[str] = Counter()
+        self._conversations = _KeyedLocks()
+        self._hours: dict[str, SendingHours] = {}
+        self._stop = asyncio.Event()
+
+    # -- running ---------------------------------------------------------------------------
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def stop(self) -> None:
+        """Finish the message in hand, then stop (SIGTERM)."""
+        self._stop.set()
+
+    async def idle(self, seconds: float) -> None:
+        """Wait between ticks; returns early when asked to stop."""
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), seconds)
 
     async def tick(self, now: datetime) -> int:
-        """Send every item due at `now`; returns how many were sent."""
-        async with self.db.unit_of_work() as uow:
-            due = [item.id for item in await Schedule(uow.session).due(now)]
-        sent = 0
-        for item_id in due:
-            sent += await self._one(item_id, now)
-        return sent
+        """Queue every item due at `now` and send what is queued; returns how many were sent."""
+        self._hours = {}
+        progress = _Progress()
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._move_all(now, progress))
+            senders = [group.create_task(self._send_all(now, progress)) for _ in range(self.slots)]
+        return sum(s.result() for s in senders)
 
-    async def _one(self, item_id: int, now: datetime) -> int:
+    def _now(self, tick_now: datetime) -> datetime:
+        return max(tick_now, self.clock.now()) if self.clock is not None else tick_now
+
+    async def _sending_hours(self, session: AsyncSession, org_id: str) -> SendingHours:
+        hours = self._hours.get(org_id)
+        if hours is None:
+            org = await session.get(Organisation, org_id)
+            hours = SendingHours.from_settings(org.settings if org else None)
+            self._hours[org_id] = hours
+        return hours
+
+    # -- moving due items into the outbox ------------------------------------------------
+
+    async def _move_all(self, now: datetime, progress: _Progress) -> None:
+        try:
+            while not self.stopping:
+                moved = await self._move_batch(now)
+                await progress.bump()
+                if moved < self.batch:
+                    return
+        finally:
+            await progress.finish()
+
+    async def _move_batch(self, now: datetime) -> int:
         async with self.db.unit_of_work() as uow:
-            item = await uow.session.get(ScheduledItem, item_id)
-            if item is None or item.state != "pending":
-                return 0
-            kind = self.kinds.get(item.kind)
-            if kind is None:
-                item.state, item.last_error = FAILED, f"unknown kind {item.kind}"
-                await uow.commit()
-                return 0
-            message = await kind.render(NoticeContext(uow, item, now))
-            if message is None:
-                item.state, item.updated_at = CANCELLED, now
-                await uow.commit()
+            items = list(await Schedule(uow.session).due(now, self.batch))
+            ids = [item.id for item in items]
+            if not items:
                 return 0
             try:
-                activity_id = await self._deliver(uow.session, item, message)
-            except Undeliverable as exc:
-                item.state, item.last_error, item.updated_at = FAILED, str(exc), now
+                await self._move_items(uow, items, now)
                 await uow.commit()
-                return 0
-            item.state, item.activity_id, item.sent_at, item.updated_at = (
-                SENT,
-                activity_id,
-                now,
-                now,
+                return len(ids)
+            except Exception:
+                log.exception("moving a batch failed; moving its items one by one")
+                await uow.rollback()
+        for item_id in ids:
+            await self._move_one(item_id, now)
+        return len(ids)
+
+    async def _move_one(self, item_id: int, now: datetime) -> None:
+        async with self.db.unit_of_work() as uow:
+            item = await uow.session.scalar(
+                select(ScheduledItem)
+                .where(ScheduledItem.id == item_id, ScheduledItem.state == PENDING)
+                .with_for_update(skip_locked=True)
             )
-            item.attempts += 1
-            await uow.commit()
-            return 1
+            if item is None:
+                return
+            try:
+                await self._move_items(uow, [item], now)
+                await uow.commit()
+                return
+            except Exception as exc:
+                log.exception("scheduled item %s could not be drawn", item_id)
+                problem = f"the message could not be drawn: {type(exc).__name__}: {exc}"
+        async with self.db.unit_of_work() as uow:
+            item = await uow.session.get(ScheduledItem, item_id)
+            if item is not None and item.state == PENDING:
+                item.state, item.last_error, item.updated_at = FAILED, problem[:500], now
+                await uow.commit()
 
-    async def _deliver(self, session: object, item: ScheduledItem, message: Message) -> str:
-        from sqlalchemy.ext.asyncio import AsyncSession
+    async def _move_items(
+        self, uow: UnitOfWork, items: Sequence[ScheduledItem], now: datetime
+    ) -> None:
+        session = uow.session
+        people = [i.person_id for i in items if i.person_id is not None]
+        turned_off = await Preferences(session).turned_off_by(people)
+        for item in items:
+            hours = await self._sending_hours(session, item.org_id)
+            if not hours.allows(now):
+                item.ready_at, item.updated_at = hours.next_allowed(now), now
+                self.stats["held_for_hours"] += 1
+                continue
+            kind = self.kinds.get(item.kind)
+            if kind is None:
+                item.state, item.last_error = FAILED, f"unknown kind of message {item.kind!r}"
+                item.updated_at = now
+                continue
+            if (
+                kind.opt_out
+                and item.person_id is not None
+                and kind.opt_out in turned_off.get(item.person_id, set())
+            ):
+                item.state, item.updated_at = OPTED_OUT, now
+                item.last_error = f"the person turned off {kind.opt_out}"
+                self.stats["opted_out"] += 1
+                continue
+            revision = item.revision
+            message = await kind.render(NoticeContext(uow, item, now))
+            if message is None:
+                if item.revision == revision:
+                    item.state, item.updated_at = CANCELLED, now
+                continue
+            session.add(
+                OutboxMessage(
+                    org_id=item.org_id,
+                    item_id=item.id,
+                    item_revision=revision,
+                    kind=item.kind,
+                    person_id=item.person_id,
+                    conversation_ref_id=item.conversation_ref_id,
+                    message=encode(message),
+                    state=QUEUED,
+                    not_before=now,
+                    attempts=0,
+                    throttled=0,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            if item.revision == revision:  # a render may re-arm its own key for next time
+                item.state, item.updated_at = QUEUED, now
+            self.stats["queued"] += 1
 
-        assert isinstance(session, AsyncSession)
-        if item.person_id is not None:
-            person = await session.get(Person, item.person_id)
-            if person is None:
-                raise Undeliverable("the person no longer exists")
-            return await self.sender.to_person(person, message)
-        ref = await session.get(ConversationRef, item.conversation_ref_id)
-        if ref is None:
+    # -- sending the outbox ----------------------------------------------------------------
+
+    async def _send_all(self, now: datetime, progress: _Progress) -> int:
+        sent = 0
+        while not self.stopping:
+            seen = progress.generation
+            result = await self._send_next(now)
+            if result is None:
+                if not progress.moving:
+                    break
+                await progress.wait(seen)
+                continue
+            sent += result
+        return sent
+
+    async def _send_next(self, tick_now: datetime) -> int | None:
+        async with self.queue.claim(self._now(tick_now)) as claim:
+            if claim is None:
+                return None
+            return await self._deliver(claim, self._now(tick_now))
+
+    async def _deliver(self, claim: Claim, now: datetime) -> int:
+        session = claim.uow.session
+        row = await claim.row()
+        if row.state != QUEUED:  # withdrawn between the claim and now (SQLite)
+            return 0
+        hours = await self._sending_hours(session, row.org_id)
+        if not hours.allows(now):
+            row.not_before, row.updated_at = hours.next_allowed(now), now
+            await claim.uow.commit()
+            return 0
+        ref: ConversationRef | None = None
+        try:
+            ref = await self._target(session, row)
+            async with self._conversations.hold(ref.conversation_id):
+                await self.queue.lock_conversation(claim, ref.conversation_id)
+                wall = self.wall()
+                earlier = await recent_sends(session, ref.conversation_id, wall - LONGEST_WINDOW)
+                wait = conversation_wait(earlier, wall)
+                if wait > self.longest_wait:
+                    row.not_before = now + timedelta(seconds=wait)
+                    row.last_error, row.updated_at = "waiting for the conversation's limit", now
+                    await claim.uow.commit()
+                    self.stats["held_for_conversation"] += 1
+                    return 0
+                if wait > 0:
+                    await self.sleep(wait)
+                activity_id = await self.sender.post(ref, decode(row.message))
+                await self._sent(claim, row, ref, activity_id, now)
+                return 1
+        except Undeliverable as exc:
+            await self._failed(claim, row, ref, exc.reason, exc.status, exc.block, now)
+        except TryLater as exc:
+            await self._later(claim, row, ref, exc, now)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a fault of ours must not spin: back off like a 5xx
+            log.exception("sending outbox message %s failed", row.id)
+            await self._later(claim, row, ref, TryLater(f"{type(exc).__name__}: {exc}"), now)
+        return 0
+
+    async def _target(self, session: AsyncSession, row: OutboxMessage) -> ConversationRef:
+        if row.person_id is None and row.conversation_ref_id is not None:
+            ref = await session.get(ConversationRef, row.conversation_ref_id)
+            if ref is None:
+                raise Undeliverable("the conversation is no longer known")
+            return ref
+        if row.person_id is None:
             raise Undeliverable("the conversation is no longer known")
-        return await self.sender.to_conversation(ref, message)
+        person = await session.get(Person, row.person_id)
+        if person is None:
+            raise Undeliverable("the person no longer exists")
+        return await self.sender.reach(person)
+
+    async def _item(self, session: AsyncSession, row: OutboxMessage) -> ScheduledItem | None:
+        """The scheduled item this message came from, if it was not re-scheduled meanwhile."""
+        item = await session.get(ScheduledItem, row.item_id)
+        if item is None or item.revision != row.item_revision or item.state != QUEUED:
+            return None
+        return item
+
+    async def _sent(
+        self,
+        claim: Claim,
+        row: OutboxMessage,
+        ref: ConversationRef,
+        activity_id: str,
+        now: datetime,
+    ) -> None:
+        row.state, row.activity_id, row.sent_at, row.paced_at = SENT, activity_id, now, self.wall()
+        row.conversation_id, row.conversation_ref_id = ref.conversation_id, ref.id
+        row.attempts += 1
+        row.last_error, row.last_status, row.updated_at = None, None, now
+        item = await self._item(claim.uow.session, row)
+        if item is not None:
+            item.state, item.activity_id, item.sent_at = SENT, activity_id, now
+            item.attempts, item.last_error, item.updated_at = row.attempts, None, now
+        await claim.uow.commit()
+        self.stats["sent"] += 1
+
+    async def _failed(
+        self,
+        claim: Claim,
+        row: OutboxMessage,
+        ref: ConversationRef | None,
+        reason: str,
+        status: int | None,
+        block: bool,
+        now: datetime,
+    ) -> None:
+        session = claim.uow.session
+        row.state, row.last_error, row.last_status = FAILED, reason[:1000], status
+        row.attempts += 1
+        row.updated_at = now
+        if ref is not None:
+            row.conversation_id, row.conversation_ref_id = ref.conversation_id, ref.id
+        item = await self._item(session, row)
+        if item is not None:
+            item.state, item.last_error, item.updated_at = FAILED, reason[:1000], now
+            item.attempts = row.attempts
+        if block and ref is not None:
+            stored = await session.get(ConversationRef, ref.id)
+            if stored is not None:
+                stored.blocked_reason = reason[:200]
+        await claim.uow.commit()
+        self.stats["failed"] += 1
+        log.info("outbox message %s failed: %s", row.id, reason)
+
+    async def _later(
+        self,
+        claim: Claim,
+        row: OutboxMessage,
+        ref: ConversationRef | None,
+        exc: TryLater,
+        now: datetime,
+    ) -> None:
+        row.attempts += 1
+        if exc.status == 429:
+            row.throttled += 1
+            self.stats["http_429"] += 1
+        failures = row.throttled if exc.status == 429 else row.attempts - row.throttled
+        delay = self.policy.delay(exc.status, exc.retry_after, failures, self.rand)
+        if delay is None:
+            row.attempts -= 1  # _failed counts this attempt
+            reason = f"{exc.reason} (gave up after {row.attempts + 1} tries)"
+            await self._failed(claim, row, ref, reason, exc.status, False, now)
+            return
+        row.not_before = now + timedelta(seconds=delay)
+        row.last_error, row.last_status, row.updated_at = exc.reason[:1000], exc.status, now
+        await claim.uow.commit()
+        self.stats["retried"] += 1
 
 
 async def run_worker(worker: Worker, clock: Clock, interval: float) -> None:
-    """The background loop in the bot process (or `tlc worker`): tick, sleep, repeat."""
-    while True:
+    """The background loop in the bot process (or `tlc worker`): tick, wait, repeat."""
+    while not worker.stopping:
         try:
             await worker.tick(clock.now())
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("worker tick failed; trying again next tick")
-        await asyncio.sleep(interval)
+        await worker.idle(interval)

@@ -127,20 +127,31 @@ class Connector:
                 return None
             raise
 
+    async def members_page(
+        self,
+        service_url: str,
+        conversation_id: str,
+        page_size: int = 500,
+        continuation: str | None = None,
+    ) -> tuple[list[Member], str | None]:
+        """One page of a team's or chat's roster, and the token for the next (None: the last)."""
+        path = (
+            f"/v3/conversations/{quote(conversation_id, safe='')}/pagedmembers?pageSize={page_size}"
+        )
+        if continuation:
+            path += f"&continuationToken={quote(continuation, safe='')}"
+        page = await self._call("GET", service_url, path)
+        return [_member(m) for m in page.get("members", [])], page.get("continuationToken")
+
     async def paged_members(
         self, service_url: str, conversation_id: str, page_size: int = 500
     ) -> list[Member]:
         """The whole roster of a team or chat, page by page."""
         members: list[Member] = []
         token: str | None = None
-        base = (
-            f"/v3/conversations/{quote(conversation_id, safe='')}/pagedmembers?pageSize={page_size}"
-        )
         while True:
-            path = base + (f"&continuationToken={quote(token, safe='')}" if token else "")
-            page = await self._call("GET", service_url, path)
-            members.extend(_member(m) for m in page.get("members", []))
-            token = page.get("continuationToken")
+            page, token = await self.members_page(service_url, conversation_id, page_size, token)
+            members.extend(page)
             if not token:
                 return members
 

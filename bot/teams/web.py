@@ -24,7 +24,7 @@ from bot.settings import Settings
 from bot.teams.activities import MalformedActivity, message_activity, require_shape, to_turn
 from bot.teams.adapter import make_adapter, make_token_source
 from bot.teams.connector import Connector, ConnectorError, retrying
-from bot.teams.notifier import TeamsSender
+from bot.teams.notifier import teams_worker
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -190,7 +190,7 @@ def create_app(
 
         services = Services(settings=settings, clock=clock, fetch_file=fetch, member_email=email)
         dispatcher = Dispatcher(router, database, services, help_.reply)
-        worker = Worker(database, build_notice_kinds(), TeamsSender(database, connector))
+        worker = teams_worker(settings, database, build_notice_kinds(), connector, clock)
         bot = Bot(settings, database, clock, connector, dispatcher, worker)
         bot_holder["bot"] = bot
         state["bot"] = bot

@@ -1,0 +1,62 @@
+"""Pacing requests to Teams so that every worker together stays under the tenant limit.
+
+How several workers share Teams' 50 requests/s per tenant: the tenant's next free request slot
+is one row in the database (`tenant_pacing`). Each request takes the next slot with a single
+upsert (`next_free = max(next_free, now) + 1/rate`) and waits until its slot starts, so requests
+from all processes are spaced evenly, never more than `rate` in any second, however many workers
+run. The default rate is below 50 (`TLC_PROACTIVE_RATE`, 47) to leave room for replies on turns
+and for scheduling jitter. A 429 pushes the tenant's next slot back for every worker.
+
+Per-conversation limits are kept by the worker from the outbox itself (see `bot.app.worker`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from bot.clock import SystemClock
+from bot.domain.throttle import tenant_interval
+from storage.db import Database
+from storage.outbox import hold_tenant, reserve_tenant_slot
+
+Sleep = Callable[[float], Awaitable[None]]
+WallClock = Callable[[], float]
+DEFAULT_RATE = 47.0
+LONGEST_HOLD = 1.0  # the tenant limit is per second: a longer Retry-After is the conversation's
+
+
+def wall_clock() -> float:
+    """Seconds since the epoch, shared by every process on every machine (NTP, not monotonic)."""
+    return SystemClock().now().timestamp()
+
+
+class TenantPacer:
+    def __init__(
+        self,
+        db: Database,
+        rate: float = DEFAULT_RATE,
+        *,
+        wall: WallClock = wall_clock,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.db = db
+        self.interval = tenant_interval(rate)
+        self.wall = wall
+        self.sleep = sleep
+
+    async def wait_turn(self, org_id: str) -> None:
+        """Return when this process may make one request to Teams for `org_id`."""
+        async with self.db.unit_of_work() as uow:
+            start = await reserve_tenant_slot(uow.session, org_id, self.wall(), self.interval)
+            await uow.commit()
+        delay = start - self.wall()
+        if delay > 0:
+            await self.sleep(delay)
+
+    async def hold(self, org_id: str, seconds: float) -> None:
+        """After a 429: nobody sends for this tenant for a moment (at most a second)."""
+        async with self.db.unit_of_work() as uow:
+            until = self.wall() + min(max(seconds, 0.0), LONGEST_HOLD)
+            await hold_tenant(uow.session, org_id, until)
+            await uow.commit()

@@ -1,0 +1,131 @@
+"""outbox: outbox messages, tenant pacing, roster syncs, notice preferences; ready_at/revision
+
+Revision ID: 0003_outbox
+Revises: 0002_reminders
+Create Date: 2026-11-23 01:10:17.389043
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003_outbox"
+down_revision: str | Sequence[str] | None = "0002_reminders"
+branch_labels: str | Sequence[str] | None = ("outbox",)
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "tenant_pacing",
+        sa.Column("org_id", sa.String(length=64), nullable=False),
+        sa.Column("next_free", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("org_id", name=op.f("pk_tenant_pacing")),
+    )
+    op.create_table(
+        "notice_preferences",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("org_id", sa.String(length=64), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("category", sa.String(length=60), nullable=False),
+        sa.Column("opted_out", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["people.id"],
+            name=op.f("fk_notice_preferences_person_id_people"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notice_preferences")),
+        sa.UniqueConstraint("person_id", "category", name="uq_notice_preferences_person_category"),
+    )
+    op.create_table(
+        "roster_syncs",
+        sa.Column("team_pk", sa.Integer(), nullable=False),
+        sa.Column("synced_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["team_pk"],
+            ["teams.id"],
+            name=op.f("fk_roster_syncs_team_pk_teams"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("team_pk", name=op.f("pk_roster_syncs")),
+    )
+    op.create_table(
+        "outbox_messages",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("org_id", sa.String(length=64), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("item_revision", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=60), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=True),
+        sa.Column("conversation_ref_id", sa.Integer(), nullable=True),
+        sa.Column("message", sa.JSON(), nullable=False),
+        sa.Column("state", sa.String(length=20), nullable=False),
+        sa.Column("not_before", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("throttled", sa.Integer(), nullable=False),
+        sa.Column("last_status", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("conversation_id", sa.String(length=400), nullable=True),
+        sa.Column("activity_id", sa.String(length=200), nullable=True),
+        sa.Column("paced_at", sa.Float(), nullable=True),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["conversation_ref_id"],
+            ["conversation_refs.id"],
+            name=op.f("fk_outbox_messages_conversation_ref_id_conversation_refs"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["item_id"],
+            ["scheduled_items.id"],
+            name=op.f("fk_outbox_messages_item_id_scheduled_items"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["people.id"],
+            name=op.f("fk_outbox_messages_person_id_people"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_messages")),
+        sa.UniqueConstraint("item_id", "item_revision", name="uq_outbox_messages_item_revision"),
+    )
+    with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_outbox_messages_conversation", ["conversation_id", "paced_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_outbox_messages_ready", ["state", "not_before", "id"], unique=False
+        )
+
+    # Existing items: ready when due, first revision.
+    with op.batch_alter_table("scheduled_items", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("ready_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("revision", sa.Integer(), nullable=False, server_default="1"))
+    op.execute("UPDATE scheduled_items SET ready_at = due_at")
+    with op.batch_alter_table("scheduled_items", schema=None) as batch_op:
+        batch_op.alter_column("ready_at", existing_type=sa.DateTime(timezone=True), nullable=False)
+        batch_op.drop_index("ix_scheduled_items_due")
+        batch_op.create_index("ix_scheduled_items_ready", ["state", "ready_at", "id"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("scheduled_items", schema=None) as batch_op:
+        batch_op.drop_index("ix_scheduled_items_ready")
+        batch_op.create_index("ix_scheduled_items_due", ["state", "due_at"], unique=False)
+        batch_op.drop_column("revision")
+        batch_op.drop_column("ready_at")
+
+    with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_messages_ready")
+        batch_op.drop_index("ix_outbox_messages_conversation")
+
+    op.drop_table("outbox_messages")
+    op.drop_table("roster_syncs")
+    op.drop_table("notice_preferences")
+    op.drop_table("tenant_pacing")

@@ -1,0 +1,442 @@
+"""The outbox: messages rendered and waiting to go, sent exactly once, with their outcome.
+
+How a message goes out without being lost or doubled:
+- The worker moves a due scheduled item into this table in one transaction (item -> queued).
+- A sender claims one queued row. On PostgreSQL the claim is a row lock (`FOR UPDATE SKIP
+  LOCKED`) held by the transaction that sends it and then records the activity id and `sent`;
+  a second process skips the locked row, and a process killed mid-send loses its connection, so
+  PostgreSQL rolls back and unlocks the row for the next worker at once. On SQLite (one worker)
+  the claim is kept in the process and the outcome written in one short transaction.
+- The only window left is a kill after Teams accepted a message but before the commit: that
+  message is sent again on restart (at least once, never silently dropped).
+
+Also here: the tenant's pacing row (one evenly spaced request schedule shared by every worker)
+and when each team's roster was last read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    case,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.db import Database, UnitOfWork
+from storage.models import Base, ConversationRef, Person, Team, TeamMember
+from storage.reminders import FAILED, PENDING, QUEUED, ScheduledItem
+
+SENT = "sent"
+CANCELLED = "cancelled"
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        UniqueConstraint("item_id", "item_revision", name="uq_outbox_messages_item_revision"),
+        Index("ix_outbox_messages_ready", "state", "not_before", "id"),
+        Index("ix_outbox_messages_conversation", "conversation_id", "paced_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(String(64))
+    item_id: Mapped[int] = mapped_column(ForeignKey("scheduled_items.id", ondelete="CASCADE"))
+    item_revision: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(60))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    conversation_ref_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversation_refs.id", ondelete="SET NULL")
+    )
+    message: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"text": .., "card": ..}
+    state: Mapped[str] = mapped_column(String(20), default=QUEUED)
+    not_before: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    throttled: Mapped[int] = mapped_column(Integer, default=0)  # 429s among the attempts
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    conversation_id: Mapped[str | None] = mapped_column(String(400))
+    activity_id: Mapped[str | None] = mapped_column(String(200))
+    paced_at: Mapped[float | None] = mapped_column(Float)  # wall-clock seconds it went out
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class TenantPacing(Base):
+    """The next free request slot for a tenant, shared by every worker process."""
+
+    __tablename__ = "tenant_pacing"
+
+    org_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_free: Mapped[float] = mapped_column(Float)  # wall-clock seconds since the epoch
+
+
+class RosterSync(Base):
+    """When the bot last read a team's roster to find people it has no 1:1 chat with."""
+
+    __tablename__ = "roster_syncs"
+
+    team_pk: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    synced_at: Mapped[datetime]
+
+
+async def withdraw(session: AsyncSession, item_ids: Sequence[int], now: datetime) -> None:
+    """Queued, unsent outbox messages of these items will not go (cancelled or rescheduled)."""
+    if not item_ids:
+        return
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.item_id.in_(list(item_ids)), OutboxMessage.state == QUEUED)
+        .values(state=CANCELLED, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _ready(now: datetime) -> Any:
+    return (OutboxMessage.state == QUEUED) & (OutboxMessage.not_before <= now)
+
+
+@dataclass
+class Claim:
+    """One outbox message this worker alone is sending; `uow` records the outcome."""
+
+    message_id: int
+    uow: UnitOfWork
+
+    async def row(self) -> OutboxMessage:
+        row = await self.uow.session.get(OutboxMessage, self.message_id)
+        if row is None:
+            raise LookupError(f"outbox message {self.message_id} vanished")
+        return row
+
+
+class OutboxQueue:
+    """Claims outbox messages for sending: row locks on PostgreSQL, in-process on SQLite."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._mine: set[int] = set()  # SQLite: rows a sender of this process is holding
+
+    @asynccontextmanager
+    async def claim(self, now: datetime) -> AsyncIterator[Claim | None]:
+        if self.db.is_postgres:
+            async with self.db.unit_of_work() as uow:
+                message_id = await uow.session.scalar(
+                    select(OutboxMessage.id)
+                    .where(_ready(now))
+                    .order_by(OutboxMessage.not_before, OutboxMessage.id)
+                    .limit(1)
+                    .with_for_update(skip_locked=True)
+                )
+                yield None if message_id is None else Claim(message_id, uow)
+            return
+        async with self.db.unit_of_work() as uow:
+            q = select(OutboxMessage.id).where(_ready(now))
+            if self._mine:
+                q = q.where(OutboxMessage.id.not_in(self._mine))
+            candidates = await uow.session.scalars(
+                q.order_by(OutboxMessage.not_before, OutboxMessage.id).limit(16)
+            )
+            # Other senders of this process may have claimed some while we read: pick and
+            # mark in one step (no await between), so no two senders hold the same row.
+            message_id = next((c for c in candidates if c not in self._mine), None)
+            if message_id is not None:
+                self._mine.add(message_id)
+        if message_id is None:
+            yield None
+            return
+        try:
+            async with self.db.unit_of_work() as uow:
+                yield Claim(message_id, uow)
+        finally:
+            self._mine.discard(message_id)
+
+    async def lock_conversation(self, claim: Claim, conversation_id: str) -> None:
+        """PostgreSQL: one sender per conversation at a time, across processes, until commit."""
+        if self.db.is_postgres:
+            await claim.uow.session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:c))"), {"c": conversation_id}
+            )
+
+
+async def recent_sends(session: AsyncSession, conversation_id: str, since: float) -> list[float]:
+    """When messages went to this conversation since `since` (wall-clock seconds)."""
+    rows = await session.scalars(
+        select(OutboxMessage.paced_at)
+        .where(
+            OutboxMessage.conversation_id == conversation_id,
+            OutboxMessage.paced_at > since,
+        )
+        .order_by(OutboxMessage.paced_at.desc())
+        .limit(2000)
+    )
+    return [float(t) for t in rows if t is not None]
+
+
+async def reserve_tenant_slot(
+    session: AsyncSession, org_id: str, now: float, interval: float
+) -> float:
+    """Take the tenant's next request slot; returns when it starts (wall-clock seconds).
+
+    One statement, so concurrent workers queue on the row and each gets its own slot.
+    """
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    current = TenantPacing.__table__.c.next_free
+    stmt = (
+        insert(TenantPacing)
+        .values(org_id=org_id, next_free=now + interval)
+        .on_conflict_do_update(
+            index_elements=[TenantPacing.org_id],
+            set_={"next_free": case((current > now, current), else_=now) + interval},
+        )
+        .returning(TenantPacing.next_free)
+    )
+    next_free = float((await session.execute(stmt)).scalar_one())
+    return next_free - interval
+
+
+async def hold_tenant(session: AsyncSession, org_id: str, until: float) -> None:
+    """No request for this tenant before `until` (after a 429), from any worker."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    current = TenantPacing.__table__.c.next_free
+    stmt = insert(TenantPacing).values(org_id=org_id, next_free=until)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[TenantPacing.org_id],
+        set_={"next_free": case((current > until, current), else_=until)},
+    )
+    await session.execute(stmt)
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """A member of a team's roster, as Teams lists them."""
+
+    user_id: str  # 29:...
+    aad_object_id: str | None
+    email: str | None
+
+
+class Reach:
+    """Where the bot can reach a person: their 1:1 chat, or the teams they share with it."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def team_channels(self, person_id: int) -> list[tuple[Team, ConversationRef]]:
+        """Teams the person is in where the bot is installed, each with one of its channels."""
+        rows = await self.session.execute(
+            select(Team, ConversationRef)
+            .join(TeamMember, TeamMember.team_pk == Team.id)
+            .join(ConversationRef, ConversationRef.team_pk == Team.id)
+            .where(
+                TeamMember.person_id == person_id,
+                Team.installed.is_(True),
+                ConversationRef.kind == "channel",
+            )
+            .order_by(Team.id, ConversationRef.updated_at.desc())
+        )
+        seen: dict[int, tuple[Team, ConversationRef]] = {}
+        for team, ref in rows:
+            seen.setdefault(team.id, (team, ref))
+        return list(seen.values())
+
+    async def unsynced_team_channels(
+        self, org_id: str, before: datetime
+    ) -> list[tuple[Team, ConversationRef]]:
+        """Installed teams whose roster was not read since `before`, each with a channel."""
+        rows = await self.session.execute(
+            select(Team, ConversationRef)
+            .join(ConversationRef, ConversationRef.team_pk == Team.id)
+            .outerjoin(RosterSync, RosterSync.team_pk == Team.id)
+            .where(
+                Team.org_id == org_id,
+                Team.installed.is_(True),
+                ConversationRef.kind == "channel",
+                or_(RosterSync.synced_at.is_(None), RosterSync.synced_at < before),
+            )
+            .order_by(Team.id, ConversationRef.updated_at.desc())
+        )
+        seen: dict[int, tuple[Team, ConversationRef]] = {}
+        for team, ref in rows:
+            seen.setdefault(team.id, (team, ref))
+        return list(seen.values())
+
+    async def link_roster(self, team: Team, members: Iterable[RosterEntry], now: datetime) -> None:
+        """Note the Teams ids of people on a team's roster, and that they are in the team."""
+        entries = list(members)
+        by_aad = {m.aad_object_id: m for m in entries if m.aad_object_id}
+        by_email = {m.email.lower(): m for m in entries if m.email}
+        people: list[Person] = []
+        aads, emails = list(by_aad), list(by_email)
+        for i in range(0, max(len(aads), len(emails)), 500):
+            found = await self.session.scalars(
+                select(Person).where(
+                    Person.org_id == team.org_id,
+                    or_(
+                        Person.aad_object_id.in_(aads[i : i + 500]),
+                        Person.email.in_(emails[i : i + 500]),
+                    ),
+                )
+            )
+            people.extend(found)
+        members_of = set(
+            await self.session.scalars(
+                select(TeamMember.person_id).where(TeamMember.team_pk == team.id)
+            )
+        )
+        for person in {p.id: p for p in people}.values():
+            entry = by_aad.get(person.aad_object_id or "") or by_email.get(person.email or "")
+            if entry is None:
+                continue
+            person.teams_user_id = person.teams_user_id or entry.user_id
+            if entry.aad_object_id and not person.aad_object_id:
+                person.aad_object_id = entry.aad_object_id
+            if person.id not in members_of:
+                self.session.add(TeamMember(team_pk=team.id, person_id=person.id))
+                members_of.add(person.id)
+        sync = await self.session.get(RosterSync, team.id)
+        if sync is None:
+            self.session.add(RosterSync(team_pk=team.id, synced_at=now))
+        else:
+            sync.synced_at = now
+        await self.session.flush()
+
+    async def remember_personal(
+        self, person: Person, channel: ConversationRef, conversation_id: str, now: datetime
+    ) -> ConversationRef:
+        """Store a 1:1 chat the bot opened, or find the one another worker stored first."""
+        dialect = self.session.bind.dialect.name if self.session.bind is not None else "sqlite"
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        await self.session.execute(
+            insert(ConversationRef)
+            .values(
+                org_id=person.org_id,
+                conversation_id=conversation_id,
+                kind="personal",
+                service_url=channel.service_url,
+                channel_id=channel.channel_id,
+                bot_id=channel.bot_id,
+                bot_name=channel.bot_name,
+                person_id=person.id,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["org_id", "conversation_id"])
+        )
+        ref = await self.session.scalar(
+            select(ConversationRef).where(
+                ConversationRef.org_id == person.org_id,
+                ConversationRef.conversation_id == conversation_id,
+            )
+        )
+        assert ref is not None
+        return ref
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """A message TLC gave up on, for the admin view."""
+
+    item_id: int
+    kind: str
+    recipient: str
+    reason: str
+    at: datetime
+    reachable: bool
+
+
+async def undelivered(session: AsyncSession, org_id: str, limit: int = 20) -> list[Undelivered]:
+    rows = await session.execute(
+        select(ScheduledItem, Person, ConversationRef)
+        .outerjoin(Person, Person.id == ScheduledItem.person_id)
+        .outerjoin(ConversationRef, ConversationRef.id == ScheduledItem.conversation_ref_id)
+        .where(ScheduledItem.org_id == org_id, ScheduledItem.state == FAILED)
+        .order_by(ScheduledItem.updated_at.desc(), ScheduledItem.id.desc())
+        .limit(limit)
+    )
+    blocked = await _blocked_people(session, org_id)
+    out = []
+    for item, person, ref in rows:
+        if person is not None:
+            recipient = person.name or person.email or f"person {person.id}"
+            reachable = person.id not in blocked
+        else:
+            recipient = _conversation_label(ref)
+            reachable = ref is not None and not ref.blocked_reason
+        out.append(
+            Undelivered(
+                item.id, item.kind, recipient, item.last_error or "", item.updated_at, reachable
+            )
+        )
+    return out
+
+
+async def count_undelivered(session: AsyncSession, org_id: str) -> int:
+    return int(
+        await session.scalar(
+            select(func.count(ScheduledItem.id)).where(
+                ScheduledItem.org_id == org_id, ScheduledItem.state == FAILED
+            )
+        )
+        or 0
+    )
+
+
+async def _blocked_people(session: AsyncSession, org_id: str) -> set[int]:
+    rows = await session.scalars(
+        select(ConversationRef.person_id).where(
+            ConversationRef.org_id == org_id,
+            ConversationRef.kind == "personal",
+            ConversationRef.blocked_reason.is_not(None),
+        )
+    )
+    return {p for p in rows if p is not None}
+
+
+def _conversation_label(ref: ConversationRef | None) -> str:
+    if ref is None:
+        return "a conversation that no longer exists"
+    return "a team channel" if ref.kind == "channel" else "a group chat"
+
+
+async def retry_undelivered(session: AsyncSession, org_id: str, now: datetime) -> int:
+    """Put failed items whose recipient is reachable again back in the queue."""
+    blocked_people = await _blocked_people(session, org_id)
+    failed = await session.scalars(
+        select(ScheduledItem).where(ScheduledItem.org_id == org_id, ScheduledItem.state == FAILED)
+    )
+    count = 0
+    for item in failed:
+        if item.person_id is not None and item.person_id in blocked_people:
+            continue
+        if item.conversation_ref_id is not None:
+            ref = await session.get(ConversationRef, item.conversation_ref_id)
+            if ref is None or ref.blocked_reason:
+                continue
+        item.state, item.ready_at, item.attempts, item.updated_at = PENDING, now, 0, now
+        item.revision = (item.revision or 0) + 1
+        count += 1
+    await session.flush()
+    return count
