@@ -1,4 +1,4 @@
-"""The `tlc` command: start, migrate and the admin tools."""
+"""The `tlc` command: start, migrate, the outbox worker and the admin tools."""
 
 from __future__ import annotations
 
@@ -26,6 +26,13 @@ def main(argv: list[str] | None = None) -> int:
         "cards", help="write every card the bot can send, with sample data, as JSON"
     )
     cards.add_argument("folder", type=Path, nargs="?", default=Path("build/cards"))
+    worker = sub.add_parser(
+        "worker", help="send reminders and proactive messages, apart from the bot process"
+    )
+    worker.add_argument("--once", action="store_true", help="one tick, then exit")
+    worker.add_argument(
+        "--interval", type=float, default=None, help="seconds between ticks ($TLC_WORKER_INTERVAL)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -40,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         "migrate": lambda: asyncio.run(_migrate(settings.database_url)),
         "import-tutors": lambda: asyncio.run(_import(settings.database_url, args.org, args.csv)),
         "cards": lambda: _cards(args.folder),
+        "worker": lambda: asyncio.run(_worker(settings, args.once, args.interval)),
     }
     return commands[args.command]()
 
@@ -79,6 +87,44 @@ async def _import(url: str, org: str, path: Path) -> int:
     for line, message in problems:
         print(f"  line {line}: {message}")
     return 0 if not problems else 1
+
+
+async def _worker(settings: object, once: bool, interval: float | None) -> int:
+    """The outbox worker on its own. Several may run against one PostgreSQL database; on SQLite
+    run one worker only (this, or the bot's own with TLC_RUN_WORKER=true, not both)."""
+    import signal
+
+    from bot.app.commands import build_notice_kinds
+    from bot.app.worker import run_worker
+    from bot.clock import SystemClock
+    from bot.settings import Settings
+    from bot.teams.adapter import make_token_source
+    from bot.teams.connector import Connector
+    from bot.teams.notifier import teams_worker
+    from storage.db import Database
+
+    assert isinstance(settings, Settings)
+    clock = SystemClock()
+    db = Database(settings.database_url)
+    connector = Connector(make_token_source(settings))
+    try:
+        await db.migrate()
+        worker = teams_worker(settings, db, build_notice_kinds(), connector, clock)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, worker.stop)
+        if once:
+            sent = await worker.tick(clock.now())
+            print(f"sent {sent} message(s)", flush=True)
+        else:
+            print(f"TLC worker: {db.engine.dialect.name}, {worker.slots} senders", flush=True)
+            await run_worker(worker, clock, interval or settings.worker_interval)
+        log = logging.getLogger("bot.worker")
+        log.info("worker stopped: %s", dict(worker.stats))
+    finally:
+        await connector.close()
+        await db.dispose()
+    return 0
 
 
 def _cards(folder: Path) -> int:

@@ -421,8 +421,10 @@ def _conversation_label(ref: ConversationRef | None) -> str:
     return "a team channel" if ref.kind == "channel" else "a group chat"
 
 
-async def retry_undelivered(session: AsyncSession, org_id: str, now: datetime) -> int:
-    """Put failed items whose recipient is reachable again back in the queue."""
+async def retry_undelivered(
+    session: AsyncSession, org_id: str, now: datetime, *, dry_run: bool = False
+) -> int:
+    """Put failed items whose recipient is reachable again back in the queue (or count them)."""
     blocked_people = await _blocked_people(session, org_id)
     failed = await session.scalars(
         select(ScheduledItem).where(ScheduledItem.org_id == org_id, ScheduledItem.state == FAILED)
@@ -435,8 +437,10 @@ async def retry_undelivered(session: AsyncSession, org_id: str, now: datetime) -
             ref = await session.get(ConversationRef, item.conversation_ref_id)
             if ref is None or ref.blocked_reason:
                 continue
+        count += 1
+        if dry_run:
+            continue
         item.state, item.ready_at, item.attempts, item.updated_at = PENDING, now, 0, now
         item.revision = (item.revision or 0) + 1
-        count += 1
     await session.flush()
     return count

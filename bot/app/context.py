@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
+from bot.app.notices import NoticeKinds
 from bot.app.turn import FileRef, Turn
 from bot.clock import Clock
 from bot.domain.access import Actor, Permission, Subject, can
@@ -32,6 +33,7 @@ class Services:
     clock: Clock
     fetch_file: FileFetcher
     member_email: EmailLookup
+    notices: NoticeKinds = field(default_factory=NoticeKinds)  # the kinds the worker sends
 
 
 @dataclass

@@ -67,6 +67,8 @@ class Permission(StrEnum):
     APPROVE_REPORT = "approve_report"
     RECORD_ACTION_OUTCOME = "record_action_outcome"
     VIEW_QUALITY_DASHBOARD = "view_quality_dashboard"
+    # Reminders and proactive messages.
+    VIEW_UNDELIVERED = "view_undelivered"
 
 
 @dataclass(frozen=True)
@@ -231,4 +233,5 @@ _RULES = {
     Permission.APPROVE_REPORT: _approve,
     Permission.RECORD_ACTION_OUTCOME: _action_outcome,
     Permission.VIEW_QUALITY_DASHBOARD: _quality_dashboard,
+    Permission.VIEW_UNDELIVERED: _admin,
 }

@@ -188,9 +188,12 @@ def create_app(
         async def email(turn: Turn) -> str | None:
             return await bot_holder["bot"].member_email(turn)
 
-        services = Services(settings=settings, clock=clock, fetch_file=fetch, member_email=email)
+        kinds = build_notice_kinds()
+        services = Services(
+            settings=settings, clock=clock, fetch_file=fetch, member_email=email, notices=kinds
+        )
         dispatcher = Dispatcher(router, database, services, help_.reply)
-        worker = teams_worker(settings, database, build_notice_kinds(), connector, clock)
+        worker = teams_worker(settings, database, kinds, connector, clock)
         bot = Bot(settings, database, clock, connector, dispatcher, worker)
         bot_holder["bot"] = bot
         state["bot"] = bot

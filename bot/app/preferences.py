@@ -1,0 +1,210 @@
+"""`settings`: which proactive messages a person gets, and (org admins) the sending hours.
+
+A person can turn off the kinds of message that have an opt-out category (self-referral offers,
+coaching-card prompts ...). Reminders that carry a deadline (`opt_out=None`) are never turned
+off: the card lists them as always sent, so nobody silences them without knowing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
+
+from bot.app.context import HandlerContext
+from bot.app.notices import NoticeKind, NoticeKinds
+from bot.app.router import CardAction, Command
+from bot.app.turn import Reply
+from bot.domain.access import Permission
+from bot.domain.sending_hours import SendingHours, parse_clock
+from cards.preferences import (
+    END_CHOICES,
+    KEEP,
+    START_CHOICES,
+    OptOutChoice,
+    SettingsSaved,
+    SettingsView,
+    sending_hours_card,
+    sending_hours_saved_card,
+    settings_card,
+    settings_saved_card,
+)
+from storage.preferences import Preferences
+
+ADMINS_ONLY = "Sorry, only an org admin can change the sending hours."
+
+
+def humanise(name: str) -> str:
+    words = name.replace("_", " ").replace("-", " ").replace(".", " ").split()
+    return " ".join(words).capitalize()
+
+
+def catalogue(kinds: NoticeKinds) -> tuple[dict[str, list[NoticeKind]], list[str]]:
+    """Opt-out categories with their kinds, and descriptions of the always-sent kinds."""
+    categories: dict[str, list[NoticeKind]] = {}
+    always: list[str] = []
+    for kind in kinds.all():
+        if kind.opt_out:
+            categories.setdefault(kind.opt_out, []).append(kind)
+        elif kind.description and kind.description not in always:
+            always.append(kind.description)
+    return dict(sorted(categories.items())), always
+
+
+def _choices(categories: dict[str, list[NoticeKind]], turned_off: set[str]) -> list[OptOutChoice]:
+    return [
+        OptOutChoice(
+            category,
+            humanise(category),
+            "; ".join(k.description for k in kinds if k.description),
+            category not in turned_off,
+        )
+        for category, kinds in categories.items()
+    ]
+
+
+async def _settings_view(ctx: HandlerContext) -> SettingsView:
+    categories, always = catalogue(ctx.services.notices)
+    turned_off = await Preferences(ctx.uow.session).turned_off(ctx.person.id)
+    org = await ctx.directory.organisation(ctx.turn.org_id, ctx.services.clock.now())
+    return SettingsView(
+        choices=_choices(categories, turned_off),
+        always=always,
+        sending_hours=SendingHours.from_settings(org.settings).describe(),
+        admin=ctx.can(Permission.MANAGE_SETTINGS),
+    )
+
+
+async def settings(ctx: HandlerContext) -> Reply:
+    """Choose which messages I send you (and, for admins, when I send them).
+
+    Usage: settings
+    """
+    return Reply.show(settings_card(await _settings_view(ctx)))
+
+
+async def open_settings(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
+    return Reply.show(settings_card(await _settings_view(ctx)))
+
+
+class PreferencesForm(BaseModel):
+    """The settings card: `keep.<category>` toggles, "true" to keep getting those messages."""
+
+    model_config = ConfigDict(extra="allow")
+
+    @model_validator(mode="after")
+    def _toggles(self) -> PreferencesForm:
+        for key, value in (self.model_extra or {}).items():
+            if key.startswith(KEEP) and str(value).lower() not in ("true", "false"):
+                raise ValueError(f"{key} must be on or off")
+        return self
+
+    def wanted(self) -> dict[str, bool]:
+        return {
+            key.removeprefix(KEEP): str(value).lower() == "true"
+            for key, value in (self.model_extra or {}).items()
+            if key.startswith(KEEP)
+        }
+
+
+async def save_settings(ctx: HandlerContext, form: PreferencesForm) -> Reply:
+    categories, always = catalogue(ctx.services.notices)
+    prefs = Preferences(ctx.uow.session)
+    now = ctx.services.clock.now()
+    for category, wanted in form.wanted().items():
+        if category in categories:  # a stale card may name a kind that no longer exists
+            await prefs.choose(ctx.turn.org_id, ctx.person.id, category, not wanted, now)
+    turned_off = await prefs.turned_off(ctx.person.id)
+    saved = SettingsSaved(
+        turned_off=_labels(c for c in categories if c in turned_off),
+        still_on=_labels(c for c in categories if c not in turned_off),
+        always=always,
+    )
+    return Reply.update(settings_saved_card(saved))
+
+
+def _labels(categories: Iterable[str]) -> list[str]:
+    return [humanise(c) for c in categories]
+
+
+_STARTS = {v for _, v in START_CHOICES}
+_ENDS = {v for _, v in END_CHOICES}
+
+
+class SendingHoursForm(BaseModel):
+    start: str
+    end: str
+    weekends: bool = False
+    bank_holidays: bool = False
+    term_time_only: bool = False
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, value: str) -> str:
+        if value not in _STARTS:
+            raise ValueError("Choose a start time from the list")
+        return value
+
+    @field_validator("end")
+    @classmethod
+    def _end(cls, value: str, info: ValidationInfo) -> str:
+        if value not in _ENDS:
+            raise ValueError("Choose an end time from the list")
+        start = info.data.get("start")
+        begins = parse_clock(start) if isinstance(start, str) else None
+        ends = parse_clock(value)
+        if begins is not None and ends is not None and ends <= begins:
+            raise ValueError("The end must come after the start")
+        return value
+
+
+async def open_sending_hours(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
+    if not ctx.can(Permission.MANAGE_SETTINGS):
+        return Reply.text(ADMINS_ONLY)
+    org = await ctx.directory.organisation(ctx.turn.org_id, ctx.services.clock.now())
+    current = SendingHours.from_settings(org.settings).to_settings()
+    values = {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in current.items()}
+    return Reply.show(sending_hours_card(values))
+
+
+async def redisplay_sending_hours(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    return Reply.update(sending_hours_card({k: str(v) for k, v in values.items()}, errors))
+
+
+async def save_sending_hours(ctx: HandlerContext, form: SendingHoursForm) -> Reply:
+    if not ctx.can(Permission.MANAGE_SETTINGS):
+        return Reply.text(ADMINS_ONLY)
+    now = ctx.services.clock.now()
+    org = await ctx.directory.organisation(ctx.turn.org_id, now)
+    before = SendingHours.from_settings(org.settings)
+    hours = SendingHours(
+        start=parse_clock(form.start) or before.start,
+        end=parse_clock(form.end),
+        weekends=form.weekends,
+        bank_holidays=form.bank_holidays,
+        term_time_only=form.term_time_only,
+        closed=before.closed,
+        term_settings=org.settings,
+    )
+    org.settings = {**(org.settings or {}), "sending_hours": hours.to_settings()}
+    ctx.directory.audit(
+        ctx.turn.org_id, ctx.person.id, "organisation", "sending hours", hours.describe(), now
+    )
+    return Reply.update(sending_hours_saved_card(hours.describe()))
+
+
+ROWS: list[Command | CardAction] = [
+    Command("settings", settings, aliases=("preferences", "opt-out", "optout")),
+    CardAction("settings.open", open_settings, idempotent=False),
+    CardAction("settings.save", save_settings, form=PreferencesForm),
+    CardAction("settings.hours.open", open_sending_hours, idempotent=False),
+    CardAction(
+        "settings.hours",
+        save_sending_hours,
+        form=SendingHoursForm,
+        redisplay=redisplay_sending_hours,
+    ),
+]

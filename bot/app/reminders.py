@@ -1,0 +1,94 @@
+"""Proactive messages as a capability: a general reminder kind, and the admin's view of what
+could not be delivered (`undelivered`, also a button on the settings card)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.app.context import HandlerContext
+from bot.app.notices import NoticeContext, NoticeKind
+from bot.app.router import CardAction, Command
+from bot.app.turn import Message, Reply
+from bot.domain.access import Permission
+from cards.reminders import (
+    NextStep,
+    UndeliveredLine,
+    UndeliveredView,
+    reminder_card,
+    retried_card,
+    undelivered_card,
+)
+from storage.outbox import count_undelivered, retry_undelivered, undelivered
+
+NOT_ALLOWED = "Sorry, only an org admin can see undelivered messages."
+CARD_NOTICE = "notice.card"
+
+
+async def render_card_notice(ctx: NoticeContext) -> Message | None:
+    """A reminder drawn from its payload: {"title", "lines": [..], "steps": [NextStep json]}."""
+    payload = ctx.payload
+    steps = [NextStep.from_json(s) for s in payload.get("steps") or []] or [
+        NextStep("What can TLC do?", "run", {"command": "help"})
+    ]
+    heading = str(payload.get("title") or "A message from TLC")
+    lines = [str(line) for line in payload.get("lines") or []]
+    return Message(card=reminder_card(heading, lines, steps))
+
+
+NOTICES = [
+    NoticeKind(
+        CARD_NOTICE,
+        render_card_notice,
+        description="Reminders and messages from your organisation with a next step",
+    )
+]
+
+
+async def _view(ctx: HandlerContext) -> UndeliveredView:
+    session = ctx.uow.session
+    org = ctx.turn.org_id
+    rows = await undelivered(session, org)
+
+    def label(kind: str) -> str:
+        known = ctx.services.notices.get(kind)
+        return known.description if known and known.description else kind
+
+    return UndeliveredView(
+        lines=[UndeliveredLine(r.recipient, label(r.kind), r.reason, r.at) for r in rows],
+        total=await count_undelivered(session, org),
+        retryable=await retry_undelivered(session, org, ctx.services.clock.now(), dry_run=True),
+    )
+
+
+async def undelivered_command(ctx: HandlerContext) -> Reply:
+    """Messages I could not deliver, and why (org admins).
+
+    Usage: undelivered
+    """
+    if not ctx.can(Permission.VIEW_UNDELIVERED):
+        return Reply.text(NOT_ALLOWED)
+    return Reply.show(undelivered_card(await _view(ctx)))
+
+
+async def show_undelivered(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
+    if not ctx.can(Permission.VIEW_UNDELIVERED):
+        return Reply.text(NOT_ALLOWED)
+    return Reply.show(undelivered_card(await _view(ctx)))
+
+
+async def try_again(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
+    if not ctx.can(Permission.VIEW_UNDELIVERED):
+        return Reply.text(NOT_ALLOWED)
+    now = ctx.services.clock.now()
+    count = await retry_undelivered(ctx.uow.session, ctx.turn.org_id, now)
+    ctx.directory.audit(
+        ctx.turn.org_id, ctx.person.id, "outbox", "retry undelivered", f"{count} message(s)", now
+    )
+    return Reply.update(retried_card(count))
+
+
+ROWS: list[Command | CardAction] = [
+    Command("undelivered", undelivered_command, aliases=("failed",), listed=False),
+    CardAction("notices.undelivered", show_undelivered, idempotent=False),
+    CardAction("notices.retry", try_again),
+]

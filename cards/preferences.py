@@ -1,0 +1,133 @@
+"""Settings cards: which messages a person gets, and the organisation's sending hours."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from cards.base import (
+    CardDict,
+    card,
+    choice_input,
+    execute,
+    facts,
+    text,
+    title,
+    toggle_input,
+    with_error,
+)
+
+KEEP = "keep."  # input id prefix: keep.<category> is "true" when the person wants them
+
+
+@dataclass(frozen=True)
+class OptOutChoice:
+    category: str
+    label: str
+    description: str
+    wanted: bool
+
+
+@dataclass(frozen=True)
+class SettingsView:
+    choices: Sequence[OptOutChoice]
+    always: Sequence[str]  # messages that carry a deadline: never turned off
+    sending_hours: str
+    admin: bool = False
+
+
+def _always(always: Sequence[str]) -> list[object]:
+    lines = [text("**Always sent** — reminders that carry a deadline can't be turned off:")]
+    if always:
+        lines.append(text("\n".join(f"- {a}" for a in always), size="small"))
+    return lines
+
+
+def settings_card(view: SettingsView) -> CardDict:
+    body: list[object] = [title("Your message settings")]
+    if view.choices:
+        body.append(text("Turn off the kinds of message you'd rather not get."))
+        for choice in view.choices:
+            body.append(toggle_input(KEEP + choice.category, choice.label, value=choice.wanted))
+            if choice.description:
+                body.append(text(choice.description, subtle=True, size="small"))
+    else:
+        body.append(text("There are no messages you can turn off yet."))
+    body.extend(_always(view.always))
+    body.append(facts([("Sending hours", view.sending_hours)]))
+    body.append(
+        text("Anything due outside these hours waits until they start.", subtle=True, size="small")
+    )
+    actions = [execute("Save", "settings.save", primary=True)] if view.choices else []
+    if view.admin:
+        actions.append(execute("Change sending hours", "settings.hours.open"))
+        actions.append(execute("Undelivered messages", "notices.undelivered"))
+    return card(body, actions, fallback_text="Your message settings")
+
+
+@dataclass(frozen=True)
+class SettingsSaved:
+    turned_off: Sequence[str]
+    still_on: Sequence[str]
+    always: Sequence[str]
+
+
+def settings_saved_card(saved: SettingsSaved) -> CardDict:
+    body: list[object] = [title("Saved: your message settings")]
+    if saved.turned_off:
+        body.append(text("You turned off: " + ", ".join(saved.turned_off) + "."))
+    else:
+        body.append(text("You get every kind of message."))
+    if saved.still_on and saved.turned_off:
+        body.append(text("You still get: " + ", ".join(saved.still_on) + "."))
+    body.extend(_always(saved.always))
+    return card(body, [execute("Change again", "settings.open")], fallback_text="Settings saved")
+
+
+START_CHOICES = [(f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}") for h in range(6, 13) for m in (0, 30)]
+END_CHOICES = [
+    *((f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}") for h in range(13, 24) for m in (0, 30)),
+    ("Midnight", "24:00"),
+]
+
+
+def sending_hours_card(
+    values: Mapping[str, str] | None = None, errors: Mapping[str, str] | None = None
+) -> CardDict:
+    values = values or {}
+    errors = errors or {}
+    body: list[object] = [
+        title("Sending hours"),
+        text("When TLC may send reminders and other messages to your organisation.", subtle=True),
+        *with_error(
+            choice_input(
+                "start", "From", START_CHOICES, value=values.get("start", "08:00"), required=True
+            ),
+            errors,
+            "start",
+        ),
+        *with_error(
+            choice_input(
+                "end", "Until", END_CHOICES, value=values.get("end", "18:00"), required=True
+            ),
+            errors,
+            "end",
+        ),
+        toggle_input("weekends", "Weekends too", value=values.get("weekends") == "true"),
+        toggle_input(
+            "bank_holidays", "Bank holidays too", value=values.get("bank_holidays") == "true"
+        ),
+        toggle_input(
+            "term_time_only", "Only in term time", value=values.get("term_time_only") == "true"
+        ),
+    ]
+    return card(body, [execute("Save", "settings.hours", primary=True)])
+
+
+def sending_hours_saved_card(description: str) -> CardDict:
+    body = [
+        title("Saved: sending hours"),
+        text(f"TLC now sends messages {description}."),
+        text("Messages due outside these hours wait until they start.", subtle=True, size="small"),
+    ]
+    return card(body, [execute("Back to settings", "settings.open")])
