@@ -60,11 +60,16 @@ class LoopbackConnector:
     members: dict[str, RosterMember] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
     fail_with: dict[str, int] = field(default_factory=dict)  # conversation id -> HTTP status
+    # Scripted answers, one per request, before anything else: conversation id -> [(status,
+    # headers)], e.g. [(429, {"Retry-After": "3"})] to ask the bot to slow down once.
+    answers: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
+    requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path) of each call
+    created: list[dict[str, Any]] = field(default_factory=list)  # 1:1 chats the bot opened
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _server: TestServer | None = None
 
     async def start(self) -> None:
-        app = web.Application()
+        app = web.Application(middlewares=[self._record])
         app.router.add_post("/v3/conversations", self._create)
         app.router.add_post("/v3/conversations/{conv}/activities", self._send)
         app.router.add_post("/v3/conversations/{conv}/activities/{reply_to}", self._send)
@@ -87,6 +92,17 @@ class LoopbackConnector:
     def file_url(self, name: str) -> str:
         return self.service_url + f"files/{name}"
 
+    def answer(self, conversation_id: str, status: int, **headers: str) -> None:
+        """Answer the next request to this conversation with `status` (and headers)."""
+        names = {k.replace("_", "-").title(): v for k, v in headers.items()}
+        self.answers.setdefault(conversation_id, []).append((status, names))
+
+    @web.middleware
+    async def _record(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        self.requests.append((request.method, request.path_qs))
+        response: web.StreamResponse = await handler(request)
+        return response
+
     def add_member(self, member: RosterMember) -> None:
         self.members[member.id] = member
 
@@ -101,6 +117,12 @@ class LoopbackConnector:
 
     async def _send(self, request: web.Request) -> web.Response:
         conv = request.match_info["conv"]
+        scripted = self.answers.get(conv)
+        if scripted:
+            status, headers = scripted.pop(0)
+            return web.json_response(
+                {"error": {"code": "Scripted"}}, status=status, headers=headers
+            )
         if conv in self.fail_with:
             return web.json_response({"error": {"code": "Failed"}}, status=self.fail_with[conv])
         body = await request.json()
@@ -134,6 +156,7 @@ class LoopbackConnector:
 
     async def _create(self, request: web.Request) -> web.Response:
         body = await request.json()
+        self.created.append(body)
         member = body["members"][0]["id"]
         return web.json_response({"id": f"a:personal-{member}"}, status=201)
 
