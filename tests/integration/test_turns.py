@@ -136,3 +136,21 @@ async def test_odd_but_valid_values_get_a_clear_answer(teams: TeamsClient) -> No
     sent = await teams.submit(TUTOR, {"verb": "admin.role", "email": ["a", "b"], "role": {"x": 1}})
     assert sent, "the same card comes back with errors"
     assert teams.last_status == 201
+
+
+async def test_first_turns_at_the_same_time_store_one_person(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    import asyncio
+
+    from sqlalchemy import func, select
+
+    from storage.models import Person
+
+    await asyncio.gather(*(teams.say(TUTOR, "help") for _ in range(6)))
+    replies = teams.connector.messages()
+    assert len(replies) == 6
+    assert all(len(r.cards) == 1 and "What I can do" in card_text(r.cards[0]) for r in replies)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        count = await uow.session.scalar(select(func.count(Person.id)))
+        assert count == 1
