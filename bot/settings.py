@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./tlc.db"
@@ -56,6 +56,11 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("TLC_OPENID_METADATA_URL", "openid_metadata_url"),
     )
 
+    login_url: str = Field(
+        default="https://login.microsoftonline.com",
+        validation_alias=AliasChoices("TLC_LOGIN_URL", "login_url"),
+    )
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -67,6 +72,16 @@ class Settings(BaseSettings):
     @classmethod
     def _no_stray_whitespace(cls, value: str) -> str:
         return value.strip()
+
+    @model_validator(mode="after")
+    def _credentials_complete(self) -> Settings:
+        if self.app_id and not self.app_password:
+            raise ValueError("MicrosoftAppPassword is required when MicrosoftAppId is set")
+        if self.app_type == "SingleTenant" and self.app_id and not self.app_tenant_id:
+            raise ValueError("MicrosoftAppTenantId is required for a SingleTenant app")
+        if self.app_type == "UserAssignedMSI":
+            raise ValueError("MicrosoftAppType UserAssignedMSI is not supported yet")
+        return self
 
     @property
     def local_mode(self) -> bool:
@@ -90,14 +105,12 @@ class SettingsError(Exception):
 
 
 def load_settings() -> Settings:
+    """Settings from the environment, or a `SettingsError` whose message is one line naming it."""
     try:
         return Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = str(first["loc"][0]) if first["loc"] else "settings"
-        env_name = {
-            "MicrosoftAppId": "MicrosoftAppId",
-            "port": "PORT",
-            "database_url": "DATABASE_URL",
-        }.get(name, name)
-        raise SettingsError(f"Bad setting {env_name}: {first['msg']}") from exc
+        message = str(first["msg"]).removeprefix("Value error, ")
+        if not first["loc"]:
+            raise SettingsError(f"Bad settings: {message}") from exc
+        raise SettingsError(f"Bad setting {first['loc'][0]}: {message}") from exc

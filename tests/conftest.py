@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -35,17 +38,27 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture(scope="session")
-async def pg_url() -> AsyncIterator[str]:
-    """One PostgreSQL database for the whole session; tests truncate it."""
-    problem = await pg_available()
+def pg_url() -> Iterator[str]:
+    """One PostgreSQL database for the whole session, migrated once; tests truncate it."""
+    problem = _run(pg_available())
     if problem:
         no_postgres(problem)
-    url, name = await create_pg_database()
-    db = Database(url)
-    await db.migrate()
-    await db.dispose()
+    url, name = _run(create_pg_database())
+
+    async def migrate() -> None:
+        db = Database(url)
+        await db.migrate()
+        await db.dispose()
+
+    _run(migrate())
     yield url
-    await drop_pg_database(name)
+    _run(drop_pg_database(name))
+
+
+def _run[T](coro: Coroutine[Any, Any, T]) -> T:
+    """Run set-up coroutines on their own loop in a thread (fixtures may be inside a running loop)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

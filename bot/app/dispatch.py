@@ -94,7 +94,12 @@ class Dispatcher:
 
     async def _context(self, uow: UnitOfWork, turn: Turn) -> HandlerContext:
         directory = Directory(uow.session)
-        person = await self._remember(uow, directory, turn)
+        try:
+            person = await self._remember(uow, directory, turn)
+        except IntegrityError:
+            # Two first turns of the same person or team at once: the other one stored them.
+            await uow.rollback()
+            person = await self._remember(uow, directory, turn)
         roles = await directory.roles(person.id)
         if (
             person.email

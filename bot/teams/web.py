@@ -45,7 +45,7 @@ class Bot:
     dispatcher: Dispatcher
     worker: Worker
 
-    async def on_turn(self, context: TurnContext, body: dict[str, Any]) -> None:
+    async def on_turn(self, context: TurnContext, *, body: dict[str, Any]) -> None:
         kind = body["type"]
         if kind == "message":
             await self._message(body)
@@ -227,14 +227,17 @@ def create_app(
             return web.json_response({"error": "the activity could not be read"}, status=400)
         auth = request.headers.get("Authorization", "")
         try:
-            result = await adapter.process_activity(
-                auth, activity, lambda ctx: bot.on_turn(ctx, body)
+            identity = await adapter.bot_framework_authentication.authenticate_request(
+                activity, auth
             )
-        except PermissionError:
+        except Exception as exc:  # any failure to prove the caller is Teams is a 401, never a 500
+            log.info("rejected an unauthenticated request: %s", exc)
             return web.json_response({"error": "unauthorized"}, status=401)
-        except Exception as exc:
-            if _is_auth_failure(exc):
-                return web.json_response({"error": "unauthorized"}, status=401)
+        try:
+            result = await adapter.process_activity(
+                identity, activity, partial(bot.on_turn, body=body)
+            )
+        except Exception:
             log.exception("activity %s failed", body.get("id"))
             return web.json_response(
                 {"error": "the bot could not answer this activity"}, status=502
@@ -260,10 +263,3 @@ def create_app(
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     return app
-
-
-def _is_auth_failure(exc: Exception) -> bool:
-    text_ = str(exc).lower()
-    return any(
-        w in text_ for w in ("unauthorized", "token", "signature", "jwt", "issuer", "audience")
-    )
