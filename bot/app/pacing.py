@@ -4,8 +4,9 @@ How several workers share Teams' 50 requests/s per tenant: the tenant's next fre
 is one row in the database (`tenant_pacing`). Each request takes the next slot with a single
 upsert (`next_free = max(next_free, now) + 1/rate`) and waits until its slot starts, so requests
 from all processes are spaced evenly, `rate` a second (one more if a second's edges both hold a
-slot), however many workers run. The default rate is below 50 (`TLC_PROACTIVE_RATE`, 47) to leave room for replies on turns
-and for scheduling jitter. A 429 pushes the tenant's next slot back for every worker.
+slot), however many workers run. The default rate is below 50 (`TLC_PROACTIVE_RATE`, 47) to
+leave room for replies on turns and for scheduling jitter. A 429 pushes the tenant's next slot
+back for every worker.
 
 Per-conversation limits are kept by the worker from the outbox itself (see `bot.app.worker`).
 """

@@ -323,6 +323,8 @@ class Worker:
             seen = progress.generation
             result = await self._send_next(now)
             if result is None:
+                if progress.generation != seen:
+                    continue  # the mover queued more while we looked
                 if not progress.moving:
                     break
                 await progress.wait(seen)

@@ -330,11 +330,16 @@ async def _broken(ctx: NoticeContext) -> Message | None:
 
 
 async def _weekly(ctx: NoticeContext) -> Message | None:
-    due = ctx.item.due_at + timedelta(days=7)
+    this_week = ctx.item.due_at
     await ctx.schedule.put(
-        ctx.item.org_id, ctx.item.key, ctx.item.kind, due, ctx.now, person_id=ctx.item.person_id
+        ctx.item.org_id,
+        ctx.item.key,
+        ctx.item.kind,
+        this_week + timedelta(days=7),
+        ctx.now,
+        person_id=ctx.item.person_id,
     )
-    return Message(text=f"week of {ctx.item.due_at:%d %b}")
+    return Message(text=f"week of {this_week:%d %b}")
 
 
 async def test_render_decides_at_send_time(
