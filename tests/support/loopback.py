@@ -5,6 +5,7 @@ Tests read the bot's replies from here, as Teams would receive them.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,6 +66,11 @@ class LoopbackConnector:
     answers: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path) of each call
     created: list[dict[str, Any]] = field(default_factory=list)  # 1:1 chats the bot opened
+    # The n-th message (1-based) is received, then its answer waits for `release`: a message
+    # in flight, for killing a worker at that moment. `hanging` is set when it arrives.
+    hang_at: int | None = None
+    hanging: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _server: TestServer | None = None
 
@@ -137,6 +143,9 @@ class LoopbackConnector:
                 request.headers.get("Authorization"),
             )
         )
+        if self.hang_at is not None and len(self.messages()) == self.hang_at:
+            self.hanging.set()
+            await self.release.wait()
         return web.json_response({"id": new_id}, status=201)
 
     async def _update(self, request: web.Request) -> web.Response:

@@ -1,0 +1,185 @@
+"""`settings` and `undelivered` as people meet them: whole turns over HTTP, then the worker."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from aiohttp import web
+
+from bot.app.notices import NoticeContext, NoticeKind
+from bot.app.turn import Message
+from bot.clock import FixedClock
+from bot.domain.sending_hours import LONDON
+from bot.teams.web import BOT_KEY, Bot
+from cards.reminders import NextStep, reminder_card
+from storage.models import Organisation
+from storage.people import Directory
+from storage.reminders import OPTED_OUT, PENDING, SENT, Schedule
+from tests.conftest import ADMIN, TUTOR
+from tests.support.teams import TeamsClient, User, card_text, only_card
+
+ORG = "tenant-1"
+
+
+async def _render(ctx: NoticeContext) -> Message:
+    heading = str(ctx.payload["what"])
+    return Message(card=reminder_card(heading, [], [NextStep("Open", "help")]))
+
+
+def _bot(app: web.Application) -> Bot:
+    bot = app[BOT_KEY]
+    if bot.worker.kinds.get("test.offer") is None:
+        bot.worker.kinds.add(
+            NoticeKind(
+                "test.offer", _render, opt_out="self_referral_offers", description="Support offers"
+            ),
+            NoticeKind("test.deadline", _render, description="Observation reminders"),
+        )
+    return bot
+
+
+async def _schedule(bot: Bot, user: User, key: str, kind: str, due: datetime) -> None:
+    async with bot.db.unit_of_work() as uow:
+        person = await Directory(uow.session).person_by_aad(ORG, user.aad)
+        assert person is not None
+        await Schedule(uow.session).put(
+            ORG, key, kind, due, due, person_id=person.id, payload={"what": key}
+        )
+        await uow.commit()
+
+
+async def _state(bot: Bot, key: str) -> str:
+    async with bot.db.unit_of_work() as uow:
+        item = await Schedule(uow.session).get(ORG, key)
+        assert item is not None
+        return item.state
+
+
+async def test_settings_shows_what_can_be_turned_off_and_what_is_always_sent(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    _bot(teams_app)
+    card = only_card(await teams.say(TUTOR, "settings"))
+    toggle = next(e for e in card["body"] if e.get("id") == "keep.self_referral_offers")
+    assert toggle["type"] == "Input.Toggle" and toggle["value"] == "true"
+    text = card_text(card)
+    assert "Support offers" in text
+    assert "Always sent" in text and "can't be turned off" in text
+    assert "Observation reminders" in text
+    assert "08:00–18:00, Monday to Friday; not on bank holidays" in text
+    assert "Change sending hours" not in text  # tutors don't change the organisation's hours
+
+
+async def test_turning_off_offers_stops_them_but_not_deadlines(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    bot = _bot(teams_app)
+    await teams.say(TUTOR, "hello")
+    response, _ = await teams.execute(
+        TUTOR, "settings.save", {"keep.self_referral_offers": "false"}
+    )
+    saved = card_text(response["value"])
+    assert "You turned off: Self referral offers." in saved
+    assert "Observation reminders" in saved  # and what still comes, always
+    await _schedule(bot, TUTOR, "offer:1", "test.offer", clock.now())
+    await _schedule(bot, TUTOR, "otla:1", "test.deadline", clock.now())
+    teams.connector.clear()
+    assert await bot.worker.tick(clock.now()) == 1
+    assert [c["body"][0]["text"] for s in teams.connector.messages() for c in s.cards] == ["otla:1"]
+    assert await _state(bot, "offer:1") == OPTED_OUT
+
+    card = only_card(await teams.say(TUTOR, "settings"))
+    toggle = next(e for e in card["body"] if e.get("id") == "keep.self_referral_offers")
+    assert toggle["value"] == "false"
+    await teams.execute(TUTOR, "settings.save", {"keep.self_referral_offers": "true"})
+    await _schedule(bot, TUTOR, "offer:2", "test.offer", clock.now())
+    assert await bot.worker.tick(clock.now()) == 1
+    assert await _state(bot, "offer:2") == SENT
+
+
+async def test_an_admin_sets_the_sending_hours_and_messages_wait_for_them(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    bot = _bot(teams_app)
+    await teams.say(TUTOR, "hello")
+    card = only_card(await teams.say(ADMIN, "settings"))
+    assert "Change sending hours" in card_text(card)
+    assert "Undelivered messages" in card_text(card)
+
+    form, _ = await teams.execute(ADMIN, "settings.hours.open", {})
+    assert {e.get("id") for e in form["value"]["body"]} >= {"start", "end", "weekends"}
+    good, _ = await teams.execute(
+        ADMIN,
+        "settings.hours",
+        {"start": "09:00", "end": "16:00", "weekends": "false", "bank_holidays": "false"},
+    )
+    assert "09:00–16:00, Monday to Friday" in card_text(good["value"])
+    async with bot.db.unit_of_work() as uow:
+        org = await uow.session.get(Organisation, ORG)
+        assert org is not None and org.settings["sending_hours"]["end"] == "16:00"
+
+    clock.set(datetime(2026, 11, 24, 16, 30, tzinfo=LONDON))
+    await _schedule(bot, TUTOR, "otla:1", "test.deadline", clock.now())
+    assert await bot.worker.tick(clock.now()) == 0
+    assert await _state(bot, "otla:1") == PENDING
+    clock.set(datetime(2026, 11, 25, 9, 0, tzinfo=LONDON))
+    assert await bot.worker.tick(clock.now()) == 1
+
+
+async def test_an_end_before_the_start_comes_back_with_the_field_error(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    bot = _bot(teams_app)
+    await teams.say(ADMIN, "hello")
+    response, _ = await teams.execute(ADMIN, "settings.hours", {"start": "12:30", "end": "11:00"})
+    card = response["value"]
+    assert "Choose an end time from the list" in card_text(card)
+    end = next(e for e in card["body"] if e.get("id") == "end")
+    assert end["value"] == "11:00"
+    async with bot.db.unit_of_work() as uow:
+        org = await uow.session.get(Organisation, ORG)
+        assert org is not None and "sending_hours" not in org.settings
+
+
+async def test_a_tutor_cannot_change_the_sending_hours(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    bot = _bot(teams_app)
+    response, _ = await teams.execute(
+        TUTOR, "settings.hours", {"start": "06:00", "end": "24:00", "weekends": "true"}
+    )
+    assert "only an org admin" in str(response["value"])
+    opened, _ = await teams.execute(TUTOR, "settings.hours.open", {})
+    assert "only an org admin" in str(opened["value"])
+    async with bot.db.unit_of_work() as uow:
+        org = await uow.session.get(Organisation, ORG)
+        assert org is not None and "sending_hours" not in org.settings
+
+
+async def test_undelivered_messages_are_shown_to_admins_and_retried_when_reachable(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    bot = _bot(teams_app)
+    await teams.say(ADMIN, "hello")
+    refused = await teams.say(TUTOR, "undelivered")
+    assert "only an org admin" in refused[0].text
+    teams.connector.fail_with["a:personal-29:tutor"] = 403  # Tom blocked the bot
+    await _schedule(bot, TUTOR, "otla:1", "test.deadline", clock.now())
+    assert await bot.worker.tick(clock.now()) == 0
+
+    card = only_card(await teams.say(ADMIN, "undelivered"))
+    text = card_text(card)
+    assert "Tom Tutor" in text and "Observation reminders" in text
+    assert "blocked TLC" in text
+    assert not card.get("actions")  # nobody to try again yet
+
+    del teams.connector.fail_with["a:personal-29:tutor"]
+    clock.advance(timedelta(minutes=10))  # a new turn: seen again, reachable again
+    await teams.say(TUTOR, "hello")
+    view, _ = await teams.execute(ADMIN, "notices.undelivered", {})
+    assert view["value"]["actions"][0]["verb"] == "notices.retry"
+    retried, _ = await teams.execute(ADMIN, "notices.retry", {})
+    assert "1 message(s) are back in the queue" in card_text(retried["value"])
+    teams.connector.clear()
+    assert await bot.worker.tick(clock.now()) == 1
+    assert teams.connector.messages()[0].conversation_id == "a:personal-29:tutor"
