@@ -121,6 +121,7 @@ async def _worker(settings: object, once: bool, interval: float | None) -> int:
             await run_worker(worker, clock, interval or settings.worker_interval)
         log = logging.getLogger("bot.worker")
         log.info("worker stopped: %s", dict(worker.stats))
+        await worker.close()
     finally:
         await connector.close()
         await db.dispose()

@@ -38,7 +38,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.db import Database, UnitOfWork
@@ -123,6 +123,7 @@ class Claim:
 
     message_id: int
     uow: UnitOfWork
+    ref: ConversationRef | None = None  # where it goes, when the claim could already tell
 
     async def row(self) -> OutboxMessage:
         row = await self.uow.session.get(OutboxMessage, self.message_id)
@@ -142,14 +143,35 @@ class OutboxQueue:
     async def claim(self, now: datetime) -> AsyncIterator[Claim | None]:
         if self.db.is_postgres:
             async with self.db.unit_of_work() as uow:
-                message_id = await uow.session.scalar(
-                    select(OutboxMessage.id)
-                    .where(_ready(now))
-                    .order_by(OutboxMessage.not_before, OutboxMessage.id)
+                # The row (locked) and, in the same round trip, its conversation: the one it
+                # names, or the person's latest 1:1 chat.
+                # The row (locked) and, in the same round trip, its conversation: the one it
+                # names, or the person's latest 1:1 chat.
+                personal = (
+                    select(ConversationRef.id)
+                    .where(
+                        ConversationRef.person_id == OutboxMessage.person_id,
+                        ConversationRef.kind == "personal",
+                    )
+                    .order_by(ConversationRef.updated_at.desc())
                     .limit(1)
-                    .with_for_update(skip_locked=True)
+                    .correlate(OutboxMessage)
+                    .scalar_subquery()
                 )
-                yield None if message_id is None else Claim(message_id, uow)
+                target = ConversationRef.id == func.coalesce(
+                    OutboxMessage.conversation_ref_id, personal
+                )
+                found = (
+                    await uow.session.execute(
+                        select(OutboxMessage, ConversationRef)
+                        .outerjoin(ConversationRef, target)
+                        .where(_ready(now))
+                        .order_by(OutboxMessage.not_before, OutboxMessage.id)
+                        .limit(1)
+                        .with_for_update(skip_locked=True, of=OutboxMessage)
+                    )
+                ).first()
+                yield None if found is None else Claim(found[0].id, uow, found[1])
             return
         async with self.db.unit_of_work() as uow:
             q = select(OutboxMessage.id).where(_ready(now))
@@ -194,40 +216,40 @@ async def recent_sends(session: AsyncSession, conversation_id: str, since: float
     return [float(t) for t in rows if t is not None]
 
 
-async def reserve_tenant_slot(
-    session: AsyncSession, org_id: str, now: float, interval: float
+async def reserve_tenant_slots(
+    conn: AsyncConnection, org_id: str, now: float, interval: float, count: int = 1
 ) -> float:
-    """Take the tenant's next request slot; returns when it starts (wall-clock seconds).
+    """Take the tenant's next `count` request slots; returns when the first starts (wall-clock
+    seconds; the others follow every `interval`).
 
-    One statement, so concurrent workers queue on the row and each gets its own slot.
+    One statement, so concurrent workers queue on the row and each gets slots of its own.
     """
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    span = interval * count
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     current = TenantPacing.__table__.c.next_free
     stmt = (
         insert(TenantPacing)
-        .values(org_id=org_id, next_free=now + interval)
+        .values(org_id=org_id, next_free=now + span)
         .on_conflict_do_update(
             index_elements=[TenantPacing.org_id],
-            set_={"next_free": case((current > now, current), else_=now) + interval},
+            set_={"next_free": case((current > now, current), else_=now) + span},
         )
         .returning(TenantPacing.next_free)
     )
-    next_free = float((await session.execute(stmt)).scalar_one())
-    return next_free - interval
+    next_free = float((await conn.execute(stmt)).scalar_one())
+    return next_free - span
 
 
-async def hold_tenant(session: AsyncSession, org_id: str, until: float) -> None:
+async def hold_tenant(conn: AsyncConnection, org_id: str, until: float) -> None:
     """No request for this tenant before `until` (after a 429), from any worker."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     current = TenantPacing.__table__.c.next_free
     stmt = insert(TenantPacing).values(org_id=org_id, next_free=until)
     stmt = stmt.on_conflict_do_update(
         index_elements=[TenantPacing.org_id],
         set_={"next_free": case((current > until, current), else_=until)},
     )
-    await session.execute(stmt)
+    await conn.execute(stmt)
 
 
 @dataclass(frozen=True)

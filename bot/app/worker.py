@@ -26,7 +26,7 @@ from contextlib import asynccontextmanager, suppress
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.notices import NoticeContext, NoticeKinds
@@ -38,6 +38,7 @@ from bot.domain.throttle import LONGEST_WINDOW, RetryPolicy, conversation_wait
 from storage.db import Database, UnitOfWork
 from storage.models import ConversationRef, Organisation, Person
 from storage.outbox import Claim, OutboxMessage, OutboxQueue, recent_sends
+from storage.people import Directory
 from storage.preferences import Preferences
 from storage.reminders import (
     CANCELLED,
@@ -85,6 +86,10 @@ class Sender(Protocol):
 
     async def post(self, ref: ConversationRef, message: Message) -> str:
         """Send one message; returns the activity id Teams gave it."""
+        ...
+
+    async def close(self) -> None:
+        """Let go of whatever it holds (connections)."""
         ...
 
 
@@ -181,6 +186,9 @@ class Worker:
     @property
     def stopping(self) -> bool:
         return self._stop.is_set()
+
+    async def close(self) -> None:
+        await self.sender.close()
 
     def stop(self) -> None:
         """Finish the message in hand, then stop (SIGTERM)."""
@@ -350,7 +358,7 @@ class Worker:
             return 0
         ref: ConversationRef | None = None
         try:
-            ref = await self._target(session, row)
+            ref = claim.ref or await self._target(session, row)
             async with self._conversations.hold(ref.conversation_id):
                 await self.queue.lock_conversation(claim, ref.conversation_id)
                 wall = self.wall()
@@ -386,17 +394,26 @@ class Worker:
             return ref
         if row.person_id is None:
             raise Undeliverable("the conversation is no longer known")
+        ref = await Directory(session).personal_conversation(row.person_id)
+        if ref is not None:
+            return ref
         person = await session.get(Person, row.person_id)
         if person is None:
             raise Undeliverable("the person no longer exists")
         return await self.sender.reach(person)
 
-    async def _item(self, session: AsyncSession, row: OutboxMessage) -> ScheduledItem | None:
-        """The scheduled item this message came from, if it was not re-scheduled meanwhile."""
-        item = await session.get(ScheduledItem, row.item_id)
-        if item is None or item.revision != row.item_revision or item.state != QUEUED:
-            return None
-        return item
+    async def _settle_item(self, session: AsyncSession, row: OutboxMessage, **values: Any) -> None:
+        """Record the outcome on the scheduled item, unless it was re-scheduled meanwhile."""
+        await session.execute(
+            update(ScheduledItem)
+            .where(
+                ScheduledItem.id == row.item_id,
+                ScheduledItem.revision == row.item_revision,
+                ScheduledItem.state == QUEUED,
+            )
+            .values(attempts=row.attempts, updated_at=row.updated_at, **values)
+            .execution_options(synchronize_session=False)
+        )
 
     async def _sent(
         self,
@@ -410,10 +427,14 @@ class Worker:
         row.conversation_id, row.conversation_ref_id = ref.conversation_id, ref.id
         row.attempts += 1
         row.last_error, row.last_status, row.updated_at = None, None, now
-        item = await self._item(claim.uow.session, row)
-        if item is not None:
-            item.state, item.activity_id, item.sent_at = SENT, activity_id, now
-            item.attempts, item.last_error, item.updated_at = row.attempts, None, now
+        await self._settle_item(
+            claim.uow.session,
+            row,
+            state=SENT,
+            activity_id=activity_id,
+            sent_at=now,
+            last_error=None,
+        )
         await claim.uow.commit()
         self.stats["sent"] += 1
 
@@ -433,10 +454,7 @@ class Worker:
         row.updated_at = now
         if ref is not None:
             row.conversation_id, row.conversation_ref_id = ref.conversation_id, ref.id
-        item = await self._item(session, row)
-        if item is not None:
-            item.state, item.last_error, item.updated_at = FAILED, reason[:1000], now
-            item.attempts = row.attempts
+        await self._settle_item(session, row, state=FAILED, last_error=reason[:1000])
         if block and ref is not None:
             stored = await session.get(ConversationRef, ref.id)
             if stored is not None:

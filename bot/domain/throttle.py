@@ -58,15 +58,17 @@ def tenant_interval(rate: float) -> float:
     return 1.0 / min(rate, TENANT_REQUESTS_PER_SECOND)
 
 
-def reserve_slot(next_free: float | None, now: float, interval: float) -> tuple[float, float]:
-    """A request slot on an evenly spaced schedule (a cell-rate algorithm with no burst).
+def reserve_slot(
+    next_free: float | None, now: float, interval: float, count: int = 1
+) -> tuple[float, float]:
+    """`count` request slots on an evenly spaced schedule (a cell-rate algorithm, no burst).
 
-    Returns (start, new next_free): the caller may send at `start`; the next caller not before
-    `start + interval`. Spacing every request by `interval` keeps any one-second stretch under
-    `1 / interval` requests, whichever worker or process takes the slots.
+    Returns (start, new next_free): the caller may send at `start`, `start + interval`, ...;
+    the next caller not before `start + count * interval`. Spacing every request by `interval`
+    keeps any one-second stretch near `1 / interval` requests, whoever takes the slots.
     """
     start = now if next_free is None else max(next_free, now)
-    return start, start + interval
+    return start, start + count * interval
 
 
 class Outcome(StrEnum):

@@ -155,6 +155,9 @@ class TeamsSender:
             if not token:
                 return entries
 
+    async def close(self) -> None:
+        await self.pacer.close()
+
     # The contract's first shape, kept for callers that send one message directly.
     async def to_person(self, person: Person, message: Message) -> str:
         return await self.post(await self.reach(person), message)

@@ -207,6 +207,7 @@ def create_app(
         await asyncio.gather(*tasks, return_exceptions=True)
         bot = state.get("bot")
         if bot is not None:
+            await bot.worker.close()
             await bot.connector.close()
             if db is None:
                 await bot.db.dispose()

@@ -251,7 +251,32 @@ async def test_the_tenant_pace_is_shared_by_every_worker(db: Database, clock: Fi
     second = TenantPacer(db, 40, wall=wall, sleep=record)
     for pacer in itertools.islice(itertools.cycle([first, second]), 6):
         await pacer.wait_turn(ORG)
+    await first.close()
+    await second.close()
     assert waits == [0.025, 0.05, 0.075, 0.1, 0.125]  # the first goes at once
+
+
+async def test_a_worker_that_wakes_too_late_takes_a_new_slot(
+    db: Database, clock: FixedClock
+) -> None:
+    """Late requests bunch up at Teams: a slot missed by more than its width is given up."""
+    now = [1000.0]
+    waits: list[float] = []
+
+    async def oversleep(seconds: float) -> None:
+        waits.append(round(seconds, 6))
+        now[0] += seconds + (0.2 if len(waits) == 2 else 0.0)  # the second wake is late
+
+    pacer = TenantPacer(db, 40, wall=lambda: now[0], sleep=oversleep)
+    for _ in range(3):
+        await pacer.wait_turn(ORG)
+    await pacer.close()
+    # Slots at 1000 (at once), 1000.025 (on time) and 1000.05, but that wake came at 1000.25:
+    # too late, so the third request took a new slot at 1000.25 instead.
+    assert waits == [0.025, 0.025]
+    async with db.unit_of_work() as uow:
+        pacing = await uow.session.get(TenantPacing, ORG)
+        assert pacing is not None and pacing.next_free == pytest.approx(1000.275)
 
 
 async def test_messages_wait_for_sending_hours(

@@ -89,6 +89,7 @@ async def loopback_worker(
     try:
         yield worker, pace
     finally:
+        await worker.close()
         await http.close()
 
 
