@@ -231,7 +231,20 @@ async def run(
         "in_flight_at_kill": in_flight,
         "recorded_sent": recorded,
         "wall_s": round((times[-1] if times else time.time()) - started, 2),
+        "per_30s": per_window(times, 30.0),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+def per_window(times: list[float], seconds: float) -> list[float]:
+    """Messages per second in each `seconds`-long stretch from the first delivery."""
+    if not times:
+        return []
+    counts: dict[int, int] = {}
+    for t in times:
+        bucket = int((t - times[0]) // seconds)
+        counts[bucket] = counts.get(bucket, 0) + 1
+    return [round(counts.get(i, 0) / seconds, 1) for i in range(max(counts) + 1)]
 
 
 async def pg_database() -> tuple[str, str]:
@@ -259,7 +272,7 @@ async def main() -> None:
     parser.add_argument("--databases", nargs="+", default=["postgres", "sqlite"])
     parser.add_argument("--pg-workers", type=int, default=2)
     parser.add_argument("--rate", type=float, default=47.0, help="TLC_PROACTIVE_RATE")
-    parser.add_argument("--slots", type=int, default=4, help="TLC_WORKER_SLOTS")
+    parser.add_argument("--slots", type=int, default=8, help="TLC_WORKER_SLOTS")
     parser.add_argument("--kill-at", type=float, default=0.5)
     args = parser.parse_args()
     for kind in args.databases:

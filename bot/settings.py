@@ -45,7 +45,7 @@ class Settings(BaseSettings):
         description="Proactive requests per second per tenant, all workers together (Teams: 50).",
     )
     worker_slots: int = Field(
-        default=4, ge=1, le=32, validation_alias=AliasChoices("TLC_WORKER_SLOTS", "worker_slots")
+        default=8, ge=1, le=32, validation_alias=AliasChoices("TLC_WORKER_SLOTS", "worker_slots")
     )
     worker_interval: float = Field(
         default=15.0, gt=0, validation_alias=AliasChoices("TLC_WORKER_INTERVAL", "worker_interval")

@@ -194,6 +194,14 @@ class OutboxQueue:
         finally:
             self._mine.discard(message_id)
 
+    async def ready_count(self, now: datetime) -> int:
+        """Queued messages that could go now (all workers'), counted from the index."""
+        async with self.db.unit_of_work() as uow:
+            return int(
+                await uow.session.scalar(select(func.count(OutboxMessage.id)).where(_ready(now)))
+                or 0
+            )
+
     async def lock_conversation(self, claim: Claim, conversation_id: str) -> None:
         """PostgreSQL: one sender per conversation at a time, across processes, until commit."""
         if self.db.is_postgres:

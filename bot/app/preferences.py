@@ -197,7 +197,13 @@ async def save_sending_hours(ctx: HandlerContext, form: SendingHoursForm) -> Rep
 
 
 ROWS: list[Command | CardAction] = [
-    Command("settings", settings, aliases=("preferences", "opt-out", "optout")),
+    # Personal choices: in a channel the card would show them to everyone.
+    Command(
+        "settings",
+        settings,
+        aliases=("preferences", "opt-out", "optout"),
+        scopes=frozenset({"personal"}),
+    ),
     CardAction("settings.open", open_settings, idempotent=False),
     CardAction("settings.save", save_settings, form=PreferencesForm),
     CardAction("settings.hours.open", open_sending_hours, idempotent=False),

@@ -155,7 +155,7 @@ class Worker:
         clock: Clock | None = None,
         policy: RetryPolicy | None = None,
         slots: int = 4,
-        batch: int = 100,
+        batch: int | None = None,
         wall: WallClock = wall_clock,
         sleep: Sleep = asyncio.sleep,
         rand: Callable[[], float] = random.random,
@@ -170,7 +170,9 @@ class Worker:
         self.clock = clock
         self.policy = policy or RetryPolicy()
         self.slots = max(1, slots)
-        self.batch = batch
+        # SQLite has one writer at a time: smaller batches hold it for less.
+        self.batch = batch or (100 if db.is_postgres else 25)
+        self.backlog = 2 * self.batch  # queued and ready, before the mover waits for senders
         self.wall = wall
         self.sleep = sleep
         self.rand = rand
@@ -222,8 +224,13 @@ class Worker:
     # -- moving due items into the outbox ------------------------------------------------
 
     async def _move_all(self, now: datetime, progress: _Progress) -> None:
+        """Move due items in batches, keeping only a short queue ahead of the senders: a
+        message is drawn close to when it goes, and a big fan-out does not crowd the start."""
         try:
             while not self.stopping:
+                if await self.queue.ready_count(self._now(now)) >= self.backlog:
+                    await self.sleep(0.25)
+                    continue
                 moved = await self._move_batch(now)
                 await progress.bump()
                 if moved < self.batch:

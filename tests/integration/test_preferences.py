@@ -183,3 +183,10 @@ async def test_undelivered_messages_are_shown_to_admins_and_retried_when_reachab
     teams.connector.clear()
     assert await bot.worker.tick(clock.now()) == 1
     assert teams.connector.messages()[0].conversation_id == "a:personal-29:tutor"
+
+
+async def test_settings_are_personal_and_not_shown_in_a_channel(teams: TeamsClient) -> None:
+    from tests.support.teams import Place
+
+    sent = await teams.say(TUTOR, "settings", Place.channel(), mention=True)
+    assert "works in a 1:1 chat with me" in sent[0].text
