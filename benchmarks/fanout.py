@@ -173,30 +173,30 @@ async def run(
     await db.migrate()
     await seed(db, connector.service_url, people)
     workdir = Path(tempfile.mkdtemp(prefix="tlc-fanout-"))
-    started = time.time()
+    started = time.monotonic()
     processes = [await spawn(url, workdir, rate, slots) for _ in range(workers)]
     killed_at: float | None = None
     restarted_at: float | None = None
     in_flight = 0
-    last_progress, last_count = time.time(), 0
+    last_progress, last_count = time.monotonic(), 0
     try:
         while len(connector.delivered) < people:
             await asyncio.sleep(0.05)
             count = len(connector.delivered)
             if count != last_count:
-                last_progress, last_count = time.time(), count
-            elif time.time() - last_progress > 90:
+                last_progress, last_count = time.monotonic(), count
+            elif time.monotonic() - last_progress > 90:
                 break  # stuck: report what got through
             if killed_at is None and count >= people * kill_at:
                 # At a random instant, not in step with the delivery that crossed half way.
                 await asyncio.sleep(random.random())
                 processes[0].send_signal(signal.SIGKILL)
                 await processes[0].wait()
-                killed_at = time.time()
+                killed_at = time.monotonic()
                 # Received by "Teams" but not recorded as sent: the messages in flight.
                 in_flight = len(connector.delivered) - await sent_in_database(db)
                 processes[0] = await spawn(url, workdir, rate, slots)
-                restarted_at = time.time()
+                restarted_at = time.monotonic()
         for p in processes:
             if p.returncode is None:
                 p.send_signal(signal.SIGTERM)
@@ -230,7 +230,7 @@ async def run(
         "restart_gap_s": round(restarted_at - killed_at, 2) if killed_at and restarted_at else None,
         "in_flight_at_kill": in_flight,
         "recorded_sent": recorded,
-        "wall_s": round((times[-1] if times else time.time()) - started, 2),
+        "wall_s": round((times[-1] if times else time.monotonic()) - started, 2),
         "per_30s": per_window(times, 30.0),
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }

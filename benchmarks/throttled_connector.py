@@ -71,7 +71,7 @@ class ThrottledConnector:
     key_of: Callable[[dict[str, Any]], str] = card_key
     clock: Callable[[], float] = time.monotonic
     delivered: Counter[str] = field(default_factory=Counter)
-    accepted_at: list[float] = field(default_factory=list)  # wall-clock seconds
+    accepted_at: list[float] = field(default_factory=list)  # `clock` seconds, as limited
     http_429: int = 0
     requests: int = 0
     members: list[dict[str, Any]] = field(default_factory=list)
@@ -107,9 +107,8 @@ class ThrottledConnector:
     def service_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/"
 
-    def _throttled(self, conversation: str | None) -> web.Response | None:
+    def _throttled(self, conversation: str | None, now: float) -> web.Response | None:
         """A 429 if this request would break a limit; else count it and return None."""
-        now = self.clock()
         self.requests += 1
         limits = [self._tenant]
         if conversation is not None:
@@ -129,22 +128,23 @@ class ThrottledConnector:
 
     async def _send(self, request: web.Request) -> web.Response:
         activity = await request.json()
-        refused = self._throttled(request.match_info["conv"])
+        now = self.clock()
+        refused = self._throttled(request.match_info["conv"], now)
         if refused is not None:
             return refused
         self.delivered[self.key_of(activity)] += 1
-        self.accepted_at.append(time.time())
+        self.accepted_at.append(now)
         return web.json_response({"id": f"activity-{next(self._ids)}"}, status=201)
 
     async def _create(self, request: web.Request) -> web.Response:
         body = await request.json()
-        refused = self._throttled(None)
+        refused = self._throttled(None, self.clock())
         if refused is not None:
             return refused
         return web.json_response({"id": f"a:personal-{body['members'][0]['id']}"}, status=201)
 
     async def _paged(self, request: web.Request) -> web.Response:
-        refused = self._throttled(None)
+        refused = self._throttled(None, self.clock())
         if refused is not None:
             return refused
         size = int(request.query.get("pageSize", "500"))

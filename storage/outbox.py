@@ -16,7 +16,8 @@ and when each team's roster was last read.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -258,6 +259,38 @@ async def hold_tenant(conn: AsyncConnection, org_id: str, until: float) -> None:
         set_={"next_free": case((current > until, current), else_=until)},
     )
     await conn.execute(stmt)
+
+
+class PacingBook:
+    """The tenant pacing row, through one connection of its own (autocommit: no transaction to
+    open or close, no pool checkout per request). Its statements queue in the process."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._conn: AsyncConnection | None = None
+        self._lock = asyncio.Lock()
+
+    async def _run[T](self, step: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        async with self._lock:
+            if self._conn is None or self._conn.closed:
+                conn = await self.db.engine.connect()
+                self._conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            try:
+                return await step(self._conn)
+            except Exception:
+                await self.close()  # a broken connection: a fresh one next time
+                raise
+
+    async def reserve(self, org_id: str, now: float, interval: float) -> float:
+        return await self._run(lambda conn: reserve_tenant_slots(conn, org_id, now, interval))
+
+    async def hold(self, org_id: str, until: float) -> None:
+        await self._run(lambda conn: hold_tenant(conn, org_id, until))
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            await conn.close()
 
 
 @dataclass(frozen=True)

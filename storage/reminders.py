@@ -179,6 +179,27 @@ class Schedule:
         """Pending items whose time has come (locked for this transaction on PostgreSQL)."""
         return (await self.session.scalars(due_query(now, limit))).all()
 
+    async def take_pending(self, item_id: int) -> ScheduledItem | None:
+        """One pending item, locked for this transaction (skipped if another worker holds it)."""
+        return await self.session.scalar(
+            select(ScheduledItem)
+            .where(ScheduledItem.id == item_id, ScheduledItem.state == PENDING)
+            .with_for_update(skip_locked=True)
+        )
+
+    async def settle(self, item_id: int, revision: int, **values: Any) -> None:
+        """Record a queued item's outcome, unless it was re-scheduled since (a new revision)."""
+        await self.session.execute(
+            update(ScheduledItem)
+            .where(
+                ScheduledItem.id == item_id,
+                ScheduledItem.revision == revision,
+                ScheduledItem.state == QUEUED,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
     async def pending(self, org_id: str, prefix: str = "") -> Sequence[ScheduledItem]:
         """Items not yet delivered: waiting for their time, or in the outbox."""
         q = select(ScheduledItem).where(

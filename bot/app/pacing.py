@@ -16,12 +16,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from bot.clock import SystemClock
 from bot.domain.throttle import tenant_interval
 from storage.db import Database
-from storage.outbox import hold_tenant, reserve_tenant_slots
+from storage.outbox import PacingBook
 
 Sleep = Callable[[float], Awaitable[None]]
 WallClock = Callable[[], float]
@@ -35,9 +33,6 @@ def wall_clock() -> float:
 
 
 class TenantPacer:
-    """Keeps one connection of its own (autocommit, no transaction to open or close, no pool
-    checkout per request); its statements take a millisecond, so they queue in-process."""
-
     def __init__(
         self,
         db: Database,
@@ -46,28 +41,10 @@ class TenantPacer:
         wall: WallClock = wall_clock,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        self.db = db
+        self.book = PacingBook(db)
         self.interval = tenant_interval(rate)
         self.wall = wall
         self.sleep = sleep
-        self._conn: AsyncConnection | None = None
-        self._lock = asyncio.Lock()
-
-    async def _run[T](self, step: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-        async with self._lock:
-            if self._conn is None or self._conn.closed:
-                conn = await self.db.engine.connect()
-                self._conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            try:
-                return await step(self._conn)
-            except Exception:
-                await self.close()  # a broken connection: a fresh one next time
-                raise
-
-    async def close(self) -> None:
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
-            await conn.close()
 
     async def wait_turn(self, org_id: str) -> None:
         """Return when this process may make one request to Teams for `org_id`.
@@ -76,9 +53,7 @@ class TenantPacer:
         crowd the next one: late requests bunch up, and Teams counts them as they arrive.
         """
         for _ in range(3):
-            start = await self._run(
-                lambda conn: reserve_tenant_slots(conn, org_id, self.wall(), self.interval)
-            )
+            start = await self.book.reserve(org_id, self.wall(), self.interval)
             delay = start - self.wall()
             if delay > 0:
                 await self.sleep(delay)
@@ -87,5 +62,7 @@ class TenantPacer:
 
     async def hold(self, org_id: str, seconds: float) -> None:
         """After a 429: nobody sends for this tenant for a moment (at most a second)."""
-        until = self.wall() + min(max(seconds, 0.0), LONGEST_HOLD)
-        await self._run(lambda conn: hold_tenant(conn, org_id, until))
+        await self.book.hold(org_id, self.wall() + min(max(seconds, 0.0), LONGEST_HOLD))
+
+    async def close(self) -> None:
+        await self.book.close()

@@ -26,7 +26,6 @@ from contextlib import asynccontextmanager, suppress
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.notices import NoticeContext, NoticeKinds
@@ -257,11 +256,7 @@ class Worker:
 
     async def _move_one(self, item_id: int, now: datetime) -> None:
         async with self.db.unit_of_work() as uow:
-            item = await uow.session.scalar(
-                select(ScheduledItem)
-                .where(ScheduledItem.id == item_id, ScheduledItem.state == PENDING)
-                .with_for_update(skip_locked=True)
-            )
+            item = await Schedule(uow.session).take_pending(item_id)
             if item is None:
                 return
             try:
@@ -411,15 +406,12 @@ class Worker:
 
     async def _settle_item(self, session: AsyncSession, row: OutboxMessage, **values: Any) -> None:
         """Record the outcome on the scheduled item, unless it was re-scheduled meanwhile."""
-        await session.execute(
-            update(ScheduledItem)
-            .where(
-                ScheduledItem.id == row.item_id,
-                ScheduledItem.revision == row.item_revision,
-                ScheduledItem.state == QUEUED,
-            )
-            .values(attempts=row.attempts, updated_at=row.updated_at, **values)
-            .execution_options(synchronize_session=False)
+        await Schedule(session).settle(
+            row.item_id,
+            row.item_revision,
+            attempts=row.attempts,
+            updated_at=row.updated_at,
+            **values,
         )
 
     async def _sent(
