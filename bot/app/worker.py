@@ -51,6 +51,7 @@ from storage.reminders import (
 )
 
 log = logging.getLogger(__name__)
+REARM_GAP = timedelta(minutes=10)
 
 
 class Undeliverable(Exception):
@@ -321,8 +322,13 @@ class Worker:
                     updated_at=now,
                 )
             )
-            if item.revision == revision:  # a render may re-arm its own key for next time
+            if item.revision == revision:
                 item.state, item.updated_at = QUEUED, now
+            elif item.ready_at <= now:
+                # A render re-armed its own key (for next time) but still due now: that would
+                # send again at once, for ever. Hold it a while and say so.
+                log.warning("%s re-scheduled itself for now; holding it 10 minutes", item.key)
+                item.ready_at = now + REARM_GAP
             self.stats["queued"] += 1
 
     # -- sending the outbox ----------------------------------------------------------------

@@ -367,6 +367,25 @@ async def _weekly(ctx: NoticeContext) -> Message | None:
     return Message(text=f"week of {this_week:%d %b}")
 
 
+async def _again_now(ctx: NoticeContext) -> Message | None:
+    await ctx.schedule.put(
+        ctx.item.org_id, ctx.item.key, ctx.item.kind, ctx.now, ctx.now, person_id=ctx.item.person_id
+    )
+    return Message(text="again")
+
+
+async def test_a_render_that_re_arms_itself_for_now_is_not_sent_in_a_loop(
+    db: Database, connector: LoopbackConnector, clock: FixedClock
+) -> None:
+    tom = await person_with_chat(db, connector, "tom", clock)
+    await schedule(db, clock, "loop", person_id=tom, kind="test.again")
+    kinds = sample_kinds(NoticeKind("test.again", _again_now))
+    async with loopback_worker(db, clock, kinds) as (worker, _):
+        assert await worker.tick(clock.now()) == 1
+        held = await item(db, "loop")
+        assert held.state == PENDING and held.ready_at == clock.now() + timedelta(minutes=10)
+
+
 async def test_render_decides_at_send_time(
     db: Database, connector: LoopbackConnector, clock: FixedClock
 ) -> None:
