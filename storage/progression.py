@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.domain.progression import SessionState
-from storage.models import Base, ConversationRef
+from storage.models import Base, ConversationRef, TeamMember
 
 OPEN_STATES = (SessionState.CHOOSING.value, SessionState.RUNNING.value, SessionState.PAUSED.value)
 
@@ -235,6 +235,18 @@ class CardSessions:
                 ConversationRef.conversation_id == conversation_id,
             )
         )
+
+    async def team_member_ids(self, conversation_ref_id: int | None) -> list[int]:
+        """People known to be in the team whose channel this conversation is (none for chats)."""
+        if conversation_ref_id is None:
+            return []
+        ref = await self.session.get(ConversationRef, conversation_ref_id)
+        if ref is None or ref.team_pk is None:
+            return []
+        rows = await self.session.scalars(
+            select(TeamMember.person_id).where(TeamMember.team_pk == ref.team_pk).limit(200)
+        )
+        return list(rows)
 
 
 class OwnDeck:
