@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any, Literal
 
 from adaptive_cards_python import actions as A
@@ -38,12 +39,12 @@ from cards.base import (
     with_error,
 )
 
+DECK_FILE = Path(__file__).parent / "data" / "progression_deck.json"  # the deck is data
 Side = Literal["front", "back", "action"]
 REFRESH = "cards.card"
 MAX_REFRESH_USERS = 60  # Teams refreshes automatically for at most 60 listed users
 SHOWN_CONTRIBUTIONS = 8
 SUMMARY_CONTRIBUTIONS = 5
-NBSP = "\u00a0"
 
 
 def day(d: date) -> str:
@@ -308,27 +309,26 @@ def _front(view: LiveCardView) -> tuple[list[Element], list[Any]]:
     return body, actions
 
 
-def prompt_blocks(prompts: Sequence[Prompt], *, subtle: bool = False) -> list[Element]:
+def prompt_blocks(prompts: Sequence[Prompt], *, notes: bool = False) -> list[Element]:
+    """Prompts as bullets with their lettered sub-points; notes (the seed's footnotes) smaller,
+    without bullets, their sub-points dashed as in the seed."""
+    size = "small" if notes else None
     out: list[Element] = []
     for p in prompts:
+        lead = "" if notes else "\u2022 "
         out.append(
             E.TextBlock(
-                text=f"\u2022 {_plain(p.text)}",
-                wrap=True,
-                spacing="small",
-                isSubtle=subtle,
-                size="small" if subtle else None,
+                text=lead + _plain(p.text), wrap=True, spacing="small", isSubtle=notes, size=size
             )
         )
         if p.items:
-            lines = [f"{NBSP * 4}{_letter(i)} {_plain(item)}" for i, item in enumerate(p.items)]
+            marks = (
+                ["\u2013"] * len(p.items) if notes else [_letter(i) for i in range(len(p.items))]
+            )
+            lines = [f"{m} {_plain(item)}" for m, item in zip(marks, p.items, strict=True)]
             out.append(
                 E.TextBlock(
-                    text="\n\n".join(lines),
-                    wrap=True,
-                    spacing="none",
-                    isSubtle=subtle,
-                    size="small" if subtle else None,
+                    text="\n\n".join(lines), wrap=True, spacing="none", isSubtle=notes, size=size
                 )
             )
     return out
@@ -346,8 +346,10 @@ def _back(view: LiveCardView) -> tuple[list[Element], list[Any]]:
     if not q.prompts:
         body.append(text("No discussion prompts on this card yet.", subtle=True))
     if q.notes:
-        body.append(E.TextBlock(text=" ", separator=True, size="small", spacing="medium"))
-        body.extend(prompt_blocks(q.notes, subtle=True))
+        body.append(
+            E.TextBlock(text="Notes", separator=True, size="small", isSubtle=True, spacing="medium")
+        )
+        body.extend(prompt_blocks(q.notes, notes=True))
     actions = [
         execute("Back to the question", REFRESH, {**_ids(view), "side": "front"}),
         _next_button(view),

@@ -14,13 +14,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import cards as cards_package
 from bot.app.context import HandlerContext
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.progression_export import CONTENT_TYPES, ExportFormat, export, filename
@@ -52,6 +50,7 @@ from bot.domain.progression import (
 )
 from cards.base import CardDict
 from cards.progression import (
+    DECK_FILE,
     MAX_COMPARED,
     ActionLine,
     ActionReminderView,
@@ -92,7 +91,6 @@ from storage.progression import (
 )
 from storage.reminders import Schedule
 
-DECK_FILE = Path(cards_package.__file__).parent / "data" / "progression_deck.json"
 NOT_IN_GROUP = "Sorry, that session belongs to another group. Start your own with **cards**."
 NOT_FOUND = "I can't find that session any more. Say **cards** to start one."
 ACTION_DUE_KIND = "cards.action_due"
@@ -370,7 +368,7 @@ def _subject(ctx: HandlerContext, row: CardSession) -> Subject:
     """The facts `can` needs: the facilitator, and who is in the group's place."""
     readers = set(row.participant_ids)
     if place_key(ctx.turn.where) == row.place_key:
-        readers.add(ctx.person.id)
+        readers.add(ctx.actor.person_id)
     return Subject(
         org_id=row.org_id, author_id=row.facilitator_id, channel_readers=frozenset(readers)
     )
@@ -396,7 +394,7 @@ async def _load(ctx: HandlerContext, values: dict[str, Any]) -> CardSession | Re
 
 async def _show(ctx: HandlerContext, row: CardSession, side: Side = "front", **extra: Any) -> Reply:
     card = await _view(ctx).render(
-        row, ctx.person.id, side=side, in_channel=ctx.turn.where.kind == "channel", **extra
+        row, ctx.actor.person_id, side=side, in_channel=ctx.turn.where.kind == "channel", **extra
     )
     return Reply.update(card)
 
@@ -459,7 +457,7 @@ async def _new_session(ctx: HandlerContext) -> CardSession:
             place_key=place_key(where),
             conversation_id=where.conversation_id,
             conversation_ref_id=ref.id if ref else None,
-            facilitator_id=ctx.person.id,
+            facilitator_id=ctx.actor.person_id,
             way=way_of_working(where.kind).value,
             group_name=default_group_name(where, ctx.person.name),
             state=SessionState.CHOOSING.value,
@@ -561,7 +559,7 @@ async def show(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     shown = _int(values.get("position"))
     if shown is not None and shown != loaded.position:
         face = "front"  # the group has moved on: show where it is now
-    _join(loaded, ctx.person.id)
+    _join(loaded, ctx.actor.person_id)
     return await _show(ctx, loaded, face)
 
 
@@ -610,12 +608,12 @@ async def contribute(ctx: HandlerContext, form: ContributionForm) -> Reply:
         CardContribution(
             session_id=row.id,
             card_key=key,
-            person_id=ctx.person.id,
+            person_id=ctx.actor.person_id,
             text=form.contribution,
             created_at=now,
         )
     )
-    _join(row, ctx.person.id)
+    _join(row, ctx.actor.person_id)
     row.updated_at = now
     await ctx.uow.session.flush()
     return await _show(ctx, row, notice="Added. Thank you.")
@@ -666,7 +664,7 @@ async def agree_action(ctx: HandlerContext, form: ActionForm) -> Reply:
     problem = due_problem(form.by_when, today_in_london(now))
     if problem:
         return await _show(ctx, row, "action", values=values, errors={"by_when": problem})
-    if form.who not in await _view(ctx).people_around(row, ctx.person.id):
+    if form.who not in await _view(ctx).people_around(row, ctx.actor.person_id):
         errors = {"who": "Choose someone from the list."}
         return await _show(ctx, row, "action", values=values, errors=errors)
     action = CardAction(
@@ -675,11 +673,11 @@ async def agree_action(ctx: HandlerContext, form: ActionForm) -> Reply:
         what=form.what,
         owner_id=form.who,
         due_on=form.by_when,
-        created_by=ctx.person.id,
+        created_by=ctx.actor.person_id,
         created_at=now,
     )
     ctx.uow.session.add(action)
-    _join(row, ctx.person.id)
+    _join(row, ctx.actor.person_id)
     row.updated_at = now
     await ctx.uow.session.flush()
     remind_at = action_reminder_at(form.by_when, now)
@@ -707,7 +705,7 @@ async def next_card(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     if row.session_state is not SessionState.RUNNING or shown != row.position:
         return await _show(ctx, row, notice="The group has already moved on.")
     now = ctx.services.clock.now()
-    _join(row, ctx.person.id)
+    _join(row, ctx.actor.person_id)
     if next_move(row.position, len(row.card_keys)) is Move.LAST_NEXT:
         row.state = move(row.session_state, Move.LAST_NEXT).value
         row.finished_at = row.updated_at = now
@@ -745,7 +743,7 @@ async def _move(ctx: HandlerContext, values: dict[str, Any], what: Move) -> Repl
     if what is Move.FINISH:
         row.finished_at = now
         await Schedule(ctx.uow.session).cancel_prefix(ctx.turn.org_id, _prompt_prefix(row), now)
-    _join(row, ctx.person.id)
+    _join(row, ctx.actor.person_id)
     return await _show(ctx, row)
 
 
@@ -1016,7 +1014,7 @@ async def add_own_issue(ctx: HandlerContext, form: OwnIssueForm) -> Reply:
             org_id=ctx.turn.org_id,
             number=number,
             title=form.title,
-            created_by=ctx.person.id,
+            created_by=ctx.actor.person_id,
             created_at=now,
         )
     )
@@ -1029,13 +1027,13 @@ async def add_own_issue(ctx: HandlerContext, form: OwnIssueForm) -> Reply:
                 number=i,
                 question=question,
                 prompts=prompts,
-                created_by=ctx.person.id,
+                created_by=ctx.actor.person_id,
                 created_at=now,
             )
         )
         added.append(own_question(number, i, question, prompts))
     Directory(ctx.uow.session).audit(
-        ctx.turn.org_id, ctx.person.id, f"deck-issue:{number}", "add", form.title, now
+        ctx.turn.org_id, ctx.actor.person_id, f"deck-issue:{number}", "add", form.title, now
     )
     heading = f"Added: strategic issue {number}, {form.title}"
     return Reply.update(deck_added_card(heading, added, row.id if row else None))
@@ -1114,12 +1112,17 @@ async def add_own_question(ctx: HandlerContext, form: OwnQuestionForm) -> Reply:
             number=number,
             question=form.question,
             prompts=prompts,
-            created_by=ctx.person.id,
+            created_by=ctx.actor.person_id,
             created_at=now,
         )
     )
     Directory(ctx.uow.session).audit(
-        ctx.turn.org_id, ctx.person.id, f"deck-question:{issue.number}.{number}", "add", "", now
+        ctx.turn.org_id,
+        ctx.actor.person_id,
+        f"deck-question:{issue.number}.{number}",
+        "add",
+        "",
+        now,
     )
     added = own_question(issue.number, number, form.question, prompts)
     heading = f"Added: lead question {added.key}"
@@ -1130,7 +1133,7 @@ async def add_own_question(ctx: HandlerContext, form: OwnQuestionForm) -> Reply:
 
 
 async def _readable_sessions(ctx: HandlerContext) -> list[CardSession]:
-    rows = await CardSessions(ctx.uow.session).taken_part(ctx.turn.org_id, ctx.person.id)
+    rows = await CardSessions(ctx.uow.session).taken_part(ctx.turn.org_id, ctx.actor.person_id)
     return [
         r for r in rows if r.card_keys and ctx.can(Permission.TAKE_PART_IN_CARDS, _subject(ctx, r))
     ]
