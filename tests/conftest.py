@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -34,18 +37,29 @@ def clock() -> FixedClock:
     return FixedClock(START)
 
 
-@pytest.fixture(scope="session")
-async def pg_url() -> AsyncIterator[str]:
-    """One PostgreSQL database for the whole session; tests truncate it."""
-    problem = await pg_available()
-    if problem:
-        no_postgres(problem)
-    url, name = await create_pg_database()
+def _run_apart[T](coro: Coroutine[Any, Any, T]) -> T:
+    """Run a session fixture's async set-up on its own loop in a thread: `db` asks for `pg_url`
+    from inside a test's running loop, where no other loop may run."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+async def _migrated(url: str) -> None:
     db = Database(url)
     await db.migrate()
     await db.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """One PostgreSQL database for the whole session; tests truncate it."""
+    problem = _run_apart(pg_available())
+    if problem:
+        no_postgres(problem)
+    url, name = _run_apart(create_pg_database())
+    _run_apart(_migrated(url))
     yield url
-    await drop_pg_database(name)
+    _run_apart(drop_pg_database(name))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

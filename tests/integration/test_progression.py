@@ -495,3 +495,16 @@ async def test_the_bot_posts_the_next_card_to_the_channel_every_monday(
 async def test_a_schedule_that_makes_no_sense_is_explained(teams: TeamsClient) -> None:
     sent = await teams.say(TUTOR, "cards schedule fortnightly")
     assert "I don't understand" in sent[0].text
+
+
+async def test_a_teams_retry_of_a_contribution_is_saved_once(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    session_id, card = await start_session(teams, TUTOR, MATHS, "1", "Maths")
+    data = {"session": session_id, "position": 0, "contribution": "Only once"}
+    for _ in range(2):
+        body, _ = await teams.execute(TUTOR, "cards.contribute", data, MATHS, activity_id="retry-1")
+        assert "Only once" in card_text(body["value"])
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        saved = (await uow.session.scalars(select(CardContribution))).all()
+        assert [c.text for c in saved] == ["Only once"]
