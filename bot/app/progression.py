@@ -374,8 +374,13 @@ def _subject(ctx: HandlerContext, row: CardSession) -> Subject:
     )
 
 
+MAX_PARTICIPANTS = 200  # enough for a card's refresh list (60) and the action owners (50)
+
+
 def _join(row: CardSession, person_id: int) -> None:
-    if person_id != row.facilitator_id and person_id not in row.participant_ids:
+    """Remember who takes part: they may own actions and their Teams refreshes the live card."""
+    ids = row.participant_ids
+    if person_id != row.facilitator_id and person_id not in ids and len(ids) < MAX_PARTICIPANTS:
         row.participant_ids = [*row.participant_ids, person_id]
 
 
