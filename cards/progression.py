@@ -31,6 +31,7 @@ from cards.base import (
     card,
     choice_input,
     date_input,
+    error_text,
     execute,
     facts,
     text,
@@ -147,7 +148,7 @@ def setup_card(view: SetupView) -> CardDict:
         ),
     ]
     if "form" in view.errors:
-        body.extend(with_error(text("", size="small"), view.errors, "form")[1:])
+        body.append(error_text(view.errors["form"]))
     data = {"session": view.session_id}
     return _live(
         body,

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import aiohttp
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from docx import Document
@@ -28,6 +29,7 @@ from storage.db import Database
 from storage.progression import CardAction, CardContribution, CardSession
 from storage.reminders import CANCELLED, PENDING, ScheduledItem
 from tests.conftest import ADMIN, MANAGER, TUTOR, local_settings
+from tests.support.databases import truncate_all
 from tests.support.loopback import LoopbackConnector, RosterMember
 from tests.support.teams import Place, TeamsClient, User, card_text, only_card
 
@@ -151,11 +153,23 @@ async def bot_running(
 # --------------------------------------------------------------------------------- the journey
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database the bot processes in a test share: a SQLite file, or PostgreSQL emptied."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'tlc.db'}"
+    url: str = request.getfixturevalue("pg_url")
+    db = Database(url)
+    await truncate_all(db)
+    await db.dispose()
+    return url
+
+
 async def test_a_team_works_through_the_deck_in_a_channel_across_a_restart(
-    tmp_path: Path, clock: FixedClock, connector: LoopbackConnector
+    database_url: str, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
     _roster(connector)
-    url = f"sqlite+aiosqlite:///{tmp_path / 'tlc.db'}"
+    url = database_url
 
     async with bot_running(url, clock, connector, 1) as (teams, app, _):
         db = app[BOT_KEY].db
