@@ -11,6 +11,7 @@ from pathlib import Path
 
 from cards import admin, help
 from cards.base import CardDict
+from cards.progression_samples import PROGRESSION_SAMPLES
 
 SAMPLES: dict[str, Callable[[], CardDict]] = {
     "help": lambda: help.help_card(
@@ -48,6 +49,7 @@ SAMPLES: dict[str, Callable[[], CardDict]] = {
     "admin-import": lambda: admin.import_result_card(
         admin.ImportResult(12, 3, [(7, "email: value is not a valid email address")])
     ),
+    **PROGRESSION_SAMPLES,
 }
 
 

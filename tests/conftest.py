@@ -37,28 +37,29 @@ def clock() -> FixedClock:
     return FixedClock(START)
 
 
+def _run_apart[T](coro: Coroutine[Any, Any, T]) -> T:
+    """Run a session fixture's async set-up on its own loop in a thread: `db` asks for `pg_url`
+    from inside a test's running loop, where no other loop may run."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+async def _migrated(url: str) -> None:
+    db = Database(url)
+    await db.migrate()
+    await db.dispose()
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
-    """One PostgreSQL database for the whole session, migrated once; tests truncate it."""
-    problem = _run(pg_available())
+    """One PostgreSQL database for the whole session; tests truncate it."""
+    problem = _run_apart(pg_available())
     if problem:
         no_postgres(problem)
-    url, name = _run(create_pg_database())
-
-    async def migrate() -> None:
-        db = Database(url)
-        await db.migrate()
-        await db.dispose()
-
-    _run(migrate())
+    url, name = _run_apart(create_pg_database())
+    _run_apart(_migrated(url))
     yield url
-    _run(drop_pg_database(name))
-
-
-def _run[T](coro: Coroutine[Any, Any, T]) -> T:
-    """Run set-up coroutines on their own loop in a thread (fixtures may be inside a running loop)."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+    _run_apart(drop_pg_database(name))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -67,6 +67,11 @@ class Permission(StrEnum):
     APPROVE_REPORT = "approve_report"
     RECORD_ACTION_OUTCOME = "record_action_outcome"
     VIEW_QUALITY_DASHBOARD = "view_quality_dashboard"
+    # Progression card activity (seed 004): group work in a channel, a group chat or a 1:1 chat.
+    TAKE_PART_IN_CARDS = "take_part_in_cards"
+    FACILITATE_CARDS = "facilitate_cards"
+    ADD_TO_DECK = "add_to_deck"
+    UPDATE_CARD_ACTION = "update_card_action"
 
 
 @dataclass(frozen=True)
@@ -212,6 +217,28 @@ def _quality_dashboard(actor: Actor, _: Subject | None) -> bool:
     return actor.in_quality_team
 
 
+def _take_part_in_cards(actor: Actor, s: Subject | None) -> bool:
+    # A session belongs to the group that runs it: its facilitator (author) and the people in
+    # the place where it runs (channel_readers). Not the org's managers or quality team by role.
+    return s is not None and (
+        actor.person_id == s.author_id or actor.person_id in s.channel_readers
+    )
+
+
+def _facilitate_cards(actor: Actor, s: Subject | None) -> bool:
+    return s is not None and actor.person_id == s.author_id
+
+
+def _add_to_deck(actor: Actor, s: Subject | None) -> bool:
+    # An organisation's own issues and lead questions: an org admin, or a session's facilitator.
+    return actor.has(Role.ORG_ADMIN) or _facilitate_cards(actor, s)
+
+
+def _update_card_action(actor: Actor, s: Subject | None) -> bool:
+    # An agreed action: its owner (tutor_id) or the facilitator of the session that agreed it.
+    return s is not None and actor.person_id in (s.tutor_id, s.author_id)
+
+
 _RULES = {
     Permission.MANAGE_ROLES: _admin,
     Permission.IMPORT_TUTORS: _admin_or_quality,
@@ -231,4 +258,8 @@ _RULES = {
     Permission.APPROVE_REPORT: _approve,
     Permission.RECORD_ACTION_OUTCOME: _action_outcome,
     Permission.VIEW_QUALITY_DASHBOARD: _quality_dashboard,
+    Permission.TAKE_PART_IN_CARDS: _take_part_in_cards,
+    Permission.FACILITATE_CARDS: _facilitate_cards,
+    Permission.ADD_TO_DECK: _add_to_deck,
+    Permission.UPDATE_CARD_ACTION: _update_card_action,
 }
