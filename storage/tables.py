@@ -3,6 +3,6 @@
 Each capability adds one line here for its own `storage/<capability>.py`.
 """
 
-from storage import models, reminders
+from storage import models, reminders, support
 
-__all__ = ["models", "reminders"]
+__all__ = ["models", "reminders", "support"]

@@ -67,6 +67,12 @@ class Permission(StrEnum):
     APPROVE_REPORT = "approve_report"
     RECORD_ACTION_OUTCOME = "record_action_outcome"
     VIEW_QUALITY_DASHBOARD = "view_quality_dashboard"
+    # Support programmes (seed 000): what only the tutor's AP, or the head of T&L, may do.
+    RUN_PROGRAMME = "run_programme"
+    ANSWER_REFERRAL = "answer_referral"
+    READ_SUPPORT_REPORT = "read_support_report"
+    REVIEW_SUPPORT_CASE = "review_support_case"
+    MANAGE_PRACTITIONERS = "manage_practitioners"
 
 
 @dataclass(frozen=True)
@@ -212,6 +218,31 @@ def _quality_dashboard(actor: Actor, _: Subject | None) -> bool:
     return actor.in_quality_team
 
 
+def _run_programme(actor: Actor, s: Subject | None) -> bool:
+    # Sessions, extensions and sign-off are the tutor's AP's to record; nobody else's.
+    return (
+        s is not None
+        and actor.person_id == s.practitioner_id
+        and actor.has(Role.ADVANCED_PRACTITIONER)
+    )
+
+
+def _support_report(actor: Actor, s: Subject | None) -> bool:
+    # The AP's monthly written report goes to the head of T&L (seed 000); the tutor it is about
+    # may read it too. Line managers and quality staff never.
+    if s is None:
+        return False
+    return actor.person_id in (s.practitioner_id, s.tutor_id) or actor.has(Role.HEAD_OF_TL)
+
+
+def _review_case(actor: Actor, s: Subject | None) -> bool:
+    return s is not None and s.escalated and actor.has(Role.HEAD_OF_TL)
+
+
+def _manage_practitioners(actor: Actor, _: Subject | None) -> bool:
+    return actor.has(Role.HEAD_OF_TL, Role.ORG_ADMIN)
+
+
 _RULES = {
     Permission.MANAGE_ROLES: _admin,
     Permission.IMPORT_TUTORS: _admin_or_quality,
@@ -231,4 +262,9 @@ _RULES = {
     Permission.APPROVE_REPORT: _approve,
     Permission.RECORD_ACTION_OUTCOME: _action_outcome,
     Permission.VIEW_QUALITY_DASHBOARD: _quality_dashboard,
+    Permission.RUN_PROGRAMME: _run_programme,
+    Permission.ANSWER_REFERRAL: _run_programme,
+    Permission.READ_SUPPORT_REPORT: _support_report,
+    Permission.REVIEW_SUPPORT_CASE: _review_case,
+    Permission.MANAGE_PRACTITIONERS: _manage_practitioners,
 }
