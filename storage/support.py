@@ -33,7 +33,7 @@ from bot.domain.support import (
     SignOff,
     SupportProgramme,
 )
-from storage.models import Base
+from storage.models import Base, Person
 
 # Referral states
 MATCHING = "matching"  # waiting for an AP to accept
@@ -472,6 +472,24 @@ class SupportRecords:
             )
         )
         return rows.all()
+
+    async def managed_by(self, org_id: str, manager_email: str) -> list[int]:
+        """The people whose line manager this is, by the tutor list."""
+        rows = await self.session.scalars(
+            select(Person.id).where(
+                Person.org_id == org_id, Person.line_manager_email == manager_email.lower()
+            )
+        )
+        return list(rows)
+
+    async def campuses(self, org_id: str) -> list[str]:
+        rows = await self.session.scalars(
+            select(Person.campus)
+            .where(Person.org_id == org_id, Person.campus != "")
+            .distinct()
+            .order_by(Person.campus)
+        )
+        return list(rows)
 
     async def offers_opted_out(self, person_id: int) -> bool:
         pref = await self.session.get(SupportOfferPreference, person_id)

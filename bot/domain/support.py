@@ -202,6 +202,12 @@ class SignOff(StrEnum):
     NOT_MET = "not_met"
 
 
+class ReviewDecision(StrEnum):
+    CONTINUE = "continue"  # keep supporting
+    REFER = "refer"  # pass appropriate information to the line manager (seed 000)
+    CLOSE = "close"  # improvement seen after all
+
+
 class RatingStage(StrEnum):
     START = "start"
     MIDDLE = "middle"
@@ -338,6 +344,17 @@ class SupportProgramme:
                 "This programme ends with a sign-off observation: log it as a session."
             )
         self.state = ProgrammeState.COMPLETED
+
+    def decide_review(self, decision: ReviewDecision) -> ProgrammeState:
+        """The head of T&L's decision at the week-12 review."""
+        if self.state != ProgrammeState.UNDER_REVIEW:
+            raise ProgrammeRuleError("The programme is not waiting for a review.")
+        self.state = {
+            ReviewDecision.CONTINUE: ProgrammeState.ACTIVE,
+            ReviewDecision.REFER: ProgrammeState.CLOSED,
+            ReviewDecision.CLOSE: ProgrammeState.COMPLETED,
+        }[decision]
+        return self.state
 
     def close(self) -> None:
         """Stopped early (the tutor's choice, or a change of plan)."""
