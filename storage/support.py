@@ -343,7 +343,7 @@ class SupportRecords:
             )
             .group_by(SupportProgrammeRecord.practitioner_id)
         )
-        for ap_id, n in rows.tuples():
+        for ap_id, n in rows.all():
             if ap_id is not None:
                 counts[ap_id] = counts.get(ap_id, 0) + int(n)
         pending = await self.session.execute(
@@ -355,7 +355,7 @@ class SupportRecords:
             )
             .group_by(SupportReferral.practitioner_id)
         )
-        for ap_id, n in pending.tuples():
+        for ap_id, n in pending.all():
             if ap_id is not None:
                 counts[ap_id] = counts.get(ap_id, 0) + int(n)
         return counts
@@ -451,7 +451,7 @@ class SupportRecords:
             .order_by(LineManagerUpdate.sent_at.desc())
             .limit(20)
         )
-        return [(u, p) for u, p in rows.tuples()]
+        return [(u, p) for u, p in rows.all()]
 
     async def report(self, programme_id: int, month: str) -> SupportReport | None:
         return await self.session.scalar(

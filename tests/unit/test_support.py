@@ -18,6 +18,7 @@ from bot.domain.support import (
     ProgrammeRuleError,
     ProgrammeState,
     RatingStage,
+    ReviewDecision,
     SessionKind,
     SessionSummary,
     SignOff,
@@ -311,3 +312,11 @@ def test_rating_change_averages_and_names_the_biggest_gains() -> None:
         {"planning": 4, "behaviour": 3}, {"planning": 6, "behaviour": 4}, labels
     )
     assert change == 1.5 and grew[0] == labels[0].label
+
+
+def test_review_decision_only_when_under_review() -> None:
+    p = programme(ProgrammeKind.SUPPORT_TO_GOOD)
+    with pytest.raises(ProgrammeRuleError):
+        p.decide_review(ReviewDecision.CONTINUE)
+    p.escalate(START + 12 * WEEK)
+    assert p.decide_review(ReviewDecision.REFER) == ProgrammeState.CLOSED
