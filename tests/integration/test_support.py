@@ -30,13 +30,16 @@ NIA = User("nia", "Nia New", "nia@college.ac.uk")
 OLLY = User("olly", "Olly Other", "olly@college.ac.uk")
 EVERYONE = (ADMIN, TUTOR, MANAGER, AMY, BEN, HAL, QUINN, NIA, OLLY)
 
-TUTOR_LIST = """name,email,campus,curriculum_area,delivery_style,line_manager_email,learning_in_libraries,start_date
-Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,mia@college.ac.uk,no,2019-09-01
+TUTOR_LIST = (
+    "name,email,campus,curriculum_area,delivery_style,line_manager_email,"
+    "learning_in_libraries,start_date\n"
+    """Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,mia@college.ac.uk,no,2019-09-01
 Amy Advanced,amy@college.ac.uk,Hitchin,Engineering,practical,,no,2015-09-01
 Ben Bright,ben@college.ac.uk,Stevenage,English,classroom,,no,2016-09-01
 Nia New,nia@college.ac.uk,Hitchin,Hair and beauty,practical,mia@college.ac.uk,no,2026-11-30
 Olly Other,olly@college.ac.uk,Stevenage,Maths,classroom,mia@college.ac.uk,no,2018-09-01
 """
+)
 
 SCORES = {
     "planning": "4",

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot.app.commands import build_router
 from bot.domain.support import (
     WEEK,
     ActionStatus,
@@ -320,3 +321,29 @@ def test_review_decision_only_when_under_review() -> None:
         p.decide_review(ReviewDecision.CONTINUE)
     p.escalate(START + 12 * WEEK)
     assert p.decide_review(ReviewDecision.REFER) == ProgrammeState.CLOSED
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I'd like some help with behaviour management",
+        "Id like some support with questioning",
+        "can I get support with assessment?",
+        "I would like some coaching please",
+        "some help with planning",
+        "I need help with my lesson starts",
+        "support",
+        "suport",
+    ],
+)
+def test_natural_phrasings_reach_support_not_help(said: str) -> None:
+    router, _ = build_router()
+    match = router.match(said)
+    assert match.command is not None and match.command.word == "support"
+
+
+def test_help_is_still_help() -> None:
+    router, _ = build_router()
+    for said in ("help", "help me", "hello"):
+        match = router.match(said)
+        assert match.command is not None and match.command.word == "help"
