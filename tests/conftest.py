@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -34,18 +37,30 @@ def clock() -> FixedClock:
     return FixedClock(START)
 
 
-@pytest.fixture(scope="session")
-async def pg_url() -> AsyncIterator[str]:
-    """One PostgreSQL database for the whole session; tests truncate it."""
-    problem = await pg_available()
-    if problem:
-        no_postgres(problem)
+def _in_own_loop[T](make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine on a fresh event loop in a thread: session-wide set-up requested from
+    inside a test's running loop (the `db` fixture asks for `pg_url` only when needed)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, make()).result()
+
+
+async def _migrated_pg() -> tuple[str, str]:
     url, name = await create_pg_database()
     db = Database(url)
     await db.migrate()
     await db.dispose()
+    return url, name
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """One PostgreSQL database for the whole session; tests truncate it."""
+    problem = _in_own_loop(pg_available)
+    if problem:
+        no_postgres(problem)
+    url, name = _in_own_loop(_migrated_pg)
     yield url
-    await drop_pg_database(name)
+    _in_own_loop(lambda: drop_pg_database(name))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

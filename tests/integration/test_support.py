@@ -7,17 +7,26 @@ coordinator. Everyone has said hello to the bot, so it can reach them 1:1.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from aiohttp import web
 
 from bot.app.support import offer_after_observation
 from bot.clock import FixedClock
 from bot.teams.web import BOT_KEY
+from storage.db import Database
+from storage.models import Person
 from storage.people import Directory
 from storage.reminders import Schedule
-from storage.support import SupportRecords
+from storage.support import (
+    ACCEPTED,
+    SupportProgrammeRecord,
+    SupportRecords,
+    SupportReferral,
+    SupportSession,
+)
 from tests.conftest import ADMIN, MANAGER, START, TUTOR
 from tests.support.loopback import LoopbackConnector, RosterMember
 from tests.support.teams import Place, TeamsClient, User, card_text, only_card
@@ -523,3 +532,99 @@ async def test_who_can_open_a_programme_over_http(
 async def test_support_in_a_channel_moves_to_the_1_to_1_chat(teams: TeamsClient) -> None:
     sent = await teams.say(TUTOR, "support", Place.channel(), mention=True)
     assert "1:1 chat" in sent[0].text
+
+
+# --- storage, on SQLite and PostgreSQL ----------------------------------------------------
+
+
+@pytest.fixture
+def sqlite_db(db: Database) -> Database:
+    """Every test in this module runs on SQLite and on PostgreSQL (the bot uses `db`)."""
+    return db
+
+
+async def test_support_records_round_trip(db: Database, clock: FixedClock) -> None:
+    now = clock.now()
+    async with db.unit_of_work() as uow:
+        directory = Directory(uow.session)
+        await directory.organisation("tenant-1", now)
+        tutor = Person(
+            org_id="tenant-1",
+            name="T",
+            email="t@c.ac.uk",
+            campus="Hitchin",
+            line_manager_email="m@c.ac.uk",
+            created_at=now,
+        )
+        ap = Person(
+            org_id="tenant-1", name="A", email="a@c.ac.uk", campus="Stevenage", created_at=now
+        )
+        uow.session.add_all([tutor, ap])
+        await uow.session.flush()
+        records = SupportRecords(uow.session)
+        referral = SupportReferral(
+            org_id="tenant-1",
+            tutor_id=tutor.id,
+            topics=["behaviour"],
+            other_topic="",
+            ways=["coaching"],
+            campus="Hitchin",
+            preferred_times=[],
+            times_note="",
+            similar_style=False,
+            state=ACCEPTED,
+            practitioner_id=ap.id,
+            passed_ids=[],
+            source="self",
+            created_at=now,
+            updated_at=now,
+        )
+        records.add(referral)
+        await records.flush()
+        programme = SupportProgrammeRecord(
+            org_id="tenant-1",
+            referral_id=referral.id,
+            tutor_id=tutor.id,
+            practitioner_id=ap.id,
+            kind="support_to_good",
+            state="active",
+            started_at=now,
+            extensions=0,
+            extra_weeks=0,
+            objectives=["Calm starts"],
+            milestones=[],
+            review_note="",
+            created_at=now,
+        )
+        p = programme.domain()
+        p.extend(now)
+        programme.apply(p, now)
+        records.add(programme)
+        await records.flush()
+        records.add(
+            SupportSession(
+                org_id="tenant-1",
+                programme_id=programme.id,
+                kind="coaching",
+                held_on=date(2026, 11, 24),
+                notes="n",
+                logged_by=ap.id,
+                created_at=now,
+            )
+        )
+        await records.set_offers("tenant-1", tutor.id, False, now)
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        records = SupportRecords(uow.session)
+        assert await records.caseload_counts("tenant-1") == {ap.id: 1}
+        found = await records.open_referral_of("tenant-1", tutor.id)
+        assert found is not None and found.topics == ["behaviour"]
+        current = await records.current_programme_of("tenant-1", tutor.id)
+        assert current is not None and current.ends_at == now + timedelta(weeks=12)
+        assert current.domain().extensions == 1 and current.objectives == ["Calm starts"]
+        assert len(await records.sessions(current.id, date(2026, 11, 24))) == 1
+        assert await records.sessions(current.id, date(2026, 11, 25)) == []
+        assert await records.managed_by("tenant-1", "M@c.ac.uk") == [tutor.id]
+        assert await records.campuses("tenant-1") == ["Hitchin", "Stevenage"]
+        assert await records.offers_opted_out(tutor.id)
+        assert not await records.offers_opted_out(ap.id)
