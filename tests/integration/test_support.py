@@ -323,8 +323,24 @@ async def test_support_to_good_end_to_end(
     assert "AP report, November 2026: Tom Tutor" in texts_to(connector, HAL)
     assert "Calmer starts to lessons." in texts_to(connector, HAL)
 
+    # Half way: the tutor is asked to rate again, and sees start vs middle.
+    clock.set(START + timedelta(weeks=4, hours=1))
+    connector.clear()
+    await tick(teams_app, clock)
+    prompt = next(c for c in cards_to(connector, TUTOR) if "How confident" in card_text(c))
+    body, _ = await teams.execute(TUTOR, "rate.open", button_data(prompt, "rate.open"))
+    assert "(middle of programme)" in card_text(body["value"])
+    better = {k: str(min(10, int(v) + 2)) for k, v in SCORES.items()}
+    body, _ = await teams.execute(
+        TUTOR, "rate", {"programme_id": programme_id, "stage": "middle", **better}
+    )
+    assert "confidence: start vs middle" in card_text(body["value"])
+    assert "Average change since the start: +2.0" in card_text(body["value"])
+    body, _ = await teams.execute(AMY, "rate.chart", {"programme_id": programme_id})
+    assert "start vs middle" in card_text(body["value"])  # their AP sees it too
+
     # 6. Week 8: sign-off not met; the one 4-week extension; a second is refused.
-    clock.advance(timedelta(weeks=5, days=1))
+    clock.set(START + timedelta(weeks=7, days=1))
     body, sent = await teams.execute(
         AMY,
         "programme.session",
@@ -628,3 +644,37 @@ async def test_support_records_round_trip(db: Database, clock: FixedClock) -> No
         assert await records.campuses("tenant-1") == ["Hitchin", "Stevenage"]
         assert await records.offers_opted_out(tutor.id)
         assert not await records.offers_opted_out(ap.id)
+
+
+async def test_an_organisation_edits_the_competence_checklist(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    await college(teams)
+    refused = await teams.say(TUTOR, "rate checklist")
+    assert "edits the checklist" in refused[0].text
+    card = only_card(await teams.say(HAL, "rate checklist"))
+    assert "Questioning to check and deepen learning" in card_text(card)
+    lines = "Questioning to check and deepen learning\nSafe use of the workshop\nFeedback"
+    body, _ = await teams.execute(HAL, "rate.checklist", {"lines": lines})
+    assert "3 activities" in card_text(body["value"])
+    await refer(teams)
+    await tick(teams_app, clock)
+    ask = cards_to(teams.connector, AMY)[-1]
+    body, _ = await teams.execute(
+        AMY, "support.accept", {**button_data(ask, "support.accept"), "kind": "informal"}
+    )
+    rating = only_card(await teams.say(TUTOR, "rate"))
+    assert "Safe use of the workshop" in card_text(rating)
+    assert set(input_ids(rating)) == {"questioning", "safe_use_of_the_workshop", "feedback"}
+    body, _ = await teams.execute(
+        TUTOR,
+        "rate",
+        {
+            "programme_id": button_data(rating, "rate")["programme_id"],
+            "stage": "start",
+            "questioning": "11",
+            "safe_use_of_the_workshop": "3",
+            "feedback": "4",
+        },
+    )
+    assert "Choose 1 to 10" in card_text(body["value"])  # the same card, with the problem
