@@ -465,9 +465,16 @@ async def close(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
     return Reply.update(programme_card(view))
 
 
-async def _ended(ctx: HandlerContext, programme_: SupportProgrammeRecord, what: str) -> None:
+async def _ended(
+    ctx: HandlerContext, programme_: SupportProgrammeRecord, what: str, *, tell_tutor: bool = True
+) -> None:
+    """A place came free: stop the programme's prompts, tell the tutor, ask an AP about
+    whoever is waiting."""
     now = ctx.services.clock.now()
     await cancel_programme_prompts(ctx.uow.session, programme_, now)
+    await rematch_waiting(ctx.uow.session, programme_.org_id, now)
+    if not tell_tutor:
+        return
     await notify(
         ctx.uow.session,
         programme_.org_id,
@@ -477,7 +484,6 @@ async def _ended(ctx: HandlerContext, programme_: SupportProgrammeRecord, what: 
         now,
         {"programme_id": programme_.id, "what": what},
     )
-    await rematch_waiting(ctx.uow.session, programme_.org_id, now)
 
 
 async def open_reflection(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
@@ -721,8 +727,8 @@ async def decide_review(ctx: HandlerContext, form: ReviewForm) -> Reply:
             now,
             {"programme_id": programme_.id},
         )
-    if not p.active:
-        await _ended(ctx, programme_, p.state.value)
+    if not p.active:  # the review outcome itself tells the tutor
+        await _ended(ctx, programme_, p.state.value, tell_tutor=False)
     who = await name_of(ctx.directory, programme_.org_id, programme_.tutor_id)
     told = "the tutor, their AP" + (
         " and their line manager" if form.decision == ReviewDecision.REFER else ""
