@@ -678,3 +678,24 @@ async def test_an_organisation_edits_the_competence_checklist(
         },
     )
     assert "Choose 1 to 10" in card_text(body["value"])  # the same card, with the problem
+
+
+async def test_a_teams_retry_of_the_referral_saves_it_once(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    await college(teams)
+    values = {
+        "topics": "questioning",
+        "ways": "coaching",
+        "campus": "any",
+        "similar_style": "no",
+    }
+    first, _ = await teams.execute(TUTOR, "support.refer", values, activity_id="retry-1")
+    again, _ = await teams.execute(TUTOR, "support.refer", values, activity_id="retry-1")
+    assert card_text(first["value"]) == card_text(again["value"])
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        tom = await Directory(uow.session).person_by_email("tenant-1", TUTOR.email)
+        assert tom is not None
+        referral = await SupportRecords(uow.session).open_referral_of("tenant-1", tom.id)
+        assert referral is not None and referral.id == 1
+    assert await tick(teams_app, clock) == 1  # one AP asked, once
