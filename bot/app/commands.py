@@ -6,7 +6,7 @@ command lists are generated from this table.
 
 from __future__ import annotations
 
-from bot.app import admin, progression
+from bot.app import admin, progression, support, support_notices
 from bot.app.help import Help
 from bot.app.notices import NoticeKind, NoticeKinds
 from bot.app.router import CardAction, Command, Router
@@ -38,6 +38,7 @@ def capability_rows() -> list[Command | CardAction]:
     """Rows from each capability module (learning walks, observations, support, cards, settings)."""
     rows: list[Command | CardAction] = []
     rows += progression.ROWS
+    rows += support.ROWS
     return rows
 
 
@@ -52,4 +53,5 @@ def capability_notices() -> list[NoticeKind]:
     """Notice kinds from each capability module (reminders, offers, prompts, escalations)."""
     kinds: list[NoticeKind] = []
     kinds += progression.NOTICES
+    kinds += support_notices.NOTICES
     return kinds
