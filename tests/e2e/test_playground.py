@@ -68,6 +68,20 @@ def test_help_typed_in_the_personal_chat_shows_the_help_card(page: Any) -> None:
     screenshot(page, "playground-help.png")
 
 
+def test_help_with_an_at_mention_in_a_channel_answers_in_the_thread(page: Any) -> None:
+    page.get_by_role("treeitem", name="General").click()
+    cards(page, GREETING).first.wait_for()  # installed in the team: greeted in the channel
+    new_post = page.locator("[contenteditable='true'][role='textbox']").first
+    new_post.click()
+    page.keyboard.type("@")
+    page.get_by_role("menuitem", name="TLC").click()
+    page.keyboard.type(" help")
+    page.get_by_role("button", name="Post").click()
+    help_card = cards(page, re.compile("What I can do")).first
+    help_card.wait_for()
+    assert "Mention me (@TLC) then a command." in help_card.inner_text()
+
+
 def test_a_card_submit_round_trips_and_is_stored(page: Any) -> None:
     open_personal_chat(page)
     cards(page, GREETING).first.wait_for()
