@@ -39,9 +39,14 @@ def router() -> Router:
 
 def expected_lists(r: Router) -> list[dict[str, object]]:
     """What the menu should hold, worked out independently: per Teams scope, the listed
-    commands in table order with their docstring summaries."""
+    commands in table order with their docstring summaries; admin-only commands stay out of the
+    one menu Teams shows everyone."""
     by_scope = {
-        scope: [{"title": c.word, "description": c.summary} for c in r.listed(kind)][:10]
+        scope: [
+            {"title": c.word, "description": c.summary}
+            for c in r.listed(kind)  # type: ignore[arg-type]
+            if not c.admin_only
+        ][:10]
         for kind, scope in (
             ("personal", "personal"),
             ("channel", "team"),
@@ -262,3 +267,11 @@ def test_update_manifest_rewrites_the_command_lists(tmp_path: Path) -> None:
     updated = load_template(folder)["bots"][0]["commandLists"]
     assert flatten(updated) == expected_lists(router())
     assert load_template(folder)["id"] == PLACEHOLDER
+
+
+def test_admin_commands_are_not_in_everyones_menu() -> None:
+    titles = {
+        c["title"] for lst in load_template()["bots"][0]["commandLists"] for c in lst["commands"]
+    }
+    assert "admin" not in titles
+    assert "help" in titles
