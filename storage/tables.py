@@ -4,5 +4,6 @@ Each capability adds one line here for its own `storage/<capability>.py`.
 """
 
 from storage import models, reminders
+from storage import observations as observations
 
-__all__ = ["models", "reminders"]
+__all__ = ["models", "reminders", "observations"]

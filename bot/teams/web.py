@@ -80,6 +80,11 @@ class Bot:
         await self._send_all(body, Reply(messages=reply.messages))
 
     async def _invoke(self, context: TurnContext, body: dict[str, Any]) -> None:
+        if body.get("name") == "fileConsent/invoke":
+            reply = await self.dispatcher.on_message(self._turn(body))
+            await _invoke_response(context, 200, {})
+            await self._send_all(body, reply)
+            return
         if body.get("name") != "adaptiveCard/action":
             await _invoke_response(context, 200, {})
             return
@@ -143,6 +148,13 @@ class Bot:
             data = await resp.content.read(MAX_FILE + 1)
         return data
 
+    async def upload_file(self, url: str, content: bytes) -> None:
+        """One PUT of the whole file to a OneDrive upload session (files under 4 MB)."""
+        size = len(content)
+        headers = {"Content-Range": f"bytes 0-{max(size - 1, 0)}/{size}"}
+        async with self.connector._http().put(url, data=content, headers=headers) as resp:
+            resp.raise_for_status()
+
     async def member_email(self, turn: Turn) -> str | None:
         try:
             member = await self.connector.member(
@@ -188,7 +200,16 @@ def create_app(
         async def email(turn: Turn) -> str | None:
             return await bot_holder["bot"].member_email(turn)
 
-        services = Services(settings=settings, clock=clock, fetch_file=fetch, member_email=email)
+        async def upload(url: str, content: bytes) -> None:
+            await bot_holder["bot"].upload_file(url, content)
+
+        services = Services(
+            settings=settings,
+            clock=clock,
+            fetch_file=fetch,
+            member_email=email,
+            upload_file=upload,
+        )
         dispatcher = Dispatcher(router, database, services, help_.reply)
         worker = Worker(database, build_notice_kinds(), TeamsSender(database, connector))
         bot = Bot(settings, database, clock, connector, dispatcher, worker)
