@@ -750,10 +750,13 @@ def lil_card(view: LilView, errors: Mapping[str, str] | None = None) -> CardDict
         )
         body.append(text("The tutor is asked to accept the course's date.", subtle=True))
         actions.append(execute("Pick this course", "otla.lil.pick", primary=True))
-    elif not left:
-        body.append(text("You have picked all your tutors for this year. Thank you!"))
     else:
-        body.append(text("No courses are waiting for an observer."))
+        if "course_id" in errors:
+            body.append(error_text(errors["course_id"]))
+        if not left:
+            body.append(text("You have picked all your tutors for this year. Thank you!"))
+        else:
+            body.append(text("No courses are waiting for an observer."))
     if view.can_set_quotas:
         body.append(
             text(

@@ -294,7 +294,7 @@ class Observations:
             .where(Observation.org_id == org_id, Observation.academic_year == year)
             .order_by(tutor.name, Observation.id)
         )
-        return [(o, t, ob) for o, t, ob in rows.tuples()]
+        return [(o, t, ob) for o, t, ob in rows]
 
     async def tutors_of(self, manager: Person) -> Sequence[Person]:
         """The people whose line manager this is (from the tutor list)."""
@@ -367,7 +367,7 @@ class Observations:
             )
             .order_by(Observation.starts_at)
         )
-        return [(o, r) for o, r in rows.tuples()]
+        return [(o, r) for o, r in rows]
 
     async def best_practice(
         self, org_id: str, year: str
@@ -384,7 +384,7 @@ class Observations:
             )
             .order_by(Observation.starts_at)
         )
-        return [(o, r, p) for o, r, p in rows.tuples()]
+        return [(o, r, p) for o, r, p in rows]
 
     # ------------------------------------------------------------ the action review log
 
@@ -434,7 +434,7 @@ class Observations:
         if year is not None:
             q = q.where(Observation.academic_year == year)
         rows = await self.session.execute(q.order_by(tutor.name, ActionReviewEntry.id))
-        return [(a, o, t, w, b) for a, o, t, w, b in rows.tuples()]
+        return [(a, o, t, w, b) for a, o, t, w, b in rows]
 
     async def action_counts(self, org_id: str, year: str) -> dict[int, int]:
         rows = await self.session.execute(
@@ -443,7 +443,7 @@ class Observations:
             .where(ActionReviewEntry.org_id == org_id, Observation.academic_year == year)
             .group_by(ActionReviewEntry.observation_id)
         )
-        return {oid: int(n) for oid, n in rows.tuples()}
+        return {oid: int(n) for oid, n in rows}
 
     async def submitted_dates(self, org_id: str, year: str) -> dict[int, datetime]:
         rows = await self.session.execute(
@@ -455,7 +455,7 @@ class Observations:
                 ObservationReport.submitted_at.is_not(None),
             )
         )
-        return {oid: at for oid, at in rows.tuples() if at is not None}
+        return {oid: at for oid, at in rows if at is not None}
 
     async def open_action_count(self, observation_id: int) -> int:
         return int(
@@ -521,7 +521,7 @@ class Observations:
             )
             .order_by(LilCourse.starts_at, LilCourse.code)
         )
-        return [(c, p) for c, p in rows.tuples()]
+        return [(c, p) for c, p in rows]
 
     async def quota(self, org_id: str, year: str, observer_id: int) -> ObserverQuota | None:
         return await self.session.scalar(
@@ -592,7 +592,7 @@ class Observations:
             .where(InductionChecklist.org_id == org_id)
             .order_by(InductionChecklist.start_date.desc(), Person.name)
         )
-        return [(c, p) for c, p in rows.tuples()]
+        return [(c, p) for c, p in rows]
 
     # ------------------------------------------------------------ files waiting for consent
 
@@ -626,7 +626,7 @@ async def planned_observation_dates(
         )
     )
     dates: dict[int, list[date]] = {}
-    for tutor_id, starts_at in rows.tuples():
+    for tutor_id, starts_at in rows:
         if starts_at is not None:
             dates.setdefault(tutor_id, []).append(starts_at.astimezone(LONDON).date())
     return {t: sorted(d) for t, d in dates.items()}

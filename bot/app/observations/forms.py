@@ -6,7 +6,15 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Any
 
-from pydantic import BaseModel, EmailStr, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from bot.domain.observations import ActionOwner, ReportAction, parse_clock, theme
 
@@ -192,6 +200,8 @@ class ReportDraftForm(ObservationRef):
 class ReportForm(ReportDraftForm):
     """A report ready for checking: strengths and areas written; every action has an owner and a
     target date."""
+
+    model_config = ConfigDict(validate_default=True)  # the rules apply to fields left empty too
 
     @field_validator("strengths", "areas")
     @classmethod
