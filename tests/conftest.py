@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -34,18 +37,29 @@ def clock() -> FixedClock:
     return FixedClock(START)
 
 
+def _in_own_loop[T](coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine on a fresh loop in a thread: session set-up can be asked for from inside
+    a test's running loop (`db` asks for `pg_url` only on its PostgreSQL run)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 @pytest.fixture(scope="session")
-async def pg_url() -> AsyncIterator[str]:
+def pg_url() -> Iterator[str]:
     """One PostgreSQL database for the whole session; tests truncate it."""
-    problem = await pg_available()
+    problem = _in_own_loop(pg_available())
     if problem:
         no_postgres(problem)
-    url, name = await create_pg_database()
-    db = Database(url)
-    await db.migrate()
-    await db.dispose()
+    url, name = _in_own_loop(create_pg_database())
+
+    async def migrate() -> None:
+        db = Database(url)
+        await db.migrate()
+        await db.dispose()
+
+    _in_own_loop(migrate())
     yield url
-    await drop_pg_database(name)
+    _in_own_loop(drop_pg_database(name))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
