@@ -202,6 +202,7 @@ class ObservationCardView:
     proposal: ProposalView | None = None
     can_accept: bool = False
     can_propose: bool = False
+    collapse_proposal: bool = False  # behind a "Suggest another date" button: shorter on phones
     proposal_values: Mapping[str, str] = field(default_factory=dict)
     errors: Mapping[str, str] = field(default_factory=dict)
     documents: Sequence[DocumentLine] = ()
@@ -234,26 +235,22 @@ def observation_card(view: ObservationCardView) -> CardDict:
             body.append(text(f"\u201c{p.note}\u201d", subtle=True))
         if view.can_accept:
             body.append(actions_row(execute("Accept this date", "otla.accept", ref, primary=True)))
+    extra: list[Any] = []
     if view.can_propose:
-        v, errors = view.proposal_values, view.errors
-        heading = "Suggest another date" if view.proposal or view.when else "Propose a date"
-        body.append(_section(heading))
-        body += with_error(
-            text_input("course", "Class / course", value=v.get("course"), required=True),
-            errors,
-            "course",
+        heading = (
+            "Suggest another date"
+            if view.proposal or view.collapse_proposal
+            else ("Propose a date")
         )
-        body += with_error(
-            date_input("day", "Date", value=v.get("day"), required=True), errors, "day"
-        )
-        body += with_error(_time_input("start", "Starts", v.get("start"), True), errors, "start")
-        body += with_error(_time_input("end", "Ends", v.get("end"), True), errors, "end")
-        body += with_error(
-            text_input("note", "Note (optional)", value=v.get("note"), max_length=300),
-            errors,
-            "note",
-        )
-        body.append(actions_row(execute(heading, "otla.propose", ref)))
+        form = _proposal_inputs(view)
+        if view.collapse_proposal:
+            inner = card(form, [execute(heading, "otla.propose", ref)])
+            inner.pop("$schema", None)
+            extra.append(A.ShowCard(title=heading, card=inner))
+        else:
+            body.append(_section(heading))
+            body += form
+            body.append(actions_row(execute(heading, "otla.propose", ref)))
     if view.show_documents:
         body.append(_section("Planning and tracking documents"))
         if not view.documents:
@@ -291,7 +288,30 @@ def observation_card(view: ObservationCardView) -> CardDict:
             )
         )
         body.append(actions_row(execute("Share link", "otla.doc.link", ref)))
-    return card(body, _buttons(view.buttons), fallback_text=view.headline or "Observation")
+    return card(
+        body, [*_buttons(view.buttons), *extra], fallback_text=view.headline or "Observation"
+    )
+
+
+def _proposal_inputs(view: ObservationCardView) -> list[Element]:
+    v, errors = view.proposal_values, view.errors
+    inputs: list[Element] = []
+    inputs += with_error(
+        text_input("course", "Class / course", value=v.get("course"), required=True),
+        errors,
+        "course",
+    )
+    inputs += with_error(
+        date_input("day", "Date", value=v.get("day"), required=True), errors, "day"
+    )
+    inputs += with_error(_time_input("start", "Starts", v.get("start"), True), errors, "start")
+    inputs += with_error(_time_input("end", "Ends", v.get("end"), True), errors, "end")
+    inputs += with_error(
+        text_input("note", "Note (optional)", value=v.get("note"), max_length=300),
+        errors,
+        "note",
+    )
+    return inputs
 
 
 # ---------------------------------------------------------------- the report

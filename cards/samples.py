@@ -154,6 +154,7 @@ SAMPLES.update(
                 ),
                 can_accept=True,
                 can_propose=True,
+                collapse_proposal=True,
                 proposal_values={
                     "course": "ESOL Entry 2",
                     "day": "2026-12-01",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -104,7 +104,8 @@ class Bot:
                     "type": "application/vnd.microsoft.activity.message",
                     "value": texts,
                 }
-                later = []
+                # Other attachments (a file consent card) cannot ride in an invoke response.
+                later = [replace(m, text=None) for m in reply.messages if m.attachments]
         await _invoke_response(context, 200, value)
         await self._send_all(body, Reply(messages=later))
 

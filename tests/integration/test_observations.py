@@ -827,3 +827,45 @@ async def test_a_new_tutor_gets_the_ha24_checklist_and_an_otla_within_six_weeks(
     assert "Observer allocated" in shown(body)
     new = card_text((await o.say(QC, "observations new"))[0].cards[0])
     assert "Nina Newtutor" in new and "2 of 9 done" in new
+
+
+async def test_planning_documents_sent_as_files_are_kept_with_the_observation(
+    otla: Otla,
+) -> None:
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.do(
+        OBSERVER,
+        "otla.propose",
+        observation_id=obs_id,
+        course="ESOL",
+        day="2026-12-03",
+        start="10:00",
+        end="11:00",
+    )
+    await o.do(TUTOR, "otla.accept", observation_id=obs_id)
+    o.connector.files["scheme.docx"] = b"PK scheme of work"
+    attachment = {
+        "contentType": "application/vnd.microsoft.teams.file.download.info",
+        "name": "scheme.docx",
+        "content": {"downloadUrl": o.connector.file_url("scheme.docx"), "fileType": "docx"},
+    }
+    sent = await o.say(OTHER_TUTOR, "observations docs", attachments=[attachment])
+    assert "no observation coming up" in sent[0].text
+    sent = await o.say(TUTOR, "observations docs", attachments=[attachment])
+    assert "Kept with your observation: scheme.docx" in card_text(sent[0].cards[0])
+    assert "Tom Tutor shared planning documents" in texts(to(await o.tick(), OBSERVER))
+
+    card = (await o.say(OBSERVER, f"observe {obs_id}"))[0].cards[0]
+    assert "scheme.docx" in card_text(card)
+    get = action_data(card, "otla.doc.get")
+    refused = await o.do(MANAGER, "otla.doc.get", **get)
+    assert "Sorry" in shown(refused)
+    body, sent = await o.teams.execute(OBSERVER, "otla.doc.get", get)
+    assert await accept_file(o, OBSERVER, sent, "scheme.docx") == b"PK scheme of work"
+
+    # After the session, `report` opens the one report waiting for the observer.
+    o.clock.set(london(2026, 12, 3, 12))
+    form = (await o.say(OBSERVER, "report"))[0].cards[0]
+    assert "OTLA report: Tom Tutor" in card_text(form)
+    assert "Sorry" in (await o.say(OTHER_TUTOR, f"report {obs_id}"))[0].text

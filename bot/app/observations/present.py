@@ -128,6 +128,8 @@ async def observation_view(
         proposal=proposal,
         can_accept=Move.AGREE_DATE in moves,
         can_propose=Move.PROPOSE_DATE in moves,
+        collapse_proposal=(obs.starts_at is not None or proposal is not None)
+        and not (errors and {"course", "day", "start", "end", "note"} & set(errors)),
         proposal_values=values or proposal_defaults(loaded, now),
         errors=errors or {},
         documents=[DocumentLine(d.id, d.name, d.url) for d in documents],

@@ -92,27 +92,41 @@ async def todo(ctx: HandlerContext) -> Reply:
 
 
 async def _todo_view(ctx: HandlerContext) -> TodoView:
+    """Each role's waiting steps, the person's own first."""
     now = ctx.services.clock.now()
-    session, org, me = ctx.uow.session, ctx.turn.org_id, ctx.person.id
-    repo = Observations(session)
-    items: list[TodoItem] = []
-    for obs in await repo.where(
-        org, observer_id=me, states=(S.ALLOCATED, *DATED, *REPORT_IN_PROGRESS)
+    items = await _as_observer(ctx, now) + await _as_tutor(ctx, now) + await _as_manager(ctx)
+    if ctx.actor.has(Role.DEVELOPMENT_OFFICER):
+        items += await _as_officer(ctx, now)
+    if ctx.actor.has(Role.DEVELOPMENT_COORDINATOR):
+        items += await _as_approver(ctx)
+    if ctx.actor.has(Role.QUALITY_COORDINATOR):
+        items += await _as_allocator(ctx, now)
+    more = []
+    if ctx.can(Permission.VIEW_QUALITY_DASHBOARD):
+        more = [
+            Button("Planning & monitoring", "otla.plan"),
+            Button("Themes & CPD", "otla.themes"),
+            Button("New tutors", "otla.ha24.list"),
+        ]
+    return TodoView(items, more)
+
+
+async def _as_observer(ctx: HandlerContext, now: datetime) -> list[TodoItem]:
+    me, items = ctx.person.id, []
+    states = (S.ALLOCATED, *DATED, *REPORT_IN_PROGRESS)
+    for obs in await Observations(ctx.uow.session).where(
+        ctx.turn.org_id, observer_id=me, states=states
     ):
-        loaded = await with_people(session, obs)
-        tutor = name_of(loaded.tutor)
+        tutor = name_of((await with_people(ctx.uow.session, obs)).tutor)
+        started = obs.starts_at is not None and obs.starts_at <= now
         if obs.proposed_by is not None and obs.proposed_by != me:
+            proposed = when(obs.proposed_starts_at, obs.proposed_ends_at)
             items.append(
-                TodoItem(
-                    f"{tutor} suggested {when(obs.proposed_starts_at, obs.proposed_ends_at)}.",
-                    _open(obs.id, "Accept or suggest another"),
-                )
+                TodoItem(f"{tutor} suggested {proposed}.", _open(obs.id, "Accept or suggest"))
             )
         elif obs.status is S.ALLOCATED and obs.proposed_by is None:
             items.append(
-                TodoItem(
-                    f"Agree a class and date to observe {tutor}.", _open(obs.id, "Propose a date")
-                )
+                TodoItem(f"Agree a class and date to observe {tutor}.", _open(obs.id, "Propose"))
             )
         elif obs.status is S.RETURNED:
             items.append(
@@ -121,39 +135,34 @@ async def _todo_view(ctx: HandlerContext) -> TodoView:
                     _report(obs.id, "Correct the report"),
                 )
             )
-        elif obs.status is S.OBSERVED or (
-            obs.status in DATED and obs.starts_at and obs.starts_at <= now
-        ):
-            due = (
-                day_label(ObservationClock(obs.starts_at, obs.starts_at).report_due)
-                if obs.starts_at
-                else ""
-            )
+        elif obs.starts_at is not None and (obs.status is S.OBSERVED or started):
+            due = day_label(ObservationClock(obs.starts_at, obs.starts_at).report_due)
             items.append(
                 TodoItem(
                     f"Write the report for {tutor} (due {due}).",
                     _report(obs.id, "Write the report"),
                 )
             )
+    return items
+
+
+async def _as_tutor(ctx: HandlerContext, now: datetime) -> list[TodoItem]:
+    me, org, items = ctx.person.id, ctx.turn.org_id, []
+    repo = Observations(ctx.uow.session)
     for obs in await repo.where(org, tutor_ids=[me]):
-        observer = (
-            name_of(await ctx.directory.person(org, obs.observer_id)) if obs.observer_id else ""
-        )
-        if (
-            obs.proposed_by is not None
-            and obs.proposed_by != me
-            and obs.status in (S.ALLOCATED, *DATED)
-        ):
+        observer = name_of(await ctx.directory.person(org, obs.observer_id or 0))
+        dated = obs.status in (S.ALLOCATED, *DATED)
+        if obs.proposed_by is not None and obs.proposed_by != me and dated:
+            proposed = when(obs.proposed_starts_at, obs.proposed_ends_at)
             items.append(
                 TodoItem(
-                    f"{observer} proposed "
-                    f"{when(obs.proposed_starts_at, obs.proposed_ends_at)} for your observation.",
-                    _open(obs.id, "Accept or suggest another"),
+                    f"{observer} proposed {proposed} for your observation.",
+                    _open(obs.id, "Accept or suggest"),
                 )
             )
         elif (
             obs.status in DATED
-            and obs.starts_at
+            and obs.starts_at is not None
             and obs.starts_at > now
             and not await repo.documents(obs.id)
         ):
@@ -165,9 +174,7 @@ async def _todo_view(ctx: HandlerContext) -> TodoView:
                 )
             )
         elif obs.status in APPROVED_STATES and obs.acknowledged_at is None:
-            items.append(
-                TodoItem("Your observation report is ready to read.", _report(obs.id, "Read it"))
-            )
+            items.append(TodoItem("Your observation report is ready.", _report(obs.id, "Read it")))
     own = await repo.actions(org, owner_id=me, open_only=True)
     if own:
         items.append(
@@ -176,54 +183,29 @@ async def _todo_view(ctx: HandlerContext) -> TodoView:
                 Button("My actions", "run", {"command": "actions"}),
             )
         )
+    return items
+
+
+async def _as_manager(ctx: HandlerContext) -> list[TodoItem]:
+    repo = Observations(ctx.uow.session)
     managed = await repo.tutors_of(ctx.person)
-    if managed:
-        open_ = await repo.actions(org, tutor_ids=[p.id for p in managed], open_only=True)
-        if open_:
-            items.append(
-                TodoItem(
-                    f"{len(open_)} action(s) for your tutors need an outcome or completing.",
-                    Button("Action review log", "run", {"command": "actions"}),
-                )
-            )
-    if ctx.actor.has(Role.DEVELOPMENT_OFFICER):
-        items += await _officer_items(ctx, now)
-    if ctx.actor.has(Role.DEVELOPMENT_COORDINATOR):
-        for obs in await repo.where(org, states=(S.CHECKED,)):
-            loaded = await with_people(session, obs)
-            items.append(
-                TodoItem(
-                    f"Approve the report for {name_of(loaded.tutor)}.",
-                    _report(obs.id, "Open the report"),
-                )
-            )
-    if ctx.actor.has(Role.QUALITY_COORDINATOR):
-        year = academic_year(london_day(now))
-        waiting = await repo.unallocated_tutors(org, year)
-        if waiting:
-            items.append(
-                TodoItem(
-                    f"{len(waiting)} tutor(s) have no observer for {year}.",
-                    Button("Allocate", "otla.allocate.open", primary=True),
-                )
-            )
-    more = []
-    if ctx.can(Permission.VIEW_QUALITY_DASHBOARD):
-        more = [
-            Button("Planning & monitoring", "otla.plan"),
-            Button("Themes & CPD", "otla.themes"),
-            Button("New tutors", "otla.ha24.list"),
-        ]
-    return TodoView(items, more)
+    if not managed:
+        return []
+    waiting = await repo.actions(ctx.turn.org_id, tutor_ids=[p.id for p in managed], open_only=True)
+    if not waiting:
+        return []
+    return [
+        TodoItem(
+            f"{len(waiting)} action(s) for your tutors need an outcome or completing.",
+            Button("Action review log", "run", {"command": "actions"}),
+        )
+    ]
 
 
-async def _officer_items(ctx: HandlerContext, now: datetime) -> list[TodoItem]:
-    session, org = ctx.uow.session, ctx.turn.org_id
-    repo = Observations(session)
-    items = []
-    for obs in await repo.where(
-        org, states=(S.DATE_AGREED, S.REPORT_SUBMITTED, S.OBSERVED, S.PLANNED, S.RETURNED)
-    ):
+async def _as_officer(ctx: HandlerContext, now: datetime) -> list[TodoItem]:
+    session, items = ctx.uow.session, []
+    states = (S.DATE_AGREED, S.REPORT_SUBMITTED, S.OBSERVED, S.PLANNED, S.RETURNED)
+    for obs in await Observations(session).where(ctx.turn.org_id, states=states):
         loaded = await with_people(session, obs)
         tutor = name_of(loaded.tutor)
         if obs.status is S.DATE_AGREED:
@@ -246,6 +228,29 @@ async def _officer_items(ctx: HandlerContext, now: datetime) -> list[TodoItem]:
                 )
             )
     return items
+
+
+async def _as_approver(ctx: HandlerContext) -> list[TodoItem]:
+    items = []
+    for obs in await Observations(ctx.uow.session).where(ctx.turn.org_id, states=(S.CHECKED,)):
+        tutor = name_of((await with_people(ctx.uow.session, obs)).tutor)
+        items.append(
+            TodoItem(f"Approve the report for {tutor}.", _report(obs.id, "Open the report"))
+        )
+    return items
+
+
+async def _as_allocator(ctx: HandlerContext, now: datetime) -> list[TodoItem]:
+    year = academic_year(london_day(now))
+    waiting = await Observations(ctx.uow.session).unallocated_tutors(ctx.turn.org_id, year)
+    if not waiting:
+        return []
+    return [
+        TodoItem(
+            f"{len(waiting)} tutor(s) have no observer for {year}.",
+            Button("Allocate", "otla.allocate.open", primary=True),
+        )
+    ]
 
 
 # ---------------------------------------------------------------- the quality team's views
