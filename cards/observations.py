@@ -686,6 +686,7 @@ class ActionsView:
     can_export: bool = False
     errors: Mapping[str, str] = field(default_factory=dict)
     note: str | None = None
+    total: int | None = None  # how many there are in all, when `items` is the first few
 
 
 def actions_card(view: ActionsView) -> CardDict:
@@ -728,8 +729,9 @@ def actions_card(view: ActionsView) -> CardDict:
         if buttons:
             lines.append(actions_row(*buttons))
         body.append(E.Container(items=lines, separator=True))
-    if len(view.items) > MAX_ROWS:
-        body.append(text(f"…and {len(view.items) - MAX_ROWS} more.", subtle=True))
+    hidden = max(view.total or 0, len(view.items)) - min(len(view.items), MAX_ROWS)
+    if hidden > 0:
+        body.append(text(f"…and {hidden} more.", subtle=True))
     actions = (
         [execute("Export action log (XLSX)", "otla.export.actions")] if view.can_export else []
     )

@@ -282,18 +282,25 @@ class Observations:
         return (await self.session.scalars(q.order_by(Observation.id))).all()
 
     async def planning_rows(
-        self, org_id: str, year: str
+        self,
+        org_id: str,
+        year: str | None,
+        states: Iterable[ObservationState] | None = None,
     ) -> Sequence[tuple[Observation, Person, Person | None]]:
-        """Every observation of the year with its tutor and observer, for the planning list."""
+        """Observations (of the year, in these states) with tutor and observer, in one query."""
         tutor = aliased(Person)
         observer = aliased(Person)
-        rows = await self.session.execute(
+        q = (
             select(Observation, tutor, observer)
             .join(tutor, tutor.id == Observation.tutor_id)
             .outerjoin(observer, observer.id == Observation.observer_id)
-            .where(Observation.org_id == org_id, Observation.academic_year == year)
-            .order_by(tutor.name, Observation.id)
+            .where(Observation.org_id == org_id)
         )
+        if year is not None:
+            q = q.where(Observation.academic_year == year)
+        if states is not None:
+            q = q.where(Observation.state.in_([s.value for s in states]))
+        rows = await self.session.execute(q.order_by(tutor.name, Observation.id))
         return [(o, t, ob) for o, t, ob in rows]
 
     async def tutors_of(self, manager: Person) -> Sequence[Person]:

@@ -21,6 +21,7 @@ from storage.people import Directory
 from storage.reminders import Schedule
 
 NOT_YOURS = "Sorry, that action isn't one you can change."
+FIRST = 40  # actions looked at for one card
 
 
 async def actions(ctx: HandlerContext) -> Reply:
@@ -58,9 +59,13 @@ async def _view(
     if quality and (everyone or not found):
         for entry in await repo.actions(org, open_only=True):
             found[entry.id] = entry
-    items = await _items(ctx, list(found.values()))
+    # Open ones first, soonest first; a card shows a dozen, the export has the rest.
+    entries = sorted(found.values(), key=lambda e: (e.completed_at is not None, e.target_date))
+    items = await _items(ctx, entries[:FIRST])
     heading = "Action review log" if managed or quality else "My actions"
-    return ActionsView(heading, items, can_export=quality, errors=errors or {}, note=note)
+    return ActionsView(
+        heading, items, can_export=quality, errors=errors or {}, note=note, total=len(entries)
+    )
 
 
 async def _items(ctx: HandlerContext, entries: Sequence[ActionReviewEntry]) -> list[ActionItemView]:

@@ -49,6 +49,7 @@ async def on_tutors_imported(
         due = induction_deadline(tutor.start_date)
         year = academic_year(max(tutor.start_date, today))
         obs = await repo.for_tutor(org_id, tutor.id, year)
+        fresh = obs is None
         if obs is None:
             obs = await repo.create(
                 org_id,
@@ -71,7 +72,7 @@ async def on_tutors_imported(
         elif obs.due_by != due:
             obs.due_by = due
         _, created = await repo.start_checklist(org_id, tutor.id, tutor.start_date, now)
-        if obs.status is ObservationState.UNALLOCATED:
+        if fresh:  # told once; the planning list keeps showing it until it is allocated
             for qc in await directory.holders(org_id, Role.QUALITY_COORDINATOR):
                 await schedule.tell(
                     session,

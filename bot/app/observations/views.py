@@ -203,11 +203,11 @@ async def _as_manager(ctx: HandlerContext) -> list[TodoItem]:
 
 
 async def _as_officer(ctx: HandlerContext, now: datetime) -> list[TodoItem]:
-    session, items = ctx.uow.session, []
+    items = []
     states = (S.DATE_AGREED, S.REPORT_SUBMITTED, S.OBSERVED, S.PLANNED, S.RETURNED)
-    for obs in await Observations(session).where(ctx.turn.org_id, states=states):
-        loaded = await with_people(session, obs)
-        tutor = name_of(loaded.tutor)
+    repo = Observations(ctx.uow.session)
+    for obs, tutor_, observer in await repo.planning_rows(ctx.turn.org_id, None, states):
+        tutor = name_of(tutor_)
         if obs.status is S.DATE_AGREED:
             items.append(
                 TodoItem(
@@ -223,7 +223,7 @@ async def _as_officer(ctx: HandlerContext, now: datetime) -> list[TodoItem]:
         elif report_is_late(obs.status, obs.starts_at, now):
             items.append(
                 TodoItem(
-                    f"The report for {tutor} is late ({loaded.observer_name}).",
+                    f"The report for {tutor} is late ({name_of(observer)}).",
                     _open(obs.id, "Open"),
                 )
             )
@@ -231,13 +231,11 @@ async def _as_officer(ctx: HandlerContext, now: datetime) -> list[TodoItem]:
 
 
 async def _as_approver(ctx: HandlerContext) -> list[TodoItem]:
-    items = []
-    for obs in await Observations(ctx.uow.session).where(ctx.turn.org_id, states=(S.CHECKED,)):
-        tutor = name_of((await with_people(ctx.uow.session, obs)).tutor)
-        items.append(
-            TodoItem(f"Approve the report for {tutor}.", _report(obs.id, "Open the report"))
-        )
-    return items
+    repo = Observations(ctx.uow.session)
+    return [
+        TodoItem(f"Approve the report for {name_of(tutor)}.", _report(obs.id, "Open the report"))
+        for obs, tutor, _ in await repo.planning_rows(ctx.turn.org_id, None, (S.CHECKED,))
+    ]
 
 
 async def _as_allocator(ctx: HandlerContext, now: datetime) -> list[TodoItem]:
