@@ -310,8 +310,11 @@ async def test_one_observation_from_allocation_to_actions_closed(otla: Otla) -> 
     sent = await o.tick(london(2026, 12, 9, 9))
     assert "the report for Tom Tutor is due Thu 10 Dec 2026" in texts(to(sent, OBSERVER))
     sent = await o.tick(london(2026, 12, 11, 9))
-    late = texts(to(sent, OFFICER))
-    assert "Late report: Tom Tutor" in late and "hasn't been submitted" in late
+    late = to(sent, OFFICER)
+    assert "Late report: Tom Tutor" in texts(late) and "hasn't been submitted" in texts(late)
+    body = await o.do(OFFICER, "otla.chase", **action_data(late[0], "otla.chase"))
+    assert "I've reminded Olive Observer" in shown(body)
+    assert "the report for Tom Tutor is due" in texts(to(await o.tick(), OBSERVER))
 
     # Submitting needs every action dated; then it goes to the officer to check.
     o.clock.set(london(2026, 12, 11, 10))

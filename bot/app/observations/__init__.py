@@ -73,6 +73,7 @@ ROWS: list[Command | CardAction] = [
     ),
     CardAction("otla.approve", report.approve, form=forms.ObservationRef),
     CardAction("otla.ack", report.acknowledge, form=forms.ObservationRef),
+    CardAction("otla.chase", report.chase, form=forms.ObservationRef),
     # the action review log
     CardAction(
         "otla.action.outcome",

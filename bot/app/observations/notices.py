@@ -173,7 +173,7 @@ async def write_report(ctx: NoticeContext) -> Message | None:
 
 async def report_reminder(ctx: NoticeContext) -> Message | None:
     found = await _context(ctx)
-    if found is None or found[0].obs.status not in (*DATED, S.OBSERVED):
+    if found is None or found[0].obs.status not in (*DATED, *REPORT_IN_PROGRESS):
         return None
     loaded, _ = found
     return Message(
@@ -202,9 +202,21 @@ async def report_late(ctx: NoticeContext) -> Message | None:
         return None
     if ctx.now <= ObservationClock(obs.starts_at, obs.starts_at).report_due:
         return None
-    headline = f"Late report: {name_of(loaded.tutor)}"
-    message = f"{loaded.observer_name}'s report was due {_due(loaded)} and hasn't been submitted."
-    return await _observation(ctx, loaded, person, headline, message)
+    ref = {"observation_id": obs.id}
+    return Message(
+        card=message_card(
+            f"Late report: {name_of(loaded.tutor)}",
+            [
+                f"{loaded.observer_name}'s report on {name_of(loaded.tutor)} "
+                f"({when(obs.starts_at, obs.ends_at)}) was due {_due(loaded)} and hasn't been "
+                "submitted."
+            ],
+            [
+                Button("Remind the observer", "otla.chase", ref, primary=True),
+                Button("Open", "otla.open", ref),
+            ],
+        )
+    )
 
 
 async def to_check(ctx: NoticeContext) -> Message | None:

@@ -358,6 +358,29 @@ async def _land_actions(
     return entries
 
 
+async def chase(ctx: HandlerContext, form: ObservationRef) -> Reply:
+    """The development officer reminds the observer of a late report."""
+    now = ctx.services.clock.now()
+    loaded = await load(ctx.uow.session, ctx.turn.org_id, form.observation_id)
+    if loaded is None or not ctx.can(Permission.CHECK_REPORT, loaded.subject):
+        return Reply.text(NOT_YOURS)
+    obs = loaded.obs
+    if obs.status not in (*DATED, *REPORT_IN_PROGRESS) or obs.observer_id is None:
+        return Reply.text("That report is no longer waiting for the observer.")
+    await schedule.tell(
+        ctx.uow.session,
+        obs.org_id,
+        schedule.key(obs.id, "chase"),
+        schedule.REPORT_REMINDER,
+        obs.observer_id,
+        now,
+        now,
+        observation_id=obs.id,
+    )
+    audit(ctx.uow.session, obs.org_id, ctx.person.id, obs.id, "chase", "late report", now)
+    return Reply.text(f"I've reminded {loaded.observer_name}.")
+
+
 async def acknowledge(ctx: HandlerContext, form: ObservationRef) -> Reply:
     now = ctx.services.clock.now()
     loaded = await load(ctx.uow.session, ctx.turn.org_id, form.observation_id)
