@@ -4,7 +4,8 @@ Each capability adds one line here for its own `storage/<capability>.py`.
 """
 
 from storage import models, reminders
+from storage import observations as observations
 from storage import progression as progression
 from storage import support as support
 
-__all__ = ["models", "reminders", "progression", "support"]
+__all__ = ["models", "reminders", "observations", "progression", "support"]

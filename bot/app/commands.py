@@ -6,13 +6,20 @@ command lists are generated from this table.
 
 from __future__ import annotations
 
-from bot.app import admin, progression, support, support_notices
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import admin, observations, progression, support, support_notices
 from bot.app.help import Help
 from bot.app.notices import NoticeKind, NoticeKinds
+from bot.app.observations.hooks import (
+    ObservationApproved,
+    register_on_observation_approved_with_actions,
+)
 from bot.app.router import CardAction, Command, Router
 
 
 def build_router() -> tuple[Router, Help]:
+    connect_capabilities()
     router = Router()
     help_ = Help(router)
     router.add(
@@ -39,6 +46,7 @@ def capability_rows() -> list[Command | CardAction]:
     rows: list[Command | CardAction] = []
     rows += progression.ROWS
     rows += support.ROWS
+    rows += observations.ROWS
     return rows
 
 
@@ -52,6 +60,22 @@ def build_notice_kinds() -> NoticeKinds:
 def capability_notices() -> list[NoticeKind]:
     """Notice kinds from each capability module (reminders, offers, prompts, escalations)."""
     kinds: list[NoticeKind] = []
+    kinds += observations.NOTICES
     kinds += progression.NOTICES
     kinds += support_notices.NOTICES
     return kinds
+
+
+def connect_capabilities() -> None:
+    """Where one capability's event is another's cue; wired here, in one place."""
+    register_on_observation_approved_with_actions(_offer_support_after_observation)
+
+
+async def _offer_support_after_observation(
+    session: AsyncSession, event: ObservationApproved
+) -> None:
+    # Seed 000 / SPEC 3: a report that produced actions is followed by a self-referral offer.
+    if event.action_count > 0:
+        await support.offer_after_observation(
+            session, event.org_id, event.tutor_id, event.approved_at
+        )

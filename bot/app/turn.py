@@ -61,6 +61,8 @@ class Message:
 
     text: str | None = None
     card: dict[str, Any] | None = None
+    # Other Bot Framework attachments, as they are sent (a file consent card, a file info card).
+    attachments: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -84,13 +86,21 @@ class Reply:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "messages": [{"text": m.text, "card": m.card} for m in self.messages],
+            "messages": [
+                {"text": m.text, "card": m.card, "attachments": m.attachments}
+                for m in self.messages
+            ],
             "card": self.card,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Reply:
         return cls(
-            messages=[Message(text=m.get("text"), card=m.get("card")) for m in data["messages"]],
+            messages=[
+                Message(
+                    text=m.get("text"), card=m.get("card"), attachments=m.get("attachments") or []
+                )
+                for m in data["messages"]
+            ],
             card=data.get("card"),
         )

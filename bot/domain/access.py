@@ -78,6 +78,17 @@ class Permission(StrEnum):
     READ_SUPPORT_REPORT = "read_support_report"
     REVIEW_SUPPORT_CASE = "review_support_case"
     MANAGE_PRACTITIONERS = "manage_practitioners"
+    # Annual observations (OTLA): the lifecycle's other owners.
+    AGREE_OBSERVATION_DATE = "agree_observation_date"
+    CONFIRM_OBSERVATION_PLANNED = "confirm_observation_planned"
+    WRITE_REPORT = "write_report"
+    ACKNOWLEDGE_REPORT = "acknowledge_report"
+    READ_OBSERVATION_PLAN = "read_observation_plan"
+    SHARE_OBSERVATION_DOCUMENTS = "share_observation_documents"
+    READ_OBSERVATION_DOCUMENTS = "read_observation_documents"
+    ALLOCATE_LIL = "allocate_lil"
+    PICK_LIL_COURSE = "pick_lil_course"
+    MANAGE_INDUCTION = "manage_induction"
 
 
 @dataclass(frozen=True)
@@ -270,6 +281,59 @@ def _manage_practitioners(actor: Actor, _: Subject | None) -> bool:
     return actor.has(Role.HEAD_OF_TL, Role.ORG_ADMIN)
 
 
+def _agree_date(actor: Actor, s: Subject | None) -> bool:
+    # The observer and the tutor agree the class and date between them (seed 002, step 3).
+    return _is(s, actor.person_id, "observer_id", "tutor_id")
+
+
+def _confirm_planned(actor: Actor, _: Subject | None) -> bool:
+    return actor.has(Role.DEVELOPMENT_OFFICER)
+
+
+def _write_report(actor: Actor, s: Subject | None) -> bool:
+    return _is(s, actor.person_id, "observer_id")
+
+
+def _acknowledge(actor: Actor, s: Subject | None) -> bool:
+    return s is not None and s.approved and actor.person_id == s.tutor_id
+
+
+def _read_plan(actor: Actor, s: Subject | None) -> bool:
+    # When and what: the observer, the tutor, their line manager (who gets the 1-week reminder)
+    # and the quality team. Not the report: that is READ_OBSERVATION.
+    if s is None:
+        return False
+    if _is(s, actor.person_id, "observer_id", "tutor_id") or actor.in_quality_team:
+        return True
+    return actor.person_id in s.line_manager_ids
+
+
+def _share_documents(actor: Actor, s: Subject | None) -> bool:
+    return _is(s, actor.person_id, "tutor_id")
+
+
+def _read_documents(actor: Actor, s: Subject | None) -> bool:
+    # The tutor's planning and tracking documents are for the observer to review beforehand.
+    return _is(s, actor.person_id, "tutor_id", "observer_id") or (
+        s is not None and actor.in_quality_team
+    )
+
+
+def _allocate_lil(actor: Actor, _: Subject | None) -> bool:
+    # Learning in Libraries: the development coordinator gives each observer a number of tutors.
+    return actor.has(Role.QUALITY_COORDINATOR, Role.DEVELOPMENT_COORDINATOR)
+
+
+def _pick_lil_course(actor: Actor, _: Subject | None) -> bool:
+    return actor.has(Role.OBSERVER) or actor.in_quality_team
+
+
+def _manage_induction(actor: Actor, s: Subject | None) -> bool:
+    if actor.in_quality_team:
+        return True
+    return s is not None and actor.person_id in s.line_manager_ids
+
+
 _RULES = {
     Permission.MANAGE_ROLES: _admin,
     Permission.IMPORT_TUTORS: _admin_or_quality,
@@ -298,4 +362,14 @@ _RULES = {
     Permission.READ_SUPPORT_REPORT: _support_report,
     Permission.REVIEW_SUPPORT_CASE: _review_case,
     Permission.MANAGE_PRACTITIONERS: _manage_practitioners,
+    Permission.AGREE_OBSERVATION_DATE: _agree_date,
+    Permission.CONFIRM_OBSERVATION_PLANNED: _confirm_planned,
+    Permission.WRITE_REPORT: _write_report,
+    Permission.ACKNOWLEDGE_REPORT: _acknowledge,
+    Permission.READ_OBSERVATION_PLAN: _read_plan,
+    Permission.SHARE_OBSERVATION_DOCUMENTS: _share_documents,
+    Permission.READ_OBSERVATION_DOCUMENTS: _read_documents,
+    Permission.ALLOCATE_LIL: _allocate_lil,
+    Permission.PICK_LIL_COURSE: _pick_lil_course,
+    Permission.MANAGE_INDUCTION: _manage_induction,
 }

@@ -187,12 +187,13 @@ async def test_support_to_good_end_to_end(
     assert "You, and the AP who takes it on" in text and "Your line manager" in text
 
     # 2. Match: Amy is asked; nobody else hears a thing.
-    assert await tick(teams_app, clock) == 1
+    await tick(teams_app, clock)
     ask = cards_to(connector, AMY)[-1]
     assert "Tom Tutor would like support" in card_text(ask)
     assert "Behaviour management" in card_text(ask)
-    for other in (MANAGER, HAL, QUINN, BEN):
-        assert cards_to(connector, other) == []
+    for other in (MANAGER, HAL, QUINN, BEN):  # (they may hear of other things, e.g. HA24)
+        seen = "\n".join(card_text(c) for c in cards_to(connector, other))
+        assert "Tom Tutor" not in seen and "Behaviour" not in seen and "support" not in seen.lower()
     referral_id = button_data(ask, "support.accept")["referral_id"]
 
     # Ben cannot answer a referral that was not sent to him.
@@ -698,4 +699,7 @@ async def test_a_teams_retry_of_the_referral_saves_it_once(
         assert tom is not None
         referral = await SupportRecords(uow.session).open_referral_of("tenant-1", tom.id)
         assert referral is not None and referral.id == 1
-    assert await tick(teams_app, clock) == 1  # one AP asked, once
+    teams.connector.clear()
+    await tick(teams_app, clock)
+    asks = [s for s in teams.connector.messages() if "would like support" in s.activity.get("summary", "")]
+    assert len(asks) == 1  # one AP asked, once (other notices, e.g. HA24 induction, may also go)
