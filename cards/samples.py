@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from cards import admin, help
+from cards import admin, help, walks
 from cards.base import CardDict
 
 SAMPLES: dict[str, Callable[[], CardDict]] = {
@@ -48,6 +48,7 @@ SAMPLES: dict[str, Callable[[], CardDict]] = {
     "admin-import": lambda: admin.import_result_card(
         admin.ImportResult(12, 3, [(7, "email: value is not a valid email address")])
     ),
+    **walks.SAMPLES,
 }
 
 

@@ -6,7 +6,7 @@ command lists are generated from this table.
 
 from __future__ import annotations
 
-from bot.app import admin
+from bot.app import admin, walks
 from bot.app.help import Help
 from bot.app.notices import NoticeKind, NoticeKinds
 from bot.app.router import CardAction, Command, Router
@@ -36,7 +36,9 @@ def build_router() -> tuple[Router, Help]:
 
 def capability_rows() -> list[Command | CardAction]:
     """Rows from each capability module (learning walks, observations, support, cards, settings)."""
-    return []
+    rows: list[Command | CardAction] = []
+    rows += walks.ROWS
+    return rows
 
 
 def build_notice_kinds() -> NoticeKinds:
@@ -48,4 +50,6 @@ def build_notice_kinds() -> NoticeKinds:
 
 def capability_notices() -> list[NoticeKind]:
     """Notice kinds from each capability module (reminders, offers, prompts, escalations)."""
-    return []
+    kinds: list[NoticeKind] = []
+    kinds += walks.NOTICES
+    return kinds

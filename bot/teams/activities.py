@@ -142,6 +142,10 @@ def message_activity(message: Message, body: dict[str, Any] | None = None) -> di
             {"contentType": "application/vnd.microsoft.card.adaptive", "content": message.card}
         ]
         activity.setdefault("summary", message.card.get("fallbackText") or "TLC")
+    for file in message.files:
+        activity.setdefault("attachments", []).append(
+            {"contentType": file.content_type, "contentUrl": file.data_url, "name": file.name}
+        )
     if body is not None:
         activity["from"] = body.get("recipient")
         activity["recipient"] = body.get("from")
