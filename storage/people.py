@@ -107,9 +107,12 @@ class Directory:
                         granted_at=grant.granted_at,
                     )
                 )
-        into.aad_object_id = duplicate.aad_object_id
-        into.teams_user_id = duplicate.teams_user_id
+        # Free the AAD id first: the unique (org, aad) index is checked row by row.
+        aad, teams_user_id = duplicate.aad_object_id, duplicate.teams_user_id
         duplicate.aad_object_id = None
+        await self.session.flush()
+        into.aad_object_id = aad
+        into.teams_user_id = teams_user_id
         await self.session.flush()
         await self.session.delete(duplicate)
         await self.session.flush()

@@ -241,6 +241,7 @@ class WalkStore:
             unplanned=False,
             created_at=now,
             updated_at=now,
+            visits=[],
         )
         self.session.add(row)
         return row

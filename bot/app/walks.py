@@ -180,6 +180,13 @@ async def _settings(session: AsyncSession, org_id: str) -> dict[str, Any]:
     return dict(org.settings or {}) if org is not None else {}
 
 
+async def _me(ctx: HandlerContext) -> Person:
+    """The person asking, loaded again if a rolled-back form submission expired them."""
+    me = await ctx.uow.session.get(Person, ctx.actor.person_id)
+    assert me is not None
+    return me
+
+
 def _store(ctx: HandlerContext) -> WalkStore:
     return WalkStore(ctx.uow.session)
 
@@ -197,7 +204,7 @@ async def _my_teams(ctx: HandlerContext) -> Sequence[Team]:
     store = _store(ctx)
     if ctx.actor.in_quality_team:
         return await store.teams(ctx.turn.org_id)
-    return await store.teams_of(ctx.person.id)
+    return await store.teams_of(ctx.actor.person_id)
 
 
 async def _may_use_team(ctx: HandlerContext, team_pk: int) -> Team | None:
@@ -538,7 +545,7 @@ async def _form(
     return await _form_view(
         ctx.uow.session,
         ctx.turn.org_id,
-        ctx.person.id,
+        ctx.actor.person_id,
         _today(ctx),
         team,
         values=values,
@@ -680,7 +687,7 @@ async def _editable(ctx: HandlerContext, values: Mapping[str, Any]) -> StoredWal
     if walk_id is None:
         return None
     row = await _store(ctx).walk(ctx.turn.org_id, walk_id)
-    if row is None or row.author_id != ctx.person.id:
+    if row is None or row.author_id != ctx.actor.person_id:
         return None
     return row
 
@@ -700,13 +707,16 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
             return Reply.text("Sorry, only the person who wrote this learning walk can change it.")
     day = form.use_date or form.walk_date
     values["walk_date"] = day.isoformat()
+    if form.use_date is not None and form.use_date > _today(ctx):
+        # Another date offered after a clash, still to come: keep the HA27 as a draft for then.
+        return await save_draft(ctx, values)
     errors = await _check_walk(ctx, form, day)
     if errors:
         return await redisplay_walk(ctx, values, errors)
     domain = LearningWalk(
         tutor_ids=tuple(form.tutors),
         day=day,
-        author_id=ctx.person.id,
+        author_id=ctx.actor.person_id,
         course=form.course,
         minutes=form.minutes,
         focus=form.focus,
@@ -732,7 +742,7 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
     now = ctx.services.clock.now()
     if row is None:
         row = store.new_walk(
-            ctx.turn.org_id, team.id, await _walk_channel(ctx, team), ctx.person.id, now
+            ctx.turn.org_id, team.id, await _walk_channel(ctx, team), ctx.actor.person_id, now
         )
     _fill(row, domain)
     row.plan_id = (
@@ -745,14 +755,14 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
     await ctx.uow.session.flush()
     ctx.directory.audit(
         ctx.turn.org_id,
-        ctx.person.id,
+        ctx.actor.person_id,
         f"walk:{row.id}",
         "save" if first_save else "edit",
         f"{len(form.tutors)} tutor(s), {day.isoformat()}",
         now,
     )
     if not _private(ctx):
-        author = ctx.person.name or "You"
+        author = (await _me(ctx)).name or "You"
         return Reply.update(
             walk_saved_notice_card(
                 WalkNoticeView(row.id, team.name, _day_label(day), len(form.tutors), author)
@@ -822,7 +832,7 @@ async def save_draft(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     now = ctx.services.clock.now()
     if row is None:
         row = store.new_walk(
-            ctx.turn.org_id, team.id, await _walk_channel(ctx, team), ctx.person.id, now
+            ctx.turn.org_id, team.id, await _walk_channel(ctx, team), ctx.actor.person_id, now
         )
     known = await Directory(ctx.uow.session).people(
         ctx.turn.org_id, _ids_or_empty(_text(values.get("tutors")))
@@ -837,14 +847,18 @@ async def save_draft(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     row.even_better_if = _themes_or_empty(values.get("even_better_if"))
     row.even_better_if_note = _text(values.get("even_better_if_note")).strip()[:2000]
     feedback = _text(values.get("verbal_feedback")).lower()
-    row.verbal_feedback = None if feedback not in ("yes", "no") else feedback == "yes"
+    row.verbal_feedback = (
+        None if feedback not in ("yes", "no", "true", "false") else feedback in ("yes", "true")
+    )
     row.concern = _flag(values.get("concern"))
     row.concern_note = _text(values.get("concern_note")).strip()[:2000]
     row.state, row.updated_at = DRAFT, now
     await ctx.uow.session.flush()
-    label = _day_label(row.walk_date)
     if not _private(ctx):
         return Reply.update(walk_draft_saved_card(row.id, team.name, "your draft"))
+    label = _day_label(row.walk_date)
+    if row.walk_date is not None and row.walk_date > _today(ctx):
+        label += ": finish it after the walk"
     return Reply.update(walk_draft_saved_card(row.id, team.name, label))
 
 
@@ -904,7 +918,7 @@ async def _export(ctx: HandlerContext, walk_id: int) -> Reply:
     if row is None or row.is_draft:
         return Reply.text(GONE)
     access = await walk_access(ctx.uow.session, ctx.actor, row)
-    if not access.read or ctx.person.id in row.tutor_ids:
+    if not access.read or ctx.actor.person_id in row.tutor_ids:
         return Reply.text(NOT_ALLOWED)
     if ctx.turn.where.kind != "personal":
         # Files sent here would reach everyone in the conversation.
@@ -944,7 +958,7 @@ async def _docx_for(session: AsyncSession, row: StoredWalk, access: WalkAccess) 
 
 async def _send_privately(ctx: HandlerContext, row: StoredWalk, what: str) -> Reply:
     """Queue the walk for the asker's 1:1 chat, where only they see it (checked again then)."""
-    if await ctx.directory.personal_conversation(ctx.person.id) is None:
+    if await ctx.directory.personal_conversation(ctx.actor.person_id) is None:
         return Reply.text(
             "For privacy I only show learning walks in our 1:1 chat. Say hello to me there "
             f"first, then ask again (`walk show {row.id}`)."
@@ -952,11 +966,11 @@ async def _send_privately(ctx: HandlerContext, row: StoredWalk, what: str) -> Re
     now = ctx.services.clock.now()
     await Schedule(ctx.uow.session).put(
         ctx.turn.org_id,
-        f"walk-copy:{row.id}:{what}:{ctx.person.id}",
+        f"walk-copy:{row.id}:{what}:{ctx.actor.person_id}",
         COPY_KIND,
         now,
         now,
-        person_id=ctx.person.id,
+        person_id=ctx.actor.person_id,
         payload={"walk_id": row.id, "what": what},
     )
     return Reply.text("For privacy I've sent it to our 1:1 chat.")
@@ -1107,7 +1121,7 @@ async def _my_walks(ctx: HandlerContext) -> Reply:
     """A tutor's own learning walks: the feedback addressed to them, never a concern note."""
     if ctx.turn.where.kind != "personal":
         return Reply.text(PRIVATE_ONLY)
-    rows = await _store(ctx).for_tutor(ctx.turn.org_id, ctx.person.id)
+    rows = await _store(ctx).for_tutor(ctx.turn.org_id, ctx.actor.person_id)
     lines = []
     for row in rows:
         if not (await walk_access(ctx.uow.session, ctx.actor, row)).read:
@@ -1121,7 +1135,7 @@ async def _my_walks(ctx: HandlerContext) -> Reply:
                 even_better_if=_feedback_line(row.even_better_if, row.even_better_if_note),
             )
         )
-    return Reply.show(my_walks_card(ctx.person.name or "", lines))
+    return Reply.show(my_walks_card((await _me(ctx)).name or "", lines))
 
 
 def _feedback_line(keys: Sequence[str] | None, note: str) -> str:
@@ -1213,7 +1227,7 @@ async def plan_command(ctx: HandlerContext, words: Sequence[str]) -> Reply:
     if ctx.turn.files or (words and words[0] == "import"):
         return await _import_plans(ctx)
     team = await _channel_team(ctx)
-    values: dict[str, Any] = {"walkers": str(ctx.person.id)}
+    values: dict[str, Any] = {"walkers": str(ctx.actor.person_id)}
     if team is not None:
         values["team_pk"] = str(team.id)
     return Reply.show(walk_plan_card(await _plan_view(ctx, values, {})))
@@ -1222,7 +1236,7 @@ async def plan_command(ctx: HandlerContext, words: Sequence[str]) -> Reply:
 async def open_plan(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     if not ctx.can(Permission.PLAN_WALKS):
         return Reply.text("Sorry, learning walks are planned by managers and the quality team.")
-    start = {"walkers": str(ctx.person.id), "team_pk": _text(values.get("team_pk"))}
+    start = {"walkers": str(ctx.actor.person_id), "team_pk": _text(values.get("team_pk"))}
     return Reply.update(walk_plan_card(await _plan_view(ctx, start, {})))
 
 
@@ -1235,7 +1249,8 @@ async def _plan_view(
     terms = _term_choices(today, settings)
     shown = {k: _text(v) for k, v in values.items()}
     shown.setdefault("term", current_or_next_term(today, settings).key)
-    walkers: dict[int, Person] = {ctx.person.id: ctx.person}
+    me = await _me(ctx)
+    walkers: dict[int, Person] = {me.id: me}
     team_pk = _as_int(shown.get("team_pk"))
     if team_pk is not None:
         for p in await store.team_managers(team_pk):
@@ -1287,11 +1302,11 @@ async def save_plan(ctx: HandlerContext, form: WalkPlanForm) -> Reply:
     now = ctx.services.clock.now()
     channel = ctx.turn.where.teams_channel_id if ctx.turn.where.team_id == team.team_id else None
     row, created = await _store(ctx).save_plan(
-        ctx.turn.org_id, team.id, plan, channel=channel, by=ctx.person.id, now=now
+        ctx.turn.org_id, team.id, plan, channel=channel, by=ctx.actor.person_id, now=now
     )
     notices = await schedule_window_notices(ctx.uow.session, row, now)
     ctx.directory.audit(
-        ctx.turn.org_id, ctx.person.id, f"walk-plan:{row.id}", "save", term.key, now
+        ctx.turn.org_id, ctx.actor.person_id, f"walk-plan:{row.id}", "save", term.key, now
     )
     return Reply.update(
         walk_plan_saved_card(
@@ -1363,14 +1378,14 @@ async def _import_plans(ctx: HandlerContext) -> Reply:
             term.key, first.row.focus, first.row.linked_to, tuple(windows), frozenset(walkers)
         )
         row, is_new = await _store(ctx).save_plan(
-            ctx.turn.org_id, team.id, plan, channel=None, by=ctx.person.id, now=now
+            ctx.turn.org_id, team.id, plan, channel=None, by=ctx.actor.person_id, now=now
         )
         await schedule_window_notices(ctx.uow.session, row, now)
         created += is_new
         updated += not is_new
     ctx.directory.audit(
         ctx.turn.org_id,
-        ctx.person.id,
+        ctx.actor.person_id,
         "walk-plans",
         "import",
         f"{created} new, {updated} updated, {len(problems)} problems",

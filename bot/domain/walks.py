@@ -321,7 +321,7 @@ def key_findings(walks: Sequence[WalkFacts], term_label: str, top: int = 3) -> K
 
 
 def resolve_term(text: str, today: date, settings: Mapping[str, object] | None = None) -> Term:
-    """"autumn", "spring 2026/27" or "2026/27-summer": the named term that has not ended yet
+    """ "autumn", "spring 2026/27" or "2026/27-summer": the named term that has not ended yet
     (so in July, "autumn" means the coming one), or the one in the named academic year."""
     words = text.strip().lower().replace("-", " ").replace("term", " ").split()
     year = next((w for w in words if "/" in w), None)

@@ -83,9 +83,7 @@ def _check(node: dict[str, Any], kind: str, here: str, width: int, found: list[s
         choices = node.get("choices") or []
         short = all(len(str(c.get("title", ""))) <= MAX_EXPANDED_TITLE for c in choices)
         if len(choices) > MAX_EXPANDED_CHOICES or not short:
-            found.append(
-                f"{here}: {len(choices)} choices shown expanded; use a compact drop-down"
-            )
+            found.append(f"{here}: {len(choices)} choices shown expanded; use a compact drop-down")
     if kind == "TextBlock":
         text = str(node.get("text") or "")
         if len(text) > NO_WRAP_LIMIT and not node.get("wrap"):
