@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -35,17 +38,30 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture(scope="session")
-async def pg_url() -> AsyncIterator[str]:
-    """One PostgreSQL database for the whole session; tests truncate it."""
-    problem = await pg_available()
+def pg_url() -> Iterator[str]:
+    """One PostgreSQL database for the whole session; tests truncate it.
+
+    Synchronous, with its async work on a thread of its own: the `db` fixture asks for it from
+    inside a running event loop, where an async session fixture cannot be started.
+    """
+    problem = _in_thread(pg_available())
     if problem:
         no_postgres(problem)
-    url, name = await create_pg_database()
+    url, name = _in_thread(create_pg_database())
+    _in_thread(_migrate(url))
+    yield url
+    _in_thread(drop_pg_database(name))
+
+
+def _in_thread[T](coro: Coroutine[Any, Any, T]) -> T:
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+async def _migrate(url: str) -> None:
     db = Database(url)
     await db.migrate()
     await db.dispose()
-    yield url
-    await drop_pg_database(name)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

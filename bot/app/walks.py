@@ -40,7 +40,7 @@ from bot.app.walk_documents import (
 )
 from bot.clock import london
 from bot.domain.access import Actor, Permission, Subject, can
-from bot.domain.terms import Term, current_or_next_term, term_for, terms_for
+from bot.domain.terms import Term, academic_year_of, current_or_next_term, term_for, terms_for
 from bot.domain.walks import (
     MINUTE_CHOICES,
     LearningWalk,
@@ -1149,7 +1149,9 @@ def _feedback_line(keys: Sequence[str] | None, note: str) -> str:
 
 
 def _term_choices(today: date, settings: Mapping[str, Any]) -> list[Term]:
-    terms = terms_for(today, settings) + terms_for(date(today.year + 1, 9, 1), settings)
+    terms = terms_for(today, settings) + terms_for(
+        date(academic_year_of(today) + 1, 9, 1), settings
+    )
     return [t for t in terms if t.end >= today][:4]
 
 

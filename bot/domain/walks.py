@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from bot.domain.terms import Term, terms_for
+from bot.domain.terms import Term, academic_year_of, terms_for
 
 LONDON = ZoneInfo("Europe/London")
 DEFAULT_MINUTES = 25  # "around 20 to 30 minutes each" (seed 002)
@@ -326,7 +326,9 @@ def resolve_term(text: str, today: date, settings: Mapping[str, object] | None =
     words = text.strip().lower().replace("-", " ").replace("term", " ").split()
     year = next((w for w in words if "/" in w), None)
     name = next((w for w in words if "/" not in w), "")
-    candidates = terms_for(today, settings) + terms_for(date(today.year + 1, 9, 1), settings)
+    candidates = terms_for(today, settings) + terms_for(
+        date(academic_year_of(today) + 1, 9, 1), settings
+    )
     named = [t for t in candidates if t.name == name]
     if year is not None:
         named = [t for t in named if t.academic_year == year]
