@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from bot.app.commands import build_notice_kinds
 from bot.app.turn import Message, UserRef, Where
-from bot.app.walks import schedule_window_notices
+from bot.app.walk_plans import schedule_window_notices
 from bot.app.worker import Worker
 from bot.domain.access import Role
 from bot.domain.tutors import TutorRow

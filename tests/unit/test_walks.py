@@ -12,7 +12,8 @@ from pydantic import ValidationError
 
 from bot.app.dispatch import field_errors
 from bot.app.walk_documents import HA27, findings_chart_png, ha27_docx
-from bot.app.walks import LearningWalkForm, WalkPlanForm
+from bot.app.walk_plans import WalkPlanForm
+from bot.app.walks import LearningWalkForm
 from bot.domain.access import Actor, Permission, Role, Subject, can
 from bot.domain.terms import default_terms
 from bot.domain.walks import (
