@@ -33,6 +33,9 @@ from cards.base import (
 Choices = Sequence[tuple[str, str]]  # (title, value)
 
 READERS_NOTE = "Only the quality team, the team's managers and you can read it."
+# The HA27's inputs are not marked isRequired: Teams would then refuse "Save draft" on a
+# half-filled card. The server checks them on "Save" and sends the card back with the problems.
+DRAFT_HINT = "All but the notes and the concern are needed to save. Save a draft any time."
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ def walk_form_card(view: WalkFormView) -> CardDict:
     body: list[Element] = [title(view.heading), text(view.team_name, subtle=True, size="small")]
     if view.note:
         body.append(text(view.note, size="small"))
+    body.append(text(DRAFT_HINT, subtle=True, size="small"))
     if view.drafts:
         body.append(
             actions_row(
@@ -103,7 +107,6 @@ def walk_form_card(view: WalkFormView) -> CardDict:
                 "Tutor(s) visited",
                 view.tutors,
                 value=v.get("tutors"),
-                required=True,
                 multi=True,
                 placeholder="Pick one or more",
             ),
@@ -111,7 +114,7 @@ def walk_form_card(view: WalkFormView) -> CardDict:
             "tutors",
         ),
         *with_error(
-            date_input("walk_date", "Date", value=v.get("walk_date") or view.today, required=True),
+            date_input("walk_date", "Date", value=v.get("walk_date") or view.today),
             errors,
             "walk_date",
         ),
@@ -120,7 +123,6 @@ def walk_form_card(view: WalkFormView) -> CardDict:
                 "course",
                 "Course / session",
                 value=v.get("course"),
-                required=True,
                 placeholder="e.g. ESOL Entry 3, Tue am",
                 max_length=200,
             ),
@@ -133,7 +135,6 @@ def walk_form_card(view: WalkFormView) -> CardDict:
                 "Minutes",
                 view.minutes,
                 value=v.get("minutes") or "25",
-                required=True,
             ),
             errors,
             "minutes",
@@ -143,7 +144,6 @@ def walk_form_card(view: WalkFormView) -> CardDict:
                 "focus",
                 "Focus",
                 value=v.get("focus") or view.focus_default,
-                required=True,
                 max_length=300,
             ),
             errors,
@@ -157,7 +157,6 @@ def walk_form_card(view: WalkFormView) -> CardDict:
                 "Verbal feedback given",
                 [("Yes", "yes"), ("No", "no")],
                 value=v.get("verbal_feedback"),
-                required=True,
                 expanded=True,
             ),
             errors,

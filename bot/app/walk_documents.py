@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -136,51 +137,61 @@ TUTOR_HEADERS = ("Tutor", "Email", "Learning in Libraries", "Walked on", "Status
 
 def walks_xlsx(term_label: str, walks: Sequence[WalkRow], tutors: Sequence[TutorRow]) -> bytes:
     """A term's walks (one row each) and each tutor's completion. Concern notes never go in:
-    only whether a concern was raised."""
+    only whether a concern was raised. Written in openpyxl's streaming mode (fast for big terms)."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Learning walks"
-    sheet.append(list(WALK_HEADERS))
-    for w in walks:
-        sheet.append(
-            [
-                w.walk_id,
-                w.day,
-                w.team,
-                w.tutors,
-                w.observer,
-                w.course,
-                w.minutes,
-                w.focus,
-                "yes" if w.planned else "no",
-                w.went_well,
-                w.went_well_note,
-                w.even_better_if,
-                w.even_better_if_note,
-                w.verbal_feedback,
-                "yes" if w.concern else "no",
-            ]
-        )
-    completion = book.create_sheet("Tutors")
-    completion.append(list(TUTOR_HEADERS))
-    for t in tutors:
-        completion.append(
-            [t.name, t.email, "yes" if t.learning_in_libraries else "no", t.walked_on, t.status]
-        )
-    for ws in (sheet, completion):
-        ws.freeze_panes = "A2"
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for column in ws.columns:
-            longest = max((len(str(c.value or "")) for c in column), default=8)
-            ws.column_dimensions[column[0].column_letter].width = min(max(longest + 2, 8), 60)
+    book = Workbook(write_only=True)
     book.properties.title = f"Learning walks, {term_label}"
+    walk_values = [
+        [
+            w.walk_id,
+            w.day,
+            w.team,
+            w.tutors,
+            w.observer,
+            w.course,
+            w.minutes,
+            w.focus,
+            "yes" if w.planned else "no",
+            w.went_well,
+            w.went_well_note,
+            w.even_better_if,
+            w.even_better_if_note,
+            w.verbal_feedback,
+            "yes" if w.concern else "no",
+        ]
+        for w in walks
+    ]
+    tutor_values: list[list[Any]] = [
+        [t.name, t.email, "yes" if t.learning_in_libraries else "no", t.walked_on, t.status]
+        for t in tutors
+    ]
+    _sheet(book, "Learning walks", WALK_HEADERS, walk_values)
+    _sheet(book, "Tutors", TUTOR_HEADERS, tutor_values)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _sheet(book: Any, title: str, headers: Sequence[str], rows: Sequence[list[Any]]) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    sheet = book.create_sheet(title)
+    sheet.freeze_panes = "A2"
+    for i, header in enumerate(headers):
+        longest = max([len(header), *(len(str(r[i] or "")) for r in rows[:500])])
+        sheet.column_dimensions[get_column_letter(i + 1)].width = min(max(longest + 2, 8), 60)
+    bold = Font(bold=True)
+    head = []
+    for header in headers:
+        cell = WriteOnlyCell(sheet, value=header)
+        cell.font = bold
+        head.append(cell)
+    sheet.append(head)
+    for row in rows:
+        sheet.append(row)
 
 
 def findings_chart_png(

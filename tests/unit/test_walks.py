@@ -462,3 +462,23 @@ def test_window_notices_go_out_at_four_in_the_afternoon_london_time() -> None:
     assert window.notice_due().astimezone(UTC) == datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
     summer = WalkWindow(date(2027, 6, 7), date(2027, 6, 11))
     assert summer.notice_due().astimezone(UTC) == datetime(2027, 6, 11, 15, 0, tzinfo=UTC)
+
+
+def test_no_ha27_input_is_marked_required_so_a_half_filled_card_can_be_a_draft() -> None:
+    # Teams checks isRequired before sending any button press, "Save draft" included.
+    card = walk_form_card(form_view())
+    required = [i.get("id") for i in _all(card) if i.get("isRequired")]
+    assert required == []
+    assert "Save a draft any time" in str(card)
+
+
+def _all(node: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        out.append(node)
+        for v in node.values():
+            out += _all(v)
+    elif isinstance(node, list):
+        for v in node:
+            out += _all(v)
+    return out
