@@ -150,17 +150,36 @@ async def plan_command(ctx: HandlerContext, words: Sequence[str]) -> Reply:
     if ctx.turn.files or (words and words[0] == "import"):
         return await _import_plans(ctx)
     team = await channel_team(ctx)
-    values: dict[str, Any] = {"walkers": str(ctx.actor.person_id)}
-    if team is not None:
-        values["team_pk"] = str(team.id)
+    values = await _starting_values(ctx, team.id if team is not None else None)
     return Reply.show(walk_plan_card(await _plan_view(ctx, values, {})))
 
 
 async def open_plan(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     if not ctx.can(Permission.PLAN_WALKS):
         return Reply.text("Sorry, learning walks are planned by managers and the quality team.")
-    start = {"walkers": str(ctx.actor.person_id), "team_pk": as_text(values.get("team_pk"))}
+    start = await _starting_values(ctx, as_int(values.get("team_pk")))
     return Reply.update(walk_plan_card(await _plan_view(ctx, start, {})))
+
+
+async def _starting_values(ctx: HandlerContext, team_pk: int | None) -> dict[str, Any]:
+    """The card's first values: the team's plan for this term if it has one, else me walking."""
+    values: dict[str, Any] = {"walkers": str(ctx.actor.person_id)}
+    if team_pk is None:
+        return values
+    values["team_pk"] = str(team_pk)
+    term = current_or_next_term(
+        local_today(ctx), await org_settings(ctx.uow.session, ctx.turn.org_id)
+    )
+    plan = await walk_store(ctx).plan(team_pk, term.key)
+    if plan is None:
+        return values
+    values |= {"term": term.key, "focus": plan.focus, "linked_to": plan.linked_to}
+    values["walkers"] = ",".join(str(i) for i in plan.walker_ids or ())
+    for i, window in enumerate(plan.windows[:3], start=1):
+        values[f"window{i}_start"] = window.starts_on.isoformat()
+        values[f"window{i}_end"] = window.ends_on.isoformat()
+        values[f"window{i}_course_type"] = window.course_type
+    return values
 
 
 async def _plan_view(

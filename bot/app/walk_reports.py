@@ -168,9 +168,11 @@ async def _term_named(ctx: HandlerContext, text: str) -> Term:
     if not text.strip():
         return current_or_next_term(local_today(ctx), settings)
     term = resolve_term(text, local_today(ctx), settings)
-    # "autumn" in the summer means the autumn just gone when asking for a summary.
-    past = [t for t in terms_for(local_today(ctx), settings) if t.name == term.name]
-    return past[0] if past and past[0].start <= local_today(ctx) else term
+    if "/" in text:
+        return term
+    # Asked for a summary, "autumn" in the summer means the autumn just gone.
+    this_year = [t for t in terms_for(local_today(ctx), settings) if t.name == term.name]
+    return this_year[0] if this_year and this_year[0].start <= local_today(ctx) else term
 
 
 async def summary(ctx: HandlerContext, text: str) -> Reply:

@@ -431,8 +431,8 @@ async def walk(ctx: HandlerContext) -> Reply:
         return await plan_command(ctx, words[1:])
     if sub == "export" and number is not None:
         return await _export(ctx, number)
-    if sub in ("show", "view", "open") and number is not None or sub.isdigit():
-        return await _view(ctx, number if number is not None else int(sub))
+    if number is not None and (sub in ("show", "view", "open") or sub.isdigit()):
+        return await _view(ctx, number)
     return await _new_walk(ctx)
 
 

@@ -459,6 +459,9 @@ async def test_at_the_end_of_a_window_managers_and_quality_hear_what_is_outstand
 
 async def test_replanning_keeps_one_notice_per_window_and_person(org: Org) -> None:
     await make_plan(org)
+    again = only_card(await org.teams.say(MANAGER, "walk plan", MATHS, mention=True))
+    shown = {i["id"]: i.get("value") for i in _inputs(again)}
+    assert shown["focus"] == "Questioning" and shown["window1_end"] == "2026-11-27"
     await make_plan(org, end="2026-11-26")
     async with org.db_session() as uow:
         pending = await Schedule(uow.session).pending(ORG, "walks-end:")
