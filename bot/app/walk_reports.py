@@ -38,6 +38,7 @@ from bot.app.walk_teams import (
 from bot.domain.access import Permission
 from bot.domain.terms import Term, current_or_next_term, terms_for
 from bot.domain.walks import (
+    TutorCompletion,
     WalkPlan,
     WalkStatus,
     WalkWindow,
@@ -72,7 +73,7 @@ from storage.walks import (
 
 async def team_completion(
     session: AsyncSession, org_id: str, team: Team, term: Term
-) -> tuple[StoredWalkPlan | None, list[Any]]:
+) -> tuple[StoredWalkPlan | None, list[TutorCompletion]]:
     """Each tutor on the team's roster: done / outstanding / not expected, for the term."""
     store = WalkStore(session)
     plan = await store.plan(team.id, term.key)

@@ -758,9 +758,12 @@ async def _export(ctx: HandlerContext, walk_id: int) -> Reply:
         # Files sent here would reach everyone in the conversation.
         return await _send_privately(ctx, row, "docx")
     file = await _docx_for(ctx.uow.session, row, access)
-    return Reply(
-        messages=[Message(text=f"The HA27 for walk {row.id}, for the team's files.", files=(file,))]
-    )
+    message = Message(text=f"The HA27 for walk {row.id}, for the team's files.", files=(file,))
+    if ctx.turn.verb:
+        # A button on the walk's card: keep the card as it is and send the file after it.
+        view = await summary_view(ctx.uow.session, ctx.actor, row, access, "Learning walk")
+        return Reply.update(walk_summary_card(view), message)
+    return Reply(messages=[message])
 
 
 async def _docx_for(session: AsyncSession, row: StoredWalk, access: WalkAccess) -> OutgoingFile:

@@ -538,6 +538,12 @@ async def test_walk_export_sends_the_ha27_as_a_word_document(org: Org) -> None:
     assert "Questioning and checking learning" in paragraphs
     assert "Timekeeping" in paragraphs  # Mia wrote it; her copy has the concern
 
+    body, sent = await org.teams.execute(
+        MANAGER, "walk.export", {"walk_id": walk.id}, Place.personal(MANAGER)
+    )
+    assert "Learning walk" in card_text(body["value"])  # the card stays as it was
+    assert attachment_bytes(sent, ".docx")[:2] == b"PK"  # the file follows it
+
     org.connector.clear()
     sent = await org.teams.say(MANAGER, f"walk export {walk.id}", MATHS, mention=True)
     assert "1:1 chat" in sent[0].text
