@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./tlc.db"
@@ -40,10 +40,19 @@ class Settings(BaseSettings):
     worker_interval: float = Field(
         default=15.0, gt=0, validation_alias=AliasChoices("TLC_WORKER_INTERVAL", "worker_interval")
     )
+    # Where people's browsers reach this service, for links on cards (e.g. exports).
+    public_url: str = Field(
+        default="", validation_alias=AliasChoices("TLC_PUBLIC_URL", "public_url")
+    )
     # Where the bot reaches the Bot Framework's OpenID metadata; overridable for loopback tests.
     openid_metadata_url: str = Field(
         default="",
         validation_alias=AliasChoices("TLC_OPENID_METADATA_URL", "openid_metadata_url"),
+    )
+
+    login_url: str = Field(
+        default="https://login.microsoftonline.com",
+        validation_alias=AliasChoices("TLC_LOGIN_URL", "login_url"),
     )
 
     @field_validator("database_url")
@@ -58,10 +67,25 @@ class Settings(BaseSettings):
     def _no_stray_whitespace(cls, value: str) -> str:
         return value.strip()
 
+    @model_validator(mode="after")
+    def _credentials_complete(self) -> Settings:
+        if self.app_id and not self.app_password:
+            raise ValueError("MicrosoftAppPassword is required when MicrosoftAppId is set")
+        if self.app_type == "SingleTenant" and self.app_id and not self.app_tenant_id:
+            raise ValueError("MicrosoftAppTenantId is required for a SingleTenant app")
+        if self.app_type == "UserAssignedMSI":
+            raise ValueError("MicrosoftAppType UserAssignedMSI is not supported yet")
+        return self
+
     @property
     def local_mode(self) -> bool:
         """No app id: accept unauthenticated requests (Agents Playground, Emulator)."""
         return not self.app_id
+
+    @property
+    def base_url(self) -> str:
+        """The public address of this service, without a trailing slash."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def admin_emails(self) -> frozenset[str]:
@@ -80,14 +104,12 @@ class SettingsError(Exception):
 
 
 def load_settings() -> Settings:
+    """Settings from the environment, or a `SettingsError` whose message is one line naming it."""
     try:
         return Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = str(first["loc"][0]) if first["loc"] else "settings"
-        env_name = {
-            "MicrosoftAppId": "MicrosoftAppId",
-            "port": "PORT",
-            "database_url": "DATABASE_URL",
-        }.get(name, name)
-        raise SettingsError(f"Bad setting {env_name}: {first['msg']}") from exc
+        message = str(first["msg"]).removeprefix("Value error, ")
+        if not first["loc"]:
+            raise SettingsError(f"Bad settings: {message}") from exc
+        raise SettingsError(f"Bad setting {first['loc'][0]}: {message}") from exc

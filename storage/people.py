@@ -107,13 +107,13 @@ class Directory:
                         granted_at=grant.granted_at,
                     )
                 )
-        # Free the AAD id first: the unique (org, aad) index is checked row by row.
-        aad, teams_user_id = duplicate.aad_object_id, duplicate.teams_user_id
+        # Free the AAD id on the duplicate first: the flush would otherwise give it to `into`
+        # while the duplicate still holds it (unique per organisation).
+        aad_object_id, teams_user_id = duplicate.aad_object_id, duplicate.teams_user_id
         duplicate.aad_object_id = None
         await self.session.flush()
-        into.aad_object_id = aad
+        into.aad_object_id = aad_object_id
         into.teams_user_id = teams_user_id
-        await self.session.flush()
         await self.session.delete(duplicate)
         await self.session.flush()
         return into

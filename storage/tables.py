@@ -5,5 +5,7 @@ Each capability adds one line here for its own `storage/<capability>.py`.
 
 import storage.walks  # noqa: F401 - learning walks
 from storage import models, reminders
+from storage import progression as progression
+from storage import support as support
 
-__all__ = ["models", "reminders"]
+__all__ = ["models", "reminders", "progression", "support"]

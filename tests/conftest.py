@@ -37,31 +37,29 @@ def clock() -> FixedClock:
     return FixedClock(START)
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """One PostgreSQL database for the whole session; tests truncate it.
-
-    Synchronous, with its async work on a thread of its own: the `db` fixture asks for it from
-    inside a running event loop, where an async session fixture cannot be started.
-    """
-    problem = _in_thread(pg_available())
-    if problem:
-        no_postgres(problem)
-    url, name = _in_thread(create_pg_database())
-    _in_thread(_migrate(url))
-    yield url
-    _in_thread(drop_pg_database(name))
-
-
-def _in_thread[T](coro: Coroutine[Any, Any, T]) -> T:
-    with ThreadPoolExecutor(1) as pool:
+def _run_apart[T](coro: Coroutine[Any, Any, T]) -> T:
+    """Run a session fixture's async set-up on its own loop in a thread: `db` asks for `pg_url`
+    from inside a test's running loop, where no other loop may run."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coro).result()
 
 
-async def _migrate(url: str) -> None:
+async def _migrated(url: str) -> None:
     db = Database(url)
     await db.migrate()
     await db.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """One PostgreSQL database for the whole session; tests truncate it."""
+    problem = _run_apart(pg_available())
+    if problem:
+        no_postgres(problem)
+    url, name = _run_apart(create_pg_database())
+    _run_apart(_migrated(url))
+    yield url
+    _run_apart(drop_pg_database(name))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -6,7 +6,7 @@ command lists are generated from this table.
 
 from __future__ import annotations
 
-from bot.app import admin, walks
+from bot.app import admin, progression, support, support_notices, walks
 from bot.app.help import Help
 from bot.app.notices import NoticeKind, NoticeKinds
 from bot.app.router import CardAction, Command, Router
@@ -37,6 +37,8 @@ def build_router() -> tuple[Router, Help]:
 def capability_rows() -> list[Command | CardAction]:
     """Rows from each capability module (learning walks, observations, support, cards, settings)."""
     rows: list[Command | CardAction] = []
+    rows += progression.ROWS
+    rows += support.ROWS
     rows += walks.ROWS
     return rows
 
@@ -51,5 +53,7 @@ def build_notice_kinds() -> NoticeKinds:
 def capability_notices() -> list[NoticeKind]:
     """Notice kinds from each capability module (reminders, offers, prompts, escalations)."""
     kinds: list[NoticeKind] = []
+    kinds += progression.NOTICES
+    kinds += support_notices.NOTICES
     kinds += walks.NOTICES
     return kinds

@@ -94,7 +94,12 @@ class Dispatcher:
 
     async def _context(self, uow: UnitOfWork, turn: Turn) -> HandlerContext:
         directory = Directory(uow.session)
-        person = await self._remember(uow, directory, turn)
+        try:
+            person = await self._remember(uow, directory, turn)
+        except IntegrityError:
+            # Two first turns of the same person or team at once: the other one stored them.
+            await uow.rollback()
+            person = await self._remember(uow, directory, turn)
         roles = await directory.roles(person.id)
         if (
             person.email
@@ -169,7 +174,9 @@ class Dispatcher:
             replay = await self._replay(ctx, key)
             if replay is not None:
                 return replay
-        reply = await self._run_action(ctx, action)
+        reply, saved = await self._run_action(ctx, action)
+        if not saved:
+            return reply  # an invalid form: nothing is written, the card comes back with errors
         if key is None:
             await ctx.uow.commit()
             return reply
@@ -186,19 +193,19 @@ class Dispatcher:
             return await self._replay(ctx, key) or reply
         return reply
 
-    async def _run_action(self, ctx: HandlerContext, action: CardAction) -> Reply:
+    async def _run_action(self, ctx: HandlerContext, action: CardAction) -> tuple[Reply, bool]:
+        """Parse the submission at the edge; an invalid one is redisplayed and saves nothing."""
         values = {k: v for k, v in ctx.turn.data.items() if k != "verb"}
         if action.form is None:
-            return await action.handler(ctx, values)
+            return await action.handler(ctx, values), True
         try:
             form = action.form.model_validate(values)
         except ValidationError as exc:
             errors = field_errors(exc)
-            await ctx.uow.rollback()
             if action.redisplay is None:
-                return Reply.text("Please check the form: " + "; ".join(errors.values()))
-            return await action.redisplay(ctx, values, errors)
-        return await action.handler(ctx, form)
+                return Reply.text("Please check the form: " + "; ".join(errors.values())), False
+            return await action.redisplay(ctx, values, errors), False
+        return await action.handler(ctx, form), True
 
     async def _replay(self, ctx: HandlerContext, key: str) -> Reply | None:
         stored = await ctx.uow.session.scalar(

@@ -6,6 +6,7 @@ import asyncio
 from datetime import datetime
 from pathlib import Path
 
+from bot.app.support import offer_to_imported_tutor
 from bot.clock import SystemClock
 from bot.domain.tutors import parse_tutor_csv
 from cards.admin import ImportResult
@@ -21,7 +22,8 @@ async def import_tutor_text(
     await directory.organisation(org_id, now)
     created = updated = 0
     for row in parsed.rows:
-        _, is_new = await directory.import_tutor(org_id, row, now)
+        person, is_new = await directory.import_tutor(org_id, row, now)
+        await offer_to_imported_tutor(directory.session, org_id, person, now)
         created += is_new
         updated += not is_new
     directory.audit(

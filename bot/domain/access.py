@@ -67,6 +67,17 @@ class Permission(StrEnum):
     APPROVE_REPORT = "approve_report"
     RECORD_ACTION_OUTCOME = "record_action_outcome"
     VIEW_QUALITY_DASHBOARD = "view_quality_dashboard"
+    # Progression card activity (seed 004): group work in a channel, a group chat or a 1:1 chat.
+    TAKE_PART_IN_CARDS = "take_part_in_cards"
+    FACILITATE_CARDS = "facilitate_cards"
+    ADD_TO_DECK = "add_to_deck"
+    UPDATE_CARD_ACTION = "update_card_action"
+    # Support programmes (seed 000): what only the tutor's AP, or the head of T&L, may do.
+    RUN_PROGRAMME = "run_programme"
+    ANSWER_REFERRAL = "answer_referral"
+    READ_SUPPORT_REPORT = "read_support_report"
+    REVIEW_SUPPORT_CASE = "review_support_case"
+    MANAGE_PRACTITIONERS = "manage_practitioners"
     EDIT_WALK = "edit_walk"
     VIEW_WALK_COMPLETION = "view_walk_completion"
 
@@ -224,6 +235,51 @@ def _quality_dashboard(actor: Actor, _: Subject | None) -> bool:
     return actor.in_quality_team
 
 
+def _take_part_in_cards(actor: Actor, s: Subject | None) -> bool:
+    # A session belongs to the group that runs it: its facilitator (author) and the people in
+    # the place where it runs (channel_readers). Not the org's managers or quality team by role.
+    return s is not None and (
+        actor.person_id == s.author_id or actor.person_id in s.channel_readers
+    )
+
+
+def _facilitate_cards(actor: Actor, s: Subject | None) -> bool:
+    return s is not None and actor.person_id == s.author_id
+
+
+def _add_to_deck(actor: Actor, s: Subject | None) -> bool:
+    # An organisation's own issues and lead questions: an org admin, or a session's facilitator.
+    return actor.has(Role.ORG_ADMIN) or _facilitate_cards(actor, s)
+
+
+def _update_card_action(actor: Actor, s: Subject | None) -> bool:
+    # An agreed action: its owner (tutor_id) or the facilitator of the session that agreed it.
+    return s is not None and actor.person_id in (s.tutor_id, s.author_id)
+def _run_programme(actor: Actor, s: Subject | None) -> bool:
+    # Sessions, extensions and sign-off are the tutor's AP's to record; nobody else's.
+    return (
+        s is not None
+        and actor.person_id == s.practitioner_id
+        and actor.has(Role.ADVANCED_PRACTITIONER)
+    )
+
+
+def _support_report(actor: Actor, s: Subject | None) -> bool:
+    # The AP's monthly written report goes to the head of T&L (seed 000); the tutor it is about
+    # may read it too. Line managers and quality staff never.
+    if s is None:
+        return False
+    return actor.person_id in (s.practitioner_id, s.tutor_id) or actor.has(Role.HEAD_OF_TL)
+
+
+def _review_case(actor: Actor, s: Subject | None) -> bool:
+    return s is not None and s.escalated and actor.has(Role.HEAD_OF_TL)
+
+
+def _manage_practitioners(actor: Actor, _: Subject | None) -> bool:
+    return actor.has(Role.HEAD_OF_TL, Role.ORG_ADMIN)
+
+
 _RULES = {
     Permission.MANAGE_ROLES: _admin,
     Permission.IMPORT_TUTORS: _admin_or_quality,
@@ -243,6 +299,15 @@ _RULES = {
     Permission.APPROVE_REPORT: _approve,
     Permission.RECORD_ACTION_OUTCOME: _action_outcome,
     Permission.VIEW_QUALITY_DASHBOARD: _quality_dashboard,
+    Permission.TAKE_PART_IN_CARDS: _take_part_in_cards,
+    Permission.FACILITATE_CARDS: _facilitate_cards,
+    Permission.ADD_TO_DECK: _add_to_deck,
+    Permission.UPDATE_CARD_ACTION: _update_card_action,
+    Permission.RUN_PROGRAMME: _run_programme,
+    Permission.ANSWER_REFERRAL: _run_programme,
+    Permission.READ_SUPPORT_REPORT: _support_report,
+    Permission.REVIEW_SUPPORT_CASE: _review_case,
+    Permission.MANAGE_PRACTITIONERS: _manage_practitioners,
     Permission.EDIT_WALK: _edit_walk,
     Permission.VIEW_WALK_COMPLETION: _walk_completion,
 }

@@ -23,6 +23,8 @@ from botframework.connector.auth import (
 )
 
 from bot.settings import Settings
+from bot.teams.connector import TokenSource, no_token
+from bot.teams.tokens import ClientCredentialsTokens
 
 
 class _CachedConnectorFactory(ConnectorFactory):  # type: ignore[misc]
@@ -100,8 +102,14 @@ def bot_framework_configuration(settings: Settings) -> SimpleNamespace:
         APP_TENANTID=settings.app_tenant_id,
     )
     if settings.openid_metadata_url:
+        # Setting any of these switches botbuilder to its "parameterized" authentication, which
+        # then needs every public-cloud value spelled out.
         config.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = settings.openid_metadata_url
         config.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = settings.openid_metadata_url
+        config.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = "https://api.botframework.com"
+        config.TO_CHANNEL_FROM_BOT_LOGIN_URL = f"{settings.login_url}/botframework.com"
+        config.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = "https://api.botframework.com"
+        config.OAUTH_URL = "https://api.botframework.com"
     return config
 
 
@@ -110,21 +118,11 @@ def make_adapter(settings: Settings) -> CloudAdapter:
     return CloudAdapter(ReusingAuthentication(inner))
 
 
-def make_token_source(settings: Settings) -> Any:
+def make_token_source(settings: Settings) -> TokenSource:
     """Bearer tokens for outgoing calls: none in local mode, the app's credentials otherwise."""
-    from bot.teams.connector import no_token
-
     if settings.local_mode:
         return no_token
-    import asyncio
-
-    from botframework.connector.auth import MicrosoftAppCredentials
-
-    credentials = MicrosoftAppCredentials(
-        settings.app_id, settings.app_password, channel_auth_tenant=settings.app_tenant_id or None
+    tenant = settings.app_tenant_id if settings.app_type == "SingleTenant" else ""
+    return ClientCredentialsTokens(
+        settings.app_id, settings.app_password, tenant, login_url=settings.login_url
     )
-
-    async def token(_: str) -> str | None:
-        return str(await asyncio.to_thread(credentials.get_access_token))
-
-    return token

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from bot.app.commands import build_notice_kinds, build_router
 from bot.app.context import Services
 from bot.app.dispatch import Dispatcher
+from bot.app.progression import export_file
 from bot.app.turn import FileRef, Message, Reply, Turn, UserRef
 from bot.app.worker import Worker, run_worker
 from bot.clock import Clock, SystemClock
@@ -45,7 +46,7 @@ class Bot:
     dispatcher: Dispatcher
     worker: Worker
 
-    async def on_turn(self, context: TurnContext, body: dict[str, Any]) -> None:
+    async def on_turn(self, context: TurnContext, *, body: dict[str, Any]) -> None:
         kind = body["type"]
         if kind == "message":
             await self._message(body)
@@ -224,14 +225,17 @@ def create_app(
             return web.json_response({"error": "the activity could not be read"}, status=400)
         auth = request.headers.get("Authorization", "")
         try:
-            result = await adapter.process_activity(
-                auth, activity, lambda ctx: bot.on_turn(ctx, body)
+            identity = await adapter.bot_framework_authentication.authenticate_request(
+                activity, auth
             )
-        except PermissionError:
+        except Exception as exc:  # any failure to prove the caller is Teams is a 401, never a 500
+            log.info("rejected an unauthenticated request: %s", exc)
             return web.json_response({"error": "unauthorized"}, status=401)
-        except Exception as exc:
-            if _is_auth_failure(exc):
-                return web.json_response({"error": "unauthorized"}, status=401)
+        try:
+            result = await adapter.process_activity(
+                identity, activity, partial(bot.on_turn, body=body)
+            )
+        except Exception:
             log.exception("activity %s failed", body.get("id"))
             return web.json_response(
                 {"error": "the bot could not answer this activity"}, status=502
@@ -252,15 +256,24 @@ def create_app(
             {"status": "ok", "database": bot.db.engine.dialect.name, "mode": mode}
         )
 
+    async def cards_export(request: web.Request) -> web.StreamResponse:
+        """A progression session's outcomes as .docx or .xlsx; the link is on its summary card."""
+        bot = state["bot"]
+        async with bot.db.unit_of_work() as uow:
+            found = await export_file(uow.session, request.match_info["name"], bot.clock.now())
+            await uow.commit()
+        if found is None:
+            return web.json_response({"error": "no such export"}, status=404)
+        name, content_type, data = found
+        return web.Response(
+            body=data,
+            content_type=content_type,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
     app.on_startup.append(startup)
     app.on_cleanup.append(cleanup)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/cards/export/{name}", cards_export)
     return app
-
-
-def _is_auth_failure(exc: Exception) -> bool:
-    text_ = str(exc).lower()
-    return any(
-        w in text_ for w in ("unauthorized", "token", "signature", "jwt", "issuer", "audience")
-    )

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from tests.conftest import TUTOR
-from tests.support.teams import TeamsClient, card_text, only_card
+import pydantic
+import pytest
+from aiohttp import web
+
+from bot.teams.web import BOT_KEY
+from storage.people import Directory
+from tests.conftest import ADMIN, TUTOR
+from tests.support.teams import Place, TeamsClient, card_text, only_card
 
 
 async def test_help_in_personal_chat_shows_the_help_card(teams: TeamsClient) -> None:
@@ -12,3 +18,165 @@ async def test_help_in_personal_chat_shows_the_help_card(teams: TeamsClient) -> 
     card = only_card(sent)
     assert "What I can do" in card_text(card)
     assert sent[0].reply_to_id is not None
+
+
+async def test_channel_mention_is_stripped_and_answered_in_the_thread(teams: TeamsClient) -> None:
+    channel = Place.channel()
+    sent = await teams.say(TUTOR, "HELP please", channel, mention=True)
+    card = only_card(sent)
+    assert "Mention me" in card_text(card)
+    assert sent[0].conversation_id == channel.conversation_id
+
+
+async def test_unknown_command_gets_a_short_help_card_with_nearest_commands(
+    teams: TeamsClient,
+) -> None:
+    sent = await teams.say(TUTOR, "admn")  # close to admin, but only admins see it; still matched
+    assert sent
+    sent = await teams.say(TUTOR, "what is the weather")
+    card = only_card(sent)
+    text = card_text(card)
+    assert "didn't understand" in text
+    assert "Did you mean" in text
+
+
+async def test_submit_and_execute_reach_the_same_handler(teams: TeamsClient) -> None:
+    await teams.say(ADMIN, "hello")  # ADMIN is in TLC_ADMINS: becomes org admin when first seen
+    await teams.say(TUTOR, "hello")
+    # Action.Execute (an invoke): answered with the updated card in the invoke response.
+    response, sent = await teams.execute(
+        ADMIN, "admin.role", {"email": TUTOR.email, "role": "observer", "action": "grant"}
+    )
+    assert teams.last_status == 200
+    assert response["type"] == "application/vnd.microsoft.card.adaptive"
+    assert "now has the role **Observer**" in card_text(response["value"])
+    # Action.Submit (a message with a value): the submitted card is updated in place.
+    sent = await teams.submit(
+        ADMIN,
+        {"verb": "admin.role", "email": TUTOR.email, "role": "line_manager", "action": "grant"},
+        reply_to="bot-activity-1",
+    )
+    updates = [s for s in sent if s.method == "PUT"]
+    assert len(updates) == 1 and updates[0].activity_id == "bot-activity-1"
+    assert "now has the role **Line manager**" in card_text(updates[0].cards[0])
+
+
+async def test_invalid_form_returns_the_same_card_with_field_errors_and_saves_nothing(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    await teams.say(ADMIN, "hello")
+    response, _ = await teams.execute(
+        ADMIN, "admin.role", {"email": "not-an-email", "role": "", "action": "grant"}
+    )
+    card = response["value"]
+    text = card_text(card)
+    assert "Give someone a role" in text
+    assert "not a valid email" in text.lower()
+    assert "Choose a role" in text
+    email_input = next(e for e in card["body"] if e.get("id") == "email")
+    assert email_input["value"] == "not-an-email"  # what they typed is kept
+    bot = teams_app[BOT_KEY]
+    async with bot.db.unit_of_work() as uow:
+        trail = await Directory(uow.session).audit_trail("tenant-1")
+        assert [e.action for e in trail if e.action.startswith(("grant ", "revoke "))] == [
+            "grant org_admin"
+        ]
+
+
+async def test_a_teams_retry_of_the_same_submission_is_stored_once(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    await teams.say(ADMIN, "hello")
+    await teams.say(TUTOR, "hello")
+    data = {"email": TUTOR.email, "role": "observer", "action": "grant"}
+    first, _ = await teams.execute(ADMIN, "admin.role", data, activity_id="retry-1")
+    again, sent = await teams.execute(ADMIN, "admin.role", data, activity_id="retry-1")
+    assert again == first
+    assert sent == []
+    bot = teams_app[BOT_KEY]
+    async with bot.db.unit_of_work() as uow:
+        trail = await Directory(uow.session).audit_trail("tenant-1")
+        assert [e.action for e in trail].count("grant observer") == 1
+
+
+async def test_a_refusal_for_someone_without_the_role(teams: TeamsClient) -> None:
+    response, _ = await teams.execute(
+        TUTOR, "admin.role", {"email": TUTOR.email, "role": "org_admin", "action": "grant"}
+    )
+    assert "only an org admin" in str(response["value"])
+    sent = await teams.say(TUTOR, "admin grant tom@college.ac.uk org_admin")
+    assert "only an org admin" in sent[0].text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"[]",
+        b"null",
+        b'{"type": "message"}',
+        b'{"type": "message", "conversation": {"id": 5}, "serviceUrl": "http://x", "from": {"id": "u"}}',
+        b'{"type": "message", "conversation": {"id": "c"}, "serviceUrl": "ftp://x", "from": {"id": "u"}}',
+        b'{"type": 7, "conversation": {"id": "c"}, "serviceUrl": "http://x", "from": {"id": "u"}}',
+        b'{"type": "message", "conversation": {"id": "c"}, "serviceUrl": "http://x", '
+        b'"from": {"id": "u"}, "entities": "oops"}',
+    ],
+)
+async def test_a_malformed_activity_is_a_400_never_a_500(teams: TeamsClient, body: bytes) -> None:
+    async with teams.http.post(
+        teams.bot_url, data=body, headers={"Content-Type": "application/json"}
+    ) as resp:
+        assert resp.status == 400
+        assert "error" in await resp.json()
+    assert teams.connector.sent == []
+
+
+async def test_odd_but_valid_values_get_a_clear_answer(teams: TeamsClient) -> None:
+    sent = await teams.submit(TUTOR, {"verb": "no.such.verb"})
+    assert "older version of this card" in sent[0].text
+    sent = await teams.submit(TUTOR, {"verb": "admin.role", "email": ["a", "b"], "role": {"x": 1}})
+    assert sent, "the same card comes back with errors"
+    assert teams.last_status == 201
+
+
+async def test_first_turns_at_the_same_time_store_one_person(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    import asyncio
+
+    from sqlalchemy import func, select
+
+    from storage.models import Person
+
+    await asyncio.gather(*(teams.say(TUTOR, "help") for _ in range(6)))
+    replies = teams.connector.messages()
+    assert len(replies) == 6
+    assert all(len(r.cards) == 1 and "What I can do" in card_text(r.cards[0]) for r in replies)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        count = await uow.session.scalar(select(func.count(Person.id)))
+        assert count == 1
+
+
+async def test_a_redisplay_can_still_read_who_is_asking(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    from bot.app.context import HandlerContext
+    from bot.app.router import CardAction
+    from bot.app.turn import Reply
+
+    class Form(pydantic.BaseModel):
+        n: int
+
+    async def save(ctx: HandlerContext, form: Form) -> Reply:
+        return Reply.text("saved")
+
+    async def again(
+        ctx: HandlerContext, values: dict[str, object], errors: dict[str, str]
+    ) -> Reply:
+        return Reply.text(f"{ctx.person.name}: {errors['n']}")
+
+    teams_app[BOT_KEY].dispatcher.router.add(
+        CardAction("test.form", save, form=Form, redisplay=again)
+    )
+    sent = await teams.submit(TUTOR, {"verb": "test.form", "n": "many"})
+    assert sent[0].text.startswith("Tom Tutor: ")

@@ -1,0 +1,153 @@
+"""Storage on SQLite and PostgreSQL alike: people, roles, teams, conversation references, scoping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from bot.app.turn import UserRef, Where
+from bot.domain.access import Role
+from bot.domain.tutors import parse_tutor_csv
+from storage.db import Database
+from storage.models import ConversationRef, Person, ProcessedActivity
+from storage.people import Directory
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+SAM = UserRef("29:sam", "aad-sam", "Sam Tutor")
+WHERE = Where("a:personal-sam", "personal", "http://127.0.0.1:9/", bot_id="28:bot")
+
+
+async def test_a_person_is_remembered_once_with_their_conversation(db: Database) -> None:
+    for _ in range(2):
+        async with db.unit_of_work() as uow:
+            d = Directory(uow.session)
+            await d.organisation("t1", NOW)
+            person = await d.seen("t1", SAM, NOW)
+            await d.remember_conversation("t1", WHERE, person, None, NOW)
+            await uow.commit()
+    async with db.unit_of_work() as uow:
+        people = (await uow.session.scalars(select(Person))).all()
+        refs = (await uow.session.scalars(select(ConversationRef))).all()
+        assert [p.aad_object_id for p in people] == ["aad-sam"]
+        assert len(refs) == 1 and refs[0].person_id == people[0].id
+        assert refs[0].service_url == "http://127.0.0.1:9/"
+        found = await Directory(uow.session).personal_conversation(people[0].id)
+        assert found is not None and found.conversation_id == "a:personal-sam"
+
+
+async def test_organisations_are_kept_apart(db: Database) -> None:
+    async with db.unit_of_work() as uow:
+        d = Directory(uow.session)
+        for org in ("t1", "t2"):
+            await d.organisation(org, NOW)
+            await d.seen(org, SAM, NOW)
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        d = Directory(uow.session)
+        one = await d.person_by_aad("t1", "aad-sam")
+        two = await d.person_by_aad("t2", "aad-sam")
+        assert one is not None and two is not None and one.id != two.id
+        assert await d.person("t2", one.id) is None  # an id from another org finds nothing
+
+
+async def test_teams_channels_and_members(db: Database) -> None:
+    where = Where(
+        "19:general;messageid=1",
+        "channel",
+        "http://127.0.0.1:9/",
+        team_id="19:team",
+        team_name="Maths",
+        teams_channel_id="19:general",
+        teams_channel_name="General",
+    )
+    async with db.unit_of_work() as uow:
+        d = Directory(uow.session)
+        await d.organisation("t1", NOW)
+        person = await d.seen("t1", SAM, NOW)
+        team = await d.team("t1", where, NOW)
+        assert team is not None
+        await d.add_member(team, person)
+        await d.add_member(team, person)
+        ref = await d.remember_conversation("t1", where, person, team, NOW)
+        await uow.commit()
+        assert ref.kind == "channel" and ref.person_id is None and ref.team_pk == team.id
+
+
+async def test_roles_grant_revoke_and_several_per_person(db: Database) -> None:
+    async with db.unit_of_work() as uow:
+        d = Directory(uow.session)
+        await d.organisation("t1", NOW)
+        person = await d.seen("t1", SAM, NOW)
+        assert await d.grant(person, Role.TUTOR, None, NOW)
+        assert await d.grant(person, Role.OBSERVER, None, NOW)
+        assert not await d.grant(person, Role.OBSERVER, None, NOW)
+        await uow.commit()
+        assert await d.roles(person.id) == {Role.TUTOR, Role.OBSERVER}
+        assert await d.revoke(person, Role.OBSERVER)
+        await uow.commit()
+        assert await d.roles(person.id) == {Role.TUTOR}
+
+
+async def test_tutor_list_import_then_first_chat_merges_into_one_person(db: Database) -> None:
+    rows = parse_tutor_csv(
+        "name,email,campus,curriculum_area,delivery_style,line_manager_email,learning_in_libraries,start_date\n"
+        "Sam Tutor,SAM@college.ac.uk,North,ESOL,classroom,mia@college.ac.uk,no,2026-09-01\n"
+    ).rows
+    async with db.unit_of_work() as uow:
+        d = Directory(uow.session)
+        await d.organisation("t1", NOW)
+        await d.seen("t1", SAM, NOW)  # seen in Teams before their email was known
+        person, created = await d.import_tutor("t1", rows[0], NOW)
+        assert created
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        d = Directory(uow.session)
+        merged = await d.seen(
+            "t1", UserRef("29:sam", "aad-sam", "Sam Tutor", "sam@college.ac.uk"), NOW
+        )
+        await uow.commit()
+        assert merged.email == "sam@college.ac.uk" and merged.campus == "North"
+        people = (await uow.session.scalars(select(Person).where(Person.org_id == "t1"))).all()
+        assert sorted(p.email or "" for p in people) == ["mia@college.ac.uk", "sam@college.ac.uk"]
+        assert Role.TUTOR in await d.roles(merged.id)
+        manager = await d.person_by_email("t1", "mia@college.ac.uk")
+        assert manager is not None and Role.LINE_MANAGER in await d.roles(manager.id)
+        assert [m.id for m in await d.line_managers_of(merged)] == [manager.id]
+
+
+async def test_a_processed_activity_key_is_unique(db: Database) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    async with db.unit_of_work() as uow:
+        uow.session.add(
+            ProcessedActivity(org_id="t1", activity_key="a1", response={}, created_at=NOW)
+        )
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        uow.session.add(
+            ProcessedActivity(org_id="t1", activity_key="a1", response={}, created_at=NOW)
+        )
+        with pytest.raises(IntegrityError):
+            await uow.commit()
+
+
+async def test_times_come_back_aware_and_in_utc(db: Database) -> None:
+    local = datetime(2026, 6, 1, 9, 30, tzinfo=__import__("zoneinfo").ZoneInfo("Europe/London"))
+    async with db.unit_of_work() as uow:
+        d = Directory(uow.session)
+        await d.organisation("t1", local)
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        from storage.models import Organisation
+
+        org = await uow.session.get(Organisation, "t1")
+        assert org is not None
+        assert org.created_at == local and org.created_at.tzinfo is not None
+        assert org.created_at.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+
+
+async def test_migrations_are_idempotent(db: Database) -> None:
+    await db.migrate()
+    await db.migrate()

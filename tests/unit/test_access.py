@@ -1,0 +1,101 @@
+"""The one permission function, tested as a matrix of who asks × what × whose record."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain.access import Actor, Permission, Role, Subject, can
+
+ORG = "org-1"
+TUTOR, AP, MANAGER, OTHER_MANAGER, OTHER_TUTOR, QC, DO, DC, HEAD, ADMIN, OBSERVER = range(1, 12)
+
+CAST: dict[str, Actor] = {
+    "tutor": Actor(TUTOR, ORG, frozenset({Role.TUTOR})),
+    "their AP": Actor(AP, ORG, frozenset({Role.ADVANCED_PRACTITIONER})),
+    "their line manager": Actor(MANAGER, ORG, frozenset({Role.LINE_MANAGER})),
+    "another manager": Actor(OTHER_MANAGER, ORG, frozenset({Role.LINE_MANAGER})),
+    "another tutor": Actor(OTHER_TUTOR, ORG, frozenset({Role.TUTOR})),
+    "quality coordinator": Actor(QC, ORG, frozenset({Role.QUALITY_COORDINATOR})),
+    "development officer": Actor(DO, ORG, frozenset({Role.DEVELOPMENT_OFFICER})),
+    "development coordinator": Actor(DC, ORG, frozenset({Role.DEVELOPMENT_COORDINATOR})),
+    "head of T&L": Actor(HEAD, ORG, frozenset({Role.HEAD_OF_TL})),
+    "org admin": Actor(ADMIN, ORG, frozenset({Role.ORG_ADMIN})),
+    "observer": Actor(OBSERVER, ORG, frozenset({Role.OBSERVER})),
+}
+
+REFERRAL = Subject(ORG, tutor_id=TUTOR, practitioner_id=AP, line_manager_ids=frozenset({MANAGER}))
+ESCALATED = Subject(
+    ORG, tutor_id=TUTOR, practitioner_id=AP, line_manager_ids=frozenset({MANAGER}), escalated=True
+)
+UPDATE = Subject(
+    ORG,
+    tutor_id=TUTOR,
+    practitioner_id=AP,
+    line_manager_ids=frozenset({MANAGER}),
+    open_to_line_manager=True,
+)
+REPORT_DRAFT = Subject(
+    ORG, tutor_id=TUTOR, observer_id=OBSERVER, line_manager_ids=frozenset({MANAGER})
+)
+REPORT_APPROVED = Subject(
+    ORG, tutor_id=TUTOR, observer_id=OBSERVER, line_manager_ids=frozenset({MANAGER}), approved=True
+)
+
+# (permission, subject) -> who may; everyone else in CAST may not.
+MATRIX: list[tuple[Permission, Subject | None, set[str]]] = [
+    (Permission.MANAGE_ROLES, None, {"org admin"}),
+    (
+        Permission.IMPORT_TUTORS,
+        None,
+        {"org admin", "quality coordinator", "development officer", "development coordinator"},
+    ),
+    (Permission.READ_DEVELOPMENTAL, REFERRAL, {"tutor", "their AP"}),
+    (Permission.READ_DEVELOPMENTAL, ESCALATED, {"tutor", "their AP", "head of T&L"}),
+    (Permission.WRITE_DEVELOPMENTAL, REFERRAL, {"tutor", "their AP"}),
+    (Permission.READ_PROGRAMME_UPDATE, UPDATE, {"tutor", "their AP", "their line manager"}),
+    (Permission.READ_PROGRAMME_UPDATE, REFERRAL, {"tutor", "their AP"}),
+    (Permission.READ_CASELOAD_COUNTS, None, {"head of T&L", "their AP"}),
+    (
+        Permission.READ_OBSERVATION,
+        REPORT_DRAFT,
+        {"observer", "quality coordinator", "development officer", "development coordinator"},
+    ),
+    (
+        Permission.READ_OBSERVATION,
+        REPORT_APPROVED,
+        {
+            "observer",
+            "quality coordinator",
+            "development officer",
+            "development coordinator",
+            "tutor",
+            "their line manager",
+        },
+    ),
+    (Permission.ALLOCATE_OBSERVER, None, {"quality coordinator"}),
+    (Permission.CHECK_REPORT, None, {"development officer"}),
+    (Permission.APPROVE_REPORT, None, {"development coordinator"}),
+]
+
+
+@pytest.mark.parametrize(("permission", "subject", "allowed"), MATRIX)
+def test_permission_matrix(
+    permission: Permission, subject: Subject | None, allowed: set[str]
+) -> None:
+    verdicts = {name: can(actor, permission, subject) for name, actor in CAST.items()}
+    assert {name for name, ok in verdicts.items() if ok} == allowed
+
+
+def test_nobody_reads_across_organisations() -> None:
+    foreign = Subject("org-2", tutor_id=TUTOR, practitioner_id=AP)
+    assert not any(can(a, Permission.READ_DEVELOPMENTAL, foreign) for a in CAST.values())
+
+
+def test_quality_roles_never_see_developmental_records_by_role() -> None:
+    strong = Actor(99, ORG, frozenset(Role))  # every role at once, but not the tutor's AP
+    assert not can(strong, Permission.READ_DEVELOPMENTAL, REFERRAL)
+
+
+def test_every_permission_has_a_rule() -> None:
+    for permission in Permission:
+        can(CAST["tutor"], permission, REFERRAL)  # raises KeyError if a rule is missing
