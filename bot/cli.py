@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -46,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.command == "package":  # a build step: it needs the app id, not a runnable bot
+        app_id = args.app_id if args.app_id is not None else os.environ.get("MicrosoftAppId", "")  # noqa: SIM112 - the Bot Framework name
+        return _package(app_id, args.out, args.manifest_dir, update=args.update_manifest)
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -56,12 +60,6 @@ def main(argv: list[str] | None = None) -> int:
         "migrate": lambda: asyncio.run(_migrate(settings.database_url)),
         "import-tutors": lambda: asyncio.run(_import(settings.database_url, args.org, args.csv)),
         "cards": lambda: _cards(args.folder),
-        "package": lambda: _package(
-            args.app_id if args.app_id is not None else settings.app_id,
-            args.out,
-            args.manifest_dir,
-            update=args.update_manifest,
-        ),
     }
     return commands[args.command]()
 

@@ -21,7 +21,7 @@ def build_router() -> tuple[Router, Help]:
     )
     router.add(*capability_rows())
     router.add(
-        Command("admin", admin.admin, aliases=("admins",)),
+        Command("admin", admin.admin, aliases=("admins",), admin_only=True),
         CardAction("admin.role.open", admin.open_role_form, idempotent=False),
         CardAction("admin.roles", admin.show_roles, idempotent=False),
         CardAction(

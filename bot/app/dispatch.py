@@ -82,6 +82,12 @@ class Dispatcher:
 
     async def on_members_added(self, turn: Turn, members: list[UserRef]) -> None:
         """Someone joined a team the bot is in: remember them so the bot can reach them later."""
+        try:
+            await self._members_added(turn, members)
+        except IntegrityError:
+            await self._members_added(turn, members)  # a first turn stored someone meanwhile
+
+    async def _members_added(self, turn: Turn, members: list[UserRef]) -> None:
         async with self.db.unit_of_work() as uow:
             directory = Directory(uow.session)
             await directory.organisation(turn.org_id, turn.now)
@@ -127,7 +133,11 @@ class Dispatcher:
         cached = self._seen.get(key)
         if cached is not None and minute - cached.at_minute < SEEN_TTL.total_seconds() // 60:
             person = await uow.session.get(Person, cached.person_id)
-            if person is not None and (person.email or not turn.user.email):
+            if (
+                person is not None
+                and (person.email or not turn.user.email)
+                and (person.name == turn.user.name or not turn.user.name)
+            ):
                 return person
         await directory.organisation(turn.org_id, turn.now)
         person = await directory.seen(turn.org_id, turn.user, turn.now)

@@ -255,6 +255,8 @@ def _add_to_deck(actor: Actor, s: Subject | None) -> bool:
 def _update_card_action(actor: Actor, s: Subject | None) -> bool:
     # An agreed action: its owner (tutor_id) or the facilitator of the session that agreed it.
     return s is not None and actor.person_id in (s.tutor_id, s.author_id)
+
+
 def _run_programme(actor: Actor, s: Subject | None) -> bool:
     # Sessions, extensions and sign-off are the tutor's AP's to record; nobody else's.
     return (

@@ -75,7 +75,7 @@ def command_lists(router: Router) -> CommandLists:
     grouped: dict[tuple[tuple[str, str], ...], list[str]] = {}
     dropped: dict[str, list[str]] = {}
     for kind, scope in SCOPES:
-        listed = router.listed(kind)
+        listed = router.menu(kind)
         if len(listed) > MAX_COMMANDS:
             dropped[scope] = [c.word for c in listed[MAX_COMMANDS:]]
         key = tuple((c.word, c.summary) for c in listed[:MAX_COMMANDS])

@@ -79,7 +79,7 @@ def test_help_with_an_at_mention_in_a_channel_answers_in_the_thread(page: Any) -
     page.get_by_role("button", name="Post").click()
     help_card = cards(page, re.compile("What I can do")).first
     help_card.wait_for()
-    assert "Mention me (@TLC) then a command." in help_card.inner_text()
+    assert "Mention me (@TLC) then a command" in help_card.inner_text()
 
 
 def test_a_card_submit_round_trips_and_is_stored(page: Any) -> None:

@@ -39,9 +39,14 @@ def router() -> Router:
 
 def expected_lists(r: Router) -> list[dict[str, object]]:
     """What the menu should hold, worked out independently: per Teams scope, the listed
-    commands in table order with their docstring summaries."""
+    commands in table order with their docstring summaries; admin-only commands stay out of the
+    one menu Teams shows everyone."""
     by_scope = {
-        scope: [{"title": c.word, "description": c.summary} for c in r.listed(kind)][:10]
+        scope: [
+            {"title": c.word, "description": c.summary}
+            for c in r.listed(kind)  # type: ignore[arg-type]
+            if not c.admin_only
+        ][:10]
         for kind, scope in (
             ("personal", "personal"),
             ("channel", "team"),
@@ -225,7 +230,6 @@ def test_tlc_package_takes_the_app_id_from_MicrosoftAppId(
 def test_tlc_package_app_id_flag_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MicrosoftAppId", APP_ID)
-    monkeypatch.setenv("MicrosoftAppPassword", "not-needed-to-package")  # settings require one
     other = "11111111-2222-3333-4444-555555555555"
     assert main(["package", "--app-id", other, "--out", "x.zip"]) == 0
     manifest, _ = unzip(tmp_path / "x.zip")
@@ -263,3 +267,11 @@ def test_update_manifest_rewrites_the_command_lists(tmp_path: Path) -> None:
     updated = load_template(folder)["bots"][0]["commandLists"]
     assert flatten(updated) == expected_lists(router())
     assert load_template(folder)["id"] == PLACEHOLDER
+
+
+def test_admin_commands_are_not_in_everyones_menu() -> None:
+    titles = {
+        c["title"] for lst in load_template()["bots"][0]["commandLists"] for c in lst["commands"]
+    }
+    assert "admin" not in titles
+    assert "help" in titles
