@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from cards import admin, help, support
+from cards import admin, help, support, walks
 from cards import observations as otla
 from cards.base import CardDict
 from cards.progression_samples import PROGRESSION_SAMPLES
@@ -51,6 +51,7 @@ SAMPLES: dict[str, Callable[[], CardDict]] = {
         admin.ImportResult(12, 3, [(7, "email: value is not a valid email address")])
     ),
     **PROGRESSION_SAMPLES,
+    **walks.SAMPLES,
 }
 
 # A tiny valid PNG (1x1) standing in for the termly chart, so the golden file stays stable.

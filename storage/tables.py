@@ -3,6 +3,7 @@
 Each capability adds one line here for its own `storage/<capability>.py`.
 """
 
+import storage.walks  # noqa: F401 - learning walks
 from storage import models, reminders
 from storage import observations as observations
 from storage import progression as progression

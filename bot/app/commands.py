@@ -6,16 +6,22 @@ command lists are generated from this table.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from datetime import date
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import admin, observations, progression, support, support_notices
+from bot.app import admin, observations, progression, support, support_notices, walks
 from bot.app.help import Help
 from bot.app.notices import NoticeKind, NoticeKinds
 from bot.app.observations.hooks import (
     ObservationApproved,
     register_on_observation_approved_with_actions,
+    register_walk_calendar,
 )
 from bot.app.router import CardAction, Command, Router
+from storage.observations import planned_observation_dates
+from storage.walks import WalkStore
 
 
 def build_router() -> tuple[Router, Help]:
@@ -47,6 +53,7 @@ def capability_rows() -> list[Command | CardAction]:
     rows += progression.ROWS
     rows += support.ROWS
     rows += observations.ROWS
+    rows += walks.ROWS
     return rows
 
 
@@ -63,12 +70,27 @@ def capability_notices() -> list[NoticeKind]:
     kinds += observations.NOTICES
     kinds += progression.NOTICES
     kinds += support_notices.NOTICES
+    kinds += walks.NOTICES
     return kinds
 
 
 def connect_capabilities() -> None:
-    """Where one capability's event is another's cue; wired here, in one place."""
+    """Where one capability's event is another's cue; wired here, in one place (idempotent)."""
     register_on_observation_approved_with_actions(_offer_support_after_observation)
+    register_walk_calendar(_walks_on_day)
+    if _planned_otla not in walks.otla_calendars():
+        walks.register_otla_calendar(_planned_otla)
+
+
+async def _planned_otla(
+    session: AsyncSession, org_id: str, tutor_ids: Sequence[int], day: date
+) -> Mapping[int, Sequence[date]]:
+    # Seed 002: a learning walk must not fall on the day of a tutor's planned OTLA.
+    return await planned_observation_dates(session, org_id, list(tutor_ids))
+
+
+async def _walks_on_day(session: AsyncSession, org_id: str, tutor_id: int, day: date) -> list[str]:
+    return await WalkStore(session).on_day(org_id, tutor_id, day)
 
 
 async def _offer_support_after_observation(

@@ -89,6 +89,8 @@ class Permission(StrEnum):
     ALLOCATE_LIL = "allocate_lil"
     PICK_LIL_COURSE = "pick_lil_course"
     MANAGE_INDUCTION = "manage_induction"
+    EDIT_WALK = "edit_walk"
+    VIEW_WALK_COMPLETION = "view_walk_completion"
 
 
 @dataclass(frozen=True)
@@ -194,14 +196,24 @@ def _read_walk(actor: Actor, s: Subject | None) -> bool:
 
 
 def _read_walk_concern(actor: Actor, s: Subject | None) -> bool:
-    # The concern note is for the manager's 1:1, never for the tutor (seed 002).
+    # The concern note is for the manager's 1:1, never for the tutor (seed 002). The channel's
+    # readers are the quality team and the team's managers.
     if s is None or actor.person_id == s.tutor_id:
         return False
     return (
         actor.person_id == s.author_id
         or actor.person_id in s.line_manager_ids
-        or (actor.in_quality_team and actor.person_id in s.channel_readers)
+        or actor.person_id in s.channel_readers
     )
+
+
+def _edit_walk(actor: Actor, s: Subject | None) -> bool:
+    # Only the author changes an HA27 (a draft or a saved one).
+    return _is(s, actor.person_id, "author_id")
+
+
+def _walk_completion(actor: Actor, _: Subject | None) -> bool:
+    return actor.in_quality_team or actor.has(Role.LINE_MANAGER)
 
 
 def _allocate(actor: Actor, _: Subject | None) -> bool:
@@ -372,4 +384,6 @@ _RULES = {
     Permission.ALLOCATE_LIL: _allocate_lil,
     Permission.PICK_LIL_COURSE: _pick_lil_course,
     Permission.MANAGE_INDUCTION: _manage_induction,
+    Permission.EDIT_WALK: _edit_walk,
+    Permission.VIEW_WALK_COMPLETION: _walk_completion,
 }
