@@ -50,10 +50,11 @@ def build_router() -> tuple[Router, Help]:
 def capability_rows() -> list[Command | CardAction]:
     """Rows from each capability module (learning walks, observations, support, cards, settings)."""
     rows: list[Command | CardAction] = []
-    rows += progression.ROWS
-    rows += support.ROWS
-    rows += observations.ROWS
+    # Order is the Teams menu's (10 a scope): what people reach for most often first.
     rows += walks.ROWS
+    rows += observations.ROWS
+    rows += support.ROWS
+    rows += progression.ROWS
     return rows
 
 
