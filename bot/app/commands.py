@@ -79,8 +79,7 @@ def connect_capabilities() -> None:
     """Where one capability's event is another's cue; wired here, in one place (idempotent)."""
     register_on_observation_approved_with_actions(_offer_support_after_observation)
     register_walk_calendar(_walks_on_day)
-    if _planned_otla not in walks.otla_calendars():
-        walks.register_otla_calendar(_planned_otla)
+    walks.register_otla_calendar(_planned_otla)
 
 
 async def _planned_otla(

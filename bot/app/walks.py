@@ -128,8 +128,10 @@ def otla_calendars() -> list[OtlaCalendar]:
 
 def register_otla_calendar(calendar: OtlaCalendar) -> Callable[[], None]:
     """Plug in where planned OTLA dates come from (the observations capability registers its
-    table here when it lands). Returns a function that unregisters it."""
-    _otla_calendars.append(calendar)
+    table here when it lands). Registering it again changes nothing. Returns a function that
+    unregisters it."""
+    if calendar not in _otla_calendars:
+        _otla_calendars.append(calendar)
 
     def unregister() -> None:
         if calendar in _otla_calendars:

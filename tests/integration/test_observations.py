@@ -272,7 +272,9 @@ async def test_one_observation_from_allocation_to_actions_closed(otla: Otla) -> 
     await o.tick()  # the agreed/plan notices for the new date
     quiet = [s for s in await o.tick(london(2026, 11, 27, 9, 30)) if s.cards]
     # The old week's reminder stays quiet; only a self-referral offer to the new tutor may come.
-    assert all(s.activity.get("summary") == "Support, if you'd like it" for s in quiet), [(s.conversation_id, s.activity.get("summary")) for s in quiet]
+    assert all(s.activity.get("summary") == "Support, if you'd like it" for s in quiet), [
+        (s.conversation_id, s.activity.get("summary")) for s in quiet
+    ]
     assert len({s.conversation_id for s in quiet}) == len(quiet)  # one offer each
     body = await o.do(OFFICER, "otla.planned", observation_id=obs_id)
 
@@ -419,7 +421,9 @@ async def test_one_observation_from_allocation_to_actions_closed(otla: Otla) -> 
     assert "Completed" in shown(body)
     assert await _state(o, obs_id) == "actions_closed"
     later = to(await o.tick(london(2027, 2, 1, 9)), TUTOR)
-    assert not [c for c in later if "Support, if you" not in c.get("fallbackText", "") + card_text(c)]
+    assert not [
+        c for c in later if "Support, if you" not in c.get("fallbackText", "") + card_text(c)
+    ]
 
     # Every move is in the audit trail: who, when, what changed.
     async with o.db().unit_of_work() as uow:

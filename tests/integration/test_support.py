@@ -701,5 +701,9 @@ async def test_a_teams_retry_of_the_referral_saves_it_once(
         assert referral is not None and referral.id == 1
     teams.connector.clear()
     await tick(teams_app, clock)
-    asks = [s for s in teams.connector.messages() if "would like support" in s.activity.get("summary", "")]
+    asks = [
+        s
+        for s in teams.connector.messages()
+        if "would like support" in s.activity.get("summary", "")
+    ]
     assert len(asks) == 1  # one AP asked, once (other notices, e.g. HA24 induction, may also go)

@@ -41,6 +41,14 @@ _walk_calendars: list[WalkCalendar] = []
 _approved_hooks: list[ApprovedHook] = []
 
 
+def walk_calendars() -> list[WalkCalendar]:
+    return list(_walk_calendars)
+
+
+def approved_hooks() -> list[ApprovedHook]:
+    return list(_approved_hooks)
+
+
 def register_walk_calendar(fn: WalkCalendar) -> None:
     if fn not in _walk_calendars:
         _walk_calendars.append(fn)
