@@ -21,7 +21,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    delete,
     func,
     select,
 )
@@ -195,20 +194,6 @@ class InductionChecklist(Base):
     done: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # item key -> {by, at}
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
-
-
-class ObservationFile(Base):
-    """A file waiting for the person to accept it in Teams (an export, a shared document)."""
-
-    __tablename__ = "observation_files"
-
-    token: Mapped[str] = mapped_column(String(64), primary_key=True)
-    org_id: Mapped[str] = mapped_column(String(64))
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(String(300))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
 
 
 class Observations:
@@ -600,22 +585,6 @@ class Observations:
             .order_by(InductionChecklist.start_date.desc(), Person.name)
         )
         return [(c, p) for c, p in rows]
-
-    # ------------------------------------------------------------ files waiting for consent
-
-    def add_file(self, file: ObservationFile) -> None:
-        self.session.add(file)
-
-    async def take_file(self, org_id: str, token: str, person_id: int) -> ObservationFile | None:
-        file = await self.session.get(ObservationFile, token)
-        if file is None or file.org_id != org_id or file.person_id != person_id:
-            return None
-        return file
-
-    async def forget_files(self, before: datetime) -> None:
-        await self.session.execute(
-            delete(ObservationFile).where(ObservationFile.expires_at < before)
-        )
 
 
 async def planned_observation_dates(

@@ -11,7 +11,15 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import admin, observations, progression, support, support_notices, walks
+from bot.app import (
+    admin,
+    documents,
+    observations,
+    progression,
+    support,
+    support_notices,
+    walks,
+)
 from bot.app.help import Help
 from bot.app.notices import NoticeKind, NoticeKinds
 from bot.app.observations.hooks import (
@@ -55,6 +63,7 @@ def capability_rows() -> list[Command | CardAction]:
     rows += observations.ROWS
     rows += support.ROWS
     rows += progression.ROWS
+    rows += documents.ROWS
     return rows
 
 
@@ -72,6 +81,7 @@ def capability_notices() -> list[NoticeKind]:
     kinds += progression.NOTICES
     kinds += support_notices.NOTICES
     kinds += walks.NOTICES
+    kinds += documents.NOTICES
     return kinds
 
 

@@ -491,36 +491,7 @@ async def approved_observation(o: Otla, *, best: bool = True) -> int:
 
 async def accept_file(o: Otla, user: User, sent: list[Sent], name: str) -> bytes:
     """Press Allow on the file consent card: Teams hands the bot an upload URL."""
-    consent = next(
-        a
-        for s in sent
-        for a in s.activity.get("attachments") or []
-        if a["contentType"] == "application/vnd.microsoft.teams.card.file.consent"
-    )
-    activity = o.teams._base(user, Place.personal(user), "invoke")
-    activity["name"] = "fileConsent/invoke"
-    activity["value"] = {
-        "type": "fileUpload",
-        "action": "accept",
-        "context": consent["content"]["acceptContext"],
-        "uploadInfo": {
-            "contentUrl": f"https://onedrive.example/{name}",
-            "name": consent["name"],
-            "uploadUrl": o.connector.upload_url(name),
-            "uniqueId": "file-1",
-            "fileType": "xlsx",
-        },
-    }
-    after = await o.teams.post(activity)
-    assert o.teams.last_status == 200
-    info = [
-        a
-        for s in after
-        for a in s.activity.get("attachments") or []
-        if a["contentType"] == "application/vnd.microsoft.teams.card.file.info"
-    ]
-    assert info and info[0]["contentUrl"] == f"https://onedrive.example/{name}"
-    return o.connector.uploads[name]
+    return await o.teams.accept_file(user, sent, name)
 
 
 async def test_planning_and_action_log_export_as_xlsx_files(otla: Otla) -> None:

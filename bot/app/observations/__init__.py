@@ -11,7 +11,6 @@ from bot.app.observations import (
     allocate,
     dates,
     exports,
-    files,
     forms,
     induction,
     lil,
@@ -88,7 +87,6 @@ ROWS: list[Command | CardAction] = [
     CardAction("otla.best", views.best, idempotent=False),
     CardAction("otla.export.planning", exports.export_planning),
     CardAction("otla.export.actions", exports.export_actions),
-    CardAction(files.VERB, files.consent),
     # new tutors
     CardAction("otla.ha24.list", induction.list_new, idempotent=False),
     CardAction("otla.ha24.open", induction.open_checklist, idempotent=False),

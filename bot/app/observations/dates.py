@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.app import documents
 from bot.app.context import HandlerContext
-from bot.app.observations import files, schedule
+from bot.app.observations import schedule
 from bot.app.observations.forms import DocumentLinkForm, ObservationRef, ProposalForm
 from bot.app.observations.hooks import walks_on
 from bot.app.observations.lifecycle import Loaded, apply, load, name_of, when
@@ -295,6 +296,6 @@ async def get_document(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         return Reply.text(NOT_YOURS)
     if doc.url:
         return Reply.text(f"[{doc.name}]({doc.url})")
-    return await files.offer(
+    return await documents.send(
         ctx, doc.name, doc.content or b"", f"Shared by {name_of(loaded.tutor)}"
     )

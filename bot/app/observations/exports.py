@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.app import documents
 from bot.app.context import HandlerContext
-from bot.app.observations import files, xlsx
+from bot.app.observations import xlsx
 from bot.app.observations.lifecycle import name_of
 from bot.app.turn import Reply
 from bot.domain.access import Permission
@@ -258,7 +259,7 @@ async def export_planning(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
     lines = await planning_lines(ctx, year)
     content = await asyncio.to_thread(planning_workbook, year, lines)
     name = f"OTLA planning {year.replace('/', '-')}.xlsx"
-    return await files.offer(ctx, name, content, f"Observation planning & monitoring {year}")
+    return await documents.send(ctx, name, content, f"Observation planning & monitoring {year}")
 
 
 async def export_actions(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
@@ -267,6 +268,6 @@ async def export_actions(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
     lines = await action_lines(ctx)
     content = await asyncio.to_thread(action_log_workbook, lines)
     today = london_day(ctx.services.clock.now())
-    return await files.offer(
+    return await documents.send(
         ctx, f"Action review log {today.isoformat()}.xlsx", content, "Action review sheet (ARS)"
     )

@@ -5,7 +5,7 @@ step as a button or a form."""
 from __future__ import annotations
 
 from bot.app.notices import NoticeContext, NoticeKind
-from bot.app.observations import files, schedule
+from bot.app.observations import schedule
 from bot.app.observations.induction import checklist_view
 from bot.app.observations.lifecycle import Loaded, actor_for, day_label, load, name_of, when
 from bot.app.observations.present import observation_view, report_view
@@ -21,7 +21,7 @@ from bot.domain.observations import (
 )
 from cards.observations import Button, induction_card, message_card, observation_card, report_card
 from storage.models import Person
-from storage.observations import ObservationFile, Observations
+from storage.observations import Observations
 
 S = ObservationState
 
@@ -347,15 +347,6 @@ async def induction(ctx: NoticeContext) -> Message | None:
     return Message(card=induction_card(view))
 
 
-async def file_offer(ctx: NoticeContext) -> Message | None:
-    token = str(ctx.payload.get("token", ""))
-    file = await ctx.uow.session.get(ObservationFile, token)
-    if file is None or file.expires_at <= ctx.now:
-        return None
-    description = str(ctx.payload.get("description", ""))
-    return files.consent_message(file.name, len(file.content), description, token)
-
-
 NOTICES: list[NoticeKind] = [
     NoticeKind(schedule.ALLOCATED, allocated, None, "An observer hears they are allocated"),
     NoticeKind(schedule.PROPOSAL, proposal, None, "A proposed observation date to accept"),
@@ -374,5 +365,4 @@ NOTICES: list[NoticeKind] = [
     NoticeKind(schedule.ACTION_OVERDUE, action_overdue, None, "An overdue action"),
     NoticeKind(schedule.NEW_TUTOR, new_tutor, None, "A new tutor needs an OTLA"),
     NoticeKind(schedule.INDUCTION, induction, None, "A new tutor's HA24 checklist"),
-    NoticeKind(schedule.FILE, file_offer, None, "A file (export) to accept"),
 ]

@@ -38,7 +38,6 @@ DOCUMENTS = "otla.documents"
 ACTION_OVERDUE = "otla.action-overdue"
 NEW_TUTOR = "otla.new-tutor"
 INDUCTION = "otla.ha24"
-FILE = "otla.file"
 
 # Reminders that hang on the agreed date, moved together on rescheduling.
 DATE_BOUND = ("1wk:", "write", "day2", "late:")
