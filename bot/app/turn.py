@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -57,28 +56,14 @@ class Turn:
 
 
 @dataclass(frozen=True)
-class OutgoingFile:
-    """A document the bot sends (an export): it travels as an attachment with a `data:` URL."""
-
-    name: str
-    content_type: str
-    data: bytes
-
-    @property
-    def data_url(self) -> str:
-        return f"data:{self.content_type};base64,{base64.b64encode(self.data).decode('ascii')}"
-
-
-@dataclass(frozen=True)
 class Message:
     """Something the bot says: text, a card, or both (the text is the card's fallback), and
-    maybe files. Files are not kept for a replayed turn (only its card is replayed)."""
+    maybe other attachments. Documents go through `bot.app.documents` (a file consent card)."""
 
     text: str | None = None
     card: dict[str, Any] | None = None
     # Other Bot Framework attachments, as they are sent (a file consent card, a file info card).
     attachments: list[dict[str, Any]] = field(default_factory=list)
-    files: tuple[OutgoingFile, ...] = ()
 
 
 @dataclass

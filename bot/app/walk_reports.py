@@ -6,17 +6,18 @@ and a term's walks as a spreadsheet (seed 002, "quality team involvement").
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.app import documents
 from bot.app.context import HandlerContext
-from bot.app.turn import Message, OutgoingFile, Reply
+from bot.app.turn import Reply
 from bot.app.walk_documents import (
     PNG,
-    XLSX,
     TutorRow,
     WalkRow,
     findings_chart_png,
@@ -203,7 +204,7 @@ async def summary(ctx: HandlerContext, text: str) -> Reply:
             [(theme_label(k), n) for k, n in found.overall.strengths],
             [(theme_label(k), n) for k, n in found.overall.areas],
         )
-        chart = OutgoingFile("findings.png", PNG, png).data_url
+        chart = f"data:{PNG};base64,{base64.b64encode(png).decode('ascii')}"
     view = SummaryView(
         term_label=term.label,
         walks=found.walks,
@@ -252,8 +253,6 @@ async def provider_return(ctx: HandlerContext, text: str) -> Reply:
 async def export_term(ctx: HandlerContext, text: str) -> Reply:
     if not ctx.can(Permission.VIEW_QUALITY_DASHBOARD):
         return Reply.text(QUALITY_ONLY)
-    if ctx.turn.where.kind != "personal":
-        return Reply.text(PRIVATE_ONLY)
     try:
         term = await _term_named(ctx, text)
     except ValueError as exc:
@@ -301,5 +300,5 @@ async def export_term(ctx: HandlerContext, text: str) -> Reply:
     ]
     data = await asyncio.to_thread(walks_xlsx, term.label, walk_rows, tutor_rows)
     name = f"learning-walks-{term.key.replace('/', '-')}.xlsx"
-    text_ = f"{len(walk_rows)} learning walks in the {term.label} (concern notes are not included)."
-    return Reply(messages=[Message(text=text_, files=(OutgoingFile(name, XLSX, data),))])
+    about = f"{len(walk_rows)} learning walks in the {term.label} (concern notes are not included)."
+    return await documents.send(ctx, name, data, about)

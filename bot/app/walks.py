@@ -21,15 +21,12 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.app import documents
 from bot.app.context import HandlerContext
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.router import CardAction, Command
-from bot.app.turn import Message, OutgoingFile, Reply
-from bot.app.walk_documents import (
-    DOCX,
-    HA27,
-    ha27_docx,
-)
+from bot.app.turn import Message, Reply
+from bot.app.walk_documents import HA27, ha27_docx
 from bot.app.walk_plans import (
     WINDOW_END_KIND,
     WINDOW_END_ORG_KIND,
@@ -760,19 +757,22 @@ async def _export(ctx: HandlerContext, walk_id: int) -> Reply:
     access = await walk_access(ctx.uow.session, ctx.actor, row)
     if not access.read or ctx.actor.person_id in row.tutor_ids:
         return Reply.text(NOT_ALLOWED)
-    if ctx.turn.where.kind != "personal":
-        # Files sent here would reach everyone in the conversation.
-        return await _send_privately(ctx, row, "docx")
-    file = await _docx_for(ctx.uow.session, row, access)
-    message = Message(text=f"The HA27 for walk {row.id}, for the team's files.", files=(file,))
-    if ctx.turn.verb:
-        # A button on the walk's card: keep the card as it is and send the file after it.
+    name, data = await _docx_for(ctx.uow.session, row, access)
+    # In a channel this goes to the asker's 1:1 chat: a file here would reach everyone.
+    sent = await documents.send(
+        ctx, name, data, f"The HA27 for walk {row.id}, for the team's files"
+    )
+    if ctx.turn.verb and ctx.turn.where.kind == "personal":
+        # A button on the walk's card: keep the card as it is and offer the file after it.
         view = await summary_view(ctx.uow.session, ctx.actor, row, access, "Learning walk")
-        return Reply.update(walk_summary_card(view), message)
-    return Reply(messages=[message])
+        return Reply.update(walk_summary_card(view), *sent.messages)
+    return sent
 
 
-async def _docx_for(session: AsyncSession, row: StoredWalk, access: WalkAccess) -> OutgoingFile:
+async def _docx_for(
+    session: AsyncSession, row: StoredWalk, access: WalkAccess
+) -> tuple[str, bytes]:
+    """The HA27 as a Word document: (file name, bytes). The concern note only if `access` says."""
     store = WalkStore(session)
     team = await store.team(row.org_id, row.team_pk)
     names = await names_of(session, row.org_id, [*row.tutor_ids, row.author_id])
@@ -796,7 +796,7 @@ async def _docx_for(session: AsyncSession, row: StoredWalk, access: WalkAccess) 
     )
     data = await asyncio.to_thread(ha27_docx, record)
     day = row.walk_date.isoformat() if row.walk_date else "draft"
-    return OutgoingFile(f"HA27-{day}-walk-{row.id}.docx", DOCX, data)
+    return f"HA27-{day}-walk-{row.id}.docx", data
 
 
 async def _send_privately(ctx: HandlerContext, row: StoredWalk, what: str) -> Reply:
@@ -834,11 +834,6 @@ async def render_copy(ctx: NoticeContext) -> Message | None:
     what = ctx.payload.get("what")
     if not access.read or (what == "edit" and not access.edit):
         return None
-    if what == "docx":
-        if actor.person_id in row.tutor_ids:
-            return None
-        file = await _docx_for(session, row, access)
-        return Message(text=f"The HA27 for walk {row.id}, for the team's files.", files=(file,))
     if what == "edit" or row.is_draft:
         team = await WalkStore(session).team(row.org_id, row.team_pk)
         if team is None:

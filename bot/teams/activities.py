@@ -149,10 +149,6 @@ def message_activity(message: Message, body: dict[str, Any] | None = None) -> di
         activity.setdefault("summary", message.card.get("fallbackText") or "TLC")
     if message.attachments:
         activity.setdefault("attachments", []).extend(message.attachments)
-    for file in message.files:
-        activity.setdefault("attachments", []).append(
-            {"contentType": file.content_type, "contentUrl": file.data_url, "name": file.name}
-        )
     if body is not None:
         activity["from"] = body.get("recipient")
         activity["recipient"] = body.get("from")

@@ -175,15 +175,6 @@ async def save_walk(org: Org, values: dict[str, Any], place: Place = MATHS) -> d
     return card
 
 
-def attachment_bytes(sent: list[Sent], suffix: str) -> bytes:
-    for s in sent:
-        for a in s.activity.get("attachments") or []:
-            if str(a.get("name", "")).endswith(suffix):
-                url = str(a["contentUrl"])
-                return base64.b64decode(url.split(",", 1)[1])
-    raise AssertionError(f"no {suffix} attachment in {[s.activity for s in sent]}")
-
-
 # --- The HA27 in a channel and in a 1:1 chat ----------------------------------------------------
 
 
@@ -543,37 +534,45 @@ async def test_in_a_channel_a_walk_is_only_ever_shown_privately(org: Org) -> Non
 # --- Exports and summaries ----------------------------------------------------------------------
 
 
+def docx_text(data: bytes) -> str:
+    """A Word document's paragraphs and table cells: opening it proves it is one."""
+    doc = Document(io.BytesIO(data))
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells)
+
+
 async def test_walk_export_sends_the_ha27_as_a_word_document(org: Org) -> None:
     form = await open_form(org)
     await save_walk(org, filled_walk(form, "Tom"))
     [walk] = await org.walks()
+    name = f"HA27-2026-11-23-walk-{walk.id}.docx"
 
+    # In a 1:1 chat: a file consent card; on Allow the bot uploads the document to OneDrive.
     sent = await org.teams.say(MANAGER, f"walk export {walk.id}")
-    doc = Document(io.BytesIO(attachment_bytes(sent, ".docx")))
-    paragraphs = "\n".join(p.text for p in doc.paragraphs)
-    cells = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
-    assert "HA27 Learning walk record" in paragraphs
-    assert "Tom Tutor" in cells and "GCSE Maths, Mon am" in cells and "Unplanned" in cells
-    assert "Questioning and checking learning" in paragraphs
-    assert "Timekeeping" in paragraphs  # Mia wrote it; her copy has the concern
+    text = docx_text(await org.teams.accept_file(MANAGER, sent, "ha27.docx"))
+    assert "HA27 Learning walk record" in text
+    assert "Tom Tutor" in text and "GCSE Maths, Mon am" in text and "Unplanned" in text
+    assert "Questioning and checking learning" in text
+    assert "Timekeeping" in text  # Mia wrote it; her copy has the concern
 
     body, sent = await org.teams.execute(
         MANAGER, "walk.export", {"walk_id": walk.id}, Place.personal(MANAGER)
     )
     assert "Learning walk" in card_text(body["value"])  # the card stays as it was
-    assert attachment_bytes(sent, ".docx")[:2] == b"PK"  # the file follows it
+    pressed = await org.teams.accept_file(MANAGER, sent, "ha27-button.docx")  # offered after it
+    assert "HA27 Learning walk record" in docx_text(pressed)
 
-    org.connector.clear()
+    # Asked in the channel: only a word there; the offer comes to Mia's 1:1 chat.
     sent = await org.teams.say(MANAGER, f"walk export {walk.id}", MATHS, mention=True)
-    assert "1:1 chat" in sent[0].text
-    await org.tick()
-    [copy] = [
-        s
-        for s in org.connector.messages()
-        if any(str(a.get("name")).endswith(".docx") for a in s.activity.get("attachments") or [])
+    assert [(s.conversation_id, s.text) for s in sent] == [
+        (MATHS.conversation_id, f"I'm sending {name} to our 1:1 chat, where only you will see it.")
     ]
-    assert copy.conversation_id == Place.personal(MANAGER).conversation_id
-    assert attachment_bytes([copy], ".docx")[:2] == b"PK"
+    before = len(org.connector.sent)
+    await org.tick()
+    delivered = org.connector.sent[before:]
+    assert delivered and all(s.conversation_id != MATHS.conversation_id for s in delivered)
+    copy = await org.teams.accept_file(MANAGER, delivered, "ha27-channel.docx")
+    assert "Tom Tutor" in docx_text(copy)
 
 
 async def test_quality_summaries_return_count_and_term_export(org: Org) -> None:
@@ -597,7 +596,7 @@ async def test_quality_summaries_return_count_and_term_export(org: Org) -> None:
     assert "Tutors visited\n3" in returned
 
     sent = await org.teams.say(QUINN, "walks export autumn")
-    book = load_workbook(io.BytesIO(attachment_bytes(sent, ".xlsx")))
+    book = load_workbook(io.BytesIO(await org.teams.accept_file(QUINN, sent, "term.xlsx")))
     rows = list(book["Learning walks"].iter_rows(values_only=True))
     assert rows[0][0] == "Walk" and len(rows) == 3
     assert "Timekeeping" not in str(rows)  # concern notes stay out of exports
