@@ -428,33 +428,3 @@ def test_proposal_and_allocation_forms() -> None:
     outcome = ActionOutcomeForm.model_validate({"action_id": "7", "outcome_7": " Improved "})
     assert outcome.outcome == "Improved"
     assert errors_of(ActionOutcomeForm, {"action_id": 7}) == {"outcome": "Write what happened"}
-
-
-# ---------------------------------------------------------------- the spreadsheet writer
-
-
-def test_xlsx_reads_back_with_openpyxl() -> None:
-    import io
-
-    from openpyxl import load_workbook
-
-    from bot.app.observations.xlsx import workbook
-
-    content = workbook(
-        "Planning 2026/27",
-        ["Tutor", "Planned date", "Actions", "LiL", "Note"],
-        [
-            ["Tom <Tutor> & co", date(2026, 12, 7), 2, True, "ok\x07 bell"],
-            ["Otto", None, 0, False, "=1+1"],
-        ],
-    )
-    book = load_workbook(io.BytesIO(content))
-    sheet = book.active
-    assert sheet.title == "Planning 2026-27"
-    rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("Tutor", "Planned date", "Actions", "LiL", "Note")
-    assert rows[1][0] == "Tom <Tutor> & co" and rows[1][2:] == (2, True, "ok bell")
-    assert rows[1][1].date() == date(2026, 12, 7)  # a real date cell, read back as one
-    assert rows[2] == ("Otto", None, 0, False, "=1+1")  # text, never a formula
-    assert sheet["A1"].font.b and sheet["B2"].number_format == "yyyy-mm-dd"
-    assert sheet.freeze_panes == "A2"

@@ -5,8 +5,8 @@
 - a bar chart of collective strengths and areas for development by theme.
 
 The builders take plain rows and return bytes; the handlers gather the rows and check who asks.
-Workbooks are streamed by `xlsx.workbook` (see there why not openpyxl), so 50,000 actions
-stay quick.
+Workbooks are written by the shared `bot.app.xlsx` (see there why not openpyxl), so 50,000
+actions stay quick.
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.app import documents
+from bot.app import documents, xlsx
 from bot.app.context import HandlerContext
-from bot.app.observations import xlsx
 from bot.app.observations.lifecycle import name_of
 from bot.app.turn import Reply
 from bot.domain.access import Permission
@@ -127,7 +126,7 @@ def planning_workbook(year: str, lines: Iterable[PlanningLine]) -> bytes:
         )
         for ln in lines
     )
-    return xlsx.workbook(f"Planning {year.replace('/', '-')}", PLANNING_HEADERS, rows)
+    return xlsx.workbook(xlsx.Sheet(f"Planning {year.replace('/', '-')}", PLANNING_HEADERS, rows))
 
 
 def action_log_workbook(lines: Iterable[ActionLogLine]) -> bytes:
@@ -147,7 +146,7 @@ def action_log_workbook(lines: Iterable[ActionLogLine]) -> bytes:
         )
         for ln in lines
     )
-    return xlsx.workbook("Action review", ACTION_HEADERS, rows)
+    return xlsx.workbook(xlsx.Sheet("Action review", ACTION_HEADERS, rows))
 
 
 def themes_chart(view: CollectiveView) -> bytes:
