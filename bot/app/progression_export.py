@@ -7,14 +7,12 @@ owns what. No clock, no database.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 from docx import Document
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
+from bot.app.xlsx import Cell, Sheet, workbook
 from bot.domain.progression import SessionOutcome
 
 ExportFormat = Literal["docx", "xlsx"]
@@ -87,54 +85,29 @@ def _paragraphs(doc: Any, style_name: str) -> Callable[[str], None]:
 
 
 def outcome_xlsx(outcome: SessionOutcome) -> bytes:
-    """Two sheets, one row per contribution and one per action (write-only: fast for big ones)."""
-    wb = Workbook(write_only=True)
-    contributions = _sheet(
-        wb,
-        "Contributions",
-        [
-            ("Card", 6),
-            ("Lead question", 50),
-            ("Strategic issue", 30),
-            ("Who", 20),
-            ("Contribution", 70),
-        ],
+    """Two sheets, one row per contribution and one per action."""
+    contributions: Iterator[list[Cell]] = (
+        [c.key, c.question, c.issue_title, x.by, x.text]
+        for c in outcome.cards
+        for x in c.contributions
     )
-    for c in outcome.cards:
-        for x in c.contributions:
-            contributions.append([c.key, c.question, c.issue_title, x.by, x.text])
-    actions = _sheet(
-        wb,
-        "Actions",
-        [
-            ("Card", 6),
-            ("Lead question", 50),
-            ("What", 50),
-            ("Who", 20),
-            ("By when", 12),
-            ("Done", 6),
-        ],
+    actions: Iterator[list[Cell]] = (
+        [c.key, c.question, a.what, a.owner, a.due_on, "Yes" if a.done else "No"]
+        for c in outcome.cards
+        for a in c.actions
     )
-    for c in outcome.cards:
-        for a in c.actions:
-            due = WriteOnlyCell(actions, value=a.due_on)
-            due.number_format = "dd mmm yyyy"
-            actions.append([c.key, c.question, a.what, a.owner, due, "Yes" if a.done else "No"])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def _sheet(wb: Any, title: str, columns: list[tuple[str, int]]) -> Any:
-    """A sheet with bold, frozen column headings and sensible widths."""
-    ws = wb.create_sheet(title)
-    for i, (_, width) in enumerate(columns):
-        ws.column_dimensions[chr(ord("A") + i)].width = width
-    ws.freeze_panes = "A2"
-    header = []
-    for label, _ in columns:
-        cell = WriteOnlyCell(ws, value=label)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    ws.append(header)
-    return ws
+    return workbook(
+        Sheet(
+            "Contributions",
+            ("Card", "Lead question", "Strategic issue", "Who", "Contribution"),
+            contributions,
+            widths=(6, 50, 30, 20, 70),
+        ),
+        Sheet(
+            "Actions",
+            ("Card", "Lead question", "What", "Who", "By when", "Done"),
+            actions,
+            widths=(6, 50, 50, 20, 12, 6),
+        ),
+        title=f"Progression cards: {outcome.group}",
+    )

@@ -8,10 +8,9 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from bot.app.xlsx import Cell, Sheet, workbook
+
 PNG = "image/png"
 
 
@@ -137,12 +136,8 @@ TUTOR_HEADERS = ("Tutor", "Email", "Learning in Libraries", "Walked on", "Status
 
 def walks_xlsx(term_label: str, walks: Sequence[WalkRow], tutors: Sequence[TutorRow]) -> bytes:
     """A term's walks (one row each) and each tutor's completion. Concern notes never go in:
-    only whether a concern was raised. Written in openpyxl's streaming mode (fast for big terms)."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    book.properties.title = f"Learning walks, {term_label}"
-    walk_values = [
+    only whether a concern was raised."""
+    walk_values: list[list[Cell]] = [
         [
             w.walk_id,
             w.day,
@@ -162,36 +157,27 @@ def walks_xlsx(term_label: str, walks: Sequence[WalkRow], tutors: Sequence[Tutor
         ]
         for w in walks
     ]
-    tutor_values: list[list[Any]] = [
+    tutor_values: list[list[Cell]] = [
         [t.name, t.email, "yes" if t.learning_in_libraries else "no", t.walked_on, t.status]
         for t in tutors
     ]
-    _sheet(book, "Learning walks", WALK_HEADERS, walk_values)
-    _sheet(book, "Tutors", TUTOR_HEADERS, tutor_values)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook(
+        _sheet("Learning walks", WALK_HEADERS, walk_values),
+        _sheet("Tutors", TUTOR_HEADERS, tutor_values),
+        title=f"Learning walks, {term_label}",
+    )
 
 
-def _sheet(book: Any, title: str, headers: Sequence[str], rows: Sequence[list[Any]]) -> None:
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    sheet = book.create_sheet(title)
-    sheet.freeze_panes = "A2"
-    for i, header in enumerate(headers):
-        longest = max([len(header), *(len(str(r[i] or "")) for r in rows[:500])])
-        sheet.column_dimensions[get_column_letter(i + 1)].width = min(max(longest + 2, 8), 60)
-    bold = Font(bold=True)
-    head = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font = bold
-        head.append(cell)
-    sheet.append(head)
-    for row in rows:
-        sheet.append(row)
+def _sheet(title: str, headers: Sequence[str], rows: Sequence[list[Cell]]) -> Sheet:
+    """Columns as wide as their longest value among the first rows (8 to 60 characters)."""
+    widths = [
+        min(max(longest + 2, 8), 60)
+        for longest in (
+            max([len(header), *(len(str(r[i] or "")) for r in rows[:500])])
+            for i, header in enumerate(headers)
+        )
+    ]
+    return Sheet(title, headers, rows, widths)
 
 
 def findings_chart_png(
