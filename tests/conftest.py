@@ -75,6 +75,24 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Da
     await database.dispose()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A database with no schema yet, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        database = Database(f"sqlite+aiosqlite:///{tmp_path / 'tlc.db'}")
+        yield database
+        await database.dispose()
+        return
+    problem = await pg_available()
+    if problem:
+        no_postgres(problem)
+    url, name = await create_pg_database()
+    database = Database(url)
+    yield database
+    await database.dispose()
+    await drop_pg_database(name)
+
+
 @pytest.fixture
 async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
     database = Database(f"sqlite+aiosqlite:///{tmp_path / 'tlc.db'}")

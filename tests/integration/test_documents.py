@@ -5,24 +5,19 @@ documents themselves (the HA27, the OTLA sheets) are opened in test_walks and te
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import DateTime, Integer, LargeBinary, String, column, insert, table, text
-from sqlalchemy.engine import Connection
 
 from bot.app.turn import UserRef, Where
 from bot.clock import FixedClock
-from storage.db import Database, alembic_config
+from storage.db import Database
 from storage.documents import PendingDocument
 from storage.people import Directory
 from tests.conftest import ADMIN, TUTOR
-from tests.support.databases import create_pg_database, drop_pg_database, no_postgres, pg_available
 from tests.support.loopback import RosterMember, Sent
 from tests.support.teams import FILE_CONSENT, Place, TeamsClient, User
 
@@ -108,37 +103,9 @@ OBSERVATION_FILES = table(  # as 0020_observations made it
 )
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    """A database with no schema yet, on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        database = Database(f"sqlite+aiosqlite:///{tmp_path / 'tlc.db'}")
-        yield database
-        await database.dispose()
-        return
-    problem = await pg_available()
-    if problem:
-        no_postgres(problem)
-    url, name = await create_pg_database()
-    database = Database(url)
-    yield database
-    await database.dispose()
-    await drop_pg_database(name)
-
-
-async def alembic(db: Database, step: Callable[[Config], None]) -> None:
-    def run(connection: Connection) -> None:
-        cfg = alembic_config()
-        cfg.attributes["connection"] = connection
-        step(cfg)
-
-    async with db.engine.begin() as conn:
-        await conn.run_sync(run)
-
-
 async def test_documents_waiting_in_observation_files_are_carried_over(empty_db: Database) -> None:
     db = empty_db
-    await alembic(db, lambda cfg: command.upgrade(cfg, "0020_observations"))
+    await db.run_alembic(lambda cfg: command.upgrade(cfg, "0020_observations"))
     async with db.unit_of_work() as uow:
         directory = Directory(uow.session)
         await directory.organisation("t1", NOW)
@@ -168,7 +135,7 @@ async def test_documents_waiting_in_observation_files_are_carried_over(empty_db:
             b"PK\x03\x04",
         )
 
-    await alembic(db, lambda cfg: command.downgrade(cfg, "documents@-1"))
+    await db.run_alembic(lambda cfg: command.downgrade(cfg, "documents@-1"))
     async with db.unit_of_work() as uow:
         back = (await uow.session.execute(text("SELECT token, name FROM observation_files"))).all()
         assert [tuple(r) for r in back] == [("tok-1", "plan.xlsx")]
