@@ -40,10 +40,6 @@ class Settings(BaseSettings):
     worker_interval: float = Field(
         default=15.0, gt=0, validation_alias=AliasChoices("TLC_WORKER_INTERVAL", "worker_interval")
     )
-    # Where people's browsers reach this service, for links on cards (e.g. exports).
-    public_url: str = Field(
-        default="", validation_alias=AliasChoices("TLC_PUBLIC_URL", "public_url")
-    )
     # Where the bot reaches the Bot Framework's OpenID metadata; overridable for loopback tests.
     openid_metadata_url: str = Field(
         default="",
@@ -81,11 +77,6 @@ class Settings(BaseSettings):
     def local_mode(self) -> bool:
         """No app id: accept unauthenticated requests (Agents Playground, Emulator)."""
         return not self.app_id
-
-    @property
-    def base_url(self) -> str:
-        """The public address of this service, without a trailing slash."""
-        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def admin_emails(self) -> frozenset[str]:

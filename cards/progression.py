@@ -13,7 +13,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from adaptive_cards_python import actions as A
 from adaptive_cards_python import elements as E
 
 from bot.domain.progression import (
@@ -490,13 +489,12 @@ def resume_offer_card(offer: ResumeOffer) -> CardDict:
 class SummaryView:
     outcome: SessionOutcome
     finished: bool
-    word_url: str | None = None
-    excel_url: str | None = None
     user_ids: Sequence[str] = ()
 
 
 def summary_card(view: SummaryView) -> CardDict:
-    """Contributions and actions per card, then who owns what; links to the exports."""
+    """Contributions and actions per card, then who owns what; the exports come to the 1:1
+    chat of whoever presses Export (bot.app.documents)."""
     o = view.outcome
     heading = "Summary" if view.finished else "Summary so far"
     body: list[Element] = [
@@ -544,12 +542,12 @@ def summary_card(view: SummaryView) -> CardDict:
             )
             for owner, items in owners
         )
-    actions: list[Any] = []
-    if view.word_url:
-        actions.append(A.OpenUrl(title="Download (Word)", url=view.word_url))
-    if view.excel_url:
-        actions.append(A.OpenUrl(title="Download (Excel)", url=view.excel_url))
-    actions.append(execute("Compare groups", "cards.compare.open"))
+    session = {"session": o.session_id}
+    actions: list[Any] = [
+        execute("Export (Word)", "cards.export", {**session, "format": "docx"}),
+        execute("Export (Excel)", "cards.export", {**session, "format": "xlsx"}),
+        execute("Compare groups", "cards.compare.open"),
+    ]
     if not view.finished:
         actions.append(execute("Back to the card", REFRESH, {"session": o.session_id}))
     if not view.finished:

@@ -144,14 +144,7 @@ PROGRESSION_SAMPLES: dict[str, Callable[[], CardDict]] = {
             date(2026, 11, 23),
         )
     ),
-    "progression-summary": lambda: pc.summary_card(
-        pc.SummaryView(
-            OUTCOME,
-            finished=True,
-            word_url="https://tlc.example.ac.uk/cards/export/TOKEN.docx",
-            excel_url="https://tlc.example.ac.uk/cards/export/TOKEN.xlsx",
-        )
-    ),
+    "progression-summary": lambda: pc.summary_card(pc.SummaryView(OUTCOME, finished=True)),
     "progression-summary-so-far": lambda: pc.summary_card(pc.SummaryView(OUTCOME, finished=False)),
     "progression-compare-choice": lambda: pc.compare_choice_card(
         [

@@ -36,7 +36,6 @@ class CardSession(Base):
     __table_args__ = (
         Index("ix_card_sessions_place", "org_id", "place_key", "state"),
         Index("ix_card_sessions_facilitator", "facilitator_id"),
-        UniqueConstraint("export_token", name="uq_card_sessions_export_token"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -54,7 +53,6 @@ class CardSession(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     participant_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     prompt_schedule: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    export_token: Mapped[str | None] = mapped_column(String(64))
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     paused_at: Mapped[datetime | None]
@@ -176,11 +174,6 @@ class CardSessions:
             .limit(limit)
         )
         return list(rows)
-
-    async def by_export_token(self, token: str) -> CardSession | None:
-        return await self.session.scalar(
-            select(CardSession).where(CardSession.export_token == token)
-        )
 
     def add(self, row: CardSession) -> CardSession:
         self.session.add(row)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -19,9 +18,10 @@ from typing import Any
 from pydantic import BaseModel, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.app import documents
 from bot.app.context import HandlerContext
 from bot.app.notices import NoticeContext, NoticeKind
-from bot.app.progression_export import CONTENT_TYPES, ExportFormat, export, filename
+from bot.app.progression_export import ExportFormat, export, filename
 from bot.app.router import CardAction as Verb
 from bot.app.router import Command
 from bot.app.turn import Message, Reply, Where
@@ -157,7 +157,6 @@ class SessionView:
     session: AsyncSession
     org_id: str
     now: datetime
-    base_url: str = ""
 
     @property
     def repo(self) -> CardSessions:
@@ -340,28 +339,17 @@ class SessionView:
         )
 
     async def summary(self, row: CardSession) -> CardDict:
-        finished = row.session_state is SessionState.FINISHED
-        if row.export_token is None:
-            row.export_token = secrets.token_urlsafe(24)
-        base = f"{self.base_url}/cards/export/{row.export_token}"
         return summary_card(
             SummaryView(
                 outcome=await self.outcome(row),
-                finished=finished,
-                word_url=f"{base}.docx",
-                excel_url=f"{base}.xlsx",
+                finished=row.session_state is SessionState.FINISHED,
                 user_ids=await self.user_ids(row),
             )
         )
 
 
 def _view(ctx: HandlerContext) -> SessionView:
-    return SessionView(
-        ctx.uow.session,
-        ctx.turn.org_id,
-        ctx.services.clock.now(),
-        ctx.services.settings.base_url,
-    )
+    return SessionView(ctx.uow.session, ctx.turn.org_id, ctx.services.clock.now())
 
 
 def _subject(ctx: HandlerContext, row: CardSession) -> Subject:
@@ -1198,21 +1186,29 @@ async def compare_groups(ctx: HandlerContext, form: CompareForm) -> Reply:
 # ---------------------------------------------------------------------------------- exports
 
 
-async def export_file(
-    session: AsyncSession, name: str, now: datetime
-) -> tuple[str, str, bytes] | None:
-    """`<token>.docx` or `<token>.xlsx` -> (file name, content type, bytes); None if unknown.
-    The token is a long random secret shown only on the summary card to the group."""
-    token, _, ext = name.rpartition(".")
-    if ext not in CONTENT_TYPES or not token:
-        return None
-    row = await CardSessions(session).by_export_token(token)
-    if row is None:
-        return None
-    fmt: ExportFormat = "docx" if ext == "docx" else "xlsx"
-    outcome = await SessionView(session, row.org_id, now).outcome(row)
-    data = await asyncio.to_thread(export, outcome, fmt)  # python-docx is slow on big sessions
-    return filename(outcome, fmt), CONTENT_TYPES[fmt], data
+class ExportForm(BaseModel):
+    session: int
+    format: ExportFormat
+
+
+async def export_summary(ctx: HandlerContext, form: ExportForm) -> Reply:
+    """The summary as a Word document or an Excel workbook, for whoever may read the session.
+
+    It comes to the asker's 1:1 chat as a file to accept (bot.app.documents); the summary card
+    stays as it is, and in a channel the group is told where the file went."""
+    loaded = await _load(ctx, {"session": form.session})
+    if isinstance(loaded, Reply):
+        return loaded
+    view = _view(ctx)
+    outcome = await view.outcome(loaded)
+    data = await asyncio.to_thread(export, outcome, form.format)  # python-docx is slow
+    sent = await documents.send(
+        ctx,
+        filename(outcome, form.format),
+        data,
+        f"Progression cards summary: {outcome.group}, started {outcome.started_on:%d %b %Y}",
+    )
+    return Reply.update(await view.summary(loaded), *sent.messages)
 
 
 # --------------------------------------------------------------------------------- the table
@@ -1229,6 +1225,7 @@ ROWS: list[Command | Verb] = [
     Verb("cards.resume", resume),
     Verb("cards.finish", finish),
     Verb("cards.summary", summary, idempotent=False),
+    Verb("cards.export", export_summary, form=ExportForm),
     Verb("cards.action.done", action_done),
     Verb("cards.schedule.off", schedule_off),
     Verb("cards.issue.open", open_own_issue, idempotent=False),

@@ -16,10 +16,6 @@ from bot.app.xlsx import Cell, Sheet, workbook
 from bot.domain.progression import SessionOutcome
 
 ExportFormat = Literal["docx", "xlsx"]
-CONTENT_TYPES: dict[ExportFormat, str] = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 def filename(outcome: SessionOutcome, fmt: ExportFormat) -> str:

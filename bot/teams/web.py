@@ -17,7 +17,6 @@ from sqlalchemy import text
 from bot.app.commands import build_notice_kinds, build_router
 from bot.app.context import Services
 from bot.app.dispatch import Dispatcher
-from bot.app.progression import export_file
 from bot.app.turn import FileRef, Message, Reply, Turn, UserRef
 from bot.app.worker import Worker, run_worker
 from bot.clock import Clock, SystemClock
@@ -282,24 +281,8 @@ def create_app(
             {"status": "ok", "database": bot.db.engine.dialect.name, "mode": mode}
         )
 
-    async def cards_export(request: web.Request) -> web.StreamResponse:
-        """A progression session's outcomes as .docx or .xlsx; the link is on its summary card."""
-        bot = state["bot"]
-        async with bot.db.unit_of_work() as uow:
-            found = await export_file(uow.session, request.match_info["name"], bot.clock.now())
-            await uow.commit()
-        if found is None:
-            return web.json_response({"error": "no such export"}, status=404)
-        name, content_type, data = found
-        return web.Response(
-            body=data,
-            content_type=content_type,
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
-
     app.on_startup.append(startup)
     app.on_cleanup.append(cleanup)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
-    app.router.add_get("/cards/export/{name}", cards_export)
     return app

@@ -10,10 +10,9 @@ import io
 import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import aiohttp
 import pytest
@@ -23,14 +22,16 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from bot.app.progression import NOT_IN_GROUP
 from bot.clock import FixedClock
 from bot.teams.web import BOT_KEY, create_app
 from storage.db import Database
+from storage.documents import PendingDocument
 from storage.progression import CardAction, CardContribution, CardSession
 from storage.reminders import CANCELLED, PENDING, ScheduledItem
 from tests.conftest import ADMIN, MANAGER, TUTOR, local_settings
 from tests.support.databases import truncate_all
-from tests.support.loopback import LoopbackConnector, RosterMember
+from tests.support.loopback import LoopbackConnector, RosterMember, Sent
 from tests.support.teams import Place, TeamsClient, User, card_text, only_card
 
 COACH = User("coach", "Cara Coach", "cara@college.ac.uk")
@@ -115,6 +116,17 @@ async def refresh(
     body, _ = await teams.execute(user, action["verb"], data, place)
     card_: dict[str, Any] = body["value"]
     return card_
+
+
+async def export(
+    teams: TeamsClient, user: User, card: dict[str, Any], title: str, place: Place
+) -> tuple[dict[str, Any], list[Sent]]:
+    """Press an Export button: the invoke answers with the card; what was posted comes back."""
+    action = button(card, title)
+    data = {k: v for k, v in action["data"].items() if k != "verb"}
+    body, sent = await teams.execute(user, action["verb"], data, place)
+    assert teams.last_status == 200
+    return body, sent
 
 
 async def session_row(db: Database, session_id: int) -> CardSession:
@@ -300,24 +312,43 @@ async def test_a_team_works_through_the_deck_in_a_channel_across_a_restart(
         row = await session_row(db, session_id)
         assert row.state == "finished" and row.position == 5
 
-        # The export, fetched from the link on the summary card, reads back.
-        link = urlparse(button(done, "Download (Word)")["url"]).path
-        async with aiohttp.ClientSession() as http:
-            async with http.get(server.make_url(link)) as resp:
-                assert resp.status == 200
-                data = await resp.read()
-            async with http.get(server.make_url(link.replace(".docx", ".xlsx"))) as resp:
-                workbook = load_workbook(io.BytesIO(await resp.read()))
-            async with http.get(server.make_url("/cards/export/guess.docx")) as resp:
-                assert resp.status == 404
-        paragraphs = [p.text for p in Document(io.BytesIO(data)).paragraphs]
+        # Export: the document comes to the presser's 1:1 chat, never to the channel. Cara has
+        # no 1:1 chat with the bot yet, so she is asked to say hello there first.
+        name = "progression-cards-Maths-team-2026-11-23.docx"
+        body, sent = await export(teams, COACH, done, "Export (Word)", MATHS)
+        assert "Summary: Maths team" in card_text(body["value"])  # the card stays as it was
+        assert [s.text for s in sent] == [
+            "Files only come to our 1:1 chat, so they reach nobody else. Say hello to me there "
+            "first, then ask again."
+        ]
+        await teams.say(COACH, "hello")
+        body, sent = await export(teams, COACH, done, "Export (Word)", MATHS)
+        assert [(s.conversation_id, s.text) for s in sent] == [
+            (
+                MATHS.conversation_id,
+                f"I'm sending {name} to our 1:1 chat, where only you will see it.",
+            )
+        ]
+        worker = app[BOT_KEY].worker
+        before = len(connector.sent)
+        assert await worker.tick(clock.now()) == 1
+        offer = connector.sent[before:]
+        assert [s.conversation_id for s in offer] == [Place.personal(COACH).conversation_id]
+        word = Document(io.BytesIO(await teams.accept_file(COACH, offer, "summary.docx")))
+        paragraphs = [p.text for p in word.paragraphs]
         assert "Tom Tutor: Moving on to level 3 maths" in paragraphs
         assert "Mia Manager: Getting a job that uses it" in paragraphs
-        actions = list(workbook["Actions"].iter_rows(values_only=True))
+
+        # Mia took part too: the workbook, with the action she owns.
+        await export(teams, MANAGER, done, "Export (Excel)", MATHS)
+        before = len(connector.sent)
+        assert await worker.tick(clock.now()) == 1
+        excel = await teams.accept_file(MANAGER, connector.sent[before:], "summary.xlsx")
+        actions = list(load_workbook(io.BytesIO(excel))["Actions"].iter_rows(values_only=True))
         assert actions[1][2:4] == ("Map our progression routes", "Mia Manager")
+        assert actions[1][4].date() == date(2026, 12, 11)
 
         # Two days before the action is due, its owner hears about it in their 1:1 chat.
-        worker = app[BOT_KEY].worker
         connector.clear()
         assert await worker.tick(clock.now()) == 0
         clock.set(datetime(2026, 12, 9, 9, 0, tzinfo=UTC))
@@ -341,6 +372,16 @@ async def test_on_your_own_in_a_personal_chat(teams: TeamsClient) -> None:
     assert "On your own \u00b7 Tom Tutor \u00b7 card 1 of 3" in card_text(card)
     form = await press(teams, TUTOR, card, "Agree an action", Place.personal(TUTOR))
     assert list(choices(form, "who")) == ["Tom Tutor"]
+
+    # In a 1:1 chat the file is offered straight after the summary, which stays as it was.
+    card = await press(teams, TUTOR, card, "Add", Place.personal(TUTOR), contribution="Ladders")
+    for _ in range(2):
+        card = await press(teams, TUTOR, card, "Next card", Place.personal(TUTOR))
+    done = await press(teams, TUTOR, card, "Finish", Place.personal(TUTOR))
+    body, sent = await export(teams, TUTOR, done, "Export (Word)", Place.personal(TUTOR))
+    assert body["value"] == done
+    word = Document(io.BytesIO(await teams.accept_file(TUTOR, sent, "mine.docx")))
+    assert "Tom Tutor: Ladders" in [p.text for p in word.paragraphs]
 
 
 async def test_with_a_senior_colleague_in_a_group_chat(teams: TeamsClient) -> None:
@@ -366,6 +407,37 @@ async def test_another_group_cannot_read_or_change_a_session(
     assert "belongs to another group" in str(body.get("value"))
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         assert (await uow.session.scalars(select(CardContribution))).all() == []
+
+
+async def test_only_people_who_may_read_a_session_can_export_it(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    session_id, card = await start_session(teams, TUTOR, MATHS, "1", "Maths")
+    await press(teams, TUTOR, card, "Add", MATHS, contribution="Level 3 next year")
+    await teams.say(ADMIN, "hello")  # a 1:1 chat, so only the rules can stop the file
+    for place in (ENGLISH, Place.personal(ADMIN)):
+        for fmt in ("docx", "xlsx"):
+            body, sent = await teams.execute(
+                ADMIN, "cards.export", {"session": session_id, "format": fmt}, place
+            )
+            assert body["value"] == NOT_IN_GROUP
+            assert sent == []
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:  # nothing waits to be offered
+        assert (await uow.session.scalars(select(PendingDocument))).all() == []
+        assert (await uow.session.scalars(select(ScheduledItem))).all() == []
+
+    # Tom, whose group it is, gets it.
+    await teams.say(TUTOR, "hello")
+    data = {"session": session_id, "format": "xlsx"}
+    body, sent = await teams.execute(TUTOR, "cards.export", data, MATHS)
+    assert "I'm sending progression-cards-Maths-2026-11-23.xlsx to our 1:1 chat" in sent[0].text
+    before = len(teams.connector.sent)
+    await teams_app[BOT_KEY].worker.tick(clock.now())
+    book = load_workbook(
+        io.BytesIO(await teams.accept_file(TUTOR, teams.connector.sent[before:], "t.xlsx"))
+    )
+    rows = list(book["Contributions"].iter_rows(values_only=True))
+    assert rows[1][3:] == ("Tom Tutor", "Level 3 next year")
 
 
 async def test_several_groups_run_the_same_issues_and_the_facilitator_compares(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from alembic import command
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.app.turn import UserRef
@@ -120,15 +122,58 @@ async def test_sessions_someone_took_part_in(db: Database) -> None:
         assert action.due_on == date(2026, 12, 11)
 
 
-async def test_an_export_link_finds_its_session_by_token(db: Database) -> None:
-    (coach,) = await _people(db, "coach")
+async def test_export_tokens_leave_the_schema_and_no_session_loses_its_work(
+    empty_db: Database,
+) -> None:
+    """0060_cards_exports drops card_sessions.export_token. On SQLite that rebuilds the table,
+    which must not take the sessions' contributions and actions with it (foreign key cascade)."""
+    db = empty_db
+    await db.run_alembic(lambda cfg: command.upgrade(cfg, "0040_cards"))
+    coach, tom = await _people(db, "coach", "tom")
     async with db.unit_of_work() as uow:
         row = CardSessions(uow.session).add(_session(coach))
-        row.export_token = "t" * 32
+        await uow.session.flush()
+        uow.session.add_all(
+            [
+                CardContribution(
+                    session_id=row.id, card_key="1.1", person_id=tom, text="x", created_at=NOW
+                ),
+                CardAction(
+                    session_id=row.id,
+                    card_key="1.1",
+                    what="Map routes",
+                    owner_id=tom,
+                    due_on=date(2026, 12, 11),
+                    created_at=NOW,
+                ),
+            ]
+        )
+        await uow.session.execute(text("UPDATE card_sessions SET export_token = 'secret'"))
         await uow.commit()
-        found = await CardSessions(uow.session).by_export_token("t" * 32)
-        assert found is not None and found.id == row.id
-        assert await CardSessions(uow.session).by_export_token("nope") is None
+        session_id = row.id
+
+    async def kept() -> tuple[list[str], int, int]:
+        async with db.engine.connect() as conn:
+            columns = await conn.run_sync(
+                lambda c: [col["name"] for col in inspect(c).get_columns("card_sessions")]
+            )
+            actions = await conn.scalar(text("SELECT count(*) FROM card_actions"))
+            contributions = await conn.scalar(text("SELECT count(*) FROM card_contributions"))
+        return columns, int(actions or 0), int(contributions or 0)
+
+    await db.migrate()
+    columns, actions, contributions = await kept()
+    assert "export_token" not in columns and (actions, contributions) == (1, 1)
+    async with db.unit_of_work() as uow:
+        found = await CardSessions(uow.session).get(ORG, session_id)
+        assert found is not None and found.card_keys == ["1.1", "1.2", "1.3"]
+
+    await db.run_alembic(lambda cfg: command.downgrade(cfg, "cards@-1"))
+    columns, actions, contributions = await kept()
+    assert "export_token" in columns and (actions, contributions) == (1, 1)
+    async with db.engine.connect() as conn:  # foreign keys are on again after a migration
+        if not db.is_postgres:
+            assert await conn.scalar(text("PRAGMA foreign_keys")) == 1
 
 
 async def test_an_organisations_own_issue_numbers_are_unique(db: Database) -> None:
