@@ -7,8 +7,11 @@ owns what. No clock, no database.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Literal
+from xml.sax.saxutils import escape
 
 from docx import Document
 
@@ -16,6 +19,7 @@ from bot.app.xlsx import Cell, Sheet, workbook
 from bot.domain.progression import SessionOutcome
 
 ExportFormat = Literal["docx", "xlsx"]
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def filename(outcome: SessionOutcome, fmt: ExportFormat) -> str:
@@ -28,56 +32,121 @@ def export(outcome: SessionOutcome, fmt: ExportFormat) -> bytes:
 
 
 def outcome_docx(outcome: SessionOutcome) -> bytes:
-    doc = Document()
-    bullet = _paragraphs(doc, "List Bullet")
-    subheading = _paragraphs(doc, "Heading 3")
-    doc.add_heading(f"Progression cards: {outcome.group}", level=1)
-    doc.add_paragraph(
+    body = _Body(Document())
+    body.heading(f"Progression cards: {outcome.group}", 1)
+    body.paragraph(
         f"{outcome.way.label}. Facilitated by {outcome.facilitator}. "
         f"Started {outcome.started_on:%d %B %Y}."
     )
     for c in outcome.cards:
-        doc.add_heading(f"{c.key} {c.question}", level=2)
-        doc.add_paragraph(f"Strategic issue: {c.issue_title}")
+        body.heading(f"{c.key} {c.question}", 2)
+        body.paragraph(f"Strategic issue: {c.issue_title}")
         if c.contributions:
-            subheading("Contributions")
+            body.heading("Contributions", 3)
             for x in c.contributions:
-                bullet(f"{x.by}: {x.text}")
+                body.bullet(f"{x.by}: {x.text}")
         if c.actions:
-            subheading("Agreed actions")
-            table = doc.add_table(rows=1, cols=4)
-            table.style = "Table Grid"
-            for cell, label in zip(
-                table.rows[0].cells, ("What", "Who", "By when", "Done"), strict=True
-            ):
-                cell.text = label
-            for a in c.actions:
-                row = table.add_row().cells
-                row[0].text, row[1].text = a.what, a.owner
-                row[2].text, row[3].text = f"{a.due_on:%d %b %Y}", "Yes" if a.done else "No"
+            body.heading("Agreed actions", 3)
+            body.table(
+                ("What", "Who", "By when", "Done"),
+                (
+                    (a.what, a.owner, f"{a.due_on:%d %b %Y}", "Yes" if a.done else "No")
+                    for a in c.actions
+                ),
+            )
         if not c.contributions and not c.actions:
-            doc.add_paragraph("Nothing added.")
+            body.paragraph("Nothing added.")
     owners = outcome.owners()
     if owners:
-        doc.add_heading("Who owns what", level=2)
+        body.heading("Who owns what", 2)
         for owner, items in owners:
-            subheading(owner)
+            body.heading(owner, 3)
             for key, a in items:
-                bullet(f"{a.what} (card {key}, by {a.due_on:%d %b %Y})")
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+                body.bullet(f"{a.what} (card {key}, by {a.due_on:%d %b %Y})")
+    return body.save()
 
 
-def _paragraphs(doc: Any, style_name: str) -> Callable[[str], None]:
-    """Adds paragraphs in one style. python-docx looks a style up by name on every paragraph
-    (milliseconds each, minutes for a big session), so the id is looked up once and set directly."""
-    style_id = doc.styles[style_name].style_id
+class _Body:
+    """A Word document's body written as WordprocessingML text and parsed once at the end.
 
-    def add(text: str) -> None:
-        doc.add_paragraph(text)._p.style = style_id
+    python-docx builds every paragraph and table cell element by element, about 1.5 ms per
+    agreed action: minutes for 50,000 against the SPEC's 5 s for exports. The document around
+    the body (styles, page set-up) is still python-docx's, and it saves the file.
+    """
 
-    return add
+    def __init__(self, doc: Any) -> None:
+        self.doc = doc
+        self.parts: list[str] = []
+        self.styles: dict[str, str] = {}
+        section = doc.sections[-1]
+        self.block_width = section.page_width - section.left_margin - section.right_margin
+
+    def _style(self, name: str) -> str:
+        if name not in self.styles:
+            self.styles[name] = self.doc.styles[name].style_id
+        return self.styles[name]
+
+    def paragraph(self, text: str, style: str | None = None) -> None:
+        props = f'<w:pPr><w:pStyle w:val="{self._style(style)}"/></w:pPr>' if style else ""
+        self.parts.append(f"<w:p>{props}{_run(text)}</w:p>")
+
+    def heading(self, text: str, level: int) -> None:
+        self.paragraph(text, f"Heading {level}")
+
+    def bullet(self, text: str) -> None:
+        self.paragraph(text, "List Bullet")
+
+    def table(self, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+        """A grid of equal columns across the page, the first row the header."""
+        twips = int(self.block_width / len(header) / 635)  # 635 EMU to a twip
+        cell = f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{twips}"/></w:tcPr><w:p>'
+        grid = f'<w:gridCol w:w="{twips}"/>' * len(header)
+        self.parts.append(
+            f'<w:tbl><w:tblPr><w:tblStyle w:val="{self._style("Table Grid")}"/>'
+            '<w:tblW w:type="auto" w:w="0"/><w:tblLook w:firstColumn="1" w:firstRow="1" '
+            'w:lastColumn="0" w:lastRow="0" w:noHBand="0" w:noVBand="1" w:val="04A0"/>'
+            f"</w:tblPr><w:tblGrid>{grid}</w:tblGrid>"
+        )
+        for row in (header, *rows):
+            cells = "".join(f"{cell}{_run(text)}</w:p></w:tc>" for text in row)
+            self.parts.append(f"<w:tr>{cells}</w:tr>")
+        self.parts.append("</w:tbl>")
+
+    def save(self) -> bytes:
+        """The document python-docx saves, with the body put in before its page set-up (the
+        body's last child). Done on the saved XML: moving 100,000 parsed elements into
+        python-docx's tree took longer than building them."""
+        saved = io.BytesIO()
+        self.doc.save(saved)
+        out = io.BytesIO()
+        with (
+            zipfile.ZipFile(saved) as source,
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target,
+        ):
+            for item in source.infolist():
+                data = source.read(item)
+                if item.filename == "word/document.xml":
+                    xml = data.decode("utf-8")
+                    end = xml.rindex("<w:sectPr")
+                    data = f"{xml[:end]}{''.join(self.parts)}{xml[end:]}".encode()
+                target.writestr(item, data, zipfile.ZIP_DEFLATED, 1)
+        return out.getvalue()
+
+
+def _run(text: str) -> str:
+    """A run of text as python-docx writes it: a line break for each newline, a tab for each
+    tab; characters XML cannot hold are left out."""
+    lines = _ILLEGAL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
+    pieces: list[str] = []
+    for i, line in enumerate(lines):
+        if i:
+            pieces.append("<w:br/>")
+        for j, part in enumerate(line.split("\t")):
+            if j:
+                pieces.append("<w:tab/>")
+            if part:
+                pieces.append(f'<w:t xml:space="preserve">{escape(part)}</w:t>')
+    return f"<w:r>{''.join(pieces)}</w:r>" if pieces else ""
 
 
 def outcome_xlsx(outcome: SessionOutcome) -> bytes:

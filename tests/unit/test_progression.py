@@ -371,6 +371,32 @@ def test_the_word_export_reads_back_with_every_contribution_and_action() -> None
     assert "Who owns what" in paragraphs and "Mia Manager" in paragraphs
 
 
+def test_the_word_export_keeps_what_people_typed_line_breaks_and_all() -> None:
+    typed = _outcome(
+        "Maths & <English>",
+        CardOutcome(
+            "1.1",
+            "Exploring the idea of progression.",
+            "What does the term 'progression' mean to you?",
+            (Contribution("Tom Tutor", "Level 3 <next>\nthen\tjobs & \x07money", AT),),
+            (AgreedAction('Ask "why"', "Mia Manager", date(2026, 12, 11), True),),
+        ),
+    )
+    doc = Document(io.BytesIO(outcome_docx(typed)))
+    paragraphs = {p.text: p.style.name for p in doc.paragraphs}
+    assert paragraphs["Progression cards: Maths & <English>"] == "Heading 1"
+    assert paragraphs["Tom Tutor: Level 3 <next>\nthen\tjobs & money"] == "List Bullet"
+    assert paragraphs["Who owns what"] == "Heading 2" and paragraphs["Mia Manager"] == "Heading 3"
+    [table] = doc.tables
+    assert table.style.name == "Table Grid"
+    assert [c.text for c in table.rows[1].cells] == [
+        'Ask "why"',
+        "Mia Manager",
+        "11 Dec 2026",
+        "Yes",
+    ]
+
+
 def test_the_excel_export_reads_back_with_a_sheet_each_for_contributions_and_actions() -> None:
     wb = load_workbook(io.BytesIO(outcome_xlsx(EXPORTED)))
     assert wb.sheetnames == ["Contributions", "Actions"]
