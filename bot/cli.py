@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -33,10 +34,29 @@ def main(argv: list[str] | None = None) -> int:
     worker.add_argument(
         "--interval", type=float, default=None, help="seconds between ticks ($TLC_WORKER_INTERVAL)"
     )
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    pkg = sub.add_parser(
+        "package",
+        help="validate the Teams app manifest (offline) and write the app package zip",
     )
+    pkg.add_argument("--app-id", help="the bot's Microsoft App ID (default: $MicrosoftAppId)")
+    pkg.add_argument("--out", type=Path, default=Path("build/tlc-teams-app.zip"))
+    pkg.add_argument(
+        "--manifest-dir", type=Path, default=None, help="folder with manifest.json and icons"
+    )
+    pkg.add_argument(
+        "--update-manifest",
+        action="store_true",
+        help="write the router's command lists into manifest/manifest.json and stop",
+    )
+    args = parser.parse_args(argv)
+    quiet = args.command == "package"  # a build step: its own lines only
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.command == "package":  # a build step: it needs the app id, not a runnable bot
+        app_id = args.app_id if args.app_id is not None else os.environ.get("MicrosoftAppId", "")  # noqa: SIM112 - the Bot Framework name
+        return _package(app_id, args.out, args.manifest_dir, update=args.update_manifest)
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -133,6 +153,39 @@ def _cards(folder: Path) -> int:
 
     written = write_samples(folder)
     print(f"wrote {len(written)} cards to {folder}")
+    return 0
+
+
+def _package(app_id: str, out: Path, manifest_dir: Path | None, *, update: bool) -> int:
+    from bot.app.commands import build_router
+    from bot.teams.manifest import MANIFEST_DIR, ManifestError, command_lists, update_template
+    from bot.teams.manifest import write_package as write
+
+    folder = manifest_dir or MANIFEST_DIR
+    router, _ = build_router()
+    if update:
+        changed = update_template(router, folder)
+        print(f"{folder / 'manifest.json'}: command lists {'updated' if changed else 'unchanged'}")
+        return 0
+    try:
+        manifest = write(router, app_id, out, folder)
+    except ManifestError as exc:
+        print(
+            f"The Teams app package was not written ({folder / 'manifest.json'}):", file=sys.stderr
+        )
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    for scope, words in command_lists(router).dropped.items():
+        print(
+            f"note: Teams shows 10 commands per scope; not in the {scope} menu: {', '.join(words)}"
+        )
+    commands = sum(len(c["commands"]) for b in manifest["bots"] for c in b["commandLists"])
+    print(
+        f"wrote {out} (manifest {manifest['manifestVersion']}, version {manifest['version']}, "
+        f"app id {app_id.strip()}, {commands} menu commands): upload it in Teams (Apps > Manage "
+        "your apps > Upload an app) or in the Teams admin center"
+    )
     return 0
 
 

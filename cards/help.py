@@ -36,8 +36,11 @@ def help_card(view: HelpView) -> CardDict:
     else:
         body.append(title("What I can do") if not view.greeting else text("Here is what I can do:"))
     body.append(facts([(c.word, c.summary) for c in view.commands]))
+    example = next((c.word for c in view.commands if c.word != "help"), "help")
     hint = (
-        "Mention me (@TLC) then a command." if view.in_channel else "Type a command, e.g. **walk**."
+        f"Mention me (@TLC) then a command, e.g. **@TLC {example}**."
+        if view.in_channel
+        else f"Type a command, e.g. **{example}**."
     )
     body.append(text(hint, subtle=True, size="small"))
     buttons = [execute(s, "run", {"command": s}) for s in view.suggestions[:3]]

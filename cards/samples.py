@@ -10,8 +10,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cards import admin, help, preferences, reminders
+from cards import admin, help, preferences, reminders, support, walks
+from cards import observations as otla
 from cards.base import CardDict
+from cards.progression_samples import PROGRESSION_SAMPLES
 
 SAMPLES: dict[str, Callable[[], CardDict]] = {
     "help": lambda: help.help_card(
@@ -113,7 +115,457 @@ SAMPLES: dict[str, Callable[[], CardDict]] = {
     "settings-hours-saved": lambda: preferences.sending_hours_saved_card(
         "08:00–18:00, Monday to Friday; not on bank holidays"
     ),
+    **PROGRESSION_SAMPLES,
+    **walks.SAMPLES,
 }
+
+# A tiny valid PNG (1x1) standing in for the termly chart, so the golden file stays stable.
+_PNG = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
+    "YPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
+_THEMES = [
+    ("Planning and preparation", "planning"),
+    ("Questioning and checking learning", "questioning"),
+]
+_OBS = otla.ObservationCardView(
+    observation_id=12,
+    tutor="Tom Tutor",
+    observer="Olive Observer",
+    course="ESOL Entry 2",
+    when="Tue 1 Dec 2026, 10:00–11:00",
+    status="Date agreed",
+    due="Fri 4 Dec 2026",
+    documents=[
+        otla.DocumentLine(1, "scheme.docx", None),
+        otla.DocumentLine(2, "tracker", "https://example.org/t"),
+    ],
+    show_documents=True,
+    buttons=[
+        otla.Button(
+            "Add to Teams calendar", url="https://teams.microsoft.com/l/meeting/new?subject=OTLA"
+        ),
+    ],
+)
+_REPORT = otla.ReportView(
+    observation_id=12,
+    tutor="Tom Tutor",
+    observer="Olive Observer",
+    course="ESOL Entry 2",
+    when="Tue 1 Dec 2026, 10:00–11:00",
+    status="Report submitted",
+    strength_themes=["Planning and preparation"],
+    strengths="Clear outcomes shared and revisited.",
+    area_themes=["Questioning and checking learning"],
+    areas="More open questions to check learning.",
+    actions=[
+        otla.ActionLine("Use directed questioning each session", "Tom Tutor", "Fri 15 Jan 2027")
+    ],
+    suggestions="Observe a colleague's questioning in ESOL Entry 3.",
+)
+SAMPLES.update(
+    {
+        "otla-allocate": lambda: otla.allocation_card(
+            otla.AllocationFormView(
+                tutors=[("Tom Tutor", "3"), ("Lil Tutor (LiL)", "4")],
+                observers=[("Olive Observer", "5")],
+                year="2026/27",
+                can_lil=True,
+            )
+        ),
+        "otla-allocate-errors": lambda: otla.allocation_card(
+            otla.AllocationFormView(tutors=[("Tom Tutor", "3")], observers=[], year="2026/27"),
+            {"tutor_id": "3", "observer_email": "nobody@college.ac.uk"},
+            {"observer_email": "Nobody with that email yet: ask them to say hello to me first."},
+        ),
+        "otla-import": lambda: otla.import_result_card(
+            otla.ImportView(
+                "Observers allocated", 14, "Allocated", [(4, "tutor not on the tutor list")]
+            )
+        ),
+        "otla-message": lambda: otla.message_card(
+            "How did it go with Tom Tutor?",
+            ["The written report is due by Fri 4 Dec 2026."],
+            [
+                otla.Button(
+                    "Write the report", "otla.report.open", {"observation_id": 12}, primary=True
+                )
+            ],
+        ),
+        "otla-observation": lambda: otla.observation_card(_OBS),
+        "otla-observation-propose": lambda: otla.observation_card(
+            otla.ObservationCardView(
+                observation_id=12,
+                tutor="Tom Tutor",
+                observer="Olive Observer",
+                course="",
+                when="To be agreed",
+                status="Observer allocated",
+                headline="You're observing Tom Tutor",
+                message="Please agree a class and date with Tom Tutor, ideally this autumn term.",
+                can_propose=True,
+                proposal_values={"day": "2026-11-30", "start": "10:00", "end": "11:00"},
+                can_share_documents=False,
+            )
+        ),
+        "otla-observation-accept": lambda: otla.observation_card(
+            otla.ObservationCardView(
+                observation_id=12,
+                tutor="Tom Tutor",
+                observer="Olive Observer",
+                course="ESOL Entry 2",
+                when="To be agreed",
+                status="Observer allocated",
+                headline="Olive Observer proposed a date for the observation",
+                proposal=otla.ProposalView(
+                    "Olive Observer", "ESOL Entry 2", "Tue 1 Dec 2026, 10:00–11:00", "Room 4"
+                ),
+                can_accept=True,
+                can_propose=True,
+                collapse_proposal=True,
+                proposal_values={
+                    "course": "ESOL Entry 2",
+                    "day": "2026-12-01",
+                    "start": "10:00",
+                    "end": "11:00",
+                },
+                warnings=[
+                    "A learning walk is already planned that day: Maths walk. Choose another date?"
+                ],
+                show_documents=True,
+                can_share_documents=True,
+            )
+        ),
+        "otla-report-form": lambda: otla.report_form_card(
+            otla.ReportFormView(
+                observation_id=12,
+                tutor="Tom Tutor",
+                course="ESOL Entry 2",
+                when="Tue 1 Dec 2026, 10:00–11:00",
+                due="Fri 4 Dec 2026",
+                themes=_THEMES,
+                owners=[
+                    ("Tom Tutor (tutor)", "tutor"),
+                    ("Mia Manager (line manager)", "line_manager"),
+                ],
+                return_comment="Action 1 needs a target date in January.",
+            ),
+            {"strengths": "Clear outcomes.", "strength_themes": "planning"},
+            {"action_1_date": "Give the action a target date"},
+        ),
+        "otla-report-form-graded": lambda: otla.report_form_card(
+            otla.ReportFormView(
+                observation_id=12,
+                tutor="Tom Tutor",
+                course="ESOL Entry 2",
+                when="Tue 1 Dec 2026, 10:00–11:00",
+                due="Fri 4 Dec 2026",
+                themes=_THEMES,
+                owners=[("Tom Tutor (tutor)", "tutor")],
+                grades=["Outstanding", "Good", "Requires improvement", "Inadequate"],
+                saved_note="Draft saved 10:42. Submit it when it's ready.",
+            )
+        ),
+        "otla-report-check": lambda: otla.report_card(
+            otla.ReportView(
+                **{
+                    **_REPORT.__dict__,
+                    "headline": "A report to check: Tom Tutor",
+                    "can_check": True,
+                    "best_practice_note": "Superb use of realia",
+                }
+            )
+        ),
+        "otla-report-approve": lambda: otla.report_card(
+            otla.ReportView(**{**_REPORT.__dict__, "status": "Checked", "can_approve": True})
+        ),
+        "otla-report-tutor": lambda: otla.report_card(
+            otla.ReportView(
+                **{
+                    **_REPORT.__dict__,
+                    "status": "Sent",
+                    "headline": "Your observation report",
+                    "can_acknowledge": True,
+                }
+            )
+        ),
+        "otla-todo": lambda: otla.todo_card(
+            otla.TodoView(
+                [
+                    otla.TodoItem(
+                        "Agree a class and date to observe Tom Tutor.",
+                        otla.Button("Propose a date", "otla.open", {"observation_id": 12}),
+                    ),
+                    otla.TodoItem(
+                        "Check the report for Sam Tutor.",
+                        otla.Button(
+                            "Open the report",
+                            "otla.report.open",
+                            {"observation_id": 13},
+                            primary=True,
+                        ),
+                    ),
+                ],
+                [otla.Button("Planning & monitoring", "otla.plan")],
+            )
+        ),
+        "otla-todo-empty": lambda: otla.todo_card(otla.TodoView([])),
+        "otla-planning": lambda: otla.planning_card(
+            otla.PlanningView(
+                "2026/27",
+                [
+                    ("No observer yet", 2),
+                    ("Allocated", 10),
+                    ("Date agreed", 31),
+                    ("Observed", 4),
+                    ("Overdue", 1),
+                    ("Approved", 40),
+                ],
+                [
+                    otla.PlanningRow(
+                        "Tom Tutor",
+                        "Olive Observer",
+                        "Overdue · Observed",
+                        "Tue 1 Dec 2026, 10:00–11:00",
+                    )
+                ],
+            )
+        ),
+        "otla-themes": lambda: otla.themes_card(
+            otla.ThemesView(
+                term="Autumn term 2026/27",
+                reports=12,
+                strengths=[("Planning and preparation", 9)],
+                areas=[("Questioning and checking learning", 7)],
+                cpd=[("Questioning techniques", 7)],
+                chart_url=_PNG,
+                other_terms=[("Spring term 2026/27", "2026/27-spring")],
+            )
+        ),
+        "otla-best": lambda: otla.best_practice_card(
+            "2026/27",
+            [
+                otla.BestPracticeItem(
+                    "Tom Tutor",
+                    "ESOL Entry 2",
+                    "Tue 1 Dec 2026",
+                    "Superb use of realia",
+                    "Planning and preparation",
+                )
+            ],
+        ),
+        "otla-actions": lambda: otla.actions_card(
+            otla.ActionsView(
+                "Action review log",
+                [
+                    otla.ActionItemView(
+                        7,
+                        "Tom Tutor",
+                        "Use directed questioning",
+                        "Tom Tutor",
+                        "Fri 15 Jan 2027",
+                        "Open",
+                        overdue=True,
+                        can_record=True,
+                    ),
+                    otla.ActionItemView(
+                        8,
+                        "Tom Tutor",
+                        "Share RARPA tracker",
+                        "Mia Manager",
+                        "Fri 29 Jan 2027",
+                        "Outcome recorded",
+                        "Tracker shared at team meeting",
+                        can_record=True,
+                        can_complete=True,
+                    ),
+                ],
+                can_export=True,
+                errors={"outcome_7": "Write what happened"},
+            )
+        ),
+        "otla-lil": lambda: otla.lil_card(
+            otla.LilView(
+                "2026/27",
+                5,
+                2,
+                [("LIB01 Family history · Lil Tutor · Wed 2 Dec 2026, 14:00–16:00", "1")],
+                can_set_quotas=True,
+            )
+        ),
+        "otla-induction": lambda: otla.induction_card(
+            otla.InductionView(
+                tutor_id=4,
+                tutor="Lil Tutor",
+                start="Mon 4 Jan 2027",
+                otla_by="Mon 15 Feb 2027",
+                otla_status="Needs an observer",
+                items=[
+                    ("Tutor Handbook (digital) given", "handbook"),
+                    ("Linked up with another tutor", "buddy"),
+                ],
+                done=["handbook"],
+                can_edit=True,
+            )
+        ),
+        "otla-new-tutors": lambda: otla.new_tutors_card(
+            [otla.NewTutorLine(4, "Lil Tutor", "Mon 4 Jan 2027", "1 of 9 done")]
+        ),
+    }
+)
+
+
+def _support_referral_view() -> support.ReferralFormView:
+    return support.ReferralFormView(
+        topics=[("Behaviour management", "behaviour"), ("Questioning", "questioning")],
+        ways=[("One-to-one coaching", "coaching"), ("Team teaching", "team_teaching")],
+        times=[("Mornings", "mornings"), ("Afternoons", "afternoons")],
+        campuses=[("Hitchin", "Hitchin"), ("Stevenage", "Stevenage"), ("Any campus", "any")],
+    )
+
+
+def _support_programme(viewer: str) -> support.ProgrammeView:
+    return support.ProgrammeView(
+        programme_id=7,
+        tutor="Sam Tutor",
+        practitioner="Amy Advanced",
+        kind="Support to good",
+        summary="8 weeks with objectives and milestones and a sign-off observation.",
+        status="Week 3 of 8",
+        timeline=[
+            support.TimelineLine("Mon 23 Nov", "Self-rating (start)", True),
+            support.TimelineLine("Mon 7 Dec", "Update 1 to line manager"),
+        ],
+        sessions=[support.TimelineLine("Tue 24 Nov", "Developmental observation")],
+        actions=[support.ActionLine(1, "Use a seating plan", "Done")],
+        objectives=["Calm, purposeful starts to lessons"],
+        reflections=["The quiz start worked."],
+        viewer=viewer,
+        can_extend=True,
+    )
+
+
+_SUPPORT_REPORT = support.ReportFormView(
+    7,
+    "2026-11",
+    "November 2026",
+    "Sam Tutor",
+    "2 session(s) this month.",
+    "1 action(s) done, 1 open.",
+    "Support to good, week 2 of 8.",
+    "",
+)
+_TINY_PNG = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
+    "+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+
+SAMPLES.update(
+    {
+        "support-referral": lambda: support.referral_card(
+            _support_referral_view(), {"topics": "behaviour", "campus": "Hitchin"}
+        ),
+        "support-referral-errors": lambda: support.referral_card(
+            _support_referral_view(), {"campus": "Hitchin"}, {"ways": "Choose at least one way"}
+        ),
+        "support-referral-saved": lambda: support.referral_saved_card(
+            support.ReferralSaved(
+                3,
+                "Support with Behaviour management; by One-to-one coaching.",
+                "Amy Advanced",
+                ["works at Hitchin"],
+            )
+        ),
+        "support-referral-waiting": lambda: support.referral_saved_card(
+            support.ReferralSaved(3, "Support with Questioning; by Team teaching.", None)
+        ),
+        "support-referral-for-ap": lambda: support.referral_for_ap_card(
+            support.ReferralForAp(
+                3,
+                "Sam Tutor",
+                "Hitchin",
+                "Behaviour management",
+                "One-to-one coaching",
+                "Mornings",
+                "Practical / vocational",
+                ["works at Hitchin"],
+                [("Support to good", "support_to_good"), ("Informal support", "informal")],
+                "informal",
+            )
+        ),
+        "support-programme-tutor": lambda: support.programme_card(_support_programme("tutor")),
+        "support-programme-ap": lambda: support.programme_card(_support_programme("practitioner")),
+        "support-caseload": lambda: support.caseload_card(
+            "Amy Advanced",
+            [support.CaseloadLine(7, "Sam Tutor", "Support to good", "Week 3 of 8")],
+            10,
+        ),
+        "support-session": lambda: support.session_form_card(
+            support.SessionFormView(
+                7,
+                "Sam Tutor",
+                [("Coaching", "coaching"), ("Feedback", "feedback")],
+                "2026-11-24",
+                [support.ReviewAction(1, "Use a seating plan")],
+                [("Done", "done"), ("Not yet", "not_started")],
+                True,
+            )
+        ),
+        "support-objectives": lambda: support.objectives_card(
+            7, "Sam Tutor", "Calm starts", "Week 4: seating plan in use"
+        ),
+        "support-reflection": lambda: support.reflection_card(7),
+        "support-rating": lambda: support.rating_card(
+            support.RatingFormView(
+                7,
+                "middle",
+                [("Questioning", "questioning"), ("Behaviour", "behaviour")],
+                {"questioning": 4},
+            )
+        ),
+        "support-chart": lambda: support.rating_chart_card(
+            support.ChartView(7, _TINY_PNG, ["start", "middle"], "Average change: +1.5.")
+        ),
+        "support-checklist": lambda: support.checklist_card("Questioning\nBehaviour"),
+        "support-update-draft": lambda: support.update_draft_card(
+            7, "Sam Tutor", 1, 4, "Update 1 of 4 (Support to good). Sessions: 2."
+        ),
+        "support-update-for-tutor": lambda: support.update_for_tutor_card(
+            5, 1, "Amy Advanced", "Mia Manager", "Two sessions; good engagement."
+        ),
+        "support-update-for-line-manager": lambda: support.update_for_line_manager_card(
+            "Sam Tutor", 1, 4, "Amy Advanced", "Two sessions; good engagement."
+        ),
+        "support-review": lambda: support.review_card(
+            support.ReviewView(
+                7,
+                "Sam Tutor",
+                "Amy Advanced",
+                "Mon 23 Nov",
+                "12 weeks (extended)",
+                9,
+                "Not met",
+                ["Calm starts"],
+                "+0.4 on average",
+            )
+        ),
+        "support-monthly-prompt": lambda: support.monthly_prompt_card(
+            "2026-11", "November 2026", [support.ReportPromptLine(7, "Sam Tutor", False)]
+        ),
+        "support-report": lambda: support.report_form_card(_SUPPORT_REPORT),
+        "support-report-for-head": lambda: support.report_for_head_card(
+            _SUPPORT_REPORT, "Amy Advanced"
+        ),
+        "support-caseloads": lambda: support.caseloads_card(
+            [support.CaseloadCount("Amy Advanced", "Hitchin", 3, 10)], 1, 0
+        ),
+        "support-offer": lambda: support.offer_card("term"),
+        "support-offer-induction": lambda: support.offer_card("induction"),
+        "support-note": lambda: support.note_card(
+            "Session logged", ["Amy Advanced logged your coaching on Tue 24 Nov."]
+        ),
+    }
+)
 
 
 def write_samples(folder: Path) -> list[Path]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
@@ -56,11 +56,35 @@ class Database:
 
     async def migrate(self) -> None:
         """Bring the schema up to date (all heads: each capability keeps its own branch)."""
-        async with self.engine.begin() as conn:
-            if self.is_postgres:
-                # Several instances may start at once: one migrates, the others wait.
-                await conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727274)")
-            await conn.run_sync(_upgrade)
+        await self.run_alembic(lambda cfg: command.upgrade(cfg, "heads"))
+
+    async def run_alembic(self, step: Callable[[Config], None]) -> None:
+        """Run an Alembic command (`step`) in one transaction.
+
+        On SQLite, foreign keys are off while it runs and checked before it commits, as SQLite
+        asks for schema changes: a migration that rebuilds a table (batch mode) drops the old
+        one, and with foreign keys on that would delete every row referring to it, by cascade.
+        """
+        sqlite = self.engine.dialect.name == "sqlite"
+        async with self.engine.connect() as conn:
+            if sqlite:
+                # Outside a transaction, or SQLite ignores it.
+                await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                await conn.commit()
+            try:
+                async with conn.begin():
+                    if self.is_postgres:
+                        # Several instances may start at once: one migrates, the others wait.
+                        await conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727274)")
+                    await conn.run_sync(_run_alembic, step)
+                    if sqlite:
+                        broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                        if broken:
+                            raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+            finally:
+                if sqlite:
+                    await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    await conn.commit()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -72,10 +96,10 @@ def alembic_config() -> Config:
     return cfg
 
 
-def _upgrade(connection: Connection) -> None:
+def _run_alembic(connection: Connection, step: Callable[[Config], None]) -> None:
     cfg = alembic_config()
     cfg.attributes["connection"] = connection
-    command.upgrade(cfg, "heads")
+    step(cfg)
 
 
 class UnitOfWork:

@@ -18,7 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -86,10 +86,6 @@ class Person(Base):
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime | None]
 
-    roles: Mapped[list[RoleGrant]] = relationship(
-        back_populates="person", cascade="all, delete-orphan", lazy="selectin"
-    )
-
 
 class RoleGrant(Base):
     __tablename__ = "role_grants"
@@ -100,8 +96,6 @@ class RoleGrant(Base):
     role: Mapped[str] = mapped_column(String(40))
     granted_by: Mapped[int | None] = mapped_column(Integer)
     granted_at: Mapped[datetime]
-
-    person: Mapped[Person] = relationship(back_populates="roles")
 
 
 class Team(Base):

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.turn import UserRef, Where
@@ -13,6 +15,7 @@ from bot.domain.access import Role
 from bot.domain.tutors import TutorRow
 from storage.models import (
     AuditEntry,
+    Base,
     Channel,
     ConversationRef,
     Organisation,
@@ -30,11 +33,14 @@ class Directory:
         self.session = session
 
     async def organisation(self, org_id: str, now: datetime) -> Organisation:
+        """The organisation row, created on first sight; safe when two first turns race."""
         org = await self.session.get(Organisation, org_id)
         if org is None:
-            org = Organisation(id=org_id, name="", settings={}, created_at=now)
-            self.session.add(org)
-            await self.session.flush()
+            await self._insert_once(
+                Organisation, ["id"], id=org_id, name="", settings={}, created_at=now
+            )
+            org = await self.session.get(Organisation, org_id)
+            assert org is not None
         return org
 
     async def person_by_aad(self, org_id: str, aad_object_id: str) -> Person | None:
@@ -96,21 +102,19 @@ class Directory:
             await self.session.execute(
                 update(model).where(column == duplicate.id).values(person_id=into.id)
             )
-        held = await self.roles(into.id)
-        for grant in list(duplicate.roles):
-            if Role(grant.role) not in held:
-                self.session.add(
-                    RoleGrant(
-                        person_id=into.id,
-                        role=grant.role,
-                        granted_by=grant.granted_by,
-                        granted_at=grant.granted_at,
-                    )
-                )
-        into.aad_object_id = duplicate.aad_object_id
-        into.teams_user_id = duplicate.teams_user_id
+        held = [r.value for r in await self.roles(into.id)]
+        await self.session.execute(
+            update(RoleGrant)
+            .where(RoleGrant.person_id == duplicate.id, RoleGrant.role.not_in(held))
+            .values(person_id=into.id)
+        )
+        # Free the AAD id on the duplicate first: the flush would otherwise give it to `into`
+        # while the duplicate still holds it (unique per organisation).
+        aad_object_id, teams_user_id = duplicate.aad_object_id, duplicate.teams_user_id
         duplicate.aad_object_id = None
         await self.session.flush()
+        into.aad_object_id = aad_object_id
+        into.teams_user_id = teams_user_id
         await self.session.delete(duplicate)
         await self.session.flush()
         return into
@@ -122,17 +126,24 @@ class Directory:
         return frozenset(Role(r) for r in rows)
 
     async def grant(self, person: Person, role: Role, by: int | None, now: datetime) -> bool:
-        """Give a role; False if they already had it."""
-        existing = await self.session.scalar(
-            select(RoleGrant).where(RoleGrant.person_id == person.id, RoleGrant.role == role.value)
+        """Give a role; False if they already had it (also when a concurrent turn just gave it)."""
+        return await self._insert_once(
+            RoleGrant,
+            ["person_id", "role"],
+            person_id=person.id,
+            role=role.value,
+            granted_by=by,
+            granted_at=now,
         )
-        if existing is not None:
-            return False
-        self.session.add(
-            RoleGrant(person_id=person.id, role=role.value, granted_by=by, granted_at=now)
+
+    async def _insert_once(self, model: type[Base], unique: list[str], **values: object) -> bool:
+        """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL; True if a row was added."""
+        dialect = self.session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        result = await self.session.execute(
+            insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
         )
-        await self.session.flush()
-        return True
+        return bool(getattr(result, "rowcount", 0))
 
     async def revoke(self, person: Person, role: Role) -> bool:
         result = await self.session.execute(

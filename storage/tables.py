@@ -3,6 +3,20 @@
 Each capability adds one line here for its own `storage/<capability>.py`.
 """
 
+import storage.walks  # noqa: F401 - learning walks
+from storage import documents as documents
 from storage import models, outbox, preferences, reminders
+from storage import observations as observations
+from storage import progression as progression
+from storage import support as support
 
-__all__ = ["models", "outbox", "preferences", "reminders"]
+__all__ = [
+    "models",
+    "outbox",
+    "preferences",
+    "reminders",
+    "observations",
+    "progression",
+    "support",
+    "documents",
+]

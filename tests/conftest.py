@@ -37,28 +37,29 @@ def clock() -> FixedClock:
     return FixedClock(START)
 
 
+def _run_apart[T](coro: Coroutine[Any, Any, T]) -> T:
+    """Run a session fixture's async set-up on its own loop in a thread: `db` asks for `pg_url`
+    from inside a test's running loop, where no other loop may run."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+async def _migrated(url: str) -> None:
+    db = Database(url)
+    await db.migrate()
+    await db.dispose()
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
-    """One PostgreSQL database for the whole session, migrated once; tests truncate it."""
-    problem = _run(pg_available())
+    """One PostgreSQL database for the whole session; tests truncate it."""
+    problem = _run_apart(pg_available())
     if problem:
         no_postgres(problem)
-    url, name = _run(create_pg_database())
-
-    async def migrate() -> None:
-        db = Database(url)
-        await db.migrate()
-        await db.dispose()
-
-    _run(migrate())
+    url, name = _run_apart(create_pg_database())
+    _run_apart(_migrated(url))
     yield url
-    _run(drop_pg_database(name))
-
-
-def _run[T](coro: Coroutine[Any, Any, T]) -> T:
-    """Run set-up coroutines on their own loop in a thread (fixtures may be inside a running loop)."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+    _run_apart(drop_pg_database(name))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -72,6 +73,24 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Da
         await truncate_all(database)
     yield database
     await database.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A database with no schema yet, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        database = Database(f"sqlite+aiosqlite:///{tmp_path / 'tlc.db'}")
+        yield database
+        await database.dispose()
+        return
+    problem = await pg_available()
+    if problem:
+        no_postgres(problem)
+    url, name = await create_pg_database()
+    database = Database(url)
+    yield database
+    await database.dispose()
+    await drop_pg_database(name)
 
 
 @pytest.fixture
@@ -122,6 +141,25 @@ async def teams(
 ADMIN = User("admin", "Ada Admin", "admin@college.ac.uk")
 TUTOR = User("tutor", "Tom Tutor", "tom@college.ac.uk")
 MANAGER = User("manager", "Mia Manager", "mia@college.ac.uk")
+
+
+def _wiring() -> tuple[list[Any], ...]:
+    from bot.app import walks
+    from bot.app.observations import hooks
+
+    return (walks.otla_calendars(), hooks.walk_calendars(), hooks.approved_hooks())
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_wiring() -> Iterator[None]:
+    """A test that plugs its own calendar or hook into a capability takes it out again: what
+    `connect_capabilities()` wires is all the next test finds."""
+    from bot.app.commands import connect_capabilities
+
+    connect_capabilities()
+    before = _wiring()
+    yield
+    assert _wiring() == before, "a test left its calendar or hook registered"
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,12 @@ class FileFetcher(Protocol):
     async def __call__(self, file: FileRef) -> bytes: ...
 
 
+class FileUploader(Protocol):
+    """Puts bytes at an upload URL Teams handed out (a file consent answer)."""
+
+    async def __call__(self, url: str, content: bytes) -> None: ...
+
+
 class EmailLookup(Protocol):
     """Asks Teams for the email/UPN of the person on a turn (the roster API); None if unknown."""
 
@@ -33,6 +39,7 @@ class Services:
     clock: Clock
     fetch_file: FileFetcher
     member_email: EmailLookup
+    upload_file: FileUploader | None = None
     notices: NoticeKinds = field(default_factory=NoticeKinds)  # the kinds the worker sends
 
 

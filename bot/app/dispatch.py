@@ -82,6 +82,12 @@ class Dispatcher:
 
     async def on_members_added(self, turn: Turn, members: list[UserRef]) -> None:
         """Someone joined a team the bot is in: remember them so the bot can reach them later."""
+        try:
+            await self._members_added(turn, members)
+        except IntegrityError:
+            await self._members_added(turn, members)  # a first turn stored someone meanwhile
+
+    async def _members_added(self, turn: Turn, members: list[UserRef]) -> None:
         async with self.db.unit_of_work() as uow:
             directory = Directory(uow.session)
             await directory.organisation(turn.org_id, turn.now)
@@ -127,7 +133,11 @@ class Dispatcher:
         cached = self._seen.get(key)
         if cached is not None and minute - cached.at_minute < SEEN_TTL.total_seconds() // 60:
             person = await uow.session.get(Person, cached.person_id)
-            if person is not None and (person.email or not turn.user.email):
+            if (
+                person is not None
+                and (person.email or not turn.user.email)
+                and (person.name == turn.user.name or not turn.user.name)
+            ):
                 return person
         await directory.organisation(turn.org_id, turn.now)
         person = await directory.seen(turn.org_id, turn.user, turn.now)
@@ -174,7 +184,9 @@ class Dispatcher:
             replay = await self._replay(ctx, key)
             if replay is not None:
                 return replay
-        reply = await self._run_action(ctx, action)
+        reply, saved = await self._run_action(ctx, action)
+        if not saved:
+            return reply  # an invalid form: nothing is written, the card comes back with errors
         if key is None:
             await ctx.uow.commit()
             return reply
@@ -191,19 +203,19 @@ class Dispatcher:
             return await self._replay(ctx, key) or reply
         return reply
 
-    async def _run_action(self, ctx: HandlerContext, action: CardAction) -> Reply:
+    async def _run_action(self, ctx: HandlerContext, action: CardAction) -> tuple[Reply, bool]:
+        """Parse the submission at the edge; an invalid one is redisplayed and saves nothing."""
         values = {k: v for k, v in ctx.turn.data.items() if k != "verb"}
         if action.form is None:
-            return await action.handler(ctx, values)
+            return await action.handler(ctx, values), True
         try:
             form = action.form.model_validate(values)
         except ValidationError as exc:
             errors = field_errors(exc)
-            await ctx.uow.rollback()
             if action.redisplay is None:
-                return Reply.text("Please check the form: " + "; ".join(errors.values()))
-            return await action.redisplay(ctx, values, errors)
-        return await action.handler(ctx, form)
+                return Reply.text("Please check the form: " + "; ".join(errors.values())), False
+            return await action.redisplay(ctx, values, errors), False
+        return await action.handler(ctx, form), True
 
     async def _replay(self, ctx: HandlerContext, key: str) -> Reply | None:
         stored = await ctx.uow.session.scalar(

@@ -25,7 +25,7 @@ class Help:
         commands = [
             CommandLine(c.word, c.summary)
             for c in self.router.listed(scope)  # type: ignore[arg-type]
-            if admin or c.word != "admin"
+            if admin or not c.admin_only
         ]
         view = HelpView(
             commands=commands,

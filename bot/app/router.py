@@ -35,6 +35,7 @@ class Command:
     phrases: tuple[str, ...] = ()  # regular expressions for natural phrasings
     scopes: frozenset[ConversationKind] = ALL_SCOPES
     listed: bool = True
+    admin_only: bool = False  # hidden from other people's help and from the Teams menu
 
     @property
     def summary(self) -> str:
@@ -109,6 +110,10 @@ class Router:
 
     def listed(self, scope: ConversationKind | None = None) -> list[Command]:
         return [c for c in self.commands if c.listed and (scope is None or scope in c.scopes)]
+
+    def menu(self, scope: ConversationKind) -> list[Command]:
+        """What the Teams command menu shows everyone in a scope (Teams has one menu for all)."""
+        return [c for c in self.listed(scope) if not c.admin_only]
 
     def match(self, text: str) -> Match:
         """Find the command: first word, natural phrasing, a command word among the first few,

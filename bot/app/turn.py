@@ -57,10 +57,13 @@ class Turn:
 
 @dataclass(frozen=True)
 class Message:
-    """Something the bot says: text, a card, or both (the text is the card's fallback)."""
+    """Something the bot says: text, a card, or both (the text is the card's fallback), and
+    maybe other attachments. Documents go through `bot.app.documents` (a file consent card)."""
 
     text: str | None = None
     card: dict[str, Any] | None = None
+    # Other Bot Framework attachments, as they are sent (a file consent card, a file info card).
+    attachments: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -84,13 +87,21 @@ class Reply:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "messages": [{"text": m.text, "card": m.card} for m in self.messages],
+            "messages": [
+                {"text": m.text, "card": m.card, "attachments": m.attachments}
+                for m in self.messages
+            ],
             "card": self.card,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Reply:
         return cls(
-            messages=[Message(text=m.get("text"), card=m.get("card")) for m in data["messages"]],
+            messages=[
+                Message(
+                    text=m.get("text"), card=m.get("card"), attachments=m.get("attachments") or []
+                )
+                for m in data["messages"]
+            ],
             card=data.get("card"),
         )

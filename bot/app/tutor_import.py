@@ -6,6 +6,8 @@ import asyncio
 from datetime import datetime
 from pathlib import Path
 
+from bot.app.observations.induction import on_tutors_imported
+from bot.app.support import offer_to_imported_tutor
 from bot.clock import SystemClock
 from bot.domain.tutors import parse_tutor_csv
 from cards.admin import ImportResult
@@ -20,10 +22,14 @@ async def import_tutor_text(
     parsed = parse_tutor_csv(content)
     await directory.organisation(org_id, now)
     created = updated = 0
+    people = []
     for row in parsed.rows:
-        _, is_new = await directory.import_tutor(org_id, row, now)
+        person, is_new = await directory.import_tutor(org_id, row, now)
+        await offer_to_imported_tutor(directory.session, org_id, person, now)
+        people.append(person)
         created += is_new
         updated += not is_new
+    await on_tutors_imported(directory.session, org_id, people, now)  # new tutors: HA24 + OTLA
     directory.audit(
         org_id,
         actor_id,

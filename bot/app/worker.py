@@ -93,12 +93,56 @@ class Sender(Protocol):
         ...
 
 
+class OneShotSender(Protocol):
+    """The contract's first shape, still accepted: deliver one message to a person or to a
+    conversation, and say nothing about which conversation a person's message went to."""
+
+    async def to_person(self, person: Person, message: Message) -> str: ...
+
+    async def to_conversation(self, ref: ConversationRef, message: Message) -> str: ...
+
+
+class _OneShot:
+    """A `OneShotSender` as a `Sender`: a person's messages go through `to_person`, and are
+    counted under a conversation of the person's own for the per-conversation limits."""
+
+    def __init__(self, inner: OneShotSender) -> None:
+        self.inner = inner
+        self._people: dict[str, Person] = {}
+
+    async def reach(self, person: Person) -> ConversationRef:
+        key = f"person:{person.id}"
+        self._people[key] = person
+        return ConversationRef(
+            org_id=person.org_id,
+            conversation_id=key,
+            kind="personal",
+            service_url="",
+            person_id=person.id,
+        )
+
+    async def post(self, ref: ConversationRef, message: Message) -> str:
+        person = self._people.pop(ref.conversation_id, None)
+        if person is not None:
+            return await self.inner.to_person(person, message)
+        return await self.inner.to_conversation(ref, message)
+
+    async def close(self) -> None:
+        close = getattr(self.inner, "close", None)
+        if close is not None:
+            await close()
+
+
 def encode(message: Message) -> dict[str, Any]:
-    return {"text": message.text, "card": message.card}
+    return {"text": message.text, "card": message.card, "attachments": message.attachments}
 
 
 def decode(data: dict[str, Any]) -> Message:
-    return Message(text=data.get("text"), card=data.get("card"))
+    return Message(
+        text=data.get("text"),
+        card=data.get("card"),
+        attachments=list(data.get("attachments") or []),
+    )
 
 
 class _Progress:
@@ -150,7 +194,7 @@ class Worker:
         self,
         db: Database,
         kinds: NoticeKinds,
-        sender: Sender,
+        sender: Sender | OneShotSender,
         *,
         clock: Clock | None = None,
         policy: RetryPolicy | None = None,
@@ -166,7 +210,9 @@ class Worker:
         for a conversation's limit before it puts the message back for later."""
         self.db = db
         self.kinds = kinds
-        self.sender = sender
+        # A Sender finds conversations itself; a one-shot sender is adapted (tests' recorders).
+        self.direct = hasattr(sender, "reach") and hasattr(sender, "post")
+        self.sender: Sender = sender if self.direct else _OneShot(sender)  # type: ignore[assignment,arg-type]
         self.clock = clock
         self.policy = policy or RetryPolicy()
         self.slots = max(1, slots)
@@ -366,7 +412,8 @@ class Worker:
             return 0
         ref: ConversationRef | None = None
         try:
-            ref = claim.ref or await self._target(session, row)
+            known = claim.ref if self.direct or row.person_id is None else None
+            ref = known or await self._target(session, row)
             async with self._conversations.hold(ref.conversation_id):
                 await self.queue.lock_conversation(claim, ref.conversation_id)
                 wall = self.wall()
@@ -402,9 +449,10 @@ class Worker:
             return ref
         if row.person_id is None:
             raise Undeliverable("the conversation is no longer known")
-        ref = await Directory(session).personal_conversation(row.person_id)
-        if ref is not None:
-            return ref
+        if self.direct:
+            ref = await Directory(session).personal_conversation(row.person_id)
+            if ref is not None:
+                return ref
         person = await session.get(Person, row.person_id)
         if person is None:
             raise Undeliverable("the person no longer exists")
@@ -460,7 +508,7 @@ class Worker:
         if ref is not None:
             row.conversation_id, row.conversation_ref_id = ref.conversation_id, ref.id
         await self._settle_item(session, row, state=FAILED, last_error=reason[:1000])
-        if block and ref is not None:
+        if block and ref is not None and ref.id is not None:
             stored = await session.get(ConversationRef, ref.id)
             if stored is not None:
                 stored.blocked_reason = reason[:200]

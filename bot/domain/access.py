@@ -67,6 +67,30 @@ class Permission(StrEnum):
     APPROVE_REPORT = "approve_report"
     RECORD_ACTION_OUTCOME = "record_action_outcome"
     VIEW_QUALITY_DASHBOARD = "view_quality_dashboard"
+    # Progression card activity (seed 004): group work in a channel, a group chat or a 1:1 chat.
+    TAKE_PART_IN_CARDS = "take_part_in_cards"
+    FACILITATE_CARDS = "facilitate_cards"
+    ADD_TO_DECK = "add_to_deck"
+    UPDATE_CARD_ACTION = "update_card_action"
+    # Support programmes (seed 000): what only the tutor's AP, or the head of T&L, may do.
+    RUN_PROGRAMME = "run_programme"
+    ANSWER_REFERRAL = "answer_referral"
+    READ_SUPPORT_REPORT = "read_support_report"
+    REVIEW_SUPPORT_CASE = "review_support_case"
+    MANAGE_PRACTITIONERS = "manage_practitioners"
+    # Annual observations (OTLA): the lifecycle's other owners.
+    AGREE_OBSERVATION_DATE = "agree_observation_date"
+    CONFIRM_OBSERVATION_PLANNED = "confirm_observation_planned"
+    WRITE_REPORT = "write_report"
+    ACKNOWLEDGE_REPORT = "acknowledge_report"
+    READ_OBSERVATION_PLAN = "read_observation_plan"
+    SHARE_OBSERVATION_DOCUMENTS = "share_observation_documents"
+    READ_OBSERVATION_DOCUMENTS = "read_observation_documents"
+    ALLOCATE_LIL = "allocate_lil"
+    PICK_LIL_COURSE = "pick_lil_course"
+    MANAGE_INDUCTION = "manage_induction"
+    EDIT_WALK = "edit_walk"
+    VIEW_WALK_COMPLETION = "view_walk_completion"
     # Reminders and proactive messages.
     VIEW_UNDELIVERED = "view_undelivered"
 
@@ -174,14 +198,24 @@ def _read_walk(actor: Actor, s: Subject | None) -> bool:
 
 
 def _read_walk_concern(actor: Actor, s: Subject | None) -> bool:
-    # The concern note is for the manager's 1:1, never for the tutor (seed 002).
+    # The concern note is for the manager's 1:1, never for the tutor (seed 002). The channel's
+    # readers are the quality team and the team's managers.
     if s is None or actor.person_id == s.tutor_id:
         return False
     return (
         actor.person_id == s.author_id
         or actor.person_id in s.line_manager_ids
-        or (actor.in_quality_team and actor.person_id in s.channel_readers)
+        or actor.person_id in s.channel_readers
     )
+
+
+def _edit_walk(actor: Actor, s: Subject | None) -> bool:
+    # Only the author changes an HA27 (a draft or a saved one).
+    return _is(s, actor.person_id, "author_id")
+
+
+def _walk_completion(actor: Actor, _: Subject | None) -> bool:
+    return actor.in_quality_team or actor.has(Role.LINE_MANAGER)
 
 
 def _allocate(actor: Actor, _: Subject | None) -> bool:
@@ -214,6 +248,106 @@ def _quality_dashboard(actor: Actor, _: Subject | None) -> bool:
     return actor.in_quality_team
 
 
+def _take_part_in_cards(actor: Actor, s: Subject | None) -> bool:
+    # A session belongs to the group that runs it: its facilitator (author) and the people in
+    # the place where it runs (channel_readers). Not the org's managers or quality team by role.
+    return s is not None and (
+        actor.person_id == s.author_id or actor.person_id in s.channel_readers
+    )
+
+
+def _facilitate_cards(actor: Actor, s: Subject | None) -> bool:
+    return s is not None and actor.person_id == s.author_id
+
+
+def _add_to_deck(actor: Actor, s: Subject | None) -> bool:
+    # An organisation's own issues and lead questions: an org admin, or a session's facilitator.
+    return actor.has(Role.ORG_ADMIN) or _facilitate_cards(actor, s)
+
+
+def _update_card_action(actor: Actor, s: Subject | None) -> bool:
+    # An agreed action: its owner (tutor_id) or the facilitator of the session that agreed it.
+    return s is not None and actor.person_id in (s.tutor_id, s.author_id)
+
+
+def _run_programme(actor: Actor, s: Subject | None) -> bool:
+    # Sessions, extensions and sign-off are the tutor's AP's to record; nobody else's.
+    return (
+        s is not None
+        and actor.person_id == s.practitioner_id
+        and actor.has(Role.ADVANCED_PRACTITIONER)
+    )
+
+
+def _support_report(actor: Actor, s: Subject | None) -> bool:
+    # The AP's monthly written report goes to the head of T&L (seed 000); the tutor it is about
+    # may read it too. Line managers and quality staff never.
+    if s is None:
+        return False
+    return actor.person_id in (s.practitioner_id, s.tutor_id) or actor.has(Role.HEAD_OF_TL)
+
+
+def _review_case(actor: Actor, s: Subject | None) -> bool:
+    return s is not None and s.escalated and actor.has(Role.HEAD_OF_TL)
+
+
+def _manage_practitioners(actor: Actor, _: Subject | None) -> bool:
+    return actor.has(Role.HEAD_OF_TL, Role.ORG_ADMIN)
+
+
+def _agree_date(actor: Actor, s: Subject | None) -> bool:
+    # The observer and the tutor agree the class and date between them (seed 002, step 3).
+    return _is(s, actor.person_id, "observer_id", "tutor_id")
+
+
+def _confirm_planned(actor: Actor, _: Subject | None) -> bool:
+    return actor.has(Role.DEVELOPMENT_OFFICER)
+
+
+def _write_report(actor: Actor, s: Subject | None) -> bool:
+    return _is(s, actor.person_id, "observer_id")
+
+
+def _acknowledge(actor: Actor, s: Subject | None) -> bool:
+    return s is not None and s.approved and actor.person_id == s.tutor_id
+
+
+def _read_plan(actor: Actor, s: Subject | None) -> bool:
+    # When and what: the observer, the tutor, their line manager (who gets the 1-week reminder)
+    # and the quality team. Not the report: that is READ_OBSERVATION.
+    if s is None:
+        return False
+    if _is(s, actor.person_id, "observer_id", "tutor_id") or actor.in_quality_team:
+        return True
+    return actor.person_id in s.line_manager_ids
+
+
+def _share_documents(actor: Actor, s: Subject | None) -> bool:
+    return _is(s, actor.person_id, "tutor_id")
+
+
+def _read_documents(actor: Actor, s: Subject | None) -> bool:
+    # The tutor's planning and tracking documents are for the observer to review beforehand.
+    return _is(s, actor.person_id, "tutor_id", "observer_id") or (
+        s is not None and actor.in_quality_team
+    )
+
+
+def _allocate_lil(actor: Actor, _: Subject | None) -> bool:
+    # Learning in Libraries: the development coordinator gives each observer a number of tutors.
+    return actor.has(Role.QUALITY_COORDINATOR, Role.DEVELOPMENT_COORDINATOR)
+
+
+def _pick_lil_course(actor: Actor, _: Subject | None) -> bool:
+    return actor.has(Role.OBSERVER) or actor.in_quality_team
+
+
+def _manage_induction(actor: Actor, s: Subject | None) -> bool:
+    if actor.in_quality_team:
+        return True
+    return s is not None and actor.person_id in s.line_manager_ids
+
+
 _RULES = {
     Permission.MANAGE_ROLES: _admin,
     Permission.IMPORT_TUTORS: _admin_or_quality,
@@ -233,5 +367,26 @@ _RULES = {
     Permission.APPROVE_REPORT: _approve,
     Permission.RECORD_ACTION_OUTCOME: _action_outcome,
     Permission.VIEW_QUALITY_DASHBOARD: _quality_dashboard,
+    Permission.TAKE_PART_IN_CARDS: _take_part_in_cards,
+    Permission.FACILITATE_CARDS: _facilitate_cards,
+    Permission.ADD_TO_DECK: _add_to_deck,
+    Permission.UPDATE_CARD_ACTION: _update_card_action,
+    Permission.RUN_PROGRAMME: _run_programme,
+    Permission.ANSWER_REFERRAL: _run_programme,
+    Permission.READ_SUPPORT_REPORT: _support_report,
+    Permission.REVIEW_SUPPORT_CASE: _review_case,
+    Permission.MANAGE_PRACTITIONERS: _manage_practitioners,
+    Permission.AGREE_OBSERVATION_DATE: _agree_date,
+    Permission.CONFIRM_OBSERVATION_PLANNED: _confirm_planned,
+    Permission.WRITE_REPORT: _write_report,
+    Permission.ACKNOWLEDGE_REPORT: _acknowledge,
+    Permission.READ_OBSERVATION_PLAN: _read_plan,
+    Permission.SHARE_OBSERVATION_DOCUMENTS: _share_documents,
+    Permission.READ_OBSERVATION_DOCUMENTS: _read_documents,
+    Permission.ALLOCATE_LIL: _allocate_lil,
+    Permission.PICK_LIL_COURSE: _pick_lil_course,
+    Permission.MANAGE_INDUCTION: _manage_induction,
+    Permission.EDIT_WALK: _edit_walk,
+    Permission.VIEW_WALK_COMPLETION: _walk_completion,
     Permission.VIEW_UNDELIVERED: _admin,
 }

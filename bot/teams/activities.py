@@ -102,6 +102,11 @@ def to_turn(body: dict[str, Any], now: datetime) -> Turn:
         data = dict(action.get("data") or {}) if isinstance(action.get("data"), dict) else {}
         verb = str(action.get("verb") or data.get("verb") or "")
         via_invoke = True
+    elif body["type"] == "invoke" and body.get("name") == "fileConsent/invoke":
+        # The answer to a file consent card: its context names the verb that offered the file.
+        data = dict(value) if isinstance(value, dict) else {}
+        verb = str(_get(data, "context", "verb") or "file.consent")
+        via_invoke = True
     elif isinstance(value, dict) and value.get("verb"):
         data = dict(value)
         verb = str(value["verb"])
@@ -142,6 +147,8 @@ def message_activity(message: Message, body: dict[str, Any] | None = None) -> di
             {"contentType": "application/vnd.microsoft.card.adaptive", "content": message.card}
         ]
         activity.setdefault("summary", message.card.get("fallbackText") or "TLC")
+    if message.attachments:
+        activity.setdefault("attachments", []).extend(message.attachments)
     if body is not None:
         activity["from"] = body.get("recipient")
         activity["recipient"] = body.get("from")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -80,6 +80,11 @@ class Bot:
         await self._send_all(body, Reply(messages=reply.messages))
 
     async def _invoke(self, context: TurnContext, body: dict[str, Any]) -> None:
+        if body.get("name") == "fileConsent/invoke":
+            reply = await self.dispatcher.on_message(self._turn(body))
+            await _invoke_response(context, 200, {})
+            await self._send_all(body, reply)
+            return
         if body.get("name") != "adaptiveCard/action":
             await _invoke_response(context, 200, {})
             return
@@ -99,7 +104,8 @@ class Bot:
                     "type": "application/vnd.microsoft.activity.message",
                     "value": texts,
                 }
-                later = []
+                # Other attachments (a file consent card) cannot ride in an invoke response.
+                later = [replace(m, text=None) for m in reply.messages if m.attachments]
         await _invoke_response(context, 200, value)
         await self._send_all(body, Reply(messages=later))
 
@@ -107,7 +113,11 @@ class Bot:
         added = [m for m in body.get("membersAdded") or [] if isinstance(m, dict)]
         bot_id = (body.get("recipient") or {}).get("id")
         if any(m.get("id") == bot_id for m in added):
-            await self._send_all(body, await self.dispatcher.on_installed(self._turn(body)))
+            welcome = await self.dispatcher.on_installed(self._turn(body))
+            # Teams also sends installationUpdate, which greets; other channels (the Emulator)
+            # only send this, so they are greeted here.
+            if body.get("channelId") != "msteams":
+                await self._send_all(body, welcome)
         people = [
             UserRef(
                 teams_user_id=str(m["id"]),
@@ -142,6 +152,13 @@ class Bot:
             resp.raise_for_status()
             data = await resp.content.read(MAX_FILE + 1)
         return data
+
+    async def upload_file(self, url: str, content: bytes) -> None:
+        """One PUT of the whole file to a OneDrive upload session (files under 4 MB)."""
+        size = len(content)
+        headers = {"Content-Range": f"bytes 0-{max(size - 1, 0)}/{size}"}
+        async with self.connector._http().put(url, data=content, headers=headers) as resp:
+            resp.raise_for_status()
 
     async def member_email(self, turn: Turn) -> str | None:
         try:
@@ -188,9 +205,17 @@ def create_app(
         async def email(turn: Turn) -> str | None:
             return await bot_holder["bot"].member_email(turn)
 
+        async def upload(url: str, content: bytes) -> None:
+            await bot_holder["bot"].upload_file(url, content)
+
         kinds = build_notice_kinds()
         services = Services(
-            settings=settings, clock=clock, fetch_file=fetch, member_email=email, notices=kinds
+            settings=settings,
+            clock=clock,
+            fetch_file=fetch,
+            member_email=email,
+            upload_file=upload,
+            notices=kinds,
         )
         dispatcher = Dispatcher(router, database, services, help_.reply)
         worker = teams_worker(settings, database, kinds, connector, clock)

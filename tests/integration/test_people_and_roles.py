@@ -159,3 +159,49 @@ def test_import_tutors_from_the_command_line(tmp_path: Path) -> None:
     assert "2 new, 0 updated, 2 rows with problems" in result.stdout
     assert "line 3: email" in result.stdout
     assert result.returncode == 1  # some rows need fixing
+
+
+async def test_teams_greets_once_on_install_and_the_emulator_on_conversation_update(
+    teams: TeamsClient,
+) -> None:
+    channel = Place.channel()
+    assert (
+        await teams.members_added(MANAGER, channel, [], bot=True) == []
+    )  # Teams: no second greeting
+    activity = teams._base(TUTOR, Place.personal(TUTOR), "conversationUpdate")
+    activity["channelId"] = "emulator"
+    activity["membersAdded"] = [{"id": "28:tlc-bot", "name": "TLC"}]
+    sent = await teams.post(activity)
+    assert "Hello, I'm TLC" in card_text(only_card(sent))
+
+
+async def test_a_name_learnt_later_is_stored(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    nameless = teams._base(TUTOR, Place.personal(TUTOR), "installationUpdate")
+    nameless["from"] = {"id": TUTOR.teams_id, "aadObjectId": TUTOR.aad}
+    nameless["action"] = "add"
+    await teams.post(nameless)
+    await teams.say(TUTOR, "help")
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        person = await Directory(uow.session).person_by_aad("tenant-1", TUTOR.aad)
+        assert person is not None and person.name == "Tom Tutor"
+
+
+async def test_first_contact_events_at_once_for_a_new_tenant(teams: TeamsClient) -> None:
+    import asyncio
+
+    channel = Place.channel()
+    install = teams._base(MANAGER, channel, "installationUpdate")
+    install["action"] = "add"
+    update = teams._base(MANAGER, channel, "conversationUpdate")
+    update["membersAdded"] = [{"id": "28:tlc-bot", "name": "TLC"}, MANAGER.as_from()]
+    statuses = []
+    for _ in range(3):
+
+        async def post(a: dict[str, object]) -> int:
+            async with teams.http.post(teams.bot_url, json=a) as resp:
+                return resp.status
+
+        statuses += await asyncio.gather(post(install), post(update), post(dict(install, id="x2")))
+    assert all(s < 300 for s in statuses), statuses

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pydantic
 import pytest
 from aiohttp import web
 
@@ -154,3 +155,28 @@ async def test_first_turns_at_the_same_time_store_one_person(
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         count = await uow.session.scalar(select(func.count(Person.id)))
         assert count == 1
+
+
+async def test_a_redisplay_can_still_read_who_is_asking(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    from bot.app.context import HandlerContext
+    from bot.app.router import CardAction
+    from bot.app.turn import Reply
+
+    class Form(pydantic.BaseModel):
+        n: int
+
+    async def save(ctx: HandlerContext, form: Form) -> Reply:
+        return Reply.text("saved")
+
+    async def again(
+        ctx: HandlerContext, values: dict[str, object], errors: dict[str, str]
+    ) -> Reply:
+        return Reply.text(f"{ctx.person.name}: {errors['n']}")
+
+    teams_app[BOT_KEY].dispatcher.router.add(
+        CardAction("test.form", save, form=Form, redisplay=again)
+    )
+    sent = await teams.submit(TUTOR, {"verb": "test.form", "n": "many"})
+    assert sent[0].text.startswith("Tom Tutor: ")

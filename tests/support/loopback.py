@@ -60,6 +60,7 @@ class LoopbackConnector:
     sent: list[Sent] = field(default_factory=list)
     members: dict[str, RosterMember] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
+    uploads: dict[str, bytes] = field(default_factory=dict)  # file consent uploads (OneDrive)
     fail_with: dict[str, int] = field(default_factory=dict)  # conversation id -> HTTP status
     # Scripted answers, one per request, before anything else: conversation id -> [(status,
     # headers)], e.g. [(429, {"Retry-After": "3"})] to ask the bot to slow down once.
@@ -83,6 +84,7 @@ class LoopbackConnector:
         app.router.add_get("/v3/conversations/{conv}/members/{member}", self._member)
         app.router.add_get("/v3/conversations/{conv}/pagedmembers", self._paged)
         app.router.add_get("/files/{name}", self._file)
+        app.router.add_put("/upload/{name}", self._upload)
         self._server = TestServer(app, host="127.0.0.1")
         await self._server.start_server()
 
@@ -184,6 +186,13 @@ class LoopbackConnector:
         if start + size < len(everyone):
             body["continuationToken"] = str(start + size)
         return web.json_response(body)
+
+    def upload_url(self, name: str) -> str:
+        return self.service_url + f"upload/{name}"
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.uploads[request.match_info["name"]] = await request.read()
+        return web.json_response({"id": request.match_info["name"]}, status=201)
 
     async def _file(self, request: web.Request) -> web.Response:
         data = self.files.get(request.match_info["name"])

@@ -12,6 +12,8 @@ from tests.support.loopback import LoopbackConnector, Sent
 
 TENANT = "tenant-1"
 BOT = {"id": "28:tlc-bot", "name": "TLC"}
+FILE_CONSENT = "application/vnd.microsoft.teams.card.file.consent"
+FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,52 @@ class TeamsClient:
             activity["id"] = activity_id
         sent = await self.post(activity)
         return self.last_body or {}, sent
+
+    async def answer_file_consent(
+        self, user: User, sent: list[Sent], name: str, action: str = "accept"
+    ) -> list[Sent]:
+        """Press Allow (or Decline) on the file consent card among `sent`, as Teams does: a
+        `fileConsent/invoke` whose uploadInfo points into the person's OneDrive (here, the
+        loopback connector's upload route, keyed by `name`). The card must be in their 1:1 chat:
+        Teams offers files nowhere else."""
+        consents = [
+            (s, a)
+            for s in sent
+            for a in s.activity.get("attachments") or []
+            if a.get("contentType") == FILE_CONSENT
+        ]
+        assert consents, f"no file consent card in {[s.activity for s in sent]}"
+        where, consent = consents[0]
+        assert where.conversation_id == Place.personal(user).conversation_id, where.conversation_id
+        activity = self._base(user, Place.personal(user), "invoke")
+        activity["name"] = "fileConsent/invoke"
+        activity["value"] = {
+            "type": "fileUpload",
+            "action": action,
+            "context": consent["content"]["acceptContext"],
+            "uploadInfo": {
+                "contentUrl": f"https://onedrive.example/{name}",
+                "name": consent["name"],
+                "uploadUrl": self.connector.upload_url(name),
+                "uniqueId": f"file-{name}",
+                "fileType": name.rsplit(".", 1)[-1],
+            },
+        }
+        return await self.post(activity)
+
+    async def accept_file(self, user: User, sent: list[Sent], name: str) -> bytes:
+        """Allow the file offered among `sent`; returns the bytes the bot uploaded, once it has
+        shown the file info card that opens the file in OneDrive."""
+        after = await self.answer_file_consent(user, sent, name)
+        assert self.last_status == 200, self.last_body
+        info = [
+            a
+            for s in after
+            for a in s.activity.get("attachments") or []
+            if a.get("contentType") == FILE_INFO
+        ]
+        assert info and info[0]["contentUrl"] == f"https://onedrive.example/{name}", after
+        return self.connector.uploads[name]
 
     async def install(self, user: User, place: Place) -> list[Sent]:
         activity = self._base(user, place, "installationUpdate")

@@ -1,0 +1,136 @@
+"""Documents to a person in Teams (exports, the HA27, shared files): one way, for every capability.
+
+Teams lets a bot send a file only in a 1:1 chat, and only once the person accepts it: the bot
+sends a file consent card; when the person presses Allow, Teams sends a `fileConsent/invoke`
+with an upload URL in their OneDrive; the bot puts the bytes there and shows a file info card.
+Until then the bytes wait in the database (never in memory). Asked for in a channel or group
+chat, where a file would reach everyone, the offer goes to the asker's 1:1 chat instead.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from bot.app.context import HandlerContext
+from bot.app.notices import NoticeContext, NoticeKind
+from bot.app.router import CardAction
+from bot.app.turn import Message, Reply
+from storage.documents import PendingDocument, PendingDocuments
+from storage.reminders import Schedule
+
+CONSENT = "application/vnd.microsoft.teams.card.file.consent"
+INFO = "application/vnd.microsoft.teams.card.file.info"
+KEEP_FOR = timedelta(days=1)
+VERB = "file.consent"  # also what a consent answer without our context is routed to
+OFFER = "documents.offer"
+# Offers made before documents moved out of observations carry these names.
+_OBSERVATIONS_VERB = "otla.file"
+
+
+def consent_message(name: str, size: int, description: str, token: str) -> Message:
+    """The file consent card: Teams shows the name, size and description with Allow/Decline."""
+    context = {"verb": VERB, "token": token}
+    return Message(
+        text=f"Here is **{name}**. Press Allow to save it to your OneDrive.",
+        attachments=[
+            {
+                "contentType": CONSENT,
+                "name": name,
+                "content": {
+                    "description": description,
+                    "sizeInBytes": size,
+                    "acceptContext": context,
+                    "declineContext": context,
+                },
+            }
+        ],
+    )
+
+
+async def send(ctx: HandlerContext, name: str, content: bytes, description: str) -> Reply:
+    """Offer a document to the person on this turn, in our 1:1 chat."""
+    now = ctx.services.clock.now()
+    personal = ctx.turn.where.kind == "personal"
+    if not personal and await ctx.directory.personal_conversation(ctx.person.id) is None:
+        return Reply.text(
+            "Files only come to our 1:1 chat, so they reach nobody else. Say hello to me there "
+            "first, then ask again."
+        )
+    documents = PendingDocuments(ctx.uow.session)
+    await documents.forget_expired(now)
+    token = secrets.token_urlsafe(24)
+    documents.add(
+        PendingDocument(
+            token=token,
+            org_id=ctx.turn.org_id,
+            person_id=ctx.person.id,
+            name=name,
+            content=content,
+            created_at=now,
+            expires_at=now + KEEP_FOR,
+        )
+    )
+    if personal:
+        return Reply(messages=[consent_message(name, len(content), description, token)])
+    await Schedule(ctx.uow.session).put(
+        ctx.turn.org_id,
+        f"document:{token}",
+        OFFER,
+        now,
+        now,
+        person_id=ctx.person.id,
+        payload={"token": token, "description": description},
+    )
+    return Reply.text(f"I'm sending {name} to our 1:1 chat, where only you will see it.")
+
+
+async def render_offer(ctx: NoticeContext) -> Message | None:
+    """The consent card in the person's 1:1 chat, for a document asked for elsewhere."""
+    token = str(ctx.payload.get("token", ""))
+    document = await PendingDocuments(ctx.uow.session).get(token, ctx.now)
+    if document is None or document.person_id != ctx.item.person_id:
+        return None
+    description = str(ctx.payload.get("description", ""))
+    return consent_message(document.name, len(document.content), description, token)
+
+
+async def consent(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    """The person allowed (or declined) a document: upload it where Teams said, then show it."""
+    context = values.get("context") if isinstance(values.get("context"), dict) else {}
+    token = str((context or {}).get("token", ""))
+    now = ctx.services.clock.now()
+    documents = PendingDocuments(ctx.uow.session)
+    document = await documents.for_person(ctx.turn.org_id, token, ctx.person.id, now)
+    if document is None:
+        return Reply.text("That file has expired: ask for it again.")
+    if values.get("action") != "accept":
+        await documents.remove(document)
+        return Reply.text("OK, I won't send it.")
+    info = values.get("uploadInfo") if isinstance(values.get("uploadInfo"), dict) else None
+    secure = info is not None and str(info.get("uploadUrl", "")).startswith("https://")
+    if info is None or not (secure or ctx.services.settings.local_mode):
+        return Reply.text("Teams gave me nowhere to put the file; please try again.")
+    if ctx.services.upload_file is None:
+        return Reply.text("Sending files isn't available here.")
+    await ctx.services.upload_file(str(info["uploadUrl"]), document.content)
+    await documents.remove(document)
+    card = {
+        "contentType": INFO,
+        "contentUrl": info.get("contentUrl", ""),
+        "name": info.get("name", document.name),
+        "content": {"uniqueId": info.get("uniqueId", ""), "fileType": info.get("fileType", "")},
+    }
+    return Reply(messages=[Message(attachments=[card])])
+
+
+ROWS: list[CardAction] = [
+    CardAction(VERB, consent),
+    CardAction(_OBSERVATIONS_VERB, consent),
+]
+
+NOTICES: list[NoticeKind] = [
+    NoticeKind(OFFER, render_offer, None, "A document to accept, asked for in a channel"),
+    NoticeKind(_OBSERVATIONS_VERB, render_offer, None, "A document to accept (older offers)"),
+]

@@ -1,0 +1,268 @@
+"""`observe`: allocating observers (one by one in a card, or by CSV) and opening an observation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.app.context import HandlerContext
+from bot.app.observations import lil, schedule
+from bot.app.observations.forms import AllocateForm
+from bot.app.observations.lifecycle import Loaded, apply, load, name_of, with_people
+from bot.app.observations.present import observation_view
+from bot.app.turn import Message, Reply
+from bot.domain.access import Permission, Role
+from bot.domain.observations import (
+    BEFORE_OBSERVATION,
+    Move,
+    MoveRefused,
+    ObservationState,
+    academic_year,
+    london_day,
+    parse_allocation_csv,
+)
+from cards.observations import (
+    AllocationFormView,
+    Button,
+    ImportView,
+    allocation_card,
+    import_result_card,
+    message_card,
+    observation_card,
+)
+from storage.models import Person
+from storage.observations import Observations
+
+S = ObservationState
+ONLY_QUALITY = "Sorry, only the quality coordinator allocates observers."
+NOT_YOURS = "Sorry, that observation isn't one you can see."
+OBSERVER_ROLES = (
+    Role.OBSERVER,
+    Role.LINE_MANAGER,
+    Role.QUALITY_COORDINATOR,
+    Role.DEVELOPMENT_OFFICER,
+    Role.DEVELOPMENT_COORDINATOR,
+    Role.ADVANCED_PRACTITIONER,
+)
+MAX_CSV_BYTES = 2_000_000
+
+
+async def observe(ctx: HandlerContext) -> Reply:
+    """Allocate observers, or open an observation.
+
+    Usage: observe
+    Usage: observe 12 (open observation 12)
+    Usage: observe import (with a CSV: tutor_email, observer_email, course)
+    Usage: observe courses (Learning in Libraries: pick, or send the EBS course list)
+    Usage: observe quota name@college.ac.uk 5 (Learning in Libraries tutors per observer)
+    """
+    words = ctx.args.split()
+    sub = words[0].lower() if words else ""
+    if sub in ("courses", "course", "lil", "libraries"):
+        return await lil.courses(ctx)
+    if sub == "quota":
+        return await lil.quota(ctx, words[1:])
+    if sub == "import" or ctx.turn.files:
+        return await import_allocations(ctx)
+    if sub.lstrip("#").isdigit():
+        return await show(ctx, int(sub.lstrip("#")))
+    if ctx.can(Permission.ALLOCATE_OBSERVER):
+        return Reply.show(allocation_card(await _allocation_view(ctx)))
+    from bot.app.observations.views import todo
+
+    return await todo(ctx)
+
+
+async def _allocation_view(ctx: HandlerContext) -> AllocationFormView:
+    org, year = ctx.turn.org_id, academic_year(london_day(ctx.services.clock.now()))
+    tutors = await Observations(ctx.uow.session).unallocated_tutors(org, year)
+    observers: dict[int, Person] = {}
+    for role in OBSERVER_ROLES:
+        for person in await ctx.directory.holders(org, role):
+            observers[person.id] = person
+    return AllocationFormView(
+        tutors=[(_label(p), str(p.id)) for p in tutors[:100]],
+        observers=[
+            (_label(p), str(p.id))
+            for p in sorted(observers.values(), key=lambda p: name_of(p).lower())[:100]
+        ],
+        year=year,
+        can_lil=ctx.can(Permission.ALLOCATE_LIL) or ctx.can(Permission.PICK_LIL_COURSE),
+    )
+
+
+def _label(person: Person) -> str:
+    extra = " (LiL)" if person.learning_in_libraries else ""
+    return f"{name_of(person)}{extra}"
+
+
+async def open_allocation(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
+    if not ctx.can(Permission.ALLOCATE_OBSERVER):
+        return Reply.text(ONLY_QUALITY)
+    return Reply.show(allocation_card(await _allocation_view(ctx)))
+
+
+async def redisplay_allocation(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    if "form" in errors:
+        errors = {"observer_id": errors.pop("form"), **errors}
+    shown = {k: str(v) for k, v in values.items() if v is not None}
+    return Reply.update(allocation_card(await _allocation_view(ctx), shown, errors))
+
+
+async def allocate(ctx: HandlerContext, form: AllocateForm) -> Reply:
+    if not ctx.can(Permission.ALLOCATE_OBSERVER):
+        return Reply.text(ONLY_QUALITY)
+    org = ctx.turn.org_id
+    tutor = await ctx.directory.person(org, form.tutor_id)
+    observer = (
+        await ctx.directory.person(org, form.observer_id)
+        if form.observer_id is not None
+        else await ctx.directory.person_by_email(org, str(form.observer_email))
+    )
+    values = {k: str(v) for k, v in form.model_dump().items() if v is not None}
+    problem = _who_problem(tutor, observer)
+    if problem or tutor is None or observer is None:
+        field = "tutor_id" if tutor is None else "observer_email"
+        view = await _allocation_view(ctx)
+        return Reply.update(allocation_card(view, values, {field: problem or "Not found"}))
+    try:
+        loaded = await allocate_one(ctx, tutor, observer, form.course)
+    except MoveRefused as exc:
+        return Reply.update(
+            allocation_card(await _allocation_view(ctx), values, {"tutor_id": str(exc)})
+        )
+    done = message_card(
+        f"Allocated: {name_of(observer)} observes {name_of(tutor)}",
+        [f"{name_of(observer)} will hear in chat and propose a date to {name_of(tutor)}."],
+        [Button("Allocate another", "otla.allocate.open", primary=True)],
+    )
+    return Reply.update(done, Message(text=f"Observation #{loaded.obs.id} allocated."))
+
+
+def _who_problem(tutor: Person | None, observer: Person | None) -> str | None:
+    if tutor is None:
+        return "Choose a tutor from the list"
+    if observer is None:
+        return "Nobody with that email yet: ask them to say hello to me first."
+    if observer.id == tutor.id:
+        return "A tutor cannot observe themselves"
+    return None
+
+
+async def allocate_one(
+    ctx: HandlerContext, tutor: Person, observer: Person, course: str = ""
+) -> Loaded:
+    """Allocate (or re-allocate) this year's observation of `tutor` to `observer`, and tell them."""
+    now = ctx.services.clock.now()
+    org = ctx.turn.org_id
+    repo = Observations(ctx.uow.session)
+    year = academic_year(london_day(now))
+    obs = await repo.for_tutor(org, tutor.id, year)
+    if obs is None:
+        obs = await repo.create(org, tutor.id, year, S.UNALLOCATED, now)
+    if obs.status not in BEFORE_OBSERVATION:
+        raise MoveRefused(f"{name_of(tutor)} has already been observed this year.")
+    loaded = await with_people(ctx.uow.session, obs)
+    previous = obs.observer_id
+    if previous == observer.id:
+        obs.course = course or obs.course
+        return loaded  # already theirs: nothing to move, nobody to tell again
+    await apply(
+        ctx.uow.session,
+        ctx.actor,
+        loaded,
+        Move.ALLOCATE,
+        now,
+        f"observer {previous} → {observer.id}" if previous else f"observer {observer.id}",
+    )
+    obs.observer_id = observer.id
+    obs.allocated_by = ctx.person.id
+    if course:
+        obs.course = course
+    if previous is not None and previous != observer.id:
+        # A new observer agrees a new date: the old one's plans and reminders go.
+        obs.starts_at = obs.ends_at = None
+        obs.proposed_by = obs.proposed_starts_at = obs.proposed_ends_at = None
+        await ctx.uow.session.flush()
+        await schedule.cancel(ctx.uow.session, org, obs.id, ("",), now)
+    obs.updated_at = now
+    if await ctx.directory.grant(observer, Role.OBSERVER, ctx.person.id, now):
+        ctx.directory.audit(
+            org, ctx.person.id, f"person:{observer.id}", "grant observer", "allocated", now
+        )
+    loaded = await with_people(ctx.uow.session, obs)
+    await schedule.tell(
+        ctx.uow.session,
+        org,
+        schedule.key(obs.id, f"allocated:{observer.id}"),
+        schedule.ALLOCATED,
+        observer.id,
+        now,
+        now,
+        observation_id=obs.id,
+    )
+    return loaded
+
+
+async def import_allocations(ctx: HandlerContext) -> Reply:
+    """Allocations by CSV: tutor_email, observer_email, course."""
+    if not ctx.can(Permission.ALLOCATE_OBSERVER):
+        return Reply.text(ONLY_QUALITY)
+    content = await read_csv(ctx)
+    if content is None:
+        return Reply.text(
+            "Send the allocations as a .csv file (tutor_email, observer_email, course) "
+            "in this chat with the words **observe import**."
+        )
+    rows, problems = parse_allocation_csv(content)
+    found = [(p.line, p.message) for p in problems]
+    done = 0
+    for row in rows:
+        tutor = await ctx.directory.person_by_email(ctx.turn.org_id, row.tutor_email)
+        observer = await ctx.directory.person_by_email(ctx.turn.org_id, row.observer_email)
+        problem = _who_problem(tutor, observer)
+        if problem or tutor is None or observer is None:
+            what = "tutor not on the tutor list" if tutor is None else problem
+            found.append((row.line, str(what)))
+            continue
+        try:
+            # Refusals come before anything is written, so one bad row spoils nothing.
+            await allocate_one(ctx, tutor, observer, row.course)
+        except MoveRefused as exc:
+            found.append((row.line, str(exc)))
+            continue
+        done += 1
+    view = ImportView("Observers allocated", done, "Allocated", sorted(found))
+    return Reply.show(import_result_card(view))
+
+
+async def read_csv(ctx: HandlerContext) -> str | None:
+    files = [f for f in ctx.turn.files if f.name.lower().endswith(".csv") or f.file_type == "csv"]
+    if not files:
+        return None
+    raw = await ctx.services.fetch_file(files[0])
+    if len(raw) > MAX_CSV_BYTES:
+        return ""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+async def show(ctx: HandlerContext, observation_id: int, headline: str | None = None) -> Reply:
+    loaded = await load(ctx.uow.session, ctx.turn.org_id, observation_id)
+    if loaded is None or not ctx.can(Permission.READ_OBSERVATION_PLAN, loaded.subject):
+        return Reply.text(NOT_YOURS)
+    view = await observation_view(
+        ctx.uow.session, loaded, ctx.actor, ctx.services.clock.now(), headline=headline
+    )
+    return Reply.show(observation_card(view))
+
+
+async def open_observation(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    try:
+        observation_id = int(values.get("observation_id", ""))
+    except ValueError:
+        return Reply.text(NOT_YOURS)
+    return await show(ctx, observation_id)

@@ -1,0 +1,301 @@
+"""Agreeing the date in chat (seed 002, steps 3-5): the observer proposes a class, date and time;
+the tutor accepts or suggests another; the development officer puts it on the planning list.
+Also the tutor's planning and tracking documents, kept with the observation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.app import documents
+from bot.app.context import HandlerContext
+from bot.app.observations import schedule
+from bot.app.observations.forms import DocumentLinkForm, ObservationRef, ProposalForm
+from bot.app.observations.hooks import walks_on
+from bot.app.observations.lifecycle import Loaded, apply, load, name_of, when
+from bot.app.observations.present import observation_view
+from bot.app.turn import Reply
+from bot.domain.access import Permission, Role
+from bot.domain.observations import (
+    DATED,
+    Move,
+    MoveRefused,
+    ObservationState,
+    at_london,
+)
+from cards.observations import observation_card
+from storage.observations import ObservationDocument, Observations
+
+S = ObservationState
+NOT_YOURS = "Sorry, that observation isn't one you can see."
+MAX_FILE = 5_000_000
+
+
+async def _card(
+    ctx: HandlerContext,
+    loaded: Loaded,
+    headline: str | None = None,
+    message: str | None = None,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    view = await observation_view(
+        ctx.uow.session,
+        loaded,
+        ctx.actor,
+        ctx.services.clock.now(),
+        headline=headline,
+        message=message,
+        values=values,
+        errors=errors,
+    )
+    return observation_card(view)
+
+
+async def record_proposal(
+    ctx: HandlerContext,
+    observation_id: int,
+    course: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    note: str,
+    now: datetime,
+) -> Loaded:
+    """Keep the proposal and tell the other person (MoveRefused if it is not theirs to make)."""
+    loaded = await load(ctx.uow.session, ctx.turn.org_id, observation_id)
+    if loaded is None:
+        raise MoveRefused(NOT_YOURS)
+    detail = f"proposed {course} {starts_at.isoformat()}–{ends_at.isoformat()}"
+    await apply(ctx.uow.session, ctx.actor, loaded, Move.PROPOSE_DATE, now, detail)
+    obs = loaded.obs
+    obs.proposed_by = ctx.person.id
+    obs.proposed_course = course
+    obs.proposed_starts_at, obs.proposed_ends_at = starts_at, ends_at
+    obs.proposal_note = note
+    obs.updated_at = now
+    other = obs.tutor_id if ctx.person.id == obs.observer_id else obs.observer_id
+    assert other is not None
+    await schedule.cancel(ctx.uow.session, obs.org_id, obs.id, ("proposal:", "allocated:"), now)
+    await schedule.tell(
+        ctx.uow.session,
+        obs.org_id,
+        schedule.key(obs.id, f"proposal:{other}"),
+        schedule.PROPOSAL,
+        other,
+        now,
+        now,
+        observation_id=obs.id,
+        starts_at=starts_at.isoformat(),
+    )
+    return loaded
+
+
+async def propose(ctx: HandlerContext, form: ProposalForm) -> Reply:
+    now = ctx.services.clock.now()
+    starts_at, ends_at = at_london(form.day, form.start), at_london(form.day, form.end)
+    values = {
+        "course": form.course,
+        "day": form.day.isoformat(),
+        "start": f"{form.start:%H:%M}",
+        "end": f"{form.end:%H:%M}",
+        "note": form.note,
+    }
+    if starts_at <= now:
+        return await redisplay_proposal(
+            ctx,
+            {**values, **form.model_dump(include={"observation_id"})},
+            {"day": "Choose a date and time still to come"},
+        )
+    try:
+        loaded = await record_proposal(
+            ctx, form.observation_id, form.course, starts_at, ends_at, form.note, now
+        )
+    except MoveRefused as exc:
+        return Reply.text(str(exc))
+    other = loaded.tutor if ctx.person.id == loaded.obs.observer_id else loaded.observer
+    walks = await walks_on(ctx.uow.session, loaded.obs.org_id, loaded.obs.tutor_id, form.day)
+    message = f"I've asked {name_of(other)} to accept {when(starts_at, ends_at)}."
+    if walks:
+        message += f" Note: a learning walk is already planned that day ({'; '.join(walks)})."
+    return Reply.update(await _card(ctx, loaded, "Date proposed", message))
+
+
+async def redisplay_proposal(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    try:
+        observation_id = int(values.get("observation_id", ""))
+    except (TypeError, ValueError):
+        return Reply.text(NOT_YOURS)
+    loaded = await load(ctx.uow.session, ctx.turn.org_id, observation_id)
+    if loaded is None or not ctx.can(Permission.READ_OBSERVATION_PLAN, loaded.subject):
+        return Reply.text(NOT_YOURS)
+    shown = {k: str(v) for k, v in values.items() if v is not None}
+    return Reply.update(await _card(ctx, loaded, values=shown, errors=errors))
+
+
+async def accept(ctx: HandlerContext, form: ObservationRef) -> Reply:
+    """The other person accepts the proposed date: it is agreed, the reminders are set (or moved),
+    the development officer is told, and a Teams meeting link is ready."""
+    now = ctx.services.clock.now()
+    session = ctx.uow.session
+    loaded = await load(session, ctx.turn.org_id, form.observation_id)
+    if loaded is None:
+        return Reply.text(NOT_YOURS)
+    obs = loaded.obs
+    proposer = obs.proposed_by
+    try:
+        await apply(
+            session,
+            ctx.actor,
+            loaded,
+            Move.AGREE_DATE,
+            now,
+            f"{obs.proposed_course} {when(obs.proposed_starts_at, obs.proposed_ends_at)}"
+            + (f" (was {when(obs.starts_at, obs.ends_at)})" if obs.starts_at else ""),
+        )
+    except MoveRefused as exc:
+        return Reply.text(str(exc))
+    obs.course = obs.proposed_course or obs.course
+    obs.starts_at, obs.ends_at = obs.proposed_starts_at, obs.proposed_ends_at
+    obs.proposed_by = obs.proposed_starts_at = obs.proposed_ends_at = None
+    obs.proposed_course = obs.proposal_note = ""
+    obs.updated_at = now
+    await session.flush()
+    await schedule.cancel(session, obs.org_id, obs.id, ("proposal:", "plan:", "agreed:"), now)
+    await schedule.schedule_date_bound(session, loaded, now)
+    await schedule.tell_role(
+        session, loaded, Role.DEVELOPMENT_OFFICER, "plan", schedule.TO_PLAN, now, now
+    )
+    if proposer is not None:
+        await schedule.tell(
+            session,
+            obs.org_id,
+            schedule.key(obs.id, f"agreed:{proposer}"),
+            schedule.AGREED,
+            proposer,
+            now,
+            now,
+            observation_id=obs.id,
+            starts_at=obs.starts_at.isoformat() if obs.starts_at else "",
+        )
+    return Reply.update(
+        await _card(ctx, loaded, "Date agreed", "Add it to your calendar with the button below.")
+    )
+
+
+async def planned(ctx: HandlerContext, form: ObservationRef) -> Reply:
+    """The development officer has the date on the planning list and in EBS (seed 002, step 5)."""
+    now = ctx.services.clock.now()
+    loaded = await load(ctx.uow.session, ctx.turn.org_id, form.observation_id)
+    if loaded is None:
+        return Reply.text(NOT_YOURS)
+    try:
+        await apply(ctx.uow.session, ctx.actor, loaded, Move.CONFIRM_PLANNED, now)
+    except MoveRefused as exc:
+        return Reply.text(str(exc))
+    await schedule.cancel(ctx.uow.session, loaded.obs.org_id, loaded.obs.id, ("plan:",), now)
+    return Reply.update(await _card(ctx, loaded, "Planned", "Thanks: it's on the planning list."))
+
+
+# ---------------------------------------------------------------- documents
+
+
+async def share_link(ctx: HandlerContext, form: DocumentLinkForm) -> Reply:
+    now = ctx.services.clock.now()
+    loaded = await load(ctx.uow.session, ctx.turn.org_id, form.observation_id)
+    if loaded is None or not ctx.can(Permission.SHARE_OBSERVATION_DOCUMENTS, loaded.subject):
+        return Reply.text("Sorry, only the tutor shares their documents for an observation.")
+    name = form.doc_url.split("?")[0].rstrip("/").rsplit("/", 1)[-1][:120] or "Document"
+    await _keep(ctx, loaded, name, now, url=form.doc_url)
+    return Reply.update(
+        await _card(ctx, loaded, "Document shared", f"{name} is with the observation.")
+    )
+
+
+async def share_files(ctx: HandlerContext) -> Reply:
+    """Files the tutor sends in chat with `observations docs`, kept with their next observation."""
+    now = ctx.services.clock.now()
+    repo = Observations(ctx.uow.session)
+    mine = await repo.where(
+        ctx.turn.org_id, states=(S.ALLOCATED, *DATED), tutor_ids=[ctx.person.id]
+    )
+    if not mine:
+        return Reply.text("You have no observation coming up to share documents for.")
+    if not ctx.turn.files:
+        return Reply.text(
+            "Attach your planning and tracking documents to a message with the words "
+            "**observations docs**, or share a link on your observation card."
+        )
+    loaded = await load(ctx.uow.session, ctx.turn.org_id, mine[-1].id)
+    assert loaded is not None
+    kept = []
+    for file in ctx.turn.files[:10]:
+        content = await ctx.services.fetch_file(file)
+        if len(content) > MAX_FILE:
+            continue
+        await _keep(ctx, loaded, file.name[:300] or "file", now, content=content)
+        kept.append(file.name)
+    if not kept:
+        return Reply.text("Those files are too large (5 MB each at most): share a link instead.")
+    return Reply.show(
+        await _card(
+            ctx, loaded, "Documents kept", f"Kept with your observation: {', '.join(kept)}."
+        )
+    )
+
+
+async def _keep(
+    ctx: HandlerContext,
+    loaded: Loaded,
+    name: str,
+    now: datetime,
+    *,
+    url: str | None = None,
+    content: bytes | None = None,
+) -> None:
+    obs = loaded.obs
+    Observations(ctx.uow.session).add_document(
+        ObservationDocument(
+            org_id=obs.org_id,
+            observation_id=obs.id,
+            name=name,
+            url=url,
+            content=content,
+            added_by=ctx.person.id,
+            added_at=now,
+        )
+    )
+    ctx.directory.audit(obs.org_id, ctx.person.id, f"observation:{obs.id}", "document", name, now)
+    if obs.observer_id is not None:
+        await schedule.tell(
+            ctx.uow.session,
+            obs.org_id,
+            schedule.key(obs.id, f"docs:{obs.observer_id}"),
+            schedule.DOCUMENTS,
+            obs.observer_id,
+            now,
+            now,
+            observation_id=obs.id,
+        )
+
+
+async def get_document(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    try:
+        document_id = int(values.get("document_id", ""))
+    except (TypeError, ValueError):
+        return Reply.text(NOT_YOURS)
+    repo = Observations(ctx.uow.session)
+    doc = await repo.document(ctx.turn.org_id, document_id)
+    loaded = await load(ctx.uow.session, ctx.turn.org_id, doc.observation_id) if doc else None
+    if (
+        doc is None
+        or loaded is None
+        or not ctx.can(Permission.READ_OBSERVATION_DOCUMENTS, loaded.subject)
+    ):
+        return Reply.text(NOT_YOURS)
+    if doc.url:
+        return Reply.text(f"[{doc.name}]({doc.url})")
+    return await documents.send(
+        ctx, doc.name, doc.content or b"", f"Shared by {name_of(loaded.tutor)}"
+    )

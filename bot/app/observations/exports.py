@@ -1,0 +1,272 @@
+"""The spreadsheets people already work with, and the termly chart.
+
+- the observation planning & monitoring sheet (seed 002, step 5);
+- the action review sheet, the ARS (step 11);
+- a bar chart of collective strengths and areas for development by theme.
+
+The builders take plain rows and return bytes; the handlers gather the rows and check who asks.
+Workbooks are written by the shared `bot.app.xlsx` (see there why not openpyxl), so 50,000
+actions stay quick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.app import documents, xlsx
+from bot.app.context import HandlerContext
+from bot.app.observations.lifecycle import name_of
+from bot.app.turn import Reply
+from bot.domain.access import Permission
+from bot.domain.observations import (
+    LONDON,
+    CollectiveView,
+    academic_year,
+    london_day,
+    monitoring_status,
+)
+from storage.observations import Observations
+
+ONLY_QUALITY = "Sorry, the exports are for the quality team."
+
+
+@dataclass(frozen=True)
+class PlanningLine:
+    tutor: str
+    email: str
+    campus: str
+    curriculum_area: str
+    learning_in_libraries: bool
+    observer: str
+    kind: str
+    course: str
+    day: date | None
+    start: str
+    end: str
+    status: str
+    monitoring: str
+    due_by: date | None
+    report_submitted: date | None
+    actions: int
+
+
+@dataclass(frozen=True)
+class ActionLogLine:
+    tutor: str
+    observed: date | None
+    course: str
+    observer: str
+    action: str
+    owner: str
+    target: date
+    outcome: str
+    outcome_recorded: date | None
+    completed: date | None
+    status: str
+
+
+PLANNING_HEADERS = (
+    "Tutor",
+    "Email",
+    "Campus",
+    "Curriculum area",
+    "Learning in Libraries",
+    "Observer",
+    "Type",
+    "Course",
+    "Planned date",
+    "Start",
+    "End",
+    "Status",
+    "Monitoring",
+    "New tutor OTLA by",
+    "Report submitted",
+    "Actions",
+)
+
+ACTION_HEADERS = (
+    "Tutor",
+    "Observed",
+    "Course",
+    "Observer",
+    "Action",
+    "Owner",
+    "Target date",
+    "Outcome",
+    "Outcome recorded",
+    "Completed",
+    "Status",
+)
+
+
+def planning_workbook(year: str, lines: Iterable[PlanningLine]) -> bytes:
+    rows = (
+        (
+            ln.tutor,
+            ln.email,
+            ln.campus,
+            ln.curriculum_area,
+            "yes" if ln.learning_in_libraries else "no",
+            ln.observer,
+            ln.kind,
+            ln.course,
+            ln.day,
+            ln.start,
+            ln.end,
+            ln.status,
+            ln.monitoring,
+            ln.due_by,
+            ln.report_submitted,
+            ln.actions,
+        )
+        for ln in lines
+    )
+    return xlsx.workbook(xlsx.Sheet(f"Planning {year.replace('/', '-')}", PLANNING_HEADERS, rows))
+
+
+def action_log_workbook(lines: Iterable[ActionLogLine]) -> bytes:
+    rows = (
+        (
+            ln.tutor,
+            ln.observed,
+            ln.course,
+            ln.observer,
+            ln.action,
+            ln.owner,
+            ln.target,
+            ln.outcome,
+            ln.outcome_recorded,
+            ln.completed,
+            ln.status,
+        )
+        for ln in lines
+    )
+    return xlsx.workbook(xlsx.Sheet("Action review", ACTION_HEADERS, rows))
+
+
+def themes_chart(view: CollectiveView) -> bytes:
+    """A PNG: strengths and areas for development per theme, side by side; small enough for a
+    card (an Adaptive Card image as a data: URI)."""
+    from matplotlib.figure import Figure
+
+    labels = sorted(
+        {c.theme.label for c in (*view.strengths, *view.areas)},
+        key=lambda label: label.lower(),
+        reverse=True,
+    )
+    strengths = {c.theme.label: c.count for c in view.strengths}
+    areas = {c.theme.label: c.count for c in view.areas}
+    fig = Figure(figsize=(4.8, 0.35 * max(len(labels), 2) + 0.9), dpi=72)
+    ax = fig.add_subplot()
+    ys = range(len(labels))
+    ax.barh(
+        [y + 0.2 for y in ys],
+        [strengths.get(t, 0) for t in labels],
+        0.4,
+        label="Strengths",
+        color="#2e7d32",
+    )
+    ax.barh(
+        [y - 0.2 for y in ys],
+        [areas.get(t, 0) for t in labels],
+        0.4,
+        label="Areas to develop",
+        color="#c62828",
+    )
+    ax.set_yticks(list(ys), [t[:28] for t in labels], fontsize=7)
+    ax.tick_params(axis="x", labelsize=7)
+    ax.legend(fontsize=7, loc="lower right")
+    ax.set_xlabel("Reports", fontsize=7)
+    fig.tight_layout()
+    out = io.BytesIO()
+    fig.savefig(out, format="png", metadata={"Software": None})
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- handlers
+
+
+async def planning_lines(ctx: HandlerContext, year: str) -> list[PlanningLine]:
+    repo = Observations(ctx.uow.session)
+    org = ctx.turn.org_id
+    now = ctx.services.clock.now()
+    submitted = await repo.submitted_dates(org, year)
+    counts = await repo.action_counts(org, year)
+    lines = []
+    for obs, tutor, observer in await repo.planning_rows(org, year):
+        start = obs.starts_at.astimezone(LONDON) if obs.starts_at else None
+        end = obs.ends_at.astimezone(LONDON) if obs.ends_at else None
+        state = obs.status
+        lines.append(
+            PlanningLine(
+                tutor=name_of(tutor),
+                email=tutor.email or "",
+                campus=tutor.campus,
+                curriculum_area=tutor.curriculum_area,
+                learning_in_libraries=tutor.learning_in_libraries,
+                observer=name_of(observer) if observer else "",
+                kind=obs.kind,
+                course=obs.course,
+                day=start.date() if start else None,
+                start=f"{start:%H:%M}" if start else "",
+                end=f"{end:%H:%M}" if end else "",
+                status=state.label,
+                monitoring=monitoring_status(state, obs.starts_at, obs.due_by, now).value,
+                due_by=obs.due_by,
+                report_submitted=london_day(submitted[obs.id]) if obs.id in submitted else None,
+                actions=counts.get(obs.id, 0),
+            )
+        )
+    return lines
+
+
+async def action_lines(ctx: HandlerContext, year: str | None = None) -> list[ActionLogLine]:
+    repo = Observations(ctx.uow.session)
+    lines = []
+    for entry, obs, tutor, owner, observer in await repo.action_log_rows(ctx.turn.org_id, year):
+        if entry.completed_at is not None:
+            status = "Completed"
+        else:
+            status = "Outcome recorded" if entry.outcome else "Open"
+        lines.append(
+            ActionLogLine(
+                tutor=name_of(tutor),
+                observed=london_day(obs.starts_at) if obs.starts_at else None,
+                course=obs.course,
+                observer=name_of(observer) if observer else "",
+                action=entry.text,
+                owner=name_of(owner) if owner else "",
+                target=entry.target_date,
+                outcome=entry.outcome,
+                outcome_recorded=london_day(entry.outcome_at) if entry.outcome_at else None,
+                completed=london_day(entry.completed_at) if entry.completed_at else None,
+                status=status,
+            )
+        )
+    return lines
+
+
+async def export_planning(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
+    if not ctx.can(Permission.VIEW_QUALITY_DASHBOARD):
+        return Reply.text(ONLY_QUALITY)
+    year = academic_year(london_day(ctx.services.clock.now()))
+    lines = await planning_lines(ctx, year)
+    content = await asyncio.to_thread(planning_workbook, year, lines)
+    name = f"OTLA planning {year.replace('/', '-')}.xlsx"
+    return await documents.send(ctx, name, content, f"Observation planning & monitoring {year}")
+
+
+async def export_actions(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
+    if not ctx.can(Permission.VIEW_QUALITY_DASHBOARD):
+        return Reply.text(ONLY_QUALITY)
+    lines = await action_lines(ctx)
+    content = await asyncio.to_thread(action_log_workbook, lines)
+    today = london_day(ctx.services.clock.now())
+    return await documents.send(
+        ctx, f"Action review log {today.isoformat()}.xlsx", content, "Action review sheet (ARS)"
+    )

@@ -1,0 +1,177 @@
+"""Loading an observation with its people, and moving it on: the domain decides, we record.
+
+Every move is audited (who, when, from → to, and what changed) under `observation:{id}`. A move
+only lands if the state is still the one the decision was made on, so two people pressing the
+same button at once cannot both move it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from bot.domain.access import Actor, Role, Subject
+from bot.domain.observations import (
+    LONDON,
+    Move,
+    MoveRefused,
+    ObservationFacts,
+    ObservationState,
+    decide,
+    follow,
+)
+from storage.models import Person
+from storage.observations import Observation, Observations
+from storage.people import Directory
+
+
+@dataclass
+class Loaded:
+    """An observation with the people the rules and the cards need."""
+
+    obs: Observation
+    tutor: Person
+    observer: Person | None
+    managers: Sequence[Person]
+
+    @property
+    def manager_ids(self) -> frozenset[int]:
+        return frozenset(m.id for m in self.managers)
+
+    @property
+    def facts(self) -> ObservationFacts:
+        return ObservationFacts(
+            org_id=self.obs.org_id,
+            state=self.obs.status,
+            tutor_id=self.tutor.id,
+            observer_id=self.obs.observer_id,
+            line_manager_ids=self.manager_ids,
+            starts_at=self.obs.starts_at,
+            proposed_by=self.obs.proposed_by,
+        )
+
+    @property
+    def subject(self) -> Subject:
+        return self.facts.subject
+
+    @property
+    def observer_name(self) -> str:
+        return name_of(self.observer) if self.observer else "Not allocated yet"
+
+
+def name_of(person: Person | None) -> str:
+    if person is None:
+        return "someone"
+    return person.name or person.email or f"person {person.id}"
+
+
+async def load(session: AsyncSession, org_id: str, observation_id: int) -> Loaded | None:
+    obs = await Observations(session).get(org_id, observation_id)
+    return await with_people(session, obs) if obs is not None else None
+
+
+async def with_people(session: AsyncSession, obs: Observation) -> Loaded:
+    directory = Directory(session)
+    tutor = await directory.person(obs.org_id, obs.tutor_id)
+    if tutor is None:  # the tutor row cascades away with its observations
+        raise LookupError(f"observation {obs.id} has no tutor")
+    observer = await directory.person(obs.org_id, obs.observer_id) if obs.observer_id else None
+    managers = await directory.line_managers_of(tutor)
+    return Loaded(obs, tutor, observer, managers)
+
+
+async def actor_for(session: AsyncSession, person: Person) -> Actor:
+    roles = await Directory(session).roles(person.id)
+    return Actor(person_id=person.id, org_id=person.org_id, roles=roles)
+
+
+async def holders(session: AsyncSession, org_id: str, role: Role) -> Sequence[Person]:
+    return await Directory(session).holders(org_id, role)
+
+
+def audit(
+    session: AsyncSession,
+    org_id: str,
+    actor_id: int | None,
+    observation_id: int,
+    what: str,
+    detail: str,
+    now: datetime,
+) -> None:
+    Directory(session).audit(org_id, actor_id, f"observation:{observation_id}", what, detail, now)
+
+
+async def apply(
+    session: AsyncSession,
+    actor: Actor,
+    loaded: Loaded,
+    move: Move,
+    now: datetime,
+    detail: str = "",
+) -> ObservationState:
+    """Decide the move for this person and record it; MoveRefused says why not."""
+    target = decide(actor, move, loaded.facts, now)
+    await _record(session, actor.person_id, loaded, move, target, now, detail)
+    return target
+
+
+async def apply_follow(
+    session: AsyncSession, actor_id: int | None, loaded: Loaded, move: Move, now: datetime
+) -> ObservationState:
+    """A move that follows another by itself (sending, opening or closing actions)."""
+    target = follow(move, loaded.obs.status)
+    await _record(session, actor_id, loaded, move, target, now, "")
+    return target
+
+
+async def _record(
+    session: AsyncSession,
+    actor_id: int | None,
+    loaded: Loaded,
+    move: Move,
+    target: ObservationState,
+    now: datetime,
+    detail: str,
+) -> None:
+    obs = loaded.obs
+    before = obs.status
+    if target is not before:
+        result = await session.execute(
+            update(Observation)
+            .where(Observation.id == obs.id, Observation.state == before.value)
+            .values(state=target.value, state_since=now, updated_at=now)
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            raise MoveRefused("Someone has just moved this observation on. Have another look.")
+        set_committed_value(obs, "state", target.value)
+        set_committed_value(obs, "state_since", now)
+        set_committed_value(obs, "updated_at", now)
+    change = f"{before.value} → {target.value}" if target is not before else before.value
+    audit(session, obs.org_id, actor_id, obs.id, move.value, f"{change}; {detail}".strip("; "), now)
+
+
+# ---------------------------------------------------------------- formatting for people
+
+
+def when(starts_at: datetime | None, ends_at: datetime | None) -> str:
+    """ "Tue 1 Dec 2026, 10:00–11:00" in London time; "" when there is no date."""
+    if starts_at is None:
+        return ""
+    start = starts_at.astimezone(LONDON)
+    label = f"{start:%a} {start.day} {start:%b %Y}, {start:%H:%M}"
+    if ends_at is not None:
+        label += f"–{ends_at.astimezone(LONDON):%H:%M}"
+    return label
+
+
+def day_label(day: date | datetime | None) -> str:
+    if day is None:
+        return ""
+    if isinstance(day, datetime):
+        day = day.astimezone(LONDON).date()
+    return f"{day:%a} {day.day} {day:%b %Y}"

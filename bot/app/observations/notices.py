@@ -1,0 +1,368 @@
+"""Every proactive message about observations, drawn when it is sent from the records then: a
+reminder about something already done is dropped (render → None). Each card carries the next
+step as a button or a form."""
+
+from __future__ import annotations
+
+from bot.app.notices import NoticeContext, NoticeKind
+from bot.app.observations import schedule
+from bot.app.observations.induction import checklist_view
+from bot.app.observations.lifecycle import Loaded, actor_for, day_label, load, name_of, when
+from bot.app.observations.present import observation_view, report_view
+from bot.app.turn import Message
+from bot.domain.access import Permission, Role, can
+from bot.domain.observations import (
+    APPROVED_STATES,
+    DATED,
+    REPORT_IN_PROGRESS,
+    ObservationClock,
+    ObservationState,
+    induction_items,
+)
+from cards.observations import Button, induction_card, message_card, observation_card, report_card
+from storage.models import Person
+from storage.observations import Observations
+
+S = ObservationState
+
+
+async def _context(ctx: NoticeContext) -> tuple[Loaded, Person] | None:
+    observation_id = ctx.payload.get("observation_id")
+    person_id = ctx.item.person_id
+    if not isinstance(observation_id, int) or person_id is None:
+        return None
+    loaded = await load(ctx.uow.session, ctx.item.org_id, observation_id)
+    person = await ctx.directory.person(ctx.item.org_id, person_id)
+    if loaded is None or person is None:
+        return None
+    return loaded, person
+
+
+async def _observation(
+    ctx: NoticeContext, loaded: Loaded, person: Person, headline: str, message: str | None = None
+) -> Message | None:
+    actor = await actor_for(ctx.uow.session, person)
+    if not can(actor, Permission.READ_OBSERVATION_PLAN, loaded.subject):
+        return None
+    view = await observation_view(
+        ctx.uow.session, loaded, actor, ctx.now, headline=headline, message=message
+    )
+    return Message(card=observation_card(view))
+
+
+async def _report(
+    ctx: NoticeContext, loaded: Loaded, person: Person, headline: str
+) -> Message | None:
+    actor = await actor_for(ctx.uow.session, person)
+    stored = await Observations(ctx.uow.session).report(loaded.obs)
+    if stored is None or not can(actor, Permission.READ_OBSERVATION, loaded.subject):
+        return None
+    return Message(card=report_card(report_view(loaded, stored, actor, ctx.now, headline=headline)))
+
+
+def _due(loaded: Loaded) -> str:
+    starts = loaded.obs.starts_at
+    return day_label(ObservationClock(starts, starts).report_due) if starts else ""
+
+
+async def allocated(ctx: NoticeContext) -> Message | None:
+    found = await _context(ctx)
+    if found is None:
+        return None
+    loaded, person = found
+    obs = loaded.obs
+    if obs.status is not S.ALLOCATED or obs.observer_id != person.id or obs.proposed_by:
+        return None
+    tutor = name_of(loaded.tutor)
+    message = (
+        f"Please agree a class and date with {tutor}, ideally this autumn term. Propose one "
+        "below and I'll ask them to accept it."
+    )
+    if obs.due_by:
+        message += f" {tutor} is new: the OTLA falls by {day_label(obs.due_by)}."
+    return await _observation(ctx, loaded, person, f"You're observing {tutor}", message)
+
+
+async def proposal(ctx: NoticeContext) -> Message | None:
+    found = await _context(ctx)
+    if found is None:
+        return None
+    loaded, person = found
+    obs = loaded.obs
+    current = obs.proposed_starts_at.isoformat() if obs.proposed_starts_at else None
+    if obs.proposed_by in (None, person.id) or ctx.payload.get("starts_at") != current:
+        return None  # answered, withdrawn or replaced by a newer proposal
+    proposer = loaded.observer if obs.proposed_by == obs.observer_id else loaded.tutor
+    headline = f"{name_of(proposer)} proposed a date for the observation"
+    return await _observation(ctx, loaded, person, headline, "Accept it, or suggest another.")
+
+
+async def agreed(ctx: NoticeContext) -> Message | None:
+    found = await _context(ctx)
+    if found is None:
+        return None
+    loaded, person = found
+    obs = loaded.obs
+    current = obs.starts_at.isoformat() if obs.starts_at else None
+    if obs.status not in DATED or ctx.payload.get("starts_at") != current:
+        return None
+    when_ = when(obs.starts_at, obs.ends_at)
+    return await _observation(ctx, loaded, person, f"Date agreed: {when_}")
+
+
+async def to_plan(ctx: NoticeContext) -> Message | None:
+    found = await _context(ctx)
+    if found is None or found[0].obs.status is not S.DATE_AGREED:
+        return None
+    loaded, person = found
+    return await _observation(
+        ctx,
+        loaded,
+        person,
+        "An OTLA date for the planning list",
+        "Add it to the observation planning list and EBS, then press the button.",
+    )
+
+
+async def week_before(ctx: NoticeContext) -> Message | None:
+    found = await _context(ctx)
+    if found is None:
+        return None
+    loaded, person = found
+    obs = loaded.obs
+    if obs.status not in DATED or obs.starts_at is None or obs.starts_at <= ctx.now:
+        return None
+    tutor, observer = name_of(loaded.tutor), loaded.observer_name
+    if person.id == obs.tutor_id:
+        message = (
+            f"{observer} observes your session. Please share your planning and tracking "
+            "documents beforehand: a link below, or files sent to me with **observations docs**."
+        )
+    elif person.id == obs.observer_id:
+        message = f"You observe {tutor}. Review their planning and tracking documents first."
+    else:
+        message = f"For your information: {tutor}'s annual observation with {observer}."
+    return await _observation(
+        ctx, loaded, person, f"Observation on {day_label(obs.starts_at)}", message
+    )
+
+
+async def write_report(ctx: NoticeContext) -> Message | None:
+    found = await _context(ctx)
+    if found is None or found[0].obs.status not in (*DATED, *REPORT_IN_PROGRESS):
+        return None
+    loaded, person = found
+    return Message(
+        card=message_card(
+            f"How did it go with {name_of(loaded.tutor)}?",
+            [
+                "Give your feedback, including suggestions for development and professional "
+                f"exploration. The written report is due by {_due(loaded)}.",
+            ],
+            [
+                Button(
+                    "Write the report",
+                    "otla.report.open",
+                    {"observation_id": loaded.obs.id},
+                    primary=True,
+                )
+            ],
+        )
+    )
+
+
+async def report_reminder(ctx: NoticeContext) -> Message | None:
+    found = await _context(ctx)
+    if found is None or found[0].obs.status not in (*DATED, *REPORT_IN_PROGRESS):
+        return None
+    loaded, _ = found
+    return Message(
+        card=message_card(
+            f"Reminder: the report for {name_of(loaded.tutor)} is due {_due(loaded)}",
+            ["Save a draft any time; submit it for checking when it's ready."],
+            [
+                Button(
+                    "Write the report",
+                    "otla.report.open",
+                    {"observation_id": loaded.obs.id},
+                    primary=True,
+                )
+            ],
+        )
+    )
+
+
+async def report_late(ctx: NoticeContext) -> Message | None:
+    found = await _context(ctx)
+    if found is None:
+        return None
+    loaded, person = found
+    obs = loaded.obs
+    if obs.status not in (*DATED, *REPORT_IN_PROGRESS) or obs.starts_at is None:
+        return None
+    if ctx.now <= ObservationClock(obs.starts_at, obs.starts_at).report_due:
+        return None
+    ref = {"observation_id": obs.id}
+    return Message(
+        card=message_card(
+            f"Late report: {name_of(loaded.tutor)}",
+            [
+                f"{loaded.observer_name}'s report on {name_of(loaded.tutor)} "
+                f"({when(obs.starts_at, obs.ends_at)}) was due {_due(loaded)} and hasn't been "
+                "submitted."
+            ],
+            [
+                Button("Remind the observer", "otla.chase", ref, primary=True),
+                Button("Open", "otla.open", ref),
+            ],
+        )
+    )
+
+
+async def to_check(ctx: NoticeContext) -> Message | None:
+    found = await _context(ctx)
+    if found is None or found[0].obs.status is not S.REPORT_SUBMITTED:
+        return None
+    return await _report(ctx, *found, f"A report to check: {name_of(found[0].tutor)}")
+
+
+async def returned(ctx: NoticeContext) -> Message | None:
+    found = await _context(ctx)
+    if found is None or found[0].obs.status is not S.RETURNED:
+        return None
+    loaded, _ = found
+    stored = await Observations(ctx.uow.session).report(loaded.obs)
+    comment = stored.return_comment if stored else ""
+    return Message(
+        card=message_card(
+            f"Your report for {name_of(loaded.tutor)} needs a correction",
+            [f"\u201c{comment}\u201d", "Correct it and submit it again."],
+            [
+                Button(
+                    "Correct the report",
+                    "otla.report.open",
+                    {"observation_id": loaded.obs.id},
+                    primary=True,
+                )
+            ],
+        )
+    )
+
+
+async def to_approve(ctx: NoticeContext) -> Message | None:
+    found = await _context(ctx)
+    if found is None or found[0].obs.status is not S.CHECKED:
+        return None
+    return await _report(ctx, *found, f"A report to approve: {name_of(found[0].tutor)}")
+
+
+async def waiting(ctx: NoticeContext) -> Message | None:
+    """A report waiting more than 2 working days for its check or its approval."""
+    found = await _context(ctx)
+    if found is None:
+        return None
+    loaded, person = found
+    actor = await actor_for(ctx.uow.session, person)
+    state = loaded.obs.status
+    if state is S.REPORT_SUBMITTED and actor.has(Role.DEVELOPMENT_OFFICER):
+        step = "checking"
+    elif state is S.CHECKED and actor.has(Role.DEVELOPMENT_COORDINATOR):
+        step = "approval"
+    else:
+        return None
+    headline = f"Waiting over 2 working days for {step}: {name_of(loaded.tutor)}"
+    return await _report(ctx, loaded, person, headline)
+
+
+async def report_sent(ctx: NoticeContext) -> Message | None:
+    found = await _context(ctx)
+    if found is None or found[0].obs.status not in APPROVED_STATES:
+        return None
+    loaded, person = found
+    if person.id == loaded.obs.tutor_id:
+        headline = "Your observation report"
+    else:
+        headline = f"Observation report: {name_of(loaded.tutor)}"
+    return await _report(ctx, loaded, person, headline)
+
+
+async def documents(ctx: NoticeContext) -> Message | None:
+    found = await _context(ctx)
+    if found is None or found[0].obs.status not in (S.ALLOCATED, *DATED):
+        return None
+    loaded, person = found
+    headline = f"{name_of(loaded.tutor)} shared planning documents"
+    return await _observation(ctx, loaded, person, headline)
+
+
+async def action_overdue(ctx: NoticeContext) -> Message | None:
+    action_id = ctx.payload.get("action_id")
+    if not isinstance(action_id, int):
+        return None
+    entry = await Observations(ctx.uow.session).action(ctx.item.org_id, action_id)
+    if entry is None or entry.completed_at is not None:
+        return None
+    tutor = await ctx.directory.person(ctx.item.org_id, entry.tutor_id)
+    lines = [entry.text, f"Target date: {day_label(entry.target_date)}."]
+    if ctx.item.person_id == entry.tutor_id:
+        lines.append("Talk it through with your line manager, who records the outcome.")
+    else:
+        lines.append(f"For {name_of(tutor)}: record the outcome, then mark it completed.")
+    return Message(
+        card=message_card(
+            "An action is overdue",
+            lines,
+            [Button("Action review log", "run", {"command": "actions"}, primary=True)],
+        )
+    )
+
+
+async def new_tutor(ctx: NoticeContext) -> Message | None:
+    found = await _context(ctx)
+    if found is None or found[0].obs.status is not S.UNALLOCATED:
+        return None
+    loaded, _ = found
+    due = day_label(loaded.obs.due_by)
+    return Message(
+        card=message_card(
+            f"New tutor: {name_of(loaded.tutor)}",
+            [
+                f"Starts delivering {day_label(loaded.tutor.start_date)}. Their OTLA falls "
+                f"within the first 6 weeks: by {due}.",
+            ],
+            [Button("Allocate an observer", "otla.allocate.open", primary=True)],
+        )
+    )
+
+
+async def induction(ctx: NoticeContext) -> Message | None:
+    tutor_id = ctx.payload.get("tutor_id")
+    if not isinstance(tutor_id, int):
+        return None
+    checklist = await Observations(ctx.uow.session).checklist(ctx.item.org_id, tutor_id)
+    tutor = await ctx.directory.person(ctx.item.org_id, tutor_id)
+    if checklist is None or tutor is None or len(checklist.done) >= len(induction_items()):
+        return None
+    view = await checklist_view(ctx.uow.session, checklist, tutor, True)
+    return Message(card=induction_card(view))
+
+
+NOTICES: list[NoticeKind] = [
+    NoticeKind(schedule.ALLOCATED, allocated, None, "An observer hears they are allocated"),
+    NoticeKind(schedule.PROPOSAL, proposal, None, "A proposed observation date to accept"),
+    NoticeKind(schedule.AGREED, agreed, None, "The observation date is agreed"),
+    NoticeKind(schedule.TO_PLAN, to_plan, None, "The development officer plans an agreed date"),
+    NoticeKind(schedule.WEEK_BEFORE, week_before, None, "One week before the observation"),
+    NoticeKind(schedule.WRITE_REPORT, write_report, None, "After the observation: write it up"),
+    NoticeKind(schedule.REPORT_REMINDER, report_reminder, None, "Day 2: the report is due"),
+    NoticeKind(schedule.REPORT_LATE, report_late, None, "A late report, to the officer"),
+    NoticeKind(schedule.TO_CHECK, to_check, None, "A report to check"),
+    NoticeKind(schedule.RETURNED, returned, None, "A report returned for correction"),
+    NoticeKind(schedule.TO_APPROVE, to_approve, None, "A report to approve"),
+    NoticeKind(schedule.WAITING, waiting, None, "A report waiting over 2 working days"),
+    NoticeKind(schedule.REPORT_SENT, report_sent, None, "The approved report, in 1:1 chat"),
+    NoticeKind(schedule.DOCUMENTS, documents, None, "The tutor shared planning documents"),
+    NoticeKind(schedule.ACTION_OVERDUE, action_overdue, None, "An overdue action"),
+    NoticeKind(schedule.NEW_TUTOR, new_tutor, None, "A new tutor needs an OTLA"),
+    NoticeKind(schedule.INDUCTION, induction, None, "A new tutor's HA24 checklist"),
+]

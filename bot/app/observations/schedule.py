@@ -1,0 +1,168 @@
+"""Every proactive message about an observation, by deterministic key.
+
+Keys start `otla:{observation_id}:` (actions: `otla-action:{action_id}:`), so scheduling twice keeps
+one row, and rescheduling the observation moves every date-bound reminder: the same keys are put
+again with the new times, after the old ones are cancelled (people may have changed too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app.observations.lifecycle import Loaded
+from bot.domain.access import Role
+from bot.domain.observations import ObservationClock, action_overdue_at, waiting_nudge_at
+from storage.observations import ActionReviewEntry
+from storage.people import Directory
+from storage.reminders import Schedule
+
+# Notice kinds (see bot.app.observations.notices).
+ALLOCATED = "otla.allocated"
+PROPOSAL = "otla.proposal"
+AGREED = "otla.agreed"
+TO_PLAN = "otla.to-plan"
+WEEK_BEFORE = "otla.week-before"
+WRITE_REPORT = "otla.write-report"
+REPORT_REMINDER = "otla.report-reminder"
+REPORT_LATE = "otla.report-late"
+TO_CHECK = "otla.to-check"
+RETURNED = "otla.returned"
+TO_APPROVE = "otla.to-approve"
+WAITING = "otla.waiting"
+REPORT_SENT = "otla.report"
+DOCUMENTS = "otla.documents"
+ACTION_OVERDUE = "otla.action-overdue"
+NEW_TUTOR = "otla.new-tutor"
+INDUCTION = "otla.ha24"
+
+# Reminders that hang on the agreed date, moved together on rescheduling.
+DATE_BOUND = ("1wk:", "write", "day2", "late:")
+
+
+def key(observation_id: int, rest: str) -> str:
+    return f"otla:{observation_id}:{rest}"
+
+
+async def tell(
+    session: AsyncSession,
+    org_id: str,
+    key_: str,
+    kind: str,
+    person_id: int,
+    due_at: datetime,
+    now: datetime,
+    **payload: Any,
+) -> None:
+    await Schedule(session).put(
+        org_id, key_, kind, due_at, now, person_id=person_id, payload=payload
+    )
+
+
+async def tell_role(
+    session: AsyncSession,
+    loaded: Loaded,
+    role: Role,
+    rest: str,
+    kind: str,
+    due_at: datetime,
+    now: datetime,
+) -> int:
+    """Tell everyone holding `role` (the development officers, the coordinators)."""
+    people = await Directory(session).holders(loaded.obs.org_id, role)
+    for person in people:
+        await tell(
+            session,
+            loaded.obs.org_id,
+            key(loaded.obs.id, f"{rest}:{person.id}"),
+            kind,
+            person.id,
+            due_at,
+            now,
+            observation_id=loaded.obs.id,
+        )
+    return len(people)
+
+
+async def cancel(
+    session: AsyncSession, org_id: str, observation_id: int, rests: Iterable[str], now: datetime
+) -> None:
+    schedule = Schedule(session)
+    for rest in rests:
+        await schedule.cancel_prefix(org_id, key(observation_id, rest), now)
+
+
+async def schedule_date_bound(session: AsyncSession, loaded: Loaded, now: datetime) -> None:
+    """The 1-week reminders, the prompt to write, the day-2 reminder and the late escalation,
+    all from the agreed date. Called whenever a date is agreed, so a new date moves them all."""
+    obs = loaded.obs
+    assert obs.starts_at is not None and obs.ends_at is not None and obs.observer_id is not None
+    await cancel(session, obs.org_id, obs.id, DATE_BOUND, now)
+    clock = ObservationClock(obs.starts_at, obs.ends_at)
+    ref = {"observation_id": obs.id, "starts_at": obs.starts_at.isoformat()}
+    week = clock.week_before_due(now)
+    if week is not None:
+        people = [obs.observer_id, obs.tutor_id, *sorted(loaded.manager_ids)]
+        for person_id in dict.fromkeys(people):
+            await tell(
+                session,
+                obs.org_id,
+                key(obs.id, f"1wk:{person_id}"),
+                WEEK_BEFORE,
+                person_id,
+                week,
+                now,
+                **ref,
+            )
+    await tell(
+        session,
+        obs.org_id,
+        key(obs.id, "write"),
+        WRITE_REPORT,
+        obs.observer_id,
+        obs.ends_at,
+        now,
+        **ref,
+    )
+    await tell(
+        session,
+        obs.org_id,
+        key(obs.id, "day2"),
+        REPORT_REMINDER,
+        obs.observer_id,
+        clock.report_reminder,
+        now,
+        **ref,
+    )
+    await tell_role(
+        session, loaded, Role.DEVELOPMENT_OFFICER, "late", REPORT_LATE, clock.report_escalation, now
+    )
+
+
+async def schedule_waiting(
+    session: AsyncSession, loaded: Loaded, role: Role, kind: str, now: datetime
+) -> None:
+    """Tell the owners of the next step now, and nudge them after 2 working days of waiting."""
+    rest = "check" if role is Role.DEVELOPMENT_OFFICER else "approve"
+    await tell_role(session, loaded, role, rest, kind, now, now)
+    await tell_role(session, loaded, role, f"{rest}-nudge", WAITING, waiting_nudge_at(now), now)
+
+
+async def schedule_action_overdue(
+    session: AsyncSession, entry: ActionReviewEntry, now: datetime
+) -> None:
+    if entry.owner_id is None:
+        return
+    await tell(
+        session,
+        entry.org_id,
+        f"otla-action:{entry.id}:overdue",
+        ACTION_OVERDUE,
+        entry.owner_id,
+        action_overdue_at(entry.target_date),
+        now,
+        action_id=entry.id,
+    )

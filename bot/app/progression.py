@@ -1,0 +1,1253 @@
+"""`cards`: the progression card activity (seed 004), run in a channel, a group chat or a 1:1.
+
+The facilitator starts a session and chooses the strategic issues; the bot shows one lead-question
+card at a time. Every session card is one live card: buttons are Action.Execute and the card has a
+`refresh`, so each press answers with the card as it now is, for whoever looks at it. The session's
+state and position are a `CardSession` row, so a restart or a second instance changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel, field_validator
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import documents
+from bot.app.context import HandlerContext
+from bot.app.notices import NoticeContext, NoticeKind
+from bot.app.progression_export import ExportFormat, export, filename
+from bot.app.router import CardAction as Verb
+from bot.app.router import Command
+from bot.app.turn import Message, Reply, Where
+from bot.domain.access import Permission, Subject
+from bot.domain.progression import (
+    AgreedAction,
+    CardOutcome,
+    Contribution,
+    Deck,
+    Move,
+    NotNow,
+    PromptSchedule,
+    SessionOutcome,
+    SessionState,
+    WayOfWorking,
+    action_reminder_at,
+    compare,
+    due_problem,
+    move,
+    next_move,
+    own_question,
+    parse_prompt_schedule,
+    prompt_lines,
+    today_in_london,
+    way_of_working,
+)
+from cards.base import CardDict
+from cards.progression import (
+    DECK_FILE,
+    MAX_COMPARED,
+    ActionLine,
+    ActionReminderView,
+    ContributionLine,
+    IssueChoice,
+    LiveCardView,
+    OwnIssueFormView,
+    OwnQuestionFormView,
+    PausedView,
+    ResumeOffer,
+    SessionChoice,
+    SetupView,
+    Side,
+    SummaryView,
+    action_done_card,
+    action_reminder_card,
+    compare_card,
+    compare_choice_card,
+    deck_added_card,
+    live_card,
+    own_issue_card,
+    own_question_card,
+    paused_card,
+    prompts_scheduled_card,
+    resume_offer_card,
+    setup_card,
+    summary_card,
+)
+from storage.people import Directory
+from storage.progression import (
+    CardAction,
+    CardContribution,
+    CardSession,
+    CardSessions,
+    OwnDeck,
+    OwnLeadQuestion,
+    OwnStrategicIssue,
+)
+from storage.reminders import Schedule
+
+NOT_IN_GROUP = "Sorry, that session belongs to another group. Start your own with **cards**."
+NOT_FOUND = "I can't find that session any more. Say **cards** to start one."
+ACTION_DUE_KIND = "cards.action_due"
+PROMPT_KIND = "cards.prompt"
+DEFAULT_DUE_DAYS = 14
+
+
+@lru_cache(maxsize=1)
+def standard_deck() -> Deck:
+    """The deck as published (seed 004), from the data file shipped with the cards."""
+    return Deck.from_json(json.loads(DECK_FILE.read_text(encoding="utf-8")))
+
+
+async def org_deck(session: AsyncSession, org_id: str) -> Deck:
+    """The deck plus the organisation's own strategic issues and lead questions."""
+    own = OwnDeck(session)
+    issues = [(i.number, i.title) for i in await own.issues(org_id)]
+    questions = [
+        own_question(q.issue_number, q.number, q.question, q.prompts)
+        for q in await own.questions(org_id)
+    ]
+    return standard_deck().with_own(issues, questions)
+
+
+def place_key(where: Where) -> str:
+    """A channel is one place whatever thread a message is in; a chat is its conversation."""
+    if where.kind == "channel":
+        return "channel:" + (where.teams_channel_id or where.conversation_id.split(";")[0])
+    return where.conversation_id
+
+
+def default_group_name(where: Where, person_name: str) -> str:
+    if where.kind == "personal":
+        return person_name or "Just me"
+    if where.kind == "groupChat":
+        return "Group chat"
+    channel = where.teams_channel_name
+    if channel and channel != "General":
+        return channel
+    return where.team_name or channel or "Team"
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _ids(value: object) -> object:
+    """A multi-select choice set answers "1,3,5"; a list is fine too."""
+    if isinstance(value, str):
+        return [p.strip() for p in value.split(",") if p.strip()]
+    return value
+
+
+# --------------------------------------------------------------------------- rendering a session
+
+
+@dataclass
+class SessionView:
+    """Builds a session's card from the records, for a handler or for a notice."""
+
+    session: AsyncSession
+    org_id: str
+    now: datetime
+
+    @property
+    def repo(self) -> CardSessions:
+        return CardSessions(self.session)
+
+    async def names(self, ids: set[int]) -> dict[int, str]:
+        people = await Directory(self.session).people(self.org_id, ids)
+        return {p.id: p.name or p.email or "Someone" for p in people}
+
+    async def user_ids(self, row: CardSession) -> list[str]:
+        ids = {row.facilitator_id, *row.participant_ids}
+        people = await Directory(self.session).people(self.org_id, ids)
+        return [p.teams_user_id for p in people if p.teams_user_id]
+
+    async def render(
+        self,
+        row: CardSession,
+        viewer_id: int,
+        *,
+        side: Side = "front",
+        in_channel: bool = True,
+        notice: str | None = None,
+        values: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
+        banner: str | None = None,
+    ) -> CardDict:
+        """The card for the session as it is now: setup, live card, pause card or summary."""
+        state = row.session_state
+        if state is SessionState.CHOOSING:
+            return await self.setup(row, errors=errors)
+        if state is SessionState.FINISHED:
+            return await self.summary(row)
+        if state is SessionState.PAUSED:
+            return await self.paused(row, in_channel=in_channel)
+        return await self.live(
+            row, viewer_id, side=side, notice=notice, values=values, errors=errors, banner=banner
+        )
+
+    async def setup(self, row: CardSession, errors: dict[str, str] | None = None) -> CardDict:
+        deck = await org_deck(self.session, self.org_id)
+        names = await self.names({row.facilitator_id})
+        return setup_card(
+            SetupView(
+                session_id=row.id,
+                way=WayOfWorking(row.way),
+                group=row.group_name,
+                facilitator=names.get(row.facilitator_id, "the facilitator"),
+                issues=[
+                    IssueChoice(i.number, i.title, len(i.questions), i.own) for i in deck.issues
+                ],
+                errors=errors or {},
+                user_ids=await self.user_ids(row),
+            )
+        )
+
+    async def live(
+        self,
+        row: CardSession,
+        viewer_id: int,
+        *,
+        side: Side = "front",
+        notice: str | None = None,
+        values: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
+        banner: str | None = None,
+    ) -> CardDict:
+        deck = await org_deck(self.session, self.org_id)
+        key = row.current_key or ""
+        question = deck.card(key)
+        if question is None:
+            return await self.summary(row)
+        issue = deck.issue(question.issue_number)
+        contributions = [c for c in await self.repo.contributions(row.id) if c.card_key == key]
+        actions = [a for a in await self.repo.actions(row.id) if a.card_key == key]
+        around = await self.people_around(row, viewer_id)
+        names = await self.names(set(around) | {c.person_id for c in contributions if c.person_id})
+        return live_card(
+            LiveCardView(
+                session_id=row.id,
+                position=row.position,
+                total=len(row.card_keys),
+                way=WayOfWorking(row.way),
+                group=row.group_name,
+                issue_title=issue.title if issue else "",
+                card=question,
+                contributions=[
+                    ContributionLine(names.get(c.person_id or 0, "Someone"), c.text)
+                    for c in contributions
+                ],
+                actions=[
+                    ActionLine(a.what, names.get(a.owner_id, "Someone"), a.due_on, bool(a.done_at))
+                    for a in actions
+                ],
+                side=side,
+                owner_choices=sorted(
+                    ((names.get(pid, "Someone"), str(pid)) for pid in around),
+                    key=lambda choice: choice[0].lower(),
+                ),
+                default_owner=str(viewer_id),
+                default_due=(
+                    today_in_london(self.now) + timedelta(days=DEFAULT_DUE_DAYS)
+                ).isoformat(),
+                values=values or {},
+                errors=errors or {},
+                notice=notice,
+                banner=banner,
+                user_ids=await self.user_ids(row),
+            )
+        )
+
+    async def people_around(self, row: CardSession, viewer_id: int) -> list[int]:
+        """Who can own an action: the facilitator, whoever took part, the team; capped at 50."""
+        ids = [row.facilitator_id, viewer_id, *row.participant_ids]
+        ids += await self.repo.team_member_ids(row.conversation_ref_id)
+        return list(dict.fromkeys(ids))[:50]
+
+    async def paused(self, row: CardSession, *, in_channel: bool = True) -> CardDict:
+        deck = await org_deck(self.session, self.org_id)
+        question = deck.card(row.current_key or "")
+        return paused_card(
+            PausedView(
+                session_id=row.id,
+                group=row.group_name,
+                way=WayOfWorking(row.way),
+                position=row.position,
+                total=len(row.card_keys),
+                key=row.current_key or "",
+                question=question.question if question else "",
+                paused_on=today_in_london(row.paused_at or self.now),
+                contributions=len(await self.repo.contributions(row.id)),
+                actions=len(await self.repo.actions(row.id)),
+                in_channel=in_channel,
+                user_ids=await self.user_ids(row),
+            )
+        )
+
+    async def outcome(self, row: CardSession) -> SessionOutcome:
+        """What the session produced: the cards covered so far (and any card with outcomes)."""
+        deck = await org_deck(self.session, self.org_id)
+        contributions = await self.repo.contributions(row.id)
+        actions = await self.repo.actions(row.id)
+        names = await self.names(
+            {row.facilitator_id}
+            | {c.person_id for c in contributions if c.person_id}
+            | {a.owner_id for a in actions}
+        )
+        touched = {c.card_key for c in contributions} | {a.card_key for a in actions}
+        covered = row.card_keys[: row.position + 1]
+        keys = [k for k in row.card_keys if k in covered or k in touched]
+        outcomes = []
+        for key in keys:
+            question = deck.card(key)
+            issue = deck.issue(question.issue_number) if question else None
+            outcomes.append(
+                CardOutcome(
+                    key=key,
+                    issue_title=issue.title if issue else "",
+                    question=question.question if question else key,
+                    contributions=tuple(
+                        Contribution(names.get(c.person_id or 0, "Someone"), c.text, c.created_at)
+                        for c in contributions
+                        if c.card_key == key
+                    ),
+                    actions=tuple(
+                        AgreedAction(
+                            a.what, names.get(a.owner_id, "Someone"), a.due_on, bool(a.done_at)
+                        )
+                        for a in actions
+                        if a.card_key == key
+                    ),
+                )
+            )
+        return SessionOutcome(
+            group=row.group_name,
+            way=WayOfWorking(row.way),
+            facilitator=names.get(row.facilitator_id, ""),
+            started_on=today_in_london(row.started_at),
+            cards=tuple(outcomes),
+            session_id=row.id,
+        )
+
+    async def summary(self, row: CardSession) -> CardDict:
+        return summary_card(
+            SummaryView(
+                outcome=await self.outcome(row),
+                finished=row.session_state is SessionState.FINISHED,
+                user_ids=await self.user_ids(row),
+            )
+        )
+
+
+def _view(ctx: HandlerContext) -> SessionView:
+    return SessionView(ctx.uow.session, ctx.turn.org_id, ctx.services.clock.now())
+
+
+def _subject(ctx: HandlerContext, row: CardSession) -> Subject:
+    """The facts `can` needs: the facilitator, and who is in the group's place."""
+    readers = set(row.participant_ids)
+    if place_key(ctx.turn.where) == row.place_key:
+        readers.add(ctx.actor.person_id)
+    return Subject(
+        org_id=row.org_id, author_id=row.facilitator_id, channel_readers=frozenset(readers)
+    )
+
+
+MAX_PARTICIPANTS = 200  # enough for a card's refresh list (60) and the action owners (50)
+
+
+def _join(row: CardSession, person_id: int) -> None:
+    """Remember who takes part: they may own actions and their Teams refreshes the live card."""
+    ids = row.participant_ids
+    if person_id != row.facilitator_id and person_id not in ids and len(ids) < MAX_PARTICIPANTS:
+        row.participant_ids = [*row.participant_ids, person_id]
+
+
+async def _load(ctx: HandlerContext, values: dict[str, Any]) -> CardSession | Reply:
+    """The session a button is about, if this person may take part in it; else the answer."""
+    session_id = _int(values.get("session"))
+    row = None
+    if session_id is not None:
+        row = await CardSessions(ctx.uow.session).get(ctx.turn.org_id, session_id)
+    if row is None:
+        return Reply.text(NOT_FOUND)
+    if not ctx.can(Permission.TAKE_PART_IN_CARDS, _subject(ctx, row)):
+        return Reply.text(NOT_IN_GROUP)
+    return row
+
+
+async def _show(ctx: HandlerContext, row: CardSession, side: Side = "front", **extra: Any) -> Reply:
+    card = await _view(ctx).render(
+        row, ctx.actor.person_id, side=side, in_channel=ctx.turn.where.kind == "channel", **extra
+    )
+    return Reply.update(card)
+
+
+# ---------------------------------------------------------------------------------- the command
+
+
+async def cards(ctx: HandlerContext) -> Reply:
+    """Work through the progression cards together: one lead question at a time.
+
+    Usage: cards
+    Usage: cards schedule monday 09:00
+    Usage: cards schedule off
+    Usage: cards compare
+    Usage: cards add
+    """
+    words = ctx.args.split()
+    sub = words[0] if words else ""
+    if sub in ("schedule", "prompt", "prompts"):
+        return await _schedule(ctx)
+    if sub == "compare":
+        return await _compare_choices(ctx)
+    if sub in ("add", "own", "issue"):
+        return await _own_issue_form(ctx, None)
+    return await _start_or_offer(ctx)
+
+
+async def _start_or_offer(ctx: HandlerContext) -> Reply:
+    repo = CardSessions(ctx.uow.session)
+    where = ctx.turn.where
+    row = await repo.open_in(ctx.turn.org_id, place_key(where))
+    view = _view(ctx)
+    if row is not None and row.session_state is not SessionState.CHOOSING:
+        deck = await org_deck(ctx.uow.session, ctx.turn.org_id)
+        question = deck.card(row.current_key or "")
+        offer = ResumeOffer(
+            session_id=row.id,
+            group=row.group_name,
+            state=row.state,
+            position=row.position,
+            total=len(row.card_keys),
+            key=row.current_key or "",
+            question=question.question if question else "",
+            since=today_in_london(row.paused_at or row.updated_at),
+        )
+        return Reply.show(resume_offer_card(offer))
+    if row is None:
+        row = await _new_session(ctx)
+    return Reply.show(await view.setup(row))
+
+
+async def _new_session(ctx: HandlerContext) -> CardSession:
+    where = ctx.turn.where
+    repo = CardSessions(ctx.uow.session)
+    ref = await repo.conversation_ref(ctx.turn.org_id, where.conversation_id)
+    now = ctx.services.clock.now()
+    row = repo.add(
+        CardSession(
+            org_id=ctx.turn.org_id,
+            place_key=place_key(where),
+            conversation_id=where.conversation_id,
+            conversation_ref_id=ref.id if ref else None,
+            facilitator_id=ctx.actor.person_id,
+            way=way_of_working(where.kind).value,
+            group_name=default_group_name(where, ctx.person.name),
+            state=SessionState.CHOOSING.value,
+            card_keys=[],
+            position=0,
+            participant_ids=[],
+            started_at=now,
+            updated_at=now,
+        )
+    )
+    await ctx.uow.session.flush()
+    return row
+
+
+# ------------------------------------------------------------------------------ choosing issues
+
+
+class StartForm(BaseModel):
+    session: int
+    issues: list[int]
+    group: str = ""
+
+    @field_validator("issues", mode="before")
+    @classmethod
+    def _issues(cls, value: object) -> object:
+        value = _ids(value)
+        if not value:
+            raise ValueError("Choose at least one strategic issue")
+        return value
+
+    @field_validator("group")
+    @classmethod
+    def _group(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if len(value) > 100:
+            raise ValueError("Keep the group name under 100 characters")
+        return value
+
+
+async def redisplay_setup(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    loaded = await _load(ctx, values)
+    if isinstance(loaded, Reply):
+        return loaded
+    return Reply.update(await _view(ctx).setup(loaded, errors))
+
+
+async def start(ctx: HandlerContext, form: StartForm) -> Reply:
+    loaded = await _load(ctx, {"session": form.session})
+    if isinstance(loaded, Reply):
+        return loaded
+    row = loaded
+    if row.session_state is not SessionState.CHOOSING:
+        return await _show(ctx, row)
+    if not ctx.can(Permission.FACILITATE_CARDS, _subject(ctx, row)):
+        names = await _view(ctx).names({row.facilitator_id})
+        who = names.get(row.facilitator_id, "the facilitator")
+        error = f"Only {who}, who started this session, can choose the issues and start."
+        return Reply.update(await _view(ctx).setup(row, {"form": error}))
+    deck = await org_deck(ctx.uow.session, ctx.turn.org_id)
+    keys = deck.cards_for(form.issues)
+    if not keys:
+        return Reply.update(
+            await _view(ctx).setup(row, {"issues": "Those issues have no cards yet."})
+        )
+    row.card_keys = keys
+    row.position = 0
+    row.group_name = form.group or row.group_name
+    row.state = move(SessionState.CHOOSING, Move.START).value
+    row.updated_at = ctx.services.clock.now()
+    return await _show(ctx, row)
+
+
+async def new_session(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    """ "Start a new session" instead of resuming: the old one ends, keeping what it produced."""
+    loaded = await _load(ctx, values)
+    if isinstance(loaded, Reply):
+        return loaded
+    now = ctx.services.clock.now()
+    if loaded.session_state.open:
+        loaded.state = move(loaded.session_state, Move.FINISH).value
+        loaded.finished_at = loaded.updated_at = now
+        await Schedule(ctx.uow.session).cancel_prefix(ctx.turn.org_id, _prompt_prefix(loaded), now)
+    row = await _new_session(ctx)
+    return Reply.update(await _view(ctx).setup(row))
+
+
+# ------------------------------------------------------------------------------- the live card
+
+
+async def show(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    """The refresh, "see over" and back: the session's card as it is now, on the face asked for."""
+    loaded = await _load(ctx, values)
+    if isinstance(loaded, Reply):
+        return loaded
+    side = values.get("side")
+    face: Side = side if side in ("front", "back", "action") else "front"
+    shown = _int(values.get("position"))
+    if shown is not None and shown != loaded.position:
+        face = "front"  # the group has moved on: show where it is now
+    _join(loaded, ctx.actor.person_id)
+    return await _show(ctx, loaded, face)
+
+
+class ContributionForm(BaseModel):
+    session: int
+    position: int
+    contribution: str = ""
+
+    @field_validator("contribution")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("Write your contribution first")
+        if len(value) > 1000:
+            raise ValueError("Keep it under 1,000 characters")
+        return value
+
+
+async def redisplay_live(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    loaded = await _load(ctx, values)
+    if isinstance(loaded, Reply):
+        return loaded
+    side: Side = "action" if {"what", "who", "by_when"} & set(errors) else "front"
+    kept = {k: str(v) for k, v in values.items() if isinstance(v, str | int)}
+    return await _show(ctx, loaded, side, values=kept, errors=errors)
+
+
+def _key_at(row: CardSession, position: int) -> str | None:
+    """The card a person was looking at (it may no longer be the group's current card)."""
+    return row.card_keys[position] if 0 <= position < len(row.card_keys) else row.current_key
+
+
+async def contribute(ctx: HandlerContext, form: ContributionForm) -> Reply:
+    loaded = await _load(ctx, {"session": form.session})
+    if isinstance(loaded, Reply):
+        return loaded
+    row = loaded
+    key = _key_at(row, form.position)
+    if row.session_state is not SessionState.RUNNING or key is None:
+        return await _show(ctx, row)
+    now = ctx.services.clock.now()
+    ctx.uow.session.add(
+        CardContribution(
+            session_id=row.id,
+            card_key=key,
+            person_id=ctx.actor.person_id,
+            text=form.contribution,
+            created_at=now,
+        )
+    )
+    _join(row, ctx.actor.person_id)
+    row.updated_at = now
+    await ctx.uow.session.flush()
+    return await _show(ctx, row, notice="Added. Thank you.")
+
+
+class ActionForm(BaseModel):
+    session: int
+    position: int
+    what: str
+    who: int
+    by_when: date
+
+    @field_validator("what")
+    @classmethod
+    def _what(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if not value:
+            raise ValueError("Say what will be done")
+        if len(value) > 300:
+            raise ValueError("Keep it under 300 characters")
+        return value
+
+    @field_validator("who", mode="before")
+    @classmethod
+    def _who(cls, value: object) -> object:
+        if value in (None, ""):
+            raise ValueError("Choose who will do it")
+        return value
+
+    @field_validator("by_when", mode="before")
+    @classmethod
+    def _by_when(cls, value: object) -> object:
+        if value in (None, ""):
+            raise ValueError("Choose a date")
+        return value
+
+
+async def agree_action(ctx: HandlerContext, form: ActionForm) -> Reply:
+    loaded = await _load(ctx, {"session": form.session})
+    if isinstance(loaded, Reply):
+        return loaded
+    row = loaded
+    key = _key_at(row, form.position)
+    if row.session_state is not SessionState.RUNNING or key is None:
+        return await _show(ctx, row)
+    now = ctx.services.clock.now()
+    values = {"what": form.what, "who": str(form.who), "by_when": form.by_when.isoformat()}
+    problem = due_problem(form.by_when, today_in_london(now))
+    if problem:
+        return await _show(ctx, row, "action", values=values, errors={"by_when": problem})
+    if form.who not in await _view(ctx).people_around(row, ctx.actor.person_id):
+        errors = {"who": "Choose someone from the list."}
+        return await _show(ctx, row, "action", values=values, errors=errors)
+    action = CardAction(
+        session_id=row.id,
+        card_key=key,
+        what=form.what,
+        owner_id=form.who,
+        due_on=form.by_when,
+        created_by=ctx.actor.person_id,
+        created_at=now,
+    )
+    ctx.uow.session.add(action)
+    _join(row, ctx.actor.person_id)
+    row.updated_at = now
+    await ctx.uow.session.flush()
+    remind_at = action_reminder_at(form.by_when, now)
+    if remind_at is not None:
+        await Schedule(ctx.uow.session).put(
+            ctx.turn.org_id,
+            f"cards-action:{action.id}",
+            ACTION_DUE_KIND,
+            remind_at,
+            now,
+            person_id=form.who,
+            payload={"action": action.id},
+        )
+    return await _show(ctx, row, notice="Action saved.")
+
+
+async def next_card(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    """ "Next": on to the next lead question; after the last one, the summary. The button carries
+    the card it was pressed on, so two people pressing together move the group on once."""
+    loaded = await _load(ctx, values)
+    if isinstance(loaded, Reply):
+        return loaded
+    row = loaded
+    shown = _int(values.get("position"))
+    if row.session_state is not SessionState.RUNNING or shown != row.position:
+        return await _show(ctx, row, notice="The group has already moved on.")
+    now = ctx.services.clock.now()
+    _join(row, ctx.actor.person_id)
+    if next_move(row.position, len(row.card_keys)) is Move.LAST_NEXT:
+        row.state = move(row.session_state, Move.LAST_NEXT).value
+        row.finished_at = row.updated_at = now
+        await Schedule(ctx.uow.session).cancel_prefix(ctx.turn.org_id, _prompt_prefix(row), now)
+        return await _show(ctx, row)
+    if not await CardSessions(ctx.uow.session).advance(row, row.position, now):
+        return await _show(ctx, row, notice="The group has already moved on.")
+    return await _show(ctx, row)
+
+
+async def pause(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    return await _move(ctx, values, Move.PAUSE)
+
+
+async def resume(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    return await _move(ctx, values, Move.RESUME)
+
+
+async def finish(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    return await _move(ctx, values, Move.FINISH)
+
+
+async def _move(ctx: HandlerContext, values: dict[str, Any], what: Move) -> Reply:
+    loaded = await _load(ctx, values)
+    if isinstance(loaded, Reply):
+        return loaded
+    row = loaded
+    now = ctx.services.clock.now()
+    try:
+        row.state = move(row.session_state, what).value
+    except NotNow:
+        return await _show(ctx, row)
+    row.updated_at = now
+    row.paused_at = now if what is Move.PAUSE else None
+    if what is Move.FINISH:
+        row.finished_at = now
+        await Schedule(ctx.uow.session).cancel_prefix(ctx.turn.org_id, _prompt_prefix(row), now)
+    _join(row, ctx.actor.person_id)
+    return await _show(ctx, row)
+
+
+async def summary(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    """The summary so far (or at the end): contributions and actions per card, who owns what."""
+    loaded = await _load(ctx, values)
+    if isinstance(loaded, Reply):
+        return loaded
+    return Reply.update(await _view(ctx).summary(loaded))
+
+
+# -------------------------------------------------------------------------- agreed actions
+
+
+async def action_done(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    repo = CardSessions(ctx.uow.session)
+    action_id = _int(values.get("action"))
+    action = await repo.action(action_id) if action_id is not None else None
+    row = await repo.get(ctx.turn.org_id, action.session_id) if action else None
+    if action is None or row is None:
+        return Reply.text("I can't find that action any more.")
+    subject = Subject(org_id=row.org_id, tutor_id=action.owner_id, author_id=row.facilitator_id)
+    if not ctx.can(Permission.UPDATE_CARD_ACTION, subject):
+        return Reply.text("Only the action's owner or the session's facilitator can mark it done.")
+    now = ctx.services.clock.now()
+    if action.done_at is None:
+        action.done_at = now
+        await Schedule(ctx.uow.session).cancel(ctx.turn.org_id, f"cards-action:{action.id}", now)
+    names = await _view(ctx).names({action.owner_id})
+    return Reply.update(action_done_card(action.what, names.get(action.owner_id, "")))
+
+
+async def render_action_due(ctx: NoticeContext) -> Message | None:
+    """Before an agreed action is due, its owner hears about it, with a button to mark it done."""
+    repo = CardSessions(ctx.uow.session)
+    action = await repo.action(int(ctx.payload.get("action", 0)))
+    if action is None or action.done_at is not None:
+        return None
+    row = await repo.get(ctx.item.org_id, action.session_id)
+    if row is None:
+        return None
+    deck = await org_deck(ctx.uow.session, row.org_id)
+    question = deck.card(action.card_key)
+    view = ActionReminderView(
+        action_id=action.id,
+        what=action.what,
+        due_on=action.due_on,
+        group=row.group_name,
+        key=action.card_key,
+        question=question.question if question else "",
+    )
+    return Message(card=action_reminder_card(view))
+
+
+# ---------------------------------------------------------------------- coaching-card prompts
+
+
+def _prompt_prefix(row: CardSession) -> str:
+    return f"cards-prompt:{row.id}:"
+
+
+def _prompt_key(row: CardSession, at: datetime) -> str:
+    return f"{_prompt_prefix(row)}{at:%Y%m%d}"
+
+
+async def _schedule(ctx: HandlerContext) -> Reply:
+    raw = ctx.turn.text
+    found = next(
+        (raw.lower().find(w) for w in ("schedule", "prompts", "prompt") if w in raw.lower()), -1
+    )
+    rest = raw[found:].split(None, 1)[1] if found >= 0 and len(raw[found:].split()) > 1 else ""
+    repo = CardSessions(ctx.uow.session)
+    row = await repo.open_in(ctx.turn.org_id, place_key(ctx.turn.where))
+    now = ctx.services.clock.now()
+    schedule = Schedule(ctx.uow.session)
+    if rest.strip().lower() in ("off", "stop", "none", "cancel"):
+        if row is not None:
+            row.prompt_schedule = None
+            await schedule.cancel_prefix(ctx.turn.org_id, _prompt_prefix(row), now)
+        group = row.group_name if row else "this place"
+        return Reply.show(prompts_scheduled_card(row.id if row else 0, None, group))
+    if not rest.strip():
+        return Reply.text(
+            "Tell me when, e.g. **cards schedule monday 09:00**, and I'll post the next card "
+            "here every week. **cards schedule off** stops it."
+        )
+    try:
+        when = parse_prompt_schedule(rest)
+    except ValueError as exc:
+        return Reply.text(str(exc))
+    if row is not None and row.session_state is SessionState.CHOOSING:
+        return Reply.text("First choose the issues and press **Start** on the session card.")
+    if row is None:
+        row = await _new_session(ctx)
+        deck = await org_deck(ctx.uow.session, ctx.turn.org_id)
+        row.card_keys = deck.cards_for(i.number for i in deck.issues)
+        row.state = move(SessionState.CHOOSING, Move.START).value
+    if row.conversation_ref_id is None:
+        ref = await repo.conversation_ref(ctx.turn.org_id, ctx.turn.where.conversation_id)
+        row.conversation_ref_id = ref.id if ref else None
+    if row.conversation_ref_id is None:
+        return Reply.text("I can't post here on my own yet. Say hello to me here first.")
+    row.prompt_schedule = when.to_json()
+    await schedule.cancel_prefix(ctx.turn.org_id, _prompt_prefix(row), now)
+    due = when.next_after(now)
+    await schedule.put(
+        ctx.turn.org_id,
+        _prompt_key(row, due),
+        PROMPT_KIND,
+        due,
+        now,
+        conversation_ref_id=row.conversation_ref_id,
+        payload={"session": row.id},
+    )
+    return Reply.show(prompts_scheduled_card(row.id, when.label, row.group_name))
+
+
+async def schedule_off(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    loaded = await _load(ctx, values)
+    if isinstance(loaded, Reply):
+        return loaded
+    loaded.prompt_schedule = None
+    now = ctx.services.clock.now()
+    await Schedule(ctx.uow.session).cancel_prefix(ctx.turn.org_id, _prompt_prefix(loaded), now)
+    return Reply.update(prompts_scheduled_card(loaded.id, None, loaded.group_name))
+
+
+async def render_prompt(ctx: NoticeContext) -> Message | None:
+    """The weekly coaching card: the group's next card, posted to its channel.
+
+    The next prompt is scheduled here, under its own date's key, so the series goes on.
+    """
+    repo = CardSessions(ctx.uow.session)
+    row = await repo.get(ctx.item.org_id, int(ctx.payload.get("session", 0)))
+    if row is None or not row.session_state.open or not row.prompt_schedule:
+        return None
+    if row.session_state is SessionState.CHOOSING or not row.card_keys:
+        return None
+    key = row.current_key or ""
+    if await repo.has_outcomes(row.id, key):
+        if next_move(row.position, len(row.card_keys)) is Move.LAST_NEXT:
+            row.state = move(SessionState.RUNNING, Move.LAST_NEXT).value
+            row.finished_at = row.updated_at = ctx.now
+            return Message(
+                card=await SessionView(ctx.uow.session, row.org_id, ctx.now).summary(row)
+            )
+        row.position += 1
+    if row.session_state is SessionState.PAUSED:
+        row.state = move(row.session_state, Move.RESUME).value
+        row.paused_at = None
+    row.updated_at = ctx.now
+    when = PromptSchedule.from_json(row.prompt_schedule)
+    due = when.next_after(ctx.now)
+    if row.conversation_ref_id is not None:
+        await ctx.schedule.put(
+            row.org_id,
+            _prompt_key(row, due),
+            PROMPT_KIND,
+            due,
+            ctx.now,
+            conversation_ref_id=row.conversation_ref_id,
+            payload={"session": row.id},
+        )
+    card = await SessionView(ctx.uow.session, row.org_id, ctx.now).live(
+        row, row.facilitator_id, banner="This week's coaching card: add your thoughts any time."
+    )
+    return Message(card=card)
+
+
+# ----------------------------------------------------------------- an organisation's own deck
+
+
+def _deck_subject(ctx: HandlerContext, row: CardSession | None) -> Subject:
+    return Subject(org_id=ctx.turn.org_id, author_id=row.facilitator_id if row else None)
+
+
+NOT_DECK_EDITOR = (
+    "Only an org admin or a session's facilitator can add to the deck. Ask them to add your issue."
+)
+
+
+async def _session_for_deck(
+    ctx: HandlerContext, values: dict[str, Any]
+) -> tuple[CardSession | None, bool]:
+    """The session the form came from (if any), and whether this person may add to the deck."""
+    session_id = _int(values.get("session"))
+    row = (
+        await CardSessions(ctx.uow.session).get(ctx.turn.org_id, session_id)
+        if session_id is not None
+        else None
+    )
+    return row, ctx.can(Permission.ADD_TO_DECK, _deck_subject(ctx, row))
+
+
+async def _own_issue_form(
+    ctx: HandlerContext,
+    row: CardSession | None,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+) -> Reply:
+    if not ctx.can(Permission.ADD_TO_DECK, _deck_subject(ctx, row)):
+        return Reply.text(NOT_DECK_EDITOR)
+    deck = await org_deck(ctx.uow.session, ctx.turn.org_id)
+    view = OwnIssueFormView(
+        template=deck.template,
+        number=deck.next_issue_number(),
+        session_id=row.id if row else None,
+        values={k: str(v) for k, v in (values or {}).items() if v is not None},
+        errors=errors or {},
+    )
+    card = own_issue_card(view)
+    return Reply.update(card) if ctx.turn.verb else Reply.show(card)
+
+
+async def open_own_issue(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    row, _ = await _session_for_deck(ctx, values)
+    return await _own_issue_form(ctx, row)
+
+
+class OwnIssueForm(BaseModel):
+    session: int | None = None
+    title: str
+    question1: str
+    question2: str = ""
+    question3: str = ""
+    prompts1: str = ""
+    prompts2: str = ""
+    prompts3: str = ""
+
+    @field_validator("title", "question1", mode="before")
+    @classmethod
+    def _required(cls, value: object) -> object:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("This is required")
+        return " ".join(value.split())
+
+    @field_validator("question2", "question3")
+    @classmethod
+    def _tidy(cls, value: str) -> str:
+        return " ".join(value.split())
+
+    def questions(self) -> list[tuple[str, list[str]]]:
+        pairs = [
+            (self.question1, self.prompts1),
+            (self.question2, self.prompts2),
+            (self.question3, self.prompts3),
+        ]
+        return [(q, prompt_lines(p)) for q, p in pairs if q]
+
+
+async def redisplay_own_issue(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    row, _ = await _session_for_deck(ctx, values)
+    return await _own_issue_form(ctx, row, values, errors)
+
+
+async def add_own_issue(ctx: HandlerContext, form: OwnIssueForm) -> Reply:
+    row, allowed = await _session_for_deck(ctx, {"session": form.session})
+    if not allowed:
+        return Reply.text(NOT_DECK_EDITOR)
+    deck = await org_deck(ctx.uow.session, ctx.turn.org_id)
+    number = deck.next_issue_number()
+    now = ctx.services.clock.now()
+    own = OwnDeck(ctx.uow.session)
+    own.add(
+        OwnStrategicIssue(
+            org_id=ctx.turn.org_id,
+            number=number,
+            title=form.title,
+            created_by=ctx.actor.person_id,
+            created_at=now,
+        )
+    )
+    added = []
+    for i, (question, prompts) in enumerate(form.questions(), start=1):
+        own.add(
+            OwnLeadQuestion(
+                org_id=ctx.turn.org_id,
+                issue_number=number,
+                number=i,
+                question=question,
+                prompts=prompts,
+                created_by=ctx.actor.person_id,
+                created_at=now,
+            )
+        )
+        added.append(own_question(number, i, question, prompts))
+    Directory(ctx.uow.session).audit(
+        ctx.turn.org_id, ctx.actor.person_id, f"deck-issue:{number}", "add", form.title, now
+    )
+    heading = f"Added: strategic issue {number}, {form.title}"
+    return Reply.update(deck_added_card(heading, added, row.id if row else None))
+
+
+class OwnQuestionForm(BaseModel):
+    session: int | None = None
+    issue: int
+    question: str
+    prompts: str = ""
+
+    @field_validator("issue", mode="before")
+    @classmethod
+    def _issue(cls, value: object) -> object:
+        if value in (None, ""):
+            raise ValueError("Choose the strategic issue")
+        return value
+
+    @field_validator("question", mode="before")
+    @classmethod
+    def _question(cls, value: object) -> object:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("Write the lead question")
+        return " ".join(value.split())
+
+
+async def _own_question_form(
+    ctx: HandlerContext,
+    row: CardSession | None,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+) -> Reply:
+    if not ctx.can(Permission.ADD_TO_DECK, _deck_subject(ctx, row)):
+        return Reply.text(NOT_DECK_EDITOR)
+    deck = await org_deck(ctx.uow.session, ctx.turn.org_id)
+    view = OwnQuestionFormView(
+        issues=[(f"{i.number}. {i.title}", str(i.number)) for i in deck.issues],
+        template=deck.template,
+        session_id=row.id if row else None,
+        values={k: str(v) for k, v in (values or {}).items() if v is not None},
+        errors=errors or {},
+    )
+    return Reply.update(own_question_card(view))
+
+
+async def open_own_question(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    row, _ = await _session_for_deck(ctx, values)
+    return await _own_question_form(ctx, row)
+
+
+async def redisplay_own_question(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    row, _ = await _session_for_deck(ctx, values)
+    return await _own_question_form(ctx, row, values, errors)
+
+
+async def add_own_question(ctx: HandlerContext, form: OwnQuestionForm) -> Reply:
+    row, allowed = await _session_for_deck(ctx, {"session": form.session})
+    if not allowed:
+        return Reply.text(NOT_DECK_EDITOR)
+    deck = await org_deck(ctx.uow.session, ctx.turn.org_id)
+    issue = deck.issue(form.issue)
+    if issue is None:
+        values = {"issue": str(form.issue), "question": form.question, "prompts": form.prompts}
+        return await _own_question_form(
+            ctx, row, values, {"issue": "Choose an issue from the list"}
+        )
+    number = max((int(q.key.split(".")[1]) for q in issue.questions), default=0) + 1
+    prompts = prompt_lines(form.prompts)
+    now = ctx.services.clock.now()
+    OwnDeck(ctx.uow.session).add(
+        OwnLeadQuestion(
+            org_id=ctx.turn.org_id,
+            issue_number=issue.number,
+            number=number,
+            question=form.question,
+            prompts=prompts,
+            created_by=ctx.actor.person_id,
+            created_at=now,
+        )
+    )
+    Directory(ctx.uow.session).audit(
+        ctx.turn.org_id,
+        ctx.actor.person_id,
+        f"deck-question:{issue.number}.{number}",
+        "add",
+        "",
+        now,
+    )
+    added = own_question(issue.number, number, form.question, prompts)
+    heading = f"Added: lead question {added.key}"
+    return Reply.update(deck_added_card(heading, [added], row.id if row else None))
+
+
+# ------------------------------------------------------------------------ comparing groups
+
+
+async def _readable_sessions(ctx: HandlerContext) -> list[CardSession]:
+    rows = await CardSessions(ctx.uow.session).taken_part(ctx.turn.org_id, ctx.actor.person_id)
+    return [
+        r for r in rows if r.card_keys and ctx.can(Permission.TAKE_PART_IN_CARDS, _subject(ctx, r))
+    ]
+
+
+async def _compare_choices(ctx: HandlerContext, errors: dict[str, str] | None = None) -> Reply:
+    rows = await _readable_sessions(ctx)
+    choices = [
+        SessionChoice(
+            r.id,
+            f"{r.group_name} \u00b7 {WayOfWorking(r.way).label} \u00b7 "
+            f"{today_in_london(r.started_at):%d %b} \u00b7 issues "
+            + ", ".join(dict.fromkeys(k.split(".")[0] for k in r.card_keys)),
+        )
+        for r in rows
+    ]
+    card = compare_choice_card(choices, errors)
+    return Reply.update(card) if ctx.turn.verb else Reply.show(card)
+
+
+async def open_compare(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
+    return await _compare_choices(ctx)
+
+
+class CompareForm(BaseModel):
+    sessions: list[int]
+
+    @field_validator("sessions", mode="before")
+    @classmethod
+    def _sessions(cls, value: object) -> object:
+        value = _ids(value)
+        if not isinstance(value, list) or not 2 <= len(value) <= MAX_COMPARED:
+            raise ValueError(f"Pick between 2 and {MAX_COMPARED} sessions")
+        return value
+
+
+async def redisplay_compare(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    return await _compare_choices(ctx, errors)
+
+
+async def compare_groups(ctx: HandlerContext, form: CompareForm) -> Reply:
+    """Several groups' outcomes side by side: only sessions this person may read."""
+    repo = CardSessions(ctx.uow.session)
+    view = _view(ctx)
+    outcomes = []
+    for session_id in dict.fromkeys(form.sessions):
+        row = await repo.get(ctx.turn.org_id, session_id)
+        if row is None or not ctx.can(Permission.TAKE_PART_IN_CARDS, _subject(ctx, row)):
+            return Reply.text(NOT_IN_GROUP)
+        outcomes.append(await view.outcome(row))
+    groups = [o.group for o in outcomes]
+    return Reply.update(compare_card(groups, compare(outcomes)))
+
+
+# ---------------------------------------------------------------------------------- exports
+
+
+class ExportForm(BaseModel):
+    session: int
+    format: ExportFormat
+
+
+async def export_summary(ctx: HandlerContext, form: ExportForm) -> Reply:
+    """The summary as a Word document or an Excel workbook, for whoever may read the session.
+
+    It comes to the asker's 1:1 chat as a file to accept (bot.app.documents); the summary card
+    stays as it is, and in a channel the group is told where the file went."""
+    loaded = await _load(ctx, {"session": form.session})
+    if isinstance(loaded, Reply):
+        return loaded
+    view = _view(ctx)
+    outcome = await view.outcome(loaded)
+    data = await asyncio.to_thread(export, outcome, form.format)  # python-docx is slow
+    sent = await documents.send(
+        ctx,
+        filename(outcome, form.format),
+        data,
+        f"Progression cards summary: {outcome.group}, started {outcome.started_on:%d %b %Y}",
+    )
+    return Reply.update(await view.summary(loaded), *sent.messages)
+
+
+# --------------------------------------------------------------------------------- the table
+
+ROWS: list[Command | Verb] = [
+    Command("cards", cards, aliases=("card", "progression", "deck")),
+    Verb("cards.start", start, form=StartForm, redisplay=redisplay_setup),
+    Verb("cards.new", new_session),
+    Verb("cards.card", show, idempotent=False),
+    Verb("cards.contribute", contribute, form=ContributionForm, redisplay=redisplay_live),
+    Verb("cards.action", agree_action, form=ActionForm, redisplay=redisplay_live),
+    Verb("cards.next", next_card),
+    Verb("cards.pause", pause),
+    Verb("cards.resume", resume),
+    Verb("cards.finish", finish),
+    Verb("cards.summary", summary, idempotent=False),
+    Verb("cards.export", export_summary, form=ExportForm),
+    Verb("cards.action.done", action_done),
+    Verb("cards.schedule.off", schedule_off),
+    Verb("cards.issue.open", open_own_issue, idempotent=False),
+    Verb("cards.issue", add_own_issue, form=OwnIssueForm, redisplay=redisplay_own_issue),
+    Verb("cards.question.open", open_own_question, idempotent=False),
+    Verb(
+        "cards.question", add_own_question, form=OwnQuestionForm, redisplay=redisplay_own_question
+    ),
+    Verb("cards.compare.open", open_compare, idempotent=False),
+    Verb("cards.compare", compare_groups, form=CompareForm, redisplay=redisplay_compare),
+]
+
+NOTICES: list[NoticeKind] = [
+    NoticeKind(
+        ACTION_DUE_KIND,
+        render_action_due,
+        description="An agreed action from a progression cards session is due soon.",
+    ),
+    NoticeKind(
+        PROMPT_KIND,
+        render_prompt,
+        opt_out="card_prompts",
+        description="The weekly coaching card posted to a team's channel.",
+    ),
+]

@@ -1,0 +1,504 @@
+"""`support`: self-referral in a 1:1 chat, matching to an AP, caseloads, and support offers.
+
+Confidential by design (SPEC principle 1, seed 001 "developmental"): a referral is readable by
+the tutor and the AP it is offered to; the head of T&L sees counts; line managers see nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import support_programmes, support_ratings
+from bot.app.context import HandlerContext
+from bot.app.router import CardAction, Command
+from bot.app.support_common import (
+    OFFER,
+    REFUSED,
+    REMATCHED,
+    STARTED,
+    referral_subject,
+    schedule,
+    schedule_programme,
+    schedule_termly_offer,
+)
+from bot.app.support_common import notify as notify_person
+from bot.app.support_matching import ask_next_practitioner, practitioners, rematch_waiting
+from bot.app.support_views import (
+    referral_defaults,
+    referral_form_view,
+    referral_summary,
+)
+from bot.app.turn import Reply
+from bot.clock import london
+from bot.domain import support as rules
+from bot.domain.access import Permission
+from bot.domain.support import ProgrammeKind, ProgrammeState
+from bot.domain.terms import term_for
+from cards.base import execute
+from cards.support import (
+    CaseloadCount,
+    ReferralSaved,
+    caseloads_card,
+    note_card,
+    referral_card,
+    referral_saved_card,
+)
+from storage.models import Person
+from storage.people import Directory
+from storage.support import (
+    ACCEPTED,
+    MATCHING,
+    WAITING,
+    WITHDRAWN,
+    SupportProgrammeRecord,
+    SupportRecords,
+    SupportReferral,
+)
+
+PHRASES = (
+    # "I'd like some help with behaviour management", "can I get support with questioning"
+    r"^(i'?d like|i would like|i'?d love|can i (get|have)|could i (get|have)|may i have|"
+    r"i need|i want|please can i (get|have)|looking for)\b.*\b(help|support|coaching|mentoring)\b",
+    r"^(some )?(help|support) with\b",
+)
+
+NOT_AN_AP = "Only the advanced practitioner this was sent to can answer it."
+
+
+def _keys(value: object) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value if str(v)]
+    return [v.strip() for v in str(value).split(",") if v.strip()]
+
+
+class ReferralForm(BaseModel):
+    """The self-referral card, parsed at the edge."""
+
+    other_topic: str = Field(default="", max_length=300)
+    topics: list[str] = []
+    ways: list[str] = []
+    campus: str = Field(min_length=1, max_length=200)
+    times: list[str] = []
+    similar_style: bool = False
+    delivery_style: str | None = None
+
+    @field_validator("topics", mode="before")
+    @classmethod
+    def _topics(cls, value: object, info: ValidationInfo) -> list[str]:
+        keys = _keys(value)
+        known = {o.key for o in rules.topics()}
+        if any(k not in known for k in keys):
+            raise ValueError("Choose from the list, or write it in your own words below")
+        if not keys and not str(info.data.get("other_topic", "")).strip():
+            raise ValueError("Choose at least one thing, or say it in your own words")
+        return keys
+
+    @field_validator("ways", mode="before")
+    @classmethod
+    def _ways(cls, value: object) -> list[str]:
+        keys = _keys(value)
+        known = {o.key for o in rules.ways()}
+        if not keys or any(k not in known for k in keys):
+            raise ValueError("Choose at least one way")
+        return keys
+
+    @field_validator("times", mode="before")
+    @classmethod
+    def _times(cls, value: object) -> list[str]:
+        known = {o.key for o in rules.times()}
+        return [k for k in _keys(value) if k in known]
+
+    @field_validator("similar_style", mode="before")
+    @classmethod
+    def _yes(cls, value: object) -> bool:
+        return str(value).strip().lower() in ("yes", "true", "1")
+
+    @field_validator("delivery_style", mode="before")
+    @classmethod
+    def _style(cls, value: object, info: ValidationInfo) -> str | None:
+        style = str(value or "").strip().lower() or None
+        if style not in (None, "practical", "classroom"):
+            raise ValueError("Choose practical / vocational or classroom")
+        if style is None and info.data.get("similar_style"):
+            raise ValueError("Tell me how you mostly teach, so I can find someone similar")
+        return style
+
+
+class ReferralRef(BaseModel):
+    referral_id: int
+
+
+class AcceptForm(BaseModel):
+    referral_id: int
+    kind: ProgrammeKind
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind(cls, value: object) -> object:
+        if value in (None, ""):
+            raise ValueError("Choose a programme")
+        return value
+
+
+# --- the command ----------------------------------------------------------------------------
+
+
+async def support(ctx: HandlerContext) -> Reply:
+    """Ask for support with your teaching: confidential, just you and an AP.
+
+    Usage: support
+    Usage: I'd like some help with behaviour management
+    Usage: support caseloads (head of T&L: counts per AP)
+    Usage: support capacity name@college.ac.uk 8 (head of T&L)
+    Usage: support offers off | on
+    """
+    words = ctx.args.split()
+    sub = words[0] if words else ""
+    if sub == "caseloads":
+        return await caseloads(ctx)
+    if sub == "capacity":
+        return await set_capacity(ctx, words[1:])
+    if sub == "offers" and len(words) > 1 and words[1] in ("off", "on", "stop", "start"):
+        return await _offers(ctx, words[1] in ("on", "start"))
+    if ctx.turn.where.kind != "personal":
+        return Reply.text(
+            "Support requests are confidential, so let's do this in our 1:1 chat: "
+            "message me **support** there."
+        )
+    records = SupportRecords(ctx.uow.session)
+    current = await records.open_referral_of(ctx.turn.org_id, ctx.person.id)
+    if current is not None:
+        return await _status(ctx, current)
+    values = referral_defaults(ctx.person, ctx.args)
+    return Reply.show(referral_card(await referral_form_view(records, ctx.turn.org_id), values))
+
+
+async def _status(ctx: HandlerContext, referral: SupportReferral) -> Reply:
+    records = SupportRecords(ctx.uow.session)
+    if referral.state == ACCEPTED:
+        programme = await records.programme_for_referral(referral.id)
+        if programme is not None:
+            return await support_programmes.show_programme(ctx, programme)
+    directory = ctx.directory
+    lines = [referral_summary(referral)]
+    actions = []
+    if referral.state == MATCHING and referral.practitioner_id is not None:
+        ap = await directory.person(ctx.turn.org_id, referral.practitioner_id)
+        lines.append(f"I've asked **{ap.name if ap else 'an AP'}**; waiting for their reply.")
+        actions.append(
+            execute("Ask for someone else", "support.someone_else", {"referral_id": referral.id})
+        )
+    else:
+        lines.append("Every AP is fully booked just now; you're in the queue.")
+    actions.append(execute("Withdraw my request", "support.withdraw", {"referral_id": referral.id}))
+    return Reply.show(note_card("Your request for support", lines, actions))
+
+
+async def open_form(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    """From an offer: one tap opens the self-referral card."""
+    records = SupportRecords(ctx.uow.session)
+    current = await records.open_referral_of(ctx.turn.org_id, ctx.person.id)
+    if current is not None:
+        return await _status(ctx, current)
+    view = await referral_form_view(records, ctx.turn.org_id)
+    return Reply.show(referral_card(view, referral_defaults(ctx.person)))
+
+
+async def redisplay_referral(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    view = await referral_form_view(SupportRecords(ctx.uow.session), ctx.turn.org_id)
+    return Reply.update(referral_card(view, values, errors))
+
+
+async def refer(ctx: HandlerContext, form: ReferralForm) -> Reply:
+    """Save the referral, then propose an AP and ask them."""
+    now = ctx.services.clock.now()
+    records = SupportRecords(ctx.uow.session)
+    if await records.open_referral_of(ctx.turn.org_id, ctx.person.id) is not None:
+        return Reply.text("You already have a request for support open. Say **support** to see it.")
+    referral = SupportReferral(
+        org_id=ctx.turn.org_id,
+        tutor_id=ctx.person.id,
+        topics=form.topics,
+        other_topic=form.other_topic.strip(),
+        ways=form.ways,
+        campus=form.campus,
+        preferred_times=form.times,
+        times_note="",
+        similar_style=form.similar_style,
+        delivery_style=form.delivery_style or ctx.person.delivery_style,
+        state=MATCHING,
+        passed_ids=[],
+        source="self",
+        created_at=now,
+        updated_at=now,
+    )
+    records.add(referral)
+    await records.flush()
+    if form.delivery_style and not ctx.person.delivery_style:
+        ctx.person.delivery_style = form.delivery_style
+    chosen, reasons = await ask_next_practitioner(ctx.uow.session, referral, now)
+    saved = ReferralSaved(
+        referral.id, referral_summary(referral), chosen.name if chosen else None, reasons
+    )
+    return Reply.update(referral_saved_card(saved))
+
+
+async def someone_else(ctx: HandlerContext, form: ReferralRef) -> Reply:
+    """The tutor would rather work with a different AP: no reason needed."""
+    now = ctx.services.clock.now()
+    referral = await SupportRecords(ctx.uow.session).referral(ctx.turn.org_id, form.referral_id)
+    if referral is None or referral.tutor_id != ctx.person.id:
+        return Reply.text(REFUSED)
+    if referral.practitioner_id is not None:
+        referral.passed_ids = [*referral.passed_ids, referral.practitioner_id]
+    programme = await SupportRecords(ctx.uow.session).programme_for_referral(referral.id)
+    if programme is not None:
+        programme.practitioner_id = None  # the old AP no longer sees it
+    chosen, reasons = await ask_next_practitioner(ctx.uow.session, referral, now)
+    saved = ReferralSaved(
+        referral.id, referral_summary(referral), chosen.name if chosen else None, reasons
+    )
+    return Reply.update(referral_saved_card(saved))
+
+
+async def withdraw(ctx: HandlerContext, form: ReferralRef) -> Reply:
+    referral = await SupportRecords(ctx.uow.session).referral(ctx.turn.org_id, form.referral_id)
+    if referral is None or referral.tutor_id != ctx.person.id:
+        return Reply.text(REFUSED)
+    if referral.state in (MATCHING, WAITING):
+        referral.state = WITHDRAWN
+        referral.practitioner_id = None
+        referral.updated_at = ctx.services.clock.now()
+    return Reply.update(
+        note_card("Request withdrawn", ["No problem. Say **support** whenever you'd like some."])
+    )
+
+
+async def accept(ctx: HandlerContext, form: AcceptForm) -> Reply:
+    """The AP takes the referral on: the programme starts now."""
+    now = ctx.services.clock.now()
+    session = ctx.uow.session
+    records = SupportRecords(session)
+    referral = await records.referral(ctx.turn.org_id, form.referral_id)
+    if referral is None or not ctx.can(Permission.ANSWER_REFERRAL, referral_subject(referral)):
+        return Reply.text(NOT_AN_AP)
+    if referral.state != MATCHING:
+        return Reply.text("This request has already been answered.")
+    referral.state, referral.updated_at = ACCEPTED, now
+    programme = await records.programme_for_referral(referral.id)
+    if programme is None:
+        programme = SupportProgrammeRecord(
+            org_id=referral.org_id,
+            referral_id=referral.id,
+            tutor_id=referral.tutor_id,
+            kind=form.kind.value,
+            state=ProgrammeState.ACTIVE.value,
+            started_at=now,
+            extensions=0,
+            extra_weeks=0,
+            objectives=[],
+            milestones=[],
+            review_note="",
+            created_at=now,
+        )
+        programme.apply(programme.domain(), now)
+        records.add(programme)
+    programme.practitioner_id = ctx.person.id
+    await records.flush()
+    await schedule_programme(session, programme, now)
+    await notify_person(
+        session,
+        referral.org_id,
+        f"support-started:{programme.id}:{ctx.person.id}",
+        STARTED,
+        referral.tutor_id,
+        now,
+        {"programme_id": programme.id},
+    )
+    tutor = await ctx.directory.person(ctx.turn.org_id, referral.tutor_id)
+    name = tutor.name if tutor else "the tutor"
+    return Reply.update(
+        note_card(
+            f"Accepted: {name}",
+            [f"{ProgrammeKind(programme.kind).label} starts today. I've told {name}."],
+            [execute("Open the programme", "programme.open", {"programme_id": programme.id})],
+        )
+    )
+
+
+async def redisplay_accept(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    return Reply.text("Choose a programme, then Accept.")
+
+
+async def pass_(ctx: HandlerContext, form: ReferralRef) -> Reply:
+    """The AP can't take it on: ask the next AP, and tell the tutor who."""
+    now = ctx.services.clock.now()
+    referral = await SupportRecords(ctx.uow.session).referral(ctx.turn.org_id, form.referral_id)
+    if referral is None or not ctx.can(Permission.ANSWER_REFERRAL, referral_subject(referral)):
+        return Reply.text(NOT_AN_AP)
+    if referral.state != MATCHING:
+        return Reply.text("This request has already been answered.")
+    referral.passed_ids = [*referral.passed_ids, ctx.person.id]
+    chosen, _ = await ask_next_practitioner(ctx.uow.session, referral, now)
+    await notify_person(
+        ctx.uow.session,
+        referral.org_id,
+        f"support-rematched:{referral.id}:{ctx.person.id}",
+        REMATCHED,
+        referral.tutor_id,
+        now,
+        {"referral_id": referral.id},
+    )
+    return Reply.update(
+        note_card("Passed", ["Thanks; I'll ask another AP. You no longer see this request."])
+    )
+
+
+# --- head of T&L: caseloads and capacity (counts, never content) ----------------------------
+
+
+async def caseloads(ctx: HandlerContext) -> Reply:
+    if not ctx.can(Permission.READ_CASELOAD_COUNTS):
+        return Reply.text("Caseloads are for the head of teaching & learning and the APs.")
+    now = ctx.services.clock.now()
+    records = SupportRecords(ctx.uow.session)
+    rows = [
+        CaseloadCount(ap.name, ap.campus, ap.caseload, ap.capacity)
+        for ap in await practitioners(ctx.uow.session, ctx.turn.org_id, now)
+    ]
+    waiting = len(await records.waiting(ctx.turn.org_id))
+    reviews = len(await records.under_review(ctx.turn.org_id))
+    return Reply.show(caseloads_card(rows, waiting, reviews))
+
+
+_CAPACITY = re.compile(r"^(?:(?P<email>\S+@\S+)\s+)?(?P<n>\d{1,2})$")
+
+
+async def set_capacity(ctx: HandlerContext, words: list[str]) -> Reply:
+    if not ctx.can(Permission.MANAGE_PRACTITIONERS):
+        return Reply.text("Only the head of teaching & learning (or an org admin) sets capacity.")
+    match = _CAPACITY.match(" ".join(words))
+    if match is None:
+        return Reply.text(
+            "Say **support capacity 10** for everyone, or "
+            "**support capacity name@college.ac.uk 6** for one AP."
+        )
+    now = ctx.services.clock.now()
+    org = await ctx.directory.organisation(ctx.turn.org_id, now)
+    caps = dict(org.settings.get("ap_capacity") or {})
+    who = (match.group("email") or "default").lower()
+    caps[who] = int(match.group("n"))
+    org.settings = {**org.settings, "ap_capacity": caps}
+    ctx.directory.audit(
+        ctx.turn.org_id, ctx.person.id, "support:capacity", "set", f"{who}={caps[who]}", now
+    )
+    asked = await rematch_waiting(ctx.uow.session, ctx.turn.org_id, now)
+    more = f" I've asked APs about {asked} waiting request(s)." if asked else ""
+    label = "every AP" if who == "default" else who
+    return Reply.text(f"Saved: capacity {caps[who]} for {label}.{more}")
+
+
+# --- offers ---------------------------------------------------------------------------------
+
+
+async def _offers(ctx: HandlerContext, wanted: bool) -> Reply:
+    await SupportRecords(ctx.uow.session).set_offers(
+        ctx.turn.org_id, ctx.person.id, wanted, ctx.services.clock.now()
+    )
+    if wanted:
+        return Reply.text("Done: I'll offer support now and then (about once a term).")
+    return Reply.text(
+        "Done: no more offers. You can still say **support** any time; **support offers on** "
+        "brings the offers back."
+    )
+
+
+async def stop_offers(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
+    await SupportRecords(ctx.uow.session).set_offers(
+        ctx.turn.org_id, ctx.person.id, False, ctx.services.clock.now()
+    )
+    return Reply.update(
+        note_card(
+            "No more offers",
+            [
+                "Understood. Say **support** whenever you'd like some; **support offers on** "
+                "turns the offers back on."
+            ],
+        )
+    )
+
+
+async def later(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
+    return Reply.update(
+        note_card("Maybe later", ["No problem. Say **support** whenever you'd like some."])
+    )
+
+
+async def offer_after_observation(
+    session: AsyncSession, org_id: str, tutor_id: int, now: datetime
+) -> None:
+    """Called by the observations (OTLA) code when a report with actions is approved: a friendly
+    offer of support reaches the tutor a day later (one per term, however many reports)."""
+    org = await Directory(session).organisation(org_id, now)
+    term = term_for(london(now).date(), org.settings)
+    period = term.key if term else rules.month_key(london(now).date())
+    await schedule(
+        session,
+        org_id,
+        f"support-offer:observation:{period}:{tutor_id}",
+        OFFER,
+        rules.after_observation_offer_at(now),
+        now,
+        tutor_id,
+        {"reason": "observation"},
+    )
+
+
+async def offer_to_imported_tutor(
+    session: AsyncSession, org_id: str, person: Person, now: datetime
+) -> None:
+    """A tutor from the tutor list: new staff get an offer at induction, everyone a termly one."""
+    settings = (await Directory(session).organisation(org_id, now)).settings
+    if person.start_date is not None and rules.is_new_staff(person.start_date, london(now).date()):
+        await schedule(
+            session,
+            org_id,
+            f"support-offer:induction:{person.id}",
+            OFFER,
+            rules.induction_offer_at(person.start_date, now),
+            now,
+            person.id,
+            {"reason": "induction"},
+        )
+    await schedule_termly_offer(session, org_id, person.id, now, settings)
+
+
+ROWS: list[Command | CardAction] = [
+    Command(
+        "support",
+        support,
+        aliases=("self-refer", "referral"),
+        phrases=PHRASES,
+    ),
+    CardAction("support.open", open_form, idempotent=False),
+    CardAction("support.refer", refer, form=ReferralForm, redisplay=redisplay_referral),
+    CardAction("support.someone_else", someone_else, form=ReferralRef),
+    CardAction("support.withdraw", withdraw, form=ReferralRef),
+    CardAction("support.accept", accept, form=AcceptForm, redisplay=redisplay_accept),
+    CardAction("support.pass", pass_, form=ReferralRef),
+    CardAction("support.offers.stop", stop_offers),
+    CardAction("support.offers.later", later),
+    *support_programmes.ROWS,
+    *support_ratings.ROWS,
+]

@@ -1,0 +1,255 @@
+"""What the support use cases share: who may see a record (its Subject), names, scheduling keys.
+
+Every scheduled item of the support capability has a key that starts `support-` and names its
+record, so re-scheduling replaces instead of duplicating, and ending a programme can cancel its
+future prompts by prefix.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.access import Actor, Role, Subject
+from bot.domain.support import (
+    LONDON,
+    CheckpointKind,
+    ProgrammeKind,
+    RatingStage,
+    month_end_prompt_at,
+    month_key,
+    next_term_slot,
+    termly_offer_slot,
+)
+from bot.domain.terms import Term
+from storage.people import Directory
+from storage.reminders import CANCELLED, PENDING, Schedule
+from storage.support import SupportProgrammeRecord, SupportReferral
+
+REFUSED = (
+    "Sorry, that's not yours to see: support records stay between a tutor and their "
+    "advanced practitioner."
+)
+NO_PROGRAMME = "That programme isn't available any more."
+
+
+async def actor_for(directory: Directory, org_id: str, person_id: int) -> Actor:
+    return Actor(person_id=person_id, org_id=org_id, roles=await directory.roles(person_id))
+
+
+async def line_manager_ids(directory: Directory, org_id: str, tutor_id: int) -> frozenset[int]:
+    tutor = await directory.person(org_id, tutor_id)
+    if tutor is None:
+        return frozenset()
+    return frozenset(m.id for m in await directory.line_managers_of(tutor))
+
+
+async def programme_subject(
+    directory: Directory, programme: SupportProgrammeRecord, *, open_update: bool = False
+) -> Subject:
+    """Facts about a programme for `can()`. `open_update`: the record being read is one of the
+    support-to-good 2-weekly updates, which the programme sends openly to the line manager."""
+    return Subject(
+        org_id=programme.org_id,
+        tutor_id=programme.tutor_id,
+        practitioner_id=programme.practitioner_id,
+        line_manager_ids=await line_manager_ids(directory, programme.org_id, programme.tutor_id),
+        escalated=programme.escalated_at is not None,
+        open_to_line_manager=open_update and programme.kind == ProgrammeKind.SUPPORT_TO_GOOD.value,
+    )
+
+
+def referral_subject(referral: SupportReferral) -> Subject:
+    return Subject(
+        org_id=referral.org_id,
+        tutor_id=referral.tutor_id,
+        practitioner_id=referral.practitioner_id,
+    )
+
+
+async def name_of(directory: Directory, org_id: str, person_id: int | None) -> str:
+    if person_id is None:
+        return "your AP"
+    person = await directory.person(org_id, person_id)
+    if person is None:
+        return "someone who has left"
+    return person.name or person.email or "a colleague"
+
+
+async def heads_of_tl(directory: Directory, org_id: str) -> list[int]:
+    return [p.id for p in await directory.holders(org_id, Role.HEAD_OF_TL)]
+
+
+async def schedule(
+    session: AsyncSession,
+    org_id: str,
+    key: str,
+    kind: str,
+    due_at: datetime,
+    now: datetime,
+    person_id: int,
+    payload: dict[str, Any] | None = None,
+) -> bool:
+    """Schedule an item unless one with this key was already sent: re-scheduling a programme
+    (an extension, a new AP) must never send an old prompt twice."""
+    existing = await Schedule(session).get(org_id, key)
+    if existing is not None and existing.state not in (PENDING, CANCELLED):
+        return False
+    await Schedule(session).put(
+        org_id, key, kind, due_at, now, person_id=person_id, payload=payload or {}
+    )
+    return True
+
+
+# --- what is scheduled, and when -------------------------------------------------------------
+
+ASK = "support.ask"
+WAITING = "support.waiting"
+REMATCHED = "support.rematched"
+STARTED = "support.started"
+SESSION_LOGGED = "support.session_logged"
+RATE_PROMPT = "support.rate_prompt"
+SIGN_OFF_DUE = "support.sign_off_due"
+UPDATE_DUE = "support.update_due"
+UPDATE_REVIEW = "support.update_review"
+UPDATE_TO_LINE_MANAGER = "support.update_to_line_manager"
+UPDATE_QUERIED = "support.update_queried"
+REVIEW = "support.review"
+REVIEW_OUTCOME = "support.review_outcome"
+MONTHLY_REPORT = "support.monthly_report"
+REPORT_IN = "support.report_in"
+PROGRAMME_CHANGED = "support.programme_changed"
+OFFER = "support.offer"
+OFFERS_OPT_OUT = "self_referral_offers"
+
+
+async def schedule_programme(
+    session: AsyncSession, programme: SupportProgrammeRecord, now: datetime
+) -> None:
+    """(Re)schedule a programme's prompts for its current tutor and AP: self-ratings, 2-weekly
+    updates, the sign-off reminder, the week-12 review and the AP's monthly report."""
+    org, pid = programme.org_id, programme.id
+    ap = programme.practitioner_id
+    rules = programme.domain()
+    for point in rules.timeline():
+        if point.kind == CheckpointKind.RATING and point.stage not in (None, RatingStage.START):
+            await schedule(
+                session,
+                org,
+                f"support-rate:{pid}:{point.stage.value}",
+                RATE_PROMPT,
+                max(point.due, now),
+                now,
+                programme.tutor_id,
+                {"programme_id": pid, "stage": point.stage.value},
+            )
+        elif point.kind == CheckpointKind.UPDATE and ap is not None:
+            await schedule(
+                session,
+                org,
+                f"support-update:{pid}:{point.number}",
+                UPDATE_DUE,
+                max(point.due, now),
+                now,
+                ap,
+                {"programme_id": pid, "number": point.number},
+            )
+        elif point.kind == CheckpointKind.SIGN_OFF and ap is not None:
+            await schedule(
+                session,
+                org,
+                f"support-signoff:{pid}:{rules.extensions}",
+                SIGN_OFF_DUE,
+                max(point.due, now),
+                now,
+                ap,
+                {"programme_id": pid},
+            )
+        elif point.kind == CheckpointKind.REVIEW:
+            await schedule_review(session, programme, max(point.due, now), now)
+    if ap is not None:
+        await schedule_monthly_report(session, org, ap, now)
+
+
+async def schedule_review(
+    session: AsyncSession, programme: SupportProgrammeRecord, due: datetime, now: datetime
+) -> None:
+    for head in await heads_of_tl(Directory(session), programme.org_id):
+        await schedule(
+            session,
+            programme.org_id,
+            f"support-review:{programme.id}:{head}",
+            REVIEW,
+            due,
+            now,
+            head,
+            {"programme_id": programme.id},
+        )
+
+
+async def cancel_programme_prompts(
+    session: AsyncSession, programme: SupportProgrammeRecord, now: datetime
+) -> None:
+    schedule_ = Schedule(session)
+    for family in ("rate", "update", "signoff", "review"):
+        await schedule_.cancel_prefix(programme.org_id, f"support-{family}:{programme.id}:", now)
+
+
+async def schedule_monthly_report(
+    session: AsyncSession, org_id: str, practitioner_id: int, now: datetime
+) -> None:
+    today = now.astimezone(LONDON).date()
+    due = month_end_prompt_at(today)
+    if due <= now:
+        due = month_end_prompt_at(today.replace(day=28) + timedelta(days=7))
+    month = month_key(due.date())
+    await schedule(
+        session,
+        org_id,
+        f"support-report:{practitioner_id}:{month}",
+        MONTHLY_REPORT,
+        due,
+        now,
+        practitioner_id,
+        {"month": month},
+    )
+
+
+async def notify(
+    session: AsyncSession,
+    org_id: str,
+    key: str,
+    kind: str,
+    person_id: int,
+    now: datetime,
+    payload: dict[str, Any],
+) -> None:
+    """Tell someone else now (the next worker tick): the turn's reply only reaches the asker."""
+    await Schedule(session).put(org_id, key, kind, now, now, person_id=person_id, payload=payload)
+
+
+# --- self-referral offers --------------------------------------------------------------------
+
+
+async def schedule_termly_offer(
+    session: AsyncSession,
+    org_id: str,
+    person_id: int,
+    now: datetime,
+    settings: dict[str, Any] | None = None,
+    *,
+    after: Term | None = None,
+) -> None:
+    term, due = next_term_slot(after, settings) if after else termly_offer_slot(now, settings)
+    await schedule(
+        session,
+        org_id,
+        f"support-offer:term:{term.key}:{person_id}",
+        OFFER,
+        due,
+        now,
+        person_id,
+        {"reason": "term", "term": term.key},
+    )

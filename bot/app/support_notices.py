@@ -1,0 +1,506 @@
+"""Proactive messages of the support capability, each drawn when sent from the records then.
+
+A render returns None when the message is no longer relevant (a referral already answered, a
+rating already given, an update already sent) or when the reader may no longer see it: every
+render asks `can()` for the person it is about to reach.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.app.notices import NoticeContext, NoticeKind
+from bot.app.support_common import (
+    ASK,
+    MONTHLY_REPORT,
+    OFFER,
+    OFFERS_OPT_OUT,
+    PROGRAMME_CHANGED,
+    RATE_PROMPT,
+    REMATCHED,
+    REPORT_IN,
+    REVIEW,
+    REVIEW_OUTCOME,
+    SESSION_LOGGED,
+    SIGN_OFF_DUE,
+    STARTED,
+    UPDATE_DUE,
+    UPDATE_QUERIED,
+    UPDATE_REVIEW,
+    UPDATE_TO_LINE_MANAGER,
+    WAITING,
+    actor_for,
+    line_manager_ids,
+    name_of,
+    programme_subject,
+    referral_subject,
+    schedule_monthly_report,
+    schedule_termly_offer,
+)
+from bot.app.support_programmes import update_draft_text
+from bot.app.support_views import day, referral_for_ap, report_view, review_view
+from bot.app.turn import Message
+from bot.clock import london
+from bot.domain import support as rules
+from bot.domain.access import Permission, Subject, can
+from bot.domain.support import ProgrammeKind, ProgrammeState, ReviewDecision, SessionKind
+from bot.domain.terms import current_or_next_term
+from cards.base import execute
+from cards.support import (
+    ReportFormView,
+    ReportPromptLine,
+    monthly_prompt_card,
+    note_card,
+    offer_card,
+    referral_for_ap_card,
+    report_for_head_card,
+    review_card,
+    update_draft_card,
+    update_for_line_manager_card,
+    update_for_tutor_card,
+)
+from storage.support import (
+    MATCHING,
+    SENT_TO_LINE_MANAGER,
+    WITH_TUTOR,
+    LineManagerUpdate,
+    SupportProgrammeRecord,
+    SupportRecords,
+    SupportSession,
+)
+from storage.support import WAITING as REFERRAL_WAITING
+
+
+def _records(ctx: NoticeContext) -> SupportRecords:
+    return SupportRecords(ctx.uow.session)
+
+
+async def _allowed(
+    ctx: NoticeContext, permission: Permission, subject: Subject | None = None
+) -> bool:
+    """May the person this item goes to see it, now?"""
+    if ctx.item.person_id is None:
+        return False
+    actor = await actor_for(ctx.directory, ctx.item.org_id, ctx.item.person_id)
+    return can(actor, permission, subject)
+
+
+async def _programme(
+    ctx: NoticeContext, permission: Permission, *, open_update: bool = False
+) -> SupportProgrammeRecord | None:
+    pid = int(ctx.payload.get("programme_id") or 0)
+    programme = await _records(ctx).programme(ctx.item.org_id, pid)
+    if programme is None:
+        return None
+    subject = await programme_subject(ctx.directory, programme, open_update=open_update)
+    return programme if await _allowed(ctx, permission, subject) else None
+
+
+def _open_button(programme_id: int, label: str = "Open my programme") -> list[Any]:
+    return [execute(label, "programme.open", {"programme_id": programme_id}, primary=True)]
+
+
+# --- matching -------------------------------------------------------------------------------
+
+
+async def render_ask(ctx: NoticeContext) -> Message | None:
+    referral = await _records(ctx).referral(ctx.item.org_id, int(ctx.payload["referral_id"]))
+    if referral is None or referral.state != MATCHING:
+        return None
+    if referral.practitioner_id != ctx.item.person_id:
+        return None  # the tutor asked for someone else, or another AP was asked instead
+    if not await _allowed(ctx, Permission.ANSWER_REFERRAL, referral_subject(referral)):
+        return None
+    tutor = await ctx.directory.person(ctx.item.org_id, referral.tutor_id)
+    if tutor is None:
+        return None
+    reasons = [str(r) for r in ctx.payload.get("reasons", [])]
+    view = referral_for_ap(referral, tutor, reasons, london(ctx.now).date())
+    return Message(card=referral_for_ap_card(view))
+
+
+async def render_waiting(ctx: NoticeContext) -> Message | None:
+    """To the head of T&L: a count, never a name or a reason."""
+    if not await _allowed(ctx, Permission.READ_CASELOAD_COUNTS):
+        return None
+    waiting = len(await _records(ctx).waiting(ctx.item.org_id))
+    if waiting == 0:
+        return None
+    return Message(
+        card=note_card(
+            "Someone is waiting for an AP",
+            [
+                f"{waiting} self-referral(s) are waiting: every AP's caseload is full.",
+                "Raise a capacity with **support capacity** or free a place, and I'll ask an "
+                "AP straight away.",
+            ],
+            small="You see counts only; who and why stays confidential.",
+        )
+    )
+
+
+async def render_rematched(ctx: NoticeContext) -> Message | None:
+    referral = await _records(ctx).referral(ctx.item.org_id, int(ctx.payload["referral_id"]))
+    if referral is None or referral.tutor_id != ctx.item.person_id:
+        return None
+    if referral.state == MATCHING and referral.practitioner_id is not None:
+        ap = await name_of(ctx.directory, ctx.item.org_id, referral.practitioner_id)
+        line = f"I've now asked **{ap}** to support you. You'll hear when they reply."
+    elif referral.state == REFERRAL_WAITING:
+        line = "Every AP is fully booked just now; you're in the queue and I'll be in touch."
+    else:
+        return None
+    return Message(card=note_card("Your request for support", [line]))
+
+
+# --- programme life ---------------------------------------------------------------------------
+
+
+async def render_started(ctx: NoticeContext) -> Message | None:
+    programme = await _programme(ctx, Permission.READ_DEVELOPMENTAL)
+    if programme is None or programme.tutor_id != ctx.item.person_id:
+        return None
+    if programme.state not in (ProgrammeState.ACTIVE.value,):
+        return None
+    ap = await name_of(ctx.directory, ctx.item.org_id, programme.practitioner_id)
+    kind = ProgrammeKind(programme.kind)
+    lines = [f"**{kind.label}**: {kind.rules.summary}", f"Who can see it: you and {ap}."]
+    if kind == ProgrammeKind.SUPPORT_TO_GOOD:
+        lines.append(
+            "This programme sends a short update to your line manager every 2 weeks. "
+            "You'll see each one before it goes; nothing else is shared."
+        )
+    lines.append("First, rate how confident you feel today: it takes a minute.")
+    actions = [
+        execute("Rate my confidence", "rate.open", {"programme_id": programme.id}, primary=True),
+        execute("Open my programme", "programme.open", {"programme_id": programme.id}),
+    ]
+    return Message(card=note_card(f"{ap} will support you", lines, actions))
+
+
+async def render_session_logged(ctx: NoticeContext) -> Message | None:
+    programme = await _programme(ctx, Permission.READ_DEVELOPMENTAL)
+    if programme is None or programme.tutor_id != ctx.item.person_id:
+        return None
+    session = await ctx.uow.session.get(SupportSession, int(ctx.payload["session_id"]))
+    if session is None or session.programme_id != programme.id:
+        return None
+    ap = await name_of(ctx.directory, ctx.item.org_id, programme.practitioner_id)
+    agreed = [
+        a.text for a in await _records(ctx).actions(programme.id) if a.session_id == session.id
+    ]
+    lines = [
+        f"{ap} logged your {SessionKind(session.kind).label.lower()} on {day(session.held_on)}."
+    ]
+    if agreed:
+        lines.append("Agreed actions: " + "; ".join(agreed) + ". We'll look at them next time.")
+    return Message(card=note_card("Session logged", lines, _open_button(programme.id)))
+
+
+async def render_rate_prompt(ctx: NoticeContext) -> Message | None:
+    programme = await _programme(ctx, Permission.WRITE_DEVELOPMENTAL)
+    if programme is None or programme.tutor_id != ctx.item.person_id:
+        return None
+    stage = str(ctx.payload.get("stage", ""))
+    if programme.state != ProgrammeState.ACTIVE.value:
+        return None
+    if await _records(ctx).rating(programme.id, stage) is not None:
+        return None
+    words = {"middle": "half way", "end": "near the end"}.get(stage, "at this point")
+    return Message(
+        card=note_card(
+            "How confident do you feel now?",
+            [f"You're {words} through your programme: rate yourself again and see the change."],
+            [execute("Rate now", "rate.open", {"programme_id": programme.id}, primary=True)],
+        )
+    )
+
+
+async def render_sign_off_due(ctx: NoticeContext) -> Message | None:
+    programme = await _programme(ctx, Permission.RUN_PROGRAMME)
+    if programme is None or programme.state != ProgrammeState.ACTIVE.value:
+        return None
+    p = programme.domain()
+    if not p.rules.sign_off or p.sign_off == rules.SignOff.MET:
+        return None
+    tutor = await name_of(ctx.directory, ctx.item.org_id, programme.tutor_id)
+    return Message(
+        card=note_card(
+            f"Sign-off observation: {tutor}",
+            [
+                f"{p.kind.label} ends on {day(p.ends_at or ctx.now)}: time for the sign-off "
+                "observation. Log it as a session with its outcome."
+            ],
+            [
+                execute(
+                    "Log the session",
+                    "programme.session.open",
+                    {"programme_id": programme.id},
+                    primary=True,
+                )
+            ],
+        )
+    )
+
+
+async def render_programme_changed(ctx: NoticeContext) -> Message | None:
+    programme = await _programme(ctx, Permission.READ_DEVELOPMENTAL)
+    if programme is None or programme.tutor_id != ctx.item.person_id:
+        return None
+    what = str(ctx.payload.get("what", ""))
+    ap = await name_of(ctx.directory, ctx.item.org_id, programme.practitioner_id)
+    if what == "extended":
+        line = f"{ap} has extended your programme to {ctx.payload.get('until', '')}."
+    elif what == "completed":
+        line = "Your programme is complete. Well done — your chart shows how far you've come."
+    else:
+        line = "Your programme has ended. Say **support** whenever you'd like more."
+    return Message(card=note_card("Your support programme", [line], _open_button(programme.id)))
+
+
+# --- 2-weekly updates -------------------------------------------------------------------------
+
+
+async def render_update_due(ctx: NoticeContext) -> Message | None:
+    programme = await _programme(ctx, Permission.RUN_PROGRAMME)
+    if programme is None or programme.kind != ProgrammeKind.SUPPORT_TO_GOOD.value:
+        return None
+    if programme.state not in (ProgrammeState.ACTIVE.value, ProgrammeState.UNDER_REVIEW.value):
+        return None
+    number = int(ctx.payload["number"])
+    if await _records(ctx).update_number(programme.id, number) is not None:
+        return None
+    tutor = await name_of(ctx.directory, ctx.item.org_id, programme.tutor_id)
+    draft = await update_draft_text(ctx.uow.session, programme, number)
+    total = programme.domain().update_count()
+    return Message(card=update_draft_card(programme.id, tutor, number, total, draft))
+
+
+async def _update(ctx: NoticeContext) -> tuple[LineManagerUpdate, SupportProgrammeRecord] | None:
+    update = await _records(ctx).update(ctx.item.org_id, int(ctx.payload["update_id"]))
+    if update is None:
+        return None
+    programme = await _records(ctx).programme(ctx.item.org_id, update.programme_id)
+    return (update, programme) if programme is not None else None
+
+
+async def render_update_review(ctx: NoticeContext) -> Message | None:
+    """The tutor sees the update before it is sent (SPEC principle 1)."""
+    found = await _update(ctx)
+    if found is None:
+        return None
+    update, programme = found
+    if update.state != WITH_TUTOR or programme.tutor_id != ctx.item.person_id:
+        return None
+    ap = await name_of(ctx.directory, ctx.item.org_id, programme.practitioner_id)
+    managers = await line_manager_ids(ctx.directory, ctx.item.org_id, programme.tutor_id)
+    names = [await name_of(ctx.directory, ctx.item.org_id, m) for m in managers]
+    card = update_for_tutor_card(
+        update.id, update.number, ap, " and ".join(names) or "your line manager", update.text
+    )
+    return Message(card=card)
+
+
+async def render_update_to_line_manager(ctx: NoticeContext) -> Message | None:
+    found = await _update(ctx)
+    if found is None:
+        return None
+    update, programme = found
+    if update.state not in (WITH_TUTOR, SENT_TO_LINE_MANAGER):
+        return None  # the tutor asked to talk about it first
+    subject = await programme_subject(ctx.directory, programme, open_update=True)
+    if not await _allowed(ctx, Permission.READ_PROGRAMME_UPDATE, subject):
+        return None
+    update.state = SENT_TO_LINE_MANAGER
+    update.sent_at = update.sent_at or ctx.now
+    tutor = await name_of(ctx.directory, ctx.item.org_id, programme.tutor_id)
+    ap = await name_of(ctx.directory, ctx.item.org_id, programme.practitioner_id)
+    total = programme.domain().update_count()
+    return Message(card=update_for_line_manager_card(tutor, update.number, total, ap, update.text))
+
+
+async def render_update_queried(ctx: NoticeContext) -> Message | None:
+    found = await _update(ctx)
+    if found is None:
+        return None
+    update, programme = found
+    if programme.practitioner_id != ctx.item.person_id or update.state == SENT_TO_LINE_MANAGER:
+        return None
+    tutor = await name_of(ctx.directory, ctx.item.org_id, programme.tutor_id)
+    return Message(
+        card=note_card(
+            f"{tutor} would like to talk first",
+            [
+                f"{tutor} has held back update {update.number} before it goes to their line "
+                "manager. Have a chat, then edit and show them again."
+            ],
+            [
+                execute(
+                    "Edit the update",
+                    "programme.update.open",
+                    {"programme_id": programme.id, "number": update.number},
+                    primary=True,
+                )
+            ],
+        )
+    )
+
+
+# --- week-12 review ---------------------------------------------------------------------------
+
+
+async def render_review(ctx: NoticeContext) -> Message | None:
+    """Week 12 without improvement: the case goes to the head of T&L (the one link to
+    performance management, seed 000)."""
+    pid = int(ctx.payload.get("programme_id") or 0)
+    programme = await _records(ctx).programme(ctx.item.org_id, pid)
+    if programme is None or programme.review_decision is not None:
+        return None
+    p = programme.domain()
+    if p.state == ProgrammeState.ACTIVE and p.review_due(ctx.now):
+        p.escalate(ctx.now)
+        programme.apply(p, ctx.now)
+    if p.state != ProgrammeState.UNDER_REVIEW:
+        return None
+    subject = await programme_subject(ctx.directory, programme)
+    if not await _allowed(ctx, Permission.REVIEW_SUPPORT_CASE, subject):
+        return None
+    org = await ctx.directory.organisation(ctx.item.org_id, ctx.now)
+    view = await review_view(ctx.directory, _records(ctx), programme, org.settings)
+    return Message(card=review_card(view))
+
+
+async def render_review_outcome(ctx: NoticeContext) -> Message | None:
+    pid = int(ctx.payload.get("programme_id") or 0)
+    programme = await _records(ctx).programme(ctx.item.org_id, pid)
+    if programme is None or programme.review_decision is None:
+        return None
+    decision = ReviewDecision(programme.review_decision)
+    tutor = await name_of(ctx.directory, ctx.item.org_id, programme.tutor_id)
+    if ctx.item.person_id in (programme.tutor_id, programme.practitioner_id):
+        if not await _allowed(
+            ctx, Permission.READ_DEVELOPMENTAL, await programme_subject(ctx.directory, programme)
+        ):
+            return None
+        line = {
+            ReviewDecision.CONTINUE: "The head of teaching & learning has reviewed the "
+            "programme: support continues.",
+            ReviewDecision.CLOSE: "The head of teaching & learning has reviewed the programme "
+            "and closed it: improvement has been seen.",
+            ReviewDecision.REFER: "The head of teaching & learning has reviewed the programme "
+            "and passed a summary to the line manager, as the programme says at week 12.",
+        }[decision]
+        return Message(card=note_card(f"Week-12 review: {tutor}", [line]))
+    # The line manager: only when referred, and only the head's note (seed 000).
+    subject = await programme_subject(ctx.directory, programme, open_update=True)
+    if decision != ReviewDecision.REFER or not await _allowed(
+        ctx, Permission.READ_PROGRAMME_UPDATE, subject
+    ):
+        return None
+    return Message(
+        card=note_card(
+            f"Support to good: {tutor}",
+            [
+                "The 12-week support-to-good programme ended without enough improvement. "
+                "The head of teaching & learning passes this on:",
+                programme.review_note or "(no note)",
+            ],
+        )
+    )
+
+
+# --- monthly AP reports -----------------------------------------------------------------------
+
+
+async def render_monthly_report(ctx: NoticeContext) -> Message | None:
+    ap = ctx.item.person_id
+    if ap is None:
+        return None
+    month = str(ctx.payload["month"])
+    records = _records(ctx)
+    caseload = await records.caseload(ctx.item.org_id, ap)
+    if not caseload:
+        return None
+    await schedule_monthly_report(ctx.uow.session, ctx.item.org_id, ap, ctx.now)  # the next one
+    lines = [
+        ReportPromptLine(
+            p.id,
+            await name_of(ctx.directory, ctx.item.org_id, p.tutor_id),
+            await records.report(p.id, month) is not None,
+        )
+        for p in caseload
+    ]
+    return Message(card=monthly_prompt_card(month, rules.month_label(month), lines))
+
+
+async def render_report_in(ctx: NoticeContext) -> Message | None:
+    report = await _records(ctx).report_by_id(ctx.item.org_id, int(ctx.payload["report_id"]))
+    if report is None:
+        return None
+    programme = await _records(ctx).programme(ctx.item.org_id, report.programme_id)
+    if programme is None:
+        return None
+    subject = await programme_subject(ctx.directory, programme)
+    if not await _allowed(ctx, Permission.READ_SUPPORT_REPORT, subject):
+        return None
+    org = await ctx.directory.organisation(ctx.item.org_id, ctx.now)
+    view: ReportFormView = await report_view(
+        ctx.directory, _records(ctx), programme, report.month, ctx.now, org.settings
+    )
+    ap = await name_of(ctx.directory, ctx.item.org_id, report.practitioner_id)
+    return Message(card=report_for_head_card(view, ap))
+
+
+# --- offers -----------------------------------------------------------------------------------
+
+
+async def render_offer(ctx: NoticeContext) -> Message | None:
+    """Friendly, one tap to start; never to someone who opted out or is already supported."""
+    person_id = ctx.item.person_id
+    if person_id is None:
+        return None
+    reason = str(ctx.payload.get("reason", "term"))
+    org = await ctx.directory.organisation(ctx.item.org_id, ctx.now)
+    if reason == "term":
+        term = current_or_next_term(london(ctx.now).date(), org.settings)
+        await schedule_termly_offer(
+            ctx.uow.session, ctx.item.org_id, person_id, ctx.now, org.settings, after=term
+        )
+    records = _records(ctx)
+    # Interim per-person opt-out (category `self_referral_offers`) until the reminders engine
+    # checks NoticeKind.opt_out itself; then this line can go.
+    if await records.offers_opted_out(person_id):
+        return None
+    if await records.open_referral_of(ctx.item.org_id, person_id) is not None:
+        return None
+    return Message(card=offer_card(reason))
+
+
+NOTICES: list[NoticeKind] = [
+    NoticeKind(ASK, render_ask, description="A self-referral for an AP to accept or pass"),
+    NoticeKind(WAITING, render_waiting, description="Head of T&L: someone waits for an AP"),
+    NoticeKind(REMATCHED, render_rematched, description="Tutor: another AP has been asked"),
+    NoticeKind(STARTED, render_started, description="Tutor: your programme has started"),
+    NoticeKind(SESSION_LOGGED, render_session_logged, description="Tutor: a session was logged"),
+    NoticeKind(RATE_PROMPT, render_rate_prompt, description="Tutor: mid/end self-rating"),
+    NoticeKind(SIGN_OFF_DUE, render_sign_off_due, description="AP: sign-off observation due"),
+    NoticeKind(PROGRAMME_CHANGED, render_programme_changed, description="Tutor: extended/ended"),
+    NoticeKind(UPDATE_DUE, render_update_due, description="AP: 2-weekly update, drafted"),
+    NoticeKind(UPDATE_REVIEW, render_update_review, description="Tutor: see an update first"),
+    NoticeKind(
+        UPDATE_TO_LINE_MANAGER,
+        render_update_to_line_manager,
+        description="Line manager: support-to-good 2-weekly update",
+    ),
+    NoticeKind(UPDATE_QUERIED, render_update_queried, description="AP: tutor held an update"),
+    NoticeKind(REVIEW, render_review, description="Head of T&L: week-12 review"),
+    NoticeKind(REVIEW_OUTCOME, render_review_outcome, description="Outcome of a week-12 review"),
+    NoticeKind(MONTHLY_REPORT, render_monthly_report, description="AP: monthly report prompt"),
+    NoticeKind(REPORT_IN, render_report_in, description="Head of T&L: an AP's monthly report"),
+    NoticeKind(
+        OFFER,
+        render_offer,
+        opt_out=OFFERS_OPT_OUT,
+        description="Self-referral offer: induction, after an observation, once a term",
+    ),
+]

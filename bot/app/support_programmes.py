@@ -1,0 +1,819 @@
+"""`programme`: running a support programme — sessions and agreed actions, objectives,
+extensions and sign-off, 2-weekly updates (support to good), the week-12 review, reflections
+and the AP's monthly reports. The rules are in `bot.domain.support`; this is the plumbing."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app.context import HandlerContext
+from bot.app.router import CardAction, Command
+from bot.app.support_common import (
+    NO_PROGRAMME,
+    PROGRAMME_CHANGED,
+    REFUSED,
+    REPORT_IN,
+    REVIEW_OUTCOME,
+    SESSION_LOGGED,
+    UPDATE_QUERIED,
+    UPDATE_REVIEW,
+    UPDATE_TO_LINE_MANAGER,
+    cancel_programme_prompts,
+    heads_of_tl,
+    line_manager_ids,
+    name_of,
+    notify,
+    programme_subject,
+    schedule,
+    schedule_programme,
+    schedule_review,
+)
+from bot.app.support_matching import rematch_waiting
+from bot.app.support_views import (
+    REVIEW_STATUSES,
+    SESSION_CHOICES,
+    action_summaries,
+    caseload_lines,
+    day,
+    programme_view,
+    report_view,
+    review_view,
+    session_summaries,
+)
+from bot.app.turn import Message, Reply
+from bot.clock import london
+from bot.domain import support as rules
+from bot.domain.access import Permission, Role
+from bot.domain.support import (
+    ActionStatus,
+    ProgrammeKind,
+    ProgrammeRuleError,
+    ProgrammeState,
+    ReviewDecision,
+    SessionKind,
+    SignOff,
+)
+from cards.base import execute
+from cards.support import (
+    ReviewAction,
+    SessionFormView,
+    caseload_card,
+    note_card,
+    objectives_card,
+    programme_card,
+    reflection_card,
+    report_form_card,
+    review_card,
+    session_form_card,
+    update_draft_card,
+)
+from storage.reminders import Schedule
+from storage.support import (
+    QUERIED,
+    SENT_TO_LINE_MANAGER,
+    WITH_TUTOR,
+    LineManagerUpdate,
+    SupportAction,
+    SupportProgrammeRecord,
+    SupportRecords,
+    SupportReflection,
+    SupportReport,
+    SupportSession,
+)
+
+TUTOR_CAN_OPT_OUT_DAYS = 2  # an update the tutor has seen goes after this, unless queried
+
+
+class ProgrammeRef(BaseModel):
+    programme_id: int
+
+
+class SessionForm(BaseModel):
+    """A logged session; `review_<action id>` fields carry the review of last time's actions."""
+
+    model_config = ConfigDict(extra="allow")
+
+    programme_id: int
+    kind: SessionKind
+    held_on: date
+    notes: str = Field(default="", max_length=4000)
+    actions: str = Field(default="", max_length=2000)
+    sign_off: SignOff | None = None
+
+    @field_validator("sign_off", mode="before")
+    @classmethod
+    def _sign_off(cls, value: object, info: ValidationInfo) -> object:
+        value = value or None
+        if info.data.get("kind") == SessionKind.SIGN_OFF_OBSERVATION and value is None:
+            raise ValueError("Say whether the standard was met")
+        return value
+
+    def reviews(self) -> dict[int, ActionStatus]:
+        out: dict[int, ActionStatus] = {}
+        for key, value in (self.model_extra or {}).items():
+            if key.startswith("review_") and key[7:].isdigit():
+                try:
+                    out[int(key[7:])] = ActionStatus(str(value))
+                except ValueError:
+                    continue
+        return out
+
+
+class ObjectivesForm(BaseModel):
+    programme_id: int
+    objectives: str = Field(default="", max_length=2000)
+    milestones: str = Field(default="", max_length=2000)
+
+
+class ReflectionForm(BaseModel):
+    programme_id: int
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class UpdateForm(BaseModel):
+    programme_id: int
+    number: int = Field(ge=1, le=12)
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class UpdateRef(BaseModel):
+    update_id: int
+
+
+class ReviewForm(BaseModel):
+    programme_id: int
+    decision: ReviewDecision
+    note: str = Field(default="", max_length=2000)
+
+
+class ReportRef(BaseModel):
+    programme_id: int
+    month: str = Field(pattern=r"^\d{4}-\d{2}$")
+
+
+class ReportForm(ReportRef):
+    sessions: str = Field(min_length=1, max_length=2000)
+    actions: str = Field(default="", max_length=2000)
+    progress: str = Field(min_length=1, max_length=2000)
+    concerns: str = Field(default="", max_length=2000)
+
+
+# --- loading with the permission check, always ----------------------------------------------
+
+
+async def _load(
+    ctx: HandlerContext, programme_id: int, permission: Permission
+) -> SupportProgrammeRecord | None:
+    programme = await SupportRecords(ctx.uow.session).programme(ctx.turn.org_id, programme_id)
+    if programme is None:
+        return None
+    subject = await programme_subject(ctx.directory, programme)
+    return programme if ctx.can(permission, subject) else None
+
+
+def _viewer(ctx: HandlerContext, programme: SupportProgrammeRecord) -> str:
+    if ctx.person.id == programme.tutor_id:
+        return "tutor"
+    if ctx.person.id == programme.practitioner_id:
+        return "practitioner"
+    return "head"
+
+
+async def show_programme(ctx: HandlerContext, programme: SupportProgrammeRecord) -> Reply:
+    subject = await programme_subject(ctx.directory, programme)
+    if not ctx.can(Permission.READ_DEVELOPMENTAL, subject):
+        return Reply.text(REFUSED)
+    view = await programme_view(
+        ctx.directory,
+        SupportRecords(ctx.uow.session),
+        programme,
+        _viewer(ctx, programme),
+        ctx.services.clock.now(),
+    )
+    return Reply.show(programme_card(view))
+
+
+# --- the command ----------------------------------------------------------------------------
+
+
+async def programme(ctx: HandlerContext) -> Reply:
+    """Your support programme; for APs, the people you support.
+
+    Usage: programme
+    """
+    if ctx.turn.where.kind != "personal":
+        return Reply.text("Support programmes are confidential: message me **programme** 1:1.")
+    now = ctx.services.clock.now()
+    org = ctx.turn.org_id
+    records = SupportRecords(ctx.uow.session)
+    messages: list[Message] = []
+    mine = await records.current_programme_of(org, ctx.person.id)
+    if mine is not None:
+        messages += (await show_programme(ctx, mine)).messages
+    if ctx.actor.has(Role.ADVANCED_PRACTITIONER):
+        lines = await caseload_lines(ctx.directory, records, ctx.person.id, org, now)
+        settings = (await ctx.directory.organisation(org, now)).settings
+        capacity = rules.capacity_of(settings, ctx.person.email)
+        messages.append(Message(card=caseload_card(ctx.person.name, lines, capacity)))
+    if ctx.actor.has(Role.HEAD_OF_TL):
+        settings = (await ctx.directory.organisation(org, now)).settings
+        for case in await records.under_review(org):
+            if ctx.can(
+                Permission.REVIEW_SUPPORT_CASE, await programme_subject(ctx.directory, case)
+            ):
+                view = await review_view(ctx.directory, records, case, settings)
+                messages.append(Message(card=review_card(view)))
+    if ctx.actor.has(Role.LINE_MANAGER):
+        messages += await _updates_for_line_manager(ctx)
+    if not messages:
+        return Reply.text(
+            "You're not on a support programme. If you'd like some support, say **support**: "
+            "it's confidential."
+        )
+    return Reply(messages=messages)
+
+
+async def _updates_for_line_manager(ctx: HandlerContext) -> list[Message]:
+    """Line managers see the support-to-good updates sent to them, and nothing else."""
+    org = ctx.turn.org_id
+    records = SupportRecords(ctx.uow.session)
+    people = await ctx.directory.people(org, await _reports_of(ctx))
+    lines = []
+    for update, prog in await records.sent_updates_for(org, [p.id for p in people]):
+        subject = await programme_subject(ctx.directory, prog, open_update=True)
+        if ctx.can(Permission.READ_PROGRAMME_UPDATE, subject) and update.sent_at is not None:
+            who = await name_of(ctx.directory, org, prog.tutor_id)
+            lines.append(
+                f"**{who}**, update {update.number} ({day(update.sent_at)}): {update.text}"
+            )
+    if not lines:
+        return []
+    return [Message(card=note_card("Support updates for your team", lines))]
+
+
+async def _reports_of(ctx: HandlerContext) -> list[int]:
+    if not ctx.person.email:
+        return []
+    return await SupportRecords(ctx.uow.session).managed_by(ctx.turn.org_id, ctx.person.email)
+
+
+# --- verbs ----------------------------------------------------------------------------------
+
+
+async def open_programme(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
+    programme_ = await SupportRecords(ctx.uow.session).programme(ctx.turn.org_id, form.programme_id)
+    if programme_ is None:
+        return Reply.text(NO_PROGRAMME)
+    return await show_programme(ctx, programme_)
+
+
+async def open_session_form(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
+    programme_ = await _load(ctx, form.programme_id, Permission.RUN_PROGRAMME)
+    if programme_ is None:
+        return Reply.text(REFUSED)
+    return Reply.show(session_form_card(await _session_view(ctx, programme_)))
+
+
+async def _session_view(ctx: HandlerContext, programme_: SupportProgrammeRecord) -> SessionFormView:
+    records = SupportRecords(ctx.uow.session)
+    today = london(ctx.services.clock.now()).date()
+    return SessionFormView(
+        programme_id=programme_.id,
+        tutor=await name_of(ctx.directory, programme_.org_id, programme_.tutor_id),
+        kinds=SESSION_CHOICES,
+        today=today.isoformat(),
+        review=[ReviewAction(a.id, a.text) for a in await records.open_actions(programme_.id)],
+        statuses=REVIEW_STATUSES,
+        sign_off=programme_.domain().rules.sign_off,
+    )
+
+
+async def redisplay_session(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    pid = int(values.get("programme_id") or 0)
+    programme_ = await _load(ctx, pid, Permission.RUN_PROGRAMME)
+    if programme_ is None:
+        return Reply.text(REFUSED)
+    return Reply.update(session_form_card(await _session_view(ctx, programme_), values, errors))
+
+
+async def log_session(ctx: HandlerContext, form: SessionForm) -> Reply:
+    """The AP logs a session: last time's actions reviewed, new ones agreed; a sign-off
+    observation records its outcome through the programme's rules."""
+    now = ctx.services.clock.now()
+    programme_ = await _load(ctx, form.programme_id, Permission.RUN_PROGRAMME)
+    if programme_ is None:
+        return Reply.text(REFUSED)
+    p = programme_.domain()
+    sign_off_outcome: ProgrammeState | None = None
+    if form.kind == SessionKind.SIGN_OFF_OBSERVATION:
+        try:
+            assert form.sign_off is not None
+            sign_off_outcome = p.record_sign_off(form.sign_off, now)
+        except ProgrammeRuleError as exc:
+            form_view = await _session_view(ctx, programme_)
+            values = form.model_dump(mode="json")
+            return Reply.update(session_form_card(form_view, values, {"kind": str(exc)}))
+    records = SupportRecords(ctx.uow.session)
+    session_ = SupportSession(
+        org_id=programme_.org_id,
+        programme_id=programme_.id,
+        kind=form.kind.value,
+        held_on=form.held_on,
+        notes=form.notes.strip(),
+        logged_by=ctx.person.id,
+        created_at=now,
+    )
+    records.add(session_)
+    await records.flush()
+    reviews = form.reviews()
+    for action in await records.open_actions(programme_.id):
+        if action.id in reviews:
+            action.status, action.reviewed_in, action.updated_at = (
+                reviews[action.id].value,
+                session_.id,
+                now,
+            )
+    for text in rules.actions_from_lines(form.actions):
+        records.add(
+            SupportAction(
+                org_id=programme_.org_id,
+                programme_id=programme_.id,
+                session_id=session_.id,
+                text=text,
+                status=ActionStatus.OPEN.value,
+                updated_at=now,
+            )
+        )
+    programme_.apply(p, now)
+    await records.flush()
+    await notify(
+        ctx.uow.session,
+        programme_.org_id,
+        f"support-session:{session_.id}",
+        SESSION_LOGGED,
+        programme_.tutor_id,
+        now,
+        {"session_id": session_.id, "programme_id": programme_.id},
+    )
+    if sign_off_outcome == ProgrammeState.UNDER_REVIEW:
+        await schedule_review(ctx.uow.session, programme_, now, now)
+    elif sign_off_outcome in (ProgrammeState.COMPLETED, ProgrammeState.CLOSED):
+        await _ended(ctx, programme_, "completed")
+    view = await programme_view(ctx.directory, records, programme_, "practitioner", now)
+    follow: list[Message] = []
+    if sign_off_outcome == ProgrammeState.ACTIVE and p.can_extend() is None:
+        weeks = p.rules.extension_weeks
+        follow.append(
+            Message(
+                card=note_card(
+                    "Sign-off: not met yet",
+                    [f"{p.kind.label} can be extended once, by {weeks} weeks."],
+                    [
+                        execute(
+                            f"Extend by {weeks} weeks",
+                            "programme.extend",
+                            {"programme_id": programme_.id},
+                            primary=True,
+                        )
+                    ],
+                )
+            )
+        )
+    return Reply.update(programme_card(view), *follow)
+
+
+async def open_objectives(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
+    programme_ = await _load(ctx, form.programme_id, Permission.RUN_PROGRAMME)
+    if programme_ is None:
+        return Reply.text(REFUSED)
+    tutor = await name_of(ctx.directory, programme_.org_id, programme_.tutor_id)
+    return Reply.show(
+        objectives_card(
+            programme_.id,
+            tutor,
+            "\n".join(programme_.objectives),
+            "\n".join(programme_.milestones),
+        )
+    )
+
+
+async def save_objectives(ctx: HandlerContext, form: ObjectivesForm) -> Reply:
+    programme_ = await _load(ctx, form.programme_id, Permission.RUN_PROGRAMME)
+    if programme_ is None:
+        return Reply.text(REFUSED)
+    now = ctx.services.clock.now()
+    programme_.objectives = rules.actions_from_lines(form.objectives, limit=6)
+    programme_.milestones = rules.actions_from_lines(form.milestones, limit=8)
+    programme_.updated_at = now
+    view = await programme_view(
+        ctx.directory, SupportRecords(ctx.uow.session), programme_, "practitioner", now
+    )
+    return Reply.update(programme_card(view))
+
+
+async def extend(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
+    """`programme.extend(now)` decides; this only saves and re-plans the prompts."""
+    programme_ = await _load(ctx, form.programme_id, Permission.RUN_PROGRAMME)
+    if programme_ is None:
+        return Reply.text(REFUSED)
+    now = ctx.services.clock.now()
+    p = programme_.domain()
+    try:
+        end = p.extend(now)
+    except ProgrammeRuleError as exc:
+        return Reply.text(str(exc))
+    programme_.apply(p, now)
+    await schedule_programme(ctx.uow.session, programme_, now)
+    await notify(
+        ctx.uow.session,
+        programme_.org_id,
+        f"support-extended:{programme_.id}:{p.extensions}",
+        PROGRAMME_CHANGED,
+        programme_.tutor_id,
+        now,
+        {"programme_id": programme_.id, "what": "extended", "until": day(end)},
+    )
+    view = await programme_view(
+        ctx.directory, SupportRecords(ctx.uow.session), programme_, "practitioner", now
+    )
+    return Reply.update(programme_card(view), Message(text=f"Extended to {day(end)}."))
+
+
+async def close(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
+    programme_ = await _load(ctx, form.programme_id, Permission.RUN_PROGRAMME)
+    if programme_ is None:
+        return Reply.text(REFUSED)
+    now = ctx.services.clock.now()
+    p = programme_.domain()
+    try:
+        p.complete(now)
+        what = "completed"
+    except ProgrammeRuleError:
+        p.close()
+        what = "closed"
+    programme_.apply(p, now)
+    await _ended(ctx, programme_, what)
+    view = await programme_view(
+        ctx.directory, SupportRecords(ctx.uow.session), programme_, "practitioner", now
+    )
+    return Reply.update(programme_card(view))
+
+
+async def _ended(
+    ctx: HandlerContext, programme_: SupportProgrammeRecord, what: str, *, tell_tutor: bool = True
+) -> None:
+    """A place came free: stop the programme's prompts, tell the tutor, ask an AP about
+    whoever is waiting."""
+    now = ctx.services.clock.now()
+    await cancel_programme_prompts(ctx.uow.session, programme_, now)
+    await rematch_waiting(ctx.uow.session, programme_.org_id, now)
+    if not tell_tutor:
+        return
+    await notify(
+        ctx.uow.session,
+        programme_.org_id,
+        f"support-ended:{programme_.id}",
+        PROGRAMME_CHANGED,
+        programme_.tutor_id,
+        now,
+        {"programme_id": programme_.id, "what": what},
+    )
+
+
+async def open_reflection(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
+    programme_ = await _load(ctx, form.programme_id, Permission.WRITE_DEVELOPMENTAL)
+    if programme_ is None or programme_.tutor_id != ctx.person.id:
+        return Reply.text(REFUSED)
+    return Reply.show(reflection_card(programme_.id))
+
+
+async def redisplay_reflection(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    return Reply.update(reflection_card(int(values.get("programme_id") or 0), errors))
+
+
+async def reflect(ctx: HandlerContext, form: ReflectionForm) -> Reply:
+    programme_ = await _load(ctx, form.programme_id, Permission.WRITE_DEVELOPMENTAL)
+    if programme_ is None or programme_.tutor_id != ctx.person.id:
+        return Reply.text(REFUSED)
+    now = ctx.services.clock.now()
+    SupportRecords(ctx.uow.session).add(
+        SupportReflection(
+            org_id=programme_.org_id,
+            programme_id=programme_.id,
+            tutor_id=ctx.person.id,
+            text=form.text.strip(),
+            created_at=now,
+        )
+    )
+    return Reply.update(
+        note_card(
+            "Saved: your reflection",
+            ["Only you and your AP can see it."],
+            [execute("Open my programme", "programme.open", {"programme_id": programme_.id})],
+        )
+    )
+
+
+# --- 2-weekly updates (support to good) -----------------------------------------------------
+
+
+async def update_draft_text(
+    session: AsyncSession, programme_: SupportProgrammeRecord, number: int
+) -> str:
+    """The stored text of update `number`, or a draft from the fortnight's record."""
+    records = SupportRecords(session)
+    existing = await records.update_number(programme_.id, number)
+    if existing is not None:
+        return existing.text
+    p = programme_.domain()
+    since = london(p.update_due_at(number) - timedelta(weeks=2)).date()
+    return rules.draft_update(
+        p,
+        number,
+        session_summaries(await records.sessions(programme_.id, since)),
+        action_summaries(await records.actions(programme_.id)),
+    )
+
+
+async def open_update(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    pid, number = int(values.get("programme_id") or 0), int(values.get("number") or 0)
+    programme_ = await _load(ctx, pid, Permission.RUN_PROGRAMME)
+    if programme_ is None or programme_.kind != ProgrammeKind.SUPPORT_TO_GOOD.value:
+        return Reply.text(REFUSED)
+    tutor = await name_of(ctx.directory, programme_.org_id, programme_.tutor_id)
+    draft = await update_draft_text(ctx.uow.session, programme_, number)
+    total = programme_.domain().update_count()
+    return Reply.show(update_draft_card(programme_.id, tutor, number, total, draft))
+
+
+async def redisplay_update(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    return Reply.text("The update needs some words before the tutor sees it.")
+
+
+async def submit_update(ctx: HandlerContext, form: UpdateForm) -> Reply:
+    """The AP's update goes to the tutor first; it reaches the line manager when the tutor
+    says so, or after two days unless they ask to talk about it."""
+    programme_ = await _load(ctx, form.programme_id, Permission.RUN_PROGRAMME)
+    if programme_ is None or programme_.kind != ProgrammeKind.SUPPORT_TO_GOOD.value:
+        return Reply.text(REFUSED)
+    now = ctx.services.clock.now()
+    records = SupportRecords(ctx.uow.session)
+    update = await records.update_number(programme_.id, form.number)
+    if update is not None and update.state == SENT_TO_LINE_MANAGER:
+        return Reply.text("That update has already gone to the line manager.")
+    if update is None:
+        update = LineManagerUpdate(
+            org_id=programme_.org_id,
+            programme_id=programme_.id,
+            number=form.number,
+            tutor_note="",
+            created_at=now,
+        )
+        records.add(update)
+    update.text, update.state, update.written_by = form.text.strip(), WITH_TUTOR, ctx.person.id
+    await records.flush()
+    managers = await line_manager_ids(ctx.directory, programme_.org_id, programme_.tutor_id)
+    await notify(
+        ctx.uow.session,
+        programme_.org_id,
+        f"support-update-review:{update.id}:{now:%Y%m%d%H%M}",
+        UPDATE_REVIEW,
+        programme_.tutor_id,
+        now,
+        {"update_id": update.id},
+    )
+    for manager in managers:
+        await schedule(
+            ctx.uow.session,
+            programme_.org_id,
+            f"support-update-send:{update.id}:{manager}",
+            UPDATE_TO_LINE_MANAGER,
+            now + timedelta(days=TUTOR_CAN_OPT_OUT_DAYS),
+            now,
+            manager,
+            {"update_id": update.id},
+        )
+    tutor = await name_of(ctx.directory, programme_.org_id, programme_.tutor_id)
+    lines = [
+        f"{tutor} sees it first; it goes to their line manager when they agree, "
+        f"or in {TUTOR_CAN_OPT_OUT_DAYS} days."
+    ]
+    if not managers:
+        lines = [f"{tutor} has no line manager on the tutor list, so it stays with the programme."]
+    return Reply.update(note_card(f"Update {form.number} saved", lines))
+
+
+async def _tutor_update(
+    ctx: HandlerContext, update_id: int
+) -> tuple[LineManagerUpdate | None, SupportProgrammeRecord | None]:
+    records = SupportRecords(ctx.uow.session)
+    update = await records.update(ctx.turn.org_id, update_id)
+    if update is None:
+        return None, None
+    programme_ = await records.programme(ctx.turn.org_id, update.programme_id)
+    if programme_ is None or programme_.tutor_id != ctx.person.id:
+        return None, None
+    return update, programme_
+
+
+async def approve_update(ctx: HandlerContext, form: UpdateRef) -> Reply:
+    update, programme_ = await _tutor_update(ctx, form.update_id)
+    if update is None or programme_ is None:
+        return Reply.text(REFUSED)
+    if update.state != WITH_TUTOR:
+        return Reply.text(
+            "That update has already gone."
+            if update.state == SENT_TO_LINE_MANAGER
+            else "Your AP is changing that update; you'll see it again."
+        )
+    now = ctx.services.clock.now()
+    for manager in await line_manager_ids(ctx.directory, programme_.org_id, programme_.tutor_id):
+        await schedule(
+            ctx.uow.session,
+            programme_.org_id,
+            f"support-update-send:{update.id}:{manager}",
+            UPDATE_TO_LINE_MANAGER,
+            now,
+            now,
+            manager,
+            {"update_id": update.id},
+        )
+    return Reply.update(
+        note_card(
+            "Thanks: it's on its way", [f"Update {update.number} goes to your line manager now."]
+        )
+    )
+
+
+async def query_update(ctx: HandlerContext, form: UpdateRef) -> Reply:
+    update, programme_ = await _tutor_update(ctx, form.update_id)
+    if update is None or programme_ is None or programme_.practitioner_id is None:
+        return Reply.text(REFUSED)
+    if update.state == SENT_TO_LINE_MANAGER:
+        return Reply.text("That update has already gone to your line manager.")
+    now = ctx.services.clock.now()
+    update.state = QUERIED
+    await Schedule(ctx.uow.session).cancel_prefix(
+        programme_.org_id, f"support-update-send:{update.id}:", now
+    )
+    await notify(
+        ctx.uow.session,
+        programme_.org_id,
+        f"support-update-queried:{update.id}:{now:%Y%m%d%H%M}",
+        UPDATE_QUERIED,
+        programme_.practitioner_id,
+        now,
+        {"update_id": update.id},
+    )
+    ap = await name_of(ctx.directory, programme_.org_id, programme_.practitioner_id)
+    return Reply.update(
+        note_card("Held back", [f"It won't be sent. I've asked {ap} to talk it through with you."])
+    )
+
+
+# --- week-12 review (head of T&L) -----------------------------------------------------------
+
+
+async def redisplay_review(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    return Reply.text("Choose a decision for the review: " + "; ".join(errors.values()))
+
+
+async def decide_review(ctx: HandlerContext, form: ReviewForm) -> Reply:
+    programme_ = await _load(ctx, form.programme_id, Permission.REVIEW_SUPPORT_CASE)
+    if programme_ is None:
+        return Reply.text("Only the head of teaching & learning reviews a case, at week 12.")
+    now = ctx.services.clock.now()
+    p = programme_.domain()
+    try:
+        p.decide_review(form.decision)
+    except ProgrammeRuleError as exc:
+        return Reply.text(str(exc))
+    programme_.apply(p, now)
+    programme_.review_decision, programme_.review_note = form.decision.value, form.note.strip()
+    ctx.directory.audit(
+        programme_.org_id,
+        ctx.person.id,
+        f"support-programme:{programme_.id}",
+        "week-12 review",
+        form.decision.value,
+        now,
+    )
+    audience = [programme_.tutor_id]
+    if programme_.practitioner_id is not None:
+        audience.append(programme_.practitioner_id)
+    if form.decision == ReviewDecision.REFER:
+        audience += list(
+            await line_manager_ids(ctx.directory, programme_.org_id, programme_.tutor_id)
+        )
+    for person in audience:
+        await notify(
+            ctx.uow.session,
+            programme_.org_id,
+            f"support-reviewed:{programme_.id}:{person}",
+            REVIEW_OUTCOME,
+            person,
+            now,
+            {"programme_id": programme_.id},
+        )
+    if not p.active:  # the review outcome itself tells the tutor
+        await _ended(ctx, programme_, p.state.value, tell_tutor=False)
+    who = await name_of(ctx.directory, programme_.org_id, programme_.tutor_id)
+    told = "the tutor, their AP" + (
+        " and their line manager" if form.decision == ReviewDecision.REFER else ""
+    )
+    return Reply.update(
+        note_card(
+            f"Review recorded: {who}", [f"Decision: {form.decision.value}. I've told {told}."]
+        )
+    )
+
+
+# --- monthly reports (AP → head of T&L) -----------------------------------------------------
+
+
+async def open_report(ctx: HandlerContext, form: ReportRef) -> Reply:
+    programme_ = await _load(ctx, form.programme_id, Permission.RUN_PROGRAMME)
+    if programme_ is None:
+        return Reply.text(REFUSED)
+    now = ctx.services.clock.now()
+    settings = (await ctx.directory.organisation(ctx.turn.org_id, now)).settings
+    view = await report_view(
+        ctx.directory, SupportRecords(ctx.uow.session), programme_, form.month, now, settings
+    )
+    return Reply.show(report_form_card(view))
+
+
+async def redisplay_report(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    return Reply.text("The report needs sessions and progress: " + "; ".join(errors.values()))
+
+
+async def submit_report(ctx: HandlerContext, form: ReportForm) -> Reply:
+    programme_ = await _load(ctx, form.programme_id, Permission.RUN_PROGRAMME)
+    if programme_ is None:
+        return Reply.text(REFUSED)
+    now = ctx.services.clock.now()
+    records = SupportRecords(ctx.uow.session)
+    report = await records.report(programme_.id, form.month)
+    if report is None:
+        report = SupportReport(
+            org_id=programme_.org_id, programme_id=programme_.id, month=form.month
+        )
+        records.add(report)
+    report.practitioner_id = ctx.person.id
+    report.sessions, report.actions = form.sessions.strip(), form.actions.strip()
+    report.progress, report.concerns = form.progress.strip(), form.concerns.strip()
+    report.submitted_at = now
+    await records.flush()
+    heads = await heads_of_tl(ctx.directory, programme_.org_id)
+    for head in heads:
+        await notify(
+            ctx.uow.session,
+            programme_.org_id,
+            f"support-report-in:{report.id}:{head}:{now:%Y%m%d%H%M}",
+            REPORT_IN,
+            head,
+            now,
+            {"report_id": report.id},
+        )
+    tutor = await name_of(ctx.directory, programme_.org_id, programme_.tutor_id)
+    where = "the head of teaching & learning" if heads else "the record (no head of T&L yet)"
+    return Reply.update(
+        note_card(
+            f"Sent: {tutor}, {rules.month_label(form.month)}", [f"Your report has gone to {where}."]
+        )
+    )
+
+
+ROWS: list[Command | CardAction] = [
+    Command("programme", programme, aliases=("programmes", "program")),
+    CardAction("programme.open", open_programme, form=ProgrammeRef, idempotent=False),
+    CardAction("programme.session.open", open_session_form, form=ProgrammeRef, idempotent=False),
+    CardAction("programme.session", log_session, form=SessionForm, redisplay=redisplay_session),
+    CardAction("programme.objectives.open", open_objectives, form=ProgrammeRef, idempotent=False),
+    CardAction("programme.objectives", save_objectives, form=ObjectivesForm),
+    CardAction("programme.extend", extend, form=ProgrammeRef),
+    CardAction("programme.close", close, form=ProgrammeRef),
+    CardAction("programme.reflect.open", open_reflection, form=ProgrammeRef, idempotent=False),
+    CardAction("programme.reflect", reflect, form=ReflectionForm, redisplay=redisplay_reflection),
+    CardAction("programme.update.open", open_update, idempotent=False),
+    CardAction("programme.update", submit_update, form=UpdateForm, redisplay=redisplay_update),
+    CardAction("programme.update.approve", approve_update, form=UpdateRef),
+    CardAction("programme.update.query", query_update, form=UpdateRef),
+    CardAction("programme.review", decide_review, form=ReviewForm, redisplay=redisplay_review),
+    CardAction("programme.report.open", open_report, form=ReportRef, idempotent=False),
+    CardAction("programme.report", submit_report, form=ReportForm, redisplay=redisplay_report),
+]

@@ -1,0 +1,442 @@
+"""Planning learning walks: a team's focus, window(s) and walkers for a term, on a card or from a
+CSV for many teams (seed 002, "planning of learning walks"), and the end-of-window notices that
+tell managers, and the quality team, which walks are outstanding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app.context import HandlerContext
+from bot.app.notices import NoticeContext
+from bot.app.turn import Message, Reply
+from bot.app.walk_reports import (
+    team_completion,
+)
+from bot.app.walk_teams import (
+    MAX_CSV_BYTES,
+    actor_for,
+    as_int,
+    as_text,
+    asker,
+    channel_team,
+    ids_or_empty,
+    local_today,
+    my_teams,
+    org_settings,
+    parse_ids,
+    required_text,
+    short_day,
+    team_for_walks,
+    walk_store,
+)
+from bot.domain.access import Permission, can
+from bot.domain.terms import Term, academic_year_of, current_or_next_term, term_for, terms_for
+from bot.domain.walks import (
+    PlanProblem,
+    WalkPlan,
+    WalkWindow,
+    check_windows,
+    outstanding_in,
+    parse_day,
+    parse_plan_csv,
+    resolve_term,
+)
+from cards.walks import (
+    OutstandingTeam,
+    PlanFormView,
+    PlanImportView,
+    PlanSavedView,
+    walk_plan_card,
+    walk_plan_import_card,
+    walk_plan_saved_card,
+    window_end_card,
+    window_end_quality_card,
+)
+from storage.models import Person
+from storage.people import Directory
+from storage.reminders import Schedule
+from storage.walks import (
+    StoredWalkPlan,
+    StoredWalkWindow,
+    WalkStore,
+)
+
+
+def _term_choices(today: date, settings: Mapping[str, Any]) -> list[Term]:
+    terms = terms_for(today, settings) + terms_for(
+        date(academic_year_of(today) + 1, 9, 1), settings
+    )
+    return [t for t in terms if t.end >= today][:4]
+
+
+class WalkPlanForm(BaseModel):
+    """The planning card as submitted."""
+
+    team_pk: int
+    term: str
+    focus: str = Field(max_length=300)
+    linked_to: str = Field(default="", max_length=300)
+    window1_start: date | None = None
+    window1_end: date | None = None
+    window1_course_type: str = Field(default="", max_length=100)
+    window2_start: date | None = None
+    window2_end: date | None = None
+    window2_course_type: str = Field(default="", max_length=100)
+    window3_start: date | None = None
+    window3_end: date | None = None
+    window3_course_type: str = Field(default="", max_length=100)
+    walkers: list[int] = Field(default_factory=list)
+
+    @field_validator("team_pk", mode="before")
+    @classmethod
+    def _team(cls, value: object) -> object:
+        return required_text(value, "Choose a team") if isinstance(value, str) else value
+
+    @field_validator("term", mode="before")
+    @classmethod
+    def _term(cls, value: object) -> str:
+        return required_text(value, "Choose a term")
+
+    @field_validator("focus", mode="before")
+    @classmethod
+    def _focus(cls, value: object) -> str:
+        return required_text(value, "Give the focus or theme")
+
+    @field_validator(
+        "window1_start",
+        "window1_end",
+        "window2_start",
+        "window2_end",
+        "window3_start",
+        "window3_end",
+        mode="before",
+    )
+    @classmethod
+    def _day(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_day(value) if value.strip() else None
+        return value
+
+    @field_validator("walkers", mode="before")
+    @classmethod
+    def _walkers(cls, value: object) -> list[int]:
+        return parse_ids(value)
+
+    def windows(self) -> list[WalkWindow]:
+        out = []
+        for i in (1, 2, 3):
+            start = getattr(self, f"window{i}_start")
+            end = getattr(self, f"window{i}_end")
+            if start is None and end is None:
+                continue
+            if start is None or end is None:
+                missing = "start" if start is None else "end"
+                raise PlanProblem(f"window{i}_{missing}", "Give both dates of the window.")
+            kind = str(getattr(self, f"window{i}_course_type")).strip()
+            out.append(WalkWindow(start, end, kind))
+        return out
+
+
+async def plan_command(ctx: HandlerContext, words: Sequence[str]) -> Reply:
+    if not ctx.can(Permission.PLAN_WALKS):
+        return Reply.text("Sorry, learning walks are planned by managers and the quality team.")
+    if ctx.turn.files or (words and words[0] == "import"):
+        return await _import_plans(ctx)
+    team = await channel_team(ctx)
+    values = await _starting_values(ctx, team.id if team is not None else None)
+    return Reply.show(walk_plan_card(await _plan_view(ctx, values, {})))
+
+
+async def open_plan(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    if not ctx.can(Permission.PLAN_WALKS):
+        return Reply.text("Sorry, learning walks are planned by managers and the quality team.")
+    start = await _starting_values(ctx, as_int(values.get("team_pk")))
+    return Reply.update(walk_plan_card(await _plan_view(ctx, start, {})))
+
+
+async def _starting_values(ctx: HandlerContext, team_pk: int | None) -> dict[str, Any]:
+    """The card's first values: the team's plan for this term if it has one, else me walking."""
+    values: dict[str, Any] = {"walkers": str(ctx.actor.person_id)}
+    if team_pk is None:
+        return values
+    values["team_pk"] = str(team_pk)
+    term = current_or_next_term(
+        local_today(ctx), await org_settings(ctx.uow.session, ctx.turn.org_id)
+    )
+    plan = await walk_store(ctx).plan(team_pk, term.key)
+    if plan is None:
+        return values
+    values |= {"term": term.key, "focus": plan.focus, "linked_to": plan.linked_to}
+    values["walkers"] = ",".join(str(i) for i in plan.walker_ids or ())
+    for i, window in enumerate(plan.windows[:3], start=1):
+        values[f"window{i}_start"] = window.starts_on.isoformat()
+        values[f"window{i}_end"] = window.ends_on.isoformat()
+        values[f"window{i}_course_type"] = window.course_type
+    return values
+
+
+async def _plan_view(
+    ctx: HandlerContext, values: Mapping[str, Any], errors: Mapping[str, str]
+) -> PlanFormView:
+    store = walk_store(ctx)
+    settings = await org_settings(ctx.uow.session, ctx.turn.org_id)
+    today = local_today(ctx)
+    terms = _term_choices(today, settings)
+    shown = {k: as_text(v) for k, v in values.items()}
+    shown.setdefault("term", current_or_next_term(today, settings).key)
+    me = await asker(ctx)
+    walkers: dict[int, Person] = {me.id: me}
+    team_pk = as_int(shown.get("team_pk"))
+    if team_pk is not None:
+        for p in await store.team_managers(team_pk):
+            walkers.setdefault(p.id, p)
+    for p in await store.quality_team(ctx.turn.org_id):
+        walkers.setdefault(p.id, p)
+    for p in await Directory(ctx.uow.session).people(
+        ctx.turn.org_id, ids_or_empty(shown.get("walkers", ""))
+    ):
+        walkers.setdefault(p.id, p)
+    return PlanFormView(
+        teams=[(t.name or "Team", str(t.id)) for t in await my_teams(ctx)],
+        terms=[(t.label, t.key) for t in terms],
+        walkers=[(p.name or p.email or f"#{p.id}", str(p.id)) for p in walkers.values()],
+        values=shown,
+        errors=errors,
+    )
+
+
+async def redisplay_plan(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    if not ctx.can(Permission.PLAN_WALKS):
+        return Reply.text("Sorry, learning walks are planned by managers and the quality team.")
+    return Reply.update(walk_plan_card(await _plan_view(ctx, values, errors)))
+
+
+async def save_plan(ctx: HandlerContext, form: WalkPlanForm) -> Reply:
+    """Save a team's plan for a term and schedule the end-of-window notices."""
+    if not ctx.can(Permission.PLAN_WALKS):
+        return Reply.text("Sorry, learning walks are planned by managers and the quality team.")
+    values = form.model_dump(mode="json")
+    team = await team_for_walks(ctx, form.team_pk)
+    if team is None:
+        return await redisplay_plan(ctx, values, {"team_pk": "Choose one of your teams"})
+    settings = await org_settings(ctx.uow.session, ctx.turn.org_id)
+    term = next((t for t in _term_choices(local_today(ctx), settings) if t.key == form.term), None)
+    if term is None:
+        return await redisplay_plan(ctx, values, {"term": "Choose a term from the list"})
+    try:
+        windows = form.windows()
+        check_windows(windows, term)
+    except PlanProblem as problem:
+        return await redisplay_plan(ctx, values, {problem.field: str(problem)})
+    known = await Directory(ctx.uow.session).people(ctx.turn.org_id, form.walkers)
+    plan = WalkPlan(
+        term.key, form.focus, form.linked_to.strip(), tuple(windows), frozenset(p.id for p in known)
+    )
+    now = ctx.services.clock.now()
+    channel = ctx.turn.where.teams_channel_id if ctx.turn.where.team_id == team.team_id else None
+    row, created = await walk_store(ctx).save_plan(
+        ctx.turn.org_id, team.id, plan, channel=channel, by=ctx.actor.person_id, now=now
+    )
+    notices = await schedule_window_notices(ctx.uow.session, row, now)
+    ctx.directory.audit(
+        ctx.turn.org_id, ctx.actor.person_id, f"walk-plan:{row.id}", "save", term.key, now
+    )
+    return Reply.update(
+        walk_plan_saved_card(
+            PlanSavedView(
+                team_name=team.name,
+                term_label=term.label,
+                focus=plan.focus,
+                linked_to=plan.linked_to,
+                windows=[w.label for w in windows],
+                walkers=", ".join(p.name or p.email or "" for p in known) or "—",
+                created=created,
+                notices=notices,
+            )
+        )
+    )
+
+
+# --- Plans for many teams from a CSV -------------------------------------------------------------
+
+
+async def _import_plans(ctx: HandlerContext) -> Reply:
+    """Plans for many teams at once, from the quality team's CSV."""
+    csv_files = [
+        f for f in ctx.turn.files if f.name.lower().endswith(".csv") or f.file_type == "csv"
+    ]
+    if not csv_files:
+        return Reply.text(
+            "Send the plans as a .csv file in this chat with the words **walk plan import**. "
+            "Columns: team, term, focus, linked_to, window_start, window_end, course_type, "
+            "walkers (emails separated by ;), one row per window."
+        )
+    raw = await ctx.services.fetch_file(csv_files[0])
+    if len(raw) > MAX_CSV_BYTES:
+        return Reply.text("That file is too large for a plan (2 MB at most).")
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        content = raw.decode("cp1252", errors="replace")
+    sheet = parse_plan_csv(content)
+    problems = list(sheet.problems)
+    created = updated = 0
+    teams = {t.name.casefold(): t for t in await my_teams(ctx)}
+    settings = await org_settings(ctx.uow.session, ctx.turn.org_id)
+    now = ctx.services.clock.now()
+    directory = Directory(ctx.uow.session)
+    for lines in sheet.grouped().values():
+        first = lines[0]
+        team = teams.get(first.row.team.strip().casefold())
+        if team is None:
+            problems += [
+                (pl.line, f"team: I don't know a team called {pl.row.team}") for pl in lines
+            ]
+            continue
+        try:
+            term = resolve_term(first.row.term, local_today(ctx), settings)
+            windows = [
+                WalkWindow(pl.row.window_start, pl.row.window_end, pl.row.course_type)
+                for pl in lines
+            ]
+            check_windows(windows, term)
+        except ValueError as exc:
+            problems += [(pl.line, f"{getattr(exc, 'field', 'term')}: {exc}") for pl in lines]
+            continue
+        walkers = set()
+        for email in {e for pl in lines for e in pl.row.walkers}:
+            person = await directory.person_by_email(ctx.turn.org_id, email)
+            if person is None:
+                problems.append((first.line, f"walkers: nobody with the email {email}"))
+            else:
+                walkers.add(person.id)
+        plan = WalkPlan(
+            term.key, first.row.focus, first.row.linked_to, tuple(windows), frozenset(walkers)
+        )
+        row, is_new = await walk_store(ctx).save_plan(
+            ctx.turn.org_id, team.id, plan, channel=None, by=ctx.actor.person_id, now=now
+        )
+        await schedule_window_notices(ctx.uow.session, row, now)
+        created += is_new
+        updated += not is_new
+    ctx.directory.audit(
+        ctx.turn.org_id,
+        ctx.actor.person_id,
+        "walk-plans",
+        "import",
+        f"{created} new, {updated} updated, {len(problems)} problems",
+        now,
+    )
+    return Reply.show(walk_plan_import_card(PlanImportView(created, updated, sorted(problems))))
+
+
+# --- End-of-window notices -----------------------------------------------------------------------
+
+WINDOW_END_KIND = "walks.window_end"
+WINDOW_END_ORG_KIND = "walks.window_end_org"
+
+
+async def schedule_window_notices(
+    session: AsyncSession, plan: StoredWalkPlan, now: datetime
+) -> int:
+    """For each window still to end: a notice to each of the team's managers (and the tutors'
+    line managers), and one org-wide list per quality-team member for that day. Keys are
+    deterministic, so re-saving a plan replaces its notices instead of adding more."""
+    store = WalkStore(session)
+    schedule = Schedule(session)
+    await schedule.cancel_prefix(plan.org_id, f"walks-end:{plan.id}:", now)
+    managers = {p.id for p in await store.team_managers(plan.team_pk)}
+    tutors = await store.team_tutors(plan.team_pk)
+    for ids in (await store.line_manager_ids(tutors)).values():
+        managers |= ids
+    quality = [p.id for p in await store.quality_team(plan.org_id)]
+    count = 0
+    for window in plan.to_domain().windows:
+        due = window.notice_due().astimezone(UTC)
+        if due <= now:
+            continue
+        payload = {"plan_id": plan.id, "start": window.start.isoformat()}
+        for person_id in sorted(managers):
+            key = f"walks-end:{plan.id}:{window.start.isoformat()}:{person_id}"
+            await schedule.put(
+                plan.org_id, key, WINDOW_END_KIND, due, now, person_id=person_id, payload=payload
+            )
+            count += 1
+        for person_id in quality:
+            key = f"walks-end-org:{window.end.isoformat()}:{person_id}"
+            await schedule.put(
+                plan.org_id,
+                key,
+                WINDOW_END_ORG_KIND,
+                due,
+                now,
+                person_id=person_id,
+                payload={"day": window.end.isoformat()},
+            )
+            count += 1
+    return count
+
+
+async def _outstanding(
+    session: AsyncSession, plan: StoredWalkPlan, window: WalkWindow
+) -> OutstandingTeam | None:
+    team = await WalkStore(session).team(plan.org_id, plan.team_pk)
+    term = term_for(window.start, await org_settings(session, plan.org_id))
+    if team is None or term is None:
+        return None
+    _, rows = await team_completion(session, plan.org_id, team, term)
+    left = outstanding_in(rows, window)
+    if not left:
+        return None
+    return OutstandingTeam(
+        team.id, team.name, window.label, plan.focus, [r.tutor.name for r in left]
+    )
+
+
+async def render_window_end(ctx: NoticeContext) -> Message | None:
+    """To a manager on a window's last day: whose walks are outstanding (None if nobody's)."""
+    session = ctx.uow.session
+    actor = await actor_for(session, ctx.item.person_id)
+    plan = await session.get(StoredWalkPlan, as_int(ctx.payload.get("plan_id")) or 0)
+    if actor is None or plan is None or not can(actor, Permission.VIEW_WALK_COMPLETION):
+        return None
+    start = str(ctx.payload.get("start"))
+    window = next((w for w in plan.to_domain().windows if w.start.isoformat() == start), None)
+    if window is None:
+        return None
+    team = await _outstanding(session, plan, window)
+    return Message(card=window_end_card(team)) if team is not None else None
+
+
+async def render_window_end_org(ctx: NoticeContext) -> Message | None:
+    """To the quality team: every team's outstanding walks for the windows ending that day."""
+    session = ctx.uow.session
+    actor = await actor_for(session, ctx.item.person_id)
+    if actor is None or not can(actor, Permission.VIEW_QUALITY_DASHBOARD):
+        return None
+    day = date.fromisoformat(str(ctx.payload.get("day")))
+    plans = await session.scalars(
+        select(StoredWalkPlan)
+        .join(StoredWalkWindow, StoredWalkWindow.plan_id == StoredWalkPlan.id)
+        .where(StoredWalkPlan.org_id == ctx.item.org_id, StoredWalkWindow.ends_on == day)
+        .order_by(StoredWalkPlan.team_pk)
+    )
+    teams = []
+    for plan in plans.unique().all():
+        for window in plan.to_domain().windows:
+            if window.end == day:
+                team = await _outstanding(session, plan, window)
+                if team is not None:
+                    teams.append(team)
+    if not teams:
+        return None
+    return Message(card=window_end_quality_card(short_day(day), teams))

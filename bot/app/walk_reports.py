@@ -1,0 +1,304 @@
+"""Learning walks for managers and the quality team: completion per tutor for the current window,
+a tutor's own feedback, the monthly provider-return count, the termly key findings (with a chart)
+and a term's walks as a spreadsheet (seed 002, "quality team involvement").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import documents
+from bot.app.context import HandlerContext
+from bot.app.turn import Reply
+from bot.app.walk_documents import (
+    PNG,
+    TutorRow,
+    WalkRow,
+    findings_chart_png,
+    walks_xlsx,
+)
+from bot.app.walk_teams import (
+    PRIVATE_ONLY,
+    QUALITY_ONLY,
+    asker,
+    day_label,
+    local_today,
+    names_of,
+    org_settings,
+    short_day,
+    walk_access,
+    walk_store,
+    yes_no,
+)
+from bot.domain.access import Permission
+from bot.domain.terms import Term, current_or_next_term, terms_for
+from bot.domain.walks import (
+    TutorCompletion,
+    WalkPlan,
+    WalkStatus,
+    WalkWindow,
+    completion,
+    key_findings,
+    month_start,
+    monthly_return,
+    resolve_term,
+    theme_label,
+)
+from cards.walks import (
+    CompletionLine,
+    CompletionView,
+    FindingsGroup,
+    MyWalkLine,
+    ReturnView,
+    SummaryView,
+    TeamCount,
+    key_findings_card,
+    monthly_return_card,
+    my_walks_card,
+    walk_overview_card,
+)
+from storage.models import Team
+from storage.walks import (
+    StoredWalkPlan,
+    WalkStore,
+    tutor_on_list,
+    walk_facts,
+)
+
+
+async def team_completion(
+    session: AsyncSession, org_id: str, team: Team, term: Term
+) -> tuple[StoredWalkPlan | None, list[TutorCompletion]]:
+    """Each tutor on the team's roster: done / outstanding / not expected, for the term."""
+    store = WalkStore(session)
+    plan = await store.plan(team.id, term.key)
+    tutors = [tutor_on_list(p) for p in await store.team_tutors(team.id)]
+    walked = await store.walked_on(org_id, [t.id for t in tutors], term.start, term.end)
+    windows = plan.to_domain().windows if plan is not None else ()
+    return plan, completion(tutors, walked, term, windows)
+
+
+def _current_window(plan: WalkPlan, today: date) -> WalkWindow | None:
+    """The window on today, else the next one, else the last one."""
+    now = plan.window_on(today)
+    if now is not None:
+        return now
+    ahead = [w for w in plan.windows if w.start > today]
+    if ahead:
+        return min(ahead, key=lambda w: w.start)
+    return max(plan.windows, key=lambda w: w.end, default=None)
+
+
+async def completion_view(ctx: HandlerContext, team: Team) -> CompletionView:
+    today = local_today(ctx)
+    term = current_or_next_term(today, await org_settings(ctx.uow.session, ctx.turn.org_id))
+    stored, rows = await team_completion(ctx.uow.session, ctx.turn.org_id, team, term)
+    plan = stored.to_domain() if stored is not None else None
+    window = _current_window(plan, today) if plan is not None else None
+    lines = []
+    for r in rows:
+        if r.status is WalkStatus.DONE:
+            detail = ", ".join(short_day(d) for d in r.walked_on)
+        elif r.status is WalkStatus.OUTSTANDING:
+            detail = f"window {r.window.label}" if r.window else "no window planned"
+        else:
+            detail = "not expected each term"
+        lines.append(CompletionLine(r.tutor.name, r.status.value, detail))
+    return CompletionView(
+        team_pk=team.id,
+        team_name=team.name or "Team",
+        term_label=term.label,
+        window_label=window.label if window is not None else None,
+        focus=plan.focus if plan is not None else None,
+        lines=lines,
+        can_plan=ctx.can(Permission.PLAN_WALKS),
+    )
+
+
+async def overview(ctx: HandlerContext, teams: Sequence[Team]) -> Reply:
+    term = current_or_next_term(
+        local_today(ctx), await org_settings(ctx.uow.session, ctx.turn.org_id)
+    )
+    counts = []
+    for team in teams:
+        _, rows = await team_completion(ctx.uow.session, ctx.turn.org_id, team, term)
+        done = sum(r.status is WalkStatus.DONE for r in rows)
+        outstanding = sum(r.status is WalkStatus.OUTSTANDING for r in rows)
+        counts.append(TeamCount(team.id, team.name or "Team", done, outstanding))
+    return Reply.show(walk_overview_card(term.label, counts))
+
+
+async def my_walks(ctx: HandlerContext) -> Reply:
+    """A tutor's own learning walks: the feedback addressed to them, never a concern note."""
+    if ctx.turn.where.kind != "personal":
+        return Reply.text(PRIVATE_ONLY)
+    rows = await walk_store(ctx).for_tutor(ctx.turn.org_id, ctx.actor.person_id)
+    lines = []
+    for row in rows:
+        if not (await walk_access(ctx.uow.session, ctx.actor, row)).read:
+            continue
+        lines.append(
+            MyWalkLine(
+                walk_id=row.id,
+                day=day_label(row.walk_date),
+                focus=row.focus,
+                went_well=_feedback_line(row.went_well, row.went_well_note),
+                even_better_if=_feedback_line(row.even_better_if, row.even_better_if_note),
+            )
+        )
+    return Reply.show(my_walks_card((await asker(ctx)).name or "", lines))
+
+
+def _feedback_line(keys: Sequence[str] | None, note: str) -> str:
+    parts = [theme_label(k) for k in keys or ()]
+    if note:
+        parts.append(note)
+    return "; ".join(parts)
+
+
+# --- The quality team's summaries and exports ----------------------------------------------------
+
+
+async def _term_named(ctx: HandlerContext, text: str) -> Term:
+    settings = await org_settings(ctx.uow.session, ctx.turn.org_id)
+    if not text.strip():
+        return current_or_next_term(local_today(ctx), settings)
+    term = resolve_term(text, local_today(ctx), settings)
+    if "/" in text:
+        return term
+    # Asked for a summary, "autumn" in the summer means the autumn just gone.
+    this_year = [t for t in terms_for(local_today(ctx), settings) if t.name == term.name]
+    return this_year[0] if this_year and this_year[0].start <= local_today(ctx) else term
+
+
+async def summary(ctx: HandlerContext, text: str) -> Reply:
+    if not ctx.can(Permission.VIEW_QUALITY_DASHBOARD):
+        return Reply.text(QUALITY_ONLY)
+    if ctx.turn.where.kind != "personal":
+        return Reply.text(PRIVATE_ONLY)
+    try:
+        term = await _term_named(ctx, text)
+    except ValueError as exc:
+        return Reply.text(str(exc))
+    facts = await _facts(ctx.uow.session, ctx.turn.org_id, term)
+    found = key_findings(facts, term.label)
+
+    def labelled(pairs: Sequence[tuple[str, int]]) -> list[str]:
+        return [f"{theme_label(k)} ({n})" for k, n in pairs]
+
+    def groups(items: Sequence[Any]) -> list[FindingsGroup]:
+        return [
+            FindingsGroup(g.group, g.walks, labelled(g.strengths), labelled(g.areas)) for g in items
+        ]
+
+    chart = None
+    if found.walks:
+        png = await asyncio.to_thread(
+            findings_chart_png,
+            [(theme_label(k), n) for k, n in found.overall.strengths],
+            [(theme_label(k), n) for k, n in found.overall.areas],
+        )
+        chart = f"data:{PNG};base64,{base64.b64encode(png).decode('ascii')}"
+    view = SummaryView(
+        term_label=term.label,
+        walks=found.walks,
+        strengths=labelled(found.overall.strengths),
+        areas=labelled(found.overall.areas),
+        by_focus=groups(found.by_focus),
+        by_team=groups(found.by_team),
+        chart_data_url=chart,
+    )
+    return Reply.show(key_findings_card(view))
+
+
+async def _facts(session: AsyncSession, org_id: str, term: Term) -> list[Any]:
+    store = WalkStore(session)
+    teams = {t.id: t.name for t in await store.teams(org_id)}
+    rows = await store.saved_between(org_id, term.start, term.end)
+    return [walk_facts(r, teams.get(r.team_pk, "")) for r in rows]
+
+
+async def provider_return(ctx: HandlerContext, text: str) -> Reply:
+    if not ctx.can(Permission.VIEW_QUALITY_DASHBOARD):
+        return Reply.text(QUALITY_ONLY)
+    today = local_today(ctx)
+    try:
+        month = date.fromisoformat(text.strip() + "-01") if text.strip() else month_start(today)
+    except ValueError:
+        return Reply.text("Give the month as YYYY-MM, e.g. `walks return 2026-11`.")
+    store = WalkStore(ctx.uow.session)
+    teams = {t.id: t.name for t in await store.teams(ctx.turn.org_id)}
+    following = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    rows = await store.saved_between(ctx.turn.org_id, month, following - timedelta(days=1))
+    counted = monthly_return([walk_facts(r, teams.get(r.team_pk, "")) for r in rows], month)
+    return Reply.show(
+        monthly_return_card(
+            ReturnView(
+                month_label=f"{month:%B %Y}",
+                walks=counted.walks,
+                tutors_visited=counted.tutors_visited,
+                unplanned=counted.unplanned,
+                by_team=counted.by_team,
+            )
+        )
+    )
+
+
+async def export_term(ctx: HandlerContext, text: str) -> Reply:
+    if not ctx.can(Permission.VIEW_QUALITY_DASHBOARD):
+        return Reply.text(QUALITY_ONLY)
+    try:
+        term = await _term_named(ctx, text)
+    except ValueError as exc:
+        return Reply.text(str(exc))
+    session = ctx.uow.session
+    store = WalkStore(session)
+    teams = {t.id: t.name for t in await store.teams(ctx.turn.org_id)}
+    rows = await store.saved_between(ctx.turn.org_id, term.start, term.end)
+    people = await names_of(
+        session, ctx.turn.org_id, sorted({i for r in rows for i in (*r.tutor_ids, r.author_id)})
+    )
+    walk_rows = [
+        WalkRow(
+            walk_id=r.id,
+            day=r.walk_date.isoformat() if r.walk_date else "",
+            team=teams.get(r.team_pk, ""),
+            tutors=", ".join(people.get(t, "") for t in r.tutor_ids),
+            observer=people.get(r.author_id, ""),
+            course=r.course,
+            minutes=r.minutes,
+            focus=r.focus,
+            planned=not r.unplanned,
+            went_well="; ".join(theme_label(k) for k in r.went_well or ()),
+            went_well_note=r.went_well_note,
+            even_better_if="; ".join(theme_label(k) for k in r.even_better_if or ()),
+            even_better_if_note=r.even_better_if_note,
+            verbal_feedback=yes_no(r.verbal_feedback),
+            concern=r.concern,
+        )
+        for r in rows
+    ]
+    tutors = await store.tutor_list(ctx.turn.org_id, 100_000)
+    walked = await store.walked_on(ctx.turn.org_id, [t.id for t in tutors], term.start, term.end)
+    done = completion([tutor_on_list(t) for t in tutors], walked, term)
+    emails = {t.id: t.email or "" for t in tutors}
+    tutor_rows = [
+        TutorRow(
+            name=c.tutor.name,
+            email=emails.get(c.tutor.id, ""),
+            learning_in_libraries=c.tutor.learning_in_libraries,
+            walked_on=", ".join(d.isoformat() for d in c.walked_on),
+            status=c.status.value.replace("_", " "),
+        )
+        for c in done
+    ]
+    data = await asyncio.to_thread(walks_xlsx, term.label, walk_rows, tutor_rows)
+    name = f"learning-walks-{term.key.replace('/', '-')}.xlsx"
+    about = f"{len(walk_rows)} learning walks in the {term.label} (concern notes are not included)."
+    return await documents.send(ctx, name, data, about)

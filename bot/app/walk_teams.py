@@ -1,0 +1,201 @@
+"""Learning walks: the shared pieces every walk handler asks (which team, whose walk, who reads it).
+
+Who may read a walk is decided by `can()` (bot/domain/access.py), asked once per tutor visited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app.context import HandlerContext
+from bot.clock import london
+from bot.domain.access import Actor, Permission, Subject, can
+from bot.domain.terms import term_for
+from storage.models import Organisation, Person, Team
+from storage.people import Directory
+from storage.walks import (
+    StoredWalk,
+    StoredWalkPlan,
+    WalkStore,
+)
+
+NOT_ALLOWED = "Sorry, that learning walk isn't yours to see."
+QUALITY_ONLY = "Sorry, that is for the quality team."
+PRIVATE_ONLY = "I only share that in our 1:1 chat: say it to me there."
+GONE = "That learning walk is no longer there."
+MAX_CSV_BYTES = 2_000_000
+
+
+def local_today(ctx: HandlerContext) -> date:
+    return london(ctx.services.clock.now()).date()
+
+
+def day_label(day: date | None) -> str:
+    return f"{day:%a %-d %b %Y}" if day else "no date yet"
+
+
+def short_day(day: date) -> str:
+    return f"{day:%a %-d %b}"
+
+
+def seen_only_by_asker(ctx: HandlerContext) -> bool:
+    """Is a card we answer with seen only by the person asking?"""
+    return ctx.turn.where.kind == "personal" or ctx.turn.via_invoke
+
+
+async def org_settings(session: AsyncSession, org_id: str) -> dict[str, Any]:
+    org = await session.get(Organisation, org_id)
+    return dict(org.settings or {}) if org is not None else {}
+
+
+async def asker(ctx: HandlerContext) -> Person:
+    """The person asking, loaded again if a rolled-back form submission expired them."""
+    me = await ctx.uow.session.get(Person, ctx.actor.person_id)
+    assert me is not None
+    return me
+
+
+def walk_store(ctx: HandlerContext) -> WalkStore:
+    return WalkStore(ctx.uow.session)
+
+
+async def channel_team(ctx: HandlerContext) -> Team | None:
+    if not ctx.turn.where.team_id:
+        return None
+    return await ctx.uow.session.scalar(
+        select(Team).where(Team.org_id == ctx.turn.org_id, Team.team_id == ctx.turn.where.team_id)
+    )
+
+
+async def my_teams(ctx: HandlerContext) -> Sequence[Team]:
+    """Teams this person logs walks for: the quality team any; others the teams they are in."""
+    store = walk_store(ctx)
+    if ctx.actor.in_quality_team:
+        return await store.teams(ctx.turn.org_id)
+    return await store.teams_of(ctx.actor.person_id)
+
+
+async def team_for_walks(ctx: HandlerContext, team_pk: int) -> Team | None:
+    team = await walk_store(ctx).team(ctx.turn.org_id, team_pk)
+    if team is None:
+        return None
+    if ctx.actor.in_quality_team:
+        return team
+    return team if any(t.id == team.id for t in await my_teams(ctx)) else None
+
+
+def as_int(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_ids(value: object) -> list[int]:
+    if isinstance(value, list):
+        parts = [str(v) for v in value]
+    else:
+        parts = str(value or "").replace(";", ",").split(",")
+    out = []
+    for part in parts:
+        part = part.strip()
+        if part:
+            if not part.isdigit():
+                raise ValueError("Pick from the list")
+            out.append(int(part))
+    return list(dict.fromkeys(out))
+
+
+def ids_or_empty(value: str) -> list[int]:
+    try:
+        return parse_ids(value)
+    except ValueError:
+        return []
+
+
+def as_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def as_flag(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value or "").strip().lower() in ("true", "yes", "1", "on")
+
+
+def required_text(value: object, message: str) -> str:
+    text = str(value or "").strip()
+    if not text:
+        raise ValueError(message)
+    return text
+
+
+async def plan_for(
+    session: AsyncSession, org_id: str, team_pk: int, day: date
+) -> StoredWalkPlan | None:
+    """The team's plan for the term `day` falls in (None between terms or with no plan)."""
+    term = term_for(day, await org_settings(session, org_id))
+    return await WalkStore(session).plan(team_pk, term.key) if term is not None else None
+
+
+async def actor_for(session: AsyncSession, person_id: int | None) -> Actor | None:
+    if person_id is None:
+        return None
+    person = await session.get(Person, person_id)
+    if person is None:
+        return None
+    return Actor(person.id, person.org_id, await Directory(session).roles(person.id))
+
+
+async def names_of(session: AsyncSession, org_id: str, ids: Sequence[int]) -> dict[int, str]:
+    people = await Directory(session).people(org_id, ids)
+    return {p.id: p.name or p.email or f"#{p.id}" for p in people}
+
+
+def yes_no(value: bool | None) -> str:
+    return "—" if value is None else ("Yes" if value else "No")
+
+
+@dataclass(frozen=True)
+class WalkAccess:
+    read: bool
+    concern: bool
+    edit: bool
+
+
+async def walk_access(session: AsyncSession, actor: Actor, walk: StoredWalk) -> WalkAccess:
+    """Ask `can()` once per tutor visited: a group walk is readable if any tutor's record is,
+    its concern note only if every tutor's is (no tutor on the walk ever sees it). A draft has
+    no readers but its author."""
+    subjects = [Subject(org_id=walk.org_id, author_id=walk.author_id)]
+    if not walk.is_draft:
+        store = WalkStore(session)
+        readers = {p.id for p in await store.quality_team(walk.org_id)}
+        readers |= {p.id for p in await store.team_managers(walk.team_pk)}
+        tutors = await Directory(session).people(walk.org_id, walk.tutor_ids)
+        managers = await store.line_manager_ids(tutors)
+        subjects = [
+            Subject(
+                org_id=walk.org_id,
+                tutor_id=t.id,
+                author_id=walk.author_id,
+                line_manager_ids=managers.get(t.id, frozenset()),
+                channel_readers=frozenset(readers),
+            )
+            for t in tutors
+        ] or [replace(subjects[0], channel_readers=frozenset(readers))]
+    return WalkAccess(
+        read=any(can(actor, Permission.READ_WALK, s) for s in subjects),
+        concern=all(can(actor, Permission.READ_WALK_CONCERN, s) for s in subjects),
+        edit=can(actor, Permission.EDIT_WALK, subjects[0]),
+    )

@@ -1,0 +1,918 @@
+"""`walk` and `walks`: learning walks on the HA27 (SPEC section 1, seed 002).
+
+Managers log a walk from a phone on the HA27 card; it is saved under the team and channel it was
+logged in (or the team chosen in a 1:1 chat), readable by the quality team, the team's managers
+and the author; the tutors visited see the feedback, never the concern note. Plans set each
+term's focus, window(s) and walkers; at each window's end managers hear what is outstanding.
+
+Privacy in shared conversations: a card posted in a channel is seen by everyone in it, so what a
+walk says is only ever shown privately: in a 1:1 chat, or as the response to the reader's own
+Action.Execute (Teams shows that to the person who pressed the button). Otherwise the bot sends
+it to the reader's 1:1 chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import documents
+from bot.app.context import HandlerContext
+from bot.app.notices import NoticeContext, NoticeKind
+from bot.app.router import CardAction, Command
+from bot.app.turn import Message, Reply
+from bot.app.walk_documents import HA27, ha27_docx
+from bot.app.walk_plans import (
+    WINDOW_END_KIND,
+    WINDOW_END_ORG_KIND,
+    WalkPlanForm,
+    open_plan,
+    plan_command,
+    redisplay_plan,
+    render_window_end,
+    render_window_end_org,
+    save_plan,
+)
+from bot.app.walk_reports import (
+    completion_view,
+    export_term,
+    my_walks,
+    overview,
+    provider_return,
+    summary,
+)
+from bot.app.walk_teams import (
+    GONE,
+    NOT_ALLOWED,
+    WalkAccess,
+    actor_for,
+    as_flag,
+    as_int,
+    as_text,
+    asker,
+    channel_team,
+    day_label,
+    ids_or_empty,
+    local_today,
+    my_teams,
+    names_of,
+    parse_ids,
+    plan_for,
+    required_text,
+    seen_only_by_asker,
+    short_day,
+    team_for_walks,
+    walk_access,
+    walk_store,
+    yes_no,
+)
+from bot.clock import london
+from bot.domain.access import Actor, Permission
+from bot.domain.walks import (
+    MINUTE_CHOICES,
+    LearningWalk,
+    another_date,
+    parse_day,
+    theme_label,
+    themes,
+)
+from cards.walks import (
+    ClashWarning,
+    DraftLine,
+    WalkFormView,
+    WalkNoticeView,
+    WalkSummaryView,
+    walk_completion_card,
+    walk_draft_saved_card,
+    walk_form_card,
+    walk_saved_notice_card,
+    walk_summary_card,
+    walk_team_picker_card,
+)
+from storage.models import Person, Team
+from storage.people import Directory
+from storage.reminders import Schedule
+from storage.walks import (
+    DRAFT,
+    SAVED,
+    StoredWalk,
+    WalkStore,
+    as_values,
+)
+
+MAX_TUTOR_CHOICES = 150
+NOT_A_WALKER = (
+    "Sorry, learning walks are recorded by managers, observers and the quality team. "
+    "Ask your TLC admin if you should be one of them."
+)
+
+# --- The OTLA calendar: wired to observations when they land -----------------------------------
+
+OtlaCalendar = Callable[
+    [AsyncSession, str, Sequence[int], date], Awaitable[Mapping[int, Sequence[date]]]
+]
+_otla_calendars: list[OtlaCalendar] = []
+
+
+def otla_calendars() -> list[OtlaCalendar]:
+    return list(_otla_calendars)
+
+
+def register_otla_calendar(calendar: OtlaCalendar) -> Callable[[], None]:
+    """Plug in where planned OTLA dates come from (the observations capability registers its
+    table here when it lands). Registering it again changes nothing. Returns a function that
+    unregisters it."""
+    if calendar not in _otla_calendars:
+        _otla_calendars.append(calendar)
+
+    def unregister() -> None:
+        if calendar in _otla_calendars:
+            _otla_calendars.remove(calendar)
+
+    return unregister
+
+
+async def planned_otla_dates(
+    session: AsyncSession, org_id: str, tutor_ids: Sequence[int], day: date
+) -> dict[int, list[date]]:
+    """Planned OTLA dates for these tutors around `day`, from every registered calendar.
+
+    Wired to observations when they land; until then no calendar is registered and nobody has
+    an OTLA planned, so no walk clashes.
+    """
+    out: dict[int, list[date]] = {}
+    for calendar in list(_otla_calendars):
+        for tutor_id, days in (await calendar(session, org_id, tutor_ids, day)).items():
+            out.setdefault(tutor_id, []).extend(days)
+    return out
+
+
+# --- What a reader sees of a saved walk ----------------------------------------------------------
+
+
+async def summary_view(
+    session: AsyncSession, actor: Actor, walk: StoredWalk, access: WalkAccess, heading: str
+) -> WalkSummaryView:
+    store = WalkStore(session)
+    team = await store.team(walk.org_id, walk.team_pk)
+    names = await names_of(session, walk.org_id, walk.tutor_ids)
+    if actor.person_id in walk.tutor_ids:
+        others = len(walk.tutor_ids) - 1
+        tutors = "You" + (f" and {others} other tutor{'s' if others > 1 else ''}" if others else "")
+    else:
+        tutors = ", ".join(names[t] for t in walk.tutor_ids if t in names)
+    return WalkSummaryView(
+        walk_id=walk.id,
+        team_name=team.name if team else "",
+        tutors=tutors,
+        day=day_label(walk.walk_date),
+        course=walk.course,
+        minutes=str(walk.minutes or ""),
+        focus=walk.focus,
+        went_well=[theme_label(t) for t in walk.went_well or ()],
+        went_well_note=walk.went_well_note,
+        even_better_if=[theme_label(t) for t in walk.even_better_if or ()],
+        even_better_if_note=walk.even_better_if_note,
+        verbal_feedback=yes_no(walk.verbal_feedback),
+        unplanned=walk.unplanned,
+        concern=walk.concern,
+        concern_note=walk.concern_note if access.concern else None,
+        can_edit=access.edit,
+        can_export=access.read and actor.person_id not in walk.tutor_ids,
+        heading=heading,
+        readers_note=(
+            "Your feedback from this walk."
+            if actor.person_id in walk.tutor_ids
+            else "Only the quality team, the team's managers and the author can read it."
+        ),
+    )
+
+
+# --- The HA27 form -------------------------------------------------------------------------------
+
+
+def _theme_keys(value: object) -> list[str]:
+    keys = [k.strip() for k in (value if isinstance(value, list) else str(value or "").split(","))]
+    keys = [k for k in keys if k]
+    unknown = [k for k in keys if k not in themes()]
+    if unknown:
+        raise ValueError("Pick themes from the list")
+    return list(dict.fromkeys(keys))
+
+
+class LearningWalkForm(BaseModel):
+    """The HA27 as submitted. Field names are the card's input ids."""
+
+    team_pk: int
+    channel: str | None = None
+    walk_id: int | None = None
+    tutors: list[int]
+    walk_date: date
+    course: str = Field(max_length=200)
+    minutes: int = Field(ge=5, le=240)
+    focus: str = Field(max_length=300)
+    went_well: list[str] = Field(default_factory=list)
+    went_well_note: str = Field(default="", max_length=2000, validate_default=True)
+    even_better_if: list[str] = Field(default_factory=list)
+    even_better_if_note: str = Field(default="", max_length=2000, validate_default=True)
+    verbal_feedback: bool
+    concern: bool = False
+    concern_note: str = Field(default="", max_length=2000, validate_default=True)
+    confirm_clash: bool = False
+    use_date: date | None = None
+
+    @field_validator("tutors", mode="before")
+    @classmethod
+    def _tutors(cls, value: object) -> list[int]:
+        ids = parse_ids(value)
+        if not ids:
+            raise ValueError("Choose at least one tutor")
+        return ids
+
+    @field_validator("walk_date", mode="before")
+    @classmethod
+    def _date(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_day(required_text(value, "Give the date of the walk"))
+        return value
+
+    @field_validator("use_date", mode="before")
+    @classmethod
+    def _other_date(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_day(value) if value.strip() else None
+        return value
+
+    @field_validator("course", mode="before")
+    @classmethod
+    def _course(cls, value: object) -> str:
+        return required_text(value, "Give the course or session")
+
+    @field_validator("focus", mode="before")
+    @classmethod
+    def _focus(cls, value: object) -> str:
+        return required_text(value, "Give the focus of the walk")
+
+    @field_validator("minutes", mode="before")
+    @classmethod
+    def _minutes(cls, value: object) -> object:
+        if isinstance(value, str):
+            return required_text(value, "Choose how many minutes")
+        return value
+
+    @field_validator("went_well", "even_better_if", mode="before")
+    @classmethod
+    def _themes(cls, value: object) -> list[str]:
+        return _theme_keys(value)
+
+    @field_validator("verbal_feedback", mode="before")
+    @classmethod
+    def _verbal(cls, value: object) -> bool:
+        if isinstance(value, bool):
+            return value
+        answer = str(value or "").strip().lower()
+        if answer not in ("yes", "no", "true", "false"):
+            raise ValueError("Say whether you gave verbal feedback")
+        return answer in ("yes", "true")
+
+    @field_validator("concern", "confirm_clash", mode="before")
+    @classmethod
+    def _bool(cls, value: object) -> bool:
+        return as_flag(value)
+
+    @field_validator("went_well_note", "even_better_if_note", "concern_note", mode="before")
+    @classmethod
+    def _strip(cls, value: object) -> str:
+        return str(value or "").strip()
+
+    @field_validator("went_well_note")
+    @classmethod
+    def _went_well_given(cls, value: str, info: ValidationInfo) -> str:
+        if not value and not info.data.get("went_well"):
+            raise ValueError("Pick a theme or write what went well")
+        return value
+
+    @field_validator("even_better_if_note")
+    @classmethod
+    def _ebi_given(cls, value: str, info: ValidationInfo) -> str:
+        if not value and not info.data.get("even_better_if"):
+            raise ValueError("Pick a theme or write what would make it even better")
+        return value
+
+    @field_validator("concern_note")
+    @classmethod
+    def _concern_note(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("concern") and not value:
+            raise ValueError("Write the note for the manager (the tutor never sees it)")
+        return value
+
+
+async def _tutor_choices(
+    store: WalkStore, org_id: str, team_pk: int, selected: Sequence[int]
+) -> list[tuple[str, str]]:
+    """The team roster's tutors first, then the rest of the tutor list (and anyone already
+    picked), capped so the card stays small."""
+    people: dict[int, Person] = {p.id: p for p in await store.team_tutors(team_pk)}
+    for p in await store.tutor_list(org_id, MAX_TUTOR_CHOICES):
+        if len(people) >= MAX_TUTOR_CHOICES:
+            break
+        people.setdefault(p.id, p)
+    missing = [i for i in selected if i not in people]
+    if missing:
+        for p in await Directory(store.session).people(org_id, missing):
+            people[p.id] = p
+    return [(_tutor_label(p), str(p.id)) for p in people.values()]
+
+
+def _tutor_label(p: Person) -> str:
+    name = p.name or p.email or f"#{p.id}"
+    return f"{name} (LiL)" if p.learning_in_libraries else name
+
+
+async def _form_view(
+    session: AsyncSession,
+    org_id: str,
+    person_id: int,
+    today: date,
+    team: Team,
+    *,
+    values: Mapping[str, Any] | None = None,
+    errors: Mapping[str, str] | None = None,
+    walk: StoredWalk | None = None,
+    clash: ClashWarning | None = None,
+    channel: str | None = None,
+) -> WalkFormView:
+    store = WalkStore(session)
+    shown = {k: as_text(v) for k, v in (values or {}).items()}
+    selected = ids_or_empty(shown.get("tutors", ""))
+    plan = await plan_for(session, org_id, team.id, today)
+    drafts: list[DraftLine] = []
+    if walk is None:
+        for d in (await store.drafts(org_id, person_id))[:2]:
+            drafts.append(DraftLine(d.id, short_day(london(d.updated_at).date())))
+    heading = "Learning walk (HA27)"
+    note = None
+    if walk is not None and walk.state == SAVED:
+        heading, note = "Edit learning walk", "Saving replaces the walk you saved before."
+    elif walk is not None:
+        note = "Your draft. Save it when it's complete."
+    return WalkFormView(
+        team_pk=team.id,
+        team_name=team.name or "Team",
+        tutors=await _tutor_choices(store, org_id, team.id, selected),
+        themes=[(label, key) for key, label in themes().items()],
+        minutes=[(str(m), str(m)) for m in MINUTE_CHOICES],
+        today=today.isoformat(),
+        focus_default=plan.focus if plan is not None else "",
+        channel=channel,
+        walk_id=walk.id if walk is not None else None,
+        values=shown,
+        errors=dict(errors or {}),
+        drafts=drafts,
+        clash=clash,
+        heading=heading,
+        note=note,
+    )
+
+
+async def _form(
+    ctx: HandlerContext,
+    team: Team,
+    *,
+    values: Mapping[str, Any] | None = None,
+    errors: Mapping[str, str] | None = None,
+    walk: StoredWalk | None = None,
+    clash: ClashWarning | None = None,
+    channel: str | None = None,
+) -> WalkFormView:
+    return await _form_view(
+        ctx.uow.session,
+        ctx.turn.org_id,
+        ctx.actor.person_id,
+        local_today(ctx),
+        team,
+        values=values,
+        errors=errors,
+        walk=walk,
+        clash=clash,
+        channel=channel,
+    )
+
+
+async def _walk_channel(ctx: HandlerContext, team: Team) -> str | None:
+    """The channel a walk is stored under: this one in a channel; from a 1:1 chat, the channel
+    the team's plan was made in, else the team's General channel (whose id is the team's)."""
+    if ctx.turn.where.kind == "channel" and ctx.turn.where.team_id == team.team_id:
+        return ctx.turn.where.teams_channel_id
+    plan = await plan_for(ctx.uow.session, ctx.turn.org_id, team.id, local_today(ctx))
+    if plan is not None and plan.teams_channel_id:
+        return plan.teams_channel_id
+    return team.team_id
+
+
+# --- `walk` --------------------------------------------------------------------------------------
+
+
+async def walk(ctx: HandlerContext) -> Reply:
+    """Log a learning walk on the HA27.
+
+    Usage: walk
+    Usage: walk show 12
+    Usage: walk export 12 (the HA27 as a Word document)
+    Usage: walk plan (plan this term's walks for a team)
+    Usage: walk plan import (with the plans CSV attached)
+    """
+    words = ctx.args.split()
+    sub = words[0] if words else ""
+    number = next((as_int(w) for w in words if w.isdigit()), None)
+    if sub == "plan" or (ctx.turn.files and "plan" in words):
+        return await plan_command(ctx, words[1:])
+    if sub == "export" and number is not None:
+        return await _export(ctx, number)
+    if number is not None and (sub in ("show", "view", "open") or sub.isdigit()):
+        return await _view(ctx, number)
+    return await _new_walk(ctx)
+
+
+async def _new_walk(ctx: HandlerContext) -> Reply:
+    if not ctx.can(Permission.RECORD_WALK):
+        return Reply.text(NOT_A_WALKER)
+    team = await channel_team(ctx)
+    if team is None:
+        teams = await my_teams(ctx)
+        if not teams:
+            return Reply.text(
+                "I don't know your team yet. Mention me in your team's channel once "
+                "(`@TLC walk`), then you can log walks from here too."
+            )
+        if len(teams) > 1:
+            return Reply.show(walk_team_picker_card([(t.name or "Team", str(t.id)) for t in teams]))
+        team = teams[0]
+    view = await _form(ctx, team, channel=await _walk_channel(ctx, team))
+    return Reply.show(walk_form_card(view))
+
+
+async def open_walk(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    """A card button: the HA27 for a team, or a draft / saved walk to carry on with."""
+    walk_id = as_int(values.get("walk_id"))
+    if walk_id is not None:
+        return await _edit(ctx, walk_id)
+    if not ctx.can(Permission.RECORD_WALK):
+        return Reply.text(NOT_A_WALKER)
+    team_pk = as_int(values.get("team_pk"))
+    team = await team_for_walks(ctx, team_pk) if team_pk is not None else None
+    if team is None:
+        teams = await my_teams(ctx)
+        return Reply.update(
+            walk_team_picker_card(
+                [(t.name or "Team", str(t.id)) for t in teams], {"team_pk": "Choose a team"}
+            )
+        )
+    view = await _form(ctx, team, channel=await _walk_channel(ctx, team))
+    return Reply.update(walk_form_card(view))
+
+
+async def edit_walk(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    walk_id = as_int(values.get("walk_id"))
+    return await _edit(ctx, walk_id) if walk_id is not None else Reply.text(GONE)
+
+
+async def _edit(ctx: HandlerContext, walk_id: int) -> Reply:
+    row = await walk_store(ctx).walk(ctx.turn.org_id, walk_id)
+    if row is None:
+        return Reply.text(GONE)
+    access = await walk_access(ctx.uow.session, ctx.actor, row)
+    if not access.edit:
+        return Reply.text("Sorry, only the person who wrote this learning walk can change it.")
+    if not seen_only_by_asker(ctx):
+        return await _send_privately(ctx, row, "edit")
+    team = await walk_store(ctx).team(ctx.turn.org_id, row.team_pk)
+    if team is None:
+        return Reply.text(GONE)
+    view = await _form(ctx, team, values=as_values(row), walk=row)
+    return Reply.update(walk_form_card(view))
+
+
+async def redisplay_walk(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    """The same HA27, with what was typed and what needs fixing."""
+    team = await team_for_walks(ctx, as_int(values.get("team_pk")) or 0)
+    if team is None or not ctx.can(Permission.RECORD_WALK):
+        return Reply.text(NOT_A_WALKER)
+    if not seen_only_by_asker(ctx):
+        # Redrawing the card here would show what was typed to the whole conversation.
+        return Reply.text("Please check the walk: " + "; ".join(errors.values()))
+    row = await _editable(ctx, values)
+    view = await _form(
+        ctx, team, values=values, errors=errors, walk=row, channel=as_text(values.get("channel"))
+    )
+    return Reply.update(walk_form_card(view))
+
+
+async def _editable(ctx: HandlerContext, values: Mapping[str, Any]) -> StoredWalk | None:
+    walk_id = as_int(values.get("walk_id"))
+    if walk_id is None:
+        return None
+    row = await walk_store(ctx).walk(ctx.turn.org_id, walk_id)
+    if row is None or row.author_id != ctx.actor.person_id:
+        return None
+    return row
+
+
+async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
+    """Save the HA27: checks, the same-day OTLA rule, then the team's channel store."""
+    if not ctx.can(Permission.RECORD_WALK):
+        return Reply.text(NOT_A_WALKER)
+    team = await team_for_walks(ctx, form.team_pk)
+    if team is None:
+        return Reply.text("Sorry, you can't log walks for that team.")
+    values = form.model_dump(mode="json")
+    row = None
+    if form.walk_id is not None:
+        row = await _editable(ctx, values)
+        if row is None:
+            return Reply.text("Sorry, only the person who wrote this learning walk can change it.")
+    day = form.use_date or form.walk_date
+    values["walk_date"] = day.isoformat()
+    if form.use_date is not None and form.use_date > local_today(ctx):
+        # Another date offered after a clash, still to come: keep the HA27 as a draft for then.
+        return await save_draft(ctx, values)
+    errors = await _check_walk(ctx, form, day)
+    if errors:
+        return await redisplay_walk(ctx, values, errors)
+    domain = LearningWalk(
+        tutor_ids=tuple(form.tutors),
+        day=day,
+        author_id=ctx.actor.person_id,
+        course=form.course,
+        minutes=form.minutes,
+        focus=form.focus,
+        went_well=tuple(form.went_well),
+        went_well_note=form.went_well_note,
+        even_better_if=tuple(form.even_better_if),
+        even_better_if_note=form.even_better_if_note,
+        verbal_feedback=form.verbal_feedback,
+        concern=form.concern,
+        concern_note=form.concern_note,
+    )
+    otla = await planned_otla_dates(ctx.uow.session, ctx.turn.org_id, form.tutors, day)
+    clashes = domain.clashes_with(otla)
+    store = walk_store(ctx)
+    plan = await plan_for(ctx.uow.session, ctx.turn.org_id, team.id, day)
+    if clashes and not form.confirm_clash:
+        window = plan.to_domain().window_on(day) if plan is not None else None
+        warning = await _clash_warning(
+            ctx, clashes, day, another_date(day, form.tutors, otla, window)
+        )
+        view = await _form(ctx, team, values=values, walk=row, clash=warning, channel=form.channel)
+        return (
+            Reply.update(walk_form_card(view))
+            if seen_only_by_asker(ctx)
+            else Reply.text(warning.message)
+        )
+    now = ctx.services.clock.now()
+    if row is None:
+        row = store.new_walk(
+            ctx.turn.org_id, team.id, await _walk_channel(ctx, team), ctx.actor.person_id, now
+        )
+    _fill(row, domain)
+    row.plan_id = (
+        plan.id if plan is not None and not domain.is_unplanned(plan.to_domain()) else None
+    )
+    row.unplanned = row.plan_id is None
+    first_save = row.state != SAVED
+    row.state, row.updated_at = SAVED, now
+    row.saved_at = row.saved_at or now
+    await ctx.uow.session.flush()
+    ctx.directory.audit(
+        ctx.turn.org_id,
+        ctx.actor.person_id,
+        f"walk:{row.id}",
+        "save" if first_save else "edit",
+        f"{len(form.tutors)} tutor(s), {day.isoformat()}",
+        now,
+    )
+    if not seen_only_by_asker(ctx):
+        author = (await asker(ctx)).name or "You"
+        return Reply.update(
+            walk_saved_notice_card(
+                WalkNoticeView(row.id, team.name, day_label(day), len(form.tutors), author)
+            )
+        )
+    access = await walk_access(ctx.uow.session, ctx.actor, row)
+    heading = "Learning walk saved" if first_save else "Learning walk updated"
+    summary = await summary_view(ctx.uow.session, ctx.actor, row, access, heading)
+    return Reply.update(walk_summary_card(summary))
+
+
+async def _check_walk(ctx: HandlerContext, form: LearningWalkForm, day: date) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if day > local_today(ctx):
+        errors["walk_date"] = "A learning walk is logged after it happens: pick today or earlier."
+    known = await Directory(ctx.uow.session).people(ctx.turn.org_id, form.tutors)
+    if len(known) != len(form.tutors):
+        errors["tutors"] = "Pick tutors from the list."
+    return errors
+
+
+async def _clash_warning(
+    ctx: HandlerContext, clashes: Sequence[int], day: date, other: date | None
+) -> ClashWarning:
+    names = await names_of(ctx.uow.session, ctx.turn.org_id, clashes)
+    who = ", ".join(names.get(t, "A tutor") for t in clashes)
+    verb = "has" if len(clashes) == 1 else "have"
+    message = f"{who} {verb} an OTLA planned on {short_day(day)}. A learning walk shouldn't fall "
+    message += "on the same day: "
+    message += f"{short_day(other)} is free, or save anyway." if other else "pick another date."
+    return ClashWarning(
+        message=message,
+        other_date=other.isoformat() if other else None,
+        other_label=short_day(other) if other else None,
+    )
+
+
+def _fill(row: StoredWalk, walk: LearningWalk) -> None:
+    row.set_tutors(walk.tutor_ids)
+    row.walk_date = walk.day
+    row.course = walk.course
+    row.minutes = walk.minutes
+    row.focus = walk.focus
+    row.went_well = list(walk.went_well)
+    row.went_well_note = walk.went_well_note
+    row.even_better_if = list(walk.even_better_if)
+    row.even_better_if_note = walk.even_better_if_note
+    row.verbal_feedback = walk.verbal_feedback
+    row.concern = walk.concern
+    row.concern_note = walk.concern_note if walk.concern else ""
+
+
+# --- Drafts --------------------------------------------------------------------------------------
+
+
+async def save_draft(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    """Keep a half-filled HA27 to finish later. Nothing is required in a draft."""
+    if not ctx.can(Permission.RECORD_WALK):
+        return Reply.text(NOT_A_WALKER)
+    team = await team_for_walks(ctx, as_int(values.get("team_pk")) or 0)
+    if team is None:
+        return Reply.text("Sorry, you can't log walks for that team.")
+    store = walk_store(ctx)
+    row = await _editable(ctx, values)
+    if row is not None and row.state == SAVED:
+        return Reply.text("This walk is already saved: press **Save** to keep your changes.")
+    now = ctx.services.clock.now()
+    if row is None:
+        row = store.new_walk(
+            ctx.turn.org_id, team.id, await _walk_channel(ctx, team), ctx.actor.person_id, now
+        )
+    known = await Directory(ctx.uow.session).people(
+        ctx.turn.org_id, ids_or_empty(as_text(values.get("tutors")))
+    )
+    row.set_tutors(p.id for p in known)
+    row.walk_date = _day_or_none(values.get("walk_date"))
+    row.course = as_text(values.get("course")).strip()[:200]
+    row.minutes = as_int(values.get("minutes"))
+    row.focus = as_text(values.get("focus")).strip()[:300]
+    row.went_well = _themes_or_empty(values.get("went_well"))
+    row.went_well_note = as_text(values.get("went_well_note")).strip()[:2000]
+    row.even_better_if = _themes_or_empty(values.get("even_better_if"))
+    row.even_better_if_note = as_text(values.get("even_better_if_note")).strip()[:2000]
+    feedback = as_text(values.get("verbal_feedback")).lower()
+    row.verbal_feedback = (
+        None if feedback not in ("yes", "no", "true", "false") else feedback in ("yes", "true")
+    )
+    row.concern = as_flag(values.get("concern"))
+    row.concern_note = as_text(values.get("concern_note")).strip()[:2000]
+    row.state, row.updated_at = DRAFT, now
+    await ctx.uow.session.flush()
+    if not seen_only_by_asker(ctx):
+        return Reply.update(walk_draft_saved_card(row.id, team.name, "your draft"))
+    label = day_label(row.walk_date)
+    if row.walk_date is not None and row.walk_date > local_today(ctx):
+        label += ": finish it after the walk"
+    return Reply.update(walk_draft_saved_card(row.id, team.name, label))
+
+
+def _day_or_none(value: object) -> date | None:
+    try:
+        return parse_day(as_text(value)) if as_text(value).strip() else None
+    except ValueError:
+        return None
+
+
+def _themes_or_empty(value: object) -> list[str]:
+    try:
+        return _theme_keys(value)
+    except ValueError:
+        return []
+
+
+async def discard_draft(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    row = await _editable(ctx, values)
+    if row is None or row.state != DRAFT:
+        return Reply.text("There is no draft of yours to discard there.")
+    await walk_store(ctx).discard(row)
+    return Reply.text("Draft discarded.")
+
+
+# --- Reading and exporting a walk ----------------------------------------------------------------
+
+
+async def view_walk(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    walk_id = as_int(values.get("walk_id"))
+    return await _view(ctx, walk_id) if walk_id is not None else Reply.text(GONE)
+
+
+async def _view(ctx: HandlerContext, walk_id: int) -> Reply:
+    row = await walk_store(ctx).walk(ctx.turn.org_id, walk_id)
+    if row is None:
+        return Reply.text(GONE)
+    access = await walk_access(ctx.uow.session, ctx.actor, row)
+    if not access.read:
+        return Reply.text(NOT_ALLOWED)
+    if not seen_only_by_asker(ctx):
+        return await _send_privately(ctx, row, "view")
+    if row.is_draft:
+        return await _edit(ctx, row.id)
+    view = await summary_view(ctx.uow.session, ctx.actor, row, access, "Learning walk")
+    card = walk_summary_card(view)
+    return Reply.update(card) if ctx.turn.verb else Reply.show(card)
+
+
+async def export_walk(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    walk_id = as_int(values.get("walk_id"))
+    return await _export(ctx, walk_id) if walk_id is not None else Reply.text(GONE)
+
+
+async def _export(ctx: HandlerContext, walk_id: int) -> Reply:
+    row = await walk_store(ctx).walk(ctx.turn.org_id, walk_id)
+    if row is None or row.is_draft:
+        return Reply.text(GONE)
+    access = await walk_access(ctx.uow.session, ctx.actor, row)
+    if not access.read or ctx.actor.person_id in row.tutor_ids:
+        return Reply.text(NOT_ALLOWED)
+    name, data = await _docx_for(ctx.uow.session, row, access)
+    # In a channel this goes to the asker's 1:1 chat: a file here would reach everyone.
+    sent = await documents.send(
+        ctx, name, data, f"The HA27 for walk {row.id}, for the team's files"
+    )
+    if ctx.turn.verb and ctx.turn.where.kind == "personal":
+        # A button on the walk's card: keep the card as it is and offer the file after it.
+        view = await summary_view(ctx.uow.session, ctx.actor, row, access, "Learning walk")
+        return Reply.update(walk_summary_card(view), *sent.messages)
+    return sent
+
+
+async def _docx_for(
+    session: AsyncSession, row: StoredWalk, access: WalkAccess
+) -> tuple[str, bytes]:
+    """The HA27 as a Word document: (file name, bytes). The concern note only if `access` says."""
+    store = WalkStore(session)
+    team = await store.team(row.org_id, row.team_pk)
+    names = await names_of(session, row.org_id, [*row.tutor_ids, row.author_id])
+    record = HA27(
+        walk_id=row.id,
+        team=team.name if team else "",
+        tutors=[names.get(t, "") for t in row.tutor_ids],
+        observer=names.get(row.author_id, ""),
+        day=day_label(row.walk_date),
+        course=row.course,
+        minutes=str(row.minutes or ""),
+        focus=row.focus,
+        planned=not row.unplanned,
+        went_well=[theme_label(t) for t in row.went_well or ()],
+        went_well_note=row.went_well_note,
+        even_better_if=[theme_label(t) for t in row.even_better_if or ()],
+        even_better_if_note=row.even_better_if_note,
+        verbal_feedback=yes_no(row.verbal_feedback),
+        concern=row.concern,
+        concern_note=row.concern_note if access.concern else None,
+    )
+    data = await asyncio.to_thread(ha27_docx, record)
+    day = row.walk_date.isoformat() if row.walk_date else "draft"
+    return f"HA27-{day}-walk-{row.id}.docx", data
+
+
+async def _send_privately(ctx: HandlerContext, row: StoredWalk, what: str) -> Reply:
+    """Queue the walk for the asker's 1:1 chat, where only they see it (checked again then)."""
+    if await ctx.directory.personal_conversation(ctx.actor.person_id) is None:
+        return Reply.text(
+            "For privacy I only show learning walks in our 1:1 chat. Say hello to me there "
+            f"first, then ask again (`walk show {row.id}`)."
+        )
+    now = ctx.services.clock.now()
+    await Schedule(ctx.uow.session).put(
+        ctx.turn.org_id,
+        f"walk-copy:{row.id}:{what}:{ctx.actor.person_id}",
+        COPY_KIND,
+        now,
+        now,
+        person_id=ctx.actor.person_id,
+        payload={"walk_id": row.id, "what": what},
+    )
+    return Reply.text("For privacy I've sent it to our 1:1 chat.")
+
+
+COPY_KIND = "walks.copy"
+
+
+async def render_copy(ctx: NoticeContext) -> Message | None:
+    """A walk sent to someone's 1:1 chat: their view of it, checked at the time of sending."""
+    session = ctx.uow.session
+    actor = await actor_for(session, ctx.item.person_id)
+    walk_id = as_int(ctx.payload.get("walk_id"))
+    row = await WalkStore(session).walk(ctx.item.org_id, walk_id) if walk_id else None
+    if actor is None or row is None:
+        return None
+    access = await walk_access(session, actor, row)
+    what = ctx.payload.get("what")
+    if not access.read or (what == "edit" and not access.edit):
+        return None
+    if what == "edit" or row.is_draft:
+        team = await WalkStore(session).team(row.org_id, row.team_pk)
+        if team is None:
+            return None
+        view = await _form_view(
+            session,
+            row.org_id,
+            actor.person_id,
+            london(ctx.now).date(),
+            team,
+            values=as_values(row),
+            walk=row,
+        )
+        return Message(card=walk_form_card(view))
+    summary = await summary_view(session, actor, row, access, "Learning walk")
+    return Message(card=walk_summary_card(summary))
+
+
+# --- `walks` -------------------------------------------------------------------------------------
+
+
+async def walks(ctx: HandlerContext) -> Reply:
+    """Learning walks done and outstanding for your team (your own feedback, for tutors).
+
+    Usage: walks
+    Usage: walks Maths (one team, by name)
+    Usage: walks summary [autumn|spring|summer] (key findings, quality team)
+    Usage: walks return [2026-11] (provider return count, quality team)
+    Usage: walks export [autumn|spring|summer] (a term's walks as a spreadsheet, quality team)
+    """
+    words = ctx.args.split()
+    sub = words[0] if words else ""
+    if sub in ("summary", "findings"):
+        return await summary(ctx, " ".join(words[1:]))
+    if sub == "return":
+        return await provider_return(ctx, " ".join(words[1:]))
+    if sub == "export":
+        return await export_term(ctx, " ".join(words[1:]))
+    if not ctx.can(Permission.VIEW_WALK_COMPLETION):
+        return await my_walks(ctx)
+    team = await channel_team(ctx)
+    if team is None and words:
+        wanted = " ".join(words).casefold()
+        team = next((t for t in await my_teams(ctx) if t.name.casefold() == wanted), None)
+    if team is not None:
+        return Reply.show(walk_completion_card(await completion_view(ctx, team)))
+    teams = await my_teams(ctx)
+    if len(teams) == 1:
+        return Reply.show(walk_completion_card(await completion_view(ctx, teams[0])))
+    return await overview(ctx, teams)
+
+
+# --- The table rows ------------------------------------------------------------------------------
+
+ROWS: list[Command | CardAction] = [
+    Command("walk", walk, aliases=("ha27", "learningwalk")),
+    Command("walks", walks),
+    CardAction("walk.open", open_walk, idempotent=False),
+    CardAction("walk.save", save_walk, form=LearningWalkForm, redisplay=redisplay_walk),
+    CardAction("walk.draft", save_draft),
+    CardAction("walk.discard", discard_draft),
+    CardAction("walk.view", view_walk, idempotent=False),
+    CardAction("walk.edit", edit_walk, idempotent=False),
+    CardAction("walk.export", export_walk, idempotent=False),
+    CardAction("walk.plan.open", open_plan, idempotent=False),
+    CardAction("walk.plan.save", save_plan, form=WalkPlanForm, redisplay=redisplay_plan),
+]
+
+
+NOTICES: list[NoticeKind] = [
+    NoticeKind(COPY_KIND, render_copy, description="A learning walk sent to the reader's 1:1 chat"),
+    NoticeKind(
+        WINDOW_END_KIND,
+        render_window_end,
+        description="End of a learning-walk window: outstanding walks, to the team's managers",
+    ),
+    NoticeKind(
+        WINDOW_END_ORG_KIND,
+        render_window_end_org,
+        description="End of learning-walk windows: every team's outstanding walks, to quality",
+    ),
+]

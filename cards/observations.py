@@ -1,0 +1,868 @@
+"""Annual observation (OTLA) cards: allocation, the observation itself, the report, the action
+review log and the quality team's views. Pure builders from typed views; times come formatted."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from adaptive_cards_python import actions as A
+from adaptive_cards_python import elements as E
+
+from cards.base import (
+    CardDict,
+    Element,
+    actions_row,
+    card,
+    choice_input,
+    date_input,
+    error_text,
+    execute,
+    facts,
+    text,
+    text_input,
+    title,
+    toggle_input,
+    with_error,
+)
+
+MAX_ROWS = 12  # rows on one card; the rest are in the exports
+
+
+@dataclass(frozen=True)
+class Button:
+    """A next step: an Execute button, or (with `url`) a link."""
+
+    label: str
+    verb: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
+    primary: bool = False
+    url: str | None = None
+
+
+def _button(b: Button) -> Any:
+    if b.url:
+        return A.OpenUrl(title=b.label, url=b.url)
+    return execute(b.label, b.verb, b.data, primary=b.primary)
+
+
+def _buttons(buttons: Sequence[Button]) -> list[Any]:
+    return [_button(b) for b in buttons]
+
+
+def _warning(message: str) -> Element:
+    return E.TextBlock(text=message, wrap=True, color="attention", weight="bolder")
+
+
+def _time_input(id: str, label: str, value: str | None, required: bool = False) -> Element:
+    return E.Time(
+        id=id,
+        label=label,
+        value=value or None,
+        isRequired=required or None,
+        errorMessage=f"{label} is required" if required else None,
+    )
+
+
+def _section(heading: str) -> Element:
+    return E.TextBlock(text=heading, weight="bolder", wrap=True, spacing="medium", separator=True)
+
+
+def message_card(
+    heading: str, lines: Sequence[str] = (), buttons: Sequence[Button] = ()
+) -> CardDict:
+    """A short card: a heading, a few lines, next-step buttons."""
+    body = [title(heading), *(text(line) for line in lines)]
+    return card(body, _buttons(buttons), fallback_text=heading)
+
+
+# ---------------------------------------------------------------- allocation
+
+
+@dataclass(frozen=True)
+class AllocationFormView:
+    tutors: Sequence[tuple[str, str]]  # (label, person id)
+    observers: Sequence[tuple[str, str]]
+    year: str
+    can_lil: bool = False
+
+
+def allocation_card(
+    view: AllocationFormView,
+    values: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
+) -> CardDict:
+    values, errors = values or {}, errors or {}
+    body: list[Element] = [
+        title(f"Allocate an observer ({view.year})"),
+        text("One formal observation a year for each tutor. The observer hears in chat."),
+        *with_error(
+            choice_input(
+                "tutor_id",
+                "Tutor",
+                view.tutors,
+                value=values.get("tutor_id"),
+                required=True,
+                placeholder="Choose a tutor",
+            ),
+            errors,
+            "tutor_id",
+        ),
+        *with_error(
+            choice_input(
+                "observer_id",
+                "Observer",
+                view.observers,
+                value=values.get("observer_id"),
+                placeholder="Choose an observer",
+            ),
+            errors,
+            "observer_id",
+        ),
+        *with_error(
+            text_input(
+                "observer_email",
+                "…or the observer's email",
+                value=values.get("observer_email"),
+                placeholder="name@college.ac.uk",
+                style="email",
+            ),
+            errors,
+            "observer_email",
+        ),
+        *with_error(
+            text_input("course", "Course (optional)", value=values.get("course"), max_length=200),
+            errors,
+            "course",
+        ),
+    ]
+    if not view.tutors:
+        body.append(text("Every tutor on the list has an observer this year.", subtle=True))
+    body.append(
+        text(
+            "Many at once: send a CSV (tutor_email, observer_email, course) with the words "
+            "**observe import**.",
+            subtle=True,
+            size="small",
+        )
+    )
+    buttons = [execute("Allocate", "otla.allocate", primary=True)]
+    if view.can_lil:
+        buttons.append(execute("Learning in Libraries", "otla.lil.open"))
+    return card(body, buttons, fallback_text="Allocate an observer")
+
+
+@dataclass(frozen=True)
+class ImportView:
+    heading: str
+    done: int
+    done_label: str
+    problems: Sequence[tuple[int, str]]
+
+
+def import_result_card(view: ImportView) -> CardDict:
+    body = [title(view.heading), facts([(view.done_label, str(view.done))])]
+    if view.problems:
+        body.append(text("These rows were not used:", size="small"))
+        body.append(facts([(f"Line {line}", msg) for line, msg in view.problems[:30]]))
+    return card(body, fallback_text=view.heading)
+
+
+# ---------------------------------------------------------------- the observation
+
+
+@dataclass(frozen=True)
+class ProposalView:
+    by: str
+    course: str
+    when: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class DocumentLine:
+    document_id: int
+    name: str
+    url: str | None  # a link; None for a file kept with the observation
+
+
+@dataclass(frozen=True)
+class ObservationCardView:
+    observation_id: int
+    tutor: str
+    observer: str
+    course: str
+    when: str
+    status: str
+    headline: str | None = None
+    message: str | None = None
+    due: str | None = None
+    warnings: Sequence[str] = ()
+    proposal: ProposalView | None = None
+    can_accept: bool = False
+    can_propose: bool = False
+    collapse_proposal: bool = False  # behind a "Suggest another date" button: shorter on phones
+    proposal_values: Mapping[str, str] = field(default_factory=dict)
+    errors: Mapping[str, str] = field(default_factory=dict)
+    documents: Sequence[DocumentLine] = ()
+    show_documents: bool = False
+    can_share_documents: bool = False
+    buttons: Sequence[Button] = ()
+
+
+def observation_card(view: ObservationCardView) -> CardDict:
+    ref = {"observation_id": view.observation_id}
+    body: list[Element] = [title(view.headline or f"Observation: {view.tutor}")]
+    if view.message:
+        body.append(text(view.message))
+    pairs = [
+        ("Tutor", view.tutor),
+        ("Observer", view.observer),
+        ("Course", view.course),
+        ("When", view.when),
+        ("Status", view.status),
+    ]
+    if view.due:
+        pairs.append(("Report due", view.due))
+    body.append(facts(pairs))
+    body += [_warning(w) for w in view.warnings]
+    if view.proposal is not None:
+        p = view.proposal
+        body.append(_section("Proposed date"))
+        body.append(text(f"**{p.by}** proposed **{p.course or 'a class'}**, {p.when}."))
+        if p.note:
+            body.append(text(f"\u201c{p.note}\u201d", subtle=True))
+        if view.can_accept:
+            body.append(actions_row(execute("Accept this date", "otla.accept", ref, primary=True)))
+    extra: list[Any] = []
+    if view.can_propose:
+        heading = (
+            "Suggest another date"
+            if view.proposal or view.collapse_proposal
+            else ("Propose a date")
+        )
+        form = _proposal_inputs(view)
+        if view.collapse_proposal:
+            inner = card(form, [execute(heading, "otla.propose", ref)])
+            inner.pop("$schema", None)
+            extra.append(A.ShowCard(title=heading, card=inner))
+        else:
+            body.append(_section(heading))
+            body += form
+            body.append(actions_row(execute(heading, "otla.propose", ref)))
+    if view.show_documents:
+        body.append(_section("Planning and tracking documents"))
+        if not view.documents:
+            body.append(text("None shared yet.", subtle=True))
+        for doc in view.documents:
+            if doc.url:
+                body.append(text(f"[{doc.name}]({doc.url})"))
+            else:
+                body.append(text(f"\U0001f4ce {doc.name}"))
+        files = [d for d in view.documents if not d.url][:4]
+        if files:
+            body.append(
+                actions_row(
+                    *[
+                        execute(
+                            f"Get {d.name[:30]}", "otla.doc.get", {"document_id": d.document_id}
+                        )
+                        for d in files
+                    ]
+                )
+            )
+    if view.can_share_documents:
+        body += with_error(
+            text_input(
+                "doc_url", "Link to a document", value=None, placeholder="https://", style="url"
+            ),
+            view.errors,
+            "doc_url",
+        )
+        body.append(
+            text(
+                "Or send files to me in this chat with the words **observations docs**.",
+                subtle=True,
+                size="small",
+            )
+        )
+        body.append(actions_row(execute("Share link", "otla.doc.link", ref)))
+    return card(
+        body, [*_buttons(view.buttons), *extra], fallback_text=view.headline or "Observation"
+    )
+
+
+def _proposal_inputs(view: ObservationCardView) -> list[Element]:
+    v, errors = view.proposal_values, view.errors
+    inputs: list[Element] = []
+    inputs += with_error(
+        text_input("course", "Class / course", value=v.get("course"), required=True),
+        errors,
+        "course",
+    )
+    inputs += with_error(
+        date_input("day", "Date", value=v.get("day"), required=True), errors, "day"
+    )
+    inputs += with_error(_time_input("start", "Starts", v.get("start"), True), errors, "start")
+    inputs += with_error(_time_input("end", "Ends", v.get("end"), True), errors, "end")
+    inputs += with_error(
+        text_input("note", "Note (optional)", value=v.get("note"), max_length=300),
+        errors,
+        "note",
+    )
+    return inputs
+
+
+# ---------------------------------------------------------------- the report
+
+
+@dataclass(frozen=True)
+class ReportFormView:
+    observation_id: int
+    tutor: str
+    course: str
+    when: str
+    due: str
+    themes: Sequence[tuple[str, str]]  # (label, key)
+    owners: Sequence[tuple[str, str]]  # (label, value): the tutor, their line manager
+    grades: Sequence[str] | None = None
+    return_comment: str | None = None
+    saved_note: str | None = None
+    action_slots: int = 3
+
+
+def report_form_card(
+    view: ReportFormView,
+    values: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
+) -> CardDict:
+    v, errors = values or {}, errors or {}
+    body: list[Element] = [
+        title(f"OTLA report: {view.tutor}"),
+        facts([("Course", view.course), ("Observed", view.when), ("Due", view.due)]),
+    ]
+    if view.return_comment:
+        body.append(_warning("Returned for correction"))
+        body.append(text(f"\u201c{view.return_comment}\u201d"))
+    if view.saved_note:
+        body.append(text(view.saved_note, subtle=True, size="small"))
+    if errors:
+        body.append(error_text("Please check the fields marked below."))
+    body.append(_section("Strengths"))
+    body += with_error(
+        choice_input(
+            "strength_themes", "Themes", view.themes, value=v.get("strength_themes"), multi=True
+        ),
+        errors,
+        "strength_themes",
+    )
+    body += with_error(
+        text_input("strengths", "What went well", value=v.get("strengths"), multiline=True),
+        errors,
+        "strengths",
+    )
+    body.append(_section("Areas for development"))
+    body += with_error(
+        choice_input("area_themes", "Themes", view.themes, value=v.get("area_themes"), multi=True),
+        errors,
+        "area_themes",
+    )
+    body += with_error(
+        text_input("areas", "What to develop", value=v.get("areas"), multiline=True),
+        errors,
+        "areas",
+    )
+    body.append(_section("Actions"))
+    body.append(text("Each action has an owner and a target date.", subtle=True, size="small"))
+    for i in range(1, view.action_slots + 1):
+        body += with_error(
+            text_input(f"action_{i}", f"Action {i}", value=v.get(f"action_{i}"), max_length=500),
+            errors,
+            f"action_{i}",
+        )
+        body += with_error(
+            choice_input(
+                f"action_{i}_owner",
+                f"Action {i} owner",
+                view.owners,
+                value=v.get(f"action_{i}_owner") or (view.owners[0][1] if view.owners else None),
+            ),
+            errors,
+            f"action_{i}_owner",
+        )
+        body += with_error(
+            date_input(
+                f"action_{i}_date", f"Action {i} target date", value=v.get(f"action_{i}_date")
+            ),
+            errors,
+            f"action_{i}_date",
+        )
+    body.append(_section("Suggestions for professional exploration"))
+    body += with_error(
+        text_input("suggestions", "Suggestions", value=v.get("suggestions"), multiline=True),
+        errors,
+        "suggestions",
+    )
+    if view.grades:
+        body += with_error(
+            choice_input("grade", "Grade", [(g, g) for g in view.grades], value=v.get("grade")),
+            errors,
+            "grade",
+        )
+    body.append(
+        toggle_input(
+            "best_practice", "An example of best practice", value=v.get("best_practice") == "true"
+        )
+    )
+    body += with_error(
+        text_input(
+            "best_practice_note",
+            "What others could learn from it",
+            value=v.get("best_practice_note"),
+            max_length=500,
+        ),
+        errors,
+        "best_practice_note",
+    )
+    ref = {"observation_id": view.observation_id}
+    return card(
+        body,
+        [
+            execute("Submit for checking", "otla.report.submit", ref, primary=True),
+            execute("Save draft", "otla.report.save", ref),
+        ],
+        fallback_text=f"OTLA report: {view.tutor}",
+    )
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    text: str
+    owner: str
+    target: str
+
+
+@dataclass(frozen=True)
+class ReportView:
+    observation_id: int
+    tutor: str
+    observer: str
+    course: str
+    when: str
+    status: str
+    strength_themes: Sequence[str]
+    strengths: str
+    area_themes: Sequence[str]
+    areas: str
+    actions: Sequence[ActionLine]
+    suggestions: str
+    headline: str | None = None
+    grade: str | None = None
+    best_practice_note: str | None = None  # shown to the observer and the quality team
+    return_comment: str | None = None
+    acknowledged: str | None = None
+    can_check: bool = False
+    can_approve: bool = False
+    can_acknowledge: bool = False
+    errors: Mapping[str, str] = field(default_factory=dict)
+    buttons: Sequence[Button] = ()
+
+
+def report_card(view: ReportView) -> CardDict:
+    ref = {"observation_id": view.observation_id}
+    body: list[Element] = [
+        title(view.headline or f"OTLA report: {view.tutor}"),
+        facts(
+            [
+                ("Tutor", view.tutor),
+                ("Observer", view.observer),
+                ("Course", view.course),
+                ("Observed", view.when),
+                ("Status", view.status),
+            ]
+            + ([("Grade", view.grade)] if view.grade else [])
+        ),
+    ]
+    if view.return_comment:
+        body += [_warning("Returned for correction"), text(f"\u201c{view.return_comment}\u201d")]
+    body.append(_section("Strengths"))
+    if view.strength_themes:
+        body.append(text(", ".join(view.strength_themes), subtle=True, size="small"))
+    body.append(text(view.strengths or "—"))
+    body.append(_section("Areas for development"))
+    if view.area_themes:
+        body.append(text(", ".join(view.area_themes), subtle=True, size="small"))
+    body.append(text(view.areas or "—"))
+    body.append(_section("Actions"))
+    if not view.actions:
+        body.append(text("No actions.", subtle=True))
+    for i, a in enumerate(view.actions, start=1):
+        body.append(text(f"{i}. {a.text}"))
+        body.append(text(f"Owner: {a.owner} · by {a.target}", subtle=True, size="small"))
+    body.append(_section("Suggestions for professional exploration"))
+    body.append(text(view.suggestions or "—"))
+    if view.best_practice_note is not None:
+        body.append(text(f"\u2b50 Best practice: {view.best_practice_note or 'flagged'}"))
+    if view.acknowledged:
+        body.append(text(view.acknowledged, subtle=True, size="small"))
+    if view.can_check:
+        body.append(_section("Check"))
+        body += with_error(
+            text_input(
+                "comment",
+                "Comment for the observer (needed to return it)",
+                multiline=True,
+                max_length=1000,
+            ),
+            view.errors,
+            "comment",
+        )
+        body.append(
+            actions_row(
+                execute("Checked: pass for approval", "otla.check", ref, primary=True),
+                execute("Return for correction", "otla.return", ref),
+            )
+        )
+    if view.can_approve:
+        body.append(actions_row(execute("Approve and send", "otla.approve", ref, primary=True)))
+    if view.can_acknowledge:
+        body.append(actions_row(execute("I've read it", "otla.ack", ref, primary=True)))
+    return card(body, _buttons(view.buttons), fallback_text=view.headline or "OTLA report")
+
+
+# ---------------------------------------------------------------- what to do next
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    text: str
+    button: Button
+
+
+@dataclass(frozen=True)
+class TodoView:
+    items: Sequence[TodoItem]
+    more: Sequence[Button] = ()
+
+
+def todo_card(view: TodoView) -> CardDict:
+    body: list[Element] = [title("Observations: your next steps")]
+    if not view.items:
+        body.append(text("Nothing waiting for you. \u2705"))
+    for item in view.items[:MAX_ROWS]:
+        body.append(
+            E.Container(
+                items=[text(item.text), actions_row(_button(item.button))],
+                separator=True,
+                spacing="small",
+            )
+        )
+    if len(view.items) > MAX_ROWS:
+        body.append(text(f"…and {len(view.items) - MAX_ROWS} more.", subtle=True))
+    return card(body, _buttons(view.more), fallback_text="Observations: your next steps")
+
+
+# ---------------------------------------------------------------- quality team views
+
+
+@dataclass(frozen=True)
+class PlanningRow:
+    tutor: str
+    observer: str
+    status: str
+    when: str
+
+
+@dataclass(frozen=True)
+class PlanningView:
+    year: str
+    counts: Sequence[tuple[str, int]]
+    rows: Sequence[PlanningRow]
+
+
+def planning_card(view: PlanningView) -> CardDict:
+    body: list[Element] = [
+        title(f"Observation planning & monitoring {view.year}"),
+        facts([(label, str(n)) for label, n in view.counts]),
+    ]
+    if view.rows:
+        body.append(_section("Needing attention first"))
+        for row in view.rows[:MAX_ROWS]:
+            body.append(text(f"**{row.tutor}** · {row.status}"))
+            body.append(text(f"{row.observer} · {row.when}", subtle=True, size="small"))
+        if len(view.rows) > MAX_ROWS:
+            body.append(text(f"…and {len(view.rows) - MAX_ROWS} more in the export.", subtle=True))
+    return card(
+        body,
+        [
+            execute("Export planning (XLSX)", "otla.export.planning"),
+            execute("Export action log (XLSX)", "otla.export.actions"),
+            execute("Themes & CPD", "otla.themes"),
+            execute("Best practice", "otla.best"),
+        ],
+        fallback_text=f"Observation planning {view.year}",
+    )
+
+
+@dataclass(frozen=True)
+class ThemesView:
+    term: str
+    reports: int
+    strengths: Sequence[tuple[str, int]]
+    areas: Sequence[tuple[str, int]]
+    cpd: Sequence[tuple[str, int]]
+    chart_url: str | None = None  # a data: URI of the PNG chart
+    other_terms: Sequence[tuple[str, str]] = ()  # (label, term key)
+
+
+def themes_card(view: ThemesView) -> CardDict:
+    body: list[Element] = [
+        title(f"Collective strengths & areas: {view.term}"),
+        text(f"From {view.reports} approved report(s).", subtle=True),
+    ]
+    if view.chart_url:
+        body.append(E.Image(url=view.chart_url, altText="Strengths and areas by theme"))
+    body.append(_section("Strengths"))
+    body.append(
+        facts([(k, str(n)) for k, n in view.strengths[:8]]) if view.strengths else text("—")
+    )
+    body.append(_section("Areas for improvement"))
+    body.append(facts([(k, str(n)) for k, n in view.areas[:8]]) if view.areas else text("—"))
+    body.append(_section("CPD needs they point to"))
+    body.append(facts([(k, str(n)) for k, n in view.cpd[:8]]) if view.cpd else text("—"))
+    buttons = [execute(label, "otla.themes", {"term": key}) for label, key in view.other_terms[:3]]
+    return card(body, buttons, fallback_text=f"Collective strengths & areas: {view.term}")
+
+
+@dataclass(frozen=True)
+class BestPracticeItem:
+    tutor: str
+    course: str
+    when: str
+    note: str
+    themes: str
+
+
+def best_practice_card(year: str, items: Sequence[BestPracticeItem]) -> CardDict:
+    body: list[Element] = [title(f"Best practice examples {year}")]
+    if not items:
+        body.append(text("No observer has flagged an example yet this year."))
+    for item in items[:MAX_ROWS]:
+        body.append(
+            E.Container(
+                items=[
+                    text(f"**{item.tutor}** · {item.course}"),
+                    text(item.note or "—"),
+                    text(f"{item.when} · {item.themes}", subtle=True, size="small"),
+                ],
+                separator=True,
+            )
+        )
+    return card(body, fallback_text=f"Best practice examples {year}")
+
+
+# ---------------------------------------------------------------- the action review log
+
+
+@dataclass(frozen=True)
+class ActionItemView:
+    action_id: int
+    tutor: str
+    text: str
+    owner: str
+    target: str
+    status: str
+    outcome: str = ""
+    overdue: bool = False
+    can_record: bool = False
+    can_complete: bool = False
+
+
+@dataclass(frozen=True)
+class ActionsView:
+    heading: str
+    items: Sequence[ActionItemView]
+    can_export: bool = False
+    errors: Mapping[str, str] = field(default_factory=dict)
+    note: str | None = None
+    total: int | None = None  # how many there are in all, when `items` is the first few
+
+
+def actions_card(view: ActionsView) -> CardDict:
+    body: list[Element] = [title(view.heading)]
+    if view.note:
+        body.append(text(view.note, subtle=True))
+    if not view.items:
+        body.append(text("No actions here."))
+    for item in view.items[:MAX_ROWS]:
+        ref = {"action_id": item.action_id}
+        lines: list[Element] = [
+            text(f"**{item.tutor}**: {item.text}"),
+            text(
+                f"Owner {item.owner} · by {item.target} · {item.status}",
+                subtle=not item.overdue,
+                size="small",
+            ),
+        ]
+        if item.overdue:
+            lines.append(_warning("Overdue"))
+        if item.outcome:
+            lines.append(text(f"Outcome: {item.outcome}", size="small"))
+        if item.can_record:
+            lines += with_error(
+                text_input(
+                    f"outcome_{item.action_id}",
+                    "Outcome",
+                    value=item.outcome or None,
+                    multiline=True,
+                    max_length=1000,
+                ),
+                view.errors,
+                f"outcome_{item.action_id}",
+            )
+        buttons = []
+        if item.can_record:
+            buttons.append(execute("Record outcome", "otla.action.outcome", ref))
+        if item.can_complete:
+            buttons.append(execute("Mark completed", "otla.action.complete", ref, primary=True))
+        if buttons:
+            lines.append(actions_row(*buttons))
+        body.append(E.Container(items=lines, separator=True))
+    hidden = max(view.total or 0, len(view.items)) - min(len(view.items), MAX_ROWS)
+    if hidden > 0:
+        body.append(text(f"…and {hidden} more.", subtle=True))
+    actions = (
+        [execute("Export action log (XLSX)", "otla.export.actions")] if view.can_export else []
+    )
+    return card(body, actions, fallback_text=view.heading)
+
+
+# ---------------------------------------------------------------- Learning in Libraries
+
+
+@dataclass(frozen=True)
+class LilView:
+    year: str
+    quota: int
+    picked: int
+    courses: Sequence[tuple[str, str]]  # (label, course id)
+    can_set_quotas: bool = False
+
+
+def lil_card(view: LilView, errors: Mapping[str, str] | None = None) -> CardDict:
+    errors = errors or {}
+    left = max(view.quota - view.picked, 0)
+    body: list[Element] = [
+        title(f"Learning in Libraries {view.year}"),
+        facts([("Your tutors this year", str(view.quota)), ("Picked", str(view.picked))]),
+    ]
+    actions = []
+    if left and view.courses:
+        body += with_error(
+            choice_input(
+                "course_id",
+                "Course to observe",
+                view.courses,
+                required=True,
+                placeholder="Choose a course",
+            ),
+            errors,
+            "course_id",
+        )
+        body.append(text("The tutor is asked to accept the course's date.", subtle=True))
+        actions.append(execute("Pick this course", "otla.lil.pick", primary=True))
+    else:
+        if "course_id" in errors:
+            body.append(error_text(errors["course_id"]))
+        if not left:
+            body.append(text("You have picked all your tutors for this year. Thank you!"))
+        else:
+            body.append(text("No courses are waiting for an observer."))
+    if view.can_set_quotas:
+        body.append(
+            text(
+                "Coordinators: send the EBS course list (code, title, tutor_email, venue, date, "
+                "start_time, end_time) with **observe courses**, and set each observer's number "
+                "with **observe quota name@college.ac.uk 5**.",
+                subtle=True,
+                size="small",
+            )
+        )
+    return card(body, actions, fallback_text=f"Learning in Libraries {view.year}")
+
+
+# ---------------------------------------------------------------- new tutors (HA24)
+
+
+@dataclass(frozen=True)
+class InductionView:
+    tutor_id: int
+    tutor: str
+    start: str
+    otla_by: str
+    otla_status: str
+    items: Sequence[tuple[str, str]]  # (label, key)
+    done: Sequence[str]
+    can_edit: bool = False
+    saved_note: str | None = None
+
+
+def induction_card(view: InductionView) -> CardDict:
+    body: list[Element] = [
+        title(f"HA24 new tutor induction: {view.tutor}"),
+        facts(
+            [
+                ("Starts delivering", view.start),
+                ("OTLA by", view.otla_by),
+                ("OTLA", view.otla_status),
+                ("Done", f"{len(view.done)} of {len(view.items)}"),
+            ]
+        ),
+    ]
+    if view.saved_note:
+        body.append(text(view.saved_note, subtle=True, size="small"))
+    actions = []
+    if view.can_edit:
+        body.append(
+            choice_input(
+                "done",
+                "Done so far",
+                view.items,
+                value=",".join(view.done),
+                multi=True,
+                expanded=True,
+            )
+        )
+        actions.append(execute("Save", "otla.ha24.save", {"tutor_id": view.tutor_id}, primary=True))
+    else:
+        labels = dict((k, lbl) for lbl, k in view.items)
+        body += [text(f"\u2705 {labels[k]}") for k in view.done if k in labels]
+    return card(body, actions, fallback_text=f"HA24 induction: {view.tutor}")
+
+
+@dataclass(frozen=True)
+class NewTutorLine:
+    tutor_id: int
+    tutor: str
+    start: str
+    progress: str
+
+
+def new_tutors_card(items: Sequence[NewTutorLine]) -> CardDict:
+    body: list[Element] = [title("New tutors: induction (HA24)")]
+    if not items:
+        body.append(text("No new tutors on the tutor list."))
+    for item in items[:MAX_ROWS]:
+        body.append(
+            E.Container(
+                items=[
+                    text(f"**{item.tutor}** · starts {item.start} · {item.progress}"),
+                    actions_row(
+                        execute("Open checklist", "otla.ha24.open", {"tutor_id": item.tutor_id})
+                    ),
+                ],
+                separator=True,
+            )
+        )
+    return card(body, fallback_text="New tutors: induction")

@@ -1,0 +1,837 @@
+"""The progression card activity's cards: one live card per session, turned over in place.
+
+Every session card refreshes through the verb `cards.card` (Action.Execute), so whoever looks at it
+sees the session as it is now: the setup while issues are chosen, the current lead question (front,
+discussion prompts "over", or the action form) while it runs, the pause card, then the summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from adaptive_cards_python import elements as E
+
+from bot.domain.progression import (
+    ComparedCard,
+    DeckTemplate,
+    LeadQuestion,
+    Prompt,
+    SessionOutcome,
+    WayOfWorking,
+)
+from cards.base import (
+    CardDict,
+    Element,
+    actions_row,
+    card,
+    choice_input,
+    date_input,
+    error_text,
+    execute,
+    facts,
+    text,
+    text_input,
+    title,
+    with_error,
+)
+
+DECK_FILE = Path(__file__).parent / "data" / "progression_deck.json"  # the deck is data
+Side = Literal["front", "back", "action"]
+REFRESH = "cards.card"
+MAX_REFRESH_USERS = 60  # Teams refreshes automatically for at most 60 listed users
+SHOWN_CONTRIBUTIONS = 8
+SUMMARY_CONTRIBUTIONS = 5
+
+
+def day(d: date) -> str:
+    """A date as people say it on a card: "Fri 4 Dec"."""
+    return f"{d:%a} {d.day} {d:%b}"
+
+
+def _plain(value: str) -> str:
+    # The seed's footnote asterisks would start markdown emphasis or a list on a card.
+    return value.replace("*", "\u2217")
+
+
+def _short(value: str, limit: int = 200) -> str:
+    value = " ".join(value.split())
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "\u2026"
+
+
+def _letter(i: int) -> str:
+    return chr(ord("a") + i) + ")"
+
+
+def _live(
+    body: Sequence[Element],
+    actions: Sequence[Any],
+    session_id: int,
+    *,
+    position: int = 0,
+    side: Side = "front",
+    user_ids: Sequence[str] = (),
+    fallback: str,
+) -> CardDict:
+    built = card(
+        body,
+        actions,
+        fallback_text=fallback,
+        refresh_verb=REFRESH,
+        refresh_data={"session": session_id, "position": position, "side": side},
+    )
+    if user_ids:
+        built["refresh"]["userIds"] = list(dict.fromkeys(user_ids))[:MAX_REFRESH_USERS]
+    return built
+
+
+# ------------------------------------------------------------------------------- the setup card
+
+
+@dataclass(frozen=True)
+class IssueChoice:
+    number: int
+    title: str
+    cards: int
+    own: bool = False
+
+
+@dataclass(frozen=True)
+class SetupView:
+    session_id: int
+    way: WayOfWorking
+    group: str
+    facilitator: str
+    issues: Sequence[IssueChoice]
+    chosen: Sequence[int] = ()
+    errors: Mapping[str, str] = field(default_factory=dict)
+    user_ids: Sequence[str] = ()
+
+
+def setup_card(view: SetupView) -> CardDict:
+    """The facilitator chooses the strategic issues to cover (all, or some) and names the group."""
+    chosen = view.chosen or [i.number for i in view.issues]
+    choices = [
+        (f"{i.number}. {i.title}" + (" (our own)" if i.own else ""), str(i.number))
+        for i in view.issues
+        if i.cards
+    ]
+    body = [
+        title("Progression cards"),
+        text(f"{view.way.label} \u00b7 facilitated by {view.facilitator}", subtle=True),
+        text(
+            "One lead question at a time. Anyone here can add a contribution, turn the card "
+            "over for its discussion prompts, and agree actions: what, who, by when.",
+            size="small",
+        ),
+        *with_error(
+            choice_input(
+                "issues",
+                "Strategic issues to cover",
+                choices,
+                value=",".join(str(n) for n in chosen),
+                multi=True,
+                expanded=True,
+                required=True,
+            ),
+            view.errors,
+            "issues",
+        ),
+        *with_error(
+            text_input("group", "Group name", value=view.group, max_length=100),
+            view.errors,
+            "group",
+        ),
+    ]
+    if "form" in view.errors:
+        body.append(error_text(view.errors["form"]))
+    data = {"session": view.session_id}
+    return _live(
+        body,
+        [
+            execute("Start", "cards.start", data, primary=True),
+            execute("Add our own issue", "cards.issue.open", data),
+        ],
+        view.session_id,
+        user_ids=view.user_ids,
+        fallback="Progression cards: choose the strategic issues to cover.",
+    )
+
+
+# --------------------------------------------------------------------------------- the live card
+
+
+@dataclass(frozen=True)
+class ContributionLine:
+    by: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    what: str
+    owner: str
+    due_on: date
+    done: bool = False
+
+    def line(self) -> str:
+        mark = "\u2611" if self.done else "\u2610"
+        return f"{mark} {_short(self.what, 160)} \u2014 **{self.owner}**, by {day(self.due_on)}"
+
+
+@dataclass(frozen=True)
+class LiveCardView:
+    session_id: int
+    position: int
+    total: int
+    way: WayOfWorking
+    group: str
+    issue_title: str
+    card: LeadQuestion
+    contributions: Sequence[ContributionLine] = ()
+    actions: Sequence[ActionLine] = ()
+    side: Side = "front"
+    owner_choices: Sequence[tuple[str, str]] = ()  # (name, person id)
+    default_owner: str = ""
+    default_due: str = ""  # ISO date
+    values: Mapping[str, str] = field(default_factory=dict)
+    errors: Mapping[str, str] = field(default_factory=dict)
+    notice: str | None = None
+    banner: str | None = None
+    user_ids: Sequence[str] = ()
+
+    @property
+    def last(self) -> bool:
+        return self.position + 1 >= self.total
+
+
+def live_card(view: LiveCardView) -> CardDict:
+    """The session's current lead question, on the face `view.side`."""
+    build = {"front": _front, "back": _back, "action": _action_form}[view.side]
+    body, actions = build(view)
+    heading: list[Element] = []
+    if view.banner:
+        heading.append(E.TextBlock(text=view.banner, wrap=True, weight="bolder", color="accent"))
+    heading.append(
+        text(
+            f"{view.way.label} \u00b7 {view.group} \u00b7 card {view.position + 1} of {view.total}",
+            subtle=True,
+            size="small",
+        )
+    )
+    if view.notice:
+        heading.append(E.TextBlock(text=view.notice, wrap=True, color="good", size="small"))
+    return _live(
+        [*heading, *body],
+        actions,
+        view.session_id,
+        position=view.position,
+        side=view.side,
+        user_ids=view.user_ids,
+        fallback=f"Progression card {view.card.key}: {view.card.question}",
+    )
+
+
+def _ids(view: LiveCardView) -> dict[str, Any]:
+    return {"session": view.session_id, "position": view.position}
+
+
+def _next_button(view: LiveCardView) -> Any:
+    return execute("Finish" if view.last else "Next card", "cards.next", _ids(view))
+
+
+def _question(view: LiveCardView, *, big: bool = True) -> list[Element]:
+    q = view.card
+    issue = E.TextBlock(
+        text=f"Strategic issue {q.issue_number}: {_plain(view.issue_title)}",
+        wrap=True,
+        size="small",
+        weight="bolder",
+    )
+    out: list[Element] = [issue]
+    words = f"{q.key} {_plain(q.question)}"
+    out.append(title(words) if big else text(words))
+    if q.question_items:
+        out.append(text("\n".join(f"- {_plain(i)}" for i in q.question_items)))
+    return out
+
+
+def _front(view: LiveCardView) -> tuple[list[Element], list[Any]]:
+    body = _question(view)
+    if view.contributions:
+        shown = view.contributions[-SHOWN_CONTRIBUTIONS:]
+        body.append(
+            E.TextBlock(
+                text=f"Contributions ({len(view.contributions)})",
+                weight="bolder",
+                wrap=True,
+                separator=True,
+            )
+        )
+        if len(view.contributions) > len(shown):
+            earlier = len(view.contributions) - len(shown)
+            body.append(text(f"\u2026and {earlier} earlier (in the summary).", subtle=True))
+        body.extend(
+            E.TextBlock(text=f"**{c.by}:** {_short(c.text, 300)}", wrap=True, spacing="small")
+            for c in shown
+        )
+    if view.actions:
+        body.append(E.TextBlock(text="Agreed actions", weight="bolder", wrap=True, separator=True))
+        body.extend(E.TextBlock(text=a.line(), wrap=True, spacing="small") for a in view.actions)
+    body.extend(
+        with_error(
+            text_input(
+                "contribution",
+                "Your contribution",
+                value=view.values.get("contribution"),
+                multiline=True,
+                max_length=1000,
+                placeholder="What do you think? Add it here.",
+            ),
+            view.errors,
+            "contribution",
+        )
+    )
+    body.append(
+        actions_row(
+            execute("Add", "cards.contribute", _ids(view), primary=True),
+            execute("See over", REFRESH, {**_ids(view), "side": "back"}),
+        )
+    )
+    actions = [
+        execute("Agree an action", REFRESH, {**_ids(view), "side": "action"}),
+        _next_button(view),
+        execute("Pause", "cards.pause", {"session": view.session_id}),
+    ]
+    return body, actions
+
+
+def prompt_blocks(prompts: Sequence[Prompt], *, notes: bool = False) -> list[Element]:
+    """Prompts as bullets with their lettered sub-points; notes (the seed's footnotes) smaller,
+    without bullets, their sub-points dashed as in the seed."""
+    size = "small" if notes else None
+    out: list[Element] = []
+    for p in prompts:
+        lead = "" if notes else "\u2022 "
+        out.append(
+            E.TextBlock(
+                text=lead + _plain(p.text), wrap=True, spacing="small", isSubtle=notes, size=size
+            )
+        )
+        if p.items:
+            marks = (
+                ["\u2013"] * len(p.items) if notes else [_letter(i) for i in range(len(p.items))]
+            )
+            lines = [f"{m} {_plain(item)}" for m, item in zip(marks, p.items, strict=True)]
+            out.append(
+                E.TextBlock(
+                    text="\n\n".join(lines), wrap=True, spacing="none", isSubtle=notes, size=size
+                )
+            )
+    return out
+
+
+def _back(view: LiveCardView) -> tuple[list[Element], list[Any]]:
+    q = view.card
+    body: list[Element] = [
+        E.TextBlock(text=f"Discussion prompts {q.key}", wrap=True, size="small", weight="bolder"),
+        text(_plain(q.question), subtle=True),
+    ]
+    if q.intro:
+        body.append(text(_plain(q.intro)))
+    body.extend(prompt_blocks(q.prompts))
+    if not q.prompts:
+        body.append(text("No discussion prompts on this card yet.", subtle=True))
+    if q.notes:
+        body.append(
+            E.TextBlock(text="Notes", separator=True, size="small", isSubtle=True, spacing="medium")
+        )
+        body.extend(prompt_blocks(q.notes, notes=True))
+    actions = [
+        execute("Back to the question", REFRESH, {**_ids(view), "side": "front"}),
+        _next_button(view),
+    ]
+    return body, actions
+
+
+def _action_form(view: LiveCardView) -> tuple[list[Element], list[Any]]:
+    body: list[Element] = [
+        title("Agree an action"),
+        text(f"{view.card.key} {_plain(view.card.question)}", subtle=True, size="small"),
+        *with_error(
+            text_input(
+                "what",
+                "What will be done",
+                value=view.values.get("what"),
+                required=True,
+                multiline=True,
+                max_length=300,
+            ),
+            view.errors,
+            "what",
+        ),
+        *with_error(
+            choice_input(
+                "who",
+                "Who",
+                view.owner_choices,
+                value=view.values.get("who") or view.default_owner,
+                required=True,
+            ),
+            view.errors,
+            "who",
+        ),
+        *with_error(
+            date_input(
+                "by_when",
+                "By when",
+                value=view.values.get("by_when") or view.default_due,
+                required=True,
+            ),
+            view.errors,
+            "by_when",
+        ),
+    ]
+    actions = [
+        execute("Save action", "cards.action", _ids(view), primary=True),
+        execute("Back", REFRESH, {**_ids(view), "side": "front"}),
+    ]
+    return body, actions
+
+
+# ---------------------------------------------------------------------- pause, resume, summary
+
+
+@dataclass(frozen=True)
+class PausedView:
+    session_id: int
+    group: str
+    way: WayOfWorking
+    position: int
+    total: int
+    key: str
+    question: str
+    paused_on: date
+    contributions: int
+    actions: int
+    in_channel: bool = True
+    user_ids: Sequence[str] = ()
+
+
+def paused_card(view: PausedView) -> CardDict:
+    how = "mention me with **cards**" if view.in_channel else "say **cards**"
+    body = [
+        title(f"Paused at card {view.position + 1} of {view.total}"),
+        text(
+            f"{view.group} \u00b7 {view.way.label} \u00b7 paused {day(view.paused_on)}", subtle=True
+        ),
+        text(f"Next up: **{view.key}** {_plain(view.question)}"),
+        facts(
+            [
+                ("Contributions so far", str(view.contributions)),
+                ("Agreed actions", str(view.actions)),
+            ]
+        ),
+        text(f"To pick up where you left off, press Resume or {how} here.", size="small"),
+    ]
+    data = {"session": view.session_id}
+    return _live(
+        body,
+        [
+            execute("Resume", "cards.resume", data, primary=True),
+            execute("Summary so far", "cards.summary", data),
+            execute("Finish", "cards.finish", data),
+        ],
+        view.session_id,
+        position=view.position,
+        user_ids=view.user_ids,
+        fallback="Progression cards: paused.",
+    )
+
+
+@dataclass(frozen=True)
+class ResumeOffer:
+    session_id: int
+    group: str
+    state: str  # "running" | "paused"
+    position: int
+    total: int
+    key: str
+    question: str
+    since: date
+
+
+def resume_offer_card(offer: ResumeOffer) -> CardDict:
+    status = "paused" if offer.state == "paused" else "under way"
+    body = [
+        title("Pick up where you left off?"),
+        text(
+            f"**{offer.group}** has a session here, {status} since {day(offer.since)}: "
+            f"card {offer.position + 1} of {offer.total}."
+        ),
+        text(f"{offer.key} {_plain(offer.question)}", subtle=True),
+    ]
+    data = {"session": offer.session_id}
+    return card(
+        body,
+        [
+            execute("Resume", "cards.resume", data, primary=True),
+            execute("Start a new session", "cards.new", data),
+        ],
+        fallback_text="Progression cards: resume the session here?",
+    )
+
+
+@dataclass(frozen=True)
+class SummaryView:
+    outcome: SessionOutcome
+    finished: bool
+    user_ids: Sequence[str] = ()
+
+
+def summary_card(view: SummaryView) -> CardDict:
+    """Contributions and actions per card, then who owns what; the exports come to the 1:1
+    chat of whoever presses Export (bot.app.documents)."""
+    o = view.outcome
+    heading = "Summary" if view.finished else "Summary so far"
+    body: list[Element] = [
+        title(f"{heading}: {o.group}"),
+        text(
+            f"{o.way.label} \u00b7 facilitated by {o.facilitator} \u00b7 "
+            f"{o.contribution_count} contributions \u00b7 {len(o.actions)} actions",
+            subtle=True,
+            size="small",
+        ),
+    ]
+    for c in o.cards:
+        body.append(
+            E.TextBlock(
+                text=f"{c.key} {_plain(c.question)}", wrap=True, weight="bolder", separator=True
+            )
+        )
+        if not c.contributions and not c.actions:
+            body.append(text("Nothing added.", subtle=True, size="small"))
+        shown = c.contributions[:SUMMARY_CONTRIBUTIONS]
+        body.extend(
+            E.TextBlock(text=f"**{x.by}:** {_short(x.text)}", wrap=True, spacing="small")
+            for x in shown
+        )
+        if len(c.contributions) > len(shown):
+            more = len(c.contributions) - len(shown)
+            body.append(text(f"\u2026and {more} more in the export.", subtle=True, size="small"))
+        body.extend(
+            E.TextBlock(
+                text=ActionLine(a.what, a.owner, a.due_on, a.done).line(),
+                wrap=True,
+                spacing="small",
+            )
+            for a in c.actions
+        )
+    owners = o.owners()
+    if owners:
+        body.append(E.TextBlock(text="Who owns what", weight="bolder", wrap=True, separator=True))
+        body.extend(
+            E.TextBlock(
+                text=f"**{owner}**: "
+                + "; ".join(f"{_short(a.what, 80)} (by {day(a.due_on)})" for _, a in items),
+                wrap=True,
+                spacing="small",
+            )
+            for owner, items in owners
+        )
+    session = {"session": o.session_id}
+    actions: list[Any] = [
+        execute("Export (Word)", "cards.export", {**session, "format": "docx"}),
+        execute("Export (Excel)", "cards.export", {**session, "format": "xlsx"}),
+        execute("Compare groups", "cards.compare.open"),
+    ]
+    if not view.finished:
+        actions.append(execute("Back to the card", REFRESH, {"session": o.session_id}))
+    if not view.finished:
+        return card(body, actions, fallback_text=f"Summary so far: {o.group}")
+    return _live(
+        body,
+        actions,
+        o.session_id,
+        user_ids=view.user_ids,
+        fallback=f"Progression cards summary: {o.group}",
+    )
+
+
+# ------------------------------------------------------------------------------------ compare
+
+
+@dataclass(frozen=True)
+class SessionChoice:
+    session_id: int
+    label: str
+
+
+def compare_choice_card(
+    choices: Sequence[SessionChoice], errors: Mapping[str, str] | None = None
+) -> CardDict:
+    errors = errors or {}
+    if not choices:
+        return card(
+            [
+                title("Compare groups"),
+                text(
+                    "No sessions to compare yet. Start one in each group's channel or chat "
+                    "with **cards**, then come back here."
+                ),
+            ]
+        )
+    body = [
+        title("Compare groups"),
+        text(
+            "Pick the groups that worked on the same issues; their outcomes appear side by "
+            "side, card by card.",
+            size="small",
+        ),
+        *with_error(
+            choice_input(
+                "sessions",
+                "Sessions",
+                [(c.label, str(c.session_id)) for c in choices],
+                value=",".join(str(c.session_id) for c in choices[:2]),
+                multi=True,
+                expanded=True,
+                required=True,
+            ),
+            errors,
+            "sessions",
+        ),
+    ]
+    return card(body, [execute("Compare", "cards.compare", primary=True)])
+
+
+MAX_COMPARED = 4
+
+
+def compare_card(groups: Sequence[str], cards_: Sequence[ComparedCard]) -> CardDict:
+    """Each lead question, then one column per group with what it said and agreed."""
+    body: list[Element] = [
+        title("Side by side"),
+        text(" \u00b7 ".join(groups), subtle=True, size="small"),
+    ]
+    for compared in cards_:
+        body.append(
+            E.TextBlock(
+                text=f"{compared.key} {_plain(compared.question)}",
+                wrap=True,
+                weight="bolder",
+                separator=True,
+            )
+        )
+        columns = []
+        for group, outcome in zip(groups, compared.by_group, strict=True):
+            items: list[Element] = [
+                E.TextBlock(text=group, wrap=True, weight="bolder", size="small")
+            ]
+            if outcome is None:
+                items.append(text("Not covered", subtle=True, size="small"))
+            else:
+                items.extend(
+                    text(f"\u2022 {_short(c.text, 120)}", size="small")
+                    for c in outcome.contributions[:4]
+                )
+                items.extend(
+                    text(f"\u2192 {_short(a.what, 80)} ({a.owner})", size="small")
+                    for a in outcome.actions
+                )
+                if not outcome.contributions and not outcome.actions:
+                    items.append(text("Nothing added", subtle=True, size="small"))
+            columns.append(E.Column(width="stretch", items=items))
+        body.append(E.ColumnSet(columns=columns))
+    return card(body, fallback_text="Progression cards: groups side by side")
+
+
+# --------------------------------------------------------------------- an organisation's own deck
+
+
+@dataclass(frozen=True)
+class OwnIssueFormView:
+    template: DeckTemplate
+    number: int
+    session_id: int | None = None
+    values: Mapping[str, str] = field(default_factory=dict)
+    errors: Mapping[str, str] = field(default_factory=dict)
+
+
+def own_issue_card(view: OwnIssueFormView) -> CardDict:
+    """The blank template: a strategic issue, its lead questions, and their discussion prompts."""
+    t = view.template
+    body: list[Element] = [
+        title("Add your own strategic issue"),
+        text(
+            f"Fill in the blank card set: a strategic issue, up to {t.lead_questions} lead "
+            "questions, and discussion prompts for the back of each (one per line).",
+            size="small",
+        ),
+        *with_error(
+            text_input(
+                "title",
+                f"{t.issue_label} {view.number}",
+                value=view.values.get("title"),
+                required=True,
+                max_length=300,
+            ),
+            view.errors,
+            "title",
+        ),
+    ]
+    for i in range(1, t.lead_questions + 1):
+        body.extend(
+            with_error(
+                text_input(
+                    f"question{i}",
+                    f"{t.question_label} {view.number}.{i}",
+                    value=view.values.get(f"question{i}"),
+                    required=i == 1,
+                    max_length=500,
+                ),
+                view.errors,
+                f"question{i}",
+            )
+        )
+        body.append(
+            text_input(
+                f"prompts{i}",
+                f"{t.prompts_label} {view.number}.{i}",
+                value=view.values.get(f"prompts{i}"),
+                multiline=True,
+                max_length=3000,
+                placeholder="One prompt per line",
+            )
+        )
+    data = {"session": view.session_id} if view.session_id else {}
+    buttons = [execute("Save", "cards.issue", data, primary=True)]
+    if view.session_id:
+        buttons.append(execute("Back", REFRESH, {"session": view.session_id}))
+    return card(body, buttons, fallback_text="Add your own strategic issue")
+
+
+@dataclass(frozen=True)
+class OwnQuestionFormView:
+    issues: Sequence[tuple[str, str]]  # (label, number)
+    template: DeckTemplate
+    session_id: int | None = None
+    values: Mapping[str, str] = field(default_factory=dict)
+    errors: Mapping[str, str] = field(default_factory=dict)
+
+
+def own_question_card(view: OwnQuestionFormView) -> CardDict:
+    t = view.template
+    body: list[Element] = [
+        title("Add a lead question"),
+        *with_error(
+            choice_input(
+                "issue", t.issue_label, view.issues, value=view.values.get("issue"), required=True
+            ),
+            view.errors,
+            "issue",
+        ),
+        *with_error(
+            text_input(
+                "question",
+                t.question_label,
+                value=view.values.get("question"),
+                required=True,
+                max_length=500,
+            ),
+            view.errors,
+            "question",
+        ),
+        text_input(
+            "prompts",
+            t.prompts_label,
+            value=view.values.get("prompts"),
+            multiline=True,
+            max_length=3000,
+            placeholder="One prompt per line",
+        ),
+    ]
+    data = {"session": view.session_id} if view.session_id else {}
+    return card(
+        body,
+        [execute("Save", "cards.question", data, primary=True)],
+        fallback_text="Add a lead question",
+    )
+
+
+def deck_added_card(
+    heading: str, cards_: Sequence[LeadQuestion], session_id: int | None = None
+) -> CardDict:
+    body: list[Element] = [title(heading)]
+    body.extend(
+        text(f"**{q.key}** {_plain(q.question)} ({len(q.prompts)} prompts)") for q in cards_
+    )
+    data = {"session": session_id} if session_id else {}
+    buttons = [execute("Add a lead question", "cards.question.open", data)]
+    if session_id:
+        buttons.append(execute("Back to the session", REFRESH, {"session": session_id}))
+    return card(body, buttons, fallback_text=heading)
+
+
+# -------------------------------------------------------------------- reminders and prompts
+
+
+@dataclass(frozen=True)
+class ActionReminderView:
+    action_id: int
+    what: str
+    due_on: date
+    group: str
+    key: str
+    question: str
+
+
+def action_reminder_card(view: ActionReminderView) -> CardDict:
+    body = [
+        title(f"Action due {day(view.due_on)}"),
+        text(_short(view.what, 300)),
+        text(
+            f"Agreed in {view.group} on card {view.key}: {_plain(view.question)}",
+            subtle=True,
+            size="small",
+        ),
+        text("When it's done, mark it here so the group sees it.", size="small"),
+    ]
+    return card(
+        body,
+        [execute("Mark as done", "cards.action.done", {"action": view.action_id}, primary=True)],
+        fallback_text=f"Action due {day(view.due_on)}: {view.what}",
+    )
+
+
+def action_done_card(what: str, owner: str) -> CardDict:
+    return card(
+        [title("Done"), text(f"\u2611 {_short(what, 300)} \u2014 **{owner}**")],
+        fallback_text=f"Done: {what}",
+    )
+
+
+def prompts_scheduled_card(session_id: int, label: str | None, group: str) -> CardDict:
+    if label is None:
+        return card(
+            [
+                title("Coaching cards stopped"),
+                text(f"I won't post cards for {group} on a schedule any more."),
+            ]
+        )
+    body = [
+        title("Coaching cards " + label),
+        text(
+            f"I'll post {group}'s next card here {label}, to keep the conversation going "
+            "between sessions (never at night, weekends or on bank holidays)."
+        ),
+        text("To stop, press Stop or say **cards schedule off**.", size="small"),
+    ]
+    return card(
+        body,
+        [execute("Stop", "cards.schedule.off", {"session": session_id})],
+        fallback_text="Coaching cards " + label,
+    )

@@ -1,0 +1,939 @@
+"""Support cards: self-referral, matching, programmes, sessions, self-ratings, updates, reports.
+
+Every card that carries developmental content says who can see it. Phone first: choice sets,
+defaults filled in, one screen where possible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from adaptive_cards_python import elements as E
+
+from cards.base import (
+    Action,
+    CardDict,
+    Element,
+    actions_row,
+    card,
+    choice_input,
+    date_input,
+    execute,
+    facts,
+    text,
+    text_input,
+    title,
+    with_error,
+)
+
+Choices = Sequence[tuple[str, str]]  # (label, value)
+Values = Mapping[str, Any]
+Errors = Mapping[str, str]
+
+ONLY_YOU_AND_AP = "Only you and your advanced practitioner can see this."
+YES_NO: Choices = [("Yes", "yes"), ("No preference", "no")]
+STYLE_CHOICES: Choices = [("Practical / vocational", "practical"), ("Classroom", "classroom")]
+SCORES: Choices = [(str(n), str(n)) for n in range(1, 11)]
+
+
+def _v(values: Values, key: str, default: str = "") -> str:
+    value = values.get(key, default)
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def note_card(
+    heading: str, lines: Sequence[str], actions: Sequence[Action] = (), *, small: str = ""
+) -> CardDict:
+    """A short notice: a heading, a few lines, the next step as buttons."""
+    body: list[Element] = [title(heading), *(text(line) for line in lines)]
+    if small:
+        body.append(text(small, subtle=True, size="small"))
+    return card(body, actions, fallback_text=heading)
+
+
+# --- self-referral ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReferralFormView:
+    topics: Choices
+    ways: Choices
+    times: Choices
+    campuses: Choices
+
+
+def referral_card(
+    view: ReferralFormView, values: Values | None = None, errors: Errors | None = None
+) -> CardDict:
+    values, errors = values or {}, errors or {}
+    body: list[Element] = [
+        title("Ask for support"),
+        text(
+            "Confidential: only you and the advanced practitioner (AP) who supports you will "
+            "see this. Your line manager won't.",
+            subtle=True,
+            size="small",
+        ),
+        *with_error(
+            choice_input(
+                "topics",
+                "What would you like support with?",
+                view.topics,
+                value=_v(values, "topics"),
+                multi=True,
+            ),
+            errors,
+            "topics",
+        ),
+        *with_error(
+            text_input(
+                "other_topic",
+                "Anything else, in your words",
+                value=_v(values, "other_topic"),
+                max_length=300,
+                placeholder="e.g. a group that finds practicals hard",
+            ),
+            errors,
+            "other_topic",
+        ),
+        *with_error(
+            choice_input(
+                "ways",
+                "How would you like it?",
+                view.ways,
+                value=_v(values, "ways"),
+                multi=True,
+                expanded=True,
+            ),
+            errors,
+            "ways",
+        ),
+        *with_error(
+            choice_input(
+                "campus", "Campus", view.campuses, value=_v(values, "campus"), required=True
+            ),
+            errors,
+            "campus",
+        ),
+        *with_error(
+            choice_input(
+                "times", "Good times for you", view.times, value=_v(values, "times"), multi=True
+            ),
+            errors,
+            "times",
+        ),
+        choice_input(
+            "similar_style",
+            "Someone who teaches in a similar style?",
+            YES_NO,
+            value=_v(values, "similar_style", "no"),
+            expanded=True,
+        ),
+        *with_error(
+            choice_input(
+                "delivery_style",
+                "You mostly teach",
+                STYLE_CHOICES,
+                value=_v(values, "delivery_style"),
+            ),
+            errors,
+            "delivery_style",
+        ),
+    ]
+    return card(
+        body, [execute("Send", "support.refer", primary=True)], fallback_text="Ask for support"
+    )
+
+
+@dataclass(frozen=True)
+class ReferralSaved:
+    referral_id: int
+    summary: str
+    practitioner: str | None  # who has been asked, or None when everyone is full
+    reasons: Sequence[str] = ()
+
+
+def referral_saved_card(view: ReferralSaved) -> CardDict:
+    body: list[Element] = [title("Saved: your request for support"), text(view.summary)]
+    actions: list[Action] = []
+    if view.practitioner:
+        why = f" ({', '.join(view.reasons)})" if view.reasons else ""
+        body.append(text(f"I've asked **{view.practitioner}**{why}. You'll hear when they reply."))
+        actions.append(
+            execute(
+                "Ask for someone else", "support.someone_else", {"referral_id": view.referral_id}
+            )
+        )
+    else:
+        body.append(
+            text(
+                "Every AP is fully booked just now. You're first in the queue, and I'll tell you "
+                "as soon as someone can take this on."
+            )
+        )
+    body.append(
+        facts(
+            [
+                ("Who can see it", "You, and the AP who takes it on"),
+                ("Head of T&L", "Only that one more person is being supported; not who or why"),
+                ("Your line manager", "Nothing"),
+            ]
+        )
+    )
+    return card(body, actions, fallback_text="Saved: your request for support")
+
+
+@dataclass(frozen=True)
+class ReferralForAp:
+    referral_id: int
+    tutor: str
+    campus: str
+    topics: str
+    ways: str
+    times: str
+    style: str
+    reasons: Sequence[str]
+    programmes: Choices
+    suggested: str
+
+
+def referral_for_ap_card(view: ReferralForAp, errors: Errors | None = None) -> CardDict:
+    errors = errors or {}
+    body: list[Element] = [
+        title(f"{view.tutor} would like support"),
+        facts(
+            [
+                ("With", view.topics),
+                ("How", view.ways),
+                ("Campus", view.campus),
+                ("Times", view.times),
+                ("Teaches", view.style),
+            ]
+        ),
+    ]
+    if view.reasons:
+        body.append(text("Suggested because you " + ", ".join(view.reasons) + ".", subtle=True))
+    body += with_error(
+        choice_input("kind", "Programme", view.programmes, value=view.suggested, required=True),
+        errors,
+        "kind",
+    )
+    body.append(text(f"Only you and {view.tutor} can see this.", subtle=True, size="small"))
+    data = {"referral_id": view.referral_id}
+    return card(
+        body,
+        [
+            execute("Accept", "support.accept", data, primary=True),
+            execute("Pass to another AP", "support.pass", data),
+        ],
+        fallback_text=f"{view.tutor} would like support",
+    )
+
+
+# --- programmes ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineLine:
+    when: str
+    what: str
+    done: bool = False
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    id: int
+    text: str
+    status: str  # label
+
+
+@dataclass(frozen=True)
+class ProgrammeView:
+    programme_id: int
+    tutor: str
+    practitioner: str
+    kind: str
+    summary: str
+    status: str  # "Week 3 of 8", "Under review", ...
+    timeline: Sequence[TimelineLine]
+    sessions: Sequence[TimelineLine]
+    actions: Sequence[ActionLine]
+    objectives: Sequence[str] = ()
+    reflections: Sequence[str] = ()
+    viewer: str = "tutor"  # tutor | practitioner | head
+    can_extend: bool = False
+    open_: bool = True
+    line_manager_note: str = ""
+
+
+def programme_card(view: ProgrammeView) -> CardDict:
+    pid = {"programme_id": view.programme_id}
+    heading = view.kind if view.viewer == "tutor" else f"{view.tutor}: {view.kind}"
+    body: list[Element] = [
+        title(heading),
+        facts(
+            [
+                ("Status", view.status),
+                ("AP", view.practitioner),
+                *([("Tutor", view.tutor)] if view.viewer != "tutor" else []),
+            ]
+        ),
+        text(view.summary, subtle=True, size="small"),
+    ]
+    if view.objectives:
+        body.append(text("**Objectives**: " + "; ".join(view.objectives)))
+    if view.timeline:
+        body.append(text("**Timeline**"))
+        body.append(facts([(t.when, ("✓ " if t.done else "") + t.what) for t in view.timeline]))
+    if view.sessions:
+        body.append(text("**Sessions**"))
+        body.append(facts([(s.when, s.what) for s in view.sessions[-6:]]))
+    if view.actions:
+        body.append(text("**Agreed actions**"))
+        body.append(facts([(a.status, a.text) for a in view.actions[-8:]]))
+    if view.reflections:
+        body.append(text("**Reflections**"))
+        body += [text(r, size="small") for r in view.reflections[-3:]]
+    if view.line_manager_note:
+        body.append(text(view.line_manager_note, subtle=True, size="small"))
+    else:
+        body.append(
+            text(
+                ONLY_YOU_AND_AP
+                if view.viewer == "tutor"
+                else f"Only {view.tutor} and their AP can see this.",
+                subtle=True,
+                size="small",
+            )
+        )
+    actions: list[Action] = []
+    if view.open_ and view.viewer == "practitioner":
+        actions = [
+            execute("Log a session", "programme.session.open", pid, primary=True),
+            execute("Objectives", "programme.objectives.open", pid),
+        ]
+        more = [execute("Extend", "programme.extend", pid)] if view.can_extend else []
+        more.append(execute("End programme", "programme.close", pid))
+        body.append(actions_row(*more))
+    elif view.open_ and view.viewer == "tutor":
+        actions = [
+            execute("Rate my confidence", "rate.open", pid, primary=True),
+            execute("Add a reflection", "programme.reflect.open", pid),
+            execute("My chart", "rate.chart", pid),
+        ]
+    return card(body, actions, fallback_text=heading)
+
+
+@dataclass(frozen=True)
+class CaseloadLine:
+    programme_id: int
+    tutor: str
+    kind: str
+    status: str
+
+
+def caseload_card(
+    name: str, lines: Sequence[CaseloadLine], capacity: int, waiting: int = 0
+) -> CardDict:
+    body: list[Element] = [
+        title(f"{name}: people you support"),
+        text(f"{len(lines)} of {capacity} places in use.", subtle=True),
+    ]
+    if not lines:
+        body.append(text("Nobody yet. New self-referrals will come to you here."))
+    for line in lines[:15]:
+        body.append(
+            actions_row(
+                execute(
+                    f"{line.tutor}: {line.kind}, {line.status}",
+                    "programme.open",
+                    {"programme_id": line.programme_id},
+                )
+            )
+        )
+    if waiting:
+        body.append(text(f"{waiting} referral(s) waiting for an answer from you.", size="small"))
+    return card(body, fallback_text="People you support")
+
+
+@dataclass(frozen=True)
+class ReviewAction:
+    id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class SessionFormView:
+    programme_id: int
+    tutor: str
+    kinds: Choices
+    today: str
+    review: Sequence[ReviewAction]  # actions agreed last time, to review now
+    statuses: Choices
+    sign_off: bool  # offer the sign-off outcome
+
+
+def session_form_card(
+    view: SessionFormView, values: Values | None = None, errors: Errors | None = None
+) -> CardDict:
+    values, errors = values or {}, errors or {}
+    body: list[Element] = [
+        title(f"Session with {view.tutor}"),
+        *with_error(
+            choice_input(
+                "kind",
+                "What kind",
+                view.kinds,
+                value=_v(values, "kind", view.kinds[0][1]),
+                required=True,
+            ),
+            errors,
+            "kind",
+        ),
+        *with_error(
+            date_input("held_on", "Date", value=_v(values, "held_on", view.today), required=True),
+            errors,
+            "held_on",
+        ),
+    ]
+    if view.review:
+        body.append(text("**Actions agreed last time**"))
+        for action in view.review:
+            body += with_error(
+                choice_input(
+                    f"review_{action.id}",
+                    action.text,
+                    view.statuses,
+                    value=_v(values, f"review_{action.id}", "done"),
+                    required=True,
+                ),
+                errors,
+                f"review_{action.id}",
+            )
+    body += [
+        *with_error(
+            text_input(
+                "notes",
+                "Notes (you and the tutor only)",
+                value=_v(values, "notes"),
+                multiline=True,
+                max_length=4000,
+            ),
+            errors,
+            "notes",
+        ),
+        *with_error(
+            text_input(
+                "actions",
+                "Agreed actions, one per line",
+                value=_v(values, "actions"),
+                multiline=True,
+                max_length=2000,
+            ),
+            errors,
+            "actions",
+        ),
+    ]
+    if view.sign_off:
+        body += with_error(
+            choice_input(
+                "sign_off",
+                "If this was the sign-off observation: standard met?",
+                [("Met", "met"), ("Not yet met", "not_met")],
+                value=_v(values, "sign_off"),
+            ),
+            errors,
+            "sign_off",
+        )
+    return card(
+        body,
+        [
+            execute(
+                "Save session",
+                "programme.session",
+                {"programme_id": view.programme_id},
+                primary=True,
+            )
+        ],
+        fallback_text="Log a session",
+    )
+
+
+def objectives_card(
+    programme_id: int, tutor: str, objectives: str, milestones: str, errors: Errors | None = None
+) -> CardDict:
+    errors = errors or {}
+    body: list[Element] = [
+        title(f"Objectives with {tutor}"),
+        *with_error(
+            text_input(
+                "objectives",
+                "Objectives, one per line",
+                value=objectives,
+                multiline=True,
+                max_length=2000,
+            ),
+            errors,
+            "objectives",
+        ),
+        *with_error(
+            text_input(
+                "milestones",
+                "Milestones, one per line (e.g. Week 4: ...)",
+                value=milestones,
+                multiline=True,
+                max_length=2000,
+            ),
+            errors,
+            "milestones",
+        ),
+        text(
+            "Agree these together; the tutor sees them on their programme.",
+            subtle=True,
+            size="small",
+        ),
+    ]
+    return card(
+        body,
+        [execute("Save", "programme.objectives", {"programme_id": programme_id}, primary=True)],
+    )
+
+
+def reflection_card(programme_id: int, errors: Errors | None = None) -> CardDict:
+    body: list[Element] = [
+        title("A reflection"),
+        *with_error(
+            text_input(
+                "text",
+                "What went well, what you'd try next",
+                multiline=True,
+                max_length=4000,
+                required=True,
+            ),
+            errors or {},
+            "text",
+        ),
+        text(ONLY_YOU_AND_AP, subtle=True, size="small"),
+    ]
+    return card(
+        body, [execute("Save", "programme.reflect", {"programme_id": programme_id}, primary=True)]
+    )
+
+
+# --- competence self-rating ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RatingFormView:
+    programme_id: int
+    stage: str  # start | middle | end
+    items: Choices  # (label, key)
+    previous: Mapping[str, int] = field(default_factory=dict)
+
+
+def rating_card(
+    view: RatingFormView, values: Values | None = None, errors: Errors | None = None
+) -> CardDict:
+    values, errors = values or {}, errors or {}
+    body: list[Element] = [
+        title(f"How confident do you feel? ({view.stage} of programme)"),
+        text("1 = not yet confident, 10 = very confident.", subtle=True, size="small"),
+    ]
+    for label, key in view.items:
+        default = values.get(key) or (str(view.previous[key]) if key in view.previous else "")
+        body += with_error(
+            choice_input(key, label, SCORES, value=str(default), required=True), errors, key
+        )
+    body.append(text(ONLY_YOU_AND_AP, subtle=True, size="small"))
+    return card(
+        body,
+        [
+            execute(
+                "Save",
+                "rate",
+                {"programme_id": view.programme_id, "stage": view.stage},
+                primary=True,
+            )
+        ],
+        fallback_text="Rate your confidence",
+    )
+
+
+@dataclass(frozen=True)
+class ChartView:
+    programme_id: int
+    image_url: str  # a data: URI with the PNG
+    stages: Sequence[str]
+    summary: str
+
+
+def rating_chart_card(view: ChartView) -> CardDict:
+    body: list[Element] = [
+        title("Your confidence: " + " vs ".join(view.stages)),
+        E.Image(url=view.image_url, altText="Chart of your self-ratings", size="stretch"),
+        text(view.summary),
+        text(ONLY_YOU_AND_AP, subtle=True, size="small"),
+    ]
+    return card(
+        body,
+        [execute("Open my programme", "programme.open", {"programme_id": view.programme_id})],
+        fallback_text="Your confidence chart",
+    )
+
+
+def checklist_card(lines: str, errors: Errors | None = None) -> CardDict:
+    body: list[Element] = [
+        title("Competence checklist"),
+        text(
+            "The teaching activities tutors rate 1-10 during a programme. One per line.",
+            subtle=True,
+        ),
+        *with_error(
+            text_input(
+                "lines", "Activities", value=lines, multiline=True, max_length=4000, required=True
+            ),
+            errors or {},
+            "lines",
+        ),
+    ]
+    return card(body, [execute("Save", "rate.checklist", primary=True)])
+
+
+# --- 2-weekly updates to the line manager (support to good) ----------------------------------
+
+
+def update_draft_card(
+    programme_id: int, tutor: str, number: int, total: int, draft: str, errors: Errors | None = None
+) -> CardDict:
+    body: list[Element] = [
+        title(f"Update {number} of {total} for {tutor}'s line manager"),
+        text(
+            "Drafted from the record. Edit it; the tutor sees it before it is sent.",
+            subtle=True,
+            size="small",
+        ),
+        *with_error(
+            text_input(
+                "text", "Update", value=draft, multiline=True, max_length=2000, required=True
+            ),
+            errors or {},
+            "text",
+        ),
+    ]
+    return card(
+        body,
+        [
+            execute(
+                "Show the tutor",
+                "programme.update",
+                {"programme_id": programme_id, "number": number},
+                primary=True,
+            )
+        ],
+    )
+
+
+def update_for_tutor_card(
+    update_id: int, number: int, practitioner: str, manager: str, text_: str
+) -> CardDict:
+    body: list[Element] = [
+        title(f"Before it goes: update {number} to {manager}"),
+        text(
+            f"{practitioner} wrote this 2-weekly update for your line manager, as your "
+            "support-to-good programme says. Nothing else from your programme is shared."
+        ),
+        text(f"“{text_}”"),
+        text("If you don't reply, it is sent in 2 days.", subtle=True, size="small"),
+    ]
+    data = {"update_id": update_id}
+    return card(
+        body,
+        [
+            execute("Send it", "programme.update.approve", data, primary=True),
+            execute("Talk to my AP first", "programme.update.query", data),
+        ],
+        fallback_text=f"Update {number} for your line manager",
+    )
+
+
+def update_for_line_manager_card(
+    tutor: str, number: int, total: int, practitioner: str, text_: str
+) -> CardDict:
+    body: list[Element] = [
+        title(f"Support update {number} of {total}: {tutor}"),
+        text(text_),
+        text(
+            f"From {practitioner} (AP). {tutor} saw this update before it was sent. Session "
+            "notes and self-ratings stay between them.",
+            subtle=True,
+            size="small",
+        ),
+    ]
+    return card(body, fallback_text=f"Support update: {tutor}")
+
+
+# --- week-12 review (head of T&L) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    programme_id: int
+    tutor: str
+    practitioner: str
+    started: str
+    weeks: str
+    sessions: int
+    sign_off: str
+    objectives: Sequence[str]
+    rating: str
+
+
+def review_card(view: ReviewView, errors: Errors | None = None) -> CardDict:
+    errors = errors or {}
+    body: list[Element] = [
+        title(f"Week-12 review: {view.tutor}"),
+        text(
+            "Support to good has reached week 12 without enough improvement. This is the "
+            "one point where the programme links to performance management."
+        ),
+        facts(
+            [
+                ("AP", view.practitioner),
+                ("Started", view.started),
+                ("Length", view.weeks),
+                ("Sessions", str(view.sessions)),
+                ("Sign-off", view.sign_off),
+                ("Self-rating", view.rating),
+            ]
+        ),
+    ]
+    if view.objectives:
+        body.append(text("Objectives: " + "; ".join(view.objectives), size="small"))
+    body += [
+        *with_error(
+            choice_input(
+                "decision",
+                "Decision",
+                [
+                    ("Continue support", "continue"),
+                    ("Pass to line manager", "refer"),
+                    ("Close: improvement seen", "close"),
+                ],
+                required=True,
+            ),
+            errors,
+            "decision",
+        ),
+        *with_error(
+            text_input(
+                "note",
+                "Note (goes to the line manager if passed on)",
+                multiline=True,
+                max_length=2000,
+            ),
+            errors,
+            "note",
+        ),
+    ]
+    return card(
+        body,
+        [
+            execute(
+                "Record decision",
+                "programme.review",
+                {"programme_id": view.programme_id},
+                primary=True,
+            )
+        ],
+        fallback_text=f"Week-12 review: {view.tutor}",
+    )
+
+
+# --- monthly AP reports ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportPromptLine:
+    programme_id: int
+    tutor: str
+    done: bool
+
+
+def monthly_prompt_card(
+    month: str, month_label: str, lines: Sequence[ReportPromptLine]
+) -> CardDict:
+    body: list[Element] = [
+        title(f"Monthly report: {month_label}"),
+        text(
+            "A written report on each person you support goes to the head of teaching & "
+            "learning. I've drafted each from the record; check and send."
+        ),
+    ]
+    for line in lines:
+        label = f"{'✓ ' if line.done else ''}{line.tutor}"
+        body.append(
+            actions_row(
+                execute(
+                    label,
+                    "programme.report.open",
+                    {"programme_id": line.programme_id, "month": month},
+                )
+            )
+        )
+    return card(body, fallback_text=f"Monthly report: {month_label}")
+
+
+@dataclass(frozen=True)
+class ReportFormView:
+    programme_id: int
+    month: str
+    month_label: str
+    tutor: str
+    sessions: str
+    actions: str
+    progress: str
+    concerns: str
+
+
+def report_form_card(view: ReportFormView, errors: Errors | None = None) -> CardDict:
+    errors = errors or {}
+    body: list[Element] = [
+        title(f"{view.tutor}: {view.month_label}"),
+        *with_error(
+            text_input(
+                "sessions",
+                "Sessions held",
+                value=view.sessions,
+                multiline=True,
+                max_length=2000,
+                required=True,
+            ),
+            errors,
+            "sessions",
+        ),
+        *with_error(
+            text_input("actions", "Actions", value=view.actions, multiline=True, max_length=2000),
+            errors,
+            "actions",
+        ),
+        *with_error(
+            text_input(
+                "progress",
+                "Progress",
+                value=view.progress,
+                multiline=True,
+                max_length=2000,
+                required=True,
+            ),
+            errors,
+            "progress",
+        ),
+        *with_error(
+            text_input(
+                "concerns", "Concerns", value=view.concerns, multiline=True, max_length=2000
+            ),
+            errors,
+            "concerns",
+        ),
+        text(
+            "Goes to the head of teaching & learning. The tutor may read it too.",
+            subtle=True,
+            size="small",
+        ),
+    ]
+    return card(
+        body,
+        [
+            execute(
+                "Send to head of T&L",
+                "programme.report",
+                {"programme_id": view.programme_id, "month": view.month},
+                primary=True,
+            )
+        ],
+    )
+
+
+def report_for_head_card(view: ReportFormView, practitioner: str) -> CardDict:
+    body: list[Element] = [
+        title(f"AP report, {view.month_label}: {view.tutor}"),
+        facts(
+            [
+                ("From", practitioner),
+                ("Sessions", view.sessions),
+                ("Actions", view.actions),
+                ("Progress", view.progress),
+                ("Concerns", view.concerns or "None"),
+            ]
+        ),
+    ]
+    return card(body, fallback_text=f"AP report: {view.tutor}")
+
+
+# --- caseloads (head of T&L: counts, never content) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseloadCount:
+    name: str
+    campus: str
+    active: int
+    capacity: int
+
+
+def caseloads_card(rows: Sequence[CaseloadCount], waiting: int, reviews: int) -> CardDict:
+    body: list[Element] = [
+        title("AP caseloads"),
+        facts(
+            [
+                (f"{r.name} ({r.campus or 'any campus'})", f"{r.active} of {r.capacity}")
+                for r in rows
+            ]
+            or [("APs", "None yet: give someone the AP role")]
+        ),
+        facts([("Waiting for an AP", str(waiting)), ("Week-12 reviews open", str(reviews))]),
+        text(
+            "Counts only: who is supported, and why, stays between each tutor and their AP.",
+            subtle=True,
+            size="small",
+        ),
+    ]
+    return card(body, fallback_text="AP caseloads")
+
+
+# --- offers ----------------------------------------------------------------------------------
+
+
+OFFER_OPENERS = {
+    "induction": "Welcome! New to the college? An advanced practitioner can mentor you through "
+    "your first weeks: coaching, college processes, a friendly observation.",
+    "observation": "Your observation report is in. If you'd like a hand with any of the actions, "
+    "an advanced practitioner can help — your choice, and confidential.",
+    "term": "A new term: fancy some support with your teaching? Coaching, team teaching, "
+    "watching a colleague — whatever suits you.",
+}
+
+
+def offer_card(reason: str) -> CardDict:
+    body: list[Element] = [
+        title("Support, if you'd like it"),
+        text(OFFER_OPENERS.get(reason, OFFER_OPENERS["term"])),
+        text(
+            "It's confidential: only you and your AP see it — not your line manager.",
+            subtle=True,
+            size="small",
+        ),
+    ]
+    return card(
+        body,
+        [
+            execute("Yes, ask for support", "support.open", {"reason": reason}, primary=True),
+            execute("Not now", "support.offers.later"),
+            execute("Don't offer again", "support.offers.stop"),
+        ],
+        fallback_text="Support, if you'd like it",
+    )

@@ -1,0 +1,268 @@
+"""Progression card sessions, their contributions and agreed actions, and an organisation's own
+strategic issues and lead questions. A session's place in the deck is a row, never memory."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.domain.progression import SessionState
+from storage.models import Base, ConversationRef, TeamMember
+
+OPEN_STATES = (SessionState.CHOOSING.value, SessionState.RUNNING.value, SessionState.PAUSED.value)
+
+
+class CardSession(Base):
+    """One group working through the deck in one place (a channel, a group chat or a 1:1 chat)."""
+
+    __tablename__ = "card_sessions"
+    __table_args__ = (
+        Index("ix_card_sessions_place", "org_id", "place_key", "state"),
+        Index("ix_card_sessions_facilitator", "facilitator_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(String(64))
+    place_key: Mapped[str] = mapped_column(String(400))  # the channel, or the chat's id
+    conversation_id: Mapped[str] = mapped_column(String(400))
+    conversation_ref_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversation_refs.id", ondelete="SET NULL")
+    )
+    facilitator_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    way: Mapped[str] = mapped_column(String(20))
+    group_name: Mapped[str] = mapped_column(String(200), default="")
+    state: Mapped[str] = mapped_column(String(20), default=SessionState.CHOOSING.value)
+    card_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    participant_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    prompt_schedule: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    paused_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    @property
+    def session_state(self) -> SessionState:
+        return SessionState(self.state)
+
+    @property
+    def current_key(self) -> str | None:
+        keys = self.card_keys or []
+        return keys[self.position] if 0 <= self.position < len(keys) else None
+
+
+class CardContribution(Base):
+    __tablename__ = "card_contributions"
+    __table_args__ = (Index("ix_card_contributions_session", "session_id", "card_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("card_sessions.id", ondelete="CASCADE"))
+    card_key: Mapped[str] = mapped_column(String(20))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class CardAction(Base):
+    """An agreed action: what, who, by when."""
+
+    __tablename__ = "card_actions"
+    __table_args__ = (
+        Index("ix_card_actions_session", "session_id", "card_key"),
+        Index("ix_card_actions_owner", "owner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("card_sessions.id", ondelete="CASCADE"))
+    card_key: Mapped[str] = mapped_column(String(20))
+    what: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    due_on: Mapped[date] = mapped_column(Date)
+    done_at: Mapped[datetime | None]
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+
+class OwnStrategicIssue(Base):
+    """An organisation's own strategic issue, numbered after the deck's six."""
+
+    __tablename__ = "own_strategic_issues"
+    __table_args__ = (UniqueConstraint("org_id", "number", name="uq_own_strategic_issues_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(String(64))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+
+class OwnLeadQuestion(Base):
+    """A lead question an organisation added, to its own issue or to one of the deck's."""
+
+    __tablename__ = "own_lead_questions"
+    __table_args__ = (
+        UniqueConstraint("org_id", "issue_number", "number", name="uq_own_lead_questions_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(String(64))
+    issue_number: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    question: Mapped[str] = mapped_column(Text)
+    prompts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+
+class CardSessions:
+    """Sessions and what they produced, inside the caller's unit of work."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, org_id: str, session_id: int) -> CardSession | None:
+        row = await self.session.get(CardSession, session_id)
+        return row if row is not None and row.org_id == org_id else None
+
+    async def open_in(self, org_id: str, place_key: str) -> CardSession | None:
+        """The session still open in this place (the newest, should there be more)."""
+        return await self.session.scalar(
+            select(CardSession)
+            .where(
+                CardSession.org_id == org_id,
+                CardSession.place_key == place_key,
+                CardSession.state.in_(OPEN_STATES),
+            )
+            .order_by(CardSession.id.desc())
+            .limit(1)
+        )
+
+    async def taken_part(self, org_id: str, person_id: int, limit: int = 30) -> list[CardSession]:
+        """Sessions a person facilitated, contributed to or owns an action from, newest first.
+        (Whether they may still read each one is `can`'s decision.)"""
+        contributed = select(CardContribution.session_id).where(
+            CardContribution.person_id == person_id
+        )
+        owns = select(CardAction.session_id).where(CardAction.owner_id == person_id)
+        rows = await self.session.scalars(
+            select(CardSession)
+            .where(
+                CardSession.org_id == org_id,
+                (CardSession.facilitator_id == person_id)
+                | CardSession.id.in_(contributed)
+                | CardSession.id.in_(owns),
+            )
+            .order_by(CardSession.id.desc())
+            .limit(limit)
+        )
+        return list(rows)
+
+    def add(self, row: CardSession) -> CardSession:
+        self.session.add(row)
+        return row
+
+    async def advance(self, row: CardSession, shown: int, now: datetime) -> bool:
+        """Move from card `shown` to the next; False if someone already moved on (two people
+        pressing "next" together move the group one card, not two)."""
+        result = await self.session.execute(
+            update(CardSession)
+            .where(CardSession.id == row.id, CardSession.position == shown)
+            .values(position=shown + 1, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(result, "rowcount", 0):
+            return False
+        await self.session.refresh(row)
+        return True
+
+    async def contributions(self, session_id: int) -> Sequence[CardContribution]:
+        rows = await self.session.scalars(
+            select(CardContribution)
+            .where(CardContribution.session_id == session_id)
+            .order_by(CardContribution.id)
+        )
+        return rows.all()
+
+    async def actions(self, session_id: int) -> Sequence[CardAction]:
+        rows = await self.session.scalars(
+            select(CardAction).where(CardAction.session_id == session_id).order_by(CardAction.id)
+        )
+        return rows.all()
+
+    async def action(self, action_id: int) -> CardAction | None:
+        return await self.session.get(CardAction, action_id)
+
+    async def has_outcomes(self, session_id: int, card_key: str) -> bool:
+        for model in (CardContribution, CardAction):
+            found = await self.session.scalar(
+                select(func.count(model.id)).where(
+                    model.session_id == session_id, model.card_key == card_key
+                )
+            )
+            if found:
+                return True
+        return False
+
+    async def conversation_ref(self, org_id: str, conversation_id: str) -> ConversationRef | None:
+        return await self.session.scalar(
+            select(ConversationRef).where(
+                ConversationRef.org_id == org_id,
+                ConversationRef.conversation_id == conversation_id,
+            )
+        )
+
+    async def team_member_ids(self, conversation_ref_id: int | None) -> list[int]:
+        """People known to be in the team whose channel this conversation is (none for chats)."""
+        if conversation_ref_id is None:
+            return []
+        ref = await self.session.get(ConversationRef, conversation_ref_id)
+        if ref is None or ref.team_pk is None:
+            return []
+        rows = await self.session.scalars(
+            select(TeamMember.person_id).where(TeamMember.team_pk == ref.team_pk).limit(200)
+        )
+        return list(rows)
+
+
+class OwnDeck:
+    """An organisation's own strategic issues and lead questions."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def issues(self, org_id: str) -> Sequence[OwnStrategicIssue]:
+        rows = await self.session.scalars(
+            select(OwnStrategicIssue)
+            .where(OwnStrategicIssue.org_id == org_id)
+            .order_by(OwnStrategicIssue.number)
+        )
+        return rows.all()
+
+    async def questions(self, org_id: str) -> Sequence[OwnLeadQuestion]:
+        rows = await self.session.scalars(
+            select(OwnLeadQuestion)
+            .where(OwnLeadQuestion.org_id == org_id)
+            .order_by(OwnLeadQuestion.issue_number, OwnLeadQuestion.number)
+        )
+        return rows.all()
+
+    def add(self, row: OwnStrategicIssue | OwnLeadQuestion) -> None:
+        self.session.add(row)

@@ -1,0 +1,504 @@
+"""Self-referrals, support programmes and everything recorded in them (SPEC section 3).
+
+These are developmental records: they belong to the tutor and their AP. Reads go through
+`bot.domain.access.can` in the use cases; this module only stores and finds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.domain.support import (
+    ActionStatus,
+    ProgrammeKind,
+    ProgrammeState,
+    SignOff,
+    SupportProgramme,
+)
+from storage.models import Base, Person
+
+# Referral states
+MATCHING = "matching"  # waiting for an AP to accept
+WAITING = "waiting"  # no AP has room: the head of T&L knows someone is waiting
+ACCEPTED = "accepted"
+WITHDRAWN = "withdrawn"
+
+# 2-weekly update states
+WITH_TUTOR = "with_tutor"  # the tutor sees it before it goes
+QUERIED = "queried"  # the tutor wants to talk about it first
+SENT_TO_LINE_MANAGER = "sent"
+
+
+class SupportReferral(Base):
+    """A tutor's request for support, in their words and choices."""
+
+    __tablename__ = "support_referrals"
+    __table_args__ = (Index("ix_support_referrals_org_state", "org_id", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(String(64))
+    tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    other_topic: Mapped[str] = mapped_column(Text, default="")
+    ways: Mapped[list[str]] = mapped_column(JSON, default=list)
+    campus: Mapped[str] = mapped_column(String(200), default="")
+    preferred_times: Mapped[list[str]] = mapped_column(JSON, default=list)
+    times_note: Mapped[str] = mapped_column(String(300), default="")
+    similar_style: Mapped[bool] = mapped_column(Boolean, default=False)
+    delivery_style: Mapped[str | None] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(20), default=MATCHING)
+    practitioner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL")
+    )
+    passed_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # APs not to ask again
+    source: Mapped[str] = mapped_column(String(40), default="self")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class SupportProgrammeRecord(Base):
+    """A programme as stored; `domain()` and `apply()` convert to and from the rules object."""
+
+    __tablename__ = "support_programmes"
+    __table_args__ = (
+        UniqueConstraint("referral_id", name="uq_support_programmes_referral"),
+        Index("ix_support_programmes_practitioner", "org_id", "practitioner_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(String(64))
+    referral_id: Mapped[int] = mapped_column(ForeignKey("support_referrals.id", ondelete="CASCADE"))
+    tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    practitioner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(30))
+    state: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]
+    extensions: Mapped[int] = mapped_column(Integer, default=0)
+    extra_weeks: Mapped[int] = mapped_column(Integer, default=0)
+    objectives: Mapped[list[str]] = mapped_column(JSON, default=list)
+    milestones: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sign_off: Mapped[str | None] = mapped_column(String(20))
+    escalated_at: Mapped[datetime | None]
+    review_decision: Mapped[str | None] = mapped_column(String(30))
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    def domain(self) -> SupportProgramme:
+        return SupportProgramme(
+            kind=ProgrammeKind(self.kind),
+            started_at=self.started_at,
+            state=ProgrammeState(self.state),
+            extensions=self.extensions,
+            extra_weeks=self.extra_weeks,
+            sign_off=SignOff(self.sign_off) if self.sign_off else None,
+            escalated_at=self.escalated_at,
+            objectives=list(self.objectives),
+        )
+
+    def apply(self, programme: SupportProgramme, now: datetime) -> None:
+        self.state = programme.state.value
+        self.extensions = programme.extensions
+        self.extra_weeks = programme.extra_weeks
+        self.sign_off = programme.sign_off.value if programme.sign_off else None
+        self.escalated_at = programme.escalated_at
+        self.objectives = list(programme.objectives)
+        self.ends_at = programme.ends_at
+        self.updated_at = now
+
+
+class SupportSession(Base):
+    """A session the AP logged: the notes are for the tutor and the AP only."""
+
+    __tablename__ = "support_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(String(64))
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("support_programmes.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))
+    held_on: Mapped[date] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    logged_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+
+class SupportAction(Base):
+    """An action agreed in a session, reviewed at the next one."""
+
+    __tablename__ = "support_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(String(64))
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("support_programmes.id", ondelete="CASCADE"), index=True
+    )
+    session_id: Mapped[int] = mapped_column(ForeignKey("support_sessions.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default=ActionStatus.OPEN.value)
+    reviewed_in: Mapped[int | None] = mapped_column(Integer)  # the session that reviewed it
+    updated_at: Mapped[datetime]
+
+
+class CompetenceRating(Base):
+    """A self-rating, 1-10 per checklist activity, at the start, middle or end."""
+
+    __tablename__ = "competence_ratings"
+    __table_args__ = (
+        UniqueConstraint("programme_id", "stage", name="uq_competence_ratings_stage"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(String(64))
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("support_programmes.id", ondelete="CASCADE")
+    )
+    tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(10))
+    scores: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    labels: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the checklist as it was
+    rated_at: Mapped[datetime]
+
+
+class SupportReflection(Base):
+    """A tutor's own reflection, for them and their AP."""
+
+    __tablename__ = "support_reflections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(String(64))
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("support_programmes.id", ondelete="CASCADE"), index=True
+    )
+    tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class LineManagerUpdate(Base):
+    """A support-to-good 2-weekly update: written by the AP, seen by the tutor, then sent."""
+
+    __tablename__ = "line_manager_updates"
+    __table_args__ = (
+        UniqueConstraint("programme_id", "number", name="uq_line_manager_updates_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(String(64))
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("support_programmes.id", ondelete="CASCADE")
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20), default=WITH_TUTOR)
+    written_by: Mapped[int | None] = mapped_column(Integer)
+    tutor_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class SupportReport(Base):
+    """An AP's monthly written report on one person, to the head of T&L."""
+
+    __tablename__ = "support_reports"
+    __table_args__ = (UniqueConstraint("programme_id", "month", name="uq_support_reports_month"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(String(64))
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("support_programmes.id", ondelete="CASCADE")
+    )
+    practitioner_id: Mapped[int | None] = mapped_column(Integer)
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    sessions: Mapped[str] = mapped_column(Text, default="")
+    actions: Mapped[str] = mapped_column(Text, default="")
+    progress: Mapped[str] = mapped_column(Text, default="")
+    concerns: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[datetime]
+
+
+class SupportOfferPreference(Base):
+    """Whether a person still wants self-referral offers.
+
+    Interim: the reminders engine is gaining per-person opt-outs by category; until it does,
+    the offer's render checks this row (category `self_referral_offers`).
+    """
+
+    __tablename__ = "support_offer_preferences"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    org_id: Mapped[str] = mapped_column(String(64))
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime]
+
+
+OPEN_PROGRAMME_STATES = (ProgrammeState.ACTIVE.value, ProgrammeState.UNDER_REVIEW.value)
+
+
+class SupportRecords:
+    """Finds and stores support records inside the caller's unit of work."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, row: Base) -> None:
+        self.session.add(row)
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+    async def referral(self, org_id: str, referral_id: int) -> SupportReferral | None:
+        row = await self.session.get(SupportReferral, referral_id)
+        return row if row is not None and row.org_id == org_id else None
+
+    async def programme(self, org_id: str, programme_id: int) -> SupportProgrammeRecord | None:
+        row = await self.session.get(SupportProgrammeRecord, programme_id)
+        return row if row is not None and row.org_id == org_id else None
+
+    async def programme_for_referral(self, referral_id: int) -> SupportProgrammeRecord | None:
+        return await self.session.scalar(
+            select(SupportProgrammeRecord).where(SupportProgrammeRecord.referral_id == referral_id)
+        )
+
+    async def open_referral_of(self, org_id: str, tutor_id: int) -> SupportReferral | None:
+        """The tutor's referral that is still being matched, waiting or running."""
+        rows = await self.session.scalars(
+            select(SupportReferral)
+            .where(
+                SupportReferral.org_id == org_id,
+                SupportReferral.tutor_id == tutor_id,
+                SupportReferral.state.in_((MATCHING, WAITING, ACCEPTED)),
+            )
+            .order_by(SupportReferral.id.desc())
+        )
+        for referral in rows:
+            if referral.state != ACCEPTED:
+                return referral
+            programme = await self.programme_for_referral(referral.id)
+            if programme is None or programme.state in OPEN_PROGRAMME_STATES:
+                return referral
+        return None
+
+    async def current_programme_of(
+        self, org_id: str, tutor_id: int
+    ) -> SupportProgrammeRecord | None:
+        return await self.session.scalar(
+            select(SupportProgrammeRecord)
+            .where(
+                SupportProgrammeRecord.org_id == org_id,
+                SupportProgrammeRecord.tutor_id == tutor_id,
+            )
+            .order_by(
+                SupportProgrammeRecord.state.in_(OPEN_PROGRAMME_STATES).desc(),
+                SupportProgrammeRecord.id.desc(),
+            )
+            .limit(1)
+        )
+
+    async def caseload(self, org_id: str, practitioner_id: int) -> Sequence[SupportProgrammeRecord]:
+        rows = await self.session.scalars(
+            select(SupportProgrammeRecord)
+            .where(
+                SupportProgrammeRecord.org_id == org_id,
+                SupportProgrammeRecord.practitioner_id == practitioner_id,
+                SupportProgrammeRecord.state.in_(OPEN_PROGRAMME_STATES),
+            )
+            .order_by(SupportProgrammeRecord.started_at)
+        )
+        return rows.all()
+
+    async def caseload_counts(self, org_id: str) -> dict[int, int]:
+        """Open programmes per AP, plus referrals each AP has been asked about: counts only."""
+        counts: dict[int, int] = {}
+        rows = await self.session.execute(
+            select(SupportProgrammeRecord.practitioner_id, func.count())
+            .where(
+                SupportProgrammeRecord.org_id == org_id,
+                SupportProgrammeRecord.state.in_(OPEN_PROGRAMME_STATES),
+                SupportProgrammeRecord.practitioner_id.is_not(None),
+            )
+            .group_by(SupportProgrammeRecord.practitioner_id)
+        )
+        for ap_id, n in rows.all():
+            if ap_id is not None:
+                counts[ap_id] = counts.get(ap_id, 0) + int(n)
+        pending = await self.session.execute(
+            select(SupportReferral.practitioner_id, func.count())
+            .where(
+                SupportReferral.org_id == org_id,
+                SupportReferral.state == MATCHING,
+                SupportReferral.practitioner_id.is_not(None),
+            )
+            .group_by(SupportReferral.practitioner_id)
+        )
+        for ap_id, n in pending.all():
+            if ap_id is not None:
+                counts[ap_id] = counts.get(ap_id, 0) + int(n)
+        return counts
+
+    async def waiting(self, org_id: str) -> Sequence[SupportReferral]:
+        rows = await self.session.scalars(
+            select(SupportReferral)
+            .where(SupportReferral.org_id == org_id, SupportReferral.state == WAITING)
+            .order_by(SupportReferral.created_at)
+        )
+        return rows.all()
+
+    async def sessions(
+        self, programme_id: int, since: date | None = None, until: date | None = None
+    ) -> Sequence[SupportSession]:
+        q = select(SupportSession).where(SupportSession.programme_id == programme_id)
+        if since is not None:
+            q = q.where(SupportSession.held_on >= since)
+        if until is not None:
+            q = q.where(SupportSession.held_on < until)
+        return (await self.session.scalars(q.order_by(SupportSession.held_on))).all()
+
+    async def actions(self, programme_id: int) -> Sequence[SupportAction]:
+        rows = await self.session.scalars(
+            select(SupportAction)
+            .where(SupportAction.programme_id == programme_id)
+            .order_by(SupportAction.id)
+        )
+        return rows.all()
+
+    async def open_actions(self, programme_id: int) -> list[SupportAction]:
+        """Actions not yet done: the next session reviews them."""
+        return [a for a in await self.actions(programme_id) if a.status != ActionStatus.DONE]
+
+    async def ratings(self, programme_id: int) -> Sequence[CompetenceRating]:
+        rows = await self.session.scalars(
+            select(CompetenceRating)
+            .where(CompetenceRating.programme_id == programme_id)
+            .order_by(CompetenceRating.rated_at)
+        )
+        return rows.all()
+
+    async def rating(self, programme_id: int, stage: str) -> CompetenceRating | None:
+        return await self.session.scalar(
+            select(CompetenceRating).where(
+                CompetenceRating.programme_id == programme_id, CompetenceRating.stage == stage
+            )
+        )
+
+    async def reflections(self, programme_id: int) -> Sequence[SupportReflection]:
+        rows = await self.session.scalars(
+            select(SupportReflection)
+            .where(SupportReflection.programme_id == programme_id)
+            .order_by(SupportReflection.id)
+        )
+        return rows.all()
+
+    async def update(self, org_id: str, update_id: int) -> LineManagerUpdate | None:
+        row = await self.session.get(LineManagerUpdate, update_id)
+        return row if row is not None and row.org_id == org_id else None
+
+    async def update_number(self, programme_id: int, number: int) -> LineManagerUpdate | None:
+        return await self.session.scalar(
+            select(LineManagerUpdate).where(
+                LineManagerUpdate.programme_id == programme_id, LineManagerUpdate.number == number
+            )
+        )
+
+    async def updates(self, programme_id: int) -> Sequence[LineManagerUpdate]:
+        rows = await self.session.scalars(
+            select(LineManagerUpdate)
+            .where(LineManagerUpdate.programme_id == programme_id)
+            .order_by(LineManagerUpdate.number)
+        )
+        return rows.all()
+
+    async def sent_updates_for(
+        self, org_id: str, tutor_ids: Sequence[int]
+    ) -> Sequence[tuple[LineManagerUpdate, SupportProgrammeRecord]]:
+        if not tutor_ids:
+            return []
+        rows = await self.session.execute(
+            select(LineManagerUpdate, SupportProgrammeRecord)
+            .join(
+                SupportProgrammeRecord,
+                SupportProgrammeRecord.id == LineManagerUpdate.programme_id,
+            )
+            .where(
+                LineManagerUpdate.org_id == org_id,
+                LineManagerUpdate.state == SENT_TO_LINE_MANAGER,
+                SupportProgrammeRecord.tutor_id.in_(tutor_ids),
+            )
+            .order_by(LineManagerUpdate.sent_at.desc())
+            .limit(20)
+        )
+        return [(u, p) for u, p in rows.all()]
+
+    async def report(self, programme_id: int, month: str) -> SupportReport | None:
+        return await self.session.scalar(
+            select(SupportReport).where(
+                SupportReport.programme_id == programme_id, SupportReport.month == month
+            )
+        )
+
+    async def report_by_id(self, org_id: str, report_id: int) -> SupportReport | None:
+        row = await self.session.get(SupportReport, report_id)
+        return row if row is not None and row.org_id == org_id else None
+
+    async def under_review(self, org_id: str) -> Sequence[SupportProgrammeRecord]:
+        rows = await self.session.scalars(
+            select(SupportProgrammeRecord).where(
+                SupportProgrammeRecord.org_id == org_id,
+                SupportProgrammeRecord.state == ProgrammeState.UNDER_REVIEW.value,
+            )
+        )
+        return rows.all()
+
+    async def managed_by(self, org_id: str, manager_email: str) -> list[int]:
+        """The people whose line manager this is, by the tutor list."""
+        rows = await self.session.scalars(
+            select(Person.id).where(
+                Person.org_id == org_id, Person.line_manager_email == manager_email.lower()
+            )
+        )
+        return list(rows)
+
+    async def campuses(self, org_id: str) -> list[str]:
+        rows = await self.session.scalars(
+            select(Person.campus)
+            .where(Person.org_id == org_id, Person.campus != "")
+            .distinct()
+            .order_by(Person.campus)
+        )
+        return list(rows)
+
+    async def offers_opted_out(self, person_id: int) -> bool:
+        pref = await self.session.get(SupportOfferPreference, person_id)
+        return pref is not None and pref.opted_out
+
+    async def set_offers(self, org_id: str, person_id: int, wanted: bool, now: datetime) -> None:
+        pref = await self.session.get(SupportOfferPreference, person_id)
+        if pref is None:
+            pref = SupportOfferPreference(person_id=person_id, org_id=org_id)
+            self.session.add(pref)
+        pref.opted_out = not wanted
+        pref.updated_at = now

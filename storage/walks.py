@@ -1,0 +1,453 @@
+"""The learning-walk store: plans and HA27s, kept under the team and channel they were saved in.
+
+A walk is a row in `learning_walks` (a draft until it is saved), with one `learning_walk_tutors`
+row per tutor visited (one HA27 may cover a group of walks). Plans are one row per team and term
+in `walk_plans`, with their windows in `walk_windows`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    delete,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.domain.access import QUALITY_TEAM, Role
+from bot.domain.walks import LearningWalk, TutorOnList, WalkFacts, WalkPlan, WalkWindow
+from storage.models import Base, Person, RoleGrant, Team, TeamMember
+
+DRAFT = "draft"
+SAVED = "saved"
+
+
+class StoredWalkPlan(Base):
+    __tablename__ = "walk_plans"
+    __table_args__ = (UniqueConstraint("team_pk", "term_key", name="uq_walk_plans_team_term"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    team_pk: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    term_key: Mapped[str] = mapped_column(String(40))
+    focus: Mapped[str] = mapped_column(String(300))
+    linked_to: Mapped[str] = mapped_column(String(300), default="")
+    walker_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    teams_channel_id: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    windows: Mapped[list[StoredWalkWindow]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="StoredWalkWindow.starts_on"
+    )
+
+    def to_domain(self) -> WalkPlan:
+        return WalkPlan(
+            term_key=self.term_key,
+            focus=self.focus,
+            linked_to=self.linked_to,
+            windows=tuple(w.to_domain() for w in self.windows),
+            walker_ids=frozenset(self.walker_ids or ()),
+        )
+
+
+class StoredWalkWindow(Base):
+    __tablename__ = "walk_windows"
+    __table_args__ = (Index("ix_walk_windows_ends_on", "ends_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("walk_plans.id", ondelete="CASCADE"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    course_type: Mapped[str] = mapped_column(String(100), default="")
+
+    def to_domain(self) -> WalkWindow:
+        return WalkWindow(self.starts_on, self.ends_on, self.course_type)
+
+
+class StoredWalk(Base):
+    """An HA27. `team_pk` + `teams_channel_id` are the channel store it was saved in."""
+
+    __tablename__ = "learning_walks"
+    __table_args__ = (
+        Index("ix_learning_walks_team_day", "team_pk", "walk_date"),
+        Index("ix_learning_walks_author", "author_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    team_pk: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    teams_channel_id: Mapped[str | None] = mapped_column(String(200))
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("walk_plans.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(String(20), default=DRAFT)
+    walk_date: Mapped[date | None] = mapped_column(Date)
+    course: Mapped[str] = mapped_column(String(200), default="")
+    minutes: Mapped[int | None] = mapped_column(Integer)
+    focus: Mapped[str] = mapped_column(String(300), default="")
+    went_well: Mapped[list[str]] = mapped_column(JSON, default=list)
+    went_well_note: Mapped[str] = mapped_column(Text, default="")
+    even_better_if: Mapped[list[str]] = mapped_column(JSON, default=list)
+    even_better_if_note: Mapped[str] = mapped_column(Text, default="")
+    verbal_feedback: Mapped[bool | None] = mapped_column(Boolean)
+    concern: Mapped[bool] = mapped_column(Boolean, default=False)
+    concern_note: Mapped[str] = mapped_column(Text, default="")
+    unplanned: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    saved_at: Mapped[datetime | None]
+
+    visits: Mapped[list[StoredWalkTutor]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="StoredWalkTutor.id"
+    )
+
+    @property
+    def tutor_ids(self) -> list[int]:
+        return [v.person_id for v in self.visits]
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == DRAFT
+
+    def set_tutors(self, tutor_ids: Iterable[int]) -> None:
+        wanted = list(dict.fromkeys(tutor_ids))
+        self.visits[:] = [v for v in self.visits if v.person_id in wanted]
+        have = {v.person_id for v in self.visits}
+        self.visits.extend(StoredWalkTutor(person_id=t) for t in wanted if t not in have)
+
+    def to_domain(self) -> LearningWalk:
+        if self.walk_date is None:
+            raise ValueError("a draft without a date is not a learning walk yet")
+        return LearningWalk(
+            tutor_ids=tuple(self.tutor_ids),
+            day=self.walk_date,
+            author_id=self.author_id,
+            course=self.course,
+            minutes=self.minutes or 0,
+            focus=self.focus,
+            went_well=tuple(self.went_well or ()),
+            went_well_note=self.went_well_note,
+            even_better_if=tuple(self.even_better_if or ()),
+            even_better_if_note=self.even_better_if_note,
+            verbal_feedback=bool(self.verbal_feedback),
+            concern=self.concern,
+            concern_note=self.concern_note,
+        )
+
+
+class StoredWalkTutor(Base):
+    __tablename__ = "learning_walk_tutors"
+    __table_args__ = (
+        UniqueConstraint("walk_id", "person_id", name="uq_learning_walk_tutors_pair"),
+        Index("ix_learning_walk_tutors_person", "person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    walk_id: Mapped[int] = mapped_column(ForeignKey("learning_walks.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+
+
+class WalkStore:
+    """Plans, walks and the team facts they need, inside the caller's unit of work."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- plans ---
+
+    async def plan(self, team_pk: int, term_key: str) -> StoredWalkPlan | None:
+        return await self.session.scalar(
+            select(StoredWalkPlan).where(
+                StoredWalkPlan.team_pk == team_pk, StoredWalkPlan.term_key == term_key
+            )
+        )
+
+    async def save_plan(
+        self,
+        org_id: str,
+        team_pk: int,
+        plan: WalkPlan,
+        *,
+        channel: str | None,
+        by: int | None,
+        now: datetime,
+    ) -> tuple[StoredWalkPlan, bool]:
+        """Create or replace the team's plan for the term; True when it is new."""
+        row = await self.plan(team_pk, plan.term_key)
+        created = row is None
+        if row is None:
+            row = StoredWalkPlan(
+                org_id=org_id, team_pk=team_pk, term_key=plan.term_key, created_at=now
+            )
+            self.session.add(row)
+        row.focus = plan.focus
+        row.linked_to = plan.linked_to
+        row.walker_ids = sorted(plan.walker_ids)
+        row.teams_channel_id = channel or row.teams_channel_id
+        row.created_by = row.created_by if row.created_by is not None else by
+        row.updated_at = now
+        row.windows[:] = [
+            StoredWalkWindow(starts_on=w.start, ends_on=w.end, course_type=w.course_type)
+            for w in plan.windows
+        ]
+        await self.session.flush()
+        return row, created
+
+    async def plans_in_term(self, org_id: str, term_key: str) -> Sequence[StoredWalkPlan]:
+        rows = await self.session.scalars(
+            select(StoredWalkPlan)
+            .where(StoredWalkPlan.org_id == org_id, StoredWalkPlan.term_key == term_key)
+            .order_by(StoredWalkPlan.team_pk)
+        )
+        return rows.all()
+
+    # --- walks ---
+
+    async def walk(self, org_id: str, walk_id: int) -> StoredWalk | None:
+        row = await self.session.get(StoredWalk, walk_id)
+        return row if row is not None and row.org_id == org_id else None
+
+    def new_walk(
+        self, org_id: str, team_pk: int, channel: str | None, author_id: int, now: datetime
+    ) -> StoredWalk:
+        row = StoredWalk(
+            org_id=org_id,
+            team_pk=team_pk,
+            teams_channel_id=channel,
+            author_id=author_id,
+            state=DRAFT,
+            course="",
+            focus="",
+            went_well=[],
+            went_well_note="",
+            even_better_if=[],
+            even_better_if_note="",
+            concern=False,
+            concern_note="",
+            unplanned=False,
+            created_at=now,
+            updated_at=now,
+            visits=[],
+        )
+        self.session.add(row)
+        return row
+
+    async def drafts(self, org_id: str, author_id: int) -> Sequence[StoredWalk]:
+        rows = await self.session.scalars(
+            select(StoredWalk)
+            .where(
+                StoredWalk.org_id == org_id,
+                StoredWalk.author_id == author_id,
+                StoredWalk.state == DRAFT,
+            )
+            .order_by(StoredWalk.updated_at.desc())
+        )
+        return rows.all()
+
+    async def discard(self, walk: StoredWalk) -> None:
+        await self.session.execute(delete(StoredWalk).where(StoredWalk.id == walk.id))
+
+    async def saved_between(
+        self, org_id: str, start: date, end: date, team_pk: int | None = None
+    ) -> Sequence[StoredWalk]:
+        q = select(StoredWalk).where(
+            StoredWalk.org_id == org_id,
+            StoredWalk.state == SAVED,
+            StoredWalk.walk_date >= start,
+            StoredWalk.walk_date <= end,
+        )
+        if team_pk is not None:
+            q = q.where(StoredWalk.team_pk == team_pk)
+        rows = await self.session.scalars(q.order_by(StoredWalk.walk_date, StoredWalk.id))
+        return rows.all()
+
+    async def walked_on(
+        self, org_id: str, tutor_ids: Iterable[int], start: date, end: date
+    ) -> dict[int, list[date]]:
+        """For each tutor, the days of their saved walks between start and end."""
+        ids = list(tutor_ids)
+        if not ids:
+            return {}
+        rows = await self.session.execute(
+            select(StoredWalkTutor.person_id, StoredWalk.walk_date)
+            .join(StoredWalk, StoredWalk.id == StoredWalkTutor.walk_id)
+            .where(
+                StoredWalk.org_id == org_id,
+                StoredWalk.state == SAVED,
+                StoredWalkTutor.person_id.in_(ids),
+                StoredWalk.walk_date >= start,
+                StoredWalk.walk_date <= end,
+            )
+        )
+        out: dict[int, list[date]] = {}
+        for person_id, day in rows.all():
+            if day is not None:
+                out.setdefault(int(person_id), []).append(day)
+        return out
+
+    async def on_day(self, org_id: str, tutor_id: int, day: date) -> list[str]:
+        """Walks (saved, or drafted for that date) that visit this tutor on this day."""
+        rows = await self.session.scalars(
+            select(StoredWalk)
+            .join(StoredWalkTutor, StoredWalk.id == StoredWalkTutor.walk_id)
+            .where(
+                StoredWalk.org_id == org_id,
+                StoredWalkTutor.person_id == tutor_id,
+                StoredWalk.walk_date == day,
+            )
+            .order_by(StoredWalk.id)
+        )
+        return [f"a learning walk ({'saved' if w.state == SAVED else 'draft'})" for w in rows.all()]
+
+    async def for_tutor(self, org_id: str, tutor_id: int, limit: int = 10) -> Sequence[StoredWalk]:
+        rows = await self.session.scalars(
+            select(StoredWalk)
+            .join(StoredWalkTutor, StoredWalkTutor.walk_id == StoredWalk.id)
+            .where(
+                StoredWalk.org_id == org_id,
+                StoredWalk.state == SAVED,
+                StoredWalkTutor.person_id == tutor_id,
+            )
+            .order_by(StoredWalk.walk_date.desc(), StoredWalk.id.desc())
+            .limit(limit)
+        )
+        return rows.all()
+
+    # --- teams and people, as the walk rules see them ---
+
+    async def team(self, org_id: str, team_pk: int) -> Team | None:
+        team = await self.session.get(Team, team_pk)
+        return team if team is not None and team.org_id == org_id else None
+
+    async def teams(self, org_id: str) -> Sequence[Team]:
+        rows = await self.session.scalars(
+            select(Team).where(Team.org_id == org_id).order_by(Team.name, Team.id)
+        )
+        return rows.all()
+
+    async def teams_of(self, person_id: int) -> Sequence[Team]:
+        rows = await self.session.scalars(
+            select(Team)
+            .join(TeamMember, TeamMember.team_pk == Team.id)
+            .where(TeamMember.person_id == person_id)
+            .order_by(Team.name, Team.id)
+        )
+        return rows.all()
+
+    async def team_tutors(self, team_pk: int) -> Sequence[Person]:
+        """The team roster's tutors: members on the tutor list or holding the tutor role."""
+        tutor_role = select(RoleGrant.person_id).where(RoleGrant.role == Role.TUTOR.value)
+        rows = await self.session.scalars(
+            select(Person)
+            .join(TeamMember, TeamMember.person_id == Person.id)
+            .where(
+                TeamMember.team_pk == team_pk,
+                (Person.is_tutor.is_(True)) | Person.id.in_(tutor_role),
+            )
+            .order_by(Person.name, Person.id)
+        )
+        return rows.all()
+
+    async def tutor_list(self, org_id: str, limit: int) -> Sequence[Person]:
+        rows = await self.session.scalars(
+            select(Person)
+            .where(Person.org_id == org_id, Person.is_tutor.is_(True))
+            .order_by(Person.name, Person.id)
+            .limit(limit)
+        )
+        return rows.all()
+
+    async def team_managers(self, team_pk: int) -> Sequence[Person]:
+        """Members of the team who hold the line-manager role."""
+        rows = await self.session.scalars(
+            select(Person)
+            .join(TeamMember, TeamMember.person_id == Person.id)
+            .join(RoleGrant, RoleGrant.person_id == Person.id)
+            .where(TeamMember.team_pk == team_pk, RoleGrant.role == Role.LINE_MANAGER.value)
+            .order_by(Person.name, Person.id)
+        )
+        return rows.unique().all()
+
+    async def quality_team(self, org_id: str) -> Sequence[Person]:
+        rows = await self.session.scalars(
+            select(Person)
+            .join(RoleGrant, RoleGrant.person_id == Person.id)
+            .where(Person.org_id == org_id, RoleGrant.role.in_([r.value for r in QUALITY_TEAM]))
+            .order_by(Person.name, Person.id)
+        )
+        return rows.unique().all()
+
+    async def line_manager_ids(self, people: Iterable[Person]) -> dict[int, frozenset[int]]:
+        """Each person's line managers (from the tutor list), by person id."""
+        people = list(people)
+        emails = {p.line_manager_email for p in people if p.line_manager_email}
+        if not emails:
+            return {p.id: frozenset() for p in people}
+        rows = await self.session.execute(
+            select(Person.email, Person.id).where(
+                Person.org_id == people[0].org_id, Person.email.in_(emails)
+            )
+        )
+        by_email = {str(e): int(i) for e, i in rows.all()}
+        return {
+            p.id: frozenset({by_email[p.line_manager_email]})
+            if p.line_manager_email in by_email
+            else frozenset()
+            for p in people
+        }
+
+
+def tutor_on_list(person: Person) -> TutorOnList:
+    return TutorOnList(
+        id=person.id,
+        name=person.name or person.email or f"#{person.id}",
+        learning_in_libraries=bool(person.learning_in_libraries),
+        curriculum_area=person.curriculum_area or "",
+    )
+
+
+def walk_facts(walk: StoredWalk, team_name: str) -> WalkFacts:
+    assert walk.walk_date is not None
+    return WalkFacts(
+        day=walk.walk_date,
+        team=team_name,
+        focus=walk.focus,
+        tutors=len(walk.visits),
+        unplanned=walk.unplanned,
+        went_well=tuple(walk.went_well or ()),
+        even_better_if=tuple(walk.even_better_if or ()),
+    )
+
+
+def as_values(walk: StoredWalk) -> dict[str, Any]:
+    """A stored walk as the HA27 card's input values (for resuming a draft or editing)."""
+    return {
+        "tutors": ",".join(str(t) for t in walk.tutor_ids),
+        "walk_date": walk.walk_date.isoformat() if walk.walk_date else "",
+        "course": walk.course,
+        "minutes": str(walk.minutes) if walk.minutes else "",
+        "focus": walk.focus,
+        "went_well": ",".join(walk.went_well or ()),
+        "went_well_note": walk.went_well_note,
+        "even_better_if": ",".join(walk.even_better_if or ()),
+        "even_better_if_note": walk.even_better_if_note,
+        "verbal_feedback": ""
+        if walk.verbal_feedback is None
+        else ("yes" if walk.verbal_feedback else "no"),
+        "concern": "true" if walk.concern else "false",
+        "concern_note": walk.concern_note,
+    }

@@ -1,0 +1,856 @@
+"""Annual observations over real HTTP: one observation from allocation to actions closed, with
+`tick(now)` driving the clock (issue 5, point 10); plus exports, Learning in Libraries, new
+tutors and the confidentiality of reports as people meet it."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aiohttp import web
+from openpyxl import load_workbook
+
+from bot.app.observations import hooks
+from bot.clock import FixedClock
+from bot.teams.web import BOT_KEY
+from storage.observations import Observations
+from storage.people import Directory
+from storage.reminders import Schedule
+from tests.conftest import ADMIN, MANAGER, TUTOR
+from tests.support.loopback import LoopbackConnector, RosterMember, Sent
+from tests.support.teams import TENANT, Place, TeamsClient, User, card_text
+
+QC = User("qc", "Quinn Coordinator", "quinn@college.ac.uk")
+OBSERVER = User("olive", "Olive Observer", "olive@college.ac.uk")
+OFFICER = User("dora", "Dora Officer", "dora@college.ac.uk")
+APPROVER = User("cora", "Cora Coordinator", "cora@college.ac.uk")
+OTHER_TUTOR = User("otto", "Otto Tutor", "otto@college.ac.uk")
+OTHER_MANAGER = User("max", "Max Manager", "max@college.ac.uk")
+CAST = (QC, OBSERVER, OFFICER, APPROVER, OTHER_TUTOR, OTHER_MANAGER)
+
+TUTOR_LIST = (
+    "name,email,campus,curriculum_area,delivery_style,line_manager_email,learning_in_libraries,"
+    "start_date\n"
+    "Tom Tutor,tom@college.ac.uk,North,ESOL,classroom,mia@college.ac.uk,no,2019-09-01\n"
+    "Otto Tutor,otto@college.ac.uk,South,Maths,classroom,max@college.ac.uk,no,2018-09-01\n"
+)
+
+
+def london(y: int, m: int, d: int, hh: int, mm: int = 0) -> datetime:
+    # Winter dates only in these tests: London is UTC.
+    return datetime(y, m, d, hh, mm, tzinfo=UTC)
+
+
+@dataclass
+class Otla:
+    """The bot, its clock and the people, with a few verbs that read like the test's story."""
+
+    teams: TeamsClient
+    app: web.Application
+    clock: FixedClock
+
+    @property
+    def connector(self) -> LoopbackConnector:
+        return self.teams.connector
+
+    async def tick(self, at: datetime | None = None) -> list[Sent]:
+        if at is not None:
+            self.clock.set(at)
+        before = len(self.connector.sent)
+        await self.app[BOT_KEY].worker.tick(self.clock.now())
+        return self.connector.sent[before:]
+
+    async def do(self, user: User, verb: str, **data: Any) -> dict[str, Any]:
+        """Press a card button (Action.Execute); returns the card or message Teams shows."""
+        body, _ = await self.teams.execute(user, verb, data)
+        assert self.teams.last_status == 200, body
+        return body
+
+    async def say(self, user: User, text: str, **kw: Any) -> list[Sent]:
+        return await self.teams.say(user, text, **kw)
+
+    def db(self) -> Any:
+        return self.app[BOT_KEY].db
+
+
+def to(sent: list[Sent], user: User) -> list[dict[str, Any]]:
+    """The cards that went to this person's 1:1 chat."""
+    conv = Place.personal(user).conversation_id
+    return [c for s in sent if s.conversation_id == conv for c in s.cards]
+
+
+def texts(cards: list[dict[str, Any]]) -> str:
+    return "\n".join(card_text(c) for c in cards)
+
+
+def shown(body: dict[str, Any]) -> str:
+    """What an invoke response shows: a card's text, or a plain message."""
+    value = body.get("value")
+    return card_text(value) if isinstance(value, dict) else str(value)
+
+
+def action_data(card: dict[str, Any], verb: str) -> dict[str, Any]:
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Action.Execute" and node.get("verb") == verb:
+                found.append(node["data"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    assert found, f"no {verb} button on the card"
+    return {k: v for k, v in found[0].items() if k != "verb"}
+
+
+def urls(card: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Action.OpenUrl":
+                out.append(node["url"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return out
+
+
+def csv_attachment(connector: LoopbackConnector, name: str, content: str) -> dict[str, Any]:
+    connector.files[name] = content.encode()
+    return {
+        "contentType": "application/vnd.microsoft.teams.file.download.info",
+        "name": name,
+        "content": {"downloadUrl": connector.file_url(name), "fileType": "csv"},
+    }
+
+
+@pytest.fixture
+async def otla(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> AsyncIterator[Otla]:
+    """Everyone has said hello; Tom and Otto are on the tutor list; roles are given."""
+    for user in CAST:
+        teams.connector.add_member(RosterMember(user.teams_id, user.name, user.aad, user.email))
+    for user in (ADMIN, TUTOR, MANAGER, *CAST):
+        await teams.say(user, "hello")
+    await teams.say(
+        ADMIN,
+        "admin import",
+        attachments=[csv_attachment(teams.connector, "tutors.csv", TUTOR_LIST)],
+    )
+    for user, role in (
+        (QC, "quality_coordinator"),
+        (OFFICER, "development_officer"),
+        (APPROVER, "development_coordinator"),
+    ):
+        await teams.say(ADMIN, f"admin grant {user.email} {role}")
+    yield Otla(teams, teams_app, clock)
+
+
+async def _person_id(o: Otla, user: User) -> int:
+    async with o.db().unit_of_work() as uow:
+        person = await Directory(uow.session).person_by_email(TENANT, user.email)
+        assert person is not None
+        return person.id
+
+
+async def _pending(o: Otla, observation_id: int) -> dict[str, datetime]:
+    async with o.db().unit_of_work() as uow:
+        items = await Schedule(uow.session).pending(TENANT, f"otla:{observation_id}:")
+        return {i.key: i.due_at for i in items}
+
+
+async def _state(o: Otla, observation_id: int) -> str:
+    async with o.db().unit_of_work() as uow:
+        obs = await Observations(uow.session).get(TENANT, observation_id)
+        assert obs is not None
+        return obs.state
+
+
+async def allocate_tom(o: Otla) -> int:
+    """The quality coordinator allocates Olive to observe Tom; returns the observation id."""
+    sent = await o.say(QC, "observe")
+    card = sent[0].cards[0]
+    assert "Allocate an observer" in card_text(card)
+    tom_id = await _person_id(o, TUTOR)
+    body = await o.do(QC, "otla.allocate", tutor_id=str(tom_id), observer_email=OBSERVER.email)
+    assert "Allocated: Olive Observer observes Tom Tutor" in shown(body)
+    async with o.db().unit_of_work() as uow:
+        obs = await Observations(uow.session).for_tutor(TENANT, tom_id, "2026/27")
+        assert obs is not None
+        return obs.id
+
+
+async def test_one_observation_from_allocation_to_actions_closed(otla: Otla) -> None:
+    o = otla
+    obs_id = await allocate_tom(o)
+
+    # The observer is told in chat, with the form to propose a class and date.
+    sent = await o.tick()
+    told = to(sent, OBSERVER)
+    assert len(told) == 1 and "You're observing Tom Tutor" in texts(told)
+    action_data(told[0], "otla.propose")
+
+    # Olive proposes Thu 3 Dec; Tom suggests Fri 4 Dec instead; Olive accepts.
+    body = await o.do(
+        OBSERVER,
+        "otla.propose",
+        observation_id=obs_id,
+        course="ESOL Entry 2",
+        day="2026-12-03",
+        start="10:00",
+        end="11:00",
+    )
+    assert "Date proposed" in shown(body)
+    sent = await o.tick()
+    assert "Olive Observer proposed a date" in texts(to(sent, TUTOR))
+    body = await o.do(
+        TUTOR,
+        "otla.propose",
+        observation_id=obs_id,
+        course="ESOL Entry 2",
+        day="2026-12-04",
+        start="10:00",
+        end="11:00",
+        note="Room 4 please",
+    )
+    sent = await o.tick()
+    olive_sees = texts(to(sent, OBSERVER))
+    assert "Tom Tutor proposed a date" in olive_sees and "Fri 4 Dec 2026, 10:00–11:00" in olive_sees
+    refused = await o.do(TUTOR, "otla.accept", observation_id=obs_id)
+    assert "the other person accepts it" in shown(refused)
+    body = await o.do(OBSERVER, "otla.accept", observation_id=obs_id)
+    assert "Date agreed" in shown(body)
+    link = next(u for u in urls(body["value"]) if "teams.microsoft.com" in u)
+    assert link.startswith("https://teams.microsoft.com/l/meeting/new?subject=OTLA")
+    assert "startTime=2026-12-04T10:00:00Z" in link and "endTime=2026-12-04T11:00:00Z" in link
+    assert "attendees=olive@college.ac.uk,tom@college.ac.uk" in link
+    assert await _state(o, obs_id) == "date_agreed"
+
+    # The officer is notified and puts it on the planning list; the tutor (proposer) is told.
+    sent = await o.tick()
+    assert "Date agreed: Fri 4 Dec 2026" in texts(to(sent, TUTOR))
+    officer_card = to(sent, OFFICER)
+    assert "An OTLA date for the planning list" in texts(officer_card)
+    body = await o.do(OFFICER, "otla.planned", **action_data(officer_card[0], "otla.planned"))
+    assert await _state(o, obs_id) == "planned"
+
+    pending = await _pending(o, obs_id)
+    assert pending[f"otla:{obs_id}:1wk:{await _person_id(o, MANAGER)}"] == london(2026, 11, 27, 9)
+
+    # Rescheduling moves every reminder: Tom asks for Mon 7 Dec, Olive accepts.
+    await o.do(
+        TUTOR,
+        "otla.propose",
+        observation_id=obs_id,
+        course="ESOL Entry 2",
+        day="2026-12-07",
+        start="10:00",
+        end="11:00",
+    )
+    await o.do(OBSERVER, "otla.accept", observation_id=obs_id)
+    assert await _state(o, obs_id) == "date_agreed"
+    moved = await _pending(o, obs_id)
+    week_keys = [k for k in moved if ":1wk:" in k]
+    assert len(week_keys) == 3  # observer, tutor, line manager
+    assert {moved[k] for k in week_keys} == {london(2026, 11, 30, 9)}
+    assert moved[f"otla:{obs_id}:write"] == london(2026, 12, 7, 11)
+    assert moved[f"otla:{obs_id}:day2"] == london(2026, 12, 9, 9)
+    await o.tick()  # the agreed/plan notices for the new date
+    quiet = [s for s in await o.tick(london(2026, 11, 27, 9, 30)) if s.cards]
+    # The old week's reminder stays quiet; only a self-referral offer to the new tutor may come.
+    assert all(s.activity.get("summary") == "Support, if you'd like it" for s in quiet), [
+        (s.conversation_id, s.activity.get("summary")) for s in quiet
+    ]
+    assert len({s.conversation_id for s in quiet}) == len(quiet)  # one offer each
+    body = await o.do(OFFICER, "otla.planned", observation_id=obs_id)
+
+    # One week before: observer, tutor and line manager; the tutor is asked for documents.
+    sent = await o.tick(london(2026, 11, 30, 9))
+    for user in (OBSERVER, TUTOR, MANAGER):
+        assert "Observation on Mon 7 Dec 2026" in texts(to(sent, user)), user
+    assert "share your planning and tracking documents" in texts(to(sent, TUTOR))
+    body = await o.do(
+        TUTOR,
+        "otla.doc.link",
+        observation_id=obs_id,
+        doc_url="https://sharepoint.example/scheme.docx",
+    )
+    assert "scheme.docx" in shown(body)
+    sent = await o.tick()
+    assert "Tom Tutor shared planning documents" in texts(to(sent, OBSERVER))
+
+    # Nobody writes a report before the observation.
+    early = await o.do(OBSERVER, "otla.report.open", observation_id=obs_id)
+    assert "once the observation has started" in shown(early)
+
+    # After the session: the prompt to write, then a draft.
+    sent = await o.tick(london(2026, 12, 7, 11))
+    assert "How did it go with Tom Tutor?" in texts(to(sent, OBSERVER))
+    o.clock.set(london(2026, 12, 7, 15))
+    body = await o.do(
+        OBSERVER,
+        "otla.report.save",
+        observation_id=obs_id,
+        strength_themes="planning",
+        strengths="Clear outcomes shared and revisited.",
+    )
+    assert "Draft saved" in shown(body)
+    assert await _state(o, obs_id) == "observed"
+
+    # Day 2: a reminder. Still not submitted after 3 days: the development officer hears.
+    sent = await o.tick(london(2026, 12, 9, 9))
+    assert "the report for Tom Tutor is due Thu 10 Dec 2026" in texts(to(sent, OBSERVER))
+    sent = await o.tick(london(2026, 12, 11, 9))
+    late = to(sent, OFFICER)
+    assert "Late report: Tom Tutor" in texts(late) and "hasn't been submitted" in texts(late)
+    body = await o.do(OFFICER, "otla.chase", **action_data(late[0], "otla.chase"))
+    assert "I've reminded Olive Observer" in shown(body)
+    assert "the report for Tom Tutor is due" in texts(to(await o.tick(), OBSERVER))
+
+    # Submitting needs every action dated; then it goes to the officer to check.
+    o.clock.set(london(2026, 12, 11, 10))
+    report = {
+        "observation_id": obs_id,
+        "strength_themes": "planning",
+        "strengths": "Clear outcomes shared and revisited.",
+        "area_themes": "questioning",
+        "areas": "More open questions to check learning.",
+        "action_1": "Use directed questioning every session",
+        "action_1_owner": "tutor",
+        "suggestions": "Observe ESOL Entry 3 questioning.",
+        "best_practice": "true",
+        "best_practice_note": "Realia used brilliantly",
+    }
+    body = await o.do(OBSERVER, "otla.report.submit", **report)
+    assert "Give the action a target date" in shown(body)
+    assert await _state(o, obs_id) == "observed"
+    body = await o.do(OBSERVER, "otla.report.submit", **report, action_1_date="2027-01-14")
+    assert "Submitted for checking" in shown(body)
+    sent = await o.tick()
+    assert "A report to check: Tom Tutor" in texts(to(sent, OFFICER))
+
+    # Not approved yet: the tutor, their manager and other tutors cannot read it.
+    for user in (TUTOR, MANAGER, OTHER_TUTOR, OTHER_MANAGER):
+        body = await o.do(user, "otla.report.open", observation_id=obs_id)
+        assert "Sorry" in shown(body) and "directed questioning" not in shown(body), user
+
+    # Return for correction (a comment is needed), the observer sees it and corrects.
+    body = await o.do(OFFICER, "otla.return", observation_id=obs_id, comment="")
+    assert "Tell the observer what to correct" in shown(body)
+    body = await o.do(
+        OFFICER, "otla.return", observation_id=obs_id, comment="Action 1: say which questions."
+    )
+    assert "Returned to Olive Observer" in shown(body)
+    sent = await o.tick()
+    returned = texts(to(sent, OBSERVER))
+    assert "needs a correction" in returned and "Action 1: say which questions." in returned
+    form = await o.do(OBSERVER, "otla.report.open", observation_id=obs_id)
+    assert "Action 1: say which questions." in shown(form)
+    report["action_1"] = "Use directed, open questions to check learning every session"
+    body = await o.do(OBSERVER, "otla.report.submit", **report, action_1_date="2027-01-14")
+    assert "Submitted for checking" in shown(body)
+
+    # Checked, then waiting more than 2 working days nudges the coordinator.
+    body = await o.do(OFFICER, "otla.check", observation_id=obs_id, comment="")
+    assert "Checked: passed for approval" in shown(body)
+    sent = await o.tick()
+    assert "A report to approve: Tom Tutor" in texts(to(sent, APPROVER))
+    sent = await o.tick(london(2026, 12, 14, 12))
+    assert not to(sent, APPROVER)
+    sent = await o.tick(london(2026, 12, 15, 10, 30))
+    assert "Waiting over 2 working days for approval" in texts(to(sent, APPROVER))
+    assert not to(sent, OFFICER)  # the officer's nudge went when the check was done
+
+    # Approval: to the tutor and the line manager, each in their 1:1 chat.
+    body = await o.do(APPROVER, "otla.approve", observation_id=obs_id)
+    assert "Approved and sent to Tom Tutor and Mia Manager" in shown(body)
+    sent = await o.tick()
+    tom = to(sent, TUTOR)
+    assert "Your observation report" in texts(tom)
+    assert "Use directed, open questions" in texts(tom)
+    assert "Realia used brilliantly" not in texts(tom)  # the best-practice flag is for quality
+    assert "Observation report: Tom Tutor" in texts(to(sent, MANAGER))
+    assert not to(sent, OTHER_TUTOR) and not to(sent, OTHER_MANAGER)
+    assert await _state(o, obs_id) == "actions_open"
+    body = await o.do(TUTOR, "otla.ack", **action_data(tom[0], "otla.ack"))
+    assert "acknowledged" in shown(body)
+    for user in (OTHER_TUTOR, OTHER_MANAGER):
+        body = await o.do(user, "otla.report.open", observation_id=obs_id)
+        assert "Sorry" in shown(body), user
+    body = await o.do(MANAGER, "otla.report.open", observation_id=obs_id)
+    assert "Use directed, open questions" in shown(body)
+    # A report with actions is followed a day later by a friendly self-referral offer (seed 000).
+    offer = texts(to(await o.tick(london(2026, 12, 16, 11)), TUTOR))
+    assert "observation report" in offer and "support" in offer.lower()
+
+    # The action is overdue: its owner (the tutor) is reminded.
+    sent = await o.tick(london(2027, 1, 15, 9))
+    assert "An action is overdue" in texts(to(sent, TUTOR))
+
+    # The line manager records the outcome, then marks it completed: actions closed.
+    sent = await o.say(MANAGER, "actions")
+    log = sent[0].cards[0]
+    assert "Use directed, open questions" in card_text(log)
+    action = action_data(log, "otla.action.outcome")
+    body = await o.do(MANAGER, "otla.action.complete", **action)
+    assert "Record the outcome first" in shown(body)
+    body = await o.do(
+        MANAGER,
+        "otla.action.outcome",
+        **action,
+        **{f"outcome_{action['action_id']}": "Open questions seen in a learning walk."},
+    )
+    assert "Outcome saved" in shown(body)
+    refused = await o.do(OTHER_MANAGER, "otla.action.complete", **action)
+    assert "Sorry" in shown(refused)
+    body = await o.do(MANAGER, "otla.action.complete", **action)
+    assert "Completed" in shown(body)
+    assert await _state(o, obs_id) == "actions_closed"
+    later = to(await o.tick(london(2027, 2, 1, 9)), TUTOR)
+    assert not [
+        c for c in later if "Support, if you" not in c.get("fallbackText", "") + card_text(c)
+    ]
+
+    # Every move is in the audit trail: who, when, what changed.
+    async with o.db().unit_of_work() as uow:
+        trail = await Directory(uow.session).audit_trail(TENANT, f"observation:{obs_id}")
+    moves = [(e.action, e.detail.split(";")[0]) for e in trail]
+    for expected in [
+        ("allocate", "unallocated → allocated"),
+        ("agree_date", "allocated → date_agreed"),
+        ("confirm_planned", "date_agreed → planned"),
+        ("agree_date", "planned → date_agreed"),
+        ("record_observed", "planned → observed"),
+        ("submit_report", "observed → report_submitted"),
+        ("return", "report_submitted → returned"),
+        ("submit_report", "returned → report_submitted"),
+        ("check", "report_submitted → checked"),
+        ("approve", "checked → approved"),
+        ("send", "approved → sent"),
+        ("open_actions", "sent → actions_open"),
+        ("close_actions", "actions_open → actions_closed"),
+    ]:
+        assert expected in moves, expected
+    people = {e.action: e.actor_id for e in trail}
+    assert people["approve"] == await _person_id(o, APPROVER)
+    assert people["return"] == await _person_id(o, OFFICER)
+    assert all(e.at is not None for e in trail)
+
+
+# ---------------------------------------------------------------- shorter stories
+
+
+async def approved_observation(o: Otla, *, best: bool = True) -> int:
+    """Tom observed by Olive on Thu 3 Dec, one action, checked and approved."""
+    obs_id = await allocate_tom(o)
+    await o.do(
+        OBSERVER,
+        "otla.propose",
+        observation_id=obs_id,
+        course="ESOL Entry 2",
+        day="2026-12-03",
+        start="10:00",
+        end="11:00",
+    )
+    await o.do(TUTOR, "otla.accept", observation_id=obs_id)
+    o.clock.set(london(2026, 12, 3, 12))
+    body = await o.do(
+        OBSERVER,
+        "otla.report.submit",
+        observation_id=obs_id,
+        strength_themes="planning,engagement",
+        strengths="Clear outcomes.",
+        area_themes="questioning",
+        areas="More open questions.",
+        action_1="Use directed questioning",
+        action_1_owner="tutor",
+        action_1_date="2027-01-14",
+        best_practice="true" if best else "false",
+        best_practice_note="Realia used brilliantly" if best else "",
+    )
+    assert "Submitted for checking" in shown(body)
+    await o.do(OFFICER, "otla.check", observation_id=obs_id, comment="")
+    body = await o.do(APPROVER, "otla.approve", observation_id=obs_id)
+    assert "Approved" in shown(body)
+    return obs_id
+
+
+async def accept_file(o: Otla, user: User, sent: list[Sent], name: str) -> bytes:
+    """Press Allow on the file consent card: Teams hands the bot an upload URL."""
+    return await o.teams.accept_file(user, sent, name)
+
+
+async def test_planning_and_action_log_export_as_xlsx_files(otla: Otla) -> None:
+    o = otla
+    await approved_observation(o)
+    refused = await o.say(OTHER_TUTOR, "observations export")
+    assert "for the quality team" in refused[0].text
+    sent = await o.say(OFFICER, "observations export")
+    book = load_workbook(io.BytesIO(await accept_file(o, OFFICER, sent, "plan.xlsx")))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[0][:2] == ("Tutor", "Email")
+    tom = next(r for r in rows if r[0] == "Tom Tutor")
+    assert tom[5] == "Olive Observer" and tom[11] == "Actions open" and tom[12] == "approved"
+    assert any(r[0] == "Otto Tutor" for r in rows) is False  # no observation yet: not on the sheet
+
+    sent = await o.say(QC, "actions export")
+    book = load_workbook(io.BytesIO(await accept_file(o, QC, sent, "ars.xlsx")))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[0][4] == "Action" and rows[1][0] == "Tom Tutor"
+    assert rows[1][4] == "Use directed questioning" and rows[1][10] == "Open"
+
+
+async def test_an_export_asked_for_in_a_channel_comes_to_the_1_to_1_chat(otla: Otla) -> None:
+    o = otla
+    channel = Place.channel()
+    sent = await o.teams.say(QC, "observations export", channel, mention=True)
+    assert "our 1:1 chat" in sent[0].text
+    delivered = await o.tick()
+    conv = Place.personal(QC).conversation_id
+    assert [s for s in delivered if s.conversation_id == conv and s.activity.get("attachments")]
+    await accept_file(o, QC, delivered, "from-channel.xlsx")
+
+
+@pytest.fixture
+def walk_on_the_4th() -> Any:
+    async def calendar(session: Any, org_id: str, tutor_id: int, day: Any) -> list[str]:
+        return ["ESOL team learning walk"] if day.isoformat() == "2026-12-04" else []
+
+    hooks.register_walk_calendar(calendar)
+    yield calendar
+    hooks.unregister_walk_calendar(calendar)
+
+
+async def test_agreeing_a_date_warns_of_a_learning_walk_that_day(
+    otla: Otla, walk_on_the_4th: Any
+) -> None:
+    o = otla
+    obs_id = await allocate_tom(o)
+    body = await o.do(
+        OBSERVER,
+        "otla.propose",
+        observation_id=obs_id,
+        course="ESOL",
+        day="2026-12-04",
+        start="10:00",
+        end="11:00",
+    )
+    assert "a learning walk is already planned that day" in shown(body)
+    body = await o.do(TUTOR, "otla.accept", observation_id=obs_id)
+    assert "A learning walk is already planned that day: ESOL team learning walk" in shown(body)
+    await o.do(
+        TUTOR,
+        "otla.propose",
+        observation_id=obs_id,
+        course="ESOL",
+        day="2026-12-03",
+        start="10:00",
+        end="11:00",
+    )
+    body = await o.do(OBSERVER, "otla.accept", observation_id=obs_id)
+    assert "learning walk" not in shown(body)
+
+
+async def test_approval_with_actions_calls_the_support_hook(otla: Otla) -> None:
+    seen: list[hooks.ObservationApproved] = []
+
+    async def offer(session: Any, event: hooks.ObservationApproved) -> None:
+        seen.append(event)
+
+    hooks.register_on_observation_approved_with_actions(offer)
+    try:
+        obs_id = await approved_observation(otla)
+    finally:
+        hooks.unregister_on_observation_approved_with_actions(offer)
+    assert len(seen) == 1
+    assert seen[0].observation_id == obs_id and seen[0].action_count == 1
+    assert seen[0].tutor_id == await _person_id(otla, TUTOR)
+    assert seen[0].line_manager_ids == {await _person_id(otla, MANAGER)}
+
+
+async def test_a_retried_accept_agrees_the_date_once(otla: Otla) -> None:
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.do(
+        OBSERVER,
+        "otla.propose",
+        observation_id=obs_id,
+        course="ESOL",
+        day="2026-12-03",
+        start="10:00",
+        end="11:00",
+    )
+    first, _ = await o.teams.execute(
+        TUTOR, "otla.accept", {"observation_id": obs_id}, activity_id="retry-1"
+    )
+    again, _ = await o.teams.execute(
+        TUTOR, "otla.accept", {"observation_id": obs_id}, activity_id="retry-1"
+    )
+    assert "Date agreed" in shown(first) and "Date agreed" in shown(again)
+    async with o.db().unit_of_work() as uow:
+        trail = await Directory(uow.session).audit_trail(TENANT, f"observation:{obs_id}")
+    assert [e.action for e in trail].count("agree_date") == 1
+
+
+async def test_observers_allocated_by_csv(otla: Otla) -> None:
+    o = otla
+    allocations = (
+        "tutor_email,observer_email,course\n"
+        "tom@college.ac.uk,olive@college.ac.uk,ESOL Entry 2\n"
+        "otto@college.ac.uk,olive@college.ac.uk,\n"
+        "nobody@college.ac.uk,olive@college.ac.uk,\n"
+        "otto@college.ac.uk,otto@college.ac.uk,\n"
+    )
+    refused = await o.say(
+        OTHER_TUTOR,
+        "observe import",
+        attachments=[csv_attachment(o.connector, "a.csv", allocations)],
+    )
+    assert "only the quality coordinator" in refused[0].text
+    sent = await o.say(
+        QC, "observe import", attachments=[csv_attachment(o.connector, "a.csv", allocations)]
+    )
+    result = card_text(sent[0].cards[0])
+    assert "Allocated\n2" in result
+    assert "tutor not on the tutor list" in result and "cannot observe themselves" in result
+    told = to(await o.tick(), OBSERVER)
+    assert len(told) == 2
+    assert {"You're observing Tom Tutor", "You're observing Otto Tutor"} <= set(
+        texts(told).splitlines()
+    )
+    # Importing the same sheet again tells nobody twice.
+    await o.say(
+        QC, "observe import", attachments=[csv_attachment(o.connector, "a.csv", allocations)]
+    )
+    assert not to(await o.tick(), OBSERVER)
+
+
+async def test_observations_shows_each_person_their_next_step(otla: Otla) -> None:
+    o = otla
+    obs_id = await allocate_tom(o)
+    assert "Agree a class and date to observe Tom Tutor" in card_text(
+        (await o.say(OBSERVER, "observations"))[0].cards[0]
+    )
+    assert "1 tutor(s) have no observer" in card_text((await o.say(QC, "observations"))[0].cards[0])
+    await o.do(
+        OBSERVER,
+        "otla.propose",
+        observation_id=obs_id,
+        course="ESOL",
+        day="2026-12-03",
+        start="10:00",
+        end="11:00",
+    )
+    tom = card_text((await o.say(TUTOR, "observations"))[0].cards[0])
+    assert "Olive Observer proposed Thu 3 Dec 2026" in tom
+    await o.do(TUTOR, "otla.accept", observation_id=obs_id)
+    officer = card_text((await o.say(OFFICER, "observations"))[0].cards[0])
+    assert "Put Tom Tutor's OTLA" in officer
+    tom = card_text((await o.say(TUTOR, "observations"))[0].cards[0])
+    assert "Share your planning and tracking documents" in tom
+    other = card_text((await o.say(OTHER_TUTOR, "observations"))[0].cards[0])
+    assert "Nothing waiting for you" in other and "Tom" not in other
+
+
+async def test_quality_views_planning_themes_and_best_practice(otla: Otla) -> None:
+    o = otla
+    await approved_observation(o)
+    plan = card_text((await o.say(OFFICER, "observations plan"))[0].cards[0])
+    assert "Observation planning & monitoring 2026/27" in plan
+    assert "No observer yet\n1" in plan and "Approved\n1" in plan  # Otto has no observer
+    sent = await o.say(QC, "observations themes")
+    themes = sent[0].cards[0]
+    text = card_text(themes)
+    assert "Autumn term 2026/27" in text and "From 1 approved report(s)" in text
+    assert "Planning and preparation\n1" in text and "Questioning techniques\n1" in text
+    image = next(i for i in themes["body"] if i.get("type") == "Image")
+    assert image["url"].startswith("data:image/png;base64,iVBOR")
+    best = card_text((await o.say(APPROVER, "observations best"))[0].cards[0])
+    assert "Realia used brilliantly" in best and "Tom Tutor" in best
+    for words in ("observations plan", "observations themes", "observations best"):
+        assert "for the quality team" in (await o.say(MANAGER, words))[0].text
+
+
+async def test_grades_appear_only_when_the_organisation_switches_them_on(otla: Otla) -> None:
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.do(
+        OBSERVER,
+        "otla.propose",
+        observation_id=obs_id,
+        course="ESOL",
+        day="2026-12-03",
+        start="10:00",
+        end="11:00",
+    )
+    await o.do(TUTOR, "otla.accept", observation_id=obs_id)
+    o.clock.set(london(2026, 12, 3, 12))
+    form = await o.do(OBSERVER, "otla.report.open", observation_id=obs_id)
+    assert "Grade" not in shown(form).splitlines()
+    async with o.db().unit_of_work() as uow:
+        from storage.models import Organisation
+
+        org = await uow.session.get(Organisation, TENANT)
+        assert org is not None
+        org.settings = {**org.settings, "otla_grades": True}
+        await uow.commit()
+    form = await o.do(OBSERVER, "otla.report.open", observation_id=obs_id)
+    assert "Grade" in shown(form).splitlines() and "Requires improvement" in shown(form)
+
+
+LIL_TUTORS = (
+    "name,email,line_manager_email,learning_in_libraries,start_date\n"
+    "Lil Tutor,lil@college.ac.uk,mia@college.ac.uk,yes,2020-01-06\n"
+    "Lou Tutor,lou@college.ac.uk,mia@college.ac.uk,yes,2020-01-06\n"
+)
+COURSES = (
+    "code,title,tutor_email,venue,date,start_time,end_time\n"
+    "LIB01,Family history,lil@college.ac.uk,Winchester Library,2026-12-02,14:00,16:00\n"
+    "LIB02,Digital skills,lou@college.ac.uk,Basingstoke Library,03/12/2026,10.00,12.00\n"
+    "LIB03,Bad row,lou@college.ac.uk,,2026-12-03,12:00,10:00\n"
+)
+
+
+async def test_learning_in_libraries_observers_pick_courses_within_their_number(
+    otla: Otla,
+) -> None:
+    o = otla
+    await o.say(
+        ADMIN, "admin import", attachments=[csv_attachment(o.connector, "l.csv", LIL_TUTORS)]
+    )
+    refused = await o.say(
+        OBSERVER, "observe courses", attachments=[csv_attachment(o.connector, "c.csv", COURSES)]
+    )
+    assert "only the development or quality coordinator" in refused[0].text
+    sent = await o.say(
+        APPROVER, "observe courses", attachments=[csv_attachment(o.connector, "c.csv", COURSES)]
+    )
+    result = card_text(sent[0].cards[0])
+    assert "Courses\n2" in result and "end_time must be after start_time" in result
+    assert (
+        "takes 1 Learning in Libraries"
+        in (await o.say(APPROVER, "observe quota olive@college.ac.uk 1"))[0].text
+    )
+    card = (await o.say(OBSERVER, "observe courses"))[0].cards[0]
+    text = card_text(card)
+    assert "LIB01 Family history · Lil Tutor" in text and "LIB02 Digital skills" in text
+    choice = next(
+        c["value"]
+        for i in card["body"]
+        if i.get("id") == "course_id"
+        for c in i["choices"]
+        if c["title"].startswith("LIB01")
+    )
+    body = await o.do(OBSERVER, "otla.lil.pick", course_id=choice)
+    assert "You're observing Lil Tutor" in shown(body)
+    assert "is asked to accept Wed 2 Dec 2026, 14:00–16:00" in shown(body)
+    again = await o.do(OBSERVER, "otla.lil.pick", course_id=choice)
+    assert "Someone has just picked that course" in shown(again)
+    # Lil is asked to accept the course's date (she has not chatted yet: it waits, undelivered).
+    async with o.db().unit_of_work() as uow:
+        lil = await Directory(uow.session).person_by_email(TENANT, "lil@college.ac.uk")
+        assert lil is not None
+        pending = await Schedule(uow.session).pending(TENANT, "otla:")
+        assert any(i.kind == "otla.proposal" and i.person_id == lil.id for i in pending)
+        obs = await Observations(uow.session).for_tutor(TENANT, lil.id, "2026/27")
+        assert obs is not None and obs.kind == "lil" and obs.state == "allocated"
+
+
+NEW_TUTOR = (
+    "name,email,line_manager_email,start_date\n"
+    "Nina Newtutor,nina@college.ac.uk,mia@college.ac.uk,2027-01-04\n"
+)
+
+
+async def test_a_new_tutor_gets_the_ha24_checklist_and_an_otla_within_six_weeks(
+    otla: Otla,
+) -> None:
+    o = otla
+    await o.say(QC, "admin import", attachments=[csv_attachment(o.connector, "n.csv", NEW_TUTOR)])
+    sent = await o.tick()
+    qc = texts(to(sent, QC))
+    assert "New tutor: Nina Newtutor" in qc and "by Mon 15 Feb 2027" in qc
+    mia = to(sent, MANAGER)
+    assert "HA24 new tutor induction: Nina Newtutor" in texts(mia)
+    assert "Safeguarding, British values and Prevent training and expectations" in texts(mia)
+    tutor_id = action_data(mia[0], "otla.ha24.save")["tutor_id"]
+    body = await o.do(MANAGER, "otla.ha24.save", tutor_id=tutor_id, done="handbook,buddy")
+    assert "2 of 9" in shown(body)
+    refused = await o.do(OTHER_MANAGER, "otla.ha24.save", tutor_id=tutor_id, done="handbook")
+    assert "Sorry" in shown(refused)
+    # Allocated like any other; a date after the 6-week deadline is flagged.
+    body = await o.do(QC, "otla.allocate", tutor_id=str(tutor_id), observer_email=OBSERVER.email)
+    assert "Allocated" in shown(body)
+    async with o.db().unit_of_work() as uow:
+        obs = await Observations(uow.session).for_tutor(TENANT, tutor_id, "2026/27")
+        assert obs is not None and obs.kind == "induction" and obs.due_by is not None
+        obs_id = obs.id
+    await o.do(
+        OBSERVER,
+        "otla.propose",
+        observation_id=obs_id,
+        course="ESOL",
+        day="2027-02-22",
+        start="10:00",
+        end="11:00",
+    )
+    body = await o.do(MANAGER, "otla.open", observation_id=obs_id)
+    assert "Observer allocated" in shown(body)
+    new = card_text((await o.say(QC, "observations new"))[0].cards[0])
+    assert "Nina Newtutor" in new and "2 of 9 done" in new
+
+
+async def test_planning_documents_sent_as_files_are_kept_with_the_observation(
+    otla: Otla,
+) -> None:
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.do(
+        OBSERVER,
+        "otla.propose",
+        observation_id=obs_id,
+        course="ESOL",
+        day="2026-12-03",
+        start="10:00",
+        end="11:00",
+    )
+    await o.do(TUTOR, "otla.accept", observation_id=obs_id)
+    o.connector.files["scheme.docx"] = b"PK scheme of work"
+    attachment = {
+        "contentType": "application/vnd.microsoft.teams.file.download.info",
+        "name": "scheme.docx",
+        "content": {"downloadUrl": o.connector.file_url("scheme.docx"), "fileType": "docx"},
+    }
+    sent = await o.say(OTHER_TUTOR, "observations docs", attachments=[attachment])
+    assert "no observation coming up" in sent[0].text
+    sent = await o.say(TUTOR, "observations docs", attachments=[attachment])
+    assert "Kept with your observation: scheme.docx" in card_text(sent[0].cards[0])
+    assert "Tom Tutor shared planning documents" in texts(to(await o.tick(), OBSERVER))
+
+    card = (await o.say(OBSERVER, f"observe {obs_id}"))[0].cards[0]
+    assert "scheme.docx" in card_text(card)
+    get = action_data(card, "otla.doc.get")
+    refused = await o.do(MANAGER, "otla.doc.get", **get)
+    assert "Sorry" in shown(refused)
+    body, sent = await o.teams.execute(OBSERVER, "otla.doc.get", get)
+    assert await accept_file(o, OBSERVER, sent, "scheme.docx") == b"PK scheme of work"
+
+    # After the session, `report` opens the one report waiting for the observer.
+    o.clock.set(london(2026, 12, 3, 12))
+    form = (await o.say(OBSERVER, "report"))[0].cards[0]
+    assert "OTLA report: Tom Tutor" in card_text(form)
+    assert "Sorry" in (await o.say(OTHER_TUTOR, f"report {obs_id}"))[0].text

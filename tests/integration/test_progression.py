@@ -1,0 +1,596 @@
+"""The progression card activity over real HTTP: a coaching team in a channel, one live card.
+
+Teams sends Action.Execute as `adaptiveCard/action` invokes; the bot answers each with the card
+as it now is (the invoke response), so the group shares one card instead of a stream of copies.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from docx import Document
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from bot.app.progression import NOT_IN_GROUP
+from bot.clock import FixedClock
+from bot.teams.web import BOT_KEY, create_app
+from storage.db import Database
+from storage.documents import PendingDocument
+from storage.progression import CardAction, CardContribution, CardSession
+from storage.reminders import CANCELLED, PENDING, ScheduledItem
+from tests.conftest import ADMIN, MANAGER, TUTOR, local_settings
+from tests.support.databases import truncate_all
+from tests.support.loopback import LoopbackConnector, RosterMember, Sent
+from tests.support.teams import Place, TeamsClient, User, card_text, only_card
+
+COACH = User("coach", "Cara Coach", "cara@college.ac.uk")
+MATHS = Place.channel()
+ENGLISH = Place.channel(
+    team="19:team-english@thread.tacv2", team_name="English", channel_name="General"
+)
+
+
+def _roster(connector: LoopbackConnector) -> None:
+    connector.add_member(RosterMember(COACH.teams_id, COACH.name, COACH.aad, COACH.email))
+
+
+def _find_actions(node: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        if node.get("type") in ("Action.Execute", "Action.OpenUrl"):
+            found.append(node)
+        for value in node.values():
+            found.extend(_find_actions(value))
+    elif isinstance(node, list):
+        for item in node:
+            found.extend(_find_actions(item))
+    return found
+
+
+def button(card: dict[str, Any], title: str) -> dict[str, Any]:
+    for action in _find_actions(card):
+        if action.get("title") == title:
+            return action
+    raise AssertionError(f"no button {title!r} on the card: {card_text(card)}")
+
+
+def choices(card: dict[str, Any], input_id: str) -> dict[str, str]:
+    def walk(node: Any) -> dict[str, str] | None:
+        if isinstance(node, dict):
+            if node.get("type") == "Input.ChoiceSet" and node.get("id") == input_id:
+                return {c["title"]: c["value"] for c in node["choices"]}
+            for value in node.values():
+                got = walk(value)
+                if got is not None:
+                    return got
+        elif isinstance(node, list):
+            for item in node:
+                got = walk(item)
+                if got is not None:
+                    return got
+        return None
+
+    got = walk(card)
+    assert got is not None, f"no choice set {input_id!r}"
+    return got
+
+
+async def press(
+    teams: TeamsClient,
+    user: User,
+    card: dict[str, Any],
+    title: str,
+    place: Place,
+    /,
+    **inputs: Any,
+) -> dict[str, Any]:
+    """Press a button on a card as `user` would: an invoke carrying the button's data and inputs.
+    Returns the card the bot answered with; the invoke must not post new messages."""
+    action = button(card, title)
+    data = {k: v for k, v in action["data"].items() if k != "verb"}
+    body, sent = await teams.execute(user, action["verb"], {**data, **inputs}, place)
+    assert teams.last_status == 200
+    assert sent == [], "a button press updates the live card; it must not post copies"
+    assert body.get("type") == "application/vnd.microsoft.card.adaptive", body
+    card_: dict[str, Any] = body["value"]
+    return card_
+
+
+async def refresh(
+    teams: TeamsClient, user: User, card: dict[str, Any], place: Place
+) -> dict[str, Any]:
+    """What Teams does when someone looks at the card: run its `refresh` action."""
+    action = card["refresh"]["action"]
+    data = {k: v for k, v in action["data"].items() if k != "verb"}
+    body, _ = await teams.execute(user, action["verb"], data, place)
+    card_: dict[str, Any] = body["value"]
+    return card_
+
+
+async def export(
+    teams: TeamsClient, user: User, card: dict[str, Any], title: str, place: Place
+) -> tuple[dict[str, Any], list[Sent]]:
+    """Press an Export button: the invoke answers with the card; what was posted comes back."""
+    action = button(card, title)
+    data = {k: v for k, v in action["data"].items() if k != "verb"}
+    body, sent = await teams.execute(user, action["verb"], data, place)
+    assert teams.last_status == 200
+    return body, sent
+
+
+async def session_row(db: Database, session_id: int) -> CardSession:
+    async with db.unit_of_work() as uow:
+        row = await uow.session.get(CardSession, session_id)
+        assert row is not None
+        return row
+
+
+async def start_session(
+    teams: TeamsClient, user: User, place: Place, issues: str, group: str
+) -> tuple[int, dict[str, Any]]:
+    sent = await teams.say(user, "cards", place, mention=place.kind != "personal")
+    setup = only_card(sent)
+    session_id = int(button(setup, "Start")["data"]["session"])
+    card = await press(teams, user, setup, "Start", place, issues=issues, group=group)
+    return session_id, card
+
+
+@asynccontextmanager
+async def bot_running(
+    url: str, clock: FixedClock, connector: LoopbackConnector, first_id: int
+) -> AsyncIterator[tuple[TeamsClient, web.Application, TestServer]]:
+    """A whole bot process: its own app, database engine and HTTP server."""
+    app = create_app(local_settings(url), clock=clock)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    async with aiohttp.ClientSession() as http:
+        client = TeamsClient(
+            str(server.make_url("/api/messages")), connector, http, _ids=itertools.count(first_id)
+        )
+        yield client, app, server
+    await server.close()
+
+
+# --------------------------------------------------------------------------------- the journey
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database the bot processes in a test share: a SQLite file, or PostgreSQL emptied."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'tlc.db'}"
+    url: str = request.getfixturevalue("pg_url")
+    db = Database(url)
+    await truncate_all(db)
+    await db.dispose()
+    return url
+
+
+async def test_a_team_works_through_the_deck_in_a_channel_across_a_restart(
+    database_url: str, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    _roster(connector)
+    url = database_url
+
+    async with bot_running(url, clock, connector, 1) as (teams, app, _):
+        db = app[BOT_KEY].db
+        # The facilitator starts a session; everyone in the channel sees the setup card.
+        sent = await teams.say(COACH, "cards", MATHS, mention=True)
+        setup = only_card(sent)
+        assert "With your team" in card_text(setup)
+        assert "facilitated by Cara Coach" in card_text(setup)
+        assert set(choices(setup, "issues").values()) == {"1", "2", "3", "4", "5", "6"}
+        session_id = int(button(setup, "Start")["data"]["session"])
+
+        # Only the facilitator chooses the issues.
+        refused = await press(teams, TUTOR, setup, "Start", MATHS, issues="1", group="Tutors")
+        assert "Only Cara Coach, who started this session" in card_text(refused)
+        assert (await session_row(db, session_id)).state == "choosing"
+
+        card = await press(teams, COACH, setup, "Start", MATHS, issues="1,6", group="Maths team")
+        text = card_text(card)
+        assert "1.1 What does the term 'progression' mean to you?" in text
+        assert "card 1 of 6" in text
+        assert card["refresh"]["action"]["verb"] == "cards.card"
+
+        # Several people contribute from the card.
+        card = await press(
+            teams, TUTOR, card, "Add", MATHS, contribution="Moving on to level 3 maths"
+        )
+        assert "Tom Tutor:** Moving on to level 3 maths" in card_text(card)
+        card = await press(
+            teams, MANAGER, card, "Add", MATHS, contribution="Getting a job that uses it"
+        )
+        assert "Contributions (2)" in card_text(card)
+        empty = await press(teams, MANAGER, card, "Add", MATHS, contribution="   ")
+        assert "Write your contribution first" in card_text(empty)
+
+        # Someone else looking at the card gets it as it is now (the refresh), for everyone.
+        seen = await refresh(teams, ADMIN, setup, MATHS)
+        assert "Moving on to level 3 maths" in card_text(seen)
+        assert "Getting a job that uses it" in card_text(seen)
+        assert {COACH.teams_id, TUTOR.teams_id, MANAGER.teams_id} <= set(seen["refresh"]["userIds"])
+
+        # "See over" turns the card in place to its discussion prompts, and back.
+        back = await press(teams, TUTOR, card, "See over", MATHS)
+        assert "Discussion prompts 1.1" in card_text(back)
+        assert (
+            "Progression is not time-limited; learners' aspirations will change over time."
+            in card_text(back)
+        )
+        assert "Your contribution" not in card_text(back)
+        front = await press(teams, TUTOR, back, "Back to the question", MATHS)
+        assert "Your contribution" in card_text(front)
+
+        # The group agrees an action: what, who, by when.
+        form = await press(teams, COACH, front, "Agree an action", MATHS)
+        owners = choices(form, "who")
+        assert {"Cara Coach", "Tom Tutor", "Mia Manager"} <= set(owners)
+        bad = await press(
+            teams,
+            COACH,
+            form,
+            "Save action",
+            MATHS,
+            what="",
+            who=owners["Mia Manager"],
+            by_when="2026-12-11",
+        )
+        assert "Say what will be done" in card_text(bad)
+        past = await press(
+            teams,
+            COACH,
+            form,
+            "Save action",
+            MATHS,
+            what="Map routes",
+            who=owners["Mia Manager"],
+            by_when="2026-11-01",
+        )
+        assert "Choose today or a later date." in card_text(past)
+        card = await press(
+            teams,
+            COACH,
+            form,
+            "Save action",
+            MATHS,
+            what="Map our progression routes",
+            who=owners["Mia Manager"],
+            by_when="2026-12-11",
+        )
+        assert "Map our progression routes \u2014 **Mia Manager**, by Fri 11 Dec" in card_text(card)
+
+        # "Next" moves the group on once, even if two people press it together.
+        stale = card
+        card = await press(teams, TUTOR, card, "Next card", MATHS)
+        assert "1.2 Why is progression important:" in card_text(card)
+        again = await press(teams, MANAGER, stale, "Next card", MATHS)
+        assert "The group has already moved on." in card_text(again)
+        assert "card 2 of 6" in card_text(again)
+
+        # Pause for today.
+        paused = await press(teams, COACH, card, "Pause", MATHS)
+        assert "Paused at card 2 of 6" in card_text(paused)
+        assert (await session_row(db, session_id)).state == "paused"
+
+    # The bot restarts (a new process on the same database) three days later.
+    clock.advance(timedelta(days=3))
+    async with bot_running(url, clock, connector, 1000) as (teams, app, server):
+        db = app[BOT_KEY].db
+        await teams.say(MANAGER, "hello")  # the manager's 1:1 chat, for reminders later
+        offer = only_card(await teams.say(MANAGER, "cards", MATHS, mention=True))
+        assert "Pick up where you left off?" in card_text(offer)
+        assert "card 2 of 6" in card_text(offer)
+        card = await press(teams, MANAGER, offer, "Resume", MATHS)
+        assert "1.2 Why is progression important:" in card_text(card)
+        assert (await session_row(db, session_id)).state == "running"
+
+        card = await press(teams, TUTOR, card, "Add", MATHS, contribution="Confidence")
+        for _ in range(4):
+            card = await press(teams, COACH, card, "Next card", MATHS)
+        assert "6.3 What resources do we need?" in card_text(card)
+        done = await press(teams, COACH, card, "Finish", MATHS)
+
+        # The summary: contributions and actions per card, and who owns what.
+        text = card_text(done)
+        assert "Summary: Maths team" in text
+        assert "**Tom Tutor:** Moving on to level 3 maths" in text
+        assert "**Tom Tutor:** Confidence" in text
+        assert "Who owns what" in text
+        assert "**Mia Manager**: Map our progression routes (by Fri 11 Dec)" in text
+        row = await session_row(db, session_id)
+        assert row.state == "finished" and row.position == 5
+
+        # Export: the document comes to the presser's 1:1 chat, never to the channel. Cara has
+        # no 1:1 chat with the bot yet, so she is asked to say hello there first.
+        name = "progression-cards-Maths-team-2026-11-23.docx"
+        body, sent = await export(teams, COACH, done, "Export (Word)", MATHS)
+        assert "Summary: Maths team" in card_text(body["value"])  # the card stays as it was
+        assert [s.text for s in sent] == [
+            "Files only come to our 1:1 chat, so they reach nobody else. Say hello to me there "
+            "first, then ask again."
+        ]
+        await teams.say(COACH, "hello")
+        body, sent = await export(teams, COACH, done, "Export (Word)", MATHS)
+        assert [(s.conversation_id, s.text) for s in sent] == [
+            (
+                MATHS.conversation_id,
+                f"I'm sending {name} to our 1:1 chat, where only you will see it.",
+            )
+        ]
+        worker = app[BOT_KEY].worker
+        before = len(connector.sent)
+        assert await worker.tick(clock.now()) == 1
+        offer = connector.sent[before:]
+        assert [s.conversation_id for s in offer] == [Place.personal(COACH).conversation_id]
+        word = Document(io.BytesIO(await teams.accept_file(COACH, offer, "summary.docx")))
+        paragraphs = [p.text for p in word.paragraphs]
+        assert "Tom Tutor: Moving on to level 3 maths" in paragraphs
+        assert "Mia Manager: Getting a job that uses it" in paragraphs
+
+        # Mia took part too: the workbook, with the action she owns.
+        await export(teams, MANAGER, done, "Export (Excel)", MATHS)
+        before = len(connector.sent)
+        assert await worker.tick(clock.now()) == 1
+        excel = await teams.accept_file(MANAGER, connector.sent[before:], "summary.xlsx")
+        actions = list(load_workbook(io.BytesIO(excel))["Actions"].iter_rows(values_only=True))
+        assert actions[1][2:4] == ("Map our progression routes", "Mia Manager")
+        assert actions[1][4].date() == date(2026, 12, 11)
+
+        # Two days before the action is due, its owner hears about it in their 1:1 chat.
+        connector.clear()
+        assert await worker.tick(clock.now()) == 0
+        clock.set(datetime(2026, 12, 9, 9, 0, tzinfo=UTC))
+        assert await worker.tick(clock.now()) == 1
+        reminder = only_card(connector.messages())
+        assert connector.messages()[0].conversation_id == f"a:personal-{MANAGER.teams_id}"
+        assert "Action due Fri 11 Dec" in card_text(reminder)
+        assert "Map our progression routes" in card_text(reminder)
+        done_card = await press(teams, MANAGER, reminder, "Mark as done", Place.personal(MANAGER))
+        assert "\u2611 Map our progression routes" in card_text(done_card)
+        async with db.unit_of_work() as uow:
+            action = (await uow.session.scalars(select(CardAction))).one()
+            assert action.done_at is not None
+
+
+# -------------------------------------------------------------------------- ways of working
+
+
+async def test_on_your_own_in_a_personal_chat(teams: TeamsClient) -> None:
+    session_id, card = await start_session(teams, TUTOR, Place.personal(TUTOR), "6", "")
+    assert "On your own \u00b7 Tom Tutor \u00b7 card 1 of 3" in card_text(card)
+    form = await press(teams, TUTOR, card, "Agree an action", Place.personal(TUTOR))
+    assert list(choices(form, "who")) == ["Tom Tutor"]
+
+    # In a 1:1 chat the file is offered straight after the summary, which stays as it was.
+    card = await press(teams, TUTOR, card, "Add", Place.personal(TUTOR), contribution="Ladders")
+    for _ in range(2):
+        card = await press(teams, TUTOR, card, "Next card", Place.personal(TUTOR))
+    done = await press(teams, TUTOR, card, "Finish", Place.personal(TUTOR))
+    body, sent = await export(teams, TUTOR, done, "Export (Word)", Place.personal(TUTOR))
+    assert body["value"] == done
+    word = Document(io.BytesIO(await teams.accept_file(TUTOR, sent, "mine.docx")))
+    assert "Tom Tutor: Ladders" in [p.text for p in word.paragraphs]
+
+
+async def test_with_a_senior_colleague_in_a_group_chat(teams: TeamsClient) -> None:
+    chat = Place("19:chat-tom-mia@unq.gbl.spaces", "groupChat")
+    _, card = await start_session(teams, TUTOR, chat, "2", "Tom and Mia")
+    assert "With a senior colleague \u00b7 Tom and Mia \u00b7 card 1 of 3" in card_text(card)
+    card = await press(teams, MANAGER, card, "Add", chat, contribution="Coaching conversations")
+    assert "Mia Manager:** Coaching conversations" in card_text(card)
+
+
+async def test_another_group_cannot_read_or_change_a_session(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    session_id, card = await start_session(teams, TUTOR, MATHS, "1", "Maths")
+    body, _ = await teams.execute(
+        ADMIN,
+        "cards.contribute",
+        {"session": session_id, "position": 0, "contribution": "sneaky"},
+        ENGLISH,
+    )
+    assert "belongs to another group" in str(body.get("value"))
+    body, _ = await teams.execute(ADMIN, "cards.card", {"session": session_id}, ENGLISH)
+    assert "belongs to another group" in str(body.get("value"))
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        assert (await uow.session.scalars(select(CardContribution))).all() == []
+
+
+async def test_only_people_who_may_read_a_session_can_export_it(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    session_id, card = await start_session(teams, TUTOR, MATHS, "1", "Maths")
+    await press(teams, TUTOR, card, "Add", MATHS, contribution="Level 3 next year")
+    await teams.say(ADMIN, "hello")  # a 1:1 chat, so only the rules can stop the file
+    for place in (ENGLISH, Place.personal(ADMIN)):
+        for fmt in ("docx", "xlsx"):
+            body, sent = await teams.execute(
+                ADMIN, "cards.export", {"session": session_id, "format": fmt}, place
+            )
+            assert body["value"] == NOT_IN_GROUP
+            assert sent == []
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:  # nothing waits to be offered
+        assert (await uow.session.scalars(select(PendingDocument))).all() == []
+        assert (await uow.session.scalars(select(ScheduledItem))).all() == []
+
+    # Tom, whose group it is, gets it.
+    await teams.say(TUTOR, "hello")
+    data = {"session": session_id, "format": "xlsx"}
+    body, sent = await teams.execute(TUTOR, "cards.export", data, MATHS)
+    assert "I'm sending progression-cards-Maths-2026-11-23.xlsx to our 1:1 chat" in sent[0].text
+    before = len(teams.connector.sent)
+    await teams_app[BOT_KEY].worker.tick(clock.now())
+    book = load_workbook(
+        io.BytesIO(await teams.accept_file(TUTOR, teams.connector.sent[before:], "t.xlsx"))
+    )
+    rows = list(book["Contributions"].iter_rows(values_only=True))
+    assert rows[1][3:] == ("Tom Tutor", "Level 3 next year")
+
+
+async def test_several_groups_run_the_same_issues_and_the_facilitator_compares(
+    teams: TeamsClient, connector: LoopbackConnector
+) -> None:
+    _roster(connector)
+    _, maths = await start_session(teams, COACH, MATHS, "1", "Maths")
+    _, english = await start_session(teams, COACH, ENGLISH, "1", "English")
+    await press(teams, TUTOR, maths, "Add", MATHS, contribution="Level 3 next year")
+    await press(teams, MANAGER, english, "Add", ENGLISH, contribution="Reading for pleasure")
+    english = await press(teams, COACH, english, "Next card", ENGLISH)
+    await press(teams, MANAGER, english, "Add", ENGLISH, contribution="Self-worth")
+
+    chooser = only_card(await teams.say(COACH, "cards compare"))
+    sessions = choices(chooser, "sessions")
+    assert len(sessions) == 2
+    both = ",".join(sessions.values())
+    compared = await press(teams, COACH, chooser, "Compare", Place.personal(COACH), sessions=both)
+    text = card_text(compared)
+    assert "Side by side" in text
+    assert "Level 3 next year" in text and "Reading for pleasure" in text
+    assert "Not covered" in text  # Maths has not reached 1.2 yet
+    column_sets = [b for b in compared["body"] if b.get("type") == "ColumnSet"]
+    assert len(column_sets) == 2 and all(len(cs["columns"]) == 2 for cs in column_sets)
+
+    one = await press(teams, COACH, chooser, "Compare", Place.personal(COACH), sessions="1")
+    assert "Pick between 2 and 4 sessions" in card_text(one)
+    # A tutor who took part in Maths only may not compare it with English.
+    body, _ = await teams.execute(TUTOR, "cards.compare", {"sessions": both}, Place.personal(TUTOR))
+    assert "belongs to another group" in str(body.get("value"))
+
+
+# ------------------------------------------------------------------------ the organisation's deck
+
+
+async def test_an_admin_adds_the_organisations_own_issue_from_the_blank_template(
+    teams: TeamsClient, connector: LoopbackConnector
+) -> None:
+    _roster(connector)
+    refused = await teams.say(TUTOR, "cards add")
+    assert "Only an org admin or a session's facilitator" in refused[0].text
+
+    form = only_card(await teams.say(ADMIN, "cards add"))
+    assert "Strategic issue 7" in card_text(form)
+    assert "Lead question 7.3" in card_text(form)
+    missing = await press(teams, ADMIN, form, "Save", Place.personal(ADMIN), title="", question1="")
+    assert "This is required" in card_text(missing)
+    saved = await press(
+        teams,
+        ADMIN,
+        form,
+        "Save",
+        Place.personal(ADMIN),
+        title="Careers guidance for adult learners",
+        question1="Who gives careers advice here?",
+        prompts1="- Tutors\n- The careers team\n",
+        question2="How do learners hear about next steps?",
+    )
+    assert "Added: strategic issue 7" in card_text(saved)
+    assert "7.2" in card_text(saved)
+
+    # The facilitator adds a lead question to one of the deck's issues, from the setup card.
+    setup = only_card(await teams.say(COACH, "cards", MATHS, mention=True))
+    assert "7. Careers guidance for adult learners (our own)" in choices(setup, "issues")
+    q_form = await press(teams, COACH, setup, "Add our own issue", MATHS)
+    assert "Strategic issue 8" in card_text(q_form)
+    added = await press(
+        teams,
+        COACH,
+        q_form,
+        "Save",
+        MATHS,
+        title="Digital skills",
+        question1="Which digital skills do learners need to progress?",
+    )
+    q2 = await press(teams, COACH, added, "Add a lead question", MATHS)
+    extra = await press(
+        teams,
+        COACH,
+        q2,
+        "Save",
+        MATHS,
+        issue="1",
+        question="What does progression mean to our learners?",
+        prompts="Ask them",
+    )
+    assert "Added: lead question 1.4" in card_text(extra)
+
+    setup = await press(teams, COACH, extra, "Back to the session", MATHS)
+    card = await press(teams, COACH, setup, "Start", MATHS, issues="7", group="Careers")
+    assert "7.1 Who gives careers advice here?" in card_text(card)
+    back = await press(teams, COACH, card, "See over", MATHS)
+    assert "The careers team" in card_text(back)
+
+
+# ------------------------------------------------------------------------ coaching-card prompts
+
+
+async def test_the_bot_posts_the_next_card_to_the_channel_every_monday(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    _roster(connector)
+    session_id, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    sent = await teams.say(COACH, "cards schedule monday 09:00", MATHS, mention=True)
+    assert "Coaching cards every Monday at 09:00" in card_text(only_card(sent))
+    bot = teams_app[BOT_KEY]
+    connector.clear()
+    clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))  # the next Monday, 09:00 London
+    assert await bot.worker.tick(clock.now()) == 1
+    prompt = only_card(connector.messages())
+    assert connector.messages()[0].conversation_id == MATHS.conversation_id
+    assert "This week's coaching card" in card_text(prompt)
+    assert "1.1 What does the term 'progression' mean to you?" in card_text(prompt)
+
+    # The team adds to it during the week; next Monday's card is the next lead question.
+    await press(teams, TUTOR, prompt, "Add", MATHS, contribution="Lifelong learning")
+    connector.clear()
+    clock.set(datetime(2026, 12, 7, 9, 0, tzinfo=UTC))
+    assert await bot.worker.tick(clock.now()) == 1
+    assert "1.2 Why is progression important:" in card_text(only_card(connector.messages()))
+
+    async with bot.db.unit_of_work() as uow:
+        pending = (
+            await uow.session.scalars(select(ScheduledItem).where(ScheduledItem.state == PENDING))
+        ).all()
+        assert [(i.kind, i.due_at) for i in pending] == [
+            ("cards.prompt", datetime(2026, 12, 14, 9, 0, tzinfo=UTC))
+        ]
+        assert pending[0].conversation_ref_id is not None
+
+    stopped = await teams.say(COACH, "cards schedule off", MATHS, mention=True)
+    assert "Coaching cards stopped" in card_text(only_card(stopped))
+    async with bot.db.unit_of_work() as uow:
+        item = await uow.session.get(ScheduledItem, pending[0].id)
+        assert item is not None and item.state == CANCELLED
+    clock.set(datetime(2026, 12, 14, 9, 0, tzinfo=UTC))
+    connector.clear()
+    assert await bot.worker.tick(clock.now()) == 0
+
+
+async def test_a_schedule_that_makes_no_sense_is_explained(teams: TeamsClient) -> None:
+    sent = await teams.say(TUTOR, "cards schedule fortnightly")
+    assert "I don't understand" in sent[0].text
+
+
+async def test_a_teams_retry_of_a_contribution_is_saved_once(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    session_id, card = await start_session(teams, TUTOR, MATHS, "1", "Maths")
+    data = {"session": session_id, "position": 0, "contribution": "Only once"}
+    for _ in range(2):
+        body, _ = await teams.execute(TUTOR, "cards.contribute", data, MATHS, activity_id="retry-1")
+        assert "Only once" in card_text(body["value"])
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        saved = (await uow.session.scalars(select(CardContribution))).all()
+        assert [c.text for c in saved] == ["Only once"]

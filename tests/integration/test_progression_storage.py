@@ -1,0 +1,188 @@
+"""Card sessions in the database, on SQLite and on PostgreSQL: the place in the deck is a row."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from alembic import command
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from bot.app.turn import UserRef
+from storage.db import Database
+from storage.models import Person
+from storage.people import Directory
+from storage.progression import (
+    CardAction,
+    CardContribution,
+    CardSession,
+    CardSessions,
+    OwnDeck,
+    OwnStrategicIssue,
+)
+
+ORG = "tenant-1"
+NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
+
+
+async def _people(db: Database, *keys: str) -> list[int]:
+    async with db.unit_of_work() as uow:
+        directory = Directory(uow.session)
+        await directory.organisation(ORG, NOW)
+        people: list[Person] = [
+            await directory.seen(ORG, UserRef(f"29:{k}", f"aad-{k}", k.title()), NOW) for k in keys
+        ]
+        await uow.commit()
+        return [p.id for p in people]
+
+
+def _session(facilitator: int, place: str = "channel:maths", state: str = "running") -> CardSession:
+    return CardSession(
+        org_id=ORG,
+        place_key=place,
+        conversation_id=place,
+        facilitator_id=facilitator,
+        way="team",
+        group_name="Maths",
+        state=state,
+        card_keys=["1.1", "1.2", "1.3"],
+        position=0,
+        participant_ids=[],
+        started_at=NOW,
+        updated_at=NOW,
+    )
+
+
+async def test_next_moves_the_group_on_once_whoever_presses_it(db: Database) -> None:
+    (coach,) = await _people(db, "coach")
+    async with db.unit_of_work() as uow:
+        row = CardSessions(uow.session).add(_session(coach))
+        await uow.commit()
+        session_id = row.id
+    async with db.unit_of_work() as a, db.unit_of_work() as b:
+        row_a = await CardSessions(a.session).get(ORG, session_id)
+        row_b = await CardSessions(b.session).get(ORG, session_id)
+        assert row_a is not None and row_b is not None
+        assert await CardSessions(a.session).advance(row_a, 0, NOW)
+        await a.commit()
+        assert not await CardSessions(b.session).advance(row_b, 0, NOW)  # already moved on
+        await b.commit()
+    async with db.unit_of_work() as uow:
+        row = await CardSessions(uow.session).get(ORG, session_id)
+        assert row is not None and row.position == 1 and row.current_key == "1.2"
+        assert row.started_at == NOW and row.card_keys == ["1.1", "1.2", "1.3"]
+
+
+async def test_the_open_session_in_a_place_is_found_and_finished_ones_are_not(
+    db: Database,
+) -> None:
+    (coach,) = await _people(db, "coach")
+    async with db.unit_of_work() as uow:
+        repo = CardSessions(uow.session)
+        repo.add(_session(coach, state="finished"))
+        paused = repo.add(_session(coach, state="paused"))
+        repo.add(_session(coach, place="channel:english"))
+        await uow.commit()
+        found = await repo.open_in(ORG, "channel:maths")
+        assert found is not None and found.id == paused.id
+        assert await repo.open_in("another-tenant", "channel:maths") is None
+        assert await repo.get("another-tenant", paused.id) is None
+
+
+async def test_sessions_someone_took_part_in(db: Database) -> None:
+    coach, tom, mia, zed = await _people(db, "coach", "tom", "mia", "zed")
+    async with db.unit_of_work() as uow:
+        repo = CardSessions(uow.session)
+        first = repo.add(_session(coach))
+        second = repo.add(_session(mia, place="channel:english"))
+        await uow.session.flush()
+        uow.session.add(
+            CardContribution(
+                session_id=first.id, card_key="1.1", person_id=tom, text="x", created_at=NOW
+            )
+        )
+        uow.session.add(
+            CardAction(
+                session_id=second.id,
+                card_key="1.1",
+                what="Map routes",
+                owner_id=tom,
+                due_on=date(2026, 12, 11),
+                created_at=NOW,
+            )
+        )
+        await uow.commit()
+        assert [s.id for s in await repo.taken_part(ORG, tom)] == [second.id, first.id]
+        assert [s.id for s in await repo.taken_part(ORG, coach)] == [first.id]
+        assert await repo.taken_part(ORG, zed) == []
+        assert await repo.has_outcomes(first.id, "1.1")
+        assert not await repo.has_outcomes(first.id, "1.2")
+        action = (await repo.actions(second.id))[0]
+        assert action.due_on == date(2026, 12, 11)
+
+
+async def test_export_tokens_leave_the_schema_and_no_session_loses_its_work(
+    empty_db: Database,
+) -> None:
+    """0060_cards_exports drops card_sessions.export_token. On SQLite that rebuilds the table,
+    which must not take the sessions' contributions and actions with it (foreign key cascade)."""
+    db = empty_db
+    await db.run_alembic(lambda cfg: command.upgrade(cfg, "0040_cards"))
+    coach, tom = await _people(db, "coach", "tom")
+    async with db.unit_of_work() as uow:
+        row = CardSessions(uow.session).add(_session(coach))
+        await uow.session.flush()
+        uow.session.add_all(
+            [
+                CardContribution(
+                    session_id=row.id, card_key="1.1", person_id=tom, text="x", created_at=NOW
+                ),
+                CardAction(
+                    session_id=row.id,
+                    card_key="1.1",
+                    what="Map routes",
+                    owner_id=tom,
+                    due_on=date(2026, 12, 11),
+                    created_at=NOW,
+                ),
+            ]
+        )
+        await uow.session.execute(text("UPDATE card_sessions SET export_token = 'secret'"))
+        await uow.commit()
+        session_id = row.id
+
+    async def kept() -> tuple[list[str], int, int]:
+        async with db.engine.connect() as conn:
+            columns = await conn.run_sync(
+                lambda c: [col["name"] for col in inspect(c).get_columns("card_sessions")]
+            )
+            actions = await conn.scalar(text("SELECT count(*) FROM card_actions"))
+            contributions = await conn.scalar(text("SELECT count(*) FROM card_contributions"))
+        return columns, int(actions or 0), int(contributions or 0)
+
+    await db.migrate()
+    columns, actions, contributions = await kept()
+    assert "export_token" not in columns and (actions, contributions) == (1, 1)
+    async with db.unit_of_work() as uow:
+        found = await CardSessions(uow.session).get(ORG, session_id)
+        assert found is not None and found.card_keys == ["1.1", "1.2", "1.3"]
+
+    await db.run_alembic(lambda cfg: command.downgrade(cfg, "cards@-1"))
+    columns, actions, contributions = await kept()
+    assert "export_token" in columns and (actions, contributions) == (1, 1)
+    async with db.engine.connect() as conn:  # foreign keys are on again after a migration
+        if not db.is_postgres:
+            assert await conn.scalar(text("PRAGMA foreign_keys")) == 1
+
+
+async def test_an_organisations_own_issue_numbers_are_unique(db: Database) -> None:
+    async with db.unit_of_work() as uow:
+        own = OwnDeck(uow.session)
+        own.add(OwnStrategicIssue(org_id=ORG, number=7, title="Careers", created_at=NOW))
+        own.add(OwnStrategicIssue(org_id="other", number=7, title="Digital", created_at=NOW))
+        await uow.commit()
+        assert [i.title for i in await own.issues(ORG)] == ["Careers"]
+        own.add(OwnStrategicIssue(org_id=ORG, number=7, title="Again", created_at=NOW))
+        with pytest.raises(IntegrityError):
+            await uow.commit()

@@ -1,0 +1,709 @@
+"""Self-referral and support programmes over real HTTP, with the worker ticking (issue 6).
+
+A college: Tom (tutor, Hitchin, practical), his line manager Mia, two APs (Amy at Hitchin,
+practical; Ben at Stevenage, classroom), Hal the head of teaching & learning, Quinn the quality
+coordinator. Everyone has said hello to the bot, so it can reach them 1:1.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from bot.app.support import offer_after_observation
+from bot.clock import FixedClock
+from bot.teams.web import BOT_KEY
+from storage.db import Database
+from storage.models import Person
+from storage.people import Directory
+from storage.reminders import Schedule
+from storage.support import (
+    ACCEPTED,
+    SupportProgrammeRecord,
+    SupportRecords,
+    SupportReferral,
+    SupportSession,
+)
+from tests.conftest import ADMIN, MANAGER, START, TUTOR
+from tests.support.loopback import LoopbackConnector, RosterMember
+from tests.support.teams import Place, TeamsClient, User, card_text, only_card
+
+AMY = User("amy", "Amy Advanced", "amy@college.ac.uk")
+BEN = User("ben", "Ben Bright", "ben@college.ac.uk")
+HAL = User("hal", "Hal Head", "hal@college.ac.uk")
+QUINN = User("quinn", "Quinn Quality", "quinn@college.ac.uk")
+NIA = User("nia", "Nia New", "nia@college.ac.uk")
+OLLY = User("olly", "Olly Other", "olly@college.ac.uk")
+EVERYONE = (ADMIN, TUTOR, MANAGER, AMY, BEN, HAL, QUINN, NIA, OLLY)
+
+TUTOR_LIST = (
+    "name,email,campus,curriculum_area,delivery_style,line_manager_email,"
+    "learning_in_libraries,start_date\n"
+    """Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,mia@college.ac.uk,no,2019-09-01
+Amy Advanced,amy@college.ac.uk,Hitchin,Engineering,practical,,no,2015-09-01
+Ben Bright,ben@college.ac.uk,Stevenage,English,classroom,,no,2016-09-01
+Nia New,nia@college.ac.uk,Hitchin,Hair and beauty,practical,mia@college.ac.uk,no,2026-11-30
+Olly Other,olly@college.ac.uk,Stevenage,Maths,classroom,mia@college.ac.uk,no,2018-09-01
+"""
+)
+
+SCORES = {
+    "planning": "4",
+    "activity_design": "3",
+    "differentiation": "3",
+    "questioning": "5",
+    "assessment": "4",
+    "behaviour": "2",
+    "maths_english": "5",
+    "digital": "6",
+    "inclusion": "6",
+    "work_links": "5",
+}
+
+
+def chat(user: User) -> str:
+    return Place.personal(user).conversation_id
+
+
+def cards_to(connector: LoopbackConnector, user: User) -> list[dict[str, Any]]:
+    return [c for s in connector.messages() if s.conversation_id == chat(user) for c in s.cards]
+
+
+def texts_to(connector: LoopbackConnector, user: User) -> str:
+    return "\n".join(card_text(c) for c in cards_to(connector, user))
+
+
+def button_data(card: dict[str, Any], verb: str) -> dict[str, Any]:
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("verb") == verb and isinstance(node.get("data"), dict):
+                found.append(node["data"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    assert found, f"no {verb} button on the card: {card_text(card)}"
+    return found[0]
+
+
+def input_ids(card: dict[str, Any]) -> list[str]:
+    ids: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if str(node.get("type", "")).startswith("Input.") and "id" in node:
+                ids.append(node["id"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return ids
+
+
+async def tick(app: web.Application, clock: FixedClock) -> int:
+    return int(await app[BOT_KEY].worker.tick(clock.now()))
+
+
+async def college(teams: TeamsClient) -> None:
+    """The tutor list imported, roles given, everyone known to the bot in a 1:1 chat."""
+    connector = teams.connector
+    for user in EVERYONE:
+        connector.add_member(RosterMember(user.teams_id, user.name, user.aad, user.email))
+    await teams.say(ADMIN, "hello")
+    connector.files["tutors.csv"] = TUTOR_LIST.encode()
+    attachment = {
+        "contentType": "application/vnd.microsoft.teams.file.download.info",
+        "name": "tutors.csv",
+        "content": {"downloadUrl": connector.file_url("tutors.csv"), "fileType": "csv"},
+    }
+    sent = await teams.say(ADMIN, "admin import", attachments=[attachment])
+    assert "Tutor list imported" in card_text(only_card(sent))
+    for user in EVERYONE:
+        await teams.say(user, "hello")
+    for email, role in (
+        ("amy@college.ac.uk", "advanced_practitioner"),
+        ("ben@college.ac.uk", "advanced_practitioner"),
+        ("hal@college.ac.uk", "head_of_teaching_and_learning"),
+        ("quinn@college.ac.uk", "quality_coordinator"),
+    ):
+        reply = await teams.say(ADMIN, f"admin grant {email} {role}")
+        assert "Saved: roles" in card_text(only_card(reply))
+    connector.clear()
+
+
+async def refer(teams: TeamsClient, user: User = TUTOR, **extra: str) -> dict[str, Any]:
+    values = {
+        "topics": "behaviour",
+        "other_topic": "",
+        "ways": "coaching,developmental_observation",
+        "campus": "Hitchin",
+        "times": "mornings",
+        "similar_style": "yes",
+        "delivery_style": "practical",
+        **extra,
+    }
+    body, _ = await teams.execute(user, "support.refer", values)
+    card: dict[str, Any] = body["value"]
+    return card
+
+
+# --- the whole support-to-good programme ------------------------------------------------------
+
+
+async def test_support_to_good_end_to_end(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    await college(teams)
+    connector = teams.connector
+
+    # 1. Referral: natural words open the short card, with the topic chosen for him.
+    card = only_card(await teams.say(TUTOR, "I'd like some help with behaviour management"))
+    assert "Ask for support" in card_text(card)
+    topics = next(i for i in card["body"] if i.get("id") == "topics")
+    assert topics["value"] == "behaviour"
+    assert {"topics", "other_topic", "ways", "campus", "times", "similar_style"} <= set(
+        input_ids(card)
+    )
+
+    # An invalid submission comes back with the field problem, and saves nothing.
+    errors = await refer(teams, ways="")
+    assert "Choose at least one way" in card_text(errors)
+
+    saved = await refer(teams)
+    text = card_text(saved)
+    assert "Saved: your request for support" in text
+    assert "Amy Advanced" in text and "works at Hitchin" in text  # matched by campus and style
+    assert "You, and the AP who takes it on" in text and "Your line manager" in text
+
+    # 2. Match: Amy is asked; nobody else hears a thing.
+    await tick(teams_app, clock)
+    ask = cards_to(connector, AMY)[-1]
+    assert "Tom Tutor would like support" in card_text(ask)
+    assert "Behaviour management" in card_text(ask)
+    for other in (MANAGER, HAL, QUINN, BEN):  # (they may hear of other things, e.g. HA24)
+        seen = "\n".join(card_text(c) for c in cards_to(connector, other))
+        assert "Tom Tutor" not in seen and "Behaviour" not in seen and "support" not in seen.lower()
+    referral_id = button_data(ask, "support.accept")["referral_id"]
+
+    # Ben cannot answer a referral that was not sent to him.
+    body, _ = await teams.execute(
+        BEN, "support.accept", {"referral_id": referral_id, "kind": "support_to_good"}
+    )
+    assert "Only the advanced practitioner" in str(body["value"])
+
+    body, _ = await teams.execute(
+        AMY, "support.accept", {"referral_id": referral_id, "kind": "support_to_good"}
+    )
+    programme_id = button_data(body["value"], "programme.open")["programme_id"]
+    connector.clear()
+    await tick(teams_app, clock)
+    started = cards_to(connector, TUTOR)[-1]
+    assert "Amy Advanced will support you" in card_text(started)
+    assert "update to your line manager every 2 weeks" in card_text(started)
+    assert "Who can see it: you and Amy Advanced" in card_text(started)
+
+    # The head of T&L sees counts, not content, and cannot open the programme (yet).
+    body, _ = await teams.execute(HAL, "programme.open", {"programme_id": programme_id})
+    assert "not yours to see" in str(body["value"])
+    caseloads = only_card(await teams.say(HAL, "support caseloads"))
+    assert "Amy Advanced" in card_text(caseloads) and "1 of 10" in card_text(caseloads)
+    assert "Tom" not in card_text(caseloads)
+
+    # 3. The start self-rating, and its chart.
+    body, _ = await teams.execute(TUTOR, "rate.open", {"programme_id": programme_id})
+    assert "(start of programme)" in card_text(body["value"])
+    body, _ = await teams.execute(
+        TUTOR, "rate", {"programme_id": programme_id, "stage": "start", **SCORES}
+    )
+    chart = body["value"]
+    image = next(i for i in chart["body"] if i["type"] == "Image")
+    assert image["url"].startswith("data:image/png;base64,")
+
+    # 4. Sessions: logged by the AP with agreed actions; the tutor hears.
+    body, _ = await teams.execute(
+        AMY,
+        "programme.session",
+        {
+            "programme_id": programme_id,
+            "kind": "developmental_observation",
+            "held_on": "2026-11-24",
+            "notes": "Noisy start; strong rapport with the group.",
+            "actions": "Use a seating plan\nStart with a retrieval quiz",
+        },
+    )
+    assert "Use a seating plan" in card_text(body["value"])
+    connector.clear()
+    await tick(teams_app, clock)
+    assert "Agreed actions: Use a seating plan; Start with a retrieval quiz" in texts_to(
+        connector, TUTOR
+    )
+
+    # The next session reviews last time's actions.
+    body, _ = await teams.execute(AMY, "programme.session.open", {"programme_id": programme_id})
+    reviews = [i for i in input_ids(body["value"]) if i.startswith("review_")]
+    assert len(reviews) == 2
+    await teams.execute(
+        AMY,
+        "programme.session",
+        {
+            "programme_id": programme_id,
+            "kind": "feedback",
+            "held_on": "2026-11-27",
+            "actions": "Plan two stretch questions per session",
+            reviews[0]: "done",
+            reviews[1]: "in_progress",
+        },
+    )
+
+    # 5. Two weeks in: Amy's first 2-weekly update is drafted; the month-end report prompt too.
+    clock.advance(timedelta(weeks=2))
+    connector.clear()
+    await tick(teams_app, clock)
+    amy_cards = cards_to(connector, AMY)
+    draft = next(c for c in amy_cards if "Update 1 of 4" in card_text(c))
+    assert "Sessions in the last fortnight: 2" in card_text(draft)
+    assert "Noisy start" not in card_text(draft)  # session notes never go to the line manager
+    prompt = next(c for c in amy_cards if "Monthly report: November 2026" in card_text(c))
+
+    await teams.execute(
+        AMY,
+        "programme.update",
+        {"programme_id": programme_id, "number": 1, "text": "Two sessions; good engagement."},
+    )
+    connector.clear()
+    await tick(teams_app, clock)
+    assert cards_to(connector, MANAGER) == []  # the tutor sees it before it is sent
+    review = cards_to(connector, TUTOR)[-1]
+    assert "Before it goes: update 1 to Mia Manager" in card_text(review)
+    update_id = button_data(review, "programme.update.approve")["update_id"]
+    await teams.execute(TUTOR, "programme.update.approve", {"update_id": update_id})
+    connector.clear()
+    await tick(teams_app, clock)
+    to_mia = texts_to(connector, MANAGER)
+    assert "Support update 1 of 4: Tom Tutor" in to_mia
+    assert "Two sessions; good engagement." in to_mia
+    assert "Noisy start" not in to_mia
+
+    # The line manager sees the sent updates, and nothing else of the programme.
+    mia_view = await teams.say(MANAGER, "programme")
+    assert "Two sessions; good engagement." in card_text(only_card(mia_view))
+    body, _ = await teams.execute(MANAGER, "programme.open", {"programme_id": programme_id})
+    assert "not yours to see" in str(body["value"])
+    body, _ = await teams.execute(MANAGER, "rate.chart", {"programme_id": programme_id})
+    assert "not yours to see" in str(body["value"])
+
+    # Monthly report: drafted from the record, edited, sent to the head of T&L.
+    month_data = button_data(prompt, "programme.report.open")
+    body, _ = await teams.execute(AMY, "programme.report.open", month_data)
+    report = body["value"]
+    assert "2 session(s) this month" in card_text(report)
+    await teams.execute(
+        AMY,
+        "programme.report",
+        {
+            **month_data,
+            "sessions": "2 session(s) this month: observation and feedback.",
+            "actions": "1 done, 2 open.",
+            "progress": "Calmer starts to lessons.",
+            "concerns": "",
+        },
+    )
+    connector.clear()
+    await tick(teams_app, clock)
+    assert "AP report, November 2026: Tom Tutor" in texts_to(connector, HAL)
+    assert "Calmer starts to lessons." in texts_to(connector, HAL)
+
+    # Half way: the tutor is asked to rate again, and sees start vs middle.
+    clock.set(START + timedelta(weeks=4, hours=1))
+    connector.clear()
+    await tick(teams_app, clock)
+    prompt = next(c for c in cards_to(connector, TUTOR) if "How confident" in card_text(c))
+    body, _ = await teams.execute(TUTOR, "rate.open", button_data(prompt, "rate.open"))
+    assert "(middle of programme)" in card_text(body["value"])
+    better = {k: str(min(10, int(v) + 2)) for k, v in SCORES.items()}
+    body, _ = await teams.execute(
+        TUTOR, "rate", {"programme_id": programme_id, "stage": "middle", **better}
+    )
+    assert "confidence: start vs middle" in card_text(body["value"])
+    assert "Average change since the start: +2.0" in card_text(body["value"])
+    body, _ = await teams.execute(AMY, "rate.chart", {"programme_id": programme_id})
+    assert "start vs middle" in card_text(body["value"])  # their AP sees it too
+
+    # 6. Week 8: sign-off not met; the one 4-week extension; a second is refused.
+    clock.set(START + timedelta(weeks=7, days=1))
+    body, sent = await teams.execute(
+        AMY,
+        "programme.session",
+        {
+            "programme_id": programme_id,
+            "kind": "sign_off_observation",
+            "held_on": "2027-01-12",
+            "sign_off": "not_met",
+        },
+    )
+    offer = next(c for s in sent for c in s.cards if "Sign-off: not met yet" in card_text(c))
+    assert "Extend by 4 weeks" in card_text(offer)
+    body, sent = await teams.execute(AMY, "programme.extend", {"programme_id": programme_id})
+    assert "Week 8 of 12 (extended)" in card_text(body["value"])
+    body, _ = await teams.execute(AMY, "programme.extend", {"programme_id": programme_id})
+    assert "can be extended once, by 4 weeks" in str(body["value"])
+    connector.clear()
+    await tick(teams_app, clock)
+    assert "extended your programme" in texts_to(connector, TUTOR)
+
+    # 7. Week 12 without improvement: the head of T&L reviews the case.
+    clock.set(START + timedelta(weeks=12, hours=1))
+    connector.clear()
+    await tick(teams_app, clock)
+    hal_cards = cards_to(connector, HAL)
+    assert any("Week-12 review: Tom Tutor" in card_text(c) for c in hal_cards)
+    assert cards_to(connector, MANAGER) == []
+    body, _ = await teams.execute(HAL, "programme.open", {"programme_id": programme_id})
+    assert "With the head of T&L for review" in card_text(body["value"])  # now he may read it
+    await teams.execute(
+        HAL,
+        "programme.review",
+        {"programme_id": programme_id, "decision": "refer", "note": "Agreed next steps."},
+    )
+    connector.clear()
+    await tick(teams_app, clock)
+    assert "Agreed next steps." in texts_to(connector, MANAGER)
+    assert "passed a summary to the line manager" in texts_to(connector, TUTOR)
+    assert "Noisy start" not in texts_to(connector, MANAGER)
+
+
+# --- matching: pass, someone else, waiting ----------------------------------------------------
+
+
+async def test_ap_passes_tutor_asks_for_someone_else_then_waits(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    await college(teams)
+    connector = teams.connector
+    await teams.say(TUTOR, "support")
+    saved = await refer(teams)
+    referral_id = button_data(saved, "support.someone_else")["referral_id"]
+    await tick(teams_app, clock)
+
+    body, _ = await teams.execute(AMY, "support.pass", {"referral_id": referral_id})
+    assert "Passed" in card_text(body["value"])
+    connector.clear()
+    await tick(teams_app, clock)
+    assert "Tom Tutor would like support" in texts_to(connector, BEN)
+    assert "I've now asked **Ben Bright**" in texts_to(connector, TUTOR)
+    # Amy passed: she can no longer accept it.
+    body, _ = await teams.execute(
+        AMY, "support.accept", {"referral_id": referral_id, "kind": "informal"}
+    )
+    assert "Only the advanced practitioner" in str(body["value"])
+
+    body, _ = await teams.execute(TUTOR, "support.someone_else", {"referral_id": referral_id})
+    assert "Every AP is fully booked" in card_text(body["value"])
+    connector.clear()
+    await tick(teams_app, clock)
+    waiting = texts_to(connector, HAL)
+    assert "1 self-referral(s) are waiting" in waiting and "Tom" not in waiting
+    assert cards_to(connector, BEN) == []  # the stale ask is not sent again
+
+    # Only the tutor may ask for someone else.
+    body, _ = await teams.execute(MANAGER, "support.someone_else", {"referral_id": referral_id})
+    assert "not yours to see" in str(body["value"])
+
+
+async def test_capacity_counts_and_a_full_ap_is_not_asked(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    await college(teams)
+    refusal = await teams.say(TUTOR, "support capacity amy@college.ac.uk 0")
+    assert "Only the head of teaching" in refusal[0].text
+    await teams.say(HAL, "support capacity amy@college.ac.uk 0")
+    saved = await refer(teams)
+    assert "Ben Bright" in card_text(saved)  # Amy would match better, but has no room
+
+
+# --- offers -----------------------------------------------------------------------------------
+
+
+async def test_self_referral_offers_respect_an_opt_out(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    await college(teams)
+    connector = teams.connector
+    reply = await teams.say(NIA, "support offers off")
+    assert "no more offers" in reply[0].text.lower()
+
+    # The termly offer (two weeks into term, here tomorrow) reaches everyone but Nia.
+    clock.advance(timedelta(days=1))
+    await tick(teams_app, clock)
+    offer = cards_to(connector, OLLY)[-1]
+    assert "Support, if you'd like it" in card_text(offer)
+    assert cards_to(connector, NIA) == []
+    # Her induction offer (third day after she starts) is held back as well.
+    clock.advance(timedelta(days=10))
+    connector.clear()
+    await tick(teams_app, clock)
+    assert cards_to(connector, NIA) == []
+
+    # One tap to start.
+    body, _ = await teams.execute(OLLY, "support.open", button_data(offer, "support.open"))
+    assert "Ask for support" in card_text(body["value"])
+    # The termly offer chains to next term.
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        olly = await Directory(uow.session).person_by_email("tenant-1", OLLY.email)
+        assert olly is not None
+        pending = await Schedule(uow.session).pending("tenant-1", "support-offer:term:")
+        assert any(i.key == f"support-offer:term:2026/27-spring:{olly.id}" for i in pending)
+
+
+async def test_new_staff_get_an_offer_at_induction_with_one_tap_to_start(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    await college(teams)
+    connector = teams.connector
+    clock.advance(timedelta(days=9))  # Nia started on the 30th; her third day is 2 December
+    await tick(teams_app, clock)
+    texts = texts_to(connector, NIA)
+    assert "New to the college?" in texts
+    body, _ = await teams.execute(NIA, "support.offers.stop", {})
+    assert "No more offers" in card_text(body["value"])
+
+
+async def test_offer_after_an_approved_observation_with_actions(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    await college(teams)
+    bot = teams_app[BOT_KEY]
+    async with bot.db.unit_of_work() as uow:
+        olly = await Directory(uow.session).person_by_email("tenant-1", OLLY.email)
+        assert olly is not None
+        await offer_after_observation(uow.session, "tenant-1", olly.id, clock.now())
+        await offer_after_observation(uow.session, "tenant-1", olly.id, clock.now())  # once
+        await uow.commit()
+    clock.advance(timedelta(days=1, minutes=1))
+    await tick(teams_app, clock)
+    offers = [c for c in cards_to(teams.connector, OLLY) if "observation report" in card_text(c)]
+    assert len(offers) == 1
+
+
+# --- confidentiality over HTTP ----------------------------------------------------------------
+
+
+async def test_who_can_open_a_programme_over_http(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    await college(teams)
+    await refer(teams)
+    await tick(teams_app, clock)
+    ask = cards_to(teams.connector, AMY)[-1]
+    body, _ = await teams.execute(
+        AMY,
+        "support.accept",
+        {**button_data(ask, "support.accept"), "kind": "towards_outstanding"},
+    )
+    pid = button_data(body["value"], "programme.open")["programme_id"]
+    await teams.execute(
+        AMY,
+        "programme.session",
+        {"programme_id": pid, "kind": "coaching", "held_on": "2026-11-23", "notes": "Private."},
+    )
+    await teams.execute(TUTOR, "programme.reflect", {"programme_id": pid, "text": "My thought."})
+    for user, allowed in (
+        (TUTOR, True),
+        (AMY, True),
+        (BEN, False),
+        (MANAGER, False),
+        (HAL, False),
+        (QUINN, False),
+        (ADMIN, False),
+        (OLLY, False),
+    ):
+        body, _ = await teams.execute(user, "programme.open", {"programme_id": pid})
+        shown = body.get("type") == "application/vnd.microsoft.card.adaptive"
+        assert shown == allowed, user.name
+        if allowed:
+            assert "My thought." in card_text(body["value"])
+    # Nor can anyone but the tutor rate, or anyone but the AP log a session.
+    body, _ = await teams.execute(AMY, "rate", {"programme_id": pid, "stage": "start", **SCORES})
+    assert "not yours to see" in str(body["value"])
+    body, _ = await teams.execute(
+        TUTOR,
+        "programme.session",
+        {"programme_id": pid, "kind": "coaching", "held_on": "2026-11-23"},
+    )
+    assert "not yours to see" in str(body["value"])
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        assert len(await SupportRecords(uow.session).sessions(pid)) == 1
+
+
+async def test_support_in_a_channel_moves_to_the_1_to_1_chat(teams: TeamsClient) -> None:
+    sent = await teams.say(TUTOR, "support", Place.channel(), mention=True)
+    assert "1:1 chat" in sent[0].text
+
+
+# --- storage, on SQLite and PostgreSQL ----------------------------------------------------
+
+
+@pytest.fixture
+def sqlite_db(db: Database) -> Database:
+    """Every test in this module runs on SQLite and on PostgreSQL (the bot uses `db`)."""
+    return db
+
+
+async def test_support_records_round_trip(db: Database, clock: FixedClock) -> None:
+    now = clock.now()
+    async with db.unit_of_work() as uow:
+        directory = Directory(uow.session)
+        await directory.organisation("tenant-1", now)
+        tutor = Person(
+            org_id="tenant-1",
+            name="T",
+            email="t@c.ac.uk",
+            campus="Hitchin",
+            line_manager_email="m@c.ac.uk",
+            created_at=now,
+        )
+        ap = Person(
+            org_id="tenant-1", name="A", email="a@c.ac.uk", campus="Stevenage", created_at=now
+        )
+        uow.session.add_all([tutor, ap])
+        await uow.session.flush()
+        records = SupportRecords(uow.session)
+        referral = SupportReferral(
+            org_id="tenant-1",
+            tutor_id=tutor.id,
+            topics=["behaviour"],
+            other_topic="",
+            ways=["coaching"],
+            campus="Hitchin",
+            preferred_times=[],
+            times_note="",
+            similar_style=False,
+            state=ACCEPTED,
+            practitioner_id=ap.id,
+            passed_ids=[],
+            source="self",
+            created_at=now,
+            updated_at=now,
+        )
+        records.add(referral)
+        await records.flush()
+        programme = SupportProgrammeRecord(
+            org_id="tenant-1",
+            referral_id=referral.id,
+            tutor_id=tutor.id,
+            practitioner_id=ap.id,
+            kind="support_to_good",
+            state="active",
+            started_at=now,
+            extensions=0,
+            extra_weeks=0,
+            objectives=["Calm starts"],
+            milestones=[],
+            review_note="",
+            created_at=now,
+        )
+        p = programme.domain()
+        p.extend(now)
+        programme.apply(p, now)
+        records.add(programme)
+        await records.flush()
+        records.add(
+            SupportSession(
+                org_id="tenant-1",
+                programme_id=programme.id,
+                kind="coaching",
+                held_on=date(2026, 11, 24),
+                notes="n",
+                logged_by=ap.id,
+                created_at=now,
+            )
+        )
+        await records.set_offers("tenant-1", tutor.id, False, now)
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        records = SupportRecords(uow.session)
+        assert await records.caseload_counts("tenant-1") == {ap.id: 1}
+        found = await records.open_referral_of("tenant-1", tutor.id)
+        assert found is not None and found.topics == ["behaviour"]
+        current = await records.current_programme_of("tenant-1", tutor.id)
+        assert current is not None and current.ends_at == now + timedelta(weeks=12)
+        assert current.domain().extensions == 1 and current.objectives == ["Calm starts"]
+        assert len(await records.sessions(current.id, date(2026, 11, 24))) == 1
+        assert await records.sessions(current.id, date(2026, 11, 25)) == []
+        assert await records.managed_by("tenant-1", "M@c.ac.uk") == [tutor.id]
+        assert await records.campuses("tenant-1") == ["Hitchin", "Stevenage"]
+        assert await records.offers_opted_out(tutor.id)
+        assert not await records.offers_opted_out(ap.id)
+
+
+async def test_an_organisation_edits_the_competence_checklist(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    await college(teams)
+    refused = await teams.say(TUTOR, "rate checklist")
+    assert "edits the checklist" in refused[0].text
+    card = only_card(await teams.say(HAL, "rate checklist"))
+    assert "Questioning to check and deepen learning" in card_text(card)
+    lines = "Questioning to check and deepen learning\nSafe use of the workshop\nFeedback"
+    body, _ = await teams.execute(HAL, "rate.checklist", {"lines": lines})
+    assert "3 activities" in card_text(body["value"])
+    await refer(teams)
+    await tick(teams_app, clock)
+    ask = cards_to(teams.connector, AMY)[-1]
+    body, _ = await teams.execute(
+        AMY, "support.accept", {**button_data(ask, "support.accept"), "kind": "informal"}
+    )
+    rating = only_card(await teams.say(TUTOR, "rate"))
+    assert "Safe use of the workshop" in card_text(rating)
+    assert set(input_ids(rating)) == {"questioning", "safe_use_of_the_workshop", "feedback"}
+    body, _ = await teams.execute(
+        TUTOR,
+        "rate",
+        {
+            "programme_id": button_data(rating, "rate")["programme_id"],
+            "stage": "start",
+            "questioning": "11",
+            "safe_use_of_the_workshop": "3",
+            "feedback": "4",
+        },
+    )
+    assert "Choose 1 to 10" in card_text(body["value"])  # the same card, with the problem
+
+
+async def test_a_teams_retry_of_the_referral_saves_it_once(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    await college(teams)
+    values = {
+        "topics": "questioning",
+        "ways": "coaching",
+        "campus": "any",
+        "similar_style": "no",
+    }
+    first, _ = await teams.execute(TUTOR, "support.refer", values, activity_id="retry-1")
+    again, _ = await teams.execute(TUTOR, "support.refer", values, activity_id="retry-1")
+    assert card_text(first["value"]) == card_text(again["value"])
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        tom = await Directory(uow.session).person_by_email("tenant-1", TUTOR.email)
+        assert tom is not None
+        referral = await SupportRecords(uow.session).open_referral_of("tenant-1", tom.id)
+        assert referral is not None and referral.id == 1
+    teams.connector.clear()
+    await tick(teams_app, clock)
+    asks = [
+        s
+        for s in teams.connector.messages()
+        if "would like support" in s.activity.get("summary", "")
+    ]
+    assert len(asks) == 1  # one AP asked, once (other notices, e.g. HA24 induction, may also go)

@@ -1,0 +1,683 @@
+"""Learning walks, whole turns over real HTTP: in a team channel and in a 1:1 chat.
+
+The cast: Mia manages the Maths team (tutors Tom, Tia, and Lee who is a Learning-in-Libraries
+tutor); Quinn is the quality coordinator; Ada is the org admin who imports the tutor list.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from aiohttp import web
+from docx import Document
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app.walks import register_otla_calendar
+from bot.clock import FixedClock
+from bot.teams.web import BOT_KEY
+from storage.people import Directory
+from storage.reminders import SENT, Schedule
+from storage.walks import DRAFT, SAVED, StoredWalk, StoredWalkPlan
+from tests.conftest import ADMIN, MANAGER, TUTOR
+from tests.support.loopback import LoopbackConnector, RosterMember, Sent
+from tests.support.teams import Place, TeamsClient, User, card_text, only_card
+
+TIA = User("tia", "Tia Tutor", "tia@college.ac.uk")
+LEE = User("lee", "Lee Librarian", "lee@college.ac.uk")
+QUINN = User("quinn", "Quinn Quality", "quinn@college.ac.uk")
+MATHS = Place.channel("19:team-maths@thread.tacv2", team_name="Maths", channel_name="Quality")
+ORG = "tenant-1"
+
+TUTOR_LIST = (
+    "name,email,campus,curriculum_area,delivery_style,line_manager_email,learning_in_libraries\n"
+    "Tom Tutor,tom@college.ac.uk,North,Maths,classroom,mia@college.ac.uk,no\n"
+    "Tia Tutor,tia@college.ac.uk,North,ESOL,classroom,mia@college.ac.uk,no\n"
+    "Lee Librarian,lee@college.ac.uk,Library,Maths,classroom,mia@college.ac.uk,yes\n"
+)
+
+
+def csv_attachment(connector: LoopbackConnector, name: str, content: str) -> dict[str, Any]:
+    connector.files[name] = content.encode()
+    return {
+        "contentType": "application/vnd.microsoft.teams.file.download.info",
+        "name": name,
+        "content": {"downloadUrl": connector.file_url(name), "fileType": "csv"},
+    }
+
+
+@dataclass
+class Org:
+    teams: TeamsClient
+    app: web.Application
+    clock: FixedClock
+
+    @property
+    def connector(self) -> LoopbackConnector:
+        return self.teams.connector
+
+    def db_session(self) -> Any:
+        return self.app[BOT_KEY].db.unit_of_work()
+
+    async def person_id(self, user: User) -> int:
+        async with self.db_session() as uow:
+            person = await Directory(uow.session).person_by_email(ORG, user.email)
+            assert person is not None
+            return person.id
+
+    async def walks(self) -> list[StoredWalk]:
+        async with self.db_session() as uow:
+            rows = await uow.session.scalars(select(StoredWalk).order_by(StoredWalk.id))
+            return list(rows.all())
+
+    async def tick(self) -> int:
+        return int(await self.app[BOT_KEY].worker.tick(self.clock.now()))
+
+
+@pytest.fixture
+async def org(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> AsyncIterator[Org]:
+    for user in (TIA, LEE, QUINN):
+        teams.connector.add_member(RosterMember(user.teams_id, user.name, user.aad, user.email))
+    sent = await teams.say(
+        ADMIN,
+        "admin import",
+        attachments=[csv_attachment(teams.connector, "tutors.csv", TUTOR_LIST)],
+    )
+    assert "New tutors" in card_text(only_card(sent))
+    for user in (MANAGER, TUTOR, TIA, LEE, QUINN):
+        await teams.say(user, "hello", MATHS, mention=True)
+        await teams.say(user, "hello")
+    await teams.say(ADMIN, f"admin grant {QUINN.email} quality_coordinator")
+    teams.connector.clear()
+    yield Org(teams, teams_app, clock)
+
+
+def choice(card: dict[str, Any], input_id: str, title: str) -> str:
+    """The value of the choice called `title` in the card's choice set `input_id`."""
+    for element in _inputs(card):
+        if element.get("id") == input_id:
+            for c in element.get("choices", []):
+                if c["title"].startswith(title):
+                    return str(c["value"])
+    raise AssertionError(f"no choice {title!r} in {input_id}")
+
+
+def _inputs(node: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        if str(node.get("type", "")).startswith("Input.") and node.get("id"):
+            found.append(node)
+        for value in node.values():
+            found += _inputs(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += _inputs(item)
+    return found
+
+
+def action_data(card: dict[str, Any], verb: str, title: str | None = None) -> dict[str, Any]:
+    """The data of the first button with this verb (and title), as Teams sends it back."""
+    stack: list[Any] = [card]
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, dict):
+            if (
+                node.get("type") == "Action.Execute"
+                and node.get("verb") == verb
+                and (title is None or str(node.get("title", "")).startswith(title))
+            ):
+                return {k: v for k, v in node["data"].items() if k != "verb"}
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    raise AssertionError(f"no button {verb!r} {title or ''} on the card")
+
+
+def filled_walk(form: dict[str, Any], *tutors: str, **changes: Any) -> dict[str, Any]:
+    """The HA27's inputs as a manager fills them in, plus the Save button's data."""
+    values: dict[str, Any] = {
+        **action_data(form, "walk.save"),
+        "tutors": ",".join(choice(form, "tutors", t) for t in tutors),
+        "walk_date": "2026-11-23",
+        "course": "GCSE Maths, Mon am",
+        "minutes": "25",
+        "focus": "Questioning",
+        "went_well": "questioning",
+        "went_well_note": "Every learner answered at least once.",
+        "even_better_if": "stretch",
+        "even_better_if_note": "",
+        "verbal_feedback": "yes",
+        "concern": "true",
+        "concern_note": "Timekeeping: raise at the 1:1.",
+    }
+    values.update(changes)
+    return values
+
+
+async def open_form(org: Org, user: User = MANAGER, place: Place = MATHS) -> dict[str, Any]:
+    sent = await org.teams.say(user, "walk", place, mention=place.kind != "personal")
+    return only_card(sent)
+
+
+async def save_walk(org: Org, values: dict[str, Any], place: Place = MATHS) -> dict[str, Any]:
+    body, _ = await org.teams.execute(MANAGER, "walk.save", values, place)
+    card = body["value"]
+    assert isinstance(card, dict), body
+    return card
+
+
+# --- The HA27 in a channel and in a 1:1 chat ----------------------------------------------------
+
+
+async def test_a_walk_logged_in_a_channel_is_saved_under_that_team_and_channel(org: Org) -> None:
+    form = await open_form(org)
+    text = card_text(form)
+    assert "Learning walk (HA27)" in text and "Maths" in text
+    assert "Tom Tutor" in text and "Lee Librarian (LiL)" in text  # the team roster
+    date_input = next(i for i in _inputs(form) if i["id"] == "walk_date")
+    assert date_input["value"] == "2026-11-23"  # today by default
+    minutes = next(i for i in _inputs(form) if i["id"] == "minutes")
+    assert minutes["value"] == "25"
+
+    saved = await save_walk(org, filled_walk(form, "Tom", "Tia"))  # a group of walks
+
+    shown = card_text(saved)
+    assert "Learning walk saved" in shown
+    assert "Timekeeping" in shown  # the author sees their own concern note
+    assert action_data(saved, "walk.edit")  # ... and can edit
+    [walk] = await org.walks()
+    assert walk.state == SAVED
+    assert walk.teams_channel_id == MATHS.channel_id
+    assert walk.unplanned  # no plan for Maths this term yet
+    assert sorted(walk.tutor_ids) == sorted([await org.person_id(TUTOR), await org.person_id(TIA)])
+
+
+async def test_in_a_channel_a_plain_submit_shows_everyone_only_that_a_walk_was_saved(
+    org: Org,
+) -> None:
+    form = await open_form(org)
+    sent = await org.teams.submit(MANAGER, {"verb": "walk.save", **filled_walk(form, "Tom")}, MATHS)
+    updates = [s for s in sent if s.method == "PUT"]
+    [card] = [c for s in updates for c in s.cards]
+    shown = card_text(card)
+    assert "Learning walk saved" in shown
+    assert "Timekeeping" not in shown and "Every learner" not in shown
+    assert len(await org.walks()) == 1
+
+
+async def test_a_walk_from_a_1_1_chat_goes_to_the_managers_team(org: Org) -> None:
+    form = await open_form(org, place=Place.personal(MANAGER))
+    assert "Maths" in card_text(form)
+    await save_walk(org, filled_walk(form, "Lee"), Place.personal(MANAGER))  # LiL: allowed
+    [walk] = await org.walks()
+    assert walk.teams_channel_id == MATHS.team_id  # the team's General channel
+    assert walk.tutor_ids == [await org.person_id(LEE)]
+
+
+async def test_an_incomplete_walk_comes_back_on_the_same_card_with_field_errors(org: Org) -> None:
+    form = await open_form(org)
+    values = filled_walk(form, "Tom", course="", verbal_feedback="", went_well="")
+    values["went_well_note"] = ""
+    again = await save_walk(org, values)
+    text = card_text(again)
+    assert "Learning walk (HA27)" in text
+    assert "Give the course or session" in text
+    assert "Say whether you gave verbal feedback" in text
+    assert "Pick a theme or write what went well" in text
+    assert choice(again, "tutors", "Tom") == values["tutors"]  # what was typed stays
+    assert await org.walks() == []
+
+
+async def test_a_concern_needs_its_private_note(org: Org) -> None:
+    form = await open_form(org)
+    again = await save_walk(org, filled_walk(form, "Tom", concern_note=""))
+    assert "the tutor never sees it" in card_text(again)
+    assert await org.walks() == []
+
+
+async def test_a_walk_cannot_be_dated_in_the_future(org: Org) -> None:
+    form = await open_form(org)
+    again = await save_walk(org, filled_walk(form, "Tom", walk_date="2026-11-30"))
+    assert "logged after it happens" in card_text(again)
+    assert await org.walks() == []
+
+
+async def test_a_half_filled_walk_is_kept_as_a_draft_and_resumed(org: Org) -> None:
+    me = Place.personal(MANAGER)
+    form = await open_form(org, place=me)
+    half = {**action_data(form, "walk.draft"), "tutors": choice(form, "tutors", "Tia")}
+    half |= {"course": "ESOL Entry 3", "walk_date": "2026-11-23", "verbal_feedback": ""}
+    body, _ = await org.teams.execute(MANAGER, "walk.draft", half, me)
+    assert "Draft saved" in card_text(body["value"])
+    [draft] = await org.walks()
+    assert draft.state == DRAFT and draft.course == "ESOL Entry 3"
+
+    again = await open_form(org, place=me)
+    resume = action_data(again, "walk.open")
+    assert resume == {"walk_id": draft.id}
+    body, _ = await org.teams.execute(MANAGER, "walk.open", resume, me)
+    resumed = body["value"]
+    course = next(i for i in _inputs(resumed) if i["id"] == "course")
+    assert course["value"] == "ESOL Entry 3"
+
+    values = filled_walk(resumed, "Tia", course="ESOL Entry 3")
+    assert values["walk_id"] == draft.id
+    await save_walk(org, values, me)
+    [walk] = await org.walks()
+    assert walk.id == draft.id and walk.state == SAVED
+
+
+async def test_only_the_author_can_edit_and_an_edit_changes_the_same_walk(org: Org) -> None:
+    me = Place.personal(MANAGER)
+    form = await open_form(org, place=me)
+    await save_walk(org, filled_walk(form, "Tom"), me)
+    [walk] = await org.walks()
+
+    body, _ = await org.teams.execute(QUINN, "walk.edit", {"walk_id": walk.id})
+    assert "only the person who wrote" in str(body["value"])
+
+    body, _ = await org.teams.execute(MANAGER, "walk.edit", {"walk_id": walk.id}, me)
+    edit = body["value"]
+    assert "Edit learning walk" in card_text(edit)
+    values = filled_walk(edit, "Tom", course="GCSE Maths, resit group")
+    updated = await save_walk(org, values, me)
+    assert "Learning walk updated" in card_text(updated)
+    [after] = await org.walks()
+    assert after.id == walk.id and after.course == "GCSE Maths, resit group"
+
+
+# --- Rules --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def otla_on() -> AsyncIterator[Callable[[User, date], None]]:
+    """A real OTLA calendar, registered the way observations will register theirs."""
+    planned: dict[str, list[date]] = {}
+
+    async def calendar(
+        session: AsyncSession, org_id: str, tutor_ids: Any, day: date
+    ) -> dict[int, list[date]]:
+        directory = Directory(session)
+        out: dict[int, list[date]] = {}
+        for email, days in planned.items():
+            person = await directory.person_by_email(org_id, email)
+            if person is not None and person.id in tutor_ids:
+                out[person.id] = days
+        return out
+
+    unregister = register_otla_calendar(calendar)
+
+    def plan(user: User, day: date) -> None:
+        planned.setdefault(user.email, []).append(day)
+
+    yield plan
+    unregister()
+
+
+async def test_a_walk_on_the_day_of_a_planned_otla_is_warned_and_another_date_offered(
+    org: Org, otla_on: Callable[[User, date], None]
+) -> None:
+    otla_on(TUTOR, date(2026, 11, 20))  # Friday
+    form = await open_form(org)
+    values = filled_walk(form, "Tom", "Tia", walk_date="2026-11-20")
+    warned = await save_walk(org, values)
+    text = card_text(warned)
+    assert "Tom Tutor has an OTLA planned on Fri 20 Nov" in text
+    assert "Mon 23 Nov is free" in text  # the weekend skipped
+    assert await org.walks() == []
+
+    other = action_data(warned, "walk.save", "Use Mon 23 Nov")
+    assert other["use_date"] == "2026-11-23"
+    saved = await save_walk(org, values | other)
+    assert "Learning walk saved" in card_text(saved)
+    [walk] = await org.walks()
+    assert walk.walk_date == date(2026, 11, 23)
+
+
+async def test_a_clash_can_be_saved_anyway_or_moved_to_a_later_draft(
+    org: Org, otla_on: Callable[[User, date], None]
+) -> None:
+    otla_on(TUTOR, date(2026, 11, 23))  # today
+    form = await open_form(org)
+    values = filled_walk(form, "Tom")
+    warned = await save_walk(org, values)
+    assert "Tue 24 Nov is free" in card_text(warned)
+
+    later = await save_walk(org, values | action_data(warned, "walk.save", "Use Tue 24 Nov"))
+    assert "finish it after the walk" in card_text(later)
+    [draft] = await org.walks()
+    assert draft.state == DRAFT and draft.walk_date == date(2026, 11, 24)
+
+    anyway = await save_walk(org, values | action_data(warned, "walk.save", "Save anyway"))
+    assert "Learning walk saved" in card_text(anyway)
+    assert [w.state for w in await org.walks()] == [DRAFT, SAVED]
+
+
+async def test_planned_and_unplanned_walks_and_the_team_completion(org: Org) -> None:
+    await make_plan(org)
+    form = await open_form(org)
+    assert next(i for i in _inputs(form) if i["id"] == "focus")["value"] == "Questioning"
+    await save_walk(org, filled_walk(form, "Tom"))  # Mia walks, in the window: planned
+    [walk] = await org.walks()
+    assert not walk.unplanned and walk.plan_id is not None
+
+    sent = await org.teams.say(MANAGER, "walks", MATHS, mention=True)
+    shown = card_text(only_card(sent))
+    assert "Learning walks: Maths" in shown
+    assert "Autumn term 2026/27" in shown and "Focus: Questioning" in shown
+    assert "Tom Tutor\nMon 23 Nov" in shown  # done
+    assert "Tia Tutor\nwindow" in shown  # outstanding
+    assert "Lee Librarian\nnot expected each term" in shown  # LiL
+
+
+async def test_a_walk_outside_the_window_is_flagged_unplanned(org: Org) -> None:
+    await make_plan(org, start="2026-11-02", end="2026-11-06")
+    form = await open_form(org)
+    await save_walk(org, filled_walk(form, "Tom"))
+    [walk] = await org.walks()
+    assert walk.unplanned
+
+
+async def make_plan(org: Org, start: str = "2026-11-16", end: str = "2026-11-27") -> None:
+    sent = await org.teams.say(MANAGER, "walk plan", MATHS, mention=True)
+    plan = only_card(sent)
+    assert "Plan learning walks" in card_text(plan)
+    values = {
+        "team_pk": choice(plan, "team_pk", "Maths"),
+        "term": "2026/27-autumn",
+        "focus": "Questioning",
+        "linked_to": "QIP 2.1",
+        "window1_start": start,
+        "window1_end": end,
+        "window1_course_type": "",
+        "walkers": choice(plan, "walkers", "Mia"),
+    }
+    body, _ = await org.teams.execute(MANAGER, "walk.plan.save", values, MATHS)
+    assert "Plan saved" in card_text(body["value"]) or "Plan updated" in card_text(body["value"])
+
+
+async def test_a_plan_outside_its_term_comes_back_with_the_problem(org: Org) -> None:
+    sent = await org.teams.say(MANAGER, "walk plan", MATHS, mention=True)
+    plan = only_card(sent)
+    values = {
+        "team_pk": choice(plan, "team_pk", "Maths"),
+        "term": "2026/27-autumn",
+        "focus": "Questioning",
+        "window1_start": "2027-01-04",
+        "window1_end": "2027-01-08",
+    }
+    body, _ = await org.teams.execute(MANAGER, "walk.plan.save", values, MATHS)
+    assert "must fall within the Autumn term" in card_text(body["value"])
+    async with org.db_session() as uow:
+        assert await uow.session.scalar(select(func.count(StoredWalkPlan.id))) == 0
+
+
+# --- End of the window --------------------------------------------------------------------------
+
+
+async def test_at_the_end_of_a_window_managers_and_quality_hear_what_is_outstanding(
+    org: Org,
+) -> None:
+    await make_plan(org)
+    form = await open_form(org)
+    await save_walk(org, filled_walk(form, "Tom"))
+    org.connector.clear()
+
+    await org.tick()
+    assert walk_notices(org) == []  # not yet
+    org.clock.set(datetime(2026, 11, 27, 16, 0, tzinfo=UTC))  # Friday, 4 pm in London
+    await org.tick()
+    await org.tick()  # never twice
+    notices = walk_notices(org)
+    by_conversation = {s.conversation_id: s for s in notices}
+    assert set(by_conversation) == {  # Mia (the team's manager) and Quinn (quality), once each
+        Place.personal(MANAGER).conversation_id,
+        Place.personal(QUINN).conversation_id,
+    }
+    assert len(notices) == 2
+    to_mia = by_conversation[Place.personal(MANAGER).conversation_id].cards[0]
+    text = card_text(to_mia)
+    assert "Learning walks outstanding: Maths" in text
+    assert "Tia Tutor" in text
+    assert "Tom Tutor" not in text  # walked
+    assert "Lee Librarian" not in text  # Learning in Libraries: not expected
+    to_quinn = by_conversation[Place.personal(QUINN).conversation_id].cards[0]
+    assert "all teams" in card_text(to_quinn) and "Tia Tutor" in card_text(to_quinn)
+
+
+async def test_replanning_keeps_one_notice_per_window_and_person(org: Org) -> None:
+    await make_plan(org)
+    again = only_card(await org.teams.say(MANAGER, "walk plan", MATHS, mention=True))
+    shown = {i["id"]: i.get("value") for i in _inputs(again)}
+    assert shown["focus"] == "Questioning" and shown["window1_end"] == "2026-11-27"
+    await make_plan(org, end="2026-11-26")
+    async with org.db_session() as uow:
+        pending = await Schedule(uow.session).pending(ORG, "walks-end:")
+    assert {i.due_at for i in pending} == {datetime(2026, 11, 26, 16, 0, tzinfo=UTC)}
+    assert len(pending) == 1  # Mia, once
+
+
+async def test_no_notice_when_every_walk_is_done(org: Org) -> None:
+    await make_plan(org)
+    form = await open_form(org)
+    await save_walk(org, filled_walk(form, "Tom", "Tia"))
+    org.connector.clear()
+    org.clock.set(datetime(2026, 11, 27, 16, 0, tzinfo=UTC))
+    await org.tick()
+    assert walk_notices(org) == []
+    async with org.db_session() as uow:
+        items = await Schedule(uow.session).pending(ORG, "walks-end")
+    assert items == []  # rendered to nothing: dropped, not left waiting
+
+
+def walk_notices(org: Org) -> list[Sent]:
+    """Proactive learning-walk notices sent so far (other capabilities may send their own)."""
+    return [
+        s
+        for s in org.connector.messages()
+        if any("Learning walks outstanding" in card_text(c) for c in s.cards)
+    ]
+
+
+# --- Confidentiality ----------------------------------------------------------------------------
+
+
+async def test_the_tutor_sees_their_feedback_but_never_the_concern_note(org: Org) -> None:
+    form = await open_form(org)
+    await save_walk(org, filled_walk(form, "Tom"))
+    [walk] = await org.walks()
+
+    mine = card_text(only_card(await org.teams.say(TUTOR, "walks")))
+    assert "Questioning and checking learning" in mine
+    assert "Timekeeping" not in mine
+
+    shown = card_text(only_card(await org.teams.say(TUTOR, f"walk show {walk.id}")))
+    assert "Every learner answered" in shown and "You" in shown
+    assert "Timekeeping" not in shown and "Concern" not in shown
+
+    refused = await org.teams.say(TUTOR, f"walk export {walk.id}")
+    assert "isn't yours" in refused[0].text
+
+    other = await org.teams.say(TIA, f"walk show {walk.id}")
+    assert "isn't yours" in other[0].text
+
+    quality = card_text(only_card(await org.teams.say(QUINN, f"walk show {walk.id}")))
+    assert "Timekeeping" in quality
+
+
+async def test_in_a_channel_a_walk_is_only_ever_shown_privately(org: Org) -> None:
+    form = await open_form(org)
+    await save_walk(org, filled_walk(form, "Tom"))
+    [walk] = await org.walks()
+    org.connector.clear()
+
+    sent = await org.teams.say(QUINN, f"walk show {walk.id}", MATHS, mention=True)
+    assert "sent it to our 1:1 chat" in sent[0].text
+    assert all("Timekeeping" not in str(s.activity) for s in org.connector.sent)
+    await org.tick()
+    [copy] = [s for s in org.connector.messages() if "Timekeeping" in str(s.activity)]
+    assert copy.conversation_id == Place.personal(QUINN).conversation_id
+
+    sent = await org.teams.say(TIA, f"walk show {walk.id}", MATHS, mention=True)
+    assert "isn't yours" in sent[0].text
+
+
+# --- Exports and summaries ----------------------------------------------------------------------
+
+
+def docx_text(data: bytes) -> str:
+    """A Word document's paragraphs and table cells: opening it proves it is one."""
+    doc = Document(io.BytesIO(data))
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells)
+
+
+async def test_walk_export_sends_the_ha27_as_a_word_document(org: Org) -> None:
+    form = await open_form(org)
+    await save_walk(org, filled_walk(form, "Tom"))
+    [walk] = await org.walks()
+    name = f"HA27-2026-11-23-walk-{walk.id}.docx"
+
+    # In a 1:1 chat: a file consent card; on Allow the bot uploads the document to OneDrive.
+    sent = await org.teams.say(MANAGER, f"walk export {walk.id}")
+    text = docx_text(await org.teams.accept_file(MANAGER, sent, "ha27.docx"))
+    assert "HA27 Learning walk record" in text
+    assert "Tom Tutor" in text and "GCSE Maths, Mon am" in text and "Unplanned" in text
+    assert "Questioning and checking learning" in text
+    assert "Timekeeping" in text  # Mia wrote it; her copy has the concern
+
+    body, sent = await org.teams.execute(
+        MANAGER, "walk.export", {"walk_id": walk.id}, Place.personal(MANAGER)
+    )
+    assert "Learning walk" in card_text(body["value"])  # the card stays as it was
+    pressed = await org.teams.accept_file(MANAGER, sent, "ha27-button.docx")  # offered after it
+    assert "HA27 Learning walk record" in docx_text(pressed)
+
+    # Asked in the channel: only a word there; the offer comes to Mia's 1:1 chat.
+    sent = await org.teams.say(MANAGER, f"walk export {walk.id}", MATHS, mention=True)
+    assert [(s.conversation_id, s.text) for s in sent] == [
+        (MATHS.conversation_id, f"I'm sending {name} to our 1:1 chat, where only you will see it.")
+    ]
+    before = len(org.connector.sent)
+    await org.tick()
+    delivered = org.connector.sent[before:]
+    assert delivered and all(s.conversation_id != MATHS.conversation_id for s in delivered)
+    copy = await org.teams.accept_file(MANAGER, delivered, "ha27-channel.docx")
+    assert "Tom Tutor" in docx_text(copy)
+
+
+async def test_quality_summaries_return_count_and_term_export(org: Org) -> None:
+    form = await open_form(org)
+    await save_walk(org, filled_walk(form, "Tom", "Tia"))
+    await save_walk(org, filled_walk(form, "Lee", went_well="resources,questioning"))
+
+    summary = only_card(await org.teams.say(QUINN, "walks summary"))
+    text = card_text(summary)
+    assert "key findings" in text and "2 walks" in text
+    assert "Questioning and checking learning (2)" in text
+    assert "Stretch and challenge (2)" in text
+    assert "**Questioning** (2)" in text and "**Maths** (2)" in text
+    [image] = [e for e in _elements(summary) if e.get("type") == "Image"]
+    assert image["url"].startswith("data:image/png;base64,")
+    assert base64.b64decode(image["url"].split(",", 1)[1])[:4] == b"\x89PNG"
+    assert len(str(summary)) < 80_000
+
+    returned = card_text(only_card(await org.teams.say(QUINN, "walks return 2026-11")))
+    assert "November 2026" in returned and "Learning walks\n2" in returned
+    assert "Tutors visited\n3" in returned
+
+    sent = await org.teams.say(QUINN, "walks export autumn")
+    book = load_workbook(io.BytesIO(await org.teams.accept_file(QUINN, sent, "term.xlsx")))
+    rows = list(book["Learning walks"].iter_rows(values_only=True))
+    assert rows[0][0] == "Walk" and len(rows) == 3
+    assert "Timekeeping" not in str(rows)  # concern notes stay out of exports
+    tutors = {r[0]: r[4] for r in book["Tutors"].iter_rows(min_row=2, values_only=True)}
+    assert tutors == {"Lee Librarian": "done", "Tia Tutor": "done", "Tom Tutor": "done"}
+
+    refused = await org.teams.say(MANAGER, "walks summary")
+    assert "quality team" in refused[0].text
+
+
+def _elements(node: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        out.append(node)
+        for v in node.values():
+            out += _elements(v)
+    elif isinstance(node, list):
+        for v in node:
+            out += _elements(v)
+    return out
+
+
+async def test_plans_for_many_teams_come_from_a_csv(org: Org) -> None:
+    esol = Place.channel("19:team-esol@thread.tacv2", team_name="ESOL", channel_name="General")
+    await org.teams.say(QUINN, "hello", esol, mention=True)
+    plans = (
+        "team,term,focus,linked_to,window_start,window_end,course_type,walkers\n"
+        "Maths,autumn,Questioning,QIP 2.1,2026-11-16,2026-11-20,ESOL,mia@college.ac.uk\n"
+        "Maths,autumn,Questioning,QIP 2.1,23/11/2026,27/11/2026,,mia@college.ac.uk\n"
+        "ESOL,spring,Stretch,Training day,2027-01-11,2027-01-15,,quinn@college.ac.uk\n"
+        "Art,autumn,Pace,,2026-11-16,2026-11-20,,\n"
+        "Maths,summer,Pace,,2026-11-16,2026-11-20,,\n"
+    )
+    sent = await org.teams.say(
+        QUINN, "walk plan import", attachments=[csv_attachment(org.connector, "plans.csv", plans)]
+    )
+    text = card_text(only_card(sent))
+    assert "New plans\n2" in text and "Rows with problems\n2" in text
+    assert "Line 5" in text and "Art" in text
+    assert "Line 6" in text and "Summer term" in text
+    async with org.db_session() as uow:
+        rows = (await uow.session.scalars(select(StoredWalkPlan))).all()
+        maths = next(p for p in rows if p.term_key == "2026/27-autumn")
+        assert [(w.starts_on, w.course_type) for w in maths.windows] == [
+            (date(2026, 11, 16), "ESOL"),
+            (date(2026, 11, 23), ""),
+        ]
+        pending = await Schedule(uow.session).pending(ORG, "walks-end")
+        assert pending  # end-of-window notices were scheduled
+
+
+async def test_tutors_cannot_log_or_plan_walks(org: Org) -> None:
+    sent = await org.teams.say(TUTOR, "walk")
+    assert "recorded by managers" in sent[0].text
+    sent = await org.teams.say(TUTOR, "walk plan")
+    assert "planned by managers" in sent[0].text
+
+
+async def test_help_lists_walk_and_walks(org: Org) -> None:
+    text = card_text(only_card(await org.teams.say(MANAGER, "help")))
+    assert "walk\nLog a learning walk on the HA27." in text
+    assert "walks\nLearning walks done and outstanding" in text
+
+
+async def test_a_teams_retry_of_a_save_stores_one_walk(org: Org) -> None:
+    form = await open_form(org)
+    values = filled_walk(form, "Tom")
+    await org.teams.execute(MANAGER, "walk.save", values, MATHS, activity_id="retry-1")
+    await org.teams.execute(MANAGER, "walk.save", values, MATHS, activity_id="retry-1")
+    assert len(await org.walks()) == 1
+
+
+async def test_sent_copies_are_marked_sent(org: Org) -> None:
+    form = await open_form(org)
+    await save_walk(org, filled_walk(form, "Tom"))
+    [walk] = await org.walks()
+    await org.teams.say(QUINN, f"walk show {walk.id}", MATHS, mention=True)
+    await org.tick()
+    async with org.db_session() as uow:
+        item = await Schedule(uow.session).get(
+            ORG, f"walk-copy:{walk.id}:view:{await org.person_id(QUINN)}"
+        )
+        assert item is not None and item.state == SENT
+    _ = timedelta

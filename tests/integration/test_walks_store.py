@@ -1,0 +1,172 @@
+"""The learning-walk store and its end-of-window notices, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from bot.app.commands import build_notice_kinds
+from bot.app.turn import Message, UserRef, Where
+from bot.app.walk_plans import schedule_window_notices
+from bot.app.worker import Worker
+from bot.domain.access import Role
+from bot.domain.tutors import TutorRow
+from bot.domain.walks import WalkPlan, WalkWindow
+from storage.db import Database
+from storage.models import ConversationRef, Person, Team
+from storage.people import Directory
+from storage.reminders import Schedule
+from storage.walks import SAVED, WalkStore
+
+ORG = "org-1"
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+MON, FRI = date(2026, 11, 23), date(2026, 11, 27)
+
+
+@dataclass
+class Recorder:
+    """A hand-written Sender: keeps what would have gone to Teams."""
+
+    to: list[tuple[int, Message]] = field(default_factory=list)
+
+    async def to_person(self, person: Person, message: Message) -> str:
+        self.to.append((person.id, message))
+        return f"activity-{len(self.to)}"
+
+    async def to_conversation(self, ref: ConversationRef, message: Message) -> str:
+        raise AssertionError("walk notices go to people, not conversations")
+
+
+async def seed(db: Database) -> dict[str, int]:
+    """A Maths team: Mia manages Tom and Lee (Learning in Libraries); Quinn is quality."""
+    async with db.unit_of_work() as uow:
+        directory = Directory(uow.session)
+        await directory.organisation(ORG, NOW)
+        ids: dict[str, int] = {}
+        for name, lil in (("tom", False), ("lee", True)):
+            row = TutorRow.model_validate(
+                {
+                    "name": name.title(),
+                    "email": f"{name}@c.ac.uk",
+                    "line_manager_email": "mia@c.ac.uk",
+                    "learning_in_libraries": lil,
+                }
+            )
+            person, _ = await directory.import_tutor(ORG, row, NOW)
+            ids[name] = person.id
+        quinn = await directory.seen(ORG, UserRef("29:q", "aad-q", "Quinn", "quinn@c.ac.uk"), NOW)
+        await directory.grant(quinn, Role.QUALITY_COORDINATOR, None, NOW)
+        ids["quinn"] = quinn.id
+        mia = await directory.person_by_email(ORG, "mia@c.ac.uk")
+        assert mia is not None
+        ids["mia"] = mia.id
+        where = Where(
+            "19:maths;messageid=1",
+            "channel",
+            "https://x/",
+            team_id="19:maths",
+            team_name="Maths",
+            teams_channel_id="19:maths",
+        )
+        team = await directory.team(ORG, where, NOW)
+        assert team is not None
+        for pid in (ids["tom"], ids["lee"], mia.id):
+            person = await directory.person(ORG, pid)
+            assert person is not None
+            await directory.add_member(team, person)
+        ids["team"] = team.id
+        await uow.commit()
+    return ids
+
+
+async def test_plans_replace_their_windows_and_walks_record_their_tutors(db: Database) -> None:
+    ids = await seed(db)
+    async with db.unit_of_work() as uow:
+        store = WalkStore(uow.session)
+        plan = WalkPlan(
+            "2026/27-autumn",
+            "Questioning",
+            "QIP 2.1",
+            (WalkWindow(MON, FRI, "ESOL"), WalkWindow(date(2026, 12, 1), date(2026, 12, 4))),
+            frozenset({ids["mia"]}),
+        )
+        _, created = await store.save_plan(
+            ORG, ids["team"], plan, channel="19:maths", by=ids["mia"], now=NOW
+        )
+        assert created
+        shorter = WalkPlan("2026/27-autumn", "Pace", windows=(WalkWindow(MON, FRI),))
+        row, created = await store.save_plan(
+            ORG, ids["team"], shorter, channel=None, by=None, now=NOW
+        )
+        assert not created and row.teams_channel_id == "19:maths"
+        walk = store.new_walk(ORG, ids["team"], "19:maths", ids["mia"], NOW)
+        walk.set_tutors([ids["tom"], ids["lee"], ids["tom"]])
+        walk.walk_date, walk.state = MON, SAVED
+        draft = store.new_walk(ORG, ids["team"], "19:maths", ids["mia"], NOW)
+        draft.set_tutors([ids["lee"]])
+        await uow.commit()
+
+    async with db.unit_of_work() as uow:
+        store = WalkStore(uow.session)
+        stored = await store.plan(ids["team"], "2026/27-autumn")
+        assert stored is not None and stored.focus == "Pace"
+        assert stored.to_domain().windows == (WalkWindow(MON, FRI),)
+        walked = await store.walked_on(ORG, [ids["tom"], ids["lee"]], MON, FRI)
+        assert walked == {ids["tom"]: [MON], ids["lee"]: [MON]}  # drafts don't count
+        assert [d.tutor_ids for d in await store.drafts(ORG, ids["mia"])] == [[ids["lee"]]]
+        assert {p.name for p in await store.team_tutors(ids["team"])} == {"Tom", "Lee"}
+        assert [p.id for p in await store.team_managers(ids["team"])] == [ids["mia"]]
+        assert [p.id for p in await store.quality_team(ORG)] == [ids["quinn"]]
+        managers = await store.line_manager_ids(await store.team_tutors(ids["team"]))
+        assert managers[ids["tom"]] == frozenset({ids["mia"]})
+        assert len(await store.for_tutor(ORG, ids["lee"])) == 1
+
+
+async def test_end_of_window_notices_render_from_the_records_when_due(db: Database) -> None:
+    ids = await seed(db)
+    async with db.unit_of_work() as uow:
+        store = WalkStore(uow.session)
+        plan, _ = await store.save_plan(
+            ORG,
+            ids["team"],
+            WalkPlan("2026/27-autumn", "Questioning", windows=(WalkWindow(MON, FRI),)),
+            channel=None,
+            by=None,
+            now=NOW,
+        )
+        assert await schedule_window_notices(uow.session, plan, NOW) == 2  # Mia and Quinn
+        assert await schedule_window_notices(uow.session, plan, NOW) == 2  # same keys again
+        assert len(await Schedule(uow.session).pending(ORG)) == 2
+        await uow.commit()
+    sender = Recorder()
+    worker = Worker(db, build_notice_kinds(), sender)
+    assert await worker.tick(datetime(2026, 11, 27, 15, 59, tzinfo=UTC)) == 0
+    assert await worker.tick(datetime(2026, 11, 27, 16, 0, tzinfo=UTC)) == 2
+    by_person = {pid: message for pid, message in sender.to}
+    assert "Tom" in str(by_person[ids["mia"]].card) and "Lee" not in str(by_person[ids["mia"]].card)
+    assert "all teams" in str(by_person[ids["quinn"]].card)
+
+
+async def test_deleting_a_team_removes_its_walks_and_plans(db: Database) -> None:
+    ids = await seed(db)
+    async with db.unit_of_work() as uow:
+        store = WalkStore(uow.session)
+        await store.save_plan(
+            ORG,
+            ids["team"],
+            WalkPlan("2026/27-autumn", "Q", windows=(WalkWindow(MON, FRI),)),
+            channel=None,
+            by=None,
+            now=NOW,
+        )
+        walk = store.new_walk(ORG, ids["team"], None, ids["mia"], NOW)
+        walk.set_tutors([ids["tom"]])
+        await uow.commit()
+        walk_id = walk.id
+    async with db.unit_of_work() as uow:
+        team = await uow.session.get(Team, ids["team"])
+        await uow.session.delete(team)
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        assert await WalkStore(uow.session).walk(ORG, walk_id) is None
+        assert await WalkStore(uow.session).plan(ids["team"], "2026/27-autumn") is None
