@@ -34,6 +34,9 @@ from bot.domain.support import (
     SupportProgramme,
 )
 from storage.models import Base, Person
+from storage.preferences import Preferences
+
+OFFERS_CATEGORY = "self_referral_offers"  # NoticeKind.opt_out of self-referral offers
 
 # Referral states
 MATCHING = "matching"  # waiting for an AP to accept
@@ -492,13 +495,9 @@ class SupportRecords:
         return list(rows)
 
     async def offers_opted_out(self, person_id: int) -> bool:
-        pref = await self.session.get(SupportOfferPreference, person_id)
-        return pref is not None and pref.opted_out
+        """Read from the one store of opt-outs (the `settings` card shows the same choice)."""
+        return OFFERS_CATEGORY in await Preferences(self.session).turned_off(person_id)
 
     async def set_offers(self, org_id: str, person_id: int, wanted: bool, now: datetime) -> None:
-        pref = await self.session.get(SupportOfferPreference, person_id)
-        if pref is None:
-            pref = SupportOfferPreference(person_id=person_id, org_id=org_id)
-            self.session.add(pref)
-        pref.opted_out = not wanted
-        pref.updated_at = now
+        """ "Don't offer again" and `support offers on|off` write where `settings` reads."""
+        await Preferences(self.session).choose(org_id, person_id, OFFERS_CATEGORY, not wanted, now)

@@ -151,3 +151,20 @@ async def test_times_come_back_aware_and_in_utc(db: Database) -> None:
 async def test_migrations_are_idempotent(db: Database) -> None:
     await db.migrate()
     await db.migrate()
+
+
+async def test_support_offer_opt_out_is_the_same_choice_the_settings_card_shows(db: Database) -> None:
+    from storage.preferences import Preferences
+    from storage.support import SupportRecords
+
+    async with db.unit_of_work() as uow:
+        d = Directory(uow.session)
+        await d.organisation("t1", NOW)
+        person = await d.seen("t1", SAM, NOW)
+        records = SupportRecords(uow.session)
+        await records.set_offers("t1", person.id, False, NOW)  # "Don't offer again"
+        await uow.commit()
+        assert "self_referral_offers" in await Preferences(uow.session).turned_off(person.id)
+        await Preferences(uow.session).choose("t1", person.id, "self_referral_offers", False, NOW)
+        await uow.commit()
+        assert not await records.offers_opted_out(person.id)  # turned back on in settings
