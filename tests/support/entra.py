@@ -65,7 +65,7 @@ class Identity:
 def identity_server(identity: Identity) -> Iterator[Identity]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:
-            pass
+            """Keep the test output quiet: no access log lines."""
 
         def _json(self, body: dict[str, Any], status: int = 200) -> None:
             data = json.dumps(body).encode()
