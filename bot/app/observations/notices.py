@@ -159,14 +159,7 @@ async def write_report(ctx: NoticeContext) -> Message | None:
                 "Give your feedback, including suggestions for development and professional "
                 f"exploration. The written report is due by {_due(loaded)}.",
             ],
-            [
-                Button(
-                    "Write the report",
-                    "otla.report.open",
-                    {"observation_id": loaded.obs.id},
-                    primary=True,
-                )
-            ],
+            [_write_report(loaded.obs.id)],
         )
     )
 
@@ -180,14 +173,7 @@ async def report_reminder(ctx: NoticeContext) -> Message | None:
         card=message_card(
             f"Reminder: the report for {name_of(loaded.tutor)} is due {_due(loaded)}",
             ["Save a draft any time; submit it for checking when it's ready."],
-            [
-                Button(
-                    "Write the report",
-                    "otla.report.open",
-                    {"observation_id": loaded.obs.id},
-                    primary=True,
-                )
-            ],
+            [_write_report(loaded.obs.id)],
         )
     )
 
@@ -366,3 +352,10 @@ NOTICES: list[NoticeKind] = [
     NoticeKind(schedule.NEW_TUTOR, new_tutor, None, "A new tutor needs an OTLA"),
     NoticeKind(schedule.INDUCTION, induction, None, "A new tutor's HA24 checklist"),
 ]
+
+
+def _write_report(observation_id: int) -> Button:
+    """The next step on every report reminder: open the report card."""
+    return Button(
+        "Write the report", "otla.report.open", {"observation_id": observation_id}, primary=True
+    )
