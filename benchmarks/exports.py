@@ -25,8 +25,8 @@ from bot.app.observations.exports import (
     action_log_workbook,
     planning_workbook,
 )
-from bot.app.progression_export import outcome_docx, outcome_xlsx
-from bot.app.walk_documents import TutorRow, WalkRow, walks_xlsx
+from bot.app.progression.export import outcome_docx, outcome_xlsx
+from bot.app.walks.documents import TutorRow, WalkRow, walks_xlsx
 from bot.domain.progression import (
     AgreedAction,
     CardOutcome,

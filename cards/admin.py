@@ -19,7 +19,7 @@ from cards.base import (
     with_error,
 )
 
-ROLE_CHOICES = [(ROLE_LABELS[r], r.value) for r in Role]
+ROLE_CHOICES = tuple((ROLE_LABELS[r], r.value) for r in Role)
 
 
 def grant_role_card(

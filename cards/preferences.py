@@ -84,11 +84,13 @@ def settings_saved_card(saved: SettingsSaved) -> CardDict:
     return card(body, [execute("Change again", "settings.open")], fallback_text="Settings saved")
 
 
-START_CHOICES = [(f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}") for h in range(6, 13) for m in (0, 30)]
-END_CHOICES = [
+START_CHOICES = tuple(
+    (f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}") for h in range(6, 13) for m in (0, 30)
+)
+END_CHOICES = (
     *((f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}") for h in range(13, 24) for m in (0, 30)),
     ("Midnight", "24:00"),
-]
+)
 
 
 def sending_hours_card(

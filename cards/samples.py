@@ -1,133 +1,140 @@
 """Every card the bot can send, filled with sample data: for the Designer, for review, for tests.
 
-Each capability adds its cards to `SAMPLES`.
+Each capability adds its cards to `SAMPLES` (built once, read-only).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from types import MappingProxyType
 
 from cards import admin, help, preferences, reminders, support, walks
 from cards import observations as otla
 from cards.base import CardDict
-from cards.progression_samples import PROGRESSION_SAMPLES
+from cards.progression.samples import PROGRESSION_SAMPLES
 
-SAMPLES: dict[str, Callable[[], CardDict]] = {
-    "help": lambda: help.help_card(
-        help.HelpView(
-            commands=[
-                help.CommandLine("help", "Show what I can do."),
-                help.CommandLine("walk", "Log a learning walk."),
-            ]
-        )
-    ),
-    "help-welcome": lambda: help.help_card(
-        help.HelpView(
-            commands=[help.CommandLine("help", "Show what I can do.")], greeting="Hello, I'm TLC."
-        )
-    ),
-    "help-unknown": lambda: help.help_card(
-        help.HelpView(
-            commands=[help.CommandLine("help", "Show what I can do.")],
-            not_understood="wlak",
-            suggestions=["walk", "walks"],
-        )
-    ),
-    "admin": admin.admin_card,
-    "admin-role": lambda: admin.grant_role_card(),
-    "admin-role-errors": lambda: admin.grant_role_card(
-        {"email": "not-an-email", "role": ""},
-        {"email": "Not a valid email address", "role": "Choose a role"},
-    ),
-    "admin-role-saved": lambda: admin.role_saved_card(
-        admin.RoleChange("Sam Tutor", "sam@example.ac.uk", "Line manager", True, True)
-    ),
-    "admin-roles": lambda: admin.roles_card(
-        [admin.PersonRoles("Sam Tutor", "sam@example.ac.uk", ["Tutor", "Observer"])]
-    ),
-    "admin-import": lambda: admin.import_result_card(
-        admin.ImportResult(12, 3, [(7, "email: value is not a valid email address")])
-    ),
-    "reminder": lambda: reminders.reminder_card(
-        "Your observation is in one week",
-        ["Maths with 10B, Monday 30 November at 10:00, observed by Olu Observer."],
-        [
-            reminders.NextStep("Add planning documents", "otla.docs.open", {"observation": 42}),
-            reminders.NextStep("Ask to reschedule", "otla.reschedule.open", {"observation": 42}),
-        ],
-        details=[("Room", "B204"), ("Focus", "Questioning")],
-        note="Your line manager has the same reminder.",
-    ),
-    "reminders-undelivered": lambda: reminders.undelivered_card(
-        reminders.UndeliveredView(
-            lines=[
-                reminders.UndeliveredLine(
-                    "Sam Tutor",
-                    "Self-referral offers",
-                    "Teams refused (403): the person blocked TLC or is not in the conversation",
-                    datetime(2026, 11, 23, 10, 0, tzinfo=UTC),
-                )
-            ],
-            total=1,
-            retryable=0,
-        )
-    ),
-    "reminders-undelivered-none": lambda: reminders.undelivered_card(
-        reminders.UndeliveredView(lines=[], total=0, retryable=0)
-    ),
-    "reminders-retried": lambda: reminders.retried_card(3),
-    "settings": lambda: preferences.settings_card(
-        preferences.SettingsView(
-            choices=[
-                preferences.OptOutChoice(
-                    "self_referral_offers",
-                    "Self referral offers",
-                    "Offers of peer support after an observation or once a term",
-                    True,
+_GENERAL: Mapping[str, Callable[[], CardDict]] = MappingProxyType(
+    {
+        "help": lambda: help.help_card(
+            help.HelpView(
+                commands=[
+                    help.CommandLine("help", "Show what I can do."),
+                    help.CommandLine("walk", "Log a learning walk."),
+                ]
+            )
+        ),
+        "help-welcome": lambda: help.help_card(
+            help.HelpView(
+                commands=[help.CommandLine("help", "Show what I can do.")],
+                greeting="Hello, I'm TLC.",
+            )
+        ),
+        "help-unknown": lambda: help.help_card(
+            help.HelpView(
+                commands=[help.CommandLine("help", "Show what I can do.")],
+                not_understood="wlak",
+                suggestions=["walk", "walks"],
+            )
+        ),
+        "admin": admin.admin_card,
+        "admin-role": lambda: admin.grant_role_card(),
+        "admin-role-errors": lambda: admin.grant_role_card(
+            {"email": "not-an-email", "role": ""},
+            {"email": "Not a valid email address", "role": "Choose a role"},
+        ),
+        "admin-role-saved": lambda: admin.role_saved_card(
+            admin.RoleChange("Sam Tutor", "sam@example.ac.uk", "Line manager", True, True)
+        ),
+        "admin-roles": lambda: admin.roles_card(
+            [admin.PersonRoles("Sam Tutor", "sam@example.ac.uk", ["Tutor", "Observer"])]
+        ),
+        "admin-import": lambda: admin.import_result_card(
+            admin.ImportResult(12, 3, [(7, "email: value is not a valid email address")])
+        ),
+        "reminder": lambda: reminders.reminder_card(
+            "Your observation is in one week",
+            ["Maths with 10B, Monday 30 November at 10:00, observed by Olu Observer."],
+            [
+                reminders.NextStep("Add planning documents", "otla.docs.open", {"observation": 42}),
+                reminders.NextStep(
+                    "Ask to reschedule", "otla.reschedule.open", {"observation": 42}
                 ),
-                preferences.OptOutChoice("card_prompts", "Card prompts", "", False),
             ],
-            always=["Observation reminders", "Report deadlines"],
-            sending_hours="08:00–18:00, Monday to Friday; not on bank holidays",
-            admin=True,
-        )
-    ),
-    "settings-empty": lambda: preferences.settings_card(
-        preferences.SettingsView(
-            choices=[], always=[], sending_hours="08:00–18:00, Monday to Friday"
-        )
-    ),
-    "settings-saved": lambda: preferences.settings_saved_card(
-        preferences.SettingsSaved(
-            turned_off=["Card prompts"],
-            still_on=["Self referral offers"],
-            always=["Observation reminders"],
-        )
-    ),
-    "settings-hours": lambda: preferences.sending_hours_card(),
-    "settings-hours-errors": lambda: preferences.sending_hours_card(
-        {"start": "09:00", "end": "13:00", "weekends": "true"},
-        {"end": "The end must come after the start"},
-    ),
-    "settings-hours-saved": lambda: preferences.sending_hours_saved_card(
-        "08:00–18:00, Monday to Friday; not on bank holidays"
-    ),
-    **PROGRESSION_SAMPLES,
-    **walks.SAMPLES,
-}
+            details=[("Room", "B204"), ("Focus", "Questioning")],
+            note="Your line manager has the same reminder.",
+        ),
+        "reminders-undelivered": lambda: reminders.undelivered_card(
+            reminders.UndeliveredView(
+                lines=[
+                    reminders.UndeliveredLine(
+                        "Sam Tutor",
+                        "Self-referral offers",
+                        "Teams refused (403): the person blocked TLC or is not in the conversation",
+                        datetime(2026, 11, 23, 10, 0, tzinfo=UTC),
+                    )
+                ],
+                total=1,
+                retryable=0,
+            )
+        ),
+        "reminders-undelivered-none": lambda: reminders.undelivered_card(
+            reminders.UndeliveredView(lines=[], total=0, retryable=0)
+        ),
+        "reminders-retried": lambda: reminders.retried_card(3),
+        "settings": lambda: preferences.settings_card(
+            preferences.SettingsView(
+                choices=[
+                    preferences.OptOutChoice(
+                        "self_referral_offers",
+                        "Self referral offers",
+                        "Offers of peer support after an observation or once a term",
+                        True,
+                    ),
+                    preferences.OptOutChoice("card_prompts", "Card prompts", "", False),
+                ],
+                always=["Observation reminders", "Report deadlines"],
+                sending_hours="08:00–18:00, Monday to Friday; not on bank holidays",
+                admin=True,
+            )
+        ),
+        "settings-empty": lambda: preferences.settings_card(
+            preferences.SettingsView(
+                choices=[], always=[], sending_hours="08:00–18:00, Monday to Friday"
+            )
+        ),
+        "settings-saved": lambda: preferences.settings_saved_card(
+            preferences.SettingsSaved(
+                turned_off=["Card prompts"],
+                still_on=["Self referral offers"],
+                always=["Observation reminders"],
+            )
+        ),
+        "settings-hours": lambda: preferences.sending_hours_card(),
+        "settings-hours-errors": lambda: preferences.sending_hours_card(
+            {"start": "09:00", "end": "13:00", "weekends": "true"},
+            {"end": "The end must come after the start"},
+        ),
+        "settings-hours-saved": lambda: preferences.sending_hours_saved_card(
+            "08:00–18:00, Monday to Friday; not on bank holidays"
+        ),
+        **PROGRESSION_SAMPLES,
+        **walks.SAMPLES,
+    }
+)
 
 # A tiny valid PNG (1x1) standing in for the termly chart, so the golden file stays stable.
 _PNG = (
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
     "YPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 )
-_THEMES = [
+_THEMES = (
     ("Planning and preparation", "planning"),
     ("Questioning and checking learning", "questioning"),
-]
+)
 _OBS = otla.ObservationCardView(
     observation_id=12,
     tutor="Tom Tutor",
@@ -147,6 +154,25 @@ _OBS = otla.ObservationCardView(
         ),
     ],
 )
+# The shared sample views: each sample below changes only what makes it that sample.
+_OBS_TO_AGREE = replace(
+    _OBS,
+    when="To be agreed",
+    status="Observer allocated",
+    due=None,
+    documents=[],
+    show_documents=False,
+    buttons=[],
+)
+_REPORT_FORM = otla.ReportFormView(
+    observation_id=12,
+    tutor="Tom Tutor",
+    course="ESOL Entry 2",
+    when="Tue 1 Dec 2026, 10:00–11:00",
+    due="Fri 4 Dec 2026",
+    themes=_THEMES,
+    owners=[("Tom Tutor (tutor)", "tutor")],
+)
 _REPORT = otla.ReportView(
     observation_id=12,
     tutor="Tom Tutor",
@@ -163,7 +189,7 @@ _REPORT = otla.ReportView(
     ],
     suggestions="Observe a colleague's questioning in ESOL Entry 3.",
 )
-SAMPLES.update(
+_OTLA: Mapping[str, Callable[[], CardDict]] = MappingProxyType(
     {
         "otla-allocate": lambda: otla.allocation_card(
             otla.AllocationFormView(
@@ -194,13 +220,9 @@ SAMPLES.update(
         ),
         "otla-observation": lambda: otla.observation_card(_OBS),
         "otla-observation-propose": lambda: otla.observation_card(
-            otla.ObservationCardView(
-                observation_id=12,
-                tutor="Tom Tutor",
-                observer="Olive Observer",
+            replace(
+                _OBS_TO_AGREE,
                 course="",
-                when="To be agreed",
-                status="Observer allocated",
                 headline="You're observing Tom Tutor",
                 message="Please agree a class and date with Tom Tutor, ideally this autumn term.",
                 can_propose=True,
@@ -209,13 +231,8 @@ SAMPLES.update(
             )
         ),
         "otla-observation-accept": lambda: otla.observation_card(
-            otla.ObservationCardView(
-                observation_id=12,
-                tutor="Tom Tutor",
-                observer="Olive Observer",
-                course="ESOL Entry 2",
-                when="To be agreed",
-                status="Observer allocated",
+            replace(
+                _OBS_TO_AGREE,
                 headline="Olive Observer proposed a date for the observation",
                 proposal=otla.ProposalView(
                     "Olive Observer", "ESOL Entry 2", "Tue 1 Dec 2026, 10:00–11:00", "Room 4"
@@ -237,13 +254,8 @@ SAMPLES.update(
             )
         ),
         "otla-report-form": lambda: otla.report_form_card(
-            otla.ReportFormView(
-                observation_id=12,
-                tutor="Tom Tutor",
-                course="ESOL Entry 2",
-                when="Tue 1 Dec 2026, 10:00–11:00",
-                due="Fri 4 Dec 2026",
-                themes=_THEMES,
+            replace(
+                _REPORT_FORM,
                 owners=[
                     ("Tom Tutor (tutor)", "tutor"),
                     ("Mia Manager (line manager)", "line_manager"),
@@ -254,39 +266,29 @@ SAMPLES.update(
             {"action_1_date": "Give the action a target date"},
         ),
         "otla-report-form-graded": lambda: otla.report_form_card(
-            otla.ReportFormView(
-                observation_id=12,
-                tutor="Tom Tutor",
-                course="ESOL Entry 2",
-                when="Tue 1 Dec 2026, 10:00–11:00",
-                due="Fri 4 Dec 2026",
-                themes=_THEMES,
-                owners=[("Tom Tutor (tutor)", "tutor")],
+            replace(
+                _REPORT_FORM,
                 grades=["Outstanding", "Good", "Requires improvement", "Inadequate"],
                 saved_note="Draft saved 10:42. Submit it when it's ready.",
             )
         ),
         "otla-report-check": lambda: otla.report_card(
-            otla.ReportView(
-                **{
-                    **_REPORT.__dict__,
-                    "headline": "A report to check: Tom Tutor",
-                    "can_check": True,
-                    "best_practice_note": "Superb use of realia",
-                }
+            replace(
+                _REPORT,
+                headline="A report to check: Tom Tutor",
+                can_check=True,
+                best_practice_note="Superb use of realia",
             )
         ),
         "otla-report-approve": lambda: otla.report_card(
-            otla.ReportView(**{**_REPORT.__dict__, "status": "Checked", "can_approve": True})
+            replace(_REPORT, status="Checked", can_approve=True)
         ),
         "otla-report-tutor": lambda: otla.report_card(
-            otla.ReportView(
-                **{
-                    **_REPORT.__dict__,
-                    "status": "Sent",
-                    "headline": "Your observation report",
-                    "can_acknowledge": True,
-                }
+            replace(
+                _REPORT,
+                status="Sent",
+                headline="Your observation report",
+                can_acknowledge=True,
             )
         ),
         "otla-todo": lambda: otla.todo_card(
@@ -460,7 +462,7 @@ _TINY_PNG = (
     "+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
 
-SAMPLES.update(
+_SUPPORT: Mapping[str, Callable[[], CardDict]] = MappingProxyType(
     {
         "support-referral": lambda: support.referral_card(
             _support_referral_view(), {"topics": "behaviour", "campus": "Hitchin"}
@@ -566,6 +568,8 @@ SAMPLES.update(
         ),
     }
 )
+
+SAMPLES: Mapping[str, Callable[[], CardDict]] = MappingProxyType({**_GENERAL, **_OTLA, **_SUPPORT})
 
 
 def write_samples(folder: Path) -> list[Path]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from adaptive_cards_python import actions as A
@@ -781,9 +782,9 @@ def key_findings_card(view: SummaryView) -> CardDict:
 
 # --- Samples (cards/samples.py shows every card with these) --------------------------------------
 
-_TUTORS = [("Tom Tutor", "3"), ("Tia Tutor", "4"), ("Lee Librarian (LiL)", "5")]
-_THEMES = [("Questioning and checking learning", "questioning"), ("Resources", "resources")]
-_MINUTES = [(str(m), str(m)) for m in (15, 20, 25, 30, 45)]
+_TUTORS = (("Tom Tutor", "3"), ("Tia Tutor", "4"), ("Lee Librarian (LiL)", "5"))
+_THEMES = (("Questioning and checking learning", "questioning"), ("Resources", "resources"))
+_MINUTES = tuple((str(m), str(m)) for m in (15, 20, 25, 30, 45))
 _DOT_PNG = (
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAIAAAB7QOjdAAAADUlEQVR4nGPQqzUCIgAGCg"
     "G7RoEkjQAAAABJRU5ErkJggg=="
@@ -827,115 +828,123 @@ _OUTSTANDING = OutstandingTeam(
     1, "Maths", "16 Nov – 27 Nov 2026", "Questioning", ["Tom Tutor", "Tia Tutor"]
 )
 
-SAMPLES: dict[str, Any] = {
-    "walks-form": lambda: _sample_form(drafts=[DraftLine(7, "Fri 20 Nov")]),
-    "walks-form-errors": lambda: _sample_form(
-        values={"course": "", "went_well_note": ""},
-        errors={
-            "tutors": "Choose at least one tutor",
-            "course": "Give the course or session",
-            "went_well_note": "Pick a theme or write what went well",
-            "verbal_feedback": "Say whether you gave verbal feedback",
-        },
-    ),
-    "walks-form-clash": lambda: _sample_form(
-        values={"tutors": "3", "walk_date": "2026-11-25"},
-        clash=ClashWarning(
-            "Tom Tutor has an OTLA planned on Wed 25 Nov. A learning walk shouldn't fall on "
-            "the same day: Thu 26 Nov is free, or save anyway.",
-            "2026-11-26",
-            "Thu 26 Nov",
-        ),
-    ),
-    "walks-saved": lambda: _sample_summary(
-        heading="Learning walk saved",
-        concern=True,
-        concern_note="Timekeeping: raise at the 1:1.",
-        can_edit=True,
-        can_export=True,
-    ),
-    "walks-tutor-view": lambda: _sample_summary(
-        tutors="You and 1 other tutor", readers_note="Your feedback from this walk."
-    ),
-    "walks-saved-shared": lambda: walk_saved_notice_card(
-        WalkNoticeView(12, "Maths", "Mon 23 Nov 2026", 2, "Mia Manager")
-    ),
-    "walks-draft-saved": lambda: walk_draft_saved_card(7, "Maths", "Mon 23 Nov 2026"),
-    "walks-team-picker": lambda: walk_team_picker_card([("Maths", "1"), ("ESOL", "2")]),
-    "walks-completion": lambda: walk_completion_card(
-        CompletionView(
-            1,
-            "Maths",
-            "Autumn term 2026/27",
-            "16 Nov – 27 Nov 2026",
-            "Questioning",
-            [
-                CompletionLine("Tom Tutor", "done", "Mon 23 Nov"),
-                CompletionLine("Tia Tutor", "outstanding", "window 16 Nov – 27 Nov 2026"),
-                CompletionLine("Lee Librarian", "not_expected", "not expected each term"),
-            ],
-            can_plan=True,
-        )
-    ),
-    "walks-overview": lambda: walk_overview_card(
-        "Autumn term 2026/27", [TeamCount(1, "Maths", 5, 2), TeamCount(2, "ESOL", 3, 0)]
-    ),
-    "walks-mine": lambda: my_walks_card(
-        "Tom Tutor",
-        [MyWalkLine(12, "Mon 23 Nov 2026", "Questioning", "Questioning and checking learning", "")],
-    ),
-    "walks-plan": lambda: walk_plan_card(
-        PlanFormView(
-            teams=[("Maths", "1"), ("ESOL", "2")],
-            terms=[
-                ("Autumn term 2026/27", "2026/27-autumn"),
-                ("Spring term 2026/27", "2026/27-spring"),
-            ],
-            walkers=[("Mia Manager", "2"), ("Quinn Quality", "6")],
-            values={"team_pk": "1", "term": "2026/27-autumn", "walkers": "2"},
-        )
-    ),
-    "walks-plan-errors": lambda: walk_plan_card(
-        PlanFormView(
-            teams=[("Maths", "1")],
-            terms=[("Autumn term 2026/27", "2026/27-autumn")],
-            walkers=[("Mia Manager", "2")],
-            values={"window2_start": "2026-12-01"},
+SAMPLES: Mapping[str, Any] = MappingProxyType(
+    {
+        "walks-form": lambda: _sample_form(drafts=[DraftLine(7, "Fri 20 Nov")]),
+        "walks-form-errors": lambda: _sample_form(
+            values={"course": "", "went_well_note": ""},
             errors={
-                "focus": "Give the focus or theme",
-                "window2_end": "Give both dates of the window.",
+                "tutors": "Choose at least one tutor",
+                "course": "Give the course or session",
+                "went_well_note": "Pick a theme or write what went well",
+                "verbal_feedback": "Say whether you gave verbal feedback",
             },
-        )
-    ),
-    "walks-plan-saved": lambda: walk_plan_saved_card(
-        PlanSavedView(
-            "Maths",
-            "Autumn term 2026/27",
-            "Questioning",
-            "QIP 2.1",
-            ["16 Nov – 27 Nov 2026 (ESOL)", "30 Nov – 4 Dec 2026"],
-            "Mia Manager",
-            True,
-            4,
-        )
-    ),
-    "walks-plan-import": lambda: walk_plan_import_card(
-        PlanImportView(3, 1, [(5, "team: I don't know a team called Art")])
-    ),
-    "walks-window-end": lambda: window_end_card(_OUTSTANDING),
-    "walks-window-end-quality": lambda: window_end_quality_card("Fri 27 Nov", [_OUTSTANDING]),
-    "walks-return": lambda: monthly_return_card(
-        ReturnView("November 2026", 14, 19, 3, [("Maths", 8), ("ESOL", 6)])
-    ),
-    "walks-summary": lambda: key_findings_card(
-        SummaryView(
-            term_label="Autumn term 2026/27",
-            walks=14,
-            strengths=["Questioning and checking learning (6)", "Resources (4)"],
-            areas=["Stretch and challenge (5)"],
-            by_focus=[FindingsGroup("Questioning", 8, ["Questioning (5)"], ["Stretch (3)"])],
-            by_team=[FindingsGroup("Maths", 8, ["Resources (3)"], ["Pace and use of time (2)"])],
-            chart_data_url=_DOT_PNG,
-        )
-    ),
-}
+        ),
+        "walks-form-clash": lambda: _sample_form(
+            values={"tutors": "3", "walk_date": "2026-11-25"},
+            clash=ClashWarning(
+                "Tom Tutor has an OTLA planned on Wed 25 Nov. A learning walk shouldn't fall on "
+                "the same day: Thu 26 Nov is free, or save anyway.",
+                "2026-11-26",
+                "Thu 26 Nov",
+            ),
+        ),
+        "walks-saved": lambda: _sample_summary(
+            heading="Learning walk saved",
+            concern=True,
+            concern_note="Timekeeping: raise at the 1:1.",
+            can_edit=True,
+            can_export=True,
+        ),
+        "walks-tutor-view": lambda: _sample_summary(
+            tutors="You and 1 other tutor", readers_note="Your feedback from this walk."
+        ),
+        "walks-saved-shared": lambda: walk_saved_notice_card(
+            WalkNoticeView(12, "Maths", "Mon 23 Nov 2026", 2, "Mia Manager")
+        ),
+        "walks-draft-saved": lambda: walk_draft_saved_card(7, "Maths", "Mon 23 Nov 2026"),
+        "walks-team-picker": lambda: walk_team_picker_card([("Maths", "1"), ("ESOL", "2")]),
+        "walks-completion": lambda: walk_completion_card(
+            CompletionView(
+                1,
+                "Maths",
+                "Autumn term 2026/27",
+                "16 Nov – 27 Nov 2026",
+                "Questioning",
+                [
+                    CompletionLine("Tom Tutor", "done", "Mon 23 Nov"),
+                    CompletionLine("Tia Tutor", "outstanding", "window 16 Nov – 27 Nov 2026"),
+                    CompletionLine("Lee Librarian", "not_expected", "not expected each term"),
+                ],
+                can_plan=True,
+            )
+        ),
+        "walks-overview": lambda: walk_overview_card(
+            "Autumn term 2026/27", [TeamCount(1, "Maths", 5, 2), TeamCount(2, "ESOL", 3, 0)]
+        ),
+        "walks-mine": lambda: my_walks_card(
+            "Tom Tutor",
+            [
+                MyWalkLine(
+                    12, "Mon 23 Nov 2026", "Questioning", "Questioning and checking learning", ""
+                )
+            ],
+        ),
+        "walks-plan": lambda: walk_plan_card(
+            PlanFormView(
+                teams=[("Maths", "1"), ("ESOL", "2")],
+                terms=[
+                    ("Autumn term 2026/27", "2026/27-autumn"),
+                    ("Spring term 2026/27", "2026/27-spring"),
+                ],
+                walkers=[("Mia Manager", "2"), ("Quinn Quality", "6")],
+                values={"team_pk": "1", "term": "2026/27-autumn", "walkers": "2"},
+            )
+        ),
+        "walks-plan-errors": lambda: walk_plan_card(
+            PlanFormView(
+                teams=[("Maths", "1")],
+                terms=[("Autumn term 2026/27", "2026/27-autumn")],
+                walkers=[("Mia Manager", "2")],
+                values={"window2_start": "2026-12-01"},
+                errors={
+                    "focus": "Give the focus or theme",
+                    "window2_end": "Give both dates of the window.",
+                },
+            )
+        ),
+        "walks-plan-saved": lambda: walk_plan_saved_card(
+            PlanSavedView(
+                "Maths",
+                "Autumn term 2026/27",
+                "Questioning",
+                "QIP 2.1",
+                ["16 Nov – 27 Nov 2026 (ESOL)", "30 Nov – 4 Dec 2026"],
+                "Mia Manager",
+                True,
+                4,
+            )
+        ),
+        "walks-plan-import": lambda: walk_plan_import_card(
+            PlanImportView(3, 1, [(5, "team: I don't know a team called Art")])
+        ),
+        "walks-window-end": lambda: window_end_card(_OUTSTANDING),
+        "walks-window-end-quality": lambda: window_end_quality_card("Fri 27 Nov", [_OUTSTANDING]),
+        "walks-return": lambda: monthly_return_card(
+            ReturnView("November 2026", 14, 19, 3, [("Maths", 8), ("ESOL", 6)])
+        ),
+        "walks-summary": lambda: key_findings_card(
+            SummaryView(
+                term_label="Autumn term 2026/27",
+                walks=14,
+                strengths=["Questioning and checking learning (6)", "Resources (4)"],
+                areas=["Stretch and challenge (5)"],
+                by_focus=[FindingsGroup("Questioning", 8, ["Questioning (5)"], ["Stretch (3)"])],
+                by_team=[
+                    FindingsGroup("Maths", 8, ["Resources (3)"], ["Pace and use of time (2)"])
+                ],
+                chart_data_url=_DOT_PNG,
+            )
+        ),
+    }
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import (
@@ -18,16 +19,19 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+NAMING = MappingProxyType(
+    {
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -52,6 +56,23 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+MAX_ID = 2**31 - 1  # ids are INTEGER: the largest one PostgreSQL stores
+
+
+async def get_in_org[T: Base](
+    session: AsyncSession, model: type[T], org_id: str, row_id: int
+) -> T | None:
+    """The `model` row with this id, or None unless it belongs to this organisation.
+
+    Organisations never see each other's rows; an id no table could hold finds nothing (it would
+    otherwise be a database error on PostgreSQL).
+    """
+    if not 0 < row_id <= MAX_ID:
+        return None
+    row = await session.get(model, row_id)
+    return row if row is not None and getattr(row, "org_id", None) == org_id else None
 
 
 class Organisation(Base):

@@ -33,7 +33,7 @@ from bot.domain.observations import (
     LONDON,
     ObservationState,
 )
-from storage.models import Base, Person
+from storage.models import Base, Person, get_in_org
 
 S = ObservationState
 
@@ -205,8 +205,7 @@ class Observations:
     # ------------------------------------------------------------ observations
 
     async def get(self, org_id: str, observation_id: int) -> Observation | None:
-        obs = await self.session.get(Observation, observation_id)
-        return obs if obs is not None and obs.org_id == org_id else None
+        return await get_in_org(self.session, Observation, org_id, observation_id)
 
     async def for_tutor(self, org_id: str, tutor_id: int, year: str) -> Observation | None:
         return await self.session.scalar(
@@ -384,8 +383,7 @@ class Observations:
         self.session.add(entry)
 
     async def action(self, org_id: str, action_id: int) -> ActionReviewEntry | None:
-        entry = await self.session.get(ActionReviewEntry, action_id)
-        return entry if entry is not None and entry.org_id == org_id else None
+        return await get_in_org(self.session, ActionReviewEntry, org_id, action_id)
 
     async def actions(
         self,
@@ -474,14 +472,12 @@ class Observations:
         return rows.all()
 
     async def document(self, org_id: str, document_id: int) -> ObservationDocument | None:
-        doc = await self.session.get(ObservationDocument, document_id)
-        return doc if doc is not None and doc.org_id == org_id else None
+        return await get_in_org(self.session, ObservationDocument, org_id, document_id)
 
     # ------------------------------------------------------------ Learning in Libraries
 
     async def course(self, org_id: str, course_id: int) -> LilCourse | None:
-        course = await self.session.get(LilCourse, course_id)
-        return course if course is not None and course.org_id == org_id else None
+        return await get_in_org(self.session, LilCourse, org_id, course_id)
 
     async def course_by_code(self, org_id: str, year: str, code: str) -> LilCourse | None:
         return await self.session.scalar(

@@ -23,6 +23,7 @@ from storage.models import (
     RoleGrant,
     Team,
     TeamMember,
+    get_in_org,
 )
 
 
@@ -54,8 +55,7 @@ class Directory:
         )
 
     async def person(self, org_id: str, person_id: int) -> Person | None:
-        p = await self.session.get(Person, person_id)
-        return p if p is not None and p.org_id == org_id else None
+        return await get_in_org(self.session, Person, org_id, person_id)
 
     async def people(self, org_id: str, ids: Iterable[int]) -> Sequence[Person]:
         ids = list(ids)

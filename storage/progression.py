@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.domain.progression import SessionState
-from storage.models import Base, ConversationRef, TeamMember
+from storage.models import Base, ConversationRef, TeamMember, get_in_org
 
 OPEN_STATES = (SessionState.CHOOSING.value, SessionState.RUNNING.value, SessionState.PAUSED.value)
 
@@ -139,8 +139,7 @@ class CardSessions:
         self.session = session
 
     async def get(self, org_id: str, session_id: int) -> CardSession | None:
-        row = await self.session.get(CardSession, session_id)
-        return row if row is not None and row.org_id == org_id else None
+        return await get_in_org(self.session, CardSession, org_id, session_id)
 
     async def open_in(self, org_id: str, place_key: str) -> CardSession | None:
         """The session still open in this place (the newest, should there be more)."""

@@ -33,7 +33,7 @@ from bot.domain.support import (
     SignOff,
     SupportProgramme,
 )
-from storage.models import Base, Person
+from storage.models import Base, Person, get_in_org
 from storage.preferences import Preferences
 
 OFFERS_CATEGORY = "self_referral_offers"  # NoticeKind.opt_out of self-referral offers
@@ -275,12 +275,10 @@ class SupportRecords:
         await self.session.flush()
 
     async def referral(self, org_id: str, referral_id: int) -> SupportReferral | None:
-        row = await self.session.get(SupportReferral, referral_id)
-        return row if row is not None and row.org_id == org_id else None
+        return await get_in_org(self.session, SupportReferral, org_id, referral_id)
 
     async def programme(self, org_id: str, programme_id: int) -> SupportProgrammeRecord | None:
-        row = await self.session.get(SupportProgrammeRecord, programme_id)
-        return row if row is not None and row.org_id == org_id else None
+        return await get_in_org(self.session, SupportProgrammeRecord, org_id, programme_id)
 
     async def programme_for_referral(self, referral_id: int) -> SupportProgrammeRecord | None:
         return await self.session.scalar(
@@ -417,8 +415,7 @@ class SupportRecords:
         return rows.all()
 
     async def update(self, org_id: str, update_id: int) -> LineManagerUpdate | None:
-        row = await self.session.get(LineManagerUpdate, update_id)
-        return row if row is not None and row.org_id == org_id else None
+        return await get_in_org(self.session, LineManagerUpdate, org_id, update_id)
 
     async def update_number(self, programme_id: int, number: int) -> LineManagerUpdate | None:
         return await self.session.scalar(
@@ -464,8 +461,7 @@ class SupportRecords:
         )
 
     async def report_by_id(self, org_id: str, report_id: int) -> SupportReport | None:
-        row = await self.session.get(SupportReport, report_id)
-        return row if row is not None and row.org_id == org_id else None
+        return await get_in_org(self.session, SupportReport, org_id, report_id)
 
     async def under_review(self, org_id: str) -> Sequence[SupportProgrammeRecord]:
         rows = await self.session.scalars(

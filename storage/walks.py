@@ -29,7 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.domain.access import QUALITY_TEAM, Role
 from bot.domain.walks import LearningWalk, TutorOnList, WalkFacts, WalkPlan, WalkWindow
-from storage.models import Base, Person, RoleGrant, Team, TeamMember
+from storage.models import Base, Person, RoleGrant, Team, TeamMember, get_in_org
 
 DRAFT = "draft"
 SAVED = "saved"
@@ -218,8 +218,7 @@ class WalkStore:
     # --- walks ---
 
     async def walk(self, org_id: str, walk_id: int) -> StoredWalk | None:
-        row = await self.session.get(StoredWalk, walk_id)
-        return row if row is not None and row.org_id == org_id else None
+        return await get_in_org(self.session, StoredWalk, org_id, walk_id)
 
     def new_walk(
         self, org_id: str, team_pk: int, channel: str | None, author_id: int, now: datetime
@@ -330,8 +329,7 @@ class WalkStore:
     # --- teams and people, as the walk rules see them ---
 
     async def team(self, org_id: str, team_pk: int) -> Team | None:
-        team = await self.session.get(Team, team_pk)
-        return team if team is not None and team.org_id == org_id else None
+        return await get_in_org(self.session, Team, org_id, team_pk)
 
     async def teams(self, org_id: str) -> Sequence[Team]:
         rows = await self.session.scalars(

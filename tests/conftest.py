@@ -143,25 +143,6 @@ TUTOR = User("tutor", "Tom Tutor", "tom@college.ac.uk")
 MANAGER = User("manager", "Mia Manager", "mia@college.ac.uk")
 
 
-def _wiring() -> tuple[list[Any], ...]:
-    from bot.app import walks
-    from bot.app.observations import hooks
-
-    return (walks.otla_calendars(), hooks.walk_calendars(), hooks.approved_hooks())
-
-
-@pytest.fixture(autouse=True)
-def _no_leaked_wiring() -> Iterator[None]:
-    """A test that plugs its own calendar or hook into a capability takes it out again: what
-    `connect_capabilities()` wires is all the next test finds."""
-    from bot.app.commands import connect_capabilities
-
-    connect_capabilities()
-    before = _wiring()
-    yield
-    assert _wiring() == before, "a test left its calendar or hook registered"
-
-
 @pytest.fixture(autouse=True)
 def _roster(request: pytest.FixtureRequest) -> None:
     """Everyone in the standard cast is known to the loopback roster (their emails)."""

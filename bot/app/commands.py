@@ -19,23 +19,18 @@ from bot.app import (
     progression,
     reminders,
     support,
-    support_notices,
     walks,
 )
+from bot.app.events import Events, ObservationApproved, PlannedObservations, WalksOnDay
 from bot.app.help import Help
 from bot.app.notices import NoticeKind, NoticeKinds
-from bot.app.observations.hooks import (
-    ObservationApproved,
-    register_on_observation_approved_with_actions,
-    register_walk_calendar,
-)
 from bot.app.router import CardAction, Command, Router
+from bot.app.support import referrals
 from storage.observations import planned_observation_dates
 from storage.walks import WalkStore
 
 
 def build_router() -> tuple[Router, Help]:
-    connect_capabilities()
     router = Router()
     help_ = Help(router)
     router.add(
@@ -71,9 +66,10 @@ def capability_rows() -> list[Command | CardAction]:
     return rows
 
 
-def build_notice_kinds() -> NoticeKinds:
-    """Every kind of proactive message, from each capability module."""
-    kinds = NoticeKinds()
+def build_notice_kinds(events: Events | None = None) -> NoticeKinds:
+    """Every kind of proactive message, from each capability module; their renderers ask `events`
+    (a bus of their own from `build_events()` unless the app's is given)."""
+    kinds = NoticeKinds(events if events is not None else build_events())
     kinds.add(*capability_notices())
     return kinds
 
@@ -83,29 +79,31 @@ def capability_notices() -> list[NoticeKind]:
     kinds: list[NoticeKind] = []
     kinds += observations.NOTICES
     kinds += progression.NOTICES
-    kinds += support_notices.NOTICES
+    kinds += support.NOTICES
     kinds += walks.NOTICES
     kinds += documents.NOTICES
     kinds += reminders.NOTICES
     return kinds
 
 
-def connect_capabilities() -> None:
-    """Where one capability's event is another's cue; wired here, in one place (idempotent)."""
-    register_on_observation_approved_with_actions(_offer_support_after_observation)
-    register_walk_calendar(_walks_on_day)
-    walks.register_otla_calendar(_planned_otla)
+def build_events() -> Events:
+    """One app's bus: where one capability's event or question is another's cue, wired here."""
+    events = Events()
+    events.subscribe(ObservationApproved, _offer_support_after_observation)
+    events.answer(WalksOnDay, _walks_on_day)
+    events.answer(PlannedObservations, _planned_otla)
+    return events
 
 
 async def _planned_otla(
-    session: AsyncSession, org_id: str, tutor_ids: Sequence[int], day: date
+    session: AsyncSession, question: PlannedObservations
 ) -> Mapping[int, Sequence[date]]:
     # Seed 002: a learning walk must not fall on the day of a tutor's planned OTLA.
-    return await planned_observation_dates(session, org_id, list(tutor_ids))
+    return await planned_observation_dates(session, question.org_id, list(question.tutor_ids))
 
 
-async def _walks_on_day(session: AsyncSession, org_id: str, tutor_id: int, day: date) -> list[str]:
-    return await WalkStore(session).on_day(org_id, tutor_id, day)
+async def _walks_on_day(session: AsyncSession, question: WalksOnDay) -> list[str]:
+    return await WalkStore(session).on_day(question.org_id, question.tutor_id, question.day)
 
 
 async def _offer_support_after_observation(
@@ -113,6 +111,6 @@ async def _offer_support_after_observation(
 ) -> None:
     # Seed 000 / SPEC 3: a report that produced actions is followed by a self-referral offer.
     if event.action_count > 0:
-        await support.offer_after_observation(
+        await referrals.offer_after_observation(
             session, event.org_id, event.tutor_id, event.approved_at
         )

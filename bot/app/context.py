@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from bot.app.events import Events
 from bot.app.notices import NoticeKinds
 from bot.app.turn import FileRef, Turn
 from bot.clock import Clock
@@ -39,6 +40,7 @@ class Services:
     clock: Clock
     fetch_file: FileFetcher
     member_email: EmailLookup
+    events: Events  # how this app's capabilities talk to each other
     upload_file: FileUploader | None = None
     notices: NoticeKinds = field(default_factory=NoticeKinds)  # the kinds the worker sends
 

@@ -125,12 +125,12 @@ async def consent(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     return Reply(messages=[Message(attachments=[card])])
 
 
-ROWS: list[CardAction] = [
+ROWS: tuple[CardAction, ...] = (
     CardAction(VERB, consent),
     CardAction(_OBSERVATIONS_VERB, consent),
-]
+)
 
-NOTICES: list[NoticeKind] = [
+NOTICES: tuple[NoticeKind, ...] = (
     NoticeKind(OFFER, render_offer, None, "A document to accept, asked for in a channel"),
     NoticeKind(_OBSERVATIONS_VERB, render_offer, None, "A document to accept (older offers)"),
-]
+)

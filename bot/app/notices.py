@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.app.events import Events
 from bot.app.turn import Message
 from storage.db import UnitOfWork
 from storage.people import Directory
@@ -22,6 +23,7 @@ class NoticeContext:
     uow: UnitOfWork
     item: ScheduledItem
     now: datetime
+    events: Events
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -50,8 +52,11 @@ class NoticeKind:
 
 
 class NoticeKinds:
-    def __init__(self) -> None:
+    """The table of notice kinds, and the app's event bus that their renderers may ask."""
+
+    def __init__(self, events: Events | None = None) -> None:
         self._kinds: dict[str, NoticeKind] = {}
+        self.events = events if events is not None else Events()
 
     def add(self, *kinds: NoticeKind) -> None:
         for k in kinds:

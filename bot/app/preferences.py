@@ -128,8 +128,8 @@ def _labels(categories: Iterable[str]) -> list[str]:
     return [humanise(c) for c in categories]
 
 
-_STARTS = {v for _, v in START_CHOICES}
-_ENDS = {v for _, v in END_CHOICES}
+_STARTS = frozenset(v for _, v in START_CHOICES)
+_ENDS = frozenset(v for _, v in END_CHOICES)
 
 
 class SendingHoursForm(BaseModel):
@@ -196,7 +196,7 @@ async def save_sending_hours(ctx: HandlerContext, form: SendingHoursForm) -> Rep
     return Reply.update(sending_hours_saved_card(hours.describe()))
 
 
-ROWS: list[Command | CardAction] = [
+ROWS: tuple[Command | CardAction, ...] = (
     # Personal choices: in a channel the card would show them to everyone.
     Command(
         "settings",
@@ -213,4 +213,4 @@ ROWS: list[Command | CardAction] = [
         form=SendingHoursForm,
         redisplay=redisplay_sending_hours,
     ),
-]
+)

@@ -35,13 +35,13 @@ async def render_card_notice(ctx: NoticeContext) -> Message | None:
     return Message(card=reminder_card(heading, lines, steps))
 
 
-NOTICES = [
+NOTICES = (
     NoticeKind(
         CARD_NOTICE,
         render_card_notice,
         description="Reminders and messages from your organisation with a next step",
-    )
-]
+    ),
+)
 
 
 async def _view(ctx: HandlerContext) -> UndeliveredView:
@@ -87,8 +87,8 @@ async def try_again(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
     return Reply.update(retried_card(count))
 
 
-ROWS: list[Command | CardAction] = [
+ROWS: tuple[Command | CardAction, ...] = (
     Command("undelivered", undelivered_command, aliases=("failed",), listed=False),
     CardAction("notices.undelivered", show_undelivered, idempotent=False),
     CardAction("notices.retry", try_again),
-]
+)

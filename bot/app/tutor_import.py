@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.app.observations.induction import on_tutors_imported
-from bot.app.support import offer_to_imported_tutor
+from bot.app.support.referrals import offer_to_imported_tutor
 from bot.clock import SystemClock
 from bot.domain.tutors import parse_tutor_csv
 from cards.admin import ImportResult

@@ -346,7 +346,7 @@ class Worker:
                 self.stats["opted_out"] += 1
                 continue
             revision = item.revision
-            message = await kind.render(NoticeContext(uow, item, now))
+            message = await kind.render(NoticeContext(uow, item, now, self.kinds.events))
             if message is None:
                 if item.revision == revision:
                     item.state, item.updated_at = CANCELLED, now

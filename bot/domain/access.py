@@ -7,8 +7,10 @@ self-ratings, AP support records) belong to the tutor and their AP alone.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 
 
 class Role(StrEnum):
@@ -27,17 +29,19 @@ class Role(StrEnum):
         return ROLE_LABELS[self]
 
 
-ROLE_LABELS: dict[Role, str] = {
-    Role.TUTOR: "Tutor",
-    Role.OBSERVER: "Observer",
-    Role.LINE_MANAGER: "Line manager",
-    Role.QUALITY_COORDINATOR: "Quality coordinator",
-    Role.DEVELOPMENT_OFFICER: "Development officer",
-    Role.DEVELOPMENT_COORDINATOR: "Development coordinator",
-    Role.ADVANCED_PRACTITIONER: "Advanced practitioner",
-    Role.HEAD_OF_TL: "Head of teaching & learning",
-    Role.ORG_ADMIN: "Org admin",
-}
+ROLE_LABELS: Mapping[Role, str] = MappingProxyType(
+    {
+        Role.TUTOR: "Tutor",
+        Role.OBSERVER: "Observer",
+        Role.LINE_MANAGER: "Line manager",
+        Role.QUALITY_COORDINATOR: "Quality coordinator",
+        Role.DEVELOPMENT_OFFICER: "Development officer",
+        Role.DEVELOPMENT_COORDINATOR: "Development coordinator",
+        Role.ADVANCED_PRACTITIONER: "Advanced practitioner",
+        Role.HEAD_OF_TL: "Head of teaching & learning",
+        Role.ORG_ADMIN: "Org admin",
+    }
+)
 
 QUALITY_TEAM = frozenset(
     {Role.QUALITY_COORDINATOR, Role.DEVELOPMENT_OFFICER, Role.DEVELOPMENT_COORDINATOR}
@@ -348,45 +352,47 @@ def _manage_induction(actor: Actor, s: Subject | None) -> bool:
     return s is not None and actor.person_id in s.line_manager_ids
 
 
-_RULES = {
-    Permission.MANAGE_ROLES: _admin,
-    Permission.IMPORT_TUTORS: _admin_or_quality,
-    Permission.MANAGE_SETTINGS: _admin,
-    Permission.VIEW_PEOPLE: _admin_or_quality,
-    Permission.READ_DEVELOPMENTAL: _read_developmental,
-    Permission.WRITE_DEVELOPMENTAL: _write_developmental,
-    Permission.READ_CASELOAD_COUNTS: _caseload_counts,
-    Permission.READ_PROGRAMME_UPDATE: _programme_update,
-    Permission.PLAN_WALKS: _plan_walks,
-    Permission.RECORD_WALK: _record_walk,
-    Permission.READ_WALK: _read_walk,
-    Permission.READ_WALK_CONCERN: _read_walk_concern,
-    Permission.ALLOCATE_OBSERVER: _allocate,
-    Permission.READ_OBSERVATION: _read_observation,
-    Permission.CHECK_REPORT: _check,
-    Permission.APPROVE_REPORT: _approve,
-    Permission.RECORD_ACTION_OUTCOME: _action_outcome,
-    Permission.VIEW_QUALITY_DASHBOARD: _quality_dashboard,
-    Permission.TAKE_PART_IN_CARDS: _take_part_in_cards,
-    Permission.FACILITATE_CARDS: _facilitate_cards,
-    Permission.ADD_TO_DECK: _add_to_deck,
-    Permission.UPDATE_CARD_ACTION: _update_card_action,
-    Permission.RUN_PROGRAMME: _run_programme,
-    Permission.ANSWER_REFERRAL: _run_programme,
-    Permission.READ_SUPPORT_REPORT: _support_report,
-    Permission.REVIEW_SUPPORT_CASE: _review_case,
-    Permission.MANAGE_PRACTITIONERS: _manage_practitioners,
-    Permission.AGREE_OBSERVATION_DATE: _agree_date,
-    Permission.CONFIRM_OBSERVATION_PLANNED: _confirm_planned,
-    Permission.WRITE_REPORT: _write_report,
-    Permission.ACKNOWLEDGE_REPORT: _acknowledge,
-    Permission.READ_OBSERVATION_PLAN: _read_plan,
-    Permission.SHARE_OBSERVATION_DOCUMENTS: _share_documents,
-    Permission.READ_OBSERVATION_DOCUMENTS: _read_documents,
-    Permission.ALLOCATE_LIL: _allocate_lil,
-    Permission.PICK_LIL_COURSE: _pick_lil_course,
-    Permission.MANAGE_INDUCTION: _manage_induction,
-    Permission.EDIT_WALK: _edit_walk,
-    Permission.VIEW_WALK_COMPLETION: _walk_completion,
-    Permission.VIEW_UNDELIVERED: _admin,
-}
+_RULES = MappingProxyType(
+    {
+        Permission.MANAGE_ROLES: _admin,
+        Permission.IMPORT_TUTORS: _admin_or_quality,
+        Permission.MANAGE_SETTINGS: _admin,
+        Permission.VIEW_PEOPLE: _admin_or_quality,
+        Permission.READ_DEVELOPMENTAL: _read_developmental,
+        Permission.WRITE_DEVELOPMENTAL: _write_developmental,
+        Permission.READ_CASELOAD_COUNTS: _caseload_counts,
+        Permission.READ_PROGRAMME_UPDATE: _programme_update,
+        Permission.PLAN_WALKS: _plan_walks,
+        Permission.RECORD_WALK: _record_walk,
+        Permission.READ_WALK: _read_walk,
+        Permission.READ_WALK_CONCERN: _read_walk_concern,
+        Permission.ALLOCATE_OBSERVER: _allocate,
+        Permission.READ_OBSERVATION: _read_observation,
+        Permission.CHECK_REPORT: _check,
+        Permission.APPROVE_REPORT: _approve,
+        Permission.RECORD_ACTION_OUTCOME: _action_outcome,
+        Permission.VIEW_QUALITY_DASHBOARD: _quality_dashboard,
+        Permission.TAKE_PART_IN_CARDS: _take_part_in_cards,
+        Permission.FACILITATE_CARDS: _facilitate_cards,
+        Permission.ADD_TO_DECK: _add_to_deck,
+        Permission.UPDATE_CARD_ACTION: _update_card_action,
+        Permission.RUN_PROGRAMME: _run_programme,
+        Permission.ANSWER_REFERRAL: _run_programme,
+        Permission.READ_SUPPORT_REPORT: _support_report,
+        Permission.REVIEW_SUPPORT_CASE: _review_case,
+        Permission.MANAGE_PRACTITIONERS: _manage_practitioners,
+        Permission.AGREE_OBSERVATION_DATE: _agree_date,
+        Permission.CONFIRM_OBSERVATION_PLANNED: _confirm_planned,
+        Permission.WRITE_REPORT: _write_report,
+        Permission.ACKNOWLEDGE_REPORT: _acknowledge,
+        Permission.READ_OBSERVATION_PLAN: _read_plan,
+        Permission.SHARE_OBSERVATION_DOCUMENTS: _share_documents,
+        Permission.READ_OBSERVATION_DOCUMENTS: _read_documents,
+        Permission.ALLOCATE_LIL: _allocate_lil,
+        Permission.PICK_LIL_COURSE: _pick_lil_course,
+        Permission.MANAGE_INDUCTION: _manage_induction,
+        Permission.EDIT_WALK: _edit_walk,
+        Permission.VIEW_WALK_COMPLETION: _walk_completion,
+        Permission.VIEW_UNDELIVERED: _admin,
+    }
+)

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cache
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
@@ -54,20 +55,22 @@ class ObservationState(StrEnum):
         return STATE_LABELS[self]
 
 
-STATE_LABELS: dict[ObservationState, str] = {
-    ObservationState.UNALLOCATED: "Needs an observer",
-    ObservationState.ALLOCATED: "Observer allocated",
-    ObservationState.DATE_AGREED: "Date agreed",
-    ObservationState.PLANNED: "Planned",
-    ObservationState.OBSERVED: "Observed",
-    ObservationState.REPORT_SUBMITTED: "Report submitted",
-    ObservationState.RETURNED: "Returned for correction",
-    ObservationState.CHECKED: "Checked",
-    ObservationState.APPROVED: "Approved",
-    ObservationState.SENT: "Sent",
-    ObservationState.ACTIONS_OPEN: "Actions open",
-    ObservationState.ACTIONS_CLOSED: "Actions closed",
-}
+STATE_LABELS: Mapping[ObservationState, str] = MappingProxyType(
+    {
+        ObservationState.UNALLOCATED: "Needs an observer",
+        ObservationState.ALLOCATED: "Observer allocated",
+        ObservationState.DATE_AGREED: "Date agreed",
+        ObservationState.PLANNED: "Planned",
+        ObservationState.OBSERVED: "Observed",
+        ObservationState.REPORT_SUBMITTED: "Report submitted",
+        ObservationState.RETURNED: "Returned for correction",
+        ObservationState.CHECKED: "Checked",
+        ObservationState.APPROVED: "Approved",
+        ObservationState.SENT: "Sent",
+        ObservationState.ACTIONS_OPEN: "Actions open",
+        ObservationState.ACTIONS_CLOSED: "Actions closed",
+    }
+)
 
 S = ObservationState
 BEFORE_OBSERVATION = frozenset({S.UNALLOCATED, S.ALLOCATED, S.DATE_AGREED, S.PLANNED})
@@ -104,27 +107,29 @@ class Rule:
     permission: Permission | None
 
 
-RULES: dict[Move, Rule] = {
-    Move.ALLOCATE: Rule(BEFORE_OBSERVATION, S.ALLOCATED, Permission.ALLOCATE_OBSERVER),
-    Move.PICK_COURSE: Rule(frozenset({S.UNALLOCATED}), S.ALLOCATED, Permission.PICK_LIL_COURSE),
-    Move.PROPOSE_DATE: Rule(
-        frozenset({S.ALLOCATED, *DATED}), None, Permission.AGREE_OBSERVATION_DATE
-    ),
-    Move.AGREE_DATE: Rule(
-        frozenset({S.ALLOCATED, *DATED}), S.DATE_AGREED, Permission.AGREE_OBSERVATION_DATE
-    ),
-    Move.CONFIRM_PLANNED: Rule(
-        frozenset({S.DATE_AGREED}), S.PLANNED, Permission.CONFIRM_OBSERVATION_PLANNED
-    ),
-    Move.RECORD_OBSERVED: Rule(DATED, S.OBSERVED, Permission.WRITE_REPORT),
-    Move.SUBMIT_REPORT: Rule(REPORT_IN_PROGRESS, S.REPORT_SUBMITTED, Permission.WRITE_REPORT),
-    Move.CHECK: Rule(frozenset({S.REPORT_SUBMITTED}), S.CHECKED, Permission.CHECK_REPORT),
-    Move.RETURN: Rule(frozenset({S.REPORT_SUBMITTED}), S.RETURNED, Permission.CHECK_REPORT),
-    Move.APPROVE: Rule(frozenset({S.CHECKED}), S.APPROVED, Permission.APPROVE_REPORT),
-    Move.SEND: Rule(frozenset({S.APPROVED}), S.SENT, None),
-    Move.OPEN_ACTIONS: Rule(frozenset({S.SENT}), S.ACTIONS_OPEN, None),
-    Move.CLOSE_ACTIONS: Rule(frozenset({S.SENT, S.ACTIONS_OPEN}), S.ACTIONS_CLOSED, None),
-}
+RULES: Mapping[Move, Rule] = MappingProxyType(
+    {
+        Move.ALLOCATE: Rule(BEFORE_OBSERVATION, S.ALLOCATED, Permission.ALLOCATE_OBSERVER),
+        Move.PICK_COURSE: Rule(frozenset({S.UNALLOCATED}), S.ALLOCATED, Permission.PICK_LIL_COURSE),
+        Move.PROPOSE_DATE: Rule(
+            frozenset({S.ALLOCATED, *DATED}), None, Permission.AGREE_OBSERVATION_DATE
+        ),
+        Move.AGREE_DATE: Rule(
+            frozenset({S.ALLOCATED, *DATED}), S.DATE_AGREED, Permission.AGREE_OBSERVATION_DATE
+        ),
+        Move.CONFIRM_PLANNED: Rule(
+            frozenset({S.DATE_AGREED}), S.PLANNED, Permission.CONFIRM_OBSERVATION_PLANNED
+        ),
+        Move.RECORD_OBSERVED: Rule(DATED, S.OBSERVED, Permission.WRITE_REPORT),
+        Move.SUBMIT_REPORT: Rule(REPORT_IN_PROGRESS, S.REPORT_SUBMITTED, Permission.WRITE_REPORT),
+        Move.CHECK: Rule(frozenset({S.REPORT_SUBMITTED}), S.CHECKED, Permission.CHECK_REPORT),
+        Move.RETURN: Rule(frozenset({S.REPORT_SUBMITTED}), S.RETURNED, Permission.CHECK_REPORT),
+        Move.APPROVE: Rule(frozenset({S.CHECKED}), S.APPROVED, Permission.APPROVE_REPORT),
+        Move.SEND: Rule(frozenset({S.APPROVED}), S.SENT, None),
+        Move.OPEN_ACTIONS: Rule(frozenset({S.SENT}), S.ACTIONS_OPEN, None),
+        Move.CLOSE_ACTIONS: Rule(frozenset({S.SENT, S.ACTIONS_OPEN}), S.ACTIONS_CLOSED, None),
+    }
+)
 
 
 class MoveRefused(Exception):

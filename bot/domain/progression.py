@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -228,18 +229,20 @@ class NotNow(Exception):
 
 
 # The whole state table: (state, move) -> new state. Anything else is NotNow.
-MOVES: dict[tuple[SessionState, Move], SessionState] = {
-    (SessionState.CHOOSING, Move.START): SessionState.RUNNING,
-    (SessionState.CHOOSING, Move.FINISH): SessionState.FINISHED,
-    (SessionState.RUNNING, Move.NEXT): SessionState.RUNNING,
-    (SessionState.RUNNING, Move.LAST_NEXT): SessionState.FINISHED,
-    (SessionState.RUNNING, Move.PAUSE): SessionState.PAUSED,
-    (SessionState.RUNNING, Move.RESUME): SessionState.RUNNING,
-    (SessionState.RUNNING, Move.FINISH): SessionState.FINISHED,
-    (SessionState.PAUSED, Move.RESUME): SessionState.RUNNING,
-    (SessionState.PAUSED, Move.PAUSE): SessionState.PAUSED,
-    (SessionState.PAUSED, Move.FINISH): SessionState.FINISHED,
-}
+MOVES: Mapping[tuple[SessionState, Move], SessionState] = MappingProxyType(
+    {
+        (SessionState.CHOOSING, Move.START): SessionState.RUNNING,
+        (SessionState.CHOOSING, Move.FINISH): SessionState.FINISHED,
+        (SessionState.RUNNING, Move.NEXT): SessionState.RUNNING,
+        (SessionState.RUNNING, Move.LAST_NEXT): SessionState.FINISHED,
+        (SessionState.RUNNING, Move.PAUSE): SessionState.PAUSED,
+        (SessionState.RUNNING, Move.RESUME): SessionState.RUNNING,
+        (SessionState.RUNNING, Move.FINISH): SessionState.FINISHED,
+        (SessionState.PAUSED, Move.RESUME): SessionState.RUNNING,
+        (SessionState.PAUSED, Move.PAUSE): SessionState.PAUSED,
+        (SessionState.PAUSED, Move.FINISH): SessionState.FINISHED,
+    }
+)
 
 
 def move(state: SessionState, what: Move) -> SessionState:

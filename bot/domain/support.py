@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -143,51 +144,53 @@ class ProgrammeRules:
     summary: str
 
 
-RULES: dict[ProgrammeKind, ProgrammeRules] = {
-    ProgrammeKind.TOWARDS_OUTSTANDING: ProgrammeRules(
-        "Towards outstanding",
-        weeks=6,
-        sign_off=False,
-        extension_weeks=2,
-        max_extensions=None,
-        update_every_weeks=None,
-        review_at_week=None,
-        summary="6 weeks of developmental observations, joint reflection and agreed actions. "
-        "No sign-off; it can be extended as needed.",
-    ),
-    ProgrammeKind.SUPPORT_TO_GOOD: ProgrammeRules(
-        "Support to good",
-        weeks=8,
-        sign_off=True,
-        extension_weeks=4,
-        max_extensions=1,
-        update_every_weeks=2,
-        review_at_week=12,
-        summary="8 weeks with objectives and milestones and a sign-off observation. "
-        "A short update goes to your line manager every 2 weeks; you see each one first.",
-    ),
-    ProgrammeKind.NEW_STAFF: ProgrammeRules(
-        "New staff mentoring",
-        weeks=8,
-        sign_off=True,
-        extension_weeks=4,
-        max_extensions=1,
-        update_every_weeks=None,
-        review_at_week=None,
-        summary="8 weeks of coaching on teaching, learning, assessment and college processes, "
-        "ending with a sign-off observation.",
-    ),
-    ProgrammeKind.INFORMAL: ProgrammeRules(
-        "Informal support",
-        weeks=None,
-        sign_off=False,
-        extension_weeks=0,
-        max_extensions=0,
-        update_every_weeks=None,
-        review_at_week=None,
-        summary="As and when: peer observation, team teaching, coaching. No timeline.",
-    ),
-}
+RULES: Mapping[ProgrammeKind, ProgrammeRules] = MappingProxyType(
+    {
+        ProgrammeKind.TOWARDS_OUTSTANDING: ProgrammeRules(
+            "Towards outstanding",
+            weeks=6,
+            sign_off=False,
+            extension_weeks=2,
+            max_extensions=None,
+            update_every_weeks=None,
+            review_at_week=None,
+            summary="6 weeks of developmental observations, joint reflection and agreed actions. "
+            "No sign-off; it can be extended as needed.",
+        ),
+        ProgrammeKind.SUPPORT_TO_GOOD: ProgrammeRules(
+            "Support to good",
+            weeks=8,
+            sign_off=True,
+            extension_weeks=4,
+            max_extensions=1,
+            update_every_weeks=2,
+            review_at_week=12,
+            summary="8 weeks with objectives and milestones and a sign-off observation. "
+            "A short update goes to your line manager every 2 weeks; you see each one first.",
+        ),
+        ProgrammeKind.NEW_STAFF: ProgrammeRules(
+            "New staff mentoring",
+            weeks=8,
+            sign_off=True,
+            extension_weeks=4,
+            max_extensions=1,
+            update_every_weeks=None,
+            review_at_week=None,
+            summary="8 weeks of coaching on teaching, learning, assessment and college processes, "
+            "ending with a sign-off observation.",
+        ),
+        ProgrammeKind.INFORMAL: ProgrammeRules(
+            "Informal support",
+            weeks=None,
+            sign_off=False,
+            extension_weeks=0,
+            max_extensions=0,
+            update_every_weeks=None,
+            review_at_week=None,
+            summary="As and when: peer observation, team teaching, coaching. No timeline.",
+        ),
+    }
+)
 
 
 class ProgrammeState(StrEnum):

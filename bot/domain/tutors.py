@@ -27,8 +27,8 @@ COLUMNS = (
     "start_date",
 )
 
-_TRUE = {"yes", "y", "true", "1"}
-_FALSE = {"no", "n", "false", "0", ""}
+_TRUE = frozenset({"yes", "y", "true", "1"})
+_FALSE = frozenset({"no", "n", "false", "0", ""})
 
 
 class TutorRow(BaseModel):

@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from jsonschema import Draft4Validator
@@ -39,7 +40,7 @@ SCOPES: tuple[tuple[ConversationKind, str], ...] = (
     ("groupChat", "groupChat"),
 )
 GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
-ICONS = {"color": (192, 192), "outline": (32, 32)}
+ICONS = MappingProxyType({"color": (192, 192), "outline": (32, 32)})
 
 
 class ManifestError(Exception):

@@ -14,7 +14,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ActivityTypes, InvokeResponse
 from sqlalchemy import text
 
-from bot.app.commands import build_notice_kinds, build_router
+from bot.app.commands import build_events, build_notice_kinds, build_router
 from bot.app.context import Services
 from bot.app.dispatch import Dispatcher
 from bot.app.turn import FileRef, Message, Reply, Turn, UserRef
@@ -208,12 +208,14 @@ def create_app(
         async def upload(url: str, content: bytes) -> None:
             await bot_holder["bot"].upload_file(url, content)
 
-        kinds = build_notice_kinds()
+        events = build_events()
+        kinds = build_notice_kinds(events)
         services = Services(
             settings=settings,
             clock=clock,
             fetch_file=fetch,
             member_email=email,
+            events=events,
             upload_file=upload,
             notices=kinds,
         )

@@ -2,7 +2,7 @@
 
 Seed 002: a learning walk must not fall on the same day as a tutor's OTLA. Walks ask the OTLA
 calendar (dates agreed through the observation flow); observations ask the walk calendar (walks
-saved through the HA27). Both are wired in `bot.app.commands.connect_capabilities()`; these tests
+saved through the HA27). Both are questions on the app's event bus, wired in `bot.app.commands.build_events()`; these tests
 go red if either wire is taken out.
 
 The cast: Mia manages the Maths team and walks; Tom teaches in it; Olive observes Tom's OTLA,
@@ -20,8 +20,6 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.app import commands, walks
-from bot.app.observations import hooks
 from bot.clock import FixedClock
 from bot.teams.web import BOT_KEY
 from storage.observations import Observations
@@ -164,15 +162,3 @@ async def test_agreeing_an_otla_on_the_day_of_a_saved_walk_warns_about_the_walk(
     # Moving it to a clear day brings no note.
     moved = await c.propose(obs_id, "2026-11-24", "10:00", "11:00")
     assert "I've asked Tom Tutor to accept" in moved and "Note: a learning walk" not in moved
-
-
-def test_connecting_capabilities_again_registers_nothing_twice() -> None:
-    commands.build_router()
-    before = (walks.otla_calendars(), hooks.walk_calendars(), hooks.approved_hooks())
-    for _ in range(3):
-        commands.build_router()
-        commands.connect_capabilities()
-    after = (walks.otla_calendars(), hooks.walk_calendars(), hooks.approved_hooks())
-    assert after == before
-    for registry in after:
-        assert registry and len(registry) == len(set(registry))

@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 from openpyxl import load_workbook
 
-from bot.app.observations import hooks
+from bot.app.events import ObservationApproved, WalksOnDay
 from bot.clock import FixedClock
 from bot.teams.web import BOT_KEY
 from storage.observations import Observations
@@ -526,13 +526,13 @@ async def test_an_export_asked_for_in_a_channel_comes_to_the_1_to_1_chat(otla: O
 
 
 @pytest.fixture
-def walk_on_the_4th() -> Any:
-    async def calendar(session: Any, org_id: str, tutor_id: int, day: Any) -> list[str]:
-        return ["ESOL team learning walk"] if day.isoformat() == "2026-12-04" else []
+def walk_on_the_4th(otla: Otla) -> Any:
+    async def calendar(session: Any, question: WalksOnDay) -> list[str]:
+        return ["ESOL team learning walk"] if question.day.isoformat() == "2026-12-04" else []
 
-    hooks.register_walk_calendar(calendar)
-    yield calendar
-    hooks.unregister_walk_calendar(calendar)
+    # This app's own bus: nothing to take out again, the next test builds another app.
+    otla.app[BOT_KEY].dispatcher.services.events.answer(WalksOnDay, calendar)
+    return calendar
 
 
 async def test_agreeing_a_date_warns_of_a_learning_walk_that_day(
@@ -566,16 +566,13 @@ async def test_agreeing_a_date_warns_of_a_learning_walk_that_day(
 
 
 async def test_approval_with_actions_calls_the_support_hook(otla: Otla) -> None:
-    seen: list[hooks.ObservationApproved] = []
+    seen: list[ObservationApproved] = []
 
-    async def offer(session: Any, event: hooks.ObservationApproved) -> None:
+    async def offer(session: Any, event: ObservationApproved) -> None:
         seen.append(event)
 
-    hooks.register_on_observation_approved_with_actions(offer)
-    try:
-        obs_id = await approved_observation(otla)
-    finally:
-        hooks.unregister_on_observation_approved_with_actions(offer)
+    otla.app[BOT_KEY].dispatcher.services.events.subscribe(ObservationApproved, offer)
+    obs_id = await approved_observation(otla)
     assert len(seen) == 1
     assert seen[0].observation_id == obs_id and seen[0].action_count == 1
     assert seen[0].tutor_id == await _person_id(otla, TUTOR)

@@ -22,7 +22,7 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot.app.progression import NOT_IN_GROUP
+from bot.app.progression.session import NOT_IN_GROUP
 from bot.clock import FixedClock
 from bot.teams.web import BOT_KEY, create_app
 from storage.db import Database

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.app.support import offer_after_observation
+from bot.app.support.referrals import offer_after_observation
 from bot.clock import FixedClock
 from bot.teams.web import BOT_KEY
 from storage.db import Database

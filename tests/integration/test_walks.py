@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.walks import register_otla_calendar
+from bot.app.events import PlannedObservations
 from bot.clock import FixedClock
 from bot.teams.web import BOT_KEY
 from storage.people import Directory
@@ -299,28 +299,27 @@ async def test_only_the_author_can_edit_and_an_edit_changes_the_same_walk(org: O
 
 
 @pytest.fixture
-def otla_on() -> AsyncIterator[Callable[[User, date], None]]:
-    """A real OTLA calendar, registered the way observations will register theirs."""
+def otla_on(org: Org) -> Callable[[User, date], None]:
+    """An OTLA calendar answering on this app's bus, the way observations answer theirs."""
     planned: dict[str, list[date]] = {}
 
     async def calendar(
-        session: AsyncSession, org_id: str, tutor_ids: Any, day: date
+        session: AsyncSession, question: PlannedObservations
     ) -> dict[int, list[date]]:
         directory = Directory(session)
         out: dict[int, list[date]] = {}
         for email, days in planned.items():
-            person = await directory.person_by_email(org_id, email)
-            if person is not None and person.id in tutor_ids:
+            person = await directory.person_by_email(question.org_id, email)
+            if person is not None and person.id in question.tutor_ids:
                 out[person.id] = days
         return out
 
-    unregister = register_otla_calendar(calendar)
+    org.app[BOT_KEY].dispatcher.services.events.answer(PlannedObservations, calendar)
 
     def plan(user: User, day: date) -> None:
         planned.setdefault(user.email, []).append(day)
 
-    yield plan
-    unregister()
+    return plan
 
 
 async def test_a_walk_on_the_day_of_a_planned_otla_is_warned_and_another_date_offered(

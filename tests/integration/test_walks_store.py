@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime
 
 from bot.app.commands import build_notice_kinds
 from bot.app.turn import Message, UserRef, Where
-from bot.app.walk_plans import schedule_window_notices
+from bot.app.walks.plans import schedule_window_notices
 from bot.app.worker import Worker
 from bot.domain.access import Role
 from bot.domain.tutors import TutorRow
 from bot.domain.walks import WalkPlan, WalkWindow
 from storage.db import Database
-from storage.models import ConversationRef, Person, Team
+from storage.models import ConversationRef, Person, Team, get_in_org
 from storage.people import Directory
 from storage.reminders import Schedule
 from storage.walks import SAVED, WalkStore
@@ -170,3 +170,19 @@ async def test_deleting_a_team_removes_its_walks_and_plans(db: Database) -> None
     async with db.unit_of_work() as uow:
         assert await WalkStore(uow.session).walk(ORG, walk_id) is None
         assert await WalkStore(uow.session).plan(ids["team"], "2026/27-autumn") is None
+
+
+async def test_a_row_is_found_only_in_its_own_organisation(db: Database) -> None:
+    """`get_in_org`, which every repository's "get by id" goes through (SQLite and PostgreSQL)."""
+    ids = await seed(db)
+    async with db.unit_of_work() as uow:
+        directory = Directory(uow.session)
+        tom = await get_in_org(uow.session, Person, ORG, ids["tom"])
+        assert tom is not None and tom.email == "tom@c.ac.uk"
+        assert await directory.person(ORG, ids["tom"]) is tom
+        assert await get_in_org(uow.session, Person, "another-tenant", ids["tom"]) is None
+        assert await directory.person("another-tenant", ids["tom"]) is None
+        # Ids no INTEGER column holds find nothing, on PostgreSQL too (no DataError).
+        for odd in (0, -1, 2**31, 10**30):
+            assert await get_in_org(uow.session, Person, ORG, odd) is None
+            assert await WalkStore(uow.session).team(ORG, odd) is None

@@ -11,8 +11,8 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from bot.app.progression import DECK_FILE, standard_deck
-from bot.app.progression_export import outcome_docx, outcome_xlsx
+from bot.app.progression.export import outcome_docx, outcome_xlsx
+from bot.app.progression.session import DECK_FILE, standard_deck
 from bot.domain.access import Actor, Permission, Role, Subject, can
 from bot.domain.progression import (
     MOVES,

@@ -11,9 +11,9 @@ from docx import Document
 from pydantic import ValidationError
 
 from bot.app.dispatch import field_errors
-from bot.app.walk_documents import HA27, findings_chart_png, ha27_docx
-from bot.app.walk_plans import WalkPlanForm
-from bot.app.walks import LearningWalkForm
+from bot.app.walks.documents import HA27, findings_chart_png, ha27_docx
+from bot.app.walks.ha27 import LearningWalkForm
+from bot.app.walks.plans import WalkPlanForm
 from bot.domain.access import Actor, Permission, Role, Subject, can
 from bot.domain.terms import default_terms
 from bot.domain.walks import (

@@ -1,7 +1,17 @@
-"""Annual observations (OTLA, SPEC §2): commands, card verbs and notice kinds.
+"""Annual observations of teaching, learning and assessment (OTLA, SPEC §2, seed 002): from
+allocation and an agreed date to an approved report and tracked actions; new tutors' induction
+(HA24) and the Learning-in-Libraries variant. Modules:
 
-`ROWS` and `NOTICES` go into the command table (bot.app.commands); `hooks` is where learning
-walks and support plug in.
+- `allocate`, `lil`: allocating an observer (and a library course); `dates`: proposing and
+  agreeing the date; `report`: writing, checking, returning and approving the report;
+  `actions`: the action review log; `induction`: new tutors (HA24, OTLA within 6 weeks);
+- `views`, `exports`: the quality team's planning, themes and exports; `present`: what each
+  reader sees; `lifecycle`, `schedule`, `notices`: moves, reminders and proactive messages;
+  `forms`: the card forms.
+
+`ROWS` and `NOTICES` go into the command table (bot.app.commands). Approval with actions is
+published on the app's event bus (`ObservationApproved`), and agreeing a date asks it which
+learning walks fall that day (`WalksOnDay`).
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ from bot.app.observations import (
 from bot.app.observations.notices import NOTICES
 from bot.app.router import CardAction, Command
 
-ROWS: list[Command | CardAction] = [
+ROWS: tuple[Command | CardAction, ...] = (
     Command("observe", allocate.observe, aliases=("allocate",)),
     Command("observations", views.observations, aliases=("otla", "observation")),
     Command("report", report.report, aliases=("reports",)),
@@ -91,6 +101,6 @@ ROWS: list[Command | CardAction] = [
     CardAction("otla.ha24.list", induction.list_new, idempotent=False),
     CardAction("otla.ha24.open", induction.open_checklist, idempotent=False),
     CardAction("otla.ha24.save", induction.save, form=forms.InductionForm),
-]
+)
 
 __all__ = ["NOTICES", "ROWS"]

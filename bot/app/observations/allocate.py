@@ -255,7 +255,12 @@ async def show(ctx: HandlerContext, observation_id: int, headline: str | None = 
     if loaded is None or not ctx.can(Permission.READ_OBSERVATION_PLAN, loaded.subject):
         return Reply.text(NOT_YOURS)
     view = await observation_view(
-        ctx.uow.session, loaded, ctx.actor, ctx.services.clock.now(), headline=headline
+        ctx.uow.session,
+        ctx.services.events,
+        loaded,
+        ctx.actor,
+        ctx.services.clock.now(),
+        headline=headline,
     )
     return Reply.show(observation_card(view))
 

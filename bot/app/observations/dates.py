@@ -9,9 +9,9 @@ from typing import Any
 
 from bot.app import documents
 from bot.app.context import HandlerContext
+from bot.app.events import WalksOnDay
 from bot.app.observations import schedule
 from bot.app.observations.forms import DocumentLinkForm, ObservationRef, ProposalForm
-from bot.app.observations.hooks import walks_on
 from bot.app.observations.lifecycle import Loaded, apply, load, name_of, when
 from bot.app.observations.present import observation_view
 from bot.app.turn import Reply
@@ -41,6 +41,7 @@ async def _card(
 ) -> dict[str, Any]:
     view = await observation_view(
         ctx.uow.session,
+        ctx.services.events,
         loaded,
         ctx.actor,
         ctx.services.clock.now(),
@@ -113,7 +114,8 @@ async def propose(ctx: HandlerContext, form: ProposalForm) -> Reply:
     except MoveRefused as exc:
         return Reply.text(str(exc))
     other = loaded.tutor if ctx.person.id == loaded.obs.observer_id else loaded.observer
-    walks = await walks_on(ctx.uow.session, loaded.obs.org_id, loaded.obs.tutor_id, form.day)
+    question = WalksOnDay(loaded.obs.org_id, loaded.obs.tutor_id, form.day)
+    walks = [w for found in await ctx.services.events.ask(ctx.uow.session, question) for w in found]
     message = f"I've asked {name_of(other)} to accept {when(starts_at, ends_at)}."
     if walks:
         message += f" Note: a learning walk is already planned that day ({'; '.join(walks)})."

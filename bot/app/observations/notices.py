@@ -45,7 +45,7 @@ async def _observation(
     if not can(actor, Permission.READ_OBSERVATION_PLAN, loaded.subject):
         return None
     view = await observation_view(
-        ctx.uow.session, loaded, actor, ctx.now, headline=headline, message=message
+        ctx.uow.session, ctx.events, loaded, actor, ctx.now, headline=headline, message=message
     )
     return Message(card=observation_card(view))
 
@@ -333,7 +333,7 @@ async def induction(ctx: NoticeContext) -> Message | None:
     return Message(card=induction_card(view))
 
 
-NOTICES: list[NoticeKind] = [
+NOTICES: tuple[NoticeKind, ...] = (
     NoticeKind(schedule.ALLOCATED, allocated, None, "An observer hears they are allocated"),
     NoticeKind(schedule.PROPOSAL, proposal, None, "A proposed observation date to accept"),
     NoticeKind(schedule.AGREED, agreed, None, "The observation date is agreed"),
@@ -351,7 +351,7 @@ NOTICES: list[NoticeKind] = [
     NoticeKind(schedule.ACTION_OVERDUE, action_overdue, None, "An overdue action"),
     NoticeKind(schedule.NEW_TUTOR, new_tutor, None, "A new tutor needs an OTLA"),
     NoticeKind(schedule.INDUCTION, induction, None, "A new tutor's HA24 checklist"),
-]
+)
 
 
 def _write_report(observation_id: int) -> Button:

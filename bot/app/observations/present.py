@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.observations.hooks import walks_on
+from bot.app.events import Events, WalksOnDay
 from bot.app.observations.lifecycle import Loaded, day_label, name_of, when
 from bot.domain.access import Actor, Permission, can
 from bot.domain.observations import (
@@ -53,15 +53,18 @@ def meeting_link(loaded: Loaded) -> str | None:
     return teams_meeting_link(subject, obs.starts_at, obs.ends_at, attendees)
 
 
-async def warnings_for(session: AsyncSession, loaded: Loaded, now: datetime) -> list[str]:
+async def warnings_for(
+    session: AsyncSession, events: Events, loaded: Loaded, now: datetime
+) -> list[str]:
     obs = loaded.obs
     found: list[str] = []
     if obs.status in DATED and obs.starts_at is not None and obs.starts_at > now:
         day = london_day(obs.starts_at)
-        for walk in await walks_on(session, obs.org_id, obs.tutor_id, day):
-            found.append(
+        for walks in await events.ask(session, WalksOnDay(obs.org_id, obs.tutor_id, day)):
+            found += [
                 f"A learning walk is already planned that day: {walk}. Choose another date?"
-            )
+                for walk in walks
+            ]
         if obs.due_by is not None and day > obs.due_by:
             found.append(
                 f"That is after the new tutor's 6-week deadline ({day_label(obs.due_by)})."
@@ -73,6 +76,7 @@ async def warnings_for(session: AsyncSession, loaded: Loaded, now: datetime) -> 
 
 async def observation_view(
     session: AsyncSession,
+    events: Events,
     loaded: Loaded,
     actor: Actor,
     now: datetime,
@@ -124,7 +128,7 @@ async def observation_view(
         headline=headline,
         message=message,
         due=due,
-        warnings=await warnings_for(session, loaded, now),
+        warnings=await warnings_for(session, events, loaded, now),
         proposal=proposal,
         can_accept=Move.AGREE_DATE in moves,
         can_propose=Move.PROPOSE_DATE in moves,

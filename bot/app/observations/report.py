@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.app.context import HandlerContext
+from bot.app.events import ObservationApproved
 from bot.app.observations import schedule
 from bot.app.observations.forms import (
     CheckForm,
@@ -16,7 +17,6 @@ from bot.app.observations.forms import (
     ReportForm,
     ReturnForm,
 )
-from bot.app.observations.hooks import ObservationApproved, on_observation_approved_with_actions
 from bot.app.observations.lifecycle import (
     Loaded,
     apply,
@@ -321,7 +321,7 @@ async def approve(ctx: HandlerContext, form: ObservationRef) -> Reply:
         event = ObservationApproved(
             obs.org_id, obs.id, obs.tutor_id, loaded.manager_ids, len(entries), now
         )
-        await on_observation_approved_with_actions(session, event)
+        await ctx.services.events.publish(session, event)
     sent_to = [name_of(loaded.tutor), *(name_of(m) for m in loaded.managers)]
     return Reply.update(
         await _checker_card(ctx, loaded, f"Approved and sent to {' and '.join(sent_to)}")

@@ -16,14 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import documents
 from bot.app.context import HandlerContext
 from bot.app.turn import Reply
-from bot.app.walk_documents import (
-    PNG,
-    TutorRow,
-    WalkRow,
-    findings_chart_png,
-    walks_xlsx,
-)
-from bot.app.walk_teams import (
+from bot.app.walks.access import (
     PRIVATE_ONLY,
     QUALITY_ONLY,
     asker,
@@ -35,6 +28,13 @@ from bot.app.walk_teams import (
     walk_access,
     walk_store,
     yes_no,
+)
+from bot.app.walks.documents import (
+    PNG,
+    TutorRow,
+    WalkRow,
+    findings_chart_png,
+    walks_xlsx,
 )
 from bot.domain.access import Permission
 from bot.domain.terms import Term, current_or_next_term, terms_for

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import documents
 from bot.app.context import HandlerContext
 from bot.app.notices import NoticeContext, NoticeKind
-from bot.app.progression_export import ExportFormat, export, filename
+from bot.app.progression.export import ExportFormat, export, filename
 from bot.app.router import CardAction as Verb
 from bot.app.router import Command
 from bot.app.turn import Message, Reply, Where
@@ -411,7 +412,7 @@ async def cards(ctx: HandlerContext) -> Reply:
     if sub == "compare":
         return await _compare_choices(ctx)
     if sub in ("add", "own", "issue"):
-        return await _own_issue_form(ctx, None)
+        return await _deck_form(ctx, {}, _issue_card)
     return await _start_or_offer(ctx)
 
 
@@ -931,29 +932,79 @@ async def _session_for_deck(
     return row, ctx.can(Permission.ADD_TO_DECK, _deck_subject(ctx, row))
 
 
-async def _own_issue_form(
+DeckCard = Callable[[Deck, int | None, dict[str, str], dict[str, str]], CardDict]
+"""(deck, session id, values shown, field errors) -> one of the "add to the deck" cards."""
+
+
+def _issue_card(
+    deck: Deck, session_id: int | None, values: dict[str, str], errors: dict[str, str]
+) -> CardDict:
+    return own_issue_card(
+        OwnIssueFormView(
+            template=deck.template,
+            number=deck.next_issue_number(),
+            session_id=session_id,
+            values=values,
+            errors=errors,
+        )
+    )
+
+
+def _question_card(
+    deck: Deck, session_id: int | None, values: dict[str, str], errors: dict[str, str]
+) -> CardDict:
+    return own_question_card(
+        OwnQuestionFormView(
+            issues=[(f"{i.number}. {i.title}", str(i.number)) for i in deck.issues],
+            template=deck.template,
+            session_id=session_id,
+            values=values,
+            errors=errors,
+        )
+    )
+
+
+async def _deck_form(
     ctx: HandlerContext,
-    row: CardSession | None,
-    values: dict[str, Any] | None = None,
+    values: dict[str, Any],
+    card: DeckCard,
     errors: dict[str, str] | None = None,
 ) -> Reply:
-    if not ctx.can(Permission.ADD_TO_DECK, _deck_subject(ctx, row)):
+    """The organisation's own issue or question form: opened empty, or shown again with the
+    values as sent and their errors. Only deck editors (and a session's facilitator) see it."""
+    row, allowed = await _session_for_deck(ctx, values)
+    if not allowed:
         return Reply.text(NOT_DECK_EDITOR)
     deck = await org_deck(ctx.uow.session, ctx.turn.org_id)
-    view = OwnIssueFormView(
-        template=deck.template,
-        number=deck.next_issue_number(),
-        session_id=row.id if row else None,
-        values={k: str(v) for k, v in (values or {}).items() if v is not None},
-        errors=errors or {},
-    )
-    card = own_issue_card(view)
-    return Reply.update(card) if ctx.turn.verb else Reply.show(card)
+    shown = {k: str(v) for k, v in values.items() if v is not None} if errors is not None else {}
+    built = card(deck, row.id if row else None, shown, errors or {})
+    return Reply.update(built) if ctx.turn.verb else Reply.show(built)
 
 
 async def open_own_issue(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    row, _ = await _session_for_deck(ctx, values)
-    return await _own_issue_form(ctx, row)
+    return await _deck_form(ctx, values, _issue_card)
+
+
+async def redisplay_own_issue(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    return await _deck_form(ctx, values, _issue_card, errors)
+
+
+async def open_own_question(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    return await _deck_form(ctx, values, _question_card)
+
+
+async def redisplay_own_question(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    return await _deck_form(ctx, values, _question_card, errors)
+
+
+def _one_line(value: object, message: str) -> object:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(message)
+    return " ".join(value.split())
 
 
 class OwnIssueForm(BaseModel):
@@ -969,9 +1020,7 @@ class OwnIssueForm(BaseModel):
     @field_validator("title", "question1", mode="before")
     @classmethod
     def _required(cls, value: object) -> object:
-        if not isinstance(value, str) or not value.strip():
-            raise ValueError("This is required")
-        return " ".join(value.split())
+        return _one_line(value, "This is required")
 
     @field_validator("question2", "question3")
     @classmethod
@@ -985,51 +1034,6 @@ class OwnIssueForm(BaseModel):
             (self.question3, self.prompts3),
         ]
         return [(q, prompt_lines(p)) for q, p in pairs if q]
-
-
-async def redisplay_own_issue(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
-) -> Reply:
-    row, _ = await _session_for_deck(ctx, values)
-    return await _own_issue_form(ctx, row, values, errors)
-
-
-async def add_own_issue(ctx: HandlerContext, form: OwnIssueForm) -> Reply:
-    row, allowed = await _session_for_deck(ctx, {"session": form.session})
-    if not allowed:
-        return Reply.text(NOT_DECK_EDITOR)
-    deck = await org_deck(ctx.uow.session, ctx.turn.org_id)
-    number = deck.next_issue_number()
-    now = ctx.services.clock.now()
-    own = OwnDeck(ctx.uow.session)
-    own.add(
-        OwnStrategicIssue(
-            org_id=ctx.turn.org_id,
-            number=number,
-            title=form.title,
-            created_by=ctx.actor.person_id,
-            created_at=now,
-        )
-    )
-    added = []
-    for i, (question, prompts) in enumerate(form.questions(), start=1):
-        own.add(
-            OwnLeadQuestion(
-                org_id=ctx.turn.org_id,
-                issue_number=number,
-                number=i,
-                question=question,
-                prompts=prompts,
-                created_by=ctx.actor.person_id,
-                created_at=now,
-            )
-        )
-        added.append(own_question(number, i, question, prompts))
-    Directory(ctx.uow.session).audit(
-        ctx.turn.org_id, ctx.actor.person_id, f"deck-issue:{number}", "add", form.title, now
-    )
-    heading = f"Added: strategic issue {number}, {form.title}"
-    return Reply.update(deck_added_card(heading, added, row.id if row else None))
 
 
 class OwnQuestionForm(BaseModel):
@@ -1048,78 +1052,68 @@ class OwnQuestionForm(BaseModel):
     @field_validator("question", mode="before")
     @classmethod
     def _question(cls, value: object) -> object:
-        if not isinstance(value, str) or not value.strip():
-            raise ValueError("Write the lead question")
-        return " ".join(value.split())
+        return _one_line(value, "Write the lead question")
 
 
-async def _own_question_form(
+async def _add_to_deck(
     ctx: HandlerContext,
-    row: CardSession | None,
-    values: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
+    session_id: int | None,
+    issue: OwnStrategicIssue | None,
+    questions: list[tuple[int, int, str, list[str]]],
+    record: str,
+    heading: str,
 ) -> Reply:
-    if not ctx.can(Permission.ADD_TO_DECK, _deck_subject(ctx, row)):
+    """Store an own issue (if any) and its questions (issue, number, question, prompts), audit
+    it, and answer with what was added."""
+    row, allowed = await _session_for_deck(ctx, {"session": session_id})
+    if not allowed:
         return Reply.text(NOT_DECK_EDITOR)
-    deck = await org_deck(ctx.uow.session, ctx.turn.org_id)
-    view = OwnQuestionFormView(
-        issues=[(f"{i.number}. {i.title}", str(i.number)) for i in deck.issues],
-        template=deck.template,
-        session_id=row.id if row else None,
-        values={k: str(v) for k, v in (values or {}).items() if v is not None},
-        errors=errors or {},
+    now = ctx.services.clock.now()
+    own = OwnDeck(ctx.uow.session)
+    if issue is not None:
+        issue.created_by, issue.created_at = ctx.actor.person_id, now
+        own.add(issue)
+    added = []
+    for issue_number, number, question, prompts in questions:
+        own.add(
+            OwnLeadQuestion(
+                org_id=ctx.turn.org_id,
+                issue_number=issue_number,
+                number=number,
+                question=question,
+                prompts=prompts,
+                created_by=ctx.actor.person_id,
+                created_at=now,
+            )
+        )
+        added.append(own_question(issue_number, number, question, prompts))
+    title = issue.title if issue is not None else ""
+    Directory(ctx.uow.session).audit(
+        ctx.turn.org_id, ctx.actor.person_id, record, "add", title, now
     )
-    return Reply.update(own_question_card(view))
+    return Reply.update(deck_added_card(heading, added, row.id if row else None))
 
 
-async def open_own_question(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    row, _ = await _session_for_deck(ctx, values)
-    return await _own_question_form(ctx, row)
-
-
-async def redisplay_own_question(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
-) -> Reply:
-    row, _ = await _session_for_deck(ctx, values)
-    return await _own_question_form(ctx, row, values, errors)
+async def add_own_issue(ctx: HandlerContext, form: OwnIssueForm) -> Reply:
+    number = (await org_deck(ctx.uow.session, ctx.turn.org_id)).next_issue_number()
+    issue = OwnStrategicIssue(org_id=ctx.turn.org_id, number=number, title=form.title)
+    questions = [(number, i, q, p) for i, (q, p) in enumerate(form.questions(), start=1)]
+    heading = f"Added: strategic issue {number}, {form.title}"
+    return await _add_to_deck(ctx, form.session, issue, questions, f"deck-issue:{number}", heading)
 
 
 async def add_own_question(ctx: HandlerContext, form: OwnQuestionForm) -> Reply:
-    row, allowed = await _session_for_deck(ctx, {"session": form.session})
-    if not allowed:
-        return Reply.text(NOT_DECK_EDITOR)
-    deck = await org_deck(ctx.uow.session, ctx.turn.org_id)
-    issue = deck.issue(form.issue)
+    issue = (await org_deck(ctx.uow.session, ctx.turn.org_id)).issue(form.issue)
     if issue is None:
-        values = {"issue": str(form.issue), "question": form.question, "prompts": form.prompts}
-        return await _own_question_form(
-            ctx, row, values, {"issue": "Choose an issue from the list"}
-        )
+        values = {"session": form.session, "issue": form.issue, "question": form.question}
+        errors = {"issue": "Choose an issue from the list"}
+        return await _deck_form(ctx, values | {"prompts": form.prompts}, _question_card, errors)
     number = max((int(q.key.split(".")[1]) for q in issue.questions), default=0) + 1
-    prompts = prompt_lines(form.prompts)
-    now = ctx.services.clock.now()
-    OwnDeck(ctx.uow.session).add(
-        OwnLeadQuestion(
-            org_id=ctx.turn.org_id,
-            issue_number=issue.number,
-            number=number,
-            question=form.question,
-            prompts=prompts,
-            created_by=ctx.actor.person_id,
-            created_at=now,
-        )
+    key = f"{issue.number}.{number}"
+    questions = [(issue.number, number, form.question, prompt_lines(form.prompts))]
+    return await _add_to_deck(
+        ctx, form.session, None, questions, f"deck-question:{key}", f"Added: lead question {key}"
     )
-    Directory(ctx.uow.session).audit(
-        ctx.turn.org_id,
-        ctx.actor.person_id,
-        f"deck-question:{issue.number}.{number}",
-        "add",
-        "",
-        now,
-    )
-    added = own_question(issue.number, number, form.question, prompts)
-    heading = f"Added: lead question {added.key}"
-    return Reply.update(deck_added_card(heading, [added], row.id if row else None))
 
 
 # ------------------------------------------------------------------------ comparing groups
@@ -1213,7 +1207,7 @@ async def export_summary(ctx: HandlerContext, form: ExportForm) -> Reply:
 
 # --------------------------------------------------------------------------------- the table
 
-ROWS: list[Command | Verb] = [
+ROWS: tuple[Command | Verb, ...] = (
     Command("cards", cards, aliases=("card", "progression", "deck")),
     Verb("cards.start", start, form=StartForm, redisplay=redisplay_setup),
     Verb("cards.new", new_session),
@@ -1236,9 +1230,9 @@ ROWS: list[Command | Verb] = [
     ),
     Verb("cards.compare.open", open_compare, idempotent=False),
     Verb("cards.compare", compare_groups, form=CompareForm, redisplay=redisplay_compare),
-]
+)
 
-NOTICES: list[NoticeKind] = [
+NOTICES: tuple[NoticeKind, ...] = (
     NoticeKind(
         ACTION_DUE_KIND,
         render_action_due,
@@ -1250,4 +1244,4 @@ NOTICES: list[NoticeKind] = [
         opt_out="card_prompts",
         description="The weekly coaching card posted to a team's channel.",
     ),
-]
+)

@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.app.context import HandlerContext
 from bot.app.router import CardAction, Command
-from bot.app.support_common import REFUSED, programme_subject
-from bot.app.support_views import rating_change
+from bot.app.support.records import REFUSED, programme_subject
+from bot.app.support.views import rating_change
 from bot.app.turn import Reply
 from bot.domain import support as rules
 from bot.domain.access import Permission
@@ -25,7 +25,7 @@ from cards.support import (
     rating_card,
     rating_chart_card,
 )
-from cards.support_chart import confidence_chart, data_uri
+from cards.support.chart import confidence_chart, data_uri
 from storage.support import CompetenceRating, SupportProgrammeRecord, SupportRecords
 
 NO_PROGRAMME = (
@@ -240,10 +240,10 @@ async def redisplay_checklist(
     return Reply.update(checklist_card(str(values.get("lines", "")), errors))
 
 
-ROWS: list[Command | CardAction] = [
+ROWS: tuple[Command | CardAction, ...] = (
     Command("rate", rate, aliases=("rating", "confidence")),
     CardAction("rate.open", open_form, form=ProgrammeRef, idempotent=False),
     CardAction("rate", save, form=RatingForm),
     CardAction("rate.chart", show_chart, form=ProgrammeRef, idempotent=False),
     CardAction("rate.checklist", save_checklist, form=ChecklistForm, redisplay=redisplay_checklist),
-]
+)

@@ -13,10 +13,11 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import support_programmes, support_ratings
 from bot.app.context import HandlerContext
 from bot.app.router import CardAction, Command
-from bot.app.support_common import (
+from bot.app.support import programmes
+from bot.app.support.matching import ask_next_practitioner, practitioners, rematch_waiting
+from bot.app.support.records import (
     OFFER,
     REFUSED,
     REMATCHED,
@@ -26,9 +27,8 @@ from bot.app.support_common import (
     schedule_programme,
     schedule_termly_offer,
 )
-from bot.app.support_common import notify as notify_person
-from bot.app.support_matching import ask_next_practitioner, practitioners, rematch_waiting
-from bot.app.support_views import (
+from bot.app.support.records import notify as notify_person
+from bot.app.support.views import (
     referral_defaults,
     referral_form_view,
     referral_summary,
@@ -185,7 +185,7 @@ async def _status(ctx: HandlerContext, referral: SupportReferral) -> Reply:
     if referral.state == ACCEPTED:
         programme = await records.programme_for_referral(referral.id)
         if programme is not None:
-            return await support_programmes.show_programme(ctx, programme)
+            return await programmes.show_programme(ctx, programme)
     directory = ctx.directory
     lines = [referral_summary(referral)]
     actions = []
@@ -484,7 +484,7 @@ async def offer_to_imported_tutor(
     await schedule_termly_offer(session, org_id, person.id, now, settings)
 
 
-ROWS: list[Command | CardAction] = [
+ROWS: tuple[Command | CardAction, ...] = (
     Command(
         "support",
         support,
@@ -499,6 +499,4 @@ ROWS: list[Command | CardAction] = [
     CardAction("support.pass", pass_, form=ReferralRef),
     CardAction("support.offers.stop", stop_offers),
     CardAction("support.offers.later", later),
-    *support_programmes.ROWS,
-    *support_ratings.ROWS,
-]
+)

@@ -16,10 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app.context import HandlerContext
 from bot.app.notices import NoticeContext
 from bot.app.turn import Message, Reply
-from bot.app.walk_reports import (
-    team_completion,
-)
-from bot.app.walk_teams import (
+from bot.app.walks.access import (
     MAX_CSV_BYTES,
     actor_for,
     as_int,
@@ -35,6 +32,9 @@ from bot.app.walk_teams import (
     short_day,
     team_for_walks,
     walk_store,
+)
+from bot.app.walks.reports import (
+    team_completion,
 )
 from bot.domain.access import Permission, can
 from bot.domain.terms import Term, academic_year_of, current_or_next_term, term_for, terms_for

@@ -14,7 +14,7 @@ it to the reader's 1:1 chat.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -23,30 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import documents
 from bot.app.context import HandlerContext
+from bot.app.events import PlannedObservations
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.router import CardAction, Command
 from bot.app.turn import Message, Reply
-from bot.app.walk_documents import HA27, ha27_docx
-from bot.app.walk_plans import (
-    WINDOW_END_KIND,
-    WINDOW_END_ORG_KIND,
-    WalkPlanForm,
-    open_plan,
-    plan_command,
-    redisplay_plan,
-    render_window_end,
-    render_window_end_org,
-    save_plan,
-)
-from bot.app.walk_reports import (
-    completion_view,
-    export_term,
-    my_walks,
-    overview,
-    provider_return,
-    summary,
-)
-from bot.app.walk_teams import (
+from bot.app.walks.access import (
     GONE,
     NOT_ALLOWED,
     WalkAccess,
@@ -70,6 +51,26 @@ from bot.app.walk_teams import (
     walk_access,
     walk_store,
     yes_no,
+)
+from bot.app.walks.documents import HA27, ha27_docx
+from bot.app.walks.plans import (
+    WINDOW_END_KIND,
+    WINDOW_END_ORG_KIND,
+    WalkPlanForm,
+    open_plan,
+    plan_command,
+    redisplay_plan,
+    render_window_end,
+    render_window_end_org,
+    save_plan,
+)
+from bot.app.walks.reports import (
+    completion_view,
+    export_term,
+    my_walks,
+    overview,
+    provider_return,
+    summary,
 )
 from bot.clock import london
 from bot.domain.access import Actor, Permission
@@ -113,41 +114,16 @@ NOT_A_WALKER = (
 
 # --- The OTLA calendar: wired to observations when they land -----------------------------------
 
-OtlaCalendar = Callable[
-    [AsyncSession, str, Sequence[int], date], Awaitable[Mapping[int, Sequence[date]]]
-]
-_otla_calendars: list[OtlaCalendar] = []
-
-
-def otla_calendars() -> list[OtlaCalendar]:
-    return list(_otla_calendars)
-
-
-def register_otla_calendar(calendar: OtlaCalendar) -> Callable[[], None]:
-    """Plug in where planned OTLA dates come from (the observations capability registers its
-    table here when it lands). Registering it again changes nothing. Returns a function that
-    unregisters it."""
-    if calendar not in _otla_calendars:
-        _otla_calendars.append(calendar)
-
-    def unregister() -> None:
-        if calendar in _otla_calendars:
-            _otla_calendars.remove(calendar)
-
-    return unregister
-
 
 async def planned_otla_dates(
-    session: AsyncSession, org_id: str, tutor_ids: Sequence[int], day: date
+    ctx: HandlerContext, tutor_ids: Sequence[int], day: date
 ) -> dict[int, list[date]]:
-    """Planned OTLA dates for these tutors around `day`, from every registered calendar.
-
-    Wired to observations when they land; until then no calendar is registered and nobody has
-    an OTLA planned, so no walk clashes.
-    """
+    """Planned OTLA dates for these tutors around `day`, as the other capabilities answer it
+    (observations does, through the app's event bus); none answering means no clash."""
     out: dict[int, list[date]] = {}
-    for calendar in list(_otla_calendars):
-        for tutor_id, days in (await calendar(session, org_id, tutor_ids, day)).items():
+    question = PlannedObservations(ctx.turn.org_id, tuple(tutor_ids), day)
+    for answer in await ctx.services.events.ask(ctx.uow.session, question):
+        for tutor_id, days in answer.items():
             out.setdefault(tutor_id, []).extend(days)
     return out
 
@@ -561,7 +537,7 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
         concern=form.concern,
         concern_note=form.concern_note,
     )
-    otla = await planned_otla_dates(ctx.uow.session, ctx.turn.org_id, form.tutors, day)
+    otla = await planned_otla_dates(ctx, form.tutors, day)
     clashes = domain.clashes_with(otla)
     store = walk_store(ctx)
     plan = await plan_for(ctx.uow.session, ctx.turn.org_id, team.id, day)
@@ -888,7 +864,7 @@ async def walks(ctx: HandlerContext) -> Reply:
 
 # --- The table rows ------------------------------------------------------------------------------
 
-ROWS: list[Command | CardAction] = [
+ROWS: tuple[Command | CardAction, ...] = (
     Command("walk", walk, aliases=("ha27", "learningwalk")),
     Command("walks", walks),
     CardAction("walk.open", open_walk, idempotent=False),
@@ -900,10 +876,10 @@ ROWS: list[Command | CardAction] = [
     CardAction("walk.export", export_walk, idempotent=False),
     CardAction("walk.plan.open", open_plan, idempotent=False),
     CardAction("walk.plan.save", save_plan, form=WalkPlanForm, redisplay=redisplay_plan),
-]
+)
 
 
-NOTICES: list[NoticeKind] = [
+NOTICES: tuple[NoticeKind, ...] = (
     NoticeKind(COPY_KIND, render_copy, description="A learning walk sent to the reader's 1:1 chat"),
     NoticeKind(
         WINDOW_END_KIND,
@@ -915,4 +891,4 @@ NOTICES: list[NoticeKind] = [
         render_window_end_org,
         description="End of learning-walk windows: every team's outstanding walks, to quality",
     ),
-]
+)

@@ -10,11 +10,12 @@ import base64
 import io
 import textwrap
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-STAGE_COLOURS = {"start": "#b0b7c3", "middle": "#5b8def", "end": "#1f7a3a"}
+STAGE_COLOURS = MappingProxyType({"start": "#b0b7c3", "middle": "#5b8def", "end": "#1f7a3a"})
 
 
 def confidence_chart(

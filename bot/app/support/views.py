@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from bot.app.support_common import name_of
+from bot.app.support.records import name_of
 from bot.clock import london
 from bot.domain import support as rules
 from bot.domain.support import (
@@ -38,13 +38,13 @@ from storage.support import (
     SupportReferral,
 )
 
-PROGRAMME_CHOICES = [(k.label, k.value) for k in ProgrammeKind]
-SESSION_CHOICES = [(k.label, k.value) for k in SessionKind]
-REVIEW_STATUSES = [
+PROGRAMME_CHOICES = tuple((k.label, k.value) for k in ProgrammeKind)
+SESSION_CHOICES = tuple((k.label, k.value) for k in SessionKind)
+REVIEW_STATUSES = (
     (ActionStatus.DONE.label, ActionStatus.DONE.value),
     (ActionStatus.IN_PROGRESS.label, ActionStatus.IN_PROGRESS.value),
     (ActionStatus.NOT_STARTED.label, ActionStatus.NOT_STARTED.value),
-]
+)
 
 
 def day(at: datetime | date) -> str:

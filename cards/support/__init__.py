@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from adaptive_cards_python import elements as E
@@ -33,9 +34,9 @@ Values = Mapping[str, Any]
 Errors = Mapping[str, str]
 
 ONLY_YOU_AND_AP = "Only you and your advanced practitioner can see this."
-YES_NO: Choices = [("Yes", "yes"), ("No preference", "no")]
-STYLE_CHOICES: Choices = [("Practical / vocational", "practical"), ("Classroom", "classroom")]
-SCORES: Choices = [(str(n), str(n)) for n in range(1, 11)]
+YES_NO: Choices = (("Yes", "yes"), ("No preference", "no"))
+STYLE_CHOICES: Choices = (("Practical / vocational", "practical"), ("Classroom", "classroom"))
+SCORES: Choices = tuple((str(n), str(n)) for n in range(1, 11))
 
 
 def _v(values: Values, key: str, default: str = "") -> str:
@@ -908,14 +909,16 @@ def caseloads_card(rows: Sequence[CaseloadCount], waiting: int, reviews: int) ->
 # --- offers ----------------------------------------------------------------------------------
 
 
-OFFER_OPENERS = {
-    "induction": "Welcome! New to the college? An advanced practitioner can mentor you through "
-    "your first weeks: coaching, college processes, a friendly observation.",
-    "observation": "Your observation report is in. If you'd like a hand with any of the actions, "
-    "an advanced practitioner can help — your choice, and confidential.",
-    "term": "A new term: fancy some support with your teaching? Coaching, team teaching, "
-    "watching a colleague — whatever suits you.",
-}
+OFFER_OPENERS = MappingProxyType(
+    {
+        "induction": "Welcome! New to the college? An advanced practitioner can mentor you through "
+        "your first weeks: coaching, college processes, a friendly observation.",
+        "observation": "Your observation report is in. If you'd like a hand with any of the "
+        "actions, an advanced practitioner can help — your choice, and confidential.",
+        "term": "A new term: fancy some support with your teaching? Coaching, team teaching, "
+        "watching a colleague — whatever suits you.",
+    }
+)
 
 
 def offer_card(reason: str) -> CardDict:

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.context import HandlerContext
 from bot.app.router import CardAction, Command
-from bot.app.support_common import (
+from bot.app.support.matching import rematch_waiting
+from bot.app.support.records import (
     NO_PROGRAMME,
     PROGRAMME_CHANGED,
     REFUSED,
@@ -32,8 +33,7 @@ from bot.app.support_common import (
     schedule_programme,
     schedule_review,
 )
-from bot.app.support_matching import rematch_waiting
-from bot.app.support_views import (
+from bot.app.support.views import (
     REVIEW_STATUSES,
     SESSION_CHOICES,
     action_summaries,
@@ -798,7 +798,7 @@ async def submit_report(ctx: HandlerContext, form: ReportForm) -> Reply:
     )
 
 
-ROWS: list[Command | CardAction] = [
+ROWS: tuple[Command | CardAction, ...] = (
     Command("programme", programme, aliases=("programmes", "program")),
     CardAction("programme.open", open_programme, form=ProgrammeRef, idempotent=False),
     CardAction("programme.session.open", open_session_form, form=ProgrammeRef, idempotent=False),
@@ -816,4 +816,4 @@ ROWS: list[Command | CardAction] = [
     CardAction("programme.review", decide_review, form=ReviewForm, redisplay=redisplay_review),
     CardAction("programme.report.open", open_report, form=ReportRef, idempotent=False),
     CardAction("programme.report", submit_report, form=ReportForm, redisplay=redisplay_report),
-]
+)

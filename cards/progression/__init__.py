@@ -39,7 +39,7 @@ from cards.base import (
     with_error,
 )
 
-DECK_FILE = Path(__file__).parent / "data" / "progression_deck.json"  # the deck is data
+DECK_FILE = Path(__file__).parents[1] / "data" / "progression_deck.json"  # the deck is data
 Side = Literal["front", "back", "action"]
 REFRESH = "cards.card"
 MAX_REFRESH_USERS = 60  # Teams refreshes automatically for at most 60 listed users

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.app.notices import NoticeContext, NoticeKind
-from bot.app.support_common import (
+from bot.app.support.programmes import update_draft_text
+from bot.app.support.records import (
     ASK,
     MONTHLY_REPORT,
     OFFER,
@@ -37,8 +38,7 @@ from bot.app.support_common import (
     schedule_monthly_report,
     schedule_termly_offer,
 )
-from bot.app.support_programmes import update_draft_text
-from bot.app.support_views import day, referral_for_ap, report_view, review_view
+from bot.app.support.views import day, referral_for_ap, report_view, review_view
 from bot.app.turn import Message
 from bot.clock import london
 from bot.domain import support as rules
@@ -476,7 +476,7 @@ async def render_offer(ctx: NoticeContext) -> Message | None:
     return Message(card=offer_card(reason))
 
 
-NOTICES: list[NoticeKind] = [
+NOTICES: tuple[NoticeKind, ...] = (
     NoticeKind(ASK, render_ask, description="A self-referral for an AP to accept or pass"),
     NoticeKind(WAITING, render_waiting, description="Head of T&L: someone waits for an AP"),
     NoticeKind(REMATCHED, render_rematched, description="Tutor: another AP has been asked"),
@@ -503,4 +503,4 @@ NOTICES: list[NoticeKind] = [
         opt_out=OFFERS_OPT_OUT,
         description="Self-referral offer: induction, after an observation, once a term",
     ),
-]
+)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.support_common import ASK, WAITING, heads_of_tl, notify, schedule
+from bot.app.support.records import ASK, WAITING, heads_of_tl, notify, schedule
 from bot.domain.access import Role
 from bot.domain.support import (
     MatchRequest,

@@ -1,0 +1,105 @@
+"""How capabilities talk to each other: typed events and questions on one in-process bus.
+
+The app factory builds one `Events` and hands it to every handler through `Services`; a capability
+never imports another one's registry. Two kinds of message:
+
+- an **event** (`Event`) says something happened, inside the unit of work that made it happen:
+  every subscriber runs in that unit of work, so what they write commits or rolls back with it;
+- a **question** (`Question[R]`) asks the other capabilities what they know: every responder
+  answers, and the asker gets the list of answers (empty when no capability answers).
+
+Nothing here is module-level state: a second app built in the same process has its own bus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened in one organisation."""
+
+    org_id: str
+
+
+@dataclass(frozen=True)
+class Question[R]:
+    """Something one capability asks the others, answered with an `R` by each responder."""
+
+    org_id: str
+
+
+# --- The messages capabilities exchange ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ObservationApproved(Event):
+    """An observation report was approved with actions (seed 002; support offers help, SPEC §3)."""
+
+    observation_id: int
+    tutor_id: int
+    line_manager_ids: frozenset[int]
+    action_count: int
+    approved_at: datetime
+
+
+@dataclass(frozen=True)
+class WalksOnDay(Question[list[str]]):
+    """Which learning walks are planned for this tutor on this day (descriptions)?"""
+
+    tutor_id: int
+    day: date
+
+
+@dataclass(frozen=True)
+class PlannedObservations(Question[Mapping[int, Sequence[date]]]):
+    """Which observation dates are planned for these tutors (by tutor id)?"""
+
+    tutor_ids: tuple[int, ...]
+    day: date
+
+
+@dataclass
+class Events:
+    """One app's bus. Subscribing the same function twice for the same type changes nothing."""
+
+    _subscribers: dict[type[Event], list[Callable[..., Awaitable[None]]]] = field(
+        default_factory=dict
+    )
+    _responders: dict[type[Question[Any]], list[Callable[..., Awaitable[Any]]]] = field(
+        default_factory=dict
+    )
+
+    def subscribe[E: Event](
+        self, kind: type[E], fn: Callable[[AsyncSession, E], Awaitable[None]]
+    ) -> None:
+        found = self._subscribers.setdefault(kind, [])
+        if fn not in found:
+            found.append(fn)
+
+    def answer[Q: Question[Any], R](
+        self, kind: type[Q], fn: Callable[[AsyncSession, Q], Awaitable[R]]
+    ) -> None:
+        found = self._responders.setdefault(kind, [])
+        if fn not in found:
+            found.append(fn)
+
+    async def publish(self, session: AsyncSession, event: Event) -> None:
+        for fn in list(self._subscribers.get(type(event), ())):
+            await fn(session, event)
+
+    async def ask[R](self, session: AsyncSession, question: Question[R]) -> list[R]:
+        found = list(self._responders.get(type(question), ()))
+        return [await fn(session, question) for fn in found]
+
+    def subscribers(self, kind: type[Event]) -> list[Callable[..., Awaitable[None]]]:
+        return list(self._subscribers.get(kind, ()))
+
+    def responders(self, kind: type[Question[Any]]) -> list[Callable[..., Awaitable[Any]]]:
+        return list(self._responders.get(kind, ()))
