@@ -1,17 +1,24 @@
-"""Every export at 50,000 rows (SPEC target: exports of 50,000 actions in under 5 s).
+"""Every export against its target (issue 15):
+
+- a college year, 5,000 actions, in under 1 s for each workbook;
+- 50,000 rows in under 5 s for each workbook (SPEC, "Targets");
+- a progression summary of 500 card actions as a Word document in under 2 s. A Word document is
+  for reading: the 50,000-action Word target is retired, and big exports are workbooks.
 
 Synthetic rows go through the real builders, the ones the handlers call: the observation
 planning sheet and action review log, a term's learning walks, and a progression session's
 summary (its workbook, and its Word document). Each file is checked to hold every row. Prints
-one JSON object: seconds per export and whether each is under the target; not a test.
+one JSON object: seconds (and CPU seconds: the machine may be shared) per export, and whether
+each is under its target; not a test.
 
-    .venv/bin/python -m benchmarks.exports [rows]
+    .venv/bin/python -m benchmarks.exports [rows for the large workbooks]
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import sys
 import time
@@ -35,7 +42,7 @@ from bot.domain.progression import (
     WayOfWorking,
 )
 
-TARGET_SECONDS = 5.0
+ABOUT_SHEET = "xl/worksheets/sheet1.xml"
 START = date(2026, 9, 7)
 ACTION = "Use directed, open questioning to check learning in every session"
 
@@ -132,60 +139,81 @@ def session(actions: int) -> SessionOutcome:
 
 
 def xlsx_rows(content: bytes) -> int:
-    """Data rows in every sheet (header rows left out)."""
+    """Data rows in every sheet after the About sheet (header rows left out)."""
     with zipfile.ZipFile(io.BytesIO(content)) as z:
         sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
-        return sum(len(re.findall(rb"<row ", z.read(n))) - 1 for n in sheets)
+        return sum(len(re.findall(rb"<row ", z.read(n))) - 1 for n in sheets if n != ABOUT_SHEET)
 
 
 def docx_rows(content: bytes) -> int:
     """Table rows for actions (header rows left out) in the Word document."""
     with zipfile.ZipFile(io.BytesIO(content)) as z:
         body = z.read("word/document.xml")
-    return len(re.findall(rb"<w:tr[ >]", body)) - body.count(b"<w:tbl>")
+    return len(re.findall(rb"<w:tr[ >]", body)) - body.count(b"<w:tblHeader")
 
 
-def measure(build: Callable[[], bytes], count: Callable[[bytes], int]) -> dict[str, object]:
-    began = time.perf_counter()
+def measure(
+    build: Callable[[], bytes], count: Callable[[bytes], int], target: float
+) -> dict[str, object]:
+    began, cpu = time.perf_counter(), time.process_time()
     content = build()
     seconds = time.perf_counter() - began
     return {
         "seconds": round(seconds, 3),
+        # CPU time of this process: what the export costs when the machine is shared
+        "cpu_seconds": round(time.process_time() - cpu, 3),
         "rows": count(content),
         "bytes": len(content),
-        "under_target": seconds < TARGET_SECONDS,
+        "under_target": seconds < target,
     }
 
 
-def main() -> None:
-    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
+def xlsx_exports(rows: int, target: float) -> dict[str, object]:
     plans, log, (walk_rows, tutor_rows), outcome = (
         planning(rows),
         action_log(rows),
         walks(rows),
         session(rows),
     )
-    exports = {
+    return {
         "observation_planning_xlsx": measure(
-            lambda: planning_workbook("2026/27", plans), xlsx_rows
+            lambda: planning_workbook("2026/27", plans), xlsx_rows, target
         ),
-        "action_review_log_xlsx": measure(lambda: action_log_workbook(log), xlsx_rows),
-        # rows: the walks plus the 2,000 tutors' completion sheet
+        "action_review_log_xlsx": measure(lambda: action_log_workbook(log), xlsx_rows, target),
+        # rows: the walks, the 2,000 tutors' completion sheet and the two summary sheets
         "walks_term_xlsx": measure(
-            lambda: walks_xlsx("Autumn term", walk_rows, tutor_rows), xlsx_rows
+            lambda: walks_xlsx("Autumn term", walk_rows, tutor_rows), xlsx_rows, target
         ),
-        # rows: the actions plus as many contributions
-        "progression_summary_xlsx": measure(lambda: outcome_xlsx(outcome), xlsx_rows),
-        "progression_summary_docx": measure(lambda: outcome_docx(outcome), docx_rows),
+        # rows: the actions, as many contributions, and the 18 cards' summary
+        "progression_summary_xlsx": measure(lambda: outcome_xlsx(outcome), xlsx_rows, target),
     }
+
+
+def word_exports(actions: int, target: float) -> dict[str, object]:
+    outcome = session(actions)
+    return {
+        # the actions' table rows; as many contributions go in as bullets
+        "progression_summary_docx": measure(lambda: outcome_docx(outcome), docx_rows, target),
+    }
+
+
+def main() -> None:
+    big = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
+    targets = {
+        "college_year_xlsx": {"rows": 5_000, "target_seconds": 1.0, "make": xlsx_exports},
+        "large_xlsx": {"rows": big, "target_seconds": 5.0, "make": xlsx_exports},
+        "word_document": {"rows": 500, "target_seconds": 2.0, "make": word_exports},
+    }
+    results: dict[str, object] = {}
+    under = True
+    for name, spec in targets.items():
+        rows, seconds, make = spec["rows"], spec["target_seconds"], spec["make"]
+        exports = make(rows, seconds)  # type: ignore[operator]
+        under = under and all(e["under_target"] for e in exports.values())
+        results[name] = {"rows": rows, "target_seconds": seconds, "exports": exports}
     print(
         json.dumps(
-            {
-                "rows": rows,
-                "target_seconds": TARGET_SECONDS,
-                "exports": exports,
-                "all_under_target": all(e["under_target"] for e in exports.values()),
-            },
+            {"load_average": os.getloadavg()[0], "targets": results, "all_under_target": under},
             indent=2,
         )
     )

@@ -18,6 +18,7 @@ from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.router import CardAction
 from bot.app.turn import Message, Reply
 from storage.documents import PendingDocument, PendingDocuments
+from storage.models import Organisation
 from storage.reminders import Schedule
 
 CONSENT = "application/vnd.microsoft.teams.card.file.consent"
@@ -47,6 +48,12 @@ def consent_message(name: str, size: int, description: str, token: str) -> Messa
             }
         ],
     )
+
+
+async def organisation_name(ctx: HandlerContext) -> str:
+    """The organisation's name, for the header of a document ("" until it is known)."""
+    org = await ctx.uow.session.get(Organisation, ctx.turn.org_id)
+    return org.name if org else ""
 
 
 async def send(ctx: HandlerContext, name: str, content: bytes, description: str) -> Reply:

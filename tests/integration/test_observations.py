@@ -506,12 +506,20 @@ async def test_planning_and_action_log_export_as_xlsx_files(otla: Otla) -> None:
     tom = next(r for r in rows if r[0] == "Tom Tutor")
     assert tom[5] == "Olive Observer" and tom[11] == "Actions open" and tom[12] == "approved"
     assert any(r[0] == "Otto Tutor" for r in rows) is False  # no observation yet: not on the sheet
+    assert book.sheetnames[0] == "About" and "By curriculum area" in book.sheetnames
+    assert len(book["By curriculum area"]._charts) == 1
 
     sent = await o.say(QC, "actions export")
     book = load_workbook(io.BytesIO(await accept_file(o, QC, sent, "ars.xlsx")))
     rows = list(book.active.iter_rows(values_only=True))
     assert rows[0][4] == "Action" and rows[1][0] == "Tom Tutor"
     assert rows[1][4] == "Use directed questioning" and rows[1][10] == "Open"
+    assert book.sheetnames == ["About", "Action review"] and book.active.title == "Action review"
+    about = dict(book["About"].iter_rows(min_row=4, max_col=2, values_only=True))
+    assert about["Facilitator"] == QC.name and about["Date"] == f"{o.clock.now():%d %B %Y}"
+    assert len(book["Action review"].tables) == 1 and book["Action review"].freeze_panes == "A2"
+    [overdue] = [r for f in book["Action review"].conditional_formatting for r in f.rules]
+    assert overdue.formula == ['AND(ISNUMBER($G2),$G2<TODAY(),$J2="")']  # target, completed
 
 
 async def test_an_export_asked_for_in_a_channel_comes_to_the_1_to_1_chat(otla: Otla) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app.events import PlannedObservations
 from bot.clock import FixedClock
 from bot.teams.web import BOT_KEY
+from storage.models import Organisation
 from storage.people import Directory
 from storage.reminders import SENT, Schedule
 from storage.walks import DRAFT, SAVED, StoredWalk, StoredWalkPlan
@@ -540,15 +541,29 @@ def docx_text(data: bytes) -> str:
     return "\n".join([p.text for p in doc.paragraphs] + cells)
 
 
+async def name_the_organisation(org: Org, name: str) -> None:
+    async with org.db_session() as uow:
+        stored = await uow.session.get(Organisation, ORG)
+        assert stored is not None
+        stored.name = name
+        await uow.commit()
+
+
 async def test_walk_export_sends_the_ha27_as_a_word_document(org: Org) -> None:
     form = await open_form(org)
     await save_walk(org, filled_walk(form, "Tom"))
     [walk] = await org.walks()
     name = f"HA27-2026-11-23-walk-{walk.id}.docx"
 
+    await name_the_organisation(org, "Northfield College")
+
     # In a 1:1 chat: a file consent card; on Allow the bot uploads the document to OneDrive.
     sent = await org.teams.say(MANAGER, f"walk export {walk.id}")
-    text = docx_text(await org.teams.accept_file(MANAGER, sent, "ha27.docx"))
+    ha27 = await org.teams.accept_file(MANAGER, sent, "ha27.docx")
+    text = docx_text(ha27)
+    [section] = Document(io.BytesIO(ha27)).sections
+    assert section.header.paragraphs[0].text == "Northfield College"
+    assert round(section.page_width.cm, 1) == 21.0 and round(section.left_margin.cm, 2) == 2.54
     assert "HA27 Learning walk record" in text
     assert "Tom Tutor" in text and "GCSE Maths, Mon am" in text and "Unplanned" in text
     assert "Questioning and checking learning" in text
@@ -594,8 +609,17 @@ async def test_quality_summaries_return_count_and_term_export(org: Org) -> None:
     assert "November 2026" in returned and "Learning walks\n2" in returned
     assert "Tutors visited\n3" in returned
 
+    await name_the_organisation(org, "Northfield College")
     sent = await org.teams.say(QUINN, "walks export autumn")
     book = load_workbook(io.BytesIO(await org.teams.accept_file(QUINN, sent, "term.xlsx")))
+    assert book.sheetnames == ["About", "Learning walks", "Tutors", "By team", "Themes"]
+    about = dict(book["About"].iter_rows(min_row=4, max_col=2, values_only=True))
+    assert about["Organisation"] == "Northfield College" and about["Facilitator"] == QUINN.name
+    assert about["Date"] == f"{org.clock.now():%d %B %Y}" and about["Group"] == "Every team"
+    assert list(book["By team"].iter_rows(min_row=2, values_only=True)) == [("Maths", 2)]
+    themes = {r[0]: r[1:] for r in book["Themes"].iter_rows(min_row=2, values_only=True)}
+    assert themes["Questioning and checking learning"] == (2, 0)
+    assert all(len(book[n].tables) == 1 for n in book.sheetnames)
     rows = list(book["Learning walks"].iter_rows(values_only=True))
     assert rows[0][0] == "Walk" and len(rows) == 3
     assert "Timekeeping" not in str(rows)  # concern notes stay out of exports

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 from openpyxl import load_workbook
 
 from bot.app.progression.export import outcome_docx, outcome_xlsx
@@ -398,8 +399,11 @@ def test_the_word_export_keeps_what_people_typed_line_breaks_and_all() -> None:
 
 
 def test_the_excel_export_reads_back_with_a_sheet_each_for_contributions_and_actions() -> None:
-    wb = load_workbook(io.BytesIO(outcome_xlsx(EXPORTED)))
-    assert wb.sheetnames == ["Contributions", "Actions"]
+    wb = load_workbook(io.BytesIO(outcome_xlsx(EXPORTED, organisation="Northfield College")))
+    assert wb.sheetnames == ["About", "Contributions", "Actions", "By card"]
+    about = dict(wb["About"].iter_rows(min_row=4, max_col=2, values_only=True))
+    assert about["Organisation"] == "Northfield College" and about["Group"] == "Maths team"
+    assert about["Facilitator"] == "Cara Coach" and about["Date"] == "23 November 2026"
     contributions = list(wb["Contributions"].iter_rows(values_only=True))
     assert contributions[1][:5] == (
         "1.1",
@@ -411,3 +415,25 @@ def test_the_excel_export_reads_back_with_a_sheet_each_for_contributions_and_act
     actions = list(wb["Actions"].iter_rows(values_only=True))
     assert actions[1][2:4] == ("Map our progression routes", "Mia Manager")
     assert actions[1][4].date() == date(2026, 12, 11)
+    for name in ("Contributions", "Actions", "By card"):
+        assert wb[name].freeze_panes == "A2" and len(wb[name].tables) == 1
+    [overdue] = [r for f in wb["Actions"].conditional_formatting for r in f.rules]
+    assert overdue.formula == ['AND(ISNUMBER($E2),$E2<TODAY(),$F2="No")']
+    by_card = list(wb["By card"].iter_rows(min_row=2, max_col=4, values_only=True))
+    assert by_card == [("1.1", 1, 0, 1), ("1.2", 0, 0, 0)]
+    assert len(wb["By card"]._charts) == 1  # openpyxl keeps the chart it read
+
+
+def test_the_word_export_is_a4_with_uk_margins_the_organisation_in_the_header() -> None:
+    doc = Document(io.BytesIO(outcome_docx(EXPORTED, organisation="Northfield College")))
+    [section] = doc.sections
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+    margins = (section.left_margin, section.right_margin, section.top_margin, section.bottom_margin)
+    assert [round(m.cm, 2) for m in margins] == [2.54] * 4
+    assert section.header.paragraphs[0].text == "Northfield College"
+    [table] = doc.tables
+    assert [round(c.width.cm, 1) for c in table.columns] == [8.4, 4.0, 2.3, 1.2]
+    assert [round(c.width.cm, 1) for c in table.rows[1].cells] == [8.4, 4.0, 2.3, 1.2]
+    header = table.rows[0]._tr
+    assert header.trPr is not None and header.trPr.find(qn("w:tblHeader")) is not None
+    assert table.rows[1]._tr.trPr is None  # only the header row repeats

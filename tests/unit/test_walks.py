@@ -436,6 +436,7 @@ def record(concern_note: str | None) -> HA27:
         verbal_feedback="Yes",
         concern=concern_note is not None,
         concern_note=concern_note,
+        organisation="Northfield College",
     )
 
 
@@ -449,6 +450,19 @@ def test_the_ha27_document_reads_back_and_carries_the_concern_only_when_allowed(
     redacted = Document(io.BytesIO(ha27_docx(record(None))))
     assert "timekeeping" not in "\n".join(p.text for p in redacted.paragraphs).lower()
     assert "Concern" not in "\n".join(p.text for p in redacted.paragraphs)
+
+
+def test_the_ha27_is_a4_with_the_organisation_in_the_header_and_set_column_widths() -> None:
+    doc = Document(io.BytesIO(ha27_docx(record(None))))
+    [section] = doc.sections
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+    assert round(section.left_margin.cm, 2) == round(section.right_margin.cm, 2) == 2.54
+    assert section.header.paragraphs[0].text == "Northfield College"
+    assert section.footer.paragraphs[0].text == "HA27 learning walk 12"
+    [table] = doc.tables
+    assert [round(c.width.cm, 1) for c in table.columns] == [5.0, 10.9]
+    assert all(round(c.width.cm, 1) == 5.0 for c in table.columns[0].cells)
+    assert table.rows[0].cells[0].paragraphs[0].runs[0].bold  # the labels
 
 
 def test_the_findings_chart_is_a_small_png() -> None:

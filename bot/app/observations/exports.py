@@ -5,17 +5,19 @@
 - a bar chart of collective strengths and areas for development by theme.
 
 The builders take plain rows and return bytes; the handlers gather the rows and check who asks.
-Workbooks are written by the shared `bot.app.xlsx` (see there why not openpyxl), so 50,000
-actions stay quick.
+Workbooks are written by the shared `bot.app.xlsx`: an About sheet first, then tables, with
+overdue rows highlighted and the planning sheet's completion by curriculum area as a chart.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 from bot.app import documents, xlsx
@@ -104,7 +106,17 @@ ACTION_HEADERS = (
 )
 
 
-def planning_workbook(year: str, lines: Iterable[PlanningLine]) -> bytes:
+def planning_workbook(
+    year: str,
+    lines: Iterable[PlanningLine],
+    *,
+    organisation: str = "",
+    prepared_by: str = "",
+    on: date | None = None,
+) -> bytes:
+    """The planning & monitoring sheet; new tutors' observations past their date without a
+    report are highlighted; a second sheet charts completion by curriculum area."""
+    lines = list(lines)
     rows = (
         (
             ln.tutor,
@@ -126,10 +138,56 @@ def planning_workbook(year: str, lines: Iterable[PlanningLine]) -> bytes:
         )
         for ln in lines
     )
-    return xlsx.workbook(xlsx.Sheet(f"Planning {year.replace('/', '-')}", PLANNING_HEADERS, rows))
+    title = f"Observation planning & monitoring {year}"
+    return xlsx.workbook(
+        xlsx.Sheet(
+            f"Planning {year.replace('/', '-')}",
+            PLANNING_HEADERS,
+            rows,
+            overdue=xlsx.Overdue(due="New tutor OTLA by", done="Report submitted"),
+        ),
+        _completion_by_area(lines),
+        title=title,
+        about=xlsx.About(
+            title,
+            organisation=organisation,
+            group=f"Every observation in {year}",
+            facilitator=prepared_by,
+            day=on,
+        ),
+    )
 
 
-def action_log_workbook(lines: Iterable[ActionLogLine]) -> bytes:
+def _completion_by_area(lines: Iterable[PlanningLine]) -> xlsx.Sheet:
+    planned: Counter[str] = Counter()
+    done: Counter[str] = Counter()
+    for ln in lines:
+        area = ln.curriculum_area or "(none)"
+        planned[area] += 1
+        done[area] += ln.report_submitted is not None
+    rows: list[list[xlsx.Cell]] = [
+        [area, planned[area], done[area], planned[area] - done[area]]
+        for area in sorted(planned, key=str.lower)
+    ]
+    return xlsx.Sheet(
+        "By curriculum area",
+        ("Curriculum area", "Observations", "Reports in", "Still to come"),
+        rows,
+        chart=xlsx.Chart(
+            "Completion by curriculum area", ("Reports in", "Still to come"), stacked=True
+        ),
+    )
+
+
+def action_log_workbook(
+    lines: Iterable[ActionLogLine],
+    *,
+    organisation: str = "",
+    prepared_by: str = "",
+    on: date | None = None,
+) -> bytes:
+    """The action review sheet; actions past their target date and not completed are
+    highlighted."""
     rows = (
         (
             ln.tutor,
@@ -146,7 +204,23 @@ def action_log_workbook(lines: Iterable[ActionLogLine]) -> bytes:
         )
         for ln in lines
     )
-    return xlsx.workbook(xlsx.Sheet("Action review", ACTION_HEADERS, rows))
+    title = "Action review sheet (ARS)"
+    return xlsx.workbook(
+        xlsx.Sheet(
+            "Action review",
+            ACTION_HEADERS,
+            rows,
+            overdue=xlsx.Overdue(due="Target date", done="Completed"),
+        ),
+        title=title,
+        about=xlsx.About(
+            title,
+            organisation=organisation,
+            group="Every observation's actions",
+            facilitator=prepared_by,
+            day=on,
+        ),
+    )
 
 
 def themes_chart(view: CollectiveView) -> bytes:
@@ -254,9 +328,19 @@ async def action_lines(ctx: HandlerContext, year: str | None = None) -> list[Act
 async def export_planning(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
     if not ctx.can(Permission.VIEW_QUALITY_DASHBOARD):
         return Reply.text(ONLY_QUALITY)
-    year = academic_year(london_day(ctx.services.clock.now()))
+    today = london_day(ctx.services.clock.now())
+    year = academic_year(today)
     lines = await planning_lines(ctx, year)
-    content = await asyncio.to_thread(planning_workbook, year, lines)
+    content = await asyncio.to_thread(
+        partial(
+            planning_workbook,
+            year,
+            lines,
+            organisation=await documents.organisation_name(ctx),
+            prepared_by=ctx.person.name,
+            on=today,
+        )
+    )
     name = f"OTLA planning {year.replace('/', '-')}.xlsx"
     return await documents.send(ctx, name, content, f"Observation planning & monitoring {year}")
 
@@ -265,8 +349,16 @@ async def export_actions(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
     if not ctx.can(Permission.VIEW_QUALITY_DASHBOARD):
         return Reply.text(ONLY_QUALITY)
     lines = await action_lines(ctx)
-    content = await asyncio.to_thread(action_log_workbook, lines)
     today = london_day(ctx.services.clock.now())
+    content = await asyncio.to_thread(
+        partial(
+            action_log_workbook,
+            lines,
+            organisation=await documents.organisation_name(ctx),
+            prepared_by=ctx.person.name,
+            on=today,
+        )
+    )
     return await documents.send(
         ctx, f"Action review log {today.isoformat()}.xlsx", content, "Action review sheet (ARS)"
     )

@@ -1195,7 +1195,8 @@ async def export_summary(ctx: HandlerContext, form: ExportForm) -> Reply:
         return loaded
     view = _view(ctx)
     outcome = await view.outcome(loaded)
-    data = await asyncio.to_thread(export, outcome, form.format)  # python-docx is slow
+    organisation = await documents.organisation_name(ctx)
+    data = await asyncio.to_thread(export, outcome, form.format, organisation)
     sent = await documents.send(
         ctx,
         filename(outcome, form.format),

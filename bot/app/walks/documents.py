@@ -6,10 +6,13 @@ Pure builders from plain data (no database, no clock); handlers run them in a wo
 from __future__ import annotations
 
 import io
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
-from bot.app.xlsx import Cell, Sheet, workbook
+from bot.app.word import WordDocument
+from bot.app.xlsx import About, Cell, Chart, Sheet, workbook
 
 PNG = "image/png"
 
@@ -34,17 +37,13 @@ class HA27:
     verbal_feedback: str
     concern: bool = False
     concern_note: str | None = None  # None: this copy is for someone who may not read it
+    organisation: str = ""  # for the page header
 
 
 def ha27_docx(walk: HA27) -> bytes:
-    """The HA27 record, for the team channel's files."""
-    from docx import Document
-    from docx.shared import Pt
-
-    doc = Document()
-    doc.core_properties.title = f"HA27 learning walk {walk.walk_id}"
-    doc.core_properties.author = walk.observer
-    doc.add_heading("HA27 Learning walk record", level=1)
+    """The HA27 record, for the team channel's files: A4, the organisation in the header."""
+    doc = WordDocument(f"HA27 learning walk {walk.walk_id}", walk.organisation, walk.observer)
+    doc.heading("HA27 Learning walk record", 1)
     rows = [
         ("Team", walk.team),
         ("Tutor(s) visited", ", ".join(walk.tutors)),
@@ -56,34 +55,26 @@ def ha27_docx(walk: HA27) -> bytes:
         ("Planned or unplanned", "Planned" if walk.planned else "Unplanned"),
         ("Verbal feedback given", walk.verbal_feedback),
     ]
-    table = doc.add_table(rows=0, cols=2)
-    table.style = "Table Grid"
-    for label, value in rows:
-        cells = table.add_row().cells
-        cells[0].text = label
-        cells[1].text = value or "—"
-        for run in cells[0].paragraphs[0].runs:
-            run.bold = True
+    doc.table(
+        None, [(label, value or "—") for label, value in rows], (5.0, 10.9), bold_first_column=True
+    )
     for heading, themes, note in (
         ("What went well", walk.went_well, walk.went_well_note),
         ("Even better if / areas to develop", walk.even_better_if, walk.even_better_if_note),
     ):
-        doc.add_heading(heading, level=2)
+        doc.heading(heading, 2)
         for theme in themes:
-            doc.add_paragraph(theme, style="List Bullet")
+            doc.bullet(theme)
         if note:
-            doc.add_paragraph(note)
+            doc.paragraph(note)
         if not themes and not note:
-            doc.add_paragraph("—")
+            doc.paragraph("—")
     if walk.concern_note is not None:
-        doc.add_heading("Concern for the tutor's regular 1:1 (not shared with the tutor)", level=2)
-        doc.add_paragraph(walk.concern_note if walk.concern else "No concern raised.")
-    footer = doc.add_paragraph(f"Learning walk {walk.walk_id}, exported by TLC.")
-    for run in footer.runs:
-        run.font.size = Pt(8)
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+        doc.heading("Concern for the tutor's regular 1:1 (not shared with the tutor)", 2)
+        doc.paragraph(walk.concern_note if walk.concern else "No concern raised.")
+    doc.paragraph(f"Learning walk {walk.walk_id}, exported by TLC.", size=8)
+    doc.footer(f"HA27 learning walk {walk.walk_id}")
+    return doc.save()
 
 
 @dataclass(frozen=True)
@@ -134,9 +125,18 @@ WALK_HEADERS = (
 TUTOR_HEADERS = ("Tutor", "Email", "Learning in Libraries", "Walked on", "Status")
 
 
-def walks_xlsx(term_label: str, walks: Sequence[WalkRow], tutors: Sequence[TutorRow]) -> bytes:
-    """A term's walks (one row each) and each tutor's completion. Concern notes never go in:
-    only whether a concern was raised."""
+def walks_xlsx(
+    term_label: str,
+    walks: Sequence[WalkRow],
+    tutors: Sequence[TutorRow],
+    *,
+    organisation: str = "",
+    prepared_by: str = "",
+    on: date | None = None,
+) -> bytes:
+    """A term's walks (one row each), each tutor's completion, and two charted summaries: walks
+    by team and the term's themes. Concern notes never go in: only whether a concern was
+    raised."""
     walk_values: list[list[Cell]] = [
         [
             w.walk_id,
@@ -161,23 +161,45 @@ def walks_xlsx(term_label: str, walks: Sequence[WalkRow], tutors: Sequence[Tutor
         [t.name, t.email, "yes" if t.learning_in_libraries else "no", t.walked_on, t.status]
         for t in tutors
     ]
+    title = f"Learning walks, {term_label}"
     return workbook(
-        _sheet("Learning walks", WALK_HEADERS, walk_values),
-        _sheet("Tutors", TUTOR_HEADERS, tutor_values),
-        title=f"Learning walks, {term_label}",
+        Sheet("Learning walks", WALK_HEADERS, walk_values),
+        Sheet("Tutors", TUTOR_HEADERS, tutor_values),
+        _by_team(walks),
+        _themes(walks, term_label),
+        title=title,
+        about=About(
+            title,
+            organisation=organisation,
+            group="Every team",
+            facilitator=prepared_by,
+            day=on,
+            notes=("Concern notes are not included: only whether a concern was raised.",),
+        ),
     )
 
 
-def _sheet(title: str, headers: Sequence[str], rows: Sequence[list[Cell]]) -> Sheet:
-    """Columns as wide as their longest value among the first rows (8 to 60 characters)."""
-    widths = [
-        min(max(longest + 2, 8), 60)
-        for longest in (
-            max([len(header), *(len(str(r[i] or "")) for r in rows[:500])])
-            for i, header in enumerate(headers)
-        )
-    ]
-    return Sheet(title, headers, rows, widths)
+def _by_team(walks: Sequence[WalkRow]) -> Sheet:
+    counts = Counter(w.team or "(no team)" for w in walks)
+    rows: list[list[Cell]] = [[team, counts[team]] for team in sorted(counts, key=str.lower)]
+    return Sheet("By team", ("Team", "Walks"), rows, chart=Chart("Walks by team", ("Walks",)))
+
+
+def _themes(walks: Sequence[WalkRow], term_label: str) -> Sheet:
+    """How often each theme went well, and was something to develop, across the term."""
+    well: Counter[str] = Counter()
+    better: Counter[str] = Counter()
+    for w in walks:
+        well.update(t for t in w.went_well.split("; ") if t)
+        better.update(t for t in w.even_better_if.split("; ") if t)
+    themes = sorted({*well, *better}, key=lambda t: (-(well[t] + better[t]), t.lower()))
+    rows: list[list[Cell]] = [[t, well[t], better[t]] for t in themes]
+    return Sheet(
+        "Themes",
+        ("Theme", "Went well", "Even better if"),
+        rows,
+        chart=Chart(f"Themes, {term_label}", ("Went well", "Even better if")),
+    )
 
 
 def findings_chart_png(

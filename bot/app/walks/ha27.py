@@ -95,7 +95,7 @@ from cards.walks import (
     walk_summary_card,
     walk_team_picker_card,
 )
-from storage.models import Person, Team
+from storage.models import Organisation, Person, Team
 from storage.people import Directory
 from storage.reminders import Schedule
 from storage.walks import (
@@ -769,6 +769,7 @@ async def _docx_for(
         verbal_feedback=yes_no(row.verbal_feedback),
         concern=row.concern,
         concern_note=row.concern_note if access.concern else None,
+        organisation=org.name if (org := await session.get(Organisation, row.org_id)) else "",
     )
     data = await asyncio.to_thread(ha27_docx, record)
     day = row.walk_date.isoformat() if row.walk_date else "draft"

@@ -9,6 +9,7 @@ import asyncio
 import base64
 from collections.abc import Sequence
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +37,7 @@ from bot.app.walks.documents import (
     findings_chart_png,
     walks_xlsx,
 )
+from bot.clock import london
 from bot.domain.access import Permission
 from bot.domain.terms import Term, current_or_next_term, terms_for
 from bot.domain.walks import (
@@ -298,7 +300,17 @@ async def export_term(ctx: HandlerContext, text: str) -> Reply:
         )
         for c in done
     ]
-    data = await asyncio.to_thread(walks_xlsx, term.label, walk_rows, tutor_rows)
+    data = await asyncio.to_thread(
+        partial(
+            walks_xlsx,
+            term.label,
+            walk_rows,
+            tutor_rows,
+            organisation=await documents.organisation_name(ctx),
+            prepared_by=ctx.person.name,
+            on=london(ctx.services.clock.now()).date(),
+        )
+    )
     name = f"learning-walks-{term.key.replace('/', '-')}.xlsx"
     about = f"{len(walk_rows)} learning walks in the {term.label} (concern notes are not included)."
     return await documents.send(ctx, name, data, about)
