@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -179,7 +180,7 @@ class Dispatcher:
             return Reply.text(
                 "That button is from an older version of this card. Type `help` to start again."
             )
-        key = f"{turn.activity_id}" if action.idempotent and turn.activity_id else None
+        key = retry_key(turn) if action.idempotent and turn.activity_id else None
         if key is not None:
             replay = await self._replay(ctx, key)
             if replay is not None:
@@ -232,6 +233,15 @@ class Dispatcher:
             if previous.card
             else Reply(messages=[Message(text="Already saved.")])
         )
+
+
+def retry_key(turn: Turn) -> str:
+    """Where a stored reply belongs: Teams activity ids are unique only within a conversation,
+    so a retry is the same sender's same activity in the same conversation (the tenant is the
+    row's `org_id`). Hashed: conversation ids run long, and the key need not be readable."""
+    sender = turn.user.aad_object_id or turn.user.teams_user_id
+    parts = (turn.where.conversation_id, sender, turn.activity_id or "")
+    return "v2:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def field_errors(exc: ValidationError) -> dict[str, str]:

@@ -707,3 +707,27 @@ async def test_a_teams_retry_of_the_referral_saves_it_once(
         if "would like support" in s.activity.get("summary", "")
     ]
     assert len(asks) == 1  # one AP asked, once (other notices, e.g. HA24 induction, may also go)
+
+
+async def test_the_same_activity_id_from_two_people_in_two_chats_is_two_submissions(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Teams activity ids are unique only within a conversation: Nia's referral carrying the id
+    Tom's had is hers, saved, and answered with her own card, not a replay of his."""
+    await college(teams)
+    values = {"topics": "questioning", "ways": "coaching", "campus": "any", "similar_style": "no"}
+    tom_body, _ = await teams.execute(TUTOR, "support.refer", values, activity_id="1:same")
+    nia_values = {**values, "topics": "behaviour"}
+    nia_body, _ = await teams.execute(NIA, "support.refer", nia_values, activity_id="1:same")
+    assert "Behaviour" in card_text(nia_body["value"])
+    assert "Questioning" not in card_text(nia_body["value"])
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        d, records = Directory(uow.session), SupportRecords(uow.session)
+        for user, topic in ((TUTOR, "questioning"), (NIA, "behaviour")):
+            person = await d.person_by_email("tenant-1", user.email)
+            assert person is not None
+            referral = await records.open_referral_of("tenant-1", person.id)
+            assert referral is not None and topic in str(referral.topics), user
+    # and a real retry of Nia's is still answered from what was stored
+    again, _ = await teams.execute(NIA, "support.refer", nia_values, activity_id="1:same")
+    assert card_text(again["value"]) == card_text(nia_body["value"])
