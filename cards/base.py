@@ -7,6 +7,7 @@ models, and `cards.schema.validate` checks every card against the official schem
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,6 +20,58 @@ Element = Any  # one of adaptive-cards-python's element models
 Action = Any  # one of its action models
 
 VERSION = "1.5"
+
+# Other people's words travel through views between these two private-use characters (`said`),
+# so they survive f-strings; `card()` is the one place that turns them into text shown as typed.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_SAID = re.compile(f"{_OPEN}(.*?){_CLOSE}", re.DOTALL)
+# CommonMark's punctuation that Teams' card markdown acts on: links and images ([]()!),
+# emphasis (*_~), code (`), headings (#), quotes (>), tables (|) and the escape itself.
+_INLINE = re.compile(r"([\\`*_\[\]()#>!|~<])")
+_LINE_START = re.compile(r"^(\s*)([-+]|\d+[.)])(?=\s)", re.MULTILINE)
+# Where Teams renders markdown in a card; everywhere else (input values, ids) the words go as-is.
+_MARKDOWN_KEYS = {"TextBlock": ("text",), "Fact": ("title", "value")}
+
+
+def said(value: str) -> str:
+    """Mark someone's own words (a referral, a note, a contribution, a name) to be shown as
+    plain text wherever they end up in a card: no links, images, emphasis, headings or lists."""
+    return f"{_OPEN}{value.replace(_OPEN, '').replace(_CLOSE, '')}{_CLOSE}"
+
+
+def escape_markdown(value: str) -> str:
+    """Text that renders as itself in Teams markdown (backslash escapes, per CommonMark)."""
+    escaped = _INLINE.sub(r"\\\1", value)
+    return _LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], escaped)
+
+
+def markdown(value: str) -> str:
+    """A markdown string with everything `said` in it escaped."""
+    return _SAID.sub(lambda m: escape_markdown(m.group(1)), value)
+
+
+def plain(value: str) -> str:
+    """A string with the `said` marks dropped (where nothing is read as markdown)."""
+    return value.replace(_OPEN, "").replace(_CLOSE, "")
+
+
+def _resolve(node: Any, kind: str | None = None) -> Any:
+    if isinstance(node, dict):
+        own = node.get("type") if isinstance(node.get("type"), str) else kind
+        if own is None and "title" in node and "value" in node and kind == "FactSet":
+            own = "Fact"
+        md_keys = _MARKDOWN_KEYS.get(own or "", ())
+        return {
+            k: (markdown(v) if k in md_keys else plain(v))
+            if isinstance(v, str)
+            else _resolve(v, own)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_resolve(item, kind) for item in node]
+    if isinstance(node, str):
+        return plain(node)
+    return node
 
 
 def card(
@@ -39,7 +92,7 @@ def card(
         fields["actions"] = list(actions)
     if fallback_text:
         fields["fallbackText"] = fallback_text
-    built: CardDict = AdaptiveCard.model_construct(**fields).to_dict()
+    built: CardDict = _resolve(AdaptiveCard.model_construct(**fields).to_dict())
     built["$schema"] = "http://adaptivecards.io/schemas/adaptive-card.json"
     if refresh_verb:
         built["refresh"] = {

@@ -47,6 +47,7 @@ def build_router() -> tuple[Router, Help]:
         Command("admin", admin.admin, aliases=("admins",), admin_only=True),
         CardAction("admin.role.open", admin.open_role_form, idempotent=False),
         CardAction("admin.roles", admin.show_roles, idempotent=False),
+        CardAction("admin.audit", admin.show_role_log, idempotent=False),
         CardAction(
             "admin.role",
             admin.change_role,

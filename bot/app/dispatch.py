@@ -17,7 +17,7 @@ from bot.app.router import CardAction, Router
 from bot.app.turn import Message, Reply, Turn, UserRef
 from bot.domain.access import Actor, Role
 from storage.db import Database, UnitOfWork
-from storage.models import Person, ProcessedActivity
+from storage.models import Organisation, Person, ProcessedActivity
 from storage.people import Directory
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,13 @@ log = logging.getLogger(__name__)
 SORRY = (
     "Sorry — something went wrong on my side and nothing was saved. "
     "Please try again in a moment; if it keeps happening, tell your TLC admin."
+)
+FIRST_ADMIN = (
+    "Nobody was an org admin of TLC for your organisation yet, so the person who just added me "
+    "to this team is now its org admin: they can give roles to others and see who holds them. "
+    "To hand the role over, say to me in a 1:1 chat **admin grant name@college.ac.uk org admin**, "
+    "then **admin revoke your.name@college.ac.uk org admin**. Every role change is logged "
+    "(**admin audit**)."
 )
 SEEN_TTL = timedelta(minutes=5)
 
@@ -63,23 +70,52 @@ class Dispatcher:
             return Reply.text(SORRY)
 
     async def on_installed(self, turn: Turn) -> Reply:
-        """The app was added to a team, chat or personal scope: the installer may become admin."""
+        """The app was added to a team, chat or personal scope. Org admin comes from TLC_ADMINS
+        or another org admin's grant; only in a tenant with neither does the first person to
+        add TLC to a team become its org admin, and they are told so and how to hand over."""
         async with self.db.unit_of_work() as uow:
             ctx = await self._context(uow, turn)
-            if turn.where.kind == "channel" and await ctx.directory.grant(
-                ctx.person, Role.ORG_ADMIN, None, turn.now
+            welcome = self._help_reply(ctx, ("welcome",))
+            if turn.where.kind != "channel" or Role.ORG_ADMIN in ctx.actor.roles:
+                await uow.commit()
+                return welcome
+            # One installer at a time decides whether the tenant has an admin yet.
+            await uow.session.execute(
+                select(Organisation.id).where(Organisation.id == turn.org_id).with_for_update()
+            )
+            if await ctx.directory.has_org_admin(turn.org_id) or await self._admins_named(
+                ctx.directory, turn.org_id, ctx.person
             ):
-                ctx.directory.audit(
-                    turn.org_id,
-                    ctx.person.id,
-                    f"person:{ctx.person.id}",
-                    "grant org_admin",
-                    "installed the app in a team",
-                    turn.now,
-                )
-                ctx.actor = replace(ctx.actor, roles=ctx.actor.roles | {Role.ORG_ADMIN})
+                await uow.commit()
+                return welcome
+            await ctx.directory.grant(
+                ctx.person,
+                Role.ORG_ADMIN,
+                None,
+                turn.now,
+                "first to add TLC to a team in an organisation with no org admin",
+            )
             await uow.commit()
-            return self._help_reply(ctx, ("welcome",))
+            ctx.actor = replace(ctx.actor, roles=ctx.actor.roles | {Role.ORG_ADMIN})
+            welcome = self._help_reply(ctx, ("welcome",))
+            return Reply(messages=[*welcome.messages, Message(text=FIRST_ADMIN)])
+
+    async def _admins_named(self, directory: Directory, org_id: str, person: Person) -> bool:
+        """Whether TLC_ADMINS names this organisation's admins: someone already known here, or
+        anyone at the installer's email domain (or anyone at all, if the installer's email is
+        unknown). Then nobody becomes admin by installing: the named people are waiting."""
+        named = self.services.settings.admin_emails
+        if not named:
+            return False
+        if not person.email:
+            return True
+        domain = person.email.rpartition("@")[2]
+        if any(email.rpartition("@")[2] == domain for email in named):
+            return True
+        for email in named:
+            if await directory.person_by_email(org_id, email) is not None:
+                return True
+        return False
 
     async def on_members_added(self, turn: Turn, members: list[UserRef]) -> None:
         """Someone joined a team the bot is in: remember them so the bot can reach them later."""
@@ -113,10 +149,7 @@ class Dispatcher:
             and person.email in self.services.settings.admin_emails
             and Role.ORG_ADMIN not in roles
         ):
-            await directory.grant(person, Role.ORG_ADMIN, None, turn.now)
-            directory.audit(
-                turn.org_id, None, f"person:{person.id}", "grant org_admin", "TLC_ADMINS", turn.now
-            )
+            await directory.grant(person, Role.ORG_ADMIN, None, turn.now, "TLC_ADMINS")
             await uow.commit()
             roles = roles | {Role.ORG_ADMIN}
         actor = Actor(person_id=person.id, org_id=turn.org_id, roles=roles)

@@ -25,6 +25,7 @@ from bot.teams.activities import MalformedActivity, message_activity, require_sh
 from bot.teams.adapter import make_adapter, make_token_source
 from bot.teams.connector import Connector, ConnectorError, retrying
 from bot.teams.notifier import teams_worker
+from cards.base import plain
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ class Bot:
                 value = {
                     "statusCode": 200,
                     "type": "application/vnd.microsoft.activity.message",
-                    "value": texts,
+                    "value": plain(texts),
                 }
                 # Other attachments (a file consent card) cannot ride in an invoke response.
                 later = [replace(m, text=None) for m in reply.messages if m.attachments]
