@@ -25,10 +25,11 @@ VERSION = "1.5"
 # so they survive f-strings; `card()` is the one place that turns them into text shown as typed.
 _OPEN, _CLOSE = "\ue000", "\ue001"
 _SAID = re.compile(f"{_OPEN}(.*?){_CLOSE}", re.DOTALL)
-# CommonMark's punctuation that Teams' card markdown acts on: links and images ([]()!),
-# emphasis (*_~), code (`), headings (#), quotes (>), tables (|) and the escape itself.
-_INLINE = re.compile(r"([\\`*_\[\]()#>!|~<])")
-_LINE_START = re.compile(r"^(\s*)([-+]|\d+[.)])(?=\s)", re.MULTILINE)
+# What Teams' card markdown acts on, escaped the CommonMark way: emphasis (*_~), code (`), links
+# and images ([ ]: no bracket, no link), autolinks (<) and the escape itself; at a line's start,
+# headings, quotes and lists. Parentheses and the like stay as they are: they mean nothing alone.
+_INLINE = re.compile(r"([\\`*_\[\]~<])")
+_LINE_START = re.compile(r"^(\s*)(#+|>|[-+]|\d+[.)])", re.MULTILINE)
 # Where Teams renders markdown in a card; everywhere else (input values, ids) the words go as-is.
 _MARKDOWN_KEYS = {"TextBlock": ("text",), "Fact": ("title", "value")}
 
@@ -41,8 +42,12 @@ def said(value: str) -> str:
 
 def escape_markdown(value: str) -> str:
     """Text that renders as itself in Teams markdown (backslash escapes, per CommonMark)."""
-    escaped = _INLINE.sub(r"\\\1", value)
-    return _LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], escaped)
+    return _LINE_START.sub(_escape_line_start, _INLINE.sub(r"\\\1", value))
+
+
+def _escape_line_start(m: re.Match[str]) -> str:
+    indent, mark = m.group(1), m.group(2)
+    return indent + (mark[:-1] + "\\" + mark[-1] if mark[0].isdigit() else "\\" + mark)
 
 
 def markdown(value: str) -> str:
@@ -118,7 +123,7 @@ def error_text(message: str) -> Element:
 
 
 def facts(pairs: Sequence[tuple[str, str]]) -> Element:
-    return E.FactSet(facts=[E.Fact(title=t, value=v or "—") for t, v in pairs])
+    return E.FactSet(facts=[E.Fact(title=t, value=v if plain(v) else "—") for t, v in pairs])
 
 
 def with_error(element: Element, errors: Mapping[str, str], field: str) -> list[Element]:

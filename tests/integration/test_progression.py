@@ -32,7 +32,15 @@ from storage.reminders import CANCELLED, PENDING, ScheduledItem
 from tests.conftest import ADMIN, MANAGER, TUTOR, local_settings
 from tests.support.databases import truncate_all
 from tests.support.loopback import LoopbackConnector, RosterMember, Sent
-from tests.support.teams import Place, TeamsClient, User, card_text, only_card
+from tests.support.teams import (
+    EVIL,
+    Place,
+    TeamsClient,
+    User,
+    card_text,
+    live_markdown,
+    only_card,
+)
 
 COACH = User("coach", "Cara Coach", "cara@college.ac.uk")
 MATHS = Place.channel()
@@ -594,3 +602,29 @@ async def test_a_teams_retry_of_a_contribution_is_saved_once(
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         saved = (await uow.session.scalars(select(CardContribution))).all()
         assert [c.text for c in saved] == ["Only once"]
+
+
+async def test_contributions_and_actions_show_on_the_live_card_as_typed(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Issue 10: a contribution written as markdown was a live link on the channel card, for
+    everyone. The card, the summary and the comparison show it as text; it is stored as typed."""
+    session_id, card = await start_session(teams, TUTOR, MATHS, "1", "Maths")
+    card = await press(teams, TUTOR, card, "Add", MATHS, contribution=EVIL)
+    seen = await refresh(teams, MANAGER, card, MATHS)
+    assert live_markdown(seen) == []
+    form = await press(teams, MANAGER, seen, "Agree an action", MATHS)
+    who = choices(form, "who")["Tom Tutor"]
+    card = await press(
+        teams, MANAGER, form, "Save action", MATHS, what=EVIL, who=who, by_when="2026-12-11"
+    )
+    assert live_markdown(card) == []
+    for _ in range(2):
+        card = await press(teams, MANAGER, card, "Next card", MATHS)
+    summary = await press(teams, MANAGER, card, "Finish", MATHS)
+    assert live_markdown(summary) == []
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        saved = (await uow.session.scalars(select(CardContribution))).all()
+        assert [c.text for c in saved] == [EVIL]
+        actions = (await uow.session.scalars(select(CardAction))).all()
+        assert [a.what for a in actions] == [" ".join(EVIL.split())]  # one line, as designed
