@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, EmailStr, field_validator
 
 from bot.app.context import HandlerContext
+from bot.app.router import private_only
 from bot.app.turn import Message, Reply
 from bot.app.tutor_import import import_tutor_text
 from bot.domain.access import ROLE_LABELS, Permission, Role
@@ -71,6 +72,8 @@ async def admin(ctx: HandlerContext) -> Reply:
         return await import_tutors(ctx)
     if not ctx.can(Permission.MANAGE_ROLES):
         return Reply.text(NOT_ALLOWED)
+    if sub in ("roles", "audit", "log", "history") and ctx.turn.where.kind != "personal":
+        return Reply.text(private_only(f"admin {sub}"))
     if sub == "roles":
         return await _roles(ctx)
     if sub in ("audit", "log", "history"):

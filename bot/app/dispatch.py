@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.app.context import HandlerContext, Services
-from bot.app.router import CardAction, Router
+from bot.app.router import CardAction, Router, private_only
 from bot.app.turn import Message, Reply, Turn, UserRef
 from bot.domain.access import Actor, Role
 from storage.db import Database, UnitOfWork
@@ -193,6 +193,8 @@ class Dispatcher:
         match = self.router.match(ctx.turn.text)
         if match.command is None:
             return self._help_reply(ctx, match.suggestions)
+        if match.command.private and ctx.turn.where.kind != "personal":
+            return Reply.text(private_only(match.command.word))
         if ctx.turn.where.kind not in match.command.scopes:
             where = {
                 "personal": "a 1:1 chat with me",
@@ -213,6 +215,8 @@ class Dispatcher:
             return Reply.text(
                 "That button is from an older version of this card. Type `help` to start again."
             )
+        if action.private and turn.where.kind != "personal" and not turn.via_invoke:
+            return Reply.text(private_only())
         key = retry_key(turn) if action.idempotent and turn.activity_id else None
         if key is not None:
             replay = await self._replay(ctx, key)

@@ -7,6 +7,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from aiohttp import web
 from sqlalchemy import select
 
@@ -324,3 +325,62 @@ async def test_first_contact_events_at_once_for_a_new_tenant(teams: TeamsClient)
 
         statuses += await asyncio.gather(post(install), post(update), post(dict(install, id="x2")))
     assert all(s < 300 for s in statuses), statuses
+
+
+TEAM_CHANNEL = Place.channel()
+GROUP_CHAT = Place("19:chat-ada-tom@unq.gbl.spaces", "groupChat")
+PRIVATE_LISTS = [
+    "undelivered",
+    "observations",
+    "observations plan",
+    "report",
+    "actions",
+    "observe",
+    "admin roles",
+    "admin audit",
+    "support caseloads",
+    "walks",
+]
+
+
+@pytest.mark.parametrize("command", PRIVATE_LISTS)
+async def test_lists_that_name_people_answer_only_in_a_1_1_chat(
+    teams: TeamsClient, command: str
+) -> None:
+    """Issue 10 point 8: in a channel or a group chat, the answer is where to ask; in the 1:1
+    chat, the list itself."""
+    await teams.say(ADMIN, "hello")
+    await teams.say(TUTOR, "hello")
+    await teams.say(ADMIN, f"admin grant {TUTOR.email} head of teaching and learning")
+    for place in (TEAM_CHANNEL, GROUP_CHAT):
+        sent = await teams.say(ADMIN, command, place, mention=place.kind == "channel")
+        assert [s.cards for s in sent] == [[]], command
+        assert "only answer it in our 1:1 chat" in sent[0].text, (command, place.kind)
+        assert f"**{command.split()[0]}" in sent[0].text
+    sent = await teams.say(ADMIN, command)
+    assert not any("only answer it in our 1:1 chat" in (s.text or "") for s in sent), command
+
+
+async def test_a_list_button_submitted_in_a_channel_shows_nothing_there(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """An Action.Submit posts its answer in the conversation: in a shared place, a list that
+    names people is not posted (an Action.Execute answers the presser alone)."""
+    await teams.say(ADMIN, "hello")
+    for verb in ("notices.undelivered", "admin.roles", "admin.audit"):
+        sent = await teams.submit(ADMIN, {"verb": verb}, TEAM_CHANNEL)
+        assert [s.cards for s in sent] == [[]] and "1:1 chat" in (sent[0].text or ""), verb
+        body, _ = await teams.execute(ADMIN, verb, {}, TEAM_CHANNEL)
+        assert body.get("type") == "application/vnd.microsoft.card.adaptive", (verb, body)
+        sent = await teams.submit(ADMIN, {"verb": verb})
+        assert sent and sent[0].cards, verb
+
+
+async def test_help_in_a_channel_does_not_offer_what_it_would_not_answer_there(
+    teams: TeamsClient,
+) -> None:
+    await teams.say(ADMIN, "hello")
+    shown = card_text(only_card(await teams.say(ADMIN, "help", TEAM_CHANNEL, mention=True)))
+    assert "observations" not in shown and "actions" not in shown and "cards" in shown
+    shown = card_text(only_card(await teams.say(ADMIN, "help")))
+    assert "observations" in shown and "actions" in shown

@@ -628,3 +628,32 @@ async def test_contributions_and_actions_show_on_the_live_card_as_typed(
         assert [c.text for c in saved] == [EVIL]
         actions = (await uow.session.scalars(select(CardAction))).all()
         assert [a.what for a in actions] == [" ".join(EVIL.split())]  # one line, as designed
+
+
+async def test_cards_compare_in_a_channel_names_only_that_channels_sessions(
+    teams: TeamsClient, connector: LoopbackConnector
+) -> None:
+    """Issue 10 point 8: in the Maths channel, the English group's session is not listed nor
+    compared; in the facilitator's 1:1 chat, both are."""
+    _roster(connector)
+    maths_id, maths = await start_session(teams, COACH, MATHS, "1", "Maths")
+    english_id, _ = await start_session(teams, COACH, ENGLISH, "1", "English")
+    await press(teams, TUTOR, maths, "Add", MATHS, contribution="Level 3 next year")
+
+    here = only_card(await teams.say(COACH, "cards compare", MATHS, mention=True))
+    assert list(choices(here, "sessions").values()) == [str(maths_id)]
+    assert "English" not in card_text(here)
+    body, _ = await teams.execute(
+        COACH, "cards.compare", {"sessions": f"{maths_id},{english_id}"}, MATHS
+    )
+    assert "1:1 chat" in str(body.get("value")) and "English" not in str(body.get("value"))
+    group = Place("19:chat-cara-tom@unq.gbl.spaces", "groupChat")
+    there = only_card(await teams.say(COACH, "cards compare", group))
+    assert "No sessions to compare yet" in card_text(there)
+
+    mine = only_card(await teams.say(COACH, "cards compare"))
+    assert sorted(choices(mine, "sessions").values()) == sorted([str(maths_id), str(english_id)])
+    body, _ = await teams.execute(
+        COACH, "cards.compare", {"sessions": f"{maths_id},{english_id}"}, Place.personal(COACH)
+    )
+    assert "Side by side" in card_text(body["value"])
