@@ -16,6 +16,7 @@ from bot.app.context import HandlerContext, Services
 from bot.app.router import CardAction, Router, private_only
 from bot.app.turn import Message, Reply, Turn, UserRef
 from bot.domain.access import Actor, Role
+from bot.logs import short
 from storage.db import Database, UnitOfWork
 from storage.models import Organisation, Person, ProcessedActivity
 from storage.people import Directory
@@ -66,7 +67,7 @@ class Dispatcher:
                     return await self._card_action(ctx)
                 return await self._command(ctx)
         except Exception:
-            log.exception("turn failed: %s", turn.activity_id)
+            log.exception("turn failed: activity %s", short(turn.activity_id))
             return Reply.text(SORRY)
 
     async def on_installed(self, turn: Turn) -> Reply:

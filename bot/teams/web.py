@@ -20,6 +20,7 @@ from bot.app.dispatch import Dispatcher
 from bot.app.turn import FileRef, Message, Reply, Turn, UserRef
 from bot.app.worker import Worker, run_worker
 from bot.clock import Clock, SystemClock
+from bot.logs import kind, short
 from bot.settings import Settings
 from bot.teams.activities import MalformedActivity, message_activity, require_shape, to_turn
 from bot.teams.adapter import make_adapter, make_token_source
@@ -74,7 +75,7 @@ class Bot:
                     message_activity(Message(card=reply.card), body),
                 )
             except ConnectorError as exc:
-                log.warning("could not update the submitted card: %s", exc)
+                log.warning("could not update the submitted card: %s", kind(exc))
                 reply.messages.insert(0, Message(card=reply.card))
         elif reply.card is not None:
             reply.messages.insert(0, Message(card=reply.card))
@@ -167,7 +168,7 @@ class Bot:
                 turn.where.service_url, turn.where.conversation_id, turn.user.teams_user_id
             )
         except (ConnectorError, OSError) as exc:
-            log.info("no member details for %s: %s", turn.user.teams_user_id, exc)
+            log.info("no member details for %s: %s", short(turn.user.teams_user_id), kind(exc))
             return None
         if member is None:
             return None
@@ -258,14 +259,14 @@ def create_app(
                 activity, auth
             )
         except Exception as exc:  # any failure to prove the caller is Teams is a 401, never a 500
-            log.info("rejected an unauthenticated request: %s", exc)
+            log.info("rejected an unauthenticated request: %s", kind(exc))
             return web.json_response({"error": "unauthorized"}, status=401)
         try:
             result = await adapter.process_activity(
                 identity, activity, partial(bot.on_turn, body=body)
             )
         except Exception:
-            log.exception("activity %s failed", body.get("id"))
+            log.exception("activity %s failed", short(body.get("id")))
             return web.json_response(
                 {"error": "the bot could not answer this activity"}, status=502
             )
@@ -278,8 +279,11 @@ def create_app(
         try:
             async with bot.db.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
-        except Exception as exc:  # report, never crash the probe
-            return web.json_response({"status": "error", "database": str(exc)[:200]}, status=503)
+        except Exception as exc:  # report, never crash the probe; the details go to the log
+            log.warning("health check: the database did not answer: %s", kind(exc))
+            return web.json_response(
+                {"status": "error", "database": "database unavailable"}, status=503
+            )
         mode = "local" if settings.local_mode else "authenticated"
         return web.json_response(
             {"status": "ok", "database": bot.db.engine.dialect.name, "mode": mode}
