@@ -70,14 +70,15 @@ class Dispatcher:
             log.exception("turn failed: activity %s", short(turn.activity_id))
             return Reply.text(SORRY)
 
-    async def on_installed(self, turn: Turn) -> Reply:
+    async def on_installed(self, turn: Turn, *, greets: bool = True) -> Reply:
         """The app was added to a team, chat or personal scope. Org admin comes from TLC_ADMINS
         or another org admin's grant; only in a tenant with neither does the first person to
         add TLC to a team become its org admin, and they are told so and how to hand over."""
         async with self.db.unit_of_work() as uow:
             ctx = await self._context(uow, turn)
             welcome = self._help_reply(ctx, ("welcome",))
-            if turn.where.kind != "channel" or Role.ORG_ADMIN in ctx.actor.roles:
+            # Only a turn whose answer is sent may make a first admin: they must be told.
+            if not greets or turn.where.kind != "channel" or Role.ORG_ADMIN in ctx.actor.roles:
                 await uow.commit()
                 return welcome
             # One installer at a time decides whether the tenant has an admin yet.

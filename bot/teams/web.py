@@ -115,10 +115,11 @@ class Bot:
         added = [m for m in body.get("membersAdded") or [] if isinstance(m, dict)]
         bot_id = (body.get("recipient") or {}).get("id")
         if any(m.get("id") == bot_id for m in added):
-            welcome = await self.dispatcher.on_installed(self._turn(body))
-            # Teams also sends installationUpdate, which greets; other channels (the Emulator)
-            # only send this, so they are greeted here.
-            if body.get("channelId") != "msteams":
+            # Teams also sends installationUpdate, which greets (and tells a first admin so);
+            # other channels (the Emulator) only send this, so they are greeted here.
+            greets = body.get("channelId") != "msteams"
+            welcome = await self.dispatcher.on_installed(self._turn(body), greets=greets)
+            if greets:
                 await self._send_all(body, welcome)
         people = [
             UserRef(

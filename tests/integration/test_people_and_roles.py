@@ -107,6 +107,9 @@ async def test_the_first_installer_in_a_tenant_with_no_admin_becomes_admin_and_i
     for user in (OWEN, OLGA):
         teams.connector.add_member(RosterMember(user.teams_id, user.name, user.aad, user.email))
     first = replace(Place.channel("19:other-team@thread.tacv2"), tenant="tenant-2")
+    # Teams first says the bot joined the team (nothing is posted), then that it was installed.
+    assert await teams.members_added(OWEN, first, [], bot=True) == []
+    assert await _roles(teams_app, OWEN, "tenant-2") == frozenset()
     sent = await teams.install(OWEN, first)
     said = " ".join(s.text or "" for s in sent)
     assert "is now its org admin" in said and "admin grant" in said and "admin revoke" in said
