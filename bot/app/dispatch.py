@@ -195,7 +195,12 @@ class Dispatcher:
         match = self.router.match(ctx.turn.text)
         if match.command is None:
             return self._help_reply(ctx, match.suggestions)
-        if match.command.private and ctx.turn.where.kind != "personal":
+        sub = (match.args.split() or [""])[0]
+        if (
+            match.command.private
+            and ctx.turn.where.kind != "personal"
+            and sub not in match.command.shared_ok
+        ):
             return Reply.text(private_only(match.command.word))
         if ctx.turn.where.kind not in match.command.scopes:
             where = {

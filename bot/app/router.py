@@ -38,6 +38,8 @@ class Command:
     admin_only: bool = False  # hidden from other people's help and from the Teams menu
     # Its answer names people or messages: given only in a 1:1 chat; elsewhere, where to ask.
     private: bool = False
+    # ...except these sub-commands, which send their answer to the asker's 1:1 chat themselves.
+    shared_ok: tuple[str, ...] = ()
 
     @property
     def summary(self) -> str:

@@ -22,9 +22,17 @@ from bot.app.router import CardAction, Command
 
 ROWS: list[Command | CardAction] = [
     Command("observe", allocate.observe, aliases=("allocate",), private=True),
-    Command("observations", views.observations, aliases=("otla", "observation"), private=True),
+    Command(
+        "observations",
+        views.observations,
+        aliases=("otla", "observation"),
+        private=True,
+        shared_ok=("export",),  # the file goes to the asker's 1:1 chat
+    ),
     Command("report", report.report, aliases=("reports",), private=True),
-    Command("actions", actions.actions, aliases=("action", "ars"), private=True),
+    Command(
+        "actions", actions.actions, aliases=("action", "ars"), private=True, shared_ok=("export",)
+    ),
     # allocation
     CardAction("otla.allocate.open", allocate.open_allocation, idempotent=False),
     CardAction(
