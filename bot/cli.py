@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from bot import logs
 from bot.settings import SettingsError, load_settings
 
 
@@ -50,10 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     quiet = args.command == "package"  # a build step: its own lines only
-    logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logs.configure(logging.WARNING if quiet else logging.INFO)
     if args.command == "package":  # a build step: it needs the app id, not a runnable bot
         app_id = args.app_id if args.app_id is not None else os.environ.get("MicrosoftAppId", "")  # noqa: SIM112 - the Bot Framework name
         return _package(app_id, args.out, args.manifest_dir, update=args.update_manifest)
@@ -80,6 +78,9 @@ def _start(settings: object) -> int:
 
     assert isinstance(settings, Settings)
     mode = "local mode (no credentials)" if settings.local_mode else f"app {settings.app_id}"
+    warning = settings.exposed_warning()
+    if warning:
+        print(f"WARNING: {warning}", file=sys.stderr, flush=True)
     print(
         f"TLC listening on http://{settings.host}:{settings.port}/api/messages — {mode}", flush=True
     )

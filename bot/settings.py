@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
@@ -88,6 +89,17 @@ class Settings(BaseSettings):
         """No app id: accept unauthenticated requests (Agents Playground, Emulator)."""
         return not self.app_id
 
+    def exposed_warning(self) -> str | None:
+        """Local mode takes requests without a token: said aloud when it listens beyond this
+        machine, where anyone who reaches the port could speak to the bot as anyone."""
+        if not self.local_mode or _is_loopback(self.host):
+            return None
+        return (
+            f"local mode (no MicrosoftAppId) accepts unauthenticated requests, and it is "
+            f"listening on {self.host or 'every address'}, not only this machine. Anyone who "
+            "can reach the port can act as any user. Set HOST=127.0.0.1, or set MicrosoftAppId."
+        )
+
     @property
     def admin_emails(self) -> frozenset[str]:
         return frozenset(a.strip().lower() for a in self.admins.split(",") if a.strip())
@@ -98,6 +110,15 @@ class Settings(BaseSettings):
         if self.database_url.startswith(prefix):
             return Path(self.database_url.removeprefix(prefix))
         return None
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # "", "0.0.0.0"-like names, or a host name: not only this machine
 
 
 class SettingsError(Exception):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
+from bot.clock import LONDON
 from bot.domain.access import ROLE_LABELS, Role
 from cards.base import (
     CardDict,
@@ -13,6 +15,7 @@ from cards.base import (
     choice_input,
     execute,
     facts,
+    said,
     text,
     text_input,
     title,
@@ -99,6 +102,32 @@ def roles_card(people: Sequence[PersonRoles]) -> CardDict:
     return card(body, [execute("Give someone a role", "admin.role.open")])
 
 
+@dataclass(frozen=True)
+class RoleLogLine:
+    at: datetime
+    person: str
+    role: str
+    granted: bool
+    by: str
+    why: str
+
+
+def role_log_card(lines: Sequence[RoleLogLine]) -> CardDict:
+    """The audit log of roles: every grant and revoke, newest first."""
+    body = [title("Role changes")]
+    if not lines:
+        body.append(text("No role has been given or taken away yet."))
+    for line in lines:
+        change = "given" if line.granted else "taken away"
+        when = line.at.astimezone(LONDON).strftime("%d %b %Y %H:%M")
+        why = f" ({line.why})" if line.why else ""
+        body.append(
+            text(f"{when}: {said(line.person)} — {line.role} {change} by {said(line.by)}{why}")
+        )
+    body.append(text("The newest 50 changes. Type **admin audit** to see this again.", subtle=True))
+    return card(body, [execute("People & roles", "admin.roles")])
+
+
 def admin_card() -> CardDict:
     body = [
         title("TLC admin"),
@@ -109,6 +138,7 @@ def admin_card() -> CardDict:
         actions_row(
             execute("Give a role", "admin.role.open"),
             execute("People & roles", "admin.roles"),
+            execute("Role changes", "admin.audit"),
         ),
         text(
             "To import the tutor list, send the CSV file to me in this chat with the words "

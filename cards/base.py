@@ -7,7 +7,9 @@ models, and `cards.schema.validate` checks every card against the official schem
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from adaptive_cards_python import AdaptiveCard
@@ -19,6 +21,63 @@ Element = Any  # one of adaptive-cards-python's element models
 Action = Any  # one of its action models
 
 VERSION = "1.5"
+
+# Other people's words travel through views between these two private-use characters (`said`),
+# so they survive f-strings; `card()` is the one place that turns them into text shown as typed.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_SAID = re.compile(f"{_OPEN}(.*?){_CLOSE}", re.DOTALL)
+# What Teams' card markdown acts on, escaped the CommonMark way: emphasis (*_~), code (`), links
+# and images ([ ]: no bracket, no link), autolinks (<) and the escape itself; at a line's start,
+# headings, quotes and lists. Parentheses and the like stay as they are: they mean nothing alone.
+_INLINE = re.compile(r"([\\`*_\[\]~<])")
+_LINE_START = re.compile(r"^(\s*)(#+|>|[-+]|\d+[.)])", re.MULTILINE)
+# Where Teams renders markdown in a card; everywhere else (input values, ids) the words go as-is.
+_MARKDOWN_KEYS = MappingProxyType({"TextBlock": ("text",), "Fact": ("title", "value")})
+
+
+def said(value: str) -> str:
+    """Mark someone's own words (a referral, a note, a contribution, a name) to be shown as
+    plain text wherever they end up in a card: no links, images, emphasis, headings or lists."""
+    return f"{_OPEN}{value.replace(_OPEN, '').replace(_CLOSE, '')}{_CLOSE}"
+
+
+def escape_markdown(value: str) -> str:
+    """Text that renders as itself in Teams markdown (backslash escapes, per CommonMark)."""
+    return _LINE_START.sub(_escape_line_start, _INLINE.sub(r"\\\1", value))
+
+
+def _escape_line_start(m: re.Match[str]) -> str:
+    indent, mark = m.group(1), m.group(2)
+    return indent + (mark[:-1] + "\\" + mark[-1] if mark[0].isdigit() else "\\" + mark)
+
+
+def markdown(value: str) -> str:
+    """A markdown string with everything `said` in it escaped."""
+    return _SAID.sub(lambda m: escape_markdown(m.group(1)), value)
+
+
+def plain(value: str) -> str:
+    """A string with the `said` marks dropped (where nothing is read as markdown)."""
+    return value.replace(_OPEN, "").replace(_CLOSE, "")
+
+
+def _resolve(node: Any, kind: str | None = None) -> Any:
+    if isinstance(node, dict):
+        own = node.get("type") if isinstance(node.get("type"), str) else kind
+        if own is None and "title" in node and "value" in node and kind == "FactSet":
+            own = "Fact"
+        md_keys = _MARKDOWN_KEYS.get(own or "", ())
+        return {
+            k: (markdown(v) if k in md_keys else plain(v))
+            if isinstance(v, str)
+            else _resolve(v, own)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_resolve(item, kind) for item in node]
+    if isinstance(node, str):
+        return plain(node)
+    return node
 
 
 def card(
@@ -39,7 +98,7 @@ def card(
         fields["actions"] = list(actions)
     if fallback_text:
         fields["fallbackText"] = fallback_text
-    built: CardDict = AdaptiveCard.model_construct(**fields).to_dict()
+    built: CardDict = _resolve(AdaptiveCard.model_construct(**fields).to_dict())
     built["$schema"] = "http://adaptivecards.io/schemas/adaptive-card.json"
     if refresh_verb:
         built["refresh"] = {
@@ -65,7 +124,7 @@ def error_text(message: str) -> Element:
 
 
 def facts(pairs: Sequence[tuple[str, str]]) -> Element:
-    return E.FactSet(facts=[E.Fact(title=t, value=v or "—") for t, v in pairs])
+    return E.FactSet(facts=[E.Fact(title=t, value=v if plain(v) else "—") for t, v in pairs])
 
 
 def with_error(element: Element, errors: Mapping[str, str], field: str) -> list[Element]:

@@ -20,6 +20,7 @@ from cards.base import (
     error_text,
     execute,
     facts,
+    said,
     text,
     text_input,
     title,
@@ -213,13 +214,13 @@ class ObservationCardView:
 
 def observation_card(view: ObservationCardView) -> CardDict:
     ref = {"observation_id": view.observation_id}
-    body: list[Element] = [title(view.headline or f"Observation: {view.tutor}")]
+    body: list[Element] = [title(view.headline or f"Observation: {said(view.tutor)}")]
     if view.message:
         body.append(text(view.message))
     pairs = [
-        ("Tutor", view.tutor),
-        ("Observer", view.observer),
-        ("Course", view.course),
+        ("Tutor", said(view.tutor)),
+        ("Observer", said(view.observer)),
+        ("Course", said(view.course)),
         ("When", view.when),
         ("Status", view.status),
     ]
@@ -230,9 +231,10 @@ def observation_card(view: ObservationCardView) -> CardDict:
     if view.proposal is not None:
         p = view.proposal
         body.append(_section("Proposed date"))
-        body.append(text(f"**{p.by}** proposed **{p.course or 'a class'}**, {p.when}."))
+        course = said(p.course) if p.course else "a class"
+        body.append(text(f"**{said(p.by)}** proposed **{course}**, {p.when}."))
         if p.note:
-            body.append(text(f"\u201c{p.note}\u201d", subtle=True))
+            body.append(text(f"\u201c{said(p.note)}\u201d", subtle=True))
         if view.can_accept:
             body.append(actions_row(execute("Accept this date", "otla.accept", ref, primary=True)))
     extra: list[Any] = []
@@ -257,9 +259,9 @@ def observation_card(view: ObservationCardView) -> CardDict:
             body.append(text("None shared yet.", subtle=True))
         for doc in view.documents:
             if doc.url:
-                body.append(text(f"[{doc.name}]({doc.url})"))
+                body.append(text(f"[{said(doc.name)}]({doc.url})"))
             else:
-                body.append(text(f"\U0001f4ce {doc.name}"))
+                body.append(text(f"\U0001f4ce {said(doc.name)}"))
         files = [d for d in view.documents if not d.url][:4]
         if files:
             body.append(
@@ -339,12 +341,12 @@ def report_form_card(
 ) -> CardDict:
     v, errors = values or {}, errors or {}
     body: list[Element] = [
-        title(f"OTLA report: {view.tutor}"),
-        facts([("Course", view.course), ("Observed", view.when), ("Due", view.due)]),
+        title(f"OTLA report: {said(view.tutor)}"),
+        facts([("Course", said(view.course)), ("Observed", view.when), ("Due", view.due)]),
     ]
     if view.return_comment:
         body.append(_warning("Returned for correction"))
-        body.append(text(f"\u201c{view.return_comment}\u201d"))
+        body.append(text(f"\u201c{said(view.return_comment)}\u201d"))
     if view.saved_note:
         body.append(text(view.saved_note, subtle=True, size="small"))
     if errors:
@@ -472,12 +474,12 @@ class ReportView:
 def report_card(view: ReportView) -> CardDict:
     ref = {"observation_id": view.observation_id}
     body: list[Element] = [
-        title(view.headline or f"OTLA report: {view.tutor}"),
+        title(view.headline or f"OTLA report: {said(view.tutor)}"),
         facts(
             [
-                ("Tutor", view.tutor),
-                ("Observer", view.observer),
-                ("Course", view.course),
+                ("Tutor", said(view.tutor)),
+                ("Observer", said(view.observer)),
+                ("Course", said(view.course)),
                 ("Observed", view.when),
                 ("Status", view.status),
             ]
@@ -485,25 +487,33 @@ def report_card(view: ReportView) -> CardDict:
         ),
     ]
     if view.return_comment:
-        body += [_warning("Returned for correction"), text(f"\u201c{view.return_comment}\u201d")]
+        body += [
+            _warning("Returned for correction"),
+            text(f"\u201c{said(view.return_comment)}\u201d"),
+        ]
     body.append(_section("Strengths"))
     if view.strength_themes:
         body.append(text(", ".join(view.strength_themes), subtle=True, size="small"))
-    body.append(text(view.strengths or "—"))
+    body.append(text(said(view.strengths) if view.strengths else "—"))
     body.append(_section("Areas for development"))
     if view.area_themes:
         body.append(text(", ".join(view.area_themes), subtle=True, size="small"))
-    body.append(text(view.areas or "—"))
+    body.append(text(said(view.areas) if view.areas else "—"))
     body.append(_section("Actions"))
     if not view.actions:
         body.append(text("No actions.", subtle=True))
     for i, a in enumerate(view.actions, start=1):
-        body.append(text(f"{i}. {a.text}"))
-        body.append(text(f"Owner: {a.owner} · by {a.target}", subtle=True, size="small"))
+        body.append(text(f"{i}. {said(a.text)}"))
+        body.append(text(f"Owner: {said(a.owner)} · by {a.target}", subtle=True, size="small"))
     body.append(_section("Suggestions for professional exploration"))
-    body.append(text(view.suggestions or "—"))
+    body.append(text(said(view.suggestions) if view.suggestions else "—"))
     if view.best_practice_note is not None:
-        body.append(text(f"\u2b50 Best practice: {view.best_practice_note or 'flagged'}"))
+        body.append(
+            text(
+                "\u2b50 Best practice: "
+                + (said(view.best_practice_note) if view.best_practice_note else "flagged")
+            )
+        )
     if view.acknowledged:
         body.append(text(view.acknowledged, subtle=True, size="small"))
     if view.can_check:
@@ -589,8 +599,8 @@ def planning_card(view: PlanningView) -> CardDict:
     if view.rows:
         body.append(_section("Needing attention first"))
         for row in view.rows[:MAX_ROWS]:
-            body.append(text(f"**{row.tutor}** · {row.status}"))
-            body.append(text(f"{row.observer} · {row.when}", subtle=True, size="small"))
+            body.append(text(f"**{said(row.tutor)}** · {row.status}"))
+            body.append(text(f"{said(row.observer)} · {row.when}", subtle=True, size="small"))
         if len(view.rows) > MAX_ROWS:
             body.append(text(f"…and {len(view.rows) - MAX_ROWS} more in the export.", subtle=True))
     return card(
@@ -652,8 +662,8 @@ def best_practice_card(year: str, items: Sequence[BestPracticeItem]) -> CardDict
         body.append(
             E.Container(
                 items=[
-                    text(f"**{item.tutor}** · {item.course}"),
-                    text(item.note or "—"),
+                    text(f"**{said(item.tutor)}** · {said(item.course)}"),
+                    text(said(item.note) if item.note else "—"),
                     text(f"{item.when} · {item.themes}", subtle=True, size="small"),
                 ],
                 separator=True,
@@ -698,9 +708,9 @@ def actions_card(view: ActionsView) -> CardDict:
     for item in view.items[:MAX_ROWS]:
         ref = {"action_id": item.action_id}
         lines: list[Element] = [
-            text(f"**{item.tutor}**: {item.text}"),
+            text(f"**{said(item.tutor)}**: {said(item.text)}"),
             text(
-                f"Owner {item.owner} · by {item.target} · {item.status}",
+                f"Owner {said(item.owner)} · by {item.target} · {item.status}",
                 subtle=not item.overdue,
                 size="small",
             ),
@@ -708,7 +718,7 @@ def actions_card(view: ActionsView) -> CardDict:
         if item.overdue:
             lines.append(_warning("Overdue"))
         if item.outcome:
-            lines.append(text(f"Outcome: {item.outcome}", size="small"))
+            lines.append(text(f"Outcome: {said(item.outcome)}", size="small"))
         if item.can_record:
             lines += with_error(
                 text_input(
@@ -810,7 +820,7 @@ class InductionView:
 
 def induction_card(view: InductionView) -> CardDict:
     body: list[Element] = [
-        title(f"HA24 new tutor induction: {view.tutor}"),
+        title(f"HA24 new tutor induction: {said(view.tutor)}"),
         facts(
             [
                 ("Starts delivering", view.start),
@@ -857,7 +867,7 @@ def new_tutors_card(items: Sequence[NewTutorLine]) -> CardDict:
         body.append(
             E.Container(
                 items=[
-                    text(f"**{item.tutor}** · starts {item.start} · {item.progress}"),
+                    text(f"**{said(item.tutor)}** · starts {item.start} · {item.progress}"),
                     actions_row(
                         execute("Open checklist", "otla.ha24.open", {"tutor_id": item.tutor_id})
                     ),

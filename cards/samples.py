@@ -52,6 +52,26 @@ _GENERAL: Mapping[str, Callable[[], CardDict]] = MappingProxyType(
         "admin-roles": lambda: admin.roles_card(
             [admin.PersonRoles("Sam Tutor", "sam@example.ac.uk", ["Tutor", "Observer"])]
         ),
+        "admin-audit": lambda: admin.role_log_card(
+            [
+                admin.RoleLogLine(
+                    datetime(2026, 11, 23, 10, 5, tzinfo=UTC),
+                    "Sam Tutor",
+                    "Quality coordinator",
+                    True,
+                    "Ada Admin",
+                    "by an org admin",
+                ),
+                admin.RoleLogLine(
+                    datetime(2026, 11, 20, 9, 0, tzinfo=UTC),
+                    "Ada Admin",
+                    "Org admin",
+                    True,
+                    "TLC",
+                    "TLC_ADMINS",
+                ),
+            ]
+        ),
         "admin-import": lambda: admin.import_result_card(
             admin.ImportResult(12, 3, [(7, "email: value is not a valid email address")])
         ),

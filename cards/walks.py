@@ -24,6 +24,7 @@ from cards.base import (
     date_input,
     execute,
     facts,
+    said,
     text,
     text_input,
     title,
@@ -258,9 +259,9 @@ def walk_summary_card(view: WalkSummaryView) -> CardDict:
         ),
         facts(
             [
-                ("Tutor(s)", view.tutors),
+                ("Tutor(s)", said(view.tutors)),
                 ("Date", view.day),
-                ("Course", view.course),
+                ("Course", said(view.course)),
                 ("Minutes", view.minutes),
                 ("Focus", view.focus),
                 ("Verbal feedback", view.verbal_feedback),
@@ -270,10 +271,9 @@ def walk_summary_card(view: WalkSummaryView) -> CardDict:
         *_feedback("Even better if", view.even_better_if, view.even_better_if_note),
     ]
     if view.concern_note is not None:
+        note = said(view.concern_note) if view.concern_note else "(no note)"
         concern = (
-            f"**Concern for the tutor's 1:1:** {view.concern_note or '(no note)'}"
-            if view.concern
-            else "No concern raised."
+            f"**Concern for the tutor's 1:1:** {note}" if view.concern else "No concern raised."
         )
         body.append(
             E.Container(
@@ -293,7 +293,7 @@ def walk_summary_card(view: WalkSummaryView) -> CardDict:
 def _feedback(label: str, themes: Sequence[str], note: str) -> list[Element]:
     lines = [f"- {t}" for t in themes]
     if note:
-        lines.append(note)
+        lines.append(said(note))
     return [
         E.TextBlock(text=label, wrap=True, weight="bolder", size="small", spacing="medium"),
         text("\n".join(lines) if lines else "—", size="small"),
@@ -316,7 +316,7 @@ def walk_saved_notice_card(view: WalkNoticeView) -> CardDict:
     tutors = "1 tutor" if view.tutor_count == 1 else f"{view.tutor_count} tutors"
     body = [
         title(view.heading),
-        text(f"{view.author} · {view.day} · {tutors}"),
+        text(f"{said(view.author)} · {view.day} · {tutors}"),
         text(
             f"Saved to the {view.team_name} learning-walk store. "
             "Only the quality team, the team's managers and the author can read it.",
@@ -411,7 +411,7 @@ def walk_completion_card(view: CompletionView) -> CardDict:
     ):
         if group:
             body.append(E.TextBlock(text=heading, weight="bolder", size="small", spacing="medium"))
-            body.append(facts([(ln.name, ln.detail or "—") for ln in group[:60]]))
+            body.append(facts([(said(ln.name), ln.detail or "—") for ln in group[:60]]))
             if len(group) > 60:
                 body.append(text(f"…and {len(group) - 60} more.", subtle=True, size="small"))
     buttons = [execute("Log a walk", "walk.open", {"team_pk": view.team_pk}, primary=True)]
@@ -456,8 +456,11 @@ def my_walks_card(name: str, walks: Sequence[MyWalkLine]) -> CardDict:
     for w in walks:
         body += [
             E.TextBlock(text=f"{w.day} · {w.focus}", weight="bolder", wrap=True, spacing="medium"),
-            text(f"**Went well:** {w.went_well or '—'}", size="small"),
-            text(f"**Even better if:** {w.even_better_if or '—'}", size="small"),
+            text(f"**Went well:** {said(w.went_well) if w.went_well else '—'}", size="small"),
+            text(
+                f"**Even better if:** {said(w.even_better_if) if w.even_better_if else '—'}",
+                size="small",
+            ),
         ]
     return card(body, fallback_text="Your learning walks")
 
@@ -659,7 +662,7 @@ def window_end_card(team: OutstandingTeam) -> CardDict:
         title(f"Learning walks outstanding: {team.team_name}"),
         text(f"The window {team.window_label} (focus: {team.focus}) ends today."),
         text(f"{n} tutor{'' if n == 1 else 's'} still to walk:"),
-        text("\n".join(f"- {t}" for t in team.tutors[:40]), size="small"),
+        text("\n".join(f"- {said(t)}" for t in team.tutors[:40]), size="small"),
     ]
     if n > 40:
         body.append(text(f"…and {n - 40} more.", subtle=True, size="small"))

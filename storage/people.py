@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -125,9 +125,12 @@ class Directory:
         )
         return frozenset(Role(r) for r in rows)
 
-    async def grant(self, person: Person, role: Role, by: int | None, now: datetime) -> bool:
-        """Give a role; False if they already had it (also when a concurrent turn just gave it)."""
-        return await self._insert_once(
+    async def grant(
+        self, person: Person, role: Role, by: int | None, now: datetime, why: str = ""
+    ) -> bool:
+        """Give a role; False if they already had it (also when a concurrent turn just gave it).
+        Every grant that changes something is written to the audit log, with who and why."""
+        added = await self._insert_once(
             RoleGrant,
             ["person_id", "role"],
             person_id=person.id,
@@ -135,6 +138,9 @@ class Directory:
             granted_by=by,
             granted_at=now,
         )
+        if added:
+            self.audit(person.org_id, by, f"person:{person.id}", f"grant {role.value}", why, now)
+        return added
 
     async def _insert_once(self, model: type[Base], unique: list[str], **values: object) -> bool:
         """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL; True if a row was added."""
@@ -145,11 +151,42 @@ class Directory:
         )
         return bool(getattr(result, "rowcount", 0))
 
-    async def revoke(self, person: Person, role: Role) -> bool:
+    async def revoke(
+        self, person: Person, role: Role, by: int | None, now: datetime, why: str = ""
+    ) -> bool:
+        """Take a role away; False if they did not have it. Audited like `grant`."""
         result = await self.session.execute(
             delete(RoleGrant).where(RoleGrant.person_id == person.id, RoleGrant.role == role.value)
         )
-        return bool(getattr(result, "rowcount", 0))
+        removed = bool(getattr(result, "rowcount", 0))
+        if removed:
+            self.audit(person.org_id, by, f"person:{person.id}", f"revoke {role.value}", why, now)
+        return removed
+
+    async def has_org_admin(self, org_id: str) -> bool:
+        found = await self.session.scalar(
+            select(RoleGrant.id)
+            .join(Person, Person.id == RoleGrant.person_id)
+            .where(Person.org_id == org_id, RoleGrant.role == Role.ORG_ADMIN.value)
+            .limit(1)
+        )
+        return found is not None
+
+    async def role_changes(self, org_id: str, limit: int = 50) -> Sequence[AuditEntry]:
+        """The newest grants and revokes of roles in an organisation, newest first."""
+        q = (
+            select(AuditEntry)
+            .where(
+                AuditEntry.org_id == org_id,
+                AuditEntry.subject.startswith("person:"),
+                or_(
+                    AuditEntry.action.startswith("grant "), AuditEntry.action.startswith("revoke ")
+                ),
+            )
+            .order_by(AuditEntry.id.desc())
+            .limit(limit)
+        )
+        return (await self.session.scalars(q)).all()
 
     async def holders(self, org_id: str, role: Role) -> Sequence[Person]:
         rows = await self.session.scalars(
@@ -160,7 +197,9 @@ class Directory:
         )
         return rows.all()
 
-    async def import_tutor(self, org_id: str, row: TutorRow, now: datetime) -> tuple[Person, bool]:
+    async def import_tutor(
+        self, org_id: str, row: TutorRow, now: datetime, by: int | None = None
+    ) -> tuple[Person, bool]:
         """Create or update a tutor from the tutor list; True when the person is new."""
         person = await self.person_by_email(org_id, row.email)
         created = person is None
@@ -176,7 +215,7 @@ class Directory:
         person.start_date = row.start_date
         person.is_tutor = True
         await self.session.flush()
-        await self.grant(person, Role.TUTOR, None, now)
+        await self.grant(person, Role.TUTOR, by, now, "tutor list")
         if row.line_manager_email:
             manager = await self.person_by_email(org_id, row.line_manager_email)
             if manager is None:
@@ -188,7 +227,7 @@ class Directory:
                 )
                 self.session.add(manager)
                 await self.session.flush()
-            await self.grant(manager, Role.LINE_MANAGER, None, now)
+            await self.grant(manager, Role.LINE_MANAGER, by, now, "tutor list")
         return person, created
 
     async def line_managers_of(self, person: Person) -> Sequence[Person]:

@@ -7,21 +7,28 @@ from typing import Any
 from pydantic import BaseModel, EmailStr, field_validator
 
 from bot.app.context import HandlerContext
+from bot.app.router import private_only
 from bot.app.turn import Message, Reply
 from bot.app.tutor_import import import_tutor_text
 from bot.domain.access import ROLE_LABELS, Permission, Role
 from cards.admin import (
     PersonRoles,
     RoleChange,
+    RoleLogLine,
     admin_card,
     grant_role_card,
     import_result_card,
+    role_log_card,
     role_saved_card,
     roles_card,
 )
 
 NOT_ALLOWED = "Sorry, only an org admin can do that. Ask your TLC admin if you need it."
 MAX_CSV_BYTES = 2_000_000
+LAST_ADMIN = (
+    "They are the only org admin. Give someone else the org admin role first, then take it away."
+)
+AUDIT_ROWS = 50
 
 
 class RoleForm(BaseModel):
@@ -54,6 +61,7 @@ async def admin(ctx: HandlerContext) -> Reply:
 
     Usage: admin
     Usage: admin roles
+    Usage: admin audit (who gave or took away which role, and when)
     Usage: admin grant name@college.ac.uk quality_coordinator
     Usage: admin revoke name@college.ac.uk line_manager
     Usage: admin import (with the tutor list CSV attached)
@@ -64,8 +72,12 @@ async def admin(ctx: HandlerContext) -> Reply:
         return await import_tutors(ctx)
     if not ctx.can(Permission.MANAGE_ROLES):
         return Reply.text(NOT_ALLOWED)
+    if sub in ("roles", "audit", "log", "history") and ctx.turn.where.kind != "personal":
+        return Reply.text(private_only(f"admin {sub}"))
     if sub == "roles":
         return await _roles(ctx)
+    if sub in ("audit", "log", "history"):
+        return await _role_log(ctx)
     if sub in ("grant", "revoke") and len(words) >= 3:
         role = _role_from_words(words[2:])
         values = {"email": words[1], "role": role or " ".join(words[2:]), "action": sub}
@@ -121,17 +133,19 @@ async def change_role(ctx: HandlerContext, form: RoleForm) -> Reply:
         )
     granted = form.action == "grant"
     if granted:
-        changed = await directory.grant(person, form.role, ctx.person.id, now)
+        changed = await directory.grant(person, form.role, ctx.person.id, now, "by an org admin")
+    elif form.role is Role.ORG_ADMIN and [
+        p.id for p in await directory.holders(ctx.turn.org_id, Role.ORG_ADMIN)
+    ] == [person.id]:
+        # With no org admin left, the next person to add TLC to a team would become one.
+        return Reply.update(
+            grant_role_card(
+                {"email": form.email, "role": form.role.value, "action": form.action},
+                {"role": LAST_ADMIN},
+            )
+        )
     else:
-        changed = await directory.revoke(person, form.role)
-    directory.audit(
-        ctx.turn.org_id,
-        ctx.person.id,
-        f"person:{person.id}",
-        f"{form.action} {form.role.value}",
-        "",
-        now,
-    )
+        changed = await directory.revoke(person, form.role, ctx.person.id, now, "by an org admin")
     change = RoleChange(person.name, form.email, ROLE_LABELS[form.role], granted, changed)
     return Reply.update(role_saved_card(change))
 
@@ -150,6 +164,42 @@ async def show_roles(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
     if not ctx.can(Permission.MANAGE_ROLES):
         return Reply.text(NOT_ALLOWED)
     return await _roles(ctx)
+
+
+async def _role_log(ctx: HandlerContext) -> Reply:
+    entries = await ctx.directory.role_changes(ctx.turn.org_id, AUDIT_ROWS)
+    ids = {e.actor_id for e in entries if e.actor_id is not None}
+    ids |= {int(e.subject.removeprefix("person:")) for e in entries}
+    people = {p.id: p for p in await ctx.directory.people(ctx.turn.org_id, ids)}
+
+    def who(person_id: int | None, default: str) -> str:
+        p = people.get(person_id) if person_id is not None else None
+        return (p.name or p.email or default) if p is not None else default
+
+    lines = []
+    for e in entries:
+        verb, _, value = e.action.partition(" ")
+        try:
+            role = ROLE_LABELS[Role(value)]
+        except ValueError:
+            role = value
+        lines.append(
+            RoleLogLine(
+                at=e.at,
+                person=who(int(e.subject.removeprefix("person:")), "someone since removed"),
+                role=role,
+                granted=verb == "grant",
+                by=who(e.actor_id, "TLC") if e.actor_id is not None else "TLC",
+                why=e.detail,
+            )
+        )
+    return Reply.show(role_log_card(lines))
+
+
+async def show_role_log(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
+    if not ctx.can(Permission.MANAGE_ROLES):
+        return Reply.text(NOT_ALLOWED)
+    return await _role_log(ctx)
 
 
 async def import_tutors(ctx: HandlerContext) -> Reply:

@@ -41,7 +41,8 @@ def build_router() -> tuple[Router, Help]:
     router.add(
         Command("admin", admin.admin, aliases=("admins",), admin_only=True),
         CardAction("admin.role.open", admin.open_role_form, idempotent=False),
-        CardAction("admin.roles", admin.show_roles, idempotent=False),
+        CardAction("admin.roles", admin.show_roles, idempotent=False, private=True),
+        CardAction("admin.audit", admin.show_role_log, idempotent=False, private=True),
         CardAction(
             "admin.role",
             admin.change_role,

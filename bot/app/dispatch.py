@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -12,11 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.app.context import HandlerContext, Services
-from bot.app.router import CardAction, Router
+from bot.app.router import CardAction, Router, private_only
 from bot.app.turn import Message, Reply, Turn, UserRef
 from bot.domain.access import Actor, Role
+from bot.logs import short
 from storage.db import Database, UnitOfWork
-from storage.models import Person, ProcessedActivity
+from storage.models import Organisation, Person, ProcessedActivity
 from storage.people import Directory
 
 log = logging.getLogger(__name__)
@@ -24,6 +26,13 @@ log = logging.getLogger(__name__)
 SORRY = (
     "Sorry — something went wrong on my side and nothing was saved. "
     "Please try again in a moment; if it keeps happening, tell your TLC admin."
+)
+FIRST_ADMIN = (
+    "Nobody was an org admin of TLC for your organisation yet, so the person who just added me "
+    "to this team is now its org admin: they can give roles to others and see who holds them. "
+    "To hand the role over, say to me in a 1:1 chat **admin grant name@college.ac.uk org admin**, "
+    "then **admin revoke your.name@college.ac.uk org admin**. Every role change is logged "
+    "(**admin audit**)."
 )
 SEEN_TTL = timedelta(minutes=5)
 
@@ -58,27 +67,57 @@ class Dispatcher:
                     return await self._card_action(ctx)
                 return await self._command(ctx)
         except Exception:
-            log.exception("turn failed: %s", turn.activity_id)
+            log.exception("turn failed: activity %s", short(turn.activity_id))
             return Reply.text(SORRY)
 
-    async def on_installed(self, turn: Turn) -> Reply:
-        """The app was added to a team, chat or personal scope: the installer may become admin."""
+    async def on_installed(self, turn: Turn, *, greets: bool = True) -> Reply:
+        """The app was added to a team, chat or personal scope. Org admin comes from TLC_ADMINS
+        or another org admin's grant; only in a tenant with neither does the first person to
+        add TLC to a team become its org admin, and they are told so and how to hand over."""
         async with self.db.unit_of_work() as uow:
             ctx = await self._context(uow, turn)
-            if turn.where.kind == "channel" and await ctx.directory.grant(
-                ctx.person, Role.ORG_ADMIN, None, turn.now
+            welcome = self._help_reply(ctx, ("welcome",))
+            # Only a turn whose answer is sent may make a first admin: they must be told.
+            if not greets or turn.where.kind != "channel" or Role.ORG_ADMIN in ctx.actor.roles:
+                await uow.commit()
+                return welcome
+            # One installer at a time decides whether the tenant has an admin yet.
+            await uow.session.execute(
+                select(Organisation.id).where(Organisation.id == turn.org_id).with_for_update()
+            )
+            if await ctx.directory.has_org_admin(turn.org_id) or await self._admins_named(
+                ctx.directory, turn.org_id, ctx.person
             ):
-                ctx.directory.audit(
-                    turn.org_id,
-                    ctx.person.id,
-                    f"person:{ctx.person.id}",
-                    "grant org_admin",
-                    "installed the app in a team",
-                    turn.now,
-                )
-                ctx.actor = replace(ctx.actor, roles=ctx.actor.roles | {Role.ORG_ADMIN})
+                await uow.commit()
+                return welcome
+            await ctx.directory.grant(
+                ctx.person,
+                Role.ORG_ADMIN,
+                None,
+                turn.now,
+                "first to add TLC to a team in an organisation with no org admin",
+            )
             await uow.commit()
-            return self._help_reply(ctx, ("welcome",))
+            ctx.actor = replace(ctx.actor, roles=ctx.actor.roles | {Role.ORG_ADMIN})
+            welcome = self._help_reply(ctx, ("welcome",))
+            return Reply(messages=[*welcome.messages, Message(text=FIRST_ADMIN)])
+
+    async def _admins_named(self, directory: Directory, org_id: str, person: Person) -> bool:
+        """Whether TLC_ADMINS names this organisation's admins: someone already known here, or
+        anyone at the installer's email domain (or anyone at all, if the installer's email is
+        unknown). Then nobody becomes admin by installing: the named people are waiting."""
+        named = self.services.settings.admin_emails
+        if not named:
+            return False
+        if not person.email:
+            return True
+        domain = person.email.rpartition("@")[2]
+        if any(email.rpartition("@")[2] == domain for email in named):
+            return True
+        for email in named:
+            if await directory.person_by_email(org_id, email) is not None:
+                return True
+        return False
 
     async def on_members_added(self, turn: Turn, members: list[UserRef]) -> None:
         """Someone joined a team the bot is in: remember them so the bot can reach them later."""
@@ -112,10 +151,7 @@ class Dispatcher:
             and person.email in self.services.settings.admin_emails
             and Role.ORG_ADMIN not in roles
         ):
-            await directory.grant(person, Role.ORG_ADMIN, None, turn.now)
-            directory.audit(
-                turn.org_id, None, f"person:{person.id}", "grant org_admin", "TLC_ADMINS", turn.now
-            )
+            await directory.grant(person, Role.ORG_ADMIN, None, turn.now, "TLC_ADMINS")
             await uow.commit()
             roles = roles | {Role.ORG_ADMIN}
         actor = Actor(person_id=person.id, org_id=turn.org_id, roles=roles)
@@ -159,6 +195,13 @@ class Dispatcher:
         match = self.router.match(ctx.turn.text)
         if match.command is None:
             return self._help_reply(ctx, match.suggestions)
+        sub = (match.args.split() or [""])[0]
+        if (
+            match.command.private
+            and ctx.turn.where.kind != "personal"
+            and sub not in match.command.shared_ok
+        ):
+            return Reply.text(private_only(match.command.word))
         if ctx.turn.where.kind not in match.command.scopes:
             where = {
                 "personal": "a 1:1 chat with me",
@@ -179,7 +222,9 @@ class Dispatcher:
             return Reply.text(
                 "That button is from an older version of this card. Type `help` to start again."
             )
-        key = f"{turn.activity_id}" if action.idempotent and turn.activity_id else None
+        if action.private and turn.where.kind != "personal" and not turn.via_invoke:
+            return Reply.text(private_only())
+        key = retry_key(turn) if action.idempotent and turn.activity_id else None
         if key is not None:
             replay = await self._replay(ctx, key)
             if replay is not None:
@@ -232,6 +277,15 @@ class Dispatcher:
             if previous.card
             else Reply(messages=[Message(text="Already saved.")])
         )
+
+
+def retry_key(turn: Turn) -> str:
+    """Where a stored reply belongs: Teams activity ids are unique only within a conversation,
+    so a retry is the same sender's same activity in the same conversation (the tenant is the
+    row's `org_id`). Hashed: conversation ids run long, and the key need not be readable."""
+    sender = turn.user.aad_object_id or turn.user.teams_user_id
+    parts = (turn.where.conversation_id, sender, turn.activity_id or "")
+    return "v2:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def field_errors(exc: ValidationError) -> dict[str, str]:

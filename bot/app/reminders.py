@@ -88,7 +88,7 @@ async def try_again(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
 
 
 ROWS: tuple[Command | CardAction, ...] = (
-    Command("undelivered", undelivered_command, aliases=("failed",), listed=False),
-    CardAction("notices.undelivered", show_undelivered, idempotent=False),
-    CardAction("notices.retry", try_again),
+    Command("undelivered", undelivered_command, aliases=("failed",), listed=False, private=True),
+    CardAction("notices.undelivered", show_undelivered, idempotent=False, private=True),
+    CardAction("notices.retry", try_again, private=True),
 )

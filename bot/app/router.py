@@ -36,6 +36,10 @@ class Command:
     scopes: frozenset[ConversationKind] = ALL_SCOPES
     listed: bool = True
     admin_only: bool = False  # hidden from other people's help and from the Teams menu
+    # Its answer names people or messages: given only in a 1:1 chat; elsewhere, where to ask.
+    private: bool = False
+    # ...except these sub-commands, which send their answer to the asker's 1:1 chat themselves.
+    shared_ok: tuple[str, ...] = ()
 
     @property
     def summary(self) -> str:
@@ -62,6 +66,9 @@ class CardAction:
     form: type[BaseModel] | None = None
     redisplay: Redisplay | None = None
     idempotent: bool = True  # store the reply by activity id so a retry replays it
+    # Its answer names people or messages: only where the presser alone sees it (a 1:1 chat,
+    # or the card an Action.Execute answers with); a submit in a shared place hears where to ask.
+    private: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,7 +116,13 @@ class Router:
         return list(self._words)
 
     def listed(self, scope: ConversationKind | None = None) -> list[Command]:
-        return [c for c in self.commands if c.listed and (scope is None or scope in c.scopes)]
+        """Commands help and the Teams menu show in `scope`: private ones only in a 1:1 chat."""
+        return [
+            c
+            for c in self.commands
+            if c.listed
+            and (scope is None or (scope in c.scopes and (scope == "personal" or not c.private)))
+        ]
 
     def menu(self, scope: ConversationKind) -> list[Command]:
         """What the Teams command menu shows everyone in a scope (Teams has one menu for all)."""
@@ -140,6 +153,19 @@ class Router:
         names = [c.word for c in self.listed()]
         near = difflib.get_close_matches(word, names, n=n, cutoff=0.3)
         return near or names[:n]
+
+
+def private_only(word: str | None = None) -> str:
+    """The answer, in a channel or group chat, to something only answered in a 1:1 chat."""
+    if word is None:
+        return (
+            "That list names people, so I only show it in our 1:1 chat, where nobody else sees "
+            "it: open a chat with me (TLC) and ask there."
+        )
+    return (
+        f"`{word}` names people, so I only answer it in our 1:1 chat, where nobody else sees "
+        f"it: open a chat with me (TLC) and say **{word}** there."
+    )
 
 
 def command_names(commands: Iterable[Command]) -> Sequence[str]:

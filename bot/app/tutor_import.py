@@ -24,7 +24,7 @@ async def import_tutor_text(
     created = updated = 0
     people = []
     for row in parsed.rows:
-        person, is_new = await directory.import_tutor(org_id, row, now)
+        person, is_new = await directory.import_tutor(org_id, row, now, actor_id)
         await offer_to_imported_tutor(directory.session, org_id, person, now)
         people.append(person)
         created += is_new

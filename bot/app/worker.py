@@ -514,7 +514,7 @@ class Worker:
                 stored.blocked_reason = reason[:200]
         await claim.uow.commit()
         self.stats["failed"] += 1
-        log.info("outbox message %s failed: %s", row.id, reason)
+        log.info("outbox message %s failed (status %s)", row.id, status)
 
     async def _later(
         self,

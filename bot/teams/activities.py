@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.app.turn import ConversationKind, FileRef, Message, Turn, UserRef, Where
+from cards.base import markdown, plain
 
 LOCAL_TENANT = "local"  # the Bot Framework Emulator sends no tenant
 _AT_TAG = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
@@ -140,13 +141,13 @@ def message_activity(message: Message, body: dict[str, Any] | None = None) -> di
     """A message activity for one TLC `Message`, addressed back into the conversation of `body`."""
     activity: dict[str, Any] = {"type": "message"}
     if message.text:
-        activity["text"] = message.text
+        activity["text"] = markdown(message.text)
         activity["textFormat"] = "markdown"
     if message.card is not None:
         activity["attachments"] = [
             {"contentType": "application/vnd.microsoft.card.adaptive", "content": message.card}
         ]
-        activity.setdefault("summary", message.card.get("fallbackText") or "TLC")
+        activity.setdefault("summary", plain(message.card.get("fallbackText") or "TLC"))
     if message.attachments:
         activity.setdefault("attachments", []).extend(message.attachments)
     if body is not None:

@@ -19,6 +19,7 @@ from bot.app.turn import Message
 from bot.app.worker import TryLater, Undeliverable, Worker
 from bot.clock import Clock, SystemClock
 from bot.domain.throttle import Outcome, classify, reason_for
+from bot.logs import kind, short
 from bot.settings import Settings
 from bot.teams.activities import message_activity
 from bot.teams.connector import Connector, ConnectorError
@@ -124,7 +125,9 @@ class TeamsSender:
                 try:
                     entries = await self._roster(org_id, channel, team.team_id)
                 except Undeliverable as exc:
-                    log.info("could not read the roster of team %s: %s", team.team_id, exc)
+                    log.info(
+                        "could not read the roster of team %s: %s", short(team.team_id), kind(exc)
+                    )
                     entries = []
                 async with self.db.unit_of_work() as uow:
                     stored = await uow.session.get(Team, team.id)

@@ -20,11 +20,13 @@ from bot.app.dispatch import Dispatcher
 from bot.app.turn import FileRef, Message, Reply, Turn, UserRef
 from bot.app.worker import Worker, run_worker
 from bot.clock import Clock, SystemClock
+from bot.logs import kind, short
 from bot.settings import Settings
 from bot.teams.activities import MalformedActivity, message_activity, require_shape, to_turn
 from bot.teams.adapter import make_adapter, make_token_source
 from bot.teams.connector import Connector, ConnectorError, retrying
 from bot.teams.notifier import teams_worker
+from cards.base import plain
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -73,7 +75,7 @@ class Bot:
                     message_activity(Message(card=reply.card), body),
                 )
             except ConnectorError as exc:
-                log.warning("could not update the submitted card: %s", exc)
+                log.warning("could not update the submitted card: %s", kind(exc))
                 reply.messages.insert(0, Message(card=reply.card))
         elif reply.card is not None:
             reply.messages.insert(0, Message(card=reply.card))
@@ -102,7 +104,7 @@ class Bot:
                 value = {
                     "statusCode": 200,
                     "type": "application/vnd.microsoft.activity.message",
-                    "value": texts,
+                    "value": plain(texts),
                 }
                 # Other attachments (a file consent card) cannot ride in an invoke response.
                 later = [replace(m, text=None) for m in reply.messages if m.attachments]
@@ -113,10 +115,11 @@ class Bot:
         added = [m for m in body.get("membersAdded") or [] if isinstance(m, dict)]
         bot_id = (body.get("recipient") or {}).get("id")
         if any(m.get("id") == bot_id for m in added):
-            welcome = await self.dispatcher.on_installed(self._turn(body))
-            # Teams also sends installationUpdate, which greets; other channels (the Emulator)
-            # only send this, so they are greeted here.
-            if body.get("channelId") != "msteams":
+            # Teams also sends installationUpdate, which greets (and tells a first admin so);
+            # other channels (the Emulator) only send this, so they are greeted here.
+            greets = body.get("channelId") != "msteams"
+            welcome = await self.dispatcher.on_installed(self._turn(body), greets=greets)
+            if greets:
                 await self._send_all(body, welcome)
         people = [
             UserRef(
@@ -166,7 +169,7 @@ class Bot:
                 turn.where.service_url, turn.where.conversation_id, turn.user.teams_user_id
             )
         except (ConnectorError, OSError) as exc:
-            log.info("no member details for %s: %s", turn.user.teams_user_id, exc)
+            log.info("no member details for %s: %s", short(turn.user.teams_user_id), kind(exc))
             return None
         if member is None:
             return None
@@ -259,14 +262,14 @@ def create_app(
                 activity, auth
             )
         except Exception as exc:  # any failure to prove the caller is Teams is a 401, never a 500
-            log.info("rejected an unauthenticated request: %s", exc)
+            log.info("rejected an unauthenticated request: %s", kind(exc))
             return web.json_response({"error": "unauthorized"}, status=401)
         try:
             result = await adapter.process_activity(
                 identity, activity, partial(bot.on_turn, body=body)
             )
         except Exception:
-            log.exception("activity %s failed", body.get("id"))
+            log.exception("activity %s failed", short(body.get("id")))
             return web.json_response(
                 {"error": "the bot could not answer this activity"}, status=502
             )
@@ -279,8 +282,11 @@ def create_app(
         try:
             async with bot.db.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
-        except Exception as exc:  # report, never crash the probe
-            return web.json_response({"status": "error", "database": str(exc)[:200]}, status=503)
+        except Exception as exc:  # report, never crash the probe; the details go to the log
+            log.warning("health check: the database did not answer: %s", kind(exc))
+            return web.json_response(
+                {"status": "error", "database": "database unavailable"}, status=503
+            )
         mode = "local" if settings.local_mode else "authenticated"
         return web.json_response(
             {"status": "ok", "database": bot.db.engine.dialect.name, "mode": mode}

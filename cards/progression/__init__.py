@@ -33,6 +33,7 @@ from cards.base import (
     error_text,
     execute,
     facts,
+    said,
     text,
     text_input,
     title,
@@ -121,7 +122,7 @@ def setup_card(view: SetupView) -> CardDict:
     ]
     body = [
         title("Progression cards"),
-        text(f"{view.way.label} \u00b7 facilitated by {view.facilitator}", subtle=True),
+        text(f"{view.way.label} \u00b7 facilitated by {said(view.facilitator)}", subtle=True),
         text(
             "One lead question at a time. Anyone here can add a contribution, turn the card "
             "over for its discussion prompts, and agree actions: what, who, by when.",
@@ -179,7 +180,10 @@ class ActionLine:
 
     def line(self) -> str:
         mark = "\u2611" if self.done else "\u2610"
-        return f"{mark} {_short(self.what, 160)} \u2014 **{self.owner}**, by {day(self.due_on)}"
+        return (
+            f"{mark} {said(_short(self.what, 160))} \u2014 **{said(self.owner)}**, "
+            f"by {day(self.due_on)}"
+        )
 
 
 @dataclass(frozen=True)
@@ -217,7 +221,8 @@ def live_card(view: LiveCardView) -> CardDict:
         heading.append(E.TextBlock(text=view.banner, wrap=True, weight="bolder", color="accent"))
     heading.append(
         text(
-            f"{view.way.label} \u00b7 {view.group} \u00b7 card {view.position + 1} of {view.total}",
+            f"{view.way.label} \u00b7 {said(view.group)} \u00b7 "
+            f"card {view.position + 1} of {view.total}",
             subtle=True,
             size="small",
         )
@@ -275,7 +280,9 @@ def _front(view: LiveCardView) -> tuple[list[Element], list[Any]]:
             earlier = len(view.contributions) - len(shown)
             body.append(text(f"\u2026and {earlier} earlier (in the summary).", subtle=True))
         body.extend(
-            E.TextBlock(text=f"**{c.by}:** {_short(c.text, 300)}", wrap=True, spacing="small")
+            E.TextBlock(
+                text=f"**{said(c.by)}:** {said(_short(c.text, 300))}", wrap=True, spacing="small"
+            )
             for c in shown
         )
     if view.actions:
@@ -426,7 +433,8 @@ def paused_card(view: PausedView) -> CardDict:
     body = [
         title(f"Paused at card {view.position + 1} of {view.total}"),
         text(
-            f"{view.group} \u00b7 {view.way.label} \u00b7 paused {day(view.paused_on)}", subtle=True
+            f"{said(view.group)} \u00b7 {view.way.label} \u00b7 paused {day(view.paused_on)}",
+            subtle=True,
         ),
         text(f"Next up: **{view.key}** {_plain(view.question)}"),
         facts(
@@ -469,7 +477,7 @@ def resume_offer_card(offer: ResumeOffer) -> CardDict:
     body = [
         title("Pick up where you left off?"),
         text(
-            f"**{offer.group}** has a session here, {status} since {day(offer.since)}: "
+            f"**{said(offer.group)}** has a session here, {status} since {day(offer.since)}: "
             f"card {offer.position + 1} of {offer.total}."
         ),
         text(f"{offer.key} {_plain(offer.question)}", subtle=True),
@@ -498,9 +506,9 @@ def summary_card(view: SummaryView) -> CardDict:
     o = view.outcome
     heading = "Summary" if view.finished else "Summary so far"
     body: list[Element] = [
-        title(f"{heading}: {o.group}"),
+        title(f"{heading}: {said(o.group)}"),
         text(
-            f"{o.way.label} \u00b7 facilitated by {o.facilitator} \u00b7 "
+            f"{o.way.label} \u00b7 facilitated by {said(o.facilitator)} \u00b7 "
             f"{o.contribution_count} contributions \u00b7 {len(o.actions)} actions",
             subtle=True,
             size="small",
@@ -516,7 +524,9 @@ def summary_card(view: SummaryView) -> CardDict:
             body.append(text("Nothing added.", subtle=True, size="small"))
         shown = c.contributions[:SUMMARY_CONTRIBUTIONS]
         body.extend(
-            E.TextBlock(text=f"**{x.by}:** {_short(x.text)}", wrap=True, spacing="small")
+            E.TextBlock(
+                text=f"**{said(x.by)}:** {said(_short(x.text))}", wrap=True, spacing="small"
+            )
             for x in shown
         )
         if len(c.contributions) > len(shown):
@@ -535,8 +545,8 @@ def summary_card(view: SummaryView) -> CardDict:
         body.append(E.TextBlock(text="Who owns what", weight="bolder", wrap=True, separator=True))
         body.extend(
             E.TextBlock(
-                text=f"**{owner}**: "
-                + "; ".join(f"{_short(a.what, 80)} (by {day(a.due_on)})" for _, a in items),
+                text=f"**{said(owner)}**: "
+                + "; ".join(f"{said(_short(a.what, 80))} (by {day(a.due_on)})" for _, a in items),
                 wrap=True,
                 spacing="small",
             )
@@ -615,7 +625,7 @@ def compare_card(groups: Sequence[str], cards_: Sequence[ComparedCard]) -> CardD
     """Each lead question, then one column per group with what it said and agreed."""
     body: list[Element] = [
         title("Side by side"),
-        text(" \u00b7 ".join(groups), subtle=True, size="small"),
+        text(" \u00b7 ".join(said(g) for g in groups), subtle=True, size="small"),
     ]
     for compared in cards_:
         body.append(
@@ -629,17 +639,17 @@ def compare_card(groups: Sequence[str], cards_: Sequence[ComparedCard]) -> CardD
         columns = []
         for group, outcome in zip(groups, compared.by_group, strict=True):
             items: list[Element] = [
-                E.TextBlock(text=group, wrap=True, weight="bolder", size="small")
+                E.TextBlock(text=said(group), wrap=True, weight="bolder", size="small")
             ]
             if outcome is None:
                 items.append(text("Not covered", subtle=True, size="small"))
             else:
                 items.extend(
-                    text(f"\u2022 {_short(c.text, 120)}", size="small")
+                    text(f"\u2022 {said(_short(c.text, 120))}", size="small")
                     for c in outcome.contributions[:4]
                 )
                 items.extend(
-                    text(f"\u2192 {_short(a.what, 80)} ({a.owner})", size="small")
+                    text(f"\u2192 {said(_short(a.what, 80))} ({said(a.owner)})", size="small")
                     for a in outcome.actions
                 )
                 if not outcome.contributions and not outcome.actions:
@@ -792,9 +802,9 @@ class ActionReminderView:
 def action_reminder_card(view: ActionReminderView) -> CardDict:
     body = [
         title(f"Action due {day(view.due_on)}"),
-        text(_short(view.what, 300)),
+        text(said(_short(view.what, 300))),
         text(
-            f"Agreed in {view.group} on card {view.key}: {_plain(view.question)}",
+            f"Agreed in {said(view.group)} on card {view.key}: {_plain(view.question)}",
             subtle=True,
             size="small",
         ),
@@ -809,7 +819,7 @@ def action_reminder_card(view: ActionReminderView) -> CardDict:
 
 def action_done_card(what: str, owner: str) -> CardDict:
     return card(
-        [title("Done"), text(f"\u2611 {_short(what, 300)} \u2014 **{owner}**")],
+        [title("Done"), text(f"\u2611 {said(_short(what, 300))} \u2014 **{said(owner)}**")],
         fallback_text=f"Done: {what}",
     )
 
@@ -819,13 +829,13 @@ def prompts_scheduled_card(session_id: int, label: str | None, group: str) -> Ca
         return card(
             [
                 title("Coaching cards stopped"),
-                text(f"I won't post cards for {group} on a schedule any more."),
+                text(f"I won't post cards for {said(group)} on a schedule any more."),
             ]
         )
     body = [
         title("Coaching cards " + label),
         text(
-            f"I'll post {group}'s next card here {label}, to keep the conversation going "
+            f"I'll post {said(group)}'s next card here {label}, to keep the conversation going "
             "between sessions (never at night, weekends or on bank holidays)."
         ),
         text("To stop, press Stop or say **cards schedule off**.", size="small"),

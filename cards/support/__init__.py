@@ -23,6 +23,7 @@ from cards.base import (
     date_input,
     execute,
     facts,
+    said,
     text,
     text_input,
     title,
@@ -163,7 +164,9 @@ def referral_saved_card(view: ReferralSaved) -> CardDict:
     actions: list[Action] = []
     if view.practitioner:
         why = f" ({', '.join(view.reasons)})" if view.reasons else ""
-        body.append(text(f"I've asked **{view.practitioner}**{why}. You'll hear when they reply."))
+        body.append(
+            text(f"I've asked **{said(view.practitioner)}**{why}. You'll hear when they reply.")
+        )
         actions.append(
             execute(
                 "Ask for someone else", "support.someone_else", {"referral_id": view.referral_id}
@@ -205,12 +208,12 @@ class ReferralForAp:
 def referral_for_ap_card(view: ReferralForAp, errors: Errors | None = None) -> CardDict:
     errors = errors or {}
     body: list[Element] = [
-        title(f"{view.tutor} would like support"),
+        title(f"{said(view.tutor)} would like support"),
         facts(
             [
-                ("With", view.topics),
+                ("With", said(view.topics)),
                 ("How", view.ways),
-                ("Campus", view.campus),
+                ("Campus", said(view.campus)),
                 ("Times", view.times),
                 ("Teaches", view.style),
             ]
@@ -223,7 +226,7 @@ def referral_for_ap_card(view: ReferralForAp, errors: Errors | None = None) -> C
         errors,
         "kind",
     )
-    body.append(text(f"Only you and {view.tutor} can see this.", subtle=True, size="small"))
+    body.append(text(f"Only you and {said(view.tutor)} can see this.", subtle=True, size="small"))
     data = {"referral_id": view.referral_id}
     return card(
         body,
@@ -273,40 +276,42 @@ class ProgrammeView:
 
 def programme_card(view: ProgrammeView) -> CardDict:
     pid = {"programme_id": view.programme_id}
-    heading = view.kind if view.viewer == "tutor" else f"{view.tutor}: {view.kind}"
+    heading = view.kind if view.viewer == "tutor" else f"{said(view.tutor)}: {view.kind}"
     body: list[Element] = [
         title(heading),
         facts(
             [
                 ("Status", view.status),
-                ("AP", view.practitioner),
-                *([("Tutor", view.tutor)] if view.viewer != "tutor" else []),
+                ("AP", said(view.practitioner)),
+                *([("Tutor", said(view.tutor))] if view.viewer != "tutor" else []),
             ]
         ),
-        text(view.summary, subtle=True, size="small"),
+        text(said(view.summary), subtle=True, size="small"),
     ]
     if view.objectives:
-        body.append(text("**Objectives**: " + "; ".join(view.objectives)))
+        body.append(text("**Objectives**: " + "; ".join(said(o) for o in view.objectives)))
     if view.timeline:
         body.append(text("**Timeline**"))
-        body.append(facts([(t.when, ("✓ " if t.done else "") + t.what) for t in view.timeline]))
+        body.append(
+            facts([(t.when, ("✓ " if t.done else "") + said(t.what)) for t in view.timeline])
+        )
     if view.sessions:
         body.append(text("**Sessions**"))
-        body.append(facts([(s.when, s.what) for s in view.sessions[-6:]]))
+        body.append(facts([(s.when, said(s.what)) for s in view.sessions[-6:]]))
     if view.actions:
         body.append(text("**Agreed actions**"))
-        body.append(facts([(a.status, a.text) for a in view.actions[-8:]]))
+        body.append(facts([(a.status, said(a.text)) for a in view.actions[-8:]]))
     if view.reflections:
         body.append(text("**Reflections**"))
-        body += [text(r, size="small") for r in view.reflections[-3:]]
+        body += [text(said(r), size="small") for r in view.reflections[-3:]]
     if view.line_manager_note:
-        body.append(text(view.line_manager_note, subtle=True, size="small"))
+        body.append(text(said(view.line_manager_note), subtle=True, size="small"))
     else:
         body.append(
             text(
                 ONLY_YOU_AND_AP
                 if view.viewer == "tutor"
-                else f"Only {view.tutor} and their AP can see this.",
+                else f"Only {said(view.tutor)} and their AP can see this.",
                 subtle=True,
                 size="small",
             )
@@ -383,7 +388,7 @@ def session_form_card(
 ) -> CardDict:
     values, errors = values or {}, errors or {}
     body: list[Element] = [
-        title(f"Session with {view.tutor}"),
+        title(f"Session with {said(view.tutor)}"),
         *with_error(
             choice_input(
                 "kind",
@@ -469,7 +474,7 @@ def objectives_card(
 ) -> CardDict:
     errors = errors or {}
     body: list[Element] = [
-        title(f"Objectives with {tutor}"),
+        title(f"Objectives with {said(tutor)}"),
         *with_error(
             text_input(
                 "objectives",
@@ -611,7 +616,7 @@ def update_draft_card(
     programme_id: int, tutor: str, number: int, total: int, draft: str, errors: Errors | None = None
 ) -> CardDict:
     body: list[Element] = [
-        title(f"Update {number} of {total} for {tutor}'s line manager"),
+        title(f"Update {number} of {total} for {said(tutor)}'s line manager"),
         text(
             "Drafted from the record. Edit it; the tutor sees it before it is sent.",
             subtle=True,
@@ -642,12 +647,12 @@ def update_for_tutor_card(
     update_id: int, number: int, practitioner: str, manager: str, text_: str
 ) -> CardDict:
     body: list[Element] = [
-        title(f"Before it goes: update {number} to {manager}"),
+        title(f"Before it goes: update {number} to {said(manager)}"),
         text(
-            f"{practitioner} wrote this 2-weekly update for your line manager, as your "
+            f"{said(practitioner)} wrote this 2-weekly update for your line manager, as your "
             "support-to-good programme says. Nothing else from your programme is shared."
         ),
-        text(f"“{text_}”"),
+        text(f"“{said(text_)}”"),
         text("If you don't reply, it is sent in 2 days.", subtle=True, size="small"),
     ]
     data = {"update_id": update_id}
@@ -665,11 +670,11 @@ def update_for_line_manager_card(
     tutor: str, number: int, total: int, practitioner: str, text_: str
 ) -> CardDict:
     body: list[Element] = [
-        title(f"Support update {number} of {total}: {tutor}"),
-        text(text_),
+        title(f"Support update {number} of {total}: {said(tutor)}"),
+        text(said(text_)),
         text(
-            f"From {practitioner} (AP). {tutor} saw this update before it was sent. Session "
-            "notes and self-ratings stay between them.",
+            f"From {said(practitioner)} (AP). {said(tutor)} saw this update before it was sent. "
+            "Session notes and self-ratings stay between them.",
             subtle=True,
             size="small",
         ),
@@ -696,14 +701,14 @@ class ReviewView:
 def review_card(view: ReviewView, errors: Errors | None = None) -> CardDict:
     errors = errors or {}
     body: list[Element] = [
-        title(f"Week-12 review: {view.tutor}"),
+        title(f"Week-12 review: {said(view.tutor)}"),
         text(
             "Support to good has reached week 12 without enough improvement. This is the "
             "one point where the programme links to performance management."
         ),
         facts(
             [
-                ("AP", view.practitioner),
+                ("AP", said(view.practitioner)),
                 ("Started", view.started),
                 ("Length", view.weeks),
                 ("Sessions", str(view.sessions)),
@@ -713,7 +718,9 @@ def review_card(view: ReviewView, errors: Errors | None = None) -> CardDict:
         ),
     ]
     if view.objectives:
-        body.append(text("Objectives: " + "; ".join(view.objectives), size="small"))
+        body.append(
+            text("Objectives: " + "; ".join(said(o) for o in view.objectives), size="small")
+        )
     body += [
         *with_error(
             choice_input(
@@ -803,7 +810,7 @@ class ReportFormView:
 def report_form_card(view: ReportFormView, errors: Errors | None = None) -> CardDict:
     errors = errors or {}
     body: list[Element] = [
-        title(f"{view.tutor}: {view.month_label}"),
+        title(f"{said(view.tutor)}: {view.month_label}"),
         *with_error(
             text_input(
                 "sessions",
@@ -861,14 +868,14 @@ def report_form_card(view: ReportFormView, errors: Errors | None = None) -> Card
 
 def report_for_head_card(view: ReportFormView, practitioner: str) -> CardDict:
     body: list[Element] = [
-        title(f"AP report, {view.month_label}: {view.tutor}"),
+        title(f"AP report, {view.month_label}: {said(view.tutor)}"),
         facts(
             [
-                ("From", practitioner),
-                ("Sessions", view.sessions),
-                ("Actions", view.actions),
-                ("Progress", view.progress),
-                ("Concerns", view.concerns or "None"),
+                ("From", said(practitioner)),
+                ("Sessions", said(view.sessions)),
+                ("Actions", said(view.actions)),
+                ("Progress", said(view.progress)),
+                ("Concerns", said(view.concerns) if view.concerns else "None"),
             ]
         ),
     ]
@@ -891,7 +898,10 @@ def caseloads_card(rows: Sequence[CaseloadCount], waiting: int, reviews: int) ->
         title("AP caseloads"),
         facts(
             [
-                (f"{r.name} ({r.campus or 'any campus'})", f"{r.active} of {r.capacity}")
+                (
+                    f"{said(r.name)} ({said(r.campus) if r.campus else 'any campus'})",
+                    f"{r.active} of {r.capacity}",
+                )
                 for r in rows
             ]
             or [("APs", "None yet: give someone the AP role")]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from aiohttp import web
 from sqlalchemy import select
 
@@ -14,6 +16,7 @@ from bot.teams.web import BOT_KEY
 from storage.models import Channel, ConversationRef, Person, Team, TeamMember
 from storage.people import Directory
 from tests.conftest import ADMIN, MANAGER, TUTOR
+from tests.support.loopback import RosterMember
 from tests.support.teams import Place, TeamsClient, User, card_text, only_card
 
 CSV = (
@@ -25,10 +28,10 @@ CSV = (
 )
 
 
-async def _roles(app: web.Application, user: User) -> frozenset[Role]:
+async def _roles(app: web.Application, user: User, tenant: str = "tenant-1") -> frozenset[Role]:
     async with app[BOT_KEY].db.unit_of_work() as uow:
         d = Directory(uow.session)
-        person = await d.person_by_aad("tenant-1", user.aad)
+        person = await d.person_by_aad(tenant, user.aad)
         assert person is not None
         return await d.roles(person.id)
 
@@ -42,13 +45,12 @@ async def test_tlc_admins_become_org_admins_when_first_seen(
     assert Role.ORG_ADMIN not in await _roles(teams_app, TUTOR)
 
 
-async def test_whoever_installs_in_a_team_becomes_admin_and_is_greeted(
+async def test_installing_in_a_team_records_the_team_and_greets_it(
     teams: TeamsClient, teams_app: web.Application
 ) -> None:
     channel = Place.channel()
     sent = await teams.install(MANAGER, channel)
     assert "Hello, I'm TLC" in card_text(only_card(sent))
-    assert Role.ORG_ADMIN in await _roles(teams_app, MANAGER)
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         team = await uow.session.scalar(select(Team))
         assert (
@@ -64,6 +66,127 @@ async def test_whoever_installs_in_a_team_becomes_admin_and_is_greeted(
             and ref.kind == "channel"
             and ref.service_url == teams.connector.service_url
         )
+
+
+async def test_a_tutor_who_adds_tlc_to_her_own_team_does_not_become_admin(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Issue 10: installing in a team of one's own gave org admin of the whole tenant."""
+    await teams.say(ADMIN, "hello")  # TLC_ADMINS: the tenant has its admin
+    sent = await teams.install(TUTOR, Place.channel("19:toms-own-team@thread.tacv2"))
+    assert "Hello, I'm TLC" in card_text(only_card(sent))
+    assert "org admin" not in " ".join(s.text or "" for s in sent)
+    assert await _roles(teams_app, TUTOR) == frozenset()
+    sent = await teams.say(TUTOR, "admin grant tom@college.ac.uk quality coordinator")
+    assert "only an org admin" in sent[0].text
+    assert await _roles(teams_app, TUTOR) == frozenset()
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        changes = await Directory(uow.session).role_changes("tenant-1")
+        assert [e.action for e in changes] == ["grant org_admin"]  # Ada, from TLC_ADMINS
+
+
+async def test_no_one_installs_their_way_to_admin_while_tlc_admins_names_the_college(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """TLC_ADMINS names admin@college.ac.uk, who has not said hello yet: Mia's install waits."""
+    await teams.install(MANAGER, Place.channel())
+    assert await _roles(teams_app, MANAGER) == frozenset()
+    await teams.say(ADMIN, "hello")
+    assert Role.ORG_ADMIN in await _roles(teams_app, ADMIN)
+
+
+OWEN = User("owen", "Owen Other", "owen@othercollege.ac.uk")
+OLGA = User("olga", "Olga Other", "olga@othercollege.ac.uk")
+
+
+async def test_the_first_installer_in_a_tenant_with_no_admin_becomes_admin_and_is_told(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Another college (tenant 2), whose people TLC_ADMINS does not name: the first person to
+    add TLC to a team becomes its org admin, is told so and how to hand over; the second is not."""
+    for user in (OWEN, OLGA):
+        teams.connector.add_member(RosterMember(user.teams_id, user.name, user.aad, user.email))
+    first = replace(Place.channel("19:other-team@thread.tacv2"), tenant="tenant-2")
+    # Teams first says the bot joined the team (nothing is posted), then that it was installed.
+    assert await teams.members_added(OWEN, first, [], bot=True) == []
+    assert await _roles(teams_app, OWEN, "tenant-2") == frozenset()
+    sent = await teams.install(OWEN, first)
+    said = " ".join(s.text or "" for s in sent)
+    assert "is now its org admin" in said and "admin grant" in said and "admin revoke" in said
+    assert Role.ORG_ADMIN in await _roles(teams_app, OWEN, "tenant-2")
+    second = replace(Place.channel("19:olgas-team@thread.tacv2"), tenant="tenant-2")
+    sent = await teams.install(OLGA, second)
+    assert "org admin" not in " ".join(s.text or "" for s in sent)
+    assert await _roles(teams_app, OLGA, "tenant-2") == frozenset()
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        changes = await Directory(uow.session).role_changes("tenant-2")
+        assert [(e.action, e.actor_id) for e in changes] == [("grant org_admin", None)]
+        assert "first to add TLC" in changes[0].detail
+        assert await Directory(uow.session).role_changes("tenant-1") == []
+
+
+async def test_the_only_org_admin_cannot_take_the_role_from_themselves(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """With no org admin left, the next installer would become one: hand over first."""
+    await teams.say(ADMIN, "hello")
+    sent = await teams.say(ADMIN, "admin revoke admin@college.ac.uk org admin")
+    assert "only org admin" in card_text(only_card(sent))
+    assert Role.ORG_ADMIN in await _roles(teams_app, ADMIN)
+    await teams.say(TUTOR, "hello")
+    await teams.say(ADMIN, "admin grant tom@college.ac.uk org admin")
+    sent = await teams.say(ADMIN, "admin revoke admin@college.ac.uk org admin")
+    assert "no longer has" in card_text(only_card(sent))
+    assert Role.ORG_ADMIN not in await _roles(teams_app, ADMIN)
+
+
+async def test_every_role_change_is_in_the_audit_log_that_admins_can_read(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    await teams.say(ADMIN, "hello")
+    await teams.say(TUTOR, "hello")
+    await teams.say(ADMIN, "admin grant tom@college.ac.uk quality coordinator")
+    await teams.say(ADMIN, "admin grant tom@college.ac.uk quality coordinator")  # no change
+    await teams.say(ADMIN, "admin revoke tom@college.ac.uk quality coordinator")
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        d = Directory(uow.session)
+        ada = await d.person_by_aad("tenant-1", ADMIN.aad)
+        tom = await d.person_by_aad("tenant-1", TUTOR.aad)
+        assert ada is not None and tom is not None
+        changes = await d.role_changes("tenant-1")
+        assert [(e.action, e.subject, e.actor_id) for e in changes] == [
+            ("revoke quality_coordinator", f"person:{tom.id}", ada.id),
+            ("grant quality_coordinator", f"person:{tom.id}", ada.id),
+            ("grant org_admin", f"person:{ada.id}", None),
+        ]
+    sent = await teams.say(ADMIN, "admin audit")
+    text = card_text(only_card(sent))
+    assert "Role changes" in text
+    assert "Tom Tutor — Quality coordinator taken away by Ada Admin" in text
+    assert "Ada Admin — Org admin given by TLC (TLC_ADMINS)" in text
+    body, _ = await teams.execute(ADMIN, "admin.audit", {})
+    assert "Tom Tutor — Quality coordinator given by Ada Admin" in card_text(body["value"])
+    sent = await teams.say(TUTOR, "admin audit")
+    assert "only an org admin" in sent[0].text
+    body, _ = await teams.execute(TUTOR, "admin.audit", {})
+    assert "Tom Tutor" not in str(body)
+
+
+async def test_roles_given_by_the_tutor_list_are_audited(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    await teams.say(ADMIN, "hello")
+    teams.connector.files["tutors.csv"] = CSV.encode()
+    attachment = {
+        "contentType": "application/vnd.microsoft.teams.file.download.info",
+        "name": "tutors.csv",
+        "content": {"downloadUrl": teams.connector.file_url("tutors.csv"), "fileType": "csv"},
+    }
+    await teams.say(ADMIN, "admin import", attachments=[attachment])
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        changes = await Directory(uow.session).role_changes("tenant-1")
+        given = sorted(e.action for e in changes if e.detail == "tutor list")
+        assert given == ["grant line_manager", "grant tutor", "grant tutor"]
 
 
 async def test_a_personal_install_does_not_make_an_admin(
@@ -205,3 +328,62 @@ async def test_first_contact_events_at_once_for_a_new_tenant(teams: TeamsClient)
 
         statuses += await asyncio.gather(post(install), post(update), post(dict(install, id="x2")))
     assert all(s < 300 for s in statuses), statuses
+
+
+TEAM_CHANNEL = Place.channel()
+GROUP_CHAT = Place("19:chat-ada-tom@unq.gbl.spaces", "groupChat")
+PRIVATE_LISTS = [
+    "undelivered",
+    "observations",
+    "observations plan",
+    "report",
+    "actions",
+    "observe",
+    "admin roles",
+    "admin audit",
+    "support caseloads",
+    "walks",
+]
+
+
+@pytest.mark.parametrize("command", PRIVATE_LISTS)
+async def test_lists_that_name_people_answer_only_in_a_1_1_chat(
+    teams: TeamsClient, command: str
+) -> None:
+    """Issue 10 point 8: in a channel or a group chat, the answer is where to ask; in the 1:1
+    chat, the list itself."""
+    await teams.say(ADMIN, "hello")
+    await teams.say(TUTOR, "hello")
+    await teams.say(ADMIN, f"admin grant {TUTOR.email} head of teaching and learning")
+    for place in (TEAM_CHANNEL, GROUP_CHAT):
+        sent = await teams.say(ADMIN, command, place, mention=place.kind == "channel")
+        assert [s.cards for s in sent] == [[]], command
+        assert "only answer it in our 1:1 chat" in sent[0].text, (command, place.kind)
+        assert f"**{command.split()[0]}" in sent[0].text
+    sent = await teams.say(ADMIN, command)
+    assert not any("only answer it in our 1:1 chat" in (s.text or "") for s in sent), command
+
+
+async def test_a_list_button_submitted_in_a_channel_shows_nothing_there(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """An Action.Submit posts its answer in the conversation: in a shared place, a list that
+    names people is not posted (an Action.Execute answers the presser alone)."""
+    await teams.say(ADMIN, "hello")
+    for verb in ("notices.undelivered", "admin.roles", "admin.audit"):
+        sent = await teams.submit(ADMIN, {"verb": verb}, TEAM_CHANNEL)
+        assert [s.cards for s in sent] == [[]] and "1:1 chat" in (sent[0].text or ""), verb
+        body, _ = await teams.execute(ADMIN, verb, {}, TEAM_CHANNEL)
+        assert body.get("type") == "application/vnd.microsoft.card.adaptive", (verb, body)
+        sent = await teams.submit(ADMIN, {"verb": verb})
+        assert sent and sent[0].cards, verb
+
+
+async def test_help_in_a_channel_does_not_offer_what_it_would_not_answer_there(
+    teams: TeamsClient,
+) -> None:
+    await teams.say(ADMIN, "hello")
+    shown = card_text(only_card(await teams.say(ADMIN, "help", TEAM_CHANNEL, mention=True)))
+    assert "observations" not in shown and "actions" not in shown and "cards" in shown
+    shown = card_text(only_card(await teams.say(ADMIN, "help")))
+    assert "observations" in shown and "actions" in shown

@@ -32,7 +32,15 @@ from storage.reminders import CANCELLED, PENDING, ScheduledItem
 from tests.conftest import ADMIN, MANAGER, TUTOR, local_settings
 from tests.support.databases import truncate_all
 from tests.support.loopback import LoopbackConnector, RosterMember, Sent
-from tests.support.teams import Place, TeamsClient, User, card_text, only_card
+from tests.support.teams import (
+    EVIL,
+    Place,
+    TeamsClient,
+    User,
+    card_text,
+    live_markdown,
+    only_card,
+)
 
 COACH = User("coach", "Cara Coach", "cara@college.ac.uk")
 MATHS = Place.channel()
@@ -594,3 +602,58 @@ async def test_a_teams_retry_of_a_contribution_is_saved_once(
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         saved = (await uow.session.scalars(select(CardContribution))).all()
         assert [c.text for c in saved] == ["Only once"]
+
+
+async def test_contributions_and_actions_show_on_the_live_card_as_typed(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Issue 10: a contribution written as markdown was a live link on the channel card, for
+    everyone. The card, the summary and the comparison show it as text; it is stored as typed."""
+    session_id, card = await start_session(teams, TUTOR, MATHS, "1", "Maths")
+    card = await press(teams, TUTOR, card, "Add", MATHS, contribution=EVIL)
+    seen = await refresh(teams, MANAGER, card, MATHS)
+    assert live_markdown(seen) == []
+    form = await press(teams, MANAGER, seen, "Agree an action", MATHS)
+    who = choices(form, "who")["Tom Tutor"]
+    card = await press(
+        teams, MANAGER, form, "Save action", MATHS, what=EVIL, who=who, by_when="2026-12-11"
+    )
+    assert live_markdown(card) == []
+    for _ in range(2):
+        card = await press(teams, MANAGER, card, "Next card", MATHS)
+    summary = await press(teams, MANAGER, card, "Finish", MATHS)
+    assert live_markdown(summary) == []
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        saved = (await uow.session.scalars(select(CardContribution))).all()
+        assert [c.text for c in saved] == [EVIL]
+        actions = (await uow.session.scalars(select(CardAction))).all()
+        assert [a.what for a in actions] == [" ".join(EVIL.split())]  # one line, as designed
+
+
+async def test_cards_compare_in_a_channel_names_only_that_channels_sessions(
+    teams: TeamsClient, connector: LoopbackConnector
+) -> None:
+    """Issue 10 point 8: in the Maths channel, the English group's session is not listed nor
+    compared; in the facilitator's 1:1 chat, both are."""
+    _roster(connector)
+    maths_id, maths = await start_session(teams, COACH, MATHS, "1", "Maths")
+    english_id, _ = await start_session(teams, COACH, ENGLISH, "1", "English")
+    await press(teams, TUTOR, maths, "Add", MATHS, contribution="Level 3 next year")
+
+    here = only_card(await teams.say(COACH, "cards compare", MATHS, mention=True))
+    assert list(choices(here, "sessions").values()) == [str(maths_id)]
+    assert "English" not in card_text(here)
+    body, _ = await teams.execute(
+        COACH, "cards.compare", {"sessions": f"{maths_id},{english_id}"}, MATHS
+    )
+    assert "1:1 chat" in str(body.get("value")) and "English" not in str(body.get("value"))
+    group = Place("19:chat-cara-tom@unq.gbl.spaces", "groupChat")
+    there = only_card(await teams.say(COACH, "cards compare", group))
+    assert "No sessions to compare yet" in card_text(there)
+
+    mine = only_card(await teams.say(COACH, "cards compare"))
+    assert sorted(choices(mine, "sessions").values()) == sorted([str(maths_id), str(english_id)])
+    body, _ = await teams.execute(
+        COACH, "cards.compare", {"sessions": f"{maths_id},{english_id}"}, Place.personal(COACH)
+    )
+    assert "Side by side" in card_text(body["value"])

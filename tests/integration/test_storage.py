@@ -85,9 +85,18 @@ async def test_roles_grant_revoke_and_several_per_person(db: Database) -> None:
         assert not await d.grant(person, Role.OBSERVER, None, NOW)
         await uow.commit()
         assert await d.roles(person.id) == {Role.TUTOR, Role.OBSERVER}
-        assert await d.revoke(person, Role.OBSERVER)
+        assert await d.revoke(person, Role.OBSERVER, None, NOW, "left the team")
+        assert not await d.revoke(person, Role.OBSERVER, None, NOW)
         await uow.commit()
         assert await d.roles(person.id) == {Role.TUTOR}
+        # Every grant and revoke that changed something is in the audit log, newest first.
+        changes = [(e.action, e.subject, e.detail) for e in await d.role_changes("t1")]
+        assert changes == [
+            ("revoke observer", f"person:{person.id}", "left the team"),
+            ("grant observer", f"person:{person.id}", ""),
+            ("grant tutor", f"person:{person.id}", ""),
+        ]
+        assert await d.has_org_admin("t1") is False
 
 
 async def test_tutor_list_import_then_first_chat_merges_into_one_person(db: Database) -> None:

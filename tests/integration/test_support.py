@@ -29,7 +29,15 @@ from storage.support import (
 )
 from tests.conftest import ADMIN, MANAGER, START, TUTOR
 from tests.support.loopback import LoopbackConnector, RosterMember
-from tests.support.teams import Place, TeamsClient, User, card_text, only_card
+from tests.support.teams import (
+    EVIL,
+    Place,
+    TeamsClient,
+    User,
+    card_text,
+    live_markdown,
+    only_card,
+)
 
 AMY = User("amy", "Amy Advanced", "amy@college.ac.uk")
 BEN = User("ben", "Ben Bright", "ben@college.ac.uk")
@@ -707,3 +715,68 @@ async def test_a_teams_retry_of_the_referral_saves_it_once(
         if "would like support" in s.activity.get("summary", "")
     ]
     assert len(asks) == 1  # one AP asked, once (other notices, e.g. HA24 induction, may also go)
+
+
+async def test_the_same_activity_id_from_two_people_in_two_chats_is_two_submissions(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Teams activity ids are unique only within a conversation: Nia's referral carrying the id
+    Tom's had is hers, saved, and answered with her own card, not a replay of his."""
+    await college(teams)
+    values = {"topics": "questioning", "ways": "coaching", "campus": "any", "similar_style": "no"}
+    tom_body, _ = await teams.execute(TUTOR, "support.refer", values, activity_id="1:same")
+    nia_values = {**values, "topics": "behaviour"}
+    nia_body, _ = await teams.execute(NIA, "support.refer", nia_values, activity_id="1:same")
+    assert "Behaviour" in card_text(nia_body["value"])
+    assert "Questioning" not in card_text(nia_body["value"])
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        d, records = Directory(uow.session), SupportRecords(uow.session)
+        for user, topic in ((TUTOR, "questioning"), (NIA, "behaviour")):
+            person = await d.person_by_email("tenant-1", user.email)
+            assert person is not None
+            referral = await records.open_referral_of("tenant-1", person.id)
+            assert referral is not None and topic in str(referral.topics), user
+    # and a real retry of Nia's is still answered from what was stored
+    again, _ = await teams.execute(NIA, "support.refer", nia_values, activity_id="1:same")
+    assert card_text(again["value"]) == card_text(nia_body["value"])
+
+
+async def test_words_typed_by_one_person_are_shown_as_text_to_another(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Issue 10: a referral's own words showed as a live link in the AP's card; an AP's agreed
+    actions reach the tutor. Both are shown exactly as typed, and stored exactly as typed."""
+    await college(teams)
+    connector = teams.connector
+    await refer(teams, other_topic=EVIL)
+    await tick(teams_app, clock)
+    ask = cards_to(connector, AMY)[-1]
+    assert live_markdown(ask) == []
+    assert "\\[Sign in again\\](https://evil.example)" in card_text(ask)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        tom = await Directory(uow.session).person_by_email("tenant-1", TUTOR.email)
+        assert tom is not None
+        referral = await SupportRecords(uow.session).open_referral_of("tenant-1", tom.id)
+        assert referral is not None and referral.other_topic == EVIL
+    referral_id = button_data(ask, "support.accept")["referral_id"]
+    body, _ = await teams.execute(
+        AMY, "support.accept", {"referral_id": referral_id, "kind": "support_to_good"}
+    )
+    programme_id = button_data(body["value"], "programme.open")["programme_id"]
+    connector.clear()
+    await teams.execute(
+        AMY,
+        "programme.session",
+        {
+            "programme_id": programme_id,
+            "kind": "feedback",
+            "held_on": "2026-11-24",
+            "actions": EVIL.replace("\n", " "),
+        },
+    )
+    await tick(teams_app, clock)
+    for told in cards_to(connector, TUTOR):
+        if "Sign in again" in str(told):
+            assert live_markdown(told) == []
+    body, _ = await teams.execute(TUTOR, "programme.open", {"programme_id": programme_id})
+    assert live_markdown(body["value"]) == []

@@ -370,7 +370,10 @@ async def test_planned_and_unplanned_walks_and_the_team_completion(org: Org) -> 
     [walk] = await org.walks()
     assert not walk.unplanned and walk.plan_id is not None
 
+    # Who has been walked and who not names people: in the channel, only where to ask.
     sent = await org.teams.say(MANAGER, "walks", MATHS, mention=True)
+    assert [s.cards for s in sent] == [[]] and "say **walks Maths** there" in sent[0].text
+    sent = await org.teams.say(MANAGER, "walks Maths")
     shown = card_text(only_card(sent))
     assert "Learning walks: Maths" in shown
     assert "Autumn term 2026/27" in shown and "Focus: Questioning" in shown

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -258,3 +259,36 @@ def card_text(card: dict[str, Any]) -> str:
 
     walk(card)
     return "\n".join(out)
+
+
+EVIL = "[Sign in again](https://evil.example) ![x](https://evil.example/x.png) **now**\n# Urgent"
+_LIVE = re.compile(r"(?<!\\)!?\[[^\]]*(?<!\\)\]\(|(?<![\\*])\*\*now|^#", re.MULTILINE)
+
+
+def live_markdown(card: dict[str, Any], needle: str = "Sign in again") -> list[str]:
+    """Texts of `card` that Teams renders as markdown (text blocks, facts) and in which `EVIL`
+    (or another person's `needle`) would be live: a link, an image, emphasis or a heading.
+    Also asserts `needle` is shown at all, so a card that drops the words does not pass."""
+    found: list[str] = []
+    shown = False
+
+    def walk(node: Any, kind: str | None = None) -> None:
+        if isinstance(node, dict):
+            own = node.get("type") if isinstance(node.get("type"), str) else kind
+            keys = {"TextBlock": ("text",), "Fact": ("title", "value")}.get(own or "", ())
+            for key in keys:
+                value = node.get(key)
+                if isinstance(value, str) and needle in value:
+                    nonlocal shown
+                    shown = True
+                    if _LIVE.search(value):
+                        found.append(value)
+            for value in node.values():
+                walk(value, own)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, kind)
+
+    walk(card)
+    assert shown, f"{needle!r} is not on the card: {card_text(card)}"
+    return found

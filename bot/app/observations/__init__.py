@@ -31,10 +31,18 @@ from bot.app.observations.notices import NOTICES
 from bot.app.router import CardAction, Command
 
 ROWS: tuple[Command | CardAction, ...] = (
-    Command("observe", allocate.observe, aliases=("allocate",)),
-    Command("observations", views.observations, aliases=("otla", "observation")),
-    Command("report", report.report, aliases=("reports",)),
-    Command("actions", actions.actions, aliases=("action", "ars")),
+    Command("observe", allocate.observe, aliases=("allocate",), private=True),
+    Command(
+        "observations",
+        views.observations,
+        aliases=("otla", "observation"),
+        private=True,
+        shared_ok=("export",),  # the file goes to the asker's 1:1 chat
+    ),
+    Command("report", report.report, aliases=("reports",), private=True),
+    Command(
+        "actions", actions.actions, aliases=("action", "ars"), private=True, shared_ok=("export",)
+    ),
     # allocation
     CardAction("otla.allocate.open", allocate.open_allocation, idempotent=False),
     CardAction(
@@ -92,13 +100,13 @@ ROWS: tuple[Command | CardAction, ...] = (
     ),
     CardAction("otla.action.complete", actions.complete, form=forms.ActionRef),
     # quality team views and exports
-    CardAction("otla.plan", views.planning, idempotent=False),
+    CardAction("otla.plan", views.planning, idempotent=False, private=True),
     CardAction("otla.themes", views.themes, idempotent=False),
-    CardAction("otla.best", views.best, idempotent=False),
+    CardAction("otla.best", views.best, idempotent=False, private=True),
     CardAction("otla.export.planning", exports.export_planning),
     CardAction("otla.export.actions", exports.export_actions),
     # new tutors
-    CardAction("otla.ha24.list", induction.list_new, idempotent=False),
+    CardAction("otla.ha24.list", induction.list_new, idempotent=False, private=True),
     CardAction("otla.ha24.open", induction.open_checklist, idempotent=False),
     CardAction("otla.ha24.save", induction.save, form=forms.InductionForm),
 )

@@ -187,10 +187,7 @@ async def allocate_one(
         await ctx.uow.session.flush()
         await schedule.cancel(ctx.uow.session, org, obs.id, ("",), now)
     obs.updated_at = now
-    if await ctx.directory.grant(observer, Role.OBSERVER, ctx.person.id, now):
-        ctx.directory.audit(
-            org, ctx.person.id, f"person:{observer.id}", "grant observer", "allocated", now
-        )
+    await ctx.directory.grant(observer, Role.OBSERVER, ctx.person.id, now, "allocated")
     loaded = await with_people(ctx.uow.session, obs)
     await schedule.tell(
         ctx.uow.session,

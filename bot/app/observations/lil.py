@@ -208,7 +208,9 @@ async def quota(ctx: HandlerContext, words: list[str]) -> Reply:
     await Observations(ctx.uow.session).set_quota(
         ctx.turn.org_id, _year(ctx), observer.id, number, now
     )
-    await ctx.directory.grant(observer, Role.OBSERVER, ctx.person.id, now)
+    await ctx.directory.grant(
+        observer, Role.OBSERVER, ctx.person.id, now, "Learning in Libraries quota"
+    )
     ctx.directory.audit(
         ctx.turn.org_id, ctx.person.id, f"person:{observer.id}", "lil quota", str(number), now
     )

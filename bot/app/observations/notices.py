@@ -19,6 +19,7 @@ from bot.domain.observations import (
     ObservationState,
     induction_items,
 )
+from cards.base import said
 from cards.observations import Button, induction_card, message_card, observation_card, report_card
 from storage.models import Person
 from storage.observations import Observations
@@ -222,7 +223,7 @@ async def returned(ctx: NoticeContext) -> Message | None:
     return Message(
         card=message_card(
             f"Your report for {name_of(loaded.tutor)} needs a correction",
-            [f"\u201c{comment}\u201d", "Correct it and submit it again."],
+            [f"\u201c{said(comment)}\u201d", "Correct it and submit it again."],
             [
                 Button(
                     "Correct the report",

@@ -93,6 +93,10 @@ from storage.progression import (
 from storage.reminders import Schedule
 
 NOT_IN_GROUP = "Sorry, that session belongs to another group. Start your own with **cards**."
+COMPARE_ELSEWHERE = (
+    "Here I only compare the sessions held here. To set other groups' outcomes side by side, "
+    "say **cards compare** to me in our 1:1 chat, where nobody else sees them."
+)
 NOT_FOUND = "I can't find that session any more. Say **cards** to start one."
 ACTION_DUE_KIND = "cards.action_due"
 PROMPT_KIND = "cards.prompt"
@@ -1119,10 +1123,20 @@ async def add_own_question(ctx: HandlerContext, form: OwnQuestionForm) -> Reply:
 # ------------------------------------------------------------------------ comparing groups
 
 
+def _here(ctx: HandlerContext, row: CardSession) -> bool:
+    """In a channel or group chat, only that place's sessions are named: other groups' outcomes
+    are for a 1:1 chat, where nobody else reads them."""
+    return ctx.turn.where.kind == "personal" or row.place_key == place_key(ctx.turn.where)
+
+
 async def _readable_sessions(ctx: HandlerContext) -> list[CardSession]:
     rows = await CardSessions(ctx.uow.session).taken_part(ctx.turn.org_id, ctx.actor.person_id)
     return [
-        r for r in rows if r.card_keys and ctx.can(Permission.TAKE_PART_IN_CARDS, _subject(ctx, r))
+        r
+        for r in rows
+        if r.card_keys
+        and _here(ctx, r)
+        and ctx.can(Permission.TAKE_PART_IN_CARDS, _subject(ctx, r))
     ]
 
 
@@ -1172,6 +1186,8 @@ async def compare_groups(ctx: HandlerContext, form: CompareForm) -> Reply:
         row = await repo.get(ctx.turn.org_id, session_id)
         if row is None or not ctx.can(Permission.TAKE_PART_IN_CARDS, _subject(ctx, row)):
             return Reply.text(NOT_IN_GROUP)
+        if not _here(ctx, row):
+            return Reply.text(COMPARE_ELSEWHERE)
         outcomes.append(await view.outcome(row))
     groups = [o.group for o in outcomes]
     return Reply.update(compare_card(groups, compare(outcomes)))

@@ -45,7 +45,7 @@ from bot.domain import support as rules
 from bot.domain.access import Permission, Subject, can
 from bot.domain.support import ProgrammeKind, ProgrammeState, ReviewDecision, SessionKind
 from bot.domain.terms import current_or_next_term
-from cards.base import execute
+from cards.base import execute, said
 from cards.support import (
     ReportFormView,
     ReportPromptLine,
@@ -193,7 +193,11 @@ async def render_session_logged(ctx: NoticeContext) -> Message | None:
         f"{ap} logged your {SessionKind(session.kind).label.lower()} on {day(session.held_on)}."
     ]
     if agreed:
-        lines.append("Agreed actions: " + "; ".join(agreed) + ". We'll look at them next time.")
+        lines.append(
+            "Agreed actions: "
+            + "; ".join(said(a) for a in agreed)
+            + ". We'll look at them next time."
+        )
     return Message(card=note_card("Session logged", lines, _open_button(programme.id)))
 
 
@@ -403,7 +407,7 @@ async def render_review_outcome(ctx: NoticeContext) -> Message | None:
             [
                 "The 12-week support-to-good programme ended without enough improvement. "
                 "The head of teaching & learning passes this on:",
-                programme.review_note or "(no note)",
+                said(programme.review_note) if programme.review_note else "(no note)",
             ],
         )
     )

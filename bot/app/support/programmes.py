@@ -57,7 +57,7 @@ from bot.domain.support import (
     SessionKind,
     SignOff,
 )
-from cards.base import execute
+from cards.base import execute, said
 from cards.support import (
     ReviewAction,
     SessionFormView,
@@ -248,7 +248,8 @@ async def _updates_for_line_manager(ctx: HandlerContext) -> list[Message]:
         if ctx.can(Permission.READ_PROGRAMME_UPDATE, subject) and update.sent_at is not None:
             who = await name_of(ctx.directory, org, prog.tutor_id)
             lines.append(
-                f"**{who}**, update {update.number} ({day(update.sent_at)}): {update.text}"
+                f"**{said(who)}**, update {update.number} ({day(update.sent_at)}): "
+                + said(update.text)
             )
     if not lines:
         return []

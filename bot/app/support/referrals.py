@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.context import HandlerContext
-from bot.app.router import CardAction, Command
+from bot.app.router import CardAction, Command, private_only
 from bot.app.support import programmes
 from bot.app.support.matching import ask_next_practitioner, practitioners, rematch_waiting
 from bot.app.support.records import (
@@ -162,6 +162,8 @@ async def support(ctx: HandlerContext) -> Reply:
     words = ctx.args.split()
     sub = words[0] if words else ""
     if sub == "caseloads":
+        if ctx.turn.where.kind != "personal":
+            return Reply.text(private_only("support caseloads"))
         return await caseloads(ctx)
     if sub == "capacity":
         return await set_capacity(ctx, words[1:])

@@ -25,7 +25,7 @@ from bot.app import documents
 from bot.app.context import HandlerContext
 from bot.app.events import PlannedObservations
 from bot.app.notices import NoticeContext, NoticeKind
-from bot.app.router import CardAction, Command
+from bot.app.router import CardAction, Command, private_only
 from bot.app.turn import Message, Reply
 from bot.app.walks.access import (
     GONE,
@@ -849,6 +849,10 @@ async def walks(ctx: HandlerContext) -> Reply:
         return await provider_return(ctx, " ".join(words[1:]))
     if sub == "export":
         return await export_term(ctx, " ".join(words[1:]))
+    if ctx.turn.where.kind != "personal":
+        # Who has been walked and who not, or one's own feedback: never in a shared place.
+        team_here = await channel_team(ctx)
+        return Reply.text(private_only(f"walks {team_here.name}" if team_here else "walks"))
     if not ctx.can(Permission.VIEW_WALK_COMPLETION):
         return await my_walks(ctx)
     team = await channel_team(ctx)
