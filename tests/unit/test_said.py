@@ -23,10 +23,11 @@ from bot.domain.progression import (
     WayOfWorking,
     compare,
 )
-from cards import admin, progression_samples, samples, support, walks
+from cards import admin, samples, support, walks
 from cards import observations as otla
 from cards import progression as pc
 from cards.base import card, escape_markdown, facts, markdown, said, text, text_input
+from cards.progression import samples as progression_samples
 from cards.samples import SAMPLES
 from tests.support.teams import EVIL, live_markdown
 
