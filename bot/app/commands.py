@@ -16,6 +16,7 @@ from bot.app import (
     documents,
     observations,
     preferences,
+    privacy,
     progression,
     reminders,
     support,
@@ -68,6 +69,7 @@ def capability_rows() -> list[Command | CardAction]:
     rows += documents.ROWS
     rows += preferences.ROWS
     rows += reminders.ROWS
+    rows += privacy.ROWS
     return rows
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.app.notices import NoticeContext, NoticeKind
+from bot.app.privacy import opened_by_notice
 from bot.app.support_common import (
     ASK,
     MONTHLY_REPORT,
@@ -116,6 +117,8 @@ async def render_ask(ctx: NoticeContext) -> Message | None:
         return None
     reasons = [str(r) for r in ctx.payload.get("reasons", [])]
     view = referral_for_ap(referral, tutor, reasons, london(ctx.now).date())
+    record = f"support_referrals:{referral.id}"
+    opened_by_notice(ctx, referral.tutor_id, "self_referral", record, "request sent to the AP")
     return Message(card=referral_for_ap_card(view))
 
 
