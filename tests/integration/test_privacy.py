@@ -498,3 +498,82 @@ async def test_retention_is_a_setting(tmp_path: Path) -> None:
     finally:
         await connector.close()
         await db.dispose()
+
+
+async def test_export_and_erase_over_the_schema(db: Database) -> None:
+    """On SQLite and PostgreSQL: own rows with their dependants, and mentions elsewhere."""
+    from bot.app.turn import UserRef
+    from storage.privacy import erase_person, export_person
+
+    async with db.unit_of_work() as uow:
+        directory = Directory(uow.session)
+        await directory.organisation(TENANT, START)
+        tom = await directory.seen(TENANT, UserRef("29:t", "aad-t", "Tom", "tom@c.ac.uk"), START)
+        amy = await directory.seen(TENANT, UserRef("29:a", "aad-a", "Amy", "amy@c.ac.uk"), START)
+        tom.line_manager_email = "amy@c.ac.uk"
+        referral = SupportReferral(
+            org_id=TENANT,
+            tutor_id=tom.id,
+            practitioner_id=amy.id,
+            created_at=START,
+            updated_at=START,
+        )
+        uow.session.add(referral)
+        await uow.session.flush()
+        programme = SupportProgrammeRecord(
+            org_id=TENANT,
+            referral_id=referral.id,
+            tutor_id=tom.id,
+            practitioner_id=amy.id,
+            kind="support_to_good",
+            state="active",
+            started_at=START,
+            created_at=START,
+            updated_at=START,
+        )
+        uow.session.add(programme)
+        await uow.session.flush()
+        uow.session.add(
+            SupportSession(
+                org_id=TENANT,
+                programme_id=programme.id,
+                kind="coaching",
+                held_on=START.date(),
+                notes="Private words",
+                logged_by=amy.id,
+                created_at=START,
+            )
+        )
+        directory.audit(TENANT, tom.id, f"person:{tom.id}", "something", "", START)
+        await uow.commit()
+        tom_id, amy_id, programme_id = tom.id, amy.id, programme.id
+
+    async with db.unit_of_work() as uow:
+        tom = await uow.session.get(Person, tom_id)
+        assert tom is not None
+        data, _ = await export_person(uow.session, tom, START)
+        assert data["records"]["support_sessions"][0]["notes"] == "Private words"
+        assert data["records"]["support_programmes"][0]["id"] == programme_id
+        assert data["mentioned_in"]["audit_entries"][0]["as"] == "actor_id"
+        json.dumps(data)  # plain data throughout
+
+        amy = await uow.session.get(Person, amy_id)
+        assert amy is not None
+        erased = await erase_person(uow.session, amy)
+        await uow.commit()
+    assert erased.anonymised["support_sessions"] == 1
+    assert erased.anonymised["support_programmes"] == 1
+    assert erased.anonymised["people (line manager)"] == 1
+    assert await _count(db, SupportSession, SupportSession.logged_by == amy_id) == 1
+
+    async with db.unit_of_work() as uow:
+        tom = await uow.session.get(Person, tom_id)
+        assert tom is not None and tom.line_manager_email is None
+        erased = await erase_person(uow.session, tom)
+        await uow.commit()
+    assert erased.deleted["support_referrals"] == 1
+    assert erased.deleted["support_sessions"] == 1
+    assert erased.anonymised == {"audit_entries": 1}
+    assert await _count(db, SupportSession) == 0
+    assert await _count(db, SupportProgrammeRecord) == 0
+    assert await _count(db, Person, Person.name == ERASED_NAME) == 2
