@@ -44,6 +44,19 @@ def access_log_card(lines: Sequence[AccessLine], more: int = 0) -> CardDict:
     return card(body, fallback_text="Who has opened your records")
 
 
+def exported_card(admin: str) -> CardDict:
+    heading = "Your data was exported"
+    body = [
+        title(heading),
+        text(
+            f"{admin} (an org admin) exported everything TLC holds about you, as a subject "
+            "access request asks. It is in your access log: say **privacy** to see who has "
+            "opened your records."
+        ),
+    ]
+    return card(body, fallback_text=heading)
+
+
 def person_data_card(
     values: Mapping[str, str] | None = None, errors: Mapping[str, str] | None = None
 ) -> CardDict:

@@ -57,6 +57,7 @@ SAMPLES: dict[str, Callable[[], CardDict]] = {
         more=2,
     ),
     "privacy-log-empty": lambda: privacy.access_log_card([]),
+    "privacy-exported": lambda: privacy.exported_card("Ada Admin"),
     "privacy-person": lambda: privacy.person_data_card(),
     "privacy-person-errors": lambda: privacy.person_data_card(
         {"email": "sam@example.ac.uk"}, {"confirm": "Turn this on to erase."}

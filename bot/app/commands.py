@@ -89,6 +89,7 @@ def capability_notices() -> list[NoticeKind]:
     kinds += walks.NOTICES
     kinds += documents.NOTICES
     kinds += reminders.NOTICES
+    kinds += privacy.NOTICES
     return kinds
 
 

@@ -18,12 +18,18 @@ from pydantic import BaseModel, EmailStr, field_validator
 
 from bot.app import documents
 from bot.app.context import HandlerContext
-from bot.app.notices import NoticeContext
+from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.router import CardAction, Command
-from bot.app.turn import Reply
+from bot.app.turn import Message, Reply
 from bot.clock import london
 from bot.domain.access import Permission
-from cards.privacy import AccessLine, access_log_card, erased_card, person_data_card
+from cards.privacy import (
+    AccessLine,
+    access_log_card,
+    erased_card,
+    exported_card,
+    person_data_card,
+)
 from storage.models import Person
 from storage.people import Directory
 from storage.privacy import (
@@ -35,9 +41,11 @@ from storage.privacy import (
     erase_person,
     export_person,
 )
+from storage.reminders import Schedule
 
 LOOK_BACK = timedelta(days=365)
 SHOWN = 50
+EXPORTED = "privacy.exported"
 NOT_ALLOWED = "Sorry, only an org admin can do that. Ask your TLC admin if you need it."
 _SCOPES = {"personal": "1:1 chat", "channel": "channel", "groupChat": "group chat"}
 
@@ -252,6 +260,7 @@ async def export_card(ctx: HandlerContext, form: PersonForm) -> Reply:
         ctx.directory, found, ctx.person.id, "subject access export by an admin", now
     )
     who = found.name or found.email or "this person"
+    await tell_exported(ctx, found, now)
     first = await documents.send(ctx, f"{stem}.json", raw, f"Everything TLC holds about {who}")
     second = await documents.send(ctx, f"{stem}.docx", doc, f"The same, to read: {who}")
     return Reply.update(
@@ -302,6 +311,30 @@ async def erase(directory: Directory, person: Person, actor_id: int | None, now:
     )
     return erasure
 
+
+async def tell_exported(ctx: HandlerContext, person: Person, now: Any) -> None:
+    """The person hears that their data was exported, and by whom."""
+    await Schedule(ctx.uow.session).put(
+        ctx.turn.org_id,
+        f"privacy-exported:{person.id}:{ctx.turn.activity_id or now.isoformat()}"[:300],
+        EXPORTED,
+        now,
+        now,
+        person_id=person.id,
+        payload={"by": ctx.person.id, "at": now.isoformat()},
+    )
+
+
+async def render_exported(ctx: NoticeContext) -> Message | None:
+    by = ctx.payload.get("by")
+    admin = await ctx.directory.person(ctx.item.org_id, by) if isinstance(by, int) else None
+    who = (admin.name or admin.email or "An org admin") if admin else "An org admin"
+    return Message(card=exported_card(who))
+
+
+NOTICES: list[NoticeKind] = [
+    NoticeKind(EXPORTED, render_exported, None, "Person: an admin exported your data"),
+]
 
 ROWS: list[Command | CardAction] = [
     Command("privacy", privacy, scopes=frozenset({"personal"})),

@@ -225,6 +225,11 @@ async def test_an_admin_exports_everything_about_a_person_through_file_consent(
     assert "Ada Admin** opened your support programme" in card_text(
         only_card(await teams.say(TUTOR, "privacy"))
     )
+    # Tom is told, in his 1:1 chat.
+    teams.connector.clear()
+    await tick(teams_app, clock)
+    told = "\n".join(card_text(c) for c in cards_to(teams.connector, TUTOR))
+    assert "Ada Admin (an org admin) exported everything TLC holds about you" in told
     async with sqlite_db.unit_of_work() as uow:
         audit = await uow.session.scalar(
             select(AuditEntry).where(AuditEntry.action == "export person data")
