@@ -74,13 +74,15 @@ class AccessLog:
         self,
         org_id: str,
         owner_id: int,
-        reader_id: int,
+        reader_id: int | None,
         kind: str,
         record: str,
         path: str,
         now: datetime,
     ) -> bool:
-        """Note a read; a person reading their own record is not noted. True if noted."""
+        """Note a read; a person reading their own record is not noted. True if noted.
+
+        `reader_id` None: read outside Teams, at the command line (`tlc person export`)."""
         if owner_id == reader_id:
             return False
         self.session.add(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -131,12 +132,7 @@ async def person_export(
     log = AccessLog(session)
     for table, kind in CONFIDENTIAL_KINDS.items():
         for record_id in sorted(found.own.get(table, ())):
-            if reader_id is None:
-                session.add(_cli_entry(person, kind, f"{table}:{record_id}", how, now))
-            else:
-                log.record(
-                    person.org_id, person.id, reader_id, kind, f"{table}:{record_id}", how, now
-                )
+            log.record(person.org_id, person.id, reader_id, kind, f"{table}:{record_id}", how, now)
     directory.audit(
         person.org_id,
         reader_id,
@@ -151,18 +147,8 @@ async def person_export(
     return raw, doc, stem
 
 
-def _cli_entry(person: Person, kind: str, record: str, how: str, now: Any) -> Any:
-    from storage.privacy import AccessEntry
-
-    return AccessEntry(
-        org_id=person.org_id,
-        owner_id=person.id,
-        reader_id=None,
-        kind=kind,
-        record=record,
-        path=how,
-        at=now,
-    )
+# Characters XML 1.0 (and so Word) cannot hold; typed text may carry them.
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _label(name: str) -> str:
@@ -175,7 +161,8 @@ def _readable(data: dict[str, Any]) -> bytes:
 
     doc = Document()
     person = data["person"]
-    doc.add_heading(f"What TLC holds about {person.get('name') or person.get('email')}", 0)
+    who = _XML_UNSAFE.sub("", str(person.get("name") or person.get("email")))
+    doc.add_heading(f"What TLC holds about {who}", 0)
     doc.add_paragraph(
         f"Organisation {data['organisation']['name'] or data['organisation']['id']}; "
         f"exported {data['exported_at'][:16].replace('T', ' ')} UTC."
@@ -207,7 +194,7 @@ def _fields(doc: Any, row: dict[str, Any]) -> None:
             value = f"a file of {value.get('bytes')} bytes (in the JSON file)"
         elif isinstance(value, list | dict):
             value = json.dumps(value, ensure_ascii=False)
-        cells[1].text = "" if value is None else str(value)[:5000]
+        cells[1].text = "" if value is None else _XML_UNSAFE.sub("", str(value))[:5000]
 
 
 # --- the admin card -----------------------------------------------------------------------------

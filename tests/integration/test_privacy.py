@@ -346,7 +346,7 @@ async def _seed(url: str) -> None:
                 org_id=TENANT,
                 tutor_id=person.id,
                 topics=["behaviour"],
-                other_topic="Keeping a noisy group on task",
+                other_topic="Keeping a noisy group on task\x0b",  # typed; Word can't hold it
                 created_at=START,
                 updated_at=START,
             )
@@ -377,7 +377,10 @@ def test_the_command_line_exports_and_erases_a_person(
     [json_file] = out.glob("*.json")
     [docx_file] = out.glob("*.docx")
     data = json.loads(json_file.read_text())
-    assert data["records"]["support_referrals"][0]["other_topic"] == "Keeping a noisy group on task"
+    assert (
+        data["records"]["support_referrals"][0]["other_topic"]
+        == "Keeping a noisy group on task\x0b"
+    )
     assert "Keeping a noisy group on task" in _docx_text(docx_file.read_bytes())
     # The export is in the person's access log: read at the command line.
     [entry] = asyncio.run(_rows(url, AccessEntry))
