@@ -123,13 +123,29 @@ async def test_reads_of_a_tutors_records_are_logged_and_only_the_tutor_sees_them
     body, _ = await teams.execute(HAL, "programme.open", {"programme_id": programme_id})
     assert "not yours to see" in str(body["value"])
 
+    # Her monthly report reaches the head of T&L, through the worker.
+    await teams.execute(
+        AMY,
+        "programme.report",
+        {
+            "programme_id": programme_id,
+            "month": "2026-11",
+            "sessions": "One session.",
+            "progress": "Calmer starts.",
+        },
+    )
+    await tick(teams_app, clock)
+    hal = await _person(sqlite_db, HAL.email)
+
     rows = await _access_rows(sqlite_db)
     assert [(r.owner_id, r.reader_id, r.kind) for r in rows] == [
         (tom.id, amy.id, "self_referral"),
         (tom.id, amy.id, "programme"),
         (tom.id, amy.id, "self_ratings"),
         (tom.id, amy.id, "session_notes"),
+        (tom.id, hal.id, "programme"),
     ]
+    assert rows[4].path == "AP's monthly report, 1:1 chat"
     assert rows[1].record == f"support_programmes:{programme_id}"
     assert rows[1].path == "programme, 1:1 chat"
     assert rows[2].path == "self-rating chart, 1:1 chat"
@@ -141,6 +157,7 @@ async def test_reads_of_a_tutors_records_are_logged_and_only_the_tutor_sees_them
     assert "your self-ratings" in seen and "your session notes" in seen
     assert "your request for support" in seen and "request sent to the AP" in seen
     assert "Mon 23 Nov 2026 at 10:00" in seen
+    assert "Hal Head** opened your support programme" in seen
 
     # Nobody else reads Tom's rows: not Amy, not an admin, not in a channel.
     for other in (AMY, ADMIN):
@@ -157,7 +174,7 @@ async def test_reads_of_a_tutors_records_are_logged_and_only_the_tutor_sees_them
     in_channel = await teams.say(TUTOR, "privacy", Place.channel(), mention=True)
     assert "works in a 1:1 chat" in in_channel[0].text
     assert "Amy" not in in_channel[0].text
-    assert len(await _access_rows(sqlite_db)) == 4  # nothing purged, nothing added
+    assert len(await _access_rows(sqlite_db)) == 5  # nothing purged, nothing added
 
     # Only the last 12 months are shown.
     clock.advance(timedelta(days=366))
