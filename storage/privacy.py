@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from storage.documents import PendingDocument
 from storage.models import Base, Organisation, Person, ProcessedActivity
 from storage.outbox import OutboxMessage
 from storage.reminders import QUEUED
@@ -350,13 +351,15 @@ async def erase_person(session: AsyncSession, person: Person) -> Erasure:
 class Purged:
     replies: int
     bodies: int
+    documents: int = 0
 
 
 async def purge_expired(session: AsyncSession, now: datetime, keep: timedelta) -> Purged:
     """Forget stored retry replies and the bodies of proactive messages older than `keep`.
 
     An outbox row stays (when it went, to whom, what became of it) without its card; a queued
-    message is never touched.
+    message is never touched. Documents nobody accepted in time (an export waits a day for its
+    consent) go too.
     """
     cutoff = now - keep
     replies = await session.execute(
@@ -372,7 +375,10 @@ async def purge_expired(session: AsyncSession, now: datetime, keep: timedelta) -
         .values(message={})
         .execution_options(synchronize_session=False)
     )
-    return Purged(_count(replies), _count(bodies))
+    documents = await session.execute(
+        delete(PendingDocument).where(PendingDocument.expires_at < now)
+    )
+    return Purged(_count(replies), _count(bodies), _count(documents))
 
 
 def _count(result: Any) -> int:

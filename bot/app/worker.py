@@ -277,6 +277,7 @@ class Worker:
         self._purged_at = now
         self.stats["purged_replies"] += purged.replies
         self.stats["purged_bodies"] += purged.bodies
+        self.stats["purged_documents"] += purged.documents
 
     def _now(self, tick_now: datetime) -> datetime:
         return max(tick_now, self.clock.now()) if self.clock is not None else tick_now

@@ -488,11 +488,26 @@ async def test_purge_keeps_queued_messages_and_young_copies(db: Database) -> Non
             uow.session.add(
                 ProcessedActivity(org_id=TENANT, activity_key=key, response={"x": 1}, created_at=at)
             )
+        for token, expires in (
+            ("gone", START - timedelta(hours=1)),
+            ("kept", START + timedelta(hours=1)),
+        ):
+            uow.session.add(
+                PendingDocument(
+                    token=token,
+                    org_id=TENANT,
+                    person_id=person.id,
+                    name=f"{token}.json",
+                    content=b"{}",
+                    created_at=expires - timedelta(days=1),
+                    expires_at=expires,
+                )
+            )
         await uow.commit()
     async with db.unit_of_work() as uow:
         purged = await purge_expired(uow.session, START, timedelta(days=30))
         await uow.commit()
-    assert (purged.replies, purged.bodies) == (1, 1)
+    assert (purged.replies, purged.bodies, purged.documents) == (1, 1, 1)
     async with db.unit_of_work() as uow:
         keys = list(await uow.session.scalars(select(ProcessedActivity.activity_key)))
         bodies = {
@@ -500,10 +515,11 @@ async def test_purge_keeps_queued_messages_and_young_copies(db: Database) -> Non
             for m in await uow.session.scalars(select(OutboxMessage))
         }
         assert keys == ["young"]
+        assert list(await uow.session.scalars(select(PendingDocument.token))) == ["kept"]
         assert sorted(b.get("text", "") for b in bodies.values()) == ["", "secret b", "secret c"]
     async with db.unit_of_work() as uow:  # purging again finds nothing more
         again = await purge_expired(uow.session, START, timedelta(days=30))
-    assert (again.replies, again.bodies) == (0, 0)
+    assert (again.replies, again.bodies, again.documents) == (0, 0, 0)
 
 
 async def test_retention_is_a_setting(tmp_path: Path) -> None:
