@@ -24,6 +24,24 @@ def main(argv: list[str] | None = None) -> int:
     imp = sub.add_parser("import-tutors", help="import the tutor list CSV for an organisation")
     imp.add_argument("csv", type=Path)
     imp.add_argument("--org", required=True, help="the Teams tenant id")
+    person = sub.add_parser(
+        "person", help="one person's data (UK GDPR): export everything held, or erase them"
+    )
+    person_sub = person.add_subparsers(dest="person_command", required=True)
+    export = person_sub.add_parser(
+        "export", help="write everything TLC holds about one person: a JSON file and a .docx"
+    )
+    erase = person_sub.add_parser(
+        "erase",
+        help="delete the person's own records; others' records keep an anonymous placeholder",
+    )
+    for p in (export, erase):
+        p.add_argument("--org", required=True, help="the Teams tenant id")
+        p.add_argument("--email", required=True, help="the person's email")
+    export.add_argument("--out", type=Path, default=Path("."), help="folder to write to")
+    erase.add_argument(
+        "--dry-run", action="store_true", help="say what would be erased, and change nothing"
+    )
     cards = sub.add_parser(
         "cards", help="write every card the bot can send, with sample data, as JSON"
     )
@@ -65,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         "migrate": lambda: asyncio.run(_migrate(settings.database_url)),
         "import-tutors": lambda: asyncio.run(_import(settings.database_url, args.org, args.csv)),
         "cards": lambda: _cards(args.folder),
+        "person": lambda: asyncio.run(_person(settings.database_url, args)),
         "worker": lambda: asyncio.run(_worker(settings, args.once, args.interval)),
     }
     return commands[args.command]()
@@ -147,6 +166,55 @@ async def _worker(settings: object, once: bool, interval: float | None) -> int:
         await connector.close()
         await db.dispose()
     return 0
+
+
+async def _person(url: str, args: argparse.Namespace) -> int:
+    from bot.app.privacy import erase, person_export
+    from bot.clock import SystemClock
+    from storage.db import Database
+    from storage.people import Directory
+    from storage.privacy import holdings
+
+    db = Database(url)
+    try:
+        await db.migrate()
+        async with db.unit_of_work() as uow:
+            directory = Directory(uow.session)
+            found = await directory.person_by_email(args.org, args.email.strip().lower())
+            if found is None:
+                print(f"nobody with that email in organisation {args.org}", file=sys.stderr)
+                return 1
+            now = SystemClock().now()
+            if args.person_command == "export":
+                how = "subject access export at the command line (tlc person export)"
+                raw, doc, stem = await person_export(directory, found, None, how, now)
+                args.out.mkdir(parents=True, exist_ok=True)
+                (args.out / f"{stem}.json").write_bytes(raw)
+                (args.out / f"{stem}.docx").write_bytes(doc)
+                await uow.commit()
+                print(f"wrote {args.out / (stem + '.json')} and {args.out / (stem + '.docx')}")
+                return 0
+            if args.dry_run:
+                held = await holdings(uow.session, found.org_id, found.id)
+                print("would delete:")
+                for name, ids in sorted(held.own.items()):
+                    print(f"  {name}: {len(ids)}")
+                print("would anonymise (records of others that name them):")
+                for name, refs in sorted(held.mentions.items()):
+                    print(f"  {name}: {len({i for i, _ in refs})}")
+                return 0
+            erasure = await erase(directory, found, None, now)
+            await uow.commit()
+        print(f"erased person {found.id}")
+        print("deleted:")
+        for name, n in sorted(erasure.deleted.items()):
+            print(f"  {name}: {n}")
+        print("anonymised:")
+        for name, n in sorted(erasure.anonymised.items()):
+            print(f"  {name}: {n}")
+        return 0
+    finally:
+        await db.dispose()
 
 
 def _cards(folder: Path) -> int:

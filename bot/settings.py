@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     worker_interval: float = Field(
         default=15.0, gt=0, validation_alias=AliasChoices("TLC_WORKER_INTERVAL", "worker_interval")
     )
+    retention_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        validation_alias=AliasChoices("TLC_RETENTION_DAYS", "retention_days"),
+        description="Days to keep stored retry replies and the bodies of sent proactive messages.",
+    )
     # Where the bot reaches the Bot Framework's OpenID metadata; overridable for loopback tests.
     openid_metadata_url: str = Field(
         default="",

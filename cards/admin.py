@@ -139,6 +139,7 @@ def admin_card() -> CardDict:
             execute("Give a role", "admin.role.open"),
             execute("People & roles", "admin.roles"),
             execute("Role changes", "admin.audit"),
+            execute("A person's data", "admin.person.open"),
         ),
         text(
             "To import the tutor list, send the CSV file to me in this chat with the words "

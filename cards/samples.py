@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
 
-from cards import admin, help, preferences, reminders, support, walks
+from cards import admin, help, preferences, privacy, reminders, support, walks
 from cards import observations as otla
 from cards.base import CardDict
 from cards.progression.samples import PROGRESSION_SAMPLES
@@ -71,6 +71,26 @@ _GENERAL: Mapping[str, Callable[[], CardDict]] = MappingProxyType(
                     "TLC_ADMINS",
                 ),
             ]
+        ),
+        "privacy-log": lambda: privacy.access_log_card(
+            [
+                privacy.AccessLine(
+                    "Amy Advanced",
+                    "your support programme",
+                    "Mon 23 Nov 2026 at 10:00",
+                    "programme",
+                )
+            ],
+            more=2,
+        ),
+        "privacy-log-empty": lambda: privacy.access_log_card([]),
+        "privacy-exported": lambda: privacy.exported_card("Ada Admin"),
+        "privacy-person": lambda: privacy.person_data_card(),
+        "privacy-person-errors": lambda: privacy.person_data_card(
+            {"email": "sam@example.ac.uk"}, {"confirm": "Turn this on to erase."}
+        ),
+        "privacy-erased": lambda: privacy.erased_card(
+            "sam@example.ac.uk", {"support_referrals": 1}, {"learning_walks": 2}
         ),
         "admin-import": lambda: admin.import_result_card(
             admin.ImportResult(12, 3, [(7, "email: value is not a valid email address")])

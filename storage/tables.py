@@ -7,6 +7,7 @@ import storage.walks  # noqa: F401 - learning walks
 from storage import documents as documents
 from storage import models, outbox, preferences, reminders
 from storage import observations as observations
+from storage import privacy as privacy
 from storage import progression as progression
 from storage import support as support
 
@@ -19,4 +20,5 @@ __all__ = [
     "progression",
     "support",
     "documents",
+    "privacy",
 ]

@@ -16,6 +16,7 @@ from bot.app import (
     documents,
     observations,
     preferences,
+    privacy,
     progression,
     reminders,
     support,
@@ -64,6 +65,7 @@ def capability_rows() -> list[Command | CardAction]:
     rows += documents.ROWS
     rows += preferences.ROWS
     rows += reminders.ROWS
+    rows += privacy.ROWS
     return rows
 
 
@@ -84,6 +86,7 @@ def capability_notices() -> list[NoticeKind]:
     kinds += walks.NOTICES
     kinds += documents.NOTICES
     kinds += reminders.NOTICES
+    kinds += privacy.NOTICES
     return kinds
 
 

@@ -171,6 +171,7 @@ class Dispatcher:
             person = await uow.session.get(Person, cached.person_id)
             if (
                 person is not None
+                and person.teams_user_id is not None  # None once erased: a new person
                 and (person.email or not turn.user.email)
                 and (person.name == turn.user.name or not turn.user.name)
             ):

@@ -39,6 +39,7 @@ from storage.models import ConversationRef, Organisation, Person
 from storage.outbox import Claim, OutboxMessage, OutboxQueue, recent_sends
 from storage.people import Directory
 from storage.preferences import Preferences
+from storage.privacy import purge_expired
 from storage.reminders import (
     CANCELLED,
     FAILED,
@@ -52,6 +53,7 @@ from storage.reminders import (
 
 log = logging.getLogger(__name__)
 REARM_GAP = timedelta(minutes=10)
+PURGE_EVERY = timedelta(hours=1)
 
 
 class Undeliverable(Exception):
@@ -204,6 +206,7 @@ class Worker:
         sleep: Sleep = asyncio.sleep,
         rand: Callable[[], float] = random.random,
         longest_wait: float = 2.0,
+        retention: timedelta = timedelta(days=30),
     ) -> None:
         """`clock` lets a long tick see time pass (production); without it a tick's `now` holds.
         `wall`/`sleep` pace requests in real time; `longest_wait` is how long a sender may wait
@@ -223,6 +226,9 @@ class Worker:
         self.sleep = sleep
         self.rand = rand
         self.longest_wait = longest_wait
+        # Stored retry replies and sent messages' bodies are forgotten after `retention`.
+        self.retention = retention
+        self._purged_at: datetime | None = None
         self.queue = OutboxQueue(db)
         self.stats: Counter[str] = Counter()
         self._conversations = _KeyedLocks()
@@ -254,7 +260,24 @@ class Worker:
         async with asyncio.TaskGroup() as group:
             group.create_task(self._move_all(now, progress))
             senders = [group.create_task(self._send_all(now, progress)) for _ in range(self.slots)]
+        await self._purge(now)
         return sum(s.result() for s in senders)
+
+    async def _purge(self, now: datetime) -> None:
+        """At most hourly: forget copies of confidential cards older than the retention period."""
+        if self._purged_at is not None and now - self._purged_at < PURGE_EVERY:
+            return
+        try:
+            async with self.db.unit_of_work() as uow:
+                purged = await purge_expired(uow.session, now, self.retention)
+                await uow.commit()
+        except Exception:
+            log.exception("purging stored replies and message bodies failed; next tick retries")
+            return
+        self._purged_at = now
+        self.stats["purged_replies"] += purged.replies
+        self.stats["purged_bodies"] += purged.bodies
+        self.stats["purged_documents"] += purged.documents
 
     def _now(self, tick_now: datetime) -> datetime:
         return max(tick_now, self.clock.now()) if self.clock is not None else tick_now

@@ -97,6 +97,9 @@ class Permission(StrEnum):
     VIEW_WALK_COMPLETION = "view_walk_completion"
     # Reminders and proactive messages.
     VIEW_UNDELIVERED = "view_undelivered"
+    # People's data (UK GDPR): subject access export and erasure, by org admins only. The access
+    # log has no permission: its owner reads it, and nobody else, by construction.
+    MANAGE_PEOPLE_DATA = "manage_people_data"
 
 
 @dataclass(frozen=True)
@@ -394,5 +397,6 @@ _RULES = MappingProxyType(
         Permission.EDIT_WALK: _edit_walk,
         Permission.VIEW_WALK_COMPLETION: _walk_completion,
         Permission.VIEW_UNDELIVERED: _admin,
+        Permission.MANAGE_PEOPLE_DATA: _admin,
     }
 )

@@ -179,4 +179,11 @@ def teams_worker(
     """The outbox worker sending through Teams, paced as the settings say."""
     pacer = TenantPacer(db, settings.proactive_rate)
     sender = TeamsSender(db, connector, pacer, clock=clock)
-    return Worker(db, kinds, sender, clock=clock, slots=settings.worker_slots)
+    return Worker(
+        db,
+        kinds,
+        sender,
+        clock=clock,
+        slots=settings.worker_slots,
+        retention=timedelta(days=settings.retention_days),
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.app.notices import NoticeContext, NoticeKind
+from bot.app.privacy import opened_by_notice
 from bot.app.support.programmes import update_draft_text
 from bot.app.support.records import (
     ASK,
@@ -116,6 +117,8 @@ async def render_ask(ctx: NoticeContext) -> Message | None:
         return None
     reasons = [str(r) for r in ctx.payload.get("reasons", [])]
     view = referral_for_ap(referral, tutor, reasons, london(ctx.now).date())
+    record = f"support_referrals:{referral.id}"
+    opened_by_notice(ctx, referral.tutor_id, "self_referral", record, "request sent to the AP")
     return Message(card=referral_for_ap_card(view))
 
 
@@ -276,6 +279,8 @@ async def render_update_due(ctx: NoticeContext) -> Message | None:
         return None
     tutor = await name_of(ctx.directory, ctx.item.org_id, programme.tutor_id)
     draft = await update_draft_text(ctx.uow.session, programme, number)
+    record = f"support_programmes:{programme.id}"
+    opened_by_notice(ctx, programme.tutor_id, "session_notes", record, "2-weekly update draft")
     total = programme.domain().update_count()
     return Message(card=update_draft_card(programme.id, tutor, number, total, draft))
 
@@ -320,6 +325,8 @@ async def render_update_to_line_manager(ctx: NoticeContext) -> Message | None:
     tutor = await name_of(ctx.directory, ctx.item.org_id, programme.tutor_id)
     ap = await name_of(ctx.directory, ctx.item.org_id, programme.practitioner_id)
     total = programme.domain().update_count()
+    record = f"line_manager_updates:{update.id}"
+    opened_by_notice(ctx, programme.tutor_id, "programme", record, "2-weekly update")
     return Message(card=update_for_line_manager_card(tutor, update.number, total, ap, update.text))
 
 
@@ -371,6 +378,8 @@ async def render_review(ctx: NoticeContext) -> Message | None:
         return None
     org = await ctx.directory.organisation(ctx.item.org_id, ctx.now)
     view = await review_view(ctx.directory, _records(ctx), programme, org.settings)
+    record = f"support_programmes:{programme.id}"
+    opened_by_notice(ctx, programme.tutor_id, "programme", record, "week-12 review")
     return Message(card=review_card(view))
 
 
@@ -452,6 +461,8 @@ async def render_report_in(ctx: NoticeContext) -> Message | None:
         ctx.directory, _records(ctx), programme, report.month, ctx.now, org.settings
     )
     ap = await name_of(ctx.directory, ctx.item.org_id, report.practitioner_id)
+    record = f"support_reports:{report.id}"
+    opened_by_notice(ctx, programme.tutor_id, "programme", record, "AP's monthly report")
     return Message(card=report_for_head_card(view, ap))
 
 

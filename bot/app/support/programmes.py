@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.context import HandlerContext
+from bot.app.privacy import opened
 from bot.app.router import CardAction, Command
 from bot.app.support.matching import rematch_waiting
 from bot.app.support.records import (
@@ -187,6 +188,7 @@ async def show_programme(ctx: HandlerContext, programme: SupportProgrammeRecord)
     subject = await programme_subject(ctx.directory, programme)
     if not ctx.can(Permission.READ_DEVELOPMENTAL, subject):
         return Reply.text(REFUSED)
+    opened(ctx, programme.tutor_id, "programme", f"support_programmes:{programme.id}", "programme")
     view = await programme_view(
         ctx.directory,
         SupportRecords(ctx.uow.session),
@@ -226,6 +228,8 @@ async def programme(ctx: HandlerContext) -> Reply:
                 Permission.REVIEW_SUPPORT_CASE, await programme_subject(ctx.directory, case)
             ):
                 view = await review_view(ctx.directory, records, case, settings)
+                record = f"support_programmes:{case.id}"
+                opened(ctx, case.tutor_id, "programme", record, "week-12 review")
                 messages.append(Message(card=review_card(view)))
     if ctx.actor.has(Role.LINE_MANAGER):
         messages += await _updates_for_line_manager(ctx)
@@ -753,6 +757,8 @@ async def open_report(ctx: HandlerContext, form: ReportRef) -> Reply:
     view = await report_view(
         ctx.directory, SupportRecords(ctx.uow.session), programme_, form.month, now, settings
     )
+    record = f"support_programmes:{programme_.id}"
+    opened(ctx, programme_.tutor_id, "session_notes", record, "monthly report form")
     return Reply.show(report_form_card(view))
 
 

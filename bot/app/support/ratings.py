@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from bot.app.context import HandlerContext
+from bot.app.privacy import opened
 from bot.app.router import CardAction, Command
 from bot.app.support.records import REFUSED, programme_subject
 from bot.app.support.views import rating_change
@@ -160,6 +161,8 @@ async def show_chart(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
         Permission.READ_DEVELOPMENTAL, await programme_subject(ctx.directory, programme)
     ):
         return Reply.text(REFUSED)
+    record = f"support_programmes:{programme.id}"
+    opened(ctx, programme.tutor_id, "self_ratings", record, "self-rating chart")
     return await _chart(ctx, programme, update=False)
 
 

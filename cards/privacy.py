@@ -1,0 +1,114 @@
+"""Privacy cards: who opened your records; an admin's subject access export and erasure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from cards.base import (
+    CardDict,
+    card,
+    execute,
+    facts,
+    text,
+    text_input,
+    title,
+    toggle_input,
+    with_error,
+)
+
+
+@dataclass(frozen=True)
+class AccessLine:
+    who: str
+    what: str
+    when: str
+    how: str
+
+
+def access_log_card(lines: Sequence[AccessLine], more: int = 0) -> CardDict:
+    body = [
+        title("Who has opened your records"),
+        text(
+            "Your request for support, your programme, your self-ratings and session notes, "
+            "opened by anyone but you in the last 12 months. Only you can see this list.",
+            subtle=True,
+        ),
+    ]
+    if not lines:
+        body.append(text("Nobody but you has opened them."))
+    for line in lines:
+        body.append(text(f"**{line.who}** opened {line.what}, {line.when} ({line.how})"))
+    if more:
+        body.append(text(f"…and {more} earlier.", subtle=True))
+    return card(body, fallback_text="Who has opened your records")
+
+
+def exported_card(admin: str) -> CardDict:
+    heading = "Your data was exported"
+    body = [
+        title(heading),
+        text(
+            f"{admin} (an org admin) exported everything TLC holds about you, as a subject "
+            "access request asks. It is in your access log: say **privacy** to see who has "
+            "opened your records."
+        ),
+    ]
+    return card(body, fallback_text=heading)
+
+
+def person_data_card(
+    values: Mapping[str, str] | None = None, errors: Mapping[str, str] | None = None
+) -> CardDict:
+    values = values or {}
+    errors = errors or {}
+    body = [
+        title("A person's data"),
+        text(
+            "Export sends you everything TLC holds about one person (a JSON file and a readable "
+            "document) to give them. Erase deletes their own records and leaves an anonymous "
+            "placeholder in records that belong to others. Both are written to the audit log, "
+            "and the person's access log shows the export.",
+            subtle=True,
+        ),
+        *with_error(
+            text_input(
+                "email",
+                "Email",
+                value=values.get("email"),
+                required=True,
+                placeholder="name@college.ac.uk",
+                style="email",
+            ),
+            errors,
+            "email",
+        ),
+        *with_error(
+            toggle_input(
+                "confirm",
+                "To erase: I understand this cannot be undone",
+                value=values.get("confirm") == "true",
+            ),
+            errors,
+            "confirm",
+        ),
+    ]
+    return card(
+        body,
+        [
+            execute("Export", "admin.person.export", primary=True),
+            execute("Erase", "admin.person.erase"),
+        ],
+    )
+
+
+def erased_card(who: str, deleted: Mapping[str, int], anonymised: Mapping[str, int]) -> CardDict:
+    body = [
+        title("Erased"),
+        text(f"{who}: their own records are deleted; others' records keep an anonymous name."),
+        text("**Deleted**"),
+        facts([(k, str(v)) for k, v in sorted(deleted.items())] or [("Nothing", "0")]),
+        text("**Anonymised**"),
+        facts([(k, str(v)) for k, v in sorted(anonymised.items())] or [("Nothing", "0")]),
+    ]
+    return card(body, [execute("Another person", "admin.person.open")])

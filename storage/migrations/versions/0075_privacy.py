@@ -1,0 +1,49 @@
+"""privacy: the access log (who opened whose confidential record, when, how)
+
+Revision ID: 0075_privacy
+Revises: 0002_reminders
+Create Date: 2026-12-05 08:30:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0075_privacy"
+down_revision: str | Sequence[str] | None = "0002_reminders"
+branch_labels: str | Sequence[str] | None = ("privacy",)
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "access_log",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("org_id", sa.String(length=64), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("reader_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("record", sa.String(length=100), nullable=False),
+        sa.Column("path", sa.String(length=200), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["people.id"],
+            name=op.f("fk_access_log_owner_id_people"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["reader_id"],
+            ["people.id"],
+            name=op.f("fk_access_log_reader_id_people"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_access_log")),
+    )
+    op.create_index("ix_access_log_owner", "access_log", ["org_id", "owner_id", "at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_access_log_owner", table_name="access_log")
+    op.drop_table("access_log")

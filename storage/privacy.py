@@ -1,0 +1,385 @@
+"""People's data: who opened a confidential record (the access log), everything held about one
+person (subject access), erasing a person, and purging stored copies after the retention period.
+
+The access log belongs to the person whose records were opened: only they read it (`privacy`),
+and nothing in TLC deletes another person's rows, admins included. Erasing a person removes
+their own rows (nobody is left to read them) and keeps rows where they were the reader.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    cast,
+    delete,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.documents import PendingDocument
+from storage.models import Base, Organisation, Person, ProcessedActivity
+from storage.outbox import OutboxMessage
+from storage.reminders import QUEUED
+
+ERASED_NAME = "Erased person"
+
+
+class AccessEntry(Base):
+    """One read of a confidential record by someone other than its owner."""
+
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_owner", "org_id", "owner_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(String(64))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    reader_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(40))  # self_referral | programme | self_ratings | ...
+    record: Mapped[str] = mapped_column(String(100))  # table:id
+    path: Mapped[str] = mapped_column(String(200))  # how it was opened
+    at: Mapped[datetime]
+
+
+KIND_LABELS = {
+    "self_referral": "your request for support",
+    "programme": "your support programme",
+    "self_ratings": "your self-ratings",
+    "session_notes": "your session notes",
+    "reflections": "your reflections",
+    "mentoring": "your mentoring record",
+    "coaching": "your coaching record",
+}
+
+
+class AccessLog:
+    """Writes and reads access rows; reads are always for one owner, by that owner."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def record(
+        self,
+        org_id: str,
+        owner_id: int,
+        reader_id: int | None,
+        kind: str,
+        record: str,
+        path: str,
+        now: datetime,
+    ) -> bool:
+        """Note a read; a person reading their own record is not noted. True if noted.
+
+        `reader_id` None: read outside Teams, at the command line (`tlc person export`)."""
+        if owner_id == reader_id:
+            return False
+        self.session.add(
+            AccessEntry(
+                org_id=org_id,
+                owner_id=owner_id,
+                reader_id=reader_id,
+                kind=kind[:40],
+                record=record[:100],
+                path=path[:200],
+                at=now,
+            )
+        )
+        return True
+
+    async def of_owner(
+        self, org_id: str, owner_id: int, since: datetime, limit: int = 200
+    ) -> Sequence[AccessEntry]:
+        rows = await self.session.scalars(
+            select(AccessEntry)
+            .where(
+                AccessEntry.org_id == org_id,
+                AccessEntry.owner_id == owner_id,
+                AccessEntry.at >= since,
+            )
+            .order_by(AccessEntry.at.desc(), AccessEntry.id.desc())
+            .limit(limit)
+        )
+        return rows.all()
+
+
+# --- one person's data: where it lives ---------------------------------------------------------
+
+# (table, column): rows that are the person's own. Deleted on erasure, exported in full, with
+# every row that hangs off them by a foreign key (a programme's sessions, an observation's report).
+# Any future table with a `tutor_id` column referring to people is the tutor's own as well.
+OWN: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("role_grants", "person_id"),
+        ("team_members", "person_id"),
+        ("conversation_refs", "person_id"),
+        ("notice_preferences", "person_id"),
+        ("support_offer_preferences", "person_id"),
+        ("pending_documents", "person_id"),
+        ("scheduled_items", "person_id"),
+        ("outbox_messages", "person_id"),
+        ("learning_walk_tutors", "person_id"),
+        ("card_actions", "owner_id"),
+        ("observer_quotas", "observer_id"),
+        ("access_log", "owner_id"),
+    }
+)
+# Integer columns that name a person without a foreign key (who wrote, granted, logged...).
+_MENTION_NAMES = frozenset(
+    {"actor_id", "reader_id", "practitioner_id", "observer_id", "author_id", "owner_id"}
+)
+# Never exported to the admin who asks: the person reads it themselves (`privacy`).
+NOT_EXPORTED = frozenset({"access_log"})
+# Kinds of confidential record, for the access rows an export writes.
+CONFIDENTIAL_KINDS = {
+    "support_referrals": "self_referral",
+    "support_programmes": "programme",
+    "competence_ratings": "self_ratings",
+    "support_sessions": "session_notes",
+    "support_reflections": "reflections",
+}
+
+
+def _tables() -> list[Table]:
+    import storage.tables  # noqa: F401 - every table is known
+
+    return [t for t in Base.metadata.sorted_tables if t.name != "people"]
+
+
+def _refers_to_people(table: Table, column: str) -> bool:
+    col = table.c[column]
+    return any(fk.column.table.name == "people" for fk in col.foreign_keys)
+
+
+def _is_own(table: Table, column: str) -> bool:
+    if (table.name, column) in OWN:
+        return True
+    return column == "tutor_id" and _refers_to_people(table, column)
+
+
+def _person_columns(table: Table) -> list[str]:
+    out = []
+    for col in table.columns:
+        named = col.name in _MENTION_NAMES or col.name.endswith("_by")
+        if _refers_to_people(table, col.name) or (isinstance(col.type, Integer) and named):
+            out.append(col.name)
+    return out
+
+
+@dataclass
+class Holdings:
+    """Where one person appears: their own rows (with their dependants) and mentions."""
+
+    own: dict[str, set[Any]] = field(default_factory=dict)  # table -> primary keys
+    mentions: dict[str, list[tuple[Any, str]]] = field(default_factory=dict)  # table -> (pk, col)
+
+
+def _pk(table: Table) -> Any:
+    return next(iter(table.primary_key.columns))
+
+
+async def holdings(session: AsyncSession, org_id: str, person_id: int) -> Holdings:
+    found = Holdings()
+    tables = _tables()
+    for table in tables:
+        pk = _pk(table)
+        for column in _person_columns(table):
+            q = select(pk).where(table.c[column] == person_id)
+            if "org_id" in table.c:
+                q = q.where(table.c["org_id"] == org_id)
+            ids = list(await session.scalars(q))
+            if not ids:
+                continue
+            if _is_own(table, column):
+                found.own.setdefault(table.name, set()).update(ids)
+            else:
+                found.mentions.setdefault(table.name, []).extend((i, column) for i in ids)
+    # Rows that hang off an own row (foreign key to it) are part of it.
+    changed = True
+    while changed:
+        changed = False
+        for table in tables:
+            for fk in table.foreign_keys:
+                parent = fk.column.table.name
+                parent_ids = found.own.get(parent)
+                if not parent_ids or parent == "people" or fk.ondelete != "CASCADE":
+                    continue
+                q = select(_pk(table)).where(fk.parent.in_(list(parent_ids)))
+                new = set(await session.scalars(q)) - found.own.get(table.name, set())
+                if new:
+                    found.own.setdefault(table.name, set()).update(new)
+                    changed = True
+    # A mention inside a row that is deleted anyway is not a mention.
+    for name in list(found.mentions):
+        own = found.own.get(name, set())
+        kept = [(i, c) for i, c in found.mentions[name] if i not in own]
+        if kept:
+            found.mentions[name] = kept
+        else:
+            del found.mentions[name]
+    return found
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return {"bytes": len(value), "base64": base64.b64encode(value).decode("ascii")}
+    return value
+
+
+async def _rows(session: AsyncSession, table: Table, ids: Iterable[Any]) -> list[dict[str, Any]]:
+    pk = _pk(table)
+    rows = await session.execute(select(table).where(pk.in_(list(ids))).order_by(pk))
+    return [{k: _plain(v) for k, v in row._mapping.items()} for row in rows]
+
+
+PERSON_FIELDS = (
+    "id",
+    "name",
+    "email",
+    "aad_object_id",
+    "teams_user_id",
+    "campus",
+    "curriculum_area",
+    "delivery_style",
+    "line_manager_email",
+    "learning_in_libraries",
+    "start_date",
+    "is_tutor",
+    "created_at",
+    "last_seen_at",
+)
+
+
+async def export_person(
+    session: AsyncSession, person: Person, now: datetime
+) -> tuple[dict[str, Any], Holdings]:
+    """Everything TLC holds about `person`, as plain JSON-ready data."""
+    found = await holdings(session, person.org_id, person.id)
+    records: dict[str, list[dict[str, Any]]] = {}
+    by_name = {t.name: t for t in _tables()}
+    for name in sorted(found.own):
+        if name in NOT_EXPORTED:
+            continue
+        records[name] = await _rows(session, by_name[name], found.own[name])
+    mentions = {
+        name: [{"id": _plain(i), "as": column} for i, column in sorted(found.mentions[name])]
+        for name in sorted(found.mentions)
+    }
+    org = await session.get(Organisation, person.org_id)
+    data: dict[str, Any] = {
+        "exported_at": now.isoformat(),
+        "organisation": {"id": person.org_id, "name": org.name if org else ""},
+        "person": {k: _plain(getattr(person, k)) for k in PERSON_FIELDS},
+        "records": records,
+        "mentioned_in": mentions,
+        "notes": [
+            "records: what TLC holds that is yours, in full.",
+            "mentioned_in: records that belong to other people or teams and name you "
+            "(as author, observer, AP...); their content is theirs.",
+            "Who has opened your records: say `privacy` to TLC in a 1:1 chat.",
+        ],
+    }
+    return data, found
+
+
+@dataclass(frozen=True)
+class Erasure:
+    deleted: dict[str, int]
+    anonymised: dict[str, int]
+
+
+async def erase_person(session: AsyncSession, person: Person) -> Erasure:
+    """Delete the person's own rows; leave records that belong to others, where the person
+    becomes an anonymous placeholder (the `people` row, emptied)."""
+    found = await holdings(session, person.org_id, person.id)
+    deleted: dict[str, int] = {}
+    for table in reversed(_tables()):  # dependants first
+        ids = found.own.get(table.name)
+        if not ids:
+            continue
+        await session.execute(delete(table).where(_pk(table).in_(list(ids))))
+        deleted[table.name] = len(ids)
+    anonymised = {name: len({i for i, _ in rows}) for name, rows in found.mentions.items()}
+    email = person.email
+    if email:
+        n = await session.scalar(
+            select(func.count())
+            .select_from(Person)
+            .where(Person.org_id == person.org_id, Person.line_manager_email == email)
+        )
+        if n:
+            await session.execute(
+                update(Person)
+                .where(Person.org_id == person.org_id, Person.line_manager_email == email)
+                .values(line_manager_email=None)
+            )
+            anonymised["people (line manager)"] = int(n)
+    person.name = ERASED_NAME
+    person.email = None
+    person.aad_object_id = None
+    person.teams_user_id = None
+    person.campus = ""
+    person.curriculum_area = ""
+    person.delivery_style = None
+    person.line_manager_email = None
+    person.learning_in_libraries = False
+    person.start_date = None
+    person.is_tutor = False
+    person.last_seen_at = None
+    await session.flush()
+    return Erasure(deleted, anonymised)
+
+
+# --- retention ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Purged:
+    replies: int
+    bodies: int
+    documents: int = 0
+
+
+async def purge_expired(session: AsyncSession, now: datetime, keep: timedelta) -> Purged:
+    """Forget stored retry replies and the bodies of proactive messages older than `keep`.
+
+    An outbox row stays (when it went, to whom, what became of it) without its card; a queued
+    message is never touched. Documents nobody accepted in time (an export waits a day for its
+    consent) go too.
+    """
+    cutoff = now - keep
+    replies = await session.execute(
+        delete(ProcessedActivity).where(ProcessedActivity.created_at < cutoff)
+    )
+    bodies = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.state != QUEUED,
+            OutboxMessage.updated_at < cutoff,
+            func.length(cast(OutboxMessage.message, Text)) > 2,
+        )
+        .values(message={})
+        .execution_options(synchronize_session=False)
+    )
+    documents = await session.execute(
+        delete(PendingDocument).where(PendingDocument.expires_at < now)
+    )
+    return Purged(_count(replies), _count(bodies), _count(documents))
+
+
+def _count(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,620 @@
+"""People's data is theirs (issue 10, points 6 and 7), over real HTTP with the worker ticking.
+
+The access log: an AP opening a tutor's referral, programme, self-ratings or session notes writes
+a row the tutor alone reads with `privacy`. Subject access: an admin exports everything about
+one person (JSON and a Word document, through file consent) or erases them. Retention: the
+worker forgets stored retry replies and sent messages' bodies after the configured period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import zipfile
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from sqlalchemy import func, select
+
+from bot.cli import main
+from bot.clock import FixedClock
+from storage.db import Database
+from storage.documents import PendingDocument
+from storage.models import AuditEntry, Person, ProcessedActivity
+from storage.outbox import SENT, OutboxMessage
+from storage.people import Directory
+from storage.privacy import ERASED_NAME, AccessEntry, purge_expired
+from storage.support import (
+    CompetenceRating,
+    SupportProgrammeRecord,
+    SupportReferral,
+    SupportSession,
+)
+from tests.conftest import ADMIN, START, TUTOR
+from tests.integration.test_support import (
+    AMY,
+    HAL,
+    SCORES,
+    button_data,
+    cards_to,
+    college,
+    refer,
+    tick,
+)
+from tests.support.loopback import Sent
+from tests.support.teams import (
+    FILE_CONSENT,
+    TENANT,
+    Place,
+    TeamsClient,
+    card_text,
+    only_card,
+)
+
+
+async def _programme(teams: TeamsClient, app: web.Application, clock: FixedClock) -> int:
+    """Tom asks for support, Amy is asked (the worker draws his referral for her) and takes it
+    on; Tom rates himself; Amy logs a session with notes. Returns the programme id."""
+    await college(teams)
+    await refer(teams)
+    await tick(app, clock)
+    ask = cards_to(teams.connector, AMY)[-1]
+    referral_id = button_data(ask, "support.accept")["referral_id"]
+    body, _ = await teams.execute(
+        AMY, "support.accept", {"referral_id": referral_id, "kind": "support_to_good"}
+    )
+    programme_id = int(button_data(body["value"], "programme.open")["programme_id"])
+    await teams.execute(TUTOR, "rate", {"programme_id": programme_id, "stage": "start", **SCORES})
+    await teams.execute(
+        AMY,
+        "programme.session",
+        {
+            "programme_id": programme_id,
+            "kind": "developmental_observation",
+            "held_on": "2026-11-24",
+            "notes": "Noisy start; strong rapport with the group.",
+            "actions": "Use a seating plan",
+        },
+    )
+    return programme_id
+
+
+async def _person(db: Database, email: str) -> Person:
+    async with db.unit_of_work() as uow:
+        person = await Directory(uow.session).person_by_email(TENANT, email)
+        assert person is not None
+        return person
+
+
+async def _access_rows(db: Database) -> list[AccessEntry]:
+    async with db.unit_of_work() as uow:
+        return list(await uow.session.scalars(select(AccessEntry).order_by(AccessEntry.id)))
+
+
+# --- point 7: every confidential read is recorded, and its owner can see it -------------------
+
+
+async def test_reads_of_a_tutors_records_are_logged_and_only_the_tutor_sees_them(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
+) -> None:
+    programme_id = await _programme(teams, teams_app, clock)
+    tom = await _person(sqlite_db, TUTOR.email)
+    amy = await _person(sqlite_db, AMY.email)
+
+    # The worker drew Tom's referral into the message that asked Amy.
+    rows = await _access_rows(sqlite_db)
+    assert [(r.owner_id, r.reader_id, r.kind) for r in rows] == [(tom.id, amy.id, "self_referral")]
+    assert rows[0].record.startswith("support_referrals:")
+
+    # Amy opens his programme, his self-ratings and (in the monthly report) his session notes.
+    await teams.execute(AMY, "programme.open", {"programme_id": programme_id})
+    await teams.execute(AMY, "rate.chart", {"programme_id": programme_id})
+    await teams.execute(
+        AMY, "programme.report.open", {"programme_id": programme_id, "month": "2026-11"}
+    )
+    # Tom opening his own records is not an access by someone else.
+    await teams.execute(TUTOR, "programme.open", {"programme_id": programme_id})
+    await teams.execute(TUTOR, "rate.chart", {"programme_id": programme_id})
+    # Someone refused writes nothing: they opened nothing.
+    body, _ = await teams.execute(HAL, "programme.open", {"programme_id": programme_id})
+    assert "not yours to see" in str(body["value"])
+
+    # Her monthly report reaches the head of T&L, through the worker.
+    await teams.execute(
+        AMY,
+        "programme.report",
+        {
+            "programme_id": programme_id,
+            "month": "2026-11",
+            "sessions": "One session.",
+            "progress": "Calmer starts.",
+        },
+    )
+    await tick(teams_app, clock)
+    hal = await _person(sqlite_db, HAL.email)
+
+    rows = await _access_rows(sqlite_db)
+    assert [(r.owner_id, r.reader_id, r.kind) for r in rows] == [
+        (tom.id, amy.id, "self_referral"),
+        (tom.id, amy.id, "programme"),
+        (tom.id, amy.id, "self_ratings"),
+        (tom.id, amy.id, "session_notes"),
+        (tom.id, hal.id, "programme"),
+    ]
+    assert rows[4].path == "AP's monthly report, 1:1 chat"
+    assert rows[1].record == f"support_programmes:{programme_id}"
+    assert rows[1].path == "programme, 1:1 chat"
+    assert rows[2].path == "self-rating chart, 1:1 chat"
+    assert all(r.at == START for r in rows)
+
+    # Tom sees who opened what, when and how.
+    seen = card_text(only_card(await teams.say(TUTOR, "privacy")))
+    assert "Amy Advanced** opened your support programme" in seen
+    assert "your self-ratings" in seen and "your session notes" in seen
+    assert "your request for support" in seen and "request sent to the AP" in seen
+    assert "Mon 23 Nov 2026 at 10:00" in seen
+    assert "Hal Head** opened your support programme" in seen
+
+    # Nobody else reads Tom's rows: not Amy, not an admin, not in a channel.
+    for other in (AMY, ADMIN):
+        shown = card_text(only_card(await teams.say(other, "privacy")))
+        assert "Nobody but you has opened them" in shown
+        assert "Tom" not in shown and "support programme" not in shown.replace(
+            "Your request for support, your programme", ""
+        )
+    asked = await teams.say(ADMIN, "privacy tom@college.ac.uk")
+    assert "Nobody can read or delete anyone else's list" in asked[0].text
+    assert "Amy" not in asked[0].text
+    cleared = await teams.say(ADMIN, "privacy clear")
+    assert "admins included" in cleared[0].text
+    in_channel = await teams.say(TUTOR, "privacy", Place.channel(), mention=True)
+    assert "works in a 1:1 chat" in in_channel[0].text
+    assert "Amy" not in in_channel[0].text
+    assert len(await _access_rows(sqlite_db)) == 5  # nothing purged, nothing added
+
+    # Only the last 12 months are shown.
+    clock.advance(timedelta(days=366))
+    later = card_text(only_card(await teams.say(TUTOR, "privacy")))
+    assert "Nobody but you has opened them" in later
+
+
+# --- point 6: subject access export --------------------------------------------------------------
+
+
+def _consent_for(sent: list[Sent], suffix: str) -> list[Sent]:
+    return [
+        s
+        for s in sent
+        if any(
+            a.get("contentType") == FILE_CONSENT and str(a.get("name", "")).endswith(suffix)
+            for a in s.activity.get("attachments") or []
+        )
+    ]
+
+
+async def test_an_admin_exports_everything_about_a_person_through_file_consent(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
+) -> None:
+    programme_id = await _programme(teams, teams_app, clock)
+    tom = await _person(sqlite_db, TUTOR.email)
+    admin = await _person(sqlite_db, ADMIN.email)
+
+    admin_card = only_card(await teams.say(ADMIN, "admin"))
+    assert button_data(admin_card, "admin.person.open") == {"verb": "admin.person.open"}
+    body, _ = await teams.execute(ADMIN, "admin.person.open", {})
+    assert "A person's data" in card_text(body["value"])
+
+    # Not an admin: nothing is exported.
+    body, sent = await teams.execute(AMY, "admin.person.export", {"email": TUTOR.email})
+    assert "only an org admin" in str(body["value"]) + "".join(s.text for s in sent)
+    # An unknown email is answered on the card.
+    body, _ = await teams.execute(ADMIN, "admin.person.export", {"email": "who@college.ac.uk"})
+    assert "Nobody with that email" in card_text(body["value"])
+    async with sqlite_db.unit_of_work() as uow:
+        assert await uow.session.scalar(select(func.count()).select_from(PendingDocument)) == 0
+
+    _, sent = await teams.execute(ADMIN, "admin.person.export", {"email": "TOM@college.ac.uk "})
+    stem = f"tlc-data-person-{tom.id}-2026-11-23"
+    raw = await teams.accept_file(ADMIN, _consent_for(sent, ".json"), f"{stem}.json")
+    doc = await teams.accept_file(ADMIN, _consent_for(sent, ".docx"), f"{stem}.docx")
+
+    data = json.loads(raw)
+    assert data["person"]["email"] == TUTOR.email and data["person"]["name"] == "Tom Tutor"
+    records = data["records"]
+    assert [r["id"] for r in records["support_programmes"]] == [programme_id]
+    assert records["support_referrals"][0]["topics"] == ["behaviour"]
+    assert records["support_sessions"][0]["notes"] == "Noisy start; strong rapport with the group."
+    assert records["competence_ratings"][0]["scores"]["questioning"] == 5
+    assert "role_grants" not in records or all(
+        r["person_id"] == tom.id for r in records["role_grants"]
+    )
+    assert "access_log" not in records  # the tutor reads that himself, with `privacy`
+    assert "Noisy start" in _docx_text(doc) and "Tom Tutor" in _docx_text(doc)
+
+    # The export is in Tom's access log, and in the audit log.
+    rows = [r for r in await _access_rows(sqlite_db) if r.reader_id == admin.id]
+    assert {r.kind for r in rows} == {"self_referral", "programme", "self_ratings", "session_notes"}
+    assert all(r.owner_id == tom.id for r in rows)
+    assert "Ada Admin** opened your support programme" in card_text(
+        only_card(await teams.say(TUTOR, "privacy"))
+    )
+    # Tom is told, in his 1:1 chat.
+    teams.connector.clear()
+    await tick(teams_app, clock)
+    told = "\n".join(card_text(c) for c in cards_to(teams.connector, TUTOR))
+    assert "Ada Admin (an org admin) exported everything TLC holds about you" in told
+    async with sqlite_db.unit_of_work() as uow:
+        audit = await uow.session.scalar(
+            select(AuditEntry).where(AuditEntry.action == "export person data")
+        )
+        assert audit is not None and audit.actor_id == admin.id
+        assert audit.subject == f"person:{tom.id}" and "Tom" not in audit.detail
+
+
+def _docx_text(content: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        return z.read("word/document.xml").decode()
+
+
+# --- point 6: erasure ----------------------------------------------------------------------------
+
+
+async def _count(db: Database, model: Any, *where: Any) -> int:
+    async with db.unit_of_work() as uow:
+        return int(
+            await uow.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+        )
+
+
+async def test_an_admin_erases_a_person_keeping_others_records_anonymous(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
+) -> None:
+    programme_id = await _programme(teams, teams_app, clock)
+    await teams.execute(AMY, "programme.open", {"programme_id": programme_id})
+    tom = await _person(sqlite_db, TUTOR.email)
+    amy = await _person(sqlite_db, AMY.email)
+
+    # Without the confirmation, nothing is erased.
+    body, _ = await teams.execute(
+        ADMIN, "admin.person.erase", {"email": AMY.email, "confirm": "false"}
+    )
+    assert "cannot be undone" in card_text(body["value"])
+    assert (await _person(sqlite_db, AMY.email)).name == "Amy Advanced"
+    # Not an admin: nothing is erased.
+    body, _ = await teams.execute(
+        TUTOR, "admin.person.erase", {"email": AMY.email, "confirm": "true"}
+    )
+    assert "only an org admin" in str(body["value"])
+
+    # Amy, the AP, is erased: Tom's programme and the session she logged are Tom's, and stay,
+    # naming an anonymous placeholder; the rows of Tom's access log she wrote stay too.
+    body, _ = await teams.execute(
+        ADMIN, "admin.person.erase", {"email": AMY.email, "confirm": "true"}
+    )
+    shown = card_text(body["value"])
+    assert "Erased" in shown and "role_grants" in shown and "support_programmes" in shown
+    async with sqlite_db.unit_of_work() as uow:
+        placeholder = await uow.session.get(Person, amy.id)
+        assert placeholder is not None
+        assert (placeholder.name, placeholder.email, placeholder.aad_object_id) == (
+            ERASED_NAME,
+            None,
+            None,
+        )
+        programme = await uow.session.get(SupportProgrammeRecord, programme_id)
+        assert programme is not None and programme.practitioner_id == amy.id
+    assert await _count(sqlite_db, SupportSession, SupportSession.logged_by == amy.id) == 1
+    assert await _count(sqlite_db, AccessEntry, AccessEntry.reader_id == amy.id) == 2
+    assert "Erased person** opened your support programme" in card_text(
+        only_card(await teams.say(TUTOR, "privacy"))
+    )
+    assert "Amy" not in card_text(only_card(await teams.say(TUTOR, "privacy")))
+
+    # Tom, the tutor, is erased: his own confidential records are gone, with his access log.
+    body, _ = await teams.execute(
+        ADMIN, "admin.person.erase", {"email": TUTOR.email, "confirm": "true"}
+    )
+    shown = card_text(body["value"])
+    assert "support_referrals" in shown and "support_sessions" in shown
+    for model, column in (
+        (SupportReferral, SupportReferral.tutor_id),
+        (SupportProgrammeRecord, SupportProgrammeRecord.tutor_id),
+        (CompetenceRating, CompetenceRating.tutor_id),
+        (AccessEntry, AccessEntry.owner_id),
+    ):
+        assert await _count(sqlite_db, model, column == tom.id) == 0, model
+    assert await _count(sqlite_db, SupportSession) == 0
+    # His email is nowhere any more.
+    assert await _count(sqlite_db, Person, Person.email == TUTOR.email) == 0
+    async with sqlite_db.unit_of_work() as uow:
+        audit = list(
+            await uow.session.scalars(select(AuditEntry).where(AuditEntry.action == "erase person"))
+        )
+        assert [a.subject for a in audit] == [f"person:{amy.id}", f"person:{tom.id}"]
+        assert "support_referrals: 1" in audit[1].detail
+
+    # Saying hello again makes a new, empty person: nothing comes back.
+    await teams.say(TUTOR, "hello")
+    fresh = await _person(sqlite_db, TUTOR.email)
+    assert fresh.id != tom.id
+    assert "not on a support programme" in (await teams.say(TUTOR, "programme"))[0].text
+
+
+# --- point 6: the command line -----------------------------------------------------------------
+
+
+async def _seed(url: str) -> None:
+    db = Database(url)
+    await db.migrate()
+    async with db.unit_of_work() as uow:
+        from bot.app.turn import UserRef
+
+        directory = Directory(uow.session)
+        await directory.organisation(TENANT, START)
+        person = await directory.seen(
+            TENANT, UserRef("29:tom", "aad-tom", "Tom Tutor", "tom@college.ac.uk"), START
+        )
+        uow.session.add(
+            SupportReferral(
+                org_id=TENANT,
+                tutor_id=person.id,
+                topics=["behaviour"],
+                other_topic="Keeping a noisy group on task\x0b",  # typed; Word can't hold it
+                created_at=START,
+                updated_at=START,
+            )
+        )
+        await uow.commit()
+    await db.dispose()
+
+
+async def _rows(url: str, model: Any) -> list[Any]:
+    db = Database(url)
+    try:
+        async with db.unit_of_work() as uow:
+            return list(await uow.session.scalars(select(model)))
+    finally:
+        await db.dispose()
+
+
+def test_the_command_line_exports_and_erases_a_person(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'tlc.db'}"
+    asyncio.run(_seed(url))
+    monkeypatch.setenv("DATABASE_URL", url)
+    out = tmp_path / "export"
+
+    base = ["--org", TENANT, "--email", "Tom@college.ac.uk"]
+    assert main(["person", "export", *base, "--out", str(out)]) == 0
+    [json_file] = out.glob("*.json")
+    [docx_file] = out.glob("*.docx")
+    data = json.loads(json_file.read_text())
+    assert (
+        data["records"]["support_referrals"][0]["other_topic"]
+        == "Keeping a noisy group on task\x0b"
+    )
+    assert "Keeping a noisy group on task" in _docx_text(docx_file.read_bytes())
+    # The export is in the person's access log: read at the command line.
+    [entry] = asyncio.run(_rows(url, AccessEntry))
+    assert (entry.kind, entry.reader_id) == ("self_referral", None)
+    assert "tlc person export" in entry.path
+
+    assert main(["person", "erase", "--org", TENANT, "--email", "nobody@college.ac.uk"]) == 1
+    assert main(["person", "erase", *base, "--dry-run"]) == 0
+    assert "support_referrals: 1" in capsys.readouterr().out
+    assert len(asyncio.run(_rows(url, SupportReferral))) == 1
+
+    assert main(["person", "erase", *base]) == 0
+    printed = capsys.readouterr().out
+    assert "deleted:" in printed and "support_referrals: 1" in printed
+    assert asyncio.run(_rows(url, SupportReferral)) == []
+    assert asyncio.run(_rows(url, AccessEntry)) == []
+    [person] = asyncio.run(_rows(url, Person))
+    assert (person.name, person.email) == (ERASED_NAME, None)
+
+
+# --- point 6: retention ------------------------------------------------------------------------
+
+
+async def test_the_worker_forgets_retry_replies_and_sent_bodies_after_the_retention_period(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
+) -> None:
+    programme_id = await _programme(teams, teams_app, clock)
+    await tick(teams_app, clock)  # the session notice to Tom goes out
+    async with sqlite_db.unit_of_work() as uow:
+        replies = await uow.session.scalar(select(func.count()).select_from(ProcessedActivity))
+        sent = list(
+            await uow.session.scalars(select(OutboxMessage).where(OutboxMessage.state == SENT))
+        )
+    assert replies and sent and all(m.message for m in sent)
+
+    # 29 days on: all kept.
+    clock.advance(timedelta(days=29))
+    await tick(teams_app, clock)
+    assert await _count(sqlite_db, ProcessedActivity) == replies
+
+    # A reply stored now is younger than the period; the old ones go, with the sent bodies.
+    await teams.execute(TUTOR, "rate", {"programme_id": programme_id, "stage": "start", **SCORES})
+    fresh = await _count(sqlite_db, ProcessedActivity) - replies
+    clock.advance(timedelta(days=2))
+    await tick(teams_app, clock)
+    assert await _count(sqlite_db, ProcessedActivity) == fresh
+    async with sqlite_db.unit_of_work() as uow:
+        after = list(
+            await uow.session.scalars(
+                select(OutboxMessage).where(OutboxMessage.id.in_([m.id for m in sent]))
+            )
+        )
+    assert after and all(m.message == {} for m in after)
+    assert all(m.state == SENT and m.sent_at is not None for m in after)  # the record stays
+
+
+async def test_purge_keeps_queued_messages_and_young_copies(db: Database) -> None:
+    """On SQLite and PostgreSQL: only what is older than the period, and never a queued body."""
+    from bot.app.turn import UserRef
+    from storage.reminders import QUEUED, Schedule, ScheduledItem
+
+    old, young = START - timedelta(days=31), START - timedelta(days=1)
+    async with db.unit_of_work() as uow:
+        directory = Directory(uow.session)
+        await directory.organisation(TENANT, START)
+        person = await directory.seen(TENANT, UserRef("29:p", "aad-p", "P", "p@college.ac.uk"), old)
+        schedule = Schedule(uow.session)
+        for key in ("a", "b", "c"):
+            await schedule.put(TENANT, key, "test", old, old, person_id=person.id)
+        await uow.session.flush()
+        items = {i.key: i.id for i in await uow.session.scalars(select(ScheduledItem))}
+        for key, state, at in (("a", SENT, old), ("b", QUEUED, old), ("c", SENT, young)):
+            uow.session.add(
+                OutboxMessage(
+                    org_id=TENANT,
+                    item_id=items[key],
+                    item_revision=1,
+                    kind="test",
+                    message={"text": f"secret {key}"},
+                    state=state,
+                    not_before=at,
+                    created_at=at,
+                    updated_at=at,
+                    sent_at=at if state == SENT else None,
+                )
+            )
+        for key, at in (("old", old), ("young", young)):
+            uow.session.add(
+                ProcessedActivity(org_id=TENANT, activity_key=key, response={"x": 1}, created_at=at)
+            )
+        for token, expires in (
+            ("gone", START - timedelta(hours=1)),
+            ("kept", START + timedelta(hours=1)),
+        ):
+            uow.session.add(
+                PendingDocument(
+                    token=token,
+                    org_id=TENANT,
+                    person_id=person.id,
+                    name=f"{token}.json",
+                    content=b"{}",
+                    created_at=expires - timedelta(days=1),
+                    expires_at=expires,
+                )
+            )
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        purged = await purge_expired(uow.session, START, timedelta(days=30))
+        await uow.commit()
+    assert (purged.replies, purged.bodies, purged.documents) == (1, 1, 1)
+    async with db.unit_of_work() as uow:
+        keys = list(await uow.session.scalars(select(ProcessedActivity.activity_key)))
+        bodies = {
+            m.kind + str(m.item_id): m.message
+            for m in await uow.session.scalars(select(OutboxMessage))
+        }
+        assert keys == ["young"]
+        assert list(await uow.session.scalars(select(PendingDocument.token))) == ["kept"]
+        assert sorted(b.get("text", "") for b in bodies.values()) == ["", "secret b", "secret c"]
+    async with db.unit_of_work() as uow:  # purging again finds nothing more
+        again = await purge_expired(uow.session, START, timedelta(days=30))
+    assert (again.replies, again.bodies, again.documents) == (0, 0, 0)
+
+
+async def test_retention_is_a_setting(tmp_path: Path) -> None:
+    from tests.conftest import local_settings
+
+    assert local_settings(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}").retention_days == 30
+    settings = local_settings(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", retention_days="7")
+    from bot.app.commands import build_notice_kinds
+    from bot.teams.connector import Connector
+    from bot.teams.notifier import teams_worker
+
+    db = Database(settings.database_url)
+    connector = Connector()
+    try:
+        worker = teams_worker(settings, db, build_notice_kinds(), connector, FixedClock(START))
+        assert worker.retention == timedelta(days=7)
+    finally:
+        await connector.close()
+        await db.dispose()
+
+
+async def test_export_and_erase_over_the_schema(db: Database) -> None:
+    """On SQLite and PostgreSQL: own rows with their dependants, and mentions elsewhere."""
+    from bot.app.turn import UserRef
+    from storage.privacy import erase_person, export_person
+
+    async with db.unit_of_work() as uow:
+        directory = Directory(uow.session)
+        await directory.organisation(TENANT, START)
+        tom = await directory.seen(TENANT, UserRef("29:t", "aad-t", "Tom", "tom@c.ac.uk"), START)
+        amy = await directory.seen(TENANT, UserRef("29:a", "aad-a", "Amy", "amy@c.ac.uk"), START)
+        tom.line_manager_email = "amy@c.ac.uk"
+        referral = SupportReferral(
+            org_id=TENANT,
+            tutor_id=tom.id,
+            practitioner_id=amy.id,
+            created_at=START,
+            updated_at=START,
+        )
+        uow.session.add(referral)
+        await uow.session.flush()
+        programme = SupportProgrammeRecord(
+            org_id=TENANT,
+            referral_id=referral.id,
+            tutor_id=tom.id,
+            practitioner_id=amy.id,
+            kind="support_to_good",
+            state="active",
+            started_at=START,
+            created_at=START,
+            updated_at=START,
+        )
+        uow.session.add(programme)
+        await uow.session.flush()
+        uow.session.add(
+            SupportSession(
+                org_id=TENANT,
+                programme_id=programme.id,
+                kind="coaching",
+                held_on=START.date(),
+                notes="Private words",
+                logged_by=amy.id,
+                created_at=START,
+            )
+        )
+        directory.audit(TENANT, tom.id, f"person:{tom.id}", "something", "", START)
+        await uow.commit()
+        tom_id, amy_id, programme_id = tom.id, amy.id, programme.id
+
+    async with db.unit_of_work() as uow:
+        tom = await uow.session.get(Person, tom_id)
+        assert tom is not None
+        data, _ = await export_person(uow.session, tom, START)
+        assert data["records"]["support_sessions"][0]["notes"] == "Private words"
+        assert data["records"]["support_programmes"][0]["id"] == programme_id
+        assert data["mentioned_in"]["audit_entries"][0]["as"] == "actor_id"
+        json.dumps(data)  # plain data throughout
+
+        amy = await uow.session.get(Person, amy_id)
+        assert amy is not None
+        erased = await erase_person(uow.session, amy)
+        await uow.commit()
+    assert erased.anonymised["support_sessions"] == 1
+    assert erased.anonymised["support_programmes"] == 1
+    assert erased.anonymised["people (line manager)"] == 1
+    assert await _count(db, SupportSession, SupportSession.logged_by == amy_id) == 1
+
+    async with db.unit_of_work() as uow:
+        tom = await uow.session.get(Person, tom_id)
+        assert tom is not None and tom.line_manager_email is None
+        erased = await erase_person(uow.session, tom)
+        await uow.commit()
+    assert erased.deleted["support_referrals"] == 1
+    assert erased.deleted["support_sessions"] == 1
+    assert erased.anonymised == {"audit_entries": 1}
+    assert await _count(db, SupportSession) == 0
+    assert await _count(db, SupportProgrammeRecord) == 0
+    assert await _count(db, Person, Person.name == ERASED_NAME) == 2
