@@ -12,6 +12,7 @@ import base64
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import (
@@ -54,15 +55,17 @@ class AccessEntry(Base):
     at: Mapped[datetime]
 
 
-KIND_LABELS = {
-    "self_referral": "your request for support",
-    "programme": "your support programme",
-    "self_ratings": "your self-ratings",
-    "session_notes": "your session notes",
-    "reflections": "your reflections",
-    "mentoring": "your mentoring record",
-    "coaching": "your coaching record",
-}
+KIND_LABELS = MappingProxyType(
+    {
+        "self_referral": "your request for support",
+        "programme": "your support programme",
+        "self_ratings": "your self-ratings",
+        "session_notes": "your session notes",
+        "reflections": "your reflections",
+        "mentoring": "your mentoring record",
+        "coaching": "your coaching record",
+    }
+)
 
 
 class AccessLog:
@@ -143,13 +146,15 @@ _MENTION_NAMES = frozenset(
 # Never exported to the admin who asks: the person reads it themselves (`privacy`).
 NOT_EXPORTED = frozenset({"access_log"})
 # Kinds of confidential record, for the access rows an export writes.
-CONFIDENTIAL_KINDS = {
-    "support_referrals": "self_referral",
-    "support_programmes": "programme",
-    "competence_ratings": "self_ratings",
-    "support_sessions": "session_notes",
-    "support_reflections": "reflections",
-}
+CONFIDENTIAL_KINDS = MappingProxyType(
+    {
+        "support_referrals": "self_referral",
+        "support_programmes": "programme",
+        "competence_ratings": "self_ratings",
+        "support_sessions": "session_notes",
+        "support_reflections": "reflections",
+    }
+)
 
 
 def _tables() -> list[Table]:

@@ -13,6 +13,7 @@ import io
 import json
 import re
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel, EmailStr, field_validator
@@ -48,7 +49,9 @@ LOOK_BACK = timedelta(days=365)
 SHOWN = 50
 EXPORTED = "privacy.exported"
 NOT_ALLOWED = "Sorry, only an org admin can do that. Ask your TLC admin if you need it."
-_SCOPES = {"personal": "1:1 chat", "channel": "channel", "groupChat": "group chat"}
+_SCOPES = MappingProxyType(
+    {"personal": "1:1 chat", "channel": "channel", "groupChat": "group chat"}
+)
 
 
 # --- writing access rows, at each read point ---------------------------------------------------
@@ -319,13 +322,13 @@ async def render_exported(ctx: NoticeContext) -> Message | None:
     return Message(card=exported_card(who))
 
 
-NOTICES: list[NoticeKind] = [
+NOTICES: tuple[NoticeKind, ...] = (
     NoticeKind(EXPORTED, render_exported, None, "Person: an admin exported your data"),
-]
+)
 
-ROWS: list[Command | CardAction] = [
+ROWS: tuple[Command | CardAction, ...] = (
     Command("privacy", privacy, scopes=frozenset({"personal"})),
     CardAction("admin.person.open", open_person_card, idempotent=False),
     CardAction("admin.person.export", export_card, form=PersonForm, redisplay=redisplay_person),
     CardAction("admin.person.erase", erase_card, form=PersonForm, redisplay=redisplay_person),
-]
+)
