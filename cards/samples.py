@@ -13,6 +13,7 @@ from pathlib import Path
 from cards import admin, help, preferences, reminders, support, walks
 from cards import observations as otla
 from cards.base import CardDict
+from cards.mentoring_samples import MENTORING_SAMPLES
 from cards.progression_samples import PROGRESSION_SAMPLES
 
 SAMPLES: dict[str, Callable[[], CardDict]] = {
@@ -116,6 +117,7 @@ SAMPLES: dict[str, Callable[[], CardDict]] = {
         "08:00–18:00, Monday to Friday; not on bank holidays"
     ),
     **PROGRESSION_SAMPLES,
+    **MENTORING_SAMPLES,
     **walks.SAMPLES,
 }
 
