@@ -717,3 +717,69 @@ async def test_mentoring_commands_are_in_help_and_known_to_the_router(teams: Tea
         (await teams.say(TUTOR, "agreement"))[0].activity.get("text")
     )
     assert START.year == 2026
+
+
+async def grow_to_the_end(teams: TeamsClient) -> dict[str, Any]:
+    card = only_card(await teams.say(TUTOR, "coach grow"))
+    for answer in ("Goal", "Reality", "Options"):
+        body, _ = await teams.execute(
+            TUTOR, "coach.answer", {**button_data(card, "coach.answer"), "answer": answer}
+        )
+        card = body["value"]
+    body, _ = await teams.execute(
+        TUTOR,
+        "coach.answer",
+        {**button_data(card, "coach.answer"), "action_1": "Ask Ben", "by_1": "2026-12-18"},
+    )
+    done: dict[str, Any] = body["value"]
+    return done
+
+
+async def test_coaching_notes_are_shared_with_the_mentor_only_by_choice(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    await college(teams)
+    connector = teams.connector
+    await agreed(teams, teams_app, clock)
+    done = await grow_to_the_end(teams)
+    assert "Share with Ben Bright" in card_text(done)
+    await tick(teams_app, clock)
+    assert "GROW notes" not in texts_to(connector, BEN)  # nothing until Tom chooses
+    body, _ = await teams.execute(TUTOR, "coach.share", button_data(done, "coach.share"))
+    assert "Shared with Ben Bright" in card_text(body["value"])
+    (conv,) = await rows(teams_app, CoachingConversation)
+    assert conv.shared_with == [await person_id(teams_app, BEN)]
+    await tick(teams_app, clock)
+    shared = texts_to(connector, BEN)
+    assert "Tom Tutor shared their GROW notes with you" in shared and "Ask Ben" in shared
+    for other in (MANAGER, HAL, QUINN):
+        assert "GROW" not in texts_to(connector, other)
+
+
+async def test_a_coordinator_suggests_but_never_assigns_and_bad_input_changes_nothing(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    await college(teams)
+    connector = teams.connector
+    reply = await teams.say(HAL, "mentor suggest tom@college.ac.uk maths")
+    assert "it's their choice" in str(reply[0].activity.get("text"))
+    denied = await teams.say(QUINN, "mentor suggest tom@college.ac.uk maths")
+    assert "Only the head of teaching" in str(denied[0].activity.get("text"))
+    await tick(teams_app, clock)
+    suggested = cards_to(connector, TUTOR)[-1]
+    assert "Hal Head suggested these for you" in card_text(suggested)
+    assert set(choices(suggested, "first")) == {"Amy Able", "Ben Bright"}
+    assert await rows(teams_app, MentoringRelationship) == []  # nobody assigned
+
+    # Bad input: a clear answer, nothing stored.
+    body, _ = await teams.execute(OLLY, "mentor.offer", {"specialisms": " , ", "capacity": "9"})
+    text = card_text(body["value"])
+    assert "Name at least one subject" in text
+    assert "Offer to mentor" in text
+    assert "coach grow" in str((await teams.say(TUTOR, "coach juggling"))[0].activity.get("text"))
+    body, _ = await teams.execute(TUTOR, "agreement.open", {"rel": "not-a-number"})
+    assert "isn't available" in str(body["value"])
+    body, _ = await teams.execute(TUTOR, "coach.answer", {"conv": "999", "step": "0"})
+    assert "can't find that conversation" in str(body["value"])
+    assert await rows(teams_app, CoachingConversation) == []
+    assert teams.last_status == 200

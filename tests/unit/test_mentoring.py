@@ -103,3 +103,15 @@ def test_progress_bar_and_draft_review() -> None:
     lines = rules.draft_review("Initial review", [objective], [meeting])
     assert "1 meeting(s) logged" in lines[0]
     assert "Progress 40%" in lines[1] and "Try one" in lines[1]
+
+
+def test_the_readme_command_list_names_every_listed_command() -> None:
+    from pathlib import Path
+
+    from bot.app.commands import build_router
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Commands", 1)[1].split("\n## ", 1)[0]
+    router, _ = build_router()
+    for command in router.listed():
+        assert f"`{command.word}" in section, command.word

@@ -29,6 +29,7 @@ from bot.app.turn import Reply
 from bot.clock import london
 from bot.domain import mentoring as rules
 from bot.domain.access import Permission
+from cards.base import execute
 from cards.mentoring import (
     AgreementView,
     ObjectiveView,
@@ -265,8 +266,6 @@ async def agreement(ctx: HandlerContext) -> Reply:
             "find a mentor."
         )
     if len(rels) > 1:
-        from cards.base import execute
-
         actions = [
             execute(
                 await name_of(ctx.directory, r.org_id, r.other(ctx.person.id)),

@@ -10,7 +10,7 @@ Notes are private to the person; they may share them with their mentor.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from bot.app.context import HandlerContext
@@ -18,7 +18,7 @@ from bot.app.mentoring.common import COACH_ACTION, COACH_SHARED, name_of, tell
 from bot.app.turn import Reply
 from bot.clock import london
 from bot.domain import mentoring as rules
-from bot.domain.access import Permission, Subject
+from bot.domain.access import Subject
 from bot.domain.progression import action_reminder_at
 from cards.mentoring import (
     CoachView,
@@ -38,6 +38,7 @@ from storage.mentoring import (
     CoachingConversation,
     MentoringRecords,
 )
+from storage.reminders import Schedule
 
 REFUSED = "Sorry, those coaching notes are private to the person they belong to."
 
@@ -330,16 +331,8 @@ async def action_done(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     actions = [dict(a) for a in conv.actions]
     actions[n - 1]["done_at"] = actions[n - 1].get("done_at") or now.isoformat()
     conv.actions = actions
-    await common_cancel(ctx, conv, n)
+    await Schedule(ctx.uow.session).cancel(conv.org_id, f"coach-action:{conv.id}:{n}", now)
     return Reply.update(note_card("Done", [f"Marked done: {actions[n - 1]['what']}. Well done."]))
-
-
-async def common_cancel(ctx: HandlerContext, conv: CoachingConversation, n: int) -> None:
-    from storage.reminders import Schedule
-
-    await Schedule(ctx.uow.session).cancel(
-        conv.org_id, f"coach-action:{conv.id}:{n}", ctx.services.clock.now()
-    )
 
 
 # -------------------------------------------------------------------------- OSKAR review
@@ -390,8 +383,6 @@ async def review(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     conv.updated_at = now
     points = []
     for i, s in enumerate(conv.scales):
-        from datetime import datetime
-
         when = london(datetime.fromisoformat(str(s["at"])))
         points.append(("Start" if i == 0 else f"{when:%d %b}", int(s["value"])))
     image = data_uri(scale_chart(points))
@@ -400,7 +391,3 @@ async def review(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
             conv.answers.get("outcome", ""), rules.scale_change(before, scale), image, difference
         )
     )
-
-
-def can_read(ctx: HandlerContext, conv: CoachingConversation) -> bool:
-    return ctx.can(Permission.READ_COACHING, subject_of(conv))

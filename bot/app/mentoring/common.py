@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import mentoring as rules
@@ -47,8 +48,6 @@ NUDGES_OPT_OUT = "mentoring_meeting_nudges"
 
 
 async def manager_map(directory: Directory, org_id: str) -> dict[str, str | None]:
-    from sqlalchemy import select
-
     rows = await directory.session.execute(
         select(Person.email, Person.line_manager_email).where(Person.org_id == org_id)
     )
