@@ -713,6 +713,7 @@ async def test_mentoring_commands_are_in_help_and_known_to_the_router(teams: Tea
         assert word in text
     # "coach grow" used to be heard as "cards"; "agreement" was not understood.
     assert "GROW" in card_text(only_card(await teams.say(TUTOR, "coach grow")))
+    assert "OSKAR · 1 of 4" in card_text(only_card(await teams.say(TUTOR, "oskar")))
     assert "don't have a mentoring agreement" in str(
         (await teams.say(TUTOR, "agreement"))[0].activity.get("text")
     )

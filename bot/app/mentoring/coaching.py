@@ -102,6 +102,9 @@ async def coach(ctx: HandlerContext) -> Reply:
         return Reply.text("Coaching notes are private: say **coach grow** in our 1:1 chat.")
     words = ctx.args.split()
     sub = words[0] if words else ""
+    said = ctx.turn.text.lower().split()
+    if not sub and said and said[0] in rules.coaching_models():  # "grow" / "oskar" on its own
+        sub = said[0]
     if sub == "review":
         return await _review(ctx)
     records = MentoringRecords(ctx.uow.session)
