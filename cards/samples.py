@@ -15,6 +15,7 @@ from types import MappingProxyType
 from cards import admin, help, preferences, privacy, reminders, support, walks
 from cards import observations as otla
 from cards.base import CardDict
+from cards.mentoring.samples import MENTORING_SAMPLES
 from cards.progression.samples import PROGRESSION_SAMPLES
 
 _GENERAL: Mapping[str, Callable[[], CardDict]] = MappingProxyType(
@@ -162,6 +163,7 @@ _GENERAL: Mapping[str, Callable[[], CardDict]] = MappingProxyType(
             "08:00–18:00, Monday to Friday; not on bank holidays"
         ),
         **PROGRESSION_SAMPLES,
+        **MENTORING_SAMPLES,
         **walks.SAMPLES,
     }
 )

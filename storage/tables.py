@@ -5,6 +5,7 @@ Each capability adds one line here for its own `storage/<capability>.py`.
 
 import storage.walks  # noqa: F401 - learning walks
 from storage import documents as documents
+from storage import mentoring as mentoring
 from storage import models, outbox, preferences, reminders
 from storage import observations as observations
 from storage import privacy as privacy
@@ -21,4 +22,5 @@ __all__ = [
     "support",
     "documents",
     "privacy",
+    "mentoring",
 ]

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import (
     admin,
     documents,
+    mentoring,
     observations,
     preferences,
     privacy,
@@ -55,12 +56,14 @@ def build_router() -> tuple[Router, Help]:
 
 
 def capability_rows() -> list[Command | CardAction]:
-    """Rows from each capability module (learning walks, observations, support, cards, settings)."""
+    """Rows from each capability module (learning walks, observations, support, mentoring,
+    cards, settings)."""
     rows: list[Command | CardAction] = []
     # Order is the Teams menu's (10 a scope): what people reach for most often first.
     rows += walks.ROWS
     rows += observations.ROWS
     rows += support.ROWS
+    rows += mentoring.ROWS
     rows += progression.ROWS
     rows += documents.ROWS
     rows += preferences.ROWS
@@ -83,6 +86,7 @@ def capability_notices() -> list[NoticeKind]:
     kinds += observations.NOTICES
     kinds += progression.NOTICES
     kinds += support.NOTICES
+    kinds += mentoring.NOTICES
     kinds += walks.NOTICES
     kinds += documents.NOTICES
     kinds += reminders.NOTICES

@@ -100,6 +100,13 @@ class Permission(StrEnum):
     # People's data (UK GDPR): subject access export and erasure, by org admins only. The access
     # log has no permission: its owner reads it, and nobody else, by construction.
     MANAGE_PEOPLE_DATA = "manage_people_data"
+    # Mentoring and guided coaching (seed 003): the mentee is `tutor_id`, the mentor
+    # `practitioner_id`; a coaching conversation's owner is `tutor_id`.
+    READ_MENTORING = "read_mentoring"
+    WRITE_MENTORING = "write_mentoring"
+    SEE_MENTORING_EXISTS = "see_mentoring_exists"
+    READ_COACHING = "read_coaching"
+    SUGGEST_MENTORS = "suggest_mentors"
 
 
 @dataclass(frozen=True)
@@ -355,6 +362,37 @@ def _manage_induction(actor: Actor, s: Subject | None) -> bool:
     return s is not None and actor.person_id in s.line_manager_ids
 
 
+def _read_mentoring(actor: Actor, s: Subject | None) -> bool:
+    # The mentee and the mentor, and nobody else: not the line manager, not quality, not the
+    # head of T&L, not an org admin (seed 003: mentoring stays apart from management). A review
+    # report reaches the people the mentee agreed to (`shared_with`) once the mentee has seen it.
+    if s is None:
+        return False
+    return actor.person_id in (s.tutor_id, s.practitioner_id) or actor.person_id in s.shared_with
+
+
+def _write_mentoring(actor: Actor, s: Subject | None) -> bool:
+    return s is not None and actor.person_id in (s.tutor_id, s.practitioner_id)
+
+
+def _mentoring_exists(actor: Actor, s: Subject | None) -> bool:
+    # That a relationship exists (for capacity), never what is in it.
+    if _write_mentoring(actor, s):
+        return True
+    if actor.in_quality_team or actor.has(Role.HEAD_OF_TL, Role.ORG_ADMIN):
+        return True
+    return s is not None and actor.person_id in s.line_manager_ids
+
+
+def _read_coaching(actor: Actor, s: Subject | None) -> bool:
+    # A person's own GROW / OSKAR notes; their coach or mentor only if they chose to share.
+    return s is not None and (actor.person_id == s.tutor_id or actor.person_id in s.shared_with)
+
+
+def _suggest_mentors(actor: Actor, _: Subject | None) -> bool:
+    return actor.has(Role.HEAD_OF_TL, Role.DEVELOPMENT_COORDINATOR, Role.ORG_ADMIN)
+
+
 _RULES = MappingProxyType(
     {
         Permission.MANAGE_ROLES: _admin,
@@ -398,5 +436,10 @@ _RULES = MappingProxyType(
         Permission.VIEW_WALK_COMPLETION: _walk_completion,
         Permission.VIEW_UNDELIVERED: _admin,
         Permission.MANAGE_PEOPLE_DATA: _admin,
+        Permission.READ_MENTORING: _read_mentoring,
+        Permission.WRITE_MENTORING: _write_mentoring,
+        Permission.SEE_MENTORING_EXISTS: _mentoring_exists,
+        Permission.READ_COACHING: _read_coaching,
+        Permission.SUGGEST_MENTORS: _suggest_mentors,
     }
 )

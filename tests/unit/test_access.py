@@ -40,6 +40,18 @@ REPORT_DRAFT = Subject(
 REPORT_APPROVED = Subject(
     ORG, tutor_id=TUTOR, observer_id=OBSERVER, line_manager_ids=frozenset({MANAGER}), approved=True
 )
+# Mentoring (seed 003): the mentee is `tutor_id`, the mentor `practitioner_id` (here "their AP"
+# stands for the mentor); a review report reaches the recipients the mentee agreed to.
+MENTORING = Subject(ORG, tutor_id=TUTOR, practitioner_id=AP, line_manager_ids=frozenset({MANAGER}))
+MENTORING_REPORT = Subject(
+    ORG,
+    tutor_id=TUTOR,
+    practitioner_id=AP,
+    line_manager_ids=frozenset({MANAGER}),
+    shared_with=frozenset({OTHER_TUTOR}),
+)
+COACHING = Subject(ORG, tutor_id=TUTOR, line_manager_ids=frozenset({MANAGER}))
+COACHING_SHARED = Subject(ORG, tutor_id=TUTOR, shared_with=frozenset({AP}))
 
 # (permission, subject) -> who may; everyone else in CAST may not.
 MATRIX: list[tuple[Permission, Subject | None, set[str]]] = [
@@ -75,6 +87,31 @@ MATRIX: list[tuple[Permission, Subject | None, set[str]]] = [
     (Permission.ALLOCATE_OBSERVER, None, {"quality coordinator"}),
     (Permission.CHECK_REPORT, None, {"development officer"}),
     (Permission.APPROVE_REPORT, None, {"development coordinator"}),
+    # Mentoring and coaching records: the people in the relationship only.
+    (Permission.READ_MENTORING, MENTORING, {"tutor", "their AP"}),
+    (Permission.READ_MENTORING, MENTORING_REPORT, {"tutor", "their AP", "another tutor"}),
+    (Permission.WRITE_MENTORING, MENTORING_REPORT, {"tutor", "their AP"}),
+    (
+        Permission.SEE_MENTORING_EXISTS,
+        MENTORING,
+        {
+            "tutor",
+            "their AP",
+            "their line manager",
+            "quality coordinator",
+            "development officer",
+            "development coordinator",
+            "head of T&L",
+            "org admin",
+        },
+    ),
+    (Permission.READ_COACHING, COACHING, {"tutor"}),
+    (Permission.READ_COACHING, COACHING_SHARED, {"tutor", "their AP"}),
+    (
+        Permission.SUGGEST_MENTORS,
+        None,
+        {"head of T&L", "development coordinator", "org admin"},
+    ),
 ]
 
 

@@ -16,7 +16,7 @@ from bot.app.events import Events, ObservationApproved, PlannedObservations, Wal
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYERS = ("bot", "cards", "storage")
-CAPABILITIES = ("walks", "observations", "support", "progression")
+CAPABILITIES = ("walks", "observations", "support", "progression", "mentoring")
 MUTABLE_CALLS = {
     "list",
     "dict",

@@ -1,0 +1,683 @@
+"""`agreement`: the mentoring agreement after seed 003 appendix 5, the meeting log, developmental
+observations, and review reports that go out only after the mentee has seen them.
+
+Either side proposes (the first version, or a change); it takes effect only when the other
+confirms, and who confirmed what when is kept on the relationship.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app.context import HandlerContext
+from bot.app.mentoring import relationship
+from bot.app.mentoring.relationship import (
+    CONFIRM,
+    CONFIRMED,
+    GONE,
+    NUDGE,
+    REFUSED,
+    REPORT,
+    REVIEW_DUE,
+    name_of,
+    tell,
+)
+from bot.app.turn import Reply
+from bot.clock import london
+from bot.domain import mentoring as rules
+from bot.domain.access import Permission
+from cards.base import execute
+from cards.mentoring import (
+    AgreementView,
+    ObjectiveView,
+    PartyView,
+    agreement_card,
+    agreement_form_card,
+    evaluation_form_card,
+    meeting_form_card,
+    note_card,
+    observation_form_card,
+)
+from storage.mentoring import (
+    ACTIVE,
+    MEETING,
+    OBSERVED_MENTEE,
+    OBSERVED_MENTOR,
+    SENT,
+    MentoringEntry,
+    MentoringRecords,
+    MentoringRelationship,
+)
+from storage.people import Directory
+from storage.reminders import Schedule
+
+NOT_YET = "Your mentor hasn't accepted yet: the agreement comes once they have."
+
+
+def _id(value: object) -> int:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() else 0
+
+
+async def _load(
+    ctx: HandlerContext, values: dict[str, Any], *, write: bool = False
+) -> MentoringRelationship | Reply:
+    rel = await MentoringRecords(ctx.uow.session).relationship(
+        ctx.turn.org_id, _id(values.get("rel"))
+    )
+    if rel is None:
+        return Reply.text(GONE)
+    permission = Permission.WRITE_MENTORING if write else Permission.READ_MENTORING
+    if not ctx.can(permission, relationship.bare_subject(rel)):
+        return Reply.text(REFUSED)
+    if rel.state != ACTIVE:
+        return Reply.text(GONE if rel.accepted_at else NOT_YET)
+    return rel
+
+
+# ------------------------------------------------------------------------------- the view
+
+
+def _date(value: object) -> date | None:
+    try:
+        return date.fromisoformat(str(value or "").strip()[:10])
+    except ValueError:
+        return None
+
+
+async def agreement_view(
+    session: AsyncSession, rel: MentoringRelationship, viewer: int, notice: str = ""
+) -> AgreementView:
+    directory = Directory(session)
+    records = MentoringRecords(session)
+    shown = rel.proposal if rel.proposal and not rel.agreement else rel.agreement
+    shown = shown or defaults(rel, london(rel.updated_at).date())
+    offer = await records.offer_of(rel.org_id, rel.mentor_id)
+    mentee_name = await name_of(directory, rel.org_id, rel.mentee_id)
+    mentor_name = await name_of(directory, rel.org_id, rel.mentor_id)
+    meetings = await records.entries(rel.id, MEETING)
+    logged = [
+        rules.LoggedMeeting(
+            m.held_on,
+            m.discussed,
+            {int(k): v for k, v in m.next_steps.items()},
+            {int(k): int(v) for k, v in m.progress.items()},
+        )
+        for m in meetings
+    ]
+    progress = rules.latest_progress(logged)
+    objectives = [
+        ObjectiveView(o.what, o.measure, f"{o.by:%d %b %Y}", rules.progress_bar(progress.get(i, 0)))
+        for i, o in enumerate(_objectives(shown), start=1)
+    ]
+    observations: list[tuple[str, int | None]] = []
+    for entry in await records.entries(rel.id):
+        if entry.kind == MEETING:
+            continue
+        who = (
+            "Mentor observed mentee" if entry.kind == OBSERVED_MENTEE else "Mentee observed mentor"
+        )
+        line = f"{entry.held_on:%d %b %Y}, {who}: {entry.discussed}"
+        if entry.evaluation:
+            line += f" (Mentee's evaluation: {entry.evaluation})"
+        can_evaluate = (
+            entry.kind == OBSERVED_MENTEE and viewer == rel.mentee_id and not entry.evaluation
+        )
+        observations.append((line, entry.id if can_evaluate else None))
+    pending = ""
+    can_confirm = False
+    if rel.proposal is not None:
+        proposer = await name_of(directory, rel.org_id, rel.proposed_by)
+        if rel.proposed_by == viewer:
+            other = await name_of(directory, rel.org_id, rel.other(viewer))
+            pending = (
+                f"Waiting for {other} to confirm your {'change' if rel.agreement else 'agreement'}."
+            )
+        else:
+            can_confirm = True
+            pending = (
+                f"{proposer} proposed {'a change' if rel.agreement else 'this agreement'}: "
+                "confirm it to put it in effect."
+            )
+            if rel.agreement:
+                pending += " Proposed: " + "; ".join(_changes(rel.agreement, rel.proposal))
+    names = {
+        p.id: p.name
+        for p in await directory.people(rel.org_id, {int(c["by"]) for c in rel.confirmations})
+    }
+    return AgreementView(
+        rel_id=rel.id,
+        mentee=PartyView(
+            mentee_name,
+            str(shown.get("mentee_specialism") or rel.specialism),
+            str(shown.get("mentee_job_title") or ""),
+            str(shown.get("mentee_institution") or ""),
+        ),
+        mentor=PartyView(
+            mentor_name,
+            ", ".join(offer.specialisms) if offer else "",
+            offer.job_title if offer else "",
+            offer.institution if offer else "",
+        ),
+        mentor_agrees=list(shown.get("mentor_agrees") or []),
+        mentee_agrees=list(shown.get("mentee_agrees") or []),
+        organisation_agrees=list(shown.get("organisation_agrees") or []),
+        objectives=objectives,
+        meeting=str(shown.get("meeting") or ""),
+        reviews=[(p.label, f"{p.due:%d %b %Y}") for p in _reviews(shown)],
+        recipients=list(shown.get("recipients") or []),
+        confirmations=[
+            f"{names.get(int(c['by']), 'someone')} {c['what']} v{c['version']} on "
+            f"{london(datetime.fromisoformat(c['at'])):%d %b %Y %H:%M}"
+            for c in rel.confirmations
+        ],
+        in_effect=bool(rel.agreement),
+        pending=pending,
+        can_confirm=can_confirm,
+        meetings=[f"{m.held_on:%d %b %Y}: {m.discussed}" for m in meetings],
+        observations=observations,
+        notice=notice,
+    )
+
+
+def _objectives(agreement: dict[str, Any]) -> list[rules.Objective]:
+    return [rules.Objective.from_json(o) for o in agreement.get("objectives") or []]
+
+
+def _reviews(agreement: dict[str, Any]) -> list[rules.ReviewPoint]:
+    return [rules.ReviewPoint.from_json(p) for p in agreement.get("reviews") or []]
+
+
+def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    labels = {
+        "objectives": "objectives",
+        "meeting": "when and where you meet",
+        "reviews": "review points",
+        "recipients": "who receives the reports",
+        "mentor_agrees": "what the mentor agrees",
+        "mentee_agrees": "what the mentee agrees",
+        "organisation_agrees": "what the organisation agrees",
+        "meet_every_weeks": "the meeting nudge",
+    }
+    return [label for key, label in labels.items() if old.get(key) != new.get(key)] or ["details"]
+
+
+def defaults(rel: MentoringRelationship, today: date) -> dict[str, Any]:
+    t = rules.template()
+    return {
+        "mentee_specialism": rel.specialism,
+        "mentor_agrees": list(t.mentor_agrees),
+        "mentee_agrees": list(t.mentee_agrees),
+        "organisation_agrees": list(t.organisation_agrees),
+        "objectives": [],
+        "meeting": "",
+        "meet_every_weeks": t.meet_every_weeks,
+        "reviews": [p.to_json() for p in rules.review_points(today)],
+        "recipients": [],
+        "recipient_ids": [],
+    }
+
+
+def form_values(agreement: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "mentee_job_title": agreement.get("mentee_job_title", ""),
+        "mentee_institution": agreement.get("mentee_institution", ""),
+        "mentee_specialism": agreement.get("mentee_specialism", ""),
+        "mentor_agrees": "\n".join(agreement.get("mentor_agrees") or []),
+        "mentee_agrees": "\n".join(agreement.get("mentee_agrees") or []),
+        "organisation_agrees": "\n".join(agreement.get("organisation_agrees") or []),
+        "meeting": agreement.get("meeting", ""),
+        "meet_every_weeks": str(agreement.get("meet_every_weeks") or 4),
+        "recipients": ", ".join(agreement.get("recipients") or []),
+    }
+    for n, o in enumerate(_objectives(agreement), start=1):
+        values[f"objective_{n}_what"] = o.what
+        values[f"objective_{n}_measure"] = o.measure
+        values[f"objective_{n}_by"] = o.by.isoformat()
+    for p in _reviews(agreement):
+        values[f"review_{p.key}"] = p.due.isoformat()
+    return values
+
+
+# ---------------------------------------------------------------------------- use cases
+
+
+async def agreement(ctx: HandlerContext) -> Reply:
+    """Your mentoring agreement: objectives, meetings, observations and reviews.
+
+    Usage: agreement
+    """
+    if ctx.turn.where.kind != "personal":
+        return Reply.text(
+            "Mentoring agreements are private to mentor and mentee: say **agreement** in our "
+            "1:1 chat."
+        )
+    rels = [
+        r
+        for r in await MentoringRecords(ctx.uow.session).open_of(ctx.turn.org_id, ctx.person.id)
+        if r.state == ACTIVE
+    ]
+    if not rels:
+        return Reply.text(
+            "You don't have a mentoring agreement yet. Say **mentor maths** (or your subject) to "
+            "find a mentor."
+        )
+    if len(rels) > 1:
+        actions = [
+            execute(
+                await name_of(ctx.directory, r.org_id, r.other(ctx.person.id)),
+                "agreement.open",
+                {"rel": r.id},
+            )
+            for r in rels
+        ]
+        return Reply.show(note_card("Your mentoring agreements", ["Which one?"], actions))
+    return Reply.show(agreement_card(await agreement_view(ctx.uow.session, rels[0], ctx.person.id)))
+
+
+async def open_agreement(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    loaded = await _load(ctx, values)
+    if isinstance(loaded, Reply):
+        return loaded
+    return Reply.show(agreement_card(await agreement_view(ctx.uow.session, loaded, ctx.person.id)))
+
+
+async def edit(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    loaded = await _load(ctx, values, write=True)
+    if isinstance(loaded, Reply):
+        return loaded
+    rel = loaded
+    base = rel.proposal or rel.agreement or defaults(rel, london(ctx.services.clock.now()).date())
+    return Reply.show(agreement_form_card(rel.id, form_values(base)))
+
+
+async def _parse(
+    ctx: HandlerContext, rel: MentoringRelationship, values: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The submitted form as an agreement, and a message for each field that is wrong."""
+    errors: dict[str, str] = {}
+    today = london(ctx.services.clock.now()).date()
+    objectives: list[dict[str, str]] = []
+    for n in range(1, rules.OBJECTIVES + 1):
+        what = str(values.get(f"objective_{n}_what") or "").strip()[:300]
+        measure = str(values.get(f"objective_{n}_measure") or "").strip()[:300]
+        raw_by = values.get(f"objective_{n}_by")
+        by = _date(raw_by)
+        problems = rules.objective_problems(what, measure, by, today)
+        if raw_by not in (None, "") and by is None:
+            problems["by"] = "Use a date like 2027-03-31."
+        for key, message in problems.items():
+            errors[f"objective_{n}_{key}"] = message
+        if not problems and by is not None:
+            objectives.append(rules.Objective(what, measure, by).to_json())
+    reviews = []
+    for point in rules.template().reports:
+        raw = values.get(f"review_{point.key}")
+        due = _date(raw)
+        if due is None:
+            errors[f"review_{point.key}"] = "Choose a date."
+        else:
+            reviews.append(rules.ReviewPoint(point.key, point.label, due).to_json())
+    recipients: list[str] = []
+    recipient_ids: list[int] = []
+    for email in [e.strip().lower() for e in str(values.get("recipients") or "").split(",")]:
+        if not email:
+            continue
+        person = await ctx.directory.person_by_email(ctx.turn.org_id, email)
+        if person is None:
+            errors["recipients"] = f"I don't know {email}: they need to be someone at the college."
+            break
+        if person.id not in recipient_ids:
+            recipients.append(email)
+            recipient_ids.append(person.id)
+    lists = {}
+    for key in ("mentor_agrees", "mentee_agrees", "organisation_agrees"):
+        items = rules.lines_of(str(values.get(key) or ""))[:30]
+        if not items:
+            errors[key] = "Keep at least one line."
+        lists[key] = [i[:400] for i in items]
+    weeks = str(values.get("meet_every_weeks") or "4")
+    meeting = str(values.get("meeting") or "").strip()[:300]
+    if not meeting:
+        errors["meeting"] = "Say when and where you'll meet."
+    agreement = {
+        "mentee_job_title": str(values.get("mentee_job_title") or "").strip()[:200],
+        "mentee_institution": str(values.get("mentee_institution") or "").strip()[:200],
+        "mentee_specialism": str(values.get("mentee_specialism") or rel.specialism).strip()[:200],
+        **lists,
+        "objectives": objectives,
+        "meeting": meeting,
+        "meet_every_weeks": int(weeks) if weeks.isdigit() and 1 <= int(weeks) <= 12 else 4,
+        "reviews": reviews,
+        "recipients": recipients,
+        "recipient_ids": recipient_ids,
+    }
+    return agreement, errors
+
+
+async def save(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    """Propose the agreement (or a change to it): nothing takes effect until the other confirms."""
+    loaded = await _load(ctx, values, write=True)
+    if isinstance(loaded, Reply):
+        return loaded
+    rel = loaded
+    proposed, errors = await _parse(ctx, rel, values)
+    if errors:
+        return Reply.update(agreement_form_card(rel.id, values, errors))
+    if proposed == rel.agreement:
+        return Reply.update(
+            agreement_card(
+                await agreement_view(ctx.uow.session, rel, ctx.person.id, "Nothing changed.")
+            )
+        )
+    now = ctx.services.clock.now()
+    rel.proposal = proposed
+    rel.proposed_by = ctx.person.id
+    rel.proposed_at = now
+    rel.updated_at = now
+    rel.confirmations = [
+        *rel.confirmations,
+        {
+            "by": ctx.person.id,
+            "what": "proposed",
+            "version": rel.version + 1,
+            "at": now.isoformat(),
+        },
+    ]
+    other = rel.other(ctx.person.id)
+    await tell(
+        ctx.uow.session,
+        rel.org_id,
+        f"mentoring-confirm:{rel.id}:{rel.version + 1}",
+        CONFIRM,
+        other,
+        now,
+        {"rel": rel.id, "version": rel.version + 1},
+    )
+    other_name = await name_of(ctx.directory, rel.org_id, other)
+    return Reply.update(
+        agreement_card(
+            await agreement_view(
+                ctx.uow.session, rel, ctx.person.id, f"Saved. I've asked {other_name} to confirm."
+            )
+        )
+    )
+
+
+async def confirm(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    loaded = await _load(ctx, values, write=True)
+    if isinstance(loaded, Reply):
+        return loaded
+    rel = loaded
+    if rel.proposal is None:
+        return Reply.update(
+            agreement_card(
+                await agreement_view(ctx.uow.session, rel, ctx.person.id, "Already confirmed.")
+            )
+        )
+    if rel.proposed_by == ctx.person.id:
+        return Reply.text("You proposed this: the other person confirms it.")
+    now = ctx.services.clock.now()
+    rel.agreement = rel.proposal
+    rel.proposal = None
+    rel.version += 1
+    rel.updated_at = now
+    rel.confirmations = [
+        *rel.confirmations,
+        {"by": ctx.person.id, "what": "confirmed", "version": rel.version, "at": now.isoformat()},
+    ]
+    proposer = rel.proposed_by or rel.other(ctx.person.id)
+    rel.proposed_by, rel.proposed_at = None, None
+    await schedule_reviews(ctx.uow.session, rel, now)
+    await schedule_nudges(ctx.uow.session, rel, london(now).date(), now)
+    await tell(
+        ctx.uow.session,
+        rel.org_id,
+        f"mentoring-confirmed:{rel.id}:{rel.version}",
+        CONFIRMED,
+        proposer,
+        now,
+        {"rel": rel.id, "version": rel.version},
+    )
+    return Reply.update(
+        agreement_card(
+            await agreement_view(
+                ctx.uow.session, rel, ctx.person.id, "Confirmed by both of you: it's in effect."
+            )
+        )
+    )
+
+
+async def schedule_reviews(
+    session: AsyncSession, rel: MentoringRelationship, now: datetime
+) -> None:
+    """A reminder to both at each review point still to come (re-scheduled on each change)."""
+    await Schedule(session).cancel_prefix(rel.org_id, f"mentoring-review:{rel.id}:", now)
+    for point in _reviews(rel.agreement):
+        due = rules.morning_of(point.due)
+        if due < now:
+            continue
+        for person in (rel.mentee_id, rel.mentor_id):
+            await tell(
+                session,
+                rel.org_id,
+                f"mentoring-review:{rel.id}:{point.key}:{person}",
+                REVIEW_DUE,
+                person,
+                now,
+                {"rel": rel.id, "point": point.key},
+                due=due,
+            )
+
+
+async def schedule_nudges(
+    session: AsyncSession, rel: MentoringRelationship, last: date, now: datetime
+) -> None:
+    weeks = int(rel.agreement.get("meet_every_weeks") or rules.template().meet_every_weeks)
+    due = rules.morning_of(last + timedelta(weeks=weeks))
+    for person in (rel.mentee_id, rel.mentor_id):
+        await tell(
+            session,
+            rel.org_id,
+            f"mentoring-nudge:{rel.id}:{person}",
+            NUDGE,
+            person,
+            now,
+            {"rel": rel.id, "since": last.isoformat()},
+            due=max(due, now),
+        )
+
+
+# ------------------------------------------------------------- meetings and observations
+
+
+async def open_meeting(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    loaded = await _load(ctx, values, write=True)
+    if isinstance(loaded, Reply):
+        return loaded
+    rel = loaded
+    objectives = [o.what for o in _objectives(rel.agreement or rel.proposal or {})]
+    today = london(ctx.services.clock.now()).date().isoformat()
+    return Reply.show(meeting_form_card(rel.id, objectives, {"held_on": today}))
+
+
+async def log_meeting(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    loaded = await _load(ctx, values, write=True)
+    if isinstance(loaded, Reply):
+        return loaded
+    rel = loaded
+    objectives = _objectives(rel.agreement or rel.proposal or {})
+    now = ctx.services.clock.now()
+    today = london(now).date()
+    errors: dict[str, str] = {}
+    held_on = _date(values.get("held_on"))
+    if held_on is None:
+        errors["held_on"] = "Choose the date you met."
+    elif held_on > today:
+        errors["held_on"] = "Log a meeting once it has happened."
+    discussed = str(values.get("discussed") or "").strip()
+    if not discussed:
+        errors["discussed"] = "Say what you discussed."
+    progress: dict[str, int] = {}
+    next_steps: dict[str, str] = {}
+    for n in range(1, len(objectives) + 1):
+        raw = str(values.get(f"progress_{n}") or "").strip()
+        if raw:
+            if not raw.isdigit() or not 0 <= int(raw) <= 100:
+                errors[f"progress_{n}"] = "Choose from the list."
+            else:
+                progress[str(n)] = int(raw)
+        step = str(values.get(f"next_{n}") or "").strip()[:500]
+        if step:
+            next_steps[str(n)] = step
+    if errors or held_on is None:
+        return Reply.update(meeting_form_card(rel.id, [o.what for o in objectives], values, errors))
+    ctx.uow.session.add(
+        MentoringEntry(
+            org_id=rel.org_id,
+            relationship_id=rel.id,
+            kind=MEETING,
+            held_on=held_on,
+            discussed=discussed[:4000],
+            next_steps=next_steps,
+            progress=progress,
+            evaluation="",
+            logged_by=ctx.person.id,
+            created_at=now,
+        )
+    )
+    await ctx.uow.session.flush()
+    if rel.agreement:
+        await schedule_nudges(ctx.uow.session, rel, held_on, now)
+    return Reply.update(
+        agreement_card(await agreement_view(ctx.uow.session, rel, ctx.person.id, "Meeting logged."))
+    )
+
+
+async def open_observation(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    loaded = await _load(ctx, values, write=True)
+    if isinstance(loaded, Reply):
+        return loaded
+    today = london(ctx.services.clock.now()).date().isoformat()
+    return Reply.show(observation_form_card(loaded.id, {"held_on": today}))
+
+
+async def record_observation(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    """A developmental observation: no grade field exists, and it is never an OTLA."""
+    loaded = await _load(ctx, values, write=True)
+    if isinstance(loaded, Reply):
+        return loaded
+    rel = loaded
+    now = ctx.services.clock.now()
+    errors: dict[str, str] = {}
+    who = str(values.get("who") or "")
+    if who not in ("mentee", "mentor"):
+        errors["who"] = "Say who observed whom."
+    held_on = _date(values.get("held_on"))
+    if held_on is None:
+        errors["held_on"] = "Choose the date."
+    elif held_on > london(now).date():
+        errors["held_on"] = "Record an observation once it has happened."
+    notes = str(values.get("notes") or "").strip()
+    if not notes:
+        errors["notes"] = "Write what went well and what to try next."
+    if errors or held_on is None:
+        return Reply.update(observation_form_card(rel.id, values, errors))
+    ctx.uow.session.add(
+        MentoringEntry(
+            org_id=rel.org_id,
+            relationship_id=rel.id,
+            kind=OBSERVED_MENTEE if who == "mentee" else OBSERVED_MENTOR,
+            held_on=held_on,
+            discussed=notes[:4000],
+            next_steps={},
+            progress={},
+            evaluation="",
+            logged_by=ctx.person.id,
+            created_at=now,
+        )
+    )
+    await ctx.uow.session.flush()
+    return Reply.update(
+        agreement_card(
+            await agreement_view(ctx.uow.session, rel, ctx.person.id, "Observation recorded.")
+        )
+    )
+
+
+async def _entry(
+    ctx: HandlerContext, values: dict[str, Any]
+) -> tuple[MentoringEntry, MentoringRelationship] | Reply:
+    records = MentoringRecords(ctx.uow.session)
+    entry = await records.entry(ctx.turn.org_id, _id(values.get("entry")))
+    rel = await records.relationship(ctx.turn.org_id, entry.relationship_id) if entry else None
+    if entry is None or rel is None:
+        return Reply.text(GONE)
+    if ctx.person.id != rel.mentee_id or entry.kind != OBSERVED_MENTEE:
+        return Reply.text("Only the mentee evaluates the mentor's observation of them.")
+    return entry, rel
+
+
+async def open_evaluation(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    loaded = await _entry(ctx, values)
+    if isinstance(loaded, Reply):
+        return loaded
+    entry, _ = loaded
+    return Reply.show(evaluation_form_card(entry.id, entry.discussed))
+
+
+async def evaluate(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    loaded = await _entry(ctx, values)
+    if isinstance(loaded, Reply):
+        return loaded
+    entry, rel = loaded
+    text = str(values.get("evaluation") or "").strip()
+    if not text:
+        return Reply.update(
+            evaluation_form_card(
+                entry.id, entry.discussed, {"evaluation": "Write your evaluation."}
+            )
+        )
+    entry.evaluation = text[:2000]
+    return Reply.update(
+        agreement_card(
+            await agreement_view(ctx.uow.session, rel, ctx.person.id, "Evaluation saved.")
+        )
+    )
+
+
+# --------------------------------------------------------------------------------- reviews
+
+
+async def review_seen(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    """The mentee has read the drafted review: now, and only now, it goes to the recipients."""
+    records = MentoringRecords(ctx.uow.session)
+    review = await records.review(ctx.turn.org_id, _id(values.get("review")))
+    rel = await records.relationship(ctx.turn.org_id, review.relationship_id) if review else None
+    if review is None or rel is None:
+        return Reply.text(GONE)
+    if ctx.person.id != rel.mentee_id:
+        return Reply.text("Only the mentee sends the review on, once they've read it.")
+    now = ctx.services.clock.now()
+    if review.state != SENT:
+        review.state, review.seen_at, review.sent_at = SENT, now, now
+        for person in review.recipients:
+            await tell(
+                ctx.uow.session,
+                rel.org_id,
+                f"mentoring-report:{review.id}:{person}",
+                REPORT,
+                person,
+                now,
+                {"review": review.id},
+            )
+    names = [p.name for p in await ctx.directory.people(rel.org_id, review.recipients)]
+    lines = [
+        f"Sent to {', '.join(names)}."
+        if names
+        else "Nobody is named to receive it: kept between you two."
+    ]
+    return Reply.update(note_card(f"{review.label}: sent", lines))

@@ -1,0 +1,396 @@
+"""`coach grow` / `coach oskar` / `coach review`: a guided coaching conversation, one question at
+a time on one card that updates in place (seed 003: GROW under the Subject Learning Coaches,
+OSKAR in CEL's solutions-focused work).
+
+The person can pause, resume and go back. The last step turns into actions with dates, followed
+up the way every other agreed action is (a reminder two days before it is due, with a Done
+button). `coach review` asks the scaling question again and shows the change as a picture.
+Notes are private to the person; they may share them with their mentor.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from bot.app.context import HandlerContext
+from bot.app.mentoring.relationship import COACH_ACTION, COACH_SHARED, name_of, tell
+from bot.app.turn import Reply
+from bot.clock import london
+from bot.domain import mentoring as rules
+from bot.domain.access import Subject
+from bot.domain.progression import action_reminder_at
+from cards.mentoring import (
+    CoachView,
+    coach_card,
+    coach_change_card,
+    coach_done_card,
+    coach_review_card,
+    note_card,
+)
+from cards.mentoring.chart import scale_chart
+from cards.support.chart import data_uri
+from storage.mentoring import (
+    ACTIVE,
+    FINISHED,
+    PAUSED,
+    TALKING,
+    CoachingConversation,
+    MentoringRecords,
+)
+from storage.reminders import Schedule
+
+REFUSED = "Sorry, those coaching notes are private to the person they belong to."
+
+
+def subject_of(conv: CoachingConversation) -> Subject:
+    return Subject(
+        org_id=conv.org_id, tutor_id=conv.person_id, shared_with=frozenset(conv.shared_with)
+    )
+
+
+def _id(value: object) -> int:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() else 0
+
+
+def view_of(
+    conv: CoachingConversation, notice: str = "", actions: dict[str, str] | None = None
+) -> CoachView:
+    model = rules.coaching_model(conv.model)
+    assert model is not None
+    step = model.step(conv.step)
+    earlier = [
+        (s.label, conv.answers.get(s.key, ""))
+        for s in model.steps[: conv.step]
+        if conv.answers.get(s.key)
+    ]
+    return CoachView(
+        conv_id=conv.id,
+        model=model.label,
+        step_no=conv.step + 1,
+        steps=len(model.steps),
+        step_label=step.label,
+        question=step.question,
+        hint=step.hint,
+        answer=conv.answers.get(step.key, ""),
+        scale=step.scale,
+        actions=step.actions,
+        earlier=earlier,
+        paused=conv.state == PAUSED,
+        notice=notice,
+        action_values=actions or _action_values(conv),
+    )
+
+
+def _action_values(conv: CoachingConversation) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for n, a in enumerate(conv.actions, start=1):
+        out[f"action_{n}"] = str(a.get("what", ""))
+        out[f"by_{n}"] = str(a.get("by", ""))
+    return out
+
+
+async def coach(ctx: HandlerContext) -> Reply:
+    """A guided coaching conversation (GROW or OSKAR), private to you.
+
+    Usage: coach grow
+    Usage: coach oskar
+    Usage: coach review (OSKAR: how far you've come on the scale)
+    """
+    if ctx.turn.where.kind != "personal":
+        return Reply.text("Coaching notes are private: say **coach grow** in our 1:1 chat.")
+    words = ctx.args.split()
+    sub = words[0] if words else ""
+    said = ctx.turn.text.lower().split()
+    if not sub and said and said[0] in rules.coaching_models():  # "grow" / "oskar" on its own
+        sub = said[0]
+    if sub == "review":
+        return await _review(ctx)
+    records = MentoringRecords(ctx.uow.session)
+    mine = await records.conversations_of(ctx.turn.org_id, ctx.person.id)
+    unfinished = [c for c in mine if c.state in (TALKING, PAUSED)]
+    if sub in ("resume", "continue") or (not sub and unfinished):
+        if not unfinished:
+            return Reply.text("Nothing to pick up. Say **coach grow** or **coach oskar** to start.")
+        conv = unfinished[0]
+        conv.state = TALKING
+        return Reply.show(coach_card(view_of(conv, "Picking up where you left off.")))
+    model = rules.coaching_model(sub)
+    if model is None:
+        return Reply.text(
+            "Say **coach grow** (Goal, Reality, Options, Will) or **coach oskar** (Outcome, "
+            "Scaling, Know-how, Affirm + action, Review)."
+        )
+    same = [c for c in unfinished if c.model == model.key]
+    if same:
+        conv = same[0]
+        conv.state = TALKING
+        return Reply.show(coach_card(view_of(conv, "Picking up where you left off.")))
+    now = ctx.services.clock.now()
+    conv = CoachingConversation(
+        org_id=ctx.turn.org_id,
+        person_id=ctx.person.id,
+        model=model.key,
+        step=0,
+        answers={},
+        state=TALKING,
+        scales=[],
+        actions=[],
+        shared_with=[],
+        created_at=now,
+        updated_at=now,
+    )
+    records.add(conv)
+    await records.flush()
+    return Reply.show(coach_card(view_of(conv)))
+
+
+async def _load(ctx: HandlerContext, values: dict[str, Any]) -> CoachingConversation | Reply:
+    conv = await MentoringRecords(ctx.uow.session).conversation(
+        ctx.turn.org_id, _id(values.get("conv"))
+    )
+    if conv is None:
+        return Reply.text("I can't find that conversation any more. Say **coach grow** to start.")
+    if conv.person_id != ctx.person.id:
+        return Reply.text(REFUSED)
+    return conv
+
+
+def _stale(conv: CoachingConversation, values: dict[str, Any]) -> bool:
+    return str(values.get("step")) != str(conv.step)
+
+
+async def answer(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    loaded = await _load(ctx, values)
+    if isinstance(loaded, Reply):
+        return loaded
+    conv = loaded
+    if conv.state == FINISHED:
+        return Reply.update(await _done(ctx, conv))
+    if _stale(conv, values) or conv.state == PAUSED:
+        conv.state = TALKING
+        return Reply.update(coach_card(view_of(conv)))
+    model = rules.coaching_model(conv.model)
+    assert model is not None
+    step = model.step(conv.step)
+    now = ctx.services.clock.now()
+    text = str(values.get("answer") or "").strip()[:2000]
+    errors: dict[str, str] = {}
+    if step.scale:
+        scale = rules.parse_scale(values.get("answer"))
+        if scale is None:
+            errors["answer"] = "Choose a number from 0 to 10."
+    elif not step.actions and not text:
+        errors["answer"] = "Write a few words, or press Pause and come back to it."
+    actions: list[dict[str, Any]] = []
+    if step.actions:
+        today = london(now).date()
+        for n in (1, 2, 3):
+            what = str(values.get(f"action_{n}") or "").strip()[:300]
+            raw = str(values.get(f"by_{n}") or "").strip()
+            if not what and not raw:
+                continue
+            if not what:
+                errors[f"action_{n}"] = "Say what you'll do."
+                continue
+            try:
+                by = date.fromisoformat(raw[:10])
+            except ValueError:
+                errors[f"by_{n}"] = "Choose a date."
+                continue
+            if by <= today:
+                errors[f"by_{n}"] = "Choose a date in the future."
+                continue
+            actions.append({"what": what, "by": by.isoformat(), "done_at": None})
+        if not actions and not errors:
+            errors["action_1"] = "Write at least one action with a date."
+    if errors:
+        typed = {k: str(v) for k, v in values.items() if k.startswith(("action_", "by_"))}
+        view = view_of(conv, actions=typed)
+        view = CoachView(**{**view.__dict__, "answer": str(values.get("answer") or "")})
+        return Reply.update(coach_card(view, errors))
+    conv.answers = {**conv.answers, step.key: text}
+    conv.updated_at = now
+    if step.scale:
+        conv.scales = [*conv.scales, {"at": now.isoformat(), "value": int(text), "note": ""}]
+    if model.is_last(conv.step):
+        conv.actions = actions
+        conv.state = FINISHED
+        for n, action in enumerate(actions, start=1):
+            remind = action_reminder_at(date.fromisoformat(action["by"]), now)
+            if remind is not None:
+                await tell(
+                    ctx.uow.session,
+                    conv.org_id,
+                    f"coach-action:{conv.id}:{n}",
+                    COACH_ACTION,
+                    conv.person_id,
+                    now,
+                    {"conv": conv.id, "n": n},
+                    due=remind,
+                )
+        return Reply.update(await _done(ctx, conv, "Well done: your actions are saved."))
+    conv.step += 1
+    return Reply.update(coach_card(view_of(conv)))
+
+
+async def back(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    loaded = await _load(ctx, values)
+    if isinstance(loaded, Reply):
+        return loaded
+    conv = loaded
+    if conv.state == FINISHED:
+        return Reply.update(await _done(ctx, conv))
+    if not _stale(conv, values) and conv.step > 0:
+        conv.step -= 1
+        conv.updated_at = ctx.services.clock.now()
+    conv.state = TALKING
+    return Reply.update(coach_card(view_of(conv)))
+
+
+async def pause(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    loaded = await _load(ctx, values)
+    if isinstance(loaded, Reply):
+        return loaded
+    conv = loaded
+    if conv.state != FINISHED:
+        conv.state = PAUSED
+        conv.updated_at = ctx.services.clock.now()
+        return Reply.update(coach_card(view_of(conv)))
+    return Reply.update(await _done(ctx, conv))
+
+
+async def resume(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    loaded = await _load(ctx, values)
+    if isinstance(loaded, Reply):
+        return loaded
+    conv = loaded
+    if conv.state == FINISHED:
+        return Reply.update(await _done(ctx, conv))
+    conv.state = TALKING
+    conv.updated_at = ctx.services.clock.now()
+    return Reply.update(coach_card(view_of(conv)))
+
+
+async def _mentor_of(ctx: HandlerContext) -> int | None:
+    for rel in await MentoringRecords(ctx.uow.session).open_of(ctx.turn.org_id, ctx.person.id):
+        if rel.state == ACTIVE and rel.mentee_id == ctx.person.id:
+            return rel.mentor_id
+    return None
+
+
+async def _done(
+    ctx: HandlerContext, conv: CoachingConversation, notice: str = ""
+) -> dict[str, Any]:
+    model = rules.coaching_model(conv.model)
+    assert model is not None
+    mentor = await _mentor_of(ctx)
+    share_name = await name_of(ctx.directory, conv.org_id, mentor) if mentor else None
+    return coach_done_card(
+        conv.id,
+        model.label,
+        [(s.label, conv.answers.get(s.key, "") or "—") for s in model.steps],
+        [f"{a['what']} (by {date.fromisoformat(a['by']):%d %b %Y})" for a in conv.actions],
+        share_with=share_name,
+        shared=mentor is not None and mentor in conv.shared_with,
+        notice=notice,
+    )
+
+
+async def share(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    """The person chooses to share their notes with their mentor."""
+    loaded = await _load(ctx, values)
+    if isinstance(loaded, Reply):
+        return loaded
+    conv = loaded
+    mentor = await _mentor_of(ctx)
+    if mentor is None:
+        return Reply.text("You don't have a mentor to share with yet.")
+    now = ctx.services.clock.now()
+    if mentor not in conv.shared_with:
+        conv.shared_with = [*conv.shared_with, mentor]
+        await tell(
+            ctx.uow.session,
+            conv.org_id,
+            f"coach-shared:{conv.id}:{mentor}",
+            COACH_SHARED,
+            mentor,
+            now,
+            {"conv": conv.id},
+        )
+    return Reply.update(await _done(ctx, conv, "Shared."))
+
+
+async def action_done(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    loaded = await _load(ctx, values)
+    if isinstance(loaded, Reply):
+        return loaded
+    conv = loaded
+    n = _id(values.get("n"))
+    if not 1 <= n <= len(conv.actions):
+        return Reply.text("I can't find that action any more.")
+    now = ctx.services.clock.now()
+    actions = [dict(a) for a in conv.actions]
+    actions[n - 1]["done_at"] = actions[n - 1].get("done_at") or now.isoformat()
+    conv.actions = actions
+    await Schedule(ctx.uow.session).cancel(conv.org_id, f"coach-action:{conv.id}:{n}", now)
+    return Reply.update(note_card("Done", [f"Marked done: {actions[n - 1]['what']}. Well done."]))
+
+
+# -------------------------------------------------------------------------- OSKAR review
+
+
+def _last_oskar(convs: list[CoachingConversation]) -> CoachingConversation | None:
+    for conv in convs:
+        if conv.model == "oskar" and conv.scales:
+            return conv
+    return None
+
+
+async def _review(ctx: HandlerContext) -> Reply:
+    convs = list(
+        await MentoringRecords(ctx.uow.session).conversations_of(ctx.turn.org_id, ctx.person.id)
+    )
+    conv = _last_oskar(convs)
+    if conv is None:
+        return Reply.text(
+            "There's nothing to review yet: **coach oskar** asks where you are on a 0-10 scale, "
+            "and **coach review** looks at how far you've come since."
+        )
+    before = int(conv.scales[-1]["value"])
+    return Reply.show(coach_review_card(conv.id, conv.answers.get("outcome", ""), before))
+
+
+async def review(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    loaded = await _load(ctx, values)
+    if isinstance(loaded, Reply):
+        return loaded
+    conv = loaded
+    if not conv.scales:
+        return Reply.text("That conversation has no scale to review.")
+    before = int(conv.scales[-1]["value"])
+    scale = rules.parse_scale(values.get("scale"))
+    if scale is None:
+        return Reply.update(
+            coach_review_card(
+                conv.id,
+                conv.answers.get("outcome", ""),
+                before,
+                {"scale": "Choose a number from 0 to 10."},
+            )
+        )
+    difference = str(values.get("difference") or "").strip()[:2000]
+    now = ctx.services.clock.now()
+    conv.scales = [*conv.scales, {"at": now.isoformat(), "value": scale, "note": difference}]
+    conv.updated_at = now
+    points = []
+    for i, s in enumerate(conv.scales):
+        when = london(datetime.fromisoformat(str(s["at"])))
+        points.append(("Start" if i == 0 else f"{when:%d %b}", int(s["value"])))
+    image = data_uri(scale_chart(points))
+    return Reply.update(
+        coach_change_card(
+            conv.answers.get("outcome", ""), rules.scale_change(before, scale), image, difference
+        )
+    )

@@ -1,0 +1,600 @@
+"""`mentor`: the mentor directory. Staff offer themselves; a mentee searches by specialism, sees
+up to five matches with why, and chooses or ranks them; the mentor accepts or declines; either
+side can say "not a good fit" and the mentee is re-matched, no reason asked.
+
+Seed 003 warns against mentoring "allocated rather than chosen": a coordinator may suggest
+matches (`mentor suggest`), which reach the mentee as choices, never as an assignment. A line
+manager, or anyone above them, is never offered as a person's mentor.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app.context import HandlerContext
+from bot.app.mentoring import relationship
+from bot.app.mentoring.relationship import (
+    ANSWERED,
+    GONE,
+    REQUEST,
+    SUGGESTED,
+    excluded_for,
+    name_of,
+    tell,
+)
+from bot.app.turn import Reply
+from bot.domain import mentoring as rules
+from bot.domain.access import Permission
+from cards.base import execute
+from cards.mentoring import (
+    CapacityLine,
+    ExternalView,
+    SearchView,
+    SuggestionView,
+    capacity_card,
+    note_card,
+    offer_card,
+    search_card,
+)
+from storage.mentoring import (
+    ACTIVE,
+    ASKED,
+    DECLINED,
+    NOT_A_FIT,
+    MentoringRecords,
+    MentoringRelationship,
+    MentorOffer,
+)
+from storage.models import Person
+from storage.people import Directory
+
+ONE_TO_ONE = (
+    "Mentoring is between you and your mentor, so let's do this in our 1:1 chat: message me "
+    "**mentor** there."
+)
+
+
+class OfferForm(BaseModel):
+    specialisms: str = Field(min_length=1, max_length=300)
+    campus: str = Field(default="", max_length=200)
+    delivery_style: str | None = None
+    capacity: int = Field(ge=1, le=5)
+    job_title: str = Field(default="", max_length=200)
+    institution: str = Field(default="", max_length=200)
+
+    @field_validator("specialisms")
+    @classmethod
+    def _specialisms(cls, value: str) -> str:
+        if not [s for s in value.split(",") if s.strip()]:
+            raise ValueError("Name at least one subject you could mentor in")
+        return value
+
+    @field_validator("delivery_style", mode="before")
+    @classmethod
+    def _style(cls, value: object) -> str | None:
+        style = str(value or "").strip().lower() or None
+        if style not in (None, "practical", "classroom"):
+            raise ValueError("Choose practical / vocational or classroom")
+        return style
+
+    @field_validator("capacity", mode="before")
+    @classmethod
+    def _capacity(cls, value: object) -> object:
+        if value in (None, ""):
+            raise ValueError("Choose how many mentees at once")
+        return value
+
+    def specialism_list(self) -> list[str]:
+        return [s.strip() for s in self.specialisms.split(",") if s.strip()]
+
+
+# ----------------------------------------------------------------------------- the command
+
+
+async def mentor(ctx: HandlerContext) -> Reply:
+    """Find a mentor by subject, or offer to mentor.
+
+    Usage: mentor maths
+    Usage: mentor offer | mentor stop
+    Usage: mentor capacity (managers and quality: that relationships exist, nothing more)
+    Usage: mentor suggest name@college.ac.uk maths (head of T&L / coordinator)
+    Usage: mentor external Name; partner college; maths, English; contact route
+    """
+    words = ctx.args.split()
+    sub = words[0] if words else ""
+    if sub == "capacity":
+        return await capacity(ctx)
+    if sub == "suggest":
+        return await suggest_to(ctx, words[1:])
+    if sub == "external":
+        # The raw words: the table's normalised args have lost the semicolons.
+        return await external(ctx, ctx.turn.text.partition("external")[2].strip())
+    if ctx.turn.where.kind != "personal":
+        return Reply.text(ONE_TO_ONE)
+    if sub == "offer":
+        return await _offer_form(ctx)
+    if sub in ("stop", "withdraw"):
+        return await _stop_offering(ctx)
+    if not words:
+        return await _overview(ctx)
+    return Reply.show(search_card(await search_view(ctx.uow.session, ctx.person, ctx.args)))
+
+
+async def _overview(ctx: HandlerContext) -> Reply:
+    records = MentoringRecords(ctx.uow.session)
+    lines = []
+    actions = []
+    for rel in await records.open_of(ctx.turn.org_id, ctx.person.id):
+        other = await name_of(ctx.directory, rel.org_id, rel.other(ctx.person.id))
+        role = "your mentor" if rel.side(ctx.person.id) == "mentee" else "your mentee"
+        state = "waiting for an answer" if rel.state == ASKED else "agreement in place"
+        if rel.state == ACTIVE and not rel.agreement:
+            state = "agreement to agree"
+        lines.append(f"**{other}**, {role}: {state}.")
+        if rel.state == ACTIVE:
+            actions.append(execute(f"Open: {other}", "agreement.open", {"rel": rel.id}))
+    offer = await records.offer_of(ctx.turn.org_id, ctx.person.id)
+    if offer is not None and offer.active:
+        lines.append(
+            f"You offer to mentor in {', '.join(offer.specialisms)} ({offer.capacity} at once)."
+        )
+    if not lines:
+        lines.append("Say **mentor maths** (or any subject) to find a mentor.")
+    actions.append(execute("Offer to mentor", "mentor.offer.open"))
+    return Reply.show(note_card("Mentoring", lines, actions))
+
+
+async def _offer_form(ctx: HandlerContext) -> Reply:
+    offer = await MentoringRecords(ctx.uow.session).offer_of(ctx.turn.org_id, ctx.person.id)
+    values: dict[str, Any] = {
+        "campus": ctx.person.campus,
+        "delivery_style": ctx.person.delivery_style,
+        "specialisms": ctx.person.curriculum_area,
+        "capacity": "1",
+    }
+    if offer is not None:
+        values.update(
+            specialisms=", ".join(offer.specialisms),
+            campus=offer.campus,
+            delivery_style=offer.delivery_style,
+            capacity=str(offer.capacity),
+            job_title=offer.job_title,
+            institution=offer.institution,
+        )
+    return Reply.show(offer_card(values))
+
+
+async def open_offer(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
+    return await _offer_form(ctx)
+
+
+async def redisplay_offer(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    return Reply.update(offer_card(values, errors))
+
+
+async def save_offer(ctx: HandlerContext, form: OfferForm) -> Reply:
+    now = ctx.services.clock.now()
+    records = MentoringRecords(ctx.uow.session)
+    offer = await records.offer_of(ctx.turn.org_id, ctx.person.id)
+    if offer is None:
+        offer = MentorOffer(org_id=ctx.turn.org_id, person_id=ctx.person.id, created_at=now)
+        records.add(offer)
+    offer.specialisms = form.specialism_list()
+    offer.campus = form.campus.strip()
+    offer.delivery_style = form.delivery_style
+    offer.capacity = form.capacity
+    offer.job_title = form.job_title.strip()
+    offer.institution = form.institution.strip()
+    offer.active = True
+    offer.updated_at = now
+    await records.flush()
+    return Reply.update(
+        note_card(
+            "Thank you for offering to mentor",
+            [
+                f"You're in the directory for {', '.join(offer.specialisms)}, up to "
+                f"{offer.capacity} mentee(s) at once.",
+                "When someone chooses you, I'll ask you first: you can accept or decline.",
+            ],
+            small="Say **mentor stop** to leave the directory.",
+        )
+    )
+
+
+async def _stop_offering(ctx: HandlerContext) -> Reply:
+    offer = await MentoringRecords(ctx.uow.session).offer_of(ctx.turn.org_id, ctx.person.id)
+    if offer is None or not offer.active:
+        return Reply.text("You're not in the mentor directory. Say **mentor offer** to join.")
+    offer.active = False
+    offer.updated_at = ctx.services.clock.now()
+    return Reply.text(
+        "Done: you're out of the directory. Your current mentees keep you as their mentor."
+    )
+
+
+# ------------------------------------------------------------------------------- searching
+
+
+def _externals(settings: dict[str, Any]) -> list[rules.ExternalMentor]:
+    return [rules.ExternalMentor.from_json(e) for e in settings.get("external_mentors") or []]
+
+
+async def search_view(
+    session: AsyncSession, mentee: Person, query: str, *, notice: str = "", suggested_by: str = ""
+) -> SearchView:
+    directory = Directory(session)
+    records = MentoringRecords(session)
+    counts = await records.mentee_counts(mentee.org_id)
+    offers = await records.offers(mentee.org_id)
+    people = {p.id: p for p in await directory.people(mentee.org_id, [o.person_id for o in offers])}
+    candidates = [
+        rules.MentorOffer(
+            o.person_id,
+            people[o.person_id].name if o.person_id in people else "a colleague",
+            tuple(o.specialisms),
+            o.campus,
+            o.delivery_style,
+            o.capacity,
+            counts.get(o.person_id, 0),
+        )
+        for o in offers
+    ]
+    facts = rules.Mentee(
+        mentee.id,
+        mentee.campus,
+        mentee.delivery_style,
+        await excluded_for(session, directory, mentee),
+    )
+    found = rules.suggest(query, candidates, facts)
+    org = await directory.organisation(mentee.org_id, mentee.created_at)
+    external = rules.external_for(query, _externals(org.settings)) if query.strip() else []
+    nearest: list[str] = []
+    if not found:
+        nearest = [
+            s
+            for s in rules.nearest_specialisms(
+                query, [s for c in candidates for s in c.specialisms]
+            )
+            if rules.specialism_key(s) != rules.specialism_key(query)
+        ]
+    return SearchView(
+        query=query.strip(),
+        suggestions=[
+            SuggestionView(s.person_id, s.name, s.specialisms, s.campus, s.reasons) for s in found
+        ],
+        nearest=nearest,
+        external=[ExternalView(e.name, e.route, e.specialisms, e.contact) for e in external],
+        notice=notice,
+        suggested_by=suggested_by,
+    )
+
+
+async def search_again(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    query = str(values.get("query") or "").strip()[:100]
+    return Reply.update(search_card(await search_view(ctx.uow.session, ctx.person, query)))
+
+
+def _id(value: object) -> int | None:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+async def choose(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    """The mentee's choice: one mentor, or a ranking of up to three. The first is asked now."""
+    query = str(values.get("specialism") or "").strip()[:200]
+    view = await search_view(ctx.uow.session, ctx.person, query)
+    allowed = {s.person_id for s in view.suggestions}
+    errors: dict[str, str] = {}
+    ranked: list[int] = []
+    for key in ("first", "second", "third"):
+        raw = values.get(key)
+        if raw in (None, ""):
+            if key == "first":
+                errors[key] = "Choose a mentor."
+            continue
+        chosen = _id(raw)
+        if chosen is None or chosen not in allowed:
+            errors[key] = "Choose someone from the list."
+        elif chosen in ranked:
+            errors[key] = "You've already chosen them above."
+        else:
+            ranked.append(chosen)
+    if errors:
+        return Reply.update(search_card(view, errors))
+    records = MentoringRecords(ctx.uow.session)
+    current = [
+        r
+        for r in await records.open_of(ctx.turn.org_id, ctx.person.id)
+        if r.mentee_id == ctx.person.id
+    ]
+    if current:
+        other = await name_of(ctx.directory, ctx.turn.org_id, current[0].mentor_id)
+        return Reply.text(
+            f"You already have a mentoring request or mentor ({other}). Say **mentor** to see it."
+        )
+    now = ctx.services.clock.now()
+    rel = await ask(ctx.uow.session, ctx.turn.org_id, ctx.person.id, ranked, query, now)
+    mentor_name = await name_of(ctx.directory, ctx.turn.org_id, rel.mentor_id)
+    lines = [f"I've asked **{mentor_name}**. I'll tell you as soon as they answer."]
+    if len(ranked) > 1:
+        lines.append("If they can't, I'll ask your next choice.")
+    return Reply.update(note_card("Mentor asked", lines))
+
+
+async def ask(
+    session: AsyncSession,
+    org_id: str,
+    mentee_id: int,
+    ranked: list[int],
+    specialism: str,
+    now: datetime,
+) -> MentoringRelationship:
+    rel = MentoringRelationship(
+        org_id=org_id,
+        mentee_id=mentee_id,
+        mentor_id=ranked[0],
+        specialism=specialism,
+        next_choices=ranked[1:],
+        state=ASKED,
+        agreement={},
+        version=0,
+        confirmations=[],
+        created_at=now,
+        updated_at=now,
+    )
+    MentoringRecords(session).add(rel)
+    await session.flush()
+    await tell(
+        session, org_id, f"mentoring-request:{rel.id}", REQUEST, rel.mentor_id, now, {"rel": rel.id}
+    )
+    return rel
+
+
+async def _mentor_answering(
+    ctx: HandlerContext, values: dict[str, Any]
+) -> MentoringRelationship | Reply:
+    rel_id = _id(values.get("rel"))
+    rel = await MentoringRecords(ctx.uow.session).relationship(ctx.turn.org_id, rel_id or 0)
+    if rel is None:
+        return Reply.text(GONE)
+    if rel.mentor_id != ctx.person.id:
+        return Reply.text("Only the mentor this request was sent to can answer it.")
+    if rel.state != ASKED:
+        return Reply.text("This request has already been answered.")
+    return rel
+
+
+async def accept(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    """The mentor takes the mentee on: next, they agree the agreement together."""
+    loaded = await _mentor_answering(ctx, values)
+    if isinstance(loaded, Reply):
+        return loaded
+    rel = loaded
+    now = ctx.services.clock.now()
+    rel.state, rel.accepted_at, rel.updated_at = ACTIVE, now, now
+    rel.next_choices = []
+    await tell(
+        ctx.uow.session,
+        rel.org_id,
+        f"mentoring-answer:{rel.id}:accepted",
+        ANSWERED,
+        rel.mentee_id,
+        now,
+        {"rel": rel.id, "answer": "accepted"},
+    )
+    mentee = await name_of(ctx.directory, rel.org_id, rel.mentee_id)
+    return Reply.update(
+        note_card(
+            f"You're {mentee}'s mentor",
+            [
+                f"I've told {mentee}. Next, agree your mentoring agreement: three SMART "
+                "objectives, when and where you'll meet, and the review points."
+            ],
+            [execute("Fill in the agreement", "agreement.edit", {"rel": rel.id}, primary=True)],
+        )
+    )
+
+
+async def decline(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    loaded = await _mentor_answering(ctx, values)
+    if isinstance(loaded, Reply):
+        return loaded
+    rel = loaded
+    now = ctx.services.clock.now()
+    rel.state, rel.ended_at, rel.updated_at = DECLINED, now, now
+    await rematch(ctx.uow.session, rel, now, "declined")
+    return Reply.update(note_card("Declined", ["Thanks for letting them know. No reason needed."]))
+
+
+async def rematch(
+    session: AsyncSession, rel: MentoringRelationship, now: datetime, why: str
+) -> MentoringRelationship | None:
+    """After a decline or "not a good fit": ask the mentee's next ranked choice if they gave one
+    (and that person is still free to ask), else tell the mentee to choose again."""
+    directory = Directory(session)
+    mentee = await directory.person(rel.org_id, rel.mentee_id)
+    if mentee is None:
+        return None
+    excluded = await excluded_for(session, directory, mentee)
+    records = MentoringRecords(session)
+    offers = {o.person_id: o for o in await records.offers(rel.org_id)}
+    counts = await records.mentee_counts(rel.org_id)
+    for candidate in rel.next_choices:
+        offer = offers.get(candidate)
+        if candidate in excluded or offer is None or counts.get(candidate, 0) >= offer.capacity:
+            continue
+        rest = [c for c in rel.next_choices if c != candidate]
+        rel.next_choices = []
+        new = await ask(session, rel.org_id, rel.mentee_id, [candidate, *rest], rel.specialism, now)
+        await tell(
+            session,
+            rel.org_id,
+            f"mentoring-answer:{rel.id}:{why}",
+            ANSWERED,
+            rel.mentee_id,
+            now,
+            {"rel": rel.id, "answer": why, "next": new.id},
+        )
+        return new
+    rel.next_choices = []
+    await tell(
+        session,
+        rel.org_id,
+        f"mentoring-answer:{rel.id}:{why}",
+        ANSWERED,
+        rel.mentee_id,
+        now,
+        {"rel": rel.id, "answer": why},
+    )
+    return None
+
+
+async def not_a_good_fit(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    """Either side ends it, no reason asked; the mentee is re-matched."""
+    rel_id = _id(values.get("rel"))
+    rel = await MentoringRecords(ctx.uow.session).relationship(ctx.turn.org_id, rel_id or 0)
+    if rel is None:
+        return Reply.text(GONE)
+    if not ctx.can(Permission.WRITE_MENTORING, relationship.bare_subject(rel)):
+        return Reply.text(relationship.REFUSED)
+    if rel.state not in (ASKED, ACTIVE):
+        return Reply.text("This mentoring relationship has already ended.")
+    now = ctx.services.clock.now()
+    rel.state, rel.ended_at, rel.updated_at = NOT_A_FIT, now, now
+    await relationship.cancel_relationship_reminders(ctx.uow.session, rel, now)
+    if ctx.person.id == rel.mentee_id:
+        await tell(
+            ctx.uow.session,
+            rel.org_id,
+            f"mentoring-answer:{rel.id}:ended",
+            ANSWERED,
+            rel.mentor_id,
+            now,
+            {"rel": rel.id, "answer": "ended"},
+        )
+        view = await search_view(
+            ctx.uow.session,
+            ctx.person,
+            rel.specialism,
+            notice="Understood: no reason needed. Here are other mentors; choose again whenever "
+            "you're ready.",
+        )
+        return Reply.update(search_card(view))
+    await rematch(ctx.uow.session, rel, now, NOT_A_FIT)
+    mentee = await name_of(ctx.directory, rel.org_id, rel.mentee_id)
+    return Reply.update(
+        note_card(
+            "Not a good fit",
+            [f"Understood, no reason needed. I'll help {mentee} find another mentor."],
+        )
+    )
+
+
+# -------------------------------------------------------------- coordinators and managers
+
+
+async def capacity(ctx: HandlerContext) -> Reply:
+    """Who mentors how many: that relationships exist, for capacity; nothing that is in them."""
+    records = MentoringRecords(ctx.uow.session)
+    rels = await records.all_open(ctx.turn.org_id)
+    org_wide = ctx.can(Permission.SEE_MENTORING_EXISTS)
+    mine: list[str] = []
+    for rel in rels:
+        subject = await relationship.subject_of(ctx.directory, rel)
+        if ctx.person.id in subject.line_manager_ids and ctx.can(
+            Permission.SEE_MENTORING_EXISTS, subject
+        ):
+            mine.append(await name_of(ctx.directory, rel.org_id, rel.mentee_id))
+    if not org_wide and not mine:
+        return Reply.text(
+            "Mentoring capacity is for line managers (their own team), the quality team and the "
+            "head of teaching & learning."
+        )
+    lines: list[CapacityLine] = []
+    if org_wide:
+        counts = await records.mentee_counts(ctx.turn.org_id)
+        for offer in await records.offers(ctx.turn.org_id):
+            lines.append(
+                CapacityLine(
+                    await name_of(ctx.directory, offer.org_id, offer.person_id),
+                    ", ".join(offer.specialisms),
+                    counts.get(offer.person_id, 0),
+                    offer.capacity,
+                )
+            )
+    return Reply.show(capacity_card(lines, sorted(set(mine)), len(rels) if org_wide else len(mine)))
+
+
+async def suggest_to(ctx: HandlerContext, words: list[str]) -> Reply:
+    """A coordinator suggests matches; the mentee chooses (never an assignment)."""
+    if not ctx.can(Permission.SUGGEST_MENTORS):
+        return Reply.text(
+            "Only the head of teaching & learning or a development coordinator suggests mentors."
+        )
+    if len(words) < 1 or "@" not in words[0]:
+        return Reply.text("Say **mentor suggest name@college.ac.uk maths**.")
+    mentee = await ctx.directory.person_by_email(ctx.turn.org_id, words[0])
+    if mentee is None:
+        return Reply.text(f"I don't know {words[0]} yet.")
+    query = " ".join(words[1:])
+    view = await search_view(ctx.uow.session, mentee, query)
+    if not view.suggestions:
+        return Reply.text(
+            f"Nobody in the directory fits {query or 'that'} for {mentee.name} just now, so "
+            "I haven't sent anything."
+        )
+    now = ctx.services.clock.now()
+    await tell(
+        ctx.uow.session,
+        ctx.turn.org_id,
+        f"mentoring-suggested:{mentee.id}:{rules.specialism_key(query) or 'any'}",
+        SUGGESTED,
+        mentee.id,
+        now,
+        {"query": query, "by": ctx.person.id},
+    )
+    return Reply.text(
+        f"I've sent {mentee.name} {len(view.suggestions)} suggestion(s) to choose from. Nobody "
+        "is assigned: it's their choice."
+    )
+
+
+async def external(ctx: HandlerContext, spec: str) -> Reply:
+    """External mentors the organisation lists: partner colleges, brokerage, voucher systems."""
+    now = ctx.services.clock.now()
+    org = await ctx.directory.organisation(ctx.turn.org_id, now)
+    listed = _externals(org.settings)
+    if not spec:
+        lines = [
+            f"**{e.name}** ({e.route}): {', '.join(e.specialisms)}. Contact: {e.contact}"
+            for e in listed
+        ] or ["None listed yet."]
+        return Reply.show(note_card("External mentors", lines))
+    if not ctx.can(Permission.SUGGEST_MENTORS):
+        return Reply.text(
+            "Only the head of teaching & learning or a development coordinator lists external "
+            "mentors."
+        )
+    parts = [p.strip() for p in spec.split(";")]
+    if len(parts) != 4 or not all(parts):
+        return Reply.text(
+            "Say **mentor external Name; route (partner college, brokerage or voucher scheme); "
+            "specialisms, separated by commas; how to contact them**."
+        )
+    entry = rules.ExternalMentor(
+        parts[0], parts[1], tuple(s.strip() for s in parts[2].split(",") if s.strip()), parts[3]
+    )
+    org.settings = {
+        **org.settings,
+        "external_mentors": [*(e.to_json() for e in listed), entry.to_json()],
+    }
+    ctx.directory.audit(
+        ctx.turn.org_id, ctx.person.id, "mentoring:external", "add", entry.name, now
+    )
+    return Reply.text(f"Listed: {entry.name} ({entry.route}) for {', '.join(entry.specialisms)}.")

@@ -1,0 +1,336 @@
+"""Mentoring's proactive messages, drawn when they are sent from the records as they are then: a
+request already answered, a nudge after a meeting was logged, or a report not yet seen by the
+mentee is dropped (render -> None)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.app.mentoring import agreement as agreement_
+from bot.app.mentoring import relationship
+from bot.app.mentoring.coaching import subject_of as coaching_subject
+from bot.app.mentoring.directory import search_view
+from bot.app.mentoring.relationship import name_of
+from bot.app.notices import NoticeContext, NoticeKind
+from bot.app.turn import Message
+from bot.domain import mentoring as rules
+from bot.domain.access import Actor, Permission, can
+from cards.base import execute
+from cards.mentoring import agreement_card, note_card, request_card, review_card, search_card
+from cards.reminders import NextStep, reminder_card
+from storage.mentoring import (
+    ACTIVE,
+    ASKED,
+    DRAFTED,
+    MEETING,
+    SENT,
+    MentoringRecords,
+    MentoringRelationship,
+    MentoringReview,
+)
+
+
+async def _actor(ctx: NoticeContext) -> Actor | None:
+    if ctx.item.person_id is None:
+        return None
+    return Actor(ctx.item.person_id, ctx.item.org_id, await ctx.directory.roles(ctx.item.person_id))
+
+
+async def _rel(ctx: NoticeContext, key: str = "rel") -> MentoringRelationship | None:
+    return await MentoringRecords(ctx.uow.session).relationship(
+        ctx.item.org_id, int(ctx.payload.get(key) or 0)
+    )
+
+
+async def render_request(ctx: NoticeContext) -> Message | None:
+    rel = await _rel(ctx)
+    if rel is None or rel.state != ASKED or ctx.item.person_id != rel.mentor_id:
+        return None
+    mentee = await name_of(ctx.directory, rel.org_id, rel.mentee_id)
+    return Message(card=request_card(mentee, rel.specialism, rel.id))
+
+
+async def render_answered(ctx: NoticeContext) -> Message | None:
+    rel = await _rel(ctx)
+    if rel is None or ctx.item.person_id not in (rel.mentee_id, rel.mentor_id):
+        return None
+    answer = str(ctx.payload.get("answer"))
+    if answer == "ended":  # the mentee said not a good fit; the mentor hears
+        mentee = await name_of(ctx.directory, rel.org_id, rel.mentee_id)
+        return Message(
+            card=note_card(
+                "Mentoring ended",
+                [
+                    f"{mentee} has decided to look for a different mentor. No reason is needed, "
+                    "and nothing is recorded against either of you."
+                ],
+            )
+        )
+    mentor = await name_of(ctx.directory, rel.org_id, rel.mentor_id)
+    if answer == "accepted":
+        if rel.state != ACTIVE:
+            return None
+        return Message(
+            card=note_card(
+                f"{mentor} will be your mentor",
+                ["Next, agree your mentoring agreement together."],
+                [execute("Open the agreement", "agreement.edit", {"rel": rel.id}, primary=True)],
+            )
+        )
+    nxt = await _rel(ctx, "next")
+    what = "can't take this on just now" if answer == "declined" else "thinks it isn't a good fit"
+    if nxt is not None:
+        chosen = await name_of(ctx.directory, rel.org_id, nxt.mentor_id)
+        return Message(
+            card=note_card(
+                "Your mentoring request",
+                [f"{mentor} {what}. No reason needed. I've asked your next choice, **{chosen}**."],
+            )
+        )
+    mentee_person = await ctx.directory.person(rel.org_id, rel.mentee_id)
+    if mentee_person is None:
+        return None
+    view = await search_view(
+        ctx.uow.session,
+        mentee_person,
+        rel.specialism,
+        notice=f"{mentor} {what}. No reason needed: choose someone else whenever you're ready.",
+    )
+    return Message(card=search_card(view))
+
+
+async def render_suggested(ctx: NoticeContext) -> Message | None:
+    person = await ctx.directory.person(ctx.item.org_id, ctx.item.person_id or 0)
+    if person is None:
+        return None
+    by = await name_of(ctx.directory, ctx.item.org_id, int(ctx.payload.get("by") or 0) or None)
+    view = await search_view(
+        ctx.uow.session, person, str(ctx.payload.get("query") or ""), suggested_by=by
+    )
+    return Message(card=search_card(view)) if view.suggestions else None
+
+
+async def _agreement_message(ctx: NoticeContext, notice: str) -> Message | None:
+    rel = await _rel(ctx)
+    actor = await _actor(ctx)
+    if rel is None or actor is None or rel.state != ACTIVE:
+        return None
+    if not can(actor, Permission.READ_MENTORING, relationship.bare_subject(rel)):
+        return None
+    view = await agreement_.agreement_view(ctx.uow.session, rel, actor.person_id, notice)
+    return Message(card=agreement_card(view))
+
+
+async def render_confirm(ctx: NoticeContext) -> Message | None:
+    rel = await _rel(ctx)
+    if rel is None or rel.proposal is None or rel.proposed_by == ctx.item.person_id:
+        return None
+    return await _agreement_message(ctx, "Please check and confirm.")
+
+
+async def render_confirmed(ctx: NoticeContext) -> Message | None:
+    return await _agreement_message(ctx, "Confirmed by both of you: it's in effect.")
+
+
+async def _draft(
+    ctx: NoticeContext, rel: MentoringRelationship, point_key: str
+) -> MentoringReview | None:
+    records = MentoringRecords(ctx.uow.session)
+    existing = await records.review_at(rel.id, point_key)
+    if existing is not None:
+        return existing
+    points = {p.key: p for p in agreement_._reviews(rel.agreement)}
+    point = points.get(point_key)
+    if point is None:
+        return None
+    meetings = [
+        rules.LoggedMeeting(
+            m.held_on,
+            m.discussed,
+            {int(k): v for k, v in m.next_steps.items()},
+            {int(k): int(v) for k, v in m.progress.items()},
+        )
+        for m in await records.entries(rel.id, MEETING)
+    ]
+    review = MentoringReview(
+        org_id=rel.org_id,
+        relationship_id=rel.id,
+        point=point.key,
+        label=point.label,
+        lines=rules.draft_review(point.label, agreement_._objectives(rel.agreement), meetings),
+        recipients=[int(i) for i in rel.agreement.get("recipient_ids") or []],
+        state=DRAFTED,
+        drafted_at=ctx.now,
+    )
+    records.add(review)
+    await records.flush()
+    return review
+
+
+async def render_review_due(ctx: NoticeContext) -> Message | None:
+    """Both hear the review is due; the mentee gets the draft to read, and nothing goes out to
+    the recipients until they have."""
+    rel = await _rel(ctx)
+    if rel is None or rel.state != ACTIVE or not rel.agreement:
+        return None
+    review = await _draft(ctx, rel, str(ctx.payload.get("point")))
+    if review is None:
+        return None
+    recipients = [p.name for p in await ctx.directory.people(rel.org_id, review.recipients)]
+    if ctx.item.person_id == rel.mentee_id:
+        return Message(
+            card=review_card(
+                f"{review.label} is due: the draft",
+                review.lines,
+                recipients,
+                review.id if review.state == DRAFTED else None,
+            )
+        )
+    mentee = await name_of(ctx.directory, rel.org_id, rel.mentee_id)
+    return Message(
+        card=review_card(
+            f"{review.label} is due",
+            [
+                f"I've drafted it from your meeting log and the objectives, and shown it to "
+                f"{mentee}. It goes to the agreed recipients once {mentee} has read it.",
+                *review.lines,
+            ],
+            recipients,
+            None,
+        )
+    )
+
+
+async def render_report(ctx: NoticeContext) -> Message | None:
+    records = MentoringRecords(ctx.uow.session)
+    review = await records.review(ctx.item.org_id, int(ctx.payload.get("review") or 0))
+    if review is None or review.state != SENT or review.seen_at is None:
+        return None
+    rel = await records.relationship(ctx.item.org_id, review.relationship_id)
+    actor = await _actor(ctx)
+    if rel is None or actor is None:
+        return None
+    subject = relationship.bare_subject(rel, frozenset(review.recipients))
+    if not can(actor, Permission.READ_MENTORING, subject):
+        return None
+    mentee = await name_of(ctx.directory, rel.org_id, rel.mentee_id)
+    mentor = await name_of(ctx.directory, rel.org_id, rel.mentor_id)
+    return Message(
+        card=note_card(
+            f"Mentoring {review.label.lower()}: {mentee}",
+            review.lines,
+            small=f"From {mentor}, sent with {mentee}'s agreement after they read it.",
+        )
+    )
+
+
+async def render_nudge(ctx: NoticeContext) -> Message | None:
+    rel = await _rel(ctx)
+    if rel is None or rel.state != ACTIVE:
+        return None
+    since = date.fromisoformat(str(ctx.payload.get("since")))
+    meetings = await MentoringRecords(ctx.uow.session).entries(rel.id, MEETING)
+    if any(m.held_on > since for m in meetings):
+        return None
+    other = await name_of(ctx.directory, rel.org_id, rel.other(ctx.item.person_id or 0))
+    weeks = int(rel.agreement.get("meet_every_weeks") or 4)
+    return Message(
+        card=reminder_card(
+            "Time for a mentoring meeting?",
+            [f"Nothing has been logged with {other} for {weeks} weeks."],
+            [
+                NextStep("Log a meeting", "mentoring.meeting.open", {"rel": rel.id}),
+                NextStep("Open the agreement", "agreement.open", {"rel": rel.id}),
+            ],
+            note="Turn these nudges off in **settings**.",
+        )
+    )
+
+
+async def render_coach_action(ctx: NoticeContext) -> Message | None:
+    conv = await MentoringRecords(ctx.uow.session).conversation(
+        ctx.item.org_id, int(ctx.payload.get("conv") or 0)
+    )
+    n = int(ctx.payload.get("n") or 0)
+    if conv is None or not 1 <= n <= len(conv.actions) or conv.person_id != ctx.item.person_id:
+        return None
+    action = conv.actions[n - 1]
+    if action.get("done_at"):
+        return None
+    due = date.fromisoformat(str(action["by"]))
+    return Message(
+        card=reminder_card(
+            "An action from your coaching is due soon",
+            [f"**{action['what']}**, by {due:%A %d %B}."],
+            [NextStep("Done", "coach.action.done", {"conv": conv.id, "n": n})],
+        )
+    )
+
+
+async def render_coach_shared(ctx: NoticeContext) -> Message | None:
+    conv = await MentoringRecords(ctx.uow.session).conversation(
+        ctx.item.org_id, int(ctx.payload.get("conv") or 0)
+    )
+    actor = await _actor(ctx)
+    if (
+        conv is None
+        or actor is None
+        or not can(actor, Permission.READ_COACHING, coaching_subject(conv))
+    ):
+        return None
+    model = rules.coaching_model(conv.model)
+    if model is None:
+        return None
+    owner = await name_of(ctx.directory, conv.org_id, conv.person_id)
+    lines = [f"**{s.label}:** {conv.answers.get(s.key) or '—'}" for s in model.steps]
+    lines += [f"Action: {a['what']} (by {a['by']})" for a in conv.actions]
+    return Message(
+        card=note_card(
+            f"{owner} shared their {model.label} notes with you",
+            lines,
+            small="Shared by their choice; for you only.",
+        )
+    )
+
+
+NOTICES = (
+    NoticeKind(relationship.REQUEST, render_request, description="Someone asks you to mentor them"),
+    NoticeKind(
+        relationship.ANSWERED, render_answered, description="Answers to a mentoring request"
+    ),
+    NoticeKind(
+        relationship.CONFIRM,
+        render_confirm,
+        description="A mentoring agreement or change waiting for your confirmation",
+    ),
+    NoticeKind(
+        relationship.CONFIRMED,
+        render_confirmed,
+        description="Your mentoring agreement was confirmed",
+    ),
+    NoticeKind(
+        relationship.REVIEW_DUE, render_review_due, description="A mentoring review point is due"
+    ),
+    NoticeKind(relationship.REPORT, render_report, description="A mentoring report sent to you"),
+    NoticeKind(
+        relationship.NUDGE,
+        render_nudge,
+        opt_out=relationship.NUDGES_OPT_OUT,
+        description="A nudge when no mentoring meeting has been logged for a while",
+    ),
+    NoticeKind(
+        relationship.SUGGESTED,
+        render_suggested,
+        description="Mentors suggested for you to choose from",
+    ),
+    NoticeKind(
+        relationship.COACH_ACTION,
+        render_coach_action,
+        description="An action from your coaching conversation is due soon",
+    ),
+    NoticeKind(
+        relationship.COACH_SHARED,
+        render_coach_shared,
+        description="Coaching notes someone chose to share with you",
+    ),
+)

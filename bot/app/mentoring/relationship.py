@@ -1,0 +1,131 @@
+"""What the mentoring use cases share: who may see a relationship, the management chain, names,
+and telling the other person through the reminders engine.
+
+Every scheduled item of this capability has a key that starts `mentoring-` or `coach-` and names
+its record, so re-scheduling replaces instead of duplicating, and ending a relationship cancels
+its future reminders by prefix.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain import mentoring as rules
+from bot.domain.access import Subject
+from storage.mentoring import (
+    ACTIVE,
+    ASKED,
+    DECLINED,
+    NOT_A_FIT,
+    MentoringRecords,
+    MentoringRelationship,
+)
+from storage.models import Person
+from storage.people import Directory
+from storage.reminders import Schedule
+
+REFUSED = (
+    "Sorry, that's not yours to see: mentoring records stay between the mentee and the mentor."
+)
+GONE = "That mentoring relationship isn't available any more."
+
+# Notice kinds
+REQUEST = "mentoring.request"
+ANSWERED = "mentoring.answered"
+CONFIRM = "mentoring.confirm"
+CONFIRMED = "mentoring.confirmed"
+REVIEW_DUE = "mentoring.review_due"
+REPORT = "mentoring.report"
+NUDGE = "mentoring.nudge"
+SUGGESTED = "mentoring.suggested"
+COACH_ACTION = "coach.action_due"
+COACH_SHARED = "coach.shared"
+NUDGES_OPT_OUT = "mentoring_meeting_nudges"
+
+
+async def manager_map(directory: Directory, org_id: str) -> dict[str, str | None]:
+    rows = await directory.session.execute(
+        select(Person.email, Person.line_manager_email).where(Person.org_id == org_id)
+    )
+    return {(e or "").lower(): m for e, m in rows.all() if e}
+
+
+async def chain_ids(directory: Directory, person: Person) -> frozenset[int]:
+    """Ids of everyone in a person's management chain (line manager, their manager, ...)."""
+    emails = rules.management_chain(person.email, await manager_map(directory, person.org_id))
+    ids: set[int] = set()
+    for email in emails:
+        boss = await directory.person_by_email(person.org_id, email)
+        if boss is not None:
+            ids.add(boss.id)
+    return frozenset(ids)
+
+
+async def subject_of(directory: Directory, rel: MentoringRelationship) -> Subject:
+    mentee = await directory.person(rel.org_id, rel.mentee_id)
+    chain = await chain_ids(directory, mentee) if mentee else frozenset()
+    return Subject(
+        org_id=rel.org_id,
+        tutor_id=rel.mentee_id,
+        practitioner_id=rel.mentor_id,
+        line_manager_ids=chain,
+    )
+
+
+def bare_subject(rel: MentoringRelationship, shared: frozenset[int] = frozenset()) -> Subject:
+    return Subject(
+        org_id=rel.org_id,
+        tutor_id=rel.mentee_id,
+        practitioner_id=rel.mentor_id,
+        shared_with=shared,
+    )
+
+
+async def name_of(directory: Directory, org_id: str, person_id: int | None) -> str:
+    if person_id is None:
+        return "someone"
+    person = await directory.person(org_id, person_id)
+    if person is None:
+        return "someone who has left"
+    return person.name or person.email or "a colleague"
+
+
+async def excluded_for(
+    session: AsyncSession, directory: Directory, mentee: Person
+) -> frozenset[int]:
+    """Never offered to this mentee: their management chain, mentors who declined them or that
+    either side said were not a good fit, and mentors they are already asking or working with."""
+    out = set(await chain_ids(directory, mentee))
+    for rel in await MentoringRecords(session).of_mentee(mentee.org_id, mentee.id):
+        if rel.state in (DECLINED, NOT_A_FIT, ASKED, ACTIVE):
+            out.add(rel.mentor_id)
+    return frozenset(out)
+
+
+async def tell(
+    session: AsyncSession,
+    org_id: str,
+    key: str,
+    kind: str,
+    person_id: int,
+    now: datetime,
+    payload: dict[str, Any],
+    due: datetime | None = None,
+) -> None:
+    """Tell someone through the reminders engine (sending hours and preferences apply): the
+    turn's reply only reaches the person who pressed."""
+    await Schedule(session).put(
+        org_id, key, kind, due or now, now, person_id=person_id, payload=payload
+    )
+
+
+async def cancel_relationship_reminders(
+    session: AsyncSession, rel: MentoringRelationship, now: datetime
+) -> None:
+    schedule = Schedule(session)
+    for family in ("review", "nudge", "confirm"):
+        await schedule.cancel_prefix(rel.org_id, f"mentoring-{family}:{rel.id}:", now)

@@ -1,0 +1,810 @@
+"""Cards for mentoring and guided coaching (seed 003): the mentor directory, the agreement after
+appendix 5, the meeting log with each objective's progress as a bar, observations, reviews, and
+the GROW / OSKAR card that updates in place one question at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from adaptive_cards_python import elements as E
+
+from cards.base import (
+    Action,
+    CardDict,
+    Element,
+    actions_row,
+    card,
+    choice_input,
+    date_input,
+    error_text,
+    execute,
+    facts,
+    text,
+    text_input,
+    title,
+    with_error,
+)
+
+STYLES = (("Practical / vocational", "practical"), ("Classroom-based", "classroom"))
+DEVELOPMENTAL = (
+    "Developmental: never graded, and never counted as an OTLA, a learning walk or any "
+    "management observation."
+)
+PRIVATE = (
+    "Only the two of you can read this. Line managers and quality staff see only that it exists."
+)
+
+
+def note_card(
+    heading: str, lines: Sequence[str], actions: Sequence[Action] = (), *, small: str = ""
+) -> CardDict:
+    body: list[Element] = [title(heading), *(text(line) for line in lines)]
+    if small:
+        body.append(text(small, subtle=True, size="small"))
+    return card(body, actions, fallback_text=heading)
+
+
+def _v(values: Mapping[str, Any], key: str) -> str | None:
+    value = values.get(key)
+    return None if value is None else str(value)
+
+
+# ------------------------------------------------------------------------ the directory
+
+
+def offer_card(values: Mapping[str, Any], errors: Mapping[str, str] | None = None) -> CardDict:
+    """Offer yourself as a mentor."""
+    errors = errors or {}
+    body: list[Element] = [
+        title("Offer to mentor"),
+        text(
+            "Colleagues searching the mentor directory will see your specialisms, campus and "
+            "how you teach. You choose how many mentees at once; the college agrees at least "
+            "20 hours a year per mentee.",
+            subtle=True,
+        ),
+        *with_error(
+            text_input(
+                "specialisms",
+                "Your subject specialisms (separate with commas)",
+                value=_v(values, "specialisms"),
+                required=True,
+                placeholder="e.g. maths, functional skills maths",
+                max_length=300,
+            ),
+            errors,
+            "specialisms",
+        ),
+        *with_error(
+            text_input("campus", "Campus", value=_v(values, "campus"), max_length=200),
+            errors,
+            "campus",
+        ),
+        *with_error(
+            choice_input(
+                "delivery_style",
+                "How you mostly teach",
+                STYLES,
+                value=_v(values, "delivery_style"),
+                expanded=True,
+            ),
+            errors,
+            "delivery_style",
+        ),
+        *with_error(
+            choice_input(
+                "capacity",
+                "Mentees at once",
+                [(str(n), str(n)) for n in range(1, 6)],
+                value=_v(values, "capacity") or "1",
+                required=True,
+            ),
+            errors,
+            "capacity",
+        ),
+        *with_error(
+            text_input("job_title", "Your full job title", value=_v(values, "job_title")),
+            errors,
+            "job_title",
+        ),
+        *with_error(
+            text_input("institution", "Your institution", value=_v(values, "institution")),
+            errors,
+            "institution",
+        ),
+    ]
+    return card(body, [execute("Offer", "mentor.offer", primary=True)], fallback_text="Offer")
+
+
+@dataclass(frozen=True)
+class SuggestionView:
+    person_id: int
+    name: str
+    specialisms: Sequence[str]
+    campus: str
+    reasons: Sequence[str]
+
+
+@dataclass(frozen=True)
+class ExternalView:
+    name: str
+    route: str
+    specialisms: Sequence[str]
+    contact: str
+
+
+@dataclass(frozen=True)
+class SearchView:
+    query: str
+    suggestions: Sequence[SuggestionView]
+    nearest: Sequence[str] = ()
+    external: Sequence[ExternalView] = ()
+    notice: str = ""
+    suggested_by: str = ""
+
+
+def search_card(view: SearchView, errors: Mapping[str, str] | None = None) -> CardDict:
+    """Up to five matches, each with why; the mentee chooses one, or ranks up to three."""
+    errors = errors or {}
+    heading = f"Mentors for {view.query}" if view.query else "Mentors"
+    body: list[Element] = [title(heading)]
+    if view.notice:
+        body.append(text(view.notice))
+    if view.suggested_by:
+        body.append(
+            text(
+                f"{view.suggested_by} suggested these for you. It's your choice: pick one, "
+                "rank a few, or none.",
+                subtle=True,
+            )
+        )
+    actions: list[Action] = []
+    if view.suggestions:
+        for i, s in enumerate(view.suggestions, start=1):
+            body.append(
+                E.Container(
+                    separator=True,
+                    items=[
+                        text(f"**{i}. {s.name}**"),
+                        facts(
+                            [
+                                ("Specialisms", ", ".join(s.specialisms)),
+                                ("Campus", s.campus),
+                                ("Why", "; ".join(s.reasons)),
+                            ]
+                        ),
+                    ],
+                )
+            )
+        choices = [(s.name, str(s.person_id)) for s in view.suggestions]
+        body.append(
+            text(
+                "Choose your mentor, or rank up to three: if your first choice can't, "
+                "I'll ask your second.",
+                subtle=True,
+            )
+        )
+        for key, label, required in (
+            ("first", "First choice", True),
+            ("second", "Second choice (optional)", False),
+            ("third", "Third choice (optional)", False),
+        ):
+            body += with_error(choice_input(key, label, choices, required=required), errors, key)
+        actions.append(execute("Ask", "mentor.choose", {"specialism": view.query}, primary=True))
+    else:
+        body.append(text(f"Nobody here offers to mentor in **{view.query or 'that'}** yet."))
+        if view.nearest:
+            body.append(text("Nearest specialisms in house: " + ", ".join(view.nearest)))
+            actions += [
+                execute(f"Mentors for {s}", "mentor.search", {"query": s}) for s in view.nearest[:3]
+            ]
+    if view.external:
+        body.append(text("**Outside the college**", size="medium"))
+        for e in view.external:
+            body.append(
+                facts(
+                    [
+                        (e.name, e.route),
+                        ("Specialisms", ", ".join(e.specialisms)),
+                        ("Contact", e.contact),
+                    ]
+                )
+            )
+    elif not view.suggestions:
+        body.append(
+            text(
+                "Your college hasn't listed external mentors (partner colleges, a brokerage or "
+                "a voucher scheme) yet: ask your head of teaching & learning.",
+                subtle=True,
+            )
+        )
+    if "form" in errors:
+        body.append(error_text(errors["form"]))
+    return card(body, actions, fallback_text=heading)
+
+
+def request_card(mentee: str, specialism: str, rel_id: int, note: str = "") -> CardDict:
+    lines = [
+        f"**{mentee}** would like you as their mentor"
+        + (f" for **{specialism}**." if specialism else "."),
+        "If you accept, you'll agree the mentoring agreement together (seed 003's sample: "
+        "three SMART objectives, when and where to meet, review points).",
+    ]
+    if note:
+        lines.append(note)
+    return note_card(
+        "A mentoring request",
+        lines,
+        [
+            execute("Accept", "mentor.accept", {"rel": rel_id}, primary=True),
+            execute("Decline", "mentor.decline", {"rel": rel_id}),
+        ],
+        small="Declining needs no reason.",
+    )
+
+
+@dataclass(frozen=True)
+class CapacityLine:
+    mentor: str
+    specialisms: str
+    mentees: int
+    capacity: int
+
+
+def capacity_card(
+    lines: Sequence[CapacityLine], reports_with_mentor: Sequence[str], open_count: int
+) -> CardDict:
+    body: list[Element] = [
+        title("Mentoring capacity"),
+        text(
+            f"{open_count} mentoring relationship(s) in place or being agreed. You can see "
+            "that they exist; what's in them stays between mentor and mentee.",
+            subtle=True,
+        ),
+        facts(
+            [(ln.mentor, f"{ln.mentees} of {ln.capacity} ({ln.specialisms})") for ln in lines]
+            or [("Mentors", "none offered yet")]
+        ),
+    ]
+    if reports_with_mentor:
+        body.append(text("Your team members with a mentor: " + ", ".join(reports_with_mentor)))
+    return card(body, fallback_text="Mentoring capacity")
+
+
+# --------------------------------------------------------------------------- the agreement
+
+
+@dataclass(frozen=True)
+class PartyView:
+    name: str
+    specialisms: str
+    job_title: str
+    institution: str
+
+
+@dataclass(frozen=True)
+class ObjectiveView:
+    what: str
+    measure: str
+    by: str
+    bar: str
+
+
+@dataclass(frozen=True)
+class AgreementView:
+    rel_id: int
+    mentee: PartyView
+    mentor: PartyView
+    mentor_agrees: Sequence[str]
+    mentee_agrees: Sequence[str]
+    organisation_agrees: Sequence[str]
+    objectives: Sequence[ObjectiveView]
+    meeting: str
+    reviews: Sequence[tuple[str, str]]
+    recipients: Sequence[str]
+    confirmations: Sequence[str]
+    in_effect: bool
+    pending: str = ""  # who proposed what is waiting for confirmation
+    can_confirm: bool = False
+    meetings: Sequence[str] = ()
+    observations: Sequence[tuple[str, int | None]] = ()  # (line, entry id to evaluate)
+    notice: str = ""
+
+
+def _bullets(items: Sequence[str]) -> Element:
+    return text("\n".join(f"- {i}" for i in items) or "—")
+
+
+def agreement_card(view: AgreementView) -> CardDict:
+    heading = f"Mentoring agreement: {view.mentee.name} and {view.mentor.name}"
+    body: list[Element] = [title(heading)]
+    if view.notice:
+        body.append(text(view.notice, size="medium"))
+    state = "In effect" if view.in_effect else "Not yet agreed by both"
+    body.append(text(f"{state}. {PRIVATE}", subtle=True, size="small"))
+    body.append(
+        facts(
+            [
+                ("Mentee", view.mentee.name),
+                ("Mentee's specialism", view.mentee.specialisms),
+                ("Mentee's job title", view.mentee.job_title),
+                ("Mentee's institution", view.mentee.institution),
+                ("Mentor", view.mentor.name),
+                ("Mentor's specialism", view.mentor.specialisms),
+                ("Mentor's job title", view.mentor.job_title),
+                ("Mentor's institution", view.mentor.institution),
+            ]
+        )
+    )
+    body += [
+        text("**The mentor agrees:**"),
+        _bullets(view.mentor_agrees),
+        text("**The mentee agrees:**"),
+        _bullets(view.mentee_agrees),
+        text("**The organisation agrees:**"),
+        _bullets(view.organisation_agrees),
+        text("**Objectives agreed between mentor and mentee**"),
+    ]
+    for i, o in enumerate(view.objectives, start=1):
+        body.append(text(f"{i}. {o.what} (measure: {o.measure}; by {o.by})"))
+        body.append(text(o.bar, subtle=True, size="small"))
+    body.append(
+        facts(
+            [
+                ("When and where we meet", view.meeting),
+                *view.reviews,
+                ("Reports go to", ", ".join(view.recipients) or "nobody yet"),
+            ]
+        )
+    )
+    if view.confirmations:
+        body.append(text("Confirmed: " + "; ".join(view.confirmations), subtle=True, size="small"))
+    if view.pending:
+        body.append(text(view.pending, size="medium"))
+    if view.meetings:
+        body.append(text("**Meeting log**"))
+        body.append(_bullets(view.meetings))
+    actions: list[Action] = []
+    if view.can_confirm:
+        actions.append(execute("Confirm", "agreement.confirm", {"rel": view.rel_id}, primary=True))
+    if view.observations:
+        body.append(text("**Observations** (" + DEVELOPMENTAL + ")"))
+        for line, entry_id in view.observations:
+            body.append(text(f"- {line}"))
+            if entry_id is not None:
+                body.append(
+                    actions_row(
+                        execute(
+                            "Evaluate this observation",
+                            "mentoring.evaluate.open",
+                            {"entry": entry_id},
+                        )
+                    )
+                )
+    actions += [
+        execute(
+            "Propose a change" if view.in_effect else "Fill in / edit",
+            "agreement.edit",
+            {"rel": view.rel_id},
+        ),
+        execute("Log a meeting", "mentoring.meeting.open", {"rel": view.rel_id}),
+        execute("Record an observation", "mentoring.observe.open", {"rel": view.rel_id}),
+        execute("Not a good fit", "mentor.not_fit", {"rel": view.rel_id}),
+    ]
+    return card(body, actions, fallback_text=heading)
+
+
+def agreement_form_card(
+    rel_id: int, values: Mapping[str, Any], errors: Mapping[str, str] | None = None
+) -> CardDict:
+    """The agreement as a form: lists one item a line, three SMART objectives, meetings, reviews
+    and recipients. Saving proposes it; the other person confirms."""
+    errors = errors or {}
+    body: list[Element] = [
+        title("Mentoring agreement"),
+        text(
+            "Edit the lists in your own words (one item a line). Each objective needs a specific "
+            "action, a measure and a date in the future. When you save, the other person is "
+            "asked to confirm; nothing changes until they do.",
+            subtle=True,
+        ),
+    ]
+    for key, label in (
+        ("mentee_job_title", "Mentee's full job title"),
+        ("mentee_institution", "Mentee's institution"),
+        ("mentee_specialism", "Mentee's subject specialism"),
+    ):
+        body += with_error(text_input(key, label, value=_v(values, key)), errors, key)
+    for key, label in (
+        ("mentor_agrees", "The mentor agrees"),
+        ("mentee_agrees", "The mentee agrees"),
+        ("organisation_agrees", "The organisation agrees"),
+    ):
+        body += with_error(
+            text_input(key, label, value=_v(values, key), multiline=True, max_length=4000),
+            errors,
+            key,
+        )
+    for n in (1, 2, 3):
+        body.append(text(f"**Objective {n}**"))
+        body += with_error(
+            text_input(
+                f"objective_{n}_what", "What will be done", value=_v(values, f"objective_{n}_what")
+            ),
+            errors,
+            f"objective_{n}_what",
+        )
+        body += with_error(
+            text_input(
+                f"objective_{n}_measure",
+                "How we'll know (the measure)",
+                value=_v(values, f"objective_{n}_measure"),
+            ),
+            errors,
+            f"objective_{n}_measure",
+        )
+        body += with_error(
+            date_input(f"objective_{n}_by", "By when", value=_v(values, f"objective_{n}_by")),
+            errors,
+            f"objective_{n}_by",
+        )
+    body += with_error(
+        text_input(
+            "meeting",
+            "When and where we'll meet",
+            value=_v(values, "meeting"),
+            placeholder="e.g. Every other Tuesday 4pm, Hitchin staff room",
+        ),
+        errors,
+        "meeting",
+    )
+    body += with_error(
+        choice_input(
+            "meet_every_weeks",
+            "Nudge us if no meeting is logged for",
+            [(f"{n} weeks", str(n)) for n in (2, 3, 4, 6, 8)],
+            value=_v(values, "meet_every_weeks") or "4",
+        ),
+        errors,
+        "meet_every_weeks",
+    )
+    for key, label in (
+        ("review_initial", "Initial review (after the first half term)"),
+        ("review_january", "Report (January)"),
+        ("review_april", "Report (April)"),
+    ):
+        body += with_error(date_input(key, label, value=_v(values, key)), errors, key)
+    body += with_error(
+        text_input(
+            "recipients",
+            "Reports go to (emails, separated by commas; the mentee agrees to each)",
+            value=_v(values, "recipients"),
+        ),
+        errors,
+        "recipients",
+    )
+    if "form" in errors:
+        body.append(error_text(errors["form"]))
+    return card(
+        body,
+        [
+            execute(
+                "Save and ask the other to confirm", "agreement.save", {"rel": rel_id}, primary=True
+            )
+        ],
+        fallback_text="Mentoring agreement",
+    )
+
+
+def meeting_form_card(
+    rel_id: int,
+    objectives: Sequence[str],
+    values: Mapping[str, Any],
+    errors: Mapping[str, str] | None = None,
+) -> CardDict:
+    errors = errors or {}
+    body: list[Element] = [title("Log a mentoring meeting")]
+    body += with_error(
+        date_input("held_on", "Date", value=_v(values, "held_on"), required=True), errors, "held_on"
+    )
+    body += with_error(
+        text_input(
+            "discussed",
+            "What we discussed",
+            value=_v(values, "discussed"),
+            multiline=True,
+            required=True,
+            max_length=4000,
+        ),
+        errors,
+        "discussed",
+    )
+    for n, what in enumerate(objectives, start=1):
+        body.append(text(f"**Objective {n}:** {what}"))
+        body += with_error(
+            text_input(f"next_{n}", "Next steps", value=_v(values, f"next_{n}"), max_length=500),
+            errors,
+            f"next_{n}",
+        )
+        body += with_error(
+            choice_input(
+                f"progress_{n}",
+                "Progress so far",
+                [(f"{p}%", str(p)) for p in range(0, 101, 10)],
+                value=_v(values, f"progress_{n}"),
+            ),
+            errors,
+            f"progress_{n}",
+        )
+    return card(
+        body,
+        [execute("Save", "mentoring.meeting", {"rel": rel_id}, primary=True)],
+        fallback_text="Log a meeting",
+    )
+
+
+def observation_form_card(
+    rel_id: int, values: Mapping[str, Any], errors: Mapping[str, str] | None = None
+) -> CardDict:
+    errors = errors or {}
+    body: list[Element] = [
+        title("Record a mentoring observation"),
+        text(DEVELOPMENTAL, subtle=True),
+        *with_error(
+            choice_input(
+                "who",
+                "Who observed whom",
+                [
+                    ("The mentor observed the mentee", "mentee"),
+                    ("The mentee observed the mentor", "mentor"),
+                ],
+                value=_v(values, "who"),
+                required=True,
+                expanded=True,
+            ),
+            errors,
+            "who",
+        ),
+        *with_error(
+            date_input("held_on", "Date", value=_v(values, "held_on"), required=True),
+            errors,
+            "held_on",
+        ),
+        *with_error(
+            text_input(
+                "notes",
+                "What went well, and what to try next",
+                value=_v(values, "notes"),
+                multiline=True,
+                required=True,
+                max_length=4000,
+            ),
+            errors,
+            "notes",
+        ),
+    ]
+    return card(
+        body,
+        [execute("Save", "mentoring.observe", {"rel": rel_id}, primary=True)],
+        fallback_text="Record an observation",
+    )
+
+
+def evaluation_form_card(
+    entry_id: int, observation: str, errors: Mapping[str, str] | None = None
+) -> CardDict:
+    errors = errors or {}
+    body: list[Element] = [
+        title("Evaluate your mentor's observation"),
+        text(observation, subtle=True),
+        *with_error(
+            text_input(
+                "evaluation", "Your evaluation", multiline=True, required=True, max_length=2000
+            ),
+            errors,
+            "evaluation",
+        ),
+    ]
+    return card(
+        body,
+        [execute("Save", "mentoring.evaluate", {"entry": entry_id}, primary=True)],
+        fallback_text="Evaluate",
+    )
+
+
+def review_card(
+    heading: str, lines: Sequence[str], recipients: Sequence[str], review_id: int | None
+) -> CardDict:
+    """The drafted review, for the mentee to see before anything is sent."""
+    actions: list[Action] = []
+    small = "Nothing is sent until you, the mentee, have seen it."
+    if review_id is not None:
+        actions.append(
+            execute(
+                "I've read it: send it",
+                "mentoring.review.seen",
+                {"review": review_id},
+                primary=True,
+            )
+        )
+    if recipients:
+        small += " It goes to: " + ", ".join(recipients) + "."
+    else:
+        small += " Your agreement names nobody to receive reports, so it stays with you two."
+    return note_card(heading, lines, actions, small=small)
+
+
+# ------------------------------------------------------------------------------ coaching
+
+
+@dataclass(frozen=True)
+class CoachView:
+    conv_id: int
+    model: str  # "GROW" / "OSKAR"
+    step_no: int
+    steps: int
+    step_label: str
+    question: str
+    hint: str = ""
+    answer: str = ""
+    scale: bool = False
+    actions: bool = False
+    earlier: Sequence[tuple[str, str]] = ()
+    paused: bool = False
+    notice: str = ""
+    action_values: Mapping[str, str] = field(default_factory=dict)
+
+
+def coach_card(view: CoachView, errors: Mapping[str, str] | None = None) -> CardDict:
+    """One card for the whole conversation: the question now, earlier answers above it."""
+    errors = errors or {}
+    heading = f"{view.model} · {view.step_no} of {view.steps}: {view.step_label}"
+    body: list[Element] = [title(heading)]
+    if view.notice:
+        body.append(text(view.notice))
+    if view.earlier:
+        body.append(facts(list(view.earlier)))
+    data = {"conv": view.conv_id, "step": view.step_no - 1}
+    if view.paused:
+        body.append(text("Paused. Pick it up whenever you like: your answers are kept."))
+        return card(
+            body,
+            [execute("Resume", "coach.resume", data, primary=True)],
+            fallback_text=heading,
+        )
+    body.append(text(f"**{view.question}**"))
+    if view.scale:
+        body += with_error(
+            choice_input(
+                "answer",
+                "0 to 10",
+                [(str(n), str(n)) for n in range(11)],
+                value=view.answer or None,
+                required=True,
+            ),
+            errors,
+            "answer",
+        )
+    elif view.actions:
+        body += with_error(
+            text_input("answer", "Your thoughts (optional)", value=view.answer, multiline=True),
+            errors,
+            "answer",
+        )
+        for n in (1, 2, 3):
+            body += with_error(
+                text_input(
+                    f"action_{n}",
+                    f"Action {n}" + ("" if n == 1 else " (optional)"),
+                    value=view.action_values.get(f"action_{n}"),
+                    max_length=300,
+                ),
+                errors,
+                f"action_{n}",
+            )
+            body += with_error(
+                date_input(f"by_{n}", "By when", value=view.action_values.get(f"by_{n}")),
+                errors,
+                f"by_{n}",
+            )
+    else:
+        body += with_error(
+            text_input(
+                "answer",
+                "Your answer",
+                value=view.answer,
+                multiline=True,
+                placeholder=view.hint or None,
+                max_length=2000,
+            ),
+            errors,
+            "answer",
+        )
+    body.append(text("Private to you unless you choose to share it.", subtle=True, size="small"))
+    actions: list[Action] = [
+        execute("Finish" if view.actions else "Next", "coach.answer", data, primary=True)
+    ]
+    if view.step_no > 1:
+        actions.append(execute("Back", "coach.back", data))
+    actions.append(execute("Pause", "coach.pause", data))
+    return card(body, actions, fallback_text=heading)
+
+
+def coach_done_card(
+    conv_id: int,
+    model: str,
+    answers: Sequence[tuple[str, str]],
+    actions: Sequence[str],
+    *,
+    share_with: str | None = None,
+    shared: bool = False,
+    notice: str = "",
+) -> CardDict:
+    heading = f"{model}: your actions"
+    body: list[Element] = [title(heading)]
+    if notice:
+        body.append(text(notice))
+    body.append(facts(list(answers)))
+    body.append(text("**Actions**"))
+    body.append(_bullets(actions))
+    body.append(
+        text(
+            "I'll remind you two days before each is due. Say **coach review** to look back.",
+            subtle=True,
+        )
+    )
+    buttons: list[Action] = []
+    if share_with and not shared:
+        buttons.append(execute(f"Share with {share_with}", "coach.share", {"conv": conv_id}))
+    elif shared:
+        body.append(text(f"Shared with {share_with}.", subtle=True, size="small"))
+    return card(body, buttons, fallback_text=heading)
+
+
+def coach_review_card(
+    conv_id: int, outcome: str, before: int | None, errors: Mapping[str, str] | None = None
+) -> CardDict:
+    errors = errors or {}
+    heading = "OSKAR review"
+    body: list[Element] = [title(heading), facts([("Outcome", outcome)])]
+    if before is not None:
+        body.append(text(f"Last time you said **{before}** out of 10."))
+    body += with_error(
+        choice_input(
+            "scale",
+            "Where are you on the scale now (0-10)?",
+            [(str(n), str(n)) for n in range(11)],
+            required=True,
+        ),
+        errors,
+        "scale",
+    )
+    body += with_error(
+        text_input(
+            "difference",
+            "What's better? What made the difference?",
+            multiline=True,
+            max_length=2000,
+        ),
+        errors,
+        "difference",
+    )
+    return card(
+        body,
+        [execute("Save", "coach.review", {"conv": conv_id}, primary=True)],
+        fallback_text=heading,
+    )
+
+
+def coach_change_card(outcome: str, change: str, image_url: str, difference: str) -> CardDict:
+    heading = "OSKAR review: the change"
+    body: list[Element] = [
+        title(heading),
+        facts([("Outcome", outcome), ("Since last time", change)]),
+        E.Image(url=image_url, altText=f"Your scale over time: {change}", size="stretch"),
+    ]
+    if difference:
+        body.append(text(f"What made the difference: {difference}"))
+    return card(body, fallback_text=heading)

@@ -1,0 +1,301 @@
+"""Mentor offers, mentoring relationships and agreements, meetings and observations, reviews,
+and guided coaching conversations (seed 003).
+
+Developmental records: readable by the people in the relationship only (a coaching conversation by
+its owner, and whoever they share it with). Reads go through `bot.domain.access.can` in the use
+cases; this module only stores and finds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models import Base
+
+# Relationship states
+ASKED = "asked"  # the mentee chose this mentor; waiting for them to accept
+DECLINED = "declined"  # the mentor could not take it on
+ACTIVE = "active"  # accepted: agreeing, then working to the agreement
+NOT_A_FIT = "not_a_fit"  # either side said so; no reason asked
+ENDED = "ended"
+WITHDRAWN = "withdrawn"
+OPEN_STATES = (ASKED, ACTIVE)
+
+# Entry kinds
+MEETING = "meeting"
+OBSERVED_MENTEE = "observed_mentee"  # the mentor observed the mentee
+OBSERVED_MENTOR = "observed_mentor"  # the mentee observed the mentor
+
+# Review states
+DRAFTED = "drafted"  # with the mentee: nothing goes until they have seen it
+SENT = "sent"
+
+# Coaching states
+TALKING = "active"
+PAUSED = "paused"
+FINISHED = "finished"
+
+
+class MentorOffer(Base):
+    """Someone offering to mentor: their specialisms, campus, style and how many at once."""
+
+    __tablename__ = "mentor_offers"
+    __table_args__ = (UniqueConstraint("org_id", "person_id", name="uq_mentor_offers_person"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    specialisms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    campus: Mapped[str] = mapped_column(String(200), default="")
+    delivery_style: Mapped[str | None] = mapped_column(String(20))
+    capacity: Mapped[int] = mapped_column(Integer, default=1)
+    job_title: Mapped[str] = mapped_column(String(200), default="")
+    institution: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class MentoringRelationship(Base):
+    """One mentee and one mentor: the request, then the agreement and everything under it.
+
+    `agreement` is what both confirmed (empty until then); `proposal` a version one of them has
+    put forward that takes effect only when the other confirms it. `confirmations` records who
+    confirmed which version when."""
+
+    __tablename__ = "mentoring_relationships"
+    __table_args__ = (
+        Index("ix_mentoring_relationships_mentee", "org_id", "mentee_id", "state"),
+        Index("ix_mentoring_relationships_mentor", "org_id", "mentor_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(String(64))
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    specialism: Mapped[str] = mapped_column(String(200), default="")
+    next_choices: Mapped[list[int]] = mapped_column(JSON, default=list)  # the mentee's ranking
+    state: Mapped[str] = mapped_column(String(20), default=ASKED)
+    agreement: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    proposal: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    proposed_by: Mapped[int | None] = mapped_column(Integer)
+    proposed_at: Mapped[datetime | None]
+    confirmations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    accepted_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    def side(self, person_id: int) -> str | None:
+        if person_id == self.mentee_id:
+            return "mentee"
+        if person_id == self.mentor_id:
+            return "mentor"
+        return None
+
+    def other(self, person_id: int) -> int:
+        return self.mentor_id if person_id == self.mentee_id else self.mentee_id
+
+
+class MentoringEntry(Base):
+    """A meeting logged, or a developmental observation (never graded, never an OTLA)."""
+
+    __tablename__ = "mentoring_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(String(64))
+    relationship_id: Mapped[int] = mapped_column(
+        ForeignKey("mentoring_relationships.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    held_on: Mapped[date] = mapped_column(Date)
+    discussed: Mapped[str] = mapped_column(Text, default="")
+    next_steps: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # objective no. ->
+    progress: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # objective no. -> %
+    evaluation: Mapped[str] = mapped_column(Text, default="")  # the mentee's, of an observation
+    logged_by: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+
+class MentoringReview(Base):
+    """A review point's report: drafted from the log, seen by the mentee, then sent."""
+
+    __tablename__ = "mentoring_reviews"
+    __table_args__ = (
+        UniqueConstraint("relationship_id", "point", name="uq_mentoring_reviews_point"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(String(64))
+    relationship_id: Mapped[int] = mapped_column(
+        ForeignKey("mentoring_relationships.id", ondelete="CASCADE")
+    )
+    point: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(100), default="")
+    lines: Mapped[list[str]] = mapped_column(JSON, default=list)
+    recipients: Mapped[list[int]] = mapped_column(JSON, default=list)
+    state: Mapped[str] = mapped_column(String(20), default=DRAFTED)
+    drafted_at: Mapped[datetime]
+    seen_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+
+
+class CoachingConversation(Base):
+    """A GROW or OSKAR conversation: private to its owner unless they share it."""
+
+    __tablename__ = "coaching_conversations"
+    __table_args__ = (Index("ix_coaching_conversations_person", "org_id", "person_id", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    model: Mapped[str] = mapped_column(String(20))
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(20), default=TALKING)
+    scales: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    actions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    shared_with: Mapped[list[int]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class MentoringRecords:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, row: Base) -> None:
+        self.session.add(row)
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+    # offers
+    async def offer_of(self, org_id: str, person_id: int) -> MentorOffer | None:
+        return await self.session.scalar(
+            select(MentorOffer).where(
+                MentorOffer.org_id == org_id, MentorOffer.person_id == person_id
+            )
+        )
+
+    async def offers(self, org_id: str) -> Sequence[MentorOffer]:
+        rows = await self.session.scalars(
+            select(MentorOffer)
+            .where(MentorOffer.org_id == org_id, MentorOffer.active.is_(True))
+            .order_by(MentorOffer.id)
+        )
+        return rows.all()
+
+    async def mentee_counts(self, org_id: str) -> dict[int, int]:
+        rows = await self.session.execute(
+            select(MentoringRelationship.mentor_id, func.count())
+            .where(
+                MentoringRelationship.org_id == org_id,
+                MentoringRelationship.state.in_(OPEN_STATES),
+            )
+            .group_by(MentoringRelationship.mentor_id)
+        )
+        return {int(mentor): int(n) for mentor, n in rows.all()}
+
+    # relationships
+    async def relationship(self, org_id: str, rel_id: int) -> MentoringRelationship | None:
+        row = await self.session.get(MentoringRelationship, rel_id)
+        return row if row is not None and row.org_id == org_id else None
+
+    async def open_of(self, org_id: str, person_id: int) -> Sequence[MentoringRelationship]:
+        """Relationships someone is in, as mentee or mentor, that are asked or active."""
+        rows = await self.session.scalars(
+            select(MentoringRelationship)
+            .where(
+                MentoringRelationship.org_id == org_id,
+                MentoringRelationship.state.in_(OPEN_STATES),
+                or_(
+                    MentoringRelationship.mentee_id == person_id,
+                    MentoringRelationship.mentor_id == person_id,
+                ),
+            )
+            .order_by(MentoringRelationship.id)
+        )
+        return rows.all()
+
+    async def of_mentee(self, org_id: str, mentee_id: int) -> Sequence[MentoringRelationship]:
+        rows = await self.session.scalars(
+            select(MentoringRelationship)
+            .where(
+                MentoringRelationship.org_id == org_id,
+                MentoringRelationship.mentee_id == mentee_id,
+            )
+            .order_by(MentoringRelationship.id)
+        )
+        return rows.all()
+
+    async def all_open(self, org_id: str) -> Sequence[MentoringRelationship]:
+        rows = await self.session.scalars(
+            select(MentoringRelationship)
+            .where(
+                MentoringRelationship.org_id == org_id,
+                MentoringRelationship.state.in_(OPEN_STATES),
+            )
+            .order_by(MentoringRelationship.id)
+        )
+        return rows.all()
+
+    # meetings and observations
+    async def entries(self, rel_id: int, kind: str | None = None) -> Sequence[MentoringEntry]:
+        query = select(MentoringEntry).where(MentoringEntry.relationship_id == rel_id)
+        if kind is not None:
+            query = query.where(MentoringEntry.kind == kind)
+        rows = await self.session.scalars(query.order_by(MentoringEntry.held_on, MentoringEntry.id))
+        return rows.all()
+
+    async def entry(self, org_id: str, entry_id: int) -> MentoringEntry | None:
+        row = await self.session.get(MentoringEntry, entry_id)
+        return row if row is not None and row.org_id == org_id else None
+
+    # reviews
+    async def review(self, org_id: str, review_id: int) -> MentoringReview | None:
+        row = await self.session.get(MentoringReview, review_id)
+        return row if row is not None and row.org_id == org_id else None
+
+    async def review_at(self, rel_id: int, point: str) -> MentoringReview | None:
+        return await self.session.scalar(
+            select(MentoringReview).where(
+                MentoringReview.relationship_id == rel_id, MentoringReview.point == point
+            )
+        )
+
+    # coaching
+    async def conversation(self, org_id: str, conv_id: int) -> CoachingConversation | None:
+        row = await self.session.get(CoachingConversation, conv_id)
+        return row if row is not None and row.org_id == org_id else None
+
+    async def conversations_of(self, org_id: str, person_id: int) -> Sequence[CoachingConversation]:
+        rows = await self.session.scalars(
+            select(CoachingConversation)
+            .where(
+                CoachingConversation.org_id == org_id,
+                CoachingConversation.person_id == person_id,
+            )
+            .order_by(CoachingConversation.updated_at.desc(), CoachingConversation.id.desc())
+        )
+        return rows.all()

@@ -1,0 +1,786 @@
+"""Mentoring and guided coaching over real HTTP, with the worker ticking (issue 14, seed 003).
+
+A college: Tom (tutor, Hitchin, practical) whose line manager is Mia, whose line manager is Hal
+(head of T&L). Amy (Hitchin, practical) and Ben (Stevenage, classroom) offer to mentor maths; so
+do Mia and Hal, who are in Tom's management chain and so must never be offered to him. Quinn is
+the quality coordinator; Olly the course leader Tom agrees may receive the reports.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import func, select
+
+from bot.clock import FixedClock
+from bot.teams.web import BOT_KEY
+from storage.mentoring import (
+    ACTIVE,
+    ASKED,
+    DECLINED,
+    DRAFTED,
+    FINISHED,
+    NOT_A_FIT,
+    SENT,
+    CoachingConversation,
+    MentoringEntry,
+    MentoringRelationship,
+    MentoringReview,
+)
+from storage.people import Directory
+from storage.reminders import PENDING, Schedule
+from tests.conftest import ADMIN, MANAGER, START, TUTOR
+from tests.support.loopback import LoopbackConnector, RosterMember
+from tests.support.teams import Place, TeamsClient, User, card_text, only_card
+
+AMY = User("amy", "Amy Able", "amy@college.ac.uk")
+BEN = User("ben", "Ben Bright", "ben@college.ac.uk")
+HAL = User("hal", "Hal Head", "hal@college.ac.uk")
+QUINN = User("quinn", "Quinn Quality", "quinn@college.ac.uk")
+OLLY = User("olly", "Olly Leader", "olly@college.ac.uk")
+EVERYONE = (ADMIN, TUTOR, MANAGER, AMY, BEN, HAL, QUINN, OLLY)
+
+TUTOR_LIST = (
+    "name,email,campus,curriculum_area,delivery_style,line_manager_email,"
+    "learning_in_libraries,start_date\n"
+    """Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,mia@college.ac.uk,no,2019-09-01
+Mia Manager,mia@college.ac.uk,Hitchin,Maths,practical,hal@college.ac.uk,no,2010-09-01
+Hal Head,hal@college.ac.uk,Hitchin,Maths,practical,,no,2008-09-01
+Amy Able,amy@college.ac.uk,Hitchin,Maths,practical,,no,2015-09-01
+Ben Bright,ben@college.ac.uk,Stevenage,Maths,classroom,,no,2016-09-01
+Olly Leader,olly@college.ac.uk,Stevenage,English,classroom,,no,2012-09-01
+"""
+)
+
+GOOD = {
+    "mentee_job_title": "Lecturer in construction",
+    "mentee_institution": "North Herts College",
+    "mentee_specialism": "Construction maths",
+    "mentor_agrees": "To maintain appropriate confidentiality about mentoring discussions\n"
+    "To agree at least three SMART subject specific objectives with the mentee",
+    "mentee_agrees": "To keep the mentor informed about his/her teaching",
+    "organisation_agrees": "To give the mentor a minimum of 20 hours per year, per mentee",
+    "objective_1_what": "Plan three practical maths starters for my level 2 bricklayers",
+    "objective_1_measure": "3 starters used and observed once",
+    "objective_1_by": "2027-02-12",
+    "objective_2_what": "Use mini whiteboards to check area calculations every session",
+    "objective_2_measure": "Used in 8 sessions, noted in my plans",
+    "objective_2_by": "2027-03-19",
+    "objective_3_what": "Observe Ben teaching functional skills maths and adapt one idea",
+    "objective_3_measure": "One observation, one adapted resource in my scheme of work",
+    "objective_3_by": "2027-04-30",
+    "meeting": "Every other Tuesday 4pm, Hitchin staff room",
+    "meet_every_weeks": "4",
+    "review_initial": "2026-12-07",
+    "review_january": "2027-01-15",
+    "review_april": "2027-04-15",
+    "recipients": "olly@college.ac.uk",
+}
+
+
+def chat(user: User) -> str:
+    return Place.personal(user).conversation_id
+
+
+def cards_to(connector: LoopbackConnector, user: User) -> list[dict[str, Any]]:
+    return [c for s in connector.messages() if s.conversation_id == chat(user) for c in s.cards]
+
+
+def texts_to(connector: LoopbackConnector, user: User) -> str:
+    return "\n".join(card_text(c) for c in cards_to(connector, user))
+
+
+def button_data(card: dict[str, Any], verb: str) -> dict[str, Any]:
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("verb") == verb and isinstance(node.get("data"), dict):
+                found.append(node["data"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    assert found, f"no {verb} button on the card: {card_text(card)}"
+    return found[0]
+
+
+def choices(card: dict[str, Any], input_id: str) -> dict[str, str]:
+    """A choice input's options, title -> value."""
+    found: dict[str, str] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("id") == input_id and "choices" in node:
+                found.update({c["title"]: c["value"] for c in node["choices"]})
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return found
+
+
+def errors_in(card: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("color") == "attention" and isinstance(node.get("text"), str):
+                out.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return out
+
+
+def shown(body: dict[str, Any], sent: list[Any]) -> dict[str, Any]:
+    """The card a button produced: the updated card, or a new one posted to the chat."""
+    value = body.get("value")
+    if isinstance(value, dict) and value.get("type") == "AdaptiveCard":
+        return value
+    return only_card(sent)
+
+
+async def tick(app: web.Application, clock: FixedClock) -> int:
+    return int(await app[BOT_KEY].worker.tick(clock.now()))
+
+
+async def rows(app: web.Application, model: type[Any]) -> list[Any]:
+    async with app[BOT_KEY].db.unit_of_work() as uow:
+        return list((await uow.session.scalars(select(model).order_by(model.id))).all())
+
+
+async def person_id(app: web.Application, user: User) -> int:
+    async with app[BOT_KEY].db.unit_of_work() as uow:
+        person = await Directory(uow.session).person_by_email("tenant-1", user.email)
+        assert person is not None
+        return person.id
+
+
+async def college(teams: TeamsClient) -> None:
+    connector = teams.connector
+    for user in EVERYONE:
+        connector.add_member(RosterMember(user.teams_id, user.name, user.aad, user.email))
+    await teams.say(ADMIN, "hello")
+    connector.files["tutors.csv"] = TUTOR_LIST.encode()
+    attachment = {
+        "contentType": "application/vnd.microsoft.teams.file.download.info",
+        "name": "tutors.csv",
+        "content": {"downloadUrl": connector.file_url("tutors.csv"), "fileType": "csv"},
+    }
+    sent = await teams.say(ADMIN, "admin import", attachments=[attachment])
+    assert "Tutor list imported" in card_text(only_card(sent))
+    for user in EVERYONE:
+        await teams.say(user, "hello")
+    for email, role in (
+        ("hal@college.ac.uk", "head_of_teaching_and_learning"),
+        ("quinn@college.ac.uk", "quality_coordinator"),
+    ):
+        reply = await teams.say(ADMIN, f"admin grant {email} {role}")
+        assert "Saved: roles" in card_text(only_card(reply))
+    # Four people offer to mentor maths.
+    for user, campus, style in (
+        (AMY, "Hitchin", "practical"),
+        (BEN, "Stevenage", "classroom"),
+        (MANAGER, "Hitchin", "practical"),
+        (HAL, "Hitchin", "practical"),
+    ):
+        form = only_card(await teams.say(user, "mentor offer"))
+        assert "Offer to mentor" in card_text(form)
+        body, _ = await teams.execute(
+            user,
+            "mentor.offer",
+            {
+                "specialisms": "Maths, functional skills maths",
+                "campus": campus,
+                "delivery_style": style,
+                "capacity": "2",
+                "job_title": "Lecturer",
+                "institution": "North Herts College",
+            },
+        )
+        assert "Thank you for offering to mentor" in card_text(body["value"])
+    connector.clear()
+
+
+async def mentored_by_ben(teams: TeamsClient, app: web.Application, clock: FixedClock) -> int:
+    """Tom chooses Ben, Ben accepts: the relationship id."""
+    card = only_card(await teams.say(TUTOR, "mentor maths"))
+    ben = choices(card, "first")["Ben Bright"]
+    body, _ = await teams.execute(TUTOR, "mentor.choose", {"first": ben, "specialism": "maths"})
+    assert "I've asked **Ben Bright**" in card_text(body["value"])
+    await tick(app, clock)
+    request = cards_to(teams.connector, BEN)[-1]
+    rel = int(button_data(request, "mentor.accept")["rel"])
+    body, _ = await teams.execute(BEN, "mentor.accept", {"rel": rel})
+    assert "You're Tom Tutor's mentor" in card_text(body["value"])
+    await tick(app, clock)
+    teams.connector.clear()
+    return rel
+
+
+async def agreed(teams: TeamsClient, app: web.Application, clock: FixedClock) -> int:
+    rel = await mentored_by_ben(teams, app, clock)
+    await teams.execute(BEN, "agreement.save", {"rel": rel, **GOOD})
+    body, _ = await teams.execute(TUTOR, "agreement.confirm", {"rel": rel})
+    assert "it's in effect" in card_text(body["value"])
+    teams.connector.clear()
+    return rel
+
+
+# ---------------------------------------------------------------- the directory
+
+
+async def test_directory_search_choice_ranking_decline_and_accept(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    await college(teams)
+    connector = teams.connector
+
+    card = only_card(await teams.say(TUTOR, "mentor maths"))
+    text = card_text(card)
+    # Amy and Ben, each with why; Mia (his line manager) and Hal (hers) never.
+    assert "Amy Able" in text and "Ben Bright" in text
+    assert "Mia Manager" not in text and "Hal Head" not in text
+    assert "also at Hitchin" in text and "also teaches practical / vocational" in text
+    assert text.index("Amy Able") < text.index("Ben Bright")  # campus and style first
+    offered = choices(card, "first")
+    assert set(offered) == {"Amy Able", "Ben Bright"}
+
+    # A forged choice of his line manager is refused, and nothing is stored.
+    mia = str(await person_id(teams_app, MANAGER))
+    body, _ = await teams.execute(TUTOR, "mentor.choose", {"first": mia, "specialism": "maths"})
+    assert "Choose someone from the list." in errors_in(body["value"])
+    assert await rows(teams_app, MentoringRelationship) == []
+
+    # He ranks Amy first and Ben second; only Amy is asked.
+    body, _ = await teams.execute(
+        TUTOR,
+        "mentor.choose",
+        {"first": offered["Amy Able"], "second": offered["Ben Bright"], "specialism": "maths"},
+    )
+    assert "I'll ask your next choice" in card_text(body["value"])
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.state == ASKED and rel.mentor_id == int(offered["Amy Able"])
+    assert rel.next_choices == [int(offered["Ben Bright"])]
+    await tick(teams_app, clock)
+    request = cards_to(connector, AMY)[-1]
+    assert "Tom Tutor** would like you as their mentor" in card_text(request)
+    assert cards_to(connector, BEN) == []
+
+    # Ben can't answer Amy's request; Amy declines (no reason); Ben is asked next.
+    rel_id = int(button_data(request, "mentor.accept")["rel"])
+    body, _ = await teams.execute(BEN, "mentor.accept", {"rel": rel_id})
+    assert "Only the mentor this request was sent to" in str(body["value"])
+    await teams.execute(AMY, "mentor.decline", {"rel": rel_id})
+    connector.clear()
+    await tick(teams_app, clock)
+    assert "I've asked your next choice, **Ben Bright**" in texts_to(connector, TUTOR)
+    ask_ben = cards_to(connector, BEN)[-1]
+    second = int(button_data(ask_ben, "mentor.accept")["rel"])
+    await teams.execute(BEN, "mentor.accept", {"rel": second})
+    first, now = await rows(teams_app, MentoringRelationship)
+    assert first.state == DECLINED and now.state == ACTIVE and now.accepted_at is not None
+    connector.clear()
+    await tick(teams_app, clock)
+    assert "Ben Bright will be your mentor" in texts_to(connector, TUTOR)
+
+    # Anyone else searching now sees Ben with one place fewer.
+    card = only_card(await teams.say(OLLY, "mentor maths"))
+    assert "1 of 2 place(s) free" in card_text(card)
+
+
+async def test_no_specialist_offers_nearest_and_external_mentors(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    await college(teams)
+    reply = await teams.say(
+        HAL,
+        "mentor external Herts Partnership CETT; brokerage; plumbing, electrical installation; "
+        "mentors@hertscett.example",
+    )
+    assert "Listed: Herts Partnership CETT" in str(reply[0].activity.get("text"))
+    denied = await teams.say(TUTOR, "mentor external Me; partner; any; me@example")
+    assert "Only the head of teaching" in str(denied[0].activity.get("text"))
+
+    text = card_text(only_card(await teams.say(TUTOR, "mentor plumbing")))
+    assert "Nobody here offers to mentor in **plumbing** yet" in text
+    assert "Nearest specialisms in house" in text
+    assert "Herts Partnership CETT" in text and "mentors@hertscett.example" in text
+    assert "brokerage" in text
+
+
+async def test_not_a_good_fit_from_either_side_rematches_without_a_reason(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    await college(teams)
+    connector = teams.connector
+    rel_id = await mentored_by_ben(teams, teams_app, clock)
+
+    body, _ = await teams.execute(TUTOR, "mentor.not_fit", {"rel": rel_id})
+    card = body["value"]
+    assert "no reason needed" in card_text(card)
+    assert set(choices(card, "first")) == {"Amy Able"}  # Ben is not offered again
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.state == NOT_A_FIT and rel.ended_at is not None
+    await tick(teams_app, clock)
+    assert "Tom Tutor has decided to look for a different mentor" in texts_to(connector, BEN)
+
+    # Re-matched with Amy; this time the mentor says it isn't a good fit.
+    body, _ = await teams.execute(
+        TUTOR, "mentor.choose", {"first": choices(card, "first")["Amy Able"], "specialism": "maths"}
+    )
+    await tick(teams_app, clock)
+    amy_rel = int(button_data(cards_to(connector, AMY)[-1], "mentor.accept")["rel"])
+    await teams.execute(AMY, "mentor.accept", {"rel": amy_rel})
+    connector.clear()
+    body, _ = await teams.execute(AMY, "mentor.not_fit", {"rel": amy_rel})
+    assert "no reason needed" in card_text(body["value"])
+    await tick(teams_app, clock)
+    text = texts_to(connector, TUTOR)
+    assert "Amy Able thinks it isn't a good fit. No reason needed" in text
+    # Nobody is left to offer (Amy and Ben were both not a good fit; Mia and Hal never).
+    assert "Nobody here offers to mentor in **maths** yet" in text
+
+    # Someone outside the relationship cannot end it.
+    body, _ = await teams.execute(MANAGER, "mentor.not_fit", {"rel": amy_rel})
+    assert "not yours to see" in str(body["value"])
+
+
+# ---------------------------------------------------------------- the agreement
+
+
+async def test_agreement_smart_errors_then_confirmed_by_both_then_a_change(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    await college(teams)
+    connector = teams.connector
+    rel_id = await mentored_by_ben(teams, teams_app, clock)
+
+    # The form is pre-filled from seed 003's appendix 5 and the default review points.
+    body, sent = await teams.execute(BEN, "agreement.edit", {"rel": rel_id})
+    form = shown(body, sent)
+    text = card_text(form)
+    assert "minimum of 20 hours per year, per mentee" in text
+    assert "To evaluate the mentor's observations" in text
+    assert "2027-01-15" in text and "2027-04-15" in text
+
+    # SMART checks: errors on the fields, nothing stored.
+    bad = {
+        **GOOD,
+        "objective_1_what": "Improve maths",
+        "objective_1_by": "2026-11-01",
+        "objective_2_measure": "",
+        "objective_3_measure": "it goes well",
+    }
+    bad.pop("objective_2_measure")  # an empty input is absent from what Teams sends
+    body, _ = await teams.execute(BEN, "agreement.save", {"rel": rel_id, **bad})
+    errors = errors_in(body["value"])
+    assert any(e.startswith("Make it specific") for e in errors)
+    assert "Choose a date in the future." in errors
+    assert "Say how you'll both know it's done." in errors
+    assert any(e.startswith("Make it measurable") for e in errors)
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.proposal is None and rel.agreement == {}
+
+    # Ben proposes; Tom is asked to confirm through the reminders engine.
+    body, _ = await teams.execute(BEN, "agreement.save", {"rel": rel_id, **GOOD})
+    assert "I've asked Tom Tutor to confirm" in card_text(body["value"])
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.proposal is not None and rel.agreement == {}
+    body, _ = await teams.execute(BEN, "agreement.confirm", {"rel": rel_id})
+    assert "the other person confirms it" in str(body["value"])
+    await tick(teams_app, clock)
+    asked = cards_to(connector, TUTOR)[-1]
+    assert "Ben Bright proposed this agreement" in card_text(asked)
+    body, _ = await teams.execute(
+        TUTOR, "agreement.confirm", button_data(asked, "agreement.confirm")
+    )
+    assert "Confirmed by both of you" in card_text(body["value"])
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    tom, ben = await person_id(teams_app, TUTOR), await person_id(teams_app, BEN)
+    assert rel.version == 1 and rel.proposal is None
+    assert [(c["by"], c["what"]) for c in rel.confirmations] == [
+        (ben, "proposed"),
+        (tom, "confirmed"),
+    ]
+    assert len(rel.agreement["objectives"]) == 3
+    assert rel.agreement["recipients"] == ["olly@college.ac.uk"]
+
+    # Tom proposes a change: nothing changes until Ben confirms it.
+    changed = {**GOOD, "meeting": "Thursdays 1pm, Stevenage library"}
+    await teams.execute(TUTOR, "agreement.save", {"rel": rel_id, **changed})
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.agreement["meeting"] == GOOD["meeting"]
+    assert rel.proposal is not None and rel.proposal["meeting"] == changed["meeting"]
+    connector.clear()
+    await tick(teams_app, clock)
+    asked = cards_to(connector, BEN)[-1]
+    assert "proposed a change" in card_text(asked) and "when and where you meet" in card_text(asked)
+    await teams.execute(BEN, "agreement.confirm", {"rel": rel_id})
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.version == 2 and rel.agreement["meeting"] == changed["meeting"]
+    assert [c["what"] for c in rel.confirmations][-2:] == ["proposed", "confirmed"]
+
+
+# ----------------------------------------------- meetings, observations, reviews
+
+
+async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw_it(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    await college(teams)
+    connector = teams.connector
+    rel_id = await agreed(teams, teams_app, clock)
+
+    # A meeting, with progress against each objective shown as a bar.
+    body, _ = await teams.execute(
+        BEN,
+        "mentoring.meeting",
+        {
+            "rel": rel_id,
+            "held_on": "2026-11-23",
+            "discussed": "Starters for area and perimeter",
+            "next_1": "Try the brick-counting starter",
+            "progress_1": "40",
+        },
+    )
+    text = card_text(body["value"])
+    assert "Meeting logged." in text and "▰▰▰▰▱▱▱▱▱▱ 40%" in text
+    # A meeting in the future is refused, and not stored.
+    body, _ = await teams.execute(
+        BEN, "mentoring.meeting", {"rel": rel_id, "held_on": "2026-12-30", "discussed": "x"}
+    )
+    assert "Log a meeting once it has happened." in errors_in(body["value"])
+    assert len(await rows(teams_app, MentoringEntry)) == 1
+
+    # The mentor's observation is developmental: no grade, not an OTLA; the mentee evaluates it.
+    body, _ = await teams.execute(
+        BEN,
+        "mentoring.observe",
+        {"rel": rel_id, "who": "mentee", "held_on": "2026-11-23", "notes": "Great questioning"},
+    )
+    assert "never graded" in card_text(body["value"])
+    entry = (await rows(teams_app, MentoringEntry))[-1]
+    body, _ = await teams.execute(BEN, "mentoring.evaluate", {"entry": entry.id, "evaluation": "x"})
+    assert "Only the mentee evaluates" in str(body["value"])
+    body, _ = await teams.execute(
+        TUTOR, "mentoring.evaluate", {"entry": entry.id, "evaluation": "Useful and fair"}
+    )
+    assert "Mentee's evaluation: Useful and fair" in card_text(body["value"])
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        from storage.observations import Observation
+
+        assert await uow.session.scalar(select(func.count()).select_from(Observation)) == 0
+
+    # The initial review point arrives: both are reminded; the mentee gets the draft.
+    clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    connector.clear()
+    await tick(teams_app, clock)
+    draft = cards_to(connector, TUTOR)[-1]
+    assert "Initial review is due: the draft" in card_text(draft)
+    assert "Starters for area and perimeter" in card_text(draft)
+    assert "Progress 40%" in card_text(draft)
+    assert "Initial review is due" in texts_to(connector, BEN)
+    (review,) = await rows(teams_app, MentoringReview)
+    assert review.state == DRAFTED and review.seen_at is None
+    await tick(teams_app, clock)
+    assert "review" not in texts_to(connector, OLLY).lower()  # not before Tom has seen it
+
+    # Only Tom can send it on.
+    data = button_data(draft, "mentoring.review.seen")
+    body, _ = await teams.execute(BEN, "mentoring.review.seen", data)
+    assert "Only the mentee" in str(body["value"])
+    body, _ = await teams.execute(TUTOR, "mentoring.review.seen", data)
+    assert "Sent to Olly Leader" in card_text(body["value"])
+    (review,) = await rows(teams_app, MentoringReview)
+    assert review.state == SENT and review.seen_at is not None
+    await tick(teams_app, clock)
+    report = texts_to(connector, OLLY)
+    assert "Mentoring initial review: Tom Tutor" in report
+    assert "sent with Tom Tutor's agreement after they read it" in report
+    for other in (MANAGER, HAL, QUINN):
+        assert "Initial review" not in texts_to(connector, other)
+
+
+async def test_a_meeting_nudge_when_nothing_is_logged_respects_the_opt_out(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    await college(teams)
+    connector = teams.connector
+    rel_id = await agreed(teams, teams_app, clock)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        items = await Schedule(uow.session).pending("tenant-1", f"mentoring-nudge:{rel_id}:")
+        assert len(items) == 2
+        assert {i.due_at.date() for i in items} == {date(2026, 12, 21)}
+    body, _ = await teams.execute(BEN, "settings.save", {"keep.mentoring_meeting_nudges": "false"})
+    clock.set(datetime(2026, 12, 21, 10, 0, tzinfo=UTC))
+    await tick(teams_app, clock)
+    assert "Time for a mentoring meeting?" in texts_to(connector, TUTOR)
+    assert "Time for a mentoring meeting?" not in texts_to(connector, BEN)
+
+
+# ----------------------------------------------------------------- coaching
+
+
+async def test_grow_from_the_first_question_to_actions_with_back_pause_and_resume(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    await college(teams)
+    connector = teams.connector
+    card = only_card(await teams.say(TUTOR, "coach grow"))
+    assert "GROW · 1 of 4: Goal" in card_text(card)
+    data = button_data(card, "coach.answer")
+
+    body, _ = await teams.execute(TUTOR, "coach.answer", data)  # empty: asked again
+    assert "Write a few words" in " ".join(errors_in(body["value"]))
+    body, _ = await teams.execute(
+        TUTOR, "coach.answer", {**data, "answer": "Learners ask questions unprompted"}
+    )
+    card = body["value"]
+    assert "GROW · 2 of 4: Reality" in card_text(card)
+    body, _ = await teams.execute(TUTOR, "coach.back", button_data(card, "coach.back"))
+    card = body["value"]
+    assert "GROW · 1 of 4: Goal" in card_text(card)
+    assert "Learners ask questions unprompted" in card_text(card)  # kept
+    body, _ = await teams.execute(
+        TUTOR, "coach.answer", {**button_data(card, "coach.answer"), "answer": "Same goal"}
+    )
+    card = body["value"]
+    body, _ = await teams.execute(TUTOR, "coach.pause", button_data(card, "coach.pause"))
+    assert "Paused" in card_text(body["value"])
+    (conv,) = await rows(teams_app, CoachingConversation)
+    assert conv.state == "paused" and conv.step == 1
+    resumed = only_card(await teams.say(TUTOR, "coach grow"))
+    assert "Picking up where you left off" in card_text(resumed)
+    assert "GROW · 2 of 4: Reality" in card_text(resumed)
+
+    body, _ = await teams.execute(
+        TUTOR, "coach.answer", {**button_data(resumed, "coach.answer"), "answer": "Two ask"}
+    )
+    body, _ = await teams.execute(
+        TUTOR,
+        "coach.answer",
+        {**button_data(body["value"], "coach.answer"), "answer": "Think-pair-share; cold call"},
+    )
+    will = body["value"]
+    assert "GROW · 4 of 4: Will" in card_text(will)
+    # The last step needs actions with future dates.
+    body, _ = await teams.execute(
+        TUTOR,
+        "coach.answer",
+        {
+            **button_data(will, "coach.answer"),
+            "action_1": "Try think-pair-share",
+            "by_1": "2026-11-01",
+        },
+    )
+    assert "Choose a date in the future." in errors_in(body["value"])
+    body, _ = await teams.execute(
+        TUTOR,
+        "coach.answer",
+        {
+            **button_data(will, "coach.answer"),
+            "answer": "Start Tuesday",
+            "action_1": "Try think-pair-share with level 2",
+            "by_1": "2026-12-04",
+            "action_2": "Ask Amy about cold calling",
+            "by_2": "2026-12-11",
+        },
+    )
+    done = card_text(body["value"])
+    assert "GROW: your actions" in done and "Try think-pair-share with level 2" in done
+    (conv,) = await rows(teams_app, CoachingConversation)
+    assert conv.state == FINISHED
+    assert [a["what"] for a in conv.actions] == [
+        "Try think-pair-share with level 2",
+        "Ask Amy about cold calling",
+    ]
+    assert conv.answers["goal"] == "Same goal"
+    # The same follow-up as other agreed actions: 09:00 two days before each is due.
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        item = await Schedule(uow.session).get("tenant-1", f"coach-action:{conv.id}:1")
+        assert item is not None and item.state == PENDING
+        assert item.due_at == datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    clock.set(datetime(2026, 12, 2, 9, 30, tzinfo=UTC))
+    connector.clear()
+    await tick(teams_app, clock)
+    reminder = cards_to(connector, TUTOR)[-1]
+    assert "Try think-pair-share with level 2" in card_text(reminder)
+    body, _ = await teams.execute(
+        TUTOR, "coach.action.done", button_data(reminder, "coach.action.done")
+    )
+    assert "Marked done" in card_text(body["value"])
+
+    # Private: Mia (his line manager) cannot touch it.
+    body, _ = await teams.execute(MANAGER, "coach.answer", {"conv": conv.id, "step": 0})
+    assert "private" in str(body["value"])
+
+
+async def test_oskar_review_shows_the_change_since_last_time(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    await college(teams)
+    card = only_card(await teams.say(TUTOR, "coach oskar"))
+    assert "OSKAR · 1 of 4: Outcome" in card_text(card)
+    answers = ["Calmer starts to lessons", "3", "I greet at the door", "Keep greeting"]
+    for i, answer in enumerate(answers):
+        data = {**button_data(card, "coach.answer"), "answer": answer}
+        if i == 1:
+            body, _ = await teams.execute(TUTOR, "coach.answer", {**data, "answer": "eleven"})
+            assert "Choose a number from 0 to 10." in errors_in(body["value"])
+        if i == 3:
+            data.update(action_1="Seating plan for group B", by_1="2027-01-08")
+        body, _ = await teams.execute(TUTOR, "coach.answer", data)
+        card = body["value"]
+    assert "OSKAR: your actions" in card_text(card)
+
+    clock.advance(timedelta(weeks=3))
+    review = only_card(await teams.say(TUTOR, "coach review"))
+    assert "Last time you said **3** out of 10" in card_text(review)
+    body, _ = await teams.execute(
+        TUTOR,
+        "coach.review",
+        {**button_data(review, "coach.review"), "scale": "6", "difference": "The seating plan"},
+    )
+    change = body["value"]
+    assert "up 3 (from 3 to 6)" in card_text(change)
+    assert "What made the difference: The seating plan" in card_text(change)
+    image = next(i for i in change["body"] if i["type"] == "Image")
+    assert image["url"].startswith("data:image/png;base64,")
+    (conv,) = await rows(teams_app, CoachingConversation)
+    assert [s["value"] for s in conv.scales] == [3, 6]
+    assert conv.scales[-1]["note"] == "The seating plan"
+
+
+# ----------------------------------------------------------------- boundaries
+
+
+async def test_only_the_pair_read_the_records_managers_and_quality_see_existence(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    await college(teams)
+    rel_id = await agreed(teams, teams_app, clock)
+    await teams.execute(
+        BEN,
+        "mentoring.meeting",
+        {"rel": rel_id, "held_on": "2026-11-23", "discussed": "Confidential worries"},
+    )
+    for outsider in (MANAGER, HAL, QUINN, ADMIN, AMY):
+        for verb in ("agreement.open", "agreement.edit", "mentoring.meeting.open"):
+            body, sent = await teams.execute(outsider, verb, {"rel": rel_id})
+            seen = str(body) + str([s.activity for s in sent])
+            assert "not yours to see" in seen, (outsider, verb)
+            assert "Confidential worries" not in seen and "bricklayers" not in seen
+        seen = str(await teams.say(outsider, "agreement"))
+        assert "Confidential worries" not in seen
+    for insider in (TUTOR, BEN):
+        body, _ = await teams.execute(insider, "agreement.open", {"rel": rel_id})
+        assert "Confidential worries" in str(body) or "Confidential worries" in texts_to(
+            teams.connector, insider
+        )
+
+    # Mia (line manager) and Quinn (quality) see that it exists, and nothing in it.
+    mia = card_text(only_card(await teams.say(MANAGER, "mentor capacity")))
+    assert "Your team members with a mentor: Tom Tutor" in mia
+    quinn = card_text(only_card(await teams.say(QUINN, "mentor capacity")))
+    assert "Ben Bright" in quinn and "1 of 2" in quinn
+    for text in (mia, quinn):
+        assert "Confidential" not in text and "bricklayers" not in text
+    denied = await teams.say(OLLY, "mentor capacity")
+    assert "Mentoring capacity is for" in str(denied[0].activity.get("text"))
+
+    # In a channel the commands point to the 1:1 chat.
+    sent = await teams.say(TUTOR, "coach grow", Place.channel(), mention=True)
+    assert "1:1" in str(sent[0].activity.get("text"))
+
+
+async def test_mentoring_commands_are_in_help_and_known_to_the_router(teams: TeamsClient) -> None:
+    text = card_text(only_card(await teams.say(TUTOR, "help")))
+    for word in ("mentor", "agreement", "coach"):
+        assert word in text
+    # "coach grow" used to be heard as "cards"; "agreement" was not understood.
+    assert "GROW" in card_text(only_card(await teams.say(TUTOR, "coach grow")))
+    assert "OSKAR · 1 of 4" in card_text(only_card(await teams.say(TUTOR, "oskar")))
+    assert "don't have a mentoring agreement" in str(
+        (await teams.say(TUTOR, "agreement"))[0].activity.get("text")
+    )
+    assert START.year == 2026
+
+
+async def grow_to_the_end(teams: TeamsClient) -> dict[str, Any]:
+    card = only_card(await teams.say(TUTOR, "coach grow"))
+    for answer in ("Goal", "Reality", "Options"):
+        body, _ = await teams.execute(
+            TUTOR, "coach.answer", {**button_data(card, "coach.answer"), "answer": answer}
+        )
+        card = body["value"]
+    body, _ = await teams.execute(
+        TUTOR,
+        "coach.answer",
+        {**button_data(card, "coach.answer"), "action_1": "Ask Ben", "by_1": "2026-12-18"},
+    )
+    done: dict[str, Any] = body["value"]
+    return done
+
+
+async def test_coaching_notes_are_shared_with_the_mentor_only_by_choice(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    await college(teams)
+    connector = teams.connector
+    await agreed(teams, teams_app, clock)
+    done = await grow_to_the_end(teams)
+    assert "Share with Ben Bright" in card_text(done)
+    await tick(teams_app, clock)
+    assert "GROW notes" not in texts_to(connector, BEN)  # nothing until Tom chooses
+    body, _ = await teams.execute(TUTOR, "coach.share", button_data(done, "coach.share"))
+    assert "Shared with Ben Bright" in card_text(body["value"])
+    (conv,) = await rows(teams_app, CoachingConversation)
+    assert conv.shared_with == [await person_id(teams_app, BEN)]
+    await tick(teams_app, clock)
+    shared = texts_to(connector, BEN)
+    assert "Tom Tutor shared their GROW notes with you" in shared and "Ask Ben" in shared
+    for other in (MANAGER, HAL, QUINN):
+        assert "GROW" not in texts_to(connector, other)
+
+
+async def test_a_coordinator_suggests_but_never_assigns_and_bad_input_changes_nothing(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    await college(teams)
+    connector = teams.connector
+    reply = await teams.say(HAL, "mentor suggest tom@college.ac.uk maths")
+    assert "it's their choice" in str(reply[0].activity.get("text"))
+    denied = await teams.say(QUINN, "mentor suggest tom@college.ac.uk maths")
+    assert "Only the head of teaching" in str(denied[0].activity.get("text"))
+    await tick(teams_app, clock)
+    suggested = cards_to(connector, TUTOR)[-1]
+    assert "Hal Head suggested these for you" in card_text(suggested)
+    assert set(choices(suggested, "first")) == {"Amy Able", "Ben Bright"}
+    assert await rows(teams_app, MentoringRelationship) == []  # nobody assigned
+
+    # Bad input: a clear answer, nothing stored.
+    body, _ = await teams.execute(OLLY, "mentor.offer", {"specialisms": " , ", "capacity": "9"})
+    text = card_text(body["value"])
+    assert "Name at least one subject" in text
+    assert "Offer to mentor" in text
+    assert "coach grow" in str((await teams.say(TUTOR, "coach juggling"))[0].activity.get("text"))
+    body, _ = await teams.execute(TUTOR, "agreement.open", {"rel": "not-a-number"})
+    assert "isn't available" in str(body["value"])
+    body, _ = await teams.execute(TUTOR, "coach.answer", {"conv": "999", "step": "0"})
+    assert "can't find that conversation" in str(body["value"])
+    assert await rows(teams_app, CoachingConversation) == []
+    assert teams.last_status == 200

@@ -1,0 +1,147 @@
+"""Mentoring records on SQLite and PostgreSQL: the migration matches the tables, rows round-trip,
+open relationships are found from either side, and mentee counts are per mentor."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from bot.clock import FixedClock
+from storage.db import Database
+from storage.mentoring import (
+    ACTIVE,
+    ASKED,
+    MEETING,
+    NOT_A_FIT,
+    CoachingConversation,
+    MentoringEntry,
+    MentoringRecords,
+    MentoringRelationship,
+    MentoringReview,
+    MentorOffer,
+)
+from storage.models import Base, Person
+from storage.people import Directory
+
+TABLES = {
+    "mentor_offers",
+    "mentoring_relationships",
+    "mentoring_entries",
+    "mentoring_reviews",
+    "coaching_conversations",
+}
+
+
+async def test_the_0090_migration_matches_the_mentoring_tables(db: Database) -> None:
+    def diff(conn: Any) -> list[Any]:
+        context = MigrationContext.configure(conn)
+        return [
+            d for d in compare_metadata(context, Base.metadata) if any(t in repr(d) for t in TABLES)
+        ]
+
+    async with db.engine.connect() as conn:
+        assert await conn.run_sync(diff) == []
+
+
+async def test_mentoring_records_round_trip(db: Database, clock: FixedClock) -> None:
+    now = clock.now()
+    async with db.unit_of_work() as uow:
+        await Directory(uow.session).organisation("tenant-1", now)
+        people = [
+            Person(org_id="tenant-1", name=n, email=f"{n}@c.ac.uk", created_at=now)
+            for n in ("tom", "ben", "amy")
+        ]
+        uow.session.add_all(people)
+        await uow.session.flush()
+        tom, ben, amy = (p.id for p in people)
+        records = MentoringRecords(uow.session)
+        for pid in (ben, amy):
+            records.add(
+                MentorOffer(
+                    org_id="tenant-1",
+                    person_id=pid,
+                    specialisms=["Maths"],
+                    campus="Hitchin",
+                    capacity=2,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        rels = [
+            MentoringRelationship(
+                org_id="tenant-1",
+                mentee_id=tom,
+                mentor_id=mentor,
+                specialism="maths",
+                next_choices=[amy],
+                state=state,
+                agreement={"objectives": [{"what": "x", "measure": "1", "by": "2027-01-01"}]},
+                version=1,
+                confirmations=[
+                    {"by": tom, "what": "confirmed", "version": 1, "at": now.isoformat()}
+                ],
+                created_at=now,
+                updated_at=now,
+            )
+            for mentor, state in ((ben, ACTIVE), (amy, NOT_A_FIT), (amy, ASKED))
+        ]
+        for rel in rels:
+            records.add(rel)
+        await records.flush()
+        records.add(
+            MentoringEntry(
+                org_id="tenant-1",
+                relationship_id=rels[0].id,
+                kind=MEETING,
+                held_on=date(2026, 11, 23),
+                discussed="Starters",
+                next_steps={"1": "Try"},
+                progress={"1": 40},
+                logged_by=ben,
+                created_at=now,
+            )
+        )
+        records.add(
+            MentoringReview(
+                org_id="tenant-1",
+                relationship_id=rels[0].id,
+                point="initial",
+                label="Initial review",
+                lines=["a"],
+                recipients=[amy],
+                drafted_at=now,
+            )
+        )
+        records.add(
+            CoachingConversation(
+                org_id="tenant-1",
+                person_id=tom,
+                model="grow",
+                answers={"goal": "g"},
+                scales=[{"at": now.isoformat(), "value": 3}],
+                actions=[],
+                shared_with=[],
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        records = MentoringRecords(uow.session)
+        assert [r.mentor_id for r in await records.open_of("tenant-1", tom)] == [ben, amy]
+        assert [r.mentee_id for r in await records.open_of("tenant-1", ben)] == [tom]
+        assert await records.mentee_counts("tenant-1") == {ben: 1, amy: 1}
+        assert len(await records.offers("tenant-1")) == 2
+        rel = (await records.open_of("tenant-1", ben))[0]
+        assert rel.agreement["objectives"][0]["by"] == "2027-01-01"
+        assert rel.confirmations[0]["by"] == tom
+        (entry,) = await records.entries(rel.id, MEETING)
+        assert entry.progress == {"1": 40} and entry.held_on == date(2026, 11, 23)
+        review = await records.review_at(rel.id, "initial")
+        assert review is not None and review.recipients == [amy] and review.state == "drafted"
+        (conv,) = await records.conversations_of("tenant-1", tom)
+        assert conv.state == "active" and conv.step == 0 and conv.scales[0]["value"] == 3
+        assert await records.relationship("other-org", rel.id) is None

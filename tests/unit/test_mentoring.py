@@ -1,0 +1,117 @@
+"""Mentoring and coaching rules (seed 003), without I/O."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.domain import mentoring as rules
+
+TODAY = date(2026, 11, 23)
+
+
+def offer(
+    pid: int,
+    name: str,
+    specs: tuple[str, ...],
+    campus: str = "Hitchin",
+    style: str | None = "practical",
+    capacity: int = 2,
+    mentees: int = 0,
+) -> rules.MentorOffer:
+    return rules.MentorOffer(pid, name, specs, campus, style, capacity, mentees)
+
+
+def test_appendix_5_is_the_template_in_the_colleges_words() -> None:
+    t = rules.template()
+    assert any("20 hours per year, per mentee" in line for line in t.organisation_agrees)
+    assert any("three SMART" in line for line in t.mentor_agrees)
+    assert "To evaluate the mentor's observations" in t.mentee_agrees
+    assert "appendix 5" in t.source
+
+
+def test_review_points_initial_then_january_and_april() -> None:
+    points = rules.review_points(TODAY)
+    assert [(p.key, p.due) for p in points] == [
+        ("initial", date(2027, 1, 11)),
+        ("january", date(2027, 1, 15)),
+        ("april", date(2027, 4, 15)),
+    ]
+    later = rules.review_points(date(2027, 2, 1))
+    assert [p.due for p in later] == [date(2027, 3, 22), date(2027, 4, 15), date(2028, 1, 15)]
+
+
+def test_smart_objective_problems() -> None:
+    ok = rules.objective_problems(
+        "Plan three practical maths starters for level 2",
+        "3 starters used",
+        date(2027, 2, 1),
+        TODAY,
+    )
+    assert ok == {}
+    bad = rules.objective_problems("Improve maths", "it goes well", TODAY, TODAY)
+    assert set(bad) == {"what", "measure", "by"}
+    assert rules.objective_problems("", "", None, TODAY).keys() == {"what", "measure", "by"}
+
+
+def test_suggestions_never_include_the_chain_the_full_or_the_unrelated() -> None:
+    offers = [
+        offer(1, "Amy", ("Maths",)),
+        offer(2, "Ben", ("Numeracy",), campus="Stevenage", style="classroom"),
+        offer(3, "Mia", ("Maths",)),  # his line manager
+        offer(4, "Full", ("Maths",), capacity=1, mentees=1),
+        offer(5, "Eve", ("English",)),
+    ]
+    mentee = rules.Mentee(9, "Hitchin", "practical", frozenset({3}))
+    found = rules.suggest("maths", offers, mentee)
+    assert [s.name for s in found] == ["Amy", "Ben"]  # numeracy is maths; same campus first
+    assert "also at Hitchin" in found[0].reasons
+    assert len(rules.suggest("", [offer(i, f"P{i}", ("Art",)) for i in range(10)], mentee)) == 5
+
+
+def test_nearest_specialisms_and_external_mentors() -> None:
+    assert rules.nearest_specialisms("plumbng", ["Plumbing and heating", "Maths"])[0] == (
+        "Plumbing and heating"
+    )
+    ext = [
+        rules.ExternalMentor("CETT", "brokerage", ("any",), "x@example"),
+        rules.ExternalMentor("College B", "partner college", ("Art",), "y@example"),
+    ]
+    assert [e.name for e in rules.external_for("plumbing", ext)] == ["CETT"]
+
+
+def test_management_chain_walks_up_and_stops_at_loops() -> None:
+    managers = {"tom@x": "mia@x", "mia@x": "hal@x", "hal@x": "tom@x"}
+    assert rules.management_chain("tom@x", managers) == ["mia@x", "hal@x"]
+    assert rules.management_chain("amy@x", managers) == []
+
+
+def test_coaching_models_grow_and_oskar() -> None:
+    grow = rules.coaching_model("grow")
+    oskar = rules.coaching_model("oskar")
+    assert grow is not None and oskar is not None
+    assert [s.label for s in grow.steps] == ["Goal", "Reality", "Options", "Will"]
+    assert [s.label for s in oskar.steps] == ["Outcome", "Scaling", "Know-how", "Affirm + action"]
+    assert oskar.review is not None and oskar.steps[1].scale and grow.steps[-1].actions
+    assert rules.scale_change(3, 6) == "up 3 (from 3 to 6)"
+    assert rules.parse_scale("11") is None and rules.parse_scale("0") == 0
+
+
+def test_progress_bar_and_draft_review() -> None:
+    assert rules.progress_bar(40) == "▰▰▰▰▱▱▱▱▱▱ 40%"
+    objective = rules.Objective("Plan starters", "3 used", date(2027, 2, 1))
+    meeting = rules.LoggedMeeting(date(2026, 11, 23), "Starters", {1: "Try one"}, {1: 40})
+    lines = rules.draft_review("Initial review", [objective], [meeting])
+    assert "1 meeting(s) logged" in lines[0]
+    assert "Progress 40%" in lines[1] and "Try one" in lines[1]
+
+
+def test_the_readme_command_list_names_every_listed_command() -> None:
+    from pathlib import Path
+
+    from bot.app.commands import build_router
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Commands", 1)[1].split("\n## ", 1)[0]
+    router, _ = build_router()
+    for command in router.listed():
+        assert f"`{command.word}" in section, command.word
