@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from functools import partial
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from bot.app.turn import Message, Reply, Turn, UserRef
 from bot.domain.access import Actor, Role
 from storage.db import Database, UnitOfWork
 from storage.models import Person, ProcessedActivity
-from storage.people import Directory
+from storage.people import Directory, retry_identity
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,9 @@ class Dispatcher:
 
     async def on_installed(self, turn: Turn) -> Reply:
         """The app was added to a team, chat or personal scope: the installer may become admin."""
+        return await retry_identity(partial(self._installed, turn), what="an install")
+
+    async def _installed(self, turn: Turn) -> Reply:
         async with self.db.unit_of_work() as uow:
             ctx = await self._context(uow, turn)
             if turn.where.kind == "channel" and await ctx.directory.grant(
@@ -81,11 +85,16 @@ class Dispatcher:
             return self._help_reply(ctx, ("welcome",))
 
     async def on_members_added(self, turn: Turn, members: list[UserRef]) -> None:
-        """Someone joined a team the bot is in: remember them so the bot can reach them later."""
-        try:
-            await self._members_added(turn, members)
-        except IntegrityError:
-            await self._members_added(turn, members)  # a first turn stored someone meanwhile
+        """Someone joined a team the bot is in: remember them so the bot can reach them later.
+        Teams (and the Playground) leave the email out: ask the connector for it, so the person
+        meets their tutor-list row at once."""
+        found = []
+        for member in members:
+            if not member.email:
+                email = await self.services.member_email(replace(turn, user=member))
+                member = replace(member, email=email) if email else member
+            found.append(member)
+        await retry_identity(partial(self._members_added, turn, found), what="members added")
 
     async def _members_added(self, turn: Turn, members: list[UserRef]) -> None:
         async with self.db.unit_of_work() as uow:
@@ -100,12 +109,17 @@ class Dispatcher:
 
     async def _context(self, uow: UnitOfWork, turn: Turn) -> HandlerContext:
         directory = Directory(uow.session)
-        try:
-            person = await self._remember(uow, directory, turn)
-        except IntegrityError:
-            # Two first turns of the same person or team at once: the other one stored them.
-            await uow.rollback()
-            person = await self._remember(uow, directory, turn)
+
+        async def remember() -> Person:
+            try:
+                return await self._remember(uow, directory, turn)
+            except Exception:
+                # Two first turns of the same person or team at once: the other one stored
+                # (or merged) them; the next attempt finds what it stored.
+                await uow.rollback()
+                raise
+
+        person = await retry_identity(remember, what="a turn")
         roles = await directory.roles(person.id)
         if (
             person.email
