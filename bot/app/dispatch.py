@@ -7,8 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -223,7 +225,7 @@ class Dispatcher:
         if action.form is None:
             return await action.handler(ctx, values), True
         try:
-            form = action.form.model_validate(values)
+            form = action.form.model_validate(as_submitted(action.form, values))
         except ValidationError as exc:
             errors = field_errors(exc)
             if action.redisplay is None:
@@ -248,13 +250,45 @@ class Dispatcher:
         )
 
 
+def _takes_text(annotation: object) -> bool:
+    """A field a card fills with text or a choice list (so an empty input is "")."""
+    if annotation is str or annotation is Any:
+        return True
+    origin = get_origin(annotation)
+    if origin in (list, set, tuple, frozenset):
+        return True
+    if origin is Annotated:
+        return _takes_text(get_args(annotation)[0])
+    if origin is Union or origin is UnionType:
+        return any(_takes_text(a) for a in get_args(annotation))
+    return False
+
+
+def as_submitted(form: type[BaseModel], values: dict[str, Any]) -> dict[str, Any]:
+    """Teams leaves untouched inputs out of a submission; a missing input means exactly what an
+    empty one does. A text or choice field that is missing is given "" (so its validators and
+    "choose at least one" rules run); any other field that came empty is taken as missing (its
+    default, or "This is required.")."""
+    out = dict(values)
+    for name, field in form.model_fields.items():
+        key = field.alias or name
+        if _takes_text(field.annotation):
+            if out.get(key) is None:
+                out[key] = ""
+        elif isinstance(out.get(key), str) and not out[key].strip():
+            del out[key]
+    return out
+
+
 def field_errors(exc: ValidationError) -> dict[str, str]:
     """Pydantic errors as one friendly message per card input id."""
     errors: dict[str, str] = {}
     for err in exc.errors():
         field = str(err["loc"][0]) if err["loc"] else "form"
         message = str(err["msg"]).removeprefix("Value error, ")
-        if err["type"] == "missing":
+        if err["type"] == "missing" or (
+            err["type"] == "string_too_short" and not str(err.get("input") or "").strip()
+        ):
             message = "This is required."
         errors.setdefault(field, message[0].upper() + message[1:])
     return errors
