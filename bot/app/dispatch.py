@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -12,7 +13,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from bot.app.context import HandlerContext, Services
 from bot.app.router import CardAction, Router
@@ -222,16 +223,29 @@ class Dispatcher:
     async def _run_action(self, ctx: HandlerContext, action: CardAction) -> tuple[Reply, bool]:
         """Parse the submission at the edge; an invalid one is redisplayed and saves nothing."""
         values = {k: v for k, v in ctx.turn.data.items() if k != "verb"}
-        if action.form is None:
-            return await action.handler(ctx, values), True
         try:
-            form = action.form.model_validate(as_submitted(action.form, values))
-        except ValidationError as exc:
-            errors = field_errors(exc)
+            if action.form is None:
+                if any(_too_big(v) for k, v in values.items() if _is_id(k) or isinstance(v, int)):
+                    return Reply.text(UNREADABLE), False
+                return await action.handler(ctx, values), True
+            try:
+                form = action.form.model_validate(as_submitted(action.form, values))
+                errors = out_of_range(form)
+            except ValidationError as exc:
+                errors = field_errors(exc)
+            if not errors:
+                return await action.handler(ctx, form), True
             if action.redisplay is None:
                 return Reply.text("Please check the form: " + "; ".join(errors.values())), False
             return await action.redisplay(ctx, values, errors), False
-        return await action.handler(ctx, form), True
+        except Exception as exc:
+            if not _odd_data(exc):
+                raise
+            # A value no card of TLC sends (junk in a hidden id, a number beyond any row): the
+            # card's data, not TLC, is at fault. Nothing is saved.
+            log.warning("card %s: unreadable data (%s)", action.verb, type(exc).__name__)
+            await ctx.uow.rollback()
+            return Reply.text(UNREADABLE), False
 
     async def _replay(self, ctx: HandlerContext, key: str) -> Reply | None:
         stored = await ctx.uow.session.scalar(
@@ -248,6 +262,54 @@ class Dispatcher:
             if previous.card
             else Reply(messages=[Message(text="Already saved.")])
         )
+
+
+UNREADABLE = (
+    "I could not read that card's data, so nothing was saved. "
+    "Please open the card again (type `help` if you are not sure where it came from)."
+)
+INT_LIMIT = 2**31 - 1  # every id and number TLC stores fits a 32-bit integer
+
+
+def _is_id(key: str) -> bool:
+    return key == "id" or key.endswith(("_id", "_ids", "_pk"))
+
+
+def _too_big(value: object) -> bool:
+    """An integer (or the digits of one) beyond what any TLC row holds."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return not -INT_LIMIT <= value <= INT_LIMIT
+    if isinstance(value, float):
+        return not math.isfinite(value) or abs(value) > INT_LIMIT
+    if isinstance(value, str):
+        digits = value.strip().lstrip("+-")
+        return digits.isdigit() and len(digits) > 9 and int(digits) > INT_LIMIT
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_too_big(v) for v in value)
+    if isinstance(value, dict):
+        return any(_too_big(v) for v in value.values())
+    return False
+
+
+def out_of_range(form: BaseModel) -> dict[str, str]:
+    """Numbers that parsed but fit no row (an id of 10^30): a field error, like any other."""
+    errors: dict[str, str] = {}
+    for name, field in type(form).model_fields.items():
+        value = getattr(form, name)
+        if isinstance(value, int | float | list | tuple | set | frozenset) and _too_big(value):
+            errors[field.alias or name] = "That number is out of range."
+    return errors
+
+
+def _odd_data(exc: BaseException) -> bool:
+    """A failure caused by a value in the card's data rather than by TLC or its database."""
+    if isinstance(exc, StatementError) and not isinstance(exc, DBAPIError):
+        return isinstance(exc.orig, ValueError | TypeError | OverflowError)
+    if isinstance(exc, DataError):
+        return True  # PostgreSQL: a value out of range for its column
+    return isinstance(exc, ValueError | TypeError | OverflowError | KeyError)
 
 
 def _takes_text(annotation: object) -> bool:
