@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from pydantic import ValidationError
 
 from bot.teams.web import BOT_KEY
 from tests.conftest import ADMIN
@@ -154,3 +155,21 @@ async def test_every_card_verb_with_odd_values(
     # remembered on every turn. Nothing else may change: checked once, as a change would stay.
     after = {t: rows for t, rows in (await dump(db)).items() if t not in quiet}
     assert after == before, [t for t in after if after[t] != before.get(t)]
+
+
+def test_a_month_that_is_not_one_is_a_field_error() -> None:
+    from bot.app.dispatch import field_errors
+    from bot.app.support_programmes import ReportRef
+
+    with pytest.raises(ValidationError) as caught:
+        ReportRef.model_validate({"programme_id": 1, "month": "2026-13"})
+    assert field_errors(caught.value) == {"month": "Choose a month between 2000-01 and 2100-12"}
+    assert ReportRef.model_validate({"programme_id": 1, "month": "2026-12"}).month == "2026-12"
+
+
+def test_an_id_of_ten_to_the_thirty_is_a_field_error() -> None:
+    from bot.app.dispatch import out_of_range
+    from bot.app.support_programmes import ReportRef
+
+    form = ReportRef.model_validate({"programme_id": 10**30, "month": "2026-12"})
+    assert out_of_range(form) == {"programme_id": "That number is out of range."}
