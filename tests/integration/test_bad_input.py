@@ -126,19 +126,16 @@ async def test_every_card_verb_with_odd_values(
     verb: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Each odd value in every input at once, and in each input a form reads on its own: an
-    answer, never a failure, no ERROR logged, nothing saved."""
+    """Each odd value in every input at once (in a 1:1 chat, and the first few in a channel):
+    an answer, never a failure, no ERROR logged, nothing saved."""
     await teams.say(ADMIN, "hello")
     db = teams_app[BOT_KEY].db
-    form = ROUTER.actions[verb].form
-    own = [f.alias or n for n, f in form.model_fields.items()] if form is not None else []
     submissions = [{k: odd for k in KEYS} for odd in ODD.values()]
-    submissions += [{k: odd} for k in own for odd in (10**30, "12abc", ["a"])]
     await teams.execute(ADMIN, "no.such.verb", {}, Place.channel())  # remember the team
     quiet = ("processed_activities", "people", "conversation_refs", "teams", "channels")
     before = {t: rows for t, rows in (await dump(db)).items() if t not in quiet}
     tries = [(Place.personal(ADMIN), data) for data in submissions]
-    tries += [(Place.channel(), data) for data in submissions[: len(ODD)]]
+    tries += [(Place.channel(), data) for data in submissions[:3]]
     for place, data in tries:
         caplog.clear()
         body, sent = await teams.execute(ADMIN, verb, data, place)
