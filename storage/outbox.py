@@ -44,6 +44,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.db import Database, UnitOfWork
 from storage.models import Base, ConversationRef, Person, Team, TeamMember
+from storage.people import Directory, Sighting
 from storage.reminders import FAILED, PENDING, QUEUED, ScheduledItem
 
 SENT = "sent"
@@ -300,6 +301,7 @@ class RosterEntry:
     user_id: str  # 29:...
     aad_object_id: str | None
     email: str | None
+    name: str = ""
 
 
 class Reach:
@@ -347,8 +349,16 @@ class Reach:
             seen.setdefault(team.id, (team, ref))
         return list(seen.values())
 
-    async def link_roster(self, team: Team, members: Iterable[RosterEntry], now: datetime) -> None:
-        """Note the Teams ids of people on a team's roster, and that they are in the team."""
+    async def link_roster(
+        self,
+        team: Team,
+        members: Iterable[RosterEntry],
+        now: datetime,
+        *,
+        prefer: int | None = None,
+    ) -> None:
+        """Note the Teams ids of people on a team's roster, and that they are in the team (rows
+        that turn out to be one person are merged, keeping `prefer` if it is one of them)."""
         entries = list(members)
         by_aad = {m.aad_object_id: m for m in entries if m.aad_object_id}
         by_email = {m.email.lower(): m for m in entries if m.email}
@@ -370,14 +380,36 @@ class Reach:
                 select(TeamMember.person_id).where(TeamMember.team_pk == team.id)
             )
         )
-        for person in {p.id: p for p in people}.values():
-            entry = by_aad.get(person.aad_object_id or "") or by_email.get(person.email or "")
-            if entry is None:
-                continue
-            person.teams_user_id = person.teams_user_id or entry.user_id
-            if entry.aad_object_id and not person.aad_object_id:
-                person.aad_object_id = entry.aad_object_id
-            if person.id not in members_of:
+        known_aad = {p.aad_object_id: p for p in people if p.aad_object_id}
+        known_email = {p.email: p for p in people if p.email}
+        directory = Directory(self.session)
+        for entry in entries:
+            email = entry.email.lower() if entry.email else None
+            aad_match = known_aad.get(entry.aad_object_id or "")
+            email_match = known_email.get(email or "")
+            person = aad_match or email_match
+            if (
+                person is None
+                or (aad_match and email_match and aad_match is not email_match)
+                or person.teams_user_id != entry.user_id
+                or (email and person.email != email)
+                or (entry.aad_object_id and person.aad_object_id != entry.aad_object_id)
+            ):
+                # New to TLC, or something to learn or join up: the one merge rule.
+                sighting = Sighting(
+                    entry.aad_object_id,
+                    entry.user_id,
+                    email,
+                    entry.name,
+                    name_is_real=False,
+                    seen=False,
+                )
+                person = await directory.identify(team.org_id, sighting, now, prefer=prefer)
+                # A merge may have moved (or dropped) memberships: ask the database again.
+                await directory.add_member(team, person)
+                await self.session.flush()
+                members_of.add(person.id)
+            elif person.id not in members_of:
                 self.session.add(TeamMember(team_pk=team.id, person_id=person.id))
                 members_of.add(person.id)
         sync = await self.session.get(RosterSync, team.id)

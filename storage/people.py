@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Column, Table, UniqueConstraint, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from bot.app.turn import UserRef, Where
 from bot.domain.access import Role
@@ -25,6 +32,51 @@ from storage.models import (
     TeamMember,
     get_in_org,
 )
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """What one source tells TLC about a person; any part may be missing."""
+
+    aad_object_id: str | None = None
+    teams_user_id: str | None = None
+    email: str | None = None
+    name: str = ""
+    name_is_real: bool = True  # False for a stand-in (an email used as a name)
+    seen: bool = True  # seen in Teams now (not a list someone imported)
+
+
+# PostgreSQL's "deadlock detected" and "could not serialize": the other transaction won.
+_RETRYABLE_STATES = frozenset({"40P01", "40001"})
+
+
+def is_identity_race(exc: BaseException) -> bool:
+    """A failure that means another transaction stored or merged the same person first."""
+    if isinstance(exc, IntegrityError | StaleDataError):
+        return True
+    if isinstance(exc, DBAPIError):
+        orig = exc.orig
+        state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+        return state in _RETRYABLE_STATES or "database is locked" in str(orig)
+    return False
+
+
+async def retry_identity[T](
+    work: Callable[[], Awaitable[T]], *, attempts: int = 6, what: str = "people"
+) -> T:
+    """Run `work` (which opens its own transaction) again when it lost a race on people: the
+    next attempt reads what the winner stored. Anything else, or the last loss, propagates."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await work()
+        except Exception as exc:
+            if not is_identity_race(exc) or attempt == attempts:
+                raise
+            log.info("%s: lost a race (%s), attempt %d", what, type(exc).__name__, attempt)
+            await asyncio.sleep(random.uniform(0, 0.02 * attempt))
+    raise AssertionError("unreachable")
 
 
 class Directory:
@@ -57,6 +109,24 @@ class Directory:
     async def person(self, org_id: str, person_id: int) -> Person | None:
         return await get_in_org(self.session, Person, org_id, person_id)
 
+    async def current(self, person: Person) -> Person | None:
+        """The row `person` lives on now: itself, or the row it was merged into."""
+        found = await self.session.get(Person, person.id)
+        if found is not None:
+            return found
+        for column, value in (
+            (Person.aad_object_id, person.aad_object_id),
+            (Person.email, person.email),
+            (Person.teams_user_id, person.teams_user_id),
+        ):
+            if value:
+                found = await self.session.scalar(
+                    select(Person).where(Person.org_id == person.org_id, column == value).limit(1)
+                )
+                if found is not None:
+                    return found
+        return None
+
     async def people(self, org_id: str, ids: Iterable[int]) -> Sequence[Person]:
         ids = list(ids)
         if not ids:
@@ -67,57 +137,114 @@ class Directory:
         return rows.all()
 
     async def seen(self, org_id: str, user: UserRef, now: datetime) -> Person:
-        """Record a person seen on a turn; match by AAD id, then by email (a tutor-list row)."""
-        person = None
-        if user.aad_object_id:
-            person = await self.person_by_aad(org_id, user.aad_object_id)
-        email = user.email.strip().lower() if user.email else None
-        if email and (person is None or not person.email):
-            listed = await self.person_by_email(org_id, email)
-            if listed is not None and person is not None and listed.id != person.id:
-                person = await self._merge(into=listed, duplicate=person)
-            elif listed is not None:
-                person = listed
-        if person is None:
-            person = Person(
-                org_id=org_id, name=user.name, created_at=now, learning_in_libraries=False
+        """Record a person seen on a turn (a message, an install, `membersAdded`)."""
+        return await self.identify(
+            org_id,
+            Sighting(user.aad_object_id, user.teams_user_id, user.email, user.name),
+            now,
+        )
+
+    async def identify(
+        self, org_id: str, sighting: Sighting, now: datetime, *, prefer: int | None = None
+    ) -> Person:
+        """THE merge rule: every way TLC first meets a person (a message, an install,
+        `membersAdded` without an email, a roster page, the tutor CSV, a role grant by email)
+        ends here, so one person is one row.
+
+        Every row that shares the AAD object id, the Teams user id or the email is the same
+        person: they are merged into the oldest (lowest id), each empty attribute filled from the
+        others, and everything that pointed at the others is moved over (`prefer` keeps a given
+        row instead: the worker delivering to it holds a lock on its outbox row). Then what this
+        sighting adds (ids, an email, a name) is written.
+
+        Two events for the same person at once can both get here: the loser of a race fails
+        with a duplicate key, a foreign key or a stale row, and `retry_identity` runs its work
+        again, when it finds the winner's row.
+        """
+        email = sighting.email.strip().lower() if sighting.email else None
+        matches = [Person.aad_object_id == sighting.aad_object_id] if sighting.aad_object_id else []
+        if sighting.teams_user_id:
+            matches.append(Person.teams_user_id == sighting.teams_user_id)
+        if email:
+            matches.append(Person.email == email)
+        found: list[Person] = []
+        if matches:
+            found = list(
+                await self.session.scalars(
+                    select(Person).where(Person.org_id == org_id, or_(*matches)).order_by(Person.id)
+                )
             )
+        if found:
+            person = next((p for p in found if p.id == prefer), found[0])
+            for duplicate in (p for p in found if p is not person):
+                await self._merge(into=person, duplicate=duplicate)
+        else:
+            person = Person(org_id=org_id, name="", created_at=now, learning_in_libraries=False)
             self.session.add(person)
-        person.aad_object_id = user.aad_object_id or person.aad_object_id
-        person.teams_user_id = user.teams_user_id or person.teams_user_id
-        if user.name:
-            person.name = user.name
+        if sighting.aad_object_id:
+            person.aad_object_id = sighting.aad_object_id
+        if sighting.teams_user_id:
+            person.teams_user_id = sighting.teams_user_id
+        if sighting.name and (sighting.name_is_real or not person.name):
+            person.name = sighting.name
         if email and not person.email:
             person.email = email
-        person.last_seen_at = now
+        if sighting.seen:
+            person.last_seen_at = now
         await self.session.flush()
         return person
 
-    async def _merge(self, into: Person, duplicate: Person) -> Person:
-        """A person first seen in Teams turns out to be a tutor-list row: keep one row."""
-        for model, column in (
-            (ConversationRef, ConversationRef.person_id),
-            (TeamMember, TeamMember.person_id),
-        ):
-            await self.session.execute(
-                update(model).where(column == duplicate.id).values(person_id=into.id)
-            )
-        held = [r.value for r in await self.roles(into.id)]
-        await self.session.execute(
-            update(RoleGrant)
-            .where(RoleGrant.person_id == duplicate.id, RoleGrant.role.not_in(held))
-            .values(person_id=into.id)
-        )
-        # Free the AAD id on the duplicate first: the flush would otherwise give it to `into`
-        # while the duplicate still holds it (unique per organisation).
-        aad_object_id, teams_user_id = duplicate.aad_object_id, duplicate.teams_user_id
+    async def _merge(self, into: Person, duplicate: Person) -> None:
+        """Fold `duplicate` into `into`: its references move over, its attributes fill gaps."""
+        import storage.tables  # noqa: F401 - every table that can point at a person
+
+        for table in Base.metadata.sorted_tables:
+            for fk in table.foreign_keys:
+                if fk.column is not Person.__table__.c.id:
+                    continue
+                column = fk.parent
+                await self._drop_clashes(table, column, into.id, duplicate.id)
+                await self.session.execute(
+                    update(table).where(column == duplicate.id).values({column: into.id})
+                )
+        keep = {"id", "org_id", "aad_object_id", "teams_user_id", "email"}
+        values = {c.key: getattr(duplicate, c.key) for c in Person.__table__.columns}
+        # Free the unique ids on the duplicate first, then delete it, then give them to `into`.
         duplicate.aad_object_id = None
+        duplicate.email = None
         await self.session.flush()
-        into.aad_object_id = aad_object_id
-        into.teams_user_id = teams_user_id
         await self.session.delete(duplicate)
         await self.session.flush()
-        return into
+        for key, value in values.items():
+            if key in keep:
+                if key != "id" and key != "org_id" and getattr(into, key) is None:
+                    setattr(into, key, value)
+            elif key == "created_at":
+                into.created_at = min(into.created_at, value)
+            elif key == "last_seen_at":
+                if value is not None and (into.last_seen_at is None or value > into.last_seen_at):
+                    into.last_seen_at = value
+            elif value not in (None, "", False) and getattr(into, key) in (None, "", False):
+                setattr(into, key, value)
+        await self.session.flush()
+
+    async def _drop_clashes(
+        self, table: Table, column: Column[Any], into_id: int, duplicate_id: int
+    ) -> None:
+        """Rows of the duplicate that would break a unique rule once moved: the kept person
+        already has their like (the same role, the same team), so they go."""
+        for constraint in table.constraints:
+            if not isinstance(constraint, UniqueConstraint) or column.name not in constraint:
+                continue
+            others = [c for c in constraint.columns if c is not column]
+            theirs = table.alias("theirs")
+            same = [theirs.c[c.name] == c for c in others]
+            await self.session.execute(
+                delete(table).where(
+                    column == duplicate_id,
+                    exists().where(theirs.c[column.name] == into_id, *same),
+                )
+            )
 
     async def roles(self, person_id: int) -> frozenset[Role]:
         rows = await self.session.scalars(
@@ -197,16 +324,22 @@ class Directory:
         )
         return rows.all()
 
+    async def by_email(self, org_id: str, email: str, now: datetime) -> Person:
+        """The person with this email, recorded now if TLC has not met them (a role grant, a
+        line manager named on the tutor list); the merge rule joins them up later."""
+        address = email.strip().lower()
+        return await self.identify(
+            org_id, Sighting(email=address, name=address, name_is_real=False, seen=False), now
+        )
+
     async def import_tutor(
         self, org_id: str, row: TutorRow, now: datetime, by: int | None = None
     ) -> tuple[Person, bool]:
         """Create or update a tutor from the tutor list; True when the person is new."""
-        person = await self.person_by_email(org_id, row.email)
-        created = person is None
-        if person is None:
-            person = Person(org_id=org_id, email=row.email, created_at=now)
-            self.session.add(person)
-        person.name = row.name
+        created = await self.person_by_email(org_id, row.email) is None
+        person = await self.identify(
+            org_id, Sighting(email=row.email, name=row.name, seen=False), now
+        )
         person.campus = row.campus
         person.curriculum_area = row.curriculum_area
         person.delivery_style = row.delivery_style.value if row.delivery_style else None
@@ -217,16 +350,7 @@ class Directory:
         await self.session.flush()
         await self.grant(person, Role.TUTOR, by, now, "tutor list")
         if row.line_manager_email:
-            manager = await self.person_by_email(org_id, row.line_manager_email)
-            if manager is None:
-                manager = Person(
-                    org_id=org_id,
-                    email=row.line_manager_email,
-                    name=row.line_manager_email,
-                    created_at=now,
-                )
-                self.session.add(manager)
-                await self.session.flush()
+            manager = await self.by_email(org_id, row.line_manager_email, now)
             await self.grant(manager, Role.LINE_MANAGER, by, now, "tutor list")
         return person, created
 

@@ -119,6 +119,10 @@ async def change_role(ctx: HandlerContext, form: RoleForm) -> Reply:
     directory = ctx.directory
     now = ctx.services.clock.now()
     person = await directory.person_by_email(ctx.turn.org_id, form.email)
+    if person is None and form.action == "grant":
+        # Someone TLC has not met yet: recorded by their email, and joined up with their Teams
+        # identity when they first say hello or appear on a roster.
+        person = await directory.by_email(ctx.turn.org_id, form.email, now)
     if person is None:
         return Reply.update(
             grant_role_card(

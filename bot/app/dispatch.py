@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from functools import partial
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from bot.app.context import HandlerContext, Services
 from bot.app.router import CardAction, Router, private_only
@@ -19,7 +23,7 @@ from bot.domain.access import Actor, Role
 from bot.logs import short
 from storage.db import Database, UnitOfWork
 from storage.models import Organisation, Person, ProcessedActivity
-from storage.people import Directory
+from storage.people import Directory, retry_identity
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +78,11 @@ class Dispatcher:
         """The app was added to a team, chat or personal scope. Org admin comes from TLC_ADMINS
         or another org admin's grant; only in a tenant with neither does the first person to
         add TLC to a team become its org admin, and they are told so and how to hand over."""
+        return await retry_identity(
+            partial(self._installed, turn, greets=greets), what="an install"
+        )
+
+    async def _installed(self, turn: Turn, *, greets: bool) -> Reply:
         async with self.db.unit_of_work() as uow:
             ctx = await self._context(uow, turn)
             welcome = self._help_reply(ctx, ("welcome",))
@@ -120,11 +129,16 @@ class Dispatcher:
         return False
 
     async def on_members_added(self, turn: Turn, members: list[UserRef]) -> None:
-        """Someone joined a team the bot is in: remember them so the bot can reach them later."""
-        try:
-            await self._members_added(turn, members)
-        except IntegrityError:
-            await self._members_added(turn, members)  # a first turn stored someone meanwhile
+        """Someone joined a team the bot is in: remember them so the bot can reach them later.
+        Teams (and the Playground) leave the email out: ask the connector for it, so the person
+        meets their tutor-list row at once."""
+        found = []
+        for member in members:
+            if not member.email:
+                email = await self.services.member_email(replace(turn, user=member))
+                member = replace(member, email=email) if email else member
+            found.append(member)
+        await retry_identity(partial(self._members_added, turn, found), what="members added")
 
     async def _members_added(self, turn: Turn, members: list[UserRef]) -> None:
         async with self.db.unit_of_work() as uow:
@@ -139,12 +153,17 @@ class Dispatcher:
 
     async def _context(self, uow: UnitOfWork, turn: Turn) -> HandlerContext:
         directory = Directory(uow.session)
-        try:
-            person = await self._remember(uow, directory, turn)
-        except IntegrityError:
-            # Two first turns of the same person or team at once: the other one stored them.
-            await uow.rollback()
-            person = await self._remember(uow, directory, turn)
+
+        async def remember() -> Person:
+            try:
+                return await self._remember(uow, directory, turn)
+            except Exception:
+                # Two first turns of the same person or team at once: the other one stored
+                # (or merged) them; the next attempt finds what it stored.
+                await uow.rollback()
+                raise
+
+        person = await retry_identity(remember, what="a turn")
         roles = await directory.roles(person.id)
         if (
             person.email
@@ -252,16 +271,29 @@ class Dispatcher:
     async def _run_action(self, ctx: HandlerContext, action: CardAction) -> tuple[Reply, bool]:
         """Parse the submission at the edge; an invalid one is redisplayed and saves nothing."""
         values = {k: v for k, v in ctx.turn.data.items() if k != "verb"}
-        if action.form is None:
-            return await action.handler(ctx, values), True
         try:
-            form = action.form.model_validate(values)
-        except ValidationError as exc:
-            errors = field_errors(exc)
+            if action.form is None:
+                if any(_too_big(v) for k, v in values.items() if _is_id(k) or isinstance(v, int)):
+                    return Reply.text(UNREADABLE), False
+                return await action.handler(ctx, values), True
+            try:
+                form = action.form.model_validate(as_submitted(action.form, values))
+                errors = out_of_range(form)
+            except ValidationError as exc:
+                errors = field_errors(exc)
+            if not errors:
+                return await action.handler(ctx, form), True
             if action.redisplay is None:
                 return Reply.text("Please check the form: " + "; ".join(errors.values())), False
             return await action.redisplay(ctx, values, errors), False
-        return await action.handler(ctx, form), True
+        except Exception as exc:
+            if not _odd_data(exc):
+                raise
+            # A value no card of TLC sends (junk in a hidden id, a number beyond any row): the
+            # card's data, not TLC, is at fault. Nothing is saved.
+            log.warning("card %s: unreadable data (%s)", action.verb, type(exc).__name__)
+            await ctx.uow.rollback()
+            return Reply.text(UNREADABLE), False
 
     async def _replay(self, ctx: HandlerContext, key: str) -> Reply | None:
         stored = await ctx.uow.session.scalar(
@@ -289,13 +321,93 @@ def retry_key(turn: Turn) -> str:
     return "v2:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
+UNREADABLE = (
+    "I could not read that card's data, so nothing was saved. "
+    "Please open the card again (type `help` if you are not sure where it came from)."
+)
+INT_LIMIT = 2**31 - 1  # every id and number TLC stores fits a 32-bit integer
+
+
+def _is_id(key: str) -> bool:
+    return key == "id" or key.endswith(("_id", "_ids", "_pk"))
+
+
+def _too_big(value: object) -> bool:
+    """An integer (or the digits of one) beyond what any TLC row holds."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return not -INT_LIMIT <= value <= INT_LIMIT
+    if isinstance(value, float):
+        return not math.isfinite(value) or abs(value) > INT_LIMIT
+    if isinstance(value, str):
+        digits = value.strip().lstrip("+-")
+        return digits.isdigit() and len(digits) > 9 and int(digits) > INT_LIMIT
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_too_big(v) for v in value)
+    if isinstance(value, dict):
+        return any(_too_big(v) for v in value.values())
+    return False
+
+
+def out_of_range(form: BaseModel) -> dict[str, str]:
+    """Numbers that parsed but fit no row (an id of 10^30): a field error, like any other."""
+    errors: dict[str, str] = {}
+    for name, field in type(form).model_fields.items():
+        value = getattr(form, name)
+        if isinstance(value, int | float | list | tuple | set | frozenset) and _too_big(value):
+            errors[field.alias or name] = "That number is out of range."
+    return errors
+
+
+def _odd_data(exc: BaseException) -> bool:
+    """A failure caused by a value in the card's data rather than by TLC or its database."""
+    if isinstance(exc, StatementError) and not isinstance(exc, DBAPIError):
+        return isinstance(exc.orig, ValueError | TypeError | OverflowError)
+    if isinstance(exc, DataError):
+        return True  # PostgreSQL: a value out of range for its column
+    return isinstance(exc, ValueError | TypeError | OverflowError | KeyError)
+
+
+def _takes_text(annotation: object) -> bool:
+    """A field a card fills with text or a choice list (so an empty input is "")."""
+    if annotation is str or annotation is Any:
+        return True
+    origin = get_origin(annotation)
+    if origin in (list, set, tuple, frozenset):
+        return True
+    if origin is Annotated:
+        return _takes_text(get_args(annotation)[0])
+    if origin is Union or origin is UnionType:
+        return any(_takes_text(a) for a in get_args(annotation))
+    return False
+
+
+def as_submitted(form: type[BaseModel], values: dict[str, Any]) -> dict[str, Any]:
+    """Teams leaves untouched inputs out of a submission; a missing input means exactly what an
+    empty one does. A text or choice field that is missing is given "" (so its validators and
+    "choose at least one" rules run); any other field that came empty is taken as missing (its
+    default, or "This is required.")."""
+    out = dict(values)
+    for name, field in form.model_fields.items():
+        key = field.alias or name
+        if _takes_text(field.annotation):
+            if out.get(key) is None:
+                out[key] = ""
+        elif isinstance(out.get(key), str) and not out[key].strip():
+            del out[key]
+    return out
+
+
 def field_errors(exc: ValidationError) -> dict[str, str]:
     """Pydantic errors as one friendly message per card input id."""
     errors: dict[str, str] = {}
     for err in exc.errors():
         field = str(err["loc"][0]) if err["loc"] else "form"
         message = str(err["msg"]).removeprefix("Value error, ")
-        if err["type"] == "missing":
+        if err["type"] == "missing" or (
+            err["type"] == "string_too_short" and not str(err.get("input") or "").strip()
+        ):
             message = "This is required."
         errors.setdefault(field, message[0].upper() + message[1:])
     return errors

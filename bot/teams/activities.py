@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from bot.app.turn import ConversationKind, FileRef, Message, Turn, UserRef, Where
@@ -26,9 +28,76 @@ def _get(data: dict[str, Any], *path: str) -> Any:
     return node
 
 
+MAX_DEPTH = 32  # Teams' deepest activity (a card's data inside an invoke) is far below this
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = re.compile(rb"[\[\]{}]")
+# The longest each id may be (what Teams sends is far shorter; what TLC stores is no longer).
+ID_LIMITS: Mapping[tuple[str, ...], int] = MappingProxyType(
+    {
+        ("id",): 200,
+        ("replyToId",): 200,
+        ("channelId",): 40,
+        ("serviceUrl",): 400,
+        ("conversation", "id"): 400,
+        ("conversation", "tenantId"): 64,
+        ("channelData", "tenant", "id"): 64,
+        ("channelData", "team", "id"): 200,
+        ("channelData", "team", "name"): 200,
+        ("channelData", "channel", "id"): 200,
+        ("channelData", "channel", "name"): 200,
+        ("from", "id"): 200,
+        ("from", "aadObjectId"): 64,
+        ("from", "name"): 200,
+        ("recipient", "id"): 200,
+        ("recipient", "name"): 200,
+    }
+)
+MEMBER_LIMITS = MappingProxyType({"id": 200, "aadObjectId": 64, "name": 200})
+
+
+def check_raw(raw: bytes) -> None:
+    """Refuse, before parsing, what no client of TLC sends: NUL characters and JSON nested
+    deeper than `MAX_DEPTH` (which would exhaust the parser)."""
+    if b"\x00" in raw or b"\\u0000" in raw:
+        raise MalformedActivity("the activity contains a NUL character")
+    depth = 0
+    for bracket in _BRACKETS.finditer(_JSON_STRING.sub(b'""', raw)):
+        if bracket.group() in (b"[", b"{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise MalformedActivity("the activity is nested too deeply")
+        else:
+            depth -= 1
+
+
+def _check_ids(body: dict[str, Any]) -> None:
+    for path, limit in ID_LIMITS.items():
+        value = _get(body, *path)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise MalformedActivity(f"{'.'.join(path)} must be text")
+        if len(value) > limit:
+            raise MalformedActivity(f"{'.'.join(path)} is too long")
+    for key in ("membersAdded", "membersRemoved"):
+        members = body.get(key)
+        if members is None:
+            continue
+        if not isinstance(members, list):
+            raise MalformedActivity(f"{key} must be a list")
+        for member in members:
+            if not isinstance(member, dict):
+                continue
+            for field, limit in MEMBER_LIMITS.items():
+                value = member.get(field)
+                if value is not None and (not isinstance(value, str) or len(value) > limit):
+                    raise MalformedActivity(f"{key} has an id that is not short text")
+
+
 def require_shape(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise MalformedActivity("the body must be a JSON object (an activity)")
+    _check_ids(body)
     if not isinstance(body.get("type"), str) or not body["type"]:
         raise MalformedActivity("the activity has no type")
     if not isinstance(_get(body, "conversation", "id"), str):

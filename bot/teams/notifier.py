@@ -7,11 +7,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 import aiohttp
-from sqlalchemy.exc import IntegrityError
 
 from bot.app.notices import NoticeKinds
 from bot.app.pacing import TenantPacer
@@ -26,7 +25,7 @@ from bot.teams.connector import Connector, ConnectorError
 from storage.db import Database
 from storage.models import ConversationRef, Person, Team
 from storage.outbox import Reach, RosterEntry
-from storage.people import Directory
+from storage.people import Directory, retry_identity
 
 log = logging.getLogger(__name__)
 
@@ -87,11 +86,17 @@ class TeamsSender:
             teams = await Reach(uow.session).team_channels(person.id)
         user_id = person.teams_user_id
         if not teams or not user_id:
-            await self._read_rosters(person.org_id)
+            await self._read_rosters(person.org_id, prefer=person.id)
             async with self.db.unit_of_work() as uow:
-                fresh = await uow.session.get(Person, person.id)
+                # The roster may have shown two rows to be one person: follow the merge.
+                fresh = await Directory(uow.session).current(person)
+                if fresh is not None:
+                    person = fresh
                 user_id = fresh.teams_user_id if fresh else None
                 teams = await Reach(uow.session).team_channels(person.id)
+                ref = await Directory(uow.session).personal_conversation(person.id)
+            if ref is not None:
+                return ref
         who = person.name or person.email or "this person"
         if not teams:
             raise Undeliverable(f"no 1:1 chat with {who} yet, and no team shared with TLC")
@@ -112,7 +117,7 @@ class TeamsSender:
             await uow.commit()
         return ref
 
-    async def _read_rosters(self, org_id: str) -> None:
+    async def _read_rosters(self, org_id: str, *, prefer: int | None = None) -> None:
         """Read the rosters of the organisation's teams not read lately (one reader at a time)."""
         lock = self._roster_locks.setdefault(org_id, asyncio.Lock())
         async with lock:
@@ -125,19 +130,31 @@ class TeamsSender:
                 try:
                     entries = await self._roster(org_id, channel, team.team_id)
                 except Undeliverable as exc:
-                    log.info(
+                    # Teams will not give this roster (the bot was removed, say): noted as read,
+                    # so it is asked again only after `roster_ttl`.
+                    log.warning(
                         "could not read the roster of team %s: %s", short(team.team_id), kind(exc)
                     )
                     entries = []
-                async with self.db.unit_of_work() as uow:
-                    stored = await uow.session.get(Team, team.id)
-                    if stored is None:
-                        continue
-                    try:
-                        await Reach(uow.session).link_roster(stored, entries, now)
-                        await uow.commit()
-                    except IntegrityError:  # another worker linked them at the same moment
-                        await uow.rollback()
+                try:
+                    await retry_identity(
+                        partial(self._link_roster, team.id, entries, now, prefer), what="a roster"
+                    )
+                except Exception:
+                    # Not noted as read: the next send to this organisation reads it again.
+                    log.warning(
+                        "could not store the roster of team %s", team.team_id, exc_info=True
+                    )
+
+    async def _link_roster(
+        self, team_pk: int, entries: list[RosterEntry], now: datetime, prefer: int | None
+    ) -> None:
+        async with self.db.unit_of_work() as uow:
+            stored = await uow.session.get(Team, team_pk)
+            if stored is None:
+                return
+            await Reach(uow.session).link_roster(stored, entries, now, prefer=prefer)
+            await uow.commit()
 
     async def _roster(
         self, org_id: str, channel: ConversationRef, team_id: str
@@ -152,7 +169,7 @@ class TeamsSender:
                 ),
             )
             entries.extend(
-                RosterEntry(m.id, m.aad_object_id, (m.email or m.upn or "").lower() or None)
+                RosterEntry(m.id, m.aad_object_id, (m.email or m.upn or "").lower() or None, m.name)
                 for m in page
             )
             if not token:

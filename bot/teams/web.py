@@ -22,7 +22,13 @@ from bot.app.worker import Worker, run_worker
 from bot.clock import Clock, SystemClock
 from bot.logs import kind, short
 from bot.settings import Settings
-from bot.teams.activities import MalformedActivity, message_activity, require_shape, to_turn
+from bot.teams.activities import (
+    MalformedActivity,
+    check_raw,
+    message_activity,
+    require_shape,
+    to_turn,
+)
 from bot.teams.adapter import make_adapter, make_token_source
 from bot.teams.connector import Connector, ConnectorError, retrying
 from bot.teams.notifier import teams_worker
@@ -246,8 +252,9 @@ def create_app(
         bot = state["bot"]
         try:
             raw = await request.read()
+            check_raw(raw)
             body = require_shape(json.loads(raw or b"null"))
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             message = (
                 str(exc) if isinstance(exc, MalformedActivity) else "the body is not valid JSON"
             )

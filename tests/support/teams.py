@@ -17,6 +17,11 @@ FILE_CONSENT = "application/vnd.microsoft.teams.card.file.consent"
 FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
 
 
+def as_teams_sends(data: dict[str, Any]) -> dict[str, Any]:
+    """A card submission as Teams and the Playground send it: untouched (empty) inputs absent."""
+    return {k: v for k, v in data.items() if v != "" and v is not None}
+
+
 @dataclass(frozen=True)
 class User:
     key: str
@@ -147,9 +152,10 @@ class TeamsClient:
         reply_to: str = "bot-activity-1",
         activity_id: str | None = None,
     ) -> list[Sent]:
-        """An Action.Submit: a message whose value carries the inputs and the verb."""
+        """An Action.Submit: a message whose value carries the inputs and the verb. Inputs left
+        empty are left out, as Teams does."""
         activity = self._base(user, place or Place.personal(user), "message")
-        activity["value"] = data
+        activity["value"] = as_teams_sends(data)
         activity["replyToId"] = reply_to
         if activity_id:
             activity["id"] = activity_id
@@ -168,7 +174,11 @@ class TeamsClient:
         activity = self._base(user, place or Place.personal(user), "invoke")
         activity["name"] = "adaptiveCard/action"
         activity["value"] = {
-            "action": {"type": "Action.Execute", "verb": verb, "data": {"verb": verb, **data}},
+            "action": {
+                "type": "Action.Execute",
+                "verb": verb,
+                "data": {"verb": verb, **as_teams_sends(data)},
+            },
             "trigger": "manual",
         }
         if activity_id:

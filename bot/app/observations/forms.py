@@ -248,7 +248,7 @@ class ActionOutcomeForm(ActionRef):
     @model_validator(mode="before")
     @classmethod
     def _named(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "outcome" not in data:
+        if isinstance(data, dict) and not data.get("outcome"):  # missing or empty alike
             data = {**data, "outcome": data.get(f"outcome_{data.get('action_id')}", "")}
         return data
 

@@ -155,6 +155,13 @@ class ReportRef(BaseModel):
     programme_id: int
     month: str = Field(pattern=r"^\d{4}-\d{2}$")
 
+    @field_validator("month")
+    @classmethod
+    def _real_month(cls, value: str) -> str:
+        if not 1 <= int(value[5:]) <= 12 or not 2000 <= int(value[:4]) <= 2100:
+            raise ValueError("Choose a month between 2000-01 and 2100-12")
+        return value
+
 
 class ReportForm(ReportRef):
     sessions: str = Field(min_length=1, max_length=2000)
