@@ -385,13 +385,19 @@ def _takes_text(annotation: object) -> bool:
 
 def as_submitted(form: type[BaseModel], values: dict[str, Any]) -> dict[str, Any]:
     """Teams leaves untouched inputs out of a submission; a missing input means exactly what an
-    empty one does. A text or choice field that is missing is given "" (so its validators and
-    "choose at least one" rules run); any other field that came empty is taken as missing (its
-    default, or "This is required.")."""
+    empty one does. A text or choice field, or one whose validator reads the raw input, is given
+    "" when missing (so its validators and "choose at least one" rules run); any other field
+    that came empty is taken as missing (its default, or "This is required.")."""
     out = dict(values)
+    raw_checked = {
+        f
+        for d in form.__pydantic_decorators__.field_validators.values()
+        if d.info.mode in ("before", "plain", "wrap")
+        for f in d.info.fields
+    }
     for name, field in form.model_fields.items():
         key = field.alias or name
-        if _takes_text(field.annotation):
+        if _takes_text(field.annotation) or name in raw_checked:
             if out.get(key) is None:
                 out[key] = ""
         elif isinstance(out.get(key), str) and not out[key].strip():
