@@ -36,6 +36,16 @@ SAMPLES: dict[str, Callable[[], CardDict]] = {
             suggestions=["walk", "walks"],
         )
     ),
+    "help-command": lambda: help.command_help_card(
+        help.CommandHelp(
+            word="cards",
+            summary="Work through the progression cards together: one lead question at a time.",
+            usage=["cards", "cards schedule monday 09:00", "cards compare", "cards add"],
+            aliases=["card", "deck"],
+            places="a 1:1 chat with me and team channels and group chats",
+            in_channel=True,
+        )
+    ),
     "admin": admin.admin_card,
     "admin-role": lambda: admin.grant_role_card(),
     "admin-role-errors": lambda: admin.grant_role_card(

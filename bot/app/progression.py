@@ -22,8 +22,8 @@ from bot.app import documents
 from bot.app.context import HandlerContext
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.progression_export import ExportFormat, export, filename
+from bot.app.router import SHARED, Command
 from bot.app.router import CardAction as Verb
-from bot.app.router import Command
 from bot.app.turn import Message, Reply, Where
 from bot.domain.access import Permission, Subject
 from bot.domain.progression import (
@@ -1214,7 +1214,7 @@ async def export_summary(ctx: HandlerContext, form: ExportForm) -> Reply:
 # --------------------------------------------------------------------------------- the table
 
 ROWS: list[Command | Verb] = [
-    Command("cards", cards, aliases=("card", "progression", "deck")),
+    Command("cards", cards, aliases=("card", "progression", "deck"), menu_scopes=SHARED),
     Verb("cards.start", start, form=StartForm, redisplay=redisplay_setup),
     Verb("cards.new", new_session),
     Verb("cards.card", show, idempotent=False),

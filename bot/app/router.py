@@ -25,6 +25,8 @@ FormHandler = Callable[["HandlerContext", Any], Awaitable[Reply]]
 Redisplay = Callable[["HandlerContext", dict[str, Any], dict[str, str]], Awaitable[Reply]]
 
 ALL_SCOPES: frozenset[ConversationKind] = frozenset({"personal", "channel", "groupChat"})
+PERSONAL: frozenset[ConversationKind] = frozenset({"personal"})
+SHARED: frozenset[ConversationKind] = frozenset({"channel", "groupChat"})
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,10 @@ class Command:
     scopes: frozenset[ConversationKind] = ALL_SCOPES
     listed: bool = True
     admin_only: bool = False  # hidden from other people's help and from the Teams menu
+    # The scopes whose Teams command menu (and help card) lists it; None: every scope it works in.
+    # A command may work in more places than it is offered: `support` answers in a channel by
+    # pointing to the 1:1 chat, but only the 1:1 menu offers it.
+    menu_scopes: frozenset[ConversationKind] | None = None
 
     @property
     def summary(self) -> str:
@@ -111,9 +117,17 @@ class Router:
     def listed(self, scope: ConversationKind | None = None) -> list[Command]:
         return [c for c in self.commands if c.listed and (scope is None or scope in c.scopes)]
 
+    def offered(self, scope: ConversationKind) -> list[Command]:
+        """Listed commands offered in a scope's menu (admin-only ones included)."""
+        return [c for c in self.listed(scope) if c.menu_scopes is None or scope in c.menu_scopes]
+
     def menu(self, scope: ConversationKind) -> list[Command]:
         """What the Teams command menu shows everyone in a scope (Teams has one menu for all)."""
-        return [c for c in self.listed(scope) if not c.admin_only]
+        return [c for c in self.offered(scope) if not c.admin_only]
+
+    def command(self, word: str) -> Command | None:
+        """The command a word (or alias) names, or None."""
+        return self._words.get(normalise(word))
 
     def match(self, text: str) -> Match:
         """Find the command: first word, natural phrasing, a command word among the first few,

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import support_programmes, support_ratings
 from bot.app.context import HandlerContext
-from bot.app.router import CardAction, Command
+from bot.app.router import PERSONAL, CardAction, Command
 from bot.app.support_common import (
     OFFER,
     REFUSED,
@@ -61,10 +61,16 @@ from storage.support import (
 )
 
 PHRASES = (
-    # "I'd like some help with behaviour management", "can I get support with questioning"
+    # "I'd like some help with behaviour management", "can I get support with questioning",
+    # "need help with marking", "I want a mentor"
     r"^(i'?d like|i would like|i'?d love|can i (get|have)|could i (get|have)|may i have|"
-    r"i need|i want|please can i (get|have)|looking for)\b.*\b(help|support|coaching|mentoring)\b",
+    r"i need|i want|i'?m looking for|need|want|please can i (get|have)|looking for)\b.*"
+    r"\b(help|support|coaching|coach|mentoring|mentor)\b",
     r"^(some )?(help|support) with\b",
+    # "I'm struggling with behaviour", "I'm finding marking hard", "struggling with planning"
+    r"^((i'?m|i am|i'?ve been|i have been) )?(really |a bit |quite |still )?"
+    r"(struggling|finding it (hard|difficult|tough)|stuck|not coping)\b",
+    r"^(i'?m|i am) finding \w.* (hard|difficult|tough)\b",
 )
 
 NOT_AN_AP = "Only the advanced practitioner this was sent to can answer it."
@@ -490,6 +496,7 @@ ROWS: list[Command | CardAction] = [
         support,
         aliases=("self-refer", "referral"),
         phrases=PHRASES,
+        menu_scopes=PERSONAL,
     ),
     CardAction("support.open", open_form, idempotent=False),
     CardAction("support.refer", refer, form=ReferralForm, redisplay=redisplay_referral),

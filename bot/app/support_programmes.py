@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.context import HandlerContext
-from bot.app.router import CardAction, Command
+from bot.app.router import PERSONAL, CardAction, Command
 from bot.app.support_common import (
     NO_PROGRAMME,
     PROGRAMME_CHANGED,
@@ -799,7 +799,7 @@ async def submit_report(ctx: HandlerContext, form: ReportForm) -> Reply:
 
 
 ROWS: list[Command | CardAction] = [
-    Command("programme", programme, aliases=("programmes", "program")),
+    Command("programme", programme, aliases=("programmes", "program"), menu_scopes=PERSONAL),
     CardAction("programme.open", open_programme, form=ProgrammeRef, idempotent=False),
     CardAction("programme.session.open", open_session_form, form=ProgrammeRef, idempotent=False),
     CardAction("programme.session", log_session, form=SessionForm, redisplay=redisplay_session),

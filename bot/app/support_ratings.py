@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from bot.app.context import HandlerContext
-from bot.app.router import CardAction, Command
+from bot.app.router import PERSONAL, CardAction, Command
 from bot.app.support_common import REFUSED, programme_subject
 from bot.app.support_views import rating_change
 from bot.app.turn import Reply
@@ -241,7 +241,7 @@ async def redisplay_checklist(
 
 
 ROWS: list[Command | CardAction] = [
-    Command("rate", rate, aliases=("rating", "confidence")),
+    Command("rate", rate, aliases=("rating", "confidence"), menu_scopes=PERSONAL),
     CardAction("rate.open", open_form, form=ProgrammeRef, idempotent=False),
     CardAction("rate", save, form=RatingForm),
     CardAction("rate.chart", show_chart, form=ProgrammeRef, idempotent=False),

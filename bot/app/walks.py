@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import documents
 from bot.app.context import HandlerContext
+from bot.app.help import bot_name
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.router import CardAction, Command
 from bot.app.turn import Message, Reply
@@ -448,7 +449,7 @@ async def _new_walk(ctx: HandlerContext) -> Reply:
         if not teams:
             return Reply.text(
                 "I don't know your team yet. Mention me in your team's channel once "
-                "(`@TLC walk`), then you can log walks from here too."
+                f"(`@{bot_name(ctx)} walk`), then you can log walks from here too."
             )
         if len(teams) > 1:
             return Reply.show(walk_team_picker_card([(t.name or "Team", str(t.id)) for t in teams]))

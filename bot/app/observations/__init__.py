@@ -18,10 +18,10 @@ from bot.app.observations import (
     views,
 )
 from bot.app.observations.notices import NOTICES
-from bot.app.router import CardAction, Command
+from bot.app.router import SHARED, CardAction, Command
 
 ROWS: list[Command | CardAction] = [
-    Command("observe", allocate.observe, aliases=("allocate",)),
+    Command("observe", allocate.observe, aliases=("allocate",), menu_scopes=SHARED),
     Command("observations", views.observations, aliases=("otla", "observation")),
     Command("report", report.report, aliases=("reports",)),
     Command("actions", actions.actions, aliases=("action", "ars")),
