@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     delete,
+    func,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -361,6 +362,14 @@ class WalkStore:
             .order_by(Person.name, Person.id)
         )
         return rows.all()
+
+    async def team_member_count(self, team_pk: int) -> int:
+        return int(
+            await self.session.scalar(
+                select(func.count(TeamMember.id)).where(TeamMember.team_pk == team_pk)
+            )
+            or 0
+        )
 
     async def tutor_list(self, org_id: str, limit: int) -> Sequence[Person]:
         rows = await self.session.scalars(

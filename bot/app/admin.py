@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, EmailStr, field_validator
 
+from bot.app import setup
 from bot.app.context import HandlerContext
 from bot.app.turn import Message, Reply
 from bot.app.tutor_import import import_tutor_text
@@ -18,6 +19,7 @@ from cards.admin import (
     import_result_card,
     role_saved_card,
     roles_card,
+    setup_card,
 )
 
 NOT_ALLOWED = "Sorry, only an org admin can do that. Ask your TLC admin if you need it."
@@ -53,6 +55,7 @@ async def admin(ctx: HandlerContext) -> Reply:
     """Roles, the tutor list and settings (org admins).
 
     Usage: admin
+    Usage: admin setup (the guided setup: who's who, the tutor list, term dates)
     Usage: admin roles
     Usage: admin grant name@college.ac.uk quality_coordinator
     Usage: admin revoke name@college.ac.uk line_manager
@@ -66,6 +69,8 @@ async def admin(ctx: HandlerContext) -> Reply:
         return Reply.text(NOT_ALLOWED)
     if sub == "roles":
         return await _roles(ctx)
+    if sub in ("setup", "set-up", "start"):
+        return await setup.open_setup(ctx, {})
     if sub in ("grant", "revoke") and len(words) >= 3:
         role = _role_from_words(words[2:])
         values = {"email": words[1], "role": role or " ".join(words[2:]), "action": sub}
@@ -78,6 +83,10 @@ async def admin(ctx: HandlerContext) -> Reply:
                 )
             )
         )
+    if not await setup.is_set_up(ctx):
+        # An organisation's first day: the guided setup, with the admin card's other tools.
+        view = await setup.setup_view(ctx)
+        return Reply(messages=[Message(card=setup_card(view))])
     return Reply.show(admin_card())
 
 

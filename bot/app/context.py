@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.app.notices import NoticeKinds
-from bot.app.turn import FileRef, Turn
+from bot.app.turn import FileRef, Turn, UserRef
 from bot.clock import Clock
 from bot.domain.access import Actor, Permission, Subject, can
 from bot.settings import Settings
@@ -31,6 +31,13 @@ class EmailLookup(Protocol):
     async def __call__(self, turn: Turn) -> str | None: ...
 
 
+class RosterLookup(Protocol):
+    """Asks Teams for everyone in a team (its paged members API), with names and emails; None
+    when Teams cannot say (no network, not allowed)."""
+
+    async def __call__(self, turn: Turn, team_id: str) -> list[UserRef] | None: ...
+
+
 @dataclass
 class Services:
     """Things handlers use that live outside the process, behind small interfaces."""
@@ -41,6 +48,7 @@ class Services:
     member_email: EmailLookup
     upload_file: FileUploader | None = None
     notices: NoticeKinds = field(default_factory=NoticeKinds)  # the kinds the worker sends
+    team_roster: RosterLookup | None = None
 
 
 @dataclass

@@ -12,9 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.app.context import HandlerContext, Services
+from bot.app.roster import read_team_roster
 from bot.app.router import CardAction, Router
+from bot.app.setup import is_set_up, setup_view
 from bot.app.turn import Message, Reply, Turn, UserRef
 from bot.domain.access import Actor, Role
+from cards.admin import setup_card
 from storage.db import Database, UnitOfWork
 from storage.models import Person, ProcessedActivity
 from storage.people import Directory
@@ -77,8 +80,18 @@ class Dispatcher:
                     turn.now,
                 )
                 ctx.actor = replace(ctx.actor, roles=ctx.actor.roles | {Role.ORG_ADMIN})
+            if turn.where.team_id:
+                # Installed in a team: its people are in every picker from the first day.
+                team = await ctx.directory.team(turn.org_id, turn.where, turn.now)
+                if team is not None:
+                    await read_team_roster(ctx, team)
             await uow.commit()
-            return self._help_reply(ctx, ("welcome",))
+            welcome = self._help_reply(ctx, ("welcome",))
+            if Role.ORG_ADMIN in ctx.actor.roles and not await is_set_up(ctx):
+                # A new organisation: the admin can set TLC up right here, no terminal needed.
+                view = await setup_view(ctx, notice="TLC is new here: set it up in three steps.")
+                welcome = Reply(messages=[*welcome.messages, Message(card=setup_card(view))])
+            return welcome
 
     async def on_members_added(self, turn: Turn, members: list[UserRef]) -> None:
         """Someone joined a team the bot is in: remember them so the bot can reach them later."""
