@@ -8,6 +8,7 @@ from pydantic import BaseModel, EmailStr, field_validator
 
 from bot.app import setup
 from bot.app.context import HandlerContext
+from bot.app.support_matching import rematch_waiting
 from bot.app.turn import Message, Reply
 from bot.app.tutor_import import import_tutor_text
 from bot.domain.access import ROLE_LABELS, Permission, Role
@@ -133,6 +134,8 @@ async def change_role(ctx: HandlerContext, form: RoleForm) -> Reply:
         changed = await directory.grant(person, form.role, ctx.person.id, now)
     else:
         changed = await directory.revoke(person, form.role)
+    if granted and changed and form.role is Role.ADVANCED_PRACTITIONER:
+        await rematch_waiting(ctx.uow.session, ctx.turn.org_id, now)  # a first AP: ask them
     directory.audit(
         ctx.turn.org_id,
         ctx.person.id,

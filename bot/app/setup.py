@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from bot.app.context import HandlerContext
 from bot.app.support import offer_to_imported_tutor
+from bot.app.support_matching import rematch_waiting
 from bot.app.turn import Reply
 from bot.app.tutor_import import import_tutor_text
 from bot.clock import london
@@ -175,6 +176,8 @@ async def save_roles(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
                 directory.audit(
                     org, ctx.person.id, f"person:{person.id}", f"grant {role.value}", "setup", now
                 )
+    if any(role is Role.ADVANCED_PRACTITIONER and people for role, people in plans):
+        await rematch_waiting(ctx.uow.session, org, now)  # requests waiting for a first AP
     notice = (
         f"Saved: {given} role{'s' if given != 1 else ''} given. To take a role away: "
         "**admin** → Give a role → Take away."

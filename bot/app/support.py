@@ -27,7 +27,12 @@ from bot.app.support_common import (
     schedule_termly_offer,
 )
 from bot.app.support_common import notify as notify_person
-from bot.app.support_matching import ask_next_practitioner, practitioners, rematch_waiting
+from bot.app.support_matching import (
+    ask_next_practitioner,
+    practitioners,
+    rematch_waiting,
+    why_waiting,
+)
 from bot.app.support_views import (
     referral_defaults,
     referral_form_view,
@@ -202,7 +207,7 @@ async def _status(ctx: HandlerContext, referral: SupportReferral) -> Reply:
             execute("Ask for someone else", "support.someone_else", {"referral_id": referral.id})
         )
     else:
-        lines.append("Every AP is fully booked just now; you're in the queue.")
+        lines.append(await why_waiting(ctx.uow.session, referral, ctx.turn.now))
     actions.append(execute("Withdraw my request", "support.withdraw", {"referral_id": referral.id}))
     return Reply.show(note_card("Your request for support", lines, actions))
 
@@ -253,7 +258,11 @@ async def refer(ctx: HandlerContext, form: ReferralForm) -> Reply:
         ctx.person.delivery_style = form.delivery_style
     chosen, reasons = await ask_next_practitioner(ctx.uow.session, referral, now)
     saved = ReferralSaved(
-        referral.id, referral_summary(referral), chosen.name if chosen else None, reasons
+        referral.id,
+        referral_summary(referral),
+        chosen.name if chosen else None,
+        reasons,
+        None if chosen else await why_waiting(ctx.uow.session, referral, now),
     )
     return Reply.update(referral_saved_card(saved))
 
@@ -271,7 +280,11 @@ async def someone_else(ctx: HandlerContext, form: ReferralRef) -> Reply:
         programme.practitioner_id = None  # the old AP no longer sees it
     chosen, reasons = await ask_next_practitioner(ctx.uow.session, referral, now)
     saved = ReferralSaved(
-        referral.id, referral_summary(referral), chosen.name if chosen else None, reasons
+        referral.id,
+        referral_summary(referral),
+        chosen.name if chosen else None,
+        reasons,
+        None if chosen else await why_waiting(ctx.uow.session, referral, now),
     )
     return Reply.update(referral_saved_card(saved))
 
