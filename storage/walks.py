@@ -300,6 +300,25 @@ class WalkStore:
                 out.setdefault(int(person_id), []).append(day)
         return out
 
+    async def tutors_walked_in_team(
+        self, team_pk: int, start: date, end: date
+    ) -> Sequence[Person]:
+        """Every tutor visited on the team's saved walks between start and end (a walk may visit
+        tutors who are not known members of the team)."""
+        rows = await self.session.scalars(
+            select(Person)
+            .join(StoredWalkTutor, StoredWalkTutor.person_id == Person.id)
+            .join(StoredWalk, StoredWalk.id == StoredWalkTutor.walk_id)
+            .where(
+                StoredWalk.team_pk == team_pk,
+                StoredWalk.state == SAVED,
+                StoredWalk.walk_date >= start,
+                StoredWalk.walk_date <= end,
+            )
+            .order_by(Person.name, Person.id)
+        )
+        return rows.unique().all()
+
     async def on_day(self, org_id: str, tutor_id: int, day: date) -> list[str]:
         """Walks (saved, or drafted for that date) that visit this tutor on this day."""
         rows = await self.session.scalars(
