@@ -87,7 +87,7 @@ async def admin(ctx: HandlerContext) -> Reply:
     if not await setup.is_set_up(ctx):
         # An organisation's first day: the guided setup, with the admin card's other tools.
         view = await setup.setup_view(ctx)
-        return Reply(messages=[Message(card=setup_card(view))])
+        return Reply(messages=[Message(card=admin_card()), Message(card=setup_card(view))])
     return Reply.show(admin_card())
 
 

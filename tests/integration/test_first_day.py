@@ -135,7 +135,8 @@ async def test_a_tutor_on_the_list_but_never_seen_is_in_the_picker_from_the_rost
 async def test_an_admins_first_admin_offers_the_guided_setup_and_each_step_shows_done(
     teams: TeamsClient, teams_app: web.Application
 ) -> None:
-    [setup] = cards_in(await teams.say(ADMIN, "admin"))
+    [admin_tools, setup] = cards_in(await teams.say(ADMIN, "admin"))
+    assert "TLC admin" in card_text(admin_tools)
     text = card_text(setup)
     assert "Set up TLC" in text and "\u2b1c 1. Who's who" in text
     assert "\u2b1c 2. The tutor list (no tutors yet)" in text
