@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app.context import HandlerContext
 from storage.models import Team
@@ -49,10 +49,11 @@ async def read_team_roster(ctx: HandlerContext, team: Team, *, force: bool = Fal
             else:
                 sync.synced_at = now
             await session.flush()
-    except IntegrityError:
+    except SQLAlchemyError as exc:
         # Someone on the roster was being recorded by another turn at this very moment: what
-        # that turn stores is as good; the roster is read again next time a picker is asked for.
-        log.warning("roster of team %s not recorded (a concurrent update)", team.team_id)
+        # that turn stores is as good. Nothing of this roster is kept (the savepoint is rolled
+        # back), the sync time is not moved, so it is read again the next time it is needed.
+        log.warning("roster of team %s not recorded, to be read again: %s", team.team_id, exc)
         return None
     return len(members)
 

@@ -214,3 +214,17 @@ async def _roles(app: web.Application, user: User) -> frozenset[Role]:
         directory = Directory(uow.session)
         person = await directory.person_by_email(TENANT, user.email)
         return await directory.roles(person.id) if person else frozenset()
+
+
+async def test_a_roster_teams_cannot_give_leaves_the_install_working_and_is_read_later(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    on_roster(teams, RITA)
+    teams.connector.fail_with[MATHS.team_id or ""] = 503
+    sent = await teams.install(ADMIN, MATHS)
+    assert teams.last_status == 200 and "Hello, I'm TLC" in card_text(cards_in(sent)[0])
+    assert RITA.email not in await people(teams_app)
+    del teams.connector.fail_with[MATHS.team_id or ""]
+    await grant(teams_app, ADMIN, Role.LINE_MANAGER)
+    await teams.say(ADMIN, "walk", MATHS, mention=True)  # asking for the picker reads it now
+    assert (await people(teams_app))[RITA.email].name == RITA.name

@@ -193,6 +193,9 @@ class LoopbackConnector:
         return web.json_response(member.as_json())
 
     async def _paged(self, request: web.Request) -> web.Response:
+        if request.match_info["conv"] in self.fail_with:
+            status = self.fail_with[request.match_info["conv"]]
+            return web.json_response({"error": {"code": "Failed"}}, status=status)
         size = int(request.query.get("pageSize", "500"))
         start = int(request.query.get("continuationToken", "0") or 0)
         everyone = list(self.members.values())
