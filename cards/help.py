@@ -21,7 +21,8 @@ class HelpView:
     not_understood: str | None = None
     suggestions: Sequence[str] = ()
     in_channel: bool = False
-    also: Sequence[str] = ()  # commands that work here but are not in this scope's menu
+    also: Sequence[str] = ()  # commands not in this scope's menu, and where they are
+    also_label: str = "Also here"
     bot_name: str = "TLC"  # the name Teams (or the Playground) shows for the bot
 
 
@@ -40,7 +41,10 @@ def help_card(view: HelpView) -> CardDict:
     body.append(facts([(c.word, c.summary) for c in view.commands]))
     if view.also:
         body.append(
-            text("Also here: " + ", ".join(f"**{w}**" for w in view.also) + ".", subtle=True)
+            text(
+                f"{view.also_label}: " + ", ".join(f"**{w}**" for w in view.also) + ".",
+                subtle=True,
+            )
         )
     example = next((c.word for c in view.commands if c.word != "help"), "help")
     hint = (

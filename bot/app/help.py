@@ -43,11 +43,20 @@ class Help:
             if admin or not c.admin_only
         ]
         commands = [CommandLine(c.word, c.summary) for c in offered]
-        also = [
-            c.word
-            for c in self.router.listed(scope)  # type: ignore[arg-type]
-            if c not in offered and (admin or not c.admin_only)
-        ]
+        if scope == "personal":
+            also = [
+                c.word
+                for c in self.router.listed(scope)  # type: ignore[arg-type]
+                if c not in offered and (admin or not c.admin_only)
+            ]
+            also_label = "Also here"
+        else:  # the personal commands, pointed to where they belong
+            also = [
+                c.word
+                for c in self.router.menu("personal")
+                if c not in offered and c.word != "help"
+            ]
+            also_label = "In a 1:1 chat with me"
         view = HelpView(
             commands=commands,
             greeting=WELCOME if mode == "welcome" else None,
@@ -55,6 +64,7 @@ class Help:
             suggestions=suggestions,
             in_channel=scope == "channel",
             also=also,
+            also_label=also_label,
             bot_name=bot_name,
         )
         return Reply.show(help_card(view), text=None)

@@ -102,13 +102,11 @@ async def setup_view(
     settings = org_row.settings or {}
     today = london(ctx.turn.now).date()
     own = bool(settings.get("terms"))
-    shown_terms = [t for t in terms_for(today, settings)][:3] if own else []
+    shown_terms = terms_for(today, settings)[:3] if own else []
     if not shown_terms:
         shown_terms = default_terms(academic_year_of(today))
-    # Any step's values carry over when another step's button redraws the card.
-    selected = {s.field: s.selected for s in steps}
     return SetupView(
-        roles=[RoleStep(s.field, s.label, s.holders, selected[s.field]) for s in steps],
+        roles=steps,
         people=[(_name(p), str(p.id)) for p in people],
         tutors=int(tutors or 0),
         teams=[TeamOption(t.id, t.name, int(n)) for t, n in teams],

@@ -200,4 +200,6 @@ async def test_help_lists_the_menu_of_the_place_it_is_asked_in(teams: TeamsClien
     channel = card_text(only_card(await teams.say(TUTOR, "help", Place.channel(), mention=True)))
     assert "cards\nWork through" in channel
     assert "support\nAsk for support" not in channel
+    assert "In a 1:1 chat with me: **walk**" not in channel  # only what is not offered here
+    assert "In a 1:1 chat with me:" in channel and "**support**" in channel
     assert "@TLC" in channel  # the bot's own name, from the activity's recipient
