@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.clock import LONDON
 from bot.domain.access import ROLE_LABELS, Role
 from cards.base import (
     CardDict,
+    Element,
     actions_row,
     card,
     choice_input,
+    date_input,
     execute,
     facts,
     said,
@@ -136,6 +138,7 @@ def admin_card() -> CardDict:
             "and line managers."
         ),
         actions_row(
+            execute("Set up TLC", "admin.setup.open"),
             execute("Give a role", "admin.role.open"),
             execute("People & roles", "admin.roles"),
             execute("Role changes", "admin.audit"),
@@ -174,3 +177,153 @@ def import_result_card(result: ImportResult) -> CardDict:
         body.append(text("These rows were not imported:", size="small"))
         body.append(facts([(f"Line {line}", msg) for line, msg in result.problems[:30]]))
     return card(body)
+
+
+# --- guided setup ---------------------------------------------------------------------------------
+
+DONE = "\u2705"
+TO_DO = "\u2b1c"
+
+
+@dataclass(frozen=True)
+class RoleStep:
+    field: str  # the input id: "quality", "managers", "aps"
+    label: str  # "Quality team"
+    holders: Sequence[str]  # names of whoever holds the role now
+    selected: Sequence[str] = ()  # person ids picked (pre-filled with the holders)
+
+
+@dataclass(frozen=True)
+class TeamOption:
+    team_pk: int
+    name: str
+    members: int
+
+
+@dataclass(frozen=True)
+class SetupView:
+    """The three steps of setting TLC up, each with what is done."""
+
+    roles: Sequence[RoleStep]
+    people: Sequence[tuple[str, str]]  # (name, person id): everyone TLC knows, for the pickers
+    tutors: int  # tutors on the list
+    teams: Sequence[TeamOption]  # teams TLC is in: "use this team's members as tutors"
+    terms: Sequence[tuple[str, str, str]]  # (name, start ISO, end ISO)
+    own_terms: bool  # the organisation set its own dates (else the English FE defaults)
+    in_personal: bool = True  # CSV files can only be sent in the 1:1 chat
+    notice: str | None = None  # what the last step did
+    errors: Mapping[str, str] = field(default_factory=dict)
+
+
+def _mark(done: bool) -> str:
+    return DONE if done else TO_DO
+
+
+def setup_card(view: SetupView) -> CardDict:
+    errors = view.errors
+    body: list[Element] = [title("Set up TLC")]
+    if view.notice:
+        body.append(text(view.notice, size="small"))
+    body.append(
+        text(
+            "Three steps; each can be done again later. Roles decide who sees what; the tutor "
+            "list fills the pickers; term dates pace walks, observations and offers.",
+            subtle=True,
+            size="small",
+        )
+    )
+    # 1. Who's who
+    roles_done = all(step.holders for step in view.roles)
+    body.append(title(f"{_mark(roles_done)} 1. Who's who"))
+    for step in view.roles:
+        now = ", ".join(step.holders[:4]) + ("…" if len(step.holders) > 4 else "")
+        body.append(text(f"{_mark(bool(step.holders))} **{step.label}**: {now or 'nobody yet'}"))
+        body += with_error(
+            choice_input(
+                step.field,
+                step.label,
+                view.people,
+                value=",".join(step.selected),
+                multi=True,
+                placeholder="Pick people",
+                empty="TLC knows nobody yet. Add TLC to a team, and its members appear here.",
+            ),
+            errors,
+            step.field,
+        )
+        body += with_error(
+            text_input(
+                f"{step.field}_emails",
+                f"…or their emails ({step.label.lower()})",
+                placeholder="name@college.ac.uk, other@college.ac.uk",
+            ),
+            errors,
+            f"{step.field}_emails",
+        )
+    body.append(actions_row(execute("Save who's who", "admin.setup.roles", primary=True)))
+    # 2. The tutor list
+    tutors = f"{view.tutors} tutors on the list" if view.tutors else "no tutors yet"
+    body.append(title(f"{_mark(view.tutors > 0)} 2. The tutor list ({tutors})"))
+    if view.in_personal:
+        body.append(
+            text(
+                "Send the CSV file in this chat with the words **admin import**, or paste it "
+                "here (first line: name, email, campus, curriculum_area, delivery_style, "
+                "line_manager_email, learning_in_libraries, start_date).",
+                size="small",
+            )
+        )
+    else:
+        body.append(
+            text(
+                "Paste the CSV here, or send the file in your 1:1 chat with me with the words "
+                "**admin import**.",
+                size="small",
+            )
+        )
+    body += with_error(
+        text_input(
+            "tutor_csv",
+            "Tutor list (CSV)",
+            multiline=True,
+            placeholder="name,email,campus\nTom Tutor,tom@college.ac.uk,North",
+            max_length=200_000,
+        ),
+        errors,
+        "tutor_csv",
+    )
+    buttons = [execute("Import the pasted list", "admin.setup.tutors")]
+    buttons += [
+        execute(
+            f"Use {t.name or 'this team'}'s members ({t.members})",
+            "admin.setup.team_tutors",
+            {"team_pk": t.team_pk},
+        )
+        for t in view.teams[:3]
+    ]
+    body.append(actions_row(*buttons))
+    if view.teams:
+        body.append(
+            text(
+                "A team's members become tutors without campus, curriculum area or delivery "
+                "style; send or paste the CSV later to fill those in.",
+                subtle=True,
+                size="small",
+            )
+        )
+    # 3. Term dates
+    own = (
+        "your own dates" if view.own_terms else "the usual English FE dates, until you change them"
+    )
+    body.append(title(f"{_mark(view.own_terms)} 3. Term dates ({own})"))
+    for name, start, end in view.terms:
+        body += with_error(
+            date_input(f"{name}_start", f"{name.capitalize()} starts", value=start),
+            errors,
+            f"{name}_start",
+        )
+        body += with_error(
+            date_input(f"{name}_end", f"{name.capitalize()} ends", value=end), errors, f"{name}_end"
+        )
+    body.append(actions_row(execute("Save term dates", "admin.setup.terms", primary=True)))
+    return card(body, fallback_text="Set up TLC")

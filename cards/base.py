@@ -166,8 +166,18 @@ def choice_input(
     multi: bool = False,
     expanded: bool = False,
     placeholder: str | None = None,
+    empty: str | None = None,
 ) -> Element:
-    """A choice set; compact (a drop-down) unless `expanded`, which suits 2-4 short options."""
+    """A choice set; compact (a drop-down) unless `expanded`, which suits 2-4 short options.
+
+    With no choices there is no choice set (Teams refuses to draw an empty one): `empty` says
+    instead what is missing and who can fix it."""
+    if not choices:
+        return E.TextBlock(
+            text=f"**{label}**: {empty or 'nothing to choose from yet.'}",
+            wrap=True,
+            color="attention" if required else None,
+        )
     return E.ChoiceSet(
         id=id,
         label=label,

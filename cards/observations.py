@@ -87,6 +87,8 @@ class AllocationFormView:
     observers: Sequence[tuple[str, str]]
     year: str
     can_lil: bool = False
+    tutor_list_empty: bool = False  # no tutors at all (rather than every one allocated)
+    can_set_up: bool = False  # the viewer is an org admin: offer the buttons that fix gaps
 
 
 def allocation_card(
@@ -106,6 +108,12 @@ def allocation_card(
                 value=values.get("tutor_id"),
                 required=True,
                 placeholder="Choose a tutor",
+                empty=(
+                    "nobody is on the tutor list yet. An org admin loads it: **admin** → "
+                    "Set up TLC."
+                    if view.tutor_list_empty
+                    else "every tutor on the list has an observer this year."
+                ),
             ),
             errors,
             "tutor_id",
@@ -117,6 +125,10 @@ def allocation_card(
                 view.observers,
                 value=values.get("observer_id"),
                 placeholder="Choose an observer",
+                empty=(
+                    "nobody holds an observer role yet. Type the observer's email below, or "
+                    "ask an org admin to give someone the Observer role (**admin**)."
+                ),
             ),
             errors,
             "observer_id",
@@ -138,8 +150,6 @@ def allocation_card(
             "course",
         ),
     ]
-    if not view.tutors:
-        body.append(text("Every tutor on the list has an observer this year.", subtle=True))
     body.append(
         text(
             "Many at once: send a CSV (tutor_email, observer_email, course) with the words "
@@ -148,7 +158,11 @@ def allocation_card(
             size="small",
         )
     )
-    buttons = [execute("Allocate", "otla.allocate", primary=True)]
+    buttons = [execute("Allocate", "otla.allocate", primary=True)] if view.tutors else []
+    if view.can_set_up and view.tutor_list_empty:
+        buttons.append(execute("Set up TLC", "admin.setup.open", primary=not view.tutors))
+    if view.can_set_up and not view.observers:
+        buttons.append(execute("Give a role", "admin.role.open"))
     if view.can_lil:
         buttons.append(execute("Learning in Libraries", "otla.lil.open"))
     return card(body, buttons, fallback_text="Allocate an observer")

@@ -41,7 +41,48 @@ _GENERAL: Mapping[str, Callable[[], CardDict]] = MappingProxyType(
                 suggestions=["walk", "walks"],
             )
         ),
+        "help-command": lambda: help.command_help_card(
+            help.CommandHelp(
+                word="cards",
+                summary="Work through the progression cards together: one lead question at a time.",
+                usage=["cards", "cards schedule monday 09:00", "cards compare", "cards add"],
+                aliases=["card", "deck"],
+                places="a 1:1 chat with me and team channels and group chats",
+                in_channel=True,
+            )
+        ),
         "admin": admin.admin_card,
+        "admin-setup": lambda: admin.setup_card(
+            admin.SetupView(
+                roles=[
+                    admin.RoleStep("quality", "Quality team", ["Quinn Quality"], ["7"]),
+                    admin.RoleStep("managers", "Line managers", []),
+                    admin.RoleStep("aps", "Advanced practitioners (APs)", []),
+                ],
+                people=[("Quinn Quality", "7"), ("Tom Tutor", "3")],
+                tutors=0,
+                teams=[admin.TeamOption(2, "Maths", 14)],
+                terms=[
+                    ("autumn", "2026-09-01", "2026-12-31"),
+                    ("spring", "2027-01-01", "2027-03-31"),
+                    ("summer", "2027-04-01", "2027-07-31"),
+                ],
+                own_terms=False,
+                notice="TLC is new here: set it up in three steps.",
+            )
+        ),
+        "admin-setup-nobody": lambda: admin.setup_card(
+            admin.SetupView(
+                roles=[admin.RoleStep("quality", "Quality team", [])],
+                people=[],
+                tutors=12,
+                teams=[],
+                terms=[("autumn", "2026-09-07", "2026-12-18")],
+                own_terms=True,
+                in_personal=False,
+                errors={"tutor_csv": "Nothing imported: missing column(s): email."},
+            )
+        ),
         "admin-role": lambda: admin.grant_role_card(),
         "admin-role-errors": lambda: admin.grant_role_card(
             {"email": "not-an-email", "role": ""},
@@ -242,9 +283,16 @@ _OTLA: Mapping[str, Callable[[], CardDict]] = MappingProxyType(
             )
         ),
         "otla-allocate-errors": lambda: otla.allocation_card(
-            otla.AllocationFormView(tutors=[("Tom Tutor", "3")], observers=[], year="2026/27"),
+            otla.AllocationFormView(
+                tutors=[("Tom Tutor", "3")], observers=[], year="2026/27", can_set_up=True
+            ),
             {"tutor_id": "3", "observer_email": "nobody@college.ac.uk"},
             {"observer_email": "Nobody with that email yet: ask them to say hello to me first."},
+        ),
+        "otla-allocate-empty": lambda: otla.allocation_card(
+            otla.AllocationFormView(
+                tutors=[], observers=[], year="2026/27", tutor_list_empty=True, can_set_up=True
+            )
         ),
         "otla-import": lambda: otla.import_result_card(
             otla.ImportView(

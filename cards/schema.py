@@ -30,7 +30,31 @@ def problems(card: dict[str, Any]) -> list[str]:
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         found.append(f"duplicate ids: {', '.join(dupes)}")
+    found += renderer_problems(card)
     return found
+
+
+def renderer_problems(card: dict[str, Any]) -> list[str]:
+    """What the official renderer refuses although the schema allows it."""
+    empty: list[str] = []
+    _empty_choice_sets(card.get("body", []), empty)
+    return [f"{i}: An Input.ChoiceSet must have at least one choice" for i in empty]
+
+
+def _empty_choice_sets(node: Any, found: list[str]) -> None:
+    if isinstance(node, dict):
+        # (A Teams dynamic, typeahead choice set carries `choices.data` instead: that is fine.)
+        if (
+            node.get("type") == "Input.ChoiceSet"
+            and not node.get("choices")
+            and "choices.data" not in node
+        ):
+            found.append(str(node.get("id", "Input.ChoiceSet")))
+        for value in node.values():
+            _empty_choice_sets(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            _empty_choice_sets(item, found)
 
 
 def validate(card: dict[str, Any]) -> None:

@@ -72,6 +72,8 @@ class WalkFormView:
     clash: ClashWarning | None = None
     heading: str = "Learning walk (HA27)"
     note: str | None = None
+    no_tutors: str | None = None  # why the tutor picker is empty, and who can fix it
+    fix_tutors: bool = False  # the viewer is an org admin: offer the buttons that fill it
 
 
 def _context(view: WalkFormView) -> dict[str, Any]:
@@ -81,6 +83,21 @@ def _context(view: WalkFormView) -> dict[str, Any]:
     if view.walk_id is not None:
         data["walk_id"] = view.walk_id
     return data
+
+
+def _fix_tutors(view: WalkFormView) -> list[Element]:
+    if view.tutors or not view.fix_tutors:
+        return []
+    return [
+        actions_row(
+            execute(
+                "Use this team's members as tutors",
+                "admin.setup.team_tutors",
+                {"team_pk": view.team_pk, "back": "walk"},
+            ),
+            execute("Set up TLC", "admin.setup.open"),
+        )
+    ]
 
 
 def walk_form_card(view: WalkFormView) -> CardDict:
@@ -111,10 +128,12 @@ def walk_form_card(view: WalkFormView) -> CardDict:
                 value=v.get("tutors"),
                 multi=True,
                 placeholder="Pick one or more",
+                empty=view.no_tutors or "no tutors known for this team yet.",
             ),
             errors,
             "tutors",
         ),
+        *_fix_tutors(view),
         *with_error(
             date_input("walk_date", "Date", value=v.get("walk_date") or view.today),
             errors,

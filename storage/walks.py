@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     delete,
+    func,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -298,6 +299,23 @@ class WalkStore:
                 out.setdefault(int(person_id), []).append(day)
         return out
 
+    async def tutors_walked_in_team(self, team_pk: int, start: date, end: date) -> Sequence[Person]:
+        """Every tutor visited on the team's saved walks between start and end (a walk may visit
+        tutors who are not known members of the team)."""
+        rows = await self.session.scalars(
+            select(Person)
+            .join(StoredWalkTutor, StoredWalkTutor.person_id == Person.id)
+            .join(StoredWalk, StoredWalk.id == StoredWalkTutor.walk_id)
+            .where(
+                StoredWalk.team_pk == team_pk,
+                StoredWalk.state == SAVED,
+                StoredWalk.walk_date >= start,
+                StoredWalk.walk_date <= end,
+            )
+            .order_by(Person.name, Person.id)
+        )
+        return rows.unique().all()
+
     async def on_day(self, org_id: str, tutor_id: int, day: date) -> list[str]:
         """Walks (saved, or drafted for that date) that visit this tutor on this day."""
         rows = await self.session.scalars(
@@ -359,6 +377,14 @@ class WalkStore:
             .order_by(Person.name, Person.id)
         )
         return rows.all()
+
+    async def team_member_count(self, team_pk: int) -> int:
+        return int(
+            await self.session.scalar(
+                select(func.count(TeamMember.id)).where(TeamMember.team_pk == team_pk)
+            )
+            or 0
+        )
 
     async def tutor_list(self, org_id: str, limit: int) -> Sequence[Person]:
         rows = await self.session.scalars(

@@ -107,6 +107,7 @@ async def connector() -> AsyncIterator[LoopbackConnector]:
     await loop.start()
     yield loop
     await loop.close()
+    assert not loop.bad_cards, f"the bot sent cards Teams would not draw: {loop.bad_cards}"
 
 
 def local_settings(database_url: str, **extra: str) -> Settings:

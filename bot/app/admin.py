@@ -6,8 +6,10 @@ from typing import Any
 
 from pydantic import BaseModel, EmailStr, field_validator
 
+from bot.app import setup
 from bot.app.context import HandlerContext
 from bot.app.router import private_only
+from bot.app.support.matching import rematch_waiting
 from bot.app.turn import Message, Reply
 from bot.app.tutor_import import import_tutor_text
 from bot.domain.access import ROLE_LABELS, Permission, Role
@@ -21,6 +23,7 @@ from cards.admin import (
     role_log_card,
     role_saved_card,
     roles_card,
+    setup_card,
 )
 
 NOT_ALLOWED = "Sorry, only an org admin can do that. Ask your TLC admin if you need it."
@@ -60,6 +63,7 @@ async def admin(ctx: HandlerContext) -> Reply:
     """Roles, the tutor list and settings (org admins).
 
     Usage: admin
+    Usage: admin setup (the guided setup: who's who, the tutor list, term dates)
     Usage: admin roles
     Usage: admin audit (who gave or took away which role, and when)
     Usage: admin grant name@college.ac.uk quality_coordinator
@@ -78,6 +82,8 @@ async def admin(ctx: HandlerContext) -> Reply:
         return await _roles(ctx)
     if sub in ("audit", "log", "history"):
         return await _role_log(ctx)
+    if sub in ("setup", "set-up", "start"):
+        return await setup.open_setup(ctx, {})
     if sub in ("grant", "revoke") and len(words) >= 3:
         role = _role_from_words(words[2:])
         values = {"email": words[1], "role": role or " ".join(words[2:]), "action": sub}
@@ -90,6 +96,10 @@ async def admin(ctx: HandlerContext) -> Reply:
                 )
             )
         )
+    if not await setup.is_set_up(ctx):
+        # An organisation's first day: the guided setup, with the admin card's other tools.
+        view = await setup.setup_view(ctx)
+        return Reply(messages=[Message(card=admin_card()), Message(card=setup_card(view))])
     return Reply.show(admin_card())
 
 
@@ -150,6 +160,8 @@ async def change_role(ctx: HandlerContext, form: RoleForm) -> Reply:
         )
     else:
         changed = await directory.revoke(person, form.role, ctx.person.id, now, "by an org admin")
+    if granted and changed and form.role is Role.ADVANCED_PRACTITIONER:
+        await rematch_waiting(ctx.uow.session, ctx.turn.org_id, now)  # a first AP: ask them
     change = RoleChange(person.name, form.email, ROLE_LABELS[form.role], granted, changed)
     return Reply.update(role_saved_card(change))
 

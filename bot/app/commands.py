@@ -20,6 +20,7 @@ from bot.app import (
     privacy,
     progression,
     reminders,
+    setup,
     support,
     walks,
 )
@@ -43,6 +44,11 @@ def build_router() -> tuple[Router, Help]:
     router.add(
         Command("admin", admin.admin, aliases=("admins",), admin_only=True),
         CardAction("admin.role.open", admin.open_role_form, idempotent=False),
+        CardAction("admin.setup.open", setup.open_setup, idempotent=False),
+        CardAction("admin.setup.roles", setup.save_roles),
+        CardAction("admin.setup.tutors", setup.import_pasted),
+        CardAction("admin.setup.team_tutors", setup.team_tutors),
+        CardAction("admin.setup.terms", setup.save_terms),
         CardAction("admin.roles", admin.show_roles, idempotent=False, private=True),
         CardAction("admin.audit", admin.show_role_log, idempotent=False, private=True),
         CardAction(

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from bot.app.events import Events
 from bot.app.notices import NoticeKinds
-from bot.app.turn import FileRef, Turn
+from bot.app.turn import FileRef, Turn, UserRef
 from bot.clock import Clock
 from bot.domain.access import Actor, Permission, Subject, can
 from bot.settings import Settings
@@ -32,6 +32,13 @@ class EmailLookup(Protocol):
     async def __call__(self, turn: Turn) -> str | None: ...
 
 
+class RosterLookup(Protocol):
+    """Asks Teams for everyone in a team (its paged members API), with names and emails; None
+    when Teams cannot say (no network, not allowed)."""
+
+    async def __call__(self, turn: Turn, team_id: str) -> list[UserRef] | None: ...
+
+
 @dataclass
 class Services:
     """Things handlers use that live outside the process, behind small interfaces."""
@@ -43,6 +50,7 @@ class Services:
     events: Events  # how this app's capabilities talk to each other
     upload_file: FileUploader | None = None
     notices: NoticeKinds = field(default_factory=NoticeKinds)  # the kinds the worker sends
+    team_roster: RosterLookup | None = None
 
 
 @dataclass

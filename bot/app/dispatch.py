@@ -17,10 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from bot.app.context import HandlerContext, Services
+from bot.app.roster import read_team_roster
 from bot.app.router import CardAction, Router, private_only
+from bot.app.setup import is_set_up, setup_view
 from bot.app.turn import Message, Reply, Turn, UserRef
 from bot.domain.access import Actor, Role
 from bot.logs import short
+from cards.admin import setup_card
 from storage.db import Database, UnitOfWork
 from storage.models import Organisation, Person, ProcessedActivity
 from storage.people import Directory, retry_identity
@@ -85,31 +88,47 @@ class Dispatcher:
     async def _installed(self, turn: Turn, *, greets: bool) -> Reply:
         async with self.db.unit_of_work() as uow:
             ctx = await self._context(uow, turn)
-            welcome = self._help_reply(ctx, ("welcome",))
+            if turn.where.team_id:
+                # Installed in a team: its people are in every picker from the first day.
+                team = await ctx.directory.team(turn.org_id, turn.where, turn.now)
+                if team is not None:
+                    await read_team_roster(ctx, team)
             # Only a turn whose answer is sent may make a first admin: they must be told.
-            if not greets or turn.where.kind != "channel" or Role.ORG_ADMIN in ctx.actor.roles:
-                await uow.commit()
-                return welcome
-            # One installer at a time decides whether the tenant has an admin yet.
-            await uow.session.execute(
-                select(Organisation.id).where(Organisation.id == turn.org_id).with_for_update()
+            first_admin = (
+                greets
+                and turn.where.kind == "channel"
+                and Role.ORG_ADMIN not in ctx.actor.roles
+                and await self._no_admin_yet(uow, ctx)
             )
-            if await ctx.directory.has_org_admin(turn.org_id) or await self._admins_named(
-                ctx.directory, turn.org_id, ctx.person
-            ):
-                await uow.commit()
-                return welcome
-            await ctx.directory.grant(
-                ctx.person,
-                Role.ORG_ADMIN,
-                None,
-                turn.now,
-                "first to add TLC to a team in an organisation with no org admin",
-            )
+            if first_admin:
+                await ctx.directory.grant(
+                    ctx.person,
+                    Role.ORG_ADMIN,
+                    None,
+                    turn.now,
+                    "first to add TLC to a team in an organisation with no org admin",
+                )
+                ctx.actor = replace(ctx.actor, roles=ctx.actor.roles | {Role.ORG_ADMIN})
             await uow.commit()
-            ctx.actor = replace(ctx.actor, roles=ctx.actor.roles | {Role.ORG_ADMIN})
-            welcome = self._help_reply(ctx, ("welcome",))
-            return Reply(messages=[*welcome.messages, Message(text=FIRST_ADMIN)])
+            messages = [*self._help_reply(ctx, ("welcome",)).messages]
+            if first_admin:
+                messages.append(Message(text=FIRST_ADMIN))
+            if Role.ORG_ADMIN in ctx.actor.roles and not await is_set_up(ctx):
+                # A new organisation: the admin can set TLC up right here, no terminal needed.
+                view = await setup_view(ctx, notice="TLC is new here: set it up in three steps.")
+                messages.append(Message(card=setup_card(view)))
+            return Reply(messages=messages)
+
+    async def _no_admin_yet(self, uow: UnitOfWork, ctx: HandlerContext) -> bool:
+        """Whether this tenant has no org admin and TLC_ADMINS does not name it. One installer
+        at a time decides it (the organisation's row is locked until the turn commits)."""
+        org_id = ctx.turn.org_id
+        await uow.session.execute(
+            select(Organisation.id).where(Organisation.id == org_id).with_for_update()
+        )
+        if await ctx.directory.has_org_admin(org_id):
+            return False
+        return not await self._admins_named(ctx.directory, org_id, ctx.person)
 
     async def _admins_named(self, directory: Directory, org_id: str, person: Person) -> bool:
         """Whether TLC_ADMINS names this organisation's admins: someone already known here, or

@@ -25,6 +25,10 @@ FormHandler = Callable[["HandlerContext", Any], Awaitable[Reply]]
 Redisplay = Callable[["HandlerContext", dict[str, Any], dict[str, str]], Awaitable[Reply]]
 
 ALL_SCOPES: frozenset[ConversationKind] = frozenset({"personal", "channel", "groupChat"})
+PERSONAL: frozenset[ConversationKind] = frozenset({"personal"})
+SHARED: frozenset[ConversationKind] = frozenset({"channel", "groupChat"})
+# In no Teams menu (Teams shows 10 a scope): `help` still lists it under "Also here".
+HELP_ONLY: frozenset[ConversationKind] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,10 @@ class Command:
     private: bool = False
     # ...except these sub-commands, which send their answer to the asker's 1:1 chat themselves.
     shared_ok: tuple[str, ...] = ()
+    # The scopes whose Teams command menu (and help card) lists it; None: every scope it works in.
+    # A command may work in more places than it is offered: `support` answers in a channel by
+    # pointing to the 1:1 chat, but only the 1:1 menu offers it.
+    menu_scopes: frozenset[ConversationKind] | None = None
 
     @property
     def summary(self) -> str:
@@ -124,9 +132,17 @@ class Router:
             and (scope is None or (scope in c.scopes and (scope == "personal" or not c.private)))
         ]
 
+    def offered(self, scope: ConversationKind) -> list[Command]:
+        """Listed commands offered in a scope's menu (admin-only ones included)."""
+        return [c for c in self.listed(scope) if c.menu_scopes is None or scope in c.menu_scopes]
+
     def menu(self, scope: ConversationKind) -> list[Command]:
         """What the Teams command menu shows everyone in a scope (Teams has one menu for all)."""
-        return [c for c in self.listed(scope) if not c.admin_only]
+        return [c for c in self.offered(scope) if not c.admin_only]
+
+    def command(self, word: str) -> Command | None:
+        """The command a word (or alias) names, or None."""
+        return self._words.get(normalise(word))
 
     def match(self, text: str) -> Match:
         """Find the command: first word, natural phrasing, a command word among the first few,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ActivityTypes, InvokeResponse
@@ -169,6 +170,24 @@ class Bot:
         async with self.connector._http().put(url, data=content, headers=headers) as resp:
             resp.raise_for_status()
 
+    async def team_roster(self, turn: Turn, team_id: str) -> list[UserRef] | None:
+        """Everyone in a team, page by page through the connector's paged members API."""
+        try:
+            members = await self.connector.paged_members(turn.where.service_url, team_id)
+        except (ConnectorError, aiohttp.ClientError, OSError) as exc:
+            log.info("could not read the roster of team %s: %s", team_id, exc)
+            return None
+        return [
+            UserRef(
+                teams_user_id=m.id,
+                aad_object_id=m.aad_object_id,
+                name=m.name,
+                email=(m.email or m.upn or "").strip().lower() or None,
+            )
+            for m in members
+            if m.id
+        ]
+
     async def member_email(self, turn: Turn) -> str | None:
         try:
             member = await self.connector.member(
@@ -217,6 +236,9 @@ def create_app(
         async def upload(url: str, content: bytes) -> None:
             await bot_holder["bot"].upload_file(url, content)
 
+        async def roster(turn: Turn, team_id: str) -> list[UserRef] | None:
+            return await bot_holder["bot"].team_roster(turn, team_id)
+
         events = build_events()
         kinds = build_notice_kinds(events)
         services = Services(
@@ -227,6 +249,7 @@ def create_app(
             events=events,
             upload_file=upload,
             notices=kinds,
+            team_roster=roster,
         )
         dispatcher = Dispatcher(router, database, services, help_.reply)
         worker = teams_worker(settings, database, kinds, connector, clock)

@@ -155,8 +155,9 @@ def referral_card(
 class ReferralSaved:
     referral_id: int
     summary: str
-    practitioner: str | None  # who has been asked, or None when everyone is full
+    practitioner: str | None  # who has been asked, or None when the referral waits
     reasons: Sequence[str] = ()
+    waiting: str | None = None  # why it waits (no APs yet, every AP full, ...)
 
 
 def referral_saved_card(view: ReferralSaved) -> CardDict:
@@ -175,8 +176,9 @@ def referral_saved_card(view: ReferralSaved) -> CardDict:
     else:
         body.append(
             text(
-                "Every AP is fully booked just now. You're first in the queue, and I'll tell you "
-                "as soon as someone can take this on."
+                view.waiting
+                or "Every AP is fully booked just now. You're first in the queue, and I'll tell "
+                "you as soon as someone can take this on."
             )
         )
     body.append(

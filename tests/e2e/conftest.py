@@ -54,40 +54,13 @@ TENANT = "e2e-college"
 PERSONAL_CHAT = "personal-chat-ada"
 
 
-def _person(key: str, given: str, surname: str) -> dict[str, str]:
-    email = f"{given.lower()}.{surname.lower()}@college.ac.uk"
-    return {
-        "id": f"user-{key}",
-        "name": f"{given} {surname}",
-        "userPrincipleName": email,
-        "aadObjectId": f"aad-{key}",
-        "givenName": given,
-        "surname": surname,
-        "email": email,
-    }
-
-
-PLAYGROUND_CONFIG: dict[str, Any] = {
-    "version": "0.1.1",
-    "tenantId": TENANT,
-    "bot": {"id": "tlc-bot", "name": "TLC"},
-    "currentUser": _person("ada", "Ada", "Admin"),
-    "users": [
-        _person("tom", "Tom", "Tutor"),
-        _person("mia", "Mia", "Manager"),
-        _person("olu", "Olu", "Observer"),
-        _person("quinn", "Quinn", "Quality"),
-        _person("pat", "Pat", "Practitioner"),
-    ],
-    "personalChat": {"id": PERSONAL_CHAT},
-    "groupChat": {"id": "group-chat-leads", "name": "Curriculum leads"},
-    "team": {
-        "id": "team-tl",
-        "name": "Teaching & Learning",
-        "aadGroupId": "aad-team-tl",
-        "channels": [{"id": "channel-walks", "name": "Learning walks"}],
-    },
-}
+# The Playground config shipped for `./dev playground` (bot named TLC, Ada as the current user,
+# a team with five colleagues): the e2e test uses the very same file.
+PLAYGROUND_CONFIG_FILE = HERE / "playground.json"
+PLAYGROUND_CONFIG: dict[str, Any] = json.loads(PLAYGROUND_CONFIG_FILE.read_text(encoding="utf-8"))
+assert PLAYGROUND_CONFIG["tenantId"] == TENANT
+assert PLAYGROUND_CONFIG["currentUser"]["email"] == ADMIN_EMAIL
+assert PLAYGROUND_CONFIG["personalChat"]["id"] == PERSONAL_CHAT
 
 
 def missing(what: str) -> None:

@@ -155,9 +155,8 @@ async def test_every_card_verb_with_odd_values(
 
 
 def test_a_month_that_is_not_one_is_a_field_error() -> None:
-    from bot.app.support.programmes import ReportRef
-
     from bot.app.dispatch import field_errors
+    from bot.app.support.programmes import ReportRef
 
     with pytest.raises(ValidationError) as caught:
         ReportRef.model_validate({"programme_id": 1, "month": "2026-13"})
@@ -166,9 +165,8 @@ def test_a_month_that_is_not_one_is_a_field_error() -> None:
 
 
 def test_an_id_of_ten_to_the_thirty_is_a_field_error() -> None:
-    from bot.app.support.programmes import ReportRef
-
     from bot.app.dispatch import out_of_range
+    from bot.app.support.programmes import ReportRef
 
     form = ReportRef.model_validate({"programme_id": 10**30, "month": "2026-12"})
     assert out_of_range(form) == {"programme_id": "That number is out of range."}

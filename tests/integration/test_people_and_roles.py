@@ -50,7 +50,10 @@ async def test_installing_in_a_team_records_the_team_and_greets_it(
 ) -> None:
     channel = Place.channel()
     sent = await teams.install(MANAGER, channel)
-    assert "Hello, I'm TLC" in card_text(only_card(sent))
+    greeting, setup = [c for s in sent for c in s.cards]
+    assert "Hello, I'm TLC" in card_text(greeting)
+    assert "Set up TLC" in card_text(setup)  # a new organisation: the guided setup too
+    assert Role.ORG_ADMIN in await _roles(teams_app, MANAGER)
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         team = await uow.session.scalar(select(Team))
         assert (

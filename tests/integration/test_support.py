@@ -417,16 +417,54 @@ async def test_ap_passes_tutor_asks_for_someone_else_then_waits(
     assert "Only the advanced practitioner" in str(body["value"])
 
     body, _ = await teams.execute(TUTOR, "support.someone_else", {"referral_id": referral_id})
-    assert "Every AP is fully booked" in card_text(body["value"])
+    # Both APs have room, but both have been asked: said as it is, not "fully booked".
+    assert "Every AP with room has been asked already" in card_text(body["value"])
+    assert "fully booked" not in card_text(body["value"])
     connector.clear()
     await tick(teams_app, clock)
     waiting = texts_to(connector, HAL)
-    assert "1 self-referral(s) are waiting" in waiting and "Tom" not in waiting
+    assert "1 self-referral(s) are waiting: the APs with room" in waiting and "Tom" not in waiting
+    assert "full" not in waiting
     assert cards_to(connector, BEN) == []  # the stale ask is not sent again
 
     # Only the tutor may ask for someone else.
     body, _ = await teams.execute(MANAGER, "support.someone_else", {"referral_id": referral_id})
     assert "not yours to see" in str(body["value"])
+
+
+async def test_with_no_aps_a_referral_is_kept_queued_and_admins_told_without_content(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    connector = teams.connector
+    for user in EVERYONE:
+        connector.add_member(RosterMember(user.teams_id, user.name, user.aad, user.email))
+    for user in (ADMIN, TUTOR, HAL, AMY):
+        await teams.say(user, "hello")
+    await teams.say(ADMIN, "admin grant hal@college.ac.uk head_of_teaching_and_learning")
+    saved = card_text(await refer(teams))
+    assert "no advanced practitioners (APs) yet" in saved and "kept safe" in saved
+    assert "fully booked" not in saved
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        directory = Directory(uow.session)
+        tom = await directory.person_by_email("tenant-1", TUTOR.email)
+        assert tom is not None
+        referral = await SupportRecords(uow.session).open_referral_of("tenant-1", tom.id)
+        assert referral is not None and referral.state == "waiting"
+    connector.clear()
+    await tick(teams_app, clock)
+    for told in (ADMIN, HAL):
+        text = texts_to(connector, told)
+        assert "1 self-referral(s) are waiting: TLC has no advanced practitioners" in text
+        assert "Tom" not in text and "behaviour" not in text.lower()
+    assert cards_to(connector, AMY) == []
+    # The tutor, asking again, hears the same honest reason.
+    status = card_text(only_card(await teams.say(TUTOR, "support")))
+    assert "no advanced practitioners (APs) yet" in status
+    # Amy becomes an AP: the waiting request goes to her at once.
+    await teams.say(ADMIN, "admin grant amy@college.ac.uk advanced_practitioner")
+    connector.clear()
+    await tick(teams_app, clock)
+    assert "Tom Tutor would like support" in texts_to(connector, AMY)
 
 
 async def test_capacity_counts_and_a_full_ap_is_not_asked(
@@ -438,6 +476,14 @@ async def test_capacity_counts_and_a_full_ap_is_not_asked(
     await teams.say(HAL, "support capacity amy@college.ac.uk 0")
     saved = await refer(teams)
     assert "Ben Bright" in card_text(saved)  # Amy would match better, but has no room
+    # Every AP full, truly: then, and only then, "fully booked".
+    await teams.say(HAL, "support capacity ben@college.ac.uk 0")
+    body, _ = await teams.execute(
+        TUTOR,
+        "support.someone_else",
+        {"referral_id": button_data(saved, "support.someone_else")["referral_id"]},
+    )
+    assert "Every AP is fully booked" in card_text(body["value"])
 
 
 # --- offers -----------------------------------------------------------------------------------

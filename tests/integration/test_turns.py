@@ -180,3 +180,26 @@ async def test_a_redisplay_can_still_read_who_is_asking(
     )
     sent = await teams.submit(TUTOR, {"verb": "test.form", "n": "many"})
     assert sent[0].text.startswith("Tom Tutor: ")
+
+
+async def test_help_with_a_command_shows_its_usage_and_sub_commands(teams: TeamsClient) -> None:
+    card = only_card(await teams.say(TUTOR, "help cards"))
+    text = card_text(card)
+    assert "Work through the progression cards" in text
+    assert "Sub-commands: **schedule**, **compare**, **add**." in text
+    assert "cards schedule monday 09:00" in text
+    assert "What I can do" not in text
+    assert "Sub-commands" in card_text(only_card(await teams.say(TUTOR, "help crads")))
+    assert "What I can do" in card_text(only_card(await teams.say(TUTOR, "help me please")))
+
+
+async def test_help_lists_the_menu_of_the_place_it_is_asked_in(teams: TeamsClient) -> None:
+    personal = card_text(only_card(await teams.say(TUTOR, "help")))
+    assert "support\nAsk for support" in personal
+    assert "cards\n" not in personal and "**cards**" in personal  # works here, not in the menu
+    channel = card_text(only_card(await teams.say(TUTOR, "help", Place.channel(), mention=True)))
+    assert "cards\nWork through" in channel
+    assert "support\nAsk for support" not in channel
+    assert "In a 1:1 chat with me: **walk**" not in channel  # only what is not offered here
+    assert "In a 1:1 chat with me:" in channel and "**support**" in channel
+    assert "@TLC" in channel  # the bot's own name, from the activity's recipient

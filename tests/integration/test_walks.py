@@ -707,3 +707,28 @@ async def test_sent_copies_are_marked_sent(org: Org) -> None:
         )
         assert item is not None and item.state == SENT
     _ = timedelta
+
+
+async def test_walks_completion_counts_every_tutor_on_a_multi_tutor_walk(org: Org) -> None:
+    """A walk visiting Tom and Kim (on the tutor list, not a known member of Maths): both are
+    done for the term in the team's completion and in the overview's counts."""
+    sent = await org.teams.say(
+        ADMIN,
+        "admin import",
+        attachments=[
+            csv_attachment(
+                org.connector,
+                "more.csv",
+                "name,email,campus,curriculum_area,delivery_style,line_manager_email\n"
+                "Kim Keen,kim@college.ac.uk,North,Maths,classroom,mia@college.ac.uk\n",
+            )
+        ],
+    )
+    assert "New tutors" in card_text(only_card(sent))
+    form = await open_form(org)
+    await save_walk(org, filled_walk(form, "Tom", "Kim"))
+    [walk] = await org.walks()
+    assert len(walk.tutor_ids) == 2
+    shown = card_text(only_card(await org.teams.say(MANAGER, "walks", MATHS, mention=True)))
+    assert "Tom Tutor\nMon 23 Nov" in shown
+    assert "Kim Keen\nMon 23 Nov" in shown

@@ -13,6 +13,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from cards.schema import renderer_problems
+
 
 @dataclass
 class Sent:
@@ -72,6 +74,9 @@ class LoopbackConnector:
     hang_at: int | None = None
     hanging: asyncio.Event = field(default_factory=asyncio.Event)
     release: asyncio.Event = field(default_factory=asyncio.Event)
+    # Cards the official renderer would refuse (an empty choice set), with why: the `connector`
+    # fixture fails the test if any was sent.
+    bad_cards: list[str] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _server: TestServer | None = None
 
@@ -111,6 +116,14 @@ class LoopbackConnector:
         response: web.StreamResponse = await handler(request)
         return response
 
+    def check_cards(self, activity: dict[str, Any]) -> None:
+        for attachment in activity.get("attachments") or []:
+            if attachment.get("contentType") == "application/vnd.microsoft.card.adaptive":
+                found = renderer_problems(attachment.get("content") or {})
+                self.bad_cards += [
+                    f"{p} (card: {attachment['content'].get('fallbackText')})" for p in found
+                ]
+
     def add_member(self, member: RosterMember) -> None:
         self.members[member.id] = member
 
@@ -134,6 +147,7 @@ class LoopbackConnector:
         if conv in self.fail_with:
             return web.json_response({"error": {"code": "Failed"}}, status=self.fail_with[conv])
         body = await request.json()
+        self.check_cards(body)
         new_id = f"bot-activity-{next(self._ids)}"
         self.sent.append(
             Sent(
@@ -152,6 +166,7 @@ class LoopbackConnector:
 
     async def _update(self, request: web.Request) -> web.Response:
         body = await request.json()
+        self.check_cards(body)
         activity_id = request.match_info["activity"]
         self.sent.append(
             Sent(
@@ -178,6 +193,9 @@ class LoopbackConnector:
         return web.json_response(member.as_json())
 
     async def _paged(self, request: web.Request) -> web.Response:
+        if request.match_info["conv"] in self.fail_with:
+            status = self.fail_with[request.match_info["conv"]]
+            return web.json_response({"error": {"code": "Failed"}}, status=status)
         size = int(request.query.get("pageSize", "500"))
         start = int(request.query.get("continuationToken", "0") or 0)
         everyone = list(self.members.values())

@@ -184,7 +184,12 @@ class TeamsClient:
         if activity_id:
             activity["id"] = activity_id
         sent = await self.post(activity)
-        return self.last_body or {}, sent
+        body = self.last_body or {}
+        if isinstance(body, dict) and isinstance(body.get("value"), dict):
+            self.connector.check_cards(
+                {"attachments": [{"contentType": str(body.get("type")), "content": body["value"]}]}
+            )
+        return body, sent
 
     async def answer_file_consent(
         self, user: User, sent: list[Sent], name: str, action: str = "accept"

@@ -48,3 +48,23 @@ def test_cards_command_writes_every_sample(tmp_path: Path) -> None:
     assert {p.stem for p in written} == set(SAMPLES)
     for path in written:
         assert problems(json.loads(path.read_text())) == []
+
+
+def test_the_renderer_rule_on_empty_choice_sets_is_checked() -> None:
+    """The official renderer refuses "An Input.ChoiceSet must have at least one choice"; the
+    schema does not. Every card `./dev cards` writes (above) passes this rule too."""
+    empty = {
+        "type": "AdaptiveCard",
+        "version": "1.5",
+        "body": [{"type": "Input.ChoiceSet", "id": "tutor", "choices": []}],
+    }
+    assert problems(empty) == ["tutor: An Input.ChoiceSet must have at least one choice"]
+
+
+def test_a_choice_input_with_nothing_to_choose_says_why_instead() -> None:
+    from cards.base import card, choice_input
+
+    built = card([choice_input("tutor", "Tutor", [], empty="no tutors yet: ask an admin.")])
+    assert problems(built) == []
+    assert "no tutors yet: ask an admin." in json.dumps(built)
+    assert "Input.ChoiceSet" not in json.dumps(built)

@@ -39,13 +39,13 @@ def router() -> Router:
 
 def expected_lists(r: Router) -> list[dict[str, object]]:
     """What the menu should hold, worked out independently: per Teams scope, the listed
-    commands in table order with their docstring summaries; admin-only commands stay out of the
-    one menu Teams shows everyone."""
+    commands offered in that scope, in table order, with their docstring summaries; admin-only
+    commands stay out of the one menu Teams shows everyone."""
     by_scope = {
         scope: [
             {"title": c.word, "description": c.summary}
             for c in r.listed(kind)  # type: ignore[arg-type]
-            if not c.admin_only
+            if not c.admin_only and (c.menu_scopes is None or kind in c.menu_scopes)
         ][:10]
         for kind, scope in (
             ("personal", "personal"),
@@ -275,3 +275,22 @@ def test_admin_commands_are_not_in_everyones_menu() -> None:
     }
     assert "admin" not in titles
     assert "help" in titles
+
+
+def test_each_scope_gets_the_menu_that_fits_it() -> None:
+    """1:1: the personal commands (support, rate, programme, settings); team and group chat: the
+    shared work (walk, cards) and none of the confidential ones, nor the lists that name people
+    (issue 10: those answer only in a 1:1 chat, so a shared menu does not offer them)."""
+    lists = command_lists(router()).lists
+    by_scope = {s: [c["title"] for c in e["commands"]] for e in lists for s in e["scopes"]}
+    assert {"support", "rate", "programme", "settings"} <= set(by_scope["personal"])
+    assert "cards" not in by_scope["personal"]
+    for scope in ("team", "groupChat"):
+        assert {"walk", "cards", "help"} <= set(by_scope[scope])
+        assert not {"support", "rate", "programme", "settings"} & set(by_scope[scope])
+        assert not {c.word for c in router().commands if c.private} & set(by_scope[scope])
+    assert by_scope["personal"] != by_scope["team"]
+    committed = load_template()["bots"][0]["commandLists"]
+    assert {s: [c["title"] for c in e["commands"]] for e in committed for s in e["scopes"]} == (
+        by_scope
+    )

@@ -100,3 +100,14 @@ def test_the_real_table_has_help_and_admin_with_summaries() -> None:
     assert {"help", "admin"} <= words
     assert all(c.summary for c in router.listed()), "every listed command needs a docstring"
     assert {"run", "admin.role"} <= set(router.actions)
+
+
+def test_a_command_can_work_in_more_scopes_than_its_menu_offers() -> None:
+    r = Router()
+    r.add(Command("help", _help))
+    r.add(Command("support", _support, menu_scopes=frozenset({"personal"})))
+    assert [c.word for c in r.menu("personal")] == ["help", "support"]
+    assert [c.word for c in r.menu("channel")] == ["help"]
+    assert [c.word for c in r.listed("channel")] == ["help", "support"]  # still answers there
+    assert r.command("SUPPORT") is r.commands[1]
+    assert r.command("nothing") is None

@@ -347,3 +347,20 @@ def test_help_is_still_help() -> None:
     for said in ("help", "help me", "hello"):
         match = router.match(said)
         assert match.command is not None and match.command.word == "help"
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I'm struggling with behaviour",
+        "im struggling with behaviour",
+        "need help with marking",
+        "I want a mentor",
+        "I'm finding questioning hard",
+        "struggling with my year 10s",
+    ],
+)
+def test_everyday_ways_of_asking_reach_support(said: str) -> None:
+    router, _ = build_router()
+    match = router.match(said)
+    assert match.command is not None and match.command.word == "support", said

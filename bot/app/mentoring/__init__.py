@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from bot.app.mentoring import agreement, coaching, directory
 from bot.app.mentoring.notices import NOTICES
-from bot.app.router import CardAction, Command
+from bot.app.router import HELP_ONLY, CardAction, Command
 from bot.app.turn import ConversationKind
 
 PERSONAL: frozenset[ConversationKind] = frozenset({"personal"})
@@ -29,7 +29,13 @@ PERSONAL: frozenset[ConversationKind] = frozenset({"personal"})
 ROWS: tuple[Command | CardAction, ...] = (
     # Personal only: mentoring and coaching are confidential (a channel gets "works in a 1:1").
     Command("mentor", directory.mentor, aliases=("mentors", "mentoring"), scopes=PERSONAL),
-    Command("agreement", agreement.agreement, aliases=("agreements",), scopes=PERSONAL),
+    Command(
+        "agreement",
+        agreement.agreement,
+        aliases=("agreements",),
+        scopes=PERSONAL,
+        menu_scopes=HELP_ONLY,
+    ),
     Command("coach", coaching.coach, aliases=("coaching", "grow", "oskar"), scopes=PERSONAL),
     CardAction("mentor.offer.open", directory.open_offer, idempotent=False),
     CardAction(

@@ -28,10 +28,12 @@ from bot.app.observations import (
     views,
 )
 from bot.app.observations.notices import NOTICES
-from bot.app.router import CardAction, Command
+from bot.app.router import HELP_ONLY, CardAction, Command
 
 ROWS: tuple[Command | CardAction, ...] = (
-    Command("observe", allocate.observe, aliases=("allocate",), private=True),
+    Command(
+        "observe", allocate.observe, aliases=("allocate",), private=True, menu_scopes=HELP_ONLY
+    ),
     Command(
         "observations",
         views.observations,
@@ -39,7 +41,7 @@ ROWS: tuple[Command | CardAction, ...] = (
         private=True,
         shared_ok=("export",),  # the file goes to the asker's 1:1 chat
     ),
-    Command("report", report.report, aliases=("reports",), private=True),
+    Command("report", report.report, aliases=("reports",), private=True, menu_scopes=HELP_ONLY),
     Command(
         "actions", actions.actions, aliases=("action", "ars"), private=True, shared_ok=("export",)
     ),

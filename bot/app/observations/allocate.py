@@ -31,6 +31,7 @@ from cards.observations import (
 )
 from storage.models import Person
 from storage.observations import Observations
+from storage.walks import WalkStore
 
 S = ObservationState
 ONLY_QUALITY = "Sorry, only the quality coordinator allocates observers."
@@ -79,7 +80,10 @@ async def _allocation_view(ctx: HandlerContext) -> AllocationFormView:
     for role in OBSERVER_ROLES:
         for person in await ctx.directory.holders(org, role):
             observers[person.id] = person
+    tutor_list_empty = not tutors and not await WalkStore(ctx.uow.session).tutor_list(org, 1)
     return AllocationFormView(
+        tutor_list_empty=tutor_list_empty,
+        can_set_up=Role.ORG_ADMIN in ctx.actor.roles,
         tutors=[(_label(p), str(p.id)) for p in tutors[:100]],
         observers=[
             (_label(p), str(p.id))

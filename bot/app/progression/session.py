@@ -23,8 +23,9 @@ from bot.app import documents
 from bot.app.context import HandlerContext
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.progression.export import ExportFormat, export, filename
+from bot.app.roster import read_team_roster
+from bot.app.router import SHARED, Command
 from bot.app.router import CardAction as Verb
-from bot.app.router import Command
 from bot.app.turn import Message, Reply, Where
 from bot.domain.access import Permission, Subject
 from bot.domain.progression import (
@@ -92,6 +93,7 @@ from storage.progression import (
 )
 from storage.reminders import Schedule
 
+UNNAMED = "a colleague"  # someone TLC has an id for but no name or email (yet)
 NOT_IN_GROUP = "Sorry, that session belongs to another group. Start your own with **cards**."
 COMPARE_ELSEWHERE = (
     "Here I only compare the sessions held here. To set other groups' outcomes side by side, "
@@ -169,7 +171,7 @@ class SessionView:
 
     async def names(self, ids: set[int]) -> dict[int, str]:
         people = await Directory(self.session).people(self.org_id, ids)
-        return {p.id: p.name or p.email or "Someone" for p in people}
+        return {p.id: p.name or p.email or "" for p in people if p.name or p.email}
 
     async def user_ids(self, row: CardSession) -> list[str]:
         ids = {row.facilitator_id, *row.participant_ids}
@@ -248,16 +250,20 @@ class SessionView:
                 issue_title=issue.title if issue else "",
                 card=question,
                 contributions=[
-                    ContributionLine(names.get(c.person_id or 0, "Someone"), c.text)
+                    ContributionLine(names.get(c.person_id or 0, UNNAMED), c.text)
                     for c in contributions
                 ],
                 actions=[
-                    ActionLine(a.what, names.get(a.owner_id, "Someone"), a.due_on, bool(a.done_at))
+                    ActionLine(a.what, names.get(a.owner_id, UNNAMED), a.due_on, bool(a.done_at))
                     for a in actions
                 ],
                 side=side,
                 owner_choices=sorted(
-                    ((names.get(pid, "Someone"), str(pid)) for pid in around),
+                    (
+                        (names.get(pid) or ("You" if pid == viewer_id else ""), str(pid))
+                        for pid in around
+                        if pid in names or pid == viewer_id  # a picker shows real names only
+                    ),
                     key=lambda choice: choice[0].lower(),
                 ),
                 default_owner=str(viewer_id),
@@ -321,13 +327,13 @@ class SessionView:
                     issue_title=issue.title if issue else "",
                     question=question.question if question else key,
                     contributions=tuple(
-                        Contribution(names.get(c.person_id or 0, "Someone"), c.text, c.created_at)
+                        Contribution(names.get(c.person_id or 0, UNNAMED), c.text, c.created_at)
                         for c in contributions
                         if c.card_key == key
                     ),
                     actions=tuple(
                         AgreedAction(
-                            a.what, names.get(a.owner_id, "Someone"), a.due_on, bool(a.done_at)
+                            a.what, names.get(a.owner_id, UNNAMED), a.due_on, bool(a.done_at)
                         )
                         for a in actions
                         if a.card_key == key
@@ -423,6 +429,11 @@ async def cards(ctx: HandlerContext) -> Reply:
 async def _start_or_offer(ctx: HandlerContext) -> Reply:
     repo = CardSessions(ctx.uow.session)
     where = ctx.turn.where
+    if where.team_id:
+        # The team's people are who can own an action ("Who"): read them from Teams first.
+        team = await ctx.directory.team(ctx.turn.org_id, where, ctx.turn.now)
+        if team is not None:
+            await read_team_roster(ctx, team)
     row = await repo.open_in(ctx.turn.org_id, place_key(where))
     view = _view(ctx)
     if row is not None and row.session_state is not SessionState.CHOOSING:
@@ -1225,7 +1236,7 @@ async def export_summary(ctx: HandlerContext, form: ExportForm) -> Reply:
 # --------------------------------------------------------------------------------- the table
 
 ROWS: tuple[Command | Verb, ...] = (
-    Command("cards", cards, aliases=("card", "progression", "deck")),
+    Command("cards", cards, aliases=("card", "progression", "deck"), menu_scopes=SHARED),
     Verb("cards.start", start, form=StartForm, redisplay=redisplay_setup),
     Verb("cards.new", new_session),
     Verb("cards.card", show, idempotent=False),

@@ -56,11 +56,17 @@ async def ask_next_practitioner(
     if referral.practitioner_id is not None:
         referral.practitioner_id = None
         await session.flush()
-    ranked = rank_practitioners(request, await practitioners(session, referral.org_id, now))
+    aps = await practitioners(session, referral.org_id, now)
+    ranked = rank_practitioners(request, aps)
     referral.updated_at = now
     if not ranked:
         referral.state = REFERRAL_WAITING
-        for head in await heads_of_tl(directory, referral.org_id):
+        told = set(await heads_of_tl(directory, referral.org_id))
+        if not aps:
+            # Nobody can ever take it until someone is made an AP: the admins can do that.
+            told |= {p.id for p in await directory.holders(referral.org_id, Role.ORG_ADMIN)}
+        told.discard(referral.tutor_id)
+        for head in sorted(told):
             await schedule(
                 session,
                 referral.org_id,
@@ -96,3 +102,30 @@ async def rematch_waiting(session: AsyncSession, org_id: str, now: datetime) -> 
             break
         asked += 1
     return asked
+
+
+NO_APS = (
+    "TLC has no advanced practitioners (APs) yet, so your request is kept safe and waits for "
+    "one. The people who run TLC here know that a request is waiting (not who or why), and "
+    "I'll tell you as soon as an AP can take it on."
+)
+FULLY_BOOKED = "Every AP is fully booked just now; you're in the queue and I'll be in touch."
+ALL_ASKED = (
+    "Every AP with room has been asked already; you're in the queue, and I'll be in touch as "
+    "soon as a place comes up."
+)
+
+
+async def why_waiting(session: AsyncSession, referral: SupportReferral, now: datetime) -> str:
+    """Why a referral waits, told the way it is: no APs at all, every AP full, or every AP with
+    room already asked (or the tutor is the only AP)."""
+    aps = [
+        ap
+        for ap in await practitioners(session, referral.org_id, now)
+        if ap.person_id != referral.tutor_id
+    ]
+    if not aps:
+        return NO_APS
+    if all(not ap.has_room for ap in aps):
+        return FULLY_BOOKED
+    return ALL_ASKED

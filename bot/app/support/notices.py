@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.privacy import opened_by_notice
+from bot.app.support.matching import practitioners, why_waiting
 from bot.app.support.programmes import update_draft_text
 from bot.app.support.records import (
     ASK,
@@ -123,17 +124,42 @@ async def render_ask(ctx: NoticeContext) -> Message | None:
 
 
 async def render_waiting(ctx: NoticeContext) -> Message | None:
-    """To the head of T&L: a count, never a name or a reason."""
+    """To the head of T&L (and, while there are no APs, the org admins): a count, never a name
+    or a reason."""
+    admin = await _allowed(ctx, Permission.MANAGE_ROLES)
+    if not admin and not await _allowed(ctx, Permission.READ_CASELOAD_COUNTS):
+        return None
+    waiting = _records(ctx).waiting(ctx.item.org_id)
+    count = len(await waiting)
+    if count == 0:
+        return None
+    if not await practitioners(ctx.uow.session, ctx.item.org_id, ctx.now):
+        return Message(
+            card=note_card(
+                "A request for support is waiting",
+                [
+                    f"{count} self-referral(s) are waiting: TLC has no advanced practitioners "
+                    "(APs) yet, so nobody can be asked.",
+                    "Give someone the AP role (**admin** → Set up TLC) and I'll ask them "
+                    "straight away.",
+                ],
+                [execute("Set up TLC", "admin.setup.open")] if admin else [],
+                small="You see counts only; who and why stays confidential.",
+            )
+        )
     if not await _allowed(ctx, Permission.READ_CASELOAD_COUNTS):
-        return None
-    waiting = len(await _records(ctx).waiting(ctx.item.org_id))
-    if waiting == 0:
-        return None
+        return None  # APs exist now: the head of T&L manages capacity, not the admins
+    aps = await practitioners(ctx.uow.session, ctx.item.org_id, ctx.now)
+    why = (
+        "every AP's caseload is full"
+        if all(not ap.has_room for ap in aps)
+        else "the APs with room have been asked already"
+    )
     return Message(
         card=note_card(
             "Someone is waiting for an AP",
             [
-                f"{waiting} self-referral(s) are waiting: every AP's caseload is full.",
+                f"{count} self-referral(s) are waiting: {why}.",
                 "Raise a capacity with **support capacity** or free a place, and I'll ask an "
                 "AP straight away.",
             ],
@@ -150,7 +176,7 @@ async def render_rematched(ctx: NoticeContext) -> Message | None:
         ap = await name_of(ctx.directory, ctx.item.org_id, referral.practitioner_id)
         line = f"I've now asked **{ap}** to support you. You'll hear when they reply."
     elif referral.state == REFERRAL_WAITING:
-        line = "Every AP is fully booked just now; you're in the queue and I'll be in touch."
+        line = await why_waiting(ctx.uow.session, referral, ctx.now)
     else:
         return None
     return Message(card=note_card("Your request for support", [line]))

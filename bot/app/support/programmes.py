@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.context import HandlerContext
 from bot.app.privacy import opened
-from bot.app.router import CardAction, Command
+from bot.app.router import PERSONAL, CardAction, Command
 from bot.app.support.matching import rematch_waiting
 from bot.app.support.records import (
     NO_PROGRAMME,
@@ -813,7 +813,7 @@ async def submit_report(ctx: HandlerContext, form: ReportForm) -> Reply:
 
 
 ROWS: tuple[Command | CardAction, ...] = (
-    Command("programme", programme, aliases=("programmes", "program")),
+    Command("programme", programme, aliases=("programmes", "program"), menu_scopes=PERSONAL),
     CardAction("programme.open", open_programme, form=ProgrammeRef, idempotent=False),
     CardAction("programme.session.open", open_session_form, form=ProgrammeRef, idempotent=False),
     CardAction("programme.session", log_session, form=SessionForm, redisplay=redisplay_session),

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.app.context import HandlerContext
 from bot.app.privacy import opened
-from bot.app.router import CardAction, Command
+from bot.app.router import PERSONAL, CardAction, Command
 from bot.app.support.records import REFUSED, programme_subject
 from bot.app.support.views import rating_change
 from bot.app.turn import Reply
@@ -244,7 +244,7 @@ async def redisplay_checklist(
 
 
 ROWS: tuple[Command | CardAction, ...] = (
-    Command("rate", rate, aliases=("rating", "confidence")),
+    Command("rate", rate, aliases=("rating", "confidence"), menu_scopes=PERSONAL),
     CardAction("rate.open", open_form, form=ProgrammeRef, idempotent=False),
     CardAction("rate", save, form=RatingForm),
     CardAction("rate.chart", show_chart, form=ProgrammeRef, idempotent=False),

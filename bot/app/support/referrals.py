@@ -14,9 +14,14 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.context import HandlerContext
-from bot.app.router import CardAction, Command, private_only
+from bot.app.router import PERSONAL, CardAction, Command, private_only
 from bot.app.support import programmes
-from bot.app.support.matching import ask_next_practitioner, practitioners, rematch_waiting
+from bot.app.support.matching import (
+    ask_next_practitioner,
+    practitioners,
+    rematch_waiting,
+    why_waiting,
+)
 from bot.app.support.records import (
     OFFER,
     REFUSED,
@@ -61,10 +66,16 @@ from storage.support import (
 )
 
 PHRASES = (
-    # "I'd like some help with behaviour management", "can I get support with questioning"
+    # "I'd like some help with behaviour management", "can I get support with questioning",
+    # "need help with marking", "I want a mentor"
     r"^(i'?d like|i would like|i'?d love|can i (get|have)|could i (get|have)|may i have|"
-    r"i need|i want|please can i (get|have)|looking for)\b.*\b(help|support|coaching|mentoring)\b",
+    r"i need|i want|i'?m looking for|need|want|please can i (get|have)|looking for)\b.*"
+    r"\b(help|support|coaching|coach|mentoring|mentor)\b",
     r"^(some )?(help|support) with\b",
+    # "I'm struggling with behaviour", "I'm finding marking hard", "struggling with planning"
+    r"^((i'?m|i am|i'?ve been|i have been) )?(really |a bit |quite |still )?"
+    r"(struggling|finding it (hard|difficult|tough)|stuck|not coping)\b",
+    r"^(i'?m|i am) finding \w.* (hard|difficult|tough)\b",
 )
 
 NOT_AN_AP = "Only the advanced practitioner this was sent to can answer it."
@@ -198,7 +209,7 @@ async def _status(ctx: HandlerContext, referral: SupportReferral) -> Reply:
             execute("Ask for someone else", "support.someone_else", {"referral_id": referral.id})
         )
     else:
-        lines.append("Every AP is fully booked just now; you're in the queue.")
+        lines.append(await why_waiting(ctx.uow.session, referral, ctx.turn.now))
     actions.append(execute("Withdraw my request", "support.withdraw", {"referral_id": referral.id}))
     return Reply.show(note_card("Your request for support", lines, actions))
 
@@ -249,7 +260,11 @@ async def refer(ctx: HandlerContext, form: ReferralForm) -> Reply:
         ctx.person.delivery_style = form.delivery_style
     chosen, reasons = await ask_next_practitioner(ctx.uow.session, referral, now)
     saved = ReferralSaved(
-        referral.id, referral_summary(referral), chosen.name if chosen else None, reasons
+        referral.id,
+        referral_summary(referral),
+        chosen.name if chosen else None,
+        reasons,
+        None if chosen else await why_waiting(ctx.uow.session, referral, now),
     )
     return Reply.update(referral_saved_card(saved))
 
@@ -267,7 +282,11 @@ async def someone_else(ctx: HandlerContext, form: ReferralRef) -> Reply:
         programme.practitioner_id = None  # the old AP no longer sees it
     chosen, reasons = await ask_next_practitioner(ctx.uow.session, referral, now)
     saved = ReferralSaved(
-        referral.id, referral_summary(referral), chosen.name if chosen else None, reasons
+        referral.id,
+        referral_summary(referral),
+        chosen.name if chosen else None,
+        reasons,
+        None if chosen else await why_waiting(ctx.uow.session, referral, now),
     )
     return Reply.update(referral_saved_card(saved))
 
@@ -492,6 +511,7 @@ ROWS: tuple[Command | CardAction, ...] = (
         support,
         aliases=("self-refer", "referral"),
         phrases=PHRASES,
+        menu_scopes=PERSONAL,
     ),
     CardAction("support.open", open_form, idempotent=False),
     CardAction("support.refer", refer, form=ReferralForm, redisplay=redisplay_referral),

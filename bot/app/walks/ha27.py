@@ -24,8 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import documents
 from bot.app.context import HandlerContext
 from bot.app.events import PlannedObservations
+from bot.app.help import bot_name
 from bot.app.notices import NoticeContext, NoticeKind
-from bot.app.router import CardAction, Command, private_only
+from bot.app.roster import read_team_roster
+from bot.app.router import HELP_ONLY, SHARED, CardAction, Command, private_only
 from bot.app.turn import Message, Reply
 from bot.app.walks.access import (
     GONE,
@@ -73,7 +75,7 @@ from bot.app.walks.reports import (
     summary,
 )
 from bot.clock import london
-from bot.domain.access import Actor, Permission
+from bot.domain.access import Actor, Permission, Role
 from bot.domain.walks import (
     MINUTE_CHOICES,
     LearningWalk,
@@ -310,6 +312,35 @@ def _tutor_label(p: Person) -> str:
     return f"{name} (LiL)" if p.learning_in_libraries else name
 
 
+async def _why_no_tutors(
+    session: AsyncSession, org_id: str, person_id: int, team: Team
+) -> tuple[str, bool]:
+    """What an empty tutor picker is missing, who can fix it, and whether the asker can."""
+    directory = Directory(session)
+    is_admin = Role.ORG_ADMIN in await directory.roles(person_id)
+    members = await WalkStore(session).team_member_count(team.id)
+    name = team.name or "this team"
+    if members <= 1:
+        missing = f"TLC doesn't know who is in {name} yet, and the tutor list is empty. "
+    else:
+        missing = (
+            f"TLC knows {members} people in {name}, but none of them is on the tutor list "
+            "(and the list is empty). "
+        )
+    if is_admin:
+        return missing + "Load the tutor list, or use this team's members as tutors:", True
+    admins = [p.name or p.email or "" for p in await directory.holders(org_id, Role.ORG_ADMIN)]
+    admins = [a for a in admins if a][:3]
+    who = (
+        f"Ask an org admin ({', '.join(admins)}) to load the tutor list, or to use this "
+        "team's members as tutors (**admin**)."
+        if admins
+        else "Nobody is an org admin yet: whoever adds TLC to a team becomes one, and can then "
+        "load the tutor list (**admin**)."
+    )
+    return missing + who, False
+
+
 async def _form_view(
     session: AsyncSession,
     org_id: str,
@@ -337,10 +368,16 @@ async def _form_view(
         heading, note = "Edit learning walk", "Saving replaces the walk you saved before."
     elif walk is not None:
         note = "Your draft. Save it when it's complete."
+    tutors = await _tutor_choices(store, org_id, team.id, selected)
+    no_tutors, fix_tutors = (
+        (None, False) if tutors else await _why_no_tutors(session, org_id, person_id, team)
+    )
     return WalkFormView(
         team_pk=team.id,
         team_name=team.name or "Team",
-        tutors=await _tutor_choices(store, org_id, team.id, selected),
+        tutors=tutors,
+        no_tutors=no_tutors,
+        fix_tutors=fix_tutors,
         themes=[(label, key) for key, label in themes().items()],
         minutes=[(str(m), str(m)) for m in MINUTE_CHOICES],
         today=today.isoformat(),
@@ -424,11 +461,12 @@ async def _new_walk(ctx: HandlerContext) -> Reply:
         if not teams:
             return Reply.text(
                 "I don't know your team yet. Mention me in your team's channel once "
-                "(`@TLC walk`), then you can log walks from here too."
+                f"(`@{bot_name(ctx)} walk`), then you can log walks from here too."
             )
         if len(teams) > 1:
             return Reply.show(walk_team_picker_card([(t.name or "Team", str(t.id)) for t in teams]))
         team = teams[0]
+    await read_team_roster(ctx, team)
     view = await _form(ctx, team, channel=await _walk_channel(ctx, team))
     return Reply.show(walk_form_card(view))
 
@@ -449,6 +487,7 @@ async def open_walk(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
                 [(t.name or "Team", str(t.id)) for t in teams], {"team_pk": "Choose a team"}
             )
         )
+    await read_team_roster(ctx, team)
     view = await _form(ctx, team, channel=await _walk_channel(ctx, team))
     return Reply.update(walk_form_card(view))
 
@@ -870,8 +909,8 @@ async def walks(ctx: HandlerContext) -> Reply:
 # --- The table rows ------------------------------------------------------------------------------
 
 ROWS: tuple[Command | CardAction, ...] = (
-    Command("walk", walk, aliases=("ha27", "learningwalk")),
-    Command("walks", walks),
+    Command("walk", walk, aliases=("ha27", "learningwalk"), menu_scopes=SHARED),
+    Command("walks", walks, menu_scopes=HELP_ONLY),
     CardAction("walk.open", open_walk, idempotent=False),
     CardAction("walk.save", save_walk, form=LearningWalkForm, redisplay=redisplay_walk),
     CardAction("walk.draft", save_draft),

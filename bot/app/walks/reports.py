@@ -80,7 +80,10 @@ async def team_completion(
     """Each tutor on the team's roster: done / outstanding / not expected, for the term."""
     store = WalkStore(session)
     plan = await store.plan(team.id, term.key)
-    tutors = [tutor_on_list(p) for p in await store.team_tutors(team.id)]
+    people = {p.id: p for p in await store.team_tutors(team.id)}
+    for p in await store.tutors_walked_in_team(team.id, term.start, term.end):
+        people.setdefault(p.id, p)  # visited on one of the team's walks: counted too
+    tutors = [tutor_on_list(p) for p in sorted(people.values(), key=lambda p: (p.name, p.id))]
     walked = await store.walked_on(org_id, [t.id for t in tutors], term.start, term.end)
     windows = plan.to_domain().windows if plan is not None else ()
     return plan, completion(tutors, walked, term, windows)

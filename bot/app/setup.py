@@ -1,0 +1,301 @@
+"""`admin setup`: a guided setup card for an organisation's first day, done in Teams.
+
+Three steps, each showing what is done: who the quality team, line managers and APs are; the
+tutor list (a CSV sent in the 1:1 chat, pasted into the card, or a team's members); term dates.
+An org admin's first `admin`, and the install greeting in an organisation with nothing set up,
+offer it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.app.context import HandlerContext
+from bot.app.support.matching import rematch_waiting
+from bot.app.support.referrals import offer_to_imported_tutor
+from bot.app.turn import Reply
+from bot.app.tutor_import import import_tutor_text
+from bot.clock import london
+from bot.domain.access import QUALITY_TEAM, Permission, Role
+from bot.domain.terms import academic_year_of, default_terms, parse_terms, terms_for
+from cards.admin import RoleStep, SetupView, TeamOption, setup_card
+from storage.models import Person, RoleGrant, Team, TeamMember
+
+NOT_ALLOWED = "Sorry, only an org admin can set TLC up. Ask your TLC admin if you need it."
+MAX_PEOPLE = 100
+MAX_PASTE = 200_000
+EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+TERM_NAMES = ("autumn", "spring", "summer")
+# (input id, label, the role granted, the roles shown as "done")
+ROLE_STEPS: tuple[tuple[str, str, Role, frozenset[Role]], ...] = (
+    ("quality", "Quality team", Role.QUALITY_COORDINATOR, QUALITY_TEAM),
+    ("managers", "Line managers", Role.LINE_MANAGER, frozenset({Role.LINE_MANAGER})),
+    (
+        "aps",
+        "Advanced practitioners (APs)",
+        Role.ADVANCED_PRACTITIONER,
+        frozenset({Role.ADVANCED_PRACTITIONER}),
+    ),
+)
+
+
+async def is_set_up(ctx: HandlerContext) -> bool:
+    """Anything beyond the first admin: a tutor on the list, or anyone holding another role."""
+    session, org = ctx.uow.session, ctx.turn.org_id
+    tutors = await session.scalar(
+        select(func.count(Person.id)).where(Person.org_id == org, Person.is_tutor.is_(True))
+    )
+    roles = await session.scalar(
+        select(func.count(RoleGrant.person_id))
+        .join(Person, Person.id == RoleGrant.person_id)
+        .where(Person.org_id == org, RoleGrant.role != Role.ORG_ADMIN.value)
+    )
+    return bool(tutors or roles)
+
+
+async def setup_view(
+    ctx: HandlerContext, notice: str | None = None, errors: dict[str, str] | None = None
+) -> SetupView:
+    session, org = ctx.uow.session, ctx.turn.org_id
+    directory = ctx.directory
+    steps = []
+    for field_id, label, _, shown in ROLE_STEPS:
+        holders: dict[int, Person] = {}
+        for role in shown:
+            for p in await directory.holders(org, role):
+                holders[p.id] = p
+        steps.append(
+            RoleStep(
+                field_id,
+                label,
+                sorted((_name(p) for p in holders.values()), key=str.lower),
+                [str(i) for i in holders],
+            )
+        )
+    people = (
+        await session.scalars(
+            select(Person)
+            .where(Person.org_id == org, (Person.name != "") | Person.email.is_not(None))
+            .order_by(Person.name, Person.id)
+            .limit(MAX_PEOPLE)
+        )
+    ).all()
+    tutors = await session.scalar(
+        select(func.count(Person.id)).where(Person.org_id == org, Person.is_tutor.is_(True))
+    )
+    teams = (
+        await session.execute(
+            select(Team, func.count(TeamMember.id))
+            .join(TeamMember, TeamMember.team_pk == Team.id)
+            .where(Team.org_id == org, Team.installed.is_(True))
+            .group_by(Team.id)
+            .order_by(Team.name)
+        )
+    ).all()
+    if ctx.turn.where.team_id:  # in a team's channel: that team first
+        teams = sorted(teams, key=lambda row: row[0].team_id != ctx.turn.where.team_id)
+    org_row = await directory.organisation(org, ctx.turn.now)
+    settings = org_row.settings or {}
+    today = london(ctx.turn.now).date()
+    own = bool(settings.get("terms"))
+    shown_terms = terms_for(today, settings)[:3] if own else []
+    if not shown_terms:
+        shown_terms = default_terms(academic_year_of(today))
+    return SetupView(
+        roles=steps,
+        people=[(_name(p), str(p.id)) for p in people],
+        tutors=int(tutors or 0),
+        teams=[TeamOption(t.id, t.name, int(n)) for t, n in teams],
+        terms=[(t.name, t.start.isoformat(), t.end.isoformat()) for t in shown_terms],
+        own_terms=own,
+        in_personal=ctx.turn.where.kind == "personal",
+        notice=notice,
+        errors=errors or {},
+    )
+
+
+def _name(p: Person) -> str:
+    return p.name or p.email or f"#{p.id}"
+
+
+async def setup_reply(ctx: HandlerContext, notice: str | None = None, **kw: Any) -> Reply:
+    return Reply.update(setup_card(await setup_view(ctx, notice, kw.get("errors"))))
+
+
+async def open_setup(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
+    if not ctx.can(Permission.MANAGE_ROLES):
+        return Reply.text(NOT_ALLOWED)
+    return Reply.show(setup_card(await setup_view(ctx)))
+
+
+def _ids(value: object) -> list[int]:
+    raw = value if isinstance(value, list) else str(value or "").split(",")
+    return [int(v) for v in (str(x).strip() for x in raw) if v.isdigit()]
+
+
+def _emails(value: object) -> tuple[list[str], list[str]]:
+    words = [w.strip().lower() for w in re.split(r"[,;\s]+", str(value or "")) if w.strip()]
+    return [w for w in words if EMAIL.match(w)], [w for w in words if not EMAIL.match(w)]
+
+
+async def save_roles(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    """Give the roles picked (or typed as emails). Nothing is taken away here: a missing or
+    empty picker means "no change", as Teams leaves untouched inputs out of a submission."""
+    if not ctx.can(Permission.MANAGE_ROLES):
+        return Reply.text(NOT_ALLOWED)
+    directory, org, now = ctx.directory, ctx.turn.org_id, ctx.turn.now
+    errors: dict[str, str] = {}
+    plans: list[tuple[Role, list[Person]]] = []
+    for field_id, _, role, _ in ROLE_STEPS:
+        good, bad = _emails(values.get(f"{field_id}_emails"))
+        if bad:
+            errors[f"{field_id}_emails"] = f"Not an email address: {', '.join(bad[:3])}"
+            continue
+        people = list(await directory.people(org, _ids(values.get(field_id))))
+        for email in good:
+            person = await directory.person_by_email(org, email)
+            if person is None:  # someone TLC has not met: known by email until they say hello
+                person = Person(org_id=org, email=email, name=email, created_at=now)
+                ctx.uow.session.add(person)
+                await ctx.uow.session.flush()
+            people.append(person)
+        plans.append((role, people))
+    if errors:
+        return await setup_reply(ctx, errors=errors)
+    given = 0
+    for role, people in plans:
+        for person in {p.id: p for p in people}.values():
+            if await directory.grant(person, role, ctx.person.id, now):
+                given += 1
+                directory.audit(
+                    org, ctx.person.id, f"person:{person.id}", f"grant {role.value}", "setup", now
+                )
+    if any(role is Role.ADVANCED_PRACTITIONER and people for role, people in plans):
+        await rematch_waiting(ctx.uow.session, org, now)  # requests waiting for a first AP
+    notice = (
+        f"Saved: {given} role{'s' if given != 1 else ''} given. To take a role away: "
+        "**admin** → Give a role → Take away."
+        if given
+        else "No new roles: pick people or type their emails, then save."
+    )
+    return await setup_reply(ctx, notice)
+
+
+async def import_pasted(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    if not ctx.can(Permission.IMPORT_TUTORS):
+        return Reply.text(NOT_ALLOWED)
+    content = str(values.get("tutor_csv") or "").strip()
+    if not content:
+        return await setup_reply(
+            ctx, errors={"tutor_csv": "Paste the tutor list: a header line, then one tutor a line."}
+        )
+    if len(content) > MAX_PASTE:
+        return await setup_reply(
+            ctx, errors={"tutor_csv": "That is too long to paste: send the file."}
+        )
+    result = await import_tutor_text(
+        ctx.directory, ctx.turn.org_id, content, ctx.person.id, ctx.turn.now
+    )
+    if not result.created and not result.updated:
+        problem = result.problems[0][1] if result.problems else "no rows"
+        return await setup_reply(ctx, errors={"tutor_csv": f"Nothing imported: {problem}."})
+    notice = f"Tutor list: {result.created} new, {result.updated} updated"
+    if result.problems:
+        lines = "; ".join(f"line {n}: {m}" for n, m in result.problems[:3])
+        notice += f", {len(result.problems)} rows not imported ({lines})"
+    return await setup_reply(ctx, notice + ".")
+
+
+async def team_tutors(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    """Everyone in a team becomes a tutor, except people holding another role (managers, the
+    quality team, APs, admins): they can be given the tutor role too if they teach."""
+    if not ctx.can(Permission.IMPORT_TUTORS):
+        return Reply.text(NOT_ALLOWED)
+    session, org, now = ctx.uow.session, ctx.turn.org_id, ctx.turn.now
+    team_pk = _ids(values.get("team_pk"))
+    team = await session.get(Team, team_pk[0]) if team_pk else None
+    if team is None or team.org_id != org:
+        return Reply.text("That team is not one TLC is in any more.")
+    from bot.app.roster import read_team_roster
+
+    await read_team_roster(ctx, team)
+    members = (
+        await session.scalars(
+            select(Person)
+            .join(TeamMember, TeamMember.person_id == Person.id)
+            .where(TeamMember.team_pk == team.id)
+            .order_by(Person.name)
+        )
+    ).all()
+    made, skipped = [], 0
+    directory = ctx.directory
+    for person in members:
+        roles = await directory.roles(person.id)
+        if roles - {Role.TUTOR}:
+            skipped += 1
+            continue
+        if person.is_tutor:
+            continue
+        person.is_tutor = True
+        await directory.grant(person, Role.TUTOR, ctx.person.id, now)
+        await offer_to_imported_tutor(session, org, person, now)
+        made.append(person)
+    directory.audit(
+        org, ctx.person.id, "tutor-list", "team members", f"{len(made)} from {team.name}", now
+    )
+    notice = f"{len(made)} of {team.name or 'the team'}'s members are now tutors."
+    if skipped:
+        notice += (
+            f" {skipped} with another role (managers, quality team, APs, admins) were left out."
+        )
+    if values.get("back") == "walk":
+        from bot.app.walks.ha27 import open_walk
+
+        return await open_walk(ctx, {"team_pk": team.id})
+    return await setup_reply(ctx, notice)
+
+
+async def save_terms(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    if not ctx.can(Permission.MANAGE_ROLES):
+        return Reply.text(NOT_ALLOWED)
+    errors: dict[str, str] = {}
+    days: dict[str, date] = {}
+    for name in TERM_NAMES:
+        for end in ("start", "end"):
+            key = f"{name}_{end}"
+            raw = str(values.get(key) or "").strip()
+            if not raw:
+                errors[key] = "This is required."
+                continue
+            try:
+                days[key] = date.fromisoformat(raw)
+            except ValueError:
+                errors[key] = "Not a date."
+    raw_terms = [
+        {"name": n, "start": days[f"{n}_start"].isoformat(), "end": days[f"{n}_end"].isoformat()}
+        for n in TERM_NAMES
+        if f"{n}_start" in days and f"{n}_end" in days
+    ]
+    if not errors:
+        try:
+            terms = parse_terms(raw_terms)
+        except ValueError as exc:
+            errors["form"] = str(exc)
+        else:
+            if [t.name for t in terms] != list(TERM_NAMES):
+                errors["spring_start"] = "The terms must run autumn, spring, summer, in order."
+            elif any(a.end >= b.start for a, b in zip(terms, terms[1:], strict=False)):
+                errors["spring_start"] = "Terms must not overlap."
+    if errors:
+        first = errors.pop("form", None)
+        if first:
+            errors["autumn_start"] = first[0].upper() + first[1:]
+        return await setup_reply(ctx, errors=errors)
+    org = await ctx.directory.organisation(ctx.turn.org_id, ctx.turn.now)
+    org.settings = {**(org.settings or {}), "terms": raw_terms}
+    ctx.directory.audit(ctx.turn.org_id, ctx.person.id, "settings", "terms", "setup", ctx.turn.now)
+    return await setup_reply(ctx, "Term dates saved.")
