@@ -24,6 +24,7 @@ from bot.domain.support import (
     termly_offer_slot,
 )
 from bot.domain.terms import Term
+from cards.base import execute
 from storage.people import Directory
 from storage.reminders import CANCELLED, PENDING, Schedule
 from storage.support import SupportProgrammeRecord, SupportReferral
@@ -67,6 +68,14 @@ def referral_subject(referral: SupportReferral) -> Subject:
         tutor_id=referral.tutor_id,
         practitioner_id=referral.practitioner_id,
     )
+
+
+def consent_actions(referral_id: int) -> list[Any]:
+    data = {"referral_id": referral_id}
+    return [
+        execute("Yes, start Support to good", "support.consent", data, primary=True),
+        execute("No, I'd rather not", "support.decline", data),
+    ]
 
 
 async def name_of(directory: Directory, org_id: str, person_id: int | None) -> str:
@@ -122,6 +131,14 @@ MONTHLY_REPORT = "support.monthly_report"
 REPORT_IN = "support.report_in"
 PROGRAMME_CHANGED = "support.programme_changed"
 OFFER = "support.offer"
+CONSENT = "support.consent"  # tutor: a programme that reports outward waits for your yes
+CONSENT_ANSWER = "support.consent_answer"  # AP: the tutor said yes, or would rather not
+SIGN_OFF_OVERDUE = "support.sign_off_overdue"  # AP: week 12 and no sign-off outcome recorded
+REVIEW_OVERDUE = "support.review_overdue"  # head of T&L: a count, no content
+ESCALATED = "support.escalated"  # tutor: your case has gone to the head of T&L
+UPDATE_SENT = "support.update_sent"  # tutor: what went to your line manager
+UPDATE_HELD = "support.update_held"  # AP: the tutor's preview failed; the update is held
+REPORT_SHARED = "support.report_shared"  # tutor: a monthly report about you went to the head
 OFFERS_OPT_OUT = "self_referral_offers"
 
 

@@ -12,6 +12,8 @@ from typing import Any
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.support_common import (
     ASK,
+    CONSENT,
+    CONSENT_ANSWER,
     MONTHLY_REPORT,
     OFFER,
     OFFERS_OPT_OUT,
@@ -30,6 +32,7 @@ from bot.app.support_common import (
     UPDATE_TO_LINE_MANAGER,
     WAITING,
     actor_for,
+    consent_actions,
     line_manager_ids,
     name_of,
     programme_subject,
@@ -37,6 +40,7 @@ from bot.app.support_common import (
     schedule_monthly_report,
     schedule_termly_offer,
 )
+from bot.app.support_matching import ask_next_practitioner, in_conflict
 from bot.app.support_programmes import update_draft_text
 from bot.app.support_views import day, referral_for_ap, report_view, review_view
 from bot.app.turn import Message
@@ -59,8 +63,10 @@ from cards.support import (
     update_for_line_manager_card,
     update_for_tutor_card,
 )
+from storage.models import Person
 from storage.support import (
     MATCHING,
+    PROPOSED,
     SENT_TO_LINE_MANAGER,
     WITH_TUTOR,
     LineManagerUpdate,
@@ -114,9 +120,80 @@ async def render_ask(ctx: NoticeContext) -> Message | None:
     tutor = await ctx.directory.person(ctx.item.org_id, referral.tutor_id)
     if tutor is None:
         return None
+    ap_id = referral.practitioner_id
+    if ap_id is not None and await in_conflict(
+        ctx.directory, ctx.item.org_id, referral.tutor_id, ap_id
+    ):
+        # The tutor list changed since the ask: this AP is in the tutor's line-management chain.
+        referral.passed_ids = [*referral.passed_ids, ap_id]
+        await ask_next_practitioner(ctx.uow.session, referral, ctx.now)
+        return None
     reasons = [str(r) for r in ctx.payload.get("reasons", [])]
     view = referral_for_ap(referral, tutor, reasons, london(ctx.now).date())
     return Message(card=referral_for_ap_card(view))
+
+
+async def render_consent(ctx: NoticeContext) -> Message | None:
+    """To the tutor: the programme their AP proposed reports outward, so it waits for a yes.
+    The card says in plain words what goes to whom, and what happens at week 12."""
+    referral = await _records(ctx).referral(ctx.item.org_id, int(ctx.payload["referral_id"]))
+    if referral is None or referral.state != PROPOSED or referral.tutor_id != ctx.item.person_id:
+        return None
+    ap = await name_of(ctx.directory, ctx.item.org_id, referral.practitioner_id)
+    managers = await line_manager_ids(ctx.directory, ctx.item.org_id, referral.tutor_id)
+    names = [await name_of(ctx.directory, ctx.item.org_id, m) for m in managers]
+    manager = " and ".join(names) or "your line manager"
+    return Message(
+        card=note_card(
+            f"{ap} suggests Support to good",
+            [
+                "**Support to good** is 8 weeks with objectives and milestones, ending with a "
+                "sign-off observation.",
+                f"**What it shares:** every 2 weeks a short update on attendance and progress "
+                f"against your objectives goes to your line manager ({manager}). You see each "
+                "one first and can hold it back to talk it through. Your session notes, "
+                "reflections and self-ratings are never in it.",
+                f"**Week 12:** if the sign-off isn't met, {ap} can extend by 4 weeks once. If "
+                f"{ap} then records that there hasn't been enough improvement, the head of "
+                "teaching & learning reviews your case and may pass a summary to your line "
+                "manager. You'll be told at each step, and what was passed on.",
+                "It starts only if you say yes. If you'd rather not, nothing is shared and "
+                f"{ap} will suggest another way to work together.",
+            ],
+            consent_actions(referral.id),
+        )
+    )
+
+
+async def render_consent_answer(ctx: NoticeContext) -> Message | None:
+    referral = await _records(ctx).referral(ctx.item.org_id, int(ctx.payload["referral_id"]))
+    if referral is None or referral.practitioner_id != ctx.item.person_id:
+        return None
+    if not await _allowed(ctx, Permission.ANSWER_REFERRAL, referral_subject(referral)):
+        return None
+    tutor = await name_of(ctx.directory, ctx.item.org_id, referral.tutor_id)
+    if ctx.payload.get("answer") == "yes":
+        pid = int(ctx.payload.get("programme_id") or 0)
+        return Message(
+            card=note_card(
+                f"{tutor} said yes",
+                ["Support to good starts today."],
+                _open_button(pid, "Open the programme"),
+            )
+        )
+    if referral.state != MATCHING:
+        return None
+    view = referral_for_ap(
+        referral,
+        await ctx.directory.person(ctx.item.org_id, referral.tutor_id) or _nobody(),
+        [f"heard {tutor} would rather not start Support to good: choose another programme"],
+        london(ctx.now).date(),
+    )
+    return Message(card=referral_for_ap_card(view))
+
+
+def _nobody() -> Person:
+    return Person(name="A tutor")
 
 
 async def render_waiting(ctx: NoticeContext) -> Message | None:
@@ -478,6 +555,8 @@ async def render_offer(ctx: NoticeContext) -> Message | None:
 
 NOTICES: list[NoticeKind] = [
     NoticeKind(ASK, render_ask, description="A self-referral for an AP to accept or pass"),
+    NoticeKind(CONSENT, render_consent, description="Tutor: a proposed programme to accept"),
+    NoticeKind(CONSENT_ANSWER, render_consent_answer, description="AP: the tutor's answer"),
     NoticeKind(WAITING, render_waiting, description="Head of T&L: someone waits for an AP"),
     NoticeKind(REMATCHED, render_rematched, description="Tutor: another AP has been asked"),
     NoticeKind(STARTED, render_started, description="Tutor: your programme has started"),

@@ -205,6 +205,12 @@ async def test_support_to_good_end_to_end(
     body, _ = await teams.execute(
         AMY, "support.accept", {"referral_id": referral_id, "kind": "support_to_good"}
     )
+    assert "starts only when Tom Tutor says yes" in card_text(body["value"])
+    # Support to good reports to the line manager: it starts only when Tom accepts it.
+    connector.clear()
+    await tick(teams_app, clock)
+    consent = cards_to(connector, TUTOR)[-1]
+    body, _ = await teams.execute(TUTOR, "support.consent", button_data(consent, "support.consent"))
     programme_id = button_data(body["value"], "programme.open")["programme_id"]
     connector.clear()
     await tick(teams_app, clock)
