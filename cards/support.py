@@ -268,6 +268,9 @@ class ProgrammeView:
     can_extend: bool = False
     open_: bool = True
     line_manager_note: str = ""
+    # Session notes ("you and the tutor only"): shown to exactly the tutor and their AP.
+    notes: Sequence[TimelineLine] = ()
+    can_end: bool = False  # the tutor may end a developmental programme themselves
 
 
 def programme_card(view: ProgrammeView) -> CardDict:
@@ -295,10 +298,23 @@ def programme_card(view: ProgrammeView) -> CardDict:
     if view.actions:
         body.append(text("**Agreed actions**"))
         body.append(facts([(a.status, a.text) for a in view.actions[-8:]]))
+    if view.notes and view.viewer in ("tutor", "practitioner"):
+        who = "you and your AP" if view.viewer == "tutor" else f"you and {view.tutor}"
+        body.append(text(f"**Session notes** ({who} only)"))
+        body.append(facts([(n.when, n.what) for n in view.notes[-6:]]))
     if view.reflections:
         body.append(text("**Reflections**"))
         body += [text(r, size="small") for r in view.reflections[-3:]]
-    if view.line_manager_note:
+    if view.viewer == "head":
+        body.append(
+            text(
+                "You see this for the week-12 review only, until you record it. Not "
+                f"{view.tutor}'s reflections or session notes.",
+                subtle=True,
+                size="small",
+            )
+        )
+    elif view.line_manager_note:
         body.append(text(view.line_manager_note, subtle=True, size="small"))
     else:
         body.append(
@@ -325,6 +341,8 @@ def programme_card(view: ProgrammeView) -> CardDict:
             execute("Add a reflection", "programme.reflect.open", pid),
             execute("My chart", "rate.chart", pid),
         ]
+        if view.can_end:
+            body.append(actions_row(execute("End my programme", "programme.end", pid)))
     return card(body, actions, fallback_text=heading)
 
 
@@ -661,14 +679,17 @@ def update_for_tutor_card(
 
 
 def update_for_line_manager_card(
-    tutor: str, number: int, total: int, practitioner: str, text_: str
+    tutor: str, number: int, total: int, practitioner: str, text_: str, how_seen: str = ""
 ) -> CardDict:
+    """`how_seen` says what really happened: "{tutor} approved this update." or "{tutor} was
+    shown this update on <day> and didn't hold it back." """
+    seen = how_seen or f"{tutor} saw this update before it was sent."
     body: list[Element] = [
         title(f"Support update {number} of {total}: {tutor}"),
         text(text_),
         text(
-            f"From {practitioner} (AP). {tutor} saw this update before it was sent. Session "
-            "notes and self-ratings stay between them.",
+            f"From {practitioner} (AP). {seen} Session notes and self-ratings stay between "
+            "them.",
             subtle=True,
             size="small",
         ),
@@ -840,7 +861,7 @@ def report_form_card(view: ReportFormView, errors: Errors | None = None) -> Card
             "concerns",
         ),
         text(
-            "Goes to the head of teaching & learning. The tutor may read it too.",
+            "Goes to the head of teaching & learning. The tutor is sent a copy.",
             subtle=True,
             size="small",
         ),

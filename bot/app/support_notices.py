@@ -14,6 +14,8 @@ from bot.app.support_common import (
     ASK,
     CONSENT,
     CONSENT_ANSWER,
+    ENDED_BY_TUTOR,
+    ESCALATED,
     MONTHLY_REPORT,
     OFFER,
     OFFERS_OPT_OUT,
@@ -23,8 +25,10 @@ from bot.app.support_common import (
     REPORT_IN,
     REVIEW,
     REVIEW_OUTCOME,
+    REVIEW_OVERDUE,
     SESSION_LOGGED,
     SIGN_OFF_DUE,
+    SIGN_OFF_OVERDUE,
     STARTED,
     UPDATE_DUE,
     UPDATE_QUERIED,
@@ -330,6 +334,16 @@ async def render_programme_changed(ctx: NoticeContext) -> Message | None:
         line = f"{ap} has extended your programme to {ctx.payload.get('until', '')}."
     elif what == "completed":
         line = "Your programme is complete. Well done — your chart shows how far you've come."
+    elif what == "not_met":
+        line = (
+            f"Your programme has ended. The sign-off standard wasn't met this time; {ap} will "
+            "talk through with you what comes next. Nothing from it goes to anyone else."
+        )
+    elif what == "ended_by_ap":
+        line = (
+            f"{ap} has recorded that your programme has ended, as you agreed together. "
+            "Say **support** whenever you'd like more."
+        )
     else:
         line = "Your programme has ended. Say **support** whenever you'd like more."
     return Message(card=note_card("Your support programme", [line], _open_button(programme.id)))
@@ -434,17 +448,107 @@ async def render_review(ctx: NoticeContext) -> Message | None:
     if programme is None or programme.review_decision is not None:
         return None
     p = programme.domain()
-    if p.state == ProgrammeState.ACTIVE and p.review_due(ctx.now):
-        p.escalate(ctx.now)
-        programme.apply(p, ctx.now)
     if p.state != ProgrammeState.UNDER_REVIEW:
-        return None
+        return None  # only a recorded "not enough improvement" escalates; time never does
     subject = await programme_subject(ctx.directory, programme)
     if not await _allowed(ctx, Permission.REVIEW_SUPPORT_CASE, subject):
         return None
     org = await ctx.directory.organisation(ctx.item.org_id, ctx.now)
     view = await review_view(ctx.directory, _records(ctx), programme, org.settings)
     return Message(card=review_card(view))
+
+
+async def render_ended_by_tutor(ctx: NoticeContext) -> Message | None:
+    pid = int(ctx.payload.get("programme_id") or 0)
+    programme = await _records(ctx).programme(ctx.item.org_id, pid)
+    if programme is None or programme.practitioner_id != ctx.item.person_id:
+        return None
+    if not await _allowed(
+        ctx, Permission.RUN_PROGRAMME, await programme_subject(ctx.directory, programme)
+    ):
+        return None
+    tutor = await name_of(ctx.directory, ctx.item.org_id, programme.tutor_id)
+    kind = ProgrammeKind(programme.kind)
+    return Message(
+        card=note_card(
+            f"{tutor} has ended their programme",
+            [f"{tutor} ended their {kind.label.lower()} programme. It's off your caseload."],
+        )
+    )
+
+
+async def render_escalated(ctx: NoticeContext) -> Message | None:
+    """To the tutor, as it happens: the case has gone to the head of T&L, and what they see."""
+    programme = await _programme(ctx, Permission.READ_DEVELOPMENTAL)
+    if programme is None or programme.tutor_id != ctx.item.person_id:
+        return None
+    if programme.state != ProgrammeState.UNDER_REVIEW.value:
+        return None
+    ap = await name_of(ctx.directory, ctx.item.org_id, programme.practitioner_id)
+    return Message(
+        card=note_card(
+            "Your programme goes to the week-12 review",
+            [
+                f"{ap} recorded that the sign-off standard wasn't met after the extension, so, "
+                "as Support to good says, the head of teaching & learning now reviews your case.",
+                "**What the head sees, until the review is recorded:** your programme card "
+                "(timeline, sessions, agreed actions, objectives), the sign-off outcome and "
+                "your self-rating chart. **Never** your reflections.",
+                "You'll be told the outcome, and exactly what, if anything, goes to your line "
+                "manager.",
+            ],
+            _open_button(programme.id),
+        )
+    )
+
+
+async def render_sign_off_overdue(ctx: NoticeContext) -> Message | None:
+    """To the AP: week 12 and no outcome recorded. Nothing goes to the head but a count."""
+    programme = await _programme(ctx, Permission.RUN_PROGRAMME)
+    if programme is None or not programme.domain().outcome_overdue(ctx.now):
+        return None
+    tutor = await name_of(ctx.directory, ctx.item.org_id, programme.tutor_id)
+    return Message(
+        card=note_card(
+            f"Week 12: record {tutor}'s sign-off outcome",
+            [
+                "Support to good has reached week 12 and no sign-off outcome is recorded. Log "
+                "the sign-off observation with its outcome, or end the programme with "
+                f"{tutor}.",
+                'Only a recorded "not met" after the extension goes to the head of teaching '
+                "& learning's review. If nothing is recorded, the head is told only that a "
+                "review is overdue: not who, nor anything about it.",
+            ],
+            [
+                execute(
+                    "Log the session",
+                    "programme.session.open",
+                    {"programme_id": programme.id},
+                    primary=True,
+                )
+            ],
+        )
+    )
+
+
+async def render_review_overdue(ctx: NoticeContext) -> Message | None:
+    """To the head of T&L: that a review is overdue, with no content at all."""
+    if not await _allowed(ctx, Permission.READ_CASELOAD_COUNTS):
+        return None
+    pid = int(ctx.payload.get("programme_id") or 0)
+    programme = await _records(ctx).programme(ctx.item.org_id, pid)
+    if programme is None or not programme.domain().outcome_overdue(ctx.now):
+        return None
+    return Message(
+        card=note_card(
+            "A week-12 review is overdue",
+            [
+                "A support programme passed week 12 without a recorded sign-off outcome. Its AP "
+                "has been reminded to record one."
+            ],
+            small="You see that it is overdue only; who and why stays confidential.",
+        )
+    )
 
 
 async def render_review_outcome(ctx: NoticeContext) -> Message | None:
@@ -467,7 +571,13 @@ async def render_review_outcome(ctx: NoticeContext) -> Message | None:
             ReviewDecision.REFER: "The head of teaching & learning has reviewed the programme "
             "and passed a summary to the line manager, as the programme says at week 12.",
         }[decision]
-        return Message(card=note_card(f"Week-12 review: {tutor}", [line]))
+        lines = [line]
+        if decision == ReviewDecision.REFER and ctx.item.person_id == programme.tutor_id:
+            lines.append(
+                "This is exactly what your line manager was sent: "
+                f"“{programme.review_note or '(no note)'}”"
+            )
+        return Message(card=note_card(f"Week-12 review: {tutor}", lines))
     # The line manager: only when referred, and only the head's note (seed 000).
     subject = await programme_subject(ctx.directory, programme, open_update=True)
     if decision != ReviewDecision.REFER or not await _allowed(
@@ -573,6 +683,10 @@ NOTICES: list[NoticeKind] = [
     ),
     NoticeKind(UPDATE_QUERIED, render_update_queried, description="AP: tutor held an update"),
     NoticeKind(REVIEW, render_review, description="Head of T&L: week-12 review"),
+    NoticeKind(ENDED_BY_TUTOR, render_ended_by_tutor, description="AP: a tutor ended"),
+    NoticeKind(ESCALATED, render_escalated, description="Tutor: your case goes to review"),
+    NoticeKind(SIGN_OFF_OVERDUE, render_sign_off_overdue, description="AP: outcome overdue"),
+    NoticeKind(REVIEW_OVERDUE, render_review_overdue, description="Head of T&L: overdue count"),
     NoticeKind(REVIEW_OUTCOME, render_review_outcome, description="Outcome of a week-12 review"),
     NoticeKind(MONTHLY_REPORT, render_monthly_report, description="AP: monthly report prompt"),
     NoticeKind(REPORT_IN, render_report_in, description="Head of T&L: an AP's monthly report"),

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app.context import HandlerContext
 from bot.app.router import CardAction, Command
 from bot.app.support_common import (
+    ENDED_BY_TUTOR,
+    ESCALATED,
     NO_PROGRAMME,
     PROGRAMME_CHANGED,
     REFUSED,
@@ -363,11 +365,24 @@ async def log_session(ctx: HandlerContext, form: SessionForm) -> Reply:
     )
     if sign_off_outcome == ProgrammeState.UNDER_REVIEW:
         await schedule_review(ctx.uow.session, programme_, now, now)
+        await ctx.uow.session.flush()
+        await Schedule(ctx.uow.session).cancel_prefix(
+            programme_.org_id, f"support-overdue:{programme_.id}:", now
+        )
+        await notify(  # the tutor knows, as it happens, that their case goes to the head
+            ctx.uow.session,
+            programme_.org_id,
+            f"support-escalated:{programme_.id}",
+            ESCALATED,
+            programme_.tutor_id,
+            now,
+            {"programme_id": programme_.id},
+        )
     elif sign_off_outcome in (ProgrammeState.COMPLETED, ProgrammeState.CLOSED):
-        await _ended(ctx, programme_, "completed")
+        await _ended(ctx, programme_, "not_met" if p.standard_not_met else "completed")
     view = await programme_view(ctx.directory, records, programme_, "practitioner", now)
     follow: list[Message] = []
-    if sign_off_outcome == ProgrammeState.ACTIVE and p.can_extend() is None:
+    if sign_off_outcome == ProgrammeState.ACTIVE and p.can_extend(now) is None:
         weeks = p.rules.extension_weeks
         follow.append(
             Message(
@@ -451,18 +466,69 @@ async def close(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
         return Reply.text(REFUSED)
     now = ctx.services.clock.now()
     p = programme_.domain()
+    if p.state in (ProgrammeState.COMPLETED, ProgrammeState.CLOSED):
+        return Reply.text("That programme has already ended.")
     try:
         p.complete(now)
         what = "completed"
     except ProgrammeRuleError:
         p.close()
-        what = "closed"
+        # Ending Support to good is the AP's decision with the tutor: recorded, and told.
+        what = "ended_by_ap" if p.kind == ProgrammeKind.SUPPORT_TO_GOOD else "closed"
     programme_.apply(p, now)
+    ctx.directory.audit(
+        programme_.org_id, ctx.person.id, f"support-programme:{programme_.id}", "ended", what, now
+    )
     await _ended(ctx, programme_, what)
     view = await programme_view(
         ctx.directory, SupportRecords(ctx.uow.session), programme_, "practitioner", now
     )
     return Reply.update(programme_card(view))
+
+
+async def end_by_tutor(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
+    """A tutor can end a developmental programme (towards outstanding, informal support, new
+    staff mentoring) at any time. Support to good ends by a decision with their AP."""
+    programme_ = await _load(ctx, form.programme_id, Permission.WRITE_DEVELOPMENTAL)
+    if programme_ is None or programme_.tutor_id != ctx.person.id:
+        return Reply.text(REFUSED)
+    now = ctx.services.clock.now()
+    p = programme_.domain()
+    ap = await name_of(ctx.directory, programme_.org_id, programme_.practitioner_id)
+    if p.kind == ProgrammeKind.SUPPORT_TO_GOOD:
+        return Reply.text(
+            f"Support to good ends by a decision you make with {ap}: talk to them, and they "
+            "record it. Nothing has changed."
+        )
+    if p.state in (ProgrammeState.COMPLETED, ProgrammeState.CLOSED):
+        return Reply.text("That programme has already ended.")
+    p.close()
+    programme_.apply(p, now)
+    ctx.directory.audit(
+        programme_.org_id,
+        ctx.person.id,
+        f"support-programme:{programme_.id}",
+        "ended",
+        "tutor",
+        now,
+    )
+    await _ended(ctx, programme_, "closed", tell_tutor=False)
+    if programme_.practitioner_id is not None:
+        await notify(
+            ctx.uow.session,
+            programme_.org_id,
+            f"support-ended-by-tutor:{programme_.id}",
+            ENDED_BY_TUTOR,
+            programme_.practitioner_id,
+            now,
+            {"programme_id": programme_.id},
+        )
+    return Reply.update(
+        note_card(
+            f"Ended: your {p.kind.label.lower()} programme",
+            [f"Done. I've told {ap}. Say **support** whenever you'd like more."],
+        )
+    )
 
 
 async def _ended(
@@ -702,6 +768,7 @@ async def decide_review(ctx: HandlerContext, form: ReviewForm) -> Reply:
         return Reply.text(str(exc))
     programme_.apply(p, now)
     programme_.review_decision, programme_.review_note = form.decision.value, form.note.strip()
+    programme_.reviewed_at = now  # the head's access to this programme ends here
     ctx.directory.audit(
         programme_.org_id,
         ctx.person.id,
@@ -807,6 +874,7 @@ ROWS: list[Command | CardAction] = [
     CardAction("programme.objectives", save_objectives, form=ObjectivesForm),
     CardAction("programme.extend", extend, form=ProgrammeRef),
     CardAction("programme.close", close, form=ProgrammeRef),
+    CardAction("programme.end", end_by_tutor, form=ProgrammeRef),
     CardAction("programme.reflect.open", open_reflection, form=ProgrammeRef, idempotent=False),
     CardAction("programme.reflect", reflect, form=ReflectionForm, redisplay=redisplay_reflection),
     CardAction("programme.update.open", open_update, idempotent=False),
