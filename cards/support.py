@@ -665,7 +665,12 @@ def update_for_tutor_card(
             "support-to-good programme says. Nothing else from your programme is shared."
         ),
         text(f"“{text_}”"),
-        text("If you don't reply, it is sent in 2 days.", subtle=True, size="small"),
+        text(
+            "If you don't reply, it is sent 2 days after it reached you. Hold it back to talk "
+            "it through first.",
+            subtle=True,
+            size="small",
+        ),
     ]
     data = {"update_id": update_id}
     return card(
@@ -688,8 +693,7 @@ def update_for_line_manager_card(
         title(f"Support update {number} of {total}: {tutor}"),
         text(text_),
         text(
-            f"From {practitioner} (AP). {seen} Session notes and self-ratings stay between "
-            "them.",
+            f"From {practitioner} (AP). {seen} Session notes and self-ratings stay between them.",
             subtle=True,
             size="small",
         ),

@@ -75,6 +75,12 @@ def referral_subject(referral: SupportReferral) -> Subject:
     )
 
 
+def update_preview_key(update_id: int) -> str:
+    """One preview per update: showing it again re-arms the same key, so its delivery (the
+    scheduled item's state and sent_at) is the proof the line-manager send checks."""
+    return f"support-update-review:{update_id}"
+
+
 def consent_actions(referral_id: int) -> list[Any]:
     data = {"referral_id": referral_id}
     return [

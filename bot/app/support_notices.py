@@ -7,6 +7,8 @@ render asks `can()` for the person it is about to reach.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from bot.app.notices import NoticeContext, NoticeKind
@@ -23,6 +25,7 @@ from bot.app.support_common import (
     RATE_PROMPT,
     REMATCHED,
     REPORT_IN,
+    REPORT_SHARED,
     REVIEW,
     REVIEW_OUTCOME,
     REVIEW_OVERDUE,
@@ -31,21 +34,25 @@ from bot.app.support_common import (
     SIGN_OFF_OVERDUE,
     STARTED,
     UPDATE_DUE,
+    UPDATE_HELD,
     UPDATE_QUERIED,
     UPDATE_REVIEW,
+    UPDATE_SENT,
     UPDATE_TO_LINE_MANAGER,
     WAITING,
     actor_for,
     consent_actions,
     line_manager_ids,
     name_of,
+    notify,
     programme_subject,
     referral_subject,
     schedule_monthly_report,
     schedule_termly_offer,
+    update_preview_key,
 )
 from bot.app.support_matching import ask_next_practitioner, in_conflict
-from bot.app.support_programmes import update_draft_text
+from bot.app.support_programmes import TUTOR_CAN_OPT_OUT_DAYS, update_draft_text
 from bot.app.support_views import day, referral_for_ap, report_view, review_view
 from bot.app.turn import Message
 from bot.clock import london
@@ -68,7 +75,9 @@ from cards.support import (
     update_for_tutor_card,
 )
 from storage.models import Person
+from storage.reminders import CANCELLED, FAILED, OPTED_OUT, SENT
 from storage.support import (
+    HELD,
     MATCHING,
     PROPOSED,
     SENT_TO_LINE_MANAGER,
@@ -393,21 +402,128 @@ async def render_update_review(ctx: NoticeContext) -> Message | None:
 
 
 async def render_update_to_line_manager(ctx: NoticeContext) -> Message | None:
+    """Seen before sent, proven: the update goes only after the tutor approved it, or after
+    the stated time has passed since their preview was *delivered*. A failed preview holds the
+    update and tells the AP; a preview not yet delivered waits."""
     found = await _update(ctx)
     if found is None:
         return None
     update, programme = found
     if update.state not in (WITH_TUTOR, SENT_TO_LINE_MANAGER):
-        return None  # the tutor asked to talk about it first
+        return None  # the tutor asked to talk about it first, or it is held
     subject = await programme_subject(ctx.directory, programme, open_update=True)
     if not await _allowed(ctx, Permission.READ_PROGRAMME_UPDATE, subject):
         return None
+    tutor = await name_of(ctx.directory, ctx.item.org_id, programme.tutor_id)
+    if update.approved_at is not None:
+        how_seen = f"{tutor} approved this update on {day(update.approved_at)}."
+    elif update.state == SENT_TO_LINE_MANAGER and update.sent_at is not None:
+        how_seen = f"{tutor} was shown this update before it was sent."
+    else:
+        preview = await ctx.schedule.get(ctx.item.org_id, update_preview_key(update.id))
+        if preview is None or preview.state in (FAILED, CANCELLED, OPTED_OUT):
+            update.state = HELD
+            if programme.practitioner_id is not None:
+                await notify(
+                    ctx.uow.session,
+                    ctx.item.org_id,
+                    f"support-update-held:{update.id}:{ctx.now:%Y%m%d%H%M}",
+                    UPDATE_HELD,
+                    programme.practitioner_id,
+                    ctx.now,
+                    {"update_id": update.id},
+                )
+            return None
+        wait_until = (
+            preview.sent_at + timedelta(days=TUTOR_CAN_OPT_OUT_DAYS)
+            if preview.state == SENT and preview.sent_at is not None
+            else None
+        )
+        if wait_until is None or ctx.now < wait_until:
+            # Not delivered yet, or delivered too recently: try again later.
+            again = wait_until or ctx.now + timedelta(hours=6)
+            await ctx.schedule.put(
+                ctx.item.org_id,
+                ctx.item.key,
+                ctx.item.kind,
+                max(again, ctx.now + timedelta(hours=1)),
+                ctx.now,
+                person_id=ctx.item.person_id,
+                payload=dict(ctx.payload),
+            )
+            return None
+        how_seen = (
+            f"{tutor} was shown this update on {day(preview.sent_at or ctx.now)} and didn't "
+            "hold it back."
+        )
+    first = update.state != SENT_TO_LINE_MANAGER
     update.state = SENT_TO_LINE_MANAGER
     update.sent_at = update.sent_at or ctx.now
-    tutor = await name_of(ctx.directory, ctx.item.org_id, programme.tutor_id)
+    if first:  # the tutor knows, as it happens, what went to their line manager
+        await notify(
+            ctx.uow.session,
+            ctx.item.org_id,
+            f"support-update-sent:{update.id}",
+            UPDATE_SENT,
+            programme.tutor_id,
+            ctx.now,
+            {"update_id": update.id},
+        )
     ap = await name_of(ctx.directory, ctx.item.org_id, programme.practitioner_id)
     total = programme.domain().update_count()
-    return Message(card=update_for_line_manager_card(tutor, update.number, total, ap, update.text))
+    return Message(
+        card=update_for_line_manager_card(tutor, update.number, total, ap, update.text, how_seen)
+    )
+
+
+async def render_update_sent(ctx: NoticeContext) -> Message | None:
+    """To the tutor: exactly what went to their line manager, and when."""
+    found = await _update(ctx)
+    if found is None:
+        return None
+    update, programme = found
+    if programme.tutor_id != ctx.item.person_id or update.state != SENT_TO_LINE_MANAGER:
+        return None
+    managers = await line_manager_ids(ctx.directory, ctx.item.org_id, programme.tutor_id)
+    names = " and ".join([await name_of(ctx.directory, ctx.item.org_id, m) for m in managers])
+    return Message(
+        card=note_card(
+            f"Update {update.number} went to {names or 'your line manager'}",
+            [
+                f"Sent {day(update.sent_at or ctx.now)}, word for word: “{update.text}”",
+                "Nothing else from your programme was shared.",
+            ],
+        )
+    )
+
+
+async def render_update_held(ctx: NoticeContext) -> Message | None:
+    """To the AP: the tutor's preview could not be delivered, so the update is held."""
+    found = await _update(ctx)
+    if found is None:
+        return None
+    update, programme = found
+    if programme.practitioner_id != ctx.item.person_id or update.state != HELD:
+        return None
+    tutor = await name_of(ctx.directory, ctx.item.org_id, programme.tutor_id)
+    return Message(
+        card=note_card(
+            f"Update {update.number} is held: {tutor} hasn't seen it",
+            [
+                f"I couldn't show {tutor} the update, so it has not gone to their line manager. "
+                "Nothing goes until they have seen it. Check they can receive messages from "
+                "me, then show it to them again.",
+            ],
+            [
+                execute(
+                    "Show it again",
+                    "programme.update.open",
+                    {"programme_id": programme.id, "number": update.number},
+                    primary=True,
+                )
+            ],
+        )
+    )
 
 
 async def render_update_queried(ctx: NoticeContext) -> Message | None:
@@ -638,6 +754,42 @@ async def render_report_in(ctx: NoticeContext) -> Message | None:
     return Message(card=report_for_head_card(view, ap))
 
 
+async def render_report_shared(ctx: NoticeContext) -> Message | None:
+    """To the tutor: the monthly report about them that went to the head, word for word."""
+    report = await _records(ctx).report_by_id(ctx.item.org_id, int(ctx.payload["report_id"]))
+    if report is None:
+        return None
+    programme = await _records(ctx).programme(ctx.item.org_id, report.programme_id)
+    if programme is None or programme.tutor_id != ctx.item.person_id:
+        return None
+    subject = await programme_subject(ctx.directory, programme)
+    if not await _allowed(ctx, Permission.READ_SUPPORT_REPORT, subject):
+        return None
+    ap = await name_of(ctx.directory, ctx.item.org_id, report.practitioner_id)
+    share = not programme.ratings_in_reports
+    return Message(
+        card=note_card(
+            f"{ap}'s monthly report about you, {rules.month_label(report.month)}",
+            [
+                f"{ap} sent this to the head of teaching & learning, as your programme says:",
+                f"**Sessions:** {report.sessions}",
+                f"**Actions:** {report.actions or '—'}",
+                f"**Progress:** {report.progress}",
+                f"**Concerns:** {report.concerns or 'None'}",
+                "Your self-ratings are "
+                + ("left out unless you choose otherwise." if share else "included, as you chose."),
+            ],
+            [
+                execute(
+                    "Include my self-ratings" if share else "Leave my self-ratings out",
+                    "programme.report.ratings",
+                    {"programme_id": programme.id, "share": "yes" if share else "no"},
+                )
+            ],
+        )
+    )
+
+
 # --- offers -----------------------------------------------------------------------------------
 
 
@@ -663,7 +815,7 @@ async def render_offer(ctx: NoticeContext) -> Message | None:
     return Message(card=offer_card(reason))
 
 
-NOTICES: list[NoticeKind] = [
+_NOTICES: list[NoticeKind] = [
     NoticeKind(ASK, render_ask, description="A self-referral for an AP to accept or pass"),
     NoticeKind(CONSENT, render_consent, description="Tutor: a proposed programme to accept"),
     NoticeKind(CONSENT_ANSWER, render_consent_answer, description="AP: the tutor's answer"),
@@ -681,6 +833,8 @@ NOTICES: list[NoticeKind] = [
         render_update_to_line_manager,
         description="Line manager: support-to-good 2-weekly update",
     ),
+    NoticeKind(UPDATE_SENT, render_update_sent, description="Tutor: what went to your LM"),
+    NoticeKind(UPDATE_HELD, render_update_held, description="AP: an update is held"),
     NoticeKind(UPDATE_QUERIED, render_update_queried, description="AP: tutor held an update"),
     NoticeKind(REVIEW, render_review, description="Head of T&L: week-12 review"),
     NoticeKind(ENDED_BY_TUTOR, render_ended_by_tutor, description="AP: a tutor ended"),
@@ -689,6 +843,7 @@ NOTICES: list[NoticeKind] = [
     NoticeKind(REVIEW_OVERDUE, render_review_overdue, description="Head of T&L: overdue count"),
     NoticeKind(REVIEW_OUTCOME, render_review_outcome, description="Outcome of a week-12 review"),
     NoticeKind(MONTHLY_REPORT, render_monthly_report, description="AP: monthly report prompt"),
+    NoticeKind(REPORT_SHARED, render_report_shared, description="Tutor: a report about you"),
     NoticeKind(REPORT_IN, render_report_in, description="Head of T&L: an AP's monthly report"),
     NoticeKind(
         OFFER,
@@ -697,3 +852,7 @@ NOTICES: list[NoticeKind] = [
         description="Self-referral offer: induction, after an observation, once a term",
     ),
 ]
+
+# Every support notice says, by its kind alone, that someone is being supported: diagnostics
+# must never show that next to a name (issue 12, point 9).
+NOTICES: list[NoticeKind] = [replace(n, confidential=True) for n in _NOTICES]

@@ -19,6 +19,7 @@ from bot.app.support_common import (
     PROGRAMME_CHANGED,
     REFUSED,
     REPORT_IN,
+    REPORT_SHARED,
     REVIEW_OUTCOME,
     SESSION_LOGGED,
     UPDATE_QUERIED,
@@ -33,6 +34,7 @@ from bot.app.support_common import (
     schedule,
     schedule_programme,
     schedule_review,
+    update_preview_key,
 )
 from bot.app.support_matching import rematch_waiting
 from bot.app.support_views import (
@@ -75,6 +77,7 @@ from cards.support import (
 )
 from storage.reminders import Schedule
 from storage.support import (
+    HELD,
     QUERIED,
     SENT_TO_LINE_MANAGER,
     WITH_TUTOR,
@@ -531,6 +534,32 @@ async def end_by_tutor(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
     )
 
 
+class RatingsChoice(BaseModel):
+    programme_id: int
+    share: bool
+
+    @field_validator("share", mode="before")
+    @classmethod
+    def _yes(cls, value: object) -> bool:
+        return str(value).strip().lower() in ("yes", "true", "1")
+
+
+async def choose_ratings_in_reports(ctx: HandlerContext, form: RatingsChoice) -> Reply:
+    """The tutor decides whether monthly reports to the head may mention their self-ratings
+    (left out unless they opt in)."""
+    programme_ = await _load(ctx, form.programme_id, Permission.WRITE_DEVELOPMENTAL)
+    if programme_ is None or programme_.tutor_id != ctx.person.id:
+        return Reply.text(REFUSED)
+    programme_.ratings_in_reports = form.share
+    programme_.updated_at = ctx.services.clock.now()
+    line = (
+        "Future monthly reports may mention how your self-ratings changed."
+        if form.share
+        else "Your self-ratings stay out of monthly reports."
+    )
+    return Reply.update(note_card("Saved", [line]))
+
+
 async def _ended(
     ctx: HandlerContext, programme_: SupportProgrammeRecord, what: str, *, tell_tutor: bool = True
 ) -> None:
@@ -647,12 +676,13 @@ async def submit_update(ctx: HandlerContext, form: UpdateForm) -> Reply:
         )
         records.add(update)
     update.text, update.state, update.written_by = form.text.strip(), WITH_TUTOR, ctx.person.id
+    update.approved_at = None  # a changed text needs the tutor's eyes again
     await records.flush()
     managers = await line_manager_ids(ctx.directory, programme_.org_id, programme_.tutor_id)
     await notify(
         ctx.uow.session,
         programme_.org_id,
-        f"support-update-review:{update.id}:{now:%Y%m%d%H%M}",
+        update_preview_key(update.id),
         UPDATE_REVIEW,
         programme_.tutor_id,
         now,
@@ -671,8 +701,9 @@ async def submit_update(ctx: HandlerContext, form: UpdateForm) -> Reply:
         )
     tutor = await name_of(ctx.directory, programme_.org_id, programme_.tutor_id)
     lines = [
-        f"{tutor} sees it first; it goes to their line manager when they agree, "
-        f"or in {TUTOR_CAN_OPT_OUT_DAYS} days."
+        f"{tutor} sees it first; it goes to their line manager when they agree, or "
+        f"{TUTOR_CAN_OPT_OUT_DAYS} days after it reached them. If it can't reach them, it is "
+        "held and I'll tell you."
     ]
     if not managers:
         lines = [f"{tutor} has no line manager on the tutor list, so it stays with the programme."]
@@ -696,13 +727,14 @@ async def approve_update(ctx: HandlerContext, form: UpdateRef) -> Reply:
     update, programme_ = await _tutor_update(ctx, form.update_id)
     if update is None or programme_ is None:
         return Reply.text(REFUSED)
-    if update.state != WITH_TUTOR:
+    if update.state not in (WITH_TUTOR, HELD):
         return Reply.text(
             "That update has already gone."
             if update.state == SENT_TO_LINE_MANAGER
             else "Your AP is changing that update; you'll see it again."
         )
     now = ctx.services.clock.now()
+    update.state, update.approved_at = WITH_TUTOR, now
     for manager in await line_manager_ids(ctx.directory, programme_.org_id, programme_.tutor_id):
         await schedule(
             ctx.uow.session,
@@ -856,11 +888,21 @@ async def submit_report(ctx: HandlerContext, form: ReportForm) -> Reply:
             now,
             {"report_id": report.id},
         )
+    await notify(  # the tutor is sent what the report about them says, as it goes
+        ctx.uow.session,
+        programme_.org_id,
+        f"support-report-shared:{report.id}:{now:%Y%m%d%H%M}",
+        REPORT_SHARED,
+        programme_.tutor_id,
+        now,
+        {"report_id": report.id},
+    )
     tutor = await name_of(ctx.directory, programme_.org_id, programme_.tutor_id)
     where = "the head of teaching & learning" if heads else "the record (no head of T&L yet)"
     return Reply.update(
         note_card(
-            f"Sent: {tutor}, {rules.month_label(form.month)}", [f"Your report has gone to {where}."]
+            f"Sent: {tutor}, {rules.month_label(form.month)}",
+            [f"Your report has gone to {where}. {tutor} is sent a copy."],
         )
     )
 
@@ -875,6 +917,7 @@ ROWS: list[Command | CardAction] = [
     CardAction("programme.extend", extend, form=ProgrammeRef),
     CardAction("programme.close", close, form=ProgrammeRef),
     CardAction("programme.end", end_by_tutor, form=ProgrammeRef),
+    CardAction("programme.report.ratings", choose_ratings_in_reports, form=RatingsChoice),
     CardAction("programme.reflect.open", open_reflection, form=ProgrammeRef, idempotent=False),
     CardAction("programme.reflect", reflect, form=ReflectionForm, redisplay=redisplay_reflection),
     CardAction("programme.update.open", open_update, idempotent=False),

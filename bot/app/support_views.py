@@ -245,7 +245,10 @@ async def report_view(
         now,
         session_summaries(await records.sessions(programme.id, start, end)),
         action_summaries(await records.actions(programme.id)),
-        rating_change(await records.ratings(programme.id), settings),
+        # Self-ratings stay out of the report to the head unless the tutor opted in.
+        rating_change(await records.ratings(programme.id), settings)
+        if programme.ratings_in_reports
+        else None,
     )
     return ReportFormView(
         programme.id,
