@@ -255,10 +255,23 @@ async def render_started(ctx: NoticeContext) -> Message | None:
     ap = await name_of(ctx.directory, ctx.item.org_id, programme.practitioner_id)
     kind = ProgrammeKind(programme.kind)
     lines = [f"**{kind.label}**: {kind.rules.summary}", f"Who can see it: you and {ap}."]
+    referral = await _records(ctx).referral(ctx.item.org_id, programme.referral_id)
     if kind == ProgrammeKind.SUPPORT_TO_GOOD:
+        if programme.consented_at is not None:
+            lines.append(f"You agreed to this programme on {day(programme.consented_at)}.")
+        elif referral is None or referral.source != "self":
+            lines.append("This programme was started for you: it was not your own request.")
         lines.append(
             "This programme sends a short update to your line manager every 2 weeks. "
-            "You'll see each one before it goes; nothing else is shared."
+            "You'll see each one before it goes; nothing else is shared. At week 12, only if "
+            f"{ap} records that there hasn't been enough improvement, the head of teaching & "
+            "learning reviews your case and may pass a summary to your line manager."
+        )
+    elif kind == ProgrammeKind.NEW_STAFF:
+        lines.append(
+            "New staff mentoring is part of starting at the college. Nothing from it goes to "
+            f"your line manager; at the end {ap} records whether the sign-off standard was "
+            "met and talks it through with you."
         )
     lines.append("First, rate how confident you feel today: it takes a minute.")
     actions = [

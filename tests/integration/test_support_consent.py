@@ -190,6 +190,21 @@ async def test_support_to_good_starts_only_when_the_tutor_says_yes(
     connector.clear()
     await tick(teams_app, clock)
     assert "Tom Tutor said yes" in texts_to(connector, AMY)
+    started = texts_to(connector, TUTOR)
+    assert "You agreed to this programme on" in started
+    assert "At week 12, only if Amy Advanced records" in started
+
+
+async def test_new_staff_mentoring_says_at_its_start_what_it_shares(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    data = await _asked_amy(teams, teams_app, clock)
+    await teams.execute(AMY, "support.accept", {**data, "kind": "new_staff"})
+    teams.connector.clear()
+    await tick(teams_app, clock)
+    started = texts_to(teams.connector, TUTOR)
+    assert "New staff mentoring is part of starting" in started
+    assert "Nothing from it goes to your line manager" in started
 
 
 async def test_only_the_tutor_answers_a_proposal(
