@@ -360,6 +360,21 @@ class Directory:
         manager = await self.person_by_email(person.org_id, person.line_manager_email)
         return [manager] if manager else []
 
+    async def management_chain(self, person: Person, limit: int = 30) -> list[Person]:
+        """Everyone above `person` by the tutor list: their line manager, that manager's line
+        manager, and so on (a loop in the list stops the walk)."""
+        chain: list[Person] = []
+        seen = {person.id}
+        current = person
+        while len(chain) < limit:
+            above = await self.line_managers_of(current)
+            if not above or above[0].id in seen:
+                break
+            current = above[0]
+            seen.add(current.id)
+            chain.append(current)
+        return chain
+
     async def team(self, org_id: str, where: Where, now: datetime) -> Team | None:
         if not where.team_id:
             return None

@@ -41,6 +41,7 @@ OFFERS_CATEGORY = "self_referral_offers"  # NoticeKind.opt_out of self-referral 
 # Referral states
 MATCHING = "matching"  # waiting for an AP to accept
 WAITING = "waiting"  # no AP has room: the head of T&L knows someone is waiting
+PROPOSED = "proposed"  # an AP proposed a programme that needs the tutor's consent first
 ACCEPTED = "accepted"
 WITHDRAWN = "withdrawn"
 
@@ -48,6 +49,7 @@ WITHDRAWN = "withdrawn"
 WITH_TUTOR = "with_tutor"  # the tutor sees it before it goes
 QUERIED = "queried"  # the tutor wants to talk about it first
 SENT_TO_LINE_MANAGER = "sent"
+HELD = "held"  # the tutor's preview could not be delivered: nothing goes until they have seen it
 
 
 class SupportReferral(Base):
@@ -73,6 +75,8 @@ class SupportReferral(Base):
     )
     passed_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # APs not to ask again
     source: Mapped[str] = mapped_column(String(40), default="self")
+    # A programme the AP proposed that starts only when the tutor accepts it (PROPOSED).
+    proposed_kind: Mapped[str | None] = mapped_column(String(30))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -105,6 +109,12 @@ class SupportProgrammeRecord(Base):
     escalated_at: Mapped[datetime | None]
     review_decision: Mapped[str | None] = mapped_column(String(30))
     review_note: Mapped[str] = mapped_column(Text, default="")
+    # The tutor accepted the programme on a card (Support to good from a self-referral).
+    consented_at: Mapped[datetime | None]
+    # The head of T&L recorded the week-12 review: their access to the programme ends here.
+    reviewed_at: Mapped[datetime | None]
+    # The tutor chose to let monthly reports mention their self-ratings (off by default).
+    ratings_in_reports: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -219,6 +229,7 @@ class LineManagerUpdate(Base):
     written_by: Mapped[int | None] = mapped_column(Integer)
     tutor_note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
+    approved_at: Mapped[datetime | None]  # the tutor said "send it"
     sent_at: Mapped[datetime | None]
 
 
@@ -292,7 +303,7 @@ class SupportRecords:
             .where(
                 SupportReferral.org_id == org_id,
                 SupportReferral.tutor_id == tutor_id,
-                SupportReferral.state.in_((MATCHING, WAITING, ACCEPTED)),
+                SupportReferral.state.in_((MATCHING, WAITING, PROPOSED, ACCEPTED)),
             )
             .order_by(SupportReferral.id.desc())
         )
@@ -351,7 +362,7 @@ class SupportRecords:
             select(SupportReferral.practitioner_id, func.count())
             .where(
                 SupportReferral.org_id == org_id,
-                SupportReferral.state == MATCHING,
+                SupportReferral.state.in_((MATCHING, PROPOSED)),
                 SupportReferral.practitioner_id.is_not(None),
             )
             .group_by(SupportReferral.practitioner_id)

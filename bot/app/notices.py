@@ -43,12 +43,25 @@ Render = Callable[[NoticeContext], Awaitable[Message | None]]
 
 @dataclass(frozen=True)
 class NoticeKind:
-    """`opt_out` names the preference a person can turn off (None: a deadline, never silenced)."""
+    """`opt_out` names the preference a person can turn off (None: a deadline, never silenced).
+    `confidential`: the kind itself says something private about the person it goes to (that
+    they are being supported); admin views name it only as a private message."""
 
     kind: str
     render: Render
     opt_out: str | None = None
     description: str = ""
+    confidential: bool = False
+
+    @property
+    def admin_label(self) -> str:
+        """How diagnostics (`undelivered`) name this kind: what failed, never whose support."""
+        if self.confidential:
+            return PRIVATE_MESSAGE
+        return self.description or self.kind
+
+
+PRIVATE_MESSAGE = "A private 1:1 message"
 
 
 class NoticeKinds:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.app.context import HandlerContext
-from bot.app.notices import NoticeContext, NoticeKind
+from bot.app.notices import PRIVATE_MESSAGE, NoticeContext, NoticeKind
 from bot.app.router import CardAction, Command
 from bot.app.turn import Message, Reply
 from bot.domain.access import Permission
@@ -51,7 +51,9 @@ async def _view(ctx: HandlerContext) -> UndeliveredView:
 
     def label(kind: str) -> str:
         known = ctx.services.notices.get(kind)
-        return known.description if known and known.description else kind
+        if known is None:
+            return PRIVATE_MESSAGE if kind.startswith("support.") else kind
+        return known.admin_label
 
     return UndeliveredView(
         lines=[UndeliveredLine(r.recipient, label(r.kind), r.reason, r.at) for r in rows],

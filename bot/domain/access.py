@@ -169,18 +169,25 @@ def _admin_or_quality(actor: Actor, _: Subject | None) -> bool:
     return actor.has(Role.ORG_ADMIN) or actor.in_quality_team
 
 
+def _their_ap(actor: Actor, s: Subject) -> bool:
+    # The tutor's AP, while they still hold the role: a revoked AP loses access at once (and
+    # one whose programme was passed on is no longer its practitioner_id).
+    return actor.person_id == s.practitioner_id and actor.has(Role.ADVANCED_PRACTITIONER)
+
+
 def _read_developmental(actor: Actor, s: Subject | None) -> bool:
-    # Only the tutor, their AP, whoever the tutor shared with, and the head of T&L for a
-    # week-12 review. Line managers and quality staff never, by role alone.
+    # Only the tutor, their AP, whoever the tutor shared with, and the head of T&L while a
+    # week-12 review is open (`escalated`: from the escalation until the review is recorded).
+    # Line managers and quality staff never, by role alone.
     if s is None:
         return False
-    if actor.person_id in (s.tutor_id, s.practitioner_id) or actor.person_id in s.shared_with:
+    if actor.person_id == s.tutor_id or _their_ap(actor, s) or actor.person_id in s.shared_with:
         return True
     return s.escalated and actor.has(Role.HEAD_OF_TL)
 
 
 def _write_developmental(actor: Actor, s: Subject | None) -> bool:
-    return s is not None and actor.person_id in (s.tutor_id, s.practitioner_id)
+    return s is not None and (actor.person_id == s.tutor_id or _their_ap(actor, s))
 
 
 def _caseload_counts(actor: Actor, _: Subject | None) -> bool:
@@ -295,10 +302,10 @@ def _run_programme(actor: Actor, s: Subject | None) -> bool:
 
 def _support_report(actor: Actor, s: Subject | None) -> bool:
     # The AP's monthly written report goes to the head of T&L (seed 000); the tutor it is about
-    # may read it too. Line managers and quality staff never.
+    # is sent it too (issue 12). Line managers and quality staff never.
     if s is None:
         return False
-    return actor.person_id in (s.practitioner_id, s.tutor_id) or actor.has(Role.HEAD_OF_TL)
+    return actor.person_id == s.tutor_id or _their_ap(actor, s) or actor.has(Role.HEAD_OF_TL)
 
 
 def _review_case(actor: Actor, s: Subject | None) -> bool:

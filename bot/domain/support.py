@@ -24,6 +24,7 @@ from bot.domain.terms import Term, current_or_next_term
 
 LONDON = ZoneInfo("Europe/London")
 WEEK = timedelta(weeks=1)
+EXTEND_FROM_WEEK = 6
 OPTIONS_FILE = Path(__file__).with_name("support_options.json")
 
 
@@ -270,8 +271,9 @@ class SupportProgramme:
         """Which week of the programme `now` falls in, from 1."""
         return max(0, (now - self.started_at).days) // 7 + 1
 
-    def can_extend(self) -> str | None:
-        """None if an extension is allowed now, otherwise why not."""
+    def can_extend(self, now: datetime | None = None) -> str | None:
+        """None if an extension is allowed (at `now`, when given), otherwise why not. An
+        extension is possible only from week 6."""
         r = self.rules
         if not self.active:
             return "The programme is no longer running."
@@ -281,13 +283,15 @@ class SupportProgramme:
             return "The sign-off observation was met; there is nothing to extend."
         if r.max_extensions is not None and self.extensions >= r.max_extensions:
             return f"{r.label} can be extended once, by {r.extension_weeks} weeks, and it has been."
+        if now is not None and self.week(now) < EXTEND_FROM_WEEK:
+            return f"A programme can be extended from week {EXTEND_FROM_WEEK}."
         return None
 
     def extend(self, now: datetime, weeks: int | None = None) -> datetime:
         """Extend the programme; returns the new end. Support to good and new staff mentoring:
         once, by exactly 4 weeks (8 + 4). Towards outstanding: as required (2 weeks unless
         told otherwise). Informal support has no timeline."""
-        problem = self.can_extend()
+        problem = self.can_extend(now)
         if problem:
             raise ProgrammeRuleError(problem)
         r = self.rules
@@ -305,7 +309,8 @@ class SupportProgramme:
 
     def record_sign_off(self, outcome: SignOff, now: datetime) -> ProgrammeState:
         """The sign-off observation's outcome. Met: complete. Not met: the AP may extend once;
-        support to good not met after its extension goes to the head of T&L's review."""
+        support to good not met after its extension goes to the head of T&L's review. This
+        recorded outcome is the only way a case reaches the head: time alone never does."""
         if not self.rules.sign_off:
             raise ProgrammeRuleError(f"{self.rules.label} has no sign-off observation.")
         if not self.active:
@@ -320,14 +325,18 @@ class SupportProgramme:
                 self.state = ProgrammeState.COMPLETED  # standard not met after +4: AP reports
         return self.state
 
-    def review_due(self, now: datetime) -> bool:
-        """Support to good, week 12 (or later), and no sign-off met: the head of T&L reviews."""
+    def outcome_overdue(self, now: datetime) -> bool:
+        """Support to good, week 12 (or later), still running and no outcome recorded that ends
+        or escalates it: the AP is reminded, and the head told only that a review is overdue."""
         at = self.rules.review_at_week
-        if at is None or self.sign_off == SignOff.MET:
-            return False
-        if self.state not in (ProgrammeState.ACTIVE, ProgrammeState.UNDER_REVIEW):
+        if at is None or self.state != ProgrammeState.ACTIVE:
             return False
         return now >= self.started_at + at * WEEK
+
+    @property
+    def standard_not_met(self) -> bool:
+        """Ended with the sign-off standard not met (new staff mentoring after its extension)."""
+        return self.sign_off == SignOff.NOT_MET and self.state == ProgrammeState.COMPLETED
 
     def escalate(self, now: datetime) -> bool:
         """Hand the case to the head of T&L's review; False if it already was."""

@@ -274,6 +274,9 @@ class ProgrammeView:
     can_extend: bool = False
     open_: bool = True
     line_manager_note: str = ""
+    # Session notes ("you and the tutor only"): shown to exactly the tutor and their AP.
+    notes: Sequence[TimelineLine] = ()
+    can_end: bool = False  # the tutor may end a developmental programme themselves
 
 
 def programme_card(view: ProgrammeView) -> CardDict:
@@ -303,10 +306,23 @@ def programme_card(view: ProgrammeView) -> CardDict:
     if view.actions:
         body.append(text("**Agreed actions**"))
         body.append(facts([(a.status, said(a.text)) for a in view.actions[-8:]]))
+    if view.notes and view.viewer in ("tutor", "practitioner"):
+        who = "you and your AP" if view.viewer == "tutor" else f"you and {said(view.tutor)}"
+        body.append(text(f"**Session notes** ({who} only)"))
+        body.append(facts([(n.when, said(n.what)) for n in view.notes[-6:]]))
     if view.reflections:
         body.append(text("**Reflections**"))
         body += [text(said(r), size="small") for r in view.reflections[-3:]]
-    if view.line_manager_note:
+    if view.viewer == "head":
+        body.append(
+            text(
+                "You see this for the week-12 review only, until you record it. Not "
+                f"{said(view.tutor)}'s reflections or session notes.",
+                subtle=True,
+                size="small",
+            )
+        )
+    elif view.line_manager_note:
         body.append(text(said(view.line_manager_note), subtle=True, size="small"))
     else:
         body.append(
@@ -333,6 +349,8 @@ def programme_card(view: ProgrammeView) -> CardDict:
             execute("Add a reflection", "programme.reflect.open", pid),
             execute("My chart", "rate.chart", pid),
         ]
+        if view.can_end:
+            body.append(actions_row(execute("End my programme", "programme.end", pid)))
     return card(body, actions, fallback_text=heading)
 
 
@@ -655,7 +673,12 @@ def update_for_tutor_card(
             "support-to-good programme says. Nothing else from your programme is shared."
         ),
         text(f"“{said(text_)}”"),
-        text("If you don't reply, it is sent in 2 days.", subtle=True, size="small"),
+        text(
+            "If you don't reply, it is sent 2 days after it reached you. Hold it back to talk "
+            "it through first.",
+            subtle=True,
+            size="small",
+        ),
     ]
     data = {"update_id": update_id}
     return card(
@@ -669,13 +692,16 @@ def update_for_tutor_card(
 
 
 def update_for_line_manager_card(
-    tutor: str, number: int, total: int, practitioner: str, text_: str
+    tutor: str, number: int, total: int, practitioner: str, text_: str, how_seen: str = ""
 ) -> CardDict:
+    """`how_seen` says what really happened: "{tutor} approved this update." or "{tutor} was
+    shown this update on <day> and didn't hold it back." """
+    seen = how_seen or f"{tutor} saw this update before it was sent."
     body: list[Element] = [
         title(f"Support update {number} of {total}: {said(tutor)}"),
         text(said(text_)),
         text(
-            f"From {said(practitioner)} (AP). {said(tutor)} saw this update before it was sent. "
+            f"From {said(practitioner)} (AP). {seen} "
             "Session notes and self-ratings stay between them.",
             subtle=True,
             size="small",
@@ -850,7 +876,7 @@ def report_form_card(view: ReportFormView, errors: Errors | None = None) -> Card
             "concerns",
         ),
         text(
-            "Goes to the head of teaching & learning. The tutor may read it too.",
+            "Goes to the head of teaching & learning. The tutor is sent a copy.",
             subtle=True,
             size="small",
         ),

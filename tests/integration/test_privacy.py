@@ -64,9 +64,14 @@ async def _programme(teams: TeamsClient, app: web.Application, clock: FixedClock
     await tick(app, clock)
     ask = cards_to(teams.connector, AMY)[-1]
     referral_id = button_data(ask, "support.accept")["referral_id"]
-    body, _ = await teams.execute(
+    await teams.execute(
         AMY, "support.accept", {"referral_id": referral_id, "kind": "support_to_good"}
     )
+    # Support to good starts only when Tom accepts what it shares (issue 12).
+    teams.connector.clear()
+    await tick(app, clock)
+    consent = cards_to(teams.connector, TUTOR)[-1]
+    body, _ = await teams.execute(TUTOR, "support.consent", button_data(consent, "support.consent"))
     programme_id = int(button_data(body["value"], "programme.open")["programme_id"])
     await teams.execute(TUTOR, "rate", {"programme_id": programme_id, "stage": "start", **SCORES})
     await teams.execute(

@@ -213,6 +213,12 @@ async def test_support_to_good_end_to_end(
     body, _ = await teams.execute(
         AMY, "support.accept", {"referral_id": referral_id, "kind": "support_to_good"}
     )
+    assert "starts only when Tom Tutor says yes" in card_text(body["value"])
+    # Support to good reports to the line manager: it starts only when Tom accepts it.
+    connector.clear()
+    await tick(teams_app, clock)
+    consent = cards_to(connector, TUTOR)[-1]
+    body, _ = await teams.execute(TUTOR, "support.consent", button_data(consent, "support.consent"))
     programme_id = button_data(body["value"], "programme.open")["programme_id"]
     connector.clear()
     await tick(teams_app, clock)
@@ -370,15 +376,49 @@ async def test_support_to_good_end_to_end(
     await tick(teams_app, clock)
     assert "extended your programme" in texts_to(connector, TUTOR)
 
-    # 7. Week 12 without improvement: the head of T&L reviews the case.
+    # 7. Week 12 with no outcome recorded: no review. The AP is reminded; a week later the head
+    # hears only that a review is overdue, with no content.
     clock.set(START + timedelta(weeks=12, hours=1))
     connector.clear()
     await tick(teams_app, clock)
+    assert "record Tom Tutor's sign-off outcome" in texts_to(connector, AMY)
+    assert "Tom" not in texts_to(connector, HAL) and "Week-12 review" not in texts_to(
+        connector, HAL
+    )
+    body, _ = await teams.execute(HAL, "programme.open", {"programme_id": programme_id})
+    assert "not yours to see" in str(body["value"])
+    clock.set(START + timedelta(weeks=13, hours=1))
+    connector.clear()
+    await tick(teams_app, clock)
+    overdue = texts_to(connector, HAL)
+    assert "A week-12 review is overdue" in overdue
+    assert "Tom" not in overdue and "Amy" not in overdue and "Behaviour" not in overdue
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        stored = await SupportRecords(uow.session).programme("tenant-1", programme_id)
+        assert stored is not None and stored.state == "active" and stored.escalated_at is None
+
+    # Amy records "not met" after the extension: now, and only now, the head reviews the case,
+    # and Tom is told as it happens what the head sees.
+    connector.clear()
+    await teams.execute(
+        AMY,
+        "programme.session",
+        {
+            "programme_id": programme_id,
+            "kind": "sign_off_observation",
+            "held_on": "2027-02-22",
+            "sign_off": "not_met",
+        },
+    )
+    await tick(teams_app, clock)
     hal_cards = cards_to(connector, HAL)
     assert any("Week-12 review: Tom Tutor" in card_text(c) for c in hal_cards)
+    told = texts_to(connector, TUTOR)
+    assert "goes to the week-12 review" in told and "Never** your reflections" in told
     assert cards_to(connector, MANAGER) == []
     body, _ = await teams.execute(HAL, "programme.open", {"programme_id": programme_id})
     assert "With the head of T&L for review" in card_text(body["value"])  # now he may read it
+    assert "Noisy start" not in card_text(body["value"])  # session notes: tutor and AP only
     await teams.execute(
         HAL,
         "programme.review",
@@ -388,7 +428,13 @@ async def test_support_to_good_end_to_end(
     await tick(teams_app, clock)
     assert "Agreed next steps." in texts_to(connector, MANAGER)
     assert "passed a summary to the line manager" in texts_to(connector, TUTOR)
+    assert "Agreed next steps." in texts_to(connector, TUTOR)  # what went, word for word
     assert "Noisy start" not in texts_to(connector, MANAGER)
+    # The review is recorded: the head's access ends.
+    body, _ = await teams.execute(HAL, "programme.open", {"programme_id": programme_id})
+    assert "not yours to see" in str(body["value"])
+    body, _ = await teams.execute(HAL, "rate.chart", {"programme_id": programme_id})
+    assert "not yours to see" in str(body["value"])
 
 
 # --- matching: pass, someone else, waiting ----------------------------------------------------
@@ -668,7 +714,7 @@ async def test_support_records_round_trip(db: Database, clock: FixedClock) -> No
             created_at=now,
         )
         p = programme.domain()
-        p.extend(now)
+        p.extend(now + timedelta(weeks=6))
         programme.apply(p, now)
         records.add(programme)
         await records.flush()
@@ -805,8 +851,9 @@ async def test_words_typed_by_one_person_are_shown_as_text_to_another(
         referral = await SupportRecords(uow.session).open_referral_of("tenant-1", tom.id)
         assert referral is not None and referral.other_topic == EVIL
     referral_id = button_data(ask, "support.accept")["referral_id"]
+    # Towards outstanding starts at once (Support to good would wait for Tom's consent, issue 12).
     body, _ = await teams.execute(
-        AMY, "support.accept", {"referral_id": referral_id, "kind": "support_to_good"}
+        AMY, "support.accept", {"referral_id": referral_id, "kind": "towards_outstanding"}
     )
     programme_id = button_data(body["value"], "programme.open")["programme_id"]
     connector.clear()

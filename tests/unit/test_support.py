@@ -60,7 +60,16 @@ def test_support_to_good_extends_once_by_four_weeks_to_twelve() -> None:
 
 def test_support_to_good_extension_is_exactly_four_weeks() -> None:
     with pytest.raises(ProgrammeRuleError, match="4 weeks"):
-        programme(ProgrammeKind.SUPPORT_TO_GOOD).extend(START, weeks=6)
+        programme(ProgrammeKind.SUPPORT_TO_GOOD).extend(START + 6 * WEEK, weeks=6)
+
+
+def test_an_extension_is_possible_only_from_week_6() -> None:
+    for kind in (ProgrammeKind.SUPPORT_TO_GOOD, ProgrammeKind.NEW_STAFF):
+        p = programme(kind)
+        with pytest.raises(ProgrammeRuleError, match="from week 6"):
+            p.extend(START + 5 * WEEK - timedelta(minutes=1))
+        assert p.extensions == 0 and p.ends_at == START + 8 * WEEK
+        assert p.can_extend(START + 5 * WEEK) is None  # week 6 begins
 
 
 def test_new_staff_mentoring_is_eight_weeks_plus_four_once() -> None:
@@ -120,14 +129,25 @@ def test_new_staff_not_met_after_extension_ends_without_escalation() -> None:
     assert p.escalated_at is None
 
 
-def test_week_12_review_is_due_only_without_improvement() -> None:
+def test_week_12_without_a_recorded_outcome_is_overdue_never_escalated() -> None:
     p = programme(ProgrammeKind.SUPPORT_TO_GOOD)
-    assert not p.review_due(START + 11 * WEEK)
-    assert p.review_due(START + 12 * WEEK)
+    assert not p.outcome_overdue(START + 11 * WEEK)
+    assert p.outcome_overdue(START + 12 * WEEK)
+    assert p.state == ProgrammeState.ACTIVE and p.escalated_at is None  # time alone: no review
     met = programme(ProgrammeKind.SUPPORT_TO_GOOD)
     met.record_sign_off(SignOff.MET, START + 8 * WEEK)
-    assert not met.review_due(START + 12 * WEEK)
-    assert not programme(ProgrammeKind.TOWARDS_OUTSTANDING).review_due(START + 20 * WEEK)
+    assert not met.outcome_overdue(START + 12 * WEEK)
+    assert not programme(ProgrammeKind.TOWARDS_OUTSTANDING).outcome_overdue(START + 20 * WEEK)
+
+
+def test_new_staff_standard_not_met_is_not_a_completion_well_done() -> None:
+    p = programme(ProgrammeKind.NEW_STAFF)
+    p.extend(START + 8 * WEEK)
+    p.record_sign_off(SignOff.NOT_MET, START + 12 * WEEK)
+    assert p.standard_not_met
+    ok = programme(ProgrammeKind.NEW_STAFF)
+    ok.record_sign_off(SignOff.MET, START + 8 * WEEK)
+    assert not ok.standard_not_met
 
 
 def test_escalation_happens_once() -> None:

@@ -26,6 +26,7 @@ ACTORS: dict[str, Actor] = {
     "org admin": Actor(9, ORG, frozenset({Role.ORG_ADMIN})),
     "another tutor": Actor(10, ORG, frozenset({Role.TUTOR})),
     "their AP, other org": Actor(2, "org-2", frozenset({Role.ADVANCED_PRACTITIONER})),
+    "their AP, role revoked": Actor(2, ORG, frozenset({Role.TUTOR})),
 }
 
 PROGRAMME = Subject(ORG, tutor_id=1, practitioner_id=2, line_manager_ids=frozenset({4}))

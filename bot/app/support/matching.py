@@ -39,11 +39,35 @@ async def practitioners(session: AsyncSession, org_id: str, now: datetime) -> li
     ]
 
 
+async def conflicted_practitioners(
+    directory: Directory, org_id: str, tutor_id: int
+) -> frozenset[int]:
+    """APs who must never support this tutor: anyone in the tutor's line-management chain (their
+    line manager, that manager's manager, ...), and anyone the tutor is above (the tutor is in
+    the AP's own chain). Support stays apart from performance management (seeds 000, 001)."""
+    tutor = await directory.person(org_id, tutor_id)
+    if tutor is None:
+        return frozenset()
+    above_tutor = {p.id for p in await directory.management_chain(tutor)}
+    out: set[int] = set()
+    for ap in await directory.holders(org_id, Role.ADVANCED_PRACTITIONER):
+        if ap.id == tutor_id:
+            continue
+        if ap.id in above_tutor or tutor_id in {p.id for p in await directory.management_chain(ap)}:
+            out.add(ap.id)
+    return frozenset(out)
+
+
+async def in_conflict(directory: Directory, org_id: str, tutor_id: int, ap_id: int) -> bool:
+    return ap_id in await conflicted_practitioners(directory, org_id, tutor_id)
+
+
 async def ask_next_practitioner(
     session: AsyncSession, referral: SupportReferral, now: datetime
 ) -> tuple[Practitioner | None, list[str]]:
-    """Propose the best AP with room who has not passed; ask them. With nobody free, the
-    referral waits and the head of T&L is told that someone is waiting (not who)."""
+    """Propose the best AP with room who has not passed and is not in the tutor's line-management
+    chain (either way); ask them. With nobody free, the referral waits and the head of T&L is
+    told that someone is waiting (not who, nor why)."""
     directory = Directory(session)
     tutor = await directory.person(referral.org_id, referral.tutor_id)
     request = MatchRequest(
@@ -51,7 +75,13 @@ async def ask_next_practitioner(
         curriculum_area=tutor.curriculum_area if tutor else "",
         delivery_style=referral.delivery_style,
         similar_style=referral.similar_style,
-        exclude=frozenset([*referral.passed_ids, referral.tutor_id]),
+        exclude=frozenset(
+            [
+                *referral.passed_ids,
+                referral.tutor_id,
+                *await conflicted_practitioners(directory, referral.org_id, referral.tutor_id),
+            ]
+        ),
     )
     if referral.practitioner_id is not None:
         referral.practitioner_id = None
@@ -117,12 +147,16 @@ ALL_ASKED = (
 
 
 async def why_waiting(session: AsyncSession, referral: SupportReferral, now: datetime) -> str:
-    """Why a referral waits, told the way it is: no APs at all, every AP full, or every AP with
-    room already asked (or the tutor is the only AP)."""
+    """Why a referral waits, told the way it is: no APs at all, every AP who may take it full,
+    or every AP with room already asked. APs in the tutor's line-management chain never count:
+    they may not take it (issue 12), so their room is no place for it."""
+    conflicted = await conflicted_practitioners(
+        Directory(session), referral.org_id, referral.tutor_id
+    )
     aps = [
         ap
         for ap in await practitioners(session, referral.org_id, now)
-        if ap.person_id != referral.tutor_id
+        if ap.person_id != referral.tutor_id and ap.person_id not in conflicted
     ]
     if not aps:
         return NO_APS

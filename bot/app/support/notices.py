@@ -7,14 +7,20 @@ render asks `can()` for the person it is about to reach.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.privacy import opened_by_notice
-from bot.app.support.matching import practitioners, why_waiting
-from bot.app.support.programmes import update_draft_text
+from bot.app.support.matching import ask_next_practitioner, in_conflict, practitioners, why_waiting
+from bot.app.support.programmes import TUTOR_CAN_OPT_OUT_DAYS, update_draft_text
 from bot.app.support.records import (
     ASK,
+    CONSENT,
+    CONSENT_ANSWER,
+    ENDED_BY_TUTOR,
+    ESCALATED,
     MONTHLY_REPORT,
     OFFER,
     OFFERS_OPT_OUT,
@@ -22,23 +28,31 @@ from bot.app.support.records import (
     RATE_PROMPT,
     REMATCHED,
     REPORT_IN,
+    REPORT_SHARED,
     REVIEW,
     REVIEW_OUTCOME,
+    REVIEW_OVERDUE,
     SESSION_LOGGED,
     SIGN_OFF_DUE,
+    SIGN_OFF_OVERDUE,
     STARTED,
     UPDATE_DUE,
+    UPDATE_HELD,
     UPDATE_QUERIED,
     UPDATE_REVIEW,
+    UPDATE_SENT,
     UPDATE_TO_LINE_MANAGER,
     WAITING,
     actor_for,
+    consent_actions,
     line_manager_ids,
     name_of,
+    notify,
     programme_subject,
     referral_subject,
     schedule_monthly_report,
     schedule_termly_offer,
+    update_preview_key,
 )
 from bot.app.support.views import day, referral_for_ap, report_view, review_view
 from bot.app.turn import Message
@@ -61,8 +75,12 @@ from cards.support import (
     update_for_line_manager_card,
     update_for_tutor_card,
 )
+from storage.models import Person
+from storage.reminders import CANCELLED, FAILED, OPTED_OUT, SENT
 from storage.support import (
+    HELD,
     MATCHING,
+    PROPOSED,
     SENT_TO_LINE_MANAGER,
     WITH_TUTOR,
     LineManagerUpdate,
@@ -116,11 +134,82 @@ async def render_ask(ctx: NoticeContext) -> Message | None:
     tutor = await ctx.directory.person(ctx.item.org_id, referral.tutor_id)
     if tutor is None:
         return None
+    ap_id = referral.practitioner_id
+    if ap_id is not None and await in_conflict(
+        ctx.directory, ctx.item.org_id, referral.tutor_id, ap_id
+    ):
+        # The tutor list changed since the ask: this AP is in the tutor's line-management chain.
+        referral.passed_ids = [*referral.passed_ids, ap_id]
+        await ask_next_practitioner(ctx.uow.session, referral, ctx.now)
+        return None
     reasons = [str(r) for r in ctx.payload.get("reasons", [])]
     view = referral_for_ap(referral, tutor, reasons, london(ctx.now).date())
     record = f"support_referrals:{referral.id}"
     opened_by_notice(ctx, referral.tutor_id, "self_referral", record, "request sent to the AP")
     return Message(card=referral_for_ap_card(view))
+
+
+async def render_consent(ctx: NoticeContext) -> Message | None:
+    """To the tutor: the programme their AP proposed reports outward, so it waits for a yes.
+    The card says in plain words what goes to whom, and what happens at week 12."""
+    referral = await _records(ctx).referral(ctx.item.org_id, int(ctx.payload["referral_id"]))
+    if referral is None or referral.state != PROPOSED or referral.tutor_id != ctx.item.person_id:
+        return None
+    ap = await name_of(ctx.directory, ctx.item.org_id, referral.practitioner_id)
+    managers = await line_manager_ids(ctx.directory, ctx.item.org_id, referral.tutor_id)
+    names = [await name_of(ctx.directory, ctx.item.org_id, m) for m in managers]
+    manager = " and ".join(names) or "your line manager"
+    return Message(
+        card=note_card(
+            f"{ap} suggests Support to good",
+            [
+                "**Support to good** is 8 weeks with objectives and milestones, ending with a "
+                "sign-off observation.",
+                f"**What it shares:** every 2 weeks a short update on attendance and progress "
+                f"against your objectives goes to your line manager ({manager}). You see each "
+                "one first and can hold it back to talk it through. Your session notes, "
+                "reflections and self-ratings are never in it.",
+                f"**Week 12:** if the sign-off isn't met, {ap} can extend by 4 weeks once. If "
+                f"{ap} then records that there hasn't been enough improvement, the head of "
+                "teaching & learning reviews your case and may pass a summary to your line "
+                "manager. You'll be told at each step, and what was passed on.",
+                "It starts only if you say yes. If you'd rather not, nothing is shared and "
+                f"{ap} will suggest another way to work together.",
+            ],
+            consent_actions(referral.id),
+        )
+    )
+
+
+async def render_consent_answer(ctx: NoticeContext) -> Message | None:
+    referral = await _records(ctx).referral(ctx.item.org_id, int(ctx.payload["referral_id"]))
+    if referral is None or referral.practitioner_id != ctx.item.person_id:
+        return None
+    if not await _allowed(ctx, Permission.ANSWER_REFERRAL, referral_subject(referral)):
+        return None
+    tutor = await name_of(ctx.directory, ctx.item.org_id, referral.tutor_id)
+    if ctx.payload.get("answer") == "yes":
+        pid = int(ctx.payload.get("programme_id") or 0)
+        return Message(
+            card=note_card(
+                f"{tutor} said yes",
+                ["Support to good starts today."],
+                _open_button(pid, "Open the programme"),
+            )
+        )
+    if referral.state != MATCHING:
+        return None
+    view = referral_for_ap(
+        referral,
+        await ctx.directory.person(ctx.item.org_id, referral.tutor_id) or _nobody(),
+        [f"heard {tutor} would rather not start Support to good: choose another programme"],
+        london(ctx.now).date(),
+    )
+    return Message(card=referral_for_ap_card(view))
+
+
+def _nobody() -> Person:
+    return Person(name="A tutor")
 
 
 async def render_waiting(ctx: NoticeContext) -> Message | None:
@@ -194,10 +283,23 @@ async def render_started(ctx: NoticeContext) -> Message | None:
     ap = await name_of(ctx.directory, ctx.item.org_id, programme.practitioner_id)
     kind = ProgrammeKind(programme.kind)
     lines = [f"**{kind.label}**: {kind.rules.summary}", f"Who can see it: you and {ap}."]
+    referral = await _records(ctx).referral(ctx.item.org_id, programme.referral_id)
     if kind == ProgrammeKind.SUPPORT_TO_GOOD:
+        if programme.consented_at is not None:
+            lines.append(f"You agreed to this programme on {day(programme.consented_at)}.")
+        elif referral is None or referral.source != "self":
+            lines.append("This programme was started for you: it was not your own request.")
         lines.append(
             "This programme sends a short update to your line manager every 2 weeks. "
-            "You'll see each one before it goes; nothing else is shared."
+            "You'll see each one before it goes; nothing else is shared. At week 12, only if "
+            f"{ap} records that there hasn't been enough improvement, the head of teaching & "
+            "learning reviews your case and may pass a summary to your line manager."
+        )
+    elif kind == ProgrammeKind.NEW_STAFF:
+        lines.append(
+            "New staff mentoring is part of starting at the college. Nothing from it goes to "
+            f"your line manager; at the end {ap} records whether the sign-off standard was "
+            "met and talks it through with you."
         )
     lines.append("First, rate how confident you feel today: it takes a minute.")
     actions = [
@@ -286,6 +388,16 @@ async def render_programme_changed(ctx: NoticeContext) -> Message | None:
         line = f"{ap} has extended your programme to {ctx.payload.get('until', '')}."
     elif what == "completed":
         line = "Your programme is complete. Well done — your chart shows how far you've come."
+    elif what == "not_met":
+        line = (
+            f"Your programme has ended. The sign-off standard wasn't met this time; {ap} will "
+            "talk through with you what comes next. Nothing from it goes to anyone else."
+        )
+    elif what == "ended_by_ap":
+        line = (
+            f"{ap} has recorded that your programme has ended, as you agreed together. "
+            "Say **support** whenever you'd like more."
+        )
     else:
         line = "Your programme has ended. Say **support** whenever you'd like more."
     return Message(card=note_card("Your support programme", [line], _open_button(programme.id)))
@@ -337,23 +449,130 @@ async def render_update_review(ctx: NoticeContext) -> Message | None:
 
 
 async def render_update_to_line_manager(ctx: NoticeContext) -> Message | None:
+    """Seen before sent, proven: the update goes only after the tutor approved it, or after
+    the stated time has passed since their preview was *delivered*. A failed preview holds the
+    update and tells the AP; a preview not yet delivered waits."""
     found = await _update(ctx)
     if found is None:
         return None
     update, programme = found
     if update.state not in (WITH_TUTOR, SENT_TO_LINE_MANAGER):
-        return None  # the tutor asked to talk about it first
+        return None  # the tutor asked to talk about it first, or it is held
     subject = await programme_subject(ctx.directory, programme, open_update=True)
     if not await _allowed(ctx, Permission.READ_PROGRAMME_UPDATE, subject):
         return None
+    tutor = await name_of(ctx.directory, ctx.item.org_id, programme.tutor_id)
+    if update.approved_at is not None:
+        how_seen = f"{tutor} approved this update on {day(update.approved_at)}."
+    elif update.state == SENT_TO_LINE_MANAGER and update.sent_at is not None:
+        how_seen = f"{tutor} was shown this update before it was sent."
+    else:
+        preview = await ctx.schedule.get(ctx.item.org_id, update_preview_key(update.id))
+        if preview is None or preview.state in (FAILED, CANCELLED, OPTED_OUT):
+            update.state = HELD
+            if programme.practitioner_id is not None:
+                await notify(
+                    ctx.uow.session,
+                    ctx.item.org_id,
+                    f"support-update-held:{update.id}:{ctx.now:%Y%m%d%H%M}",
+                    UPDATE_HELD,
+                    programme.practitioner_id,
+                    ctx.now,
+                    {"update_id": update.id},
+                )
+            return None
+        wait_until = (
+            preview.sent_at + timedelta(days=TUTOR_CAN_OPT_OUT_DAYS)
+            if preview.state == SENT and preview.sent_at is not None
+            else None
+        )
+        if wait_until is None or ctx.now < wait_until:
+            # Not delivered yet, or delivered too recently: try again later.
+            again = wait_until or ctx.now + timedelta(hours=6)
+            await ctx.schedule.put(
+                ctx.item.org_id,
+                ctx.item.key,
+                ctx.item.kind,
+                max(again, ctx.now + timedelta(hours=1)),
+                ctx.now,
+                person_id=ctx.item.person_id,
+                payload=dict(ctx.payload),
+            )
+            return None
+        how_seen = (
+            f"{tutor} was shown this update on {day(preview.sent_at or ctx.now)} and didn't "
+            "hold it back."
+        )
+    first = update.state != SENT_TO_LINE_MANAGER
     update.state = SENT_TO_LINE_MANAGER
     update.sent_at = update.sent_at or ctx.now
-    tutor = await name_of(ctx.directory, ctx.item.org_id, programme.tutor_id)
+    if first:  # the tutor knows, as it happens, what went to their line manager
+        await notify(
+            ctx.uow.session,
+            ctx.item.org_id,
+            f"support-update-sent:{update.id}",
+            UPDATE_SENT,
+            programme.tutor_id,
+            ctx.now,
+            {"update_id": update.id},
+        )
     ap = await name_of(ctx.directory, ctx.item.org_id, programme.practitioner_id)
     total = programme.domain().update_count()
     record = f"line_manager_updates:{update.id}"
     opened_by_notice(ctx, programme.tutor_id, "programme", record, "2-weekly update")
-    return Message(card=update_for_line_manager_card(tutor, update.number, total, ap, update.text))
+    return Message(
+        card=update_for_line_manager_card(tutor, update.number, total, ap, update.text, how_seen)
+    )
+
+
+async def render_update_sent(ctx: NoticeContext) -> Message | None:
+    """To the tutor: exactly what went to their line manager, and when."""
+    found = await _update(ctx)
+    if found is None:
+        return None
+    update, programme = found
+    if programme.tutor_id != ctx.item.person_id or update.state != SENT_TO_LINE_MANAGER:
+        return None
+    managers = await line_manager_ids(ctx.directory, ctx.item.org_id, programme.tutor_id)
+    names = " and ".join([await name_of(ctx.directory, ctx.item.org_id, m) for m in managers])
+    return Message(
+        card=note_card(
+            f"Update {update.number} went to {names or 'your line manager'}",
+            [
+                f"Sent {day(update.sent_at or ctx.now)}, word for word: “{update.text}”",
+                "Nothing else from your programme was shared.",
+            ],
+        )
+    )
+
+
+async def render_update_held(ctx: NoticeContext) -> Message | None:
+    """To the AP: the tutor's preview could not be delivered, so the update is held."""
+    found = await _update(ctx)
+    if found is None:
+        return None
+    update, programme = found
+    if programme.practitioner_id != ctx.item.person_id or update.state != HELD:
+        return None
+    tutor = await name_of(ctx.directory, ctx.item.org_id, programme.tutor_id)
+    return Message(
+        card=note_card(
+            f"Update {update.number} is held: {tutor} hasn't seen it",
+            [
+                f"I couldn't show {tutor} the update, so it has not gone to their line manager. "
+                "Nothing goes until they have seen it. Check they can receive messages from "
+                "me, then show it to them again.",
+            ],
+            [
+                execute(
+                    "Show it again",
+                    "programme.update.open",
+                    {"programme_id": programme.id, "number": update.number},
+                    primary=True,
+                )
+            ],
+        )
+    )
 
 
 async def render_update_queried(ctx: NoticeContext) -> Message | None:
@@ -394,11 +613,8 @@ async def render_review(ctx: NoticeContext) -> Message | None:
     if programme is None or programme.review_decision is not None:
         return None
     p = programme.domain()
-    if p.state == ProgrammeState.ACTIVE and p.review_due(ctx.now):
-        p.escalate(ctx.now)
-        programme.apply(p, ctx.now)
     if p.state != ProgrammeState.UNDER_REVIEW:
-        return None
+        return None  # only a recorded "not enough improvement" escalates; time never does
     subject = await programme_subject(ctx.directory, programme)
     if not await _allowed(ctx, Permission.REVIEW_SUPPORT_CASE, subject):
         return None
@@ -407,6 +623,99 @@ async def render_review(ctx: NoticeContext) -> Message | None:
     record = f"support_programmes:{programme.id}"
     opened_by_notice(ctx, programme.tutor_id, "programme", record, "week-12 review")
     return Message(card=review_card(view))
+
+
+async def render_ended_by_tutor(ctx: NoticeContext) -> Message | None:
+    pid = int(ctx.payload.get("programme_id") or 0)
+    programme = await _records(ctx).programme(ctx.item.org_id, pid)
+    if programme is None or programme.practitioner_id != ctx.item.person_id:
+        return None
+    if not await _allowed(
+        ctx, Permission.RUN_PROGRAMME, await programme_subject(ctx.directory, programme)
+    ):
+        return None
+    tutor = await name_of(ctx.directory, ctx.item.org_id, programme.tutor_id)
+    kind = ProgrammeKind(programme.kind)
+    return Message(
+        card=note_card(
+            f"{tutor} has ended their programme",
+            [f"{tutor} ended their {kind.label.lower()} programme. It's off your caseload."],
+        )
+    )
+
+
+async def render_escalated(ctx: NoticeContext) -> Message | None:
+    """To the tutor, as it happens: the case has gone to the head of T&L, and what they see."""
+    programme = await _programme(ctx, Permission.READ_DEVELOPMENTAL)
+    if programme is None or programme.tutor_id != ctx.item.person_id:
+        return None
+    if programme.state != ProgrammeState.UNDER_REVIEW.value:
+        return None
+    ap = await name_of(ctx.directory, ctx.item.org_id, programme.practitioner_id)
+    return Message(
+        card=note_card(
+            "Your programme goes to the week-12 review",
+            [
+                f"{ap} recorded that the sign-off standard wasn't met after the extension, so, "
+                "as Support to good says, the head of teaching & learning now reviews your case.",
+                "**What the head sees, until the review is recorded:** your programme card "
+                "(timeline, sessions, agreed actions, objectives), the sign-off outcome and "
+                "your self-rating chart. **Never** your reflections.",
+                "You'll be told the outcome, and exactly what, if anything, goes to your line "
+                "manager.",
+            ],
+            _open_button(programme.id),
+        )
+    )
+
+
+async def render_sign_off_overdue(ctx: NoticeContext) -> Message | None:
+    """To the AP: week 12 and no outcome recorded. Nothing goes to the head but a count."""
+    programme = await _programme(ctx, Permission.RUN_PROGRAMME)
+    if programme is None or not programme.domain().outcome_overdue(ctx.now):
+        return None
+    tutor = await name_of(ctx.directory, ctx.item.org_id, programme.tutor_id)
+    return Message(
+        card=note_card(
+            f"Week 12: record {tutor}'s sign-off outcome",
+            [
+                "Support to good has reached week 12 and no sign-off outcome is recorded. Log "
+                "the sign-off observation with its outcome, or end the programme with "
+                f"{tutor}.",
+                'Only a recorded "not met" after the extension goes to the head of teaching '
+                "& learning's review. If nothing is recorded, the head is told only that a "
+                "review is overdue: not who, nor anything about it.",
+            ],
+            [
+                execute(
+                    "Log the session",
+                    "programme.session.open",
+                    {"programme_id": programme.id},
+                    primary=True,
+                )
+            ],
+        )
+    )
+
+
+async def render_review_overdue(ctx: NoticeContext) -> Message | None:
+    """To the head of T&L: that a review is overdue, with no content at all."""
+    if not await _allowed(ctx, Permission.READ_CASELOAD_COUNTS):
+        return None
+    pid = int(ctx.payload.get("programme_id") or 0)
+    programme = await _records(ctx).programme(ctx.item.org_id, pid)
+    if programme is None or not programme.domain().outcome_overdue(ctx.now):
+        return None
+    return Message(
+        card=note_card(
+            "A week-12 review is overdue",
+            [
+                "A support programme passed week 12 without a recorded sign-off outcome. Its AP "
+                "has been reminded to record one."
+            ],
+            small="You see that it is overdue only; who and why stays confidential.",
+        )
+    )
 
 
 async def render_review_outcome(ctx: NoticeContext) -> Message | None:
@@ -429,7 +738,13 @@ async def render_review_outcome(ctx: NoticeContext) -> Message | None:
             ReviewDecision.REFER: "The head of teaching & learning has reviewed the programme "
             "and passed a summary to the line manager, as the programme says at week 12.",
         }[decision]
-        return Message(card=note_card(f"Week-12 review: {tutor}", [line]))
+        lines = [line]
+        if decision == ReviewDecision.REFER and ctx.item.person_id == programme.tutor_id:
+            lines.append(
+                "This is exactly what your line manager was sent: "
+                f"“{programme.review_note or '(no note)'}”"
+            )
+        return Message(card=note_card(f"Week-12 review: {tutor}", lines))
     # The line manager: only when referred, and only the head's note (seed 000).
     subject = await programme_subject(ctx.directory, programme, open_update=True)
     if decision != ReviewDecision.REFER or not await _allowed(
@@ -492,6 +807,42 @@ async def render_report_in(ctx: NoticeContext) -> Message | None:
     return Message(card=report_for_head_card(view, ap))
 
 
+async def render_report_shared(ctx: NoticeContext) -> Message | None:
+    """To the tutor: the monthly report about them that went to the head, word for word."""
+    report = await _records(ctx).report_by_id(ctx.item.org_id, int(ctx.payload["report_id"]))
+    if report is None:
+        return None
+    programme = await _records(ctx).programme(ctx.item.org_id, report.programme_id)
+    if programme is None or programme.tutor_id != ctx.item.person_id:
+        return None
+    subject = await programme_subject(ctx.directory, programme)
+    if not await _allowed(ctx, Permission.READ_SUPPORT_REPORT, subject):
+        return None
+    ap = await name_of(ctx.directory, ctx.item.org_id, report.practitioner_id)
+    share = not programme.ratings_in_reports
+    return Message(
+        card=note_card(
+            f"{ap}'s monthly report about you, {rules.month_label(report.month)}",
+            [
+                f"{ap} sent this to the head of teaching & learning, as your programme says:",
+                f"**Sessions:** {report.sessions}",
+                f"**Actions:** {report.actions or '—'}",
+                f"**Progress:** {report.progress}",
+                f"**Concerns:** {report.concerns or 'None'}",
+                "Your self-ratings are "
+                + ("left out unless you choose otherwise." if share else "included, as you chose."),
+            ],
+            [
+                execute(
+                    "Include my self-ratings" if share else "Leave my self-ratings out",
+                    "programme.report.ratings",
+                    {"programme_id": programme.id, "share": "yes" if share else "no"},
+                )
+            ],
+        )
+    )
+
+
 # --- offers -----------------------------------------------------------------------------------
 
 
@@ -517,8 +868,10 @@ async def render_offer(ctx: NoticeContext) -> Message | None:
     return Message(card=offer_card(reason))
 
 
-NOTICES: tuple[NoticeKind, ...] = (
+_NOTICES: tuple[NoticeKind, ...] = (
     NoticeKind(ASK, render_ask, description="A self-referral for an AP to accept or pass"),
+    NoticeKind(CONSENT, render_consent, description="Tutor: a proposed programme to accept"),
+    NoticeKind(CONSENT_ANSWER, render_consent_answer, description="AP: the tutor's answer"),
     NoticeKind(WAITING, render_waiting, description="Head of T&L: someone waits for an AP"),
     NoticeKind(REMATCHED, render_rematched, description="Tutor: another AP has been asked"),
     NoticeKind(STARTED, render_started, description="Tutor: your programme has started"),
@@ -533,10 +886,17 @@ NOTICES: tuple[NoticeKind, ...] = (
         render_update_to_line_manager,
         description="Line manager: support-to-good 2-weekly update",
     ),
+    NoticeKind(UPDATE_SENT, render_update_sent, description="Tutor: what went to your LM"),
+    NoticeKind(UPDATE_HELD, render_update_held, description="AP: an update is held"),
     NoticeKind(UPDATE_QUERIED, render_update_queried, description="AP: tutor held an update"),
     NoticeKind(REVIEW, render_review, description="Head of T&L: week-12 review"),
+    NoticeKind(ENDED_BY_TUTOR, render_ended_by_tutor, description="AP: a tutor ended"),
+    NoticeKind(ESCALATED, render_escalated, description="Tutor: your case goes to review"),
+    NoticeKind(SIGN_OFF_OVERDUE, render_sign_off_overdue, description="AP: outcome overdue"),
+    NoticeKind(REVIEW_OVERDUE, render_review_overdue, description="Head of T&L: overdue count"),
     NoticeKind(REVIEW_OUTCOME, render_review_outcome, description="Outcome of a week-12 review"),
     NoticeKind(MONTHLY_REPORT, render_monthly_report, description="AP: monthly report prompt"),
+    NoticeKind(REPORT_SHARED, render_report_shared, description="Tutor: a report about you"),
     NoticeKind(REPORT_IN, render_report_in, description="Head of T&L: an AP's monthly report"),
     NoticeKind(
         OFFER,
@@ -545,3 +905,7 @@ NOTICES: tuple[NoticeKind, ...] = (
         description="Self-referral offer: induction, after an observation, once a term",
     ),
 )
+
+# Every support notice says, by its kind alone, that someone is being supported: diagnostics
+# must never show that next to a name (issue 12, point 9).
+NOTICES: tuple[NoticeKind, ...] = tuple(replace(n, confidential=True) for n in _NOTICES)

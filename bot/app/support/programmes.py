@@ -15,10 +15,13 @@ from bot.app.privacy import opened
 from bot.app.router import PERSONAL, CardAction, Command
 from bot.app.support.matching import rematch_waiting
 from bot.app.support.records import (
+    ENDED_BY_TUTOR,
+    ESCALATED,
     NO_PROGRAMME,
     PROGRAMME_CHANGED,
     REFUSED,
     REPORT_IN,
+    REPORT_SHARED,
     REVIEW_OUTCOME,
     SESSION_LOGGED,
     UPDATE_QUERIED,
@@ -33,6 +36,7 @@ from bot.app.support.records import (
     schedule,
     schedule_programme,
     schedule_review,
+    update_preview_key,
 )
 from bot.app.support.views import (
     REVIEW_STATUSES,
@@ -74,6 +78,7 @@ from cards.support import (
 )
 from storage.reminders import Schedule
 from storage.support import (
+    HELD,
     QUERIED,
     SENT_TO_LINE_MANAGER,
     WITH_TUTOR,
@@ -375,11 +380,24 @@ async def log_session(ctx: HandlerContext, form: SessionForm) -> Reply:
     )
     if sign_off_outcome == ProgrammeState.UNDER_REVIEW:
         await schedule_review(ctx.uow.session, programme_, now, now)
+        await ctx.uow.session.flush()
+        await Schedule(ctx.uow.session).cancel_prefix(
+            programme_.org_id, f"support-overdue:{programme_.id}:", now
+        )
+        await notify(  # the tutor knows, as it happens, that their case goes to the head
+            ctx.uow.session,
+            programme_.org_id,
+            f"support-escalated:{programme_.id}",
+            ESCALATED,
+            programme_.tutor_id,
+            now,
+            {"programme_id": programme_.id},
+        )
     elif sign_off_outcome in (ProgrammeState.COMPLETED, ProgrammeState.CLOSED):
-        await _ended(ctx, programme_, "completed")
+        await _ended(ctx, programme_, "not_met" if p.standard_not_met else "completed")
     view = await programme_view(ctx.directory, records, programme_, "practitioner", now)
     follow: list[Message] = []
-    if sign_off_outcome == ProgrammeState.ACTIVE and p.can_extend() is None:
+    if sign_off_outcome == ProgrammeState.ACTIVE and p.can_extend(now) is None:
         weeks = p.rules.extension_weeks
         follow.append(
             Message(
@@ -463,18 +481,95 @@ async def close(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
         return Reply.text(REFUSED)
     now = ctx.services.clock.now()
     p = programme_.domain()
+    if p.state in (ProgrammeState.COMPLETED, ProgrammeState.CLOSED):
+        return Reply.text("That programme has already ended.")
     try:
         p.complete(now)
         what = "completed"
     except ProgrammeRuleError:
         p.close()
-        what = "closed"
+        # Ending Support to good is the AP's decision with the tutor: recorded, and told.
+        what = "ended_by_ap" if p.kind == ProgrammeKind.SUPPORT_TO_GOOD else "closed"
     programme_.apply(p, now)
+    ctx.directory.audit(
+        programme_.org_id, ctx.person.id, f"support-programme:{programme_.id}", "ended", what, now
+    )
     await _ended(ctx, programme_, what)
     view = await programme_view(
         ctx.directory, SupportRecords(ctx.uow.session), programme_, "practitioner", now
     )
     return Reply.update(programme_card(view))
+
+
+async def end_by_tutor(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
+    """A tutor can end a developmental programme (towards outstanding, informal support, new
+    staff mentoring) at any time. Support to good ends by a decision with their AP."""
+    programme_ = await _load(ctx, form.programme_id, Permission.WRITE_DEVELOPMENTAL)
+    if programme_ is None or programme_.tutor_id != ctx.person.id:
+        return Reply.text(REFUSED)
+    now = ctx.services.clock.now()
+    p = programme_.domain()
+    ap = await name_of(ctx.directory, programme_.org_id, programme_.practitioner_id)
+    if p.kind == ProgrammeKind.SUPPORT_TO_GOOD:
+        return Reply.text(
+            f"Support to good ends by a decision you make with {ap}: talk to them, and they "
+            "record it. Nothing has changed."
+        )
+    if p.state in (ProgrammeState.COMPLETED, ProgrammeState.CLOSED):
+        return Reply.text("That programme has already ended.")
+    p.close()
+    programme_.apply(p, now)
+    ctx.directory.audit(
+        programme_.org_id,
+        ctx.person.id,
+        f"support-programme:{programme_.id}",
+        "ended",
+        "tutor",
+        now,
+    )
+    await _ended(ctx, programme_, "closed", tell_tutor=False)
+    if programme_.practitioner_id is not None:
+        await notify(
+            ctx.uow.session,
+            programme_.org_id,
+            f"support-ended-by-tutor:{programme_.id}",
+            ENDED_BY_TUTOR,
+            programme_.practitioner_id,
+            now,
+            {"programme_id": programme_.id},
+        )
+    return Reply.update(
+        note_card(
+            f"Ended: your {p.kind.label.lower()} programme",
+            [f"Done. I've told {ap}. Say **support** whenever you'd like more."],
+        )
+    )
+
+
+class RatingsChoice(BaseModel):
+    programme_id: int
+    share: bool
+
+    @field_validator("share", mode="before")
+    @classmethod
+    def _yes(cls, value: object) -> bool:
+        return str(value).strip().lower() in ("yes", "true", "1")
+
+
+async def choose_ratings_in_reports(ctx: HandlerContext, form: RatingsChoice) -> Reply:
+    """The tutor decides whether monthly reports to the head may mention their self-ratings
+    (left out unless they opt in)."""
+    programme_ = await _load(ctx, form.programme_id, Permission.WRITE_DEVELOPMENTAL)
+    if programme_ is None or programme_.tutor_id != ctx.person.id:
+        return Reply.text(REFUSED)
+    programme_.ratings_in_reports = form.share
+    programme_.updated_at = ctx.services.clock.now()
+    line = (
+        "Future monthly reports may mention how your self-ratings changed."
+        if form.share
+        else "Your self-ratings stay out of monthly reports."
+    )
+    return Reply.update(note_card("Saved", [line]))
 
 
 async def _ended(
@@ -593,12 +688,13 @@ async def submit_update(ctx: HandlerContext, form: UpdateForm) -> Reply:
         )
         records.add(update)
     update.text, update.state, update.written_by = form.text.strip(), WITH_TUTOR, ctx.person.id
+    update.approved_at = None  # a changed text needs the tutor's eyes again
     await records.flush()
     managers = await line_manager_ids(ctx.directory, programme_.org_id, programme_.tutor_id)
     await notify(
         ctx.uow.session,
         programme_.org_id,
-        f"support-update-review:{update.id}:{now:%Y%m%d%H%M}",
+        update_preview_key(update.id),
         UPDATE_REVIEW,
         programme_.tutor_id,
         now,
@@ -617,8 +713,9 @@ async def submit_update(ctx: HandlerContext, form: UpdateForm) -> Reply:
         )
     tutor = await name_of(ctx.directory, programme_.org_id, programme_.tutor_id)
     lines = [
-        f"{tutor} sees it first; it goes to their line manager when they agree, "
-        f"or in {TUTOR_CAN_OPT_OUT_DAYS} days."
+        f"{tutor} sees it first; it goes to their line manager when they agree, or "
+        f"{TUTOR_CAN_OPT_OUT_DAYS} days after it reached them. If it can't reach them, it is "
+        "held and I'll tell you."
     ]
     if not managers:
         lines = [f"{tutor} has no line manager on the tutor list, so it stays with the programme."]
@@ -642,13 +739,14 @@ async def approve_update(ctx: HandlerContext, form: UpdateRef) -> Reply:
     update, programme_ = await _tutor_update(ctx, form.update_id)
     if update is None or programme_ is None:
         return Reply.text(REFUSED)
-    if update.state != WITH_TUTOR:
+    if update.state not in (WITH_TUTOR, HELD):
         return Reply.text(
             "That update has already gone."
             if update.state == SENT_TO_LINE_MANAGER
             else "Your AP is changing that update; you'll see it again."
         )
     now = ctx.services.clock.now()
+    update.state, update.approved_at = WITH_TUTOR, now
     for manager in await line_manager_ids(ctx.directory, programme_.org_id, programme_.tutor_id):
         await schedule(
             ctx.uow.session,
@@ -714,6 +812,7 @@ async def decide_review(ctx: HandlerContext, form: ReviewForm) -> Reply:
         return Reply.text(str(exc))
     programme_.apply(p, now)
     programme_.review_decision, programme_.review_note = form.decision.value, form.note.strip()
+    programme_.reviewed_at = now  # the head's access to this programme ends here
     ctx.directory.audit(
         programme_.org_id,
         ctx.person.id,
@@ -803,11 +902,21 @@ async def submit_report(ctx: HandlerContext, form: ReportForm) -> Reply:
             now,
             {"report_id": report.id},
         )
+    await notify(  # the tutor is sent what the report about them says, as it goes
+        ctx.uow.session,
+        programme_.org_id,
+        f"support-report-shared:{report.id}:{now:%Y%m%d%H%M}",
+        REPORT_SHARED,
+        programme_.tutor_id,
+        now,
+        {"report_id": report.id},
+    )
     tutor = await name_of(ctx.directory, programme_.org_id, programme_.tutor_id)
     where = "the head of teaching & learning" if heads else "the record (no head of T&L yet)"
     return Reply.update(
         note_card(
-            f"Sent: {tutor}, {rules.month_label(form.month)}", [f"Your report has gone to {where}."]
+            f"Sent: {tutor}, {rules.month_label(form.month)}",
+            [f"Your report has gone to {where}. {tutor} is sent a copy."],
         )
     )
 
@@ -821,6 +930,8 @@ ROWS: tuple[Command | CardAction, ...] = (
     CardAction("programme.objectives", save_objectives, form=ObjectivesForm),
     CardAction("programme.extend", extend, form=ProgrammeRef),
     CardAction("programme.close", close, form=ProgrammeRef),
+    CardAction("programme.end", end_by_tutor, form=ProgrammeRef),
+    CardAction("programme.report.ratings", choose_ratings_in_reports, form=RatingsChoice),
     CardAction("programme.reflect.open", open_reflection, form=ProgrammeRef, idempotent=False),
     CardAction("programme.reflect", reflect, form=ReflectionForm, redisplay=redisplay_reflection),
     CardAction("programme.update.open", open_update, idempotent=False),

@@ -17,13 +17,18 @@ from bot.domain.support import (
     LONDON,
     CheckpointKind,
     ProgrammeKind,
+    ProgrammeState,
     RatingStage,
     month_end_prompt_at,
     month_key,
     next_term_slot,
     termly_offer_slot,
 )
+from bot.domain.support import (
+    WEEK as WEEK_,
+)
 from bot.domain.terms import Term
+from cards.base import execute
 from storage.people import Directory
 from storage.reminders import CANCELLED, PENDING, Schedule
 from storage.support import SupportProgrammeRecord, SupportReferral
@@ -56,7 +61,8 @@ async def programme_subject(
         tutor_id=programme.tutor_id,
         practitioner_id=programme.practitioner_id,
         line_manager_ids=await line_manager_ids(directory, programme.org_id, programme.tutor_id),
-        escalated=programme.escalated_at is not None,
+        # The head's access lasts from the escalation until the review is recorded.
+        escalated=programme.state == ProgrammeState.UNDER_REVIEW.value,
         open_to_line_manager=open_update and programme.kind == ProgrammeKind.SUPPORT_TO_GOOD.value,
     )
 
@@ -67,6 +73,20 @@ def referral_subject(referral: SupportReferral) -> Subject:
         tutor_id=referral.tutor_id,
         practitioner_id=referral.practitioner_id,
     )
+
+
+def update_preview_key(update_id: int) -> str:
+    """One preview per update: showing it again re-arms the same key, so its delivery (the
+    scheduled item's state and sent_at) is the proof the line-manager send checks."""
+    return f"support-update-review:{update_id}"
+
+
+def consent_actions(referral_id: int) -> list[Any]:
+    data = {"referral_id": referral_id}
+    return [
+        execute("Yes, start Support to good", "support.consent", data, primary=True),
+        execute("No, I'd rather not", "support.decline", data),
+    ]
 
 
 async def name_of(directory: Directory, org_id: str, person_id: int | None) -> str:
@@ -122,6 +142,15 @@ MONTHLY_REPORT = "support.monthly_report"
 REPORT_IN = "support.report_in"
 PROGRAMME_CHANGED = "support.programme_changed"
 OFFER = "support.offer"
+ENDED_BY_TUTOR = "support.ended_by_tutor"  # AP: the tutor ended a developmental programme
+CONSENT = "support.consent"  # tutor: a programme that reports outward waits for your yes
+CONSENT_ANSWER = "support.consent_answer"  # AP: the tutor said yes, or would rather not
+SIGN_OFF_OVERDUE = "support.sign_off_overdue"  # AP: week 12 and no sign-off outcome recorded
+REVIEW_OVERDUE = "support.review_overdue"  # head of T&L: a count, no content
+ESCALATED = "support.escalated"  # tutor: your case has gone to the head of T&L
+UPDATE_SENT = "support.update_sent"  # tutor: what went to your line manager
+UPDATE_HELD = "support.update_held"  # AP: the tutor's preview failed; the update is held
+REPORT_SHARED = "support.report_shared"  # tutor: a monthly report about you went to the head
 OFFERS_OPT_OUT = "self_referral_offers"
 
 
@@ -167,8 +196,31 @@ async def schedule_programme(
                 ap,
                 {"programme_id": pid},
             )
-        elif point.kind == CheckpointKind.REVIEW:
-            await schedule_review(session, programme, max(point.due, now), now)
+        elif point.kind == CheckpointKind.REVIEW and ap is not None:
+            # Week 12 never sends a case to the head by itself: only the AP's recorded "not
+            # enough improvement" does (log_session). Without an outcome, the AP is reminded,
+            # and a week later the head hears only that a review is overdue.
+            await schedule(
+                session,
+                org,
+                f"support-overdue:{pid}:ap",
+                SIGN_OFF_OVERDUE,
+                max(point.due, now),
+                now,
+                ap,
+                {"programme_id": pid},
+            )
+            for head in await heads_of_tl(Directory(session), org):
+                await schedule(
+                    session,
+                    org,
+                    f"support-overdue:{pid}:head:{head}",
+                    REVIEW_OVERDUE,
+                    max(point.due + WEEK_, now),
+                    now,
+                    head,
+                    {"programme_id": pid},
+                )
     if ap is not None:
         await schedule_monthly_report(session, org, ap, now)
 
@@ -193,7 +245,7 @@ async def cancel_programme_prompts(
     session: AsyncSession, programme: SupportProgrammeRecord, now: datetime
 ) -> None:
     schedule_ = Schedule(session)
-    for family in ("rate", "update", "signoff", "review"):
+    for family in ("rate", "update", "signoff", "review", "overdue"):
         await schedule_.cancel_prefix(programme.org_id, f"support-{family}:{programme.id}:", now)
 
 

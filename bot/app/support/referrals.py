@@ -18,15 +18,20 @@ from bot.app.router import PERSONAL, CardAction, Command, private_only
 from bot.app.support import programmes
 from bot.app.support.matching import (
     ask_next_practitioner,
+    in_conflict,
     practitioners,
     rematch_waiting,
     why_waiting,
 )
 from bot.app.support.records import (
+    CONSENT,
+    CONSENT_ANSWER,
     OFFER,
     REFUSED,
     REMATCHED,
     STARTED,
+    consent_actions,
+    name_of,
     referral_subject,
     schedule,
     schedule_programme,
@@ -58,7 +63,7 @@ from storage.people import Directory
 from storage.support import (
     ACCEPTED,
     MATCHING,
-    WAITING,
+    PROPOSED,
     WITHDRAWN,
     SupportProgrammeRecord,
     SupportRecords,
@@ -208,6 +213,10 @@ async def _status(ctx: HandlerContext, referral: SupportReferral) -> Reply:
         actions.append(
             execute("Ask for someone else", "support.someone_else", {"referral_id": referral.id})
         )
+    elif referral.state == PROPOSED and referral.practitioner_id is not None:
+        ap_name = await name_of(directory, ctx.turn.org_id, referral.practitioner_id)
+        lines.append(f"**{ap_name}** has proposed Support to good. It starts only if you say yes.")
+        actions += consent_actions(referral.id)
     else:
         lines.append(await why_waiting(ctx.uow.session, referral, ctx.turn.now))
     actions.append(execute("Withdraw my request", "support.withdraw", {"referral_id": referral.id}))
@@ -275,6 +284,9 @@ async def someone_else(ctx: HandlerContext, form: ReferralRef) -> Reply:
     referral = await SupportRecords(ctx.uow.session).referral(ctx.turn.org_id, form.referral_id)
     if referral is None or referral.tutor_id != ctx.person.id:
         return Reply.text(REFUSED)
+    if referral.state == WITHDRAWN:
+        return Reply.text("That request was withdrawn. Say **support** to ask again.")
+    referral.proposed_kind = None
     if referral.practitioner_id is not None:
         referral.passed_ids = [*referral.passed_ids, referral.practitioner_id]
     programme = await SupportRecords(ctx.uow.session).programme_for_referral(referral.id)
@@ -292,20 +304,91 @@ async def someone_else(ctx: HandlerContext, form: ReferralRef) -> Reply:
 
 
 async def withdraw(ctx: HandlerContext, form: ReferralRef) -> Reply:
+    """Withdraw works at every stage before a programme starts: matching, waiting for an AP, or
+    a proposed programme not yet accepted. After that, the programme has its own way out."""
+    now = ctx.services.clock.now()
     referral = await SupportRecords(ctx.uow.session).referral(ctx.turn.org_id, form.referral_id)
     if referral is None or referral.tutor_id != ctx.person.id:
         return Reply.text(REFUSED)
-    if referral.state in (MATCHING, WAITING):
-        referral.state = WITHDRAWN
-        referral.practitioner_id = None
-        referral.updated_at = ctx.services.clock.now()
+    if referral.state == WITHDRAWN:
+        return Reply.text("That request was already withdrawn. Say **support** to ask again.")
+    if referral.state == ACCEPTED:
+        programme = await SupportRecords(ctx.uow.session).programme_for_referral(referral.id)
+        return Reply.show(
+            note_card(
+                "Your programme has already started",
+                [
+                    "There's no request left to withdraw: it became a programme. Open it to "
+                    "see how to end it."
+                ],
+                [execute("Open my programme", "programme.open", {"programme_id": programme.id})]
+                if programme is not None
+                else [],
+            )
+        )
+    had_ap = referral.practitioner_id
+    referral.state = WITHDRAWN
+    referral.practitioner_id = None
+    referral.proposed_kind = None
+    referral.updated_at = now
+    await ctx.uow.session.flush()
+    if had_ap is not None:
+        await rematch_waiting(ctx.uow.session, ctx.turn.org_id, now)
     return Reply.update(
         note_card("Request withdrawn", ["No problem. Say **support** whenever you'd like some."])
     )
 
 
+async def _start_programme(
+    ctx: HandlerContext,
+    referral: SupportReferral,
+    kind: ProgrammeKind,
+    practitioner_id: int,
+    *,
+    consented: bool = False,
+) -> SupportProgrammeRecord:
+    now = ctx.services.clock.now()
+    session = ctx.uow.session
+    records = SupportRecords(session)
+    referral.state, referral.updated_at, referral.proposed_kind = ACCEPTED, now, None
+    referral.practitioner_id = practitioner_id
+    programme = SupportProgrammeRecord(
+        org_id=referral.org_id,
+        referral_id=referral.id,
+        tutor_id=referral.tutor_id,
+        kind=kind.value,
+        state=ProgrammeState.ACTIVE.value,
+        started_at=now,
+        extensions=0,
+        extra_weeks=0,
+        objectives=[],
+        milestones=[],
+        review_note="",
+        consented_at=now if consented else None,
+        ratings_in_reports=False,
+        created_at=now,
+    )
+    programme.apply(programme.domain(), now)
+    programme.practitioner_id = practitioner_id
+    records.add(programme)
+    await records.flush()
+    await schedule_programme(session, programme, now)
+    await notify_person(
+        session,
+        referral.org_id,
+        f"support-started:{programme.id}:{practitioner_id}",
+        STARTED,
+        referral.tutor_id,
+        now,
+        {"programme_id": programme.id},
+    )
+    return programme
+
+
 async def accept(ctx: HandlerContext, form: AcceptForm) -> Reply:
-    """The AP takes the referral on: the programme starts now."""
+    """The AP takes the referral on. A developmental programme starts now; Support to good from
+    a self-referral is only proposed: it reports to the line manager, so the tutor says yes
+    first. A programme passed on from another AP continues as it was."""
     now = ctx.services.clock.now()
     session = ctx.uow.session
     records = SupportRecords(session)
@@ -314,44 +397,137 @@ async def accept(ctx: HandlerContext, form: AcceptForm) -> Reply:
         return Reply.text(NOT_AN_AP)
     if referral.state != MATCHING:
         return Reply.text("This request has already been answered.")
-    referral.state, referral.updated_at = ACCEPTED, now
-    programme = await records.programme_for_referral(referral.id)
-    if programme is None:
-        programme = SupportProgrammeRecord(
-            org_id=referral.org_id,
-            referral_id=referral.id,
-            tutor_id=referral.tutor_id,
-            kind=form.kind.value,
-            state=ProgrammeState.ACTIVE.value,
-            started_at=now,
-            extensions=0,
-            extra_weeks=0,
-            objectives=[],
-            milestones=[],
-            review_note="",
-            created_at=now,
-        )
-        programme.apply(programme.domain(), now)
-        records.add(programme)
-    programme.practitioner_id = ctx.person.id
-    await records.flush()
-    await schedule_programme(session, programme, now)
-    await notify_person(
-        session,
-        referral.org_id,
-        f"support-started:{programme.id}:{ctx.person.id}",
-        STARTED,
-        referral.tutor_id,
-        now,
-        {"programme_id": programme.id},
-    )
     tutor = await ctx.directory.person(ctx.turn.org_id, referral.tutor_id)
     name = tutor.name if tutor else "the tutor"
+    if await in_conflict(ctx.directory, ctx.turn.org_id, referral.tutor_id, ctx.person.id):
+        referral.passed_ids = [*referral.passed_ids, ctx.person.id]
+        await ask_next_practitioner(session, referral, now)
+        return Reply.update(
+            note_card(
+                "Passed to another AP",
+                [
+                    f"You're in {name}'s line-management chain, so another AP will support "
+                    "them: support stays apart from line management. You no longer see this "
+                    "request."
+                ],
+            )
+        )
+    programme = await records.programme_for_referral(referral.id)
+    if programme is not None:  # passed on: the programme continues with this AP
+        referral.state, referral.updated_at = ACCEPTED, now
+        programme.practitioner_id = ctx.person.id
+        programme.updated_at = now
+        await records.flush()
+        await schedule_programme(session, programme, now)
+        await notify_person(
+            session,
+            referral.org_id,
+            f"support-started:{programme.id}:{ctx.person.id}",
+            STARTED,
+            referral.tutor_id,
+            now,
+            {"programme_id": programme.id},
+        )
+        kind = ProgrammeKind(programme.kind)
+        return Reply.update(
+            note_card(
+                f"Accepted: {name}",
+                [
+                    f"You now support {name} on their {kind.label} programme, passed on from "
+                    f"their previous AP; it carries on where it was. I've told {name}."
+                ],
+                [execute("Open the programme", "programme.open", {"programme_id": programme.id})],
+            )
+        )
+    if form.kind == ProgrammeKind.SUPPORT_TO_GOOD and referral.source == "self":
+        referral.state, referral.proposed_kind = PROPOSED, form.kind.value
+        referral.updated_at = now
+        await notify_person(
+            session,
+            referral.org_id,
+            f"support-consent:{referral.id}:{ctx.person.id}",
+            CONSENT,
+            referral.tutor_id,
+            now,
+            {"referral_id": referral.id},
+        )
+        return Reply.update(
+            note_card(
+                f"Proposed: Support to good for {name}",
+                [
+                    f"It starts only when {name} says yes: Support to good sends updates to "
+                    f"their line manager, so I've shown {name} what it shares first. "
+                    "You'll hear their answer."
+                ],
+            )
+        )
+    programme = await _start_programme(ctx, referral, form.kind, ctx.person.id)
     return Reply.update(
         note_card(
             f"Accepted: {name}",
-            [f"{ProgrammeKind(programme.kind).label} starts today. I've told {name}."],
+            [f"{form.kind.label} starts today. I've told {name}."],
             [execute("Open the programme", "programme.open", {"programme_id": programme.id})],
+        )
+    )
+
+
+async def consent(ctx: HandlerContext, form: ReferralRef) -> Reply:
+    """The tutor accepts the programme their AP proposed: only now does it start."""
+    now = ctx.services.clock.now()
+    referral = await SupportRecords(ctx.uow.session).referral(ctx.turn.org_id, form.referral_id)
+    if referral is None or referral.tutor_id != ctx.person.id:
+        return Reply.text(REFUSED)
+    if referral.state != PROPOSED or referral.practitioner_id is None:
+        return Reply.text("There's no programme waiting for your answer.")
+    kind = ProgrammeKind(referral.proposed_kind or ProgrammeKind.SUPPORT_TO_GOOD.value)
+    ap_id = referral.practitioner_id
+    programme = await _start_programme(ctx, referral, kind, ap_id, consented=True)
+    ctx.directory.audit(
+        ctx.turn.org_id, ctx.person.id, f"support-programme:{programme.id}", "consent", kind, now
+    )
+    await notify_person(
+        ctx.uow.session,
+        referral.org_id,
+        f"support-consent-answer:{referral.id}:yes",
+        CONSENT_ANSWER,
+        ap_id,
+        now,
+        {"referral_id": referral.id, "answer": "yes", "programme_id": programme.id},
+    )
+    return Reply.update(
+        note_card(
+            f"{kind.label} starts today",
+            ["Thanks. Your AP knows; the first step is a quick confidence rating."],
+            [execute("Open my programme", "programme.open", {"programme_id": programme.id})],
+        )
+    )
+
+
+async def decline(ctx: HandlerContext, form: ReferralRef) -> Reply:
+    """The tutor would rather not: nothing starts, and the AP suggests something else."""
+    now = ctx.services.clock.now()
+    referral = await SupportRecords(ctx.uow.session).referral(ctx.turn.org_id, form.referral_id)
+    if referral is None or referral.tutor_id != ctx.person.id:
+        return Reply.text(REFUSED)
+    if referral.state != PROPOSED or referral.practitioner_id is None:
+        return Reply.text("There's no programme waiting for your answer.")
+    referral.state, referral.proposed_kind, referral.updated_at = MATCHING, None, now
+    await notify_person(
+        ctx.uow.session,
+        referral.org_id,
+        f"support-consent-answer:{referral.id}:no:{now:%Y%m%d%H%M}",
+        CONSENT_ANSWER,
+        referral.practitioner_id,
+        now,
+        {"referral_id": referral.id, "answer": "no"},
+    )
+    return Reply.update(
+        note_card(
+            "Understood: Support to good won't start",
+            [
+                "Nothing has been shared. I've asked your AP to suggest another way to work "
+                "together, with nothing going to your line manager."
+            ],
         )
     )
 
@@ -519,6 +695,8 @@ ROWS: tuple[Command | CardAction, ...] = (
     CardAction("support.withdraw", withdraw, form=ReferralRef),
     CardAction("support.accept", accept, form=AcceptForm, redisplay=redisplay_accept),
     CardAction("support.pass", pass_, form=ReferralRef),
+    CardAction("support.consent", consent, form=ReferralRef),
+    CardAction("support.decline", decline, form=ReferralRef),
     CardAction("support.offers.stop", stop_offers),
     CardAction("support.offers.later", later),
 )

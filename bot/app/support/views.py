@@ -141,10 +141,9 @@ async def programme_view(
             and point.stage.value in ratings
         ) or (point.kind == CheckpointKind.UPDATE and point.number in updates)
         timeline.append(TimelineLine(day(point.due), point.label, done))
-    sessions = [
-        TimelineLine(day(s.held_on), SessionKind(s.kind).label)
-        for s in await records.sessions(programme.id)
-    ]
+    rows = await records.sessions(programme.id)
+    sessions = [TimelineLine(day(s.held_on), SessionKind(s.kind).label) for s in rows]
+    notes = [TimelineLine(day(s.held_on), s.notes) for s in rows if s.notes]
     actions = [
         ActionLine(a.id, a.text, ActionStatus(a.status).label)
         for a in await records.actions(programme.id)
@@ -154,8 +153,14 @@ async def programme_view(
     if p.kind == ProgrammeKind.SUPPORT_TO_GOOD and viewer == "tutor":
         note = (
             "Only you and your AP see this. A short update goes to your line manager every "
-            "2 weeks; you see each one before it is sent."
+            "2 weeks; you see each one before it is sent. Ending this programme is decided "
+            "with your AP."
         )
+        if p.state == ProgrammeState.UNDER_REVIEW:
+            note = (
+                "You, your AP and, until the week-12 review is recorded, the head of teaching "
+                "& learning see this (never your reflections or session notes)."
+            )
     return ProgrammeView(
         programme_id=programme.id,
         tutor=await name_of(directory, org, programme.tutor_id),
@@ -169,9 +174,11 @@ async def programme_view(
         objectives=list(programme.objectives) + list(programme.milestones),
         reflections=reflections if viewer in ("tutor", "practitioner") else [],
         viewer=viewer,
-        can_extend=p.can_extend() is None,
+        can_extend=p.can_extend(now) is None,
         open_=p.active,
         line_manager_note=note,
+        notes=notes if viewer in ("tutor", "practitioner") else [],
+        can_end=viewer == "tutor" and p.active and p.kind != ProgrammeKind.SUPPORT_TO_GOOD,
     )
 
 
@@ -238,7 +245,10 @@ async def report_view(
         now,
         session_summaries(await records.sessions(programme.id, start, end)),
         action_summaries(await records.actions(programme.id)),
-        rating_change(await records.ratings(programme.id), settings),
+        # Self-ratings stay out of the report to the head unless the tutor opted in.
+        rating_change(await records.ratings(programme.id), settings)
+        if programme.ratings_in_reports
+        else None,
     )
     return ReportFormView(
         programme.id,

@@ -1,0 +1,277 @@
+"""Issue 12 over real HTTP: seen before sent (proven), the tutor knows every disclosure,
+access that ends, exits, notes with readers, and diagnostics that name no one's support."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiohttp import web
+
+from bot.clock import FixedClock
+from bot.teams.web import BOT_KEY
+from storage.people import Directory
+from storage.support import HELD, SENT_TO_LINE_MANAGER, SupportRecords
+from tests.conftest import ADMIN, MANAGER, START, TUTOR
+from tests.integration.test_support import (
+    AMY,
+    BEN,
+    HAL,
+    button_data,
+    cards_to,
+    chat,
+    college,
+    refer,
+    texts_to,
+    tick,
+)
+from tests.support.teams import TeamsClient, card_text, only_card
+
+ORG = "tenant-1"
+
+
+async def start_programme(
+    teams: TeamsClient, app: web.Application, clock: FixedClock, kind: str
+) -> int:
+    """Tom refers himself; Amy takes him on (Support to good: with Tom's yes)."""
+    await college(teams)
+    await refer(teams)
+    await tick(app, clock)
+    data = button_data(cards_to(teams.connector, AMY)[-1], "support.accept")
+    body, _ = await teams.execute(AMY, "support.accept", {**data, "kind": kind})
+    if kind == "support_to_good":
+        body, _ = await teams.execute(TUTOR, "support.consent", data)
+    pid = int(button_data(body["value"], "programme.open")["programme_id"])
+    await tick(app, clock)
+    teams.connector.clear()
+    return pid
+
+
+async def stored_update(app: web.Application, pid: int, number: int = 1) -> tuple[str, bool]:
+    async with app[BOT_KEY].db.unit_of_work() as uow:
+        update = await SupportRecords(uow.session).update_number(pid, number)
+        assert update is not None
+        return update.state, update.sent_at is not None
+
+
+async def write_update(teams: TeamsClient, pid: int, text: str = "Two sessions; engaged.") -> None:
+    await teams.execute(AMY, "programme.update", {"programme_id": pid, "number": 1, "text": text})
+
+
+# --- 3. seen before sent, proven ------------------------------------------------------------
+
+
+async def test_an_update_whose_preview_failed_is_held_and_the_ap_told(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    pid = await start_programme(teams, teams_app, clock, "support_to_good")
+    connector = teams.connector
+    connector.fail_with[chat(TUTOR)] = 403  # Teams refuses the tutor's preview
+    await write_update(teams, pid)
+    await tick(teams_app, clock)
+    clock.advance(timedelta(days=2, minutes=5))
+    await tick(teams_app, clock)
+    await tick(teams_app, clock)
+    assert cards_to(connector, MANAGER) == []
+    assert await stored_update(teams_app, pid) == (HELD, False)
+    assert "Update 1 is held: Tom Tutor hasn't seen it" in texts_to(connector, AMY)
+
+    # Shown again once Tom is reachable, and left for two days after delivery: now it goes,
+    # and the card says what really happened.
+    del connector.fail_with[chat(TUTOR)]
+    clock.advance(timedelta(minutes=10))
+    await teams.say(TUTOR, "hello")
+    connector.clear()
+    await write_update(teams, pid)
+    await tick(teams_app, clock)
+    assert "Before it goes: update 1" in texts_to(connector, TUTOR)
+    clock.advance(timedelta(days=1))
+    await tick(teams_app, clock)
+    assert cards_to(connector, MANAGER) == []  # one day after delivery: not yet
+    clock.advance(timedelta(days=1, hours=1))
+    await tick(teams_app, clock)
+    await tick(teams_app, clock)
+    to_mia = texts_to(connector, MANAGER)
+    assert "Support update 1 of 4: Tom Tutor" in to_mia
+    assert "was shown this update on" in to_mia and "didn't hold it back" in to_mia
+    assert await stored_update(teams_app, pid) == (SENT_TO_LINE_MANAGER, True)
+    # 7. Tom is told, as it happens, what went to his line manager, word for word.
+    told = texts_to(connector, TUTOR)
+    assert "Update 1 went to Mia Manager" in told and "Two sessions; engaged." in told
+
+
+async def test_an_approved_update_says_it_was_approved(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    pid = await start_programme(teams, teams_app, clock, "support_to_good")
+    await write_update(teams, pid)
+    await tick(teams_app, clock)
+    review = cards_to(teams.connector, TUTOR)[-1]
+    await teams.execute(
+        TUTOR, "programme.update.approve", button_data(review, "programme.update.approve")
+    )
+    await tick(teams_app, clock)
+    assert "Tom Tutor approved this update" in texts_to(teams.connector, MANAGER)
+    assert "saw this update before" not in texts_to(teams.connector, MANAGER)
+
+
+# --- 4. exits -----------------------------------------------------------------------------------
+
+
+async def test_a_tutor_ends_a_developmental_programme_but_not_support_to_good(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
+    body, _ = await teams.execute(TUTOR, "programme.open", {"programme_id": pid})
+    assert button_data(body["value"], "programme.end")["programme_id"] == pid
+    body, _ = await teams.execute(AMY, "programme.end", {"programme_id": pid})
+    assert "not yours to see" in str(body["value"])
+    body, _ = await teams.execute(TUTOR, "programme.end", {"programme_id": pid})
+    assert "Ended" in card_text(body["value"])
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        records = SupportRecords(uow.session)
+        programme = await records.programme(ORG, pid)
+        assert programme is not None and programme.state == "closed"
+        amy = await Directory(uow.session).person_by_email(ORG, AMY.email)
+        assert amy is not None and await records.caseload(ORG, amy.id) == []
+    await tick(teams_app, clock)
+    assert "Tom Tutor has ended their programme" in texts_to(teams.connector, AMY)
+
+
+async def test_support_to_good_ends_only_by_the_ap_and_it_is_recorded(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    pid = await start_programme(teams, teams_app, clock, "support_to_good")
+    body, _ = await teams.execute(TUTOR, "programme.open", {"programme_id": pid})
+    assert "programme.end" not in str(body["value"])
+    body, _ = await teams.execute(TUTOR, "programme.end", {"programme_id": pid})
+    assert "decision you make with Amy Advanced" in str(body["value"])
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        programme = await SupportRecords(uow.session).programme(ORG, pid)
+        assert programme is not None and programme.state == "active"
+    await teams.execute(AMY, "programme.close", {"programme_id": pid})
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        programme = await SupportRecords(uow.session).programme(ORG, pid)
+        assert programme is not None and programme.state == "closed"
+        trail = await Directory(uow.session).audit_trail(ORG, f"support-programme:{pid}")
+        assert [(e.action, e.detail) for e in trail] == [
+            ("consent", "support_to_good"),
+            ("ended", "ended_by_ap"),
+        ]
+    await tick(teams_app, clock)
+    assert "recorded that your programme has ended" in texts_to(teams.connector, TUTOR)
+
+
+# --- 6. access ends when the reason ends ------------------------------------------------------
+
+
+async def test_a_revoked_ap_loses_access_at_once(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
+    await teams.execute(TUTOR, "programme.reflect", {"programme_id": pid, "text": "Mine."})
+    body, _ = await teams.execute(AMY, "programme.open", {"programme_id": pid})
+    assert "Mine." in card_text(body["value"])
+    reply = await teams.say(ADMIN, "admin revoke amy@college.ac.uk advanced_practitioner")
+    assert "Saved: roles" in card_text(only_card(reply))
+    for verb in ("programme.open", "rate.chart", "programme.session.open"):
+        body, _ = await teams.execute(AMY, verb, {"programme_id": pid})
+        assert "not yours to see" in str(body["value"]), verb
+
+
+async def test_an_ap_whose_programme_was_passed_on_loses_access(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        programme = await SupportRecords(uow.session).programme(ORG, pid)
+        assert programme is not None
+        referral_id = programme.referral_id
+    await teams.execute(TUTOR, "support.someone_else", {"referral_id": referral_id})
+    body, _ = await teams.execute(AMY, "programme.open", {"programme_id": pid})
+    assert "not yours to see" in str(body["value"])
+    await tick(teams_app, clock)
+    ask = cards_to(teams.connector, BEN)[-1]
+    body, _ = await teams.execute(
+        BEN, "support.accept", {**button_data(ask, "support.accept"), "kind": "informal"}
+    )
+    text = card_text(body["value"])
+    assert "Towards outstanding programme, passed on" in text and "starts today" not in text
+    body, _ = await teams.execute(BEN, "programme.open", {"programme_id": pid})
+    assert "Towards outstanding" in card_text(body["value"])
+
+
+# --- 7. monthly reports: the tutor is sent a copy; self-ratings only by opting in ------------
+
+
+async def test_the_tutor_is_sent_the_monthly_report_and_ratings_stay_out_by_default(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
+    scores = {k: "4" for k in ("planning", "activity_design", "differentiation", "questioning")}
+    scores |= {k: "5" for k in ("assessment", "behaviour", "maths_english", "digital")}
+    scores |= {"inclusion": "5", "work_links": "5"}
+    await teams.execute(TUTOR, "rate", {"programme_id": pid, "stage": "start", **scores})
+    clock.set(START + timedelta(weeks=3, hours=1))
+    better = {k: "8" for k in scores}
+    await teams.execute(TUTOR, "rate", {"programme_id": pid, "stage": "middle", **better})
+    month = {"programme_id": pid, "month": "2026-12"}
+    body, _ = await teams.execute(AMY, "programme.report.open", month)
+    assert "Self-rating" not in card_text(body["value"])  # left out unless Tom opts in
+    await teams.execute(
+        AMY,
+        "programme.report",
+        {**month, "sessions": "One session.", "progress": "Calmer starts.", "concerns": ""},
+    )
+    teams.connector.clear()
+    await tick(teams_app, clock)
+    copy = next(c for c in cards_to(teams.connector, TUTOR) if "monthly report" in card_text(c))
+    assert "Calmer starts." in card_text(copy) and "head of teaching" in card_text(copy)
+    choice = button_data(copy, "programme.report.ratings")
+    await teams.execute(TUTOR, "programme.report.ratings", choice)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        programme = await SupportRecords(uow.session).programme(ORG, pid)
+        assert programme is not None and programme.ratings_in_reports
+    body, _ = await teams.execute(AMY, "programme.report.open", {**month, "month": "2027-01"})
+    assert "Self-rating changed by" in card_text(body["value"])
+
+
+# --- 8. notes have readers ----------------------------------------------------------------------
+
+
+async def test_session_notes_are_read_by_the_tutor_and_the_ap_only(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
+    await teams.execute(
+        AMY,
+        "programme.session",
+        {"programme_id": pid, "kind": "coaching", "held_on": "2026-11-23", "notes": "Seating."},
+    )
+    for user in (TUTOR, AMY):
+        body, _ = await teams.execute(user, "programme.open", {"programme_id": pid})
+        assert "Session notes" in card_text(body["value"]) and "Seating." in card_text(
+            body["value"]
+        )
+    for user in (MANAGER, HAL, BEN, ADMIN):
+        body, _ = await teams.execute(user, "programme.open", {"programme_id": pid})
+        assert "Seating." not in str(body), user.name
+
+
+# --- 9. diagnostics name no one's support -------------------------------------------------------
+
+
+async def test_undelivered_shows_what_failed_never_whose_support(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
+    teams.connector.fail_with[chat(TUTOR)] = 403
+    await teams.execute(
+        AMY,
+        "programme.session",
+        {"programme_id": pid, "kind": "coaching", "held_on": "2026-11-23"},
+    )
+    await tick(teams_app, clock)
+    text = card_text(only_card(await teams.say(ADMIN, "undelivered")))
+    assert "A private 1:1 message" in text and "blocked TLC" in text
+    for leak in ("session", "Tutor:", "support", "programme", "Amy"):
+        assert leak not in text, leak
