@@ -550,6 +550,8 @@ def summary_card(view: SummaryView) -> CardDict:
     ]
     if not view.finished:
         actions.append(execute("Back to the card", REFRESH, {"session": o.session_id}))
+    else:
+        actions.append(execute("Reopen", "cards.reopen", session))
     if not view.finished:
         return card(body, actions, fallback_text=f"Summary so far: {o.group}")
     return _live(
@@ -559,6 +561,12 @@ def summary_card(view: SummaryView) -> CardDict:
         user_ids=view.user_ids,
         fallback=f"Progression cards summary: {o.group}",
     )
+
+
+def refused(built: CardDict, why: str) -> CardDict:
+    """The card as it is, with a polite word at the top for whoever pressed what they may not."""
+    note = card([E.TextBlock(text=why, wrap=True, color="attention", weight="bolder")])["body"][0]
+    return {**built, "body": [note, *built.get("body", [])]}
 
 
 # ------------------------------------------------------------------------------------ compare

@@ -75,6 +75,7 @@ from cards.progression import (
     own_question_card,
     paused_card,
     prompts_scheduled_card,
+    refused,
     resume_offer_card,
     setup_card,
     summary_card,
@@ -392,6 +393,18 @@ async def _show(ctx: HandlerContext, row: CardSession, side: Side = "front", **e
     return Reply.update(card)
 
 
+async def _facilitator_only(ctx: HandlerContext, row: CardSession, doing: str) -> Reply | None:
+    """None if this person runs the session (its facilitator, or an org admin); else the card
+    as it is, with a polite refusal on it."""
+    if ctx.can(Permission.FACILITATE_CARDS, _subject(ctx, row)):
+        return None
+    why = await _not_yours(ctx, row, doing)
+    card = await _view(ctx).render(
+        row, ctx.actor.person_id, in_channel=ctx.turn.where.kind == "channel"
+    )
+    return Reply.update(refused(card, why))
+
+
 # ---------------------------------------------------------------------------------- the command
 
 
@@ -530,6 +543,10 @@ async def new_session(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     loaded = await _load(ctx, values)
     if isinstance(loaded, Reply):
         return loaded
+    if loaded.session_state.open:
+        refusal = await _facilitator_only(ctx, loaded, "start a new session over this one")
+        if refusal is not None:
+            return refusal
     now = ctx.services.clock.now()
     if loaded.session_state.open:
         loaded.state = move(loaded.session_state, Move.FINISH).value
@@ -721,11 +738,26 @@ async def finish(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     return await _move(ctx, values, Move.FINISH)
 
 
+# What only the session's facilitator (or an org admin) may do. Anyone in the group may resume
+# a paused session, so a meeting can go on when its facilitator is away.
+DOING = {
+    Move.PAUSE: "pause the session",
+    Move.FINISH: "finish the session",
+    Move.REOPEN: "reopen the session",
+}
+
+
 async def _move(ctx: HandlerContext, values: dict[str, Any], what: Move) -> Reply:
     loaded = await _load(ctx, values)
     if isinstance(loaded, Reply):
         return loaded
     row = loaded
+    if what in DOING:
+        refusal = await _facilitator_only(ctx, row, DOING[what])
+        if refusal is not None:
+            return refusal
+    if what is Move.REOPEN:
+        return await _reopen(ctx, row)
     now = ctx.services.clock.now()
     try:
         row.state = move(row.session_state, what).value
@@ -738,6 +770,31 @@ async def _move(ctx: HandlerContext, values: dict[str, Any], what: Move) -> Repl
         await Schedule(ctx.uow.session).cancel_prefix(ctx.turn.org_id, _prompt_prefix(row), now)
     _join(row, ctx.actor.person_id)
     return await _show(ctx, row)
+
+
+async def reopen(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    return await _move(ctx, values, Move.REOPEN)
+
+
+async def _reopen(ctx: HandlerContext, row: CardSession) -> Reply:
+    """A finished session picks up again on the card it ended on (its setup, if it never
+    started), unless another session is open in its place by now."""
+    if row.session_state is not SessionState.FINISHED:
+        return await _show(ctx, row)
+    other = await CardSessions(ctx.uow.session).open_in(row.org_id, row.place_key)
+    if other is not None and other.id != row.id:
+        card = await _view(ctx).summary(row)
+        why = f"{other.group_name} has a session open here: finish it before reopening this one."
+        return Reply.update(refused(card, why))
+    now = ctx.services.clock.now()
+    row.state = (
+        move(row.session_state, Move.REOPEN).value if row.card_keys else SessionState.CHOOSING.value
+    )
+    row.position = min(row.position, max(len(row.card_keys) - 1, 0))
+    row.finished_at = row.paused_at = None
+    row.updated_at = now
+    _join(row, ctx.actor.person_id)
+    return await _show(ctx, row, notice="Reopened: carry on where you left off.")
 
 
 async def summary(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
@@ -802,6 +859,19 @@ def _prompt_key(row: CardSession, at: datetime) -> str:
     return f"{_prompt_prefix(row)}{at:%Y%m%d}"
 
 
+def _is_off(rest: str) -> bool:
+    return rest.strip().lower() in ("off", "stop", "none", "cancel")
+
+
+def _schedule_label(row: CardSession) -> str | None:
+    return PromptSchedule.from_json(row.prompt_schedule).label if row.prompt_schedule else None
+
+
+async def _not_yours(ctx: HandlerContext, row: CardSession, doing: str) -> str:
+    who = (await _view(ctx).names({row.facilitator_id})).get(row.facilitator_id, "the facilitator")
+    return f"Only {who}, who runs {row.group_name}'s session, or an org admin can {doing}."
+
+
 async def _schedule(ctx: HandlerContext) -> Reply:
     raw = ctx.turn.text
     found = next(
@@ -812,7 +882,10 @@ async def _schedule(ctx: HandlerContext) -> Reply:
     row = await repo.open_in(ctx.turn.org_id, place_key(ctx.turn.where))
     now = ctx.services.clock.now()
     schedule = Schedule(ctx.uow.session)
-    if rest.strip().lower() in ("off", "stop", "none", "cancel"):
+    if row is not None and not ctx.can(Permission.FACILITATE_CARDS, _subject(ctx, row)):
+        doing = "stop its schedule" if _is_off(rest) else "schedule it"
+        return Reply.text(await _not_yours(ctx, row, doing))
+    if _is_off(rest):
         if row is not None:
             row.prompt_schedule = None
             await schedule.cancel_prefix(ctx.turn.org_id, _prompt_prefix(row), now)
@@ -855,13 +928,33 @@ async def _schedule(ctx: HandlerContext) -> Reply:
 
 
 async def schedule_off(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    """Stop the weekly cards. The session itself stays as it is: running, paused or finished."""
     loaded = await _load(ctx, values)
     if isinstance(loaded, Reply):
         return loaded
+    if not ctx.can(Permission.FACILITATE_CARDS, _subject(ctx, loaded)):
+        card = prompts_scheduled_card(loaded.id, _schedule_label(loaded), loaded.group_name)
+        return Reply.update(refused(card, await _not_yours(ctx, loaded, "stop its schedule")))
     loaded.prompt_schedule = None
     now = ctx.services.clock.now()
     await Schedule(ctx.uow.session).cancel_prefix(ctx.turn.org_id, _prompt_prefix(loaded), now)
     return Reply.update(prompts_scheduled_card(loaded.id, None, loaded.group_name))
+
+
+async def _next_prompt(ctx: NoticeContext, row: CardSession) -> None:
+    """Schedule next week's card, under its own date's key, so the series goes on."""
+    if row.conversation_ref_id is None or not row.prompt_schedule:
+        return
+    due = PromptSchedule.from_json(row.prompt_schedule).next_after(ctx.now)
+    await ctx.schedule.put(
+        row.org_id,
+        _prompt_key(row, due),
+        PROMPT_KIND,
+        due,
+        ctx.now,
+        conversation_ref_id=row.conversation_ref_id,
+        payload={"session": row.id},
+    )
 
 
 async def render_prompt(ctx: NoticeContext) -> Message | None:
@@ -875,6 +968,9 @@ async def render_prompt(ctx: NoticeContext) -> Message | None:
         return None
     if row.session_state is SessionState.CHOOSING or not row.card_keys:
         return None
+    if row.session_state is SessionState.PAUSED:
+        await _next_prompt(ctx, row)
+        return None  # the facilitator paused it: the series goes on, the session stays put
     key = row.current_key or ""
     if await repo.has_outcomes(row.id, key):
         if next_move(row.position, len(row.card_keys)) is Move.LAST_NEXT:
@@ -884,22 +980,8 @@ async def render_prompt(ctx: NoticeContext) -> Message | None:
                 card=await SessionView(ctx.uow.session, row.org_id, ctx.now).summary(row)
             )
         row.position += 1
-    if row.session_state is SessionState.PAUSED:
-        row.state = move(row.session_state, Move.RESUME).value
-        row.paused_at = None
     row.updated_at = ctx.now
-    when = PromptSchedule.from_json(row.prompt_schedule)
-    due = when.next_after(ctx.now)
-    if row.conversation_ref_id is not None:
-        await ctx.schedule.put(
-            row.org_id,
-            _prompt_key(row, due),
-            PROMPT_KIND,
-            due,
-            ctx.now,
-            conversation_ref_id=row.conversation_ref_id,
-            payload={"session": row.id},
-        )
+    await _next_prompt(ctx, row)
     card = await SessionView(ctx.uow.session, row.org_id, ctx.now).live(
         row, row.facilitator_id, banner="This week's coaching card: add your thoughts any time."
     )
@@ -1224,6 +1306,7 @@ ROWS: list[Command | Verb] = [
     Verb("cards.pause", pause),
     Verb("cards.resume", resume),
     Verb("cards.finish", finish),
+    Verb("cards.reopen", reopen),
     Verb("cards.summary", summary, idempotent=False),
     Verb("cards.export", export_summary, form=ExportForm),
     Verb("cards.action.done", action_done),

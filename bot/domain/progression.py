@@ -221,6 +221,7 @@ class Move(StrEnum):
     NEXT = "next"
     FINISH = "finish"
     LAST_NEXT = "last_next"  # "next" on the last card: the session is done
+    REOPEN = "reopen"  # the facilitator picks a finished session up again
 
 
 class NotNow(Exception):
@@ -239,6 +240,7 @@ MOVES: dict[tuple[SessionState, Move], SessionState] = {
     (SessionState.PAUSED, Move.RESUME): SessionState.RUNNING,
     (SessionState.PAUSED, Move.PAUSE): SessionState.PAUSED,
     (SessionState.PAUSED, Move.FINISH): SessionState.FINISHED,
+    (SessionState.FINISHED, Move.REOPEN): SessionState.RUNNING,
 }
 
 

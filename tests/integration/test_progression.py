@@ -594,3 +594,139 @@ async def test_a_teams_retry_of_a_contribution_is_saved_once(
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         saved = (await uow.session.scalars(select(CardContribution))).all()
         assert [c.text for c in saved] == ["Only once"]
+
+
+# ---------------------------------------------------------------- the facilitator runs it
+
+
+async def _items(teams_app: web.Application, prefix: str) -> list[ScheduledItem]:
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        rows = await uow.session.scalars(
+            select(ScheduledItem).where(ScheduledItem.key.startswith(prefix))
+        )
+        return list(rows)
+
+
+async def test_only_the_facilitator_or_an_org_admin_runs_the_session(
+    teams: TeamsClient, teams_app: web.Application, connector: LoopbackConnector
+) -> None:
+    _roster(connector)
+    db = teams_app[BOT_KEY].db
+    session_id, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+
+    # A member's Pause and Finish are refused politely, on the card; nothing changes.
+    for verb in ("cards.pause", "cards.finish"):
+        body, _ = await teams.execute(TUTOR, verb, {"session": session_id}, MATHS)
+        answer = body["value"]
+        assert "Only Cara Coach, who runs Maths's session, or an org admin can" in card_text(answer)
+        assert "1.1 What does the term 'progression' mean to you?" in card_text(answer)
+        assert (await session_row(db, session_id)).state == "running"
+
+    # Nor can a member start a new session over the facilitator's.
+    offer = only_card(await teams.say(TUTOR, "cards", MATHS, mention=True))
+    answer = await press(teams, TUTOR, offer, "Start a new session", MATHS)
+    assert "can start a new session over this one" in card_text(answer)
+    async with db.unit_of_work() as uow:
+        rows = (await uow.session.scalars(select(CardSession))).all()
+        assert [(r.id, r.state) for r in rows] == [(session_id, "running")]
+
+    # Nor schedule it, nor stop its schedule.
+    sent = await teams.say(TUTOR, "cards schedule monday 09:00", MATHS, mention=True)
+    assert "Only Cara Coach" in sent[0].text and "can schedule it" in sent[0].text
+    assert await _items(teams_app, "cards-prompt:") == []
+    scheduled = only_card(
+        await teams.say(COACH, "cards schedule monday 09:00", MATHS, mention=True)
+    )
+    sent = await teams.say(TUTOR, "cards schedule off", MATHS, mention=True)
+    assert "can stop its schedule" in sent[0].text
+    answer = await press(teams, TUTOR, scheduled, "Stop", MATHS)
+    assert "can stop its schedule" in card_text(answer)
+    assert [i.state for i in await _items(teams_app, "cards-prompt:")] == [PENDING]
+    assert (await session_row(db, session_id)).prompt_schedule is not None
+
+    # An org admin may: Ada pauses it; any member may pick it up again.
+    paused = await press(teams, ADMIN, card, "Pause", MATHS)
+    assert "Paused at card 1 of 3" in card_text(paused)
+    assert (await session_row(db, session_id)).state == "paused"
+    resumed = await press(teams, TUTOR, paused, "Resume", MATHS)
+    assert "1.1 What does the term" in card_text(resumed)
+    assert (await session_row(db, session_id)).state == "running"
+
+
+async def test_a_finished_session_is_reopened_by_its_facilitator(
+    teams: TeamsClient, teams_app: web.Application, connector: LoopbackConnector
+) -> None:
+    _roster(connector)
+    db = teams_app[BOT_KEY].db
+    session_id, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    card = await press(teams, COACH, card, "Next card", MATHS)
+    paused = await press(teams, COACH, card, "Pause", MATHS)
+    done = await press(teams, COACH, paused, "Finish", MATHS)
+    assert "Summary: Maths" in card_text(done)
+    assert (await session_row(db, session_id)).state == "finished"
+
+    answer = await press(teams, TUTOR, done, "Reopen", MATHS)
+    assert "can reopen the session" in card_text(answer)
+    assert (await session_row(db, session_id)).state == "finished"
+
+    reopened = await press(teams, COACH, done, "Reopen", MATHS)
+    assert "Reopened" in card_text(reopened)
+    assert "1.2 Why is progression important:" in card_text(reopened)
+    row = await session_row(db, session_id)
+    assert (row.state, row.position, row.finished_at) == ("running", 1, None)
+
+    # The group carries on where it was.
+    card = await press(teams, TUTOR, reopened, "Add", MATHS, contribution="After all")
+    assert "After all" in card_text(card)
+
+
+async def test_a_session_open_elsewhere_in_the_place_is_not_reopened_over(
+    teams: TeamsClient, teams_app: web.Application, connector: LoopbackConnector
+) -> None:
+    _roster(connector)
+    db = teams_app[BOT_KEY].db
+    first, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    done = await press(
+        teams, COACH, await press(teams, COACH, card, "Pause", MATHS), "Finish", MATHS
+    )
+    second, _ = await start_session(teams, COACH, MATHS, "2", "Maths again")
+    answer = await press(teams, COACH, done, "Reopen", MATHS)
+    assert "has a session open here: finish it before reopening this one" in card_text(answer)
+    assert (await session_row(db, first)).state == "finished"
+    assert (await session_row(db, second)).state == "running"
+
+
+async def test_stopping_the_schedule_and_the_weekly_prompt_leave_a_paused_session_paused(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    _roster(connector)
+    bot = teams_app[BOT_KEY]
+    session_id, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    await press(teams, TUTOR, card, "Add", MATHS, contribution="Lifelong learning")
+    await teams.say(COACH, "cards schedule monday 09:00", MATHS, mention=True)
+    paused = await press(teams, COACH, card, "Pause", MATHS)
+
+    # Monday comes: no card is posted, the session stays paused on its card, the series goes on.
+    connector.clear()
+    clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    assert await bot.worker.tick(clock.now()) == 0
+    assert connector.messages() == []
+    row = await session_row(bot.db, session_id)
+    assert (row.state, row.position) == ("paused", 0)
+    pending = [i for i in await _items(teams_app, "cards-prompt:") if i.state == PENDING]
+    assert [i.due_at for i in pending] == [datetime(2026, 12, 7, 9, 0, tzinfo=UTC)]
+
+    # Stopping the schedule stops the posts and nothing else: paused stays paused.
+    stopped = await teams.say(COACH, "cards schedule off", MATHS, mention=True)
+    assert "Coaching cards stopped" in card_text(only_card(stopped))
+    row = await session_row(bot.db, session_id)
+    assert (row.state, row.prompt_schedule, row.finished_at) == ("paused", None, None)
+
+    # And a running session stays running.
+    await press(teams, COACH, paused, "Resume", MATHS)
+    scheduled = only_card(
+        await teams.say(COACH, "cards schedule monday 09:00", MATHS, mention=True)
+    )
+    await press(teams, COACH, scheduled, "Stop", MATHS)
+    row = await session_row(bot.db, session_id)
+    assert (row.state, row.prompt_schedule) == ("running", None)
