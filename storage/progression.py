@@ -53,6 +53,8 @@ class CardSession(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     participant_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     prompt_schedule: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The message the session's card is in (channel, group chat): updated for everyone.
+    live_activity_id: Mapped[str | None] = mapped_column(String(200))
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     paused_at: Mapped[datetime | None]

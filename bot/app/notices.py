@@ -41,12 +41,15 @@ Render = Callable[[NoticeContext], Awaitable[Message | None]]
 
 @dataclass(frozen=True)
 class NoticeKind:
-    """`opt_out` names the preference a person can turn off (None: a deadline, never silenced)."""
+    """`opt_out` names the preference a person can turn off (None: a deadline, never silenced).
+    `asked_for`: it answers something a person has just done or asked for (a document, the
+    card they pressed on), so sending hours never hold it."""
 
     kind: str
     render: Render
     opt_out: str | None = None
     description: str = ""
+    asked_for: bool = False
 
 
 class NoticeKinds:

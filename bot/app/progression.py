@@ -90,12 +90,13 @@ from storage.progression import (
     OwnLeadQuestion,
     OwnStrategicIssue,
 )
-from storage.reminders import Schedule
+from storage.reminders import PENDING, Schedule
 
 NOT_IN_GROUP = "Sorry, that session belongs to another group. Start your own with **cards**."
 NOT_FOUND = "I can't find that session any more. Say **cards** to start one."
 ACTION_DUE_KIND = "cards.action_due"
 PROMPT_KIND = "cards.prompt"
+LIVE_KIND = "cards.live"
 DEFAULT_DUE_DAYS = 14
 
 
@@ -383,7 +384,67 @@ async def _load(ctx: HandlerContext, values: dict[str, Any]) -> CardSession | Re
         return Reply.text(NOT_FOUND)
     if not ctx.can(Permission.TAKE_PART_IN_CARDS, _subject(ctx, row)):
         return Reply.text(NOT_IN_GROUP)
+    _remember_message(ctx, row)
     return row
+
+
+def _remember_message(ctx: HandlerContext, row: CardSession) -> None:
+    """The message a button was pressed on, in the session's own place, is the one whose card
+    everyone sees: the bot keeps it up to date (`_share`)."""
+    turn = ctx.turn
+    if (
+        turn.via_invoke
+        and turn.reply_to_id
+        and row.way != WayOfWorking.ALONE.value
+        and place_key(turn.where) == row.place_key
+    ):
+        row.live_activity_id = turn.reply_to_id[:200]
+
+
+async def _share(ctx: HandlerContext, row: CardSession, side: Side = "front") -> None:
+    """Update the session's posted card for everyone in the channel or group chat.
+
+    The update goes through the outbox (Teams' per-conversation limits, retries), answering what
+    someone just did, so sending hours never hold it. Changes that come close together share
+    one update: while one is waiting, it is drawn when it goes, with everything done meanwhile.
+    """
+    if not row.live_activity_id or row.conversation_ref_id is None:
+        return
+    schedule = Schedule(ctx.uow.session)
+    key = f"cards-live:{row.id}"
+    payload = {"session": row.id, "side": side}
+    waiting = await schedule.get(row.org_id, key)
+    if waiting is not None and waiting.state == PENDING:
+        waiting.payload = payload
+        return
+    now = ctx.services.clock.now()
+    await schedule.put(
+        row.org_id,
+        key,
+        LIVE_KIND,
+        now,
+        now,
+        conversation_ref_id=row.conversation_ref_id,
+        payload=payload,
+    )
+
+
+async def render_live(ctx: NoticeContext) -> Message | None:
+    """The session's card as it is now, replacing the posted one for everyone."""
+    row = await CardSessions(ctx.uow.session).get(
+        ctx.item.org_id, int(ctx.payload.get("session", 0))
+    )
+    if row is None or not row.live_activity_id:
+        return None
+    side = ctx.payload.get("side")
+    face: Side = side if side in ("front", "back") else "front"
+    card = await SessionView(ctx.uow.session, row.org_id, ctx.now).render(
+        row,
+        row.facilitator_id,
+        side=face,
+        in_channel=row.way == WayOfWorking.TEAM.value,
+    )
+    return Message(card=card, update_id=row.live_activity_id)
 
 
 async def _show(ctx: HandlerContext, row: CardSession, side: Side = "front", **extra: Any) -> Reply:
@@ -535,6 +596,7 @@ async def start(ctx: HandlerContext, form: StartForm) -> Reply:
     row.group_name = form.group or row.group_name
     row.state = move(SessionState.CHOOSING, Move.START).value
     row.updated_at = ctx.services.clock.now()
+    await _share(ctx, row)
     return await _show(ctx, row)
 
 
@@ -570,6 +632,8 @@ async def show(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     if shown is not None and shown != loaded.position:
         face = "front"  # the group has moved on: show where it is now
     _join(loaded, ctx.actor.person_id)
+    if not ctx.turn.automatic and face in ("front", "back") and shown == loaded.position:
+        await _share(ctx, loaded, face)  # someone turned the card over: for everyone
     return await _show(ctx, loaded, face)
 
 
@@ -626,6 +690,7 @@ async def contribute(ctx: HandlerContext, form: ContributionForm) -> Reply:
     _join(row, ctx.actor.person_id)
     row.updated_at = now
     await ctx.uow.session.flush()
+    await _share(ctx, row)
     return await _show(ctx, row, notice="Added. Thank you.")
 
 
@@ -701,6 +766,7 @@ async def agree_action(ctx: HandlerContext, form: ActionForm) -> Reply:
             person_id=form.who,
             payload={"action": action.id},
         )
+    await _share(ctx, row)
     return await _show(ctx, row, notice="Action saved.")
 
 
@@ -720,9 +786,11 @@ async def next_card(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         row.state = move(row.session_state, Move.LAST_NEXT).value
         row.finished_at = row.updated_at = now
         await Schedule(ctx.uow.session).cancel_prefix(ctx.turn.org_id, _prompt_prefix(row), now)
+        await _share(ctx, row)
         return await _show(ctx, row)
     if not await CardSessions(ctx.uow.session).advance(row, row.position, now):
         return await _show(ctx, row, notice="The group has already moved on.")
+    await _share(ctx, row)
     return await _show(ctx, row)
 
 
@@ -769,6 +837,7 @@ async def _move(ctx: HandlerContext, values: dict[str, Any], what: Move) -> Repl
         row.finished_at = now
         await Schedule(ctx.uow.session).cancel_prefix(ctx.turn.org_id, _prompt_prefix(row), now)
     _join(row, ctx.actor.person_id)
+    await _share(ctx, row)
     return await _show(ctx, row)
 
 
@@ -794,6 +863,7 @@ async def _reopen(ctx: HandlerContext, row: CardSession) -> Reply:
     row.finished_at = row.paused_at = None
     row.updated_at = now
     _join(row, ctx.actor.person_id)
+    await _share(ctx, row)
     return await _show(ctx, row, notice="Reopened: carry on where you left off.")
 
 
@@ -822,6 +892,7 @@ async def action_done(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     if action.done_at is None:
         action.done_at = now
         await Schedule(ctx.uow.session).cancel(ctx.turn.org_id, f"cards-action:{action.id}", now)
+        await _share(ctx, row)
     names = await _view(ctx).names({action.owner_id})
     return Reply.update(action_done_card(action.what, names.get(action.owner_id, "")))
 
@@ -1327,6 +1398,7 @@ NOTICES: list[NoticeKind] = [
         render_action_due,
         description="An agreed action from a progression cards session is due soon.",
     ),
+    NoticeKind(LIVE_KIND, render_live, asked_for=True),
     NoticeKind(
         PROMPT_KIND,
         render_prompt,

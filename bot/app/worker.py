@@ -134,7 +134,10 @@ class _OneShot:
 
 
 def encode(message: Message) -> dict[str, Any]:
-    return {"text": message.text, "card": message.card, "attachments": message.attachments}
+    data = {"text": message.text, "card": message.card, "attachments": message.attachments}
+    if message.update_id:
+        data["update_id"] = message.update_id
+    return data
 
 
 def decode(data: dict[str, Any]) -> Message:
@@ -142,6 +145,7 @@ def decode(data: dict[str, Any]) -> Message:
         text=data.get("text"),
         card=data.get("card"),
         attachments=list(data.get("attachments") or []),
+        update_id=data.get("update_id") or None,
     )
 
 
@@ -228,6 +232,7 @@ class Worker:
         self._conversations = _KeyedLocks()
         self._hours: dict[str, SendingHours] = {}
         self._stop = asyncio.Event()
+        self._wake = asyncio.Event()
 
     # -- running ---------------------------------------------------------------------------
 
@@ -242,10 +247,24 @@ class Worker:
         """Finish the message in hand, then stop (SIGTERM)."""
         self._stop.set()
 
-    async def idle(self, seconds: float) -> None:
-        """Wait between ticks; returns early when asked to stop."""
-        with suppress(TimeoutError):
-            await asyncio.wait_for(self._stop.wait(), seconds)
+    def wake(self) -> None:
+        """Something was just queued that a person is waiting for (their document, the card
+        they pressed on): tick soon instead of at the end of the interval."""
+        self._wake.set()
+
+    async def idle(self, seconds: float, *, wakeable: bool = True) -> None:
+        """Wait between ticks; returns early when asked to stop, or (`wakeable`) when woken."""
+        if not wakeable:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), seconds)
+            return
+        waits = [asyncio.ensure_future(self._stop.wait()), asyncio.ensure_future(self._wake.wait())]
+        try:
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+            self._wake.clear()
 
     async def tick(self, now: datetime) -> int:
         """Queue every item due at `now` and send what is queued; returns how many were sent."""
@@ -326,15 +345,15 @@ class Worker:
         people = [i.person_id for i in items if i.person_id is not None]
         turned_off = await Preferences(session).turned_off_by(people)
         for item in items:
-            hours = await self._sending_hours(session, item.org_id)
-            if not hours.allows(now):
-                item.ready_at, item.updated_at = hours.next_allowed(now), now
-                self.stats["held_for_hours"] += 1
-                continue
             kind = self.kinds.get(item.kind)
             if kind is None:
                 item.state, item.last_error = FAILED, f"unknown kind of message {item.kind!r}"
                 item.updated_at = now
+                continue
+            hours = await self._sending_hours(session, item.org_id)
+            if not kind.asked_for and not hours.allows(now):
+                item.ready_at, item.updated_at = hours.next_allowed(now), now
+                self.stats["held_for_hours"] += 1
                 continue
             if (
                 kind.opt_out
@@ -406,7 +425,9 @@ class Worker:
         if row.state != QUEUED:  # withdrawn between the claim and now (SQLite)
             return 0
         hours = await self._sending_hours(session, row.org_id)
-        if not hours.allows(now):
+        kind = self.kinds.get(row.kind)
+        asked_for = kind is not None and kind.asked_for
+        if not asked_for and not hours.allows(now):
             row.not_before, row.updated_at = hours.next_allowed(now), now
             await claim.uow.commit()
             return 0
@@ -541,8 +562,11 @@ class Worker:
         self.stats["retried"] += 1
 
 
-async def run_worker(worker: Worker, clock: Clock, interval: float) -> None:
-    """The background loop in the bot process (or `tlc worker`): tick, wait, repeat."""
+async def run_worker(
+    worker: Worker, clock: Clock, interval: float, *, shortest: float = 1.0
+) -> None:
+    """The background loop in the bot process (or `tlc worker`): tick, wait, repeat. A wake-up
+    cuts the wait short, but ticks never come closer than `shortest` seconds."""
     while not worker.stopping:
         try:
             await worker.tick(clock.now())
@@ -550,4 +574,6 @@ async def run_worker(worker: Worker, clock: Clock, interval: float) -> None:
             raise
         except Exception:
             log.exception("worker tick failed; trying again next tick")
-        await worker.idle(interval)
+        await worker.idle(min(shortest, interval), wakeable=False)
+        if interval > shortest and not worker.stopping:
+            await worker.idle(interval - shortest)

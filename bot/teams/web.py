@@ -63,6 +63,7 @@ class Bot:
     async def _message(self, body: dict[str, Any]) -> None:
         turn = self._turn(body)
         reply = await self.dispatcher.on_message(turn)
+        self.worker.wake()  # a request may have queued what the person asked for
         if reply.card is not None and turn.verb and turn.reply_to_id:
             # An Action.Submit: replace the submitted card in place with its saved view.
             try:
@@ -89,6 +90,7 @@ class Bot:
             await _invoke_response(context, 200, {})
             return
         reply = await self.dispatcher.on_message(self._turn(body))
+        self.worker.wake()  # a press may have queued the card's update for everyone
         if reply.card is not None:
             value: dict[str, Any] = {"statusCode": 200, "type": CARD, "value": reply.card}
             later = reply.messages

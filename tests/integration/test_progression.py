@@ -730,3 +730,94 @@ async def test_stopping_the_schedule_and_the_weekly_prompt_leave_a_paused_sessio
     await press(teams, COACH, scheduled, "Stop", MATHS)
     row = await session_row(bot.db, session_id)
     assert (row.state, row.prompt_schedule) == ("running", None)
+
+
+# ------------------------------------------------------------------ a live card for everyone
+
+
+async def test_everyone_sees_the_posted_card_change_without_pressing_anything(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    _roster(connector)
+    bot = teams_app[BOT_KEY]
+    clock.set(datetime(2026, 11, 28, 21, 30, tzinfo=UTC))  # Saturday night: out of hours
+    sent = await teams.say(COACH, "cards", MATHS, mention=True)
+    posted = sent[0].activity_id
+    assert posted is not None
+    setup = only_card(sent)
+    session_id = int(button(setup, "Start")["data"]["session"])
+
+    async def act(user: User, verb: str, **data: Any) -> dict[str, Any]:
+        body, out = await teams.execute(
+            user, verb, {"session": session_id, **data}, MATHS, reply_to=posted
+        )
+        assert teams.last_status == 200 and out == []
+        value: dict[str, Any] = body["value"]
+        return value
+
+    await act(COACH, "cards.start", issues="1", group="Maths")
+    assert await bot.worker.tick(clock.now()) == 1
+    seen = connector.view(posted)
+    assert (
+        seen is not None and seen.method == "PUT" and seen.conversation_id == MATHS.conversation_id
+    )
+    assert "1.1 What does the term 'progression' mean to you?" in card_text(seen.cards[0])
+
+    # Tom adds a thought; Cara, who pressed nothing, sees it on the message in the channel.
+    await act(TUTOR, "cards.contribute", position=0, contribution="Lifelong learning")
+    connector.clear()
+    assert await bot.worker.tick(clock.now()) == 1
+    seen = connector.view(posted)
+    assert seen is not None and "Tom Tutor:** Lifelong learning" in card_text(seen.cards[0])
+
+    # Changes close together go as one update, with everything in it.
+    await act(MANAGER, "cards.contribute", position=0, contribution="A job")
+    await act(TUTOR, "cards.contribute", position=0, contribution="Confidence")
+    await act(COACH, "cards.card", position=0, side="back")  # the facilitator turns it over
+    connector.clear()
+    assert await bot.worker.tick(clock.now()) == 1
+    assert len(connector.updates()) == 1 and connector.messages() == []
+    seen = connector.view(posted)
+    assert seen is not None
+    assert "Discussion prompts 1.1" in card_text(seen.cards[0])
+
+    # A card's own refresh (Teams asking, nobody pressing) changes nothing for the others.
+    await teams.execute(
+        TUTOR,
+        "cards.card",
+        {"session": session_id, "position": 0, "side": "front"},
+        MATHS,
+        reply_to=posted,
+        trigger="automatic",
+    )
+    connector.clear()
+    assert await bot.worker.tick(clock.now()) == 0
+
+    # Moving on shows the next card to everyone; the whole group's contributions are stored.
+    await act(TUTOR, "cards.next", position=0)
+    assert await bot.worker.tick(clock.now()) == 1
+    seen = connector.view(posted)
+    assert seen is not None and "1.2 Why is progression important:" in card_text(seen.cards[0])
+    async with bot.db.unit_of_work() as uow:
+        texts = [c.text for c in (await uow.session.scalars(select(CardContribution))).all()]
+        assert texts == ["Lifelong learning", "A job", "Confidence"]
+        row = await uow.session.get(CardSession, session_id)
+        assert row is not None and row.live_activity_id == posted
+
+
+async def test_a_session_in_a_personal_chat_has_nothing_to_update_for_others(
+    teams: TeamsClient, teams_app: web.Application, connector: LoopbackConnector
+) -> None:
+    me = Place.personal(TUTOR)
+    sent = await teams.say(TUTOR, "cards", me)
+    session_id = int(button(only_card(sent), "Start")["data"]["session"])
+    await teams.execute(
+        TUTOR,
+        "cards.start",
+        {"session": session_id, "issues": "1"},
+        me,
+        reply_to=sent[0].activity_id,
+    )
+    connector.clear()
+    assert await teams_app[BOT_KEY].worker.tick(datetime(2026, 11, 23, 11, tzinfo=UTC)) == 0
+    assert connector.updates() == []

@@ -153,7 +153,9 @@ async def test_migrations_are_idempotent(db: Database) -> None:
     await db.migrate()
 
 
-async def test_support_offer_opt_out_is_the_same_choice_the_settings_card_shows(db: Database) -> None:
+async def test_support_offer_opt_out_is_the_same_choice_the_settings_card_shows(
+    db: Database,
+) -> None:
     from storage.preferences import Preferences
     from storage.support import SupportRecords
 

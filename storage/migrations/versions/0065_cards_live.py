@@ -1,0 +1,30 @@
+"""cards: the posted session card is updated for everyone (the message's activity id)
+
+A channel or group-chat session remembers the message its card is in, so the bot can update that
+message (Bot Connector updateActivity) when anyone contributes, turns the card, moves on or agrees
+an action: everyone sees the card as it is, not only whoever pressed.
+
+Revision ID: 0065_cards_live
+Revises: 0060_cards_exports
+Create Date: 2026-12-05 08:30:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0065_cards_live"
+down_revision: str | Sequence[str] | None = "0060_cards_exports"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("card_sessions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("live_activity_id", sa.String(length=200), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("card_sessions", schema=None) as batch_op:
+        batch_op.drop_column("live_activity_id")
