@@ -36,10 +36,17 @@ class SettingsView:
     admin: bool = False
 
 
+TEAM_CHOICE = (
+    "Coaching cards posted in a team's channel are the team's choice: its facilitator or an org "
+    "admin starts and stops them (**cards schedule off**)."
+)
+
+
 def _always(always: Sequence[str]) -> list[object]:
     lines = [text("**Always sent** — reminders that carry a deadline can't be turned off:")]
     if always:
         lines.append(text("\n".join(f"- {a}" for a in always), size="small"))
+    lines.append(text(TEAM_CHOICE, subtle=True, size="small"))
     return lines
 
 

@@ -43,13 +43,15 @@ Render = Callable[[NoticeContext], Awaitable[Message | None]]
 class NoticeKind:
     """`opt_out` names the preference a person can turn off (None: a deadline, never silenced).
     `asked_for`: it answers something a person has just done or asked for (a document, the
-    card they pressed on), so sending hours never hold it."""
+    card they pressed on), so sending hours never hold it. A `to_channel` kind goes to a team or
+    a chat: one person's opt-out cannot govern it, so it has none."""
 
     kind: str
     render: Render
     opt_out: str | None = None
     description: str = ""
     asked_for: bool = False
+    to_channel: bool = False  # posted to a channel or group chat, not to one person
 
 
 class NoticeKinds:
@@ -60,6 +62,10 @@ class NoticeKinds:
         for k in kinds:
             if k.kind in self._kinds:
                 raise ValueError(f"notice kind {k.kind!r} registered twice")
+            if k.opt_out and k.to_channel:
+                raise ValueError(
+                    f"{k.kind!r} is posted to a channel: that is the team's choice, not an opt-out"
+                )
             self._kinds[k.kind] = k
 
     def get(self, kind: str) -> NoticeKind | None:

@@ -1,8 +1,10 @@
 """`settings`: which proactive messages a person gets, and (org admins) the sending hours.
 
-A person can turn off the kinds of message that have an opt-out category (self-referral offers,
-coaching-card prompts ...). Reminders that carry a deadline (`opt_out=None`) are never turned
-off: the card lists them as always sent, so nobody silences them without knowing.
+A person can turn off the kinds of personal message that have an opt-out category (offers of
+support). Reminders that carry a deadline (`opt_out=None`) are never turned off: the card says
+which areas they come from, in people's words, so nobody silences them without knowing. What
+is posted in a team's channel (the weekly coaching cards) is the team's choice, not a person's:
+its facilitator or an org admin starts and stops it.
 """
 
 from __future__ import annotations
@@ -35,21 +37,58 @@ from storage.preferences import Preferences
 ADMINS_ONLY = "Sorry, only an org admin can change the sending hours."
 
 
+# Each opt-out category as people would say it, and what it means for them.
+CATEGORY_WORDS: dict[str, tuple[str, str]] = {
+    "self_referral_offers": (
+        "Offers of coaching support",
+        "Now and then I offer you time with an advanced practitioner: when you start, after an "
+        "observation and once a term. You can always ask for support yourself.",
+    ),
+}
+
+# The messages that carry a deadline, by the part of the work they come from (a kind's prefix).
+AREAS: dict[str, str] = {
+    "otla": "Observations: dates to agree, reports to write, check and approve",
+    "support": "Coaching support: sessions, updates, reviews and reports",
+    "walks": "Learning walks: your copies, and walks still to do at the end of a window",
+    "cards": "Progression cards: the actions you agreed, before and when they're due",
+    "documents": "Documents you asked for",
+    "notice": "Messages from your organisation with a next step",
+}
+OTHER_AREA = "Other reminders with a deadline"
+
+
 def humanise(name: str) -> str:
+    """An opt-out category as people say it (an unknown one, from its name)."""
+    if name in CATEGORY_WORDS:
+        return CATEGORY_WORDS[name][0]
     words = name.replace("_", " ").replace("-", " ").replace(".", " ").split()
     return " ".join(words).capitalize()
 
 
+def _area(kind: NoticeKind) -> str | None:
+    """The area a deadline message belongs to; None for what is no message of its own (the
+    update of a card someone just pressed on)."""
+    if kind.asked_for and not kind.description:
+        return None
+    if kind.kind == "otla.file":
+        return AREAS["documents"]
+    return AREAS.get(kind.kind.split(".", 1)[0], OTHER_AREA)
+
+
 def catalogue(kinds: NoticeKinds) -> tuple[dict[str, list[NoticeKind]], list[str]]:
-    """Opt-out categories with their kinds, and descriptions of the always-sent kinds."""
+    """Personal opt-out categories with their kinds, and the areas of the always-sent kinds."""
     categories: dict[str, list[NoticeKind]] = {}
     always: list[str] = []
     for kind in kinds.all():
         if kind.opt_out:
             categories.setdefault(kind.opt_out, []).append(kind)
-        elif kind.description and kind.description not in always:
-            always.append(kind.description)
-    return dict(sorted(categories.items())), always
+            continue
+        area = _area(kind)
+        if area is not None and area not in always:
+            always.append(area)
+    order = {words: i for i, words in enumerate([*AREAS.values(), OTHER_AREA])}
+    return dict(sorted(categories.items())), sorted(always, key=lambda a: order.get(a, 99))
 
 
 def _choices(categories: dict[str, list[NoticeKind]], turned_off: set[str]) -> list[OptOutChoice]:
@@ -57,7 +96,9 @@ def _choices(categories: dict[str, list[NoticeKind]], turned_off: set[str]) -> l
         OptOutChoice(
             category,
             humanise(category),
-            "; ".join(k.description for k in kinds if k.description),
+            CATEGORY_WORDS[category][1]
+            if category in CATEGORY_WORDS
+            else "; ".join(k.description for k in kinds if k.description),
             category not in turned_off,
         )
         for category, kinds in categories.items()

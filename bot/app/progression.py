@@ -1398,11 +1398,12 @@ NOTICES: list[NoticeKind] = [
         render_action_due,
         description="An agreed action from a progression cards session is due soon.",
     ),
-    NoticeKind(LIVE_KIND, render_live, asked_for=True),
+    NoticeKind(LIVE_KIND, render_live, asked_for=True, to_channel=True),
+    # The team's choice, not a person's: its facilitator or an org admin schedules and stops it.
     NoticeKind(
         PROMPT_KIND,
         render_prompt,
-        opt_out="card_prompts",
+        to_channel=True,
         description="The weekly coaching card posted to a team's channel.",
     ),
 ]

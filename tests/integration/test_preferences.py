@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from aiohttp import web
 
 from bot.app.notices import NoticeContext, NoticeKind
@@ -38,12 +39,14 @@ def _bot(app: web.Application) -> Bot:
     return bot
 
 
-async def _schedule(bot: Bot, user: User, key: str, kind: str, due: datetime) -> None:
+async def _schedule(
+    bot: Bot, user: User, key: str, kind: str, due: datetime, payload: dict[str, str] | None = None
+) -> None:
     async with bot.db.unit_of_work() as uow:
         person = await Directory(uow.session).person_by_aad(ORG, user.aad)
         assert person is not None
         await Schedule(uow.session).put(
-            ORG, key, kind, due, due, person_id=person.id, payload={"what": key}
+            ORG, key, kind, due, due, person_id=person.id, payload=payload or {"what": key}
         )
         await uow.commit()
 
@@ -63,9 +66,9 @@ async def test_settings_shows_what_can_be_turned_off_and_what_is_always_sent(
     toggle = next(e for e in card["body"] if e.get("id") == "keep.self_referral_offers")
     assert toggle["type"] == "Input.Toggle" and toggle["value"] == "true"
     text = card_text(card)
-    assert "Support offers" in text
+    assert "Offers of coaching support" in text
     assert "Always sent" in text and "can't be turned off" in text
-    assert "Observation reminders" in text
+    assert "Other reminders with a deadline" in text  # the test's own deadline kind
     assert "08:00–18:00, Monday to Friday; not on bank holidays" in text
     assert "Change sending hours" not in text  # tutors don't change the organisation's hours
 
@@ -79,8 +82,8 @@ async def test_turning_off_offers_stops_them_but_not_deadlines(
         TUTOR, "settings.save", {"keep.self_referral_offers": "false"}
     )
     saved = card_text(response["value"])
-    assert "You turned off: Self referral offers." in saved
-    assert "Observation reminders" in saved  # and what still comes, always
+    assert "You turned off: Offers of coaching support." in saved
+    assert "Other reminders with a deadline" in saved  # and what still comes, always
     await _schedule(bot, TUTOR, "offer:1", "test.offer", clock.now())
     await _schedule(bot, TUTOR, "otla:1", "test.deadline", clock.now())
     teams.connector.clear()
@@ -190,3 +193,53 @@ async def test_settings_are_personal_and_not_shown_in_a_channel(teams: TeamsClie
 
     sent = await teams.say(TUTOR, "settings", Place.channel(), mention=True)
     assert "works in a 1:1 chat with me" in sent[0].text
+
+
+async def test_the_settings_card_speaks_of_areas_of_work_not_kinds_of_message(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    bot = teams_app[BOT_KEY]
+    card = only_card(await teams.say(TUTOR, "settings"))
+    text = card_text(card)
+    toggles = [e["id"] for e in card["body"] if e.get("type") == "Input.Toggle"]
+    assert toggles == ["keep.self_referral_offers"]  # channel posts are not a person's to stop
+    assert "Offers of coaching support" in text
+    assert "Observations: dates to agree, reports to write, check and approve" in text
+    assert "team's choice: its facilitator or an org admin starts and stops them" in text
+    always = next(e["text"] for e in card["body"] if "- Observations" in str(e.get("text")))
+    assert len(always.splitlines()) <= 7
+    for kind in bot.worker.kinds.all():
+        assert kind.kind not in text
+        if kind.description:
+            assert kind.description not in text, kind.kind
+
+
+@pytest.mark.parametrize("category", ["self_referral_offers"])
+async def test_each_opt_out_stops_its_real_messages_through_the_worker(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, category: str
+) -> None:
+    """Every category on the card, with the app's own kinds of message in it: turned off on
+    the card, nothing of that kind reaches the person; turned on again, it does."""
+    bot = teams_app[BOT_KEY]
+    kinds = [k.kind for k in bot.worker.kinds.all() if k.opt_out == category]
+    assert kinds
+    categories = {k.opt_out for k in bot.worker.kinds.all() if k.opt_out}
+    assert categories == {category}, "every opt-out category has its case here"
+    await teams.say(TUTOR, "hello")
+    card = only_card(await teams.say(TUTOR, "settings"))
+    assert any(e.get("id") == f"keep.{category}" for e in card["body"])
+    await teams.execute(TUTOR, "settings.save", {f"keep.{category}": "false"})
+    for i, kind in enumerate(kinds):
+        await _schedule(bot, TUTOR, f"off:{i}", kind, clock.now(), {"reason": "induction"})
+    teams.connector.clear()
+    assert await bot.worker.tick(clock.now()) == 0
+    assert teams.connector.messages() == []
+    assert [await _state(bot, f"off:{i}") for i in range(len(kinds))] == [OPTED_OUT] * len(kinds)
+
+    await teams.execute(TUTOR, "settings.save", {f"keep.{category}": "true"})
+    for i, kind in enumerate(kinds):
+        await _schedule(bot, TUTOR, f"on:{i}", kind, clock.now(), {"reason": "induction"})
+    assert await bot.worker.tick(clock.now()) == len(kinds)
+    assert [s.conversation_id for s in teams.connector.messages()] == ["a:personal-29:tutor"] * len(
+        kinds
+    )

@@ -100,3 +100,15 @@ def test_the_real_table_has_help_and_admin_with_summaries() -> None:
     assert {"help", "admin"} <= words
     assert all(c.summary for c in router.listed()), "every listed command needs a docstring"
     assert {"run", "admin.role"} <= set(router.actions)
+
+
+def test_a_channel_message_cannot_have_a_personal_opt_out() -> None:
+    from bot.app.notices import NoticeContext, NoticeKind, NoticeKinds
+    from bot.app.turn import Message
+
+    async def render(_: NoticeContext) -> Message | None:
+        return None
+
+    kinds = NoticeKinds()
+    with pytest.raises(ValueError, match="team's choice"):
+        kinds.add(NoticeKind("x.prompt", render, opt_out="prompts", to_channel=True))
