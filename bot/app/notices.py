@@ -39,6 +39,27 @@ class NoticeContext:
 Render = Callable[[NoticeContext], Awaitable[Message | None]]
 
 
+@dataclass
+class FailureContext:
+    """A message that will never be delivered as addressed: `reason` says why."""
+
+    uow: UnitOfWork
+    item: ScheduledItem
+    reason: str
+    now: datetime
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return self.item.payload
+
+    @property
+    def schedule(self) -> Schedule:
+        return Schedule(self.uow.session)
+
+
+OnFailure = Callable[[FailureContext], Awaitable[None]]
+
+
 @dataclass(frozen=True)
 class NoticeKind:
     """`opt_out` names the preference a person can turn off (None: a deadline, never silenced).
@@ -52,6 +73,7 @@ class NoticeKind:
     description: str = ""
     asked_for: bool = False
     to_channel: bool = False  # posted to a channel or group chat, not to one person
+    on_failure: OnFailure | None = None  # e.g. tell whoever asked that it did not arrive
 
 
 class NoticeKinds:

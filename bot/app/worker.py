@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.notices import NoticeContext, NoticeKinds
+from bot.app.notices import FailureContext, NoticeContext, NoticeKinds
 from bot.app.pacing import Sleep, WallClock, wall_clock
 from bot.app.turn import Message
 from bot.clock import Clock
@@ -533,9 +533,25 @@ class Worker:
             stored = await session.get(ConversationRef, ref.id)
             if stored is not None:
                 stored.blocked_reason = reason[:200]
+        await self._on_failure(claim.uow, row, reason, now)
         await claim.uow.commit()
         self.stats["failed"] += 1
         log.info("outbox message %s failed: %s", row.id, reason)
+
+    async def _on_failure(
+        self, uow: UnitOfWork, row: OutboxMessage, reason: str, now: datetime
+    ) -> None:
+        """Let the kind of message act on its failure (tell whoever asked for it)."""
+        kind = self.kinds.get(row.kind)
+        if kind is None or kind.on_failure is None:
+            return
+        item = await uow.session.get(ScheduledItem, row.item_id)
+        if item is None:
+            return
+        try:
+            await kind.on_failure(FailureContext(uow, item, reason, now))
+        except Exception:
+            log.exception("acting on the failure of outbox message %s failed", row.id)
 
     async def _later(
         self,
