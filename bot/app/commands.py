@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import (
+    actions,
     admin,
     documents,
     observations,
@@ -65,6 +66,7 @@ def capability_rows() -> list[Command | CardAction]:
     rows += observations.ROWS
     rows += support.ROWS
     rows += progression.ROWS
+    rows += actions.ROWS
     rows += documents.ROWS
     rows += preferences.ROWS
     rows += reminders.ROWS

@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import documents
@@ -37,7 +37,7 @@ from bot.domain.progression import (
     SessionOutcome,
     SessionState,
     WayOfWorking,
-    action_reminder_at,
+    action_reminders,
     compare,
     due_problem,
     move,
@@ -55,6 +55,7 @@ from cards.progression import (
     ActionLine,
     ActionReminderView,
     ContributionLine,
+    DigestLine,
     IssueChoice,
     LiveCardView,
     OwnIssueFormView,
@@ -66,11 +67,16 @@ from cards.progression import (
     Side,
     SummaryView,
     action_done_card,
+    action_drop_card,
+    action_dropped_card,
+    action_later_card,
+    action_moved_card,
     action_reminder_card,
     compare_card,
     compare_choice_card,
     deck_added_card,
     live_card,
+    overdue_digest_card,
     own_issue_card,
     own_question_card,
     paused_card,
@@ -95,6 +101,7 @@ from storage.reminders import PENDING, Schedule
 NOT_IN_GROUP = "Sorry, that session belongs to another group. Start your own with **cards**."
 NOT_FOUND = "I can't find that session any more. Say **cards** to start one."
 ACTION_DUE_KIND = "cards.action_due"
+DIGEST_KIND = "cards.overdue_digest"
 PROMPT_KIND = "cards.prompt"
 LIVE_KIND = "cards.live"
 DEFAULT_DUE_DAYS = 14
@@ -150,6 +157,12 @@ def _ids(value: object) -> object:
 
 
 # --------------------------------------------------------------------------- rendering a session
+
+
+def _action_what(action: CardAction) -> str:
+    if action.dropped_at is not None:
+        return f"{action.what} (not doing it: {action.dropped_reason or 'no reason given'})"
+    return action.what
 
 
 @dataclass
@@ -249,7 +262,9 @@ class SessionView:
                     for c in contributions
                 ],
                 actions=[
-                    ActionLine(a.what, names.get(a.owner_id, "Someone"), a.due_on, bool(a.done_at))
+                    ActionLine(
+                        _action_what(a), names.get(a.owner_id, "Someone"), a.due_on, bool(a.done_at)
+                    )
                     for a in actions
                 ],
                 side=side,
@@ -270,10 +285,11 @@ class SessionView:
         )
 
     async def people_around(self, row: CardSession, viewer_id: int) -> list[int]:
-        """Who can own an action: the facilitator, whoever took part, the team; capped at 50."""
+        """Who can own an action: the facilitator, whoever took part, and the whole team roster
+        (the card's list can be searched when it is long)."""
         ids = [row.facilitator_id, viewer_id, *row.participant_ids]
         ids += await self.repo.team_member_ids(row.conversation_ref_id)
-        return list(dict.fromkeys(ids))[:50]
+        return list(dict.fromkeys(ids))
 
     async def paused(self, row: CardSession, *, in_channel: bool = True) -> CardDict:
         deck = await org_deck(self.session, self.org_id)
@@ -640,7 +656,7 @@ async def show(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
 class ContributionForm(BaseModel):
     session: int
     position: int
-    contribution: str = ""
+    contribution: str = Field("", validate_default=True)  # absent when left empty
 
     @field_validator("contribution")
     @classmethod
@@ -755,17 +771,8 @@ async def agree_action(ctx: HandlerContext, form: ActionForm) -> Reply:
     _join(row, ctx.actor.person_id)
     row.updated_at = now
     await ctx.uow.session.flush()
-    remind_at = action_reminder_at(form.by_when, now)
-    if remind_at is not None:
-        await Schedule(ctx.uow.session).put(
-            ctx.turn.org_id,
-            f"cards-action:{action.id}",
-            ACTION_DUE_KIND,
-            remind_at,
-            now,
-            person_id=form.who,
-            payload={"action": action.id},
-        )
+    await _remind_owner(Schedule(ctx.uow.session), row.org_id, action, now)
+    await _schedule_digest(Schedule(ctx.uow.session), row.org_id, row.facilitator_id, now)
     await _share(ctx, row)
     return await _show(ctx, row, notice="Action saved.")
 
@@ -878,7 +885,66 @@ async def summary(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
 # -------------------------------------------------------------------------- agreed actions
 
 
-async def action_done(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+STAGES = ("before", "due", "overdue")
+
+
+def _action_key(action_id: int, stage: str) -> str:
+    # The first stage keeps the key reminders had before there were stages.
+    return f"cards-action:{action_id}" if stage == "before" else f"cards-action:{action_id}:{stage}"
+
+
+async def _remind_owner(schedule: Schedule, org_id: str, action: CardAction, now: datetime) -> None:
+    """Two days before, on the day and, if still open, the day after: each at 09:00 London."""
+    for stage, at in action_reminders(action.due_on, now).items():
+        key = _action_key(action.id, stage)
+        if at is None:
+            await schedule.cancel(org_id, key, now)
+            continue
+        await schedule.put(
+            org_id,
+            key,
+            ACTION_DUE_KIND,
+            at,
+            now,
+            person_id=action.owner_id,
+            payload={"action": action.id, "stage": stage, "due_on": action.due_on.isoformat()},
+        )
+
+
+async def _stop_reminding(schedule: Schedule, org_id: str, action_id: int, now: datetime) -> None:
+    for stage in STAGES:
+        await schedule.cancel(org_id, _action_key(action_id, stage), now)
+
+
+def _digest_key(facilitator_id: int) -> str:
+    return f"cards-digest:{facilitator_id}"
+
+
+DIGEST_WHEN = PromptSchedule(0, time(9, 0))  # Mondays, 09:00 London
+
+
+async def _schedule_digest(
+    schedule: Schedule, org_id: str, facilitator_id: int, now: datetime
+) -> None:
+    """The facilitator's weekly digest of overdue actions, while their sessions have any open."""
+    waiting = await schedule.get(org_id, _digest_key(facilitator_id))
+    if waiting is not None and waiting.state == PENDING:
+        return
+    await schedule.put(
+        org_id,
+        _digest_key(facilitator_id),
+        DIGEST_KIND,
+        DIGEST_WHEN.next_after(now),
+        now,
+        person_id=facilitator_id,
+        payload={},
+    )
+
+
+async def _own_action(
+    ctx: HandlerContext, values: dict[str, Any]
+) -> tuple[CardAction, CardSession] | Reply:
+    """The action a button is about, if this person owns it or facilitated its session."""
     repo = CardSessions(ctx.uow.session)
     action_id = _int(values.get("action"))
     action = await repo.action(action_id) if action_id is not None else None
@@ -887,27 +953,152 @@ async def action_done(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         return Reply.text("I can't find that action any more.")
     subject = Subject(org_id=row.org_id, tutor_id=action.owner_id, author_id=row.facilitator_id)
     if not ctx.can(Permission.UPDATE_CARD_ACTION, subject):
-        return Reply.text("Only the action's owner or the session's facilitator can mark it done.")
+        return Reply.text("Only the action's owner or the session's facilitator can change it.")
+    return action, row
+
+
+async def action_done(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    found = await _own_action(ctx, values)
+    if isinstance(found, Reply):
+        return found
+    action, row = found
     now = ctx.services.clock.now()
     if action.done_at is None:
         action.done_at = now
-        await Schedule(ctx.uow.session).cancel(ctx.turn.org_id, f"cards-action:{action.id}", now)
+        action.dropped_at, action.dropped_reason = None, None
+        await _stop_reminding(Schedule(ctx.uow.session), row.org_id, action.id, now)
         await _share(ctx, row)
     names = await _view(ctx).names({action.owner_id})
     return Reply.update(action_done_card(action.what, names.get(action.owner_id, "")))
 
 
+async def action_later(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    found = await _own_action(ctx, values)
+    if isinstance(found, Reply):
+        return found
+    action, _ = found
+    return Reply.update(action_later_card(action.id, action.what, action.due_on))
+
+
+class ExtendForm(BaseModel):
+    action: int
+    by_when: date
+
+    @field_validator("by_when", mode="before")
+    @classmethod
+    def _by_when(cls, value: object) -> object:
+        if value in (None, ""):
+            raise ValueError("Choose the new date")
+        return value
+
+
+async def redisplay_extend(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    found = await _own_action(ctx, values)
+    if isinstance(found, Reply):
+        return found
+    action, _ = found
+    error = errors.get("by_when") or next(iter(errors.values()), None)
+    return Reply.update(action_later_card(action.id, action.what, action.due_on, None, error))
+
+
+async def extend_action(ctx: HandlerContext, form: ExtendForm) -> Reply:
+    """ "Needs more time": a new date, and the reminders move with it."""
+    found = await _own_action(ctx, {"action": form.action})
+    if isinstance(found, Reply):
+        return found
+    action, row = found
+    now = ctx.services.clock.now()
+    problem = due_problem(form.by_when, today_in_london(now))
+    if problem is None and form.by_when <= action.due_on:
+        problem = "Choose a date after the one agreed."
+    if problem:
+        card = action_later_card(
+            action.id, action.what, action.due_on, form.by_when.isoformat(), problem
+        )
+        return Reply.update(card)
+    if not action.open:
+        return Reply.text("That action is already closed.")
+    action.due_on = form.by_when
+    action.extended = (action.extended or 0) + 1
+    await _remind_owner(Schedule(ctx.uow.session), row.org_id, action, now)
+    Directory(ctx.uow.session).audit(
+        row.org_id,
+        ctx.actor.person_id,
+        f"card-action:{action.id}",
+        "new date",
+        form.by_when.isoformat(),
+        now,
+    )
+    await _share(ctx, row)
+    return Reply.update(action_moved_card(action.what, action.due_on))
+
+
+async def action_drop(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    found = await _own_action(ctx, values)
+    if isinstance(found, Reply):
+        return found
+    action, _ = found
+    return Reply.update(action_drop_card(action.id, action.what))
+
+
+class DropForm(BaseModel):
+    action: int
+    reason: str = Field("", validate_default=True)  # an empty input is absent from the data
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if not value:
+            raise ValueError("Say why, for the group")
+        if len(value) > 300:
+            raise ValueError("Keep it under 300 characters")
+        return value
+
+
+async def redisplay_drop(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    found = await _own_action(ctx, values)
+    if isinstance(found, Reply):
+        return found
+    action, _ = found
+    error = errors.get("reason") or next(iter(errors.values()), None)
+    return Reply.update(action_drop_card(action.id, action.what, error))
+
+
+async def drop_action(ctx: HandlerContext, form: DropForm) -> Reply:
+    """ "Not doing it", and why: the group sees it on the card; the reminders stop."""
+    found = await _own_action(ctx, {"action": form.action})
+    if isinstance(found, Reply):
+        return found
+    action, row = found
+    now = ctx.services.clock.now()
+    if action.open:
+        action.dropped_at, action.dropped_reason = now, form.reason
+        await _stop_reminding(Schedule(ctx.uow.session), row.org_id, action.id, now)
+        await _share(ctx, row)
+    return Reply.update(action_dropped_card(action.what, action.dropped_reason or form.reason))
+
+
 async def render_action_due(ctx: NoticeContext) -> Message | None:
-    """Before an agreed action is due, its owner hears about it, with a button to mark it done."""
+    """Before an agreed action is due, on the day and the day after, its owner hears about it:
+    Done, Needs more time, or Not doing it."""
     repo = CardSessions(ctx.uow.session)
     action = await repo.action(int(ctx.payload.get("action", 0)))
-    if action is None or action.done_at is not None:
+    if action is None or not action.open:
         return None
+    due = ctx.payload.get("due_on")
+    if due is not None and due != action.due_on.isoformat():
+        return None  # the date moved since: the reminders for the new one are scheduled
     row = await repo.get(ctx.item.org_id, action.session_id)
     if row is None:
         return None
     deck = await org_deck(ctx.uow.session, row.org_id)
     question = deck.card(action.card_key)
+    stage = str(ctx.payload.get("stage") or "before")
     view = ActionReminderView(
         action_id=action.id,
         what=action.what,
@@ -915,8 +1106,39 @@ async def render_action_due(ctx: NoticeContext) -> Message | None:
         group=row.group_name,
         key=action.card_key,
         question=question.question if question else "",
+        stage=stage if stage in STAGES else "before",
     )
     return Message(card=action_reminder_card(view))
+
+
+async def render_digest(ctx: NoticeContext) -> Message | None:
+    """Mondays: the facilitator's sessions' overdue actions; next week's, while any are open."""
+    person_id = ctx.item.person_id
+    if person_id is None:
+        return None
+    repo = CardSessions(ctx.uow.session)
+    if await repo.has_open_actions_facilitated(ctx.item.org_id, person_id):
+        await ctx.schedule.put(
+            ctx.item.org_id,
+            _digest_key(person_id),
+            DIGEST_KIND,
+            DIGEST_WHEN.next_after(ctx.now + timedelta(hours=1)),
+            ctx.now,
+            person_id=person_id,
+            payload={},
+        )
+    overdue = await repo.overdue_for_facilitator(
+        ctx.item.org_id, person_id, today_in_london(ctx.now)
+    )
+    if not overdue:
+        return None
+    view = SessionView(ctx.uow.session, ctx.item.org_id, ctx.now)
+    names = await view.names({a.owner_id for a, _ in overdue})
+    lines = [
+        DigestLine(a.what, names.get(a.owner_id, "Someone"), a.due_on, s.group_name)
+        for a, s in overdue
+    ]
+    return Message(card=overdue_digest_card(lines))
 
 
 # ---------------------------------------------------------------------- coaching-card prompts
@@ -1381,6 +1603,10 @@ ROWS: list[Command | Verb] = [
     Verb("cards.summary", summary, idempotent=False),
     Verb("cards.export", export_summary, form=ExportForm),
     Verb("cards.action.done", action_done),
+    Verb("cards.action.later", action_later, idempotent=False),
+    Verb("cards.action.extend", extend_action, form=ExtendForm, redisplay=redisplay_extend),
+    Verb("cards.action.drop", action_drop, idempotent=False),
+    Verb("cards.action.dropped", drop_action, form=DropForm, redisplay=redisplay_drop),
     Verb("cards.schedule.off", schedule_off),
     Verb("cards.issue.open", open_own_issue, idempotent=False),
     Verb("cards.issue", add_own_issue, form=OwnIssueForm, redisplay=redisplay_own_issue),
@@ -1396,7 +1622,13 @@ NOTICES: list[NoticeKind] = [
     NoticeKind(
         ACTION_DUE_KIND,
         render_action_due,
-        description="An agreed action from a progression cards session is due soon.",
+        description="An agreed action from a progression cards session: before, on and after "
+        "its date.",
+    ),
+    NoticeKind(
+        DIGEST_KIND,
+        render_digest,
+        description="Facilitator: the week's overdue actions from your progression card sessions.",
     ),
     NoticeKind(LIVE_KIND, render_live, asked_for=True, to_channel=True),
     # The team's choice, not a person's: its facilitator or an org admin schedules and stops it.

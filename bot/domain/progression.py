@@ -365,6 +365,19 @@ def action_reminder_at(due_on: date, now: datetime) -> datetime | None:
     return None
 
 
+def action_reminders(due_on: date, now: datetime) -> dict[str, datetime | None]:
+    """When an action's owner hears about it, by stage: two days before (`before`), at 09:00
+    on the day (`due`) and, if it is still open, at 09:00 the day after (`overdue`). None: that
+    moment has passed."""
+    on_the_day = datetime.combine(due_on, MORNING, LONDON)
+    after = datetime.combine(due_on + timedelta(days=1), MORNING, LONDON)
+    return {
+        "before": action_reminder_at(due_on, now),
+        "due": on_the_day.astimezone(UTC) if on_the_day >= now else None,
+        "overdue": after.astimezone(UTC) if after >= now else None,
+    }
+
+
 def today_in_london(now: datetime) -> date:
     return now.astimezone(LONDON).date()
 

@@ -357,7 +357,7 @@ async def test_a_team_works_through_the_deck_in_a_channel_across_a_restart(
         assert connector.messages()[0].conversation_id == f"a:personal-{MANAGER.teams_id}"
         assert "Action due Fri 11 Dec" in card_text(reminder)
         assert "Map our progression routes" in card_text(reminder)
-        done_card = await press(teams, MANAGER, reminder, "Mark as done", Place.personal(MANAGER))
+        done_card = await press(teams, MANAGER, reminder, "Done", Place.personal(MANAGER))
         assert "\u2611 Map our progression routes" in card_text(done_card)
         async with db.unit_of_work() as uow:
             action = (await uow.session.scalars(select(CardAction))).one()
@@ -821,3 +821,214 @@ async def test_a_session_in_a_personal_chat_has_nothing_to_update_for_others(
     connector.clear()
     assert await teams_app[BOT_KEY].worker.tick(datetime(2026, 11, 23, 11, tzinfo=UTC)) == 0
     assert connector.updates() == []
+
+
+# -------------------------------------------------------------- actions are followed through
+
+
+async def _tick_at(
+    bot: Any, clock: FixedClock, connector: LoopbackConnector, at: datetime
+) -> list[Sent]:
+    clock.set(at)
+    connector.clear()
+    await bot.worker.tick(clock.now())
+    return connector.messages()
+
+
+async def test_an_agreed_action_is_followed_through_until_its_owner_closes_it(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    _roster(connector)
+    bot = teams_app[BOT_KEY]
+    await teams.say(MANAGER, "hello")
+    await teams.say(COACH, "hello")
+    session_id, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    await press(teams, MANAGER, card, "Add", MATHS, contribution="Routes matter")
+    form = await press(teams, COACH, card, "Agree an action", MATHS)
+    await press(
+        teams,
+        COACH,
+        form,
+        "Save action",
+        MATHS,
+        what="Map our progression routes",
+        who=choices(form, "who")["Mia Manager"],
+        by_when="2026-12-11",
+    )
+    async with bot.db.unit_of_work() as uow:
+        action = (await uow.session.scalars(select(CardAction))).one()
+        pending = (
+            await uow.session.scalars(
+                select(ScheduledItem)
+                .where(ScheduledItem.state == PENDING)
+                .order_by(ScheduledItem.due_at)
+            )
+        ).all()
+        assert [(i.key, i.due_at) for i in pending] == [
+            (
+                "cards-digest:" + str((await session_row(bot.db, session_id)).facilitator_id),
+                datetime(2026, 11, 30, 9, 0, tzinfo=UTC),
+            ),
+            (f"cards-action:{action.id}", datetime(2026, 12, 9, 9, 0, tzinfo=UTC)),
+            (f"cards-action:{action.id}:due", datetime(2026, 12, 11, 9, 0, tzinfo=UTC)),
+            (f"cards-action:{action.id}:overdue", datetime(2026, 12, 12, 9, 0, tzinfo=UTC)),
+        ]
+    mia = Place.personal(MANAGER).conversation_id
+    cara = Place.personal(COACH).conversation_id
+
+    # Nothing overdue yet: the Monday digests say nothing.
+    assert await _tick_at(bot, clock, connector, datetime(2026, 11, 30, 9, 0, tzinfo=UTC)) == []
+    assert await _tick_at(bot, clock, connector, datetime(2026, 12, 7, 9, 0, tzinfo=UTC)) == []
+    # Two days before, and on the day.
+    sent = await _tick_at(bot, clock, connector, datetime(2026, 12, 9, 9, 0, tzinfo=UTC))
+    assert [s.conversation_id for s in sent] == [mia]
+    before = only_card(sent)
+    assert "Action due Fri 11 Dec" in card_text(before)
+    assert {b["title"] for b in _find_actions(before)} == {
+        "Done",
+        "Needs more time",
+        "Not doing it",
+    }
+    sent = await _tick_at(bot, clock, connector, datetime(2026, 12, 11, 9, 0, tzinfo=UTC))
+    assert "Action due today" in card_text(only_card(sent))
+    # Saturday is out of hours: the overdue nudge comes on Monday, with Cara's digest.
+    assert await _tick_at(bot, clock, connector, datetime(2026, 12, 12, 9, 0, tzinfo=UTC)) == []
+    sent = await _tick_at(bot, clock, connector, datetime(2026, 12, 14, 9, 0, tzinfo=UTC))
+    by_chat = {s.conversation_id: card_text(s.cards[0]) for s in sent}
+    assert set(by_chat) == {mia, cara}
+    assert "Action overdue: it was due Fri 11 Dec" in by_chat[mia]
+    assert "Overdue actions from your sessions (1)" in by_chat[cara]
+    assert "Map our progression routes" in by_chat[cara] and "Mia Manager" in by_chat[cara]
+    overdue = next(s.cards[0] for s in sent if s.conversation_id == mia)
+
+    # Mia needs more time: a date before the one agreed is refused; a later one moves the
+    # reminders with it.
+    later = await press(teams, MANAGER, overdue, "Needs more time", Place.personal(MANAGER))
+    bad = await press(
+        teams, MANAGER, later, "Save the new date", Place.personal(MANAGER), by_when="2026-12-01"
+    )
+    assert "Choose today or a later date." in card_text(bad)
+    saved = await press(
+        teams, MANAGER, later, "Save the new date", Place.personal(MANAGER), by_when="2027-01-15"
+    )
+    assert "now by Fri 15 Jan" in card_text(saved)
+    async with bot.db.unit_of_work() as uow:
+        stored = await uow.session.get(CardAction, action.id)
+        assert stored is not None and (stored.due_on, stored.extended) == (date(2027, 1, 15), 1)
+        waiting = (
+            await uow.session.scalars(
+                select(ScheduledItem).where(
+                    ScheduledItem.key.startswith(f"cards-action:{action.id}"),
+                    ScheduledItem.state == PENDING,
+                )
+            )
+        ).all()
+        assert sorted(i.due_at for i in waiting) == [
+            datetime(2027, 1, 13, 9, 0, tzinfo=UTC),
+            datetime(2027, 1, 15, 9, 0, tzinfo=UTC),
+            datetime(2027, 1, 16, 9, 0, tzinfo=UTC),
+        ]
+
+    # Then she is not doing it after all, and says why; the reminders stop; the group sees it.
+    drop = await press(teams, MANAGER, overdue, "Not doing it", Place.personal(MANAGER))
+    empty = await press(teams, MANAGER, drop, "Save", Place.personal(MANAGER))
+    assert "Say why, for the group" in card_text(empty)
+    done = await press(
+        teams, MANAGER, drop, "Save", Place.personal(MANAGER), reason="The routes map exists"
+    )
+    assert "Noted: not doing it" in card_text(done)
+    async with bot.db.unit_of_work() as uow:
+        stored = await uow.session.get(CardAction, action.id)
+        assert stored is not None and stored.dropped_reason == "The routes map exists"
+        assert stored.dropped_at is not None and stored.done_at is None
+        left = (
+            await uow.session.scalars(
+                select(ScheduledItem).where(
+                    ScheduledItem.key.startswith(f"cards-action:{action.id}"),
+                    ScheduledItem.state == PENDING,
+                )
+            )
+        ).all()
+        assert left == []
+    seen = await refresh(teams, COACH, card, MATHS)
+    assert "(not doing it: The routes map exists)" in card_text(seen)
+
+    # Someone else may not close Mia's action.
+    body, _ = await teams.execute(TUTOR, "cards.action.done", {"action": action.id})
+    assert "Only the action's owner or the session's facilitator" in str(body)
+
+
+async def test_the_who_list_offers_the_whole_team_and_can_be_searched(
+    teams: TeamsClient, connector: LoopbackConnector
+) -> None:
+    _roster(connector)
+    team = [User(f"member-{i}", f"Member {i:03d}", f"m{i}@college.ac.uk") for i in range(80)]
+    await teams.say(COACH, "hello", MATHS, mention=True)
+    await teams.members_added(COACH, MATHS, team)
+    _, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    form = await press(teams, COACH, card, "Agree an action", MATHS)
+    owners = choices(form, "who")
+    assert {f"Member {i:03d}" for i in range(80)} <= set(owners)
+    who = next(
+        e for e in _walk_inputs(form) if e.get("type") == "Input.ChoiceSet" and e["id"] == "who"
+    )
+    assert who["style"] == "filtered"
+
+
+def _walk_inputs(node: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        if "id" in node:
+            found.append(node)
+        for value in node.values():
+            found.extend(_walk_inputs(value))
+    elif isinstance(node, list):
+        for item in node:
+            found.extend(_walk_inputs(item))
+    return found
+
+
+async def test_an_empty_contribution_is_absent_from_the_data_and_refused(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    session_id, _ = await start_session(teams, TUTOR, MATHS, "1", "Maths")
+    body, _ = await teams.execute(
+        TUTOR, "cards.contribute", {"session": session_id, "position": 0}, MATHS
+    )
+    assert "Write your contribution first" in card_text(body["value"])
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        assert (await uow.session.scalars(select(CardContribution))).all() == []
+
+
+async def test_actions_lists_a_persons_own_open_actions_in_their_1_1_chat(
+    teams: TeamsClient, teams_app: web.Application, connector: LoopbackConnector
+) -> None:
+    _roster(connector)
+    await teams.say(TUTOR, "hello")
+    _, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    await press(teams, TUTOR, card, "Add", MATHS, contribution="Me too")
+    form = await press(teams, COACH, card, "Agree an action", MATHS)
+    who = choices(form, "who")
+    for what, owner in (("Tom's action", "Tom Tutor"), ("Cara's action", "Cara Coach")):
+        await press(
+            teams,
+            COACH,
+            form,
+            "Save action",
+            MATHS,
+            what=what,
+            who=who[owner],
+            by_when="2026-12-11",
+        )
+    mine = only_card(await teams.say(TUTOR, "actions"))
+    text = card_text(mine)
+    assert "Your actions (1)" in text and "Progression cards" in text
+    assert "Tom's action" in text and "Maths \u00b7 by Fri 11 Dec" in text
+    assert "Cara's action" not in text
+    done = await press(teams, TUTOR, mine, "Done", Place.personal(TUTOR))
+    assert "\u2611 Tom's action" in card_text(done)
+    assert "no open actions" in card_text(only_card(await teams.say(TUTOR, "actions")))
+    # In a channel, nothing personal is listed.
+    sent = await teams.say(TUTOR, "actions", MATHS, mention=True)
+    assert "Cara's action" not in str([s.activity for s in sent])
+    assert "Tom's action" not in str([s.activity for s in sent])

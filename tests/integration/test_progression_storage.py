@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from alembic import command
-from sqlalchemy import insert, inspect, text
+from sqlalchemy import Date, DateTime, column, insert, inspect, table, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.app.turn import UserRef
@@ -143,15 +143,23 @@ async def test_export_tokens_leave_the_schema_and_no_session_loses_its_work(
                 CardContribution(
                     session_id=row_id, card_key="1.1", person_id=tom, text="x", created_at=NOW
                 ),
-                CardAction(
-                    session_id=row_id,
-                    card_key="1.1",
-                    what="Map routes",
-                    owner_id=tom,
-                    due_on=date(2026, 12, 11),
-                    created_at=NOW,
-                ),
             ]
+        )
+        as_0040 = table(
+            "card_actions",
+            *(column(c) for c in ("session_id", "card_key", "what", "owner_id")),
+            column("due_on", Date),
+            column("created_at", DateTime(timezone=True)),
+        )
+        await uow.session.execute(
+            insert(as_0040).values(
+                session_id=row_id,
+                card_key="1.1",
+                what="Map routes",
+                owner_id=tom,
+                due_on=date(2026, 12, 11),
+                created_at=NOW,
+            )
         )
         await uow.session.execute(text("UPDATE card_sessions SET export_token = 'secret'"))
         await uow.commit()

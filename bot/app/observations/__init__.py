@@ -24,7 +24,9 @@ ROWS: list[Command | CardAction] = [
     Command("observe", allocate.observe, aliases=("allocate",)),
     Command("observations", views.observations, aliases=("otla", "observation")),
     Command("report", report.report, aliases=("reports",)),
-    Command("actions", actions.actions, aliases=("action", "ars")),
+    # `actions` (bot.app.actions) is everyone's own list across capabilities; it shows this log
+    # too for those who keep it (line managers, the quality team), and in channels.
+    Command("ars", actions.actions, aliases=("action",)),
     # allocation
     CardAction("otla.allocate.open", allocate.open_allocation, idempotent=False),
     CardAction(
