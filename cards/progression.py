@@ -938,6 +938,19 @@ def overdue_digest_card(lines: Sequence[DigestLine]) -> CardDict:
     return card(body, fallback_text=f"{len(lines)} overdue actions from your sessions")
 
 
+def schedule_moved_card(question: str, instead: str) -> CardDict:
+    """The sending hours would move every post: say so, and set it as it will be on "OK"."""
+    return card(
+        [
+            title("Coaching cards: a different time?"),
+            text(question),
+            text("Or say **cards schedule** with another day and time.", size="small"),
+        ],
+        [execute("OK", "cards.schedule.set", {"when": instead}, primary=True)],
+        fallback_text=question,
+    )
+
+
 def prompts_scheduled_card(session_id: int, label: str | None, group: str) -> CardDict:
     if label is None:
         return card(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
@@ -27,6 +27,7 @@ from bot.app.router import Command
 from bot.app.turn import Message, Reply, Where
 from bot.domain.access import Permission, Subject
 from bot.domain.progression import (
+    WEEKDAYS,
     AgreedAction,
     CardOutcome,
     Contribution,
@@ -48,6 +49,7 @@ from bot.domain.progression import (
     today_in_london,
     way_of_working,
 )
+from bot.domain.sending_hours import LONDON, SendingHours
 from cards.base import CardDict
 from cards.progression import (
     DECK_FILE,
@@ -83,6 +85,7 @@ from cards.progression import (
     prompts_scheduled_card,
     refused,
     resume_offer_card,
+    schedule_moved_card,
     setup_card,
     summary_card,
 )
@@ -1165,12 +1168,35 @@ async def _not_yours(ctx: HandlerContext, row: CardSession, doing: str) -> str:
     return f"Only {who}, who runs {row.group_name}'s session, or an org admin can {doing}."
 
 
-async def _schedule(ctx: HandlerContext) -> Reply:
+def _moved_by_hours(when: PromptSchedule, hours: SendingHours, now: datetime) -> str | None:
+    """What to tell the facilitator when the sending hours would move every post of this
+    schedule (its weekday or time), or None. A bank holiday now and then moves one post only."""
+    weekly = replace(hours, bank_holidays=True, term_time_only=False, closed=frozenset())
+    first = when.next_after(now)
+    if weekly.allows(first):
+        return None
+    moved = weekly.next_allowed(first).astimezone(LONDON)
+    day = WEEKDAYS[when.weekday].capitalize()
+    if not weekly.day_open(first.astimezone(LONDON).date()):
+        why = f"{day}s are outside sending hours"
+    else:
+        why = f"{when.at:%H:%M} is outside sending hours ({hours.describe().split(',')[0]})"
+    return f"{why}: I'll post on {moved:%A}s at {moved:%H:%M} — OK?|{moved:%A} {moved:%H:%M}"
+
+
+async def schedule_set(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    """ "OK" on a schedule the sending hours moved: set it as it will really be."""
+    return await _schedule(ctx, str(values.get("when") or ""))
+
+
+async def _schedule(ctx: HandlerContext, confirmed: str | None = None) -> Reply:
     raw = ctx.turn.text
     found = next(
         (raw.lower().find(w) for w in ("schedule", "prompts", "prompt") if w in raw.lower()), -1
     )
     rest = raw[found:].split(None, 1)[1] if found >= 0 and len(raw[found:].split()) > 1 else ""
+    if confirmed is not None:
+        rest = confirmed
     repo = CardSessions(ctx.uow.session)
     row = await repo.open_in(ctx.turn.org_id, place_key(ctx.turn.where))
     now = ctx.services.clock.now()
@@ -1195,6 +1221,11 @@ async def _schedule(ctx: HandlerContext) -> Reply:
         return Reply.text(str(exc))
     if row is not None and row.session_state is SessionState.CHOOSING:
         return Reply.text("First choose the issues and press **Start** on the session card.")
+    org = await ctx.directory.organisation(ctx.turn.org_id, now)
+    moved = _moved_by_hours(when, SendingHours.from_settings(org.settings), now)
+    if moved is not None:
+        question, _, instead = moved.partition("|")
+        return Reply.show(schedule_moved_card(question, instead.lower()))
     if row is None:
         row = await _new_session(ctx)
         deck = await org_deck(ctx.uow.session, ctx.turn.org_id)
@@ -1608,6 +1639,7 @@ ROWS: list[Command | Verb] = [
     Verb("cards.action.drop", action_drop, idempotent=False),
     Verb("cards.action.dropped", drop_action, form=DropForm, redisplay=redisplay_drop),
     Verb("cards.schedule.off", schedule_off),
+    Verb("cards.schedule.set", schedule_set),
     Verb("cards.issue.open", open_own_issue, idempotent=False),
     Verb("cards.issue", add_own_issue, form=OwnIssueForm, redisplay=redisplay_own_issue),
     Verb("cards.question.open", open_own_question, idempotent=False),

@@ -1032,3 +1032,31 @@ async def test_actions_lists_a_persons_own_open_actions_in_their_1_1_chat(
     sent = await teams.say(TUTOR, "actions", MATHS, mention=True)
     assert "Cara's action" not in str([s.activity for s in sent])
     assert "Tom's action" not in str([s.activity for s in sent])
+
+
+async def test_a_schedule_the_sending_hours_would_move_says_so_when_it_is_set(
+    teams: TeamsClient, teams_app: web.Application, connector: LoopbackConnector
+) -> None:
+    _roster(connector)
+    session_id, _ = await start_session(teams, COACH, MATHS, "1", "Maths")
+    asked = only_card(await teams.say(COACH, "cards schedule saturday 10:00", MATHS, mention=True))
+    assert (
+        "Saturdays are outside sending hours: I'll post on Mondays at 08:00 \u2014 OK?"
+        in card_text(asked)
+    )
+    assert await _items(teams_app, "cards-prompt:") == []
+    assert (await session_row(teams_app[BOT_KEY].db, session_id)).prompt_schedule is None
+    early = only_card(await teams.say(COACH, "cards schedule monday 07:00", MATHS, mention=True))
+    assert "07:00 is outside sending hours (08:00\u201318:00)" in card_text(early)
+    late = only_card(await teams.say(COACH, "cards schedule monday 19:00", MATHS, mention=True))
+    assert "I'll post on Tuesdays at 08:00" in card_text(late)
+
+    body, _ = await teams.execute(COACH, "cards.schedule.set", button(asked, "OK")["data"], MATHS)
+    assert "Coaching cards every Monday at 08:00" in card_text(body["value"])
+    items = await _items(teams_app, "cards-prompt:")
+    assert [(i.state, i.due_at) for i in items] == [
+        (PENDING, datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    ]
+    # Someone else's OK changes nothing.
+    body, _ = await teams.execute(TUTOR, "cards.schedule.set", {"when": "tuesday 09:00"}, MATHS)
+    assert "can schedule it" in str(body)
