@@ -17,7 +17,12 @@ from cards.base import (
     with_error,
 )
 
-KEEP = "keep."  # input id prefix: keep.<category> is "true" when the person wants them
+KEEP = "keep."
+START_CHOICES = [(f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}") for h in range(6, 13) for m in (0, 30)]
+END_CHOICES = [
+    *((f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}") for h in range(13, 24) for m in (0, 30)),
+    ("Midnight", "24:00"),
+]  # input id prefix: keep.<category> is "true" when the person wants them
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,42 @@ class SettingsView:
     always: Sequence[str]  # messages that carry a deadline: never turned off
     sending_hours: str
     admin: bool = False
+    quiet_start: str | None = None  # the person's own quiet times ("09:00"), none if None
+    quiet_end: str | None = None
+    days_off: Sequence[int] = ()
+
+
+DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def _quiet(view: SettingsView) -> list[object]:
+    return [
+        text("**Your quiet times**"),
+        text(
+            "For messages to you alone, on top of the sending hours: for example the days you "
+            "don't work. Leave empty for none.",
+            subtle=True,
+            size="small",
+        ),
+        choice_input(
+            "quiet_start",
+            "Not before",
+            START_CHOICES,
+            value=view.quiet_start,
+            placeholder="Any time",
+        ),
+        choice_input(
+            "quiet_end", "Not after", END_CHOICES, value=view.quiet_end, placeholder="Any time"
+        ),
+        choice_input(
+            "days_off",
+            "Days I don't work",
+            [(d, str(i)) for i, d in enumerate(DAYS)],
+            value=",".join(str(d) for d in view.days_off) or None,
+            multi=True,
+            placeholder="None",
+        ),
+    ]
 
 
 TEAM_CHOICE = (
@@ -65,7 +106,8 @@ def settings_card(view: SettingsView) -> CardDict:
     body.append(
         text("Anything due outside these hours waits until they start.", subtle=True, size="small")
     )
-    actions = [execute("Save", "settings.save", primary=True)] if view.choices else []
+    body.extend(_quiet(view))
+    actions = [execute("Save", "settings.save", primary=True)]
     if view.admin:
         actions.append(execute("Change sending hours", "settings.hours.open"))
         actions.append(execute("Undelivered messages", "notices.undelivered"))
@@ -77,6 +119,7 @@ class SettingsSaved:
     turned_off: Sequence[str]
     still_on: Sequence[str]
     always: Sequence[str]
+    quiet: str | None = None  # the person's own quiet times, said in words
 
 
 def settings_saved_card(saved: SettingsSaved) -> CardDict:
@@ -87,15 +130,10 @@ def settings_saved_card(saved: SettingsSaved) -> CardDict:
         body.append(text("You get every kind of message."))
     if saved.still_on and saved.turned_off:
         body.append(text("You still get: " + ", ".join(saved.still_on) + "."))
+    if saved.quiet:
+        body.append(text(f"Your quiet times: {saved.quiet}."))
     body.extend(_always(saved.always))
     return card(body, [execute("Change again", "settings.open")], fallback_text="Settings saved")
-
-
-START_CHOICES = [(f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}") for h in range(6, 13) for m in (0, 30)]
-END_CHOICES = [
-    *((f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}") for h in range(13, 24) for m in (0, 30)),
-    ("Midnight", "24:00"),
-]
 
 
 def sending_hours_card(

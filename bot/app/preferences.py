@@ -21,6 +21,7 @@ from bot.app.turn import Reply
 from bot.domain.access import Permission
 from bot.domain.sending_hours import SendingHours, parse_clock
 from cards.preferences import (
+    DAYS,
     END_CHOICES,
     KEEP,
     START_CHOICES,
@@ -107,14 +108,31 @@ def _choices(categories: dict[str, list[NoticeKind]], turned_off: set[str]) -> l
 
 async def _settings_view(ctx: HandlerContext) -> SettingsView:
     categories, always = catalogue(ctx.services.notices)
-    turned_off = await Preferences(ctx.uow.session).turned_off(ctx.person.id)
+    prefs = Preferences(ctx.uow.session)
+    turned_off = await prefs.turned_off(ctx.person.id)
+    quiet = await prefs.quiet(ctx.person.id)
     org = await ctx.directory.organisation(ctx.turn.org_id, ctx.services.clock.now())
     return SettingsView(
         choices=_choices(categories, turned_off),
         always=always,
         sending_hours=SendingHours.from_settings(org.settings).describe(),
         admin=ctx.can(Permission.MANAGE_SETTINGS),
+        quiet_start=quiet.start if quiet else None,
+        quiet_end=quiet.end if quiet else None,
+        days_off=list(quiet.days_off or []) if quiet else [],
     )
+
+
+def describe_quiet(start: str | None, end: str | None, days_off: Iterable[int]) -> str | None:
+    parts = []
+    if start:
+        parts.append(f"not before {start}")
+    if end:
+        parts.append(f"not after {'midnight' if end == '24:00' else end}")
+    days = [DAYS[d] + "s" for d in sorted(set(days_off)) if 0 <= d <= 6]
+    if days:
+        parts.append("never on " + ", ".join(days))
+    return "; ".join(parts) or None
 
 
 async def settings(ctx: HandlerContext) -> Reply:
@@ -134,12 +152,45 @@ class PreferencesForm(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
+    quiet_start: str | None = None  # absent when left empty: no quiet time of one's own
+    quiet_end: str | None = None
+    days_off: list[int] = []
+
     @model_validator(mode="after")
     def _toggles(self) -> PreferencesForm:
         for key, value in (self.model_extra or {}).items():
             if key.startswith(KEEP) and str(value).lower() not in ("true", "false"):
                 raise ValueError(f"{key} must be on or off")
         return self
+
+    @field_validator("quiet_start")
+    @classmethod
+    def _quiet_start(cls, value: str | None) -> str | None:
+        if value and value not in _STARTS:
+            raise ValueError("Choose a time from the list")
+        return value or None
+
+    @field_validator("quiet_end")
+    @classmethod
+    def _quiet_end(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value and value not in _ENDS:
+            raise ValueError("Choose a time from the list")
+        start = info.data.get("quiet_start")
+        if value and start:
+            begins, ends = parse_clock(start), parse_clock(value)
+            if begins is not None and ends is not None and ends <= begins:
+                raise ValueError("The end must come after the start")
+        return value or None
+
+    @field_validator("days_off", mode="before")
+    @classmethod
+    def _days_off(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [p.strip() for p in value.split(",") if p.strip()]
+        weekdays = {str(d) for d in range(7)}
+        if isinstance(value, list) and any(str(d) not in weekdays for d in value):
+            raise ValueError("Choose days from the list")
+        return value
 
     def wanted(self) -> dict[str, bool]:
         return {
@@ -157,12 +208,28 @@ async def save_settings(ctx: HandlerContext, form: PreferencesForm) -> Reply:
         if category in categories:  # a stale card may name a kind that no longer exists
             await prefs.choose(ctx.turn.org_id, ctx.person.id, category, not wanted, now)
     turned_off = await prefs.turned_off(ctx.person.id)
+    await prefs.set_quiet(
+        ctx.turn.org_id, ctx.person.id, form.quiet_start, form.quiet_end, form.days_off, now
+    )
     saved = SettingsSaved(
         turned_off=_labels(c for c in categories if c in turned_off),
         still_on=_labels(c for c in categories if c not in turned_off),
         always=always,
+        quiet=describe_quiet(form.quiet_start, form.quiet_end, form.days_off),
     )
     return Reply.update(settings_saved_card(saved))
+
+
+async def redisplay_settings(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    view = await _settings_view(ctx)
+    problem = "; ".join(errors.values())
+    card = settings_card(view)
+    card["body"].insert(
+        1, {"type": "TextBlock", "text": problem, "color": "attention", "wrap": True}
+    )
+    return Reply.update(card)
 
 
 def _labels(categories: Iterable[str]) -> list[str]:
@@ -246,7 +313,7 @@ ROWS: list[Command | CardAction] = [
         scopes=frozenset({"personal"}),
     ),
     CardAction("settings.open", open_settings, idempotent=False),
-    CardAction("settings.save", save_settings, form=PreferencesForm),
+    CardAction("settings.save", save_settings, form=PreferencesForm, redisplay=redisplay_settings),
     CardAction("settings.hours.open", open_sending_hours, idempotent=False),
     CardAction(
         "settings.hours",

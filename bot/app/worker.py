@@ -32,13 +32,13 @@ from bot.app.notices import FailureContext, NoticeContext, NoticeKinds
 from bot.app.pacing import Sleep, WallClock, wall_clock
 from bot.app.turn import Message
 from bot.clock import Clock
-from bot.domain.sending_hours import SendingHours
+from bot.domain.sending_hours import SendingHours, next_allowed_both
 from bot.domain.throttle import LONGEST_WINDOW, RetryPolicy, conversation_wait
 from storage.db import Database, UnitOfWork
 from storage.models import ConversationRef, Organisation, Person
 from storage.outbox import Claim, OutboxMessage, OutboxQueue, recent_sends
 from storage.people import Directory
-from storage.preferences import Preferences
+from storage.preferences import Preferences, QuietHours
 from storage.reminders import (
     CANCELLED,
     FAILED,
@@ -344,6 +344,7 @@ class Worker:
         session = uow.session
         people = [i.person_id for i in items if i.person_id is not None]
         turned_off = await Preferences(session).turned_off_by(people)
+        quiet = await Preferences(session).quiet_by(people)
         for item in items:
             kind = self.kinds.get(item.kind)
             if kind is None:
@@ -351,10 +352,12 @@ class Worker:
                 item.updated_at = now
                 continue
             hours = await self._sending_hours(session, item.org_id)
-            if not kind.asked_for and not hours.allows(now):
-                item.ready_at, item.updated_at = hours.next_allowed(now), now
-                self.stats["held_for_hours"] += 1
-                continue
+            if not kind.asked_for:
+                later = _held_until(hours, quiet.get(item.person_id or 0), now)
+                if later is not None:
+                    item.ready_at, item.updated_at = later, now
+                    self.stats["held_for_hours"] += 1
+                    continue
             if (
                 kind.opt_out
                 and item.person_id is not None
@@ -427,10 +430,13 @@ class Worker:
         hours = await self._sending_hours(session, row.org_id)
         kind = self.kinds.get(row.kind)
         asked_for = kind is not None and kind.asked_for
-        if not asked_for and not hours.allows(now):
-            row.not_before, row.updated_at = hours.next_allowed(now), now
-            await claim.uow.commit()
-            return 0
+        if not asked_for:
+            quiet = await Preferences(session).quiet(row.person_id) if row.person_id else None
+            later = _held_until(hours, quiet, now)
+            if later is not None:
+                row.not_before, row.updated_at = later, now
+                await claim.uow.commit()
+                return 0
         ref: ConversationRef | None = None
         try:
             known = claim.ref if self.direct or row.person_id is None else None
@@ -576,6 +582,17 @@ class Worker:
         row.last_error, row.last_status, row.updated_at = exc.reason[:1000], exc.status, now
         await claim.uow.commit()
         self.stats["retried"] += 1
+
+
+def _held_until(hours: SendingHours, quiet: QuietHours | None, now: datetime) -> datetime | None:
+    """None if the message may go now; else when it may: the organisation's sending hours and,
+    for a personal message, the person's own quiet times."""
+    if quiet is None:
+        return None if hours.allows(now) else hours.next_allowed(now)
+    mine = SendingHours.personal(quiet.start, quiet.end, quiet.days_off or [])
+    if hours.allows(now) and mine.allows(now):
+        return None
+    return next_allowed_both(hours, mine, now)
 
 
 async def run_worker(

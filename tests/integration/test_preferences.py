@@ -243,3 +243,41 @@ async def test_each_opt_out_stops_its_real_messages_through_the_worker(
     assert [s.conversation_id for s in teams.connector.messages()] == ["a:personal-29:tutor"] * len(
         kinds
     )
+
+
+async def test_a_part_time_tutor_keeps_their_own_quiet_times(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    bot = _bot(teams_app)
+    await teams.say(TUTOR, "hello")
+    card = only_card(await teams.say(TUTOR, "settings"))
+    assert {"quiet_start", "quiet_end", "days_off"} <= {e.get("id") for e in card["body"]}
+    bad, _ = await teams.execute(
+        TUTOR, "settings.save", {"quiet_start": "12:00", "quiet_end": "13:00", "days_off": "9"}
+    )
+    assert "Choose days from the list" in card_text(bad["value"])
+    saved, _ = await teams.execute(
+        TUTOR, "settings.save", {"quiet_start": "10:00", "days_off": "3,4"}
+    )
+    text = card_text(saved["value"])
+    assert "Your quiet times: not before 10:00; never on Thursdays, Fridays." in text
+
+    # A deadline reminder due on Thursday morning waits for Monday at 10:00.
+    thursday = datetime(2026, 11, 26, 9, 0, tzinfo=LONDON)
+    clock.set(thursday)
+    await _schedule(bot, TUTOR, "otla:q", "test.deadline", thursday)
+    teams.connector.clear()
+    assert await bot.worker.tick(clock.now()) == 0
+    async with bot.db.unit_of_work() as uow:
+        item = await Schedule(uow.session).get(ORG, "otla:q")
+        assert item is not None and item.state == PENDING
+        assert item.ready_at == datetime(2026, 11, 30, 10, 0, tzinfo=LONDON)
+    clock.set(datetime(2026, 11, 30, 10, 0, tzinfo=LONDON))
+    assert await bot.worker.tick(clock.now()) == 1
+
+    # The card shows them as saved; emptied, they are gone.
+    card = only_card(await teams.say(TUTOR, "settings"))
+    days = next(e for e in card["body"] if e.get("id") == "days_off")
+    assert days["value"] == "3,4"
+    cleared, _ = await teams.execute(TUTOR, "settings.save", {})
+    assert "Your quiet times" not in card_text(cleared["value"])
