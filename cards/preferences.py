@@ -9,9 +9,12 @@ from cards.base import (
     CardDict,
     card,
     choice_input,
+    date_input,
+    error_text,
     execute,
     facts,
     text,
+    text_input,
     title,
     toggle_input,
     with_error,
@@ -110,6 +113,7 @@ def settings_card(view: SettingsView) -> CardDict:
     actions = [execute("Save", "settings.save", primary=True)]
     if view.admin:
         actions.append(execute("Change sending hours", "settings.hours.open"))
+        actions.append(execute("Term dates and closures", "settings.terms.open"))
         actions.append(execute("Undelivered messages", "notices.undelivered"))
     return card(body, actions, fallback_text="Your message settings")
 
@@ -176,3 +180,89 @@ def sending_hours_saved_card(description: str) -> CardDict:
         text("Messages due outside these hours wait until they start.", subtle=True, size="small"),
     ]
     return card(body, [execute("Back to settings", "settings.open")])
+
+
+TERM_FIELDS = [
+    (f"{name}_{edge}", f"{name.capitalize()} term {'starts' if edge == 'start' else 'ends'}")
+    for name in ("autumn", "spring", "summer")
+    for edge in ("start", "end")
+]
+
+
+def term_dates_card(
+    year: str,
+    values: Mapping[str, str],
+    closures: str,
+    errors: Mapping[str, str] | None = None,
+    *,
+    defaults: bool = False,
+) -> CardDict:
+    """An admin sets the academic year's term dates and closure days (INSET, college closed)."""
+    errors = errors or {}
+    body: list[object] = [title(f"Term dates and closures {year}")]
+    if defaults:
+        body.append(
+            text(
+                "These are the usual dates for England until you set your own.",
+                subtle=True,
+                size="small",
+            )
+        )
+    if "form" in errors:
+        body.append(error_text(errors["form"]))
+    for field_id, label in TERM_FIELDS:
+        body.extend(
+            with_error(
+                date_input(field_id, label, value=values.get(field_id), required=True),
+                errors,
+                field_id,
+            )
+        )
+    body.extend(
+        with_error(
+            text_input(
+                "closures",
+                "Closure days, one a line (e.g. 2026-10-30 INSET)",
+                value=closures or None,
+                multiline=True,
+                max_length=4000,
+            ),
+            errors,
+            "closures",
+        )
+    )
+    body.append(
+        text(
+            "Or send a .csv here with the word **terms**: rows of kind (term or closure), name, "
+            "start, end.",
+            subtle=True,
+            size="small",
+        )
+    )
+    return card(
+        body,
+        [execute("Save", "settings.terms", {"year": year}, primary=True)],
+        fallback_text=f"Term dates and closures {year}",
+    )
+
+
+def term_dates_saved_card(lines: Sequence[str], closures: int, term_time_only: bool) -> CardDict:
+    body: list[object] = [title("Saved: term dates and closures"), *(text(x) for x in lines)]
+    body.append(text(f"Closure days: {closures}."))
+    if not term_time_only:
+        body.append(
+            text(
+                "Closure days already keep me quiet. To keep quiet between terms too, turn on "
+                "term time only in the sending hours.",
+                subtle=True,
+                size="small",
+            )
+        )
+    return card(
+        body,
+        [
+            execute("Change again", "settings.terms.open"),
+            execute("Sending hours", "settings.hours.open"),
+        ],
+        fallback_text="Term dates saved",
+    )

@@ -10,6 +10,7 @@ its facilitator or an org admin starts and stops it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
@@ -17,9 +18,21 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, mod
 from bot.app.context import HandlerContext
 from bot.app.notices import NoticeKind, NoticeKinds
 from bot.app.router import CardAction, Command
-from bot.app.turn import Reply
+from bot.app.turn import FileRef, Reply
 from bot.domain.access import Permission
-from bot.domain.sending_hours import SendingHours, parse_clock
+from bot.domain.sending_hours import LONDON, SendingHours, parse_clock
+from bot.domain.terms import (
+    TERM_NAMES,
+    Term,
+    academic_year_of,
+    calendar_csv,
+    check_terms,
+    closure_lines,
+    parse_terms,
+    terms_for,
+    with_calendar,
+)
+from cards.base import CardDict
 from cards.preferences import (
     DAYS,
     END_CHOICES,
@@ -32,10 +45,13 @@ from cards.preferences import (
     sending_hours_saved_card,
     settings_card,
     settings_saved_card,
+    term_dates_card,
+    term_dates_saved_card,
 )
 from storage.preferences import Preferences
 
 ADMINS_ONLY = "Sorry, only an org admin can change the sending hours."
+TERMS_ADMINS_ONLY = "Sorry, only an org admin can set the term dates and closure days."
 
 
 # Each opt-out category as people would say it, and what it means for them.
@@ -57,6 +73,10 @@ AREAS: dict[str, str] = {
     "notice": "Messages from your organisation with a next step",
 }
 OTHER_AREA = "Other reminders with a deadline"
+
+
+def london_today(now: datetime) -> date:
+    return now.astimezone(LONDON).date()
 
 
 def humanise(name: str) -> str:
@@ -304,6 +324,177 @@ async def save_sending_hours(ctx: HandlerContext, form: SendingHoursForm) -> Rep
     return Reply.update(sending_hours_saved_card(hours.describe()))
 
 
+# ------------------------------------------------------------ term dates and closure days
+
+MAX_CSV_BYTES = 200_000
+
+
+def _year_of(ctx: HandlerContext, values: dict[str, Any] | None = None) -> int:
+    raw = str((values or {}).get("year") or "")
+    if raw[:4].isdigit():
+        return int(raw[:4])
+    return academic_year_of(london_today(ctx.services.clock.now()))
+
+
+def _label(start_year: int) -> str:
+    return f"{start_year}/{str(start_year + 1)[-2:]}"
+
+
+async def _calendar_card(
+    ctx: HandlerContext,
+    start_year: int,
+    values: dict[str, str] | None = None,
+    closures: str | None = None,
+    errors: dict[str, str] | None = None,
+) -> CardDict:
+    org = await ctx.directory.organisation(ctx.turn.org_id, ctx.services.clock.now())
+    settings = org.settings or {}
+    current = terms_for(date(start_year, 9, 1), settings)
+    own = any(
+        academic_year_of(t.start) == start_year for t in parse_terms(settings.get("terms", []))
+    )
+    shown = {}
+    for term in current:
+        if term.name in TERM_NAMES:
+            shown[f"{term.name}_start"] = term.start.isoformat()
+            shown[f"{term.name}_end"] = term.end.isoformat()
+    if closures is None:
+        closures = "\n".join(
+            f"{c['date']} {c.get('name', '')}".strip() for c in settings.get("closures", [])
+        )
+    return term_dates_card(
+        _label(start_year), {**shown, **(values or {})}, closures, errors, defaults=not own
+    )
+
+
+async def terms_command(ctx: HandlerContext) -> Reply:
+    """Term dates and closure days (INSET, college closed) for the academic year (org admins).
+
+    Usage: terms
+    Usage: terms (with a .csv: kind,name,start,end rows; kind is term or closure)
+    """
+    if not ctx.can(Permission.MANAGE_SETTINGS):
+        return Reply.text(TERMS_ADMINS_ONLY)
+    csv_files = [
+        f for f in ctx.turn.files if f.name.lower().endswith(".csv") or f.file_type == "csv"
+    ]
+    if csv_files:
+        return await _import_calendar(ctx, csv_files[0])
+    return Reply.show(await _calendar_card(ctx, _year_of(ctx)))
+
+
+async def _import_calendar(ctx: HandlerContext, file: FileRef) -> Reply:
+    raw = await ctx.services.fetch_file(file)
+    if len(raw) > MAX_CSV_BYTES:
+        return Reply.text("That file is too large for a calendar (200 KB at most).")
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        content = raw.decode("cp1252", errors="replace")
+    try:
+        terms, closures = calendar_csv(content)
+    except ValueError as exc:
+        return Reply.text(f"I couldn't read that calendar: {exc} Nothing was changed.")
+    if not terms and not closures:
+        return Reply.text("That file has no terms or closures in it. Nothing was changed.")
+    return await _save_calendar(ctx, terms, closures, replace_closures=False)
+
+
+async def _save_calendar(
+    ctx: HandlerContext,
+    terms: list[Term],
+    closures: list[tuple[date, str]],
+    *,
+    replace_closures: bool,
+) -> Reply:
+    now = ctx.services.clock.now()
+    org = await ctx.directory.organisation(ctx.turn.org_id, now)
+    org.settings = with_calendar(org.settings, terms, closures, replace_closures=replace_closures)
+    lines = [f"{t.label}: {t.start:%a %d %b %Y} to {t.end:%a %d %b %Y}" for t in terms]
+    ctx.directory.audit(
+        ctx.turn.org_id, ctx.person.id, "organisation", "term dates", "; ".join(lines), now
+    )
+    hours = SendingHours.from_settings(org.settings)
+    return Reply.update(
+        term_dates_saved_card(lines, len(org.settings.get("closures", [])), hours.term_time_only)
+    )
+
+
+async def open_terms(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    if not ctx.can(Permission.MANAGE_SETTINGS):
+        return Reply.text(TERMS_ADMINS_ONLY)
+    return Reply.show(await _calendar_card(ctx, _year_of(ctx, values)))
+
+
+class TermDatesForm(BaseModel):
+    year: str = ""
+    autumn_start: date
+    autumn_end: date
+    spring_start: date
+    spring_end: date
+    summer_start: date
+    summer_end: date
+    closures: str = ""
+
+    @field_validator(
+        "autumn_start",
+        "autumn_end",
+        "spring_start",
+        "spring_end",
+        "summer_start",
+        "summer_end",
+        mode="before",
+    )
+    @classmethod
+    def _day(cls, value: object) -> object:
+        if value in (None, ""):
+            raise ValueError("Choose a date")
+        return value
+
+    def terms(self) -> list[Term]:
+        out = []
+        for name in TERM_NAMES:
+            start, end = getattr(self, f"{name}_start"), getattr(self, f"{name}_end")
+            year = academic_year_of(start)
+            out.append(Term(name, _label(year), start, end))
+        return out
+
+
+async def redisplay_terms(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    if not ctx.can(Permission.MANAGE_SETTINGS):
+        return Reply.text(TERMS_ADMINS_ONLY)
+    kept = {k: str(v) for k, v in values.items() if isinstance(v, str) and k != "closures"}
+    card = await _calendar_card(
+        ctx, _year_of(ctx, values), kept, str(values.get("closures") or ""), errors
+    )
+    return Reply.update(card)
+
+
+async def save_terms(ctx: HandlerContext, form: TermDatesForm) -> Reply:
+    if not ctx.can(Permission.MANAGE_SETTINGS):
+        return Reply.text(TERMS_ADMINS_ONLY)
+    values = {k: v.isoformat() for k, v in form.model_dump().items() if isinstance(v, date)}
+    try:
+        terms = check_terms(form.terms())
+        if {academic_year_of(t.start) for t in terms} != {academic_year_of(terms[0].start)}:
+            raise ValueError("All three terms belong to one academic year (September to August).")
+    except ValueError as exc:
+        card = await _calendar_card(
+            ctx, _year_of(ctx, {"year": form.year}), values, form.closures, {"form": str(exc)}
+        )
+        return Reply.update(card)
+    try:
+        closures = closure_lines(form.closures)
+    except ValueError as exc:
+        card = await _calendar_card(
+            ctx, _year_of(ctx, {"year": form.year}), values, form.closures, {"closures": str(exc)}
+        )
+        return Reply.update(card)
+    return await _save_calendar(ctx, terms, closures, replace_closures=True)
+
+
 ROWS: list[Command | CardAction] = [
     # Personal choices: in a channel the card would show them to everyone.
     Command(
@@ -315,6 +506,9 @@ ROWS: list[Command | CardAction] = [
     CardAction("settings.open", open_settings, idempotent=False),
     CardAction("settings.save", save_settings, form=PreferencesForm, redisplay=redisplay_settings),
     CardAction("settings.hours.open", open_sending_hours, idempotent=False),
+    Command("terms", terms_command, aliases=("closures", "term-dates"), admin_only=True),
+    CardAction("settings.terms.open", open_terms, idempotent=False),
+    CardAction("settings.terms", save_terms, form=TermDatesForm, redisplay=redisplay_terms),
     CardAction(
         "settings.hours",
         save_sending_hours,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -281,3 +282,108 @@ async def test_a_part_time_tutor_keeps_their_own_quiet_times(
     assert days["value"] == "3,4"
     cleared, _ = await teams.execute(TUTOR, "settings.save", {})
     assert "Your quiet times" not in card_text(cleared["value"])
+
+
+def _calendar_csv(connector: Any, content: str) -> dict[str, Any]:
+    connector.files["calendar.csv"] = content.encode()
+    return {
+        "contentType": "application/vnd.microsoft.teams.file.download.info",
+        "name": "calendar.csv",
+        "content": {"downloadUrl": connector.file_url("calendar.csv"), "fileType": "csv"},
+    }
+
+
+async def test_an_admin_sets_term_dates_and_closures_and_messages_keep_to_them(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    bot = _bot(teams_app)
+    await teams.say(TUTOR, "hello")
+    refused = await teams.say(TUTOR, "terms")
+    assert "admin" in refused[0].text
+    card = only_card(await teams.say(ADMIN, "terms"))
+    assert "usual dates for England" in card_text(card)
+    assert next(e for e in card["body"] if e.get("id") == "autumn_start")["value"] == "2026-09-01"
+
+    dates = {
+        "autumn_start": "2026-09-03",
+        "autumn_end": "2026-12-18",
+        "spring_start": "2027-01-05",
+        "spring_end": "2027-03-26",
+        "summer_start": "2027-04-12",
+        "summer_end": "2027-07-16",
+    }
+    overlap, _ = await teams.execute(
+        ADMIN, "settings.terms", {**dates, "spring_start": "2026-12-01", "year": "2026/27"}
+    )
+    assert "The autumn and spring terms overlap." in card_text(overlap["value"])
+    bad_line, _ = await teams.execute(
+        ADMIN, "settings.terms", {**dates, "closures": "next friday", "year": "2026/27"}
+    )
+    assert "is not a date" in card_text(bad_line["value"])
+    async with bot.db.unit_of_work() as uow:
+        org = await uow.session.get(Organisation, ORG)
+        assert org is not None and "terms" not in org.settings
+
+    saved, _ = await teams.execute(
+        ADMIN, "settings.terms", {**dates, "closures": "2026-11-27 INSET", "year": "2026/27"}
+    )
+    assert "Autumn term 2026/27: Thu 03 Sep 2026 to Fri 18 Dec 2026" in card_text(saved["value"])
+    await teams.execute(
+        ADMIN,
+        "settings.hours",
+        {"start": "08:00", "end": "18:00", "term_time_only": "true"},
+    )
+    async with bot.db.unit_of_work() as uow:
+        org = await uow.session.get(Organisation, ORG)
+        assert org is not None
+        assert org.settings["sending_hours"]["closed"] == ["2026-11-27"]
+        assert org.settings["terms"][0] == {
+            "name": "autumn",
+            "start": "2026-09-03",
+            "end": "2026-12-18",
+        }
+
+    # The INSET day waits for Monday; after the autumn term, for the spring term.
+    inset = datetime(2026, 11, 27, 9, 0, tzinfo=LONDON)
+    clock.set(inset)
+    await _schedule(bot, TUTOR, "otla:inset", "test.deadline", inset)
+    assert await bot.worker.tick(clock.now()) == 0
+    holiday = datetime(2026, 12, 21, 9, 0, tzinfo=LONDON)
+    clock.set(holiday)
+    await _schedule(bot, TUTOR, "otla:holiday", "test.deadline", holiday)
+    async with bot.db.unit_of_work() as uow:
+        first = await Schedule(uow.session).get(ORG, "otla:inset")
+        assert first is not None
+        assert first.ready_at == datetime(2026, 11, 30, 8, 0, tzinfo=LONDON)
+        first.ready_at = datetime(2027, 1, 5, 8, 0, tzinfo=LONDON)  # out of this tick's way
+        await uow.commit()
+    assert await bot.worker.tick(clock.now()) == 0
+    async with bot.db.unit_of_work() as uow:
+        second = await Schedule(uow.session).get(ORG, "otla:holiday")
+        assert second is not None
+        assert second.ready_at == datetime(2027, 1, 5, 8, 0, tzinfo=LONDON)
+
+    # A calendar as CSV works too; a bad one changes nothing.
+    bad = await teams.say(
+        ADMIN, "terms", attachments=[_calendar_csv(teams.connector, "holiday,x,2027-02-15,\n")]
+    )
+    assert "the kind is term or closure" in bad[0].text and "Nothing was changed" in bad[0].text
+    good = await teams.say(
+        ADMIN,
+        "terms",
+        attachments=[
+            _calendar_csv(
+                teams.connector,
+                "kind,name,start,end\nclosure,College closed,2027-02-15,2027-02-16\n"
+                "term,autumn,2027-09-02,2027-12-17\n",
+            )
+        ],
+    )
+    assert "Saved: term dates and closures" in card_text(only_card(good))
+    async with bot.db.unit_of_work() as uow:
+        org = await uow.session.get(Organisation, ORG)
+        assert org is not None
+        assert org.settings["sending_hours"]["closed"] == ["2026-11-27", "2027-02-15", "2027-02-16"]
+        assert {"name": "autumn", "start": "2027-09-02", "end": "2027-12-17"} in org.settings[
+            "terms"
+        ]
