@@ -9,15 +9,25 @@ from cards.base import (
     CardDict,
     card,
     choice_input,
+    date_input,
+    error_text,
     execute,
     facts,
     text,
+    text_input,
     title,
     toggle_input,
     with_error,
 )
 
 KEEP = "keep."  # input id prefix: keep.<category> is "true" when the person wants them
+START_CHOICES = tuple(
+    (f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}") for h in range(6, 13) for m in (0, 30)
+)
+END_CHOICES = (
+    *((f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}") for h in range(13, 24) for m in (0, 30)),
+    ("Midnight", "24:00"),
+)
 
 
 @dataclass(frozen=True)
@@ -34,12 +44,55 @@ class SettingsView:
     always: Sequence[str]  # messages that carry a deadline: never turned off
     sending_hours: str
     admin: bool = False
+    quiet_start: str | None = None  # the person's own quiet times ("09:00"), none if None
+    quiet_end: str | None = None
+    days_off: Sequence[int] = ()
+
+
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _quiet(view: SettingsView) -> list[object]:
+    return [
+        text("**Your quiet times**"),
+        text(
+            "For messages to you alone, on top of the sending hours: for example the days you "
+            "don't work. Leave empty for none.",
+            subtle=True,
+            size="small",
+        ),
+        choice_input(
+            "quiet_start",
+            "Not before",
+            START_CHOICES,
+            value=view.quiet_start,
+            placeholder="Any time",
+        ),
+        choice_input(
+            "quiet_end", "Not after", END_CHOICES, value=view.quiet_end, placeholder="Any time"
+        ),
+        choice_input(
+            "days_off",
+            "Days I don't work",
+            [(d, str(i)) for i, d in enumerate(DAYS)],
+            value=",".join(str(d) for d in view.days_off) or None,
+            multi=True,
+            placeholder="None",
+        ),
+    ]
+
+
+TEAM_CHOICE = (
+    "Coaching cards posted in a team's channel are the team's choice: its facilitator or an org "
+    "admin starts and stops them (**cards schedule off**)."
+)
 
 
 def _always(always: Sequence[str]) -> list[object]:
     lines = [text("**Always sent** — reminders that carry a deadline can't be turned off:")]
     if always:
         lines.append(text("\n".join(f"- {a}" for a in always), size="small"))
+    lines.append(text(TEAM_CHOICE, subtle=True, size="small"))
     return lines
 
 
@@ -58,9 +111,11 @@ def settings_card(view: SettingsView) -> CardDict:
     body.append(
         text("Anything due outside these hours waits until they start.", subtle=True, size="small")
     )
-    actions = [execute("Save", "settings.save", primary=True)] if view.choices else []
+    body.extend(_quiet(view))
+    actions = [execute("Save", "settings.save", primary=True)]
     if view.admin:
         actions.append(execute("Change sending hours", "settings.hours.open"))
+        actions.append(execute("Term dates and closures", "settings.terms.open"))
         actions.append(execute("Undelivered messages", "notices.undelivered"))
     return card(body, actions, fallback_text="Your message settings")
 
@@ -70,6 +125,7 @@ class SettingsSaved:
     turned_off: Sequence[str]
     still_on: Sequence[str]
     always: Sequence[str]
+    quiet: str | None = None  # the person's own quiet times, said in words
 
 
 def settings_saved_card(saved: SettingsSaved) -> CardDict:
@@ -80,17 +136,10 @@ def settings_saved_card(saved: SettingsSaved) -> CardDict:
         body.append(text("You get every kind of message."))
     if saved.still_on and saved.turned_off:
         body.append(text("You still get: " + ", ".join(saved.still_on) + "."))
+    if saved.quiet:
+        body.append(text(f"Your quiet times: {saved.quiet}."))
     body.extend(_always(saved.always))
     return card(body, [execute("Change again", "settings.open")], fallback_text="Settings saved")
-
-
-START_CHOICES = tuple(
-    (f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}") for h in range(6, 13) for m in (0, 30)
-)
-END_CHOICES = (
-    *((f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}") for h in range(13, 24) for m in (0, 30)),
-    ("Midnight", "24:00"),
-)
 
 
 def sending_hours_card(
@@ -133,3 +182,89 @@ def sending_hours_saved_card(description: str) -> CardDict:
         text("Messages due outside these hours wait until they start.", subtle=True, size="small"),
     ]
     return card(body, [execute("Back to settings", "settings.open")])
+
+
+TERM_FIELDS = tuple(
+    (f"{name}_{edge}", f"{name.capitalize()} term {'starts' if edge == 'start' else 'ends'}")
+    for name in ("autumn", "spring", "summer")
+    for edge in ("start", "end")
+)
+
+
+def term_dates_card(
+    year: str,
+    values: Mapping[str, str],
+    closures: str,
+    errors: Mapping[str, str] | None = None,
+    *,
+    defaults: bool = False,
+) -> CardDict:
+    """An admin sets the academic year's term dates and closure days (INSET, college closed)."""
+    errors = errors or {}
+    body: list[object] = [title(f"Term dates and closures {year}")]
+    if defaults:
+        body.append(
+            text(
+                "These are the usual dates for England until you set your own.",
+                subtle=True,
+                size="small",
+            )
+        )
+    if "form" in errors:
+        body.append(error_text(errors["form"]))
+    for field_id, label in TERM_FIELDS:
+        body.extend(
+            with_error(
+                date_input(field_id, label, value=values.get(field_id), required=True),
+                errors,
+                field_id,
+            )
+        )
+    body.extend(
+        with_error(
+            text_input(
+                "closures",
+                "Closure days, one a line (e.g. 2026-10-30 INSET)",
+                value=closures or None,
+                multiline=True,
+                max_length=4000,
+            ),
+            errors,
+            "closures",
+        )
+    )
+    body.append(
+        text(
+            "Or send a .csv here with the word **terms**: rows of kind (term or closure), name, "
+            "start, end.",
+            subtle=True,
+            size="small",
+        )
+    )
+    return card(
+        body,
+        [execute("Save", "settings.terms", {"year": year}, primary=True)],
+        fallback_text=f"Term dates and closures {year}",
+    )
+
+
+def term_dates_saved_card(lines: Sequence[str], closures: int, term_time_only: bool) -> CardDict:
+    body: list[object] = [title("Saved: term dates and closures"), *(text(x) for x in lines)]
+    body.append(text(f"Closure days: {closures}."))
+    if not term_time_only:
+        body.append(
+            text(
+                "Closure days already keep me quiet. To keep quiet between terms too, turn on "
+                "term time only in the sending hours.",
+                subtle=True,
+                size="small",
+            )
+        )
+    return card(
+        body,
+        [
+            execute("Change again", "settings.terms.open"),
+            execute("Sending hours", "settings.hours.open"),
+        ],
+        fallback_text="Term dates saved",
+    )

@@ -172,13 +172,15 @@ _GENERAL: Mapping[str, Callable[[], CardDict]] = MappingProxyType(
                 choices=[
                     preferences.OptOutChoice(
                         "self_referral_offers",
-                        "Self referral offers",
-                        "Offers of peer support after an observation or once a term",
+                        "Offers of coaching support",
+                        "Now and then I offer you time with an advanced practitioner.",
                         True,
                     ),
-                    preferences.OptOutChoice("card_prompts", "Card prompts", "", False),
                 ],
-                always=["Observation reminders", "Report deadlines"],
+                always=[
+                    "Observations: dates to agree, reports to write, check and approve",
+                    "Documents you asked for",
+                ],
                 sending_hours="08:00–18:00, Monday to Friday; not on bank holidays",
                 admin=True,
             )
@@ -190,9 +192,9 @@ _GENERAL: Mapping[str, Callable[[], CardDict]] = MappingProxyType(
         ),
         "settings-saved": lambda: preferences.settings_saved_card(
             preferences.SettingsSaved(
-                turned_off=["Card prompts"],
-                still_on=["Self referral offers"],
-                always=["Observation reminders"],
+                turned_off=["Offers of coaching support"],
+                still_on=[],
+                always=["Observations: dates to agree, reports to write, check and approve"],
             )
         ),
         "settings-hours": lambda: preferences.sending_hours_card(),

@@ -1,18 +1,23 @@
 """Documents waiting for a person to accept them in Teams (exports, shared files).
 
 Teams hands a bot somewhere to put a file only after the person presses Allow on a file consent
-card, so the bytes wait here (never in process memory) until then, for a day at most.
+card, so the bytes wait here (never in process memory) until then. A document whose offer has
+not reached the person yet (waiting, or failed) is kept whatever its `expires_at`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, delete
+from sqlalchemy import ForeignKey, LargeBinary, String, delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base
+from storage.reminders import FAILED, PENDING, QUEUED, ScheduledItem
+
+UNDELIVERED = (PENDING, QUEUED, FAILED)
 
 
 class PendingDocument(Base):
@@ -38,6 +43,21 @@ class PendingDocuments:
     def add(self, document: PendingDocument) -> None:
         self.session.add(document)
 
+    async def waiting(self, token: str) -> PendingDocument | None:
+        """The document behind a token, whatever its expiry (its offer is on its way)."""
+        return await self.session.get(PendingDocument, token)
+
+    async def named(self, org_id: str, person_id: int, name: str) -> Sequence[PendingDocument]:
+        """Documents of this name still waiting for this person."""
+        rows = await self.session.scalars(
+            select(PendingDocument).where(
+                PendingDocument.org_id == org_id,
+                PendingDocument.person_id == person_id,
+                PendingDocument.name == name,
+            )
+        )
+        return rows.all()
+
     async def get(self, token: str, now: datetime) -> PendingDocument | None:
         """The document behind a token, if it has not expired."""
         document = await self.session.get(PendingDocument, token)
@@ -56,4 +76,15 @@ class PendingDocuments:
         await self.session.delete(document)
 
     async def forget_expired(self, now: datetime) -> None:
-        await self.session.execute(delete(PendingDocument).where(PendingDocument.expires_at < now))
+        """Drop documents offered and not accepted in time; never one whose offer has not
+        reached the person (still waiting, or failed)."""
+        undelivered = exists().where(
+            ScheduledItem.org_id == PendingDocument.org_id,
+            ScheduledItem.key == "document:" + PendingDocument.token,
+            ScheduledItem.state.in_(UNDELIVERED),
+        )
+        await self.session.execute(
+            delete(PendingDocument)
+            .where(PendingDocument.expires_at < now, ~undelivered)
+            .execution_options(synchronize_session=False)
+        )

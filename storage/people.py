@@ -441,6 +441,14 @@ class Directory:
         ref.updated_at = now
         return ref
 
+    async def conversation(self, org_id: str, conversation_id: str) -> ConversationRef | None:
+        return await self.session.scalar(
+            select(ConversationRef).where(
+                ConversationRef.org_id == org_id,
+                ConversationRef.conversation_id == conversation_id,
+            )
+        )
+
     async def personal_conversation(self, person_id: int) -> ConversationRef | None:
         return await self.session.scalar(
             select(ConversationRef)

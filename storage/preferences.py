@@ -1,11 +1,13 @@
-"""Each person's choices about proactive messages: the kinds of message they turned off."""
+"""Each person's choices about proactive messages: the kinds of message they turned off, and
+their own quiet times (hours and non-working days)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,9 +30,54 @@ class NoticePreference(Base):
     updated_at: Mapped[datetime]
 
 
+class QuietHours(Base):
+    """A person's own quiet times: no personal message before `start`, after `end` (London),
+    or on `days_off` (0 = Monday). Empty: none of their own."""
+
+    __tablename__ = "quiet_hours"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    org_id: Mapped[str] = mapped_column(String(64))
+    start: Mapped[str | None] = mapped_column(String(5))
+    end: Mapped[str | None] = mapped_column(String(5))
+    days_off: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime]
+
+
 class Preferences:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def quiet(self, person_id: int) -> QuietHours | None:
+        return await self.session.get(QuietHours, person_id)
+
+    async def quiet_by(self, person_ids: Iterable[int]) -> dict[int, QuietHours]:
+        ids = sorted(set(person_ids))
+        out: dict[int, QuietHours] = {}
+        for i in range(0, len(ids), 500):
+            rows = await self.session.scalars(
+                select(QuietHours).where(QuietHours.person_id.in_(ids[i : i + 500]))
+            )
+            out.update({r.person_id: r for r in rows})
+        return out
+
+    async def set_quiet(
+        self,
+        org_id: str,
+        person_id: int,
+        start: str | None,
+        end: str | None,
+        days_off: list[int],
+        now: datetime,
+    ) -> None:
+        row = await self.quiet(person_id)
+        if row is None:
+            row = QuietHours(org_id=org_id, person_id=person_id)
+            self.session.add(row)
+        row.start, row.end, row.days_off, row.updated_at = start, end, sorted(days_off), now
+        await self.session.flush()
 
     async def turned_off(self, person_id: int) -> set[str]:
         rows = await self.session.scalars(

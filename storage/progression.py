@@ -53,6 +53,8 @@ class CardSession(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     participant_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     prompt_schedule: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The message the session's card is in (channel, group chat): updated for everyone.
+    live_activity_id: Mapped[str | None] = mapped_column(String(200))
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     paused_at: Mapped[datetime | None]
@@ -96,8 +98,15 @@ class CardAction(Base):
     owner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     due_on: Mapped[date] = mapped_column(Date)
     done_at: Mapped[datetime | None]
+    dropped_at: Mapped[datetime | None]  # the owner is not doing it ...
+    dropped_reason: Mapped[str | None] = mapped_column(Text)  # ... and why
+    extended: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_by: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime]
+
+    @property
+    def open(self) -> bool:
+        return self.done_at is None and self.dropped_at is None
 
 
 class OwnStrategicIssue(Base):
@@ -209,6 +218,52 @@ class CardSessions:
     async def action(self, action_id: int) -> CardAction | None:
         return await self.session.get(CardAction, action_id)
 
+    async def open_actions_of(self, org_id: str, owner_id: int) -> Sequence[CardAction]:
+        """A person's actions not yet done or dropped, soonest first."""
+        rows = await self.session.scalars(
+            select(CardAction)
+            .join(CardSession, CardSession.id == CardAction.session_id)
+            .where(
+                CardSession.org_id == org_id,
+                CardAction.owner_id == owner_id,
+                CardAction.done_at.is_(None),
+                CardAction.dropped_at.is_(None),
+            )
+            .order_by(CardAction.due_on, CardAction.id)
+        )
+        return rows.all()
+
+    async def overdue_for_facilitator(
+        self, org_id: str, facilitator_id: int, today: date
+    ) -> Sequence[tuple[CardAction, CardSession]]:
+        """Open actions past their date, from the sessions this person facilitates."""
+        rows = await self.session.execute(
+            select(CardAction, CardSession)
+            .join(CardSession, CardSession.id == CardAction.session_id)
+            .where(
+                CardSession.org_id == org_id,
+                CardSession.facilitator_id == facilitator_id,
+                CardAction.done_at.is_(None),
+                CardAction.dropped_at.is_(None),
+                CardAction.due_on < today,
+            )
+            .order_by(CardAction.due_on, CardAction.id)
+        )
+        return [(a, s) for a, s in rows.all()]
+
+    async def has_open_actions_facilitated(self, org_id: str, facilitator_id: int) -> bool:
+        found = await self.session.scalar(
+            select(func.count(CardAction.id))
+            .join(CardSession, CardSession.id == CardAction.session_id)
+            .where(
+                CardSession.org_id == org_id,
+                CardSession.facilitator_id == facilitator_id,
+                CardAction.done_at.is_(None),
+                CardAction.dropped_at.is_(None),
+            )
+        )
+        return bool(found)
+
     async def has_outcomes(self, session_id: int, card_key: str) -> bool:
         for model in (CardContribution, CardAction):
             found = await self.session.scalar(
@@ -236,7 +291,7 @@ class CardSessions:
         if ref is None or ref.team_pk is None:
             return []
         rows = await self.session.scalars(
-            select(TeamMember.person_id).where(TeamMember.team_pk == ref.team_pk).limit(200)
+            select(TeamMember.person_id).where(TeamMember.team_pk == ref.team_pk)
         )
         return list(rows)
 

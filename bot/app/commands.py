@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import (
+    actions,
     admin,
     documents,
     mentoring,
@@ -71,6 +72,7 @@ def capability_rows() -> list[Command | CardAction]:
     rows += support.ROWS
     rows += mentoring.ROWS
     rows += progression.ROWS
+    rows += actions.ROWS
     rows += documents.ROWS
     rows += preferences.ROWS
     rows += reminders.ROWS

@@ -88,12 +88,8 @@ class Dispatcher:
     async def _installed(self, turn: Turn, *, greets: bool) -> Reply:
         async with self.db.unit_of_work() as uow:
             ctx = await self._context(uow, turn)
-            if turn.where.team_id:
-                # Installed in a team: its people are in every picker from the first day.
-                team = await ctx.directory.team(turn.org_id, turn.where, turn.now)
-                if team is not None:
-                    await read_team_roster(ctx, team)
-            # Only a turn whose answer is sent may make a first admin: they must be told.
+            # Only a turn whose answer is sent may make a first admin: they must be told. It is
+            # decided on what TLC knew before this install (not on the roster it reads next).
             first_admin = (
                 greets
                 and turn.where.kind == "channel"
@@ -109,6 +105,11 @@ class Dispatcher:
                     "first to add TLC to a team in an organisation with no org admin",
                 )
                 ctx.actor = replace(ctx.actor, roles=ctx.actor.roles | {Role.ORG_ADMIN})
+            if turn.where.team_id:
+                # Installed in a team: its people are in every picker from the first day.
+                team = await ctx.directory.team(turn.org_id, turn.where, turn.now)
+                if team is not None:
+                    await read_team_roster(ctx, team)
             await uow.commit()
             messages = [*self._help_reply(ctx, ("welcome",)).messages]
             if first_admin:

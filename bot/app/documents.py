@@ -5,6 +5,11 @@ sends a file consent card; when the person presses Allow, Teams sends a `fileCon
 with an upload URL in their OneDrive; the bot puts the bytes there and shows a file info card.
 Until then the bytes wait in the database (never in memory). Asked for in a channel or group
 chat, where a file would reach everyone, the offer goes to the asker's 1:1 chat instead.
+
+The person asked for it, so the offer goes at once whatever the sending hours. If it cannot be
+delivered, they are told in the conversation where they asked, and the document is kept until
+it is delivered (an admin can send it again from `undelivered`) or they ask again; it never
+expires unseen. Once the offer has reached them, the document waits `KEEP_FOR` to be accepted.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.app.context import HandlerContext
-from bot.app.notices import NoticeContext, NoticeKind
+from bot.app.notices import FailureContext, NoticeContext, NoticeKind
 from bot.app.router import CardAction
 from bot.app.turn import Message, Reply
 from storage.documents import PendingDocument, PendingDocuments
@@ -23,9 +28,10 @@ from storage.reminders import Schedule
 
 CONSENT = "application/vnd.microsoft.teams.card.file.consent"
 INFO = "application/vnd.microsoft.teams.card.file.info"
-KEEP_FOR = timedelta(days=1)
+KEEP_FOR = timedelta(days=7)
 VERB = "file.consent"  # also what a consent answer without our context is routed to
 OFFER = "documents.offer"
+NOT_DELIVERED = "documents.not_delivered"
 # Offers made before documents moved out of observations carry these names.
 _OBSERVATIONS_VERB = "otla.file"
 
@@ -67,6 +73,11 @@ async def send(ctx: HandlerContext, name: str, content: bytes, description: str)
         )
     documents = PendingDocuments(ctx.uow.session)
     await documents.forget_expired(now)
+    schedule = Schedule(ctx.uow.session)
+    for earlier in await documents.named(ctx.turn.org_id, ctx.person.id, name):
+        # Asked again: the new one replaces whatever of the same name still waits.
+        await schedule.cancel(ctx.turn.org_id, f"document:{earlier.token}", now)
+        await documents.remove(earlier)
     token = secrets.token_urlsafe(24)
     documents.add(
         PendingDocument(
@@ -81,14 +92,21 @@ async def send(ctx: HandlerContext, name: str, content: bytes, description: str)
     )
     if personal:
         return Reply(messages=[consent_message(name, len(content), description, token)])
-    await Schedule(ctx.uow.session).put(
+    asked_in = await ctx.directory.conversation(ctx.turn.org_id, ctx.turn.where.conversation_id)
+    await schedule.put(
         ctx.turn.org_id,
         f"document:{token}",
         OFFER,
         now,
         now,
         person_id=ctx.person.id,
-        payload={"token": token, "description": description},
+        payload={
+            "token": token,
+            "description": description,
+            "name": name,
+            "asked_in": asked_in.id if asked_in else None,
+            "who": ctx.person.name or "",
+        },
     )
     return Reply.text(f"I'm sending {name} to our 1:1 chat, where only you will see it.")
 
@@ -96,11 +114,45 @@ async def send(ctx: HandlerContext, name: str, content: bytes, description: str)
 async def render_offer(ctx: NoticeContext) -> Message | None:
     """The consent card in the person's 1:1 chat, for a document asked for elsewhere."""
     token = str(ctx.payload.get("token", ""))
-    document = await PendingDocuments(ctx.uow.session).get(token, ctx.now)
+    document = await PendingDocuments(ctx.uow.session).waiting(token)
     if document is None or document.person_id != ctx.item.person_id:
         return None
+    document.expires_at = ctx.now + KEEP_FOR  # from when the offer reaches them
     description = str(ctx.payload.get("description", ""))
     return consent_message(document.name, len(document.content), description, token)
+
+
+async def offer_failed(ctx: FailureContext) -> None:
+    """The offer will not reach the person's 1:1 chat: tell them where they asked for it."""
+    asked_in = ctx.payload.get("asked_in")
+    if not isinstance(asked_in, int):
+        return
+    await ctx.schedule.put(
+        ctx.item.org_id,
+        f"document-failed:{ctx.payload.get('token', ctx.item.id)}",
+        NOT_DELIVERED,
+        ctx.now,
+        ctx.now,
+        conversation_ref_id=asked_in,
+        payload={
+            "name": str(ctx.payload.get("name") or "the document"),
+            "who": str(ctx.payload.get("who") or ""),
+            "reason": ctx.reason,
+        },
+    )
+
+
+async def render_not_delivered(ctx: NoticeContext) -> Message | None:
+    who = str(ctx.payload.get("who") or "")
+    name = str(ctx.payload.get("name") or "the document")
+    reason = str(ctx.payload.get("reason") or "Teams would not take it")
+    return Message(
+        text=(
+            f"{who + ', ' if who else ''}I couldn't get **{name}** to our 1:1 chat: {reason}. "
+            "I've kept it: an admin can send it again from **undelivered**, or ask me for it "
+            "again once you've said hello to me in our 1:1 chat."
+        )
+    )
 
 
 async def consent(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
@@ -138,6 +190,19 @@ ROWS: tuple[CardAction, ...] = (
 )
 
 NOTICES: tuple[NoticeKind, ...] = (
-    NoticeKind(OFFER, render_offer, None, "A document to accept, asked for in a channel"),
-    NoticeKind(_OBSERVATIONS_VERB, render_offer, None, "A document to accept (older offers)"),
+    NoticeKind(
+        OFFER,
+        render_offer,
+        description="A document to accept, asked for in a channel",
+        asked_for=True,
+        on_failure=offer_failed,
+    ),
+    NoticeKind(
+        _OBSERVATIONS_VERB,
+        render_offer,
+        description="A document to accept (older offers)",
+        asked_for=True,
+        on_failure=offer_failed,
+    ),
+    NoticeKind(NOT_DELIVERED, render_not_delivered, asked_for=True, to_channel=True),
 )

@@ -41,16 +41,43 @@ class NoticeContext:
 Render = Callable[[NoticeContext], Awaitable[Message | None]]
 
 
+@dataclass
+class FailureContext:
+    """A message that will never be delivered as addressed: `reason` says why."""
+
+    uow: UnitOfWork
+    item: ScheduledItem
+    reason: str
+    now: datetime
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return self.item.payload
+
+    @property
+    def schedule(self) -> Schedule:
+        return Schedule(self.uow.session)
+
+
+OnFailure = Callable[[FailureContext], Awaitable[None]]
+
+
 @dataclass(frozen=True)
 class NoticeKind:
     """`opt_out` names the preference a person can turn off (None: a deadline, never silenced).
     `confidential`: the kind itself says something private about the person it goes to (that
-    they are being supported); admin views name it only as a private message."""
+    they are being supported); admin views name it only as a private message.
+    `asked_for`: it answers something a person has just done or asked for (a document, the
+    card they pressed on), so sending hours never hold it. A `to_channel` kind goes to a team or
+    a chat: one person's opt-out cannot govern it, so it has none."""
 
     kind: str
     render: Render
     opt_out: str | None = None
     description: str = ""
+    asked_for: bool = False
+    to_channel: bool = False  # posted to a channel or group chat, not to one person
+    on_failure: OnFailure | None = None  # e.g. tell whoever asked that it did not arrive
     confidential: bool = False
 
     @property
@@ -75,6 +102,10 @@ class NoticeKinds:
         for k in kinds:
             if k.kind in self._kinds:
                 raise ValueError(f"notice kind {k.kind!r} registered twice")
+            if k.opt_out and k.to_channel:
+                raise ValueError(
+                    f"{k.kind!r} is posted to a channel: that is the team's choice, not an opt-out"
+                )
             self._kinds[k.kind] = k
 
     def get(self, kind: str) -> NoticeKind | None:

@@ -1,13 +1,17 @@
 """`settings`: which proactive messages a person gets, and (org admins) the sending hours.
 
-A person can turn off the kinds of message that have an opt-out category (self-referral offers,
-coaching-card prompts ...). Reminders that carry a deadline (`opt_out=None`) are never turned
-off: the card lists them as always sent, so nobody silences them without knowing.
+A person can turn off the kinds of personal message that have an opt-out category (offers of
+support). Reminders that carry a deadline (`opt_out=None`) are never turned off: the card says
+which areas they come from, in people's words, so nobody silences them without knowing. What
+is posted in a team's channel (the weekly coaching cards) is the team's choice, not a person's:
+its facilitator or an org admin starts and stops it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
@@ -15,10 +19,23 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, mod
 from bot.app.context import HandlerContext
 from bot.app.notices import NoticeKind, NoticeKinds
 from bot.app.router import CardAction, Command
-from bot.app.turn import Reply
+from bot.app.turn import FileRef, Reply
 from bot.domain.access import Permission
-from bot.domain.sending_hours import SendingHours, parse_clock
+from bot.domain.sending_hours import LONDON, SendingHours, parse_clock
+from bot.domain.terms import (
+    TERM_NAMES,
+    Term,
+    academic_year_of,
+    calendar_csv,
+    check_terms,
+    closure_lines,
+    parse_terms,
+    terms_for,
+    with_calendar,
+)
+from cards.base import CardDict
 from cards.preferences import (
+    DAYS,
     END_CHOICES,
     KEEP,
     START_CHOICES,
@@ -29,27 +46,80 @@ from cards.preferences import (
     sending_hours_saved_card,
     settings_card,
     settings_saved_card,
+    term_dates_card,
+    term_dates_saved_card,
 )
 from storage.preferences import Preferences
 
 ADMINS_ONLY = "Sorry, only an org admin can change the sending hours."
+TERMS_ADMINS_ONLY = "Sorry, only an org admin can set the term dates and closure days."
+
+
+# Each opt-out category as people would say it, and what it means for them.
+CATEGORY_WORDS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "self_referral_offers": (
+            "Offers of coaching support",
+            "Now and then I offer you time with an advanced practitioner: when you start, after an "
+            "observation and once a term. You can always ask for support yourself.",
+        ),
+        "mentoring_meeting_nudges": (
+            "Nudges to meet your mentor",
+            "When nothing has been logged with your mentor or mentee for a while, I remind you "
+            "both. Reviews you agreed still come.",
+        ),
+    }
+)
+
+# The messages that carry a deadline, by the part of the work they come from (a kind's prefix).
+AREAS: Mapping[str, str] = MappingProxyType(
+    {
+        "otla": "Observations: dates to agree, reports to write, check and approve",
+        "support": "Coaching support: sessions, updates, reviews and reports",
+        "walks": "Learning walks: your copies, and walks still to do at the end of a window",
+        "cards": "Progression cards: the actions you agreed, before and when they're due",
+        "documents": "Documents you asked for",
+        "notice": "Messages from your organisation with a next step",
+    }
+)
+OTHER_AREA = "Other reminders with a deadline"
+
+
+def london_today(now: datetime) -> date:
+    return now.astimezone(LONDON).date()
 
 
 def humanise(name: str) -> str:
+    """An opt-out category as people say it (an unknown one, from its name)."""
+    if name in CATEGORY_WORDS:
+        return CATEGORY_WORDS[name][0]
     words = name.replace("_", " ").replace("-", " ").replace(".", " ").split()
     return " ".join(words).capitalize()
 
 
+def _area(kind: NoticeKind) -> str | None:
+    """The area a deadline message belongs to; None for what is no message of its own (the
+    update of a card someone just pressed on)."""
+    if kind.asked_for and not kind.description:
+        return None
+    if kind.kind == "otla.file":
+        return AREAS["documents"]
+    return AREAS.get(kind.kind.split(".", 1)[0], OTHER_AREA)
+
+
 def catalogue(kinds: NoticeKinds) -> tuple[dict[str, list[NoticeKind]], list[str]]:
-    """Opt-out categories with their kinds, and descriptions of the always-sent kinds."""
+    """Personal opt-out categories with their kinds, and the areas of the always-sent kinds."""
     categories: dict[str, list[NoticeKind]] = {}
     always: list[str] = []
     for kind in kinds.all():
         if kind.opt_out:
             categories.setdefault(kind.opt_out, []).append(kind)
-        elif kind.description and kind.description not in always:
-            always.append(kind.description)
-    return dict(sorted(categories.items())), always
+            continue
+        area = _area(kind)
+        if area is not None and area not in always:
+            always.append(area)
+    order = {words: i for i, words in enumerate([*AREAS.values(), OTHER_AREA])}
+    return dict(sorted(categories.items())), sorted(always, key=lambda a: order.get(a, 99))
 
 
 def _choices(categories: dict[str, list[NoticeKind]], turned_off: set[str]) -> list[OptOutChoice]:
@@ -57,7 +127,9 @@ def _choices(categories: dict[str, list[NoticeKind]], turned_off: set[str]) -> l
         OptOutChoice(
             category,
             humanise(category),
-            "; ".join(k.description for k in kinds if k.description),
+            CATEGORY_WORDS[category][1]
+            if category in CATEGORY_WORDS
+            else "; ".join(k.description for k in kinds if k.description),
             category not in turned_off,
         )
         for category, kinds in categories.items()
@@ -66,14 +138,31 @@ def _choices(categories: dict[str, list[NoticeKind]], turned_off: set[str]) -> l
 
 async def _settings_view(ctx: HandlerContext) -> SettingsView:
     categories, always = catalogue(ctx.services.notices)
-    turned_off = await Preferences(ctx.uow.session).turned_off(ctx.person.id)
+    prefs = Preferences(ctx.uow.session)
+    turned_off = await prefs.turned_off(ctx.person.id)
+    quiet = await prefs.quiet(ctx.person.id)
     org = await ctx.directory.organisation(ctx.turn.org_id, ctx.services.clock.now())
     return SettingsView(
         choices=_choices(categories, turned_off),
         always=always,
         sending_hours=SendingHours.from_settings(org.settings).describe(),
         admin=ctx.can(Permission.MANAGE_SETTINGS),
+        quiet_start=quiet.start if quiet else None,
+        quiet_end=quiet.end if quiet else None,
+        days_off=list(quiet.days_off or []) if quiet else [],
     )
+
+
+def describe_quiet(start: str | None, end: str | None, days_off: Iterable[int]) -> str | None:
+    parts = []
+    if start:
+        parts.append(f"not before {start}")
+    if end:
+        parts.append(f"not after {'midnight' if end == '24:00' else end}")
+    days = [DAYS[d] + "s" for d in sorted(set(days_off)) if 0 <= d <= 6]
+    if days:
+        parts.append("never on " + ", ".join(days))
+    return "; ".join(parts) or None
 
 
 async def settings(ctx: HandlerContext) -> Reply:
@@ -93,12 +182,45 @@ class PreferencesForm(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
+    quiet_start: str | None = None  # absent when left empty: no quiet time of one's own
+    quiet_end: str | None = None
+    days_off: list[int] = []
+
     @model_validator(mode="after")
     def _toggles(self) -> PreferencesForm:
         for key, value in (self.model_extra or {}).items():
             if key.startswith(KEEP) and str(value).lower() not in ("true", "false"):
                 raise ValueError(f"{key} must be on or off")
         return self
+
+    @field_validator("quiet_start")
+    @classmethod
+    def _quiet_start(cls, value: str | None) -> str | None:
+        if value and value not in _STARTS:
+            raise ValueError("Choose a time from the list")
+        return value or None
+
+    @field_validator("quiet_end")
+    @classmethod
+    def _quiet_end(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value and value not in _ENDS:
+            raise ValueError("Choose a time from the list")
+        start = info.data.get("quiet_start")
+        if value and start:
+            begins, ends = parse_clock(start), parse_clock(value)
+            if begins is not None and ends is not None and ends <= begins:
+                raise ValueError("The end must come after the start")
+        return value or None
+
+    @field_validator("days_off", mode="before")
+    @classmethod
+    def _days_off(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [p.strip() for p in value.split(",") if p.strip()]
+        weekdays = {str(d) for d in range(7)}
+        if isinstance(value, list) and any(str(d) not in weekdays for d in value):
+            raise ValueError("Choose days from the list")
+        return value
 
     def wanted(self) -> dict[str, bool]:
         return {
@@ -116,12 +238,28 @@ async def save_settings(ctx: HandlerContext, form: PreferencesForm) -> Reply:
         if category in categories:  # a stale card may name a kind that no longer exists
             await prefs.choose(ctx.turn.org_id, ctx.person.id, category, not wanted, now)
     turned_off = await prefs.turned_off(ctx.person.id)
+    await prefs.set_quiet(
+        ctx.turn.org_id, ctx.person.id, form.quiet_start, form.quiet_end, form.days_off, now
+    )
     saved = SettingsSaved(
         turned_off=_labels(c for c in categories if c in turned_off),
         still_on=_labels(c for c in categories if c not in turned_off),
         always=always,
+        quiet=describe_quiet(form.quiet_start, form.quiet_end, form.days_off),
     )
     return Reply.update(settings_saved_card(saved))
+
+
+async def redisplay_settings(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    view = await _settings_view(ctx)
+    problem = "; ".join(errors.values())
+    card = settings_card(view)
+    card["body"].insert(
+        1, {"type": "TextBlock", "text": problem, "color": "attention", "wrap": True}
+    )
+    return Reply.update(card)
 
 
 def _labels(categories: Iterable[str]) -> list[str]:
@@ -196,6 +334,177 @@ async def save_sending_hours(ctx: HandlerContext, form: SendingHoursForm) -> Rep
     return Reply.update(sending_hours_saved_card(hours.describe()))
 
 
+# ------------------------------------------------------------ term dates and closure days
+
+MAX_CSV_BYTES = 200_000
+
+
+def _year_of(ctx: HandlerContext, values: dict[str, Any] | None = None) -> int:
+    raw = str((values or {}).get("year") or "")
+    if raw[:4].isdigit():
+        return int(raw[:4])
+    return academic_year_of(london_today(ctx.services.clock.now()))
+
+
+def _label(start_year: int) -> str:
+    return f"{start_year}/{str(start_year + 1)[-2:]}"
+
+
+async def _calendar_card(
+    ctx: HandlerContext,
+    start_year: int,
+    values: dict[str, str] | None = None,
+    closures: str | None = None,
+    errors: dict[str, str] | None = None,
+) -> CardDict:
+    org = await ctx.directory.organisation(ctx.turn.org_id, ctx.services.clock.now())
+    settings = org.settings or {}
+    current = terms_for(date(start_year, 9, 1), settings)
+    own = any(
+        academic_year_of(t.start) == start_year for t in parse_terms(settings.get("terms", []))
+    )
+    shown = {}
+    for term in current:
+        if term.name in TERM_NAMES:
+            shown[f"{term.name}_start"] = term.start.isoformat()
+            shown[f"{term.name}_end"] = term.end.isoformat()
+    if closures is None:
+        closures = "\n".join(
+            f"{c['date']} {c.get('name', '')}".strip() for c in settings.get("closures", [])
+        )
+    return term_dates_card(
+        _label(start_year), {**shown, **(values or {})}, closures, errors, defaults=not own
+    )
+
+
+async def terms_command(ctx: HandlerContext) -> Reply:
+    """Term dates and closure days (INSET, college closed) for the academic year (org admins).
+
+    Usage: terms
+    Usage: terms (with a .csv: kind,name,start,end rows; kind is term or closure)
+    """
+    if not ctx.can(Permission.MANAGE_SETTINGS):
+        return Reply.text(TERMS_ADMINS_ONLY)
+    csv_files = [
+        f for f in ctx.turn.files if f.name.lower().endswith(".csv") or f.file_type == "csv"
+    ]
+    if csv_files:
+        return await _import_calendar(ctx, csv_files[0])
+    return Reply.show(await _calendar_card(ctx, _year_of(ctx)))
+
+
+async def _import_calendar(ctx: HandlerContext, file: FileRef) -> Reply:
+    raw = await ctx.services.fetch_file(file)
+    if len(raw) > MAX_CSV_BYTES:
+        return Reply.text("That file is too large for a calendar (200 KB at most).")
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        content = raw.decode("cp1252", errors="replace")
+    try:
+        terms, closures = calendar_csv(content)
+    except ValueError as exc:
+        return Reply.text(f"I couldn't read that calendar: {exc} Nothing was changed.")
+    if not terms and not closures:
+        return Reply.text("That file has no terms or closures in it. Nothing was changed.")
+    return await _save_calendar(ctx, terms, closures, replace_closures=False)
+
+
+async def _save_calendar(
+    ctx: HandlerContext,
+    terms: list[Term],
+    closures: list[tuple[date, str]],
+    *,
+    replace_closures: bool,
+) -> Reply:
+    now = ctx.services.clock.now()
+    org = await ctx.directory.organisation(ctx.turn.org_id, now)
+    org.settings = with_calendar(org.settings, terms, closures, replace_closures=replace_closures)
+    lines = [f"{t.label}: {t.start:%a %d %b %Y} to {t.end:%a %d %b %Y}" for t in terms]
+    ctx.directory.audit(
+        ctx.turn.org_id, ctx.person.id, "organisation", "term dates", "; ".join(lines), now
+    )
+    hours = SendingHours.from_settings(org.settings)
+    return Reply.update(
+        term_dates_saved_card(lines, len(org.settings.get("closures", [])), hours.term_time_only)
+    )
+
+
+async def open_terms(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    if not ctx.can(Permission.MANAGE_SETTINGS):
+        return Reply.text(TERMS_ADMINS_ONLY)
+    return Reply.show(await _calendar_card(ctx, _year_of(ctx, values)))
+
+
+class TermDatesForm(BaseModel):
+    year: str = ""
+    autumn_start: date
+    autumn_end: date
+    spring_start: date
+    spring_end: date
+    summer_start: date
+    summer_end: date
+    closures: str = ""
+
+    @field_validator(
+        "autumn_start",
+        "autumn_end",
+        "spring_start",
+        "spring_end",
+        "summer_start",
+        "summer_end",
+        mode="before",
+    )
+    @classmethod
+    def _day(cls, value: object) -> object:
+        if value in (None, ""):
+            raise ValueError("Choose a date")
+        return value
+
+    def terms(self) -> list[Term]:
+        out = []
+        for name in TERM_NAMES:
+            start, end = getattr(self, f"{name}_start"), getattr(self, f"{name}_end")
+            year = academic_year_of(start)
+            out.append(Term(name, _label(year), start, end))
+        return out
+
+
+async def redisplay_terms(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    if not ctx.can(Permission.MANAGE_SETTINGS):
+        return Reply.text(TERMS_ADMINS_ONLY)
+    kept = {k: str(v) for k, v in values.items() if isinstance(v, str) and k != "closures"}
+    card = await _calendar_card(
+        ctx, _year_of(ctx, values), kept, str(values.get("closures") or ""), errors
+    )
+    return Reply.update(card)
+
+
+async def save_terms(ctx: HandlerContext, form: TermDatesForm) -> Reply:
+    if not ctx.can(Permission.MANAGE_SETTINGS):
+        return Reply.text(TERMS_ADMINS_ONLY)
+    values = {k: v.isoformat() for k, v in form.model_dump().items() if isinstance(v, date)}
+    try:
+        terms = check_terms(form.terms())
+        if {academic_year_of(t.start) for t in terms} != {academic_year_of(terms[0].start)}:
+            raise ValueError("All three terms belong to one academic year (September to August).")
+    except ValueError as exc:
+        card = await _calendar_card(
+            ctx, _year_of(ctx, {"year": form.year}), values, form.closures, {"form": str(exc)}
+        )
+        return Reply.update(card)
+    try:
+        closures = closure_lines(form.closures)
+    except ValueError as exc:
+        card = await _calendar_card(
+            ctx, _year_of(ctx, {"year": form.year}), values, form.closures, {"closures": str(exc)}
+        )
+        return Reply.update(card)
+    return await _save_calendar(ctx, terms, closures, replace_closures=True)
+
+
 ROWS: tuple[Command | CardAction, ...] = (
     # Personal choices: in a channel the card would show them to everyone.
     Command(
@@ -205,8 +514,11 @@ ROWS: tuple[Command | CardAction, ...] = (
         scopes=frozenset({"personal"}),
     ),
     CardAction("settings.open", open_settings, idempotent=False),
-    CardAction("settings.save", save_settings, form=PreferencesForm),
+    CardAction("settings.save", save_settings, form=PreferencesForm, redisplay=redisplay_settings),
     CardAction("settings.hours.open", open_sending_hours, idempotent=False),
+    Command("terms", terms_command, aliases=("closures", "term-dates"), admin_only=True),
+    CardAction("settings.terms.open", open_terms, idempotent=False),
+    CardAction("settings.terms", save_terms, form=TermDatesForm, redisplay=redisplay_terms),
     CardAction(
         "settings.hours",
         save_sending_hours,

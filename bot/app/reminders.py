@@ -3,6 +3,9 @@ could not be delivered (`undelivered`, also a button on the settings card)."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from bot.app.context import HandlerContext
@@ -18,7 +21,10 @@ from cards.reminders import (
     retried_card,
     undelivered_card,
 )
+from storage.db import Database
 from storage.outbox import count_undelivered, retry_undelivered, undelivered
+from storage.people import Directory
+from storage.reminders import Schedule
 
 NOT_ALLOWED = "Sorry, only an org admin can see undelivered messages."
 CARD_NOTICE = "notice.card"
@@ -35,12 +41,51 @@ async def render_card_notice(ctx: NoticeContext) -> Message | None:
     return Message(card=reminder_card(heading, lines, steps))
 
 
+REPLY = "turn.reply"
+
+
+async def render_reply(ctx: NoticeContext) -> Message | None:
+    """A turn's own reply that Teams would not take in time: as it was, a little later."""
+    from bot.app.worker import decode  # the worker imports notices, not the other way round
+
+    message = ctx.payload.get("message")
+    return decode(message) if isinstance(message, dict) else None
+
+
+async def queue_replies(
+    db: Database, org_id: str, conversation_id: str, messages: Sequence[Message], now: datetime
+) -> bool:
+    """Put a turn's replies in the outbox, for its conversation, in order; False if the
+    conversation is not known (nothing to send them to)."""
+    from bot.app.worker import encode
+
+    async with db.unit_of_work() as uow:
+        ref = await Directory(uow.session).conversation(org_id, conversation_id)
+        if ref is None or ref.id is None:
+            return False
+        batch = uuid.uuid4().hex
+        for i, message in enumerate(messages):
+            await Schedule(uow.session).put(
+                org_id,
+                f"reply:{batch}:{i:03d}",
+                REPLY,
+                now,
+                now,
+                conversation_ref_id=ref.id,
+                payload={"message": encode(message)},
+            )
+        await uow.commit()
+    return True
+
+
 NOTICES = (
     NoticeKind(
         CARD_NOTICE,
         render_card_notice,
         description="Reminders and messages from your organisation with a next step",
     ),
+    # What someone asked for on a turn, not a message of its own: never held, never opted out.
+    NoticeKind(REPLY, render_reply, asked_for=True),
 )
 
 

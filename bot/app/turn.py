@@ -53,6 +53,8 @@ class Turn:
     via_invoke: bool = False
     reply_to_id: str | None = None
     files: tuple[FileRef, ...] = ()
+    # Teams asking for a card's current state by itself (a card's `refresh`): nobody pressed.
+    automatic: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,9 @@ class Message:
     card: dict[str, Any] | None = None
     # Other Bot Framework attachments, as they are sent (a file consent card, a file info card).
     attachments: list[dict[str, Any]] = field(default_factory=list)
+    # Not a new message: the id of a message the bot posted earlier, to update in place for
+    # everyone in its conversation (Bot Connector updateActivity).
+    update_id: str | None = None
 
 
 @dataclass

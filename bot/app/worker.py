@@ -28,17 +28,17 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.notices import NoticeContext, NoticeKinds
+from bot.app.notices import FailureContext, NoticeContext, NoticeKinds
 from bot.app.pacing import Sleep, WallClock, wall_clock
 from bot.app.turn import Message
 from bot.clock import Clock
-from bot.domain.sending_hours import SendingHours
+from bot.domain.sending_hours import SendingHours, next_allowed_both
 from bot.domain.throttle import LONGEST_WINDOW, RetryPolicy, conversation_wait
 from storage.db import Database, UnitOfWork
 from storage.models import ConversationRef, Organisation, Person
 from storage.outbox import Claim, OutboxMessage, OutboxQueue, recent_sends
 from storage.people import Directory
-from storage.preferences import Preferences
+from storage.preferences import Preferences, QuietHours
 from storage.privacy import purge_expired
 from storage.reminders import (
     CANCELLED,
@@ -136,7 +136,10 @@ class _OneShot:
 
 
 def encode(message: Message) -> dict[str, Any]:
-    return {"text": message.text, "card": message.card, "attachments": message.attachments}
+    data = {"text": message.text, "card": message.card, "attachments": message.attachments}
+    if message.update_id:
+        data["update_id"] = message.update_id
+    return data
 
 
 def decode(data: dict[str, Any]) -> Message:
@@ -144,6 +147,7 @@ def decode(data: dict[str, Any]) -> Message:
         text=data.get("text"),
         card=data.get("card"),
         attachments=list(data.get("attachments") or []),
+        update_id=data.get("update_id") or None,
     )
 
 
@@ -234,6 +238,7 @@ class Worker:
         self._conversations = _KeyedLocks()
         self._hours: dict[str, SendingHours] = {}
         self._stop = asyncio.Event()
+        self._wake = asyncio.Event()
 
     # -- running ---------------------------------------------------------------------------
 
@@ -248,10 +253,24 @@ class Worker:
         """Finish the message in hand, then stop (SIGTERM)."""
         self._stop.set()
 
-    async def idle(self, seconds: float) -> None:
-        """Wait between ticks; returns early when asked to stop."""
-        with suppress(TimeoutError):
-            await asyncio.wait_for(self._stop.wait(), seconds)
+    def wake(self) -> None:
+        """Something was just queued that a person is waiting for (their document, the card
+        they pressed on): tick soon instead of at the end of the interval."""
+        self._wake.set()
+
+    async def idle(self, seconds: float, *, wakeable: bool = True) -> None:
+        """Wait between ticks; returns early when asked to stop, or (`wakeable`) when woken."""
+        if not wakeable:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), seconds)
+            return
+        waits = [asyncio.ensure_future(self._stop.wait()), asyncio.ensure_future(self._wake.wait())]
+        try:
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+            self._wake.clear()
 
     async def tick(self, now: datetime) -> int:
         """Queue every item due at `now` and send what is queued; returns how many were sent."""
@@ -348,17 +367,20 @@ class Worker:
         session = uow.session
         people = [i.person_id for i in items if i.person_id is not None]
         turned_off = await Preferences(session).turned_off_by(people)
+        quiet = await Preferences(session).quiet_by(people)
         for item in items:
-            hours = await self._sending_hours(session, item.org_id)
-            if not hours.allows(now):
-                item.ready_at, item.updated_at = hours.next_allowed(now), now
-                self.stats["held_for_hours"] += 1
-                continue
             kind = self.kinds.get(item.kind)
             if kind is None:
                 item.state, item.last_error = FAILED, f"unknown kind of message {item.kind!r}"
                 item.updated_at = now
                 continue
+            hours = await self._sending_hours(session, item.org_id)
+            if not kind.asked_for:
+                later = _held_until(hours, quiet.get(item.person_id or 0), now)
+                if later is not None:
+                    item.ready_at, item.updated_at = later, now
+                    self.stats["held_for_hours"] += 1
+                    continue
             if (
                 kind.opt_out
                 and item.person_id is not None
@@ -429,10 +451,15 @@ class Worker:
         if row.state != QUEUED:  # withdrawn between the claim and now (SQLite)
             return 0
         hours = await self._sending_hours(session, row.org_id)
-        if not hours.allows(now):
-            row.not_before, row.updated_at = hours.next_allowed(now), now
-            await claim.uow.commit()
-            return 0
+        kind = self.kinds.get(row.kind)
+        asked_for = kind is not None and kind.asked_for
+        if not asked_for:
+            quiet = await Preferences(session).quiet(row.person_id) if row.person_id else None
+            later = _held_until(hours, quiet, now)
+            if later is not None:
+                row.not_before, row.updated_at = later, now
+                await claim.uow.commit()
+                return 0
         ref: ConversationRef | None = None
         try:
             known = claim.ref if self.direct or row.person_id is None else None
@@ -535,9 +562,25 @@ class Worker:
             stored = await session.get(ConversationRef, ref.id)
             if stored is not None:
                 stored.blocked_reason = reason[:200]
+        await self._on_failure(claim.uow, row, reason, now)
         await claim.uow.commit()
         self.stats["failed"] += 1
         log.info("outbox message %s failed (status %s)", row.id, status)
+
+    async def _on_failure(
+        self, uow: UnitOfWork, row: OutboxMessage, reason: str, now: datetime
+    ) -> None:
+        """Let the kind of message act on its failure (tell whoever asked for it)."""
+        kind = self.kinds.get(row.kind)
+        if kind is None or kind.on_failure is None:
+            return
+        item = await uow.session.get(ScheduledItem, row.item_id)
+        if item is None:
+            return
+        try:
+            await kind.on_failure(FailureContext(uow, item, reason, now))
+        except Exception:
+            log.exception("acting on the failure of outbox message %s failed", row.id)
 
     async def _later(
         self,
@@ -564,8 +607,22 @@ class Worker:
         self.stats["retried"] += 1
 
 
-async def run_worker(worker: Worker, clock: Clock, interval: float) -> None:
-    """The background loop in the bot process (or `tlc worker`): tick, wait, repeat."""
+def _held_until(hours: SendingHours, quiet: QuietHours | None, now: datetime) -> datetime | None:
+    """None if the message may go now; else when it may: the organisation's sending hours and,
+    for a personal message, the person's own quiet times."""
+    if quiet is None:
+        return None if hours.allows(now) else hours.next_allowed(now)
+    mine = SendingHours.personal(quiet.start, quiet.end, quiet.days_off or [])
+    if hours.allows(now) and mine.allows(now):
+        return None
+    return next_allowed_both(hours, mine, now)
+
+
+async def run_worker(
+    worker: Worker, clock: Clock, interval: float, *, shortest: float = 1.0
+) -> None:
+    """The background loop in the bot process (or `tlc worker`): tick, wait, repeat. A wake-up
+    cuts the wait short, but ticks never come closer than `shortest` seconds."""
     while not worker.stopping:
         try:
             await worker.tick(clock.now())
@@ -573,4 +630,6 @@ async def run_worker(worker: Worker, clock: Clock, interval: float) -> None:
             raise
         except Exception:
             log.exception("worker tick failed; trying again next tick")
-        await worker.idle(interval)
+        await worker.idle(min(shortest, interval), wakeable=False)
+        if interval > shortest and not worker.stopping:
+            await worker.idle(interval - shortest)

@@ -278,12 +278,14 @@ def _take_part_in_cards(actor: Actor, s: Subject | None) -> bool:
 
 
 def _facilitate_cards(actor: Actor, s: Subject | None) -> bool:
-    return s is not None and actor.person_id == s.author_id
+    # Running a session (start, pause, resume, finish, reopen, its schedule): the facilitator
+    # who started it, or an org admin.
+    return s is not None and (actor.person_id == s.author_id or actor.has(Role.ORG_ADMIN))
 
 
 def _add_to_deck(actor: Actor, s: Subject | None) -> bool:
     # An organisation's own issues and lead questions: an org admin, or a session's facilitator.
-    return actor.has(Role.ORG_ADMIN) or _facilitate_cards(actor, s)
+    return actor.has(Role.ORG_ADMIN) or (s is not None and actor.person_id == s.author_id)
 
 
 def _update_card_action(actor: Actor, s: Subject | None) -> bool:

@@ -222,6 +222,7 @@ class Move(StrEnum):
     NEXT = "next"
     FINISH = "finish"
     LAST_NEXT = "last_next"  # "next" on the last card: the session is done
+    REOPEN = "reopen"  # the facilitator picks a finished session up again
 
 
 class NotNow(Exception):
@@ -241,6 +242,7 @@ MOVES: Mapping[tuple[SessionState, Move], SessionState] = MappingProxyType(
         (SessionState.PAUSED, Move.RESUME): SessionState.RUNNING,
         (SessionState.PAUSED, Move.PAUSE): SessionState.PAUSED,
         (SessionState.PAUSED, Move.FINISH): SessionState.FINISHED,
+        (SessionState.FINISHED, Move.REOPEN): SessionState.RUNNING,
     }
 )
 
@@ -364,6 +366,19 @@ def action_reminder_at(due_on: date, now: datetime) -> datetime | None:
     if now < datetime.combine(due_on, MORNING, LONDON):
         return now
     return None
+
+
+def action_reminders(due_on: date, now: datetime) -> dict[str, datetime | None]:
+    """When an action's owner hears about it, by stage: two days before (`before`), at 09:00
+    on the day (`due`) and, if it is still open, at 09:00 the day after (`overdue`). None: that
+    moment has passed."""
+    on_the_day = datetime.combine(due_on, MORNING, LONDON)
+    after = datetime.combine(due_on + timedelta(days=1), MORNING, LONDON)
+    return {
+        "before": action_reminder_at(due_on, now),
+        "due": on_the_day.astimezone(UTC) if on_the_day >= now else None,
+        "overdue": after.astimezone(UTC) if after >= now else None,
+    }
 
 
 def today_in_london(now: datetime) -> date:

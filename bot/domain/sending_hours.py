@@ -8,11 +8,13 @@ quiet outside its term dates, and name extra closure days, in its settings (`sen
      "term_time_only": false, "closed": ["2026-12-24"]}
 
 A message that falls due outside these times waits for the next allowed moment; it is not dropped.
+Each person can also keep their own quiet times (`SendingHours.personal`): a personal message waits
+for a moment both allow (`next_allowed_both`); channel posts follow the organisation's alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -59,6 +61,7 @@ class SendingHours:
     bank_holidays: bool = False
     term_time_only: bool = False
     closed: frozenset[date] = frozenset()
+    days_off: frozenset[int] = frozenset()  # weekdays (0 = Monday) never open: a person's own
     # The organisation's settings, for its term dates (bot.domain.terms reads `terms`).
     term_settings: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
@@ -100,7 +103,7 @@ class SendingHours:
         }
 
     def day_open(self, day: date) -> bool:
-        if day in self.closed:
+        if day in self.closed or day.weekday() in self.days_off:
             return False
         if not self.weekends and day.weekday() >= 5:
             return False
@@ -136,6 +139,19 @@ class SendingHours:
             return max(at, opens.astimezone(UTC)).astimezone(UTC)
         return at.astimezone(UTC)  # no open day in sight: never hold a message for ever
 
+    @classmethod
+    def personal(cls, start: str | None, end: str | None, days_off: Iterable[int]) -> SendingHours:
+        """A person's own quiet times: not before `start`, not after `end`, never on `days_off`
+        (e.g. a part-time tutor's non-working days). Bank holidays and terms stay the
+        organisation's business."""
+        return cls(
+            start=(parse_clock(start) if start else None) or time(0, 0),
+            end=parse_clock(end) if end else None,
+            weekends=True,
+            bank_holidays=True,
+            days_off=frozenset(d for d in days_off if 0 <= d <= 6),
+        )
+
     def describe(self) -> str:
         days = "every day" if self.weekends else "Monday to Friday"
         parts = [f"{show_clock(self.start)}–{show_clock(self.end)}, {days}"]
@@ -145,3 +161,16 @@ class SendingHours:
         if self.closed:
             parts.append(f"closed on {len(self.closed)} other day(s)")
         return "; ".join(parts)
+
+
+def next_allowed_both(first: SendingHours, second: SendingHours, at: datetime) -> datetime:
+    """The first moment from `at` that both allow (e.g. the organisation's hours and a person's
+    own quiet times), in UTC."""
+    moment = at.astimezone(UTC)
+    for _ in range(50):
+        moment = first.next_allowed(moment)
+        later = second.next_allowed(moment)
+        if later == moment:
+            return moment
+        moment = later
+    return moment

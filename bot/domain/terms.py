@@ -78,3 +78,117 @@ def current_or_next_term(day: date, settings: Mapping[str, Any] | None = None) -
     if upcoming:
         return upcoming[0]
     return terms_for(date(academic_year_of(day) + 1, 9, 1), settings)[0]
+
+
+# ------------------------------------------------------------- the college's own calendar
+
+TERM_NAMES = ("autumn", "spring", "summer")
+MAX_CLOSURE_DAYS = 60  # one closure line or CSV row at most; term holidays are the terms' gaps
+
+
+def read_day(value: str) -> date:
+    """'2026-10-30' or '30/10/2026' (as a spreadsheet in England writes it)."""
+    text = value.strip()
+    if "/" in text:
+        day, month, year = (int(p) for p in text.split("/"))
+        return date(year, month, day)
+    return date.fromisoformat(text)
+
+
+def check_terms(terms: Iterable[Term]) -> list[Term]:
+    """The terms in order, each ending after it starts, none overlapping; ValueError if not."""
+    ordered = sorted(terms, key=lambda t: t.start)
+    for term in ordered:
+        if term.end < term.start:
+            raise ValueError(f"The {term.name} term ends before it starts.")
+    for before, after in zip(ordered, ordered[1:], strict=False):
+        if after.start <= before.end:
+            raise ValueError(f"The {before.name} and {after.name} terms overlap.")
+    return ordered
+
+
+def closure_lines(text: str) -> list[tuple[date, str]]:
+    """Closure days typed one a line: '2026-10-30 INSET' or '30/10/2026 College closed'."""
+    out = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip().lstrip("-*\u2022 ").strip()
+        if not line:
+            continue
+        first, _, label = line.partition(" ")
+        try:
+            out.append((read_day(first), label.strip()))
+        except ValueError:
+            raise ValueError(
+                f"Line {number}: \u201c{first}\u201d is not a date (e.g. 2026-10-30)."
+            ) from None
+    return out
+
+
+def calendar_csv(text: str) -> tuple[list[Term], list[tuple[date, str]]]:
+    """A college calendar as CSV: `kind,name,start,end` rows, kind `term` or `closure`
+    (a closure may span days: INSET, college closed). A header row is fine."""
+    import csv
+
+    terms: list[Term] = []
+    closures: list[tuple[date, str]] = []
+    for number, row in enumerate(csv.reader(text.splitlines()), start=1):
+        cells = [c.strip() for c in row]
+        if not any(cells) or cells[0].lower() in ("kind", "type"):
+            continue
+        if len(cells) < 3:
+            raise ValueError(f"Row {number}: expected kind, name, start and end.")
+        kind, name, start_text = cells[0].lower(), cells[1], cells[2]
+        end_text = cells[3] if len(cells) > 3 and cells[3] else start_text
+        try:
+            start, end = read_day(start_text), read_day(end_text)
+        except ValueError:
+            raise ValueError(f"Row {number}: the dates must look like 2026-09-01.") from None
+        if end < start:
+            raise ValueError(f"Row {number}: it ends before it starts.")
+        if kind == "term":
+            year = academic_year_of(start)
+            terms.append(Term(name.lower(), f"{year}/{str(year + 1)[-2:]}", start, end))
+        elif kind in ("closure", "closed", "inset"):
+            if (end - start).days >= MAX_CLOSURE_DAYS:
+                raise ValueError(f"Row {number}: a closure of more than {MAX_CLOSURE_DAYS} days.")
+            day = start
+            while day <= end:
+                closures.append((day, name))
+                day = day.fromordinal(day.toordinal() + 1)
+        else:
+            raise ValueError(
+                f"Row {number}: the kind is term or closure, not \u201c{cells[0]}\u201d."
+            )
+    return check_terms(terms), closures
+
+
+def with_calendar(
+    settings: Mapping[str, Any] | None,
+    terms: Iterable[Term],
+    closures: Iterable[tuple[date, str]],
+    *,
+    replace_closures: bool = False,
+) -> dict[str, Any]:
+    """Organisation settings with these terms (replacing those of the same academic years) and
+    these closure days among the sending hours' closed days (all of them, if `replace_closures`:
+    the card shows every closure, so what it leaves out is gone)."""
+    settings = dict(settings or {})
+    terms = list(terms)
+    years = {t.academic_year for t in terms}
+    kept = [t for t in parse_terms(settings.get("terms", [])) if t.academic_year not in years]
+    settings["terms"] = [
+        {"name": t.name, "start": t.start.isoformat(), "end": t.end.isoformat()}
+        for t in sorted([*kept, *terms], key=lambda t: t.start)
+    ]
+    hours = dict(settings.get("sending_hours") or {})
+    before = {str(c["date"]): str(c.get("name", "")) for c in settings.get("closures", [])}
+    named = {} if replace_closures else dict(before)
+    for day, name in closures:
+        named[day.isoformat()] = name
+    settings["closures"] = [{"date": d, "name": n} for d, n in sorted(named.items())]
+    closed = set(hours.get("closed") or [])
+    if replace_closures:
+        closed -= set(before)
+    hours["closed"] = sorted(closed | set(named))
+    settings["sending_hours"] = hours
+    return settings

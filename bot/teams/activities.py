@@ -203,6 +203,7 @@ def to_turn(body: dict[str, Any], now: datetime) -> Turn:
         via_invoke=via_invoke,
         reply_to_id=body.get("replyToId"),
         files=files,
+        automatic=via_invoke and _get(body, "value", "trigger") == "automatic",
     )
 
 

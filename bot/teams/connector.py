@@ -7,6 +7,7 @@ thread pool) for everything TLC sends: replies, card updates, proactive messages
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -175,17 +176,32 @@ def _seconds(value: str | None) -> float | None:
         return None
 
 
-async def retrying[T](call: Callable[[], Awaitable[T]], attempts: int = 3) -> T:
-    """For replies on a turn: retry 429/412/5xx briefly. Proactive sends use the outbox worker."""
+RETRY_STATUSES = (412, 429, 502, 503, 504)
+
+
+async def retrying[T](
+    call: Callable[[], Awaitable[T]],
+    attempts: int = 5,
+    *,
+    deadline: float | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> T:
+    """For replies on a turn: retry 429/412/5xx, waiting what Retry-After asks, as long as the
+    turn's time budget (`deadline`, on the `monotonic` clock) allows; otherwise raise, and the
+    caller puts the reply in the outbox. Proactive sends use the outbox worker."""
     for attempt in range(attempts):
         try:
             return await call()
         except ConnectorError as exc:
-            if exc.status not in (412, 429, 502, 503, 504) or attempt == attempts - 1:
+            if exc.status not in RETRY_STATUSES or attempt == attempts - 1:
                 raise
-            await asyncio.sleep(min(exc.retry_after or 0.2 * 2**attempt, 5.0))
+            wait = exc.retry_after if exc.retry_after is not None else 0.2 * 2**attempt
+            if deadline is not None and monotonic() + wait > deadline:
+                raise
+            await asyncio.sleep(wait)
         except aiohttp.ClientError:
-            if attempt == attempts - 1:
+            wait = 0.2 * 2**attempt
+            if attempt == attempts - 1 or (deadline is not None and monotonic() + wait > deadline):
                 raise
-            await asyncio.sleep(0.2 * 2**attempt)
+            await asyncio.sleep(wait)
     raise AssertionError("unreachable")

@@ -71,6 +71,15 @@ class TeamsSender:
         if ref.blocked_reason:
             raise Undeliverable(f"not sent: {ref.blocked_reason}")
         activity = message_activity(message)
+        if message.update_id:
+            update_id = message.update_id
+            await self._call(
+                ref.org_id,
+                lambda: self.connector.update(
+                    ref.service_url, ref.conversation_id, update_id, activity
+                ),
+            )
+            return update_id
         return await self._call(
             ref.org_id,
             lambda: self.connector.send(ref.service_url, ref.conversation_id, activity),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy import text
 from bot.app.commands import build_events, build_notice_kinds, build_router
 from bot.app.context import Services
 from bot.app.dispatch import Dispatcher
+from bot.app.reminders import queue_replies
 from bot.app.turn import FileRef, Message, Reply, Turn, UserRef
 from bot.app.worker import Worker, run_worker
 from bot.clock import Clock, SystemClock
@@ -38,6 +40,7 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
+TURN_BUDGET = 8.0
 MAX_BODY = 1_000_000
 MAX_FILE = 5_000_000
 CARD = "application/vnd.microsoft.card.adaptive"
@@ -53,6 +56,7 @@ class Bot:
     connector: Connector
     dispatcher: Dispatcher
     worker: Worker
+    turn_budget: float = TURN_BUDGET  # seconds a turn may spend waiting for Teams to take replies
 
     async def on_turn(self, context: TurnContext, *, body: dict[str, Any]) -> None:
         kind = body["type"]
@@ -72,6 +76,7 @@ class Bot:
     async def _message(self, body: dict[str, Any]) -> None:
         turn = self._turn(body)
         reply = await self.dispatcher.on_message(turn)
+        self.worker.wake()  # a request may have queued what the person asked for
         if reply.card is not None and turn.verb and turn.reply_to_id:
             # An Action.Submit: replace the submitted card in place with its saved view.
             try:
@@ -98,6 +103,7 @@ class Bot:
             await _invoke_response(context, 200, {})
             return
         reply = await self.dispatcher.on_message(self._turn(body))
+        self.worker.wake()  # a press may have queued the card's update for everyone
         if reply.card is not None:
             value: dict[str, Any] = {"statusCode": 200, "type": CARD, "value": reply.card}
             later = reply.messages
@@ -141,12 +147,31 @@ class Bot:
             await self.dispatcher.on_members_added(self._turn(body), people)
 
     async def _send_all(self, body: dict[str, Any], reply: Reply) -> None:
+        """Send a turn's replies. Teams asking to slow down (429 and Retry-After, 412, 5xx) is
+        waited out within the turn's time budget; past it, the rest go to the outbox."""
         service_url = body["serviceUrl"]
         conversation = body["conversation"]["id"]
         reply_to = body.get("id") if body["type"] == "message" else None
-        for message in reply.messages:
+        deadline = time.monotonic() + self.turn_budget
+        for i, message in enumerate(reply.messages):
             activity = message_activity(message, body)
-            await retrying(partial(self._post, service_url, conversation, reply_to, activity))
+            try:
+                await retrying(
+                    partial(self._post, service_url, conversation, reply_to, activity),
+                    deadline=deadline,
+                )
+            except (ConnectorError, aiohttp.ClientError) as exc:
+                if isinstance(exc, ConnectorError) and exc.permanent:
+                    raise
+                turn = self._turn(body)
+                queued = await queue_replies(
+                    self.db, turn.org_id, conversation, reply.messages[i:], self.clock.now()
+                )
+                if not queued:
+                    raise
+                log.info("Teams would not take a reply in time (%s): it went to the outbox", exc)
+                self.worker.wake()
+                return
 
     async def _post(
         self, service_url: str, conversation: str, reply_to: str | None, activity: dict[str, Any]

@@ -229,7 +229,7 @@ def live_card(view: LiveCardView) -> CardDict:
     )
     if view.notice:
         heading.append(E.TextBlock(text=view.notice, wrap=True, color="good", size="small"))
-    return _live(
+    built = _live(
         [*heading, *body],
         actions,
         view.session_id,
@@ -238,6 +238,27 @@ def live_card(view: LiveCardView) -> CardDict:
         user_ids=view.user_ids,
         fallback=f"Progression card {view.card.key}: {view.card.question}",
     )
+    if view.side == "action" and len(view.owner_choices) > SEARCHABLE_FROM:
+        _searchable(built, "who")
+    return built
+
+
+SEARCHABLE_FROM = 10  # more people than this: the "Who" list can be searched as you type
+
+
+def _searchable(node: Any, input_id: str) -> None:
+    """Teams' type-to-search choice set (`style: filtered`, Adaptive Cards 1.5), which the
+    card library does not know yet: set on the built card."""
+    if isinstance(node, dict):
+        if node.get("type") == "Input.ChoiceSet" and node.get("id") == input_id:
+            node["style"] = "filtered"
+            node["placeholder"] = "Type a name"
+            return
+        for value in node.values():
+            _searchable(value, input_id)
+    elif isinstance(node, list):
+        for item in node:
+            _searchable(item, input_id)
 
 
 def _ids(view: LiveCardView) -> dict[str, Any]:
@@ -560,6 +581,8 @@ def summary_card(view: SummaryView) -> CardDict:
     ]
     if not view.finished:
         actions.append(execute("Back to the card", REFRESH, {"session": o.session_id}))
+    else:
+        actions.append(execute("Reopen", "cards.reopen", session))
     if not view.finished:
         return card(body, actions, fallback_text=f"Summary so far: {o.group}")
     return _live(
@@ -569,6 +592,12 @@ def summary_card(view: SummaryView) -> CardDict:
         user_ids=view.user_ids,
         fallback=f"Progression cards summary: {o.group}",
     )
+
+
+def refused(built: CardDict, why: str) -> CardDict:
+    """The card as it is, with a polite word at the top for whoever pressed what they may not."""
+    note = card([E.TextBlock(text=why, wrap=True, color="attention", weight="bolder")])["body"][0]
+    return {**built, "body": [note, *built.get("body", [])]}
 
 
 # ------------------------------------------------------------------------------------ compare
@@ -797,23 +826,79 @@ class ActionReminderView:
     group: str
     key: str
     question: str
+    stage: str = "before"  # "before", "due" (on the day) or "overdue"
+
+
+def _action_heading(view: ActionReminderView) -> str:
+    if view.stage == "due":
+        return "Action due today"
+    if view.stage == "overdue":
+        return f"Action overdue: it was due {day(view.due_on)}"
+    return f"Action due {day(view.due_on)}"
+
+
+def _action_buttons(action_id: int) -> list[Any]:
+    data = {"action": action_id}
+    return [
+        execute("Done", "cards.action.done", data, primary=True),
+        execute("Needs more time", "cards.action.later", data),
+        execute("Not doing it", "cards.action.drop", data),
+    ]
 
 
 def action_reminder_card(view: ActionReminderView) -> CardDict:
+    heading = _action_heading(view)
     body = [
-        title(f"Action due {day(view.due_on)}"),
+        title(heading),
         text(said(_short(view.what, 300))),
         text(
             f"Agreed in {said(view.group)} on card {view.key}: {_plain(view.question)}",
             subtle=True,
             size="small",
         ),
-        text("When it's done, mark it here so the group sees it.", size="small"),
+        text("Let the group know where it stands: it shows on the session's card.", size="small"),
+    ]
+    return card(body, _action_buttons(view.action_id), fallback_text=f"{heading}: {view.what}")
+
+
+def action_later_card(
+    action_id: int, what: str, due_on: date, value: str | None = None, error: str | None = None
+) -> CardDict:
+    """ "Needs more time": the new date."""
+    body: list[Element] = [
+        title("Needs more time"),
+        text(_short(what, 300)),
+        text(f"It was due {day(due_on)}. When will it be done?", size="small"),
+        *with_error(
+            date_input("by_when", "New date", value=value, required=True),
+            {"by_when": error} if error else {},
+            "by_when",
+        ),
     ]
     return card(
         body,
-        [execute("Mark as done", "cards.action.done", {"action": view.action_id}, primary=True)],
-        fallback_text=f"Action due {day(view.due_on)}: {view.what}",
+        [execute("Save the new date", "cards.action.extend", {"action": action_id}, primary=True)],
+        fallback_text=f"Needs more time: {what}",
+    )
+
+
+def action_drop_card(action_id: int, what: str, error: str | None = None) -> CardDict:
+    """ "Not doing it": and why, for the group."""
+    body: list[Element] = [
+        title("Not doing it"),
+        text(_short(what, 300)),
+        *with_error(
+            text_input(
+                "reason", "Why not? The group will see this.", required=True, max_length=300
+            ),
+            {"reason": error} if error else {},
+            "reason",
+        ),
+    ]
+    return card(
+        body,
+        [execute("Save", "cards.action.dropped", {"action": action_id}, primary=True)],
+        fallback_text=f"Not doing it: {what}",
     )
 
 
@@ -821,6 +906,58 @@ def action_done_card(what: str, owner: str) -> CardDict:
     return card(
         [title("Done"), text(f"\u2611 {said(_short(what, 300))} \u2014 **{said(owner)}**")],
         fallback_text=f"Done: {what}",
+    )
+
+
+def action_moved_card(what: str, due_on: date) -> CardDict:
+    return card(
+        [title("New date saved"), text(f"{_short(what, 300)} \u2014 now by {day(due_on)}.")],
+        fallback_text=f"New date: {what}",
+    )
+
+
+def action_dropped_card(what: str, reason: str) -> CardDict:
+    return card(
+        [title("Noted: not doing it"), text(f"~~{_short(what, 300)}~~"), text(reason, subtle=True)],
+        fallback_text=f"Not doing it: {what}",
+    )
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    what: str
+    owner: str
+    due_on: date
+    group: str
+
+
+def overdue_digest_card(lines: Sequence[DigestLine]) -> CardDict:
+    """The facilitator's weekly look at actions past their date, from their sessions."""
+    body: list[Element] = [
+        title(f"Overdue actions from your sessions ({len(lines)})"),
+        *(
+            E.TextBlock(
+                text=f"**{_short(x.what, 120)}** \u2014 {x.owner}, due {day(x.due_on)} ({x.group})",
+                wrap=True,
+                spacing="small",
+            )
+            for x in lines
+        ),
+        text("Their owners have been reminded. A word at the next session helps.", size="small"),
+    ]
+    return card(body, fallback_text=f"{len(lines)} overdue actions from your sessions")
+
+
+def schedule_moved_card(question: str, instead: str) -> CardDict:
+    """The sending hours would move every post: say so, and set it as it will be on "OK"."""
+    return card(
+        [
+            title("Coaching cards: a different time?"),
+            text(question),
+            text("Or say **cards schedule** with another day and time.", size="small"),
+        ],
+        [execute("OK", "cards.schedule.set", {"when": instead}, primary=True)],
+        fallback_text=question,
     )
 
 

@@ -9,14 +9,27 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from aiohttp import web
 from alembic import command
-from sqlalchemy import DateTime, Integer, LargeBinary, String, column, insert, table, text
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    LargeBinary,
+    String,
+    column,
+    insert,
+    select,
+    table,
+    text,
+)
 
 from bot.app.turn import UserRef, Where
 from bot.clock import FixedClock
+from bot.teams.web import BOT_KEY
 from storage.db import Database
-from storage.documents import PendingDocument
+from storage.documents import PendingDocument, PendingDocuments
 from storage.people import Directory
+from storage.reminders import FAILED, PENDING, SENT, ScheduledItem
 from tests.conftest import ADMIN, TUTOR
 from tests.support.loopback import RosterMember, Sent
 from tests.support.teams import FILE_CONSENT, Place, TeamsClient, User
@@ -51,12 +64,17 @@ async def test_decline_forgets_the_document(quality: TeamsClient) -> None:
     assert quality.connector.uploads == {}
 
 
-async def test_an_offer_lasts_a_day(quality: TeamsClient, clock: FixedClock) -> None:
+async def test_an_offer_lasts_a_week(quality: TeamsClient, clock: FixedClock) -> None:
+    start = clock.now()
     sent = await offered(quality)
-    clock.set(clock.now() + timedelta(days=1, minutes=1))
+    clock.set(start + timedelta(days=6))
+    assert await quality.accept_file(ADMIN, sent, "kept.xlsx")
+    clock.set(start)
+    sent = await offered(quality)
+    clock.set(start + timedelta(days=7, minutes=1))
     after = await quality.answer_file_consent(ADMIN, sent, "late.xlsx")
     assert [s.text for s in after] == ["That file has expired: ask for it again."]
-    assert quality.connector.uploads == {}
+    assert set(quality.connector.uploads) == {"kept.xlsx"}
 
 
 async def test_only_the_person_offered_can_take_the_document(quality: TeamsClient) -> None:
@@ -86,6 +104,133 @@ async def test_asked_in_a_channel_by_someone_never_met_in_a_1_1_chat(teams: Team
     sent = await teams.say(QUINN, "walks export autumn", MATHS, mention=True)
     assert "Say hello to me there first" in sent[0].text
     assert not any(s.activity.get("attachments") for s in sent)
+
+
+# --- Asked for, so sent at once; if it cannot be delivered, the asker hears so -----------------
+
+FRIDAY_EVENING = datetime(2026, 11, 27, 19, 30, tzinfo=UTC)  # out of the sending hours
+EXPORT_NAME = "learning-walks"
+
+
+def _personal(user: User) -> str:
+    return Place.personal(user).conversation_id
+
+
+async def test_a_document_asked_for_in_a_channel_comes_at_once_out_of_hours(
+    quality: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    clock.set(FRIDAY_EVENING)
+    sent = await quality.say(ADMIN, "walks export autumn", MATHS, mention=True)
+    assert "to our 1:1 chat, where only you will see it" in sent[0].text
+    quality.connector.clear()
+    assert await teams_app[BOT_KEY].worker.tick(clock.now()) == 1
+    offer = quality.connector.messages()
+    assert [s.conversation_id for s in offer] == [_personal(ADMIN)]
+    assert await quality.accept_file(ADMIN, offer, "friday.xlsx")
+
+
+async def test_an_offer_that_cannot_arrive_is_told_where_it_was_asked_and_kept(
+    quality: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    bot = teams_app[BOT_KEY]
+    clock.set(FRIDAY_EVENING)
+    quality.connector.fail_with[_personal(ADMIN)] = 403  # Ada's 1:1 chat is out of reach
+    await quality.say(ADMIN, "walks export autumn", MATHS, mention=True)
+    quality.connector.clear()
+    await bot.worker.tick(clock.now())
+    await bot.worker.tick(clock.now())
+    told = [s for s in quality.connector.messages() if s.conversation_id == MATHS.conversation_id]
+    assert len(told) == 1
+    assert told[0].text.startswith("Ada Admin, I couldn't get **")
+    assert "to our 1:1 chat" in told[0].text and "I've kept it" in told[0].text
+    async with bot.db.unit_of_work() as uow:
+        [kept] = (await uow.session.scalars(select(PendingDocument))).all()
+        [offer] = (
+            await uow.session.scalars(
+                select(ScheduledItem).where(ScheduledItem.key == f"document:{kept.token}")
+            )
+        ).all()
+        assert offer.state == FAILED
+
+    # Days later, while someone else's document comes and goes, Ada's is still kept...
+    clock.set(FRIDAY_EVENING + timedelta(days=10))
+    await quality.say(TUTOR, "hello")
+    async with bot.db.unit_of_work() as uow:
+        await PendingDocuments(uow.session).forget_expired(clock.now())
+        await uow.commit()
+    async with bot.db.unit_of_work() as uow:
+        assert await uow.session.get(PendingDocument, kept.token) is not None
+
+    # ... and shows among the undelivered; once Ada is reachable, it is sent and she takes it.
+    del quality.connector.fail_with[_personal(ADMIN)]
+    await quality.say(ADMIN, "hello")
+    undelivered = await quality.say(ADMIN, "undelivered")
+    assert "A document to accept, asked for in a channel" in str(undelivered[0].activity)
+    await quality.execute(ADMIN, "notices.retry", {})
+    quality.connector.clear()
+    assert await bot.worker.tick(clock.now()) == 1
+    offer_sent = quality.connector.messages()
+    assert [s.conversation_id for s in offer_sent] == [_personal(ADMIN)]
+    assert await quality.accept_file(ADMIN, offer_sent, "late-but-there.xlsx")
+
+
+async def test_asking_again_replaces_the_document_still_waiting(
+    quality: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    bot = teams_app[BOT_KEY]
+    quality.connector.fail_with[_personal(ADMIN)] = 403
+    await quality.say(ADMIN, "walks export autumn", MATHS, mention=True)
+    await bot.worker.tick(clock.now())
+    await bot.worker.tick(clock.now())  # Ada is told in the channel
+    del quality.connector.fail_with[_personal(ADMIN)]
+    clock.advance(timedelta(minutes=10))
+    await quality.say(ADMIN, "hello")  # seen again in the 1:1 chat: reachable again
+    await quality.say(ADMIN, "walks export autumn", MATHS, mention=True)
+    async with bot.db.unit_of_work() as uow:
+        waiting = (await uow.session.scalars(select(PendingDocument))).all()
+        assert len(waiting) == 1
+        items = (await uow.session.scalars(select(ScheduledItem))).all()
+        assert len(items) == 3
+        states = {i.key.split(":")[0]: i.state for i in items if i.state != FAILED}
+        assert states == {"document-failed": SENT, "document": PENDING}
+    quality.connector.clear()
+    assert await bot.worker.tick(clock.now()) == 1
+    assert await quality.accept_file(ADMIN, quality.connector.messages(), "again.xlsx")
+
+
+# --- A turn's own reply when Teams asks to slow down ----------------------------------------------
+
+
+async def test_a_reply_that_meets_429_is_retried_within_the_turn(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    await teams.say(TUTOR, "hello")
+    for _ in range(3):
+        teams.connector.answer(_personal(TUTOR), 429, Retry_After="0")
+    sent = await teams.say(TUTOR, "help")
+    assert teams.last_status in (200, 201)
+    assert [s.conversation_id for s in sent] == [_personal(TUTOR)]
+
+
+async def test_a_reply_teams_will_not_take_in_time_goes_to_the_outbox(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    bot = teams_app[BOT_KEY]
+    await teams.say(TUTOR, "hello")
+    clock.set(FRIDAY_EVENING)  # a reply is never held for the sending hours
+    teams.connector.answer(_personal(TUTOR), 429, Retry_After="60")
+    sent = await teams.say(TUTOR, "help")
+    assert teams.last_status in (200, 201) and sent == []
+    async with bot.db.unit_of_work() as uow:
+        kind = ScheduledItem.kind == "turn.reply"
+        items = (await uow.session.scalars(select(ScheduledItem).where(kind))).all()
+        assert items and {(i.state, i.conversation_ref_id is not None) for i in items} == {
+            (PENDING, True)
+        }
+    teams.connector.clear()
+    assert await bot.worker.tick(clock.now()) == len(items)
+    later = teams.connector.messages()
+    assert len(later) == len(items) and {s.conversation_id for s in later} == {_personal(TUTOR)}
 
 
 # --- The table moved out of observations; waiting documents move with it -----------------------

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
+import pytest
 from aiohttp import web
 
 from bot.app.notices import NoticeContext, NoticeKind
@@ -38,12 +40,14 @@ def _bot(app: web.Application) -> Bot:
     return bot
 
 
-async def _schedule(bot: Bot, user: User, key: str, kind: str, due: datetime) -> None:
+async def _schedule(
+    bot: Bot, user: User, key: str, kind: str, due: datetime, payload: dict[str, str] | None = None
+) -> None:
     async with bot.db.unit_of_work() as uow:
         person = await Directory(uow.session).person_by_aad(ORG, user.aad)
         assert person is not None
         await Schedule(uow.session).put(
-            ORG, key, kind, due, due, person_id=person.id, payload={"what": key}
+            ORG, key, kind, due, due, person_id=person.id, payload=payload or {"what": key}
         )
         await uow.commit()
 
@@ -63,9 +67,9 @@ async def test_settings_shows_what_can_be_turned_off_and_what_is_always_sent(
     toggle = next(e for e in card["body"] if e.get("id") == "keep.self_referral_offers")
     assert toggle["type"] == "Input.Toggle" and toggle["value"] == "true"
     text = card_text(card)
-    assert "Support offers" in text
+    assert "Offers of coaching support" in text
     assert "Always sent" in text and "can't be turned off" in text
-    assert "Observation reminders" in text
+    assert "Other reminders with a deadline" in text  # the test's own deadline kind
     assert "08:00–18:00, Monday to Friday; not on bank holidays" in text
     assert "Change sending hours" not in text  # tutors don't change the organisation's hours
 
@@ -79,8 +83,8 @@ async def test_turning_off_offers_stops_them_but_not_deadlines(
         TUTOR, "settings.save", {"keep.self_referral_offers": "false"}
     )
     saved = card_text(response["value"])
-    assert "You turned off: Self referral offers." in saved
-    assert "Observation reminders" in saved  # and what still comes, always
+    assert "You turned off: Offers of coaching support." in saved
+    assert "Other reminders with a deadline" in saved  # and what still comes, always
     await _schedule(bot, TUTOR, "offer:1", "test.offer", clock.now())
     await _schedule(bot, TUTOR, "otla:1", "test.deadline", clock.now())
     teams.connector.clear()
@@ -190,3 +194,199 @@ async def test_settings_are_personal_and_not_shown_in_a_channel(teams: TeamsClie
 
     sent = await teams.say(TUTOR, "settings", Place.channel(), mention=True)
     assert "works in a 1:1 chat with me" in sent[0].text
+
+
+async def test_the_settings_card_speaks_of_areas_of_work_not_kinds_of_message(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    bot = teams_app[BOT_KEY]
+    card = only_card(await teams.say(TUTOR, "settings"))
+    text = card_text(card)
+    toggles = [e["id"] for e in card["body"] if e.get("type") == "Input.Toggle"]
+    # Only personal messages have a toggle: channel posts are not a person's to stop.
+    assert sorted(toggles) == ["keep.mentoring_meeting_nudges", "keep.self_referral_offers"]
+    assert "Offers of coaching support" in text
+    assert "Observations: dates to agree, reports to write, check and approve" in text
+    assert "team's choice: its facilitator or an org admin starts and stops them" in text
+    always = next(e["text"] for e in card["body"] if "- Observations" in str(e.get("text")))
+    assert len(always.splitlines()) <= 7
+    for kind in bot.worker.kinds.all():
+        assert kind.kind not in text
+        if kind.description:
+            assert kind.description not in text, kind.kind
+
+
+@pytest.mark.parametrize("category", ["self_referral_offers"])
+async def test_each_opt_out_stops_its_real_messages_through_the_worker(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, category: str
+) -> None:
+    """Every category on the card, with the app's own kinds of message in it: turned off on
+    the card, nothing of that kind reaches the person; turned on again, it does."""
+    bot = teams_app[BOT_KEY]
+    kinds = [k.kind for k in bot.worker.kinds.all() if k.opt_out == category]
+    assert kinds
+    categories = {k.opt_out for k in bot.worker.kinds.all() if k.opt_out}
+    # Mentoring's nudges have their own end-to-end case (test_mentoring: the meeting nudge
+    # respects the opt-out); every other category has its case here.
+    assert categories == {category, "mentoring_meeting_nudges"}, "a category without a case"
+    await teams.say(TUTOR, "hello")
+    card = only_card(await teams.say(TUTOR, "settings"))
+    assert any(e.get("id") == f"keep.{category}" for e in card["body"])
+    await teams.execute(TUTOR, "settings.save", {f"keep.{category}": "false"})
+    for i, kind in enumerate(kinds):
+        await _schedule(bot, TUTOR, f"off:{i}", kind, clock.now(), {"reason": "induction"})
+    teams.connector.clear()
+    assert await bot.worker.tick(clock.now()) == 0
+    assert teams.connector.messages() == []
+    assert [await _state(bot, f"off:{i}") for i in range(len(kinds))] == [OPTED_OUT] * len(kinds)
+
+    await teams.execute(TUTOR, "settings.save", {f"keep.{category}": "true"})
+    for i, kind in enumerate(kinds):
+        await _schedule(bot, TUTOR, f"on:{i}", kind, clock.now(), {"reason": "induction"})
+    assert await bot.worker.tick(clock.now()) == len(kinds)
+    assert [s.conversation_id for s in teams.connector.messages()] == ["a:personal-29:tutor"] * len(
+        kinds
+    )
+
+
+async def test_a_part_time_tutor_keeps_their_own_quiet_times(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    bot = _bot(teams_app)
+    await teams.say(TUTOR, "hello")
+    card = only_card(await teams.say(TUTOR, "settings"))
+    assert {"quiet_start", "quiet_end", "days_off"} <= {e.get("id") for e in card["body"]}
+    bad, _ = await teams.execute(
+        TUTOR, "settings.save", {"quiet_start": "12:00", "quiet_end": "13:00", "days_off": "9"}
+    )
+    assert "Choose days from the list" in card_text(bad["value"])
+    saved, _ = await teams.execute(
+        TUTOR, "settings.save", {"quiet_start": "10:00", "days_off": "3,4"}
+    )
+    text = card_text(saved["value"])
+    assert "Your quiet times: not before 10:00; never on Thursdays, Fridays." in text
+
+    # A deadline reminder due on Thursday morning waits for Monday at 10:00.
+    thursday = datetime(2026, 11, 26, 9, 0, tzinfo=LONDON)
+    clock.set(thursday)
+    await _schedule(bot, TUTOR, "otla:q", "test.deadline", thursday)
+    teams.connector.clear()
+    assert await bot.worker.tick(clock.now()) == 0
+    async with bot.db.unit_of_work() as uow:
+        item = await Schedule(uow.session).get(ORG, "otla:q")
+        assert item is not None and item.state == PENDING
+        assert item.ready_at == datetime(2026, 11, 30, 10, 0, tzinfo=LONDON)
+    clock.set(datetime(2026, 11, 30, 10, 0, tzinfo=LONDON))
+    assert await bot.worker.tick(clock.now()) == 1
+
+    # The card shows them as saved; emptied, they are gone.
+    card = only_card(await teams.say(TUTOR, "settings"))
+    days = next(e for e in card["body"] if e.get("id") == "days_off")
+    assert days["value"] == "3,4"
+    cleared, _ = await teams.execute(TUTOR, "settings.save", {})
+    assert "Your quiet times" not in card_text(cleared["value"])
+
+
+def _calendar_csv(connector: Any, content: str) -> dict[str, Any]:
+    connector.files["calendar.csv"] = content.encode()
+    return {
+        "contentType": "application/vnd.microsoft.teams.file.download.info",
+        "name": "calendar.csv",
+        "content": {"downloadUrl": connector.file_url("calendar.csv"), "fileType": "csv"},
+    }
+
+
+async def test_an_admin_sets_term_dates_and_closures_and_messages_keep_to_them(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    bot = _bot(teams_app)
+    await teams.say(TUTOR, "hello")
+    refused = await teams.say(TUTOR, "terms")
+    assert "admin" in refused[0].text
+    card = only_card(await teams.say(ADMIN, "terms"))
+    assert "usual dates for England" in card_text(card)
+    assert next(e for e in card["body"] if e.get("id") == "autumn_start")["value"] == "2026-09-01"
+
+    dates = {
+        "autumn_start": "2026-09-03",
+        "autumn_end": "2026-12-18",
+        "spring_start": "2027-01-05",
+        "spring_end": "2027-03-26",
+        "summer_start": "2027-04-12",
+        "summer_end": "2027-07-16",
+    }
+    overlap, _ = await teams.execute(
+        ADMIN, "settings.terms", {**dates, "spring_start": "2026-12-01", "year": "2026/27"}
+    )
+    assert "The autumn and spring terms overlap." in card_text(overlap["value"])
+    bad_line, _ = await teams.execute(
+        ADMIN, "settings.terms", {**dates, "closures": "next friday", "year": "2026/27"}
+    )
+    assert "is not a date" in card_text(bad_line["value"])
+    async with bot.db.unit_of_work() as uow:
+        org = await uow.session.get(Organisation, ORG)
+        assert org is not None and "terms" not in org.settings
+
+    saved, _ = await teams.execute(
+        ADMIN, "settings.terms", {**dates, "closures": "2026-11-27 INSET", "year": "2026/27"}
+    )
+    assert "Autumn term 2026/27: Thu 03 Sep 2026 to Fri 18 Dec 2026" in card_text(saved["value"])
+    await teams.execute(
+        ADMIN,
+        "settings.hours",
+        {"start": "08:00", "end": "18:00", "term_time_only": "true"},
+    )
+    async with bot.db.unit_of_work() as uow:
+        org = await uow.session.get(Organisation, ORG)
+        assert org is not None
+        assert org.settings["sending_hours"]["closed"] == ["2026-11-27"]
+        assert org.settings["terms"][0] == {
+            "name": "autumn",
+            "start": "2026-09-03",
+            "end": "2026-12-18",
+        }
+
+    # The INSET day waits for Monday; after the autumn term, for the spring term.
+    inset = datetime(2026, 11, 27, 9, 0, tzinfo=LONDON)
+    clock.set(inset)
+    await _schedule(bot, TUTOR, "otla:inset", "test.deadline", inset)
+    assert await bot.worker.tick(clock.now()) == 0
+    holiday = datetime(2026, 12, 21, 9, 0, tzinfo=LONDON)
+    clock.set(holiday)
+    await _schedule(bot, TUTOR, "otla:holiday", "test.deadline", holiday)
+    async with bot.db.unit_of_work() as uow:
+        first = await Schedule(uow.session).get(ORG, "otla:inset")
+        assert first is not None
+        assert first.ready_at == datetime(2026, 11, 30, 8, 0, tzinfo=LONDON)
+        first.ready_at = datetime(2027, 1, 5, 8, 0, tzinfo=LONDON)  # out of this tick's way
+        await uow.commit()
+    assert await bot.worker.tick(clock.now()) == 0
+    async with bot.db.unit_of_work() as uow:
+        second = await Schedule(uow.session).get(ORG, "otla:holiday")
+        assert second is not None
+        assert second.ready_at == datetime(2027, 1, 5, 8, 0, tzinfo=LONDON)
+
+    # A calendar as CSV works too; a bad one changes nothing.
+    bad = await teams.say(
+        ADMIN, "terms", attachments=[_calendar_csv(teams.connector, "holiday,x,2027-02-15,\n")]
+    )
+    assert "the kind is term or closure" in bad[0].text and "Nothing was changed" in bad[0].text
+    good = await teams.say(
+        ADMIN,
+        "terms",
+        attachments=[
+            _calendar_csv(
+                teams.connector,
+                "kind,name,start,end\nclosure,College closed,2027-02-15,2027-02-16\n"
+                "term,autumn,2027-09-02,2027-12-17\n",
+            )
+        ],
+    )
+    assert "Saved: term dates and closures" in card_text(only_card(good))
+    async with bot.db.unit_of_work() as uow:
+        org = await uow.session.get(Organisation, ORG)
+        assert org is not None
+        assert org.settings["sending_hours"]["closed"] == ["2026-11-27", "2027-02-15", "2027-02-16"]
+        assert {"name": "autumn", "start": "2027-09-02", "end": "2027-12-17"} in org.settings[
+            "terms"
+        ]

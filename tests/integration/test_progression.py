@@ -365,7 +365,7 @@ async def test_a_team_works_through_the_deck_in_a_channel_across_a_restart(
         assert connector.messages()[0].conversation_id == f"a:personal-{MANAGER.teams_id}"
         assert "Action due Fri 11 Dec" in card_text(reminder)
         assert "Map our progression routes" in card_text(reminder)
-        done_card = await press(teams, MANAGER, reminder, "Mark as done", Place.personal(MANAGER))
+        done_card = await press(teams, MANAGER, reminder, "Done", Place.personal(MANAGER))
         assert "\u2611 Map our progression routes" in card_text(done_card)
         async with db.unit_of_work() as uow:
             action = (await uow.session.scalars(select(CardAction))).one()
@@ -657,3 +657,469 @@ async def test_cards_compare_in_a_channel_names_only_that_channels_sessions(
         COACH, "cards.compare", {"sessions": f"{maths_id},{english_id}"}, Place.personal(COACH)
     )
     assert "Side by side" in card_text(body["value"])
+
+
+# ---------------------------------------------------------------- the facilitator runs it
+
+
+async def _items(teams_app: web.Application, prefix: str) -> list[ScheduledItem]:
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        rows = await uow.session.scalars(
+            select(ScheduledItem).where(ScheduledItem.key.startswith(prefix))
+        )
+        return list(rows)
+
+
+async def test_only_the_facilitator_or_an_org_admin_runs_the_session(
+    teams: TeamsClient, teams_app: web.Application, connector: LoopbackConnector
+) -> None:
+    _roster(connector)
+    db = teams_app[BOT_KEY].db
+    session_id, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+
+    # A member's Pause and Finish are refused politely, on the card; nothing changes.
+    for verb in ("cards.pause", "cards.finish"):
+        body, _ = await teams.execute(TUTOR, verb, {"session": session_id}, MATHS)
+        answer = body["value"]
+        assert "Only Cara Coach, who runs Maths's session, or an org admin can" in card_text(answer)
+        assert "1.1 What does the term 'progression' mean to you?" in card_text(answer)
+        assert (await session_row(db, session_id)).state == "running"
+
+    # Nor can a member start a new session over the facilitator's.
+    offer = only_card(await teams.say(TUTOR, "cards", MATHS, mention=True))
+    answer = await press(teams, TUTOR, offer, "Start a new session", MATHS)
+    assert "can start a new session over this one" in card_text(answer)
+    async with db.unit_of_work() as uow:
+        rows = (await uow.session.scalars(select(CardSession))).all()
+        assert [(r.id, r.state) for r in rows] == [(session_id, "running")]
+
+    # Nor schedule it, nor stop its schedule.
+    sent = await teams.say(TUTOR, "cards schedule monday 09:00", MATHS, mention=True)
+    assert "Only Cara Coach" in sent[0].text and "can schedule it" in sent[0].text
+    assert await _items(teams_app, "cards-prompt:") == []
+    scheduled = only_card(
+        await teams.say(COACH, "cards schedule monday 09:00", MATHS, mention=True)
+    )
+    sent = await teams.say(TUTOR, "cards schedule off", MATHS, mention=True)
+    assert "can stop its schedule" in sent[0].text
+    answer = await press(teams, TUTOR, scheduled, "Stop", MATHS)
+    assert "can stop its schedule" in card_text(answer)
+    assert [i.state for i in await _items(teams_app, "cards-prompt:")] == [PENDING]
+    assert (await session_row(db, session_id)).prompt_schedule is not None
+
+    # An org admin may: Ada pauses it; any member may pick it up again.
+    paused = await press(teams, ADMIN, card, "Pause", MATHS)
+    assert "Paused at card 1 of 3" in card_text(paused)
+    assert (await session_row(db, session_id)).state == "paused"
+    resumed = await press(teams, TUTOR, paused, "Resume", MATHS)
+    assert "1.1 What does the term" in card_text(resumed)
+    assert (await session_row(db, session_id)).state == "running"
+
+
+async def test_a_finished_session_is_reopened_by_its_facilitator(
+    teams: TeamsClient, teams_app: web.Application, connector: LoopbackConnector
+) -> None:
+    _roster(connector)
+    db = teams_app[BOT_KEY].db
+    session_id, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    card = await press(teams, COACH, card, "Next card", MATHS)
+    paused = await press(teams, COACH, card, "Pause", MATHS)
+    done = await press(teams, COACH, paused, "Finish", MATHS)
+    assert "Summary: Maths" in card_text(done)
+    assert (await session_row(db, session_id)).state == "finished"
+
+    answer = await press(teams, TUTOR, done, "Reopen", MATHS)
+    assert "can reopen the session" in card_text(answer)
+    assert (await session_row(db, session_id)).state == "finished"
+
+    reopened = await press(teams, COACH, done, "Reopen", MATHS)
+    assert "Reopened" in card_text(reopened)
+    assert "1.2 Why is progression important:" in card_text(reopened)
+    row = await session_row(db, session_id)
+    assert (row.state, row.position, row.finished_at) == ("running", 1, None)
+
+    # The group carries on where it was.
+    card = await press(teams, TUTOR, reopened, "Add", MATHS, contribution="After all")
+    assert "After all" in card_text(card)
+
+
+async def test_a_session_open_elsewhere_in_the_place_is_not_reopened_over(
+    teams: TeamsClient, teams_app: web.Application, connector: LoopbackConnector
+) -> None:
+    _roster(connector)
+    db = teams_app[BOT_KEY].db
+    first, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    done = await press(
+        teams, COACH, await press(teams, COACH, card, "Pause", MATHS), "Finish", MATHS
+    )
+    second, _ = await start_session(teams, COACH, MATHS, "2", "Maths again")
+    answer = await press(teams, COACH, done, "Reopen", MATHS)
+    assert "has a session open here: finish it before reopening this one" in card_text(answer)
+    assert (await session_row(db, first)).state == "finished"
+    assert (await session_row(db, second)).state == "running"
+
+
+async def test_stopping_the_schedule_and_the_weekly_prompt_leave_a_paused_session_paused(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    _roster(connector)
+    bot = teams_app[BOT_KEY]
+    session_id, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    await press(teams, TUTOR, card, "Add", MATHS, contribution="Lifelong learning")
+    await teams.say(COACH, "cards schedule monday 09:00", MATHS, mention=True)
+    paused = await press(teams, COACH, card, "Pause", MATHS)
+
+    # Monday comes: no card is posted, the session stays paused on its card, the series goes on.
+    connector.clear()
+    clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    assert await bot.worker.tick(clock.now()) == 0
+    assert connector.messages() == []
+    row = await session_row(bot.db, session_id)
+    assert (row.state, row.position) == ("paused", 0)
+    pending = [i for i in await _items(teams_app, "cards-prompt:") if i.state == PENDING]
+    assert [i.due_at for i in pending] == [datetime(2026, 12, 7, 9, 0, tzinfo=UTC)]
+
+    # Stopping the schedule stops the posts and nothing else: paused stays paused.
+    stopped = await teams.say(COACH, "cards schedule off", MATHS, mention=True)
+    assert "Coaching cards stopped" in card_text(only_card(stopped))
+    row = await session_row(bot.db, session_id)
+    assert (row.state, row.prompt_schedule, row.finished_at) == ("paused", None, None)
+
+    # And a running session stays running.
+    await press(teams, COACH, paused, "Resume", MATHS)
+    scheduled = only_card(
+        await teams.say(COACH, "cards schedule monday 09:00", MATHS, mention=True)
+    )
+    await press(teams, COACH, scheduled, "Stop", MATHS)
+    row = await session_row(bot.db, session_id)
+    assert (row.state, row.prompt_schedule) == ("running", None)
+
+
+# ------------------------------------------------------------------ a live card for everyone
+
+
+async def test_everyone_sees_the_posted_card_change_without_pressing_anything(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    _roster(connector)
+    bot = teams_app[BOT_KEY]
+    clock.set(datetime(2026, 11, 28, 21, 30, tzinfo=UTC))  # Saturday night: out of hours
+    sent = await teams.say(COACH, "cards", MATHS, mention=True)
+    posted = sent[0].activity_id
+    assert posted is not None
+    setup = only_card(sent)
+    session_id = int(button(setup, "Start")["data"]["session"])
+
+    async def act(user: User, verb: str, **data: Any) -> dict[str, Any]:
+        body, out = await teams.execute(
+            user, verb, {"session": session_id, **data}, MATHS, reply_to=posted
+        )
+        assert teams.last_status == 200 and out == []
+        value: dict[str, Any] = body["value"]
+        return value
+
+    await act(COACH, "cards.start", issues="1", group="Maths")
+    assert await bot.worker.tick(clock.now()) == 1
+    seen = connector.view(posted)
+    assert (
+        seen is not None and seen.method == "PUT" and seen.conversation_id == MATHS.conversation_id
+    )
+    assert "1.1 What does the term 'progression' mean to you?" in card_text(seen.cards[0])
+
+    # Tom adds a thought; Cara, who pressed nothing, sees it on the message in the channel.
+    await act(TUTOR, "cards.contribute", position=0, contribution="Lifelong learning")
+    connector.clear()
+    assert await bot.worker.tick(clock.now()) == 1
+    seen = connector.view(posted)
+    assert seen is not None and "Tom Tutor:** Lifelong learning" in card_text(seen.cards[0])
+
+    # Changes close together go as one update, with everything in it.
+    await act(MANAGER, "cards.contribute", position=0, contribution="A job")
+    await act(TUTOR, "cards.contribute", position=0, contribution="Confidence")
+    await act(COACH, "cards.card", position=0, side="back")  # the facilitator turns it over
+    connector.clear()
+    assert await bot.worker.tick(clock.now()) == 1
+    assert len(connector.updates()) == 1 and connector.messages() == []
+    seen = connector.view(posted)
+    assert seen is not None
+    assert "Discussion prompts 1.1" in card_text(seen.cards[0])
+
+    # A card's own refresh (Teams asking, nobody pressing) changes nothing for the others.
+    await teams.execute(
+        TUTOR,
+        "cards.card",
+        {"session": session_id, "position": 0, "side": "front"},
+        MATHS,
+        reply_to=posted,
+        trigger="automatic",
+    )
+    connector.clear()
+    assert await bot.worker.tick(clock.now()) == 0
+
+    # Moving on shows the next card to everyone; the whole group's contributions are stored.
+    await act(TUTOR, "cards.next", position=0)
+    assert await bot.worker.tick(clock.now()) == 1
+    seen = connector.view(posted)
+    assert seen is not None and "1.2 Why is progression important:" in card_text(seen.cards[0])
+    async with bot.db.unit_of_work() as uow:
+        texts = [c.text for c in (await uow.session.scalars(select(CardContribution))).all()]
+        assert texts == ["Lifelong learning", "A job", "Confidence"]
+        row = await uow.session.get(CardSession, session_id)
+        assert row is not None and row.live_activity_id == posted
+
+
+async def test_a_session_in_a_personal_chat_has_nothing_to_update_for_others(
+    teams: TeamsClient, teams_app: web.Application, connector: LoopbackConnector
+) -> None:
+    me = Place.personal(TUTOR)
+    sent = await teams.say(TUTOR, "cards", me)
+    session_id = int(button(only_card(sent), "Start")["data"]["session"])
+    await teams.execute(
+        TUTOR,
+        "cards.start",
+        {"session": session_id, "issues": "1"},
+        me,
+        reply_to=sent[0].activity_id,
+    )
+    connector.clear()
+    assert await teams_app[BOT_KEY].worker.tick(datetime(2026, 11, 23, 11, tzinfo=UTC)) == 0
+    assert connector.updates() == []
+
+
+# -------------------------------------------------------------- actions are followed through
+
+
+async def _tick_at(
+    bot: Any, clock: FixedClock, connector: LoopbackConnector, at: datetime
+) -> list[Sent]:
+    clock.set(at)
+    connector.clear()
+    await bot.worker.tick(clock.now())
+    return connector.messages()
+
+
+async def test_an_agreed_action_is_followed_through_until_its_owner_closes_it(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    _roster(connector)
+    bot = teams_app[BOT_KEY]
+    await teams.say(MANAGER, "hello")
+    await teams.say(COACH, "hello")
+    session_id, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    await press(teams, MANAGER, card, "Add", MATHS, contribution="Routes matter")
+    form = await press(teams, COACH, card, "Agree an action", MATHS)
+    await press(
+        teams,
+        COACH,
+        form,
+        "Save action",
+        MATHS,
+        what="Map our progression routes",
+        who=choices(form, "who")["Mia Manager"],
+        by_when="2026-12-11",
+    )
+    async with bot.db.unit_of_work() as uow:
+        action = (await uow.session.scalars(select(CardAction))).one()
+        pending = (
+            await uow.session.scalars(
+                select(ScheduledItem)
+                .where(ScheduledItem.state == PENDING)
+                .order_by(ScheduledItem.due_at)
+            )
+        ).all()
+        assert [(i.key, i.due_at) for i in pending] == [
+            (
+                "cards-digest:" + str((await session_row(bot.db, session_id)).facilitator_id),
+                datetime(2026, 11, 30, 9, 0, tzinfo=UTC),
+            ),
+            (f"cards-action:{action.id}", datetime(2026, 12, 9, 9, 0, tzinfo=UTC)),
+            (f"cards-action:{action.id}:due", datetime(2026, 12, 11, 9, 0, tzinfo=UTC)),
+            (f"cards-action:{action.id}:overdue", datetime(2026, 12, 12, 9, 0, tzinfo=UTC)),
+        ]
+    mia = Place.personal(MANAGER).conversation_id
+    cara = Place.personal(COACH).conversation_id
+
+    # Nothing overdue yet: the Monday digests say nothing.
+    assert await _tick_at(bot, clock, connector, datetime(2026, 11, 30, 9, 0, tzinfo=UTC)) == []
+    assert await _tick_at(bot, clock, connector, datetime(2026, 12, 7, 9, 0, tzinfo=UTC)) == []
+    # Two days before, and on the day.
+    sent = await _tick_at(bot, clock, connector, datetime(2026, 12, 9, 9, 0, tzinfo=UTC))
+    assert [s.conversation_id for s in sent] == [mia]
+    before = only_card(sent)
+    assert "Action due Fri 11 Dec" in card_text(before)
+    assert {b["title"] for b in _find_actions(before)} == {
+        "Done",
+        "Needs more time",
+        "Not doing it",
+    }
+    sent = await _tick_at(bot, clock, connector, datetime(2026, 12, 11, 9, 0, tzinfo=UTC))
+    assert "Action due today" in card_text(only_card(sent))
+    # Saturday is out of hours: the overdue nudge comes on Monday, with Cara's digest.
+    assert await _tick_at(bot, clock, connector, datetime(2026, 12, 12, 9, 0, tzinfo=UTC)) == []
+    sent = await _tick_at(bot, clock, connector, datetime(2026, 12, 14, 9, 0, tzinfo=UTC))
+    by_chat = {s.conversation_id: card_text(s.cards[0]) for s in sent}
+    assert set(by_chat) == {mia, cara}
+    assert "Action overdue: it was due Fri 11 Dec" in by_chat[mia]
+    assert "Overdue actions from your sessions (1)" in by_chat[cara]
+    assert "Map our progression routes" in by_chat[cara] and "Mia Manager" in by_chat[cara]
+    overdue = next(s.cards[0] for s in sent if s.conversation_id == mia)
+
+    # Mia needs more time: a date before the one agreed is refused; a later one moves the
+    # reminders with it.
+    later = await press(teams, MANAGER, overdue, "Needs more time", Place.personal(MANAGER))
+    bad = await press(
+        teams, MANAGER, later, "Save the new date", Place.personal(MANAGER), by_when="2026-12-01"
+    )
+    assert "Choose today or a later date." in card_text(bad)
+    saved = await press(
+        teams, MANAGER, later, "Save the new date", Place.personal(MANAGER), by_when="2027-01-15"
+    )
+    assert "now by Fri 15 Jan" in card_text(saved)
+    async with bot.db.unit_of_work() as uow:
+        stored = await uow.session.get(CardAction, action.id)
+        assert stored is not None and (stored.due_on, stored.extended) == (date(2027, 1, 15), 1)
+        waiting = (
+            await uow.session.scalars(
+                select(ScheduledItem).where(
+                    ScheduledItem.key.startswith(f"cards-action:{action.id}"),
+                    ScheduledItem.state == PENDING,
+                )
+            )
+        ).all()
+        assert sorted(i.due_at for i in waiting) == [
+            datetime(2027, 1, 13, 9, 0, tzinfo=UTC),
+            datetime(2027, 1, 15, 9, 0, tzinfo=UTC),
+            datetime(2027, 1, 16, 9, 0, tzinfo=UTC),
+        ]
+
+    # Then she is not doing it after all, and says why; the reminders stop; the group sees it.
+    drop = await press(teams, MANAGER, overdue, "Not doing it", Place.personal(MANAGER))
+    empty = await press(teams, MANAGER, drop, "Save", Place.personal(MANAGER))
+    assert "Say why, for the group" in card_text(empty)
+    done = await press(
+        teams, MANAGER, drop, "Save", Place.personal(MANAGER), reason="The routes map exists"
+    )
+    assert "Noted: not doing it" in card_text(done)
+    async with bot.db.unit_of_work() as uow:
+        stored = await uow.session.get(CardAction, action.id)
+        assert stored is not None and stored.dropped_reason == "The routes map exists"
+        assert stored.dropped_at is not None and stored.done_at is None
+        left = (
+            await uow.session.scalars(
+                select(ScheduledItem).where(
+                    ScheduledItem.key.startswith(f"cards-action:{action.id}"),
+                    ScheduledItem.state == PENDING,
+                )
+            )
+        ).all()
+        assert left == []
+    seen = await refresh(teams, COACH, card, MATHS)
+    assert "(not doing it: The routes map exists)" in card_text(seen)
+
+    # Someone else may not close Mia's action.
+    body, _ = await teams.execute(TUTOR, "cards.action.done", {"action": action.id})
+    assert "Only the action's owner or the session's facilitator" in str(body)
+
+
+async def test_the_who_list_offers_the_whole_team_and_can_be_searched(
+    teams: TeamsClient, connector: LoopbackConnector
+) -> None:
+    _roster(connector)
+    team = [User(f"member-{i}", f"Member {i:03d}", f"m{i}@college.ac.uk") for i in range(80)]
+    await teams.say(COACH, "hello", MATHS, mention=True)
+    await teams.members_added(COACH, MATHS, team)
+    _, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    form = await press(teams, COACH, card, "Agree an action", MATHS)
+    owners = choices(form, "who")
+    assert {f"Member {i:03d}" for i in range(80)} <= set(owners)
+    who = next(
+        e for e in _walk_inputs(form) if e.get("type") == "Input.ChoiceSet" and e["id"] == "who"
+    )
+    assert who["style"] == "filtered"
+
+
+def _walk_inputs(node: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        if "id" in node:
+            found.append(node)
+        for value in node.values():
+            found.extend(_walk_inputs(value))
+    elif isinstance(node, list):
+        for item in node:
+            found.extend(_walk_inputs(item))
+    return found
+
+
+async def test_an_empty_contribution_is_absent_from_the_data_and_refused(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    session_id, _ = await start_session(teams, TUTOR, MATHS, "1", "Maths")
+    body, _ = await teams.execute(
+        TUTOR, "cards.contribute", {"session": session_id, "position": 0}, MATHS
+    )
+    assert "Write your contribution first" in card_text(body["value"])
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        assert (await uow.session.scalars(select(CardContribution))).all() == []
+
+
+async def test_actions_lists_a_persons_own_open_actions_in_their_1_1_chat(
+    teams: TeamsClient, teams_app: web.Application, connector: LoopbackConnector
+) -> None:
+    _roster(connector)
+    await teams.say(TUTOR, "hello")
+    _, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    await press(teams, TUTOR, card, "Add", MATHS, contribution="Me too")
+    form = await press(teams, COACH, card, "Agree an action", MATHS)
+    who = choices(form, "who")
+    for what, owner in (("Tom's action", "Tom Tutor"), ("Cara's action", "Cara Coach")):
+        await press(
+            teams,
+            COACH,
+            form,
+            "Save action",
+            MATHS,
+            what=what,
+            who=who[owner],
+            by_when="2026-12-11",
+        )
+    mine = only_card(await teams.say(TUTOR, "actions"))
+    text = card_text(mine)
+    assert "Your actions (1)" in text and "Progression cards" in text
+    assert "Tom's action" in text and "Maths \u00b7 by Fri 11 Dec" in text
+    assert "Cara's action" not in text
+    done = await press(teams, TUTOR, mine, "Done", Place.personal(TUTOR))
+    assert "\u2611 Tom's action" in card_text(done)
+    assert "no open actions" in card_text(only_card(await teams.say(TUTOR, "actions")))
+    # In a channel, nothing personal is listed.
+    sent = await teams.say(TUTOR, "actions", MATHS, mention=True)
+    assert "Cara's action" not in str([s.activity for s in sent])
+    assert "Tom's action" not in str([s.activity for s in sent])
+
+
+async def test_a_schedule_the_sending_hours_would_move_says_so_when_it_is_set(
+    teams: TeamsClient, teams_app: web.Application, connector: LoopbackConnector
+) -> None:
+    _roster(connector)
+    session_id, _ = await start_session(teams, COACH, MATHS, "1", "Maths")
+    asked = only_card(await teams.say(COACH, "cards schedule saturday 10:00", MATHS, mention=True))
+    assert (
+        "Saturdays are outside sending hours: I'll post on Mondays at 08:00 \u2014 OK?"
+        in card_text(asked)
+    )
+    assert await _items(teams_app, "cards-prompt:") == []
+    assert (await session_row(teams_app[BOT_KEY].db, session_id)).prompt_schedule is None
+    early = only_card(await teams.say(COACH, "cards schedule monday 07:00", MATHS, mention=True))
+    assert "07:00 is outside sending hours (08:00\u201318:00)" in card_text(early)
+    late = only_card(await teams.say(COACH, "cards schedule monday 19:00", MATHS, mention=True))
+    assert "I'll post on Tuesdays at 08:00" in card_text(late)
+
+    body, _ = await teams.execute(COACH, "cards.schedule.set", button(asked, "OK")["data"], MATHS)
+    assert "Coaching cards every Monday at 08:00" in card_text(body["value"])
+    items = await _items(teams_app, "cards-prompt:")
+    assert [(i.state, i.due_at) for i in items] == [
+        (PENDING, datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    ]
+    # Someone else's OK changes nothing.
+    body, _ = await teams.execute(TUTOR, "cards.schedule.set", {"when": "tuesday 09:00"}, MATHS)
+    assert "can schedule it" in str(body)

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from alembic import command
-from sqlalchemy import inspect, text
+from sqlalchemy import Date, DateTime, column, insert, inspect, table, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.app.turn import UserRef
@@ -131,26 +131,39 @@ async def test_export_tokens_leave_the_schema_and_no_session_loses_its_work(
     await db.run_alembic(lambda cfg: command.upgrade(cfg, "0040_cards"))
     coach, tom = await _people(db, "coach", "tom")
     async with db.unit_of_work() as uow:
-        row = CardSessions(uow.session).add(_session(coach))
-        await uow.session.flush()
+        # The table as 0040 made it: only the columns it had then.
+        made = _session(coach)
+        old = {c.key for c in CardSession.__table__.columns} - {"id", "live_activity_id"}
+        inserted = await uow.session.execute(
+            insert(CardSession.__table__).values({k: getattr(made, k) for k in old})
+        )
+        row_id = inserted.inserted_primary_key[0]
         uow.session.add_all(
             [
                 CardContribution(
-                    session_id=row.id, card_key="1.1", person_id=tom, text="x", created_at=NOW
-                ),
-                CardAction(
-                    session_id=row.id,
-                    card_key="1.1",
-                    what="Map routes",
-                    owner_id=tom,
-                    due_on=date(2026, 12, 11),
-                    created_at=NOW,
+                    session_id=row_id, card_key="1.1", person_id=tom, text="x", created_at=NOW
                 ),
             ]
         )
+        as_0040 = table(
+            "card_actions",
+            *(column(c) for c in ("session_id", "card_key", "what", "owner_id")),
+            column("due_on", Date),
+            column("created_at", DateTime(timezone=True)),
+        )
+        await uow.session.execute(
+            insert(as_0040).values(
+                session_id=row_id,
+                card_key="1.1",
+                what="Map routes",
+                owner_id=tom,
+                due_on=date(2026, 12, 11),
+                created_at=NOW,
+            )
+        )
         await uow.session.execute(text("UPDATE card_sessions SET export_token = 'secret'"))
         await uow.commit()
-        session_id = row.id
+        session_id = row_id
 
     async def kept() -> tuple[list[str], int, int]:
         async with db.engine.connect() as conn:
@@ -168,7 +181,7 @@ async def test_export_tokens_leave_the_schema_and_no_session_loses_its_work(
         found = await CardSessions(uow.session).get(ORG, session_id)
         assert found is not None and found.card_keys == ["1.1", "1.2", "1.3"]
 
-    await db.run_alembic(lambda cfg: command.downgrade(cfg, "cards@-1"))
+    await db.run_alembic(lambda cfg: command.downgrade(cfg, "0040_cards"))
     columns, actions, contributions = await kept()
     assert "export_token" in columns and (actions, contributions) == (1, 1)
     async with db.engine.connect() as conn:  # foreign keys are on again after a migration

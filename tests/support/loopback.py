@@ -136,6 +136,11 @@ class LoopbackConnector:
     def updates(self) -> list[Sent]:
         return [s for s in self.sent if s.method == "PUT"]
 
+    def view(self, activity_id: str) -> Sent | None:
+        """A message as everyone in its conversation sees it now: as posted, or as last updated."""
+        seen = [s for s in self.sent if s.activity_id == activity_id]
+        return seen[-1] if seen else None
+
     async def _send(self, request: web.Request) -> web.Response:
         conv = request.match_info["conv"]
         scripted = self.answers.get(conv)

@@ -169,8 +169,12 @@ class TeamsClient:
         place: Place | None = None,
         *,
         activity_id: str | None = None,
+        reply_to: str | None = None,
+        trigger: str = "manual",
     ) -> tuple[dict[str, Any], list[Sent]]:
-        """An Action.Execute: an `adaptiveCard/action` invoke; returns (invoke response, sent)."""
+        """An Action.Execute: an `adaptiveCard/action` invoke; returns (invoke response, sent).
+        `reply_to` is the message the card is in (Teams sends it for cards in a conversation);
+        `trigger` is "automatic" when Teams runs a card's refresh by itself."""
         activity = self._base(user, place or Place.personal(user), "invoke")
         activity["name"] = "adaptiveCard/action"
         activity["value"] = {
@@ -179,10 +183,12 @@ class TeamsClient:
                 "verb": verb,
                 "data": {"verb": verb, **as_teams_sends(data)},
             },
-            "trigger": "manual",
+            "trigger": trigger,
         }
         if activity_id:
             activity["id"] = activity_id
+        if reply_to:
+            activity["replyToId"] = reply_to
         sent = await self.post(activity)
         body = self.last_body or {}
         if isinstance(body, dict) and isinstance(body.get("value"), dict):

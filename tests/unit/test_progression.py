@@ -187,8 +187,11 @@ def test_the_state_table_is_the_only_way_a_session_moves(state: SessionState, wh
             move(state, what)
 
 
-def test_a_finished_session_cannot_be_resumed_or_moved_on() -> None:
+def test_a_finished_session_cannot_be_resumed_or_moved_on_only_reopened() -> None:
     for what in Move:
+        if what is Move.REOPEN:
+            assert move(SessionState.FINISHED, what) is SessionState.RUNNING
+            continue
         with pytest.raises(NotNow):
             move(SessionState.FINISHED, what)
     assert move(SessionState.PAUSED, Move.RESUME) is SessionState.RUNNING
@@ -318,7 +321,8 @@ def _actor(person_id: int, *roles: Role, org: str = "org") -> Actor:
     ("permission", "subject", "allowed"),
     [
         (Permission.TAKE_PART_IN_CARDS, SESSION, {FAC, MEMBER}),
-        (Permission.FACILITATE_CARDS, SESSION, {FAC}),
+        (Permission.FACILITATE_CARDS, SESSION, {FAC, ADMIN}),
+        (Permission.FACILITATE_CARDS, None, set()),
         (Permission.ADD_TO_DECK, SESSION, {FAC, ADMIN}),
         (Permission.ADD_TO_DECK, None, {ADMIN}),
         (Permission.UPDATE_CARD_ACTION, ACTION, {FAC, MEMBER}),

@@ -111,3 +111,15 @@ def test_a_command_can_work_in_more_scopes_than_its_menu_offers() -> None:
     assert [c.word for c in r.listed("channel")] == ["help", "support"]  # still answers there
     assert r.command("SUPPORT") is r.commands[1]
     assert r.command("nothing") is None
+
+
+def test_a_channel_message_cannot_have_a_personal_opt_out() -> None:
+    from bot.app.notices import NoticeContext, NoticeKind, NoticeKinds
+    from bot.app.turn import Message
+
+    async def render(_: NoticeContext) -> Message | None:
+        return None
+
+    kinds = NoticeKinds()
+    with pytest.raises(ValueError, match="team's choice"):
+        kinds.add(NoticeKind("x.prompt", render, opt_out="prompts", to_channel=True))

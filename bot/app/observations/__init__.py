@@ -42,8 +42,15 @@ ROWS: tuple[Command | CardAction, ...] = (
         shared_ok=("export",),  # the file goes to the asker's 1:1 chat
     ),
     Command("report", report.report, aliases=("reports",), private=True, menu_scopes=HELP_ONLY),
+    # `actions` (bot.app.actions) is everyone's own list across capabilities; it shows this log
+    # too for those who keep it (line managers, the quality team).
     Command(
-        "actions", actions.actions, aliases=("action", "ars"), private=True, shared_ok=("export",)
+        "ars",
+        actions.actions,
+        aliases=("action",),
+        private=True,
+        shared_ok=("export",),
+        menu_scopes=HELP_ONLY,
     ),
     # allocation
     CardAction("otla.allocate.open", allocate.open_allocation, idempotent=False),

@@ -299,7 +299,7 @@ async def action_overdue(ctx: NoticeContext) -> Message | None:
         card=message_card(
             "An action is overdue",
             lines,
-            [Button("Action review log", "run", {"command": "actions"}, primary=True)],
+            [Button("Action review log", "run", {"command": "ars"}, primary=True)],
         )
     )
 

@@ -197,7 +197,7 @@ async def _as_manager(ctx: HandlerContext) -> list[TodoItem]:
     return [
         TodoItem(
             f"{len(waiting)} action(s) for your tutors need an outcome or completing.",
-            Button("Action review log", "run", {"command": "actions"}),
+            Button("Action review log", "run", {"command": "ars"}),
         )
     ]
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import documents
@@ -29,6 +30,7 @@ from bot.app.router import CardAction as Verb
 from bot.app.turn import Message, Reply, Where
 from bot.domain.access import Permission, Subject
 from bot.domain.progression import (
+    WEEKDAYS,
     AgreedAction,
     CardOutcome,
     Contribution,
@@ -39,7 +41,7 @@ from bot.domain.progression import (
     SessionOutcome,
     SessionState,
     WayOfWorking,
-    action_reminder_at,
+    action_reminders,
     compare,
     due_problem,
     move,
@@ -50,6 +52,7 @@ from bot.domain.progression import (
     today_in_london,
     way_of_working,
 )
+from bot.domain.sending_hours import LONDON, SendingHours
 from cards.base import CardDict
 from cards.progression import (
     DECK_FILE,
@@ -57,6 +60,7 @@ from cards.progression import (
     ActionLine,
     ActionReminderView,
     ContributionLine,
+    DigestLine,
     IssueChoice,
     LiveCardView,
     OwnIssueFormView,
@@ -68,16 +72,23 @@ from cards.progression import (
     Side,
     SummaryView,
     action_done_card,
+    action_drop_card,
+    action_dropped_card,
+    action_later_card,
+    action_moved_card,
     action_reminder_card,
     compare_card,
     compare_choice_card,
     deck_added_card,
     live_card,
+    overdue_digest_card,
     own_issue_card,
     own_question_card,
     paused_card,
     prompts_scheduled_card,
+    refused,
     resume_offer_card,
+    schedule_moved_card,
     setup_card,
     summary_card,
 )
@@ -91,7 +102,7 @@ from storage.progression import (
     OwnLeadQuestion,
     OwnStrategicIssue,
 )
-from storage.reminders import Schedule
+from storage.reminders import PENDING, Schedule
 
 UNNAMED = "a colleague"  # someone TLC has an id for but no name or email (yet)
 NOT_IN_GROUP = "Sorry, that session belongs to another group. Start your own with **cards**."
@@ -101,7 +112,9 @@ COMPARE_ELSEWHERE = (
 )
 NOT_FOUND = "I can't find that session any more. Say **cards** to start one."
 ACTION_DUE_KIND = "cards.action_due"
+DIGEST_KIND = "cards.overdue_digest"
 PROMPT_KIND = "cards.prompt"
+LIVE_KIND = "cards.live"
 DEFAULT_DUE_DAYS = 14
 
 
@@ -155,6 +168,12 @@ def _ids(value: object) -> object:
 
 
 # --------------------------------------------------------------------------- rendering a session
+
+
+def _action_what(action: CardAction) -> str:
+    if action.dropped_at is not None:
+        return f"{action.what} (not doing it: {action.dropped_reason or 'no reason given'})"
+    return action.what
 
 
 @dataclass
@@ -254,7 +273,9 @@ class SessionView:
                     for c in contributions
                 ],
                 actions=[
-                    ActionLine(a.what, names.get(a.owner_id, UNNAMED), a.due_on, bool(a.done_at))
+                    ActionLine(
+                        _action_what(a), names.get(a.owner_id, UNNAMED), a.due_on, bool(a.done_at)
+                    )
                     for a in actions
                 ],
                 side=side,
@@ -279,10 +300,11 @@ class SessionView:
         )
 
     async def people_around(self, row: CardSession, viewer_id: int) -> list[int]:
-        """Who can own an action: the facilitator, whoever took part, the team; capped at 50."""
+        """Who can own an action: the facilitator, whoever took part, and the whole team roster
+        (the card's list can be searched when it is long)."""
         ids = [row.facilitator_id, viewer_id, *row.participant_ids]
         ids += await self.repo.team_member_ids(row.conversation_ref_id)
-        return list(dict.fromkeys(ids))[:50]
+        return list(dict.fromkeys(ids))
 
     async def paused(self, row: CardSession, *, in_channel: bool = True) -> CardDict:
         deck = await org_deck(self.session, self.org_id)
@@ -393,7 +415,67 @@ async def _load(ctx: HandlerContext, values: dict[str, Any]) -> CardSession | Re
         return Reply.text(NOT_FOUND)
     if not ctx.can(Permission.TAKE_PART_IN_CARDS, _subject(ctx, row)):
         return Reply.text(NOT_IN_GROUP)
+    _remember_message(ctx, row)
     return row
+
+
+def _remember_message(ctx: HandlerContext, row: CardSession) -> None:
+    """The message a button was pressed on, in the session's own place, is the one whose card
+    everyone sees: the bot keeps it up to date (`_share`)."""
+    turn = ctx.turn
+    if (
+        turn.via_invoke
+        and turn.reply_to_id
+        and row.way != WayOfWorking.ALONE.value
+        and place_key(turn.where) == row.place_key
+    ):
+        row.live_activity_id = turn.reply_to_id[:200]
+
+
+async def _share(ctx: HandlerContext, row: CardSession, side: Side = "front") -> None:
+    """Update the session's posted card for everyone in the channel or group chat.
+
+    The update goes through the outbox (Teams' per-conversation limits, retries), answering what
+    someone just did, so sending hours never hold it. Changes that come close together share
+    one update: while one is waiting, it is drawn when it goes, with everything done meanwhile.
+    """
+    if not row.live_activity_id or row.conversation_ref_id is None:
+        return
+    schedule = Schedule(ctx.uow.session)
+    key = f"cards-live:{row.id}"
+    payload = {"session": row.id, "side": side}
+    waiting = await schedule.get(row.org_id, key)
+    if waiting is not None and waiting.state == PENDING:
+        waiting.payload = payload
+        return
+    now = ctx.services.clock.now()
+    await schedule.put(
+        row.org_id,
+        key,
+        LIVE_KIND,
+        now,
+        now,
+        conversation_ref_id=row.conversation_ref_id,
+        payload=payload,
+    )
+
+
+async def render_live(ctx: NoticeContext) -> Message | None:
+    """The session's card as it is now, replacing the posted one for everyone."""
+    row = await CardSessions(ctx.uow.session).get(
+        ctx.item.org_id, int(ctx.payload.get("session", 0))
+    )
+    if row is None or not row.live_activity_id:
+        return None
+    side = ctx.payload.get("side")
+    face: Side = side if side in ("front", "back") else "front"
+    card = await SessionView(ctx.uow.session, row.org_id, ctx.now).render(
+        row,
+        row.facilitator_id,
+        side=face,
+        in_channel=row.way == WayOfWorking.TEAM.value,
+    )
+    return Message(card=card, update_id=row.live_activity_id)
 
 
 async def _show(ctx: HandlerContext, row: CardSession, side: Side = "front", **extra: Any) -> Reply:
@@ -401,6 +483,18 @@ async def _show(ctx: HandlerContext, row: CardSession, side: Side = "front", **e
         row, ctx.actor.person_id, side=side, in_channel=ctx.turn.where.kind == "channel", **extra
     )
     return Reply.update(card)
+
+
+async def _facilitator_only(ctx: HandlerContext, row: CardSession, doing: str) -> Reply | None:
+    """None if this person runs the session (its facilitator, or an org admin); else the card
+    as it is, with a polite refusal on it."""
+    if ctx.can(Permission.FACILITATE_CARDS, _subject(ctx, row)):
+        return None
+    why = await _not_yours(ctx, row, doing)
+    card = await _view(ctx).render(
+        row, ctx.actor.person_id, in_channel=ctx.turn.where.kind == "channel"
+    )
+    return Reply.update(refused(card, why))
 
 
 # ---------------------------------------------------------------------------------- the command
@@ -538,6 +632,7 @@ async def start(ctx: HandlerContext, form: StartForm) -> Reply:
     row.group_name = form.group or row.group_name
     row.state = move(SessionState.CHOOSING, Move.START).value
     row.updated_at = ctx.services.clock.now()
+    await _share(ctx, row)
     return await _show(ctx, row)
 
 
@@ -546,6 +641,10 @@ async def new_session(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     loaded = await _load(ctx, values)
     if isinstance(loaded, Reply):
         return loaded
+    if loaded.session_state.open:
+        refusal = await _facilitator_only(ctx, loaded, "start a new session over this one")
+        if refusal is not None:
+            return refusal
     now = ctx.services.clock.now()
     if loaded.session_state.open:
         loaded.state = move(loaded.session_state, Move.FINISH).value
@@ -569,13 +668,15 @@ async def show(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     if shown is not None and shown != loaded.position:
         face = "front"  # the group has moved on: show where it is now
     _join(loaded, ctx.actor.person_id)
+    if not ctx.turn.automatic and face in ("front", "back") and shown == loaded.position:
+        await _share(ctx, loaded, face)  # someone turned the card over: for everyone
     return await _show(ctx, loaded, face)
 
 
 class ContributionForm(BaseModel):
     session: int
     position: int
-    contribution: str = ""
+    contribution: str = Field("", validate_default=True)  # absent when left empty
 
     @field_validator("contribution")
     @classmethod
@@ -625,6 +726,7 @@ async def contribute(ctx: HandlerContext, form: ContributionForm) -> Reply:
     _join(row, ctx.actor.person_id)
     row.updated_at = now
     await ctx.uow.session.flush()
+    await _share(ctx, row)
     return await _show(ctx, row, notice="Added. Thank you.")
 
 
@@ -689,17 +791,9 @@ async def agree_action(ctx: HandlerContext, form: ActionForm) -> Reply:
     _join(row, ctx.actor.person_id)
     row.updated_at = now
     await ctx.uow.session.flush()
-    remind_at = action_reminder_at(form.by_when, now)
-    if remind_at is not None:
-        await Schedule(ctx.uow.session).put(
-            ctx.turn.org_id,
-            f"cards-action:{action.id}",
-            ACTION_DUE_KIND,
-            remind_at,
-            now,
-            person_id=form.who,
-            payload={"action": action.id},
-        )
+    await _remind_owner(Schedule(ctx.uow.session), row.org_id, action, now)
+    await _schedule_digest(Schedule(ctx.uow.session), row.org_id, row.facilitator_id, now)
+    await _share(ctx, row)
     return await _show(ctx, row, notice="Action saved.")
 
 
@@ -719,9 +813,11 @@ async def next_card(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         row.state = move(row.session_state, Move.LAST_NEXT).value
         row.finished_at = row.updated_at = now
         await Schedule(ctx.uow.session).cancel_prefix(ctx.turn.org_id, _prompt_prefix(row), now)
+        await _share(ctx, row)
         return await _show(ctx, row)
     if not await CardSessions(ctx.uow.session).advance(row, row.position, now):
         return await _show(ctx, row, notice="The group has already moved on.")
+    await _share(ctx, row)
     return await _show(ctx, row)
 
 
@@ -737,11 +833,28 @@ async def finish(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     return await _move(ctx, values, Move.FINISH)
 
 
+# What only the session's facilitator (or an org admin) may do. Anyone in the group may resume
+# a paused session, so a meeting can go on when its facilitator is away.
+DOING = MappingProxyType(
+    {
+        Move.PAUSE: "pause the session",
+        Move.FINISH: "finish the session",
+        Move.REOPEN: "reopen the session",
+    }
+)
+
+
 async def _move(ctx: HandlerContext, values: dict[str, Any], what: Move) -> Reply:
     loaded = await _load(ctx, values)
     if isinstance(loaded, Reply):
         return loaded
     row = loaded
+    if what in DOING:
+        refusal = await _facilitator_only(ctx, row, DOING[what])
+        if refusal is not None:
+            return refusal
+    if what is Move.REOPEN:
+        return await _reopen(ctx, row)
     now = ctx.services.clock.now()
     try:
         row.state = move(row.session_state, what).value
@@ -753,7 +866,34 @@ async def _move(ctx: HandlerContext, values: dict[str, Any], what: Move) -> Repl
         row.finished_at = now
         await Schedule(ctx.uow.session).cancel_prefix(ctx.turn.org_id, _prompt_prefix(row), now)
     _join(row, ctx.actor.person_id)
+    await _share(ctx, row)
     return await _show(ctx, row)
+
+
+async def reopen(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    return await _move(ctx, values, Move.REOPEN)
+
+
+async def _reopen(ctx: HandlerContext, row: CardSession) -> Reply:
+    """A finished session picks up again on the card it ended on (its setup, if it never
+    started), unless another session is open in its place by now."""
+    if row.session_state is not SessionState.FINISHED:
+        return await _show(ctx, row)
+    other = await CardSessions(ctx.uow.session).open_in(row.org_id, row.place_key)
+    if other is not None and other.id != row.id:
+        card = await _view(ctx).summary(row)
+        why = f"{other.group_name} has a session open here: finish it before reopening this one."
+        return Reply.update(refused(card, why))
+    now = ctx.services.clock.now()
+    row.state = (
+        move(row.session_state, Move.REOPEN).value if row.card_keys else SessionState.CHOOSING.value
+    )
+    row.position = min(row.position, max(len(row.card_keys) - 1, 0))
+    row.finished_at = row.paused_at = None
+    row.updated_at = now
+    _join(row, ctx.actor.person_id)
+    await _share(ctx, row)
+    return await _show(ctx, row, notice="Reopened: carry on where you left off.")
 
 
 async def summary(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
@@ -767,7 +907,66 @@ async def summary(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
 # -------------------------------------------------------------------------- agreed actions
 
 
-async def action_done(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+STAGES = ("before", "due", "overdue")
+
+
+def _action_key(action_id: int, stage: str) -> str:
+    # The first stage keeps the key reminders had before there were stages.
+    return f"cards-action:{action_id}" if stage == "before" else f"cards-action:{action_id}:{stage}"
+
+
+async def _remind_owner(schedule: Schedule, org_id: str, action: CardAction, now: datetime) -> None:
+    """Two days before, on the day and, if still open, the day after: each at 09:00 London."""
+    for stage, at in action_reminders(action.due_on, now).items():
+        key = _action_key(action.id, stage)
+        if at is None:
+            await schedule.cancel(org_id, key, now)
+            continue
+        await schedule.put(
+            org_id,
+            key,
+            ACTION_DUE_KIND,
+            at,
+            now,
+            person_id=action.owner_id,
+            payload={"action": action.id, "stage": stage, "due_on": action.due_on.isoformat()},
+        )
+
+
+async def _stop_reminding(schedule: Schedule, org_id: str, action_id: int, now: datetime) -> None:
+    for stage in STAGES:
+        await schedule.cancel(org_id, _action_key(action_id, stage), now)
+
+
+def _digest_key(facilitator_id: int) -> str:
+    return f"cards-digest:{facilitator_id}"
+
+
+DIGEST_WHEN = PromptSchedule(0, time(9, 0))  # Mondays, 09:00 London
+
+
+async def _schedule_digest(
+    schedule: Schedule, org_id: str, facilitator_id: int, now: datetime
+) -> None:
+    """The facilitator's weekly digest of overdue actions, while their sessions have any open."""
+    waiting = await schedule.get(org_id, _digest_key(facilitator_id))
+    if waiting is not None and waiting.state == PENDING:
+        return
+    await schedule.put(
+        org_id,
+        _digest_key(facilitator_id),
+        DIGEST_KIND,
+        DIGEST_WHEN.next_after(now),
+        now,
+        person_id=facilitator_id,
+        payload={},
+    )
+
+
+async def _own_action(
+    ctx: HandlerContext, values: dict[str, Any]
+) -> tuple[CardAction, CardSession] | Reply:
+    """The action a button is about, if this person owns it or facilitated its session."""
     repo = CardSessions(ctx.uow.session)
     action_id = _int(values.get("action"))
     action = await repo.action(action_id) if action_id is not None else None
@@ -776,26 +975,152 @@ async def action_done(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         return Reply.text("I can't find that action any more.")
     subject = Subject(org_id=row.org_id, tutor_id=action.owner_id, author_id=row.facilitator_id)
     if not ctx.can(Permission.UPDATE_CARD_ACTION, subject):
-        return Reply.text("Only the action's owner or the session's facilitator can mark it done.")
+        return Reply.text("Only the action's owner or the session's facilitator can change it.")
+    return action, row
+
+
+async def action_done(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    found = await _own_action(ctx, values)
+    if isinstance(found, Reply):
+        return found
+    action, row = found
     now = ctx.services.clock.now()
     if action.done_at is None:
         action.done_at = now
-        await Schedule(ctx.uow.session).cancel(ctx.turn.org_id, f"cards-action:{action.id}", now)
+        action.dropped_at, action.dropped_reason = None, None
+        await _stop_reminding(Schedule(ctx.uow.session), row.org_id, action.id, now)
+        await _share(ctx, row)
     names = await _view(ctx).names({action.owner_id})
     return Reply.update(action_done_card(action.what, names.get(action.owner_id, "")))
 
 
+async def action_later(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    found = await _own_action(ctx, values)
+    if isinstance(found, Reply):
+        return found
+    action, _ = found
+    return Reply.update(action_later_card(action.id, action.what, action.due_on))
+
+
+class ExtendForm(BaseModel):
+    action: int
+    by_when: date
+
+    @field_validator("by_when", mode="before")
+    @classmethod
+    def _by_when(cls, value: object) -> object:
+        if value in (None, ""):
+            raise ValueError("Choose the new date")
+        return value
+
+
+async def redisplay_extend(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    found = await _own_action(ctx, values)
+    if isinstance(found, Reply):
+        return found
+    action, _ = found
+    error = errors.get("by_when") or next(iter(errors.values()), None)
+    return Reply.update(action_later_card(action.id, action.what, action.due_on, None, error))
+
+
+async def extend_action(ctx: HandlerContext, form: ExtendForm) -> Reply:
+    """ "Needs more time": a new date, and the reminders move with it."""
+    found = await _own_action(ctx, {"action": form.action})
+    if isinstance(found, Reply):
+        return found
+    action, row = found
+    now = ctx.services.clock.now()
+    problem = due_problem(form.by_when, today_in_london(now))
+    if problem is None and form.by_when <= action.due_on:
+        problem = "Choose a date after the one agreed."
+    if problem:
+        card = action_later_card(
+            action.id, action.what, action.due_on, form.by_when.isoformat(), problem
+        )
+        return Reply.update(card)
+    if not action.open:
+        return Reply.text("That action is already closed.")
+    action.due_on = form.by_when
+    action.extended = (action.extended or 0) + 1
+    await _remind_owner(Schedule(ctx.uow.session), row.org_id, action, now)
+    Directory(ctx.uow.session).audit(
+        row.org_id,
+        ctx.actor.person_id,
+        f"card-action:{action.id}",
+        "new date",
+        form.by_when.isoformat(),
+        now,
+    )
+    await _share(ctx, row)
+    return Reply.update(action_moved_card(action.what, action.due_on))
+
+
+async def action_drop(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    found = await _own_action(ctx, values)
+    if isinstance(found, Reply):
+        return found
+    action, _ = found
+    return Reply.update(action_drop_card(action.id, action.what))
+
+
+class DropForm(BaseModel):
+    action: int
+    reason: str = Field("", validate_default=True)  # an empty input is absent from the data
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if not value:
+            raise ValueError("Say why, for the group")
+        if len(value) > 300:
+            raise ValueError("Keep it under 300 characters")
+        return value
+
+
+async def redisplay_drop(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    found = await _own_action(ctx, values)
+    if isinstance(found, Reply):
+        return found
+    action, _ = found
+    error = errors.get("reason") or next(iter(errors.values()), None)
+    return Reply.update(action_drop_card(action.id, action.what, error))
+
+
+async def drop_action(ctx: HandlerContext, form: DropForm) -> Reply:
+    """ "Not doing it", and why: the group sees it on the card; the reminders stop."""
+    found = await _own_action(ctx, {"action": form.action})
+    if isinstance(found, Reply):
+        return found
+    action, row = found
+    now = ctx.services.clock.now()
+    if action.open:
+        action.dropped_at, action.dropped_reason = now, form.reason
+        await _stop_reminding(Schedule(ctx.uow.session), row.org_id, action.id, now)
+        await _share(ctx, row)
+    return Reply.update(action_dropped_card(action.what, action.dropped_reason or form.reason))
+
+
 async def render_action_due(ctx: NoticeContext) -> Message | None:
-    """Before an agreed action is due, its owner hears about it, with a button to mark it done."""
+    """Before an agreed action is due, on the day and the day after, its owner hears about it:
+    Done, Needs more time, or Not doing it."""
     repo = CardSessions(ctx.uow.session)
     action = await repo.action(int(ctx.payload.get("action", 0)))
-    if action is None or action.done_at is not None:
+    if action is None or not action.open:
         return None
+    due = ctx.payload.get("due_on")
+    if due is not None and due != action.due_on.isoformat():
+        return None  # the date moved since: the reminders for the new one are scheduled
     row = await repo.get(ctx.item.org_id, action.session_id)
     if row is None:
         return None
     deck = await org_deck(ctx.uow.session, row.org_id)
     question = deck.card(action.card_key)
+    stage = str(ctx.payload.get("stage") or "before")
     view = ActionReminderView(
         action_id=action.id,
         what=action.what,
@@ -803,8 +1128,39 @@ async def render_action_due(ctx: NoticeContext) -> Message | None:
         group=row.group_name,
         key=action.card_key,
         question=question.question if question else "",
+        stage=stage if stage in STAGES else "before",
     )
     return Message(card=action_reminder_card(view))
+
+
+async def render_digest(ctx: NoticeContext) -> Message | None:
+    """Mondays: the facilitator's sessions' overdue actions; next week's, while any are open."""
+    person_id = ctx.item.person_id
+    if person_id is None:
+        return None
+    repo = CardSessions(ctx.uow.session)
+    if await repo.has_open_actions_facilitated(ctx.item.org_id, person_id):
+        await ctx.schedule.put(
+            ctx.item.org_id,
+            _digest_key(person_id),
+            DIGEST_KIND,
+            DIGEST_WHEN.next_after(ctx.now + timedelta(hours=1)),
+            ctx.now,
+            person_id=person_id,
+            payload={},
+        )
+    overdue = await repo.overdue_for_facilitator(
+        ctx.item.org_id, person_id, today_in_london(ctx.now)
+    )
+    if not overdue:
+        return None
+    view = SessionView(ctx.uow.session, ctx.item.org_id, ctx.now)
+    names = await view.names({a.owner_id for a, _ in overdue})
+    lines = [
+        DigestLine(a.what, names.get(a.owner_id, "Someone"), a.due_on, s.group_name)
+        for a, s in overdue
+    ]
+    return Message(card=overdue_digest_card(lines))
 
 
 # ---------------------------------------------------------------------- coaching-card prompts
@@ -818,17 +1174,56 @@ def _prompt_key(row: CardSession, at: datetime) -> str:
     return f"{_prompt_prefix(row)}{at:%Y%m%d}"
 
 
-async def _schedule(ctx: HandlerContext) -> Reply:
+def _is_off(rest: str) -> bool:
+    return rest.strip().lower() in ("off", "stop", "none", "cancel")
+
+
+def _schedule_label(row: CardSession) -> str | None:
+    return PromptSchedule.from_json(row.prompt_schedule).label if row.prompt_schedule else None
+
+
+async def _not_yours(ctx: HandlerContext, row: CardSession, doing: str) -> str:
+    who = (await _view(ctx).names({row.facilitator_id})).get(row.facilitator_id, "the facilitator")
+    return f"Only {who}, who runs {row.group_name}'s session, or an org admin can {doing}."
+
+
+def _moved_by_hours(when: PromptSchedule, hours: SendingHours, now: datetime) -> str | None:
+    """What to tell the facilitator when the sending hours would move every post of this
+    schedule (its weekday or time), or None. A bank holiday now and then moves one post only."""
+    weekly = replace(hours, bank_holidays=True, term_time_only=False, closed=frozenset())
+    first = when.next_after(now)
+    if weekly.allows(first):
+        return None
+    moved = weekly.next_allowed(first).astimezone(LONDON)
+    day = WEEKDAYS[when.weekday].capitalize()
+    if not weekly.day_open(first.astimezone(LONDON).date()):
+        why = f"{day}s are outside sending hours"
+    else:
+        why = f"{when.at:%H:%M} is outside sending hours ({hours.describe().split(',')[0]})"
+    return f"{why}: I'll post on {moved:%A}s at {moved:%H:%M} — OK?|{moved:%A} {moved:%H:%M}"
+
+
+async def schedule_set(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    """ "OK" on a schedule the sending hours moved: set it as it will really be."""
+    return await _schedule(ctx, str(values.get("when") or ""))
+
+
+async def _schedule(ctx: HandlerContext, confirmed: str | None = None) -> Reply:
     raw = ctx.turn.text
     found = next(
         (raw.lower().find(w) for w in ("schedule", "prompts", "prompt") if w in raw.lower()), -1
     )
     rest = raw[found:].split(None, 1)[1] if found >= 0 and len(raw[found:].split()) > 1 else ""
+    if confirmed is not None:
+        rest = confirmed
     repo = CardSessions(ctx.uow.session)
     row = await repo.open_in(ctx.turn.org_id, place_key(ctx.turn.where))
     now = ctx.services.clock.now()
     schedule = Schedule(ctx.uow.session)
-    if rest.strip().lower() in ("off", "stop", "none", "cancel"):
+    if row is not None and not ctx.can(Permission.FACILITATE_CARDS, _subject(ctx, row)):
+        doing = "stop its schedule" if _is_off(rest) else "schedule it"
+        return Reply.text(await _not_yours(ctx, row, doing))
+    if _is_off(rest):
         if row is not None:
             row.prompt_schedule = None
             await schedule.cancel_prefix(ctx.turn.org_id, _prompt_prefix(row), now)
@@ -845,6 +1240,11 @@ async def _schedule(ctx: HandlerContext) -> Reply:
         return Reply.text(str(exc))
     if row is not None and row.session_state is SessionState.CHOOSING:
         return Reply.text("First choose the issues and press **Start** on the session card.")
+    org = await ctx.directory.organisation(ctx.turn.org_id, now)
+    moved = _moved_by_hours(when, SendingHours.from_settings(org.settings), now)
+    if moved is not None:
+        question, _, instead = moved.partition("|")
+        return Reply.show(schedule_moved_card(question, instead.lower()))
     if row is None:
         row = await _new_session(ctx)
         deck = await org_deck(ctx.uow.session, ctx.turn.org_id)
@@ -871,13 +1271,33 @@ async def _schedule(ctx: HandlerContext) -> Reply:
 
 
 async def schedule_off(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    """Stop the weekly cards. The session itself stays as it is: running, paused or finished."""
     loaded = await _load(ctx, values)
     if isinstance(loaded, Reply):
         return loaded
+    if not ctx.can(Permission.FACILITATE_CARDS, _subject(ctx, loaded)):
+        card = prompts_scheduled_card(loaded.id, _schedule_label(loaded), loaded.group_name)
+        return Reply.update(refused(card, await _not_yours(ctx, loaded, "stop its schedule")))
     loaded.prompt_schedule = None
     now = ctx.services.clock.now()
     await Schedule(ctx.uow.session).cancel_prefix(ctx.turn.org_id, _prompt_prefix(loaded), now)
     return Reply.update(prompts_scheduled_card(loaded.id, None, loaded.group_name))
+
+
+async def _next_prompt(ctx: NoticeContext, row: CardSession) -> None:
+    """Schedule next week's card, under its own date's key, so the series goes on."""
+    if row.conversation_ref_id is None or not row.prompt_schedule:
+        return
+    due = PromptSchedule.from_json(row.prompt_schedule).next_after(ctx.now)
+    await ctx.schedule.put(
+        row.org_id,
+        _prompt_key(row, due),
+        PROMPT_KIND,
+        due,
+        ctx.now,
+        conversation_ref_id=row.conversation_ref_id,
+        payload={"session": row.id},
+    )
 
 
 async def render_prompt(ctx: NoticeContext) -> Message | None:
@@ -891,6 +1311,9 @@ async def render_prompt(ctx: NoticeContext) -> Message | None:
         return None
     if row.session_state is SessionState.CHOOSING or not row.card_keys:
         return None
+    if row.session_state is SessionState.PAUSED:
+        await _next_prompt(ctx, row)
+        return None  # the facilitator paused it: the series goes on, the session stays put
     key = row.current_key or ""
     if await repo.has_outcomes(row.id, key):
         if next_move(row.position, len(row.card_keys)) is Move.LAST_NEXT:
@@ -900,22 +1323,8 @@ async def render_prompt(ctx: NoticeContext) -> Message | None:
                 card=await SessionView(ctx.uow.session, row.org_id, ctx.now).summary(row)
             )
         row.position += 1
-    if row.session_state is SessionState.PAUSED:
-        row.state = move(row.session_state, Move.RESUME).value
-        row.paused_at = None
     row.updated_at = ctx.now
-    when = PromptSchedule.from_json(row.prompt_schedule)
-    due = when.next_after(ctx.now)
-    if row.conversation_ref_id is not None:
-        await ctx.schedule.put(
-            row.org_id,
-            _prompt_key(row, due),
-            PROMPT_KIND,
-            due,
-            ctx.now,
-            conversation_ref_id=row.conversation_ref_id,
-            payload={"session": row.id},
-        )
+    await _next_prompt(ctx, row)
     card = await SessionView(ctx.uow.session, row.org_id, ctx.now).live(
         row, row.facilitator_id, banner="This week's coaching card: add your thoughts any time."
     )
@@ -1246,10 +1655,16 @@ ROWS: tuple[Command | Verb, ...] = (
     Verb("cards.pause", pause),
     Verb("cards.resume", resume),
     Verb("cards.finish", finish),
+    Verb("cards.reopen", reopen),
     Verb("cards.summary", summary, idempotent=False),
     Verb("cards.export", export_summary, form=ExportForm),
     Verb("cards.action.done", action_done),
+    Verb("cards.action.later", action_later, idempotent=False),
+    Verb("cards.action.extend", extend_action, form=ExtendForm, redisplay=redisplay_extend),
+    Verb("cards.action.drop", action_drop, idempotent=False),
+    Verb("cards.action.dropped", drop_action, form=DropForm, redisplay=redisplay_drop),
     Verb("cards.schedule.off", schedule_off),
+    Verb("cards.schedule.set", schedule_set),
     Verb("cards.issue.open", open_own_issue, idempotent=False),
     Verb("cards.issue", add_own_issue, form=OwnIssueForm, redisplay=redisplay_own_issue),
     Verb("cards.question.open", open_own_question, idempotent=False),
@@ -1264,12 +1679,20 @@ NOTICES: tuple[NoticeKind, ...] = (
     NoticeKind(
         ACTION_DUE_KIND,
         render_action_due,
-        description="An agreed action from a progression cards session is due soon.",
+        description="An agreed action from a progression cards session: before, on and after "
+        "its date.",
     ),
+    NoticeKind(
+        DIGEST_KIND,
+        render_digest,
+        description="Facilitator: the week's overdue actions from your progression card sessions.",
+    ),
+    NoticeKind(LIVE_KIND, render_live, asked_for=True, to_channel=True),
+    # The team's choice, not a person's: its facilitator or an org admin schedules and stops it.
     NoticeKind(
         PROMPT_KIND,
         render_prompt,
-        opt_out="card_prompts",
+        to_channel=True,
         description="The weekly coaching card posted to a team's channel.",
     ),
 )

@@ -1,0 +1,38 @@
+"""quiet hours: each person's own quiet times for personal messages
+
+A part-time tutor's non-working days, or no messages before 09:00: `quiet_hours` holds one row per
+person who set any. The worker holds a personal message until both the organisation's sending
+hours and the person's own allow it.
+
+Revision ID: 0065_quiet_hours
+Revises: 0003_outbox
+Create Date: 2026-12-05 09:10:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0065_quiet_hours"
+down_revision: str | Sequence[str] | None = "0003_outbox"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "quiet_hours",
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("org_id", sa.String(length=64), nullable=False),
+        sa.Column("start", sa.String(length=5), nullable=True),
+        sa.Column("end", sa.String(length=5), nullable=True),
+        sa.Column("days_off", sa.JSON(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["person_id"], ["people.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("person_id"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("quiet_hours")
