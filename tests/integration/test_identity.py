@@ -338,3 +338,18 @@ async def test_install_update_and_message_at_once_for_listed_tutors(
             select(func.count(ConversationRef.id)).where(ConversationRef.kind == "personal")
         )
         assert refs == len(tutors) + 1  # each tutor's chat and the admin's
+
+
+async def test_a_role_granted_before_they_say_hello_is_theirs_when_they_do(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    await teams.say(ADMIN, "hello")
+    await teams.say(ADMIN, f"admin grant {TOM.email} quality coordinator")
+    assert len(await _rows(teams_app, TOM)) == 1  # recorded by email, not refused
+    teams.connector.add_member(RosterMember(TOM.teams_id, TOM.name, TOM.aad, TOM.email))
+    await teams.say(TOM, "hello")
+    [tom] = await _rows(teams_app, TOM)
+    assert tom.aad_object_id == TOM.aad and tom.name == TOM.name
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        assert Role.QUALITY_COORDINATOR in await Directory(uow.session).roles(tom.id)
+    await _reaches(teams_app, clock, TOM)
