@@ -13,7 +13,7 @@ from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from bot.app.context import HandlerContext, Services
@@ -26,6 +26,7 @@ from bot.logs import short
 from cards.admin import setup_card
 from storage.db import Database, UnitOfWork
 from storage.models import Organisation, Person, ProcessedActivity
+from storage.outbox import RosterSync
 from storage.people import Directory, retry_identity
 
 log = logging.getLogger(__name__)
@@ -169,6 +170,10 @@ class Dispatcher:
                 person = await directory.seen(turn.org_id, member, turn.now)
                 if team is not None:
                     await directory.add_member(team, person)
+            if team is not None and members:
+                # The team's people changed: its roster is read again when next needed, so a
+                # newcomer Teams told us little about is joined up with their tutor-list row.
+                await uow.session.execute(delete(RosterSync).where(RosterSync.team_pk == team.id))
             await uow.commit()
 
     async def _context(self, uow: UnitOfWork, turn: Turn) -> HandlerContext:

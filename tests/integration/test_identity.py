@@ -289,9 +289,11 @@ async def test_member_added_unknown_then_tutor_list_is_joined_up_by_the_roster(
     roster page read to reach them joins the rows up, and the message goes."""
     # Tom is not on the team's roster yet (the shared cast's Tom Tutor has his email).
     teams.connector.members.clear()
+    teams.connector.add_member(RosterMember(ADMIN.teams_id, ADMIN.name, ADMIN.aad, ADMIN.email))
     channel = await _installed_team(teams)
     await teams.members_added(ADMIN, channel, [TOM])
     await _import_csv(teams, _csv_for(TOM))
+    assert len(await _rows(teams_app, TOM)) == 2
     teams.connector.add_member(RosterMember(TOM.teams_id, TOM.name, TOM.aad, TOM.email))
     await _reaches(teams_app, clock, TOM)
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
