@@ -30,6 +30,9 @@ async def import_tutor_text(
         created += is_new
         updated += not is_new
     await on_tutors_imported(directory.session, org_id, people, now)  # new tutors: HA24 + OTLA
+    if not people:
+        # Nothing imported: nothing changed, so nothing to audit (the problems go back to them).
+        return ImportResult(0, 0, [(p.line, p.message) for p in parsed.problems])
     directory.audit(
         org_id,
         actor_id,
