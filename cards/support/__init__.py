@@ -696,7 +696,7 @@ def update_for_line_manager_card(
 ) -> CardDict:
     """`how_seen` says what really happened: "{tutor} approved this update." or "{tutor} was
     shown this update on <day> and didn't hold it back." """
-    seen = how_seen or f"{tutor} saw this update before it was sent."
+    seen = how_seen or f"{said(tutor)} saw this update before it was sent."
     body: list[Element] = [
         title(f"Support update {number} of {total}: {said(tutor)}"),
         text(said(text_)),
