@@ -32,7 +32,8 @@ from storage.mentoring import (
 from storage.people import Directory
 from storage.reminders import PENDING, Schedule
 from tests.conftest import ADMIN, MANAGER, START, TUTOR
-from tests.support.loopback import LoopbackConnector, RosterMember
+from tests.integration.test_support import button_data, cards_to, texts_to
+from tests.support.loopback import RosterMember
 from tests.support.teams import Place, TeamsClient, User, card_text, only_card
 
 AMY = User("amy", "Amy Able", "amy@college.ac.uk")
@@ -80,34 +81,12 @@ GOOD = {
 }
 
 
-def chat(user: User) -> str:
-    return Place.personal(user).conversation_id
 
 
-def cards_to(connector: LoopbackConnector, user: User) -> list[dict[str, Any]]:
-    return [c for s in connector.messages() if s.conversation_id == chat(user) for c in s.cards]
 
 
-def texts_to(connector: LoopbackConnector, user: User) -> str:
-    return "\n".join(card_text(c) for c in cards_to(connector, user))
 
 
-def button_data(card: dict[str, Any], verb: str) -> dict[str, Any]:
-    found: list[dict[str, Any]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("verb") == verb and isinstance(node.get("data"), dict):
-                found.append(node["data"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    assert found, f"no {verb} button on the card: {card_text(card)}"
-    return found[0]
 
 
 def choices(card: dict[str, Any], input_id: str) -> dict[str, str]:
