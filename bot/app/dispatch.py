@@ -106,6 +106,7 @@ class Dispatcher:
                     "first to add TLC to a team in an organisation with no org admin",
                 )
                 ctx.actor = replace(ctx.actor, roles=ctx.actor.roles | {Role.ORG_ADMIN})
+            await uow.commit()  # the organisation's row is not held while Teams is asked
             if turn.where.team_id:
                 # Installed in a team: its people are in every picker from the first day.
                 team = await ctx.directory.team(turn.org_id, turn.where, turn.now)
