@@ -62,8 +62,11 @@ KIND_LABELS = MappingProxyType(
         "self_ratings": "your self-ratings",
         "session_notes": "your session notes",
         "reflections": "your reflections",
-        "mentoring": "your mentoring record",
-        "coaching": "your coaching record",
+        "mentoring": "your mentoring agreement and meeting log",
+        "mentoring_observation": "the observations of your teaching in your mentoring record",
+        "mentoring_review": "your mentoring review",
+        "mentoring_exists": "that you are in a mentoring relationship (nothing in it)",
+        "coaching": "your coaching notes",
     }
 )
 

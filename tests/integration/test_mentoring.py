@@ -30,6 +30,7 @@ from storage.mentoring import (
     MentoringReview,
 )
 from storage.people import Directory
+from storage.privacy import AccessEntry
 from storage.reminders import PENDING, Schedule
 from tests.conftest import ADMIN, MANAGER, START, TUTOR
 from tests.integration.test_support import button_data, cards_to, texts_to
@@ -79,14 +80,6 @@ GOOD = {
     "review_april": "2027-04-15",
     "recipients": "olly@college.ac.uk",
 }
-
-
-
-
-
-
-
-
 
 
 def choices(card: dict[str, Any], input_id: str) -> dict[str, str]:
@@ -684,6 +677,118 @@ async def test_only_the_pair_read_the_records_managers_and_quality_see_existence
     # In a channel the commands point to the 1:1 chat.
     sent = await teams.say(TUTOR, "coach grow", Place.channel(), mention=True)
     assert "1:1" in str(sent[0].activity.get("text"))
+
+
+async def test_every_read_by_someone_else_is_in_the_access_log_and_privacy_shows_it(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Issue 14 point 5 with issue 10's access log: each time a mentoring or coaching record
+    reaches anyone but the person it is about (the mentor, a review recipient, the person the
+    notes were shared with, a manager or quality seeing that it exists), a row is written and
+    the person reads it with `privacy`; a refused read and one's own reads write nothing."""
+    await college(teams)
+    connector = teams.connector
+    rel_id = await agreed(teams, teams_app, clock)  # Tom asked Ben; Ben proposed; Tom confirmed
+    await tick(teams_app, clock)  # Ben hears it was confirmed: the agreement card
+    await teams.execute(BEN, "agreement.edit", {"rel": rel_id})
+    await teams.execute(BEN, "mentoring.meeting.open", {"rel": rel_id})
+    await teams.execute(
+        BEN,
+        "mentoring.meeting",
+        {"rel": rel_id, "held_on": "2026-11-23", "discussed": "Starters", "progress_1": "40"},
+    )
+    # Tom's observation of Ben's teaching is about Ben: Tom's card showing it is logged for Ben.
+    await teams.execute(
+        TUTOR,
+        "mentoring.observe",
+        {"rel": rel_id, "who": "mentor", "held_on": "2026-11-23", "notes": "Brisk plenary"},
+    )
+    # Refused reads, and an outsider's `agreement`, write nothing.
+    for outsider in (MANAGER, HAL, QUINN, ADMIN):
+        body, _ = await teams.execute(outsider, "agreement.open", {"rel": rel_id})
+        assert "not yours to see" in str(body["value"])
+    # Tom shares his GROW notes with Ben.
+    done = await grow_to_the_end(teams)
+    await teams.execute(TUTOR, "coach.share", button_data(done, "coach.share"))
+    await tick(teams_app, clock)
+    # The initial review: Ben is shown the draft; Olly gets it once Tom has read it.
+    clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    connector.clear()
+    await tick(teams_app, clock)
+    draft = cards_to(connector, TUTOR)[-1]
+    await teams.execute(TUTOR, "mentoring.review.seen", button_data(draft, "mentoring.review.seen"))
+    await tick(teams_app, clock)
+    assert "Mentoring initial review: Tom Tutor" in texts_to(connector, OLLY)
+    # Mia (his line manager) and Hal (hers, and head of T&L) and Quinn (quality) see that it
+    # exists; Hal and Quinn see Ben's numbers.
+    for viewer in (MANAGER, HAL, QUINN):
+        assert "Mentoring capacity" in card_text(
+            only_card(await teams.say(viewer, "mentor capacity"))
+        )
+
+    tom, ben, mia, hal, quinn, olly = [
+        await person_id(teams_app, u) for u in (TUTOR, BEN, MANAGER, HAL, QUINN, OLLY)
+    ]
+    (review,) = await rows(teams_app, MentoringReview)
+    (conv,) = await rows(teams_app, CoachingConversation)
+    rel_record = f"mentoring_relationships:{rel_id}"
+    logged = sorted(
+        (r.owner_id, r.reader_id, r.kind, r.record, r.path)
+        for r in await rows(teams_app, AccessEntry)
+    )
+    chat = ", 1:1 chat"
+    assert logged == sorted(
+        [
+            (tom, ben, "mentoring", rel_record, "request sent to the mentor" + chat),
+            (tom, ben, "mentoring", rel_record, "mentoring agreement" + chat),  # Ben proposed
+            (tom, ben, "mentoring", rel_record, "agreement confirmed" + chat),
+            (tom, ben, "mentoring", rel_record, "agreement form" + chat),
+            (tom, ben, "mentoring", rel_record, "meeting log form" + chat),
+            (tom, ben, "mentoring", rel_record, "mentoring agreement" + chat),  # meeting logged
+            (ben, tom, "mentoring_observation", rel_record, "mentoring agreement" + chat),
+            (
+                tom,
+                ben,
+                "coaching",
+                f"coaching_conversations:{conv.id}",
+                "coaching notes shared with you" + chat,
+            ),
+            (tom, ben, "mentoring_review", f"mentoring_reviews:{review.id}", "review draft" + chat),
+            (
+                tom,
+                olly,
+                "mentoring_review",
+                f"mentoring_reviews:{review.id}",
+                "review sent to you" + chat,
+            ),
+            (tom, mia, "mentoring_exists", rel_record, "mentoring capacity, your team" + chat),
+            (tom, hal, "mentoring_exists", rel_record, "mentoring capacity, your team" + chat),
+            (ben, hal, "mentoring_exists", rel_record, "mentoring capacity" + chat),
+            (ben, quinn, "mentoring_exists", rel_record, "mentoring capacity" + chat),
+        ]
+    )
+
+    # Tom and Ben each read what was opened of theirs; nobody else reads it.
+    seen = card_text(only_card(await teams.say(TUTOR, "privacy")))
+    assert "**Ben Bright** opened your mentoring agreement and meeting log" in seen
+    assert (
+        "(request sent to the mentor, 1:1 chat)" in seen and "(meeting log form, 1:1 chat)" in seen
+    )
+    assert "**Ben Bright** opened your coaching notes" in seen
+    assert "**Ben Bright** opened your mentoring review" in seen
+    assert "**Olly Leader** opened your mentoring review" in seen
+    assert "Mon 7 Dec 2026 at 10:00 (review sent to you, 1:1 chat)" in seen
+    for manager in ("Mia Manager", "Hal Head"):
+        assert f"**{manager}** opened that you are in a mentoring relationship" in seen
+    assert "Quinn" not in seen  # Quinn saw Ben's numbers, never Tom's name
+    seen = card_text(only_card(await teams.say(BEN, "privacy")))
+    assert "**Tom Tutor** opened the observations of your teaching" in seen
+    assert "**Quinn Quality** opened that you are in a mentoring relationship" in seen
+    assert "coaching notes" not in seen and "Olly" not in seen
+    for other in (MANAGER, OLLY, QUINN):
+        assert "Nobody but you has opened them" in card_text(
+            only_card(await teams.say(other, "privacy"))
+        )
 
 
 async def test_mentoring_commands_are_in_help_and_known_to_the_router(teams: TeamsClient) -> None:

@@ -19,17 +19,21 @@ from bot.app.mentoring.relationship import (
     CONFIRMED,
     GONE,
     NUDGE,
+    READ_RECORD,
     REFUSED,
     REPORT,
     REVIEW_DUE,
+    agreement_reads,
     name_of,
+    record_of,
     tell,
 )
+from bot.app.privacy import opened
 from bot.app.turn import Reply
 from bot.clock import london
 from bot.domain import mentoring as rules
 from bot.domain.access import Permission
-from cards.base import execute
+from cards.base import CardDict, execute
 from cards.mentoring import (
     AgreementView,
     ObjectiveView,
@@ -183,6 +187,23 @@ async def agreement_view(
     )
 
 
+async def agreement_for(
+    ctx: HandlerContext, rel: MentoringRelationship, notice: str = ""
+) -> CardDict:
+    """The agreement card for the person who pressed, with an access row for each record of the
+    other person's that it shows them."""
+    view = await agreement_view(ctx.uow.session, rel, ctx.person.id, notice)
+    for owner, kind, record in await agreement_reads(ctx.uow.session, rel, ctx.person.id):
+        opened(ctx, owner, kind, record, "mentoring agreement")
+    return agreement_card(view)
+
+
+def _mentor_opened(ctx: HandlerContext, rel: MentoringRelationship, how: str) -> None:
+    """A form pre-filled from the mentee's agreement, shown to the mentor."""
+    if ctx.person.id == rel.mentor_id:
+        opened(ctx, rel.mentee_id, READ_RECORD, record_of(rel), how)
+
+
 def _objectives(agreement: dict[str, Any]) -> list[rules.Objective]:
     return [rules.Objective.from_json(o) for o in agreement.get("objectives") or []]
 
@@ -275,14 +296,14 @@ async def agreement(ctx: HandlerContext) -> Reply:
             for r in rels
         ]
         return Reply.show(note_card("Your mentoring agreements", ["Which one?"], actions))
-    return Reply.show(agreement_card(await agreement_view(ctx.uow.session, rels[0], ctx.person.id)))
+    return Reply.show(await agreement_for(ctx, rels[0]))
 
 
 async def open_agreement(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     loaded = await _load(ctx, values)
     if isinstance(loaded, Reply):
         return loaded
-    return Reply.show(agreement_card(await agreement_view(ctx.uow.session, loaded, ctx.person.id)))
+    return Reply.show(await agreement_for(ctx, loaded))
 
 
 async def edit(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
@@ -291,6 +312,7 @@ async def edit(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         return loaded
     rel = loaded
     base = rel.proposal or rel.agreement or defaults(rel, london(ctx.services.clock.now()).date())
+    _mentor_opened(ctx, rel, "agreement form")
     return Reply.show(agreement_form_card(rel.id, form_values(base)))
 
 
@@ -368,11 +390,7 @@ async def save(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     if errors:
         return Reply.update(agreement_form_card(rel.id, values, errors))
     if proposed == rel.agreement:
-        return Reply.update(
-            agreement_card(
-                await agreement_view(ctx.uow.session, rel, ctx.person.id, "Nothing changed.")
-            )
-        )
+        return Reply.update(await agreement_for(ctx, rel, "Nothing changed."))
     now = ctx.services.clock.now()
     rel.proposal = proposed
     rel.proposed_by = ctx.person.id
@@ -399,11 +417,7 @@ async def save(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     )
     other_name = await name_of(ctx.directory, rel.org_id, other)
     return Reply.update(
-        agreement_card(
-            await agreement_view(
-                ctx.uow.session, rel, ctx.person.id, f"Saved. I've asked {other_name} to confirm."
-            )
-        )
+        await agreement_for(ctx, rel, f"Saved. I've asked {other_name} to confirm.")
     )
 
 
@@ -413,11 +427,7 @@ async def confirm(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         return loaded
     rel = loaded
     if rel.proposal is None:
-        return Reply.update(
-            agreement_card(
-                await agreement_view(ctx.uow.session, rel, ctx.person.id, "Already confirmed.")
-            )
-        )
+        return Reply.update(await agreement_for(ctx, rel, "Already confirmed."))
     if rel.proposed_by == ctx.person.id:
         return Reply.text("You proposed this: the other person confirms it.")
     now = ctx.services.clock.now()
@@ -442,13 +452,7 @@ async def confirm(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         now,
         {"rel": rel.id, "version": rel.version},
     )
-    return Reply.update(
-        agreement_card(
-            await agreement_view(
-                ctx.uow.session, rel, ctx.person.id, "Confirmed by both of you: it's in effect."
-            )
-        )
-    )
+    return Reply.update(await agreement_for(ctx, rel, "Confirmed by both of you: it's in effect."))
 
 
 async def schedule_reviews(
@@ -501,6 +505,7 @@ async def open_meeting(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     rel = loaded
     objectives = [o.what for o in _objectives(rel.agreement or rel.proposal or {})]
     today = london(ctx.services.clock.now()).date().isoformat()
+    _mentor_opened(ctx, rel, "meeting log form")
     return Reply.show(meeting_form_card(rel.id, objectives, {"held_on": today}))
 
 
@@ -552,9 +557,7 @@ async def log_meeting(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     await ctx.uow.session.flush()
     if rel.agreement:
         await schedule_nudges(ctx.uow.session, rel, held_on, now)
-    return Reply.update(
-        agreement_card(await agreement_view(ctx.uow.session, rel, ctx.person.id, "Meeting logged."))
-    )
+    return Reply.update(await agreement_for(ctx, rel, "Meeting logged."))
 
 
 async def open_observation(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
@@ -601,11 +604,7 @@ async def record_observation(ctx: HandlerContext, values: dict[str, Any]) -> Rep
         )
     )
     await ctx.uow.session.flush()
-    return Reply.update(
-        agreement_card(
-            await agreement_view(ctx.uow.session, rel, ctx.person.id, "Observation recorded.")
-        )
-    )
+    return Reply.update(await agreement_for(ctx, rel, "Observation recorded."))
 
 
 async def _entry(
@@ -642,11 +641,7 @@ async def evaluate(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
             )
         )
     entry.evaluation = text[:2000]
-    return Reply.update(
-        agreement_card(
-            await agreement_view(ctx.uow.session, rel, ctx.person.id, "Evaluation saved.")
-        )
-    )
+    return Reply.update(await agreement_for(ctx, rel, "Evaluation saved."))
 
 
 # --------------------------------------------------------------------------------- reviews

@@ -20,12 +20,15 @@ from bot.app.mentoring import relationship
 from bot.app.mentoring.relationship import (
     ANSWERED,
     GONE,
+    READ_EXISTS,
     REQUEST,
     SUGGESTED,
     excluded_for,
     name_of,
+    record_of,
     tell,
 )
+from bot.app.privacy import opened
 from bot.app.turn import Reply
 from bot.domain import mentoring as rules
 from bot.domain.access import Permission
@@ -504,22 +507,30 @@ async def capacity(ctx: HandlerContext) -> Reply:
     records = MentoringRecords(ctx.uow.session)
     rels = await records.all_open(ctx.turn.org_id)
     org_wide = ctx.can(Permission.SEE_MENTORING_EXISTS)
-    mine: list[str] = []
+    mine: list[MentoringRelationship] = []
     for rel in rels:
         subject = await relationship.subject_of(ctx.directory, rel)
         if ctx.person.id in subject.line_manager_ids and ctx.can(
             Permission.SEE_MENTORING_EXISTS, subject
         ):
-            mine.append(await name_of(ctx.directory, rel.org_id, rel.mentee_id))
+            mine.append(rel)
     if not org_wide and not mine:
         return Reply.text(
             "Mentoring capacity is for line managers (their own team), the quality team and the "
             "head of teaching & learning."
         )
+    # Each person whose relationship this shows hears who saw that it exists.
+    for rel in mine:
+        opened(ctx, rel.mentee_id, READ_EXISTS, record_of(rel), "mentoring capacity, your team")
     lines: list[CapacityLine] = []
     if org_wide:
         counts = await records.mentee_counts(ctx.turn.org_id)
-        for offer in await records.offers(ctx.turn.org_id):
+        offers = await records.offers(ctx.turn.org_id)
+        listed = {o.person_id for o in offers}
+        for rel in rels:
+            if rel.mentor_id in listed:  # their count shows it exists; nothing else does
+                opened(ctx, rel.mentor_id, READ_EXISTS, record_of(rel), "mentoring capacity")
+        for offer in offers:
             lines.append(
                 CapacityLine(
                     await name_of(ctx.directory, offer.org_id, offer.person_id),
@@ -528,7 +539,8 @@ async def capacity(ctx: HandlerContext) -> Reply:
                     offer.capacity,
                 )
             )
-    return Reply.show(capacity_card(lines, sorted(set(mine)), len(rels) if org_wide else len(mine)))
+    names = sorted({await name_of(ctx.directory, r.org_id, r.mentee_id) for r in mine})
+    return Reply.show(capacity_card(lines, names, len(rels) if org_wide else len(mine)))
 
 
 async def suggest_to(ctx: HandlerContext, words: list[str]) -> Reply:

@@ -10,8 +10,16 @@ from bot.app.mentoring import agreement as agreement_
 from bot.app.mentoring import relationship
 from bot.app.mentoring.coaching import subject_of as coaching_subject
 from bot.app.mentoring.directory import search_view
-from bot.app.mentoring.relationship import name_of
+from bot.app.mentoring.relationship import (
+    READ_COACHING,
+    READ_RECORD,
+    READ_REVIEW,
+    agreement_reads,
+    name_of,
+    record_of,
+)
 from bot.app.notices import NoticeContext, NoticeKind
+from bot.app.privacy import opened_by_notice
 from bot.app.turn import Message
 from bot.domain import mentoring as rules
 from bot.domain.access import Actor, Permission, can
@@ -47,6 +55,7 @@ async def render_request(ctx: NoticeContext) -> Message | None:
     if rel is None or rel.state != ASKED or ctx.item.person_id != rel.mentor_id:
         return None
     mentee = await name_of(ctx.directory, rel.org_id, rel.mentee_id)
+    opened_by_notice(ctx, rel.mentee_id, READ_RECORD, record_of(rel), "request sent to the mentor")
     return Message(card=request_card(mentee, rel.specialism, rel.id))
 
 
@@ -110,7 +119,7 @@ async def render_suggested(ctx: NoticeContext) -> Message | None:
     return Message(card=search_card(view)) if view.suggestions else None
 
 
-async def _agreement_message(ctx: NoticeContext, notice: str) -> Message | None:
+async def _agreement_message(ctx: NoticeContext, notice: str, how: str) -> Message | None:
     rel = await _rel(ctx)
     actor = await _actor(ctx)
     if rel is None or actor is None or rel.state != ACTIVE:
@@ -118,6 +127,8 @@ async def _agreement_message(ctx: NoticeContext, notice: str) -> Message | None:
     if not can(actor, Permission.READ_MENTORING, relationship.bare_subject(rel)):
         return None
     view = await agreement_.agreement_view(ctx.uow.session, rel, actor.person_id, notice)
+    for owner, kind, record in await agreement_reads(ctx.uow.session, rel, actor.person_id):
+        opened_by_notice(ctx, owner, kind, record, how)
     return Message(card=agreement_card(view))
 
 
@@ -125,11 +136,13 @@ async def render_confirm(ctx: NoticeContext) -> Message | None:
     rel = await _rel(ctx)
     if rel is None or rel.proposal is None or rel.proposed_by == ctx.item.person_id:
         return None
-    return await _agreement_message(ctx, "Please check and confirm.")
+    return await _agreement_message(ctx, "Please check and confirm.", "agreement to confirm")
 
 
 async def render_confirmed(ctx: NoticeContext) -> Message | None:
-    return await _agreement_message(ctx, "Confirmed by both of you: it's in effect.")
+    return await _agreement_message(
+        ctx, "Confirmed by both of you: it's in effect.", "agreement confirmed"
+    )
 
 
 async def _draft(
@@ -167,6 +180,10 @@ async def _draft(
     return review
 
 
+def _review_record(review: MentoringReview) -> str:
+    return f"mentoring_reviews:{review.id}"
+
+
 async def render_review_due(ctx: NoticeContext) -> Message | None:
     """Both hear the review is due; the mentee gets the draft to read, and nothing goes out to
     the recipients until they have."""
@@ -186,7 +203,10 @@ async def render_review_due(ctx: NoticeContext) -> Message | None:
                 review.id if review.state == DRAFTED else None,
             )
         )
+    if ctx.item.person_id != rel.mentor_id:
+        return None
     mentee = await name_of(ctx.directory, rel.org_id, rel.mentee_id)
+    opened_by_notice(ctx, rel.mentee_id, READ_REVIEW, _review_record(review), "review draft")
     return Message(
         card=review_card(
             f"{review.label} is due",
@@ -215,6 +235,7 @@ async def render_report(ctx: NoticeContext) -> Message | None:
         return None
     mentee = await name_of(ctx.directory, rel.org_id, rel.mentee_id)
     mentor = await name_of(ctx.directory, rel.org_id, rel.mentor_id)
+    opened_by_notice(ctx, rel.mentee_id, READ_REVIEW, _review_record(review), "review sent to you")
     return Message(
         card=note_card(
             f"Mentoring {review.label.lower()}: {mentee}",
@@ -282,6 +303,13 @@ async def render_coach_shared(ctx: NoticeContext) -> Message | None:
     if model is None:
         return None
     owner = await name_of(ctx.directory, conv.org_id, conv.person_id)
+    opened_by_notice(
+        ctx,
+        conv.person_id,
+        READ_COACHING,
+        f"coaching_conversations:{conv.id}",
+        "coaching notes shared with you",
+    )
     lines = [f"**{s.label}:** {conv.answers.get(s.key) or '—'}" for s in model.steps]
     lines += [f"Action: {a['what']} (by {a['by']})" for a in conv.actions]
     return Message(

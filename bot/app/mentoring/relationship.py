@@ -21,6 +21,7 @@ from storage.mentoring import (
     ASKED,
     DECLINED,
     NOT_A_FIT,
+    OBSERVED_MENTOR,
     MentoringRecords,
     MentoringRelationship,
 )
@@ -45,6 +46,32 @@ SUGGESTED = "mentoring.suggested"
 COACH_ACTION = "coach.action_due"
 COACH_SHARED = "coach.shared"
 NUDGES_OPT_OUT = "mentoring_meeting_nudges"
+
+# Access-log kinds: storage.privacy.KIND_LABELS says each in the owner's words.
+READ_RECORD = "mentoring"
+READ_OBSERVATION = "mentoring_observation"
+READ_REVIEW = "mentoring_review"
+READ_EXISTS = "mentoring_exists"
+READ_COACHING = "coaching"
+
+Read = tuple[int, str, str]  # whose record, which kind, which record ("table:id")
+
+
+def record_of(rel: MentoringRelationship) -> str:
+    return f"mentoring_relationships:{rel.id}"
+
+
+async def agreement_reads(
+    session: AsyncSession, rel: MentoringRelationship, viewer: int
+) -> list[Read]:
+    """Whose records the agreement card shows `viewer`, for the access log: the mentee's whole
+    record (agreement, meeting log, observations) to the mentor; to the mentee, the mentee's
+    observations of the mentor's teaching, if there are any (the rest is the mentee's own)."""
+    if viewer == rel.mentor_id:
+        return [(rel.mentee_id, READ_RECORD, record_of(rel))]
+    if viewer == rel.mentee_id and await MentoringRecords(session).entries(rel.id, OBSERVED_MENTOR):
+        return [(rel.mentor_id, READ_OBSERVATION, record_of(rel))]
+    return []
 
 
 async def manager_map(directory: Directory, org_id: str) -> dict[str, str | None]:
