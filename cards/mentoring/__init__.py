@@ -738,10 +738,10 @@ def coach_done_card(
     answers: Sequence[tuple[str, str]],
     actions: Sequence[str],
     *,
-    share_with: str | None = None,
-    shared: bool = False,
+    share_with: Sequence[tuple[int, str, bool]] = (),
     notice: str = "",
 ) -> CardDict:
+    """`share_with`: the person's mentor and coach, if they have them, as (id, name, shared)."""
     heading = f"{model}: your actions"
     body: list[Element] = [title(heading)]
     if notice:
@@ -756,10 +756,13 @@ def coach_done_card(
         )
     )
     buttons: list[Action] = []
-    if share_with and not shared:
-        buttons.append(execute(f"Share with {share_with}", "coach.share", {"conv": conv_id}))
-    elif shared:
-        body.append(text(f"Shared with {share_with}.", subtle=True, size="small"))
+    for person_id, name, shared in share_with:
+        if shared:
+            body.append(text(f"Shared with {name}.", subtle=True, size="small"))
+        else:
+            buttons.append(
+                execute(f"Share with {name}", "coach.share", {"conv": conv_id, "with": person_id})
+            )
     return card(body, buttons, fallback_text=heading)
 
 

@@ -104,7 +104,7 @@ MENTORING_SAMPLES: Mapping[str, Callable[[], CardDict]] = MappingProxyType(
             "GROW",
             [("Goal", "Questions")],
             ["Try think-pair-share (by 04 Dec 2026)"],
-            share_with="Ben Bright",
+            share_with=[(7, "Ben Bright", False), (9, "Amy Able", True)],
         ),
         "coach-review": lambda: m.coach_review_card(5, "Calmer starts", 3),
     }

@@ -5,7 +5,8 @@ OSKAR in CEL's solutions-focused work).
 The person can pause, resume and go back. The last step turns into actions with dates, followed
 up the way every other agreed action is (a reminder two days before it is due, with a Done
 button). `coach review` asks the scaling question again and shows the change as a picture.
-Notes are private to the person; they may share them with their mentor.
+Notes are private to the person; they may share them with their mentor or their coach (the AP
+running their support programme).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from storage.mentoring import (
     MentoringRecords,
 )
 from storage.reminders import Schedule
+from storage.support import OPEN_PROGRAMME_STATES, SupportRecords
 
 REFUSED = "Sorry, those coaching notes are private to the person they belong to."
 
@@ -273,11 +275,27 @@ async def resume(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     return Reply.update(coach_card(view_of(conv)))
 
 
-async def _mentor_of(ctx: HandlerContext) -> int | None:
+async def companions(ctx: HandlerContext) -> list[tuple[int, str]]:
+    """Who the person may share their notes with, if they choose: their mentor and their coach
+    (the AP running their support programme), with names."""
+    ids: list[int] = []
     for rel in await MentoringRecords(ctx.uow.session).open_of(ctx.turn.org_id, ctx.person.id):
         if rel.state == ACTIVE and rel.mentee_id == ctx.person.id:
-            return rel.mentor_id
-    return None
+            ids.append(rel.mentor_id)
+    programme = await SupportRecords(ctx.uow.session).current_programme_of(
+        ctx.turn.org_id, ctx.person.id
+    )
+    if (
+        programme is not None
+        and programme.state in OPEN_PROGRAMME_STATES
+        and programme.practitioner_id is not None
+    ):
+        ids.append(programme.practitioner_id)
+    out: list[tuple[int, str]] = []
+    for person_id in dict.fromkeys(ids):
+        if person_id != ctx.person.id:
+            out.append((person_id, await name_of(ctx.directory, ctx.turn.org_id, person_id)))
+    return out
 
 
 async def _done(
@@ -285,37 +303,38 @@ async def _done(
 ) -> dict[str, Any]:
     model = rules.coaching_model(conv.model)
     assert model is not None
-    mentor = await _mentor_of(ctx)
-    share_name = await name_of(ctx.directory, conv.org_id, mentor) if mentor else None
     return coach_done_card(
         conv.id,
         model.label,
         [(s.label, conv.answers.get(s.key, "") or "—") for s in model.steps],
         [f"{a['what']} (by {date.fromisoformat(a['by']):%d %b %Y})" for a in conv.actions],
-        share_with=share_name,
-        shared=mentor is not None and mentor in conv.shared_with,
+        share_with=[(i, name, i in conv.shared_with) for i, name in await companions(ctx)],
         notice=notice,
     )
 
 
 async def share(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    """The person chooses to share their notes with their mentor."""
+    """The person chooses to share their notes with their mentor or their coach."""
     loaded = await _load(ctx, values)
     if isinstance(loaded, Reply):
         return loaded
     conv = loaded
-    mentor = await _mentor_of(ctx)
-    if mentor is None:
-        return Reply.text("You don't have a mentor to share with yet.")
+    allowed = [i for i, _ in await companions(ctx)]
+    if not allowed:
+        return Reply.text("You don't have a mentor or coach to share with yet.")
+    raw = values.get("with")
+    chosen = allowed[0] if raw in (None, "") else _id(raw)  # cards before "with" named nobody
+    if chosen not in allowed:
+        return Reply.text("You can share your notes only with your mentor or your coach.")
     now = ctx.services.clock.now()
-    if mentor not in conv.shared_with:
-        conv.shared_with = [*conv.shared_with, mentor]
+    if chosen not in conv.shared_with:
+        conv.shared_with = [*conv.shared_with, chosen]
         await tell(
             ctx.uow.session,
             conv.org_id,
-            f"coach-shared:{conv.id}:{mentor}",
+            f"coach-shared:{conv.id}:{chosen}",
             COACH_SHARED,
-            mentor,
+            chosen,
             now,
             {"conv": conv.id},
         )
