@@ -123,13 +123,15 @@ async def tick(app: web.Application, clock: FixedClock) -> int:
     return int(await app[BOT_KEY].worker.tick(clock.now()))
 
 
-async def college(teams: TeamsClient) -> None:
+async def college(
+    teams: TeamsClient, tutor_list: str = TUTOR_LIST, people: tuple[User, ...] = EVERYONE
+) -> None:
     """The tutor list imported, roles given, everyone known to the bot in a 1:1 chat."""
     connector = teams.connector
-    for user in EVERYONE:
+    for user in people:
         connector.add_member(RosterMember(user.teams_id, user.name, user.aad, user.email))
     await teams.say(ADMIN, "hello")
-    connector.files["tutors.csv"] = TUTOR_LIST.encode()
+    connector.files["tutors.csv"] = tutor_list.encode()
     attachment = {
         "contentType": "application/vnd.microsoft.teams.file.download.info",
         "name": "tutors.csv",
@@ -137,7 +139,7 @@ async def college(teams: TeamsClient) -> None:
     }
     sent = await teams.say(ADMIN, "admin import", attachments=[attachment])
     assert "Tutor list imported" in card_text(only_card(sent))
-    for user in EVERYONE:
+    for user in people:
         await teams.say(user, "hello")
     for email, role in (
         ("amy@college.ac.uk", "advanced_practitioner"),

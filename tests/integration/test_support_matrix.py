@@ -11,12 +11,18 @@ phase counts too. A record is "seen" when its secret marker reaches them.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
+from sqlalchemy import func, select
 
 from bot.clock import FixedClock
+from bot.teams.web import BOT_KEY
+from storage.mentoring import MentoringEntry, MentoringReview
+from storage.observations import Observation
+from storage.walks import StoredWalk
 from tests.conftest import ADMIN, MANAGER, START, TUTOR
+from tests.integration.test_mentoring import GOOD, choices, person_id, rows
 from tests.integration.test_support import (
     AMY,
     BEN,
@@ -232,5 +238,265 @@ async def test_developmental_records_by_role_and_relationship_over_http(
     # --- the AP's role is revoked ------------------------------------------------------------
     await teams.say(ADMIN, "admin revoke amy@college.ac.uk advanced_practitioner")
     await _check(teams, "AP role revoked", pid, len(connector.messages()), failures)
+
+    assert not failures, "\n".join(failures)
+
+
+# --- mentoring and coaching (issue 14, point 5) ------------------------------------------------
+#
+# Tom (tutor) -> Mia (his line manager) -> Dee (hers: his management chain). Max mentors Tom;
+# Cora is the AP running Tom's support programme (his coach); Ari another AP; Quinn quality;
+# Rita the person Tom agrees may receive his reviews; Uma a tutor with nothing to do with him.
+
+MAX = User("max", "Max Mentor", "max@college.ac.uk")
+CORA = User("cora", "Cora Coach", "cora@college.ac.uk")
+ARI = User("ari", "Ari Other", "ari@college.ac.uk")
+DEE = User("dee", "Dee Director", "dee@college.ac.uk")
+RITA = User("rita", "Rita Recipient", "rita@college.ac.uk")
+UMA = User("uma", "Uma Unrelated", "uma@college.ac.uk")
+MENTORING_PEOPLE = (ADMIN, TUTOR, MANAGER, DEE, MAX, CORA, ARI, QUINN, RITA, UMA)
+MENTORING_LIST = (
+    "name,email,campus,curriculum_area,delivery_style,line_manager_email,"
+    "learning_in_libraries,start_date\n"
+    """Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,mia@college.ac.uk,no,2019-09-01
+Mia Manager,mia@college.ac.uk,Hitchin,Maths,practical,dee@college.ac.uk,no,2010-09-01
+Dee Director,dee@college.ac.uk,Hitchin,Maths,practical,,no,2005-09-01
+Max Mentor,max@college.ac.uk,Stevenage,Maths,classroom,,no,2012-09-01
+Cora Coach,cora@college.ac.uk,Hitchin,Engineering,practical,,no,2015-09-01
+Ari Other,ari@college.ac.uk,Stevenage,English,classroom,,no,2016-09-01
+Rita Recipient,rita@college.ac.uk,Stevenage,English,classroom,,no,2014-09-01
+Uma Unrelated,uma@college.ac.uk,Hitchin,Maths,practical,,no,2017-09-01
+"""
+)
+
+M_AGREE, M_MEETING = "AGREEMENT-SECRET", "MEETING-SECRET"
+M_OBS_MENTEE, M_EVAL, M_OBS_MENTOR = "OBS-OF-MENTEE-SECRET", "EVALUATION-SECRET", "OBS-OF-MENTOR"
+M_REVIEW, M_GROW = "meeting(s) logged", "GROW-SECRET"  # the review's first line; Tom's goal
+M_EXISTS_TEAM = "Your team members with a mentor: Tom Tutor"
+M_EXISTS_COUNT = "1 of 2 ("  # Max's line on the capacity card: how many, nothing else
+M_RECORDS = {
+    M_AGREE: "agreement",
+    M_MEETING: "meeting log",
+    M_OBS_MENTEE: "mentor's observation of the mentee",
+    M_EVAL: "mentee's evaluation of that observation",
+    M_OBS_MENTOR: "mentee's observation of the mentor",
+    M_REVIEW: "review report",
+    M_GROW: "GROW coaching notes",
+    M_EXISTS_TEAM: "that Tom has a mentor (his managers' view)",
+    M_EXISTS_COUNT: "that Max mentors someone (capacity numbers)",
+}
+THE_PAIRS = {M_AGREE, M_MEETING, M_OBS_MENTEE, M_EVAL, M_OBS_MENTOR}
+M_ROLES: dict[str, User] = {
+    "mentee": TUTOR,
+    "mentor": MAX,
+    "coach (his AP)": CORA,
+    "another AP": ARI,
+    "line manager": MANAGER,
+    "management chain": DEE,
+    "quality team": QUINN,
+    "review recipient": RITA,
+    "unrelated tutor": UMA,
+    "org admin": ADMIN,
+}
+_P1, _P2, _P3, _P4 = (
+    "agreed, review drafted, notes private",
+    "review sent, notes shared with the mentor",
+    "notes shared with the coach",
+    "ended as not a good fit",
+)
+_MANAGERS = {
+    "line manager": {M_EXISTS_TEAM},
+    "management chain": {M_EXISTS_TEAM},
+    "quality team": {M_EXISTS_COUNT},
+    "org admin": {M_EXISTS_COUNT},
+}
+# phase -> role -> what has reached them by the end of it (everything else is denied). The
+# last phase counts only what reaches them after the end, and only for the roles listed.
+M_MATRIX: dict[str, dict[str, set[str]]] = {
+    _P1: {"mentee": THE_PAIRS | {M_REVIEW, M_GROW}, "mentor": THE_PAIRS | {M_REVIEW}, **_MANAGERS},
+    _P2: {
+        "mentee": THE_PAIRS | {M_REVIEW, M_GROW},
+        "mentor": THE_PAIRS | {M_REVIEW, M_GROW},
+        "review recipient": {M_REVIEW},
+        **_MANAGERS,
+    },
+    _P3: {
+        "mentee": THE_PAIRS | {M_REVIEW, M_GROW},
+        "mentor": THE_PAIRS | {M_REVIEW, M_GROW},
+        "coach (his AP)": {M_GROW},
+        "review recipient": {M_REVIEW},
+        **_MANAGERS,
+    },
+    _P4: {
+        "mentor": set(),
+        "line manager": set(),
+        "management chain": set(),
+        "quality team": set(),
+        "org admin": set(),
+    },
+}
+
+
+async def _mentoring_reads(teams: TeamsClient, user: User, ids: dict[str, int], since: int) -> str:
+    """Every way `user` can try to read the mentoring and coaching records, plus what was
+    pushed to them since `since`; also the OTLA and learning-walk views, where a mentor's
+    observation must never show up."""
+    seen: list[str] = []
+    for words in ("agreement", "mentor", "mentor capacity", "observations", "walks"):
+        for sent in await teams.say(user, words):
+            seen += [sent.text or "", *(card_text(c) for c in sent.cards)]
+    for verb, data in (
+        ("agreement.open", {"rel": ids["rel"]}),
+        ("agreement.edit", {"rel": ids["rel"]}),
+        ("mentoring.meeting.open", {"rel": ids["rel"]}),
+        ("mentoring.evaluate.open", {"entry": ids["entry"]}),
+        ("coach.resume", {"conv": ids["conv"]}),
+    ):
+        body, sent = await teams.execute(user, verb, data)
+        value = body.get("value")
+        seen.append(card_text(value) if isinstance(value, dict) else str(body))
+        seen += [card_text(c) for s in sent for c in s.cards]
+    seen.append(_pushed(teams, user, since))
+    return "\n".join(seen)
+
+
+async def _check_mentoring(
+    teams: TeamsClient, phase: str, ids: dict[str, int], since: int, failures: list[str]
+) -> None:
+    roles = M_MATRIX[phase] if phase == _P4 else {r: M_MATRIX[phase].get(r, set()) for r in M_ROLES}
+    for role, allowed in roles.items():
+        seen = await _mentoring_reads(teams, M_ROLES[role], ids, since)
+        for marker, record in M_RECORDS.items():
+            if (marker in seen) != (marker in allowed):
+                want = "allowed" if marker in allowed else "denied"
+                failures.append(f"{phase} | {record} | {role}: should be {want}")
+
+
+async def test_mentoring_and_coaching_records_by_role_over_http(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    connector = teams.connector
+    await college(teams, MENTORING_LIST, MENTORING_PEOPLE)
+    for email, role in (
+        (CORA.email, "advanced_practitioner"),
+        (ARI.email, "advanced_practitioner"),
+    ):
+        assert "Saved: roles" in card_text(
+            only_card(await teams.say(ADMIN, f"admin grant {email} {role}"))
+        )
+    failures: list[str] = []
+    since = len(connector.messages())
+
+    # Tom's coach: Cora takes on his Support-to-good programme.
+    await refer(teams)
+    await tick(teams_app, clock)
+    data = button_data(cards_to(connector, CORA)[-1], "support.accept")
+    await teams.execute(CORA, "support.accept", {**data, "kind": "support_to_good"})
+    await teams.execute(TUTOR, "support.consent", data)
+
+    # Max offers to mentor maths; Tom chooses him; Max accepts; they agree.
+    await teams.say(MAX, "mentor offer")
+    await teams.execute(
+        MAX, "mentor.offer", {"specialisms": "Maths", "campus": "Stevenage", "capacity": "2"}
+    )
+    card = only_card(await teams.say(TUTOR, "mentor maths"))
+    await teams.execute(
+        TUTOR,
+        "mentor.choose",
+        {"first": choices(card, "first")["Max Mentor"], "specialism": "maths"},
+    )
+    await tick(teams_app, clock)
+    rel_id = int(button_data(cards_to(connector, MAX)[-1], "mentor.accept")["rel"])
+    await teams.execute(MAX, "mentor.accept", {"rel": rel_id})
+    agreement = {
+        **GOOD,
+        "objective_1_measure": f"3 starters used and observed once ({M_AGREE})",
+        "recipients": RITA.email,
+    }
+    await teams.execute(MAX, "agreement.save", {"rel": rel_id, **agreement})
+    await teams.execute(TUTOR, "agreement.confirm", {"rel": rel_id})
+    await teams.execute(
+        MAX,
+        "mentoring.meeting",
+        {"rel": rel_id, "held_on": "2026-11-23", "discussed": M_MEETING, "progress_1": "20"},
+    )
+    observe = {"rel": rel_id, "held_on": "2026-11-23"}
+    await teams.execute(
+        MAX, "mentoring.observe", {**observe, "who": "mentee", "notes": M_OBS_MENTEE}
+    )
+    await teams.execute(
+        TUTOR, "mentoring.observe", {**observe, "who": "mentor", "notes": M_OBS_MENTOR}
+    )
+    entry = next(e for e in await rows(teams_app, MentoringEntry) if e.discussed == M_OBS_MENTEE)
+    await teams.execute(TUTOR, "mentoring.evaluate", {"entry": entry.id, "evaluation": M_EVAL})
+    clock.set(START + timedelta(days=7))
+    await teams.execute(
+        MAX,
+        "mentoring.meeting",
+        {"rel": rel_id, "held_on": "2026-11-30", "discussed": "Plans for December"},
+    )
+    # Tom's private GROW notes.
+    card = only_card(await teams.say(TUTOR, "coach grow"))
+    body, _ = await teams.execute(
+        TUTOR, "coach.answer", {**button_data(card, "coach.answer"), "answer": M_GROW}
+    )
+    for answer in ("Reality", "Options"):
+        body, _ = await teams.execute(
+            TUTOR, "coach.answer", {**button_data(body["value"], "coach.answer"), "answer": answer}
+        )
+    body, _ = await teams.execute(
+        TUTOR,
+        "coach.answer",
+        {**button_data(body["value"], "coach.answer"), "action_1": "Ask Max", "by_1": "2026-12-18"},
+    )
+    done = body["value"]
+    assert "Share with Max Mentor" in card_text(done) and "Share with Cora Coach" in card_text(done)
+    conv_id = int(button_data(done, "coach.share")["conv"])
+    # The initial review point: both reminded, the draft to Tom; Rita gets nothing yet.
+    clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    await tick(teams_app, clock)
+    await tick(teams_app, clock)
+    ids = {"rel": rel_id, "entry": entry.id, "conv": conv_id}
+    await _check_mentoring(teams, _P1, ids, since, failures)
+
+    # A mentor's observation is never an OTLA or a learning walk, nor counted as one.
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        for model in (Observation, StoredWalk):
+            assert await uow.session.scalar(select(func.count()).select_from(model)) == 0
+    for user in (TUTOR, MAX, QUINN, MANAGER):
+        for words in ("observations", "walks"):
+            said = "\n".join(
+                (s.text or "") + "".join(card_text(c) for c in s.cards)
+                for s in await teams.say(user, words)
+            )
+            assert M_OBS_MENTEE not in said and M_OBS_MENTOR not in said, (user.name, words)
+
+    # Tom reads the review, so it goes to Rita; he shares his notes with Max (only).
+    draft = next(c for c in cards_to(connector, TUTOR) if "the draft" in card_text(c))
+    await teams.execute(TUTOR, "mentoring.review.seen", button_data(draft, "mentoring.review.seen"))
+    max_id, cora_id = await person_id(teams_app, MAX), await person_id(teams_app, CORA)
+    await teams.execute(TUTOR, "coach.share", {"conv": conv_id, "with": max_id})
+    await tick(teams_app, clock)
+    (review,) = await rows(teams_app, MentoringReview)
+    assert review.recipients == [await person_id(teams_app, RITA)]
+    await _check_mentoring(teams, _P2, ids, since, failures)
+
+    # Someone else can't share Tom's notes, nor Tom share them with someone he didn't choose.
+    body, _ = await teams.execute(MAX, "coach.share", {"conv": conv_id, "with": max_id})
+    assert "private" in str(body["value"])
+    body, _ = await teams.execute(
+        TUTOR, "coach.share", {"conv": conv_id, "with": await person_id(teams_app, ARI)}
+    )
+    assert "only with your mentor or your coach" in str(body["value"])
+
+    await teams.execute(TUTOR, "coach.share", {"conv": conv_id, "with": cora_id})
+    await tick(teams_app, clock)
+    await _check_mentoring(teams, _P3, ids, since, failures)
+
+    # Tom ends it: the mentor's and the managers' view of it end with it.
+    await teams.execute(TUTOR, "mentor.not_fit", {"rel": rel_id})
+    since = len(connector.messages())
+    await tick(teams_app, clock)
+    await _check_mentoring(teams, _P4, ids, since, failures)
 
     assert not failures, "\n".join(failures)
