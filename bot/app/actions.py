@@ -1,5 +1,6 @@
 """`actions`: a person's own open actions, wherever they were agreed: progression card sessions,
-observation reports (the action review log) and their support programme.
+observation reports (the action review log), their support programme and their own GROW / OSKAR
+coaching conversations.
 
 Each line is shown only where its capability's own rule lets this person read it (`can`): a card
 action to its owner; an observation action once the report is approved, to the tutor or the line
@@ -13,13 +14,16 @@ from datetime import date
 from sqlalchemy import select
 
 from bot.app.context import HandlerContext
+from bot.app.mentoring.coaching import subject_of as coaching_subject
 from bot.app.observations.actions import actions as action_review_log
 from bot.app.router import Command
 from bot.app.turn import Message, Reply
+from bot.domain import mentoring as coaching_rules
 from bot.domain.access import Permission, Subject
 from bot.domain.progression import today_in_london
 from bot.domain.support import ActionStatus
 from cards.actions import ActionItem, my_actions_card
+from storage.mentoring import MentoringRecords
 from storage.observations import ActionReviewEntry, Observation, Observations
 from storage.progression import CardSessions
 from storage.support import SupportAction, SupportProgrammeRecord
@@ -99,8 +103,24 @@ async def _programme_actions(ctx: HandlerContext) -> list[ActionItem]:
     return out
 
 
+async def _coaching_actions(ctx: HandlerContext) -> list[ActionItem]:
+    out = []
+    records = MentoringRecords(ctx.uow.session)
+    for conv in await records.conversations_of(ctx.turn.org_id, ctx.person.id):
+        if not ctx.can(Permission.READ_COACHING, coaching_subject(conv)):
+            continue
+        model = coaching_rules.coaching_model(conv.model)
+        source = f"Coaching ({model.label})" if model else "Coaching"
+        for action in conv.actions:
+            if action.get("done_at"):
+                continue
+            due = date.fromisoformat(str(action["by"]))
+            out.append(ActionItem(source, str(action["what"]), due, "your coaching conversation"))
+    return out
+
+
 async def actions(ctx: HandlerContext) -> Reply:
-    """Your open actions, wherever you agreed them: card sessions, observations, support.
+    """Your open actions, wherever you agreed them: card sessions, observations, support, coaching.
 
     Usage: actions
     Usage: actions all (quality team: every open observation action)
@@ -114,6 +134,7 @@ async def actions(ctx: HandlerContext) -> Reply:
         *await _card_actions(ctx),
         *await _observation_actions(ctx),
         *await _programme_actions(ctx),
+        *await _coaching_actions(ctx),
     ]
     today: date = today_in_london(ctx.services.clock.now())
     mine = Message(card=my_actions_card(items, today))

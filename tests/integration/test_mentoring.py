@@ -586,6 +586,10 @@ async def test_grow_from_the_first_question_to_actions_with_back_pause_and_resum
         item = await Schedule(uow.session).get("tenant-1", f"coach-action:{conv.id}:1")
         assert item is not None and item.state == PENDING
         assert item.due_at == datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    # ... and on his `actions` list with everything else he agreed, until he marks it done.
+    listed = card_text(only_card(await teams.say(TUTOR, "actions")))
+    assert "Coaching (GROW)" in listed and "Try think-pair-share with level 2" in listed
+    assert "Ask Amy about cold calling" in listed
     clock.set(datetime(2026, 12, 2, 9, 30, tzinfo=UTC))
     connector.clear()
     await tick(teams_app, clock)
@@ -595,6 +599,12 @@ async def test_grow_from_the_first_question_to_actions_with_back_pause_and_resum
         TUTOR, "coach.action.done", button_data(reminder, "coach.action.done")
     )
     assert "Marked done" in card_text(body["value"])
+    (conv,) = await rows(teams_app, CoachingConversation)
+    assert conv.actions[0]["done_at"] is not None and conv.actions[1]["done_at"] is None
+    listed = card_text(only_card(await teams.say(TUTOR, "actions")))
+    assert "Try think-pair-share" not in listed and "Ask Amy about cold calling" in listed
+    mia = await teams.say(MANAGER, "actions")  # she keeps the action review log: two cards
+    assert "Ask Amy" not in " ".join(card_text(c) for s in mia for c in s.cards)
 
     # Private: Mia (his line manager) cannot touch it.
     body, _ = await teams.execute(MANAGER, "coach.answer", {"conv": conv.id, "step": 0})
