@@ -504,6 +504,46 @@ async def test_a_meeting_nudge_when_nothing_is_logged_respects_the_opt_out(
     assert "Time for a mentoring meeting?" not in texts_to(connector, BEN)
 
 
+async def test_change_confirmations_and_review_reminders_keep_to_sending_hours_and_quiet_times(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Point 6: these go through the reminders engine, so the college's sending hours (08:00 to
+    18:00 on weekdays) and each person's own quiet times hold them."""
+    await college(teams)
+    connector = teams.connector
+    rel_id = await agreed(teams, teams_app, clock)
+    body, _ = await teams.execute(TUTOR, "settings.save", {"days_off": "0"})  # never on Mondays
+    assert "never on Mondays" in card_text(body["value"])
+
+    # Friday 19:00: Tom proposes a change. Ben is asked on Monday at 08:00, not before.
+    clock.set(datetime(2026, 11, 27, 19, 0, tzinfo=UTC))
+    changed = {**GOOD, "meeting": "Thursdays 1pm, Stevenage library"}
+    await teams.execute(TUTOR, "agreement.save", {"rel": rel_id, **changed})
+    connector.clear()
+    await tick(teams_app, clock)
+    clock.set(datetime(2026, 11, 28, 12, 0, tzinfo=UTC))
+    await tick(teams_app, clock)
+    assert cards_to(connector, BEN) == []
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        item = await Schedule(uow.session).get("tenant-1", f"mentoring-confirm:{rel_id}:2")
+        assert item is not None and item.state == PENDING
+        assert item.ready_at == datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    clock.set(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    await tick(teams_app, clock)
+    assert "proposed a change" in texts_to(connector, BEN)
+
+    # The initial review falls on Monday 7 December: Ben hears that morning; Tom, who never
+    # gets messages on Mondays, has the draft on Tuesday at 08:00.
+    clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    connector.clear()
+    await tick(teams_app, clock)
+    assert "Initial review is due" in texts_to(connector, BEN)
+    assert cards_to(connector, TUTOR) == []
+    clock.set(datetime(2026, 12, 8, 8, 0, tzinfo=UTC))
+    await tick(teams_app, clock)
+    assert "Initial review is due: the draft" in texts_to(connector, TUTOR)
+
+
 # ----------------------------------------------------------------- coaching
 
 
