@@ -380,13 +380,27 @@ async def test_agreement_smart_errors_then_confirmed_by_both_then_a_change(
     body, _ = await teams.execute(
         TUTOR, "agreement.confirm", button_data(asked, "agreement.confirm")
     )
-    assert "Confirmed by both of you" in card_text(body["value"])
+    confirmed = card_text(body["value"])
+    assert "Confirmed by both of you" in confirmed
+    # Both parties with their specialisms, job titles and institutions (appendix 5's header),
+    # and who confirmed what when.
+    for shown_on_card in (
+        "Tom Tutor",
+        "Construction maths",
+        "Lecturer in construction",
+        "Ben Bright",
+        "Maths, functional skills maths",
+        "North Herts College",
+        "Ben Bright proposed v1 on 23 Nov 2026 10:00",
+        "Tom Tutor confirmed v1 on 23 Nov 2026 10:00",
+    ):
+        assert shown_on_card in confirmed, shown_on_card
     (rel,) = await rows(teams_app, MentoringRelationship)
     tom, ben = await person_id(teams_app, TUTOR), await person_id(teams_app, BEN)
     assert rel.version == 1 and rel.proposal is None
-    assert [(c["by"], c["what"]) for c in rel.confirmations] == [
-        (ben, "proposed"),
-        (tom, "confirmed"),
+    assert [(c["by"], c["what"], c["at"]) for c in rel.confirmations] == [
+        (ben, "proposed", START.isoformat()),
+        (tom, "confirmed", START.isoformat()),
     ]
     assert len(rel.agreement["objectives"]) == 3
     assert rel.agreement["recipients"] == ["olly@college.ac.uk"]
@@ -502,6 +516,21 @@ async def test_a_meeting_nudge_when_nothing_is_logged_respects_the_opt_out(
     await tick(teams_app, clock)
     assert "Time for a mentoring meeting?" in texts_to(connector, TUTOR)
     assert "Time for a mentoring meeting?" not in texts_to(connector, BEN)
+
+    # A meeting logged puts the next nudge the agreed interval after it; none comes before.
+    await teams.execute(
+        TUTOR, "mentoring.meeting", {"rel": rel_id, "held_on": "2026-12-21", "discussed": "Met"}
+    )
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        items = await Schedule(uow.session).pending("tenant-1", f"mentoring-nudge:{rel_id}:")
+        assert {i.due_at.date() for i in items} == {date(2027, 1, 18)}
+    connector.clear()
+    clock.set(datetime(2027, 1, 15, 10, 0, tzinfo=UTC))
+    await tick(teams_app, clock)
+    assert "Time for a mentoring meeting?" not in texts_to(connector, TUTOR)
+    clock.set(datetime(2027, 1, 18, 10, 0, tzinfo=UTC))
+    await tick(teams_app, clock)
+    assert "Time for a mentoring meeting?" in texts_to(connector, TUTOR)
 
 
 async def test_change_confirmations_and_review_reminders_keep_to_sending_hours_and_quiet_times(

@@ -115,3 +115,22 @@ def test_the_readme_command_list_names_every_listed_command() -> None:
     router, _ = build_router()
     for command in router.listed():
         assert f"`{command.word}" in section, command.word
+
+
+def test_the_manifest_menu_offers_mentor_and_coach_and_help_lists_agreement() -> None:
+    """Point 7: the 1:1 menu (Teams shows ten) offers `mentor` and `coach`; `agreement`, reached
+    from `mentor`'s own buttons, is in no menu but is listed by `help` and in the README."""
+    from pathlib import Path
+
+    from bot.app.commands import build_router
+    from bot.teams.manifest import load_template
+
+    lists = load_template()["bots"][0]["commandLists"]
+    menus = {s: [c["title"] for c in e["commands"]] for e in lists for s in e["scopes"]}
+    assert {"mentor", "coach"} <= set(menus["personal"])
+    assert not {"mentor", "agreement", "coach"} & set(menus["team"] + menus["groupChat"])
+    router, _ = build_router()
+    assert {"mentor", "agreement", "coach"} <= {c.word for c in router.listed("personal")}
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    for words in ("`mentor`", "`agreement`", "`coach grow`", "`coach oskar`", "`coach review`"):
+        assert words in readme
