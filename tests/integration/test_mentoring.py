@@ -573,6 +573,71 @@ async def test_change_confirmations_and_review_reminders_keep_to_sending_hours_a
     assert "Initial review is due: the draft" in texts_to(connector, TUTOR)
 
 
+async def _mentoring_state(app: web.Application) -> list[str]:
+    out: list[str] = []
+    for model in (MentoringRelationship, MentoringEntry, MentoringReview, CoachingConversation):
+        for row in await rows(app, model):
+            out.append(repr({c.name: getattr(row, c.name) for c in model.__table__.columns}))
+    async with app[BOT_KEY].db.unit_of_work() as uow:
+        items = await Schedule(uow.session).pending("tenant-1", "")
+        out += sorted(f"{i.key} {i.due_at}" for i in items)
+    return out
+
+
+async def test_every_mentoring_form_sent_untouched_gets_field_errors_and_changes_nothing(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Teams leaves untouched inputs out of the submit data: each form, sent with only its
+    hidden ids on a live relationship, answers with messages on its fields and stores nothing."""
+    await college(teams)
+    rel_id = await agreed(teams, teams_app, clock)
+    await teams.execute(
+        BEN,
+        "mentoring.observe",
+        {"rel": rel_id, "who": "mentee", "held_on": "2026-11-23", "notes": "Good pace"},
+    )
+    (entry,) = await rows(teams_app, MentoringEntry)
+    card = only_card(await teams.say(TUTOR, "coach oskar"))
+    for answer in ("Calmer starts", "4", "Greeting", "Keep going"):
+        data = {**button_data(card, "coach.answer"), "answer": answer}
+        if answer == "Keep going":
+            data.update(action_1="Seating plan", by_1="2027-01-08")
+        body, _ = await teams.execute(TUTOR, "coach.answer", data)
+        card = body["value"]
+    (conv,) = await rows(teams_app, CoachingConversation)
+    before = await _mentoring_state(teams_app)
+
+    for user, verb, data, expected in (
+        (TUTOR, "mentor.choose", {}, ["Choose a mentor."]),
+        (
+            BEN,
+            "agreement.save",
+            {"rel": rel_id},
+            ["Say what you will do.", "Say when and where you'll meet.", "Keep at least one line."],
+        ),
+        (
+            BEN,
+            "mentoring.meeting",
+            {"rel": rel_id},
+            ["Choose the date you met.", "Say what you discussed."],
+        ),
+        (
+            TUTOR,
+            "mentoring.observe",
+            {"rel": rel_id},
+            ["Say who observed whom.", "Choose the date."],
+        ),
+        (TUTOR, "mentoring.evaluate", {"entry": entry.id}, ["Write your evaluation."]),
+        (TUTOR, "coach.review", {"conv": conv.id}, ["Choose a number from 0 to 10."]),
+    ):
+        body, _ = await teams.execute(user, verb, data)
+        assert teams.last_status == 200
+        errors = errors_in(body["value"])
+        for message in expected:
+            assert message in errors, (verb, message, errors)
+    assert await _mentoring_state(teams_app) == before
+
+
 # ----------------------------------------------------------------- coaching
 
 
