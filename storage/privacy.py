@@ -140,6 +140,11 @@ OWN: frozenset[tuple[str, str]] = frozenset(
         ("card_actions", "owner_id"),
         ("observer_quotas", "observer_id"),
         ("access_log", "owner_id"),
+        # Mentoring and coaching: the mentee's record (its meetings, observations and reviews
+        # hang off it), a person's own coaching notes, and their offer to mentor.
+        ("mentoring_relationships", "mentee_id"),
+        ("coaching_conversations", "person_id"),
+        ("mentor_offers", "person_id"),
     }
 )
 # Integer columns that name a person without a foreign key (who wrote, granted, logged...).
@@ -156,6 +161,9 @@ CONFIDENTIAL_KINDS = MappingProxyType(
         "competence_ratings": "self_ratings",
         "support_sessions": "session_notes",
         "support_reflections": "reflections",
+        "mentoring_relationships": "mentoring",
+        "mentoring_reviews": "mentoring_review",
+        "coaching_conversations": "coaching",
     }
 )
 

@@ -8,6 +8,7 @@ the quality coordinator; Olly the course leader Tom agrees may receive the repor
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -933,6 +934,47 @@ async def test_every_read_by_someone_else_is_in_the_access_log_and_privacy_shows
         assert "Nobody but you has opened them" in card_text(
             only_card(await teams.say(other, "privacy"))
         )
+
+
+async def test_a_mentees_records_are_in_their_export_and_go_when_they_are_erased(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Subject access and erasure (issue 10) cover mentoring and coaching: the mentee's
+    agreement, meetings, observations and coaching notes are theirs, exported in full (each in
+    their access log) and deleted when they are erased; the mentor's offer stays."""
+    from tests.integration.test_privacy import _consent_for
+
+    await college(teams)
+    rel_id = await agreed(teams, teams_app, clock)
+    await teams.execute(
+        BEN,
+        "mentoring.meeting",
+        {"rel": rel_id, "held_on": "2026-11-23", "discussed": "Confidential worries"},
+    )
+    await grow_to_the_end(teams)
+    tom, admin = await person_id(teams_app, TUTOR), await person_id(teams_app, ADMIN)
+
+    _, sent = await teams.execute(ADMIN, "admin.person.export", {"email": TUTOR.email})
+    stem = f"tlc-data-person-{tom}-2026-11-23"
+    data = json.loads(await teams.accept_file(ADMIN, _consent_for(sent, ".json"), f"{stem}.json"))
+    records = data["records"]
+    assert [r["id"] for r in records["mentoring_relationships"]] == [rel_id]
+    assert records["mentoring_relationships"][0]["agreement"]["meeting"] == GOOD["meeting"]
+    assert records["mentoring_entries"][0]["discussed"] == "Confidential worries"
+    assert records["coaching_conversations"][0]["answers"]["goal"] == "Goal"
+    logged = {
+        (r.owner_id, r.kind) for r in await rows(teams_app, AccessEntry) if r.reader_id == admin
+    }
+    assert logged == {(tom, "mentoring"), (tom, "coaching")}
+
+    body, _ = await teams.execute(
+        ADMIN, "admin.person.erase", {"email": TUTOR.email, "confirm": "true"}
+    )
+    assert "mentoring_relationships" in card_text(body["value"])
+    for model in (MentoringRelationship, MentoringEntry, CoachingConversation):
+        assert await rows(teams_app, model) == [], model
+    offers = card_text(only_card(await teams.say(QUINN, "mentor capacity")))
+    assert "Ben Bright" in offers and "0 of 2" in offers
 
 
 async def test_mentoring_commands_are_in_help_and_known_to_the_router(teams: TeamsClient) -> None:
