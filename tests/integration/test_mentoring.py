@@ -213,6 +213,18 @@ async def agreed(teams: TeamsClient, app: web.Application, clock: FixedClock) ->
     return rel
 
 
+async def agreed_and_met(teams: TeamsClient, app: web.Application, clock: FixedClock) -> int:
+    """The college; Tom and Ben agreed; Ben logs a meeting about "Confidential worries"."""
+    await college(teams)
+    rel_id = await agreed(teams, app, clock)
+    await teams.execute(
+        BEN,
+        "mentoring.meeting",
+        {"rel": rel_id, "held_on": "2026-11-23", "discussed": "Confidential worries"},
+    )
+    return rel_id
+
+
 # ---------------------------------------------------------------- the directory
 
 
@@ -788,13 +800,7 @@ async def test_oskar_review_shows_the_change_since_last_time(
 async def test_only_the_pair_read_the_records_managers_and_quality_see_existence(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
-    rel_id = await agreed(teams, teams_app, clock)
-    await teams.execute(
-        BEN,
-        "mentoring.meeting",
-        {"rel": rel_id, "held_on": "2026-11-23", "discussed": "Confidential worries"},
-    )
+    rel_id = await agreed_and_met(teams, teams_app, clock)
     for outsider in (MANAGER, HAL, QUINN, ADMIN, AMY):
         for verb in ("agreement.open", "agreement.edit", "mentoring.meeting.open"):
             body, sent = await teams.execute(outsider, verb, {"rel": rel_id})
@@ -944,13 +950,7 @@ async def test_a_mentees_records_are_in_their_export_and_go_when_they_are_erased
     their access log) and deleted when they are erased; the mentor's offer stays."""
     from tests.integration.test_privacy import _consent_for
 
-    await college(teams)
-    rel_id = await agreed(teams, teams_app, clock)
-    await teams.execute(
-        BEN,
-        "mentoring.meeting",
-        {"rel": rel_id, "held_on": "2026-11-23", "discussed": "Confidential worries"},
-    )
+    rel_id = await agreed_and_met(teams, teams_app, clock)
     await grow_to_the_end(teams)
     tom, admin = await person_id(teams_app, TUTOR), await person_id(teams_app, ADMIN)
 

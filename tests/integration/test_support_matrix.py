@@ -105,6 +105,19 @@ EVENTS: dict[str, dict[str, set[str]]] = {
 }
 
 
+async def support_to_good(
+    teams: TeamsClient, app: web.Application, clock: FixedClock, ap: User
+) -> int:
+    """Tom asks for support; `ap` is asked and takes on a Support-to-good programme; Tom
+    accepts it. The programme's id."""
+    await refer(teams)
+    await tick(app, clock)
+    data = button_data(cards_to(teams.connector, ap)[-1], "support.accept")
+    await teams.execute(ap, "support.accept", {**data, "kind": "support_to_good"})
+    body, _ = await teams.execute(TUTOR, "support.consent", data)
+    return int(button_data(body["value"], "programme.open")["programme_id"])
+
+
 def place_of(user: User) -> Place:
     return OTHER if user == XENA else Place.personal(user)
 
@@ -186,12 +199,7 @@ async def test_developmental_records_by_role_and_relationship_over_http(
 
     # --- before: a Support-to-good programme with every kind of record --------------------
     since = len(connector.messages())
-    await refer(teams)
-    await tick(teams_app, clock)
-    data = button_data(cards_to(connector, AMY)[-1], "support.accept")
-    await teams.execute(AMY, "support.accept", {**data, "kind": "support_to_good"})
-    body, _ = await teams.execute(TUTOR, "support.consent", data)
-    pid = int(button_data(body["value"], "programme.open")["programme_id"])
+    pid = await support_to_good(teams, teams_app, clock, AMY)
     await teams.execute(
         AMY, "programme.objectives", {"programme_id": pid, "objectives": OBJ, "milestones": ""}
     )
@@ -388,11 +396,7 @@ async def test_mentoring_and_coaching_records_by_role_over_http(
     since = len(connector.messages())
 
     # Tom's coach: Cora takes on his Support-to-good programme.
-    await refer(teams)
-    await tick(teams_app, clock)
-    data = button_data(cards_to(connector, CORA)[-1], "support.accept")
-    await teams.execute(CORA, "support.accept", {**data, "kind": "support_to_good"})
-    await teams.execute(TUTOR, "support.consent", data)
+    await support_to_good(teams, teams_app, clock, CORA)
 
     # Max offers to mentor maths; Tom chooses him; Max accepts; they agree.
     await teams.say(MAX, "mentor offer")
