@@ -415,6 +415,21 @@ class WalkStore:
         )
         return rows.unique().all()
 
+    async def channel_quality_readers(self, team_pk: int) -> Sequence[Person]:
+        """Quality-team members who are members of the team: the quality readers of its
+        channels (Teams gives a standard channel its team's members)."""
+        rows = await self.session.scalars(
+            select(Person)
+            .join(TeamMember, TeamMember.person_id == Person.id)
+            .join(RoleGrant, RoleGrant.person_id == Person.id)
+            .where(
+                TeamMember.team_pk == team_pk,
+                RoleGrant.role.in_([r.value for r in QUALITY_TEAM]),
+            )
+            .order_by(Person.name, Person.id)
+        )
+        return rows.unique().all()
+
     async def line_manager_ids(self, people: Iterable[Person]) -> dict[int, frozenset[int]]:
         """Each person's line managers (from the tutor list), by person id."""
         people = list(people)

@@ -26,7 +26,7 @@ from bot.teams.web import BOT_KEY
 from storage.models import Organisation
 from storage.people import Directory
 from storage.reminders import SENT, Schedule
-from storage.walks import DRAFT, SAVED, StoredWalk, StoredWalkPlan
+from storage.walks import DRAFT, SAVED, StoredWalk, StoredWalkPlan, WalkStore
 from tests.conftest import ADMIN, MANAGER, TUTOR
 from tests.support.loopback import LoopbackConnector, RosterMember, Sent
 from tests.support.teams import Place, TeamsClient, User, card_text, only_card
@@ -515,6 +515,55 @@ async def test_the_tutor_sees_their_feedback_but_never_the_concern_note(org: Org
 
     quality = card_text(only_card(await org.teams.say(QUINN, f"walk show {walk.id}")))
     assert "Timekeeping" in quality
+
+
+DOT = User("dot", "Dot Officer", "dot@college.ac.uk")  # development officer, not in Maths
+LEO = User("leo", "Leo Lead", "leo@college.ac.uk")  # manages another team, not Tom
+
+
+async def test_a_concern_note_reaches_only_the_author_line_manager_and_the_channels_readers(
+    org: Org,
+) -> None:
+    """The access matrix's walk rows, played over HTTP: who reads the walk, and who its concern
+    note, on every read path (the card, the card's button, the HA27 document)."""
+    form = await open_form(org)
+    await save_walk(org, filled_walk(form, "Tom"))
+    [walk] = await org.walks()
+    for user in (DOT, LEO):  # known to TLC (in the tenant's directory), not members of Maths
+        org.connector.add_member(RosterMember(user.teams_id, user.name, user.aad, user.email))
+        await org.teams.say(user, "hello")
+    await org.teams.say(ADMIN, f"admin grant {DOT.email} development_officer")
+    await org.teams.say(ADMIN, f"admin grant {LEO.email} line_manager")
+    # who -> (reads the walk, reads its concern note)
+    matrix = {
+        MANAGER: (True, True),  # the author, Tom's line manager and a manager of Maths
+        QUINN: (True, True),  # quality, and a member of the team the walk was saved in
+        DOT: (True, False),  # quality, but not a reader of that channel
+        TUTOR: (True, False),  # the tutor visited: their feedback only
+        TIA: (False, False),
+        LEO: (False, False),
+        ADMIN: (False, False),
+    }
+    async with org.db_session() as uow:
+        maths = {p.id for p in await WalkStore(uow.session).channel_quality_readers(walk.team_pk)}
+    assert maths == {await org.person_id(QUINN)}
+    for user, (reads, concern) in matrix.items():
+        asked = await org.teams.say(user, f"walk show {walk.id}")
+        shown = card_text(only_card(asked)) if asked[0].cards else asked[0].text
+        body, _ = await org.teams.execute(
+            user, "walk.view", {"walk_id": walk.id}, Place.personal(user)
+        )
+        pressed = str(body.get("value"))
+        assert ("Every learner answered" in shown) is reads, user.name
+        assert ("Every learner answered" in pressed) is reads, user.name
+        assert ("Timekeeping" in shown) is concern, user.name
+        assert ("Timekeeping" in pressed) is concern, user.name
+        if reads and user is not TUTOR:
+            sent = await org.teams.say(user, f"walk export {walk.id}")
+            ha27 = docx_text(await org.teams.accept_file(user, sent, f"{user.teams_id}.docx"))
+            assert "Every learner answered" in ha27
+            assert ("Timekeeping" in ha27) is concern, user.name
+            assert ("No concern raised" in ha27) is False
 
 
 async def test_in_a_channel_a_walk_is_only_ever_shown_privately(org: Org) -> None:

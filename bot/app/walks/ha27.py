@@ -2,7 +2,8 @@
 
 Managers log a walk from a phone on the HA27 card; it is saved under the team and channel it was
 logged in (or the team chosen in a 1:1 chat), readable by the quality team, the team's managers
-and the author; the tutors visited see the feedback, never the concern note. Plans set each
+and the author; its concern note only by the author, the tutor's line manager and the channel's
+readers (the team's managers and quality staff); the tutors visited never see it. Plans set each
 term's focus, window(s) and walkers; at each window's end managers hear what is outstanding.
 
 Privacy in shared conversations: a card posted in a channel is seen by everyone in it, so what a
@@ -166,7 +167,8 @@ async def summary_view(
         readers_note=(
             "Your feedback from this walk."
             if actor.person_id in walk.tutor_ids
-            else "Only the quality team, the team's managers and the author can read it."
+            else "Only the quality team, the team's managers and the author can read it; a "
+            "concern note only the author, the tutor's line manager and the channel's readers."
         ),
     )
 
