@@ -65,6 +65,12 @@ class Observation(Base):
     proposed_starts_at: Mapped[datetime | None]
     proposed_ends_at: Mapped[datetime | None]
     proposal_note: Mapped[str] = mapped_column(Text, default="")
+    room: Mapped[str] = mapped_column(String(200), default="")
+    proposed_room: Mapped[str] = mapped_column(String(200), default="")
+    # The agreed date's calendar event: its SEQUENCE (0 when first sent, +1 per change or
+    # cancellation) and, with Microsoft Graph, the event's id to update or cancel it.
+    calendar_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    calendar_event_id: Mapped[str | None] = mapped_column(String(400))
     lil_course_id: Mapped[int | None] = mapped_column(Integer)
     allocated_by: Mapped[int | None] = mapped_column(Integer)
     acknowledged_at: Mapped[datetime | None]
