@@ -150,10 +150,11 @@ class GraphCalendar:
 
     The app acquires a token for the organisation's tenant (the Teams tenant id) with its own
     client id and secret, then writes to `/users/{organiser's email}/events`. Whatever fails
-    falls back to `fallback` (the .ics files), and is logged.
+    falls back to `fallback` (the .ics files), and is logged. The call happens on the turn that
+    agrees the date, so it is given a few seconds only: Teams waits for the card's answer.
     """
 
-    def __init__(self, settings: GraphSettings, fallback: Calendar, timeout: float = 10.0) -> None:
+    def __init__(self, settings: GraphSettings, fallback: Calendar, timeout: float = 4.0) -> None:
         self.settings = settings
         self.fallback = fallback
         self.timeout = aiohttp.ClientTimeout(total=timeout)
