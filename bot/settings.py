@@ -69,6 +69,23 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("TLC_LOGIN_URL", "login_url"),
     )
 
+    # Where an agreed OTLA date goes (docs/CALENDAR.md): "ics" offers each person a calendar
+    # file (no set-up); "graph" writes the event to the organiser's Microsoft 365 calendar.
+    calendar: Literal["ics", "graph"] = Field(
+        default="ics", validation_alias=AliasChoices("TLC_CALENDAR", "calendar")
+    )
+    graph_url: str = Field(
+        default="https://graph.microsoft.com/v1.0",
+        validation_alias=AliasChoices("TLC_GRAPH_URL", "graph_url"),
+    )
+    graph_client_id: str = Field(
+        default="", validation_alias=AliasChoices("TLC_GRAPH_CLIENT_ID", "graph_client_id")
+    )
+    graph_client_secret: str = Field(
+        default="",
+        validation_alias=AliasChoices("TLC_GRAPH_CLIENT_SECRET", "graph_client_secret"),
+    )
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:

@@ -193,6 +193,7 @@ class ProposalView:
     course: str
     when: str
     note: str = ""
+    room: str = ""
 
 
 @dataclass(frozen=True)
@@ -246,7 +247,8 @@ def observation_card(view: ObservationCardView) -> CardDict:
         p = view.proposal
         body.append(_section("Proposed date"))
         course = said(p.course) if p.course else "a class"
-        body.append(text(f"**{said(p.by)}** proposed **{course}**, {p.when}."))
+        room = f" in {said(p.room)}" if p.room else ""
+        body.append(text(f"**{said(p.by)}** proposed **{course}**{room}, {p.when}."))
         if p.note:
             body.append(text(f"\u201c{said(p.note)}\u201d", subtle=True))
         if view.can_accept:
@@ -316,6 +318,11 @@ def _proposal_inputs(view: ObservationCardView) -> list[Element]:
         text_input("course", "Class / course", value=v.get("course"), required=True),
         errors,
         "course",
+    )
+    inputs += with_error(
+        text_input("room", "Room (optional)", value=v.get("room"), max_length=200),
+        errors,
+        "room",
     )
     inputs += with_error(
         date_input("day", "Date", value=v.get("day"), required=True), errors, "day"

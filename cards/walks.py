@@ -730,6 +730,15 @@ class ReturnView:
     tutors_visited: int
     unplanned: int
     by_team: Sequence[tuple[str, int]]
+    otlas: int = 0  # annual observations that took place in the month
+    by_month: Sequence[MonthCount] = ()  # the academic year so far, for the return's history
+
+
+@dataclass(frozen=True)
+class MonthCount:
+    month: str  # "Nov 2026"
+    walks: int
+    otlas: int
 
 
 def monthly_return_card(view: ReturnView) -> CardDict:
@@ -740,12 +749,16 @@ def monthly_return_card(view: ReturnView) -> CardDict:
                 ("Learning walks", str(view.walks)),
                 ("Tutors visited", str(view.tutors_visited)),
                 ("Unplanned", str(view.unplanned)),
+                ("OTLAs observed", str(view.otlas)),
             ]
         ),
     ]
     if view.by_team:
         body.append(E.TextBlock(text="By team", weight="bolder", size="small"))
         body.append(facts([(team, str(n)) for team, n in view.by_team[:40]]))
+    if view.by_month:
+        body.append(E.TextBlock(text="By month: walks · OTLAs", weight="bolder", size="small"))
+        body.append(facts([(m.month, f"{m.walks} · {m.otlas}") for m in view.by_month[:12]]))
     return card(body, fallback_text=f"Learning walks in {view.month_label}: {view.walks}")
 
 
@@ -766,6 +779,16 @@ class SummaryView:
     by_focus: Sequence[FindingsGroup]
     by_team: Sequence[FindingsGroup]
     chart_data_url: str | None = None
+    draft: SummaryDraft | None = None
+
+
+@dataclass(frozen=True)
+class SummaryDraft:
+    """The termly summary to edit: drafted from the records, or as someone last saved it."""
+
+    term_key: str
+    text: str
+    note: str  # where the text came from: "Drafted from the records…" / "Saved by …"
 
 
 def key_findings_card(view: SummaryView) -> CardDict:
@@ -799,7 +822,50 @@ def key_findings_card(view: SummaryView) -> CardDict:
                         size="small",
                     )
                 )
+    if view.draft is not None:
+        body += _summary_draft(view.draft)
     return card(body, fallback_text=f"Learning walks: key findings, {view.term_label}")
+
+
+def _summary_draft(draft: SummaryDraft) -> list[Element]:
+    ref = {"term_key": draft.term_key}
+    return [
+        E.TextBlock(text="Termly summary (draft)", weight="bolder", spacing="large"),
+        text(draft.note, subtle=True, size="small"),
+        text_input("summary_text", "Summary", value=draft.text, multiline=True, max_length=8000),
+        actions_row(
+            execute("Save", "walks.summary.save", ref, primary=True),
+            execute("Export as Word", "walks.summary.export", ref),
+            execute("Draft again", "walks.summary.redraft", ref),
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class PmgView:
+    term_label: str
+    teams: Sequence[str]
+    paragraph: str
+
+
+def pmg_card(view: PmgView) -> CardDict:
+    """A manager's PMG paragraph, drafted to copy and edit: TLC sends it nowhere."""
+    return card(
+        [
+            title("Learning walks for your PMG report"),
+            text(f"{view.term_label} · {', '.join(view.teams) or 'no team yet'}", subtle=True),
+            text(
+                "Drafted from the walks on record. Edit it here and copy it into your report: "
+                "I don't send it to anyone.",
+                subtle=True,
+                size="small",
+            ),
+            text_input(
+                "pmg_text", "PMG paragraph", value=view.paragraph, multiline=True, max_length=4000
+            ),
+        ],
+        fallback_text=f"Learning walks for your PMG report, {view.term_label}",
+    )
 
 
 # --- Samples (cards/samples.py shows every card with these) --------------------------------------
@@ -953,7 +1019,24 @@ SAMPLES: Mapping[str, Any] = MappingProxyType(
         "walks-window-end": lambda: window_end_card(_OUTSTANDING),
         "walks-window-end-quality": lambda: window_end_quality_card("Fri 27 Nov", [_OUTSTANDING]),
         "walks-return": lambda: monthly_return_card(
-            ReturnView("November 2026", 14, 19, 3, [("Maths", 8), ("ESOL", 6)])
+            ReturnView(
+                "November 2026",
+                14,
+                19,
+                3,
+                [("Maths", 8), ("ESOL", 6)],
+                otlas=5,
+                by_month=[MonthCount("Sep 2026", 2, 0), MonthCount("Oct 2026", 9, 3)],
+            )
+        ),
+        "walks-pmg": lambda: pmg_card(
+            PmgView(
+                "Autumn term 2026/27",
+                ["Maths"],
+                "In the Autumn term 2026/27, 8 learning walks took place in Maths, with 9 tutor "
+                "visits. 7 tutors have been walked this term and 1 of the 8 expected are "
+                "outstanding.",
+            )
         ),
         "walks-summary": lambda: key_findings_card(
             SummaryView(
@@ -966,6 +1049,12 @@ SAMPLES: Mapping[str, Any] = MappingProxyType(
                     FindingsGroup("Maths", 8, ["Resources (3)"], ["Pace and use of time (2)"])
                 ],
                 chart_data_url=_DOT_PNG,
+                draft=SummaryDraft(
+                    "2026/27-autumn",
+                    "Learning walks, Autumn term 2026/27: 14 walks (19 tutor visits) across 2 "
+                    "teams; 3 unplanned.",
+                    "Drafted from the records on Mon 23 Nov. Edit it, then save or export it.",
+                ),
             )
         ),
     }

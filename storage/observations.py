@@ -7,7 +7,7 @@ them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from bot.domain.observations import (
     APPROVED_STATES,
+    BEFORE_OBSERVATION,
     DATED,
     LONDON,
     ObservationState,
@@ -65,6 +66,12 @@ class Observation(Base):
     proposed_starts_at: Mapped[datetime | None]
     proposed_ends_at: Mapped[datetime | None]
     proposal_note: Mapped[str] = mapped_column(Text, default="")
+    room: Mapped[str] = mapped_column(String(200), default="")
+    proposed_room: Mapped[str] = mapped_column(String(200), default="")
+    # The agreed date's calendar event: its SEQUENCE (0 when first sent, +1 per change or
+    # cancellation) and, with Microsoft Graph, the event's id to update or cancel it.
+    calendar_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    calendar_event_id: Mapped[str | None] = mapped_column(String(400))
     lil_course_id: Mapped[int | None] = mapped_column(Integer)
     allocated_by: Mapped[int | None] = mapped_column(Integer)
     acknowledged_at: Mapped[datetime | None]
@@ -581,6 +588,28 @@ class Observations:
             .order_by(InductionChecklist.start_date.desc(), Person.name)
         )
         return [(c, p) for c, p in rows]
+
+
+async def observed_by_month(
+    session: AsyncSession, org_id: str, start: date, end: date
+) -> dict[date, int]:
+    """Observations that have taken place (observed, or further on), by the month (first day,
+    London time) they took place in, from `start` to `end`."""
+    gone_ahead = [s.value for s in ObservationState if s not in BEFORE_OBSERVATION]
+    rows = await session.scalars(
+        select(Observation.starts_at).where(
+            Observation.org_id == org_id,
+            Observation.state.in_(gone_ahead),
+            Observation.starts_at >= datetime.combine(start, time(0), LONDON) - timedelta(days=1),
+            Observation.starts_at < datetime.combine(end, time(0), LONDON) + timedelta(days=2),
+        )
+    )
+    counts: dict[date, int] = {}
+    for starts_at in rows:
+        day = starts_at.astimezone(LONDON).date() if starts_at is not None else None
+        if day is not None and start <= day <= end:
+            counts[day.replace(day=1)] = counts.get(day.replace(day=1), 0) + 1
+    return counts
 
 
 async def planned_observation_dates(

@@ -162,6 +162,21 @@ class StoredWalkTutor(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
 
 
+class StoredWalkSummary(Base):
+    """The quality team's termly summary as they edited it (the draft itself is never stored:
+    it is drafted again from the records until someone saves their own words)."""
+
+    __tablename__ = "walk_summaries"
+    __table_args__ = (UniqueConstraint("org_id", "term_key", name="uq_walk_summaries_org_term"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    term_key: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text, default="")
+    edited_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    edited_at: Mapped[datetime]
+
+
 class WalkStore:
     """Plans, walks and the team facts they need, inside the caller's unit of work."""
 
@@ -344,6 +359,33 @@ class WalkStore:
         )
         return rows.all()
 
+    # --- the termly summary, as edited ---
+
+    async def summary(self, org_id: str, term_key: str) -> StoredWalkSummary | None:
+        return await self.session.scalar(
+            select(StoredWalkSummary).where(
+                StoredWalkSummary.org_id == org_id, StoredWalkSummary.term_key == term_key
+            )
+        )
+
+    async def save_summary(
+        self, org_id: str, term_key: str, text: str, by: int, now: datetime
+    ) -> StoredWalkSummary:
+        row = await self.summary(org_id, term_key)
+        if row is None:
+            row = StoredWalkSummary(org_id=org_id, term_key=term_key)
+            self.session.add(row)
+        row.text, row.edited_by, row.edited_at = text, by, now
+        await self.session.flush()
+        return row
+
+    async def forget_summary(self, org_id: str, term_key: str) -> None:
+        await self.session.execute(
+            delete(StoredWalkSummary).where(
+                StoredWalkSummary.org_id == org_id, StoredWalkSummary.term_key == term_key
+            )
+        )
+
     # --- teams and people, as the walk rules see them ---
 
     async def team(self, org_id: str, team_pk: int) -> Team | None:
@@ -411,6 +453,21 @@ class WalkStore:
             select(Person)
             .join(RoleGrant, RoleGrant.person_id == Person.id)
             .where(Person.org_id == org_id, RoleGrant.role.in_([r.value for r in QUALITY_TEAM]))
+            .order_by(Person.name, Person.id)
+        )
+        return rows.unique().all()
+
+    async def channel_quality_readers(self, team_pk: int) -> Sequence[Person]:
+        """Quality-team members who are members of the team: the quality readers of its
+        channels (Teams gives a standard channel its team's members)."""
+        rows = await self.session.scalars(
+            select(Person)
+            .join(TeamMember, TeamMember.person_id == Person.id)
+            .join(RoleGrant, RoleGrant.person_id == Person.id)
+            .where(
+                TeamMember.team_pk == team_pk,
+                RoleGrant.role.in_([r.value for r in QUALITY_TEAM]),
+            )
             .order_by(Person.name, Person.id)
         )
         return rows.unique().all()

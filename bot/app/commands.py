@@ -25,12 +25,18 @@ from bot.app import (
     support,
     walks,
 )
-from bot.app.events import Events, ObservationApproved, PlannedObservations, WalksOnDay
+from bot.app.events import (
+    Events,
+    ObservationApproved,
+    ObservationsByMonth,
+    PlannedObservations,
+    WalksOnDay,
+)
 from bot.app.help import Help
 from bot.app.notices import NoticeKind, NoticeKinds
 from bot.app.router import CardAction, Command, Router
 from bot.app.support import referrals
-from storage.observations import planned_observation_dates
+from storage.observations import observed_by_month, planned_observation_dates
 from storage.walks import WalkStore
 
 
@@ -108,7 +114,15 @@ def build_events() -> Events:
     events.subscribe(ObservationApproved, _offer_support_after_observation)
     events.answer(WalksOnDay, _walks_on_day)
     events.answer(PlannedObservations, _planned_otla)
+    events.answer(ObservationsByMonth, _observed_by_month)
     return events
+
+
+async def _observed_by_month(
+    session: AsyncSession, question: ObservationsByMonth
+) -> Mapping[date, int]:
+    # Seed 002: the monthly provider return counts OTLAs beside learning walks.
+    return await observed_by_month(session, question.org_id, question.start, question.end)
 
 
 async def _planned_otla(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.app.events import Events
 from bot.app.notices import NoticeKinds
@@ -14,6 +14,9 @@ from bot.settings import Settings
 from storage.db import UnitOfWork
 from storage.models import Person
 from storage.people import Directory
+
+if TYPE_CHECKING:
+    from bot.app.calendar import Calendar
 
 
 class FileFetcher(Protocol):
@@ -51,6 +54,7 @@ class Services:
     upload_file: FileUploader | None = None
     notices: NoticeKinds = field(default_factory=NoticeKinds)  # the kinds the worker sends
     team_roster: RosterLookup | None = None
+    calendar: Calendar | None = None  # where agreed dates go; None: the .ics files
 
 
 @dataclass

@@ -15,8 +15,10 @@ expires unseen. Once the offer has reached them, the document waits `KEEP_FOR` t
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.context import HandlerContext
 from bot.app.notices import FailureContext, NoticeContext, NoticeKind
@@ -71,29 +73,11 @@ async def send(ctx: HandlerContext, name: str, content: bytes, description: str)
             "Files only come to our 1:1 chat, so they reach nobody else. Say hello to me there "
             "first, then ask again."
         )
-    documents = PendingDocuments(ctx.uow.session)
-    await documents.forget_expired(now)
-    schedule = Schedule(ctx.uow.session)
-    for earlier in await documents.named(ctx.turn.org_id, ctx.person.id, name):
-        # Asked again: the new one replaces whatever of the same name still waits.
-        await schedule.cancel(ctx.turn.org_id, f"document:{earlier.token}", now)
-        await documents.remove(earlier)
-    token = secrets.token_urlsafe(24)
-    documents.add(
-        PendingDocument(
-            token=token,
-            org_id=ctx.turn.org_id,
-            person_id=ctx.person.id,
-            name=name,
-            content=content,
-            created_at=now,
-            expires_at=now + KEEP_FOR,
-        )
-    )
+    token = await _keep(ctx.uow.session, ctx.turn.org_id, ctx.person.id, name, content, now)
     if personal:
         return Reply(messages=[consent_message(name, len(content), description, token)])
     asked_in = await ctx.directory.conversation(ctx.turn.org_id, ctx.turn.where.conversation_id)
-    await schedule.put(
+    await Schedule(ctx.uow.session).put(
         ctx.turn.org_id,
         f"document:{token}",
         OFFER,
@@ -109,6 +93,55 @@ async def send(ctx: HandlerContext, name: str, content: bytes, description: str)
         },
     )
     return Reply.text(f"I'm sending {name} to our 1:1 chat, where only you will see it.")
+
+
+async def offer(
+    session: AsyncSession,
+    org_id: str,
+    person_id: int,
+    name: str,
+    content: bytes,
+    description: str,
+    now: datetime,
+) -> None:
+    """Offer a document to someone who did not ask on this turn (a calendar file for the other
+    person, say): the consent card goes to their 1:1 chat by the worker, like any offer."""
+    token = await _keep(session, org_id, person_id, name, content, now)
+    await Schedule(session).put(
+        org_id,
+        f"document:{token}",
+        OFFER,
+        now,
+        now,
+        person_id=person_id,
+        payload={"token": token, "description": description, "name": name},
+    )
+
+
+async def _keep(
+    session: AsyncSession, org_id: str, person_id: int, name: str, content: bytes, now: datetime
+) -> str:
+    """Keep the bytes until the person accepts them; returns the document's token."""
+    documents = PendingDocuments(session)
+    await documents.forget_expired(now)
+    schedule = Schedule(session)
+    for earlier in await documents.named(org_id, person_id, name):
+        # Asked again: the new one replaces whatever of the same name still waits.
+        await schedule.cancel(org_id, f"document:{earlier.token}", now)
+        await documents.remove(earlier)
+    token = secrets.token_urlsafe(24)
+    documents.add(
+        PendingDocument(
+            token=token,
+            org_id=org_id,
+            person_id=person_id,
+            name=name,
+            content=content,
+            created_at=now,
+            expires_at=now + KEEP_FOR,
+        )
+    )
+    return token
 
 
 async def render_offer(ctx: NoticeContext) -> Message | None:

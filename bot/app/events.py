@@ -65,6 +65,15 @@ class PlannedObservations(Question[Mapping[int, Sequence[date]]]):
     day: date
 
 
+@dataclass(frozen=True)
+class ObservationsByMonth(Question[Mapping[date, int]]):
+    """How many annual observations took place in each month from `start` to `end` (London
+    days), keyed by the first of the month? For the monthly provider return."""
+
+    start: date
+    end: date
+
+
 @dataclass
 class Events:
     """One app's bus. Subscribing the same function twice for the same type changes nothing."""

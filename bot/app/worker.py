@@ -124,7 +124,9 @@ class _OneShot:
         )
 
     async def post(self, ref: ConversationRef, message: Message) -> str:
-        person = self._people.pop(ref.conversation_id, None)
+        # Not popped: one tick may send a person several messages (one key per person, so this
+        # holds at most one row per person the worker has reached).
+        person = self._people.get(ref.conversation_id)
         if person is not None:
             return await self.inner.to_person(person, message)
         return await self.inner.to_conversation(ref, message)

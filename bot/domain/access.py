@@ -213,14 +213,18 @@ def _record_walk(actor: Actor, _: Subject | None) -> bool:
 def _read_walk(actor: Actor, s: Subject | None) -> bool:
     if s is None:
         return False
-    if _is(s, actor.person_id, "author_id", "tutor_id"):
+    if _is(s, actor.person_id, "author_id", "tutor_id") or actor.in_quality_team:
+        # The whole quality team reads the walk itself: completion, summaries, the provider
+        # return (SPEC section 1, "quality team views"). Not its concern note: see below.
         return True
     return actor.person_id in s.channel_readers or actor.person_id in s.line_manager_ids
 
 
 def _read_walk_concern(actor: Actor, s: Subject | None) -> bool:
-    # The concern note is for the manager's 1:1, never for the tutor (seed 002). The channel's
-    # readers are the quality team and the team's managers.
+    # The concern note is for the manager's 1:1, never for the tutor (seed 002). Beside the
+    # author and the tutor's line managers, only the readers of the channel it was saved in:
+    # the team's managers and the quality staff who are members of that team (SPEC section 1),
+    # never the whole quality team by role alone.
     if s is None or actor.person_id == s.tutor_id:
         return False
     return (

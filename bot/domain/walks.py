@@ -317,6 +317,117 @@ def key_findings(walks: Sequence[WalkFacts], term_label: str, top: int = 3) -> K
     )
 
 
+# --- Drafts for people to edit: the termly summary and a manager's PMG paragraph -----------------
+# Each is drafted from the stored records only; nobody receives it until a person has read it,
+# edited it if they wish, and chosen to export or paste it (issue 16, point 3).
+
+
+@dataclass(frozen=True)
+class CompletionCounts:
+    """Walk completion for a group of tutors in a term."""
+
+    expected: int  # tutors expected a walk this term (Learning in Libraries are not)
+    done: int  # tutors walked this term (any tutor, expected or not)
+    outstanding: int
+    not_expected: int
+
+    @classmethod
+    def of(cls, rows: Iterable[TutorCompletion]) -> CompletionCounts:
+        rows = list(rows)
+        count = Counter(r.status for r in rows)
+        return cls(
+            expected=sum(r.tutor.expected for r in rows),
+            done=count[WalkStatus.DONE],
+            outstanding=count[WalkStatus.OUTSTANDING],
+            not_expected=count[WalkStatus.NOT_EXPECTED],
+        )
+
+
+@dataclass(frozen=True)
+class StrengthExample:
+    team: str
+    day: date
+    note: str
+
+
+def _themes_line(pairs: Sequence[tuple[str, int]]) -> str:
+    return "; ".join(f"{theme_label(k)} ({n})" for k, n in pairs) or "none recorded"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def termly_summary(
+    found: KeyFindings,
+    walks: Sequence[WalkFacts],
+    completion_by_team: Sequence[tuple[str, CompletionCounts]],
+    examples: Sequence[StrengthExample],
+) -> str:
+    """The quality team's termly summary of key findings, as paragraphs to edit."""
+    visits = sum(w.tutors for w in walks)
+    unplanned = sum(w.unplanned for w in walks)
+    teams = len({w.team for w in walks})
+    done = sum(c.done for _, c in completion_by_team)
+    expected = sum(c.expected for _, c in completion_by_team)
+    outstanding = [(t, c.outstanding) for t, c in completion_by_team if c.outstanding]
+    left = sum(n for _, n in outstanding)
+    parts = [
+        f"Learning walks, {found.term_label}: {_plural(found.walks, 'walk')} "
+        f"({_plural(visits, 'tutor visit')}) across {_plural(teams, 'team')}; "
+        f"{unplanned} unplanned.",
+        f"Strengths seen most often: {_themes_line(found.overall.strengths)}.",
+        f"Areas to develop seen most often: {_themes_line(found.overall.areas)}.",
+        f"Completion: {done} tutors walked this term; {left} of {expected} tutors expected a "
+        "walk are outstanding"
+        + (": " + ", ".join(f"{t} {n}" for t, n in outstanding) if outstanding else "")
+        + ".",
+    ]
+    if examples:
+        parts.append(
+            "Examples of strengths: "
+            + " ".join(f"{e.team}, {e.day:%-d %b}: “{e.note}”" for e in examples)
+        )
+    return "\n\n".join(parts)
+
+
+def strength_examples(
+    walks: Iterable[tuple[WalkFacts, str]], limit: int = 3
+) -> tuple[StrengthExample, ...]:
+    """Up to `limit` walks' own words on what went well, one per team first, newest first."""
+    noted = [(f, n.strip()) for f, n in sorted(walks, key=lambda p: p[0].day, reverse=True)]
+    noted = [(f, n) for f, n in noted if n]
+    first: dict[str, tuple[WalkFacts, str]] = {}
+    for facts, note in noted:
+        first.setdefault(facts.team, (facts, note))
+    picked = list(first.values()) + [p for p in noted if p not in first.values()]
+    return tuple(StrengthExample(f.team, f.day, n) for f, n in picked[:limit])
+
+
+def pmg_paragraph(
+    teams: Sequence[str],
+    found: KeyFindings,
+    walks: Sequence[WalkFacts],
+    counts: CompletionCounts,
+) -> str:
+    """A line manager's paragraph on learning walks for their PMG report (seed 002)."""
+    names = " and ".join([", ".join(teams[:-1]), teams[-1]] if len(teams) > 1 else teams)
+    visits = sum(w.tutors for w in walks)
+    text = (
+        f"In the {found.term_label}, {_plural(found.walks, 'learning walk')} took place in "
+        f"{names or 'my teams'}, with {_plural(visits, 'tutor visit')}. "
+        f"{counts.done} tutors have been walked this term and {counts.outstanding} of the "
+        f"{counts.expected} expected are outstanding"
+    )
+    if counts.not_expected:
+        text += f" ({counts.not_expected} Learning-in-Libraries tutors are not expected a walk)"
+    text += "."
+    if found.walks:
+        text += f" Strengths seen most often: {_themes_line(found.overall.strengths[:3])}."
+        text += f" Areas to develop: {_themes_line(found.overall.areas[:3])}."
+    return text
+
+
 # --- Terms by name, for plans ------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ActivityTypes, InvokeResponse
 from sqlalchemy import text
 
+from bot.app.calendar import calendar_from
 from bot.app.commands import build_events, build_notice_kinds, build_router
 from bot.app.context import Services
 from bot.app.dispatch import Dispatcher
@@ -275,6 +276,13 @@ def create_app(
             upload_file=upload,
             notices=kinds,
             team_roster=roster,
+            calendar=calendar_from(
+                settings.calendar,
+                settings.graph_url,
+                settings.login_url,
+                settings.graph_client_id or settings.app_id,
+                settings.graph_client_secret or settings.app_password,
+            ),
         )
         dispatcher = Dispatcher(router, database, services, help_.reply)
         worker = teams_worker(settings, database, kinds, connector, clock)

@@ -6,23 +6,28 @@ from __future__ import annotations
 
 import io
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
 from aiohttp import web
+from aiohttp.test_utils import TestServer
 from openpyxl import load_workbook
 
 from bot.app.events import ObservationApproved, WalksOnDay
 from bot.clock import FixedClock
+from bot.settings import Settings
 from bot.teams.web import BOT_KEY
-from storage.observations import Observations
+from storage.db import Database
+from storage.observations import Observation, Observations
 from storage.people import Directory
 from storage.reminders import Schedule
-from tests.conftest import ADMIN, MANAGER, TUTOR
+from tests.conftest import ADMIN, MANAGER, TUTOR, local_settings
 from tests.support.loopback import LoopbackConnector, RosterMember, Sent
-from tests.support.teams import TENANT, Place, TeamsClient, User, card_text
+from tests.support.teams import FILE_CONSENT, TENANT, Place, TeamsClient, User, card_text
 
 QC = User("qc", "Quinn Coordinator", "quinn@college.ac.uk")
 OBSERVER = User("olive", "Olive Observer", "olive@college.ac.uk")
@@ -859,3 +864,270 @@ async def test_planning_documents_sent_as_files_are_kept_with_the_observation(
     form = (await o.say(OBSERVER, "report"))[0].cards[0]
     assert "OTLA report: Tom Tutor" in card_text(form)
     assert "Sorry" in (await o.say(OTHER_TUTOR, f"report {obs_id}"))[0].text
+
+
+# --- The agreed date in people's calendars (issue 16, point 5) ----------------------------------
+# By default each of the observer and the tutor is offered an .ics file through the document flow;
+# a new date sends the same event (same UID, SEQUENCE one higher); a new observer cancels it
+# (METHOD:CANCEL). With Microsoft Graph configured, the event is created, changed and cancelled in
+# the observer's calendar instead, here against a loopback server that speaks Graph's protocol.
+
+LONDON_TZ = ZoneInfo("Europe/London")
+REPORT_WORDS = ("strength", "Strength", "report", "grade")
+
+
+def offers(sent: list[Sent], user: User) -> list[str]:
+    """The names of the files offered to this person's 1:1 chat."""
+    conv = Place.personal(user).conversation_id
+    return [
+        str(a.get("name"))
+        for s in sent
+        if s.conversation_id == conv
+        for a in s.activity.get("attachments") or []
+        if a.get("contentType") == FILE_CONSENT
+    ]
+
+
+async def calendar_file(o: Otla, user: User, sent: list[Sent], name: str) -> icalendar.Event:
+    theirs = [s for s in sent if s.conversation_id == Place.personal(user).conversation_id]
+    cal = icalendar.Calendar.from_ical(await o.teams.accept_file(user, theirs, name))
+    [event] = cal.walk("VEVENT")
+    assert cal.walk("VTIMEZONE")[0]["TZID"] == "Europe/London"
+    event["x-method"] = str(cal["METHOD"])
+    return event
+
+
+async def stored(o: Otla, obs_id: int) -> Observation:
+    async with o.db().unit_of_work() as uow:
+        obs = await uow.session.get(Observation, obs_id)
+        assert obs is not None
+        return obs
+
+
+async def propose_and_accept(o: Otla, obs_id: int, day: str, room: str) -> None:
+    await o.do(
+        OBSERVER,
+        "otla.propose",
+        observation_id=obs_id,
+        course="ESOL Entry 2",
+        room=room,
+        day=day,
+        start="10:00",
+        end="11:00",
+    )
+    body = await o.do(TUTOR, "otla.accept", observation_id=obs_id)
+    assert "Date agreed" in shown(body)
+
+
+async def test_the_agreed_date_reaches_both_calendars_as_ics_and_follows_changes(
+    otla: Otla,
+) -> None:
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.tick()
+    await propose_and_accept(o, obs_id, "2026-12-04", "B12")
+    sent = await o.tick()
+    name = f"OTLA-{obs_id}.ics"
+    assert offers(sent, OBSERVER) == [name] and offers(sent, TUTOR) == [name]
+    assert offers(sent, MANAGER) == []  # the line manager is not at the observation
+
+    first = await calendar_file(o, TUTOR, sent, "tom-1.ics")
+    assert first["x-method"] == "REQUEST" and first["STATUS"] == "CONFIRMED"
+    assert first["SEQUENCE"] == 0
+    assert first["DTSTART"].params["TZID"] == "Europe/London"
+    assert first.decoded("DTSTART") == datetime(2026, 12, 4, 10, tzinfo=LONDON_TZ)
+    assert first.decoded("DTEND") == datetime(2026, 12, 4, 11, tzinfo=LONDON_TZ)
+    assert str(first["LOCATION"]) == "B12"
+    assert "ESOL Entry 2" in str(first["DESCRIPTION"]) and "B12" in str(first["DESCRIPTION"])
+    assert "Tom Tutor" in str(first["SUMMARY"])
+    assert str(first["ORGANIZER"]) == f"mailto:{OBSERVER.email}"
+    assert str(first["ATTENDEE"]) == f"mailto:{TUTOR.email}"
+    assert not any(w in first.to_ical().decode() for w in REPORT_WORDS)
+    olive = await calendar_file(o, OBSERVER, sent, "olive-1.ics")
+    assert olive["UID"] == first["UID"] and olive["SEQUENCE"] == 0
+    assert (await stored(o, obs_id)).calendar_sequence == 1
+
+    # A new date, in summer time, from the other side: the same event, one change later.
+    await o.do(
+        TUTOR,
+        "otla.propose",
+        observation_id=obs_id,
+        course="ESOL Entry 2",
+        room="C3",
+        day="2027-04-06",
+        start="14:00",
+        end="15:00",
+    )
+    await o.do(OBSERVER, "otla.accept", observation_id=obs_id)
+    sent = await o.tick()
+    changed = await calendar_file(o, TUTOR, sent, "tom-2.ics")
+    assert changed["UID"] == first["UID"] and changed["SEQUENCE"] == 1
+    assert changed.decoded("DTSTART") == datetime(2027, 4, 6, 14, tzinfo=LONDON_TZ)
+    assert changed.decoded("DTSTART").utcoffset().total_seconds() == 3600  # BST
+    assert str(changed["LOCATION"]) == "C3"
+    assert offers(sent, OBSERVER) == [name]
+
+    # The quality coordinator gives Tom another observer: the agreed date is cancelled.
+    tom_id = (await stored(o, obs_id)).tutor_id
+    body = await o.do(QC, "otla.allocate", tutor_id=str(tom_id), observer_email=MANAGER.email)
+    assert "Allocated" in shown(body)
+    sent = await o.tick()
+    cancelled = await calendar_file(o, OBSERVER, sent, "olive-cancel.ics")
+    assert cancelled["x-method"] == "CANCEL" and cancelled["STATUS"] == "CANCELLED"
+    assert cancelled["UID"] == first["UID"] and cancelled["SEQUENCE"] == 2
+    assert offers(sent, TUTOR) == [name]
+    after = await stored(o, obs_id)
+    assert after.starts_at is None and after.calendar_sequence == 3
+
+
+async def test_a_proposal_with_a_room_too_long_comes_back_and_changes_nothing(otla: Otla) -> None:
+    o = otla
+    obs_id = await allocate_tom(o)
+    body = await o.do(
+        OBSERVER,
+        "otla.propose",
+        observation_id=obs_id,
+        course="ESOL Entry 2",
+        room="R" * 201,
+        day="2026-12-04",
+        start="10:00",
+        end="11:00",
+    )
+    assert "Room" in shown(body) or "200" in shown(body)
+    obs = await stored(o, obs_id)
+    assert obs.proposed_starts_at is None and obs.proposed_room == ""
+
+
+# --- Microsoft Graph, on loopback ---------------------------------------------------------------
+
+
+@dataclass
+class FakeGraph:
+    """Speaks the part of Microsoft Graph TLC uses: a client-credentials token, and
+    `/users/{id}/events` (POST), `/users/{id}/events/{event}` (PATCH) and `.../cancel` (POST)."""
+
+    calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    events: dict[str, dict[str, Any]] = field(default_factory=dict)
+    failing: bool = False
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/login/{tenant}/oauth2/v2.0/token", self.token)
+        app.router.add_post("/graph/users/{user}/events", self.create)
+        app.router.add_patch("/graph/users/{user}/events/{event}", self.change)
+        app.router.add_post("/graph/users/{user}/events/{event}/cancel", self.cancel)
+        return app
+
+    async def token(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        assert form["grant_type"] == "client_credentials" and form["client_id"] == "graph-app"
+        assert form["scope"] == "https://graph.microsoft.com/.default"
+        return web.json_response({"access_token": f"token-for-{request.match_info['tenant']}"})
+
+    def _check(self, request: web.Request) -> None:
+        assert request.headers["Authorization"] == "Bearer token-for-tenant-1"
+
+    async def create(self, request: web.Request) -> web.Response:
+        self._check(request)
+        if self.failing:
+            return web.json_response({"error": {"code": "ServiceUnavailable"}}, status=503)
+        body = await request.json()
+        event_id = f"AAMk-{len(self.events) + 1}"
+        self.events[event_id] = {**body, "organiser": request.match_info["user"]}
+        self.calls.append(("POST", request.path, body))
+        return web.json_response({"id": event_id, **body}, status=201)
+
+    async def change(self, request: web.Request) -> web.Response:
+        self._check(request)
+        body = await request.json()
+        event = self.events.get(request.match_info["event"])
+        if event is None:
+            return web.json_response({"error": {"code": "ErrorItemNotFound"}}, status=404)
+        event.update(body)
+        self.calls.append(("PATCH", request.path, body))
+        return web.json_response(event)
+
+    async def cancel(self, request: web.Request) -> web.Response:
+        self._check(request)
+        body = await request.json()
+        event = self.events.get(request.match_info["event"])
+        if event is None:
+            return web.json_response({"error": {"code": "ErrorItemNotFound"}}, status=404)
+        event["isCancelled"] = True
+        self.calls.append(("CANCEL", request.path, body))
+        return web.Response(status=202)
+
+
+@pytest.fixture
+async def graph() -> AsyncIterator[tuple[FakeGraph, str]]:
+    fake = FakeGraph()
+    server = TestServer(fake.app(), host="127.0.0.1")
+    await server.start_server()
+    yield fake, str(server.make_url(""))
+    await server.close()
+
+
+class TestWithMicrosoftGraph:
+    """The same agreement with `TLC_CALENDAR=graph`: the settings fixture points at FakeGraph."""
+
+    @pytest.fixture
+    def settings(self, sqlite_db: Database, graph: tuple[FakeGraph, str]) -> Settings:
+        _, base = graph
+        return local_settings(
+            sqlite_db.url,
+            admins="admin@college.ac.uk",
+            calendar="graph",
+            graph_url=f"{base}/graph",
+            login_url=f"{base}/login",
+            graph_client_id="graph-app",
+            graph_client_secret="graph-secret",
+        )
+
+    async def test_the_event_is_created_changed_and_cancelled_in_the_observers_calendar(
+        self, otla: Otla, graph: tuple[FakeGraph, str]
+    ) -> None:
+        o, (fake, _) = otla, graph
+        obs_id = await allocate_tom(o)
+        await o.tick()
+        await propose_and_accept(o, obs_id, "2026-12-04", "B12")
+
+        [(method, path, body)] = fake.calls
+        assert (method, path) == ("POST", f"/graph/users/{OBSERVER.email}/events")
+        assert body["start"] == {"dateTime": "2026-12-04T10:00:00", "timeZone": "Europe/London"}
+        assert body["location"] == {"displayName": "B12"}
+        assert body["attendees"] == [
+            {"emailAddress": {"address": TUTOR.email, "name": "Tom Tutor"}, "type": "required"}
+        ]
+        assert body["isOnlineMeeting"] is True
+        assert not any(w in str(body) for w in REPORT_WORDS)
+        obs = await stored(o, obs_id)
+        assert obs.calendar_event_id == "AAMk-1" and obs.calendar_sequence == 1
+        assert offers(await o.tick(), TUTOR) == []  # Graph did it: no file to add by hand
+
+        await propose_and_accept(o, obs_id, "2027-04-06", "C3")
+        method, path, body = fake.calls[-1]
+        assert (method, path) == ("PATCH", f"/graph/users/{OBSERVER.email}/events/AAMk-1")
+        assert body["start"] == {"dateTime": "2027-04-06T10:00:00", "timeZone": "Europe/London"}
+        assert fake.events["AAMk-1"]["location"] == {"displayName": "C3"}
+        assert len(fake.events) == 1
+
+        tom_id = (await stored(o, obs_id)).tutor_id
+        await o.do(QC, "otla.allocate", tutor_id=str(tom_id), observer_email=MANAGER.email)
+        method, path, _ = fake.calls[-1]
+        assert (method, path) == ("CANCEL", f"/graph/users/{OBSERVER.email}/events/AAMk-1/cancel")
+        assert fake.events["AAMk-1"]["isCancelled"] is True
+        assert (await stored(o, obs_id)).calendar_event_id is None
+
+    async def test_when_graph_fails_people_get_the_ics_file_instead(
+        self, otla: Otla, graph: tuple[FakeGraph, str]
+    ) -> None:
+        o, (fake, _) = otla, graph
+        fake.failing = True
+        obs_id = await allocate_tom(o)
+        await o.tick()
+        await propose_and_accept(o, obs_id, "2026-12-04", "B12")
+        sent = await o.tick()
+        assert offers(sent, OBSERVER) == [f"OTLA-{obs_id}.ics"]
+        event = await calendar_file(o, TUTOR, sent, "tom.ics")
+        assert event["SEQUENCE"] == 0
+        assert (await stored(o, obs_id)).calendar_event_id is None

@@ -22,11 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.events import PlannedObservations
 from bot.clock import FixedClock
+from bot.domain.observations import ObservationState
 from bot.teams.web import BOT_KEY
 from storage.models import Organisation
+from storage.observations import Observation, Observations
 from storage.people import Directory
 from storage.reminders import SENT, Schedule
-from storage.walks import DRAFT, SAVED, StoredWalk, StoredWalkPlan
+from storage.walks import DRAFT, SAVED, StoredWalk, StoredWalkPlan, WalkStore
 from tests.conftest import ADMIN, MANAGER, TUTOR
 from tests.support.loopback import LoopbackConnector, RosterMember, Sent
 from tests.support.teams import Place, TeamsClient, User, card_text, only_card
@@ -517,6 +519,55 @@ async def test_the_tutor_sees_their_feedback_but_never_the_concern_note(org: Org
     assert "Timekeeping" in quality
 
 
+DOT = User("dot", "Dot Officer", "dot@college.ac.uk")  # development officer, not in Maths
+LEO = User("leo", "Leo Lead", "leo@college.ac.uk")  # manages another team, not Tom
+
+
+async def test_a_concern_note_reaches_only_the_author_line_manager_and_the_channels_readers(
+    org: Org,
+) -> None:
+    """The access matrix's walk rows, played over HTTP: who reads the walk, and who its concern
+    note, on every read path (the card, the card's button, the HA27 document)."""
+    form = await open_form(org)
+    await save_walk(org, filled_walk(form, "Tom"))
+    [walk] = await org.walks()
+    for user in (DOT, LEO):  # known to TLC (in the tenant's directory), not members of Maths
+        org.connector.add_member(RosterMember(user.teams_id, user.name, user.aad, user.email))
+        await org.teams.say(user, "hello")
+    await org.teams.say(ADMIN, f"admin grant {DOT.email} development_officer")
+    await org.teams.say(ADMIN, f"admin grant {LEO.email} line_manager")
+    # who -> (reads the walk, reads its concern note)
+    matrix = {
+        MANAGER: (True, True),  # the author, Tom's line manager and a manager of Maths
+        QUINN: (True, True),  # quality, and a member of the team the walk was saved in
+        DOT: (True, False),  # quality, but not a reader of that channel
+        TUTOR: (True, False),  # the tutor visited: their feedback only
+        TIA: (False, False),
+        LEO: (False, False),
+        ADMIN: (False, False),
+    }
+    async with org.db_session() as uow:
+        maths = {p.id for p in await WalkStore(uow.session).channel_quality_readers(walk.team_pk)}
+    assert maths == {await org.person_id(QUINN)}
+    for user, (reads, concern) in matrix.items():
+        asked = await org.teams.say(user, f"walk show {walk.id}")
+        shown = card_text(only_card(asked)) if asked[0].cards else asked[0].text
+        body, _ = await org.teams.execute(
+            user, "walk.view", {"walk_id": walk.id}, Place.personal(user)
+        )
+        pressed = str(body.get("value"))
+        assert ("Every learner answered" in shown) is reads, user.name
+        assert ("Every learner answered" in pressed) is reads, user.name
+        assert ("Timekeeping" in shown) is concern, user.name
+        assert ("Timekeeping" in pressed) is concern, user.name
+        if reads and user is not TUTOR:
+            sent = await org.teams.say(user, f"walk export {walk.id}")
+            ha27 = docx_text(await org.teams.accept_file(user, sent, f"{user.teams_id}.docx"))
+            assert "Every learner answered" in ha27
+            assert ("Timekeeping" in ha27) is concern, user.name
+            assert ("No concern raised" in ha27) is False
+
+
 async def test_in_a_channel_a_walk_is_only_ever_shown_privately(org: Org) -> None:
     form = await open_form(org)
     await save_walk(org, filled_walk(form, "Tom"))
@@ -735,3 +786,201 @@ async def test_walks_completion_counts_every_tutor_on_a_multi_tutor_walk(org: Or
     shown = card_text(only_card(await org.teams.say(MANAGER, "walks Maths")))
     assert "Tom Tutor\nMon 23 Nov" in shown
     assert "Kim Keen\nMon 23 Nov" in shown
+
+
+# --- Summaries drafted for people (issue 16, point 3) -------------------------------------------
+
+
+def input_value(card: dict[str, Any], input_id: str) -> str:
+    return str(next(i for i in _inputs(card) if i["id"] == input_id).get("value") or "")
+
+
+async def term_records(org: Org) -> tuple[list[StoredWalk], set[int], set[int]]:
+    """The autumn term's saved walks; the Maths tutors expected a walk; those walked."""
+    async with org.db_session() as uow:
+        walks = [
+            w
+            for w in (await uow.session.scalars(select(StoredWalk))).all()
+            if w.state == SAVED
+            and w.walk_date
+            and date(2026, 9, 1) <= w.walk_date < date(2027, 1, 1)
+        ]
+        team_pk = walks[0].team_pk
+        tutors = await WalkStore(uow.session).team_tutors(team_pk)
+        expected = {p.id for p in tutors if not p.learning_in_libraries}
+        walked = {t for w in walks for t in w.tutor_ids}
+        return walks, expected, walked
+
+
+async def test_the_termly_summary_is_drafted_from_the_records_edited_and_exported(
+    org: Org,
+) -> None:
+    await make_plan(org)
+    form = await open_form(org)
+    await save_walk(org, filled_walk(form, "Tom"))
+    await save_walk(
+        org,
+        filled_walk(
+            form, "Lee", went_well="resources,questioning", went_well_note="Clear worked examples."
+        ),
+    )
+    walks, expected, walked = await term_records(org)
+
+    summary = only_card(await org.teams.say(QUINN, "walks summary"))
+    draft = input_value(summary, "summary_text")
+    # Every figure, against the records.
+    visits = sum(len(w.tutor_ids) for w in walks)
+    unplanned = sum(w.unplanned for w in walks)
+    assert (
+        f"Learning walks, Autumn term 2026/27: {len(walks)} walks ({visits} tutor visits) "
+        f"across 1 team; {unplanned} unplanned." in draft
+    )
+    questioning = sum("questioning" in (w.went_well or []) for w in walks)
+    stretch = sum("stretch" in (w.even_better_if or []) for w in walks)
+    assert f"Questioning and checking learning ({questioning})" in draft and questioning == 2
+    assert f"Stretch and challenge ({stretch})" in draft
+    left = len(expected - walked)
+    assert (
+        f"Completion: {len(walked)} tutors walked this term; {left} of {len(expected)} "
+        f"tutors expected a walk are outstanding: Maths {left}." in draft
+    )
+    assert "Clear worked examples." in draft  # an example strength, in the walk's own words
+    assert "Timekeeping" not in str(summary)  # never a concern note
+    assert "Drafted from the records" in card_text(summary)
+
+    # Quinn edits and saves: the text is stored as written, and shown next time.
+    mine = "Our walks this term found strong questioning.\n\nNext: stretch and challenge."
+    body, _ = await org.teams.execute(
+        QUINN,
+        "walks.summary.save",
+        {**action_data(summary, "walks.summary.save"), "summary_text": mine},
+        Place.personal(QUINN),
+    )
+    assert "Saved by Quinn Quality" in card_text(body["value"])
+    async with org.db_session() as uow:
+        stored = await WalkStore(uow.session).summary(ORG, "2026/27-autumn")
+        assert stored is not None and stored.text == mine
+    again = only_card(await org.teams.say(QUINN, "walks summary autumn"))
+    assert input_value(again, "summary_text") == mine
+
+    # Exported as an A4 Word document, to Quinn's 1:1 chat only.
+    body, sent = await org.teams.execute(
+        QUINN,
+        "walks.summary.export",
+        {**action_data(again, "walks.summary.export"), "summary_text": mine},
+        Place.personal(QUINN),
+    )
+    data = await org.teams.accept_file(QUINN, sent, "summary.docx")
+    text = docx_text(data)
+    assert "Learning walks: termly summary, Autumn term 2026/27" in text
+    assert "Our walks this term found strong questioning." in text and "Next: stretch" in text
+    [section] = Document(io.BytesIO(data)).sections
+    assert round(section.page_width.cm, 1) == 21.0 and round(section.page_height.cm, 1) == 29.7
+
+    # Not for managers; an empty summary changes nothing; "Draft again" starts from the records.
+    refused, _ = await org.teams.execute(
+        MANAGER,
+        "walks.summary.save",
+        {"term_key": "2026/27-autumn", "summary_text": "x"},
+        Place.personal(MANAGER),
+    )
+    assert "quality team" in str(refused["value"])
+    empty, _ = await org.teams.execute(
+        QUINN, "walks.summary.save", {"term_key": "2026/27-autumn"}, Place.personal(QUINN)
+    )
+    assert "empty" in str(empty["value"])
+    async with org.db_session() as uow:
+        stored = await WalkStore(uow.session).summary(ORG, "2026/27-autumn")
+        assert stored is not None and stored.text == mine
+    body, _ = await org.teams.execute(
+        QUINN, "walks.summary.redraft", {"term_key": "2026/27-autumn"}, Place.personal(QUINN)
+    )
+    assert input_value(body["value"], "summary_text") == draft
+    async with org.db_session() as uow:
+        assert await WalkStore(uow.session).summary(ORG, "2026/27-autumn") is None
+
+
+async def test_at_a_windows_end_the_quality_team_gets_the_summary_to_edit(org: Org) -> None:
+    await make_plan(org)
+    form = await open_form(org)
+    await save_walk(org, filled_walk(form, "Tom"))
+    org.connector.clear()
+    org.clock.set(datetime(2026, 11, 27, 16, 0, tzinfo=UTC))
+    await org.tick()
+    drafts = [
+        s
+        for s in org.connector.messages()
+        if any("Termly summary (draft)" in card_text(c) for c in s.cards)
+    ]
+    assert [s.conversation_id for s in drafts] == [Place.personal(QUINN).conversation_id]
+    text = card_text(drafts[0].cards[0])
+    assert "Learning-walk windows ended on Fri 27 Nov" in text
+    assert "1 walk (1 tutor visit) across 1 team" in text
+    assert "Timekeeping" not in text
+
+
+async def test_a_managers_pmg_paragraph_comes_from_their_teams_records(org: Org) -> None:
+    form = await open_form(org)
+    await save_walk(org, filled_walk(form, "Tom", "Tia"))
+    walks, expected, walked = await term_records(org)
+
+    card = only_card(await org.teams.say(MANAGER, "walks pmg"))
+    paragraph = input_value(card, "pmg_text")
+    visits = sum(len(w.tutor_ids) for w in walks)
+    assert paragraph.startswith(
+        f"In the Autumn term 2026/27, {len(walks)} learning walk took place in Maths, "
+        f"with {visits} tutor visits."
+    )
+    left = len(expected - walked)
+    assert f"{len(walked)} tutors have been walked this term and {left} of the {len(expected)}" in (
+        paragraph
+    )
+    assert "(1 Learning-in-Libraries tutors are not expected a walk)" in paragraph
+    assert "Questioning and checking learning (1)" in paragraph
+    assert "Timekeeping" not in paragraph
+    assert "Sorry" in (await org.teams.say(TUTOR, "walks pmg"))[0].text
+    in_channel = await org.teams.say(MANAGER, "walks pmg", MATHS, mention=True)
+    assert "Every learner" not in str(in_channel[0].activity) and not in_channel[0].cards
+
+
+async def test_the_provider_return_counts_walks_and_otlas_by_month(org: Org) -> None:
+    form = await open_form(org)
+    await save_walk(org, filled_walk(form, "Tom", "Tia"))
+    await save_walk(org, filled_walk(form, "Lee", walk_date="2026-10-12"))
+    tom = await org.person_id(TUTOR)
+    async with org.db_session() as uow:
+        repo = Observations(uow.session)
+        for tutor, state, at in (
+            (tom, ObservationState.OBSERVED, datetime(2026, 11, 10, 10, tzinfo=UTC)),
+            (
+                await org.person_id(TIA),
+                ObservationState.DATE_AGREED,
+                datetime(2026, 11, 30, 10, tzinfo=UTC),
+            ),
+        ):
+            obs = await repo.create(ORG, tutor, "2026/27", state, org.clock.now())
+            obs.starts_at, obs.ends_at = at, at + timedelta(hours=1)
+        await uow.commit()
+        observed = [
+            o
+            for o in (await uow.session.scalars(select(Observation))).all()
+            if o.state == ObservationState.OBSERVED.value
+        ]
+    walks = await org.walks()
+    by_month: dict[str, tuple[int, int]] = {}
+    for label, first, last in (
+        ("Oct 2026", date(2026, 10, 1), date(2026, 10, 31)),
+        ("Nov 2026", date(2026, 11, 1), date(2026, 11, 30)),
+    ):
+        n_walks = sum(1 for w in walks if w.walk_date and first <= w.walk_date <= last)
+        n_otlas = sum(1 for o in observed if o.starts_at and first <= o.starts_at.date() <= last)
+        by_month[label] = (n_walks, n_otlas)
+    assert by_month == {"Oct 2026": (1, 0), "Nov 2026": (1, 1)}
+
+    text = card_text(only_card(await org.teams.say(QUINN, "walks return 2026-11")))
+    assert f"Learning walks\n{by_month['Nov 2026'][0]}" in text
+    assert f"OTLAs observed\n{by_month['Nov 2026'][1]}" in text
+    for label, (n_walks, n_otlas) in by_month.items():
+        assert f"{label}\n{n_walks} · {n_otlas}" in text
+    refused = await org.teams.say(MANAGER, "walks return")
+    assert "quality team" in refused[0].text

@@ -136,15 +136,20 @@ async def test_end_of_window_notices_render_from_the_records_when_due(db: Databa
         )
         assert await schedule_window_notices(uow.session, plan, NOW) == 2  # Mia and Quinn
         assert await schedule_window_notices(uow.session, plan, NOW) == 2  # same keys again
-        assert len(await Schedule(uow.session).pending(ORG)) == 2
+        # Mia's list; Quinn's list of every team, and the termly summary drafted for Quinn.
+        assert len(await Schedule(uow.session).pending(ORG)) == 3
         await uow.commit()
     sender = Recorder()
     worker = Worker(db, build_notice_kinds(), sender)
     assert await worker.tick(datetime(2026, 11, 27, 15, 59, tzinfo=UTC)) == 0
-    assert await worker.tick(datetime(2026, 11, 27, 16, 0, tzinfo=UTC)) == 2
-    by_person = {pid: message for pid, message in sender.to}
-    assert "Tom" in str(by_person[ids["mia"]].card) and "Lee" not in str(by_person[ids["mia"]].card)
-    assert "all teams" in str(by_person[ids["quinn"]].card)
+    assert await worker.tick(datetime(2026, 11, 27, 16, 0, tzinfo=UTC)) == 3
+    by_person: dict[int, list[str]] = {}
+    for pid, message in sender.to:
+        by_person.setdefault(pid, []).append(str(message.card))
+    [to_mia] = by_person[ids["mia"]]
+    assert "Tom" in to_mia and "Lee" not in to_mia
+    to_quinn = sorted(by_person[ids["quinn"]], key=lambda c: "all teams" in c)
+    assert "Termly summary (draft)" in to_quinn[0] and "all teams" in to_quinn[1]
 
 
 async def test_deleting_a_team_removes_its_walks_and_plans(db: Database) -> None:

@@ -50,6 +50,15 @@ MENTORING_REPORT = Subject(
     line_manager_ids=frozenset({MANAGER}),
     shared_with=frozenset({OTHER_TUTOR}),
 )
+# A learning walk saved in a channel whose team has the quality coordinator as a member (and
+# neither the development officer nor the development coordinator).
+WALK = Subject(
+    ORG,
+    tutor_id=TUTOR,
+    author_id=OBSERVER,
+    line_manager_ids=frozenset({MANAGER}),
+    channel_readers=frozenset({QC}),
+)
 COACHING = Subject(ORG, tutor_id=TUTOR, line_manager_ids=frozenset({MANAGER}))
 COACHING_SHARED = Subject(ORG, tutor_id=TUTOR, shared_with=frozenset({AP}))
 
@@ -87,6 +96,20 @@ MATRIX: list[tuple[Permission, Subject | None, set[str]]] = [
     (Permission.ALLOCATE_OBSERVER, None, {"quality coordinator"}),
     (Permission.CHECK_REPORT, None, {"development officer"}),
     (Permission.APPROVE_REPORT, None, {"development coordinator"}),
+    (
+        Permission.READ_WALK,
+        WALK,
+        {
+            "tutor",
+            "observer",
+            "their line manager",
+            "quality coordinator",
+            "development officer",
+            "development coordinator",
+        },
+    ),
+    # The concern note: the author, the line manager and the channel's quality readers only.
+    (Permission.READ_WALK_CONCERN, WALK, {"observer", "their line manager", "quality coordinator"}),
     # Mentoring and coaching records: the people in the relationship only.
     (Permission.READ_MENTORING, MENTORING, {"tutor", "their AP"}),
     (Permission.READ_MENTORING, MENTORING_REPORT, {"tutor", "their AP", "another tutor"}),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.app.context import HandlerContext
-from bot.app.observations import lil, schedule
+from bot.app.observations import calendar, lil, schedule
 from bot.app.observations.forms import AllocateForm
 from bot.app.observations.lifecycle import Loaded, apply, load, name_of, with_people
 from bot.app.observations.present import observation_view
@@ -185,7 +185,8 @@ async def allocate_one(
     if course:
         obs.course = course
     if previous is not None and previous != observer.id:
-        # A new observer agrees a new date: the old one's plans and reminders go.
+        # A new observer agrees a new date: the old one's plans, reminders and calendar go.
+        await calendar.date_cancelled(ctx, loaded, now)
         obs.starts_at = obs.ends_at = None
         obs.proposed_by = obs.proposed_starts_at = obs.proposed_ends_at = None
         await ctx.uow.session.flush()

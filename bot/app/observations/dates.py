@@ -10,7 +10,7 @@ from typing import Any
 from bot.app import documents
 from bot.app.context import HandlerContext
 from bot.app.events import WalksOnDay
-from bot.app.observations import schedule
+from bot.app.observations import calendar, schedule
 from bot.app.observations.forms import DocumentLinkForm, ObservationRef, ProposalForm
 from bot.app.observations.lifecycle import Loaded, apply, load, name_of, when
 from bot.app.observations.present import observation_view
@@ -61,6 +61,7 @@ async def record_proposal(
     ends_at: datetime,
     note: str,
     now: datetime,
+    room: str = "",
 ) -> Loaded:
     """Keep the proposal and tell the other person (MoveRefused if it is not theirs to make)."""
     loaded = await load(ctx.uow.session, ctx.turn.org_id, observation_id)
@@ -71,6 +72,7 @@ async def record_proposal(
     obs = loaded.obs
     obs.proposed_by = ctx.person.id
     obs.proposed_course = course
+    obs.proposed_room = room
     obs.proposed_starts_at, obs.proposed_ends_at = starts_at, ends_at
     obs.proposal_note = note
     obs.updated_at = now
@@ -96,6 +98,7 @@ async def propose(ctx: HandlerContext, form: ProposalForm) -> Reply:
     starts_at, ends_at = at_london(form.day, form.start), at_london(form.day, form.end)
     values = {
         "course": form.course,
+        "room": form.room,
         "day": form.day.isoformat(),
         "start": f"{form.start:%H:%M}",
         "end": f"{form.end:%H:%M}",
@@ -109,7 +112,7 @@ async def propose(ctx: HandlerContext, form: ProposalForm) -> Reply:
         )
     try:
         loaded = await record_proposal(
-            ctx, form.observation_id, form.course, starts_at, ends_at, form.note, now
+            ctx, form.observation_id, form.course, starts_at, ends_at, form.note, now, form.room
         )
     except MoveRefused as exc:
         return Reply.text(str(exc))
@@ -159,11 +162,13 @@ async def accept(ctx: HandlerContext, form: ObservationRef) -> Reply:
     except MoveRefused as exc:
         return Reply.text(str(exc))
     obs.course = obs.proposed_course or obs.course
+    obs.room = obs.proposed_room
     obs.starts_at, obs.ends_at = obs.proposed_starts_at, obs.proposed_ends_at
     obs.proposed_by = obs.proposed_starts_at = obs.proposed_ends_at = None
-    obs.proposed_course = obs.proposal_note = ""
+    obs.proposed_course = obs.proposed_room = obs.proposal_note = ""
     obs.updated_at = now
     await session.flush()
+    await calendar.date_agreed(ctx, loaded, now)
     await schedule.cancel(session, obs.org_id, obs.id, ("proposal:", "plan:", "agreed:"), now)
     await schedule.schedule_date_bound(session, loaded, now)
     await schedule.tell_role(
@@ -182,7 +187,13 @@ async def accept(ctx: HandlerContext, form: ObservationRef) -> Reply:
             starts_at=obs.starts_at.isoformat() if obs.starts_at else "",
         )
     return Reply.update(
-        await _card(ctx, loaded, "Date agreed", "Add it to your calendar with the button below.")
+        await _card(
+            ctx,
+            loaded,
+            "Date agreed",
+            "I'm sending you both the date for your calendars (an .ics file in our 1:1 chat, "
+            "or straight into your calendar), and any later change or cancellation.",
+        )
     )
 
 

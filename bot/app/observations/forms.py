@@ -60,12 +60,13 @@ class AllocateForm(BaseModel):
 
 class ProposalForm(ObservationRef):
     course: str = Field(min_length=1, max_length=200)
+    room: str = Field(default="", max_length=200)
     day: date
     start: time
     end: time
     note: str = Field(default="", max_length=300)
 
-    @field_validator("course", "note", mode="before")
+    @field_validator("course", "room", "note", mode="before")
     @classmethod
     def _strip(cls, value: object) -> object:
         return value.strip() if isinstance(value, str) else value

@@ -98,6 +98,7 @@ async def observation_view(
             course=obs.proposed_course,
             when=when(obs.proposed_starts_at, obs.proposed_ends_at),
             note=obs.proposal_note,
+            room=obs.proposed_room,
         )
     buttons: list[Button] = []
     if Move.CONFIRM_PLANNED in moves:

@@ -6,7 +6,8 @@ and exports. Modules:
 
 - `ha27`: the `walk` and `walks` commands, the HA27 form, drafts, viewing and sending a walk;
 - `plans`: the termly walk plan and the end-of-window notices;
-- `reports`: completion views and summaries for managers and the quality team;
+- `reports`: completion views, key findings and the provider return;
+- `summaries`: drafts for people to edit: the termly summary, a manager's PMG paragraph;
 - `documents`: the HA27 as a Word document and the walks workbook;
 - `access`: which team a walk belongs to and who may read it.
 

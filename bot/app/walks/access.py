@@ -176,11 +176,12 @@ class WalkAccess:
 async def walk_access(session: AsyncSession, actor: Actor, walk: StoredWalk) -> WalkAccess:
     """Ask `can()` once per tutor visited: a group walk is readable if any tutor's record is,
     its concern note only if every tutor's is (no tutor on the walk ever sees it). A draft has
-    no readers but its author."""
+    no readers but its author. The channel's readers are the team's managers and the quality
+    staff in that team: every card, copy and document of a walk asks this one function."""
     subjects = [Subject(org_id=walk.org_id, author_id=walk.author_id)]
     if not walk.is_draft:
         store = WalkStore(session)
-        readers = {p.id for p in await store.quality_team(walk.org_id)}
+        readers = {p.id for p in await store.channel_quality_readers(walk.team_pk)}
         readers |= {p.id for p in await store.team_managers(walk.team_pk)}
         tutors = await Directory(session).people(walk.org_id, walk.tutor_ids)
         managers = await store.line_manager_ids(tutors)

@@ -2,7 +2,8 @@
 
 Managers log a walk from a phone on the HA27 card; it is saved under the team and channel it was
 logged in (or the team chosen in a 1:1 chat), readable by the quality team, the team's managers
-and the author; the tutors visited see the feedback, never the concern note. Plans set each
+and the author; its concern note only by the author, the tutor's line manager and the channel's
+readers (the team's managers and quality staff); the tutors visited never see it. Plans set each
 term's focus, window(s) and walkers; at each window's end managers hear what is outstanding.
 
 Privacy in shared conversations: a card posted in a channel is seen by everyone in it, so what a
@@ -29,6 +30,7 @@ from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.roster import read_team_roster
 from bot.app.router import HELP_ONLY, SHARED, CardAction, Command, private_only
 from bot.app.turn import Message, Reply
+from bot.app.walks import summaries
 from bot.app.walks.access import (
     GONE,
     NOT_ALLOWED,
@@ -56,6 +58,7 @@ from bot.app.walks.access import (
 )
 from bot.app.walks.documents import HA27, ha27_docx
 from bot.app.walks.plans import (
+    SUMMARY_KIND,
     WINDOW_END_KIND,
     WINDOW_END_ORG_KIND,
     WalkPlanForm,
@@ -72,7 +75,6 @@ from bot.app.walks.reports import (
     my_walks,
     overview,
     provider_return,
-    summary,
 )
 from bot.clock import london
 from bot.domain.access import Actor, Permission, Role
@@ -166,7 +168,8 @@ async def summary_view(
         readers_note=(
             "Your feedback from this walk."
             if actor.person_id in walk.tutor_ids
-            else "Only the quality team, the team's managers and the author can read it."
+            else "Only the quality team, the team's managers and the author can read it; a "
+            "concern note only the author, the tutor's line manager and the channel's readers."
         ),
     )
 
@@ -876,14 +879,17 @@ async def walks(ctx: HandlerContext) -> Reply:
 
     Usage: walks
     Usage: walks Maths (one team, by name)
-    Usage: walks summary [autumn|spring|summer] (key findings, quality team)
-    Usage: walks return [2026-11] (provider return count, quality team)
+    Usage: walks summary [autumn|spring|summer] (key findings, a summary to edit, quality team)
+    Usage: walks pmg [autumn|spring|summer] (a paragraph for your PMG report, managers)
+    Usage: walks return [2026-11] (provider return: walks and OTLAs by month, quality team)
     Usage: walks export [autumn|spring|summer] (a term's walks as a spreadsheet, quality team)
     """
     words = ctx.args.split()
     sub = words[0] if words else ""
     if sub in ("summary", "findings"):
-        return await summary(ctx, " ".join(words[1:]))
+        return await summaries.summary(ctx, " ".join(words[1:]))
+    if sub == "pmg":
+        return await summaries.pmg(ctx, " ".join(words[1:]))
     if sub == "return":
         return await provider_return(ctx, " ".join(words[1:]))
     if sub == "export":
@@ -920,6 +926,9 @@ ROWS: tuple[Command | CardAction, ...] = (
     CardAction("walk.export", export_walk, idempotent=False),
     CardAction("walk.plan.open", open_plan, idempotent=False),
     CardAction("walk.plan.save", save_plan, form=WalkPlanForm, redisplay=redisplay_plan),
+    CardAction("walks.summary.save", summaries.save),
+    CardAction("walks.summary.export", summaries.export, idempotent=False),
+    CardAction("walks.summary.redraft", summaries.redraft),
 )
 
 
@@ -934,5 +943,10 @@ NOTICES: tuple[NoticeKind, ...] = (
         WINDOW_END_ORG_KIND,
         render_window_end_org,
         description="End of learning-walk windows: every team's outstanding walks, to quality",
+    ),
+    NoticeKind(
+        SUMMARY_KIND,
+        summaries.render_summary_notice,
+        description="End of learning-walk windows: the termly summary to edit, to quality",
     ),
 )

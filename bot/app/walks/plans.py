@@ -343,6 +343,7 @@ async def _import_plans(ctx: HandlerContext) -> Reply:
 
 WINDOW_END_KIND = "walks.window_end"
 WINDOW_END_ORG_KIND = "walks.window_end_org"
+SUMMARY_KIND = "walks.summary_draft"  # rendered by bot.app.walks.summaries
 
 
 async def schedule_window_notices(
@@ -372,6 +373,16 @@ async def schedule_window_notices(
             )
             count += 1
         for person_id in quality:
+            # The termly summary drafted for them to edit (issue 16): sent to nobody else.
+            await schedule.put(
+                plan.org_id,
+                f"walks-summary:{window.end.isoformat()}:{person_id}",
+                SUMMARY_KIND,
+                due,
+                now,
+                person_id=person_id,
+                payload={"day": window.end.isoformat()},
+            )
             key = f"walks-end-org:{window.end.isoformat()}:{person_id}"
             await schedule.put(
                 plan.org_id,

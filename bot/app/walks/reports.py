@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import documents
 from bot.app.context import HandlerContext
+from bot.app.events import ObservationsByMonth
 from bot.app.turn import Reply
 from bot.app.walks.access import (
     PRIVATE_ONLY,
@@ -56,11 +57,11 @@ from cards.walks import (
     CompletionLine,
     CompletionView,
     FindingsGroup,
+    MonthCount,
     MyWalkLine,
     ReturnView,
     SummaryView,
     TeamCount,
-    key_findings_card,
     monthly_return_card,
     my_walks_card,
     walk_overview_card,
@@ -170,7 +171,7 @@ def _feedback_line(keys: Sequence[str] | None, note: str) -> str:
 # --- The quality team's summaries and exports ----------------------------------------------------
 
 
-async def _term_named(ctx: HandlerContext, text: str) -> Term:
+async def term_named(ctx: HandlerContext, text: str) -> Term:
     settings = await org_settings(ctx.uow.session, ctx.turn.org_id)
     if not text.strip():
         return current_or_next_term(local_today(ctx), settings)
@@ -182,16 +183,9 @@ async def _term_named(ctx: HandlerContext, text: str) -> Term:
     return this_year[0] if this_year and this_year[0].start <= local_today(ctx) else term
 
 
-async def summary(ctx: HandlerContext, text: str) -> Reply:
-    if not ctx.can(Permission.VIEW_QUALITY_DASHBOARD):
-        return Reply.text(QUALITY_ONLY)
-    if ctx.turn.where.kind != "personal":
-        return Reply.text(PRIVATE_ONLY)
-    try:
-        term = await _term_named(ctx, text)
-    except ValueError as exc:
-        return Reply.text(str(exc))
-    facts = await _facts(ctx.uow.session, ctx.turn.org_id, term)
+async def key_findings_view(session: AsyncSession, org_id: str, term: Term) -> SummaryView:
+    """The term's key findings, with their chart, from the saved walks."""
+    facts = await _facts(session, org_id, term)
     found = key_findings(facts, term.label)
 
     def labelled(pairs: Sequence[tuple[str, int]]) -> list[str]:
@@ -210,7 +204,7 @@ async def summary(ctx: HandlerContext, text: str) -> Reply:
             [(theme_label(k), n) for k, n in found.overall.areas],
         )
         chart = f"data:{PNG};base64,{base64.b64encode(png).decode('ascii')}"
-    view = SummaryView(
+    return SummaryView(
         term_label=term.label,
         walks=found.walks,
         strengths=labelled(found.overall.strengths),
@@ -219,7 +213,6 @@ async def summary(ctx: HandlerContext, text: str) -> Reply:
         by_team=groups(found.by_team),
         chart_data_url=chart,
     )
-    return Reply.show(key_findings_card(view))
 
 
 async def _facts(session: AsyncSession, org_id: str, term: Term) -> list[Any]:
@@ -237,11 +230,24 @@ async def provider_return(ctx: HandlerContext, text: str) -> Reply:
         month = date.fromisoformat(text.strip() + "-01") if text.strip() else month_start(today)
     except ValueError:
         return Reply.text("Give the month as YYYY-MM, e.g. `walks return 2026-11`.")
-    store = WalkStore(ctx.uow.session)
-    teams = {t.id: t.name for t in await store.teams(ctx.turn.org_id)}
+    session, org_id = ctx.uow.session, ctx.turn.org_id
+    store = WalkStore(session)
+    teams = {t.id: t.name for t in await store.teams(org_id)}
     following = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-    rows = await store.saved_between(ctx.turn.org_id, month, following - timedelta(days=1))
-    counted = monthly_return([walk_facts(r, teams.get(r.team_pk, "")) for r in rows], month)
+    # The academic year so far (from September), for the return's month-by-month history.
+    first = date(month.year - (month.month < 9), 9, 1)
+    rows = await store.saved_between(org_id, first, following - timedelta(days=1))
+    facts = [walk_facts(r, teams.get(r.team_pk, "")) for r in rows]
+    counted = monthly_return(facts, month)
+    otlas: dict[date, int] = {}
+    question = ObservationsByMonth(org_id, first, following - timedelta(days=1))
+    for answer in await ctx.services.events.ask(session, question):
+        for start, n in answer.items():
+            otlas[start] = otlas.get(start, 0) + n
+    months = sorted({month_start(f.day) for f in facts} | set(otlas) | {month})
+    by_month = [
+        MonthCount(f"{m:%b %Y}", monthly_return(facts, m).walks, otlas.get(m, 0)) for m in months
+    ]
     return Reply.show(
         monthly_return_card(
             ReturnView(
@@ -250,6 +256,8 @@ async def provider_return(ctx: HandlerContext, text: str) -> Reply:
                 tutors_visited=counted.tutors_visited,
                 unplanned=counted.unplanned,
                 by_team=counted.by_team,
+                otlas=otlas.get(month, 0),
+                by_month=by_month,
             )
         )
     )
@@ -259,7 +267,7 @@ async def export_term(ctx: HandlerContext, text: str) -> Reply:
     if not ctx.can(Permission.VIEW_QUALITY_DASHBOARD):
         return Reply.text(QUALITY_ONLY)
     try:
-        term = await _term_named(ctx, text)
+        term = await term_named(ctx, text)
     except ValueError as exc:
         return Reply.text(str(exc))
     session = ctx.uow.session
