@@ -10,16 +10,19 @@ from typing import Any
 
 from adaptive_cards_python import elements as E
 
+from bot.domain.quality import MAX_CPD_CHARS
 from cards.base import (
     CardDict,
     Element,
     actions_row,
     card,
     choice_input,
+    error_text,
     execute,
     facts,
     said,
     text,
+    text_input,
     title,
 )
 
@@ -202,19 +205,27 @@ def completion_card(view: CompletionView) -> CardDict:
 class CpdMapView:
     rows: Sequence[tuple[str, str, str]]  # (key, theme, CPD)
     changed: str | None = None
+    can_edit: bool = False
+    error: str = ""
 
 
 def cpd_map_card(view: CpdMapView) -> CardDict:
     body: list[Element] = [title("Themes and the CPD they point to")]
     if view.changed:
         body.append(text(view.changed))
+    if view.error:
+        body.append(error_text(view.error))
     body.append(facts([(theme, said(cpd)) for _, theme, cpd in view.rows]))
-    body.append(
-        text(
-            "To change one: `themes cpd <theme> = <CPD>`, e.g. `themes cpd questioning = "
-            "Questioning workshop`; `themes cpd questioning =` puts the default back.",
-            subtle=True,
-            size="small",
-        )
-    )
+    if view.can_edit:
+        body += [
+            _section("Change one"),
+            choice_input("theme", "Theme", [(theme, key) for key, theme, _ in view.rows]),
+            text_input(
+                "cpd",
+                "CPD it points to",
+                max_length=MAX_CPD_CHARS,
+                placeholder="Leave empty for the default",
+            ),
+            actions_row(execute("Save", "quality.cpd", primary=True)),
+        ]
     return card(body, fallback_text="Themes and the CPD they point to")

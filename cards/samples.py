@@ -472,6 +472,7 @@ _OTLA: Mapping[str, Callable[[], CardDict]] = MappingProxyType(
             quality.CpdMapView(
                 [("questioning", "Questioning and checking learning", "Questioning techniques")],
                 "Questioning and checking learning now points to: Questioning techniques.",
+                can_edit=True,
             )
         ),
         "otla-best": lambda: otla.best_practice_card(

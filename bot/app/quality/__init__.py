@@ -29,6 +29,7 @@ ROWS: tuple[Command | CardAction, ...] = (
     CardAction("quality.themes", views.themes, idempotent=False, private=True),
     CardAction("quality.completion", views.completion, idempotent=False, private=True),
     CardAction("quality.export", views.export),
+    CardAction("quality.cpd", views.save_cpd),
 )
 
 NOTICES: tuple[NoticeKind, ...] = ()

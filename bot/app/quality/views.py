@@ -144,12 +144,12 @@ async def themes_command(ctx: HandlerContext) -> Reply:
 
     Usage: themes [autumn|spring|summer|year] [team Maths|campus North]
     Usage: themes export (the themes and completion workbook)
-    Usage: themes cpd (the theme → CPD map; `themes cpd questioning = Questioning workshop`)
+    Usage: themes cpd (the theme → CPD map, which the quality team can change)
     """
     words = ctx.args.split()
     sub = words[0].casefold() if words else ""
     if sub == "cpd":
-        return await cpd_map(ctx, " ".join(words[1:]))
+        return await cpd_map(ctx)
     if sub == "export":
         return await export(ctx, {"period": " ".join(words[1:])})
     period, scope = _split(ctx.args)
@@ -317,31 +317,43 @@ async def export(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
 # --- the theme -> CPD map ----------------------------------------------------------------------
 
 
-async def cpd_map(ctx: HandlerContext, text: str) -> Reply:
-    """`themes cpd` shows the map; `themes cpd <theme> = <CPD>` changes one line."""
+async def cpd_map(ctx: HandlerContext, _: str = "") -> Reply:
+    """`themes cpd`: the theme -> CPD map, with a form to change a line for those who may."""
     if not ctx.can(Permission.VIEW_THEMES):
         return Reply.text(NOT_FOR_YOU)
-    org = await ctx.uow.session.get(Organisation, ctx.turn.org_id)
-    settings = dict(org.settings or {}) if org is not None else {}
-    changed = None
-    if "=" in text:
-        if not ctx.can(Permission.EDIT_THEME_MAP) or org is None:
-            return Reply.text("Sorry, only the quality team or an org admin changes the CPD map.")
-        name, _, cpd = text.partition("=")
-        found = theme_map(settings).find(name)
-        if found is None:
-            return Reply.text(
-                f"I don't know the theme “{name.strip()}”. Say `themes cpd` for the list."
-            )
-        try:
-            org.settings = with_cpd(settings, found.key, cpd)
-        except ValueError as exc:
-            return Reply.text(f"Nothing changed: {exc}.")
-        ctx.directory.audit(
-            ctx.turn.org_id, ctx.person.id, "settings", "theme_cpd", found.key, ctx.turn.now
-        )
-        settings = dict(org.settings)
-        now_points = next(t.cpd for t in theme_map(settings).themes if t.key == found.key)
-        changed = f"{found.label} now points to: {now_points}."
+    settings = await org_settings(ctx.uow.session, ctx.turn.org_id)
+    return Reply.show(cpd_map_card(_map_view(ctx, settings)))
+
+
+def _map_view(
+    ctx: HandlerContext, settings: Mapping[str, Any], changed: str | None = None, error: str = ""
+) -> CpdMapView:
     rows = [(t.key, t.label, t.cpd) for t in theme_map(settings).themes]
-    return Reply.show(cpd_map_card(CpdMapView(rows, changed)))
+    return CpdMapView(rows, changed, ctx.can(Permission.EDIT_THEME_MAP), error)
+
+
+async def save_cpd(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    """One theme's CPD changed (an empty CPD puts the default back), audited."""
+    if not ctx.can(Permission.EDIT_THEME_MAP):
+        return Reply.text("Sorry, only the quality team or an org admin changes the CPD map.")
+    org = await ctx.uow.session.get(Organisation, ctx.turn.org_id)
+    if org is None:
+        return Reply.text(NOT_FOR_YOU)
+    settings = dict(org.settings or {})
+    found = theme_map(settings).get(str(values.get("theme") or ""))
+    try:
+        if found is None:
+            raise ValueError("choose a theme from the list")
+        new = with_cpd(settings, found.key, str(values.get("cpd") or ""))
+    except ValueError as exc:
+        return Reply.update(
+            cpd_map_card(_map_view(ctx, settings, error=f"Nothing changed: {exc}."))
+        )
+    org.settings = new
+    ctx.directory.audit(
+        ctx.turn.org_id, ctx.person.id, "settings", "theme_cpd", found.key, ctx.turn.now
+    )
+    now_points = next(t.cpd for t in theme_map(new).themes if t.key == found.key)
+    return Reply.update(
+        cpd_map_card(_map_view(ctx, new, f"{found.label} now points to: {now_points}."))
+    )
