@@ -45,13 +45,14 @@ class ThemeMap:
 
     themes: tuple[QualityTheme, ...]
     aliases: Mapping[str, str]
+    by_key: Mapping[str, QualityTheme]
 
     def get(self, key: str) -> QualityTheme | None:
-        return next((t for t in self.themes if t.key == key), None)
+        return self.by_key.get(key)
 
     def of(self, source_key: str) -> QualityTheme | None:
         key = self.aliases.get(source_key)
-        return self.get(key) if key is not None else None
+        return self.by_key.get(key) if key is not None else None
 
     def find(self, words: str) -> QualityTheme | None:
         """A theme by its key, or by its label or a key it stands for (any case)."""
@@ -77,15 +78,13 @@ def theme_map(settings: Mapping[str, Any] | None = None) -> ThemeMap:
     themes, aliases = _defaults()
     own = (settings or {}).get(SETTINGS_KEY)
     own = own if isinstance(own, Mapping) else {}
-    return ThemeMap(
-        tuple(
-            QualityTheme(t.key, t.label, str(own[t.key]).strip() or t.cpd)
-            if isinstance(own.get(t.key), str)
-            else t
-            for t in themes
-        ),
-        aliases,
+    mine = tuple(
+        QualityTheme(t.key, t.label, str(own[t.key]).strip() or t.cpd)
+        if isinstance(own.get(t.key), str)
+        else t
+        for t in themes
     )
+    return ThemeMap(mine, aliases, MappingProxyType({t.key: t for t in mine}))
 
 
 def with_cpd(settings: Mapping[str, Any] | None, key: str, cpd: str) -> dict[str, Any]:

@@ -11,14 +11,12 @@ from datetime import date, time, timedelta
 from bot.app.context import HandlerContext
 from bot.app.walks.access import walk_subjects
 from bot.domain.access import Actor, Permission, Subject, can
-from bot.domain.observations import at_london
+from bot.domain.observations import at_london, london_day
 from bot.domain.quality import Evidence, Source, TutorStanding, otla_stage
 from bot.domain.terms import Term
-from bot.domain.walks import completion
-from storage.models import Person
-from storage.observations import Observation, Observations
-from storage.quality import OrgPeople, QualityReads
-from storage.walks import StoredWalk, WalkStore, tutor_on_list
+from bot.domain.walks import TutorOnList, completion
+from storage.quality import OrgPeople, OrgPerson, QualityReads, ReportLine, WalkLine
+from storage.walks import WalkStore
 
 
 @dataclass(frozen=True)
@@ -34,7 +32,7 @@ class Scope:
             return f"team:{self.team_pk}"
         return f"campus:{self.campus}" if self.campus is not None else "org"
 
-    def has_walk(self, walk: StoredWalk, people: OrgPeople) -> bool:
+    def has_walk(self, walk: WalkLine, people: OrgPeople) -> bool:
         if self.team_pk is not None:
             return walk.team_pk == self.team_pk
         return self.campus is None or any(
@@ -47,8 +45,8 @@ class Scope:
         return self.campus is None or _campus(people.people.get(tutor_id)) == self.campus.casefold()
 
 
-def _campus(person: Person | None) -> str:
-    return (person.campus or "").strip().casefold() if person is not None else ""
+def _campus(person: OrgPerson | None) -> str:
+    return person.campus.strip().casefold() if person is not None else ""
 
 
 def _name(people: OrgPeople, person_id: int | None) -> str:
@@ -56,13 +54,15 @@ def _name(people: OrgPeople, person_id: int | None) -> str:
     return (person.name or person.email or "someone") if person is not None else "someone"
 
 
-def walk_readable(actor: Actor, walk: StoredWalk, people: OrgPeople) -> bool:
+def walk_readable(actor: Actor, walk: WalkLine, people: OrgPeople) -> bool:
     readers = people.quality_team | people.team_managers.get(walk.team_pk, frozenset())
-    subjects = walk_subjects(walk, walk.tutor_ids, readers, people.line_managers)
+    subjects = walk_subjects(
+        walk.org_id, walk.author_id, walk.tutor_ids, readers, people.line_managers
+    )
     return any(can(actor, Permission.READ_WALK, s) for s in subjects)
 
 
-def report_readable(actor: Actor, obs: Observation, people: OrgPeople) -> bool:
+def report_readable(actor: Actor, obs: ReportLine, people: OrgPeople) -> bool:
     subject = Subject(
         org_id=obs.org_id,
         tutor_id=obs.tutor_id,
@@ -78,44 +78,45 @@ async def evidence(
 ) -> list[Evidence]:
     """Saved walks dated in [start, end] and approved reports of observations held then."""
     org, actor = ctx.turn.org_id, ctx.actor
+    reads = QualityReads(ctx.uow.session)
     found: list[Evidence] = []
-    for walk in await WalkStore(ctx.uow.session).saved_between(org, start, end):
-        if walk.walk_date is None or not scope.has_walk(walk, people):
+    for walk in await reads.walks(org, start, end):
+        if not scope.has_walk(walk, people):
             continue
         names = ", ".join(_name(people, t) for t in walk.tutor_ids[:3])
         found.append(
             Evidence(
                 Source.WALK,
                 walk.id,
-                walk.walk_date,
-                tuple(walk.went_well or ()),
-                tuple(walk.even_better_if or ()),
+                walk.day,
+                walk.went_well,
+                walk.even_better_if,
                 walk_readable(actor, walk, people),
-                f"Walk: {names}, {walk.walk_date:%-d %b}",
+                f"Walk: {names}, {walk.day:%-d %b}",
             )
         )
-    reports = await Observations(ctx.uow.session).approved_reports_between(
+    reports = await reads.reports(
         org, at_london(start, time(0, 0)), at_london(end + timedelta(days=1), time(0, 0))
     )
-    for obs, report in reports:
-        if obs.starts_at is None or not scope.has_tutor(obs.tutor_id, people):
+    for report in reports:
+        if not scope.has_tutor(report.tutor_id, people):
             continue
-        day = obs.starts_at.date()
+        day = london_day(report.starts_at)
         found.append(
             Evidence(
                 Source.REPORT,
-                obs.id,
+                report.observation_id,
                 day,
-                tuple(report.strength_themes or ()),
-                tuple(report.area_themes or ()),
-                report_readable(actor, obs, people),
-                f"OTLA: {_name(people, obs.tutor_id)}, {day:%-d %b}",
+                report.strengths,
+                report.areas,
+                report_readable(actor, report, people),
+                f"OTLA: {_name(people, report.tutor_id)}, {day:%-d %b}",
             )
         )
     return found
 
 
-def tutor_readable(actor: Actor, tutor: Person, people: OrgPeople) -> bool:
+def tutor_readable(actor: Actor, tutor: OrgPerson, people: OrgPeople) -> bool:
     """May the person asking see this tutor's completion by name? Whoever may read the tutor's
     walks: the quality team, the managers of the tutor's teams, their line manager."""
     readers = people.quality_team | people.managers_of_teams(people.teams_of.get(tutor.id, ()))
@@ -141,7 +142,10 @@ async def standings(
         org, [t.id for t in tutors], min(t.start for t in terms), max(t.end for t in terms)
     )
     states = await QualityReads(ctx.uow.session).otla_states(org, year)
-    on_list = [tutor_on_list(t) for t in tutors]
+    on_list = [
+        TutorOnList(t.id, t.name or t.email, t.learning_in_libraries, t.curriculum_area)
+        for t in tutors
+    ]
     by_term = {
         term.key: {c.tutor.id: c for c in completion(on_list, walked, term)} for term in terms
     }
@@ -150,12 +154,12 @@ async def standings(
             tutor_id=t.id,
             name=t.name or t.email or f"#{t.id}",
             teams=people.team_names(t.id),
-            learning_in_libraries=bool(t.learning_in_libraries),
+            learning_in_libraries=t.learning_in_libraries,
             walks={k: rows[t.id].status for k, rows in by_term.items()},
             otla=otla_stage(states.get(t.id)),
             readable=tutor_readable(ctx.actor, t, people),
             walked_on={k: rows[t.id].walked_on for k, rows in by_term.items()},
-            campus=t.campus or "",
+            campus=t.campus,
         )
         for t in tutors
     ]

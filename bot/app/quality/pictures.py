@@ -97,7 +97,9 @@ def _tint(colour: str, strength: float) -> tuple[float, float, float]:
 
 
 def _row_label(group: str) -> str:
-    return "LiL tutors" if group == LIL else textwrap.shorten(group, 18, placeholder="…")
+    if group == LIL:
+        return "LiL tutors"
+    return group if len(group) <= 18 else group[:17].rstrip() + "…"
 
 
 def completion_png(grid: CompletionGrid) -> bytes:
@@ -109,17 +111,25 @@ def completion_png(grid: CompletionGrid) -> bytes:
     columns = [WALK_LABELS[s] for s in WALK_COLUMNS] + [s.value for s in OtlaStage]
     colours = _WALK_COLOURS + _OTLA_COLOURS
     n = max(len(rows), 1)
-    fig = Figure(figsize=(WIDTH_IN, 0.26 * n + 1.5))
-    ax = fig.add_subplot()
+    # Fixed margins in inches (no tight_layout: it draws the figure twice to measure it).
+    top, bottom, left = 0.95, 0.3, 1.25  # room for the headers and team names
+    height = 0.26 * n + top + bottom
+    fig = Figure(figsize=(WIDTH_IN, height))
+    ax = fig.add_axes(
+        (left / WIDTH_IN, bottom / height, 1 - (left + 0.25) / WIDTH_IN, 0.26 * n / height)
+    )
+    ax.set_axis_off()
     cells = []
     for r, row in enumerate(rows):
         values = (*row.walks, *row.otla)
         shares = [v / row.tutors if row.tutors else 0.0 for v in values]
         cells.append([_tint(colours[c], 0.12 + 0.78 * share) for c, share in enumerate(shares)])
+        y = n - r - 0.5
+        ax.text(-0.2, y, _row_label(row.group), ha="right", va="center", fontsize=FONT)
         for c, (value, share) in enumerate(zip(values, shares, strict=True)):
             ax.text(
                 c + 0.5,
-                n - r - 0.5,
+                y,
                 str(value),
                 ha="center",
                 va="center",
@@ -132,23 +142,13 @@ def completion_png(grid: CompletionGrid) -> bytes:
         aspect="auto",
         interpolation="nearest",
     )
+    for c, label in enumerate(columns):
+        ax.text(c + 0.3, n + 0.1, label, rotation=60, ha="left", va="bottom", fontsize=FONT - 0.5)
     ax.set_xlim(0, len(columns))
     ax.set_ylim(0, n)
-    ax.set_xticks(
-        [c + 0.5 for c in range(len(columns))], columns, rotation=60, ha="left", fontsize=FONT - 0.5
-    )
-    ax.xaxis.tick_top()
-    ax.set_yticks(
-        [n - 1 - r + 0.5 for r in range(len(rows))],
-        [_row_label(row.group) for row in rows],
-        fontsize=FONT,
-    )
-    ax.tick_params(length=0)
     ax.axvline(len(WALK_COLUMNS), color="black", lw=1.2)
     if grid.lil is not None:
         ax.axhline(1, color="black", lw=1.2)
-    for side in ax.spines.values():
-        side.set_visible(False)
     ax.text(len(WALK_COLUMNS) / 2, -0.15, "Walks this term", ha="center", va="top", fontsize=FONT)
     ax.text(
         len(WALK_COLUMNS) + len(OtlaStage) / 2,
@@ -158,5 +158,4 @@ def completion_png(grid: CompletionGrid) -> bytes:
         va="top",
         fontsize=FONT,
     )
-    fig.tight_layout()
     return _png(fig)

@@ -188,7 +188,9 @@ async def walk_access(session: AsyncSession, actor: Actor, walk: StoredWalk) -> 
         tutors = await Directory(session).people(walk.org_id, walk.tutor_ids)
         managers = await store.line_manager_ids(tutors)
         tutor_ids = [t.id for t in tutors]
-    subjects = walk_subjects(walk, tutor_ids, readers, managers)
+    subjects = walk_subjects(
+        walk.org_id, walk.author_id, tutor_ids, readers, managers, draft=walk.is_draft
+    )
     return WalkAccess(
         read=any(can(actor, Permission.READ_WALK, s) for s in subjects),
         concern=all(can(actor, Permission.READ_WALK_CONCERN, s) for s in subjects),
@@ -197,22 +199,25 @@ async def walk_access(session: AsyncSession, actor: Actor, walk: StoredWalk) -> 
 
 
 def walk_subjects(
-    walk: StoredWalk,
+    org_id: str,
+    author_id: int,
     tutor_ids: Sequence[int],
     readers: frozenset[int],
     managers: Mapping[int, frozenset[int]],
+    *,
+    draft: bool = False,
 ) -> list[Subject]:
     """What `can()` is asked about a walk: one subject per tutor visited, each with the tutor's
     line managers and the channel's readers (`readers`: the quality team and the team's
     managers); a draft is its author's alone."""
-    alone = Subject(org_id=walk.org_id, author_id=walk.author_id)
-    if walk.is_draft:
+    alone = Subject(org_id=org_id, author_id=author_id)
+    if draft:
         return [alone]
     return [
         Subject(
-            org_id=walk.org_id,
+            org_id=org_id,
             tutor_id=t,
-            author_id=walk.author_id,
+            author_id=author_id,
             line_manager_ids=managers.get(t, frozenset()),
             channel_readers=readers,
         )
