@@ -87,6 +87,23 @@ MATRIX: list[tuple[Permission, Subject | None, set[str]]] = [
     (Permission.ALLOCATE_OBSERVER, None, {"quality coordinator"}),
     (Permission.CHECK_REPORT, None, {"development officer"}),
     (Permission.APPROVE_REPORT, None, {"development coordinator"}),
+    # The themes picture: what each record's readers may see of it is decided record by record.
+    (
+        Permission.VIEW_THEMES,
+        None,
+        {
+            "their line manager",
+            "another manager",
+            "quality coordinator",
+            "development officer",
+            "development coordinator",
+        },
+    ),
+    (
+        Permission.EDIT_THEME_MAP,
+        None,
+        {"quality coordinator", "development officer", "development coordinator", "org admin"},
+    ),
     # Mentoring and coaching records: the people in the relationship only.
     (Permission.READ_MENTORING, MENTORING, {"tutor", "their AP"}),
     (Permission.READ_MENTORING, MENTORING_REPORT, {"tutor", "their AP", "another tutor"}),

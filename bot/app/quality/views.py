@@ -132,6 +132,37 @@ def _split(args: str) -> tuple[str, str]:
     return " ".join(words), ""
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What each quality card starts from: the period asked for, the others to choose from, and
+    the organisation's people."""
+
+    today: date
+    settings: dict[str, Any]
+    period: Period
+    choices: list[Period]
+    people: OrgPeople
+
+    @property
+    def until(self) -> date:
+        return min(self.period.end, self.today)
+
+
+async def _asked(
+    ctx: HandlerContext, values: Mapping[str, Any], *, terms_only: bool = False
+) -> Asked | str:
+    """The period in `values` (or the current term) and who is who; a message if no term has
+    started yet."""
+    settings = await org_settings(ctx.uow.session, ctx.turn.org_id)
+    today = local_today(ctx)
+    choices = [p for p in periods(today, settings) if p.value.startswith("term:") or not terms_only]
+    if not choices:
+        return NO_TERM
+    period = pick_period(choices, str(values.get("period") or ""), today, settings)
+    people = await QualityReads(ctx.uow.session).org_people(ctx.turn.org_id)
+    return Asked(today, settings, period, choices, people)
+
+
 def _data_url(png: bytes) -> str:
     return PNG + base64.b64encode(png).decode("ascii")
 
@@ -161,16 +192,13 @@ async def themes(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         return Reply.text(NOT_FOR_YOU)
     if not seen_only_by_asker(ctx):
         return Reply.text(private_only("themes"))
-    settings = await org_settings(ctx.uow.session, ctx.turn.org_id)
-    today = local_today(ctx)
-    choices = periods(today, settings)
-    if not choices:
-        return Reply.text(NO_TERM)
-    period = pick_period(choices, str(values.get("period") or ""), today, settings)
-    people = await QualityReads(ctx.uow.session).org_people(ctx.turn.org_id)
+    asked = await _asked(ctx, values)
+    if isinstance(asked, str):
+        return Reply.text(asked)
+    period, people = asked.period, asked.people
     scope, scope_label = pick_scope(str(values.get("scope") or ""), people)
-    found = await gather.evidence(ctx, people, period.start, min(period.end, today), scope)
-    picture = themes_picture(found, theme_map(settings))
+    found = await gather.evidence(ctx, people, period.start, asked.until, scope)
+    picture = themes_picture(found, theme_map(asked.settings))
     rows = chart_rows(picture)
     chart = await asyncio.to_thread(pictures.themes_png, rows) if rows else None
     view = ThemesView(
@@ -183,7 +211,7 @@ async def themes(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         filters=Filters(
             period.value,
             scope.value,
-            [(p.label, p.value) for p in choices],
+            [(p.label, p.value) for p in asked.choices],
             scope_choices(people),
         ),
         chart_url=_data_url(chart) if chart else None,
@@ -232,15 +260,12 @@ async def completion(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         return Reply.text(NOT_FOR_YOU)
     if not seen_only_by_asker(ctx):
         return Reply.text(private_only("completion"))
-    settings = await org_settings(ctx.uow.session, ctx.turn.org_id)
-    today = local_today(ctx)
-    choices = [p for p in periods(today, settings) if p.value.startswith("term:")]
-    if not choices:
-        return Reply.text(NO_TERM)
-    period = pick_period(choices, str(values.get("period") or ""), today, settings)
+    asked = await _asked(ctx, values, terms_only=True)
+    if isinstance(asked, str):
+        return Reply.text(asked)
+    period = asked.period
     term_key = period.value.removeprefix("term:")
-    people = await QualityReads(ctx.uow.session).org_people(ctx.turn.org_id)
-    found = await gather.standings(ctx, people, period.terms, period.year)
+    found = await gather.standings(ctx, asked.people, period.terms, period.year)
     grid = completion_grid(found, term_key)
     chart = await asyncio.to_thread(pictures.completion_png, grid) if found else None
     view = CompletionView(
@@ -251,7 +276,7 @@ async def completion(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         chart_alt=completion_alt(grid),
         others=any(not s.readable for s in found),
         hidden_rows=max(len(grid.rows) - pictures.MAX_GRID_ROWS, 0),
-        filters=Filters(period.value, "", [(p.label, p.value) for p in choices]),
+        filters=Filters(period.value, "", [(p.label, p.value) for p in asked.choices]),
     )
     return Reply.show(completion_card(view))
 
@@ -285,15 +310,12 @@ def completion_alt(grid: CompletionGrid) -> str:
 async def export(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     if not ctx.can(Permission.VIEW_THEMES):
         return Reply.text(NOT_FOR_YOU)
-    settings = await org_settings(ctx.uow.session, ctx.turn.org_id)
-    today = local_today(ctx)
-    choices = periods(today, settings)
-    if not choices:
-        return Reply.text(NO_TERM)
-    period = pick_period(choices, str(values.get("period") or ""), today, settings)
-    people = await QualityReads(ctx.uow.session).org_people(ctx.turn.org_id)
-    found = await gather.evidence(ctx, people, period.start, min(period.end, today), Scope())
-    picture = themes_picture(found, theme_map(settings), examples=20)
+    asked = await _asked(ctx, values)
+    if isinstance(asked, str):
+        return Reply.text(asked)
+    period, people = asked.period, asked.people
+    found = await gather.evidence(ctx, people, period.start, asked.until, Scope())
+    picture = themes_picture(found, theme_map(asked.settings), examples=20)
     standing = await gather.standings(ctx, people, period.terms, period.year)
     term_key = period.value.removeprefix("term:") if period.value.startswith("term:") else ""
     grid = completion_grid(standing, term_key or period.terms[-1].key)
@@ -307,7 +329,7 @@ async def export(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
             grid,
             organisation=await documents.organisation_name(ctx),
             prepared_by=ctx.person.name,
-            on=today,
+            on=asked.today,
         )
     )
     name = f"Themes and completion {period.label.replace('/', '-')}.xlsx"
