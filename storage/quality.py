@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.access import QUALITY_TEAM, Role
-from bot.domain.observations import APPROVED_STATES, ObservationState
+from bot.domain.observations import ObservationState
 from storage.models import Person, RoleGrant, Team, TeamMember
-from storage.observations import Observation, ObservationReport
+from storage.observations import Observation, ObservationReport, approved_between
 from storage.walks import SAVED, StoredWalk, StoredWalkTutor
 
 
@@ -216,12 +216,7 @@ class QualityReads:
                 ObservationReport.area_themes,
             )
             .join(ObservationReport, ObservationReport.observation_id == Observation.id)
-            .where(
-                Observation.org_id == org_id,
-                Observation.state.in_([s.value for s in APPROVED_STATES]),
-                Observation.starts_at >= start,
-                Observation.starts_at < end,
-            )
+            .where(*approved_between(org_id, start, end))
             .order_by(Observation.starts_at, Observation.id)
         )
         return [

@@ -10,7 +10,6 @@ import io
 import json
 from collections import Counter
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -28,7 +27,8 @@ from storage.observations import Observations
 from storage.people import Directory
 from storage.walks import SAVED, WalkStore
 from tests.conftest import ADMIN, MANAGER, TUTOR
-from tests.support.loopback import LoopbackConnector, RosterMember, Sent
+from tests.integration.test_walks import Org, _elements, csv_attachment
+from tests.support.loopback import RosterMember, Sent
 from tests.support.teams import TENANT, Place, TeamsClient, User, card_text
 
 QC = User("qc", "Quinn Coordinator", "quinn@college.ac.uk")
@@ -53,15 +53,8 @@ TUTOR_LIST = (
 DAY = date(2026, 11, 10)  # in the autumn term; the clock stands at 23 Nov 2026
 
 
-@dataclass
-class College:
-    teams: TeamsClient
-    app: web.Application
-    clock: FixedClock
-
-    @property
-    def connector(self) -> LoopbackConnector:
-        return self.teams.connector
+class College(Org):
+    """The walks tests' organisation, with a college's worth of verbs."""
 
     def db(self) -> Any:
         return self.app[BOT_KEY].db
@@ -95,15 +88,6 @@ class College:
         async with self.db().unit_of_work() as uow:
             teams = await WalkStore(uow.session).teams(TENANT)
             return next(t.id for t in teams if t.name == name)
-
-
-def csv_attachment(connector: LoopbackConnector, name: str, content: str) -> dict[str, Any]:
-    connector.files[name] = content.encode()
-    return {
-        "contentType": "application/vnd.microsoft.teams.file.download.info",
-        "name": name,
-        "content": {"downloadUrl": connector.file_url(name), "fileType": "csv"},
-    }
 
 
 async def add_walk(
@@ -187,20 +171,7 @@ def fact_values(card: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def buttons(card: dict[str, Any]) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Execute":
-                found.append(node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return found
+    return [n for n in _elements(card) if n.get("type") == "Action.Execute"]
 
 
 def image(card: dict[str, Any]) -> tuple[Image.Image, str]:
