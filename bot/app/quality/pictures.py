@@ -1,6 +1,11 @@
 """The quality team's pictures as PNG (matplotlib's Agg canvas, no display): themes as paired
 bars, completion as a team x status grid. Both are drawn 360 px wide, the width of Teams on a
-phone, with text no smaller than 8 pt at 100 dpi (about 11 px), so they read without zooming."""
+phone, with text no smaller than 8 pt at 100 dpi (about 11 px), so they read without zooming.
+
+They travel inside the card as data: URIs (Adaptive Cards take them in `Image.url` since 1.2, on
+every renderer Teams uses), so nothing has to serve them and no link outlives the card. Teams
+draws card images up to 1024 x 1024 px and under 1 MB, and a whole message must stay under
+100 KB (PLATFORM.md: aim under 80 KB): a 64-colour PNG here is 5-15 KB."""
 
 from __future__ import annotations
 
