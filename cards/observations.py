@@ -629,41 +629,11 @@ def planning_card(view: PlanningView) -> CardDict:
         [
             execute("Export planning (XLSX)", "otla.export.planning"),
             execute("Export action log (XLSX)", "otla.export.actions"),
-            execute("Themes & CPD", "otla.themes"),
+            execute("Themes & CPD", "quality.themes"),
             execute("Best practice", "otla.best"),
         ],
         fallback_text=f"Observation planning {view.year}",
     )
-
-
-@dataclass(frozen=True)
-class ThemesView:
-    term: str
-    reports: int
-    strengths: Sequence[tuple[str, int]]
-    areas: Sequence[tuple[str, int]]
-    cpd: Sequence[tuple[str, int]]
-    chart_url: str | None = None  # a data: URI of the PNG chart
-    other_terms: Sequence[tuple[str, str]] = ()  # (label, term key)
-
-
-def themes_card(view: ThemesView) -> CardDict:
-    body: list[Element] = [
-        title(f"Collective strengths & areas: {view.term}"),
-        text(f"From {view.reports} approved report(s).", subtle=True),
-    ]
-    if view.chart_url:
-        body.append(E.Image(url=view.chart_url, altText="Strengths and areas by theme"))
-    body.append(_section("Strengths"))
-    body.append(
-        facts([(k, str(n)) for k, n in view.strengths[:8]]) if view.strengths else text("—")
-    )
-    body.append(_section("Areas for improvement"))
-    body.append(facts([(k, str(n)) for k, n in view.areas[:8]]) if view.areas else text("—"))
-    body.append(_section("CPD needs they point to"))
-    body.append(facts([(k, str(n)) for k, n in view.cpd[:8]]) if view.cpd else text("—"))
-    buttons = [execute(label, "otla.themes", {"term": key}) for label, key in view.other_terms[:3]]
-    return card(body, buttons, fallback_text=f"Collective strengths & areas: {view.term}")
 
 
 @dataclass(frozen=True)

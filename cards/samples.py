@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
 
-from cards import admin, help, preferences, privacy, reminders, support, walks
+from cards import admin, help, preferences, privacy, quality, reminders, support, walks
 from cards import observations as otla
 from cards.base import CardDict
 from cards.mentoring.samples import MENTORING_SAMPLES
@@ -425,15 +425,54 @@ _OTLA: Mapping[str, Callable[[], CardDict]] = MappingProxyType(
                 ],
             )
         ),
-        "otla-themes": lambda: otla.themes_card(
-            otla.ThemesView(
-                term="Autumn term 2026/27",
+        "quality-themes": lambda: quality.themes_card(
+            quality.ThemesView(
+                heading="Autumn term 2026/27 · Whole organisation",
+                walks=40,
                 reports=12,
-                strengths=[("Planning and preparation", 9)],
-                areas=[("Questioning and checking learning", 7)],
+                strengths=[
+                    quality.ThemeLine(
+                        "Planning and preparation",
+                        9,
+                        examples=[
+                            quality.Example("Walk: Tom Tutor, 3 Dec", "walk.view", {"walk_id": 7})
+                        ],
+                    )
+                ],
+                areas=[
+                    quality.ThemeLine(
+                        "Questioning and checking learning", 7, "Questioning techniques"
+                    )
+                ],
                 cpd=[("Questioning techniques", 7)],
+                filters=quality.Filters(
+                    "term:2026/27-autumn",
+                    "org",
+                    [("Autumn term 2026/27", "term:2026/27-autumn")],
+                    [("Whole organisation", "org"), ("Team: Maths", "team:1")],
+                ),
                 chart_url=_PNG,
-                other_terms=[("Spring term 2026/27", "2026/27-spring")],
+                chart_alt="Bar chart of the most frequent themes.",
+                others=True,
+            )
+        ),
+        "quality-completion": lambda: quality.completion_card(
+            quality.CompletionView(
+                heading="Autumn term 2026/27, OTLA 2026/27",
+                lines=[quality.GridLine("Maths", 8, 2, 0, [("Approved", 4), ("Allocated", 6)])],
+                lil=quality.GridLine("Learning in Libraries", 3, 0, 9, [("No observer", 12)]),
+                chart_url=_PNG,
+                chart_alt="Grid of tutors by team and status.",
+                filters=quality.Filters(
+                    "term:2026/27-autumn", "", [("Autumn term 2026/27", "term:2026/27-autumn")]
+                ),
+            )
+        ),
+        "quality-cpd-map": lambda: quality.cpd_map_card(
+            quality.CpdMapView(
+                [("questioning", "Questioning and checking learning", "Questioning techniques")],
+                "Questioning and checking learning now points to: Questioning techniques.",
+                can_edit=True,
             )
         ),
         "otla-best": lambda: otla.best_practice_card(

@@ -203,6 +203,16 @@ class InductionChecklist(Base):
     updated_at: Mapped[datetime]
 
 
+def approved_between(org_id: str, start: datetime, end: datetime) -> tuple[Any, ...]:
+    """The conditions for approved reports of observations held in [start, end)."""
+    return (
+        Observation.org_id == org_id,
+        Observation.state.in_([s.value for s in APPROVED_STATES]),
+        Observation.starts_at >= start,
+        Observation.starts_at < end,
+    )
+
+
 class Observations:
     """Reads and writes observations inside the caller's unit of work."""
 
@@ -357,12 +367,7 @@ class Observations:
         rows = await self.session.execute(
             select(Observation, ObservationReport)
             .join(ObservationReport, ObservationReport.observation_id == Observation.id)
-            .where(
-                Observation.org_id == org_id,
-                Observation.state.in_([s.value for s in APPROVED_STATES]),
-                Observation.starts_at >= start,
-                Observation.starts_at < end,
-            )
+            .where(*approved_between(org_id, start, end))
             .order_by(Observation.starts_at)
         )
         return [(o, r) for o, r in rows]

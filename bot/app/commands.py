@@ -20,6 +20,7 @@ from bot.app import (
     preferences,
     privacy,
     progression,
+    quality,
     reminders,
     setup,
     support,
@@ -75,6 +76,7 @@ def capability_rows() -> list[Command | CardAction]:
     # Order is the Teams menu's (10 a scope): what people reach for most often first.
     rows += walks.ROWS
     rows += observations.ROWS
+    rows += quality.ROWS
     rows += support.ROWS
     rows += mentoring.ROWS
     rows += progression.ROWS

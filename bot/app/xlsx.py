@@ -22,7 +22,7 @@ import gc
 import io
 import math
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -78,6 +78,15 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class Colours:
+    """Cells in the `columns` (headers) coloured by what they say: `by_value` maps a cell's text
+    to a background colour (conditional formatting, so a sorted or edited sheet keeps it)."""
+
+    columns: Sequence[str]
+    by_value: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class Sheet:
     """One worksheet. `widths` are column widths in characters, one per header; without them
     each column is as wide as its header and its first rows' values (8 to 60)."""
@@ -88,6 +97,7 @@ class Sheet:
     widths: Sequence[int] = ()
     overdue: Overdue | None = None
     chart: Chart | None = None
+    colours: Colours | None = None
 
 
 def workbook(*sheets: Sheet, title: str = "", about: About | None = None) -> bytes:
@@ -142,6 +152,12 @@ class _Formats:
         self.title = book.add_format({"bold": True, "font_size": 14})
         self.overdue = book.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
         self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        self.fills: dict[str, Any] = {}
+
+    def fill(self, colour: str) -> Any:
+        if colour not in self.fills:
+            self.fills[colour] = self.book.add_format({"bg_color": colour})
+        return self.fills[colour]
 
 
 def _write_sheet(
@@ -176,6 +192,8 @@ def _write_sheet(
     _print_setup(page, about)
     if sheet.overdue and count:
         _highlight_overdue(page, headers, sheet.overdue, count, formats)
+    if sheet.colours and count:
+        _colour_cells(page, headers, sheet.colours, count, formats)
     if sheet.chart and count:
         _chart(formats.book, page, name, headers, sheet.chart, count)
     return count
@@ -289,6 +307,26 @@ def _highlight_overdue(
             "format": formats.overdue,
         },
     )
+
+
+def _colour_cells(
+    page: Any, headers: Sequence[str], colours: Colours, rows: int, formats: _Formats
+) -> None:
+    for header in colours.columns:
+        col = headers.index(header)
+        for value, colour in colours.by_value.items():
+            page.conditional_format(
+                1,
+                col,
+                rows,
+                col,
+                {
+                    "type": "cell",
+                    "criteria": "==",
+                    "value": '"' + value.replace('"', '""') + '"',
+                    "format": formats.fill(colour),
+                },
+            )
 
 
 def _chart(book: Any, page: Any, name: str, headers: Sequence[str], spec: Chart, rows: int) -> None:

@@ -95,6 +95,9 @@ class Permission(StrEnum):
     MANAGE_INDUCTION = "manage_induction"
     EDIT_WALK = "edit_walk"
     VIEW_WALK_COMPLETION = "view_walk_completion"
+    # The themes picture (issue 16): counts over records, each one's readers respected.
+    VIEW_THEMES = "view_themes"
+    EDIT_THEME_MAP = "edit_theme_map"
     # Reminders and proactive messages.
     VIEW_UNDELIVERED = "view_undelivered"
     # People's data (UK GDPR): subject access export and erasure, by org admins only. The access
@@ -447,6 +450,8 @@ _RULES = MappingProxyType(
         Permission.MANAGE_INDUCTION: _manage_induction,
         Permission.EDIT_WALK: _edit_walk,
         Permission.VIEW_WALK_COMPLETION: _walk_completion,
+        Permission.VIEW_THEMES: _walk_completion,
+        Permission.EDIT_THEME_MAP: _admin_or_quality,
         Permission.VIEW_UNDELIVERED: _admin,
         Permission.MANAGE_PEOPLE_DATA: _admin,
         Permission.READ_MENTORING: _read_mentoring,

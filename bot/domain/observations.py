@@ -11,8 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -425,46 +424,6 @@ class ReportAction:
     text: str
     owner: ActionOwner
     target: date
-
-
-# ---------------------------------------------------------------- collective view
-
-
-@dataclass(frozen=True)
-class ThemeCount:
-    theme: Theme
-    count: int
-
-
-@dataclass(frozen=True)
-class CollectiveView:
-    """A term's approved reports, summed: what we are good at, what to improve, CPD needs."""
-
-    reports: int
-    strengths: tuple[ThemeCount, ...]
-    areas: tuple[ThemeCount, ...]
-
-    @property
-    def cpd_needs(self) -> tuple[ThemeCount, ...]:
-        return self.areas
-
-
-def collective_view(reports: Iterable[tuple[Sequence[str], Sequence[str]]]) -> CollectiveView:
-    """`reports` gives (strength theme keys, area theme keys) for each approved report."""
-    strengths: Counter[str] = Counter()
-    areas: Counter[str] = Counter()
-    n = 0
-    for strength_keys, area_keys in reports:
-        n += 1
-        strengths.update(set(strength_keys))
-        areas.update(set(area_keys))
-    return CollectiveView(n, _ranked(strengths), _ranked(areas))
-
-
-def _ranked(counts: Counter[str]) -> tuple[ThemeCount, ...]:
-    known = {t.key: t for t in themes()}
-    rows = [ThemeCount(known[k], c) for k, c in counts.items() if k in known]
-    return tuple(sorted(rows, key=lambda r: (-r.count, r.theme.label)))
 
 
 # ---------------------------------------------------------------- lists people send as CSV

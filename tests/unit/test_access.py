@@ -110,6 +110,23 @@ MATRIX: list[tuple[Permission, Subject | None, set[str]]] = [
     ),
     # The concern note: the author, the line manager and the channel's quality readers only.
     (Permission.READ_WALK_CONCERN, WALK, {"observer", "their line manager", "quality coordinator"}),
+    # The themes picture: what each record's readers may see of it is decided record by record.
+    (
+        Permission.VIEW_THEMES,
+        None,
+        {
+            "their line manager",
+            "another manager",
+            "quality coordinator",
+            "development officer",
+            "development coordinator",
+        },
+    ),
+    (
+        Permission.EDIT_THEME_MAP,
+        None,
+        {"quality coordinator", "development officer", "development coordinator", "org admin"},
+    ),
     # Mentoring and coaching records: the people in the relationship only.
     (Permission.READ_MENTORING, MENTORING, {"tutor", "their AP"}),
     (Permission.READ_MENTORING, MENTORING_REPORT, {"tutor", "their AP", "another tutor"}),

@@ -31,7 +31,6 @@ from bot.domain.observations import (
     add_working_days,
     after_approval,
     available_moves,
-    collective_view,
     decide,
     follow,
     grade_choices,
@@ -338,19 +337,6 @@ def test_course_list_csv() -> None:
     assert parse_clock("9:30") == time(9, 30)
     with pytest.raises(ValueError):
         parse_clock("half nine")
-
-
-def test_collective_view_counts_each_report_once_per_theme() -> None:
-    view = collective_view(
-        [
-            (["planning", "planning", "engagement"], ["questioning"]),
-            (["planning"], ["questioning", "assessment", "no-such-theme"]),
-        ]
-    )
-    assert view.reports == 2
-    assert [(c.theme.key, c.count) for c in view.strengths] == [("planning", 2), ("engagement", 1)]
-    assert [(c.theme.key, c.count) for c in view.areas] == [("questioning", 2), ("assessment", 1)]
-    assert view.cpd_needs[0].theme.cpd == "Questioning techniques"
 
 
 def test_the_data_files_are_loaded() -> None:

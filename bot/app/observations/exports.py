@@ -1,8 +1,7 @@
-"""The spreadsheets people already work with, and the termly chart.
+"""The spreadsheets people already work with.
 
 - the observation planning & monitoring sheet (seed 002, step 5);
 - the action review sheet, the ARS (step 11);
-- a bar chart of collective strengths and areas for development by theme.
 
 The builders take plain rows and return bytes; the handlers gather the rows and check who asks.
 Workbooks are written by the shared `bot.app.xlsx`: an About sheet first, then tables, with
@@ -12,7 +11,6 @@ overdue rows highlighted and the planning sheet's completion by curriculum area 
 from __future__ import annotations
 
 import asyncio
-import io
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,7 +25,6 @@ from bot.app.turn import Reply
 from bot.domain.access import Permission
 from bot.domain.observations import (
     LONDON,
-    CollectiveView,
     academic_year,
     london_day,
     monitoring_status,
@@ -221,45 +218,6 @@ def action_log_workbook(
             day=on,
         ),
     )
-
-
-def themes_chart(view: CollectiveView) -> bytes:
-    """A PNG: strengths and areas for development per theme, side by side; small enough for a
-    card (an Adaptive Card image as a data: URI)."""
-    from matplotlib.figure import Figure
-
-    labels = sorted(
-        {c.theme.label for c in (*view.strengths, *view.areas)},
-        key=lambda label: label.lower(),
-        reverse=True,
-    )
-    strengths = {c.theme.label: c.count for c in view.strengths}
-    areas = {c.theme.label: c.count for c in view.areas}
-    fig = Figure(figsize=(4.8, 0.35 * max(len(labels), 2) + 0.9), dpi=72)
-    ax = fig.add_subplot()
-    ys = range(len(labels))
-    ax.barh(
-        [y + 0.2 for y in ys],
-        [strengths.get(t, 0) for t in labels],
-        0.4,
-        label="Strengths",
-        color="#2e7d32",
-    )
-    ax.barh(
-        [y - 0.2 for y in ys],
-        [areas.get(t, 0) for t in labels],
-        0.4,
-        label="Areas to develop",
-        color="#c62828",
-    )
-    ax.set_yticks(list(ys), [t[:28] for t in labels], fontsize=7)
-    ax.tick_params(axis="x", labelsize=7)
-    ax.legend(fontsize=7, loc="lower right")
-    ax.set_xlabel("Reports", fontsize=7)
-    fig.tight_layout()
-    out = io.BytesIO()
-    fig.savefig(out, format="png", metadata={"Software": None})
-    return out.getvalue()
 
 
 # ---------------------------------------------------------------- handlers

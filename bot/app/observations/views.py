@@ -3,14 +3,13 @@ monitoring list, the termly collective view with its chart, and best-practice ex
 
 from __future__ import annotations
 
-import asyncio
-import base64
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from bot.app.context import HandlerContext
 from bot.app.observations import dates, exports, induction
 from bot.app.observations.lifecycle import day_label, name_of, when, with_people
+from bot.app.quality import views as quality_views
 from bot.app.turn import Reply
 from bot.domain.access import Permission, Role
 from bot.domain.observations import (
@@ -21,28 +20,22 @@ from bot.domain.observations import (
     ObservationClock,
     ObservationState,
     academic_year,
-    at_london,
-    collective_view,
     london_day,
     monitoring_status,
     report_is_late,
     theme,
 )
-from bot.domain.terms import Term, term_for, terms_for
 from cards.observations import (
     BestPracticeItem,
     Button,
     PlanningRow,
     PlanningView,
-    ThemesView,
     TodoItem,
     TodoView,
     best_practice_card,
     planning_card,
-    themes_card,
     todo_card,
 )
-from storage.models import Organisation
 from storage.observations import Observations
 
 S = ObservationState
@@ -69,7 +62,7 @@ async def observations(ctx: HandlerContext) -> Reply:
             return await exports.export_actions(ctx, {})
         return await exports.export_planning(ctx, {})
     if sub in ("themes", "theme", "cpd", "strengths"):
-        return await themes(ctx, {"term": words[1] if len(words) > 1 else ""})
+        return await themes(ctx, {"term": " ".join(words[1:])})
     if sub in ("best", "practice"):
         return await best(ctx, {})
     if sub in ("new", "induction", "ha24"):
@@ -105,7 +98,7 @@ async def _todo_view(ctx: HandlerContext) -> TodoView:
     if ctx.can(Permission.VIEW_QUALITY_DASHBOARD):
         more = [
             Button("Planning & monitoring", "otla.plan"),
-            Button("Themes & CPD", "otla.themes"),
+            Button("Themes & CPD", "quality.themes"),
             Button("New tutors", "otla.ha24.list"),
         ]
     return TodoView(items, more)
@@ -296,46 +289,10 @@ async def planning(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
     return Reply.show(planning_card(view))
 
 
-def _terms(ctx: HandlerContext, org: Organisation | None) -> list[Term]:
-    today = london_day(ctx.services.clock.now())
-    return [t for t in terms_for(today, org.settings if org else None) if t.start <= today]
-
-
 async def themes(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    """The termly collective view: strengths, areas for improvement, the CPD needs they point to."""
-    if not ctx.can(Permission.VIEW_QUALITY_DASHBOARD):
-        return Reply.text(ONLY_QUALITY)
-    org = await ctx.uow.session.get(Organisation, ctx.turn.org_id)
-    started = _terms(ctx, org)
-    today = london_day(ctx.services.clock.now())
-    wanted = str(values.get("term", "")).lower()
-    term = next((t for t in started if wanted and wanted in (t.key, t.name)), None)
-    term = (
-        term or term_for(today, org.settings if org else None) or (started[-1] if started else None)
-    )
-    if term is None:
-        return Reply.text("No term has started yet this academic year.")
-    repo = Observations(ctx.uow.session)
-    pairs = await repo.approved_reports_between(
-        ctx.turn.org_id,
-        at_london(term.start, time(0, 0)),
-        at_london(term.end + timedelta(days=1), time(0, 0)),
-    )
-    view = collective_view((r.strength_themes, r.area_themes) for _, r in pairs)
-    chart = None
-    if view.strengths or view.areas:
-        png = await asyncio.to_thread(exports.themes_chart, view)
-        chart = "data:image/png;base64," + base64.b64encode(png).decode()
-    card_view = ThemesView(
-        term=term.label,
-        reports=view.reports,
-        strengths=[(c.theme.label, c.count) for c in view.strengths],
-        areas=[(c.theme.label, c.count) for c in view.areas],
-        cpd=[(c.theme.cpd, c.count) for c in view.cpd_needs],
-        chart_url=chart,
-        other_terms=[(t.label, t.key) for t in started if t.key != term.key],
-    )
-    return Reply.show(themes_card(card_view))
+    """Themes & CPD, from an older card's button or `observations themes`: the quality picture
+    (bot.app.quality) across walks and reports."""
+    return await quality_views.themes(ctx, {"period": values.get("term", ""), **values})
 
 
 async def best(ctx: HandlerContext, _: dict[str, Any]) -> Reply:

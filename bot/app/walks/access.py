@@ -5,7 +5,7 @@ Who may read a walk is decided by `can()` (bot/domain/access.py), asked once per
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -178,25 +178,49 @@ async def walk_access(session: AsyncSession, actor: Actor, walk: StoredWalk) -> 
     its concern note only if every tutor's is (no tutor on the walk ever sees it). A draft has
     no readers but its author. The channel's readers are the team's managers and the quality
     staff in that team: every card, copy and document of a walk asks this one function."""
-    subjects = [Subject(org_id=walk.org_id, author_id=walk.author_id)]
+    readers: frozenset[int] = frozenset()
+    managers: dict[int, frozenset[int]] = {}
+    tutor_ids: list[int] = []
     if not walk.is_draft:
         store = WalkStore(session)
-        readers = {p.id for p in await store.channel_quality_readers(walk.team_pk)}
-        readers |= {p.id for p in await store.team_managers(walk.team_pk)}
+        found = {p.id for p in await store.channel_quality_readers(walk.team_pk)}
+        found |= {p.id for p in await store.team_managers(walk.team_pk)}
+        readers = frozenset(found)
         tutors = await Directory(session).people(walk.org_id, walk.tutor_ids)
         managers = await store.line_manager_ids(tutors)
-        subjects = [
-            Subject(
-                org_id=walk.org_id,
-                tutor_id=t.id,
-                author_id=walk.author_id,
-                line_manager_ids=managers.get(t.id, frozenset()),
-                channel_readers=frozenset(readers),
-            )
-            for t in tutors
-        ] or [replace(subjects[0], channel_readers=frozenset(readers))]
+        tutor_ids = [t.id for t in tutors]
+    subjects = walk_subjects(
+        walk.org_id, walk.author_id, tutor_ids, readers, managers, draft=walk.is_draft
+    )
     return WalkAccess(
         read=any(can(actor, Permission.READ_WALK, s) for s in subjects),
         concern=all(can(actor, Permission.READ_WALK_CONCERN, s) for s in subjects),
         edit=can(actor, Permission.EDIT_WALK, subjects[0]),
     )
+
+
+def walk_subjects(
+    org_id: str,
+    author_id: int,
+    tutor_ids: Sequence[int],
+    readers: frozenset[int],
+    managers: Mapping[int, frozenset[int]],
+    *,
+    draft: bool = False,
+) -> list[Subject]:
+    """What `can()` is asked about a walk: one subject per tutor visited, each with the tutor's
+    line managers and the channel's readers (`readers`: the team's managers and the quality
+    staff in that team); a draft is its author's alone."""
+    alone = Subject(org_id=org_id, author_id=author_id)
+    if draft:
+        return [alone]
+    return [
+        Subject(
+            org_id=org_id,
+            tutor_id=t,
+            author_id=author_id,
+            line_manager_ids=managers.get(t, frozenset()),
+            channel_readers=readers,
+        )
+        for t in tutor_ids
+    ] or [replace(alone, channel_readers=readers)]

@@ -1,0 +1,231 @@
+"""What the quality team sees: themes and the CPD they point to, with best-practice examples, and
+completion at a glance. Each card leads with its picture (a PNG as a data: URI, with alt text
+that says what it shows), then the same figures as text for screen readers and small screens."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from adaptive_cards_python import elements as E
+
+from bot.domain.quality import MAX_CPD_CHARS
+from cards.base import (
+    CardDict,
+    Element,
+    actions_row,
+    card,
+    choice_input,
+    error_text,
+    execute,
+    facts,
+    said,
+    text,
+    text_input,
+    title,
+)
+
+MAX_LINES = 8  # lines per section; the rest are in the export
+OTHERS_NOTE = (
+    "Records you may not open count only where at least 5 of them share a line, "
+    "and are never listed."
+)
+
+
+@dataclass(frozen=True)
+class Example:
+    """A record where a theme was a strength, for a reader who may open it."""
+
+    label: str
+    verb: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ThemeLine:
+    label: str
+    count: int
+    cpd: str = ""
+    examples: Sequence[Example] = ()
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The period and the group the card is about, and the others to choose from."""
+
+    period: str
+    scope: str
+    periods: Sequence[tuple[str, str]] = ()  # (label, value)
+    scopes: Sequence[tuple[str, str]] = ()
+
+
+@dataclass(frozen=True)
+class ThemesView:
+    heading: str  # e.g. "Autumn term 2026/27 · Maths"
+    walks: int
+    reports: int
+    strengths: Sequence[ThemeLine]
+    areas: Sequence[ThemeLine]
+    cpd: Sequence[tuple[str, int]]
+    filters: Filters
+    chart_url: str | None = None
+    chart_alt: str = ""
+    others: bool = False
+
+
+def _lines(rows: Sequence[ThemeLine], with_cpd: bool = False) -> Element:
+    if not rows:
+        return text("—")
+    return facts(
+        [
+            (r.label, f"{r.count} · CPD: {r.cpd}" if with_cpd and r.cpd else str(r.count))
+            for r in rows[:MAX_LINES]
+        ]
+    )
+
+
+def _section(label: str) -> Element:
+    return E.TextBlock(text=label, weight="bolder", wrap=True, spacing="medium", separator=True)
+
+
+def _filters(f: Filters, verb: str) -> list[Element]:
+    return [
+        choice_input("period", "Period", f.periods, value=f.period),
+        choice_input("scope", "Who", f.scopes, value=f.scope),
+        actions_row(execute("Show", verb)),
+    ]
+
+
+def themes_card(view: ThemesView) -> CardDict:
+    body: list[Element] = [
+        title(f"Themes & CPD: {view.heading}"),
+        text(
+            f"From {view.walks} learning walk(s) and {view.reports} approved OTLA report(s).",
+            subtle=True,
+        ),
+    ]
+    if view.others:
+        body.append(text(OTHERS_NOTE, subtle=True, size="small"))
+    if view.chart_url:
+        body.append(E.Image(url=view.chart_url, altText=view.chart_alt, size="stretch"))
+    body += [_section("Strengths"), _lines(view.strengths)]
+    body += [_section("Areas to develop"), _lines(view.areas, with_cpd=True)]
+    body.append(_section("CPD they point to"))
+    body.append(
+        facts([(cpd, str(n)) for cpd, n in view.cpd[:MAX_LINES]]) if view.cpd else text("—")
+    )
+    examples = [line for line in view.strengths[:MAX_LINES] if line.examples]
+    if examples:
+        body.append(_section("Best practice: where it was a strength"))
+        for line in examples[:4]:
+            body.append(text(line.label, size="small"))
+            body.append(
+                actions_row(*(execute(said(e.label), e.verb, e.data) for e in line.examples))
+            )
+    body += _filters(view.filters, "quality.themes")
+    return card(
+        body,
+        [
+            execute("Export (XLSX)", "quality.export", {"period": view.filters.period}),
+            execute("Completion", "quality.completion"),
+        ],
+        fallback_text=f"Themes & CPD: {view.heading}",
+    )
+
+
+@dataclass(frozen=True)
+class GridLine:
+    group: str
+    walked: int
+    outstanding: int
+    not_expected: int
+    otla: Sequence[tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class CompletionView:
+    heading: str  # the term and year
+    lines: Sequence[GridLine]
+    lil: GridLine | None
+    chart_url: str | None = None
+    chart_alt: str = ""
+    others: bool = False
+    hidden_rows: int = 0  # teams beyond the picture, in the export
+    filters: Filters = field(default_factory=lambda: Filters("", ""))
+
+
+def _grid_line(line: GridLine, lil: bool = False) -> Element:
+    walks = (
+        f"walked {line.walked} · not expected each term {line.not_expected}"
+        if lil
+        else f"walked {line.walked} · outstanding {line.outstanding}"
+    )
+    otla = " · ".join(f"{label.lower()} {n}" for label, n in line.otla if n)
+    return E.Container(
+        items=[
+            text(f"**{said(line.group)}**"),
+            text(f"Walks: {walks}", size="small"),
+            text(f"OTLA: {otla or 'none yet'}", size="small", subtle=True),
+        ],
+        separator=True,
+    )
+
+
+def completion_card(view: CompletionView) -> CardDict:
+    body: list[Element] = [title(f"Completion at a glance: {view.heading}")]
+    if view.others:
+        body.append(text(OTHERS_NOTE, subtle=True, size="small"))
+    if view.chart_url:
+        body.append(E.Image(url=view.chart_url, altText=view.chart_alt, size="stretch"))
+    if not view.lines and view.lil is None:
+        body.append(text("No tutors to show yet."))
+    for line in view.lines[:MAX_LINES]:
+        body.append(_grid_line(line))
+    if len(view.lines) > MAX_LINES or view.hidden_rows:
+        more = max(len(view.lines) - MAX_LINES, view.hidden_rows)
+        body.append(text(f"…and {more} more team(s) in the export.", subtle=True))
+    if view.lil is not None:
+        body.append(_section("Learning in Libraries (no walk expected each term)"))
+        body.append(_grid_line(view.lil, lil=True))
+    if view.filters.periods:
+        body.append(choice_input("period", "Term", view.filters.periods, value=view.filters.period))
+        body.append(actions_row(execute("Show", "quality.completion")))
+    return card(
+        body,
+        [
+            execute("Export (XLSX)", "quality.export", {"period": view.filters.period}),
+            execute("Themes & CPD", "quality.themes"),
+        ],
+        fallback_text=f"Completion at a glance: {view.heading}",
+    )
+
+
+@dataclass(frozen=True)
+class CpdMapView:
+    rows: Sequence[tuple[str, str, str]]  # (key, theme, CPD)
+    changed: str | None = None
+    can_edit: bool = False
+    error: str = ""
+
+
+def cpd_map_card(view: CpdMapView) -> CardDict:
+    body: list[Element] = [title("Themes and the CPD they point to")]
+    if view.changed:
+        body.append(text(view.changed))
+    if view.error:
+        body.append(error_text(view.error))
+    body.append(facts([(theme, said(cpd)) for _, theme, cpd in view.rows]))
+    if view.can_edit:
+        body += [
+            _section("Change one"),
+            choice_input("theme", "Theme", [(theme, key) for key, theme, _ in view.rows]),
+            text_input(
+                "cpd",
+                "CPD it points to",
+                max_length=MAX_CPD_CHARS,
+                placeholder="Leave empty for the default",
+            ),
+            actions_row(execute("Save", "quality.cpd", primary=True)),
+        ]
+    return card(body, fallback_text="Themes and the CPD they point to")
