@@ -298,10 +298,12 @@ def test_first_day_a_manager_logs_a_walk_for_a_tutor_from_the_roster(first_day: 
     form = cards(page, "Tutor(s) visited").last
     form.wait_for()
     form.get_by_role("combobox", name="Tutor(s) visited").click()
-    page.get_by_role("option", name="Tom Tutor", exact=True).click()
+    page.get_by_text("Tom Tutor", exact=True).last.click()  # a name from the team's roster
     page.keyboard.press("Escape")
     form.get_by_label("Course / session").fill("GCSE Maths resit, Tue am")
+    form.get_by_label("Focus", exact=True).fill("Checking understanding")
     form.get_by_label("What went well: notes").fill("Clear modelling of the method")
+    form.get_by_label("Even better if / areas to develop: notes").fill("More wait time")
     form.get_by_role("radio", name="Yes").check()
     phone_screenshot(form, "first-day-walk-form.png")
     form.get_by_role("button", name="Save", exact=True).click()
