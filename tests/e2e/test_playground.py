@@ -312,3 +312,38 @@ def test_first_day_a_manager_logs_a_walk_for_a_tutor_from_the_roster(first_day: 
     visited = rows(day, "SELECT person_id FROM learning_walk_tutors WHERE walk_id = ?", walk[0])
     assert visited == [(person_id(day, TOM),)]
     phone_screenshot(cards(page, "GCSE Maths resit").last, "first-day-walk-saved.png")
+
+
+def test_first_day_a_coaching_team_agrees_an_action_with_a_real_person(
+    first_day: FirstDay,
+) -> None:
+    day, page = first_day, first_day.page
+    first_day_in_the_team(day)
+    page.get_by_role("treeitem", name="General").click()
+    mention(page, "cards")
+    setup = cards(page, "Strategic issues to cover").last
+    setup.wait_for()
+    phone_screenshot(setup, "first-day-cards-setup.png")
+    setup.get_by_role("button", name="Start").click()
+    live = cards(page, "Agree an action").last
+    live.wait_for()
+    form = cards(page, "What will be done").last
+    for _ in range(3):
+        # The live card is updated for everyone after Start (the Playground has no per-person
+        # views, so that update turns the card back to its front): press again if it did.
+        cards(page, "Agree an action").last.get_by_role("button", name="Agree an action").click()
+        form.wait_for()
+        page.wait_for_timeout(3000)
+        if form.is_visible():
+            break
+    form.get_by_label("What will be done").fill("Map our progression routes")
+    form.get_by_role("combobox", name="Who").click()
+    page.get_by_role("option", name="Tom Tutor", exact=True).click()  # from the team's roster
+    phone_screenshot(form, "first-day-cards-action.png")
+    form.get_by_role("button", name="Save action").click()
+    (action,) = eventually(day, "SELECT what, owner_id FROM card_actions")
+    assert action == ("Map our progression routes", person_id(day, TOM))
+    shown = cards(page, "Map our progression routes").last
+    shown.wait_for()
+    assert "Tom Tutor" in shown.inner_text() and "Someone" not in shown.inner_text()
+    phone_screenshot(shown, "first-day-cards-agreed.png")
