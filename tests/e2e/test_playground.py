@@ -15,11 +15,18 @@ import sqlite3
 import time
 import urllib.parse
 import urllib.request
+from datetime import datetime
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import ADMIN_EMAIL, DOCS_SCREENSHOTS, SCREENSHOTS, FirstDay
+from tests.e2e.conftest import (
+    ADMIN_EMAIL,
+    DOCS_SCREENSHOTS,
+    PERSONAL_CHAT,
+    SCREENSHOTS,
+    FirstDay,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -347,3 +354,52 @@ def test_first_day_a_coaching_team_agrees_an_action_with_a_real_person(
     shown.wait_for()
     assert "Tom Tutor" in shown.inner_text() and "Someone" not in shown.inner_text()
     phone_screenshot(shown, "first-day-cards-agreed.png")
+
+
+def test_first_day_the_quality_team_allocates_an_observer_and_the_tutor_hears(
+    first_day: FirstDay,
+) -> None:
+    day, page = first_day, first_day.page
+    first_day_in_the_team(day)
+    team_members_become_tutors(day)
+    grant_self(page, "quality_coordinator", "Quality coordinator")
+    grant_self(page, "observer", "Observer")
+    form = say_in_personal_chat(page, "observe", "Allocate an observer")
+    form.get_by_role("combobox", name="Tutor").click()
+    page.get_by_role("option", name="Tom Tutor", exact=True).click()  # from the team's roster
+    form.get_by_role("combobox", name="Observer").click()
+    page.get_by_role("option", name="Ada Admin", exact=True).click()
+    phone_screenshot(form, "first-day-otla-allocate.png")
+    form.get_by_role("button", name="Allocate").click()
+    tom = person_id(day, TOM)
+    ((observation, observer),) = eventually(
+        day, "SELECT id, observer_id FROM observations WHERE tutor_id = ?", tom
+    )
+    assert observer == person_id(day, ADMIN_EMAIL)
+    # The observer hears in chat (the worker sends it), and proposes a class and a date.
+    told = cards(page, "You're observing Tom Tutor").last
+    told.wait_for(timeout=60_000)
+    told.get_by_label("Class / course").fill("GCSE Maths resit")
+    shown = told.get_by_role("combobox", name="Date").input_value()  # TLC suggests a date
+    when = datetime.strptime(shown, "%B %d, %Y").date()  # noqa: DTZ007 - a date, not a time
+    phone_screenshot(told, "first-day-otla-propose.png")
+    told.get_by_role("button", name="Propose a date").click()
+    eventually(
+        day,
+        "SELECT id FROM observations WHERE id = ? AND proposed_course = ? "
+        "AND substr(proposed_starts_at, 1, 10) = ?",
+        observation,
+        "GCSE Maths resit",
+        when.isoformat(),
+    )
+    # The proposal reaches Tom: a message to him went out through the Playground's connector.
+    ((conversation, message),) = eventually(
+        day,
+        "SELECT conversation_id, message FROM outbox_messages "
+        "WHERE person_id = ? AND kind = 'otla.proposal' AND state = 'sent'",
+        tom,
+        timeout=60,
+    )
+    assert conversation and conversation != PERSONAL_CHAT  # Tom's own 1:1 chat, not Ada's
+    assert "Ada Admin proposed a date for the observation" in message
+    phone_screenshot(cards(page, "GCSE Maths resit").last, "first-day-otla-proposed.png")
