@@ -4,10 +4,13 @@ setup an admin finishes without a terminal."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import pytest
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from bot.domain.access import Role
 from bot.teams.web import BOT_KEY
@@ -376,3 +379,35 @@ async def test_the_tutor_list_is_a_short_page_at_a_time(
     response, _ = await teams.execute(ADMIN, save["verb"], {**save["data"], "campus": "East"})
     assert "Page 2 of 2" in card_text(response["value"])
     assert (await people(teams_app))["t8@college.ac.uk"].campus == "East"
+
+
+async def test_a_roster_that_cannot_be_stored_is_logged_and_read_again_later(
+    teams: TeamsClient,
+    teams_app: web.Application,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Point 1: a roster update never fails silently. The store fails once (as when another
+    turn holds the database); the install still answers, the failure is logged, nothing of the
+    roster is kept, and the next picker reads it again."""
+    on_roster(teams, RITA)
+    add_member = Directory.add_member
+    failures = iter([OperationalError("INSERT", {}, Exception("database is locked"))])
+
+    async def fails_once(self: Directory, team: Any, person: Person) -> None:
+        failure = next(failures, None) if person.email == RITA.email else None
+        if failure is not None:  # the roster's own write, not the installer's
+            raise failure
+        await add_member(self, team, person)
+
+    monkeypatch.setattr(Directory, "add_member", fails_once)
+    with caplog.at_level(logging.WARNING, logger="bot.app.roster"):
+        sent = await teams.install(ADMIN, MATHS)
+    assert teams.last_status == 200 and "Hello, I'm TLC" in card_text(cards_in(sent)[0])
+    assert any("to be read again" in r.getMessage() for r in caplog.records), [
+        (r.name, r.getMessage()) for r in caplog.records
+    ]
+    assert RITA.email not in await people(teams_app)  # the savepoint kept nothing of it
+    await grant(teams_app, ADMIN, Role.LINE_MANAGER)
+    await teams.say(ADMIN, "walk", MATHS, mention=True)  # the picker reads it again
+    assert (await people(teams_app))[RITA.email].name == RITA.name
