@@ -427,27 +427,23 @@ def tutor_details_card(
     body: list[Element] = [
         title(f"{said(tutor.name)}: details"),
         text("Leave a box empty to clear it.", subtle=True, size="small"),
-        *with_error(
-            text_input(
-                "campus",
-                "Campus",
-                value=values.get("campus", tutor.campus) or None,
-                placeholder="e.g. North",
-                max_length=200,
-            ),
-            errors,
-            "campus",
-        ),
-        *with_error(
-            text_input(
-                "curriculum_area",
-                "Curriculum area",
-                value=values.get("curriculum_area", tutor.curriculum_area) or None,
-                placeholder="e.g. Construction",
-                max_length=200,
-            ),
-            errors,
-            "curriculum_area",
+        *(
+            element
+            for field_id, label, example in (
+                ("campus", "Campus", "North"),
+                ("curriculum_area", "Curriculum area", "Construction"),
+            )
+            for element in with_error(
+                text_input(
+                    field_id,
+                    label,
+                    value=values.get(field_id, getattr(tutor, field_id)) or None,
+                    placeholder=f"e.g. {example}",
+                    max_length=200,
+                ),
+                errors,
+                field_id,
+            )
         ),
         *with_error(
             choice_input(

@@ -125,23 +125,28 @@ async def command(ctx: HandlerContext) -> Reply:
 
 
 async def open_editor(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    if not ctx.can(Permission.IMPORT_TUTORS):
-        return Reply.text(NOT_ALLOWED)
-    page, team_pk = _int(values.get("page")) or 0, _int(values.get("team_pk"))
-    person = await _tutor(ctx, _int(values.get("person_id")))
-    if person is None:
-        return Reply.update(tutor_list_card(await tutor_page(ctx, page, team_pk, NOT_A_TUTOR)))
-    return Reply.update(tutor_details_card(_details(person), page, team_pk))
+    return await _editor(ctx, values)
 
 
 async def redisplay(ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]) -> Reply:
     """A refused form comes back with its field errors; nothing is saved."""
+    return await _editor(ctx, values, errors)
+
+
+async def _editor(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str] | None = None
+) -> Reply:
+    """One tutor's form: as stored, or as submitted with its errors."""
     if not ctx.can(Permission.IMPORT_TUTORS):
         return Reply.text(NOT_ALLOWED)
     page, team_pk = _int(values.get("page")) or 0, _int(values.get("team_pk"))
-    person = await _tutor(ctx, _int(values.get("person_id")))
+    raw_id = _int(values.get("person_id"))
+    person = await _tutor(ctx, raw_id)
     if person is None:
-        return Reply.update(tutor_list_card(await tutor_page(ctx, page, team_pk, PICK)))
+        notice = NOT_A_TUTOR if raw_id else PICK
+        return Reply.update(tutor_list_card(await tutor_page(ctx, page, team_pk, notice)))
+    if errors is None:
+        return Reply.update(tutor_details_card(_details(person), page, team_pk))
     shown = {k: str(values.get(k) or "") for k in ("campus", "curriculum_area", "delivery_style")}
     return Reply.update(tutor_details_card(_details(person), page, team_pk, shown, errors))
 

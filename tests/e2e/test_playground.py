@@ -217,12 +217,17 @@ def first_day_in_the_team(day: FirstDay) -> None:
         db.commit()
 
 
+def card_showing(page: Any, text: str | re.Pattern[str]) -> Any:
+    """The newest card with `text`, once the Playground shows it."""
+    found = cards(page, text).last
+    found.wait_for()
+    return found
+
+
 def say_in_personal_chat(page: Any, text: str, answer: str | re.Pattern[str]) -> Any:
     open_personal_chat(page)
     say(page, text)
-    found = cards(page, answer).last
-    found.wait_for()
-    return found
+    return card_showing(page, answer)
 
 
 def test_first_day_a_tutor_self_refers(first_day: FirstDay) -> None:
@@ -233,8 +238,7 @@ def test_first_day_a_tutor_self_refers(first_day: FirstDay) -> None:
     page.get_by_text("now has the role Tutor").last.wait_for()
     form = say_in_personal_chat(page, "support", "Ask for support")
     form.get_by_role("button", name="Send").click()  # untouched: Teams sends no inputs at all
-    refused = cards(page, "Choose at least one way").last
-    refused.wait_for()
+    refused = card_showing(page, "Choose at least one way")
     assert "Choose at least one thing" in refused.inner_text()
     phone_screenshot(refused, "first-day-referral-refused.png")
     assert rows(day, "SELECT id FROM support_referrals") == []
@@ -272,12 +276,10 @@ def team_members_become_tutors(day: FirstDay) -> None:
     page = day.page
     setup = say_in_personal_chat(page, "admin setup", "Set up TLC")
     setup.get_by_role("button", name=re.compile(r"Use Teaching & Learning's members")).click()
-    listing = cards(page, "Tutors' details in Teaching & Learning").last
-    listing.wait_for()
+    listing = card_showing(page, "Tutors' details in Teaching & Learning")
     phone_screenshot(listing, "first-day-tutors-from-the-team.png")
     listing.get_by_role("button", name="Edit Tom Tutor").click()
-    form = cards(page, "Tom Tutor: details").last
-    form.wait_for()
+    form = card_showing(page, "Tom Tutor: details")
     form.get_by_label("Campus").fill("North")
     form.get_by_label("Curriculum area").fill("Maths")
     form.get_by_role("radio", name="Classroom-based").check()
@@ -302,8 +304,7 @@ def test_first_day_a_manager_logs_a_walk_for_a_tutor_from_the_roster(first_day: 
     grant_self(page, "line_manager", "Line manager")
     page.get_by_role("treeitem", name="General").click()
     mention(page, "walk")
-    form = cards(page, "Tutor(s) visited").last
-    form.wait_for()
+    form = card_showing(page, "Tutor(s) visited")
     form.get_by_role("combobox", name="Tutor(s) visited").click()
     page.get_by_text("Tom Tutor", exact=True).last.click()  # a name from the team's roster
     page.keyboard.press("Escape")
@@ -328,12 +329,10 @@ def test_first_day_a_coaching_team_agrees_an_action_with_a_real_person(
     first_day_in_the_team(day)
     page.get_by_role("treeitem", name="General").click()
     mention(page, "cards")
-    setup = cards(page, "Strategic issues to cover").last
-    setup.wait_for()
+    setup = card_showing(page, "Strategic issues to cover")
     phone_screenshot(setup, "first-day-cards-setup.png")
     setup.get_by_role("button", name="Start").click()
-    live = cards(page, "Agree an action").last
-    live.wait_for()
+    card_showing(page, "Agree an action")
     form = cards(page, "What will be done").last
     for _ in range(3):
         # The live card is updated for everyone after Start (the Playground has no per-person
@@ -350,8 +349,7 @@ def test_first_day_a_coaching_team_agrees_an_action_with_a_real_person(
     form.get_by_role("button", name="Save action").click()
     (action,) = eventually(day, "SELECT what, owner_id FROM card_actions")
     assert action == ("Map our progression routes", person_id(day, TOM))
-    shown = cards(page, "Map our progression routes").last
-    shown.wait_for()
+    shown = card_showing(page, "Map our progression routes")
     assert "Tom Tutor" in shown.inner_text() and "Someone" not in shown.inner_text()
     phone_screenshot(shown, "first-day-cards-agreed.png")
 
