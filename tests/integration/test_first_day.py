@@ -411,3 +411,35 @@ async def test_a_roster_that_cannot_be_stored_is_logged_and_read_again_later(
     await grant(teams_app, ADMIN, Role.LINE_MANAGER)
     await teams.say(ADMIN, "walk", MATHS, mention=True)  # the picker reads it again
     assert (await people(teams_app))[RITA.email].name == RITA.name
+
+
+async def test_the_otla_pickers_say_why_they_are_empty_and_then_offer_the_teams_people(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Point 3 for observations: an empty tutor picker says what is missing and who fixes it
+    (with the fixing button for an admin only); once the team's members are tutors and someone
+    from the roster holds the observer role, both pickers offer their real names."""
+    await teams.say(ADMIN, "hello")
+    await teams.say(MANAGER, "hello")
+    await grant(teams_app, ADMIN, Role.QUALITY_COORDINATOR)
+    await grant(teams_app, MANAGER, Role.QUALITY_COORDINATOR)
+    [empty] = cards_in(await teams.say(ADMIN, "observe"))
+    text = card_text(empty)
+    assert "nobody is on the tutor list yet" in text and "Set up TLC" in text
+    assert all(c["choices"] for c in inputs(empty, "Input.ChoiceSet"))
+    assert "Set up TLC" in buttons(empty) and "Allocate" not in buttons(empty)
+    [theirs] = cards_in(await teams.say(MANAGER, "observe"))
+    assert "nobody is on the tutor list yet" in card_text(theirs)
+    assert "Set up TLC" not in buttons(theirs)  # not theirs to fix
+    # The team's members become tutors; Sam, known only from the roster, is made an observer.
+    on_roster(teams, RITA, SAM)
+    await teams.install(ADMIN, MATHS)
+    [setup] = [c for c in cards_in(await teams.say(ADMIN, "admin setup")) if "Set up" in str(c)]
+    use = next(b for t, b in buttons(setup).items() if t.startswith("Use Maths"))
+    await teams.execute(ADMIN, use["verb"], use["data"])
+    await grant(teams_app, SAM, Role.OBSERVER)
+    [form] = cards_in(await teams.say(ADMIN, "observe"))
+    pickers = {c["id"]: {x["title"] for x in c["choices"]} for c in inputs(form, "Input.ChoiceSet")}
+    assert {RITA.name, TUTOR.name} <= pickers["tutor_id"]
+    assert SAM.name in pickers["observer_id"]
+    assert "Someone" not in pickers["tutor_id"] | pickers["observer_id"]
