@@ -196,16 +196,19 @@ def mock_activity(day: FirstDay, conversation: str, kind: str, **changes: Any) -
 
 
 def first_day_in_the_team(day: FirstDay) -> None:
-    """TLC installed in the team, then Tom joins it: a member-added event, as the Playground's
-    "Mock an Activity → Add user" sends it (no email), and nothing else known about him."""
+    """Tom is first seen joining the team, in a member-added event as the Playground's "Mock an
+    Activity → Add user" sends it (no email in it); then TLC is installed in the team and reads
+    its roster: still one Tom, with his email, so he can be reached."""
     page = day.page
     open_personal_chat(page)
     cards(page, GREETING).first.wait_for()
-    page.get_by_role("treeitem", name="General").click()
-    cards(page, GREETING).first.wait_for()
     tom = {"id": "user-tom", "name": "Tom Tutor", "aadObjectId": "aad-tom"}
     mock_activity(day, TEAM_GENERAL, "userAdded", membersAdded=[tom])
-    eventually(day, "SELECT id FROM people WHERE teams_user_id = ?", "user-tom")
+    eventually(day, "SELECT id FROM people WHERE teams_user_id = 'user-tom'")
+    page.get_by_role("treeitem", name="General").click()
+    cards(page, GREETING).first.wait_for()
+    eventually(day, "SELECT id FROM people WHERE teams_user_id = 'user-tom' AND email = ?", TOM)
+    assert rows(day, "SELECT count(*) FROM people WHERE name = 'Tom Tutor'") == [(1,)]
     # The college lets TLC message people at any hour: the test runs at any hour and any day.
     with contextlib.closing(sqlite3.connect(day.database, timeout=10)) as db:
         (settings,) = db.execute("SELECT settings FROM organisations").fetchone()
