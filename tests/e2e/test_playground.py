@@ -150,16 +150,16 @@ TOM = "tom.tutor@college.ac.uk"  # the Playground's General channel has the team
 
 
 def phone_screenshot(element: Any, name: str) -> None:
-    """What a person sees on a phone: the card as the Playground draws it, 360 px wide, into
-    docs/screenshots/ (the Playground's own page does not shrink to a phone's width). The page is
-    made tall for the picture, so the Playground's bar does not cover a long card."""
+    """What a person sees on a phone: the card as the Playground draws it, 360 px wide (its own
+    page does not shrink to a phone's width), kept as `screenshot` keeps pictures (docs/ with
+    TLC_UPDATE_SCREENSHOTS=1). The page is made tall for the picture, so the Playground's bar
+    does not cover a long card."""
     page = element.page
     page.set_viewport_size({"width": 1280, "height": 3000})
     element.evaluate(f"card => {{ card.style.width = '{PHONE_WIDTH}px'; }}")
     try:
         element.scroll_into_view_if_needed()
-        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        element.screenshot(path=str(DOCS_SCREENSHOTS / name))
+        screenshot(element, name)
     finally:
         element.evaluate("card => { card.style.width = ''; }")
         page.set_viewport_size({"width": 1280, "height": 900})
