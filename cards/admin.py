@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 
 from bot.clock import LONDON
 from bot.domain.access import ROLE_LABELS, Role
@@ -301,12 +302,15 @@ def setup_card(view: SetupView) -> CardDict:
         )
         for t in view.teams[:3]
     ]
+    if view.tutors:
+        buttons.append(execute("Edit tutors' details", "admin.tutors.list"))
     body.append(actions_row(*buttons))
     if view.teams:
         body.append(
             text(
                 "A team's members become tutors without campus, curriculum area or delivery "
-                "style; send or paste the CSV later to fill those in.",
+                "style: edit each person's next (**Edit tutors' details**, or **admin tutors**), "
+                "or send the CSV later.",
                 subtle=True,
                 size="small",
             )
@@ -327,3 +331,135 @@ def setup_card(view: SetupView) -> CardDict:
         )
     body.append(actions_row(execute("Save term dates", "admin.setup.terms", primary=True)))
     return card(body, fallback_text="Set up TLC")
+
+
+# --- tutors' details: campus, curriculum area and delivery style, one person at a time ----------
+
+STYLE_CHOICES = (
+    ("Practical / vocational", "practical"),
+    ("Classroom-based", "classroom"),
+    ("Not set", "none"),
+)
+STYLE_NAMES = MappingProxyType({v: t for t, v in STYLE_CHOICES if v != "none"})
+
+
+@dataclass(frozen=True)
+class TutorDetails:
+    person_id: int
+    name: str
+    campus: str
+    curriculum_area: str
+    delivery_style: str | None  # "practical", "classroom" or None
+
+
+@dataclass(frozen=True)
+class TutorPage:
+    """One short page of the tutor list (a phone screen's worth), each with an Edit button."""
+
+    tutors: Sequence[TutorDetails]
+    page: int
+    pages: int
+    total: int
+    team_pk: int | None = None  # only this team's members (those just added from it)
+    team_name: str = ""
+    notice: str | None = None
+
+
+def _details_line(t: TutorDetails) -> str:
+    parts = [t.campus, t.curriculum_area, STYLE_NAMES.get(t.delivery_style or "", "")]
+    shown = " · ".join(said(p) for p in parts if p)
+    return shown or "_no campus, curriculum area or delivery style yet_"
+
+
+def tutor_list_card(view: TutorPage) -> CardDict:
+    where = f" in {said(view.team_name)}" if view.team_name else ""
+    body: list[Element] = [title(f"Tutors' details{where}")]
+    if view.notice:
+        body.append(text(view.notice, size="small"))
+    if not view.tutors:
+        body.append(
+            text(
+                "Nobody is on the tutor list yet. In **admin setup**, paste or send the tutor "
+                "list, or use a team's members as tutors."
+            )
+        )
+        return card(body, [execute("Set up TLC", "admin.setup.open")])
+    body.append(
+        text(
+            "Campus, curriculum area and delivery style help TLC suggest an AP or a mentor "
+            "nearby who teaches the same way. Tap Edit to change one person's.",
+            subtle=True,
+            size="small",
+        )
+    )
+    scope = {"team_pk": view.team_pk} if view.team_pk else {}
+    for t in view.tutors:
+        body.append(text(f"**{said(t.name)}**: {_details_line(t)}"))
+        body.append(
+            actions_row(
+                execute(
+                    f"Edit {t.name}"[:60],
+                    "admin.tutors.edit",
+                    {"person_id": t.person_id, "page": view.page, **scope},
+                )
+            )
+        )
+    turns = []
+    if view.page > 0:
+        turns.append(execute("Previous", "admin.tutors.list", {"page": view.page - 1, **scope}))
+    if view.page + 1 < view.pages:
+        turns.append(execute("Next", "admin.tutors.list", {"page": view.page + 1, **scope}))
+    body.append(text(f"Page {view.page + 1} of {view.pages} ({view.total} tutors)", subtle=True))
+    return card(body, [*turns, execute("Back to setup", "admin.setup.open")])
+
+
+def tutor_details_card(
+    tutor: TutorDetails,
+    page: int,
+    team_pk: int | None = None,
+    values: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
+) -> CardDict:
+    """One tutor's campus, curriculum area and delivery style; an empty input clears it."""
+    values = values or {}
+    errors = errors or {}
+    style = values.get("delivery_style", tutor.delivery_style or "none")
+    body: list[Element] = [
+        title(f"{said(tutor.name)}: details"),
+        text("Leave a box empty to clear it.", subtle=True, size="small"),
+        *(
+            element
+            for field_id, label, example in (
+                ("campus", "Campus", "North"),
+                ("curriculum_area", "Curriculum area", "Construction"),
+            )
+            for element in with_error(
+                text_input(
+                    field_id,
+                    label,
+                    value=values.get(field_id, getattr(tutor, field_id)) or None,
+                    placeholder=f"e.g. {example}",
+                    max_length=200,
+                ),
+                errors,
+                field_id,
+            )
+        ),
+        *with_error(
+            choice_input(
+                "delivery_style", "Delivery style", STYLE_CHOICES, value=style, expanded=True
+            ),
+            errors,
+            "delivery_style",
+        ),
+    ]
+    scope = {"page": page, **({"team_pk": team_pk} if team_pk else {})}
+    return card(
+        body,
+        [
+            execute(
+                "Save", "admin.tutors.save", {"person_id": tutor.person_id, **scope}, primary=True
+            ),
+            execute("Back to the list", "admin.tutors.list", scope),
+        ],
+    )

@@ -83,6 +83,26 @@ _GENERAL: Mapping[str, Callable[[], CardDict]] = MappingProxyType(
                 errors={"tutor_csv": "Nothing imported: missing column(s): email."},
             )
         ),
+        "admin-tutors": lambda: admin.tutor_list_card(
+            admin.TutorPage(
+                [
+                    admin.TutorDetails(3, "Tom Tutor", "North", "Construction", "practical"),
+                    admin.TutorDetails(4, "Rita Reader", "", "", None),
+                ],
+                page=1,
+                pages=3,
+                total=14,
+                team_pk=2,
+                team_name="Maths",
+                notice="14 of Maths's members are now tutors.",
+            )
+        ),
+        "admin-tutor-details-errors": lambda: admin.tutor_details_card(
+            admin.TutorDetails(4, "Rita Reader", "", "", None),
+            page=0,
+            values={"campus": "North", "delivery_style": "remote"},
+            errors={"delivery_style": "Choose practical / vocational, classroom-based or not set"},
+        ),
         "admin-role": lambda: admin.grant_role_card(),
         "admin-role-errors": lambda: admin.grant_role_card(
             {"email": "not-an-email", "role": ""},

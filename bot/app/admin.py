@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, EmailStr, field_validator
 
-from bot.app import setup
+from bot.app import setup, tutor_details
 from bot.app.context import HandlerContext
 from bot.app.router import private_only
 from bot.app.support.matching import rematch_waiting
@@ -69,11 +69,14 @@ async def admin(ctx: HandlerContext) -> Reply:
     Usage: admin grant name@college.ac.uk quality_coordinator
     Usage: admin revoke name@college.ac.uk line_manager
     Usage: admin import (with the tutor list CSV attached)
+    Usage: admin tutors (each tutor's campus, curriculum area and delivery style)
     """
     words = ctx.args.split()
     sub = words[0] if words else ""
     if sub == "import" or ctx.turn.files:
         return await import_tutors(ctx)
+    if sub == "tutors":
+        return await tutor_details.command(ctx)
     if not ctx.can(Permission.MANAGE_ROLES):
         return Reply.text(NOT_ALLOWED)
     if sub in ("roles", "audit", "log", "history") and ctx.turn.where.kind != "personal":

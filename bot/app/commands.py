@@ -24,6 +24,7 @@ from bot.app import (
     reminders,
     setup,
     support,
+    tutor_details,
     walks,
 )
 from bot.app.events import (
@@ -57,6 +58,15 @@ def build_router() -> tuple[Router, Help]:
         CardAction("admin.setup.tutors", setup.import_pasted),
         CardAction("admin.setup.team_tutors", setup.team_tutors),
         CardAction("admin.setup.terms", setup.save_terms),
+        CardAction("admin.tutors.list", tutor_details.open_list, idempotent=False, private=True),
+        CardAction("admin.tutors.edit", tutor_details.open_editor, idempotent=False, private=True),
+        CardAction(
+            "admin.tutors.save",
+            tutor_details.save,
+            form=tutor_details.TutorDetailsForm,
+            redisplay=tutor_details.redisplay,
+            private=True,
+        ),
         CardAction("admin.roles", admin.show_roles, idempotent=False, private=True),
         CardAction("admin.audit", admin.show_role_log, idempotent=False, private=True),
         CardAction(

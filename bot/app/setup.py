@@ -18,11 +18,12 @@ from bot.app.context import HandlerContext
 from bot.app.support.matching import rematch_waiting
 from bot.app.support.referrals import offer_to_imported_tutor
 from bot.app.turn import Reply
+from bot.app.tutor_details import tutor_page
 from bot.app.tutor_import import import_tutor_text
 from bot.clock import london
 from bot.domain.access import QUALITY_TEAM, Permission, Role
 from bot.domain.terms import academic_year_of, default_terms, parse_terms, terms_for
-from cards.admin import RoleStep, SetupView, TeamOption, setup_card
+from cards.admin import RoleStep, SetupView, TeamOption, setup_card, tutor_list_card
 from storage.models import Person, RoleGrant, Team, TeamMember
 
 NOT_ALLOWED = "Sorry, only an org admin can set TLC up. Ask your TLC admin if you need it."
@@ -256,7 +257,11 @@ async def team_tutors(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         from bot.app.walks.ha27 import open_walk
 
         return await open_walk(ctx, {"team_pk": team.id})
-    return await setup_reply(ctx, notice)
+    # Straight on to the people just added: their campus, curriculum area and delivery style.
+    notice += (
+        " Add their campus, curriculum area and delivery style here, or later in **admin tutors**."
+    )
+    return Reply.update(tutor_list_card(await tutor_page(ctx, 0, team.id, notice)))
 
 
 async def save_terms(ctx: HandlerContext, values: dict[str, Any]) -> Reply:

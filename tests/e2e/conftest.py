@@ -156,28 +156,43 @@ def e2e_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("e2e")
 
 
-@pytest.fixture(scope="module")
-def bot(e2e_dir: Path) -> Iterator[Service]:
-    """`tlc start` on a free loopback port with its own SQLite file, in local mode."""
+@contextlib.contextmanager
+def running_bot(folder: Path, **extra: str) -> Iterator[Service]:
+    """`tlc start` on a free loopback port with its own SQLite file (in `folder`), local mode."""
     port = free_port()
     env = {
         **_base_env(),
         "PORT": str(port),
         "HOST": "127.0.0.1",
-        "DATABASE_URL": f"sqlite+aiosqlite:///{e2e_dir / 'tlc.db'}",
+        "DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'tlc.db'}",
         "TLC_ADMINS": ADMIN_EMAIL,
+        **extra,
     }
     tlc = Path(sys.executable).with_name("tlc")
     args = [str(tlc), "start"] if tlc.exists() else [sys.executable, "-m", "bot.cli", "start"]
-    log = e2e_dir / "bot.log"
-    service = Service("tlc start", _spawn(args, env, e2e_dir, log), log, f"http://127.0.0.1:{port}")
+    log = folder / "bot.log"
+    service = Service("tlc start", _spawn(args, env, folder, log), log, f"http://127.0.0.1:{port}")
     _wait(service, lambda: _get(service.url + "/healthz") == 200, timeout=60)
-    yield service
-    service.stop()
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+@pytest.fixture(scope="module")
+def bot(e2e_dir: Path) -> Iterator[Service]:
+    with running_bot(e2e_dir) as service:
+        yield service
 
 
 @pytest.fixture(scope="module")
 def playground(e2e_dir: Path, bot: Service) -> Iterator[Service]:
+    with running_playground(e2e_dir, bot) as service:
+        yield service
+
+
+@contextlib.contextmanager
+def running_playground(e2e_dir: Path, bot: Service) -> Iterator[Service]:
     """The Agents Playground, offline, wired to the bot; its real port read from the preload."""
     config = e2e_dir / "playground.json"
     config.write_text(json.dumps(PLAYGROUND_CONFIG, indent=2))
@@ -219,8 +234,10 @@ def playground(e2e_dir: Path, bot: Service) -> Iterator[Service]:
             continue
         service.url = url = f"http://127.0.0.1:{port}"
         _wait(service, lambda url=url: _get(url + "/_debug/ping") == 200, timeout=30)
-        yield service
-        service.stop()
+        try:
+            yield service
+        finally:
+            service.stop()
         return
     pytest.fail("the Playground never got the port it was given")
 
@@ -237,8 +254,7 @@ def browser(e2e_dir: Path) -> Iterator[Any]:
         chromium.close()
 
 
-@pytest.fixture
-def page(browser: Any, playground: Service, bot: Service) -> Iterator[Any]:
+def open_tab(browser: Any, playground: Service) -> Any:
     """A fresh Playground tab (opening it installs the app in the personal chat again)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     blocked: list[str] = []
@@ -255,8 +271,41 @@ def page(browser: Any, playground: Service, bot: Service) -> Iterator[Any]:
     tab = context.new_page()
     tab.set_default_timeout(30_000)
     tab.goto(playground.url + "/")
+    return tab
+
+
+@pytest.fixture
+def page(browser: Any, playground: Service, bot: Service) -> Iterator[Any]:
+    tab = open_tab(browser, playground)
     yield tab
-    context.close()
+    tab.context.close()
+
+
+@dataclass
+class FirstDay:
+    """A college's first day: a bot on an EMPTY database (its worker sending every second), its
+    own Playground, and a tab on it."""
+
+    bot: Service
+    playground: Service
+    page: Any
+    database: Path
+
+
+@pytest.fixture
+def first_day(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory, e2e_dir: Path
+) -> Iterator[FirstDay]:
+    folder = tmp_path_factory.mktemp("first-day")
+    with (
+        running_bot(folder, TLC_RUN_WORKER="true", TLC_WORKER_INTERVAL="1") as bot,
+        running_playground(folder, bot) as playground,
+    ):
+        tab = open_tab(browser, playground)
+        try:
+            yield FirstDay(bot, playground, tab, folder / "tlc.db")
+        finally:
+            tab.context.close()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -264,8 +313,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     """On a failure, show the end of the bot's and the Playground's logs with the report."""
     report = yield
     if report.failed:
+        funcargs = getattr(item, "funcargs", {})
+        day = funcargs.get("first_day")
+        found = {"bot": day.bot, "playground": day.playground} if day else funcargs
+        if day is not None:  # what the page showed when it failed
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(Exception):
+                day.page.screenshot(path=str(SCREENSHOTS / f"{item.name}-failed.png"))
         for name in ("bot", "playground"):
-            service = item.funcargs.get(name) if hasattr(item, "funcargs") else None
+            service = found.get(name)
             if isinstance(service, Service):
                 report.sections.append((f"{service.name} log", service.tail()))
     return report

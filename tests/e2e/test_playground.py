@@ -6,14 +6,27 @@ bot's Adaptive Cards with the Teams look and sends card actions (Action.Execute 
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import shutil
+import sqlite3
+import time
+import urllib.parse
+import urllib.request
+from datetime import datetime
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import ADMIN_EMAIL, DOCS_SCREENSHOTS, SCREENSHOTS
+from tests.e2e.conftest import (
+    ADMIN_EMAIL,
+    DOCS_SCREENSHOTS,
+    PERSONAL_CHAT,
+    SCREENSHOTS,
+    FirstDay,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -124,3 +137,275 @@ def test_an_invalid_submit_comes_back_with_the_field_error(page: Any) -> None:
     error = cards(page, "not a valid email").last
     error.wait_for()
     assert "Give someone a role" in error.inner_text()  # the same card, with the error on it
+
+
+# --- a college's first day, from an empty database (issue 11, point 7) ----------------------------
+# The Playground's user is Ada, an org admin (TLC_ADMINS); in each group's first workflow she holds
+# that group's role, given in Teams. Everyone else came from the team's roster or a member-added
+# event, never from a seed.
+
+PHONE_WIDTH = 360
+TEAM_GENERAL = "team-tl"
+TOM = "tom.tutor@college.ac.uk"  # the Playground's General channel has the team's id
+
+
+def phone_screenshot(element: Any, name: str) -> None:
+    """What a person sees on a phone: the card as the Playground draws it, 360 px wide (its own
+    page does not shrink to a phone's width), kept as `screenshot` keeps pictures (docs/ with
+    TLC_UPDATE_SCREENSHOTS=1). The page is made tall for the picture, so the Playground's bar
+    does not cover a long card."""
+    page = element.page
+    page.set_viewport_size({"width": 1280, "height": 3000})
+    element.evaluate(f"card => {{ card.style.width = '{PHONE_WIDTH}px'; }}")
+    try:
+        element.scroll_into_view_if_needed()
+        screenshot(element, name)
+    finally:
+        element.evaluate("card => { card.style.width = ''; }")
+        page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def rows(day: FirstDay, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Read the bot's database (its SQLite file) as stored, not as the bot said."""
+    with contextlib.closing(sqlite3.connect(day.database, timeout=10)) as db:
+        return list(db.execute(sql, params).fetchall())
+
+
+def eventually(day: FirstDay, sql: str, *params: Any, timeout: float = 30) -> list[tuple[Any, ...]]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = rows(day, sql, *params)
+        if found:
+            return found
+        time.sleep(0.5)
+    pytest.fail(f"nothing stored for {sql} {params} after {timeout:.0f} s")
+
+
+def mock_activity(day: FirstDay, conversation: str, kind: str, **changes: Any) -> None:
+    """The Playground's "Mock an Activity": its own template for `kind`, edited, then sent."""
+    base = f"{day.playground.url}/_internal/v1/customActivities"
+    query = urllib.parse.urlencode({"conversationId": conversation, "type": kind})
+    with urllib.request.urlopen(f"{base}/template?{query}", timeout=10) as resp:  # noqa: S310
+        activity = json.loads(resp.read())
+    activity.update(changes)
+    request = urllib.request.Request(  # noqa: S310 (loopback only)
+        base, json.dumps(activity).encode(), {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310
+        assert resp.status == 200
+
+
+def first_day_in_the_team(day: FirstDay) -> None:
+    """Tom is first seen joining the team, in a member-added event as the Playground's "Mock an
+    Activity → Add user" sends it (no email in it); then TLC is installed in the team and reads
+    its roster: still one Tom, with his email, so he can be reached."""
+    page = day.page
+    open_personal_chat(page)
+    cards(page, GREETING).first.wait_for()
+    tom = {"id": "user-tom", "name": "Tom Tutor", "aadObjectId": "aad-tom"}
+    mock_activity(day, TEAM_GENERAL, "userAdded", membersAdded=[tom])
+    eventually(day, "SELECT id FROM people WHERE teams_user_id = 'user-tom'")
+    page.get_by_role("treeitem", name="General").click()
+    cards(page, GREETING).first.wait_for()
+    eventually(day, "SELECT id FROM people WHERE teams_user_id = 'user-tom' AND email = ?", TOM)
+    assert rows(day, "SELECT count(*) FROM people WHERE name = 'Tom Tutor'") == [(1,)]
+
+
+def college_sends_at_any_hour(day: FirstDay) -> None:
+    """The only write the test makes behind TLC's back: its messages may go out at any hour on
+    any day (the sending-hours card starts at 06:00 at the earliest), as the test runs at any time."""
+    with contextlib.closing(sqlite3.connect(day.database, timeout=10)) as db:
+        (settings,) = db.execute("SELECT settings FROM organisations").fetchone()
+        hours = {"start": "00:00", "end": "24:00", "weekends": True, "bank_holidays": True}
+        db.execute(
+            "UPDATE organisations SET settings = ?",
+            (json.dumps({**json.loads(settings or "{}"), "sending_hours": hours}),),
+        )
+        db.commit()
+
+
+def card_showing(page: Any, text: str | re.Pattern[str]) -> Any:
+    """The newest card with `text`, once the Playground shows it."""
+    found = cards(page, text).last
+    found.wait_for()
+    return found
+
+
+def say_in_personal_chat(page: Any, text: str, answer: str | re.Pattern[str]) -> Any:
+    open_personal_chat(page)
+    say(page, text)
+    return card_showing(page, answer)
+
+
+def test_first_day_a_tutor_self_refers(first_day: FirstDay) -> None:
+    day, page = first_day, first_day.page
+    first_day_in_the_team(day)
+    open_personal_chat(page)
+    say(page, f"admin grant {ADMIN_EMAIL} tutor")
+    page.get_by_text("now has the role Tutor").last.wait_for()
+    form = say_in_personal_chat(page, "support", "Ask for support")
+    form.get_by_role("button", name="Send").click()  # untouched: Teams sends no inputs at all
+    refused = card_showing(page, "Choose at least one way")
+    assert "Choose at least one thing" in refused.inner_text()
+    phone_screenshot(refused, "first-day-referral-refused.png")
+    assert rows(day, "SELECT id FROM support_referrals") == []
+    refused.get_by_role("combobox", name="Campus").click()
+    page.get_by_role("option", name="Any campus", exact=True).click()
+    other = refused.get_by_label("Anything else, in your words")
+    other.fill("A group that finds practicals hard")
+    refused.get_by_role("checkbox", name="One-to-one coaching").check()
+    assert other.input_value() == "A group that finds practicals hard"
+    phone_screenshot(refused, "first-day-referral-filled.png")
+    refused.get_by_role("button", name="Send").click()
+    (referral,) = eventually(day, "SELECT id, other_topic, ways, campus FROM support_referrals")
+    assert referral[1] == "A group that finds practicals hard"
+    assert "coaching" in referral[2] and referral[3] == "any"
+    phone_screenshot(cards(page, "Ask for support").last, "first-day-referral-saved.png")
+
+
+def mention(page: Any, text: str) -> None:
+    """Post `@TLC <text>` as a new conversation in the open channel."""
+    new_post = page.locator("[contenteditable='true'][role='textbox']").first
+    new_post.click()
+    page.keyboard.type("@")
+    page.get_by_role("menuitem", name="TLC").click()
+    page.keyboard.type(f" {text}")
+    page.get_by_role("button", name="Post").click()
+
+
+def person_id(day: FirstDay, email: str) -> int:
+    ((found,),) = rows(day, "SELECT id FROM people WHERE email = ?", email)
+    return int(found)
+
+
+def team_members_become_tutors(day: FirstDay) -> None:
+    """The guided setup's "use this team's members as tutors", then Tom's details edited."""
+    page = day.page
+    setup = say_in_personal_chat(page, "admin setup", "Set up TLC")
+    setup.get_by_role("button", name=re.compile(r"Use Teaching & Learning's members")).click()
+    listing = card_showing(page, "Tutors' details in Teaching & Learning")
+    phone_screenshot(listing, "first-day-tutors-from-the-team.png")
+    listing.get_by_role("button", name="Edit Tom Tutor").click()
+    form = card_showing(page, "Tom Tutor: details")
+    form.get_by_label("Campus").fill("North")
+    form.get_by_label("Curriculum area").fill("Maths")
+    form.get_by_role("radio", name="Classroom-based").check()
+    phone_screenshot(form, "first-day-tutor-details.png")
+    form.get_by_role("button", name="Save").click()
+    cards(page, "Saved Tom Tutor's details.").last.wait_for()
+    assert rows(
+        day, "SELECT campus, curriculum_area, delivery_style FROM people WHERE email = ?", TOM
+    ) == [("North", "Maths", "classroom")]
+
+
+def grant_self(page: Any, role: str, label: str) -> None:
+    open_personal_chat(page)
+    say(page, f"admin grant {ADMIN_EMAIL} {role}")
+    page.get_by_text(f"now has the role {label}").last.wait_for()
+
+
+def test_first_day_a_manager_logs_a_walk_for_a_tutor_from_the_roster(first_day: FirstDay) -> None:
+    day, page = first_day, first_day.page
+    first_day_in_the_team(day)
+    team_members_become_tutors(day)
+    grant_self(page, "line_manager", "Line manager")
+    page.get_by_role("treeitem", name="General").click()
+    mention(page, "walk")
+    form = card_showing(page, "Tutor(s) visited")
+    form.get_by_role("combobox", name="Tutor(s) visited").click()
+    page.get_by_text("Tom Tutor", exact=True).last.click()  # a name from the team's roster
+    page.keyboard.press("Escape")
+    form.get_by_label("Course / session").fill("GCSE Maths resit, Tue am")
+    form.get_by_label("Focus", exact=True).fill("Checking understanding")
+    form.get_by_label("What went well: notes").fill("Clear modelling of the method")
+    form.get_by_label("Even better if / areas to develop: notes").fill("More wait time")
+    form.get_by_role("radio", name="Yes").check()
+    phone_screenshot(form, "first-day-walk-form.png")
+    form.get_by_role("button", name="Save", exact=True).click()
+    (walk,) = eventually(day, "SELECT id, course FROM learning_walks WHERE state != 'draft'")
+    assert walk[1] == "GCSE Maths resit, Tue am"
+    visited = rows(day, "SELECT person_id FROM learning_walk_tutors WHERE walk_id = ?", walk[0])
+    assert visited == [(person_id(day, TOM),)]
+    phone_screenshot(cards(page, "GCSE Maths resit").last, "first-day-walk-saved.png")
+
+
+def test_first_day_a_coaching_team_agrees_an_action_with_a_real_person(
+    first_day: FirstDay,
+) -> None:
+    day, page = first_day, first_day.page
+    first_day_in_the_team(day)
+    page.get_by_role("treeitem", name="General").click()
+    mention(page, "cards")
+    setup = card_showing(page, "Strategic issues to cover")
+    phone_screenshot(setup, "first-day-cards-setup.png")
+    setup.get_by_role("button", name="Start").click()
+    card_showing(page, "Agree an action")
+    form = cards(page, "What will be done").last
+    for _ in range(3):
+        # The live card is updated for everyone after Start (the Playground has no per-person
+        # views, so that update turns the card back to its front): press again if it did.
+        cards(page, "Agree an action").last.get_by_role("button", name="Agree an action").click()
+        form.wait_for()
+        page.wait_for_timeout(3000)
+        if form.is_visible():
+            break
+    form.get_by_label("What will be done").fill("Map our progression routes")
+    form.get_by_role("combobox", name="Who").click()
+    page.get_by_role("option", name="Tom Tutor", exact=True).click()  # from the team's roster
+    phone_screenshot(form, "first-day-cards-action.png")
+    form.get_by_role("button", name="Save action").click()
+    (action,) = eventually(day, "SELECT what, owner_id FROM card_actions")
+    assert action == ("Map our progression routes", person_id(day, TOM))
+    shown = card_showing(page, "Map our progression routes")
+    assert "Tom Tutor" in shown.inner_text() and "Someone" not in shown.inner_text()
+    phone_screenshot(shown, "first-day-cards-agreed.png")
+
+
+def test_first_day_the_quality_team_allocates_an_observer_and_the_tutor_hears(
+    first_day: FirstDay,
+) -> None:
+    day, page = first_day, first_day.page
+    first_day_in_the_team(day)
+    college_sends_at_any_hour(day)
+    team_members_become_tutors(day)
+    grant_self(page, "quality_coordinator", "Quality coordinator")
+    grant_self(page, "observer", "Observer")
+    form = say_in_personal_chat(page, "observe", "Allocate an observer")
+    form.get_by_role("combobox", name="Tutor").click()
+    page.get_by_role("option", name="Tom Tutor", exact=True).click()  # from the team's roster
+    form.get_by_role("combobox", name="Observer").click()
+    page.get_by_role("option", name="Ada Admin", exact=True).click()
+    phone_screenshot(form, "first-day-otla-allocate.png")
+    form.get_by_role("button", name="Allocate").click()
+    tom = person_id(day, TOM)
+    ((observation, observer),) = eventually(
+        day, "SELECT id, observer_id FROM observations WHERE tutor_id = ?", tom
+    )
+    assert observer == person_id(day, ADMIN_EMAIL)
+    # The observer hears in chat (the worker sends it), and proposes a class and a date.
+    told = cards(page, "You're observing Tom Tutor").last
+    told.wait_for(timeout=60_000)
+    told.get_by_label("Class / course").fill("GCSE Maths resit")
+    shown = told.get_by_role("combobox", name="Date").input_value()  # TLC suggests a date
+    when = datetime.strptime(shown, "%B %d, %Y").date()  # noqa: DTZ007 - a date, not a time
+    phone_screenshot(told, "first-day-otla-propose.png")
+    told.get_by_role("button", name="Propose a date").click()
+    eventually(
+        day,
+        "SELECT id FROM observations WHERE id = ? AND proposed_course = ? "
+        "AND substr(proposed_starts_at, 1, 10) = ?",
+        observation,
+        "GCSE Maths resit",
+        when.isoformat(),
+    )
+    # The proposal reaches Tom: a message to him went out through the Playground's connector.
+    ((conversation, message),) = eventually(
+        day,
+        "SELECT conversation_id, message FROM outbox_messages "
+        "WHERE person_id = ? AND kind = 'otla.proposal' AND state = 'sent'",
+        tom,
+        timeout=60,
+    )
+    assert conversation and conversation != PERSONAL_CHAT  # Tom's own 1:1 chat, not Ada's
+    assert "Ada Admin proposed a date for the observation" in message
+    phone_screenshot(cards(page, "GCSE Maths resit").last, "first-day-otla-proposed.png")

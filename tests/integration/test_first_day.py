@@ -4,10 +4,13 @@ setup an admin finishes without a terminal."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import pytest
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from bot.domain.access import Role
 from bot.teams.web import BOT_KEY
@@ -228,3 +231,215 @@ async def test_a_roster_teams_cannot_give_leaves_the_install_working_and_is_read
     await grant(teams_app, ADMIN, Role.LINE_MANAGER)
     await teams.say(ADMIN, "walk", MATHS, mention=True)  # asking for the picker reads it now
     assert (await people(teams_app))[RITA.email].name == RITA.name
+
+
+# --- tutors' details after "use this team's members as tutors" (point 4) ------------------------
+
+
+async def _maths_tutors_added(teams: TeamsClient, app: web.Application) -> dict[str, Any]:
+    """An admin installs TLC in Maths and makes its members tutors from the setup card; the
+    answer is the card listing the people just added."""
+    on_roster(teams, RITA, SAM)
+    await teams.install(ADMIN, MATHS)
+    await grant(app, MANAGER, Role.LINE_MANAGER)
+    [setup] = [c for c in cards_in(await teams.say(ADMIN, "admin setup")) if "Set up" in str(c)]
+    use = next(b for t, b in buttons(setup).items() if t.startswith("Use Maths"))
+    response, _ = await teams.execute(ADMIN, use["verb"], use["data"])
+    return dict(response["value"])
+
+
+async def _details(app: web.Application, user: User) -> tuple[str, str, str | None]:
+    person = (await people(app))[user.email]
+    return person.campus, person.curriculum_area, person.delivery_style
+
+
+async def test_tutors_added_from_a_team_are_listed_and_each_persons_details_are_edited(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    listing = await _maths_tutors_added(teams, teams_app)
+    text = card_text(listing)
+    assert "Tutors' details in Maths" in text and "now tutors" in text
+    assert {f"Edit {u.name}" for u in (RITA, SAM, TUTOR)} <= set(buttons(listing))
+    assert f"Edit {MANAGER.name}" not in buttons(listing)  # a manager is not made a tutor
+    # Rita's editor, then a save with every input filled.
+    edit = buttons(listing)[f"Edit {RITA.name}"]
+    response, _ = await teams.execute(ADMIN, edit["verb"], edit["data"])
+    form = response["value"]
+    assert {i["id"] for i in inputs(form, "Input.Text")} == {"campus", "curriculum_area"}
+    save = buttons(form)["Save"]
+    response, _ = await teams.execute(
+        ADMIN,
+        save["verb"],
+        {
+            **save["data"],
+            "campus": " North ",
+            "curriculum_area": "Construction",
+            "delivery_style": "practical",
+        },
+    )
+    text = card_text(response["value"])
+    assert f"Saved {RITA.name}'s details." in text and "North · Construction" in text
+    assert await _details(teams_app, RITA) == ("North", "Construction", "practical")
+    assert await _details(teams_app, SAM) == ("", "", None)  # only the person edited
+    rita_id = (await people(teams_app))[RITA.email].id
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        trail = await Directory(uow.session).audit_trail(TENANT, f"person:{rita_id}")
+        assert "tutor details" in [e.action for e in trail]
+    # The editor shows what is stored; a box left empty (Teams leaves it out) clears it.
+    response, _ = await teams.execute(ADMIN, edit["verb"], edit["data"])
+    values = {i["id"]: i.get("value") for i in inputs(response["value"], "Input.Text")}
+    assert values == {"campus": "North", "curriculum_area": "Construction"}
+    response, _ = await teams.execute(
+        ADMIN, save["verb"], {**save["data"], "campus": "North", "delivery_style": "none"}
+    )
+    assert await _details(teams_app, RITA) == ("North", "", None)
+
+
+async def test_bad_tutor_details_are_refused_with_field_errors_and_change_nothing(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    listing = await _maths_tutors_added(teams, teams_app)
+    save_data = {"person_id": (await people(teams_app))[RITA.email].id, "page": 0}
+    await teams.execute(
+        ADMIN, "admin.tutors.save", {**save_data, "campus": "North", "delivery_style": "classroom"}
+    )
+    before = await _details(teams_app, RITA)
+    assert before == ("North", "", "classroom")
+    response, _ = await teams.execute(
+        ADMIN,
+        "admin.tutors.save",
+        {**save_data, "campus": "x" * 201, "curriculum_area": "Maths", "delivery_style": "remote"},
+    )
+    form = response["value"]
+    text = card_text(form)
+    assert "Keep it to 200 characters" in text
+    assert "Choose practical / vocational, classroom-based or not set" in text
+    assert f"{RITA.name}: details" in text  # the same person's form, with the errors on it
+    assert await _details(teams_app, RITA) == before
+    # Someone who is not a tutor (the manager), an unknown id, or no id: refused, nothing changed.
+    manager = (await people(teams_app))[MANAGER.email]
+    for person_id in (manager.id, 99_999):
+        response, _ = await teams.execute(
+            ADMIN, "admin.tutors.save", {"person_id": person_id, "campus": "South"}
+        )
+        assert "not on your tutor list" in card_text(response["value"])
+    response, _ = await teams.execute(ADMIN, "admin.tutors.save", {"campus": "South"})
+    assert "Pick a tutor from the list" in card_text(response["value"])
+    response, _ = await teams.execute(ADMIN, "admin.tutors.edit", {"person_id": manager.id})
+    assert "not on your tutor list" in card_text(response["value"])
+    known = await people(teams_app)
+    assert known[MANAGER.email].campus == "" and "South" not in {p.campus for p in known.values()}
+    assert listing  # (the list was shown first)
+
+
+async def test_only_admins_can_see_or_change_tutors_details(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    await _maths_tutors_added(teams, teams_app)
+    rita = (await people(teams_app))[RITA.email]
+    for user in (TUTOR, MANAGER):
+        for verb, data in (
+            ("admin.tutors.save", {"person_id": rita.id, "campus": "Hacked"}),
+            ("admin.tutors.edit", {"person_id": rita.id}),
+            ("admin.tutors.list", {"page": 0}),
+        ):
+            response, _ = await teams.execute(user, verb, data)
+            assert "only an org admin" in str(response), (user, verb)
+            assert RITA.name not in str(response)
+        sent = await teams.say(user, "admin tutors")
+        assert RITA.name not in str([s.text for s in sent] + cards_in(sent))
+    assert await _details(teams_app, RITA) == ("", "", None)
+    # In a channel the list is not posted for everyone to read.
+    sent = await teams.say(ADMIN, "admin tutors", MATHS, mention=True)
+    assert RITA.name not in str([s.text for s in sent] + cards_in(sent))
+
+
+async def test_the_tutor_list_is_a_short_page_at_a_time(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    await teams.say(ADMIN, "hello")
+    rows = "".join(f"Tutor {n:02},t{n}@college.ac.uk\n" for n in range(1, 9))
+    await teams.execute(ADMIN, "admin.setup.tutors", {"tutor_csv": "name,email\n" + rows})
+    [first] = cards_in(await teams.say(ADMIN, "admin tutors"))
+    edits = [t for t in buttons(first) if t.startswith("Edit ")]
+    assert edits == [f"Edit Tutor {n:02}" for n in range(1, 7)]
+    assert "Page 1 of 2 (8 tutors)" in card_text(first) and "Previous" not in buttons(first)
+    nxt = buttons(first)["Next"]
+    response, _ = await teams.execute(ADMIN, nxt["verb"], nxt["data"])
+    second = response["value"]
+    assert [t for t in buttons(second) if t.startswith("Edit ")] == [
+        "Edit Tutor 07",
+        "Edit Tutor 08",
+    ]
+    assert "Next" not in buttons(second) and "Previous" in buttons(second)
+    # Saving from page 2 comes back to page 2.
+    edit = buttons(second)["Edit Tutor 08"]
+    response, _ = await teams.execute(ADMIN, edit["verb"], edit["data"])
+    save = buttons(response["value"])["Save"]
+    response, _ = await teams.execute(ADMIN, save["verb"], {**save["data"], "campus": "East"})
+    assert "Page 2 of 2" in card_text(response["value"])
+    assert (await people(teams_app))["t8@college.ac.uk"].campus == "East"
+
+
+async def test_a_roster_that_cannot_be_stored_is_logged_and_read_again_later(
+    teams: TeamsClient,
+    teams_app: web.Application,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Point 1: a roster update never fails silently. The store fails once (as when another
+    turn holds the database); the install still answers, the failure is logged, nothing of the
+    roster is kept, and the next picker reads it again."""
+    on_roster(teams, RITA)
+    add_member = Directory.add_member
+    failures = iter([OperationalError("INSERT", {}, Exception("database is locked"))])
+
+    async def fails_once(self: Directory, team: Any, person: Person) -> None:
+        failure = next(failures, None) if person.email == RITA.email else None
+        if failure is not None:  # the roster's own write, not the installer's
+            raise failure
+        await add_member(self, team, person)
+
+    monkeypatch.setattr(Directory, "add_member", fails_once)
+    with caplog.at_level(logging.WARNING, logger="bot.app.roster"):
+        sent = await teams.install(ADMIN, MATHS)
+    assert teams.last_status == 200 and "Hello, I'm TLC" in card_text(cards_in(sent)[0])
+    assert any("to be read again" in r.getMessage() for r in caplog.records), [
+        (r.name, r.getMessage()) for r in caplog.records
+    ]
+    assert RITA.email not in await people(teams_app)  # the savepoint kept nothing of it
+    await grant(teams_app, ADMIN, Role.LINE_MANAGER)
+    await teams.say(ADMIN, "walk", MATHS, mention=True)  # the picker reads it again
+    assert (await people(teams_app))[RITA.email].name == RITA.name
+
+
+async def test_the_otla_pickers_say_why_they_are_empty_and_then_offer_the_teams_people(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Point 3 for observations: an empty tutor picker says what is missing and who fixes it
+    (with the fixing button for an admin only); once the team's members are tutors and someone
+    from the roster holds the observer role, both pickers offer their real names."""
+    await teams.say(ADMIN, "hello")
+    await teams.say(MANAGER, "hello")
+    await grant(teams_app, ADMIN, Role.QUALITY_COORDINATOR)
+    await grant(teams_app, MANAGER, Role.QUALITY_COORDINATOR)
+    [empty] = cards_in(await teams.say(ADMIN, "observe"))
+    text = card_text(empty)
+    assert "nobody is on the tutor list yet" in text and "Set up TLC" in text
+    assert all(c["choices"] for c in inputs(empty, "Input.ChoiceSet"))
+    assert "Set up TLC" in buttons(empty) and "Allocate" not in buttons(empty)
+    [theirs] = cards_in(await teams.say(MANAGER, "observe"))
+    assert "nobody is on the tutor list yet" in card_text(theirs)
+    assert "Set up TLC" not in buttons(theirs)  # not theirs to fix
+    # The team's members become tutors; Sam, known only from the roster, is made an observer.
+    on_roster(teams, RITA, SAM)
+    await teams.install(ADMIN, MATHS)
+    [setup] = [c for c in cards_in(await teams.say(ADMIN, "admin setup")) if "Set up" in str(c)]
+    use = next(b for t, b in buttons(setup).items() if t.startswith("Use Maths"))
+    await teams.execute(ADMIN, use["verb"], use["data"])
+    await grant(teams_app, SAM, Role.OBSERVER)
+    [form] = cards_in(await teams.say(ADMIN, "observe"))
+    pickers = {c["id"]: {x["title"] for x in c["choices"]} for c in inputs(form, "Input.ChoiceSet")}
+    assert {RITA.name, TUTOR.name} <= pickers["tutor_id"]
+    assert SAM.name in pickers["observer_id"]
+    assert "Someone" not in pickers["tutor_id"] | pickers["observer_id"]
