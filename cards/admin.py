@@ -64,7 +64,7 @@ def grant_role_card(
             "action",
         ),
     ]
-    return card(body, [execute("Save", "admin.role", primary=True)])
+    return card(body, [execute("Save", "admin.role", primary=True, saves=True)])
 
 
 @dataclass(frozen=True)
@@ -260,7 +260,9 @@ def setup_card(view: SetupView) -> CardDict:
             errors,
             f"{step.field}_emails",
         )
-    body.append(actions_row(execute("Save who's who", "admin.setup.roles", primary=True)))
+    body.append(
+        actions_row(execute("Save who's who", "admin.setup.roles", primary=True, saves=True))
+    )
     # 2. The tutor list
     tutors = f"{view.tutors} tutors on the list" if view.tutors else "no tutors yet"
     body.append(title(f"{_mark(view.tutors > 0)} 2. The tutor list ({tutors})"))
@@ -292,7 +294,7 @@ def setup_card(view: SetupView) -> CardDict:
         errors,
         "tutor_csv",
     )
-    buttons = [execute("Import the pasted list", "admin.setup.tutors")]
+    buttons = [execute("Import the pasted list", "admin.setup.tutors", saves=True)]
     buttons += [
         execute(
             f"Use {t.name or 'this team'}'s members ({t.members})",
@@ -325,5 +327,7 @@ def setup_card(view: SetupView) -> CardDict:
         body += with_error(
             date_input(f"{name}_end", f"{name.capitalize()} ends", value=end), errors, f"{name}_end"
         )
-    body.append(actions_row(execute("Save term dates", "admin.setup.terms", primary=True)))
+    body.append(
+        actions_row(execute("Save term dates", "admin.setup.terms", primary=True, saves=True))
+    )
     return card(body, fallback_text="Set up TLC")

@@ -209,14 +209,24 @@ def toggle_input(id: str, label: str, *, value: bool = False) -> Element:
 
 
 def execute(
-    label: str, verb: str, data: Mapping[str, Any] | None = None, *, primary: bool = False
+    label: str,
+    verb: str,
+    data: Mapping[str, Any] | None = None,
+    *,
+    primary: bool = False,
+    saves: bool = False,
 ) -> Action:
-    """A button. The verb rides in `data` too, so Execute and Submit reach one handler."""
+    """A button. The verb rides in `data` too, so Execute and Submit reach one handler.
+
+    Only a button that `saves` sends the card's inputs (and so has Teams check the required ones
+    first). Every other button (Back, Cancel, paging, opening another card) carries only its own
+    `data`: it never validates, so it never traps someone half-way through a form."""
     return A.Execute(
         title=label,
         verb=verb,
         data={"verb": verb, **(data or {})},
         style="positive" if primary else None,
+        associatedInputs="Auto" if saves else "None",
     )
 
 

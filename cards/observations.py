@@ -158,7 +158,9 @@ def allocation_card(
             size="small",
         )
     )
-    buttons = [execute("Allocate", "otla.allocate", primary=True)] if view.tutors else []
+    buttons = (
+        [execute("Allocate", "otla.allocate", primary=True, saves=True)] if view.tutors else []
+    )
     if view.can_set_up and view.tutor_list_empty:
         buttons.append(execute("Set up TLC", "admin.setup.open", primary=not view.tutors))
     if view.can_set_up and not view.observers:
@@ -260,13 +262,13 @@ def observation_card(view: ObservationCardView) -> CardDict:
         )
         form = _proposal_inputs(view)
         if view.collapse_proposal:
-            inner = card(form, [execute(heading, "otla.propose", ref)])
+            inner = card(form, [execute(heading, "otla.propose", ref, saves=True)])
             inner.pop("$schema", None)
             extra.append(A.ShowCard(title=heading, card=inner))
         else:
             body.append(_section(heading))
             body += form
-            body.append(actions_row(execute(heading, "otla.propose", ref)))
+            body.append(actions_row(execute(heading, "otla.propose", ref, saves=True)))
     if view.show_documents:
         body.append(_section("Planning and tracking documents"))
         if not view.documents:
@@ -303,7 +305,7 @@ def observation_card(view: ObservationCardView) -> CardDict:
                 size="small",
             )
         )
-        body.append(actions_row(execute("Share link", "otla.doc.link", ref)))
+        body.append(actions_row(execute("Share link", "otla.doc.link", ref, saves=True)))
     return card(
         body, [*_buttons(view.buttons), *extra], fallback_text=view.headline or "Observation"
     )
@@ -445,8 +447,8 @@ def report_form_card(
     return card(
         body,
         [
-            execute("Submit for checking", "otla.report.submit", ref, primary=True),
-            execute("Save draft", "otla.report.save", ref),
+            execute("Submit for checking", "otla.report.submit", ref, primary=True, saves=True),
+            execute("Save draft", "otla.report.save", ref, saves=True),
         ],
         fallback_text=f"OTLA report: {view.tutor}",
     )
@@ -544,8 +546,8 @@ def report_card(view: ReportView) -> CardDict:
         )
         body.append(
             actions_row(
-                execute("Checked: pass for approval", "otla.check", ref, primary=True),
-                execute("Return for correction", "otla.return", ref),
+                execute("Checked: pass for approval", "otla.check", ref, primary=True, saves=True),
+                execute("Return for correction", "otla.return", ref, saves=True),
             )
         )
     if view.can_approve:
@@ -747,7 +749,7 @@ def actions_card(view: ActionsView) -> CardDict:
             )
         buttons = []
         if item.can_record:
-            buttons.append(execute("Record outcome", "otla.action.outcome", ref))
+            buttons.append(execute("Record outcome", "otla.action.outcome", ref, saves=True))
         if item.can_complete:
             buttons.append(execute("Mark completed", "otla.action.complete", ref, primary=True))
         if buttons:
@@ -795,7 +797,7 @@ def lil_card(view: LilView, errors: Mapping[str, str] | None = None) -> CardDict
             "course_id",
         )
         body.append(text("The tutor is asked to accept the course's date.", subtle=True))
-        actions.append(execute("Pick this course", "otla.lil.pick", primary=True))
+        actions.append(execute("Pick this course", "otla.lil.pick", primary=True, saves=True))
     else:
         if "course_id" in errors:
             body.append(error_text(errors["course_id"]))
@@ -858,7 +860,9 @@ def induction_card(view: InductionView) -> CardDict:
                 expanded=True,
             )
         )
-        actions.append(execute("Save", "otla.ha24.save", {"tutor_id": view.tutor_id}, primary=True))
+        actions.append(
+            execute("Save", "otla.ha24.save", {"tutor_id": view.tutor_id}, primary=True, saves=True)
+        )
     else:
         labels = dict((k, lbl) for lbl, k in view.items)
         body += [text(f"\u2705 {labels[k]}") for k in view.done if k in labels]

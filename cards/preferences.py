@@ -112,7 +112,7 @@ def settings_card(view: SettingsView) -> CardDict:
         text("Anything due outside these hours waits until they start.", subtle=True, size="small")
     )
     body.extend(_quiet(view))
-    actions = [execute("Save", "settings.save", primary=True)]
+    actions = [execute("Save", "settings.save", primary=True, saves=True)]
     if view.admin:
         actions.append(execute("Change sending hours", "settings.hours.open"))
         actions.append(execute("Term dates and closures", "settings.terms.open"))
@@ -172,7 +172,7 @@ def sending_hours_card(
             "term_time_only", "Only in term time", value=values.get("term_time_only") == "true"
         ),
     ]
-    return card(body, [execute("Save", "settings.hours", primary=True)])
+    return card(body, [execute("Save", "settings.hours", primary=True, saves=True)])
 
 
 def sending_hours_saved_card(description: str) -> CardDict:
@@ -243,7 +243,7 @@ def term_dates_card(
     )
     return card(
         body,
-        [execute("Save", "settings.terms", {"year": year}, primary=True)],
+        [execute("Save", "settings.terms", {"year": year}, primary=True, saves=True)],
         fallback_text=f"Term dates and closures {year}",
     )
 

@@ -201,8 +201,8 @@ def walk_form_card(view: WalkFormView) -> CardDict:
     return card(
         body,
         [
-            execute("Save", "walk.save", data, primary=True),
-            execute("Save draft", "walk.draft", data),
+            execute("Save", "walk.save", data, primary=True, saves=True),
+            execute("Save draft", "walk.draft", data, saves=True),
         ],
         fallback_text="Learning walk (HA27)",
     )
@@ -234,9 +234,14 @@ def _clash_block(view: WalkFormView) -> Element:
     buttons = []
     if clash.other_date and clash.other_label:
         buttons.append(
-            execute(f"Use {clash.other_label}", "walk.save", {**data, "use_date": clash.other_date})
+            execute(
+                f"Use {clash.other_label}",
+                "walk.save",
+                {**data, "use_date": clash.other_date},
+                saves=True,
+            )
         )
-    buttons.append(execute("Save anyway", "walk.save", {**data, "confirm_clash": True}))
+    buttons.append(execute("Save anyway", "walk.save", {**data, "confirm_clash": True}, saves=True))
     return E.Container(
         style="warning",
         items=[E.TextBlock(text=clash.message, wrap=True, weight="bolder"), actions_row(*buttons)],
@@ -378,7 +383,7 @@ def walk_team_picker_card(teams: Choices, errors: Mapping[str, str] | None = Non
             "team_pk",
         ),
     ]
-    return card(body, [execute("Next", "walk.open", primary=True)])
+    return card(body, [execute("Next", "walk.open", primary=True, saves=True)])
 
 
 # --- Completion ---------------------------------------------------------------------------------
@@ -567,7 +572,7 @@ def walk_plan_card(view: PlanFormView) -> CardDict:
         errors,
         "walkers",
     )
-    return card(body, [execute("Save plan", "walk.plan.save", primary=True)])
+    return card(body, [execute("Save plan", "walk.plan.save", primary=True, saves=True)])
 
 
 def _window_inputs(i: int, v: Mapping[str, str], errors: Mapping[str, str]) -> list[Element]:

@@ -153,7 +153,7 @@ def setup_card(view: SetupView) -> CardDict:
     return _live(
         body,
         [
-            execute("Start", "cards.start", data, primary=True),
+            execute("Start", "cards.start", data, primary=True, saves=True),
             execute("Add our own issue", "cards.issue.open", data),
         ],
         view.session_id,
@@ -325,7 +325,7 @@ def _front(view: LiveCardView) -> tuple[list[Element], list[Any]]:
     )
     body.append(
         actions_row(
-            execute("Add", "cards.contribute", _ids(view), primary=True),
+            execute("Add", "cards.contribute", _ids(view), primary=True, saves=True),
             execute("See over", REFRESH, {**_ids(view), "side": "back"}),
         )
     )
@@ -424,7 +424,7 @@ def _action_form(view: LiveCardView) -> tuple[list[Element], list[Any]]:
         ),
     ]
     actions = [
-        execute("Save action", "cards.action", _ids(view), primary=True),
+        execute("Save action", "cards.action", _ids(view), primary=True, saves=True),
         execute("Back", REFRESH, {**_ids(view), "side": "front"}),
     ]
     return body, actions
@@ -644,7 +644,7 @@ def compare_choice_card(
             "sessions",
         ),
     ]
-    return card(body, [execute("Compare", "cards.compare", primary=True)])
+    return card(body, [execute("Compare", "cards.compare", primary=True, saves=True)])
 
 
 MAX_COMPARED = 4
@@ -747,7 +747,7 @@ def own_issue_card(view: OwnIssueFormView) -> CardDict:
             )
         )
     data = {"session": view.session_id} if view.session_id else {}
-    buttons = [execute("Save", "cards.issue", data, primary=True)]
+    buttons = [execute("Save", "cards.issue", data, primary=True, saves=True)]
     if view.session_id:
         buttons.append(execute("Back", REFRESH, {"session": view.session_id}))
     return card(body, buttons, fallback_text="Add your own strategic issue")
@@ -796,7 +796,7 @@ def own_question_card(view: OwnQuestionFormView) -> CardDict:
     data = {"session": view.session_id} if view.session_id else {}
     return card(
         body,
-        [execute("Save", "cards.question", data, primary=True)],
+        [execute("Save", "cards.question", data, primary=True, saves=True)],
         fallback_text="Add a lead question",
     )
 
@@ -877,7 +877,15 @@ def action_later_card(
     ]
     return card(
         body,
-        [execute("Save the new date", "cards.action.extend", {"action": action_id}, primary=True)],
+        [
+            execute(
+                "Save the new date",
+                "cards.action.extend",
+                {"action": action_id},
+                primary=True,
+                saves=True,
+            )
+        ],
         fallback_text=f"Needs more time: {what}",
     )
 
@@ -897,7 +905,7 @@ def action_drop_card(action_id: int, what: str, error: str | None = None) -> Car
     ]
     return card(
         body,
-        [execute("Save", "cards.action.dropped", {"action": action_id}, primary=True)],
+        [execute("Save", "cards.action.dropped", {"action": action_id}, primary=True, saves=True)],
         fallback_text=f"Not doing it: {what}",
     )
 

@@ -147,7 +147,9 @@ def referral_card(
         ),
     ]
     return card(
-        body, [execute("Send", "support.refer", primary=True)], fallback_text="Ask for support"
+        body,
+        [execute("Send", "support.refer", primary=True, saves=True)],
+        fallback_text="Ask for support",
     )
 
 
@@ -233,7 +235,7 @@ def referral_for_ap_card(view: ReferralForAp, errors: Errors | None = None) -> C
     return card(
         body,
         [
-            execute("Accept", "support.accept", data, primary=True),
+            execute("Accept", "support.accept", data, primary=True, saves=True),
             execute("Pass to another AP", "support.pass", data),
         ],
         fallback_text=f"{view.tutor} would like support",
@@ -483,6 +485,7 @@ def session_form_card(
                 "programme.session",
                 {"programme_id": view.programme_id},
                 primary=True,
+                saves=True,
             )
         ],
         fallback_text="Log a session",
@@ -525,7 +528,15 @@ def objectives_card(
     ]
     return card(
         body,
-        [execute("Save", "programme.objectives", {"programme_id": programme_id}, primary=True)],
+        [
+            execute(
+                "Save",
+                "programme.objectives",
+                {"programme_id": programme_id},
+                primary=True,
+                saves=True,
+            )
+        ],
     )
 
 
@@ -546,7 +557,16 @@ def reflection_card(programme_id: int, errors: Errors | None = None) -> CardDict
         text(ONLY_YOU_AND_AP, subtle=True, size="small"),
     ]
     return card(
-        body, [execute("Save", "programme.reflect", {"programme_id": programme_id}, primary=True)]
+        body,
+        [
+            execute(
+                "Save",
+                "programme.reflect",
+                {"programme_id": programme_id},
+                primary=True,
+                saves=True,
+            )
+        ],
     )
 
 
@@ -583,6 +603,7 @@ def rating_card(
                 "rate",
                 {"programme_id": view.programme_id, "stage": view.stage},
                 primary=True,
+                saves=True,
             )
         ],
         fallback_text="Rate your confidence",
@@ -626,7 +647,7 @@ def checklist_card(lines: str, errors: Errors | None = None) -> CardDict:
             "lines",
         ),
     ]
-    return card(body, [execute("Save", "rate.checklist", primary=True)])
+    return card(body, [execute("Save", "rate.checklist", primary=True, saves=True)])
 
 
 # --- 2-weekly updates to the line manager (support to good) ----------------------------------
@@ -658,6 +679,7 @@ def update_draft_card(
                 "programme.update",
                 {"programme_id": programme_id, "number": number},
                 primary=True,
+                saves=True,
             )
         ],
     )
@@ -783,6 +805,7 @@ def review_card(view: ReviewView, errors: Errors | None = None) -> CardDict:
                 "programme.review",
                 {"programme_id": view.programme_id},
                 primary=True,
+                saves=True,
             )
         ],
         fallback_text=f"Week-12 review: {view.tutor}",
@@ -889,6 +912,7 @@ def report_form_card(view: ReportFormView, errors: Errors | None = None) -> Card
                 "programme.report",
                 {"programme_id": view.programme_id, "month": view.month},
                 primary=True,
+                saves=True,
             )
         ],
     )
