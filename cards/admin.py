@@ -12,6 +12,7 @@ from cards.base import (
     CardDict,
     Element,
     actions_row,
+    button_list,
     card,
     choice_input,
     date_input,
@@ -294,16 +295,17 @@ def setup_card(view: SetupView) -> CardDict:
         errors,
         "tutor_csv",
     )
-    buttons = [execute("Import the pasted list", "admin.setup.tutors", saves=True)]
-    buttons += [
-        execute(
-            f"Use {t.name or 'this team'}'s members ({t.members})",
-            "admin.setup.team_tutors",
-            {"team_pk": t.team_pk},
+    body.append(actions_row(execute("Import the list", "admin.setup.tutors", saves=True)))
+    body += button_list(
+        *(
+            execute(
+                f"Use {t.name or 'this team'}'s members ({t.members})",
+                "admin.setup.team_tutors",
+                {"team_pk": t.team_pk},
+            )
+            for t in view.teams[:3]
         )
-        for t in view.teams[:3]
-    ]
-    body.append(actions_row(*buttons))
+    )
     if view.teams:
         body.append(
             text(

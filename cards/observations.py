@@ -29,6 +29,7 @@ from cards.base import (
 )
 
 MAX_ROWS = 12  # rows on one card; the rest are in the exports
+ACTION_ROWS = 5  # actions with an outcome box each: the first few; the rest are in the export
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,12 @@ def allocation_card(
     if view.can_set_up and not view.observers:
         buttons.append(execute("Give a role", "admin.role.open"))
     if view.can_lil:
-        buttons.append(execute("Learning in Libraries", "otla.lil.open"))
+        body.append(
+            text(
+                "Learning in Libraries (LiL) tutors are allocated on their own card.", size="small"
+            )
+        )
+        buttons.append(execute("LiL allocation", "otla.lil.open"))
     return card(body, buttons, fallback_text="Allocate an observer")
 
 
@@ -545,9 +551,12 @@ def report_card(view: ReportView) -> CardDict:
             "comment",
         )
         body.append(
+            text("Pass it for approval, or return it to the observer for correction.", size="small")
+        )
+        body.append(
             actions_row(
-                execute("Checked: pass for approval", "otla.check", ref, primary=True, saves=True),
-                execute("Return for correction", "otla.return", ref, saves=True),
+                execute("Pass for approval", "otla.check", ref, primary=True, saves=True),
+                execute("Return to observer", "otla.return", ref, saves=True),
             )
         )
     if view.can_approve:
@@ -622,8 +631,8 @@ def planning_card(view: PlanningView) -> CardDict:
     return card(
         body,
         [
-            execute("Export planning (XLSX)", "otla.export.planning"),
-            execute("Export action log (XLSX)", "otla.export.actions"),
+            execute("Export plan", "otla.export.planning"),
+            execute("Export actions", "otla.export.actions"),
             execute("Themes & CPD", "otla.themes"),
             execute("Best practice", "otla.best"),
         ],
@@ -721,7 +730,12 @@ def actions_card(view: ActionsView) -> CardDict:
         body.append(text(view.note, subtle=True))
     if not view.items:
         body.append(text("No actions here."))
-    for item in view.items[:MAX_ROWS]:
+    shown = [
+        item
+        for n, item in enumerate(view.items)
+        if n < ACTION_ROWS or f"outcome_{item.action_id}" in view.errors
+    ]
+    for item in shown:
         ref = {"action_id": item.action_id}
         lines: list[Element] = [
             text(f"**{said(item.tutor)}**: {said(item.text)}"),
@@ -755,9 +769,10 @@ def actions_card(view: ActionsView) -> CardDict:
         if buttons:
             lines.append(actions_row(*buttons))
         body.append(E.Container(items=lines, separator=True))
-    hidden = max(view.total or 0, len(view.items)) - min(len(view.items), MAX_ROWS)
+    hidden = max(view.total or 0, len(view.items)) - len(shown)
     if hidden > 0:
-        body.append(text(f"…and {hidden} more.", subtle=True))
+        where = " in the export" if view.can_export else ""
+        body.append(text(f"…and {hidden} more{where}.", subtle=True))
     actions = (
         [execute("Export action log (XLSX)", "otla.export.actions")] if view.can_export else []
     )

@@ -114,9 +114,17 @@ def settings_card(view: SettingsView) -> CardDict:
     body.extend(_quiet(view))
     actions = [execute("Save", "settings.save", primary=True, saves=True)]
     if view.admin:
-        actions.append(execute("Change sending hours", "settings.hours.open"))
-        actions.append(execute("Term dates and closures", "settings.terms.open"))
-        actions.append(execute("Undelivered messages", "notices.undelivered"))
+        body.append(
+            text(
+                "For the organisation: change sending hours, term dates and closures, or see "
+                "undelivered messages.",
+                subtle=True,
+                size="small",
+            )
+        )
+        actions.append(execute("Sending hours", "settings.hours.open"))
+        actions.append(execute("Term dates", "settings.terms.open"))
+        actions.append(execute("Undelivered", "notices.undelivered"))
     return card(body, actions, fallback_text="Your message settings")
 
 

@@ -110,7 +110,7 @@ def walk_form_card(view: WalkFormView) -> CardDict:
         body.append(
             actions_row(
                 *[
-                    execute(f"Resume draft: {d.label}", "walk.open", {"walk_id": d.walk_id})
+                    execute(f"Resume {d.label}", "walk.open", {"walk_id": d.walk_id})
                     for d in view.drafts[:2]
                 ]
             )
@@ -362,7 +362,7 @@ def walk_draft_saved_card(walk_id: int, team_name: str, label: str) -> CardDict:
     body = [
         title("Draft saved"),
         text(f"{team_name} · {label}"),
-        text("Pick it up again any time: say **walk** and choose *Resume draft*.", subtle=True),
+        text("Pick it up again any time: say **walk** and choose *Resume*.", subtle=True),
     ]
     return card(
         body,
@@ -469,24 +469,37 @@ class MyWalkLine:
     walk_id: int
     day: str
     focus: str
-    went_well: str
-    even_better_if: str
 
 
-def my_walks_card(name: str, walks: Sequence[MyWalkLine]) -> CardDict:
+LATEST = 5  # a list shows the latest few, one line each; the rest are one tap away
+
+
+def _cut(value: str, length: int = 50) -> str:
+    return value if len(value) <= length else value[: length - 1].rstrip() + "…"
+
+
+def my_walks_card(name: str, walks: Sequence[MyWalkLine], *, everything: bool = False) -> CardDict:
+    """A person's walks, newest first, one line each: the feedback shows when a walk is opened,
+    so a year of walks is still one screen."""
     body: list[Element] = [title("Your learning walks"), text(name, subtle=True, size="small")]
     if not walks:
         body.append(text("No learning walks recorded for you yet."))
-    for w in walks:
-        body += [
-            E.TextBlock(text=f"{w.day} · {w.focus}", weight="bolder", wrap=True, spacing="medium"),
-            text(f"**Went well:** {said(w.went_well) if w.went_well else '—'}", size="small"),
-            text(
-                f"**Even better if:** {said(w.even_better_if) if w.even_better_if else '—'}",
-                size="small",
-            ),
-        ]
-    return card(body, fallback_text="Your learning walks")
+    shown = walks if everything else walks[:LATEST]
+    for w in shown:
+        body.append(
+            E.Container(
+                items=[text(f"{w.day} · {said(_cut(w.focus)) if w.focus else 'no focus given'}")],
+                selectAction=execute("Open", "walk.view", {"walk_id": w.walk_id}),
+                spacing="small",
+            )
+        )
+    if shown:
+        body.append(text("Tap a walk to read its feedback.", subtle=True, size="small"))
+    buttons = []
+    if len(shown) < len(walks):
+        body.append(text(f"Your latest {len(shown)}.", subtle=True, size="small"))
+        buttons.append(execute("Show all", "run", {"command": "walks all"}))
+    return card(body, buttons, fallback_text="Your learning walks")
 
 
 # --- Planning -----------------------------------------------------------------------------------
@@ -795,7 +808,7 @@ def key_findings_card(view: SummaryView) -> CardDict:
     for heading, groups in (("By focus", view.by_focus), ("By team", view.by_team)):
         if groups:
             body.append(E.TextBlock(text=heading, weight="bolder", spacing="large"))
-            for g in groups[:12]:
+            for g in groups[:LATEST]:
                 body.append(
                     text(
                         f"**{g.group}** ({g.walks}): went well — "
@@ -804,7 +817,13 @@ def key_findings_card(view: SummaryView) -> CardDict:
                         size="small",
                     )
                 )
-    return card(body, fallback_text=f"Learning walks: key findings, {view.term_label}")
+            if len(groups) > LATEST:
+                body.append(text(f"…and {len(groups) - LATEST} more in the export.", subtle=True))
+    return card(
+        body,
+        [execute("Export the term", "run", {"command": "walks export"})],
+        fallback_text=f"Learning walks: key findings, {view.term_label}",
+    )
 
 
 # --- Samples (cards/samples.py shows every card with these) --------------------------------------
@@ -910,12 +929,7 @@ SAMPLES: Mapping[str, Any] = MappingProxyType(
             "Autumn term 2026/27", [TeamCount(1, "Maths", 5, 2), TeamCount(2, "ESOL", 3, 0)]
         ),
         "walks-mine": lambda: my_walks_card(
-            "Tom Tutor",
-            [
-                MyWalkLine(
-                    12, "Mon 23 Nov 2026", "Questioning", "Questioning and checking learning", ""
-                )
-            ],
+            "Tom Tutor", [MyWalkLine(12, "Mon 23 Nov 2026", "Questioning")]
         ),
         "walks-plan": lambda: walk_plan_card(
             PlanFormView(

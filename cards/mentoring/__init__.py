@@ -397,7 +397,7 @@ def agreement_card(view: AgreementView) -> CardDict:
         execute("Record an observation", "mentoring.observe.open", {"rel": view.rel_id}),
         execute("Not a good fit", "mentor.not_fit", {"rel": view.rel_id}),
     ]
-    return card(body, actions, fallback_text=heading)
+    return card(body, actions, fallback_text="Your mentoring agreement")
 
 
 def agreement_form_card(

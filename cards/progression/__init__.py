@@ -332,7 +332,7 @@ def _front(view: LiveCardView) -> tuple[list[Element], list[Any]]:
     actions = [
         execute("Agree an action", REFRESH, {**_ids(view), "side": "action"}),
         _next_button(view),
-        execute("Pause", "cards.pause", {"session": view.session_id}),
+        execute("Pause", "cards.pause", {"session": view.session_id}, more=True),
     ]
     return body, actions
 
@@ -580,7 +580,7 @@ def summary_card(view: SummaryView) -> CardDict:
         execute("Compare groups", "cards.compare.open"),
     ]
     if not view.finished:
-        actions.append(execute("Back to the card", REFRESH, {"session": o.session_id}))
+        actions.append(execute("Back to card", REFRESH, {"session": o.session_id}))
     else:
         actions.append(execute("Reopen", "cards.reopen", session))
     if not view.finished:
@@ -841,7 +841,7 @@ def _action_buttons(action_id: int) -> list[Any]:
     data = {"action": action_id}
     return [
         execute("Done", "cards.action.done", data, primary=True),
-        execute("Needs more time", "cards.action.later", data),
+        execute("More time", "cards.action.later", data),
         execute("Not doing it", "cards.action.drop", data),
     ]
 
@@ -858,7 +858,7 @@ def action_reminder_card(view: ActionReminderView) -> CardDict:
         ),
         text("Let the group know where it stands: it shows on the session's card.", size="small"),
     ]
-    return card(body, _action_buttons(view.action_id), fallback_text=f"{heading}: {view.what}")
+    return card(body, _action_buttons(view.action_id), fallback_text=heading)
 
 
 def action_later_card(
@@ -886,7 +886,7 @@ def action_later_card(
                 saves=True,
             )
         ],
-        fallback_text=f"Needs more time: {what}",
+        fallback_text="Needs more time",
     )
 
 
@@ -906,28 +906,28 @@ def action_drop_card(action_id: int, what: str, error: str | None = None) -> Car
     return card(
         body,
         [execute("Save", "cards.action.dropped", {"action": action_id}, primary=True, saves=True)],
-        fallback_text=f"Not doing it: {what}",
+        fallback_text="Not doing it",
     )
 
 
 def action_done_card(what: str, owner: str) -> CardDict:
     return card(
         [title("Done"), text(f"\u2611 {said(_short(what, 300))} \u2014 **{said(owner)}**")],
-        fallback_text=f"Done: {what}",
+        fallback_text="An action is done",
     )
 
 
 def action_moved_card(what: str, due_on: date) -> CardDict:
     return card(
         [title("New date saved"), text(f"{_short(what, 300)} \u2014 now by {day(due_on)}.")],
-        fallback_text=f"New date: {what}",
+        fallback_text="An action has a new date",
     )
 
 
 def action_dropped_card(what: str, reason: str) -> CardDict:
     return card(
         [title("Noted: not doing it"), text(f"~~{_short(what, 300)}~~"), text(reason, subtle=True)],
-        fallback_text=f"Not doing it: {what}",
+        fallback_text="An action is dropped",
     )
 
 

@@ -238,7 +238,7 @@ def referral_for_ap_card(view: ReferralForAp, errors: Errors | None = None) -> C
             execute("Accept", "support.accept", data, primary=True, saves=True),
             execute("Pass to another AP", "support.pass", data),
         ],
-        fallback_text=f"{view.tutor} would like support",
+        fallback_text="A request for support",
     )
 
 
@@ -347,10 +347,13 @@ def programme_card(view: ProgrammeView) -> CardDict:
         body.append(actions_row(*more))
     elif view.open_ and view.viewer == "tutor":
         actions = [
-            execute("Rate my confidence", "rate.open", pid, primary=True),
-            execute("Add a reflection", "programme.reflect.open", pid),
+            execute("Rate myself", "rate.open", pid, primary=True),
+            execute("Add reflection", "programme.reflect.open", pid),
             execute("My chart", "rate.chart", pid),
         ]
+        body.append(
+            text("Rate your confidence, add a reflection, or see your chart.", size="small")
+        )
         if view.can_end:
             body.append(actions_row(execute("End my programme", "programme.end", pid)))
     return card(body, actions, fallback_text=heading)
@@ -537,6 +540,7 @@ def objectives_card(
                 saves=True,
             )
         ],
+        fallback_text="Programme objectives",
     )
 
 
@@ -682,6 +686,7 @@ def update_draft_card(
                 saves=True,
             )
         ],
+        fallback_text="A draft update for a line manager",
     )
 
 
@@ -729,7 +734,7 @@ def update_for_line_manager_card(
             size="small",
         ),
     ]
-    return card(body, fallback_text=f"Support update: {tutor}")
+    return card(body, fallback_text="A support update")
 
 
 # --- week-12 review (head of T&L) ------------------------------------------------------------
@@ -808,7 +813,7 @@ def review_card(view: ReviewView, errors: Errors | None = None) -> CardDict:
                 saves=True,
             )
         ],
-        fallback_text=f"Week-12 review: {view.tutor}",
+        fallback_text="A week-12 review",
     )
 
 
@@ -915,6 +920,7 @@ def report_form_card(view: ReportFormView, errors: Errors | None = None) -> Card
                 saves=True,
             )
         ],
+        fallback_text=f"Monthly report to the head of T&L: {view.month_label}",
     )
 
 
@@ -931,7 +937,7 @@ def report_for_head_card(view: ReportFormView, practitioner: str) -> CardDict:
             ]
         ),
     ]
-    return card(body, fallback_text=f"AP report: {view.tutor}")
+    return card(body, fallback_text="An AP's monthly report")
 
 
 # --- caseloads (head of T&L: counts, never content) ------------------------------------------
@@ -992,13 +998,18 @@ def offer_card(reason: str) -> CardDict:
             subtle=True,
             size="small",
         ),
+        text(
+            "**Yes, please** asks for support; **Don't offer** stops these offers (turn them "
+            "back on in **settings**).",
+            size="small",
+        ),
     ]
     return card(
         body,
         [
-            execute("Yes, ask for support", "support.open", {"reason": reason}, primary=True),
+            execute("Yes, please", "support.open", {"reason": reason}, primary=True),
             execute("Not now", "support.offers.later"),
-            execute("Don't offer again", "support.offers.stop"),
+            execute("Don't offer", "support.offers.stop"),
         ],
         fallback_text="Support, if you'd like it",
     )
