@@ -150,11 +150,9 @@ def _summarise_errors(body: list[Any]) -> None:
 
 def _short_label(label: str) -> str:
     """A label as a few words: 'Even better if / areas to develop' -> 'even better if';
-    'Course (as on EBS)' -> 'course'; an acronym keeps its capitals."""
-    head = re.split(r" / |\(|\?", label, maxsplit=1)[0].strip(" …") or label
-    head = head.removeprefix("or ").removeprefix("…or ")
-    if len(head) > 30:
-        head = head.split(":", 1)[0]
+    'What went well: notes' -> 'what went well'; an acronym keeps its capitals."""
+    head = re.split(r" / |\(|\?|:", label, maxsplit=1)[0].strip(" …") or label
+    head = head.removeprefix("or ")
     return head if head[:2].isupper() else head[:1].lower() + head[1:]
 
 

@@ -808,7 +808,7 @@ async def test_a_tutors_walks_list_the_latest_five_one_line_each_and_show_all_on
     latest = only_card(await org.teams.say(TUTOR, "walks"))
     lines = [n for n in _nodes(latest) if n.get("type") == "Container" and "selectAction" in n]
     assert len(lines) == 5
-    assert "Mon 23 Nov 2026" in card_text(lines[0]) and "Wed 18 Nov 2026" in card_text(lines[4])
+    assert "Mon 23 Nov 2026" in card_text(lines[0]) and "Thu 19 Nov 2026" in card_text(lines[4])
     assert "A full note" not in card_text(latest)
     assert action_data(latest, "run", "Show all") == {"command": "walks all"}
 
