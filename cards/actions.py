@@ -47,7 +47,7 @@ def my_actions_card(items: Sequence[ActionItem], today: date) -> CardDict:
                         actions=[
                             execute("Done", "cards.action.done", {"action": item.card_action_id}),
                             execute(
-                                "Needs more time",
+                                "More time",
                                 "cards.action.later",
                                 {"action": item.card_action_id},
                             ),

@@ -13,6 +13,7 @@ from cards.base import (
     CardDict,
     Element,
     actions_row,
+    button_list,
     card,
     choice_input,
     date_input,
@@ -65,7 +66,7 @@ def grant_role_card(
             "action",
         ),
     ]
-    return card(body, [execute("Save", "admin.role", primary=True)])
+    return card(body, [execute("Save", "admin.role", primary=True, saves=True)])
 
 
 @dataclass(frozen=True)
@@ -261,7 +262,9 @@ def setup_card(view: SetupView) -> CardDict:
             errors,
             f"{step.field}_emails",
         )
-    body.append(actions_row(execute("Save who's who", "admin.setup.roles", primary=True)))
+    body.append(
+        actions_row(execute("Save who's who", "admin.setup.roles", primary=True, saves=True))
+    )
     # 2. The tutor list
     tutors = f"{view.tutors} tutors on the list" if view.tutors else "no tutors yet"
     body.append(title(f"{_mark(view.tutors > 0)} 2. The tutor list ({tutors})"))
@@ -293,18 +296,19 @@ def setup_card(view: SetupView) -> CardDict:
         errors,
         "tutor_csv",
     )
-    buttons = [execute("Import the pasted list", "admin.setup.tutors")]
-    buttons += [
-        execute(
-            f"Use {t.name or 'this team'}'s members ({t.members})",
-            "admin.setup.team_tutors",
-            {"team_pk": t.team_pk},
+    body.append(actions_row(execute("Import the list", "admin.setup.tutors", saves=True)))
+    body += button_list(
+        *(
+            execute(
+                f"Use {t.name or 'this team'}'s members ({t.members})",
+                "admin.setup.team_tutors",
+                {"team_pk": t.team_pk},
+            )
+            for t in view.teams[:3]
         )
-        for t in view.teams[:3]
-    ]
+    )
     if view.tutors:
-        buttons.append(execute("Edit tutors' details", "admin.tutors.list"))
-    body.append(actions_row(*buttons))
+        body.append(actions_row(execute("Edit tutors' details", "admin.tutors.list")))
     if view.teams:
         body.append(
             text(
@@ -329,7 +333,9 @@ def setup_card(view: SetupView) -> CardDict:
         body += with_error(
             date_input(f"{name}_end", f"{name.capitalize()} ends", value=end), errors, f"{name}_end"
         )
-    body.append(actions_row(execute("Save term dates", "admin.setup.terms", primary=True)))
+    body.append(
+        actions_row(execute("Save term dates", "admin.setup.terms", primary=True, saves=True))
+    )
     return card(body, fallback_text="Set up TLC")
 
 

@@ -88,18 +88,27 @@ def card(
     refresh_verb: str | None = None,
     refresh_data: Mapping[str, Any] | None = None,
 ) -> CardDict:
-    """A whole card. `refresh_verb` makes Teams fetch the live state when the card is shown."""
+    """A whole card. `refresh_verb` makes Teams fetch the live state when the card is shown.
+
+    Every card announces itself: `fallback_text` (else the card's title) is what a notification
+    and a chat list show (a lock screen, a shared screen). It names what the card is, never
+    anyone's own words: what travels as `said` (a note, an answer, a name) is left out of it.
+    A card holding a grid of columns or a table is as wide as the window on a desktop."""
     fields: dict[str, Any] = {
         "type": "AdaptiveCard",
         "version": VERSION,
         "body": list(body),
     }
     if actions:
-        fields["actions"] = list(actions)
-    if fallback_text:
-        fields["fallbackText"] = fallback_text
+        fields["actions"] = fit_row(actions)
+    announce = _unsaid(fallback_text or _heading(body))
+    if announce:
+        fields["fallbackText"] = announce
     built: CardDict = _resolve(AdaptiveCard.model_construct(**fields).to_dict())
     built["$schema"] = "http://adaptivecards.io/schemas/adaptive-card.json"
+    if _GRIDS & _types(built["body"]):
+        built["msteams"] = {"width": "Full"}
+    _summarise_errors(built["body"])
     if refresh_verb:
         built["refresh"] = {
             "action": {
@@ -111,6 +120,73 @@ def card(
     return built
 
 
+_GRIDS = frozenset({"Table", "ColumnSet"})
+_FIX = "fix."  # the id of a field's error message, "fix.<input id>"
+
+
+def _summarise_errors(body: list[Any]) -> None:
+    """A form sent back with errors says so where the eye starts, in one line under its title
+    ("3 things to fix: tutor, course, what went well"); each message stays at its field."""
+    nodes = list(_all_nodes(body))
+    fields = [n["id"][len(_FIX) :] for n in nodes if str(n.get("id", "")).startswith(_FIX)]
+    if not fields:
+        return
+    labels = {n["id"]: n.get("label") or n.get("title") for n in nodes if "id" in n}
+    names = [_short_label(labels.get(f) or f.replace("_", " ")) for f in fields]
+    things = "1 thing to fix" if len(names) == 1 else f"{len(names)} things to fix"
+    at = next((i + 1 for i, n in enumerate(body) if n.get("style") == "heading"), 0)
+    body.insert(
+        at,
+        {
+            "type": "TextBlock",
+            "id": "fix",
+            "text": f"{things}: {', '.join(dict.fromkeys(names))}",
+            "wrap": True,
+            "color": "attention",
+            "weight": "bolder",
+        },
+    )
+
+
+def _short_label(label: str) -> str:
+    """A label as a few words: 'Even better if / areas to develop' -> 'even better if';
+    'What went well: notes' -> 'what went well'; an acronym keeps its capitals."""
+    head = re.split(r" / |\(|\?|:", label, maxsplit=1)[0].strip(" …") or label
+    head = head.removeprefix("or ")
+    return head if head[:2].isupper() else head[:1].lower() + head[1:]
+
+
+def _all_nodes(node: Any) -> Any:
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _all_nodes(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _all_nodes(item)
+
+
+def _heading(body: Sequence[Element]) -> str:
+    """The card's title (its first heading)."""
+    for element in body:
+        if getattr(element, "style", None) == "heading" and isinstance(element.text, str):
+            return element.text
+    return ""
+
+
+def _unsaid(value: str) -> str:
+    return " ".join(_SAID.sub("", value).split()).strip(" :·-,")
+
+
+def _types(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        own = {node["type"]} if isinstance(node.get("type"), str) else set()
+        return own.union(*(_types(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_types(v) for v in node))
+    return set()
+
+
 def title(text: str) -> Element:
     return E.TextBlock(text=text, size="medium", weight="bolder", wrap=True, style="heading")
 
@@ -119,8 +195,15 @@ def text(value: str, *, subtle: bool = False, size: str | None = None) -> Elemen
     return E.TextBlock(text=value, wrap=True, isSubtle=subtle, size=size)
 
 
-def error_text(message: str) -> Element:
-    return E.TextBlock(text=message, wrap=True, color="attention", size="small", spacing="none")
+def error_text(message: str, *, field: str | None = None) -> Element:
+    return E.TextBlock(
+        id=f"{_FIX}{field}" if field else None,
+        text=message,
+        wrap=True,
+        color="attention",
+        size="small",
+        spacing="none",
+    )
 
 
 def facts(pairs: Sequence[tuple[str, str]]) -> Element:
@@ -129,7 +212,7 @@ def facts(pairs: Sequence[tuple[str, str]]) -> Element:
 
 def with_error(element: Element, errors: Mapping[str, str], field: str) -> list[Element]:
     """An input followed, when the server found a problem with it, by the message in red."""
-    return [element, error_text(errors[field])] if field in errors else [element]
+    return [element, error_text(errors[field], field=field)] if field in errors else [element]
 
 
 def text_input(
@@ -209,16 +292,60 @@ def toggle_input(id: str, label: str, *, value: bool = False) -> Element:
 
 
 def execute(
-    label: str, verb: str, data: Mapping[str, Any] | None = None, *, primary: bool = False
+    label: str,
+    verb: str,
+    data: Mapping[str, Any] | None = None,
+    *,
+    primary: bool = False,
+    saves: bool = False,
+    more: bool = False,
 ) -> Action:
-    """A button. The verb rides in `data` too, so Execute and Submit reach one handler."""
+    """A button. The verb rides in `data` too, so Execute and Submit reach one handler.
+
+    Only a button that `saves` sends the card's inputs (and so has Teams check the required ones
+    first). Every other button (Back, Cancel, paging, opening another card) carries only its own
+    `data`: it never validates, so it never traps someone half-way through a form.
+    A button with `more` waits in the row's overflow menu ("…")."""
     return A.Execute(
         title=label,
         verb=verb,
         data={"verb": verb, **(data or {})},
         style="positive" if primary else None,
+        associatedInputs="Auto" if saves else "None",
+        mode="secondary" if more else "primary",
     )
 
 
+# A phone 360 px wide shows three buttons side by side, each about 14 characters long; Teams
+# cuts longer titles. Longer words go into the card's text, not onto the button.
+ROW_BUTTONS = 3
+ROW_TITLE = 14
+
+
+def fit_row(actions: Sequence[Action]) -> list[Action]:
+    """A row of buttons as it fits a phone: in a row of three or more, a button whose title is
+    too long, or any after the third, moves to the overflow menu (`mode: secondary`, "…"); the
+    first button and the primary one always stay in sight."""
+    if len(actions) < ROW_BUTTONS:
+        return list(actions)
+    fitted: list[Action] = []
+    shown = 0
+    for i, action in enumerate(actions):
+        keep = i == 0 or getattr(action, "style", None) == "positive"
+        hidden = getattr(action, "mode", None) == "secondary"
+        long = len(plain(getattr(action, "title", "") or "")) > ROW_TITLE
+        if not hidden and (keep or (not long and shown < ROW_BUTTONS)):
+            shown += 1
+            fitted.append(action)
+        else:
+            fitted.append(action.model_copy(update={"mode": "secondary"}))
+    return fitted
+
+
 def actions_row(*actions: Action) -> Element:
-    return E.ActionSet(actions=list(actions))
+    return E.ActionSet(actions=fit_row(actions))
+
+
+def button_list(*actions: Action) -> list[Element]:
+    """Buttons one above another (a row each), for titles too long to sit side by side."""
+    return [E.ActionSet(actions=[action]) for action in actions]

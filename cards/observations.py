@@ -29,6 +29,7 @@ from cards.base import (
 )
 
 MAX_ROWS = 12  # rows on one card; the rest are in the exports
+ACTION_ROWS = 5  # actions with an outcome box each: the first few; the rest are in the export
 
 
 @dataclass(frozen=True)
@@ -158,13 +159,20 @@ def allocation_card(
             size="small",
         )
     )
-    buttons = [execute("Allocate", "otla.allocate", primary=True)] if view.tutors else []
+    buttons = (
+        [execute("Allocate", "otla.allocate", primary=True, saves=True)] if view.tutors else []
+    )
     if view.can_set_up and view.tutor_list_empty:
         buttons.append(execute("Set up TLC", "admin.setup.open", primary=not view.tutors))
     if view.can_set_up and not view.observers:
         buttons.append(execute("Give a role", "admin.role.open"))
     if view.can_lil:
-        buttons.append(execute("Learning in Libraries", "otla.lil.open"))
+        body.append(
+            text(
+                "Learning in Libraries (LiL) tutors are allocated on their own card.", size="small"
+            )
+        )
+        buttons.append(execute("LiL allocation", "otla.lil.open"))
     return card(body, buttons, fallback_text="Allocate an observer")
 
 
@@ -262,13 +270,13 @@ def observation_card(view: ObservationCardView) -> CardDict:
         )
         form = _proposal_inputs(view)
         if view.collapse_proposal:
-            inner = card(form, [execute(heading, "otla.propose", ref)])
+            inner = card(form, [execute(heading, "otla.propose", ref, saves=True)])
             inner.pop("$schema", None)
             extra.append(A.ShowCard(title=heading, card=inner))
         else:
             body.append(_section(heading))
             body += form
-            body.append(actions_row(execute(heading, "otla.propose", ref)))
+            body.append(actions_row(execute(heading, "otla.propose", ref, saves=True)))
     if view.show_documents:
         body.append(_section("Planning and tracking documents"))
         if not view.documents:
@@ -305,7 +313,7 @@ def observation_card(view: ObservationCardView) -> CardDict:
                 size="small",
             )
         )
-        body.append(actions_row(execute("Share link", "otla.doc.link", ref)))
+        body.append(actions_row(execute("Share link", "otla.doc.link", ref, saves=True)))
     return card(
         body, [*_buttons(view.buttons), *extra], fallback_text=view.headline or "Observation"
     )
@@ -452,8 +460,8 @@ def report_form_card(
     return card(
         body,
         [
-            execute("Submit for checking", "otla.report.submit", ref, primary=True),
-            execute("Save draft", "otla.report.save", ref),
+            execute("Submit for checking", "otla.report.submit", ref, primary=True, saves=True),
+            execute("Save draft", "otla.report.save", ref, saves=True),
         ],
         fallback_text=f"OTLA report: {view.tutor}",
     )
@@ -550,9 +558,12 @@ def report_card(view: ReportView) -> CardDict:
             "comment",
         )
         body.append(
+            text("Pass it for approval, or return it to the observer for correction.", size="small")
+        )
+        body.append(
             actions_row(
-                execute("Checked: pass for approval", "otla.check", ref, primary=True),
-                execute("Return for correction", "otla.return", ref),
+                execute("Pass for approval", "otla.check", ref, primary=True, saves=True),
+                execute("Return to observer", "otla.return", ref, saves=True),
             )
         )
     if view.can_approve:
@@ -627,8 +638,8 @@ def planning_card(view: PlanningView) -> CardDict:
     return card(
         body,
         [
-            execute("Export planning (XLSX)", "otla.export.planning"),
-            execute("Export action log (XLSX)", "otla.export.actions"),
+            execute("Export plan", "otla.export.planning"),
+            execute("Export actions", "otla.export.actions"),
             execute("Themes & CPD", "quality.themes"),
             execute("Best practice", "otla.best"),
         ],
@@ -696,7 +707,12 @@ def actions_card(view: ActionsView) -> CardDict:
         body.append(text(view.note, subtle=True))
     if not view.items:
         body.append(text("No actions here."))
-    for item in view.items[:MAX_ROWS]:
+    shown = [
+        item
+        for n, item in enumerate(view.items)
+        if n < ACTION_ROWS or f"outcome_{item.action_id}" in view.errors
+    ]
+    for item in shown:
         ref = {"action_id": item.action_id}
         lines: list[Element] = [
             text(f"**{said(item.tutor)}**: {said(item.text)}"),
@@ -724,15 +740,16 @@ def actions_card(view: ActionsView) -> CardDict:
             )
         buttons = []
         if item.can_record:
-            buttons.append(execute("Record outcome", "otla.action.outcome", ref))
+            buttons.append(execute("Record outcome", "otla.action.outcome", ref, saves=True))
         if item.can_complete:
             buttons.append(execute("Mark completed", "otla.action.complete", ref, primary=True))
         if buttons:
             lines.append(actions_row(*buttons))
         body.append(E.Container(items=lines, separator=True))
-    hidden = max(view.total or 0, len(view.items)) - min(len(view.items), MAX_ROWS)
+    hidden = max(view.total or 0, len(view.items)) - len(shown)
     if hidden > 0:
-        body.append(text(f"…and {hidden} more.", subtle=True))
+        where = " in the export" if view.can_export else ""
+        body.append(text(f"…and {hidden} more{where}.", subtle=True))
     actions = (
         [execute("Export action log (XLSX)", "otla.export.actions")] if view.can_export else []
     )
@@ -772,7 +789,7 @@ def lil_card(view: LilView, errors: Mapping[str, str] | None = None) -> CardDict
             "course_id",
         )
         body.append(text("The tutor is asked to accept the course's date.", subtle=True))
-        actions.append(execute("Pick this course", "otla.lil.pick", primary=True))
+        actions.append(execute("Pick this course", "otla.lil.pick", primary=True, saves=True))
     else:
         if "course_id" in errors:
             body.append(error_text(errors["course_id"]))
@@ -835,7 +852,9 @@ def induction_card(view: InductionView) -> CardDict:
                 expanded=True,
             )
         )
-        actions.append(execute("Save", "otla.ha24.save", {"tutor_id": view.tutor_id}, primary=True))
+        actions.append(
+            execute("Save", "otla.ha24.save", {"tutor_id": view.tutor_id}, primary=True, saves=True)
+        )
     else:
         labels = dict((k, lbl) for lbl, k in view.items)
         body += [text(f"\u2705 {labels[k]}") for k in view.done if k in labels]

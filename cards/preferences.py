@@ -112,11 +112,19 @@ def settings_card(view: SettingsView) -> CardDict:
         text("Anything due outside these hours waits until they start.", subtle=True, size="small")
     )
     body.extend(_quiet(view))
-    actions = [execute("Save", "settings.save", primary=True)]
+    actions = [execute("Save", "settings.save", primary=True, saves=True)]
     if view.admin:
-        actions.append(execute("Change sending hours", "settings.hours.open"))
-        actions.append(execute("Term dates and closures", "settings.terms.open"))
-        actions.append(execute("Undelivered messages", "notices.undelivered"))
+        body.append(
+            text(
+                "For the organisation: change sending hours, term dates and closures, or see "
+                "undelivered messages.",
+                subtle=True,
+                size="small",
+            )
+        )
+        actions.append(execute("Sending hours", "settings.hours.open"))
+        actions.append(execute("Term dates", "settings.terms.open"))
+        actions.append(execute("Undelivered", "notices.undelivered"))
     return card(body, actions, fallback_text="Your message settings")
 
 
@@ -172,7 +180,7 @@ def sending_hours_card(
             "term_time_only", "Only in term time", value=values.get("term_time_only") == "true"
         ),
     ]
-    return card(body, [execute("Save", "settings.hours", primary=True)])
+    return card(body, [execute("Save", "settings.hours", primary=True, saves=True)])
 
 
 def sending_hours_saved_card(description: str) -> CardDict:
@@ -243,7 +251,7 @@ def term_dates_card(
     )
     return card(
         body,
-        [execute("Save", "settings.terms", {"year": year}, primary=True)],
+        [execute("Save", "settings.terms", {"year": year}, primary=True, saves=True)],
         fallback_text=f"Term dates and closures {year}",
     )
 

@@ -96,8 +96,8 @@ def person_data_card(
     return card(
         body,
         [
-            execute("Export", "admin.person.export", primary=True),
-            execute("Erase", "admin.person.erase"),
+            execute("Export", "admin.person.export", primary=True, saves=True),
+            execute("Erase", "admin.person.erase", saves=True),
         ],
     )
 

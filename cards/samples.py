@@ -17,6 +17,7 @@ from cards import observations as otla
 from cards.base import CardDict
 from cards.mentoring.samples import MENTORING_SAMPLES
 from cards.progression.samples import PROGRESSION_SAMPLES
+from cards.realistic import REALISTIC
 
 _GENERAL: Mapping[str, Callable[[], CardDict]] = MappingProxyType(
     {
@@ -161,7 +162,7 @@ _GENERAL: Mapping[str, Callable[[], CardDict]] = MappingProxyType(
             "Your observation is in one week",
             ["Maths with 10B, Monday 30 November at 10:00, observed by Olu Observer."],
             [
-                reminders.NextStep("Add planning documents", "otla.docs.open", {"observation": 42}),
+                reminders.NextStep("Add documents", "otla.docs.open", {"observation": 42}),
                 reminders.NextStep(
                     "Ask to reschedule", "otla.reschedule.open", {"observation": 42}
                 ),
@@ -720,7 +721,9 @@ _SUPPORT: Mapping[str, Callable[[], CardDict]] = MappingProxyType(
     }
 )
 
-SAMPLES: Mapping[str, Callable[[], CardDict]] = MappingProxyType({**_GENERAL, **_OTLA, **_SUPPORT})
+SAMPLES: Mapping[str, Callable[[], CardDict]] = MappingProxyType(
+    {**_GENERAL, **_OTLA, **_SUPPORT, **REALISTIC}
+)
 
 
 def write_samples(folder: Path) -> list[Path]:

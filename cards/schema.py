@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 import jsonschema
@@ -17,11 +18,23 @@ def _validator() -> Any:
     return cls(schema)
 
 
+# Teams' own top-level property, documented by Microsoft outside the Adaptive Card schema: the
+# card's width on a desktop. Checked here, then left out of the schema check.
+_TEAMS_ONLY = MappingProxyType({"msteams": MappingProxyType({"width": ("Full",)})})
+
+
 def problems(card: dict[str, Any]) -> list[str]:
     """Every way `card` breaks the schema, plus the rules Teams adds (version 1.5, unique ids)."""
+    teams = _TEAMS_ONLY["msteams"]
     found = [
+        f"msteams/{key}: Teams takes {', '.join(teams.get(key, ())) or 'no such property'}"
+        for key, value in (card.get("msteams") or {}).items()
+        if value not in teams.get(key, ())
+    ]
+    schema_part = {k: v for k, v in card.items() if k not in _TEAMS_ONLY}
+    found += [
         f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-        for e in _validator().iter_errors(card)
+        for e in _validator().iter_errors(schema_part)
     ]
     if card.get("version") != "1.5":
         found.append("version must be 1.5 for Teams")

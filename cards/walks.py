@@ -110,7 +110,7 @@ def walk_form_card(view: WalkFormView) -> CardDict:
         body.append(
             actions_row(
                 *[
-                    execute(f"Resume draft: {d.label}", "walk.open", {"walk_id": d.walk_id})
+                    execute(f"Resume {d.label}", "walk.open", {"walk_id": d.walk_id})
                     for d in view.drafts[:2]
                 ]
             )
@@ -201,8 +201,8 @@ def walk_form_card(view: WalkFormView) -> CardDict:
     return card(
         body,
         [
-            execute("Save", "walk.save", data, primary=True),
-            execute("Save draft", "walk.draft", data),
+            execute("Save", "walk.save", data, primary=True, saves=True),
+            execute("Save draft", "walk.draft", data, saves=True),
         ],
         fallback_text="Learning walk (HA27)",
     )
@@ -234,9 +234,14 @@ def _clash_block(view: WalkFormView) -> Element:
     buttons = []
     if clash.other_date and clash.other_label:
         buttons.append(
-            execute(f"Use {clash.other_label}", "walk.save", {**data, "use_date": clash.other_date})
+            execute(
+                f"Use {clash.other_label}",
+                "walk.save",
+                {**data, "use_date": clash.other_date},
+                saves=True,
+            )
         )
-    buttons.append(execute("Save anyway", "walk.save", {**data, "confirm_clash": True}))
+    buttons.append(execute("Save anyway", "walk.save", {**data, "confirm_clash": True}, saves=True))
     return E.Container(
         style="warning",
         items=[E.TextBlock(text=clash.message, wrap=True, weight="bolder"), actions_row(*buttons)],
@@ -357,7 +362,7 @@ def walk_draft_saved_card(walk_id: int, team_name: str, label: str) -> CardDict:
     body = [
         title("Draft saved"),
         text(f"{team_name} · {label}"),
-        text("Pick it up again any time: say **walk** and choose *Resume draft*.", subtle=True),
+        text("Pick it up again any time: say **walk** and choose *Resume*.", subtle=True),
     ]
     return card(
         body,
@@ -378,7 +383,7 @@ def walk_team_picker_card(teams: Choices, errors: Mapping[str, str] | None = Non
             "team_pk",
         ),
     ]
-    return card(body, [execute("Next", "walk.open", primary=True)])
+    return card(body, [execute("Next", "walk.open", primary=True, saves=True)])
 
 
 # --- Completion ---------------------------------------------------------------------------------
@@ -464,24 +469,37 @@ class MyWalkLine:
     walk_id: int
     day: str
     focus: str
-    went_well: str
-    even_better_if: str
 
 
-def my_walks_card(name: str, walks: Sequence[MyWalkLine]) -> CardDict:
+LATEST = 5  # a list shows the latest few, one line each; the rest are one tap away
+
+
+def _cut(value: str, length: int = 50) -> str:
+    return value if len(value) <= length else value[: length - 1].rstrip() + "…"
+
+
+def my_walks_card(name: str, walks: Sequence[MyWalkLine], *, everything: bool = False) -> CardDict:
+    """A person's walks, newest first, one line each: the feedback shows when a walk is opened,
+    so a year of walks is still one screen."""
     body: list[Element] = [title("Your learning walks"), text(name, subtle=True, size="small")]
     if not walks:
         body.append(text("No learning walks recorded for you yet."))
-    for w in walks:
-        body += [
-            E.TextBlock(text=f"{w.day} · {w.focus}", weight="bolder", wrap=True, spacing="medium"),
-            text(f"**Went well:** {said(w.went_well) if w.went_well else '—'}", size="small"),
-            text(
-                f"**Even better if:** {said(w.even_better_if) if w.even_better_if else '—'}",
-                size="small",
-            ),
-        ]
-    return card(body, fallback_text="Your learning walks")
+    shown = walks if everything else walks[:LATEST]
+    for w in shown:
+        body.append(
+            E.Container(
+                items=[text(f"{w.day} · {said(_cut(w.focus)) if w.focus else 'no focus given'}")],
+                selectAction=execute("Open", "walk.view", {"walk_id": w.walk_id}),
+                spacing="small",
+            )
+        )
+    if shown:
+        body.append(text("Tap a walk to read its feedback.", subtle=True, size="small"))
+    buttons = []
+    if len(shown) < len(walks):
+        body.append(text(f"Your latest {len(shown)}.", subtle=True, size="small"))
+        buttons.append(execute("Show all", "run", {"command": "walks all"}))
+    return card(body, buttons, fallback_text="Your learning walks")
 
 
 # --- Planning -----------------------------------------------------------------------------------
@@ -567,7 +585,7 @@ def walk_plan_card(view: PlanFormView) -> CardDict:
         errors,
         "walkers",
     )
-    return card(body, [execute("Save plan", "walk.plan.save", primary=True)])
+    return card(body, [execute("Save plan", "walk.plan.save", primary=True, saves=True)])
 
 
 def _window_inputs(i: int, v: Mapping[str, str], errors: Mapping[str, str]) -> list[Element]:
@@ -813,7 +831,7 @@ def key_findings_card(view: SummaryView) -> CardDict:
     for heading, groups in (("By focus", view.by_focus), ("By team", view.by_team)):
         if groups:
             body.append(E.TextBlock(text=heading, weight="bolder", spacing="large"))
-            for g in groups[:12]:
+            for g in groups[:LATEST]:
                 body.append(
                     text(
                         f"**{g.group}** ({g.walks}): went well — "
@@ -822,9 +840,15 @@ def key_findings_card(view: SummaryView) -> CardDict:
                         size="small",
                     )
                 )
+            if len(groups) > LATEST:
+                body.append(text(f"…and {len(groups) - LATEST} more in the export.", subtle=True))
     if view.draft is not None:
         body += _summary_draft(view.draft)
-    return card(body, fallback_text=f"Learning walks: key findings, {view.term_label}")
+    return card(
+        body,
+        [execute("Export the term", "run", {"command": "walks export"})],
+        fallback_text=f"Learning walks: key findings, {view.term_label}",
+    )
 
 
 def _summary_draft(draft: SummaryDraft) -> list[Element]:
@@ -834,8 +858,8 @@ def _summary_draft(draft: SummaryDraft) -> list[Element]:
         text(draft.note, subtle=True, size="small"),
         text_input("summary_text", "Summary", value=draft.text, multiline=True, max_length=8000),
         actions_row(
-            execute("Save", "walks.summary.save", ref, primary=True),
-            execute("Export as Word", "walks.summary.export", ref),
+            execute("Save", "walks.summary.save", ref, primary=True, saves=True),
+            execute("Export as Word", "walks.summary.export", ref, saves=True),
             execute("Draft again", "walks.summary.redraft", ref),
         ),
     ]
@@ -971,12 +995,7 @@ SAMPLES: Mapping[str, Any] = MappingProxyType(
             "Autumn term 2026/27", [TeamCount(1, "Maths", 5, 2), TeamCount(2, "ESOL", 3, 0)]
         ),
         "walks-mine": lambda: my_walks_card(
-            "Tom Tutor",
-            [
-                MyWalkLine(
-                    12, "Mon 23 Nov 2026", "Questioning", "Questioning and checking learning", ""
-                )
-            ],
+            "Tom Tutor", [MyWalkLine(12, "Mon 23 Nov 2026", "Questioning")]
         ),
         "walks-plan": lambda: walk_plan_card(
             PlanFormView(

@@ -115,7 +115,9 @@ def offer_card(values: Mapping[str, Any], errors: Mapping[str, str] | None = Non
             "institution",
         ),
     ]
-    return card(body, [execute("Offer", "mentor.offer", primary=True)], fallback_text="Offer")
+    return card(
+        body, [execute("Offer", "mentor.offer", primary=True, saves=True)], fallback_text="Offer"
+    )
 
 
 @dataclass(frozen=True)
@@ -192,7 +194,9 @@ def search_card(view: SearchView, errors: Mapping[str, str] | None = None) -> Ca
             ("third", "Third choice (optional)", False),
         ):
             body += with_error(choice_input(key, label, choices, required=required), errors, key)
-        actions.append(execute("Ask", "mentor.choose", {"specialism": view.query}, primary=True))
+        actions.append(
+            execute("Ask", "mentor.choose", {"specialism": view.query}, primary=True, saves=True)
+        )
     else:
         body.append(text(f"Nobody here offers to mentor in **{view.query or 'that'}** yet."))
         if view.nearest:
@@ -393,7 +397,7 @@ def agreement_card(view: AgreementView) -> CardDict:
         execute("Record an observation", "mentoring.observe.open", {"rel": view.rel_id}),
         execute("Not a good fit", "mentor.not_fit", {"rel": view.rel_id}),
     ]
-    return card(body, actions, fallback_text=heading)
+    return card(body, actions, fallback_text="Your mentoring agreement")
 
 
 def agreement_form_card(
@@ -491,7 +495,11 @@ def agreement_form_card(
         body,
         [
             execute(
-                "Save and ask the other to confirm", "agreement.save", {"rel": rel_id}, primary=True
+                "Save and ask the other to confirm",
+                "agreement.save",
+                {"rel": rel_id},
+                primary=True,
+                saves=True,
             )
         ],
         fallback_text="Mentoring agreement",
@@ -540,7 +548,7 @@ def meeting_form_card(
         )
     return card(
         body,
-        [execute("Save", "mentoring.meeting", {"rel": rel_id}, primary=True)],
+        [execute("Save", "mentoring.meeting", {"rel": rel_id}, primary=True, saves=True)],
         fallback_text="Log a meeting",
     )
 
@@ -587,7 +595,7 @@ def observation_form_card(
     ]
     return card(
         body,
-        [execute("Save", "mentoring.observe", {"rel": rel_id}, primary=True)],
+        [execute("Save", "mentoring.observe", {"rel": rel_id}, primary=True, saves=True)],
         fallback_text="Record an observation",
     )
 
@@ -609,7 +617,7 @@ def evaluation_form_card(
     ]
     return card(
         body,
-        [execute("Save", "mentoring.evaluate", {"entry": entry_id}, primary=True)],
+        [execute("Save", "mentoring.evaluate", {"entry": entry_id}, primary=True, saves=True)],
         fallback_text="Evaluate",
     )
 
@@ -724,7 +732,9 @@ def coach_card(view: CoachView, errors: Mapping[str, str] | None = None) -> Card
         )
     body.append(text("Private to you unless you choose to share it.", subtle=True, size="small"))
     actions: list[Action] = [
-        execute("Finish" if view.actions else "Next", "coach.answer", data, primary=True)
+        execute(
+            "Finish" if view.actions else "Next", "coach.answer", data, primary=True, saves=True
+        )
     ]
     if view.step_no > 1:
         actions.append(execute("Back", "coach.back", data))
@@ -796,7 +806,7 @@ def coach_review_card(
     )
     return card(
         body,
-        [execute("Save", "coach.review", {"conv": conv_id}, primary=True)],
+        [execute("Save", "coach.review", {"conv": conv_id}, primary=True, saves=True)],
         fallback_text=heading,
     )
 

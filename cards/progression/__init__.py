@@ -153,7 +153,7 @@ def setup_card(view: SetupView) -> CardDict:
     return _live(
         body,
         [
-            execute("Start", "cards.start", data, primary=True),
+            execute("Start", "cards.start", data, primary=True, saves=True),
             execute("Add our own issue", "cards.issue.open", data),
         ],
         view.session_id,
@@ -325,14 +325,14 @@ def _front(view: LiveCardView) -> tuple[list[Element], list[Any]]:
     )
     body.append(
         actions_row(
-            execute("Add", "cards.contribute", _ids(view), primary=True),
+            execute("Add", "cards.contribute", _ids(view), primary=True, saves=True),
             execute("See over", REFRESH, {**_ids(view), "side": "back"}),
         )
     )
     actions = [
         execute("Agree an action", REFRESH, {**_ids(view), "side": "action"}),
         _next_button(view),
-        execute("Pause", "cards.pause", {"session": view.session_id}),
+        execute("Pause", "cards.pause", {"session": view.session_id}, more=True),
     ]
     return body, actions
 
@@ -424,7 +424,7 @@ def _action_form(view: LiveCardView) -> tuple[list[Element], list[Any]]:
         ),
     ]
     actions = [
-        execute("Save action", "cards.action", _ids(view), primary=True),
+        execute("Save action", "cards.action", _ids(view), primary=True, saves=True),
         execute("Back", REFRESH, {**_ids(view), "side": "front"}),
     ]
     return body, actions
@@ -580,7 +580,7 @@ def summary_card(view: SummaryView) -> CardDict:
         execute("Compare groups", "cards.compare.open"),
     ]
     if not view.finished:
-        actions.append(execute("Back to the card", REFRESH, {"session": o.session_id}))
+        actions.append(execute("Back to card", REFRESH, {"session": o.session_id}))
     else:
         actions.append(execute("Reopen", "cards.reopen", session))
     if not view.finished:
@@ -644,7 +644,7 @@ def compare_choice_card(
             "sessions",
         ),
     ]
-    return card(body, [execute("Compare", "cards.compare", primary=True)])
+    return card(body, [execute("Compare", "cards.compare", primary=True, saves=True)])
 
 
 MAX_COMPARED = 4
@@ -747,7 +747,7 @@ def own_issue_card(view: OwnIssueFormView) -> CardDict:
             )
         )
     data = {"session": view.session_id} if view.session_id else {}
-    buttons = [execute("Save", "cards.issue", data, primary=True)]
+    buttons = [execute("Save", "cards.issue", data, primary=True, saves=True)]
     if view.session_id:
         buttons.append(execute("Back", REFRESH, {"session": view.session_id}))
     return card(body, buttons, fallback_text="Add your own strategic issue")
@@ -796,7 +796,7 @@ def own_question_card(view: OwnQuestionFormView) -> CardDict:
     data = {"session": view.session_id} if view.session_id else {}
     return card(
         body,
-        [execute("Save", "cards.question", data, primary=True)],
+        [execute("Save", "cards.question", data, primary=True, saves=True)],
         fallback_text="Add a lead question",
     )
 
@@ -841,7 +841,7 @@ def _action_buttons(action_id: int) -> list[Any]:
     data = {"action": action_id}
     return [
         execute("Done", "cards.action.done", data, primary=True),
-        execute("Needs more time", "cards.action.later", data),
+        execute("More time", "cards.action.later", data),
         execute("Not doing it", "cards.action.drop", data),
     ]
 
@@ -858,7 +858,7 @@ def action_reminder_card(view: ActionReminderView) -> CardDict:
         ),
         text("Let the group know where it stands: it shows on the session's card.", size="small"),
     ]
-    return card(body, _action_buttons(view.action_id), fallback_text=f"{heading}: {view.what}")
+    return card(body, _action_buttons(view.action_id), fallback_text=heading)
 
 
 def action_later_card(
@@ -877,8 +877,16 @@ def action_later_card(
     ]
     return card(
         body,
-        [execute("Save the new date", "cards.action.extend", {"action": action_id}, primary=True)],
-        fallback_text=f"Needs more time: {what}",
+        [
+            execute(
+                "Save the new date",
+                "cards.action.extend",
+                {"action": action_id},
+                primary=True,
+                saves=True,
+            )
+        ],
+        fallback_text="Needs more time",
     )
 
 
@@ -897,29 +905,29 @@ def action_drop_card(action_id: int, what: str, error: str | None = None) -> Car
     ]
     return card(
         body,
-        [execute("Save", "cards.action.dropped", {"action": action_id}, primary=True)],
-        fallback_text=f"Not doing it: {what}",
+        [execute("Save", "cards.action.dropped", {"action": action_id}, primary=True, saves=True)],
+        fallback_text="Not doing it",
     )
 
 
 def action_done_card(what: str, owner: str) -> CardDict:
     return card(
         [title("Done"), text(f"\u2611 {said(_short(what, 300))} \u2014 **{said(owner)}**")],
-        fallback_text=f"Done: {what}",
+        fallback_text="An action is done",
     )
 
 
 def action_moved_card(what: str, due_on: date) -> CardDict:
     return card(
         [title("New date saved"), text(f"{_short(what, 300)} \u2014 now by {day(due_on)}.")],
-        fallback_text=f"New date: {what}",
+        fallback_text="An action has a new date",
     )
 
 
 def action_dropped_card(what: str, reason: str) -> CardDict:
     return card(
         [title("Noted: not doing it"), text(f"~~{_short(what, 300)}~~"), text(reason, subtle=True)],
-        fallback_text=f"Not doing it: {what}",
+        fallback_text="An action is dropped",
     )
 
 

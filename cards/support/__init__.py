@@ -147,7 +147,9 @@ def referral_card(
         ),
     ]
     return card(
-        body, [execute("Send", "support.refer", primary=True)], fallback_text="Ask for support"
+        body,
+        [execute("Send", "support.refer", primary=True, saves=True)],
+        fallback_text="Ask for support",
     )
 
 
@@ -233,10 +235,10 @@ def referral_for_ap_card(view: ReferralForAp, errors: Errors | None = None) -> C
     return card(
         body,
         [
-            execute("Accept", "support.accept", data, primary=True),
+            execute("Accept", "support.accept", data, primary=True, saves=True),
             execute("Pass to another AP", "support.pass", data),
         ],
-        fallback_text=f"{view.tutor} would like support",
+        fallback_text="A request for support",
     )
 
 
@@ -345,10 +347,13 @@ def programme_card(view: ProgrammeView) -> CardDict:
         body.append(actions_row(*more))
     elif view.open_ and view.viewer == "tutor":
         actions = [
-            execute("Rate my confidence", "rate.open", pid, primary=True),
-            execute("Add a reflection", "programme.reflect.open", pid),
+            execute("Rate myself", "rate.open", pid, primary=True),
+            execute("Add reflection", "programme.reflect.open", pid),
             execute("My chart", "rate.chart", pid),
         ]
+        body.append(
+            text("Rate your confidence, add a reflection, or see your chart.", size="small")
+        )
         if view.can_end:
             body.append(actions_row(execute("End my programme", "programme.end", pid)))
     return card(body, actions, fallback_text=heading)
@@ -483,6 +488,7 @@ def session_form_card(
                 "programme.session",
                 {"programme_id": view.programme_id},
                 primary=True,
+                saves=True,
             )
         ],
         fallback_text="Log a session",
@@ -525,7 +531,16 @@ def objectives_card(
     ]
     return card(
         body,
-        [execute("Save", "programme.objectives", {"programme_id": programme_id}, primary=True)],
+        [
+            execute(
+                "Save",
+                "programme.objectives",
+                {"programme_id": programme_id},
+                primary=True,
+                saves=True,
+            )
+        ],
+        fallback_text="Programme objectives",
     )
 
 
@@ -546,7 +561,16 @@ def reflection_card(programme_id: int, errors: Errors | None = None) -> CardDict
         text(ONLY_YOU_AND_AP, subtle=True, size="small"),
     ]
     return card(
-        body, [execute("Save", "programme.reflect", {"programme_id": programme_id}, primary=True)]
+        body,
+        [
+            execute(
+                "Save",
+                "programme.reflect",
+                {"programme_id": programme_id},
+                primary=True,
+                saves=True,
+            )
+        ],
     )
 
 
@@ -583,6 +607,7 @@ def rating_card(
                 "rate",
                 {"programme_id": view.programme_id, "stage": view.stage},
                 primary=True,
+                saves=True,
             )
         ],
         fallback_text="Rate your confidence",
@@ -626,7 +651,7 @@ def checklist_card(lines: str, errors: Errors | None = None) -> CardDict:
             "lines",
         ),
     ]
-    return card(body, [execute("Save", "rate.checklist", primary=True)])
+    return card(body, [execute("Save", "rate.checklist", primary=True, saves=True)])
 
 
 # --- 2-weekly updates to the line manager (support to good) ----------------------------------
@@ -658,8 +683,10 @@ def update_draft_card(
                 "programme.update",
                 {"programme_id": programme_id, "number": number},
                 primary=True,
+                saves=True,
             )
         ],
+        fallback_text="A draft update for a line manager",
     )
 
 
@@ -707,7 +734,7 @@ def update_for_line_manager_card(
             size="small",
         ),
     ]
-    return card(body, fallback_text=f"Support update: {tutor}")
+    return card(body, fallback_text="A support update")
 
 
 # --- week-12 review (head of T&L) ------------------------------------------------------------
@@ -783,9 +810,10 @@ def review_card(view: ReviewView, errors: Errors | None = None) -> CardDict:
                 "programme.review",
                 {"programme_id": view.programme_id},
                 primary=True,
+                saves=True,
             )
         ],
-        fallback_text=f"Week-12 review: {view.tutor}",
+        fallback_text="A week-12 review",
     )
 
 
@@ -889,8 +917,10 @@ def report_form_card(view: ReportFormView, errors: Errors | None = None) -> Card
                 "programme.report",
                 {"programme_id": view.programme_id, "month": view.month},
                 primary=True,
+                saves=True,
             )
         ],
+        fallback_text=f"Monthly report to the head of T&L: {view.month_label}",
     )
 
 
@@ -907,7 +937,7 @@ def report_for_head_card(view: ReportFormView, practitioner: str) -> CardDict:
             ]
         ),
     ]
-    return card(body, fallback_text=f"AP report: {view.tutor}")
+    return card(body, fallback_text="An AP's monthly report")
 
 
 # --- caseloads (head of T&L: counts, never content) ------------------------------------------
@@ -968,13 +998,18 @@ def offer_card(reason: str) -> CardDict:
             subtle=True,
             size="small",
         ),
+        text(
+            "**Yes, please** asks for support; **Don't offer** stops these offers (turn them "
+            "back on in **settings**).",
+            size="small",
+        ),
     ]
     return card(
         body,
         [
-            execute("Yes, ask for support", "support.open", {"reason": reason}, primary=True),
+            execute("Yes, please", "support.open", {"reason": reason}, primary=True),
             execute("Not now", "support.offers.later"),
-            execute("Don't offer again", "support.offers.stop"),
+            execute("Don't offer", "support.offers.stop"),
         ],
         fallback_text="Support, if you'd like it",
     )

@@ -46,6 +46,16 @@ def say(page: Any, text: str) -> None:
     page.keyboard.press("Enter")
 
 
+def mention(page: Any, text: str) -> None:
+    """Post `@TLC <text>` as a new conversation in the open channel."""
+    new_post = page.locator("[contenteditable='true'][role='textbox']").first
+    new_post.click()
+    page.keyboard.type("@")
+    page.get_by_role("menuitem", name="TLC").click()
+    page.keyboard.type(f" {text}")
+    page.get_by_role("button", name="Post").click()
+
+
 def cards(page: Any, text: str | re.Pattern[str]) -> Any:
     return page.locator(CARD).filter(has_text=text)
 
@@ -84,12 +94,7 @@ def test_help_typed_in_the_personal_chat_shows_the_help_card(page: Any) -> None:
 def test_help_with_an_at_mention_in_a_channel_answers_in_the_thread(page: Any) -> None:
     page.get_by_role("treeitem", name="General").click()
     cards(page, GREETING).first.wait_for()  # installed in the team: greeted in the channel
-    new_post = page.locator("[contenteditable='true'][role='textbox']").first
-    new_post.click()
-    page.keyboard.type("@")
-    page.get_by_role("menuitem", name="TLC").click()
-    page.keyboard.type(" help")
-    page.get_by_role("button", name="Post").click()
+    mention(page, "help")
     help_card = cards(page, re.compile("What I can do")).first
     help_card.wait_for()
     assert "Mention me (@TLC) then a command" in help_card.inner_text()
@@ -263,16 +268,6 @@ def test_first_day_a_tutor_self_refers(first_day: FirstDay) -> None:
     phone_screenshot(cards(page, "Ask for support").last, "first-day-referral-saved.png")
 
 
-def mention(page: Any, text: str) -> None:
-    """Post `@TLC <text>` as a new conversation in the open channel."""
-    new_post = page.locator("[contenteditable='true'][role='textbox']").first
-    new_post.click()
-    page.keyboard.type("@")
-    page.get_by_role("menuitem", name="TLC").click()
-    page.keyboard.type(f" {text}")
-    page.get_by_role("button", name="Post").click()
-
-
 def person_id(day: FirstDay, email: str) -> int:
     ((found,),) = rows(day, "SELECT id FROM people WHERE email = ?", email)
     return int(found)
@@ -409,3 +404,75 @@ def test_first_day_the_quality_team_allocates_an_observer_and_the_tutor_hears(
     assert conversation and conversation != PERSONAL_CHAT  # Tom's own 1:1 chat, not Ada's
     assert "Ada Admin proposed a date for the observation" in message
     phone_screenshot(cards(page, "GCSE Maths resit").last, "first-day-otla-proposed.png")
+
+
+# --- the HA27 on a phone (issue 18, point 6) -----------------------------------------------------
+
+PHONE = {"width": 360, "height": 740}
+# On a 740 px phone Teams keeps about 200 px for itself: the status bar, the chat's header, the
+# sender's name over the card and the compose box. The rest is the card before any scrolling.
+CARD_IN_SIGHT = PHONE["height"] - 200
+
+
+def test_a_manager_logs_a_whole_walk_on_a_phone(page: Any, e2e_dir: Any) -> None:
+    """The HA27 (16 themes, the team's roster) 360 px wide: the first theme picker is in sight
+    without scrolling; a complete walk (tutor, course, focus, a theme that went well and one to
+    develop, verbal feedback) is saved as it was filled in."""
+    import sqlite3
+
+    open_personal_chat(page)
+    cards(page, GREETING).first.wait_for()
+    page.get_by_role("treeitem", name="General").click()  # TLC in the team: its roster is read
+    cards(page, GREETING).first.wait_for()
+    open_personal_chat(page)
+    say(page, "admin setup")
+    setup = cards(page, "Set up TLC").last
+    setup.get_by_role("button", name=re.compile(r"^Use Teaching & Learning's members")).click()
+    page.get_by_text(re.compile(r"members are now tutors")).last.wait_for()
+    say(page, f"admin grant {ADMIN_EMAIL} line_manager")
+    page.get_by_text("now has the role Line manager").last.wait_for()
+
+    page.get_by_role("treeitem", name="General").click()
+    mention(page, "walk")
+    form = cards(page, "Tutor(s) visited").last
+    form.wait_for()
+    # The Playground's page does not shrink to a phone: its card is drawn 360 px wide instead.
+    page.set_viewport_size({"width": 1280, "height": 3000})
+    form.evaluate(f"card => {{ card.style.width = '{PHONE['width']}px'; }}")
+    form.scroll_into_view_if_needed()
+    picker = form.get_by_role("combobox", name="What went well")
+    card_top, box = form.bounding_box()["y"], picker.bounding_box()
+    assert box["y"] + box["height"] - card_top <= CARD_IN_SIGHT, (
+        f"the first theme picker ends {box['y'] + box['height'] - card_top:.0f} px down the card"
+    )
+
+    form.get_by_role("combobox", name="Tutor(s) visited").click()
+    page.get_by_text("Tom Tutor", exact=True).last.click()
+    page.keyboard.press("Escape")
+    form.get_by_label("Course / session").fill("GCSE Maths resit, Tue am")
+    form.get_by_label("Focus", exact=True).fill("Checking understanding")
+    picker.click()
+    page.get_by_text("Questioning and checking learning", exact=True).last.click()
+    page.keyboard.press("Escape")
+    form.get_by_role("combobox", name="Even better if / areas to develop").click()
+    page.get_by_text("Stretch and challenge", exact=True).last.click()
+    page.keyboard.press("Escape")
+    form.get_by_role("radio", name="Yes").check()
+    screenshot(form, "playground-walk-phone.png")
+    form.get_by_role("button", name="Save", exact=True).click()
+    cards(page, "Learning walk saved").last.wait_for()
+
+    with sqlite3.connect(e2e_dir / "tlc.db", timeout=10) as db:
+        saved = db.execute(
+            "SELECT course, went_well, even_better_if, verbal_feedback, id FROM learning_walks "
+            "WHERE state = 'saved'"
+        ).fetchall()
+        assert [row[:4] for row in saved] == [
+            ("GCSE Maths resit, Tue am", '["questioning"]', '["stretch"]', 1)
+        ]
+        visited = db.execute(
+            "SELECT p.name FROM learning_walk_tutors t JOIN people p ON p.id = t.person_id "
+            "WHERE t.walk_id = ?",
+            (saved[0][4],),
+        ).fetchall()
+        assert visited == [("Tom Tutor",)]

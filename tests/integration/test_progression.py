@@ -106,6 +106,8 @@ async def press(
     """Press a button on a card as `user` would: an invoke carrying the button's data and inputs.
     Returns the card the bot answered with; the invoke must not post new messages."""
     action = button(card, title)
+    # Teams sends what was typed only with a button that saves; any other button sends its data.
+    assert not inputs or action.get("associatedInputs") != "None", f"{title!r} sends no inputs"
     data = {k: v for k, v in action["data"].items() if k != "verb"}
     body, sent = await teams.execute(user, action["verb"], {**data, **inputs}, place)
     assert teams.last_status == 200
@@ -949,7 +951,7 @@ async def test_an_agreed_action_is_followed_through_until_its_owner_closes_it(
     assert "Action due Fri 11 Dec" in card_text(before)
     assert {b["title"] for b in _find_actions(before)} == {
         "Done",
-        "Needs more time",
+        "More time",
         "Not doing it",
     }
     sent = await _tick_at(bot, clock, connector, datetime(2026, 12, 11, 9, 0, tzinfo=UTC))
@@ -966,7 +968,7 @@ async def test_an_agreed_action_is_followed_through_until_its_owner_closes_it(
 
     # Mia needs more time: a date before the one agreed is refused; a later one moves the
     # reminders with it.
-    later = await press(teams, MANAGER, overdue, "Needs more time", Place.personal(MANAGER))
+    later = await press(teams, MANAGER, overdue, "More time", Place.personal(MANAGER))
     bad = await press(
         teams, MANAGER, later, "Save the new date", Place.personal(MANAGER), by_when="2026-12-01"
     )

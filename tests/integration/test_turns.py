@@ -203,3 +203,20 @@ async def test_help_lists_the_menu_of_the_place_it_is_asked_in(teams: TeamsClien
     assert "In a 1:1 chat with me: **walk**" not in channel  # only what is not offered here
     assert "In a 1:1 chat with me:" in channel and "**support**" in channel
     assert "@TLC" in channel  # the bot's own name, from the activity's recipient
+
+
+async def test_a_form_sent_back_starts_with_what_to_fix(teams: TeamsClient) -> None:
+    """Issue 18: a one-line summary under the title; the messages stay at their fields."""
+    await teams.say(ADMIN, "hello")
+    response, _ = await teams.execute(
+        ADMIN,
+        "admin.role",
+        {"email": "not-an-email", "action": "grant"},  # no role chosen
+    )
+    body = response["value"]["body"]
+    assert body[0]["text"] == "Give someone a role"
+    assert body[1]["text"] == "2 things to fix: email, role"
+    ids = [e.get("id") for e in body]
+    assert ids.index("fix.email") == ids.index("email") + 1
+    assert ids.index("fix.role") == ids.index("role") + 1
+    assert body[ids.index("email")]["value"] == "not-an-email"

@@ -31,7 +31,14 @@ from storage.reminders import SENT, Schedule
 from storage.walks import DRAFT, SAVED, StoredWalk, StoredWalkPlan, WalkStore
 from tests.conftest import ADMIN, MANAGER, TUTOR
 from tests.support.loopback import LoopbackConnector, RosterMember, Sent
-from tests.support.teams import Place, TeamsClient, User, card_text, only_card
+from tests.support.teams import (
+    Place,
+    TeamsClient,
+    User,
+    as_teams_sends,
+    card_text,
+    only_card,
+)
 
 TIA = User("tia", "Tia Tutor", "tia@college.ac.uk")
 LEE = User("lee", "Lee Librarian", "lee@college.ac.uk")
@@ -501,9 +508,14 @@ async def test_the_tutor_sees_their_feedback_but_never_the_concern_note(org: Org
     await save_walk(org, filled_walk(form, "Tom"))
     [walk] = await org.walks()
 
-    mine = card_text(only_card(await org.teams.say(TUTOR, "walks")))
-    assert "Questioning and checking learning" in mine
+    mine_card = only_card(await org.teams.say(TUTOR, "walks"))
+    mine = card_text(mine_card)
+    assert "Mon 23 Nov 2026 · Questioning" in mine
+    assert "Every learner answered" not in mine  # the feedback shows when the walk is opened
     assert "Timekeeping" not in mine
+    opened, _ = await org.teams.execute(TUTOR, "walk.view", action_data(mine_card, "walk.view"))
+    assert "Every learner answered" in card_text(opened["value"])
+    assert "Timekeeping" not in card_text(opened["value"])
 
     shown = card_text(only_card(await org.teams.say(TUTOR, f"walk show {walk.id}")))
     assert "Every learner answered" in shown and "You" in shown
@@ -984,3 +996,71 @@ async def test_the_provider_return_counts_walks_and_otlas_by_month(org: Org) -> 
         assert f"{label}\n{n_walks} · {n_otlas}" in text
     refused = await org.teams.say(MANAGER, "walks return")
     assert "quality team" in refused[0].text
+
+
+async def test_a_walk_sent_back_says_what_to_fix_at_the_top_and_keeps_what_was_typed(
+    org: Org,
+) -> None:
+    """Issue 18: errors where the eye is. As Teams sends it: what was left empty is absent."""
+    form = await open_form(org)
+    values = filled_walk(
+        form, "Tom", course="", went_well="", went_well_note="", verbal_feedback=""
+    )
+    again = await save_walk(org, as_teams_sends(values))
+
+    body = again["body"]
+    assert body[0]["text"] == "Learning walk (HA27)"
+    assert body[1]["text"] == "3 things to fix: course, what went well, verbal feedback given"
+    assert body[1]["color"] == "attention"
+    # each message still sits under its own field ...
+    fields = [n for n in _nodes(body) if n.get("id") in ("course", "verbal_feedback")]
+    for field in fields:
+        siblings = next(c for c in _containers(body) if field in c)
+        after = siblings[siblings.index(field) + 1]
+        assert after["id"] == f"fix.{field['id']}" and after["color"] == "attention"
+    # ... and what was typed is kept
+    inputs = {i["id"]: i.get("value") for i in _inputs(again)}
+    assert inputs["focus"] == "Questioning" and inputs["minutes"] == "25"
+    assert inputs["concern_note"] == "Timekeeping: raise at the 1:1."
+    assert inputs["tutors"] == values["tutors"]
+    assert await org.walks() == []
+
+
+def _nodes(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, dict):
+        return [node, *(n for v in node.values() for n in _nodes(v))]
+    if isinstance(node, list):
+        return [n for v in node for n in _nodes(v)]
+    return []
+
+
+def _containers(node: Any) -> list[list[Any]]:
+    """Every list of elements in a card (a body, a container's items, a column's items)."""
+    if isinstance(node, list):
+        return [node, *(c for v in node for c in _containers(v))]
+    if isinstance(node, dict):
+        return [c for v in node.values() for c in _containers(v)]
+    return []
+
+
+async def test_a_tutors_walks_list_the_latest_five_one_line_each_and_show_all_on_request(
+    org: Org,
+) -> None:
+    """Issue 18: a year of walks is one screen; the rest are one tap away."""
+    long_note = "A full note. " * 150  # as long as the form allows
+    for n in range(7):
+        form = await open_form(org)
+        day = (date(2026, 11, 23) - timedelta(days=n)).isoformat()
+        await save_walk(org, filled_walk(form, "Tom", walk_date=day, went_well_note=long_note))
+    assert len(await org.walks()) == 7
+
+    latest = only_card(await org.teams.say(TUTOR, "walks"))
+    lines = [n for n in _nodes(latest) if n.get("type") == "Container" and "selectAction" in n]
+    assert len(lines) == 5
+    assert "Mon 23 Nov 2026" in card_text(lines[0]) and "Thu 19 Nov 2026" in card_text(lines[4])
+    assert "A full note" not in card_text(latest)
+    assert action_data(latest, "run", "Show all") == {"command": "walks all"}
+
+    every = only_card(await org.teams.say(TUTOR, "walks all"))
+    assert sum(n.get("type") == "Container" and "selectAction" in n for n in _nodes(every)) == 7
+    assert "Show all" not in card_text(every)

@@ -164,7 +164,7 @@ CARDS: dict[str, Callable[[], dict[str, Any]]] = {
     "walk saved notice": lambda: walks.walk_saved_notice_card(
         walks.WalkNoticeView(1, "Maths", "Mon 23 Nov", 1, E)
     ),
-    "my walks": lambda: walks.my_walks_card("Tom", [walks.MyWalkLine(1, "Mon", "Q", E, E)]),
+    "my walks": lambda: walks.my_walks_card("Tom", [walks.MyWalkLine(1, "Mon", E)]),
     "completion": lambda: walks.walk_completion_card(
         walks.CompletionView(1, "Maths", "Autumn", None, None, [walks.CompletionLine(E, "done")])
     ),

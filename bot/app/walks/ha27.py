@@ -879,6 +879,7 @@ async def walks(ctx: HandlerContext) -> Reply:
 
     Usage: walks
     Usage: walks Maths (one team, by name)
+    Usage: walks all (a tutor: every walk of yours, not only the latest)
     Usage: walks summary [autumn|spring|summer] (key findings, a summary to edit, quality team)
     Usage: walks pmg [autumn|spring|summer] (a paragraph for your PMG report, managers)
     Usage: walks return [2026-11] (provider return: walks and OTLAs by month, quality team)
@@ -899,7 +900,7 @@ async def walks(ctx: HandlerContext) -> Reply:
         team_here = await channel_team(ctx)
         return Reply.text(private_only(f"walks {team_here.name}" if team_here else "walks"))
     if not ctx.can(Permission.VIEW_WALK_COMPLETION):
-        return await my_walks(ctx)
+        return await my_walks(ctx, everything=sub == "all")
     team = await channel_team(ctx)
     if team is None and words:
         wanted = " ".join(words).casefold()

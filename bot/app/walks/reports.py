@@ -54,6 +54,7 @@ from bot.domain.walks import (
     theme_label,
 )
 from cards.walks import (
+    LATEST,
     CompletionLine,
     CompletionView,
     FindingsGroup,
@@ -140,32 +141,23 @@ async def overview(ctx: HandlerContext, teams: Sequence[Team]) -> Reply:
     return Reply.show(walk_overview_card(term.label, counts))
 
 
-async def my_walks(ctx: HandlerContext) -> Reply:
-    """A tutor's own learning walks: the feedback addressed to them, never a concern note."""
+ALL_MY_WALKS = 200
+
+
+async def my_walks(ctx: HandlerContext, *, everything: bool = False) -> Reply:
+    """A tutor's own learning walks, newest first: one line each; the feedback (never a concern
+    note) shows when one is opened."""
     if ctx.turn.where.kind != "personal":
         return Reply.text(PRIVATE_ONLY)
-    rows = await walk_store(ctx).for_tutor(ctx.turn.org_id, ctx.actor.person_id)
-    lines = []
-    for row in rows:
-        if not (await walk_access(ctx.uow.session, ctx.actor, row)).read:
-            continue
-        lines.append(
-            MyWalkLine(
-                walk_id=row.id,
-                day=day_label(row.walk_date),
-                focus=row.focus,
-                went_well=_feedback_line(row.went_well, row.went_well_note),
-                even_better_if=_feedback_line(row.even_better_if, row.even_better_if_note),
-            )
-        )
-    return Reply.show(my_walks_card((await asker(ctx)).name or "", lines))
-
-
-def _feedback_line(keys: Sequence[str] | None, note: str) -> str:
-    parts = [theme_label(k) for k in keys or ()]
-    if note:
-        parts.append(note)
-    return "; ".join(parts)
+    limit = ALL_MY_WALKS if everything else LATEST + 1  # one more says there are more
+    rows = await walk_store(ctx).for_tutor(ctx.turn.org_id, ctx.actor.person_id, limit)
+    lines = [
+        MyWalkLine(walk_id=row.id, day=day_label(row.walk_date), focus=row.focus)
+        for row in rows
+        if (await walk_access(ctx.uow.session, ctx.actor, row)).read
+    ]
+    name = (await asker(ctx)).name or ""
+    return Reply.show(my_walks_card(name, lines, everything=everything))
 
 
 # --- The quality team's summaries and exports ----------------------------------------------------
