@@ -464,7 +464,11 @@ def tutor_details_card(
         body,
         [
             execute(
-                "Save", "admin.tutors.save", {"person_id": tutor.person_id, **scope}, primary=True
+                "Save",
+                "admin.tutors.save",
+                {"person_id": tutor.person_id, **scope},
+                primary=True,
+                saves=True,
             ),
             execute("Back to the list", "admin.tutors.list", scope),
         ],

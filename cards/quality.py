@@ -93,7 +93,7 @@ def _filters(f: Filters, verb: str) -> list[Element]:
     return [
         choice_input("period", "Period", f.periods, value=f.period),
         choice_input("scope", "Who", f.scopes, value=f.scope),
-        actions_row(execute("Show", verb)),
+        actions_row(execute("Show", verb, saves=True)),
     ]
 
 
@@ -127,8 +127,8 @@ def themes_card(view: ThemesView) -> CardDict:
     return card(
         body,
         [
-            execute("Export (XLSX)", "quality.export", {"period": view.filters.period}),
-            execute("Completion", "quality.completion"),
+            execute("Export (XLSX)", "quality.export", {"period": view.filters.period}, saves=True),
+            execute("Completion", "quality.completion", saves=True),
         ],
         fallback_text=f"Themes & CPD: {view.heading}",
     )
@@ -190,12 +190,12 @@ def completion_card(view: CompletionView) -> CardDict:
         body.append(_grid_line(view.lil, lil=True))
     if view.filters.periods:
         body.append(choice_input("period", "Term", view.filters.periods, value=view.filters.period))
-        body.append(actions_row(execute("Show", "quality.completion")))
+        body.append(actions_row(execute("Show", "quality.completion", saves=True)))
     return card(
         body,
         [
-            execute("Export (XLSX)", "quality.export", {"period": view.filters.period}),
-            execute("Themes & CPD", "quality.themes"),
+            execute("Export (XLSX)", "quality.export", {"period": view.filters.period}, saves=True),
+            execute("Themes & CPD", "quality.themes", saves=True),
         ],
         fallback_text=f"Completion at a glance: {view.heading}",
     )
@@ -226,6 +226,6 @@ def cpd_map_card(view: CpdMapView) -> CardDict:
                 max_length=MAX_CPD_CHARS,
                 placeholder="Leave empty for the default",
             ),
-            actions_row(execute("Save", "quality.cpd", primary=True)),
+            actions_row(execute("Save", "quality.cpd", primary=True, saves=True)),
         ]
     return card(body, fallback_text="Themes and the CPD they point to")

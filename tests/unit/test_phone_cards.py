@@ -32,7 +32,9 @@ SAVING_VERBS = frozenset(
         "support.refer", "support.accept", "programme.objectives", "programme.reflect",
         "programme.session", "programme.update", "programme.review", "programme.report",
         "rate", "rate.checklist",
-        "walk.save", "walk.draft", "walk.plan.save",
+        "walk.save", "walk.draft", "walk.plan.save", "walks.summary.save", "walks.summary.export",
+        "admin.tutors.save", "quality.cpd", "quality.themes", "quality.completion",
+        "quality.export",
     }
 )  # fmt: skip
 # A verb that both opens a card and, from one card, submits a choice made there.
