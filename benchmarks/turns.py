@@ -18,6 +18,7 @@ fraction of the aiohttp ceiling, the load average around each round, and the tar
 
     .venv/bin/python -m benchmarks.turns [--quick] [--turns 300] [--rounds 3]
         [--concurrency 1 32] [--databases sqlite postgres] [--kinds help ha27_save ...]
+        [--profile DIR]   (TLC under cProfile for the measured turns only: DIR/sqlite.prof, ...)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import asyncio
 import itertools
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -191,6 +193,7 @@ class Tlc:
     name: str
     url: str
     service_url: str
+    process: subprocess.Popen[bytes]
     walk: dict[str, Any] = field(default_factory=dict)
     session: int = 0
     referrers: itertools.count[int] = field(default_factory=itertools.count)
@@ -309,10 +312,22 @@ def summary(latencies: list[float], elapsed: float, errors: int) -> dict[str, fl
     }
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, all threads) a process has used: steadier than turns/s on a
+    shared machine, since waiting for a core is not counted."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def drive(
-    url: str, make: Callable[[int, int], dict[str, Any]], concurrency: int, turns: int
+    url: str,
+    make: Callable[[int, int], dict[str, Any]],
+    concurrency: int,
+    turns: int,
+    pid: int,
 ) -> dict[str, float]:
-    """`turns` turns from `concurrency` conversations at once, after one warm-up turn each."""
+    """`turns` turns from `concurrency` conversations at once, after one warm-up turn each;
+    `pid` is the bot's process, whose CPU time per turn is reported."""
     latencies: list[float] = []
     errors = 0
     left = turns
@@ -333,10 +348,14 @@ async def drive(
                 latencies.append(time.perf_counter() - t0)
                 n += 1
 
+        cpu = cpu_seconds(pid)
         started = time.perf_counter()
         await asyncio.gather(*(one(w) for w in range(concurrency)))
         elapsed = time.perf_counter() - started
-    return summary(latencies, elapsed, errors)
+        cpu = cpu_seconds(pid) - cpu
+    result = summary(latencies, elapsed, errors)
+    result["cpu_ms_per_turn"] = round(cpu * 1000 / max(len(latencies), 1), 2)
+    return result
 
 
 def echo_activity(service_url: str) -> Callable[[int, int], dict[str, Any]]:
@@ -349,7 +368,7 @@ def echo_activity(service_url: str) -> Callable[[int, int], dict[str, Any]]:
 
 
 def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
-    keys = ("turns_per_s", "p50_ms", "p99_ms")
+    keys = ("turns_per_s", "p50_ms", "p99_ms", "cpu_ms_per_turn")
     out = {k: round(statistics.median(r[k] for r in runs), 2) for k in keys}
     out["errors"] = sum(r["errors"] for r in runs)
     out["rounds_turns_per_s"] = [r["turns_per_s"] for r in runs]  # type: ignore[assignment]
@@ -389,9 +408,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--quick", action="store_true", help="a short run on a shared machine: 96 turns each"
     )
+    parser.add_argument(
+        "--profile", metavar="DIR", help="run TLC under cProfile; DIR/<database>.prof holds it"
+    )
     args = parser.parse_args()
     if args.quick:
         args.turns = min(args.turns, 96)
+    if args.profile:
+        args.profile = str(Path(args.profile).resolve())
     return args
 
 
@@ -431,8 +455,14 @@ async def main() -> None:
                 "TLC_RUN_WORKER": "false",
                 "TLC_ADMINS": "admin@bench.example",
             }
-            procs.append(start(["-m", "bot.cli", "start"], env))
-            tlcs.append(Tlc(database, f"http://127.0.0.1:{port}/api/messages", service_url))
+            command = ["-m", "bot.cli", "start"]
+            if args.profile:
+                env["TLC_PROFILE"] = f"{args.profile}/{database}.prof"
+                command = ["-m", "benchmarks.profiled_tlc"]
+            procs.append(start(command, env))
+            tlcs.append(
+                Tlc(database, f"http://127.0.0.1:{port}/api/messages", service_url, procs[-1])
+            )
         for p in procs:
             stack.callback(p.kill)
         try:
@@ -441,7 +471,18 @@ async def main() -> None:
             for tlc in tlcs:
                 await wait_listening(int(tlc.url.split(":")[2].split("/")[0]))
                 await set_up(tlc, referrers, workers)
-            results["measured"] = await measure(args, tlcs, service_url, echo_port, ceiling_port)
+            for tlc in tlcs if args.profile else []:
+                tlc.process.send_signal(signal.SIGUSR1)
+            results["measured"] = await measure(
+                args,
+                tlcs,
+                service_url,
+                (echo_port, procs[1].pid),
+                (ceiling_port, procs[2].pid),
+            )
+            for tlc in tlcs if args.profile else []:
+                tlc.process.send_signal(signal.SIGUSR2)
+            await asyncio.sleep(3 if args.profile else 0)  # the stats are written
         finally:
             for p in procs:
                 p.kill()
@@ -453,21 +494,35 @@ async def main() -> None:
 
 
 async def measure(
-    args: argparse.Namespace, tlcs: list[Tlc], service_url: str, echo_port: int, ceiling_port: int
+    args: argparse.Namespace,
+    tlcs: list[Tlc],
+    service_url: str,
+    echo: tuple[int, int],
+    ceiling: tuple[int, int],
 ) -> dict[str, Any]:
+    """Every system and turn kind once per round, rounds one after another; the medians.
+    `echo` and `ceiling` are (port, pid) of the stock echo bot and the aiohttp-only echo."""
+    (echo_port, echo_pid), (ceiling_port, ceiling_pid) = echo, ceiling
     raw: dict[str, list[dict[str, float]]] = {}
     loads: list[list[float]] = []
     echo_url = f"http://127.0.0.1:{echo_port}/api/messages"
     ceiling_url = f"http://127.0.0.1:{ceiling_port}/api/messages"
     for _ in range(args.rounds):
         for c in args.concurrency:
-            for name, url in (("stock_echo", echo_url), ("aiohttp_ceiling", ceiling_url)):
-                got = await drive(url, echo_activity(service_url), c, args.turns)
+            for name, url, pid in (
+                ("stock_echo", echo_url, echo_pid),
+                ("aiohttp_ceiling", ceiling_url, ceiling_pid),
+            ):
+                got = await drive(url, echo_activity(service_url), c, args.turns, pid)
                 raw.setdefault(f"c{c}/{name}", []).append(got)
             for tlc in tlcs:
                 for kind in args.kinds:
                     got = await drive(
-                        tlc.url, lambda w, n, k=kind, t=tlc: t.activity(k, w, n), c, args.turns
+                        tlc.url,
+                        lambda w, n, k=kind, t=tlc: t.activity(k, w, n),
+                        c,
+                        args.turns,
+                        tlc.process.pid,
                     )
                     raw.setdefault(f"c{c}/{tlc.name}/{kind}", []).append(got)
         loads.append([round(x, 2) for x in os.getloadavg()])
