@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,14 +63,29 @@ async def in_conflict(directory: Directory, org_id: str, tutor_id: int, ap_id: i
     return ap_id in await conflicted_practitioners(directory, org_id, tutor_id)
 
 
+@dataclass(frozen=True)
+class Proposal:
+    """Whom a referral's tutor was proposed, and why; or, with nobody asked, why it waits."""
+
+    chosen: Practitioner | None
+    reasons: list[str] = field(default_factory=list)
+    waiting: str | None = None
+
+
 async def ask_next_practitioner(
     session: AsyncSession, referral: SupportReferral, now: datetime
 ) -> tuple[Practitioner | None, list[str]]:
+    proposal = await propose(session, referral, now)
+    return proposal.chosen, proposal.reasons
+
+
+async def propose(session: AsyncSession, referral: SupportReferral, now: datetime) -> Proposal:
     """Propose the best AP with room who has not passed and is not in the tutor's line-management
     chain (either way); ask them. With nobody free, the referral waits and the head of T&L is
-    told that someone is waiting (not who, nor why)."""
+    told that someone is waiting (not who, nor why); the tutor is told why, from the same APs."""
     directory = Directory(session)
     tutor = await directory.person(referral.org_id, referral.tutor_id)
+    conflicted = await conflicted_practitioners(directory, referral.org_id, referral.tutor_id)
     request = MatchRequest(
         campus="" if referral.campus == "any" else referral.campus,
         curriculum_area=tutor.curriculum_area if tutor else "",
@@ -79,7 +95,7 @@ async def ask_next_practitioner(
             [
                 *referral.passed_ids,
                 referral.tutor_id,
-                *await conflicted_practitioners(directory, referral.org_id, referral.tutor_id),
+                *conflicted,
             ]
         ),
     )
@@ -106,7 +122,7 @@ async def ask_next_practitioner(
                 now,
                 head,
             )
-        return None, []
+        return Proposal(None, waiting=waiting_reason(aps, referral.tutor_id, conflicted))
     chosen = ranked[0]
     reasons = match_reasons(request, chosen)
     referral.state = MATCHING
@@ -120,7 +136,7 @@ async def ask_next_practitioner(
         now,
         {"referral_id": referral.id, "reasons": reasons},
     )
-    return chosen, reasons
+    return Proposal(chosen, reasons)
 
 
 async def rematch_waiting(session: AsyncSession, org_id: str, now: datetime) -> int:
@@ -153,11 +169,12 @@ async def why_waiting(session: AsyncSession, referral: SupportReferral, now: dat
     conflicted = await conflicted_practitioners(
         Directory(session), referral.org_id, referral.tutor_id
     )
-    aps = [
-        ap
-        for ap in await practitioners(session, referral.org_id, now)
-        if ap.person_id != referral.tutor_id and ap.person_id not in conflicted
-    ]
+    aps = await practitioners(session, referral.org_id, now)
+    return waiting_reason(aps, referral.tutor_id, conflicted)
+
+
+def waiting_reason(aps: list[Practitioner], tutor_id: int, conflicted: frozenset[int]) -> str:
+    aps = [ap for ap in aps if ap.person_id != tutor_id and ap.person_id not in conflicted]
     if not aps:
         return NO_APS
     if all(not ap.has_room for ap in aps):
