@@ -5,7 +5,7 @@ Who may read a walk is decided by `can()` (bot/domain/access.py), asked once per
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -159,7 +159,11 @@ async def actor_for(session: AsyncSession, person_id: int | None) -> Actor | Non
 
 async def names_of(session: AsyncSession, org_id: str, ids: Sequence[int]) -> dict[int, str]:
     people = await Directory(session).people(org_id, ids)
-    return {p.id: p.name or p.email or f"#{p.id}" for p in people}
+    return {p.id: display_name(p) for p in people}
+
+
+def display_name(person: Person) -> str:
+    return person.name or person.email or f"#{person.id}"
 
 
 def yes_no(value: bool | None) -> str:
@@ -171,6 +175,8 @@ class WalkAccess:
     read: bool
     concern: bool
     edit: bool
+    # The walk's tutors' names, read with them for the checks (None for a draft: not read).
+    tutor_names: Mapping[int, str] | None = None
 
 
 async def walk_access(session: AsyncSession, actor: Actor, walk: StoredWalk) -> WalkAccess:
@@ -178,11 +184,13 @@ async def walk_access(session: AsyncSession, actor: Actor, walk: StoredWalk) -> 
     its concern note only if every tutor's is (no tutor on the walk ever sees it). A draft has
     no readers but its author."""
     subjects = [Subject(org_id=walk.org_id, author_id=walk.author_id)]
+    names: dict[int, str] | None = None
     if not walk.is_draft:
         store = WalkStore(session)
         readers = {p.id for p in await store.quality_team(walk.org_id)}
         readers |= {p.id for p in await store.team_managers(walk.team_pk)}
         tutors = await Directory(session).people(walk.org_id, walk.tutor_ids)
+        names = {t.id: display_name(t) for t in tutors}
         managers = await store.line_manager_ids(tutors)
         subjects = [
             Subject(
@@ -198,4 +206,5 @@ async def walk_access(session: AsyncSession, actor: Actor, walk: StoredWalk) -> 
         read=any(can(actor, Permission.READ_WALK, s) for s in subjects),
         concern=all(can(actor, Permission.READ_WALK_CONCERN, s) for s in subjects),
         edit=can(actor, Permission.EDIT_WALK, subjects[0]),
+        tutor_names=names,
     )

@@ -138,7 +138,9 @@ async def summary_view(
 ) -> WalkSummaryView:
     store = WalkStore(session)
     team = await store.team(walk.org_id, walk.team_pk)
-    names = await names_of(session, walk.org_id, walk.tutor_ids)
+    names = access.tutor_names
+    if names is None:
+        names = await names_of(session, walk.org_id, walk.tutor_ids)
     if actor.person_id in walk.tutor_ids:
         others = len(walk.tutor_ids) - 1
         tutors = "You" + (f" and {others} other tutor{'s' if others > 1 else ''}" if others else "")
