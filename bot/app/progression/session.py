@@ -255,8 +255,8 @@ class SessionView:
         if question is None:
             return await self.summary(row)
         issue = deck.issue(question.issue_number)
-        contributions = [c for c in await self.repo.contributions(row.id) if c.card_key == key]
-        actions = [a for a in await self.repo.actions(row.id) if a.card_key == key]
+        contributions = await self.repo.contributions(row.id, key)
+        actions = await self.repo.actions(row.id, key)
         around = await self.people_around(row, viewer_id)
         names = await self.names(set(around) | {c.person_id for c in contributions if c.person_id})
         return live_card(
