@@ -8,7 +8,8 @@ a progression session in a channel), then every turn kind is driven with Teams-s
 
 - `help`: a message in a 1:1 chat;
 - `ha27_save`: an HA27 (learning walk) Save pressed in a team channel, each press a new walk;
-- `contribution`: a contribution to a live progression card in a channel;
+- `contribution`: a contribution to a live progression card in a channel (16 sessions, one per
+  team channel, taken in turn);
 - `referral`: a self-referral for support submitted (each by a tutor who has none open);
 - `retry`: Teams sending an HA27 Save again that is already stored (answered from the store).
 
@@ -49,8 +50,17 @@ ROOT = Path(__file__).resolve().parent.parent
 TENANT = "bench"
 PG_ADMIN = os.environ.get("TLC_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 KINDS = ("help", "ha27_save", "contribution", "referral", "retry")
-TEAM = "19:team-bench@thread.tacv2"
-CHANNEL = f"{TEAM};messageid=1"
+SESSIONS = 16  # live progression cards, one per team channel; contributions go round them
+
+
+def team(i: int) -> str:
+    return f"19:team-bench{i}@thread.tacv2"
+
+
+def channel_conversation(i: int) -> str:
+    return f"{team(i)};messageid=1"
+
+
 TUTOR_LIST = "tutors.csv"
 TUTORS = (
     "name,email,campus,curriculum_area,delivery_style,line_manager_email,learning_in_libraries\n"
@@ -96,18 +106,19 @@ def person(key: str) -> dict[str, str]:
 
 
 def base(
-    service_url: str, who: str, kind: str, activity_id: str, *, channel: bool = False
+    service_url: str, who: str, kind: str, activity_id: str, *, channel: int | None = None
 ) -> dict[str, Any]:
+    """An activity in a 1:1 chat, or in the General channel of team number `channel`."""
     conversation: dict[str, Any] = {
-        "id": CHANNEL if channel else f"a:personal-{who}",
-        "conversationType": "channel" if channel else "personal",
+        "id": f"a:personal-{who}" if channel is None else channel_conversation(channel),
+        "conversationType": "personal" if channel is None else "channel",
         "tenantId": TENANT,
     }
     channel_data: dict[str, Any] = {"tenant": {"id": TENANT}}
-    if channel:
+    if channel is not None:
         conversation["isGroup"] = True
-        channel_data["team"] = {"id": TEAM, "name": "Bench"}
-        channel_data["channel"] = {"id": TEAM, "name": "General"}
+        channel_data["team"] = {"id": team(channel), "name": f"Bench {channel}"}
+        channel_data["channel"] = {"id": team(channel), "name": "General"}
     return {
         "type": kind,
         "id": activity_id,
@@ -122,10 +133,10 @@ def base(
 
 
 def say(
-    service_url: str, who: str, text: str, activity_id: str, *, channel: bool = False
+    service_url: str, who: str, text: str, activity_id: str, *, channel: int | None = None
 ) -> dict[str, Any]:
     act = base(service_url, who, "message", activity_id, channel=channel)
-    if channel:
+    if channel is not None:
         act["text"] = f"<at>TLC</at> {text}"
         act["entities"] = [
             {"type": "mention", "text": "<at>TLC</at>", "mentioned": {"id": "28:bot"}}
@@ -142,7 +153,7 @@ def execute(
     data: dict[str, Any],
     activity_id: str,
     *,
-    channel: bool = False,
+    channel: int | None = None,
 ) -> dict[str, Any]:
     """An Action.Execute (adaptiveCard/action invoke); untouched inputs absent, as Teams does."""
     act = base(service_url, who, "invoke", activity_id, channel=channel)
@@ -195,7 +206,7 @@ class Tlc:
     service_url: str
     process: subprocess.Popen[bytes]
     walk: dict[str, Any] = field(default_factory=dict)
-    session: int = 0
+    sessions: list[int] = field(default_factory=list)
     referrers: itertools.count[int] = field(default_factory=itertools.count)
     ids: itertools.count[int] = field(default_factory=itertools.count)
 
@@ -205,13 +216,15 @@ class Tlc:
         if kind == "help":
             return say(url, f"user{worker}", "help", sid)
         if kind == "ha27_save":
-            return execute(url, "manager", "walk.save", self.walk, sid, channel=True)
+            return execute(url, "manager", "walk.save", self.walk, sid, channel=0)
         if kind == "retry":
             # The same press, sent again by Teams: already stored, answered from the store.
-            return execute(url, "manager", "walk.save", self.walk, f"retry-{worker}", channel=True)
+            return execute(url, "manager", "walk.save", self.walk, f"retry-{worker}", channel=0)
         if kind == "contribution":
-            data = {"session": self.session, "position": 0, "contribution": f"Idea {sid}"}
-            return execute(url, f"user{worker}", "cards.contribute", data, sid, channel=True)
+            # Round the sessions, so each card holds tens of contributions, as a busy one would.
+            place = (worker + n) % len(self.sessions)
+            data = {"session": self.sessions[place], "position": 0, "contribution": f"Idea {sid}"}
+            return execute(url, f"user{worker}", "cards.contribute", data, sid, channel=place)
         if kind == "referral":
             data = {"topics": "behaviour", "ways": "coaching", "campus": "North"}
             who = f"referrer{next(self.referrers)}"
@@ -229,7 +242,8 @@ async def post(http: aiohttp.ClientSession, url: str, activity: dict[str, Any]) 
 
 async def set_up(tlc: Tlc, referrers: int, workers: int) -> None:
     """As people would: the admin (named in TLC_ADMINS) makes Mia a line manager; Mia and two
-    tutors are in the Bench team's channel, where a progression session is running; every
+    tutors are in the Bench team's channel; a progression session runs in each of 16 team
+    channels, whose people have each said hello there; every
     would-be referrer and every `help` asker has said hello once (a turn of someone TLC knows);
     each retry worker's HA27 press is stored once, so Teams sending it again is a retry."""
     s, url = tlc.service_url, tlc.url
@@ -249,10 +263,10 @@ async def set_up(tlc: Tlc, referrers: int, workers: int) -> None:
         ]
         await run(tutor_list)
         for who in ("manager", "tutor1", "tutor2", "user0"):
-            await run(say(s, who, "hello", f"setup-{who}", channel=True))
+            await run(say(s, who, "hello", f"setup-{who}", channel=0))
         await run(say(s, "admin", "admin grant manager@bench.example line_manager", "setup-grant"))
-        await run(say(s, "manager", "walk", "setup-walk", channel=True))
-        card = await last_card(http, s, CHANNEL)
+        await run(say(s, "manager", "walk", "setup-walk", channel=0))
+        card = await last_card(http, s, channel_conversation(0))
         tlc.walk = {
             **button(card, "walk.save"),
             "tutors": first_choice(card, "tutors"),
@@ -265,14 +279,15 @@ async def set_up(tlc: Tlc, referrers: int, workers: int) -> None:
             "even_better_if": "stretch",
             "verbal_feedback": "yes",
         }
-        saved = await run(execute(s, "manager", "walk.save", tlc.walk, "setup-save", channel=True))
+        saved = await run(execute(s, "manager", "walk.save", tlc.walk, "setup-save", channel=0))
         if "saved" not in json.dumps(saved):
             raise RuntimeError(f"the HA27 was not saved: {json.dumps(saved)[:400]}")
-        await run(say(s, "user0", "cards", "setup-cards", channel=True))
-        start = button(await last_card(http, s, CHANNEL), "cards.start")
-        tlc.session = int(start["session"])
-        data = {**start, "issues": "1", "group": "Bench"}
-        await run(execute(s, "user0", "cards.start", data, "setup-start", channel=True))
+        for i in range(SESSIONS):
+            await run(say(s, "user0", "cards", f"setup-cards-{i}", channel=i))
+            start = button(await last_card(http, s, channel_conversation(i)), "cards.start")
+            tlc.sessions.append(int(start["session"]))
+            data = {**start, "issues": "1", "group": f"Bench {i}"}
+            await run(execute(s, "user0", "cards.start", data, f"setup-start-{i}", channel=i))
         gate = asyncio.Semaphore(16)
 
         async def once(activity: dict[str, Any]) -> None:
@@ -283,12 +298,13 @@ async def set_up(tlc: Tlc, referrers: int, workers: int) -> None:
             *(once(say(s, f"referrer{i}", "hello", f"setup-r{i}")) for i in range(referrers)),
             *(once(say(s, f"user{w}", "hello", f"setup-u{w}")) for w in range(workers)),
             *(
-                once(say(s, f"user{w}", "hello", f"setup-c{w}", channel=True))
+                once(say(s, f"user{w}", "hello", f"setup-c{w}-{i}", channel=i))
                 for w in range(workers)
+                for i in range(SESSIONS)
             ),
         )
         for w in range(workers):
-            await run(execute(s, "manager", "walk.save", tlc.walk, f"retry-{w}", channel=True))
+            await run(execute(s, "manager", "walk.save", tlc.walk, f"retry-{w}", channel=0))
 
 
 async def last_card(http: aiohttp.ClientSession, service_url: str, conversation: str) -> Any:
