@@ -179,17 +179,23 @@ class WalkAccess:
     tutor_names: Mapping[int, str] | None = None
 
 
-async def walk_access(session: AsyncSession, actor: Actor, walk: StoredWalk) -> WalkAccess:
+async def walk_access(
+    session: AsyncSession,
+    actor: Actor,
+    walk: StoredWalk,
+    tutors: Sequence[Person] | None = None,
+) -> WalkAccess:
     """Ask `can()` once per tutor visited: a group walk is readable if any tutor's record is,
     its concern note only if every tutor's is (no tutor on the walk ever sees it). A draft has
-    no readers but its author."""
+    no readers but its author. `tutors`: the walk's tutors' rows, if the caller just read them."""
     subjects = [Subject(org_id=walk.org_id, author_id=walk.author_id)]
     names: dict[int, str] | None = None
     if not walk.is_draft:
         store = WalkStore(session)
         readers = {p.id for p in await store.quality_team(walk.org_id)}
         readers |= {p.id for p in await store.team_managers(walk.team_pk)}
-        tutors = await Directory(session).people(walk.org_id, walk.tutor_ids)
+        if tutors is None or {t.id for t in tutors} != set(walk.tutor_ids):
+            tutors = await Directory(session).people(walk.org_id, walk.tutor_ids)
         names = {t.id: display_name(t) for t in tutors}
         managers = await store.line_manager_ids(tutors)
         subjects = [
