@@ -36,7 +36,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -44,11 +43,11 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
+
+from benchmarks.fanout import drop_pg, pg_database
 
 ROOT = Path(__file__).resolve().parent.parent
 TENANT = "bench"
-PG_ADMIN = os.environ.get("TLC_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 KINDS = ("help", "ha27_save", "contribution", "referral", "retry")
 SESSIONS = 16  # live progression cards, one per team channel; contributions go round them
 
@@ -391,29 +390,6 @@ def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
     return out
 
 
-async def create_pg_database() -> str:
-    name = f"tlc_bench_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return name
-
-
-async def drop_pg_database(name: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
-def pg_url(name: str) -> str:
-    base_url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-    return f"{base_url}/{name}"
-
-
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--turns", type=int, default=300, help="turns per measurement")
@@ -463,8 +439,8 @@ async def main() -> None:
             if database == "sqlite":
                 url = f"sqlite+aiosqlite:///{tmp}/bench.db"
             else:
-                pg_names.append(await create_pg_database())
-                url = pg_url(pg_names[-1])
+                url, name = await pg_database()
+                pg_names.append(name)
             env = {
                 "PORT": str(port),
                 "DATABASE_URL": url,
@@ -503,7 +479,7 @@ async def main() -> None:
             for p in procs:
                 p.kill()
             for name in pg_names:
-                await drop_pg_database(name)
+                await drop_pg(name)
     results["load_after"] = [round(x, 2) for x in os.getloadavg()]
     results["targets"] = targets(results["measured"], args)
     print(json.dumps(results, indent=2))
