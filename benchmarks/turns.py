@@ -49,6 +49,15 @@ from benchmarks.fanout import drop_pg, pg_database
 ROOT = Path(__file__).resolve().parent.parent
 TENANT = "bench"
 KINDS = ("help", "ha27_save", "contribution", "referral", "retry")
+BENCH_WALK = {  # what the manager writes on each HA27 (one theme each way, no concern)
+    "course": "Bench course",
+    "minutes": "30",
+    "focus": "Pace",
+    "went_well": "questioning",
+    "went_well_note": "Learners kept going.",
+    "even_better_if": "stretch",
+    "verbal_feedback": "yes",
+}
 SESSIONS = 16  # live progression cards, one per team channel; contributions go round them
 
 
@@ -269,14 +278,8 @@ async def set_up(tlc: Tlc, referrers: int, workers: int) -> None:
         tlc.walk = {
             **button(card, "walk.save"),
             "tutors": first_choice(card, "tutors"),
-            "walk_date": time.strftime("%Y-%m-%d"),
-            "course": "GCSE Maths, Mon am",
-            "minutes": "25",
-            "focus": "Questioning",
-            "went_well": "questioning",
-            "went_well_note": "Every learner answered at least once.",
-            "even_better_if": "stretch",
-            "verbal_feedback": "yes",
+            "walk_date": time.strftime("%Y-%m-%d"),  # today: a walk is logged after it happens
+            **BENCH_WALK,
         }
         saved = await run(execute(s, "manager", "walk.save", tlc.walk, "setup-save", channel=0))
         if "saved" not in json.dumps(saved):
