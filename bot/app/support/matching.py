@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,14 +17,20 @@ from bot.domain.support import (
     match_reasons,
     rank_practitioners,
 )
+from storage.models import Person
 from storage.people import Directory
 from storage.support import MATCHING, SupportRecords, SupportReferral
 from storage.support import WAITING as REFERRAL_WAITING
 
 
-async def practitioners(session: AsyncSession, org_id: str, now: datetime) -> list[Practitioner]:
-    """Every AP in the organisation with their current caseload and capacity."""
+async def practitioners(
+    session: AsyncSession, org_id: str, now: datetime, holders: Sequence[Person] | None = None
+) -> list[Practitioner]:
+    """Every AP in the organisation with their current caseload and capacity (`holders`: the
+    AP role's holders, if the caller has just read them)."""
     directory = Directory(session)
+    if holders is None:
+        holders = await directory.holders(org_id, Role.ADVANCED_PRACTITIONER)
     settings = (await directory.organisation(org_id, now)).settings
     counts = await SupportRecords(session).caseload_counts(org_id)
     return [
@@ -36,12 +43,12 @@ async def practitioners(session: AsyncSession, org_id: str, now: datetime) -> li
             caseload=counts.get(p.id, 0),
             capacity=capacity_of(settings, p.email),
         )
-        for p in await directory.holders(org_id, Role.ADVANCED_PRACTITIONER)
+        for p in holders
     ]
 
 
 async def conflicted_practitioners(
-    directory: Directory, org_id: str, tutor_id: int
+    directory: Directory, org_id: str, tutor_id: int, holders: Sequence[Person] | None = None
 ) -> frozenset[int]:
     """APs who must never support this tutor: anyone in the tutor's line-management chain (their
     line manager, that manager's manager, ...), and anyone the tutor is above (the tutor is in
@@ -51,7 +58,9 @@ async def conflicted_practitioners(
         return frozenset()
     above_tutor = {p.id for p in await directory.management_chain(tutor)}
     out: set[int] = set()
-    for ap in await directory.holders(org_id, Role.ADVANCED_PRACTITIONER):
+    if holders is None:
+        holders = await directory.holders(org_id, Role.ADVANCED_PRACTITIONER)
+    for ap in holders:
         if ap.id == tutor_id:
             continue
         if ap.id in above_tutor or tutor_id in {p.id for p in await directory.management_chain(ap)}:
@@ -85,7 +94,10 @@ async def propose(session: AsyncSession, referral: SupportReferral, now: datetim
     told that someone is waiting (not who, nor why); the tutor is told why, from the same APs."""
     directory = Directory(session)
     tutor = await directory.person(referral.org_id, referral.tutor_id)
-    conflicted = await conflicted_practitioners(directory, referral.org_id, referral.tutor_id)
+    holders = await directory.holders(referral.org_id, Role.ADVANCED_PRACTITIONER)
+    conflicted = await conflicted_practitioners(
+        directory, referral.org_id, referral.tutor_id, holders
+    )
     request = MatchRequest(
         campus="" if referral.campus == "any" else referral.campus,
         curriculum_area=tutor.curriculum_area if tutor else "",
@@ -102,7 +114,7 @@ async def propose(session: AsyncSession, referral: SupportReferral, now: datetim
     if referral.practitioner_id is not None:
         referral.practitioner_id = None
         await session.flush()
-    aps = await practitioners(session, referral.org_id, now)
+    aps = await practitioners(session, referral.org_id, now, holders)
     ranked = rank_practitioners(request, aps)
     referral.updated_at = now
     if not ranked:
