@@ -201,19 +201,21 @@ class CardSessions:
         await self.session.refresh(row)
         return True
 
-    async def contributions(self, session_id: int) -> Sequence[CardContribution]:
-        rows = await self.session.scalars(
-            select(CardContribution)
-            .where(CardContribution.session_id == session_id)
-            .order_by(CardContribution.id)
-        )
-        return rows.all()
+    async def contributions(
+        self, session_id: int, card_key: str | None = None
+    ) -> Sequence[CardContribution]:
+        """A session's contributions, oldest first: all of them, or one card's."""
+        query = select(CardContribution).where(CardContribution.session_id == session_id)
+        if card_key is not None:
+            query = query.where(CardContribution.card_key == card_key)
+        return (await self.session.scalars(query.order_by(CardContribution.id))).all()
 
-    async def actions(self, session_id: int) -> Sequence[CardAction]:
-        rows = await self.session.scalars(
-            select(CardAction).where(CardAction.session_id == session_id).order_by(CardAction.id)
-        )
-        return rows.all()
+    async def actions(self, session_id: int, card_key: str | None = None) -> Sequence[CardAction]:
+        """A session's agreed actions, oldest first: all of them, or one card's."""
+        query = select(CardAction).where(CardAction.session_id == session_id)
+        if card_key is not None:
+            query = query.where(CardAction.card_key == card_key)
+        return (await self.session.scalars(query.order_by(CardAction.id))).all()
 
     async def action(self, action_id: int) -> CardAction | None:
         return await self.session.get(CardAction, action_id)

@@ -1,97 +1,21 @@
-"""The Bot Framework adapter, with its per-turn client building taken off the hot path.
+"""Bot Framework authentication of incoming requests, and tokens for outgoing calls.
 
-A stock `CloudAdapter` builds a new msrest connector client and user-token client on every turn
-(~18 ms of CPU). `process_activity` takes the connector factory from `authenticate_request`'s
-result, so that result's factory is the one to wrap; user-token clients are cached per app id.
+Only the authentication of botbuilder is used on a turn: a stock `CloudAdapter` would also
+deserialise the whole activity with msrest, build a connector client and a user-token client,
+and run its middleware pipeline with a deep copy of every reply (~18 ms of CPU per turn). TLC reads
+the JSON body itself and sends through its own connector client (`bot.teams.connector`).
 """
 
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any
 
-from botbuilder.integration.aiohttp import (
-    CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
-)
-from botframework.connector.auth import (
-    AuthenticateRequestResult,
-    BotFrameworkAuthentication,
-    ClaimsIdentity,
-    ConnectorFactory,
-    UserTokenClient,
-)
+from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
+from botframework.connector.auth import BotFrameworkAuthentication
 
 from bot.settings import Settings
 from bot.teams.connector import TokenSource, no_token
 from bot.teams.tokens import ClientCredentialsTokens
-
-
-class _CachedConnectorFactory(ConnectorFactory):  # type: ignore[misc]
-    def __init__(self, inner: ConnectorFactory, cache: dict[tuple[str, str], Any]) -> None:
-        self._inner = inner
-        self._cache = cache
-
-    async def create(self, service_url: str, audience: str) -> Any:
-        key = (service_url, audience or "")
-        client = self._cache.get(key)
-        if client is None:
-            client = await self._inner.create(service_url, audience)
-            self._cache[key] = client
-        return client
-
-
-class ReusingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
-    """Delegates to the configured authentication; reuses the clients it would build each turn."""
-
-    def __init__(self, inner: BotFrameworkAuthentication) -> None:
-        self._inner = inner
-        self._connectors: dict[tuple[str, str], Any] = {}
-        self._user_token_clients: dict[str, UserTokenClient] = {}
-
-    async def authenticate_request(
-        self, activity: Any, auth_header: str
-    ) -> AuthenticateRequestResult:
-        result = await self._inner.authenticate_request(activity, auth_header)
-        if result.connector_factory is not None:
-            result.connector_factory = _CachedConnectorFactory(
-                result.connector_factory, self._connectors
-            )
-        return result
-
-    async def authenticate_streaming_request(self, auth_header: str, channel_id_header: str) -> Any:
-        return await self._inner.authenticate_streaming_request(auth_header, channel_id_header)
-
-    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
-        return _CachedConnectorFactory(
-            self._inner.create_connector_factory(claims_identity), self._connectors
-        )
-
-    async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
-        key = str(getattr(claims_identity, "claims", {}).get("aud", "")) if claims_identity else ""
-        client = self._user_token_clients.get(key)
-        if client is None:
-            client = await self._inner.create_user_token_client(claims_identity)
-            self._user_token_clients[key] = client
-        return client
-
-    def create_bot_framework_client(self) -> Any:
-        return self._inner.create_bot_framework_client()
-
-    def get_originating_audience(self) -> str:
-        return str(self._inner.get_originating_audience())
-
-    async def authenticate_channel_request(self, auth_header: str) -> ClaimsIdentity:
-        return await self._inner.authenticate_channel_request(auth_header)
-
-    async def generate_caller_id(
-        self, *, credential_factory: Any, claims_identity: Any, caller_id: str
-    ) -> Any:
-        return await self._inner.generate_caller_id(
-            credential_factory=credential_factory,
-            claims_identity=claims_identity,
-            caller_id=caller_id,
-        )
 
 
 def bot_framework_configuration(settings: Settings) -> SimpleNamespace:
@@ -113,9 +37,9 @@ def bot_framework_configuration(settings: Settings) -> SimpleNamespace:
     return config
 
 
-def make_adapter(settings: Settings) -> CloudAdapter:
-    inner = ConfigurationBotFrameworkAuthentication(bot_framework_configuration(settings))
-    return CloudAdapter(ReusingAuthentication(inner))
+def make_authentication(settings: Settings) -> BotFrameworkAuthentication:
+    """Checks that a request comes from the Bot Framework (a signed JWT), or local mode."""
+    return ConfigurationBotFrameworkAuthentication(bot_framework_configuration(settings))
 
 
 def make_token_source(settings: Settings) -> TokenSource:

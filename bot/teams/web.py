@@ -12,8 +12,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from botbuilder.core import TurnContext
-from botbuilder.schema import Activity, ActivityTypes, InvokeResponse
+from botbuilder.schema import Activity, ChannelAccount
 from sqlalchemy import text
 
 from bot.app.calendar import calendar_from
@@ -33,7 +32,7 @@ from bot.teams.activities import (
     require_shape,
     to_turn,
 )
-from bot.teams.adapter import make_adapter, make_token_source
+from bot.teams.adapter import make_authentication, make_token_source
 from bot.teams.connector import Connector, ConnectorError, retrying
 from bot.teams.notifier import teams_worker
 from cards.base import plain
@@ -59,17 +58,19 @@ class Bot:
     worker: Worker
     turn_budget: float = TURN_BUDGET  # seconds a turn may spend waiting for Teams to take replies
 
-    async def on_turn(self, context: TurnContext, *, body: dict[str, Any]) -> None:
+    async def on_turn(self, body: dict[str, Any]) -> InvokeAnswer | None:
+        """Answer an authenticated activity; an invoke's answer is returned (the HTTP body)."""
         kind = body["type"]
         if kind == "message":
             await self._message(body)
         elif kind == "invoke":
-            await self._invoke(context, body)
+            return await self._invoke(body)
         elif kind == "installationUpdate":
             if body.get("action", "add").startswith("add"):
                 await self._send_all(body, await self.dispatcher.on_installed(self._turn(body)))
         elif kind == "conversationUpdate":
             await self._conversation_update(body)
+        return None
 
     def _turn(self, body: dict[str, Any]) -> Turn:
         return to_turn(body, self.clock.now())
@@ -94,15 +95,13 @@ class Bot:
             reply.messages.insert(0, Message(card=reply.card))
         await self._send_all(body, Reply(messages=reply.messages))
 
-    async def _invoke(self, context: TurnContext, body: dict[str, Any]) -> None:
+    async def _invoke(self, body: dict[str, Any]) -> InvokeAnswer:
         if body.get("name") == "fileConsent/invoke":
             reply = await self.dispatcher.on_message(self._turn(body))
-            await _invoke_response(context, 200, {})
             await self._send_all(body, reply)
-            return
+            return InvokeAnswer(200, {})
         if body.get("name") != "adaptiveCard/action":
-            await _invoke_response(context, 200, {})
-            return
+            return InvokeAnswer(200, {})
         reply = await self.dispatcher.on_message(self._turn(body))
         self.worker.wake()  # a press may have queued the card's update for everyone
         if reply.card is not None:
@@ -122,8 +121,8 @@ class Bot:
                 }
                 # Other attachments (a file consent card) cannot ride in an invoke response.
                 later = [replace(m, text=None) for m in reply.messages if m.attachments]
-        await _invoke_response(context, 200, value)
         await self._send_all(body, Reply(messages=later))
+        return InvokeAnswer(200, value)
 
     async def _conversation_update(self, body: dict[str, Any]) -> None:
         added = [m for m in body.get("membersAdded") or [] if isinstance(m, dict)]
@@ -230,9 +229,23 @@ class Bot:
 BOT_KEY = web.AppKey("tlc", Bot)
 
 
-async def _invoke_response(context: TurnContext, status: int, body: Any) -> None:
-    await context.send_activity(
-        Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=status, body=body))
+@dataclass(frozen=True)
+class InvokeAnswer:
+    """What an invoke is answered with, in the HTTP response (Teams waits for it)."""
+
+    status: int
+    body: Any
+
+
+def inbound(body: dict[str, Any]) -> Activity:
+    """What authentication reads of an activity (its channel, service URL and recipient), without
+    msrest deserialising all of it: the turn itself reads the JSON body."""
+    recipient: dict[str, Any] = body["recipient"] if isinstance(body.get("recipient"), dict) else {}
+    return Activity(
+        type=body["type"],
+        channel_id=body.get("channelId"),
+        service_url=body["serviceUrl"],
+        recipient=ChannelAccount(id=recipient.get("id"), role=recipient.get("role")),
     )
 
 
@@ -241,7 +254,7 @@ def create_app(
 ) -> web.Application:
     """The aiohttp application. Migrations run on start-up; nothing is kept in process memory."""
     clock = clock or SystemClock()
-    adapter = make_adapter(settings)
+    authentication = make_authentication(settings)
     app = web.Application(client_max_size=MAX_BODY)
     state: dict[str, Bot] = {}
     tasks: list[asyncio.Task[None]] = []
@@ -315,22 +328,14 @@ def create_app(
                 str(exc) if isinstance(exc, MalformedActivity) else "the body is not valid JSON"
             )
             return web.json_response({"error": message}, status=400)
-        try:
-            activity = Activity().deserialize(body)
-        except Exception:  # msrest raises many kinds for odd shapes
-            return web.json_response({"error": "the activity could not be read"}, status=400)
         auth = request.headers.get("Authorization", "")
         try:
-            identity = await adapter.bot_framework_authentication.authenticate_request(
-                activity, auth
-            )
+            await authentication.authenticate_request(inbound(body), auth)
         except Exception as exc:  # any failure to prove the caller is Teams is a 401, never a 500
             log.info("rejected an unauthenticated request: %s", kind(exc))
             return web.json_response({"error": "unauthorized"}, status=401)
         try:
-            result = await adapter.process_activity(
-                identity, activity, partial(bot.on_turn, body=body)
-            )
+            result = await bot.on_turn(body)
         except Exception:
             log.exception("activity %s failed", short(body.get("id")))
             return web.json_response(

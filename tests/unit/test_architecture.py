@@ -97,7 +97,8 @@ def test_the_bot_framework_stays_in_bot_teams() -> None:
         and (ROOT / "bot" / "teams") not in p.parents
     ]
     assert outside == []
-    assert "botbuilder.core" in imported_modules((ROOT / "bot/teams/web.py").read_text())
+    # The scan does see botbuilder where it is used (authentication reads a botbuilder Activity).
+    assert "botbuilder.schema" in imported_modules((ROOT / "bot/teams/web.py").read_text())
 
 
 def test_nothing_is_named_common_utils_or_helpers() -> None:

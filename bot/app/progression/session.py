@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -92,6 +92,7 @@ from cards.progression import (
     setup_card,
     summary_card,
 )
+from storage.models import Person
 from storage.people import Directory
 from storage.progression import (
     CardAction,
@@ -176,6 +177,16 @@ def _action_what(action: CardAction) -> str:
     return action.what
 
 
+def _names(people: Sequence[Person], ids: set[int]) -> dict[int, str]:
+    return {p.id: p.name or p.email or "" for p in people if p.id in ids and (p.name or p.email)}
+
+
+def _user_ids(people: Sequence[Person], row: CardSession) -> list[str]:
+    """Whom the card refreshes for: its facilitator and everyone who took part."""
+    ids = {row.facilitator_id, *row.participant_ids}
+    return [p.teams_user_id for p in people if p.id in ids and p.teams_user_id]
+
+
 @dataclass
 class SessionView:
     """Builds a session's card from the records, for a handler or for a notice."""
@@ -189,13 +200,11 @@ class SessionView:
         return CardSessions(self.session)
 
     async def names(self, ids: set[int]) -> dict[int, str]:
-        people = await Directory(self.session).people(self.org_id, ids)
-        return {p.id: p.name or p.email or "" for p in people if p.name or p.email}
+        return _names(await Directory(self.session).people(self.org_id, ids), ids)
 
     async def user_ids(self, row: CardSession) -> list[str]:
         ids = {row.facilitator_id, *row.participant_ids}
-        people = await Directory(self.session).people(self.org_id, ids)
-        return [p.teams_user_id for p in people if p.teams_user_id]
+        return _user_ids(await Directory(self.session).people(self.org_id, ids), row)
 
     async def render(
         self,
@@ -255,10 +264,15 @@ class SessionView:
         if question is None:
             return await self.summary(row)
         issue = deck.issue(question.issue_number)
-        contributions = [c for c in await self.repo.contributions(row.id) if c.card_key == key]
-        actions = [a for a in await self.repo.actions(row.id) if a.card_key == key]
+        contributions = await self.repo.contributions(row.id, key)
+        actions = await self.repo.actions(row.id, key)
         around = await self.people_around(row, viewer_id)
-        names = await self.names(set(around) | {c.person_id for c in contributions if c.person_id})
+        named = set(around) | {c.person_id for c in contributions if c.person_id}
+        # One read for the names shown and the people the card refreshes for.
+        people = await Directory(self.session).people(
+            self.org_id, named | {row.facilitator_id, *row.participant_ids}
+        )
+        names = _names(people, named)
         return live_card(
             LiveCardView(
                 session_id=row.id,
@@ -295,7 +309,7 @@ class SessionView:
                 errors=errors or {},
                 notice=notice,
                 banner=banner,
-                user_ids=await self.user_ids(row),
+                user_ids=_user_ids(people, row),
             )
         )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,14 +17,20 @@ from bot.domain.support import (
     match_reasons,
     rank_practitioners,
 )
+from storage.models import Person
 from storage.people import Directory
 from storage.support import MATCHING, SupportRecords, SupportReferral
 from storage.support import WAITING as REFERRAL_WAITING
 
 
-async def practitioners(session: AsyncSession, org_id: str, now: datetime) -> list[Practitioner]:
-    """Every AP in the organisation with their current caseload and capacity."""
+async def practitioners(
+    session: AsyncSession, org_id: str, now: datetime, holders: Sequence[Person] | None = None
+) -> list[Practitioner]:
+    """Every AP in the organisation with their current caseload and capacity (`holders`: the
+    AP role's holders, if the caller has just read them)."""
     directory = Directory(session)
+    if holders is None:
+        holders = await directory.holders(org_id, Role.ADVANCED_PRACTITIONER)
     settings = (await directory.organisation(org_id, now)).settings
     counts = await SupportRecords(session).caseload_counts(org_id)
     return [
@@ -35,12 +43,12 @@ async def practitioners(session: AsyncSession, org_id: str, now: datetime) -> li
             caseload=counts.get(p.id, 0),
             capacity=capacity_of(settings, p.email),
         )
-        for p in await directory.holders(org_id, Role.ADVANCED_PRACTITIONER)
+        for p in holders
     ]
 
 
 async def conflicted_practitioners(
-    directory: Directory, org_id: str, tutor_id: int
+    directory: Directory, org_id: str, tutor_id: int, holders: Sequence[Person] | None = None
 ) -> frozenset[int]:
     """APs who must never support this tutor: anyone in the tutor's line-management chain (their
     line manager, that manager's manager, ...), and anyone the tutor is above (the tutor is in
@@ -50,7 +58,9 @@ async def conflicted_practitioners(
         return frozenset()
     above_tutor = {p.id for p in await directory.management_chain(tutor)}
     out: set[int] = set()
-    for ap in await directory.holders(org_id, Role.ADVANCED_PRACTITIONER):
+    if holders is None:
+        holders = await directory.holders(org_id, Role.ADVANCED_PRACTITIONER)
+    for ap in holders:
         if ap.id == tutor_id:
             continue
         if ap.id in above_tutor or tutor_id in {p.id for p in await directory.management_chain(ap)}:
@@ -62,14 +72,32 @@ async def in_conflict(directory: Directory, org_id: str, tutor_id: int, ap_id: i
     return ap_id in await conflicted_practitioners(directory, org_id, tutor_id)
 
 
+@dataclass(frozen=True)
+class Proposal:
+    """Whom a referral's tutor was proposed, and why; or, with nobody asked, why it waits."""
+
+    chosen: Practitioner | None
+    reasons: list[str] = field(default_factory=list)
+    waiting: str | None = None
+
+
 async def ask_next_practitioner(
     session: AsyncSession, referral: SupportReferral, now: datetime
 ) -> tuple[Practitioner | None, list[str]]:
+    proposal = await propose(session, referral, now)
+    return proposal.chosen, proposal.reasons
+
+
+async def propose(session: AsyncSession, referral: SupportReferral, now: datetime) -> Proposal:
     """Propose the best AP with room who has not passed and is not in the tutor's line-management
     chain (either way); ask them. With nobody free, the referral waits and the head of T&L is
-    told that someone is waiting (not who, nor why)."""
+    told that someone is waiting (not who, nor why); the tutor is told why, from the same APs."""
     directory = Directory(session)
     tutor = await directory.person(referral.org_id, referral.tutor_id)
+    holders = await directory.holders(referral.org_id, Role.ADVANCED_PRACTITIONER)
+    conflicted = await conflicted_practitioners(
+        directory, referral.org_id, referral.tutor_id, holders
+    )
     request = MatchRequest(
         campus="" if referral.campus == "any" else referral.campus,
         curriculum_area=tutor.curriculum_area if tutor else "",
@@ -79,14 +107,14 @@ async def ask_next_practitioner(
             [
                 *referral.passed_ids,
                 referral.tutor_id,
-                *await conflicted_practitioners(directory, referral.org_id, referral.tutor_id),
+                *conflicted,
             ]
         ),
     )
     if referral.practitioner_id is not None:
         referral.practitioner_id = None
         await session.flush()
-    aps = await practitioners(session, referral.org_id, now)
+    aps = await practitioners(session, referral.org_id, now, holders)
     ranked = rank_practitioners(request, aps)
     referral.updated_at = now
     if not ranked:
@@ -106,7 +134,7 @@ async def ask_next_practitioner(
                 now,
                 head,
             )
-        return None, []
+        return Proposal(None, waiting=waiting_reason(aps, referral.tutor_id, conflicted))
     chosen = ranked[0]
     reasons = match_reasons(request, chosen)
     referral.state = MATCHING
@@ -120,7 +148,7 @@ async def ask_next_practitioner(
         now,
         {"referral_id": referral.id, "reasons": reasons},
     )
-    return chosen, reasons
+    return Proposal(chosen, reasons)
 
 
 async def rematch_waiting(session: AsyncSession, org_id: str, now: datetime) -> int:
@@ -153,11 +181,12 @@ async def why_waiting(session: AsyncSession, referral: SupportReferral, now: dat
     conflicted = await conflicted_practitioners(
         Directory(session), referral.org_id, referral.tutor_id
     )
-    aps = [
-        ap
-        for ap in await practitioners(session, referral.org_id, now)
-        if ap.person_id != referral.tutor_id and ap.person_id not in conflicted
-    ]
+    aps = await practitioners(session, referral.org_id, now)
+    return waiting_reason(aps, referral.tutor_id, conflicted)
+
+
+def waiting_reason(aps: list[Practitioner], tutor_id: int, conflicted: frozenset[int]) -> str:
+    aps = [ap for ap in aps if ap.person_id != tutor_id and ap.person_id not in conflicted]
     if not aps:
         return NO_APS
     if all(not ap.has_room for ap in aps):

@@ -20,6 +20,7 @@ from bot.app.support.matching import (
     ask_next_practitioner,
     in_conflict,
     practitioners,
+    propose,
     rematch_waiting,
     why_waiting,
 )
@@ -267,15 +268,19 @@ async def refer(ctx: HandlerContext, form: ReferralForm) -> Reply:
     await records.flush()
     if form.delivery_style and not ctx.person.delivery_style:
         ctx.person.delivery_style = form.delivery_style
-    chosen, reasons = await ask_next_practitioner(ctx.uow.session, referral, now)
-    saved = ReferralSaved(
+    return Reply.update(referral_saved_card(await _proposed(ctx, referral, now)))
+
+
+async def _proposed(ctx: HandlerContext, referral: SupportReferral, now: datetime) -> ReferralSaved:
+    """Ask the next AP, and what the tutor is told of it (the APs are read once for both)."""
+    proposal = await propose(ctx.uow.session, referral, now)
+    return ReferralSaved(
         referral.id,
         referral_summary(referral),
-        chosen.name if chosen else None,
-        reasons,
-        None if chosen else await why_waiting(ctx.uow.session, referral, now),
+        proposal.chosen.name if proposal.chosen else None,
+        proposal.reasons,
+        proposal.waiting,
     )
-    return Reply.update(referral_saved_card(saved))
 
 
 async def someone_else(ctx: HandlerContext, form: ReferralRef) -> Reply:
@@ -292,15 +297,7 @@ async def someone_else(ctx: HandlerContext, form: ReferralRef) -> Reply:
     programme = await SupportRecords(ctx.uow.session).programme_for_referral(referral.id)
     if programme is not None:
         programme.practitioner_id = None  # the old AP no longer sees it
-    chosen, reasons = await ask_next_practitioner(ctx.uow.session, referral, now)
-    saved = ReferralSaved(
-        referral.id,
-        referral_summary(referral),
-        chosen.name if chosen else None,
-        reasons,
-        None if chosen else await why_waiting(ctx.uow.session, referral, now),
-    )
-    return Reply.update(referral_saved_card(saved))
+    return Reply.update(referral_saved_card(await _proposed(ctx, referral, now)))
 
 
 async def withdraw(ctx: HandlerContext, form: ReferralRef) -> Reply:

@@ -159,7 +159,11 @@ async def actor_for(session: AsyncSession, person_id: int | None) -> Actor | Non
 
 async def names_of(session: AsyncSession, org_id: str, ids: Sequence[int]) -> dict[int, str]:
     people = await Directory(session).people(org_id, ids)
-    return {p.id: p.name or p.email or f"#{p.id}" for p in people}
+    return {p.id: display_name(p) for p in people}
+
+
+def display_name(person: Person) -> str:
+    return person.name or person.email or f"#{person.id}"
 
 
 def yes_no(value: bool | None) -> str:
@@ -171,22 +175,33 @@ class WalkAccess:
     read: bool
     concern: bool
     edit: bool
+    # The walk's tutors' names, read with them for the checks (None for a draft: not read).
+    tutor_names: Mapping[int, str] | None = None
 
 
-async def walk_access(session: AsyncSession, actor: Actor, walk: StoredWalk) -> WalkAccess:
+async def walk_access(
+    session: AsyncSession,
+    actor: Actor,
+    walk: StoredWalk,
+    tutors: Sequence[Person] | None = None,
+) -> WalkAccess:
     """Ask `can()` once per tutor visited: a group walk is readable if any tutor's record is,
     its concern note only if every tutor's is (no tutor on the walk ever sees it). A draft has
     no readers but its author. The channel's readers are the team's managers and the quality
-    staff in that team: every card, copy and document of a walk asks this one function."""
+    staff in that team: every card, copy and document of a walk asks this one function.
+    `tutors`: the walk's tutors' rows, if the caller just read them."""
     readers: frozenset[int] = frozenset()
     managers: dict[int, frozenset[int]] = {}
     tutor_ids: list[int] = []
+    names: dict[int, str] | None = None
     if not walk.is_draft:
         store = WalkStore(session)
         found = {p.id for p in await store.channel_quality_readers(walk.team_pk)}
         found |= {p.id for p in await store.team_managers(walk.team_pk)}
         readers = frozenset(found)
-        tutors = await Directory(session).people(walk.org_id, walk.tutor_ids)
+        if tutors is None or {t.id for t in tutors} != set(walk.tutor_ids):
+            tutors = await Directory(session).people(walk.org_id, walk.tutor_ids)
+        names = {t.id: display_name(t) for t in tutors}
         managers = await store.line_manager_ids(tutors)
         tutor_ids = [t.id for t in tutors]
     subjects = walk_subjects(
@@ -196,6 +211,7 @@ async def walk_access(session: AsyncSession, actor: Actor, walk: StoredWalk) -> 
         read=any(can(actor, Permission.READ_WALK, s) for s in subjects),
         concern=all(can(actor, Permission.READ_WALK_CONCERN, s) for s in subjects),
         edit=can(actor, Permission.EDIT_WALK, subjects[0]),
+        tutor_names=names,
     )
 
 

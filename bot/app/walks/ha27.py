@@ -140,7 +140,9 @@ async def summary_view(
 ) -> WalkSummaryView:
     store = WalkStore(session)
     team = await store.team(walk.org_id, walk.team_pk)
-    names = await names_of(session, walk.org_id, walk.tutor_ids)
+    names = access.tutor_names
+    if names is None:
+        names = await names_of(session, walk.org_id, walk.tutor_ids)
     if actor.person_id in walk.tutor_ids:
         others = len(walk.tutor_ids) - 1
         tutors = "You" + (f" and {others} other tutor{'s' if others > 1 else ''}" if others else "")
@@ -561,7 +563,7 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
     if form.use_date is not None and form.use_date > local_today(ctx):
         # Another date offered after a clash, still to come: keep the HA27 as a draft for then.
         return await save_draft(ctx, values)
-    errors = await _check_walk(ctx, form, day)
+    errors, tutors = await _check_walk(ctx, form, day)
     if errors:
         return await redisplay_walk(ctx, values, errors)
     domain = LearningWalk(
@@ -623,20 +625,23 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
                 WalkNoticeView(row.id, team.name, day_label(day), len(form.tutors), author)
             )
         )
-    access = await walk_access(ctx.uow.session, ctx.actor, row)
+    access = await walk_access(ctx.uow.session, ctx.actor, row, tutors)
     heading = "Learning walk saved" if first_save else "Learning walk updated"
     summary = await summary_view(ctx.uow.session, ctx.actor, row, access, heading)
     return Reply.update(walk_summary_card(summary))
 
 
-async def _check_walk(ctx: HandlerContext, form: LearningWalkForm, day: date) -> dict[str, str]:
+async def _check_walk(
+    ctx: HandlerContext, form: LearningWalkForm, day: date
+) -> tuple[dict[str, str], Sequence[Person]]:
+    """Field errors, and the tutors' rows (the role checks after saving read them again)."""
     errors: dict[str, str] = {}
     if day > local_today(ctx):
         errors["walk_date"] = "A learning walk is logged after it happens: pick today or earlier."
     known = await Directory(ctx.uow.session).people(ctx.turn.org_id, form.tutors)
     if len(known) != len(form.tutors):
         errors["tutors"] = "Pick tutors from the list."
-    return errors
+    return errors, known
 
 
 async def _clash_warning(
