@@ -37,6 +37,7 @@ from tests.support.teams import (
     Place,
     TeamsClient,
     User,
+    card_nodes,
     card_text,
     live_markdown,
     only_card,
@@ -53,45 +54,25 @@ def _roster(connector: LoopbackConnector) -> None:
     connector.add_member(RosterMember(COACH.teams_id, COACH.name, COACH.aad, COACH.email))
 
 
-def _find_actions(node: Any) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        if node.get("type") in ("Action.Execute", "Action.OpenUrl"):
-            found.append(node)
-        for value in node.values():
-            found.extend(_find_actions(value))
-    elif isinstance(node, list):
-        for item in node:
-            found.extend(_find_actions(item))
-    return found
+def buttons(card: dict[str, Any]) -> list[dict[str, Any]]:
+    return [n for n in card_nodes(card) if n.get("type") in ("Action.Execute", "Action.OpenUrl")]
 
 
 def button(card: dict[str, Any], title: str) -> dict[str, Any]:
-    for action in _find_actions(card):
+    for action in buttons(card):
         if action.get("title") == title:
             return action
     raise AssertionError(f"no button {title!r} on the card: {card_text(card)}")
 
 
 def choices(card: dict[str, Any], input_id: str) -> dict[str, str]:
-    def walk(node: Any) -> dict[str, str] | None:
-        if isinstance(node, dict):
-            if node.get("type") == "Input.ChoiceSet" and node.get("id") == input_id:
-                return {c["title"]: c["value"] for c in node["choices"]}
-            for value in node.values():
-                got = walk(value)
-                if got is not None:
-                    return got
-        elif isinstance(node, list):
-            for item in node:
-                got = walk(item)
-                if got is not None:
-                    return got
-        return None
-
-    got = walk(card)
-    assert got is not None, f"no choice set {input_id!r}"
-    return got
+    sets = [
+        n
+        for n in card_nodes(card)
+        if n.get("type") == "Input.ChoiceSet" and n.get("id") == input_id
+    ]
+    assert sets, f"no choice set {input_id!r}"
+    return {c["title"]: c["value"] for c in sets[0]["choices"]}
 
 
 async def press(
@@ -947,7 +928,7 @@ async def test_an_agreed_action_is_followed_through_until_its_owner_closes_it(
     assert [s.conversation_id for s in sent] == [mia]
     before = only_card(sent)
     assert "Action due Fri 11 Dec" in card_text(before)
-    assert {b["title"] for b in _find_actions(before)} == {
+    assert {b["title"] for b in buttons(before)} == {
         "Done",
         "Needs more time",
         "Not doing it",
