@@ -15,8 +15,10 @@ from cards.base import (
     card,
     choice_input,
     date_input,
+    email_field,
     execute,
     facts,
+    import_summary,
     said,
     text,
     text_input,
@@ -35,18 +37,7 @@ def grant_role_card(
     body = [
         title("Give someone a role"),
         text("People can hold several roles. Roles decide what each person can see.", subtle=True),
-        *with_error(
-            text_input(
-                "email",
-                "Email",
-                value=values.get("email"),
-                required=True,
-                placeholder="name@college.ac.uk",
-                style="email",
-            ),
-            errors,
-            "email",
-        ),
+        *email_field(values, errors),
         *with_error(
             choice_input("role", "Role", ROLE_CHOICES, value=values.get("role"), required=True),
             errors,
@@ -163,19 +154,9 @@ class ImportResult:
 
 
 def import_result_card(result: ImportResult) -> CardDict:
-    body = [
-        title("Tutor list imported"),
-        facts(
-            [
-                ("New tutors", str(result.created)),
-                ("Updated", str(result.updated)),
-                ("Rows with problems", str(len(result.problems))),
-            ]
-        ),
-    ]
-    if result.problems:
-        body.append(text("These rows were not imported:", size="small"))
-        body.append(facts([(f"Line {line}", msg) for line, msg in result.problems[:30]]))
+    body = import_summary(
+        "Tutor list imported", "New tutors", result.created, result.updated, result.problems
+    )
     return card(body)
 
 

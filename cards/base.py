@@ -156,6 +156,42 @@ def text_input(
     )
 
 
+def email_field(values: Mapping[str, str], errors: Mapping[str, str]) -> list[Element]:
+    """The required `email` input of a form that names a person, with its error if any."""
+    return with_error(
+        text_input(
+            "email",
+            "Email",
+            value=values.get("email"),
+            required=True,
+            placeholder="name@college.ac.uk",
+            style="email",
+        ),
+        errors,
+        "email",
+    )
+
+
+def import_summary(
+    heading: str, new_label: str, created: int, updated: int, problems: Sequence[tuple[int, str]]
+) -> list[Element]:
+    """What a CSV import did: new and updated rows, and the first 30 rows it could not use."""
+    body = [
+        title(heading),
+        facts(
+            [
+                (new_label, str(created)),
+                ("Updated", str(updated)),
+                ("Rows with problems", str(len(problems))),
+            ]
+        ),
+    ]
+    if problems:
+        body.append(text("These rows were not imported:", size="small"))
+        body.append(facts([(f"Line {line}", msg) for line, msg in problems[:30]]))
+    return body
+
+
 def choice_input(
     id: str,
     label: str,

@@ -24,6 +24,7 @@ from cards.base import (
     date_input,
     execute,
     facts,
+    import_summary,
     said,
     text,
     text_input,
@@ -638,19 +639,9 @@ class PlanImportView:
 
 
 def walk_plan_import_card(view: PlanImportView) -> CardDict:
-    body = [
-        title("Learning-walk plans imported"),
-        facts(
-            [
-                ("New plans", str(view.created)),
-                ("Updated", str(view.updated)),
-                ("Rows with problems", str(len(view.problems))),
-            ]
-        ),
-    ]
-    if view.problems:
-        body.append(text("These rows were not imported:", size="small"))
-        body.append(facts([(f"Line {line}", msg) for line, msg in view.problems[:30]]))
+    body = import_summary(
+        "Learning-walk plans imported", "New plans", view.created, view.updated, view.problems
+    )
     body.append(
         text(
             "Columns: team, term, focus, linked_to, window_start, window_end, course_type, "
