@@ -27,6 +27,11 @@ def moment(name: str, *, nullable: bool = False) -> sa.Column[datetime]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
+def stamped() -> tuple[sa.Column[datetime], sa.Column[datetime]]:
+    """`created_at` and `updated_at`, in that order."""
+    return moment("created_at"), moment("updated_at")
+
+
 def refers(
     table: str, column: str, target: str, ondelete: str | None = None
 ) -> sa.ForeignKeyConstraint:

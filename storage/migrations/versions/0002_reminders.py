@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import key, moment, org, primary, refers
+from storage.migrations.shapes import key, moment, org, primary, refers, stamped
 
 revision: str = "0002_reminders"
 down_revision: str | Sequence[str] | None = "0001_core"
@@ -34,8 +34,7 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("activity_id", sa.String(length=200), nullable=True),
         moment("sent_at", nullable=True),
-        moment("created_at"),
-        moment("updated_at"),
+        *stamped(),
         refers("scheduled_items", "conversation_ref_id", "conversation_refs", "CASCADE"),
         refers("scheduled_items", "person_id", "people", "CASCADE"),
         primary("scheduled_items"),

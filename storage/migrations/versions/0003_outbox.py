@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import key, moment, org, primary, refers
+from storage.migrations.shapes import key, moment, org, primary, refers, stamped
 
 revision: str = "0003_outbox"
 down_revision: str | Sequence[str] | None = "0002_reminders"
@@ -64,8 +64,7 @@ def upgrade() -> None:
         sa.Column("activity_id", sa.String(length=200), nullable=True),
         sa.Column("paced_at", sa.Float(), nullable=True),
         moment("sent_at", nullable=True),
-        moment("created_at"),
-        moment("updated_at"),
+        *stamped(),
         refers("outbox_messages", "conversation_ref_id", "conversation_refs", "SET NULL"),
         refers("outbox_messages", "item_id", "scheduled_items", "CASCADE"),
         refers("outbox_messages", "person_id", "people", "CASCADE"),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import drop, index, key, moment, org, primary, refers
+from storage.migrations.shapes import drop, index, key, moment, org, primary, refers, stamped
 
 revision: str = "0010_walks"
 down_revision: str | Sequence[str] | None = "0002_reminders"
@@ -30,8 +30,7 @@ def upgrade() -> None:
         sa.Column("walker_ids", sa.JSON(), nullable=False),
         sa.Column("teams_channel_id", sa.String(length=200), nullable=True),
         sa.Column("created_by", sa.Integer(), nullable=True),
-        moment("created_at"),
-        moment("updated_at"),
+        *stamped(),
         refers("walk_plans", "org_id", "organisations"),
         refers("walk_plans", "team_pk", "teams", "CASCADE"),
         primary("walk_plans"),
@@ -60,8 +59,7 @@ def upgrade() -> None:
         sa.Column("concern", sa.Boolean(), nullable=False),
         sa.Column("concern_note", sa.Text(), nullable=False),
         sa.Column("unplanned", sa.Boolean(), nullable=False),
-        moment("created_at"),
-        moment("updated_at"),
+        *stamped(),
         moment("saved_at", nullable=True),
         refers("learning_walks", "author_id", "people", "CASCADE"),
         refers("learning_walks", "org_id", "organisations"),

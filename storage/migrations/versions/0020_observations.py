@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import drop, index, key, moment, org, primary, refers
+from storage.migrations.shapes import drop, index, key, moment, org, primary, refers, stamped
 
 revision: str = "0020_observations"
 down_revision: str | Sequence[str] | None = "0002_reminders"
@@ -26,8 +26,7 @@ def upgrade() -> None:
         sa.Column("tutor_id", sa.Integer(), nullable=False),
         sa.Column("start_date", sa.Date(), nullable=True),
         sa.Column("done", sa.JSON(), nullable=False),
-        moment("created_at"),
-        moment("updated_at"),
+        *stamped(),
         refers("induction_checklists", "tutor_id", "people", "CASCADE"),
         primary("induction_checklists"),
         sa.UniqueConstraint("org_id", "tutor_id", name="uq_induction_checklists_tutor"),
@@ -82,8 +81,7 @@ def upgrade() -> None:
         sa.Column("lil_course_id", sa.Integer(), nullable=True),
         sa.Column("allocated_by", sa.Integer(), nullable=True),
         moment("acknowledged_at", nullable=True),
-        moment("created_at"),
-        moment("updated_at"),
+        *stamped(),
         refers("observations", "observer_id", "people", "SET NULL"),
         refers("observations", "org_id", "organisations"),
         refers("observations", "tutor_id", "people", "CASCADE"),
@@ -171,8 +169,7 @@ def upgrade() -> None:
         sa.Column("return_comment", sa.Text(), nullable=False),
         sa.Column("returned_by", sa.Integer(), nullable=True),
         moment("submitted_at", nullable=True),
-        moment("created_at"),
-        moment("updated_at"),
+        *stamped(),
         refers("observation_reports", "observation_id", "observations", "CASCADE"),
         primary("observation_reports"),
         sa.UniqueConstraint("observation_id", name=op.f("uq_observation_reports_observation_id")),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import drop, index, key, moment, org, primary, refers
+from storage.migrations.shapes import drop, index, key, moment, org, primary, refers, stamped
 
 revision: str = "0030_support"
 down_revision: str | Sequence[str] | None = "0002_reminders"
@@ -45,8 +45,7 @@ def upgrade() -> None:
         sa.Column("practitioner_id", sa.Integer(), nullable=True),
         sa.Column("passed_ids", sa.JSON(), nullable=False),
         sa.Column("source", sa.String(length=40), nullable=False),
-        moment("created_at"),
-        moment("updated_at"),
+        *stamped(),
         refers("support_referrals", "practitioner_id", "people", "SET NULL"),
         refers("support_referrals", "tutor_id", "people", "CASCADE"),
         primary("support_referrals"),
@@ -76,8 +75,7 @@ def upgrade() -> None:
         moment("escalated_at", nullable=True),
         sa.Column("review_decision", sa.String(length=30), nullable=True),
         sa.Column("review_note", sa.Text(), nullable=False),
-        moment("created_at"),
-        moment("updated_at"),
+        *stamped(),
         refers("support_programmes", "practitioner_id", "people", "SET NULL"),
         refers("support_programmes", "referral_id", "support_referrals", "CASCADE"),
         refers("support_programmes", "tutor_id", "people", "CASCADE"),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import index, key, moment, org, primary, refers
+from storage.migrations.shapes import index, key, moment, org, primary, refers, stamped
 
 revision: str = "0090_mentoring"
 down_revision: str | Sequence[str] | None = "0002_reminders"
@@ -31,8 +31,7 @@ def upgrade() -> None:
         sa.Column("job_title", sa.String(length=200), nullable=False),
         sa.Column("institution", sa.String(length=200), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        moment("created_at"),
-        moment("updated_at"),
+        *stamped(),
         refers("mentor_offers", "person_id", "people", "CASCADE"),
         primary("mentor_offers"),
         sa.UniqueConstraint("org_id", "person_id", name="uq_mentor_offers_person"),
@@ -54,8 +53,7 @@ def upgrade() -> None:
         sa.Column("confirmations", sa.JSON(), nullable=False),
         moment("accepted_at", nullable=True),
         moment("ended_at", nullable=True),
-        moment("created_at"),
-        moment("updated_at"),
+        *stamped(),
         refers("mentoring_relationships", "mentee_id", "people", "CASCADE"),
         refers("mentoring_relationships", "mentor_id", "people", "CASCADE"),
         primary("mentoring_relationships"),
@@ -113,8 +111,7 @@ def upgrade() -> None:
         sa.Column("scales", sa.JSON(), nullable=False),
         sa.Column("actions", sa.JSON(), nullable=False),
         sa.Column("shared_with", sa.JSON(), nullable=False),
-        moment("created_at"),
-        moment("updated_at"),
+        *stamped(),
         refers("coaching_conversations", "person_id", "people", "CASCADE"),
         primary("coaching_conversations"),
     )
