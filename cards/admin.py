@@ -11,6 +11,7 @@ from bot.domain.access import ROLE_LABELS, Role
 from cards.base import (
     CardDict,
     Element,
+    ImportCounts,
     actions_row,
     card,
     choice_input,
@@ -146,18 +147,11 @@ def admin_card() -> CardDict:
     return card(body)
 
 
-@dataclass(frozen=True)
-class ImportResult:
-    created: int
-    updated: int
-    problems: Sequence[tuple[int, str]]
+ImportResult = ImportCounts  # what importing the tutor list did
 
 
 def import_result_card(result: ImportResult) -> CardDict:
-    body = import_summary(
-        "Tutor list imported", "New tutors", result.created, result.updated, result.problems
-    )
-    return card(body)
+    return card(import_summary("Tutor list imported", "New tutors", result))
 
 
 # --- guided setup ---------------------------------------------------------------------------------

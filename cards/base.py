@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -172,23 +173,30 @@ def email_field(values: Mapping[str, str], errors: Mapping[str, str]) -> list[El
     )
 
 
-def import_summary(
-    heading: str, new_label: str, created: int, updated: int, problems: Sequence[tuple[int, str]]
-) -> list[Element]:
-    """What a CSV import did: new and updated rows, and the first 30 rows it could not use."""
+@dataclass(frozen=True)
+class ImportCounts:
+    """What a CSV import did: rows new and updated, and (line, problem) for each row not used."""
+
+    created: int
+    updated: int
+    problems: Sequence[tuple[int, str]]
+
+
+def import_summary(heading: str, new_label: str, counts: ImportCounts) -> list[Element]:
+    """An import's counts, and the first 30 rows it could not use."""
     body = [
         title(heading),
         facts(
             [
-                (new_label, str(created)),
-                ("Updated", str(updated)),
-                ("Rows with problems", str(len(problems))),
+                (new_label, str(counts.created)),
+                ("Updated", str(counts.updated)),
+                ("Rows with problems", str(len(counts.problems))),
             ]
         ),
     ]
-    if problems:
+    if counts.problems:
         body.append(text("These rows were not imported:", size="small"))
-        body.append(facts([(f"Line {line}", msg) for line, msg in problems[:30]]))
+        body.append(facts([(f"Line {line}", msg) for line, msg in counts.problems[:30]]))
     return body
 
 

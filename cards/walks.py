@@ -18,6 +18,7 @@ from adaptive_cards_python import elements as E
 from cards.base import (
     CardDict,
     Element,
+    ImportCounts,
     actions_row,
     card,
     choice_input,
@@ -631,17 +632,11 @@ def walk_plan_saved_card(view: PlanSavedView) -> CardDict:
     return card(body, fallback_text="Learning-walk plan saved")
 
 
-@dataclass(frozen=True)
-class PlanImportView:
-    created: int
-    updated: int
-    problems: Sequence[tuple[int, str]]
+PlanImportView = ImportCounts  # what importing learning-walk plans did
 
 
 def walk_plan_import_card(view: PlanImportView) -> CardDict:
-    body = import_summary(
-        "Learning-walk plans imported", "New plans", view.created, view.updated, view.problems
-    )
+    body = import_summary("Learning-walk plans imported", "New plans", view)
     body.append(
         text(
             "Columns: team, term, focus, linked_to, window_start, window_end, course_type, "
