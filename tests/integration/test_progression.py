@@ -65,6 +65,17 @@ def button(card: dict[str, Any], title: str) -> dict[str, Any]:
     raise AssertionError(f"no button {title!r} on the card: {card_text(card)}")
 
 
+async def save_action(
+    teams: TeamsClient, form: dict[str, Any], what: str, owner: str, by_when: str = "2026-12-11"
+) -> dict[str, Any]:
+    """The coach saves an action on the maths group's "Agree an action" form: `what`, owned by
+    `owner` (a name on the form's list), due `by_when`."""
+    who = choices(form, "who")[owner]
+    return await press(
+        teams, COACH, form, "Save action", MATHS, what=what, who=who, by_when=by_when
+    )
+
+
 def choices(card: dict[str, Any], input_id: str) -> dict[str, str]:
     sets = [
         n
@@ -226,38 +237,11 @@ async def test_a_team_works_through_the_deck_in_a_channel_across_a_restart(
         form = await press(teams, COACH, front, "Agree an action", MATHS)
         owners = choices(form, "who")
         assert {"Cara Coach", "Tom Tutor", "Mia Manager"} <= set(owners)
-        bad = await press(
-            teams,
-            COACH,
-            form,
-            "Save action",
-            MATHS,
-            what="",
-            who=owners["Mia Manager"],
-            by_when="2026-12-11",
-        )
+        bad = await save_action(teams, form, "", "Mia Manager")
         assert "Say what will be done" in card_text(bad)
-        past = await press(
-            teams,
-            COACH,
-            form,
-            "Save action",
-            MATHS,
-            what="Map routes",
-            who=owners["Mia Manager"],
-            by_when="2026-11-01",
-        )
+        past = await save_action(teams, form, "Map routes", "Mia Manager", "2026-11-01")
         assert "Choose today or a later date." in card_text(past)
-        card = await press(
-            teams,
-            COACH,
-            form,
-            "Save action",
-            MATHS,
-            what="Map our progression routes",
-            who=owners["Mia Manager"],
-            by_when="2026-12-11",
-        )
+        card = await save_action(teams, form, "Map our progression routes", "Mia Manager")
         assert "Map our progression routes \u2014 **Mia Manager**, by Fri 11 Dec" in card_text(card)
 
         # "Next" moves the group on once, even if two people press it together.
@@ -889,16 +873,7 @@ async def test_an_agreed_action_is_followed_through_until_its_owner_closes_it(
     session_id, card = await start_session(teams, COACH, MATHS, "1", "Maths")
     await press(teams, MANAGER, card, "Add", MATHS, contribution="Routes matter")
     form = await press(teams, COACH, card, "Agree an action", MATHS)
-    await press(
-        teams,
-        COACH,
-        form,
-        "Save action",
-        MATHS,
-        what="Map our progression routes",
-        who=choices(form, "who")["Mia Manager"],
-        by_when="2026-12-11",
-    )
+    await save_action(teams, form, "Map our progression routes", "Mia Manager")
     async with bot.db.unit_of_work() as uow:
         action = (await uow.session.scalars(select(CardAction))).one()
         pending = (
@@ -1052,18 +1027,8 @@ async def test_actions_lists_a_persons_own_open_actions_in_their_1_1_chat(
     _, card = await start_session(teams, COACH, MATHS, "1", "Maths")
     await press(teams, TUTOR, card, "Add", MATHS, contribution="Me too")
     form = await press(teams, COACH, card, "Agree an action", MATHS)
-    who = choices(form, "who")
     for what, owner in (("Tom's action", "Tom Tutor"), ("Cara's action", "Cara Coach")):
-        await press(
-            teams,
-            COACH,
-            form,
-            "Save action",
-            MATHS,
-            what=what,
-            who=who[owner],
-            by_when="2026-12-11",
-        )
+        await save_action(teams, form, what, owner)
     mine = only_card(await teams.say(TUTOR, "actions"))
     text = card_text(mine)
     assert "Your actions (1)" in text and "Progression cards" in text

@@ -136,6 +136,13 @@ async def refer(teams: TeamsClient, user: User = TUTOR, **extra: str) -> dict[st
     return card
 
 
+async def ask_amy(teams: TeamsClient, app: web.Application, clock: FixedClock) -> dict[str, Any]:
+    """Tom refers himself; returns the ask that reaches Amy (an AP) once the worker has run."""
+    await refer(teams)
+    await tick(app, clock)
+    return cards_to(teams.connector, AMY)[-1]
+
+
 # --- the whole support-to-good programme ------------------------------------------------------
 
 
@@ -572,9 +579,7 @@ async def test_who_can_open_a_programme_over_http(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
     await college(teams)
-    await refer(teams)
-    await tick(teams_app, clock)
-    ask = cards_to(teams.connector, AMY)[-1]
+    ask = await ask_amy(teams, teams_app, clock)
     body, _ = await teams.execute(
         AMY,
         "support.accept",
@@ -727,9 +732,7 @@ async def test_an_organisation_edits_the_competence_checklist(
     lines = "Questioning to check and deepen learning\nSafe use of the workshop\nFeedback"
     body, _ = await teams.execute(HAL, "rate.checklist", {"lines": lines})
     assert "3 activities" in card_text(body["value"])
-    await refer(teams)
-    await tick(teams_app, clock)
-    ask = cards_to(teams.connector, AMY)[-1]
+    ask = await ask_amy(teams, teams_app, clock)
     body, _ = await teams.execute(
         AMY, "support.accept", {**button_data(ask, "support.accept"), "kind": "informal"}
     )

@@ -23,10 +23,10 @@ from tests.integration.test_support import (
     HAL,
     QUINN,
     SCORES,
+    ask_amy,
     button_data,
     cards_to,
     college,
-    refer,
     tick,
 )
 from tests.support.teams import Place, TeamsClient, User, card_text, only_card
@@ -178,9 +178,7 @@ async def test_developmental_records_by_role_and_relationship_over_http(
 
     # --- before: a Support-to-good programme with every kind of record --------------------
     since = len(connector.messages())
-    await refer(teams)
-    await tick(teams_app, clock)
-    data = button_data(cards_to(connector, AMY)[-1], "support.accept")
+    data = button_data(await ask_amy(teams, teams_app, clock), "support.accept")
     await teams.execute(AMY, "support.accept", {**data, "kind": "support_to_good"})
     body, _ = await teams.execute(TUTOR, "support.consent", data)
     pid = int(button_data(body["value"], "programme.open")["programme_id"])
