@@ -12,13 +12,16 @@ from bot.domain.access import ROLE_LABELS, Role
 from cards.base import (
     CardDict,
     Element,
+    ImportCounts,
     actions_row,
     button_list,
     card,
     choice_input,
     date_input,
+    email_field,
     execute,
     facts,
+    import_summary,
     said,
     text,
     text_input,
@@ -37,18 +40,7 @@ def grant_role_card(
     body = [
         title("Give someone a role"),
         text("People can hold several roles. Roles decide what each person can see.", subtle=True),
-        *with_error(
-            text_input(
-                "email",
-                "Email",
-                value=values.get("email"),
-                required=True,
-                placeholder="name@college.ac.uk",
-                style="email",
-            ),
-            errors,
-            "email",
-        ),
+        *email_field(values, errors),
         *with_error(
             choice_input("role", "Role", ROLE_CHOICES, value=values.get("role"), required=True),
             errors,
@@ -157,28 +149,11 @@ def admin_card() -> CardDict:
     return card(body)
 
 
-@dataclass(frozen=True)
-class ImportResult:
-    created: int
-    updated: int
-    problems: Sequence[tuple[int, str]]
+ImportResult = ImportCounts  # what importing the tutor list did
 
 
 def import_result_card(result: ImportResult) -> CardDict:
-    body = [
-        title("Tutor list imported"),
-        facts(
-            [
-                ("New tutors", str(result.created)),
-                ("Updated", str(result.updated)),
-                ("Rows with problems", str(len(result.problems))),
-            ]
-        ),
-    ]
-    if result.problems:
-        body.append(text("These rows were not imported:", size="small"))
-        body.append(facts([(f"Line {line}", msg) for line, msg in result.problems[:30]]))
-    return card(body)
+    return card(import_summary("Tutor list imported", "New tutors", result))
 
 
 # --- guided setup ---------------------------------------------------------------------------------

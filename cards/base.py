@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -237,6 +238,49 @@ def text_input(
         maxLength=max_length,
         style=style,
     )
+
+
+def email_field(values: Mapping[str, str], errors: Mapping[str, str]) -> list[Element]:
+    """The required `email` input of a form that names a person, with its error if any."""
+    return with_error(
+        text_input(
+            "email",
+            "Email",
+            value=values.get("email"),
+            required=True,
+            placeholder="name@college.ac.uk",
+            style="email",
+        ),
+        errors,
+        "email",
+    )
+
+
+@dataclass(frozen=True)
+class ImportCounts:
+    """What a CSV import did: rows new and updated, and (line, problem) for each row not used."""
+
+    created: int
+    updated: int
+    problems: Sequence[tuple[int, str]]
+
+
+def import_summary(heading: str, new_label: str, counts: ImportCounts) -> list[Element]:
+    """An import's counts, and the first 30 rows it could not use."""
+    body = [
+        title(heading),
+        facts(
+            [
+                (new_label, str(counts.created)),
+                ("Updated", str(counts.updated)),
+                ("Rows with problems", str(len(counts.problems))),
+            ]
+        ),
+    ]
+    if counts.problems:
+        body.append(text("These rows were not imported:", size="small"))
+        body.append(facts([(f"Line {line}", msg) for line, msg in counts.problems[:30]]))
+    return body
 
 
 def choice_input(

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from cards.base import (
     CardDict,
     card,
+    email_field,
     execute,
     facts,
     text,
-    text_input,
     title,
     toggle_input,
     with_error,
@@ -71,18 +71,7 @@ def person_data_card(
             "and the person's access log shows the export.",
             subtle=True,
         ),
-        *with_error(
-            text_input(
-                "email",
-                "Email",
-                value=values.get("email"),
-                required=True,
-                placeholder="name@college.ac.uk",
-                style="email",
-            ),
-            errors,
-            "email",
-        ),
+        *email_field(values, errors),
         *with_error(
             toggle_input(
                 "confirm",

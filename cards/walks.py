@@ -18,12 +18,14 @@ from adaptive_cards_python import elements as E
 from cards.base import (
     CardDict,
     Element,
+    ImportCounts,
     actions_row,
     card,
     choice_input,
     date_input,
     execute,
     facts,
+    import_summary,
     said,
     text,
     text_input,
@@ -648,27 +650,11 @@ def walk_plan_saved_card(view: PlanSavedView) -> CardDict:
     return card(body, fallback_text="Learning-walk plan saved")
 
 
-@dataclass(frozen=True)
-class PlanImportView:
-    created: int
-    updated: int
-    problems: Sequence[tuple[int, str]]
+PlanImportView = ImportCounts  # what importing learning-walk plans did
 
 
 def walk_plan_import_card(view: PlanImportView) -> CardDict:
-    body = [
-        title("Learning-walk plans imported"),
-        facts(
-            [
-                ("New plans", str(view.created)),
-                ("Updated", str(view.updated)),
-                ("Rows with problems", str(len(view.problems))),
-            ]
-        ),
-    ]
-    if view.problems:
-        body.append(text("These rows were not imported:", size="small"))
-        body.append(facts([(f"Line {line}", msg) for line, msg in view.problems[:30]]))
+    body = import_summary("Learning-walk plans imported", "New plans", view)
     body.append(
         text(
             "Columns: team, term, focus, linked_to, window_start, window_end, course_type, "

@@ -27,8 +27,7 @@ from storage.people import Directory
 from storage.walks import SAVED, StoredWalk
 from tests.conftest import ADMIN, MANAGER, TUTOR
 from tests.integration.test_walks import action_data, filled_walk
-from tests.support.loopback import RosterMember
-from tests.support.teams import TENANT, Place, TeamsClient, User, card_text, only_card
+from tests.support.teams import TENANT, Place, TeamsClient, User, card_text, only_card, shared_file
 
 QUINN = User("quinn", "Quinn Quality", "quinn@college.ac.uk")
 OLIVE = User("olive", "Olive Observer", "olive@college.ac.uk")
@@ -99,14 +98,8 @@ class College:
 async def college(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> AsyncIterator[College]:
-    for user in (QUINN, OLIVE):
-        teams.connector.add_member(RosterMember(user.teams_id, user.name, user.aad, user.email))
-    teams.connector.files["tutors.csv"] = TUTOR_LIST.encode()
-    tutor_list = {
-        "contentType": "application/vnd.microsoft.teams.file.download.info",
-        "name": "tutors.csv",
-        "content": {"downloadUrl": teams.connector.file_url("tutors.csv"), "fileType": "csv"},
-    }
+    teams.on_roster(QUINN, OLIVE)
+    tutor_list = shared_file(teams.connector, "tutors.csv", TUTOR_LIST)
     await teams.say(ADMIN, "hello")
     await teams.say(ADMIN, "admin import", attachments=[tutor_list])
     for user in (MANAGER, TUTOR, QUINN, OLIVE):

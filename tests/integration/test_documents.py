@@ -31,7 +31,7 @@ from storage.documents import PendingDocument, PendingDocuments
 from storage.people import Directory
 from storage.reminders import FAILED, PENDING, SENT, ScheduledItem
 from tests.conftest import ADMIN, TUTOR
-from tests.support.loopback import RosterMember, Sent
+from tests.support.loopback import Sent
 from tests.support.teams import FILE_CONSENT, Place, TeamsClient, User
 
 QUINN = User("quinn", "Quinn Quality", "quinn@college.ac.uk")
@@ -97,7 +97,7 @@ async def test_only_the_person_offered_can_take_the_document(quality: TeamsClien
 
 
 async def test_asked_in_a_channel_by_someone_never_met_in_a_1_1_chat(teams: TeamsClient) -> None:
-    teams.connector.add_member(RosterMember(QUINN.teams_id, QUINN.name, QUINN.aad, QUINN.email))
+    teams.on_roster(QUINN)
     await teams.say(ADMIN, "hello")
     await teams.say(QUINN, "hello", MATHS, mention=True)
     await teams.say(ADMIN, f"admin grant {QUINN.email} quality_coordinator")

@@ -17,8 +17,7 @@ from bot.teams.web import BOT_KEY
 from storage.models import Organisation, Person, TeamMember
 from storage.people import Directory
 from tests.conftest import ADMIN, MANAGER, TUTOR
-from tests.support.loopback import RosterMember
-from tests.support.teams import TENANT, Place, TeamsClient, User, card_text
+from tests.support.teams import TENANT, Place, TeamsClient, User, card_nodes, card_text
 
 MATHS = Place.channel("19:team-maths@thread.tacv2", team_name="Maths", channel_name="General")
 # Team members TLC has never heard from: they only exist on the team's roster.
@@ -31,20 +30,7 @@ def cards_in(sent: list[Any]) -> list[dict[str, Any]]:
 
 
 def inputs(card: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == kind:
-                found.append(node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return found
+    return [n for n in card_nodes(card) if n.get("type") == kind]
 
 
 def buttons(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -67,8 +53,7 @@ async def grant(app: web.Application, user: User, role: Role) -> None:
 
 
 def on_roster(teams: TeamsClient, *users: User) -> None:
-    for user in users:
-        teams.connector.add_member(RosterMember(user.teams_id, user.name, user.aad, user.email))
+    teams.on_roster(*users)
 
 
 async def test_installing_in_a_team_reads_its_roster_page_by_page_and_records_everyone(

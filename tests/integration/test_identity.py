@@ -24,8 +24,7 @@ from storage.models import ConversationRef, Person, Team, TeamMember
 from storage.outbox import Reach, RosterEntry
 from storage.people import Directory, retry_identity
 from tests.conftest import ADMIN, START
-from tests.support.loopback import RosterMember
-from tests.support.teams import Place, TeamsClient, User
+from tests.support.teams import Place, TeamsClient, User, shared_file
 
 ORG = "tenant-1"
 TOM = User("tom", "Tom Tutor", "tom@college.ac.uk")
@@ -214,12 +213,7 @@ async def test_events_for_one_person_at_once_leave_one_row(db: Database, engines
 
 
 async def _import_csv(teams: TeamsClient, csv: str) -> None:
-    teams.connector.files["tutors.csv"] = csv.encode()
-    attachment = {
-        "contentType": "application/vnd.microsoft.teams.file.download.info",
-        "name": "tutors.csv",
-        "content": {"downloadUrl": teams.connector.file_url("tutors.csv"), "fileType": "csv"},
-    }
+    attachment = shared_file(teams.connector, "tutors.csv", csv)
     await teams.say(ADMIN, "admin import", attachments=[attachment])
     assert teams.last_status < 300
 
@@ -272,7 +266,7 @@ async def test_member_added_then_tutor_list_reaches_the_tutor(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
     channel = await _installed_team(teams)
-    teams.connector.add_member(RosterMember(TOM.teams_id, TOM.name, TOM.aad, TOM.email))
+    teams.on_roster(TOM)
     await teams.members_added(ADMIN, channel, [TOM])  # no email, as Teams sends it
     assert teams.last_status < 300
     await _import_csv(teams, _csv_for(TOM))
@@ -289,12 +283,12 @@ async def test_member_added_unknown_then_tutor_list_is_joined_up_by_the_roster(
     roster page read to reach them joins the rows up, and the message goes."""
     # Tom is not on the team's roster yet (the shared cast's Tom Tutor has his email).
     teams.connector.members.clear()
-    teams.connector.add_member(RosterMember(ADMIN.teams_id, ADMIN.name, ADMIN.aad, ADMIN.email))
+    teams.on_roster(ADMIN)
     channel = await _installed_team(teams)
     await teams.members_added(ADMIN, channel, [TOM])
     await _import_csv(teams, _csv_for(TOM))
     assert len(await _rows(teams_app, TOM)) == 2
-    teams.connector.add_member(RosterMember(TOM.teams_id, TOM.name, TOM.aad, TOM.email))
+    teams.on_roster(TOM)
     await _reaches(teams_app, clock, TOM)
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         tom = await Directory(uow.session).person_by_email(ORG, TOM.email)
@@ -313,8 +307,7 @@ async def test_install_update_and_message_at_once_for_listed_tutors(
     added) and a message, all at once, for tutors already on the tutor list."""
     channel = await _installed_team(teams)
     tutors = [User(f"t{i}", f"Tutor {i}", f"t{i}@college.ac.uk") for i in range(4)]
-    for u in tutors:
-        teams.connector.add_member(RosterMember(u.teams_id, u.name, u.aad, u.email))
+    teams.on_roster(*tutors)
     await _import_csv(teams, _csv_for(*tutors))
 
     async def post(activity: dict[str, object]) -> int:
@@ -349,7 +342,7 @@ async def test_a_role_granted_before_they_say_hello_is_theirs_when_they_do(
     await teams.say(ADMIN, "hello")
     await teams.say(ADMIN, f"admin grant {TOM.email} quality coordinator")
     assert len(await _rows(teams_app, TOM)) == 1  # recorded by email, not refused
-    teams.connector.add_member(RosterMember(TOM.teams_id, TOM.name, TOM.aad, TOM.email))
+    teams.on_roster(TOM)
     await teams.say(TOM, "hello")
     [tom] = await _rows(teams_app, TOM)
     assert tom.aad_object_id == TOM.aad and tom.name == TOM.name

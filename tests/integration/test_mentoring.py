@@ -35,8 +35,15 @@ from storage.privacy import AccessEntry
 from storage.reminders import PENDING, Schedule
 from tests.conftest import ADMIN, MANAGER, START, TUTOR
 from tests.integration.test_support import button_data, cards_to, texts_to
-from tests.support.loopback import RosterMember
-from tests.support.teams import Place, TeamsClient, User, card_text, only_card
+from tests.support.teams import (
+    Place,
+    TeamsClient,
+    User,
+    card_nodes,
+    card_text,
+    only_card,
+    set_up_college,
+)
 
 AMY = User("amy", "Amy Able", "amy@college.ac.uk")
 BEN = User("ben", "Ben Bright", "ben@college.ac.uk")
@@ -86,36 +93,18 @@ GOOD = {
 def choices(card: dict[str, Any], input_id: str) -> dict[str, str]:
     """A choice input's options, title -> value."""
     found: dict[str, str] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("id") == input_id and "choices" in node:
-                found.update({c["title"]: c["value"] for c in node["choices"]})
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
+    for node in card_nodes(card):
+        if node.get("id") == input_id and "choices" in node:
+            found.update({c["title"]: c["value"] for c in node["choices"]})
     return found
 
 
 def errors_in(card: dict[str, Any]) -> list[str]:
-    out: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("color") == "attention" and isinstance(node.get("text"), str):
-                out.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return out
+    return [
+        n["text"]
+        for n in card_nodes(card)
+        if n.get("color") == "attention" and isinstance(n.get("text"), str)
+    ]
 
 
 def shown(body: dict[str, Any], sent: list[Any]) -> dict[str, Any]:
@@ -143,26 +132,11 @@ async def person_id(app: web.Application, user: User) -> int:
 
 
 async def college(teams: TeamsClient) -> None:
-    connector = teams.connector
-    for user in EVERYONE:
-        connector.add_member(RosterMember(user.teams_id, user.name, user.aad, user.email))
-    await teams.say(ADMIN, "hello")
-    connector.files["tutors.csv"] = TUTOR_LIST.encode()
-    attachment = {
-        "contentType": "application/vnd.microsoft.teams.file.download.info",
-        "name": "tutors.csv",
-        "content": {"downloadUrl": connector.file_url("tutors.csv"), "fileType": "csv"},
-    }
-    sent = await teams.say(ADMIN, "admin import", attachments=[attachment])
-    assert "Tutor list imported" in card_text(only_card(sent))
-    for user in EVERYONE:
-        await teams.say(user, "hello")
-    for email, role in (
+    roles = (
         ("hal@college.ac.uk", "head_of_teaching_and_learning"),
         ("quinn@college.ac.uk", "quality_coordinator"),
-    ):
-        reply = await teams.say(ADMIN, f"admin grant {email} {role}")
-        assert "Saved: roles" in card_text(only_card(reply))
+    )
+    await set_up_college(teams, ADMIN, EVERYONE, TUTOR_LIST, roles)
     # Four people offer to mentor maths.
     for user, campus, style in (
         (AMY, "Hitchin", "practical"),
@@ -185,7 +159,7 @@ async def college(teams: TeamsClient) -> None:
             },
         )
         assert "Thank you for offering to mentor" in card_text(body["value"])
-    connector.clear()
+    teams.connector.clear()
 
 
 async def mentored_by_ben(teams: TeamsClient, app: web.Application, clock: FixedClock) -> int:

@@ -26,8 +26,17 @@ from storage.observations import Observation, Observations
 from storage.people import Directory
 from storage.reminders import Schedule
 from tests.conftest import ADMIN, MANAGER, TUTOR, local_settings
-from tests.support.loopback import LoopbackConnector, RosterMember, Sent
-from tests.support.teams import FILE_CONSENT, TENANT, Place, TeamsClient, User, card_text
+from tests.support.loopback import LoopbackConnector, Sent
+from tests.support.teams import (
+    FILE_CONSENT,
+    TENANT,
+    Place,
+    TeamsClient,
+    User,
+    card_nodes,
+    card_text,
+    shared_file,
+)
 
 QC = User("qc", "Quinn Coordinator", "quinn@college.ac.uk")
 OBSERVER = User("olive", "Olive Observer", "olive@college.ac.uk")
@@ -78,6 +87,21 @@ class Otla:
     async def say(self, user: User, text: str, **kw: Any) -> list[Sent]:
         return await self.teams.say(user, text, **kw)
 
+    async def propose(
+        self, user: User, observation_id: int, day: str, course: str = "ESOL", **more: Any
+    ) -> dict[str, Any]:
+        """Propose a class on `day`, 10:00 to 11:00 (the times every story here uses)."""
+        return await self.do(
+            user,
+            "otla.propose",
+            observation_id=observation_id,
+            course=course,
+            day=day,
+            start="10:00",
+            end="11:00",
+            **more,
+        )
+
     def db(self) -> Any:
         return self.app[BOT_KEY].db
 
@@ -99,47 +123,17 @@ def shown(body: dict[str, Any]) -> str:
 
 
 def action_data(card: dict[str, Any], verb: str) -> dict[str, Any]:
-    found: list[dict[str, Any]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Execute" and node.get("verb") == verb:
-                found.append(node["data"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
+    found = [
+        n["data"]
+        for n in card_nodes(card)
+        if n.get("type") == "Action.Execute" and n.get("verb") == verb
+    ]
     assert found, f"no {verb} button on the card"
     return {k: v for k, v in found[0].items() if k != "verb"}
 
 
 def urls(card: dict[str, Any]) -> list[str]:
-    out: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.OpenUrl":
-                out.append(node["url"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return out
-
-
-def csv_attachment(connector: LoopbackConnector, name: str, content: str) -> dict[str, Any]:
-    connector.files[name] = content.encode()
-    return {
-        "contentType": "application/vnd.microsoft.teams.file.download.info",
-        "name": name,
-        "content": {"downloadUrl": connector.file_url(name), "fileType": "csv"},
-    }
+    return [n["url"] for n in card_nodes(card) if n.get("type") == "Action.OpenUrl"]
 
 
 @pytest.fixture
@@ -147,14 +141,13 @@ async def otla(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> AsyncIterator[Otla]:
     """Everyone has said hello; Tom and Otto are on the tutor list; roles are given."""
-    for user in CAST:
-        teams.connector.add_member(RosterMember(user.teams_id, user.name, user.aad, user.email))
+    teams.on_roster(*CAST)
     for user in (ADMIN, TUTOR, MANAGER, *CAST):
         await teams.say(user, "hello")
     await teams.say(
         ADMIN,
         "admin import",
-        attachments=[csv_attachment(teams.connector, "tutors.csv", TUTOR_LIST)],
+        attachments=[shared_file(teams.connector, "tutors.csv", TUTOR_LIST)],
     )
     for user, role in (
         (QC, "quality_coordinator"),
@@ -210,28 +203,11 @@ async def test_one_observation_from_allocation_to_actions_closed(otla: Otla) -> 
     action_data(told[0], "otla.propose")
 
     # Olive proposes Thu 3 Dec; Tom suggests Fri 4 Dec instead; Olive accepts.
-    body = await o.do(
-        OBSERVER,
-        "otla.propose",
-        observation_id=obs_id,
-        course="ESOL Entry 2",
-        day="2026-12-03",
-        start="10:00",
-        end="11:00",
-    )
+    body = await o.propose(OBSERVER, obs_id, "2026-12-03", course="ESOL Entry 2")
     assert "Date proposed" in shown(body)
     sent = await o.tick()
     assert "Olive Observer proposed a date" in texts(to(sent, TUTOR))
-    body = await o.do(
-        TUTOR,
-        "otla.propose",
-        observation_id=obs_id,
-        course="ESOL Entry 2",
-        day="2026-12-04",
-        start="10:00",
-        end="11:00",
-        note="Room 4 please",
-    )
+    body = await o.propose(TUTOR, obs_id, "2026-12-04", course="ESOL Entry 2", note="Room 4 please")
     sent = await o.tick()
     olive_sees = texts(to(sent, OBSERVER))
     assert "Tom Tutor proposed a date" in olive_sees and "Fri 4 Dec 2026, 10:00–11:00" in olive_sees
@@ -257,15 +233,7 @@ async def test_one_observation_from_allocation_to_actions_closed(otla: Otla) -> 
     assert pending[f"otla:{obs_id}:1wk:{await _person_id(o, MANAGER)}"] == london(2026, 11, 27, 9)
 
     # Rescheduling moves every reminder: Tom asks for Mon 7 Dec, Olive accepts.
-    await o.do(
-        TUTOR,
-        "otla.propose",
-        observation_id=obs_id,
-        course="ESOL Entry 2",
-        day="2026-12-07",
-        start="10:00",
-        end="11:00",
-    )
+    await o.propose(TUTOR, obs_id, "2026-12-07", course="ESOL Entry 2")
     await o.do(OBSERVER, "otla.accept", observation_id=obs_id)
     assert await _state(o, obs_id) == "date_agreed"
     moved = await _pending(o, obs_id)
@@ -462,15 +430,7 @@ async def test_one_observation_from_allocation_to_actions_closed(otla: Otla) -> 
 async def approved_observation(o: Otla, *, best: bool = True) -> int:
     """Tom observed by Olive on Thu 3 Dec, one action, checked and approved."""
     obs_id = await allocate_tom(o)
-    await o.do(
-        OBSERVER,
-        "otla.propose",
-        observation_id=obs_id,
-        course="ESOL Entry 2",
-        day="2026-12-03",
-        start="10:00",
-        end="11:00",
-    )
+    await o.propose(OBSERVER, obs_id, "2026-12-03", course="ESOL Entry 2")
     await o.do(TUTOR, "otla.accept", observation_id=obs_id)
     o.clock.set(london(2026, 12, 3, 12))
     body = await o.do(
@@ -553,27 +513,11 @@ async def test_agreeing_a_date_warns_of_a_learning_walk_that_day(
 ) -> None:
     o = otla
     obs_id = await allocate_tom(o)
-    body = await o.do(
-        OBSERVER,
-        "otla.propose",
-        observation_id=obs_id,
-        course="ESOL",
-        day="2026-12-04",
-        start="10:00",
-        end="11:00",
-    )
+    body = await o.propose(OBSERVER, obs_id, "2026-12-04")
     assert "a learning walk is already planned that day" in shown(body)
     body = await o.do(TUTOR, "otla.accept", observation_id=obs_id)
     assert "A learning walk is already planned that day: ESOL team learning walk" in shown(body)
-    await o.do(
-        TUTOR,
-        "otla.propose",
-        observation_id=obs_id,
-        course="ESOL",
-        day="2026-12-03",
-        start="10:00",
-        end="11:00",
-    )
+    await o.propose(TUTOR, obs_id, "2026-12-03")
     body = await o.do(OBSERVER, "otla.accept", observation_id=obs_id)
     assert "learning walk" not in shown(body)
 
@@ -595,15 +539,7 @@ async def test_approval_with_actions_calls_the_support_hook(otla: Otla) -> None:
 async def test_a_retried_accept_agrees_the_date_once(otla: Otla) -> None:
     o = otla
     obs_id = await allocate_tom(o)
-    await o.do(
-        OBSERVER,
-        "otla.propose",
-        observation_id=obs_id,
-        course="ESOL",
-        day="2026-12-03",
-        start="10:00",
-        end="11:00",
-    )
+    await o.propose(OBSERVER, obs_id, "2026-12-03")
     first, _ = await o.teams.execute(
         TUTOR, "otla.accept", {"observation_id": obs_id}, activity_id="retry-1"
     )
@@ -628,11 +564,11 @@ async def test_observers_allocated_by_csv(otla: Otla) -> None:
     refused = await o.say(
         OTHER_TUTOR,
         "observe import",
-        attachments=[csv_attachment(o.connector, "a.csv", allocations)],
+        attachments=[shared_file(o.connector, "a.csv", allocations)],
     )
     assert "only the quality coordinator" in refused[0].text
     sent = await o.say(
-        QC, "observe import", attachments=[csv_attachment(o.connector, "a.csv", allocations)]
+        QC, "observe import", attachments=[shared_file(o.connector, "a.csv", allocations)]
     )
     result = card_text(sent[0].cards[0])
     assert "Allocated\n2" in result
@@ -643,9 +579,7 @@ async def test_observers_allocated_by_csv(otla: Otla) -> None:
         texts(told).splitlines()
     )
     # Importing the same sheet again tells nobody twice.
-    await o.say(
-        QC, "observe import", attachments=[csv_attachment(o.connector, "a.csv", allocations)]
-    )
+    await o.say(QC, "observe import", attachments=[shared_file(o.connector, "a.csv", allocations)])
     assert not to(await o.tick(), OBSERVER)
 
 
@@ -656,15 +590,7 @@ async def test_observations_shows_each_person_their_next_step(otla: Otla) -> Non
         (await o.say(OBSERVER, "observations"))[0].cards[0]
     )
     assert "1 tutor(s) have no observer" in card_text((await o.say(QC, "observations"))[0].cards[0])
-    await o.do(
-        OBSERVER,
-        "otla.propose",
-        observation_id=obs_id,
-        course="ESOL",
-        day="2026-12-03",
-        start="10:00",
-        end="11:00",
-    )
+    await o.propose(OBSERVER, obs_id, "2026-12-03")
     tom = card_text((await o.say(TUTOR, "observations"))[0].cards[0])
     assert "Olive Observer proposed Thu 3 Dec 2026" in tom
     await o.do(TUTOR, "otla.accept", observation_id=obs_id)
@@ -704,15 +630,7 @@ async def test_quality_views_planning_themes_and_best_practice(otla: Otla) -> No
 async def test_grades_appear_only_when_the_organisation_switches_them_on(otla: Otla) -> None:
     o = otla
     obs_id = await allocate_tom(o)
-    await o.do(
-        OBSERVER,
-        "otla.propose",
-        observation_id=obs_id,
-        course="ESOL",
-        day="2026-12-03",
-        start="10:00",
-        end="11:00",
-    )
+    await o.propose(OBSERVER, obs_id, "2026-12-03")
     await o.do(TUTOR, "otla.accept", observation_id=obs_id)
     o.clock.set(london(2026, 12, 3, 12))
     form = await o.do(OBSERVER, "otla.report.open", observation_id=obs_id)
@@ -745,15 +663,13 @@ async def test_learning_in_libraries_observers_pick_courses_within_their_number(
     otla: Otla,
 ) -> None:
     o = otla
-    await o.say(
-        ADMIN, "admin import", attachments=[csv_attachment(o.connector, "l.csv", LIL_TUTORS)]
-    )
+    await o.say(ADMIN, "admin import", attachments=[shared_file(o.connector, "l.csv", LIL_TUTORS)])
     refused = await o.say(
-        OBSERVER, "observe courses", attachments=[csv_attachment(o.connector, "c.csv", COURSES)]
+        OBSERVER, "observe courses", attachments=[shared_file(o.connector, "c.csv", COURSES)]
     )
     assert "only the development or quality coordinator" in refused[0].text
     sent = await o.say(
-        APPROVER, "observe courses", attachments=[csv_attachment(o.connector, "c.csv", COURSES)]
+        APPROVER, "observe courses", attachments=[shared_file(o.connector, "c.csv", COURSES)]
     )
     result = card_text(sent[0].cards[0])
     assert "Courses\n2" in result and "end_time must be after start_time" in result
@@ -796,7 +712,7 @@ async def test_a_new_tutor_gets_the_ha24_checklist_and_an_otla_within_six_weeks(
     otla: Otla,
 ) -> None:
     o = otla
-    await o.say(QC, "admin import", attachments=[csv_attachment(o.connector, "n.csv", NEW_TUTOR)])
+    await o.say(QC, "admin import", attachments=[shared_file(o.connector, "n.csv", NEW_TUTOR)])
     sent = await o.tick()
     qc = texts(to(sent, QC))
     assert "New tutor: Nina Newtutor" in qc and "by Mon 15 Feb 2027" in qc
@@ -815,15 +731,7 @@ async def test_a_new_tutor_gets_the_ha24_checklist_and_an_otla_within_six_weeks(
         obs = await Observations(uow.session).for_tutor(TENANT, tutor_id, "2026/27")
         assert obs is not None and obs.kind == "induction" and obs.due_by is not None
         obs_id = obs.id
-    await o.do(
-        OBSERVER,
-        "otla.propose",
-        observation_id=obs_id,
-        course="ESOL",
-        day="2027-02-22",
-        start="10:00",
-        end="11:00",
-    )
+    await o.propose(OBSERVER, obs_id, "2027-02-22")
     body = await o.do(MANAGER, "otla.open", observation_id=obs_id)
     assert "Observer allocated" in shown(body)
     new = card_text((await o.say(QC, "observations new"))[0].cards[0])
@@ -835,22 +743,9 @@ async def test_planning_documents_sent_as_files_are_kept_with_the_observation(
 ) -> None:
     o = otla
     obs_id = await allocate_tom(o)
-    await o.do(
-        OBSERVER,
-        "otla.propose",
-        observation_id=obs_id,
-        course="ESOL",
-        day="2026-12-03",
-        start="10:00",
-        end="11:00",
-    )
+    await o.propose(OBSERVER, obs_id, "2026-12-03")
     await o.do(TUTOR, "otla.accept", observation_id=obs_id)
-    o.connector.files["scheme.docx"] = b"PK scheme of work"
-    attachment = {
-        "contentType": "application/vnd.microsoft.teams.file.download.info",
-        "name": "scheme.docx",
-        "content": {"downloadUrl": o.connector.file_url("scheme.docx"), "fileType": "docx"},
-    }
+    attachment = shared_file(o.connector, "scheme.docx", b"PK scheme of work")
     sent = await o.say(OTHER_TUTOR, "observations docs", attachments=[attachment])
     assert "no observation coming up" in sent[0].text
     sent = await o.say(TUTOR, "observations docs", attachments=[attachment])

@@ -16,8 +16,7 @@ from bot.teams.web import BOT_KEY
 from storage.models import Channel, ConversationRef, Person, Team, TeamMember
 from storage.people import Directory
 from tests.conftest import ADMIN, MANAGER, TUTOR
-from tests.support.loopback import RosterMember
-from tests.support.teams import Place, TeamsClient, User, card_text, only_card
+from tests.support.teams import Place, TeamsClient, User, card_text, only_card, shared_file
 
 CSV = (
     "name,email,campus,curriculum_area,delivery_style,line_manager_email,learning_in_libraries,start_date\n"
@@ -110,8 +109,7 @@ async def test_the_first_installer_in_a_tenant_with_no_admin_becomes_admin_and_i
     # The loopback serves one roster to every team: here it is tenant 2's people only (a real
     # team in another college would not list tenant 1's admin, whom TLC_ADMINS names).
     teams.connector.members.clear()
-    for user in (OWEN, OLGA):
-        teams.connector.add_member(RosterMember(user.teams_id, user.name, user.aad, user.email))
+    teams.on_roster(OWEN, OLGA)
     first = replace(Place.channel("19:other-team@thread.tacv2"), tenant="tenant-2")
     # Teams first says the bot joined the team (nothing is posted), then that it was installed.
     assert await teams.members_added(OWEN, first, [], bot=True) == []
@@ -183,12 +181,7 @@ async def test_roles_given_by_the_tutor_list_are_audited(
     teams: TeamsClient, teams_app: web.Application
 ) -> None:
     await teams.say(ADMIN, "hello")
-    teams.connector.files["tutors.csv"] = CSV.encode()
-    attachment = {
-        "contentType": "application/vnd.microsoft.teams.file.download.info",
-        "name": "tutors.csv",
-        "content": {"downloadUrl": teams.connector.file_url("tutors.csv"), "fileType": "csv"},
-    }
+    attachment = shared_file(teams.connector, "tutors.csv", CSV)
     await teams.say(ADMIN, "admin import", attachments=[attachment])
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         changes = await Directory(uow.session).role_changes("tenant-1")
@@ -245,12 +238,7 @@ async def test_tutor_list_sent_as_a_file_in_chat(
     teams: TeamsClient, teams_app: web.Application
 ) -> None:
     await teams.say(ADMIN, "hello")
-    teams.connector.files["tutors.csv"] = CSV.encode()
-    attachment = {
-        "contentType": "application/vnd.microsoft.teams.file.download.info",
-        "name": "tutors.csv",
-        "content": {"downloadUrl": teams.connector.file_url("tutors.csv"), "fileType": "csv"},
-    }
+    attachment = shared_file(teams.connector, "tutors.csv", CSV)
     sent = await teams.say(ADMIN, "admin import", attachments=[attachment])
     text = card_text(only_card(sent))
     assert "Line 3" in text and "Line 5" in text
@@ -265,12 +253,7 @@ async def test_tutor_list_sent_as_a_file_in_chat(
 
 
 async def test_a_tutor_cannot_import_the_tutor_list(teams: TeamsClient) -> None:
-    teams.connector.files["tutors.csv"] = CSV.encode()
-    attachment = {
-        "contentType": "application/vnd.microsoft.teams.file.download.info",
-        "name": "tutors.csv",
-        "content": {"downloadUrl": teams.connector.file_url("tutors.csv"), "fileType": "csv"},
-    }
+    attachment = shared_file(teams.connector, "tutors.csv", CSV)
     sent = await teams.say(TUTOR, "admin import", attachments=[attachment])
     assert "only an org admin or the quality team" in sent[0].text
 

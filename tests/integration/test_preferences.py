@@ -18,7 +18,7 @@ from storage.models import Organisation
 from storage.people import Directory
 from storage.reminders import OPTED_OUT, PENDING, SENT, Schedule
 from tests.conftest import ADMIN, TUTOR
-from tests.support.teams import TeamsClient, User, card_text, only_card
+from tests.support.teams import TeamsClient, User, card_text, only_card, shared_file
 
 ORG = "tenant-1"
 
@@ -288,12 +288,7 @@ async def test_a_part_time_tutor_keeps_their_own_quiet_times(
 
 
 def _calendar_csv(connector: Any, content: str) -> dict[str, Any]:
-    connector.files["calendar.csv"] = content.encode()
-    return {
-        "contentType": "application/vnd.microsoft.teams.file.download.info",
-        "name": "calendar.csv",
-        "content": {"downloadUrl": connector.file_url("calendar.csv"), "fileType": "csv"},
-    }
+    return shared_file(connector, "calendar.csv", content)
 
 
 async def test_an_admin_sets_term_dates_and_closures_and_messages_keep_to_them(

@@ -39,10 +39,10 @@ from tests.integration.test_support import (
     AMY,
     HAL,
     SCORES,
+    ask_amy,
     button_data,
     cards_to,
     college,
-    refer,
     tick,
 )
 from tests.support.loopback import Sent
@@ -60,9 +60,7 @@ async def _programme(teams: TeamsClient, app: web.Application, clock: FixedClock
     """Tom asks for support, Amy is asked (the worker draws his referral for her) and takes it
     on; Tom rates himself; Amy logs a session with notes. Returns the programme id."""
     await college(teams)
-    await refer(teams)
-    await tick(app, clock)
-    ask = cards_to(teams.connector, AMY)[-1]
+    ask = await ask_amy(teams, app, clock)
     referral_id = button_data(ask, "support.accept")["referral_id"]
     await teams.execute(
         AMY, "support.accept", {"referral_id": referral_id, "kind": "support_to_good"}

@@ -37,6 +37,7 @@ from tests.support.teams import (
     Place,
     TeamsClient,
     User,
+    card_nodes,
     card_text,
     live_markdown,
     only_card,
@@ -53,45 +54,36 @@ def _roster(connector: LoopbackConnector) -> None:
     connector.add_member(RosterMember(COACH.teams_id, COACH.name, COACH.aad, COACH.email))
 
 
-def _find_actions(node: Any) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        if node.get("type") in ("Action.Execute", "Action.OpenUrl"):
-            found.append(node)
-        for value in node.values():
-            found.extend(_find_actions(value))
-    elif isinstance(node, list):
-        for item in node:
-            found.extend(_find_actions(item))
-    return found
+def buttons(card: dict[str, Any]) -> list[dict[str, Any]]:
+    return [n for n in card_nodes(card) if n.get("type") in ("Action.Execute", "Action.OpenUrl")]
 
 
 def button(card: dict[str, Any], title: str) -> dict[str, Any]:
-    for action in _find_actions(card):
+    for action in buttons(card):
         if action.get("title") == title:
             return action
     raise AssertionError(f"no button {title!r} on the card: {card_text(card)}")
 
 
-def choices(card: dict[str, Any], input_id: str) -> dict[str, str]:
-    def walk(node: Any) -> dict[str, str] | None:
-        if isinstance(node, dict):
-            if node.get("type") == "Input.ChoiceSet" and node.get("id") == input_id:
-                return {c["title"]: c["value"] for c in node["choices"]}
-            for value in node.values():
-                got = walk(value)
-                if got is not None:
-                    return got
-        elif isinstance(node, list):
-            for item in node:
-                got = walk(item)
-                if got is not None:
-                    return got
-        return None
+async def save_action(
+    teams: TeamsClient, form: dict[str, Any], what: str, owner: str, by_when: str = "2026-12-11"
+) -> dict[str, Any]:
+    """The coach saves an action on the maths group's "Agree an action" form: `what`, owned by
+    `owner` (a name on the form's list), due `by_when`."""
+    who = choices(form, "who")[owner]
+    return await press(
+        teams, COACH, form, "Save action", MATHS, what=what, who=who, by_when=by_when
+    )
 
-    got = walk(card)
-    assert got is not None, f"no choice set {input_id!r}"
-    return got
+
+def choices(card: dict[str, Any], input_id: str) -> dict[str, str]:
+    sets = [
+        n
+        for n in card_nodes(card)
+        if n.get("type") == "Input.ChoiceSet" and n.get("id") == input_id
+    ]
+    assert sets, f"no choice set {input_id!r}"
+    return {c["title"]: c["value"] for c in sets[0]["choices"]}
 
 
 async def press(
@@ -247,38 +239,11 @@ async def test_a_team_works_through_the_deck_in_a_channel_across_a_restart(
         form = await press(teams, COACH, front, "Agree an action", MATHS)
         owners = choices(form, "who")
         assert {"Cara Coach", "Tom Tutor", "Mia Manager"} <= set(owners)
-        bad = await press(
-            teams,
-            COACH,
-            form,
-            "Save action",
-            MATHS,
-            what="",
-            who=owners["Mia Manager"],
-            by_when="2026-12-11",
-        )
+        bad = await save_action(teams, form, "", "Mia Manager")
         assert "Say what will be done" in card_text(bad)
-        past = await press(
-            teams,
-            COACH,
-            form,
-            "Save action",
-            MATHS,
-            what="Map routes",
-            who=owners["Mia Manager"],
-            by_when="2026-11-01",
-        )
+        past = await save_action(teams, form, "Map routes", "Mia Manager", "2026-11-01")
         assert "Choose today or a later date." in card_text(past)
-        card = await press(
-            teams,
-            COACH,
-            form,
-            "Save action",
-            MATHS,
-            what="Map our progression routes",
-            who=owners["Mia Manager"],
-            by_when="2026-12-11",
-        )
+        card = await save_action(teams, form, "Map our progression routes", "Mia Manager")
         assert "Map our progression routes \u2014 **Mia Manager**, by Fri 11 Dec" in card_text(card)
 
         # "Next" moves the group on once, even if two people press it together.
@@ -910,16 +875,7 @@ async def test_an_agreed_action_is_followed_through_until_its_owner_closes_it(
     session_id, card = await start_session(teams, COACH, MATHS, "1", "Maths")
     await press(teams, MANAGER, card, "Add", MATHS, contribution="Routes matter")
     form = await press(teams, COACH, card, "Agree an action", MATHS)
-    await press(
-        teams,
-        COACH,
-        form,
-        "Save action",
-        MATHS,
-        what="Map our progression routes",
-        who=choices(form, "who")["Mia Manager"],
-        by_when="2026-12-11",
-    )
+    await save_action(teams, form, "Map our progression routes", "Mia Manager")
     async with bot.db.unit_of_work() as uow:
         action = (await uow.session.scalars(select(CardAction))).one()
         pending = (
@@ -949,7 +905,7 @@ async def test_an_agreed_action_is_followed_through_until_its_owner_closes_it(
     assert [s.conversation_id for s in sent] == [mia]
     before = only_card(sent)
     assert "Action due Fri 11 Dec" in card_text(before)
-    assert {b["title"] for b in _find_actions(before)} == {
+    assert {b["title"] for b in buttons(before)} == {
         "Done",
         "More time",
         "Not doing it",
@@ -1073,18 +1029,8 @@ async def test_actions_lists_a_persons_own_open_actions_in_their_1_1_chat(
     _, card = await start_session(teams, COACH, MATHS, "1", "Maths")
     await press(teams, TUTOR, card, "Add", MATHS, contribution="Me too")
     form = await press(teams, COACH, card, "Agree an action", MATHS)
-    who = choices(form, "who")
     for what, owner in (("Tom's action", "Tom Tutor"), ("Cara's action", "Cara Coach")):
-        await press(
-            teams,
-            COACH,
-            form,
-            "Save action",
-            MATHS,
-            what=what,
-            who=who[owner],
-            by_when="2026-12-11",
-        )
+        await save_action(teams, form, what, owner)
     mine = only_card(await teams.say(TUTOR, "actions"))
     text = card_text(mine)
     assert "Your actions (1)" in text and "Progression cards" in text

@@ -28,15 +28,17 @@ from storage.support import (
     SupportSession,
 )
 from tests.conftest import ADMIN, MANAGER, START, TUTOR
-from tests.support.loopback import LoopbackConnector, RosterMember
+from tests.support.loopback import LoopbackConnector
 from tests.support.teams import (
     EVIL,
     Place,
     TeamsClient,
     User,
+    card_nodes,
     card_text,
     live_markdown,
     only_card,
+    set_up_college,
 )
 
 AMY = User("amy", "Amy Advanced", "amy@college.ac.uk")
@@ -85,38 +87,21 @@ def texts_to(connector: LoopbackConnector, user: User) -> str:
 
 
 def button_data(card: dict[str, Any], verb: str) -> dict[str, Any]:
-    found: list[dict[str, Any]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("verb") == verb and isinstance(node.get("data"), dict):
-                found.append(node["data"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
+    found = [
+        n["data"]
+        for n in card_nodes(card)
+        if n.get("verb") == verb and isinstance(n.get("data"), dict)
+    ]
     assert found, f"no {verb} button on the card: {card_text(card)}"
     return found[0]
 
 
 def input_ids(card: dict[str, Any]) -> list[str]:
-    ids: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Input.") and "id" in node:
-                ids.append(node["id"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return ids
+    return [
+        n["id"]
+        for n in card_nodes(card)
+        if str(n.get("type", "")).startswith("Input.") and "id" in n
+    ]
 
 
 async def tick(app: web.Application, clock: FixedClock) -> int:
@@ -127,29 +112,14 @@ async def college(
     teams: TeamsClient, tutor_list: str = TUTOR_LIST, people: tuple[User, ...] = EVERYONE
 ) -> None:
     """The tutor list imported, roles given, everyone known to the bot in a 1:1 chat."""
-    connector = teams.connector
-    for user in people:
-        connector.add_member(RosterMember(user.teams_id, user.name, user.aad, user.email))
-    await teams.say(ADMIN, "hello")
-    connector.files["tutors.csv"] = tutor_list.encode()
-    attachment = {
-        "contentType": "application/vnd.microsoft.teams.file.download.info",
-        "name": "tutors.csv",
-        "content": {"downloadUrl": connector.file_url("tutors.csv"), "fileType": "csv"},
-    }
-    sent = await teams.say(ADMIN, "admin import", attachments=[attachment])
-    assert "Tutor list imported" in card_text(only_card(sent))
-    for user in people:
-        await teams.say(user, "hello")
-    for email, role in (
+    roles = (
         ("amy@college.ac.uk", "advanced_practitioner"),
         ("ben@college.ac.uk", "advanced_practitioner"),
         ("hal@college.ac.uk", "head_of_teaching_and_learning"),
         ("quinn@college.ac.uk", "quality_coordinator"),
-    ):
-        reply = await teams.say(ADMIN, f"admin grant {email} {role}")
-        assert "Saved: roles" in card_text(only_card(reply))
-    connector.clear()
+    )
+    await set_up_college(teams, ADMIN, people, tutor_list, roles)
+    teams.connector.clear()
 
 
 async def refer(teams: TeamsClient, user: User = TUTOR, **extra: str) -> dict[str, Any]:
@@ -166,6 +136,13 @@ async def refer(teams: TeamsClient, user: User = TUTOR, **extra: str) -> dict[st
     body, _ = await teams.execute(user, "support.refer", values)
     card: dict[str, Any] = body["value"]
     return card
+
+
+async def ask_amy(teams: TeamsClient, app: web.Application, clock: FixedClock) -> dict[str, Any]:
+    """Tom refers himself; returns the ask that reaches Amy (an AP) once the worker has run."""
+    await refer(teams)
+    await tick(app, clock)
+    return cards_to(teams.connector, AMY)[-1]
 
 
 # --- the whole support-to-good programme ------------------------------------------------------
@@ -484,8 +461,7 @@ async def test_with_no_aps_a_referral_is_kept_queued_and_admins_told_without_con
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
     connector = teams.connector
-    for user in EVERYONE:
-        connector.add_member(RosterMember(user.teams_id, user.name, user.aad, user.email))
+    teams.on_roster(*EVERYONE)
     for user in (ADMIN, TUTOR, HAL, AMY):
         await teams.say(user, "hello")
     await teams.say(ADMIN, "admin grant hal@college.ac.uk head_of_teaching_and_learning")
@@ -605,9 +581,7 @@ async def test_who_can_open_a_programme_over_http(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
     await college(teams)
-    await refer(teams)
-    await tick(teams_app, clock)
-    ask = cards_to(teams.connector, AMY)[-1]
+    ask = await ask_amy(teams, teams_app, clock)
     body, _ = await teams.execute(
         AMY,
         "support.accept",
@@ -760,9 +734,7 @@ async def test_an_organisation_edits_the_competence_checklist(
     lines = "Questioning to check and deepen learning\nSafe use of the workshop\nFeedback"
     body, _ = await teams.execute(HAL, "rate.checklist", {"lines": lines})
     assert "3 activities" in card_text(body["value"])
-    await refer(teams)
-    await tick(teams_app, clock)
-    ask = cards_to(teams.connector, AMY)[-1]
+    ask = await ask_amy(teams, teams_app, clock)
     body, _ = await teams.execute(
         AMY, "support.accept", {**button_data(ask, "support.accept"), "kind": "informal"}
     )

@@ -27,6 +27,7 @@ from tests.integration.test_support import (
     HAL,
     OLLY,
     QUINN,
+    ask_amy,
     button_data,
     cards_to,
     college,
@@ -120,9 +121,7 @@ async def test_an_ap_who_became_the_tutors_manager_cannot_accept(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
     await college(teams)
-    await refer(teams)
-    await tick(teams_app, clock)
-    ask = cards_to(teams.connector, AMY)[-1]
+    ask = await ask_amy(teams, teams_app, clock)
     await set_line_manager(teams_app, TUTOR, AMY)  # the tutor list changed since the ask
     body, _ = await teams.execute(
         AMY, "support.accept", {**button_data(ask, "support.accept"), "kind": "informal"}
@@ -140,9 +139,7 @@ async def test_an_ap_who_became_the_tutors_manager_cannot_accept(
 
 async def _asked_amy(teams: TeamsClient, app: web.Application, clock: FixedClock) -> Any:
     await college(teams)
-    await refer(teams)
-    await tick(app, clock)
-    return button_data(cards_to(teams.connector, AMY)[-1], "support.accept")
+    return button_data(await ask_amy(teams, app, clock), "support.accept")
 
 
 async def test_support_to_good_starts_only_when_the_tutor_says_yes(

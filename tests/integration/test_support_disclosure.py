@@ -16,11 +16,11 @@ from tests.integration.test_support import (
     AMY,
     BEN,
     HAL,
+    ask_amy,
     button_data,
     cards_to,
     chat,
     college,
-    refer,
     texts_to,
     tick,
 )
@@ -34,9 +34,7 @@ async def start_programme(
 ) -> int:
     """Tom refers himself; Amy takes him on (Support to good: with Tom's yes)."""
     await college(teams)
-    await refer(teams)
-    await tick(app, clock)
-    data = button_data(cards_to(teams.connector, AMY)[-1], "support.accept")
+    data = button_data(await ask_amy(teams, app, clock), "support.accept")
     body, _ = await teams.execute(AMY, "support.accept", {**data, "kind": kind})
     if kind == "support_to_good":
         body, _ = await teams.execute(TUTOR, "support.consent", data)

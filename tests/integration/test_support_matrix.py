@@ -35,7 +35,6 @@ from tests.integration.test_support import (
     refer,
     tick,
 )
-from tests.support.loopback import RosterMember
 from tests.support.teams import Place, TeamsClient, User, card_text, only_card
 
 LEO = User("leo", "Leo Lead", "leo@college.ac.uk")  # another line manager
@@ -183,8 +182,7 @@ async def test_developmental_records_by_role_and_relationship_over_http(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
     connector = teams.connector
-    for user in (LEO, DOT, DEV):
-        connector.add_member(RosterMember(user.teams_id, user.name, user.aad, user.email))
+    teams.on_roster(LEO, DOT, DEV)
     await college(teams)
     for user, role in (
         (LEO, "line_manager"),

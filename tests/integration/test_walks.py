@@ -38,6 +38,7 @@ from tests.support.teams import (
     as_teams_sends,
     card_text,
     only_card,
+    shared_file,
 )
 
 TIA = User("tia", "Tia Tutor", "tia@college.ac.uk")
@@ -52,15 +53,6 @@ TUTOR_LIST = (
     "Tia Tutor,tia@college.ac.uk,North,ESOL,classroom,mia@college.ac.uk,no\n"
     "Lee Librarian,lee@college.ac.uk,Library,Maths,classroom,mia@college.ac.uk,yes\n"
 )
-
-
-def csv_attachment(connector: LoopbackConnector, name: str, content: str) -> dict[str, Any]:
-    connector.files[name] = content.encode()
-    return {
-        "contentType": "application/vnd.microsoft.teams.file.download.info",
-        "name": name,
-        "content": {"downloadUrl": connector.file_url(name), "fileType": "csv"},
-    }
 
 
 @dataclass
@@ -95,12 +87,11 @@ class Org:
 async def org(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> AsyncIterator[Org]:
-    for user in (TIA, LEE, QUINN):
-        teams.connector.add_member(RosterMember(user.teams_id, user.name, user.aad, user.email))
+    teams.on_roster(TIA, LEE, QUINN)
     sent = await teams.say(
         ADMIN,
         "admin import",
-        attachments=[csv_attachment(teams.connector, "tutors.csv", TUTOR_LIST)],
+        attachments=[shared_file(teams.connector, "tutors.csv", TUTOR_LIST)],
     )
     assert "New tutors" in card_text(only_card(sent))
     for user in (MANAGER, TUTOR, TIA, LEE, QUINN):
@@ -720,7 +711,7 @@ async def test_plans_for_many_teams_come_from_a_csv(org: Org) -> None:
         "Maths,summer,Pace,,2026-11-16,2026-11-20,,\n"
     )
     sent = await org.teams.say(
-        QUINN, "walk plan import", attachments=[csv_attachment(org.connector, "plans.csv", plans)]
+        QUINN, "walk plan import", attachments=[shared_file(org.connector, "plans.csv", plans)]
     )
     text = card_text(only_card(sent))
     assert "New plans\n2" in text and "Rows with problems\n2" in text
@@ -781,7 +772,7 @@ async def test_walks_completion_counts_every_tutor_on_a_multi_tutor_walk(org: Or
         ADMIN,
         "admin import",
         attachments=[
-            csv_attachment(
+            shared_file(
                 org.connector,
                 "more.csv",
                 "name,email,campus,curriculum_area,delivery_style,line_manager_email\n"

@@ -31,24 +31,16 @@ async def test_a_scheduled_item_reaches_the_persons_chat_once(
         assert person is not None
         schedule = Schedule(uow.session)
         due = clock.now() + timedelta(hours=1)
-        await schedule.put(
-            "tenant-1",
-            "test:1",
-            "test.hello",
-            due,
-            clock.now(),
-            person_id=person.id,
-            payload={"what": "first"},
-        )
-        await schedule.put(
-            "tenant-1",
-            "test:1",
-            "test.hello",
-            due,
-            clock.now(),
-            person_id=person.id,
-            payload={"what": "replaced"},
-        )
+        for what in ("first", "replaced"):  # the same key twice: the second replaces the first
+            await schedule.put(
+                "tenant-1",
+                "test:1",
+                "test.hello",
+                due,
+                clock.now(),
+                person_id=person.id,
+                payload={"what": what},
+            )
         await uow.commit()
     teams.connector.clear()
     assert await bot.worker.tick(clock.now()) == 0  # not due yet

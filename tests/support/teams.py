@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 
-from tests.support.loopback import LoopbackConnector, Sent
+from tests.support.loopback import LoopbackConnector, RosterMember, Sent
 
 TENANT = "tenant-1"
 BOT = {"id": "28:tlc-bot", "name": "TLC"}
 FILE_CONSENT = "application/vnd.microsoft.teams.card.file.consent"
 FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
+FILE_DOWNLOAD = "application/vnd.microsoft.teams.file.download.info"
 
 
 def as_teams_sends(data: dict[str, Any]) -> dict[str, Any]:
@@ -256,6 +258,47 @@ class TeamsClient:
         activity["membersAdded"] = added
         return await self.post(activity)
 
+    def on_roster(self, *users: User) -> None:
+        """These people are in the team's roster, as Teams lists them when the bot reads it
+        (with their email, which a conversation update never carries)."""
+        for user in users:
+            self.connector.add_member(RosterMember(user.teams_id, user.name, user.aad, user.email))
+
+    async def import_tutors(self, admin: User, tutor_list: str) -> list[Sent]:
+        """The admin shares the tutor list as `tutors.csv` in their 1:1 chat with `admin import`."""
+        attachment = shared_file(self.connector, "tutors.csv", tutor_list)
+        return await self.say(admin, "admin import", attachments=[attachment])
+
+
+def shared_file(connector: LoopbackConnector, name: str, content: str | bytes) -> dict[str, Any]:
+    """A file shared in a chat, as Teams sends it: a download link the bot fetches."""
+    connector.files[name] = content.encode() if isinstance(content, str) else content
+    return {
+        "contentType": FILE_DOWNLOAD,
+        "name": name,
+        "content": {"downloadUrl": connector.file_url(name), "fileType": name.rsplit(".", 1)[-1]},
+    }
+
+
+async def set_up_college(
+    teams: TeamsClient,
+    admin: User,
+    people: tuple[User, ...],
+    tutor_list: str,
+    roles: tuple[tuple[str, str], ...],
+) -> None:
+    """A college set up by its admin: `people` on the roster, the tutor list imported, everyone
+    known to the bot in a 1:1 chat, and each `(email, role)` granted."""
+    teams.on_roster(*people)
+    await teams.say(admin, "hello")
+    sent = await teams.import_tutors(admin, tutor_list)
+    assert "Tutor list imported" in card_text(only_card(sent))
+    for user in people:
+        await teams.say(user, "hello")
+    for email, role in roles:
+        reply = await teams.say(admin, f"admin grant {email} {role}")
+        assert "Saved: roles" in card_text(only_card(reply))
+
 
 def only_card(sent: list[Sent]) -> dict[str, Any]:
     cards = [c for s in sent for c in s.cards]
@@ -263,23 +306,22 @@ def only_card(sent: list[Sent]) -> dict[str, Any]:
     return cards[0]
 
 
+def card_nodes(node: Any) -> Iterator[dict[str, Any]]:
+    """Every object in a card (elements, actions, choices, facts…), parents before children, in
+    the order Teams lays them out."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from card_nodes(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from card_nodes(item)
+
+
 def card_text(card: dict[str, Any]) -> str:
     """All visible text of a card, flattened, for assertions."""
-    out: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key in ("text", "title", "value", "label", "placeholder"):
-                if isinstance(node.get(key), str):
-                    out.append(node[key])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return "\n".join(out)
+    keys = ("text", "title", "value", "label", "placeholder")
+    return "\n".join(n[k] for n in card_nodes(card) for k in keys if isinstance(n.get(k), str))
 
 
 EVIL = "[Sign in again](https://evil.example) ![x](https://evil.example/x.png) **now**\n# Urgent"

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from storage.migrations.shapes import key, moment, org, primary, refers, stamped
+
 revision: str = "0003_outbox"
 down_revision: str | Sequence[str] | None = "0002_reminders"
 branch_labels: str | Sequence[str] | None = ("outbox",)
@@ -19,43 +21,33 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "tenant_pacing",
-        sa.Column("org_id", sa.String(length=64), nullable=False),
+        org(),
         sa.Column("next_free", sa.Float(), nullable=False),
-        sa.PrimaryKeyConstraint("org_id", name=op.f("pk_tenant_pacing")),
+        primary("tenant_pacing", "org_id"),
     )
     op.create_table(
         "notice_preferences",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("org_id", sa.String(length=64), nullable=False),
+        key(),
+        org(),
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("category", sa.String(length=60), nullable=False),
         sa.Column("opted_out", sa.Boolean(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["person_id"],
-            ["people.id"],
-            name=op.f("fk_notice_preferences_person_id_people"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_notice_preferences")),
+        moment("updated_at"),
+        refers("notice_preferences", "person_id", "people", "CASCADE"),
+        primary("notice_preferences"),
         sa.UniqueConstraint("person_id", "category", name="uq_notice_preferences_person_category"),
     )
     op.create_table(
         "roster_syncs",
         sa.Column("team_pk", sa.Integer(), nullable=False),
-        sa.Column("synced_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["team_pk"],
-            ["teams.id"],
-            name=op.f("fk_roster_syncs_team_pk_teams"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("team_pk", name=op.f("pk_roster_syncs")),
+        moment("synced_at"),
+        refers("roster_syncs", "team_pk", "teams", "CASCADE"),
+        primary("roster_syncs", "team_pk"),
     )
     op.create_table(
         "outbox_messages",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("org_id", sa.String(length=64), nullable=False),
+        key(),
+        org(),
         sa.Column("item_id", sa.Integer(), nullable=False),
         sa.Column("item_revision", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=60), nullable=False),
@@ -63,7 +55,7 @@ def upgrade() -> None:
         sa.Column("conversation_ref_id", sa.Integer(), nullable=True),
         sa.Column("message", sa.JSON(), nullable=False),
         sa.Column("state", sa.String(length=20), nullable=False),
-        sa.Column("not_before", sa.DateTime(timezone=True), nullable=False),
+        moment("not_before"),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("throttled", sa.Integer(), nullable=False),
         sa.Column("last_status", sa.Integer(), nullable=True),
@@ -71,28 +63,12 @@ def upgrade() -> None:
         sa.Column("conversation_id", sa.String(length=400), nullable=True),
         sa.Column("activity_id", sa.String(length=200), nullable=True),
         sa.Column("paced_at", sa.Float(), nullable=True),
-        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["conversation_ref_id"],
-            ["conversation_refs.id"],
-            name=op.f("fk_outbox_messages_conversation_ref_id_conversation_refs"),
-            ondelete="SET NULL",
-        ),
-        sa.ForeignKeyConstraint(
-            ["item_id"],
-            ["scheduled_items.id"],
-            name=op.f("fk_outbox_messages_item_id_scheduled_items"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["person_id"],
-            ["people.id"],
-            name=op.f("fk_outbox_messages_person_id_people"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_messages")),
+        moment("sent_at", nullable=True),
+        *stamped(),
+        refers("outbox_messages", "conversation_ref_id", "conversation_refs", "SET NULL"),
+        refers("outbox_messages", "item_id", "scheduled_items", "CASCADE"),
+        refers("outbox_messages", "person_id", "people", "CASCADE"),
+        primary("outbox_messages"),
         sa.UniqueConstraint("item_id", "item_revision", name="uq_outbox_messages_item_revision"),
     )
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:

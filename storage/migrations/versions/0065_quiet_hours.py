@@ -14,6 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from storage.migrations.shapes import moment, org
+
 revision: str = "0065_quiet_hours"
 down_revision: str | Sequence[str] | None = "0003_outbox"
 branch_labels: str | Sequence[str] | None = None
@@ -24,11 +26,11 @@ def upgrade() -> None:
     op.create_table(
         "quiet_hours",
         sa.Column("person_id", sa.Integer(), nullable=False),
-        sa.Column("org_id", sa.String(length=64), nullable=False),
+        org(),
         sa.Column("start", sa.String(length=5), nullable=True),
         sa.Column("end", sa.String(length=5), nullable=True),
         sa.Column("days_off", sa.JSON(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        moment("updated_at"),
         sa.ForeignKeyConstraint(["person_id"], ["people.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("person_id"),
     )

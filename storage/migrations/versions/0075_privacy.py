@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from storage.migrations.shapes import key, moment, org, primary, refers
+
 revision: str = "0075_privacy"
 down_revision: str | Sequence[str] | None = "0002_reminders"
 branch_labels: str | Sequence[str] | None = ("privacy",)
@@ -19,27 +21,17 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "access_log",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("org_id", sa.String(length=64), nullable=False),
+        key(),
+        org(),
         sa.Column("owner_id", sa.Integer(), nullable=False),
         sa.Column("reader_id", sa.Integer(), nullable=True),
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("record", sa.String(length=100), nullable=False),
         sa.Column("path", sa.String(length=200), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["owner_id"],
-            ["people.id"],
-            name=op.f("fk_access_log_owner_id_people"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["reader_id"],
-            ["people.id"],
-            name=op.f("fk_access_log_reader_id_people"),
-            ondelete="SET NULL",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_access_log")),
+        moment("at"),
+        refers("access_log", "owner_id", "people", "CASCADE"),
+        refers("access_log", "reader_id", "people", "SET NULL"),
+        primary("access_log"),
     )
     op.create_index("ix_access_log_owner", "access_log", ["org_id", "owner_id", "at"])
 

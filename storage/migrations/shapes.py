@@ -1,0 +1,62 @@
+"""The shapes the revisions repeat, each named once: the integer key, the organisation column,
+timestamps, references and primary keys named by the convention, and plain column indexes.
+
+A revision that has run somewhere must keep building exactly what it built, so a shape here never
+changes once a revision uses it: a new shape gets a new name."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from alembic import op
+
+
+def key() -> sa.Column[int]:
+    """`id`: the integer primary key most tables have."""
+    return sa.Column("id", sa.Integer(), autoincrement=True, nullable=False)
+
+
+def org() -> sa.Column[str]:
+    """`org_id`: the organisation (Microsoft 365 tenant) a row belongs to."""
+    return sa.Column("org_id", sa.String(length=64), nullable=False)
+
+
+def moment(name: str, *, nullable: bool = False) -> sa.Column[datetime]:
+    """A point in time, stored with its time zone."""
+    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
+
+
+def stamped() -> tuple[sa.Column[datetime], sa.Column[datetime]]:
+    """`created_at` and `updated_at`, in that order."""
+    return moment("created_at"), moment("updated_at")
+
+
+def refers(
+    table: str, column: str, target: str, ondelete: str | None = None
+) -> sa.ForeignKeyConstraint:
+    """`table.column` refers to `target.id`, named fk_<table>_<column>_<target>."""
+    return sa.ForeignKeyConstraint(
+        [column], [f"{target}.id"], name=op.f(f"fk_{table}_{column}_{target}"), ondelete=ondelete
+    )
+
+
+def primary(table: str, column: str = "id") -> sa.PrimaryKeyConstraint:
+    """The primary key, named pk_<table>."""
+    return sa.PrimaryKeyConstraint(column, name=op.f(f"pk_{table}"))
+
+
+def index(table: str, *columns: str) -> None:
+    """A plain index on each column, named ix_<table>_<column>."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for column in columns:
+            batch_op.create_index(batch_op.f(f"ix_{table}_{column}"), [column], unique=False)
+
+
+def drop(table: str, *indexed: str) -> None:
+    """Undo `index(table, *indexed)` (in reverse order) and the table's creation."""
+    if indexed:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            for column in reversed(indexed):
+                batch_op.drop_index(batch_op.f(f"ix_{table}_{column}"))
+    op.drop_table(table)
