@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base
+from storage.models import Base, OrganisationRow
 
 # Relationship states
 ASKED = "asked"  # the mentee chose this mentor; waiting for them to accept
@@ -55,14 +55,12 @@ PAUSED = "paused"
 FINISHED = "finished"
 
 
-class MentorOffer(Base):
+class MentorOffer(OrganisationRow):
     """Someone offering to mentor: their specialisms, campus, style and how many at once."""
 
     __tablename__ = "mentor_offers"
     __table_args__ = (UniqueConstraint("org_id", "person_id", name="uq_mentor_offers_person"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     specialisms: Mapped[list[str]] = mapped_column(JSON, default=list)
     campus: Mapped[str] = mapped_column(String(200), default="")
@@ -75,7 +73,7 @@ class MentorOffer(Base):
     updated_at: Mapped[datetime]
 
 
-class MentoringRelationship(Base):
+class MentoringRelationship(OrganisationRow):
     """One mentee and one mentor: the request, then the agreement and everything under it.
 
     `agreement` is what both confirmed (empty until then); `proposal` a version one of them has
@@ -88,8 +86,6 @@ class MentoringRelationship(Base):
         Index("ix_mentoring_relationships_mentor", "org_id", "mentor_id", "state"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     mentee_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     mentor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     specialism: Mapped[str] = mapped_column(String(200), default="")
@@ -117,13 +113,11 @@ class MentoringRelationship(Base):
         return self.mentor_id if person_id == self.mentee_id else self.mentee_id
 
 
-class MentoringEntry(Base):
+class MentoringEntry(OrganisationRow):
     """A meeting logged, or a developmental observation (never graded, never an OTLA)."""
 
     __tablename__ = "mentoring_entries"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     relationship_id: Mapped[int] = mapped_column(
         ForeignKey("mentoring_relationships.id", ondelete="CASCADE"), index=True
     )
@@ -137,7 +131,7 @@ class MentoringEntry(Base):
     created_at: Mapped[datetime]
 
 
-class MentoringReview(Base):
+class MentoringReview(OrganisationRow):
     """A review point's report: drafted from the log, seen by the mentee, then sent."""
 
     __tablename__ = "mentoring_reviews"
@@ -145,8 +139,6 @@ class MentoringReview(Base):
         UniqueConstraint("relationship_id", "point", name="uq_mentoring_reviews_point"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     relationship_id: Mapped[int] = mapped_column(
         ForeignKey("mentoring_relationships.id", ondelete="CASCADE")
     )
@@ -160,14 +152,12 @@ class MentoringReview(Base):
     sent_at: Mapped[datetime | None]
 
 
-class CoachingConversation(Base):
+class CoachingConversation(OrganisationRow):
     """A GROW or OSKAR conversation: private to its owner unless they share it."""
 
     __tablename__ = "coaching_conversations"
     __table_args__ = (Index("ix_coaching_conversations_person", "org_id", "person_id", "state"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     model: Mapped[str] = mapped_column(String(20))
     step: Mapped[int] = mapped_column(Integer, default=0)

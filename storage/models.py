@@ -58,6 +58,17 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
 
 
+class OrganisationRow(Base):
+    """A table whose rows are numbered and each belong to one organisation (the Teams tenant),
+    named by `org_id` without a foreign key: most of the capabilities' tables. The two columns
+    come first, as the migrations made them."""
+
+    __abstract__ = True
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True, sort_order=-2)
+    org_id: Mapped[str] = mapped_column(String(64), sort_order=-1)
+
+
 MAX_ID = 2**31 - 1  # ids are INTEGER: the largest one PostgreSQL stores
 
 
@@ -175,7 +186,7 @@ class ConversationRef(Base):
     updated_at: Mapped[datetime]
 
 
-class ProcessedActivity(Base):
+class ProcessedActivity(OrganisationRow):
     """Incoming card submissions already handled: a Teams retry of one is stored once."""
 
     __tablename__ = "processed_activities"
@@ -183,8 +194,6 @@ class ProcessedActivity(Base):
         UniqueConstraint("org_id", "activity_key", name="uq_processed_activities_key"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     activity_key: Mapped[str] = mapped_column(String(400))
     response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]

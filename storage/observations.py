@@ -33,7 +33,7 @@ from bot.domain.observations import (
     LONDON,
     ObservationState,
 )
-from storage.models import Base, Person, get_in_org
+from storage.models import Base, OrganisationRow, Person, get_in_org
 
 S = ObservationState
 
@@ -76,14 +76,12 @@ class Observation(Base):
         return ObservationState(self.state)
 
 
-class ObservationReport(Base):
+class ObservationReport(OrganisationRow):
     """The observer's written report: a draft until submitted. Its actions land on the action
     review log when it is approved."""
 
     __tablename__ = "observation_reports"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     observation_id: Mapped[int] = mapped_column(
         ForeignKey("observations.id", ondelete="CASCADE"), unique=True
     )
@@ -103,7 +101,7 @@ class ObservationReport(Base):
     updated_at: Mapped[datetime]
 
 
-class ActionReviewEntry(Base):
+class ActionReviewEntry(OrganisationRow):
     """A line on the action review log (the ARS): an action from an approved report."""
 
     __tablename__ = "action_review_entries"
@@ -112,8 +110,6 @@ class ActionReviewEntry(Base):
         Index("ix_action_review_entries_observation", "observation_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     observation_id: Mapped[int] = mapped_column(ForeignKey("observations.id", ondelete="CASCADE"))
     tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
@@ -128,13 +124,11 @@ class ActionReviewEntry(Base):
     created_at: Mapped[datetime]
 
 
-class ObservationDocument(Base):
+class ObservationDocument(OrganisationRow):
     """A planning or tracking document the tutor shared before the observation: a link or a file."""
 
     __tablename__ = "observation_documents"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     observation_id: Mapped[int] = mapped_column(
         ForeignKey("observations.id", ondelete="CASCADE"), index=True
     )
@@ -145,7 +139,7 @@ class ObservationDocument(Base):
     added_at: Mapped[datetime]
 
 
-class LilCourse(Base):
+class LilCourse(OrganisationRow):
     """A Learning-in-Libraries course from the EBS course list; observers pick from these."""
 
     __tablename__ = "lil_courses"
@@ -153,8 +147,6 @@ class LilCourse(Base):
         UniqueConstraint("org_id", "academic_year", "code", name="uq_lil_courses_code"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     academic_year: Mapped[str] = mapped_column(String(7))
     code: Mapped[str] = mapped_column(String(60))
     title: Mapped[str] = mapped_column(String(200))
@@ -165,7 +157,7 @@ class LilCourse(Base):
     observation_id: Mapped[int | None] = mapped_column(Integer)
 
 
-class ObserverQuota(Base):
+class ObserverQuota(OrganisationRow):
     """How many Learning-in-Libraries tutors an observer takes this year."""
 
     __tablename__ = "observer_quotas"
@@ -173,22 +165,18 @@ class ObserverQuota(Base):
         UniqueConstraint("org_id", "academic_year", "observer_id", name="uq_observer_quotas_one"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     academic_year: Mapped[str] = mapped_column(String(7))
     observer_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     quota: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime]
 
 
-class InductionChecklist(Base):
+class InductionChecklist(OrganisationRow):
     """A new tutor's HA24 checklist: which items are done, by whom, when."""
 
     __tablename__ = "induction_checklists"
     __table_args__ = (UniqueConstraint("org_id", "tutor_id", name="uq_induction_checklists_tutor"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     start_date: Mapped[date | None] = mapped_column(Date)
     done: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # item key -> {by, at}

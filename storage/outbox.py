@@ -43,7 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.db import Database, UnitOfWork
-from storage.models import Base, ConversationRef, Person, Team, TeamMember
+from storage.models import Base, ConversationRef, OrganisationRow, Person, Team, TeamMember
 from storage.people import Directory, Sighting
 from storage.reminders import FAILED, PENDING, QUEUED, ScheduledItem
 
@@ -51,7 +51,7 @@ SENT = "sent"
 CANCELLED = "cancelled"
 
 
-class OutboxMessage(Base):
+class OutboxMessage(OrganisationRow):
     __tablename__ = "outbox_messages"
     __table_args__ = (
         UniqueConstraint("item_id", "item_revision", name="uq_outbox_messages_item_revision"),
@@ -59,8 +59,6 @@ class OutboxMessage(Base):
         Index("ix_outbox_messages_conversation", "conversation_id", "paced_at"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     item_id: Mapped[int] = mapped_column(ForeignKey("scheduled_items.id", ondelete="CASCADE"))
     item_revision: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(60))

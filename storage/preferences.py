@@ -7,14 +7,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base
+from storage.models import Base, OrganisationRow
 
 
-class NoticePreference(Base):
+class NoticePreference(OrganisationRow):
     """One opt-out category (a NoticeKind's `opt_out`) a person turned off or back on."""
 
     __tablename__ = "notice_preferences"
@@ -22,8 +22,6 @@ class NoticePreference(Base):
         UniqueConstraint("person_id", "category", name="uq_notice_preferences_person_category"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     category: Mapped[str] = mapped_column(String(60))
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)

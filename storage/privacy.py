@@ -32,21 +32,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.documents import PendingDocument
-from storage.models import Base, Organisation, Person, ProcessedActivity
+from storage.models import Base, Organisation, OrganisationRow, Person, ProcessedActivity
 from storage.outbox import OutboxMessage
 from storage.reminders import QUEUED
 
 ERASED_NAME = "Erased person"
 
 
-class AccessEntry(Base):
+class AccessEntry(OrganisationRow):
     """One read of a confidential record by someone other than its owner."""
 
     __tablename__ = "access_log"
     __table_args__ = (Index("ix_access_log_owner", "org_id", "owner_id", "at"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     owner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     reader_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(40))  # self_referral | programme | self_ratings | ...

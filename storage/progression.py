@@ -24,12 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.domain.progression import SessionState
-from storage.models import Base, ConversationRef, TeamMember, get_in_org
+from storage.models import Base, ConversationRef, OrganisationRow, TeamMember, get_in_org
 
 OPEN_STATES = (SessionState.CHOOSING.value, SessionState.RUNNING.value, SessionState.PAUSED.value)
 
 
-class CardSession(Base):
+class CardSession(OrganisationRow):
     """One group working through the deck in one place (a channel, a group chat or a 1:1 chat)."""
 
     __tablename__ = "card_sessions"
@@ -38,8 +38,6 @@ class CardSession(Base):
         Index("ix_card_sessions_facilitator", "facilitator_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     place_key: Mapped[str] = mapped_column(String(400))  # the channel, or the chat's id
     conversation_id: Mapped[str] = mapped_column(String(400))
     conversation_ref_id: Mapped[int | None] = mapped_column(
@@ -109,21 +107,19 @@ class CardAction(Base):
         return self.done_at is None and self.dropped_at is None
 
 
-class OwnStrategicIssue(Base):
+class OwnStrategicIssue(OrganisationRow):
     """An organisation's own strategic issue, numbered after the deck's six."""
 
     __tablename__ = "own_strategic_issues"
     __table_args__ = (UniqueConstraint("org_id", "number", name="uq_own_strategic_issues_number"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     number: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(300))
     created_by: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime]
 
 
-class OwnLeadQuestion(Base):
+class OwnLeadQuestion(OrganisationRow):
     """A lead question an organisation added, to its own issue or to one of the deck's."""
 
     __tablename__ = "own_lead_questions"
@@ -131,8 +127,6 @@ class OwnLeadQuestion(Base):
         UniqueConstraint("org_id", "issue_number", "number", name="uq_own_lead_questions_key"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     issue_number: Mapped[int] = mapped_column(Integer)
     number: Mapped[int] = mapped_column(Integer)
     question: Mapped[str] = mapped_column(Text)

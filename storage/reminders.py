@@ -29,7 +29,7 @@ from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base
+from storage.models import OrganisationRow
 
 PENDING = "pending"
 QUEUED = "queued"
@@ -44,15 +44,13 @@ def _due_at(context: DefaultExecutionContext) -> Any:
     return context.get_current_parameters()["due_at"]  # type: ignore[no-untyped-call]
 
 
-class ScheduledItem(Base):
+class ScheduledItem(OrganisationRow):
     __tablename__ = "scheduled_items"
     __table_args__ = (
         UniqueConstraint("org_id", "key", name="uq_scheduled_items_org_key"),
         Index("ix_scheduled_items_ready", "state", "ready_at", "id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     key: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(60))
     due_at: Mapped[datetime]

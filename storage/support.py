@@ -33,7 +33,7 @@ from bot.domain.support import (
     SignOff,
     SupportProgramme,
 )
-from storage.models import Base, Person, get_in_org
+from storage.models import Base, OrganisationRow, Person, get_in_org
 from storage.preferences import Preferences
 
 OFFERS_CATEGORY = "self_referral_offers"  # NoticeKind.opt_out of self-referral offers
@@ -52,14 +52,12 @@ SENT_TO_LINE_MANAGER = "sent"
 HELD = "held"  # the tutor's preview could not be delivered: nothing goes until they have seen it
 
 
-class SupportReferral(Base):
+class SupportReferral(OrganisationRow):
     """A tutor's request for support, in their words and choices."""
 
     __tablename__ = "support_referrals"
     __table_args__ = (Index("ix_support_referrals_org_state", "org_id", "state"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
     other_topic: Mapped[str] = mapped_column(Text, default="")
@@ -81,7 +79,7 @@ class SupportReferral(Base):
     updated_at: Mapped[datetime]
 
 
-class SupportProgrammeRecord(Base):
+class SupportProgrammeRecord(OrganisationRow):
     """A programme as stored; `domain()` and `apply()` convert to and from the rules object."""
 
     __tablename__ = "support_programmes"
@@ -90,8 +88,6 @@ class SupportProgrammeRecord(Base):
         Index("ix_support_programmes_practitioner", "org_id", "practitioner_id", "state"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     referral_id: Mapped[int] = mapped_column(ForeignKey("support_referrals.id", ondelete="CASCADE"))
     tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     practitioner_id: Mapped[int | None] = mapped_column(
@@ -141,13 +137,11 @@ class SupportProgrammeRecord(Base):
         self.updated_at = now
 
 
-class SupportSession(Base):
+class SupportSession(OrganisationRow):
     """A session the AP logged: the notes are for the tutor and the AP only."""
 
     __tablename__ = "support_sessions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     programme_id: Mapped[int] = mapped_column(
         ForeignKey("support_programmes.id", ondelete="CASCADE"), index=True
     )
@@ -158,13 +152,11 @@ class SupportSession(Base):
     created_at: Mapped[datetime]
 
 
-class SupportAction(Base):
+class SupportAction(OrganisationRow):
     """An action agreed in a session, reviewed at the next one."""
 
     __tablename__ = "support_actions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     programme_id: Mapped[int] = mapped_column(
         ForeignKey("support_programmes.id", ondelete="CASCADE"), index=True
     )
@@ -175,7 +167,7 @@ class SupportAction(Base):
     updated_at: Mapped[datetime]
 
 
-class CompetenceRating(Base):
+class CompetenceRating(OrganisationRow):
     """A self-rating, 1-10 per checklist activity, at the start, middle or end."""
 
     __tablename__ = "competence_ratings"
@@ -183,8 +175,6 @@ class CompetenceRating(Base):
         UniqueConstraint("programme_id", "stage", name="uq_competence_ratings_stage"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     programme_id: Mapped[int] = mapped_column(
         ForeignKey("support_programmes.id", ondelete="CASCADE")
     )
@@ -195,13 +185,11 @@ class CompetenceRating(Base):
     rated_at: Mapped[datetime]
 
 
-class SupportReflection(Base):
+class SupportReflection(OrganisationRow):
     """A tutor's own reflection, for them and their AP."""
 
     __tablename__ = "support_reflections"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     programme_id: Mapped[int] = mapped_column(
         ForeignKey("support_programmes.id", ondelete="CASCADE"), index=True
     )
@@ -210,7 +198,7 @@ class SupportReflection(Base):
     created_at: Mapped[datetime]
 
 
-class LineManagerUpdate(Base):
+class LineManagerUpdate(OrganisationRow):
     """A support-to-good 2-weekly update: written by the AP, seen by the tutor, then sent."""
 
     __tablename__ = "line_manager_updates"
@@ -218,8 +206,6 @@ class LineManagerUpdate(Base):
         UniqueConstraint("programme_id", "number", name="uq_line_manager_updates_number"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     programme_id: Mapped[int] = mapped_column(
         ForeignKey("support_programmes.id", ondelete="CASCADE")
     )
@@ -233,14 +219,12 @@ class LineManagerUpdate(Base):
     sent_at: Mapped[datetime | None]
 
 
-class SupportReport(Base):
+class SupportReport(OrganisationRow):
     """An AP's monthly written report on one person, to the head of T&L."""
 
     __tablename__ = "support_reports"
     __table_args__ = (UniqueConstraint("programme_id", "month", name="uq_support_reports_month"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     programme_id: Mapped[int] = mapped_column(
         ForeignKey("support_programmes.id", ondelete="CASCADE")
     )
