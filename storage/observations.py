@@ -10,22 +10,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    LargeBinary,
-    String,
-    Text,
-    UniqueConstraint,
-    func,
-    select,
-)
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased, mapped_column
+from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
+from sqlalchemy.types import JSON, LargeBinary, String, Text
 
 from bot.domain.observations import (
     APPROVED_STATES,
@@ -33,7 +22,7 @@ from bot.domain.observations import (
     LONDON,
     ObservationState,
 )
-from storage.models import Base, OrganisationRow, Person, get_in_org
+from storage.models import Base, OrganisationRow, Person, Repository, get_in_org
 
 S = ObservationState
 
@@ -48,7 +37,7 @@ class Observation(Base):
         Index("ix_observations_observer", "observer_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
     tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     observer_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
@@ -59,14 +48,14 @@ class Observation(Base):
     course: Mapped[str] = mapped_column(String(200), default="")
     starts_at: Mapped[datetime | None]
     ends_at: Mapped[datetime | None]
-    due_by: Mapped[date | None] = mapped_column(Date)  # a new tutor's 6-week deadline
-    proposed_by: Mapped[int | None] = mapped_column(Integer)
+    due_by: Mapped[date | None]  # a new tutor's 6-week deadline
+    proposed_by: Mapped[int | None]
     proposed_course: Mapped[str] = mapped_column(String(200), default="")
     proposed_starts_at: Mapped[datetime | None]
     proposed_ends_at: Mapped[datetime | None]
     proposal_note: Mapped[str] = mapped_column(Text, default="")
-    lil_course_id: Mapped[int | None] = mapped_column(Integer)
-    allocated_by: Mapped[int | None] = mapped_column(Integer)
+    lil_course_id: Mapped[int | None]
+    allocated_by: Mapped[int | None]
     acknowledged_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -92,10 +81,10 @@ class ObservationReport(OrganisationRow):
     suggestions: Mapped[str] = mapped_column(Text, default="")
     actions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     grade: Mapped[str | None] = mapped_column(String(60))
-    best_practice: Mapped[bool] = mapped_column(Boolean, default=False)
+    best_practice: Mapped[bool] = mapped_column(default=False)
     best_practice_note: Mapped[str] = mapped_column(Text, default="")
     return_comment: Mapped[str] = mapped_column(Text, default="")
-    returned_by: Mapped[int | None] = mapped_column(Integer)
+    returned_by: Mapped[int | None]
     submitted_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -115,11 +104,11 @@ class ActionReviewEntry(OrganisationRow):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     owner_role: Mapped[str] = mapped_column(String(20), default="tutor")
     text: Mapped[str] = mapped_column(Text)
-    target_date: Mapped[date] = mapped_column(Date)
+    target_date: Mapped[date]
     outcome: Mapped[str] = mapped_column(Text, default="")
-    outcome_by: Mapped[int | None] = mapped_column(Integer)
+    outcome_by: Mapped[int | None]
     outcome_at: Mapped[datetime | None]
-    completed_by: Mapped[int | None] = mapped_column(Integer)
+    completed_by: Mapped[int | None]
     completed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
@@ -135,7 +124,7 @@ class ObservationDocument(OrganisationRow):
     name: Mapped[str] = mapped_column(String(300))
     url: Mapped[str | None] = mapped_column(String(2000))
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
-    added_by: Mapped[int | None] = mapped_column(Integer)
+    added_by: Mapped[int | None]
     added_at: Mapped[datetime]
 
 
@@ -154,7 +143,7 @@ class LilCourse(OrganisationRow):
     tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     starts_at: Mapped[datetime | None]
     ends_at: Mapped[datetime | None]
-    observation_id: Mapped[int | None] = mapped_column(Integer)
+    observation_id: Mapped[int | None]
 
 
 class ObserverQuota(OrganisationRow):
@@ -167,7 +156,7 @@ class ObserverQuota(OrganisationRow):
 
     academic_year: Mapped[str] = mapped_column(String(7))
     observer_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    quota: Mapped[int] = mapped_column(Integer)
+    quota: Mapped[int]
     updated_at: Mapped[datetime]
 
 
@@ -178,17 +167,14 @@ class InductionChecklist(OrganisationRow):
     __table_args__ = (UniqueConstraint("org_id", "tutor_id", name="uq_induction_checklists_tutor"),)
 
     tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    start_date: Mapped[date | None] = mapped_column(Date)
+    start_date: Mapped[date | None]
     done: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # item key -> {by, at}
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
 
-class Observations:
+class Observations(Repository):
     """Reads and writes observations inside the caller's unit of work."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     # ------------------------------------------------------------ observations
 
@@ -452,12 +438,9 @@ class Observations:
         self.session.add(document)
 
     async def documents(self, observation_id: int) -> Sequence[ObservationDocument]:
-        rows = await self.session.scalars(
-            select(ObservationDocument)
-            .where(ObservationDocument.observation_id == observation_id)
-            .order_by(ObservationDocument.id)
+        return await self.in_order_added(
+            ObservationDocument, ObservationDocument.observation_id == observation_id
         )
-        return rows.all()
 
     async def document(self, org_id: str, document_id: int) -> ObservationDocument | None:
         return await get_in_org(self.session, ObservationDocument, org_id, document_id)

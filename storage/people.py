@@ -14,7 +14,6 @@ from sqlalchemy import Column, Table, UniqueConstraint, delete, exists, func, or
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.app.turn import UserRef, Where
@@ -27,6 +26,7 @@ from storage.models import (
     ConversationRef,
     Organisation,
     Person,
+    Repository,
     RoleGrant,
     Team,
     TeamMember,
@@ -79,11 +79,8 @@ async def retry_identity[T](
     raise AssertionError("unreachable")
 
 
-class Directory:
+class Directory(Repository):
     """Who is who in an organisation, and where the bot can reach them."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     async def organisation(self, org_id: str, now: datetime) -> Organisation:
         """The organisation row, created on first sight; safe when two first turns race."""

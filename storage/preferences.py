@@ -7,11 +7,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base, OrganisationRow
+from storage.models import Base, OrganisationRow, Repository
 
 
 class NoticePreference(OrganisationRow):
@@ -24,7 +23,7 @@ class NoticePreference(OrganisationRow):
 
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     category: Mapped[str] = mapped_column(String(60))
-    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    opted_out: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime]
 
 
@@ -44,10 +43,7 @@ class QuietHours(Base):
     updated_at: Mapped[datetime]
 
 
-class Preferences:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class Preferences(Repository):
     async def quiet(self, person_id: int) -> QuietHours | None:
         return await self.session.get(QuietHours, person_id)
 

@@ -15,24 +15,21 @@ from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import (
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Table,
-    Text,
-    cast,
-    delete,
-    func,
-    select,
-    update,
-)
+from sqlalchemy import cast, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.schema import ForeignKey, Index, Table
+from sqlalchemy.types import Integer, String, Text
 
 from storage.documents import PendingDocument
-from storage.models import Base, Organisation, OrganisationRow, Person, ProcessedActivity
+from storage.models import (
+    Base,
+    Organisation,
+    OrganisationRow,
+    Person,
+    ProcessedActivity,
+    Repository,
+)
 from storage.outbox import OutboxMessage
 from storage.reminders import QUEUED
 
@@ -66,11 +63,8 @@ KIND_LABELS = MappingProxyType(
 )
 
 
-class AccessLog:
+class AccessLog(Repository):
     """Writes and reads access rows; reads are always for one owner, by that owner."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     def record(
         self,

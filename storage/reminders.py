@@ -14,22 +14,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    ForeignKey,
-    Index,
-    Integer,
-    Select,
-    String,
-    Text,
-    UniqueConstraint,
-    select,
-    update,
-)
+from sqlalchemy import Select, select, update
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
+from sqlalchemy.types import String, Text
 
-from storage.models import OrganisationRow
+from storage.models import OrganisationRow, Repository
 
 PENDING = "pending"
 QUEUED = "queued"
@@ -57,14 +49,14 @@ class ScheduledItem(OrganisationRow):
     # When the worker may pick it up: `due_at`, or the next allowed sending time.
     ready_at: Mapped[datetime] = mapped_column(default=_due_at)
     # Bumped by every `put`, so an outbox message belongs to one version of the item.
-    revision: Mapped[int] = mapped_column(Integer, default=1)
+    revision: Mapped[int] = mapped_column(default=1)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     conversation_ref_id: Mapped[int | None] = mapped_column(
         ForeignKey("conversation_refs.id", ondelete="CASCADE")
     )
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     state: Mapped[str] = mapped_column(String(20), default=PENDING)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     activity_id: Mapped[str | None] = mapped_column(String(200))
     sent_at: Mapped[datetime | None]
@@ -87,11 +79,8 @@ def due_query(now: datetime, limit: int) -> Select[Any]:
     )
 
 
-class Schedule:
+class Schedule(Repository):
     """The queue of things to say later, inside the caller's unit of work."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     async def put(
         self,
