@@ -221,7 +221,7 @@ class _CellWriter:
     def rows(self, rows: Iterable[Sequence[Cell]], columns: int) -> int:
         """Writes `rows` from the second row on, each cut to `columns`; returns how many."""
         texts, write_string, write_number = self.texts, self.write_string, self.write_number
-        days, day_format, other = self.days, self.day_format, self.other
+        serial, day_format, other = self._serial, self.day_format, self.other
         row = 0
         for row, values in enumerate(rows, start=1):
             for col, value in enumerate(values if len(values) <= columns else values[:columns]):
@@ -235,10 +235,7 @@ class _CellWriter:
                 elif value is None:
                     continue
                 elif kind is date:
-                    serial = days.get(value)  # type: ignore[arg-type]
-                    if serial is None:
-                        serial = days[value] = (value - _EPOCH).days  # type: ignore[index,operator]
-                    write_number(row, col, serial, day_format)
+                    write_number(row, col, serial(value), day_format)  # type: ignore[arg-type]
                 else:
                     other(row, col, value)
         return row
