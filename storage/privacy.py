@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import ForeignKey, Index, Table
 from sqlalchemy.types import Integer, String, Text
 
+from bot.domain.tutors import COLUMNS as TUTOR_LIST_COLUMNS
 from storage.documents import PendingDocument
 from storage.models import (
     Base,
@@ -243,18 +244,13 @@ async def _rows(session: AsyncSession, table: Table, ids: Iterable[Any]) -> list
     return [{k: _plain(v) for k, v in row._mapping.items()} for row in rows]
 
 
+# A person's own record: their id, what the tutor list says of them, how Teams knows them, and
+# when they were added and last seen (the export's JSON is written with its keys sorted).
 PERSON_FIELDS = (
     "id",
-    "name",
-    "email",
+    *TUTOR_LIST_COLUMNS,
     "aad_object_id",
     "teams_user_id",
-    "campus",
-    "curriculum_area",
-    "delivery_style",
-    "line_manager_email",
-    "learning_in_libraries",
-    "start_date",
     "is_tutor",
     "created_at",
     "last_seen_at",
