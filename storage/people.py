@@ -106,6 +106,15 @@ class Directory(Repository):
     async def person(self, org_id: str, person_id: int) -> Person | None:
         return await get_in_org(self.session, Person, org_id, person_id)
 
+    async def name_in_message(self, org_id: str, person_id: int | None, nobody: str) -> str:
+        """How a message names someone: their name or email; `nobody` when no one is set."""
+        if person_id is None:
+            return nobody
+        person = await self.person(org_id, person_id)
+        if person is None:
+            return "someone who has left"
+        return person.name or person.email or "a colleague"
+
     async def current(self, person: Person) -> Person | None:
         """The row `person` lives on now: itself, or the row it was merged into."""
         found = await self.session.get(Person, person.id)

@@ -79,6 +79,23 @@ def due_query(now: datetime, limit: int) -> Select[Any]:
     )
 
 
+async def tell_person(
+    session: AsyncSession,
+    org_id: str,
+    key: str,
+    kind: str,
+    person_id: int,
+    now: datetime,
+    payload: dict[str, Any],
+    due: datetime | None = None,
+) -> None:
+    """Tell someone through the reminders engine, now (the next worker tick) or when `due`:
+    sending hours and their preferences apply, and a turn's reply only reaches the asker."""
+    await Schedule(session).put(
+        org_id, key, kind, due or now, now, person_id=person_id, payload=payload
+    )
+
+
 class Schedule(Repository):
     """The queue of things to say later, inside the caller's unit of work."""
 
