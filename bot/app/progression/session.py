@@ -1043,13 +1043,10 @@ async def _redisplay_own_action(
 async def redisplay_extend(
     ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
 ) -> Reply:
-    return await _redisplay_own_action(
-        ctx,
-        values,
-        errors,
-        "by_when",
-        lambda action, error: action_later_card(action.id, action.what, action.due_on, None, error),
-    )
+    def later(action: CardAction, error: str | None) -> CardDict:
+        return action_later_card(action.id, action.what, action.due_on, None, error)
+
+    return await _redisplay_own_action(ctx, values, errors, "by_when", later)
 
 
 async def extend_action(ctx: HandlerContext, form: ExtendForm) -> Reply:
@@ -1110,13 +1107,10 @@ class DropForm(BaseModel):
 async def redisplay_drop(
     ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
 ) -> Reply:
-    return await _redisplay_own_action(
-        ctx,
-        values,
-        errors,
-        "reason",
-        lambda action, error: action_drop_card(action.id, action.what, error),
-    )
+    def drop(action: CardAction, error: str | None) -> CardDict:
+        return action_drop_card(action.id, action.what, error)
+
+    return await _redisplay_own_action(ctx, values, errors, "reason", drop)
 
 
 async def drop_action(ctx: HandlerContext, form: DropForm) -> Reply:

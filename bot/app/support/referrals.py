@@ -519,11 +519,11 @@ async def consent(ctx: HandlerContext, form: ReferralRef) -> Reply:
 
 async def decline(ctx: HandlerContext, form: ReferralRef) -> Reply:
     """The tutor would rather not: nothing starts, and the AP suggests something else."""
-    now = ctx.services.clock.now()
     found = await _proposal_to_answer(ctx, form)
     if isinstance(found, Reply):
         return found
     referral, ap_id = found
+    now = ctx.services.clock.now()
     referral.state, referral.proposed_kind, referral.updated_at = MATCHING, None, now
     await notify_person(
         ctx.uow.session,
