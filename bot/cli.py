@@ -7,7 +7,7 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from bot import logs
@@ -196,25 +196,27 @@ async def _person(url: str, args: argparse.Namespace) -> int:
                 return 0
             if args.dry_run:
                 held = await holdings(uow.session, found.org_id, found.id)
-                print("would delete:")
-                for name, ids in sorted(held.own.items()):
-                    print(f"  {name}: {len(ids)}")
-                print("would anonymise (records of others that name them):")
-                for name, refs in sorted(held.mentions.items()):
-                    print(f"  {name}: {len({i for i, _ in refs})}")
+                _print_counts("would delete:", {n: len(ids) for n, ids in held.own.items()})
+                _print_counts(
+                    "would anonymise (records of others that name them):",
+                    {n: len({i for i, _ in refs}) for n, refs in held.mentions.items()},
+                )
                 return 0
             erasure = await erase(directory, found, None, now)
             await uow.commit()
         print(f"erased person {found.id}")
-        print("deleted:")
-        for name, n in sorted(erasure.deleted.items()):
-            print(f"  {name}: {n}")
-        print("anonymised:")
-        for name, n in sorted(erasure.anonymised.items()):
-            print(f"  {name}: {n}")
+        _print_counts("deleted:", erasure.deleted)
+        _print_counts("anonymised:", erasure.anonymised)
         return 0
     finally:
         await db.dispose()
+
+
+def _print_counts(heading: str, counts: Mapping[str, int]) -> None:
+    """A heading, then each table's name and its count, by name."""
+    print(heading)
+    for name, n in sorted(counts.items()):
+        print(f"  {name}: {n}")
 
 
 def _cards(folder: Path) -> int:

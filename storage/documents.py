@@ -11,10 +11,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, LargeBinary, String, delete, exists, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base
+from storage.models import Base, Repository
 from storage.reminders import FAILED, PENDING, QUEUED, ScheduledItem
 
 UNDELIVERED = (PENDING, QUEUED, FAILED)
@@ -34,11 +33,8 @@ class PendingDocument(Base):
     expires_at: Mapped[datetime]
 
 
-class PendingDocuments:
+class PendingDocuments(Repository):
     """Reads and writes pending documents inside the caller's unit of work."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     def add(self, document: PendingDocument) -> None:
         self.session.add(document)

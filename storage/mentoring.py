@@ -12,24 +12,12 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    func,
-    or_,
-    select,
-)
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
+from sqlalchemy.types import JSON, String, Text
 
-from storage.models import Base
+from storage.models import OrganisationRow, Records
 
 # Relationship states
 ASKED = "asked"  # the mentee chose this mentor; waiting for them to accept
@@ -55,27 +43,25 @@ PAUSED = "paused"
 FINISHED = "finished"
 
 
-class MentorOffer(Base):
+class MentorOffer(OrganisationRow):
     """Someone offering to mentor: their specialisms, campus, style and how many at once."""
 
     __tablename__ = "mentor_offers"
     __table_args__ = (UniqueConstraint("org_id", "person_id", name="uq_mentor_offers_person"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     specialisms: Mapped[list[str]] = mapped_column(JSON, default=list)
     campus: Mapped[str] = mapped_column(String(200), default="")
     delivery_style: Mapped[str | None] = mapped_column(String(20))
-    capacity: Mapped[int] = mapped_column(Integer, default=1)
+    capacity: Mapped[int] = mapped_column(default=1)
     job_title: Mapped[str] = mapped_column(String(200), default="")
     institution: Mapped[str] = mapped_column(String(200), default="")
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
 
-class MentoringRelationship(Base):
+class MentoringRelationship(OrganisationRow):
     """One mentee and one mentor: the request, then the agreement and everything under it.
 
     `agreement` is what both confirmed (empty until then); `proposal` a version one of them has
@@ -88,17 +74,15 @@ class MentoringRelationship(Base):
         Index("ix_mentoring_relationships_mentor", "org_id", "mentor_id", "state"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     mentee_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     mentor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     specialism: Mapped[str] = mapped_column(String(200), default="")
     next_choices: Mapped[list[int]] = mapped_column(JSON, default=list)  # the mentee's ranking
     state: Mapped[str] = mapped_column(String(20), default=ASKED)
     agreement: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    version: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(default=0)
     proposal: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    proposed_by: Mapped[int | None] = mapped_column(Integer)
+    proposed_by: Mapped[int | None]
     proposed_at: Mapped[datetime | None]
     confirmations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     accepted_at: Mapped[datetime | None]
@@ -117,27 +101,25 @@ class MentoringRelationship(Base):
         return self.mentor_id if person_id == self.mentee_id else self.mentee_id
 
 
-class MentoringEntry(Base):
+class MentoringEntry(OrganisationRow):
     """A meeting logged, or a developmental observation (never graded, never an OTLA)."""
 
     __tablename__ = "mentoring_entries"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     relationship_id: Mapped[int] = mapped_column(
         ForeignKey("mentoring_relationships.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(String(20))
-    held_on: Mapped[date] = mapped_column(Date)
+    held_on: Mapped[date]
     discussed: Mapped[str] = mapped_column(Text, default="")
     next_steps: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # objective no. ->
     progress: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # objective no. -> %
     evaluation: Mapped[str] = mapped_column(Text, default="")  # the mentee's, of an observation
-    logged_by: Mapped[int] = mapped_column(Integer)
+    logged_by: Mapped[int]
     created_at: Mapped[datetime]
 
 
-class MentoringReview(Base):
+class MentoringReview(OrganisationRow):
     """A review point's report: drafted from the log, seen by the mentee, then sent."""
 
     __tablename__ = "mentoring_reviews"
@@ -145,8 +127,6 @@ class MentoringReview(Base):
         UniqueConstraint("relationship_id", "point", name="uq_mentoring_reviews_point"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     relationship_id: Mapped[int] = mapped_column(
         ForeignKey("mentoring_relationships.id", ondelete="CASCADE")
     )
@@ -160,17 +140,15 @@ class MentoringReview(Base):
     sent_at: Mapped[datetime | None]
 
 
-class CoachingConversation(Base):
+class CoachingConversation(OrganisationRow):
     """A GROW or OSKAR conversation: private to its owner unless they share it."""
 
     __tablename__ = "coaching_conversations"
     __table_args__ = (Index("ix_coaching_conversations_person", "org_id", "person_id", "state"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     model: Mapped[str] = mapped_column(String(20))
-    step: Mapped[int] = mapped_column(Integer, default=0)
+    step: Mapped[int] = mapped_column(default=0)
     answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     state: Mapped[str] = mapped_column(String(20), default=TALKING)
     scales: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
@@ -180,16 +158,7 @@ class CoachingConversation(Base):
     updated_at: Mapped[datetime]
 
 
-class MentoringRecords:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, row: Base) -> None:
-        self.session.add(row)
-
-    async def flush(self) -> None:
-        await self.session.flush()
-
+class MentoringRecords(Records):
     # offers
     async def offer_of(self, org_id: str, person_id: int) -> MentorOffer | None:
         return await self.session.scalar(
@@ -199,12 +168,9 @@ class MentoringRecords:
         )
 
     async def offers(self, org_id: str) -> Sequence[MentorOffer]:
-        rows = await self.session.scalars(
-            select(MentorOffer)
-            .where(MentorOffer.org_id == org_id, MentorOffer.active.is_(True))
-            .order_by(MentorOffer.id)
+        return await self.in_order_added(
+            MentorOffer, MentorOffer.org_id == org_id, MentorOffer.active.is_(True)
         )
-        return rows.all()
 
     async def mentee_counts(self, org_id: str) -> dict[int, int]:
         rows = await self.session.execute(
@@ -224,41 +190,29 @@ class MentoringRecords:
 
     async def open_of(self, org_id: str, person_id: int) -> Sequence[MentoringRelationship]:
         """Relationships someone is in, as mentee or mentor, that are asked or active."""
-        rows = await self.session.scalars(
-            select(MentoringRelationship)
-            .where(
-                MentoringRelationship.org_id == org_id,
-                MentoringRelationship.state.in_(OPEN_STATES),
-                or_(
-                    MentoringRelationship.mentee_id == person_id,
-                    MentoringRelationship.mentor_id == person_id,
-                ),
-            )
-            .order_by(MentoringRelationship.id)
+        return await self.in_order_added(
+            MentoringRelationship,
+            MentoringRelationship.org_id == org_id,
+            MentoringRelationship.state.in_(OPEN_STATES),
+            or_(
+                MentoringRelationship.mentee_id == person_id,
+                MentoringRelationship.mentor_id == person_id,
+            ),
         )
-        return rows.all()
 
     async def of_mentee(self, org_id: str, mentee_id: int) -> Sequence[MentoringRelationship]:
-        rows = await self.session.scalars(
-            select(MentoringRelationship)
-            .where(
-                MentoringRelationship.org_id == org_id,
-                MentoringRelationship.mentee_id == mentee_id,
-            )
-            .order_by(MentoringRelationship.id)
+        return await self.in_order_added(
+            MentoringRelationship,
+            MentoringRelationship.org_id == org_id,
+            MentoringRelationship.mentee_id == mentee_id,
         )
-        return rows.all()
 
     async def all_open(self, org_id: str) -> Sequence[MentoringRelationship]:
-        rows = await self.session.scalars(
-            select(MentoringRelationship)
-            .where(
-                MentoringRelationship.org_id == org_id,
-                MentoringRelationship.state.in_(OPEN_STATES),
-            )
-            .order_by(MentoringRelationship.id)
+        return await self.in_order_added(
+            MentoringRelationship,
+            MentoringRelationship.org_id == org_id,
+            MentoringRelationship.state.in_(OPEN_STATES),
         )
-        return rows.all()
 
     # meetings and observations
     async def entries(self, rel_id: int, kind: str | None = None) -> Sequence[MentoringEntry]:

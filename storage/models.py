@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Date,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Text,
-    UniqueConstraint,
-)
+from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.schema import ForeignKey, Index, MetaData, UniqueConstraint
+from sqlalchemy.sql import ColumnElement
+from sqlalchemy.types import JSON, DateTime, String, Text, TypeDecorator
 
 NAMING = MappingProxyType(
     {
@@ -58,6 +49,17 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
 
 
+class OrganisationRow(Base):
+    """A table whose rows are numbered and each belong to one organisation (the Teams tenant),
+    named by `org_id` without a foreign key: most of the capabilities' tables. The two columns
+    come first, as the migrations made them."""
+
+    __abstract__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True, sort_order=-2)
+    org_id: Mapped[str] = mapped_column(String(64), sort_order=-1)
+
+
 MAX_ID = 2**31 - 1  # ids are INTEGER: the largest one PostgreSQL stores
 
 
@@ -73,6 +75,30 @@ async def get_in_org[T: Base](
         return None
     row = await session.get(model, row_id)
     return row if row is not None and getattr(row, "org_id", None) == org_id else None
+
+
+class Repository:
+    """One capability's rows, read and written inside the caller's unit of work."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def in_order_added[T: Base](
+        self, model: type[T], *where: ColumnElement[bool]
+    ) -> Sequence[T]:
+        """The `model` rows meeting every condition in `where`, oldest first (by id)."""
+        query = select(model).where(*where).order_by(*inspect(model).primary_key)
+        return (await self.session.scalars(query)).all()
+
+
+class Records(Repository):
+    """A repository whose callers build the rows themselves and add them through it."""
+
+    def add(self, row: Base) -> None:
+        self.session.add(row)
+
+    async def flush(self) -> None:
+        await self.session.flush()
 
 
 class Organisation(Base):
@@ -91,7 +117,7 @@ class Person(Base):
         UniqueConstraint("org_id", "email", name="uq_people_org_email"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     aad_object_id: Mapped[str | None] = mapped_column(String(64))
     teams_user_id: Mapped[str | None] = mapped_column(String(200))
@@ -101,9 +127,9 @@ class Person(Base):
     curriculum_area: Mapped[str] = mapped_column(String(200), default="")
     delivery_style: Mapped[str | None] = mapped_column(String(20))
     line_manager_email: Mapped[str | None] = mapped_column(String(320))
-    learning_in_libraries: Mapped[bool] = mapped_column(Boolean, default=False)
-    start_date: Mapped[date | None] = mapped_column(Date)
-    is_tutor: Mapped[bool] = mapped_column(Boolean, default=False)
+    learning_in_libraries: Mapped[bool] = mapped_column(default=False)
+    start_date: Mapped[date | None]
+    is_tutor: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime | None]
 
@@ -112,10 +138,10 @@ class RoleGrant(Base):
     __tablename__ = "role_grants"
     __table_args__ = (UniqueConstraint("person_id", "role", name="uq_role_grants_person_role"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(40))
-    granted_by: Mapped[int | None] = mapped_column(Integer)
+    granted_by: Mapped[int | None]
     granted_at: Mapped[datetime]
 
 
@@ -123,12 +149,12 @@ class Team(Base):
     __tablename__ = "teams"
     __table_args__ = (UniqueConstraint("org_id", "team_id", name="uq_teams_org_team"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     team_id: Mapped[str] = mapped_column(String(200))  # 19:...@thread.tacv2
     aad_group_id: Mapped[str | None] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200), default="")
-    installed: Mapped[bool] = mapped_column(Boolean, default=True)
+    installed: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
 
 
@@ -136,7 +162,7 @@ class Channel(Base):
     __tablename__ = "channels"
     __table_args__ = (UniqueConstraint("team_pk", "channel_id", name="uq_channels_team_channel"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     team_pk: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
     channel_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(200), default="")
@@ -146,7 +172,7 @@ class TeamMember(Base):
     __tablename__ = "team_members"
     __table_args__ = (UniqueConstraint("team_pk", "person_id", name="uq_team_members_pair"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     team_pk: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
 
@@ -160,7 +186,7 @@ class ConversationRef(Base):
         Index("ix_conversation_refs_person", "person_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
     conversation_id: Mapped[str] = mapped_column(String(400))
     kind: Mapped[str] = mapped_column(String(20))  # personal | channel | groupChat
@@ -175,7 +201,7 @@ class ConversationRef(Base):
     updated_at: Mapped[datetime]
 
 
-class ProcessedActivity(Base):
+class ProcessedActivity(OrganisationRow):
     """Incoming card submissions already handled: a Teams retry of one is stored once."""
 
     __tablename__ = "processed_activities"
@@ -183,8 +209,6 @@ class ProcessedActivity(Base):
         UniqueConstraint("org_id", "activity_key", name="uq_processed_activities_key"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     activity_key: Mapped[str] = mapped_column(String(400))
     response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
@@ -195,9 +219,9 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_entries"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     org_id: Mapped[str] = mapped_column(String(64), index=True)
-    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_id: Mapped[int | None]
     subject: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(100))
     detail: Mapped[str] = mapped_column(Text, default="")

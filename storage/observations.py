@@ -10,22 +10,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    LargeBinary,
-    String,
-    Text,
-    UniqueConstraint,
-    func,
-    select,
-)
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased, mapped_column
+from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
+from sqlalchemy.types import JSON, LargeBinary, String, Text
 
 from bot.domain.observations import (
     APPROVED_STATES,
@@ -34,7 +23,7 @@ from bot.domain.observations import (
     LONDON,
     ObservationState,
 )
-from storage.models import Base, Person, get_in_org
+from storage.models import Base, OrganisationRow, Person, Repository, get_in_org
 
 S = ObservationState
 
@@ -49,7 +38,7 @@ class Observation(Base):
         Index("ix_observations_observer", "observer_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
     tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     observer_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
@@ -60,8 +49,8 @@ class Observation(Base):
     course: Mapped[str] = mapped_column(String(200), default="")
     starts_at: Mapped[datetime | None]
     ends_at: Mapped[datetime | None]
-    due_by: Mapped[date | None] = mapped_column(Date)  # a new tutor's 6-week deadline
-    proposed_by: Mapped[int | None] = mapped_column(Integer)
+    due_by: Mapped[date | None]  # a new tutor's 6-week deadline
+    proposed_by: Mapped[int | None]
     proposed_course: Mapped[str] = mapped_column(String(200), default="")
     proposed_starts_at: Mapped[datetime | None]
     proposed_ends_at: Mapped[datetime | None]
@@ -70,10 +59,10 @@ class Observation(Base):
     proposed_room: Mapped[str] = mapped_column(String(200), default="")
     # The agreed date's calendar event: its SEQUENCE (0 when first sent, +1 per change or
     # cancellation) and, with Microsoft Graph, the event's id to update or cancel it.
-    calendar_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    calendar_sequence: Mapped[int] = mapped_column(default=0)
     calendar_event_id: Mapped[str | None] = mapped_column(String(400))
-    lil_course_id: Mapped[int | None] = mapped_column(Integer)
-    allocated_by: Mapped[int | None] = mapped_column(Integer)
+    lil_course_id: Mapped[int | None]
+    allocated_by: Mapped[int | None]
     acknowledged_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -83,14 +72,12 @@ class Observation(Base):
         return ObservationState(self.state)
 
 
-class ObservationReport(Base):
+class ObservationReport(OrganisationRow):
     """The observer's written report: a draft until submitted. Its actions land on the action
     review log when it is approved."""
 
     __tablename__ = "observation_reports"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     observation_id: Mapped[int] = mapped_column(
         ForeignKey("observations.id", ondelete="CASCADE"), unique=True
     )
@@ -101,16 +88,16 @@ class ObservationReport(Base):
     suggestions: Mapped[str] = mapped_column(Text, default="")
     actions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     grade: Mapped[str | None] = mapped_column(String(60))
-    best_practice: Mapped[bool] = mapped_column(Boolean, default=False)
+    best_practice: Mapped[bool] = mapped_column(default=False)
     best_practice_note: Mapped[str] = mapped_column(Text, default="")
     return_comment: Mapped[str] = mapped_column(Text, default="")
-    returned_by: Mapped[int | None] = mapped_column(Integer)
+    returned_by: Mapped[int | None]
     submitted_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
 
-class ActionReviewEntry(Base):
+class ActionReviewEntry(OrganisationRow):
     """A line on the action review log (the ARS): an action from an approved report."""
 
     __tablename__ = "action_review_entries"
@@ -119,40 +106,36 @@ class ActionReviewEntry(Base):
         Index("ix_action_review_entries_observation", "observation_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     observation_id: Mapped[int] = mapped_column(ForeignKey("observations.id", ondelete="CASCADE"))
     tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     owner_role: Mapped[str] = mapped_column(String(20), default="tutor")
     text: Mapped[str] = mapped_column(Text)
-    target_date: Mapped[date] = mapped_column(Date)
+    target_date: Mapped[date]
     outcome: Mapped[str] = mapped_column(Text, default="")
-    outcome_by: Mapped[int | None] = mapped_column(Integer)
+    outcome_by: Mapped[int | None]
     outcome_at: Mapped[datetime | None]
-    completed_by: Mapped[int | None] = mapped_column(Integer)
+    completed_by: Mapped[int | None]
     completed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
 
-class ObservationDocument(Base):
+class ObservationDocument(OrganisationRow):
     """A planning or tracking document the tutor shared before the observation: a link or a file."""
 
     __tablename__ = "observation_documents"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     observation_id: Mapped[int] = mapped_column(
         ForeignKey("observations.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(String(300))
     url: Mapped[str | None] = mapped_column(String(2000))
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
-    added_by: Mapped[int | None] = mapped_column(Integer)
+    added_by: Mapped[int | None]
     added_at: Mapped[datetime]
 
 
-class LilCourse(Base):
+class LilCourse(OrganisationRow):
     """A Learning-in-Libraries course from the EBS course list; observers pick from these."""
 
     __tablename__ = "lil_courses"
@@ -160,8 +143,6 @@ class LilCourse(Base):
         UniqueConstraint("org_id", "academic_year", "code", name="uq_lil_courses_code"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     academic_year: Mapped[str] = mapped_column(String(7))
     code: Mapped[str] = mapped_column(String(60))
     title: Mapped[str] = mapped_column(String(200))
@@ -169,10 +150,10 @@ class LilCourse(Base):
     tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     starts_at: Mapped[datetime | None]
     ends_at: Mapped[datetime | None]
-    observation_id: Mapped[int | None] = mapped_column(Integer)
+    observation_id: Mapped[int | None]
 
 
-class ObserverQuota(Base):
+class ObserverQuota(OrganisationRow):
     """How many Learning-in-Libraries tutors an observer takes this year."""
 
     __tablename__ = "observer_quotas"
@@ -180,24 +161,20 @@ class ObserverQuota(Base):
         UniqueConstraint("org_id", "academic_year", "observer_id", name="uq_observer_quotas_one"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     academic_year: Mapped[str] = mapped_column(String(7))
     observer_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    quota: Mapped[int] = mapped_column(Integer)
+    quota: Mapped[int]
     updated_at: Mapped[datetime]
 
 
-class InductionChecklist(Base):
+class InductionChecklist(OrganisationRow):
     """A new tutor's HA24 checklist: which items are done, by whom, when."""
 
     __tablename__ = "induction_checklists"
     __table_args__ = (UniqueConstraint("org_id", "tutor_id", name="uq_induction_checklists_tutor"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    start_date: Mapped[date | None] = mapped_column(Date)
+    start_date: Mapped[date | None]
     done: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # item key -> {by, at}
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -213,11 +190,8 @@ def approved_between(org_id: str, start: datetime, end: datetime) -> tuple[Any, 
     )
 
 
-class Observations:
+class Observations(Repository):
     """Reads and writes observations inside the caller's unit of work."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     # ------------------------------------------------------------ observations
 
@@ -476,12 +450,9 @@ class Observations:
         self.session.add(document)
 
     async def documents(self, observation_id: int) -> Sequence[ObservationDocument]:
-        rows = await self.session.scalars(
-            select(ObservationDocument)
-            .where(ObservationDocument.observation_id == observation_id)
-            .order_by(ObservationDocument.id)
+        return await self.in_order_added(
+            ObservationDocument, ObservationDocument.observation_id == observation_id
         )
-        return rows.all()
 
     async def document(self, org_id: str, document_id: int) -> ObservationDocument | None:
         return await get_in_org(self.session, ObservationDocument, org_id, document_id)

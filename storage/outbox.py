@@ -23,27 +23,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    case,
-    func,
-    or_,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import case, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
+from sqlalchemy.types import Float, String, Text
 
 from storage.db import Database, UnitOfWork
-from storage.models import Base, ConversationRef, Person, Team, TeamMember
+from storage.models import (
+    Base,
+    ConversationRef,
+    OrganisationRow,
+    Person,
+    Repository,
+    Team,
+    TeamMember,
+)
 from storage.people import Directory, Sighting
 from storage.reminders import FAILED, PENDING, QUEUED, ScheduledItem
 
@@ -51,7 +47,7 @@ SENT = "sent"
 CANCELLED = "cancelled"
 
 
-class OutboxMessage(Base):
+class OutboxMessage(OrganisationRow):
     __tablename__ = "outbox_messages"
     __table_args__ = (
         UniqueConstraint("item_id", "item_revision", name="uq_outbox_messages_item_revision"),
@@ -59,10 +55,8 @@ class OutboxMessage(Base):
         Index("ix_outbox_messages_conversation", "conversation_id", "paced_at"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     item_id: Mapped[int] = mapped_column(ForeignKey("scheduled_items.id", ondelete="CASCADE"))
-    item_revision: Mapped[int] = mapped_column(Integer)
+    item_revision: Mapped[int]
     kind: Mapped[str] = mapped_column(String(60))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     conversation_ref_id: Mapped[int | None] = mapped_column(
@@ -71,9 +65,9 @@ class OutboxMessage(Base):
     message: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"text": .., "card": ..}
     state: Mapped[str] = mapped_column(String(20), default=QUEUED)
     not_before: Mapped[datetime]
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    throttled: Mapped[int] = mapped_column(Integer, default=0)  # 429s among the attempts
-    last_status: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(default=0)
+    throttled: Mapped[int] = mapped_column(default=0)  # 429s among the attempts
+    last_status: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     conversation_id: Mapped[str | None] = mapped_column(String(400))
     activity_id: Mapped[str | None] = mapped_column(String(200))
@@ -304,11 +298,8 @@ class RosterEntry:
     name: str = ""
 
 
-class Reach:
+class Reach(Repository):
     """Where the bot can reach a person: their 1:1 chat, or the teams they share with it."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     async def team_channels(self, person_id: int) -> list[tuple[Team, ConversationRef]]:
         """Teams the person is in where the bot is installed, each with one of its channels."""

@@ -14,7 +14,6 @@ from sqlalchemy import Column, Table, UniqueConstraint, delete, exists, func, or
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.app.turn import UserRef, Where
@@ -27,6 +26,7 @@ from storage.models import (
     ConversationRef,
     Organisation,
     Person,
+    Repository,
     RoleGrant,
     Team,
     TeamMember,
@@ -79,11 +79,8 @@ async def retry_identity[T](
     raise AssertionError("unreachable")
 
 
-class Directory:
+class Directory(Repository):
     """Who is who in an organisation, and where the bot can reach them."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     async def organisation(self, org_id: str, now: datetime) -> Organisation:
         """The organisation row, created on first sight; safe when two first turns race."""
@@ -108,6 +105,15 @@ class Directory:
 
     async def person(self, org_id: str, person_id: int) -> Person | None:
         return await get_in_org(self.session, Person, org_id, person_id)
+
+    async def name_in_message(self, org_id: str, person_id: int | None, nobody: str) -> str:
+        """How a message names someone: their name or email; `nobody` when no one is set."""
+        if person_id is None:
+            return nobody
+        person = await self.person(org_id, person_id)
+        if person is None:
+            return "someone who has left"
+        return person.name or person.email or "a colleague"
 
     async def current(self, person: Person) -> Person | None:
         """The row `person` lives on now: itself, or the row it was merged into."""

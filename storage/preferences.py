@@ -7,14 +7,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base
+from storage.models import Base, OrganisationRow, Repository
 
 
-class NoticePreference(Base):
+class NoticePreference(OrganisationRow):
     """One opt-out category (a NoticeKind's `opt_out`) a person turned off or back on."""
 
     __tablename__ = "notice_preferences"
@@ -22,11 +21,9 @@ class NoticePreference(Base):
         UniqueConstraint("person_id", "category", name="uq_notice_preferences_person_category"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     category: Mapped[str] = mapped_column(String(60))
-    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    opted_out: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime]
 
 
@@ -46,10 +43,7 @@ class QuietHours(Base):
     updated_at: Mapped[datetime]
 
 
-class Preferences:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class Preferences(Repository):
     async def quiet(self, person_id: int) -> QuietHours | None:
         return await self.session.get(QuietHours, person_id)
 

@@ -15,38 +15,34 @@ from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import (
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Table,
-    Text,
-    cast,
-    delete,
-    func,
-    select,
-    update,
-)
+from sqlalchemy import cast, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.schema import ForeignKey, Index, Table
+from sqlalchemy.types import Integer, String, Text
 
+from bot.domain.tutors import COLUMNS as TUTOR_LIST_COLUMNS
 from storage.documents import PendingDocument
-from storage.models import Base, Organisation, Person, ProcessedActivity
+from storage.models import (
+    Base,
+    Organisation,
+    OrganisationRow,
+    Person,
+    ProcessedActivity,
+    Repository,
+)
 from storage.outbox import OutboxMessage
 from storage.reminders import QUEUED
 
 ERASED_NAME = "Erased person"
 
 
-class AccessEntry(Base):
+class AccessEntry(OrganisationRow):
     """One read of a confidential record by someone other than its owner."""
 
     __tablename__ = "access_log"
     __table_args__ = (Index("ix_access_log_owner", "org_id", "owner_id", "at"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     owner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     reader_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(40))  # self_referral | programme | self_ratings | ...
@@ -71,11 +67,8 @@ KIND_LABELS = MappingProxyType(
 )
 
 
-class AccessLog:
+class AccessLog(Repository):
     """Writes and reads access rows; reads are always for one owner, by that owner."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     def record(
         self,
@@ -262,18 +255,13 @@ async def _rows(session: AsyncSession, table: Table, ids: Iterable[Any]) -> list
     return [{k: _plain(v) for k, v in row._mapping.items()} for row in rows]
 
 
+# A person's own record: their id, what the tutor list says of them, how Teams knows them, and
+# when they were added and last seen (the export's JSON is written with its keys sorted).
 PERSON_FIELDS = (
     "id",
-    "name",
-    "email",
+    *TUTOR_LIST_COLUMNS,
     "aad_object_id",
     "teams_user_id",
-    "campus",
-    "curriculum_area",
-    "delivery_style",
-    "line_manager_email",
-    "learning_in_libraries",
-    "start_date",
     "is_tutor",
     "created_at",
     "last_seen_at",

@@ -7,29 +7,25 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    func,
-    select,
-    update,
-)
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
+from sqlalchemy.types import JSON, String, Text
 
 from bot.domain.progression import SessionState
-from storage.models import Base, ConversationRef, TeamMember, get_in_org
+from storage.models import (
+    Base,
+    ConversationRef,
+    OrganisationRow,
+    Repository,
+    TeamMember,
+    get_in_org,
+)
 
 OPEN_STATES = (SessionState.CHOOSING.value, SessionState.RUNNING.value, SessionState.PAUSED.value)
 
 
-class CardSession(Base):
+class CardSession(OrganisationRow):
     """One group working through the deck in one place (a channel, a group chat or a 1:1 chat)."""
 
     __tablename__ = "card_sessions"
@@ -38,8 +34,6 @@ class CardSession(Base):
         Index("ix_card_sessions_facilitator", "facilitator_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     place_key: Mapped[str] = mapped_column(String(400))  # the channel, or the chat's id
     conversation_id: Mapped[str] = mapped_column(String(400))
     conversation_ref_id: Mapped[int | None] = mapped_column(
@@ -50,7 +44,7 @@ class CardSession(Base):
     group_name: Mapped[str] = mapped_column(String(200), default="")
     state: Mapped[str] = mapped_column(String(20), default=SessionState.CHOOSING.value)
     card_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
-    position: Mapped[int] = mapped_column(Integer, default=0)
+    position: Mapped[int] = mapped_column(default=0)
     participant_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     prompt_schedule: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # The message the session's card is in (channel, group chat): updated for everyone.
@@ -74,7 +68,7 @@ class CardContribution(Base):
     __tablename__ = "card_contributions"
     __table_args__ = (Index("ix_card_contributions_session", "session_id", "card_key"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("card_sessions.id", ondelete="CASCADE"))
     card_key: Mapped[str] = mapped_column(String(20))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
@@ -91,17 +85,17 @@ class CardAction(Base):
         Index("ix_card_actions_owner", "owner_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("card_sessions.id", ondelete="CASCADE"))
     card_key: Mapped[str] = mapped_column(String(20))
     what: Mapped[str] = mapped_column(Text)
     owner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    due_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date]
     done_at: Mapped[datetime | None]
     dropped_at: Mapped[datetime | None]  # the owner is not doing it ...
     dropped_reason: Mapped[str | None] = mapped_column(Text)  # ... and why
-    extended: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    created_by: Mapped[int | None] = mapped_column(Integer)
+    extended: Mapped[int] = mapped_column(default=0, server_default="0")
+    created_by: Mapped[int | None]
     created_at: Mapped[datetime]
 
     @property
@@ -109,21 +103,19 @@ class CardAction(Base):
         return self.done_at is None and self.dropped_at is None
 
 
-class OwnStrategicIssue(Base):
+class OwnStrategicIssue(OrganisationRow):
     """An organisation's own strategic issue, numbered after the deck's six."""
 
     __tablename__ = "own_strategic_issues"
     __table_args__ = (UniqueConstraint("org_id", "number", name="uq_own_strategic_issues_number"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
-    number: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int]
     title: Mapped[str] = mapped_column(String(300))
-    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[int | None]
     created_at: Mapped[datetime]
 
 
-class OwnLeadQuestion(Base):
+class OwnLeadQuestion(OrganisationRow):
     """A lead question an organisation added, to its own issue or to one of the deck's."""
 
     __tablename__ = "own_lead_questions"
@@ -131,21 +123,16 @@ class OwnLeadQuestion(Base):
         UniqueConstraint("org_id", "issue_number", "number", name="uq_own_lead_questions_key"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
-    issue_number: Mapped[int] = mapped_column(Integer)
-    number: Mapped[int] = mapped_column(Integer)
+    issue_number: Mapped[int]
+    number: Mapped[int]
     question: Mapped[str] = mapped_column(Text)
     prompts: Mapped[list[str]] = mapped_column(JSON, default=list)
-    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[int | None]
     created_at: Mapped[datetime]
 
 
-class CardSessions:
+class CardSessions(Repository):
     """Sessions and what they produced, inside the caller's unit of work."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     async def get(self, org_id: str, session_id: int) -> CardSession | None:
         return await get_in_org(self.session, CardSession, org_id, session_id)
@@ -298,11 +285,8 @@ class CardSessions:
         return list(rows)
 
 
-class OwnDeck:
+class OwnDeck(Repository):
     """An organisation's own strategic issues and lead questions."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     async def issues(self, org_id: str) -> Sequence[OwnStrategicIssue]:
         rows = await self.session.scalars(

@@ -14,22 +14,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    ForeignKey,
-    Index,
-    Integer,
-    Select,
-    String,
-    Text,
-    UniqueConstraint,
-    select,
-    update,
-)
+from sqlalchemy import Select, select, update
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
+from sqlalchemy.types import String, Text
 
-from storage.models import Base
+from storage.models import OrganisationRow, Repository
 
 PENDING = "pending"
 QUEUED = "queued"
@@ -44,29 +36,27 @@ def _due_at(context: DefaultExecutionContext) -> Any:
     return context.get_current_parameters()["due_at"]  # type: ignore[no-untyped-call]
 
 
-class ScheduledItem(Base):
+class ScheduledItem(OrganisationRow):
     __tablename__ = "scheduled_items"
     __table_args__ = (
         UniqueConstraint("org_id", "key", name="uq_scheduled_items_org_key"),
         Index("ix_scheduled_items_ready", "state", "ready_at", "id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     key: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(60))
     due_at: Mapped[datetime]
     # When the worker may pick it up: `due_at`, or the next allowed sending time.
     ready_at: Mapped[datetime] = mapped_column(default=_due_at)
     # Bumped by every `put`, so an outbox message belongs to one version of the item.
-    revision: Mapped[int] = mapped_column(Integer, default=1)
+    revision: Mapped[int] = mapped_column(default=1)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     conversation_ref_id: Mapped[int | None] = mapped_column(
         ForeignKey("conversation_refs.id", ondelete="CASCADE")
     )
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     state: Mapped[str] = mapped_column(String(20), default=PENDING)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     activity_id: Mapped[str | None] = mapped_column(String(200))
     sent_at: Mapped[datetime | None]
@@ -89,11 +79,25 @@ def due_query(now: datetime, limit: int) -> Select[Any]:
     )
 
 
-class Schedule:
-    """The queue of things to say later, inside the caller's unit of work."""
+async def tell_person(
+    session: AsyncSession,
+    org_id: str,
+    key: str,
+    kind: str,
+    person_id: int,
+    now: datetime,
+    payload: dict[str, Any],
+    due: datetime | None = None,
+) -> None:
+    """Tell someone through the reminders engine, now (the next worker tick) or when `due`:
+    sending hours and their preferences apply, and a turn's reply only reaches the asker."""
+    await Schedule(session).put(
+        org_id, key, kind, due or now, now, person_id=person_id, payload=payload
+    )
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+
+class Schedule(Repository):
+    """The queue of things to say later, inside the caller's unit of work."""
 
     async def put(
         self,

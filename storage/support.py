@@ -10,21 +10,10 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    func,
-    select,
-)
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, select
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
+from sqlalchemy.types import JSON, String, Text
 
 from bot.domain.support import (
     ActionStatus,
@@ -33,7 +22,7 @@ from bot.domain.support import (
     SignOff,
     SupportProgramme,
 )
-from storage.models import Base, Person, get_in_org
+from storage.models import Base, OrganisationRow, Person, Records, get_in_org
 from storage.preferences import Preferences
 
 OFFERS_CATEGORY = "self_referral_offers"  # NoticeKind.opt_out of self-referral offers
@@ -52,14 +41,12 @@ SENT_TO_LINE_MANAGER = "sent"
 HELD = "held"  # the tutor's preview could not be delivered: nothing goes until they have seen it
 
 
-class SupportReferral(Base):
+class SupportReferral(OrganisationRow):
     """A tutor's request for support, in their words and choices."""
 
     __tablename__ = "support_referrals"
     __table_args__ = (Index("ix_support_referrals_org_state", "org_id", "state"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
     other_topic: Mapped[str] = mapped_column(Text, default="")
@@ -67,7 +54,7 @@ class SupportReferral(Base):
     campus: Mapped[str] = mapped_column(String(200), default="")
     preferred_times: Mapped[list[str]] = mapped_column(JSON, default=list)
     times_note: Mapped[str] = mapped_column(String(300), default="")
-    similar_style: Mapped[bool] = mapped_column(Boolean, default=False)
+    similar_style: Mapped[bool] = mapped_column(default=False)
     delivery_style: Mapped[str | None] = mapped_column(String(20))
     state: Mapped[str] = mapped_column(String(20), default=MATCHING)
     practitioner_id: Mapped[int | None] = mapped_column(
@@ -81,7 +68,7 @@ class SupportReferral(Base):
     updated_at: Mapped[datetime]
 
 
-class SupportProgrammeRecord(Base):
+class SupportProgrammeRecord(OrganisationRow):
     """A programme as stored; `domain()` and `apply()` convert to and from the rules object."""
 
     __tablename__ = "support_programmes"
@@ -90,8 +77,6 @@ class SupportProgrammeRecord(Base):
         Index("ix_support_programmes_practitioner", "org_id", "practitioner_id", "state"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     referral_id: Mapped[int] = mapped_column(ForeignKey("support_referrals.id", ondelete="CASCADE"))
     tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     practitioner_id: Mapped[int | None] = mapped_column(
@@ -101,8 +86,8 @@ class SupportProgrammeRecord(Base):
     state: Mapped[str] = mapped_column(String(20))
     started_at: Mapped[datetime]
     ends_at: Mapped[datetime | None]
-    extensions: Mapped[int] = mapped_column(Integer, default=0)
-    extra_weeks: Mapped[int] = mapped_column(Integer, default=0)
+    extensions: Mapped[int] = mapped_column(default=0)
+    extra_weeks: Mapped[int] = mapped_column(default=0)
     objectives: Mapped[list[str]] = mapped_column(JSON, default=list)
     milestones: Mapped[list[str]] = mapped_column(JSON, default=list)
     sign_off: Mapped[str | None] = mapped_column(String(20))
@@ -114,7 +99,7 @@ class SupportProgrammeRecord(Base):
     # The head of T&L recorded the week-12 review: their access to the programme ends here.
     reviewed_at: Mapped[datetime | None]
     # The tutor chose to let monthly reports mention their self-ratings (off by default).
-    ratings_in_reports: Mapped[bool] = mapped_column(Boolean, default=False)
+    ratings_in_reports: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -141,41 +126,37 @@ class SupportProgrammeRecord(Base):
         self.updated_at = now
 
 
-class SupportSession(Base):
+class SupportSession(OrganisationRow):
     """A session the AP logged: the notes are for the tutor and the AP only."""
 
     __tablename__ = "support_sessions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     programme_id: Mapped[int] = mapped_column(
         ForeignKey("support_programmes.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(String(40))
-    held_on: Mapped[date] = mapped_column(Date)
+    held_on: Mapped[date]
     notes: Mapped[str] = mapped_column(Text, default="")
-    logged_by: Mapped[int | None] = mapped_column(Integer)
+    logged_by: Mapped[int | None]
     created_at: Mapped[datetime]
 
 
-class SupportAction(Base):
+class SupportAction(OrganisationRow):
     """An action agreed in a session, reviewed at the next one."""
 
     __tablename__ = "support_actions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     programme_id: Mapped[int] = mapped_column(
         ForeignKey("support_programmes.id", ondelete="CASCADE"), index=True
     )
     session_id: Mapped[int] = mapped_column(ForeignKey("support_sessions.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default=ActionStatus.OPEN.value)
-    reviewed_in: Mapped[int | None] = mapped_column(Integer)  # the session that reviewed it
+    reviewed_in: Mapped[int | None]  # the session that reviewed it
     updated_at: Mapped[datetime]
 
 
-class CompetenceRating(Base):
+class CompetenceRating(OrganisationRow):
     """A self-rating, 1-10 per checklist activity, at the start, middle or end."""
 
     __tablename__ = "competence_ratings"
@@ -183,8 +164,6 @@ class CompetenceRating(Base):
         UniqueConstraint("programme_id", "stage", name="uq_competence_ratings_stage"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     programme_id: Mapped[int] = mapped_column(
         ForeignKey("support_programmes.id", ondelete="CASCADE")
     )
@@ -195,13 +174,11 @@ class CompetenceRating(Base):
     rated_at: Mapped[datetime]
 
 
-class SupportReflection(Base):
+class SupportReflection(OrganisationRow):
     """A tutor's own reflection, for them and their AP."""
 
     __tablename__ = "support_reflections"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     programme_id: Mapped[int] = mapped_column(
         ForeignKey("support_programmes.id", ondelete="CASCADE"), index=True
     )
@@ -210,7 +187,7 @@ class SupportReflection(Base):
     created_at: Mapped[datetime]
 
 
-class LineManagerUpdate(Base):
+class LineManagerUpdate(OrganisationRow):
     """A support-to-good 2-weekly update: written by the AP, seen by the tutor, then sent."""
 
     __tablename__ = "line_manager_updates"
@@ -218,33 +195,29 @@ class LineManagerUpdate(Base):
         UniqueConstraint("programme_id", "number", name="uq_line_manager_updates_number"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     programme_id: Mapped[int] = mapped_column(
         ForeignKey("support_programmes.id", ondelete="CASCADE")
     )
-    number: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int]
     text: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(20), default=WITH_TUTOR)
-    written_by: Mapped[int | None] = mapped_column(Integer)
+    written_by: Mapped[int | None]
     tutor_note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     approved_at: Mapped[datetime | None]  # the tutor said "send it"
     sent_at: Mapped[datetime | None]
 
 
-class SupportReport(Base):
+class SupportReport(OrganisationRow):
     """An AP's monthly written report on one person, to the head of T&L."""
 
     __tablename__ = "support_reports"
     __table_args__ = (UniqueConstraint("programme_id", "month", name="uq_support_reports_month"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[str] = mapped_column(String(64))
     programme_id: Mapped[int] = mapped_column(
         ForeignKey("support_programmes.id", ondelete="CASCADE")
     )
-    practitioner_id: Mapped[int | None] = mapped_column(Integer)
+    practitioner_id: Mapped[int | None]
     month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
     sessions: Mapped[str] = mapped_column(Text, default="")
     actions: Mapped[str] = mapped_column(Text, default="")
@@ -266,24 +239,15 @@ class SupportOfferPreference(Base):
         ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
     )
     org_id: Mapped[str] = mapped_column(String(64))
-    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    opted_out: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime]
 
 
 OPEN_PROGRAMME_STATES = (ProgrammeState.ACTIVE.value, ProgrammeState.UNDER_REVIEW.value)
 
 
-class SupportRecords:
+class SupportRecords(Records):
     """Finds and stores support records inside the caller's unit of work."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, row: Base) -> None:
-        self.session.add(row)
-
-    async def flush(self) -> None:
-        await self.session.flush()
 
     async def referral(self, org_id: str, referral_id: int) -> SupportReferral | None:
         return await get_in_org(self.session, SupportReferral, org_id, referral_id)
@@ -391,12 +355,7 @@ class SupportRecords:
         return (await self.session.scalars(q.order_by(SupportSession.held_on))).all()
 
     async def actions(self, programme_id: int) -> Sequence[SupportAction]:
-        rows = await self.session.scalars(
-            select(SupportAction)
-            .where(SupportAction.programme_id == programme_id)
-            .order_by(SupportAction.id)
-        )
-        return rows.all()
+        return await self.in_order_added(SupportAction, SupportAction.programme_id == programme_id)
 
     async def open_actions(self, programme_id: int) -> list[SupportAction]:
         """Actions not yet done: the next session reviews them."""
@@ -418,12 +377,9 @@ class SupportRecords:
         )
 
     async def reflections(self, programme_id: int) -> Sequence[SupportReflection]:
-        rows = await self.session.scalars(
-            select(SupportReflection)
-            .where(SupportReflection.programme_id == programme_id)
-            .order_by(SupportReflection.id)
+        return await self.in_order_added(
+            SupportReflection, SupportReflection.programme_id == programme_id
         )
-        return rows.all()
 
     async def update(self, org_id: str, update_id: int) -> LineManagerUpdate | None:
         return await get_in_org(self.session, LineManagerUpdate, org_id, update_id)

@@ -11,26 +11,14 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    delete,
-    func,
-    select,
-)
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
+from sqlalchemy.types import JSON, String, Text
 
 from bot.domain.access import QUALITY_TEAM, Role
 from bot.domain.walks import LearningWalk, TutorOnList, WalkFacts, WalkPlan, WalkWindow
-from storage.models import Base, Person, RoleGrant, Team, TeamMember, get_in_org
+from storage.models import Base, Person, Repository, RoleGrant, Team, TeamMember, get_in_org
 
 DRAFT = "draft"
 SAVED = "saved"
@@ -40,7 +28,7 @@ class StoredWalkPlan(Base):
     __tablename__ = "walk_plans"
     __table_args__ = (UniqueConstraint("team_pk", "term_key", name="uq_walk_plans_team_term"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     team_pk: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
     term_key: Mapped[str] = mapped_column(String(40))
@@ -48,7 +36,7 @@ class StoredWalkPlan(Base):
     linked_to: Mapped[str] = mapped_column(String(300), default="")
     walker_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     teams_channel_id: Mapped[str | None] = mapped_column(String(200))
-    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[int | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -70,10 +58,10 @@ class StoredWalkWindow(Base):
     __tablename__ = "walk_windows"
     __table_args__ = (Index("ix_walk_windows_ends_on", "ends_on"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("walk_plans.id", ondelete="CASCADE"))
-    starts_on: Mapped[date] = mapped_column(Date)
-    ends_on: Mapped[date] = mapped_column(Date)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
     course_type: Mapped[str] = mapped_column(String(100), default="")
 
     def to_domain(self) -> WalkWindow:
@@ -89,25 +77,25 @@ class StoredWalk(Base):
         Index("ix_learning_walks_author", "author_id", "state"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     team_pk: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
     teams_channel_id: Mapped[str | None] = mapped_column(String(200))
     author_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("walk_plans.id", ondelete="SET NULL"))
     state: Mapped[str] = mapped_column(String(20), default=DRAFT)
-    walk_date: Mapped[date | None] = mapped_column(Date)
+    walk_date: Mapped[date | None]
     course: Mapped[str] = mapped_column(String(200), default="")
-    minutes: Mapped[int | None] = mapped_column(Integer)
+    minutes: Mapped[int | None]
     focus: Mapped[str] = mapped_column(String(300), default="")
     went_well: Mapped[list[str]] = mapped_column(JSON, default=list)
     went_well_note: Mapped[str] = mapped_column(Text, default="")
     even_better_if: Mapped[list[str]] = mapped_column(JSON, default=list)
     even_better_if_note: Mapped[str] = mapped_column(Text, default="")
-    verbal_feedback: Mapped[bool | None] = mapped_column(Boolean)
-    concern: Mapped[bool] = mapped_column(Boolean, default=False)
+    verbal_feedback: Mapped[bool | None]
+    concern: Mapped[bool] = mapped_column(default=False)
     concern_note: Mapped[str] = mapped_column(Text, default="")
-    unplanned: Mapped[bool] = mapped_column(Boolean, default=False)
+    unplanned: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     saved_at: Mapped[datetime | None]
@@ -157,7 +145,7 @@ class StoredWalkTutor(Base):
         Index("ix_learning_walk_tutors_person", "person_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     walk_id: Mapped[int] = mapped_column(ForeignKey("learning_walks.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
 
@@ -169,7 +157,7 @@ class StoredWalkSummary(Base):
     __tablename__ = "walk_summaries"
     __table_args__ = (UniqueConstraint("org_id", "term_key", name="uq_walk_summaries_org_term"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
     term_key: Mapped[str] = mapped_column(String(40))
     text: Mapped[str] = mapped_column(Text, default="")
@@ -177,11 +165,8 @@ class StoredWalkSummary(Base):
     edited_at: Mapped[datetime]
 
 
-class WalkStore:
+class WalkStore(Repository):
     """Plans, walks and the team facts they need, inside the caller's unit of work."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     # --- plans ---
 

@@ -224,20 +224,14 @@ async def show_role_log(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
 async def import_tutors(ctx: HandlerContext) -> Reply:
     if not ctx.can(Permission.IMPORT_TUTORS):
         return Reply.text("Sorry, only an org admin or the quality team can import the tutor list.")
-    csv_files = [
-        f for f in ctx.turn.files if f.name.lower().endswith(".csv") or f.file_type == "csv"
-    ]
-    if not csv_files:
+    file = ctx.csv_file
+    if file is None:
         return Reply.text(
             "Send the tutor list as a .csv file in this chat, with the words **admin import**."
         )
-    raw = await ctx.services.fetch_file(csv_files[0])
-    if len(raw) > MAX_CSV_BYTES:
+    content = await ctx.csv_text(file, MAX_CSV_BYTES)
+    if content is None:
         return Reply.text("That file is too large for a tutor list (2 MB at most).")
-    try:
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        content = raw.decode("cp1252", errors="replace")
     result = await import_tutor_text(
         ctx.directory, ctx.turn.org_id, content, ctx.person.id, ctx.services.clock.now()
     )

@@ -72,3 +72,22 @@ class HandlerContext:
 
     def can(self, permission: Permission, subject: Subject | None = None) -> bool:
         return can(self.actor, permission, subject)
+
+    @property
+    def csv_file(self) -> FileRef | None:
+        """The first .csv file sent with this message, if there is one."""
+        for file in self.turn.files:
+            if file.name.lower().endswith(".csv") or file.file_type == "csv":
+                return file
+        return None
+
+    async def csv_text(self, file: FileRef, limit: int) -> str | None:
+        """A sent CSV file's text: UTF-8 (with Excel's byte-order mark or without), else
+        Windows-1252 as older Excel saves it; None when it is larger than `limit` bytes."""
+        raw = await self.services.fetch_file(file)
+        if len(raw) > limit:
+            return None
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return raw.decode("cp1252", errors="replace")

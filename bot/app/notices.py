@@ -19,11 +19,11 @@ from storage.reminders import Schedule, ScheduledItem
 
 
 @dataclass
-class NoticeContext:
+class _ItemContext:
+    """A scheduled item being handled, inside the worker's unit of work."""
+
     uow: UnitOfWork
     item: ScheduledItem
-    now: datetime
-    events: Events
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -38,25 +38,21 @@ class NoticeContext:
         return Schedule(self.uow.session)
 
 
+@dataclass
+class NoticeContext(_ItemContext):
+    now: datetime
+    events: Events
+
+
 Render = Callable[[NoticeContext], Awaitable[Message | None]]
 
 
 @dataclass
-class FailureContext:
+class FailureContext(_ItemContext):
     """A message that will never be delivered as addressed: `reason` says why."""
 
-    uow: UnitOfWork
-    item: ScheduledItem
     reason: str
     now: datetime
-
-    @property
-    def payload(self) -> dict[str, Any]:
-        return self.item.payload
-
-    @property
-    def schedule(self) -> Schedule:
-        return Schedule(self.uow.session)
 
 
 OnFailure = Callable[[FailureContext], Awaitable[None]]

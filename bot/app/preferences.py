@@ -385,22 +385,16 @@ async def terms_command(ctx: HandlerContext) -> Reply:
     """
     if not ctx.can(Permission.MANAGE_SETTINGS):
         return Reply.text(TERMS_ADMINS_ONLY)
-    csv_files = [
-        f for f in ctx.turn.files if f.name.lower().endswith(".csv") or f.file_type == "csv"
-    ]
-    if csv_files:
-        return await _import_calendar(ctx, csv_files[0])
+    file = ctx.csv_file
+    if file is not None:
+        return await _import_calendar(ctx, file)
     return Reply.show(await _calendar_card(ctx, _year_of(ctx)))
 
 
 async def _import_calendar(ctx: HandlerContext, file: FileRef) -> Reply:
-    raw = await ctx.services.fetch_file(file)
-    if len(raw) > MAX_CSV_BYTES:
+    content = await ctx.csv_text(file, MAX_CSV_BYTES)
+    if content is None:
         return Reply.text("That file is too large for a calendar (200 KB at most).")
-    try:
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        content = raw.decode("cp1252", errors="replace")
     try:
         terms, closures = calendar_csv(content)
     except ValueError as exc:

@@ -15,12 +15,12 @@ import difflib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Self, cast
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -70,32 +70,37 @@ def template() -> AgreementTemplate:
     )
 
 
+class _TextsAndADay:
+    """A frozen dataclass of texts and dates, kept in a relationship's JSON (dates as ISO)."""
+
+    def to_json(self) -> dict[str, str]:
+        values = ((f.name, getattr(self, f.name)) for f in fields(cast(Any, self)))
+        return {k: v.isoformat() if isinstance(v, date) else str(v) for k, v in values}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Self:
+        return cls(
+            **{
+                f.name: date.fromisoformat(str(data[f.name]))
+                if f.type == "date"
+                else str(data[f.name])
+                for f in fields(cast(Any, cls))
+            }
+        )
+
+
 @dataclass(frozen=True)
-class Objective:
+class Objective(_TextsAndADay):
     what: str
     measure: str
     by: date
 
-    def to_json(self) -> dict[str, str]:
-        return {"what": self.what, "measure": self.measure, "by": self.by.isoformat()}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Objective:
-        return cls(str(data["what"]), str(data["measure"]), date.fromisoformat(str(data["by"])))
-
 
 @dataclass(frozen=True)
-class ReviewPoint:
+class ReviewPoint(_TextsAndADay):
     key: str
     label: str
     due: date
-
-    def to_json(self) -> dict[str, str]:
-        return {"key": self.key, "label": self.label, "due": self.due.isoformat()}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> ReviewPoint:
-        return cls(str(data["key"]), str(data["label"]), date.fromisoformat(str(data["due"])))
 
 
 def review_points(start: date) -> list[ReviewPoint]:

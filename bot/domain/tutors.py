@@ -125,7 +125,7 @@ def parse_tutor_csv(text: str) -> TutorList:
         try:
             row = TutorRow.model_validate(values)
         except ValidationError as exc:
-            problems.append(RowProblem(line, _describe(exc)))
+            problems.append(RowProblem(line, row_problem(exc)))
             continue
         if row.email in seen:
             problems.append(RowProblem(line, f"{row.email} appears twice"))
@@ -135,9 +135,10 @@ def parse_tutor_csv(text: str) -> TutorList:
     return TutorList(rows, problems)
 
 
-def _describe(exc: ValidationError) -> str:
+def row_problem(exc: ValidationError) -> str:
+    """What is wrong with one row of a CSV someone sent, for them: each column and its fault."""
     parts = []
     for err in exc.errors():
-        field = ".".join(str(p) for p in err["loc"]) or "row"
-        parts.append(f"{field}: {err['msg']}")
+        where = ".".join(str(p) for p in err["loc"]) or "row"
+        parts.append(f"{where}: {str(err['msg']).removeprefix('Value error, ')}")
     return "; ".join(parts)

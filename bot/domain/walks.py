@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from bot.domain.terms import Term, academic_year_of, terms_for
+from bot.domain.tutors import row_problem
 
 LONDON = ZoneInfo("Europe/London")
 DEFAULT_MINUTES = 25  # "around 20 to 30 minutes each" (seed 002)
@@ -549,13 +550,5 @@ def parse_plan_csv(text: str) -> PlanSheet:
         try:
             lines.append(PlanLine(reader.line_num, PlanRow.model_validate(values)))
         except ValidationError as exc:
-            problems.append((reader.line_num, describe(exc)))
+            problems.append((reader.line_num, row_problem(exc)))
     return PlanSheet(lines, problems)
-
-
-def describe(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "row"
-        parts.append(f"{where}: {str(err['msg']).removeprefix('Value error, ')}")
-    return "; ".join(parts)

@@ -496,3 +496,16 @@ def _all(node: Any) -> list[dict[str, Any]]:
         for v in node:
             out += _all(v)
     return out
+
+
+def test_a_tutor_list_row_names_each_fault_as_the_walk_plans_do() -> None:
+    """One wording for a bad CSV row, whichever sheet it came in: column, then what to write."""
+    from bot.domain.tutors import parse_tutor_csv
+
+    [problem] = parse_tutor_csv(
+        "name,email,start_date,learning_in_libraries\nTom,tom@c.ac.uk,31/13/2026,maybe\n"
+    ).problems
+    assert problem.line == 2
+    assert problem.message == (
+        "learning_in_libraries: use yes or no; start_date: use YYYY-MM-DD or DD/MM/YYYY"
+    )

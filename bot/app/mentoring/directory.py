@@ -375,10 +375,9 @@ async def _mentor_answering(
 
 async def accept(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     """The mentor takes the mentee on: next, they agree the agreement together."""
-    loaded = await _mentor_answering(ctx, values)
-    if isinstance(loaded, Reply):
-        return loaded
-    rel = loaded
+    rel = await _mentor_answering(ctx, values)
+    if isinstance(rel, Reply):
+        return rel
     now = ctx.services.clock.now()
     rel.state, rel.accepted_at, rel.updated_at = ACTIVE, now, now
     rel.next_choices = []
@@ -405,10 +404,9 @@ async def accept(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
 
 
 async def decline(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    loaded = await _mentor_answering(ctx, values)
-    if isinstance(loaded, Reply):
-        return loaded
-    rel = loaded
+    rel = await _mentor_answering(ctx, values)
+    if isinstance(rel, Reply):
+        return rel
     now = ctx.services.clock.now()
     rel.state, rel.ended_at, rel.updated_at = DECLINED, now, now
     await rematch(ctx.uow.session, rel, now, "declined")

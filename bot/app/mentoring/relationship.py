@@ -9,7 +9,6 @@ its future reminders by prefix.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +26,7 @@ from storage.mentoring import (
 )
 from storage.models import Person
 from storage.people import Directory
-from storage.reminders import Schedule
+from storage.reminders import Schedule, tell_person
 
 REFUSED = (
     "Sorry, that's not yours to see: mentoring records stay between the mentee and the mentor."
@@ -113,12 +112,7 @@ def bare_subject(rel: MentoringRelationship, shared: frozenset[int] = frozenset(
 
 
 async def name_of(directory: Directory, org_id: str, person_id: int | None) -> str:
-    if person_id is None:
-        return "someone"
-    person = await directory.person(org_id, person_id)
-    if person is None:
-        return "someone who has left"
-    return person.name or person.email or "a colleague"
+    return await directory.name_in_message(org_id, person_id, "someone")
 
 
 async def excluded_for(
@@ -133,21 +127,7 @@ async def excluded_for(
     return frozenset(out)
 
 
-async def tell(
-    session: AsyncSession,
-    org_id: str,
-    key: str,
-    kind: str,
-    person_id: int,
-    now: datetime,
-    payload: dict[str, Any],
-    due: datetime | None = None,
-) -> None:
-    """Tell someone through the reminders engine (sending hours and preferences apply): the
-    turn's reply only reaches the person who pressed."""
-    await Schedule(session).put(
-        org_id, key, kind, due or now, now, person_id=person_id, payload=payload
-    )
+tell = tell_person  # the name the mentoring modules use
 
 
 async def cancel_relationship_reminders(

@@ -240,16 +240,11 @@ async def import_allocations(ctx: HandlerContext) -> Reply:
 
 
 async def read_csv(ctx: HandlerContext) -> str | None:
-    files = [f for f in ctx.turn.files if f.name.lower().endswith(".csv") or f.file_type == "csv"]
-    if not files:
+    """The sent CSV's text; "" when it is too large, None when no CSV came."""
+    file = ctx.csv_file
+    if file is None:
         return None
-    raw = await ctx.services.fetch_file(files[0])
-    if len(raw) > MAX_CSV_BYTES:
-        return ""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
+    return await ctx.csv_text(file, MAX_CSV_BYTES) or ""
 
 
 async def show(ctx: HandlerContext, observation_id: int, headline: str | None = None) -> Reply:

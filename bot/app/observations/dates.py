@@ -79,16 +79,8 @@ async def record_proposal(
     other = obs.tutor_id if ctx.person.id == obs.observer_id else obs.observer_id
     assert other is not None
     await schedule.cancel(ctx.uow.session, obs.org_id, obs.id, ("proposal:", "allocated:"), now)
-    await schedule.tell(
-        ctx.uow.session,
-        obs.org_id,
-        schedule.key(obs.id, f"proposal:{other}"),
-        schedule.PROPOSAL,
-        other,
-        now,
-        now,
-        observation_id=obs.id,
-        starts_at=starts_at.isoformat(),
+    await schedule.tell_about_date(
+        ctx.uow.session, obs, "proposal", schedule.PROPOSAL, other, starts_at, now
     )
     return loaded
 
@@ -175,16 +167,8 @@ async def accept(ctx: HandlerContext, form: ObservationRef) -> Reply:
         session, loaded, Role.DEVELOPMENT_OFFICER, "plan", schedule.TO_PLAN, now, now
     )
     if proposer is not None:
-        await schedule.tell(
-            session,
-            obs.org_id,
-            schedule.key(obs.id, f"agreed:{proposer}"),
-            schedule.AGREED,
-            proposer,
-            now,
-            now,
-            observation_id=obs.id,
-            starts_at=obs.starts_at.isoformat() if obs.starts_at else "",
+        await schedule.tell_about_date(
+            session, obs, "agreed", schedule.AGREED, proposer, obs.starts_at, now
         )
     return Reply.update(
         await _card(

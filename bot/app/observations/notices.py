@@ -27,14 +27,16 @@ from storage.observations import Observations
 S = ObservationState
 
 
-async def _context(ctx: NoticeContext) -> tuple[Loaded, Person] | None:
+async def _context(ctx: NoticeContext, *states: ObservationState) -> tuple[Loaded, Person] | None:
+    """The observation a notice is about and the person it goes to; None if either is gone, or
+    the observation has moved on from `states` (when given)."""
     observation_id = ctx.payload.get("observation_id")
     person_id = ctx.item.person_id
     if not isinstance(observation_id, int) or person_id is None:
         return None
     loaded = await load(ctx.uow.session, ctx.item.org_id, observation_id)
     person = await ctx.directory.person(ctx.item.org_id, person_id)
-    if loaded is None or person is None:
+    if loaded is None or person is None or (states and loaded.obs.status not in states):
         return None
     return loaded, person
 
@@ -112,8 +114,8 @@ async def agreed(ctx: NoticeContext) -> Message | None:
 
 
 async def to_plan(ctx: NoticeContext) -> Message | None:
-    found = await _context(ctx)
-    if found is None or found[0].obs.status is not S.DATE_AGREED:
+    found = await _context(ctx, S.DATE_AGREED)
+    if found is None:
         return None
     loaded, person = found
     return await _observation(
@@ -149,8 +151,8 @@ async def week_before(ctx: NoticeContext) -> Message | None:
 
 
 async def write_report(ctx: NoticeContext) -> Message | None:
-    found = await _context(ctx)
-    if found is None or found[0].obs.status not in (*DATED, *REPORT_IN_PROGRESS):
+    found = await _context(ctx, *DATED, *REPORT_IN_PROGRESS)
+    if found is None:
         return None
     loaded, person = found
     return Message(
@@ -166,8 +168,8 @@ async def write_report(ctx: NoticeContext) -> Message | None:
 
 
 async def report_reminder(ctx: NoticeContext) -> Message | None:
-    found = await _context(ctx)
-    if found is None or found[0].obs.status not in (*DATED, *REPORT_IN_PROGRESS):
+    found = await _context(ctx, *DATED, *REPORT_IN_PROGRESS)
+    if found is None:
         return None
     loaded, _ = found
     return Message(
@@ -207,15 +209,15 @@ async def report_late(ctx: NoticeContext) -> Message | None:
 
 
 async def to_check(ctx: NoticeContext) -> Message | None:
-    found = await _context(ctx)
-    if found is None or found[0].obs.status is not S.REPORT_SUBMITTED:
+    found = await _context(ctx, S.REPORT_SUBMITTED)
+    if found is None:
         return None
     return await _report(ctx, *found, f"A report to check: {name_of(found[0].tutor)}")
 
 
 async def returned(ctx: NoticeContext) -> Message | None:
-    found = await _context(ctx)
-    if found is None or found[0].obs.status is not S.RETURNED:
+    found = await _context(ctx, S.RETURNED)
+    if found is None:
         return None
     loaded, _ = found
     stored = await Observations(ctx.uow.session).report(loaded.obs)
@@ -237,8 +239,8 @@ async def returned(ctx: NoticeContext) -> Message | None:
 
 
 async def to_approve(ctx: NoticeContext) -> Message | None:
-    found = await _context(ctx)
-    if found is None or found[0].obs.status is not S.CHECKED:
+    found = await _context(ctx, S.CHECKED)
+    if found is None:
         return None
     return await _report(ctx, *found, f"A report to approve: {name_of(found[0].tutor)}")
 
@@ -262,8 +264,8 @@ async def waiting(ctx: NoticeContext) -> Message | None:
 
 
 async def report_sent(ctx: NoticeContext) -> Message | None:
-    found = await _context(ctx)
-    if found is None or found[0].obs.status not in APPROVED_STATES:
+    found = await _context(ctx, *APPROVED_STATES)
+    if found is None:
         return None
     loaded, person = found
     if person.id == loaded.obs.tutor_id:
@@ -274,8 +276,8 @@ async def report_sent(ctx: NoticeContext) -> Message | None:
 
 
 async def documents(ctx: NoticeContext) -> Message | None:
-    found = await _context(ctx)
-    if found is None or found[0].obs.status not in (S.ALLOCATED, *DATED):
+    found = await _context(ctx, S.ALLOCATED, *DATED)
+    if found is None:
         return None
     loaded, person = found
     headline = f"{name_of(loaded.tutor)} shared planning documents"
@@ -305,8 +307,8 @@ async def action_overdue(ctx: NoticeContext) -> Message | None:
 
 
 async def new_tutor(ctx: NoticeContext) -> Message | None:
-    found = await _context(ctx)
-    if found is None or found[0].obs.status is not S.UNALLOCATED:
+    found = await _context(ctx, S.UNALLOCATED)
+    if found is None:
         return None
     loaded, _ = found
     due = day_label(loaded.obs.due_by)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app.observations.lifecycle import Loaded
 from bot.domain.access import Role
 from bot.domain.observations import ObservationClock, action_overdue_at, waiting_nudge_at
-from storage.observations import ActionReviewEntry
+from storage.observations import ActionReviewEntry, Observation
 from storage.people import Directory
 from storage.reminders import Schedule
 
@@ -59,6 +59,29 @@ async def tell(
 ) -> None:
     await Schedule(session).put(
         org_id, key_, kind, due_at, now, person_id=person_id, payload=payload
+    )
+
+
+async def tell_about_date(
+    session: AsyncSession,
+    obs: Observation,
+    step: str,
+    kind: str,
+    person_id: int,
+    starts_at: datetime | None,
+    now: datetime,
+) -> None:
+    """Tell one person at once about a date for this observation (proposed or agreed)."""
+    await tell(
+        session,
+        obs.org_id,
+        key(obs.id, f"{step}:{person_id}"),
+        kind,
+        person_id,
+        now,
+        now,
+        observation_id=obs.id,
+        starts_at=starts_at.isoformat() if starts_at else "",
     )
 
 
@@ -117,26 +140,12 @@ async def schedule_date_bound(session: AsyncSession, loaded: Loaded, now: dateti
                 now,
                 **ref,
             )
-    await tell(
-        session,
-        obs.org_id,
-        key(obs.id, "write"),
-        WRITE_REPORT,
-        obs.observer_id,
-        obs.ends_at,
-        now,
-        **ref,
-    )
-    await tell(
-        session,
-        obs.org_id,
-        key(obs.id, "day2"),
-        REPORT_REMINDER,
-        obs.observer_id,
-        clock.report_reminder,
-        now,
-        **ref,
-    )
+    # the observer: the prompt to write when the observation ends, then the day-2 reminder
+    for rest, kind, at in (
+        ("write", WRITE_REPORT, obs.ends_at),
+        ("day2", REPORT_REMINDER, clock.report_reminder),
+    ):
+        await tell(session, obs.org_id, key(obs.id, rest), kind, obs.observer_id, at, now, **ref)
     await tell_role(
         session, loaded, Role.DEVELOPMENT_OFFICER, "late", REPORT_LATE, clock.report_escalation, now
     )

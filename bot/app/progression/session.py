@@ -714,19 +714,37 @@ async def redisplay_live(
     return await _show(ctx, loaded, side, values=kept, errors=errors)
 
 
+async def _running_card(
+    ctx: HandlerContext, session: int, position: int
+) -> tuple[CardSession, str] | Reply:
+    """The running session and the card a person added to; else the answer (the session as it
+    is now, when it is no longer running)."""
+    row = await _load(ctx, {"session": session})
+    if isinstance(row, Reply):
+        return row
+    key = _key_at(row, position)
+    if row.session_state is not SessionState.RUNNING or key is None:
+        return await _show(ctx, row)
+    return row, key
+
+
+async def _took_part(ctx: HandlerContext, row: CardSession, now: datetime) -> None:
+    """The person who added something is one of the group now; the session was just used."""
+    _join(row, ctx.actor.person_id)
+    row.updated_at = now
+    await ctx.uow.session.flush()
+
+
 def _key_at(row: CardSession, position: int) -> str | None:
     """The card a person was looking at (it may no longer be the group's current card)."""
     return row.card_keys[position] if 0 <= position < len(row.card_keys) else row.current_key
 
 
 async def contribute(ctx: HandlerContext, form: ContributionForm) -> Reply:
-    loaded = await _load(ctx, {"session": form.session})
-    if isinstance(loaded, Reply):
-        return loaded
-    row = loaded
-    key = _key_at(row, form.position)
-    if row.session_state is not SessionState.RUNNING or key is None:
-        return await _show(ctx, row)
+    found = await _running_card(ctx, form.session, form.position)
+    if isinstance(found, Reply):
+        return found
+    row, key = found
     now = ctx.services.clock.now()
     ctx.uow.session.add(
         CardContribution(
@@ -737,9 +755,7 @@ async def contribute(ctx: HandlerContext, form: ContributionForm) -> Reply:
             created_at=now,
         )
     )
-    _join(row, ctx.actor.person_id)
-    row.updated_at = now
-    await ctx.uow.session.flush()
+    await _took_part(ctx, row, now)
     await _share(ctx, row)
     return await _show(ctx, row, notice="Added. Thank you.")
 
@@ -777,13 +793,10 @@ class ActionForm(BaseModel):
 
 
 async def agree_action(ctx: HandlerContext, form: ActionForm) -> Reply:
-    loaded = await _load(ctx, {"session": form.session})
-    if isinstance(loaded, Reply):
-        return loaded
-    row = loaded
-    key = _key_at(row, form.position)
-    if row.session_state is not SessionState.RUNNING or key is None:
-        return await _show(ctx, row)
+    found = await _running_card(ctx, form.session, form.position)
+    if isinstance(found, Reply):
+        return found
+    row, key = found
     now = ctx.services.clock.now()
     values = {"what": form.what, "who": str(form.who), "by_when": form.by_when.isoformat()}
     problem = due_problem(form.by_when, today_in_london(now))
@@ -802,9 +815,7 @@ async def agree_action(ctx: HandlerContext, form: ActionForm) -> Reply:
         created_at=now,
     )
     ctx.uow.session.add(action)
-    _join(row, ctx.actor.person_id)
-    row.updated_at = now
-    await ctx.uow.session.flush()
+    await _took_part(ctx, row, now)
     await _remind_owner(Schedule(ctx.uow.session), row.org_id, action, now)
     await _schedule_digest(Schedule(ctx.uow.session), row.org_id, row.facilitator_id, now)
     await _share(ctx, row)
@@ -1028,15 +1039,28 @@ class ExtendForm(BaseModel):
         return value
 
 
-async def redisplay_extend(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+async def _redisplay_own_action(
+    ctx: HandlerContext,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    field: str,
+    card: Callable[[CardAction, str | None], CardDict],
 ) -> Reply:
+    """An owner's action form again, with the error for `field` (or the first there is)."""
     found = await _own_action(ctx, values)
     if isinstance(found, Reply):
         return found
     action, _ = found
-    error = errors.get("by_when") or next(iter(errors.values()), None)
-    return Reply.update(action_later_card(action.id, action.what, action.due_on, None, error))
+    return Reply.update(card(action, errors.get(field) or next(iter(errors.values()), None)))
+
+
+async def redisplay_extend(
+    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+) -> Reply:
+    def later(action: CardAction, error: str | None) -> CardDict:
+        return action_later_card(action.id, action.what, action.due_on, None, error)
+
+    return await _redisplay_own_action(ctx, values, errors, "by_when", later)
 
 
 async def extend_action(ctx: HandlerContext, form: ExtendForm) -> Reply:
@@ -1097,12 +1121,10 @@ class DropForm(BaseModel):
 async def redisplay_drop(
     ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
 ) -> Reply:
-    found = await _own_action(ctx, values)
-    if isinstance(found, Reply):
-        return found
-    action, _ = found
-    error = errors.get("reason") or next(iter(errors.values()), None)
-    return Reply.update(action_drop_card(action.id, action.what, error))
+    def drop(action: CardAction, error: str | None) -> CardDict:
+        return action_drop_card(action.id, action.what, error)
+
+    return await _redisplay_own_action(ctx, values, errors, "reason", drop)
 
 
 async def drop_action(ctx: HandlerContext, form: DropForm) -> Reply:

@@ -120,6 +120,17 @@ def _open_button(programme_id: int, label: str = "Open my programme") -> list[An
     return [execute(label, "programme.open", {"programme_id": programme_id}, primary=True)]
 
 
+def _log_session_button(programme_id: int) -> list[Any]:
+    return [
+        execute(
+            "Log the session",
+            "programme.session.open",
+            {"programme_id": programme_id},
+            primary=True,
+        )
+    ]
+
+
 # --- matching -------------------------------------------------------------------------------
 
 
@@ -366,14 +377,7 @@ async def render_sign_off_due(ctx: NoticeContext) -> Message | None:
                 f"{p.kind.label} ends on {day(p.ends_at or ctx.now)}: time for the sign-off "
                 "observation. Log it as a session with its outcome."
             ],
-            [
-                execute(
-                    "Log the session",
-                    "programme.session.open",
-                    {"programme_id": programme.id},
-                    primary=True,
-                )
-            ],
+            _log_session_button(programme.id),
         )
     )
 
@@ -686,14 +690,7 @@ async def render_sign_off_overdue(ctx: NoticeContext) -> Message | None:
                 "& learning's review. If nothing is recorded, the head is told only that a "
                 "review is overdue: not who, nor anything about it.",
             ],
-            [
-                execute(
-                    "Log the session",
-                    "programme.session.open",
-                    {"programme_id": programme.id},
-                    primary=True,
-                )
-            ],
+            _log_session_button(programme.id),
         )
     )
 

@@ -30,7 +30,7 @@ from bot.domain.support import (
 from bot.domain.terms import Term
 from cards.base import execute
 from storage.people import Directory
-from storage.reminders import CANCELLED, PENDING, Schedule
+from storage.reminders import CANCELLED, PENDING, Schedule, tell_person
 from storage.support import SupportProgrammeRecord, SupportReferral
 
 REFUSED = (
@@ -90,12 +90,7 @@ def consent_actions(referral_id: int) -> list[Any]:
 
 
 async def name_of(directory: Directory, org_id: str, person_id: int | None) -> str:
-    if person_id is None:
-        return "your AP"
-    person = await directory.person(org_id, person_id)
-    if person is None:
-        return "someone who has left"
-    return person.name or person.email or "a colleague"
+    return await directory.name_in_message(org_id, person_id, "your AP")
 
 
 async def heads_of_tl(directory: Directory, org_id: str) -> list[int]:
@@ -269,17 +264,7 @@ async def schedule_monthly_report(
     )
 
 
-async def notify(
-    session: AsyncSession,
-    org_id: str,
-    key: str,
-    kind: str,
-    person_id: int,
-    now: datetime,
-    payload: dict[str, Any],
-) -> None:
-    """Tell someone else now (the next worker tick): the turn's reply only reaches the asker."""
-    await Schedule(session).put(org_id, key, kind, now, now, person_id=person_id, payload=payload)
+notify = tell_person  # the name the support modules use
 
 
 # --- self-referral offers --------------------------------------------------------------------

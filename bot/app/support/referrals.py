@@ -283,11 +283,17 @@ async def _proposed(ctx: HandlerContext, referral: SupportReferral, now: datetim
     )
 
 
+async def _tutors_own(ctx: HandlerContext, form: ReferralRef) -> SupportReferral | None:
+    """The referral the form names, if it is the asker's own."""
+    referral = await SupportRecords(ctx.uow.session).referral(ctx.turn.org_id, form.referral_id)
+    return referral if referral is not None and referral.tutor_id == ctx.person.id else None
+
+
 async def someone_else(ctx: HandlerContext, form: ReferralRef) -> Reply:
     """The tutor would rather work with a different AP: no reason needed."""
     now = ctx.services.clock.now()
-    referral = await SupportRecords(ctx.uow.session).referral(ctx.turn.org_id, form.referral_id)
-    if referral is None or referral.tutor_id != ctx.person.id:
+    referral = await _tutors_own(ctx, form)
+    if referral is None:
         return Reply.text(REFUSED)
     if referral.state == WITHDRAWN:
         return Reply.text("That request was withdrawn. Say **support** to ask again.")
@@ -304,8 +310,8 @@ async def withdraw(ctx: HandlerContext, form: ReferralRef) -> Reply:
     """Withdraw works at every stage before a programme starts: matching, waiting for an AP, or
     a proposed programme not yet accepted. After that, the programme has its own way out."""
     now = ctx.services.clock.now()
-    referral = await SupportRecords(ctx.uow.session).referral(ctx.turn.org_id, form.referral_id)
-    if referral is None or referral.tutor_id != ctx.person.id:
+    referral = await _tutors_own(ctx, form)
+    if referral is None:
         return Reply.text(REFUSED)
     if referral.state == WITHDRAWN:
         return Reply.text("That request was already withdrawn. Say **support** to ask again.")
@@ -468,16 +474,27 @@ async def accept(ctx: HandlerContext, form: AcceptForm) -> Reply:
     )
 
 
-async def consent(ctx: HandlerContext, form: ReferralRef) -> Reply:
-    """The tutor accepts the programme their AP proposed: only now does it start."""
-    now = ctx.services.clock.now()
-    referral = await SupportRecords(ctx.uow.session).referral(ctx.turn.org_id, form.referral_id)
-    if referral is None or referral.tutor_id != ctx.person.id:
+async def _proposal_to_answer(
+    ctx: HandlerContext, form: ReferralRef
+) -> tuple[SupportReferral, int] | Reply:
+    """The referral whose proposed programme this tutor is answering, and its AP; or why there
+    is none."""
+    referral = await _tutors_own(ctx, form)
+    if referral is None:
         return Reply.text(REFUSED)
     if referral.state != PROPOSED or referral.practitioner_id is None:
         return Reply.text("There's no programme waiting for your answer.")
+    return referral, referral.practitioner_id
+
+
+async def consent(ctx: HandlerContext, form: ReferralRef) -> Reply:
+    """The tutor accepts the programme their AP proposed: only now does it start."""
+    now = ctx.services.clock.now()
+    found = await _proposal_to_answer(ctx, form)
+    if isinstance(found, Reply):
+        return found
+    referral, ap_id = found
     kind = ProgrammeKind(referral.proposed_kind or ProgrammeKind.SUPPORT_TO_GOOD.value)
-    ap_id = referral.practitioner_id
     programme = await _start_programme(ctx, referral, kind, ap_id, consented=True)
     ctx.directory.audit(
         ctx.turn.org_id, ctx.person.id, f"support-programme:{programme.id}", "consent", kind, now
@@ -502,19 +519,18 @@ async def consent(ctx: HandlerContext, form: ReferralRef) -> Reply:
 
 async def decline(ctx: HandlerContext, form: ReferralRef) -> Reply:
     """The tutor would rather not: nothing starts, and the AP suggests something else."""
+    found = await _proposal_to_answer(ctx, form)
+    if isinstance(found, Reply):
+        return found
+    referral, ap_id = found
     now = ctx.services.clock.now()
-    referral = await SupportRecords(ctx.uow.session).referral(ctx.turn.org_id, form.referral_id)
-    if referral is None or referral.tutor_id != ctx.person.id:
-        return Reply.text(REFUSED)
-    if referral.state != PROPOSED or referral.practitioner_id is None:
-        return Reply.text("There's no programme waiting for your answer.")
     referral.state, referral.proposed_kind, referral.updated_at = MATCHING, None, now
     await notify_person(
         ctx.uow.session,
         referral.org_id,
         f"support-consent-answer:{referral.id}:no:{now:%Y%m%d%H%M}",
         CONSENT_ANSWER,
-        referral.practitioner_id,
+        ap_id,
         now,
         {"referral_id": referral.id, "answer": "no"},
     )

@@ -15,7 +15,7 @@ it to the reader's 1:1 chat.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -497,16 +497,35 @@ async def open_walk(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     return Reply.update(walk_form_card(view))
 
 
-async def edit_walk(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+async def _on_walk(
+    ctx: HandlerContext,
+    values: Mapping[str, Any],
+    handler: Callable[[HandlerContext, int], Awaitable[Reply]],
+) -> Reply:
+    """A card button on one walk: `handler` with the walk's id, or "gone" without one."""
     walk_id = as_int(values.get("walk_id"))
-    return await _edit(ctx, walk_id) if walk_id is not None else Reply.text(GONE)
+    return await handler(ctx, walk_id) if walk_id is not None else Reply.text(GONE)
+
+
+async def _walk_for_asker(
+    ctx: HandlerContext, walk_id: int
+) -> tuple[StoredWalk, WalkAccess] | None:
+    """The walk, in this organisation, and what the asker may do with it; None if it is gone."""
+    row = await walk_store(ctx).walk(ctx.turn.org_id, walk_id)
+    if row is None:
+        return None
+    return row, await walk_access(ctx.uow.session, ctx.actor, row)
+
+
+async def edit_walk(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    return await _on_walk(ctx, values, _edit)
 
 
 async def _edit(ctx: HandlerContext, walk_id: int) -> Reply:
-    row = await walk_store(ctx).walk(ctx.turn.org_id, walk_id)
-    if row is None:
+    found = await _walk_for_asker(ctx, walk_id)
+    if found is None:
         return Reply.text(GONE)
-    access = await walk_access(ctx.uow.session, ctx.actor, row)
+    row, access = found
     if not access.edit:
         return Reply.text("Sorry, only the person who wrote this learning walk can change it.")
     if not seen_only_by_asker(ctx):
@@ -748,15 +767,14 @@ async def discard_draft(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
 
 
 async def view_walk(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    walk_id = as_int(values.get("walk_id"))
-    return await _view(ctx, walk_id) if walk_id is not None else Reply.text(GONE)
+    return await _on_walk(ctx, values, _view)
 
 
 async def _view(ctx: HandlerContext, walk_id: int) -> Reply:
-    row = await walk_store(ctx).walk(ctx.turn.org_id, walk_id)
-    if row is None:
+    found = await _walk_for_asker(ctx, walk_id)
+    if found is None:
         return Reply.text(GONE)
-    access = await walk_access(ctx.uow.session, ctx.actor, row)
+    row, access = found
     if not access.read:
         return Reply.text(NOT_ALLOWED)
     if not seen_only_by_asker(ctx):
@@ -769,15 +787,14 @@ async def _view(ctx: HandlerContext, walk_id: int) -> Reply:
 
 
 async def export_walk(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    walk_id = as_int(values.get("walk_id"))
-    return await _export(ctx, walk_id) if walk_id is not None else Reply.text(GONE)
+    return await _on_walk(ctx, values, _export)
 
 
 async def _export(ctx: HandlerContext, walk_id: int) -> Reply:
-    row = await walk_store(ctx).walk(ctx.turn.org_id, walk_id)
-    if row is None or row.is_draft:
+    found = await _walk_for_asker(ctx, walk_id)
+    if found is None or found[0].is_draft:
         return Reply.text(GONE)
-    access = await walk_access(ctx.uow.session, ctx.actor, row)
+    row, access = found
     if not access.read or ctx.actor.person_id in row.tutor_ids:
         return Reply.text(NOT_ALLOWED)
     name, data = await _docx_for(ctx.uow.session, row, access)

@@ -271,22 +271,16 @@ async def save_plan(ctx: HandlerContext, form: WalkPlanForm) -> Reply:
 
 async def _import_plans(ctx: HandlerContext) -> Reply:
     """Plans for many teams at once, from the quality team's CSV."""
-    csv_files = [
-        f for f in ctx.turn.files if f.name.lower().endswith(".csv") or f.file_type == "csv"
-    ]
-    if not csv_files:
+    file = ctx.csv_file
+    if file is None:
         return Reply.text(
             "Send the plans as a .csv file in this chat with the words **walk plan import**. "
             "Columns: team, term, focus, linked_to, window_start, window_end, course_type, "
             "walkers (emails separated by ;), one row per window."
         )
-    raw = await ctx.services.fetch_file(csv_files[0])
-    if len(raw) > MAX_CSV_BYTES:
+    content = await ctx.csv_text(file, MAX_CSV_BYTES)
+    if content is None:
         return Reply.text("That file is too large for a plan (2 MB at most).")
-    try:
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        content = raw.decode("cp1252", errors="replace")
     sheet = parse_plan_csv(content)
     problems = list(sheet.problems)
     created = updated = 0
