@@ -27,9 +27,9 @@ from storage.observations import Observations
 from storage.people import Directory
 from storage.walks import SAVED, WalkStore
 from tests.conftest import ADMIN, MANAGER, TUTOR
-from tests.integration.test_walks import Org, _elements, csv_attachment
+from tests.integration.test_walks import Org, _elements
 from tests.support.loopback import RosterMember, Sent
-from tests.support.teams import TENANT, Place, TeamsClient, User, card_text
+from tests.support.teams import TENANT, Place, TeamsClient, User, card_text, shared_file
 
 QC = User("qc", "Quinn Coordinator", "quinn@college.ac.uk")
 MAX = User("max", "Max Manager", "max@college.ac.uk")
@@ -133,7 +133,7 @@ async def college(
     for user in cast:
         teams.connector.add_member(RosterMember(user.teams_id, user.name, user.aad, user.email))
     await teams.say(
-        ADMIN, "admin import", attachments=[csv_attachment(teams.connector, "t.csv", TUTOR_LIST)]
+        ADMIN, "admin import", attachments=[shared_file(teams.connector, "t.csv", TUTOR_LIST)]
     )
     for user in (MANAGER, TUTOR, TIA, SAM, LEE):
         await teams.say(user, "hello", MATHS, mention=True)
