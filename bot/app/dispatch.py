@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
+from bot.app import documents
 from bot.app.context import HandlerContext, Services
 from bot.app.roster import read_team_roster
 from bot.app.router import CardAction, Router, private_only
@@ -247,7 +248,13 @@ class Dispatcher:
             and ctx.turn.where.kind != "personal"
             and sub not in match.command.shared_ok
         ):
-            return Reply.text(private_only(match.command.word))
+            if not match.command.answers_in_private:
+                return Reply.text(private_only(match.command.word))
+            ctx.args = match.args
+            reply = await match.command.handler(ctx)
+            sent = await documents.answer_in_private(ctx, reply, f"your {match.command.word}")
+            await ctx.uow.commit()
+            return sent
         if ctx.turn.where.kind not in match.command.scopes:
             where = {
                 "personal": "a 1:1 chat with me",

@@ -34,6 +34,7 @@ KEEP_FOR = timedelta(days=7)
 VERB = "file.consent"  # also what a consent answer without our context is routed to
 OFFER = "documents.offer"
 NOT_DELIVERED = "documents.not_delivered"
+PRIVATE_ANSWER = "documents.private_answer"
 # Offers made before documents moved out of observations carry these names.
 _OBSERVATIONS_VERB = "otla.file"
 
@@ -93,6 +94,51 @@ async def send(ctx: HandlerContext, name: str, content: bytes, description: str)
         },
     )
     return Reply.text(f"I'm sending {name} to our 1:1 chat, where only you will see it.")
+
+
+async def answer_in_private(ctx: HandlerContext, reply: Reply, what: str) -> Reply:
+    """An answer that names people, asked for in a channel or group chat: it goes to the asker's
+    1:1 chat, where only they see it, and the shared chat is told where it went (nothing of it)."""
+    if await ctx.directory.personal_conversation(ctx.person.id) is None:
+        return Reply.text(
+            f"I only show {what} in our 1:1 chat, where nobody else sees them. Say hello to me "
+            "there first, then ask again."
+        )
+    shown = [m for m in reply.messages if m.card is not None] or reply.messages
+    if not shown:
+        return reply
+    now = ctx.services.clock.now()
+    token = secrets.token_urlsafe(12)
+    asked_in = await ctx.directory.conversation(ctx.turn.org_id, ctx.turn.where.conversation_id)
+    await Schedule(ctx.uow.session).put(
+        ctx.turn.org_id,
+        f"private-answer:{token}",
+        PRIVATE_ANSWER,
+        now,
+        now,
+        person_id=ctx.person.id,
+        payload={
+            "token": token,
+            "text": shown[-1].text,
+            "card": shown[-1].card,
+            "name": what,
+            "asked_in": asked_in.id if asked_in else None,
+            "who": ctx.person.name or "",
+        },
+    )
+    return Reply.text(f"I've sent {what} to our 1:1 chat, where only you will see them.")
+
+
+async def render_private_answer(ctx: NoticeContext) -> Message | None:
+    """The answer asked for in a shared chat, in the asker's 1:1 chat."""
+    card = ctx.payload.get("card")
+    text = ctx.payload.get("text")
+    if not isinstance(card, dict) and not isinstance(text, str):
+        return None
+    return Message(
+        text=text if isinstance(text, str) else None,
+        card=card if isinstance(card, dict) else None,
+    )
 
 
 async def offer(
@@ -236,6 +282,14 @@ NOTICES: tuple[NoticeKind, ...] = (
         description="A document to accept (older offers)",
         asked_for=True,
         on_failure=offer_failed,
+    ),
+    NoticeKind(
+        PRIVATE_ANSWER,
+        render_private_answer,
+        description="An answer asked for in a channel, sent to the 1:1 chat",
+        asked_for=True,
+        on_failure=offer_failed,
+        confidential=True,
     ),
     NoticeKind(NOT_DELIVERED, render_not_delivered, asked_for=True, to_channel=True),
 )

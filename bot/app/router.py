@@ -44,6 +44,9 @@ class Command:
     private: bool = False
     # ...except these sub-commands, which send their answer to the asker's 1:1 chat themselves.
     shared_ok: tuple[str, ...] = ()
+    # ...or its whole answer goes to the asker's 1:1 chat (`documents.answer_in_private`), and
+    # the shared chat is told so: such a command is offered in shared menus too.
+    answers_in_private: bool = False
     # The scopes whose Teams command menu (and help card) lists it; None: every scope it works in.
     # A command may work in more places than it is offered: `support` answers in a channel by
     # pointing to the 1:1 chat, but only the 1:1 menu offers it.
@@ -124,12 +127,19 @@ class Router:
         return list(self._words)
 
     def listed(self, scope: ConversationKind | None = None) -> list[Command]:
-        """Commands help and the Teams menu show in `scope`: private ones only in a 1:1 chat."""
+        """Commands help and the Teams menu show in `scope`: private ones only in a 1:1 chat,
+        unless their answer goes to the asker's 1:1 chat from anywhere."""
         return [
             c
             for c in self.commands
             if c.listed
-            and (scope is None or (scope in c.scopes and (scope == "personal" or not c.private)))
+            and (
+                scope is None
+                or (
+                    scope in c.scopes
+                    and (scope == "personal" or not c.private or c.answers_in_private)
+                )
+            )
         ]
 
     def offered(self, scope: ConversationKind) -> list[Command]:

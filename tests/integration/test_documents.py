@@ -284,3 +284,46 @@ async def test_documents_waiting_in_observation_files_are_carried_over(empty_db:
     async with db.unit_of_work() as uow:
         back = (await uow.session.execute(text("SELECT token, name FROM observation_files"))).all()
         assert [tuple(r) for r in back] == [("tok-1", "plan.xlsx")]
+
+
+# --- A list that names people, asked for in a shared chat, goes to the 1:1 chat -----------------
+
+
+async def test_observations_asked_in_a_channel_come_to_the_1_1_chat_only(
+    quality: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """`observations` is in the team menu (issue 11): asked there, the channel hears only where
+    the answer went; the list itself reaches Ada's 1:1 chat at once, whatever the hours."""
+    clock.set(FRIDAY_EVENING)
+    sent = await quality.say(ADMIN, "observations", MATHS, mention=True)
+    assert [s.text for s in sent] == [
+        "I've sent your observations to our 1:1 chat, where only you will see them."
+    ]
+    assert not any(s.activity.get("attachments") for s in sent)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        (item,) = (
+            await uow.session.scalars(
+                select(ScheduledItem).where(ScheduledItem.kind == "documents.private_answer")
+            )
+        ).all()
+        assert item.state == PENDING and item.payload["card"]["type"] == "AdaptiveCard"
+    quality.connector.clear()
+    assert await teams_app[BOT_KEY].worker.tick(clock.now()) == 1
+    (answer,) = quality.connector.messages()
+    assert answer.conversation_id == _personal(ADMIN)
+    asked_in_1_1 = await quality.say(ADMIN, "observations")
+    assert answer.cards and answer.cards == asked_in_1_1[0].cards
+
+
+async def test_observations_asked_in_a_channel_by_someone_never_met_in_a_1_1_chat(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    teams.on_roster(QUINN)
+    await teams.say(ADMIN, "hello")
+    await teams.say(QUINN, "hello", MATHS, mention=True)
+    sent = await teams.say(QUINN, "observations", MATHS, mention=True)
+    assert "Say hello to me there first" in sent[0].text
+    assert not any(s.activity.get("attachments") for s in sent)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        kinds = (await uow.session.scalars(select(ScheduledItem.kind))).all()
+        assert "documents.private_answer" not in kinds

@@ -279,16 +279,18 @@ def test_admin_commands_are_not_in_everyones_menu() -> None:
 
 def test_each_scope_gets_the_menu_that_fits_it() -> None:
     """1:1: the personal commands (support, rate, programme, settings); team and group chat: the
-    shared work (walk, cards) and none of the confidential ones, nor the lists that name people
-    (issue 10: those answer only in a 1:1 chat, so a shared menu does not offer them)."""
+    shared work (walk, cards, observations) and none of the confidential ones, nor the lists that
+    name people (issue 10: those answer only in a 1:1 chat, so a shared menu does not offer them)
+    unless, like `observations` (issue 11), their answer goes to the asker's 1:1 chat."""
     lists = command_lists(router()).lists
     by_scope = {s: [c["title"] for c in e["commands"]] for e in lists for s in e["scopes"]}
     assert {"support", "rate", "programme", "settings"} <= set(by_scope["personal"])
     assert "cards" not in by_scope["personal"]
     for scope in ("team", "groupChat"):
-        assert {"walk", "cards", "help"} <= set(by_scope[scope])
+        assert {"walk", "cards", "observations", "help"} <= set(by_scope[scope])
         assert not {"support", "rate", "programme", "settings"} & set(by_scope[scope])
-        assert not {c.word for c in router().commands if c.private} & set(by_scope[scope])
+        private = {c.word for c in router().commands if c.private and not c.answers_in_private}
+        assert not private & set(by_scope[scope])
     assert by_scope["personal"] != by_scope["team"]
     committed = load_template()["bots"][0]["commandLists"]
     assert {s: [c["title"] for c in e["commands"]] for e in committed for s in e["scopes"]} == (

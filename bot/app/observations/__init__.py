@@ -40,6 +40,7 @@ ROWS: tuple[Command | CardAction, ...] = (
         aliases=("otla", "observation"),
         private=True,
         shared_ok=("export",),  # the file goes to the asker's 1:1 chat
+        answers_in_private=True,  # in a team or group chat, the list goes there too
     ),
     Command("report", report.report, aliases=("reports",), private=True, menu_scopes=HELP_ONLY),
     # `actions` (bot.app.actions) is everyone's own list across capabilities; it shows this log
