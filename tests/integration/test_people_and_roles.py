@@ -15,6 +15,7 @@ from bot.domain.access import Role
 from bot.teams.web import BOT_KEY
 from storage.models import Channel, ConversationRef, Person, Team, TeamMember
 from storage.people import Directory
+from storage.reminders import ScheduledItem
 from tests.conftest import ADMIN, MANAGER, TUTOR
 from tests.support.teams import Place, TeamsClient, User, card_text, only_card, shared_file
 
@@ -324,8 +325,6 @@ TEAM_CHANNEL = Place.channel()
 GROUP_CHAT = Place("19:chat-ada-tom@unq.gbl.spaces", "groupChat")
 PRIVATE_LISTS = [
     "undelivered",
-    "observations",
-    "observations plan",
     "report",
     "actions",
     "observe",
@@ -369,13 +368,32 @@ async def test_a_list_button_submitted_in_a_channel_shows_nothing_there(
         assert sent and sent[0].cards, verb
 
 
+@pytest.mark.parametrize("command", ["observations", "observations plan"])
+async def test_observation_lists_asked_in_a_shared_place_go_to_the_1_1_chat(
+    teams: TeamsClient, teams_app: web.Application, command: str
+) -> None:
+    """Issue 11: observations is offered in team and group menus; asked there, the place hears
+    only where the answer went, and nothing that names people is posted in it."""
+    await teams.say(ADMIN, "hello")
+    await teams.say(TUTOR, "hello")
+    await teams.say(ADMIN, f"admin grant {TUTOR.email} head of teaching and learning")
+    for place in (TEAM_CHANNEL, GROUP_CHAT):
+        sent = await teams.say(ADMIN, command, place, mention=place.kind == "channel")
+        assert [s.cards for s in sent] == [[]], (command, place.kind)
+        assert "sent your observations to our 1:1 chat" in sent[0].text, (command, place.kind)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        kinds = (await uow.session.scalars(select(ScheduledItem.kind))).all()
+    assert kinds.count("documents.private_answer") == 2, kinds  # one answer for each ask
+
+
 async def test_help_in_a_channel_does_not_offer_what_it_would_not_answer_there(
     teams: TeamsClient,
 ) -> None:
     await teams.say(ADMIN, "hello")
     shown = card_text(only_card(await teams.say(ADMIN, "help", TEAM_CHANNEL, mention=True)))
     offered, _, pointed = shown.partition("In a 1:1 chat with me")
-    assert "observations" not in offered and "actions" not in offered and "cards" in offered
-    assert "**observations**" in pointed  # pointed to where it is answered, not offered here
+    assert "actions" not in offered and "cards" in offered
+    assert "**actions**" in pointed  # pointed to where it is answered, not offered here
+    assert "observations" in offered  # answered there, in the asker's 1:1 chat (issue 11)
     shown = card_text(only_card(await teams.say(ADMIN, "help")))
     assert "observations" in shown and "actions" in shown
