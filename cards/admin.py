@@ -188,6 +188,7 @@ class SetupView:
     terms: Sequence[tuple[str, str, str]]  # (name, start ISO, end ISO)
     own_terms: bool  # the organisation set its own dates (else the English FE defaults)
     in_personal: bool = True  # CSV files can only be sent in the 1:1 chat
+    org_name: str = ""  # the college's name, in the header of every document TLC makes
     notice: str | None = None  # what the last step did
     errors: Mapping[str, str] = field(default_factory=dict)
 
@@ -209,6 +210,20 @@ def setup_card(view: SetupView) -> CardDict:
             size="small",
         )
     )
+    # The college's name: Teams does not tell a bot its organisation's name.
+    body.append(title(f"{_mark(bool(view.org_name))} Your college's name"))
+    body += with_error(
+        text_input(
+            "org_name",
+            "College name (in the header of every export)",
+            value=view.org_name,
+            placeholder="Riverside College",
+            max_length=200,
+        ),
+        errors,
+        "org_name",
+    )
+    body.append(actions_row(execute("Save the name", "admin.setup.name", saves=True)))
     # 1. Who's who
     roles_done = all(step.holders for step in view.roles)
     body.append(title(f"{_mark(roles_done)} 1. Who's who"))

@@ -69,6 +69,7 @@ _GENERAL: Mapping[str, Callable[[], CardDict]] = MappingProxyType(
                     ("summer", "2027-04-01", "2027-07-31"),
                 ],
                 own_terms=False,
+                org_name="Northfield College",
                 notice="TLC is new here: set it up in three steps.",
             )
         ),

@@ -63,7 +63,7 @@ async def admin(ctx: HandlerContext) -> Reply:
     """Roles, the tutor list and settings (org admins).
 
     Usage: admin
-    Usage: admin setup (the guided setup: who's who, the tutor list, term dates)
+    Usage: admin setup (the guided setup: the college name, who's who, the tutor list, term dates)
     Usage: admin roles
     Usage: admin audit (who gave or took away which role, and when)
     Usage: admin grant name@college.ac.uk quality_coordinator

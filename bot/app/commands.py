@@ -58,6 +58,7 @@ def build_router() -> tuple[Router, Help]:
         CardAction("admin.setup.tutors", setup.import_pasted),
         CardAction("admin.setup.team_tutors", setup.team_tutors),
         CardAction("admin.setup.terms", setup.save_terms),
+        CardAction("admin.setup.name", setup.save_name),
         CardAction("admin.tutors.list", tutor_details.open_list, idempotent=False, private=True),
         CardAction("admin.tutors.edit", tutor_details.open_editor, idempotent=False, private=True),
         CardAction(

@@ -29,6 +29,7 @@ from storage.models import Person, RoleGrant, Team, TeamMember
 NOT_ALLOWED = "Sorry, only an org admin can set TLC up. Ask your TLC admin if you need it."
 MAX_PEOPLE = 100
 MAX_PASTE = 200_000
+MAX_NAME = 200  # organisations.name is String(200)
 EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 TERM_NAMES = ("autumn", "spring", "summer")
 # (input id, label, the role granted, the roles shown as "done")
@@ -114,6 +115,7 @@ async def setup_view(
         terms=[(t.name, t.start.isoformat(), t.end.isoformat()) for t in shown_terms],
         own_terms=own,
         in_personal=ctx.turn.where.kind == "personal",
+        org_name=org_row.name,
         notice=notice,
         errors=errors or {},
     )
@@ -262,6 +264,25 @@ async def team_tutors(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         " Add their campus, curriculum area and delivery style here, or later in **admin tutors**."
     )
     return Reply.update(tutor_list_card(await tutor_page(ctx, 0, team.id, notice)))
+
+
+async def save_name(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    """The college's name for document headers: a missing input is an empty one, and asked for."""
+    if not ctx.can(Permission.MANAGE_ROLES):
+        return Reply.text(NOT_ALLOWED)
+    raw = values.get("org_name")
+    name = " ".join(raw.split()) if isinstance(raw, str) else ""  # a text box sends text
+    if not name:
+        return await setup_reply(ctx, errors={"org_name": "Write your college's name."})
+    if len(name) > MAX_NAME:
+        return await setup_reply(ctx, errors={"org_name": f"At most {MAX_NAME} characters."})
+    org = await ctx.directory.organisation(ctx.turn.org_id, ctx.turn.now)
+    if org.name != name:
+        org.name = name
+        ctx.directory.audit(
+            ctx.turn.org_id, ctx.person.id, "settings", "name", "setup", ctx.turn.now
+        )
+    return await setup_reply(ctx, "College name saved: it heads every document TLC makes.")
 
 
 async def save_terms(ctx: HandlerContext, values: dict[str, Any]) -> Reply:

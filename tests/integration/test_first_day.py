@@ -186,6 +186,39 @@ async def test_an_admins_first_admin_offers_the_guided_setup_and_each_step_shows
     assert "Set up TLC" in buttons(admin_card)
 
 
+async def test_the_admin_names_the_college_on_the_setup_card_for_document_headers(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Teams never tells a bot its organisation's name: the setup card asks, and every document
+    TLC makes carries it in its header (documents.organisation_name)."""
+    [_, setup] = cards_in(await teams.say(ADMIN, "admin"))
+    assert "\u2b1c Your college's name" in card_text(setup)
+    # Left untouched, Teams leaves the box out: refused, and nothing stored.
+    response, _ = await teams.execute(ADMIN, "admin.setup.name", {})
+    assert "Write your college's name." in card_text(response["value"])
+    response, _ = await teams.execute(ADMIN, "admin.setup.name", {"org_name": "x" * 201})
+    assert "At most 200 characters." in card_text(response["value"])
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        org = await uow.session.get(Organisation, TENANT)
+        assert org is not None and org.name == ""
+    response, _ = await teams.execute(
+        ADMIN, "admin.setup.name", {"org_name": "  Northfield   College "}
+    )
+    text = card_text(response["value"])
+    assert "College name saved" in text and "\u2705 Your college's name" in text
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        org = await uow.session.get(Organisation, TENANT)
+        assert org is not None and org.name == "Northfield College"
+        trail = await Directory(uow.session).audit_trail(TENANT, "settings")
+        assert [e.action for e in trail] == ["name"]
+    # A tutor cannot rename it.
+    response, _ = await teams.execute(TUTOR, "admin.setup.name", {"org_name": "Mine"})
+    assert "only an org admin" in str(response)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        org = await uow.session.get(Organisation, TENANT)
+        assert org is not None and org.name == "Northfield College"
+
+
 async def test_only_admins_can_use_the_setup_buttons(
     teams: TeamsClient, teams_app: web.Application
 ) -> None:

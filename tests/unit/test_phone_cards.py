@@ -20,7 +20,7 @@ BUTTONS = ("Action.Execute", "Action.Submit")
 SAVING_VERBS = frozenset(
     {
         "admin.role", "admin.setup.roles", "admin.setup.tutors", "admin.setup.terms",
-        "admin.person.export", "admin.person.erase",
+        "admin.setup.name", "admin.person.export", "admin.person.erase",
         "agreement.save", "mentor.offer", "mentor.choose", "mentoring.meeting",
         "mentoring.observe", "mentoring.evaluate", "coach.answer", "coach.review",
         "otla.allocate", "otla.propose", "otla.doc.link", "otla.report.submit",
