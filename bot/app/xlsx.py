@@ -115,6 +115,21 @@ def workbook(*sheets: Sheet, title: str = "", about: About | None = None) -> byt
         return _workbook(sheets, title, about)
 
 
+def prepared_workbook(
+    title: str,
+    *sheets: Sheet,
+    group: str,
+    organisation: str = "",
+    prepared_by: str = "",
+    on: date | None = None,
+    notes: Sequence[str] = (),
+) -> bytes:
+    """A workbook someone prepared for their organisation: `title` goes in its properties and
+    heads its About sheet, which names the organisation, the group, who prepared it and when."""
+    about = About(title, organisation, group, facilitator=prepared_by, day=on, notes=notes)
+    return workbook(*sheets, title=title, about=about)
+
+
 @contextmanager
 def _no_cycle_collection() -> Iterator[None]:
     """Python's cycle collector pauses while a workbook is built: XlsxWriter keeps a small

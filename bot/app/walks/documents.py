@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.app.word import WordDocument
-from bot.app.xlsx import About, Cell, Chart, Sheet, workbook
+from bot.app.xlsx import Cell, Chart, Sheet, prepared_workbook
 
 PNG = "image/png"
 
@@ -162,21 +162,17 @@ def walks_xlsx(
         [t.name, t.email, "yes" if t.learning_in_libraries else "no", t.walked_on, t.status]
         for t in tutors
     )
-    title = f"Learning walks, {term_label}"
-    return workbook(
+    return prepared_workbook(
+        f"Learning walks, {term_label}",
         Sheet("Learning walks", WALK_HEADERS, walk_values),
         Sheet("Tutors", TUTOR_HEADERS, tutor_values),
         _by_team(walks),
         _themes(walks, term_label),
-        title=title,
-        about=About(
-            title,
-            organisation=organisation,
-            group="Every team",
-            facilitator=prepared_by,
-            day=on,
-            notes=("Concern notes are not included: only whether a concern was raised.",),
-        ),
+        group="Every team",
+        organisation=organisation,
+        prepared_by=prepared_by,
+        on=on,
+        notes=("Concern notes are not included: only whether a concern was raised.",),
     )
 
 
