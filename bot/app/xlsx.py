@@ -9,8 +9,13 @@ formatting, so "overdue" is as of the day the file is opened) and for a native E
 Why XlsxWriter's default mode and not its constant-memory mode: constant-memory mode refuses
 `add_table()` (each row is written out as soon as the next one starts, and a table's cells are
 written with it), and the tables are the point. Measured on these machines, default mode writes
-5,000 actions in about 0.5 s and 50,000 in about 4 s (benchmarks/exports.py); the 50,000 rows
-held in memory are some tens of MB for the length of one export, in a worker thread.
+5,000 rows in about 0.3 s and 50,000 in about 2 to 3.5 s (benchmarks/exports.py); the 50,000
+rows held in memory are some tens of MB for the length of one export, in a worker thread.
+
+Only XlsxWriter's public API is used: each cell goes in through its typed call (write_string,
+write_number, write_boolean), never write(), which would look at the value's type again. Its
+private writers, which skip the public calls' argument check, would save about a tenth of the
+time, and tie every export to XlsxWriter's internals.
 
 Cells are text (always text, never a formula), numbers, booleans and dates (a `datetime` is
 written as its day: exports are about days). None and "" leave the cell empty.
@@ -30,7 +35,6 @@ from itertools import chain, islice
 from typing import Any
 
 import xlsxwriter
-from xlsxwriter.worksheet import Worksheet
 
 Cell = str | int | float | bool | date | None
 
@@ -111,6 +115,21 @@ def workbook(*sheets: Sheet, title: str = "", about: About | None = None) -> byt
         return _workbook(sheets, title, about)
 
 
+def prepared_workbook(
+    title: str,
+    *sheets: Sheet,
+    group: str,
+    organisation: str = "",
+    prepared_by: str = "",
+    on: date | None = None,
+    notes: Sequence[str] = (),
+) -> bytes:
+    """A workbook someone prepared for their organisation: `title` goes in its properties and
+    heads its About sheet, which names the organisation, the group, who prepared it and when."""
+    about = About(title, organisation, group, facilitator=prepared_by, day=on, notes=notes)
+    return workbook(*sheets, title=title, about=about)
+
+
 @contextmanager
 def _no_cycle_collection() -> Iterator[None]:
     """Python's cycle collector pauses while a workbook is built: XlsxWriter keeps a small
@@ -128,6 +147,8 @@ def _no_cycle_collection() -> Iterator[None]:
 def _workbook(sheets: Sequence[Sheet], title: str, about: About) -> bytes:
     names = _sheet_names(["About", *(s.name for s in sheets)])
     out = io.BytesIO()
+    # Not {"constant_memory": True}: add_table() refuses it (warns and returns -3), and
+    # in_memory turns it off anyway. The tables are the point; see the module's docstring.
     book = xlsxwriter.Workbook(out, {"in_memory": True})
     if title or about.title:
         book.set_properties({"title": title or about.title, "company": about.organisation})
@@ -135,7 +156,7 @@ def _workbook(sheets: Sequence[Sheet], title: str, about: About) -> bytes:
     cover = book.add_worksheet(names[0])
     written: list[tuple[str, int]] = []
     for number, (sheet, name) in enumerate(zip(sheets, names[1:], strict=True)):
-        page = book.add_worksheet(name, worksheet_class=_DataWorksheet)
+        page = book.add_worksheet(name)
         rows = _write_sheet(page, number + 1, name, sheet, formats, about)
         written.append((name, rows))
         if number == 0:
@@ -143,34 +164,6 @@ def _workbook(sheets: Sequence[Sheet], title: str, about: About) -> bytes:
     _write_about(cover, about, written, formats, any(s.overdue for s in sheets))
     book.close()
     return out.getvalue()
-
-
-class _DataWorksheet(Worksheet):  # type: ignore[misc]
-    """XlsxWriter's worksheet, finding each block of 16 rows' `spans` (its first and last
-    column holding a value, a hint written in each <row>) from the cells each row holds.
-
-    XlsxWriter's own `_calculate_spans` looks up every column of every row: at 50,000 rows
-    that is a tenth of the time the sheet takes. This one writes the same file to the byte
-    (tests/unit/test_xlsx.py compares it with XlsxWriter's). A sheet with comments, which data
-    sheets never have, is left to XlsxWriter."""
-
-    def _calculate_spans(self) -> None:
-        if self.comments:
-            super()._calculate_spans()
-            return
-        spans: dict[int, str] = {}
-        table = self.table
-        last = self.dim_rowmax
-        for block in range(self.dim_rowmin // 16, last // 16 + 1):
-            cols = [
-                col
-                for row in range(max(block * 16, self.dim_rowmin), min(block * 16 + 16, last + 1))
-                if (cells := table.get(row))
-                for col in (min(cells), max(cells))
-            ]
-            if cols:
-                spans[block] = f"{min(cols) + 1}:{max(cols) + 1}"
-        self.row_spans = spans
 
 
 class _Formats:
@@ -225,35 +218,35 @@ def _write_sheet(
 
 
 class _CellWriter:
-    """Writes rows' cells by their type. Exports repeat the same names, courses and days
-    thousands of times, so each text's clean copy and each day's serial number is kept."""
+    """Writes rows' cells by their type, each with XlsxWriter's typed public call (no write()
+    sniffing the type again). Exports repeat the same names, courses and days thousands of
+    times, so each text's clean copy and each day's serial number is worked out once."""
 
     def __init__(self, page: Any, day_format: Any) -> None:
-        self.write_string = page._write_string
-        self.write_number = page._write_number
+        self.write_string = page.write_string
+        self.write_number = page.write_number
         self.write_boolean = page.write_boolean
         self.day_format = day_format
-        self.texts: dict[str, str] = {}
-        self.days: dict[date, int] = {}
+        self.texts = _CleanTexts()
+        self.days = _DaySerials()
 
     def rows(self, rows: Iterable[Sequence[Cell]], columns: int) -> int:
         """Writes `rows` from the second row on, each cut to `columns`; returns how many."""
-        texts, write_string, write_number = self.texts, self.write_string, self.write_number
-        serial, day_format, other = self._serial, self.day_format, self.other
+        texts, days, day_format = self.texts, self.days, self.day_format
+        write_string, write_number, other = self.write_string, self.write_number, self.other
         row = 0
         for row, values in enumerate(rows, start=1):
             for col, value in enumerate(values if len(values) <= columns else values[:columns]):
                 kind = type(value)
                 if kind is str:
                     if value:
-                        text = texts.get(value)  # type: ignore[arg-type]
-                        if text is None:
-                            text = texts[value] = _clean(value)  # type: ignore[index,arg-type]
-                        write_string(row, col, text)
+                        write_string(row, col, texts[value])  # type: ignore[index]
                 elif value is None:
                     continue
                 elif kind is date:
-                    write_number(row, col, serial(value), day_format)  # type: ignore[arg-type]
+                    write_number(row, col, days[value], day_format)  # type: ignore[index]
+                elif kind is int:
+                    write_number(row, col, value)
                 else:
                     other(row, col, value)
         return row
@@ -273,12 +266,22 @@ class _CellWriter:
                 self.write_string(row, col, str(value))
         elif isinstance(value, date):
             day = value.date() if isinstance(value, datetime) else value
-            self.write_number(row, col, self._serial(day), self.day_format)
+            self.write_number(row, col, self.days[day], self.day_format)
 
-    def _serial(self, day: date) -> int:
-        serial = self.days.get(day)
-        if serial is None:
-            serial = self.days[day] = (day - _EPOCH).days
+
+class _CleanTexts(dict[str, str]):
+    """Each text as a cell may hold it, worked out the first time it is asked for."""
+
+    def __missing__(self, text: str) -> str:
+        clean = self[text] = _clean(text)
+        return clean
+
+
+class _DaySerials(dict[date, int]):
+    """Each day as Excel's serial number (what a date cell holds), worked out once."""
+
+    def __missing__(self, day: date) -> int:
+        serial = self[day] = (day - _EPOCH).days
         return serial
 
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from functools import partial
+from operator import attrgetter
 from typing import Any
 
 from bot.app import documents, xlsx
@@ -56,6 +57,8 @@ class PlanningLine:
 
 @dataclass(frozen=True)
 class ActionLogLine:
+    """One row of the action review sheet: its fields are the sheet's columns, in order."""
+
     tutor: str
     observed: date | None
     course: str
@@ -101,6 +104,7 @@ ACTION_HEADERS = (
     "Completed",
     "Status",
 )
+ACTION_ROW = attrgetter(*(f.name for f in fields(ActionLogLine)))  # a line's cells, in order
 
 
 def planning_workbook(
@@ -135,8 +139,8 @@ def planning_workbook(
         )
         for ln in lines
     )
-    title = f"Observation planning & monitoring {year}"
-    return xlsx.workbook(
+    return xlsx.prepared_workbook(
+        f"Observation planning & monitoring {year}",
         xlsx.Sheet(
             f"Planning {year.replace('/', '-')}",
             PLANNING_HEADERS,
@@ -144,14 +148,10 @@ def planning_workbook(
             overdue=xlsx.Overdue(due="New tutor OTLA by", done="Report submitted"),
         ),
         _completion_by_area(lines),
-        title=title,
-        about=xlsx.About(
-            title,
-            organisation=organisation,
-            group=f"Every observation in {year}",
-            facilitator=prepared_by,
-            day=on,
-        ),
+        group=f"Every observation in {year}",
+        organisation=organisation,
+        prepared_by=prepared_by,
+        on=on,
     )
 
 
@@ -185,38 +185,18 @@ def action_log_workbook(
 ) -> bytes:
     """The action review sheet; actions past their target date and not completed are
     highlighted."""
-    rows = (
-        (
-            ln.tutor,
-            ln.observed,
-            ln.course,
-            ln.observer,
-            ln.action,
-            ln.owner,
-            ln.target,
-            ln.outcome,
-            ln.outcome_recorded,
-            ln.completed,
-            ln.status,
-        )
-        for ln in lines
-    )
-    title = "Action review sheet (ARS)"
-    return xlsx.workbook(
+    return xlsx.prepared_workbook(
+        "Action review sheet (ARS)",
         xlsx.Sheet(
             "Action review",
             ACTION_HEADERS,
-            rows,
+            map(ACTION_ROW, lines),
             overdue=xlsx.Overdue(due="Target date", done="Completed"),
         ),
-        title=title,
-        about=xlsx.About(
-            title,
-            organisation=organisation,
-            group="Every observation's actions",
-            facilitator=prepared_by,
-            day=on,
-        ),
+        group="Every observation's actions",
+        organisation=organisation,
+        prepared_by=prepared_by,
+        on=on,
     )
 
 

@@ -86,8 +86,8 @@ def quality_workbook(
         [row.group, *row.walks, *row.otla, row.tutors]
         for row in (*grid.rows, *([grid.lil] if grid.lil else []))
     ]
-    title = f"Themes and completion, {period}"
-    return xlsx.workbook(
+    return xlsx.prepared_workbook(
+        f"Themes and completion, {period}",
         themes_sheet(picture),
         xlsx.Sheet("CPD needs", ("CPD", "Areas to develop", "Themes"), cpd),
         xlsx.Sheet("Best practice", ("Theme", "Where", "Date"), best),
@@ -107,18 +107,14 @@ def quality_workbook(
             ),
             grid_rows,
         ),
-        title=title,
-        about=xlsx.About(
-            title,
-            organisation=organisation,
-            group="Learning walks and approved OTLA reports",
-            facilitator=prepared_by,
-            day=on,
-            notes=(
-                "Counts from records you may not open are included only where at least 5 "
-                "of them share a line; those records are never listed.",
-                "Learning-in-Libraries tutors are not expected to have a walk each term.",
-                "A walk that visited several tutors counts for each of them.",
-            ),
+        group="Learning walks and approved OTLA reports",
+        organisation=organisation,
+        prepared_by=prepared_by,
+        on=on,
+        notes=(
+            "Counts from records you may not open are included only where at least 5 "
+            "of them share a line; those records are never listed.",
+            "Learning-in-Libraries tutors are not expected to have a walk each term.",
+            "A walk that visited several tutors counts for each of them.",
         ),
     )

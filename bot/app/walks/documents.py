@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from bot.app.word import WordDocument
-from bot.app.xlsx import About, Cell, Chart, Sheet, workbook
+from bot.app.xlsx import Cell, Chart, Sheet, prepared_workbook
 
 PNG = "image/png"
 
@@ -137,7 +137,8 @@ def walks_xlsx(
     """A term's walks (one row each), each tutor's completion, and two charted summaries: walks
     by team and the term's themes. Concern notes never go in: only whether a concern was
     raised."""
-    walk_values: list[list[Cell]] = [
+    # generators: the rows are made as the sheet is written, while the cycle collector pauses
+    walk_values: Iterator[list[Cell]] = (
         [
             w.walk_id,
             w.day,
@@ -156,26 +157,22 @@ def walks_xlsx(
             "yes" if w.concern else "no",
         ]
         for w in walks
-    ]
-    tutor_values: list[list[Cell]] = [
+    )
+    tutor_values: Iterator[list[Cell]] = (
         [t.name, t.email, "yes" if t.learning_in_libraries else "no", t.walked_on, t.status]
         for t in tutors
-    ]
-    title = f"Learning walks, {term_label}"
-    return workbook(
+    )
+    return prepared_workbook(
+        f"Learning walks, {term_label}",
         Sheet("Learning walks", WALK_HEADERS, walk_values),
         Sheet("Tutors", TUTOR_HEADERS, tutor_values),
         _by_team(walks),
         _themes(walks, term_label),
-        title=title,
-        about=About(
-            title,
-            organisation=organisation,
-            group="Every team",
-            facilitator=prepared_by,
-            day=on,
-            notes=("Concern notes are not included: only whether a concern was raised.",),
-        ),
+        group="Every team",
+        organisation=organisation,
+        prepared_by=prepared_by,
+        on=on,
+        notes=("Concern notes are not included: only whether a concern was raised.",),
     )
 
 
