@@ -225,10 +225,7 @@ class Observations(Repository):
             kind=kind,
             state=state.value,
             state_since=now,
-            course="",
             due_by=due_by,
-            proposed_course="",
-            proposal_note="",
             created_at=now,
             updated_at=now,
         )
@@ -317,16 +314,7 @@ class Observations(Repository):
         if report is None:
             report = ObservationReport(
                 org_id=observation.org_id,
-                observation_id=observation.id,
-                strength_themes=[],
-                strengths="",
-                area_themes=[],
-                areas="",
-                suggestions="",
-                actions=[],
-                best_practice=False,
-                best_practice_note="",
-                return_comment="",
+                observation_id=observation.id,  # the rest empty: the columns' defaults
                 created_at=now,
                 updated_at=now,
             )
