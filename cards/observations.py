@@ -23,6 +23,7 @@ from cards.base import (
     said,
     text,
     text_input,
+    time_input,
     title,
     toggle_input,
     with_error,
@@ -55,16 +56,6 @@ def _buttons(buttons: Sequence[Button]) -> list[Any]:
 
 def _warning(message: str) -> Element:
     return E.TextBlock(text=message, wrap=True, color="attention", weight="bolder")
-
-
-def _time_input(id: str, label: str, value: str | None, required: bool = False) -> Element:
-    return E.Time(
-        id=id,
-        label=label,
-        value=value or None,
-        isRequired=required or None,
-        errorMessage=f"{label} is required" if required else None,
-    )
 
 
 def _section(heading: str) -> Element:
@@ -335,8 +326,12 @@ def _proposal_inputs(view: ObservationCardView) -> list[Element]:
     inputs += with_error(
         date_input("day", "Date", value=v.get("day"), required=True), errors, "day"
     )
-    inputs += with_error(_time_input("start", "Starts", v.get("start"), True), errors, "start")
-    inputs += with_error(_time_input("end", "Ends", v.get("end"), True), errors, "end")
+    inputs += with_error(
+        time_input("start", "Starts", value=v.get("start"), required=True), errors, "start"
+    )
+    inputs += with_error(
+        time_input("end", "Ends", value=v.get("end"), required=True), errors, "end"
+    )
     inputs += with_error(
         text_input("note", "Note (optional)", value=v.get("note"), max_length=300),
         errors,
