@@ -337,6 +337,23 @@ def toggle_input(id: str, label: str, *, value: bool = False) -> Element:
     )
 
 
+def form_card(
+    body: Sequence[Element],
+    verb: str,
+    data: Mapping[str, Any] | None = None,
+    *,
+    fallback_text: str,
+    label: str = "Save",
+) -> CardDict:
+    """A form: its inputs, and the one primary button that sends them."""
+    return card(body, [save_button(verb, data, label)], fallback_text=fallback_text)
+
+
+def save_button(verb: str, data: Mapping[str, Any] | None = None, label: str = "Save") -> Action:
+    """A form's primary button: it sends the card's inputs (Teams checks the required ones)."""
+    return execute(label, verb, data, primary=True, saves=True)
+
+
 def execute(
     label: str,
     verb: str,

@@ -21,6 +21,7 @@ from cards.base import (
     error_text,
     execute,
     facts,
+    form_card,
     text,
     text_input,
     title,
@@ -115,9 +116,7 @@ def offer_card(values: Mapping[str, Any], errors: Mapping[str, str] | None = Non
             "institution",
         ),
     ]
-    return card(
-        body, [execute("Offer", "mentor.offer", primary=True, saves=True)], fallback_text="Offer"
-    )
+    return form_card(body, "mentor.offer", fallback_text="Offer", label="Offer")
 
 
 @dataclass(frozen=True)
@@ -546,11 +545,7 @@ def meeting_form_card(
             errors,
             f"progress_{n}",
         )
-    return card(
-        body,
-        [execute("Save", "mentoring.meeting", {"rel": rel_id}, primary=True, saves=True)],
-        fallback_text="Log a meeting",
-    )
+    return form_card(body, "mentoring.meeting", {"rel": rel_id}, fallback_text="Log a meeting")
 
 
 def observation_form_card(
@@ -593,10 +588,8 @@ def observation_form_card(
             "notes",
         ),
     ]
-    return card(
-        body,
-        [execute("Save", "mentoring.observe", {"rel": rel_id}, primary=True, saves=True)],
-        fallback_text="Record an observation",
+    return form_card(
+        body, "mentoring.observe", {"rel": rel_id}, fallback_text="Record an observation"
     )
 
 
@@ -615,11 +608,7 @@ def evaluation_form_card(
             "evaluation",
         ),
     ]
-    return card(
-        body,
-        [execute("Save", "mentoring.evaluate", {"entry": entry_id}, primary=True, saves=True)],
-        fallback_text="Evaluate",
-    )
+    return form_card(body, "mentoring.evaluate", {"entry": entry_id}, fallback_text="Evaluate")
 
 
 def review_card(
@@ -804,11 +793,7 @@ def coach_review_card(
         errors,
         "difference",
     )
-    return card(
-        body,
-        [execute("Save", "coach.review", {"conv": conv_id}, primary=True, saves=True)],
-        fallback_text=heading,
-    )
+    return form_card(body, "coach.review", {"conv": conv_id}, fallback_text=heading)
 
 
 def coach_change_card(outcome: str, change: str, image_url: str, difference: str) -> CardDict:

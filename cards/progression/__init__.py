@@ -33,6 +33,7 @@ from cards.base import (
     error_text,
     execute,
     facts,
+    form_card,
     said,
     text,
     text_input,
@@ -794,11 +795,7 @@ def own_question_card(view: OwnQuestionFormView) -> CardDict:
         ),
     ]
     data = {"session": view.session_id} if view.session_id else {}
-    return card(
-        body,
-        [execute("Save", "cards.question", data, primary=True, saves=True)],
-        fallback_text="Add a lead question",
-    )
+    return form_card(body, "cards.question", data, fallback_text="Add a lead question")
 
 
 def deck_added_card(
@@ -903,10 +900,8 @@ def action_drop_card(action_id: int, what: str, error: str | None = None) -> Car
             "reason",
         ),
     ]
-    return card(
-        body,
-        [execute("Save", "cards.action.dropped", {"action": action_id}, primary=True, saves=True)],
-        fallback_text="Not doing it",
+    return form_card(
+        body, "cards.action.dropped", {"action": action_id}, fallback_text="Not doing it"
     )
 
 

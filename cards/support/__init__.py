@@ -23,6 +23,7 @@ from cards.base import (
     date_input,
     execute,
     facts,
+    form_card,
     said,
     text,
     text_input,
@@ -146,11 +147,7 @@ def referral_card(
             "delivery_style",
         ),
     ]
-    return card(
-        body,
-        [execute("Send", "support.refer", primary=True, saves=True)],
-        fallback_text="Ask for support",
-    )
+    return form_card(body, "support.refer", fallback_text="Ask for support", label="Send")
 
 
 @dataclass(frozen=True)
