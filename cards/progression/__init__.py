@@ -40,6 +40,7 @@ from cards.base import (
     title,
     with_error,
 )
+from cards.inputs import choice_field, text_field
 
 DECK_FILE = Path(__file__).parents[1] / "data" / "progression_deck.json"  # the deck is data
 Side = Literal["front", "back", "action"]
@@ -311,17 +312,14 @@ def _front(view: LiveCardView) -> tuple[list[Element], list[Any]]:
         body.append(E.TextBlock(text="Agreed actions", weight="bolder", wrap=True, separator=True))
         body.extend(E.TextBlock(text=a.line(), wrap=True, spacing="small") for a in view.actions)
     body.extend(
-        with_error(
-            text_input(
-                "contribution",
-                "Your contribution",
-                value=view.values.get("contribution"),
-                multiline=True,
-                max_length=1000,
-                placeholder="What do you think? Add it here.",
-            ),
-            view.errors,
+        text_field(
             "contribution",
+            "Your contribution",
+            view.values,
+            view.errors,
+            multiline=True,
+            max_length=1000,
+            placeholder="What do you think? Add it here.",
         )
     )
     body.append(
@@ -390,17 +388,14 @@ def _action_form(view: LiveCardView) -> tuple[list[Element], list[Any]]:
     body: list[Element] = [
         title("Agree an action"),
         text(f"{view.card.key} {_plain(view.card.question)}", subtle=True, size="small"),
-        *with_error(
-            text_input(
-                "what",
-                "What will be done",
-                value=view.values.get("what"),
-                required=True,
-                multiline=True,
-                max_length=300,
-            ),
-            view.errors,
+        *text_field(
             "what",
+            "What will be done",
+            view.values,
+            view.errors,
+            required=True,
+            multiline=True,
+            max_length=300,
         ),
         *with_error(
             choice_input(
@@ -711,16 +706,13 @@ def own_issue_card(view: OwnIssueFormView) -> CardDict:
             "questions, and discussion prompts for the back of each (one per line).",
             size="small",
         ),
-        *with_error(
-            text_input(
-                "title",
-                f"{t.issue_label} {view.number}",
-                value=view.values.get("title"),
-                required=True,
-                max_length=300,
-            ),
-            view.errors,
+        *text_field(
             "title",
+            f"{t.issue_label} {view.number}",
+            view.values,
+            view.errors,
+            required=True,
+            max_length=300,
         ),
     ]
     for i in range(1, t.lead_questions + 1):
@@ -767,23 +759,9 @@ def own_question_card(view: OwnQuestionFormView) -> CardDict:
     t = view.template
     body: list[Element] = [
         title("Add a lead question"),
-        *with_error(
-            choice_input(
-                "issue", t.issue_label, view.issues, value=view.values.get("issue"), required=True
-            ),
-            view.errors,
-            "issue",
-        ),
-        *with_error(
-            text_input(
-                "question",
-                t.question_label,
-                value=view.values.get("question"),
-                required=True,
-                max_length=500,
-            ),
-            view.errors,
-            "question",
+        *choice_field("issue", t.issue_label, view.issues, view.values, view.errors, required=True),
+        *text_field(
+            "question", t.question_label, view.values, view.errors, required=True, max_length=500
         ),
         text_input(
             "prompts",
