@@ -687,6 +687,18 @@ def compare_card(groups: Sequence[str], cards_: Sequence[ComparedCard]) -> CardD
 # --------------------------------------------------------------------- an organisation's own deck
 
 
+def _prompts_input(id: str, label: str, values: Mapping[str, str]) -> Element:
+    """The discussion prompts for the back of a lead question card, one per line."""
+    return text_input(
+        id,
+        label,
+        value=values.get(id),
+        multiline=True,
+        max_length=3000,
+        placeholder="One prompt per line",
+    )
+
+
 @dataclass(frozen=True)
 class OwnIssueFormView:
     template: DeckTemplate
@@ -730,14 +742,7 @@ def own_issue_card(view: OwnIssueFormView) -> CardDict:
             )
         )
         body.append(
-            text_input(
-                f"prompts{i}",
-                f"{t.prompts_label} {view.number}.{i}",
-                value=view.values.get(f"prompts{i}"),
-                multiline=True,
-                max_length=3000,
-                placeholder="One prompt per line",
-            )
+            _prompts_input(f"prompts{i}", f"{t.prompts_label} {view.number}.{i}", view.values)
         )
     data = {"session": view.session_id} if view.session_id else {}
     buttons = [execute("Save", "cards.issue", data, primary=True, saves=True)]
@@ -763,14 +768,7 @@ def own_question_card(view: OwnQuestionFormView) -> CardDict:
         *text_field(
             "question", t.question_label, view.values, view.errors, required=True, max_length=500
         ),
-        text_input(
-            "prompts",
-            t.prompts_label,
-            value=view.values.get("prompts"),
-            multiline=True,
-            max_length=3000,
-            placeholder="One prompt per line",
-        ),
+        _prompts_input("prompts", t.prompts_label, view.values),
     ]
     data = {"session": view.session_id} if view.session_id else {}
     return form_card(body, "cards.question", data, fallback_text="Add a lead question")
