@@ -216,6 +216,18 @@ def with_error(element: Element, errors: Mapping[str, str], field: str) -> list[
     return [element, error_text(errors[field], field=field)] if field in errors else [element]
 
 
+def _answer(id: str, label: str, value: str | None, required: bool, missing: str) -> dict[str, Any]:
+    """What every input carries: its id and label, the value it starts with, and (when it must
+    be answered) that it is required and what to say when it is left empty."""
+    return {
+        "id": id,
+        "label": label,
+        "value": value or None,
+        "isRequired": required or None,
+        "errorMessage": missing if required else None,
+    }
+
+
 def text_input(
     id: str,
     label: str,
@@ -228,11 +240,7 @@ def text_input(
     style: str | None = None,
 ) -> Element:
     return E.Text(
-        id=id,
-        label=label,
-        value=value or None,
-        isRequired=required or None,
-        errorMessage=f"{label} is required" if required else None,
+        **_answer(id, label, value, required, f"{label} is required"),
         isMultiline=multiline,
         placeholder=placeholder,
         maxLength=max_length,
@@ -306,12 +314,8 @@ def choice_input(
             color="attention" if required else None,
         )
     return E.ChoiceSet(
-        id=id,
-        label=label,
         choices=[E.Choice(title=t, value=v) for t, v in choices],
-        value=value or None,
-        isRequired=required or None,
-        errorMessage=f"Choose {label.lower()}" if required else None,
+        **_answer(id, label, value, required, f"Choose {label.lower()}"),
         isMultiSelect=multi,
         style="expanded" if expanded else "compact",
         placeholder=placeholder,
@@ -320,19 +324,34 @@ def choice_input(
 
 
 def date_input(id: str, label: str, *, value: str | None = None, required: bool = False) -> Element:
-    return E.Date(
-        id=id,
-        label=label,
-        value=value or None,
-        isRequired=required or None,
-        errorMessage=f"{label} is required" if required else None,
-    )
+    return E.Date(**_answer(id, label, value, required, f"{label} is required"))
+
+
+def time_input(id: str, label: str, *, value: str | None = None, required: bool = False) -> Element:
+    return E.Time(**_answer(id, label, value, required, f"{label} is required"))
 
 
 def toggle_input(id: str, label: str, *, value: bool = False) -> Element:
     return E.Toggle(
         id=id, title=label, value="true" if value else "false", valueOn="true", valueOff="false"
     )
+
+
+def form_card(
+    body: Sequence[Element],
+    verb: str,
+    data: Mapping[str, Any] | None = None,
+    *,
+    fallback_text: str,
+    label: str = "Save",
+) -> CardDict:
+    """A form: its inputs, and the one primary button that sends them."""
+    return card(body, [save_button(verb, data, label)], fallback_text=fallback_text)
+
+
+def save_button(verb: str, data: Mapping[str, Any] | None = None, label: str = "Save") -> Action:
+    """A form's primary button: it sends the card's inputs (Teams checks the required ones)."""
+    return execute(label, verb, data, primary=True, saves=True)
 
 
 def execute(

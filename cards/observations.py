@@ -27,6 +27,7 @@ from cards.base import (
     toggle_input,
     with_error,
 )
+from cards.inputs import choice_field, date_field, text_field, time_field
 
 MAX_ROWS = 12  # rows on one card; the rest are in the exports
 ACTION_ROWS = 5  # actions with an outcome box each: the first few; the rest are in the export
@@ -55,16 +56,6 @@ def _buttons(buttons: Sequence[Button]) -> list[Any]:
 
 def _warning(message: str) -> Element:
     return E.TextBlock(text=message, wrap=True, color="attention", weight="bolder")
-
-
-def _time_input(id: str, label: str, value: str | None, required: bool = False) -> Element:
-    return E.Time(
-        id=id,
-        label=label,
-        value=value or None,
-        isRequired=required or None,
-        errorMessage=f"{label} is required" if required else None,
-    )
 
 
 def _section(heading: str) -> Element:
@@ -101,55 +92,37 @@ def allocation_card(
     body: list[Element] = [
         title(f"Allocate an observer ({view.year})"),
         text("One formal observation a year for each tutor. The observer hears in chat."),
-        *with_error(
-            choice_input(
-                "tutor_id",
-                "Tutor",
-                view.tutors,
-                value=values.get("tutor_id"),
-                required=True,
-                placeholder="Choose a tutor",
-                empty=(
-                    "nobody is on the tutor list yet. An org admin loads it: **admin** → "
-                    "Set up TLC."
-                    if view.tutor_list_empty
-                    else "every tutor on the list has an observer this year."
-                ),
-            ),
-            errors,
+        *choice_field(
             "tutor_id",
-        ),
-        *with_error(
-            choice_input(
-                "observer_id",
-                "Observer",
-                view.observers,
-                value=values.get("observer_id"),
-                placeholder="Choose an observer",
-                empty=(
-                    "nobody holds an observer role yet. Type the observer's email below, or "
-                    "ask an org admin to give someone the Observer role (**admin**)."
-                ),
-            ),
+            "Tutor",
+            view.tutors,
+            values,
             errors,
+            required=True,
+            placeholder="Choose a tutor",
+            empty="nobody is on the tutor list yet. An org admin loads it: **admin** → Set up TLC."
+            if view.tutor_list_empty
+            else "every tutor on the list has an observer this year.",
+        ),
+        *choice_field(
             "observer_id",
-        ),
-        *with_error(
-            text_input(
-                "observer_email",
-                "…or the observer's email",
-                value=values.get("observer_email"),
-                placeholder="name@college.ac.uk",
-                style="email",
-            ),
+            "Observer",
+            view.observers,
+            values,
             errors,
+            placeholder="Choose an observer",
+            empty="nobody holds an observer role yet. Type the observer's email below, or "
+            "ask an org admin to give someone the Observer role (**admin**).",
+        ),
+        *text_field(
             "observer_email",
-        ),
-        *with_error(
-            text_input("course", "Course (optional)", value=values.get("course"), max_length=200),
+            "…or the observer's email",
+            values,
             errors,
-            "course",
+            placeholder="name@college.ac.uk",
+            style="email",
         ),
+        *text_field("course", "Course (optional)", values, errors, max_length=200),
     ]
     body.append(
         text(
@@ -322,26 +295,12 @@ def observation_card(view: ObservationCardView) -> CardDict:
 def _proposal_inputs(view: ObservationCardView) -> list[Element]:
     v, errors = view.proposal_values, view.errors
     inputs: list[Element] = []
-    inputs += with_error(
-        text_input("course", "Class / course", value=v.get("course"), required=True),
-        errors,
-        "course",
-    )
-    inputs += with_error(
-        text_input("room", "Room (optional)", value=v.get("room"), max_length=200),
-        errors,
-        "room",
-    )
-    inputs += with_error(
-        date_input("day", "Date", value=v.get("day"), required=True), errors, "day"
-    )
-    inputs += with_error(_time_input("start", "Starts", v.get("start"), True), errors, "start")
-    inputs += with_error(_time_input("end", "Ends", v.get("end"), True), errors, "end")
-    inputs += with_error(
-        text_input("note", "Note (optional)", value=v.get("note"), max_length=300),
-        errors,
-        "note",
-    )
+    inputs += text_field("course", "Class / course", v, errors, required=True)
+    inputs += text_field("room", "Room (optional)", v, errors, max_length=200)
+    inputs += date_field("day", "Date", v, errors, required=True)
+    inputs += time_field("start", "Starts", v, errors, required=True)
+    inputs += time_field("end", "Ends", v, errors, required=True)
+    inputs += text_field("note", "Note (optional)", v, errors, max_length=300)
     return inputs
 
 
@@ -381,29 +340,11 @@ def report_form_card(
     if errors:
         body.append(error_text("Please check the fields marked below."))
     body.append(_section("Strengths"))
-    body += with_error(
-        choice_input(
-            "strength_themes", "Themes", view.themes, value=v.get("strength_themes"), multi=True
-        ),
-        errors,
-        "strength_themes",
-    )
-    body += with_error(
-        text_input("strengths", "What went well", value=v.get("strengths"), multiline=True),
-        errors,
-        "strengths",
-    )
+    body += choice_field("strength_themes", "Themes", view.themes, v, errors, multi=True)
+    body += text_field("strengths", "What went well", v, errors, multiline=True)
     body.append(_section("Areas for development"))
-    body += with_error(
-        choice_input("area_themes", "Themes", view.themes, value=v.get("area_themes"), multi=True),
-        errors,
-        "area_themes",
-    )
-    body += with_error(
-        text_input("areas", "What to develop", value=v.get("areas"), multiline=True),
-        errors,
-        "areas",
-    )
+    body += choice_field("area_themes", "Themes", view.themes, v, errors, multi=True)
+    body += text_field("areas", "What to develop", v, errors, multiline=True)
     body.append(_section("Actions"))
     body.append(text("Each action has an owner and a target date.", subtle=True, size="small"))
     for i in range(1, view.action_slots + 1):
@@ -430,31 +371,16 @@ def report_form_card(
             f"action_{i}_date",
         )
     body.append(_section("Suggestions for professional exploration"))
-    body += with_error(
-        text_input("suggestions", "Suggestions", value=v.get("suggestions"), multiline=True),
-        errors,
-        "suggestions",
-    )
+    body += text_field("suggestions", "Suggestions", v, errors, multiline=True)
     if view.grades:
-        body += with_error(
-            choice_input("grade", "Grade", [(g, g) for g in view.grades], value=v.get("grade")),
-            errors,
-            "grade",
-        )
+        body += choice_field("grade", "Grade", [(g, g) for g in view.grades], v, errors)
     body.append(
         toggle_input(
             "best_practice", "An example of best practice", value=v.get("best_practice") == "true"
         )
     )
-    body += with_error(
-        text_input(
-            "best_practice_note",
-            "What others could learn from it",
-            value=v.get("best_practice_note"),
-            max_length=500,
-        ),
-        errors,
-        "best_practice_note",
+    body += text_field(
+        "best_practice_note", "What others could learn from it", v, errors, max_length=500
     )
     ref = {"observation_id": view.observation_id}
     return card(

@@ -13,6 +13,7 @@ from cards.base import (
     error_text,
     execute,
     facts,
+    form_card,
     text,
     text_input,
     title,
@@ -249,10 +250,8 @@ def term_dates_card(
             size="small",
         )
     )
-    return card(
-        body,
-        [execute("Save", "settings.terms", {"year": year}, primary=True, saves=True)],
-        fallback_text=f"Term dates and closures {year}",
+    return form_card(
+        body, "settings.terms", {"year": year}, fallback_text=f"Term dates and closures {year}"
     )
 
 

@@ -89,6 +89,21 @@ def _section(label: str) -> Element:
     return E.TextBlock(text=label, weight="bolder", wrap=True, spacing="medium", separator=True)
 
 
+def _view_card(
+    body: Sequence[Element], f: Filters, other: tuple[str, str], heading: str
+) -> CardDict:
+    """A quality view: its export for the chosen period, and the way to the other view."""
+    label, verb = other
+    return card(
+        body,
+        [
+            execute("Export (XLSX)", "quality.export", {"period": f.period}, saves=True),
+            execute(label, verb, saves=True),
+        ],
+        fallback_text=heading,
+    )
+
+
 def _filters(f: Filters, verb: str) -> list[Element]:
     return [
         choice_input("period", "Period", f.periods, value=f.period),
@@ -124,13 +139,8 @@ def themes_card(view: ThemesView) -> CardDict:
                 actions_row(*(execute(said(e.label), e.verb, e.data) for e in line.examples))
             )
     body += _filters(view.filters, "quality.themes")
-    return card(
-        body,
-        [
-            execute("Export (XLSX)", "quality.export", {"period": view.filters.period}, saves=True),
-            execute("Completion", "quality.completion", saves=True),
-        ],
-        fallback_text=f"Themes & CPD: {view.heading}",
+    return _view_card(
+        body, view.filters, ("Completion", "quality.completion"), f"Themes & CPD: {view.heading}"
     )
 
 
@@ -191,13 +201,11 @@ def completion_card(view: CompletionView) -> CardDict:
     if view.filters.periods:
         body.append(choice_input("period", "Term", view.filters.periods, value=view.filters.period))
         body.append(actions_row(execute("Show", "quality.completion", saves=True)))
-    return card(
+    return _view_card(
         body,
-        [
-            execute("Export (XLSX)", "quality.export", {"period": view.filters.period}, saves=True),
-            execute("Themes & CPD", "quality.themes", saves=True),
-        ],
-        fallback_text=f"Completion at a glance: {view.heading}",
+        view.filters,
+        ("Themes & CPD", "quality.themes"),
+        f"Completion at a glance: {view.heading}",
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from cards import admin, help, preferences, privacy, quality, reminders, support, walks
 from cards import observations as otla
@@ -242,12 +243,18 @@ _THEMES = (
     ("Planning and preparation", "planning"),
     ("Questioning and checking learning", "questioning"),
 )
+# The one observed lesson the OTLA samples are about; each view below adds its own fields.
+_LESSON: Mapping[str, Any] = MappingProxyType(
+    {
+        "observation_id": 12,
+        "tutor": "Tom Tutor",
+        "course": "ESOL Entry 2",
+        "when": "Tue 1 Dec 2026, 10:00–11:00",
+    }
+)
 _OBS = otla.ObservationCardView(
-    observation_id=12,
-    tutor="Tom Tutor",
+    **_LESSON,
     observer="Olive Observer",
-    course="ESOL Entry 2",
-    when="Tue 1 Dec 2026, 10:00–11:00",
     status="Date agreed",
     due="Fri 4 Dec 2026",
     documents=[
@@ -272,20 +279,14 @@ _OBS_TO_AGREE = replace(
     buttons=[],
 )
 _REPORT_FORM = otla.ReportFormView(
-    observation_id=12,
-    tutor="Tom Tutor",
-    course="ESOL Entry 2",
-    when="Tue 1 Dec 2026, 10:00–11:00",
+    **_LESSON,
     due="Fri 4 Dec 2026",
     themes=_THEMES,
     owners=[("Tom Tutor (tutor)", "tutor")],
 )
 _REPORT = otla.ReportView(
-    observation_id=12,
-    tutor="Tom Tutor",
+    **_LESSON,
     observer="Olive Observer",
-    course="ESOL Entry 2",
-    when="Tue 1 Dec 2026, 10:00–11:00",
     status="Report submitted",
     strength_themes=["Planning and preparation"],
     strengths="Clear outcomes shared and revisited.",

@@ -33,6 +33,7 @@ from cards.base import (
     toggle_input,
     with_error,
 )
+from cards.inputs import choice_field, text_field
 
 Choices = Sequence[tuple[str, str]]  # (title, value)
 
@@ -122,18 +123,15 @@ def walk_form_card(view: WalkFormView) -> CardDict:
     if view.clash is not None:
         body.append(_clash_block(view))
     body += [
-        *with_error(
-            choice_input(
-                "tutors",
-                "Tutor(s) visited",
-                view.tutors,
-                value=v.get("tutors"),
-                multi=True,
-                placeholder="Pick one or more",
-                empty=view.no_tutors or "no tutors known for this team yet.",
-            ),
-            errors,
+        *choice_field(
             "tutors",
+            "Tutor(s) visited",
+            view.tutors,
+            v,
+            errors,
+            multi=True,
+            placeholder="Pick one or more",
+            empty=view.no_tutors or "no tutors known for this team yet.",
         ),
         *_fix_tutors(view),
         *with_error(
@@ -141,16 +139,13 @@ def walk_form_card(view: WalkFormView) -> CardDict:
             errors,
             "walk_date",
         ),
-        *with_error(
-            text_input(
-                "course",
-                "Course / session",
-                value=v.get("course"),
-                placeholder="e.g. ESOL Entry 3, Tue am",
-                max_length=200,
-            ),
-            errors,
+        *text_field(
             "course",
+            "Course / session",
+            v,
+            errors,
+            placeholder="e.g. ESOL Entry 3, Tue am",
+            max_length=200,
         ),
         *with_error(
             choice_input(
@@ -174,29 +169,23 @@ def walk_form_card(view: WalkFormView) -> CardDict:
         ),
         *_themed("went_well", "What went well", view.themes, v, errors),
         *_themed("even_better_if", "Even better if / areas to develop", view.themes, v, errors),
-        *with_error(
-            choice_input(
-                "verbal_feedback",
-                "Verbal feedback given",
-                [("Yes", "yes"), ("No", "no")],
-                value=v.get("verbal_feedback"),
-                expanded=True,
-            ),
-            errors,
+        *choice_field(
             "verbal_feedback",
+            "Verbal feedback given",
+            [("Yes", "yes"), ("No", "no")],
+            v,
+            errors,
+            expanded=True,
         ),
         toggle_input("concern", "A concern for the tutor's 1:1", value=v.get("concern") == "true"),
-        *with_error(
-            text_input(
-                "concern_note",
-                "Private note for the manager",
-                value=v.get("concern_note"),
-                multiline=True,
-                max_length=2000,
-                placeholder="Never shown to the tutor",
-            ),
-            errors,
+        *text_field(
             "concern_note",
+            "Private note for the manager",
+            v,
+            errors,
+            multiline=True,
+            max_length=2000,
+            placeholder="Never shown to the tutor",
         ),
     ]
     data = _context(view)
@@ -527,38 +516,18 @@ def walk_plan_card(view: PlanFormView) -> CardDict:
     if "form" in errors:
         body.append(E.TextBlock(text=errors["form"], wrap=True, color="attention"))
     body += [
-        *with_error(
-            choice_input("team_pk", "Team", view.teams, value=v.get("team_pk"), required=True),
-            errors,
-            "team_pk",
-        ),
-        *with_error(
-            choice_input("term", "Term", view.terms, value=v.get("term"), required=True),
-            errors,
-            "term",
-        ),
-        *with_error(
-            text_input(
-                "focus",
-                "Focus / theme",
-                value=v.get("focus"),
-                required=True,
-                max_length=300,
-                placeholder="e.g. Questioning to check learning",
-            ),
-            errors,
+        *choice_field("team_pk", "Team", view.teams, v, errors, required=True),
+        *choice_field("term", "Term", view.terms, v, errors, required=True),
+        *text_field(
             "focus",
-        ),
-        *with_error(
-            text_input(
-                "linked_to",
-                "Linked to (QIP action or training)",
-                value=v.get("linked_to"),
-                max_length=300,
-            ),
+            "Focus / theme",
+            v,
             errors,
-            "linked_to",
+            required=True,
+            max_length=300,
+            placeholder="e.g. Questioning to check learning",
         ),
+        *text_field("linked_to", "Linked to (QIP action or training)", v, errors, max_length=300),
     ]
     for i in range(1, WINDOWS + 1):
         block = _window_inputs(i, v, errors)
@@ -575,17 +544,8 @@ def walk_plan_card(view: PlanFormView) -> CardDict:
             )
         )
     )
-    body += with_error(
-        choice_input(
-            "walkers",
-            "Who walks",
-            view.walkers,
-            value=v.get("walkers"),
-            multi=True,
-            placeholder="Pick one or more",
-        ),
-        errors,
-        "walkers",
+    body += choice_field(
+        "walkers", "Who walks", view.walkers, v, errors, multi=True, placeholder="Pick one or more"
     )
     return card(body, [execute("Save plan", "walk.plan.save", primary=True, saves=True)])
 

@@ -21,11 +21,13 @@ from cards.base import (
     error_text,
     execute,
     facts,
+    form_card,
     text,
     text_input,
     title,
     with_error,
 )
+from cards.inputs import choice_field, date_field, text_field
 
 STYLES = (("Practical / vocational", "practical"), ("Classroom-based", "classroom"))
 DEVELOPMENTAL = (
@@ -65,33 +67,18 @@ def offer_card(values: Mapping[str, Any], errors: Mapping[str, str] | None = Non
             "20 hours a year per mentee.",
             subtle=True,
         ),
-        *with_error(
-            text_input(
-                "specialisms",
-                "Your subject specialisms (separate with commas)",
-                value=_v(values, "specialisms"),
-                required=True,
-                placeholder="e.g. maths, functional skills maths",
-                max_length=300,
-            ),
-            errors,
+        *text_field(
             "specialisms",
-        ),
-        *with_error(
-            text_input("campus", "Campus", value=_v(values, "campus"), max_length=200),
+            "Your subject specialisms (separate with commas)",
+            values,
             errors,
-            "campus",
+            required=True,
+            placeholder="e.g. maths, functional skills maths",
+            max_length=300,
         ),
-        *with_error(
-            choice_input(
-                "delivery_style",
-                "How you mostly teach",
-                STYLES,
-                value=_v(values, "delivery_style"),
-                expanded=True,
-            ),
-            errors,
-            "delivery_style",
+        *text_field("campus", "Campus", values, errors, max_length=200),
+        *choice_field(
+            "delivery_style", "How you mostly teach", STYLES, values, errors, expanded=True
         ),
         *with_error(
             choice_input(
@@ -104,20 +91,10 @@ def offer_card(values: Mapping[str, Any], errors: Mapping[str, str] | None = Non
             errors,
             "capacity",
         ),
-        *with_error(
-            text_input("job_title", "Your full job title", value=_v(values, "job_title")),
-            errors,
-            "job_title",
-        ),
-        *with_error(
-            text_input("institution", "Your institution", value=_v(values, "institution")),
-            errors,
-            "institution",
-        ),
+        *text_field("job_title", "Your full job title", values, errors),
+        *text_field("institution", "Your institution", values, errors),
     ]
-    return card(
-        body, [execute("Offer", "mentor.offer", primary=True, saves=True)], fallback_text="Offer"
-    )
+    return form_card(body, "mentor.offer", fallback_text="Offer", label="Offer")
 
 
 @dataclass(frozen=True)
@@ -454,15 +431,12 @@ def agreement_form_card(
             errors,
             f"objective_{n}_by",
         )
-    body += with_error(
-        text_input(
-            "meeting",
-            "When and where we'll meet",
-            value=_v(values, "meeting"),
-            placeholder="e.g. Every other Tuesday 4pm, Hitchin staff room",
-        ),
-        errors,
+    body += text_field(
         "meeting",
+        "When and where we'll meet",
+        values,
+        errors,
+        placeholder="e.g. Every other Tuesday 4pm, Hitchin staff room",
     )
     body += with_error(
         choice_input(
@@ -480,14 +454,11 @@ def agreement_form_card(
         ("review_april", "Report (April)"),
     ):
         body += with_error(date_input(key, label, value=_v(values, key)), errors, key)
-    body += with_error(
-        text_input(
-            "recipients",
-            "Reports go to (emails, separated by commas; the mentee agrees to each)",
-            value=_v(values, "recipients"),
-        ),
-        errors,
+    body += text_field(
         "recipients",
+        "Reports go to (emails, separated by commas; the mentee agrees to each)",
+        values,
+        errors,
     )
     if "form" in errors:
         body.append(error_text(errors["form"]))
@@ -514,20 +485,15 @@ def meeting_form_card(
 ) -> CardDict:
     errors = errors or {}
     body: list[Element] = [title("Log a mentoring meeting")]
-    body += with_error(
-        date_input("held_on", "Date", value=_v(values, "held_on"), required=True), errors, "held_on"
-    )
-    body += with_error(
-        text_input(
-            "discussed",
-            "What we discussed",
-            value=_v(values, "discussed"),
-            multiline=True,
-            required=True,
-            max_length=4000,
-        ),
-        errors,
+    body += date_field("held_on", "Date", values, errors, required=True)
+    body += text_field(
         "discussed",
+        "What we discussed",
+        values,
+        errors,
+        multiline=True,
+        required=True,
+        max_length=4000,
     )
     for n, what in enumerate(objectives, start=1):
         body.append(text(f"**Objective {n}:** {what}"))
@@ -546,11 +512,7 @@ def meeting_form_card(
             errors,
             f"progress_{n}",
         )
-    return card(
-        body,
-        [execute("Save", "mentoring.meeting", {"rel": rel_id}, primary=True, saves=True)],
-        fallback_text="Log a meeting",
-    )
+    return form_card(body, "mentoring.meeting", {"rel": rel_id}, fallback_text="Log a meeting")
 
 
 def observation_form_card(
@@ -560,43 +522,31 @@ def observation_form_card(
     body: list[Element] = [
         title("Record a mentoring observation"),
         text(DEVELOPMENTAL, subtle=True),
-        *with_error(
-            choice_input(
-                "who",
-                "Who observed whom",
-                [
-                    ("The mentor observed the mentee", "mentee"),
-                    ("The mentee observed the mentor", "mentor"),
-                ],
-                value=_v(values, "who"),
-                required=True,
-                expanded=True,
-            ),
-            errors,
+        *choice_field(
             "who",
-        ),
-        *with_error(
-            date_input("held_on", "Date", value=_v(values, "held_on"), required=True),
+            "Who observed whom",
+            [
+                ("The mentor observed the mentee", "mentee"),
+                ("The mentee observed the mentor", "mentor"),
+            ],
+            values,
             errors,
-            "held_on",
+            required=True,
+            expanded=True,
         ),
-        *with_error(
-            text_input(
-                "notes",
-                "What went well, and what to try next",
-                value=_v(values, "notes"),
-                multiline=True,
-                required=True,
-                max_length=4000,
-            ),
-            errors,
+        *date_field("held_on", "Date", values, errors, required=True),
+        *text_field(
             "notes",
+            "What went well, and what to try next",
+            values,
+            errors,
+            multiline=True,
+            required=True,
+            max_length=4000,
         ),
     ]
-    return card(
-        body,
-        [execute("Save", "mentoring.observe", {"rel": rel_id}, primary=True, saves=True)],
-        fallback_text="Record an observation",
+    return form_card(
+        body, "mentoring.observe", {"rel": rel_id}, fallback_text="Record an observation"
     )
 
 
@@ -615,11 +565,7 @@ def evaluation_form_card(
             "evaluation",
         ),
     ]
-    return card(
-        body,
-        [execute("Save", "mentoring.evaluate", {"entry": entry_id}, primary=True, saves=True)],
-        fallback_text="Evaluate",
-    )
+    return form_card(body, "mentoring.evaluate", {"entry": entry_id}, fallback_text="Evaluate")
 
 
 def review_card(
@@ -804,11 +750,7 @@ def coach_review_card(
         errors,
         "difference",
     )
-    return card(
-        body,
-        [execute("Save", "coach.review", {"conv": conv_id}, primary=True, saves=True)],
-        fallback_text=heading,
-    )
+    return form_card(body, "coach.review", {"conv": conv_id}, fallback_text=heading)
 
 
 def coach_change_card(outcome: str, change: str, image_url: str, difference: str) -> CardDict:

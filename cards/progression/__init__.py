@@ -33,12 +33,14 @@ from cards.base import (
     error_text,
     execute,
     facts,
+    form_card,
     said,
     text,
     text_input,
     title,
     with_error,
 )
+from cards.inputs import choice_field, text_field
 
 DECK_FILE = Path(__file__).parents[1] / "data" / "progression_deck.json"  # the deck is data
 Side = Literal["front", "back", "action"]
@@ -310,17 +312,14 @@ def _front(view: LiveCardView) -> tuple[list[Element], list[Any]]:
         body.append(E.TextBlock(text="Agreed actions", weight="bolder", wrap=True, separator=True))
         body.extend(E.TextBlock(text=a.line(), wrap=True, spacing="small") for a in view.actions)
     body.extend(
-        with_error(
-            text_input(
-                "contribution",
-                "Your contribution",
-                value=view.values.get("contribution"),
-                multiline=True,
-                max_length=1000,
-                placeholder="What do you think? Add it here.",
-            ),
-            view.errors,
+        text_field(
             "contribution",
+            "Your contribution",
+            view.values,
+            view.errors,
+            multiline=True,
+            max_length=1000,
+            placeholder="What do you think? Add it here.",
         )
     )
     body.append(
@@ -389,17 +388,14 @@ def _action_form(view: LiveCardView) -> tuple[list[Element], list[Any]]:
     body: list[Element] = [
         title("Agree an action"),
         text(f"{view.card.key} {_plain(view.card.question)}", subtle=True, size="small"),
-        *with_error(
-            text_input(
-                "what",
-                "What will be done",
-                value=view.values.get("what"),
-                required=True,
-                multiline=True,
-                max_length=300,
-            ),
-            view.errors,
+        *text_field(
             "what",
+            "What will be done",
+            view.values,
+            view.errors,
+            required=True,
+            multiline=True,
+            max_length=300,
         ),
         *with_error(
             choice_input(
@@ -691,6 +687,18 @@ def compare_card(groups: Sequence[str], cards_: Sequence[ComparedCard]) -> CardD
 # --------------------------------------------------------------------- an organisation's own deck
 
 
+def _prompts_input(id: str, label: str, values: Mapping[str, str]) -> Element:
+    """The discussion prompts for the back of a lead question card, one per line."""
+    return text_input(
+        id,
+        label,
+        value=values.get(id),
+        multiline=True,
+        max_length=3000,
+        placeholder="One prompt per line",
+    )
+
+
 @dataclass(frozen=True)
 class OwnIssueFormView:
     template: DeckTemplate
@@ -710,16 +718,13 @@ def own_issue_card(view: OwnIssueFormView) -> CardDict:
             "questions, and discussion prompts for the back of each (one per line).",
             size="small",
         ),
-        *with_error(
-            text_input(
-                "title",
-                f"{t.issue_label} {view.number}",
-                value=view.values.get("title"),
-                required=True,
-                max_length=300,
-            ),
-            view.errors,
+        *text_field(
             "title",
+            f"{t.issue_label} {view.number}",
+            view.values,
+            view.errors,
+            required=True,
+            max_length=300,
         ),
     ]
     for i in range(1, t.lead_questions + 1):
@@ -737,14 +742,7 @@ def own_issue_card(view: OwnIssueFormView) -> CardDict:
             )
         )
         body.append(
-            text_input(
-                f"prompts{i}",
-                f"{t.prompts_label} {view.number}.{i}",
-                value=view.values.get(f"prompts{i}"),
-                multiline=True,
-                max_length=3000,
-                placeholder="One prompt per line",
-            )
+            _prompts_input(f"prompts{i}", f"{t.prompts_label} {view.number}.{i}", view.values)
         )
     data = {"session": view.session_id} if view.session_id else {}
     buttons = [execute("Save", "cards.issue", data, primary=True, saves=True)]
@@ -766,39 +764,14 @@ def own_question_card(view: OwnQuestionFormView) -> CardDict:
     t = view.template
     body: list[Element] = [
         title("Add a lead question"),
-        *with_error(
-            choice_input(
-                "issue", t.issue_label, view.issues, value=view.values.get("issue"), required=True
-            ),
-            view.errors,
-            "issue",
+        *choice_field("issue", t.issue_label, view.issues, view.values, view.errors, required=True),
+        *text_field(
+            "question", t.question_label, view.values, view.errors, required=True, max_length=500
         ),
-        *with_error(
-            text_input(
-                "question",
-                t.question_label,
-                value=view.values.get("question"),
-                required=True,
-                max_length=500,
-            ),
-            view.errors,
-            "question",
-        ),
-        text_input(
-            "prompts",
-            t.prompts_label,
-            value=view.values.get("prompts"),
-            multiline=True,
-            max_length=3000,
-            placeholder="One prompt per line",
-        ),
+        _prompts_input("prompts", t.prompts_label, view.values),
     ]
     data = {"session": view.session_id} if view.session_id else {}
-    return card(
-        body,
-        [execute("Save", "cards.question", data, primary=True, saves=True)],
-        fallback_text="Add a lead question",
-    )
+    return form_card(body, "cards.question", data, fallback_text="Add a lead question")
 
 
 def deck_added_card(
@@ -903,10 +876,8 @@ def action_drop_card(action_id: int, what: str, error: str | None = None) -> Car
             "reason",
         ),
     ]
-    return card(
-        body,
-        [execute("Save", "cards.action.dropped", {"action": action_id}, primary=True, saves=True)],
-        fallback_text="Not doing it",
+    return form_card(
+        body, "cards.action.dropped", {"action": action_id}, fallback_text="Not doing it"
     )
 
 

@@ -23,12 +23,14 @@ from cards.base import (
     date_input,
     execute,
     facts,
+    form_card,
     said,
     text,
     text_input,
     title,
     with_error,
 )
+from cards.inputs import choice_field, text_field
 
 Choices = Sequence[tuple[str, str]]  # (label, value)
 Values = Mapping[str, Any]
@@ -80,54 +82,22 @@ def referral_card(
             subtle=True,
             size="small",
         ),
-        *with_error(
-            choice_input(
-                "topics",
-                "What would you like support with?",
-                view.topics,
-                value=_v(values, "topics"),
-                multi=True,
-            ),
-            errors,
-            "topics",
+        *choice_field(
+            "topics", "What would you like support with?", view.topics, values, errors, multi=True
         ),
-        *with_error(
-            text_input(
-                "other_topic",
-                "Anything else, in your words",
-                value=_v(values, "other_topic"),
-                max_length=300,
-                placeholder="e.g. a group that finds practicals hard",
-            ),
-            errors,
+        *text_field(
             "other_topic",
-        ),
-        *with_error(
-            choice_input(
-                "ways",
-                "How would you like it?",
-                view.ways,
-                value=_v(values, "ways"),
-                multi=True,
-                expanded=True,
-            ),
+            "Anything else, in your words",
+            values,
             errors,
-            "ways",
+            max_length=300,
+            placeholder="e.g. a group that finds practicals hard",
         ),
-        *with_error(
-            choice_input(
-                "campus", "Campus", view.campuses, value=_v(values, "campus"), required=True
-            ),
-            errors,
-            "campus",
+        *choice_field(
+            "ways", "How would you like it?", view.ways, values, errors, multi=True, expanded=True
         ),
-        *with_error(
-            choice_input(
-                "times", "Good times for you", view.times, value=_v(values, "times"), multi=True
-            ),
-            errors,
-            "times",
-        ),
+        *choice_field("campus", "Campus", view.campuses, values, errors, required=True),
+        *choice_field("times", "Good times for you", view.times, values, errors, multi=True),
         choice_input(
             "similar_style",
             "Someone who teaches in a similar style?",
@@ -135,22 +105,9 @@ def referral_card(
             value=_v(values, "similar_style", "no"),
             expanded=True,
         ),
-        *with_error(
-            choice_input(
-                "delivery_style",
-                "You mostly teach",
-                STYLE_CHOICES,
-                value=_v(values, "delivery_style"),
-            ),
-            errors,
-            "delivery_style",
-        ),
+        *choice_field("delivery_style", "You mostly teach", STYLE_CHOICES, values, errors),
     ]
-    return card(
-        body,
-        [execute("Send", "support.refer", primary=True, saves=True)],
-        fallback_text="Ask for support",
-    )
+    return form_card(body, "support.refer", fallback_text="Ask for support", label="Send")
 
 
 @dataclass(frozen=True)
@@ -446,39 +403,30 @@ def session_form_card(
                 f"review_{action.id}",
             )
     body += [
-        *with_error(
-            text_input(
-                "notes",
-                "Notes (you and the tutor only)",
-                value=_v(values, "notes"),
-                multiline=True,
-                max_length=4000,
-            ),
-            errors,
+        *text_field(
             "notes",
-        ),
-        *with_error(
-            text_input(
-                "actions",
-                "Agreed actions, one per line",
-                value=_v(values, "actions"),
-                multiline=True,
-                max_length=2000,
-            ),
+            "Notes (you and the tutor only)",
+            values,
             errors,
+            multiline=True,
+            max_length=4000,
+        ),
+        *text_field(
             "actions",
+            "Agreed actions, one per line",
+            values,
+            errors,
+            multiline=True,
+            max_length=2000,
         ),
     ]
     if view.sign_off:
-        body += with_error(
-            choice_input(
-                "sign_off",
-                "If this was the sign-off observation: standard met?",
-                [("Met", "met"), ("Not yet met", "not_met")],
-                value=_v(values, "sign_off"),
-            ),
-            errors,
+        body += choice_field(
             "sign_off",
+            "If this was the sign-off observation: standard met?",
+            [("Met", "met"), ("Not yet met", "not_met")],
+            values,
+            errors,
         )
     return card(
         body,
