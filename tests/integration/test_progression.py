@@ -629,12 +629,15 @@ async def test_cards_compare_in_a_channel_names_only_that_channels_sessions(
 # ---------------------------------------------------------------- the facilitator runs it
 
 
-async def _items(teams_app: web.Application, prefix: str) -> list[ScheduledItem]:
+async def _items(
+    teams_app: web.Application, prefix: str, state: str | None = None
+) -> list[ScheduledItem]:
+    """The scheduled items whose key starts with `prefix` (only those in `state`, if given)."""
+    query = select(ScheduledItem).where(ScheduledItem.key.startswith(prefix))
+    if state is not None:
+        query = query.where(ScheduledItem.state == state)
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
-        rows = await uow.session.scalars(
-            select(ScheduledItem).where(ScheduledItem.key.startswith(prefix))
-        )
-        return list(rows)
+        return list(await uow.session.scalars(query))
 
 
 async def test_only_the_facilitator_or_an_org_admin_runs_the_session(
@@ -936,19 +939,12 @@ async def test_an_agreed_action_is_followed_through_until_its_owner_closes_it(
     async with bot.db.unit_of_work() as uow:
         stored = await uow.session.get(CardAction, action.id)
         assert stored is not None and (stored.due_on, stored.extended) == (date(2027, 1, 15), 1)
-        waiting = (
-            await uow.session.scalars(
-                select(ScheduledItem).where(
-                    ScheduledItem.key.startswith(f"cards-action:{action.id}"),
-                    ScheduledItem.state == PENDING,
-                )
-            )
-        ).all()
-        assert sorted(i.due_at for i in waiting) == [
-            datetime(2027, 1, 13, 9, 0, tzinfo=UTC),
-            datetime(2027, 1, 15, 9, 0, tzinfo=UTC),
-            datetime(2027, 1, 16, 9, 0, tzinfo=UTC),
-        ]
+    waiting = await _items(teams_app, f"cards-action:{action.id}", state=PENDING)
+    assert sorted(i.due_at for i in waiting) == [
+        datetime(2027, 1, 13, 9, 0, tzinfo=UTC),
+        datetime(2027, 1, 15, 9, 0, tzinfo=UTC),
+        datetime(2027, 1, 16, 9, 0, tzinfo=UTC),
+    ]
 
     # Then she is not doing it after all, and says why; the reminders stop; the group sees it.
     drop = await press(teams, MANAGER, overdue, "Not doing it", Place.personal(MANAGER))
@@ -962,15 +958,7 @@ async def test_an_agreed_action_is_followed_through_until_its_owner_closes_it(
         stored = await uow.session.get(CardAction, action.id)
         assert stored is not None and stored.dropped_reason == "The routes map exists"
         assert stored.dropped_at is not None and stored.done_at is None
-        left = (
-            await uow.session.scalars(
-                select(ScheduledItem).where(
-                    ScheduledItem.key.startswith(f"cards-action:{action.id}"),
-                    ScheduledItem.state == PENDING,
-                )
-            )
-        ).all()
-        assert left == []
+    assert await _items(teams_app, f"cards-action:{action.id}", state=PENDING) == []
     seen = await refresh(teams, COACH, card, MATHS)
     assert "(not doing it: The routes map exists)" in card_text(seen)
 
