@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 
+from cards.base import _all_nodes
 from tests.support.loopback import LoopbackConnector, RosterMember, Sent
 
 TENANT = "tenant-1"
@@ -308,14 +309,8 @@ def only_card(sent: list[Sent]) -> dict[str, Any]:
 
 def card_nodes(node: Any) -> Iterator[dict[str, Any]]:
     """Every object in a card (elements, actions, choices, facts…), parents before children, in
-    the order Teams lays them out."""
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from card_nodes(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from card_nodes(item)
+    the order Teams lays them out (the walk cards.base makes over a card it builds)."""
+    yield from _all_nodes(node)
 
 
 def card_text(card: dict[str, Any]) -> str:
