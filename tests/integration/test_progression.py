@@ -925,16 +925,16 @@ async def test_an_agreed_action_is_followed_through_until_its_owner_closes_it(
     assert "Map our progression routes" in by_chat[cara] and "Mia Manager" in by_chat[cara]
     overdue = next(s.cards[0] for s in sent if s.conversation_id == mia)
 
+    async def mia_presses(card: dict[str, Any], title: str, **inputs: Any) -> dict[str, Any]:
+        """Mia presses a button on a card in her 1:1 chat."""
+        return await press(teams, MANAGER, card, title, Place.personal(MANAGER), **inputs)
+
     # Mia needs more time: a date before the one agreed is refused; a later one moves the
     # reminders with it.
-    later = await press(teams, MANAGER, overdue, "More time", Place.personal(MANAGER))
-    bad = await press(
-        teams, MANAGER, later, "Save the new date", Place.personal(MANAGER), by_when="2026-12-01"
-    )
+    later = await mia_presses(overdue, "More time")
+    bad = await mia_presses(later, "Save the new date", by_when="2026-12-01")
     assert "Choose today or a later date." in card_text(bad)
-    saved = await press(
-        teams, MANAGER, later, "Save the new date", Place.personal(MANAGER), by_when="2027-01-15"
-    )
+    saved = await mia_presses(later, "Save the new date", by_when="2027-01-15")
     assert "now by Fri 15 Jan" in card_text(saved)
     async with bot.db.unit_of_work() as uow:
         stored = await uow.session.get(CardAction, action.id)
@@ -947,12 +947,10 @@ async def test_an_agreed_action_is_followed_through_until_its_owner_closes_it(
     ]
 
     # Then she is not doing it after all, and says why; the reminders stop; the group sees it.
-    drop = await press(teams, MANAGER, overdue, "Not doing it", Place.personal(MANAGER))
-    empty = await press(teams, MANAGER, drop, "Save", Place.personal(MANAGER))
+    drop = await mia_presses(overdue, "Not doing it")
+    empty = await mia_presses(drop, "Save")
     assert "Say why, for the group" in card_text(empty)
-    done = await press(
-        teams, MANAGER, drop, "Save", Place.personal(MANAGER), reason="The routes map exists"
-    )
+    done = await mia_presses(drop, "Save", reason="The routes map exists")
     assert "Noted: not doing it" in card_text(done)
     async with bot.db.unit_of_work() as uow:
         stored = await uow.session.get(CardAction, action.id)
