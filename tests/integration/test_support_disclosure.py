@@ -10,7 +10,7 @@ from aiohttp import web
 from bot.clock import FixedClock
 from bot.teams.web import BOT_KEY
 from storage.people import Directory
-from storage.support import HELD, SENT_TO_LINE_MANAGER, SupportRecords
+from storage.support import HELD, SENT_TO_LINE_MANAGER, SupportProgrammeRecord, SupportRecords
 from tests.conftest import ADMIN, MANAGER, START, TUTOR
 from tests.integration.test_support import (
     AMY,
@@ -42,6 +42,13 @@ async def start_programme(
     await tick(app, clock)
     teams.connector.clear()
     return pid
+
+
+async def stored_programme(app: web.Application, pid: int) -> SupportProgrammeRecord:
+    async with app[BOT_KEY].db.unit_of_work() as uow:
+        programme = await SupportRecords(uow.session).programme(ORG, pid)
+        assert programme is not None
+        return programme
 
 
 async def stored_update(app: web.Application, pid: int, number: int = 1) -> tuple[str, bool]:
@@ -125,12 +132,10 @@ async def test_a_tutor_ends_a_developmental_programme_but_not_support_to_good(
     assert "not yours to see" in str(body["value"])
     body, _ = await teams.execute(TUTOR, "programme.end", {"programme_id": pid})
     assert "Ended" in card_text(body["value"])
+    assert (await stored_programme(teams_app, pid)).state == "closed"
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
-        records = SupportRecords(uow.session)
-        programme = await records.programme(ORG, pid)
-        assert programme is not None and programme.state == "closed"
         amy = await Directory(uow.session).person_by_email(ORG, AMY.email)
-        assert amy is not None and await records.caseload(ORG, amy.id) == []
+        assert amy is not None and await SupportRecords(uow.session).caseload(ORG, amy.id) == []
     await tick(teams_app, clock)
     assert "Tom Tutor has ended their programme" in texts_to(teams.connector, AMY)
 
@@ -143,13 +148,10 @@ async def test_support_to_good_ends_only_by_the_ap_and_it_is_recorded(
     assert "programme.end" not in str(body["value"])
     body, _ = await teams.execute(TUTOR, "programme.end", {"programme_id": pid})
     assert "decision you make with Amy Advanced" in str(body["value"])
-    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
-        programme = await SupportRecords(uow.session).programme(ORG, pid)
-        assert programme is not None and programme.state == "active"
+    assert (await stored_programme(teams_app, pid)).state == "active"
     await teams.execute(AMY, "programme.close", {"programme_id": pid})
+    assert (await stored_programme(teams_app, pid)).state == "closed"
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
-        programme = await SupportRecords(uow.session).programme(ORG, pid)
-        assert programme is not None and programme.state == "closed"
         trail = await Directory(uow.session).audit_trail(ORG, f"support-programme:{pid}")
         assert [(e.action, e.detail) for e in trail] == [
             ("consent", "support_to_good"),
@@ -180,10 +182,7 @@ async def test_an_ap_whose_programme_was_passed_on_loses_access(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
     pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
-    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
-        programme = await SupportRecords(uow.session).programme(ORG, pid)
-        assert programme is not None
-        referral_id = programme.referral_id
+    referral_id = (await stored_programme(teams_app, pid)).referral_id
     await teams.execute(TUTOR, "support.someone_else", {"referral_id": referral_id})
     body, _ = await teams.execute(AMY, "programme.open", {"programme_id": pid})
     assert "not yours to see" in str(body["value"])
@@ -226,9 +225,7 @@ async def test_the_tutor_is_sent_the_monthly_report_and_ratings_stay_out_by_defa
     assert "Calmer starts." in card_text(copy) and "head of teaching" in card_text(copy)
     choice = button_data(copy, "programme.report.ratings")
     await teams.execute(TUTOR, "programme.report.ratings", choice)
-    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
-        programme = await SupportRecords(uow.session).programme(ORG, pid)
-        assert programme is not None and programme.ratings_in_reports
+    assert (await stored_programme(teams_app, pid)).ratings_in_reports
     body, _ = await teams.execute(AMY, "programme.report.open", {**month, "month": "2027-01"})
     assert "Self-rating changed by" in card_text(body["value"])
 
