@@ -6,10 +6,11 @@ import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 
+from bot.app.turn import ConversationKind, Where
 from cards.base import _all_nodes
 from tests.support.loopback import LoopbackConnector, RosterMember, Sent
 
@@ -69,6 +70,18 @@ class Place:
     ) -> Place:
         channel = channel or team
         return cls(f"{channel};messageid=1", "channel", team, team_name, channel, channel_name)
+
+    def where(self, service_url: str) -> Where:
+        """The place as the bot sees it in a turn (what storage keeps of a conversation)."""
+        return Where(
+            conversation_id=self.conversation_id,
+            kind=cast(ConversationKind, self.kind),
+            service_url=service_url,
+            team_id=self.team_id,
+            team_name=self.team_name,
+            teams_channel_id=self.channel_id,
+            teams_channel_name=self.channel_name,
+        )
 
     def conversation(self) -> dict[str, Any]:
         conv: dict[str, Any] = {
