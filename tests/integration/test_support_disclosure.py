@@ -16,6 +16,7 @@ from tests.integration.test_support import (
     AMY,
     BEN,
     HAL,
+    amy_logs_session,
     ask_amy,
     button_data,
     cards_to,
@@ -237,11 +238,7 @@ async def test_session_notes_are_read_by_the_tutor_and_the_ap_only(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
     pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
-    await teams.execute(
-        AMY,
-        "programme.session",
-        {"programme_id": pid, "kind": "coaching", "held_on": "2026-11-23", "notes": "Seating."},
-    )
+    await amy_logs_session(teams, pid, "coaching", "2026-11-23", notes="Seating.")
     for user in (TUTOR, AMY):
         body, _ = await teams.execute(user, "programme.open", {"programme_id": pid})
         assert "Session notes" in card_text(body["value"]) and "Seating." in card_text(
@@ -260,11 +257,7 @@ async def test_undelivered_shows_what_failed_never_whose_support(
 ) -> None:
     pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
     teams.connector.fail_with[chat(TUTOR)] = 403
-    await teams.execute(
-        AMY,
-        "programme.session",
-        {"programme_id": pid, "kind": "coaching", "held_on": "2026-11-23"},
-    )
+    await amy_logs_session(teams, pid, "coaching", "2026-11-23")
     await tick(teams_app, clock)
     text = card_text(only_card(await teams.say(ADMIN, "undelivered")))
     assert "A private 1:1 message" in text and "blocked TLC" in text
