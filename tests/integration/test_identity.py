@@ -29,13 +29,8 @@ from tests.support.teams import Place, TeamsClient, User, shared_file
 ORG = "tenant-1"
 TOM = User("tom", "Tom Tutor", "tom@college.ac.uk")
 AAD, TEAMS_ID, EMAIL = TOM.aad, TOM.teams_id, TOM.email
-TEAM = Where(
-    conversation_id="19:general@thread.tacv2",
-    kind="channel",
-    service_url="https://smba.example/",
-    team_id="19:team@thread.tacv2",
-    team_name="Maths",
-    teams_channel_id="19:general@thread.tacv2",
+TEAM = Place.channel("19:team@thread.tacv2", "19:general@thread.tacv2").where(
+    "https://smba.example/"
 )
 
 

@@ -87,6 +87,10 @@ class Otla:
     async def say(self, user: User, text: str, **kw: Any) -> list[Sent]:
         return await self.teams.say(user, text, **kw)
 
+    async def say_with_file(self, user: User, text: str, name: str, content: str) -> list[Sent]:
+        """Say `text` with a file shared in the chat (an import)."""
+        return await self.say(user, text, attachments=[shared_file(self.connector, name, content)])
+
     async def propose(
         self, user: User, observation_id: int, day: str, course: str = "ESOL", **more: Any
     ) -> dict[str, Any]:
@@ -561,15 +565,9 @@ async def test_observers_allocated_by_csv(otla: Otla) -> None:
         "nobody@college.ac.uk,olive@college.ac.uk,\n"
         "otto@college.ac.uk,otto@college.ac.uk,\n"
     )
-    refused = await o.say(
-        OTHER_TUTOR,
-        "observe import",
-        attachments=[shared_file(o.connector, "a.csv", allocations)],
-    )
+    refused = await o.say_with_file(OTHER_TUTOR, "observe import", "a.csv", allocations)
     assert "only the quality coordinator" in refused[0].text
-    sent = await o.say(
-        QC, "observe import", attachments=[shared_file(o.connector, "a.csv", allocations)]
-    )
+    sent = await o.say_with_file(QC, "observe import", "a.csv", allocations)
     result = card_text(sent[0].cards[0])
     assert "Allocated\n2" in result
     assert "tutor not on the tutor list" in result and "cannot observe themselves" in result
@@ -579,7 +577,7 @@ async def test_observers_allocated_by_csv(otla: Otla) -> None:
         texts(told).splitlines()
     )
     # Importing the same sheet again tells nobody twice.
-    await o.say(QC, "observe import", attachments=[shared_file(o.connector, "a.csv", allocations)])
+    await o.say_with_file(QC, "observe import", "a.csv", allocations)
     assert not to(await o.tick(), OBSERVER)
 
 
@@ -663,14 +661,10 @@ async def test_learning_in_libraries_observers_pick_courses_within_their_number(
     otla: Otla,
 ) -> None:
     o = otla
-    await o.say(ADMIN, "admin import", attachments=[shared_file(o.connector, "l.csv", LIL_TUTORS)])
-    refused = await o.say(
-        OBSERVER, "observe courses", attachments=[shared_file(o.connector, "c.csv", COURSES)]
-    )
+    await o.say_with_file(ADMIN, "admin import", "l.csv", LIL_TUTORS)
+    refused = await o.say_with_file(OBSERVER, "observe courses", "c.csv", COURSES)
     assert "only the development or quality coordinator" in refused[0].text
-    sent = await o.say(
-        APPROVER, "observe courses", attachments=[shared_file(o.connector, "c.csv", COURSES)]
-    )
+    sent = await o.say_with_file(APPROVER, "observe courses", "c.csv", COURSES)
     result = card_text(sent[0].cards[0])
     assert "Courses\n2" in result and "end_time must be after start_time" in result
     assert (
@@ -712,7 +706,7 @@ async def test_a_new_tutor_gets_the_ha24_checklist_and_an_otla_within_six_weeks(
     otla: Otla,
 ) -> None:
     o = otla
-    await o.say(QC, "admin import", attachments=[shared_file(o.connector, "n.csv", NEW_TUTOR)])
+    await o.say_with_file(QC, "admin import", "n.csv", NEW_TUTOR)
     sent = await o.tick()
     qc = texts(to(sent, QC))
     assert "New tutor: Nina Newtutor" in qc and "by Mon 15 Feb 2027" in qc

@@ -119,26 +119,17 @@ async def test_queries_behind_the_views_and_exports(db: Database) -> None:
                     created_at=NOW,
                 )
             )
-        repo.add_course(
-            LilCourse(
-                org_id="org-1",
-                academic_year="2026/27",
-                code="LIB01",
-                title="History",
-                venue="",
-                tutor_id=ids["tess"],
+        for code, title, tutor in (("LIB01", "History", "tess"), ("LIB02", "Taken", "tom")):
+            repo.add_course(
+                LilCourse(
+                    org_id="org-1",
+                    academic_year="2026/27",
+                    code=code,
+                    title=title,
+                    venue="",
+                    tutor_id=ids[tutor],
+                )
             )
-        )
-        repo.add_course(
-            LilCourse(
-                org_id="org-1",
-                academic_year="2026/27",
-                code="LIB02",
-                title="Taken",
-                venue="",
-                tutor_id=ids["tom"],
-            )
-        )
         await uow.commit()
     async with db.unit_of_work() as uow:
         repo = Observations(uow.session)

@@ -39,6 +39,7 @@ from tests.integration.test_support import (
     AMY,
     HAL,
     SCORES,
+    amy_logs_session,
     ask_amy,
     button_data,
     cards_to,
@@ -72,16 +73,13 @@ async def _programme(teams: TeamsClient, app: web.Application, clock: FixedClock
     body, _ = await teams.execute(TUTOR, "support.consent", button_data(consent, "support.consent"))
     programme_id = int(button_data(body["value"], "programme.open")["programme_id"])
     await teams.execute(TUTOR, "rate", {"programme_id": programme_id, "stage": "start", **SCORES})
-    await teams.execute(
-        AMY,
-        "programme.session",
-        {
-            "programme_id": programme_id,
-            "kind": "developmental_observation",
-            "held_on": "2026-11-24",
-            "notes": "Noisy start; strong rapport with the group.",
-            "actions": "Use a seating plan",
-        },
+    await amy_logs_session(
+        teams,
+        programme_id,
+        "developmental_observation",
+        "2026-11-24",
+        notes="Noisy start; strong rapport with the group.",
+        actions="Use a seating plan",
     )
     return programme_id
 

@@ -629,12 +629,15 @@ async def test_cards_compare_in_a_channel_names_only_that_channels_sessions(
 # ---------------------------------------------------------------- the facilitator runs it
 
 
-async def _items(teams_app: web.Application, prefix: str) -> list[ScheduledItem]:
+async def _items(
+    teams_app: web.Application, prefix: str, state: str | None = None
+) -> list[ScheduledItem]:
+    """The scheduled items whose key starts with `prefix` (only those in `state`, if given)."""
+    query = select(ScheduledItem).where(ScheduledItem.key.startswith(prefix))
+    if state is not None:
+        query = query.where(ScheduledItem.state == state)
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
-        rows = await uow.session.scalars(
-            select(ScheduledItem).where(ScheduledItem.key.startswith(prefix))
-        )
-        return list(rows)
+        return list(await uow.session.scalars(query))
 
 
 async def test_only_the_facilitator_or_an_org_admin_runs_the_session(
@@ -922,55 +925,38 @@ async def test_an_agreed_action_is_followed_through_until_its_owner_closes_it(
     assert "Map our progression routes" in by_chat[cara] and "Mia Manager" in by_chat[cara]
     overdue = next(s.cards[0] for s in sent if s.conversation_id == mia)
 
+    async def mia_presses(card: dict[str, Any], title: str, **inputs: Any) -> dict[str, Any]:
+        """Mia presses a button on a card in her 1:1 chat."""
+        return await press(teams, MANAGER, card, title, Place.personal(MANAGER), **inputs)
+
     # Mia needs more time: a date before the one agreed is refused; a later one moves the
     # reminders with it.
-    later = await press(teams, MANAGER, overdue, "More time", Place.personal(MANAGER))
-    bad = await press(
-        teams, MANAGER, later, "Save the new date", Place.personal(MANAGER), by_when="2026-12-01"
-    )
+    later = await mia_presses(overdue, "More time")
+    bad = await mia_presses(later, "Save the new date", by_when="2026-12-01")
     assert "Choose today or a later date." in card_text(bad)
-    saved = await press(
-        teams, MANAGER, later, "Save the new date", Place.personal(MANAGER), by_when="2027-01-15"
-    )
+    saved = await mia_presses(later, "Save the new date", by_when="2027-01-15")
     assert "now by Fri 15 Jan" in card_text(saved)
     async with bot.db.unit_of_work() as uow:
         stored = await uow.session.get(CardAction, action.id)
         assert stored is not None and (stored.due_on, stored.extended) == (date(2027, 1, 15), 1)
-        waiting = (
-            await uow.session.scalars(
-                select(ScheduledItem).where(
-                    ScheduledItem.key.startswith(f"cards-action:{action.id}"),
-                    ScheduledItem.state == PENDING,
-                )
-            )
-        ).all()
-        assert sorted(i.due_at for i in waiting) == [
-            datetime(2027, 1, 13, 9, 0, tzinfo=UTC),
-            datetime(2027, 1, 15, 9, 0, tzinfo=UTC),
-            datetime(2027, 1, 16, 9, 0, tzinfo=UTC),
-        ]
+    waiting = await _items(teams_app, f"cards-action:{action.id}", state=PENDING)
+    assert sorted(i.due_at for i in waiting) == [
+        datetime(2027, 1, 13, 9, 0, tzinfo=UTC),
+        datetime(2027, 1, 15, 9, 0, tzinfo=UTC),
+        datetime(2027, 1, 16, 9, 0, tzinfo=UTC),
+    ]
 
     # Then she is not doing it after all, and says why; the reminders stop; the group sees it.
-    drop = await press(teams, MANAGER, overdue, "Not doing it", Place.personal(MANAGER))
-    empty = await press(teams, MANAGER, drop, "Save", Place.personal(MANAGER))
+    drop = await mia_presses(overdue, "Not doing it")
+    empty = await mia_presses(drop, "Save")
     assert "Say why, for the group" in card_text(empty)
-    done = await press(
-        teams, MANAGER, drop, "Save", Place.personal(MANAGER), reason="The routes map exists"
-    )
+    done = await mia_presses(drop, "Save", reason="The routes map exists")
     assert "Noted: not doing it" in card_text(done)
     async with bot.db.unit_of_work() as uow:
         stored = await uow.session.get(CardAction, action.id)
         assert stored is not None and stored.dropped_reason == "The routes map exists"
         assert stored.dropped_at is not None and stored.done_at is None
-        left = (
-            await uow.session.scalars(
-                select(ScheduledItem).where(
-                    ScheduledItem.key.startswith(f"cards-action:{action.id}"),
-                    ScheduledItem.state == PENDING,
-                )
-            )
-        ).all()
-        assert left == []
+    assert await _items(teams_app, f"cards-action:{action.id}", state=PENDING) == []
     seen = await refresh(teams, COACH, card, MATHS)
     assert "(not doing it: The routes map exists)" in card_text(seen)
 

@@ -13,6 +13,7 @@ from bot.domain.tutors import parse_tutor_csv
 from storage.db import Database
 from storage.models import ConversationRef, Person, ProcessedActivity
 from storage.people import Directory
+from tests.support.teams import Place
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 SAM = UserRef("29:sam", "aad-sam", "Sam Tutor")
@@ -53,15 +54,7 @@ async def test_organisations_are_kept_apart(db: Database) -> None:
 
 
 async def test_teams_channels_and_members(db: Database) -> None:
-    where = Where(
-        "19:general;messageid=1",
-        "channel",
-        "http://127.0.0.1:9/",
-        team_id="19:team",
-        team_name="Maths",
-        teams_channel_id="19:general",
-        teams_channel_name="General",
-    )
+    where = Place.channel("19:team", "19:general").where("http://127.0.0.1:9/")
     async with db.unit_of_work() as uow:
         d = Directory(uow.session)
         await d.organisation("t1", NOW)

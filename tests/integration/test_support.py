@@ -28,7 +28,7 @@ from storage.support import (
     SupportSession,
 )
 from tests.conftest import ADMIN, MANAGER, START, TUTOR
-from tests.support.loopback import LoopbackConnector
+from tests.support.loopback import LoopbackConnector, Sent
 from tests.support.teams import (
     EVIL,
     Place,
@@ -145,6 +145,14 @@ async def ask_amy(teams: TeamsClient, app: web.Application, clock: FixedClock) -
     return cards_to(teams.connector, AMY)[-1]
 
 
+async def amy_logs_session(
+    teams: TeamsClient, programme_id: int, kind: str, held_on: str, **fields: str
+) -> tuple[dict[str, Any], list[Sent]]:
+    """Amy logs a session of the programme (`fields`: notes, actions, sign_off, reviews…)."""
+    data = {"programme_id": programme_id, "kind": kind, "held_on": held_on, **fields}
+    return await teams.execute(AMY, "programme.session", data)
+
+
 # --- the whole support-to-good programme ------------------------------------------------------
 
 
@@ -224,16 +232,13 @@ async def test_support_to_good_end_to_end(
     assert image["url"].startswith("data:image/png;base64,")
 
     # 4. Sessions: logged by the AP with agreed actions; the tutor hears.
-    body, _ = await teams.execute(
-        AMY,
-        "programme.session",
-        {
-            "programme_id": programme_id,
-            "kind": "developmental_observation",
-            "held_on": "2026-11-24",
-            "notes": "Noisy start; strong rapport with the group.",
-            "actions": "Use a seating plan\nStart with a retrieval quiz",
-        },
+    body, _ = await amy_logs_session(
+        teams,
+        programme_id,
+        "developmental_observation",
+        "2026-11-24",
+        notes="Noisy start; strong rapport with the group.",
+        actions="Use a seating plan\nStart with a retrieval quiz",
     )
     assert "Use a seating plan" in card_text(body["value"])
     connector.clear()
@@ -246,17 +251,13 @@ async def test_support_to_good_end_to_end(
     body, _ = await teams.execute(AMY, "programme.session.open", {"programme_id": programme_id})
     reviews = [i for i in input_ids(body["value"]) if i.startswith("review_")]
     assert len(reviews) == 2
-    await teams.execute(
-        AMY,
-        "programme.session",
-        {
-            "programme_id": programme_id,
-            "kind": "feedback",
-            "held_on": "2026-11-27",
-            "actions": "Plan two stretch questions per session",
-            reviews[0]: "done",
-            reviews[1]: "in_progress",
-        },
+    await amy_logs_session(
+        teams,
+        programme_id,
+        "feedback",
+        "2026-11-27",
+        actions="Plan two stretch questions per session",
+        **{reviews[0]: "done", reviews[1]: "in_progress"},
     )
 
     # 5. Two weeks in: Amy's first 2-weekly update is drafted; the month-end report prompt too.
@@ -335,15 +336,8 @@ async def test_support_to_good_end_to_end(
 
     # 6. Week 8: sign-off not met; the one 4-week extension; a second is refused.
     clock.set(START + timedelta(weeks=7, days=1))
-    body, sent = await teams.execute(
-        AMY,
-        "programme.session",
-        {
-            "programme_id": programme_id,
-            "kind": "sign_off_observation",
-            "held_on": "2027-01-12",
-            "sign_off": "not_met",
-        },
+    body, sent = await amy_logs_session(
+        teams, programme_id, "sign_off_observation", "2027-01-12", sign_off="not_met"
     )
     offer = next(c for s in sent for c in s.cards if "Sign-off: not met yet" in card_text(c))
     assert "Extend by 4 weeks" in card_text(offer)
@@ -379,15 +373,8 @@ async def test_support_to_good_end_to_end(
     # Amy records "not met" after the extension: now, and only now, the head reviews the case,
     # and Tom is told as it happens what the head sees.
     connector.clear()
-    await teams.execute(
-        AMY,
-        "programme.session",
-        {
-            "programme_id": programme_id,
-            "kind": "sign_off_observation",
-            "held_on": "2027-02-22",
-            "sign_off": "not_met",
-        },
+    await amy_logs_session(
+        teams, programme_id, "sign_off_observation", "2027-02-22", sign_off="not_met"
     )
     await tick(teams_app, clock)
     hal_cards = cards_to(connector, HAL)

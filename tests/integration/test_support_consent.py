@@ -17,6 +17,7 @@ from storage.support import (
     PROPOSED,
     WAITING,
     WITHDRAWN,
+    SupportProgrammeRecord,
     SupportRecords,
     SupportReferral,
 )
@@ -142,12 +143,26 @@ async def _asked_amy(teams: TeamsClient, app: web.Application, clock: FixedClock
     return button_data(await ask_amy(teams, app, clock), "support.accept")
 
 
+async def _amy_accepts(
+    teams: TeamsClient, app: web.Application, clock: FixedClock, kind: str
+) -> tuple[Any, dict[str, Any]]:
+    """Amy is asked and accepts with `kind`: the card data she pressed, and the reply she saw."""
+    data = await _asked_amy(teams, app, clock)
+    body, _ = await teams.execute(AMY, "support.accept", {**data, "kind": kind})
+    return data, body
+
+
+async def _toms_programme(app: web.Application) -> SupportProgrammeRecord | None:
+    tom = await person(app, TUTOR)
+    async with app[BOT_KEY].db.unit_of_work() as uow:
+        return await SupportRecords(uow.session).current_programme_of(ORG, tom.id)
+
+
 async def test_support_to_good_starts_only_when_the_tutor_says_yes(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
     connector = teams.connector
-    data = await _asked_amy(teams, teams_app, clock)
-    body, _ = await teams.execute(AMY, "support.accept", {**data, "kind": "support_to_good"})
+    data, body = await _amy_accepts(teams, teams_app, clock, "support_to_good")
     reply = card_text(body["value"])
     assert "starts only when Tom Tutor says yes" in reply and "starts today" not in reply
     referral = await only_referral(teams_app)
@@ -179,11 +194,9 @@ async def test_support_to_good_starts_only_when_the_tutor_says_yes(
     await teams.execute(TUTOR, "support.consent", {"referral_id": data["referral_id"]})
     referral = await only_referral(teams_app)
     assert referral.state == ACCEPTED
-    tom = await person(teams_app, TUTOR)
-    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
-        programme = await SupportRecords(uow.session).current_programme_of(ORG, tom.id)
-        assert programme is not None and programme.kind == "support_to_good"
-        assert programme.consented_at is not None
+    programme = await _toms_programme(teams_app)
+    assert programme is not None and programme.kind == "support_to_good"
+    assert programme.consented_at is not None
     connector.clear()
     await tick(teams_app, clock)
     assert "Tom Tutor said yes" in texts_to(connector, AMY)
@@ -195,8 +208,7 @@ async def test_support_to_good_starts_only_when_the_tutor_says_yes(
 async def test_new_staff_mentoring_says_at_its_start_what_it_shares(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    data = await _asked_amy(teams, teams_app, clock)
-    await teams.execute(AMY, "support.accept", {**data, "kind": "new_staff"})
+    data, _ = await _amy_accepts(teams, teams_app, clock, "new_staff")
     teams.connector.clear()
     await tick(teams_app, clock)
     started = texts_to(teams.connector, TUTOR)
@@ -207,8 +219,7 @@ async def test_new_staff_mentoring_says_at_its_start_what_it_shares(
 async def test_only_the_tutor_answers_a_proposal(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    data = await _asked_amy(teams, teams_app, clock)
-    await teams.execute(AMY, "support.accept", {**data, "kind": "support_to_good"})
+    data, _ = await _amy_accepts(teams, teams_app, clock, "support_to_good")
     for user in (AMY, MANAGER, HAL, QUINN):
         body, _ = await teams.execute(user, "support.consent", {"referral_id": data["referral_id"]})
         assert "not yours to see" in str(body["value"])
@@ -219,14 +230,11 @@ async def test_only_the_tutor_answers_a_proposal(
 async def test_an_informal_choice_starts_informal_support(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    data = await _asked_amy(teams, teams_app, clock)
-    body, _ = await teams.execute(AMY, "support.accept", {**data, "kind": "informal"})
+    data, body = await _amy_accepts(teams, teams_app, clock, "informal")
     reply = card_text(body["value"])
     assert "Informal support starts today" in reply and "Support to good" not in reply
-    tom = await person(teams_app, TUTOR)
-    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
-        programme = await SupportRecords(uow.session).current_programme_of(ORG, tom.id)
-        assert programme is not None and programme.kind == "informal"
+    programme = await _toms_programme(teams_app)
+    assert programme is not None and programme.kind == "informal"
 
 
 # --- 4. exits are real ------------------------------------------------------------------------
@@ -235,8 +243,7 @@ async def test_an_informal_choice_starts_informal_support(
 async def test_withdraw_works_before_the_programme_starts_and_says_so_after(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    data = await _asked_amy(teams, teams_app, clock)
-    await teams.execute(AMY, "support.accept", {**data, "kind": "support_to_good"})
+    data, _ = await _amy_accepts(teams, teams_app, clock, "support_to_good")
     body, _ = await teams.execute(TUTOR, "support.withdraw", data)
     assert "Request withdrawn" in card_text(body["value"])
     referral = await only_referral(teams_app)
@@ -252,13 +259,10 @@ async def test_withdraw_works_before_the_programme_starts_and_says_so_after(
 async def test_withdraw_after_the_programme_started_changes_nothing_and_says_so(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    data = await _asked_amy(teams, teams_app, clock)
-    await teams.execute(AMY, "support.accept", {**data, "kind": "towards_outstanding"})
+    data, _ = await _amy_accepts(teams, teams_app, clock, "towards_outstanding")
     body, _ = await teams.execute(TUTOR, "support.withdraw", data)
     assert "Request withdrawn" not in str(body)
     assert "already started" in str(body)
     assert (await only_referral(teams_app)).state == ACCEPTED
-    tom = await person(teams_app, TUTOR)
-    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
-        programme = await SupportRecords(uow.session).current_programme_of(ORG, tom.id)
-        assert programme is not None and programme.state == "active"
+    programme = await _toms_programme(teams_app)
+    assert programme is not None and programme.state == "active"

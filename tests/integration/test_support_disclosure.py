@@ -10,12 +10,13 @@ from aiohttp import web
 from bot.clock import FixedClock
 from bot.teams.web import BOT_KEY
 from storage.people import Directory
-from storage.support import HELD, SENT_TO_LINE_MANAGER, SupportRecords
+from storage.support import HELD, SENT_TO_LINE_MANAGER, SupportProgrammeRecord, SupportRecords
 from tests.conftest import ADMIN, MANAGER, START, TUTOR
 from tests.integration.test_support import (
     AMY,
     BEN,
     HAL,
+    amy_logs_session,
     ask_amy,
     button_data,
     cards_to,
@@ -42,6 +43,13 @@ async def start_programme(
     await tick(app, clock)
     teams.connector.clear()
     return pid
+
+
+async def stored_programme(app: web.Application, pid: int) -> SupportProgrammeRecord:
+    async with app[BOT_KEY].db.unit_of_work() as uow:
+        programme = await SupportRecords(uow.session).programme(ORG, pid)
+        assert programme is not None
+        return programme
 
 
 async def stored_update(app: web.Application, pid: int, number: int = 1) -> tuple[str, bool]:
@@ -125,12 +133,10 @@ async def test_a_tutor_ends_a_developmental_programme_but_not_support_to_good(
     assert "not yours to see" in str(body["value"])
     body, _ = await teams.execute(TUTOR, "programme.end", {"programme_id": pid})
     assert "Ended" in card_text(body["value"])
+    assert (await stored_programme(teams_app, pid)).state == "closed"
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
-        records = SupportRecords(uow.session)
-        programme = await records.programme(ORG, pid)
-        assert programme is not None and programme.state == "closed"
         amy = await Directory(uow.session).person_by_email(ORG, AMY.email)
-        assert amy is not None and await records.caseload(ORG, amy.id) == []
+        assert amy is not None and await SupportRecords(uow.session).caseload(ORG, amy.id) == []
     await tick(teams_app, clock)
     assert "Tom Tutor has ended their programme" in texts_to(teams.connector, AMY)
 
@@ -143,13 +149,10 @@ async def test_support_to_good_ends_only_by_the_ap_and_it_is_recorded(
     assert "programme.end" not in str(body["value"])
     body, _ = await teams.execute(TUTOR, "programme.end", {"programme_id": pid})
     assert "decision you make with Amy Advanced" in str(body["value"])
-    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
-        programme = await SupportRecords(uow.session).programme(ORG, pid)
-        assert programme is not None and programme.state == "active"
+    assert (await stored_programme(teams_app, pid)).state == "active"
     await teams.execute(AMY, "programme.close", {"programme_id": pid})
+    assert (await stored_programme(teams_app, pid)).state == "closed"
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
-        programme = await SupportRecords(uow.session).programme(ORG, pid)
-        assert programme is not None and programme.state == "closed"
         trail = await Directory(uow.session).audit_trail(ORG, f"support-programme:{pid}")
         assert [(e.action, e.detail) for e in trail] == [
             ("consent", "support_to_good"),
@@ -180,10 +183,7 @@ async def test_an_ap_whose_programme_was_passed_on_loses_access(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
     pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
-    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
-        programme = await SupportRecords(uow.session).programme(ORG, pid)
-        assert programme is not None
-        referral_id = programme.referral_id
+    referral_id = (await stored_programme(teams_app, pid)).referral_id
     await teams.execute(TUTOR, "support.someone_else", {"referral_id": referral_id})
     body, _ = await teams.execute(AMY, "programme.open", {"programme_id": pid})
     assert "not yours to see" in str(body["value"])
@@ -226,9 +226,7 @@ async def test_the_tutor_is_sent_the_monthly_report_and_ratings_stay_out_by_defa
     assert "Calmer starts." in card_text(copy) and "head of teaching" in card_text(copy)
     choice = button_data(copy, "programme.report.ratings")
     await teams.execute(TUTOR, "programme.report.ratings", choice)
-    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
-        programme = await SupportRecords(uow.session).programme(ORG, pid)
-        assert programme is not None and programme.ratings_in_reports
+    assert (await stored_programme(teams_app, pid)).ratings_in_reports
     body, _ = await teams.execute(AMY, "programme.report.open", {**month, "month": "2027-01"})
     assert "Self-rating changed by" in card_text(body["value"])
 
@@ -240,11 +238,7 @@ async def test_session_notes_are_read_by_the_tutor_and_the_ap_only(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
     pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
-    await teams.execute(
-        AMY,
-        "programme.session",
-        {"programme_id": pid, "kind": "coaching", "held_on": "2026-11-23", "notes": "Seating."},
-    )
+    await amy_logs_session(teams, pid, "coaching", "2026-11-23", notes="Seating.")
     for user in (TUTOR, AMY):
         body, _ = await teams.execute(user, "programme.open", {"programme_id": pid})
         assert "Session notes" in card_text(body["value"]) and "Seating." in card_text(
@@ -263,11 +257,7 @@ async def test_undelivered_shows_what_failed_never_whose_support(
 ) -> None:
     pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
     teams.connector.fail_with[chat(TUTOR)] = 403
-    await teams.execute(
-        AMY,
-        "programme.session",
-        {"programme_id": pid, "kind": "coaching", "held_on": "2026-11-23"},
-    )
+    await amy_logs_session(teams, pid, "coaching", "2026-11-23")
     await tick(teams_app, clock)
     text = card_text(only_card(await teams.say(ADMIN, "undelivered")))
     assert "A private 1:1 message" in text and "blocked TLC" in text

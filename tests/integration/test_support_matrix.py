@@ -29,6 +29,7 @@ from tests.integration.test_support import (
     HAL,
     QUINN,
     SCORES,
+    amy_logs_session,
     button_data,
     cards_to,
     college,
@@ -201,11 +202,7 @@ async def test_developmental_records_by_role_and_relationship_over_http(
     await teams.execute(
         AMY, "programme.objectives", {"programme_id": pid, "objectives": OBJ, "milestones": ""}
     )
-    await teams.execute(
-        AMY,
-        "programme.session",
-        {"programme_id": pid, "kind": "coaching", "held_on": "2026-11-23", "notes": NOTE},
-    )
+    await amy_logs_session(teams, pid, "coaching", "2026-11-23", notes=NOTE)
     await teams.execute(TUTOR, "programme.reflect", {"programme_id": pid, "text": REFL})
     await teams.execute(TUTOR, "rate", {"programme_id": pid, "stage": "start", **SCORES})
     await teams.execute(AMY, "programme.update", {"programme_id": pid, "number": 1, "text": UPDATE})

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from bot.app.commands import build_notice_kinds
-from bot.app.turn import Message, UserRef, Where
+from bot.app.turn import Message, UserRef
 from bot.app.walks.plans import schedule_window_notices
 from bot.app.worker import Worker
 from bot.domain.access import Role
@@ -17,6 +17,7 @@ from storage.models import ConversationRef, Person, Team, get_in_org
 from storage.people import Directory
 from storage.reminders import Schedule
 from storage.walks import SAVED, WalkStore
+from tests.support.teams import Place
 
 ORG = "org-1"
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -60,14 +61,7 @@ async def seed(db: Database) -> dict[str, int]:
         mia = await directory.person_by_email(ORG, "mia@c.ac.uk")
         assert mia is not None
         ids["mia"] = mia.id
-        where = Where(
-            "19:maths;messageid=1",
-            "channel",
-            "https://x/",
-            team_id="19:maths",
-            team_name="Maths",
-            teams_channel_id="19:maths",
-        )
+        where = Place.channel("19:maths").where("https://x/")
         team = await directory.team(ORG, where, NOW)
         assert team is not None
         for pid in (ids["tom"], ids["lee"], mia.id):

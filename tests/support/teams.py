@@ -6,10 +6,12 @@ import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 
+from bot.app.turn import ConversationKind, Where
+from cards.base import _all_nodes
 from tests.support.loopback import LoopbackConnector, RosterMember, Sent
 
 TENANT = "tenant-1"
@@ -68,6 +70,18 @@ class Place:
     ) -> Place:
         channel = channel or team
         return cls(f"{channel};messageid=1", "channel", team, team_name, channel, channel_name)
+
+    def where(self, service_url: str) -> Where:
+        """The place as the bot sees it in a turn (what storage keeps of a conversation)."""
+        return Where(
+            conversation_id=self.conversation_id,
+            kind=cast(ConversationKind, self.kind),
+            service_url=service_url,
+            team_id=self.team_id,
+            team_name=self.team_name,
+            teams_channel_id=self.channel_id,
+            teams_channel_name=self.channel_name,
+        )
 
     def conversation(self) -> dict[str, Any]:
         conv: dict[str, Any] = {
@@ -308,14 +322,8 @@ def only_card(sent: list[Sent]) -> dict[str, Any]:
 
 def card_nodes(node: Any) -> Iterator[dict[str, Any]]:
     """Every object in a card (elements, actions, choices, facts…), parents before children, in
-    the order Teams lays them out."""
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from card_nodes(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from card_nodes(item)
+    the order Teams lays them out (the walk cards.base makes over a card it builds)."""
+    yield from _all_nodes(node)
 
 
 def card_text(card: dict[str, Any]) -> str:

@@ -354,24 +354,7 @@ def test_review_decision_only_when_under_review() -> None:
         "I need help with my lesson starts",
         "support",
         "suport",
-    ],
-)
-def test_natural_phrasings_reach_support_not_help(said: str) -> None:
-    router, _ = build_router()
-    match = router.match(said)
-    assert match.command is not None and match.command.word == "support"
-
-
-def test_help_is_still_help() -> None:
-    router, _ = build_router()
-    for said in ("help", "help me", "hello"):
-        match = router.match(said)
-        assert match.command is not None and match.command.word == "help"
-
-
-@pytest.mark.parametrize(
-    "said",
-    [
+        # everyday ways of asking
         "I'm struggling with behaviour",
         "im struggling with behaviour",
         "need help with marking",
@@ -380,7 +363,14 @@ def test_help_is_still_help() -> None:
         "struggling with my year 10s",
     ],
 )
-def test_everyday_ways_of_asking_reach_support(said: str) -> None:
+def test_natural_phrasings_reach_support_not_help(said: str) -> None:
     router, _ = build_router()
     match = router.match(said)
     assert match.command is not None and match.command.word == "support", said
+
+
+def test_help_is_still_help() -> None:
+    router, _ = build_router()
+    for said in ("help", "help me", "hello"):
+        match = router.match(said)
+        assert match.command is not None and match.command.word == "help"
