@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from bot.app.events import Events
 from bot.app.notices import NoticeKinds
-from bot.app.turn import FileRef, Turn, UserRef
+from bot.app.turn import FileRef, Reply, Turn, UserRef
 from bot.clock import Clock
 from bot.domain.access import Actor, Permission, Subject, can
 from bot.settings import Settings
@@ -91,3 +93,27 @@ class HandlerContext:
             return raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             return raw.decode("cp1252", errors="replace")
+
+
+def with_loaded[V, T](
+    load: Callable[[HandlerContext, V], Awaitable[T | Reply]],
+) -> Callable[
+    [Callable[[HandlerContext, V, T], Awaitable[Reply]]],
+    Callable[[HandlerContext, V], Awaitable[Reply]],
+]:
+    """A handler that first loads what its button is about, for this person: when the loader
+    answers instead (gone, not theirs), that is the reply; otherwise the handler is given it."""
+
+    def wrap(
+        handler: Callable[[HandlerContext, V, T], Awaitable[Reply]],
+    ) -> Callable[[HandlerContext, V], Awaitable[Reply]]:
+        @functools.wraps(handler)
+        async def run(ctx: HandlerContext, values: V) -> Reply:
+            loaded = await load(ctx, values)
+            if isinstance(loaded, Reply):
+                return loaded
+            return await handler(ctx, values, loaded)
+
+        return run
+
+    return wrap

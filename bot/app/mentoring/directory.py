@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.context import HandlerContext
+from bot.app.context import HandlerContext, with_loaded
 from bot.app.mentoring import relationship
 from bot.app.mentoring.relationship import (
     ANSWERED,
@@ -373,11 +373,9 @@ async def _mentor_answering(
     return rel
 
 
-async def accept(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+@with_loaded(_mentor_answering)
+async def accept(ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship) -> Reply:
     """The mentor takes the mentee on: next, they agree the agreement together."""
-    rel = await _mentor_answering(ctx, values)
-    if isinstance(rel, Reply):
-        return rel
     now = ctx.services.clock.now()
     rel.state, rel.accepted_at, rel.updated_at = ACTIVE, now, now
     rel.next_choices = []
@@ -403,10 +401,8 @@ async def accept(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     )
 
 
-async def decline(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    rel = await _mentor_answering(ctx, values)
-    if isinstance(rel, Reply):
-        return rel
+@with_loaded(_mentor_answering)
+async def decline(ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship) -> Reply:
     now = ctx.services.clock.now()
     rel.state, rel.ended_at, rel.updated_at = DECLINED, now, now
     await rematch(ctx.uow.session, rel, now, "declined")
