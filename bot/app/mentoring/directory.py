@@ -422,24 +422,18 @@ async def rematch(
     records = MentoringRecords(session)
     offers = {o.person_id: o for o in await records.offers(rel.org_id)}
     counts = await records.mentee_counts(rel.org_id)
-    for candidate in rel.next_choices:
-        offer = offers.get(candidate)
-        if candidate in excluded or offer is None or counts.get(candidate, 0) >= offer.capacity:
-            continue
-        rest = [c for c in rel.next_choices if c != candidate]
-        rel.next_choices = []
-        new = await ask(session, rel.org_id, rel.mentee_id, [candidate, *rest], rel.specialism, now)
-        await tell(
-            session,
-            rel.org_id,
-            f"mentoring-answer:{rel.id}:{why}",
-            ANSWERED,
-            rel.mentee_id,
-            now,
-            {"rel": rel.id, "answer": why, "next": new.id},
-        )
-        return new
-    rel.next_choices = []
+    free = [
+        c
+        for c in rel.next_choices
+        if c not in excluded and c in offers and counts.get(c, 0) < offers[c].capacity
+    ]
+    choices, rel.next_choices = rel.next_choices, []
+    new = None
+    about: dict[str, Any] = {"rel": rel.id, "answer": why}
+    if free:
+        rest = [c for c in choices if c != free[0]]
+        new = await ask(session, rel.org_id, rel.mentee_id, [free[0], *rest], rel.specialism, now)
+        about["next"] = new.id
     await tell(
         session,
         rel.org_id,
@@ -447,9 +441,9 @@ async def rematch(
         ANSWERED,
         rel.mentee_id,
         now,
-        {"rel": rel.id, "answer": why},
+        about,
     )
-    return None
+    return new
 
 
 async def not_a_good_fit(ctx: HandlerContext, values: dict[str, Any]) -> Reply:

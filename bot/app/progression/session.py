@@ -614,13 +614,11 @@ class StartForm(BaseModel):
         return value
 
 
+@with_loaded(_load)
 async def redisplay_setup(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+    ctx: HandlerContext, values: dict[str, Any], row: CardSession, errors: dict[str, str]
 ) -> Reply:
-    loaded = await _load(ctx, values)
-    if isinstance(loaded, Reply):
-        return loaded
-    return Reply.update(await _view(ctx).setup(loaded, errors))
+    return Reply.update(await _view(ctx).setup(row, errors))
 
 
 async def start(ctx: HandlerContext, form: StartForm) -> Reply:
@@ -699,15 +697,13 @@ class ContributionForm(BaseModel):
         return value
 
 
+@with_loaded(_load)
 async def redisplay_live(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+    ctx: HandlerContext, values: dict[str, Any], row: CardSession, errors: dict[str, str]
 ) -> Reply:
-    loaded = await _load(ctx, values)
-    if isinstance(loaded, Reply):
-        return loaded
     side: Side = "action" if {"what", "who", "by_when"} & set(errors) else "front"
     kept = {k: str(v) for k, v in values.items() if isinstance(v, str | int)}
-    return await _show(ctx, loaded, side, values=kept, errors=errors)
+    return await _show(ctx, row, side, values=kept, errors=errors)
 
 
 async def _running_card(
@@ -862,11 +858,8 @@ DOING = MappingProxyType(
 )
 
 
-async def _move(ctx: HandlerContext, values: dict[str, Any], what: Move) -> Reply:
-    loaded = await _load(ctx, values)
-    if isinstance(loaded, Reply):
-        return loaded
-    row = loaded
+@with_loaded(_load)
+async def _move(ctx: HandlerContext, values: dict[str, Any], row: CardSession, what: Move) -> Reply:
     if what in DOING:
         refusal = await _facilitator_only(ctx, row, DOING[what])
         if refusal is not None:
@@ -1027,17 +1020,16 @@ class ExtendForm(BaseModel):
         return value
 
 
+@with_loaded(_own_action)
 async def _redisplay_own_action(
     ctx: HandlerContext,
     values: dict[str, Any],
+    found: _Owned,
     errors: dict[str, str],
     field: str,
     card: Callable[[CardAction, str | None], CardDict],
 ) -> Reply:
     """An owner's action form again, with the error for `field` (or the first there is)."""
-    found = await _own_action(ctx, values)
-    if isinstance(found, Reply):
-        return found
     action, _ = found
     return Reply.update(card(action, errors.get(field) or next(iter(errors.values()), None)))
 
