@@ -454,6 +454,22 @@ async def confirm(ctx: HandlerContext, values: dict[str, Any], rel: MentoringRel
     return Reply.update(await agreement_for(ctx, rel, "Confirmed by both of you: it's in effect."))
 
 
+async def _tell_both(
+    session: AsyncSession,
+    rel: MentoringRelationship,
+    key: str,
+    kind: str,
+    now: datetime,
+    about: dict[str, Any],
+    due: datetime,
+) -> None:
+    """The same reminder to the mentee and the mentor, each under `key`:<their id>, with the
+    relationship in its payload."""
+    for person in (rel.mentee_id, rel.mentor_id):
+        payload = {"rel": rel.id, **about}
+        await tell(session, rel.org_id, f"{key}:{person}", kind, person, now, payload, due=due)
+
+
 async def schedule_reviews(
     session: AsyncSession, rel: MentoringRelationship, now: datetime
 ) -> None:
@@ -463,17 +479,8 @@ async def schedule_reviews(
         due = rules.morning_of(point.due)
         if due < now:
             continue
-        for person in (rel.mentee_id, rel.mentor_id):
-            await tell(
-                session,
-                rel.org_id,
-                f"mentoring-review:{rel.id}:{point.key}:{person}",
-                REVIEW_DUE,
-                person,
-                now,
-                {"rel": rel.id, "point": point.key},
-                due=due,
-            )
+        key = f"mentoring-review:{rel.id}:{point.key}"
+        await _tell_both(session, rel, key, REVIEW_DUE, now, {"point": point.key}, due)
 
 
 async def schedule_nudges(
@@ -481,17 +488,8 @@ async def schedule_nudges(
 ) -> None:
     weeks = int(rel.agreement.get("meet_every_weeks") or rules.template().meet_every_weeks)
     due = rules.morning_of(last + timedelta(weeks=weeks))
-    for person in (rel.mentee_id, rel.mentor_id):
-        await tell(
-            session,
-            rel.org_id,
-            f"mentoring-nudge:{rel.id}:{person}",
-            NUDGE,
-            person,
-            now,
-            {"rel": rel.id, "since": last.isoformat()},
-            due=max(due, now),
-        )
+    about = {"since": last.isoformat()}
+    await _tell_both(session, rel, f"mentoring-nudge:{rel.id}", NUDGE, now, about, max(due, now))
 
 
 # ------------------------------------------------------------- meetings and observations
