@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, EmailStr, field_validator
 
 from bot.app import setup, tutor_details
-from bot.app.context import HandlerContext
+from bot.app.context import HandlerContext, permitted
 from bot.app.router import private_only
 from bot.app.support.matching import rematch_waiting
 from bot.app.turn import Message, Reply
@@ -114,9 +114,8 @@ def _role_from_words(words: list[str]) -> Role | None:
     return None
 
 
+@permitted(Permission.MANAGE_ROLES, NOT_ALLOWED)
 async def open_role_form(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
-    if not ctx.can(Permission.MANAGE_ROLES):
-        return Reply.text(NOT_ALLOWED)
     return Reply.show(grant_role_card())
 
 
@@ -126,9 +125,8 @@ async def redisplay_role_form(
     return Reply.update(grant_role_card({k: str(v) for k, v in values.items()}, errors))
 
 
+@permitted(Permission.MANAGE_ROLES, NOT_ALLOWED)
 async def change_role(ctx: HandlerContext, form: RoleForm) -> Reply:
-    if not ctx.can(Permission.MANAGE_ROLES):
-        return Reply.text(NOT_ALLOWED)
     directory = ctx.directory
     now = ctx.services.clock.now()
     person = await directory.person_by_email(ctx.turn.org_id, form.email)
@@ -179,9 +177,8 @@ async def _roles(ctx: HandlerContext) -> Reply:
     return Reply.show(roles_card(people))
 
 
+@permitted(Permission.MANAGE_ROLES, NOT_ALLOWED)
 async def show_roles(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
-    if not ctx.can(Permission.MANAGE_ROLES):
-        return Reply.text(NOT_ALLOWED)
     return await _roles(ctx)
 
 
@@ -215,9 +212,8 @@ async def _role_log(ctx: HandlerContext) -> Reply:
     return Reply.show(role_log_card(lines))
 
 
+@permitted(Permission.MANAGE_ROLES, NOT_ALLOWED)
 async def show_role_log(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
-    if not ctx.can(Permission.MANAGE_ROLES):
-        return Reply.text(NOT_ALLOWED)
     return await _role_log(ctx)
 
 

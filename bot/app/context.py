@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Concatenate, Protocol
 
 from bot.app.events import Events
 from bot.app.notices import NoticeKinds
-from bot.app.turn import FileRef, Turn, UserRef
+from bot.app.turn import FileRef, Reply, Turn, UserRef
 from bot.clock import Clock
 from bot.domain.access import Actor, Permission, Subject, can
 from bot.settings import Settings
@@ -91,3 +93,51 @@ class HandlerContext:
             return raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             return raw.decode("cp1252", errors="replace")
+
+
+def with_loaded[V, T, **P](
+    load: Callable[[HandlerContext, V], Awaitable[T | Reply]],
+) -> Callable[
+    [Callable[Concatenate[HandlerContext, V, T, P], Awaitable[Reply]]],
+    Callable[Concatenate[HandlerContext, V, P], Awaitable[Reply]],
+]:
+    """A handler that first loads what its button is about, for this person: when the loader
+    answers instead (gone, not theirs), that is the reply; otherwise the handler is given it
+    after the submitted values (a redisplay's errors come after it)."""
+
+    def wrap(
+        handler: Callable[Concatenate[HandlerContext, V, T, P], Awaitable[Reply]],
+    ) -> Callable[Concatenate[HandlerContext, V, P], Awaitable[Reply]]:
+        @functools.wraps(handler)
+        async def run(ctx: HandlerContext, values: V, /, *args: P.args, **kw: P.kwargs) -> Reply:
+            loaded = await load(ctx, values)
+            if isinstance(loaded, Reply):
+                return loaded
+            return await handler(ctx, values, loaded, *args, **kw)
+
+        return run
+
+    return wrap
+
+
+def permitted[**P](
+    permission: Permission, refusal: str
+) -> Callable[
+    [Callable[Concatenate[HandlerContext, P], Awaitable[Reply]]],
+    Callable[Concatenate[HandlerContext, P], Awaitable[Reply]],
+]:
+    """A handler only for those whose roles give `permission` (whatever it is about); anyone
+    else hears `refusal`."""
+
+    def wrap(
+        handler: Callable[Concatenate[HandlerContext, P], Awaitable[Reply]],
+    ) -> Callable[Concatenate[HandlerContext, P], Awaitable[Reply]]:
+        @functools.wraps(handler)
+        async def run(ctx: HandlerContext, /, *args: P.args, **kw: P.kwargs) -> Reply:
+            if not ctx.can(permission):
+                return Reply.text(refusal)
+            return await handler(ctx, *args, **kw)
+
+        return run
+
+    return wrap

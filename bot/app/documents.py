@@ -65,6 +65,19 @@ async def organisation_name(ctx: HandlerContext) -> str:
     return org.name if org else ""
 
 
+async def _to_private_chat(
+    ctx: HandlerContext, key: str, kind: str, now: datetime, about: dict[str, Any]
+) -> None:
+    """Queue something for the asker's 1:1 chat, now, with the shared chat they asked in and
+    their name, so that chat can be told where it went."""
+    asked_in = await ctx.directory.conversation(ctx.turn.org_id, ctx.turn.where.conversation_id)
+    who = ctx.person.name or ""
+    payload = {**about, "asked_in": asked_in.id if asked_in else None, "who": who}
+    await Schedule(ctx.uow.session).put(
+        ctx.turn.org_id, key, kind, now, now, person_id=ctx.person.id, payload=payload
+    )
+
+
 async def send(ctx: HandlerContext, name: str, content: bytes, description: str) -> Reply:
     """Offer a document to the person on this turn, in our 1:1 chat."""
     now = ctx.services.clock.now()
@@ -77,22 +90,8 @@ async def send(ctx: HandlerContext, name: str, content: bytes, description: str)
     token = await _keep(ctx.uow.session, ctx.turn.org_id, ctx.person.id, name, content, now)
     if personal:
         return Reply(messages=[consent_message(name, len(content), description, token)])
-    asked_in = await ctx.directory.conversation(ctx.turn.org_id, ctx.turn.where.conversation_id)
-    await Schedule(ctx.uow.session).put(
-        ctx.turn.org_id,
-        f"document:{token}",
-        OFFER,
-        now,
-        now,
-        person_id=ctx.person.id,
-        payload={
-            "token": token,
-            "description": description,
-            "name": name,
-            "asked_in": asked_in.id if asked_in else None,
-            "who": ctx.person.name or "",
-        },
-    )
+    about = {"token": token, "description": description, "name": name}
+    await _to_private_chat(ctx, f"document:{token}", OFFER, now, about)
     return Reply.text(f"I'm sending {name} to our 1:1 chat, where only you will see it.")
 
 
@@ -109,23 +108,8 @@ async def answer_in_private(ctx: HandlerContext, reply: Reply, what: str) -> Rep
         return reply
     now = ctx.services.clock.now()
     token = secrets.token_urlsafe(12)
-    asked_in = await ctx.directory.conversation(ctx.turn.org_id, ctx.turn.where.conversation_id)
-    await Schedule(ctx.uow.session).put(
-        ctx.turn.org_id,
-        f"private-answer:{token}",
-        PRIVATE_ANSWER,
-        now,
-        now,
-        person_id=ctx.person.id,
-        payload={
-            "token": token,
-            "text": shown[-1].text,
-            "card": shown[-1].card,
-            "name": what,
-            "asked_in": asked_in.id if asked_in else None,
-            "who": ctx.person.name or "",
-        },
-    )
+    about = {"token": token, "text": shown[-1].text, "card": shown[-1].card, "name": what}
+    await _to_private_chat(ctx, f"private-answer:{token}", PRIVATE_ANSWER, now, about)
     return Reply.text(f"I've sent {what} to our 1:1 chat, where only you will see them.")
 
 

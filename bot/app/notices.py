@@ -6,6 +6,7 @@ observation that has since been rescheduled or approved says so, or is dropped (
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,6 +46,23 @@ class NoticeContext(_ItemContext):
 
 
 Render = Callable[[NoticeContext], Awaitable[Message | None]]
+
+
+def about[T](
+    load: Callable[[NoticeContext], Awaitable[T | None]],
+) -> Callable[[Callable[[NoticeContext, T], Awaitable[Message | None]]], Render]:
+    """A notice about something loaded when it is sent, given to the renderer; nothing is sent
+    when it is gone (the loader finds None)."""
+
+    def wrap(render: Callable[[NoticeContext, T], Awaitable[Message | None]]) -> Render:
+        @functools.wraps(render)
+        async def run(ctx: NoticeContext) -> Message | None:
+            found = await load(ctx)
+            return None if found is None else await render(ctx, found)
+
+        return run
+
+    return wrap
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 
-from bot.app.context import HandlerContext
+from bot.app.context import HandlerContext, permitted
 from bot.app.notices import NoticeKind, NoticeKinds
 from bot.app.router import CardAction, Command
 from bot.app.turn import FileRef, Reply
@@ -297,9 +297,8 @@ class SendingHoursForm(BaseModel):
         return value
 
 
+@permitted(Permission.MANAGE_SETTINGS, ADMINS_ONLY)
 async def open_sending_hours(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
-    if not ctx.can(Permission.MANAGE_SETTINGS):
-        return Reply.text(ADMINS_ONLY)
     org = await ctx.directory.organisation(ctx.turn.org_id, ctx.services.clock.now())
     current = SendingHours.from_settings(org.settings).to_settings()
     values = {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in current.items()}
@@ -312,9 +311,8 @@ async def redisplay_sending_hours(
     return Reply.update(sending_hours_card({k: str(v) for k, v in values.items()}, errors))
 
 
+@permitted(Permission.MANAGE_SETTINGS, ADMINS_ONLY)
 async def save_sending_hours(ctx: HandlerContext, form: SendingHoursForm) -> Reply:
-    if not ctx.can(Permission.MANAGE_SETTINGS):
-        return Reply.text(ADMINS_ONLY)
     now = ctx.services.clock.now()
     org = await ctx.directory.organisation(ctx.turn.org_id, now)
     before = SendingHours.from_settings(org.settings)
@@ -377,14 +375,13 @@ async def _calendar_card(
     )
 
 
+@permitted(Permission.MANAGE_SETTINGS, TERMS_ADMINS_ONLY)
 async def terms_command(ctx: HandlerContext) -> Reply:
     """Term dates and closure days (INSET, college closed) for the academic year (org admins).
 
     Usage: terms
     Usage: terms (with a .csv: kind,name,start,end rows; kind is term or closure)
     """
-    if not ctx.can(Permission.MANAGE_SETTINGS):
-        return Reply.text(TERMS_ADMINS_ONLY)
     file = ctx.csv_file
     if file is not None:
         return await _import_calendar(ctx, file)
@@ -424,9 +421,8 @@ async def _save_calendar(
     )
 
 
+@permitted(Permission.MANAGE_SETTINGS, TERMS_ADMINS_ONLY)
 async def open_terms(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    if not ctx.can(Permission.MANAGE_SETTINGS):
-        return Reply.text(TERMS_ADMINS_ONLY)
     return Reply.show(await _calendar_card(ctx, _year_of(ctx, values)))
 
 
@@ -464,11 +460,10 @@ class TermDatesForm(BaseModel):
         return out
 
 
+@permitted(Permission.MANAGE_SETTINGS, TERMS_ADMINS_ONLY)
 async def redisplay_terms(
     ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
 ) -> Reply:
-    if not ctx.can(Permission.MANAGE_SETTINGS):
-        return Reply.text(TERMS_ADMINS_ONLY)
     kept = {k: str(v) for k, v in values.items() if isinstance(v, str) and k != "closures"}
     card = await _calendar_card(
         ctx, _year_of(ctx, values), kept, str(values.get("closures") or ""), errors
@@ -476,9 +471,8 @@ async def redisplay_terms(
     return Reply.update(card)
 
 
+@permitted(Permission.MANAGE_SETTINGS, TERMS_ADMINS_ONLY)
 async def save_terms(ctx: HandlerContext, form: TermDatesForm) -> Reply:
-    if not ctx.can(Permission.MANAGE_SETTINGS):
-        return Reply.text(TERMS_ADMINS_ONLY)
     values = {k: v.isoformat() for k, v in form.model_dump().items() if isinstance(v, date)}
     try:
         terms = check_terms(form.terms())

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, EmailStr, field_validator
 
 from bot.app import documents
-from bot.app.context import HandlerContext
+from bot.app.context import HandlerContext, permitted
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.router import CardAction, Command
 from bot.app.turn import Message, Reply
@@ -213,17 +213,15 @@ class PersonForm(BaseModel):
         return value.strip().lower() if isinstance(value, str) else value
 
 
+@permitted(Permission.MANAGE_PEOPLE_DATA, NOT_ALLOWED)
 async def open_person_card(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
-    if not ctx.can(Permission.MANAGE_PEOPLE_DATA):
-        return Reply.text(NOT_ALLOWED)
     return Reply.show(person_data_card())
 
 
+@permitted(Permission.MANAGE_PEOPLE_DATA, NOT_ALLOWED)
 async def redisplay_person(
     ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
 ) -> Reply:
-    if not ctx.can(Permission.MANAGE_PEOPLE_DATA):
-        return Reply.text(NOT_ALLOWED)
     shown = {k: str(v) for k, v in values.items() if isinstance(v, str | bool | int)}
     return Reply.update(person_data_card(shown, errors))
 
@@ -239,9 +237,8 @@ async def _find(ctx: HandlerContext, form: PersonForm) -> Person | Reply:
     return person
 
 
+@permitted(Permission.MANAGE_PEOPLE_DATA, NOT_ALLOWED)
 async def export_card(ctx: HandlerContext, form: PersonForm) -> Reply:
-    if not ctx.can(Permission.MANAGE_PEOPLE_DATA):
-        return Reply.text(NOT_ALLOWED)
     found = await _find(ctx, form)
     if isinstance(found, Reply):
         return found
@@ -258,9 +255,8 @@ async def export_card(ctx: HandlerContext, form: PersonForm) -> Reply:
     )
 
 
+@permitted(Permission.MANAGE_PEOPLE_DATA, NOT_ALLOWED)
 async def erase_card(ctx: HandlerContext, form: PersonForm) -> Reply:
-    if not ctx.can(Permission.MANAGE_PEOPLE_DATA):
-        return Reply.text(NOT_ALLOWED)
     if not form.confirm:
         return Reply.update(
             person_data_card(

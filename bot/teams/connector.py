@@ -83,25 +83,19 @@ class Connector:
 
     async def send(self, service_url: str, conversation_id: str, activity: dict[str, Any]) -> str:
         """Post to a conversation; returns the activity id the service gave it."""
-        path = f"/v3/conversations/{quote(conversation_id, safe='')}/activities"
+        path = _activities(conversation_id)
         return str((await self._call("POST", service_url, path, activity)).get("id", ""))
 
     async def reply(
         self, service_url: str, conversation_id: str, reply_to_id: str, activity: dict[str, Any]
     ) -> str:
-        path = (
-            f"/v3/conversations/{quote(conversation_id, safe='')}/activities/"
-            f"{quote(reply_to_id, safe='')}"
-        )
+        path = _activities(conversation_id, reply_to_id)
         return str((await self._call("POST", service_url, path, activity)).get("id", ""))
 
     async def update(
         self, service_url: str, conversation_id: str, activity_id: str, activity: dict[str, Any]
     ) -> None:
-        path = (
-            f"/v3/conversations/{quote(conversation_id, safe='')}/activities/"
-            f"{quote(activity_id, safe='')}"
-        )
+        path = _activities(conversation_id, activity_id)
         await self._call("PUT", service_url, path, {**activity, "id": activity_id})
 
     async def create_personal_conversation(
@@ -155,6 +149,12 @@ class Connector:
             members.extend(page)
             if not token:
                 return members
+
+
+def _activities(conversation_id: str, activity_id: str | None = None) -> str:
+    """The path of a conversation's activities, or of one activity in it."""
+    path = f"/v3/conversations/{quote(conversation_id, safe='')}/activities"
+    return path if activity_id is None else f"{path}/{quote(activity_id, safe='')}"
 
 
 def _member(data: dict[str, Any]) -> Member:

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.context import HandlerContext
+from bot.app.context import HandlerContext, with_loaded
 from bot.app.mentoring import relationship
 from bot.app.mentoring.relationship import (
     CONFIRM,
@@ -82,6 +82,10 @@ async def _load(
     return rel
 
 
+async def _writable(ctx: HandlerContext, values: dict[str, Any]) -> MentoringRelationship | Reply:
+    return await _load(ctx, values, write=True)
+
+
 # ------------------------------------------------------------------------------- the view
 
 
@@ -90,6 +94,19 @@ def _date(value: object) -> date | None:
         return date.fromisoformat(str(value or "").strip()[:10])
     except ValueError:
         return None
+
+
+async def logged_meetings(records: MentoringRecords, rel_id: int) -> list[rules.LoggedMeeting]:
+    """The meetings logged in a relationship, as the rules read them."""
+    return [
+        rules.LoggedMeeting(
+            m.held_on,
+            m.discussed,
+            {int(k): v for k, v in m.next_steps.items()},
+            {int(k): int(v) for k, v in m.progress.items()},
+        )
+        for m in await records.entries(rel_id, MEETING)
+    ]
 
 
 async def agreement_view(
@@ -102,17 +119,8 @@ async def agreement_view(
     offer = await records.offer_of(rel.org_id, rel.mentor_id)
     mentee_name = await name_of(directory, rel.org_id, rel.mentee_id)
     mentor_name = await name_of(directory, rel.org_id, rel.mentor_id)
-    meetings = await records.entries(rel.id, MEETING)
-    logged = [
-        rules.LoggedMeeting(
-            m.held_on,
-            m.discussed,
-            {int(k): v for k, v in m.next_steps.items()},
-            {int(k): int(v) for k, v in m.progress.items()},
-        )
-        for m in meetings
-    ]
-    progress = rules.latest_progress(logged)
+    meetings = await logged_meetings(records, rel.id)
+    progress = rules.latest_progress(meetings)
     objectives = [
         ObjectiveView(o.what, o.measure, f"{o.by:%d %b %Y}", rules.progress_bar(progress.get(i, 0)))
         for i, o in enumerate(_objectives(shown), start=1)
@@ -299,18 +307,15 @@ async def agreement(ctx: HandlerContext) -> Reply:
     return Reply.show(await agreement_for(ctx, rels[0]))
 
 
-async def open_agreement(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    loaded = await _load(ctx, values)
-    if isinstance(loaded, Reply):
-        return loaded
-    return Reply.show(await agreement_for(ctx, loaded))
+@with_loaded(_load)
+async def open_agreement(
+    ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship
+) -> Reply:
+    return Reply.show(await agreement_for(ctx, rel))
 
 
-async def edit(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    loaded = await _load(ctx, values, write=True)
-    if isinstance(loaded, Reply):
-        return loaded
-    rel = loaded
+@with_loaded(_writable)
+async def edit(ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship) -> Reply:
     base = rel.proposal or rel.agreement or defaults(rel, london(ctx.services.clock.now()).date())
     _mentor_opened(ctx, rel, "agreement form")
     return Reply.show(agreement_form_card(rel.id, form_values(base)))
@@ -380,12 +385,9 @@ async def _parse(
     return agreement, errors
 
 
-async def save(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+@with_loaded(_writable)
+async def save(ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship) -> Reply:
     """Propose the agreement (or a change to it): nothing takes effect until the other confirms."""
-    loaded = await _load(ctx, values, write=True)
-    if isinstance(loaded, Reply):
-        return loaded
-    rel = loaded
     proposed, errors = await _parse(ctx, rel, values)
     if errors:
         return Reply.update(agreement_form_card(rel.id, values, errors))
@@ -421,11 +423,8 @@ async def save(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     )
 
 
-async def confirm(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    loaded = await _load(ctx, values, write=True)
-    if isinstance(loaded, Reply):
-        return loaded
-    rel = loaded
+@with_loaded(_writable)
+async def confirm(ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship) -> Reply:
     if rel.proposal is None:
         return Reply.update(await agreement_for(ctx, rel, "Already confirmed."))
     if rel.proposed_by == ctx.person.id:
@@ -455,6 +454,22 @@ async def confirm(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     return Reply.update(await agreement_for(ctx, rel, "Confirmed by both of you: it's in effect."))
 
 
+async def _tell_both(
+    session: AsyncSession,
+    rel: MentoringRelationship,
+    key: str,
+    kind: str,
+    now: datetime,
+    about: dict[str, Any],
+    due: datetime,
+) -> None:
+    """The same reminder to the mentee and the mentor, each under `key`:<their id>, with the
+    relationship in its payload."""
+    for person in (rel.mentee_id, rel.mentor_id):
+        payload = {"rel": rel.id, **about}
+        await tell(session, rel.org_id, f"{key}:{person}", kind, person, now, payload, due=due)
+
+
 async def schedule_reviews(
     session: AsyncSession, rel: MentoringRelationship, now: datetime
 ) -> None:
@@ -464,17 +479,8 @@ async def schedule_reviews(
         due = rules.morning_of(point.due)
         if due < now:
             continue
-        for person in (rel.mentee_id, rel.mentor_id):
-            await tell(
-                session,
-                rel.org_id,
-                f"mentoring-review:{rel.id}:{point.key}:{person}",
-                REVIEW_DUE,
-                person,
-                now,
-                {"rel": rel.id, "point": point.key},
-                due=due,
-            )
+        key = f"mentoring-review:{rel.id}:{point.key}"
+        await _tell_both(session, rel, key, REVIEW_DUE, now, {"point": point.key}, due)
 
 
 async def schedule_nudges(
@@ -482,38 +488,27 @@ async def schedule_nudges(
 ) -> None:
     weeks = int(rel.agreement.get("meet_every_weeks") or rules.template().meet_every_weeks)
     due = rules.morning_of(last + timedelta(weeks=weeks))
-    for person in (rel.mentee_id, rel.mentor_id):
-        await tell(
-            session,
-            rel.org_id,
-            f"mentoring-nudge:{rel.id}:{person}",
-            NUDGE,
-            person,
-            now,
-            {"rel": rel.id, "since": last.isoformat()},
-            due=max(due, now),
-        )
+    about = {"since": last.isoformat()}
+    await _tell_both(session, rel, f"mentoring-nudge:{rel.id}", NUDGE, now, about, max(due, now))
 
 
 # ------------------------------------------------------------- meetings and observations
 
 
-async def open_meeting(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    loaded = await _load(ctx, values, write=True)
-    if isinstance(loaded, Reply):
-        return loaded
-    rel = loaded
+@with_loaded(_writable)
+async def open_meeting(
+    ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship
+) -> Reply:
     objectives = [o.what for o in _objectives(rel.agreement or rel.proposal or {})]
     today = london(ctx.services.clock.now()).date().isoformat()
     _mentor_opened(ctx, rel, "meeting log form")
     return Reply.show(meeting_form_card(rel.id, objectives, {"held_on": today}))
 
 
-async def log_meeting(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    loaded = await _load(ctx, values, write=True)
-    if isinstance(loaded, Reply):
-        return loaded
-    rel = loaded
+@with_loaded(_writable)
+async def log_meeting(
+    ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship
+) -> Reply:
     objectives = _objectives(rel.agreement or rel.proposal or {})
     now = ctx.services.clock.now()
     today = london(now).date()
@@ -560,20 +555,19 @@ async def log_meeting(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     return Reply.update(await agreement_for(ctx, rel, "Meeting logged."))
 
 
-async def open_observation(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    loaded = await _load(ctx, values, write=True)
-    if isinstance(loaded, Reply):
-        return loaded
+@with_loaded(_writable)
+async def open_observation(
+    ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship
+) -> Reply:
     today = london(ctx.services.clock.now()).date().isoformat()
-    return Reply.show(observation_form_card(loaded.id, {"held_on": today}))
+    return Reply.show(observation_form_card(rel.id, {"held_on": today}))
 
 
-async def record_observation(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+@with_loaded(_writable)
+async def record_observation(
+    ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship
+) -> Reply:
     """A developmental observation: no grade field exists, and it is never an OTLA."""
-    loaded = await _load(ctx, values, write=True)
-    if isinstance(loaded, Reply):
-        return loaded
-    rel = loaded
     now = ctx.services.clock.now()
     errors: dict[str, str] = {}
     who = str(values.get("who") or "")
@@ -607,9 +601,10 @@ async def record_observation(ctx: HandlerContext, values: dict[str, Any]) -> Rep
     return Reply.update(await agreement_for(ctx, rel, "Observation recorded."))
 
 
-async def _entry(
-    ctx: HandlerContext, values: dict[str, Any]
-) -> tuple[MentoringEntry, MentoringRelationship] | Reply:
+_Observed = tuple[MentoringEntry, MentoringRelationship]
+
+
+async def _entry(ctx: HandlerContext, values: dict[str, Any]) -> _Observed | Reply:
     records = MentoringRecords(ctx.uow.session)
     entry = await records.entry(ctx.turn.org_id, _id(values.get("entry")))
     rel = await records.relationship(ctx.turn.org_id, entry.relationship_id) if entry else None
@@ -620,19 +615,15 @@ async def _entry(
     return entry, rel
 
 
-async def open_evaluation(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    loaded = await _entry(ctx, values)
-    if isinstance(loaded, Reply):
-        return loaded
-    entry, _ = loaded
+@with_loaded(_entry)
+async def open_evaluation(ctx: HandlerContext, values: dict[str, Any], found: _Observed) -> Reply:
+    entry, _ = found
     return Reply.show(evaluation_form_card(entry.id, entry.discussed))
 
 
-async def evaluate(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    loaded = await _entry(ctx, values)
-    if isinstance(loaded, Reply):
-        return loaded
-    entry, rel = loaded
+@with_loaded(_entry)
+async def evaluate(ctx: HandlerContext, values: dict[str, Any], found: _Observed) -> Reply:
+    entry, rel = found
     text = str(values.get("evaluation") or "").strip()
     if not text:
         return Reply.update(

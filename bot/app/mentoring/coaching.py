@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from bot.app.context import HandlerContext
+from bot.app.context import HandlerContext, with_loaded
 from bot.app.mentoring.relationship import COACH_ACTION, COACH_SHARED, name_of, tell
 from bot.app.turn import Reply
 from bot.clock import london
@@ -163,11 +163,8 @@ def _stale(conv: CoachingConversation, values: dict[str, Any]) -> bool:
     return str(values.get("step")) != str(conv.step)
 
 
-async def answer(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    loaded = await _load(ctx, values)
-    if isinstance(loaded, Reply):
-        return loaded
-    conv = loaded
+@with_loaded(_load)
+async def answer(ctx: HandlerContext, values: dict[str, Any], conv: CoachingConversation) -> Reply:
     if conv.state == FINISHED:
         return Reply.update(await _done(ctx, conv))
     if _stale(conv, values) or conv.state == PAUSED:
@@ -237,11 +234,8 @@ async def answer(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     return Reply.update(coach_card(view_of(conv)))
 
 
-async def back(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    loaded = await _load(ctx, values)
-    if isinstance(loaded, Reply):
-        return loaded
-    conv = loaded
+@with_loaded(_load)
+async def back(ctx: HandlerContext, values: dict[str, Any], conv: CoachingConversation) -> Reply:
     if conv.state == FINISHED:
         return Reply.update(await _done(ctx, conv))
     if not _stale(conv, values) and conv.step > 0:
@@ -251,11 +245,8 @@ async def back(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     return Reply.update(coach_card(view_of(conv)))
 
 
-async def pause(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    loaded = await _load(ctx, values)
-    if isinstance(loaded, Reply):
-        return loaded
-    conv = loaded
+@with_loaded(_load)
+async def pause(ctx: HandlerContext, values: dict[str, Any], conv: CoachingConversation) -> Reply:
     if conv.state != FINISHED:
         conv.state = PAUSED
         conv.updated_at = ctx.services.clock.now()
@@ -263,11 +254,8 @@ async def pause(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     return Reply.update(await _done(ctx, conv))
 
 
-async def resume(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    loaded = await _load(ctx, values)
-    if isinstance(loaded, Reply):
-        return loaded
-    conv = loaded
+@with_loaded(_load)
+async def resume(ctx: HandlerContext, values: dict[str, Any], conv: CoachingConversation) -> Reply:
     if conv.state == FINISHED:
         return Reply.update(await _done(ctx, conv))
     conv.state = TALKING
@@ -313,12 +301,9 @@ async def _done(
     )
 
 
-async def share(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+@with_loaded(_load)
+async def share(ctx: HandlerContext, values: dict[str, Any], conv: CoachingConversation) -> Reply:
     """The person chooses to share their notes with their mentor or their coach."""
-    loaded = await _load(ctx, values)
-    if isinstance(loaded, Reply):
-        return loaded
-    conv = loaded
     allowed = [i for i, _ in await companions(ctx)]
     if not allowed:
         return Reply.text("You don't have a mentor or coach to share with yet.")
@@ -341,11 +326,10 @@ async def share(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     return Reply.update(await _done(ctx, conv, "Shared."))
 
 
-async def action_done(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    loaded = await _load(ctx, values)
-    if isinstance(loaded, Reply):
-        return loaded
-    conv = loaded
+@with_loaded(_load)
+async def action_done(
+    ctx: HandlerContext, values: dict[str, Any], conv: CoachingConversation
+) -> Reply:
     n = _id(values.get("n"))
     if not 1 <= n <= len(conv.actions):
         return Reply.text("I can't find that action any more.")
@@ -381,11 +365,8 @@ async def _review(ctx: HandlerContext) -> Reply:
     return Reply.show(coach_review_card(conv.id, conv.answers.get("outcome", ""), before))
 
 
-async def review(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    loaded = await _load(ctx, values)
-    if isinstance(loaded, Reply):
-        return loaded
-    conv = loaded
+@with_loaded(_load)
+async def review(ctx: HandlerContext, values: dict[str, Any], conv: CoachingConversation) -> Reply:
     if not conv.scales:
         return Reply.text("That conversation has no scale to review.")
     before = int(conv.scales[-1]["value"])

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.context import HandlerContext
+from bot.app.context import HandlerContext, with_loaded
 from bot.app.mentoring import relationship
 from bot.app.mentoring.relationship import (
     ANSWERED,
@@ -373,11 +373,9 @@ async def _mentor_answering(
     return rel
 
 
-async def accept(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+@with_loaded(_mentor_answering)
+async def accept(ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship) -> Reply:
     """The mentor takes the mentee on: next, they agree the agreement together."""
-    rel = await _mentor_answering(ctx, values)
-    if isinstance(rel, Reply):
-        return rel
     now = ctx.services.clock.now()
     rel.state, rel.accepted_at, rel.updated_at = ACTIVE, now, now
     rel.next_choices = []
@@ -403,10 +401,8 @@ async def accept(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     )
 
 
-async def decline(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    rel = await _mentor_answering(ctx, values)
-    if isinstance(rel, Reply):
-        return rel
+@with_loaded(_mentor_answering)
+async def decline(ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship) -> Reply:
     now = ctx.services.clock.now()
     rel.state, rel.ended_at, rel.updated_at = DECLINED, now, now
     await rematch(ctx.uow.session, rel, now, "declined")
@@ -426,24 +422,18 @@ async def rematch(
     records = MentoringRecords(session)
     offers = {o.person_id: o for o in await records.offers(rel.org_id)}
     counts = await records.mentee_counts(rel.org_id)
-    for candidate in rel.next_choices:
-        offer = offers.get(candidate)
-        if candidate in excluded or offer is None or counts.get(candidate, 0) >= offer.capacity:
-            continue
-        rest = [c for c in rel.next_choices if c != candidate]
-        rel.next_choices = []
-        new = await ask(session, rel.org_id, rel.mentee_id, [candidate, *rest], rel.specialism, now)
-        await tell(
-            session,
-            rel.org_id,
-            f"mentoring-answer:{rel.id}:{why}",
-            ANSWERED,
-            rel.mentee_id,
-            now,
-            {"rel": rel.id, "answer": why, "next": new.id},
-        )
-        return new
-    rel.next_choices = []
+    free = [
+        c
+        for c in rel.next_choices
+        if c not in excluded and c in offers and counts.get(c, 0) < offers[c].capacity
+    ]
+    choices, rel.next_choices = rel.next_choices, []
+    new = None
+    about: dict[str, Any] = {"rel": rel.id, "answer": why}
+    if free:
+        rest = [c for c in choices if c != free[0]]
+        new = await ask(session, rel.org_id, rel.mentee_id, [free[0], *rest], rel.specialism, now)
+        about["next"] = new.id
     await tell(
         session,
         rel.org_id,
@@ -451,9 +441,9 @@ async def rematch(
         ANSWERED,
         rel.mentee_id,
         now,
-        {"rel": rel.id, "answer": why},
+        about,
     )
-    return None
+    return new
 
 
 async def not_a_good_fit(ctx: HandlerContext, values: dict[str, Any]) -> Reply:

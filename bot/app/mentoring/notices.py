@@ -156,15 +156,7 @@ async def _draft(
     point = points.get(point_key)
     if point is None:
         return None
-    meetings = [
-        rules.LoggedMeeting(
-            m.held_on,
-            m.discussed,
-            {int(k): v for k, v in m.next_steps.items()},
-            {int(k): int(v) for k, v in m.progress.items()},
-        )
-        for m in await records.entries(rel.id, MEETING)
-    ]
+    meetings = await agreement_.logged_meetings(records, rel.id)
     review = MentoringReview(
         org_id=rel.org_id,
         relationship_id=rel.id,

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import documents
-from bot.app.context import HandlerContext
+from bot.app.context import HandlerContext, with_loaded
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.progression.export import ExportFormat, export, filename
 from bot.app.roster import read_team_roster
@@ -614,13 +614,11 @@ class StartForm(BaseModel):
         return value
 
 
+@with_loaded(_load)
 async def redisplay_setup(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+    ctx: HandlerContext, values: dict[str, Any], row: CardSession, errors: dict[str, str]
 ) -> Reply:
-    loaded = await _load(ctx, values)
-    if isinstance(loaded, Reply):
-        return loaded
-    return Reply.update(await _view(ctx).setup(loaded, errors))
+    return Reply.update(await _view(ctx).setup(row, errors))
 
 
 async def start(ctx: HandlerContext, form: StartForm) -> Reply:
@@ -650,11 +648,9 @@ async def start(ctx: HandlerContext, form: StartForm) -> Reply:
     return await _show(ctx, row)
 
 
-async def new_session(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+@with_loaded(_load)
+async def new_session(ctx: HandlerContext, values: dict[str, Any], loaded: CardSession) -> Reply:
     """ "Start a new session" instead of resuming: the old one ends, keeping what it produced."""
-    loaded = await _load(ctx, values)
-    if isinstance(loaded, Reply):
-        return loaded
     if loaded.session_state.open:
         refusal = await _facilitator_only(ctx, loaded, "start a new session over this one")
         if refusal is not None:
@@ -671,20 +667,18 @@ async def new_session(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
 # ------------------------------------------------------------------------------- the live card
 
 
-async def show(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+@with_loaded(_load)
+async def show(ctx: HandlerContext, values: dict[str, Any], row: CardSession) -> Reply:
     """The refresh, "see over" and back: the session's card as it is now, on the face asked for."""
-    loaded = await _load(ctx, values)
-    if isinstance(loaded, Reply):
-        return loaded
     side = values.get("side")
     face: Side = side if side in ("front", "back", "action") else "front"
     shown = _int(values.get("position"))
-    if shown is not None and shown != loaded.position:
+    if shown is not None and shown != row.position:
         face = "front"  # the group has moved on: show where it is now
-    _join(loaded, ctx.actor.person_id)
-    if not ctx.turn.automatic and face in ("front", "back") and shown == loaded.position:
-        await _share(ctx, loaded, face)  # someone turned the card over: for everyone
-    return await _show(ctx, loaded, face)
+    _join(row, ctx.actor.person_id)
+    if not ctx.turn.automatic and face in ("front", "back") and shown == row.position:
+        await _share(ctx, row, face)  # someone turned the card over: for everyone
+    return await _show(ctx, row, face)
 
 
 class ContributionForm(BaseModel):
@@ -703,15 +697,13 @@ class ContributionForm(BaseModel):
         return value
 
 
+@with_loaded(_load)
 async def redisplay_live(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+    ctx: HandlerContext, values: dict[str, Any], row: CardSession, errors: dict[str, str]
 ) -> Reply:
-    loaded = await _load(ctx, values)
-    if isinstance(loaded, Reply):
-        return loaded
     side: Side = "action" if {"what", "who", "by_when"} & set(errors) else "front"
     kept = {k: str(v) for k, v in values.items() if isinstance(v, str | int)}
-    return await _show(ctx, loaded, side, values=kept, errors=errors)
+    return await _show(ctx, row, side, values=kept, errors=errors)
 
 
 async def _running_card(
@@ -822,13 +814,10 @@ async def agree_action(ctx: HandlerContext, form: ActionForm) -> Reply:
     return await _show(ctx, row, notice="Action saved.")
 
 
-async def next_card(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+@with_loaded(_load)
+async def next_card(ctx: HandlerContext, values: dict[str, Any], row: CardSession) -> Reply:
     """ "Next": on to the next lead question; after the last one, the summary. The button carries
     the card it was pressed on, so two people pressing together move the group on once."""
-    loaded = await _load(ctx, values)
-    if isinstance(loaded, Reply):
-        return loaded
-    row = loaded
     shown = _int(values.get("position"))
     if row.session_state is not SessionState.RUNNING or shown != row.position:
         return await _show(ctx, row, notice="The group has already moved on.")
@@ -869,11 +858,8 @@ DOING = MappingProxyType(
 )
 
 
-async def _move(ctx: HandlerContext, values: dict[str, Any], what: Move) -> Reply:
-    loaded = await _load(ctx, values)
-    if isinstance(loaded, Reply):
-        return loaded
-    row = loaded
+@with_loaded(_load)
+async def _move(ctx: HandlerContext, values: dict[str, Any], row: CardSession, what: Move) -> Reply:
     if what in DOING:
         refusal = await _facilitator_only(ctx, row, DOING[what])
         if refusal is not None:
@@ -921,12 +907,10 @@ async def _reopen(ctx: HandlerContext, row: CardSession) -> Reply:
     return await _show(ctx, row, notice="Reopened: carry on where you left off.")
 
 
-async def summary(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+@with_loaded(_load)
+async def summary(ctx: HandlerContext, values: dict[str, Any], row: CardSession) -> Reply:
     """The summary so far (or at the end): contributions and actions per card, who owns what."""
-    loaded = await _load(ctx, values)
-    if isinstance(loaded, Reply):
-        return loaded
-    return Reply.update(await _view(ctx).summary(loaded))
+    return Reply.update(await _view(ctx).summary(row))
 
 
 # -------------------------------------------------------------------------- agreed actions
@@ -988,9 +972,10 @@ async def _schedule_digest(
     )
 
 
-async def _own_action(
-    ctx: HandlerContext, values: dict[str, Any]
-) -> tuple[CardAction, CardSession] | Reply:
+_Owned = tuple[CardAction, CardSession]
+
+
+async def _own_action(ctx: HandlerContext, values: dict[str, Any]) -> _Owned | Reply:
     """The action a button is about, if this person owns it or facilitated its session."""
     repo = CardSessions(ctx.uow.session)
     action_id = _int(values.get("action"))
@@ -1004,10 +989,8 @@ async def _own_action(
     return action, row
 
 
-async def action_done(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    found = await _own_action(ctx, values)
-    if isinstance(found, Reply):
-        return found
+@with_loaded(_own_action)
+async def action_done(ctx: HandlerContext, values: dict[str, Any], found: _Owned) -> Reply:
     action, row = found
     now = ctx.services.clock.now()
     if action.done_at is None:
@@ -1019,10 +1002,8 @@ async def action_done(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     return Reply.update(action_done_card(action.what, names.get(action.owner_id, "")))
 
 
-async def action_later(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    found = await _own_action(ctx, values)
-    if isinstance(found, Reply):
-        return found
+@with_loaded(_own_action)
+async def action_later(ctx: HandlerContext, values: dict[str, Any], found: _Owned) -> Reply:
     action, _ = found
     return Reply.update(action_later_card(action.id, action.what, action.due_on))
 
@@ -1039,17 +1020,16 @@ class ExtendForm(BaseModel):
         return value
 
 
+@with_loaded(_own_action)
 async def _redisplay_own_action(
     ctx: HandlerContext,
     values: dict[str, Any],
+    found: _Owned,
     errors: dict[str, str],
     field: str,
     card: Callable[[CardAction, str | None], CardDict],
 ) -> Reply:
     """An owner's action form again, with the error for `field` (or the first there is)."""
-    found = await _own_action(ctx, values)
-    if isinstance(found, Reply):
-        return found
     action, _ = found
     return Reply.update(card(action, errors.get(field) or next(iter(errors.values()), None)))
 
@@ -1095,10 +1075,8 @@ async def extend_action(ctx: HandlerContext, form: ExtendForm) -> Reply:
     return Reply.update(action_moved_card(action.what, action.due_on))
 
 
-async def action_drop(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    found = await _own_action(ctx, values)
-    if isinstance(found, Reply):
-        return found
+@with_loaded(_own_action)
+async def action_drop(ctx: HandlerContext, values: dict[str, Any], found: _Owned) -> Reply:
     action, _ = found
     return Reply.update(action_drop_card(action.id, action.what))
 
@@ -1306,18 +1284,16 @@ async def _schedule(ctx: HandlerContext, confirmed: str | None = None) -> Reply:
     return Reply.show(prompts_scheduled_card(row.id, when.label, row.group_name))
 
 
-async def schedule_off(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+@with_loaded(_load)
+async def schedule_off(ctx: HandlerContext, values: dict[str, Any], row: CardSession) -> Reply:
     """Stop the weekly cards. The session itself stays as it is: running, paused or finished."""
-    loaded = await _load(ctx, values)
-    if isinstance(loaded, Reply):
-        return loaded
-    if not ctx.can(Permission.FACILITATE_CARDS, _subject(ctx, loaded)):
-        card = prompts_scheduled_card(loaded.id, _schedule_label(loaded), loaded.group_name)
-        return Reply.update(refused(card, await _not_yours(ctx, loaded, "stop its schedule")))
-    loaded.prompt_schedule = None
+    if not ctx.can(Permission.FACILITATE_CARDS, _subject(ctx, row)):
+        card = prompts_scheduled_card(row.id, _schedule_label(row), row.group_name)
+        return Reply.update(refused(card, await _not_yours(ctx, row, "stop its schedule")))
+    row.prompt_schedule = None
     now = ctx.services.clock.now()
-    await Schedule(ctx.uow.session).cancel_prefix(ctx.turn.org_id, _prompt_prefix(loaded), now)
-    return Reply.update(prompts_scheduled_card(loaded.id, None, loaded.group_name))
+    await Schedule(ctx.uow.session).cancel_prefix(ctx.turn.org_id, _prompt_prefix(row), now)
+    return Reply.update(prompts_scheduled_card(row.id, None, row.group_name))
 
 
 async def _next_prompt(ctx: NoticeContext, row: CardSession) -> None:

@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from bot.app.notices import NoticeContext, NoticeKind
+from bot.app.notices import NoticeContext, NoticeKind, about
 from bot.app.privacy import opened_by_notice
 from bot.app.support.matching import ask_next_practitioner, in_conflict, practitioners, why_waiting
 from bot.app.support.programmes import TUTOR_CAN_OPT_OUT_DAYS, update_draft_text
@@ -129,6 +129,12 @@ def _log_session_button(programme_id: int) -> list[Any]:
             primary=True,
         )
     ]
+
+
+def _update_button(label: str, update: LineManagerUpdate) -> list[Any]:
+    """The AP's button back to an update's form."""
+    data = {"programme_id": update.programme_id, "number": update.number}
+    return [execute(label, "programme.update.open", data, primary=True)]
 
 
 # --- matching -------------------------------------------------------------------------------
@@ -427,7 +433,10 @@ async def render_update_due(ctx: NoticeContext) -> Message | None:
     return Message(card=update_draft_card(programme.id, tutor, number, total, draft))
 
 
-async def _update(ctx: NoticeContext) -> tuple[LineManagerUpdate, SupportProgrammeRecord] | None:
+_Update = tuple[LineManagerUpdate, SupportProgrammeRecord]
+
+
+async def _update(ctx: NoticeContext) -> _Update | None:
     update = await _records(ctx).update(ctx.item.org_id, int(ctx.payload["update_id"]))
     if update is None:
         return None
@@ -435,11 +444,9 @@ async def _update(ctx: NoticeContext) -> tuple[LineManagerUpdate, SupportProgram
     return (update, programme) if programme is not None else None
 
 
-async def render_update_review(ctx: NoticeContext) -> Message | None:
+@about(_update)
+async def render_update_review(ctx: NoticeContext, found: _Update) -> Message | None:
     """The tutor sees the update before it is sent (SPEC principle 1)."""
-    found = await _update(ctx)
-    if found is None:
-        return None
     update, programme = found
     if update.state != WITH_TUTOR or programme.tutor_id != ctx.item.person_id:
         return None
@@ -452,13 +459,11 @@ async def render_update_review(ctx: NoticeContext) -> Message | None:
     return Message(card=card)
 
 
-async def render_update_to_line_manager(ctx: NoticeContext) -> Message | None:
+@about(_update)
+async def render_update_to_line_manager(ctx: NoticeContext, found: _Update) -> Message | None:
     """Seen before sent, proven: the update goes only after the tutor approved it, or after
     the stated time has passed since their preview was *delivered*. A failed preview holds the
     update and tells the AP; a preview not yet delivered waits."""
-    found = await _update(ctx)
-    if found is None:
-        return None
     update, programme = found
     if update.state not in (WITH_TUTOR, SENT_TO_LINE_MANAGER):
         return None  # the tutor asked to talk about it first, or it is held
@@ -529,11 +534,9 @@ async def render_update_to_line_manager(ctx: NoticeContext) -> Message | None:
     )
 
 
-async def render_update_sent(ctx: NoticeContext) -> Message | None:
+@about(_update)
+async def render_update_sent(ctx: NoticeContext, found: _Update) -> Message | None:
     """To the tutor: exactly what went to their line manager, and when."""
-    found = await _update(ctx)
-    if found is None:
-        return None
     update, programme = found
     if programme.tutor_id != ctx.item.person_id or update.state != SENT_TO_LINE_MANAGER:
         return None
@@ -550,11 +553,9 @@ async def render_update_sent(ctx: NoticeContext) -> Message | None:
     )
 
 
-async def render_update_held(ctx: NoticeContext) -> Message | None:
+@about(_update)
+async def render_update_held(ctx: NoticeContext, found: _Update) -> Message | None:
     """To the AP: the tutor's preview could not be delivered, so the update is held."""
-    found = await _update(ctx)
-    if found is None:
-        return None
     update, programme = found
     if programme.practitioner_id != ctx.item.person_id or update.state != HELD:
         return None
@@ -567,22 +568,13 @@ async def render_update_held(ctx: NoticeContext) -> Message | None:
                 "Nothing goes until they have seen it. Check they can receive messages from "
                 "me, then show it to them again.",
             ],
-            [
-                execute(
-                    "Show it again",
-                    "programme.update.open",
-                    {"programme_id": programme.id, "number": update.number},
-                    primary=True,
-                )
-            ],
+            _update_button("Show it again", update),
         )
     )
 
 
-async def render_update_queried(ctx: NoticeContext) -> Message | None:
-    found = await _update(ctx)
-    if found is None:
-        return None
+@about(_update)
+async def render_update_queried(ctx: NoticeContext, found: _Update) -> Message | None:
     update, programme = found
     if programme.practitioner_id != ctx.item.person_id or update.state == SENT_TO_LINE_MANAGER:
         return None
@@ -594,14 +586,7 @@ async def render_update_queried(ctx: NoticeContext) -> Message | None:
                 f"{tutor} has held back update {update.number} before it goes to their line "
                 "manager. Have a chat, then edit and show them again."
             ],
-            [
-                execute(
-                    "Edit the update",
-                    "programme.update.open",
-                    {"programme_id": programme.id, "number": update.number},
-                    primary=True,
-                )
-            ],
+            _update_button("Edit the update", update),
         )
     )
 

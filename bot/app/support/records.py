@@ -157,65 +157,42 @@ async def schedule_programme(
     org, pid = programme.org_id, programme.id
     ap = programme.practitioner_id
     rules = programme.domain()
+    prompts: list[tuple[str, str, datetime, int, dict[str, Any]]] = []  # key, kind, due, to, data
     for point in rules.timeline():
         if point.kind == CheckpointKind.RATING and point.stage not in (None, RatingStage.START):
-            await schedule(
-                session,
-                org,
-                f"support-rate:{pid}:{point.stage.value}",
-                RATE_PROMPT,
-                max(point.due, now),
-                now,
-                programme.tutor_id,
-                {"programme_id": pid, "stage": point.stage.value},
+            stage = point.stage.value
+            about = {"programme_id": pid, "stage": stage}
+            prompts.append(
+                (f"support-rate:{pid}:{stage}", RATE_PROMPT, point.due, programme.tutor_id, about)
             )
-        elif point.kind == CheckpointKind.UPDATE and ap is not None:
-            await schedule(
-                session,
-                org,
-                f"support-update:{pid}:{point.number}",
-                UPDATE_DUE,
-                max(point.due, now),
-                now,
-                ap,
-                {"programme_id": pid, "number": point.number},
+        elif ap is None:
+            continue
+        elif point.kind == CheckpointKind.UPDATE:
+            about = {"programme_id": pid, "number": point.number}
+            prompts.append(
+                (f"support-update:{pid}:{point.number}", UPDATE_DUE, point.due, ap, about)
             )
-        elif point.kind == CheckpointKind.SIGN_OFF and ap is not None:
-            await schedule(
-                session,
-                org,
-                f"support-signoff:{pid}:{rules.extensions}",
-                SIGN_OFF_DUE,
-                max(point.due, now),
-                now,
-                ap,
-                {"programme_id": pid},
-            )
-        elif point.kind == CheckpointKind.REVIEW and ap is not None:
+        elif point.kind == CheckpointKind.SIGN_OFF:
+            key = f"support-signoff:{pid}:{rules.extensions}"
+            prompts.append((key, SIGN_OFF_DUE, point.due, ap, {"programme_id": pid}))
+        elif point.kind == CheckpointKind.REVIEW:
             # Week 12 never sends a case to the head by itself: only the AP's recorded "not
             # enough improvement" does (log_session). Without an outcome, the AP is reminded,
             # and a week later the head hears only that a review is overdue.
-            await schedule(
-                session,
-                org,
-                f"support-overdue:{pid}:ap",
-                SIGN_OFF_OVERDUE,
-                max(point.due, now),
-                now,
-                ap,
-                {"programme_id": pid},
-            )
-            for head in await heads_of_tl(Directory(session), org):
-                await schedule(
-                    session,
-                    org,
+            key = f"support-overdue:{pid}:ap"
+            prompts.append((key, SIGN_OFF_OVERDUE, point.due, ap, {"programme_id": pid}))
+            prompts += [
+                (
                     f"support-overdue:{pid}:head:{head}",
                     REVIEW_OVERDUE,
-                    max(point.due + WEEK_, now),
-                    now,
+                    point.due + WEEK_,
                     head,
                     {"programme_id": pid},
                 )
+                for head in await heads_of_tl(Directory(session), org)
+            ]
+    for key, kind, due, person, about in prompts:
+        await schedule(session, org, key, kind, max(due, now), now, person, about)
     if ap is not None:
         await schedule_monthly_report(session, org, ap, now)
 
