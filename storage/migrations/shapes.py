@@ -10,6 +10,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.schema import SchemaItem
 
 
 def key() -> sa.Column[int]:
@@ -60,3 +61,9 @@ def drop(table: str, *indexed: str) -> None:
             for column in reversed(indexed):
                 batch_op.drop_index(batch_op.f(f"ix_{table}_{column}"))
     op.drop_table(table)
+
+
+def org_table(name: str, *items: SchemaItem) -> None:
+    """Create an organisation's table: `id`, `org_id`, then `items` (columns and constraints),
+    with the primary key on `id`."""
+    op.create_table(name, key(), org(), *items, primary(name))

@@ -1,28 +1,18 @@
-"""walks: learning-walk plans, windows, HA27s and tutors visited
-
-Revision ID: 0010_walks
-Revises: 0002_reminders
-Create Date: 2026-11-23 01:09:59.270810
-"""
-
-from collections.abc import Sequence
+"""walks: learning-walk plans, windows, HA27s and tutors visited"""
 
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import drop, index, key, moment, org, primary, refers, stamped
+from storage.migrations.shapes import drop, index, key, moment, org_table, primary, refers, stamped
 
-revision: str = "0010_walks"
-down_revision: str | Sequence[str] | None = "0002_reminders"
-branch_labels: str | Sequence[str] | None = ("walks",)
-depends_on: str | Sequence[str] | None = None
+revision = "0010_walks"
+down_revision = "0002_reminders"
+branch_labels = ("walks",)
 
 
 def upgrade() -> None:
-    op.create_table(
+    org_table(
         "walk_plans",
-        key(),
-        org(),
         sa.Column("team_pk", sa.Integer(), nullable=False),
         sa.Column("term_key", sa.String(length=40), nullable=False),
         sa.Column("focus", sa.String(length=300), nullable=False),
@@ -33,15 +23,12 @@ def upgrade() -> None:
         *stamped(),
         refers("walk_plans", "org_id", "organisations"),
         refers("walk_plans", "team_pk", "teams", "CASCADE"),
-        primary("walk_plans"),
         sa.UniqueConstraint("team_pk", "term_key", name="uq_walk_plans_team_term"),
     )
     index("walk_plans", "org_id")
 
-    op.create_table(
+    org_table(
         "learning_walks",
-        key(),
-        org(),
         sa.Column("team_pk", sa.Integer(), nullable=False),
         sa.Column("teams_channel_id", sa.String(length=200), nullable=True),
         sa.Column("author_id", sa.Integer(), nullable=False),
@@ -65,7 +52,6 @@ def upgrade() -> None:
         refers("learning_walks", "org_id", "organisations"),
         refers("learning_walks", "plan_id", "walk_plans", "SET NULL"),
         refers("learning_walks", "team_pk", "teams", "CASCADE"),
-        primary("learning_walks"),
     )
     with op.batch_alter_table("learning_walks", schema=None) as batch_op:
         batch_op.create_index("ix_learning_walks_author", ["author_id", "state"], unique=False)

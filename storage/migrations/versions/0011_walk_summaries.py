@@ -1,19 +1,10 @@
-"""walk summaries: the quality team's termly summary of key findings, as they edited it
-
-Revision ID: 0011_walk_summaries
-Revises: 0010_walks
-Create Date: 2026-12-05 12:40:00.000000
-"""
-
-from collections.abc import Sequence
+"""walk summaries: the quality team's termly summary of key findings, as they edited it"""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011_walk_summaries"
-down_revision: str | Sequence[str] | None = "0010_walks"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0011_walk_summaries"
+down_revision = "0010_walks"
 
 
 def upgrade() -> None:

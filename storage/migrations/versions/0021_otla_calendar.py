@@ -3,21 +3,13 @@
 The agreed date reaches the observer's and the tutor's calendars (issue 16): an .ics file whose
 UID stays the same while SEQUENCE counts the changes, or a Microsoft Graph event whose id is kept
 to update or cancel it.
-
-Revision ID: 0021_otla_calendar
-Revises: 0020_observations
-Create Date: 2026-12-05 12:30:00.000000
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0021_otla_calendar"
-down_revision: str | Sequence[str] | None = "0020_observations"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0021_otla_calendar"
+down_revision = "0020_observations"
 
 
 def upgrade() -> None:

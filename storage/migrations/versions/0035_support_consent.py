@@ -7,21 +7,13 @@
   access to the programme ends then.
 - support_programmes.ratings_in_reports: the tutor opted in to self-ratings in monthly reports.
 - line_manager_updates.approved_at: when the tutor approved a 2-weekly update.
-
-Revision ID: 0035_support_consent
-Revises: 0030_support
-Create Date: 2026-12-05 08:30:00.000000
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0035_support_consent"
-down_revision: str | Sequence[str] | None = "0030_support"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0035_support_consent"
+down_revision = "0030_support"
 
 
 def upgrade() -> None:

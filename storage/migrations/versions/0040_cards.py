@@ -1,52 +1,36 @@
-"""cards: progression card sessions and an organisation's own deck
-
-Revision ID: 0040_cards
-Revises: 0002_reminders
-Create Date: 2026-11-23 01:07:08.985122
-"""
-
-from collections.abc import Sequence
+"""cards: progression card sessions and an organisation's own deck"""
 
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import key, moment, org, primary, refers
+from storage.migrations.shapes import key, moment, org_table, primary, refers
 
-revision: str = "0040_cards"
-down_revision: str | Sequence[str] | None = "0002_reminders"
-branch_labels: str | Sequence[str] | None = ("cards",)
-depends_on: str | Sequence[str] | None = None
+revision = "0040_cards"
+down_revision = "0002_reminders"
+branch_labels = ("cards",)
 
 
 def upgrade() -> None:
-    op.create_table(
+    org_table(
         "own_lead_questions",
-        key(),
-        org(),
         sa.Column("issue_number", sa.Integer(), nullable=False),
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("question", sa.Text(), nullable=False),
         sa.Column("prompts", sa.JSON(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
         moment("created_at"),
-        primary("own_lead_questions"),
         sa.UniqueConstraint("org_id", "issue_number", "number", name="uq_own_lead_questions_key"),
     )
-    op.create_table(
+    org_table(
         "own_strategic_issues",
-        key(),
-        org(),
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("title", sa.String(length=300), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
         moment("created_at"),
-        primary("own_strategic_issues"),
         sa.UniqueConstraint("org_id", "number", name="uq_own_strategic_issues_number"),
     )
-    op.create_table(
+    org_table(
         "card_sessions",
-        key(),
-        org(),
         sa.Column("place_key", sa.String(length=400), nullable=False),
         sa.Column("conversation_id", sa.String(length=400), nullable=False),
         sa.Column("conversation_ref_id", sa.Integer(), nullable=True),
@@ -65,7 +49,6 @@ def upgrade() -> None:
         moment("finished_at", nullable=True),
         refers("card_sessions", "conversation_ref_id", "conversation_refs", "SET NULL"),
         refers("card_sessions", "facilitator_id", "people", "CASCADE"),
-        primary("card_sessions"),
         sa.UniqueConstraint("export_token", name="uq_card_sessions_export_token"),
     )
     with op.batch_alter_table("card_sessions", schema=None) as batch_op:

@@ -6,21 +6,13 @@ an action: everyone sees the card as it is, not only whoever pressed.
 
 An agreed action's owner can say they are not doing it, and why (`dropped_at`, `dropped_reason`);
 "needs more time" moves `due_on` and counts in `extended`.
-
-Revision ID: 0065_cards_live
-Revises: 0060_cards_exports
-Create Date: 2026-12-05 08:30:00.000000
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0065_cards_live"
-down_revision: str | Sequence[str] | None = "0060_cards_exports"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0065_cards_live"
+down_revision = "0060_cards_exports"
 
 
 def upgrade() -> None:
