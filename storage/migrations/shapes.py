@@ -7,6 +7,7 @@ changes once a revision uses it: a new shape gets a new name."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -67,3 +68,17 @@ def org_table(name: str, *items: SchemaItem) -> None:
     """Create an organisation's table: `id`, `org_id`, then `items` (columns and constraints),
     with the primary key on `id`."""
     op.create_table(name, key(), org(), *items, primary(name))
+
+
+def add_columns(table: str, *columns: sa.Column[Any]) -> None:
+    """Add `columns` to `table`, in that order."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for column in columns:
+            batch_op.add_column(column)
+
+
+def drop_columns(table: str, *names: str) -> None:
+    """Drop the columns `names` from `table`, in that order."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for name in names:
+            batch_op.drop_column(name)

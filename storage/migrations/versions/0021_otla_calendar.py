@@ -6,27 +6,22 @@ to update or cancel it.
 """
 
 import sqlalchemy as sa
-from alembic import op
+
+from storage.migrations.shapes import add_columns, drop_columns
 
 revision = "0021_otla_calendar"
 down_revision = "0020_observations"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("observations") as batch:
-        batch.add_column(sa.Column("room", sa.String(200), nullable=False, server_default=""))
-        batch.add_column(
-            sa.Column("proposed_room", sa.String(200), nullable=False, server_default="")
-        )
-        batch.add_column(
-            sa.Column("calendar_sequence", sa.Integer(), nullable=False, server_default="0")
-        )
-        batch.add_column(sa.Column("calendar_event_id", sa.String(400), nullable=True))
+    add_columns(
+        "observations",
+        sa.Column("room", sa.String(200), nullable=False, server_default=""),
+        sa.Column("proposed_room", sa.String(200), nullable=False, server_default=""),
+        sa.Column("calendar_sequence", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("calendar_event_id", sa.String(400), nullable=True),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("observations") as batch:
-        batch.drop_column("calendar_event_id")
-        batch.drop_column("calendar_sequence")
-        batch.drop_column("proposed_room")
-        batch.drop_column("room")
+    drop_columns("observations", "calendar_event_id", "calendar_sequence", "proposed_room", "room")
