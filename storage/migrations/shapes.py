@@ -56,7 +56,8 @@ def index(table: str, *columns: str) -> None:
 
 
 def drop(table: str, *indexed: str) -> None:
-    """Undo `index(table, *indexed)` (in reverse order) and the table's creation."""
+    """Drop the indexes ix_<table>_<name> for each of `indexed` (in reverse order), as `index` and
+    `named_indexes` made them, then the table."""
     if indexed:
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column in reversed(indexed):
@@ -82,3 +83,11 @@ def drop_columns(table: str, *names: str) -> None:
     with op.batch_alter_table(table, schema=None) as batch_op:
         for name in names:
             batch_op.drop_column(name)
+
+
+def named_indexes(table: str, **columns: list[str]) -> None:
+    """A plain index for each keyword: `name=[column, ...]` is ix_<table>_<name> on those columns
+    (undone by `drop(table, name, ...)`)."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for name, on in columns.items():
+            batch_op.create_index(f"ix_{table}_{name}", on, unique=False)

@@ -3,7 +3,16 @@
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import drop, index, key, moment, org_table, primary, refers
+from storage.migrations.shapes import (
+    drop,
+    index,
+    key,
+    moment,
+    named_indexes,
+    org_table,
+    primary,
+    refers,
+)
 
 revision = "0001_core"
 down_revision = None
@@ -97,8 +106,7 @@ def upgrade() -> None:
         refers("conversation_refs", "team_pk", "teams", "SET NULL"),
         sa.UniqueConstraint("org_id", "conversation_id", name="uq_conversation_refs_org_conv"),
     )
-    with op.batch_alter_table("conversation_refs", schema=None) as batch_op:
-        batch_op.create_index("ix_conversation_refs_person", ["person_id"], unique=False)
+    named_indexes("conversation_refs", person=["person_id"])
 
     op.create_table(
         "role_grants",
@@ -126,10 +134,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("team_members")
     op.drop_table("role_grants")
-    with op.batch_alter_table("conversation_refs", schema=None) as batch_op:
-        batch_op.drop_index("ix_conversation_refs_person")
-
-    op.drop_table("conversation_refs")
+    drop("conversation_refs", "person")
     op.drop_table("channels")
     drop("teams", "org_id")
     drop("people", "org_id")

@@ -1,9 +1,8 @@
 """reminders: scheduled items"""
 
 import sqlalchemy as sa
-from alembic import op
 
-from storage.migrations.shapes import moment, org_table, refers, stamped
+from storage.migrations.shapes import drop, moment, named_indexes, org_table, refers, stamped
 
 revision = "0002_reminders"
 down_revision = "0001_core"
@@ -29,12 +28,8 @@ def upgrade() -> None:
         refers("scheduled_items", "person_id", "people", "CASCADE"),
         sa.UniqueConstraint("org_id", "key", name="uq_scheduled_items_org_key"),
     )
-    with op.batch_alter_table("scheduled_items", schema=None) as batch_op:
-        batch_op.create_index("ix_scheduled_items_due", ["state", "due_at"], unique=False)
+    named_indexes("scheduled_items", due=["state", "due_at"])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("scheduled_items", schema=None) as batch_op:
-        batch_op.drop_index("ix_scheduled_items_due")
-
-    op.drop_table("scheduled_items")
+    drop("scheduled_items", "due")

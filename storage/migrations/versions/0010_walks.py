@@ -3,7 +3,17 @@
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import drop, index, key, moment, org_table, primary, refers, stamped
+from storage.migrations.shapes import (
+    drop,
+    index,
+    key,
+    moment,
+    named_indexes,
+    org_table,
+    primary,
+    refers,
+    stamped,
+)
 
 revision = "0010_walks"
 down_revision = "0002_reminders"
@@ -53,10 +63,10 @@ def upgrade() -> None:
         refers("learning_walks", "plan_id", "walk_plans", "SET NULL"),
         refers("learning_walks", "team_pk", "teams", "CASCADE"),
     )
-    with op.batch_alter_table("learning_walks", schema=None) as batch_op:
-        batch_op.create_index("ix_learning_walks_author", ["author_id", "state"], unique=False)
-        batch_op.create_index(batch_op.f("ix_learning_walks_org_id"), ["org_id"], unique=False)
-        batch_op.create_index("ix_learning_walks_team_day", ["team_pk", "walk_date"], unique=False)
+    named_indexes(
+        "learning_walks", author=["author_id", "state"], team_day=["team_pk", "walk_date"]
+    )
+    index("learning_walks", "org_id")
 
     op.create_table(
         "walk_windows",
@@ -68,8 +78,7 @@ def upgrade() -> None:
         refers("walk_windows", "plan_id", "walk_plans", "CASCADE"),
         primary("walk_windows"),
     )
-    with op.batch_alter_table("walk_windows", schema=None) as batch_op:
-        batch_op.create_index("ix_walk_windows_ends_on", ["ends_on"], unique=False)
+    named_indexes("walk_windows", ends_on=["ends_on"])
 
     op.create_table(
         "learning_walk_tutors",
@@ -81,23 +90,11 @@ def upgrade() -> None:
         primary("learning_walk_tutors"),
         sa.UniqueConstraint("walk_id", "person_id", name="uq_learning_walk_tutors_pair"),
     )
-    with op.batch_alter_table("learning_walk_tutors", schema=None) as batch_op:
-        batch_op.create_index("ix_learning_walk_tutors_person", ["person_id"], unique=False)
+    named_indexes("learning_walk_tutors", person=["person_id"])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("learning_walk_tutors", schema=None) as batch_op:
-        batch_op.drop_index("ix_learning_walk_tutors_person")
-
-    op.drop_table("learning_walk_tutors")
-    with op.batch_alter_table("walk_windows", schema=None) as batch_op:
-        batch_op.drop_index("ix_walk_windows_ends_on")
-
-    op.drop_table("walk_windows")
-    with op.batch_alter_table("learning_walks", schema=None) as batch_op:
-        batch_op.drop_index("ix_learning_walks_team_day")
-        batch_op.drop_index(batch_op.f("ix_learning_walks_org_id"))
-        batch_op.drop_index("ix_learning_walks_author")
-
-    op.drop_table("learning_walks")
+    drop("learning_walk_tutors", "person")
+    drop("walk_windows", "ends_on")
+    drop("learning_walks", "author", "org_id", "team_day")
     drop("walk_plans", "org_id")

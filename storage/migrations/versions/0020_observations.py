@@ -3,7 +3,17 @@
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import drop, index, moment, org, org_table, primary, refers, stamped
+from storage.migrations.shapes import (
+    drop,
+    index,
+    moment,
+    named_indexes,
+    org,
+    org_table,
+    primary,
+    refers,
+    stamped,
+)
 
 revision = "0020_observations"
 down_revision = "0002_reminders"
@@ -73,9 +83,7 @@ def upgrade() -> None:
             "org_id", "tutor_id", "academic_year", name="uq_observations_tutor_year"
         ),
     )
-    with op.batch_alter_table("observations", schema=None) as batch_op:
-        batch_op.create_index("ix_observations_observer", ["observer_id"], unique=False)
-        batch_op.create_index("ix_observations_org_state", ["org_id", "state"], unique=False)
+    named_indexes("observations", observer=["observer_id"], org_state=["org_id", "state"])
 
     org_table(
         "observer_quotas",
@@ -106,13 +114,9 @@ def upgrade() -> None:
         refers("action_review_entries", "owner_id", "people", "SET NULL"),
         refers("action_review_entries", "tutor_id", "people", "CASCADE"),
     )
-    with op.batch_alter_table("action_review_entries", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_action_review_entries_observation", ["observation_id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_action_review_entries_org_open", ["org_id", "completed_at"], unique=False
-        )
+    named_indexes(
+        "action_review_entries", observation=["observation_id"], org_open=["org_id", "completed_at"]
+    )
 
     org_table(
         "observation_documents",
@@ -150,17 +154,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("observation_reports")
     drop("observation_documents", "observation_id")
-    with op.batch_alter_table("action_review_entries", schema=None) as batch_op:
-        batch_op.drop_index("ix_action_review_entries_org_open")
-        batch_op.drop_index("ix_action_review_entries_observation")
-
-    op.drop_table("action_review_entries")
+    drop("action_review_entries", "observation", "org_open")
     op.drop_table("observer_quotas")
-    with op.batch_alter_table("observations", schema=None) as batch_op:
-        batch_op.drop_index("ix_observations_org_state")
-        batch_op.drop_index("ix_observations_observer")
-
-    op.drop_table("observations")
+    drop("observations", "observer", "org_state")
     op.drop_table("observation_files")
     op.drop_table("lil_courses")
     op.drop_table("induction_checklists")

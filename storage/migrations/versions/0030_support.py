@@ -3,7 +3,17 @@
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import drop, index, moment, org, org_table, primary, refers, stamped
+from storage.migrations.shapes import (
+    drop,
+    index,
+    moment,
+    named_indexes,
+    org,
+    org_table,
+    primary,
+    refers,
+    stamped,
+)
 
 revision = "0030_support"
 down_revision = "0002_reminders"
@@ -39,11 +49,8 @@ def upgrade() -> None:
         refers("support_referrals", "practitioner_id", "people", "SET NULL"),
         refers("support_referrals", "tutor_id", "people", "CASCADE"),
     )
-    with op.batch_alter_table("support_referrals", schema=None) as batch_op:
-        batch_op.create_index("ix_support_referrals_org_state", ["org_id", "state"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_support_referrals_tutor_id"), ["tutor_id"], unique=False
-        )
+    named_indexes("support_referrals", org_state=["org_id", "state"])
+    index("support_referrals", "tutor_id")
 
     org_table(
         "support_programmes",
@@ -68,15 +75,8 @@ def upgrade() -> None:
         refers("support_programmes", "tutor_id", "people", "CASCADE"),
         sa.UniqueConstraint("referral_id", name="uq_support_programmes_referral"),
     )
-    with op.batch_alter_table("support_programmes", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_support_programmes_practitioner",
-            ["org_id", "practitioner_id", "state"],
-            unique=False,
-        )
-        batch_op.create_index(
-            batch_op.f("ix_support_programmes_tutor_id"), ["tutor_id"], unique=False
-        )
+    named_indexes("support_programmes", practitioner=["org_id", "practitioner_id", "state"])
+    index("support_programmes", "tutor_id")
 
     org_table(
         "competence_ratings",
@@ -160,14 +160,6 @@ def downgrade() -> None:
     drop("support_reflections", "programme_id")
     op.drop_table("line_manager_updates")
     op.drop_table("competence_ratings")
-    with op.batch_alter_table("support_programmes", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_support_programmes_tutor_id"))
-        batch_op.drop_index("ix_support_programmes_practitioner")
-
-    op.drop_table("support_programmes")
-    with op.batch_alter_table("support_referrals", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_support_referrals_tutor_id"))
-        batch_op.drop_index("ix_support_referrals_org_state")
-
-    op.drop_table("support_referrals")
+    drop("support_programmes", "practitioner", "tutor_id")
+    drop("support_referrals", "org_state", "tutor_id")
     op.drop_table("support_offer_preferences")

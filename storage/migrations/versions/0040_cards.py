@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import key, moment, org_table, primary, refers
+from storage.migrations.shapes import drop, key, moment, named_indexes, org_table, primary, refers
 
 revision = "0040_cards"
 down_revision = "0002_reminders"
@@ -51,11 +51,9 @@ def upgrade() -> None:
         refers("card_sessions", "facilitator_id", "people", "CASCADE"),
         sa.UniqueConstraint("export_token", name="uq_card_sessions_export_token"),
     )
-    with op.batch_alter_table("card_sessions", schema=None) as batch_op:
-        batch_op.create_index("ix_card_sessions_facilitator", ["facilitator_id"], unique=False)
-        batch_op.create_index(
-            "ix_card_sessions_place", ["org_id", "place_key", "state"], unique=False
-        )
+    named_indexes(
+        "card_sessions", facilitator=["facilitator_id"], place=["org_id", "place_key", "state"]
+    )
 
     op.create_table(
         "card_actions",
@@ -72,9 +70,7 @@ def upgrade() -> None:
         refers("card_actions", "session_id", "card_sessions", "CASCADE"),
         primary("card_actions"),
     )
-    with op.batch_alter_table("card_actions", schema=None) as batch_op:
-        batch_op.create_index("ix_card_actions_owner", ["owner_id"], unique=False)
-        batch_op.create_index("ix_card_actions_session", ["session_id", "card_key"], unique=False)
+    named_indexes("card_actions", owner=["owner_id"], session=["session_id", "card_key"])
 
     op.create_table(
         "card_contributions",
@@ -88,26 +84,12 @@ def upgrade() -> None:
         refers("card_contributions", "session_id", "card_sessions", "CASCADE"),
         primary("card_contributions"),
     )
-    with op.batch_alter_table("card_contributions", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_card_contributions_session", ["session_id", "card_key"], unique=False
-        )
+    named_indexes("card_contributions", session=["session_id", "card_key"])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("card_contributions", schema=None) as batch_op:
-        batch_op.drop_index("ix_card_contributions_session")
-
-    op.drop_table("card_contributions")
-    with op.batch_alter_table("card_actions", schema=None) as batch_op:
-        batch_op.drop_index("ix_card_actions_session")
-        batch_op.drop_index("ix_card_actions_owner")
-
-    op.drop_table("card_actions")
-    with op.batch_alter_table("card_sessions", schema=None) as batch_op:
-        batch_op.drop_index("ix_card_sessions_place")
-        batch_op.drop_index("ix_card_sessions_facilitator")
-
-    op.drop_table("card_sessions")
+    drop("card_contributions", "session")
+    drop("card_actions", "owner", "session")
+    drop("card_sessions", "facilitator", "place")
     op.drop_table("own_strategic_issues")
     op.drop_table("own_lead_questions")

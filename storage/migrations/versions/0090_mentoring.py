@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import index, moment, org_table, refers, stamped
+from storage.migrations.shapes import index, moment, named_indexes, org_table, refers, stamped
 
 revision = "0090_mentoring"
 down_revision = "0002_reminders"
@@ -44,13 +44,11 @@ def upgrade() -> None:
         refers("mentoring_relationships", "mentee_id", "people", "CASCADE"),
         refers("mentoring_relationships", "mentor_id", "people", "CASCADE"),
     )
-    with op.batch_alter_table("mentoring_relationships", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_mentoring_relationships_mentee", ["org_id", "mentee_id", "state"], unique=False
-        )
-        batch_op.create_index(
-            "ix_mentoring_relationships_mentor", ["org_id", "mentor_id", "state"], unique=False
-        )
+    named_indexes(
+        "mentoring_relationships",
+        mentee=["org_id", "mentee_id", "state"],
+        mentor=["org_id", "mentor_id", "state"],
+    )
     org_table(
         "mentoring_entries",
         sa.Column("relationship_id", sa.Integer(), nullable=False),
@@ -92,10 +90,7 @@ def upgrade() -> None:
         *stamped(),
         refers("coaching_conversations", "person_id", "people", "CASCADE"),
     )
-    with op.batch_alter_table("coaching_conversations", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_coaching_conversations_person", ["org_id", "person_id", "state"], unique=False
-        )
+    named_indexes("coaching_conversations", person=["org_id", "person_id", "state"])
 
 
 def downgrade() -> None:
