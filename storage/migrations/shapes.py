@@ -7,9 +7,11 @@ changes once a revision uses it: a new shape gets a new name."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.schema import SchemaItem
 
 
 def key() -> sa.Column[int]:
@@ -54,9 +56,38 @@ def index(table: str, *columns: str) -> None:
 
 
 def drop(table: str, *indexed: str) -> None:
-    """Undo `index(table, *indexed)` (in reverse order) and the table's creation."""
+    """Drop the indexes ix_<table>_<name> for each of `indexed` (in reverse order), as `index` and
+    `named_indexes` made them, then the table."""
     if indexed:
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column in reversed(indexed):
                 batch_op.drop_index(batch_op.f(f"ix_{table}_{column}"))
     op.drop_table(table)
+
+
+def org_table(name: str, *items: SchemaItem) -> None:
+    """Create an organisation's table: `id`, `org_id`, then `items` (columns and constraints),
+    with the primary key on `id`."""
+    op.create_table(name, key(), org(), *items, primary(name))
+
+
+def add_columns(table: str, *columns: sa.Column[Any]) -> None:
+    """Add `columns` to `table`, in that order."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for column in columns:
+            batch_op.add_column(column)
+
+
+def drop_columns(table: str, *names: str) -> None:
+    """Drop the columns `names` from `table`, in that order."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for name in names:
+            batch_op.drop_column(name)
+
+
+def named_indexes(table: str, **columns: list[str]) -> None:
+    """A plain index for each keyword: `name=[column, ...]` is ix_<table>_<name> on those columns
+    (undone by `drop(table, name, ...)`)."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for name, on in columns.items():
+            batch_op.create_index(f"ix_{table}_{name}", on, unique=False)

@@ -1,34 +1,32 @@
-"""core: organisations, people, roles, teams, conversations
-
-Revision ID: 0001_core
-Revises:
-Create Date: 2026-11-23 00:56:59.282490
-"""
-
-from collections.abc import Sequence
+"""core: organisations, people, roles, teams, conversations"""
 
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import drop, index, key, moment, org, primary, refers
+from storage.migrations.shapes import (
+    drop,
+    index,
+    key,
+    moment,
+    named_indexes,
+    org_table,
+    primary,
+    refers,
+)
 
-revision: str = "0001_core"
-down_revision: str | Sequence[str] | None = None
-branch_labels: str | Sequence[str] | None = ("core",)
-depends_on: str | Sequence[str] | None = None
+revision = "0001_core"
+down_revision = None
+branch_labels = ("core",)
 
 
 def upgrade() -> None:
-    op.create_table(
+    org_table(
         "audit_entries",
-        key(),
-        org(),
         sa.Column("actor_id", sa.Integer(), nullable=True),
         sa.Column("subject", sa.String(length=200), nullable=False),
         sa.Column("action", sa.String(length=100), nullable=False),
         sa.Column("detail", sa.Text(), nullable=False),
         moment("at"),
-        primary("audit_entries"),
     )
     index("audit_entries", "org_id")
 
@@ -40,20 +38,15 @@ def upgrade() -> None:
         moment("created_at"),
         primary("organisations"),
     )
-    op.create_table(
+    org_table(
         "processed_activities",
-        key(),
-        org(),
         sa.Column("activity_key", sa.String(length=400), nullable=False),
         sa.Column("response", sa.JSON(), nullable=True),
         moment("created_at"),
-        primary("processed_activities"),
         sa.UniqueConstraint("org_id", "activity_key", name="uq_processed_activities_key"),
     )
-    op.create_table(
+    org_table(
         "people",
-        key(),
-        org(),
         sa.Column("aad_object_id", sa.String(length=64), nullable=True),
         sa.Column("teams_user_id", sa.String(length=200), nullable=True),
         sa.Column("name", sa.String(length=200), nullable=False),
@@ -68,23 +61,19 @@ def upgrade() -> None:
         moment("created_at"),
         moment("last_seen_at", nullable=True),
         refers("people", "org_id", "organisations"),
-        primary("people"),
         sa.UniqueConstraint("org_id", "aad_object_id", name="uq_people_org_aad"),
         sa.UniqueConstraint("org_id", "email", name="uq_people_org_email"),
     )
     index("people", "org_id")
 
-    op.create_table(
+    org_table(
         "teams",
-        key(),
-        org(),
         sa.Column("team_id", sa.String(length=200), nullable=False),
         sa.Column("aad_group_id", sa.String(length=64), nullable=True),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("installed", sa.Boolean(), nullable=False),
         moment("created_at"),
         refers("teams", "org_id", "organisations"),
-        primary("teams"),
         sa.UniqueConstraint("org_id", "team_id", name="uq_teams_org_team"),
     )
     index("teams", "org_id")
@@ -99,10 +88,8 @@ def upgrade() -> None:
         primary("channels"),
         sa.UniqueConstraint("team_pk", "channel_id", name="uq_channels_team_channel"),
     )
-    op.create_table(
+    org_table(
         "conversation_refs",
-        key(),
-        org(),
         sa.Column("conversation_id", sa.String(length=400), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("service_url", sa.String(length=400), nullable=False),
@@ -117,11 +104,9 @@ def upgrade() -> None:
         refers("conversation_refs", "org_id", "organisations"),
         refers("conversation_refs", "person_id", "people", "SET NULL"),
         refers("conversation_refs", "team_pk", "teams", "SET NULL"),
-        primary("conversation_refs"),
         sa.UniqueConstraint("org_id", "conversation_id", name="uq_conversation_refs_org_conv"),
     )
-    with op.batch_alter_table("conversation_refs", schema=None) as batch_op:
-        batch_op.create_index("ix_conversation_refs_person", ["person_id"], unique=False)
+    named_indexes("conversation_refs", person=["person_id"])
 
     op.create_table(
         "role_grants",
@@ -149,10 +134,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("team_members")
     op.drop_table("role_grants")
-    with op.batch_alter_table("conversation_refs", schema=None) as batch_op:
-        batch_op.drop_index("ix_conversation_refs_person")
-
-    op.drop_table("conversation_refs")
+    drop("conversation_refs", "person")
     op.drop_table("channels")
     drop("teams", "org_id")
     drop("people", "org_id")

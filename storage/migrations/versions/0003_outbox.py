@@ -1,21 +1,13 @@
-"""outbox: outbox messages, tenant pacing, roster syncs, notice preferences; ready_at/revision
-
-Revision ID: 0003_outbox
-Revises: 0002_reminders
-Create Date: 2026-11-23 01:10:17.389043
-"""
-
-from collections.abc import Sequence
+"""outbox: outbox messages, tenant pacing, roster syncs, notice preferences; ready_at/revision"""
 
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import key, moment, org, primary, refers, stamped
+from storage.migrations.shapes import moment, org, org_table, primary, refers, stamped
 
-revision: str = "0003_outbox"
-down_revision: str | Sequence[str] | None = "0002_reminders"
-branch_labels: str | Sequence[str] | None = ("outbox",)
-depends_on: str | Sequence[str] | None = None
+revision = "0003_outbox"
+down_revision = "0002_reminders"
+branch_labels = ("outbox",)
 
 
 def upgrade() -> None:
@@ -25,16 +17,13 @@ def upgrade() -> None:
         sa.Column("next_free", sa.Float(), nullable=False),
         primary("tenant_pacing", "org_id"),
     )
-    op.create_table(
+    org_table(
         "notice_preferences",
-        key(),
-        org(),
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("category", sa.String(length=60), nullable=False),
         sa.Column("opted_out", sa.Boolean(), nullable=False),
         moment("updated_at"),
         refers("notice_preferences", "person_id", "people", "CASCADE"),
-        primary("notice_preferences"),
         sa.UniqueConstraint("person_id", "category", name="uq_notice_preferences_person_category"),
     )
     op.create_table(
@@ -44,10 +33,8 @@ def upgrade() -> None:
         refers("roster_syncs", "team_pk", "teams", "CASCADE"),
         primary("roster_syncs", "team_pk"),
     )
-    op.create_table(
+    org_table(
         "outbox_messages",
-        key(),
-        org(),
         sa.Column("item_id", sa.Integer(), nullable=False),
         sa.Column("item_revision", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=60), nullable=False),
@@ -68,7 +55,6 @@ def upgrade() -> None:
         refers("outbox_messages", "conversation_ref_id", "conversation_refs", "SET NULL"),
         refers("outbox_messages", "item_id", "scheduled_items", "CASCADE"),
         refers("outbox_messages", "person_id", "people", "CASCADE"),
-        primary("outbox_messages"),
         sa.UniqueConstraint("item_id", "item_revision", name="uq_outbox_messages_item_revision"),
     )
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:

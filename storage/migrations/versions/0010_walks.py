@@ -1,28 +1,28 @@
-"""walks: learning-walk plans, windows, HA27s and tutors visited
-
-Revision ID: 0010_walks
-Revises: 0002_reminders
-Create Date: 2026-11-23 01:09:59.270810
-"""
-
-from collections.abc import Sequence
+"""walks: learning-walk plans, windows, HA27s and tutors visited"""
 
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import drop, index, key, moment, org, primary, refers, stamped
+from storage.migrations.shapes import (
+    drop,
+    index,
+    key,
+    moment,
+    named_indexes,
+    org_table,
+    primary,
+    refers,
+    stamped,
+)
 
-revision: str = "0010_walks"
-down_revision: str | Sequence[str] | None = "0002_reminders"
-branch_labels: str | Sequence[str] | None = ("walks",)
-depends_on: str | Sequence[str] | None = None
+revision = "0010_walks"
+down_revision = "0002_reminders"
+branch_labels = ("walks",)
 
 
 def upgrade() -> None:
-    op.create_table(
+    org_table(
         "walk_plans",
-        key(),
-        org(),
         sa.Column("team_pk", sa.Integer(), nullable=False),
         sa.Column("term_key", sa.String(length=40), nullable=False),
         sa.Column("focus", sa.String(length=300), nullable=False),
@@ -33,15 +33,12 @@ def upgrade() -> None:
         *stamped(),
         refers("walk_plans", "org_id", "organisations"),
         refers("walk_plans", "team_pk", "teams", "CASCADE"),
-        primary("walk_plans"),
         sa.UniqueConstraint("team_pk", "term_key", name="uq_walk_plans_team_term"),
     )
     index("walk_plans", "org_id")
 
-    op.create_table(
+    org_table(
         "learning_walks",
-        key(),
-        org(),
         sa.Column("team_pk", sa.Integer(), nullable=False),
         sa.Column("teams_channel_id", sa.String(length=200), nullable=True),
         sa.Column("author_id", sa.Integer(), nullable=False),
@@ -65,12 +62,11 @@ def upgrade() -> None:
         refers("learning_walks", "org_id", "organisations"),
         refers("learning_walks", "plan_id", "walk_plans", "SET NULL"),
         refers("learning_walks", "team_pk", "teams", "CASCADE"),
-        primary("learning_walks"),
     )
-    with op.batch_alter_table("learning_walks", schema=None) as batch_op:
-        batch_op.create_index("ix_learning_walks_author", ["author_id", "state"], unique=False)
-        batch_op.create_index(batch_op.f("ix_learning_walks_org_id"), ["org_id"], unique=False)
-        batch_op.create_index("ix_learning_walks_team_day", ["team_pk", "walk_date"], unique=False)
+    named_indexes(
+        "learning_walks", author=["author_id", "state"], team_day=["team_pk", "walk_date"]
+    )
+    index("learning_walks", "org_id")
 
     op.create_table(
         "walk_windows",
@@ -82,8 +78,7 @@ def upgrade() -> None:
         refers("walk_windows", "plan_id", "walk_plans", "CASCADE"),
         primary("walk_windows"),
     )
-    with op.batch_alter_table("walk_windows", schema=None) as batch_op:
-        batch_op.create_index("ix_walk_windows_ends_on", ["ends_on"], unique=False)
+    named_indexes("walk_windows", ends_on=["ends_on"])
 
     op.create_table(
         "learning_walk_tutors",
@@ -95,23 +90,11 @@ def upgrade() -> None:
         primary("learning_walk_tutors"),
         sa.UniqueConstraint("walk_id", "person_id", name="uq_learning_walk_tutors_pair"),
     )
-    with op.batch_alter_table("learning_walk_tutors", schema=None) as batch_op:
-        batch_op.create_index("ix_learning_walk_tutors_person", ["person_id"], unique=False)
+    named_indexes("learning_walk_tutors", person=["person_id"])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("learning_walk_tutors", schema=None) as batch_op:
-        batch_op.drop_index("ix_learning_walk_tutors_person")
-
-    op.drop_table("learning_walk_tutors")
-    with op.batch_alter_table("walk_windows", schema=None) as batch_op:
-        batch_op.drop_index("ix_walk_windows_ends_on")
-
-    op.drop_table("walk_windows")
-    with op.batch_alter_table("learning_walks", schema=None) as batch_op:
-        batch_op.drop_index("ix_learning_walks_team_day")
-        batch_op.drop_index(batch_op.f("ix_learning_walks_org_id"))
-        batch_op.drop_index("ix_learning_walks_author")
-
-    op.drop_table("learning_walks")
+    drop("learning_walk_tutors", "person")
+    drop("walk_windows", "ends_on")
+    drop("learning_walks", "author", "org_id", "team_day")
     drop("walk_plans", "org_id")

@@ -1,40 +1,23 @@
-"""walk summaries: the quality team's termly summary of key findings, as they edited it
-
-Revision ID: 0011_walk_summaries
-Revises: 0010_walks
-Create Date: 2026-12-05 12:40:00.000000
-"""
-
-from collections.abc import Sequence
+"""walk summaries: the quality team's termly summary of key findings, as they edited it"""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011_walk_summaries"
-down_revision: str | Sequence[str] | None = "0010_walks"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from storage.migrations.shapes import moment, org_table, refers
+
+revision = "0011_walk_summaries"
+down_revision = "0010_walks"
 
 
 def upgrade() -> None:
-    op.create_table(
+    org_table(
         "walk_summaries",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("org_id", sa.String(length=64), nullable=False),
         sa.Column("term_key", sa.String(length=40), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("edited_by", sa.Integer(), nullable=True),
-        sa.Column("edited_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["org_id"], ["organisations.id"], name=op.f("fk_walk_summaries_org_id_organisations")
-        ),
-        sa.ForeignKeyConstraint(
-            ["edited_by"],
-            ["people.id"],
-            name=op.f("fk_walk_summaries_edited_by_people"),
-            ondelete="SET NULL",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_walk_summaries")),
+        moment("edited_at"),
+        refers("walk_summaries", "org_id", "organisations"),
+        refers("walk_summaries", "edited_by", "people", "SET NULL"),
         sa.UniqueConstraint("org_id", "term_key", name="uq_walk_summaries_org_term"),
     )
 

@@ -1,40 +1,37 @@
-"""observations: OTLA lifecycle, reports, action review log
-
-Revision ID: 0020_observations
-Revises: 0002_reminders
-Create Date: 2026-11-23 01:19:08.128911
-"""
-
-from collections.abc import Sequence
+"""observations: OTLA lifecycle, reports, action review log"""
 
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import drop, index, key, moment, org, primary, refers, stamped
+from storage.migrations.shapes import (
+    drop,
+    index,
+    moment,
+    named_indexes,
+    org,
+    org_table,
+    primary,
+    refers,
+    stamped,
+)
 
-revision: str = "0020_observations"
-down_revision: str | Sequence[str] | None = "0002_reminders"
-branch_labels: str | Sequence[str] | None = ("observations",)
-depends_on: str | Sequence[str] | None = None
+revision = "0020_observations"
+down_revision = "0002_reminders"
+branch_labels = ("observations",)
 
 
 def upgrade() -> None:
-    op.create_table(
+    org_table(
         "induction_checklists",
-        key(),
-        org(),
         sa.Column("tutor_id", sa.Integer(), nullable=False),
         sa.Column("start_date", sa.Date(), nullable=True),
         sa.Column("done", sa.JSON(), nullable=False),
         *stamped(),
         refers("induction_checklists", "tutor_id", "people", "CASCADE"),
-        primary("induction_checklists"),
         sa.UniqueConstraint("org_id", "tutor_id", name="uq_induction_checklists_tutor"),
     )
-    op.create_table(
+    org_table(
         "lil_courses",
-        key(),
-        org(),
         sa.Column("academic_year", sa.String(length=7), nullable=False),
         sa.Column("code", sa.String(length=60), nullable=False),
         sa.Column("title", sa.String(length=200), nullable=False),
@@ -44,7 +41,6 @@ def upgrade() -> None:
         moment("ends_at", nullable=True),
         sa.Column("observation_id", sa.Integer(), nullable=True),
         refers("lil_courses", "tutor_id", "people", "CASCADE"),
-        primary("lil_courses"),
         sa.UniqueConstraint("org_id", "academic_year", "code", name="uq_lil_courses_code"),
     )
     op.create_table(
@@ -59,10 +55,8 @@ def upgrade() -> None:
         refers("observation_files", "person_id", "people", "CASCADE"),
         primary("observation_files", "token"),
     )
-    op.create_table(
+    org_table(
         "observations",
-        key(),
-        org(),
         sa.Column("tutor_id", sa.Integer(), nullable=False),
         sa.Column("observer_id", sa.Integer(), nullable=True),
         sa.Column("academic_year", sa.String(length=7), nullable=False),
@@ -85,33 +79,25 @@ def upgrade() -> None:
         refers("observations", "observer_id", "people", "SET NULL"),
         refers("observations", "org_id", "organisations"),
         refers("observations", "tutor_id", "people", "CASCADE"),
-        primary("observations"),
         sa.UniqueConstraint(
             "org_id", "tutor_id", "academic_year", name="uq_observations_tutor_year"
         ),
     )
-    with op.batch_alter_table("observations", schema=None) as batch_op:
-        batch_op.create_index("ix_observations_observer", ["observer_id"], unique=False)
-        batch_op.create_index("ix_observations_org_state", ["org_id", "state"], unique=False)
+    named_indexes("observations", observer=["observer_id"], org_state=["org_id", "state"])
 
-    op.create_table(
+    org_table(
         "observer_quotas",
-        key(),
-        org(),
         sa.Column("academic_year", sa.String(length=7), nullable=False),
         sa.Column("observer_id", sa.Integer(), nullable=False),
         sa.Column("quota", sa.Integer(), nullable=False),
         moment("updated_at"),
         refers("observer_quotas", "observer_id", "people", "CASCADE"),
-        primary("observer_quotas"),
         sa.UniqueConstraint(
             "org_id", "academic_year", "observer_id", name="uq_observer_quotas_one"
         ),
     )
-    op.create_table(
+    org_table(
         "action_review_entries",
-        key(),
-        org(),
         sa.Column("observation_id", sa.Integer(), nullable=False),
         sa.Column("tutor_id", sa.Integer(), nullable=False),
         sa.Column("owner_id", sa.Integer(), nullable=True),
@@ -127,20 +113,13 @@ def upgrade() -> None:
         refers("action_review_entries", "observation_id", "observations", "CASCADE"),
         refers("action_review_entries", "owner_id", "people", "SET NULL"),
         refers("action_review_entries", "tutor_id", "people", "CASCADE"),
-        primary("action_review_entries"),
     )
-    with op.batch_alter_table("action_review_entries", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_action_review_entries_observation", ["observation_id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_action_review_entries_org_open", ["org_id", "completed_at"], unique=False
-        )
+    named_indexes(
+        "action_review_entries", observation=["observation_id"], org_open=["org_id", "completed_at"]
+    )
 
-    op.create_table(
+    org_table(
         "observation_documents",
-        key(),
-        org(),
         sa.Column("observation_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=300), nullable=False),
         sa.Column("url", sa.String(length=2000), nullable=True),
@@ -148,14 +127,11 @@ def upgrade() -> None:
         sa.Column("added_by", sa.Integer(), nullable=True),
         moment("added_at"),
         refers("observation_documents", "observation_id", "observations", "CASCADE"),
-        primary("observation_documents"),
     )
     index("observation_documents", "observation_id")
 
-    op.create_table(
+    org_table(
         "observation_reports",
-        key(),
-        org(),
         sa.Column("observation_id", sa.Integer(), nullable=False),
         sa.Column("strength_themes", sa.JSON(), nullable=False),
         sa.Column("strengths", sa.Text(), nullable=False),
@@ -171,7 +147,6 @@ def upgrade() -> None:
         moment("submitted_at", nullable=True),
         *stamped(),
         refers("observation_reports", "observation_id", "observations", "CASCADE"),
-        primary("observation_reports"),
         sa.UniqueConstraint("observation_id", name=op.f("uq_observation_reports_observation_id")),
     )
 
@@ -179,17 +154,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("observation_reports")
     drop("observation_documents", "observation_id")
-    with op.batch_alter_table("action_review_entries", schema=None) as batch_op:
-        batch_op.drop_index("ix_action_review_entries_org_open")
-        batch_op.drop_index("ix_action_review_entries_observation")
-
-    op.drop_table("action_review_entries")
+    drop("action_review_entries", "observation", "org_open")
     op.drop_table("observer_quotas")
-    with op.batch_alter_table("observations", schema=None) as batch_op:
-        batch_op.drop_index("ix_observations_org_state")
-        batch_op.drop_index("ix_observations_observer")
-
-    op.drop_table("observations")
+    drop("observations", "observer", "org_state")
     op.drop_table("observation_files")
     op.drop_table("lil_courses")
     op.drop_table("induction_checklists")

@@ -7,42 +7,30 @@
   access to the programme ends then.
 - support_programmes.ratings_in_reports: the tutor opted in to self-ratings in monthly reports.
 - line_manager_updates.approved_at: when the tutor approved a 2-weekly update.
-
-Revision ID: 0035_support_consent
-Revises: 0030_support
-Create Date: 2026-12-05 08:30:00.000000
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
-from alembic import op
 
-revision: str = "0035_support_consent"
-down_revision: str | Sequence[str] | None = "0030_support"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from storage.migrations.shapes import add_columns, drop_columns, moment
+
+revision = "0035_support_consent"
+down_revision = "0030_support"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("support_referrals", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("proposed_kind", sa.String(length=30), nullable=True))
-    with op.batch_alter_table("support_programmes", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("consented_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(
-            sa.Column("ratings_in_reports", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-    with op.batch_alter_table("line_manager_updates", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True))
+    add_columns(
+        "support_referrals", sa.Column("proposed_kind", sa.String(length=30), nullable=True)
+    )
+    add_columns(
+        "support_programmes",
+        moment("consented_at", nullable=True),
+        moment("reviewed_at", nullable=True),
+        sa.Column("ratings_in_reports", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    add_columns("line_manager_updates", moment("approved_at", nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("line_manager_updates", schema=None) as batch_op:
-        batch_op.drop_column("approved_at")
-    with op.batch_alter_table("support_programmes", schema=None) as batch_op:
-        batch_op.drop_column("ratings_in_reports")
-        batch_op.drop_column("reviewed_at")
-        batch_op.drop_column("consented_at")
-    with op.batch_alter_table("support_referrals", schema=None) as batch_op:
-        batch_op.drop_column("proposed_kind")
+    drop_columns("line_manager_updates", "approved_at")
+    drop_columns("support_programmes", "ratings_in_reports", "reviewed_at", "consented_at")
+    drop_columns("support_referrals", "proposed_kind")

@@ -1,52 +1,36 @@
-"""cards: progression card sessions and an organisation's own deck
-
-Revision ID: 0040_cards
-Revises: 0002_reminders
-Create Date: 2026-11-23 01:07:08.985122
-"""
-
-from collections.abc import Sequence
+"""cards: progression card sessions and an organisation's own deck"""
 
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import key, moment, org, primary, refers
+from storage.migrations.shapes import drop, key, moment, named_indexes, org_table, primary, refers
 
-revision: str = "0040_cards"
-down_revision: str | Sequence[str] | None = "0002_reminders"
-branch_labels: str | Sequence[str] | None = ("cards",)
-depends_on: str | Sequence[str] | None = None
+revision = "0040_cards"
+down_revision = "0002_reminders"
+branch_labels = ("cards",)
 
 
 def upgrade() -> None:
-    op.create_table(
+    org_table(
         "own_lead_questions",
-        key(),
-        org(),
         sa.Column("issue_number", sa.Integer(), nullable=False),
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("question", sa.Text(), nullable=False),
         sa.Column("prompts", sa.JSON(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
         moment("created_at"),
-        primary("own_lead_questions"),
         sa.UniqueConstraint("org_id", "issue_number", "number", name="uq_own_lead_questions_key"),
     )
-    op.create_table(
+    org_table(
         "own_strategic_issues",
-        key(),
-        org(),
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("title", sa.String(length=300), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
         moment("created_at"),
-        primary("own_strategic_issues"),
         sa.UniqueConstraint("org_id", "number", name="uq_own_strategic_issues_number"),
     )
-    op.create_table(
+    org_table(
         "card_sessions",
-        key(),
-        org(),
         sa.Column("place_key", sa.String(length=400), nullable=False),
         sa.Column("conversation_id", sa.String(length=400), nullable=False),
         sa.Column("conversation_ref_id", sa.Integer(), nullable=True),
@@ -65,14 +49,11 @@ def upgrade() -> None:
         moment("finished_at", nullable=True),
         refers("card_sessions", "conversation_ref_id", "conversation_refs", "SET NULL"),
         refers("card_sessions", "facilitator_id", "people", "CASCADE"),
-        primary("card_sessions"),
         sa.UniqueConstraint("export_token", name="uq_card_sessions_export_token"),
     )
-    with op.batch_alter_table("card_sessions", schema=None) as batch_op:
-        batch_op.create_index("ix_card_sessions_facilitator", ["facilitator_id"], unique=False)
-        batch_op.create_index(
-            "ix_card_sessions_place", ["org_id", "place_key", "state"], unique=False
-        )
+    named_indexes(
+        "card_sessions", facilitator=["facilitator_id"], place=["org_id", "place_key", "state"]
+    )
 
     op.create_table(
         "card_actions",
@@ -89,9 +70,7 @@ def upgrade() -> None:
         refers("card_actions", "session_id", "card_sessions", "CASCADE"),
         primary("card_actions"),
     )
-    with op.batch_alter_table("card_actions", schema=None) as batch_op:
-        batch_op.create_index("ix_card_actions_owner", ["owner_id"], unique=False)
-        batch_op.create_index("ix_card_actions_session", ["session_id", "card_key"], unique=False)
+    named_indexes("card_actions", owner=["owner_id"], session=["session_id", "card_key"])
 
     op.create_table(
         "card_contributions",
@@ -105,26 +84,12 @@ def upgrade() -> None:
         refers("card_contributions", "session_id", "card_sessions", "CASCADE"),
         primary("card_contributions"),
     )
-    with op.batch_alter_table("card_contributions", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_card_contributions_session", ["session_id", "card_key"], unique=False
-        )
+    named_indexes("card_contributions", session=["session_id", "card_key"])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("card_contributions", schema=None) as batch_op:
-        batch_op.drop_index("ix_card_contributions_session")
-
-    op.drop_table("card_contributions")
-    with op.batch_alter_table("card_actions", schema=None) as batch_op:
-        batch_op.drop_index("ix_card_actions_session")
-        batch_op.drop_index("ix_card_actions_owner")
-
-    op.drop_table("card_actions")
-    with op.batch_alter_table("card_sessions", schema=None) as batch_op:
-        batch_op.drop_index("ix_card_sessions_place")
-        batch_op.drop_index("ix_card_sessions_facilitator")
-
-    op.drop_table("card_sessions")
+    drop("card_contributions", "session")
+    drop("card_actions", "owner", "session")
+    drop("card_sessions", "facilitator", "place")
     op.drop_table("own_strategic_issues")
     op.drop_table("own_lead_questions")

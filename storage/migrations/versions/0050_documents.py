@@ -1,23 +1,17 @@
 """documents: documents waiting for a person's consent, for every capability
 
 Observations kept these in `observation_files`; learning walks now send their documents the same
-way, so the table belongs to no one capability. Waiting documents are carried over.
-
-Revision ID: 0050_documents
-Revises: 0002_reminders
-Depends on: 0020_observations (whose `observation_files` it replaces)
-Create Date: 2026-11-23 02:10:00.000000
+way, so the table belongs to no one capability. Waiting documents are carried over. It depends
+on 0020_observations, whose `observation_files` it replaces.
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0050_documents"
-down_revision: str | Sequence[str] | None = "0002_reminders"
-branch_labels: str | Sequence[str] | None = ("documents",)
-depends_on: str | Sequence[str] | None = "0020_observations"
+revision = "0050_documents"
+down_revision = "0002_reminders"
+branch_labels = ("documents",)
+depends_on = "0020_observations"
 
 COLUMNS = "token, org_id, person_id, name, content, created_at, expires_at"
 

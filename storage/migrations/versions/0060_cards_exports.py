@@ -3,21 +3,13 @@
 A session's Word and Excel summaries used to be served at /cards/export/<token> to anyone who
 had the link. They now reach only people who may read the session, as documents in their own 1:1
 chat (bot.app.documents), so the token column and its unique constraint go. Old links stop working.
-
-Revision ID: 0060_cards_exports
-Revises: 0040_cards
-Create Date: 2026-11-23 03:00:00.000000
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0060_cards_exports"
-down_revision: str | Sequence[str] | None = "0040_cards"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0060_cards_exports"
+down_revision = "0040_cards"
 
 
 def upgrade() -> None:

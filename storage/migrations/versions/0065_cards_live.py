@@ -6,36 +6,28 @@ an action: everyone sees the card as it is, not only whoever pressed.
 
 An agreed action's owner can say they are not doing it, and why (`dropped_at`, `dropped_reason`);
 "needs more time" moves `due_on` and counts in `extended`.
-
-Revision ID: 0065_cards_live
-Revises: 0060_cards_exports
-Create Date: 2026-12-05 08:30:00.000000
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
-from alembic import op
 
-revision: str = "0065_cards_live"
-down_revision: str | Sequence[str] | None = "0060_cards_exports"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from storage.migrations.shapes import add_columns, drop_columns, moment
+
+revision = "0065_cards_live"
+down_revision = "0060_cards_exports"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("card_sessions", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("live_activity_id", sa.String(length=200), nullable=True))
-    with op.batch_alter_table("card_actions", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("dropped_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("dropped_reason", sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column("extended", sa.Integer(), nullable=False, server_default="0"))
+    add_columns(
+        "card_sessions", sa.Column("live_activity_id", sa.String(length=200), nullable=True)
+    )
+    add_columns(
+        "card_actions",
+        moment("dropped_at", nullable=True),
+        sa.Column("dropped_reason", sa.Text(), nullable=True),
+        sa.Column("extended", sa.Integer(), nullable=False, server_default="0"),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("card_actions", schema=None) as batch_op:
-        batch_op.drop_column("extended")
-        batch_op.drop_column("dropped_reason")
-        batch_op.drop_column("dropped_at")
-    with op.batch_alter_table("card_sessions", schema=None) as batch_op:
-        batch_op.drop_column("live_activity_id")
+    drop_columns("card_actions", "extended", "dropped_reason", "dropped_at")
+    drop_columns("card_sessions", "live_activity_id")

@@ -3,23 +3,15 @@
 A part-time tutor's non-working days, or no messages before 09:00: `quiet_hours` holds one row per
 person who set any. The worker holds a personal message until both the organisation's sending
 hours and the person's own allow it.
-
-Revision ID: 0065_quiet_hours
-Revises: 0003_outbox
-Create Date: 2026-12-05 09:10:00.000000
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 from storage.migrations.shapes import moment, org
 
-revision: str = "0065_quiet_hours"
-down_revision: str | Sequence[str] | None = "0003_outbox"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0065_quiet_hours"
+down_revision = "0003_outbox"
 
 
 def upgrade() -> None:

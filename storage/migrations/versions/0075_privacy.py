@@ -1,28 +1,18 @@
-"""privacy: the access log (who opened whose confidential record, when, how)
-
-Revision ID: 0075_privacy
-Revises: 0002_reminders
-Create Date: 2026-12-05 08:30:00.000000
-"""
-
-from collections.abc import Sequence
+"""privacy: the access log (who opened whose confidential record, when, how)"""
 
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import key, moment, org, primary, refers
+from storage.migrations.shapes import moment, org_table, refers
 
-revision: str = "0075_privacy"
-down_revision: str | Sequence[str] | None = "0002_reminders"
-branch_labels: str | Sequence[str] | None = ("privacy",)
-depends_on: str | Sequence[str] | None = None
+revision = "0075_privacy"
+down_revision = "0002_reminders"
+branch_labels = ("privacy",)
 
 
 def upgrade() -> None:
-    op.create_table(
+    org_table(
         "access_log",
-        key(),
-        org(),
         sa.Column("owner_id", sa.Integer(), nullable=False),
         sa.Column("reader_id", sa.Integer(), nullable=True),
         sa.Column("kind", sa.String(length=40), nullable=False),
@@ -31,7 +21,6 @@ def upgrade() -> None:
         moment("at"),
         refers("access_log", "owner_id", "people", "CASCADE"),
         refers("access_log", "reader_id", "people", "SET NULL"),
-        primary("access_log"),
     )
     op.create_index("ix_access_log_owner", "access_log", ["org_id", "owner_id", "at"])
 

@@ -1,28 +1,18 @@
-"""mentoring: mentor offers, relationships and agreements, meetings, reviews, coaching (seed 003)
-
-Revision ID: 0090_mentoring
-Revises: 0002_reminders
-Create Date: 2026-12-05 08:40:00.000000
-"""
-
-from collections.abc import Sequence
+"""mentoring: mentor offers, relationships and agreements, meetings, reviews, coaching (seed 003)"""
 
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import index, key, moment, org, primary, refers, stamped
+from storage.migrations.shapes import index, moment, named_indexes, org_table, refers, stamped
 
-revision: str = "0090_mentoring"
-down_revision: str | Sequence[str] | None = "0002_reminders"
-branch_labels: str | Sequence[str] | None = ("mentoring",)
-depends_on: str | Sequence[str] | None = None
+revision = "0090_mentoring"
+down_revision = "0002_reminders"
+branch_labels = ("mentoring",)
 
 
 def upgrade() -> None:
-    op.create_table(
+    org_table(
         "mentor_offers",
-        key(),
-        org(),
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("specialisms", sa.JSON(), nullable=False),
         sa.Column("campus", sa.String(length=200), nullable=False),
@@ -33,13 +23,10 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         *stamped(),
         refers("mentor_offers", "person_id", "people", "CASCADE"),
-        primary("mentor_offers"),
         sa.UniqueConstraint("org_id", "person_id", name="uq_mentor_offers_person"),
     )
-    op.create_table(
+    org_table(
         "mentoring_relationships",
-        key(),
-        org(),
         sa.Column("mentee_id", sa.Integer(), nullable=False),
         sa.Column("mentor_id", sa.Integer(), nullable=False),
         sa.Column("specialism", sa.String(length=200), nullable=False),
@@ -56,19 +43,14 @@ def upgrade() -> None:
         *stamped(),
         refers("mentoring_relationships", "mentee_id", "people", "CASCADE"),
         refers("mentoring_relationships", "mentor_id", "people", "CASCADE"),
-        primary("mentoring_relationships"),
     )
-    with op.batch_alter_table("mentoring_relationships", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_mentoring_relationships_mentee", ["org_id", "mentee_id", "state"], unique=False
-        )
-        batch_op.create_index(
-            "ix_mentoring_relationships_mentor", ["org_id", "mentor_id", "state"], unique=False
-        )
-    op.create_table(
+    named_indexes(
+        "mentoring_relationships",
+        mentee=["org_id", "mentee_id", "state"],
+        mentor=["org_id", "mentor_id", "state"],
+    )
+    org_table(
         "mentoring_entries",
-        key(),
-        org(),
         sa.Column("relationship_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("held_on", sa.Date(), nullable=False),
@@ -79,13 +61,10 @@ def upgrade() -> None:
         sa.Column("logged_by", sa.Integer(), nullable=False),
         moment("created_at"),
         refers("mentoring_entries", "relationship_id", "mentoring_relationships", "CASCADE"),
-        primary("mentoring_entries"),
     )
     index("mentoring_entries", "relationship_id")
-    op.create_table(
+    org_table(
         "mentoring_reviews",
-        key(),
-        org(),
         sa.Column("relationship_id", sa.Integer(), nullable=False),
         sa.Column("point", sa.String(length=40), nullable=False),
         sa.Column("label", sa.String(length=100), nullable=False),
@@ -96,13 +75,10 @@ def upgrade() -> None:
         moment("seen_at", nullable=True),
         moment("sent_at", nullable=True),
         refers("mentoring_reviews", "relationship_id", "mentoring_relationships", "CASCADE"),
-        primary("mentoring_reviews"),
         sa.UniqueConstraint("relationship_id", "point", name="uq_mentoring_reviews_point"),
     )
-    op.create_table(
+    org_table(
         "coaching_conversations",
-        key(),
-        org(),
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("model", sa.String(length=20), nullable=False),
         sa.Column("step", sa.Integer(), nullable=False),
@@ -113,12 +89,8 @@ def upgrade() -> None:
         sa.Column("shared_with", sa.JSON(), nullable=False),
         *stamped(),
         refers("coaching_conversations", "person_id", "people", "CASCADE"),
-        primary("coaching_conversations"),
     )
-    with op.batch_alter_table("coaching_conversations", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_coaching_conversations_person", ["org_id", "person_id", "state"], unique=False
-        )
+    named_indexes("coaching_conversations", person=["org_id", "person_id", "state"])
 
 
 def downgrade() -> None:
