@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.app.context import HandlerContext
+from bot.app.context import HandlerContext, permitted
 from bot.app.support.matching import rematch_waiting
 from bot.app.support.referrals import offer_to_imported_tutor
 from bot.app.turn import Reply
@@ -129,9 +129,8 @@ async def setup_reply(ctx: HandlerContext, notice: str | None = None, **kw: Any)
     return Reply.update(setup_card(await setup_view(ctx, notice, kw.get("errors"))))
 
 
+@permitted(Permission.MANAGE_ROLES, NOT_ALLOWED)
 async def open_setup(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
-    if not ctx.can(Permission.MANAGE_ROLES):
-        return Reply.text(NOT_ALLOWED)
     return Reply.show(setup_card(await setup_view(ctx)))
 
 
@@ -145,11 +144,10 @@ def _emails(value: object) -> tuple[list[str], list[str]]:
     return [w for w in words if EMAIL.match(w)], [w for w in words if not EMAIL.match(w)]
 
 
+@permitted(Permission.MANAGE_ROLES, NOT_ALLOWED)
 async def save_roles(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     """Give the roles picked (or typed as emails). Nothing is taken away here: a missing or
     empty picker means "no change", as Teams leaves untouched inputs out of a submission."""
-    if not ctx.can(Permission.MANAGE_ROLES):
-        return Reply.text(NOT_ALLOWED)
     directory, org, now = ctx.directory, ctx.turn.org_id, ctx.turn.now
     errors: dict[str, str] = {}
     plans: list[tuple[Role, list[Person]]] = []
@@ -188,9 +186,8 @@ async def save_roles(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     return await setup_reply(ctx, notice)
 
 
+@permitted(Permission.IMPORT_TUTORS, NOT_ALLOWED)
 async def import_pasted(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    if not ctx.can(Permission.IMPORT_TUTORS):
-        return Reply.text(NOT_ALLOWED)
     content = str(values.get("tutor_csv") or "").strip()
     if not content:
         return await setup_reply(
@@ -213,11 +210,10 @@ async def import_pasted(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     return await setup_reply(ctx, notice + ".")
 
 
+@permitted(Permission.IMPORT_TUTORS, NOT_ALLOWED)
 async def team_tutors(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     """Everyone in a team becomes a tutor, except people holding another role (managers, the
     quality team, APs, admins): they can be given the tutor role too if they teach."""
-    if not ctx.can(Permission.IMPORT_TUTORS):
-        return Reply.text(NOT_ALLOWED)
     session, org, now = ctx.uow.session, ctx.turn.org_id, ctx.turn.now
     team_pk = _ids(values.get("team_pk"))
     team = await session.get(Team, team_pk[0]) if team_pk else None
@@ -266,10 +262,9 @@ async def team_tutors(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     return Reply.update(tutor_list_card(await tutor_page(ctx, 0, team.id, notice)))
 
 
+@permitted(Permission.MANAGE_ROLES, NOT_ALLOWED)
 async def save_name(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     """The college's name for document headers: a missing input is an empty one, and asked for."""
-    if not ctx.can(Permission.MANAGE_ROLES):
-        return Reply.text(NOT_ALLOWED)
     raw = values.get("org_name")
     name = " ".join(raw.split()) if isinstance(raw, str) else ""  # a text box sends text
     if not name:
@@ -285,9 +280,8 @@ async def save_name(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     return await setup_reply(ctx, "College name saved: it heads every document TLC makes.")
 
 
+@permitted(Permission.MANAGE_ROLES, NOT_ALLOWED)
 async def save_terms(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    if not ctx.can(Permission.MANAGE_ROLES):
-        return Reply.text(NOT_ALLOWED)
     errors: dict[str, str] = {}
     days: dict[str, date] = {}
     for name in TERM_NAMES:
