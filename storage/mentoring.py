@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
 
-from storage.models import OrganisationRow, Records
+from storage.models import OrganisationRow, Records, get_in_org
 
 # Relationship states
 ASKED = "asked"  # the mentee chose this mentor; waiting for them to accept
@@ -161,10 +161,8 @@ class CoachingConversation(OrganisationRow):
 class MentoringRecords(Records):
     # offers
     async def offer_of(self, org_id: str, person_id: int) -> MentorOffer | None:
-        return await self.session.scalar(
-            select(MentorOffer).where(
-                MentorOffer.org_id == org_id, MentorOffer.person_id == person_id
-            )
+        return await self.one(
+            MentorOffer, MentorOffer.org_id == org_id, MentorOffer.person_id == person_id
         )
 
     async def offers(self, org_id: str) -> Sequence[MentorOffer]:
@@ -185,8 +183,7 @@ class MentoringRecords(Records):
 
     # relationships
     async def relationship(self, org_id: str, rel_id: int) -> MentoringRelationship | None:
-        row = await self.session.get(MentoringRelationship, rel_id)
-        return row if row is not None and row.org_id == org_id else None
+        return await get_in_org(self.session, MentoringRelationship, org_id, rel_id)
 
     async def open_of(self, org_id: str, person_id: int) -> Sequence[MentoringRelationship]:
         """Relationships someone is in, as mentee or mentor, that are asked or active."""
@@ -223,25 +220,22 @@ class MentoringRecords(Records):
         return rows.all()
 
     async def entry(self, org_id: str, entry_id: int) -> MentoringEntry | None:
-        row = await self.session.get(MentoringEntry, entry_id)
-        return row if row is not None and row.org_id == org_id else None
+        return await get_in_org(self.session, MentoringEntry, org_id, entry_id)
 
     # reviews
     async def review(self, org_id: str, review_id: int) -> MentoringReview | None:
-        row = await self.session.get(MentoringReview, review_id)
-        return row if row is not None and row.org_id == org_id else None
+        return await get_in_org(self.session, MentoringReview, org_id, review_id)
 
     async def review_at(self, rel_id: int, point: str) -> MentoringReview | None:
-        return await self.session.scalar(
-            select(MentoringReview).where(
-                MentoringReview.relationship_id == rel_id, MentoringReview.point == point
-            )
+        return await self.one(
+            MentoringReview,
+            MentoringReview.relationship_id == rel_id,
+            MentoringReview.point == point,
         )
 
     # coaching
     async def conversation(self, org_id: str, conv_id: int) -> CoachingConversation | None:
-        row = await self.session.get(CoachingConversation, conv_id)
-        return row if row is not None and row.org_id == org_id else None
+        return await get_in_org(self.session, CoachingConversation, org_id, conv_id)
 
     async def conversations_of(self, org_id: str, person_id: int) -> Sequence[CoachingConversation]:
         rows = await self.session.scalars(

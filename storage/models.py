@@ -83,6 +83,10 @@ class Repository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def one[T: Base](self, model: type[T], *where: ColumnElement[bool]) -> T | None:
+        """The `model` row meeting every condition in `where` (a unique key), or None."""
+        return await self.session.scalar(select(model).where(*where))
+
     async def in_order_added[T: Base](
         self, model: type[T], *where: ColumnElement[bool]
     ) -> Sequence[T]:

@@ -199,12 +199,11 @@ class Observations(Repository):
         return await get_in_org(self.session, Observation, org_id, observation_id)
 
     async def for_tutor(self, org_id: str, tutor_id: int, year: str) -> Observation | None:
-        return await self.session.scalar(
-            select(Observation).where(
-                Observation.org_id == org_id,
-                Observation.tutor_id == tutor_id,
-                Observation.academic_year == year,
-            )
+        return await self.one(
+            Observation,
+            Observation.org_id == org_id,
+            Observation.tutor_id == tutor_id,
+            Observation.academic_year == year,
         )
 
     async def create(
@@ -303,9 +302,7 @@ class Observations(Repository):
     # ------------------------------------------------------------ reports
 
     async def report(self, observation: Observation) -> ObservationReport | None:
-        return await self.session.scalar(
-            select(ObservationReport).where(ObservationReport.observation_id == observation.id)
-        )
+        return await self.one(ObservationReport, ObservationReport.observation_id == observation.id)
 
     async def report_for_writing(
         self, observation: Observation, now: datetime
@@ -451,12 +448,11 @@ class Observations(Repository):
         return await get_in_org(self.session, LilCourse, org_id, course_id)
 
     async def course_by_code(self, org_id: str, year: str, code: str) -> LilCourse | None:
-        return await self.session.scalar(
-            select(LilCourse).where(
-                LilCourse.org_id == org_id,
-                LilCourse.academic_year == year,
-                LilCourse.code == code,
-            )
+        return await self.one(
+            LilCourse,
+            LilCourse.org_id == org_id,
+            LilCourse.academic_year == year,
+            LilCourse.code == code,
         )
 
     def add_course(self, course: LilCourse) -> None:
@@ -483,12 +479,11 @@ class Observations(Repository):
         return [(c, p) for c, p in rows]
 
     async def quota(self, org_id: str, year: str, observer_id: int) -> ObserverQuota | None:
-        return await self.session.scalar(
-            select(ObserverQuota).where(
-                ObserverQuota.org_id == org_id,
-                ObserverQuota.academic_year == year,
-                ObserverQuota.observer_id == observer_id,
-            )
+        return await self.one(
+            ObserverQuota,
+            ObserverQuota.org_id == org_id,
+            ObserverQuota.academic_year == year,
+            ObserverQuota.observer_id == observer_id,
         )
 
     async def set_quota(
@@ -519,10 +514,10 @@ class Observations(Repository):
     # ------------------------------------------------------------ new tutors
 
     async def checklist(self, org_id: str, tutor_id: int) -> InductionChecklist | None:
-        return await self.session.scalar(
-            select(InductionChecklist).where(
-                InductionChecklist.org_id == org_id, InductionChecklist.tutor_id == tutor_id
-            )
+        return await self.one(
+            InductionChecklist,
+            InductionChecklist.org_id == org_id,
+            InductionChecklist.tutor_id == tutor_id,
         )
 
     async def start_checklist(

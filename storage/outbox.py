@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, case, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -303,36 +303,29 @@ class Reach(Repository):
 
     async def team_channels(self, person_id: int) -> list[tuple[Team, ConversationRef]]:
         """Teams the person is in where the bot is installed, each with one of its channels."""
-        rows = await self.session.execute(
-            select(Team, ConversationRef)
-            .join(TeamMember, TeamMember.team_pk == Team.id)
-            .join(ConversationRef, ConversationRef.team_pk == Team.id)
-            .where(
-                TeamMember.person_id == person_id,
-                Team.installed.is_(True),
-                ConversationRef.kind == "channel",
-            )
-            .order_by(Team.id, ConversationRef.updated_at.desc())
+        return await self._one_channel_each(
+            select(Team, ConversationRef).join(TeamMember, TeamMember.team_pk == Team.id),
+            TeamMember.person_id == person_id,
         )
-        seen: dict[int, tuple[Team, ConversationRef]] = {}
-        for team, ref in rows:
-            seen.setdefault(team.id, (team, ref))
-        return list(seen.values())
 
     async def unsynced_team_channels(
         self, org_id: str, before: datetime
     ) -> list[tuple[Team, ConversationRef]]:
         """Installed teams whose roster was not read since `before`, each with a channel."""
+        return await self._one_channel_each(
+            select(Team, ConversationRef).outerjoin(RosterSync, RosterSync.team_pk == Team.id),
+            Team.org_id == org_id,
+            or_(RosterSync.synced_at.is_(None), RosterSync.synced_at < before),
+        )
+
+    async def _one_channel_each(
+        self, query: Select[Team, ConversationRef], *where: ColumnElement[bool]
+    ) -> list[tuple[Team, ConversationRef]]:
+        """The installed teams `query` and `where` find, each once, with the channel of theirs
+        the bot saw last."""
         rows = await self.session.execute(
-            select(Team, ConversationRef)
-            .join(ConversationRef, ConversationRef.team_pk == Team.id)
-            .outerjoin(RosterSync, RosterSync.team_pk == Team.id)
-            .where(
-                Team.org_id == org_id,
-                Team.installed.is_(True),
-                ConversationRef.kind == "channel",
-                or_(RosterSync.synced_at.is_(None), RosterSync.synced_at < before),
-            )
+            query.join(ConversationRef, ConversationRef.team_pk == Team.id)
+            .where(Team.installed.is_(True), ConversationRef.kind == "channel", *where)
             .order_by(Team.id, ConversationRef.updated_at.desc())
         )
         seen: dict[int, tuple[Team, ConversationRef]] = {}
@@ -431,11 +424,10 @@ class Reach(Repository):
             )
             .on_conflict_do_nothing(index_elements=["org_id", "conversation_id"])
         )
-        ref = await self.session.scalar(
-            select(ConversationRef).where(
-                ConversationRef.org_id == person.org_id,
-                ConversationRef.conversation_id == conversation_id,
-            )
+        ref = await self.one(
+            ConversationRef,
+            ConversationRef.org_id == person.org_id,
+            ConversationRef.conversation_id == conversation_id,
         )
         assert ref is not None
         return ref

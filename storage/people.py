@@ -94,13 +94,13 @@ class Directory(Repository):
         return org
 
     async def person_by_aad(self, org_id: str, aad_object_id: str) -> Person | None:
-        return await self.session.scalar(
-            select(Person).where(Person.org_id == org_id, Person.aad_object_id == aad_object_id)
+        return await self.one(
+            Person, Person.org_id == org_id, Person.aad_object_id == aad_object_id
         )
 
     async def person_by_email(self, org_id: str, email: str) -> Person | None:
-        return await self.session.scalar(
-            select(Person).where(Person.org_id == org_id, Person.email == email.strip().lower())
+        return await self.one(
+            Person, Person.org_id == org_id, Person.email == email.strip().lower()
         )
 
     async def person(self, org_id: str, person_id: int) -> Person | None:
@@ -384,9 +384,7 @@ class Directory(Repository):
     async def team(self, org_id: str, where: Where, now: datetime) -> Team | None:
         if not where.team_id:
             return None
-        team = await self.session.scalar(
-            select(Team).where(Team.org_id == org_id, Team.team_id == where.team_id)
-        )
+        team = await self.one(Team, Team.org_id == org_id, Team.team_id == where.team_id)
         if team is None:
             team = Team(
                 org_id=org_id, team_id=where.team_id, name=where.team_name or "", created_at=now
@@ -396,10 +394,8 @@ class Directory(Repository):
         elif where.team_name and team.name != where.team_name:
             team.name = where.team_name
         if where.teams_channel_id:
-            channel = await self.session.scalar(
-                select(Channel).where(
-                    Channel.team_pk == team.id, Channel.channel_id == where.teams_channel_id
-                )
+            channel = await self.one(
+                Channel, Channel.team_pk == team.id, Channel.channel_id == where.teams_channel_id
             )
             if channel is None:
                 self.session.add(
@@ -425,11 +421,10 @@ class Directory(Repository):
     async def remember_conversation(
         self, org_id: str, where: Where, person: Person | None, team: Team | None, now: datetime
     ) -> ConversationRef:
-        ref = await self.session.scalar(
-            select(ConversationRef).where(
-                ConversationRef.org_id == org_id,
-                ConversationRef.conversation_id == where.conversation_id,
-            )
+        ref = await self.one(
+            ConversationRef,
+            ConversationRef.org_id == org_id,
+            ConversationRef.conversation_id == where.conversation_id,
         )
         if ref is None:
             ref = ConversationRef(org_id=org_id, conversation_id=where.conversation_id)
@@ -448,11 +443,10 @@ class Directory(Repository):
         return ref
 
     async def conversation(self, org_id: str, conversation_id: str) -> ConversationRef | None:
-        return await self.session.scalar(
-            select(ConversationRef).where(
-                ConversationRef.org_id == org_id,
-                ConversationRef.conversation_id == conversation_id,
-            )
+        return await self.one(
+            ConversationRef,
+            ConversationRef.org_id == org_id,
+            ConversationRef.conversation_id == conversation_id,
         )
 
     async def personal_conversation(self, person_id: int) -> ConversationRef | None:

@@ -99,10 +99,10 @@ class Preferences(Repository):
         self, org_id: str, person_id: int, category: str, opted_out: bool, now: datetime
     ) -> bool:
         """Record one choice; True when it changed anything."""
-        pref = await self.session.scalar(
-            select(NoticePreference).where(
-                NoticePreference.person_id == person_id, NoticePreference.category == category
-            )
+        pref = await self.one(
+            NoticePreference,
+            NoticePreference.person_id == person_id,
+            NoticePreference.category == category,
         )
         if pref is None:
             if not opted_out:

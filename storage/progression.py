@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
@@ -21,6 +21,7 @@ from storage.models import (
     TeamMember,
     get_in_org,
 )
+from storage.people import Directory
 
 OPEN_STATES = (SessionState.CHOOSING.value, SessionState.RUNNING.value, SessionState.PAUSED.value)
 
@@ -131,6 +132,19 @@ class OwnLeadQuestion(OrganisationRow):
     created_at: Mapped[datetime]
 
 
+def _open_actions[Q: Select[*tuple[Any, ...]]](
+    query: Q, org_id: str, *where: ColumnElement[bool]
+) -> Q:
+    """`query` narrowed to card actions not yet done or dropped, from this organisation's
+    sessions (joined, so `where` may speak of the session too)."""
+    return query.join(CardSession, CardSession.id == CardAction.session_id).where(
+        CardSession.org_id == org_id,
+        CardAction.done_at.is_(None),
+        CardAction.dropped_at.is_(None),
+        *where,
+    )
+
+
 class CardSessions(Repository):
     """Sessions and what they produced, inside the caller's unit of work."""
 
@@ -210,15 +224,9 @@ class CardSessions(Repository):
     async def open_actions_of(self, org_id: str, owner_id: int) -> Sequence[CardAction]:
         """A person's actions not yet done or dropped, soonest first."""
         rows = await self.session.scalars(
-            select(CardAction)
-            .join(CardSession, CardSession.id == CardAction.session_id)
-            .where(
-                CardSession.org_id == org_id,
-                CardAction.owner_id == owner_id,
-                CardAction.done_at.is_(None),
-                CardAction.dropped_at.is_(None),
+            _open_actions(select(CardAction), org_id, CardAction.owner_id == owner_id).order_by(
+                CardAction.due_on, CardAction.id
             )
-            .order_by(CardAction.due_on, CardAction.id)
         )
         return rows.all()
 
@@ -227,28 +235,21 @@ class CardSessions(Repository):
     ) -> Sequence[tuple[CardAction, CardSession]]:
         """Open actions past their date, from the sessions this person facilitates."""
         rows = await self.session.execute(
-            select(CardAction, CardSession)
-            .join(CardSession, CardSession.id == CardAction.session_id)
-            .where(
-                CardSession.org_id == org_id,
+            _open_actions(
+                select(CardAction, CardSession),
+                org_id,
                 CardSession.facilitator_id == facilitator_id,
-                CardAction.done_at.is_(None),
-                CardAction.dropped_at.is_(None),
                 CardAction.due_on < today,
-            )
-            .order_by(CardAction.due_on, CardAction.id)
+            ).order_by(CardAction.due_on, CardAction.id)
         )
         return [(a, s) for a, s in rows.all()]
 
     async def has_open_actions_facilitated(self, org_id: str, facilitator_id: int) -> bool:
         found = await self.session.scalar(
-            select(func.count(CardAction.id))
-            .join(CardSession, CardSession.id == CardAction.session_id)
-            .where(
-                CardSession.org_id == org_id,
+            _open_actions(
+                select(func.count(CardAction.id)),
+                org_id,
                 CardSession.facilitator_id == facilitator_id,
-                CardAction.done_at.is_(None),
-                CardAction.dropped_at.is_(None),
             )
         )
         return bool(found)
@@ -265,12 +266,7 @@ class CardSessions(Repository):
         return False
 
     async def conversation_ref(self, org_id: str, conversation_id: str) -> ConversationRef | None:
-        return await self.session.scalar(
-            select(ConversationRef).where(
-                ConversationRef.org_id == org_id,
-                ConversationRef.conversation_id == conversation_id,
-            )
-        )
+        return await Directory(self.session).conversation(org_id, conversation_id)
 
     async def team_member_ids(self, conversation_ref_id: int | None) -> list[int]:
         """People known to be in the team whose channel this conversation is (none for chats)."""

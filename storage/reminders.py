@@ -138,8 +138,8 @@ class Schedule(Repository):
         return item
 
     async def get(self, org_id: str, key: str) -> ScheduledItem | None:
-        return await self.session.scalar(
-            select(ScheduledItem).where(ScheduledItem.org_id == org_id, ScheduledItem.key == key)
+        return await self.one(
+            ScheduledItem, ScheduledItem.org_id == org_id, ScheduledItem.key == key
         )
 
     async def cancel(self, org_id: str, key: str, now: datetime) -> bool:

@@ -256,8 +256,8 @@ class SupportRecords(Records):
         return await get_in_org(self.session, SupportProgrammeRecord, org_id, programme_id)
 
     async def programme_for_referral(self, referral_id: int) -> SupportProgrammeRecord | None:
-        return await self.session.scalar(
-            select(SupportProgrammeRecord).where(SupportProgrammeRecord.referral_id == referral_id)
+        return await self.one(
+            SupportProgrammeRecord, SupportProgrammeRecord.referral_id == referral_id
         )
 
     async def open_referral_of(self, org_id: str, tutor_id: int) -> SupportReferral | None:
@@ -370,10 +370,10 @@ class SupportRecords(Records):
         return rows.all()
 
     async def rating(self, programme_id: int, stage: str) -> CompetenceRating | None:
-        return await self.session.scalar(
-            select(CompetenceRating).where(
-                CompetenceRating.programme_id == programme_id, CompetenceRating.stage == stage
-            )
+        return await self.one(
+            CompetenceRating,
+            CompetenceRating.programme_id == programme_id,
+            CompetenceRating.stage == stage,
         )
 
     async def reflections(self, programme_id: int) -> Sequence[SupportReflection]:
@@ -385,10 +385,10 @@ class SupportRecords(Records):
         return await get_in_org(self.session, LineManagerUpdate, org_id, update_id)
 
     async def update_number(self, programme_id: int, number: int) -> LineManagerUpdate | None:
-        return await self.session.scalar(
-            select(LineManagerUpdate).where(
-                LineManagerUpdate.programme_id == programme_id, LineManagerUpdate.number == number
-            )
+        return await self.one(
+            LineManagerUpdate,
+            LineManagerUpdate.programme_id == programme_id,
+            LineManagerUpdate.number == number,
         )
 
     async def updates(self, programme_id: int) -> Sequence[LineManagerUpdate]:
@@ -421,10 +421,8 @@ class SupportRecords(Records):
         return [(u, p) for u, p in rows.all()]
 
     async def report(self, programme_id: int, month: str) -> SupportReport | None:
-        return await self.session.scalar(
-            select(SupportReport).where(
-                SupportReport.programme_id == programme_id, SupportReport.month == month
-            )
+        return await self.one(
+            SupportReport, SupportReport.programme_id == programme_id, SupportReport.month == month
         )
 
     async def report_by_id(self, org_id: str, report_id: int) -> SupportReport | None:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
@@ -165,16 +165,19 @@ class StoredWalkSummary(Base):
     edited_at: Mapped[datetime]
 
 
+def _saved_between(start: date, end: date) -> tuple[ColumnElement[bool], ...]:
+    """Saved walks (not drafts) on a day from start to end, both included."""
+    return (StoredWalk.state == SAVED, StoredWalk.walk_date >= start, StoredWalk.walk_date <= end)
+
+
 class WalkStore(Repository):
     """Plans, walks and the team facts they need, inside the caller's unit of work."""
 
     # --- plans ---
 
     async def plan(self, team_pk: int, term_key: str) -> StoredWalkPlan | None:
-        return await self.session.scalar(
-            select(StoredWalkPlan).where(
-                StoredWalkPlan.team_pk == team_pk, StoredWalkPlan.term_key == term_key
-            )
+        return await self.one(
+            StoredWalkPlan, StoredWalkPlan.team_pk == team_pk, StoredWalkPlan.term_key == term_key
         )
 
     async def save_plan(
@@ -266,9 +269,7 @@ class WalkStore(Repository):
     ) -> Sequence[StoredWalk]:
         q = select(StoredWalk).where(
             StoredWalk.org_id == org_id,
-            StoredWalk.state == SAVED,
-            StoredWalk.walk_date >= start,
-            StoredWalk.walk_date <= end,
+            *_saved_between(start, end),
         )
         if team_pk is not None:
             q = q.where(StoredWalk.team_pk == team_pk)
@@ -287,10 +288,8 @@ class WalkStore(Repository):
             .join(StoredWalk, StoredWalk.id == StoredWalkTutor.walk_id)
             .where(
                 StoredWalk.org_id == org_id,
-                StoredWalk.state == SAVED,
                 StoredWalkTutor.person_id.in_(ids),
-                StoredWalk.walk_date >= start,
-                StoredWalk.walk_date <= end,
+                *_saved_between(start, end),
             )
         )
         out: dict[int, list[date]] = {}
@@ -308,9 +307,7 @@ class WalkStore(Repository):
             .join(StoredWalk, StoredWalk.id == StoredWalkTutor.walk_id)
             .where(
                 StoredWalk.team_pk == team_pk,
-                StoredWalk.state == SAVED,
-                StoredWalk.walk_date >= start,
-                StoredWalk.walk_date <= end,
+                *_saved_between(start, end),
             )
             .order_by(Person.name, Person.id)
         )
@@ -347,10 +344,10 @@ class WalkStore(Repository):
     # --- the termly summary, as edited ---
 
     async def summary(self, org_id: str, term_key: str) -> StoredWalkSummary | None:
-        return await self.session.scalar(
-            select(StoredWalkSummary).where(
-                StoredWalkSummary.org_id == org_id, StoredWalkSummary.term_key == term_key
-            )
+        return await self.one(
+            StoredWalkSummary,
+            StoredWalkSummary.org_id == org_id,
+            StoredWalkSummary.term_key == term_key,
         )
 
     async def save_summary(

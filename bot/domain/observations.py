@@ -8,10 +8,8 @@ people see (the 1-week reminder, the report deadline) are reckoned in Europe/Lon
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -26,6 +24,7 @@ import holidays
 
 from bot.domain.access import Actor, Permission, Subject, can
 from bot.domain.terms import academic_year_of
+from bot.domain.uploads import LineProblem, parse_day, read_csv
 
 LONDON = ZoneInfo("Europe/London")
 REPORT_DAYS = 3  # the report is due within 3 days of the observation (seed 002, step 9)
@@ -430,12 +429,6 @@ class ReportAction:
 
 
 @dataclass(frozen=True)
-class CsvProblem:
-    line: int
-    message: str
-
-
-@dataclass(frozen=True)
 class AllocationRow:
     """`observe import`: one tutor, their observer, and optionally the course to observe."""
 
@@ -459,55 +452,28 @@ class CourseRow:
     end: time | None = None
 
 
-def _csv_rows(
-    text: str, required: Sequence[str]
-) -> tuple[list[tuple[int, dict[str, str]]], list[CsvProblem]]:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if reader.fieldnames is None:
-        return [], [CsvProblem(1, "the file is empty")]
-    header = [h.strip().lower().replace(" ", "_") for h in reader.fieldnames]
-    missing = [c for c in required if c not in header]
-    if missing:
-        return [], [CsvProblem(1, f"missing column(s): {', '.join(missing)}")]
-    rows = []
-    for raw in reader:
-        values = {h: (v or "").strip() for h, v in zip(header, raw.values(), strict=False)}
-        if any(values.values()):
-            rows.append((reader.line_num, values))
-    return rows, []
-
-
 def _email(value: str) -> str | None:
     v = value.strip().lower()
     return v if "@" in v and "." in v.split("@")[-1] and " " not in v else None
 
 
-def parse_allocation_csv(text: str) -> tuple[list[AllocationRow], list[CsvProblem]]:
+def parse_allocation_csv(text: str) -> tuple[list[AllocationRow], list[LineProblem]]:
     """Columns tutor_email, observer_email and (optional) course. Bad rows come back by line."""
-    raw_rows, problems = _csv_rows(text, ("tutor_email", "observer_email"))
+    raw_rows, problems = read_csv(text, ("tutor_email", "observer_email"))
     rows: list[AllocationRow] = []
     seen: set[str] = set()
     for line, v in raw_rows:
         tutor, observer = _email(v.get("tutor_email", "")), _email(v.get("observer_email", ""))
         if tutor is None or observer is None:
-            problems.append(CsvProblem(line, "tutor_email and observer_email must be emails"))
+            problems.append(LineProblem(line, "tutor_email and observer_email must be emails"))
         elif tutor == observer:
-            problems.append(CsvProblem(line, "a tutor cannot observe themselves"))
+            problems.append(LineProblem(line, "a tutor cannot observe themselves"))
         elif tutor in seen:
-            problems.append(CsvProblem(line, f"{tutor} appears twice"))
+            problems.append(LineProblem(line, f"{tutor} appears twice"))
         else:
             seen.add(tutor)
             rows.append(AllocationRow(line, tutor, observer, v.get("course", "")[:200]))
     return rows, problems
-
-
-def _parse_day(value: str) -> date:
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(value, fmt).date()  # noqa: DTZ007 - a date, not a time
-        except ValueError:
-            continue
-    raise ValueError("use YYYY-MM-DD or DD/MM/YYYY")
 
 
 def parse_clock(value: str) -> time:
@@ -521,24 +487,24 @@ def parse_clock(value: str) -> time:
         raise ValueError("use a time like 10:00") from None
 
 
-def parse_course_csv(text: str) -> tuple[list[CourseRow], list[CsvProblem]]:
+def parse_course_csv(text: str) -> tuple[list[CourseRow], list[LineProblem]]:
     """Columns code, title, tutor_email and (optional) venue, date, start_time, end_time."""
-    raw_rows, problems = _csv_rows(text, ("code", "title", "tutor_email"))
+    raw_rows, problems = read_csv(text, ("code", "title", "tutor_email"))
     rows: list[CourseRow] = []
     for line, v in raw_rows:
         tutor = _email(v.get("tutor_email", ""))
         if tutor is None or not v.get("code") or not v.get("title"):
-            problems.append(CsvProblem(line, "code, title and tutor_email are needed"))
+            problems.append(LineProblem(line, "code, title and tutor_email are needed"))
             continue
         try:
-            day = _parse_day(v["date"]) if v.get("date") else None
+            day = parse_day(v["date"]) if v.get("date") else None
             start = parse_clock(v["start_time"]) if v.get("start_time") else None
             end = parse_clock(v["end_time"]) if v.get("end_time") else None
         except ValueError as exc:
-            problems.append(CsvProblem(line, str(exc)))
+            problems.append(LineProblem(line, str(exc)))
             continue
         if start and end and end <= start:
-            problems.append(CsvProblem(line, "end_time must be after start_time"))
+            problems.append(LineProblem(line, "end_time must be after start_time"))
             continue
         rows.append(
             CourseRow(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, EmailStr, Field, ValidationError, field_validator
+
+from bot.domain.uploads import LineProblem, parse_day, read_csv
 
 
 class DeliveryStyle(StrEnum):
@@ -81,54 +81,31 @@ class TutorRow(BaseModel):
             v = value.strip()
             if not v:
                 return None
-            for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-                try:
-                    return datetime.strptime(v, fmt).date()  # noqa: DTZ007 - a date, not a time
-                except ValueError:
-                    continue
-            raise ValueError("use YYYY-MM-DD or DD/MM/YYYY")
+            return parse_day(v)
         return value
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    line: int
-    message: str
 
 
 @dataclass(frozen=True)
 class TutorList:
     rows: list[TutorRow]
-    problems: list[RowProblem]
+    problems: list[LineProblem]
 
 
 def parse_tutor_csv(text: str) -> TutorList:
     """Parse the CSV; bad rows are reported by line number and the good rows still come through."""
-    text = text.lstrip("\ufeff")
-    reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None:
-        return TutorList([], [RowProblem(1, "the file is empty")])
-    header = [h.strip().lower().replace(" ", "_") for h in reader.fieldnames]
-    missing = [c for c in ("name", "email") if c not in header]
-    if missing:
-        return TutorList([], [RowProblem(1, f"missing column(s): {', '.join(missing)}")])
+    raw_rows, problems = read_csv(text, ("name", "email"), COLUMNS)
+    if problems:
+        return TutorList([], problems)
     rows: list[TutorRow] = []
-    problems: list[RowProblem] = []
     seen: set[str] = set()
-    for raw in reader:
-        line = reader.line_num
-        values = {
-            h: (v or "").strip() for h, v in zip(header, raw.values(), strict=False) if h in COLUMNS
-        }
-        if not any(values.values()):
-            continue
+    for line, values in raw_rows:
         try:
             row = TutorRow.model_validate(values)
         except ValidationError as exc:
-            problems.append(RowProblem(line, row_problem(exc)))
+            problems.append(LineProblem(line, row_problem(exc)))
             continue
         if row.email in seen:
-            problems.append(RowProblem(line, f"{row.email} appears twice"))
+            problems.append(LineProblem(line, f"{row.email} appears twice"))
             continue
         seen.add(row.email)
         rows.append(row)

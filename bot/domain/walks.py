@@ -11,8 +11,6 @@ The rules here, in the seed's words:
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -27,6 +25,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 
 from bot.domain.terms import Term, academic_year_of, terms_for
 from bot.domain.tutors import row_problem
+from bot.domain.uploads import LineProblem, parse_day, read_csv
 
 LONDON = ZoneInfo("Europe/London")
 DEFAULT_MINUTES = 25  # "around 20 to 30 minutes each" (seed 002)
@@ -497,16 +496,6 @@ class PlanRow(BaseModel):
         return self
 
 
-def parse_day(value: str) -> date:
-    v = value.strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(v, fmt).date()  # noqa: DTZ007 - a date, not a time
-        except ValueError:
-            continue
-    raise ValueError("use YYYY-MM-DD or DD/MM/YYYY")
-
-
 @dataclass(frozen=True)
 class PlanLine:
     line: int
@@ -516,7 +505,7 @@ class PlanLine:
 @dataclass(frozen=True)
 class PlanSheet:
     lines: list[PlanLine]
-    problems: list[tuple[int, str]]
+    problems: list[LineProblem]
 
     def grouped(self) -> dict[tuple[str, str], list[PlanLine]]:
         """Rows by (team, term), in file order: each group becomes one plan."""
@@ -529,26 +518,13 @@ class PlanSheet:
 
 def parse_plan_csv(text: str) -> PlanSheet:
     """Parse the plans CSV; bad rows come back by line number, good rows still come through."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if reader.fieldnames is None:
-        return PlanSheet([], [(1, "the file is empty")])
-    header = [h.strip().lower().replace(" ", "_") for h in reader.fieldnames]
-    required = ("team", "term", "focus", "window_start", "window_end")
-    missing = [c for c in required if c not in header]
-    if missing:
-        return PlanSheet([], [(1, f"missing column(s): {', '.join(missing)}")])
+    raw_rows, problems = read_csv(
+        text, ("team", "term", "focus", "window_start", "window_end"), PLAN_COLUMNS
+    )
     lines: list[PlanLine] = []
-    problems: list[tuple[int, str]] = []
-    for raw in reader:
-        values = {
-            h: (v or "").strip()
-            for h, v in zip(header, raw.values(), strict=False)
-            if h in PLAN_COLUMNS and isinstance(v, str)
-        }
-        if not any(values.values()):
-            continue
+    for line, values in raw_rows:
         try:
-            lines.append(PlanLine(reader.line_num, PlanRow.model_validate(values)))
+            lines.append(PlanLine(line, PlanRow.model_validate(values)))
         except ValidationError as exc:
-            problems.append((reader.line_num, row_problem(exc)))
+            problems.append(LineProblem(line, row_problem(exc)))
     return PlanSheet(lines, problems)

@@ -78,11 +78,11 @@ from bot.app.walks.reports import (
 )
 from bot.clock import london
 from bot.domain.access import Actor, Permission, Role
+from bot.domain.uploads import parse_day
 from bot.domain.walks import (
     MINUTE_CHOICES,
     LearningWalk,
     another_date,
-    parse_day,
     theme_label,
     themes,
 )

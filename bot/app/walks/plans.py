@@ -38,13 +38,13 @@ from bot.app.walks.reports import (
 )
 from bot.domain.access import Permission, can
 from bot.domain.terms import Term, academic_year_of, current_or_next_term, term_for, terms_for
+from bot.domain.uploads import parse_day
 from bot.domain.walks import (
     PlanProblem,
     WalkPlan,
     WalkWindow,
     check_windows,
     outstanding_in,
-    parse_day,
     parse_plan_csv,
     resolve_term,
 )
@@ -282,7 +282,7 @@ async def _import_plans(ctx: HandlerContext) -> Reply:
     if content is None:
         return Reply.text("That file is too large for a plan (2 MB at most).")
     sheet = parse_plan_csv(content)
-    problems = list(sheet.problems)
+    problems: list[tuple[int, str]] = list(sheet.problems)
     created = updated = 0
     teams = {t.name.casefold(): t for t in await my_teams(ctx)}
     settings = await org_settings(ctx.uow.session, ctx.turn.org_id)

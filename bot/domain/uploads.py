@@ -1,0 +1,52 @@
+"""Lists people upload as CSV: reading the rows, and a problem on line N of the list."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import NamedTuple
+
+
+class LineProblem(NamedTuple):
+    """What is wrong with line `line` of an uploaded list, for the person who sent it."""
+
+    line: int
+    message: str
+
+
+def parse_day(value: str) -> date:
+    """A date as people type it in a list: YYYY-MM-DD or DD/MM/YYYY."""
+    v = value.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(v, fmt).date()  # noqa: DTZ007 - a date, not a time
+        except ValueError:
+            continue
+    raise ValueError("use YYYY-MM-DD or DD/MM/YYYY")
+
+
+def read_csv(
+    text: str, required: Sequence[str], columns: Sequence[str] | None = None
+) -> tuple[list[tuple[int, dict[str, str]]], list[LineProblem]]:
+    """The non-blank rows as (line, {column: stripped value}), or the one problem that stops the
+    whole list (empty, or a required column missing). Headers are matched loosely ("Start date"
+    is start_date); with `columns`, other columns are dropped."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    if reader.fieldnames is None:
+        return [], [LineProblem(1, "the file is empty")]
+    header = [h.strip().lower().replace(" ", "_") for h in reader.fieldnames]
+    missing = [c for c in required if c not in header]
+    if missing:
+        return [], [LineProblem(1, f"missing column(s): {', '.join(missing)}")]
+    rows = []
+    for raw in reader:
+        values = {
+            h: (v or "").strip()
+            for h, v in zip(header, raw.values(), strict=False)
+            if columns is None or h in columns
+        }
+        if any(values.values()):
+            rows.append((reader.line_num, values))
+    return rows, []
