@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import documents
 from bot.app.context import HandlerContext
 from bot.app.events import PlannedObservations
+from bot.app.form_fields import as_flag, as_int, as_text, ids_or_empty, parse_ids, required_text
 from bot.app.help import bot_name
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.roster import read_team_roster
@@ -36,19 +37,13 @@ from bot.app.walks.access import (
     NOT_ALLOWED,
     WalkAccess,
     actor_for,
-    as_flag,
-    as_int,
-    as_text,
     asker,
     channel_team,
     day_label,
-    ids_or_empty,
     local_today,
     my_teams,
     names_of,
-    parse_ids,
     plan_for,
-    required_text,
     seen_only_by_asker,
     short_day,
     team_for_walks,

@@ -14,21 +14,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.context import HandlerContext
+from bot.app.form_fields import as_int, as_text, ids_or_empty, parse_ids, required_text
 from bot.app.notices import NoticeContext
 from bot.app.turn import Message, Reply
 from bot.app.walks.access import (
     MAX_CSV_BYTES,
     actor_for,
-    as_int,
-    as_text,
     asker,
     channel_team,
-    ids_or_empty,
     local_today,
     my_teams,
     org_settings,
-    parse_ids,
-    required_text,
     short_day,
     team_for_walks,
     walk_store,

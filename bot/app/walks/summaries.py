@@ -23,13 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import documents
 from bot.app.context import HandlerContext
+from bot.app.form_fields import as_text
 from bot.app.notices import NoticeContext
 from bot.app.turn import Message, Reply
 from bot.app.walks.access import (
     PRIVATE_ONLY,
     QUALITY_ONLY,
     actor_for,
-    as_text,
     local_today,
     names_of,
     org_settings,
