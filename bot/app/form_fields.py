@@ -105,3 +105,25 @@ def chosen(message: str) -> BeforeValidator:
 
 Stripped = Annotated[str, BeforeValidator(_strip)]
 BlankToNone = BeforeValidator(blank_to_none)
+
+
+def said_yes(value: object) -> bool:
+    """A yes/no choice: "yes", "true" or "1" is yes; anything else, or nothing, is no."""
+    return str(value).strip().lower() in ("yes", "true", "1")
+
+
+def teaching_style(value: object) -> str | None:
+    """How someone mostly teaches: "practical", "classroom", or None when not said."""
+    style = str(value or "").strip().lower() or None
+    if style not in (None, "practical", "classroom"):
+        raise ValueError("Choose practical / vocational or classroom")
+    return style
+
+
+def _lowered(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+SaidYes = BeforeValidator(said_yes)
+TeachingStyle = BeforeValidator(teaching_style)
+Lowered = BeforeValidator(_lowered)
