@@ -12,7 +12,7 @@ from bot.app.context import HandlerContext
 from bot.app.events import WalksOnDay
 from bot.app.observations import calendar, schedule
 from bot.app.observations.forms import DocumentLinkForm, ObservationRef, ProposalForm
-from bot.app.observations.lifecycle import Loaded, apply, load, name_of, when
+from bot.app.observations.lifecycle import Loaded, apply, load, load_shown, name_of, when
 from bot.app.observations.present import observation_view
 from bot.app.turn import Reply
 from bot.domain.access import Permission, Role
@@ -120,12 +120,8 @@ async def propose(ctx: HandlerContext, form: ProposalForm) -> Reply:
 async def redisplay_proposal(
     ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
 ) -> Reply:
-    try:
-        observation_id = int(values.get("observation_id", ""))
-    except (TypeError, ValueError):
-        return Reply.text(NOT_YOURS)
-    loaded = await load(ctx.uow.session, ctx.turn.org_id, observation_id)
-    if loaded is None or not ctx.can(Permission.READ_OBSERVATION_PLAN, loaded.subject):
+    loaded = await load_shown(ctx, values, Permission.READ_OBSERVATION_PLAN)
+    if loaded is None:
         return Reply.text(NOT_YOURS)
     shown = {k: str(v) for k, v in values.items() if v is not None}
     return Reply.update(await _card(ctx, loaded, values=shown, errors=errors))
