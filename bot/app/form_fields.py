@@ -8,6 +8,7 @@ gives such a field "" when the card left it out, so its message is the one the p
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated
 
 from pydantic import BeforeValidator
@@ -127,3 +128,8 @@ def _lowered(value: object) -> object:
 SaidYes = BeforeValidator(said_yes)
 TeachingStyle = BeforeValidator(teaching_style)
 Lowered = BeforeValidator(_lowered)
+
+
+def required(message: str) -> BeforeValidator:
+    """Any value as stripped text, which must not be blank; `message` when it is (or is missing)."""
+    return BeforeValidator(partial(required_text, message=message))
