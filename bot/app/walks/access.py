@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.context import HandlerContext
+from bot.app.notices import NoticeContext
 from bot.clock import london
 from bot.domain.access import Actor, Permission, Subject, can
 from bot.domain.terms import term_for
@@ -105,6 +106,15 @@ async def actor_for(session: AsyncSession, person_id: int | None) -> Actor | Non
     if person is None:
         return None
     return Actor(person.id, person.org_id, await Directory(session).roles(person.id))
+
+
+async def quality_notice_day(ctx: NoticeContext) -> date | None:
+    """The day a notice to the quality team is about; None when its reader may no longer see the
+    quality dashboard (the notice is then dropped)."""
+    actor = await actor_for(ctx.uow.session, ctx.item.person_id)
+    if actor is None or not can(actor, Permission.VIEW_QUALITY_DASHBOARD):
+        return None
+    return date.fromisoformat(str(ctx.payload.get("day")))
 
 
 async def names_of(session: AsyncSession, org_id: str, ids: Sequence[int]) -> dict[int, str]:

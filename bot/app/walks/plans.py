@@ -25,6 +25,7 @@ from bot.app.walks.access import (
     local_today,
     my_teams,
     org_settings,
+    quality_notice_day,
     short_day,
     team_for_walks,
     walk_store,
@@ -411,10 +412,9 @@ async def render_window_end(ctx: NoticeContext) -> Message | None:
 async def render_window_end_org(ctx: NoticeContext) -> Message | None:
     """To the quality team: every team's outstanding walks for the windows ending that day."""
     session = ctx.uow.session
-    actor = await actor_for(session, ctx.item.person_id)
-    if actor is None or not can(actor, Permission.VIEW_QUALITY_DASHBOARD):
+    day = await quality_notice_day(ctx)
+    if day is None:
         return None
-    day = date.fromisoformat(str(ctx.payload.get("day")))
     plans = await session.scalars(
         select(StoredWalkPlan)
         .join(StoredWalkWindow, StoredWalkWindow.plan_id == StoredWalkPlan.id)
