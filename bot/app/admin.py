@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, EmailStr, field_validator
 
 from bot.app import setup, tutor_details
 from bot.app.context import HandlerContext, permitted
+from bot.app.form_fields import Lowered, chosen
 from bot.app.router import private_only
 from bot.app.support.matching import rematch_waiting
 from bot.app.turn import Message, Reply
@@ -35,21 +36,9 @@ AUDIT_ROWS = 50
 
 
 class RoleForm(BaseModel):
-    email: EmailStr
-    role: Role
+    email: Annotated[EmailStr, Lowered]
+    role: Annotated[Role, chosen("Choose a role")]
     action: str = "grant"
-
-    @field_validator("email", mode="before")
-    @classmethod
-    def _lower(cls, value: object) -> object:
-        return value.strip().lower() if isinstance(value, str) else value
-
-    @field_validator("role", mode="before")
-    @classmethod
-    def _role(cls, value: object) -> object:
-        if value in (None, ""):
-            raise ValueError("Choose a role")
-        return value
 
     @field_validator("action")
     @classmethod

@@ -12,7 +12,7 @@ from functools import partial
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, BeforeValidator, PlainValidator, ValidationError, WrapValidator
 from sqlalchemy import delete, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
@@ -430,6 +430,10 @@ def as_submitted(form: type[BaseModel], values: dict[str, Any]) -> dict[str, Any
     }
     for name, field in form.model_fields.items():
         key = field.alias or name
+        if any(
+            isinstance(m, BeforeValidator | PlainValidator | WrapValidator) for m in field.metadata
+        ):
+            raw_checked.add(name)  # an Annotated validator reads the raw input too
         if _takes_text(field.annotation) or name in raw_checked:
             if out.get(key) is None:
                 out[key] = ""

@@ -14,12 +14,13 @@ import json
 import re
 from datetime import timedelta
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, EmailStr, field_validator
+from pydantic import BaseModel, EmailStr
 
 from bot.app import documents
 from bot.app.context import HandlerContext, permitted
+from bot.app.form_fields import Lowered
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.router import CardAction, Command
 from bot.app.turn import Message, Reply
@@ -204,13 +205,8 @@ def _fields(doc: Any, row: dict[str, Any]) -> None:
 
 
 class PersonForm(BaseModel):
-    email: EmailStr
+    email: Annotated[EmailStr, Lowered]
     confirm: bool = False
-
-    @field_validator("email", mode="before")
-    @classmethod
-    def _lower(cls, value: object) -> object:
-        return value.strip().lower() if isinstance(value, str) else value
 
 
 @permitted(Permission.MANAGE_PEOPLE_DATA, NOT_ALLOWED)

@@ -10,12 +10,13 @@ manager, or anyone above them, is never offered as a person's mentor.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.context import HandlerContext, with_loaded
+from bot.app.form_fields import TeachingStyle, chosen
 from bot.app.mentoring import relationship
 from bot.app.mentoring.relationship import (
     ANSWERED,
@@ -64,8 +65,8 @@ ONE_TO_ONE = (
 class OfferForm(BaseModel):
     specialisms: str = Field(min_length=1, max_length=300)
     campus: str = Field(default="", max_length=200)
-    delivery_style: str | None = None
-    capacity: int = Field(ge=1, le=5)
+    delivery_style: Annotated[str | None, TeachingStyle] = None
+    capacity: Annotated[int, chosen("Choose how many mentees at once")] = Field(ge=1, le=5)
     job_title: str = Field(default="", max_length=200)
     institution: str = Field(default="", max_length=200)
 
@@ -74,21 +75,6 @@ class OfferForm(BaseModel):
     def _specialisms(cls, value: str) -> str:
         if not [s for s in value.split(",") if s.strip()]:
             raise ValueError("Name at least one subject you could mentor in")
-        return value
-
-    @field_validator("delivery_style", mode="before")
-    @classmethod
-    def _style(cls, value: object) -> str | None:
-        style = str(value or "").strip().lower() or None
-        if style not in (None, "practical", "classroom"):
-            raise ValueError("Choose practical / vocational or classroom")
-        return style
-
-    @field_validator("capacity", mode="before")
-    @classmethod
-    def _capacity(cls, value: object) -> object:
-        if value in (None, ""):
-            raise ValueError("Choose how many mentees at once")
         return value
 
     def specialism_list(self) -> list[str]:

@@ -8,7 +8,7 @@ from bot.app.context import HandlerContext
 from bot.app.observations import calendar, lil, schedule
 from bot.app.observations.forms import AllocateForm
 from bot.app.observations.lifecycle import Loaded, apply, load, name_of, with_people
-from bot.app.observations.present import observation_view
+from bot.app.observations.present import asker_card
 from bot.app.turn import Message, Reply
 from bot.domain.access import Permission, Role
 from bot.domain.observations import (
@@ -27,7 +27,6 @@ from cards.observations import (
     allocation_card,
     import_result_card,
     message_card,
-    observation_card,
 )
 from storage.models import Person
 from storage.observations import Observations
@@ -251,15 +250,7 @@ async def show(ctx: HandlerContext, observation_id: int, headline: str | None = 
     loaded = await load(ctx.uow.session, ctx.turn.org_id, observation_id)
     if loaded is None or not ctx.can(Permission.READ_OBSERVATION_PLAN, loaded.subject):
         return Reply.text(NOT_YOURS)
-    view = await observation_view(
-        ctx.uow.session,
-        ctx.services.events,
-        loaded,
-        ctx.actor,
-        ctx.services.clock.now(),
-        headline=headline,
-    )
-    return Reply.show(observation_card(view))
+    return Reply.show(await asker_card(ctx, loaded, headline))
 
 
 async def open_observation(ctx: HandlerContext, values: dict[str, Any]) -> Reply:

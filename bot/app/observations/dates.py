@@ -12,8 +12,8 @@ from bot.app.context import HandlerContext
 from bot.app.events import WalksOnDay
 from bot.app.observations import calendar, schedule
 from bot.app.observations.forms import DocumentLinkForm, ObservationRef, ProposalForm
-from bot.app.observations.lifecycle import Loaded, apply, load, name_of, when
-from bot.app.observations.present import observation_view
+from bot.app.observations.lifecycle import Loaded, apply, load, load_shown, name_of, when
+from bot.app.observations.present import asker_card
 from bot.app.turn import Reply
 from bot.domain.access import Permission, Role
 from bot.domain.observations import (
@@ -23,34 +23,11 @@ from bot.domain.observations import (
     ObservationState,
     at_london,
 )
-from cards.observations import observation_card
 from storage.observations import ObservationDocument, Observations
 
 S = ObservationState
 NOT_YOURS = "Sorry, that observation isn't one you can see."
 MAX_FILE = 5_000_000
-
-
-async def _card(
-    ctx: HandlerContext,
-    loaded: Loaded,
-    headline: str | None = None,
-    message: str | None = None,
-    values: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    view = await observation_view(
-        ctx.uow.session,
-        ctx.services.events,
-        loaded,
-        ctx.actor,
-        ctx.services.clock.now(),
-        headline=headline,
-        message=message,
-        values=values,
-        errors=errors,
-    )
-    return observation_card(view)
 
 
 async def record_proposal(
@@ -114,21 +91,17 @@ async def propose(ctx: HandlerContext, form: ProposalForm) -> Reply:
     message = f"I've asked {name_of(other)} to accept {when(starts_at, ends_at)}."
     if walks:
         message += f" Note: a learning walk is already planned that day ({'; '.join(walks)})."
-    return Reply.update(await _card(ctx, loaded, "Date proposed", message))
+    return Reply.update(await asker_card(ctx, loaded, "Date proposed", message))
 
 
 async def redisplay_proposal(
     ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
 ) -> Reply:
-    try:
-        observation_id = int(values.get("observation_id", ""))
-    except (TypeError, ValueError):
-        return Reply.text(NOT_YOURS)
-    loaded = await load(ctx.uow.session, ctx.turn.org_id, observation_id)
-    if loaded is None or not ctx.can(Permission.READ_OBSERVATION_PLAN, loaded.subject):
+    loaded = await load_shown(ctx, values, Permission.READ_OBSERVATION_PLAN)
+    if loaded is None:
         return Reply.text(NOT_YOURS)
     shown = {k: str(v) for k, v in values.items() if v is not None}
-    return Reply.update(await _card(ctx, loaded, values=shown, errors=errors))
+    return Reply.update(await asker_card(ctx, loaded, values=shown, errors=errors))
 
 
 async def accept(ctx: HandlerContext, form: ObservationRef) -> Reply:
@@ -171,7 +144,7 @@ async def accept(ctx: HandlerContext, form: ObservationRef) -> Reply:
             session, obs, "agreed", schedule.AGREED, proposer, obs.starts_at, now
         )
     return Reply.update(
-        await _card(
+        await asker_card(
             ctx,
             loaded,
             "Date agreed",
@@ -192,7 +165,9 @@ async def planned(ctx: HandlerContext, form: ObservationRef) -> Reply:
     except MoveRefused as exc:
         return Reply.text(str(exc))
     await schedule.cancel(ctx.uow.session, loaded.obs.org_id, loaded.obs.id, ("plan:",), now)
-    return Reply.update(await _card(ctx, loaded, "Planned", "Thanks: it's on the planning list."))
+    return Reply.update(
+        await asker_card(ctx, loaded, "Planned", "Thanks: it's on the planning list.")
+    )
 
 
 # ---------------------------------------------------------------- documents
@@ -206,7 +181,7 @@ async def share_link(ctx: HandlerContext, form: DocumentLinkForm) -> Reply:
     name = form.doc_url.split("?")[0].rstrip("/").rsplit("/", 1)[-1][:120] or "Document"
     await _keep(ctx, loaded, name, now, url=form.doc_url)
     return Reply.update(
-        await _card(ctx, loaded, "Document shared", f"{name} is with the observation.")
+        await asker_card(ctx, loaded, "Document shared", f"{name} is with the observation.")
     )
 
 
@@ -236,7 +211,7 @@ async def share_files(ctx: HandlerContext) -> Reply:
     if not kept:
         return Reply.text("Those files are too large (5 MB each at most): share a link instead.")
     return Reply.show(
-        await _card(
+        await asker_card(
             ctx, loaded, "Documents kept", f"Kept with your observation: {', '.join(kept)}."
         )
     )

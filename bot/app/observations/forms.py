@@ -4,7 +4,7 @@ so a validation error shows next to the input it is about."""
 from __future__ import annotations
 
 from datetime import date, time
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -16,16 +16,10 @@ from pydantic import (
     model_validator,
 )
 
+from bot.app.form_fields import BlankToNone, Stripped, blank_to_none, chosen, written
 from bot.domain.observations import ActionOwner, ReportAction, parse_clock, theme
 
 ACTION_SLOTS = 3
-
-
-def _blank_to_none(value: object) -> object:
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return value
 
 
 class ObservationRef(BaseModel):
@@ -33,22 +27,15 @@ class ObservationRef(BaseModel):
 
 
 class AllocateForm(BaseModel):
-    tutor_id: int
+    tutor_id: Annotated[int, chosen("Choose a tutor")]
     observer_id: int | None = None
     observer_email: EmailStr | None = None
     course: str = Field(default="", max_length=200)
 
-    @field_validator("tutor_id", mode="before")
-    @classmethod
-    def _tutor(cls, value: object) -> object:
-        if value in (None, ""):
-            raise ValueError("Choose a tutor")
-        return value
-
     @field_validator("observer_id", "observer_email", mode="before")
     @classmethod
     def _blank(cls, value: object) -> object:
-        value = _blank_to_none(value)
+        value = blank_to_none(value)
         return value.lower() if isinstance(value, str) and "@" in value else value
 
     @model_validator(mode="after")
@@ -59,17 +46,12 @@ class AllocateForm(BaseModel):
 
 
 class ProposalForm(ObservationRef):
-    course: str = Field(min_length=1, max_length=200)
-    room: str = Field(default="", max_length=200)
+    course: Stripped = Field(min_length=1, max_length=200)
+    room: Stripped = Field(default="", max_length=200)
     day: date
     start: time
     end: time
-    note: str = Field(default="", max_length=300)
-
-    @field_validator("course", "room", "note", mode="before")
-    @classmethod
-    def _strip(cls, value: object) -> object:
-        return value.strip() if isinstance(value, str) else value
+    note: Stripped = Field(default="", max_length=300)
 
     @field_validator("start", "end", mode="before")
     @classmethod
@@ -123,18 +105,18 @@ class ReportDraftForm(ObservationRef):
     area_themes: list[str] = []
     areas: str = Field(default="", max_length=5000)
     suggestions: str = Field(default="", max_length=3000)
-    grade: str | None = None
+    grade: Annotated[str | None, BlankToNone] = None
     best_practice: bool = False
     best_practice_note: str = Field(default="", max_length=500)
     action_1: str = Field(default="", max_length=500)
     action_1_owner: ActionOwner = ActionOwner.TUTOR
-    action_1_date: date | None = None
+    action_1_date: Annotated[date | None, BlankToNone] = None
     action_2: str = Field(default="", max_length=500)
     action_2_owner: ActionOwner = ActionOwner.TUTOR
-    action_2_date: date | None = None
+    action_2_date: Annotated[date | None, BlankToNone] = None
     action_3: str = Field(default="", max_length=500)
     action_3_owner: ActionOwner = ActionOwner.TUTOR
-    action_3_date: date | None = None
+    action_3_date: Annotated[date | None, BlankToNone] = None
 
     @field_validator("strength_themes", "area_themes", mode="before")
     @classmethod
@@ -155,15 +137,10 @@ class ReportDraftForm(ObservationRef):
     def _strip(cls, value: object) -> object:
         return value.strip() if isinstance(value, str) else ("" if value is None else value)
 
-    @field_validator("grade", "action_1_date", "action_2_date", "action_3_date", mode="before")
-    @classmethod
-    def _blank(cls, value: object) -> object:
-        return _blank_to_none(value)
-
     @field_validator("action_1_owner", "action_2_owner", "action_3_owner", mode="before")
     @classmethod
     def _owner(cls, value: object) -> object:
-        return _blank_to_none(value) or ActionOwner.TUTOR
+        return blank_to_none(value) or ActionOwner.TUTOR
 
     @field_validator("best_practice", mode="before")
     @classmethod
@@ -227,14 +204,9 @@ class CheckForm(ObservationRef):
 
 
 class ReturnForm(ObservationRef):
-    comment: str = Field(min_length=1, max_length=1000)
-
-    @field_validator("comment", mode="before")
-    @classmethod
-    def _needed(cls, value: object) -> object:
-        if not isinstance(value, str) or not value.strip():
-            raise ValueError("Tell the observer what to correct")
-        return value.strip()
+    comment: Annotated[str, written("Tell the observer what to correct")] = Field(
+        min_length=1, max_length=1000
+    )
 
 
 class ActionRef(BaseModel):
@@ -244,7 +216,7 @@ class ActionRef(BaseModel):
 class ActionOutcomeForm(ActionRef):
     """The outcome input is named after its action (`outcome_{id}`), one card holding several."""
 
-    outcome: str = Field(min_length=1, max_length=1000)
+    outcome: Annotated[str, written("Write what happened")] = Field(min_length=1, max_length=1000)
 
     @model_validator(mode="before")
     @classmethod
@@ -253,23 +225,9 @@ class ActionOutcomeForm(ActionRef):
             data = {**data, "outcome": data.get(f"outcome_{data.get('action_id')}", "")}
         return data
 
-    @field_validator("outcome", mode="before")
-    @classmethod
-    def _needed(cls, value: object) -> object:
-        if not isinstance(value, str) or not value.strip():
-            raise ValueError("Write what happened")
-        return value.strip()
-
 
 class CoursePickForm(BaseModel):
-    course_id: int
-
-    @field_validator("course_id", mode="before")
-    @classmethod
-    def _chosen(cls, value: object) -> object:
-        if value in (None, ""):
-            raise ValueError("Choose a course")
-        return value
+    course_id: Annotated[int, chosen("Choose a course")]
 
 
 class InductionForm(BaseModel):

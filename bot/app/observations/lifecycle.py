@@ -7,15 +7,17 @@ same button at once cannot both move it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.domain.access import Actor, Role, Subject
+from bot.app.context import HandlerContext
+from bot.domain.access import Actor, Permission, Role, Subject
 from bot.domain.observations import (
     LONDON,
     Move,
@@ -73,6 +75,19 @@ def name_of(person: Person | None) -> str:
 async def load(session: AsyncSession, org_id: str, observation_id: int) -> Loaded | None:
     obs = await Observations(session).get(org_id, observation_id)
     return await with_people(session, obs) if obs is not None else None
+
+
+async def load_shown(
+    ctx: HandlerContext, values: Mapping[str, Any], permission: Permission
+) -> Loaded | None:
+    """The observation a card being shown again is about (its `observation_id` input), when the
+    asker may still do `permission` on it; None otherwise."""
+    try:
+        observation_id = int(values.get("observation_id", ""))
+    except (TypeError, ValueError):
+        return None
+    loaded = await load(ctx.uow.session, ctx.turn.org_id, observation_id)
+    return loaded if loaded is not None and ctx.can(permission, loaded.subject) else None
 
 
 async def with_people(session: AsyncSession, obs: Observation) -> Loaded:

@@ -4,6 +4,9 @@ step as a button or a form."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import wraps
+
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.observations import schedule
 from bot.app.observations.induction import checklist_view
@@ -25,6 +28,7 @@ from storage.models import Person
 from storage.observations import Observations
 
 S = ObservationState
+NoticeBody = Callable[[NoticeContext, Loaded, Person], Awaitable[Message | None]]
 
 
 async def _context(ctx: NoticeContext, *states: ObservationState) -> tuple[Loaded, Person] | None:
@@ -39,6 +43,23 @@ async def _context(ctx: NoticeContext, *states: ObservationState) -> tuple[Loade
     if loaded is None or person is None or (states and loaded.obs.status not in states):
         return None
     return loaded, person
+
+
+def _about(
+    *states: ObservationState,
+) -> Callable[[NoticeBody], Callable[[NoticeContext], Awaitable[Message | None]]]:
+    """A notice about one observation, given it and the person it goes to; dropped (None) when
+    either is gone or the observation has moved on from `states` (when given)."""
+
+    def wrap(body: NoticeBody) -> Callable[[NoticeContext], Awaitable[Message | None]]:
+        @wraps(body)
+        async def notice(ctx: NoticeContext) -> Message | None:
+            found = await _context(ctx, *states)
+            return None if found is None else await body(ctx, *found)
+
+        return notice
+
+    return wrap
 
 
 async def _observation(
@@ -68,11 +89,8 @@ def _due(loaded: Loaded) -> str:
     return day_label(ObservationClock(starts, starts).report_due) if starts else ""
 
 
-async def allocated(ctx: NoticeContext) -> Message | None:
-    found = await _context(ctx)
-    if found is None:
-        return None
-    loaded, person = found
+@_about()
+async def allocated(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
     obs = loaded.obs
     if obs.status is not S.ALLOCATED or obs.observer_id != person.id or obs.proposed_by:
         return None
@@ -86,11 +104,8 @@ async def allocated(ctx: NoticeContext) -> Message | None:
     return await _observation(ctx, loaded, person, f"You're observing {tutor}", message)
 
 
-async def proposal(ctx: NoticeContext) -> Message | None:
-    found = await _context(ctx)
-    if found is None:
-        return None
-    loaded, person = found
+@_about()
+async def proposal(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
     obs = loaded.obs
     current = obs.proposed_starts_at.isoformat() if obs.proposed_starts_at else None
     if obs.proposed_by in (None, person.id) or ctx.payload.get("starts_at") != current:
@@ -100,11 +115,8 @@ async def proposal(ctx: NoticeContext) -> Message | None:
     return await _observation(ctx, loaded, person, headline, "Accept it, or suggest another.")
 
 
-async def agreed(ctx: NoticeContext) -> Message | None:
-    found = await _context(ctx)
-    if found is None:
-        return None
-    loaded, person = found
+@_about()
+async def agreed(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
     obs = loaded.obs
     current = obs.starts_at.isoformat() if obs.starts_at else None
     if obs.status not in DATED or ctx.payload.get("starts_at") != current:
@@ -113,11 +125,8 @@ async def agreed(ctx: NoticeContext) -> Message | None:
     return await _observation(ctx, loaded, person, f"Date agreed: {when_}")
 
 
-async def to_plan(ctx: NoticeContext) -> Message | None:
-    found = await _context(ctx, S.DATE_AGREED)
-    if found is None:
-        return None
-    loaded, person = found
+@_about(S.DATE_AGREED)
+async def to_plan(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
     return await _observation(
         ctx,
         loaded,
@@ -127,11 +136,8 @@ async def to_plan(ctx: NoticeContext) -> Message | None:
     )
 
 
-async def week_before(ctx: NoticeContext) -> Message | None:
-    found = await _context(ctx)
-    if found is None:
-        return None
-    loaded, person = found
+@_about()
+async def week_before(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
     obs = loaded.obs
     if obs.status not in DATED or obs.starts_at is None or obs.starts_at <= ctx.now:
         return None
@@ -150,11 +156,8 @@ async def week_before(ctx: NoticeContext) -> Message | None:
     )
 
 
-async def write_report(ctx: NoticeContext) -> Message | None:
-    found = await _context(ctx, *DATED, *REPORT_IN_PROGRESS)
-    if found is None:
-        return None
-    loaded, person = found
+@_about(*DATED, *REPORT_IN_PROGRESS)
+async def write_report(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
     return Message(
         card=message_card(
             f"How did it go with {name_of(loaded.tutor)}?",
@@ -167,11 +170,8 @@ async def write_report(ctx: NoticeContext) -> Message | None:
     )
 
 
-async def report_reminder(ctx: NoticeContext) -> Message | None:
-    found = await _context(ctx, *DATED, *REPORT_IN_PROGRESS)
-    if found is None:
-        return None
-    loaded, _ = found
+@_about(*DATED, *REPORT_IN_PROGRESS)
+async def report_reminder(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
     return Message(
         card=message_card(
             f"Reminder: the report for {name_of(loaded.tutor)} is due {_due(loaded)}",
@@ -181,11 +181,8 @@ async def report_reminder(ctx: NoticeContext) -> Message | None:
     )
 
 
-async def report_late(ctx: NoticeContext) -> Message | None:
-    found = await _context(ctx)
-    if found is None:
-        return None
-    loaded, person = found
+@_about()
+async def report_late(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
     obs = loaded.obs
     if obs.status not in (*DATED, *REPORT_IN_PROGRESS) or obs.starts_at is None:
         return None
@@ -208,18 +205,13 @@ async def report_late(ctx: NoticeContext) -> Message | None:
     )
 
 
-async def to_check(ctx: NoticeContext) -> Message | None:
-    found = await _context(ctx, S.REPORT_SUBMITTED)
-    if found is None:
-        return None
-    return await _report(ctx, *found, f"A report to check: {name_of(found[0].tutor)}")
+@_about(S.REPORT_SUBMITTED)
+async def to_check(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
+    return await _report(ctx, loaded, person, f"A report to check: {name_of(loaded.tutor)}")
 
 
-async def returned(ctx: NoticeContext) -> Message | None:
-    found = await _context(ctx, S.RETURNED)
-    if found is None:
-        return None
-    loaded, _ = found
+@_about(S.RETURNED)
+async def returned(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
     stored = await Observations(ctx.uow.session).report(loaded.obs)
     comment = stored.return_comment if stored else ""
     return Message(
@@ -238,19 +230,14 @@ async def returned(ctx: NoticeContext) -> Message | None:
     )
 
 
-async def to_approve(ctx: NoticeContext) -> Message | None:
-    found = await _context(ctx, S.CHECKED)
-    if found is None:
-        return None
-    return await _report(ctx, *found, f"A report to approve: {name_of(found[0].tutor)}")
+@_about(S.CHECKED)
+async def to_approve(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
+    return await _report(ctx, loaded, person, f"A report to approve: {name_of(loaded.tutor)}")
 
 
-async def waiting(ctx: NoticeContext) -> Message | None:
+@_about()
+async def waiting(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
     """A report waiting more than 2 working days for its check or its approval."""
-    found = await _context(ctx)
-    if found is None:
-        return None
-    loaded, person = found
     actor = await actor_for(ctx.uow.session, person)
     state = loaded.obs.status
     if state is S.REPORT_SUBMITTED and actor.has(Role.DEVELOPMENT_OFFICER):
@@ -263,11 +250,8 @@ async def waiting(ctx: NoticeContext) -> Message | None:
     return await _report(ctx, loaded, person, headline)
 
 
-async def report_sent(ctx: NoticeContext) -> Message | None:
-    found = await _context(ctx, *APPROVED_STATES)
-    if found is None:
-        return None
-    loaded, person = found
+@_about(*APPROVED_STATES)
+async def report_sent(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
     if person.id == loaded.obs.tutor_id:
         headline = "Your observation report"
     else:
@@ -275,11 +259,8 @@ async def report_sent(ctx: NoticeContext) -> Message | None:
     return await _report(ctx, loaded, person, headline)
 
 
-async def documents(ctx: NoticeContext) -> Message | None:
-    found = await _context(ctx, S.ALLOCATED, *DATED)
-    if found is None:
-        return None
-    loaded, person = found
+@_about(S.ALLOCATED, *DATED)
+async def documents(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
     headline = f"{name_of(loaded.tutor)} shared planning documents"
     return await _observation(ctx, loaded, person, headline)
 
@@ -306,11 +287,8 @@ async def action_overdue(ctx: NoticeContext) -> Message | None:
     )
 
 
-async def new_tutor(ctx: NoticeContext) -> Message | None:
-    found = await _context(ctx, S.UNALLOCATED)
-    if found is None:
-        return None
-    loaded, _ = found
+@_about(S.UNALLOCATED)
+async def new_tutor(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
     due = day_label(loaded.obs.due_by)
     return Message(
         card=message_card(

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.app.context import HandlerContext
 from bot.app.events import Events, WalksOnDay
 from bot.app.observations.lifecycle import Loaded, day_label, name_of, when
 from bot.domain.access import Actor, Permission, can
@@ -37,6 +38,7 @@ from cards.observations import (
     ProposalView,
     ReportFormView,
     ReportView,
+    observation_card,
 )
 from storage.models import Organisation
 from storage.observations import ObservationReport, Observations
@@ -294,3 +296,26 @@ def _target(action: Mapping[str, Any]) -> str:
 
 def _labels(keys: list[str]) -> list[str]:
     return [t.label for k in keys if (t := theme(k)) is not None]
+
+
+async def asker_card(
+    ctx: HandlerContext,
+    loaded: Loaded,
+    headline: str | None = None,
+    message: str | None = None,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The observation's card as the asker of this turn sees it now."""
+    view = await observation_view(
+        ctx.uow.session,
+        ctx.services.events,
+        loaded,
+        ctx.actor,
+        ctx.services.clock.now(),
+        headline=headline,
+        message=message,
+        values=values,
+        errors=errors,
+    )
+    return observation_card(view)

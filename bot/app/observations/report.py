@@ -24,6 +24,7 @@ from bot.app.observations.lifecycle import (
     audit,
     day_label,
     load,
+    load_shown,
     name_of,
     when,
 )
@@ -171,12 +172,8 @@ async def save_draft(ctx: HandlerContext, form: ReportDraftForm) -> Reply:
 async def redisplay_report(
     ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
 ) -> Reply:
-    try:
-        observation_id = int(values.get("observation_id", ""))
-    except (TypeError, ValueError):
-        return Reply.text(NOT_YOURS)
-    loaded = await load(ctx.uow.session, ctx.turn.org_id, observation_id)
-    if loaded is None or not ctx.can(Permission.WRITE_REPORT, loaded.subject):
+    loaded = await load_shown(ctx, values, Permission.WRITE_REPORT)
+    if loaded is None:
         return Reply.text(NOT_YOURS)
     stored = await Observations(ctx.uow.session).report(loaded.obs)
     view = report_form_view(loaded, stored, await _org(ctx))
@@ -279,11 +276,8 @@ async def return_for_correction(ctx: HandlerContext, form: ReturnForm) -> Reply:
 async def redisplay_check(
     ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
 ) -> Reply:
-    try:
-        loaded = await load(ctx.uow.session, ctx.turn.org_id, int(values.get("observation_id", "")))
-    except (TypeError, ValueError):
-        loaded = None
-    if loaded is None or not ctx.can(Permission.CHECK_REPORT, loaded.subject):
+    loaded = await load_shown(ctx, values, Permission.CHECK_REPORT)
+    if loaded is None:
         return Reply.text(NOT_YOURS)
     return Reply.update(await _checker_card(ctx, loaded, "Check the report", errors))
 

@@ -15,13 +15,14 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import documents
 from bot.app.context import HandlerContext, with_loaded
+from bot.app.form_fields import chosen
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.progression.export import ExportFormat, export, filename
 from bot.app.roster import read_team_roster
@@ -756,8 +757,8 @@ class ActionForm(BaseModel):
     session: int
     position: int
     what: str
-    who: int
-    by_when: date
+    who: Annotated[int, chosen("Choose who will do it")]
+    by_when: Annotated[date, chosen("Choose a date")]
 
     @field_validator("what")
     @classmethod
@@ -767,20 +768,6 @@ class ActionForm(BaseModel):
             raise ValueError("Say what will be done")
         if len(value) > 300:
             raise ValueError("Keep it under 300 characters")
-        return value
-
-    @field_validator("who", mode="before")
-    @classmethod
-    def _who(cls, value: object) -> object:
-        if value in (None, ""):
-            raise ValueError("Choose who will do it")
-        return value
-
-    @field_validator("by_when", mode="before")
-    @classmethod
-    def _by_when(cls, value: object) -> object:
-        if value in (None, ""):
-            raise ValueError("Choose a date")
         return value
 
 
@@ -1010,14 +997,7 @@ async def action_later(ctx: HandlerContext, values: dict[str, Any], found: _Owne
 
 class ExtendForm(BaseModel):
     action: int
-    by_when: date
-
-    @field_validator("by_when", mode="before")
-    @classmethod
-    def _by_when(cls, value: object) -> object:
-        if value in (None, ""):
-            raise ValueError("Choose the new date")
-        return value
+    by_when: Annotated[date, chosen("Choose the new date")]
 
 
 @with_loaded(_own_action)
@@ -1474,16 +1454,9 @@ class OwnIssueForm(BaseModel):
 
 class OwnQuestionForm(BaseModel):
     session: int | None = None
-    issue: int
+    issue: Annotated[int, chosen("Choose the strategic issue")]
     question: str
     prompts: str = ""
-
-    @field_validator("issue", mode="before")
-    @classmethod
-    def _issue(cls, value: object) -> object:
-        if value in (None, ""):
-            raise ValueError("Choose the strategic issue")
-        return value
 
     @field_validator("question", mode="before")
     @classmethod

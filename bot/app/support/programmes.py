@@ -5,12 +5,13 @@ and the AP's monthly reports. The rules are in `bot.domain.support`; this is the
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.context import HandlerContext
+from bot.app.form_fields import SaidYes
 from bot.app.privacy import opened
 from bot.app.router import PERSONAL, CardAction, Command
 from bot.app.support.matching import rematch_waiting
@@ -548,12 +549,7 @@ async def end_by_tutor(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
 
 class RatingsChoice(BaseModel):
     programme_id: int
-    share: bool
-
-    @field_validator("share", mode="before")
-    @classmethod
-    def _yes(cls, value: object) -> bool:
-        return str(value).strip().lower() in ("yes", "true", "1")
+    share: Annotated[bool, SaidYes]
 
 
 async def choose_ratings_in_reports(ctx: HandlerContext, form: RatingsChoice) -> Reply:

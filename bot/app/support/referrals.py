@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.context import HandlerContext
+from bot.app.form_fields import SaidYes, chosen, teaching_style
 from bot.app.router import PERSONAL, CardAction, Command, private_only
 from bot.app.support import programmes
 from bot.app.support.matching import (
@@ -103,7 +104,7 @@ class ReferralForm(BaseModel):
     ways: list[str] = []
     campus: str = Field(min_length=1, max_length=200)
     times: list[str] = []
-    similar_style: bool = False
+    similar_style: Annotated[bool, SaidYes] = False
     delivery_style: str | None = None
 
     @field_validator("topics", mode="before")
@@ -132,17 +133,10 @@ class ReferralForm(BaseModel):
         known = {o.key for o in rules.times()}
         return [k for k in _keys(value) if k in known]
 
-    @field_validator("similar_style", mode="before")
-    @classmethod
-    def _yes(cls, value: object) -> bool:
-        return str(value).strip().lower() in ("yes", "true", "1")
-
     @field_validator("delivery_style", mode="before")
     @classmethod
     def _style(cls, value: object, info: ValidationInfo) -> str | None:
-        style = str(value or "").strip().lower() or None
-        if style not in (None, "practical", "classroom"):
-            raise ValueError("Choose practical / vocational or classroom")
+        style = teaching_style(value)
         if style is None and info.data.get("similar_style"):
             raise ValueError("Tell me how you mostly teach, so I can find someone similar")
         return style
@@ -154,14 +148,7 @@ class ReferralRef(BaseModel):
 
 class AcceptForm(BaseModel):
     referral_id: int
-    kind: ProgrammeKind
-
-    @field_validator("kind", mode="before")
-    @classmethod
-    def _kind(cls, value: object) -> object:
-        if value in (None, ""):
-            raise ValueError("Choose a programme")
-        return value
+    kind: Annotated[ProgrammeKind, chosen("Choose a programme")]
 
 
 # --- the command ----------------------------------------------------------------------------

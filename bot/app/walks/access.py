@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.context import HandlerContext
+from bot.app.notices import NoticeContext
 from bot.clock import london
 from bot.domain.access import Actor, Permission, Subject, can
 from bot.domain.terms import term_for
@@ -90,56 +91,6 @@ async def team_for_walks(ctx: HandlerContext, team_pk: int) -> Team | None:
     return team if any(t.id == team.id for t in await my_teams(ctx)) else None
 
 
-def as_int(value: object) -> int | None:
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return None
-
-
-def parse_ids(value: object) -> list[int]:
-    if isinstance(value, list):
-        parts = [str(v) for v in value]
-    else:
-        parts = str(value or "").replace(";", ",").split(",")
-    out = []
-    for part in parts:
-        part = part.strip()
-        if part:
-            if not part.isdigit():
-                raise ValueError("Pick from the list")
-            out.append(int(part))
-    return list(dict.fromkeys(out))
-
-
-def ids_or_empty(value: str) -> list[int]:
-    try:
-        return parse_ids(value)
-    except ValueError:
-        return []
-
-
-def as_text(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    return "" if value is None else str(value)
-
-
-def as_flag(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    return str(value or "").strip().lower() in ("true", "yes", "1", "on")
-
-
-def required_text(value: object, message: str) -> str:
-    text = str(value or "").strip()
-    if not text:
-        raise ValueError(message)
-    return text
-
-
 async def plan_for(
     session: AsyncSession, org_id: str, team_pk: int, day: date
 ) -> StoredWalkPlan | None:
@@ -155,6 +106,15 @@ async def actor_for(session: AsyncSession, person_id: int | None) -> Actor | Non
     if person is None:
         return None
     return Actor(person.id, person.org_id, await Directory(session).roles(person.id))
+
+
+async def quality_notice_day(ctx: NoticeContext) -> date | None:
+    """The day a notice to the quality team is about; None when its reader may no longer see the
+    quality dashboard (the notice is then dropped)."""
+    actor = await actor_for(ctx.uow.session, ctx.item.person_id)
+    if actor is None or not can(actor, Permission.VIEW_QUALITY_DASHBOARD):
+        return None
+    return date.fromisoformat(str(ctx.payload.get("day")))
 
 
 async def names_of(session: AsyncSession, org_id: str, ids: Sequence[int]) -> dict[int, str]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +25,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import documents
 from bot.app.context import HandlerContext
 from bot.app.events import PlannedObservations
+from bot.app.form_fields import (
+    as_flag,
+    as_int,
+    as_text,
+    ids_or_empty,
+    parse_ids,
+    required,
+    required_text,
+)
 from bot.app.help import bot_name
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.roster import read_team_roster
@@ -36,19 +45,13 @@ from bot.app.walks.access import (
     NOT_ALLOWED,
     WalkAccess,
     actor_for,
-    as_flag,
-    as_int,
-    as_text,
     asker,
     channel_team,
     day_label,
-    ids_or_empty,
     local_today,
     my_teams,
     names_of,
-    parse_ids,
     plan_for,
-    required_text,
     seen_only_by_asker,
     short_day,
     team_for_walks,
@@ -196,9 +199,9 @@ class LearningWalkForm(BaseModel):
     walk_id: int | None = None
     tutors: list[int]
     walk_date: date
-    course: str = Field(max_length=200)
+    course: Annotated[str, required("Give the course or session")] = Field(max_length=200)
     minutes: int = Field(ge=5, le=240)
-    focus: str = Field(max_length=300)
+    focus: Annotated[str, required("Give the focus of the walk")] = Field(max_length=300)
     went_well: list[str] = Field(default_factory=list)
     went_well_note: str = Field(default="", max_length=2000, validate_default=True)
     even_better_if: list[str] = Field(default_factory=list)
@@ -230,16 +233,6 @@ class LearningWalkForm(BaseModel):
         if isinstance(value, str):
             return parse_day(value) if value.strip() else None
         return value
-
-    @field_validator("course", mode="before")
-    @classmethod
-    def _course(cls, value: object) -> str:
-        return required_text(value, "Give the course or session")
-
-    @field_validator("focus", mode="before")
-    @classmethod
-    def _focus(cls, value: object) -> str:
-        return required_text(value, "Give the focus of the walk")
 
     @field_validator("minutes", mode="before")
     @classmethod

@@ -7,28 +7,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.context import HandlerContext
+from bot.app.form_fields import as_int, as_text, ids_or_empty, parse_ids, required, required_text
 from bot.app.notices import NoticeContext
 from bot.app.turn import Message, Reply
 from bot.app.walks.access import (
     MAX_CSV_BYTES,
     actor_for,
-    as_int,
-    as_text,
     asker,
     channel_team,
-    ids_or_empty,
     local_today,
     my_teams,
     org_settings,
-    parse_ids,
-    required_text,
+    quality_notice_day,
     short_day,
     team_for_walks,
     walk_store,
@@ -80,8 +77,8 @@ class WalkPlanForm(BaseModel):
     """The planning card as submitted."""
 
     team_pk: int
-    term: str
-    focus: str = Field(max_length=300)
+    term: Annotated[str, required("Choose a term")]
+    focus: Annotated[str, required("Give the focus or theme")] = Field(max_length=300)
     linked_to: str = Field(default="", max_length=300)
     window1_start: date | None = None
     window1_end: date | None = None
@@ -98,16 +95,6 @@ class WalkPlanForm(BaseModel):
     @classmethod
     def _team(cls, value: object) -> object:
         return required_text(value, "Choose a team") if isinstance(value, str) else value
-
-    @field_validator("term", mode="before")
-    @classmethod
-    def _term(cls, value: object) -> str:
-        return required_text(value, "Choose a term")
-
-    @field_validator("focus", mode="before")
-    @classmethod
-    def _focus(cls, value: object) -> str:
-        return required_text(value, "Give the focus or theme")
 
     @field_validator(
         "window1_start",
@@ -425,10 +412,9 @@ async def render_window_end(ctx: NoticeContext) -> Message | None:
 async def render_window_end_org(ctx: NoticeContext) -> Message | None:
     """To the quality team: every team's outstanding walks for the windows ending that day."""
     session = ctx.uow.session
-    actor = await actor_for(session, ctx.item.person_id)
-    if actor is None or not can(actor, Permission.VIEW_QUALITY_DASHBOARD):
+    day = await quality_notice_day(ctx)
+    if day is None:
         return None
-    day = date.fromisoformat(str(ctx.payload.get("day")))
     plans = await session.scalars(
         select(StoredWalkPlan)
         .join(StoredWalkWindow, StoredWalkWindow.plan_id == StoredWalkPlan.id)

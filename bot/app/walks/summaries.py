@@ -23,22 +23,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import documents
 from bot.app.context import HandlerContext
+from bot.app.form_fields import as_text
 from bot.app.notices import NoticeContext
 from bot.app.turn import Message, Reply
 from bot.app.walks.access import (
     PRIVATE_ONLY,
     QUALITY_ONLY,
-    actor_for,
-    as_text,
     local_today,
     names_of,
     org_settings,
+    quality_notice_day,
     short_day,
 )
 from bot.app.walks.reports import key_findings_view, team_completion, term_named
 from bot.app.word import WordDocument
 from bot.clock import london
-from bot.domain.access import Permission, can
+from bot.domain.access import Permission
 from bot.domain.terms import Term, current_or_next_term, term_for, terms_for
 from bot.domain.walks import (
     CompletionCounts,
@@ -208,10 +208,9 @@ def summary_docx(
 async def render_summary_notice(ctx: NoticeContext) -> Message | None:
     """At a window's end, to each quality-team member: the term's summary to edit."""
     session = ctx.uow.session
-    actor = await actor_for(session, ctx.item.person_id)
-    if actor is None or not can(actor, Permission.VIEW_QUALITY_DASHBOARD):
+    day = await quality_notice_day(ctx)
+    if day is None:
         return None
-    day = date.fromisoformat(str(ctx.payload.get("day")))
     term = term_for(day, await org_settings(session, ctx.item.org_id))
     if term is None:
         return None

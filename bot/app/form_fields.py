@@ -1,0 +1,135 @@
+"""Card values as Teams sends them: text, "true"/"false", comma-joined choices, and a missing
+input that means exactly what an empty one does.
+
+The parsers here read one submitted value; `written`, `chosen`, `Stripped` and `BlankToNone` wrap
+the common ones as pydantic `BeforeValidator`s for `Annotated` form fields (dispatch.as_submitted
+gives such a field "" when the card left it out, so its message is the one the person sees)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated
+
+from pydantic import BeforeValidator
+
+
+def as_int(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_ids(value: object) -> list[int]:
+    if isinstance(value, list):
+        parts = [str(v) for v in value]
+    else:
+        parts = str(value or "").replace(";", ",").split(",")
+    out = []
+    for part in parts:
+        part = part.strip()
+        if part:
+            if not part.isdigit():
+                raise ValueError("Pick from the list")
+            out.append(int(part))
+    return list(dict.fromkeys(out))
+
+
+def ids_or_empty(value: str) -> list[int]:
+    try:
+        return parse_ids(value)
+    except ValueError:
+        return []
+
+
+def as_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def as_flag(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value or "").strip().lower() in ("true", "yes", "1", "on")
+
+
+def required_text(value: object, message: str) -> str:
+    text = str(value or "").strip()
+    if not text:
+        raise ValueError(message)
+    return text
+
+
+def blank_to_none(value: object) -> object:
+    """Text stripped, and None for blank text; anything else as it came."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _written_as(message: str) -> Callable[[object], object]:
+    def check(value: object) -> object:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(message)
+        return value.strip()
+
+    return check
+
+
+def _chosen_as(message: str) -> Callable[[object], object]:
+    def check(value: object) -> object:
+        if value in (None, ""):
+            raise ValueError(message)
+        return value
+
+    return check
+
+
+def written(message: str) -> BeforeValidator:
+    """Text that must not be blank (stripped); `message` when it is blank or left out."""
+    return BeforeValidator(_written_as(message))
+
+
+def chosen(message: str) -> BeforeValidator:
+    """A choice that must be made; `message` when the card sent nothing."""
+    return BeforeValidator(_chosen_as(message))
+
+
+Stripped = Annotated[str, BeforeValidator(_strip)]
+BlankToNone = BeforeValidator(blank_to_none)
+
+
+def said_yes(value: object) -> bool:
+    """A yes/no choice: "yes", "true" or "1" is yes; anything else, or nothing, is no."""
+    return str(value).strip().lower() in ("yes", "true", "1")
+
+
+def teaching_style(value: object) -> str | None:
+    """How someone mostly teaches: "practical", "classroom", or None when not said."""
+    style = str(value or "").strip().lower() or None
+    if style not in (None, "practical", "classroom"):
+        raise ValueError("Choose practical / vocational or classroom")
+    return style
+
+
+def _lowered(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+SaidYes = BeforeValidator(said_yes)
+TeachingStyle = BeforeValidator(teaching_style)
+Lowered = BeforeValidator(_lowered)
+
+
+def required(message: str) -> BeforeValidator:
+    """Any value as stripped text, which must not be blank; `message` when it is (or is missing)."""
+    return BeforeValidator(partial(required_text, message=message))
