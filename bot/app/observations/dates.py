@@ -12,7 +12,7 @@ from bot.app.context import HandlerContext
 from bot.app.events import WalksOnDay
 from bot.app.observations import calendar, schedule
 from bot.app.observations.forms import DocumentLinkForm, ObservationRef, ProposalForm
-from bot.app.observations.lifecycle import Loaded, apply, load, load_shown, name_of, when
+from bot.app.observations.lifecycle import Loaded, apply, load, load_shown, moved, name_of, when
 from bot.app.observations.present import asker_card
 from bot.app.turn import Reply
 from bot.domain.access import Permission, Role
@@ -157,13 +157,9 @@ async def accept(ctx: HandlerContext, form: ObservationRef) -> Reply:
 async def planned(ctx: HandlerContext, form: ObservationRef) -> Reply:
     """The development officer has the date on the planning list and in EBS (seed 002, step 5)."""
     now = ctx.services.clock.now()
-    loaded = await load(ctx.uow.session, ctx.turn.org_id, form.observation_id)
-    if loaded is None:
-        return Reply.text(NOT_YOURS)
-    try:
-        await apply(ctx.uow.session, ctx.actor, loaded, Move.CONFIRM_PLANNED, now)
-    except MoveRefused as exc:
-        return Reply.text(str(exc))
+    loaded = await moved(ctx, form.observation_id, Move.CONFIRM_PLANNED, now, NOT_YOURS)
+    if isinstance(loaded, str):
+        return Reply.text(loaded)
     await schedule.cancel(ctx.uow.session, loaded.obs.org_id, loaded.obs.id, ("plan:",), now)
     return Reply.update(
         await asker_card(ctx, loaded, "Planned", "Thanks: it's on the planning list.")

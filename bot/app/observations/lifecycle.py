@@ -135,6 +135,26 @@ async def apply(
     return target
 
 
+async def moved(
+    ctx: HandlerContext,
+    observation_id: int,
+    move: Move,
+    now: datetime,
+    not_yours: str,
+    detail: str = "",
+) -> Loaded | str:
+    """The observation after the asker's `move`, or what to tell them instead: `not_yours` when
+    there is no such observation here, or why the move is refused."""
+    loaded = await load(ctx.uow.session, ctx.turn.org_id, observation_id)
+    if loaded is None:
+        return not_yours
+    try:
+        await apply(ctx.uow.session, ctx.actor, loaded, move, now, detail)
+    except MoveRefused as exc:
+        return str(exc)
+    return loaded
+
+
 async def apply_follow(
     session: AsyncSession, actor_id: int | None, loaded: Loaded, move: Move, now: datetime
 ) -> ObservationState:

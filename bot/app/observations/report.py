@@ -25,6 +25,7 @@ from bot.app.observations.lifecycle import (
     day_label,
     load,
     load_shown,
+    moved,
     name_of,
     when,
 )
@@ -229,13 +230,10 @@ async def _checker_card(
 
 async def check(ctx: HandlerContext, form: CheckForm) -> Reply:
     now = ctx.services.clock.now()
-    loaded = await load(ctx.uow.session, ctx.turn.org_id, form.observation_id)
-    if loaded is None:
-        return Reply.text(NOT_YOURS)
-    try:
-        await apply(ctx.uow.session, ctx.actor, loaded, Move.CHECK, now, form.comment.strip())
-    except MoveRefused as exc:
-        return Reply.text(str(exc))
+    comment = form.comment.strip()
+    loaded = await moved(ctx, form.observation_id, Move.CHECK, now, NOT_YOURS, comment)
+    if isinstance(loaded, str):
+        return Reply.text(loaded)
     session, obs = ctx.uow.session, loaded.obs
     await schedule.cancel(session, obs.org_id, obs.id, ("check:", "check-nudge:"), now)
     await schedule.schedule_waiting(
@@ -246,13 +244,9 @@ async def check(ctx: HandlerContext, form: CheckForm) -> Reply:
 
 async def return_for_correction(ctx: HandlerContext, form: ReturnForm) -> Reply:
     now = ctx.services.clock.now()
-    loaded = await load(ctx.uow.session, ctx.turn.org_id, form.observation_id)
-    if loaded is None:
-        return Reply.text(NOT_YOURS)
-    try:
-        await apply(ctx.uow.session, ctx.actor, loaded, Move.RETURN, now, form.comment)
-    except MoveRefused as exc:
-        return Reply.text(str(exc))
+    loaded = await moved(ctx, form.observation_id, Move.RETURN, now, NOT_YOURS, form.comment)
+    if isinstance(loaded, str):
+        return Reply.text(loaded)
     session, obs = ctx.uow.session, loaded.obs
     stored = await Observations(session).report_for_writing(obs, now)
     stored.return_comment, stored.returned_by = form.comment, ctx.person.id
@@ -286,13 +280,9 @@ async def approve(ctx: HandlerContext, form: ObservationRef) -> Reply:
     """Approve, send to the tutor and line manager in 1:1 chat, put the actions on the log."""
     now = ctx.services.clock.now()
     session = ctx.uow.session
-    loaded = await load(session, ctx.turn.org_id, form.observation_id)
-    if loaded is None:
-        return Reply.text(NOT_YOURS)
-    try:
-        await apply(session, ctx.actor, loaded, Move.APPROVE, now)
-    except MoveRefused as exc:
-        return Reply.text(str(exc))
+    loaded = await moved(ctx, form.observation_id, Move.APPROVE, now, NOT_YOURS)
+    if isinstance(loaded, str):
+        return Reply.text(loaded)
     obs = loaded.obs
     await schedule.cancel(session, obs.org_id, obs.id, ("approve:", "approve-nudge:"), now)
     stored = await Observations(session).report_for_writing(obs, now)
