@@ -191,6 +191,17 @@ def _theme_keys(value: object) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
+def _theme_or_note(themes_field: str, message: str) -> Any:
+    """A validator for `<themes_field>_note`: a walk names a theme or writes the note (or both)."""
+
+    def given(cls: type[BaseModel], value: str, info: ValidationInfo) -> str:
+        if not value and not info.data.get(themes_field):
+            raise ValueError(message)
+        return value
+
+    return field_validator(f"{themes_field}_note")(given)
+
+
 class LearningWalkForm(BaseModel):
     """The HA27 as submitted. Field names are the card's input ids."""
 
@@ -266,19 +277,10 @@ class LearningWalkForm(BaseModel):
     def _strip(cls, value: object) -> str:
         return str(value or "").strip()
 
-    @field_validator("went_well_note")
-    @classmethod
-    def _went_well_given(cls, value: str, info: ValidationInfo) -> str:
-        if not value and not info.data.get("went_well"):
-            raise ValueError("Pick a theme or write what went well")
-        return value
-
-    @field_validator("even_better_if_note")
-    @classmethod
-    def _ebi_given(cls, value: str, info: ValidationInfo) -> str:
-        if not value and not info.data.get("even_better_if"):
-            raise ValueError("Pick a theme or write what would make it even better")
-        return value
+    _went_well_given = _theme_or_note("went_well", "Pick a theme or write what went well")
+    _ebi_given = _theme_or_note(
+        "even_better_if", "Pick a theme or write what would make it even better"
+    )
 
     @field_validator("concern_note")
     @classmethod
