@@ -1,5 +1,6 @@
-"""The shapes the revisions repeat, each named once: the integer key, the organisation column,
-timestamps, references and primary keys named by the convention, and plain column indexes.
+"""The shapes the revisions repeat, each named once: columns (NOT NULL unless said), the integer
+key, the organisation column, timestamps, references and primary keys named by the convention,
+tables keyed by `id`, and plain column indexes.
 
 A revision that has run somewhere must keep building exactly what it built, so a shape here never
 changes once a revision uses it: a new shape gets a new name."""
@@ -12,6 +13,14 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.schema import SchemaItem
+from sqlalchemy.types import TypeEngine
+
+
+def column(
+    name: str, type_: TypeEngine[Any], *, nullable: bool = False, **kw: Any
+) -> sa.Column[Any]:
+    """A column, NOT NULL unless `nullable`; `kw` as `sa.Column` takes them (`server_default`)."""
+    return sa.Column(name, type_, nullable=nullable, **kw)
 
 
 def key() -> sa.Column[int]:

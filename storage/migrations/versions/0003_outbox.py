@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import moment, org, org_table, primary, refers, stamped
+from storage.migrations.shapes import column, moment, org, org_table, primary, refers, stamped
 
 revision = "0003_outbox"
 down_revision = "0002_reminders"
@@ -14,42 +14,42 @@ def upgrade() -> None:
     op.create_table(
         "tenant_pacing",
         org(),
-        sa.Column("next_free", sa.Float(), nullable=False),
+        column("next_free", sa.Float()),
         primary("tenant_pacing", "org_id"),
     )
     org_table(
         "notice_preferences",
-        sa.Column("person_id", sa.Integer(), nullable=False),
-        sa.Column("category", sa.String(length=60), nullable=False),
-        sa.Column("opted_out", sa.Boolean(), nullable=False),
+        column("person_id", sa.Integer()),
+        column("category", sa.String(length=60)),
+        column("opted_out", sa.Boolean()),
         moment("updated_at"),
         refers("notice_preferences", "person_id", "people", "CASCADE"),
         sa.UniqueConstraint("person_id", "category", name="uq_notice_preferences_person_category"),
     )
     op.create_table(
         "roster_syncs",
-        sa.Column("team_pk", sa.Integer(), nullable=False),
+        column("team_pk", sa.Integer()),
         moment("synced_at"),
         refers("roster_syncs", "team_pk", "teams", "CASCADE"),
         primary("roster_syncs", "team_pk"),
     )
     org_table(
         "outbox_messages",
-        sa.Column("item_id", sa.Integer(), nullable=False),
-        sa.Column("item_revision", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.String(length=60), nullable=False),
-        sa.Column("person_id", sa.Integer(), nullable=True),
-        sa.Column("conversation_ref_id", sa.Integer(), nullable=True),
-        sa.Column("message", sa.JSON(), nullable=False),
-        sa.Column("state", sa.String(length=20), nullable=False),
+        column("item_id", sa.Integer()),
+        column("item_revision", sa.Integer()),
+        column("kind", sa.String(length=60)),
+        column("person_id", sa.Integer(), nullable=True),
+        column("conversation_ref_id", sa.Integer(), nullable=True),
+        column("message", sa.JSON()),
+        column("state", sa.String(length=20)),
         moment("not_before"),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("throttled", sa.Integer(), nullable=False),
-        sa.Column("last_status", sa.Integer(), nullable=True),
-        sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("conversation_id", sa.String(length=400), nullable=True),
-        sa.Column("activity_id", sa.String(length=200), nullable=True),
-        sa.Column("paced_at", sa.Float(), nullable=True),
+        column("attempts", sa.Integer()),
+        column("throttled", sa.Integer()),
+        column("last_status", sa.Integer(), nullable=True),
+        column("last_error", sa.Text(), nullable=True),
+        column("conversation_id", sa.String(length=400), nullable=True),
+        column("activity_id", sa.String(length=200), nullable=True),
+        column("paced_at", sa.Float(), nullable=True),
         moment("sent_at", nullable=True),
         *stamped(),
         refers("outbox_messages", "conversation_ref_id", "conversation_refs", "SET NULL"),
@@ -67,8 +67,8 @@ def upgrade() -> None:
 
     # Existing items: ready when due, first revision.
     with op.batch_alter_table("scheduled_items", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("ready_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("revision", sa.Integer(), nullable=False, server_default="1"))
+        batch_op.add_column(moment("ready_at", nullable=True))
+        batch_op.add_column(column("revision", sa.Integer(), server_default="1"))
     op.execute("UPDATE scheduled_items SET ready_at = due_at")
     with op.batch_alter_table("scheduled_items", schema=None) as batch_op:
         batch_op.alter_column("ready_at", existing_type=sa.DateTime(timezone=True), nullable=False)

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import moment, org_table, refers
+from storage.migrations.shapes import column, moment, org_table, refers
 
 revision = "0011_walk_summaries"
 down_revision = "0010_walks"
@@ -12,9 +12,9 @@ down_revision = "0010_walks"
 def upgrade() -> None:
     org_table(
         "walk_summaries",
-        sa.Column("term_key", sa.String(length=40), nullable=False),
-        sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("edited_by", sa.Integer(), nullable=True),
+        column("term_key", sa.String(length=40)),
+        column("text", sa.Text()),
+        column("edited_by", sa.Integer(), nullable=True),
         moment("edited_at"),
         refers("walk_summaries", "org_id", "organisations"),
         refers("walk_summaries", "edited_by", "people", "SET NULL"),

@@ -7,7 +7,7 @@ to update or cancel it.
 
 import sqlalchemy as sa
 
-from storage.migrations.shapes import add_columns, drop_columns
+from storage.migrations.shapes import add_columns, column, drop_columns
 
 revision = "0021_otla_calendar"
 down_revision = "0020_observations"
@@ -16,10 +16,10 @@ down_revision = "0020_observations"
 def upgrade() -> None:
     add_columns(
         "observations",
-        sa.Column("room", sa.String(200), nullable=False, server_default=""),
-        sa.Column("proposed_room", sa.String(200), nullable=False, server_default=""),
-        sa.Column("calendar_sequence", sa.Integer(), nullable=False, server_default="0"),
-        sa.Column("calendar_event_id", sa.String(400), nullable=True),
+        column("room", sa.String(200), server_default=""),
+        column("proposed_room", sa.String(200), server_default=""),
+        column("calendar_sequence", sa.Integer(), server_default="0"),
+        column("calendar_event_id", sa.String(400), nullable=True),
     )
 
 

@@ -11,21 +11,19 @@
 
 import sqlalchemy as sa
 
-from storage.migrations.shapes import add_columns, drop_columns, moment
+from storage.migrations.shapes import add_columns, column, drop_columns, moment
 
 revision = "0035_support_consent"
 down_revision = "0030_support"
 
 
 def upgrade() -> None:
-    add_columns(
-        "support_referrals", sa.Column("proposed_kind", sa.String(length=30), nullable=True)
-    )
+    add_columns("support_referrals", column("proposed_kind", sa.String(length=30), nullable=True))
     add_columns(
         "support_programmes",
         moment("consented_at", nullable=True),
         moment("reviewed_at", nullable=True),
-        sa.Column("ratings_in_reports", sa.Boolean(), nullable=False, server_default=sa.false()),
+        column("ratings_in_reports", sa.Boolean(), server_default=sa.false()),
     )
     add_columns("line_manager_updates", moment("approved_at", nullable=True))
 

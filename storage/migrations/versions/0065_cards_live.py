@@ -10,21 +10,19 @@ An agreed action's owner can say they are not doing it, and why (`dropped_at`, `
 
 import sqlalchemy as sa
 
-from storage.migrations.shapes import add_columns, drop_columns, moment
+from storage.migrations.shapes import add_columns, column, drop_columns, moment
 
 revision = "0065_cards_live"
 down_revision = "0060_cards_exports"
 
 
 def upgrade() -> None:
-    add_columns(
-        "card_sessions", sa.Column("live_activity_id", sa.String(length=200), nullable=True)
-    )
+    add_columns("card_sessions", column("live_activity_id", sa.String(length=200), nullable=True))
     add_columns(
         "card_actions",
         moment("dropped_at", nullable=True),
-        sa.Column("dropped_reason", sa.Text(), nullable=True),
-        sa.Column("extended", sa.Integer(), nullable=False, server_default="0"),
+        column("dropped_reason", sa.Text(), nullable=True),
+        column("extended", sa.Integer(), server_default="0"),
     )
 
 

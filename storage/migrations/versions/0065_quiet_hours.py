@@ -8,7 +8,7 @@ hours and the person's own allow it.
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import moment, org
+from storage.migrations.shapes import column, moment, org
 
 revision = "0065_quiet_hours"
 down_revision = "0003_outbox"
@@ -17,11 +17,11 @@ down_revision = "0003_outbox"
 def upgrade() -> None:
     op.create_table(
         "quiet_hours",
-        sa.Column("person_id", sa.Integer(), nullable=False),
+        column("person_id", sa.Integer()),
         org(),
-        sa.Column("start", sa.String(length=5), nullable=True),
-        sa.Column("end", sa.String(length=5), nullable=True),
-        sa.Column("days_off", sa.JSON(), nullable=False),
+        column("start", sa.String(length=5), nullable=True),
+        column("end", sa.String(length=5), nullable=True),
+        column("days_off", sa.JSON()),
         moment("updated_at"),
         sa.ForeignKeyConstraint(["person_id"], ["people.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("person_id"),

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import moment, org_table, refers
+from storage.migrations.shapes import column, moment, org_table, refers
 
 revision = "0075_privacy"
 down_revision = "0002_reminders"
@@ -13,11 +13,11 @@ branch_labels = ("privacy",)
 def upgrade() -> None:
     org_table(
         "access_log",
-        sa.Column("owner_id", sa.Integer(), nullable=False),
-        sa.Column("reader_id", sa.Integer(), nullable=True),
-        sa.Column("kind", sa.String(length=40), nullable=False),
-        sa.Column("record", sa.String(length=100), nullable=False),
-        sa.Column("path", sa.String(length=200), nullable=False),
+        column("owner_id", sa.Integer()),
+        column("reader_id", sa.Integer(), nullable=True),
+        column("kind", sa.String(length=40)),
+        column("record", sa.String(length=100)),
+        column("path", sa.String(length=200)),
         moment("at"),
         refers("access_log", "owner_id", "people", "CASCADE"),
         refers("access_log", "reader_id", "people", "SET NULL"),
