@@ -7,12 +7,12 @@ changes once a revision uses it: a new shape gets a new name."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.schema import SchemaItem
 from sqlalchemy.types import TypeEngine
 
 
@@ -74,10 +74,72 @@ def drop(table: str, *indexed: str) -> None:
     op.drop_table(table)
 
 
-def org_table(name: str, *items: SchemaItem) -> None:
-    """Create an organisation's table: `id`, `org_id`, then `items` (columns and constraints),
-    with the primary key on `id`."""
-    op.create_table(name, key(), org(), *items, primary(name))
+@dataclass(frozen=True)
+class Ref:
+    """An integer column that refers to `target.id`, as `ref` describes it."""
+
+    column: str
+    target: str
+    ondelete: str | None
+    nullable: bool
+
+
+def ref(
+    column: str, target: str, ondelete: str = "CASCADE", *, nullable: bool | None = None
+) -> Ref:
+    """The integer column `column`, referring to `target.id` (`refers`): deleted with its target
+    and NOT NULL unless said; ondelete="SET NULL" makes it nullable."""
+    return Ref(column, target, ondelete, ondelete == "SET NULL" if nullable is None else nullable)
+
+
+@dataclass(frozen=True)
+class Unique:
+    """A unique constraint, as `unique` describes it."""
+
+    name: str
+    columns: tuple[str, ...]
+
+
+def unique(name: str, *columns: str) -> Unique:
+    """A unique constraint called `name` on `columns`."""
+    return Unique(name, columns)
+
+
+def org_table(name: str, *items: sa.Column[Any] | Ref | Unique, org_fk: bool = False) -> None:
+    """Create an organisation's table: `id`, `org_id`, then `items`, with the primary key on `id`
+    (as `id_table`). With `org_fk`, `org_id` refers to `organisations.id`."""
+    org_ref = [Ref("org_id", "organisations", None, False)] if org_fk else []
+    _keyed(name, [key(), org(), *items], org_ref)
+
+
+def id_table(name: str, *items: sa.Column[Any] | Ref | Unique) -> None:
+    """Create a table: `id`, then `items` (columns, `ref`s and `unique`s), with the primary key on
+    `id`. The constraints follow the columns as autogenerate wrote them, which SQLite keeps in the
+    table's SQL: the references by their columns' names, the primary key, the unique ones."""
+    _keyed(name, [key(), *items], [])
+
+
+def _keyed(name: str, items: list[sa.Column[Any] | Ref | Unique], refs: list[Ref]) -> None:
+    columns: list[sa.Column[Any]] = []
+    uniques: list[Unique] = []
+    for item in items:
+        if isinstance(item, Ref):
+            refs.append(item)
+            columns.append(column(item.column, sa.Integer(), nullable=item.nullable))
+        elif isinstance(item, Unique):
+            uniques.append(item)
+        else:
+            columns.append(item)
+    # Made here, in this order: SQLAlchemy writes a table's constraints in the order they were made.
+    constraints = [
+        *(
+            refers(name, r.column, r.target, r.ondelete)
+            for r in sorted(refs, key=lambda r: r.column)
+        ),
+        primary(name),
+        *(sa.UniqueConstraint(*u.columns, name=u.name) for u in uniques),
+    ]
+    op.create_table(name, *columns, *constraints)
 
 
 def add_columns(table: str, *columns: sa.Column[Any]) -> None:

@@ -6,13 +6,14 @@ from alembic import op
 from storage.migrations.shapes import (
     column,
     drop,
+    id_table,
     index,
-    key,
     moment,
     named_indexes,
     org_table,
     primary,
-    refers,
+    ref,
+    unique,
 )
 
 revision = "0001_core"
@@ -44,7 +45,7 @@ def upgrade() -> None:
         column("activity_key", sa.String(length=400)),
         column("response", sa.JSON(), nullable=True),
         moment("created_at"),
-        sa.UniqueConstraint("org_id", "activity_key", name="uq_processed_activities_key"),
+        unique("uq_processed_activities_key", "org_id", "activity_key"),
     )
     org_table(
         "people",
@@ -61,9 +62,9 @@ def upgrade() -> None:
         column("is_tutor", sa.Boolean()),
         moment("created_at"),
         moment("last_seen_at", nullable=True),
-        refers("people", "org_id", "organisations"),
-        sa.UniqueConstraint("org_id", "aad_object_id", name="uq_people_org_aad"),
-        sa.UniqueConstraint("org_id", "email", name="uq_people_org_email"),
+        unique("uq_people_org_aad", "org_id", "aad_object_id"),
+        unique("uq_people_org_email", "org_id", "email"),
+        org_fk=True,
     )
     index("people", "org_id")
 
@@ -74,20 +75,17 @@ def upgrade() -> None:
         column("name", sa.String(length=200)),
         column("installed", sa.Boolean()),
         moment("created_at"),
-        refers("teams", "org_id", "organisations"),
-        sa.UniqueConstraint("org_id", "team_id", name="uq_teams_org_team"),
+        unique("uq_teams_org_team", "org_id", "team_id"),
+        org_fk=True,
     )
     index("teams", "org_id")
 
-    op.create_table(
+    id_table(
         "channels",
-        key(),
-        column("team_pk", sa.Integer()),
+        ref("team_pk", "teams"),
         column("channel_id", sa.String(length=200)),
         column("name", sa.String(length=200)),
-        refers("channels", "team_pk", "teams", "CASCADE"),
-        primary("channels"),
-        sa.UniqueConstraint("team_pk", "channel_id", name="uq_channels_team_channel"),
+        unique("uq_channels_team_channel", "team_pk", "channel_id"),
     )
     org_table(
         "conversation_refs",
@@ -97,38 +95,29 @@ def upgrade() -> None:
         column("channel_id", sa.String(length=40)),
         column("bot_id", sa.String(length=200)),
         column("bot_name", sa.String(length=200)),
-        column("person_id", sa.Integer(), nullable=True),
-        column("team_pk", sa.Integer(), nullable=True),
+        ref("person_id", "people", "SET NULL"),
+        ref("team_pk", "teams", "SET NULL"),
         column("teams_channel_id", sa.String(length=200), nullable=True),
         column("blocked_reason", sa.String(length=200), nullable=True),
         moment("updated_at"),
-        refers("conversation_refs", "org_id", "organisations"),
-        refers("conversation_refs", "person_id", "people", "SET NULL"),
-        refers("conversation_refs", "team_pk", "teams", "SET NULL"),
-        sa.UniqueConstraint("org_id", "conversation_id", name="uq_conversation_refs_org_conv"),
+        unique("uq_conversation_refs_org_conv", "org_id", "conversation_id"),
+        org_fk=True,
     )
     named_indexes("conversation_refs", person=["person_id"])
 
-    op.create_table(
+    id_table(
         "role_grants",
-        key(),
-        column("person_id", sa.Integer()),
+        ref("person_id", "people"),
         column("role", sa.String(length=40)),
         column("granted_by", sa.Integer(), nullable=True),
         moment("granted_at"),
-        refers("role_grants", "person_id", "people", "CASCADE"),
-        primary("role_grants"),
-        sa.UniqueConstraint("person_id", "role", name="uq_role_grants_person_role"),
+        unique("uq_role_grants_person_role", "person_id", "role"),
     )
-    op.create_table(
+    id_table(
         "team_members",
-        key(),
-        column("team_pk", sa.Integer()),
-        column("person_id", sa.Integer()),
-        refers("team_members", "person_id", "people", "CASCADE"),
-        refers("team_members", "team_pk", "teams", "CASCADE"),
-        primary("team_members"),
-        sa.UniqueConstraint("team_pk", "person_id", name="uq_team_members_pair"),
+        ref("team_pk", "teams"),
+        ref("person_id", "people"),
+        unique("uq_team_members_pair", "team_pk", "person_id"),
     )
 
 

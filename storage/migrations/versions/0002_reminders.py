@@ -8,8 +8,9 @@ from storage.migrations.shapes import (
     moment,
     named_indexes,
     org_table,
-    refers,
+    ref,
     stamped,
+    unique,
 )
 
 revision = "0002_reminders"
@@ -23,8 +24,8 @@ def upgrade() -> None:
         column("key", sa.String(length=300)),
         column("kind", sa.String(length=60)),
         moment("due_at"),
-        column("person_id", sa.Integer(), nullable=True),
-        column("conversation_ref_id", sa.Integer(), nullable=True),
+        ref("person_id", "people", nullable=True),
+        ref("conversation_ref_id", "conversation_refs", nullable=True),
         column("payload", sa.JSON()),
         column("state", sa.String(length=20)),
         column("attempts", sa.Integer()),
@@ -32,9 +33,7 @@ def upgrade() -> None:
         column("activity_id", sa.String(length=200), nullable=True),
         moment("sent_at", nullable=True),
         *stamped(),
-        refers("scheduled_items", "conversation_ref_id", "conversation_refs", "CASCADE"),
-        refers("scheduled_items", "person_id", "people", "CASCADE"),
-        sa.UniqueConstraint("org_id", "key", name="uq_scheduled_items_org_key"),
+        unique("uq_scheduled_items_org_key", "org_id", "key"),
     )
     named_indexes("scheduled_items", due=["state", "due_at"])
 

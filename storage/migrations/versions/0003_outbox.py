@@ -3,7 +3,17 @@
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import column, moment, org, org_table, primary, refers, stamped
+from storage.migrations.shapes import (
+    column,
+    moment,
+    org,
+    org_table,
+    primary,
+    ref,
+    refers,
+    stamped,
+    unique,
+)
 
 revision = "0003_outbox"
 down_revision = "0002_reminders"
@@ -19,12 +29,11 @@ def upgrade() -> None:
     )
     org_table(
         "notice_preferences",
-        column("person_id", sa.Integer()),
+        ref("person_id", "people"),
         column("category", sa.String(length=60)),
         column("opted_out", sa.Boolean()),
         moment("updated_at"),
-        refers("notice_preferences", "person_id", "people", "CASCADE"),
-        sa.UniqueConstraint("person_id", "category", name="uq_notice_preferences_person_category"),
+        unique("uq_notice_preferences_person_category", "person_id", "category"),
     )
     op.create_table(
         "roster_syncs",
@@ -35,11 +44,11 @@ def upgrade() -> None:
     )
     org_table(
         "outbox_messages",
-        column("item_id", sa.Integer()),
+        ref("item_id", "scheduled_items"),
         column("item_revision", sa.Integer()),
         column("kind", sa.String(length=60)),
-        column("person_id", sa.Integer(), nullable=True),
-        column("conversation_ref_id", sa.Integer(), nullable=True),
+        ref("person_id", "people", nullable=True),
+        ref("conversation_ref_id", "conversation_refs", "SET NULL"),
         column("message", sa.JSON()),
         column("state", sa.String(length=20)),
         moment("not_before"),
@@ -52,10 +61,7 @@ def upgrade() -> None:
         column("paced_at", sa.Float(), nullable=True),
         moment("sent_at", nullable=True),
         *stamped(),
-        refers("outbox_messages", "conversation_ref_id", "conversation_refs", "SET NULL"),
-        refers("outbox_messages", "item_id", "scheduled_items", "CASCADE"),
-        refers("outbox_messages", "person_id", "people", "CASCADE"),
-        sa.UniqueConstraint("item_id", "item_revision", name="uq_outbox_messages_item_revision"),
+        unique("uq_outbox_messages_item_revision", "item_id", "item_revision"),
     )
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
         batch_op.create_index(

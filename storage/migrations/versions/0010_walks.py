@@ -1,19 +1,18 @@
 """walks: learning-walk plans, windows, HA27s and tutors visited"""
 
 import sqlalchemy as sa
-from alembic import op
 
 from storage.migrations.shapes import (
     column,
     drop,
+    id_table,
     index,
-    key,
     moment,
     named_indexes,
     org_table,
-    primary,
-    refers,
+    ref,
     stamped,
+    unique,
 )
 
 revision = "0010_walks"
@@ -24,7 +23,7 @@ branch_labels = ("walks",)
 def upgrade() -> None:
     org_table(
         "walk_plans",
-        column("team_pk", sa.Integer()),
+        ref("team_pk", "teams"),
         column("term_key", sa.String(length=40)),
         column("focus", sa.String(length=300)),
         column("linked_to", sa.String(length=300)),
@@ -32,18 +31,17 @@ def upgrade() -> None:
         column("teams_channel_id", sa.String(length=200), nullable=True),
         column("created_by", sa.Integer(), nullable=True),
         *stamped(),
-        refers("walk_plans", "org_id", "organisations"),
-        refers("walk_plans", "team_pk", "teams", "CASCADE"),
-        sa.UniqueConstraint("team_pk", "term_key", name="uq_walk_plans_team_term"),
+        unique("uq_walk_plans_team_term", "team_pk", "term_key"),
+        org_fk=True,
     )
     index("walk_plans", "org_id")
 
     org_table(
         "learning_walks",
-        column("team_pk", sa.Integer()),
+        ref("team_pk", "teams"),
         column("teams_channel_id", sa.String(length=200), nullable=True),
-        column("author_id", sa.Integer()),
-        column("plan_id", sa.Integer(), nullable=True),
+        ref("author_id", "people"),
+        ref("plan_id", "walk_plans", "SET NULL"),
         column("state", sa.String(length=20)),
         column("walk_date", sa.Date(), nullable=True),
         column("course", sa.String(length=200)),
@@ -59,37 +57,27 @@ def upgrade() -> None:
         column("unplanned", sa.Boolean()),
         *stamped(),
         moment("saved_at", nullable=True),
-        refers("learning_walks", "author_id", "people", "CASCADE"),
-        refers("learning_walks", "org_id", "organisations"),
-        refers("learning_walks", "plan_id", "walk_plans", "SET NULL"),
-        refers("learning_walks", "team_pk", "teams", "CASCADE"),
+        org_fk=True,
     )
     named_indexes(
         "learning_walks", author=["author_id", "state"], team_day=["team_pk", "walk_date"]
     )
     index("learning_walks", "org_id")
 
-    op.create_table(
+    id_table(
         "walk_windows",
-        key(),
-        column("plan_id", sa.Integer()),
+        ref("plan_id", "walk_plans"),
         column("starts_on", sa.Date()),
         column("ends_on", sa.Date()),
         column("course_type", sa.String(length=100)),
-        refers("walk_windows", "plan_id", "walk_plans", "CASCADE"),
-        primary("walk_windows"),
     )
     named_indexes("walk_windows", ends_on=["ends_on"])
 
-    op.create_table(
+    id_table(
         "learning_walk_tutors",
-        key(),
-        column("walk_id", sa.Integer()),
-        column("person_id", sa.Integer()),
-        refers("learning_walk_tutors", "person_id", "people", "CASCADE"),
-        refers("learning_walk_tutors", "walk_id", "learning_walks", "CASCADE"),
-        primary("learning_walk_tutors"),
-        sa.UniqueConstraint("walk_id", "person_id", name="uq_learning_walk_tutors_pair"),
+        ref("walk_id", "learning_walks"),
+        ref("person_id", "people"),
+        unique("uq_learning_walk_tutors_pair", "walk_id", "person_id"),
     )
     named_indexes("learning_walk_tutors", person=["person_id"])
 

@@ -3,21 +3,26 @@
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import column, moment, org_table, refers
+from storage.migrations.shapes import column, key, moment, org, primary, refers
 
 revision = "0011_walk_summaries"
 down_revision = "0010_walks"
 
 
 def upgrade() -> None:
-    org_table(
+    # Written out, not by org_table: its references stand in the order this revision first made
+    # them (org_id first), which SQLite keeps in the table's SQL.
+    op.create_table(
         "walk_summaries",
+        key(),
+        org(),
         column("term_key", sa.String(length=40)),
         column("text", sa.Text()),
         column("edited_by", sa.Integer(), nullable=True),
         moment("edited_at"),
         refers("walk_summaries", "org_id", "organisations"),
         refers("walk_summaries", "edited_by", "people", "SET NULL"),
+        primary("walk_summaries"),
         sa.UniqueConstraint("org_id", "term_key", name="uq_walk_summaries_org_term"),
     )
 

@@ -12,8 +12,10 @@ from storage.migrations.shapes import (
     org,
     org_table,
     primary,
+    ref,
     refers,
     stamped,
+    unique,
 )
 
 revision = "0020_observations"
@@ -24,12 +26,11 @@ branch_labels = ("observations",)
 def upgrade() -> None:
     org_table(
         "induction_checklists",
-        column("tutor_id", sa.Integer()),
+        ref("tutor_id", "people"),
         column("start_date", sa.Date(), nullable=True),
         column("done", sa.JSON()),
         *stamped(),
-        refers("induction_checklists", "tutor_id", "people", "CASCADE"),
-        sa.UniqueConstraint("org_id", "tutor_id", name="uq_induction_checklists_tutor"),
+        unique("uq_induction_checklists_tutor", "org_id", "tutor_id"),
     )
     org_table(
         "lil_courses",
@@ -37,12 +38,11 @@ def upgrade() -> None:
         column("code", sa.String(length=60)),
         column("title", sa.String(length=200)),
         column("venue", sa.String(length=200)),
-        column("tutor_id", sa.Integer()),
+        ref("tutor_id", "people"),
         moment("starts_at", nullable=True),
         moment("ends_at", nullable=True),
         column("observation_id", sa.Integer(), nullable=True),
-        refers("lil_courses", "tutor_id", "people", "CASCADE"),
-        sa.UniqueConstraint("org_id", "academic_year", "code", name="uq_lil_courses_code"),
+        unique("uq_lil_courses_code", "org_id", "academic_year", "code"),
     )
     op.create_table(
         "observation_files",
@@ -58,8 +58,8 @@ def upgrade() -> None:
     )
     org_table(
         "observations",
-        column("tutor_id", sa.Integer()),
-        column("observer_id", sa.Integer(), nullable=True),
+        ref("tutor_id", "people"),
+        ref("observer_id", "people", "SET NULL"),
         column("academic_year", sa.String(length=7)),
         column("kind", sa.String(length=20)),
         column("state", sa.String(length=30)),
@@ -77,31 +77,24 @@ def upgrade() -> None:
         column("allocated_by", sa.Integer(), nullable=True),
         moment("acknowledged_at", nullable=True),
         *stamped(),
-        refers("observations", "observer_id", "people", "SET NULL"),
-        refers("observations", "org_id", "organisations"),
-        refers("observations", "tutor_id", "people", "CASCADE"),
-        sa.UniqueConstraint(
-            "org_id", "tutor_id", "academic_year", name="uq_observations_tutor_year"
-        ),
+        unique("uq_observations_tutor_year", "org_id", "tutor_id", "academic_year"),
+        org_fk=True,
     )
     named_indexes("observations", observer=["observer_id"], org_state=["org_id", "state"])
 
     org_table(
         "observer_quotas",
         column("academic_year", sa.String(length=7)),
-        column("observer_id", sa.Integer()),
+        ref("observer_id", "people"),
         column("quota", sa.Integer()),
         moment("updated_at"),
-        refers("observer_quotas", "observer_id", "people", "CASCADE"),
-        sa.UniqueConstraint(
-            "org_id", "academic_year", "observer_id", name="uq_observer_quotas_one"
-        ),
+        unique("uq_observer_quotas_one", "org_id", "academic_year", "observer_id"),
     )
     org_table(
         "action_review_entries",
-        column("observation_id", sa.Integer()),
-        column("tutor_id", sa.Integer()),
-        column("owner_id", sa.Integer(), nullable=True),
+        ref("observation_id", "observations"),
+        ref("tutor_id", "people"),
+        ref("owner_id", "people", "SET NULL"),
         column("owner_role", sa.String(length=20)),
         column("text", sa.Text()),
         column("target_date", sa.Date()),
@@ -111,9 +104,6 @@ def upgrade() -> None:
         column("completed_by", sa.Integer(), nullable=True),
         moment("completed_at", nullable=True),
         moment("created_at"),
-        refers("action_review_entries", "observation_id", "observations", "CASCADE"),
-        refers("action_review_entries", "owner_id", "people", "SET NULL"),
-        refers("action_review_entries", "tutor_id", "people", "CASCADE"),
     )
     named_indexes(
         "action_review_entries", observation=["observation_id"], org_open=["org_id", "completed_at"]
@@ -121,19 +111,18 @@ def upgrade() -> None:
 
     org_table(
         "observation_documents",
-        column("observation_id", sa.Integer()),
+        ref("observation_id", "observations"),
         column("name", sa.String(length=300)),
         column("url", sa.String(length=2000), nullable=True),
         column("content", sa.LargeBinary(), nullable=True),
         column("added_by", sa.Integer(), nullable=True),
         moment("added_at"),
-        refers("observation_documents", "observation_id", "observations", "CASCADE"),
     )
     index("observation_documents", "observation_id")
 
     org_table(
         "observation_reports",
-        column("observation_id", sa.Integer()),
+        ref("observation_id", "observations"),
         column("strength_themes", sa.JSON()),
         column("strengths", sa.Text()),
         column("area_themes", sa.JSON()),
@@ -147,8 +136,7 @@ def upgrade() -> None:
         column("returned_by", sa.Integer(), nullable=True),
         moment("submitted_at", nullable=True),
         *stamped(),
-        refers("observation_reports", "observation_id", "observations", "CASCADE"),
-        sa.UniqueConstraint("observation_id", name=op.f("uq_observation_reports_observation_id")),
+        unique(op.f("uq_observation_reports_observation_id"), "observation_id"),
     )
 
 

@@ -12,8 +12,10 @@ from storage.migrations.shapes import (
     org,
     org_table,
     primary,
+    ref,
     refers,
     stamped,
+    unique,
 )
 
 revision = "0030_support"
@@ -33,7 +35,7 @@ def upgrade() -> None:
     )
     org_table(
         "support_referrals",
-        column("tutor_id", sa.Integer()),
+        ref("tutor_id", "people"),
         column("topics", sa.JSON()),
         column("other_topic", sa.Text()),
         column("ways", sa.JSON()),
@@ -43,21 +45,19 @@ def upgrade() -> None:
         column("similar_style", sa.Boolean()),
         column("delivery_style", sa.String(length=20), nullable=True),
         column("state", sa.String(length=20)),
-        column("practitioner_id", sa.Integer(), nullable=True),
+        ref("practitioner_id", "people", "SET NULL"),
         column("passed_ids", sa.JSON()),
         column("source", sa.String(length=40)),
         *stamped(),
-        refers("support_referrals", "practitioner_id", "people", "SET NULL"),
-        refers("support_referrals", "tutor_id", "people", "CASCADE"),
     )
     named_indexes("support_referrals", org_state=["org_id", "state"])
     index("support_referrals", "tutor_id")
 
     org_table(
         "support_programmes",
-        column("referral_id", sa.Integer()),
-        column("tutor_id", sa.Integer()),
-        column("practitioner_id", sa.Integer(), nullable=True),
+        ref("referral_id", "support_referrals"),
+        ref("tutor_id", "people"),
+        ref("practitioner_id", "people", "SET NULL"),
         column("kind", sa.String(length=30)),
         column("state", sa.String(length=20)),
         moment("started_at"),
@@ -71,29 +71,24 @@ def upgrade() -> None:
         column("review_decision", sa.String(length=30), nullable=True),
         column("review_note", sa.Text()),
         *stamped(),
-        refers("support_programmes", "practitioner_id", "people", "SET NULL"),
-        refers("support_programmes", "referral_id", "support_referrals", "CASCADE"),
-        refers("support_programmes", "tutor_id", "people", "CASCADE"),
-        sa.UniqueConstraint("referral_id", name="uq_support_programmes_referral"),
+        unique("uq_support_programmes_referral", "referral_id"),
     )
     named_indexes("support_programmes", practitioner=["org_id", "practitioner_id", "state"])
     index("support_programmes", "tutor_id")
 
     org_table(
         "competence_ratings",
-        column("programme_id", sa.Integer()),
-        column("tutor_id", sa.Integer()),
+        ref("programme_id", "support_programmes"),
+        ref("tutor_id", "people"),
         column("stage", sa.String(length=10)),
         column("scores", sa.JSON()),
         column("labels", sa.JSON()),
         moment("rated_at"),
-        refers("competence_ratings", "programme_id", "support_programmes", "CASCADE"),
-        refers("competence_ratings", "tutor_id", "people", "CASCADE"),
-        sa.UniqueConstraint("programme_id", "stage", name="uq_competence_ratings_stage"),
+        unique("uq_competence_ratings_stage", "programme_id", "stage"),
     )
     org_table(
         "line_manager_updates",
-        column("programme_id", sa.Integer()),
+        ref("programme_id", "support_programmes"),
         column("number", sa.Integer()),
         column("text", sa.Text()),
         column("state", sa.String(length=20)),
@@ -101,23 +96,20 @@ def upgrade() -> None:
         column("tutor_note", sa.Text()),
         moment("created_at"),
         moment("sent_at", nullable=True),
-        refers("line_manager_updates", "programme_id", "support_programmes", "CASCADE"),
-        sa.UniqueConstraint("programme_id", "number", name="uq_line_manager_updates_number"),
+        unique("uq_line_manager_updates_number", "programme_id", "number"),
     )
     org_table(
         "support_reflections",
-        column("programme_id", sa.Integer()),
-        column("tutor_id", sa.Integer()),
+        ref("programme_id", "support_programmes"),
+        ref("tutor_id", "people"),
         column("text", sa.Text()),
         moment("created_at"),
-        refers("support_reflections", "programme_id", "support_programmes", "CASCADE"),
-        refers("support_reflections", "tutor_id", "people", "CASCADE"),
     )
     index("support_reflections", "programme_id")
 
     org_table(
         "support_reports",
-        column("programme_id", sa.Integer()),
+        ref("programme_id", "support_programmes"),
         column("practitioner_id", sa.Integer(), nullable=True),
         column("month", sa.String(length=7)),
         column("sessions", sa.Text()),
@@ -125,31 +117,27 @@ def upgrade() -> None:
         column("progress", sa.Text()),
         column("concerns", sa.Text()),
         moment("submitted_at"),
-        refers("support_reports", "programme_id", "support_programmes", "CASCADE"),
-        sa.UniqueConstraint("programme_id", "month", name="uq_support_reports_month"),
+        unique("uq_support_reports_month", "programme_id", "month"),
     )
     org_table(
         "support_sessions",
-        column("programme_id", sa.Integer()),
+        ref("programme_id", "support_programmes"),
         column("kind", sa.String(length=40)),
         column("held_on", sa.Date()),
         column("notes", sa.Text()),
         column("logged_by", sa.Integer(), nullable=True),
         moment("created_at"),
-        refers("support_sessions", "programme_id", "support_programmes", "CASCADE"),
     )
     index("support_sessions", "programme_id")
 
     org_table(
         "support_actions",
-        column("programme_id", sa.Integer()),
-        column("session_id", sa.Integer()),
+        ref("programme_id", "support_programmes"),
+        ref("session_id", "support_sessions"),
         column("text", sa.Text()),
         column("status", sa.String(length=20)),
         column("reviewed_in", sa.Integer(), nullable=True),
         moment("updated_at"),
-        refers("support_actions", "programme_id", "support_programmes", "CASCADE"),
-        refers("support_actions", "session_id", "support_sessions", "CASCADE"),
     )
     index("support_actions", "programme_id")
 

@@ -6,12 +6,12 @@ from alembic import op
 from storage.migrations.shapes import (
     column,
     drop,
-    key,
+    id_table,
     moment,
     named_indexes,
     org_table,
-    primary,
-    refers,
+    ref,
+    unique,
 )
 
 revision = "0040_cards"
@@ -28,7 +28,7 @@ def upgrade() -> None:
         column("prompts", sa.JSON()),
         column("created_by", sa.Integer(), nullable=True),
         moment("created_at"),
-        sa.UniqueConstraint("org_id", "issue_number", "number", name="uq_own_lead_questions_key"),
+        unique("uq_own_lead_questions_key", "org_id", "issue_number", "number"),
     )
     org_table(
         "own_strategic_issues",
@@ -36,14 +36,14 @@ def upgrade() -> None:
         column("title", sa.String(length=300)),
         column("created_by", sa.Integer(), nullable=True),
         moment("created_at"),
-        sa.UniqueConstraint("org_id", "number", name="uq_own_strategic_issues_number"),
+        unique("uq_own_strategic_issues_number", "org_id", "number"),
     )
     org_table(
         "card_sessions",
         column("place_key", sa.String(length=400)),
         column("conversation_id", sa.String(length=400)),
-        column("conversation_ref_id", sa.Integer(), nullable=True),
-        column("facilitator_id", sa.Integer()),
+        ref("conversation_ref_id", "conversation_refs", "SET NULL"),
+        ref("facilitator_id", "people"),
         column("way", sa.String(length=20)),
         column("group_name", sa.String(length=200)),
         column("state", sa.String(length=20)),
@@ -56,42 +56,32 @@ def upgrade() -> None:
         moment("updated_at"),
         moment("paused_at", nullable=True),
         moment("finished_at", nullable=True),
-        refers("card_sessions", "conversation_ref_id", "conversation_refs", "SET NULL"),
-        refers("card_sessions", "facilitator_id", "people", "CASCADE"),
-        sa.UniqueConstraint("export_token", name="uq_card_sessions_export_token"),
+        unique("uq_card_sessions_export_token", "export_token"),
     )
     named_indexes(
         "card_sessions", facilitator=["facilitator_id"], place=["org_id", "place_key", "state"]
     )
 
-    op.create_table(
+    id_table(
         "card_actions",
-        key(),
-        column("session_id", sa.Integer()),
+        ref("session_id", "card_sessions"),
         column("card_key", sa.String(length=20)),
         column("what", sa.Text()),
-        column("owner_id", sa.Integer()),
+        ref("owner_id", "people"),
         column("due_on", sa.Date()),
         moment("done_at", nullable=True),
         column("created_by", sa.Integer(), nullable=True),
         moment("created_at"),
-        refers("card_actions", "owner_id", "people", "CASCADE"),
-        refers("card_actions", "session_id", "card_sessions", "CASCADE"),
-        primary("card_actions"),
     )
     named_indexes("card_actions", owner=["owner_id"], session=["session_id", "card_key"])
 
-    op.create_table(
+    id_table(
         "card_contributions",
-        key(),
-        column("session_id", sa.Integer()),
+        ref("session_id", "card_sessions"),
         column("card_key", sa.String(length=20)),
-        column("person_id", sa.Integer(), nullable=True),
+        ref("person_id", "people", "SET NULL"),
         column("text", sa.Text()),
         moment("created_at"),
-        refers("card_contributions", "person_id", "people", "SET NULL"),
-        refers("card_contributions", "session_id", "card_sessions", "CASCADE"),
-        primary("card_contributions"),
     )
     named_indexes("card_contributions", session=["session_id", "card_key"])
 

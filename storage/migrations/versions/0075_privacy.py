@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import column, moment, org_table, refers
+from storage.migrations.shapes import column, moment, org_table, ref
 
 revision = "0075_privacy"
 down_revision = "0002_reminders"
@@ -13,14 +13,12 @@ branch_labels = ("privacy",)
 def upgrade() -> None:
     org_table(
         "access_log",
-        column("owner_id", sa.Integer()),
-        column("reader_id", sa.Integer(), nullable=True),
+        ref("owner_id", "people"),
+        ref("reader_id", "people", "SET NULL"),
         column("kind", sa.String(length=40)),
         column("record", sa.String(length=100)),
         column("path", sa.String(length=200)),
         moment("at"),
-        refers("access_log", "owner_id", "people", "CASCADE"),
-        refers("access_log", "reader_id", "people", "SET NULL"),
     )
     op.create_index("ix_access_log_owner", "access_log", ["org_id", "owner_id", "at"])
 

@@ -9,8 +9,9 @@ from storage.migrations.shapes import (
     moment,
     named_indexes,
     org_table,
-    refers,
+    ref,
     stamped,
+    unique,
 )
 
 revision = "0090_mentoring"
@@ -21,7 +22,7 @@ branch_labels = ("mentoring",)
 def upgrade() -> None:
     org_table(
         "mentor_offers",
-        column("person_id", sa.Integer()),
+        ref("person_id", "people"),
         column("specialisms", sa.JSON()),
         column("campus", sa.String(length=200)),
         column("delivery_style", sa.String(length=20), nullable=True),
@@ -30,13 +31,12 @@ def upgrade() -> None:
         column("institution", sa.String(length=200)),
         column("active", sa.Boolean()),
         *stamped(),
-        refers("mentor_offers", "person_id", "people", "CASCADE"),
-        sa.UniqueConstraint("org_id", "person_id", name="uq_mentor_offers_person"),
+        unique("uq_mentor_offers_person", "org_id", "person_id"),
     )
     org_table(
         "mentoring_relationships",
-        column("mentee_id", sa.Integer()),
-        column("mentor_id", sa.Integer()),
+        ref("mentee_id", "people"),
+        ref("mentor_id", "people"),
         column("specialism", sa.String(length=200)),
         column("next_choices", sa.JSON()),
         column("state", sa.String(length=20)),
@@ -49,8 +49,6 @@ def upgrade() -> None:
         moment("accepted_at", nullable=True),
         moment("ended_at", nullable=True),
         *stamped(),
-        refers("mentoring_relationships", "mentee_id", "people", "CASCADE"),
-        refers("mentoring_relationships", "mentor_id", "people", "CASCADE"),
     )
     named_indexes(
         "mentoring_relationships",
@@ -59,7 +57,7 @@ def upgrade() -> None:
     )
     org_table(
         "mentoring_entries",
-        column("relationship_id", sa.Integer()),
+        ref("relationship_id", "mentoring_relationships"),
         column("kind", sa.String(length=20)),
         column("held_on", sa.Date()),
         column("discussed", sa.Text()),
@@ -68,12 +66,11 @@ def upgrade() -> None:
         column("evaluation", sa.Text()),
         column("logged_by", sa.Integer()),
         moment("created_at"),
-        refers("mentoring_entries", "relationship_id", "mentoring_relationships", "CASCADE"),
     )
     index("mentoring_entries", "relationship_id")
     org_table(
         "mentoring_reviews",
-        column("relationship_id", sa.Integer()),
+        ref("relationship_id", "mentoring_relationships"),
         column("point", sa.String(length=40)),
         column("label", sa.String(length=100)),
         column("lines", sa.JSON()),
@@ -82,12 +79,11 @@ def upgrade() -> None:
         moment("drafted_at"),
         moment("seen_at", nullable=True),
         moment("sent_at", nullable=True),
-        refers("mentoring_reviews", "relationship_id", "mentoring_relationships", "CASCADE"),
-        sa.UniqueConstraint("relationship_id", "point", name="uq_mentoring_reviews_point"),
+        unique("uq_mentoring_reviews_point", "relationship_id", "point"),
     )
     org_table(
         "coaching_conversations",
-        column("person_id", sa.Integer()),
+        ref("person_id", "people"),
         column("model", sa.String(length=20)),
         column("step", sa.Integer()),
         column("answers", sa.JSON()),
@@ -96,7 +92,6 @@ def upgrade() -> None:
         column("actions", sa.JSON()),
         column("shared_with", sa.JSON()),
         *stamped(),
-        refers("coaching_conversations", "person_id", "people", "CASCADE"),
     )
     named_indexes("coaching_conversations", person=["org_id", "person_id", "state"])
 
