@@ -2,16 +2,7 @@
 
 import sqlalchemy as sa
 
-from storage.migrations.shapes import (
-    column,
-    drop,
-    moment,
-    named_indexes,
-    org_table,
-    ref,
-    stamped,
-    unique,
-)
+from storage.migrations import shapes as s
 
 revision = "0002_reminders"
 down_revision = "0001_core"
@@ -19,24 +10,24 @@ branch_labels = ("reminders",)
 
 
 def upgrade() -> None:
-    org_table(
+    s.org_table(
         "scheduled_items",
-        column("key", sa.String(length=300)),
-        column("kind", sa.String(length=60)),
-        moment("due_at"),
-        ref("person_id", "people", nullable=True),
-        ref("conversation_ref_id", "conversation_refs", nullable=True),
-        column("payload", sa.JSON()),
-        column("state", sa.String(length=20)),
-        column("attempts", sa.Integer()),
-        column("last_error", sa.Text(), nullable=True),
-        column("activity_id", sa.String(length=200), nullable=True),
-        moment("sent_at", nullable=True),
-        *stamped(),
-        unique("uq_scheduled_items_org_key", "org_id", "key"),
+        s.column("key", sa.String(length=300)),
+        s.column("kind", sa.String(length=60)),
+        s.moment("due_at"),
+        s.ref("person_id", "people", nullable=True),
+        s.ref("conversation_ref_id", "conversation_refs", nullable=True),
+        s.column("payload", sa.JSON()),
+        s.column("state", sa.String(length=20)),
+        s.column("attempts", sa.Integer()),
+        s.column("last_error", sa.Text(), nullable=True),
+        s.column("activity_id", sa.String(length=200), nullable=True),
+        s.moment("sent_at", nullable=True),
+        *s.stamped(),
+        s.unique("uq_scheduled_items_org_key", "org_id", "key"),
     )
-    named_indexes("scheduled_items", due=["state", "due_at"])
+    s.named_indexes("scheduled_items", due=["state", "due_at"])
 
 
 def downgrade() -> None:
-    drop("scheduled_items", "due")
+    s.drop("scheduled_items", "due")

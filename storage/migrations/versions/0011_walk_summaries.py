@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import column, key, moment, org, primary, refers
+from storage.migrations import shapes as s
 
 revision = "0011_walk_summaries"
 down_revision = "0010_walks"
@@ -14,15 +14,15 @@ def upgrade() -> None:
     # them (org_id first), which SQLite keeps in the table's SQL.
     op.create_table(
         "walk_summaries",
-        key(),
-        org(),
-        column("term_key", sa.String(length=40)),
-        column("text", sa.Text()),
-        column("edited_by", sa.Integer(), nullable=True),
-        moment("edited_at"),
-        refers("walk_summaries", "org_id", "organisations"),
-        refers("walk_summaries", "edited_by", "people", "SET NULL"),
-        primary("walk_summaries"),
+        s.key(),
+        s.org(),
+        s.column("term_key", sa.String(length=40)),
+        s.column("text", sa.Text()),
+        s.column("edited_by", sa.Integer(), nullable=True),
+        s.moment("edited_at"),
+        s.refers("walk_summaries", "org_id", "organisations"),
+        s.refers("walk_summaries", "edited_by", "people", "SET NULL"),
+        s.primary("walk_summaries"),
         sa.UniqueConstraint("org_id", "term_key", name="uq_walk_summaries_org_term"),
     )
 

@@ -7,21 +7,23 @@ to update or cancel it.
 
 import sqlalchemy as sa
 
-from storage.migrations.shapes import add_columns, column, drop_columns
+from storage.migrations import shapes as s
 
 revision = "0021_otla_calendar"
 down_revision = "0020_observations"
 
 
 def upgrade() -> None:
-    add_columns(
+    s.add_columns(
         "observations",
-        column("room", sa.String(200), server_default=""),
-        column("proposed_room", sa.String(200), server_default=""),
-        column("calendar_sequence", sa.Integer(), server_default="0"),
-        column("calendar_event_id", sa.String(400), nullable=True),
+        s.column("room", sa.String(200), server_default=""),
+        s.column("proposed_room", sa.String(200), server_default=""),
+        s.column("calendar_sequence", sa.Integer(), server_default="0"),
+        s.column("calendar_event_id", sa.String(400), nullable=True),
     )
 
 
 def downgrade() -> None:
-    drop_columns("observations", "calendar_event_id", "calendar_sequence", "proposed_room", "room")
+    s.drop_columns(
+        "observations", "calendar_event_id", "calendar_sequence", "proposed_room", "room"
+    )

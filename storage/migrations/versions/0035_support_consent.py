@@ -11,24 +11,26 @@
 
 import sqlalchemy as sa
 
-from storage.migrations.shapes import add_columns, column, drop_columns, moment
+from storage.migrations import shapes as s
 
 revision = "0035_support_consent"
 down_revision = "0030_support"
 
 
 def upgrade() -> None:
-    add_columns("support_referrals", column("proposed_kind", sa.String(length=30), nullable=True))
-    add_columns(
-        "support_programmes",
-        moment("consented_at", nullable=True),
-        moment("reviewed_at", nullable=True),
-        column("ratings_in_reports", sa.Boolean(), server_default=sa.false()),
+    s.add_columns(
+        "support_referrals", s.column("proposed_kind", sa.String(length=30), nullable=True)
     )
-    add_columns("line_manager_updates", moment("approved_at", nullable=True))
+    s.add_columns(
+        "support_programmes",
+        s.moment("consented_at", nullable=True),
+        s.moment("reviewed_at", nullable=True),
+        s.column("ratings_in_reports", sa.Boolean(), server_default=sa.false()),
+    )
+    s.add_columns("line_manager_updates", s.moment("approved_at", nullable=True))
 
 
 def downgrade() -> None:
-    drop_columns("line_manager_updates", "approved_at")
-    drop_columns("support_programmes", "ratings_in_reports", "reviewed_at", "consented_at")
-    drop_columns("support_referrals", "proposed_kind")
+    s.drop_columns("line_manager_updates", "approved_at")
+    s.drop_columns("support_programmes", "ratings_in_reports", "reviewed_at", "consented_at")
+    s.drop_columns("support_referrals", "proposed_kind")

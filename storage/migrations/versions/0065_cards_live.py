@@ -10,22 +10,24 @@ An agreed action's owner can say they are not doing it, and why (`dropped_at`, `
 
 import sqlalchemy as sa
 
-from storage.migrations.shapes import add_columns, column, drop_columns, moment
+from storage.migrations import shapes as s
 
 revision = "0065_cards_live"
 down_revision = "0060_cards_exports"
 
 
 def upgrade() -> None:
-    add_columns("card_sessions", column("live_activity_id", sa.String(length=200), nullable=True))
-    add_columns(
+    s.add_columns(
+        "card_sessions", s.column("live_activity_id", sa.String(length=200), nullable=True)
+    )
+    s.add_columns(
         "card_actions",
-        moment("dropped_at", nullable=True),
-        column("dropped_reason", sa.Text(), nullable=True),
-        column("extended", sa.Integer(), server_default="0"),
+        s.moment("dropped_at", nullable=True),
+        s.column("dropped_reason", sa.Text(), nullable=True),
+        s.column("extended", sa.Integer(), server_default="0"),
     )
 
 
 def downgrade() -> None:
-    drop_columns("card_actions", "extended", "dropped_reason", "dropped_at")
-    drop_columns("card_sessions", "live_activity_id")
+    s.drop_columns("card_actions", "extended", "dropped_reason", "dropped_at")
+    s.drop_columns("card_sessions", "live_activity_id")

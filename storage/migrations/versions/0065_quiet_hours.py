@@ -8,7 +8,7 @@ hours and the person's own allow it.
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import column, moment, org
+from storage.migrations import shapes as s
 
 revision = "0065_quiet_hours"
 down_revision = "0003_outbox"
@@ -17,12 +17,12 @@ down_revision = "0003_outbox"
 def upgrade() -> None:
     op.create_table(
         "quiet_hours",
-        column("person_id", sa.Integer()),
-        org(),
-        column("start", sa.String(length=5), nullable=True),
-        column("end", sa.String(length=5), nullable=True),
-        column("days_off", sa.JSON()),
-        moment("updated_at"),
+        s.column("person_id", sa.Integer()),
+        s.org(),
+        s.column("start", sa.String(length=5), nullable=True),
+        s.column("end", sa.String(length=5), nullable=True),
+        s.column("days_off", sa.JSON()),
+        s.moment("updated_at"),
         sa.ForeignKeyConstraint(["person_id"], ["people.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("person_id"),
     )

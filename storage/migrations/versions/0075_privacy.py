@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import column, moment, org_table, ref
+from storage.migrations import shapes as s
 
 revision = "0075_privacy"
 down_revision = "0002_reminders"
@@ -11,14 +11,14 @@ branch_labels = ("privacy",)
 
 
 def upgrade() -> None:
-    org_table(
+    s.org_table(
         "access_log",
-        ref("owner_id", "people"),
-        ref("reader_id", "people", "SET NULL"),
-        column("kind", sa.String(length=40)),
-        column("record", sa.String(length=100)),
-        column("path", sa.String(length=200)),
-        moment("at"),
+        s.ref("owner_id", "people"),
+        s.ref("reader_id", "people", "SET NULL"),
+        s.column("kind", sa.String(length=40)),
+        s.column("record", sa.String(length=100)),
+        s.column("path", sa.String(length=200)),
+        s.moment("at"),
     )
     op.create_index("ix_access_log_owner", "access_log", ["org_id", "owner_id", "at"])
 

@@ -3,16 +3,7 @@
 import sqlalchemy as sa
 from alembic import op
 
-from storage.migrations.shapes import (
-    column,
-    index,
-    moment,
-    named_indexes,
-    org_table,
-    ref,
-    stamped,
-    unique,
-)
+from storage.migrations import shapes as s
 
 revision = "0090_mentoring"
 down_revision = "0002_reminders"
@@ -20,80 +11,80 @@ branch_labels = ("mentoring",)
 
 
 def upgrade() -> None:
-    org_table(
+    s.org_table(
         "mentor_offers",
-        ref("person_id", "people"),
-        column("specialisms", sa.JSON()),
-        column("campus", sa.String(length=200)),
-        column("delivery_style", sa.String(length=20), nullable=True),
-        column("capacity", sa.Integer()),
-        column("job_title", sa.String(length=200)),
-        column("institution", sa.String(length=200)),
-        column("active", sa.Boolean()),
-        *stamped(),
-        unique("uq_mentor_offers_person", "org_id", "person_id"),
+        s.ref("person_id", "people"),
+        s.column("specialisms", sa.JSON()),
+        s.column("campus", sa.String(length=200)),
+        s.column("delivery_style", sa.String(length=20), nullable=True),
+        s.column("capacity", sa.Integer()),
+        s.column("job_title", sa.String(length=200)),
+        s.column("institution", sa.String(length=200)),
+        s.column("active", sa.Boolean()),
+        *s.stamped(),
+        s.unique("uq_mentor_offers_person", "org_id", "person_id"),
     )
-    org_table(
+    s.org_table(
         "mentoring_relationships",
-        ref("mentee_id", "people"),
-        ref("mentor_id", "people"),
-        column("specialism", sa.String(length=200)),
-        column("next_choices", sa.JSON()),
-        column("state", sa.String(length=20)),
-        column("agreement", sa.JSON()),
-        column("version", sa.Integer()),
-        column("proposal", sa.JSON(), nullable=True),
-        column("proposed_by", sa.Integer(), nullable=True),
-        moment("proposed_at", nullable=True),
-        column("confirmations", sa.JSON()),
-        moment("accepted_at", nullable=True),
-        moment("ended_at", nullable=True),
-        *stamped(),
+        s.ref("mentee_id", "people"),
+        s.ref("mentor_id", "people"),
+        s.column("specialism", sa.String(length=200)),
+        s.column("next_choices", sa.JSON()),
+        s.column("state", sa.String(length=20)),
+        s.column("agreement", sa.JSON()),
+        s.column("version", sa.Integer()),
+        s.column("proposal", sa.JSON(), nullable=True),
+        s.column("proposed_by", sa.Integer(), nullable=True),
+        s.moment("proposed_at", nullable=True),
+        s.column("confirmations", sa.JSON()),
+        s.moment("accepted_at", nullable=True),
+        s.moment("ended_at", nullable=True),
+        *s.stamped(),
     )
-    named_indexes(
+    s.named_indexes(
         "mentoring_relationships",
         mentee=["org_id", "mentee_id", "state"],
         mentor=["org_id", "mentor_id", "state"],
     )
-    org_table(
+    s.org_table(
         "mentoring_entries",
-        ref("relationship_id", "mentoring_relationships"),
-        column("kind", sa.String(length=20)),
-        column("held_on", sa.Date()),
-        column("discussed", sa.Text()),
-        column("next_steps", sa.JSON()),
-        column("progress", sa.JSON()),
-        column("evaluation", sa.Text()),
-        column("logged_by", sa.Integer()),
-        moment("created_at"),
+        s.ref("relationship_id", "mentoring_relationships"),
+        s.column("kind", sa.String(length=20)),
+        s.column("held_on", sa.Date()),
+        s.column("discussed", sa.Text()),
+        s.column("next_steps", sa.JSON()),
+        s.column("progress", sa.JSON()),
+        s.column("evaluation", sa.Text()),
+        s.column("logged_by", sa.Integer()),
+        s.moment("created_at"),
     )
-    index("mentoring_entries", "relationship_id")
-    org_table(
+    s.index("mentoring_entries", "relationship_id")
+    s.org_table(
         "mentoring_reviews",
-        ref("relationship_id", "mentoring_relationships"),
-        column("point", sa.String(length=40)),
-        column("label", sa.String(length=100)),
-        column("lines", sa.JSON()),
-        column("recipients", sa.JSON()),
-        column("state", sa.String(length=20)),
-        moment("drafted_at"),
-        moment("seen_at", nullable=True),
-        moment("sent_at", nullable=True),
-        unique("uq_mentoring_reviews_point", "relationship_id", "point"),
+        s.ref("relationship_id", "mentoring_relationships"),
+        s.column("point", sa.String(length=40)),
+        s.column("label", sa.String(length=100)),
+        s.column("lines", sa.JSON()),
+        s.column("recipients", sa.JSON()),
+        s.column("state", sa.String(length=20)),
+        s.moment("drafted_at"),
+        s.moment("seen_at", nullable=True),
+        s.moment("sent_at", nullable=True),
+        s.unique("uq_mentoring_reviews_point", "relationship_id", "point"),
     )
-    org_table(
+    s.org_table(
         "coaching_conversations",
-        ref("person_id", "people"),
-        column("model", sa.String(length=20)),
-        column("step", sa.Integer()),
-        column("answers", sa.JSON()),
-        column("state", sa.String(length=20)),
-        column("scales", sa.JSON()),
-        column("actions", sa.JSON()),
-        column("shared_with", sa.JSON()),
-        *stamped(),
+        s.ref("person_id", "people"),
+        s.column("model", sa.String(length=20)),
+        s.column("step", sa.Integer()),
+        s.column("answers", sa.JSON()),
+        s.column("state", sa.String(length=20)),
+        s.column("scales", sa.JSON()),
+        s.column("actions", sa.JSON()),
+        s.column("shared_with", sa.JSON()),
+        *s.stamped(),
     )
-    named_indexes("coaching_conversations", person=["org_id", "person_id", "state"])
+    s.named_indexes("coaching_conversations", person=["org_id", "person_id", "state"])
 
 
 def downgrade() -> None:
