@@ -106,40 +106,39 @@ def unique(name: str, *columns: str) -> Unique:
 
 
 def org_table(name: str, *items: sa.Column[Any] | Ref | Unique, org_fk: bool = False) -> None:
-    """Create an organisation's table: `id`, `org_id`, then `items`, with the primary key on `id`
-    (as `id_table`). With `org_fk`, `org_id` refers to `organisations.id`."""
-    org_ref = [Ref("org_id", "organisations", None, False)] if org_fk else []
-    _keyed(name, [key(), org(), *items], org_ref)
+    """Create an organisation's table: `id`, `org_id`, then `items` (as `id_table`). With `org_fk`,
+    `org_id` refers to `organisations.id`."""
+    org_ref = Ref("org_id", "organisations", None, False)
+    _keyed(name, [key(), org(), *items], [org_ref] if org_fk else [])
 
 
 def id_table(name: str, *items: sa.Column[Any] | Ref | Unique) -> None:
     """Create a table: `id`, then `items` (columns, `ref`s and `unique`s), with the primary key on
-    `id`. The constraints follow the columns as autogenerate wrote them, which SQLite keeps in the
-    table's SQL: the references by their columns' names, the primary key, the unique ones."""
+    `id`."""
     _keyed(name, [key(), *items], [])
 
 
 def _keyed(name: str, items: list[sa.Column[Any] | Ref | Unique], refs: list[Ref]) -> None:
-    columns: list[sa.Column[Any]] = []
-    uniques: list[Unique] = []
-    for item in items:
-        if isinstance(item, Ref):
-            refs.append(item)
-            columns.append(column(item.column, sa.Integer(), nullable=item.nullable))
-        elif isinstance(item, Unique):
-            uniques.append(item)
-        else:
-            columns.append(item)
-    # Made here, in this order: SQLAlchemy writes a table's constraints in the order they were made.
-    constraints = [
+    """Create the table from `items`, with `refs` on columns already among them. SQLAlchemy writes
+    a table's constraints in the order they were made, and SQLite keeps that SQL, so they are made
+    here in the order autogenerate wrote them: the references by their columns' names, the primary
+    key, the unique ones."""
+    refs = refs + [item for item in items if isinstance(item, Ref)]
+    columns = [
+        column(item.column, sa.Integer(), nullable=item.nullable) if isinstance(item, Ref) else item
+        for item in items
+        if not isinstance(item, Unique)
+    ]
+    op.create_table(
+        name,
+        *columns,
         *(
             refers(name, r.column, r.target, r.ondelete)
             for r in sorted(refs, key=lambda r: r.column)
         ),
         primary(name),
-        *(sa.UniqueConstraint(*u.columns, name=u.name) for u in uniques),
-    ]
-    op.create_table(name, *columns, *constraints)
+        *(sa.UniqueConstraint(*u.columns, name=u.name) for u in items if isinstance(u, Unique)),
+    )
 
 
 def add_columns(table: str, *columns: sa.Column[Any]) -> None:
