@@ -114,7 +114,7 @@ def org_table(name: str, *items: sa.Column[Any] | Ref | Unique, org_fk: bool = F
 
 def id_table(name: str, *items: sa.Column[Any] | Ref | Unique) -> None:
     """Create a table: `id`, then `items` (columns, `ref`s and `unique`s), with the primary key on
-    `id`."""
+    `id`. A table keyed otherwise is written out: `op.create_table` with `primary` and `refers`."""
     _keyed(name, [key(), *items], [])
 
 
