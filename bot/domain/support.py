@@ -38,6 +38,9 @@ class ProgrammeRuleError(ValueError):
 
 @dataclass(frozen=True)
 class Option:
+    """An item people pick or tick (a topic, a checklist activity): the code keeps its key, people
+    see its label."""
+
     key: str
     label: str
 
