@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from types import MappingProxyType
 
-from pydantic import BaseModel, EmailStr, Field, ValidationError, field_validator
+from pydantic import BaseModel, EmailStr, Field, ValidationError, ValidationInfo, field_validator
 
 from bot.domain.uploads import LineProblem, parse_day, read_csv
 
@@ -31,6 +33,34 @@ _TRUE = frozenset({"yes", "y", "true", "1"})
 _FALSE = frozenset({"no", "n", "false", "0", ""})
 
 
+def _style(cell: str) -> DeliveryStyle | str | None:
+    if cell.startswith(("practical", "vocational")):
+        return DeliveryStyle.PRACTICAL
+    if cell.startswith("class"):
+        return DeliveryStyle.CLASSROOM
+    return cell or None
+
+
+def _flag(cell: str) -> bool:
+    if cell in _TRUE:
+        return True
+    if cell in _FALSE:
+        return False
+    raise ValueError("use yes or no")
+
+
+# How a trimmed, lower-cased cell of these columns becomes its value (blank: none).
+_CELLS: Mapping[str, Callable[[str], object]] = MappingProxyType(
+    {
+        "email": lambda cell: cell or None,
+        "line_manager_email": lambda cell: cell or None,
+        "delivery_style": _style,
+        "learning_in_libraries": _flag,
+        "start_date": lambda cell: parse_day(cell) if cell else None,
+    }
+)
+
+
 class TutorRow(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr
@@ -41,47 +71,12 @@ class TutorRow(BaseModel):
     learning_in_libraries: bool = False
     start_date: date | None = None
 
-    @field_validator("email", "line_manager_email", mode="before")
+    @field_validator(*_CELLS, mode="before")
     @classmethod
-    def _lower(cls, value: object) -> object:
+    def _cell(cls, value: object, info: ValidationInfo) -> object:
+        """A cell as people type it in a spreadsheet: any case, spaces around, blank for none."""
         if isinstance(value, str):
-            value = value.strip().lower()
-            return value or None
-        return value
-
-    @field_validator("delivery_style", mode="before")
-    @classmethod
-    def _style(cls, value: object) -> object:
-        if isinstance(value, str):
-            v = value.strip().lower()
-            if not v:
-                return None
-            if v.startswith(("practical", "vocational")):
-                return DeliveryStyle.PRACTICAL
-            if v.startswith("class"):
-                return DeliveryStyle.CLASSROOM
-        return value
-
-    @field_validator("learning_in_libraries", mode="before")
-    @classmethod
-    def _flag(cls, value: object) -> object:
-        if isinstance(value, str):
-            v = value.strip().lower()
-            if v in _TRUE:
-                return True
-            if v in _FALSE:
-                return False
-            raise ValueError("use yes or no")
-        return value
-
-    @field_validator("start_date", mode="before")
-    @classmethod
-    def _date(cls, value: object) -> object:
-        if isinstance(value, str):
-            v = value.strip()
-            if not v:
-                return None
-            return parse_day(v)
+            return _CELLS[str(info.field_name)](value.strip().lower())
         return value
 
 
