@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
 
 from pydantic import BaseModel, EmailStr, Field, ValidationError, ValidationInfo, field_validator
 
-from bot.domain.uploads import LineProblem, parse_day, read_csv
+from bot.domain.uploads import LineProblem, Upload, parse_day, read_csv
 
 
 class DeliveryStyle(StrEnum):
@@ -80,17 +79,11 @@ class TutorRow(BaseModel):
         return value
 
 
-@dataclass(frozen=True)
-class TutorList:
-    rows: list[TutorRow]
-    problems: list[LineProblem]
-
-
-def parse_tutor_csv(text: str) -> TutorList:
+def parse_tutor_csv(text: str) -> Upload[TutorRow]:
     """Parse the CSV; bad rows are reported by line number and the good rows still come through."""
     raw_rows, problems = read_csv(text, ("name", "email"), COLUMNS)
     if problems:
-        return TutorList([], problems)
+        return Upload([], problems)
     rows: list[TutorRow] = []
     seen: set[str] = set()
     for line, values in raw_rows:
@@ -104,7 +97,7 @@ def parse_tutor_csv(text: str) -> TutorList:
             continue
         seen.add(row.email)
         rows.append(row)
-    return TutorList(rows, problems)
+    return Upload(rows, problems)
 
 
 def row_problem(exc: ValidationError) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -14,6 +15,14 @@ class LineProblem(NamedTuple):
 
     line: int
     message: str
+
+
+@dataclass(frozen=True)
+class Upload[Row]:
+    """A list someone sent, read: the good rows, and what is wrong with the others by line."""
+
+    rows: list[Row]
+    problems: list[LineProblem]
 
 
 def parse_day(value: str) -> date:

@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 
 from bot.domain.terms import Term, academic_year_of, terms_for
 from bot.domain.tutors import row_problem
-from bot.domain.uploads import LineProblem, parse_day, read_csv
+from bot.domain.uploads import LineProblem, Upload, parse_day, read_csv
 
 LONDON = ZoneInfo("Europe/London")
 DEFAULT_MINUTES = 25  # "around 20 to 30 minutes each" (seed 002)
@@ -502,15 +502,13 @@ class PlanLine:
     row: PlanRow
 
 
-@dataclass(frozen=True)
-class PlanSheet:
-    lines: list[PlanLine]
-    problems: list[LineProblem]
+class PlanSheet(Upload[PlanLine]):
+    """The plans CSV, read: its good rows each with its line number."""
 
     def grouped(self) -> dict[tuple[str, str], list[PlanLine]]:
         """Rows by (team, term), in file order: each group becomes one plan."""
         groups: dict[tuple[str, str], list[PlanLine]] = {}
-        for pl in self.lines:
+        for pl in self.rows:
             key = (pl.row.team.strip().casefold(), pl.row.term.strip().casefold())
             groups.setdefault(key, []).append(pl)
         return groups
