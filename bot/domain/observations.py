@@ -413,13 +413,6 @@ class ActionOwner(StrEnum):
     LINE_MANAGER = "line_manager"
 
 
-@dataclass(frozen=True)
-class ReportAction:
-    text: str
-    owner: ActionOwner
-    target: date
-
-
 # ---------------------------------------------------------------- lists people send as CSV
 
 
