@@ -125,12 +125,6 @@ def shown_count(readable: int, other: int) -> int:
 
 
 @dataclass(frozen=True)
-class ThemeCount:
-    theme: Theme
-    count: int
-
-
-@dataclass(frozen=True)
 class CpdNeed:
     cpd: str
     count: int
@@ -141,8 +135,8 @@ class CpdNeed:
 class ThemesPicture:
     walks: int
     reports: int
-    strengths: tuple[ThemeCount, ...]
-    areas: tuple[ThemeCount, ...]
+    strengths: tuple[tuple[Theme, int], ...]  # (theme, records naming it), most first
+    areas: tuple[tuple[Theme, int], ...]
     cpd: tuple[CpdNeed, ...]
     examples: Mapping[str, tuple[Evidence, ...]]  # theme key -> readable records, newest first
     others: bool  # some records were not the reader's to open
@@ -165,12 +159,10 @@ def themes_picture(
                 for key in found:
                     best[key].append(e)
 
-    def ranked(is_strength: bool) -> tuple[ThemeCount, ...]:
+    def ranked(is_strength: bool) -> tuple[tuple[Theme, int], ...]:
         mine, other = counts[is_strength, True], counts[is_strength, False]
-        rows = [
-            ThemeCount(t, n) for t in themes.themes if (n := shown_count(mine[t.key], other[t.key]))
-        ]
-        return tuple(sorted(rows, key=lambda r: (-r.count, r.theme.label)))
+        rows = [(t, n) for t in themes.themes if (n := shown_count(mine[t.key], other[t.key]))]
+        return tuple(sorted(rows, key=lambda r: (-r[1], r[0].label)))
 
     strengths, areas = ranked(True), ranked(False)
     return ThemesPicture(
@@ -187,13 +179,13 @@ def themes_picture(
     )
 
 
-def cpd_needs(areas: Sequence[ThemeCount]) -> tuple[CpdNeed, ...]:
+def cpd_needs(areas: Sequence[tuple[Theme, int]]) -> tuple[CpdNeed, ...]:
     """The CPD the areas to develop point to; themes sharing a CPD add up."""
     counts: Counter[str] = Counter()
     labels: dict[str, list[str]] = defaultdict(list)
-    for row in areas:
-        counts[row.theme.cpd] += row.count
-        labels[row.theme.cpd].append(row.theme.label)
+    for theme, count in areas:
+        counts[theme.cpd] += count
+        labels[theme.cpd].append(theme.label)
     return tuple(
         CpdNeed(cpd, n, tuple(labels[cpd]))
         for cpd, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
