@@ -7,9 +7,9 @@ from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
 
-from pydantic import BaseModel, EmailStr, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, EmailStr, Field, ValidationInfo, field_validator
 
-from bot.domain.uploads import LineProblem, Upload, parse_day, read_csv
+from bot.domain.uploads import LineProblem, Upload, parse_day, read_rows
 
 
 class DeliveryStyle(StrEnum):
@@ -81,29 +81,12 @@ class TutorRow(BaseModel):
 
 def parse_tutor_csv(text: str) -> Upload[TutorRow]:
     """Parse the CSV; bad rows are reported by line number and the good rows still come through."""
-    raw_rows, problems = read_csv(text, ("name", "email"), COLUMNS)
-    if problems:
-        return Upload([], problems)
-    rows: list[TutorRow] = []
-    seen: set[str] = set()
-    for line, values in raw_rows:
-        try:
-            row = TutorRow.model_validate(values)
-        except ValidationError as exc:
-            problems.append(LineProblem(line, row_problem(exc)))
-            continue
-        if row.email in seen:
-            problems.append(LineProblem(line, f"{row.email} appears twice"))
-            continue
-        seen.add(row.email)
-        rows.append(row)
-    return Upload(rows, problems)
-
-
-def row_problem(exc: ValidationError) -> str:
-    """What is wrong with one row of a CSV someone sent, for them: each column and its fault."""
-    parts = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "row"
-        parts.append(f"{where}: {str(err['msg']).removeprefix('Value error, ')}")
-    return "; ".join(parts)
+    read = read_rows(text, TutorRow, ("name", "email"), COLUMNS)
+    rows: dict[str, TutorRow] = {}
+    twice: list[LineProblem] = []
+    for found in read.rows:
+        if found.row.email in rows:
+            twice.append(LineProblem(found.line, f"{found.row.email} appears twice"))
+        else:
+            rows[found.row.email] = found.row
+    return Upload(list(rows.values()), sorted([*read.problems, *twice]))
