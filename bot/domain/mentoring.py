@@ -232,10 +232,9 @@ class Mentee:
 
 @dataclass(frozen=True)
 class Suggestion:
-    person_id: int
-    name: str
-    specialisms: tuple[str, ...]
-    campus: str
+    """A mentor with room, and why they suit the mentee (the score orders the suggestions)."""
+
+    offer: MentorOffer
     reasons: tuple[str, ...]
     score: int
 
@@ -271,17 +270,8 @@ def suggest(query: str, offers: Iterable[MentorOffer], mentee: Mentee) -> list[S
             score += 2
         reasons.append(f"{offer.room} of {offer.capacity} place(s) free")
         score += min(offer.room, 3)
-        found.append(
-            Suggestion(
-                offer.person_id,
-                offer.name,
-                offer.specialisms,
-                offer.campus,
-                tuple(reasons),
-                score,
-            )
-        )
-    found.sort(key=lambda s: (-s.score, s.name.lower()))
+        found.append(Suggestion(offer, tuple(reasons), score))
+    found.sort(key=lambda s: (-s.score, s.offer.name.lower()))
     return found[:MAX_SUGGESTIONS]
 
 

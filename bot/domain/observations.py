@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from bot.domain.access import Actor, Permission, Subject, can
+from bot.domain.support import Option
 from bot.domain.terms import academic_year_of
 from bot.domain.uploads import LineProblem, parse_day, read_csv
 
@@ -372,12 +373,6 @@ class Theme:
     cpd: str
 
 
-@dataclass(frozen=True)
-class InductionItem:
-    key: str
-    label: str
-
-
 def _data(name: str) -> dict[str, Any]:
     raw = resources.files("bot.domain").joinpath(name).read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(raw)
@@ -394,9 +389,9 @@ def theme(key: str) -> Theme | None:
 
 
 @cache
-def induction_items() -> tuple[InductionItem, ...]:
+def induction_items() -> tuple[Option, ...]:
     """The HA24 new tutor induction checklist (data, not code)."""
-    return tuple(InductionItem(i["key"], i["label"]) for i in _data("ha24_induction.json")["items"])
+    return tuple(Option(i["key"], i["label"]) for i in _data("ha24_induction.json")["items"])
 
 
 DEFAULT_GRADES = ("Outstanding", "Good", "Requires improvement", "Inadequate")
@@ -416,13 +411,6 @@ def grade_choices(settings: Mapping[str, Any] | None) -> tuple[str, ...] | None:
 class ActionOwner(StrEnum):
     TUTOR = "tutor"
     LINE_MANAGER = "line_manager"
-
-
-@dataclass(frozen=True)
-class ReportAction:
-    text: str
-    owner: ActionOwner
-    target: date
 
 
 # ---------------------------------------------------------------- lists people send as CSV

@@ -20,7 +20,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from bot.domain.observations import APPROVED_STATES, ObservationState
+from bot.domain.observations import APPROVED_STATES, ObservationState, Theme
 from bot.domain.walks import WalkStatus
 
 MIN_GROUP = 5  # the fewest unreadable records a shown count may draw on
@@ -32,29 +32,22 @@ SETTINGS_KEY = "theme_cpd"  # the organisation's own CPD per theme key, in its s
 
 
 @dataclass(frozen=True)
-class QualityTheme:
-    key: str
-    label: str
-    cpd: str
-
-
-@dataclass(frozen=True)
 class ThemeMap:
     """The themes the picture counts; `aliases` maps the HA27's and the OTLA report's own theme
     keys onto them (the two forms name some themes differently)."""
 
-    themes: tuple[QualityTheme, ...]
+    themes: tuple[Theme, ...]
     aliases: Mapping[str, str]
-    by_key: Mapping[str, QualityTheme]
+    by_key: Mapping[str, Theme]
 
-    def get(self, key: str) -> QualityTheme | None:
+    def get(self, key: str) -> Theme | None:
         return self.by_key.get(key)
 
-    def of(self, source_key: str) -> QualityTheme | None:
+    def of(self, source_key: str) -> Theme | None:
         key = self.aliases.get(source_key)
         return self.by_key.get(key) if key is not None else None
 
-    def find(self, words: str) -> QualityTheme | None:
+    def find(self, words: str) -> Theme | None:
         """A theme by its key, or by its label or a key it stands for (any case)."""
         wanted = words.strip().casefold()
         for t in self.themes:
@@ -64,11 +57,9 @@ class ThemeMap:
 
 
 @cache
-def _defaults() -> tuple[tuple[QualityTheme, ...], Mapping[str, str]]:
+def _defaults() -> tuple[tuple[Theme, ...], Mapping[str, str]]:
     raw = json.loads((Path(__file__).parent / "data" / "theme_cpd.json").read_text())
-    themes = tuple(
-        QualityTheme(str(t["key"]), str(t["label"]), str(t["cpd"])) for t in raw["themes"]
-    )
+    themes = tuple(Theme(str(t["key"]), str(t["label"]), str(t["cpd"])) for t in raw["themes"])
     aliases = {str(k): str(t["key"]) for t in raw["themes"] for k in (t["key"], *t["keys"])}
     return themes, MappingProxyType(aliases)
 
@@ -79,7 +70,7 @@ def theme_map(settings: Mapping[str, Any] | None = None) -> ThemeMap:
     own = (settings or {}).get(SETTINGS_KEY)
     own = own if isinstance(own, Mapping) else {}
     mine = tuple(
-        QualityTheme(t.key, t.label, str(own[t.key]).strip() or t.cpd)
+        Theme(t.key, t.label, str(own[t.key]).strip() or t.cpd)
         if isinstance(own.get(t.key), str)
         else t
         for t in themes
@@ -134,12 +125,6 @@ def shown_count(readable: int, other: int) -> int:
 
 
 @dataclass(frozen=True)
-class ThemeCount:
-    theme: QualityTheme
-    count: int
-
-
-@dataclass(frozen=True)
 class CpdNeed:
     cpd: str
     count: int
@@ -150,8 +135,8 @@ class CpdNeed:
 class ThemesPicture:
     walks: int
     reports: int
-    strengths: tuple[ThemeCount, ...]
-    areas: tuple[ThemeCount, ...]
+    strengths: tuple[tuple[Theme, int], ...]  # (theme, records naming it), most first
+    areas: tuple[tuple[Theme, int], ...]
     cpd: tuple[CpdNeed, ...]
     examples: Mapping[str, tuple[Evidence, ...]]  # theme key -> readable records, newest first
     others: bool  # some records were not the reader's to open
@@ -174,12 +159,10 @@ def themes_picture(
                 for key in found:
                     best[key].append(e)
 
-    def ranked(is_strength: bool) -> tuple[ThemeCount, ...]:
+    def ranked(is_strength: bool) -> tuple[tuple[Theme, int], ...]:
         mine, other = counts[is_strength, True], counts[is_strength, False]
-        rows = [
-            ThemeCount(t, n) for t in themes.themes if (n := shown_count(mine[t.key], other[t.key]))
-        ]
-        return tuple(sorted(rows, key=lambda r: (-r.count, r.theme.label)))
+        rows = [(t, n) for t in themes.themes if (n := shown_count(mine[t.key], other[t.key]))]
+        return tuple(sorted(rows, key=lambda r: (-r[1], r[0].label)))
 
     strengths, areas = ranked(True), ranked(False)
     return ThemesPicture(
@@ -196,13 +179,13 @@ def themes_picture(
     )
 
 
-def cpd_needs(areas: Sequence[ThemeCount]) -> tuple[CpdNeed, ...]:
+def cpd_needs(areas: Sequence[tuple[Theme, int]]) -> tuple[CpdNeed, ...]:
     """The CPD the areas to develop point to; themes sharing a CPD add up."""
     counts: Counter[str] = Counter()
     labels: dict[str, list[str]] = defaultdict(list)
-    for row in areas:
-        counts[row.theme.cpd] += row.count
-        labels[row.theme.cpd].append(row.theme.label)
+    for theme, count in areas:
+        counts[theme.cpd] += count
+        labels[theme.cpd].append(theme.label)
     return tuple(
         CpdNeed(cpd, n, tuple(labels[cpd]))
         for cpd, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))

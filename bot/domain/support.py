@@ -38,6 +38,9 @@ class ProgrammeRuleError(ValueError):
 
 @dataclass(frozen=True)
 class Option:
+    """An item people pick or tick (a topic, a checklist activity): the code keeps its key, people
+    see its label."""
+
     key: str
     label: str
 
@@ -135,14 +138,17 @@ class ProgrammeKind(StrEnum):
 
 @dataclass(frozen=True)
 class ProgrammeRules:
+    """What a kind of programme involves; the defaults are an informal arrangement's (no
+    timeline, sign-off, extensions, updates or review), so each kind names what it adds."""
+
     label: str
-    weeks: int | None  # None: as and when, no timeline
-    sign_off: bool  # a sign-off observation at the end
-    extension_weeks: int  # how long one extension is (0: cannot be extended)
-    max_extensions: int | None  # None: "extended as required"
-    update_every_weeks: int | None  # updates to the line manager
-    review_at_week: int | None  # head of T&L reviews the case if no improvement by then
     summary: str
+    weeks: int | None = None  # None: as and when, no timeline
+    sign_off: bool = False  # a sign-off observation at the end
+    extension_weeks: int = 0  # how long one extension is (0: cannot be extended)
+    max_extensions: int | None = 0  # None: "extended as required"
+    update_every_weeks: int | None = None  # updates to the line manager
+    review_at_week: int | None = None  # head of T&L reviews the case if no improvement by then
 
 
 RULES: Mapping[ProgrammeKind, ProgrammeRules] = MappingProxyType(
@@ -150,11 +156,8 @@ RULES: Mapping[ProgrammeKind, ProgrammeRules] = MappingProxyType(
         ProgrammeKind.TOWARDS_OUTSTANDING: ProgrammeRules(
             "Towards outstanding",
             weeks=6,
-            sign_off=False,
             extension_weeks=2,
             max_extensions=None,
-            update_every_weeks=None,
-            review_at_week=None,
             summary="6 weeks of developmental observations, joint reflection and agreed actions. "
             "No sign-off; it can be extended as needed.",
         ),
@@ -175,19 +178,11 @@ RULES: Mapping[ProgrammeKind, ProgrammeRules] = MappingProxyType(
             sign_off=True,
             extension_weeks=4,
             max_extensions=1,
-            update_every_weeks=None,
-            review_at_week=None,
             summary="8 weeks of coaching on teaching, learning, assessment and college processes, "
             "ending with a sign-off observation.",
         ),
         ProgrammeKind.INFORMAL: ProgrammeRules(
             "Informal support",
-            weeks=None,
-            sign_off=False,
-            extension_weeks=0,
-            max_extensions=0,
-            update_every_weeks=None,
-            review_at_week=None,
             summary="As and when: peer observation, team teaching, coaching. No timeline.",
         ),
     }

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import date
 from enum import StrEnum
+from types import MappingProxyType
 
-from pydantic import BaseModel, EmailStr, Field, ValidationError, field_validator
+from pydantic import BaseModel, EmailStr, Field, ValidationInfo, field_validator
 
-from bot.domain.uploads import LineProblem, parse_day, read_csv
+from bot.domain.uploads import LineProblem, Upload, parse_day, read_rows
 
 
 class DeliveryStyle(StrEnum):
@@ -31,6 +32,34 @@ _TRUE = frozenset({"yes", "y", "true", "1"})
 _FALSE = frozenset({"no", "n", "false", "0", ""})
 
 
+def _style(cell: str) -> DeliveryStyle | str | None:
+    if cell.startswith(("practical", "vocational")):
+        return DeliveryStyle.PRACTICAL
+    if cell.startswith("class"):
+        return DeliveryStyle.CLASSROOM
+    return cell or None
+
+
+def _flag(cell: str) -> bool:
+    if cell in _TRUE:
+        return True
+    if cell in _FALSE:
+        return False
+    raise ValueError("use yes or no")
+
+
+# How a trimmed, lower-cased cell of these columns becomes its value (blank: none).
+_CELLS: Mapping[str, Callable[[str], object]] = MappingProxyType(
+    {
+        "email": lambda cell: cell or None,
+        "line_manager_email": lambda cell: cell or None,
+        "delivery_style": _style,
+        "learning_in_libraries": _flag,
+        "start_date": lambda cell: parse_day(cell) if cell else None,
+    }
+)
+
+
 class TutorRow(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr
@@ -41,81 +70,23 @@ class TutorRow(BaseModel):
     learning_in_libraries: bool = False
     start_date: date | None = None
 
-    @field_validator("email", "line_manager_email", mode="before")
+    @field_validator(*_CELLS, mode="before")
     @classmethod
-    def _lower(cls, value: object) -> object:
+    def _cell(cls, value: object, info: ValidationInfo) -> object:
+        """A cell as people type it in a spreadsheet: any case, spaces around, blank for none."""
         if isinstance(value, str):
-            value = value.strip().lower()
-            return value or None
-        return value
-
-    @field_validator("delivery_style", mode="before")
-    @classmethod
-    def _style(cls, value: object) -> object:
-        if isinstance(value, str):
-            v = value.strip().lower()
-            if not v:
-                return None
-            if v.startswith(("practical", "vocational")):
-                return DeliveryStyle.PRACTICAL
-            if v.startswith("class"):
-                return DeliveryStyle.CLASSROOM
-        return value
-
-    @field_validator("learning_in_libraries", mode="before")
-    @classmethod
-    def _flag(cls, value: object) -> object:
-        if isinstance(value, str):
-            v = value.strip().lower()
-            if v in _TRUE:
-                return True
-            if v in _FALSE:
-                return False
-            raise ValueError("use yes or no")
-        return value
-
-    @field_validator("start_date", mode="before")
-    @classmethod
-    def _date(cls, value: object) -> object:
-        if isinstance(value, str):
-            v = value.strip()
-            if not v:
-                return None
-            return parse_day(v)
+            return _CELLS[str(info.field_name)](value.strip().lower())
         return value
 
 
-@dataclass(frozen=True)
-class TutorList:
-    rows: list[TutorRow]
-    problems: list[LineProblem]
-
-
-def parse_tutor_csv(text: str) -> TutorList:
+def parse_tutor_csv(text: str) -> Upload[TutorRow]:
     """Parse the CSV; bad rows are reported by line number and the good rows still come through."""
-    raw_rows, problems = read_csv(text, ("name", "email"), COLUMNS)
-    if problems:
-        return TutorList([], problems)
-    rows: list[TutorRow] = []
-    seen: set[str] = set()
-    for line, values in raw_rows:
-        try:
-            row = TutorRow.model_validate(values)
-        except ValidationError as exc:
-            problems.append(LineProblem(line, row_problem(exc)))
-            continue
-        if row.email in seen:
-            problems.append(LineProblem(line, f"{row.email} appears twice"))
-            continue
-        seen.add(row.email)
-        rows.append(row)
-    return TutorList(rows, problems)
-
-
-def row_problem(exc: ValidationError) -> str:
-    """What is wrong with one row of a CSV someone sent, for them: each column and its fault."""
-    parts = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "row"
-        parts.append(f"{where}: {str(err['msg']).removeprefix('Value error, ')}")
-    return "; ".join(parts)
+    read = read_rows(text, TutorRow, ("name", "email"), COLUMNS)
+    rows: dict[str, TutorRow] = {}
+    twice: list[LineProblem] = []
+    for found in read.rows:
+        if found.row.email in rows:
+            twice.append(LineProblem(found.line, f"{found.row.email} appears twice"))
+        else:
+            rows[found.row.email] = found.row
+    return Upload(list(rows.values()), sorted([*read.problems, *twice]))

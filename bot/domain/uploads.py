@@ -5,8 +5,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
+
+from pydantic import BaseModel, ValidationError
 
 
 class LineProblem(NamedTuple):
@@ -14,6 +17,22 @@ class LineProblem(NamedTuple):
 
     line: int
     message: str
+
+
+@dataclass(frozen=True)
+class Upload[Row]:
+    """A list someone sent, read: the good rows, and what is wrong with the others by line."""
+
+    rows: list[Row]
+    problems: list[LineProblem]
+
+
+@dataclass(frozen=True)
+class Line[Row]:
+    """A good row of an uploaded list, and the line it came from."""
+
+    line: int
+    row: Row
 
 
 def parse_day(value: str) -> date:
@@ -50,3 +69,27 @@ def read_csv(
         if any(values.values()):
             rows.append((reader.line_num, values))
     return rows, []
+
+
+def read_rows[Model: BaseModel](
+    text: str, model: type[Model], required: Sequence[str], columns: Sequence[str]
+) -> Upload[Line[Model]]:
+    """The rows of a CSV that validate as `model`, each with its line; what is wrong with the
+    others (or with the whole list), by line."""
+    raw_rows, problems = read_csv(text, required, columns)
+    rows: list[Line[Model]] = []
+    for line, values in raw_rows:
+        try:
+            rows.append(Line(line, model.model_validate(values)))
+        except ValidationError as exc:
+            problems.append(LineProblem(line, row_problem(exc)))
+    return Upload(rows, problems)
+
+
+def row_problem(exc: ValidationError) -> str:
+    """What is wrong with one row of a CSV someone sent, for them: each column and its fault."""
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "row"
+        parts.append(f"{where}: {str(err['msg']).removeprefix('Value error, ')}")
+    return "; ".join(parts)

@@ -21,11 +21,10 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from bot.domain.terms import Term, academic_year_of, terms_for
-from bot.domain.tutors import row_problem
-from bot.domain.uploads import LineProblem, parse_day, read_csv
+from bot.domain.uploads import Line, Upload, parse_day, read_rows
 
 LONDON = ZoneInfo("Europe/London")
 DEFAULT_MINUTES = 25  # "around 20 to 30 minutes each" (seed 002)
@@ -496,21 +495,13 @@ class PlanRow(BaseModel):
         return self
 
 
-@dataclass(frozen=True)
-class PlanLine:
-    line: int
-    row: PlanRow
+class PlanSheet(Upload[Line[PlanRow]]):
+    """The plans CSV, read: its good rows each with its line number."""
 
-
-@dataclass(frozen=True)
-class PlanSheet:
-    lines: list[PlanLine]
-    problems: list[LineProblem]
-
-    def grouped(self) -> dict[tuple[str, str], list[PlanLine]]:
+    def grouped(self) -> dict[tuple[str, str], list[Line[PlanRow]]]:
         """Rows by (team, term), in file order: each group becomes one plan."""
-        groups: dict[tuple[str, str], list[PlanLine]] = {}
-        for pl in self.lines:
+        groups: dict[tuple[str, str], list[Line[PlanRow]]] = {}
+        for pl in self.rows:
             key = (pl.row.team.strip().casefold(), pl.row.term.strip().casefold())
             groups.setdefault(key, []).append(pl)
         return groups
@@ -518,13 +509,7 @@ class PlanSheet:
 
 def parse_plan_csv(text: str) -> PlanSheet:
     """Parse the plans CSV; bad rows come back by line number, good rows still come through."""
-    raw_rows, problems = read_csv(
-        text, ("team", "term", "focus", "window_start", "window_end"), PLAN_COLUMNS
+    read = read_rows(
+        text, PlanRow, ("team", "term", "focus", "window_start", "window_end"), PLAN_COLUMNS
     )
-    lines: list[PlanLine] = []
-    for line, values in raw_rows:
-        try:
-            lines.append(PlanLine(line, PlanRow.model_validate(values)))
-        except ValidationError as exc:
-            problems.append(LineProblem(line, row_problem(exc)))
-    return PlanSheet(lines, problems)
+    return PlanSheet(read.rows, read.problems)

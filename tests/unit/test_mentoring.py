@@ -63,7 +63,7 @@ def test_suggestions_never_include_the_chain_the_full_or_the_unrelated() -> None
     ]
     mentee = rules.Mentee(9, "Hitchin", "practical", frozenset({3}))
     found = rules.suggest("maths", offers, mentee)
-    assert [s.name for s in found] == ["Amy", "Ben"]  # numeracy is maths; same campus first
+    assert [s.offer.name for s in found] == ["Amy", "Ben"]  # numeracy is maths; same campus first
     assert "also at Hitchin" in found[0].reasons
     assert len(rules.suggest("", [offer(i, f"P{i}", ("Art",)) for i in range(10)], mentee)) == 5
 

@@ -61,11 +61,11 @@ def test_each_record_counts_a_theme_once_and_reports_join_walks() -> None:
         theme_map(),
     )
     assert (picture.walks, picture.reports) == (2, 1)
-    assert [(c.theme.key, c.count) for c in picture.strengths] == [
+    assert [(t.key, n) for t, n in picture.strengths] == [
         ("planning", 2),
         ("engagement", 1),
     ]
-    assert [(c.theme.key, c.count) for c in picture.areas] == [
+    assert [(t.key, n) for t, n in picture.areas] == [
         ("feedback", 2),
         ("questioning", 2),
     ]
@@ -80,7 +80,7 @@ def test_unreadable_records_count_only_as_totals_of_five_or_more(hidden: int, sh
         walk(i, ("digital",), readable=False) for i in range(1, hidden + 1)
     ]
     picture = themes_picture(evidence, theme_map())
-    assert [c.count for c in picture.strengths] == [shown]
+    assert [n for _, n in picture.strengths] == [shown]
     assert picture.walks == shown and picture.others
     assert [e.record_id for e in picture.examples["digital"]] == [0]  # never an unreadable one
 

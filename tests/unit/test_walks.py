@@ -182,9 +182,9 @@ def test_the_plans_csv_gives_good_rows_and_reports_bad_ones_by_line() -> None:
         "Art,autumn,Pace,,2026-11-20,2026-11-16,,\n"
         ",,,,,,,\n"
     )
-    assert [pl.line for pl in sheet.lines] == [2, 3]
-    assert sheet.lines[0].row.walkers == ["a@x.ac.uk", "b@x.ac.uk"]
-    assert sheet.lines[1].row.window_start == MON
+    assert [pl.line for pl in sheet.rows] == [2, 3]
+    assert sheet.rows[0].row.walkers == ["a@x.ac.uk", "b@x.ac.uk"]
+    assert sheet.rows[1].row.window_start == MON
     assert [line for line, _ in sheet.problems] == [4, 5]
     assert "focus" in sheet.problems[0][1] and "window_end" in sheet.problems[1][1]
     assert list(sheet.grouped()) == [("maths", "autumn")]  # both Maths rows: one plan

@@ -255,7 +255,10 @@ async def search_view(
     return SearchView(
         query=query.strip(),
         suggestions=[
-            SuggestionView(s.person_id, s.name, s.specialisms, s.campus, s.reasons) for s in found
+            SuggestionView(
+                s.offer.person_id, s.offer.name, s.offer.specialisms, s.offer.campus, s.reasons
+            )
+            for s in found
         ],
         nearest=nearest,
         external=[ExternalView(e.name, e.route, e.specialisms, e.contact) for e in external],

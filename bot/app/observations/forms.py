@@ -3,6 +3,7 @@ so a validation error shows next to the input it is about."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, time
 from typing import Annotated, Any
 
@@ -17,7 +18,7 @@ from pydantic import (
 )
 
 from bot.app.form_fields import BlankToNone, Stripped, blank_to_none, chosen, written
-from bot.domain.observations import ActionOwner, ReportAction, parse_clock, theme
+from bot.domain.observations import ActionOwner, parse_clock, theme
 
 ACTION_SLOTS = 3
 
@@ -95,6 +96,15 @@ def _themes(value: object) -> list[str]:
     if unknown:
         raise ValueError(f"Unknown theme: {', '.join(map(str, unknown))}")
     return [str(k) for k in keys]
+
+
+@dataclass(frozen=True)
+class ReportAction:
+    """An action the report form has complete: what, whose, and by when."""
+
+    text: str
+    owner: ActionOwner
+    target: date
 
 
 class ReportDraftForm(ObservationRef):

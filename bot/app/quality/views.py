@@ -205,8 +205,8 @@ async def themes(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         heading=f"{period.label} · {scope_label}",
         walks=picture.walks,
         reports=picture.reports,
-        strengths=[_line(picture, c.theme.key, c.theme.label, c.count) for c in picture.strengths],
-        areas=[ThemeLine(c.theme.label, c.count, c.theme.cpd) for c in picture.areas],
+        strengths=[_line(picture, t.key, t.label, n) for t, n in picture.strengths],
+        areas=[ThemeLine(t.label, n, t.cpd) for t, n in picture.areas],
         cpd=[(n.cpd, n.count) for n in picture.cpd],
         filters=Filters(
             period.value,
@@ -223,8 +223,8 @@ async def themes(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
 
 def chart_rows(picture: ThemesPicture) -> list[tuple[str, int, int]]:
     """The most frequent themes, strengths and areas together: (label, strengths, areas)."""
-    strengths = {c.theme.label: c.count for c in picture.strengths}
-    areas = {c.theme.label: c.count for c in picture.areas}
+    strengths = {t.label: n for t, n in picture.strengths}
+    areas = {t.label: n for t, n in picture.areas}
     labels = sorted({*strengths, *areas}, key=lambda t: (-strengths.get(t, 0) - areas.get(t, 0), t))
     return [(t, strengths.get(t, 0), areas.get(t, 0)) for t in labels[:CHART_ROWS]]
 

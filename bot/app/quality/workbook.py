@@ -38,9 +38,9 @@ OTLA_HEADER = "OTLA stage"
 
 
 def themes_sheet(picture: ThemesPicture) -> xlsx.Sheet:
-    areas = {c.theme.key: c.count for c in picture.areas}
-    strengths = {c.theme.key: c.count for c in picture.strengths}
-    themes = {c.theme.key: c.theme for c in (*picture.strengths, *picture.areas)}
+    areas = {t.key: n for t, n in picture.areas}
+    strengths = {t.key: n for t, n in picture.strengths}
+    themes = {t.key: t for t, _ in (*picture.strengths, *picture.areas)}
     order = sorted(themes, key=lambda k: (-strengths.get(k, 0) - areas.get(k, 0), themes[k].label))
     rows: list[list[xlsx.Cell]] = [
         [themes[k].label, strengths.get(k, 0), areas.get(k, 0), themes[k].cpd] for k in order
@@ -66,9 +66,9 @@ def quality_workbook(
 ) -> bytes:
     cpd: list[list[xlsx.Cell]] = [[n.cpd, n.count, "; ".join(n.themes)] for n in picture.cpd]
     best: list[list[xlsx.Cell]] = [
-        [c.theme.label, e.title, e.day]
-        for c in picture.strengths
-        for e in picture.examples.get(c.theme.key, ())
+        [t.label, e.title, e.day]
+        for t, _ in picture.strengths
+        for e in picture.examples.get(t.key, ())
     ]
     term_headers = [t.label for t in terms]
     people: list[list[xlsx.Cell]] = [
