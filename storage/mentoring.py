@@ -161,14 +161,10 @@ class CoachingConversation(OrganisationRow):
 class MentoringRecords(Records):
     # offers
     async def offer_of(self, org_id: str, person_id: int) -> MentorOffer | None:
-        return await self.one(
-            MentorOffer, MentorOffer.org_id == org_id, MentorOffer.person_id == person_id
-        )
+        return await self.one(MentorOffer, org_id=org_id, person_id=person_id)
 
     async def offers(self, org_id: str) -> Sequence[MentorOffer]:
-        return await self.in_order_added(
-            MentorOffer, MentorOffer.org_id == org_id, MentorOffer.active.is_(True)
-        )
+        return await self.rows(MentorOffer, org_id=org_id, active=True)
 
     async def mentee_counts(self, org_id: str) -> dict[int, int]:
         rows = await self.session.execute(
@@ -187,37 +183,33 @@ class MentoringRecords(Records):
 
     async def open_of(self, org_id: str, person_id: int) -> Sequence[MentoringRelationship]:
         """Relationships someone is in, as mentee or mentor, that are asked or active."""
-        return await self.in_order_added(
+        return await self.rows(
             MentoringRelationship,
-            MentoringRelationship.org_id == org_id,
             MentoringRelationship.state.in_(OPEN_STATES),
             or_(
                 MentoringRelationship.mentee_id == person_id,
                 MentoringRelationship.mentor_id == person_id,
             ),
+            org_id=org_id,
         )
 
     async def of_mentee(self, org_id: str, mentee_id: int) -> Sequence[MentoringRelationship]:
-        return await self.in_order_added(
-            MentoringRelationship,
-            MentoringRelationship.org_id == org_id,
-            MentoringRelationship.mentee_id == mentee_id,
-        )
+        return await self.rows(MentoringRelationship, org_id=org_id, mentee_id=mentee_id)
 
     async def all_open(self, org_id: str) -> Sequence[MentoringRelationship]:
-        return await self.in_order_added(
-            MentoringRelationship,
-            MentoringRelationship.org_id == org_id,
-            MentoringRelationship.state.in_(OPEN_STATES),
+        return await self.rows(
+            MentoringRelationship, MentoringRelationship.state.in_(OPEN_STATES), org_id=org_id
         )
 
     # meetings and observations
     async def entries(self, rel_id: int, kind: str | None = None) -> Sequence[MentoringEntry]:
-        query = select(MentoringEntry).where(MentoringEntry.relationship_id == rel_id)
-        if kind is not None:
-            query = query.where(MentoringEntry.kind == kind)
-        rows = await self.session.scalars(query.order_by(MentoringEntry.held_on, MentoringEntry.id))
-        return rows.all()
+        of_kind = [] if kind is None else [MentoringEntry.kind == kind]
+        return await self.rows(
+            MentoringEntry,
+            *of_kind,
+            order_by=(MentoringEntry.held_on, MentoringEntry.id),
+            relationship_id=rel_id,
+        )
 
     async def entry(self, org_id: str, entry_id: int) -> MentoringEntry | None:
         return await get_in_org(self.session, MentoringEntry, org_id, entry_id)
@@ -227,23 +219,16 @@ class MentoringRecords(Records):
         return await get_in_org(self.session, MentoringReview, org_id, review_id)
 
     async def review_at(self, rel_id: int, point: str) -> MentoringReview | None:
-        return await self.one(
-            MentoringReview,
-            MentoringReview.relationship_id == rel_id,
-            MentoringReview.point == point,
-        )
+        return await self.one(MentoringReview, relationship_id=rel_id, point=point)
 
     # coaching
     async def conversation(self, org_id: str, conv_id: int) -> CoachingConversation | None:
         return await get_in_org(self.session, CoachingConversation, org_id, conv_id)
 
     async def conversations_of(self, org_id: str, person_id: int) -> Sequence[CoachingConversation]:
-        rows = await self.session.scalars(
-            select(CoachingConversation)
-            .where(
-                CoachingConversation.org_id == org_id,
-                CoachingConversation.person_id == person_id,
-            )
-            .order_by(CoachingConversation.updated_at.desc(), CoachingConversation.id.desc())
+        return await self.rows(
+            CoachingConversation,
+            order_by=(CoachingConversation.updated_at.desc(), CoachingConversation.id.desc()),
+            org_id=org_id,
+            person_id=person_id,
         )
-        return rows.all()

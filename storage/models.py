@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, QueryableAttribute, mapped_column
 from sqlalchemy.schema import ForeignKey, Index, MetaData, UniqueConstraint
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.types import JSON, DateTime, String, Text, TypeDecorator
@@ -77,22 +77,57 @@ async def get_in_org[T: Base](
     return row if row is not None and getattr(row, "org_id", None) == org_id else None
 
 
+type Order = ColumnElement[Any] | QueryableAttribute[Any]
+
+
 class Repository:
-    """One capability's rows, read and written inside the caller's unit of work."""
+    """One capability's rows, read and written inside the caller's unit of work.
+
+    Its queries take conditions as expressions (`Person.org_id == org_id`) and, for plain
+    equality, as column values by name (`org_id=org_id`), as SQLAlchemy's `filter_by` does.
+    """
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def one[T: Base](self, model: type[T], *where: ColumnElement[bool]) -> T | None:
-        """The `model` row meeting every condition in `where` (a unique key), or None."""
-        return await self.session.scalar(select(model).where(*where))
+    async def one[T: Base](
+        self, model: type[T], /, *where: ColumnElement[bool], **equal: object
+    ) -> T | None:
+        """The `model` row meeting every condition (a unique key), or None."""
+        return await self.session.scalar(select(model).where(*where).filter_by(**equal))
 
-    async def in_order_added[T: Base](
-        self, model: type[T], *where: ColumnElement[bool]
+    async def rows[T: Base](
+        self,
+        model: type[T],
+        /,
+        *where: ColumnElement[bool],
+        order_by: Order | tuple[Order, ...] = (),
+        limit: int | None = None,
+        **equal: object,
     ) -> Sequence[T]:
-        """The `model` rows meeting every condition in `where`, oldest first (by id)."""
-        query = select(model).where(*where).order_by(*inspect(model).primary_key)
+        """The `model` rows meeting every condition, in the order `order_by` gives (oldest first,
+        by id, without one); at most `limit` of them."""
+        order = order_by if isinstance(order_by, tuple) else (order_by,)
+        query = (
+            select(model)
+            .where(*where)
+            .filter_by(**equal)
+            .order_by(*(order or inspect(model).primary_key))
+            .limit(limit)
+        )
         return (await self.session.scalars(query)).all()
+
+    async def first[T: Base](
+        self,
+        model: type[T],
+        /,
+        *where: ColumnElement[bool],
+        order_by: Order | tuple[Order, ...],
+        **equal: object,
+    ) -> T | None:
+        """The first `model` row meeting every condition, in the order `order_by` gives."""
+        found = await self.rows(model, *where, order_by=order_by, limit=1, **equal)
+        return found[0] if found else None
 
 
 class Records(Repository):

@@ -199,12 +199,7 @@ class Observations(Repository):
         return await get_in_org(self.session, Observation, org_id, observation_id)
 
     async def for_tutor(self, org_id: str, tutor_id: int, year: str) -> Observation | None:
-        return await self.one(
-            Observation,
-            Observation.org_id == org_id,
-            Observation.tutor_id == tutor_id,
-            Observation.academic_year == year,
-        )
+        return await self.one(Observation, org_id=org_id, tutor_id=tutor_id, academic_year=year)
 
     async def create(
         self,
@@ -278,12 +273,12 @@ class Observations(Repository):
         """The people whose line manager this is (from the tutor list)."""
         if not manager.email:
             return []
-        rows = await self.session.scalars(
-            select(Person)
-            .where(Person.org_id == manager.org_id, Person.line_manager_email == manager.email)
-            .order_by(Person.name)
+        return await self.rows(
+            Person,
+            order_by=Person.name,
+            org_id=manager.org_id,
+            line_manager_email=manager.email,
         )
-        return rows.all()
 
     async def unallocated_tutors(self, org_id: str, year: str) -> Sequence[Person]:
         """Tutors on the tutor list with no observation (or no observer) this year."""
@@ -292,17 +287,14 @@ class Observations(Repository):
             Observation.academic_year == year,
             Observation.observer_id.is_not(None),
         )
-        rows = await self.session.scalars(
-            select(Person)
-            .where(Person.org_id == org_id, Person.is_tutor, Person.id.not_in(allocated))
-            .order_by(Person.name)
+        return await self.rows(
+            Person, Person.id.not_in(allocated), order_by=Person.name, org_id=org_id, is_tutor=True
         )
-        return rows.all()
 
     # ------------------------------------------------------------ reports
 
     async def report(self, observation: Observation) -> ObservationReport | None:
-        return await self.one(ObservationReport, ObservationReport.observation_id == observation.id)
+        return await self.one(ObservationReport, observation_id=observation.id)
 
     async def report_for_writing(
         self, observation: Observation, now: datetime
@@ -435,9 +427,7 @@ class Observations(Repository):
         self.session.add(document)
 
     async def documents(self, observation_id: int) -> Sequence[ObservationDocument]:
-        return await self.in_order_added(
-            ObservationDocument, ObservationDocument.observation_id == observation_id
-        )
+        return await self.rows(ObservationDocument, observation_id=observation_id)
 
     async def document(self, org_id: str, document_id: int) -> ObservationDocument | None:
         return await get_in_org(self.session, ObservationDocument, org_id, document_id)
@@ -448,12 +438,7 @@ class Observations(Repository):
         return await get_in_org(self.session, LilCourse, org_id, course_id)
 
     async def course_by_code(self, org_id: str, year: str, code: str) -> LilCourse | None:
-        return await self.one(
-            LilCourse,
-            LilCourse.org_id == org_id,
-            LilCourse.academic_year == year,
-            LilCourse.code == code,
-        )
+        return await self.one(LilCourse, org_id=org_id, academic_year=year, code=code)
 
     def add_course(self, course: LilCourse) -> None:
         self.session.add(course)
@@ -480,10 +465,7 @@ class Observations(Repository):
 
     async def quota(self, org_id: str, year: str, observer_id: int) -> ObserverQuota | None:
         return await self.one(
-            ObserverQuota,
-            ObserverQuota.org_id == org_id,
-            ObserverQuota.academic_year == year,
-            ObserverQuota.observer_id == observer_id,
+            ObserverQuota, org_id=org_id, academic_year=year, observer_id=observer_id
         )
 
     async def set_quota(
@@ -514,11 +496,7 @@ class Observations(Repository):
     # ------------------------------------------------------------ new tutors
 
     async def checklist(self, org_id: str, tutor_id: int) -> InductionChecklist | None:
-        return await self.one(
-            InductionChecklist,
-            InductionChecklist.org_id == org_id,
-            InductionChecklist.tutor_id == tutor_id,
-        )
+        return await self.one(InductionChecklist, org_id=org_id, tutor_id=tutor_id)
 
     async def start_checklist(
         self, org_id: str, tutor_id: int, start_date: date | None, now: datetime

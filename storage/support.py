@@ -256,20 +256,16 @@ class SupportRecords(Records):
         return await get_in_org(self.session, SupportProgrammeRecord, org_id, programme_id)
 
     async def programme_for_referral(self, referral_id: int) -> SupportProgrammeRecord | None:
-        return await self.one(
-            SupportProgrammeRecord, SupportProgrammeRecord.referral_id == referral_id
-        )
+        return await self.one(SupportProgrammeRecord, referral_id=referral_id)
 
     async def open_referral_of(self, org_id: str, tutor_id: int) -> SupportReferral | None:
         """The tutor's referral that is still being matched, waiting or running."""
-        rows = await self.session.scalars(
-            select(SupportReferral)
-            .where(
-                SupportReferral.org_id == org_id,
-                SupportReferral.tutor_id == tutor_id,
-                SupportReferral.state.in_((MATCHING, WAITING, PROPOSED, ACCEPTED)),
-            )
-            .order_by(SupportReferral.id.desc())
+        rows = await self.rows(
+            SupportReferral,
+            SupportReferral.state.in_((MATCHING, WAITING, PROPOSED, ACCEPTED)),
+            order_by=SupportReferral.id.desc(),
+            org_id=org_id,
+            tutor_id=tutor_id,
         )
         for referral in rows:
             if referral.state != ACCEPTED:
@@ -282,30 +278,24 @@ class SupportRecords(Records):
     async def current_programme_of(
         self, org_id: str, tutor_id: int
     ) -> SupportProgrammeRecord | None:
-        return await self.session.scalar(
-            select(SupportProgrammeRecord)
-            .where(
-                SupportProgrammeRecord.org_id == org_id,
-                SupportProgrammeRecord.tutor_id == tutor_id,
-            )
-            .order_by(
+        return await self.first(
+            SupportProgrammeRecord,
+            order_by=(
                 SupportProgrammeRecord.state.in_(OPEN_PROGRAMME_STATES).desc(),
                 SupportProgrammeRecord.id.desc(),
-            )
-            .limit(1)
+            ),
+            org_id=org_id,
+            tutor_id=tutor_id,
         )
 
     async def caseload(self, org_id: str, practitioner_id: int) -> Sequence[SupportProgrammeRecord]:
-        rows = await self.session.scalars(
-            select(SupportProgrammeRecord)
-            .where(
-                SupportProgrammeRecord.org_id == org_id,
-                SupportProgrammeRecord.practitioner_id == practitioner_id,
-                SupportProgrammeRecord.state.in_(OPEN_PROGRAMME_STATES),
-            )
-            .order_by(SupportProgrammeRecord.started_at)
+        return await self.rows(
+            SupportProgrammeRecord,
+            SupportProgrammeRecord.state.in_(OPEN_PROGRAMME_STATES),
+            order_by=SupportProgrammeRecord.started_at,
+            org_id=org_id,
+            practitioner_id=practitioner_id,
         )
-        return rows.all()
 
     async def caseload_counts(self, org_id: str) -> dict[int, int]:
         """Open programmes per AP, plus referrals each AP has been asked about: counts only."""
@@ -337,12 +327,9 @@ class SupportRecords(Records):
         return counts
 
     async def waiting(self, org_id: str) -> Sequence[SupportReferral]:
-        rows = await self.session.scalars(
-            select(SupportReferral)
-            .where(SupportReferral.org_id == org_id, SupportReferral.state == WAITING)
-            .order_by(SupportReferral.created_at)
+        return await self.rows(
+            SupportReferral, order_by=SupportReferral.created_at, org_id=org_id, state=WAITING
         )
-        return rows.all()
 
     async def sessions(
         self, programme_id: int, since: date | None = None, until: date | None = None
@@ -355,49 +342,33 @@ class SupportRecords(Records):
         return (await self.session.scalars(q.order_by(SupportSession.held_on))).all()
 
     async def actions(self, programme_id: int) -> Sequence[SupportAction]:
-        return await self.in_order_added(SupportAction, SupportAction.programme_id == programme_id)
+        return await self.rows(SupportAction, programme_id=programme_id)
 
     async def open_actions(self, programme_id: int) -> list[SupportAction]:
         """Actions not yet done: the next session reviews them."""
         return [a for a in await self.actions(programme_id) if a.status != ActionStatus.DONE]
 
     async def ratings(self, programme_id: int) -> Sequence[CompetenceRating]:
-        rows = await self.session.scalars(
-            select(CompetenceRating)
-            .where(CompetenceRating.programme_id == programme_id)
-            .order_by(CompetenceRating.rated_at)
+        return await self.rows(
+            CompetenceRating, order_by=CompetenceRating.rated_at, programme_id=programme_id
         )
-        return rows.all()
 
     async def rating(self, programme_id: int, stage: str) -> CompetenceRating | None:
-        return await self.one(
-            CompetenceRating,
-            CompetenceRating.programme_id == programme_id,
-            CompetenceRating.stage == stage,
-        )
+        return await self.one(CompetenceRating, programme_id=programme_id, stage=stage)
 
     async def reflections(self, programme_id: int) -> Sequence[SupportReflection]:
-        return await self.in_order_added(
-            SupportReflection, SupportReflection.programme_id == programme_id
-        )
+        return await self.rows(SupportReflection, programme_id=programme_id)
 
     async def update(self, org_id: str, update_id: int) -> LineManagerUpdate | None:
         return await get_in_org(self.session, LineManagerUpdate, org_id, update_id)
 
     async def update_number(self, programme_id: int, number: int) -> LineManagerUpdate | None:
-        return await self.one(
-            LineManagerUpdate,
-            LineManagerUpdate.programme_id == programme_id,
-            LineManagerUpdate.number == number,
-        )
+        return await self.one(LineManagerUpdate, programme_id=programme_id, number=number)
 
     async def updates(self, programme_id: int) -> Sequence[LineManagerUpdate]:
-        rows = await self.session.scalars(
-            select(LineManagerUpdate)
-            .where(LineManagerUpdate.programme_id == programme_id)
-            .order_by(LineManagerUpdate.number)
+        return await self.rows(
+            LineManagerUpdate, order_by=LineManagerUpdate.number, programme_id=programme_id
         )
-        return rows.all()
 
     async def sent_updates_for(
         self, org_id: str, tutor_ids: Sequence[int]
@@ -421,21 +392,15 @@ class SupportRecords(Records):
         return [(u, p) for u, p in rows.all()]
 
     async def report(self, programme_id: int, month: str) -> SupportReport | None:
-        return await self.one(
-            SupportReport, SupportReport.programme_id == programme_id, SupportReport.month == month
-        )
+        return await self.one(SupportReport, programme_id=programme_id, month=month)
 
     async def report_by_id(self, org_id: str, report_id: int) -> SupportReport | None:
         return await get_in_org(self.session, SupportReport, org_id, report_id)
 
     async def under_review(self, org_id: str) -> Sequence[SupportProgrammeRecord]:
-        rows = await self.session.scalars(
-            select(SupportProgrammeRecord).where(
-                SupportProgrammeRecord.org_id == org_id,
-                SupportProgrammeRecord.state == ProgrammeState.UNDER_REVIEW.value,
-            )
+        return await self.rows(
+            SupportProgrammeRecord, org_id=org_id, state=ProgrammeState.UNDER_REVIEW.value
         )
-        return rows.all()
 
     async def managed_by(self, org_id: str, manager_email: str) -> list[int]:
         """The people whose line manager this is, by the tutor list."""

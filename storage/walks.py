@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, Select, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
@@ -176,9 +176,7 @@ class WalkStore(Repository):
     # --- plans ---
 
     async def plan(self, team_pk: int, term_key: str) -> StoredWalkPlan | None:
-        return await self.one(
-            StoredWalkPlan, StoredWalkPlan.team_pk == team_pk, StoredWalkPlan.term_key == term_key
-        )
+        return await self.one(StoredWalkPlan, team_pk=team_pk, term_key=term_key)
 
     async def save_plan(
         self,
@@ -212,12 +210,9 @@ class WalkStore(Repository):
         return row, created
 
     async def plans_in_term(self, org_id: str, term_key: str) -> Sequence[StoredWalkPlan]:
-        rows = await self.session.scalars(
-            select(StoredWalkPlan)
-            .where(StoredWalkPlan.org_id == org_id, StoredWalkPlan.term_key == term_key)
-            .order_by(StoredWalkPlan.team_pk)
+        return await self.rows(
+            StoredWalkPlan, order_by=StoredWalkPlan.team_pk, org_id=org_id, term_key=term_key
         )
-        return rows.all()
 
     # --- walks ---
 
@@ -250,16 +245,13 @@ class WalkStore(Repository):
         return row
 
     async def drafts(self, org_id: str, author_id: int) -> Sequence[StoredWalk]:
-        rows = await self.session.scalars(
-            select(StoredWalk)
-            .where(
-                StoredWalk.org_id == org_id,
-                StoredWalk.author_id == author_id,
-                StoredWalk.state == DRAFT,
-            )
-            .order_by(StoredWalk.updated_at.desc())
+        return await self.rows(
+            StoredWalk,
+            order_by=StoredWalk.updated_at.desc(),
+            org_id=org_id,
+            author_id=author_id,
+            state=DRAFT,
         )
-        return rows.all()
 
     async def discard(self, walk: StoredWalk) -> None:
         await self.session.execute(delete(StoredWalk).where(StoredWalk.id == walk.id))
@@ -301,17 +293,12 @@ class WalkStore(Repository):
     async def tutors_walked_in_team(self, team_pk: int, start: date, end: date) -> Sequence[Person]:
         """Every tutor visited on the team's saved walks between start and end (a walk may visit
         tutors who are not known members of the team)."""
-        rows = await self.session.scalars(
+        return await self._by_name(
             select(Person)
             .join(StoredWalkTutor, StoredWalkTutor.person_id == Person.id)
             .join(StoredWalk, StoredWalk.id == StoredWalkTutor.walk_id)
-            .where(
-                StoredWalk.team_pk == team_pk,
-                *_saved_between(start, end),
-            )
-            .order_by(Person.name, Person.id)
+            .where(StoredWalk.team_pk == team_pk, *_saved_between(start, end))
         )
-        return rows.unique().all()
 
     async def on_day(self, org_id: str, tutor_id: int, day: date) -> list[str]:
         """Walks (saved, or drafted for that date) that visit this tutor on this day."""
@@ -344,11 +331,7 @@ class WalkStore(Repository):
     # --- the termly summary, as edited ---
 
     async def summary(self, org_id: str, term_key: str) -> StoredWalkSummary | None:
-        return await self.one(
-            StoredWalkSummary,
-            StoredWalkSummary.org_id == org_id,
-            StoredWalkSummary.term_key == term_key,
-        )
+        return await self.one(StoredWalkSummary, org_id=org_id, term_key=term_key)
 
     async def save_summary(
         self, org_id: str, term_key: str, text: str, by: int, now: datetime
@@ -374,10 +357,7 @@ class WalkStore(Repository):
         return await get_in_org(self.session, Team, org_id, team_pk)
 
     async def teams(self, org_id: str) -> Sequence[Team]:
-        rows = await self.session.scalars(
-            select(Team).where(Team.org_id == org_id).order_by(Team.name, Team.id)
-        )
-        return rows.all()
+        return await self.rows(Team, order_by=(Team.name, Team.id), org_id=org_id)
 
     async def teams_of(self, person_id: int) -> Sequence[Team]:
         rows = await self.session.scalars(
@@ -391,16 +371,14 @@ class WalkStore(Repository):
     async def team_tutors(self, team_pk: int) -> Sequence[Person]:
         """The team roster's tutors: members on the tutor list or holding the tutor role."""
         tutor_role = select(RoleGrant.person_id).where(RoleGrant.role == Role.TUTOR.value)
-        rows = await self.session.scalars(
+        return await self._by_name(
             select(Person)
             .join(TeamMember, TeamMember.person_id == Person.id)
             .where(
                 TeamMember.team_pk == team_pk,
                 (Person.is_tutor.is_(True)) | Person.id.in_(tutor_role),
             )
-            .order_by(Person.name, Person.id)
         )
-        return rows.all()
 
     async def team_member_count(self, team_pk: int) -> int:
         return int(
@@ -411,47 +389,38 @@ class WalkStore(Repository):
         )
 
     async def tutor_list(self, org_id: str, limit: int) -> Sequence[Person]:
-        rows = await self.session.scalars(
-            select(Person)
-            .where(Person.org_id == org_id, Person.is_tutor.is_(True))
-            .order_by(Person.name, Person.id)
-            .limit(limit)
+        return await self.rows(
+            Person, order_by=(Person.name, Person.id), limit=limit, org_id=org_id, is_tutor=True
         )
-        return rows.all()
 
     async def team_managers(self, team_pk: int) -> Sequence[Person]:
         """Members of the team who hold the line-manager role."""
-        rows = await self.session.scalars(
-            select(Person)
-            .join(TeamMember, TeamMember.person_id == Person.id)
-            .join(RoleGrant, RoleGrant.person_id == Person.id)
-            .where(TeamMember.team_pk == team_pk, RoleGrant.role == Role.LINE_MANAGER.value)
-            .order_by(Person.name, Person.id)
-        )
-        return rows.unique().all()
+        return await self._members_holding(team_pk, [Role.LINE_MANAGER])
 
     async def quality_team(self, org_id: str) -> Sequence[Person]:
-        rows = await self.session.scalars(
+        return await self._by_name(
             select(Person)
             .join(RoleGrant, RoleGrant.person_id == Person.id)
             .where(Person.org_id == org_id, RoleGrant.role.in_([r.value for r in QUALITY_TEAM]))
-            .order_by(Person.name, Person.id)
         )
-        return rows.unique().all()
 
     async def channel_quality_readers(self, team_pk: int) -> Sequence[Person]:
         """Quality-team members who are members of the team: the quality readers of its
         channels (Teams gives a standard channel its team's members)."""
-        rows = await self.session.scalars(
+        return await self._members_holding(team_pk, QUALITY_TEAM)
+
+    async def _members_holding(self, team_pk: int, roles: Iterable[Role]) -> Sequence[Person]:
+        """Members of the team who hold one of these roles."""
+        return await self._by_name(
             select(Person)
             .join(TeamMember, TeamMember.person_id == Person.id)
             .join(RoleGrant, RoleGrant.person_id == Person.id)
-            .where(
-                TeamMember.team_pk == team_pk,
-                RoleGrant.role.in_([r.value for r in QUALITY_TEAM]),
-            )
-            .order_by(Person.name, Person.id)
+            .where(TeamMember.team_pk == team_pk, RoleGrant.role.in_([r.value for r in roles]))
         )
+
+    async def _by_name(self, query: Select[Person]) -> Sequence[Person]:
+        """The people `query` finds, by name, each once (a join may find someone twice)."""
+        rows = await self.session.scalars(query.order_by(Person.name, Person.id))
         return rows.unique().all()
 
     async def line_manager_ids(self, people: Iterable[Person]) -> dict[int, frozenset[int]]:
