@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
+from sqlalchemy.schema import Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
 
-from storage.models import OrganisationRow, Records, get_in_org
+from storage.models import OrganisationRow, Records, belongs_to, get_in_org
 
 # Relationship states
 ASKED = "asked"  # the mentee chose this mentor; waiting for them to accept
@@ -49,7 +49,7 @@ class MentorOffer(OrganisationRow):
     __tablename__ = "mentor_offers"
     __table_args__ = (UniqueConstraint("org_id", "person_id", name="uq_mentor_offers_person"),)
 
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = belongs_to("people")
     specialisms: Mapped[list[str]] = mapped_column(JSON, default=list)
     campus: Mapped[str] = mapped_column(String(200), default="")
     delivery_style: Mapped[str | None] = mapped_column(String(20))
@@ -74,8 +74,8 @@ class MentoringRelationship(OrganisationRow):
         Index("ix_mentoring_relationships_mentor", "org_id", "mentor_id", "state"),
     )
 
-    mentee_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    mentor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    mentee_id: Mapped[int] = belongs_to("people")
+    mentor_id: Mapped[int] = belongs_to("people")
     specialism: Mapped[str] = mapped_column(String(200), default="")
     next_choices: Mapped[list[int]] = mapped_column(JSON, default=list)  # the mentee's ranking
     state: Mapped[str] = mapped_column(String(20), default=ASKED)
@@ -106,9 +106,7 @@ class MentoringEntry(OrganisationRow):
 
     __tablename__ = "mentoring_entries"
 
-    relationship_id: Mapped[int] = mapped_column(
-        ForeignKey("mentoring_relationships.id", ondelete="CASCADE"), index=True
-    )
+    relationship_id: Mapped[int] = belongs_to("mentoring_relationships", index=True)
     kind: Mapped[str] = mapped_column(String(20))
     held_on: Mapped[date]
     discussed: Mapped[str] = mapped_column(Text, default="")
@@ -127,9 +125,7 @@ class MentoringReview(OrganisationRow):
         UniqueConstraint("relationship_id", "point", name="uq_mentoring_reviews_point"),
     )
 
-    relationship_id: Mapped[int] = mapped_column(
-        ForeignKey("mentoring_relationships.id", ondelete="CASCADE")
-    )
+    relationship_id: Mapped[int] = belongs_to("mentoring_relationships")
     point: Mapped[str] = mapped_column(String(40))
     label: Mapped[str] = mapped_column(String(100), default="")
     lines: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -146,7 +142,7 @@ class CoachingConversation(OrganisationRow):
     __tablename__ = "coaching_conversations"
     __table_args__ = (Index("ix_coaching_conversations_person", "org_id", "person_id", "state"),)
 
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = belongs_to("people")
     model: Mapped[str] = mapped_column(String(20))
     step: Mapped[int] = mapped_column(default=0)
     answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)

@@ -23,12 +23,20 @@ from bot.domain.observations import (
     LONDON,
     ObservationState,
 )
-from storage.models import Base, OrganisationRow, Person, Repository, get_in_org
+from storage.models import (
+    NumberedRow,
+    OrganisationRow,
+    Person,
+    Repository,
+    belongs_to,
+    get_in_org,
+    refers_to,
+)
 
 S = ObservationState
 
 
-class Observation(Base):
+class Observation(NumberedRow):
     """One tutor's formal observation for one academic year (seed 002: one a year)."""
 
     __tablename__ = "observations"
@@ -38,10 +46,9 @@ class Observation(Base):
         Index("ix_observations_observer", "observer_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
-    tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    observer_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    tutor_id: Mapped[int] = belongs_to("people")
+    observer_id: Mapped[int | None] = refers_to("people")
     academic_year: Mapped[str] = mapped_column(String(7))  # "2026/27"
     kind: Mapped[str] = mapped_column(String(20), default="annual")  # annual | induction | lil
     state: Mapped[str] = mapped_column(String(30))
@@ -78,9 +85,7 @@ class ObservationReport(OrganisationRow):
 
     __tablename__ = "observation_reports"
 
-    observation_id: Mapped[int] = mapped_column(
-        ForeignKey("observations.id", ondelete="CASCADE"), unique=True
-    )
+    observation_id: Mapped[int] = belongs_to("observations", unique=True)
     strength_themes: Mapped[list[str]] = mapped_column(JSON, default=list)
     strengths: Mapped[str] = mapped_column(Text, default="")
     area_themes: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -106,9 +111,9 @@ class ActionReviewEntry(OrganisationRow):
         Index("ix_action_review_entries_observation", "observation_id"),
     )
 
-    observation_id: Mapped[int] = mapped_column(ForeignKey("observations.id", ondelete="CASCADE"))
-    tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    observation_id: Mapped[int] = belongs_to("observations")
+    tutor_id: Mapped[int] = belongs_to("people")
+    owner_id: Mapped[int | None] = refers_to("people")
     owner_role: Mapped[str] = mapped_column(String(20), default="tutor")
     text: Mapped[str] = mapped_column(Text)
     target_date: Mapped[date]
@@ -125,9 +130,7 @@ class ObservationDocument(OrganisationRow):
 
     __tablename__ = "observation_documents"
 
-    observation_id: Mapped[int] = mapped_column(
-        ForeignKey("observations.id", ondelete="CASCADE"), index=True
-    )
+    observation_id: Mapped[int] = belongs_to("observations", index=True)
     name: Mapped[str] = mapped_column(String(300))
     url: Mapped[str | None] = mapped_column(String(2000))
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -147,7 +150,7 @@ class LilCourse(OrganisationRow):
     code: Mapped[str] = mapped_column(String(60))
     title: Mapped[str] = mapped_column(String(200))
     venue: Mapped[str] = mapped_column(String(200), default="")
-    tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    tutor_id: Mapped[int] = belongs_to("people")
     starts_at: Mapped[datetime | None]
     ends_at: Mapped[datetime | None]
     observation_id: Mapped[int | None]
@@ -162,7 +165,7 @@ class ObserverQuota(OrganisationRow):
     )
 
     academic_year: Mapped[str] = mapped_column(String(7))
-    observer_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    observer_id: Mapped[int] = belongs_to("people")
     quota: Mapped[int]
     updated_at: Mapped[datetime]
 
@@ -173,7 +176,7 @@ class InductionChecklist(OrganisationRow):
     __tablename__ = "induction_checklists"
     __table_args__ = (UniqueConstraint("org_id", "tutor_id", name="uq_induction_checklists_tutor"),)
 
-    tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    tutor_id: Mapped[int] = belongs_to("people")
     start_date: Mapped[date | None]
     done: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # item key -> {by, at}
     created_at: Mapped[datetime]

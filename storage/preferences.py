@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import JSON, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base, OrganisationRow, Repository
+from storage.models import Base, OrganisationRow, Repository, belongs_to
 
 
 class NoticePreference(OrganisationRow):
@@ -21,7 +21,7 @@ class NoticePreference(OrganisationRow):
         UniqueConstraint("person_id", "category", name="uq_notice_preferences_person_category"),
     )
 
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = belongs_to("people")
     category: Mapped[str] = mapped_column(String(60))
     opted_out: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime]
@@ -33,9 +33,7 @@ class QuietHours(Base):
 
     __tablename__ = "quiet_hours"
 
-    person_id: Mapped[int] = mapped_column(
-        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
-    )
+    person_id: Mapped[int] = belongs_to("people", primary_key=True)
     org_id: Mapped[str] = mapped_column(String(64))
     start: Mapped[str | None] = mapped_column(String(5))
     end: Mapped[str | None] = mapped_column(String(5))

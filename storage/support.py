@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
+from sqlalchemy.schema import Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
 
 from bot.domain.support import (
@@ -22,7 +22,7 @@ from bot.domain.support import (
     SignOff,
     SupportProgramme,
 )
-from storage.models import Base, OrganisationRow, Person, Records, get_in_org
+from storage.models import Base, OrganisationRow, Person, Records, belongs_to, get_in_org, refers_to
 from storage.preferences import Preferences
 
 OFFERS_CATEGORY = "self_referral_offers"  # NoticeKind.opt_out of self-referral offers
@@ -47,7 +47,7 @@ class SupportReferral(OrganisationRow):
     __tablename__ = "support_referrals"
     __table_args__ = (Index("ix_support_referrals_org_state", "org_id", "state"),)
 
-    tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    tutor_id: Mapped[int] = belongs_to("people", index=True)
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
     other_topic: Mapped[str] = mapped_column(Text, default="")
     ways: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -57,9 +57,7 @@ class SupportReferral(OrganisationRow):
     similar_style: Mapped[bool] = mapped_column(default=False)
     delivery_style: Mapped[str | None] = mapped_column(String(20))
     state: Mapped[str] = mapped_column(String(20), default=MATCHING)
-    practitioner_id: Mapped[int | None] = mapped_column(
-        ForeignKey("people.id", ondelete="SET NULL")
-    )
+    practitioner_id: Mapped[int | None] = refers_to("people")
     passed_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # APs not to ask again
     source: Mapped[str] = mapped_column(String(40), default="self")
     # A programme the AP proposed that starts only when the tutor accepts it (PROPOSED).
@@ -77,11 +75,9 @@ class SupportProgrammeRecord(OrganisationRow):
         Index("ix_support_programmes_practitioner", "org_id", "practitioner_id", "state"),
     )
 
-    referral_id: Mapped[int] = mapped_column(ForeignKey("support_referrals.id", ondelete="CASCADE"))
-    tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    practitioner_id: Mapped[int | None] = mapped_column(
-        ForeignKey("people.id", ondelete="SET NULL")
-    )
+    referral_id: Mapped[int] = belongs_to("support_referrals")
+    tutor_id: Mapped[int] = belongs_to("people", index=True)
+    practitioner_id: Mapped[int | None] = refers_to("people")
     kind: Mapped[str] = mapped_column(String(30))
     state: Mapped[str] = mapped_column(String(20))
     started_at: Mapped[datetime]
@@ -131,9 +127,7 @@ class SupportSession(OrganisationRow):
 
     __tablename__ = "support_sessions"
 
-    programme_id: Mapped[int] = mapped_column(
-        ForeignKey("support_programmes.id", ondelete="CASCADE"), index=True
-    )
+    programme_id: Mapped[int] = belongs_to("support_programmes", index=True)
     kind: Mapped[str] = mapped_column(String(40))
     held_on: Mapped[date]
     notes: Mapped[str] = mapped_column(Text, default="")
@@ -146,10 +140,8 @@ class SupportAction(OrganisationRow):
 
     __tablename__ = "support_actions"
 
-    programme_id: Mapped[int] = mapped_column(
-        ForeignKey("support_programmes.id", ondelete="CASCADE"), index=True
-    )
-    session_id: Mapped[int] = mapped_column(ForeignKey("support_sessions.id", ondelete="CASCADE"))
+    programme_id: Mapped[int] = belongs_to("support_programmes", index=True)
+    session_id: Mapped[int] = belongs_to("support_sessions")
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default=ActionStatus.OPEN.value)
     reviewed_in: Mapped[int | None]  # the session that reviewed it
@@ -164,10 +156,8 @@ class CompetenceRating(OrganisationRow):
         UniqueConstraint("programme_id", "stage", name="uq_competence_ratings_stage"),
     )
 
-    programme_id: Mapped[int] = mapped_column(
-        ForeignKey("support_programmes.id", ondelete="CASCADE")
-    )
-    tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    programme_id: Mapped[int] = belongs_to("support_programmes")
+    tutor_id: Mapped[int] = belongs_to("people")
     stage: Mapped[str] = mapped_column(String(10))
     scores: Mapped[dict[str, Any]] = mapped_column(default=dict)
     labels: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the checklist as it was
@@ -179,10 +169,8 @@ class SupportReflection(OrganisationRow):
 
     __tablename__ = "support_reflections"
 
-    programme_id: Mapped[int] = mapped_column(
-        ForeignKey("support_programmes.id", ondelete="CASCADE"), index=True
-    )
-    tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    programme_id: Mapped[int] = belongs_to("support_programmes", index=True)
+    tutor_id: Mapped[int] = belongs_to("people")
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
 
@@ -195,9 +183,7 @@ class LineManagerUpdate(OrganisationRow):
         UniqueConstraint("programme_id", "number", name="uq_line_manager_updates_number"),
     )
 
-    programme_id: Mapped[int] = mapped_column(
-        ForeignKey("support_programmes.id", ondelete="CASCADE")
-    )
+    programme_id: Mapped[int] = belongs_to("support_programmes")
     number: Mapped[int]
     text: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(20), default=WITH_TUTOR)
@@ -214,9 +200,7 @@ class SupportReport(OrganisationRow):
     __tablename__ = "support_reports"
     __table_args__ = (UniqueConstraint("programme_id", "month", name="uq_support_reports_month"),)
 
-    programme_id: Mapped[int] = mapped_column(
-        ForeignKey("support_programmes.id", ondelete="CASCADE")
-    )
+    programme_id: Mapped[int] = belongs_to("support_programmes")
     practitioner_id: Mapped[int | None]
     month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
     sessions: Mapped[str] = mapped_column(Text, default="")
@@ -235,9 +219,7 @@ class SupportOfferPreference(Base):
 
     __tablename__ = "support_offer_preferences"
 
-    person_id: Mapped[int] = mapped_column(
-        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
-    )
+    person_id: Mapped[int] = belongs_to("people", primary_key=True)
     org_id: Mapped[str] = mapped_column(String(64))
     opted_out: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime]

@@ -18,19 +18,28 @@ from sqlalchemy.types import JSON, String, Text
 
 from bot.domain.access import QUALITY_TEAM, Role
 from bot.domain.walks import LearningWalk, TutorOnList, WalkFacts, WalkPlan, WalkWindow
-from storage.models import Base, Person, Repository, RoleGrant, Team, TeamMember, get_in_org
+from storage.models import (
+    NumberedRow,
+    Person,
+    Repository,
+    RoleGrant,
+    Team,
+    TeamMember,
+    belongs_to,
+    get_in_org,
+    refers_to,
+)
 
 DRAFT = "draft"
 SAVED = "saved"
 
 
-class StoredWalkPlan(Base):
+class StoredWalkPlan(NumberedRow):
     __tablename__ = "walk_plans"
     __table_args__ = (UniqueConstraint("team_pk", "term_key", name="uq_walk_plans_team_term"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
-    team_pk: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    team_pk: Mapped[int] = belongs_to("teams")
     term_key: Mapped[str] = mapped_column(String(40))
     focus: Mapped[str] = mapped_column(String(300))
     linked_to: Mapped[str] = mapped_column(String(300), default="")
@@ -54,12 +63,11 @@ class StoredWalkPlan(Base):
         )
 
 
-class StoredWalkWindow(Base):
+class StoredWalkWindow(NumberedRow):
     __tablename__ = "walk_windows"
     __table_args__ = (Index("ix_walk_windows_ends_on", "ends_on"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    plan_id: Mapped[int] = mapped_column(ForeignKey("walk_plans.id", ondelete="CASCADE"))
+    plan_id: Mapped[int] = belongs_to("walk_plans")
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     course_type: Mapped[str] = mapped_column(String(100), default="")
@@ -68,7 +76,7 @@ class StoredWalkWindow(Base):
         return WalkWindow(self.starts_on, self.ends_on, self.course_type)
 
 
-class StoredWalk(Base):
+class StoredWalk(NumberedRow):
     """An HA27. `team_pk` + `teams_channel_id` are the channel store it was saved in."""
 
     __tablename__ = "learning_walks"
@@ -77,12 +85,11 @@ class StoredWalk(Base):
         Index("ix_learning_walks_author", "author_id", "state"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
-    team_pk: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    team_pk: Mapped[int] = belongs_to("teams")
     teams_channel_id: Mapped[str | None] = mapped_column(String(200))
-    author_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    plan_id: Mapped[int | None] = mapped_column(ForeignKey("walk_plans.id", ondelete="SET NULL"))
+    author_id: Mapped[int] = belongs_to("people")
+    plan_id: Mapped[int | None] = refers_to("walk_plans")
     state: Mapped[str] = mapped_column(String(20), default=DRAFT)
     walk_date: Mapped[date | None]
     course: Mapped[str] = mapped_column(String(200), default="")
@@ -138,30 +145,28 @@ class StoredWalk(Base):
         )
 
 
-class StoredWalkTutor(Base):
+class StoredWalkTutor(NumberedRow):
     __tablename__ = "learning_walk_tutors"
     __table_args__ = (
         UniqueConstraint("walk_id", "person_id", name="uq_learning_walk_tutors_pair"),
         Index("ix_learning_walk_tutors_person", "person_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    walk_id: Mapped[int] = mapped_column(ForeignKey("learning_walks.id", ondelete="CASCADE"))
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    walk_id: Mapped[int] = belongs_to("learning_walks")
+    person_id: Mapped[int] = belongs_to("people")
 
 
-class StoredWalkSummary(Base):
+class StoredWalkSummary(NumberedRow):
     """The quality team's termly summary as they edited it (the draft itself is never stored:
     it is drafted again from the records until someone saves their own words)."""
 
     __tablename__ = "walk_summaries"
     __table_args__ = (UniqueConstraint("org_id", "term_key", name="uq_walk_summaries_org_term"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
     term_key: Mapped[str] = mapped_column(String(40))
     text: Mapped[str] = mapped_column(Text, default="")
-    edited_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    edited_by: Mapped[int | None] = refers_to("people")
     edited_at: Mapped[datetime]
 
 
