@@ -152,6 +152,12 @@ class Repository:
         found = await self.rows(model, *where, order_by=order_by, limit=1, **equal)
         return found[0] if found else None
 
+    async def added[T: Base](self, row: T) -> T:
+        """`row`, added and flushed: it has its id, and its columns' defaults."""
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
 
 class Records(Repository):
     """A repository whose callers build the rows themselves and add them through it."""

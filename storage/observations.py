@@ -215,20 +215,19 @@ class Observations(Repository):
         kind: str = "annual",
         due_by: date | None = None,
     ) -> Observation:
-        obs = Observation(
-            org_id=org_id,
-            tutor_id=tutor_id,
-            academic_year=year,
-            kind=kind,
-            state=state.value,
-            state_since=now,
-            due_by=due_by,
-            created_at=now,
-            updated_at=now,
+        return await self.added(
+            Observation(
+                org_id=org_id,
+                tutor_id=tutor_id,
+                academic_year=year,
+                kind=kind,
+                state=state.value,
+                state_since=now,
+                due_by=due_by,
+                created_at=now,
+                updated_at=now,
+            )
         )
-        self.session.add(obs)
-        await self.session.flush()
-        return obs
 
     async def where(
         self,
@@ -304,14 +303,14 @@ class Observations(Repository):
     ) -> ObservationReport:
         report = await self.report(observation)
         if report is None:
-            report = ObservationReport(
-                org_id=observation.org_id,
-                observation_id=observation.id,  # the rest empty: the columns' defaults
-                created_at=now,
-                updated_at=now,
+            report = await self.added(
+                ObservationReport(
+                    org_id=observation.org_id,
+                    observation_id=observation.id,  # the rest empty: the columns' defaults
+                    created_at=now,
+                    updated_at=now,
+                )
             )
-            self.session.add(report)
-            await self.session.flush()
         return report
 
     async def approved_reports_between(
@@ -509,16 +508,9 @@ class Observations(Repository):
             existing.start_date = start_date
             return existing, False
         row = InductionChecklist(
-            org_id=org_id,
-            tutor_id=tutor_id,
-            start_date=start_date,
-            done={},
-            created_at=now,
-            updated_at=now,
+            org_id=org_id, tutor_id=tutor_id, start_date=start_date, created_at=now, updated_at=now
         )
-        self.session.add(row)
-        await self.session.flush()
-        return row, True
+        return await self.added(row), True
 
     async def checklists(self, org_id: str) -> Sequence[tuple[InductionChecklist, Person]]:
         rows = await self.session.execute(

@@ -386,11 +386,11 @@ class Directory(Repository):
             return None
         team = await self.one(Team, Team.org_id == org_id, Team.team_id == where.team_id)
         if team is None:
-            team = Team(
-                org_id=org_id, team_id=where.team_id, name=where.team_name or "", created_at=now
+            team = await self.added(
+                Team(
+                    org_id=org_id, team_id=where.team_id, name=where.team_name or "", created_at=now
+                )
             )
-            self.session.add(team)
-            await self.session.flush()
         elif where.team_name and team.name != where.team_name:
             team.name = where.team_name
         if where.teams_channel_id:

@@ -97,27 +97,12 @@ class Preferences(Repository):
         self, org_id: str, person_id: int, category: str, opted_out: bool, now: datetime
     ) -> bool:
         """Record one choice; True when it changed anything."""
-        pref = await self.one(
-            NoticePreference,
-            NoticePreference.person_id == person_id,
-            NoticePreference.category == category,
-        )
+        pref = await self.one(NoticePreference, person_id=person_id, category=category)
+        if (pref is not None and pref.opted_out) == opted_out:
+            return False  # no row is the same as opted in
         if pref is None:
-            if not opted_out:
-                return False
-            self.session.add(
-                NoticePreference(
-                    org_id=org_id,
-                    person_id=person_id,
-                    category=category,
-                    opted_out=True,
-                    updated_at=now,
-                )
-            )
-            await self.session.flush()
-            return True
-        if pref.opted_out == opted_out:
-            return False
+            pref = NoticePreference(org_id=org_id, person_id=person_id, category=category)
+            self.session.add(pref)
         pref.opted_out, pref.updated_at = opted_out, now
         await self.session.flush()
         return True

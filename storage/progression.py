@@ -151,15 +151,12 @@ class CardSessions(Repository):
 
     async def open_in(self, org_id: str, place_key: str) -> CardSession | None:
         """The session still open in this place (the newest, should there be more)."""
-        return await self.session.scalar(
-            select(CardSession)
-            .where(
-                CardSession.org_id == org_id,
-                CardSession.place_key == place_key,
-                CardSession.state.in_(OPEN_STATES),
-            )
-            .order_by(CardSession.id.desc())
-            .limit(1)
+        return await self.first(
+            CardSession,
+            CardSession.state.in_(OPEN_STATES),
+            order_by=CardSession.id.desc(),
+            org_id=org_id,
+            place_key=place_key,
         )
 
     async def taken_part(self, org_id: str, person_id: int, limit: int = 30) -> list[CardSession]:

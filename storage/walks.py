@@ -20,6 +20,7 @@ from bot.domain.access import QUALITY_TEAM, Role
 from bot.domain.walks import LearningWalk, TutorOnList, WalkFacts, WalkPlan, WalkWindow
 from storage.models import (
     NumberedRow,
+    Order,
     Person,
     Repository,
     RoleGrant,
@@ -307,28 +308,32 @@ class WalkStore(Repository):
 
     async def on_day(self, org_id: str, tutor_id: int, day: date) -> list[str]:
         """Walks (saved, or drafted for that date) that visit this tutor on this day."""
-        rows = await self.session.scalars(
-            select(StoredWalk)
-            .join(StoredWalkTutor, StoredWalk.id == StoredWalkTutor.walk_id)
-            .where(
-                StoredWalk.org_id == org_id,
-                StoredWalkTutor.person_id == tutor_id,
-                StoredWalk.walk_date == day,
-            )
-            .order_by(StoredWalk.id)
-        )
-        return [f"a learning walk ({'saved' if w.state == SAVED else 'draft'})" for w in rows.all()]
+        walks = await self._visiting(org_id, tutor_id, StoredWalk.walk_date == day)
+        return [f"a learning walk ({'saved' if w.state == SAVED else 'draft'})" for w in walks]
 
     async def for_tutor(self, org_id: str, tutor_id: int, limit: int = 10) -> Sequence[StoredWalk]:
+        return await self._visiting(
+            org_id,
+            tutor_id,
+            StoredWalk.state == SAVED,
+            order_by=(StoredWalk.walk_date.desc(), StoredWalk.id.desc()),
+            limit=limit,
+        )
+
+    async def _visiting(
+        self,
+        org_id: str,
+        tutor_id: int,
+        *where: ColumnElement[bool],
+        order_by: tuple[Order, ...] = (StoredWalk.id,),
+        limit: int | None = None,
+    ) -> Sequence[StoredWalk]:
+        """The organisation's walks (saved or drafts) that visit this tutor and meet `where`."""
         rows = await self.session.scalars(
             select(StoredWalk)
             .join(StoredWalkTutor, StoredWalkTutor.walk_id == StoredWalk.id)
-            .where(
-                StoredWalk.org_id == org_id,
-                StoredWalk.state == SAVED,
-                StoredWalkTutor.person_id == tutor_id,
-            )
-            .order_by(StoredWalk.walk_date.desc(), StoredWalk.id.desc())
+            .where(StoredWalk.org_id == org_id, StoredWalkTutor.person_id == tutor_id, *where)
+            .order_by(*order_by)
             .limit(limit)
         )
         return rows.all()
