@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
 
-from storage.models import OrganisationRow, Records, belongs_to, get_in_org
+from storage.models import OrganisationRow, Records, belongs_to, get_in_org, given
 
 # Relationship states
 ASKED = "asked"  # the mentee chose this mentor; waiting for them to accept
@@ -199,10 +199,9 @@ class MentoringRecords(Records):
 
     # meetings and observations
     async def entries(self, rel_id: int, kind: str | None = None) -> Sequence[MentoringEntry]:
-        of_kind = [] if kind is None else [MentoringEntry.kind == kind]
         return await self.rows(
             MentoringEntry,
-            *of_kind,
+            *given(MentoringEntry, kind=kind),
             order_by=(MentoringEntry.held_on, MentoringEntry.id),
             relationship_id=rel_id,
         )

@@ -103,6 +103,11 @@ async def get_in_org[T: Base](
 type Order = ColumnElement[Any] | QueryableAttribute[Any]
 
 
+def given(model: type[Base], **values: object) -> list[ColumnElement[bool]]:
+    """`model.<name> == value` for each value given (not None): a query's optional filters."""
+    return [getattr(model, name) == value for name, value in values.items() if value is not None]
+
+
 class Repository:
     """One capability's rows, read and written inside the caller's unit of work.
 

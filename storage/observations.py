@@ -30,6 +30,7 @@ from storage.models import (
     Repository,
     belongs_to,
     get_in_org,
+    given,
     refers_to,
 )
 
@@ -238,16 +239,12 @@ class Observations(Repository):
         tutor_ids: Iterable[int] | None = None,
         year: str | None = None,
     ) -> Sequence[Observation]:
-        q = select(Observation).where(Observation.org_id == org_id)
+        where = given(Observation, observer_id=observer_id, academic_year=year)
         if states is not None:
-            q = q.where(Observation.state.in_([s.value for s in states]))
-        if observer_id is not None:
-            q = q.where(Observation.observer_id == observer_id)
+            where.append(Observation.state.in_([s.value for s in states]))
         if tutor_ids is not None:
-            q = q.where(Observation.tutor_id.in_(list(tutor_ids)))
-        if year is not None:
-            q = q.where(Observation.academic_year == year)
-        return (await self.session.scalars(q.order_by(Observation.id))).all()
+            where.append(Observation.tutor_id.in_(list(tutor_ids)))
+        return await self.rows(Observation, *where, org_id=org_id)
 
     async def planning_rows(
         self,
@@ -359,17 +356,17 @@ class Observations(Repository):
         owner_id: int | None = None,
         open_only: bool = False,
     ) -> Sequence[ActionReviewEntry]:
-        q = select(ActionReviewEntry).where(ActionReviewEntry.org_id == org_id)
-        if observation_id is not None:
-            q = q.where(ActionReviewEntry.observation_id == observation_id)
+        where = given(ActionReviewEntry, observation_id=observation_id, owner_id=owner_id)
         if tutor_ids is not None:
-            q = q.where(ActionReviewEntry.tutor_id.in_(list(tutor_ids)))
-        if owner_id is not None:
-            q = q.where(ActionReviewEntry.owner_id == owner_id)
+            where.append(ActionReviewEntry.tutor_id.in_(list(tutor_ids)))
         if open_only:
-            q = q.where(ActionReviewEntry.completed_at.is_(None))
-        q = q.order_by(ActionReviewEntry.target_date, ActionReviewEntry.id)
-        return (await self.session.scalars(q)).all()
+            where.append(ActionReviewEntry.completed_at.is_(None))
+        return await self.rows(
+            ActionReviewEntry,
+            *where,
+            order_by=(ActionReviewEntry.target_date, ActionReviewEntry.id),
+            org_id=org_id,
+        )
 
     async def action_log_rows(
         self, org_id: str, year: str | None = None

@@ -31,6 +31,7 @@ from storage.models import (
     Team,
     TeamMember,
     get_in_org,
+    given,
 )
 
 log = logging.getLogger(__name__)
@@ -484,7 +485,4 @@ class Directory(Repository):
         )
 
     async def audit_trail(self, org_id: str, subject: str | None = None) -> Sequence[AuditEntry]:
-        q = select(AuditEntry).where(AuditEntry.org_id == org_id)
-        if subject is not None:
-            q = q.where(AuditEntry.subject == subject)
-        return (await self.session.scalars(q.order_by(AuditEntry.id))).all()
+        return await self.rows(AuditEntry, *given(AuditEntry, subject=subject), org_id=org_id)

@@ -21,6 +21,7 @@ from storage.models import (
     TeamMember,
     belongs_to,
     get_in_org,
+    given,
     refers_to,
 )
 from storage.people import Directory
@@ -201,17 +202,15 @@ class CardSessions(Repository):
         self, session_id: int, card_key: str | None = None
     ) -> Sequence[CardContribution]:
         """A session's contributions, oldest first: all of them, or one card's."""
-        query = select(CardContribution).where(CardContribution.session_id == session_id)
-        if card_key is not None:
-            query = query.where(CardContribution.card_key == card_key)
-        return (await self.session.scalars(query.order_by(CardContribution.id))).all()
+        return await self.rows(
+            CardContribution, *given(CardContribution, card_key=card_key), session_id=session_id
+        )
 
     async def actions(self, session_id: int, card_key: str | None = None) -> Sequence[CardAction]:
         """A session's agreed actions, oldest first: all of them, or one card's."""
-        query = select(CardAction).where(CardAction.session_id == session_id)
-        if card_key is not None:
-            query = query.where(CardAction.card_key == card_key)
-        return (await self.session.scalars(query.order_by(CardAction.id))).all()
+        return await self.rows(
+            CardAction, *given(CardAction, card_key=card_key), session_id=session_id
+        )
 
     async def action(self, action_id: int) -> CardAction | None:
         return await self.session.get(CardAction, action_id)

@@ -28,6 +28,7 @@ from storage.models import (
     TeamMember,
     belongs_to,
     get_in_org,
+    given,
     refers_to,
 )
 
@@ -265,14 +266,13 @@ class WalkStore(Repository):
     async def saved_between(
         self, org_id: str, start: date, end: date, team_pk: int | None = None
     ) -> Sequence[StoredWalk]:
-        q = select(StoredWalk).where(
-            StoredWalk.org_id == org_id,
+        return await self.rows(
+            StoredWalk,
             *_saved_between(start, end),
+            *given(StoredWalk, team_pk=team_pk),
+            order_by=(StoredWalk.walk_date, StoredWalk.id),
+            org_id=org_id,
         )
-        if team_pk is not None:
-            q = q.where(StoredWalk.team_pk == team_pk)
-        rows = await self.session.scalars(q.order_by(StoredWalk.walk_date, StoredWalk.id))
-        return rows.all()
 
     async def walked_on(
         self, org_id: str, tutor_ids: Iterable[int], start: date, end: date
