@@ -123,16 +123,12 @@ class QualityReads:
             .join(Team, Team.id == TeamMember.team_pk)
             .where(Team.org_id == org_id)
         )
-        grants = {
-            person_id: set(roles)
-            for person_id, roles in (
-                await self._grouped(
-                    select(RoleGrant.person_id, RoleGrant.role)
-                    .join(Person, Person.id == RoleGrant.person_id)
-                    .where(Person.org_id == org_id)
-                )
-            ).items()
-        }
+        roles_of = await self._grouped(
+            select(RoleGrant.person_id, RoleGrant.role)
+            .join(Person, Person.id == RoleGrant.person_id)
+            .where(Person.org_id == org_id)
+        )
+        grants = {person_id: set(roles) for person_id, roles in roles_of.items()}
         managers: dict[int, set[int]] = defaultdict(set)
         for person_id, pks in teams_of.items():
             if Role.LINE_MANAGER.value in grants.get(person_id, ()):
