@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, delete, exists, select
+from sqlalchemy import LargeBinary, String, delete, exists, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base, Repository
+from storage.models import Base, Repository, belongs_to
 from storage.reminders import FAILED, PENDING, QUEUED, ScheduledItem
 
 UNDELIVERED = (PENDING, QUEUED, FAILED)
@@ -26,7 +26,7 @@ class PendingDocument(Base):
 
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
     org_id: Mapped[str] = mapped_column(String(64))
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = belongs_to("people")
     name: Mapped[str] = mapped_column(String(300))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]

@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
+from sqlalchemy.schema import Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
 
-from storage.models import OrganisationRow, Records, get_in_org
+from storage.models import OrganisationRow, Records, belongs_to, get_in_org, given
 
 # Relationship states
 ASKED = "asked"  # the mentee chose this mentor; waiting for them to accept
@@ -49,7 +49,7 @@ class MentorOffer(OrganisationRow):
     __tablename__ = "mentor_offers"
     __table_args__ = (UniqueConstraint("org_id", "person_id", name="uq_mentor_offers_person"),)
 
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = belongs_to("people")
     specialisms: Mapped[list[str]] = mapped_column(JSON, default=list)
     campus: Mapped[str] = mapped_column(String(200), default="")
     delivery_style: Mapped[str | None] = mapped_column(String(20))
@@ -74,8 +74,8 @@ class MentoringRelationship(OrganisationRow):
         Index("ix_mentoring_relationships_mentor", "org_id", "mentor_id", "state"),
     )
 
-    mentee_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    mentor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    mentee_id: Mapped[int] = belongs_to("people")
+    mentor_id: Mapped[int] = belongs_to("people")
     specialism: Mapped[str] = mapped_column(String(200), default="")
     next_choices: Mapped[list[int]] = mapped_column(JSON, default=list)  # the mentee's ranking
     state: Mapped[str] = mapped_column(String(20), default=ASKED)
@@ -106,9 +106,7 @@ class MentoringEntry(OrganisationRow):
 
     __tablename__ = "mentoring_entries"
 
-    relationship_id: Mapped[int] = mapped_column(
-        ForeignKey("mentoring_relationships.id", ondelete="CASCADE"), index=True
-    )
+    relationship_id: Mapped[int] = belongs_to("mentoring_relationships", index=True)
     kind: Mapped[str] = mapped_column(String(20))
     held_on: Mapped[date]
     discussed: Mapped[str] = mapped_column(Text, default="")
@@ -127,9 +125,7 @@ class MentoringReview(OrganisationRow):
         UniqueConstraint("relationship_id", "point", name="uq_mentoring_reviews_point"),
     )
 
-    relationship_id: Mapped[int] = mapped_column(
-        ForeignKey("mentoring_relationships.id", ondelete="CASCADE")
-    )
+    relationship_id: Mapped[int] = belongs_to("mentoring_relationships")
     point: Mapped[str] = mapped_column(String(40))
     label: Mapped[str] = mapped_column(String(100), default="")
     lines: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -146,7 +142,7 @@ class CoachingConversation(OrganisationRow):
     __tablename__ = "coaching_conversations"
     __table_args__ = (Index("ix_coaching_conversations_person", "org_id", "person_id", "state"),)
 
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = belongs_to("people")
     model: Mapped[str] = mapped_column(String(20))
     step: Mapped[int] = mapped_column(default=0)
     answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
@@ -161,14 +157,10 @@ class CoachingConversation(OrganisationRow):
 class MentoringRecords(Records):
     # offers
     async def offer_of(self, org_id: str, person_id: int) -> MentorOffer | None:
-        return await self.one(
-            MentorOffer, MentorOffer.org_id == org_id, MentorOffer.person_id == person_id
-        )
+        return await self.one(MentorOffer, org_id=org_id, person_id=person_id)
 
     async def offers(self, org_id: str) -> Sequence[MentorOffer]:
-        return await self.in_order_added(
-            MentorOffer, MentorOffer.org_id == org_id, MentorOffer.active.is_(True)
-        )
+        return await self.rows(MentorOffer, org_id=org_id, active=True)
 
     async def mentee_counts(self, org_id: str) -> dict[int, int]:
         rows = await self.session.execute(
@@ -187,37 +179,32 @@ class MentoringRecords(Records):
 
     async def open_of(self, org_id: str, person_id: int) -> Sequence[MentoringRelationship]:
         """Relationships someone is in, as mentee or mentor, that are asked or active."""
-        return await self.in_order_added(
+        return await self.rows(
             MentoringRelationship,
-            MentoringRelationship.org_id == org_id,
             MentoringRelationship.state.in_(OPEN_STATES),
             or_(
                 MentoringRelationship.mentee_id == person_id,
                 MentoringRelationship.mentor_id == person_id,
             ),
+            org_id=org_id,
         )
 
     async def of_mentee(self, org_id: str, mentee_id: int) -> Sequence[MentoringRelationship]:
-        return await self.in_order_added(
-            MentoringRelationship,
-            MentoringRelationship.org_id == org_id,
-            MentoringRelationship.mentee_id == mentee_id,
-        )
+        return await self.rows(MentoringRelationship, org_id=org_id, mentee_id=mentee_id)
 
     async def all_open(self, org_id: str) -> Sequence[MentoringRelationship]:
-        return await self.in_order_added(
-            MentoringRelationship,
-            MentoringRelationship.org_id == org_id,
-            MentoringRelationship.state.in_(OPEN_STATES),
+        return await self.rows(
+            MentoringRelationship, MentoringRelationship.state.in_(OPEN_STATES), org_id=org_id
         )
 
     # meetings and observations
     async def entries(self, rel_id: int, kind: str | None = None) -> Sequence[MentoringEntry]:
-        query = select(MentoringEntry).where(MentoringEntry.relationship_id == rel_id)
-        if kind is not None:
-            query = query.where(MentoringEntry.kind == kind)
-        rows = await self.session.scalars(query.order_by(MentoringEntry.held_on, MentoringEntry.id))
-        return rows.all()
+        return await self.rows(
+            MentoringEntry,
+            *given(MentoringEntry, kind=kind),
+            order_by=(MentoringEntry.held_on, MentoringEntry.id),
+            relationship_id=rel_id,
+        )
 
     async def entry(self, org_id: str, entry_id: int) -> MentoringEntry | None:
         return await get_in_org(self.session, MentoringEntry, org_id, entry_id)
@@ -227,23 +214,16 @@ class MentoringRecords(Records):
         return await get_in_org(self.session, MentoringReview, org_id, review_id)
 
     async def review_at(self, rel_id: int, point: str) -> MentoringReview | None:
-        return await self.one(
-            MentoringReview,
-            MentoringReview.relationship_id == rel_id,
-            MentoringReview.point == point,
-        )
+        return await self.one(MentoringReview, relationship_id=rel_id, point=point)
 
     # coaching
     async def conversation(self, org_id: str, conv_id: int) -> CoachingConversation | None:
         return await get_in_org(self.session, CoachingConversation, org_id, conv_id)
 
     async def conversations_of(self, org_id: str, person_id: int) -> Sequence[CoachingConversation]:
-        rows = await self.session.scalars(
-            select(CoachingConversation)
-            .where(
-                CoachingConversation.org_id == org_id,
-                CoachingConversation.person_id == person_id,
-            )
-            .order_by(CoachingConversation.updated_at.desc(), CoachingConversation.id.desc())
+        return await self.rows(
+            CoachingConversation,
+            order_by=(CoachingConversation.updated_at.desc(), CoachingConversation.id.desc()),
+            org_id=org_id,
+            person_id=person_id,
         )
-        return rows.all()

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, QueryableAttribute, mapped_column
 from sqlalchemy.schema import ForeignKey, Index, MetaData, UniqueConstraint
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.types import JSON, DateTime, String, Text, TypeDecorator
@@ -49,15 +49,38 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
 
 
-class OrganisationRow(Base):
-    """A table whose rows are numbered and each belong to one organisation (the Teams tenant),
-    named by `org_id` without a foreign key: most of the capabilities' tables. The two columns
-    come first, as the migrations made them."""
+class NumberedRow(Base):
+    """A table whose rows are numbered by `id`, its first column (as the migrations made it)."""
 
     __abstract__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True, sort_order=-2)
+
+
+class OrganisationRow(NumberedRow):
+    """A numbered table whose rows each belong to one organisation (the Teams tenant), named by
+    `org_id` without a foreign key: most of the capabilities' tables. `org_id` comes second."""
+
+    __abstract__ = True
+
     org_id: Mapped[str] = mapped_column(String(64), sort_order=-1)
+
+
+def belongs_to(
+    table: str, *, index: bool | None = None, unique: bool | None = None, primary_key: bool = False
+) -> MappedColumn[Any]:
+    """A column naming the `table` row (by id) that this row belongs to: deleted with it."""
+    return mapped_column(
+        ForeignKey(f"{table}.id", ondelete="CASCADE"),
+        index=index,
+        unique=unique,
+        primary_key=primary_key,
+    )
+
+
+def refers_to(table: str) -> MappedColumn[Any]:
+    """A column naming a `table` row (by id), emptied when that row is deleted."""
+    return mapped_column(ForeignKey(f"{table}.id", ondelete="SET NULL"))
 
 
 MAX_ID = 2**31 - 1  # ids are INTEGER: the largest one PostgreSQL stores
@@ -77,22 +100,68 @@ async def get_in_org[T: Base](
     return row if row is not None and getattr(row, "org_id", None) == org_id else None
 
 
+type Order = ColumnElement[Any] | QueryableAttribute[Any]
+
+
+def given(model: type[Base], **values: object) -> list[ColumnElement[bool]]:
+    """`model.<name> == value` for each value given (not None): a query's optional filters."""
+    return [getattr(model, name) == value for name, value in values.items() if value is not None]
+
+
 class Repository:
-    """One capability's rows, read and written inside the caller's unit of work."""
+    """One capability's rows, read and written inside the caller's unit of work.
+
+    Its queries take conditions as expressions (`Person.org_id == org_id`) and, for plain
+    equality, as column values by name (`org_id=org_id`), as SQLAlchemy's `filter_by` does.
+    """
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def one[T: Base](self, model: type[T], *where: ColumnElement[bool]) -> T | None:
-        """The `model` row meeting every condition in `where` (a unique key), or None."""
-        return await self.session.scalar(select(model).where(*where))
+    async def one[T: Base](
+        self, model: type[T], /, *where: ColumnElement[bool], **equal: object
+    ) -> T | None:
+        """The `model` row meeting every condition (a unique key), or None."""
+        return await self.session.scalar(select(model).where(*where).filter_by(**equal))
 
-    async def in_order_added[T: Base](
-        self, model: type[T], *where: ColumnElement[bool]
+    async def rows[T: Base](
+        self,
+        model: type[T],
+        /,
+        *where: ColumnElement[bool],
+        order_by: Order | tuple[Order, ...] = (),
+        limit: int | None = None,
+        **equal: object,
     ) -> Sequence[T]:
-        """The `model` rows meeting every condition in `where`, oldest first (by id)."""
-        query = select(model).where(*where).order_by(*inspect(model).primary_key)
+        """The `model` rows meeting every condition, in the order `order_by` gives (oldest first,
+        by id, without one); at most `limit` of them."""
+        order = order_by if isinstance(order_by, tuple) else (order_by,)
+        query = (
+            select(model)
+            .where(*where)
+            .filter_by(**equal)
+            .order_by(*(order or inspect(model).primary_key))
+            .limit(limit)
+        )
         return (await self.session.scalars(query)).all()
+
+    async def first[T: Base](
+        self,
+        model: type[T],
+        /,
+        *where: ColumnElement[bool],
+        order_by: Order | tuple[Order, ...],
+        **equal: object,
+    ) -> T | None:
+        """The first `model` row meeting every condition, in the order `order_by` gives."""
+        found = await self.rows(model, *where, order_by=order_by, limit=1, **equal)
+        return found[0] if found else None
+
+    async def added[T: Base](self, row: T) -> T:
+        """`row`, added and flushed: it has its id, and its columns' defaults."""
+        self.session.add(row)
+        await self.session.flush()
+        return row
 
 
 class Records(Repository):
@@ -114,14 +183,13 @@ class Organisation(Base):
     created_at: Mapped[datetime]
 
 
-class Person(Base):
+class Person(NumberedRow):
     __tablename__ = "people"
     __table_args__ = (
         UniqueConstraint("org_id", "aad_object_id", name="uq_people_org_aad"),
         UniqueConstraint("org_id", "email", name="uq_people_org_email"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     aad_object_id: Mapped[str | None] = mapped_column(String(64))
     teams_user_id: Mapped[str | None] = mapped_column(String(200))
@@ -138,22 +206,20 @@ class Person(Base):
     last_seen_at: Mapped[datetime | None]
 
 
-class RoleGrant(Base):
+class RoleGrant(NumberedRow):
     __tablename__ = "role_grants"
     __table_args__ = (UniqueConstraint("person_id", "role", name="uq_role_grants_person_role"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = belongs_to("people")
     role: Mapped[str] = mapped_column(String(40))
     granted_by: Mapped[int | None]
     granted_at: Mapped[datetime]
 
 
-class Team(Base):
+class Team(NumberedRow):
     __tablename__ = "teams"
     __table_args__ = (UniqueConstraint("org_id", "team_id", name="uq_teams_org_team"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     team_id: Mapped[str] = mapped_column(String(200))  # 19:...@thread.tacv2
     aad_group_id: Mapped[str | None] = mapped_column(String(64))
@@ -162,26 +228,24 @@ class Team(Base):
     created_at: Mapped[datetime]
 
 
-class Channel(Base):
+class Channel(NumberedRow):
     __tablename__ = "channels"
     __table_args__ = (UniqueConstraint("team_pk", "channel_id", name="uq_channels_team_channel"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    team_pk: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    team_pk: Mapped[int] = belongs_to("teams")
     channel_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(200), default="")
 
 
-class TeamMember(Base):
+class TeamMember(NumberedRow):
     __tablename__ = "team_members"
     __table_args__ = (UniqueConstraint("team_pk", "person_id", name="uq_team_members_pair"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    team_pk: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    team_pk: Mapped[int] = belongs_to("teams")
+    person_id: Mapped[int] = belongs_to("people")
 
 
-class ConversationRef(Base):
+class ConversationRef(NumberedRow):
     """Where the bot can write to later: enough of a conversation reference to send proactively."""
 
     __tablename__ = "conversation_refs"
@@ -190,7 +254,6 @@ class ConversationRef(Base):
         Index("ix_conversation_refs_person", "person_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
     conversation_id: Mapped[str] = mapped_column(String(400))
     kind: Mapped[str] = mapped_column(String(20))  # personal | channel | groupChat
@@ -198,8 +261,8 @@ class ConversationRef(Base):
     channel_id: Mapped[str] = mapped_column(String(40), default="msteams")  # Bot Framework channel
     bot_id: Mapped[str] = mapped_column(String(200), default="")
     bot_name: Mapped[str] = mapped_column(String(200), default="")
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
-    team_pk: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    person_id: Mapped[int | None] = refers_to("people")
+    team_pk: Mapped[int | None] = refers_to("teams")
     teams_channel_id: Mapped[str | None] = mapped_column(String(200))
     blocked_reason: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[datetime]
@@ -218,12 +281,11 @@ class ProcessedActivity(OrganisationRow):
     created_at: Mapped[datetime]
 
 
-class AuditEntry(Base):
+class AuditEntry(NumberedRow):
     """Who did what, when: role changes, imports, state moves."""
 
     __tablename__ = "audit_entries"
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     org_id: Mapped[str] = mapped_column(String(64), index=True)
     actor_id: Mapped[int | None]
     subject: Mapped[str] = mapped_column(String(200))

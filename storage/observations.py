@@ -23,12 +23,21 @@ from bot.domain.observations import (
     LONDON,
     ObservationState,
 )
-from storage.models import Base, OrganisationRow, Person, Repository, get_in_org
+from storage.models import (
+    NumberedRow,
+    OrganisationRow,
+    Person,
+    Repository,
+    belongs_to,
+    get_in_org,
+    given,
+    refers_to,
+)
 
 S = ObservationState
 
 
-class Observation(Base):
+class Observation(NumberedRow):
     """One tutor's formal observation for one academic year (seed 002: one a year)."""
 
     __tablename__ = "observations"
@@ -38,10 +47,9 @@ class Observation(Base):
         Index("ix_observations_observer", "observer_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
-    tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    observer_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    tutor_id: Mapped[int] = belongs_to("people")
+    observer_id: Mapped[int | None] = refers_to("people")
     academic_year: Mapped[str] = mapped_column(String(7))  # "2026/27"
     kind: Mapped[str] = mapped_column(String(20), default="annual")  # annual | induction | lil
     state: Mapped[str] = mapped_column(String(30))
@@ -78,9 +86,7 @@ class ObservationReport(OrganisationRow):
 
     __tablename__ = "observation_reports"
 
-    observation_id: Mapped[int] = mapped_column(
-        ForeignKey("observations.id", ondelete="CASCADE"), unique=True
-    )
+    observation_id: Mapped[int] = belongs_to("observations", unique=True)
     strength_themes: Mapped[list[str]] = mapped_column(JSON, default=list)
     strengths: Mapped[str] = mapped_column(Text, default="")
     area_themes: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -106,9 +112,9 @@ class ActionReviewEntry(OrganisationRow):
         Index("ix_action_review_entries_observation", "observation_id"),
     )
 
-    observation_id: Mapped[int] = mapped_column(ForeignKey("observations.id", ondelete="CASCADE"))
-    tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    observation_id: Mapped[int] = belongs_to("observations")
+    tutor_id: Mapped[int] = belongs_to("people")
+    owner_id: Mapped[int | None] = refers_to("people")
     owner_role: Mapped[str] = mapped_column(String(20), default="tutor")
     text: Mapped[str] = mapped_column(Text)
     target_date: Mapped[date]
@@ -125,9 +131,7 @@ class ObservationDocument(OrganisationRow):
 
     __tablename__ = "observation_documents"
 
-    observation_id: Mapped[int] = mapped_column(
-        ForeignKey("observations.id", ondelete="CASCADE"), index=True
-    )
+    observation_id: Mapped[int] = belongs_to("observations", index=True)
     name: Mapped[str] = mapped_column(String(300))
     url: Mapped[str | None] = mapped_column(String(2000))
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -147,7 +151,7 @@ class LilCourse(OrganisationRow):
     code: Mapped[str] = mapped_column(String(60))
     title: Mapped[str] = mapped_column(String(200))
     venue: Mapped[str] = mapped_column(String(200), default="")
-    tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    tutor_id: Mapped[int] = belongs_to("people")
     starts_at: Mapped[datetime | None]
     ends_at: Mapped[datetime | None]
     observation_id: Mapped[int | None]
@@ -162,7 +166,7 @@ class ObserverQuota(OrganisationRow):
     )
 
     academic_year: Mapped[str] = mapped_column(String(7))
-    observer_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    observer_id: Mapped[int] = belongs_to("people")
     quota: Mapped[int]
     updated_at: Mapped[datetime]
 
@@ -173,7 +177,7 @@ class InductionChecklist(OrganisationRow):
     __tablename__ = "induction_checklists"
     __table_args__ = (UniqueConstraint("org_id", "tutor_id", name="uq_induction_checklists_tutor"),)
 
-    tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    tutor_id: Mapped[int] = belongs_to("people")
     start_date: Mapped[date | None]
     done: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # item key -> {by, at}
     created_at: Mapped[datetime]
@@ -199,12 +203,7 @@ class Observations(Repository):
         return await get_in_org(self.session, Observation, org_id, observation_id)
 
     async def for_tutor(self, org_id: str, tutor_id: int, year: str) -> Observation | None:
-        return await self.one(
-            Observation,
-            Observation.org_id == org_id,
-            Observation.tutor_id == tutor_id,
-            Observation.academic_year == year,
-        )
+        return await self.one(Observation, org_id=org_id, tutor_id=tutor_id, academic_year=year)
 
     async def create(
         self,
@@ -217,20 +216,19 @@ class Observations(Repository):
         kind: str = "annual",
         due_by: date | None = None,
     ) -> Observation:
-        obs = Observation(
-            org_id=org_id,
-            tutor_id=tutor_id,
-            academic_year=year,
-            kind=kind,
-            state=state.value,
-            state_since=now,
-            due_by=due_by,
-            created_at=now,
-            updated_at=now,
+        return await self.added(
+            Observation(
+                org_id=org_id,
+                tutor_id=tutor_id,
+                academic_year=year,
+                kind=kind,
+                state=state.value,
+                state_since=now,
+                due_by=due_by,
+                created_at=now,
+                updated_at=now,
+            )
         )
-        self.session.add(obs)
-        await self.session.flush()
-        return obs
 
     async def where(
         self,
@@ -241,16 +239,12 @@ class Observations(Repository):
         tutor_ids: Iterable[int] | None = None,
         year: str | None = None,
     ) -> Sequence[Observation]:
-        q = select(Observation).where(Observation.org_id == org_id)
+        where = given(Observation, observer_id=observer_id, academic_year=year)
         if states is not None:
-            q = q.where(Observation.state.in_([s.value for s in states]))
-        if observer_id is not None:
-            q = q.where(Observation.observer_id == observer_id)
+            where.append(Observation.state.in_([s.value for s in states]))
         if tutor_ids is not None:
-            q = q.where(Observation.tutor_id.in_(list(tutor_ids)))
-        if year is not None:
-            q = q.where(Observation.academic_year == year)
-        return (await self.session.scalars(q.order_by(Observation.id))).all()
+            where.append(Observation.tutor_id.in_(list(tutor_ids)))
+        return await self.rows(Observation, *where, org_id=org_id)
 
     async def planning_rows(
         self,
@@ -278,12 +272,12 @@ class Observations(Repository):
         """The people whose line manager this is (from the tutor list)."""
         if not manager.email:
             return []
-        rows = await self.session.scalars(
-            select(Person)
-            .where(Person.org_id == manager.org_id, Person.line_manager_email == manager.email)
-            .order_by(Person.name)
+        return await self.rows(
+            Person,
+            order_by=Person.name,
+            org_id=manager.org_id,
+            line_manager_email=manager.email,
         )
-        return rows.all()
 
     async def unallocated_tutors(self, org_id: str, year: str) -> Sequence[Person]:
         """Tutors on the tutor list with no observation (or no observer) this year."""
@@ -292,31 +286,28 @@ class Observations(Repository):
             Observation.academic_year == year,
             Observation.observer_id.is_not(None),
         )
-        rows = await self.session.scalars(
-            select(Person)
-            .where(Person.org_id == org_id, Person.is_tutor, Person.id.not_in(allocated))
-            .order_by(Person.name)
+        return await self.rows(
+            Person, Person.id.not_in(allocated), order_by=Person.name, org_id=org_id, is_tutor=True
         )
-        return rows.all()
 
     # ------------------------------------------------------------ reports
 
     async def report(self, observation: Observation) -> ObservationReport | None:
-        return await self.one(ObservationReport, ObservationReport.observation_id == observation.id)
+        return await self.one(ObservationReport, observation_id=observation.id)
 
     async def report_for_writing(
         self, observation: Observation, now: datetime
     ) -> ObservationReport:
         report = await self.report(observation)
         if report is None:
-            report = ObservationReport(
-                org_id=observation.org_id,
-                observation_id=observation.id,  # the rest empty: the columns' defaults
-                created_at=now,
-                updated_at=now,
+            report = await self.added(
+                ObservationReport(
+                    org_id=observation.org_id,
+                    observation_id=observation.id,  # the rest empty: the columns' defaults
+                    created_at=now,
+                    updated_at=now,
+                )
             )
-            self.session.add(report)
-            await self.session.flush()
         return report
 
     async def approved_reports_between(
@@ -365,17 +356,17 @@ class Observations(Repository):
         owner_id: int | None = None,
         open_only: bool = False,
     ) -> Sequence[ActionReviewEntry]:
-        q = select(ActionReviewEntry).where(ActionReviewEntry.org_id == org_id)
-        if observation_id is not None:
-            q = q.where(ActionReviewEntry.observation_id == observation_id)
+        where = given(ActionReviewEntry, observation_id=observation_id, owner_id=owner_id)
         if tutor_ids is not None:
-            q = q.where(ActionReviewEntry.tutor_id.in_(list(tutor_ids)))
-        if owner_id is not None:
-            q = q.where(ActionReviewEntry.owner_id == owner_id)
+            where.append(ActionReviewEntry.tutor_id.in_(list(tutor_ids)))
         if open_only:
-            q = q.where(ActionReviewEntry.completed_at.is_(None))
-        q = q.order_by(ActionReviewEntry.target_date, ActionReviewEntry.id)
-        return (await self.session.scalars(q)).all()
+            where.append(ActionReviewEntry.completed_at.is_(None))
+        return await self.rows(
+            ActionReviewEntry,
+            *where,
+            order_by=(ActionReviewEntry.target_date, ActionReviewEntry.id),
+            org_id=org_id,
+        )
 
     async def action_log_rows(
         self, org_id: str, year: str | None = None
@@ -435,9 +426,7 @@ class Observations(Repository):
         self.session.add(document)
 
     async def documents(self, observation_id: int) -> Sequence[ObservationDocument]:
-        return await self.in_order_added(
-            ObservationDocument, ObservationDocument.observation_id == observation_id
-        )
+        return await self.rows(ObservationDocument, observation_id=observation_id)
 
     async def document(self, org_id: str, document_id: int) -> ObservationDocument | None:
         return await get_in_org(self.session, ObservationDocument, org_id, document_id)
@@ -448,12 +437,7 @@ class Observations(Repository):
         return await get_in_org(self.session, LilCourse, org_id, course_id)
 
     async def course_by_code(self, org_id: str, year: str, code: str) -> LilCourse | None:
-        return await self.one(
-            LilCourse,
-            LilCourse.org_id == org_id,
-            LilCourse.academic_year == year,
-            LilCourse.code == code,
-        )
+        return await self.one(LilCourse, org_id=org_id, academic_year=year, code=code)
 
     def add_course(self, course: LilCourse) -> None:
         self.session.add(course)
@@ -480,10 +464,7 @@ class Observations(Repository):
 
     async def quota(self, org_id: str, year: str, observer_id: int) -> ObserverQuota | None:
         return await self.one(
-            ObserverQuota,
-            ObserverQuota.org_id == org_id,
-            ObserverQuota.academic_year == year,
-            ObserverQuota.observer_id == observer_id,
+            ObserverQuota, org_id=org_id, academic_year=year, observer_id=observer_id
         )
 
     async def set_quota(
@@ -514,11 +495,7 @@ class Observations(Repository):
     # ------------------------------------------------------------ new tutors
 
     async def checklist(self, org_id: str, tutor_id: int) -> InductionChecklist | None:
-        return await self.one(
-            InductionChecklist,
-            InductionChecklist.org_id == org_id,
-            InductionChecklist.tutor_id == tutor_id,
-        )
+        return await self.one(InductionChecklist, org_id=org_id, tutor_id=tutor_id)
 
     async def start_checklist(
         self, org_id: str, tutor_id: int, start_date: date | None, now: datetime
@@ -528,16 +505,9 @@ class Observations(Repository):
             existing.start_date = start_date
             return existing, False
         row = InductionChecklist(
-            org_id=org_id,
-            tutor_id=tutor_id,
-            start_date=start_date,
-            done={},
-            created_at=now,
-            updated_at=now,
+            org_id=org_id, tutor_id=tutor_id, start_date=start_date, created_at=now, updated_at=now
         )
-        self.session.add(row)
-        await self.session.flush()
-        return row, True
+        return await self.added(row), True
 
     async def checklists(self, org_id: str) -> Sequence[tuple[InductionChecklist, Person]]:
         rows = await self.session.execute(

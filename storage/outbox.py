@@ -27,7 +27,7 @@ from sqlalchemy import ColumnElement, Select, case, func, or_, select, text, upd
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
+from sqlalchemy.schema import Index, UniqueConstraint
 from sqlalchemy.types import Float, String, Text
 
 from storage.db import Database, UnitOfWork
@@ -39,6 +39,8 @@ from storage.models import (
     Repository,
     Team,
     TeamMember,
+    belongs_to,
+    refers_to,
 )
 from storage.people import Directory, Sighting
 from storage.reminders import FAILED, PENDING, QUEUED, ScheduledItem
@@ -55,13 +57,11 @@ class OutboxMessage(OrganisationRow):
         Index("ix_outbox_messages_conversation", "conversation_id", "paced_at"),
     )
 
-    item_id: Mapped[int] = mapped_column(ForeignKey("scheduled_items.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = belongs_to("scheduled_items")
     item_revision: Mapped[int]
     kind: Mapped[str] = mapped_column(String(60))
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    conversation_ref_id: Mapped[int | None] = mapped_column(
-        ForeignKey("conversation_refs.id", ondelete="SET NULL")
-    )
+    person_id: Mapped[int | None] = belongs_to("people")
+    conversation_ref_id: Mapped[int | None] = refers_to("conversation_refs")
     message: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"text": .., "card": ..}
     state: Mapped[str] = mapped_column(String(20), default=QUEUED)
     not_before: Mapped[datetime]
@@ -91,9 +91,7 @@ class RosterSync(Base):
 
     __tablename__ = "roster_syncs"
 
-    team_pk: Mapped[int] = mapped_column(
-        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
-    )
+    team_pk: Mapped[int] = belongs_to("teams", primary_key=True)
     synced_at: Mapped[datetime]
 
 

@@ -31,6 +31,7 @@ from storage.models import (
     Team,
     TeamMember,
     get_in_org,
+    given,
 )
 
 log = logging.getLogger(__name__)
@@ -386,11 +387,11 @@ class Directory(Repository):
             return None
         team = await self.one(Team, Team.org_id == org_id, Team.team_id == where.team_id)
         if team is None:
-            team = Team(
-                org_id=org_id, team_id=where.team_id, name=where.team_name or "", created_at=now
+            team = await self.added(
+                Team(
+                    org_id=org_id, team_id=where.team_id, name=where.team_name or "", created_at=now
+                )
             )
-            self.session.add(team)
-            await self.session.flush()
         elif where.team_name and team.name != where.team_name:
             team.name = where.team_name
         if where.teams_channel_id:
@@ -484,7 +485,4 @@ class Directory(Repository):
         )
 
     async def audit_trail(self, org_id: str, subject: str | None = None) -> Sequence[AuditEntry]:
-        q = select(AuditEntry).where(AuditEntry.org_id == org_id)
-        if subject is not None:
-            q = q.where(AuditEntry.subject == subject)
-        return (await self.session.scalars(q.order_by(AuditEntry.id))).all()
+        return await self.rows(AuditEntry, *given(AuditEntry, subject=subject), org_id=org_id)

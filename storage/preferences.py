@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import JSON, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base, OrganisationRow, Repository
+from storage.models import Base, OrganisationRow, Repository, belongs_to
 
 
 class NoticePreference(OrganisationRow):
@@ -21,7 +21,7 @@ class NoticePreference(OrganisationRow):
         UniqueConstraint("person_id", "category", name="uq_notice_preferences_person_category"),
     )
 
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = belongs_to("people")
     category: Mapped[str] = mapped_column(String(60))
     opted_out: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime]
@@ -33,9 +33,7 @@ class QuietHours(Base):
 
     __tablename__ = "quiet_hours"
 
-    person_id: Mapped[int] = mapped_column(
-        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
-    )
+    person_id: Mapped[int] = belongs_to("people", primary_key=True)
     org_id: Mapped[str] = mapped_column(String(64))
     start: Mapped[str | None] = mapped_column(String(5))
     end: Mapped[str | None] = mapped_column(String(5))
@@ -99,27 +97,12 @@ class Preferences(Repository):
         self, org_id: str, person_id: int, category: str, opted_out: bool, now: datetime
     ) -> bool:
         """Record one choice; True when it changed anything."""
-        pref = await self.one(
-            NoticePreference,
-            NoticePreference.person_id == person_id,
-            NoticePreference.category == category,
-        )
+        pref = await self.one(NoticePreference, person_id=person_id, category=category)
+        if (pref is not None and pref.opted_out) == opted_out:
+            return False  # no row is the same as opted in
         if pref is None:
-            if not opted_out:
-                return False
-            self.session.add(
-                NoticePreference(
-                    org_id=org_id,
-                    person_id=person_id,
-                    category=category,
-                    opted_out=True,
-                    updated_at=now,
-                )
-            )
-            await self.session.flush()
-            return True
-        if pref.opted_out == opted_out:
-            return False
+            pref = NoticePreference(org_id=org_id, person_id=person_id, category=category)
+            self.session.add(pref)
         pref.opted_out, pref.updated_at = opted_out, now
         await self.session.flush()
         return True

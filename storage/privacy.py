@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import cast, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.schema import ForeignKey, Index, Table
+from sqlalchemy.schema import Index, Table
 from sqlalchemy.types import Integer, String, Text
 
 from bot.domain.tutors import COLUMNS as TUTOR_LIST_COLUMNS
@@ -30,6 +30,8 @@ from storage.models import (
     Person,
     ProcessedActivity,
     Repository,
+    belongs_to,
+    refers_to,
 )
 from storage.outbox import OutboxMessage
 from storage.reminders import QUEUED
@@ -43,8 +45,8 @@ class AccessEntry(OrganisationRow):
     __tablename__ = "access_log"
     __table_args__ = (Index("ix_access_log_owner", "org_id", "owner_id", "at"),)
 
-    owner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    reader_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    owner_id: Mapped[int] = belongs_to("people")
+    reader_id: Mapped[int | None] = refers_to("people")
     kind: Mapped[str] = mapped_column(String(40))  # self_referral | programme | self_ratings | ...
     record: Mapped[str] = mapped_column(String(100))  # table:id
     path: Mapped[str] = mapped_column(String(200))  # how it was opened

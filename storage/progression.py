@@ -9,17 +9,20 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
+from sqlalchemy.schema import Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
 
 from bot.domain.progression import SessionState
 from storage.models import (
-    Base,
     ConversationRef,
+    NumberedRow,
     OrganisationRow,
     Repository,
     TeamMember,
+    belongs_to,
     get_in_org,
+    given,
+    refers_to,
 )
 from storage.people import Directory
 
@@ -37,10 +40,8 @@ class CardSession(OrganisationRow):
 
     place_key: Mapped[str] = mapped_column(String(400))  # the channel, or the chat's id
     conversation_id: Mapped[str] = mapped_column(String(400))
-    conversation_ref_id: Mapped[int | None] = mapped_column(
-        ForeignKey("conversation_refs.id", ondelete="SET NULL")
-    )
-    facilitator_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    conversation_ref_id: Mapped[int | None] = refers_to("conversation_refs")
+    facilitator_id: Mapped[int] = belongs_to("people")
     way: Mapped[str] = mapped_column(String(20))
     group_name: Mapped[str] = mapped_column(String(200), default="")
     state: Mapped[str] = mapped_column(String(20), default=SessionState.CHOOSING.value)
@@ -65,19 +66,18 @@ class CardSession(OrganisationRow):
         return keys[self.position] if 0 <= self.position < len(keys) else None
 
 
-class CardContribution(Base):
+class CardContribution(NumberedRow):
     __tablename__ = "card_contributions"
     __table_args__ = (Index("ix_card_contributions_session", "session_id", "card_key"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("card_sessions.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = belongs_to("card_sessions")
     card_key: Mapped[str] = mapped_column(String(20))
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    person_id: Mapped[int | None] = refers_to("people")
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
 
 
-class CardAction(Base):
+class CardAction(NumberedRow):
     """An agreed action: what, who, by when."""
 
     __tablename__ = "card_actions"
@@ -86,11 +86,10 @@ class CardAction(Base):
         Index("ix_card_actions_owner", "owner_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("card_sessions.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = belongs_to("card_sessions")
     card_key: Mapped[str] = mapped_column(String(20))
     what: Mapped[str] = mapped_column(Text)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    owner_id: Mapped[int] = belongs_to("people")
     due_on: Mapped[date]
     done_at: Mapped[datetime | None]
     dropped_at: Mapped[datetime | None]  # the owner is not doing it ...
@@ -153,15 +152,12 @@ class CardSessions(Repository):
 
     async def open_in(self, org_id: str, place_key: str) -> CardSession | None:
         """The session still open in this place (the newest, should there be more)."""
-        return await self.session.scalar(
-            select(CardSession)
-            .where(
-                CardSession.org_id == org_id,
-                CardSession.place_key == place_key,
-                CardSession.state.in_(OPEN_STATES),
-            )
-            .order_by(CardSession.id.desc())
-            .limit(1)
+        return await self.first(
+            CardSession,
+            CardSession.state.in_(OPEN_STATES),
+            order_by=CardSession.id.desc(),
+            org_id=org_id,
+            place_key=place_key,
         )
 
     async def taken_part(self, org_id: str, person_id: int, limit: int = 30) -> list[CardSession]:
@@ -206,17 +202,15 @@ class CardSessions(Repository):
         self, session_id: int, card_key: str | None = None
     ) -> Sequence[CardContribution]:
         """A session's contributions, oldest first: all of them, or one card's."""
-        query = select(CardContribution).where(CardContribution.session_id == session_id)
-        if card_key is not None:
-            query = query.where(CardContribution.card_key == card_key)
-        return (await self.session.scalars(query.order_by(CardContribution.id))).all()
+        return await self.rows(
+            CardContribution, *given(CardContribution, card_key=card_key), session_id=session_id
+        )
 
     async def actions(self, session_id: int, card_key: str | None = None) -> Sequence[CardAction]:
         """A session's agreed actions, oldest first: all of them, or one card's."""
-        query = select(CardAction).where(CardAction.session_id == session_id)
-        if card_key is not None:
-            query = query.where(CardAction.card_key == card_key)
-        return (await self.session.scalars(query.order_by(CardAction.id))).all()
+        return await self.rows(
+            CardAction, *given(CardAction, card_key=card_key), session_id=session_id
+        )
 
     async def action(self, action_id: int) -> CardAction | None:
         return await self.session.get(CardAction, action_id)

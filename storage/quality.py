@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.access import QUALITY_TEAM, Role
@@ -118,20 +118,17 @@ class QualityReads:
                 select(Team.id, Team.name).where(Team.org_id == org_id)
             )
         }
-        teams_of: dict[int, list[int]] = defaultdict(list)
-        for person_id, team_pk in await self.session.execute(
+        teams_of = await self._grouped(
             select(TeamMember.person_id, TeamMember.team_pk)
             .join(Team, Team.id == TeamMember.team_pk)
             .where(Team.org_id == org_id)
-        ):
-            teams_of[int(person_id)].append(int(team_pk))
-        grants: dict[int, set[str]] = defaultdict(set)
-        for person_id, role in await self.session.execute(
+        )
+        roles_of = await self._grouped(
             select(RoleGrant.person_id, RoleGrant.role)
             .join(Person, Person.id == RoleGrant.person_id)
             .where(Person.org_id == org_id)
-        ):
-            grants[int(person_id)].add(str(role))
+        )
+        grants = {person_id: set(roles) for person_id, roles in roles_of.items()}
         managers: dict[int, set[int]] = defaultdict(set)
         for person_id, pks in teams_of.items():
             if Role.LINE_MANAGER.value in grants.get(person_id, ()):
@@ -169,14 +166,12 @@ class QualityReads:
             StoredWalk.walk_date >= start,
             StoredWalk.walk_date <= end,
         )
-        visits: dict[int, list[int]] = defaultdict(list)
-        for walk_id, person_id in await self.session.execute(
+        visits = await self._grouped(
             select(StoredWalkTutor.walk_id, StoredWalkTutor.person_id)
             .join(StoredWalk, StoredWalk.id == StoredWalkTutor.walk_id)
             .where(*in_range)
             .order_by(StoredWalkTutor.id)
-        ):
-            visits[int(walk_id)].append(int(person_id))
+        )
         rows = await self.session.execute(
             select(
                 StoredWalk.id,
@@ -224,6 +219,13 @@ class QualityReads:
             for i, t, o, at, well, areas in rows
             if at is not None
         ]
+
+    async def _grouped[V](self, query: Select[int, V]) -> dict[int, list[V]]:
+        """The (id, value) pairs `query` gives, as each id's values in the order given."""
+        grouped: dict[int, list[V]] = defaultdict(list)
+        for key, value in await self.session.execute(query):
+            grouped[int(key)].append(value)
+        return grouped
 
     async def otla_states(self, org_id: str, year: str) -> dict[int, ObservationState]:
         """Each tutor's OTLA state for the academic year (one observation a year, seed 002)."""

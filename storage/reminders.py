@@ -18,10 +18,10 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
+from sqlalchemy.schema import Index, UniqueConstraint
 from sqlalchemy.types import String, Text
 
-from storage.models import OrganisationRow, Repository
+from storage.models import OrganisationRow, Repository, belongs_to
 
 PENDING = "pending"
 QUEUED = "queued"
@@ -50,10 +50,8 @@ class ScheduledItem(OrganisationRow):
     ready_at: Mapped[datetime] = mapped_column(default=_due_at)
     # Bumped by every `put`, so an outbox message belongs to one version of the item.
     revision: Mapped[int] = mapped_column(default=1)
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    conversation_ref_id: Mapped[int | None] = mapped_column(
-        ForeignKey("conversation_refs.id", ondelete="CASCADE")
-    )
+    person_id: Mapped[int | None] = belongs_to("people")
+    conversation_ref_id: Mapped[int | None] = belongs_to("conversation_refs")
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     state: Mapped[str] = mapped_column(String(20), default=PENDING)
     attempts: Mapped[int] = mapped_column(default=0)

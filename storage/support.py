@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
+from sqlalchemy.schema import Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
 
 from bot.domain.support import (
@@ -22,7 +22,7 @@ from bot.domain.support import (
     SignOff,
     SupportProgramme,
 )
-from storage.models import Base, OrganisationRow, Person, Records, get_in_org
+from storage.models import Base, OrganisationRow, Person, Records, belongs_to, get_in_org, refers_to
 from storage.preferences import Preferences
 
 OFFERS_CATEGORY = "self_referral_offers"  # NoticeKind.opt_out of self-referral offers
@@ -47,7 +47,7 @@ class SupportReferral(OrganisationRow):
     __tablename__ = "support_referrals"
     __table_args__ = (Index("ix_support_referrals_org_state", "org_id", "state"),)
 
-    tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    tutor_id: Mapped[int] = belongs_to("people", index=True)
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
     other_topic: Mapped[str] = mapped_column(Text, default="")
     ways: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -57,9 +57,7 @@ class SupportReferral(OrganisationRow):
     similar_style: Mapped[bool] = mapped_column(default=False)
     delivery_style: Mapped[str | None] = mapped_column(String(20))
     state: Mapped[str] = mapped_column(String(20), default=MATCHING)
-    practitioner_id: Mapped[int | None] = mapped_column(
-        ForeignKey("people.id", ondelete="SET NULL")
-    )
+    practitioner_id: Mapped[int | None] = refers_to("people")
     passed_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # APs not to ask again
     source: Mapped[str] = mapped_column(String(40), default="self")
     # A programme the AP proposed that starts only when the tutor accepts it (PROPOSED).
@@ -77,11 +75,9 @@ class SupportProgrammeRecord(OrganisationRow):
         Index("ix_support_programmes_practitioner", "org_id", "practitioner_id", "state"),
     )
 
-    referral_id: Mapped[int] = mapped_column(ForeignKey("support_referrals.id", ondelete="CASCADE"))
-    tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    practitioner_id: Mapped[int | None] = mapped_column(
-        ForeignKey("people.id", ondelete="SET NULL")
-    )
+    referral_id: Mapped[int] = belongs_to("support_referrals")
+    tutor_id: Mapped[int] = belongs_to("people", index=True)
+    practitioner_id: Mapped[int | None] = refers_to("people")
     kind: Mapped[str] = mapped_column(String(30))
     state: Mapped[str] = mapped_column(String(20))
     started_at: Mapped[datetime]
@@ -131,9 +127,7 @@ class SupportSession(OrganisationRow):
 
     __tablename__ = "support_sessions"
 
-    programme_id: Mapped[int] = mapped_column(
-        ForeignKey("support_programmes.id", ondelete="CASCADE"), index=True
-    )
+    programme_id: Mapped[int] = belongs_to("support_programmes", index=True)
     kind: Mapped[str] = mapped_column(String(40))
     held_on: Mapped[date]
     notes: Mapped[str] = mapped_column(Text, default="")
@@ -146,10 +140,8 @@ class SupportAction(OrganisationRow):
 
     __tablename__ = "support_actions"
 
-    programme_id: Mapped[int] = mapped_column(
-        ForeignKey("support_programmes.id", ondelete="CASCADE"), index=True
-    )
-    session_id: Mapped[int] = mapped_column(ForeignKey("support_sessions.id", ondelete="CASCADE"))
+    programme_id: Mapped[int] = belongs_to("support_programmes", index=True)
+    session_id: Mapped[int] = belongs_to("support_sessions")
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default=ActionStatus.OPEN.value)
     reviewed_in: Mapped[int | None]  # the session that reviewed it
@@ -164,10 +156,8 @@ class CompetenceRating(OrganisationRow):
         UniqueConstraint("programme_id", "stage", name="uq_competence_ratings_stage"),
     )
 
-    programme_id: Mapped[int] = mapped_column(
-        ForeignKey("support_programmes.id", ondelete="CASCADE")
-    )
-    tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    programme_id: Mapped[int] = belongs_to("support_programmes")
+    tutor_id: Mapped[int] = belongs_to("people")
     stage: Mapped[str] = mapped_column(String(10))
     scores: Mapped[dict[str, Any]] = mapped_column(default=dict)
     labels: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the checklist as it was
@@ -179,10 +169,8 @@ class SupportReflection(OrganisationRow):
 
     __tablename__ = "support_reflections"
 
-    programme_id: Mapped[int] = mapped_column(
-        ForeignKey("support_programmes.id", ondelete="CASCADE"), index=True
-    )
-    tutor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    programme_id: Mapped[int] = belongs_to("support_programmes", index=True)
+    tutor_id: Mapped[int] = belongs_to("people")
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
 
@@ -195,9 +183,7 @@ class LineManagerUpdate(OrganisationRow):
         UniqueConstraint("programme_id", "number", name="uq_line_manager_updates_number"),
     )
 
-    programme_id: Mapped[int] = mapped_column(
-        ForeignKey("support_programmes.id", ondelete="CASCADE")
-    )
+    programme_id: Mapped[int] = belongs_to("support_programmes")
     number: Mapped[int]
     text: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(20), default=WITH_TUTOR)
@@ -214,9 +200,7 @@ class SupportReport(OrganisationRow):
     __tablename__ = "support_reports"
     __table_args__ = (UniqueConstraint("programme_id", "month", name="uq_support_reports_month"),)
 
-    programme_id: Mapped[int] = mapped_column(
-        ForeignKey("support_programmes.id", ondelete="CASCADE")
-    )
+    programme_id: Mapped[int] = belongs_to("support_programmes")
     practitioner_id: Mapped[int | None]
     month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
     sessions: Mapped[str] = mapped_column(Text, default="")
@@ -235,9 +219,7 @@ class SupportOfferPreference(Base):
 
     __tablename__ = "support_offer_preferences"
 
-    person_id: Mapped[int] = mapped_column(
-        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
-    )
+    person_id: Mapped[int] = belongs_to("people", primary_key=True)
     org_id: Mapped[str] = mapped_column(String(64))
     opted_out: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime]
@@ -256,20 +238,16 @@ class SupportRecords(Records):
         return await get_in_org(self.session, SupportProgrammeRecord, org_id, programme_id)
 
     async def programme_for_referral(self, referral_id: int) -> SupportProgrammeRecord | None:
-        return await self.one(
-            SupportProgrammeRecord, SupportProgrammeRecord.referral_id == referral_id
-        )
+        return await self.one(SupportProgrammeRecord, referral_id=referral_id)
 
     async def open_referral_of(self, org_id: str, tutor_id: int) -> SupportReferral | None:
         """The tutor's referral that is still being matched, waiting or running."""
-        rows = await self.session.scalars(
-            select(SupportReferral)
-            .where(
-                SupportReferral.org_id == org_id,
-                SupportReferral.tutor_id == tutor_id,
-                SupportReferral.state.in_((MATCHING, WAITING, PROPOSED, ACCEPTED)),
-            )
-            .order_by(SupportReferral.id.desc())
+        rows = await self.rows(
+            SupportReferral,
+            SupportReferral.state.in_((MATCHING, WAITING, PROPOSED, ACCEPTED)),
+            order_by=SupportReferral.id.desc(),
+            org_id=org_id,
+            tutor_id=tutor_id,
         )
         for referral in rows:
             if referral.state != ACCEPTED:
@@ -282,30 +260,24 @@ class SupportRecords(Records):
     async def current_programme_of(
         self, org_id: str, tutor_id: int
     ) -> SupportProgrammeRecord | None:
-        return await self.session.scalar(
-            select(SupportProgrammeRecord)
-            .where(
-                SupportProgrammeRecord.org_id == org_id,
-                SupportProgrammeRecord.tutor_id == tutor_id,
-            )
-            .order_by(
+        return await self.first(
+            SupportProgrammeRecord,
+            order_by=(
                 SupportProgrammeRecord.state.in_(OPEN_PROGRAMME_STATES).desc(),
                 SupportProgrammeRecord.id.desc(),
-            )
-            .limit(1)
+            ),
+            org_id=org_id,
+            tutor_id=tutor_id,
         )
 
     async def caseload(self, org_id: str, practitioner_id: int) -> Sequence[SupportProgrammeRecord]:
-        rows = await self.session.scalars(
-            select(SupportProgrammeRecord)
-            .where(
-                SupportProgrammeRecord.org_id == org_id,
-                SupportProgrammeRecord.practitioner_id == practitioner_id,
-                SupportProgrammeRecord.state.in_(OPEN_PROGRAMME_STATES),
-            )
-            .order_by(SupportProgrammeRecord.started_at)
+        return await self.rows(
+            SupportProgrammeRecord,
+            SupportProgrammeRecord.state.in_(OPEN_PROGRAMME_STATES),
+            order_by=SupportProgrammeRecord.started_at,
+            org_id=org_id,
+            practitioner_id=practitioner_id,
         )
-        return rows.all()
 
     async def caseload_counts(self, org_id: str) -> dict[int, int]:
         """Open programmes per AP, plus referrals each AP has been asked about: counts only."""
@@ -337,12 +309,9 @@ class SupportRecords(Records):
         return counts
 
     async def waiting(self, org_id: str) -> Sequence[SupportReferral]:
-        rows = await self.session.scalars(
-            select(SupportReferral)
-            .where(SupportReferral.org_id == org_id, SupportReferral.state == WAITING)
-            .order_by(SupportReferral.created_at)
+        return await self.rows(
+            SupportReferral, order_by=SupportReferral.created_at, org_id=org_id, state=WAITING
         )
-        return rows.all()
 
     async def sessions(
         self, programme_id: int, since: date | None = None, until: date | None = None
@@ -355,49 +324,33 @@ class SupportRecords(Records):
         return (await self.session.scalars(q.order_by(SupportSession.held_on))).all()
 
     async def actions(self, programme_id: int) -> Sequence[SupportAction]:
-        return await self.in_order_added(SupportAction, SupportAction.programme_id == programme_id)
+        return await self.rows(SupportAction, programme_id=programme_id)
 
     async def open_actions(self, programme_id: int) -> list[SupportAction]:
         """Actions not yet done: the next session reviews them."""
         return [a for a in await self.actions(programme_id) if a.status != ActionStatus.DONE]
 
     async def ratings(self, programme_id: int) -> Sequence[CompetenceRating]:
-        rows = await self.session.scalars(
-            select(CompetenceRating)
-            .where(CompetenceRating.programme_id == programme_id)
-            .order_by(CompetenceRating.rated_at)
+        return await self.rows(
+            CompetenceRating, order_by=CompetenceRating.rated_at, programme_id=programme_id
         )
-        return rows.all()
 
     async def rating(self, programme_id: int, stage: str) -> CompetenceRating | None:
-        return await self.one(
-            CompetenceRating,
-            CompetenceRating.programme_id == programme_id,
-            CompetenceRating.stage == stage,
-        )
+        return await self.one(CompetenceRating, programme_id=programme_id, stage=stage)
 
     async def reflections(self, programme_id: int) -> Sequence[SupportReflection]:
-        return await self.in_order_added(
-            SupportReflection, SupportReflection.programme_id == programme_id
-        )
+        return await self.rows(SupportReflection, programme_id=programme_id)
 
     async def update(self, org_id: str, update_id: int) -> LineManagerUpdate | None:
         return await get_in_org(self.session, LineManagerUpdate, org_id, update_id)
 
     async def update_number(self, programme_id: int, number: int) -> LineManagerUpdate | None:
-        return await self.one(
-            LineManagerUpdate,
-            LineManagerUpdate.programme_id == programme_id,
-            LineManagerUpdate.number == number,
-        )
+        return await self.one(LineManagerUpdate, programme_id=programme_id, number=number)
 
     async def updates(self, programme_id: int) -> Sequence[LineManagerUpdate]:
-        rows = await self.session.scalars(
-            select(LineManagerUpdate)
-            .where(LineManagerUpdate.programme_id == programme_id)
-            .order_by(LineManagerUpdate.number)
+        return await self.rows(
+            LineManagerUpdate, order_by=LineManagerUpdate.number, programme_id=programme_id
         )
-        return rows.all()
 
     async def sent_updates_for(
         self, org_id: str, tutor_ids: Sequence[int]
@@ -421,21 +374,15 @@ class SupportRecords(Records):
         return [(u, p) for u, p in rows.all()]
 
     async def report(self, programme_id: int, month: str) -> SupportReport | None:
-        return await self.one(
-            SupportReport, SupportReport.programme_id == programme_id, SupportReport.month == month
-        )
+        return await self.one(SupportReport, programme_id=programme_id, month=month)
 
     async def report_by_id(self, org_id: str, report_id: int) -> SupportReport | None:
         return await get_in_org(self.session, SupportReport, org_id, report_id)
 
     async def under_review(self, org_id: str) -> Sequence[SupportProgrammeRecord]:
-        rows = await self.session.scalars(
-            select(SupportProgrammeRecord).where(
-                SupportProgrammeRecord.org_id == org_id,
-                SupportProgrammeRecord.state == ProgrammeState.UNDER_REVIEW.value,
-            )
+        return await self.rows(
+            SupportProgrammeRecord, org_id=org_id, state=ProgrammeState.UNDER_REVIEW.value
         )
-        return rows.all()
 
     async def managed_by(self, org_id: str, manager_email: str) -> list[int]:
         """The people whose line manager this is, by the tutor list."""

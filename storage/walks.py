@@ -11,26 +11,37 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, Select, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
 
 from bot.domain.access import QUALITY_TEAM, Role
 from bot.domain.walks import LearningWalk, TutorOnList, WalkFacts, WalkPlan, WalkWindow
-from storage.models import Base, Person, Repository, RoleGrant, Team, TeamMember, get_in_org
+from storage.models import (
+    NumberedRow,
+    Order,
+    Person,
+    Repository,
+    RoleGrant,
+    Team,
+    TeamMember,
+    belongs_to,
+    get_in_org,
+    given,
+    refers_to,
+)
 
 DRAFT = "draft"
 SAVED = "saved"
 
 
-class StoredWalkPlan(Base):
+class StoredWalkPlan(NumberedRow):
     __tablename__ = "walk_plans"
     __table_args__ = (UniqueConstraint("team_pk", "term_key", name="uq_walk_plans_team_term"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
-    team_pk: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    team_pk: Mapped[int] = belongs_to("teams")
     term_key: Mapped[str] = mapped_column(String(40))
     focus: Mapped[str] = mapped_column(String(300))
     linked_to: Mapped[str] = mapped_column(String(300), default="")
@@ -54,12 +65,11 @@ class StoredWalkPlan(Base):
         )
 
 
-class StoredWalkWindow(Base):
+class StoredWalkWindow(NumberedRow):
     __tablename__ = "walk_windows"
     __table_args__ = (Index("ix_walk_windows_ends_on", "ends_on"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    plan_id: Mapped[int] = mapped_column(ForeignKey("walk_plans.id", ondelete="CASCADE"))
+    plan_id: Mapped[int] = belongs_to("walk_plans")
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     course_type: Mapped[str] = mapped_column(String(100), default="")
@@ -68,7 +78,7 @@ class StoredWalkWindow(Base):
         return WalkWindow(self.starts_on, self.ends_on, self.course_type)
 
 
-class StoredWalk(Base):
+class StoredWalk(NumberedRow):
     """An HA27. `team_pk` + `teams_channel_id` are the channel store it was saved in."""
 
     __tablename__ = "learning_walks"
@@ -77,12 +87,11 @@ class StoredWalk(Base):
         Index("ix_learning_walks_author", "author_id", "state"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
-    team_pk: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    team_pk: Mapped[int] = belongs_to("teams")
     teams_channel_id: Mapped[str | None] = mapped_column(String(200))
-    author_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    plan_id: Mapped[int | None] = mapped_column(ForeignKey("walk_plans.id", ondelete="SET NULL"))
+    author_id: Mapped[int] = belongs_to("people")
+    plan_id: Mapped[int | None] = refers_to("walk_plans")
     state: Mapped[str] = mapped_column(String(20), default=DRAFT)
     walk_date: Mapped[date | None]
     course: Mapped[str] = mapped_column(String(200), default="")
@@ -138,30 +147,28 @@ class StoredWalk(Base):
         )
 
 
-class StoredWalkTutor(Base):
+class StoredWalkTutor(NumberedRow):
     __tablename__ = "learning_walk_tutors"
     __table_args__ = (
         UniqueConstraint("walk_id", "person_id", name="uq_learning_walk_tutors_pair"),
         Index("ix_learning_walk_tutors_person", "person_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    walk_id: Mapped[int] = mapped_column(ForeignKey("learning_walks.id", ondelete="CASCADE"))
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    walk_id: Mapped[int] = belongs_to("learning_walks")
+    person_id: Mapped[int] = belongs_to("people")
 
 
-class StoredWalkSummary(Base):
+class StoredWalkSummary(NumberedRow):
     """The quality team's termly summary as they edited it (the draft itself is never stored:
     it is drafted again from the records until someone saves their own words)."""
 
     __tablename__ = "walk_summaries"
     __table_args__ = (UniqueConstraint("org_id", "term_key", name="uq_walk_summaries_org_term"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
     term_key: Mapped[str] = mapped_column(String(40))
     text: Mapped[str] = mapped_column(Text, default="")
-    edited_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    edited_by: Mapped[int | None] = refers_to("people")
     edited_at: Mapped[datetime]
 
 
@@ -176,9 +183,7 @@ class WalkStore(Repository):
     # --- plans ---
 
     async def plan(self, team_pk: int, term_key: str) -> StoredWalkPlan | None:
-        return await self.one(
-            StoredWalkPlan, StoredWalkPlan.team_pk == team_pk, StoredWalkPlan.term_key == term_key
-        )
+        return await self.one(StoredWalkPlan, team_pk=team_pk, term_key=term_key)
 
     async def save_plan(
         self,
@@ -212,12 +217,9 @@ class WalkStore(Repository):
         return row, created
 
     async def plans_in_term(self, org_id: str, term_key: str) -> Sequence[StoredWalkPlan]:
-        rows = await self.session.scalars(
-            select(StoredWalkPlan)
-            .where(StoredWalkPlan.org_id == org_id, StoredWalkPlan.term_key == term_key)
-            .order_by(StoredWalkPlan.team_pk)
+        return await self.rows(
+            StoredWalkPlan, order_by=StoredWalkPlan.team_pk, org_id=org_id, term_key=term_key
         )
-        return rows.all()
 
     # --- walks ---
 
@@ -250,16 +252,13 @@ class WalkStore(Repository):
         return row
 
     async def drafts(self, org_id: str, author_id: int) -> Sequence[StoredWalk]:
-        rows = await self.session.scalars(
-            select(StoredWalk)
-            .where(
-                StoredWalk.org_id == org_id,
-                StoredWalk.author_id == author_id,
-                StoredWalk.state == DRAFT,
-            )
-            .order_by(StoredWalk.updated_at.desc())
+        return await self.rows(
+            StoredWalk,
+            order_by=StoredWalk.updated_at.desc(),
+            org_id=org_id,
+            author_id=author_id,
+            state=DRAFT,
         )
-        return rows.all()
 
     async def discard(self, walk: StoredWalk) -> None:
         await self.session.execute(delete(StoredWalk).where(StoredWalk.id == walk.id))
@@ -267,14 +266,13 @@ class WalkStore(Repository):
     async def saved_between(
         self, org_id: str, start: date, end: date, team_pk: int | None = None
     ) -> Sequence[StoredWalk]:
-        q = select(StoredWalk).where(
-            StoredWalk.org_id == org_id,
+        return await self.rows(
+            StoredWalk,
             *_saved_between(start, end),
+            *given(StoredWalk, team_pk=team_pk),
+            order_by=(StoredWalk.walk_date, StoredWalk.id),
+            org_id=org_id,
         )
-        if team_pk is not None:
-            q = q.where(StoredWalk.team_pk == team_pk)
-        rows = await self.session.scalars(q.order_by(StoredWalk.walk_date, StoredWalk.id))
-        return rows.all()
 
     async def walked_on(
         self, org_id: str, tutor_ids: Iterable[int], start: date, end: date
@@ -301,42 +299,41 @@ class WalkStore(Repository):
     async def tutors_walked_in_team(self, team_pk: int, start: date, end: date) -> Sequence[Person]:
         """Every tutor visited on the team's saved walks between start and end (a walk may visit
         tutors who are not known members of the team)."""
-        rows = await self.session.scalars(
+        return await self._by_name(
             select(Person)
             .join(StoredWalkTutor, StoredWalkTutor.person_id == Person.id)
             .join(StoredWalk, StoredWalk.id == StoredWalkTutor.walk_id)
-            .where(
-                StoredWalk.team_pk == team_pk,
-                *_saved_between(start, end),
-            )
-            .order_by(Person.name, Person.id)
+            .where(StoredWalk.team_pk == team_pk, *_saved_between(start, end))
         )
-        return rows.unique().all()
 
     async def on_day(self, org_id: str, tutor_id: int, day: date) -> list[str]:
         """Walks (saved, or drafted for that date) that visit this tutor on this day."""
-        rows = await self.session.scalars(
-            select(StoredWalk)
-            .join(StoredWalkTutor, StoredWalk.id == StoredWalkTutor.walk_id)
-            .where(
-                StoredWalk.org_id == org_id,
-                StoredWalkTutor.person_id == tutor_id,
-                StoredWalk.walk_date == day,
-            )
-            .order_by(StoredWalk.id)
-        )
-        return [f"a learning walk ({'saved' if w.state == SAVED else 'draft'})" for w in rows.all()]
+        walks = await self._visiting(org_id, tutor_id, StoredWalk.walk_date == day)
+        return [f"a learning walk ({'saved' if w.state == SAVED else 'draft'})" for w in walks]
 
     async def for_tutor(self, org_id: str, tutor_id: int, limit: int = 10) -> Sequence[StoredWalk]:
+        return await self._visiting(
+            org_id,
+            tutor_id,
+            StoredWalk.state == SAVED,
+            order_by=(StoredWalk.walk_date.desc(), StoredWalk.id.desc()),
+            limit=limit,
+        )
+
+    async def _visiting(
+        self,
+        org_id: str,
+        tutor_id: int,
+        *where: ColumnElement[bool],
+        order_by: tuple[Order, ...] = (StoredWalk.id,),
+        limit: int | None = None,
+    ) -> Sequence[StoredWalk]:
+        """The organisation's walks (saved or drafts) that visit this tutor and meet `where`."""
         rows = await self.session.scalars(
             select(StoredWalk)
             .join(StoredWalkTutor, StoredWalkTutor.walk_id == StoredWalk.id)
-            .where(
-                StoredWalk.org_id == org_id,
-                StoredWalk.state == SAVED,
-                StoredWalkTutor.person_id == tutor_id,
-            )
-            .order_by(StoredWalk.walk_date.desc(), StoredWalk.id.desc())
+            .where(StoredWalk.org_id == org_id, StoredWalkTutor.person_id == tutor_id, *where)
+            .order_by(*order_by)
             .limit(limit)
         )
         return rows.all()
@@ -344,11 +341,7 @@ class WalkStore(Repository):
     # --- the termly summary, as edited ---
 
     async def summary(self, org_id: str, term_key: str) -> StoredWalkSummary | None:
-        return await self.one(
-            StoredWalkSummary,
-            StoredWalkSummary.org_id == org_id,
-            StoredWalkSummary.term_key == term_key,
-        )
+        return await self.one(StoredWalkSummary, org_id=org_id, term_key=term_key)
 
     async def save_summary(
         self, org_id: str, term_key: str, text: str, by: int, now: datetime
@@ -374,10 +367,7 @@ class WalkStore(Repository):
         return await get_in_org(self.session, Team, org_id, team_pk)
 
     async def teams(self, org_id: str) -> Sequence[Team]:
-        rows = await self.session.scalars(
-            select(Team).where(Team.org_id == org_id).order_by(Team.name, Team.id)
-        )
-        return rows.all()
+        return await self.rows(Team, order_by=(Team.name, Team.id), org_id=org_id)
 
     async def teams_of(self, person_id: int) -> Sequence[Team]:
         rows = await self.session.scalars(
@@ -391,16 +381,14 @@ class WalkStore(Repository):
     async def team_tutors(self, team_pk: int) -> Sequence[Person]:
         """The team roster's tutors: members on the tutor list or holding the tutor role."""
         tutor_role = select(RoleGrant.person_id).where(RoleGrant.role == Role.TUTOR.value)
-        rows = await self.session.scalars(
+        return await self._by_name(
             select(Person)
             .join(TeamMember, TeamMember.person_id == Person.id)
             .where(
                 TeamMember.team_pk == team_pk,
                 (Person.is_tutor.is_(True)) | Person.id.in_(tutor_role),
             )
-            .order_by(Person.name, Person.id)
         )
-        return rows.all()
 
     async def team_member_count(self, team_pk: int) -> int:
         return int(
@@ -411,47 +399,38 @@ class WalkStore(Repository):
         )
 
     async def tutor_list(self, org_id: str, limit: int) -> Sequence[Person]:
-        rows = await self.session.scalars(
-            select(Person)
-            .where(Person.org_id == org_id, Person.is_tutor.is_(True))
-            .order_by(Person.name, Person.id)
-            .limit(limit)
+        return await self.rows(
+            Person, order_by=(Person.name, Person.id), limit=limit, org_id=org_id, is_tutor=True
         )
-        return rows.all()
 
     async def team_managers(self, team_pk: int) -> Sequence[Person]:
         """Members of the team who hold the line-manager role."""
-        rows = await self.session.scalars(
-            select(Person)
-            .join(TeamMember, TeamMember.person_id == Person.id)
-            .join(RoleGrant, RoleGrant.person_id == Person.id)
-            .where(TeamMember.team_pk == team_pk, RoleGrant.role == Role.LINE_MANAGER.value)
-            .order_by(Person.name, Person.id)
-        )
-        return rows.unique().all()
+        return await self._members_holding(team_pk, [Role.LINE_MANAGER])
 
     async def quality_team(self, org_id: str) -> Sequence[Person]:
-        rows = await self.session.scalars(
+        return await self._by_name(
             select(Person)
             .join(RoleGrant, RoleGrant.person_id == Person.id)
             .where(Person.org_id == org_id, RoleGrant.role.in_([r.value for r in QUALITY_TEAM]))
-            .order_by(Person.name, Person.id)
         )
-        return rows.unique().all()
 
     async def channel_quality_readers(self, team_pk: int) -> Sequence[Person]:
         """Quality-team members who are members of the team: the quality readers of its
         channels (Teams gives a standard channel its team's members)."""
-        rows = await self.session.scalars(
+        return await self._members_holding(team_pk, QUALITY_TEAM)
+
+    async def _members_holding(self, team_pk: int, roles: Iterable[Role]) -> Sequence[Person]:
+        """Members of the team who hold one of these roles."""
+        return await self._by_name(
             select(Person)
             .join(TeamMember, TeamMember.person_id == Person.id)
             .join(RoleGrant, RoleGrant.person_id == Person.id)
-            .where(
-                TeamMember.team_pk == team_pk,
-                RoleGrant.role.in_([r.value for r in QUALITY_TEAM]),
-            )
-            .order_by(Person.name, Person.id)
+            .where(TeamMember.team_pk == team_pk, RoleGrant.role.in_([r.value for r in roles]))
         )
+
+    async def _by_name(self, query: Select[Person]) -> Sequence[Person]:
+        """The people `query` finds, by name, each once (a join may find someone twice)."""
+        rows = await self.session.scalars(query.order_by(Person.name, Person.id))
         return rows.unique().all()
 
     async def line_manager_ids(self, people: Iterable[Person]) -> dict[int, frozenset[int]]:
