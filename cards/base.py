@@ -349,6 +349,16 @@ def form_card(
     return card(body, [save_button(verb, data, label)], fallback_text=fallback_text)
 
 
+def note_card(
+    heading: str, lines: Sequence[str], actions: Sequence[Action] = (), *, small: str = ""
+) -> CardDict:
+    """A short notice: a heading, a few lines, the next step as buttons."""
+    body: list[Element] = [title(heading), *(text(line) for line in lines)]
+    if small:
+        body.append(text(small, subtle=True, size="small"))
+    return card(body, actions, fallback_text=heading)
+
+
 def save_button(verb: str, data: Mapping[str, Any] | None = None, label: str = "Save") -> Action:
     """A form's primary button: it sends the card's inputs (Teams checks the required ones)."""
     return execute(label, verb, data, primary=True, saves=True)

@@ -11,6 +11,7 @@ from typing import Any
 from adaptive_cards_python import elements as E
 
 from cards import base
+from cards.base import note_card as note_card  # re-exported: callers import it from here
 from cards.inputs import choice_field, date_field, text_field
 
 STYLES = (("Practical / vocational", "practical"), ("Classroom-based", "classroom"))
@@ -21,15 +22,6 @@ DEVELOPMENTAL = (
 PRIVATE = (
     "Only the two of you can read this. Line managers and quality staff see only that it exists."
 )
-
-
-def note_card(
-    heading: str, lines: Sequence[str], actions: Sequence[base.Action] = (), *, small: str = ""
-) -> base.CardDict:
-    body: list[base.Element] = [base.title(heading), *(base.text(line) for line in lines)]
-    if small:
-        body.append(base.text(small, subtle=True, size="small"))
-    return base.card(body, actions, fallback_text=heading)
 
 
 def _v(values: Mapping[str, Any], key: str) -> str | None:
@@ -390,40 +382,18 @@ def agreement_form_card(
         ("mentee_institution", "Mentee's institution"),
         ("mentee_specialism", "Mentee's subject specialism"),
     ):
-        body += base.with_error(base.text_input(key, label, value=_v(values, key)), errors, key)
+        body += text_field(key, label, values, errors)
     for key, label in (
         ("mentor_agrees", "The mentor agrees"),
         ("mentee_agrees", "The mentee agrees"),
         ("organisation_agrees", "The organisation agrees"),
     ):
-        body += base.with_error(
-            base.text_input(key, label, value=_v(values, key), multiline=True, max_length=4000),
-            errors,
-            key,
-        )
+        body += text_field(key, label, values, errors, multiline=True, max_length=4000)
     for n in (1, 2, 3):
         body.append(base.text(f"**Objective {n}**"))
-        body += base.with_error(
-            base.text_input(
-                f"objective_{n}_what", "What will be done", value=_v(values, f"objective_{n}_what")
-            ),
-            errors,
-            f"objective_{n}_what",
-        )
-        body += base.with_error(
-            base.text_input(
-                f"objective_{n}_measure",
-                "How we'll know (the measure)",
-                value=_v(values, f"objective_{n}_measure"),
-            ),
-            errors,
-            f"objective_{n}_measure",
-        )
-        body += base.with_error(
-            base.date_input(f"objective_{n}_by", "By when", value=_v(values, f"objective_{n}_by")),
-            errors,
-            f"objective_{n}_by",
-        )
+        body += text_field(f"objective_{n}_what", "What will be done", values, errors)
+        body += text_field(f"objective_{n}_measure", "How we'll know (the measure)", values, errors)
+        body += date_field(f"objective_{n}_by", "By when", values, errors)
     body += text_field(
         "meeting",
         "When and where we'll meet",
@@ -446,7 +416,7 @@ def agreement_form_card(
         ("review_january", "Report (January)"),
         ("review_april", "Report (April)"),
     ):
-        body += base.with_error(base.date_input(key, label, value=_v(values, key)), errors, key)
+        body += date_field(key, label, values, errors)
     body += text_field(
         "recipients",
         "Reports go to (emails, separated by commas; the mentee agrees to each)",
@@ -490,22 +460,13 @@ def meeting_form_card(
     )
     for n, what in enumerate(objectives, start=1):
         body.append(base.text(f"**Objective {n}:** {what}"))
-        body += base.with_error(
-            base.text_input(
-                f"next_{n}", "Next steps", value=_v(values, f"next_{n}"), max_length=500
-            ),
-            errors,
-            f"next_{n}",
-        )
-        body += base.with_error(
-            base.choice_input(
-                f"progress_{n}",
-                "Progress so far",
-                [(f"{p}%", str(p)) for p in range(0, 101, 10)],
-                value=_v(values, f"progress_{n}"),
-            ),
-            errors,
+        body += text_field(f"next_{n}", "Next steps", values, errors, max_length=500)
+        body += choice_field(
             f"progress_{n}",
+            "Progress so far",
+            [(f"{p}%", str(p)) for p in range(0, 101, 10)],
+            values,
+            errors,
         )
     return base.form_card(body, "mentoring.meeting", {"rel": rel_id}, fallback_text="Log a meeting")
 
@@ -645,21 +606,9 @@ def coach_card(view: CoachView, errors: Mapping[str, str] | None = None) -> base
             "answer",
         )
         for n in (1, 2, 3):
-            body += base.with_error(
-                base.text_input(
-                    f"action_{n}",
-                    f"Action {n}" + ("" if n == 1 else " (optional)"),
-                    value=view.action_values.get(f"action_{n}"),
-                    max_length=300,
-                ),
-                errors,
-                f"action_{n}",
-            )
-            body += base.with_error(
-                base.date_input(f"by_{n}", "By when", value=view.action_values.get(f"by_{n}")),
-                errors,
-                f"by_{n}",
-            )
+            label = f"Action {n}" + ("" if n == 1 else " (optional)")
+            body += text_field(f"action_{n}", label, view.action_values, errors, max_length=300)
+            body += date_field(f"by_{n}", "By when", view.action_values, errors)
     else:
         body += base.with_error(
             base.text_input(

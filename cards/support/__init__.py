@@ -14,6 +14,7 @@ from typing import Any
 from adaptive_cards_python import elements as E
 
 from cards import base
+from cards.base import note_card as note_card  # re-exported: callers import it from here
 from cards.inputs import choice_field, text_field
 
 Choices = Sequence[tuple[str, str]]  # (label, value)
@@ -31,16 +32,6 @@ def _v(values: Values, key: str, default: str = "") -> str:
     if isinstance(value, list):
         return ",".join(str(v) for v in value)
     return "" if value is None else str(value)
-
-
-def note_card(
-    heading: str, lines: Sequence[str], actions: Sequence[base.Action] = (), *, small: str = ""
-) -> base.CardDict:
-    """A short notice: a heading, a few lines, the next step as buttons."""
-    body: list[base.Element] = [base.title(heading), *(base.text(line) for line in lines)]
-    if small:
-        body.append(base.text(small, subtle=True, size="small"))
-    return base.card(body, actions, fallback_text=heading)
 
 
 # --- self-referral ---------------------------------------------------------------------------
