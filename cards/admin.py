@@ -10,15 +10,14 @@ from types import MappingProxyType
 from bot.clock import LONDON
 from bot.domain.access import ROLE_LABELS, Role
 from cards import base
+from cards.inputs import EMPTY
 
 ROLE_CHOICES = tuple((ROLE_LABELS[r], r.value) for r in Role)
 
 
 def grant_role_card(
-    values: Mapping[str, str] | None = None, errors: Mapping[str, str] | None = None
+    values: Mapping[str, str] = EMPTY, errors: Mapping[str, str] = EMPTY
 ) -> base.CardDict:
-    values = values or {}
-    errors = errors or {}
     body = [
         base.title("Give someone a role"),
         base.text(
@@ -44,7 +43,7 @@ def grant_role_card(
             "action",
         ),
     ]
-    return base.card(body, [base.execute("Save", "admin.role", primary=True, saves=True)])
+    return base.form_card(body, "admin.role")
 
 
 @dataclass(frozen=True)
@@ -414,12 +413,10 @@ def tutor_details_card(
     tutor: TutorDetails,
     page: int,
     team_pk: int | None = None,
-    values: Mapping[str, str] | None = None,
-    errors: Mapping[str, str] | None = None,
+    values: Mapping[str, str] = EMPTY,
+    errors: Mapping[str, str] = EMPTY,
 ) -> base.CardDict:
     """One tutor's campus, curriculum area and delivery style; an empty input clears it."""
-    values = values or {}
-    errors = errors or {}
     style = values.get("delivery_style", tutor.delivery_style or "none")
     body: list[base.Element] = [
         base.title(f"{base.said(tutor.name)}: details"),

@@ -342,10 +342,11 @@ def form_card(
     verb: str,
     data: Mapping[str, Any] | None = None,
     *,
-    fallback_text: str,
+    fallback_text: str | None = None,
     label: str = "Save",
 ) -> CardDict:
-    """A form: its inputs, and the one primary button that sends them."""
+    """A form: its inputs, and the one primary button that sends them (`fallback_text` as in
+    `card`: else the form's title)."""
     return card(body, [save_button(verb, data, label)], fallback_text=fallback_text)
 
 

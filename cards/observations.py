@@ -11,7 +11,7 @@ from adaptive_cards_python import actions as A
 from adaptive_cards_python import elements as E
 
 from cards import base
-from cards.inputs import choice_field, date_field, text_field, time_field
+from cards.inputs import EMPTY, choice_field, date_field, text_field, time_field
 
 MAX_ROWS = 12  # rows on one card; the rest are in the exports
 ACTION_ROWS = 5  # actions with an outcome box each: the first few; the rest are in the export
@@ -69,10 +69,9 @@ class AllocationFormView:
 
 def allocation_card(
     view: AllocationFormView,
-    values: Mapping[str, str] | None = None,
-    errors: Mapping[str, str] | None = None,
+    values: Mapping[str, str] = EMPTY,
+    errors: Mapping[str, str] = EMPTY,
 ) -> base.CardDict:
-    values, errors = values or {}, errors or {}
     body: list[base.Element] = [
         base.title(f"Allocate an observer ({view.year})"),
         base.text("One formal observation a year for each tutor. The observer hears in chat."),
@@ -312,10 +311,10 @@ class ReportFormView:
 
 def report_form_card(
     view: ReportFormView,
-    values: Mapping[str, str] | None = None,
-    errors: Mapping[str, str] | None = None,
+    values: Mapping[str, str] = EMPTY,
+    errors: Mapping[str, str] = EMPTY,
 ) -> base.CardDict:
-    v, errors = values or {}, errors or {}
+    v = values
     body: list[base.Element] = [
         base.title(f"OTLA report: {base.said(view.tutor)}"),
         base.facts(
@@ -700,8 +699,7 @@ class LilView:
     can_set_quotas: bool = False
 
 
-def lil_card(view: LilView, errors: Mapping[str, str] | None = None) -> base.CardDict:
-    errors = errors or {}
+def lil_card(view: LilView, errors: Mapping[str, str] = EMPTY) -> base.CardDict:
     left = max(view.quota - view.picked, 0)
     body: list[base.Element] = [
         base.title(f"Learning in Libraries {view.year}"),

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from cards import base
+from cards.inputs import EMPTY
 
 KEEP = "keep."  # input id prefix: keep.<category> is "true" when the person wants them
 START_CHOICES = tuple(
@@ -144,10 +145,8 @@ def settings_saved_card(saved: SettingsSaved) -> base.CardDict:
 
 
 def sending_hours_card(
-    values: Mapping[str, str] | None = None, errors: Mapping[str, str] | None = None
+    values: Mapping[str, str] = EMPTY, errors: Mapping[str, str] = EMPTY
 ) -> base.CardDict:
-    values = values or {}
-    errors = errors or {}
     body: list[object] = [
         base.title("Sending hours"),
         base.text(
@@ -175,7 +174,7 @@ def sending_hours_card(
             "term_time_only", "Only in term time", value=values.get("term_time_only") == "true"
         ),
     ]
-    return base.card(body, [base.execute("Save", "settings.hours", primary=True, saves=True)])
+    return base.form_card(body, "settings.hours")
 
 
 def sending_hours_saved_card(description: str) -> base.CardDict:

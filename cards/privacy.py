@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from cards import base
+from cards.inputs import EMPTY
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,8 @@ def exported_card(admin: str) -> base.CardDict:
 
 
 def person_data_card(
-    values: Mapping[str, str] | None = None, errors: Mapping[str, str] | None = None
+    values: Mapping[str, str] = EMPTY, errors: Mapping[str, str] = EMPTY
 ) -> base.CardDict:
-    values = values or {}
-    errors = errors or {}
     body = [
         base.title("A person's data"),
         base.text(

@@ -16,7 +16,7 @@ from adaptive_cards_python import actions as A
 from adaptive_cards_python import elements as E
 
 from cards import base
-from cards.inputs import choice_field, text_field
+from cards.inputs import EMPTY, choice_field, text_field
 
 Choices = Sequence[tuple[str, str]]  # (title, value)
 
@@ -359,17 +359,17 @@ def walk_draft_saved_card(walk_id: int, team_name: str, label: str) -> base.Card
     )
 
 
-def walk_team_picker_card(teams: Choices, errors: Mapping[str, str] | None = None) -> base.CardDict:
+def walk_team_picker_card(teams: Choices, errors: Mapping[str, str] = EMPTY) -> base.CardDict:
     body = [
         base.title("Learning walk (HA27)"),
         base.text("Which team is this walk for? It is saved in that team's store."),
         *base.with_error(
             base.choice_input("team_pk", "Team", teams, required=True, placeholder="Pick a team"),
-            errors or {},
+            errors,
             "team_pk",
         ),
     ]
-    return base.card(body, [base.execute("Next", "walk.open", primary=True, saves=True)])
+    return base.form_card(body, "walk.open", label="Next")
 
 
 # --- Completion ---------------------------------------------------------------------------------
@@ -561,7 +561,7 @@ def walk_plan_card(view: PlanFormView) -> base.CardDict:
     body += choice_field(
         "walkers", "Who walks", view.walkers, v, errors, multi=True, placeholder="Pick one or more"
     )
-    return base.card(body, [base.execute("Save plan", "walk.plan.save", primary=True, saves=True)])
+    return base.form_card(body, "walk.plan.save", label="Save plan")
 
 
 def _window_inputs(i: int, v: Mapping[str, str], errors: Mapping[str, str]) -> list[base.Element]:

@@ -12,7 +12,7 @@ from adaptive_cards_python import elements as E
 
 from cards import base
 from cards.base import note_card as note_card  # re-exported: callers import it from here
-from cards.inputs import choice_field, date_field, text_field
+from cards.inputs import EMPTY, choice_field, date_field, text_field
 
 STYLES = (("Practical / vocational", "practical"), ("Classroom-based", "classroom"))
 DEVELOPMENTAL = (
@@ -32,9 +32,8 @@ def _v(values: Mapping[str, Any], key: str) -> str | None:
 # ------------------------------------------------------------------------ the directory
 
 
-def offer_card(values: Mapping[str, Any], errors: Mapping[str, str] | None = None) -> base.CardDict:
+def offer_card(values: Mapping[str, Any], errors: Mapping[str, str] = EMPTY) -> base.CardDict:
     """Offer yourself as a mentor."""
-    errors = errors or {}
     body: list[base.Element] = [
         base.title("Offer to mentor"),
         base.text(
@@ -100,9 +99,8 @@ class SearchView:
     suggested_by: str = ""
 
 
-def search_card(view: SearchView, errors: Mapping[str, str] | None = None) -> base.CardDict:
+def search_card(view: SearchView, errors: Mapping[str, str] = EMPTY) -> base.CardDict:
     """Up to five matches, each with why; the mentee chooses one, or ranks up to three."""
-    errors = errors or {}
     heading = f"Mentors for {view.query}" if view.query else "Mentors"
     body: list[base.Element] = [base.title(heading)]
     if view.notice:
@@ -363,11 +361,10 @@ def agreement_card(view: AgreementView) -> base.CardDict:
 
 
 def agreement_form_card(
-    rel_id: int, values: Mapping[str, Any], errors: Mapping[str, str] | None = None
+    rel_id: int, values: Mapping[str, Any], errors: Mapping[str, str] = EMPTY
 ) -> base.CardDict:
     """The agreement as a form: lists one item a line, three SMART objectives, meetings, reviews
     and recipients. Saving proposes it; the other person confirms."""
-    errors = errors or {}
     body: list[base.Element] = [
         base.title("Mentoring agreement"),
         base.text(
@@ -425,17 +422,11 @@ def agreement_form_card(
     )
     if "form" in errors:
         body.append(base.error_text(errors["form"]))
-    return base.card(
+    return base.form_card(
         body,
-        [
-            base.execute(
-                "Save and ask the other to confirm",
-                "agreement.save",
-                {"rel": rel_id},
-                primary=True,
-                saves=True,
-            )
-        ],
+        "agreement.save",
+        {"rel": rel_id},
+        label="Save and ask the other to confirm",
         fallback_text="Mentoring agreement",
     )
 
@@ -444,9 +435,8 @@ def meeting_form_card(
     rel_id: int,
     objectives: Sequence[str],
     values: Mapping[str, Any],
-    errors: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] = EMPTY,
 ) -> base.CardDict:
-    errors = errors or {}
     body: list[base.Element] = [base.title("Log a mentoring meeting")]
     body += date_field("held_on", "Date", values, errors, required=True)
     body += text_field(
@@ -472,9 +462,8 @@ def meeting_form_card(
 
 
 def observation_form_card(
-    rel_id: int, values: Mapping[str, Any], errors: Mapping[str, str] | None = None
+    rel_id: int, values: Mapping[str, Any], errors: Mapping[str, str] = EMPTY
 ) -> base.CardDict:
-    errors = errors or {}
     body: list[base.Element] = [
         base.title("Record a mentoring observation"),
         base.text(DEVELOPMENTAL, subtle=True),
@@ -507,9 +496,8 @@ def observation_form_card(
 
 
 def evaluation_form_card(
-    entry_id: int, observation: str, errors: Mapping[str, str] | None = None
+    entry_id: int, observation: str, errors: Mapping[str, str] = EMPTY
 ) -> base.CardDict:
-    errors = errors or {}
     body: list[base.Element] = [
         base.title("Evaluate your mentor's observation"),
         base.text(observation, subtle=True),
@@ -567,9 +555,8 @@ class CoachView:
     action_values: Mapping[str, str] = field(default_factory=dict)
 
 
-def coach_card(view: CoachView, errors: Mapping[str, str] | None = None) -> base.CardDict:
+def coach_card(view: CoachView, errors: Mapping[str, str] = EMPTY) -> base.CardDict:
     """One card for the whole conversation: the question now, earlier answers above it."""
-    errors = errors or {}
     heading = f"{view.model} · {view.step_no} of {view.steps}: {view.step_label}"
     body: list[base.Element] = [base.title(heading)]
     if view.notice:
@@ -673,9 +660,8 @@ def coach_done_card(
 
 
 def coach_review_card(
-    conv_id: int, outcome: str, before: int | None, errors: Mapping[str, str] | None = None
+    conv_id: int, outcome: str, before: int | None, errors: Mapping[str, str] = EMPTY
 ) -> base.CardDict:
-    errors = errors or {}
     heading = "OSKAR review"
     body: list[base.Element] = [base.title(heading), base.facts([("Outcome", outcome)])]
     if before is not None:

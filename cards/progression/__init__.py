@@ -636,7 +636,7 @@ def compare_choice_card(
             "sessions",
         ),
     ]
-    return base.card(body, [base.execute("Compare", "cards.compare", primary=True, saves=True)])
+    return base.form_card(body, "cards.compare", label="Compare")
 
 
 MAX_COMPARED = 4
@@ -849,17 +849,11 @@ def action_later_card(
             "by_when",
         ),
     ]
-    return base.card(
+    return base.form_card(
         body,
-        [
-            base.execute(
-                "Save the new date",
-                "cards.action.extend",
-                {"action": action_id},
-                primary=True,
-                saves=True,
-            )
-        ],
+        "cards.action.extend",
+        {"action": action_id},
+        label="Save the new date",
         fallback_text="Needs more time",
     )
 

@@ -15,7 +15,7 @@ from adaptive_cards_python import elements as E
 
 from cards import base
 from cards.base import note_card as note_card  # re-exported: callers import it from here
-from cards.inputs import choice_field, text_field
+from cards.inputs import EMPTY, choice_field, text_field
 
 Choices = Sequence[tuple[str, str]]  # (label, value)
 Values = Mapping[str, Any]
@@ -46,9 +46,8 @@ class ReferralFormView:
 
 
 def referral_card(
-    view: ReferralFormView, values: Values | None = None, errors: Errors | None = None
+    view: ReferralFormView, values: Values = EMPTY, errors: Errors = EMPTY
 ) -> base.CardDict:
-    values, errors = values or {}, errors or {}
     body: list[base.Element] = [
         base.title("Ask for support"),
         base.text(
@@ -146,8 +145,7 @@ class ReferralForAp:
     suggested: str
 
 
-def referral_for_ap_card(view: ReferralForAp, errors: Errors | None = None) -> base.CardDict:
-    errors = errors or {}
+def referral_for_ap_card(view: ReferralForAp, errors: Errors = EMPTY) -> base.CardDict:
     body: list[base.Element] = [
         base.title(f"{base.said(view.tutor)} would like support"),
         base.facts(
@@ -358,9 +356,8 @@ class SessionFormView:
 
 
 def session_form_card(
-    view: SessionFormView, values: Values | None = None, errors: Errors | None = None
+    view: SessionFormView, values: Values = EMPTY, errors: Errors = EMPTY
 ) -> base.CardDict:
-    values, errors = values or {}, errors or {}
     body: list[base.Element] = [
         base.title(f"Session with {base.said(view.tutor)}"),
         *base.with_error(
@@ -422,25 +419,18 @@ def session_form_card(
             values,
             errors,
         )
-    return base.card(
+    return base.form_card(
         body,
-        [
-            base.execute(
-                "Save session",
-                "programme.session",
-                {"programme_id": view.programme_id},
-                primary=True,
-                saves=True,
-            )
-        ],
+        "programme.session",
+        {"programme_id": view.programme_id},
+        label="Save session",
         fallback_text="Log a session",
     )
 
 
 def objectives_card(
-    programme_id: int, tutor: str, objectives: str, milestones: str, errors: Errors | None = None
+    programme_id: int, tutor: str, objectives: str, milestones: str, errors: Errors = EMPTY
 ) -> base.CardDict:
-    errors = errors or {}
     body: list[base.Element] = [
         base.title(f"Objectives with {base.said(tutor)}"),
         *base.with_error(
@@ -471,22 +461,15 @@ def objectives_card(
             size="small",
         ),
     ]
-    return base.card(
+    return base.form_card(
         body,
-        [
-            base.execute(
-                "Save",
-                "programme.objectives",
-                {"programme_id": programme_id},
-                primary=True,
-                saves=True,
-            )
-        ],
+        "programme.objectives",
+        {"programme_id": programme_id},
         fallback_text="Programme objectives",
     )
 
 
-def reflection_card(programme_id: int, errors: Errors | None = None) -> base.CardDict:
+def reflection_card(programme_id: int, errors: Errors = EMPTY) -> base.CardDict:
     body: list[base.Element] = [
         base.title("A reflection"),
         *base.with_error(
@@ -497,23 +480,12 @@ def reflection_card(programme_id: int, errors: Errors | None = None) -> base.Car
                 max_length=4000,
                 required=True,
             ),
-            errors or {},
+            errors,
             "text",
         ),
         base.text(ONLY_YOU_AND_AP, subtle=True, size="small"),
     ]
-    return base.card(
-        body,
-        [
-            base.execute(
-                "Save",
-                "programme.reflect",
-                {"programme_id": programme_id},
-                primary=True,
-                saves=True,
-            )
-        ],
-    )
+    return base.form_card(body, "programme.reflect", {"programme_id": programme_id})
 
 
 # --- competence self-rating ------------------------------------------------------------------
@@ -541,17 +513,10 @@ def rating_card(
             base.choice_input(key, label, SCORES, value=str(default), required=True), errors, key
         )
     body.append(base.text(ONLY_YOU_AND_AP, subtle=True, size="small"))
-    return base.card(
+    return base.form_card(
         body,
-        [
-            base.execute(
-                "Save",
-                "rate",
-                {"programme_id": view.programme_id, "stage": view.stage},
-                primary=True,
-                saves=True,
-            )
-        ],
+        "rate",
+        {"programme_id": view.programme_id, "stage": view.stage},
         fallback_text="Rate your confidence",
     )
 
@@ -578,7 +543,7 @@ def rating_chart_card(view: ChartView) -> base.CardDict:
     )
 
 
-def checklist_card(lines: str, errors: Errors | None = None) -> base.CardDict:
+def checklist_card(lines: str, errors: Errors = EMPTY) -> base.CardDict:
     body: list[base.Element] = [
         base.title("Competence checklist"),
         base.text(
@@ -589,18 +554,18 @@ def checklist_card(lines: str, errors: Errors | None = None) -> base.CardDict:
             base.text_input(
                 "lines", "Activities", value=lines, multiline=True, max_length=4000, required=True
             ),
-            errors or {},
+            errors,
             "lines",
         ),
     ]
-    return base.card(body, [base.execute("Save", "rate.checklist", primary=True, saves=True)])
+    return base.form_card(body, "rate.checklist")
 
 
 # --- 2-weekly updates to the line manager (support to good) ----------------------------------
 
 
 def update_draft_card(
-    programme_id: int, tutor: str, number: int, total: int, draft: str, errors: Errors | None = None
+    programme_id: int, tutor: str, number: int, total: int, draft: str, errors: Errors = EMPTY
 ) -> base.CardDict:
     body: list[base.Element] = [
         base.title(f"Update {number} of {total} for {base.said(tutor)}'s line manager"),
@@ -613,21 +578,15 @@ def update_draft_card(
             base.text_input(
                 "text", "Update", value=draft, multiline=True, max_length=2000, required=True
             ),
-            errors or {},
+            errors,
             "text",
         ),
     ]
-    return base.card(
+    return base.form_card(
         body,
-        [
-            base.execute(
-                "Show the tutor",
-                "programme.update",
-                {"programme_id": programme_id, "number": number},
-                primary=True,
-                saves=True,
-            )
-        ],
+        "programme.update",
+        {"programme_id": programme_id, "number": number},
+        label="Show the tutor",
         fallback_text="A draft update for a line manager",
     )
 
@@ -695,8 +654,7 @@ class ReviewView:
     rating: str
 
 
-def review_card(view: ReviewView, errors: Errors | None = None) -> base.CardDict:
-    errors = errors or {}
+def review_card(view: ReviewView, errors: Errors = EMPTY) -> base.CardDict:
     body: list[base.Element] = [
         base.title(f"Week-12 review: {base.said(view.tutor)}"),
         base.text(
@@ -746,17 +704,11 @@ def review_card(view: ReviewView, errors: Errors | None = None) -> base.CardDict
             "note",
         ),
     ]
-    return base.card(
+    return base.form_card(
         body,
-        [
-            base.execute(
-                "Record decision",
-                "programme.review",
-                {"programme_id": view.programme_id},
-                primary=True,
-                saves=True,
-            )
-        ],
+        "programme.review",
+        {"programme_id": view.programme_id},
+        label="Record decision",
         fallback_text="A week-12 review",
     )
 
@@ -807,8 +759,7 @@ class ReportFormView:
     concerns: str
 
 
-def report_form_card(view: ReportFormView, errors: Errors | None = None) -> base.CardDict:
-    errors = errors or {}
+def report_form_card(view: ReportFormView, errors: Errors = EMPTY) -> base.CardDict:
     body: list[base.Element] = [
         base.title(f"{base.said(view.tutor)}: {view.month_label}"),
         *base.with_error(
@@ -855,17 +806,11 @@ def report_form_card(view: ReportFormView, errors: Errors | None = None) -> base
             size="small",
         ),
     ]
-    return base.card(
+    return base.form_card(
         body,
-        [
-            base.execute(
-                "Send to head of T&L",
-                "programme.report",
-                {"programme_id": view.programme_id, "month": view.month},
-                primary=True,
-                saves=True,
-            )
-        ],
+        "programme.report",
+        {"programme_id": view.programme_id, "month": view.month},
+        label="Send to head of T&L",
         fallback_text=f"Monthly report to the head of T&L: {view.month_label}",
     )
 
