@@ -10,7 +10,7 @@ from types import MappingProxyType
 from bot.clock import LONDON
 from bot.domain.access import ROLE_LABELS, Role
 from cards import base
-from cards.inputs import EMPTY
+from cards.inputs import EMPTY, choice_field
 
 ROLE_CHOICES = tuple((ROLE_LABELS[r], r.value) for r in Role)
 
@@ -24,13 +24,7 @@ def grant_role_card(
             "People can hold several roles. Roles decide what each person can see.", subtle=True
         ),
         *base.email_field(values, errors),
-        *base.with_error(
-            base.choice_input(
-                "role", "Role", ROLE_CHOICES, value=values.get("role"), required=True
-            ),
-            errors,
-            "role",
-        ),
+        *choice_field("role", "Role", ROLE_CHOICES, values, errors, required=True),
         *base.with_error(
             base.choice_input(
                 "action",

@@ -337,13 +337,7 @@ def report_form_card(
     body.append(_section("Actions"))
     body.append(base.text("Each action has an owner and a target date.", subtle=True, size="small"))
     for i in range(1, view.action_slots + 1):
-        body += base.with_error(
-            base.text_input(
-                f"action_{i}", f"Action {i}", value=v.get(f"action_{i}"), max_length=500
-            ),
-            errors,
-            f"action_{i}",
-        )
+        body += text_field(f"action_{i}", f"Action {i}", v, errors, max_length=500)
         body += base.with_error(
             base.choice_input(
                 f"action_{i}_owner",
@@ -354,13 +348,7 @@ def report_form_card(
             errors,
             f"action_{i}_owner",
         )
-        body += base.with_error(
-            base.date_input(
-                f"action_{i}_date", f"Action {i} target date", value=v.get(f"action_{i}_date")
-            ),
-            errors,
-            f"action_{i}_date",
-        )
+        body += date_field(f"action_{i}_date", f"Action {i} target date", v, errors)
     body.append(_section("Suggestions for professional exploration"))
     body += text_field("suggestions", "Suggestions", v, errors, multiline=True)
     if view.grades:

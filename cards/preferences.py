@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from cards import base
-from cards.inputs import EMPTY
+from cards.inputs import EMPTY, date_field
 
 KEEP = "keep."  # input id prefix: keep.<category> is "true" when the person wants them
 START_CHOICES = tuple(
@@ -217,13 +217,7 @@ def term_dates_card(
     if "form" in errors:
         body.append(base.error_text(errors["form"]))
     for field_id, label in TERM_FIELDS:
-        body.extend(
-            base.with_error(
-                base.date_input(field_id, label, value=values.get(field_id), required=True),
-                errors,
-                field_id,
-            )
-        )
+        body += date_field(field_id, label, values, errors, required=True)
     body.extend(
         base.with_error(
             base.text_input(

@@ -16,7 +16,7 @@ from adaptive_cards_python import actions as A
 from adaptive_cards_python import elements as E
 
 from cards import base
-from cards.inputs import EMPTY, choice_field, text_field
+from cards.inputs import EMPTY, choice_field, date_field, text_field
 
 Choices = Sequence[tuple[str, str]]  # (title, value)
 
@@ -194,17 +194,7 @@ def _themed(
         base.choice_input(
             key, label, themes, value=v.get(key), multi=True, placeholder="Pick themes"
         ),
-        *base.with_error(
-            base.text_input(
-                f"{key}_note",
-                f"{label}: notes",
-                value=v.get(f"{key}_note"),
-                multiline=True,
-                max_length=2000,
-            ),
-            errors,
-            f"{key}_note",
-        ),
+        *text_field(f"{key}_note", f"{label}: notes", v, errors, multiline=True, max_length=2000),
     ]
 
 
@@ -567,18 +557,8 @@ def walk_plan_card(view: PlanFormView) -> base.CardDict:
 def _window_inputs(i: int, v: Mapping[str, str], errors: Mapping[str, str]) -> list[base.Element]:
     return [
         E.TextBlock(text=f"Window {i}", weight="bolder", size="small", spacing="medium"),
-        *base.with_error(
-            base.date_input(
-                f"window{i}_start", "From", value=v.get(f"window{i}_start"), required=i == 1
-            ),
-            errors,
-            f"window{i}_start",
-        ),
-        *base.with_error(
-            base.date_input(f"window{i}_end", "To", value=v.get(f"window{i}_end"), required=i == 1),
-            errors,
-            f"window{i}_end",
-        ),
+        *date_field(f"window{i}_start", "From", v, errors, required=i == 1),
+        *date_field(f"window{i}_end", "To", v, errors, required=i == 1),
         base.text_input(
             f"window{i}_course_type",
             "Course type (optional)",

@@ -759,53 +759,30 @@ class ReportFormView:
     concerns: str
 
 
+# The monthly report's boxes, in order: (input id, which is also the ReportFormView field; label;
+# whether it must be filled in).
+REPORT_BOXES = (
+    ("sessions", "Sessions held", True),
+    ("actions", "Actions", False),
+    ("progress", "Progress", True),
+    ("concerns", "Concerns", False),
+)
+
+
 def report_form_card(view: ReportFormView, errors: Errors = EMPTY) -> base.CardDict:
-    body: list[base.Element] = [
-        base.title(f"{base.said(view.tutor)}: {view.month_label}"),
-        *base.with_error(
-            base.text_input(
-                "sessions",
-                "Sessions held",
-                value=view.sessions,
-                multiline=True,
-                max_length=2000,
-                required=True,
-            ),
-            errors,
-            "sessions",
-        ),
-        *base.with_error(
-            base.text_input(
-                "actions", "Actions", value=view.actions, multiline=True, max_length=2000
-            ),
-            errors,
-            "actions",
-        ),
-        *base.with_error(
-            base.text_input(
-                "progress",
-                "Progress",
-                value=view.progress,
-                multiline=True,
-                max_length=2000,
-                required=True,
-            ),
-            errors,
-            "progress",
-        ),
-        *base.with_error(
-            base.text_input(
-                "concerns", "Concerns", value=view.concerns, multiline=True, max_length=2000
-            ),
-            errors,
-            "concerns",
-        ),
+    drafted = {key: getattr(view, key) for key, _, _ in REPORT_BOXES}
+    body: list[base.Element] = [base.title(f"{base.said(view.tutor)}: {view.month_label}")]
+    for key, label, required in REPORT_BOXES:
+        body += text_field(
+            key, label, drafted, errors, multiline=True, max_length=2000, required=required
+        )
+    body.append(
         base.text(
             "Goes to the head of teaching & learning. The tutor is sent a copy.",
             subtle=True,
             size="small",
-        ),
-    ]
+        )
+    )
     return base.form_card(
         body,
         "programme.report",
