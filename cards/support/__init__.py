@@ -195,9 +195,11 @@ class TimelineLine:
 
 @dataclass(frozen=True)
 class ActionLine:
+    """An action agreed in a programme; `status` is its label where it is shown."""
+
     id: int
     text: str
-    status: str  # label
+    status: str = ""
 
 
 @dataclass(frozen=True)
@@ -339,18 +341,12 @@ def caseload_card(
 
 
 @dataclass(frozen=True)
-class ReviewAction:
-    id: int
-    text: str
-
-
-@dataclass(frozen=True)
 class SessionFormView:
     programme_id: int
     tutor: str
     kinds: Choices
     today: str
-    review: Sequence[ReviewAction]  # actions agreed last time, to review now
+    review: Sequence[ActionLine]  # actions agreed last time, to review now
     statuses: Choices
     sign_off: bool  # offer the sign-off outcome
 
