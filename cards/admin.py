@@ -9,45 +9,24 @@ from types import MappingProxyType
 
 from bot.clock import LONDON
 from bot.domain.access import ROLE_LABELS, Role
-from cards.base import (
-    CardDict,
-    Element,
-    ImportCounts,
-    actions_row,
-    button_list,
-    card,
-    choice_input,
-    date_input,
-    email_field,
-    execute,
-    facts,
-    import_summary,
-    said,
-    text,
-    text_input,
-    title,
-    with_error,
-)
+from cards import base
+from cards.inputs import EMPTY, choice_field
 
 ROLE_CHOICES = tuple((ROLE_LABELS[r], r.value) for r in Role)
 
 
 def grant_role_card(
-    values: Mapping[str, str] | None = None, errors: Mapping[str, str] | None = None
-) -> CardDict:
-    values = values or {}
-    errors = errors or {}
+    values: Mapping[str, str] = EMPTY, errors: Mapping[str, str] = EMPTY
+) -> base.CardDict:
     body = [
-        title("Give someone a role"),
-        text("People can hold several roles. Roles decide what each person can see.", subtle=True),
-        *email_field(values, errors),
-        *with_error(
-            choice_input("role", "Role", ROLE_CHOICES, value=values.get("role"), required=True),
-            errors,
-            "role",
+        base.title("Give someone a role"),
+        base.text(
+            "People can hold several roles. Roles decide what each person can see.", subtle=True
         ),
-        *with_error(
-            choice_input(
+        *base.email_field(values, errors),
+        *choice_field("role", "Role", ROLE_CHOICES, values, errors, required=True),
+        *base.with_error(
+            base.choice_input(
                 "action",
                 "Give or take away",
                 [("Give", "grant"), ("Take away", "revoke")],
@@ -58,7 +37,7 @@ def grant_role_card(
             "action",
         ),
     ]
-    return card(body, [execute("Save", "admin.role", primary=True, saves=True)])
+    return base.form_card(body, "admin.role")
 
 
 @dataclass(frozen=True)
@@ -70,14 +49,14 @@ class RoleChange:
     changed: bool
 
 
-def role_saved_card(change: RoleChange) -> CardDict:
+def role_saved_card(change: RoleChange) -> base.CardDict:
     verb = "now has" if change.granted else "no longer has"
     outcome = "Saved" if change.changed else "No change"
     body = [
-        title(f"{outcome}: roles"),
-        text(f"{change.name or change.email} {verb} the role **{change.role}**."),
+        base.title(f"{outcome}: roles"),
+        base.text(f"{change.name or change.email} {verb} the role **{change.role}**."),
     ]
-    return card(body, [execute("Change another role", "admin.role.open")])
+    return base.card(body, [base.execute("Change another role", "admin.role.open")])
 
 
 @dataclass(frozen=True)
@@ -87,15 +66,17 @@ class PersonRoles:
     roles: Sequence[str]
 
 
-def roles_card(people: Sequence[PersonRoles]) -> CardDict:
-    body = [title("People and roles")]
+def roles_card(people: Sequence[PersonRoles]) -> base.CardDict:
+    body = [base.title("People and roles")]
     if not people:
-        body.append(text("Nobody has a role yet. Import the tutor list or give someone a role."))
+        body.append(
+            base.text("Nobody has a role yet. Import the tutor list or give someone a role.")
+        )
     else:
-        body.append(facts([(p.name or p.email, ", ".join(p.roles)) for p in people[:50]]))
+        body.append(base.facts([(p.name or p.email, ", ".join(p.roles)) for p in people[:50]]))
         if len(people) > 50:
-            body.append(text(f"…and {len(people) - 50} more.", subtle=True))
-    return card(body, [execute("Give someone a role", "admin.role.open")])
+            body.append(base.text(f"…and {len(people) - 50} more.", subtle=True))
+    return base.card(body, [base.execute("Give someone a role", "admin.role.open")])
 
 
 @dataclass(frozen=True)
@@ -108,37 +89,38 @@ class RoleLogLine:
     why: str
 
 
-def role_log_card(lines: Sequence[RoleLogLine]) -> CardDict:
+def role_log_card(lines: Sequence[RoleLogLine]) -> base.CardDict:
     """The audit log of roles: every grant and revoke, newest first."""
-    body = [title("Role changes")]
+    body = [base.title("Role changes")]
     if not lines:
-        body.append(text("No role has been given or taken away yet."))
+        body.append(base.text("No role has been given or taken away yet."))
     for line in lines:
         change = "given" if line.granted else "taken away"
         when = line.at.astimezone(LONDON).strftime("%d %b %Y %H:%M")
         why = f" ({line.why})" if line.why else ""
-        body.append(
-            text(f"{when}: {said(line.person)} — {line.role} {change} by {said(line.by)}{why}")
-        )
-    body.append(text("The newest 50 changes. Type **admin audit** to see this again.", subtle=True))
-    return card(body, [execute("People & roles", "admin.roles")])
+        who, by = base.said(line.person), base.said(line.by)
+        body.append(base.text(f"{when}: {who} — {line.role} {change} by {by}{why}"))
+    body.append(
+        base.text("The newest 50 changes. Type **admin audit** to see this again.", subtle=True)
+    )
+    return base.card(body, [base.execute("People & roles", "admin.roles")])
 
 
-def admin_card() -> CardDict:
+def admin_card() -> base.CardDict:
     body = [
-        title("TLC admin"),
-        text(
+        base.title("TLC admin"),
+        base.text(
             "Roles decide who sees what. The tutor list brings in names, campuses "
             "and line managers."
         ),
-        actions_row(
-            execute("Set up TLC", "admin.setup.open"),
-            execute("Give a role", "admin.role.open"),
-            execute("People & roles", "admin.roles"),
-            execute("Role changes", "admin.audit"),
-            execute("A person's data", "admin.person.open"),
+        base.actions_row(
+            base.execute("Set up TLC", "admin.setup.open"),
+            base.execute("Give a role", "admin.role.open"),
+            base.execute("People & roles", "admin.roles"),
+            base.execute("Role changes", "admin.audit"),
+            base.execute("A person's data", "admin.person.open"),
         ),
-        text(
+        base.text(
             "To import the tutor list, send the CSV file to me in this chat with the words "
             "**admin import**. Columns: name, email, campus, curriculum_area, delivery_style, "
             "line_manager_email, learning_in_libraries, start_date.",
@@ -146,14 +128,14 @@ def admin_card() -> CardDict:
             size="small",
         ),
     ]
-    return card(body)
+    return base.card(body)
 
 
-ImportResult = ImportCounts  # what importing the tutor list did
+ImportResult = base.ImportCounts  # what importing the tutor list did
 
 
-def import_result_card(result: ImportResult) -> CardDict:
-    return card(import_summary("Tutor list imported", "New tutors", result))
+def import_result_card(result: ImportResult) -> base.CardDict:
+    return base.card(base.import_summary("Tutor list imported", "New tutors", result))
 
 
 # --- guided setup ---------------------------------------------------------------------------------
@@ -197,13 +179,13 @@ def _mark(done: bool) -> str:
     return DONE if done else TO_DO
 
 
-def setup_card(view: SetupView) -> CardDict:
+def setup_card(view: SetupView) -> base.CardDict:
     errors = view.errors
-    body: list[Element] = [title("Set up TLC")]
+    body: list[base.Element] = [base.title("Set up TLC")]
     if view.notice:
-        body.append(text(view.notice, size="small"))
+        body.append(base.text(view.notice, size="small"))
     body.append(
-        text(
+        base.text(
             "Three steps; each can be done again later. Roles decide who sees what; the tutor "
             "list fills the pickers; term dates pace walks, observations and offers.",
             subtle=True,
@@ -211,9 +193,9 @@ def setup_card(view: SetupView) -> CardDict:
         )
     )
     # The college's name: Teams does not tell a bot its organisation's name.
-    body.append(title(f"{_mark(bool(view.org_name))} Your college's name"))
-    body += with_error(
-        text_input(
+    body.append(base.title(f"{_mark(bool(view.org_name))} Your college's name"))
+    body += base.with_error(
+        base.text_input(
             "org_name",
             "College name (in the header of every export)",
             value=view.org_name,
@@ -223,15 +205,17 @@ def setup_card(view: SetupView) -> CardDict:
         errors,
         "org_name",
     )
-    body.append(actions_row(execute("Save the name", "admin.setup.name", saves=True)))
+    body.append(base.actions_row(base.execute("Save the name", "admin.setup.name", saves=True)))
     # 1. Who's who
     roles_done = all(step.holders for step in view.roles)
-    body.append(title(f"{_mark(roles_done)} 1. Who's who"))
+    body.append(base.title(f"{_mark(roles_done)} 1. Who's who"))
     for step in view.roles:
         now = ", ".join(step.holders[:4]) + ("…" if len(step.holders) > 4 else "")
-        body.append(text(f"{_mark(bool(step.holders))} **{step.label}**: {now or 'nobody yet'}"))
-        body += with_error(
-            choice_input(
+        body.append(
+            base.text(f"{_mark(bool(step.holders))} **{step.label}**: {now or 'nobody yet'}")
+        )
+        body += base.with_error(
+            base.choice_input(
                 step.field,
                 step.label,
                 view.people,
@@ -243,8 +227,8 @@ def setup_card(view: SetupView) -> CardDict:
             errors,
             step.field,
         )
-        body += with_error(
-            text_input(
+        body += base.with_error(
+            base.text_input(
                 f"{step.field}_emails",
                 f"…or their emails ({step.label.lower()})",
                 placeholder="name@college.ac.uk, other@college.ac.uk",
@@ -253,14 +237,16 @@ def setup_card(view: SetupView) -> CardDict:
             f"{step.field}_emails",
         )
     body.append(
-        actions_row(execute("Save who's who", "admin.setup.roles", primary=True, saves=True))
+        base.actions_row(
+            base.execute("Save who's who", "admin.setup.roles", primary=True, saves=True)
+        )
     )
     # 2. The tutor list
     tutors = f"{view.tutors} tutors on the list" if view.tutors else "no tutors yet"
-    body.append(title(f"{_mark(view.tutors > 0)} 2. The tutor list ({tutors})"))
+    body.append(base.title(f"{_mark(view.tutors > 0)} 2. The tutor list ({tutors})"))
     if view.in_personal:
         body.append(
-            text(
+            base.text(
                 "Send the CSV file in this chat with the words **admin import**, or paste it "
                 "here (first line: name, email, campus, curriculum_area, delivery_style, "
                 "line_manager_email, learning_in_libraries, start_date).",
@@ -269,14 +255,14 @@ def setup_card(view: SetupView) -> CardDict:
         )
     else:
         body.append(
-            text(
+            base.text(
                 "Paste the CSV here, or send the file in your 1:1 chat with me with the words "
                 "**admin import**.",
                 size="small",
             )
         )
-    body += with_error(
-        text_input(
+    body += base.with_error(
+        base.text_input(
             "tutor_csv",
             "Tutor list (CSV)",
             multiline=True,
@@ -286,10 +272,10 @@ def setup_card(view: SetupView) -> CardDict:
         errors,
         "tutor_csv",
     )
-    body.append(actions_row(execute("Import the list", "admin.setup.tutors", saves=True)))
-    body += button_list(
+    body.append(base.actions_row(base.execute("Import the list", "admin.setup.tutors", saves=True)))
+    body += base.button_list(
         *(
-            execute(
+            base.execute(
                 f"Use {t.name or 'this team'}'s members ({t.members})",
                 "admin.setup.team_tutors",
                 {"team_pk": t.team_pk},
@@ -298,10 +284,10 @@ def setup_card(view: SetupView) -> CardDict:
         )
     )
     if view.tutors:
-        body.append(actions_row(execute("Edit tutors' details", "admin.tutors.list")))
+        body.append(base.actions_row(base.execute("Edit tutors' details", "admin.tutors.list")))
     if view.teams:
         body.append(
-            text(
+            base.text(
                 "A team's members become tutors without campus, curriculum area or delivery "
                 "style: edit each person's next (**Edit tutors' details**, or **admin tutors**), "
                 "or send the CSV later.",
@@ -313,20 +299,24 @@ def setup_card(view: SetupView) -> CardDict:
     own = (
         "your own dates" if view.own_terms else "the usual English FE dates, until you change them"
     )
-    body.append(title(f"{_mark(view.own_terms)} 3. Term dates ({own})"))
+    body.append(base.title(f"{_mark(view.own_terms)} 3. Term dates ({own})"))
     for name, start, end in view.terms:
-        body += with_error(
-            date_input(f"{name}_start", f"{name.capitalize()} starts", value=start),
+        body += base.with_error(
+            base.date_input(f"{name}_start", f"{name.capitalize()} starts", value=start),
             errors,
             f"{name}_start",
         )
-        body += with_error(
-            date_input(f"{name}_end", f"{name.capitalize()} ends", value=end), errors, f"{name}_end"
+        body += base.with_error(
+            base.date_input(f"{name}_end", f"{name.capitalize()} ends", value=end),
+            errors,
+            f"{name}_end",
         )
     body.append(
-        actions_row(execute("Save term dates", "admin.setup.terms", primary=True, saves=True))
+        base.actions_row(
+            base.execute("Save term dates", "admin.setup.terms", primary=True, saves=True)
+        )
     )
-    return card(body, fallback_text="Set up TLC")
+    return base.card(body, fallback_text="Set up TLC")
 
 
 # --- tutors' details: campus, curriculum area and delivery style, one person at a time ----------
@@ -363,25 +353,25 @@ class TutorPage:
 
 def _details_line(t: TutorDetails) -> str:
     parts = [t.campus, t.curriculum_area, STYLE_NAMES.get(t.delivery_style or "", "")]
-    shown = " · ".join(said(p) for p in parts if p)
+    shown = " · ".join(base.said(p) for p in parts if p)
     return shown or "_no campus, curriculum area or delivery style yet_"
 
 
-def tutor_list_card(view: TutorPage) -> CardDict:
-    where = f" in {said(view.team_name)}" if view.team_name else ""
-    body: list[Element] = [title(f"Tutors' details{where}")]
+def tutor_list_card(view: TutorPage) -> base.CardDict:
+    where = f" in {base.said(view.team_name)}" if view.team_name else ""
+    body: list[base.Element] = [base.title(f"Tutors' details{where}")]
     if view.notice:
-        body.append(text(view.notice, size="small"))
+        body.append(base.text(view.notice, size="small"))
     if not view.tutors:
         body.append(
-            text(
+            base.text(
                 "Nobody is on the tutor list yet. In **admin setup**, paste or send the tutor "
                 "list, or use a team's members as tutors."
             )
         )
-        return card(body, [execute("Set up TLC", "admin.setup.open")])
+        return base.card(body, [base.execute("Set up TLC", "admin.setup.open")])
     body.append(
-        text(
+        base.text(
             "Campus, curriculum area and delivery style help TLC suggest an AP or a mentor "
             "nearby who teaches the same way. Tap Edit to change one person's.",
             subtle=True,
@@ -390,10 +380,10 @@ def tutor_list_card(view: TutorPage) -> CardDict:
     )
     scope = {"team_pk": view.team_pk} if view.team_pk else {}
     for t in view.tutors:
-        body.append(text(f"**{said(t.name)}**: {_details_line(t)}"))
+        body.append(base.text(f"**{base.said(t.name)}**: {_details_line(t)}"))
         body.append(
-            actions_row(
-                execute(
+            base.actions_row(
+                base.execute(
                     f"Edit {t.name}"[:60],
                     "admin.tutors.edit",
                     {"person_id": t.person_id, "page": view.page, **scope},
@@ -402,35 +392,37 @@ def tutor_list_card(view: TutorPage) -> CardDict:
         )
     turns = []
     if view.page > 0:
-        turns.append(execute("Previous", "admin.tutors.list", {"page": view.page - 1, **scope}))
+        turns.append(
+            base.execute("Previous", "admin.tutors.list", {"page": view.page - 1, **scope})
+        )
     if view.page + 1 < view.pages:
-        turns.append(execute("Next", "admin.tutors.list", {"page": view.page + 1, **scope}))
-    body.append(text(f"Page {view.page + 1} of {view.pages} ({view.total} tutors)", subtle=True))
-    return card(body, [*turns, execute("Back to setup", "admin.setup.open")])
+        turns.append(base.execute("Next", "admin.tutors.list", {"page": view.page + 1, **scope}))
+    body.append(
+        base.text(f"Page {view.page + 1} of {view.pages} ({view.total} tutors)", subtle=True)
+    )
+    return base.card(body, [*turns, base.execute("Back to setup", "admin.setup.open")])
 
 
 def tutor_details_card(
     tutor: TutorDetails,
     page: int,
     team_pk: int | None = None,
-    values: Mapping[str, str] | None = None,
-    errors: Mapping[str, str] | None = None,
-) -> CardDict:
+    values: Mapping[str, str] = EMPTY,
+    errors: Mapping[str, str] = EMPTY,
+) -> base.CardDict:
     """One tutor's campus, curriculum area and delivery style; an empty input clears it."""
-    values = values or {}
-    errors = errors or {}
     style = values.get("delivery_style", tutor.delivery_style or "none")
-    body: list[Element] = [
-        title(f"{said(tutor.name)}: details"),
-        text("Leave a box empty to clear it.", subtle=True, size="small"),
+    body: list[base.Element] = [
+        base.title(f"{base.said(tutor.name)}: details"),
+        base.text("Leave a box empty to clear it.", subtle=True, size="small"),
         *(
             element
             for field_id, label, example in (
                 ("campus", "Campus", "North"),
                 ("curriculum_area", "Curriculum area", "Construction"),
             )
-            for element in with_error(
-                text_input(
+            for element in base.with_error(
+                base.text_input(
                     field_id,
                     label,
                     value=values.get(field_id, getattr(tutor, field_id)) or None,
@@ -441,8 +433,8 @@ def tutor_details_card(
                 field_id,
             )
         ),
-        *with_error(
-            choice_input(
+        *base.with_error(
+            base.choice_input(
                 "delivery_style", "Delivery style", STYLE_CHOICES, value=style, expanded=True
             ),
             errors,
@@ -450,16 +442,16 @@ def tutor_details_card(
         ),
     ]
     scope = {"page": page, **({"team_pk": team_pk} if team_pk else {})}
-    return card(
+    return base.card(
         body,
         [
-            execute(
+            base.execute(
                 "Save",
                 "admin.tutors.save",
                 {"person_id": tutor.person_id, **scope},
                 primary=True,
                 saves=True,
             ),
-            execute("Back to the list", "admin.tutors.list", scope),
+            base.execute("Back to the list", "admin.tutors.list", scope),
         ],
     )

@@ -342,11 +342,22 @@ def form_card(
     verb: str,
     data: Mapping[str, Any] | None = None,
     *,
-    fallback_text: str,
+    fallback_text: str | None = None,
     label: str = "Save",
 ) -> CardDict:
-    """A form: its inputs, and the one primary button that sends them."""
+    """A form: its inputs, and the one primary button that sends them (`fallback_text` as in
+    `card`: else the form's title)."""
     return card(body, [save_button(verb, data, label)], fallback_text=fallback_text)
+
+
+def note_card(
+    heading: str, lines: Sequence[str], actions: Sequence[Action] = (), *, small: str = ""
+) -> CardDict:
+    """A short notice: a heading, a few lines, the next step as buttons."""
+    body: list[Element] = [title(heading), *(text(line) for line in lines)]
+    if small:
+        body.append(text(small, subtle=True, size="small"))
+    return card(body, actions, fallback_text=heading)
 
 
 def save_button(verb: str, data: Mapping[str, Any] | None = None, label: str = "Save") -> Action:

@@ -6,9 +6,14 @@ form re-shown after the server found a problem keeps what was typed and says wha
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from cards.base import Element, choice_input, date_input, text_input, time_input, with_error
+
+# What a form has before anything is sent: no values and no errors. Read-only, so it can be the
+# default of every form card's `values` and `errors`.
+EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
 def _sent(values: Mapping[str, Any], id: str) -> str | None:

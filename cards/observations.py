@@ -10,24 +10,8 @@ from typing import Any
 from adaptive_cards_python import actions as A
 from adaptive_cards_python import elements as E
 
-from cards.base import (
-    CardDict,
-    Element,
-    actions_row,
-    card,
-    choice_input,
-    date_input,
-    error_text,
-    execute,
-    facts,
-    said,
-    text,
-    text_input,
-    title,
-    toggle_input,
-    with_error,
-)
-from cards.inputs import choice_field, date_field, text_field, time_field
+from cards import base
+from cards.inputs import EMPTY, choice_field, date_field, text_field, time_field
 
 MAX_ROWS = 12  # rows on one card; the rest are in the exports
 ACTION_ROWS = 5  # actions with an outcome box each: the first few; the rest are in the export
@@ -47,27 +31,27 @@ class Button:
 def _button(b: Button) -> Any:
     if b.url:
         return A.OpenUrl(title=b.label, url=b.url)
-    return execute(b.label, b.verb, b.data, primary=b.primary)
+    return base.execute(b.label, b.verb, b.data, primary=b.primary)
 
 
 def _buttons(buttons: Sequence[Button]) -> list[Any]:
     return [_button(b) for b in buttons]
 
 
-def _warning(message: str) -> Element:
+def _warning(message: str) -> base.Element:
     return E.TextBlock(text=message, wrap=True, color="attention", weight="bolder")
 
 
-def _section(heading: str) -> Element:
+def _section(heading: str) -> base.Element:
     return E.TextBlock(text=heading, weight="bolder", wrap=True, spacing="medium", separator=True)
 
 
 def message_card(
     heading: str, lines: Sequence[str] = (), buttons: Sequence[Button] = ()
-) -> CardDict:
+) -> base.CardDict:
     """A short card: a heading, a few lines, next-step buttons."""
-    body = [title(heading), *(text(line) for line in lines)]
-    return card(body, _buttons(buttons), fallback_text=heading)
+    body = [base.title(heading), *(base.text(line) for line in lines)]
+    return base.card(body, _buttons(buttons), fallback_text=heading)
 
 
 # ---------------------------------------------------------------- allocation
@@ -85,13 +69,12 @@ class AllocationFormView:
 
 def allocation_card(
     view: AllocationFormView,
-    values: Mapping[str, str] | None = None,
-    errors: Mapping[str, str] | None = None,
-) -> CardDict:
-    values, errors = values or {}, errors or {}
-    body: list[Element] = [
-        title(f"Allocate an observer ({view.year})"),
-        text("One formal observation a year for each tutor. The observer hears in chat."),
+    values: Mapping[str, str] = EMPTY,
+    errors: Mapping[str, str] = EMPTY,
+) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title(f"Allocate an observer ({view.year})"),
+        base.text("One formal observation a year for each tutor. The observer hears in chat."),
         *choice_field(
             "tutor_id",
             "Tutor",
@@ -125,7 +108,7 @@ def allocation_card(
         *text_field("course", "Course (optional)", values, errors, max_length=200),
     ]
     body.append(
-        text(
+        base.text(
             "Many at once: send a CSV (tutor_email, observer_email, course) with the words "
             "**observe import**.",
             subtle=True,
@@ -133,20 +116,20 @@ def allocation_card(
         )
     )
     buttons = (
-        [execute("Allocate", "otla.allocate", primary=True, saves=True)] if view.tutors else []
+        [base.execute("Allocate", "otla.allocate", primary=True, saves=True)] if view.tutors else []
     )
     if view.can_set_up and view.tutor_list_empty:
-        buttons.append(execute("Set up TLC", "admin.setup.open", primary=not view.tutors))
+        buttons.append(base.execute("Set up TLC", "admin.setup.open", primary=not view.tutors))
     if view.can_set_up and not view.observers:
-        buttons.append(execute("Give a role", "admin.role.open"))
+        buttons.append(base.execute("Give a role", "admin.role.open"))
     if view.can_lil:
         body.append(
-            text(
+            base.text(
                 "Learning in Libraries (LiL) tutors are allocated on their own card.", size="small"
             )
         )
-        buttons.append(execute("LiL allocation", "otla.lil.open"))
-    return card(body, buttons, fallback_text="Allocate an observer")
+        buttons.append(base.execute("LiL allocation", "otla.lil.open"))
+    return base.card(body, buttons, fallback_text="Allocate an observer")
 
 
 @dataclass(frozen=True)
@@ -157,12 +140,12 @@ class ImportView:
     problems: Sequence[tuple[int, str]]
 
 
-def import_result_card(view: ImportView) -> CardDict:
-    body = [title(view.heading), facts([(view.done_label, str(view.done))])]
+def import_result_card(view: ImportView) -> base.CardDict:
+    body = [base.title(view.heading), base.facts([(view.done_label, str(view.done))])]
     if view.problems:
-        body.append(text("These rows were not used:", size="small"))
-        body.append(facts([(f"Line {line}", msg) for line, msg in view.problems[:30]]))
-    return card(body, fallback_text=view.heading)
+        body.append(base.text("These rows were not used:", size="small"))
+        body.append(base.facts([(f"Line {line}", msg) for line, msg in view.problems[:30]]))
+    return base.card(body, fallback_text=view.heading)
 
 
 # ---------------------------------------------------------------- the observation
@@ -208,32 +191,36 @@ class ObservationCardView:
     buttons: Sequence[Button] = ()
 
 
-def observation_card(view: ObservationCardView) -> CardDict:
+def observation_card(view: ObservationCardView) -> base.CardDict:
     ref = {"observation_id": view.observation_id}
-    body: list[Element] = [title(view.headline or f"Observation: {said(view.tutor)}")]
+    body: list[base.Element] = [
+        base.title(view.headline or f"Observation: {base.said(view.tutor)}")
+    ]
     if view.message:
-        body.append(text(view.message))
+        body.append(base.text(view.message))
     pairs = [
-        ("Tutor", said(view.tutor)),
-        ("Observer", said(view.observer)),
-        ("Course", said(view.course)),
+        ("Tutor", base.said(view.tutor)),
+        ("Observer", base.said(view.observer)),
+        ("Course", base.said(view.course)),
         ("When", view.when),
         ("Status", view.status),
     ]
     if view.due:
         pairs.append(("Report due", view.due))
-    body.append(facts(pairs))
+    body.append(base.facts(pairs))
     body += [_warning(w) for w in view.warnings]
     if view.proposal is not None:
         p = view.proposal
         body.append(_section("Proposed date"))
-        course = said(p.course) if p.course else "a class"
-        room = f" in {said(p.room)}" if p.room else ""
-        body.append(text(f"**{said(p.by)}** proposed **{course}**{room}, {p.when}."))
+        course = base.said(p.course) if p.course else "a class"
+        room = f" in {base.said(p.room)}" if p.room else ""
+        body.append(base.text(f"**{base.said(p.by)}** proposed **{course}**{room}, {p.when}."))
         if p.note:
-            body.append(text(f"\u201c{said(p.note)}\u201d", subtle=True))
+            body.append(base.text(f"\u201c{base.said(p.note)}\u201d", subtle=True))
         if view.can_accept:
-            body.append(actions_row(execute("Accept this date", "otla.accept", ref, primary=True)))
+            body.append(
+                base.actions_row(base.execute("Accept this date", "otla.accept", ref, primary=True))
+            )
     extra: list[Any] = []
     if view.can_propose:
         heading = (
@@ -243,28 +230,28 @@ def observation_card(view: ObservationCardView) -> CardDict:
         )
         form = _proposal_inputs(view)
         if view.collapse_proposal:
-            inner = card(form, [execute(heading, "otla.propose", ref, saves=True)])
+            inner = base.card(form, [base.execute(heading, "otla.propose", ref, saves=True)])
             inner.pop("$schema", None)
             extra.append(A.ShowCard(title=heading, card=inner))
         else:
             body.append(_section(heading))
             body += form
-            body.append(actions_row(execute(heading, "otla.propose", ref, saves=True)))
+            body.append(base.actions_row(base.execute(heading, "otla.propose", ref, saves=True)))
     if view.show_documents:
         body.append(_section("Planning and tracking documents"))
         if not view.documents:
-            body.append(text("None shared yet.", subtle=True))
+            body.append(base.text("None shared yet.", subtle=True))
         for doc in view.documents:
             if doc.url:
-                body.append(text(f"[{said(doc.name)}]({doc.url})"))
+                body.append(base.text(f"[{base.said(doc.name)}]({doc.url})"))
             else:
-                body.append(text(f"\U0001f4ce {said(doc.name)}"))
+                body.append(base.text(f"\U0001f4ce {base.said(doc.name)}"))
         files = [d for d in view.documents if not d.url][:4]
         if files:
             body.append(
-                actions_row(
+                base.actions_row(
                     *[
-                        execute(
+                        base.execute(
                             f"Get {d.name[:30]}", "otla.doc.get", {"document_id": d.document_id}
                         )
                         for d in files
@@ -272,29 +259,29 @@ def observation_card(view: ObservationCardView) -> CardDict:
                 )
             )
     if view.can_share_documents:
-        body += with_error(
-            text_input(
+        body += base.with_error(
+            base.text_input(
                 "doc_url", "Link to a document", value=None, placeholder="https://", style="url"
             ),
             view.errors,
             "doc_url",
         )
         body.append(
-            text(
+            base.text(
                 "Or send files to me in this chat with the words **observations docs**.",
                 subtle=True,
                 size="small",
             )
         )
-        body.append(actions_row(execute("Share link", "otla.doc.link", ref, saves=True)))
-    return card(
+        body.append(base.actions_row(base.execute("Share link", "otla.doc.link", ref, saves=True)))
+    return base.card(
         body, [*_buttons(view.buttons), *extra], fallback_text=view.headline or "Observation"
     )
 
 
-def _proposal_inputs(view: ObservationCardView) -> list[Element]:
+def _proposal_inputs(view: ObservationCardView) -> list[base.Element]:
     v, errors = view.proposal_values, view.errors
-    inputs: list[Element] = []
+    inputs: list[base.Element] = []
     inputs += text_field("course", "Class / course", v, errors, required=True)
     inputs += text_field("room", "Room (optional)", v, errors, max_length=200)
     inputs += date_field("day", "Date", v, errors, required=True)
@@ -324,21 +311,23 @@ class ReportFormView:
 
 def report_form_card(
     view: ReportFormView,
-    values: Mapping[str, str] | None = None,
-    errors: Mapping[str, str] | None = None,
-) -> CardDict:
-    v, errors = values or {}, errors or {}
-    body: list[Element] = [
-        title(f"OTLA report: {said(view.tutor)}"),
-        facts([("Course", said(view.course)), ("Observed", view.when), ("Due", view.due)]),
+    values: Mapping[str, str] = EMPTY,
+    errors: Mapping[str, str] = EMPTY,
+) -> base.CardDict:
+    v = values
+    body: list[base.Element] = [
+        base.title(f"OTLA report: {base.said(view.tutor)}"),
+        base.facts(
+            [("Course", base.said(view.course)), ("Observed", view.when), ("Due", view.due)]
+        ),
     ]
     if view.return_comment:
         body.append(_warning("Returned for correction"))
-        body.append(text(f"\u201c{said(view.return_comment)}\u201d"))
+        body.append(base.text(f"\u201c{base.said(view.return_comment)}\u201d"))
     if view.saved_note:
-        body.append(text(view.saved_note, subtle=True, size="small"))
+        body.append(base.text(view.saved_note, subtle=True, size="small"))
     if errors:
-        body.append(error_text("Please check the fields marked below."))
+        body.append(base.error_text("Please check the fields marked below."))
     body.append(_section("Strengths"))
     body += choice_field("strength_themes", "Themes", view.themes, v, errors, multi=True)
     body += text_field("strengths", "What went well", v, errors, multiline=True)
@@ -346,15 +335,11 @@ def report_form_card(
     body += choice_field("area_themes", "Themes", view.themes, v, errors, multi=True)
     body += text_field("areas", "What to develop", v, errors, multiline=True)
     body.append(_section("Actions"))
-    body.append(text("Each action has an owner and a target date.", subtle=True, size="small"))
+    body.append(base.text("Each action has an owner and a target date.", subtle=True, size="small"))
     for i in range(1, view.action_slots + 1):
-        body += with_error(
-            text_input(f"action_{i}", f"Action {i}", value=v.get(f"action_{i}"), max_length=500),
-            errors,
-            f"action_{i}",
-        )
-        body += with_error(
-            choice_input(
+        body += text_field(f"action_{i}", f"Action {i}", v, errors, max_length=500)
+        body += base.with_error(
+            base.choice_input(
                 f"action_{i}_owner",
                 f"Action {i} owner",
                 view.owners,
@@ -363,19 +348,13 @@ def report_form_card(
             errors,
             f"action_{i}_owner",
         )
-        body += with_error(
-            date_input(
-                f"action_{i}_date", f"Action {i} target date", value=v.get(f"action_{i}_date")
-            ),
-            errors,
-            f"action_{i}_date",
-        )
+        body += date_field(f"action_{i}_date", f"Action {i} target date", v, errors)
     body.append(_section("Suggestions for professional exploration"))
     body += text_field("suggestions", "Suggestions", v, errors, multiline=True)
     if view.grades:
         body += choice_field("grade", "Grade", [(g, g) for g in view.grades], v, errors)
     body.append(
-        toggle_input(
+        base.toggle_input(
             "best_practice", "An example of best practice", value=v.get("best_practice") == "true"
         )
     )
@@ -383,11 +362,13 @@ def report_form_card(
         "best_practice_note", "What others could learn from it", v, errors, max_length=500
     )
     ref = {"observation_id": view.observation_id}
-    return card(
+    return base.card(
         body,
         [
-            execute("Submit for checking", "otla.report.submit", ref, primary=True, saves=True),
-            execute("Save draft", "otla.report.save", ref, saves=True),
+            base.execute(
+                "Submit for checking", "otla.report.submit", ref, primary=True, saves=True
+            ),
+            base.execute("Save draft", "otla.report.save", ref, saves=True),
         ],
         fallback_text=f"OTLA report: {view.tutor}",
     )
@@ -426,15 +407,15 @@ class ReportView:
     buttons: Sequence[Button] = ()
 
 
-def report_card(view: ReportView) -> CardDict:
+def report_card(view: ReportView) -> base.CardDict:
     ref = {"observation_id": view.observation_id}
-    body: list[Element] = [
-        title(view.headline or f"OTLA report: {said(view.tutor)}"),
-        facts(
+    body: list[base.Element] = [
+        base.title(view.headline or f"OTLA report: {base.said(view.tutor)}"),
+        base.facts(
             [
-                ("Tutor", said(view.tutor)),
-                ("Observer", said(view.observer)),
-                ("Course", said(view.course)),
+                ("Tutor", base.said(view.tutor)),
+                ("Observer", base.said(view.observer)),
+                ("Course", base.said(view.course)),
                 ("Observed", view.when),
                 ("Status", view.status),
             ]
@@ -444,37 +425,39 @@ def report_card(view: ReportView) -> CardDict:
     if view.return_comment:
         body += [
             _warning("Returned for correction"),
-            text(f"\u201c{said(view.return_comment)}\u201d"),
+            base.text(f"\u201c{base.said(view.return_comment)}\u201d"),
         ]
     body.append(_section("Strengths"))
     if view.strength_themes:
-        body.append(text(", ".join(view.strength_themes), subtle=True, size="small"))
-    body.append(text(said(view.strengths) if view.strengths else "—"))
+        body.append(base.text(", ".join(view.strength_themes), subtle=True, size="small"))
+    body.append(base.text(base.said(view.strengths) if view.strengths else "—"))
     body.append(_section("Areas for development"))
     if view.area_themes:
-        body.append(text(", ".join(view.area_themes), subtle=True, size="small"))
-    body.append(text(said(view.areas) if view.areas else "—"))
+        body.append(base.text(", ".join(view.area_themes), subtle=True, size="small"))
+    body.append(base.text(base.said(view.areas) if view.areas else "—"))
     body.append(_section("Actions"))
     if not view.actions:
-        body.append(text("No actions.", subtle=True))
+        body.append(base.text("No actions.", subtle=True))
     for i, a in enumerate(view.actions, start=1):
-        body.append(text(f"{i}. {said(a.text)}"))
-        body.append(text(f"Owner: {said(a.owner)} · by {a.target}", subtle=True, size="small"))
+        body.append(base.text(f"{i}. {base.said(a.text)}"))
+        body.append(
+            base.text(f"Owner: {base.said(a.owner)} · by {a.target}", subtle=True, size="small")
+        )
     body.append(_section("Suggestions for professional exploration"))
-    body.append(text(said(view.suggestions) if view.suggestions else "—"))
+    body.append(base.text(base.said(view.suggestions) if view.suggestions else "—"))
     if view.best_practice_note is not None:
         body.append(
-            text(
+            base.text(
                 "\u2b50 Best practice: "
-                + (said(view.best_practice_note) if view.best_practice_note else "flagged")
+                + (base.said(view.best_practice_note) if view.best_practice_note else "flagged")
             )
         )
     if view.acknowledged:
-        body.append(text(view.acknowledged, subtle=True, size="small"))
+        body.append(base.text(view.acknowledged, subtle=True, size="small"))
     if view.can_check:
         body.append(_section("Check"))
-        body += with_error(
-            text_input(
+        body += base.with_error(
+            base.text_input(
                 "comment",
                 "Comment for the observer (needed to return it)",
                 multiline=True,
@@ -484,19 +467,23 @@ def report_card(view: ReportView) -> CardDict:
             "comment",
         )
         body.append(
-            text("Pass it for approval, or return it to the observer for correction.", size="small")
+            base.text(
+                "Pass it for approval, or return it to the observer for correction.", size="small"
+            )
         )
         body.append(
-            actions_row(
-                execute("Pass for approval", "otla.check", ref, primary=True, saves=True),
-                execute("Return to observer", "otla.return", ref, saves=True),
+            base.actions_row(
+                base.execute("Pass for approval", "otla.check", ref, primary=True, saves=True),
+                base.execute("Return to observer", "otla.return", ref, saves=True),
             )
         )
     if view.can_approve:
-        body.append(actions_row(execute("Approve and send", "otla.approve", ref, primary=True)))
+        body.append(
+            base.actions_row(base.execute("Approve and send", "otla.approve", ref, primary=True))
+        )
     if view.can_acknowledge:
-        body.append(actions_row(execute("I've read it", "otla.ack", ref, primary=True)))
-    return card(body, _buttons(view.buttons), fallback_text=view.headline or "OTLA report")
+        body.append(base.actions_row(base.execute("I've read it", "otla.ack", ref, primary=True)))
+    return base.card(body, _buttons(view.buttons), fallback_text=view.headline or "OTLA report")
 
 
 # ---------------------------------------------------------------- what to do next
@@ -514,21 +501,21 @@ class TodoView:
     more: Sequence[Button] = ()
 
 
-def todo_card(view: TodoView) -> CardDict:
-    body: list[Element] = [title("Observations: your next steps")]
+def todo_card(view: TodoView) -> base.CardDict:
+    body: list[base.Element] = [base.title("Observations: your next steps")]
     if not view.items:
-        body.append(text("Nothing waiting for you. \u2705"))
+        body.append(base.text("Nothing waiting for you. \u2705"))
     for item in view.items[:MAX_ROWS]:
         body.append(
             E.Container(
-                items=[text(item.text), actions_row(_button(item.button))],
+                items=[base.text(item.text), base.actions_row(_button(item.button))],
                 separator=True,
                 spacing="small",
             )
         )
     if len(view.items) > MAX_ROWS:
-        body.append(text(f"…and {len(view.items) - MAX_ROWS} more.", subtle=True))
-    return card(body, _buttons(view.more), fallback_text="Observations: your next steps")
+        body.append(base.text(f"…and {len(view.items) - MAX_ROWS} more.", subtle=True))
+    return base.card(body, _buttons(view.more), fallback_text="Observations: your next steps")
 
 
 # ---------------------------------------------------------------- quality team views
@@ -549,25 +536,29 @@ class PlanningView:
     rows: Sequence[PlanningRow]
 
 
-def planning_card(view: PlanningView) -> CardDict:
-    body: list[Element] = [
-        title(f"Observation planning & monitoring {view.year}"),
-        facts([(label, str(n)) for label, n in view.counts]),
+def planning_card(view: PlanningView) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title(f"Observation planning & monitoring {view.year}"),
+        base.facts([(label, str(n)) for label, n in view.counts]),
     ]
     if view.rows:
         body.append(_section("Needing attention first"))
         for row in view.rows[:MAX_ROWS]:
-            body.append(text(f"**{said(row.tutor)}** · {row.status}"))
-            body.append(text(f"{said(row.observer)} · {row.when}", subtle=True, size="small"))
+            body.append(base.text(f"**{base.said(row.tutor)}** · {row.status}"))
+            body.append(
+                base.text(f"{base.said(row.observer)} · {row.when}", subtle=True, size="small")
+            )
         if len(view.rows) > MAX_ROWS:
-            body.append(text(f"…and {len(view.rows) - MAX_ROWS} more in the export.", subtle=True))
-    return card(
+            body.append(
+                base.text(f"…and {len(view.rows) - MAX_ROWS} more in the export.", subtle=True)
+            )
+    return base.card(
         body,
         [
-            execute("Export plan", "otla.export.planning"),
-            execute("Export actions", "otla.export.actions"),
-            execute("Themes & CPD", "quality.themes"),
-            execute("Best practice", "otla.best"),
+            base.execute("Export plan", "otla.export.planning"),
+            base.execute("Export actions", "otla.export.actions"),
+            base.execute("Themes & CPD", "quality.themes"),
+            base.execute("Best practice", "otla.best"),
         ],
         fallback_text=f"Observation planning {view.year}",
     )
@@ -582,22 +573,22 @@ class BestPracticeItem:
     themes: str
 
 
-def best_practice_card(year: str, items: Sequence[BestPracticeItem]) -> CardDict:
-    body: list[Element] = [title(f"Best practice examples {year}")]
+def best_practice_card(year: str, items: Sequence[BestPracticeItem]) -> base.CardDict:
+    body: list[base.Element] = [base.title(f"Best practice examples {year}")]
     if not items:
-        body.append(text("No observer has flagged an example yet this year."))
+        body.append(base.text("No observer has flagged an example yet this year."))
     for item in items[:MAX_ROWS]:
         body.append(
             E.Container(
                 items=[
-                    text(f"**{said(item.tutor)}** · {said(item.course)}"),
-                    text(said(item.note) if item.note else "—"),
-                    text(f"{item.when} · {item.themes}", subtle=True, size="small"),
+                    base.text(f"**{base.said(item.tutor)}** · {base.said(item.course)}"),
+                    base.text(base.said(item.note) if item.note else "—"),
+                    base.text(f"{item.when} · {item.themes}", subtle=True, size="small"),
                 ],
                 separator=True,
             )
         )
-    return card(body, fallback_text=f"Best practice examples {year}")
+    return base.card(body, fallback_text=f"Best practice examples {year}")
 
 
 # ---------------------------------------------------------------- the action review log
@@ -627,12 +618,12 @@ class ActionsView:
     total: int | None = None  # how many there are in all, when `items` is the first few
 
 
-def actions_card(view: ActionsView) -> CardDict:
-    body: list[Element] = [title(view.heading)]
+def actions_card(view: ActionsView) -> base.CardDict:
+    body: list[base.Element] = [base.title(view.heading)]
     if view.note:
-        body.append(text(view.note, subtle=True))
+        body.append(base.text(view.note, subtle=True))
     if not view.items:
-        body.append(text("No actions here."))
+        body.append(base.text("No actions here."))
     shown = [
         item
         for n, item in enumerate(view.items)
@@ -640,10 +631,10 @@ def actions_card(view: ActionsView) -> CardDict:
     ]
     for item in shown:
         ref = {"action_id": item.action_id}
-        lines: list[Element] = [
-            text(f"**{said(item.tutor)}**: {said(item.text)}"),
-            text(
-                f"Owner {said(item.owner)} · by {item.target} · {item.status}",
+        lines: list[base.Element] = [
+            base.text(f"**{base.said(item.tutor)}**: {base.said(item.text)}"),
+            base.text(
+                f"Owner {base.said(item.owner)} · by {item.target} · {item.status}",
                 subtle=not item.overdue,
                 size="small",
             ),
@@ -651,10 +642,10 @@ def actions_card(view: ActionsView) -> CardDict:
         if item.overdue:
             lines.append(_warning("Overdue"))
         if item.outcome:
-            lines.append(text(f"Outcome: {said(item.outcome)}", size="small"))
+            lines.append(base.text(f"Outcome: {base.said(item.outcome)}", size="small"))
         if item.can_record:
-            lines += with_error(
-                text_input(
+            lines += base.with_error(
+                base.text_input(
                     f"outcome_{item.action_id}",
                     "Outcome",
                     value=item.outcome or None,
@@ -666,20 +657,22 @@ def actions_card(view: ActionsView) -> CardDict:
             )
         buttons = []
         if item.can_record:
-            buttons.append(execute("Record outcome", "otla.action.outcome", ref, saves=True))
+            buttons.append(base.execute("Record outcome", "otla.action.outcome", ref, saves=True))
         if item.can_complete:
-            buttons.append(execute("Mark completed", "otla.action.complete", ref, primary=True))
+            buttons.append(
+                base.execute("Mark completed", "otla.action.complete", ref, primary=True)
+            )
         if buttons:
-            lines.append(actions_row(*buttons))
+            lines.append(base.actions_row(*buttons))
         body.append(E.Container(items=lines, separator=True))
     hidden = max(view.total or 0, len(view.items)) - len(shown)
     if hidden > 0:
         where = " in the export" if view.can_export else ""
-        body.append(text(f"…and {hidden} more{where}.", subtle=True))
+        body.append(base.text(f"…and {hidden} more{where}.", subtle=True))
     actions = (
-        [execute("Export action log (XLSX)", "otla.export.actions")] if view.can_export else []
+        [base.execute("Export action log (XLSX)", "otla.export.actions")] if view.can_export else []
     )
-    return card(body, actions, fallback_text=view.heading)
+    return base.card(body, actions, fallback_text=view.heading)
 
 
 # ---------------------------------------------------------------- Learning in Libraries
@@ -694,17 +687,16 @@ class LilView:
     can_set_quotas: bool = False
 
 
-def lil_card(view: LilView, errors: Mapping[str, str] | None = None) -> CardDict:
-    errors = errors or {}
+def lil_card(view: LilView, errors: Mapping[str, str] = EMPTY) -> base.CardDict:
     left = max(view.quota - view.picked, 0)
-    body: list[Element] = [
-        title(f"Learning in Libraries {view.year}"),
-        facts([("Your tutors this year", str(view.quota)), ("Picked", str(view.picked))]),
+    body: list[base.Element] = [
+        base.title(f"Learning in Libraries {view.year}"),
+        base.facts([("Your tutors this year", str(view.quota)), ("Picked", str(view.picked))]),
     ]
     actions = []
     if left and view.courses:
-        body += with_error(
-            choice_input(
+        body += base.with_error(
+            base.choice_input(
                 "course_id",
                 "Course to observe",
                 view.courses,
@@ -714,18 +706,18 @@ def lil_card(view: LilView, errors: Mapping[str, str] | None = None) -> CardDict
             errors,
             "course_id",
         )
-        body.append(text("The tutor is asked to accept the course's date.", subtle=True))
-        actions.append(execute("Pick this course", "otla.lil.pick", primary=True, saves=True))
+        body.append(base.text("The tutor is asked to accept the course's date.", subtle=True))
+        actions.append(base.execute("Pick this course", "otla.lil.pick", primary=True, saves=True))
     else:
         if "course_id" in errors:
-            body.append(error_text(errors["course_id"]))
+            body.append(base.error_text(errors["course_id"]))
         if not left:
-            body.append(text("You have picked all your tutors for this year. Thank you!"))
+            body.append(base.text("You have picked all your tutors for this year. Thank you!"))
         else:
-            body.append(text("No courses are waiting for an observer."))
+            body.append(base.text("No courses are waiting for an observer."))
     if view.can_set_quotas:
         body.append(
-            text(
+            base.text(
                 "Coordinators: send the EBS course list (code, title, tutor_email, venue, date, "
                 "start_time, end_time) with **observe courses**, and set each observer's number "
                 "with **observe quota name@college.ac.uk 5**.",
@@ -733,7 +725,7 @@ def lil_card(view: LilView, errors: Mapping[str, str] | None = None) -> CardDict
                 size="small",
             )
         )
-    return card(body, actions, fallback_text=f"Learning in Libraries {view.year}")
+    return base.card(body, actions, fallback_text=f"Learning in Libraries {view.year}")
 
 
 # ---------------------------------------------------------------- new tutors (HA24)
@@ -752,10 +744,10 @@ class InductionView:
     saved_note: str | None = None
 
 
-def induction_card(view: InductionView) -> CardDict:
-    body: list[Element] = [
-        title(f"HA24 new tutor induction: {said(view.tutor)}"),
-        facts(
+def induction_card(view: InductionView) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title(f"HA24 new tutor induction: {base.said(view.tutor)}"),
+        base.facts(
             [
                 ("Starts delivering", view.start),
                 ("OTLA by", view.otla_by),
@@ -765,11 +757,11 @@ def induction_card(view: InductionView) -> CardDict:
         ),
     ]
     if view.saved_note:
-        body.append(text(view.saved_note, subtle=True, size="small"))
+        body.append(base.text(view.saved_note, subtle=True, size="small"))
     actions = []
     if view.can_edit:
         body.append(
-            choice_input(
+            base.choice_input(
                 "done",
                 "Done so far",
                 view.items,
@@ -779,12 +771,14 @@ def induction_card(view: InductionView) -> CardDict:
             )
         )
         actions.append(
-            execute("Save", "otla.ha24.save", {"tutor_id": view.tutor_id}, primary=True, saves=True)
+            base.execute(
+                "Save", "otla.ha24.save", {"tutor_id": view.tutor_id}, primary=True, saves=True
+            )
         )
     else:
         labels = dict((k, lbl) for lbl, k in view.items)
-        body += [text(f"\u2705 {labels[k]}") for k in view.done if k in labels]
-    return card(body, actions, fallback_text=f"HA24 induction: {view.tutor}")
+        body += [base.text(f"\u2705 {labels[k]}") for k in view.done if k in labels]
+    return base.card(body, actions, fallback_text=f"HA24 induction: {view.tutor}")
 
 
 @dataclass(frozen=True)
@@ -795,20 +789,24 @@ class NewTutorLine:
     progress: str
 
 
-def new_tutors_card(items: Sequence[NewTutorLine]) -> CardDict:
-    body: list[Element] = [title("New tutors: induction (HA24)")]
+def new_tutors_card(items: Sequence[NewTutorLine]) -> base.CardDict:
+    body: list[base.Element] = [base.title("New tutors: induction (HA24)")]
     if not items:
-        body.append(text("No new tutors on the tutor list."))
+        body.append(base.text("No new tutors on the tutor list."))
     for item in items[:MAX_ROWS]:
         body.append(
             E.Container(
                 items=[
-                    text(f"**{said(item.tutor)}** · starts {item.start} · {item.progress}"),
-                    actions_row(
-                        execute("Open checklist", "otla.ha24.open", {"tutor_id": item.tutor_id})
+                    base.text(
+                        f"**{base.said(item.tutor)}** · starts {item.start} · {item.progress}"
+                    ),
+                    base.actions_row(
+                        base.execute(
+                            "Open checklist", "otla.ha24.open", {"tutor_id": item.tutor_id}
+                        )
                     ),
                 ],
                 separator=True,
             )
         )
-    return card(body, fallback_text="New tutors: induction")
+    return base.card(body, fallback_text="New tutors: induction")

@@ -5,21 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from cards.base import (
-    CardDict,
-    card,
-    choice_input,
-    date_input,
-    error_text,
-    execute,
-    facts,
-    form_card,
-    text,
-    text_input,
-    title,
-    toggle_input,
-    with_error,
-)
+from cards import base
+from cards.inputs import EMPTY, date_field
 
 KEEP = "keep."  # input id prefix: keep.<category> is "true" when the person wants them
 START_CHOICES = tuple(
@@ -55,24 +42,24 @@ DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sun
 
 def _quiet(view: SettingsView) -> list[object]:
     return [
-        text("**Your quiet times**"),
-        text(
+        base.text("**Your quiet times**"),
+        base.text(
             "For messages to you alone, on top of the sending hours: for example the days you "
             "don't work. Leave empty for none.",
             subtle=True,
             size="small",
         ),
-        choice_input(
+        base.choice_input(
             "quiet_start",
             "Not before",
             START_CHOICES,
             value=view.quiet_start,
             placeholder="Any time",
         ),
-        choice_input(
+        base.choice_input(
             "quiet_end", "Not after", END_CHOICES, value=view.quiet_end, placeholder="Any time"
         ),
-        choice_input(
+        base.choice_input(
             "days_off",
             "Days I don't work",
             [(d, str(i)) for i, d in enumerate(DAYS)],
@@ -90,43 +77,47 @@ TEAM_CHOICE = (
 
 
 def _always(always: Sequence[str]) -> list[object]:
-    lines = [text("**Always sent** — reminders that carry a deadline can't be turned off:")]
+    lines = [base.text("**Always sent** — reminders that carry a deadline can't be turned off:")]
     if always:
-        lines.append(text("\n".join(f"- {a}" for a in always), size="small"))
-    lines.append(text(TEAM_CHOICE, subtle=True, size="small"))
+        lines.append(base.text("\n".join(f"- {a}" for a in always), size="small"))
+    lines.append(base.text(TEAM_CHOICE, subtle=True, size="small"))
     return lines
 
 
-def settings_card(view: SettingsView) -> CardDict:
-    body: list[object] = [title("Your message settings")]
+def settings_card(view: SettingsView) -> base.CardDict:
+    body: list[object] = [base.title("Your message settings")]
     if view.choices:
-        body.append(text("Turn off the kinds of message you'd rather not get."))
+        body.append(base.text("Turn off the kinds of message you'd rather not get."))
         for choice in view.choices:
-            body.append(toggle_input(KEEP + choice.category, choice.label, value=choice.wanted))
+            body.append(
+                base.toggle_input(KEEP + choice.category, choice.label, value=choice.wanted)
+            )
             if choice.description:
-                body.append(text(choice.description, subtle=True, size="small"))
+                body.append(base.text(choice.description, subtle=True, size="small"))
     else:
-        body.append(text("There are no messages you can turn off yet."))
+        body.append(base.text("There are no messages you can turn off yet."))
     body.extend(_always(view.always))
-    body.append(facts([("Sending hours", view.sending_hours)]))
+    body.append(base.facts([("Sending hours", view.sending_hours)]))
     body.append(
-        text("Anything due outside these hours waits until they start.", subtle=True, size="small")
+        base.text(
+            "Anything due outside these hours waits until they start.", subtle=True, size="small"
+        )
     )
     body.extend(_quiet(view))
-    actions = [execute("Save", "settings.save", primary=True, saves=True)]
+    actions = [base.execute("Save", "settings.save", primary=True, saves=True)]
     if view.admin:
         body.append(
-            text(
+            base.text(
                 "For the organisation: change sending hours, term dates and closures, or see "
                 "undelivered messages.",
                 subtle=True,
                 size="small",
             )
         )
-        actions.append(execute("Sending hours", "settings.hours.open"))
-        actions.append(execute("Term dates", "settings.terms.open"))
-        actions.append(execute("Undelivered", "notices.undelivered"))
-    return card(body, actions, fallback_text="Your message settings")
+        actions.append(base.execute("Sending hours", "settings.hours.open"))
+        actions.append(base.execute("Term dates", "settings.terms.open"))
+        actions.append(base.execute("Undelivered", "notices.undelivered"))
+    return base.card(body, actions, fallback_text="Your message settings")
 
 
 @dataclass(frozen=True)
@@ -137,60 +128,64 @@ class SettingsSaved:
     quiet: str | None = None  # the person's own quiet times, said in words
 
 
-def settings_saved_card(saved: SettingsSaved) -> CardDict:
-    body: list[object] = [title("Saved: your message settings")]
+def settings_saved_card(saved: SettingsSaved) -> base.CardDict:
+    body: list[object] = [base.title("Saved: your message settings")]
     if saved.turned_off:
-        body.append(text("You turned off: " + ", ".join(saved.turned_off) + "."))
+        body.append(base.text("You turned off: " + ", ".join(saved.turned_off) + "."))
     else:
-        body.append(text("You get every kind of message."))
+        body.append(base.text("You get every kind of message."))
     if saved.still_on and saved.turned_off:
-        body.append(text("You still get: " + ", ".join(saved.still_on) + "."))
+        body.append(base.text("You still get: " + ", ".join(saved.still_on) + "."))
     if saved.quiet:
-        body.append(text(f"Your quiet times: {saved.quiet}."))
+        body.append(base.text(f"Your quiet times: {saved.quiet}."))
     body.extend(_always(saved.always))
-    return card(body, [execute("Change again", "settings.open")], fallback_text="Settings saved")
+    return base.card(
+        body, [base.execute("Change again", "settings.open")], fallback_text="Settings saved"
+    )
 
 
 def sending_hours_card(
-    values: Mapping[str, str] | None = None, errors: Mapping[str, str] | None = None
-) -> CardDict:
-    values = values or {}
-    errors = errors or {}
+    values: Mapping[str, str] = EMPTY, errors: Mapping[str, str] = EMPTY
+) -> base.CardDict:
     body: list[object] = [
-        title("Sending hours"),
-        text("When TLC may send reminders and other messages to your organisation.", subtle=True),
-        *with_error(
-            choice_input(
+        base.title("Sending hours"),
+        base.text(
+            "When TLC may send reminders and other messages to your organisation.", subtle=True
+        ),
+        *base.with_error(
+            base.choice_input(
                 "start", "From", START_CHOICES, value=values.get("start", "08:00"), required=True
             ),
             errors,
             "start",
         ),
-        *with_error(
-            choice_input(
+        *base.with_error(
+            base.choice_input(
                 "end", "Until", END_CHOICES, value=values.get("end", "18:00"), required=True
             ),
             errors,
             "end",
         ),
-        toggle_input("weekends", "Weekends too", value=values.get("weekends") == "true"),
-        toggle_input(
+        base.toggle_input("weekends", "Weekends too", value=values.get("weekends") == "true"),
+        base.toggle_input(
             "bank_holidays", "Bank holidays too", value=values.get("bank_holidays") == "true"
         ),
-        toggle_input(
+        base.toggle_input(
             "term_time_only", "Only in term time", value=values.get("term_time_only") == "true"
         ),
     ]
-    return card(body, [execute("Save", "settings.hours", primary=True, saves=True)])
+    return base.form_card(body, "settings.hours")
 
 
-def sending_hours_saved_card(description: str) -> CardDict:
+def sending_hours_saved_card(description: str) -> base.CardDict:
     body = [
-        title("Saved: sending hours"),
-        text(f"TLC now sends messages {description}."),
-        text("Messages due outside these hours wait until they start.", subtle=True, size="small"),
+        base.title("Saved: sending hours"),
+        base.text(f"TLC now sends messages {description}."),
+        base.text(
+            "Messages due outside these hours wait until they start.", subtle=True, size="small"
+        ),
     ]
-    return card(body, [execute("Back to settings", "settings.open")])
+    return base.card(body, [base.execute("Back to settings", "settings.open")])
 
 
 TERM_FIELDS = tuple(
@@ -207,31 +202,25 @@ def term_dates_card(
     errors: Mapping[str, str] | None = None,
     *,
     defaults: bool = False,
-) -> CardDict:
+) -> base.CardDict:
     """An admin sets the academic year's term dates and closure days (INSET, college closed)."""
     errors = errors or {}
-    body: list[object] = [title(f"Term dates and closures {year}")]
+    body: list[object] = [base.title(f"Term dates and closures {year}")]
     if defaults:
         body.append(
-            text(
+            base.text(
                 "These are the usual dates for England until you set your own.",
                 subtle=True,
                 size="small",
             )
         )
     if "form" in errors:
-        body.append(error_text(errors["form"]))
+        body.append(base.error_text(errors["form"]))
     for field_id, label in TERM_FIELDS:
-        body.extend(
-            with_error(
-                date_input(field_id, label, value=values.get(field_id), required=True),
-                errors,
-                field_id,
-            )
-        )
+        body += date_field(field_id, label, values, errors, required=True)
     body.extend(
-        with_error(
-            text_input(
+        base.with_error(
+            base.text_input(
                 "closures",
                 "Closure days, one a line (e.g. 2026-10-30 INSET)",
                 value=closures or None,
@@ -243,35 +232,40 @@ def term_dates_card(
         )
     )
     body.append(
-        text(
+        base.text(
             "Or send a .csv here with the word **terms**: rows of kind (term or closure), name, "
             "start, end.",
             subtle=True,
             size="small",
         )
     )
-    return form_card(
+    return base.form_card(
         body, "settings.terms", {"year": year}, fallback_text=f"Term dates and closures {year}"
     )
 
 
-def term_dates_saved_card(lines: Sequence[str], closures: int, term_time_only: bool) -> CardDict:
-    body: list[object] = [title("Saved: term dates and closures"), *(text(x) for x in lines)]
-    body.append(text(f"Closure days: {closures}."))
+def term_dates_saved_card(
+    lines: Sequence[str], closures: int, term_time_only: bool
+) -> base.CardDict:
+    body: list[object] = [
+        base.title("Saved: term dates and closures"),
+        *(base.text(x) for x in lines),
+    ]
+    body.append(base.text(f"Closure days: {closures}."))
     if not term_time_only:
         body.append(
-            text(
+            base.text(
                 "Closure days already keep me quiet. To keep quiet between terms too, turn on "
                 "term time only in the sending hours.",
                 subtle=True,
                 size="small",
             )
         )
-    return card(
+    return base.card(
         body,
         [
-            execute("Change again", "settings.terms.open"),
-            execute("Sending hours", "settings.hours.open"),
+            base.execute("Change again", "settings.terms.open"),
+            base.execute("Sending hours", "settings.hours.open"),
         ],
         fallback_text="Term dates saved",
     )

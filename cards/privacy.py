@@ -5,17 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from cards.base import (
-    CardDict,
-    card,
-    email_field,
-    execute,
-    facts,
-    text,
-    title,
-    toggle_input,
-    with_error,
-)
+from cards import base
+from cards.inputs import EMPTY
 
 
 @dataclass(frozen=True)
@@ -26,54 +17,52 @@ class AccessLine:
     how: str
 
 
-def access_log_card(lines: Sequence[AccessLine], more: int = 0) -> CardDict:
+def access_log_card(lines: Sequence[AccessLine], more: int = 0) -> base.CardDict:
     body = [
-        title("Who has opened your records"),
-        text(
+        base.title("Who has opened your records"),
+        base.text(
             "Your request for support, your programme, your self-ratings and session notes, "
             "opened by anyone but you in the last 12 months. Only you can see this list.",
             subtle=True,
         ),
     ]
     if not lines:
-        body.append(text("Nobody but you has opened them."))
+        body.append(base.text("Nobody but you has opened them."))
     for line in lines:
-        body.append(text(f"**{line.who}** opened {line.what}, {line.when} ({line.how})"))
+        body.append(base.text(f"**{line.who}** opened {line.what}, {line.when} ({line.how})"))
     if more:
-        body.append(text(f"…and {more} earlier.", subtle=True))
-    return card(body, fallback_text="Who has opened your records")
+        body.append(base.text(f"…and {more} earlier.", subtle=True))
+    return base.card(body, fallback_text="Who has opened your records")
 
 
-def exported_card(admin: str) -> CardDict:
+def exported_card(admin: str) -> base.CardDict:
     heading = "Your data was exported"
     body = [
-        title(heading),
-        text(
+        base.title(heading),
+        base.text(
             f"{admin} (an org admin) exported everything TLC holds about you, as a subject "
             "access request asks. It is in your access log: say **privacy** to see who has "
             "opened your records."
         ),
     ]
-    return card(body, fallback_text=heading)
+    return base.card(body, fallback_text=heading)
 
 
 def person_data_card(
-    values: Mapping[str, str] | None = None, errors: Mapping[str, str] | None = None
-) -> CardDict:
-    values = values or {}
-    errors = errors or {}
+    values: Mapping[str, str] = EMPTY, errors: Mapping[str, str] = EMPTY
+) -> base.CardDict:
     body = [
-        title("A person's data"),
-        text(
+        base.title("A person's data"),
+        base.text(
             "Export sends you everything TLC holds about one person (a JSON file and a readable "
             "document) to give them. Erase deletes their own records and leaves an anonymous "
             "placeholder in records that belong to others. Both are written to the audit log, "
             "and the person's access log shows the export.",
             subtle=True,
         ),
-        *email_field(values, errors),
-        *with_error(
-            toggle_input(
+        *base.email_field(values, errors),
+        *base.with_error(
+            base.toggle_input(
                 "confirm",
                 "To erase: I understand this cannot be undone",
                 value=values.get("confirm") == "true",
@@ -82,22 +71,24 @@ def person_data_card(
             "confirm",
         ),
     ]
-    return card(
+    return base.card(
         body,
         [
-            execute("Export", "admin.person.export", primary=True, saves=True),
-            execute("Erase", "admin.person.erase", saves=True),
+            base.execute("Export", "admin.person.export", primary=True, saves=True),
+            base.execute("Erase", "admin.person.erase", saves=True),
         ],
     )
 
 
-def erased_card(who: str, deleted: Mapping[str, int], anonymised: Mapping[str, int]) -> CardDict:
+def erased_card(
+    who: str, deleted: Mapping[str, int], anonymised: Mapping[str, int]
+) -> base.CardDict:
     body = [
-        title("Erased"),
-        text(f"{who}: their own records are deleted; others' records keep an anonymous name."),
-        text("**Deleted**"),
-        facts([(k, str(v)) for k, v in sorted(deleted.items())] or [("Nothing", "0")]),
-        text("**Anonymised**"),
-        facts([(k, str(v)) for k, v in sorted(anonymised.items())] or [("Nothing", "0")]),
+        base.title("Erased"),
+        base.text(f"{who}: their own records are deleted; others' records keep an anonymous name."),
+        base.text("**Deleted**"),
+        base.facts([(k, str(v)) for k, v in sorted(deleted.items())] or [("Nothing", "0")]),
+        base.text("**Anonymised**"),
+        base.facts([(k, str(v)) for k, v in sorted(anonymised.items())] or [("Nothing", "0")]),
     ]
-    return card(body, [execute("Another person", "admin.person.open")])
+    return base.card(body, [base.execute("Another person", "admin.person.open")])

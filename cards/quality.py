@@ -11,20 +11,7 @@ from typing import Any
 from adaptive_cards_python import elements as E
 
 from bot.domain.quality import MAX_CPD_CHARS
-from cards.base import (
-    CardDict,
-    Element,
-    actions_row,
-    card,
-    choice_input,
-    error_text,
-    execute,
-    facts,
-    said,
-    text,
-    text_input,
-    title,
-)
+from cards import base
 
 MAX_LINES = 8  # lines per section; the rest are in the export
 OTHERS_NOTE = (
@@ -74,10 +61,10 @@ class ThemesView:
     others: bool = False
 
 
-def _lines(rows: Sequence[ThemeLine], with_cpd: bool = False) -> Element:
+def _lines(rows: Sequence[ThemeLine], with_cpd: bool = False) -> base.Element:
     if not rows:
-        return text("—")
-    return facts(
+        return base.text("—")
+    return base.facts(
         [
             (r.label, f"{r.count} · CPD: {r.cpd}" if with_cpd and r.cpd else str(r.count))
             for r in rows[:MAX_LINES]
@@ -85,58 +72,62 @@ def _lines(rows: Sequence[ThemeLine], with_cpd: bool = False) -> Element:
     )
 
 
-def _section(label: str) -> Element:
+def _section(label: str) -> base.Element:
     return E.TextBlock(text=label, weight="bolder", wrap=True, spacing="medium", separator=True)
 
 
 def _view_card(
-    body: Sequence[Element], f: Filters, other: tuple[str, str], heading: str
-) -> CardDict:
+    body: Sequence[base.Element], f: Filters, other: tuple[str, str], heading: str
+) -> base.CardDict:
     """A quality view: its export for the chosen period, and the way to the other view."""
     label, verb = other
-    return card(
+    return base.card(
         body,
         [
-            execute("Export (XLSX)", "quality.export", {"period": f.period}, saves=True),
-            execute(label, verb, saves=True),
+            base.execute("Export (XLSX)", "quality.export", {"period": f.period}, saves=True),
+            base.execute(label, verb, saves=True),
         ],
         fallback_text=heading,
     )
 
 
-def _filters(f: Filters, verb: str) -> list[Element]:
+def _filters(f: Filters, verb: str) -> list[base.Element]:
     return [
-        choice_input("period", "Period", f.periods, value=f.period),
-        choice_input("scope", "Who", f.scopes, value=f.scope),
-        actions_row(execute("Show", verb, saves=True)),
+        base.choice_input("period", "Period", f.periods, value=f.period),
+        base.choice_input("scope", "Who", f.scopes, value=f.scope),
+        base.actions_row(base.execute("Show", verb, saves=True)),
     ]
 
 
-def themes_card(view: ThemesView) -> CardDict:
-    body: list[Element] = [
-        title(f"Themes & CPD: {view.heading}"),
-        text(
+def themes_card(view: ThemesView) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title(f"Themes & CPD: {view.heading}"),
+        base.text(
             f"From {view.walks} learning walk(s) and {view.reports} approved OTLA report(s).",
             subtle=True,
         ),
     ]
     if view.others:
-        body.append(text(OTHERS_NOTE, subtle=True, size="small"))
+        body.append(base.text(OTHERS_NOTE, subtle=True, size="small"))
     if view.chart_url:
         body.append(E.Image(url=view.chart_url, altText=view.chart_alt, size="stretch"))
     body += [_section("Strengths"), _lines(view.strengths)]
     body += [_section("Areas to develop"), _lines(view.areas, with_cpd=True)]
     body.append(_section("CPD they point to"))
     body.append(
-        facts([(cpd, str(n)) for cpd, n in view.cpd[:MAX_LINES]]) if view.cpd else text("—")
+        base.facts([(cpd, str(n)) for cpd, n in view.cpd[:MAX_LINES]])
+        if view.cpd
+        else base.text("—")
     )
     examples = [line for line in view.strengths[:MAX_LINES] if line.examples]
     if examples:
         body.append(_section("Best practice: where it was a strength"))
         for line in examples[:4]:
-            body.append(text(line.label, size="small"))
+            body.append(base.text(line.label, size="small"))
             body.append(
-                actions_row(*(execute(said(e.label), e.verb, e.data) for e in line.examples))
+                base.actions_row(
+                    *(base.execute(base.said(e.label), e.verb, e.data) for e in line.examples)
+                )
             )
     body += _filters(view.filters, "quality.themes")
     return _view_card(
@@ -165,7 +156,7 @@ class CompletionView:
     filters: Filters = field(default_factory=lambda: Filters("", ""))
 
 
-def _grid_line(line: GridLine, lil: bool = False) -> Element:
+def _grid_line(line: GridLine, lil: bool = False) -> base.Element:
     walks = (
         f"walked {line.walked} · not expected each term {line.not_expected}"
         if lil
@@ -174,33 +165,35 @@ def _grid_line(line: GridLine, lil: bool = False) -> Element:
     otla = " · ".join(f"{label.lower()} {n}" for label, n in line.otla if n)
     return E.Container(
         items=[
-            text(f"**{said(line.group)}**"),
-            text(f"Walks: {walks}", size="small"),
-            text(f"OTLA: {otla or 'none yet'}", size="small", subtle=True),
+            base.text(f"**{base.said(line.group)}**"),
+            base.text(f"Walks: {walks}", size="small"),
+            base.text(f"OTLA: {otla or 'none yet'}", size="small", subtle=True),
         ],
         separator=True,
     )
 
 
-def completion_card(view: CompletionView) -> CardDict:
-    body: list[Element] = [title(f"Completion at a glance: {view.heading}")]
+def completion_card(view: CompletionView) -> base.CardDict:
+    body: list[base.Element] = [base.title(f"Completion at a glance: {view.heading}")]
     if view.others:
-        body.append(text(OTHERS_NOTE, subtle=True, size="small"))
+        body.append(base.text(OTHERS_NOTE, subtle=True, size="small"))
     if view.chart_url:
         body.append(E.Image(url=view.chart_url, altText=view.chart_alt, size="stretch"))
     if not view.lines and view.lil is None:
-        body.append(text("No tutors to show yet."))
+        body.append(base.text("No tutors to show yet."))
     for line in view.lines[:MAX_LINES]:
         body.append(_grid_line(line))
     if len(view.lines) > MAX_LINES or view.hidden_rows:
         more = max(len(view.lines) - MAX_LINES, view.hidden_rows)
-        body.append(text(f"…and {more} more team(s) in the export.", subtle=True))
+        body.append(base.text(f"…and {more} more team(s) in the export.", subtle=True))
     if view.lil is not None:
         body.append(_section("Learning in Libraries (no walk expected each term)"))
         body.append(_grid_line(view.lil, lil=True))
     if view.filters.periods:
-        body.append(choice_input("period", "Term", view.filters.periods, value=view.filters.period))
-        body.append(actions_row(execute("Show", "quality.completion", saves=True)))
+        body.append(
+            base.choice_input("period", "Term", view.filters.periods, value=view.filters.period)
+        )
+        body.append(base.actions_row(base.execute("Show", "quality.completion", saves=True)))
     return _view_card(
         body,
         view.filters,
@@ -217,23 +210,23 @@ class CpdMapView:
     error: str = ""
 
 
-def cpd_map_card(view: CpdMapView) -> CardDict:
-    body: list[Element] = [title("Themes and the CPD they point to")]
+def cpd_map_card(view: CpdMapView) -> base.CardDict:
+    body: list[base.Element] = [base.title("Themes and the CPD they point to")]
     if view.changed:
-        body.append(text(view.changed))
+        body.append(base.text(view.changed))
     if view.error:
-        body.append(error_text(view.error))
-    body.append(facts([(theme, said(cpd)) for _, theme, cpd in view.rows]))
+        body.append(base.error_text(view.error))
+    body.append(base.facts([(theme, base.said(cpd)) for _, theme, cpd in view.rows]))
     if view.can_edit:
         body += [
             _section("Change one"),
-            choice_input("theme", "Theme", [(theme, key) for key, theme, _ in view.rows]),
-            text_input(
+            base.choice_input("theme", "Theme", [(theme, key) for key, theme, _ in view.rows]),
+            base.text_input(
                 "cpd",
                 "CPD it points to",
                 max_length=MAX_CPD_CHARS,
                 placeholder="Leave empty for the default",
             ),
-            actions_row(execute("Save", "quality.cpd", primary=True, saves=True)),
+            base.actions_row(base.execute("Save", "quality.cpd", primary=True, saves=True)),
         ]
-    return card(body, fallback_text="Themes and the CPD they point to")
+    return base.card(body, fallback_text="Themes and the CPD they point to")

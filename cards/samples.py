@@ -662,7 +662,7 @@ _SUPPORT: Mapping[str, Callable[[], CardDict]] = MappingProxyType(
                 "Sam Tutor",
                 [("Coaching", "coaching"), ("Feedback", "feedback")],
                 "2026-11-24",
-                [support.ReviewAction(1, "Use a seating plan")],
+                [support.ActionLine(1, "Use a seating plan")],
                 [("Done", "done"), ("Not yet", "not_started")],
                 True,
             )

@@ -15,25 +15,8 @@ from typing import Any
 from adaptive_cards_python import actions as A
 from adaptive_cards_python import elements as E
 
-from cards.base import (
-    CardDict,
-    Element,
-    ImportCounts,
-    actions_row,
-    card,
-    choice_input,
-    date_input,
-    execute,
-    facts,
-    import_summary,
-    said,
-    text,
-    text_input,
-    title,
-    toggle_input,
-    with_error,
-)
-from cards.inputs import choice_field, text_field
+from cards import base
+from cards.inputs import EMPTY, choice_field, date_field, text_field
 
 Choices = Sequence[tuple[str, str]]  # (title, value)
 
@@ -88,32 +71,35 @@ def _context(view: WalkFormView) -> dict[str, Any]:
     return data
 
 
-def _fix_tutors(view: WalkFormView) -> list[Element]:
+def _fix_tutors(view: WalkFormView) -> list[base.Element]:
     if view.tutors or not view.fix_tutors:
         return []
     return [
-        actions_row(
-            execute(
+        base.actions_row(
+            base.execute(
                 "Use this team's members as tutors",
                 "admin.setup.team_tutors",
                 {"team_pk": view.team_pk, "back": "walk"},
             ),
-            execute("Set up TLC", "admin.setup.open"),
+            base.execute("Set up TLC", "admin.setup.open"),
         )
     ]
 
 
-def walk_form_card(view: WalkFormView) -> CardDict:
+def walk_form_card(view: WalkFormView) -> base.CardDict:
     v, errors = view.values, view.errors
-    body: list[Element] = [title(view.heading), text(view.team_name, subtle=True, size="small")]
+    body: list[base.Element] = [
+        base.title(view.heading),
+        base.text(view.team_name, subtle=True, size="small"),
+    ]
     if view.note:
-        body.append(text(view.note, size="small"))
-    body.append(text(DRAFT_HINT, subtle=True, size="small"))
+        body.append(base.text(view.note, size="small"))
+    body.append(base.text(DRAFT_HINT, subtle=True, size="small"))
     if view.drafts:
         body.append(
-            actions_row(
+            base.actions_row(
                 *[
-                    execute(f"Resume {d.label}", "walk.open", {"walk_id": d.walk_id})
+                    base.execute(f"Resume {d.label}", "walk.open", {"walk_id": d.walk_id})
                     for d in view.drafts[:2]
                 ]
             )
@@ -134,8 +120,8 @@ def walk_form_card(view: WalkFormView) -> CardDict:
             empty=view.no_tutors or "no tutors known for this team yet.",
         ),
         *_fix_tutors(view),
-        *with_error(
-            date_input("walk_date", "Date", value=v.get("walk_date") or view.today),
+        *base.with_error(
+            base.date_input("walk_date", "Date", value=v.get("walk_date") or view.today),
             errors,
             "walk_date",
         ),
@@ -147,8 +133,8 @@ def walk_form_card(view: WalkFormView) -> CardDict:
             placeholder="e.g. ESOL Entry 3, Tue am",
             max_length=200,
         ),
-        *with_error(
-            choice_input(
+        *base.with_error(
+            base.choice_input(
                 "minutes",
                 "Minutes",
                 view.minutes,
@@ -157,8 +143,8 @@ def walk_form_card(view: WalkFormView) -> CardDict:
             errors,
             "minutes",
         ),
-        *with_error(
-            text_input(
+        *base.with_error(
+            base.text_input(
                 "focus",
                 "Focus",
                 value=v.get("focus") or view.focus_default,
@@ -177,7 +163,9 @@ def walk_form_card(view: WalkFormView) -> CardDict:
             errors,
             expanded=True,
         ),
-        toggle_input("concern", "A concern for the tutor's 1:1", value=v.get("concern") == "true"),
+        base.toggle_input(
+            "concern", "A concern for the tutor's 1:1", value=v.get("concern") == "true"
+        ),
         *text_field(
             "concern_note",
             "Private note for the manager",
@@ -189,11 +177,11 @@ def walk_form_card(view: WalkFormView) -> CardDict:
         ),
     ]
     data = _context(view)
-    return card(
+    return base.card(
         body,
         [
-            execute("Save", "walk.save", data, primary=True, saves=True),
-            execute("Save draft", "walk.draft", data, saves=True),
+            base.execute("Save", "walk.save", data, primary=True, saves=True),
+            base.execute("Save draft", "walk.draft", data, saves=True),
         ],
         fallback_text="Learning walk (HA27)",
     )
@@ -201,41 +189,38 @@ def walk_form_card(view: WalkFormView) -> CardDict:
 
 def _themed(
     key: str, label: str, themes: Choices, v: Mapping[str, str], errors: Mapping[str, str]
-) -> list[Element]:
+) -> list[base.Element]:
     return [
-        choice_input(key, label, themes, value=v.get(key), multi=True, placeholder="Pick themes"),
-        *with_error(
-            text_input(
-                f"{key}_note",
-                f"{label}: notes",
-                value=v.get(f"{key}_note"),
-                multiline=True,
-                max_length=2000,
-            ),
-            errors,
-            f"{key}_note",
+        base.choice_input(
+            key, label, themes, value=v.get(key), multi=True, placeholder="Pick themes"
         ),
+        *text_field(f"{key}_note", f"{label}: notes", v, errors, multiline=True, max_length=2000),
     ]
 
 
-def _clash_block(view: WalkFormView) -> Element:
+def _clash_block(view: WalkFormView) -> base.Element:
     clash = view.clash
     assert clash is not None
     data = _context(view)
     buttons = []
     if clash.other_date and clash.other_label:
         buttons.append(
-            execute(
+            base.execute(
                 f"Use {clash.other_label}",
                 "walk.save",
                 {**data, "use_date": clash.other_date},
                 saves=True,
             )
         )
-    buttons.append(execute("Save anyway", "walk.save", {**data, "confirm_clash": True}, saves=True))
+    buttons.append(
+        base.execute("Save anyway", "walk.save", {**data, "confirm_clash": True}, saves=True)
+    )
     return E.Container(
         style="warning",
-        items=[E.TextBlock(text=clash.message, wrap=True, weight="bolder"), actions_row(*buttons)],
+        items=[
+            E.TextBlock(text=clash.message, wrap=True, weight="bolder"),
+            base.actions_row(*buttons),
+        ],
     )
 
 
@@ -264,19 +249,19 @@ class WalkSummaryView:
     readers_note: str = READERS_NOTE
 
 
-def walk_summary_card(view: WalkSummaryView) -> CardDict:
-    body: list[Element] = [
-        title(view.heading),
-        text(
+def walk_summary_card(view: WalkSummaryView) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title(view.heading),
+        base.text(
             f"{view.team_name} · {'unplanned walk' if view.unplanned else 'planned walk'}",
             subtle=True,
             size="small",
         ),
-        facts(
+        base.facts(
             [
-                ("Tutor(s)", said(view.tutors)),
+                ("Tutor(s)", base.said(view.tutors)),
                 ("Date", view.day),
-                ("Course", said(view.course)),
+                ("Course", base.said(view.course)),
                 ("Minutes", view.minutes),
                 ("Focus", view.focus),
                 ("Verbal feedback", view.verbal_feedback),
@@ -286,7 +271,7 @@ def walk_summary_card(view: WalkSummaryView) -> CardDict:
         *_feedback("Even better if", view.even_better_if, view.even_better_if_note),
     ]
     if view.concern_note is not None:
-        note = said(view.concern_note) if view.concern_note else "(no note)"
+        note = base.said(view.concern_note) if view.concern_note else "(no note)"
         concern = (
             f"**Concern for the tutor's 1:1:** {note}" if view.concern else "No concern raised."
         )
@@ -296,22 +281,22 @@ def walk_summary_card(view: WalkSummaryView) -> CardDict:
                 items=[E.TextBlock(text=concern, wrap=True, size="small")],
             )
         )
-    body.append(text(view.readers_note, subtle=True, size="small"))
+    body.append(base.text(view.readers_note, subtle=True, size="small"))
     buttons = []
     if view.can_edit:
-        buttons.append(execute("Edit", "walk.edit", {"walk_id": view.walk_id}))
+        buttons.append(base.execute("Edit", "walk.edit", {"walk_id": view.walk_id}))
     if view.can_export:
-        buttons.append(execute("Export .docx", "walk.export", {"walk_id": view.walk_id}))
-    return card(body, buttons, fallback_text=f"Learning walk, {view.day}")
+        buttons.append(base.execute("Export .docx", "walk.export", {"walk_id": view.walk_id}))
+    return base.card(body, buttons, fallback_text=f"Learning walk, {view.day}")
 
 
-def _feedback(label: str, themes: Sequence[str], note: str) -> list[Element]:
+def _feedback(label: str, themes: Sequence[str], note: str) -> list[base.Element]:
     lines = [f"- {t}" for t in themes]
     if note:
-        lines.append(said(note))
+        lines.append(base.said(note))
     return [
         E.TextBlock(text=label, wrap=True, weight="bolder", size="small", spacing="medium"),
-        text("\n".join(lines) if lines else "—", size="small"),
+        base.text("\n".join(lines) if lines else "—", size="small"),
     ]
 
 
@@ -327,54 +312,54 @@ class WalkNoticeView:
     heading: str = "Learning walk saved"
 
 
-def walk_saved_notice_card(view: WalkNoticeView) -> CardDict:
+def walk_saved_notice_card(view: WalkNoticeView) -> base.CardDict:
     tutors = "1 tutor" if view.tutor_count == 1 else f"{view.tutor_count} tutors"
     body = [
-        title(view.heading),
-        text(f"{said(view.author)} · {view.day} · {tutors}"),
-        text(
+        base.title(view.heading),
+        base.text(f"{base.said(view.author)} · {view.day} · {tutors}"),
+        base.text(
             f"Saved to the {view.team_name} learning-walk store. "
             "Only the quality team, the team's managers and the author can read it.",
             subtle=True,
             size="small",
         ),
     ]
-    return card(
+    return base.card(
         body,
         [
-            execute("View", "walk.view", {"walk_id": view.walk_id}),
-            execute("Edit", "walk.edit", {"walk_id": view.walk_id}),
+            base.execute("View", "walk.view", {"walk_id": view.walk_id}),
+            base.execute("Edit", "walk.edit", {"walk_id": view.walk_id}),
         ],
         fallback_text="Learning walk saved",
     )
 
 
-def walk_draft_saved_card(walk_id: int, team_name: str, label: str) -> CardDict:
+def walk_draft_saved_card(walk_id: int, team_name: str, label: str) -> base.CardDict:
     body = [
-        title("Draft saved"),
-        text(f"{team_name} · {label}"),
-        text("Pick it up again any time: say **walk** and choose *Resume*.", subtle=True),
+        base.title("Draft saved"),
+        base.text(f"{team_name} · {label}"),
+        base.text("Pick it up again any time: say **walk** and choose *Resume*.", subtle=True),
     ]
-    return card(
+    return base.card(
         body,
         [
-            execute("Resume now", "walk.open", {"walk_id": walk_id}),
-            execute("Discard draft", "walk.discard", {"walk_id": walk_id}),
+            base.execute("Resume now", "walk.open", {"walk_id": walk_id}),
+            base.execute("Discard draft", "walk.discard", {"walk_id": walk_id}),
         ],
     )
 
 
-def walk_team_picker_card(teams: Choices, errors: Mapping[str, str] | None = None) -> CardDict:
+def walk_team_picker_card(teams: Choices, errors: Mapping[str, str] = EMPTY) -> base.CardDict:
     body = [
-        title("Learning walk (HA27)"),
-        text("Which team is this walk for? It is saved in that team's store."),
-        *with_error(
-            choice_input("team_pk", "Team", teams, required=True, placeholder="Pick a team"),
-            errors or {},
+        base.title("Learning walk (HA27)"),
+        base.text("Which team is this walk for? It is saved in that team's store."),
+        *base.with_error(
+            base.choice_input("team_pk", "Team", teams, required=True, placeholder="Pick a team"),
+            errors,
             "team_pk",
         ),
     ]
-    return card(body, [execute("Next", "walk.open", primary=True, saves=True)])
+    return base.form_card(body, "walk.open", label="Next")
 
 
 # --- Completion ---------------------------------------------------------------------------------
@@ -398,18 +383,21 @@ class CompletionView:
     can_plan: bool = False
 
 
-def walk_completion_card(view: CompletionView) -> CardDict:
+def walk_completion_card(view: CompletionView) -> base.CardDict:
     done = [ln for ln in view.lines if ln.status == "done"]
     outstanding = [ln for ln in view.lines if ln.status == "outstanding"]
     optional = [ln for ln in view.lines if ln.status == "not_expected"]
     sub = view.term_label
     if view.window_label:
         sub += f" · window {view.window_label}"
-    body: list[Element] = [title(f"Learning walks: {view.team_name}"), text(sub, subtle=True)]
+    body: list[base.Element] = [
+        base.title(f"Learning walks: {view.team_name}"),
+        base.text(sub, subtle=True),
+    ]
     if view.focus:
-        body.append(text(f"Focus: {view.focus}", size="small"))
+        body.append(base.text(f"Focus: {view.focus}", size="small"))
     body.append(
-        facts(
+        base.facts(
             [
                 ("Done", str(len(done))),
                 ("Outstanding", str(len(outstanding))),
@@ -418,7 +406,7 @@ def walk_completion_card(view: CompletionView) -> CardDict:
         )
     )
     if not view.lines:
-        body.append(text("No tutors on this team's roster yet.", subtle=True))
+        body.append(base.text("No tutors on this team's roster yet.", subtle=True))
     for heading, group in (
         ("Outstanding", outstanding),
         ("Done", done),
@@ -426,13 +414,13 @@ def walk_completion_card(view: CompletionView) -> CardDict:
     ):
         if group:
             body.append(E.TextBlock(text=heading, weight="bolder", size="small", spacing="medium"))
-            body.append(facts([(said(ln.name), ln.detail or "—") for ln in group[:60]]))
+            body.append(base.facts([(base.said(ln.name), ln.detail or "—") for ln in group[:60]]))
             if len(group) > 60:
-                body.append(text(f"…and {len(group) - 60} more.", subtle=True, size="small"))
-    buttons = [execute("Log a walk", "walk.open", {"team_pk": view.team_pk}, primary=True)]
+                body.append(base.text(f"…and {len(group) - 60} more.", subtle=True, size="small"))
+    buttons = [base.execute("Log a walk", "walk.open", {"team_pk": view.team_pk}, primary=True)]
     if view.can_plan:
-        buttons.append(execute("Plan walks", "walk.plan.open", {"team_pk": view.team_pk}))
-    return card(body, buttons, fallback_text=f"Learning walks: {view.team_name}")
+        buttons.append(base.execute("Plan walks", "walk.plan.open", {"team_pk": view.team_pk}))
+    return base.card(body, buttons, fallback_text=f"Learning walks: {view.team_name}")
 
 
 @dataclass(frozen=True)
@@ -444,15 +432,20 @@ class TeamCount:
     names: Sequence[str] = ()
 
 
-def walk_overview_card(term_label: str, teams: Sequence[TeamCount]) -> CardDict:
-    body: list[Element] = [title("Learning walks: all teams"), text(term_label, subtle=True)]
+def walk_overview_card(term_label: str, teams: Sequence[TeamCount]) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title("Learning walks: all teams"),
+        base.text(term_label, subtle=True),
+    ]
     if not teams:
-        body.append(text("No teams yet: add me to a team and mention me there once."))
+        body.append(base.text("No teams yet: add me to a team and mention me there once."))
     else:
         body.append(
-            facts([(t.team_name, f"{t.done} done, {t.outstanding} outstanding") for t in teams])
+            base.facts(
+                [(t.team_name, f"{t.done} done, {t.outstanding} outstanding") for t in teams]
+            )
         )
-    return card(body, fallback_text="Learning walks: all teams")
+    return base.card(body, fallback_text="Learning walks: all teams")
 
 
 @dataclass(frozen=True)
@@ -469,28 +462,37 @@ def _cut(value: str, length: int = 50) -> str:
     return value if len(value) <= length else value[: length - 1].rstrip() + "…"
 
 
-def my_walks_card(name: str, walks: Sequence[MyWalkLine], *, everything: bool = False) -> CardDict:
+def my_walks_card(
+    name: str, walks: Sequence[MyWalkLine], *, everything: bool = False
+) -> base.CardDict:
     """A person's walks, newest first, one line each: the feedback shows when a walk is opened,
     so a year of walks is still one screen."""
-    body: list[Element] = [title("Your learning walks"), text(name, subtle=True, size="small")]
+    body: list[base.Element] = [
+        base.title("Your learning walks"),
+        base.text(name, subtle=True, size="small"),
+    ]
     if not walks:
-        body.append(text("No learning walks recorded for you yet."))
+        body.append(base.text("No learning walks recorded for you yet."))
     shown = walks if everything else walks[:LATEST]
     for w in shown:
         body.append(
             E.Container(
-                items=[text(f"{w.day} · {said(_cut(w.focus)) if w.focus else 'no focus given'}")],
-                selectAction=execute("Open", "walk.view", {"walk_id": w.walk_id}),
+                items=[
+                    base.text(
+                        f"{w.day} · {base.said(_cut(w.focus)) if w.focus else 'no focus given'}"
+                    )
+                ],
+                selectAction=base.execute("Open", "walk.view", {"walk_id": w.walk_id}),
                 spacing="small",
             )
         )
     if shown:
-        body.append(text("Tap a walk to read its feedback.", subtle=True, size="small"))
+        body.append(base.text("Tap a walk to read its feedback.", subtle=True, size="small"))
     buttons = []
     if len(shown) < len(walks):
-        body.append(text(f"Your latest {len(shown)}.", subtle=True, size="small"))
-        buttons.append(execute("Show all", "run", {"command": "walks all"}))
-    return card(body, buttons, fallback_text="Your learning walks")
+        body.append(base.text(f"Your latest {len(shown)}.", subtle=True, size="small"))
+        buttons.append(base.execute("Show all", "run", {"command": "walks all"}))
+    return base.card(body, buttons, fallback_text="Your learning walks")
 
 
 # --- Planning -----------------------------------------------------------------------------------
@@ -507,11 +509,13 @@ class PlanFormView:
     errors: Mapping[str, str] = field(default_factory=dict)
 
 
-def walk_plan_card(view: PlanFormView) -> CardDict:
+def walk_plan_card(view: PlanFormView) -> base.CardDict:
     v, errors = view.values, view.errors
-    body: list[Element] = [
-        title("Plan learning walks"),
-        text("One plan per team and term. Saving again replaces it.", subtle=True, size="small"),
+    body: list[base.Element] = [
+        base.title("Plan learning walks"),
+        base.text(
+            "One plan per team and term. Saving again replaces it.", subtle=True, size="small"
+        ),
     ]
     if "form" in errors:
         body.append(E.TextBlock(text=errors["form"], wrap=True, color="attention"))
@@ -537,7 +541,7 @@ def walk_plan_card(view: PlanFormView) -> CardDict:
             shown = any(v.get(f"window{i}_{k}") for k in ("start", "end", "course_type"))
             body.append(E.Container(id=f"window{i}", isVisible=shown or None, items=block))
     body.append(
-        actions_row(
+        base.actions_row(
             A.ToggleVisibility(
                 title="Another window (other course type)",
                 targetElements=["window2", "window3"],
@@ -547,25 +551,15 @@ def walk_plan_card(view: PlanFormView) -> CardDict:
     body += choice_field(
         "walkers", "Who walks", view.walkers, v, errors, multi=True, placeholder="Pick one or more"
     )
-    return card(body, [execute("Save plan", "walk.plan.save", primary=True, saves=True)])
+    return base.form_card(body, "walk.plan.save", label="Save plan")
 
 
-def _window_inputs(i: int, v: Mapping[str, str], errors: Mapping[str, str]) -> list[Element]:
+def _window_inputs(i: int, v: Mapping[str, str], errors: Mapping[str, str]) -> list[base.Element]:
     return [
         E.TextBlock(text=f"Window {i}", weight="bolder", size="small", spacing="medium"),
-        *with_error(
-            date_input(
-                f"window{i}_start", "From", value=v.get(f"window{i}_start"), required=i == 1
-            ),
-            errors,
-            f"window{i}_start",
-        ),
-        *with_error(
-            date_input(f"window{i}_end", "To", value=v.get(f"window{i}_end"), required=i == 1),
-            errors,
-            f"window{i}_end",
-        ),
-        text_input(
+        *date_field(f"window{i}_start", "From", v, errors, required=i == 1),
+        *date_field(f"window{i}_end", "To", v, errors, required=i == 1),
+        base.text_input(
             f"window{i}_course_type",
             "Course type (optional)",
             value=v.get(f"window{i}_course_type"),
@@ -587,10 +581,10 @@ class PlanSavedView:
     notices: int  # end-of-window notices scheduled
 
 
-def walk_plan_saved_card(view: PlanSavedView) -> CardDict:
+def walk_plan_saved_card(view: PlanSavedView) -> base.CardDict:
     body = [
-        title("Plan saved" if view.created else "Plan updated"),
-        facts(
+        base.title("Plan saved" if view.created else "Plan updated"),
+        base.facts(
             [
                 ("Team", view.team_name),
                 ("Term", view.term_label),
@@ -600,30 +594,30 @@ def walk_plan_saved_card(view: PlanSavedView) -> CardDict:
                 ("Who walks", view.walkers),
             ]
         ),
-        text(
+        base.text(
             f"At the end of each window I'll tell the managers which walks are outstanding "
             f"({view.notices} notices scheduled).",
             subtle=True,
             size="small",
         ),
     ]
-    return card(body, fallback_text="Learning-walk plan saved")
+    return base.card(body, fallback_text="Learning-walk plan saved")
 
 
-PlanImportView = ImportCounts  # what importing learning-walk plans did
+PlanImportView = base.ImportCounts  # what importing learning-walk plans did
 
 
-def walk_plan_import_card(view: PlanImportView) -> CardDict:
-    body = import_summary("Learning-walk plans imported", "New plans", view)
+def walk_plan_import_card(view: PlanImportView) -> base.CardDict:
+    body = base.import_summary("Learning-walk plans imported", "New plans", view)
     body.append(
-        text(
+        base.text(
             "Columns: team, term, focus, linked_to, window_start, window_end, course_type, "
             "walkers (emails separated by ;). One row per window.",
             subtle=True,
             size="small",
         )
     )
-    return card(body)
+    return base.card(body)
 
 
 # --- End of a window: what is outstanding -------------------------------------------------------
@@ -638,33 +632,33 @@ class OutstandingTeam:
     tutors: Sequence[str]
 
 
-def window_end_card(team: OutstandingTeam) -> CardDict:
+def window_end_card(team: OutstandingTeam) -> base.CardDict:
     """To a team's managers on the window's last day."""
     n = len(team.tutors)
     body = [
-        title(f"Learning walks outstanding: {team.team_name}"),
-        text(f"The window {team.window_label} (focus: {team.focus}) ends today."),
-        text(f"{n} tutor{'' if n == 1 else 's'} still to walk:"),
-        text("\n".join(f"- {said(t)}" for t in team.tutors[:40]), size="small"),
+        base.title(f"Learning walks outstanding: {team.team_name}"),
+        base.text(f"The window {team.window_label} (focus: {team.focus}) ends today."),
+        base.text(f"{n} tutor{'' if n == 1 else 's'} still to walk:"),
+        base.text("\n".join(f"- {base.said(t)}" for t in team.tutors[:40]), size="small"),
     ]
     if n > 40:
-        body.append(text(f"…and {n - 40} more.", subtle=True, size="small"))
-    return card(
+        body.append(base.text(f"…and {n - 40} more.", subtle=True, size="small"))
+    return base.card(
         body,
         [
-            execute("Log a walk", "walk.open", {"team_pk": team.team_pk}, primary=True),
-            execute("See completion", "run", {"command": "walks"}),
+            base.execute("Log a walk", "walk.open", {"team_pk": team.team_pk}, primary=True),
+            base.execute("See completion", "run", {"command": "walks"}),
         ],
         fallback_text=f"Learning walks outstanding: {team.team_name}",
     )
 
 
-def window_end_quality_card(day: str, teams: Sequence[OutstandingTeam]) -> CardDict:
+def window_end_quality_card(day: str, teams: Sequence[OutstandingTeam]) -> base.CardDict:
     """To the quality team: the whole organisation's outstanding walks for windows ended."""
     total = sum(len(t.tutors) for t in teams)
-    body: list[Element] = [
-        title("Learning walks outstanding: all teams"),
-        text(f"Windows ending {day}: {total} walk{'' if total == 1 else 's'} outstanding."),
+    body: list[base.Element] = [
+        base.title("Learning walks outstanding: all teams"),
+        base.text(f"Windows ending {day}: {total} walk{'' if total == 1 else 's'} outstanding."),
     ]
     for t in teams[:20]:
         body += [
@@ -675,11 +669,11 @@ def window_end_quality_card(day: str, teams: Sequence[OutstandingTeam]) -> CardD
                 spacing="medium",
                 wrap=True,
             ),
-            text(", ".join(t.tutors[:30]) + ("…" if len(t.tutors) > 30 else ""), size="small"),
+            base.text(", ".join(t.tutors[:30]) + ("…" if len(t.tutors) > 30 else ""), size="small"),
         ]
-    return card(
+    return base.card(
         body,
-        [execute("Open the walks summary", "run", {"command": "walks summary"})],
+        [base.execute("Open the walks summary", "run", {"command": "walks summary"})],
         fallback_text="Learning walks outstanding: all teams",
     )
 
@@ -705,10 +699,10 @@ class MonthCount:
     otlas: int
 
 
-def monthly_return_card(view: ReturnView) -> CardDict:
-    body: list[Element] = [
-        title(f"Provider return: learning walks, {view.month_label}"),
-        facts(
+def monthly_return_card(view: ReturnView) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title(f"Provider return: learning walks, {view.month_label}"),
+        base.facts(
             [
                 ("Learning walks", str(view.walks)),
                 ("Tutors visited", str(view.tutors_visited)),
@@ -719,11 +713,11 @@ def monthly_return_card(view: ReturnView) -> CardDict:
     ]
     if view.by_team:
         body.append(E.TextBlock(text="By team", weight="bolder", size="small"))
-        body.append(facts([(team, str(n)) for team, n in view.by_team[:40]]))
+        body.append(base.facts([(team, str(n)) for team, n in view.by_team[:40]]))
     if view.by_month:
         body.append(E.TextBlock(text="By month: walks · OTLAs", weight="bolder", size="small"))
-        body.append(facts([(m.month, f"{m.walks} · {m.otlas}") for m in view.by_month[:12]]))
-    return card(body, fallback_text=f"Learning walks in {view.month_label}: {view.walks}")
+        body.append(base.facts([(m.month, f"{m.walks} · {m.otlas}") for m in view.by_month[:12]]))
+    return base.card(body, fallback_text=f"Learning walks in {view.month_label}: {view.walks}")
 
 
 @dataclass(frozen=True)
@@ -755,10 +749,10 @@ class SummaryDraft:
     note: str  # where the text came from: "Drafted from the records…" / "Saved by …"
 
 
-def key_findings_card(view: SummaryView) -> CardDict:
-    body: list[Element] = [
-        title("Learning walks: key findings"),
-        text(f"{view.term_label} · {view.walks} walks", subtle=True),
+def key_findings_card(view: SummaryView) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title("Learning walks: key findings"),
+        base.text(f"{view.term_label} · {view.walks} walks", subtle=True),
     ]
     if view.chart_data_url:
         body.append(
@@ -770,16 +764,16 @@ def key_findings_card(view: SummaryView) -> CardDict:
         )
     body += [
         E.TextBlock(text="Strengths", weight="bolder", size="small", spacing="medium"),
-        text(", ".join(view.strengths) or "—", size="small"),
+        base.text(", ".join(view.strengths) or "—", size="small"),
         E.TextBlock(text="Areas to develop", weight="bolder", size="small"),
-        text(", ".join(view.areas) or "—", size="small"),
+        base.text(", ".join(view.areas) or "—", size="small"),
     ]
     for heading, groups in (("By focus", view.by_focus), ("By team", view.by_team)):
         if groups:
             body.append(E.TextBlock(text=heading, weight="bolder", spacing="large"))
             for g in groups[:LATEST]:
                 body.append(
-                    text(
+                    base.text(
                         f"**{g.group}** ({g.walks}): went well — "
                         f"{', '.join(g.strengths) or '—'}; even better if — "
                         f"{', '.join(g.areas) or '—'}",
@@ -787,26 +781,30 @@ def key_findings_card(view: SummaryView) -> CardDict:
                     )
                 )
             if len(groups) > LATEST:
-                body.append(text(f"…and {len(groups) - LATEST} more in the export.", subtle=True))
+                body.append(
+                    base.text(f"…and {len(groups) - LATEST} more in the export.", subtle=True)
+                )
     if view.draft is not None:
         body += _summary_draft(view.draft)
-    return card(
+    return base.card(
         body,
-        [execute("Export the term", "run", {"command": "walks export"})],
+        [base.execute("Export the term", "run", {"command": "walks export"})],
         fallback_text=f"Learning walks: key findings, {view.term_label}",
     )
 
 
-def _summary_draft(draft: SummaryDraft) -> list[Element]:
+def _summary_draft(draft: SummaryDraft) -> list[base.Element]:
     ref = {"term_key": draft.term_key}
     return [
         E.TextBlock(text="Termly summary (draft)", weight="bolder", spacing="large"),
-        text(draft.note, subtle=True, size="small"),
-        text_input("summary_text", "Summary", value=draft.text, multiline=True, max_length=8000),
-        actions_row(
-            execute("Save", "walks.summary.save", ref, primary=True, saves=True),
-            execute("Export as Word", "walks.summary.export", ref, saves=True),
-            execute("Draft again", "walks.summary.redraft", ref),
+        base.text(draft.note, subtle=True, size="small"),
+        base.text_input(
+            "summary_text", "Summary", value=draft.text, multiline=True, max_length=8000
+        ),
+        base.actions_row(
+            base.execute("Save", "walks.summary.save", ref, primary=True, saves=True),
+            base.execute("Export as Word", "walks.summary.export", ref, saves=True),
+            base.execute("Draft again", "walks.summary.redraft", ref),
         ),
     ]
 
@@ -818,19 +816,19 @@ class PmgView:
     paragraph: str
 
 
-def pmg_card(view: PmgView) -> CardDict:
+def pmg_card(view: PmgView) -> base.CardDict:
     """A manager's PMG paragraph, drafted to copy and edit: TLC sends it nowhere."""
-    return card(
+    return base.card(
         [
-            title("Learning walks for your PMG report"),
-            text(f"{view.term_label} · {', '.join(view.teams) or 'no team yet'}", subtle=True),
-            text(
+            base.title("Learning walks for your PMG report"),
+            base.text(f"{view.term_label} · {', '.join(view.teams) or 'no team yet'}", subtle=True),
+            base.text(
                 "Drafted from the walks on record. Edit it here and copy it into your report: "
                 "I don't send it to anyone.",
                 subtle=True,
                 size="small",
             ),
-            text_input(
+            base.text_input(
                 "pmg_text", "PMG paragraph", value=view.paragraph, multiline=True, max_length=4000
             ),
         ],
@@ -849,8 +847,8 @@ _DOT_PNG = (
 )
 
 
-def _sample_form(**extra: Any) -> CardDict:
-    base: dict[str, Any] = {
+def _sample_form(**extra: Any) -> base.CardDict:
+    defaults: dict[str, Any] = {
         "team_pk": 1,
         "team_name": "Maths",
         "tutors": _TUTORS,
@@ -860,11 +858,11 @@ def _sample_form(**extra: Any) -> CardDict:
         "focus_default": "Questioning to check learning",
         "channel": "19:maths@thread.tacv2",
     }
-    return walk_form_card(WalkFormView(**{**base, **extra}))
+    return walk_form_card(WalkFormView(**{**defaults, **extra}))
 
 
-def _sample_summary(**extra: Any) -> CardDict:
-    base: dict[str, Any] = {
+def _sample_summary(**extra: Any) -> base.CardDict:
+    defaults: dict[str, Any] = {
         "walk_id": 12,
         "team_name": "Maths",
         "tutors": "Tom Tutor, Tia Tutor",
@@ -879,7 +877,7 @@ def _sample_summary(**extra: Any) -> CardDict:
         "verbal_feedback": "Yes",
         "unplanned": False,
     }
-    return walk_summary_card(WalkSummaryView(**{**base, **extra}))
+    return walk_summary_card(WalkSummaryView(**{**defaults, **extra}))
 
 
 _OUTSTANDING = OutstandingTeam(

@@ -10,24 +10,9 @@ from typing import Any
 
 from adaptive_cards_python import elements as E
 
-from cards.base import (
-    Action,
-    CardDict,
-    Element,
-    actions_row,
-    card,
-    choice_input,
-    date_input,
-    error_text,
-    execute,
-    facts,
-    form_card,
-    text,
-    text_input,
-    title,
-    with_error,
-)
-from cards.inputs import choice_field, date_field, text_field
+from cards import base
+from cards.base import note_card as note_card  # re-exported: callers import it from here
+from cards.inputs import EMPTY, choice_field, date_field, text_field
 
 STYLES = (("Practical / vocational", "practical"), ("Classroom-based", "classroom"))
 DEVELOPMENTAL = (
@@ -39,15 +24,6 @@ PRIVATE = (
 )
 
 
-def note_card(
-    heading: str, lines: Sequence[str], actions: Sequence[Action] = (), *, small: str = ""
-) -> CardDict:
-    body: list[Element] = [title(heading), *(text(line) for line in lines)]
-    if small:
-        body.append(text(small, subtle=True, size="small"))
-    return card(body, actions, fallback_text=heading)
-
-
 def _v(values: Mapping[str, Any], key: str) -> str | None:
     value = values.get(key)
     return None if value is None else str(value)
@@ -56,12 +32,11 @@ def _v(values: Mapping[str, Any], key: str) -> str | None:
 # ------------------------------------------------------------------------ the directory
 
 
-def offer_card(values: Mapping[str, Any], errors: Mapping[str, str] | None = None) -> CardDict:
+def offer_card(values: Mapping[str, Any], errors: Mapping[str, str] = EMPTY) -> base.CardDict:
     """Offer yourself as a mentor."""
-    errors = errors or {}
-    body: list[Element] = [
-        title("Offer to mentor"),
-        text(
+    body: list[base.Element] = [
+        base.title("Offer to mentor"),
+        base.text(
             "Colleagues searching the mentor directory will see your specialisms, campus and "
             "how you teach. You choose how many mentees at once; the college agrees at least "
             "20 hours a year per mentee.",
@@ -80,8 +55,8 @@ def offer_card(values: Mapping[str, Any], errors: Mapping[str, str] | None = Non
         *choice_field(
             "delivery_style", "How you mostly teach", STYLES, values, errors, expanded=True
         ),
-        *with_error(
-            choice_input(
+        *base.with_error(
+            base.choice_input(
                 "capacity",
                 "Mentees at once",
                 [(str(n), str(n)) for n in range(1, 6)],
@@ -94,7 +69,7 @@ def offer_card(values: Mapping[str, Any], errors: Mapping[str, str] | None = Non
         *text_field("job_title", "Your full job title", values, errors),
         *text_field("institution", "Your institution", values, errors),
     ]
-    return form_card(body, "mentor.offer", fallback_text="Offer", label="Offer")
+    return base.form_card(body, "mentor.offer", fallback_text="Offer", label="Offer")
 
 
 @dataclass(frozen=True)
@@ -124,30 +99,29 @@ class SearchView:
     suggested_by: str = ""
 
 
-def search_card(view: SearchView, errors: Mapping[str, str] | None = None) -> CardDict:
+def search_card(view: SearchView, errors: Mapping[str, str] = EMPTY) -> base.CardDict:
     """Up to five matches, each with why; the mentee chooses one, or ranks up to three."""
-    errors = errors or {}
     heading = f"Mentors for {view.query}" if view.query else "Mentors"
-    body: list[Element] = [title(heading)]
+    body: list[base.Element] = [base.title(heading)]
     if view.notice:
-        body.append(text(view.notice))
+        body.append(base.text(view.notice))
     if view.suggested_by:
         body.append(
-            text(
+            base.text(
                 f"{view.suggested_by} suggested these for you. It's your choice: pick one, "
                 "rank a few, or none.",
                 subtle=True,
             )
         )
-    actions: list[Action] = []
+    actions: list[base.Action] = []
     if view.suggestions:
         for i, s in enumerate(view.suggestions, start=1):
             body.append(
                 E.Container(
                     separator=True,
                     items=[
-                        text(f"**{i}. {s.name}**"),
-                        facts(
+                        base.text(f"**{i}. {s.name}**"),
+                        base.facts(
                             [
                                 ("Specialisms", ", ".join(s.specialisms)),
                                 ("Campus", s.campus),
@@ -159,7 +133,7 @@ def search_card(view: SearchView, errors: Mapping[str, str] | None = None) -> Ca
             )
         choices = [(s.name, str(s.person_id)) for s in view.suggestions]
         body.append(
-            text(
+            base.text(
                 "Choose your mentor, or rank up to three: if your first choice can't, "
                 "I'll ask your second.",
                 subtle=True,
@@ -170,22 +144,27 @@ def search_card(view: SearchView, errors: Mapping[str, str] | None = None) -> Ca
             ("second", "Second choice (optional)", False),
             ("third", "Third choice (optional)", False),
         ):
-            body += with_error(choice_input(key, label, choices, required=required), errors, key)
+            body += base.with_error(
+                base.choice_input(key, label, choices, required=required), errors, key
+            )
         actions.append(
-            execute("Ask", "mentor.choose", {"specialism": view.query}, primary=True, saves=True)
+            base.execute(
+                "Ask", "mentor.choose", {"specialism": view.query}, primary=True, saves=True
+            )
         )
     else:
-        body.append(text(f"Nobody here offers to mentor in **{view.query or 'that'}** yet."))
+        body.append(base.text(f"Nobody here offers to mentor in **{view.query or 'that'}** yet."))
         if view.nearest:
-            body.append(text("Nearest specialisms in house: " + ", ".join(view.nearest)))
+            body.append(base.text("Nearest specialisms in house: " + ", ".join(view.nearest)))
             actions += [
-                execute(f"Mentors for {s}", "mentor.search", {"query": s}) for s in view.nearest[:3]
+                base.execute(f"Mentors for {s}", "mentor.search", {"query": s})
+                for s in view.nearest[:3]
             ]
     if view.external:
-        body.append(text("**Outside the college**", size="medium"))
+        body.append(base.text("**Outside the college**", size="medium"))
         for e in view.external:
             body.append(
-                facts(
+                base.facts(
                     [
                         (e.name, e.route),
                         ("Specialisms", ", ".join(e.specialisms)),
@@ -195,18 +174,18 @@ def search_card(view: SearchView, errors: Mapping[str, str] | None = None) -> Ca
             )
     elif not view.suggestions:
         body.append(
-            text(
+            base.text(
                 "Your college hasn't listed external mentors (partner colleges, a brokerage or "
                 "a voucher scheme) yet: ask your head of teaching & learning.",
                 subtle=True,
             )
         )
     if "form" in errors:
-        body.append(error_text(errors["form"]))
-    return card(body, actions, fallback_text=heading)
+        body.append(base.error_text(errors["form"]))
+    return base.card(body, actions, fallback_text=heading)
 
 
-def request_card(mentee: str, specialism: str, rel_id: int, note: str = "") -> CardDict:
+def request_card(mentee: str, specialism: str, rel_id: int, note: str = "") -> base.CardDict:
     lines = [
         f"**{mentee}** would like you as their mentor"
         + (f" for **{specialism}**." if specialism else "."),
@@ -219,8 +198,8 @@ def request_card(mentee: str, specialism: str, rel_id: int, note: str = "") -> C
         "A mentoring request",
         lines,
         [
-            execute("Accept", "mentor.accept", {"rel": rel_id}, primary=True),
-            execute("Decline", "mentor.decline", {"rel": rel_id}),
+            base.execute("Accept", "mentor.accept", {"rel": rel_id}, primary=True),
+            base.execute("Decline", "mentor.decline", {"rel": rel_id}),
         ],
         small="Declining needs no reason.",
     )
@@ -236,22 +215,22 @@ class CapacityLine:
 
 def capacity_card(
     lines: Sequence[CapacityLine], reports_with_mentor: Sequence[str], open_count: int
-) -> CardDict:
-    body: list[Element] = [
-        title("Mentoring capacity"),
-        text(
+) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title("Mentoring capacity"),
+        base.text(
             f"{open_count} mentoring relationship(s) in place or being agreed. You can see "
             "that they exist; what's in them stays between mentor and mentee.",
             subtle=True,
         ),
-        facts(
+        base.facts(
             [(ln.mentor, f"{ln.mentees} of {ln.capacity} ({ln.specialisms})") for ln in lines]
             or [("Mentors", "none offered yet")]
         ),
     ]
     if reports_with_mentor:
-        body.append(text("Your team members with a mentor: " + ", ".join(reports_with_mentor)))
-    return card(body, fallback_text="Mentoring capacity")
+        body.append(base.text("Your team members with a mentor: " + ", ".join(reports_with_mentor)))
+    return base.card(body, fallback_text="Mentoring capacity")
 
 
 # --------------------------------------------------------------------------- the agreement
@@ -294,19 +273,19 @@ class AgreementView:
     notice: str = ""
 
 
-def _bullets(items: Sequence[str]) -> Element:
-    return text("\n".join(f"- {i}" for i in items) or "—")
+def _bullets(items: Sequence[str]) -> base.Element:
+    return base.text("\n".join(f"- {i}" for i in items) or "—")
 
 
-def agreement_card(view: AgreementView) -> CardDict:
+def agreement_card(view: AgreementView) -> base.CardDict:
     heading = f"Mentoring agreement: {view.mentee.name} and {view.mentor.name}"
-    body: list[Element] = [title(heading)]
+    body: list[base.Element] = [base.title(heading)]
     if view.notice:
-        body.append(text(view.notice, size="medium"))
+        body.append(base.text(view.notice, size="medium"))
     state = "In effect" if view.in_effect else "Not yet agreed by both"
-    body.append(text(f"{state}. {PRIVATE}", subtle=True, size="small"))
+    body.append(base.text(f"{state}. {PRIVATE}", subtle=True, size="small"))
     body.append(
-        facts(
+        base.facts(
             [
                 ("Mentee", view.mentee.name),
                 ("Mentee's specialism", view.mentee.specialisms),
@@ -320,19 +299,19 @@ def agreement_card(view: AgreementView) -> CardDict:
         )
     )
     body += [
-        text("**The mentor agrees:**"),
+        base.text("**The mentor agrees:**"),
         _bullets(view.mentor_agrees),
-        text("**The mentee agrees:**"),
+        base.text("**The mentee agrees:**"),
         _bullets(view.mentee_agrees),
-        text("**The organisation agrees:**"),
+        base.text("**The organisation agrees:**"),
         _bullets(view.organisation_agrees),
-        text("**Objectives agreed between mentor and mentee**"),
+        base.text("**Objectives agreed between mentor and mentee**"),
     ]
     for i, o in enumerate(view.objectives, start=1):
-        body.append(text(f"{i}. {o.what} (measure: {o.measure}; by {o.by})"))
-        body.append(text(o.bar, subtle=True, size="small"))
+        body.append(base.text(f"{i}. {o.what} (measure: {o.measure}; by {o.by})"))
+        body.append(base.text(o.bar, subtle=True, size="small"))
     body.append(
-        facts(
+        base.facts(
             [
                 ("When and where we meet", view.meeting),
                 *view.reviews,
@@ -341,23 +320,27 @@ def agreement_card(view: AgreementView) -> CardDict:
         )
     )
     if view.confirmations:
-        body.append(text("Confirmed: " + "; ".join(view.confirmations), subtle=True, size="small"))
+        body.append(
+            base.text("Confirmed: " + "; ".join(view.confirmations), subtle=True, size="small")
+        )
     if view.pending:
-        body.append(text(view.pending, size="medium"))
+        body.append(base.text(view.pending, size="medium"))
     if view.meetings:
-        body.append(text("**Meeting log**"))
+        body.append(base.text("**Meeting log**"))
         body.append(_bullets(view.meetings))
-    actions: list[Action] = []
+    actions: list[base.Action] = []
     if view.can_confirm:
-        actions.append(execute("Confirm", "agreement.confirm", {"rel": view.rel_id}, primary=True))
+        actions.append(
+            base.execute("Confirm", "agreement.confirm", {"rel": view.rel_id}, primary=True)
+        )
     if view.observations:
-        body.append(text("**Observations** (" + DEVELOPMENTAL + ")"))
+        body.append(base.text("**Observations** (" + DEVELOPMENTAL + ")"))
         for line, entry_id in view.observations:
-            body.append(text(f"- {line}"))
+            body.append(base.text(f"- {line}"))
             if entry_id is not None:
                 body.append(
-                    actions_row(
-                        execute(
+                    base.actions_row(
+                        base.execute(
                             "Evaluate this observation",
                             "mentoring.evaluate.open",
                             {"entry": entry_id},
@@ -365,27 +348,26 @@ def agreement_card(view: AgreementView) -> CardDict:
                     )
                 )
     actions += [
-        execute(
+        base.execute(
             "Propose a change" if view.in_effect else "Fill in / edit",
             "agreement.edit",
             {"rel": view.rel_id},
         ),
-        execute("Log a meeting", "mentoring.meeting.open", {"rel": view.rel_id}),
-        execute("Record an observation", "mentoring.observe.open", {"rel": view.rel_id}),
-        execute("Not a good fit", "mentor.not_fit", {"rel": view.rel_id}),
+        base.execute("Log a meeting", "mentoring.meeting.open", {"rel": view.rel_id}),
+        base.execute("Record an observation", "mentoring.observe.open", {"rel": view.rel_id}),
+        base.execute("Not a good fit", "mentor.not_fit", {"rel": view.rel_id}),
     ]
-    return card(body, actions, fallback_text="Your mentoring agreement")
+    return base.card(body, actions, fallback_text="Your mentoring agreement")
 
 
 def agreement_form_card(
-    rel_id: int, values: Mapping[str, Any], errors: Mapping[str, str] | None = None
-) -> CardDict:
+    rel_id: int, values: Mapping[str, Any], errors: Mapping[str, str] = EMPTY
+) -> base.CardDict:
     """The agreement as a form: lists one item a line, three SMART objectives, meetings, reviews
     and recipients. Saving proposes it; the other person confirms."""
-    errors = errors or {}
-    body: list[Element] = [
-        title("Mentoring agreement"),
-        text(
+    body: list[base.Element] = [
+        base.title("Mentoring agreement"),
+        base.text(
             "Edit the lists in your own words (one item a line). Each objective needs a specific "
             "action, a measure and a date in the future. When you save, the other person is "
             "asked to confirm; nothing changes until they do.",
@@ -397,40 +379,18 @@ def agreement_form_card(
         ("mentee_institution", "Mentee's institution"),
         ("mentee_specialism", "Mentee's subject specialism"),
     ):
-        body += with_error(text_input(key, label, value=_v(values, key)), errors, key)
+        body += text_field(key, label, values, errors)
     for key, label in (
         ("mentor_agrees", "The mentor agrees"),
         ("mentee_agrees", "The mentee agrees"),
         ("organisation_agrees", "The organisation agrees"),
     ):
-        body += with_error(
-            text_input(key, label, value=_v(values, key), multiline=True, max_length=4000),
-            errors,
-            key,
-        )
+        body += text_field(key, label, values, errors, multiline=True, max_length=4000)
     for n in (1, 2, 3):
-        body.append(text(f"**Objective {n}**"))
-        body += with_error(
-            text_input(
-                f"objective_{n}_what", "What will be done", value=_v(values, f"objective_{n}_what")
-            ),
-            errors,
-            f"objective_{n}_what",
-        )
-        body += with_error(
-            text_input(
-                f"objective_{n}_measure",
-                "How we'll know (the measure)",
-                value=_v(values, f"objective_{n}_measure"),
-            ),
-            errors,
-            f"objective_{n}_measure",
-        )
-        body += with_error(
-            date_input(f"objective_{n}_by", "By when", value=_v(values, f"objective_{n}_by")),
-            errors,
-            f"objective_{n}_by",
-        )
+        body.append(base.text(f"**Objective {n}**"))
+        body += text_field(f"objective_{n}_what", "What will be done", values, errors)
+        body += text_field(f"objective_{n}_measure", "How we'll know (the measure)", values, errors)
+        body += date_field(f"objective_{n}_by", "By when", values, errors)
     body += text_field(
         "meeting",
         "When and where we'll meet",
@@ -438,8 +398,8 @@ def agreement_form_card(
         errors,
         placeholder="e.g. Every other Tuesday 4pm, Hitchin staff room",
     )
-    body += with_error(
-        choice_input(
+    body += base.with_error(
+        base.choice_input(
             "meet_every_weeks",
             "Nudge us if no meeting is logged for",
             [(f"{n} weeks", str(n)) for n in (2, 3, 4, 6, 8)],
@@ -453,7 +413,7 @@ def agreement_form_card(
         ("review_january", "Report (January)"),
         ("review_april", "Report (April)"),
     ):
-        body += with_error(date_input(key, label, value=_v(values, key)), errors, key)
+        body += date_field(key, label, values, errors)
     body += text_field(
         "recipients",
         "Reports go to (emails, separated by commas; the mentee agrees to each)",
@@ -461,18 +421,12 @@ def agreement_form_card(
         errors,
     )
     if "form" in errors:
-        body.append(error_text(errors["form"]))
-    return card(
+        body.append(base.error_text(errors["form"]))
+    return base.form_card(
         body,
-        [
-            execute(
-                "Save and ask the other to confirm",
-                "agreement.save",
-                {"rel": rel_id},
-                primary=True,
-                saves=True,
-            )
-        ],
+        "agreement.save",
+        {"rel": rel_id},
+        label="Save and ask the other to confirm",
         fallback_text="Mentoring agreement",
     )
 
@@ -481,10 +435,9 @@ def meeting_form_card(
     rel_id: int,
     objectives: Sequence[str],
     values: Mapping[str, Any],
-    errors: Mapping[str, str] | None = None,
-) -> CardDict:
-    errors = errors or {}
-    body: list[Element] = [title("Log a mentoring meeting")]
+    errors: Mapping[str, str] = EMPTY,
+) -> base.CardDict:
+    body: list[base.Element] = [base.title("Log a mentoring meeting")]
     body += date_field("held_on", "Date", values, errors, required=True)
     body += text_field(
         "discussed",
@@ -496,32 +449,24 @@ def meeting_form_card(
         max_length=4000,
     )
     for n, what in enumerate(objectives, start=1):
-        body.append(text(f"**Objective {n}:** {what}"))
-        body += with_error(
-            text_input(f"next_{n}", "Next steps", value=_v(values, f"next_{n}"), max_length=500),
-            errors,
-            f"next_{n}",
-        )
-        body += with_error(
-            choice_input(
-                f"progress_{n}",
-                "Progress so far",
-                [(f"{p}%", str(p)) for p in range(0, 101, 10)],
-                value=_v(values, f"progress_{n}"),
-            ),
-            errors,
+        body.append(base.text(f"**Objective {n}:** {what}"))
+        body += text_field(f"next_{n}", "Next steps", values, errors, max_length=500)
+        body += choice_field(
             f"progress_{n}",
+            "Progress so far",
+            [(f"{p}%", str(p)) for p in range(0, 101, 10)],
+            values,
+            errors,
         )
-    return form_card(body, "mentoring.meeting", {"rel": rel_id}, fallback_text="Log a meeting")
+    return base.form_card(body, "mentoring.meeting", {"rel": rel_id}, fallback_text="Log a meeting")
 
 
 def observation_form_card(
-    rel_id: int, values: Mapping[str, Any], errors: Mapping[str, str] | None = None
-) -> CardDict:
-    errors = errors or {}
-    body: list[Element] = [
-        title("Record a mentoring observation"),
-        text(DEVELOPMENTAL, subtle=True),
+    rel_id: int, values: Mapping[str, Any], errors: Mapping[str, str] = EMPTY
+) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title("Record a mentoring observation"),
+        base.text(DEVELOPMENTAL, subtle=True),
         *choice_field(
             "who",
             "Who observed whom",
@@ -545,38 +490,37 @@ def observation_form_card(
             max_length=4000,
         ),
     ]
-    return form_card(
+    return base.form_card(
         body, "mentoring.observe", {"rel": rel_id}, fallback_text="Record an observation"
     )
 
 
 def evaluation_form_card(
-    entry_id: int, observation: str, errors: Mapping[str, str] | None = None
-) -> CardDict:
-    errors = errors or {}
-    body: list[Element] = [
-        title("Evaluate your mentor's observation"),
-        text(observation, subtle=True),
-        *with_error(
-            text_input(
+    entry_id: int, observation: str, errors: Mapping[str, str] = EMPTY
+) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title("Evaluate your mentor's observation"),
+        base.text(observation, subtle=True),
+        *base.with_error(
+            base.text_input(
                 "evaluation", "Your evaluation", multiline=True, required=True, max_length=2000
             ),
             errors,
             "evaluation",
         ),
     ]
-    return form_card(body, "mentoring.evaluate", {"entry": entry_id}, fallback_text="Evaluate")
+    return base.form_card(body, "mentoring.evaluate", {"entry": entry_id}, fallback_text="Evaluate")
 
 
 def review_card(
     heading: str, lines: Sequence[str], recipients: Sequence[str], review_id: int | None
-) -> CardDict:
+) -> base.CardDict:
     """The drafted review, for the mentee to see before anything is sent."""
-    actions: list[Action] = []
+    actions: list[base.Action] = []
     small = "Nothing is sent until you, the mentee, have seen it."
     if review_id is not None:
         actions.append(
-            execute(
+            base.execute(
                 "I've read it: send it",
                 "mentoring.review.seen",
                 {"review": review_id},
@@ -611,27 +555,26 @@ class CoachView:
     action_values: Mapping[str, str] = field(default_factory=dict)
 
 
-def coach_card(view: CoachView, errors: Mapping[str, str] | None = None) -> CardDict:
+def coach_card(view: CoachView, errors: Mapping[str, str] = EMPTY) -> base.CardDict:
     """One card for the whole conversation: the question now, earlier answers above it."""
-    errors = errors or {}
     heading = f"{view.model} · {view.step_no} of {view.steps}: {view.step_label}"
-    body: list[Element] = [title(heading)]
+    body: list[base.Element] = [base.title(heading)]
     if view.notice:
-        body.append(text(view.notice))
+        body.append(base.text(view.notice))
     if view.earlier:
-        body.append(facts(list(view.earlier)))
+        body.append(base.facts(list(view.earlier)))
     data = {"conv": view.conv_id, "step": view.step_no - 1}
     if view.paused:
-        body.append(text("Paused. Pick it up whenever you like: your answers are kept."))
-        return card(
+        body.append(base.text("Paused. Pick it up whenever you like: your answers are kept."))
+        return base.card(
             body,
-            [execute("Resume", "coach.resume", data, primary=True)],
+            [base.execute("Resume", "coach.resume", data, primary=True)],
             fallback_text=heading,
         )
-    body.append(text(f"**{view.question}**"))
+    body.append(base.text(f"**{view.question}**"))
     if view.scale:
-        body += with_error(
-            choice_input(
+        body += base.with_error(
+            base.choice_input(
                 "answer",
                 "0 to 10",
                 [(str(n), str(n)) for n in range(11)],
@@ -642,30 +585,20 @@ def coach_card(view: CoachView, errors: Mapping[str, str] | None = None) -> Card
             "answer",
         )
     elif view.actions:
-        body += with_error(
-            text_input("answer", "Your thoughts (optional)", value=view.answer, multiline=True),
+        body += base.with_error(
+            base.text_input(
+                "answer", "Your thoughts (optional)", value=view.answer, multiline=True
+            ),
             errors,
             "answer",
         )
         for n in (1, 2, 3):
-            body += with_error(
-                text_input(
-                    f"action_{n}",
-                    f"Action {n}" + ("" if n == 1 else " (optional)"),
-                    value=view.action_values.get(f"action_{n}"),
-                    max_length=300,
-                ),
-                errors,
-                f"action_{n}",
-            )
-            body += with_error(
-                date_input(f"by_{n}", "By when", value=view.action_values.get(f"by_{n}")),
-                errors,
-                f"by_{n}",
-            )
+            label = f"Action {n}" + ("" if n == 1 else " (optional)")
+            body += text_field(f"action_{n}", label, view.action_values, errors, max_length=300)
+            body += date_field(f"by_{n}", "By when", view.action_values, errors)
     else:
-        body += with_error(
-            text_input(
+        body += base.with_error(
+            base.text_input(
                 "answer",
                 "Your answer",
                 value=view.answer,
@@ -676,16 +609,18 @@ def coach_card(view: CoachView, errors: Mapping[str, str] | None = None) -> Card
             errors,
             "answer",
         )
-    body.append(text("Private to you unless you choose to share it.", subtle=True, size="small"))
-    actions: list[Action] = [
-        execute(
+    body.append(
+        base.text("Private to you unless you choose to share it.", subtle=True, size="small")
+    )
+    actions: list[base.Action] = [
+        base.execute(
             "Finish" if view.actions else "Next", "coach.answer", data, primary=True, saves=True
         )
     ]
     if view.step_no > 1:
-        actions.append(execute("Back", "coach.back", data))
-    actions.append(execute("Pause", "coach.pause", data))
-    return card(body, actions, fallback_text=heading)
+        actions.append(base.execute("Back", "coach.back", data))
+    actions.append(base.execute("Pause", "coach.pause", data))
+    return base.card(body, actions, fallback_text=heading)
 
 
 def coach_done_card(
@@ -696,42 +631,43 @@ def coach_done_card(
     *,
     share_with: Sequence[tuple[int, str, bool]] = (),
     notice: str = "",
-) -> CardDict:
+) -> base.CardDict:
     """`share_with`: the person's mentor and coach, if they have them, as (id, name, shared)."""
     heading = f"{model}: your actions"
-    body: list[Element] = [title(heading)]
+    body: list[base.Element] = [base.title(heading)]
     if notice:
-        body.append(text(notice))
-    body.append(facts(list(answers)))
-    body.append(text("**Actions**"))
+        body.append(base.text(notice))
+    body.append(base.facts(list(answers)))
+    body.append(base.text("**Actions**"))
     body.append(_bullets(actions))
     body.append(
-        text(
+        base.text(
             "I'll remind you two days before each is due. Say **coach review** to look back.",
             subtle=True,
         )
     )
-    buttons: list[Action] = []
+    buttons: list[base.Action] = []
     for person_id, name, shared in share_with:
         if shared:
-            body.append(text(f"Shared with {name}.", subtle=True, size="small"))
+            body.append(base.text(f"Shared with {name}.", subtle=True, size="small"))
         else:
             buttons.append(
-                execute(f"Share with {name}", "coach.share", {"conv": conv_id, "with": person_id})
+                base.execute(
+                    f"Share with {name}", "coach.share", {"conv": conv_id, "with": person_id}
+                )
             )
-    return card(body, buttons, fallback_text=heading)
+    return base.card(body, buttons, fallback_text=heading)
 
 
 def coach_review_card(
-    conv_id: int, outcome: str, before: int | None, errors: Mapping[str, str] | None = None
-) -> CardDict:
-    errors = errors or {}
+    conv_id: int, outcome: str, before: int | None, errors: Mapping[str, str] = EMPTY
+) -> base.CardDict:
     heading = "OSKAR review"
-    body: list[Element] = [title(heading), facts([("Outcome", outcome)])]
+    body: list[base.Element] = [base.title(heading), base.facts([("Outcome", outcome)])]
     if before is not None:
-        body.append(text(f"Last time you said **{before}** out of 10."))
-    body += with_error(
-        choice_input(
+        body.append(base.text(f"Last time you said **{before}** out of 10."))
+    body += base.with_error(
+        base.choice_input(
             "scale",
             "Where are you on the scale now (0-10)?",
             [(str(n), str(n)) for n in range(11)],
@@ -740,8 +676,8 @@ def coach_review_card(
         errors,
         "scale",
     )
-    body += with_error(
-        text_input(
+    body += base.with_error(
+        base.text_input(
             "difference",
             "What's better? What made the difference?",
             multiline=True,
@@ -750,16 +686,16 @@ def coach_review_card(
         errors,
         "difference",
     )
-    return form_card(body, "coach.review", {"conv": conv_id}, fallback_text=heading)
+    return base.form_card(body, "coach.review", {"conv": conv_id}, fallback_text=heading)
 
 
-def coach_change_card(outcome: str, change: str, image_url: str, difference: str) -> CardDict:
+def coach_change_card(outcome: str, change: str, image_url: str, difference: str) -> base.CardDict:
     heading = "OSKAR review: the change"
-    body: list[Element] = [
-        title(heading),
-        facts([("Outcome", outcome), ("Since last time", change)]),
+    body: list[base.Element] = [
+        base.title(heading),
+        base.facts([("Outcome", outcome), ("Since last time", change)]),
         E.Image(url=image_url, altText=f"Your scale over time: {change}", size="stretch"),
     ]
     if difference:
-        body.append(text(f"What made the difference: {difference}"))
-    return card(body, fallback_text=heading)
+        body.append(base.text(f"What made the difference: {difference}"))
+    return base.card(body, fallback_text=heading)

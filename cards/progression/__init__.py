@@ -23,23 +23,7 @@ from bot.domain.progression import (
     SessionOutcome,
     WayOfWorking,
 )
-from cards.base import (
-    CardDict,
-    Element,
-    actions_row,
-    card,
-    choice_input,
-    date_input,
-    error_text,
-    execute,
-    facts,
-    form_card,
-    said,
-    text,
-    text_input,
-    title,
-    with_error,
-)
+from cards import base
 from cards.inputs import choice_field, text_field
 
 DECK_FILE = Path(__file__).parents[1] / "data" / "progression_deck.json"  # the deck is data
@@ -70,7 +54,7 @@ def _letter(i: int) -> str:
 
 
 def _live(
-    body: Sequence[Element],
+    body: Sequence[base.Element],
     actions: Sequence[Any],
     session_id: int,
     *,
@@ -78,8 +62,8 @@ def _live(
     side: Side = "front",
     user_ids: Sequence[str] = (),
     fallback: str,
-) -> CardDict:
-    built = card(
+) -> base.CardDict:
+    built = base.card(
         body,
         actions,
         fallback_text=fallback,
@@ -114,7 +98,7 @@ class SetupView:
     user_ids: Sequence[str] = ()
 
 
-def setup_card(view: SetupView) -> CardDict:
+def setup_card(view: SetupView) -> base.CardDict:
     """The facilitator chooses the strategic issues to cover (all, or some) and names the group."""
     chosen = view.chosen or [i.number for i in view.issues]
     choices = [
@@ -123,15 +107,17 @@ def setup_card(view: SetupView) -> CardDict:
         if i.cards
     ]
     body = [
-        title("Progression cards"),
-        text(f"{view.way.label} \u00b7 facilitated by {said(view.facilitator)}", subtle=True),
-        text(
+        base.title("Progression cards"),
+        base.text(
+            f"{view.way.label} \u00b7 facilitated by {base.said(view.facilitator)}", subtle=True
+        ),
+        base.text(
             "One lead question at a time. Anyone here can add a contribution, turn the card "
             "over for its discussion prompts, and agree actions: what, who, by when.",
             size="small",
         ),
-        *with_error(
-            choice_input(
+        *base.with_error(
+            base.choice_input(
                 "issues",
                 "Strategic issues to cover",
                 choices,
@@ -143,20 +129,20 @@ def setup_card(view: SetupView) -> CardDict:
             view.errors,
             "issues",
         ),
-        *with_error(
-            text_input("group", "Group name", value=view.group, max_length=100),
+        *base.with_error(
+            base.text_input("group", "Group name", value=view.group, max_length=100),
             view.errors,
             "group",
         ),
     ]
     if "form" in view.errors:
-        body.append(error_text(view.errors["form"]))
+        body.append(base.error_text(view.errors["form"]))
     data = {"session": view.session_id}
     return _live(
         body,
         [
-            execute("Start", "cards.start", data, primary=True, saves=True),
-            execute("Add our own issue", "cards.issue.open", data),
+            base.execute("Start", "cards.start", data, primary=True, saves=True),
+            base.execute("Add our own issue", "cards.issue.open", data),
         ],
         view.session_id,
         user_ids=view.user_ids,
@@ -183,7 +169,7 @@ class ActionLine:
     def line(self) -> str:
         mark = "\u2611" if self.done else "\u2610"
         return (
-            f"{mark} {said(_short(self.what, 160))} \u2014 **{said(self.owner)}**, "
+            f"{mark} {base.said(_short(self.what, 160))} \u2014 **{base.said(self.owner)}**, "
             f"by {day(self.due_on)}"
         )
 
@@ -214,16 +200,16 @@ class LiveCardView:
         return self.position + 1 >= self.total
 
 
-def live_card(view: LiveCardView) -> CardDict:
+def live_card(view: LiveCardView) -> base.CardDict:
     """The session's current lead question, on the face `view.side`."""
     build = {"front": _front, "back": _back, "action": _action_form}[view.side]
     body, actions = build(view)
-    heading: list[Element] = []
+    heading: list[base.Element] = []
     if view.banner:
         heading.append(E.TextBlock(text=view.banner, wrap=True, weight="bolder", color="accent"))
     heading.append(
-        text(
-            f"{view.way.label} \u00b7 {said(view.group)} \u00b7 "
+        base.text(
+            f"{view.way.label} \u00b7 {base.said(view.group)} \u00b7 "
             f"card {view.position + 1} of {view.total}",
             subtle=True,
             size="small",
@@ -268,10 +254,10 @@ def _ids(view: LiveCardView) -> dict[str, Any]:
 
 
 def _next_button(view: LiveCardView) -> Any:
-    return execute("Finish" if view.last else "Next card", "cards.next", _ids(view))
+    return base.execute("Finish" if view.last else "Next card", "cards.next", _ids(view))
 
 
-def _question(view: LiveCardView, *, big: bool = True) -> list[Element]:
+def _question(view: LiveCardView, *, big: bool = True) -> list[base.Element]:
     q = view.card
     issue = E.TextBlock(
         text=f"Strategic issue {q.issue_number}: {_plain(view.issue_title)}",
@@ -279,15 +265,15 @@ def _question(view: LiveCardView, *, big: bool = True) -> list[Element]:
         size="small",
         weight="bolder",
     )
-    out: list[Element] = [issue]
+    out: list[base.Element] = [issue]
     words = f"{q.key} {_plain(q.question)}"
-    out.append(title(words) if big else text(words))
+    out.append(base.title(words) if big else base.text(words))
     if q.question_items:
-        out.append(text("\n".join(f"- {_plain(i)}" for i in q.question_items)))
+        out.append(base.text("\n".join(f"- {_plain(i)}" for i in q.question_items)))
     return out
 
 
-def _front(view: LiveCardView) -> tuple[list[Element], list[Any]]:
+def _front(view: LiveCardView) -> tuple[list[base.Element], list[Any]]:
     body = _question(view)
     if view.contributions:
         shown = view.contributions[-SHOWN_CONTRIBUTIONS:]
@@ -301,10 +287,12 @@ def _front(view: LiveCardView) -> tuple[list[Element], list[Any]]:
         )
         if len(view.contributions) > len(shown):
             earlier = len(view.contributions) - len(shown)
-            body.append(text(f"\u2026and {earlier} earlier (in the summary).", subtle=True))
+            body.append(base.text(f"\u2026and {earlier} earlier (in the summary).", subtle=True))
         body.extend(
             E.TextBlock(
-                text=f"**{said(c.by)}:** {said(_short(c.text, 300))}", wrap=True, spacing="small"
+                text=f"**{base.said(c.by)}:** {base.said(_short(c.text, 300))}",
+                wrap=True,
+                spacing="small",
             )
             for c in shown
         )
@@ -323,24 +311,24 @@ def _front(view: LiveCardView) -> tuple[list[Element], list[Any]]:
         )
     )
     body.append(
-        actions_row(
-            execute("Add", "cards.contribute", _ids(view), primary=True, saves=True),
-            execute("See over", REFRESH, {**_ids(view), "side": "back"}),
+        base.actions_row(
+            base.execute("Add", "cards.contribute", _ids(view), primary=True, saves=True),
+            base.execute("See over", REFRESH, {**_ids(view), "side": "back"}),
         )
     )
     actions = [
-        execute("Agree an action", REFRESH, {**_ids(view), "side": "action"}),
+        base.execute("Agree an action", REFRESH, {**_ids(view), "side": "action"}),
         _next_button(view),
-        execute("Pause", "cards.pause", {"session": view.session_id}, more=True),
+        base.execute("Pause", "cards.pause", {"session": view.session_id}, more=True),
     ]
     return body, actions
 
 
-def prompt_blocks(prompts: Sequence[Prompt], *, notes: bool = False) -> list[Element]:
+def prompt_blocks(prompts: Sequence[Prompt], *, notes: bool = False) -> list[base.Element]:
     """Prompts as bullets with their lettered sub-points; notes (the seed's footnotes) smaller,
     without bullets, their sub-points dashed as in the seed."""
     size = "small" if notes else None
-    out: list[Element] = []
+    out: list[base.Element] = []
     for p in prompts:
         lead = "" if notes else "\u2022 "
         out.append(
@@ -361,33 +349,33 @@ def prompt_blocks(prompts: Sequence[Prompt], *, notes: bool = False) -> list[Ele
     return out
 
 
-def _back(view: LiveCardView) -> tuple[list[Element], list[Any]]:
+def _back(view: LiveCardView) -> tuple[list[base.Element], list[Any]]:
     q = view.card
-    body: list[Element] = [
+    body: list[base.Element] = [
         E.TextBlock(text=f"Discussion prompts {q.key}", wrap=True, size="small", weight="bolder"),
-        text(_plain(q.question), subtle=True),
+        base.text(_plain(q.question), subtle=True),
     ]
     if q.intro:
-        body.append(text(_plain(q.intro)))
+        body.append(base.text(_plain(q.intro)))
     body.extend(prompt_blocks(q.prompts))
     if not q.prompts:
-        body.append(text("No discussion prompts on this card yet.", subtle=True))
+        body.append(base.text("No discussion prompts on this card yet.", subtle=True))
     if q.notes:
         body.append(
             E.TextBlock(text="Notes", separator=True, size="small", isSubtle=True, spacing="medium")
         )
         body.extend(prompt_blocks(q.notes, notes=True))
     actions = [
-        execute("Back to the question", REFRESH, {**_ids(view), "side": "front"}),
+        base.execute("Back to the question", REFRESH, {**_ids(view), "side": "front"}),
         _next_button(view),
     ]
     return body, actions
 
 
-def _action_form(view: LiveCardView) -> tuple[list[Element], list[Any]]:
-    body: list[Element] = [
-        title("Agree an action"),
-        text(f"{view.card.key} {_plain(view.card.question)}", subtle=True, size="small"),
+def _action_form(view: LiveCardView) -> tuple[list[base.Element], list[Any]]:
+    body: list[base.Element] = [
+        base.title("Agree an action"),
+        base.text(f"{view.card.key} {_plain(view.card.question)}", subtle=True, size="small"),
         *text_field(
             "what",
             "What will be done",
@@ -397,8 +385,8 @@ def _action_form(view: LiveCardView) -> tuple[list[Element], list[Any]]:
             multiline=True,
             max_length=300,
         ),
-        *with_error(
-            choice_input(
+        *base.with_error(
+            base.choice_input(
                 "who",
                 "Who",
                 view.owner_choices,
@@ -408,8 +396,8 @@ def _action_form(view: LiveCardView) -> tuple[list[Element], list[Any]]:
             view.errors,
             "who",
         ),
-        *with_error(
-            date_input(
+        *base.with_error(
+            base.date_input(
                 "by_when",
                 "By when",
                 value=view.values.get("by_when") or view.default_due,
@@ -420,8 +408,8 @@ def _action_form(view: LiveCardView) -> tuple[list[Element], list[Any]]:
         ),
     ]
     actions = [
-        execute("Save action", "cards.action", _ids(view), primary=True, saves=True),
-        execute("Back", REFRESH, {**_ids(view), "side": "front"}),
+        base.execute("Save action", "cards.action", _ids(view), primary=True, saves=True),
+        base.execute("Back", REFRESH, {**_ids(view), "side": "front"}),
     ]
     return body, actions
 
@@ -445,30 +433,30 @@ class PausedView:
     user_ids: Sequence[str] = ()
 
 
-def paused_card(view: PausedView) -> CardDict:
+def paused_card(view: PausedView) -> base.CardDict:
     how = "mention me with **cards**" if view.in_channel else "say **cards**"
     body = [
-        title(f"Paused at card {view.position + 1} of {view.total}"),
-        text(
-            f"{said(view.group)} \u00b7 {view.way.label} \u00b7 paused {day(view.paused_on)}",
+        base.title(f"Paused at card {view.position + 1} of {view.total}"),
+        base.text(
+            f"{base.said(view.group)} \u00b7 {view.way.label} \u00b7 paused {day(view.paused_on)}",
             subtle=True,
         ),
-        text(f"Next up: **{view.key}** {_plain(view.question)}"),
-        facts(
+        base.text(f"Next up: **{view.key}** {_plain(view.question)}"),
+        base.facts(
             [
                 ("Contributions so far", str(view.contributions)),
                 ("Agreed actions", str(view.actions)),
             ]
         ),
-        text(f"To pick up where you left off, press Resume or {how} here.", size="small"),
+        base.text(f"To pick up where you left off, press Resume or {how} here.", size="small"),
     ]
     data = {"session": view.session_id}
     return _live(
         body,
         [
-            execute("Resume", "cards.resume", data, primary=True),
-            execute("Summary so far", "cards.summary", data),
-            execute("Finish", "cards.finish", data),
+            base.execute("Resume", "cards.resume", data, primary=True),
+            base.execute("Summary so far", "cards.summary", data),
+            base.execute("Finish", "cards.finish", data),
         ],
         view.session_id,
         position=view.position,
@@ -489,22 +477,22 @@ class ResumeOffer:
     since: date
 
 
-def resume_offer_card(offer: ResumeOffer) -> CardDict:
+def resume_offer_card(offer: ResumeOffer) -> base.CardDict:
     status = "paused" if offer.state == "paused" else "under way"
     body = [
-        title("Pick up where you left off?"),
-        text(
-            f"**{said(offer.group)}** has a session here, {status} since {day(offer.since)}: "
+        base.title("Pick up where you left off?"),
+        base.text(
+            f"**{base.said(offer.group)}** has a session here, {status} since {day(offer.since)}: "
             f"card {offer.position + 1} of {offer.total}."
         ),
-        text(f"{offer.key} {_plain(offer.question)}", subtle=True),
+        base.text(f"{offer.key} {_plain(offer.question)}", subtle=True),
     ]
     data = {"session": offer.session_id}
-    return card(
+    return base.card(
         body,
         [
-            execute("Resume", "cards.resume", data, primary=True),
-            execute("Start a new session", "cards.new", data),
+            base.execute("Resume", "cards.resume", data, primary=True),
+            base.execute("Start a new session", "cards.new", data),
         ],
         fallback_text="Progression cards: resume the session here?",
     )
@@ -517,15 +505,15 @@ class SummaryView:
     user_ids: Sequence[str] = ()
 
 
-def summary_card(view: SummaryView) -> CardDict:
+def summary_card(view: SummaryView) -> base.CardDict:
     """Contributions and actions per card, then who owns what; the exports come to the 1:1
     chat of whoever presses Export (bot.app.documents)."""
     o = view.outcome
     heading = "Summary" if view.finished else "Summary so far"
-    body: list[Element] = [
-        title(f"{heading}: {said(o.group)}"),
-        text(
-            f"{o.way.label} \u00b7 facilitated by {said(o.facilitator)} \u00b7 "
+    body: list[base.Element] = [
+        base.title(f"{heading}: {base.said(o.group)}"),
+        base.text(
+            f"{o.way.label} \u00b7 facilitated by {base.said(o.facilitator)} \u00b7 "
             f"{o.contribution_count} contributions \u00b7 {len(o.actions)} actions",
             subtle=True,
             size="small",
@@ -538,17 +526,21 @@ def summary_card(view: SummaryView) -> CardDict:
             )
         )
         if not c.contributions and not c.actions:
-            body.append(text("Nothing added.", subtle=True, size="small"))
+            body.append(base.text("Nothing added.", subtle=True, size="small"))
         shown = c.contributions[:SUMMARY_CONTRIBUTIONS]
         body.extend(
             E.TextBlock(
-                text=f"**{said(x.by)}:** {said(_short(x.text))}", wrap=True, spacing="small"
+                text=f"**{base.said(x.by)}:** {base.said(_short(x.text))}",
+                wrap=True,
+                spacing="small",
             )
             for x in shown
         )
         if len(c.contributions) > len(shown):
             more = len(c.contributions) - len(shown)
-            body.append(text(f"\u2026and {more} more in the export.", subtle=True, size="small"))
+            body.append(
+                base.text(f"\u2026and {more} more in the export.", subtle=True, size="small")
+            )
         body.extend(
             E.TextBlock(
                 text=ActionLine(a.what, a.owner, a.due_on, a.done).line(),
@@ -562,8 +554,10 @@ def summary_card(view: SummaryView) -> CardDict:
         body.append(E.TextBlock(text="Who owns what", weight="bolder", wrap=True, separator=True))
         body.extend(
             E.TextBlock(
-                text=f"**{said(owner)}**: "
-                + "; ".join(f"{said(_short(a.what, 80))} (by {day(a.due_on)})" for _, a in items),
+                text=f"**{base.said(owner)}**: "
+                + "; ".join(
+                    f"{base.said(_short(a.what, 80))} (by {day(a.due_on)})" for _, a in items
+                ),
                 wrap=True,
                 spacing="small",
             )
@@ -571,16 +565,16 @@ def summary_card(view: SummaryView) -> CardDict:
         )
     session = {"session": o.session_id}
     actions: list[Any] = [
-        execute("Export (Word)", "cards.export", {**session, "format": "docx"}),
-        execute("Export (Excel)", "cards.export", {**session, "format": "xlsx"}),
-        execute("Compare groups", "cards.compare.open"),
+        base.execute("Export (Word)", "cards.export", {**session, "format": "docx"}),
+        base.execute("Export (Excel)", "cards.export", {**session, "format": "xlsx"}),
+        base.execute("Compare groups", "cards.compare.open"),
     ]
     if not view.finished:
-        actions.append(execute("Back to card", REFRESH, {"session": o.session_id}))
+        actions.append(base.execute("Back to card", REFRESH, {"session": o.session_id}))
     else:
-        actions.append(execute("Reopen", "cards.reopen", session))
+        actions.append(base.execute("Reopen", "cards.reopen", session))
     if not view.finished:
-        return card(body, actions, fallback_text=f"Summary so far: {o.group}")
+        return base.card(body, actions, fallback_text=f"Summary so far: {o.group}")
     return _live(
         body,
         actions,
@@ -590,9 +584,11 @@ def summary_card(view: SummaryView) -> CardDict:
     )
 
 
-def refused(built: CardDict, why: str) -> CardDict:
+def refused(built: base.CardDict, why: str) -> base.CardDict:
     """The card as it is, with a polite word at the top for whoever pressed what they may not."""
-    note = card([E.TextBlock(text=why, wrap=True, color="attention", weight="bolder")])["body"][0]
+    note = base.card([E.TextBlock(text=why, wrap=True, color="attention", weight="bolder")])[
+        "body"
+    ][0]
     return {**built, "body": [note, *built.get("body", [])]}
 
 
@@ -607,27 +603,27 @@ class SessionChoice:
 
 def compare_choice_card(
     choices: Sequence[SessionChoice], errors: Mapping[str, str] | None = None
-) -> CardDict:
+) -> base.CardDict:
     errors = errors or {}
     if not choices:
-        return card(
+        return base.card(
             [
-                title("Compare groups"),
-                text(
+                base.title("Compare groups"),
+                base.text(
                     "No sessions to compare yet. Start one in each group's channel or chat "
                     "with **cards**, then come back here."
                 ),
             ]
         )
     body = [
-        title("Compare groups"),
-        text(
+        base.title("Compare groups"),
+        base.text(
             "Pick the groups that worked on the same issues; their outcomes appear side by "
             "side, card by card.",
             size="small",
         ),
-        *with_error(
-            choice_input(
+        *base.with_error(
+            base.choice_input(
                 "sessions",
                 "Sessions",
                 [(c.label, str(c.session_id)) for c in choices],
@@ -640,17 +636,17 @@ def compare_choice_card(
             "sessions",
         ),
     ]
-    return card(body, [execute("Compare", "cards.compare", primary=True, saves=True)])
+    return base.form_card(body, "cards.compare", label="Compare")
 
 
 MAX_COMPARED = 4
 
 
-def compare_card(groups: Sequence[str], cards_: Sequence[ComparedCard]) -> CardDict:
+def compare_card(groups: Sequence[str], cards_: Sequence[ComparedCard]) -> base.CardDict:
     """Each lead question, then one column per group with what it said and agreed."""
-    body: list[Element] = [
-        title("Side by side"),
-        text(" \u00b7 ".join(said(g) for g in groups), subtle=True, size="small"),
+    body: list[base.Element] = [
+        base.title("Side by side"),
+        base.text(" \u00b7 ".join(base.said(g) for g in groups), subtle=True, size="small"),
     ]
     for compared in cards_:
         body.append(
@@ -663,33 +659,36 @@ def compare_card(groups: Sequence[str], cards_: Sequence[ComparedCard]) -> CardD
         )
         columns = []
         for group, outcome in zip(groups, compared.by_group, strict=True):
-            items: list[Element] = [
-                E.TextBlock(text=said(group), wrap=True, weight="bolder", size="small")
+            items: list[base.Element] = [
+                E.TextBlock(text=base.said(group), wrap=True, weight="bolder", size="small")
             ]
             if outcome is None:
-                items.append(text("Not covered", subtle=True, size="small"))
+                items.append(base.text("Not covered", subtle=True, size="small"))
             else:
                 items.extend(
-                    text(f"\u2022 {said(_short(c.text, 120))}", size="small")
+                    base.text(f"\u2022 {base.said(_short(c.text, 120))}", size="small")
                     for c in outcome.contributions[:4]
                 )
                 items.extend(
-                    text(f"\u2192 {said(_short(a.what, 80))} ({said(a.owner)})", size="small")
+                    base.text(
+                        f"\u2192 {base.said(_short(a.what, 80))} ({base.said(a.owner)})",
+                        size="small",
+                    )
                     for a in outcome.actions
                 )
                 if not outcome.contributions and not outcome.actions:
-                    items.append(text("Nothing added", subtle=True, size="small"))
+                    items.append(base.text("Nothing added", subtle=True, size="small"))
             columns.append(E.Column(width="stretch", items=items))
         body.append(E.ColumnSet(columns=columns))
-    return card(body, fallback_text="Progression cards: groups side by side")
+    return base.card(body, fallback_text="Progression cards: groups side by side")
 
 
 # --------------------------------------------------------------------- an organisation's own deck
 
 
-def _prompts_input(id: str, label: str, values: Mapping[str, str]) -> Element:
+def _prompts_input(id: str, label: str, values: Mapping[str, str]) -> base.Element:
     """The discussion prompts for the back of a lead question card, one per line."""
-    return text_input(
+    return base.text_input(
         id,
         label,
         value=values.get(id),
@@ -708,12 +707,12 @@ class OwnIssueFormView:
     errors: Mapping[str, str] = field(default_factory=dict)
 
 
-def own_issue_card(view: OwnIssueFormView) -> CardDict:
+def own_issue_card(view: OwnIssueFormView) -> base.CardDict:
     """The blank template: a strategic issue, its lead questions, and their discussion prompts."""
     t = view.template
-    body: list[Element] = [
-        title("Add your own strategic issue"),
-        text(
+    body: list[base.Element] = [
+        base.title("Add your own strategic issue"),
+        base.text(
             f"Fill in the blank card set: a strategic issue, up to {t.lead_questions} lead "
             "questions, and discussion prompts for the back of each (one per line).",
             size="small",
@@ -729,8 +728,8 @@ def own_issue_card(view: OwnIssueFormView) -> CardDict:
     ]
     for i in range(1, t.lead_questions + 1):
         body.extend(
-            with_error(
-                text_input(
+            base.with_error(
+                base.text_input(
                     f"question{i}",
                     f"{t.question_label} {view.number}.{i}",
                     value=view.values.get(f"question{i}"),
@@ -745,10 +744,10 @@ def own_issue_card(view: OwnIssueFormView) -> CardDict:
             _prompts_input(f"prompts{i}", f"{t.prompts_label} {view.number}.{i}", view.values)
         )
     data = {"session": view.session_id} if view.session_id else {}
-    buttons = [execute("Save", "cards.issue", data, primary=True, saves=True)]
+    buttons = [base.execute("Save", "cards.issue", data, primary=True, saves=True)]
     if view.session_id:
-        buttons.append(execute("Back", REFRESH, {"session": view.session_id}))
-    return card(body, buttons, fallback_text="Add your own strategic issue")
+        buttons.append(base.execute("Back", REFRESH, {"session": view.session_id}))
+    return base.card(body, buttons, fallback_text="Add your own strategic issue")
 
 
 @dataclass(frozen=True)
@@ -760,10 +759,10 @@ class OwnQuestionFormView:
     errors: Mapping[str, str] = field(default_factory=dict)
 
 
-def own_question_card(view: OwnQuestionFormView) -> CardDict:
+def own_question_card(view: OwnQuestionFormView) -> base.CardDict:
     t = view.template
-    body: list[Element] = [
-        title("Add a lead question"),
+    body: list[base.Element] = [
+        base.title("Add a lead question"),
         *choice_field("issue", t.issue_label, view.issues, view.values, view.errors, required=True),
         *text_field(
             "question", t.question_label, view.values, view.errors, required=True, max_length=500
@@ -771,21 +770,21 @@ def own_question_card(view: OwnQuestionFormView) -> CardDict:
         _prompts_input("prompts", t.prompts_label, view.values),
     ]
     data = {"session": view.session_id} if view.session_id else {}
-    return form_card(body, "cards.question", data, fallback_text="Add a lead question")
+    return base.form_card(body, "cards.question", data, fallback_text="Add a lead question")
 
 
 def deck_added_card(
     heading: str, cards_: Sequence[LeadQuestion], session_id: int | None = None
-) -> CardDict:
-    body: list[Element] = [title(heading)]
+) -> base.CardDict:
+    body: list[base.Element] = [base.title(heading)]
     body.extend(
-        text(f"**{q.key}** {_plain(q.question)} ({len(q.prompts)} prompts)") for q in cards_
+        base.text(f"**{q.key}** {_plain(q.question)} ({len(q.prompts)} prompts)") for q in cards_
     )
     data = {"session": session_id} if session_id else {}
-    buttons = [execute("Add a lead question", "cards.question.open", data)]
+    buttons = [base.execute("Add a lead question", "cards.question.open", data)]
     if session_id:
-        buttons.append(execute("Back to the session", REFRESH, {"session": session_id}))
-    return card(body, buttons, fallback_text=heading)
+        buttons.append(base.execute("Back to the session", REFRESH, {"session": session_id}))
+    return base.card(body, buttons, fallback_text=heading)
 
 
 # -------------------------------------------------------------------- reminders and prompts
@@ -813,91 +812,97 @@ def _action_heading(view: ActionReminderView) -> str:
 def _action_buttons(action_id: int) -> list[Any]:
     data = {"action": action_id}
     return [
-        execute("Done", "cards.action.done", data, primary=True),
-        execute("More time", "cards.action.later", data),
-        execute("Not doing it", "cards.action.drop", data),
+        base.execute("Done", "cards.action.done", data, primary=True),
+        base.execute("More time", "cards.action.later", data),
+        base.execute("Not doing it", "cards.action.drop", data),
     ]
 
 
-def action_reminder_card(view: ActionReminderView) -> CardDict:
+def action_reminder_card(view: ActionReminderView) -> base.CardDict:
     heading = _action_heading(view)
     body = [
-        title(heading),
-        text(said(_short(view.what, 300))),
-        text(
-            f"Agreed in {said(view.group)} on card {view.key}: {_plain(view.question)}",
+        base.title(heading),
+        base.text(base.said(_short(view.what, 300))),
+        base.text(
+            f"Agreed in {base.said(view.group)} on card {view.key}: {_plain(view.question)}",
             subtle=True,
             size="small",
         ),
-        text("Let the group know where it stands: it shows on the session's card.", size="small"),
+        base.text(
+            "Let the group know where it stands: it shows on the session's card.", size="small"
+        ),
     ]
-    return card(body, _action_buttons(view.action_id), fallback_text=heading)
+    return base.card(body, _action_buttons(view.action_id), fallback_text=heading)
 
 
 def action_later_card(
     action_id: int, what: str, due_on: date, value: str | None = None, error: str | None = None
-) -> CardDict:
+) -> base.CardDict:
     """ "Needs more time": the new date."""
-    body: list[Element] = [
-        title("Needs more time"),
-        text(_short(what, 300)),
-        text(f"It was due {day(due_on)}. When will it be done?", size="small"),
-        *with_error(
-            date_input("by_when", "New date", value=value, required=True),
+    body: list[base.Element] = [
+        base.title("Needs more time"),
+        base.text(_short(what, 300)),
+        base.text(f"It was due {day(due_on)}. When will it be done?", size="small"),
+        *base.with_error(
+            base.date_input("by_when", "New date", value=value, required=True),
             {"by_when": error} if error else {},
             "by_when",
         ),
     ]
-    return card(
+    return base.form_card(
         body,
-        [
-            execute(
-                "Save the new date",
-                "cards.action.extend",
-                {"action": action_id},
-                primary=True,
-                saves=True,
-            )
-        ],
+        "cards.action.extend",
+        {"action": action_id},
+        label="Save the new date",
         fallback_text="Needs more time",
     )
 
 
-def action_drop_card(action_id: int, what: str, error: str | None = None) -> CardDict:
+def action_drop_card(action_id: int, what: str, error: str | None = None) -> base.CardDict:
     """ "Not doing it": and why, for the group."""
-    body: list[Element] = [
-        title("Not doing it"),
-        text(_short(what, 300)),
-        *with_error(
-            text_input(
+    body: list[base.Element] = [
+        base.title("Not doing it"),
+        base.text(_short(what, 300)),
+        *base.with_error(
+            base.text_input(
                 "reason", "Why not? The group will see this.", required=True, max_length=300
             ),
             {"reason": error} if error else {},
             "reason",
         ),
     ]
-    return form_card(
+    return base.form_card(
         body, "cards.action.dropped", {"action": action_id}, fallback_text="Not doing it"
     )
 
 
-def action_done_card(what: str, owner: str) -> CardDict:
-    return card(
-        [title("Done"), text(f"\u2611 {said(_short(what, 300))} \u2014 **{said(owner)}**")],
+def action_done_card(what: str, owner: str) -> base.CardDict:
+    return base.card(
+        [
+            base.title("Done"),
+            base.text(f"\u2611 {base.said(_short(what, 300))} \u2014 **{base.said(owner)}**"),
+        ],
         fallback_text="An action is done",
     )
 
 
-def action_moved_card(what: str, due_on: date) -> CardDict:
-    return card(
-        [title("New date saved"), text(f"{_short(what, 300)} \u2014 now by {day(due_on)}.")],
+def action_moved_card(what: str, due_on: date) -> base.CardDict:
+    return base.card(
+        [
+            base.title("New date saved"),
+            base.text(f"{_short(what, 300)} \u2014 now by {day(due_on)}."),
+        ],
         fallback_text="An action has a new date",
     )
 
 
-def action_dropped_card(what: str, reason: str) -> CardDict:
-    return card(
-        [title("Noted: not doing it"), text(f"~~{_short(what, 300)}~~"), text(reason, subtle=True)],
+def action_dropped_card(what: str, reason: str) -> base.CardDict:
+    return base.card(
+        [
+            base.title("Noted: not doing it"),
+            base.text(f"~~{_short(what, 300)}~~"),
+            base.text(reason, subtle=True),
+        ],
         fallback_text="An action is dropped",
     )
 
@@ -910,10 +915,10 @@ class DigestLine:
     group: str
 
 
-def overdue_digest_card(lines: Sequence[DigestLine]) -> CardDict:
+def overdue_digest_card(lines: Sequence[DigestLine]) -> base.CardDict:
     """The facilitator's weekly look at actions past their date, from their sessions."""
-    body: list[Element] = [
-        title(f"Overdue actions from your sessions ({len(lines)})"),
+    body: list[base.Element] = [
+        base.title(f"Overdue actions from your sessions ({len(lines)})"),
         *(
             E.TextBlock(
                 text=f"**{_short(x.what, 120)}** \u2014 {x.owner}, due {day(x.due_on)} ({x.group})",
@@ -922,42 +927,44 @@ def overdue_digest_card(lines: Sequence[DigestLine]) -> CardDict:
             )
             for x in lines
         ),
-        text("Their owners have been reminded. A word at the next session helps.", size="small"),
+        base.text(
+            "Their owners have been reminded. A word at the next session helps.", size="small"
+        ),
     ]
-    return card(body, fallback_text=f"{len(lines)} overdue actions from your sessions")
+    return base.card(body, fallback_text=f"{len(lines)} overdue actions from your sessions")
 
 
-def schedule_moved_card(question: str, instead: str) -> CardDict:
+def schedule_moved_card(question: str, instead: str) -> base.CardDict:
     """The sending hours would move every post: say so, and set it as it will be on "OK"."""
-    return card(
+    return base.card(
         [
-            title("Coaching cards: a different time?"),
-            text(question),
-            text("Or say **cards schedule** with another day and time.", size="small"),
+            base.title("Coaching cards: a different time?"),
+            base.text(question),
+            base.text("Or say **cards schedule** with another day and time.", size="small"),
         ],
-        [execute("OK", "cards.schedule.set", {"when": instead}, primary=True)],
+        [base.execute("OK", "cards.schedule.set", {"when": instead}, primary=True)],
         fallback_text=question,
     )
 
 
-def prompts_scheduled_card(session_id: int, label: str | None, group: str) -> CardDict:
+def prompts_scheduled_card(session_id: int, label: str | None, group: str) -> base.CardDict:
     if label is None:
-        return card(
+        return base.card(
             [
-                title("Coaching cards stopped"),
-                text(f"I won't post cards for {said(group)} on a schedule any more."),
+                base.title("Coaching cards stopped"),
+                base.text(f"I won't post cards for {base.said(group)} on a schedule any more."),
             ]
         )
     body = [
-        title("Coaching cards " + label),
-        text(
-            f"I'll post {said(group)}'s next card here {label}, to keep the conversation going "
-            "between sessions (never at night, weekends or on bank holidays)."
+        base.title("Coaching cards " + label),
+        base.text(
+            f"I'll post {base.said(group)}'s next card here {label}, to keep the conversation "
+            "going between sessions (never at night, weekends or on bank holidays)."
         ),
-        text("To stop, press Stop or say **cards schedule off**.", size="small"),
+        base.text("To stop, press Stop or say **cards schedule off**.", size="small"),
     ]
-    return card(
+    return base.card(
         body,
-        [execute("Stop", "cards.schedule.off", {"session": session_id})],
+        [base.execute("Stop", "cards.schedule.off", {"session": session_id})],
         fallback_text="Coaching cards " + label,
     )

@@ -13,24 +13,9 @@ from typing import Any
 
 from adaptive_cards_python import elements as E
 
-from cards.base import (
-    Action,
-    CardDict,
-    Element,
-    actions_row,
-    card,
-    choice_input,
-    date_input,
-    execute,
-    facts,
-    form_card,
-    said,
-    text,
-    text_input,
-    title,
-    with_error,
-)
-from cards.inputs import choice_field, text_field
+from cards import base
+from cards.base import note_card as note_card  # re-exported: callers import it from here
+from cards.inputs import EMPTY, choice_field, text_field
 
 Choices = Sequence[tuple[str, str]]  # (label, value)
 Values = Mapping[str, Any]
@@ -49,16 +34,6 @@ def _v(values: Values, key: str, default: str = "") -> str:
     return "" if value is None else str(value)
 
 
-def note_card(
-    heading: str, lines: Sequence[str], actions: Sequence[Action] = (), *, small: str = ""
-) -> CardDict:
-    """A short notice: a heading, a few lines, the next step as buttons."""
-    body: list[Element] = [title(heading), *(text(line) for line in lines)]
-    if small:
-        body.append(text(small, subtle=True, size="small"))
-    return card(body, actions, fallback_text=heading)
-
-
 # --- self-referral ---------------------------------------------------------------------------
 
 
@@ -71,12 +46,11 @@ class ReferralFormView:
 
 
 def referral_card(
-    view: ReferralFormView, values: Values | None = None, errors: Errors | None = None
-) -> CardDict:
-    values, errors = values or {}, errors or {}
-    body: list[Element] = [
-        title("Ask for support"),
-        text(
+    view: ReferralFormView, values: Values = EMPTY, errors: Errors = EMPTY
+) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title("Ask for support"),
+        base.text(
             "Confidential: only you and the advanced practitioner (AP) who supports you will "
             "see this. Your line manager won't.",
             subtle=True,
@@ -98,7 +72,7 @@ def referral_card(
         ),
         *choice_field("campus", "Campus", view.campuses, values, errors, required=True),
         *choice_field("times", "Good times for you", view.times, values, errors, multi=True),
-        choice_input(
+        base.choice_input(
             "similar_style",
             "Someone who teaches in a similar style?",
             YES_NO,
@@ -107,7 +81,7 @@ def referral_card(
         ),
         *choice_field("delivery_style", "You mostly teach", STYLE_CHOICES, values, errors),
     ]
-    return form_card(body, "support.refer", fallback_text="Ask for support", label="Send")
+    return base.form_card(body, "support.refer", fallback_text="Ask for support", label="Send")
 
 
 @dataclass(frozen=True)
@@ -119,29 +93,34 @@ class ReferralSaved:
     waiting: str | None = None  # why it waits (no APs yet, every AP full, ...)
 
 
-def referral_saved_card(view: ReferralSaved) -> CardDict:
-    body: list[Element] = [title("Saved: your request for support"), text(view.summary)]
-    actions: list[Action] = []
+def referral_saved_card(view: ReferralSaved) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title("Saved: your request for support"),
+        base.text(view.summary),
+    ]
+    actions: list[base.Action] = []
     if view.practitioner:
         why = f" ({', '.join(view.reasons)})" if view.reasons else ""
         body.append(
-            text(f"I've asked **{said(view.practitioner)}**{why}. You'll hear when they reply.")
+            base.text(
+                f"I've asked **{base.said(view.practitioner)}**{why}. You'll hear when they reply."
+            )
         )
         actions.append(
-            execute(
+            base.execute(
                 "Ask for someone else", "support.someone_else", {"referral_id": view.referral_id}
             )
         )
     else:
         body.append(
-            text(
+            base.text(
                 view.waiting
                 or "Every AP is fully booked just now. You're first in the queue, and I'll tell "
                 "you as soon as someone can take this on."
             )
         )
     body.append(
-        facts(
+        base.facts(
             [
                 ("Who can see it", "You, and the AP who takes it on"),
                 ("Head of T&L", "Only that one more person is being supported; not who or why"),
@@ -149,7 +128,7 @@ def referral_saved_card(view: ReferralSaved) -> CardDict:
             ]
         )
     )
-    return card(body, actions, fallback_text="Saved: your request for support")
+    return base.card(body, actions, fallback_text="Saved: your request for support")
 
 
 @dataclass(frozen=True)
@@ -166,34 +145,39 @@ class ReferralForAp:
     suggested: str
 
 
-def referral_for_ap_card(view: ReferralForAp, errors: Errors | None = None) -> CardDict:
-    errors = errors or {}
-    body: list[Element] = [
-        title(f"{said(view.tutor)} would like support"),
-        facts(
+def referral_for_ap_card(view: ReferralForAp, errors: Errors = EMPTY) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title(f"{base.said(view.tutor)} would like support"),
+        base.facts(
             [
-                ("With", said(view.topics)),
+                ("With", base.said(view.topics)),
                 ("How", view.ways),
-                ("Campus", said(view.campus)),
+                ("Campus", base.said(view.campus)),
                 ("Times", view.times),
                 ("Teaches", view.style),
             ]
         ),
     ]
     if view.reasons:
-        body.append(text("Suggested because you " + ", ".join(view.reasons) + ".", subtle=True))
-    body += with_error(
-        choice_input("kind", "Programme", view.programmes, value=view.suggested, required=True),
+        body.append(
+            base.text("Suggested because you " + ", ".join(view.reasons) + ".", subtle=True)
+        )
+    body += base.with_error(
+        base.choice_input(
+            "kind", "Programme", view.programmes, value=view.suggested, required=True
+        ),
         errors,
         "kind",
     )
-    body.append(text(f"Only you and {said(view.tutor)} can see this.", subtle=True, size="small"))
+    body.append(
+        base.text(f"Only you and {base.said(view.tutor)} can see this.", subtle=True, size="small")
+    )
     data = {"referral_id": view.referral_id}
-    return card(
+    return base.card(
         body,
         [
-            execute("Accept", "support.accept", data, primary=True, saves=True),
-            execute("Pass to another AP", "support.pass", data),
+            base.execute("Accept", "support.accept", data, primary=True, saves=True),
+            base.execute("Pass to another AP", "support.pass", data),
         ],
         fallback_text="A request for support",
     )
@@ -211,9 +195,11 @@ class TimelineLine:
 
 @dataclass(frozen=True)
 class ActionLine:
+    """An action agreed in a programme; `status` is its label where it is shown."""
+
     id: int
     text: str
-    status: str  # label
+    status: str = ""
 
 
 @dataclass(frozen=True)
@@ -238,82 +224,86 @@ class ProgrammeView:
     can_end: bool = False  # the tutor may end a developmental programme themselves
 
 
-def programme_card(view: ProgrammeView) -> CardDict:
+def programme_card(view: ProgrammeView) -> base.CardDict:
     pid = {"programme_id": view.programme_id}
-    heading = view.kind if view.viewer == "tutor" else f"{said(view.tutor)}: {view.kind}"
-    body: list[Element] = [
-        title(heading),
-        facts(
+    heading = view.kind if view.viewer == "tutor" else f"{base.said(view.tutor)}: {view.kind}"
+    body: list[base.Element] = [
+        base.title(heading),
+        base.facts(
             [
                 ("Status", view.status),
-                ("AP", said(view.practitioner)),
-                *([("Tutor", said(view.tutor))] if view.viewer != "tutor" else []),
+                ("AP", base.said(view.practitioner)),
+                *([("Tutor", base.said(view.tutor))] if view.viewer != "tutor" else []),
             ]
         ),
-        text(said(view.summary), subtle=True, size="small"),
+        base.text(base.said(view.summary), subtle=True, size="small"),
     ]
     if view.objectives:
-        body.append(text("**Objectives**: " + "; ".join(said(o) for o in view.objectives)))
-    if view.timeline:
-        body.append(text("**Timeline**"))
         body.append(
-            facts([(t.when, ("✓ " if t.done else "") + said(t.what)) for t in view.timeline])
+            base.text("**Objectives**: " + "; ".join(base.said(o) for o in view.objectives))
+        )
+    if view.timeline:
+        body.append(base.text("**Timeline**"))
+        body.append(
+            base.facts(
+                [(t.when, ("✓ " if t.done else "") + base.said(t.what)) for t in view.timeline]
+            )
         )
     if view.sessions:
-        body.append(text("**Sessions**"))
-        body.append(facts([(s.when, said(s.what)) for s in view.sessions[-6:]]))
+        body.append(base.text("**Sessions**"))
+        body.append(base.facts([(s.when, base.said(s.what)) for s in view.sessions[-6:]]))
     if view.actions:
-        body.append(text("**Agreed actions**"))
-        body.append(facts([(a.status, said(a.text)) for a in view.actions[-8:]]))
+        body.append(base.text("**Agreed actions**"))
+        body.append(base.facts([(a.status, base.said(a.text)) for a in view.actions[-8:]]))
     if view.notes and view.viewer in ("tutor", "practitioner"):
-        who = "you and your AP" if view.viewer == "tutor" else f"you and {said(view.tutor)}"
-        body.append(text(f"**Session notes** ({who} only)"))
-        body.append(facts([(n.when, said(n.what)) for n in view.notes[-6:]]))
+        who = "you and your AP" if view.viewer == "tutor" else f"you and {base.said(view.tutor)}"
+        body.append(base.text(f"**Session notes** ({who} only)"))
+        body.append(base.facts([(n.when, base.said(n.what)) for n in view.notes[-6:]]))
     if view.reflections:
-        body.append(text("**Reflections**"))
-        body += [text(said(r), size="small") for r in view.reflections[-3:]]
+        body.append(base.text("**Reflections**"))
+        body += [base.text(base.said(r), size="small") for r in view.reflections[-3:]]
     if view.viewer == "head":
         body.append(
-            text(
+            base.text(
                 "You see this for the week-12 review only, until you record it. Not "
-                f"{said(view.tutor)}'s reflections or session notes.",
+                f"{base.said(view.tutor)}'s reflections or session notes.",
                 subtle=True,
                 size="small",
             )
         )
     elif view.line_manager_note:
-        body.append(text(said(view.line_manager_note), subtle=True, size="small"))
+        body.append(base.text(base.said(view.line_manager_note), subtle=True, size="small"))
     else:
         body.append(
-            text(
+            base.text(
                 ONLY_YOU_AND_AP
                 if view.viewer == "tutor"
-                else f"Only {said(view.tutor)} and their AP can see this.",
+                else f"Only {base.said(view.tutor)} and their AP can see this.",
                 subtle=True,
                 size="small",
             )
         )
-    actions: list[Action] = []
+    actions: list[base.Action] = []
     if view.open_ and view.viewer == "practitioner":
         actions = [
-            execute("Log a session", "programme.session.open", pid, primary=True),
-            execute("Objectives", "programme.objectives.open", pid),
+            base.execute("Log a session", "programme.session.open", pid, primary=True),
+            base.execute("Objectives", "programme.objectives.open", pid),
         ]
-        more = [execute("Extend", "programme.extend", pid)] if view.can_extend else []
-        more.append(execute("End programme", "programme.close", pid))
-        body.append(actions_row(*more))
+        more = [base.execute("Extend", "programme.extend", pid)] if view.can_extend else []
+        more.append(base.execute("End programme", "programme.close", pid))
+        body.append(base.actions_row(*more))
     elif view.open_ and view.viewer == "tutor":
         actions = [
-            execute("Rate myself", "rate.open", pid, primary=True),
-            execute("Add reflection", "programme.reflect.open", pid),
-            execute("My chart", "rate.chart", pid),
+            base.execute("Rate myself", "rate.open", pid, primary=True),
+            base.execute("Add reflection", "programme.reflect.open", pid),
+            base.execute("My chart", "rate.chart", pid),
         ]
         body.append(
-            text("Rate your confidence, add a reflection, or see your chart.", size="small")
+            base.text("Rate your confidence, add a reflection, or see your chart.", size="small")
         )
         if view.can_end:
-            body.append(actions_row(execute("End my programme", "programme.end", pid)))
-    return card(body, actions, fallback_text=heading)
+            body.append(base.actions_row(base.execute("End my programme", "programme.end", pid)))
+    return base.card(body, actions, fallback_text=heading)
 
 
 @dataclass(frozen=True)
@@ -326,17 +316,17 @@ class CaseloadLine:
 
 def caseload_card(
     name: str, lines: Sequence[CaseloadLine], capacity: int, waiting: int = 0
-) -> CardDict:
-    body: list[Element] = [
-        title(f"{name}: people you support"),
-        text(f"{len(lines)} of {capacity} places in use.", subtle=True),
+) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title(f"{name}: people you support"),
+        base.text(f"{len(lines)} of {capacity} places in use.", subtle=True),
     ]
     if not lines:
-        body.append(text("Nobody yet. New self-referrals will come to you here."))
+        body.append(base.text("Nobody yet. New self-referrals will come to you here."))
     for line in lines[:15]:
         body.append(
-            actions_row(
-                execute(
+            base.actions_row(
+                base.execute(
                     f"{line.tutor}: {line.kind}, {line.status}",
                     "programme.open",
                     {"programme_id": line.programme_id},
@@ -344,14 +334,10 @@ def caseload_card(
             )
         )
     if waiting:
-        body.append(text(f"{waiting} referral(s) waiting for an answer from you.", size="small"))
-    return card(body, fallback_text="People you support")
-
-
-@dataclass(frozen=True)
-class ReviewAction:
-    id: int
-    text: str
+        body.append(
+            base.text(f"{waiting} referral(s) waiting for an answer from you.", size="small")
+        )
+    return base.card(body, fallback_text="People you support")
 
 
 @dataclass(frozen=True)
@@ -360,19 +346,18 @@ class SessionFormView:
     tutor: str
     kinds: Choices
     today: str
-    review: Sequence[ReviewAction]  # actions agreed last time, to review now
+    review: Sequence[ActionLine]  # actions agreed last time, to review now
     statuses: Choices
     sign_off: bool  # offer the sign-off outcome
 
 
 def session_form_card(
-    view: SessionFormView, values: Values | None = None, errors: Errors | None = None
-) -> CardDict:
-    values, errors = values or {}, errors or {}
-    body: list[Element] = [
-        title(f"Session with {said(view.tutor)}"),
-        *with_error(
-            choice_input(
+    view: SessionFormView, values: Values = EMPTY, errors: Errors = EMPTY
+) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title(f"Session with {base.said(view.tutor)}"),
+        *base.with_error(
+            base.choice_input(
                 "kind",
                 "What kind",
                 view.kinds,
@@ -382,17 +367,19 @@ def session_form_card(
             errors,
             "kind",
         ),
-        *with_error(
-            date_input("held_on", "Date", value=_v(values, "held_on", view.today), required=True),
+        *base.with_error(
+            base.date_input(
+                "held_on", "Date", value=_v(values, "held_on", view.today), required=True
+            ),
             errors,
             "held_on",
         ),
     ]
     if view.review:
-        body.append(text("**Actions agreed last time**"))
+        body.append(base.text("**Actions agreed last time**"))
         for action in view.review:
-            body += with_error(
-                choice_input(
+            body += base.with_error(
+                base.choice_input(
                     f"review_{action.id}",
                     action.text,
                     view.statuses,
@@ -428,29 +415,22 @@ def session_form_card(
             values,
             errors,
         )
-    return card(
+    return base.form_card(
         body,
-        [
-            execute(
-                "Save session",
-                "programme.session",
-                {"programme_id": view.programme_id},
-                primary=True,
-                saves=True,
-            )
-        ],
+        "programme.session",
+        {"programme_id": view.programme_id},
+        label="Save session",
         fallback_text="Log a session",
     )
 
 
 def objectives_card(
-    programme_id: int, tutor: str, objectives: str, milestones: str, errors: Errors | None = None
-) -> CardDict:
-    errors = errors or {}
-    body: list[Element] = [
-        title(f"Objectives with {said(tutor)}"),
-        *with_error(
-            text_input(
+    programme_id: int, tutor: str, objectives: str, milestones: str, errors: Errors = EMPTY
+) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title(f"Objectives with {base.said(tutor)}"),
+        *base.with_error(
+            base.text_input(
                 "objectives",
                 "Objectives, one per line",
                 value=objectives,
@@ -460,8 +440,8 @@ def objectives_card(
             errors,
             "objectives",
         ),
-        *with_error(
-            text_input(
+        *base.with_error(
+            base.text_input(
                 "milestones",
                 "Milestones, one per line (e.g. Week 4: ...)",
                 value=milestones,
@@ -471,55 +451,37 @@ def objectives_card(
             errors,
             "milestones",
         ),
-        text(
+        base.text(
             "Agree these together; the tutor sees them on their programme.",
             subtle=True,
             size="small",
         ),
     ]
-    return card(
+    return base.form_card(
         body,
-        [
-            execute(
-                "Save",
-                "programme.objectives",
-                {"programme_id": programme_id},
-                primary=True,
-                saves=True,
-            )
-        ],
+        "programme.objectives",
+        {"programme_id": programme_id},
         fallback_text="Programme objectives",
     )
 
 
-def reflection_card(programme_id: int, errors: Errors | None = None) -> CardDict:
-    body: list[Element] = [
-        title("A reflection"),
-        *with_error(
-            text_input(
+def reflection_card(programme_id: int, errors: Errors = EMPTY) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title("A reflection"),
+        *base.with_error(
+            base.text_input(
                 "text",
                 "What went well, what you'd try next",
                 multiline=True,
                 max_length=4000,
                 required=True,
             ),
-            errors or {},
+            errors,
             "text",
         ),
-        text(ONLY_YOU_AND_AP, subtle=True, size="small"),
+        base.text(ONLY_YOU_AND_AP, subtle=True, size="small"),
     ]
-    return card(
-        body,
-        [
-            execute(
-                "Save",
-                "programme.reflect",
-                {"programme_id": programme_id},
-                primary=True,
-                saves=True,
-            )
-        ],
-    )
+    return base.form_card(body, "programme.reflect", {"programme_id": programme_id})
 
 
 # --- competence self-rating ------------------------------------------------------------------
@@ -535,29 +497,22 @@ class RatingFormView:
 
 def rating_card(
     view: RatingFormView, values: Values | None = None, errors: Errors | None = None
-) -> CardDict:
+) -> base.CardDict:
     values, errors = values or {}, errors or {}
-    body: list[Element] = [
-        title(f"How confident do you feel? ({view.stage} of programme)"),
-        text("1 = not yet confident, 10 = very confident.", subtle=True, size="small"),
+    body: list[base.Element] = [
+        base.title(f"How confident do you feel? ({view.stage} of programme)"),
+        base.text("1 = not yet confident, 10 = very confident.", subtle=True, size="small"),
     ]
     for label, key in view.items:
         default = values.get(key) or (str(view.previous[key]) if key in view.previous else "")
-        body += with_error(
-            choice_input(key, label, SCORES, value=str(default), required=True), errors, key
+        body += base.with_error(
+            base.choice_input(key, label, SCORES, value=str(default), required=True), errors, key
         )
-    body.append(text(ONLY_YOU_AND_AP, subtle=True, size="small"))
-    return card(
+    body.append(base.text(ONLY_YOU_AND_AP, subtle=True, size="small"))
+    return base.form_card(
         body,
-        [
-            execute(
-                "Save",
-                "rate",
-                {"programme_id": view.programme_id, "stage": view.stage},
-                primary=True,
-                saves=True,
-            )
-        ],
+        "rate",
+        {"programme_id": view.programme_id, "stage": view.stage},
         fallback_text="Rate your confidence",
     )
 
@@ -570,85 +525,79 @@ class ChartView:
     summary: str
 
 
-def rating_chart_card(view: ChartView) -> CardDict:
-    body: list[Element] = [
-        title("Your confidence: " + " vs ".join(view.stages)),
+def rating_chart_card(view: ChartView) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title("Your confidence: " + " vs ".join(view.stages)),
         E.Image(url=view.image_url, altText="Chart of your self-ratings", size="stretch"),
-        text(view.summary),
-        text(ONLY_YOU_AND_AP, subtle=True, size="small"),
+        base.text(view.summary),
+        base.text(ONLY_YOU_AND_AP, subtle=True, size="small"),
     ]
-    return card(
+    return base.card(
         body,
-        [execute("Open my programme", "programme.open", {"programme_id": view.programme_id})],
+        [base.execute("Open my programme", "programme.open", {"programme_id": view.programme_id})],
         fallback_text="Your confidence chart",
     )
 
 
-def checklist_card(lines: str, errors: Errors | None = None) -> CardDict:
-    body: list[Element] = [
-        title("Competence checklist"),
-        text(
+def checklist_card(lines: str, errors: Errors = EMPTY) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title("Competence checklist"),
+        base.text(
             "The teaching activities tutors rate 1-10 during a programme. One per line.",
             subtle=True,
         ),
-        *with_error(
-            text_input(
+        *base.with_error(
+            base.text_input(
                 "lines", "Activities", value=lines, multiline=True, max_length=4000, required=True
             ),
-            errors or {},
+            errors,
             "lines",
         ),
     ]
-    return card(body, [execute("Save", "rate.checklist", primary=True, saves=True)])
+    return base.form_card(body, "rate.checklist")
 
 
 # --- 2-weekly updates to the line manager (support to good) ----------------------------------
 
 
 def update_draft_card(
-    programme_id: int, tutor: str, number: int, total: int, draft: str, errors: Errors | None = None
-) -> CardDict:
-    body: list[Element] = [
-        title(f"Update {number} of {total} for {said(tutor)}'s line manager"),
-        text(
+    programme_id: int, tutor: str, number: int, total: int, draft: str, errors: Errors = EMPTY
+) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title(f"Update {number} of {total} for {base.said(tutor)}'s line manager"),
+        base.text(
             "Drafted from the record. Edit it; the tutor sees it before it is sent.",
             subtle=True,
             size="small",
         ),
-        *with_error(
-            text_input(
+        *base.with_error(
+            base.text_input(
                 "text", "Update", value=draft, multiline=True, max_length=2000, required=True
             ),
-            errors or {},
+            errors,
             "text",
         ),
     ]
-    return card(
+    return base.form_card(
         body,
-        [
-            execute(
-                "Show the tutor",
-                "programme.update",
-                {"programme_id": programme_id, "number": number},
-                primary=True,
-                saves=True,
-            )
-        ],
+        "programme.update",
+        {"programme_id": programme_id, "number": number},
+        label="Show the tutor",
         fallback_text="A draft update for a line manager",
     )
 
 
 def update_for_tutor_card(
     update_id: int, number: int, practitioner: str, manager: str, text_: str
-) -> CardDict:
-    body: list[Element] = [
-        title(f"Before it goes: update {number} to {said(manager)}"),
-        text(
-            f"{said(practitioner)} wrote this 2-weekly update for your line manager, as your "
+) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title(f"Before it goes: update {number} to {base.said(manager)}"),
+        base.text(
+            f"{base.said(practitioner)} wrote this 2-weekly update for your line manager, as your "
             "support-to-good programme says. Nothing else from your programme is shared."
         ),
-        text(f"“{said(text_)}”"),
-        text(
+        base.text(f"“{base.said(text_)}”"),
+        base.text(
             "If you don't reply, it is sent 2 days after it reached you. Hold it back to talk "
             "it through first.",
             subtle=True,
@@ -656,11 +605,11 @@ def update_for_tutor_card(
         ),
     ]
     data = {"update_id": update_id}
-    return card(
+    return base.card(
         body,
         [
-            execute("Send it", "programme.update.approve", data, primary=True),
-            execute("Talk to my AP first", "programme.update.query", data),
+            base.execute("Send it", "programme.update.approve", data, primary=True),
+            base.execute("Talk to my AP first", "programme.update.query", data),
         ],
         fallback_text=f"Update {number} for your line manager",
     )
@@ -668,21 +617,21 @@ def update_for_tutor_card(
 
 def update_for_line_manager_card(
     tutor: str, number: int, total: int, practitioner: str, text_: str, how_seen: str = ""
-) -> CardDict:
+) -> base.CardDict:
     """`how_seen` says what really happened: "{tutor} approved this update." or "{tutor} was
     shown this update on <day> and didn't hold it back." """
-    seen = how_seen or f"{said(tutor)} saw this update before it was sent."
-    body: list[Element] = [
-        title(f"Support update {number} of {total}: {said(tutor)}"),
-        text(said(text_)),
-        text(
-            f"From {said(practitioner)} (AP). {seen} "
+    seen = how_seen or f"{base.said(tutor)} saw this update before it was sent."
+    body: list[base.Element] = [
+        base.title(f"Support update {number} of {total}: {base.said(tutor)}"),
+        base.text(base.said(text_)),
+        base.text(
+            f"From {base.said(practitioner)} (AP). {seen} "
             "Session notes and self-ratings stay between them.",
             subtle=True,
             size="small",
         ),
     ]
-    return card(body, fallback_text="A support update")
+    return base.card(body, fallback_text="A support update")
 
 
 # --- week-12 review (head of T&L) ------------------------------------------------------------
@@ -701,17 +650,16 @@ class ReviewView:
     rating: str
 
 
-def review_card(view: ReviewView, errors: Errors | None = None) -> CardDict:
-    errors = errors or {}
-    body: list[Element] = [
-        title(f"Week-12 review: {said(view.tutor)}"),
-        text(
+def review_card(view: ReviewView, errors: Errors = EMPTY) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title(f"Week-12 review: {base.said(view.tutor)}"),
+        base.text(
             "Support to good has reached week 12 without enough improvement. This is the "
             "one point where the programme links to performance management."
         ),
-        facts(
+        base.facts(
             [
-                ("AP", said(view.practitioner)),
+                ("AP", base.said(view.practitioner)),
                 ("Started", view.started),
                 ("Length", view.weeks),
                 ("Sessions", str(view.sessions)),
@@ -722,11 +670,13 @@ def review_card(view: ReviewView, errors: Errors | None = None) -> CardDict:
     ]
     if view.objectives:
         body.append(
-            text("Objectives: " + "; ".join(said(o) for o in view.objectives), size="small")
+            base.text(
+                "Objectives: " + "; ".join(base.said(o) for o in view.objectives), size="small"
+            )
         )
     body += [
-        *with_error(
-            choice_input(
+        *base.with_error(
+            base.choice_input(
                 "decision",
                 "Decision",
                 [
@@ -739,8 +689,8 @@ def review_card(view: ReviewView, errors: Errors | None = None) -> CardDict:
             errors,
             "decision",
         ),
-        *with_error(
-            text_input(
+        *base.with_error(
+            base.text_input(
                 "note",
                 "Note (goes to the line manager if passed on)",
                 multiline=True,
@@ -750,17 +700,11 @@ def review_card(view: ReviewView, errors: Errors | None = None) -> CardDict:
             "note",
         ),
     ]
-    return card(
+    return base.form_card(
         body,
-        [
-            execute(
-                "Record decision",
-                "programme.review",
-                {"programme_id": view.programme_id},
-                primary=True,
-                saves=True,
-            )
-        ],
+        "programme.review",
+        {"programme_id": view.programme_id},
+        label="Record decision",
         fallback_text="A week-12 review",
     )
 
@@ -777,10 +721,10 @@ class ReportPromptLine:
 
 def monthly_prompt_card(
     month: str, month_label: str, lines: Sequence[ReportPromptLine]
-) -> CardDict:
-    body: list[Element] = [
-        title(f"Monthly report: {month_label}"),
-        text(
+) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title(f"Monthly report: {month_label}"),
+        base.text(
             "A written report on each person you support goes to the head of teaching & "
             "learning. I've drafted each from the record; check and send."
         ),
@@ -788,15 +732,15 @@ def monthly_prompt_card(
     for line in lines:
         label = f"{'✓ ' if line.done else ''}{line.tutor}"
         body.append(
-            actions_row(
-                execute(
+            base.actions_row(
+                base.execute(
                     label,
                     "programme.report.open",
                     {"programme_id": line.programme_id, "month": month},
                 )
             )
         )
-    return card(body, fallback_text=f"Monthly report: {month_label}")
+    return base.card(body, fallback_text=f"Monthly report: {month_label}")
 
 
 @dataclass(frozen=True)
@@ -811,81 +755,53 @@ class ReportFormView:
     concerns: str
 
 
-def report_form_card(view: ReportFormView, errors: Errors | None = None) -> CardDict:
-    errors = errors or {}
-    body: list[Element] = [
-        title(f"{said(view.tutor)}: {view.month_label}"),
-        *with_error(
-            text_input(
-                "sessions",
-                "Sessions held",
-                value=view.sessions,
-                multiline=True,
-                max_length=2000,
-                required=True,
-            ),
-            errors,
-            "sessions",
-        ),
-        *with_error(
-            text_input("actions", "Actions", value=view.actions, multiline=True, max_length=2000),
-            errors,
-            "actions",
-        ),
-        *with_error(
-            text_input(
-                "progress",
-                "Progress",
-                value=view.progress,
-                multiline=True,
-                max_length=2000,
-                required=True,
-            ),
-            errors,
-            "progress",
-        ),
-        *with_error(
-            text_input(
-                "concerns", "Concerns", value=view.concerns, multiline=True, max_length=2000
-            ),
-            errors,
-            "concerns",
-        ),
-        text(
+# The monthly report's boxes, in order: (input id, which is also the ReportFormView field; label;
+# whether it must be filled in).
+REPORT_BOXES = (
+    ("sessions", "Sessions held", True),
+    ("actions", "Actions", False),
+    ("progress", "Progress", True),
+    ("concerns", "Concerns", False),
+)
+
+
+def report_form_card(view: ReportFormView, errors: Errors = EMPTY) -> base.CardDict:
+    drafted = {key: getattr(view, key) for key, _, _ in REPORT_BOXES}
+    body: list[base.Element] = [base.title(f"{base.said(view.tutor)}: {view.month_label}")]
+    for key, label, required in REPORT_BOXES:
+        body += text_field(
+            key, label, drafted, errors, multiline=True, max_length=2000, required=required
+        )
+    body.append(
+        base.text(
             "Goes to the head of teaching & learning. The tutor is sent a copy.",
             subtle=True,
             size="small",
-        ),
-    ]
-    return card(
+        )
+    )
+    return base.form_card(
         body,
-        [
-            execute(
-                "Send to head of T&L",
-                "programme.report",
-                {"programme_id": view.programme_id, "month": view.month},
-                primary=True,
-                saves=True,
-            )
-        ],
+        "programme.report",
+        {"programme_id": view.programme_id, "month": view.month},
+        label="Send to head of T&L",
         fallback_text=f"Monthly report to the head of T&L: {view.month_label}",
     )
 
 
-def report_for_head_card(view: ReportFormView, practitioner: str) -> CardDict:
-    body: list[Element] = [
-        title(f"AP report, {view.month_label}: {said(view.tutor)}"),
-        facts(
+def report_for_head_card(view: ReportFormView, practitioner: str) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title(f"AP report, {view.month_label}: {base.said(view.tutor)}"),
+        base.facts(
             [
-                ("From", said(practitioner)),
-                ("Sessions", said(view.sessions)),
-                ("Actions", said(view.actions)),
-                ("Progress", said(view.progress)),
-                ("Concerns", said(view.concerns) if view.concerns else "None"),
+                ("From", base.said(practitioner)),
+                ("Sessions", base.said(view.sessions)),
+                ("Actions", base.said(view.actions)),
+                ("Progress", base.said(view.progress)),
+                ("Concerns", base.said(view.concerns) if view.concerns else "None"),
             ]
         ),
     ]
-    return card(body, fallback_text="An AP's monthly report")
+    return base.card(body, fallback_text="An AP's monthly report")
 
 
 # --- caseloads (head of T&L: counts, never content) ------------------------------------------
@@ -899,27 +815,27 @@ class CaseloadCount:
     capacity: int
 
 
-def caseloads_card(rows: Sequence[CaseloadCount], waiting: int, reviews: int) -> CardDict:
-    body: list[Element] = [
-        title("AP caseloads"),
-        facts(
+def caseloads_card(rows: Sequence[CaseloadCount], waiting: int, reviews: int) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title("AP caseloads"),
+        base.facts(
             [
                 (
-                    f"{said(r.name)} ({said(r.campus) if r.campus else 'any campus'})",
+                    f"{base.said(r.name)} ({base.said(r.campus) if r.campus else 'any campus'})",
                     f"{r.active} of {r.capacity}",
                 )
                 for r in rows
             ]
             or [("APs", "None yet: give someone the AP role")]
         ),
-        facts([("Waiting for an AP", str(waiting)), ("Week-12 reviews open", str(reviews))]),
-        text(
+        base.facts([("Waiting for an AP", str(waiting)), ("Week-12 reviews open", str(reviews))]),
+        base.text(
             "Counts only: who is supported, and why, stays between each tutor and their AP.",
             subtle=True,
             size="small",
         ),
     ]
-    return card(body, fallback_text="AP caseloads")
+    return base.card(body, fallback_text="AP caseloads")
 
 
 # --- offers ----------------------------------------------------------------------------------
@@ -937,27 +853,27 @@ OFFER_OPENERS = MappingProxyType(
 )
 
 
-def offer_card(reason: str) -> CardDict:
-    body: list[Element] = [
-        title("Support, if you'd like it"),
-        text(OFFER_OPENERS.get(reason, OFFER_OPENERS["term"])),
-        text(
+def offer_card(reason: str) -> base.CardDict:
+    body: list[base.Element] = [
+        base.title("Support, if you'd like it"),
+        base.text(OFFER_OPENERS.get(reason, OFFER_OPENERS["term"])),
+        base.text(
             "It's confidential: only you and your AP see it — not your line manager.",
             subtle=True,
             size="small",
         ),
-        text(
+        base.text(
             "**Yes, please** asks for support; **Don't offer** stops these offers (turn them "
             "back on in **settings**).",
             size="small",
         ),
     ]
-    return card(
+    return base.card(
         body,
         [
-            execute("Yes, please", "support.open", {"reason": reason}, primary=True),
-            execute("Not now", "support.offers.later"),
-            execute("Don't offer", "support.offers.stop"),
+            base.execute("Yes, please", "support.open", {"reason": reason}, primary=True),
+            base.execute("Not now", "support.offers.later"),
+            base.execute("Don't offer", "support.offers.stop"),
         ],
         fallback_text="Support, if you'd like it",
     )

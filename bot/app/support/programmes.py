@@ -65,7 +65,7 @@ from bot.domain.support import (
 )
 from cards.base import execute, said
 from cards.support import (
-    ReviewAction,
+    ActionLine,
     SessionFormView,
     caseload_card,
     note_card,
@@ -304,7 +304,7 @@ async def _session_view(ctx: HandlerContext, programme_: SupportProgrammeRecord)
         tutor=await name_of(ctx.directory, programme_.org_id, programme_.tutor_id),
         kinds=SESSION_CHOICES,
         today=today.isoformat(),
-        review=[ReviewAction(a.id, a.text) for a in await records.open_actions(programme_.id)],
+        review=[ActionLine(a.id, a.text) for a in await records.open_actions(programme_.id)],
         statuses=REVIEW_STATUSES,
         sign_off=programme_.domain().rules.sign_off,
     )
