@@ -22,9 +22,7 @@ from bot.app import (
     progression,
     quality,
     reminders,
-    setup,
     support,
-    tutor_details,
     walks,
 )
 from bot.app.events import (
@@ -50,33 +48,7 @@ def build_router() -> tuple[Router, Help]:
         CardAction("run", help_.run, idempotent=False),
     )
     router.add(*capability_rows())
-    router.add(
-        Command("admin", admin.admin, aliases=("admins",), admin_only=True),
-        CardAction("admin.role.open", admin.open_role_form, idempotent=False),
-        CardAction("admin.setup.open", setup.open_setup, idempotent=False),
-        CardAction("admin.setup.roles", setup.save_roles),
-        CardAction("admin.setup.tutors", setup.import_pasted),
-        CardAction("admin.setup.team_tutors", setup.team_tutors),
-        CardAction("admin.setup.terms", setup.save_terms),
-        CardAction("admin.setup.name", setup.save_name),
-        CardAction("admin.tutors.list", tutor_details.open_list, idempotent=False, private=True),
-        CardAction("admin.tutors.edit", tutor_details.open_editor, idempotent=False, private=True),
-        CardAction(
-            "admin.tutors.save",
-            tutor_details.save,
-            form=tutor_details.TutorDetailsForm,
-            redisplay=tutor_details.redisplay,
-            private=True,
-        ),
-        CardAction("admin.roles", admin.show_roles, idempotent=False, private=True),
-        CardAction("admin.audit", admin.show_role_log, idempotent=False, private=True),
-        CardAction(
-            "admin.role",
-            admin.change_role,
-            form=admin.RoleForm,
-            redisplay=admin.redisplay_role_form,
-        ),
-    )
+    router.add(*admin.ROWS)
     return router, help_
 
 
