@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, EmailStr, field_validator
 
 from bot.app import setup, tutor_details
-from bot.app.context import HandlerContext, permitted
+from bot.app.context import HandlerContext, permitted, redrawn
 from bot.app.form_fields import Lowered, chosen
 from bot.app.router import CardAction, Command, private_only
 from bot.app.support.matching import rematch_waiting
@@ -108,10 +108,7 @@ async def open_role_form(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
     return Reply.show(grant_role_card())
 
 
-async def redisplay_role_form(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
-) -> Reply:
-    return Reply.update(grant_role_card({k: str(v) for k, v in values.items()}, errors))
+redisplay_role_form = redrawn(grant_role_card)
 
 
 @permitted(Permission.MANAGE_ROLES, NOT_ALLOWED)

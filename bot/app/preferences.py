@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 
-from bot.app.context import HandlerContext, permitted
+from bot.app.context import HandlerContext, permitted, redrawn
 from bot.app.notices import NoticeKind, NoticeKinds
 from bot.app.router import CardAction, Command
 from bot.app.turn import FileRef, Reply
@@ -305,10 +305,7 @@ async def open_sending_hours(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
     return Reply.show(sending_hours_card(values))
 
 
-async def redisplay_sending_hours(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
-) -> Reply:
-    return Reply.update(sending_hours_card({k: str(v) for k, v in values.items()}, errors))
+redisplay_sending_hours = redrawn(sending_hours_card)
 
 
 @permitted(Permission.MANAGE_SETTINGS, ADMINS_ONLY)
