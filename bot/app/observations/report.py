@@ -4,10 +4,11 @@ the development coordinator approves it, and it goes to the tutor and their line
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from bot.app.context import HandlerContext
+from bot.app.context import HandlerContext, with_loaded
 from bot.app.events import ObservationApproved
 from bot.app.observations import schedule
 from bot.app.observations.forms import (
@@ -24,9 +25,9 @@ from bot.app.observations.lifecycle import (
     audit,
     day_label,
     load,
-    load_shown,
     moved,
     name_of,
+    shown_again,
     when,
 )
 from bot.app.observations.present import (
@@ -170,12 +171,10 @@ async def save_draft(ctx: HandlerContext, form: ReportDraftForm) -> Reply:
     return Reply.update(report_form_card(view, report_values(report_)))
 
 
+@with_loaded(shown_again(Permission.WRITE_REPORT, NOT_YOURS))
 async def redisplay_report(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+    ctx: HandlerContext, values: Mapping[str, Any], loaded: Loaded, errors: dict[str, str]
 ) -> Reply:
-    loaded = await load_shown(ctx, values, Permission.WRITE_REPORT)
-    if loaded is None:
-        return Reply.text(NOT_YOURS)
     stored = await Observations(ctx.uow.session).report(loaded.obs)
     view = report_form_view(loaded, stored, await _org(ctx))
     shown = {k: str(v) for k, v in values.items() if v is not None}
@@ -267,12 +266,10 @@ async def return_for_correction(ctx: HandlerContext, form: ReturnForm) -> Reply:
     )
 
 
+@with_loaded(shown_again(Permission.CHECK_REPORT, NOT_YOURS))
 async def redisplay_check(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+    ctx: HandlerContext, values: Mapping[str, Any], loaded: Loaded, errors: dict[str, str]
 ) -> Reply:
-    loaded = await load_shown(ctx, values, Permission.CHECK_REPORT)
-    if loaded is None:
-        return Reply.text(NOT_YOURS)
     return Reply.update(await _checker_card(ctx, loaded, "Check the report", errors))
 
 
