@@ -194,14 +194,7 @@ async def allocate_one(
     await ctx.directory.grant(observer, Role.OBSERVER, ctx.person.id, now, "allocated")
     loaded = await with_people(ctx.uow.session, obs)
     await schedule.tell(
-        ctx.uow.session,
-        org,
-        schedule.key(obs.id, f"allocated:{observer.id}"),
-        schedule.ALLOCATED,
-        observer.id,
-        now,
-        now,
-        observation_id=obs.id,
+        ctx.uow.session, obs, f"allocated:{observer.id}", schedule.ALLOCATED, observer.id, now, now
     )
     return loaded
 

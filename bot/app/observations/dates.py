@@ -237,13 +237,12 @@ async def _keep(
     if obs.observer_id is not None:
         await schedule.tell(
             ctx.uow.session,
-            obs.org_id,
-            schedule.key(obs.id, f"docs:{obs.observer_id}"),
+            obs,
+            f"docs:{obs.observer_id}",
             schedule.DOCUMENTS,
             obs.observer_id,
             now,
             now,
-            observation_id=obs.id,
         )
 
 

@@ -27,6 +27,7 @@ from cards.observations import InductionView, NewTutorLine, induction_card, new_
 from storage.models import Person
 from storage.observations import InductionChecklist, Observations
 from storage.people import Directory
+from storage.reminders import Schedule
 
 NOT_YOURS = "Sorry, that checklist is for the tutor's line manager and the quality team."
 
@@ -75,26 +76,18 @@ async def on_tutors_imported(
         if fresh:  # told once; the planning list keeps showing it until it is allocated
             for qc in await directory.holders(org_id, Role.QUALITY_COORDINATOR):
                 await schedule.tell(
-                    session,
-                    org_id,
-                    schedule.key(obs.id, f"new-tutor:{qc.id}"),
-                    schedule.NEW_TUTOR,
-                    qc.id,
-                    now,
-                    now,
-                    observation_id=obs.id,
+                    session, obs, f"new-tutor:{qc.id}", schedule.NEW_TUTOR, qc.id, now, now
                 )
         if created:
             for manager in await directory.line_managers_of(tutor):
-                await schedule.tell(
-                    session,
+                await Schedule(session).put(
                     org_id,
                     f"ha24:{tutor.id}:{manager.id}",
                     schedule.INDUCTION,
-                    manager.id,
                     now,
                     now,
-                    tutor_id=tutor.id,
+                    person_id=manager.id,
+                    payload={"tutor_id": tutor.id},
                 )
     return found
 

@@ -119,13 +119,12 @@ async def pick(ctx: HandlerContext, form: CoursePickForm) -> Reply:
     else:
         await schedule.tell(
             ctx.uow.session,
-            org,
-            schedule.key(obs.id, f"allocated:{ctx.person.id}"),
+            obs,
+            f"allocated:{ctx.person.id}",
             schedule.ALLOCATED,
             ctx.person.id,
             now,
             now,
-            observation_id=obs.id,
         )
         after = "Propose a date to the tutor from the card I'm sending you."
     return Reply.update(

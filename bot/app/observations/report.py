@@ -251,16 +251,7 @@ async def return_for_correction(ctx: HandlerContext, form: ReturnForm) -> Reply:
     stored.return_comment, stored.returned_by = form.comment, ctx.person.id
     await schedule.cancel(session, obs.org_id, obs.id, ("check:", "check-nudge:"), now)
     assert obs.observer_id is not None
-    await schedule.tell(
-        session,
-        obs.org_id,
-        schedule.key(obs.id, "returned"),
-        schedule.RETURNED,
-        obs.observer_id,
-        now,
-        now,
-        observation_id=obs.id,
-    )
+    await schedule.tell(session, obs, "returned", schedule.RETURNED, obs.observer_id, now, now)
     return Reply.update(
         await _checker_card(ctx, loaded, f"Returned to {loaded.observer_name} for correction")
     )
@@ -290,13 +281,12 @@ async def approve(ctx: HandlerContext, form: ObservationRef) -> Reply:
             for person_id in dict.fromkeys([obs.tutor_id, *sorted(loaded.manager_ids)]):
                 await schedule.tell(
                     session,
-                    obs.org_id,
-                    schedule.key(obs.id, f"report-to:{person_id}"),
+                    obs,
+                    f"report-to:{person_id}",
                     schedule.REPORT_SENT,
                     person_id,
                     now,
                     now,
-                    observation_id=obs.id,
                 )
     if entries:
         event = ObservationApproved(
@@ -349,14 +339,7 @@ async def chase(ctx: HandlerContext, form: ObservationRef) -> Reply:
     if obs.status not in (*DATED, *REPORT_IN_PROGRESS) or obs.observer_id is None:
         return Reply.text("That report is no longer waiting for the observer.")
     await schedule.tell(
-        ctx.uow.session,
-        obs.org_id,
-        schedule.key(obs.id, "chase"),
-        schedule.REPORT_REMINDER,
-        obs.observer_id,
-        now,
-        now,
-        observation_id=obs.id,
+        ctx.uow.session, obs, "chase", schedule.REPORT_REMINDER, obs.observer_id, now, now
     )
     audit(ctx.uow.session, obs.org_id, ctx.person.id, obs.id, "chase", "late report", now)
     return Reply.text(f"I've reminded {loaded.observer_name}.")
