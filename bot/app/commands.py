@@ -1,7 +1,7 @@
 """The table: every command word and every card verb, in one place.
 
-Each capability contributes its rows in `capability_rows()`; `help` and the Teams manifest's
-command lists are generated from this table.
+Each capability contributes its rows and its notice kinds in `CAPABILITIES`; `help` and the Teams
+manifest's command lists are generated from this table.
 """
 
 from __future__ import annotations
@@ -39,6 +39,22 @@ from bot.app.support import referrals
 from storage.observations import observed_by_month, planned_observation_dates
 from storage.walks import WalkStore
 
+# Each capability's command words and card verbs, and its kinds of proactive message. The order is
+# the Teams menu's (10 a scope): what people reach for most often first.
+CAPABILITIES: tuple[tuple[Sequence[Command | CardAction], Sequence[NoticeKind]], ...] = (
+    (walks.ROWS, walks.NOTICES),
+    (observations.ROWS, observations.NOTICES),
+    (quality.ROWS, quality.NOTICES),
+    (support.ROWS, support.NOTICES),
+    (mentoring.ROWS, mentoring.NOTICES),
+    (progression.ROWS, progression.NOTICES),
+    (actions.ROWS, ()),
+    (documents.ROWS, documents.NOTICES),
+    (preferences.ROWS, ()),
+    (reminders.ROWS, reminders.NOTICES),
+    (privacy.ROWS, privacy.NOTICES),
+)
+
 
 def build_router() -> tuple[Router, Help]:
     router = Router()
@@ -55,20 +71,7 @@ def build_router() -> tuple[Router, Help]:
 def capability_rows() -> list[Command | CardAction]:
     """Rows from each capability module (learning walks, observations, support, mentoring,
     cards, settings)."""
-    rows: list[Command | CardAction] = []
-    # Order is the Teams menu's (10 a scope): what people reach for most often first.
-    rows += walks.ROWS
-    rows += observations.ROWS
-    rows += quality.ROWS
-    rows += support.ROWS
-    rows += mentoring.ROWS
-    rows += progression.ROWS
-    rows += actions.ROWS
-    rows += documents.ROWS
-    rows += preferences.ROWS
-    rows += reminders.ROWS
-    rows += privacy.ROWS
-    return rows
+    return [row for rows, _ in CAPABILITIES for row in rows]
 
 
 def build_notice_kinds(events: Events | None = None) -> NoticeKinds:
@@ -81,16 +84,7 @@ def build_notice_kinds(events: Events | None = None) -> NoticeKinds:
 
 def capability_notices() -> list[NoticeKind]:
     """Notice kinds from each capability module (reminders, offers, prompts, escalations)."""
-    kinds: list[NoticeKind] = []
-    kinds += observations.NOTICES
-    kinds += progression.NOTICES
-    kinds += support.NOTICES
-    kinds += mentoring.NOTICES
-    kinds += walks.NOTICES
-    kinds += documents.NOTICES
-    kinds += reminders.NOTICES
-    kinds += privacy.NOTICES
-    return kinds
+    return [kind for _, kinds in CAPABILITIES for kind in kinds]
 
 
 def build_events() -> Events:
