@@ -15,6 +15,7 @@ from bot.app.observations import calendar, schedule
 from bot.app.observations.forms import DocumentLinkForm, ObservationRef, ProposalForm
 from bot.app.observations.lifecycle import Loaded, apply, load, moved, name_of, shown_again, when
 from bot.app.observations.present import asker_card
+from bot.app.router import CardAction
 from bot.app.turn import Reply
 from bot.domain.access import Permission, Role
 from bot.domain.observations import (
@@ -265,3 +266,12 @@ async def get_document(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     return await documents.send(
         ctx, doc.name, doc.content or b"", f"Shared by {name_of(loaded.tutor)}"
     )
+
+
+ROWS: tuple[CardAction, ...] = (
+    CardAction("otla.propose", propose, form=ProposalForm, redisplay=redisplay_proposal),
+    CardAction("otla.accept", accept, form=ObservationRef),
+    CardAction("otla.planned", planned, form=ObservationRef),
+    CardAction("otla.doc.link", share_link, form=DocumentLinkForm, redisplay=redisplay_proposal),
+    CardAction("otla.doc.get", get_document),
+)

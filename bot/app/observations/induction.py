@@ -13,6 +13,7 @@ from bot.app.context import HandlerContext
 from bot.app.observations import schedule
 from bot.app.observations.forms import InductionForm
 from bot.app.observations.lifecycle import audit, day_label, name_of
+from bot.app.router import CardAction
 from bot.app.turn import Reply
 from bot.domain.access import Permission, Role, Subject
 from bot.domain.observations import (
@@ -179,3 +180,10 @@ async def list_new(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
         if quality or tutor.id in managed
     ]
     return Reply.show(new_tutors_card(items))
+
+
+ROWS: tuple[CardAction, ...] = (
+    CardAction("otla.ha24.list", list_new, idempotent=False, private=True),
+    CardAction("otla.ha24.open", open_checklist, idempotent=False),
+    CardAction("otla.ha24.save", save, form=InductionForm),
+)

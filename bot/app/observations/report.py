@@ -35,6 +35,7 @@ from bot.app.observations.present import (
     report_values,
     report_view,
 )
+from bot.app.router import CardAction
 from bot.app.turn import Reply
 from bot.domain.access import Permission, Role
 from bot.domain.observations import (
@@ -364,3 +365,15 @@ async def acknowledge(ctx: HandlerContext, form: ObservationRef) -> Reply:
         [Button("My actions", "run", {"command": "actions"}, primary=True)],
     )
     return Reply.update(done)
+
+
+ROWS: tuple[CardAction, ...] = (
+    CardAction("otla.report.open", open_report, idempotent=False),
+    CardAction("otla.report.save", save_draft, form=ReportDraftForm, redisplay=redisplay_report),
+    CardAction("otla.report.submit", submit, form=ReportForm, redisplay=redisplay_report),
+    CardAction("otla.check", check, form=CheckForm, redisplay=redisplay_check),
+    CardAction("otla.return", return_for_correction, form=ReturnForm, redisplay=redisplay_check),
+    CardAction("otla.approve", approve, form=ObservationRef),
+    CardAction("otla.ack", acknowledge, form=ObservationRef),
+    CardAction("otla.chase", chase, form=ObservationRef),
+)
