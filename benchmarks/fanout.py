@@ -247,23 +247,24 @@ def per_window(times: list[float], seconds: float) -> list[float]:
     return [round(counts.get(i, 0) / seconds, 1) for i in range(max(counts) + 1)]
 
 
-async def pg_database() -> tuple[str, str]:
-    name = f"tlc_fanout_{uuid.uuid4().hex[:8]}"
+async def _as_admin(statement: str) -> None:
     conn = await asyncpg.connect(PG_ADMIN)
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.execute(statement)
     finally:
         await conn.close()
+
+
+async def pg_database(run: str = "fanout") -> tuple[str, str]:
+    """A new empty PostgreSQL database for one benchmark run: (SQLAlchemy URL, name)."""
+    name = f"tlc_{run}_{uuid.uuid4().hex[:8]}"
+    await _as_admin(f'CREATE DATABASE "{name}"')
     base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
     return f"{base}/{name}", name
 
 
 async def drop_pg(name: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    await _as_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def main() -> None:

@@ -13,10 +13,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
 import time
-import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,11 +22,11 @@ import asyncpg
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 
+from benchmarks.fanout import drop_pg, pg_database
 from bot.clock import SystemClock
 from storage.db import Database
 from storage.reminders import due_query
 
-PG_ADMIN = os.environ.get("TLC_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 BATCH = 100  # the worker's batch (bot.app.worker.Worker.batch)
 
 FILL = """
@@ -115,12 +113,7 @@ async def main() -> None:
     parser.add_argument("--due-now", type=int, default=1_000)
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
-    name = f"tlc_scan_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(PG_ADMIN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    url = f"{base}/{name}"
+    url, name = await pg_database("scan")
     db = Database(url)
     try:
         await db.migrate()
@@ -158,9 +151,7 @@ async def main() -> None:
         )
     finally:
         await db.dispose()
-        admin = await asyncpg.connect(PG_ADMIN)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        await drop_pg(name)
 
 
 if __name__ == "__main__":

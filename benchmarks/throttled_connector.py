@@ -83,11 +83,15 @@ class ThrottledConnector:
 
     def app(self) -> web.Application:
         app = web.Application()
-        app.router.add_post("/v3/conversations", self._create)
-        app.router.add_post("/v3/conversations/{conv}/activities", self._send)
-        app.router.add_post("/v3/conversations/{conv}/activities/{reply}", self._send)
-        app.router.add_get("/v3/conversations/{conv}/pagedmembers", self._paged)
-        app.router.add_get("/_stats", self._stats)
+        app.add_routes(
+            [
+                web.post("/v3/conversations", self._create),
+                web.post("/v3/conversations/{conv}/activities", self._send),
+                web.post("/v3/conversations/{conv}/activities/{reply}", self._send),
+                web.get("/v3/conversations/{conv}/pagedmembers", self._paged),
+                web.get("/_stats", self._stats),
+            ]
+        )
         return app
 
     async def start(self, port: int = 0) -> None:

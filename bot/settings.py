@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./tlc.db"
+
+
+def _tlc(name: str, default: Any, **rules: Any) -> Any:
+    """A TLC setting: from the environment variable TLC_<NAME>, or given by its own name."""
+    return Field(default, validation_alias=AliasChoices(f"TLC_{name.upper()}", name), **rules)
 
 
 class Settings(BaseSettings):
@@ -30,61 +35,39 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("HOST", "host"))
     port: int = Field(default=3978, ge=1, le=65535, validation_alias=AliasChoices("PORT", "port"))
-    admins: str = Field(
-        default="",
-        validation_alias=AliasChoices("TLC_ADMINS", "admins"),
+    admins: str = _tlc(
+        "admins",
+        "",
         description="Comma-separated UPNs/emails who are org admins wherever they appear.",
     )
-    run_worker: bool = Field(
-        default=True, validation_alias=AliasChoices("TLC_RUN_WORKER", "run_worker")
-    )
-    proactive_rate: float = Field(
-        default=47.0,
+    run_worker: bool = _tlc("run_worker", True)
+    proactive_rate: float = _tlc(
+        "proactive_rate",
+        47.0,
         gt=0,
         le=50,
-        validation_alias=AliasChoices("TLC_PROACTIVE_RATE", "proactive_rate"),
         description="Proactive requests per second per tenant, all workers together (Teams: 50).",
     )
-    worker_slots: int = Field(
-        default=8, ge=1, le=32, validation_alias=AliasChoices("TLC_WORKER_SLOTS", "worker_slots")
-    )
-    worker_interval: float = Field(
-        default=15.0, gt=0, validation_alias=AliasChoices("TLC_WORKER_INTERVAL", "worker_interval")
-    )
-    retention_days: int = Field(
-        default=30,
+    worker_slots: int = _tlc("worker_slots", 8, ge=1, le=32)
+    worker_interval: float = _tlc("worker_interval", 15.0, gt=0)
+    retention_days: int = _tlc(
+        "retention_days",
+        30,
         ge=1,
         le=3650,
-        validation_alias=AliasChoices("TLC_RETENTION_DAYS", "retention_days"),
         description="Days to keep stored retry replies and the bodies of sent proactive messages.",
     )
     # Where the bot reaches the Bot Framework's OpenID metadata; overridable for loopback tests.
-    openid_metadata_url: str = Field(
-        default="",
-        validation_alias=AliasChoices("TLC_OPENID_METADATA_URL", "openid_metadata_url"),
-    )
+    openid_metadata_url: str = _tlc("openid_metadata_url", "")
 
-    login_url: str = Field(
-        default="https://login.microsoftonline.com",
-        validation_alias=AliasChoices("TLC_LOGIN_URL", "login_url"),
-    )
+    login_url: str = _tlc("login_url", "https://login.microsoftonline.com")
 
     # Where an agreed OTLA date goes (docs/CALENDAR.md): "ics" offers each person a calendar
     # file (no set-up); "graph" writes the event to the organiser's Microsoft 365 calendar.
-    calendar: Literal["ics", "graph"] = Field(
-        default="ics", validation_alias=AliasChoices("TLC_CALENDAR", "calendar")
-    )
-    graph_url: str = Field(
-        default="https://graph.microsoft.com/v1.0",
-        validation_alias=AliasChoices("TLC_GRAPH_URL", "graph_url"),
-    )
-    graph_client_id: str = Field(
-        default="", validation_alias=AliasChoices("TLC_GRAPH_CLIENT_ID", "graph_client_id")
-    )
-    graph_client_secret: str = Field(
-        default="",
-        validation_alias=AliasChoices("TLC_GRAPH_CLIENT_SECRET", "graph_client_secret"),
-    )
+    calendar: Literal["ics", "graph"] = _tlc("calendar", "ics")
+    graph_url: str = _tlc("graph_url", "https://graph.microsoft.com/v1.0")
+    graph_client_id: str = _tlc("graph_client_id", "")
+    graph_client_secret: str = _tlc("graph_client_secret", "")
 
     @field_validator("database_url")
     @classmethod

@@ -24,7 +24,7 @@ from bot.domain.progression import today_in_london
 from bot.domain.support import ActionStatus
 from cards.actions import ActionItem, my_actions_card
 from storage.mentoring import MentoringRecords
-from storage.observations import ActionReviewEntry, Observation, Observations
+from storage.observations import Observations
 from storage.progression import CardSessions
 from storage.support import SupportAction, SupportProgrammeRecord
 
@@ -46,18 +46,13 @@ async def _card_actions(ctx: HandlerContext) -> list[ActionItem]:
 
 
 async def _observation_actions(ctx: HandlerContext) -> list[ActionItem]:
-    rows = await ctx.uow.session.execute(
-        select(ActionReviewEntry, Observation)
-        .join(Observation, Observation.id == ActionReviewEntry.observation_id)
-        .where(
-            ActionReviewEntry.org_id == ctx.turn.org_id,
-            ActionReviewEntry.owner_id == ctx.person.id,
-            ActionReviewEntry.completed_at.is_(None),
-        )
-        .order_by(ActionReviewEntry.target_date)
-    )
+    observations = Observations(ctx.uow.session)
+    entries = await observations.actions(ctx.turn.org_id, owner_id=ctx.person.id, open_only=True)
     out = []
-    for entry, obs in rows.all():
+    for entry in entries:
+        obs = await observations.get(entry.org_id, entry.observation_id)
+        if obs is None:
+            continue
         tutor = await ctx.directory.person(ctx.turn.org_id, entry.tutor_id)
         managers = await ctx.directory.line_managers_of(tutor) if tutor else []
         subject = Subject(

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, EmailStr, field_validator
 
 from bot.app import setup, tutor_details
-from bot.app.context import HandlerContext, permitted
+from bot.app.context import HandlerContext, permitted, redrawn
 from bot.app.form_fields import Lowered, chosen
-from bot.app.router import private_only
+from bot.app.router import CardAction, Command, private_only
 from bot.app.support.matching import rematch_waiting
 from bot.app.turn import Message, Reply
 from bot.app.tutor_import import import_tutor_text
@@ -108,10 +108,7 @@ async def open_role_form(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
     return Reply.show(grant_role_card())
 
 
-async def redisplay_role_form(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
-) -> Reply:
-    return Reply.update(grant_role_card({k: str(v) for k, v in values.items()}, errors))
+redisplay_role_form = redrawn(grant_role_card)
 
 
 @permitted(Permission.MANAGE_ROLES, NOT_ALLOWED)
@@ -221,3 +218,14 @@ async def import_tutors(ctx: HandlerContext) -> Reply:
         ctx.directory, ctx.turn.org_id, content, ctx.person.id, ctx.services.clock.now()
     )
     return Reply(messages=[Message(card=import_result_card(result))])
+
+
+ROWS: tuple[Command | CardAction, ...] = (
+    Command("admin", admin, aliases=("admins",), admin_only=True),
+    CardAction("admin.role.open", open_role_form, idempotent=False),
+    *setup.ROWS,
+    *tutor_details.ROWS,
+    CardAction("admin.roles", show_roles, idempotent=False, private=True),
+    CardAction("admin.audit", show_role_log, idempotent=False, private=True),
+    CardAction("admin.role", change_role, form=RoleForm, redisplay=redisplay_role_form),
+)

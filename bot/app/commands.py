@@ -1,7 +1,7 @@
 """The table: every command word and every card verb, in one place.
 
-Each capability contributes its rows in `capability_rows()`; `help` and the Teams manifest's
-command lists are generated from this table.
+Each capability contributes its rows and its notice kinds in `CAPABILITIES`; `help` and the Teams
+manifest's command lists are generated from this table.
 """
 
 from __future__ import annotations
@@ -22,9 +22,7 @@ from bot.app import (
     progression,
     quality,
     reminders,
-    setup,
     support,
-    tutor_details,
     walks,
 )
 from bot.app.events import (
@@ -41,6 +39,22 @@ from bot.app.support import referrals
 from storage.observations import observed_by_month, planned_observation_dates
 from storage.walks import WalkStore
 
+# Each capability's command words and card verbs, and its kinds of proactive message. The order is
+# the Teams menu's (10 a scope): what people reach for most often first.
+CAPABILITIES: tuple[tuple[Sequence[Command | CardAction], Sequence[NoticeKind]], ...] = (
+    (walks.ROWS, walks.NOTICES),
+    (observations.ROWS, observations.NOTICES),
+    (quality.ROWS, quality.NOTICES),
+    (support.ROWS, support.NOTICES),
+    (mentoring.ROWS, mentoring.NOTICES),
+    (progression.ROWS, progression.NOTICES),
+    (actions.ROWS, ()),
+    (documents.ROWS, documents.NOTICES),
+    (preferences.ROWS, ()),
+    (reminders.ROWS, reminders.NOTICES),
+    (privacy.ROWS, privacy.NOTICES),
+)
+
 
 def build_router() -> tuple[Router, Help]:
     router = Router()
@@ -50,53 +64,14 @@ def build_router() -> tuple[Router, Help]:
         CardAction("run", help_.run, idempotent=False),
     )
     router.add(*capability_rows())
-    router.add(
-        Command("admin", admin.admin, aliases=("admins",), admin_only=True),
-        CardAction("admin.role.open", admin.open_role_form, idempotent=False),
-        CardAction("admin.setup.open", setup.open_setup, idempotent=False),
-        CardAction("admin.setup.roles", setup.save_roles),
-        CardAction("admin.setup.tutors", setup.import_pasted),
-        CardAction("admin.setup.team_tutors", setup.team_tutors),
-        CardAction("admin.setup.terms", setup.save_terms),
-        CardAction("admin.setup.name", setup.save_name),
-        CardAction("admin.tutors.list", tutor_details.open_list, idempotent=False, private=True),
-        CardAction("admin.tutors.edit", tutor_details.open_editor, idempotent=False, private=True),
-        CardAction(
-            "admin.tutors.save",
-            tutor_details.save,
-            form=tutor_details.TutorDetailsForm,
-            redisplay=tutor_details.redisplay,
-            private=True,
-        ),
-        CardAction("admin.roles", admin.show_roles, idempotent=False, private=True),
-        CardAction("admin.audit", admin.show_role_log, idempotent=False, private=True),
-        CardAction(
-            "admin.role",
-            admin.change_role,
-            form=admin.RoleForm,
-            redisplay=admin.redisplay_role_form,
-        ),
-    )
+    router.add(*admin.ROWS)
     return router, help_
 
 
 def capability_rows() -> list[Command | CardAction]:
     """Rows from each capability module (learning walks, observations, support, mentoring,
     cards, settings)."""
-    rows: list[Command | CardAction] = []
-    # Order is the Teams menu's (10 a scope): what people reach for most often first.
-    rows += walks.ROWS
-    rows += observations.ROWS
-    rows += quality.ROWS
-    rows += support.ROWS
-    rows += mentoring.ROWS
-    rows += progression.ROWS
-    rows += actions.ROWS
-    rows += documents.ROWS
-    rows += preferences.ROWS
-    rows += reminders.ROWS
-    rows += privacy.ROWS
-    return rows
+    return [row for rows, _ in CAPABILITIES for row in rows]
 
 
 def build_notice_kinds(events: Events | None = None) -> NoticeKinds:
@@ -109,16 +84,7 @@ def build_notice_kinds(events: Events | None = None) -> NoticeKinds:
 
 def capability_notices() -> list[NoticeKind]:
     """Notice kinds from each capability module (reminders, offers, prompts, escalations)."""
-    kinds: list[NoticeKind] = []
-    kinds += observations.NOTICES
-    kinds += progression.NOTICES
-    kinds += support.NOTICES
-    kinds += mentoring.NOTICES
-    kinds += walks.NOTICES
-    kinds += documents.NOTICES
-    kinds += reminders.NOTICES
-    kinds += privacy.NOTICES
-    return kinds
+    return [kind for _, kinds in CAPABILITIES for kind in kinds]
 
 
 def build_events() -> Events:

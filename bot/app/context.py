@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Concatenate, Protocol
+from typing import TYPE_CHECKING, Any, Concatenate, Protocol
 
 from bot.app.events import Events
 from bot.app.notices import NoticeKinds
@@ -141,3 +141,17 @@ def permitted[**P](
         return run
 
     return wrap
+
+
+def redrawn(
+    card: Callable[[dict[str, str], dict[str, str]], dict[str, Any]],
+) -> Callable[[HandlerContext, dict[str, Any], dict[str, str]], Awaitable[Reply]]:
+    """The redisplay of a form whose card needs nothing loaded: `card` drawn again with what was
+    sent (as text) and the field errors."""
+
+    async def redisplay(
+        ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+    ) -> Reply:
+        return Reply.update(card({k: str(v) for k, v in values.items()}, errors))
+
+    return redisplay

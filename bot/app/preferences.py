@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 
-from bot.app.context import HandlerContext, permitted
+from bot.app.context import HandlerContext, permitted, redrawn
+from bot.app.form_fields import chosen
 from bot.app.notices import NoticeKind, NoticeKinds
 from bot.app.router import CardAction, Command
 from bot.app.turn import FileRef, Reply
@@ -305,10 +306,7 @@ async def open_sending_hours(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
     return Reply.show(sending_hours_card(values))
 
 
-async def redisplay_sending_hours(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
-) -> Reply:
-    return Reply.update(sending_hours_card({k: str(v) for k, v in values.items()}, errors))
+redisplay_sending_hours = redrawn(sending_hours_card)
 
 
 @permitted(Permission.MANAGE_SETTINGS, ADMINS_ONLY)
@@ -426,30 +424,18 @@ async def open_terms(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     return Reply.show(await _calendar_card(ctx, _year_of(ctx, values)))
 
 
+TermDay = Annotated[date, chosen("Choose a date")]
+
+
 class TermDatesForm(BaseModel):
     year: str = ""
-    autumn_start: date
-    autumn_end: date
-    spring_start: date
-    spring_end: date
-    summer_start: date
-    summer_end: date
+    autumn_start: TermDay
+    autumn_end: TermDay
+    spring_start: TermDay
+    spring_end: TermDay
+    summer_start: TermDay
+    summer_end: TermDay
     closures: str = ""
-
-    @field_validator(
-        "autumn_start",
-        "autumn_end",
-        "spring_start",
-        "spring_end",
-        "summer_start",
-        "summer_end",
-        mode="before",
-    )
-    @classmethod
-    def _day(cls, value: object) -> object:
-        if value in (None, ""):
-            raise ValueError("Choose a date")
-        return value
 
     def terms(self) -> list[Term]:
         out = []

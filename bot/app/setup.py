@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.app.context import HandlerContext, permitted
+from bot.app.router import CardAction
 from bot.app.support.matching import rematch_waiting
 from bot.app.support.referrals import offer_to_imported_tutor
 from bot.app.turn import Reply
@@ -319,3 +320,14 @@ async def save_terms(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     org.settings = {**(org.settings or {}), "terms": raw_terms}
     ctx.directory.audit(ctx.turn.org_id, ctx.person.id, "settings", "terms", "setup", ctx.turn.now)
     return await setup_reply(ctx, "Term dates saved.")
+
+
+# The set-up card's buttons (the admin card opens it); bot.app.admin puts them in its rows.
+ROWS: tuple[CardAction, ...] = (
+    CardAction("admin.setup.open", open_setup, idempotent=False),
+    CardAction("admin.setup.roles", save_roles),
+    CardAction("admin.setup.tutors", import_pasted),
+    CardAction("admin.setup.team_tutors", team_tutors),
+    CardAction("admin.setup.terms", save_terms),
+    CardAction("admin.setup.name", save_name),
+)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import func, select
 
 from bot.app.context import HandlerContext
-from bot.app.router import private_only
+from bot.app.router import CardAction, private_only
 from bot.app.turn import Reply
 from bot.domain.access import Permission
 from bot.domain.tutors import DeliveryStyle
@@ -178,3 +178,11 @@ async def save(ctx: HandlerContext, form: TutorDetailsForm) -> Reply:
     name = person.name or person.email or "them"
     notice = f"Saved {name}'s details." if changed else f"No change to {name}'s details."
     return Reply.update(tutor_list_card(await tutor_page(ctx, form.page, form.team_pk, notice)))
+
+
+# The tutor list and editor's buttons (from the admin card); bot.app.admin puts them in its rows.
+ROWS: tuple[CardAction, ...] = (
+    CardAction("admin.tutors.list", open_list, idempotent=False, private=True),
+    CardAction("admin.tutors.edit", open_editor, idempotent=False, private=True),
+    CardAction("admin.tutors.save", save, form=TutorDetailsForm, redisplay=redisplay, private=True),
+)

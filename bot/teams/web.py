@@ -180,6 +180,14 @@ class Bot:
             return await self.connector.reply(service_url, conversation, reply_to, activity)
         return await self.connector.send(service_url, conversation, activity)
 
+
+@dataclass(frozen=True)
+class TeamsCalls:
+    """What handlers ask of Teams besides replies (files, member emails, team rosters), over the
+    connector: the services are given these before the bot that will use them exists."""
+
+    connector: Connector
+
     async def fetch_file(self, file: FileRef) -> bytes:
         if not file.download_url.startswith(("https://", "http://")):
             raise ValueError("unsupported file URL")
@@ -264,31 +272,18 @@ def create_app(
         await database.migrate()
         connector = Connector(make_token_source(settings))
         router, help_ = build_router()
-        bot_holder: dict[str, Bot] = {}
-
-        async def fetch(file: FileRef) -> bytes:
-            return await bot_holder["bot"].fetch_file(file)
-
-        async def email(turn: Turn) -> str | None:
-            return await bot_holder["bot"].member_email(turn)
-
-        async def upload(url: str, content: bytes) -> None:
-            await bot_holder["bot"].upload_file(url, content)
-
-        async def roster(turn: Turn, team_id: str) -> list[UserRef] | None:
-            return await bot_holder["bot"].team_roster(turn, team_id)
-
+        teams = TeamsCalls(connector)
         events = build_events()
         kinds = build_notice_kinds(events)
         services = Services(
             settings=settings,
             clock=clock,
-            fetch_file=fetch,
-            member_email=email,
+            fetch_file=teams.fetch_file,
+            member_email=teams.member_email,
             events=events,
-            upload_file=upload,
+            upload_file=teams.upload_file,
             notices=kinds,
-            team_roster=roster,
+            team_roster=teams.team_roster,
             calendar=calendar_from(
                 settings.calendar,
                 settings.graph_url,
@@ -300,7 +295,6 @@ def create_app(
         dispatcher = Dispatcher(router, database, services, help_.reply)
         worker = teams_worker(settings, database, kinds, connector, clock)
         bot = Bot(settings, database, clock, connector, dispatcher, worker)
-        bot_holder["bot"] = bot
         state["bot"] = bot
         app[BOT_KEY] = bot
         if settings.run_worker:

@@ -9,24 +9,15 @@ allocation and an agreed date to an approved report and tracked actions; new tut
   reader sees; `lifecycle`, `schedule`, `notices`: moves, reminders and proactive messages;
   `forms`: the card forms.
 
-`ROWS` and `NOTICES` go into the command table (bot.app.commands). Approval with actions is
+`ROWS` (the commands here, and each module's card verbs, listed beside its handlers) and
+`NOTICES` go into the command table (bot.app.commands). Approval with actions is
 published on the app's event bus (`ObservationApproved`), and agreeing a date asks it which
 learning walks fall that day (`WalksOnDay`).
 """
 
 from __future__ import annotations
 
-from bot.app.observations import (
-    actions,
-    allocate,
-    dates,
-    exports,
-    forms,
-    induction,
-    lil,
-    report,
-    views,
-)
+from bot.app.observations import actions, allocate, dates, exports, induction, lil, report, views
 from bot.app.observations.notices import NOTICES
 from bot.app.router import HELP_ONLY, CardAction, Command
 
@@ -53,72 +44,14 @@ ROWS: tuple[Command | CardAction, ...] = (
         shared_ok=("export",),
         menu_scopes=HELP_ONLY,
     ),
-    # allocation
-    CardAction("otla.allocate.open", allocate.open_allocation, idempotent=False),
-    CardAction(
-        "otla.allocate",
-        allocate.allocate,
-        form=forms.AllocateForm,
-        redisplay=allocate.redisplay_allocation,
-    ),
-    CardAction("otla.lil.open", lil.open_lil, idempotent=False),
-    CardAction("otla.lil.pick", lil.pick, form=forms.CoursePickForm, redisplay=lil.redisplay_pick),
-    # the observation and its date
-    CardAction("otla.open", allocate.open_observation, idempotent=False),
-    CardAction(
-        "otla.propose", dates.propose, form=forms.ProposalForm, redisplay=dates.redisplay_proposal
-    ),
-    CardAction("otla.accept", dates.accept, form=forms.ObservationRef),
-    CardAction("otla.planned", dates.planned, form=forms.ObservationRef),
-    CardAction(
-        "otla.doc.link",
-        dates.share_link,
-        form=forms.DocumentLinkForm,
-        redisplay=dates.redisplay_proposal,
-    ),
-    CardAction("otla.doc.get", dates.get_document),
-    # the report
-    CardAction("otla.report.open", report.open_report, idempotent=False),
-    CardAction(
-        "otla.report.save",
-        report.save_draft,
-        form=forms.ReportDraftForm,
-        redisplay=report.redisplay_report,
-    ),
-    CardAction(
-        "otla.report.submit",
-        report.submit,
-        form=forms.ReportForm,
-        redisplay=report.redisplay_report,
-    ),
-    CardAction("otla.check", report.check, form=forms.CheckForm, redisplay=report.redisplay_check),
-    CardAction(
-        "otla.return",
-        report.return_for_correction,
-        form=forms.ReturnForm,
-        redisplay=report.redisplay_check,
-    ),
-    CardAction("otla.approve", report.approve, form=forms.ObservationRef),
-    CardAction("otla.ack", report.acknowledge, form=forms.ObservationRef),
-    CardAction("otla.chase", report.chase, form=forms.ObservationRef),
-    # the action review log
-    CardAction(
-        "otla.action.outcome",
-        actions.record_outcome,
-        form=forms.ActionOutcomeForm,
-        redisplay=actions.redisplay_outcome,
-    ),
-    CardAction("otla.action.complete", actions.complete, form=forms.ActionRef),
-    # quality team views and exports
-    CardAction("otla.plan", views.planning, idempotent=False, private=True),
-    CardAction("otla.themes", views.themes, idempotent=False),
-    CardAction("otla.best", views.best, idempotent=False, private=True),
-    CardAction("otla.export.planning", exports.export_planning),
-    CardAction("otla.export.actions", exports.export_actions),
-    # new tutors
-    CardAction("otla.ha24.list", induction.list_new, idempotent=False, private=True),
-    CardAction("otla.ha24.open", induction.open_checklist, idempotent=False),
-    CardAction("otla.ha24.save", induction.save, form=forms.InductionForm),
+    *allocate.ROWS,
+    *lil.ROWS,
+    *dates.ROWS,
+    *report.ROWS,
+    *actions.ROWS,
+    *views.ROWS,
+    *exports.ROWS,
+    *induction.ROWS,
 )
 
 __all__ = ["NOTICES", "ROWS"]

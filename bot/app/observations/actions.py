@@ -11,6 +11,7 @@ from bot.app.context import HandlerContext
 from bot.app.observations import exports
 from bot.app.observations.forms import ActionOutcomeForm, ActionRef
 from bot.app.observations.lifecycle import apply_follow, day_label, load, name_of
+from bot.app.router import CardAction
 from bot.app.turn import Reply
 from bot.domain.access import Permission, Subject
 from bot.domain.observations import Move, ObservationState, london_day
@@ -189,3 +190,11 @@ async def _close_if_done(ctx: HandlerContext, observation_id: int) -> None:
         await apply_follow(
             ctx.uow.session, ctx.person.id, loaded, Move.CLOSE_ACTIONS, ctx.services.clock.now()
         )
+
+
+ROWS: tuple[CardAction, ...] = (
+    CardAction(
+        "otla.action.outcome", record_outcome, form=ActionOutcomeForm, redisplay=redisplay_outcome
+    ),
+    CardAction("otla.action.complete", complete, form=ActionRef),
+)

@@ -9,6 +9,7 @@ from bot.app.observations import calendar, lil, schedule
 from bot.app.observations.forms import AllocateForm
 from bot.app.observations.lifecycle import Loaded, apply, load, name_of, with_people
 from bot.app.observations.present import asker_card
+from bot.app.router import CardAction
 from bot.app.turn import Message, Reply
 from bot.domain.access import Permission, Role
 from bot.domain.observations import (
@@ -194,14 +195,7 @@ async def allocate_one(
     await ctx.directory.grant(observer, Role.OBSERVER, ctx.person.id, now, "allocated")
     loaded = await with_people(ctx.uow.session, obs)
     await schedule.tell(
-        ctx.uow.session,
-        org,
-        schedule.key(obs.id, f"allocated:{observer.id}"),
-        schedule.ALLOCATED,
-        observer.id,
-        now,
-        now,
-        observation_id=obs.id,
+        ctx.uow.session, obs, f"allocated:{observer.id}", schedule.ALLOCATED, observer.id, now, now
     )
     return loaded
 
@@ -259,3 +253,10 @@ async def open_observation(ctx: HandlerContext, values: dict[str, Any]) -> Reply
     except ValueError:
         return Reply.text(NOT_YOURS)
     return await show(ctx, observation_id)
+
+
+ROWS: tuple[CardAction, ...] = (
+    CardAction("otla.allocate.open", open_allocation, idempotent=False),
+    CardAction("otla.allocate", allocate, form=AllocateForm, redisplay=redisplay_allocation),
+    CardAction("otla.open", open_observation, idempotent=False),
+)

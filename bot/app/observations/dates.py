@@ -4,16 +4,18 @@ Also the tutor's planning and tracking documents, kept with the observation."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from bot.app import documents
-from bot.app.context import HandlerContext
+from bot.app.context import HandlerContext, with_loaded
 from bot.app.events import WalksOnDay
 from bot.app.observations import calendar, schedule
 from bot.app.observations.forms import DocumentLinkForm, ObservationRef, ProposalForm
-from bot.app.observations.lifecycle import Loaded, apply, load, load_shown, moved, name_of, when
+from bot.app.observations.lifecycle import Loaded, apply, load, moved, name_of, shown_again, when
 from bot.app.observations.present import asker_card
+from bot.app.router import CardAction
 from bot.app.turn import Reply
 from bot.domain.access import Permission, Role
 from bot.domain.observations import (
@@ -94,12 +96,10 @@ async def propose(ctx: HandlerContext, form: ProposalForm) -> Reply:
     return Reply.update(await asker_card(ctx, loaded, "Date proposed", message))
 
 
+@with_loaded(shown_again(Permission.READ_OBSERVATION_PLAN, NOT_YOURS))
 async def redisplay_proposal(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+    ctx: HandlerContext, values: Mapping[str, Any], loaded: Loaded, errors: dict[str, str]
 ) -> Reply:
-    loaded = await load_shown(ctx, values, Permission.READ_OBSERVATION_PLAN)
-    if loaded is None:
-        return Reply.text(NOT_YOURS)
     shown = {k: str(v) for k, v in values.items() if v is not None}
     return Reply.update(await asker_card(ctx, loaded, values=shown, errors=errors))
 
@@ -238,13 +238,12 @@ async def _keep(
     if obs.observer_id is not None:
         await schedule.tell(
             ctx.uow.session,
-            obs.org_id,
-            schedule.key(obs.id, f"docs:{obs.observer_id}"),
+            obs,
+            f"docs:{obs.observer_id}",
             schedule.DOCUMENTS,
             obs.observer_id,
             now,
             now,
-            observation_id=obs.id,
         )
 
 
@@ -267,3 +266,12 @@ async def get_document(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     return await documents.send(
         ctx, doc.name, doc.content or b"", f"Shared by {name_of(loaded.tutor)}"
     )
+
+
+ROWS: tuple[CardAction, ...] = (
+    CardAction("otla.propose", propose, form=ProposalForm, redisplay=redisplay_proposal),
+    CardAction("otla.accept", accept, form=ObservationRef),
+    CardAction("otla.planned", planned, form=ObservationRef),
+    CardAction("otla.doc.link", share_link, form=DocumentLinkForm, redisplay=redisplay_proposal),
+    CardAction("otla.doc.get", get_document),
+)

@@ -22,6 +22,7 @@ from typing import Any
 from bot.app import documents, xlsx
 from bot.app.context import HandlerContext
 from bot.app.observations.lifecycle import name_of
+from bot.app.router import CardAction
 from bot.app.turn import Reply
 from bot.domain.access import Permission
 from bot.domain.observations import (
@@ -300,3 +301,9 @@ async def export_actions(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
     return await documents.send(
         ctx, f"Action review log {today.isoformat()}.xlsx", content, "Action review sheet (ARS)"
     )
+
+
+ROWS: tuple[CardAction, ...] = (
+    CardAction("otla.export.planning", export_planning),
+    CardAction("otla.export.actions", export_actions),
+)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -98,6 +99,14 @@ def _themes(value: object) -> list[str]:
     return [str(k) for k in keys]
 
 
+def _text(value: object) -> object:
+    """Text stripped; an input sent as null is empty text."""
+    return value.strip() if isinstance(value, str) else ("" if value is None else value)
+
+
+Text = Annotated[str, BeforeValidator(_text)]
+
+
 @dataclass(frozen=True)
 class ReportAction:
     """An action the report form has complete: what, whose, and by when."""
@@ -111,20 +120,20 @@ class ReportDraftForm(ObservationRef):
     """What a draft may hold: anything so far, as long as what is there makes sense."""
 
     strength_themes: list[str] = []
-    strengths: str = Field(default="", max_length=5000)
+    strengths: Text = Field(default="", max_length=5000)
     area_themes: list[str] = []
-    areas: str = Field(default="", max_length=5000)
-    suggestions: str = Field(default="", max_length=3000)
+    areas: Text = Field(default="", max_length=5000)
+    suggestions: Text = Field(default="", max_length=3000)
     grade: Annotated[str | None, BlankToNone] = None
     best_practice: bool = False
-    best_practice_note: str = Field(default="", max_length=500)
-    action_1: str = Field(default="", max_length=500)
+    best_practice_note: Text = Field(default="", max_length=500)
+    action_1: Text = Field(default="", max_length=500)
     action_1_owner: ActionOwner = ActionOwner.TUTOR
     action_1_date: Annotated[date | None, BlankToNone] = None
-    action_2: str = Field(default="", max_length=500)
+    action_2: Text = Field(default="", max_length=500)
     action_2_owner: ActionOwner = ActionOwner.TUTOR
     action_2_date: Annotated[date | None, BlankToNone] = None
-    action_3: str = Field(default="", max_length=500)
+    action_3: Text = Field(default="", max_length=500)
     action_3_owner: ActionOwner = ActionOwner.TUTOR
     action_3_date: Annotated[date | None, BlankToNone] = None
 
@@ -132,20 +141,6 @@ class ReportDraftForm(ObservationRef):
     @classmethod
     def _theme_keys(cls, value: object) -> list[str]:
         return _themes(value)
-
-    @field_validator(
-        "strengths",
-        "areas",
-        "suggestions",
-        "best_practice_note",
-        "action_1",
-        "action_2",
-        "action_3",
-        mode="before",
-    )
-    @classmethod
-    def _strip(cls, value: object) -> object:
-        return value.strip() if isinstance(value, str) else ("" if value is None else value)
 
     @field_validator("action_1_owner", "action_2_owner", "action_3_owner", mode="before")
     @classmethod

@@ -13,6 +13,7 @@ from bot.app.context import HandlerContext
 from bot.app.observations import schedule
 from bot.app.observations.forms import InductionForm
 from bot.app.observations.lifecycle import audit, day_label, name_of
+from bot.app.router import CardAction
 from bot.app.turn import Reply
 from bot.domain.access import Permission, Role, Subject
 from bot.domain.observations import (
@@ -27,6 +28,7 @@ from cards.observations import InductionView, NewTutorLine, induction_card, new_
 from storage.models import Person
 from storage.observations import InductionChecklist, Observations
 from storage.people import Directory
+from storage.reminders import Schedule
 
 NOT_YOURS = "Sorry, that checklist is for the tutor's line manager and the quality team."
 
@@ -75,26 +77,18 @@ async def on_tutors_imported(
         if fresh:  # told once; the planning list keeps showing it until it is allocated
             for qc in await directory.holders(org_id, Role.QUALITY_COORDINATOR):
                 await schedule.tell(
-                    session,
-                    org_id,
-                    schedule.key(obs.id, f"new-tutor:{qc.id}"),
-                    schedule.NEW_TUTOR,
-                    qc.id,
-                    now,
-                    now,
-                    observation_id=obs.id,
+                    session, obs, f"new-tutor:{qc.id}", schedule.NEW_TUTOR, qc.id, now, now
                 )
         if created:
             for manager in await directory.line_managers_of(tutor):
-                await schedule.tell(
-                    session,
+                await Schedule(session).put(
                     org_id,
                     f"ha24:{tutor.id}:{manager.id}",
                     schedule.INDUCTION,
-                    manager.id,
                     now,
                     now,
-                    tutor_id=tutor.id,
+                    person_id=manager.id,
+                    payload={"tutor_id": tutor.id},
                 )
     return found
 
@@ -186,3 +180,10 @@ async def list_new(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
         if quality or tutor.id in managed
     ]
     return Reply.show(new_tutors_card(items))
+
+
+ROWS: tuple[CardAction, ...] = (
+    CardAction("otla.ha24.list", list_new, idempotent=False, private=True),
+    CardAction("otla.ha24.open", open_checklist, idempotent=False),
+    CardAction("otla.ha24.save", save, form=InductionForm),
+)

@@ -7,7 +7,7 @@ same button at once cannot both move it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.app.context import HandlerContext
+from bot.app.turn import Reply
 from bot.domain.access import Actor, Permission, Role, Subject
 from bot.domain.observations import (
     LONDON,
@@ -77,17 +78,23 @@ async def load(session: AsyncSession, org_id: str, observation_id: int) -> Loade
     return await with_people(session, obs) if obs is not None else None
 
 
-async def load_shown(
-    ctx: HandlerContext, values: Mapping[str, Any], permission: Permission
-) -> Loaded | None:
-    """The observation a card being shown again is about (its `observation_id` input), when the
-    asker may still do `permission` on it; None otherwise."""
-    try:
-        observation_id = int(values.get("observation_id", ""))
-    except (TypeError, ValueError):
-        return None
-    loaded = await load(ctx.uow.session, ctx.turn.org_id, observation_id)
-    return loaded if loaded is not None and ctx.can(permission, loaded.subject) else None
+def shown_again(
+    permission: Permission, refusal: str
+) -> Callable[[HandlerContext, Mapping[str, Any]], Awaitable[Loaded | Reply]]:
+    """A loader for `with_loaded`: the observation a card being shown again is about (its
+    `observation_id` input), when the asker may still do `permission` on it; else `refusal`."""
+
+    async def load_shown(ctx: HandlerContext, values: Mapping[str, Any]) -> Loaded | Reply:
+        try:
+            observation_id = int(values.get("observation_id", ""))
+        except (TypeError, ValueError):
+            return Reply.text(refusal)
+        loaded = await load(ctx.uow.session, ctx.turn.org_id, observation_id)
+        if loaded is None or not ctx.can(permission, loaded.subject):
+            return Reply.text(refusal)
+        return loaded
+
+    return load_shown
 
 
 async def with_people(session: AsyncSession, obs: Observation) -> Loaded:

@@ -10,6 +10,7 @@ from bot.app.context import HandlerContext
 from bot.app.observations import schedule
 from bot.app.observations.forms import CoursePickForm
 from bot.app.observations.lifecycle import apply, name_of, when, with_people
+from bot.app.router import CardAction
 from bot.app.turn import Reply
 from bot.domain.access import Permission, Role
 from bot.domain.observations import (
@@ -119,13 +120,12 @@ async def pick(ctx: HandlerContext, form: CoursePickForm) -> Reply:
     else:
         await schedule.tell(
             ctx.uow.session,
-            org,
-            schedule.key(obs.id, f"allocated:{ctx.person.id}"),
+            obs,
+            f"allocated:{ctx.person.id}",
             schedule.ALLOCATED,
             ctx.person.id,
             now,
             now,
-            observation_id=obs.id,
         )
         after = "Propose a date to the tutor from the card I'm sending you."
     return Reply.update(
@@ -217,3 +217,9 @@ async def quota(ctx: HandlerContext, words: list[str]) -> Reply:
     return Reply.text(
         f"{name_of(observer)} takes {number} Learning in Libraries tutor(s) this year."
     )
+
+
+ROWS: tuple[CardAction, ...] = (
+    CardAction("otla.lil.open", open_lil, idempotent=False),
+    CardAction("otla.lil.pick", pick, form=CoursePickForm, redisplay=redisplay_pick),
+)

@@ -4,10 +4,11 @@ the development coordinator approves it, and it goes to the tutor and their line
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from bot.app.context import HandlerContext
+from bot.app.context import HandlerContext, with_loaded
 from bot.app.events import ObservationApproved
 from bot.app.observations import schedule
 from bot.app.observations.forms import (
@@ -24,9 +25,9 @@ from bot.app.observations.lifecycle import (
     audit,
     day_label,
     load,
-    load_shown,
     moved,
     name_of,
+    shown_again,
     when,
 )
 from bot.app.observations.present import (
@@ -34,6 +35,7 @@ from bot.app.observations.present import (
     report_values,
     report_view,
 )
+from bot.app.router import CardAction
 from bot.app.turn import Reply
 from bot.domain.access import Permission, Role
 from bot.domain.observations import (
@@ -170,12 +172,10 @@ async def save_draft(ctx: HandlerContext, form: ReportDraftForm) -> Reply:
     return Reply.update(report_form_card(view, report_values(report_)))
 
 
+@with_loaded(shown_again(Permission.WRITE_REPORT, NOT_YOURS))
 async def redisplay_report(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+    ctx: HandlerContext, values: Mapping[str, Any], loaded: Loaded, errors: dict[str, str]
 ) -> Reply:
-    loaded = await load_shown(ctx, values, Permission.WRITE_REPORT)
-    if loaded is None:
-        return Reply.text(NOT_YOURS)
     stored = await Observations(ctx.uow.session).report(loaded.obs)
     view = report_form_view(loaded, stored, await _org(ctx))
     shown = {k: str(v) for k, v in values.items() if v is not None}
@@ -252,27 +252,16 @@ async def return_for_correction(ctx: HandlerContext, form: ReturnForm) -> Reply:
     stored.return_comment, stored.returned_by = form.comment, ctx.person.id
     await schedule.cancel(session, obs.org_id, obs.id, ("check:", "check-nudge:"), now)
     assert obs.observer_id is not None
-    await schedule.tell(
-        session,
-        obs.org_id,
-        schedule.key(obs.id, "returned"),
-        schedule.RETURNED,
-        obs.observer_id,
-        now,
-        now,
-        observation_id=obs.id,
-    )
+    await schedule.tell(session, obs, "returned", schedule.RETURNED, obs.observer_id, now, now)
     return Reply.update(
         await _checker_card(ctx, loaded, f"Returned to {loaded.observer_name} for correction")
     )
 
 
+@with_loaded(shown_again(Permission.CHECK_REPORT, NOT_YOURS))
 async def redisplay_check(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+    ctx: HandlerContext, values: Mapping[str, Any], loaded: Loaded, errors: dict[str, str]
 ) -> Reply:
-    loaded = await load_shown(ctx, values, Permission.CHECK_REPORT)
-    if loaded is None:
-        return Reply.text(NOT_YOURS)
     return Reply.update(await _checker_card(ctx, loaded, "Check the report", errors))
 
 
@@ -293,13 +282,12 @@ async def approve(ctx: HandlerContext, form: ObservationRef) -> Reply:
             for person_id in dict.fromkeys([obs.tutor_id, *sorted(loaded.manager_ids)]):
                 await schedule.tell(
                     session,
-                    obs.org_id,
-                    schedule.key(obs.id, f"report-to:{person_id}"),
+                    obs,
+                    f"report-to:{person_id}",
                     schedule.REPORT_SENT,
                     person_id,
                     now,
                     now,
-                    observation_id=obs.id,
                 )
     if entries:
         event = ObservationApproved(
@@ -352,14 +340,7 @@ async def chase(ctx: HandlerContext, form: ObservationRef) -> Reply:
     if obs.status not in (*DATED, *REPORT_IN_PROGRESS) or obs.observer_id is None:
         return Reply.text("That report is no longer waiting for the observer.")
     await schedule.tell(
-        ctx.uow.session,
-        obs.org_id,
-        schedule.key(obs.id, "chase"),
-        schedule.REPORT_REMINDER,
-        obs.observer_id,
-        now,
-        now,
-        observation_id=obs.id,
+        ctx.uow.session, obs, "chase", schedule.REPORT_REMINDER, obs.observer_id, now, now
     )
     audit(ctx.uow.session, obs.org_id, ctx.person.id, obs.id, "chase", "late report", now)
     return Reply.text(f"I've reminded {loaded.observer_name}.")
@@ -384,3 +365,15 @@ async def acknowledge(ctx: HandlerContext, form: ObservationRef) -> Reply:
         [Button("My actions", "run", {"command": "actions"}, primary=True)],
     )
     return Reply.update(done)
+
+
+ROWS: tuple[CardAction, ...] = (
+    CardAction("otla.report.open", open_report, idempotent=False),
+    CardAction("otla.report.save", save_draft, form=ReportDraftForm, redisplay=redisplay_report),
+    CardAction("otla.report.submit", submit, form=ReportForm, redisplay=redisplay_report),
+    CardAction("otla.check", check, form=CheckForm, redisplay=redisplay_check),
+    CardAction("otla.return", return_for_correction, form=ReturnForm, redisplay=redisplay_check),
+    CardAction("otla.approve", approve, form=ObservationRef),
+    CardAction("otla.ack", acknowledge, form=ObservationRef),
+    CardAction("otla.chase", chase, form=ObservationRef),
+)

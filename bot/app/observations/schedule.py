@@ -49,16 +49,24 @@ def key(observation_id: int, rest: str) -> str:
 
 async def tell(
     session: AsyncSession,
-    org_id: str,
-    key_: str,
+    obs: Observation,
+    step: str,
     kind: str,
     person_id: int,
     due_at: datetime,
     now: datetime,
     **payload: Any,
 ) -> None:
+    """Tell one person about this observation at `due_at` (key `otla:{id}:{step}`; the payload
+    names the observation)."""
     await Schedule(session).put(
-        org_id, key_, kind, due_at, now, person_id=person_id, payload=payload
+        obs.org_id,
+        key(obs.id, step),
+        kind,
+        due_at,
+        now,
+        person_id=person_id,
+        payload={"observation_id": obs.id, **payload},
     )
 
 
@@ -72,17 +80,8 @@ async def tell_about_date(
     now: datetime,
 ) -> None:
     """Tell one person at once about a date for this observation (proposed or agreed)."""
-    await tell(
-        session,
-        obs.org_id,
-        key(obs.id, f"{step}:{person_id}"),
-        kind,
-        person_id,
-        now,
-        now,
-        observation_id=obs.id,
-        starts_at=starts_at.isoformat() if starts_at else "",
-    )
+    starts = starts_at.isoformat() if starts_at else ""
+    await tell(session, obs, f"{step}:{person_id}", kind, person_id, now, now, starts_at=starts)
 
 
 async def tell_role(
@@ -97,16 +96,7 @@ async def tell_role(
     """Tell everyone holding `role` (the development officers, the coordinators)."""
     people = await Directory(session).holders(loaded.obs.org_id, role)
     for person in people:
-        await tell(
-            session,
-            loaded.obs.org_id,
-            key(loaded.obs.id, f"{rest}:{person.id}"),
-            kind,
-            person.id,
-            due_at,
-            now,
-            observation_id=loaded.obs.id,
-        )
+        await tell(session, loaded.obs, f"{rest}:{person.id}", kind, person.id, due_at, now)
     return len(people)
 
 
@@ -125,27 +115,27 @@ async def schedule_date_bound(session: AsyncSession, loaded: Loaded, now: dateti
     assert obs.starts_at is not None and obs.ends_at is not None and obs.observer_id is not None
     await cancel(session, obs.org_id, obs.id, DATE_BOUND, now)
     clock = ObservationClock(obs.starts_at, obs.ends_at)
-    ref = {"observation_id": obs.id, "starts_at": obs.starts_at.isoformat()}
+    starts = obs.starts_at.isoformat()
     week = clock.week_before_due(now)
     if week is not None:
         people = [obs.observer_id, obs.tutor_id, *sorted(loaded.manager_ids)]
         for person_id in dict.fromkeys(people):
             await tell(
                 session,
-                obs.org_id,
-                key(obs.id, f"1wk:{person_id}"),
+                obs,
+                f"1wk:{person_id}",
                 WEEK_BEFORE,
                 person_id,
                 week,
                 now,
-                **ref,
+                starts_at=starts,
             )
     # the observer: the prompt to write when the observation ends, then the day-2 reminder
     for rest, kind, at in (
         ("write", WRITE_REPORT, obs.ends_at),
         ("day2", REPORT_REMINDER, clock.report_reminder),
     ):
-        await tell(session, obs.org_id, key(obs.id, rest), kind, obs.observer_id, at, now, **ref)
+        await tell(session, obs, rest, kind, obs.observer_id, at, now, starts_at=starts)
     await tell_role(
         session, loaded, Role.DEVELOPMENT_OFFICER, "late", REPORT_LATE, clock.report_escalation, now
     )
@@ -165,13 +155,12 @@ async def schedule_action_overdue(
 ) -> None:
     if entry.owner_id is None:
         return
-    await tell(
-        session,
+    await Schedule(session).put(
         entry.org_id,
         f"otla-action:{entry.id}:overdue",
         ACTION_OVERDUE,
-        entry.owner_id,
         action_overdue_at(entry.target_date),
         now,
-        action_id=entry.id,
+        person_id=entry.owner_id,
+        payload={"action_id": entry.id},
     )

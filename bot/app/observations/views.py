@@ -10,6 +10,7 @@ from bot.app.context import HandlerContext
 from bot.app.observations import dates, exports, induction
 from bot.app.observations.lifecycle import day_label, name_of, when, with_people
 from bot.app.quality import views as quality_views
+from bot.app.router import CardAction
 from bot.app.turn import Reply
 from bot.domain.access import Permission, Role
 from bot.domain.observations import (
@@ -312,3 +313,10 @@ async def best(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
         )
     ]
     return Reply.show(best_practice_card(year, items))
+
+
+ROWS: tuple[CardAction, ...] = (
+    CardAction("otla.plan", planning, idempotent=False, private=True),
+    CardAction("otla.themes", themes, idempotent=False),
+    CardAction("otla.best", best, idempotent=False, private=True),
+)

@@ -11,7 +11,7 @@ from datetime import date, time, timedelta
 from bot.app.context import HandlerContext
 from bot.app.walks.access import walk_subjects
 from bot.domain.access import Actor, Permission, Subject, can
-from bot.domain.observations import at_london, london_day
+from bot.domain.observations import ObservationFacts, ObservationState, at_london, london_day
 from bot.domain.quality import Evidence, Source, TutorStanding, otla_stage
 from bot.domain.terms import Term
 from bot.domain.walks import TutorOnList, completion
@@ -63,14 +63,15 @@ def walk_readable(actor: Actor, walk: WalkLine, people: OrgPeople) -> bool:
 
 
 def report_readable(actor: Actor, obs: ReportLine, people: OrgPeople) -> bool:
-    subject = Subject(
+    """Read as its approved observation is (the domain's rule for an observation's readers)."""
+    facts = ObservationFacts(
         org_id=obs.org_id,
+        state=ObservationState.APPROVED,
         tutor_id=obs.tutor_id,
         observer_id=obs.observer_id,
         line_manager_ids=people.line_managers.get(obs.tutor_id, frozenset()),
-        approved=True,
     )
-    return can(actor, Permission.READ_OBSERVATION, subject)
+    return can(actor, Permission.READ_OBSERVATION, facts.subject)
 
 
 async def evidence(
