@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import documents
@@ -26,7 +26,7 @@ from bot.app.form_fields import chosen
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.progression.export import ExportFormat, export, filename
 from bot.app.roster import read_team_roster
-from bot.app.router import SHARED, Command
+from bot.app.router import SHARED, Command, Redisplay
 from bot.app.router import CardAction as Verb
 from bot.app.turn import Message, Reply, Where
 from bot.domain.access import Permission, Subject
@@ -531,7 +531,7 @@ async def cards(ctx: HandlerContext) -> Reply:
     if sub == "compare":
         return await _compare_choices(ctx)
     if sub in ("add", "own", "issue"):
-        return await _deck_form(ctx, {}, _issue_card)
+        return await own_issue_form(ctx, {})
     return await _start_or_offer(ctx)
 
 
@@ -593,10 +593,27 @@ async def _new_session(ctx: HandlerContext) -> CardSession:
 # ------------------------------------------------------------------------------ choosing issues
 
 
+def _written(
+    empty: str | None, most: int, what: str = "it", *, lines: bool = False
+) -> AfterValidator:
+    """Written text, on one line (only stripped where it may have several `lines`): `empty` is
+    the message when it is blank (None: it may be), and it is at most `most` characters."""
+
+    def check(value: str) -> str:
+        value = value.strip() if lines else " ".join(value.split())
+        if empty and not value:
+            raise ValueError(empty)
+        if len(value) > most:
+            raise ValueError(f"Keep {what} under {most:,} characters")
+        return value
+
+    return AfterValidator(check)
+
+
 class StartForm(BaseModel):
     session: int
     issues: list[int]
-    group: str = ""
+    group: Annotated[str, _written(None, 100, "the group name")] = ""
 
     @field_validator("issues", mode="before")
     @classmethod
@@ -604,14 +621,6 @@ class StartForm(BaseModel):
         value = _ids(value)
         if not value:
             raise ValueError("Choose at least one strategic issue")
-        return value
-
-    @field_validator("group")
-    @classmethod
-    def _group(cls, value: str) -> str:
-        value = " ".join(value.split())
-        if len(value) > 100:
-            raise ValueError("Keep the group name under 100 characters")
         return value
 
 
@@ -682,20 +691,17 @@ async def show(ctx: HandlerContext, values: dict[str, Any], row: CardSession) ->
     return await _show(ctx, row, face)
 
 
-class ContributionForm(BaseModel):
+class _OnCard(BaseModel):
+    """A form on one of a session's cards."""
+
     session: int
     position: int
-    contribution: str = Field("", validate_default=True)  # absent when left empty
 
-    @field_validator("contribution")
-    @classmethod
-    def _text(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("Write your contribution first")
-        if len(value) > 1000:
-            raise ValueError("Keep it under 1,000 characters")
-        return value
+
+class ContributionForm(_OnCard):
+    contribution: Annotated[str, _written("Write your contribution first", 1000, lines=True)] = (
+        Field("", validate_default=True)  # absent when left empty
+    )
 
 
 @with_loaded(_load)
@@ -707,15 +713,16 @@ async def redisplay_live(
     return await _show(ctx, row, side, values=kept, errors=errors)
 
 
-async def _running_card(
-    ctx: HandlerContext, session: int, position: int
-) -> tuple[CardSession, str] | Reply:
+_Running = tuple[CardSession, str]
+
+
+async def _running_card[F: _OnCard](ctx: HandlerContext, form: F) -> _Running | Reply:
     """The running session and the card a person added to; else the answer (the session as it
     is now, when it is no longer running)."""
-    row = await _load(ctx, {"session": session})
+    row = await _load(ctx, {"session": form.session})
     if isinstance(row, Reply):
         return row
-    key = _key_at(row, position)
+    key = _key_at(row, form.position)
     if row.session_state is not SessionState.RUNNING or key is None:
         return await _show(ctx, row)
     return row, key
@@ -733,10 +740,8 @@ def _key_at(row: CardSession, position: int) -> str | None:
     return row.card_keys[position] if 0 <= position < len(row.card_keys) else row.current_key
 
 
-async def contribute(ctx: HandlerContext, form: ContributionForm) -> Reply:
-    found = await _running_card(ctx, form.session, form.position)
-    if isinstance(found, Reply):
-        return found
+@with_loaded(_running_card)
+async def contribute(ctx: HandlerContext, form: ContributionForm, found: _Running) -> Reply:
     row, key = found
     now = ctx.services.clock.now()
     ctx.uow.session.add(
@@ -753,28 +758,14 @@ async def contribute(ctx: HandlerContext, form: ContributionForm) -> Reply:
     return await _show(ctx, row, notice="Added. Thank you.")
 
 
-class ActionForm(BaseModel):
-    session: int
-    position: int
-    what: str
+class ActionForm(_OnCard):
+    what: Annotated[str, _written("Say what will be done", 300)]
     who: Annotated[int, chosen("Choose who will do it")]
     by_when: Annotated[date, chosen("Choose a date")]
 
-    @field_validator("what")
-    @classmethod
-    def _what(cls, value: str) -> str:
-        value = " ".join(value.split())
-        if not value:
-            raise ValueError("Say what will be done")
-        if len(value) > 300:
-            raise ValueError("Keep it under 300 characters")
-        return value
 
-
-async def agree_action(ctx: HandlerContext, form: ActionForm) -> Reply:
-    found = await _running_card(ctx, form.session, form.position)
-    if isinstance(found, Reply):
-        return found
+@with_loaded(_running_card)
+async def agree_action(ctx: HandlerContext, form: ActionForm, found: _Running) -> Reply:
     row, key = found
     now = ctx.services.clock.now()
     values = {"what": form.what, "who": str(form.who), "by_when": form.by_when.isoformat()}
@@ -976,6 +967,17 @@ async def _own_action(ctx: HandlerContext, values: dict[str, Any]) -> _Owned | R
     return action, row
 
 
+class _OnAction(BaseModel):
+    """A form about one agreed action."""
+
+    action: int
+
+
+async def _form_action[F: _OnAction](ctx: HandlerContext, form: F) -> _Owned | Reply:
+    """The action a form is about, as `_own_action` finds it."""
+    return await _own_action(ctx, {"action": form.action})
+
+
 @with_loaded(_own_action)
 async def action_done(ctx: HandlerContext, values: dict[str, Any], found: _Owned) -> Reply:
     action, row = found
@@ -995,39 +997,33 @@ async def action_later(ctx: HandlerContext, values: dict[str, Any], found: _Owne
     return Reply.update(action_later_card(action.id, action.what, action.due_on))
 
 
-class ExtendForm(BaseModel):
-    action: int
+class ExtendForm(_OnAction):
     by_when: Annotated[date, chosen("Choose the new date")]
 
 
-@with_loaded(_own_action)
-async def _redisplay_own_action(
-    ctx: HandlerContext,
-    values: dict[str, Any],
-    found: _Owned,
-    errors: dict[str, str],
-    field: str,
-    card: Callable[[CardAction, str | None], CardDict],
-) -> Reply:
+def _redisplay_own_action(
+    field: str, card: Callable[[CardAction, str | None], CardDict]
+) -> Redisplay:
     """An owner's action form again, with the error for `field` (or the first there is)."""
-    action, _ = found
-    return Reply.update(card(action, errors.get(field) or next(iter(errors.values()), None)))
+
+    @with_loaded(_own_action)
+    async def redisplay(
+        ctx: HandlerContext, values: dict[str, Any], found: _Owned, errors: dict[str, str]
+    ) -> Reply:
+        action, _ = found
+        return Reply.update(card(action, errors.get(field) or next(iter(errors.values()), None)))
+
+    return redisplay
 
 
-async def redisplay_extend(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
-) -> Reply:
-    def later(action: CardAction, error: str | None) -> CardDict:
-        return action_later_card(action.id, action.what, action.due_on, None, error)
-
-    return await _redisplay_own_action(ctx, values, errors, "by_when", later)
+redisplay_extend = _redisplay_own_action(
+    "by_when", lambda a, error: action_later_card(a.id, a.what, a.due_on, None, error)
+)
 
 
-async def extend_action(ctx: HandlerContext, form: ExtendForm) -> Reply:
+@with_loaded(_form_action)
+async def extend_action(ctx: HandlerContext, form: ExtendForm, found: _Owned) -> Reply:
     """ "Needs more time": a new date, and the reminders move with it."""
-    found = await _own_action(ctx, {"action": form.action})
-    if isinstance(found, Reply):
-        return found
     action, row = found
     now = ctx.services.clock.now()
     problem = due_problem(form.by_when, today_in_london(now))
@@ -1061,35 +1057,21 @@ async def action_drop(ctx: HandlerContext, values: dict[str, Any], found: _Owned
     return Reply.update(action_drop_card(action.id, action.what))
 
 
-class DropForm(BaseModel):
-    action: int
-    reason: str = Field("", validate_default=True)  # an empty input is absent from the data
-
-    @field_validator("reason")
-    @classmethod
-    def _reason(cls, value: str) -> str:
-        value = " ".join(value.split())
-        if not value:
-            raise ValueError("Say why, for the group")
-        if len(value) > 300:
-            raise ValueError("Keep it under 300 characters")
-        return value
+class DropForm(_OnAction):
+    # an empty input is absent from the data
+    reason: Annotated[str, _written("Say why, for the group", 300)] = Field(
+        "", validate_default=True
+    )
 
 
-async def redisplay_drop(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
-) -> Reply:
-    def drop(action: CardAction, error: str | None) -> CardDict:
-        return action_drop_card(action.id, action.what, error)
-
-    return await _redisplay_own_action(ctx, values, errors, "reason", drop)
+redisplay_drop = _redisplay_own_action(
+    "reason", lambda a, error: action_drop_card(a.id, a.what, error)
+)
 
 
-async def drop_action(ctx: HandlerContext, form: DropForm) -> Reply:
+@with_loaded(_form_action)
+async def drop_action(ctx: HandlerContext, form: DropForm, found: _Owned) -> Reply:
     """ "Not doing it", and why: the group sees it on the card; the reminders stop."""
-    found = await _own_action(ctx, {"action": form.action})
-    if isinstance(found, Reply):
-        return found
     action, row = found
     now = ctx.services.clock.now()
     if action.open:
@@ -1380,41 +1362,37 @@ def _question_card(
     )
 
 
-async def _deck_form(
-    ctx: HandlerContext,
-    values: dict[str, Any],
-    card: DeckCard,
-    errors: dict[str, str] | None = None,
-) -> Reply:
-    """The organisation's own issue or question form: opened empty, or shown again with the
-    values as sent and their errors. Only deck editors (and a session's facilitator) see it."""
-    row, allowed = await _session_for_deck(ctx, values)
-    if not allowed:
-        return Reply.text(NOT_DECK_EDITOR)
-    deck = await org_deck(ctx.uow.session, ctx.turn.org_id)
-    shown = {k: str(v) for k, v in values.items() if v is not None} if errors is not None else {}
-    built = card(deck, row.id if row else None, shown, errors or {})
-    return Reply.update(built) if ctx.turn.verb else Reply.show(built)
+class DeckForm(Protocol):
+    """Opens one of the "add to the deck" forms, or (given the errors) is its redisplay."""
+
+    def __call__(
+        self, ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str] | None = None, /
+    ) -> Awaitable[Reply]: ...
 
 
-async def open_own_issue(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    return await _deck_form(ctx, values, _issue_card)
+def _deck_form(card: DeckCard) -> DeckForm:
+    """The handler for one of the organisation's own issue or question forms: opened empty, or
+    shown again with the values as sent and their errors. Only deck editors (and a session's
+    facilitator) see it."""
+
+    async def form(
+        ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str] | None = None
+    ) -> Reply:
+        row, allowed = await _session_for_deck(ctx, values)
+        if not allowed:
+            return Reply.text(NOT_DECK_EDITOR)
+        deck = await org_deck(ctx.uow.session, ctx.turn.org_id)
+        shown = {}
+        if errors is not None:
+            shown = {k: str(v) for k, v in values.items() if v is not None}
+        built = card(deck, row.id if row else None, shown, errors or {})
+        return Reply.update(built) if ctx.turn.verb else Reply.show(built)
+
+    return form
 
 
-async def redisplay_own_issue(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
-) -> Reply:
-    return await _deck_form(ctx, values, _issue_card, errors)
-
-
-async def open_own_question(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    return await _deck_form(ctx, values, _question_card)
-
-
-async def redisplay_own_question(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
-) -> Reply:
-    return await _deck_form(ctx, values, _question_card, errors)
+own_issue_form = _deck_form(_issue_card)
+own_question_form = _deck_form(_question_card)
 
 
 def _one_line(value: object, message: str) -> object:
@@ -1516,7 +1494,7 @@ async def add_own_question(ctx: HandlerContext, form: OwnQuestionForm) -> Reply:
     if issue is None:
         values = {"session": form.session, "issue": form.issue, "question": form.question}
         errors = {"issue": "Choose an issue from the list"}
-        return await _deck_form(ctx, values | {"prompts": form.prompts}, _question_card, errors)
+        return await own_question_form(ctx, values | {"prompts": form.prompts}, errors)
     number = max((int(q.key.split(".")[1]) for q in issue.questions), default=0) + 1
     key = f"{issue.number}.{number}"
     questions = [(issue.number, number, form.question, prompt_lines(form.prompts))]
@@ -1650,12 +1628,10 @@ ROWS: tuple[Command | Verb, ...] = (
     Verb("cards.action.dropped", drop_action, form=DropForm, redisplay=redisplay_drop),
     Verb("cards.schedule.off", schedule_off),
     Verb("cards.schedule.set", schedule_set),
-    Verb("cards.issue.open", open_own_issue, idempotent=False),
-    Verb("cards.issue", add_own_issue, form=OwnIssueForm, redisplay=redisplay_own_issue),
-    Verb("cards.question.open", open_own_question, idempotent=False),
-    Verb(
-        "cards.question", add_own_question, form=OwnQuestionForm, redisplay=redisplay_own_question
-    ),
+    Verb("cards.issue.open", own_issue_form, idempotent=False),
+    Verb("cards.issue", add_own_issue, form=OwnIssueForm, redisplay=own_issue_form),
+    Verb("cards.question.open", own_question_form, idempotent=False),
+    Verb("cards.question", add_own_question, form=OwnQuestionForm, redisplay=own_question_form),
     Verb("cards.compare.open", open_compare, idempotent=False),
     Verb("cards.compare", compare_groups, form=CompareForm, redisplay=redisplay_compare),
 )
