@@ -29,30 +29,8 @@ from bot.app.roster import read_team_roster
 from bot.app.router import SHARED, Command, Redisplay
 from bot.app.router import CardAction as Verb
 from bot.app.turn import Message, Reply, Where
+from bot.domain import progression as rules
 from bot.domain.access import Permission, Subject
-from bot.domain.progression import (
-    WEEKDAYS,
-    AgreedAction,
-    CardOutcome,
-    Contribution,
-    Deck,
-    Move,
-    NotNow,
-    PromptSchedule,
-    SessionOutcome,
-    SessionState,
-    WayOfWorking,
-    action_reminders,
-    compare,
-    due_problem,
-    move,
-    next_move,
-    own_question,
-    parse_prompt_schedule,
-    prompt_lines,
-    today_in_london,
-    way_of_working,
-)
 from bot.domain.sending_hours import LONDON, SendingHours
 from cards.base import CardDict
 from cards.progression import (
@@ -121,17 +99,17 @@ DEFAULT_DUE_DAYS = 14
 
 
 @lru_cache(maxsize=1)
-def standard_deck() -> Deck:
+def standard_deck() -> rules.Deck:
     """The deck as published (seed 004), from the data file shipped with the cards."""
-    return Deck.from_json(json.loads(DECK_FILE.read_text(encoding="utf-8")))
+    return rules.Deck.from_json(json.loads(DECK_FILE.read_text(encoding="utf-8")))
 
 
-async def org_deck(session: AsyncSession, org_id: str) -> Deck:
+async def org_deck(session: AsyncSession, org_id: str) -> rules.Deck:
     """The deck plus the organisation's own strategic issues and lead questions."""
     own = OwnDeck(session)
     issues = [(i.number, i.title) for i in await own.issues(org_id)]
     questions = [
-        own_question(q.issue_number, q.number, q.question, q.prompts)
+        rules.own_question(q.issue_number, q.number, q.question, q.prompts)
         for q in await own.questions(org_id)
     ]
     return standard_deck().with_own(issues, questions)
@@ -221,11 +199,11 @@ class SessionView:
     ) -> CardDict:
         """The card for the session as it is now: setup, live card, pause card or summary."""
         state = row.session_state
-        if state is SessionState.CHOOSING:
+        if state is rules.SessionState.CHOOSING:
             return await self.setup(row, errors=errors)
-        if state is SessionState.FINISHED:
+        if state is rules.SessionState.FINISHED:
             return await self.summary(row)
-        if state is SessionState.PAUSED:
+        if state is rules.SessionState.PAUSED:
             return await self.paused(row, in_channel=in_channel)
         return await self.live(
             row, viewer_id, side=side, notice=notice, values=values, errors=errors, banner=banner
@@ -237,7 +215,7 @@ class SessionView:
         return setup_card(
             SetupView(
                 session_id=row.id,
-                way=WayOfWorking(row.way),
+                way=rules.WayOfWorking(row.way),
                 group=row.group_name,
                 facilitator=names.get(row.facilitator_id, "the facilitator"),
                 issues=[
@@ -279,7 +257,7 @@ class SessionView:
                 session_id=row.id,
                 position=row.position,
                 total=len(row.card_keys),
-                way=WayOfWorking(row.way),
+                way=rules.WayOfWorking(row.way),
                 group=row.group_name,
                 issue_title=issue.title if issue else "",
                 card=question,
@@ -304,7 +282,7 @@ class SessionView:
                 ),
                 default_owner=str(viewer_id),
                 default_due=(
-                    today_in_london(self.now) + timedelta(days=DEFAULT_DUE_DAYS)
+                    rules.today_in_london(self.now) + timedelta(days=DEFAULT_DUE_DAYS)
                 ).isoformat(),
                 values=values or {},
                 errors=errors or {},
@@ -328,12 +306,12 @@ class SessionView:
             PausedView(
                 session_id=row.id,
                 group=row.group_name,
-                way=WayOfWorking(row.way),
+                way=rules.WayOfWorking(row.way),
                 position=row.position,
                 total=len(row.card_keys),
                 key=row.current_key or "",
                 question=question.question if question else "",
-                paused_on=today_in_london(row.paused_at or self.now),
+                paused_on=rules.today_in_london(row.paused_at or self.now),
                 contributions=len(await self.repo.contributions(row.id)),
                 actions=len(await self.repo.actions(row.id)),
                 in_channel=in_channel,
@@ -341,7 +319,7 @@ class SessionView:
             )
         )
 
-    async def outcome(self, row: CardSession) -> SessionOutcome:
+    async def outcome(self, row: CardSession) -> rules.SessionOutcome:
         """What the session produced: the cards covered so far (and any card with outcomes)."""
         deck = await org_deck(self.session, self.org_id)
         contributions = await self.repo.contributions(row.id)
@@ -359,17 +337,19 @@ class SessionView:
             question = deck.card(key)
             issue = deck.issue(question.issue_number) if question else None
             outcomes.append(
-                CardOutcome(
+                rules.CardOutcome(
                     key=key,
                     issue_title=issue.title if issue else "",
                     question=question.question if question else key,
                     contributions=tuple(
-                        Contribution(names.get(c.person_id or 0, UNNAMED), c.text, c.created_at)
+                        rules.Contribution(
+                            names.get(c.person_id or 0, UNNAMED), c.text, c.created_at
+                        )
                         for c in contributions
                         if c.card_key == key
                     ),
                     actions=tuple(
-                        AgreedAction(
+                        rules.AgreedAction(
                             a.what, names.get(a.owner_id, UNNAMED), a.due_on, bool(a.done_at)
                         )
                         for a in actions
@@ -377,11 +357,11 @@ class SessionView:
                     ),
                 )
             )
-        return SessionOutcome(
+        return rules.SessionOutcome(
             group=row.group_name,
-            way=WayOfWorking(row.way),
+            way=rules.WayOfWorking(row.way),
             facilitator=names.get(row.facilitator_id, ""),
-            started_on=today_in_london(row.started_at),
+            started_on=rules.today_in_london(row.started_at),
             cards=tuple(outcomes),
             session_id=row.id,
         )
@@ -390,7 +370,7 @@ class SessionView:
         return summary_card(
             SummaryView(
                 outcome=await self.outcome(row),
-                finished=row.session_state is SessionState.FINISHED,
+                finished=row.session_state is rules.SessionState.FINISHED,
                 user_ids=await self.user_ids(row),
             )
         )
@@ -441,7 +421,7 @@ def _remember_message(ctx: HandlerContext, row: CardSession) -> None:
     if (
         turn.via_invoke
         and turn.reply_to_id
-        and row.way != WayOfWorking.ALONE.value
+        and row.way != rules.WayOfWorking.ALONE.value
         and place_key(turn.where) == row.place_key
     ):
         row.live_activity_id = turn.reply_to_id[:200]
@@ -488,7 +468,7 @@ async def render_live(ctx: NoticeContext) -> Message | None:
         row,
         row.facilitator_id,
         side=face,
-        in_channel=row.way == WayOfWorking.TEAM.value,
+        in_channel=row.way == rules.WayOfWorking.TEAM.value,
     )
     return Message(card=card, update_id=row.live_activity_id)
 
@@ -545,7 +525,7 @@ async def _start_or_offer(ctx: HandlerContext) -> Reply:
             await read_team_roster(ctx, team)
     row = await repo.open_in(ctx.turn.org_id, place_key(where))
     view = _view(ctx)
-    if row is not None and row.session_state is not SessionState.CHOOSING:
+    if row is not None and row.session_state is not rules.SessionState.CHOOSING:
         deck = await org_deck(ctx.uow.session, ctx.turn.org_id)
         question = deck.card(row.current_key or "")
         offer = ResumeOffer(
@@ -556,7 +536,7 @@ async def _start_or_offer(ctx: HandlerContext) -> Reply:
             total=len(row.card_keys),
             key=row.current_key or "",
             question=question.question if question else "",
-            since=today_in_london(row.paused_at or row.updated_at),
+            since=rules.today_in_london(row.paused_at or row.updated_at),
         )
         return Reply.show(resume_offer_card(offer))
     if row is None:
@@ -576,9 +556,9 @@ async def _new_session(ctx: HandlerContext) -> CardSession:
             conversation_id=where.conversation_id,
             conversation_ref_id=ref.id if ref else None,
             facilitator_id=ctx.actor.person_id,
-            way=way_of_working(where.kind).value,
+            way=rules.way_of_working(where.kind).value,
             group_name=default_group_name(where, ctx.person.name),
-            state=SessionState.CHOOSING.value,
+            state=rules.SessionState.CHOOSING.value,
             card_keys=[],
             position=0,
             participant_ids=[],
@@ -636,7 +616,7 @@ async def start(ctx: HandlerContext, form: StartForm) -> Reply:
     if isinstance(loaded, Reply):
         return loaded
     row = loaded
-    if row.session_state is not SessionState.CHOOSING:
+    if row.session_state is not rules.SessionState.CHOOSING:
         return await _show(ctx, row)
     if not ctx.can(Permission.FACILITATE_CARDS, _subject(ctx, row)):
         names = await _view(ctx).names({row.facilitator_id})
@@ -652,7 +632,7 @@ async def start(ctx: HandlerContext, form: StartForm) -> Reply:
     row.card_keys = keys
     row.position = 0
     row.group_name = form.group or row.group_name
-    row.state = move(SessionState.CHOOSING, Move.START).value
+    row.state = rules.move(rules.SessionState.CHOOSING, rules.Move.START).value
     row.updated_at = ctx.services.clock.now()
     await _share(ctx, row)
     return await _show(ctx, row)
@@ -667,7 +647,7 @@ async def new_session(ctx: HandlerContext, values: dict[str, Any], loaded: CardS
             return refusal
     now = ctx.services.clock.now()
     if loaded.session_state.open:
-        loaded.state = move(loaded.session_state, Move.FINISH).value
+        loaded.state = rules.move(loaded.session_state, rules.Move.FINISH).value
         loaded.finished_at = loaded.updated_at = now
         await Schedule(ctx.uow.session).cancel_prefix(ctx.turn.org_id, _prompt_prefix(loaded), now)
     row = await _new_session(ctx)
@@ -723,7 +703,7 @@ async def _running_card[F: _OnCard](ctx: HandlerContext, form: F) -> _Running | 
     if isinstance(row, Reply):
         return row
     key = _key_at(row, form.position)
-    if row.session_state is not SessionState.RUNNING or key is None:
+    if row.session_state is not rules.SessionState.RUNNING or key is None:
         return await _show(ctx, row)
     return row, key
 
@@ -769,7 +749,7 @@ async def agree_action(ctx: HandlerContext, form: ActionForm, found: _Running) -
     row, key = found
     now = ctx.services.clock.now()
     values = {"what": form.what, "who": str(form.who), "by_when": form.by_when.isoformat()}
-    problem = due_problem(form.by_when, today_in_london(now))
+    problem = rules.due_problem(form.by_when, rules.today_in_london(now))
     if problem:
         return await _show(ctx, row, "action", values=values, errors={"by_when": problem})
     if form.who not in await _view(ctx).people_around(row, ctx.actor.person_id):
@@ -797,12 +777,12 @@ async def next_card(ctx: HandlerContext, values: dict[str, Any], row: CardSessio
     """ "Next": on to the next lead question; after the last one, the summary. The button carries
     the card it was pressed on, so two people pressing together move the group on once."""
     shown = _int(values.get("position"))
-    if row.session_state is not SessionState.RUNNING or shown != row.position:
+    if row.session_state is not rules.SessionState.RUNNING or shown != row.position:
         return await _show(ctx, row, notice="The group has already moved on.")
     now = ctx.services.clock.now()
     _join(row, ctx.actor.person_id)
-    if next_move(row.position, len(row.card_keys)) is Move.LAST_NEXT:
-        row.state = move(row.session_state, Move.LAST_NEXT).value
+    if rules.next_move(row.position, len(row.card_keys)) is rules.Move.LAST_NEXT:
+        row.state = rules.move(row.session_state, rules.Move.LAST_NEXT).value
         row.finished_at = row.updated_at = now
         await Schedule(ctx.uow.session).cancel_prefix(ctx.turn.org_id, _prompt_prefix(row), now)
         await _share(ctx, row)
@@ -814,44 +794,46 @@ async def next_card(ctx: HandlerContext, values: dict[str, Any], row: CardSessio
 
 
 async def pause(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    return await _move(ctx, values, Move.PAUSE)
+    return await _move(ctx, values, rules.Move.PAUSE)
 
 
 async def resume(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    return await _move(ctx, values, Move.RESUME)
+    return await _move(ctx, values, rules.Move.RESUME)
 
 
 async def finish(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    return await _move(ctx, values, Move.FINISH)
+    return await _move(ctx, values, rules.Move.FINISH)
 
 
 # What only the session's facilitator (or an org admin) may do. Anyone in the group may resume
 # a paused session, so a meeting can go on when its facilitator is away.
 DOING = MappingProxyType(
     {
-        Move.PAUSE: "pause the session",
-        Move.FINISH: "finish the session",
-        Move.REOPEN: "reopen the session",
+        rules.Move.PAUSE: "pause the session",
+        rules.Move.FINISH: "finish the session",
+        rules.Move.REOPEN: "reopen the session",
     }
 )
 
 
 @with_loaded(_load)
-async def _move(ctx: HandlerContext, values: dict[str, Any], row: CardSession, what: Move) -> Reply:
+async def _move(
+    ctx: HandlerContext, values: dict[str, Any], row: CardSession, what: rules.Move
+) -> Reply:
     if what in DOING:
         refusal = await _facilitator_only(ctx, row, DOING[what])
         if refusal is not None:
             return refusal
-    if what is Move.REOPEN:
+    if what is rules.Move.REOPEN:
         return await _reopen(ctx, row)
     now = ctx.services.clock.now()
     try:
-        row.state = move(row.session_state, what).value
-    except NotNow:
+        row.state = rules.move(row.session_state, what).value
+    except rules.NotNow:
         return await _show(ctx, row)
     row.updated_at = now
-    row.paused_at = now if what is Move.PAUSE else None
-    if what is Move.FINISH:
+    row.paused_at = now if what is rules.Move.PAUSE else None
+    if what is rules.Move.FINISH:
         row.finished_at = now
         await Schedule(ctx.uow.session).cancel_prefix(ctx.turn.org_id, _prompt_prefix(row), now)
     _join(row, ctx.actor.person_id)
@@ -860,13 +842,13 @@ async def _move(ctx: HandlerContext, values: dict[str, Any], row: CardSession, w
 
 
 async def reopen(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    return await _move(ctx, values, Move.REOPEN)
+    return await _move(ctx, values, rules.Move.REOPEN)
 
 
 async def _reopen(ctx: HandlerContext, row: CardSession) -> Reply:
     """A finished session picks up again on the card it ended on (its setup, if it never
     started), unless another session is open in its place by now."""
-    if row.session_state is not SessionState.FINISHED:
+    if row.session_state is not rules.SessionState.FINISHED:
         return await _show(ctx, row)
     other = await CardSessions(ctx.uow.session).open_in(row.org_id, row.place_key)
     if other is not None and other.id != row.id:
@@ -875,7 +857,9 @@ async def _reopen(ctx: HandlerContext, row: CardSession) -> Reply:
         return Reply.update(refused(card, why))
     now = ctx.services.clock.now()
     row.state = (
-        move(row.session_state, Move.REOPEN).value if row.card_keys else SessionState.CHOOSING.value
+        rules.move(row.session_state, rules.Move.REOPEN).value
+        if row.card_keys
+        else rules.SessionState.CHOOSING.value
     )
     row.position = min(row.position, max(len(row.card_keys) - 1, 0))
     row.finished_at = row.paused_at = None
@@ -904,7 +888,7 @@ def _action_key(action_id: int, stage: str) -> str:
 
 async def _remind_owner(schedule: Schedule, org_id: str, action: CardAction, now: datetime) -> None:
     """Two days before, on the day and, if still open, the day after: each at 09:00 London."""
-    for stage, at in action_reminders(action.due_on, now).items():
+    for stage, at in rules.action_reminders(action.due_on, now).items():
         key = _action_key(action.id, stage)
         if at is None:
             await schedule.cancel(org_id, key, now)
@@ -929,7 +913,7 @@ def _digest_key(facilitator_id: int) -> str:
     return f"cards-digest:{facilitator_id}"
 
 
-DIGEST_WHEN = PromptSchedule(0, time(9, 0))  # Mondays, 09:00 London
+DIGEST_WHEN = rules.PromptSchedule(0, time(9, 0))  # Mondays, 09:00 London
 
 
 async def _schedule_digest(
@@ -1026,7 +1010,7 @@ async def extend_action(ctx: HandlerContext, form: ExtendForm, found: _Owned) ->
     """ "Needs more time": a new date, and the reminders move with it."""
     action, row = found
     now = ctx.services.clock.now()
-    problem = due_problem(form.by_when, today_in_london(now))
+    problem = rules.due_problem(form.by_when, rules.today_in_london(now))
     if problem is None and form.by_when <= action.due_on:
         problem = "Choose a date after the one agreed."
     if problem:
@@ -1126,7 +1110,7 @@ async def render_digest(ctx: NoticeContext) -> Message | None:
             payload={},
         )
     overdue = await repo.overdue_for_facilitator(
-        ctx.item.org_id, person_id, today_in_london(ctx.now)
+        ctx.item.org_id, person_id, rules.today_in_london(ctx.now)
     )
     if not overdue:
         return None
@@ -1155,7 +1139,9 @@ def _is_off(rest: str) -> bool:
 
 
 def _schedule_label(row: CardSession) -> str | None:
-    return PromptSchedule.from_json(row.prompt_schedule).label if row.prompt_schedule else None
+    return (
+        rules.PromptSchedule.from_json(row.prompt_schedule).label if row.prompt_schedule else None
+    )
 
 
 async def _not_yours(ctx: HandlerContext, row: CardSession, doing: str) -> str:
@@ -1163,7 +1149,7 @@ async def _not_yours(ctx: HandlerContext, row: CardSession, doing: str) -> str:
     return f"Only {who}, who runs {row.group_name}'s session, or an org admin can {doing}."
 
 
-def _moved_by_hours(when: PromptSchedule, hours: SendingHours, now: datetime) -> str | None:
+def _moved_by_hours(when: rules.PromptSchedule, hours: SendingHours, now: datetime) -> str | None:
     """What to tell the facilitator when the sending hours would move every post of this
     schedule (its weekday or time), or None. A bank holiday now and then moves one post only."""
     weekly = replace(hours, bank_holidays=True, term_time_only=False, closed=frozenset())
@@ -1171,7 +1157,7 @@ def _moved_by_hours(when: PromptSchedule, hours: SendingHours, now: datetime) ->
     if weekly.allows(first):
         return None
     moved = weekly.next_allowed(first).astimezone(LONDON)
-    day = WEEKDAYS[when.weekday].capitalize()
+    day = rules.WEEKDAYS[when.weekday].capitalize()
     if not weekly.day_open(first.astimezone(LONDON).date()):
         why = f"{day}s are outside sending hours"
     else:
@@ -1211,10 +1197,10 @@ async def _schedule(ctx: HandlerContext, confirmed: str | None = None) -> Reply:
             "here every week. **cards schedule off** stops it."
         )
     try:
-        when = parse_prompt_schedule(rest)
+        when = rules.parse_prompt_schedule(rest)
     except ValueError as exc:
         return Reply.text(str(exc))
-    if row is not None and row.session_state is SessionState.CHOOSING:
+    if row is not None and row.session_state is rules.SessionState.CHOOSING:
         return Reply.text("First choose the issues and press **Start** on the session card.")
     org = await ctx.directory.organisation(ctx.turn.org_id, now)
     moved = _moved_by_hours(when, SendingHours.from_settings(org.settings), now)
@@ -1225,7 +1211,7 @@ async def _schedule(ctx: HandlerContext, confirmed: str | None = None) -> Reply:
         row = await _new_session(ctx)
         deck = await org_deck(ctx.uow.session, ctx.turn.org_id)
         row.card_keys = deck.cards_for(i.number for i in deck.issues)
-        row.state = move(SessionState.CHOOSING, Move.START).value
+        row.state = rules.move(rules.SessionState.CHOOSING, rules.Move.START).value
     if row.conversation_ref_id is None:
         ref = await repo.conversation_ref(ctx.turn.org_id, ctx.turn.where.conversation_id)
         row.conversation_ref_id = ref.id if ref else None
@@ -1262,7 +1248,7 @@ async def _next_prompt(ctx: NoticeContext, row: CardSession) -> None:
     """Schedule next week's card, under its own date's key, so the series goes on."""
     if row.conversation_ref_id is None or not row.prompt_schedule:
         return
-    due = PromptSchedule.from_json(row.prompt_schedule).next_after(ctx.now)
+    due = rules.PromptSchedule.from_json(row.prompt_schedule).next_after(ctx.now)
     await ctx.schedule.put(
         row.org_id,
         _prompt_key(row, due),
@@ -1283,15 +1269,15 @@ async def render_prompt(ctx: NoticeContext) -> Message | None:
     row = await repo.get(ctx.item.org_id, int(ctx.payload.get("session", 0)))
     if row is None or not row.session_state.open or not row.prompt_schedule:
         return None
-    if row.session_state is SessionState.CHOOSING or not row.card_keys:
+    if row.session_state is rules.SessionState.CHOOSING or not row.card_keys:
         return None
-    if row.session_state is SessionState.PAUSED:
+    if row.session_state is rules.SessionState.PAUSED:
         await _next_prompt(ctx, row)
         return None  # the facilitator paused it: the series goes on, the session stays put
     key = row.current_key or ""
     if await repo.has_outcomes(row.id, key):
-        if next_move(row.position, len(row.card_keys)) is Move.LAST_NEXT:
-            row.state = move(SessionState.RUNNING, Move.LAST_NEXT).value
+        if rules.next_move(row.position, len(row.card_keys)) is rules.Move.LAST_NEXT:
+            row.state = rules.move(rules.SessionState.RUNNING, rules.Move.LAST_NEXT).value
             row.finished_at = row.updated_at = ctx.now
             return Message(
                 card=await SessionView(ctx.uow.session, row.org_id, ctx.now).summary(row)
@@ -1330,12 +1316,12 @@ async def _session_for_deck(
     return row, ctx.can(Permission.ADD_TO_DECK, _deck_subject(ctx, row))
 
 
-DeckCard = Callable[[Deck, int | None, dict[str, str], dict[str, str]], CardDict]
+DeckCard = Callable[[rules.Deck, int | None, dict[str, str], dict[str, str]], CardDict]
 """(deck, session id, values shown, field errors) -> one of the "add to the deck" cards."""
 
 
 def _issue_card(
-    deck: Deck, session_id: int | None, values: dict[str, str], errors: dict[str, str]
+    deck: rules.Deck, session_id: int | None, values: dict[str, str], errors: dict[str, str]
 ) -> CardDict:
     return own_issue_card(
         OwnIssueFormView(
@@ -1349,7 +1335,7 @@ def _issue_card(
 
 
 def _question_card(
-    deck: Deck, session_id: int | None, values: dict[str, str], errors: dict[str, str]
+    deck: rules.Deck, session_id: int | None, values: dict[str, str], errors: dict[str, str]
 ) -> CardDict:
     return own_question_card(
         OwnQuestionFormView(
@@ -1427,7 +1413,7 @@ class OwnIssueForm(BaseModel):
             (self.question2, self.prompts2),
             (self.question3, self.prompts3),
         ]
-        return [(q, prompt_lines(p)) for q, p in pairs if q]
+        return [(q, rules.prompt_lines(p)) for q, p in pairs if q]
 
 
 class OwnQuestionForm(BaseModel):
@@ -1473,7 +1459,7 @@ async def _add_to_deck(
                 created_at=now,
             )
         )
-        added.append(own_question(issue_number, number, question, prompts))
+        added.append(rules.own_question(issue_number, number, question, prompts))
     title = issue.title if issue is not None else ""
     Directory(ctx.uow.session).audit(
         ctx.turn.org_id, ctx.actor.person_id, record, "add", title, now
@@ -1497,7 +1483,7 @@ async def add_own_question(ctx: HandlerContext, form: OwnQuestionForm) -> Reply:
         return await own_question_form(ctx, values | {"prompts": form.prompts}, errors)
     number = max((int(q.key.split(".")[1]) for q in issue.questions), default=0) + 1
     key = f"{issue.number}.{number}"
-    questions = [(issue.number, number, form.question, prompt_lines(form.prompts))]
+    questions = [(issue.number, number, form.question, rules.prompt_lines(form.prompts))]
     return await _add_to_deck(
         ctx, form.session, None, questions, f"deck-question:{key}", f"Added: lead question {key}"
     )
@@ -1528,8 +1514,8 @@ async def _compare_choices(ctx: HandlerContext, errors: dict[str, str] | None = 
     choices = [
         SessionChoice(
             r.id,
-            f"{r.group_name} \u00b7 {WayOfWorking(r.way).label} \u00b7 "
-            f"{today_in_london(r.started_at):%d %b} \u00b7 issues "
+            f"{r.group_name} \u00b7 {rules.WayOfWorking(r.way).label} \u00b7 "
+            f"{rules.today_in_london(r.started_at):%d %b} \u00b7 issues "
             + ", ".join(dict.fromkeys(k.split(".")[0] for k in r.card_keys)),
         )
         for r in rows
@@ -1573,7 +1559,7 @@ async def compare_groups(ctx: HandlerContext, form: CompareForm) -> Reply:
             return Reply.text(COMPARE_ELSEWHERE)
         outcomes.append(await view.outcome(row))
     groups = [o.group for o in outcomes]
-    return Reply.update(compare_card(groups, compare(outcomes)))
+    return Reply.update(compare_card(groups, rules.compare(outcomes)))
 
 
 # ---------------------------------------------------------------------------------- exports
