@@ -21,52 +21,9 @@ from __future__ import annotations
 
 from bot.app.mentoring import agreement, coaching, directory
 from bot.app.mentoring.notices import NOTICES
-from bot.app.router import HELP_ONLY, CardAction, Command
-from bot.app.turn import ConversationKind
+from bot.app.router import CardAction, Command
 
-PERSONAL: frozenset[ConversationKind] = frozenset({"personal"})
-
-ROWS: tuple[Command | CardAction, ...] = (
-    # Personal only: mentoring and coaching are confidential (a channel gets "works in a 1:1").
-    Command("mentor", directory.mentor, aliases=("mentors", "mentoring"), scopes=PERSONAL),
-    Command(
-        "agreement",
-        agreement.agreement,
-        aliases=("agreements",),
-        scopes=PERSONAL,
-        menu_scopes=HELP_ONLY,
-    ),
-    Command("coach", coaching.coach, aliases=("coaching", "grow", "oskar"), scopes=PERSONAL),
-    CardAction("mentor.offer.open", directory.open_offer, idempotent=False),
-    CardAction(
-        "mentor.offer",
-        directory.save_offer,
-        form=directory.OfferForm,
-        redisplay=directory.redisplay_offer,
-    ),
-    CardAction("mentor.search", directory.search_again, idempotent=False),
-    CardAction("mentor.choose", directory.choose),
-    CardAction("mentor.accept", directory.accept),
-    CardAction("mentor.decline", directory.decline),
-    CardAction("mentor.not_fit", directory.not_a_good_fit),
-    CardAction("agreement.open", agreement.open_agreement, idempotent=False),
-    CardAction("agreement.edit", agreement.edit, idempotent=False),
-    CardAction("agreement.save", agreement.save),
-    CardAction("agreement.confirm", agreement.confirm),
-    CardAction("mentoring.meeting.open", agreement.open_meeting, idempotent=False),
-    CardAction("mentoring.meeting", agreement.log_meeting),
-    CardAction("mentoring.observe.open", agreement.open_observation, idempotent=False),
-    CardAction("mentoring.observe", agreement.record_observation),
-    CardAction("mentoring.evaluate.open", agreement.open_evaluation, idempotent=False),
-    CardAction("mentoring.evaluate", agreement.evaluate),
-    CardAction("mentoring.review.seen", agreement.review_seen),
-    CardAction("coach.answer", coaching.answer),
-    CardAction("coach.back", coaching.back),
-    CardAction("coach.pause", coaching.pause),
-    CardAction("coach.resume", coaching.resume),
-    CardAction("coach.share", coaching.share),
-    CardAction("coach.review", coaching.review),
-    CardAction("coach.action.done", coaching.action_done),
-)
+# Personal only: mentoring and coaching are confidential (a channel gets "works in a 1:1").
+ROWS: tuple[Command | CardAction, ...] = (*directory.ROWS, *agreement.ROWS, *coaching.ROWS)
 
 __all__ = ["NOTICES", "ROWS"]

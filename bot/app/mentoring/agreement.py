@@ -29,6 +29,7 @@ from bot.app.mentoring.relationship import (
     tell,
 )
 from bot.app.privacy import opened
+from bot.app.router import HELP_ONLY, PERSONAL, CardAction, Command
 from bot.app.turn import Reply
 from bot.clock import london
 from bot.domain import mentoring as rules
@@ -667,3 +668,21 @@ async def review_seen(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         else "Nobody is named to receive it: kept between you two."
     ]
     return Reply.update(note_card(f"{review.label}: sent", lines))
+
+
+ROWS: tuple[Command | CardAction, ...] = (
+    Command(
+        "agreement", agreement, aliases=("agreements",), scopes=PERSONAL, menu_scopes=HELP_ONLY
+    ),
+    CardAction("agreement.open", open_agreement, idempotent=False),
+    CardAction("agreement.edit", edit, idempotent=False),
+    CardAction("agreement.save", save),
+    CardAction("agreement.confirm", confirm),
+    CardAction("mentoring.meeting.open", open_meeting, idempotent=False),
+    CardAction("mentoring.meeting", log_meeting),
+    CardAction("mentoring.observe.open", open_observation, idempotent=False),
+    CardAction("mentoring.observe", record_observation),
+    CardAction("mentoring.evaluate.open", open_evaluation, idempotent=False),
+    CardAction("mentoring.evaluate", evaluate),
+    CardAction("mentoring.review.seen", review_seen),
+)

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.app.context import HandlerContext, with_loaded
 from bot.app.mentoring.relationship import COACH_ACTION, COACH_SHARED, name_of, tell
+from bot.app.router import PERSONAL, CardAction, Command
 from bot.app.turn import Reply
 from bot.clock import london
 from bot.domain import mentoring as rules
@@ -394,3 +395,15 @@ async def review(ctx: HandlerContext, values: dict[str, Any], conv: CoachingConv
             conv.answers.get("outcome", ""), rules.scale_change(before, scale), image, difference
         )
     )
+
+
+ROWS: tuple[Command | CardAction, ...] = (
+    Command("coach", coach, aliases=("coaching", "grow", "oskar"), scopes=PERSONAL),
+    CardAction("coach.answer", answer),
+    CardAction("coach.back", back),
+    CardAction("coach.pause", pause),
+    CardAction("coach.resume", resume),
+    CardAction("coach.share", share),
+    CardAction("coach.review", review),
+    CardAction("coach.action.done", action_done),
+)

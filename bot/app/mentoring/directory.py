@@ -30,6 +30,7 @@ from bot.app.mentoring.relationship import (
     tell,
 )
 from bot.app.privacy import opened
+from bot.app.router import PERSONAL, CardAction, Command
 from bot.app.turn import Reply
 from bot.domain import mentoring as rules
 from bot.domain.access import Permission
@@ -587,3 +588,15 @@ async def external(ctx: HandlerContext, spec: str) -> Reply:
         ctx.turn.org_id, ctx.person.id, "mentoring:external", "add", entry.name, now
     )
     return Reply.text(f"Listed: {entry.name} ({entry.route}) for {', '.join(entry.specialisms)}.")
+
+
+ROWS: tuple[Command | CardAction, ...] = (
+    Command("mentor", mentor, aliases=("mentors", "mentoring"), scopes=PERSONAL),
+    CardAction("mentor.offer.open", open_offer, idempotent=False),
+    CardAction("mentor.offer", save_offer, form=OfferForm, redisplay=redisplay_offer),
+    CardAction("mentor.search", search_again, idempotent=False),
+    CardAction("mentor.choose", choose),
+    CardAction("mentor.accept", accept),
+    CardAction("mentor.decline", decline),
+    CardAction("mentor.not_fit", not_a_good_fit),
+)

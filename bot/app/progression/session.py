@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import documents
@@ -26,33 +26,11 @@ from bot.app.form_fields import chosen
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.progression.export import ExportFormat, export, filename
 from bot.app.roster import read_team_roster
-from bot.app.router import SHARED, Command
+from bot.app.router import SHARED, Command, Redisplay
 from bot.app.router import CardAction as Verb
 from bot.app.turn import Message, Reply, Where
+from bot.domain import progression as rules
 from bot.domain.access import Permission, Subject
-from bot.domain.progression import (
-    WEEKDAYS,
-    AgreedAction,
-    CardOutcome,
-    Contribution,
-    Deck,
-    Move,
-    NotNow,
-    PromptSchedule,
-    SessionOutcome,
-    SessionState,
-    WayOfWorking,
-    action_reminders,
-    compare,
-    due_problem,
-    move,
-    next_move,
-    own_question,
-    parse_prompt_schedule,
-    prompt_lines,
-    today_in_london,
-    way_of_working,
-)
 from bot.domain.sending_hours import LONDON, SendingHours
 from cards.base import CardDict
 from cards.progression import (
@@ -121,17 +99,17 @@ DEFAULT_DUE_DAYS = 14
 
 
 @lru_cache(maxsize=1)
-def standard_deck() -> Deck:
+def standard_deck() -> rules.Deck:
     """The deck as published (seed 004), from the data file shipped with the cards."""
-    return Deck.from_json(json.loads(DECK_FILE.read_text(encoding="utf-8")))
+    return rules.Deck.from_json(json.loads(DECK_FILE.read_text(encoding="utf-8")))
 
 
-async def org_deck(session: AsyncSession, org_id: str) -> Deck:
+async def org_deck(session: AsyncSession, org_id: str) -> rules.Deck:
     """The deck plus the organisation's own strategic issues and lead questions."""
     own = OwnDeck(session)
     issues = [(i.number, i.title) for i in await own.issues(org_id)]
     questions = [
-        own_question(q.issue_number, q.number, q.question, q.prompts)
+        rules.own_question(q.issue_number, q.number, q.question, q.prompts)
         for q in await own.questions(org_id)
     ]
     return standard_deck().with_own(issues, questions)
@@ -221,11 +199,11 @@ class SessionView:
     ) -> CardDict:
         """The card for the session as it is now: setup, live card, pause card or summary."""
         state = row.session_state
-        if state is SessionState.CHOOSING:
+        if state is rules.SessionState.CHOOSING:
             return await self.setup(row, errors=errors)
-        if state is SessionState.FINISHED:
+        if state is rules.SessionState.FINISHED:
             return await self.summary(row)
-        if state is SessionState.PAUSED:
+        if state is rules.SessionState.PAUSED:
             return await self.paused(row, in_channel=in_channel)
         return await self.live(
             row, viewer_id, side=side, notice=notice, values=values, errors=errors, banner=banner
@@ -237,7 +215,7 @@ class SessionView:
         return setup_card(
             SetupView(
                 session_id=row.id,
-                way=WayOfWorking(row.way),
+                way=rules.WayOfWorking(row.way),
                 group=row.group_name,
                 facilitator=names.get(row.facilitator_id, "the facilitator"),
                 issues=[
@@ -279,7 +257,7 @@ class SessionView:
                 session_id=row.id,
                 position=row.position,
                 total=len(row.card_keys),
-                way=WayOfWorking(row.way),
+                way=rules.WayOfWorking(row.way),
                 group=row.group_name,
                 issue_title=issue.title if issue else "",
                 card=question,
@@ -304,7 +282,7 @@ class SessionView:
                 ),
                 default_owner=str(viewer_id),
                 default_due=(
-                    today_in_london(self.now) + timedelta(days=DEFAULT_DUE_DAYS)
+                    rules.today_in_london(self.now) + timedelta(days=DEFAULT_DUE_DAYS)
                 ).isoformat(),
                 values=values or {},
                 errors=errors or {},
@@ -328,12 +306,12 @@ class SessionView:
             PausedView(
                 session_id=row.id,
                 group=row.group_name,
-                way=WayOfWorking(row.way),
+                way=rules.WayOfWorking(row.way),
                 position=row.position,
                 total=len(row.card_keys),
                 key=row.current_key or "",
                 question=question.question if question else "",
-                paused_on=today_in_london(row.paused_at or self.now),
+                paused_on=rules.today_in_london(row.paused_at or self.now),
                 contributions=len(await self.repo.contributions(row.id)),
                 actions=len(await self.repo.actions(row.id)),
                 in_channel=in_channel,
@@ -341,7 +319,7 @@ class SessionView:
             )
         )
 
-    async def outcome(self, row: CardSession) -> SessionOutcome:
+    async def outcome(self, row: CardSession) -> rules.SessionOutcome:
         """What the session produced: the cards covered so far (and any card with outcomes)."""
         deck = await org_deck(self.session, self.org_id)
         contributions = await self.repo.contributions(row.id)
@@ -359,17 +337,19 @@ class SessionView:
             question = deck.card(key)
             issue = deck.issue(question.issue_number) if question else None
             outcomes.append(
-                CardOutcome(
+                rules.CardOutcome(
                     key=key,
                     issue_title=issue.title if issue else "",
                     question=question.question if question else key,
                     contributions=tuple(
-                        Contribution(names.get(c.person_id or 0, UNNAMED), c.text, c.created_at)
+                        rules.Contribution(
+                            names.get(c.person_id or 0, UNNAMED), c.text, c.created_at
+                        )
                         for c in contributions
                         if c.card_key == key
                     ),
                     actions=tuple(
-                        AgreedAction(
+                        rules.AgreedAction(
                             a.what, names.get(a.owner_id, UNNAMED), a.due_on, bool(a.done_at)
                         )
                         for a in actions
@@ -377,11 +357,11 @@ class SessionView:
                     ),
                 )
             )
-        return SessionOutcome(
+        return rules.SessionOutcome(
             group=row.group_name,
-            way=WayOfWorking(row.way),
+            way=rules.WayOfWorking(row.way),
             facilitator=names.get(row.facilitator_id, ""),
-            started_on=today_in_london(row.started_at),
+            started_on=rules.today_in_london(row.started_at),
             cards=tuple(outcomes),
             session_id=row.id,
         )
@@ -390,7 +370,7 @@ class SessionView:
         return summary_card(
             SummaryView(
                 outcome=await self.outcome(row),
-                finished=row.session_state is SessionState.FINISHED,
+                finished=row.session_state is rules.SessionState.FINISHED,
                 user_ids=await self.user_ids(row),
             )
         )
@@ -441,7 +421,7 @@ def _remember_message(ctx: HandlerContext, row: CardSession) -> None:
     if (
         turn.via_invoke
         and turn.reply_to_id
-        and row.way != WayOfWorking.ALONE.value
+        and row.way != rules.WayOfWorking.ALONE.value
         and place_key(turn.where) == row.place_key
     ):
         row.live_activity_id = turn.reply_to_id[:200]
@@ -488,7 +468,7 @@ async def render_live(ctx: NoticeContext) -> Message | None:
         row,
         row.facilitator_id,
         side=face,
-        in_channel=row.way == WayOfWorking.TEAM.value,
+        in_channel=row.way == rules.WayOfWorking.TEAM.value,
     )
     return Message(card=card, update_id=row.live_activity_id)
 
@@ -531,7 +511,7 @@ async def cards(ctx: HandlerContext) -> Reply:
     if sub == "compare":
         return await _compare_choices(ctx)
     if sub in ("add", "own", "issue"):
-        return await _deck_form(ctx, {}, _issue_card)
+        return await own_issue_form(ctx, {})
     return await _start_or_offer(ctx)
 
 
@@ -545,7 +525,7 @@ async def _start_or_offer(ctx: HandlerContext) -> Reply:
             await read_team_roster(ctx, team)
     row = await repo.open_in(ctx.turn.org_id, place_key(where))
     view = _view(ctx)
-    if row is not None and row.session_state is not SessionState.CHOOSING:
+    if row is not None and row.session_state is not rules.SessionState.CHOOSING:
         deck = await org_deck(ctx.uow.session, ctx.turn.org_id)
         question = deck.card(row.current_key or "")
         offer = ResumeOffer(
@@ -556,7 +536,7 @@ async def _start_or_offer(ctx: HandlerContext) -> Reply:
             total=len(row.card_keys),
             key=row.current_key or "",
             question=question.question if question else "",
-            since=today_in_london(row.paused_at or row.updated_at),
+            since=rules.today_in_london(row.paused_at or row.updated_at),
         )
         return Reply.show(resume_offer_card(offer))
     if row is None:
@@ -576,9 +556,9 @@ async def _new_session(ctx: HandlerContext) -> CardSession:
             conversation_id=where.conversation_id,
             conversation_ref_id=ref.id if ref else None,
             facilitator_id=ctx.actor.person_id,
-            way=way_of_working(where.kind).value,
+            way=rules.way_of_working(where.kind).value,
             group_name=default_group_name(where, ctx.person.name),
-            state=SessionState.CHOOSING.value,
+            state=rules.SessionState.CHOOSING.value,
             card_keys=[],
             position=0,
             participant_ids=[],
@@ -593,10 +573,27 @@ async def _new_session(ctx: HandlerContext) -> CardSession:
 # ------------------------------------------------------------------------------ choosing issues
 
 
+def _written(
+    empty: str | None, most: int, what: str = "it", *, lines: bool = False
+) -> AfterValidator:
+    """Written text, on one line (only stripped where it may have several `lines`): `empty` is
+    the message when it is blank (None: it may be), and it is at most `most` characters."""
+
+    def check(value: str) -> str:
+        value = value.strip() if lines else " ".join(value.split())
+        if empty and not value:
+            raise ValueError(empty)
+        if len(value) > most:
+            raise ValueError(f"Keep {what} under {most:,} characters")
+        return value
+
+    return AfterValidator(check)
+
+
 class StartForm(BaseModel):
     session: int
     issues: list[int]
-    group: str = ""
+    group: Annotated[str, _written(None, 100, "the group name")] = ""
 
     @field_validator("issues", mode="before")
     @classmethod
@@ -604,14 +601,6 @@ class StartForm(BaseModel):
         value = _ids(value)
         if not value:
             raise ValueError("Choose at least one strategic issue")
-        return value
-
-    @field_validator("group")
-    @classmethod
-    def _group(cls, value: str) -> str:
-        value = " ".join(value.split())
-        if len(value) > 100:
-            raise ValueError("Keep the group name under 100 characters")
         return value
 
 
@@ -627,7 +616,7 @@ async def start(ctx: HandlerContext, form: StartForm) -> Reply:
     if isinstance(loaded, Reply):
         return loaded
     row = loaded
-    if row.session_state is not SessionState.CHOOSING:
+    if row.session_state is not rules.SessionState.CHOOSING:
         return await _show(ctx, row)
     if not ctx.can(Permission.FACILITATE_CARDS, _subject(ctx, row)):
         names = await _view(ctx).names({row.facilitator_id})
@@ -643,7 +632,7 @@ async def start(ctx: HandlerContext, form: StartForm) -> Reply:
     row.card_keys = keys
     row.position = 0
     row.group_name = form.group or row.group_name
-    row.state = move(SessionState.CHOOSING, Move.START).value
+    row.state = rules.move(rules.SessionState.CHOOSING, rules.Move.START).value
     row.updated_at = ctx.services.clock.now()
     await _share(ctx, row)
     return await _show(ctx, row)
@@ -658,7 +647,7 @@ async def new_session(ctx: HandlerContext, values: dict[str, Any], loaded: CardS
             return refusal
     now = ctx.services.clock.now()
     if loaded.session_state.open:
-        loaded.state = move(loaded.session_state, Move.FINISH).value
+        loaded.state = rules.move(loaded.session_state, rules.Move.FINISH).value
         loaded.finished_at = loaded.updated_at = now
         await Schedule(ctx.uow.session).cancel_prefix(ctx.turn.org_id, _prompt_prefix(loaded), now)
     row = await _new_session(ctx)
@@ -682,20 +671,17 @@ async def show(ctx: HandlerContext, values: dict[str, Any], row: CardSession) ->
     return await _show(ctx, row, face)
 
 
-class ContributionForm(BaseModel):
+class _OnCard(BaseModel):
+    """A form on one of a session's cards."""
+
     session: int
     position: int
-    contribution: str = Field("", validate_default=True)  # absent when left empty
 
-    @field_validator("contribution")
-    @classmethod
-    def _text(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("Write your contribution first")
-        if len(value) > 1000:
-            raise ValueError("Keep it under 1,000 characters")
-        return value
+
+class ContributionForm(_OnCard):
+    contribution: Annotated[str, _written("Write your contribution first", 1000, lines=True)] = (
+        Field("", validate_default=True)  # absent when left empty
+    )
 
 
 @with_loaded(_load)
@@ -707,16 +693,17 @@ async def redisplay_live(
     return await _show(ctx, row, side, values=kept, errors=errors)
 
 
-async def _running_card(
-    ctx: HandlerContext, session: int, position: int
-) -> tuple[CardSession, str] | Reply:
+_Running = tuple[CardSession, str]
+
+
+async def _running_card[F: _OnCard](ctx: HandlerContext, form: F) -> _Running | Reply:
     """The running session and the card a person added to; else the answer (the session as it
     is now, when it is no longer running)."""
-    row = await _load(ctx, {"session": session})
+    row = await _load(ctx, {"session": form.session})
     if isinstance(row, Reply):
         return row
-    key = _key_at(row, position)
-    if row.session_state is not SessionState.RUNNING or key is None:
+    key = _key_at(row, form.position)
+    if row.session_state is not rules.SessionState.RUNNING or key is None:
         return await _show(ctx, row)
     return row, key
 
@@ -733,10 +720,8 @@ def _key_at(row: CardSession, position: int) -> str | None:
     return row.card_keys[position] if 0 <= position < len(row.card_keys) else row.current_key
 
 
-async def contribute(ctx: HandlerContext, form: ContributionForm) -> Reply:
-    found = await _running_card(ctx, form.session, form.position)
-    if isinstance(found, Reply):
-        return found
+@with_loaded(_running_card)
+async def contribute(ctx: HandlerContext, form: ContributionForm, found: _Running) -> Reply:
     row, key = found
     now = ctx.services.clock.now()
     ctx.uow.session.add(
@@ -753,32 +738,18 @@ async def contribute(ctx: HandlerContext, form: ContributionForm) -> Reply:
     return await _show(ctx, row, notice="Added. Thank you.")
 
 
-class ActionForm(BaseModel):
-    session: int
-    position: int
-    what: str
+class ActionForm(_OnCard):
+    what: Annotated[str, _written("Say what will be done", 300)]
     who: Annotated[int, chosen("Choose who will do it")]
     by_when: Annotated[date, chosen("Choose a date")]
 
-    @field_validator("what")
-    @classmethod
-    def _what(cls, value: str) -> str:
-        value = " ".join(value.split())
-        if not value:
-            raise ValueError("Say what will be done")
-        if len(value) > 300:
-            raise ValueError("Keep it under 300 characters")
-        return value
 
-
-async def agree_action(ctx: HandlerContext, form: ActionForm) -> Reply:
-    found = await _running_card(ctx, form.session, form.position)
-    if isinstance(found, Reply):
-        return found
+@with_loaded(_running_card)
+async def agree_action(ctx: HandlerContext, form: ActionForm, found: _Running) -> Reply:
     row, key = found
     now = ctx.services.clock.now()
     values = {"what": form.what, "who": str(form.who), "by_when": form.by_when.isoformat()}
-    problem = due_problem(form.by_when, today_in_london(now))
+    problem = rules.due_problem(form.by_when, rules.today_in_london(now))
     if problem:
         return await _show(ctx, row, "action", values=values, errors={"by_when": problem})
     if form.who not in await _view(ctx).people_around(row, ctx.actor.person_id):
@@ -806,12 +777,12 @@ async def next_card(ctx: HandlerContext, values: dict[str, Any], row: CardSessio
     """ "Next": on to the next lead question; after the last one, the summary. The button carries
     the card it was pressed on, so two people pressing together move the group on once."""
     shown = _int(values.get("position"))
-    if row.session_state is not SessionState.RUNNING or shown != row.position:
+    if row.session_state is not rules.SessionState.RUNNING or shown != row.position:
         return await _show(ctx, row, notice="The group has already moved on.")
     now = ctx.services.clock.now()
     _join(row, ctx.actor.person_id)
-    if next_move(row.position, len(row.card_keys)) is Move.LAST_NEXT:
-        row.state = move(row.session_state, Move.LAST_NEXT).value
+    if rules.next_move(row.position, len(row.card_keys)) is rules.Move.LAST_NEXT:
+        row.state = rules.move(row.session_state, rules.Move.LAST_NEXT).value
         row.finished_at = row.updated_at = now
         await Schedule(ctx.uow.session).cancel_prefix(ctx.turn.org_id, _prompt_prefix(row), now)
         await _share(ctx, row)
@@ -823,44 +794,46 @@ async def next_card(ctx: HandlerContext, values: dict[str, Any], row: CardSessio
 
 
 async def pause(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    return await _move(ctx, values, Move.PAUSE)
+    return await _move(ctx, values, rules.Move.PAUSE)
 
 
 async def resume(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    return await _move(ctx, values, Move.RESUME)
+    return await _move(ctx, values, rules.Move.RESUME)
 
 
 async def finish(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    return await _move(ctx, values, Move.FINISH)
+    return await _move(ctx, values, rules.Move.FINISH)
 
 
 # What only the session's facilitator (or an org admin) may do. Anyone in the group may resume
 # a paused session, so a meeting can go on when its facilitator is away.
 DOING = MappingProxyType(
     {
-        Move.PAUSE: "pause the session",
-        Move.FINISH: "finish the session",
-        Move.REOPEN: "reopen the session",
+        rules.Move.PAUSE: "pause the session",
+        rules.Move.FINISH: "finish the session",
+        rules.Move.REOPEN: "reopen the session",
     }
 )
 
 
 @with_loaded(_load)
-async def _move(ctx: HandlerContext, values: dict[str, Any], row: CardSession, what: Move) -> Reply:
+async def _move(
+    ctx: HandlerContext, values: dict[str, Any], row: CardSession, what: rules.Move
+) -> Reply:
     if what in DOING:
         refusal = await _facilitator_only(ctx, row, DOING[what])
         if refusal is not None:
             return refusal
-    if what is Move.REOPEN:
+    if what is rules.Move.REOPEN:
         return await _reopen(ctx, row)
     now = ctx.services.clock.now()
     try:
-        row.state = move(row.session_state, what).value
-    except NotNow:
+        row.state = rules.move(row.session_state, what).value
+    except rules.NotNow:
         return await _show(ctx, row)
     row.updated_at = now
-    row.paused_at = now if what is Move.PAUSE else None
-    if what is Move.FINISH:
+    row.paused_at = now if what is rules.Move.PAUSE else None
+    if what is rules.Move.FINISH:
         row.finished_at = now
         await Schedule(ctx.uow.session).cancel_prefix(ctx.turn.org_id, _prompt_prefix(row), now)
     _join(row, ctx.actor.person_id)
@@ -869,13 +842,13 @@ async def _move(ctx: HandlerContext, values: dict[str, Any], row: CardSession, w
 
 
 async def reopen(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    return await _move(ctx, values, Move.REOPEN)
+    return await _move(ctx, values, rules.Move.REOPEN)
 
 
 async def _reopen(ctx: HandlerContext, row: CardSession) -> Reply:
     """A finished session picks up again on the card it ended on (its setup, if it never
     started), unless another session is open in its place by now."""
-    if row.session_state is not SessionState.FINISHED:
+    if row.session_state is not rules.SessionState.FINISHED:
         return await _show(ctx, row)
     other = await CardSessions(ctx.uow.session).open_in(row.org_id, row.place_key)
     if other is not None and other.id != row.id:
@@ -884,7 +857,9 @@ async def _reopen(ctx: HandlerContext, row: CardSession) -> Reply:
         return Reply.update(refused(card, why))
     now = ctx.services.clock.now()
     row.state = (
-        move(row.session_state, Move.REOPEN).value if row.card_keys else SessionState.CHOOSING.value
+        rules.move(row.session_state, rules.Move.REOPEN).value
+        if row.card_keys
+        else rules.SessionState.CHOOSING.value
     )
     row.position = min(row.position, max(len(row.card_keys) - 1, 0))
     row.finished_at = row.paused_at = None
@@ -913,7 +888,7 @@ def _action_key(action_id: int, stage: str) -> str:
 
 async def _remind_owner(schedule: Schedule, org_id: str, action: CardAction, now: datetime) -> None:
     """Two days before, on the day and, if still open, the day after: each at 09:00 London."""
-    for stage, at in action_reminders(action.due_on, now).items():
+    for stage, at in rules.action_reminders(action.due_on, now).items():
         key = _action_key(action.id, stage)
         if at is None:
             await schedule.cancel(org_id, key, now)
@@ -938,7 +913,7 @@ def _digest_key(facilitator_id: int) -> str:
     return f"cards-digest:{facilitator_id}"
 
 
-DIGEST_WHEN = PromptSchedule(0, time(9, 0))  # Mondays, 09:00 London
+DIGEST_WHEN = rules.PromptSchedule(0, time(9, 0))  # Mondays, 09:00 London
 
 
 async def _schedule_digest(
@@ -976,6 +951,17 @@ async def _own_action(ctx: HandlerContext, values: dict[str, Any]) -> _Owned | R
     return action, row
 
 
+class _OnAction(BaseModel):
+    """A form about one agreed action."""
+
+    action: int
+
+
+async def _form_action[F: _OnAction](ctx: HandlerContext, form: F) -> _Owned | Reply:
+    """The action a form is about, as `_own_action` finds it."""
+    return await _own_action(ctx, {"action": form.action})
+
+
 @with_loaded(_own_action)
 async def action_done(ctx: HandlerContext, values: dict[str, Any], found: _Owned) -> Reply:
     action, row = found
@@ -995,42 +981,36 @@ async def action_later(ctx: HandlerContext, values: dict[str, Any], found: _Owne
     return Reply.update(action_later_card(action.id, action.what, action.due_on))
 
 
-class ExtendForm(BaseModel):
-    action: int
+class ExtendForm(_OnAction):
     by_when: Annotated[date, chosen("Choose the new date")]
 
 
-@with_loaded(_own_action)
-async def _redisplay_own_action(
-    ctx: HandlerContext,
-    values: dict[str, Any],
-    found: _Owned,
-    errors: dict[str, str],
-    field: str,
-    card: Callable[[CardAction, str | None], CardDict],
-) -> Reply:
+def _redisplay_own_action(
+    field: str, card: Callable[[CardAction, str | None], CardDict]
+) -> Redisplay:
     """An owner's action form again, with the error for `field` (or the first there is)."""
-    action, _ = found
-    return Reply.update(card(action, errors.get(field) or next(iter(errors.values()), None)))
+
+    @with_loaded(_own_action)
+    async def redisplay(
+        ctx: HandlerContext, values: dict[str, Any], found: _Owned, errors: dict[str, str]
+    ) -> Reply:
+        action, _ = found
+        return Reply.update(card(action, errors.get(field) or next(iter(errors.values()), None)))
+
+    return redisplay
 
 
-async def redisplay_extend(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
-) -> Reply:
-    def later(action: CardAction, error: str | None) -> CardDict:
-        return action_later_card(action.id, action.what, action.due_on, None, error)
-
-    return await _redisplay_own_action(ctx, values, errors, "by_when", later)
+redisplay_extend = _redisplay_own_action(
+    "by_when", lambda a, error: action_later_card(a.id, a.what, a.due_on, None, error)
+)
 
 
-async def extend_action(ctx: HandlerContext, form: ExtendForm) -> Reply:
+@with_loaded(_form_action)
+async def extend_action(ctx: HandlerContext, form: ExtendForm, found: _Owned) -> Reply:
     """ "Needs more time": a new date, and the reminders move with it."""
-    found = await _own_action(ctx, {"action": form.action})
-    if isinstance(found, Reply):
-        return found
     action, row = found
     now = ctx.services.clock.now()
-    problem = due_problem(form.by_when, today_in_london(now))
+    problem = rules.due_problem(form.by_when, rules.today_in_london(now))
     if problem is None and form.by_when <= action.due_on:
         problem = "Choose a date after the one agreed."
     if problem:
@@ -1061,35 +1041,21 @@ async def action_drop(ctx: HandlerContext, values: dict[str, Any], found: _Owned
     return Reply.update(action_drop_card(action.id, action.what))
 
 
-class DropForm(BaseModel):
-    action: int
-    reason: str = Field("", validate_default=True)  # an empty input is absent from the data
-
-    @field_validator("reason")
-    @classmethod
-    def _reason(cls, value: str) -> str:
-        value = " ".join(value.split())
-        if not value:
-            raise ValueError("Say why, for the group")
-        if len(value) > 300:
-            raise ValueError("Keep it under 300 characters")
-        return value
+class DropForm(_OnAction):
+    # an empty input is absent from the data
+    reason: Annotated[str, _written("Say why, for the group", 300)] = Field(
+        "", validate_default=True
+    )
 
 
-async def redisplay_drop(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
-) -> Reply:
-    def drop(action: CardAction, error: str | None) -> CardDict:
-        return action_drop_card(action.id, action.what, error)
-
-    return await _redisplay_own_action(ctx, values, errors, "reason", drop)
+redisplay_drop = _redisplay_own_action(
+    "reason", lambda a, error: action_drop_card(a.id, a.what, error)
+)
 
 
-async def drop_action(ctx: HandlerContext, form: DropForm) -> Reply:
+@with_loaded(_form_action)
+async def drop_action(ctx: HandlerContext, form: DropForm, found: _Owned) -> Reply:
     """ "Not doing it", and why: the group sees it on the card; the reminders stop."""
-    found = await _own_action(ctx, {"action": form.action})
-    if isinstance(found, Reply):
-        return found
     action, row = found
     now = ctx.services.clock.now()
     if action.open:
@@ -1144,7 +1110,7 @@ async def render_digest(ctx: NoticeContext) -> Message | None:
             payload={},
         )
     overdue = await repo.overdue_for_facilitator(
-        ctx.item.org_id, person_id, today_in_london(ctx.now)
+        ctx.item.org_id, person_id, rules.today_in_london(ctx.now)
     )
     if not overdue:
         return None
@@ -1173,7 +1139,9 @@ def _is_off(rest: str) -> bool:
 
 
 def _schedule_label(row: CardSession) -> str | None:
-    return PromptSchedule.from_json(row.prompt_schedule).label if row.prompt_schedule else None
+    return (
+        rules.PromptSchedule.from_json(row.prompt_schedule).label if row.prompt_schedule else None
+    )
 
 
 async def _not_yours(ctx: HandlerContext, row: CardSession, doing: str) -> str:
@@ -1181,7 +1149,7 @@ async def _not_yours(ctx: HandlerContext, row: CardSession, doing: str) -> str:
     return f"Only {who}, who runs {row.group_name}'s session, or an org admin can {doing}."
 
 
-def _moved_by_hours(when: PromptSchedule, hours: SendingHours, now: datetime) -> str | None:
+def _moved_by_hours(when: rules.PromptSchedule, hours: SendingHours, now: datetime) -> str | None:
     """What to tell the facilitator when the sending hours would move every post of this
     schedule (its weekday or time), or None. A bank holiday now and then moves one post only."""
     weekly = replace(hours, bank_holidays=True, term_time_only=False, closed=frozenset())
@@ -1189,7 +1157,7 @@ def _moved_by_hours(when: PromptSchedule, hours: SendingHours, now: datetime) ->
     if weekly.allows(first):
         return None
     moved = weekly.next_allowed(first).astimezone(LONDON)
-    day = WEEKDAYS[when.weekday].capitalize()
+    day = rules.WEEKDAYS[when.weekday].capitalize()
     if not weekly.day_open(first.astimezone(LONDON).date()):
         why = f"{day}s are outside sending hours"
     else:
@@ -1229,10 +1197,10 @@ async def _schedule(ctx: HandlerContext, confirmed: str | None = None) -> Reply:
             "here every week. **cards schedule off** stops it."
         )
     try:
-        when = parse_prompt_schedule(rest)
+        when = rules.parse_prompt_schedule(rest)
     except ValueError as exc:
         return Reply.text(str(exc))
-    if row is not None and row.session_state is SessionState.CHOOSING:
+    if row is not None and row.session_state is rules.SessionState.CHOOSING:
         return Reply.text("First choose the issues and press **Start** on the session card.")
     org = await ctx.directory.organisation(ctx.turn.org_id, now)
     moved = _moved_by_hours(when, SendingHours.from_settings(org.settings), now)
@@ -1243,7 +1211,7 @@ async def _schedule(ctx: HandlerContext, confirmed: str | None = None) -> Reply:
         row = await _new_session(ctx)
         deck = await org_deck(ctx.uow.session, ctx.turn.org_id)
         row.card_keys = deck.cards_for(i.number for i in deck.issues)
-        row.state = move(SessionState.CHOOSING, Move.START).value
+        row.state = rules.move(rules.SessionState.CHOOSING, rules.Move.START).value
     if row.conversation_ref_id is None:
         ref = await repo.conversation_ref(ctx.turn.org_id, ctx.turn.where.conversation_id)
         row.conversation_ref_id = ref.id if ref else None
@@ -1280,7 +1248,7 @@ async def _next_prompt(ctx: NoticeContext, row: CardSession) -> None:
     """Schedule next week's card, under its own date's key, so the series goes on."""
     if row.conversation_ref_id is None or not row.prompt_schedule:
         return
-    due = PromptSchedule.from_json(row.prompt_schedule).next_after(ctx.now)
+    due = rules.PromptSchedule.from_json(row.prompt_schedule).next_after(ctx.now)
     await ctx.schedule.put(
         row.org_id,
         _prompt_key(row, due),
@@ -1301,15 +1269,15 @@ async def render_prompt(ctx: NoticeContext) -> Message | None:
     row = await repo.get(ctx.item.org_id, int(ctx.payload.get("session", 0)))
     if row is None or not row.session_state.open or not row.prompt_schedule:
         return None
-    if row.session_state is SessionState.CHOOSING or not row.card_keys:
+    if row.session_state is rules.SessionState.CHOOSING or not row.card_keys:
         return None
-    if row.session_state is SessionState.PAUSED:
+    if row.session_state is rules.SessionState.PAUSED:
         await _next_prompt(ctx, row)
         return None  # the facilitator paused it: the series goes on, the session stays put
     key = row.current_key or ""
     if await repo.has_outcomes(row.id, key):
-        if next_move(row.position, len(row.card_keys)) is Move.LAST_NEXT:
-            row.state = move(SessionState.RUNNING, Move.LAST_NEXT).value
+        if rules.next_move(row.position, len(row.card_keys)) is rules.Move.LAST_NEXT:
+            row.state = rules.move(rules.SessionState.RUNNING, rules.Move.LAST_NEXT).value
             row.finished_at = row.updated_at = ctx.now
             return Message(
                 card=await SessionView(ctx.uow.session, row.org_id, ctx.now).summary(row)
@@ -1348,12 +1316,12 @@ async def _session_for_deck(
     return row, ctx.can(Permission.ADD_TO_DECK, _deck_subject(ctx, row))
 
 
-DeckCard = Callable[[Deck, int | None, dict[str, str], dict[str, str]], CardDict]
+DeckCard = Callable[[rules.Deck, int | None, dict[str, str], dict[str, str]], CardDict]
 """(deck, session id, values shown, field errors) -> one of the "add to the deck" cards."""
 
 
 def _issue_card(
-    deck: Deck, session_id: int | None, values: dict[str, str], errors: dict[str, str]
+    deck: rules.Deck, session_id: int | None, values: dict[str, str], errors: dict[str, str]
 ) -> CardDict:
     return own_issue_card(
         OwnIssueFormView(
@@ -1367,7 +1335,7 @@ def _issue_card(
 
 
 def _question_card(
-    deck: Deck, session_id: int | None, values: dict[str, str], errors: dict[str, str]
+    deck: rules.Deck, session_id: int | None, values: dict[str, str], errors: dict[str, str]
 ) -> CardDict:
     return own_question_card(
         OwnQuestionFormView(
@@ -1380,41 +1348,37 @@ def _question_card(
     )
 
 
-async def _deck_form(
-    ctx: HandlerContext,
-    values: dict[str, Any],
-    card: DeckCard,
-    errors: dict[str, str] | None = None,
-) -> Reply:
-    """The organisation's own issue or question form: opened empty, or shown again with the
-    values as sent and their errors. Only deck editors (and a session's facilitator) see it."""
-    row, allowed = await _session_for_deck(ctx, values)
-    if not allowed:
-        return Reply.text(NOT_DECK_EDITOR)
-    deck = await org_deck(ctx.uow.session, ctx.turn.org_id)
-    shown = {k: str(v) for k, v in values.items() if v is not None} if errors is not None else {}
-    built = card(deck, row.id if row else None, shown, errors or {})
-    return Reply.update(built) if ctx.turn.verb else Reply.show(built)
+class DeckForm(Protocol):
+    """Opens one of the "add to the deck" forms, or (given the errors) is its redisplay."""
+
+    def __call__(
+        self, ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str] | None = None, /
+    ) -> Awaitable[Reply]: ...
 
 
-async def open_own_issue(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    return await _deck_form(ctx, values, _issue_card)
+def _deck_form(card: DeckCard) -> DeckForm:
+    """The handler for one of the organisation's own issue or question forms: opened empty, or
+    shown again with the values as sent and their errors. Only deck editors (and a session's
+    facilitator) see it."""
+
+    async def form(
+        ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str] | None = None
+    ) -> Reply:
+        row, allowed = await _session_for_deck(ctx, values)
+        if not allowed:
+            return Reply.text(NOT_DECK_EDITOR)
+        deck = await org_deck(ctx.uow.session, ctx.turn.org_id)
+        shown = {}
+        if errors is not None:
+            shown = {k: str(v) for k, v in values.items() if v is not None}
+        built = card(deck, row.id if row else None, shown, errors or {})
+        return Reply.update(built) if ctx.turn.verb else Reply.show(built)
+
+    return form
 
 
-async def redisplay_own_issue(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
-) -> Reply:
-    return await _deck_form(ctx, values, _issue_card, errors)
-
-
-async def open_own_question(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    return await _deck_form(ctx, values, _question_card)
-
-
-async def redisplay_own_question(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
-) -> Reply:
-    return await _deck_form(ctx, values, _question_card, errors)
+own_issue_form = _deck_form(_issue_card)
+own_question_form = _deck_form(_question_card)
 
 
 def _one_line(value: object, message: str) -> object:
@@ -1449,7 +1413,7 @@ class OwnIssueForm(BaseModel):
             (self.question2, self.prompts2),
             (self.question3, self.prompts3),
         ]
-        return [(q, prompt_lines(p)) for q, p in pairs if q]
+        return [(q, rules.prompt_lines(p)) for q, p in pairs if q]
 
 
 class OwnQuestionForm(BaseModel):
@@ -1495,7 +1459,7 @@ async def _add_to_deck(
                 created_at=now,
             )
         )
-        added.append(own_question(issue_number, number, question, prompts))
+        added.append(rules.own_question(issue_number, number, question, prompts))
     title = issue.title if issue is not None else ""
     Directory(ctx.uow.session).audit(
         ctx.turn.org_id, ctx.actor.person_id, record, "add", title, now
@@ -1516,10 +1480,10 @@ async def add_own_question(ctx: HandlerContext, form: OwnQuestionForm) -> Reply:
     if issue is None:
         values = {"session": form.session, "issue": form.issue, "question": form.question}
         errors = {"issue": "Choose an issue from the list"}
-        return await _deck_form(ctx, values | {"prompts": form.prompts}, _question_card, errors)
+        return await own_question_form(ctx, values | {"prompts": form.prompts}, errors)
     number = max((int(q.key.split(".")[1]) for q in issue.questions), default=0) + 1
     key = f"{issue.number}.{number}"
-    questions = [(issue.number, number, form.question, prompt_lines(form.prompts))]
+    questions = [(issue.number, number, form.question, rules.prompt_lines(form.prompts))]
     return await _add_to_deck(
         ctx, form.session, None, questions, f"deck-question:{key}", f"Added: lead question {key}"
     )
@@ -1550,8 +1514,8 @@ async def _compare_choices(ctx: HandlerContext, errors: dict[str, str] | None = 
     choices = [
         SessionChoice(
             r.id,
-            f"{r.group_name} \u00b7 {WayOfWorking(r.way).label} \u00b7 "
-            f"{today_in_london(r.started_at):%d %b} \u00b7 issues "
+            f"{r.group_name} \u00b7 {rules.WayOfWorking(r.way).label} \u00b7 "
+            f"{rules.today_in_london(r.started_at):%d %b} \u00b7 issues "
             + ", ".join(dict.fromkeys(k.split(".")[0] for k in r.card_keys)),
         )
         for r in rows
@@ -1595,7 +1559,7 @@ async def compare_groups(ctx: HandlerContext, form: CompareForm) -> Reply:
             return Reply.text(COMPARE_ELSEWHERE)
         outcomes.append(await view.outcome(row))
     groups = [o.group for o in outcomes]
-    return Reply.update(compare_card(groups, compare(outcomes)))
+    return Reply.update(compare_card(groups, rules.compare(outcomes)))
 
 
 # ---------------------------------------------------------------------------------- exports
@@ -1650,12 +1614,10 @@ ROWS: tuple[Command | Verb, ...] = (
     Verb("cards.action.dropped", drop_action, form=DropForm, redisplay=redisplay_drop),
     Verb("cards.schedule.off", schedule_off),
     Verb("cards.schedule.set", schedule_set),
-    Verb("cards.issue.open", open_own_issue, idempotent=False),
-    Verb("cards.issue", add_own_issue, form=OwnIssueForm, redisplay=redisplay_own_issue),
-    Verb("cards.question.open", open_own_question, idempotent=False),
-    Verb(
-        "cards.question", add_own_question, form=OwnQuestionForm, redisplay=redisplay_own_question
-    ),
+    Verb("cards.issue.open", own_issue_form, idempotent=False),
+    Verb("cards.issue", add_own_issue, form=OwnIssueForm, redisplay=own_issue_form),
+    Verb("cards.question.open", own_question_form, idempotent=False),
+    Verb("cards.question", add_own_question, form=OwnQuestionForm, redisplay=own_question_form),
     Verb("cards.compare.open", open_compare, idempotent=False),
     Verb("cards.compare", compare_groups, form=CompareForm, redisplay=redisplay_compare),
 )

@@ -4,16 +4,17 @@ and the AP's monthly reports. The rules are in `bot.domain.support`; this is the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.context import HandlerContext
+from bot.app.context import HandlerContext, with_loaded
 from bot.app.form_fields import SaidYes
 from bot.app.privacy import opened
-from bot.app.router import PERSONAL, CardAction, Command
+from bot.app.router import PERSONAL, CardAction, Command, Redisplay
 from bot.app.support.matching import rematch_waiting
 from bot.app.support.records import (
     ENDED_BY_TUTOR,
@@ -99,12 +100,11 @@ class ProgrammeRef(BaseModel):
     programme_id: int
 
 
-class SessionForm(BaseModel):
+class SessionForm(ProgrammeRef):
     """A logged session; `review_<action id>` fields carry the review of last time's actions."""
 
     model_config = ConfigDict(extra="allow")
 
-    programme_id: int
     kind: SessionKind
     held_on: date
     notes: str = Field(default="", max_length=4000)
@@ -130,19 +130,16 @@ class SessionForm(BaseModel):
         return out
 
 
-class ObjectivesForm(BaseModel):
-    programme_id: int
+class ObjectivesForm(ProgrammeRef):
     objectives: str = Field(default="", max_length=2000)
     milestones: str = Field(default="", max_length=2000)
 
 
-class ReflectionForm(BaseModel):
-    programme_id: int
+class ReflectionForm(ProgrammeRef):
     text: str = Field(min_length=1, max_length=4000)
 
 
-class UpdateForm(BaseModel):
-    programme_id: int
+class UpdateForm(ProgrammeRef):
     number: int = Field(ge=1, le=12)
     text: str = Field(min_length=1, max_length=2000)
 
@@ -151,14 +148,12 @@ class UpdateRef(BaseModel):
     update_id: int
 
 
-class ReviewForm(BaseModel):
-    programme_id: int
+class ReviewForm(ProgrammeRef):
     decision: ReviewDecision
     note: str = Field(default="", max_length=2000)
 
 
-class ReportRef(BaseModel):
-    programme_id: int
+class ReportRef(ProgrammeRef):
     month: str = Field(pattern=r"^\d{4}-\d{2}$")
 
     @field_validator("month")
@@ -187,6 +182,49 @@ async def _load(
         return None
     subject = await programme_subject(ctx.directory, programme)
     return programme if ctx.can(permission, subject) else None
+
+
+_Programme = SupportProgrammeRecord
+_About = ProgrammeRef | Mapping[str, Any]  # a form, or a button's values
+
+
+def _programme_id(about: _About) -> int:
+    if isinstance(about, ProgrammeRef):
+        return about.programme_id
+    return int(about.get("programme_id") or 0)
+
+
+async def _aps[F: _About](ctx: HandlerContext, about: F) -> _Programme | Reply:
+    """The programme a card is about, for the AP who runs it; else the refusal."""
+    programme = await _load(ctx, _programme_id(about), Permission.RUN_PROGRAMME)
+    return programme if programme is not None else Reply.text(REFUSED)
+
+
+async def _tutors[F: _About](ctx: HandlerContext, about: F) -> _Programme | Reply:
+    """The programme a card is about, for its tutor; else the refusal."""
+    programme = await _load(ctx, _programme_id(about), Permission.WRITE_DEVELOPMENTAL)
+    if programme is None or programme.tutor_id != ctx.person.id:
+        return Reply.text(REFUSED)
+    return programme
+
+
+async def _updating[F: _About](ctx: HandlerContext, about: F) -> _Programme | Reply:
+    """A Support to good programme, for its AP to write the 2-weekly updates; else the refusal."""
+    programme = await _aps(ctx, about)
+    if isinstance(programme, Reply) or programme.kind == ProgrammeKind.SUPPORT_TO_GOOD.value:
+        return programme
+    return Reply.text(REFUSED)
+
+
+def _errors_said(start: str) -> Redisplay:
+    """A redisplay that says what to fix after `start`, in text, leaving the card as it was."""
+
+    async def redisplay(
+        ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+    ) -> Reply:
+        return Reply.text(start + "; ".join(errors.values()))
+
+    return redisplay
 
 
 def _viewer(ctx: HandlerContext, programme: SupportProgrammeRecord) -> str:
@@ -289,10 +327,10 @@ async def open_programme(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
     return await show_programme(ctx, programme_)
 
 
-async def open_session_form(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
-    programme_ = await _load(ctx, form.programme_id, Permission.RUN_PROGRAMME)
-    if programme_ is None:
-        return Reply.text(REFUSED)
+@with_loaded(_aps)
+async def open_session_form(
+    ctx: HandlerContext, form: ProgrammeRef, programme_: _Programme
+) -> Reply:
     return Reply.show(session_form_card(await _session_view(ctx, programme_)))
 
 
@@ -310,23 +348,18 @@ async def _session_view(ctx: HandlerContext, programme_: SupportProgrammeRecord)
     )
 
 
+@with_loaded(_aps)
 async def redisplay_session(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
+    ctx: HandlerContext, values: dict[str, Any], programme_: _Programme, errors: dict[str, str]
 ) -> Reply:
-    pid = int(values.get("programme_id") or 0)
-    programme_ = await _load(ctx, pid, Permission.RUN_PROGRAMME)
-    if programme_ is None:
-        return Reply.text(REFUSED)
     return Reply.update(session_form_card(await _session_view(ctx, programme_), values, errors))
 
 
-async def log_session(ctx: HandlerContext, form: SessionForm) -> Reply:
+@with_loaded(_aps)
+async def log_session(ctx: HandlerContext, form: SessionForm, programme_: _Programme) -> Reply:
     """The AP logs a session: last time's actions reviewed, new ones agreed; a sign-off
     observation records its outcome through the programme's rules."""
     now = ctx.services.clock.now()
-    programme_ = await _load(ctx, form.programme_id, Permission.RUN_PROGRAMME)
-    if programme_ is None:
-        return Reply.text(REFUSED)
     p = programme_.domain()
     sign_off_outcome: ProgrammeState | None = None
     if form.kind == SessionKind.SIGN_OFF_OBSERVATION:
@@ -419,10 +452,8 @@ async def log_session(ctx: HandlerContext, form: SessionForm) -> Reply:
     return Reply.update(programme_card(view), *follow)
 
 
-async def open_objectives(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
-    programme_ = await _load(ctx, form.programme_id, Permission.RUN_PROGRAMME)
-    if programme_ is None:
-        return Reply.text(REFUSED)
+@with_loaded(_aps)
+async def open_objectives(ctx: HandlerContext, form: ProgrammeRef, programme_: _Programme) -> Reply:
     tutor = await name_of(ctx.directory, programme_.org_id, programme_.tutor_id)
     return Reply.show(
         objectives_card(
@@ -434,10 +465,10 @@ async def open_objectives(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
     )
 
 
-async def save_objectives(ctx: HandlerContext, form: ObjectivesForm) -> Reply:
-    programme_ = await _load(ctx, form.programme_id, Permission.RUN_PROGRAMME)
-    if programme_ is None:
-        return Reply.text(REFUSED)
+@with_loaded(_aps)
+async def save_objectives(
+    ctx: HandlerContext, form: ObjectivesForm, programme_: _Programme
+) -> Reply:
     now = ctx.services.clock.now()
     programme_.objectives = rules.actions_from_lines(form.objectives, limit=6)
     programme_.milestones = rules.actions_from_lines(form.milestones, limit=8)
@@ -448,11 +479,9 @@ async def save_objectives(ctx: HandlerContext, form: ObjectivesForm) -> Reply:
     return Reply.update(programme_card(view))
 
 
-async def extend(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
+@with_loaded(_aps)
+async def extend(ctx: HandlerContext, form: ProgrammeRef, programme_: _Programme) -> Reply:
     """`programme.extend(now)` decides; this only saves and re-plans the prompts."""
-    programme_ = await _load(ctx, form.programme_id, Permission.RUN_PROGRAMME)
-    if programme_ is None:
-        return Reply.text(REFUSED)
     now = ctx.services.clock.now()
     p = programme_.domain()
     try:
@@ -476,10 +505,8 @@ async def extend(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
     return Reply.update(programme_card(view), Message(text=f"Extended to {day(end)}."))
 
 
-async def close(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
-    programme_ = await _load(ctx, form.programme_id, Permission.RUN_PROGRAMME)
-    if programme_ is None:
-        return Reply.text(REFUSED)
+@with_loaded(_aps)
+async def close(ctx: HandlerContext, form: ProgrammeRef, programme_: _Programme) -> Reply:
     now = ctx.services.clock.now()
     p = programme_.domain()
     if p.state in (ProgrammeState.COMPLETED, ProgrammeState.CLOSED):
@@ -502,12 +529,10 @@ async def close(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
     return Reply.update(programme_card(view))
 
 
-async def end_by_tutor(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
+@with_loaded(_tutors)
+async def end_by_tutor(ctx: HandlerContext, form: ProgrammeRef, programme_: _Programme) -> Reply:
     """A tutor can end a developmental programme (towards outstanding, informal support, new
     staff mentoring) at any time. Support to good ends by a decision with their AP."""
-    programme_ = await _load(ctx, form.programme_id, Permission.WRITE_DEVELOPMENTAL)
-    if programme_ is None or programme_.tutor_id != ctx.person.id:
-        return Reply.text(REFUSED)
     now = ctx.services.clock.now()
     p = programme_.domain()
     ap = await name_of(ctx.directory, programme_.org_id, programme_.practitioner_id)
@@ -547,17 +572,16 @@ async def end_by_tutor(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
     )
 
 
-class RatingsChoice(BaseModel):
-    programme_id: int
+class RatingsChoice(ProgrammeRef):
     share: Annotated[bool, SaidYes]
 
 
-async def choose_ratings_in_reports(ctx: HandlerContext, form: RatingsChoice) -> Reply:
+@with_loaded(_tutors)
+async def choose_ratings_in_reports(
+    ctx: HandlerContext, form: RatingsChoice, programme_: _Programme
+) -> Reply:
     """The tutor decides whether monthly reports to the head may mention their self-ratings
     (left out unless they opt in)."""
-    programme_ = await _load(ctx, form.programme_id, Permission.WRITE_DEVELOPMENTAL)
-    if programme_ is None or programme_.tutor_id != ctx.person.id:
-        return Reply.text(REFUSED)
     programme_.ratings_in_reports = form.share
     programme_.updated_at = ctx.services.clock.now()
     line = (
@@ -589,10 +613,8 @@ async def _ended(
     )
 
 
-async def open_reflection(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
-    programme_ = await _load(ctx, form.programme_id, Permission.WRITE_DEVELOPMENTAL)
-    if programme_ is None or programme_.tutor_id != ctx.person.id:
-        return Reply.text(REFUSED)
+@with_loaded(_tutors)
+async def open_reflection(ctx: HandlerContext, form: ProgrammeRef, programme_: _Programme) -> Reply:
     return Reply.show(reflection_card(programme_.id))
 
 
@@ -602,10 +624,8 @@ async def redisplay_reflection(
     return Reply.update(reflection_card(int(values.get("programme_id") or 0), errors))
 
 
-async def reflect(ctx: HandlerContext, form: ReflectionForm) -> Reply:
-    programme_ = await _load(ctx, form.programme_id, Permission.WRITE_DEVELOPMENTAL)
-    if programme_ is None or programme_.tutor_id != ctx.person.id:
-        return Reply.text(REFUSED)
+@with_loaded(_tutors)
+async def reflect(ctx: HandlerContext, form: ReflectionForm, programme_: _Programme) -> Reply:
     now = ctx.services.clock.now()
     SupportRecords(ctx.uow.session).add(
         SupportReflection(
@@ -646,11 +666,9 @@ async def update_draft_text(
     )
 
 
-async def open_update(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    pid, number = int(values.get("programme_id") or 0), int(values.get("number") or 0)
-    programme_ = await _load(ctx, pid, Permission.RUN_PROGRAMME)
-    if programme_ is None or programme_.kind != ProgrammeKind.SUPPORT_TO_GOOD.value:
-        return Reply.text(REFUSED)
+@with_loaded(_updating)
+async def open_update(ctx: HandlerContext, values: dict[str, Any], programme_: _Programme) -> Reply:
+    number = int(values.get("number") or 0)
     tutor = await name_of(ctx.directory, programme_.org_id, programme_.tutor_id)
     draft = await update_draft_text(ctx.uow.session, programme_, number)
     total = programme_.domain().update_count()
@@ -663,12 +681,10 @@ async def redisplay_update(
     return Reply.text("The update needs some words before the tutor sees it.")
 
 
-async def submit_update(ctx: HandlerContext, form: UpdateForm) -> Reply:
+@with_loaded(_updating)
+async def submit_update(ctx: HandlerContext, form: UpdateForm, programme_: _Programme) -> Reply:
     """The AP's update goes to the tutor first; it reaches the line manager when the tutor
     says so, or after two days unless they ask to talk about it."""
-    programme_ = await _load(ctx, form.programme_id, Permission.RUN_PROGRAMME)
-    if programme_ is None or programme_.kind != ProgrammeKind.SUPPORT_TO_GOOD.value:
-        return Reply.text(REFUSED)
     now = ctx.services.clock.now()
     records = SupportRecords(ctx.uow.session)
     update = await records.update_number(programme_.id, form.number)
@@ -790,10 +806,7 @@ async def query_update(ctx: HandlerContext, form: UpdateRef) -> Reply:
 # --- week-12 review (head of T&L) -----------------------------------------------------------
 
 
-async def redisplay_review(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
-) -> Reply:
-    return Reply.text("Choose a decision for the review: " + "; ".join(errors.values()))
+redisplay_review = _errors_said("Choose a decision for the review: ")
 
 
 async def decide_review(ctx: HandlerContext, form: ReviewForm) -> Reply:
@@ -850,10 +863,8 @@ async def decide_review(ctx: HandlerContext, form: ReviewForm) -> Reply:
 # --- monthly reports (AP → head of T&L) -----------------------------------------------------
 
 
-async def open_report(ctx: HandlerContext, form: ReportRef) -> Reply:
-    programme_ = await _load(ctx, form.programme_id, Permission.RUN_PROGRAMME)
-    if programme_ is None:
-        return Reply.text(REFUSED)
+@with_loaded(_aps)
+async def open_report(ctx: HandlerContext, form: ReportRef, programme_: _Programme) -> Reply:
     now = ctx.services.clock.now()
     settings = (await ctx.directory.organisation(ctx.turn.org_id, now)).settings
     view = await report_view(
@@ -864,16 +875,11 @@ async def open_report(ctx: HandlerContext, form: ReportRef) -> Reply:
     return Reply.show(report_form_card(view))
 
 
-async def redisplay_report(
-    ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
-) -> Reply:
-    return Reply.text("The report needs sessions and progress: " + "; ".join(errors.values()))
+redisplay_report = _errors_said("The report needs sessions and progress: ")
 
 
-async def submit_report(ctx: HandlerContext, form: ReportForm) -> Reply:
-    programme_ = await _load(ctx, form.programme_id, Permission.RUN_PROGRAMME)
-    if programme_ is None:
-        return Reply.text(REFUSED)
+@with_loaded(_aps)
+async def submit_report(ctx: HandlerContext, form: ReportForm, programme_: _Programme) -> Reply:
     now = ctx.services.clock.now()
     records = SupportRecords(ctx.uow.session)
     report = await records.report(programme_.id, form.month)
@@ -888,25 +894,13 @@ async def submit_report(ctx: HandlerContext, form: ReportForm) -> Reply:
     report.submitted_at = now
     await records.flush()
     heads = await heads_of_tl(ctx.directory, programme_.org_id)
-    for head in heads:
-        await notify(
-            ctx.uow.session,
-            programme_.org_id,
-            f"support-report-in:{report.id}:{head}:{now:%Y%m%d%H%M}",
-            REPORT_IN,
-            head,
-            now,
-            {"report_id": report.id},
-        )
-    await notify(  # the tutor is sent what the report about them says, as it goes
-        ctx.uow.session,
-        programme_.org_id,
-        f"support-report-shared:{report.id}:{now:%Y%m%d%H%M}",
-        REPORT_SHARED,
-        programme_.tutor_id,
-        now,
-        {"report_id": report.id},
-    )
+    at = f"{now:%Y%m%d%H%M}"
+    told = [(REPORT_IN, head, f"support-report-in:{report.id}:{head}:{at}") for head in heads]
+    # the tutor is sent what the report about them says, as it goes
+    told.append((REPORT_SHARED, programme_.tutor_id, f"support-report-shared:{report.id}:{at}"))
+    for kind, person_id, key in told:
+        payload = {"report_id": report.id}
+        await notify(ctx.uow.session, programme_.org_id, key, kind, person_id, now, payload)
     tutor = await name_of(ctx.directory, programme_.org_id, programme_.tutor_id)
     where = "the head of teaching & learning" if heads else "the record (no head of T&L yet)"
     return Reply.update(

@@ -9,9 +9,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.app.context import HandlerContext
+from bot.app.context import HandlerContext, with_loaded
 from bot.app.privacy import opened
 from bot.app.router import PERSONAL, CardAction, Command
+from bot.app.support.programmes import ProgrammeRef
 from bot.app.support.records import REFUSED, programme_subject
 from bot.app.support.views import rating_change
 from bot.app.turn import Reply
@@ -35,16 +36,11 @@ NO_PROGRAMME = (
 )
 
 
-class ProgrammeRef(BaseModel):
-    programme_id: int
-
-
-class RatingForm(BaseModel):
+class RatingForm(ProgrammeRef):
     """The self-rating card: `programme_id`, `stage`, and one 1-10 score per checklist key."""
 
     model_config = ConfigDict(extra="allow")
 
-    programme_id: int
     stage: RatingStage
 
     def scores(self, keys: Sequence[str]) -> tuple[dict[str, int], dict[str, str]]:
@@ -86,13 +82,17 @@ async def rate(ctx: HandlerContext) -> Reply:
     return await _form(ctx, programme, update=False)
 
 
-async def _own(ctx: HandlerContext, programme_id: int) -> SupportProgrammeRecord | None:
-    """The tutor's own programme: only they rate themselves."""
-    programme = await SupportRecords(ctx.uow.session).programme(ctx.turn.org_id, programme_id)
+async def _own[F: ProgrammeRef](ctx: HandlerContext, form: F) -> SupportProgrammeRecord | Reply:
+    """The tutor's own programme: only they rate themselves; anyone else is refused."""
+    records = SupportRecords(ctx.uow.session)
+    programme = await records.programme(ctx.turn.org_id, form.programme_id)
     if programme is None or programme.tutor_id != ctx.person.id:
-        return None
+        return Reply.text(REFUSED)
     subject = await programme_subject(ctx.directory, programme)
-    return programme if ctx.can(Permission.WRITE_DEVELOPMENTAL, subject) else None
+    return programme if ctx.can(Permission.WRITE_DEVELOPMENTAL, subject) else Reply.text(REFUSED)
+
+
+_Programme = SupportProgrammeRecord
 
 
 async def _settings(ctx: HandlerContext) -> Mapping[str, Any]:
@@ -101,41 +101,33 @@ async def _settings(ctx: HandlerContext) -> Mapping[str, Any]:
 
 
 async def _form(
-    ctx: HandlerContext,
-    programme: SupportProgrammeRecord,
-    *,
-    update: bool,
-    values: Mapping[str, Any] | None = None,
-    errors: Mapping[str, str] | None = None,
-    stage: RatingStage | None = None,
+    ctx: HandlerContext, programme: _Programme, *, update: bool, sent: RatingForm | None = None
 ) -> Reply:
+    """The rating card: for the programme's stage now, or again as `sent`, with what to fix."""
     ratings = await SupportRecords(ctx.uow.session).ratings(programme.id)
     now = ctx.services.clock.now()
+    stage = sent.stage if sent else None
     stage = stage or programme.domain().rating_stage(now, [RatingStage(r.stage) for r in ratings])
     previous = {k: int(v) for k, v in (ratings[-1].scores if ratings else {}).items()}
     items = [(o.label, o.key) for o in rules.checklist(await _settings(ctx))]
+    values, errors = None, None
+    if sent:
+        values, errors = {**(sent.model_extra or {})}, sent.scores([k for _, k in items])[1]
     card_ = rating_card(RatingFormView(programme.id, stage.value, items, previous), values, errors)
     return Reply.update(card_) if update else Reply.show(card_)
 
 
-async def open_form(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
-    programme = await _own(ctx, form.programme_id)
-    if programme is None:
-        return Reply.text(REFUSED)
+@with_loaded(_own)
+async def open_form(ctx: HandlerContext, form: ProgrammeRef, programme: _Programme) -> Reply:
     return await _form(ctx, programme, update=False)
 
 
-async def save(ctx: HandlerContext, form: RatingForm) -> Reply:
-    programme = await _own(ctx, form.programme_id)
-    if programme is None:
-        return Reply.text(REFUSED)
+@with_loaded(_own)
+async def save(ctx: HandlerContext, form: RatingForm, programme: _Programme) -> Reply:
     options = rules.checklist(await _settings(ctx))
     scores, errors = form.scores([o.key for o in options])
     if errors:
-        values = {**(form.model_extra or {})}
-        return await _form(
-            ctx, programme, update=True, values=values, errors=errors, stage=form.stage
-        )
+        return await _form(ctx, programme, update=True, sent=form)
     records = SupportRecords(ctx.uow.session)
     rating = await records.rating(programme.id, form.stage.value)
     if rating is None:

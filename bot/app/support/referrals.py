@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.context import HandlerContext
+from bot.app.context import HandlerContext, with_loaded
 from bot.app.form_fields import SaidYes, chosen, teaching_style
 from bot.app.router import PERSONAL, CardAction, Command, private_only
 from bot.app.support import programmes
@@ -246,13 +246,11 @@ async def refer(ctx: HandlerContext, form: ReferralForm) -> Reply:
         similar_style=form.similar_style,
         delivery_style=form.delivery_style or ctx.person.delivery_style,
         state=MATCHING,
-        passed_ids=[],
-        source="self",
         created_at=now,
         updated_at=now,
     )
     records.add(referral)
-    await records.flush()
+    await records.flush()  # fills in the defaults: nobody passed yet, the tutor's own request
     if form.delivery_style and not ctx.person.delivery_style:
         ctx.person.delivery_style = form.delivery_style
     return Reply.update(referral_saved_card(await _proposed(ctx, referral, now)))
@@ -270,18 +268,18 @@ async def _proposed(ctx: HandlerContext, referral: SupportReferral, now: datetim
     )
 
 
-async def _tutors_own(ctx: HandlerContext, form: ReferralRef) -> SupportReferral | None:
-    """The referral the form names, if it is the asker's own."""
+async def _tutors_own(ctx: HandlerContext, form: ReferralRef) -> SupportReferral | Reply:
+    """The referral the form names, if it is the asker's own; else the refusal."""
     referral = await SupportRecords(ctx.uow.session).referral(ctx.turn.org_id, form.referral_id)
-    return referral if referral is not None and referral.tutor_id == ctx.person.id else None
+    if referral is None or referral.tutor_id != ctx.person.id:
+        return Reply.text(REFUSED)
+    return referral
 
 
-async def someone_else(ctx: HandlerContext, form: ReferralRef) -> Reply:
+@with_loaded(_tutors_own)
+async def someone_else(ctx: HandlerContext, form: ReferralRef, referral: SupportReferral) -> Reply:
     """The tutor would rather work with a different AP: no reason needed."""
     now = ctx.services.clock.now()
-    referral = await _tutors_own(ctx, form)
-    if referral is None:
-        return Reply.text(REFUSED)
     if referral.state == WITHDRAWN:
         return Reply.text("That request was withdrawn. Say **support** to ask again.")
     referral.proposed_kind = None
@@ -293,13 +291,11 @@ async def someone_else(ctx: HandlerContext, form: ReferralRef) -> Reply:
     return Reply.update(referral_saved_card(await _proposed(ctx, referral, now)))
 
 
-async def withdraw(ctx: HandlerContext, form: ReferralRef) -> Reply:
+@with_loaded(_tutors_own)
+async def withdraw(ctx: HandlerContext, form: ReferralRef, referral: SupportReferral) -> Reply:
     """Withdraw works at every stage before a programme starts: matching, waiting for an AP, or
     a proposed programme not yet accepted. After that, the programme has its own way out."""
     now = ctx.services.clock.now()
-    referral = await _tutors_own(ctx, form)
-    if referral is None:
-        return Reply.text(REFUSED)
     if referral.state == WITHDRAWN:
         return Reply.text("That request was already withdrawn. Say **support** to ask again.")
     if referral.state == ACCEPTED:
@@ -361,18 +357,37 @@ async def _start_programme(
     programme.apply(programme.domain(), now)
     programme.practitioner_id = practitioner_id
     records.add(programme)
-    await records.flush()
+    await _runs_with_ap(session, referral, programme, now)
+    return programme
+
+
+async def _tell_tutor(
+    session: AsyncSession, referral: SupportReferral, kind: str, key: str, now: datetime
+) -> None:
+    """Tell the tutor about their referral (the notice reads it afresh when it is sent)."""
+    payload = {"referral_id": referral.id}
+    await notify_person(session, referral.org_id, key, kind, referral.tutor_id, now, payload)
+
+
+async def _runs_with_ap(
+    session: AsyncSession,
+    referral: SupportReferral,
+    programme: SupportProgrammeRecord,
+    now: datetime,
+) -> None:
+    """The programme runs with its (new) AP from now: saved, its prompts planned, and the tutor
+    told who supports them."""
+    await session.flush()
     await schedule_programme(session, programme, now)
     await notify_person(
         session,
         referral.org_id,
-        f"support-started:{programme.id}:{practitioner_id}",
+        f"support-started:{programme.id}:{programme.practitioner_id}",
         STARTED,
         referral.tutor_id,
         now,
         {"programme_id": programme.id},
     )
-    return programme
 
 
 async def accept(ctx: HandlerContext, form: AcceptForm) -> Reply:
@@ -407,17 +422,7 @@ async def accept(ctx: HandlerContext, form: AcceptForm) -> Reply:
         referral.state, referral.updated_at = ACCEPTED, now
         programme.practitioner_id = ctx.person.id
         programme.updated_at = now
-        await records.flush()
-        await schedule_programme(session, programme, now)
-        await notify_person(
-            session,
-            referral.org_id,
-            f"support-started:{programme.id}:{ctx.person.id}",
-            STARTED,
-            referral.tutor_id,
-            now,
-            {"programme_id": programme.id},
-        )
+        await _runs_with_ap(session, referral, programme, now)
         kind = ProgrammeKind(programme.kind)
         return Reply.update(
             note_card(
@@ -432,15 +437,8 @@ async def accept(ctx: HandlerContext, form: AcceptForm) -> Reply:
     if form.kind == ProgrammeKind.SUPPORT_TO_GOOD and referral.source == "self":
         referral.state, referral.proposed_kind = PROPOSED, form.kind.value
         referral.updated_at = now
-        await notify_person(
-            session,
-            referral.org_id,
-            f"support-consent:{referral.id}:{ctx.person.id}",
-            CONSENT,
-            referral.tutor_id,
-            now,
-            {"referral_id": referral.id},
-        )
+        key = f"support-consent:{referral.id}:{ctx.person.id}"
+        await _tell_tutor(session, referral, CONSENT, key, now)
         return Reply.update(
             note_card(
                 f"Proposed: Support to good for {name}",
@@ -461,25 +459,24 @@ async def accept(ctx: HandlerContext, form: AcceptForm) -> Reply:
     )
 
 
-async def _proposal_to_answer(
-    ctx: HandlerContext, form: ReferralRef
-) -> tuple[SupportReferral, int] | Reply:
+_Proposal = tuple[SupportReferral, int]
+
+
+async def _proposal_to_answer(ctx: HandlerContext, form: ReferralRef) -> _Proposal | Reply:
     """The referral whose proposed programme this tutor is answering, and its AP; or why there
     is none."""
     referral = await _tutors_own(ctx, form)
-    if referral is None:
-        return Reply.text(REFUSED)
+    if isinstance(referral, Reply):
+        return referral
     if referral.state != PROPOSED or referral.practitioner_id is None:
         return Reply.text("There's no programme waiting for your answer.")
     return referral, referral.practitioner_id
 
 
-async def consent(ctx: HandlerContext, form: ReferralRef) -> Reply:
+@with_loaded(_proposal_to_answer)
+async def consent(ctx: HandlerContext, form: ReferralRef, found: _Proposal) -> Reply:
     """The tutor accepts the programme their AP proposed: only now does it start."""
     now = ctx.services.clock.now()
-    found = await _proposal_to_answer(ctx, form)
-    if isinstance(found, Reply):
-        return found
     referral, ap_id = found
     kind = ProgrammeKind(referral.proposed_kind or ProgrammeKind.SUPPORT_TO_GOOD.value)
     programme = await _start_programme(ctx, referral, kind, ap_id, consented=True)
@@ -504,11 +501,9 @@ async def consent(ctx: HandlerContext, form: ReferralRef) -> Reply:
     )
 
 
-async def decline(ctx: HandlerContext, form: ReferralRef) -> Reply:
+@with_loaded(_proposal_to_answer)
+async def decline(ctx: HandlerContext, form: ReferralRef, found: _Proposal) -> Reply:
     """The tutor would rather not: nothing starts, and the AP suggests something else."""
-    found = await _proposal_to_answer(ctx, form)
-    if isinstance(found, Reply):
-        return found
     referral, ap_id = found
     now = ctx.services.clock.now()
     referral.state, referral.proposed_kind, referral.updated_at = MATCHING, None, now
@@ -548,15 +543,8 @@ async def pass_(ctx: HandlerContext, form: ReferralRef) -> Reply:
         return Reply.text("This request has already been answered.")
     referral.passed_ids = [*referral.passed_ids, ctx.person.id]
     chosen, _ = await ask_next_practitioner(ctx.uow.session, referral, now)
-    await notify_person(
-        ctx.uow.session,
-        referral.org_id,
-        f"support-rematched:{referral.id}:{ctx.person.id}",
-        REMATCHED,
-        referral.tutor_id,
-        now,
-        {"referral_id": referral.id},
-    )
+    key = f"support-rematched:{referral.id}:{ctx.person.id}"
+    await _tell_tutor(ctx.uow.session, referral, REMATCHED, key, now)
     return Reply.update(
         note_card("Passed", ["Thanks; I'll ask another AP. You no longer see this request."])
     )

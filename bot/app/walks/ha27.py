@@ -15,15 +15,16 @@ it to the reader's 1:1 chat.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from datetime import date
-from typing import Annotated, Any
+from functools import partial
+from typing import Annotated, Any, TypedDict
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import documents
-from bot.app.context import HandlerContext
+from bot.app.context import HandlerContext, with_loaded
 from bot.app.events import PlannedObservations
 from bot.app.form_fields import (
     as_flag,
@@ -32,7 +33,6 @@ from bot.app.form_fields import (
     ids_or_empty,
     parse_ids,
     required,
-    required_text,
 )
 from bot.app.help import bot_name
 from bot.app.notices import NoticeContext, NoticeKind
@@ -64,6 +64,7 @@ from bot.app.walks.plans import (
     SUMMARY_KIND,
     WINDOW_END_KIND,
     WINDOW_END_ORG_KIND,
+    OptionalDay,
     WalkPlanForm,
     open_plan,
     plan_command,
@@ -71,6 +72,7 @@ from bot.app.walks.plans import (
     render_window_end,
     render_window_end_org,
     save_plan,
+    typed_day,
 )
 from bot.app.walks.reports import (
     completion_view,
@@ -138,6 +140,38 @@ async def planned_otla_dates(
 # --- What a reader sees of a saved walk ----------------------------------------------------------
 
 
+class _Answers(TypedDict):
+    """A walk's answers on the HA27, as its card and its Word document both show them."""
+
+    day: str
+    course: str
+    minutes: str
+    focus: str
+    went_well: list[str]
+    went_well_note: str
+    even_better_if: list[str]
+    even_better_if_note: str
+    verbal_feedback: str
+    concern: bool
+    concern_note: str | None  # None: not for this reader
+
+
+def _answers(walk: StoredWalk, access: WalkAccess) -> _Answers:
+    return _Answers(
+        day=day_label(walk.walk_date),
+        course=walk.course,
+        minutes=str(walk.minutes or ""),
+        focus=walk.focus,
+        went_well=[theme_label(t) for t in walk.went_well or ()],
+        went_well_note=walk.went_well_note,
+        even_better_if=[theme_label(t) for t in walk.even_better_if or ()],
+        even_better_if_note=walk.even_better_if_note,
+        verbal_feedback=yes_no(walk.verbal_feedback),
+        concern=walk.concern,
+        concern_note=walk.concern_note if access.concern else None,
+    )
+
+
 async def summary_view(
     session: AsyncSession, actor: Actor, walk: StoredWalk, access: WalkAccess, heading: str
 ) -> WalkSummaryView:
@@ -155,18 +189,8 @@ async def summary_view(
         walk_id=walk.id,
         team_name=team.name if team else "",
         tutors=tutors,
-        day=day_label(walk.walk_date),
-        course=walk.course,
-        minutes=str(walk.minutes or ""),
-        focus=walk.focus,
-        went_well=[theme_label(t) for t in walk.went_well or ()],
-        went_well_note=walk.went_well_note,
-        even_better_if=[theme_label(t) for t in walk.even_better_if or ()],
-        even_better_if_note=walk.even_better_if_note,
-        verbal_feedback=yes_no(walk.verbal_feedback),
+        **_answers(walk, access),
         unplanned=walk.unplanned,
-        concern=walk.concern,
-        concern_note=walk.concern_note if access.concern else None,
         can_edit=access.edit,
         can_export=access.read and actor.person_id not in walk.tutor_ids,
         heading=heading,
@@ -209,9 +233,9 @@ class LearningWalkForm(BaseModel):
     channel: str | None = None
     walk_id: int | None = None
     tutors: list[int]
-    walk_date: date
+    walk_date: Annotated[date, typed_day("Give the date of the walk")]
     course: Annotated[str, required("Give the course or session")] = Field(max_length=200)
-    minutes: int = Field(ge=5, le=240)
+    minutes: Annotated[int, required("Choose how many minutes")] = Field(ge=5, le=240)
     focus: Annotated[str, required("Give the focus of the walk")] = Field(max_length=300)
     went_well: list[str] = Field(default_factory=list)
     went_well_note: str = Field(default="", max_length=2000, validate_default=True)
@@ -221,7 +245,7 @@ class LearningWalkForm(BaseModel):
     concern: bool = False
     concern_note: str = Field(default="", max_length=2000, validate_default=True)
     confirm_clash: bool = False
-    use_date: date | None = None
+    use_date: OptionalDay = None
 
     @field_validator("tutors", mode="before")
     @classmethod
@@ -230,27 +254,6 @@ class LearningWalkForm(BaseModel):
         if not ids:
             raise ValueError("Choose at least one tutor")
         return ids
-
-    @field_validator("walk_date", mode="before")
-    @classmethod
-    def _date(cls, value: object) -> object:
-        if isinstance(value, str):
-            return parse_day(required_text(value, "Give the date of the walk"))
-        return value
-
-    @field_validator("use_date", mode="before")
-    @classmethod
-    def _other_date(cls, value: object) -> object:
-        if isinstance(value, str):
-            return parse_day(value) if value.strip() else None
-        return value
-
-    @field_validator("minutes", mode="before")
-    @classmethod
-    def _minutes(cls, value: object) -> object:
-        if isinstance(value, str):
-            return required_text(value, "Choose how many minutes")
-        return value
 
     @field_validator("went_well", "even_better_if", mode="before")
     @classmethod
@@ -393,28 +396,10 @@ async def _form_view(
     )
 
 
-async def _form(
-    ctx: HandlerContext,
-    team: Team,
-    *,
-    values: Mapping[str, Any] | None = None,
-    errors: Mapping[str, str] | None = None,
-    walk: StoredWalk | None = None,
-    clash: ClashWarning | None = None,
-    channel: str | None = None,
-) -> WalkFormView:
-    return await _form_view(
-        ctx.uow.session,
-        ctx.turn.org_id,
-        ctx.actor.person_id,
-        local_today(ctx),
-        team,
-        values=values,
-        errors=errors,
-        walk=walk,
-        clash=clash,
-        channel=channel,
-    )
+def _form(ctx: HandlerContext) -> partial[Coroutine[Any, Any, WalkFormView]]:
+    """`_form_view` for the asker, today: given the team (and what to show)."""
+    session, org_id, person_id = ctx.uow.session, ctx.turn.org_id, ctx.actor.person_id
+    return partial(_form_view, session, org_id, person_id, local_today(ctx))
 
 
 async def _walk_channel(ctx: HandlerContext, team: Team) -> str | None:
@@ -446,9 +431,9 @@ async def walk(ctx: HandlerContext) -> Reply:
     if sub == "plan" or (ctx.turn.files and "plan" in words):
         return await plan_command(ctx, words[1:])
     if sub == "export" and number is not None:
-        return await _export(ctx, number)
+        return await export_walk(ctx, {"walk_id": number})
     if number is not None and (sub in ("show", "view", "open") or sub.isdigit()):
-        return await _view(ctx, number)
+        return await view_walk(ctx, {"walk_id": number})
     return await _new_walk(ctx)
 
 
@@ -467,15 +452,14 @@ async def _new_walk(ctx: HandlerContext) -> Reply:
             return Reply.show(walk_team_picker_card([(t.name or "Team", str(t.id)) for t in teams]))
         team = teams[0]
     await read_team_roster(ctx, team)
-    view = await _form(ctx, team, channel=await _walk_channel(ctx, team))
+    view = await _form(ctx)(team, channel=await _walk_channel(ctx, team))
     return Reply.show(walk_form_card(view))
 
 
 async def open_walk(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     """A card button: the HA27 for a team, or a draft / saved walk to carry on with."""
-    walk_id = as_int(values.get("walk_id"))
-    if walk_id is not None:
-        return await _edit(ctx, walk_id)
+    if as_int(values.get("walk_id")) is not None:
+        return await edit_walk(ctx, values)
     if not ctx.can(Permission.RECORD_WALK):
         return Reply.text(NOT_A_WALKER)
     team_pk = as_int(values.get("team_pk"))
@@ -488,38 +472,24 @@ async def open_walk(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
             )
         )
     await read_team_roster(ctx, team)
-    view = await _form(ctx, team, channel=await _walk_channel(ctx, team))
+    view = await _form(ctx)(team, channel=await _walk_channel(ctx, team))
     return Reply.update(walk_form_card(view))
 
 
-async def _on_walk(
-    ctx: HandlerContext,
-    values: Mapping[str, Any],
-    handler: Callable[[HandlerContext, int], Awaitable[Reply]],
-) -> Reply:
-    """A card button on one walk: `handler` with the walk's id, or "gone" without one."""
+_Found = tuple[StoredWalk, WalkAccess]
+
+
+async def _walk_for_asker(ctx: HandlerContext, values: Mapping[str, Any]) -> _Found | Reply:
+    """The walk a button (or `walk show 12`) is about, in this organisation, and what the asker
+    may do with it; "gone" if it is not there."""
     walk_id = as_int(values.get("walk_id"))
-    return await handler(ctx, walk_id) if walk_id is not None else Reply.text(GONE)
-
-
-async def _walk_for_asker(
-    ctx: HandlerContext, walk_id: int
-) -> tuple[StoredWalk, WalkAccess] | None:
-    """The walk, in this organisation, and what the asker may do with it; None if it is gone."""
-    row = await walk_store(ctx).walk(ctx.turn.org_id, walk_id)
+    row = await walk_store(ctx).walk(ctx.turn.org_id, walk_id) if walk_id is not None else None
     if row is None:
-        return None
+        return Reply.text(GONE)
     return row, await walk_access(ctx.uow.session, ctx.actor, row)
 
 
-async def edit_walk(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    return await _on_walk(ctx, values, _edit)
-
-
-async def _edit(ctx: HandlerContext, walk_id: int) -> Reply:
-    found = await _walk_for_asker(ctx, walk_id)
-    if found is None:
-        return Reply.text(GONE)
+async def _edit(ctx: HandlerContext, values: Mapping[str, Any], found: _Found) -> Reply:
     row, access = found
     if not access.edit:
         return Reply.text("Sorry, only the person who wrote this learning walk can change it.")
@@ -528,8 +498,11 @@ async def _edit(ctx: HandlerContext, walk_id: int) -> Reply:
     team = await walk_store(ctx).team(ctx.turn.org_id, row.team_pk)
     if team is None:
         return Reply.text(GONE)
-    view = await _form(ctx, team, values=as_values(row), walk=row)
+    view = await _form(ctx)(team, values=as_values(row), walk=row)
     return Reply.update(walk_form_card(view))
+
+
+edit_walk = with_loaded(_walk_for_asker)(_edit)
 
 
 async def redisplay_walk(
@@ -543,8 +516,8 @@ async def redisplay_walk(
         # Redrawing the card here would show what was typed to the whole conversation.
         return Reply.text("Please check the walk: " + "; ".join(errors.values()))
     row = await _editable(ctx, values)
-    view = await _form(
-        ctx, team, values=values, errors=errors, walk=row, channel=as_text(values.get("channel"))
+    view = await _form(ctx)(
+        team, values=values, errors=errors, walk=row, channel=as_text(values.get("channel"))
     )
     return Reply.update(walk_form_card(view))
 
@@ -604,7 +577,7 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
         warning = await _clash_warning(
             ctx, clashes, day, another_date(day, form.tutors, otla, window)
         )
-        view = await _form(ctx, team, values=values, walk=row, clash=warning, channel=form.channel)
+        view = await _form(ctx)(team, values=values, walk=row, clash=warning, channel=form.channel)
         return (
             Reply.update(walk_form_card(view))
             if seen_only_by_asker(ctx)
@@ -761,35 +734,25 @@ async def discard_draft(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
 # --- Reading and exporting a walk ----------------------------------------------------------------
 
 
-async def view_walk(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    return await _on_walk(ctx, values, _view)
-
-
-async def _view(ctx: HandlerContext, walk_id: int) -> Reply:
-    found = await _walk_for_asker(ctx, walk_id)
-    if found is None:
-        return Reply.text(GONE)
+@with_loaded(_walk_for_asker)
+async def view_walk(ctx: HandlerContext, values: Mapping[str, Any], found: _Found) -> Reply:
     row, access = found
     if not access.read:
         return Reply.text(NOT_ALLOWED)
     if not seen_only_by_asker(ctx):
         return await _send_privately(ctx, row, "view")
     if row.is_draft:
-        return await _edit(ctx, row.id)
+        return await _edit(ctx, values, found)
     view = await summary_view(ctx.uow.session, ctx.actor, row, access, "Learning walk")
     card = walk_summary_card(view)
     return Reply.update(card) if ctx.turn.verb else Reply.show(card)
 
 
-async def export_walk(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    return await _on_walk(ctx, values, _export)
-
-
-async def _export(ctx: HandlerContext, walk_id: int) -> Reply:
-    found = await _walk_for_asker(ctx, walk_id)
-    if found is None or found[0].is_draft:
-        return Reply.text(GONE)
+@with_loaded(_walk_for_asker)
+async def export_walk(ctx: HandlerContext, values: Mapping[str, Any], found: _Found) -> Reply:
     row, access = found
+    if row.is_draft:
+        return Reply.text(GONE)
     if not access.read or ctx.actor.person_id in row.tutor_ids:
         return Reply.text(NOT_ALLOWED)
     name, data = await _docx_for(ctx.uow.session, row, access)
@@ -816,18 +779,8 @@ async def _docx_for(
         team=team.name if team else "",
         tutors=[names.get(t, "") for t in row.tutor_ids],
         observer=names.get(row.author_id, ""),
-        day=day_label(row.walk_date),
-        course=row.course,
-        minutes=str(row.minutes or ""),
-        focus=row.focus,
+        **_answers(row, access),
         planned=not row.unplanned,
-        went_well=[theme_label(t) for t in row.went_well or ()],
-        went_well_note=row.went_well_note,
-        even_better_if=[theme_label(t) for t in row.even_better_if or ()],
-        even_better_if_note=row.even_better_if_note,
-        verbal_feedback=yes_no(row.verbal_feedback),
-        concern=row.concern,
-        concern_note=row.concern_note if access.concern else None,
         organisation=org.name if (org := await session.get(Organisation, row.org_id)) else "",
     )
     data = await asyncio.to_thread(ha27_docx, record)

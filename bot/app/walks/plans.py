@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,6 +66,25 @@ from storage.walks import (
 )
 
 
+def typed_day(missing: str | None = None) -> BeforeValidator:
+    """A day as typed or picked on a card; left empty, it is None, or the message `missing`
+    where the day is needed."""
+
+    def read(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if value.strip():
+            return parse_day(value)
+        if missing:
+            raise ValueError(missing)
+        return None
+
+    return BeforeValidator(read)
+
+
+OptionalDay = Annotated[date | None, typed_day()]
+
+
 def _term_choices(today: date, settings: Mapping[str, Any]) -> list[Term]:
     terms = terms_for(today, settings) + terms_for(
         date(academic_year_of(today) + 1, 9, 1), settings
@@ -80,14 +99,14 @@ class WalkPlanForm(BaseModel):
     term: Annotated[str, required("Choose a term")]
     focus: Annotated[str, required("Give the focus or theme")] = Field(max_length=300)
     linked_to: str = Field(default="", max_length=300)
-    window1_start: date | None = None
-    window1_end: date | None = None
+    window1_start: OptionalDay = None
+    window1_end: OptionalDay = None
     window1_course_type: str = Field(default="", max_length=100)
-    window2_start: date | None = None
-    window2_end: date | None = None
+    window2_start: OptionalDay = None
+    window2_end: OptionalDay = None
     window2_course_type: str = Field(default="", max_length=100)
-    window3_start: date | None = None
-    window3_end: date | None = None
+    window3_start: OptionalDay = None
+    window3_end: OptionalDay = None
     window3_course_type: str = Field(default="", max_length=100)
     walkers: list[int] = Field(default_factory=list)
 
@@ -95,21 +114,6 @@ class WalkPlanForm(BaseModel):
     @classmethod
     def _team(cls, value: object) -> object:
         return required_text(value, "Choose a team") if isinstance(value, str) else value
-
-    @field_validator(
-        "window1_start",
-        "window1_end",
-        "window2_start",
-        "window2_end",
-        "window3_start",
-        "window3_end",
-        mode="before",
-    )
-    @classmethod
-    def _day(cls, value: object) -> object:
-        if isinstance(value, str):
-            return parse_day(value) if value.strip() else None
-        return value
 
     @field_validator("walkers", mode="before")
     @classmethod
