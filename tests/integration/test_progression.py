@@ -115,8 +115,7 @@ async def refresh(
     """What Teams does when someone looks at the card: run its `refresh` action."""
     action = card["refresh"]["action"]
     data = {k: v for k, v in action["data"].items() if k != "verb"}
-    body, _ = await teams.execute(user, action["verb"], data, place)
-    card_: dict[str, Any] = body["value"]
+    card_: dict[str, Any] = await teams.answer(user, action["verb"], data, place)
     return card_
 
 
@@ -564,8 +563,8 @@ async def test_a_teams_retry_of_a_contribution_is_saved_once(
     session_id, card = await start_session(teams, TUTOR, MATHS, "1", "Maths")
     data = {"session": session_id, "position": 0, "contribution": "Only once"}
     for _ in range(2):
-        body, _ = await teams.execute(TUTOR, "cards.contribute", data, MATHS, activity_id="retry-1")
-        assert "Only once" in card_text(body["value"])
+        answer = await teams.answer(TUTOR, "cards.contribute", data, MATHS, activity_id="retry-1")
+        assert "Only once" in card_text(answer)
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         saved = (await uow.session.scalars(select(CardContribution))).all()
         assert [c.text for c in saved] == ["Only once"]
@@ -620,10 +619,10 @@ async def test_cards_compare_in_a_channel_names_only_that_channels_sessions(
 
     mine = only_card(await teams.say(COACH, "cards compare"))
     assert sorted(choices(mine, "sessions").values()) == sorted([str(maths_id), str(english_id)])
-    body, _ = await teams.execute(
+    answer = await teams.answer(
         COACH, "cards.compare", {"sessions": f"{maths_id},{english_id}"}, Place.personal(COACH)
     )
-    assert "Side by side" in card_text(body["value"])
+    assert "Side by side" in card_text(answer)
 
 
 # ---------------------------------------------------------------- the facilitator runs it
@@ -649,8 +648,7 @@ async def test_only_the_facilitator_or_an_org_admin_runs_the_session(
 
     # A member's Pause and Finish are refused politely, on the card; nothing changes.
     for verb in ("cards.pause", "cards.finish"):
-        body, _ = await teams.execute(TUTOR, verb, {"session": session_id}, MATHS)
-        answer = body["value"]
+        answer = await teams.answer(TUTOR, verb, {"session": session_id}, MATHS)
         assert "Only Cara Coach, who runs Maths's session, or an org admin can" in card_text(answer)
         assert "1.1 What does the term 'progression' mean to you?" in card_text(answer)
         assert (await session_row(db, session_id)).state == "running"
@@ -999,10 +997,10 @@ async def test_an_empty_contribution_is_absent_from_the_data_and_refused(
     teams: TeamsClient, teams_app: web.Application
 ) -> None:
     session_id, _ = await start_session(teams, TUTOR, MATHS, "1", "Maths")
-    body, _ = await teams.execute(
+    answer = await teams.answer(
         TUTOR, "cards.contribute", {"session": session_id, "position": 0}, MATHS
     )
-    assert "Write your contribution first" in card_text(body["value"])
+    assert "Write your contribution first" in card_text(answer)
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         assert (await uow.session.scalars(select(CardContribution))).all() == []
 
@@ -1048,8 +1046,8 @@ async def test_a_schedule_the_sending_hours_would_move_says_so_when_it_is_set(
     late = only_card(await teams.say(COACH, "cards schedule monday 19:00", MATHS, mention=True))
     assert "I'll post on Tuesdays at 08:00" in card_text(late)
 
-    body, _ = await teams.execute(COACH, "cards.schedule.set", button(asked, "OK")["data"], MATHS)
-    assert "Coaching cards every Monday at 08:00" in card_text(body["value"])
+    answer = await teams.answer(COACH, "cards.schedule.set", button(asked, "OK")["data"], MATHS)
+    assert "Coaching cards every Monday at 08:00" in card_text(answer)
     items = await _items(teams_app, "cards-prompt:")
     assert [(i.state, i.due_at) for i in items] == [
         (PENDING, datetime(2026, 11, 30, 8, 0, tzinfo=UTC))

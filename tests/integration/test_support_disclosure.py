@@ -127,12 +127,11 @@ async def test_a_tutor_ends_a_developmental_programme_but_not_support_to_good(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
     pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
-    body, _ = await teams.execute(TUTOR, "programme.open", {"programme_id": pid})
-    assert button_data(body["value"], "programme.end")["programme_id"] == pid
-    body, _ = await teams.execute(AMY, "programme.end", {"programme_id": pid})
-    assert "not yours to see" in str(body["value"])
-    body, _ = await teams.execute(TUTOR, "programme.end", {"programme_id": pid})
-    assert "Ended" in card_text(body["value"])
+    answer = await teams.answer(TUTOR, "programme.open", {"programme_id": pid})
+    assert button_data(answer, "programme.end")["programme_id"] == pid
+    answer = await teams.answer(AMY, "programme.end", {"programme_id": pid})
+    assert "not yours to see" in str(answer)
+    assert "Ended" in card_text(await teams.answer(TUTOR, "programme.end", {"programme_id": pid}))
     assert (await stored_programme(teams_app, pid)).state == "closed"
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         amy = await Directory(uow.session).person_by_email(ORG, AMY.email)
@@ -145,10 +144,10 @@ async def test_support_to_good_ends_only_by_the_ap_and_it_is_recorded(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
     pid = await start_programme(teams, teams_app, clock, "support_to_good")
-    body, _ = await teams.execute(TUTOR, "programme.open", {"programme_id": pid})
-    assert "programme.end" not in str(body["value"])
-    body, _ = await teams.execute(TUTOR, "programme.end", {"programme_id": pid})
-    assert "decision you make with Amy Advanced" in str(body["value"])
+    answer = await teams.answer(TUTOR, "programme.open", {"programme_id": pid})
+    assert "programme.end" not in str(answer)
+    answer = await teams.answer(TUTOR, "programme.end", {"programme_id": pid})
+    assert "decision you make with Amy Advanced" in str(answer)
     assert (await stored_programme(teams_app, pid)).state == "active"
     await teams.execute(AMY, "programme.close", {"programme_id": pid})
     assert (await stored_programme(teams_app, pid)).state == "closed"
@@ -170,13 +169,11 @@ async def test_a_revoked_ap_loses_access_at_once(
 ) -> None:
     pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
     await teams.execute(TUTOR, "programme.reflect", {"programme_id": pid, "text": "Mine."})
-    body, _ = await teams.execute(AMY, "programme.open", {"programme_id": pid})
-    assert "Mine." in card_text(body["value"])
+    assert "Mine." in card_text(await teams.answer(AMY, "programme.open", {"programme_id": pid}))
     reply = await teams.say(ADMIN, "admin revoke amy@college.ac.uk advanced_practitioner")
     assert "Saved: roles" in card_text(only_card(reply))
     for verb in ("programme.open", "rate.chart", "programme.session.open"):
-        body, _ = await teams.execute(AMY, verb, {"programme_id": pid})
-        assert "not yours to see" in str(body["value"]), verb
+        assert "not yours to see" in str(await teams.answer(AMY, verb, {"programme_id": pid})), verb
 
 
 async def test_an_ap_whose_programme_was_passed_on_loses_access(
@@ -185,17 +182,17 @@ async def test_an_ap_whose_programme_was_passed_on_loses_access(
     pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
     referral_id = (await stored_programme(teams_app, pid)).referral_id
     await teams.execute(TUTOR, "support.someone_else", {"referral_id": referral_id})
-    body, _ = await teams.execute(AMY, "programme.open", {"programme_id": pid})
-    assert "not yours to see" in str(body["value"])
+    answer = await teams.answer(AMY, "programme.open", {"programme_id": pid})
+    assert "not yours to see" in str(answer)
     await tick(teams_app, clock)
     ask = cards_to(teams.connector, BEN)[-1]
-    body, _ = await teams.execute(
+    answer = await teams.answer(
         BEN, "support.accept", {**button_data(ask, "support.accept"), "kind": "informal"}
     )
-    text = card_text(body["value"])
+    text = card_text(answer)
     assert "Towards outstanding programme, passed on" in text and "starts today" not in text
-    body, _ = await teams.execute(BEN, "programme.open", {"programme_id": pid})
-    assert "Towards outstanding" in card_text(body["value"])
+    answer = await teams.answer(BEN, "programme.open", {"programme_id": pid})
+    assert "Towards outstanding" in card_text(answer)
 
 
 # --- 7. monthly reports: the tutor is sent a copy; self-ratings only by opting in ------------
@@ -213,8 +210,8 @@ async def test_the_tutor_is_sent_the_monthly_report_and_ratings_stay_out_by_defa
     better = {k: "8" for k in scores}
     await teams.execute(TUTOR, "rate", {"programme_id": pid, "stage": "middle", **better})
     month = {"programme_id": pid, "month": "2026-12"}
-    body, _ = await teams.execute(AMY, "programme.report.open", month)
-    assert "Self-rating" not in card_text(body["value"])  # left out unless Tom opts in
+    answer = await teams.answer(AMY, "programme.report.open", month)
+    assert "Self-rating" not in card_text(answer)  # left out unless Tom opts in
     await teams.execute(
         AMY,
         "programme.report",
@@ -227,8 +224,8 @@ async def test_the_tutor_is_sent_the_monthly_report_and_ratings_stay_out_by_defa
     choice = button_data(copy, "programme.report.ratings")
     await teams.execute(TUTOR, "programme.report.ratings", choice)
     assert (await stored_programme(teams_app, pid)).ratings_in_reports
-    body, _ = await teams.execute(AMY, "programme.report.open", {**month, "month": "2027-01"})
-    assert "Self-rating changed by" in card_text(body["value"])
+    answer = await teams.answer(AMY, "programme.report.open", {**month, "month": "2027-01"})
+    assert "Self-rating changed by" in card_text(answer)
 
 
 # --- 8. notes have readers ----------------------------------------------------------------------
@@ -240,10 +237,8 @@ async def test_session_notes_are_read_by_the_tutor_and_the_ap_only(
     pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
     await amy_logs_session(teams, pid, "coaching", "2026-11-23", notes="Seating.")
     for user in (TUTOR, AMY):
-        body, _ = await teams.execute(user, "programme.open", {"programme_id": pid})
-        assert "Session notes" in card_text(body["value"]) and "Seating." in card_text(
-            body["value"]
-        )
+        answer = await teams.answer(user, "programme.open", {"programme_id": pid})
+        assert "Session notes" in card_text(answer) and "Seating." in card_text(answer)
     for user in (MANAGER, HAL, BEN, ADMIN):
         body, _ = await teams.execute(user, "programme.open", {"programme_id": pid})
         assert "Seating." not in str(body), user.name

@@ -257,16 +257,14 @@ async def test_a_half_filled_walk_is_kept_as_a_draft_and_resumed(org: Org) -> No
     form = await open_form(org, place=me)
     half = {**action_data(form, "walk.draft"), "tutors": choice(form, "tutors", "Tia")}
     half |= {"course": "ESOL Entry 3", "walk_date": "2026-11-23", "verbal_feedback": ""}
-    body, _ = await org.teams.execute(MANAGER, "walk.draft", half, me)
-    assert "Draft saved" in card_text(body["value"])
+    assert "Draft saved" in card_text(await org.teams.answer(MANAGER, "walk.draft", half, me))
     [draft] = await org.walks()
     assert draft.state == DRAFT and draft.course == "ESOL Entry 3"
 
     again = await open_form(org, place=me)
     resume = action_data(again, "walk.open")
     assert resume == {"walk_id": draft.id}
-    body, _ = await org.teams.execute(MANAGER, "walk.open", resume, me)
-    resumed = body["value"]
+    resumed = await org.teams.answer(MANAGER, "walk.open", resume, me)
     course = next(i for i in _inputs(resumed) if i["id"] == "course")
     assert course["value"] == "ESOL Entry 3"
 
@@ -283,11 +281,10 @@ async def test_only_the_author_can_edit_and_an_edit_changes_the_same_walk(org: O
     await save_walk(org, filled_walk(form, "Tom"), me)
     [walk] = await org.walks()
 
-    body, _ = await org.teams.execute(QUINN, "walk.edit", {"walk_id": walk.id})
-    assert "only the person who wrote" in str(body["value"])
+    answer = await org.teams.answer(QUINN, "walk.edit", {"walk_id": walk.id})
+    assert "only the person who wrote" in str(answer)
 
-    body, _ = await org.teams.execute(MANAGER, "walk.edit", {"walk_id": walk.id}, me)
-    edit = body["value"]
+    edit = await org.teams.answer(MANAGER, "walk.edit", {"walk_id": walk.id}, me)
     assert "Edit learning walk" in card_text(edit)
     values = filled_walk(edit, "Tom", course="GCSE Maths, resit group")
     updated = await save_walk(org, values, me)
@@ -404,8 +401,8 @@ async def make_plan(org: Org, start: str = "2026-11-16", end: str = "2026-11-27"
         "window1_course_type": "",
         "walkers": choice(plan, "walkers", "Mia"),
     }
-    body, _ = await org.teams.execute(MANAGER, "walk.plan.save", values, MATHS)
-    assert "Plan saved" in card_text(body["value"]) or "Plan updated" in card_text(body["value"])
+    answer = await org.teams.answer(MANAGER, "walk.plan.save", values, MATHS)
+    assert "Plan saved" in card_text(answer) or "Plan updated" in card_text(answer)
 
 
 async def test_a_plan_outside_its_term_comes_back_with_the_problem(org: Org) -> None:
@@ -418,8 +415,8 @@ async def test_a_plan_outside_its_term_comes_back_with_the_problem(org: Org) -> 
         "window1_start": "2027-01-04",
         "window1_end": "2027-01-08",
     }
-    body, _ = await org.teams.execute(MANAGER, "walk.plan.save", values, MATHS)
-    assert "must fall within the Autumn term" in card_text(body["value"])
+    answer = await org.teams.answer(MANAGER, "walk.plan.save", values, MATHS)
+    assert "must fall within the Autumn term" in card_text(answer)
     async with org.db_session() as uow:
         assert await uow.session.scalar(select(func.count(StoredWalkPlan.id))) == 0
 
@@ -853,13 +850,13 @@ async def test_the_termly_summary_is_drafted_from_the_records_edited_and_exporte
 
     # Quinn edits and saves: the text is stored as written, and shown next time.
     mine = "Our walks this term found strong questioning.\n\nNext: stretch and challenge."
-    body, _ = await org.teams.execute(
+    answer = await org.teams.answer(
         QUINN,
         "walks.summary.save",
         {**action_data(summary, "walks.summary.save"), "summary_text": mine},
         Place.personal(QUINN),
     )
-    assert "Saved by Quinn Quality" in card_text(body["value"])
+    assert "Saved by Quinn Quality" in card_text(answer)
     async with org.db_session() as uow:
         stored = await WalkStore(uow.session).summary(ORG, "2026/27-autumn")
         assert stored is not None and stored.text == mine
@@ -895,10 +892,10 @@ async def test_the_termly_summary_is_drafted_from_the_records_edited_and_exporte
     async with org.db_session() as uow:
         stored = await WalkStore(uow.session).summary(ORG, "2026/27-autumn")
         assert stored is not None and stored.text == mine
-    body, _ = await org.teams.execute(
+    answer = await org.teams.answer(
         QUINN, "walks.summary.redraft", {"term_key": "2026/27-autumn"}, Place.personal(QUINN)
     )
-    assert input_value(body["value"], "summary_text") == draft
+    assert input_value(answer, "summary_text") == draft
     async with org.db_session() as uow:
         assert await WalkStore(uow.session).summary(ORG, "2026/27-autumn") is None
 

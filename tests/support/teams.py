@@ -213,6 +213,14 @@ class TeamsClient:
             )
         return body, sent
 
+    async def answer(
+        self, user: User, verb: str, data: dict[str, Any], place: Place | None = None, **how: Any
+    ) -> Any:
+        """The bot's answer to an Action.Execute (`execute`): the value of its invoke response,
+        the card as it now is or a message."""
+        body, _ = await self.execute(user, verb, data, place, **how)
+        return body["value"]
+
     async def answer_file_consent(
         self, user: User, sent: list[Sent], name: str, action: str = "accept"
     ) -> list[Sent]:
