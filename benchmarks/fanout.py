@@ -23,12 +23,10 @@ import signal
 import sys
 import tempfile
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from sqlalchemy import func, insert, select
 
 from benchmarks.throttled_connector import ThrottledConnector
@@ -37,6 +35,7 @@ from bot.clock import SystemClock
 from storage.db import Database
 from storage.models import ConversationRef, Organisation, Person
 from storage.reminders import SENT, ScheduledItem
+from tests.support.databases import create_pg_database, drop_pg_database
 
 ROOT = Path(__file__).resolve().parent.parent
 ORG = "bench-tenant"
@@ -248,22 +247,11 @@ def per_window(times: list[float], seconds: float) -> list[float]:
 
 
 async def pg_database() -> tuple[str, str]:
-    name = f"tlc_fanout_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    return f"{base}/{name}", name
+    return await create_pg_database(PG_ADMIN, "tlc_fanout")
 
 
 async def drop_pg(name: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    await drop_pg_database(name, PG_ADMIN)
 
 
 async def main() -> None:
