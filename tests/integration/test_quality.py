@@ -27,9 +27,10 @@ from storage.observations import Observations
 from storage.people import Directory
 from storage.walks import SAVED, WalkStore
 from tests.conftest import ADMIN, MANAGER, TUTOR
-from tests.integration.test_walks import Org, _elements
+from tests.integration.test_walks import Org
+from tests.support.cards import card_nodes, card_text
 from tests.support.loopback import RosterMember, Sent
-from tests.support.teams import TENANT, Place, TeamsClient, User, card_text, shared_file
+from tests.support.teams import TENANT, Place, TeamsClient, User, shared_file
 
 QC = User("qc", "Quinn Coordinator", "quinn@college.ac.uk")
 MAX = User("max", "Max Manager", "max@college.ac.uk")
@@ -171,7 +172,7 @@ def fact_values(card: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def buttons(card: dict[str, Any]) -> list[dict[str, Any]]:
-    return [n for n in _elements(card) if n.get("type") == "Action.Execute"]
+    return [n for n in card_nodes(card) if n.get("type") == "Action.Execute"]
 
 
 def image(card: dict[str, Any]) -> tuple[Image.Image, str]:

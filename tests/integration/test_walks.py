@@ -30,16 +30,9 @@ from storage.people import Directory
 from storage.reminders import SENT, Schedule
 from storage.walks import DRAFT, SAVED, StoredWalk, StoredWalkPlan, WalkStore
 from tests.conftest import ADMIN, MANAGER, TUTOR
+from tests.support.cards import card_nodes, card_text, only_card
 from tests.support.loopback import LoopbackConnector, RosterMember, Sent
-from tests.support.teams import (
-    Place,
-    TeamsClient,
-    User,
-    as_teams_sends,
-    card_text,
-    only_card,
-    shared_file,
-)
+from tests.support.teams import Place, TeamsClient, User, as_teams_sends, shared_file
 
 TIA = User("tia", "Tia Tutor", "tia@college.ac.uk")
 LEE = User("lee", "Lee Librarian", "lee@college.ac.uk")
@@ -112,17 +105,10 @@ def choice(card: dict[str, Any], input_id: str, title: str) -> str:
     raise AssertionError(f"no choice {title!r} in {input_id}")
 
 
-def _inputs(node: Any) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        if str(node.get("type", "")).startswith("Input.") and node.get("id"):
-            found.append(node)
-        for value in node.values():
-            found += _inputs(value)
-    elif isinstance(node, list):
-        for item in node:
-            found += _inputs(item)
-    return found
+def _inputs(card: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        n for n in card_nodes(card) if str(n.get("type", "")).startswith("Input.") and n.get("id")
+    ]
 
 
 def action_data(card: dict[str, Any], verb: str, title: str | None = None) -> dict[str, Any]:
@@ -654,7 +640,7 @@ async def test_quality_summaries_return_count_and_term_export(org: Org) -> None:
     assert "Questioning and checking learning (2)" in text
     assert "Stretch and challenge (2)" in text
     assert "**Questioning** (2)" in text and "**Maths** (2)" in text
-    [image] = [e for e in _elements(summary) if e.get("type") == "Image"]
+    [image] = [e for e in card_nodes(summary) if e.get("type") == "Image"]
     assert image["url"].startswith("data:image/png;base64,")
     assert base64.b64decode(image["url"].split(",", 1)[1])[:4] == b"\x89PNG"
     assert len(str(summary)) < 80_000
@@ -682,18 +668,6 @@ async def test_quality_summaries_return_count_and_term_export(org: Org) -> None:
 
     refused = await org.teams.say(MANAGER, "walks summary")
     assert "quality team" in refused[0].text
-
-
-def _elements(node: Any) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        out.append(node)
-        for v in node.values():
-            out += _elements(v)
-    elif isinstance(node, list):
-        for v in node:
-            out += _elements(v)
-    return out
 
 
 async def test_plans_for_many_teams_come_from_a_csv(org: Org) -> None:
