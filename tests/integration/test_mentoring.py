@@ -12,6 +12,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
@@ -35,15 +36,8 @@ from storage.privacy import AccessEntry
 from storage.reminders import PENDING, Schedule
 from tests.conftest import ADMIN, MANAGER, START, TUTOR
 from tests.integration.test_support import button_data, cards_to, texts_to
-from tests.support.teams import (
-    Place,
-    TeamsClient,
-    User,
-    card_nodes,
-    card_text,
-    only_card,
-    set_up_college,
-)
+from tests.support.cards import card_nodes, card_text, only_card
+from tests.support.teams import Place, TeamsClient, User, set_up_college
 
 AMY = User("amy", "Amy Able", "amy@college.ac.uk")
 BEN = User("ben", "Ben Bright", "ben@college.ac.uk")
@@ -131,7 +125,9 @@ async def person_id(app: web.Application, user: User) -> int:
         return person.id
 
 
-async def college(teams: TeamsClient) -> None:
+@pytest.fixture
+async def teams(teams: TeamsClient) -> TeamsClient:
+    """The bot over real HTTP in the college of this module's docstring, for every test here."""
     roles = (
         ("hal@college.ac.uk", "head_of_teaching_and_learning"),
         ("quinn@college.ac.uk", "quality_coordinator"),
@@ -160,6 +156,7 @@ async def college(teams: TeamsClient) -> None:
         )
         assert "Thank you for offering to mentor" in card_text(answer)
     teams.connector.clear()
+    return teams
 
 
 async def mentored_by_ben(teams: TeamsClient, app: web.Application, clock: FixedClock) -> int:
@@ -188,8 +185,7 @@ async def agreed(teams: TeamsClient, app: web.Application, clock: FixedClock) ->
 
 
 async def agreed_and_met(teams: TeamsClient, app: web.Application, clock: FixedClock) -> int:
-    """The college; Tom and Ben agreed; Ben logs a meeting about "Confidential worries"."""
-    await college(teams)
+    """Tom and Ben agreed; Ben logs a meeting about "Confidential worries"."""
     rel_id = await agreed(teams, app, clock)
     await teams.execute(
         BEN,
@@ -205,7 +201,6 @@ async def agreed_and_met(teams: TeamsClient, app: web.Application, clock: FixedC
 async def test_directory_search_choice_ranking_decline_and_accept(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
     connector = teams.connector
 
     card = only_card(await teams.say(TUTOR, "mentor maths"))
@@ -264,7 +259,6 @@ async def test_directory_search_choice_ranking_decline_and_accept(
 async def test_no_specialist_offers_nearest_and_external_mentors(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
     reply = await teams.say(
         HAL,
         "mentor external Herts Partnership CETT; brokerage; plumbing, electrical installation; "
@@ -284,7 +278,6 @@ async def test_no_specialist_offers_nearest_and_external_mentors(
 async def test_not_a_good_fit_from_either_side_rematches_without_a_reason(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
     connector = teams.connector
     rel_id = await mentored_by_ben(teams, teams_app, clock)
 
@@ -323,7 +316,6 @@ async def test_not_a_good_fit_from_either_side_rematches_without_a_reason(
 async def test_agreement_smart_errors_then_confirmed_by_both_then_a_change(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
     connector = teams.connector
     rel_id = await mentored_by_ben(teams, teams_app, clock)
 
@@ -410,7 +402,6 @@ async def test_agreement_smart_errors_then_confirmed_by_both_then_a_change(
 async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw_it(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
     connector = teams.connector
     rel_id = await agreed(teams, teams_app, clock)
 
@@ -486,7 +477,6 @@ async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw
 async def test_a_meeting_nudge_when_nothing_is_logged_respects_the_opt_out(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
     connector = teams.connector
     rel_id = await agreed(teams, teams_app, clock)
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
@@ -520,7 +510,6 @@ async def test_change_confirmations_and_review_reminders_keep_to_sending_hours_a
 ) -> None:
     """Point 6: these go through the reminders engine, so the college's sending hours (08:00 to
     18:00 on weekdays) and each person's own quiet times hold them."""
-    await college(teams)
     connector = teams.connector
     rel_id = await agreed(teams, teams_app, clock)
     answer = await teams.answer(TUTOR, "settings.save", {"days_off": "0"})  # never on Mondays
@@ -571,7 +560,6 @@ async def test_every_mentoring_form_sent_untouched_gets_field_errors_and_changes
 ) -> None:
     """Teams leaves untouched inputs out of the submit data: each form, sent with only its
     hidden ids on a live relationship, answers with messages on its fields and stores nothing."""
-    await college(teams)
     rel_id = await agreed(teams, teams_app, clock)
     await teams.execute(
         BEN,
@@ -625,7 +613,6 @@ async def test_every_mentoring_form_sent_untouched_gets_field_errors_and_changes
 async def test_grow_from_the_first_question_to_actions_with_back_pause_and_resume(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
     connector = teams.connector
     card = only_card(await teams.say(TUTOR, "coach grow"))
     assert "GROW · 1 of 4: Goal" in card_text(card)
@@ -725,7 +712,6 @@ async def test_grow_from_the_first_question_to_actions_with_back_pause_and_resum
 async def test_oskar_review_shows_the_change_since_last_time(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
     card = only_card(await teams.say(TUTOR, "coach oskar"))
     assert "OSKAR · 1 of 4: Outcome" in card_text(card)
     answers = ["Calmer starts to lessons", "3", "I greet at the door", "Keep greeting"]
@@ -799,7 +785,6 @@ async def test_every_read_by_someone_else_is_in_the_access_log_and_privacy_shows
     reaches anyone but the person it is about (the mentor, a review recipient, the person the
     notes were shared with, a manager or quality seeing that it exists), a row is written and
     the person reads it with `privacy`; a refused read and one's own reads write nothing."""
-    await college(teams)
     connector = teams.connector
     rel_id = await agreed(teams, teams_app, clock)  # Tom asked Ben; Ben proposed; Tom confirmed
     await tick(teams_app, clock)  # Ben hears it was confirmed: the agreement card
@@ -969,7 +954,6 @@ async def grow_to_the_end(teams: TeamsClient) -> dict[str, Any]:
 async def test_coaching_notes_are_shared_with_the_mentor_only_by_choice(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
     connector = teams.connector
     await agreed(teams, teams_app, clock)
     done = await grow_to_the_end(teams)
@@ -990,7 +974,6 @@ async def test_coaching_notes_are_shared_with_the_mentor_only_by_choice(
 async def test_a_coordinator_suggests_but_never_assigns_and_bad_input_changes_nothing(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
     connector = teams.connector
     reply = await teams.say(HAL, "mentor suggest tom@college.ac.uk maths")
     assert "it's their choice" in str(reply[0].activity.get("text"))
