@@ -17,7 +17,8 @@ from storage.db import Database
 from storage.models import Base
 from storage.support import SupportReferral
 from tests.conftest import ADMIN
-from tests.support.teams import TeamsClient, card_text
+from tests.support.cards import card_text
+from tests.support.teams import TeamsClient
 
 ROUTER, _ = build_router()
 FORM_VERBS = sorted(v for v, a in ROUTER.actions.items() if a.form is not None)

@@ -17,7 +17,8 @@ from storage.models import Channel, ConversationRef, Person, Team, TeamMember
 from storage.people import Directory
 from storage.reminders import ScheduledItem
 from tests.conftest import ADMIN, MANAGER, TUTOR
-from tests.support.teams import Place, TeamsClient, User, card_text, only_card, shared_file
+from tests.support.cards import card_text, only_card
+from tests.support.teams import Place, TeamsClient, User, shared_file
 
 CSV = (
     "name,email,campus,curriculum_area,delivery_style,line_manager_email,learning_in_libraries,start_date\n"

@@ -46,15 +46,9 @@ from tests.integration.test_support import (
     college,
     tick,
 )
+from tests.support.cards import card_text, only_card
 from tests.support.loopback import Sent
-from tests.support.teams import (
-    FILE_CONSENT,
-    TENANT,
-    Place,
-    TeamsClient,
-    card_text,
-    only_card,
-)
+from tests.support.teams import FILE_CONSENT, TENANT, Place, TeamsClient
 
 
 async def _programme(teams: TeamsClient, app: web.Application, clock: FixedClock) -> int:

@@ -30,18 +30,10 @@ from storage.documents import PendingDocument
 from storage.progression import CardAction, CardContribution, CardSession
 from storage.reminders import CANCELLED, PENDING, ScheduledItem
 from tests.conftest import ADMIN, MANAGER, TUTOR, local_settings
+from tests.support.cards import EVIL, card_nodes, card_text, live_markdown, only_card
 from tests.support.databases import truncate_all
 from tests.support.loopback import LoopbackConnector, RosterMember, Sent
-from tests.support.teams import (
-    EVIL,
-    Place,
-    TeamsClient,
-    User,
-    card_nodes,
-    card_text,
-    live_markdown,
-    only_card,
-)
+from tests.support.teams import Place, TeamsClient, User
 
 COACH = User("coach", "Cara Coach", "cara@college.ac.uk")
 MATHS = Place.channel()

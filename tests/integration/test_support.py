@@ -28,18 +28,9 @@ from storage.support import (
     SupportSession,
 )
 from tests.conftest import ADMIN, MANAGER, START, TUTOR
+from tests.support.cards import EVIL, card_nodes, card_text, live_markdown, only_card
 from tests.support.loopback import LoopbackConnector, Sent
-from tests.support.teams import (
-    EVIL,
-    Place,
-    TeamsClient,
-    User,
-    card_nodes,
-    card_text,
-    live_markdown,
-    only_card,
-    set_up_college,
-)
+from tests.support.teams import Place, TeamsClient, User, set_up_college
 
 AMY = User("amy", "Amy Advanced", "amy@college.ac.uk")
 BEN = User("ben", "Ben Bright", "ben@college.ac.uk")

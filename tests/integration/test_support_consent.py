@@ -36,7 +36,8 @@ from tests.integration.test_support import (
     texts_to,
     tick,
 )
-from tests.support.teams import TeamsClient, User, card_text, only_card
+from tests.support.cards import card_text, only_card
+from tests.support.teams import TeamsClient, User
 
 ORG = "tenant-1"
 

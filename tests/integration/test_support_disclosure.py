@@ -25,7 +25,8 @@ from tests.integration.test_support import (
     texts_to,
     tick,
 )
-from tests.support.teams import TeamsClient, card_text, only_card
+from tests.support.cards import card_text, only_card
+from tests.support.teams import TeamsClient
 
 ORG = "tenant-1"
 

@@ -36,7 +36,8 @@ from tests.integration.test_support import (
     refer,
     tick,
 )
-from tests.support.teams import Place, TeamsClient, User, card_text, only_card
+from tests.support.cards import card_text, only_card
+from tests.support.teams import Place, TeamsClient, User
 
 LEO = User("leo", "Leo Lead", "leo@college.ac.uk")  # another line manager
 DOT = User("dot", "Dot Officer", "dot@college.ac.uk")  # development officer

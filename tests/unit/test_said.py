@@ -29,7 +29,7 @@ from cards import progression as pc
 from cards.base import card, escape_markdown, facts, markdown, said, text, text_input
 from cards.progression import samples as progression_samples
 from cards.samples import SAMPLES
-from tests.support.teams import EVIL, live_markdown
+from tests.support.cards import EVIL, live_markdown
 
 E = EVIL
 AT = datetime(2026, 11, 23, 10, tzinfo=UTC)
