@@ -21,7 +21,6 @@ from PIL import Image
 from bot.clock import FixedClock
 from bot.domain.observations import ObservationState
 from bot.domain.quality import theme_map
-from bot.teams.web import BOT_KEY
 from storage.models import Organisation, Team
 from storage.observations import Observations
 from storage.people import Directory
@@ -56,9 +55,6 @@ DAY = date(2026, 11, 10)  # in the autumn term; the clock stands at 23 Nov 2026
 
 class College(Org):
     """The walks tests' organisation, with a college's worth of verbs."""
-
-    def db(self) -> Any:
-        return self.app[BOT_KEY].db
 
     async def say(self, user: User, text: str, place: Place | None = None) -> list[Sent]:
         return await self.teams.say(user, text, place, mention=place is not None)

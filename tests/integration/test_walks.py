@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -31,8 +30,8 @@ from storage.reminders import SENT, Schedule
 from storage.walks import DRAFT, SAVED, StoredWalk, StoredWalkPlan, WalkStore
 from tests.conftest import ADMIN, MANAGER, TUTOR
 from tests.support.cards import card_nodes, card_text, only_card
-from tests.support.loopback import LoopbackConnector, RosterMember, Sent
-from tests.support.teams import Place, TeamsClient, User, as_teams_sends, shared_file
+from tests.support.loopback import RosterMember, Sent
+from tests.support.teams import BotOverHttp, Place, TeamsClient, User, as_teams_sends, shared_file
 
 TIA = User("tia", "Tia Tutor", "tia@college.ac.uk")
 LEE = User("lee", "Lee Librarian", "lee@college.ac.uk")
@@ -48,16 +47,7 @@ TUTOR_LIST = (
 )
 
 
-@dataclass
-class Org:
-    teams: TeamsClient
-    app: web.Application
-    clock: FixedClock
-
-    @property
-    def connector(self) -> LoopbackConnector:
-        return self.teams.connector
-
+class Org(BotOverHttp):
     def db_session(self) -> Any:
         return self.app[BOT_KEY].db.unit_of_work()
 
