@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from aiohttp import web
 
 from bot.clock import FixedClock
@@ -31,19 +32,26 @@ from tests.support.teams import TeamsClient
 ORG = "tenant-1"
 
 
-async def start_programme(
-    teams: TeamsClient, app: web.Application, clock: FixedClock, kind: str
-) -> int:
-    """Tom refers himself; Amy takes him on (Support to good: with Tom's yes)."""
+@pytest.fixture
+def kind() -> str:
+    """The kind of programme `pid` starts; a test names another with
+    `@pytest.mark.parametrize("kind", [...])`."""
+    return "towards_outstanding"
+
+
+@pytest.fixture
+async def pid(teams: TeamsClient, teams_app: web.Application, clock: FixedClock, kind: str) -> int:
+    """Tom refers himself; Amy takes him on as a programme of `kind` (Support to good: with Tom's
+    yes): its id."""
     await college(teams)
-    data = button_data(await ask_amy(teams, app, clock), "support.accept")
-    body, _ = await teams.execute(AMY, "support.accept", {**data, "kind": kind})
+    data = button_data(await ask_amy(teams, teams_app, clock), "support.accept")
+    answer = await teams.answer(AMY, "support.accept", {**data, "kind": kind})
     if kind == "support_to_good":
-        body, _ = await teams.execute(TUTOR, "support.consent", data)
-    pid = int(button_data(body["value"], "programme.open")["programme_id"])
-    await tick(app, clock)
+        answer = await teams.answer(TUTOR, "support.consent", data)
+    programme_id = int(button_data(answer, "programme.open")["programme_id"])
+    await tick(teams_app, clock)
     teams.connector.clear()
-    return pid
+    return programme_id
 
 
 async def stored_programme(app: web.Application, pid: int) -> SupportProgrammeRecord:
@@ -67,10 +75,10 @@ async def write_update(teams: TeamsClient, pid: int, text: str = "Two sessions; 
 # --- 3. seen before sent, proven ------------------------------------------------------------
 
 
+@pytest.mark.parametrize("kind", ["support_to_good"])
 async def test_an_update_whose_preview_failed_is_held_and_the_ap_told(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, pid: int
 ) -> None:
-    pid = await start_programme(teams, teams_app, clock, "support_to_good")
     connector = teams.connector
     connector.fail_with[chat(TUTOR)] = 403  # Teams refuses the tutor's preview
     await write_update(teams, pid)
@@ -106,10 +114,10 @@ async def test_an_update_whose_preview_failed_is_held_and_the_ap_told(
     assert "Update 1 went to Mia Manager" in told and "Two sessions; engaged." in told
 
 
+@pytest.mark.parametrize("kind", ["support_to_good"])
 async def test_an_approved_update_says_it_was_approved(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, pid: int
 ) -> None:
-    pid = await start_programme(teams, teams_app, clock, "support_to_good")
     await write_update(teams, pid)
     await tick(teams_app, clock)
     review = cards_to(teams.connector, TUTOR)[-1]
@@ -125,9 +133,8 @@ async def test_an_approved_update_says_it_was_approved(
 
 
 async def test_a_tutor_ends_a_developmental_programme_but_not_support_to_good(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, pid: int
 ) -> None:
-    pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
     answer = await teams.answer(TUTOR, "programme.open", {"programme_id": pid})
     assert button_data(answer, "programme.end")["programme_id"] == pid
     answer = await teams.answer(AMY, "programme.end", {"programme_id": pid})
@@ -141,10 +148,10 @@ async def test_a_tutor_ends_a_developmental_programme_but_not_support_to_good(
     assert "Tom Tutor has ended their programme" in texts_to(teams.connector, AMY)
 
 
+@pytest.mark.parametrize("kind", ["support_to_good"])
 async def test_support_to_good_ends_only_by_the_ap_and_it_is_recorded(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, pid: int
 ) -> None:
-    pid = await start_programme(teams, teams_app, clock, "support_to_good")
     answer = await teams.answer(TUTOR, "programme.open", {"programme_id": pid})
     assert "programme.end" not in str(answer)
     answer = await teams.answer(TUTOR, "programme.end", {"programme_id": pid})
@@ -166,9 +173,8 @@ async def test_support_to_good_ends_only_by_the_ap_and_it_is_recorded(
 
 
 async def test_a_revoked_ap_loses_access_at_once(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, pid: int
 ) -> None:
-    pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
     await teams.execute(TUTOR, "programme.reflect", {"programme_id": pid, "text": "Mine."})
     assert "Mine." in card_text(await teams.answer(AMY, "programme.open", {"programme_id": pid}))
     reply = await teams.say(ADMIN, "admin revoke amy@college.ac.uk advanced_practitioner")
@@ -178,9 +184,8 @@ async def test_a_revoked_ap_loses_access_at_once(
 
 
 async def test_an_ap_whose_programme_was_passed_on_loses_access(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, pid: int
 ) -> None:
-    pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
     referral_id = (await stored_programme(teams_app, pid)).referral_id
     await teams.execute(TUTOR, "support.someone_else", {"referral_id": referral_id})
     answer = await teams.answer(AMY, "programme.open", {"programme_id": pid})
@@ -200,9 +205,8 @@ async def test_an_ap_whose_programme_was_passed_on_loses_access(
 
 
 async def test_the_tutor_is_sent_the_monthly_report_and_ratings_stay_out_by_default(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, pid: int
 ) -> None:
-    pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
     scores = {k: "4" for k in ("planning", "activity_design", "differentiation", "questioning")}
     scores |= {k: "5" for k in ("assessment", "behaviour", "maths_english", "digital")}
     scores |= {"inclusion": "5", "work_links": "5"}
@@ -233,9 +237,8 @@ async def test_the_tutor_is_sent_the_monthly_report_and_ratings_stay_out_by_defa
 
 
 async def test_session_notes_are_read_by_the_tutor_and_the_ap_only(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, pid: int
 ) -> None:
-    pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
     await amy_logs_session(teams, pid, "coaching", "2026-11-23", notes="Seating.")
     for user in (TUTOR, AMY):
         answer = await teams.answer(user, "programme.open", {"programme_id": pid})
@@ -249,9 +252,8 @@ async def test_session_notes_are_read_by_the_tutor_and_the_ap_only(
 
 
 async def test_undelivered_shows_what_failed_never_whose_support(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, pid: int
 ) -> None:
-    pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
     teams.connector.fail_with[chat(TUTOR)] = 403
     await amy_logs_session(teams, pid, "coaching", "2026-11-23")
     await tick(teams_app, clock)
