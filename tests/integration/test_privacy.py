@@ -48,7 +48,7 @@ from tests.integration.test_support import (
 )
 from tests.support.cards import card_text, only_card
 from tests.support.loopback import Sent
-from tests.support.teams import FILE_CONSENT, TENANT, Place, TeamsClient
+from tests.support.teams import FILE_CONSENT, TENANT, Place, TeamsClient, User
 
 
 async def _programme(teams: TeamsClient, app: web.Application, clock: FixedClock) -> int:
@@ -85,6 +85,10 @@ async def _person(db: Database, email: str) -> Person:
         return person
 
 
+async def _people(db: Database, *users: User) -> list[Person]:
+    return [await _person(db, user.email) for user in users]
+
+
 async def _access_rows(db: Database) -> list[AccessEntry]:
     async with db.unit_of_work() as uow:
         return list(await uow.session.scalars(select(AccessEntry).order_by(AccessEntry.id)))
@@ -97,8 +101,7 @@ async def test_reads_of_a_tutors_records_are_logged_and_only_the_tutor_sees_them
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
 ) -> None:
     programme_id = await _programme(teams, teams_app, clock)
-    tom = await _person(sqlite_db, TUTOR.email)
-    amy = await _person(sqlite_db, AMY.email)
+    tom, amy = await _people(sqlite_db, TUTOR, AMY)
 
     # The worker drew Tom's referral into the message that asked Amy.
     rows = await _access_rows(sqlite_db)
@@ -195,8 +198,7 @@ async def test_an_admin_exports_everything_about_a_person_through_file_consent(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
 ) -> None:
     programme_id = await _programme(teams, teams_app, clock)
-    tom = await _person(sqlite_db, TUTOR.email)
-    admin = await _person(sqlite_db, ADMIN.email)
+    tom, admin = await _people(sqlite_db, TUTOR, ADMIN)
 
     admin_card = only_card(await teams.say(ADMIN, "admin"))
     assert button_data(admin_card, "admin.person.open") == {"verb": "admin.person.open"}
@@ -269,8 +271,7 @@ async def test_an_admin_erases_a_person_keeping_others_records_anonymous(
 ) -> None:
     programme_id = await _programme(teams, teams_app, clock)
     await teams.execute(AMY, "programme.open", {"programme_id": programme_id})
-    tom = await _person(sqlite_db, TUTOR.email)
-    amy = await _person(sqlite_db, AMY.email)
+    tom, amy = await _people(sqlite_db, TUTOR, AMY)
 
     # Without the confirmation, nothing is erased.
     answer = await teams.answer(
