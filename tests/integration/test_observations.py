@@ -26,17 +26,10 @@ from storage.observations import Observation, Observations
 from storage.people import Directory
 from storage.reminders import Schedule
 from tests.conftest import ADMIN, MANAGER, TUTOR, local_settings
+from tests.support.bot import BotOverHttp
 from tests.support.cards import card_nodes, card_text
 from tests.support.loopback import Sent
-from tests.support.teams import (
-    FILE_CONSENT,
-    TENANT,
-    BotOverHttp,
-    Place,
-    TeamsClient,
-    User,
-    shared_file,
-)
+from tests.support.teams import FILE_CONSENT, TENANT, Place, TeamsClient, User, shared_file
 
 QC = User("qc", "Quinn Coordinator", "quinn@college.ac.uk")
 OBSERVER = User("olive", "Olive Observer", "olive@college.ac.uk")

@@ -29,9 +29,10 @@ from storage.people import Directory
 from storage.reminders import SENT, Schedule
 from storage.walks import DRAFT, SAVED, StoredWalk, StoredWalkPlan, WalkStore
 from tests.conftest import ADMIN, MANAGER, TUTOR
+from tests.support.bot import BotOverHttp
 from tests.support.cards import card_nodes, card_text, only_card
 from tests.support.loopback import RosterMember, Sent
-from tests.support.teams import BotOverHttp, Place, TeamsClient, User, as_teams_sends, shared_file
+from tests.support.teams import Place, TeamsClient, User, as_teams_sends, shared_file
 
 TIA = User("tia", "Tia Tutor", "tia@college.ac.uk")
 LEE = User("lee", "Lee Librarian", "lee@college.ac.uk")

@@ -7,12 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import aiohttp
-from aiohttp import web
 
 from bot.app.turn import ConversationKind, Where
-from bot.clock import FixedClock
-from bot.teams.web import BOT_KEY
-from storage.db import Database
 from tests.support.cards import card_text, only_card
 from tests.support.loopback import LoopbackConnector, RosterMember, Sent
 
@@ -322,20 +318,3 @@ async def set_up_college(
     for email, role in roles:
         reply = await teams.say(admin, f"admin grant {email} {role}")
         assert "Saved: roles" in card_text(only_card(reply))
-
-
-@dataclass
-class BotOverHttp:
-    """The bot under test: its application, its clock and the Teams client that speaks to it.
-    Each story's fixture (observations, walks, quality) adds the verbs its tests read like."""
-
-    teams: TeamsClient
-    app: web.Application
-    clock: FixedClock
-
-    @property
-    def connector(self) -> LoopbackConnector:
-        return self.teams.connector
-
-    def db(self) -> Database:
-        return self.app[BOT_KEY].db
