@@ -358,10 +358,16 @@ async def test_planned_and_unplanned_walks_and_the_team_completion(org: Org) -> 
 
 async def test_a_walk_outside_the_window_is_flagged_unplanned(org: Org) -> None:
     await make_plan(org, start="2026-11-02", end="2026-11-06")
-    form = await open_form(org)
-    await save_walk(org, filled_walk(form, "Tom"))
+    await mia_walks(org, "Tom")
     [walk] = await org.walks()
     assert walk.unplanned
+
+
+async def mia_walks(org: Org, *tutors: str) -> dict[str, Any]:
+    """Mia opens the HA27 in Maths and saves a walk that visited `tutors`: the form she filled."""
+    form = await open_form(org)
+    await save_walk(org, filled_walk(form, *tutors))
+    return form
 
 
 async def make_plan(org: Org, start: str = "2026-11-16", end: str = "2026-11-27") -> None:
@@ -405,8 +411,7 @@ async def test_at_the_end_of_a_window_managers_and_quality_hear_what_is_outstand
     org: Org,
 ) -> None:
     await make_plan(org)
-    form = await open_form(org)
-    await save_walk(org, filled_walk(form, "Tom"))
+    await mia_walks(org, "Tom")
     org.connector.clear()
 
     await org.tick()
@@ -469,8 +474,7 @@ def walk_notices(org: Org) -> list[Sent]:
 
 
 async def test_the_tutor_sees_their_feedback_but_never_the_concern_note(org: Org) -> None:
-    form = await open_form(org)
-    await save_walk(org, filled_walk(form, "Tom"))
+    await mia_walks(org, "Tom")
     [walk] = await org.walks()
 
     mine_card = only_card(await org.teams.say(TUTOR, "walks"))
@@ -505,8 +509,7 @@ async def test_a_concern_note_reaches_only_the_author_line_manager_and_the_chann
 ) -> None:
     """The access matrix's walk rows, played over HTTP: who reads the walk, and who its concern
     note, on every read path (the card, the card's button, the HA27 document)."""
-    form = await open_form(org)
-    await save_walk(org, filled_walk(form, "Tom"))
+    await mia_walks(org, "Tom")
     [walk] = await org.walks()
     for user in (DOT, LEO):  # known to TLC (in the tenant's directory), not members of Maths
         org.connector.add_member(RosterMember(user.teams_id, user.name, user.aad, user.email))
@@ -546,8 +549,7 @@ async def test_a_concern_note_reaches_only_the_author_line_manager_and_the_chann
 
 
 async def test_in_a_channel_a_walk_is_only_ever_shown_privately(org: Org) -> None:
-    form = await open_form(org)
-    await save_walk(org, filled_walk(form, "Tom"))
+    await mia_walks(org, "Tom")
     [walk] = await org.walks()
     org.connector.clear()
 
@@ -581,8 +583,7 @@ async def name_the_organisation(org: Org, name: str) -> None:
 
 
 async def test_walk_export_sends_the_ha27_as_a_word_document(org: Org) -> None:
-    form = await open_form(org)
-    await save_walk(org, filled_walk(form, "Tom"))
+    await mia_walks(org, "Tom")
     [walk] = await org.walks()
     name = f"HA27-2026-11-23-walk-{walk.id}.docx"
 
@@ -714,8 +715,7 @@ async def test_a_teams_retry_of_a_save_stores_one_walk(org: Org) -> None:
 
 
 async def test_sent_copies_are_marked_sent(org: Org) -> None:
-    form = await open_form(org)
-    await save_walk(org, filled_walk(form, "Tom"))
+    await mia_walks(org, "Tom")
     [walk] = await org.walks()
     await org.teams.say(QUINN, f"walk show {walk.id}", MATHS, mention=True)
     await org.tick()
@@ -781,8 +781,7 @@ async def test_the_termly_summary_is_drafted_from_the_records_edited_and_exporte
     org: Org,
 ) -> None:
     await make_plan(org)
-    form = await open_form(org)
-    await save_walk(org, filled_walk(form, "Tom"))
+    form = await mia_walks(org, "Tom")
     await save_walk(
         org,
         filled_walk(
@@ -867,8 +866,7 @@ async def test_the_termly_summary_is_drafted_from_the_records_edited_and_exporte
 
 async def test_at_a_windows_end_the_quality_team_gets_the_summary_to_edit(org: Org) -> None:
     await make_plan(org)
-    form = await open_form(org)
-    await save_walk(org, filled_walk(form, "Tom"))
+    await mia_walks(org, "Tom")
     org.connector.clear()
     org.clock.set(datetime(2026, 11, 27, 16, 0, tzinfo=UTC))
     await org.tick()
