@@ -113,6 +113,21 @@ async def college(
     teams.connector.clear()
 
 
+@pytest.fixture
+def with_college() -> bool:
+    """Whether `teams` comes with the college set up: a test of a bot without one says
+    `@pytest.mark.parametrize("with_college", [False])`."""
+    return True
+
+
+@pytest.fixture
+async def teams(teams: TeamsClient, with_college: bool) -> TeamsClient:
+    """The bot over real HTTP in the college of this module's docstring."""
+    if with_college:
+        await college(teams)
+    return teams
+
+
 async def refer(teams: TeamsClient, user: User = TUTOR, **extra: str) -> dict[str, Any]:
     values = {
         "topics": "behaviour",
@@ -149,7 +164,6 @@ async def amy_logs_session(
 async def test_support_to_good_end_to_end(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
     connector = teams.connector
 
     # 1. Referral: natural words open the short card, with the topic chosen for him.
@@ -397,7 +411,6 @@ async def test_support_to_good_end_to_end(
 async def test_ap_passes_tutor_asks_for_someone_else_then_waits(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
     connector = teams.connector
     await teams.say(TUTOR, "support")
     saved = await refer(teams)
@@ -432,6 +445,7 @@ async def test_ap_passes_tutor_asks_for_someone_else_then_waits(
     assert "not yours to see" in str(answer)
 
 
+@pytest.mark.parametrize("with_college", [False])
 async def test_with_no_aps_a_referral_is_kept_queued_and_admins_told_without_content(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
@@ -469,7 +483,6 @@ async def test_with_no_aps_a_referral_is_kept_queued_and_admins_told_without_con
 async def test_capacity_counts_and_a_full_ap_is_not_asked(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
     refusal = await teams.say(TUTOR, "support capacity amy@college.ac.uk 0")
     assert "Only the head of teaching" in refusal[0].text
     await teams.say(HAL, "support capacity amy@college.ac.uk 0")
@@ -491,7 +504,6 @@ async def test_capacity_counts_and_a_full_ap_is_not_asked(
 async def test_self_referral_offers_respect_an_opt_out(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
     connector = teams.connector
     reply = await teams.say(NIA, "support offers off")
     assert "no more offers" in reply[0].text.lower()
@@ -522,7 +534,6 @@ async def test_self_referral_offers_respect_an_opt_out(
 async def test_new_staff_get_an_offer_at_induction_with_one_tap_to_start(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
     connector = teams.connector
     clock.advance(timedelta(days=9))  # Nia started on the 30th; her third day is 2 December
     await tick(teams_app, clock)
@@ -534,7 +545,6 @@ async def test_new_staff_get_an_offer_at_induction_with_one_tap_to_start(
 async def test_offer_after_an_approved_observation_with_actions(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
     bot = teams_app[BOT_KEY]
     async with bot.db.unit_of_work() as uow:
         olly = await Directory(uow.session).person_by_email("tenant-1", OLLY.email)
@@ -554,7 +564,6 @@ async def test_offer_after_an_approved_observation_with_actions(
 async def test_who_can_open_a_programme_over_http(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
     ask = await ask_amy(teams, teams_app, clock)
     answer = await teams.answer(
         AMY,
@@ -700,7 +709,6 @@ async def test_support_records_round_trip(db: Database, clock: FixedClock) -> No
 async def test_an_organisation_edits_the_competence_checklist(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
     refused = await teams.say(TUTOR, "rate checklist")
     assert "edits the checklist" in refused[0].text
     card = only_card(await teams.say(HAL, "rate checklist"))
@@ -731,7 +739,6 @@ async def test_an_organisation_edits_the_competence_checklist(
 async def test_a_teams_retry_of_the_referral_saves_it_once(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
     values = {
         "topics": "questioning",
         "ways": "coaching",
@@ -761,7 +768,6 @@ async def test_the_same_activity_id_from_two_people_in_two_chats_is_two_submissi
 ) -> None:
     """Teams activity ids are unique only within a conversation: Nia's referral carrying the id
     Tom's had is hers, saved, and answered with her own card, not a replay of his."""
-    await college(teams)
     values = {"topics": "questioning", "ways": "coaching", "campus": "any", "similar_style": "no"}
     tom_body, _ = await teams.execute(TUTOR, "support.refer", values, activity_id="1:same")
     nia_values = {**values, "topics": "behaviour"}
@@ -785,7 +791,6 @@ async def test_words_typed_by_one_person_are_shown_as_text_to_another(
 ) -> None:
     """Issue 10: a referral's own words showed as a live link in the AP's card; an AP's agreed
     actions reach the tutor. Both are shown exactly as typed, and stored exactly as typed."""
-    await college(teams)
     connector = teams.connector
     await refer(teams, other_topic=EVIL)
     await tick(teams_app, clock)

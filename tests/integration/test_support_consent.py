@@ -209,7 +209,7 @@ async def test_support_to_good_starts_only_when_the_tutor_says_yes(
 async def test_new_staff_mentoring_says_at_its_start_what_it_shares(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    data, _ = await _amy_accepts(teams, teams_app, clock, "new_staff")
+    await _amy_accepts(teams, teams_app, clock, "new_staff")
     teams.connector.clear()
     await tick(teams_app, clock)
     started = texts_to(teams.connector, TUTOR)
