@@ -610,26 +610,28 @@ async def test_every_mentoring_form_sent_untouched_gets_field_errors_and_changes
 # ----------------------------------------------------------------- coaching
 
 
+async def tom_answers(teams: TeamsClient, card: dict[str, Any], **inputs: str) -> Any:
+    """Tom fills in a coaching card's `inputs` and presses its answer button: the bot's answer."""
+    return await teams.answer(
+        TUTOR, "coach.answer", {**button_data(card, "coach.answer"), **inputs}
+    )
+
+
 async def test_grow_from_the_first_question_to_actions_with_back_pause_and_resume(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
     connector = teams.connector
     card = only_card(await teams.say(TUTOR, "coach grow"))
     assert "GROW · 1 of 4: Goal" in card_text(card)
-    data = button_data(card, "coach.answer")
 
-    answer = await teams.answer(TUTOR, "coach.answer", data)  # empty: asked again
+    answer = await tom_answers(teams, card)  # empty: asked again
     assert "Write a few words" in " ".join(errors_in(answer))
-    card = await teams.answer(
-        TUTOR, "coach.answer", {**data, "answer": "Learners ask questions unprompted"}
-    )
+    card = await tom_answers(teams, card, answer="Learners ask questions unprompted")
     assert "GROW · 2 of 4: Reality" in card_text(card)
     card = await teams.answer(TUTOR, "coach.back", button_data(card, "coach.back"))
     assert "GROW · 1 of 4: Goal" in card_text(card)
     assert "Learners ask questions unprompted" in card_text(card)  # kept
-    card = await teams.answer(
-        TUTOR, "coach.answer", {**button_data(card, "coach.answer"), "answer": "Same goal"}
-    )
+    card = await tom_answers(teams, card, answer="Same goal")
     answer = await teams.answer(TUTOR, "coach.pause", button_data(card, "coach.pause"))
     assert "Paused" in card_text(answer)
     (conv,) = await rows(teams_app, CoachingConversation)
@@ -638,37 +640,20 @@ async def test_grow_from_the_first_question_to_actions_with_back_pause_and_resum
     assert "Picking up where you left off" in card_text(resumed)
     assert "GROW · 2 of 4: Reality" in card_text(resumed)
 
-    body, _ = await teams.execute(
-        TUTOR, "coach.answer", {**button_data(resumed, "coach.answer"), "answer": "Two ask"}
-    )
-    will = await teams.answer(
-        TUTOR,
-        "coach.answer",
-        {**button_data(body["value"], "coach.answer"), "answer": "Think-pair-share; cold call"},
-    )
+    options = await tom_answers(teams, resumed, answer="Two ask")
+    will = await tom_answers(teams, options, answer="Think-pair-share; cold call")
     assert "GROW · 4 of 4: Will" in card_text(will)
     # The last step needs actions with future dates.
-    answer = await teams.answer(
-        TUTOR,
-        "coach.answer",
-        {
-            **button_data(will, "coach.answer"),
-            "action_1": "Try think-pair-share",
-            "by_1": "2026-11-01",
-        },
-    )
+    answer = await tom_answers(teams, will, action_1="Try think-pair-share", by_1="2026-11-01")
     assert "Choose a date in the future." in errors_in(answer)
-    answer = await teams.answer(
-        TUTOR,
-        "coach.answer",
-        {
-            **button_data(will, "coach.answer"),
-            "answer": "Start Tuesday",
-            "action_1": "Try think-pair-share with level 2",
-            "by_1": "2026-12-04",
-            "action_2": "Ask Amy about cold calling",
-            "by_2": "2026-12-11",
-        },
+    answer = await tom_answers(
+        teams,
+        will,
+        answer="Start Tuesday",
+        action_1="Try think-pair-share with level 2",
+        by_1="2026-12-04",
+        action_2="Ask Amy about cold calling",
+        by_2="2026-12-11",
     )
     done = card_text(answer)
     assert "GROW: your actions" in done and "Try think-pair-share with level 2" in done
