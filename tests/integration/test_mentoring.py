@@ -35,8 +35,9 @@ from storage.people import Directory
 from storage.privacy import AccessEntry
 from storage.reminders import PENDING, Schedule
 from tests.conftest import ADMIN, MANAGER, START, TUTOR
-from tests.integration.test_support import button_data, cards_to, texts_to
+from tests.integration.test_support import button_data, cards_to, next_card_to, texts_to
 from tests.support.cards import card_nodes, card_text, only_card
+from tests.support.loopback import LoopbackConnector
 from tests.support.teams import Place, TeamsClient, User, set_up_college
 
 AMY = User("amy", "Amy Able", "amy@college.ac.uk")
@@ -199,9 +200,8 @@ async def agreed_and_met(teams: TeamsClient, app: web.Application, clock: FixedC
 
 
 async def test_directory_search_choice_ranking_decline_and_accept(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    connector = teams.connector
 
     card = only_card(await teams.say(TUTOR, "mentor maths"))
     text = card_text(card)
@@ -276,9 +276,8 @@ async def test_no_specialist_offers_nearest_and_external_mentors(
 
 
 async def test_not_a_good_fit_from_either_side_rematches_without_a_reason(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    connector = teams.connector
     rel_id = await mentored_by_ben(teams, teams_app, clock)
 
     card = await teams.answer(TUTOR, "mentor.not_fit", {"rel": rel_id})
@@ -314,9 +313,8 @@ async def test_not_a_good_fit_from_either_side_rematches_without_a_reason(
 
 
 async def test_agreement_smart_errors_then_confirmed_by_both_then_a_change(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    connector = teams.connector
     rel_id = await mentored_by_ben(teams, teams_app, clock)
 
     # The form is pre-filled from seed 003's appendix 5 and the default review points.
@@ -386,9 +384,7 @@ async def test_agreement_smart_errors_then_confirmed_by_both_then_a_change(
     (rel,) = await rows(teams_app, MentoringRelationship)
     assert rel.agreement["meeting"] == GOOD["meeting"]
     assert rel.proposal is not None and rel.proposal["meeting"] == changed["meeting"]
-    connector.clear()
-    await tick(teams_app, clock)
-    asked = cards_to(connector, BEN)[-1]
+    asked = await next_card_to(teams, teams_app, clock, BEN)
     assert "proposed a change" in card_text(asked) and "when and where you meet" in card_text(asked)
     await teams.execute(BEN, "agreement.confirm", {"rel": rel_id})
     (rel,) = await rows(teams_app, MentoringRelationship)
@@ -400,9 +396,8 @@ async def test_agreement_smart_errors_then_confirmed_by_both_then_a_change(
 
 
 async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw_it(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    connector = teams.connector
     rel_id = await agreed(teams, teams_app, clock)
 
     # A meeting, with progress against each objective shown as a bar.
@@ -447,9 +442,7 @@ async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw
 
     # The initial review point arrives: both are reminded; the mentee gets the draft.
     clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
-    connector.clear()
-    await tick(teams_app, clock)
-    draft = cards_to(connector, TUTOR)[-1]
+    draft = await next_card_to(teams, teams_app, clock, TUTOR)
     assert "Initial review is due: the draft" in card_text(draft)
     assert "Starters for area and perimeter" in card_text(draft)
     assert "Progress 40%" in card_text(draft)
@@ -475,9 +468,8 @@ async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw
 
 
 async def test_a_meeting_nudge_when_nothing_is_logged_respects_the_opt_out(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    connector = teams.connector
     rel_id = await agreed(teams, teams_app, clock)
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         items = await Schedule(uow.session).pending("tenant-1", f"mentoring-nudge:{rel_id}:")
@@ -506,11 +498,10 @@ async def test_a_meeting_nudge_when_nothing_is_logged_respects_the_opt_out(
 
 
 async def test_change_confirmations_and_review_reminders_keep_to_sending_hours_and_quiet_times(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
     """Point 6: these go through the reminders engine, so the college's sending hours (08:00 to
     18:00 on weekdays) and each person's own quiet times hold them."""
-    connector = teams.connector
     rel_id = await agreed(teams, teams_app, clock)
     answer = await teams.answer(TUTOR, "settings.save", {"days_off": "0"})  # never on Mondays
     assert "never on Mondays" in card_text(answer)
@@ -620,7 +611,6 @@ async def tom_answers(teams: TeamsClient, card: dict[str, Any], **inputs: str) -
 async def test_grow_from_the_first_question_to_actions_with_back_pause_and_resume(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    connector = teams.connector
     card = only_card(await teams.say(TUTOR, "coach grow"))
     assert "GROW · 1 of 4: Goal" in card_text(card)
 
@@ -674,9 +664,7 @@ async def test_grow_from_the_first_question_to_actions_with_back_pause_and_resum
     assert "Coaching (GROW)" in listed and "Try think-pair-share with level 2" in listed
     assert "Ask Amy about cold calling" in listed
     clock.set(datetime(2026, 12, 2, 9, 30, tzinfo=UTC))
-    connector.clear()
-    await tick(teams_app, clock)
-    reminder = cards_to(connector, TUTOR)[-1]
+    reminder = await next_card_to(teams, teams_app, clock, TUTOR)
     assert "Try think-pair-share with level 2" in card_text(reminder)
     answer = await teams.answer(
         TUTOR, "coach.action.done", button_data(reminder, "coach.action.done")
@@ -764,13 +752,12 @@ async def test_only_the_pair_read_the_records_managers_and_quality_see_existence
 
 
 async def test_every_read_by_someone_else_is_in_the_access_log_and_privacy_shows_it(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
     """Issue 14 point 5 with issue 10's access log: each time a mentoring or coaching record
     reaches anyone but the person it is about (the mentor, a review recipient, the person the
     notes were shared with, a manager or quality seeing that it exists), a row is written and
     the person reads it with `privacy`; a refused read and one's own reads write nothing."""
-    connector = teams.connector
     rel_id = await agreed(teams, teams_app, clock)  # Tom asked Ben; Ben proposed; Tom confirmed
     await tick(teams_app, clock)  # Ben hears it was confirmed: the agreement card
     await teams.execute(BEN, "agreement.edit", {"rel": rel_id})
@@ -796,9 +783,7 @@ async def test_every_read_by_someone_else_is_in_the_access_log_and_privacy_shows
     await tick(teams_app, clock)
     # The initial review: Ben is shown the draft; Olly gets it once Tom has read it.
     clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
-    connector.clear()
-    await tick(teams_app, clock)
-    draft = cards_to(connector, TUTOR)[-1]
+    draft = await next_card_to(teams, teams_app, clock, TUTOR)
     await teams.execute(TUTOR, "mentoring.review.seen", button_data(draft, "mentoring.review.seen"))
     await tick(teams_app, clock)
     assert "Mentoring initial review: Tom Tutor" in texts_to(connector, OLLY)
@@ -937,9 +922,8 @@ async def grow_to_the_end(teams: TeamsClient) -> dict[str, Any]:
 
 
 async def test_coaching_notes_are_shared_with_the_mentor_only_by_choice(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    connector = teams.connector
     await agreed(teams, teams_app, clock)
     done = await grow_to_the_end(teams)
     assert "Share with Ben Bright" in card_text(done)
@@ -957,9 +941,8 @@ async def test_coaching_notes_are_shared_with_the_mentor_only_by_choice(
 
 
 async def test_a_coordinator_suggests_but_never_assigns_and_bad_input_changes_nothing(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    connector = teams.connector
     reply = await teams.say(HAL, "mentor suggest tom@college.ac.uk maths")
     assert "it's their choice" in str(reply[0].activity.get("text"))
     denied = await teams.say(QUINN, "mentor suggest tom@college.ac.uk maths")

@@ -44,6 +44,7 @@ from tests.integration.test_support import (
     button_data,
     cards_to,
     college,
+    next_card_to,
     tick,
 )
 from tests.support.cards import card_text, only_card
@@ -61,9 +62,7 @@ async def _programme(teams: TeamsClient, app: web.Application, clock: FixedClock
         AMY, "support.accept", {"referral_id": referral_id, "kind": "support_to_good"}
     )
     # Support to good starts only when Tom accepts what it shares (issue 12).
-    teams.connector.clear()
-    await tick(app, clock)
-    consent = cards_to(teams.connector, TUTOR)[-1]
+    consent = await next_card_to(teams, app, clock, TUTOR)
     answer = await teams.answer(TUTOR, "support.consent", button_data(consent, "support.consent"))
     programme_id = int(button_data(answer, "programme.open")["programme_id"])
     await teams.execute(TUTOR, "rate", {"programme_id": programme_id, "stage": "start", **SCORES})

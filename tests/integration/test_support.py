@@ -99,6 +99,15 @@ async def tick(app: web.Application, clock: FixedClock) -> int:
     return int(await app[BOT_KEY].worker.tick(clock.now()))
 
 
+async def next_card_to(
+    teams: TeamsClient, app: web.Application, clock: FixedClock, user: User
+) -> dict[str, Any]:
+    """The last card the worker's next tick sends `user` (what was sent before is cleared)."""
+    teams.connector.clear()
+    await tick(app, clock)
+    return cards_to(teams.connector, user)[-1]
+
+
 async def college(
     teams: TeamsClient, tutor_list: str = TUTOR_LIST, people: tuple[User, ...] = EVERYONE
 ) -> None:
@@ -162,9 +171,8 @@ async def amy_logs_session(
 
 
 async def test_support_to_good_end_to_end(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    connector = teams.connector
 
     # 1. Referral: natural words open the short card, with the topic chosen for him.
     card = only_card(await teams.say(TUTOR, "I'd like some help with behaviour management"))
@@ -206,14 +214,10 @@ async def test_support_to_good_end_to_end(
     )
     assert "starts only when Tom Tutor says yes" in card_text(answer)
     # Support to good reports to the line manager: it starts only when Tom accepts it.
-    connector.clear()
-    await tick(teams_app, clock)
-    consent = cards_to(connector, TUTOR)[-1]
+    consent = await next_card_to(teams, teams_app, clock, TUTOR)
     answer = await teams.answer(TUTOR, "support.consent", button_data(consent, "support.consent"))
     programme_id = button_data(answer, "programme.open")["programme_id"]
-    connector.clear()
-    await tick(teams_app, clock)
-    started = cards_to(connector, TUTOR)[-1]
+    started = await next_card_to(teams, teams_app, clock, TUTOR)
     assert "Amy Advanced will support you" in card_text(started)
     assert "update to your line manager every 2 weeks" in card_text(started)
     assert "Who can see it: you and Amy Advanced" in card_text(started)
@@ -409,9 +413,8 @@ async def test_support_to_good_end_to_end(
 
 
 async def test_ap_passes_tutor_asks_for_someone_else_then_waits(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    connector = teams.connector
     await teams.say(TUTOR, "support")
     saved = await refer(teams)
     referral_id = button_data(saved, "support.someone_else")["referral_id"]
@@ -447,9 +450,8 @@ async def test_ap_passes_tutor_asks_for_someone_else_then_waits(
 
 @pytest.mark.parametrize("with_college", [False])
 async def test_with_no_aps_a_referral_is_kept_queued_and_admins_told_without_content(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    connector = teams.connector
     teams.on_roster(*EVERYONE)
     for user in (ADMIN, TUTOR, HAL, AMY):
         await teams.say(user, "hello")
@@ -502,9 +504,8 @@ async def test_capacity_counts_and_a_full_ap_is_not_asked(
 
 
 async def test_self_referral_offers_respect_an_opt_out(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    connector = teams.connector
     reply = await teams.say(NIA, "support offers off")
     assert "no more offers" in reply[0].text.lower()
 
@@ -532,9 +533,8 @@ async def test_self_referral_offers_respect_an_opt_out(
 
 
 async def test_new_staff_get_an_offer_at_induction_with_one_tap_to_start(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    connector = teams.connector
     clock.advance(timedelta(days=9))  # Nia started on the 30th; her third day is 2 December
     await tick(teams_app, clock)
     texts = texts_to(connector, NIA)
@@ -787,11 +787,10 @@ async def test_the_same_activity_id_from_two_people_in_two_chats_is_two_submissi
 
 
 async def test_words_typed_by_one_person_are_shown_as_text_to_another(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
     """Issue 10: a referral's own words showed as a live link in the AP's card; an AP's agreed
     actions reach the tutor. Both are shown exactly as typed, and stored exactly as typed."""
-    connector = teams.connector
     await refer(teams, other_topic=EVIL)
     await tick(teams_app, clock)
     ask = cards_to(connector, AMY)[-1]

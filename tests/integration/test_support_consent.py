@@ -37,6 +37,7 @@ from tests.integration.test_support import (
     tick,
 )
 from tests.support.cards import card_text, only_card
+from tests.support.loopback import LoopbackConnector
 from tests.support.teams import TeamsClient, User
 
 ORG = "tenant-1"
@@ -160,9 +161,8 @@ async def _toms_programme(app: web.Application) -> SupportProgrammeRecord | None
 
 
 async def test_support_to_good_starts_only_when_the_tutor_says_yes(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    connector = teams.connector
     data, body = await _amy_accepts(teams, teams_app, clock, "support_to_good")
     reply = card_text(body["value"])
     assert "starts only when Tom Tutor says yes" in reply and "starts today" not in reply
