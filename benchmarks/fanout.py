@@ -23,12 +23,10 @@ import signal
 import sys
 import tempfile
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from sqlalchemy import func, insert, select
 
 from benchmarks.throttled_connector import ThrottledConnector
@@ -37,6 +35,7 @@ from bot.clock import SystemClock
 from storage.db import Database
 from storage.models import ConversationRef, Organisation, Person
 from storage.reminders import SENT, ScheduledItem
+from tests.support.databases import create_pg_database, drop_pg_database
 
 ROOT = Path(__file__).resolve().parent.parent
 ORG = "bench-tenant"
@@ -247,24 +246,13 @@ def per_window(times: list[float], seconds: float) -> list[float]:
     return [round(counts.get(i, 0) / seconds, 1) for i in range(max(counts) + 1)]
 
 
-async def _as_admin(statement: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
 async def pg_database(run: str = "fanout") -> tuple[str, str]:
     """A new empty PostgreSQL database for one benchmark run: (SQLAlchemy URL, name)."""
-    name = f"tlc_{run}_{uuid.uuid4().hex[:8]}"
-    await _as_admin(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    return f"{base}/{name}", name
+    return await create_pg_database(PG_ADMIN, f"tlc_{run}")
 
 
 async def drop_pg(name: str) -> None:
-    await _as_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await drop_pg_database(name, PG_ADMIN)
 
 
 async def main() -> None:

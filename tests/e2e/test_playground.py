@@ -38,6 +38,12 @@ def open_personal_chat(page: Any) -> None:
     page.get_by_role("treeitem", name="Personal Chat").click()
 
 
+def open_greeted_personal_chat(page: Any) -> None:
+    """Open the personal chat and wait for the bot's greeting, so what is said next is answered."""
+    open_personal_chat(page)
+    cards(page, GREETING).first.wait_for()
+
+
 def say(page: Any, text: str) -> None:
     """Type into the composer (a contenteditable textbox) and press Enter, as a person would."""
     composer = page.locator("[contenteditable='true'][role='textbox']").last
@@ -78,8 +84,7 @@ def test_installing_the_app_shows_the_greeting(page: Any) -> None:
 
 
 def test_help_typed_in_the_personal_chat_shows_the_help_card(page: Any) -> None:
-    open_personal_chat(page)
-    cards(page, GREETING).first.wait_for()
+    open_greeted_personal_chat(page)
     say(page, "help")
     # Case-sensitive: the greeting says "Here is what I can do:", the help card's title is this.
     help_card = cards(page, re.compile("What I can do")).last
@@ -101,8 +106,7 @@ def test_help_with_an_at_mention_in_a_channel_answers_in_the_thread(page: Any) -
 
 
 def test_a_card_submit_round_trips_and_is_stored(page: Any) -> None:
-    open_personal_chat(page)
-    cards(page, GREETING).first.wait_for()
+    open_greeted_personal_chat(page)
     say(page, "admin")
     admin_card = cards(page, "TLC admin").last
     admin_card.get_by_role("button", name="Give a role").click()
@@ -128,8 +132,7 @@ def test_a_card_submit_round_trips_and_is_stored(page: Any) -> None:
 
 
 def test_an_invalid_submit_comes_back_with_the_field_error(page: Any) -> None:
-    open_personal_chat(page)
-    cards(page, GREETING).first.wait_for()
+    open_greeted_personal_chat(page)
     say(page, "admin")
     cards(page, "TLC admin").last.get_by_role("button", name="Give a role").click()
     form = cards(page, "Give someone a role").last
@@ -205,8 +208,7 @@ def first_day_in_the_team(day: FirstDay) -> None:
     Activity → Add user" sends it (no email in it); then TLC is installed in the team and reads
     its roster: still one Tom, with his email, so he can be reached."""
     page = day.page
-    open_personal_chat(page)
-    cards(page, GREETING).first.wait_for()
+    open_greeted_personal_chat(page)
     tom = {"id": "user-tom", "name": "Tom Tutor", "aadObjectId": "aad-tom"}
     mock_activity(day, TEAM_GENERAL, "userAdded", membersAdded=[tom])
     eventually(day, "SELECT id FROM people WHERE teams_user_id = 'user-tom'")
@@ -421,8 +423,7 @@ def test_a_manager_logs_a_whole_walk_on_a_phone(page: Any, e2e_dir: Any) -> None
     develop, verbal feedback) is saved as it was filled in."""
     import sqlite3
 
-    open_personal_chat(page)
-    cards(page, GREETING).first.wait_for()
+    open_greeted_personal_chat(page)
     page.get_by_role("treeitem", name="General").click()  # TLC in the team: its roster is read
     cards(page, GREETING).first.wait_for()
     open_personal_chat(page)

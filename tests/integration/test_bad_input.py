@@ -16,7 +16,8 @@ from sqlalchemy import text
 from bot.teams.web import BOT_KEY
 from tests.conftest import ADMIN
 from tests.integration.test_forms_as_sent import ROUTER, dump
-from tests.support.teams import Place, TeamsClient, card_text
+from tests.support.cards import card_text
+from tests.support.teams import Place, TeamsClient
 
 # --- at the door -------------------------------------------------------------------------------
 

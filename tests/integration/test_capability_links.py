@@ -27,7 +27,8 @@ from storage.people import Directory
 from storage.walks import SAVED, StoredWalk
 from tests.conftest import ADMIN, MANAGER, TUTOR
 from tests.integration.test_walks import action_data, filled_walk
-from tests.support.teams import TENANT, Place, TeamsClient, User, card_text, only_card, shared_file
+from tests.support.cards import card_text, only_card
+from tests.support.teams import TENANT, Place, TeamsClient, User, shared_file
 
 QUINN = User("quinn", "Quinn Quality", "quinn@college.ac.uk")
 OLIVE = User("olive", "Olive Observer", "olive@college.ac.uk")

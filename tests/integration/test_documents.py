@@ -116,6 +116,14 @@ def _personal(user: User) -> str:
     return Place.personal(user).conversation_id
 
 
+async def accepted_in_her_chat(quality: TeamsClient, name: str) -> bytes:
+    """What the bot just sent went to Ada's 1:1 chat only, and is the file offer she accepts: the
+    file's bytes."""
+    offer = quality.connector.messages()
+    assert [s.conversation_id for s in offer] == [_personal(ADMIN)]
+    return await quality.accept_file(ADMIN, offer, name)
+
+
 async def test_a_document_asked_for_in_a_channel_comes_at_once_out_of_hours(
     quality: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
@@ -124,9 +132,7 @@ async def test_a_document_asked_for_in_a_channel_comes_at_once_out_of_hours(
     assert "to our 1:1 chat, where only you will see it" in sent[0].text
     quality.connector.clear()
     assert await teams_app[BOT_KEY].worker.tick(clock.now()) == 1
-    offer = quality.connector.messages()
-    assert [s.conversation_id for s in offer] == [_personal(ADMIN)]
-    assert await quality.accept_file(ADMIN, offer, "friday.xlsx")
+    assert await accepted_in_her_chat(quality, "friday.xlsx")
 
 
 async def test_an_offer_that_cannot_arrive_is_told_where_it_was_asked_and_kept(
@@ -169,9 +175,7 @@ async def test_an_offer_that_cannot_arrive_is_told_where_it_was_asked_and_kept(
     await quality.execute(ADMIN, "notices.retry", {})
     quality.connector.clear()
     assert await bot.worker.tick(clock.now()) == 1
-    offer_sent = quality.connector.messages()
-    assert [s.conversation_id for s in offer_sent] == [_personal(ADMIN)]
-    assert await quality.accept_file(ADMIN, offer_sent, "late-but-there.xlsx")
+    assert await accepted_in_her_chat(quality, "late-but-there.xlsx")
 
 
 async def test_asking_again_replaces_the_document_still_waiting(
@@ -195,7 +199,7 @@ async def test_asking_again_replaces_the_document_still_waiting(
         assert states == {"document-failed": SENT, "document": PENDING}
     quality.connector.clear()
     assert await bot.worker.tick(clock.now()) == 1
-    assert await quality.accept_file(ADMIN, quality.connector.messages(), "again.xlsx")
+    assert await accepted_in_her_chat(quality, "again.xlsx")
 
 
 # --- A turn's own reply when Teams asks to slow down ----------------------------------------------

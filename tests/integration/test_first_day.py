@@ -17,7 +17,8 @@ from bot.teams.web import BOT_KEY
 from storage.models import Organisation, Person, TeamMember
 from storage.people import Directory
 from tests.conftest import ADMIN, MANAGER, TUTOR
-from tests.support.teams import TENANT, Place, TeamsClient, User, card_nodes, card_text
+from tests.support.cards import card_nodes, card_text
+from tests.support.teams import TENANT, Place, TeamsClient, User
 
 MATHS = Place.channel("19:team-maths@thread.tacv2", team_name="Maths", channel_name="General")
 # Team members TLC has never heard from: they only exist on the team's roster.

@@ -17,7 +17,8 @@ from storage.db import Database
 from storage.models import Base
 from storage.support import SupportReferral
 from tests.conftest import ADMIN
-from tests.support.teams import TeamsClient, card_text
+from tests.support.cards import card_text
+from tests.support.teams import TeamsClient
 
 ROUTER, _ = build_router()
 FORM_VERBS = sorted(v for v, a in ROUTER.actions.items() if a.form is not None)
@@ -81,8 +82,7 @@ async def test_an_untouched_referral_is_refused_with_its_field_errors(
     teams: TeamsClient, teams_app: web.Application
 ) -> None:
     """The Playground sends an untouched self-referral card with no inputs at all."""
-    body, _ = await teams.execute(ADMIN, "support.refer", {})
-    text = card_text(body["value"])
+    text = card_text(await teams.answer(ADMIN, "support.refer", {}))
     assert "Choose at least one way" in text
     assert "Choose at least one thing" in text
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:

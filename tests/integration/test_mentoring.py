@@ -12,6 +12,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
@@ -34,16 +35,10 @@ from storage.people import Directory
 from storage.privacy import AccessEntry
 from storage.reminders import PENDING, Schedule
 from tests.conftest import ADMIN, MANAGER, START, TUTOR
-from tests.integration.test_support import button_data, cards_to, texts_to
-from tests.support.teams import (
-    Place,
-    TeamsClient,
-    User,
-    card_nodes,
-    card_text,
-    only_card,
-    set_up_college,
-)
+from tests.integration.test_support import button_data, cards_to, next_card_to, texts_to
+from tests.support.cards import card_nodes, card_text, only_card
+from tests.support.loopback import LoopbackConnector
+from tests.support.teams import Place, TeamsClient, User, set_up_college
 
 AMY = User("amy", "Amy Able", "amy@college.ac.uk")
 BEN = User("ben", "Ben Bright", "ben@college.ac.uk")
@@ -131,7 +126,9 @@ async def person_id(app: web.Application, user: User) -> int:
         return person.id
 
 
-async def college(teams: TeamsClient) -> None:
+@pytest.fixture
+async def teams(teams: TeamsClient) -> TeamsClient:
+    """The bot over real HTTP in the college of this module's docstring, for every test here."""
     roles = (
         ("hal@college.ac.uk", "head_of_teaching_and_learning"),
         ("quinn@college.ac.uk", "quality_coordinator"),
@@ -146,7 +143,7 @@ async def college(teams: TeamsClient) -> None:
     ):
         form = only_card(await teams.say(user, "mentor offer"))
         assert "Offer to mentor" in card_text(form)
-        body, _ = await teams.execute(
+        answer = await teams.answer(
             user,
             "mentor.offer",
             {
@@ -158,21 +155,22 @@ async def college(teams: TeamsClient) -> None:
                 "institution": "North Herts College",
             },
         )
-        assert "Thank you for offering to mentor" in card_text(body["value"])
+        assert "Thank you for offering to mentor" in card_text(answer)
     teams.connector.clear()
+    return teams
 
 
 async def mentored_by_ben(teams: TeamsClient, app: web.Application, clock: FixedClock) -> int:
     """Tom chooses Ben, Ben accepts: the relationship id."""
     card = only_card(await teams.say(TUTOR, "mentor maths"))
     ben = choices(card, "first")["Ben Bright"]
-    body, _ = await teams.execute(TUTOR, "mentor.choose", {"first": ben, "specialism": "maths"})
-    assert "I've asked **Ben Bright**" in card_text(body["value"])
+    answer = await teams.answer(TUTOR, "mentor.choose", {"first": ben, "specialism": "maths"})
+    assert "I've asked **Ben Bright**" in card_text(answer)
     await tick(app, clock)
     request = cards_to(teams.connector, BEN)[-1]
     rel = int(button_data(request, "mentor.accept")["rel"])
-    body, _ = await teams.execute(BEN, "mentor.accept", {"rel": rel})
-    assert "You're Tom Tutor's mentor" in card_text(body["value"])
+    answer = await teams.answer(BEN, "mentor.accept", {"rel": rel})
+    assert "You're Tom Tutor's mentor" in card_text(answer)
     await tick(app, clock)
     teams.connector.clear()
     return rel
@@ -181,15 +179,14 @@ async def mentored_by_ben(teams: TeamsClient, app: web.Application, clock: Fixed
 async def agreed(teams: TeamsClient, app: web.Application, clock: FixedClock) -> int:
     rel = await mentored_by_ben(teams, app, clock)
     await teams.execute(BEN, "agreement.save", {"rel": rel, **GOOD})
-    body, _ = await teams.execute(TUTOR, "agreement.confirm", {"rel": rel})
-    assert "it's in effect" in card_text(body["value"])
+    answer = await teams.answer(TUTOR, "agreement.confirm", {"rel": rel})
+    assert "it's in effect" in card_text(answer)
     teams.connector.clear()
     return rel
 
 
 async def agreed_and_met(teams: TeamsClient, app: web.Application, clock: FixedClock) -> int:
-    """The college; Tom and Ben agreed; Ben logs a meeting about "Confidential worries"."""
-    await college(teams)
+    """Tom and Ben agreed; Ben logs a meeting about "Confidential worries"."""
     rel_id = await agreed(teams, app, clock)
     await teams.execute(
         BEN,
@@ -203,10 +200,8 @@ async def agreed_and_met(teams: TeamsClient, app: web.Application, clock: FixedC
 
 
 async def test_directory_search_choice_ranking_decline_and_accept(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    await college(teams)
-    connector = teams.connector
 
     card = only_card(await teams.say(TUTOR, "mentor maths"))
     text = card_text(card)
@@ -220,17 +215,17 @@ async def test_directory_search_choice_ranking_decline_and_accept(
 
     # A forged choice of his line manager is refused, and nothing is stored.
     mia = str(await person_id(teams_app, MANAGER))
-    body, _ = await teams.execute(TUTOR, "mentor.choose", {"first": mia, "specialism": "maths"})
-    assert "Choose someone from the list." in errors_in(body["value"])
+    answer = await teams.answer(TUTOR, "mentor.choose", {"first": mia, "specialism": "maths"})
+    assert "Choose someone from the list." in errors_in(answer)
     assert await rows(teams_app, MentoringRelationship) == []
 
     # He ranks Amy first and Ben second; only Amy is asked.
-    body, _ = await teams.execute(
+    answer = await teams.answer(
         TUTOR,
         "mentor.choose",
         {"first": offered["Amy Able"], "second": offered["Ben Bright"], "specialism": "maths"},
     )
-    assert "I'll ask your next choice" in card_text(body["value"])
+    assert "I'll ask your next choice" in card_text(answer)
     (rel,) = await rows(teams_app, MentoringRelationship)
     assert rel.state == ASKED and rel.mentor_id == int(offered["Amy Able"])
     assert rel.next_choices == [int(offered["Ben Bright"])]
@@ -241,8 +236,8 @@ async def test_directory_search_choice_ranking_decline_and_accept(
 
     # Ben can't answer Amy's request; Amy declines (no reason); Ben is asked next.
     rel_id = int(button_data(request, "mentor.accept")["rel"])
-    body, _ = await teams.execute(BEN, "mentor.accept", {"rel": rel_id})
-    assert "Only the mentor this request was sent to" in str(body["value"])
+    answer = await teams.answer(BEN, "mentor.accept", {"rel": rel_id})
+    assert "Only the mentor this request was sent to" in str(answer)
     await teams.execute(AMY, "mentor.decline", {"rel": rel_id})
     connector.clear()
     await tick(teams_app, clock)
@@ -264,7 +259,6 @@ async def test_directory_search_choice_ranking_decline_and_accept(
 async def test_no_specialist_offers_nearest_and_external_mentors(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
     reply = await teams.say(
         HAL,
         "mentor external Herts Partnership CETT; brokerage; plumbing, electrical installation; "
@@ -282,14 +276,11 @@ async def test_no_specialist_offers_nearest_and_external_mentors(
 
 
 async def test_not_a_good_fit_from_either_side_rematches_without_a_reason(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    await college(teams)
-    connector = teams.connector
     rel_id = await mentored_by_ben(teams, teams_app, clock)
 
-    body, _ = await teams.execute(TUTOR, "mentor.not_fit", {"rel": rel_id})
-    card = body["value"]
+    card = await teams.answer(TUTOR, "mentor.not_fit", {"rel": rel_id})
     assert "no reason needed" in card_text(card)
     assert set(choices(card, "first")) == {"Amy Able"}  # Ben is not offered again
     (rel,) = await rows(teams_app, MentoringRelationship)
@@ -305,8 +296,8 @@ async def test_not_a_good_fit_from_either_side_rematches_without_a_reason(
     amy_rel = int(button_data(cards_to(connector, AMY)[-1], "mentor.accept")["rel"])
     await teams.execute(AMY, "mentor.accept", {"rel": amy_rel})
     connector.clear()
-    body, _ = await teams.execute(AMY, "mentor.not_fit", {"rel": amy_rel})
-    assert "no reason needed" in card_text(body["value"])
+    answer = await teams.answer(AMY, "mentor.not_fit", {"rel": amy_rel})
+    assert "no reason needed" in card_text(answer)
     await tick(teams_app, clock)
     text = texts_to(connector, TUTOR)
     assert "Amy Able thinks it isn't a good fit. No reason needed" in text
@@ -314,18 +305,16 @@ async def test_not_a_good_fit_from_either_side_rematches_without_a_reason(
     assert "Nobody here offers to mentor in **maths** yet" in text
 
     # Someone outside the relationship cannot end it.
-    body, _ = await teams.execute(MANAGER, "mentor.not_fit", {"rel": amy_rel})
-    assert "not yours to see" in str(body["value"])
+    answer = await teams.answer(MANAGER, "mentor.not_fit", {"rel": amy_rel})
+    assert "not yours to see" in str(answer)
 
 
 # ---------------------------------------------------------------- the agreement
 
 
 async def test_agreement_smart_errors_then_confirmed_by_both_then_a_change(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    await college(teams)
-    connector = teams.connector
     rel_id = await mentored_by_ben(teams, teams_app, clock)
 
     # The form is pre-filled from seed 003's appendix 5 and the default review points.
@@ -345,8 +334,7 @@ async def test_agreement_smart_errors_then_confirmed_by_both_then_a_change(
         "objective_3_measure": "it goes well",
     }
     bad.pop("objective_2_measure")  # an empty input is absent from what Teams sends
-    body, _ = await teams.execute(BEN, "agreement.save", {"rel": rel_id, **bad})
-    errors = errors_in(body["value"])
+    errors = errors_in(await teams.answer(BEN, "agreement.save", {"rel": rel_id, **bad}))
     assert any(e.startswith("Make it specific") for e in errors)
     assert "Choose a date in the future." in errors
     assert "Say how you'll both know it's done." in errors
@@ -355,19 +343,17 @@ async def test_agreement_smart_errors_then_confirmed_by_both_then_a_change(
     assert rel.proposal is None and rel.agreement == {}
 
     # Ben proposes; Tom is asked to confirm through the reminders engine.
-    body, _ = await teams.execute(BEN, "agreement.save", {"rel": rel_id, **GOOD})
-    assert "I've asked Tom Tutor to confirm" in card_text(body["value"])
+    answer = await teams.answer(BEN, "agreement.save", {"rel": rel_id, **GOOD})
+    assert "I've asked Tom Tutor to confirm" in card_text(answer)
     (rel,) = await rows(teams_app, MentoringRelationship)
     assert rel.proposal is not None and rel.agreement == {}
-    body, _ = await teams.execute(BEN, "agreement.confirm", {"rel": rel_id})
-    assert "the other person confirms it" in str(body["value"])
+    answer = await teams.answer(BEN, "agreement.confirm", {"rel": rel_id})
+    assert "the other person confirms it" in str(answer)
     await tick(teams_app, clock)
     asked = cards_to(connector, TUTOR)[-1]
     assert "Ben Bright proposed this agreement" in card_text(asked)
-    body, _ = await teams.execute(
-        TUTOR, "agreement.confirm", button_data(asked, "agreement.confirm")
-    )
-    confirmed = card_text(body["value"])
+    answer = await teams.answer(TUTOR, "agreement.confirm", button_data(asked, "agreement.confirm"))
+    confirmed = card_text(answer)
     assert "Confirmed by both of you" in confirmed
     # Both parties with their specialisms, job titles and institutions (appendix 5's header),
     # and who confirmed what when.
@@ -398,9 +384,7 @@ async def test_agreement_smart_errors_then_confirmed_by_both_then_a_change(
     (rel,) = await rows(teams_app, MentoringRelationship)
     assert rel.agreement["meeting"] == GOOD["meeting"]
     assert rel.proposal is not None and rel.proposal["meeting"] == changed["meeting"]
-    connector.clear()
-    await tick(teams_app, clock)
-    asked = cards_to(connector, BEN)[-1]
+    asked = await next_card_to(teams, teams_app, clock, BEN)
     assert "proposed a change" in card_text(asked) and "when and where you meet" in card_text(asked)
     await teams.execute(BEN, "agreement.confirm", {"rel": rel_id})
     (rel,) = await rows(teams_app, MentoringRelationship)
@@ -412,14 +396,12 @@ async def test_agreement_smart_errors_then_confirmed_by_both_then_a_change(
 
 
 async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw_it(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    await college(teams)
-    connector = teams.connector
     rel_id = await agreed(teams, teams_app, clock)
 
     # A meeting, with progress against each objective shown as a bar.
-    body, _ = await teams.execute(
+    answer = await teams.answer(
         BEN,
         "mentoring.meeting",
         {
@@ -430,29 +412,29 @@ async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw
             "progress_1": "40",
         },
     )
-    text = card_text(body["value"])
+    text = card_text(answer)
     assert "Meeting logged." in text and "▰▰▰▰▱▱▱▱▱▱ 40%" in text
     # A meeting in the future is refused, and not stored.
-    body, _ = await teams.execute(
+    answer = await teams.answer(
         BEN, "mentoring.meeting", {"rel": rel_id, "held_on": "2026-12-30", "discussed": "x"}
     )
-    assert "Log a meeting once it has happened." in errors_in(body["value"])
+    assert "Log a meeting once it has happened." in errors_in(answer)
     assert len(await rows(teams_app, MentoringEntry)) == 1
 
     # The mentor's observation is developmental: no grade, not an OTLA; the mentee evaluates it.
-    body, _ = await teams.execute(
+    answer = await teams.answer(
         BEN,
         "mentoring.observe",
         {"rel": rel_id, "who": "mentee", "held_on": "2026-11-23", "notes": "Great questioning"},
     )
-    assert "never graded" in card_text(body["value"])
+    assert "never graded" in card_text(answer)
     entry = (await rows(teams_app, MentoringEntry))[-1]
-    body, _ = await teams.execute(BEN, "mentoring.evaluate", {"entry": entry.id, "evaluation": "x"})
-    assert "Only the mentee evaluates" in str(body["value"])
-    body, _ = await teams.execute(
+    answer = await teams.answer(BEN, "mentoring.evaluate", {"entry": entry.id, "evaluation": "x"})
+    assert "Only the mentee evaluates" in str(answer)
+    answer = await teams.answer(
         TUTOR, "mentoring.evaluate", {"entry": entry.id, "evaluation": "Useful and fair"}
     )
-    assert "Mentee's evaluation: Useful and fair" in card_text(body["value"])
+    assert "Mentee's evaluation: Useful and fair" in card_text(answer)
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         from storage.observations import Observation
 
@@ -460,9 +442,7 @@ async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw
 
     # The initial review point arrives: both are reminded; the mentee gets the draft.
     clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
-    connector.clear()
-    await tick(teams_app, clock)
-    draft = cards_to(connector, TUTOR)[-1]
+    draft = await next_card_to(teams, teams_app, clock, TUTOR)
     assert "Initial review is due: the draft" in card_text(draft)
     assert "Starters for area and perimeter" in card_text(draft)
     assert "Progress 40%" in card_text(draft)
@@ -474,10 +454,9 @@ async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw
 
     # Only Tom can send it on.
     data = button_data(draft, "mentoring.review.seen")
-    body, _ = await teams.execute(BEN, "mentoring.review.seen", data)
-    assert "Only the mentee" in str(body["value"])
-    body, _ = await teams.execute(TUTOR, "mentoring.review.seen", data)
-    assert "Sent to Olly Leader" in card_text(body["value"])
+    assert "Only the mentee" in str(await teams.answer(BEN, "mentoring.review.seen", data))
+    answer = await teams.answer(TUTOR, "mentoring.review.seen", data)
+    assert "Sent to Olly Leader" in card_text(answer)
     (review,) = await rows(teams_app, MentoringReview)
     assert review.state == SENT and review.seen_at is not None
     await tick(teams_app, clock)
@@ -489,10 +468,8 @@ async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw
 
 
 async def test_a_meeting_nudge_when_nothing_is_logged_respects_the_opt_out(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    await college(teams)
-    connector = teams.connector
     rel_id = await agreed(teams, teams_app, clock)
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         items = await Schedule(uow.session).pending("tenant-1", f"mentoring-nudge:{rel_id}:")
@@ -521,15 +498,13 @@ async def test_a_meeting_nudge_when_nothing_is_logged_respects_the_opt_out(
 
 
 async def test_change_confirmations_and_review_reminders_keep_to_sending_hours_and_quiet_times(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
     """Point 6: these go through the reminders engine, so the college's sending hours (08:00 to
     18:00 on weekdays) and each person's own quiet times hold them."""
-    await college(teams)
-    connector = teams.connector
     rel_id = await agreed(teams, teams_app, clock)
-    body, _ = await teams.execute(TUTOR, "settings.save", {"days_off": "0"})  # never on Mondays
-    assert "never on Mondays" in card_text(body["value"])
+    answer = await teams.answer(TUTOR, "settings.save", {"days_off": "0"})  # never on Mondays
+    assert "never on Mondays" in card_text(answer)
 
     # Friday 19:00: Tom proposes a change. Ben is asked on Monday at 08:00, not before.
     clock.set(datetime(2026, 11, 27, 19, 0, tzinfo=UTC))
@@ -576,7 +551,6 @@ async def test_every_mentoring_form_sent_untouched_gets_field_errors_and_changes
 ) -> None:
     """Teams leaves untouched inputs out of the submit data: each form, sent with only its
     hidden ids on a live relationship, answers with messages on its fields and stores nothing."""
-    await college(teams)
     rel_id = await agreed(teams, teams_app, clock)
     await teams.execute(
         BEN,
@@ -589,8 +563,7 @@ async def test_every_mentoring_form_sent_untouched_gets_field_errors_and_changes
         data = {**button_data(card, "coach.answer"), "answer": answer}
         if answer == "Keep going":
             data.update(action_1="Seating plan", by_1="2027-01-08")
-        body, _ = await teams.execute(TUTOR, "coach.answer", data)
-        card = body["value"]
+        card = await teams.answer(TUTOR, "coach.answer", data)
     (conv,) = await rows(teams_app, CoachingConversation)
     before = await _mentoring_state(teams_app)
 
@@ -628,72 +601,51 @@ async def test_every_mentoring_form_sent_untouched_gets_field_errors_and_changes
 # ----------------------------------------------------------------- coaching
 
 
+async def tom_answers(teams: TeamsClient, card: dict[str, Any], **inputs: str) -> Any:
+    """Tom fills in a coaching card's `inputs` and presses its answer button: the bot's answer."""
+    return await teams.answer(
+        TUTOR, "coach.answer", {**button_data(card, "coach.answer"), **inputs}
+    )
+
+
 async def test_grow_from_the_first_question_to_actions_with_back_pause_and_resume(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
-    connector = teams.connector
     card = only_card(await teams.say(TUTOR, "coach grow"))
     assert "GROW · 1 of 4: Goal" in card_text(card)
-    data = button_data(card, "coach.answer")
 
-    body, _ = await teams.execute(TUTOR, "coach.answer", data)  # empty: asked again
-    assert "Write a few words" in " ".join(errors_in(body["value"]))
-    body, _ = await teams.execute(
-        TUTOR, "coach.answer", {**data, "answer": "Learners ask questions unprompted"}
-    )
-    card = body["value"]
+    answer = await tom_answers(teams, card)  # empty: asked again
+    assert "Write a few words" in " ".join(errors_in(answer))
+    card = await tom_answers(teams, card, answer="Learners ask questions unprompted")
     assert "GROW · 2 of 4: Reality" in card_text(card)
-    body, _ = await teams.execute(TUTOR, "coach.back", button_data(card, "coach.back"))
-    card = body["value"]
+    card = await teams.answer(TUTOR, "coach.back", button_data(card, "coach.back"))
     assert "GROW · 1 of 4: Goal" in card_text(card)
     assert "Learners ask questions unprompted" in card_text(card)  # kept
-    body, _ = await teams.execute(
-        TUTOR, "coach.answer", {**button_data(card, "coach.answer"), "answer": "Same goal"}
-    )
-    card = body["value"]
-    body, _ = await teams.execute(TUTOR, "coach.pause", button_data(card, "coach.pause"))
-    assert "Paused" in card_text(body["value"])
+    card = await tom_answers(teams, card, answer="Same goal")
+    answer = await teams.answer(TUTOR, "coach.pause", button_data(card, "coach.pause"))
+    assert "Paused" in card_text(answer)
     (conv,) = await rows(teams_app, CoachingConversation)
     assert conv.state == "paused" and conv.step == 1
     resumed = only_card(await teams.say(TUTOR, "coach grow"))
     assert "Picking up where you left off" in card_text(resumed)
     assert "GROW · 2 of 4: Reality" in card_text(resumed)
 
-    body, _ = await teams.execute(
-        TUTOR, "coach.answer", {**button_data(resumed, "coach.answer"), "answer": "Two ask"}
-    )
-    body, _ = await teams.execute(
-        TUTOR,
-        "coach.answer",
-        {**button_data(body["value"], "coach.answer"), "answer": "Think-pair-share; cold call"},
-    )
-    will = body["value"]
+    options = await tom_answers(teams, resumed, answer="Two ask")
+    will = await tom_answers(teams, options, answer="Think-pair-share; cold call")
     assert "GROW · 4 of 4: Will" in card_text(will)
     # The last step needs actions with future dates.
-    body, _ = await teams.execute(
-        TUTOR,
-        "coach.answer",
-        {
-            **button_data(will, "coach.answer"),
-            "action_1": "Try think-pair-share",
-            "by_1": "2026-11-01",
-        },
+    answer = await tom_answers(teams, will, action_1="Try think-pair-share", by_1="2026-11-01")
+    assert "Choose a date in the future." in errors_in(answer)
+    answer = await tom_answers(
+        teams,
+        will,
+        answer="Start Tuesday",
+        action_1="Try think-pair-share with level 2",
+        by_1="2026-12-04",
+        action_2="Ask Amy about cold calling",
+        by_2="2026-12-11",
     )
-    assert "Choose a date in the future." in errors_in(body["value"])
-    body, _ = await teams.execute(
-        TUTOR,
-        "coach.answer",
-        {
-            **button_data(will, "coach.answer"),
-            "answer": "Start Tuesday",
-            "action_1": "Try think-pair-share with level 2",
-            "by_1": "2026-12-04",
-            "action_2": "Ask Amy about cold calling",
-            "by_2": "2026-12-11",
-        },
-    )
-    done = card_text(body["value"])
+    done = card_text(answer)
     assert "GROW: your actions" in done and "Try think-pair-share with level 2" in done
     (conv,) = await rows(teams_app, CoachingConversation)
     assert conv.state == FINISHED
@@ -712,14 +664,12 @@ async def test_grow_from_the_first_question_to_actions_with_back_pause_and_resum
     assert "Coaching (GROW)" in listed and "Try think-pair-share with level 2" in listed
     assert "Ask Amy about cold calling" in listed
     clock.set(datetime(2026, 12, 2, 9, 30, tzinfo=UTC))
-    connector.clear()
-    await tick(teams_app, clock)
-    reminder = cards_to(connector, TUTOR)[-1]
+    reminder = await next_card_to(teams, teams_app, clock, TUTOR)
     assert "Try think-pair-share with level 2" in card_text(reminder)
-    body, _ = await teams.execute(
+    answer = await teams.answer(
         TUTOR, "coach.action.done", button_data(reminder, "coach.action.done")
     )
-    assert "Marked done" in card_text(body["value"])
+    assert "Marked done" in card_text(answer)
     (conv,) = await rows(teams_app, CoachingConversation)
     assert conv.actions[0]["done_at"] is not None and conv.actions[1]["done_at"] is None
     listed = card_text(only_card(await teams.say(TUTOR, "actions")))
@@ -728,14 +678,13 @@ async def test_grow_from_the_first_question_to_actions_with_back_pause_and_resum
     assert "Ask Amy" not in " ".join(card_text(c) for s in mia for c in s.cards)
 
     # Private: Mia (his line manager) cannot touch it.
-    body, _ = await teams.execute(MANAGER, "coach.answer", {"conv": conv.id, "step": 0})
-    assert "private" in str(body["value"])
+    answer = await teams.answer(MANAGER, "coach.answer", {"conv": conv.id, "step": 0})
+    assert "private" in str(answer)
 
 
 async def test_oskar_review_shows_the_change_since_last_time(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
     card = only_card(await teams.say(TUTOR, "coach oskar"))
     assert "OSKAR · 1 of 4: Outcome" in card_text(card)
     answers = ["Calmer starts to lessons", "3", "I greet at the door", "Keep greeting"]
@@ -746,19 +695,17 @@ async def test_oskar_review_shows_the_change_since_last_time(
             assert "Choose a number from 0 to 10." in errors_in(body["value"])
         if i == 3:
             data.update(action_1="Seating plan for group B", by_1="2027-01-08")
-        body, _ = await teams.execute(TUTOR, "coach.answer", data)
-        card = body["value"]
+        card = await teams.answer(TUTOR, "coach.answer", data)
     assert "OSKAR: your actions" in card_text(card)
 
     clock.advance(timedelta(weeks=3))
     review = only_card(await teams.say(TUTOR, "coach review"))
     assert "Last time you said **3** out of 10" in card_text(review)
-    body, _ = await teams.execute(
+    change = await teams.answer(
         TUTOR,
         "coach.review",
         {**button_data(review, "coach.review"), "scale": "6", "difference": "The seating plan"},
     )
-    change = body["value"]
     assert "up 3 (from 3 to 6)" in card_text(change)
     assert "What made the difference: The seating plan" in card_text(change)
     image = next(i for i in change["body"] if i["type"] == "Image")
@@ -805,14 +752,12 @@ async def test_only_the_pair_read_the_records_managers_and_quality_see_existence
 
 
 async def test_every_read_by_someone_else_is_in_the_access_log_and_privacy_shows_it(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
     """Issue 14 point 5 with issue 10's access log: each time a mentoring or coaching record
     reaches anyone but the person it is about (the mentor, a review recipient, the person the
     notes were shared with, a manager or quality seeing that it exists), a row is written and
     the person reads it with `privacy`; a refused read and one's own reads write nothing."""
-    await college(teams)
-    connector = teams.connector
     rel_id = await agreed(teams, teams_app, clock)  # Tom asked Ben; Ben proposed; Tom confirmed
     await tick(teams_app, clock)  # Ben hears it was confirmed: the agreement card
     await teams.execute(BEN, "agreement.edit", {"rel": rel_id})
@@ -830,17 +775,15 @@ async def test_every_read_by_someone_else_is_in_the_access_log_and_privacy_shows
     )
     # Refused reads, and an outsider's `agreement`, write nothing.
     for outsider in (MANAGER, HAL, QUINN, ADMIN):
-        body, _ = await teams.execute(outsider, "agreement.open", {"rel": rel_id})
-        assert "not yours to see" in str(body["value"])
+        answer = await teams.answer(outsider, "agreement.open", {"rel": rel_id})
+        assert "not yours to see" in str(answer)
     # Tom shares his GROW notes with Ben.
     done = await grow_to_the_end(teams)
     await teams.execute(TUTOR, "coach.share", button_data(done, "coach.share"))
     await tick(teams_app, clock)
     # The initial review: Ben is shown the draft; Olly gets it once Tom has read it.
     clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
-    connector.clear()
-    await tick(teams_app, clock)
-    draft = cards_to(connector, TUTOR)[-1]
+    draft = await next_card_to(teams, teams_app, clock, TUTOR)
     await teams.execute(TUTOR, "mentoring.review.seen", button_data(draft, "mentoring.review.seen"))
     await tick(teams_app, clock)
     assert "Mentoring initial review: Tom Tutor" in texts_to(connector, OLLY)
@@ -941,10 +884,10 @@ async def test_a_mentees_records_are_in_their_export_and_go_when_they_are_erased
     }
     assert logged == {(tom, "mentoring"), (tom, "coaching")}
 
-    body, _ = await teams.execute(
+    answer = await teams.answer(
         ADMIN, "admin.person.erase", {"email": TUTOR.email, "confirm": "true"}
     )
-    assert "mentoring_relationships" in card_text(body["value"])
+    assert "mentoring_relationships" in card_text(answer)
     for model in (MentoringRelationship, MentoringEntry, CoachingConversation):
         assert await rows(teams_app, model) == [], model
     offers = card_text(only_card(await teams.say(QUINN, "mentor capacity")))
@@ -967,31 +910,27 @@ async def test_mentoring_commands_are_in_help_and_known_to_the_router(teams: Tea
 async def grow_to_the_end(teams: TeamsClient) -> dict[str, Any]:
     card = only_card(await teams.say(TUTOR, "coach grow"))
     for answer in ("Goal", "Reality", "Options"):
-        body, _ = await teams.execute(
+        card = await teams.answer(
             TUTOR, "coach.answer", {**button_data(card, "coach.answer"), "answer": answer}
         )
-        card = body["value"]
-    body, _ = await teams.execute(
+    done: dict[str, Any] = await teams.answer(
         TUTOR,
         "coach.answer",
         {**button_data(card, "coach.answer"), "action_1": "Ask Ben", "by_1": "2026-12-18"},
     )
-    done: dict[str, Any] = body["value"]
     return done
 
 
 async def test_coaching_notes_are_shared_with_the_mentor_only_by_choice(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    await college(teams)
-    connector = teams.connector
     await agreed(teams, teams_app, clock)
     done = await grow_to_the_end(teams)
     assert "Share with Ben Bright" in card_text(done)
     await tick(teams_app, clock)
     assert "GROW notes" not in texts_to(connector, BEN)  # nothing until Tom chooses
-    body, _ = await teams.execute(TUTOR, "coach.share", button_data(done, "coach.share"))
-    assert "Shared with Ben Bright" in card_text(body["value"])
+    answer = await teams.answer(TUTOR, "coach.share", button_data(done, "coach.share"))
+    assert "Shared with Ben Bright" in card_text(answer)
     (conv,) = await rows(teams_app, CoachingConversation)
     assert conv.shared_with == [await person_id(teams_app, BEN)]
     await tick(teams_app, clock)
@@ -1002,10 +941,8 @@ async def test_coaching_notes_are_shared_with_the_mentor_only_by_choice(
 
 
 async def test_a_coordinator_suggests_but_never_assigns_and_bad_input_changes_nothing(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    await college(teams)
-    connector = teams.connector
     reply = await teams.say(HAL, "mentor suggest tom@college.ac.uk maths")
     assert "it's their choice" in str(reply[0].activity.get("text"))
     denied = await teams.say(QUINN, "mentor suggest tom@college.ac.uk maths")
@@ -1017,14 +954,14 @@ async def test_a_coordinator_suggests_but_never_assigns_and_bad_input_changes_no
     assert await rows(teams_app, MentoringRelationship) == []  # nobody assigned
 
     # Bad input: a clear answer, nothing stored.
-    body, _ = await teams.execute(OLLY, "mentor.offer", {"specialisms": " , ", "capacity": "9"})
-    text = card_text(body["value"])
+    answer = await teams.answer(OLLY, "mentor.offer", {"specialisms": " , ", "capacity": "9"})
+    text = card_text(answer)
     assert "Name at least one subject" in text
     assert "Offer to mentor" in text
     assert "coach grow" in str((await teams.say(TUTOR, "coach juggling"))[0].activity.get("text"))
-    body, _ = await teams.execute(TUTOR, "agreement.open", {"rel": "not-a-number"})
-    assert "isn't available" in str(body["value"])
-    body, _ = await teams.execute(TUTOR, "coach.answer", {"conv": "999", "step": "0"})
-    assert "can't find that conversation" in str(body["value"])
+    answer = await teams.answer(TUTOR, "agreement.open", {"rel": "not-a-number"})
+    assert "isn't available" in str(answer)
+    answer = await teams.answer(TUTOR, "coach.answer", {"conv": "999", "step": "0"})
+    assert "can't find that conversation" in str(answer)
     assert await rows(teams_app, CoachingConversation) == []
     assert teams.last_status == 200

@@ -26,17 +26,10 @@ from storage.observations import Observation, Observations
 from storage.people import Directory
 from storage.reminders import Schedule
 from tests.conftest import ADMIN, MANAGER, TUTOR, local_settings
-from tests.support.loopback import LoopbackConnector, Sent
-from tests.support.teams import (
-    FILE_CONSENT,
-    TENANT,
-    Place,
-    TeamsClient,
-    User,
-    card_nodes,
-    card_text,
-    shared_file,
-)
+from tests.support.bot import BotOverHttp
+from tests.support.cards import card_nodes, card_text
+from tests.support.loopback import Sent
+from tests.support.teams import FILE_CONSENT, TENANT, Place, TeamsClient, User, shared_file
 
 QC = User("qc", "Quinn Coordinator", "quinn@college.ac.uk")
 OBSERVER = User("olive", "Olive Observer", "olive@college.ac.uk")
@@ -59,17 +52,8 @@ def london(y: int, m: int, d: int, hh: int, mm: int = 0) -> datetime:
     return datetime(y, m, d, hh, mm, tzinfo=UTC)
 
 
-@dataclass
-class Otla:
+class Otla(BotOverHttp):
     """The bot, its clock and the people, with a few verbs that read like the test's story."""
-
-    teams: TeamsClient
-    app: web.Application
-    clock: FixedClock
-
-    @property
-    def connector(self) -> LoopbackConnector:
-        return self.teams.connector
 
     async def tick(self, at: datetime | None = None) -> list[Sent]:
         if at is not None:
@@ -105,9 +89,6 @@ class Otla:
             end="11:00",
             **more,
         )
-
-    def db(self) -> Any:
-        return self.app[BOT_KEY].db
 
 
 def to(sent: list[Sent], user: User) -> list[dict[str, Any]]:

@@ -55,10 +55,15 @@ async def outbox_rows(db: Database) -> list[OutboxMessage]:
         return list(await uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
+@pytest.fixture
+async def tom(db: Database, connector: LoopbackConnector, clock: FixedClock) -> int:
+    """Tom, who has said hello to the bot: his person id."""
+    return await person_with_chat(db, connector, "tom", clock)
+
+
 async def test_a_due_item_is_sent_once_and_marked_sent_with_its_activity_id(
-    db: Database, connector: LoopbackConnector, clock: FixedClock
+    db: Database, connector: LoopbackConnector, clock: FixedClock, tom: int
 ) -> None:
-    tom = await person_with_chat(db, connector, "tom", clock)
     await schedule(db, clock, "r:1", person_id=tom, due_in_seconds=60)
     async with loopback_worker(db, clock) as (worker, _):
         assert await worker.tick(clock.now()) == 0
@@ -87,9 +92,8 @@ async def test_several_senders_in_one_process_send_each_item_once(
 
 
 async def test_cancelling_or_rescheduling_a_queued_message_withdraws_it(
-    db: Database, connector: LoopbackConnector, clock: FixedClock
+    db: Database, connector: LoopbackConnector, clock: FixedClock, tom: int
 ) -> None:
-    tom = await person_with_chat(db, connector, "tom", clock)
     ann = await person_with_chat(db, connector, "ann", clock)
     await schedule(db, clock, "otla:1:tom", person_id=tom, what="first")
     await schedule(db, clock, "otla:1:ann", person_id=ann, what="first")
@@ -110,9 +114,8 @@ async def test_cancelling_or_rescheduling_a_queued_message_withdraws_it(
 
 
 async def test_a_429_waits_for_retry_after_and_holds_the_tenant(
-    db: Database, connector: LoopbackConnector, clock: FixedClock
+    db: Database, connector: LoopbackConnector, clock: FixedClock, tom: int
 ) -> None:
-    tom = await person_with_chat(db, connector, "tom", clock)
     await schedule(db, clock, "r:1", person_id=tom)
     connector.answer(conv("tom"), 429, retry_after="3")
     async with loopback_worker(db, clock) as (worker, pace):
@@ -141,8 +144,8 @@ async def test_busy_answers_are_retried_with_backoff(
     clock: FixedClock,
     status: int,
     headers: dict[str, str],
+    tom: int,
 ) -> None:
-    tom = await person_with_chat(db, connector, "tom", clock)
     await schedule(db, clock, "r:1", person_id=tom)
     connector.answer(conv("tom"), status, **headers)
     async with loopback_worker(db, clock) as (worker, _):
@@ -157,9 +160,8 @@ async def test_busy_answers_are_retried_with_backoff(
 
 
 async def test_retries_are_bounded_then_the_failure_is_recorded(
-    db: Database, connector: LoopbackConnector, clock: FixedClock
+    db: Database, connector: LoopbackConnector, clock: FixedClock, tom: int
 ) -> None:
-    tom = await person_with_chat(db, connector, "tom", clock)
     await schedule(db, clock, "r:1", person_id=tom)
     connector.fail_with[conv("tom")] = 503
     async with loopback_worker(db, clock, policy=RetryPolicy(max_attempts=3)) as (worker, _):
@@ -175,9 +177,8 @@ async def test_retries_are_bounded_then_the_failure_is_recorded(
 
 @pytest.mark.parametrize(("status", "words"), [(403, "blocked TLC"), (404, "no longer exists")])
 async def test_blocked_or_gone_conversations_fail_and_stop_until_seen_again(
-    db: Database, connector: LoopbackConnector, clock: FixedClock, status: int, words: str
+    db: Database, connector: LoopbackConnector, clock: FixedClock, status: int, words: str, tom: int
 ) -> None:
-    tom = await person_with_chat(db, connector, "tom", clock)
     await schedule(db, clock, "r:1", person_id=tom)
     connector.fail_with[conv("tom")] = status
     async with loopback_worker(db, clock) as (worker, _):
@@ -280,9 +281,8 @@ async def test_a_worker_that_wakes_too_late_takes_a_new_slot(
 
 
 async def test_messages_wait_for_sending_hours(
-    db: Database, connector: LoopbackConnector, clock: FixedClock
+    db: Database, connector: LoopbackConnector, clock: FixedClock, tom: int
 ) -> None:
-    tom = await person_with_chat(db, connector, "tom", clock)
     friday_evening = datetime(2026, 11, 27, 19, 0, tzinfo=LONDON)
     clock.set(friday_evening)
     await schedule(db, clock, "r:1", person_id=tom)
@@ -299,9 +299,8 @@ async def test_messages_wait_for_sending_hours(
 
 
 async def test_a_retry_that_falls_after_hours_waits_for_the_morning(
-    db: Database, connector: LoopbackConnector, clock: FixedClock
+    db: Database, connector: LoopbackConnector, clock: FixedClock, tom: int
 ) -> None:
-    tom = await person_with_chat(db, connector, "tom", clock)
     clock.set(datetime(2026, 11, 24, 17, 59, 59, tzinfo=LONDON))
     await schedule(db, clock, "r:1", person_id=tom)
     connector.answer(conv("tom"), 503)
@@ -316,9 +315,8 @@ async def test_a_retry_that_falls_after_hours_waits_for_the_morning(
 
 
 async def test_an_organisation_can_allow_weekends(
-    db: Database, connector: LoopbackConnector, clock: FixedClock
+    db: Database, connector: LoopbackConnector, clock: FixedClock, tom: int
 ) -> None:
-    tom = await person_with_chat(db, connector, "tom", clock)
     async with db.unit_of_work() as uow:
         org = await uow.session.get(Organisation, ORG)
         assert org is not None
@@ -331,9 +329,8 @@ async def test_an_organisation_can_allow_weekends(
 
 
 async def test_opted_out_kinds_are_not_sent_but_deadlines_always_are(
-    db: Database, connector: LoopbackConnector, clock: FixedClock
+    db: Database, connector: LoopbackConnector, clock: FixedClock, tom: int
 ) -> None:
-    tom = await person_with_chat(db, connector, "tom", clock)
     async with db.unit_of_work() as uow:
         await Preferences(uow.session).choose(ORG, tom, "offers", True, clock.now())
         await uow.commit()
@@ -375,9 +372,8 @@ async def _again_now(ctx: NoticeContext) -> Message | None:
 
 
 async def test_a_render_that_re_arms_itself_for_now_is_not_sent_in_a_loop(
-    db: Database, connector: LoopbackConnector, clock: FixedClock
+    db: Database, connector: LoopbackConnector, clock: FixedClock, tom: int
 ) -> None:
-    tom = await person_with_chat(db, connector, "tom", clock)
     await schedule(db, clock, "loop", person_id=tom, kind="test.again")
     kinds = sample_kinds(NoticeKind("test.again", _again_now))
     async with loopback_worker(db, clock, kinds) as (worker, _):
@@ -412,9 +408,8 @@ async def test_render_decides_at_send_time(
 
 
 async def test_an_unknown_kind_fails_with_a_reason(
-    db: Database, connector: LoopbackConnector, clock: FixedClock
+    db: Database, connector: LoopbackConnector, clock: FixedClock, tom: int
 ) -> None:
-    tom = await person_with_chat(db, connector, "tom", clock)
     await schedule(db, clock, "r:1", person_id=tom, kind="nobody.knows")
     async with loopback_worker(db, clock) as (worker, _):
         assert await worker.tick(clock.now()) == 0

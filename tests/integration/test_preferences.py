@@ -18,7 +18,8 @@ from storage.models import Organisation
 from storage.people import Directory
 from storage.reminders import OPTED_OUT, PENDING, SENT, Schedule
 from tests.conftest import ADMIN, TUTOR
-from tests.support.teams import TeamsClient, User, card_text, only_card, shared_file
+from tests.support.cards import card_text, only_card
+from tests.support.teams import TeamsClient, User, shared_file
 
 ORG = "tenant-1"
 

@@ -44,17 +44,12 @@ from tests.integration.test_support import (
     button_data,
     cards_to,
     college,
+    next_card_to,
     tick,
 )
+from tests.support.cards import card_text, only_card
 from tests.support.loopback import Sent
-from tests.support.teams import (
-    FILE_CONSENT,
-    TENANT,
-    Place,
-    TeamsClient,
-    card_text,
-    only_card,
-)
+from tests.support.teams import FILE_CONSENT, TENANT, Place, TeamsClient, User
 
 
 async def _programme(teams: TeamsClient, app: web.Application, clock: FixedClock) -> int:
@@ -67,11 +62,9 @@ async def _programme(teams: TeamsClient, app: web.Application, clock: FixedClock
         AMY, "support.accept", {"referral_id": referral_id, "kind": "support_to_good"}
     )
     # Support to good starts only when Tom accepts what it shares (issue 12).
-    teams.connector.clear()
-    await tick(app, clock)
-    consent = cards_to(teams.connector, TUTOR)[-1]
-    body, _ = await teams.execute(TUTOR, "support.consent", button_data(consent, "support.consent"))
-    programme_id = int(button_data(body["value"], "programme.open")["programme_id"])
+    consent = await next_card_to(teams, app, clock, TUTOR)
+    answer = await teams.answer(TUTOR, "support.consent", button_data(consent, "support.consent"))
+    programme_id = int(button_data(answer, "programme.open")["programme_id"])
     await teams.execute(TUTOR, "rate", {"programme_id": programme_id, "stage": "start", **SCORES})
     await amy_logs_session(
         teams,
@@ -91,6 +84,10 @@ async def _person(db: Database, email: str) -> Person:
         return person
 
 
+async def _people(db: Database, *users: User) -> list[Person]:
+    return [await _person(db, user.email) for user in users]
+
+
 async def _access_rows(db: Database) -> list[AccessEntry]:
     async with db.unit_of_work() as uow:
         return list(await uow.session.scalars(select(AccessEntry).order_by(AccessEntry.id)))
@@ -103,8 +100,7 @@ async def test_reads_of_a_tutors_records_are_logged_and_only_the_tutor_sees_them
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
 ) -> None:
     programme_id = await _programme(teams, teams_app, clock)
-    tom = await _person(sqlite_db, TUTOR.email)
-    amy = await _person(sqlite_db, AMY.email)
+    tom, amy = await _people(sqlite_db, TUTOR, AMY)
 
     # The worker drew Tom's referral into the message that asked Amy.
     rows = await _access_rows(sqlite_db)
@@ -121,8 +117,8 @@ async def test_reads_of_a_tutors_records_are_logged_and_only_the_tutor_sees_them
     await teams.execute(TUTOR, "programme.open", {"programme_id": programme_id})
     await teams.execute(TUTOR, "rate.chart", {"programme_id": programme_id})
     # Someone refused writes nothing: they opened nothing.
-    body, _ = await teams.execute(HAL, "programme.open", {"programme_id": programme_id})
-    assert "not yours to see" in str(body["value"])
+    answer = await teams.answer(HAL, "programme.open", {"programme_id": programme_id})
+    assert "not yours to see" in str(answer)
 
     # Her monthly report reaches the head of T&L, through the worker.
     await teams.execute(
@@ -201,20 +197,18 @@ async def test_an_admin_exports_everything_about_a_person_through_file_consent(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
 ) -> None:
     programme_id = await _programme(teams, teams_app, clock)
-    tom = await _person(sqlite_db, TUTOR.email)
-    admin = await _person(sqlite_db, ADMIN.email)
+    tom, admin = await _people(sqlite_db, TUTOR, ADMIN)
 
     admin_card = only_card(await teams.say(ADMIN, "admin"))
     assert button_data(admin_card, "admin.person.open") == {"verb": "admin.person.open"}
-    body, _ = await teams.execute(ADMIN, "admin.person.open", {})
-    assert "A person's data" in card_text(body["value"])
+    assert "A person's data" in card_text(await teams.answer(ADMIN, "admin.person.open", {}))
 
     # Not an admin: nothing is exported.
     body, sent = await teams.execute(AMY, "admin.person.export", {"email": TUTOR.email})
     assert "only an org admin" in str(body["value"]) + "".join(s.text for s in sent)
     # An unknown email is answered on the card.
-    body, _ = await teams.execute(ADMIN, "admin.person.export", {"email": "who@college.ac.uk"})
-    assert "Nobody with that email" in card_text(body["value"])
+    answer = await teams.answer(ADMIN, "admin.person.export", {"email": "who@college.ac.uk"})
+    assert "Nobody with that email" in card_text(answer)
     async with sqlite_db.unit_of_work() as uow:
         assert await uow.session.scalar(select(func.count()).select_from(PendingDocument)) == 0
 
@@ -276,27 +270,26 @@ async def test_an_admin_erases_a_person_keeping_others_records_anonymous(
 ) -> None:
     programme_id = await _programme(teams, teams_app, clock)
     await teams.execute(AMY, "programme.open", {"programme_id": programme_id})
-    tom = await _person(sqlite_db, TUTOR.email)
-    amy = await _person(sqlite_db, AMY.email)
+    tom, amy = await _people(sqlite_db, TUTOR, AMY)
 
     # Without the confirmation, nothing is erased.
-    body, _ = await teams.execute(
+    answer = await teams.answer(
         ADMIN, "admin.person.erase", {"email": AMY.email, "confirm": "false"}
     )
-    assert "cannot be undone" in card_text(body["value"])
+    assert "cannot be undone" in card_text(answer)
     assert (await _person(sqlite_db, AMY.email)).name == "Amy Advanced"
     # Not an admin: nothing is erased.
-    body, _ = await teams.execute(
+    answer = await teams.answer(
         TUTOR, "admin.person.erase", {"email": AMY.email, "confirm": "true"}
     )
-    assert "only an org admin" in str(body["value"])
+    assert "only an org admin" in str(answer)
 
     # Amy, the AP, is erased: Tom's programme and the session she logged are Tom's, and stay,
     # naming an anonymous placeholder; the rows of Tom's access log she wrote stay too.
-    body, _ = await teams.execute(
+    answer = await teams.answer(
         ADMIN, "admin.person.erase", {"email": AMY.email, "confirm": "true"}
     )
-    shown = card_text(body["value"])
+    shown = card_text(answer)
     assert "Erased" in shown and "role_grants" in shown and "support_programmes" in shown
     async with sqlite_db.unit_of_work() as uow:
         placeholder = await uow.session.get(Person, amy.id)
@@ -316,10 +309,10 @@ async def test_an_admin_erases_a_person_keeping_others_records_anonymous(
     assert "Amy" not in card_text(only_card(await teams.say(TUTOR, "privacy")))
 
     # Tom, the tutor, is erased: his own confidential records are gone, with his access log.
-    body, _ = await teams.execute(
+    answer = await teams.answer(
         ADMIN, "admin.person.erase", {"email": TUTOR.email, "confirm": "true"}
     )
-    shown = card_text(body["value"])
+    shown = card_text(answer)
     assert "support_referrals" in shown and "support_sessions" in shown
     for model, column in (
         (SupportReferral, SupportReferral.tutor_id),

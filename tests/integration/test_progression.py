@@ -30,18 +30,10 @@ from storage.documents import PendingDocument
 from storage.progression import CardAction, CardContribution, CardSession
 from storage.reminders import CANCELLED, PENDING, ScheduledItem
 from tests.conftest import ADMIN, MANAGER, TUTOR, local_settings
+from tests.support.cards import EVIL, card_nodes, card_text, live_markdown, only_card
 from tests.support.databases import truncate_all
 from tests.support.loopback import LoopbackConnector, RosterMember, Sent
-from tests.support.teams import (
-    EVIL,
-    Place,
-    TeamsClient,
-    User,
-    card_nodes,
-    card_text,
-    live_markdown,
-    only_card,
-)
+from tests.support.teams import Place, TeamsClient, User
 
 COACH = User("coach", "Cara Coach", "cara@college.ac.uk")
 MATHS = Place.channel()
@@ -115,8 +107,7 @@ async def refresh(
     """What Teams does when someone looks at the card: run its `refresh` action."""
     action = card["refresh"]["action"]
     data = {k: v for k, v in action["data"].items() if k != "verb"}
-    body, _ = await teams.execute(user, action["verb"], data, place)
-    card_: dict[str, Any] = body["value"]
+    card_: dict[str, Any] = await teams.answer(user, action["verb"], data, place)
     return card_
 
 
@@ -146,6 +137,12 @@ async def start_session(
     session_id = int(button(setup, "Start")["data"]["session"])
     card = await press(teams, user, setup, "Start", place, issues=issues, group=group)
     return session_id, card
+
+
+async def coach_starts(teams: TeamsClient) -> tuple[int, dict[str, Any]]:
+    """Cara the coach, on the maths team's roster, starts a session on issue 1 in the channel."""
+    teams.on_roster(COACH)
+    return await start_session(teams, COACH, MATHS, "1", "Maths")
 
 
 @asynccontextmanager
@@ -416,10 +413,9 @@ async def test_only_people_who_may_read_a_session_can_export_it(
 
 
 async def test_several_groups_run_the_same_issues_and_the_facilitator_compares(
-    teams: TeamsClient, connector: LoopbackConnector
+    teams: TeamsClient,
 ) -> None:
-    _roster(connector)
-    _, maths = await start_session(teams, COACH, MATHS, "1", "Maths")
+    _, maths = await coach_starts(teams)
     _, english = await start_session(teams, COACH, ENGLISH, "1", "English")
     await press(teams, TUTOR, maths, "Add", MATHS, contribution="Level 3 next year")
     await press(teams, MANAGER, english, "Add", ENGLISH, contribution="Reading for pleasure")
@@ -514,8 +510,7 @@ async def test_an_admin_adds_the_organisations_own_issue_from_the_blank_template
 async def test_the_bot_posts_the_next_card_to_the_channel_every_monday(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    _roster(connector)
-    session_id, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    session_id, card = await coach_starts(teams)
     sent = await teams.say(COACH, "cards schedule monday 09:00", MATHS, mention=True)
     assert "Coaching cards every Monday at 09:00" in card_text(only_card(sent))
     bot = teams_app[BOT_KEY]
@@ -564,8 +559,8 @@ async def test_a_teams_retry_of_a_contribution_is_saved_once(
     session_id, card = await start_session(teams, TUTOR, MATHS, "1", "Maths")
     data = {"session": session_id, "position": 0, "contribution": "Only once"}
     for _ in range(2):
-        body, _ = await teams.execute(TUTOR, "cards.contribute", data, MATHS, activity_id="retry-1")
-        assert "Only once" in card_text(body["value"])
+        answer = await teams.answer(TUTOR, "cards.contribute", data, MATHS, activity_id="retry-1")
+        assert "Only once" in card_text(answer)
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         saved = (await uow.session.scalars(select(CardContribution))).all()
         assert [c.text for c in saved] == ["Only once"]
@@ -598,12 +593,11 @@ async def test_contributions_and_actions_show_on_the_live_card_as_typed(
 
 
 async def test_cards_compare_in_a_channel_names_only_that_channels_sessions(
-    teams: TeamsClient, connector: LoopbackConnector
+    teams: TeamsClient,
 ) -> None:
     """Issue 10 point 8: in the Maths channel, the English group's session is not listed nor
     compared; in the facilitator's 1:1 chat, both are."""
-    _roster(connector)
-    maths_id, maths = await start_session(teams, COACH, MATHS, "1", "Maths")
+    maths_id, maths = await coach_starts(teams)
     english_id, _ = await start_session(teams, COACH, ENGLISH, "1", "English")
     await press(teams, TUTOR, maths, "Add", MATHS, contribution="Level 3 next year")
 
@@ -620,10 +614,10 @@ async def test_cards_compare_in_a_channel_names_only_that_channels_sessions(
 
     mine = only_card(await teams.say(COACH, "cards compare"))
     assert sorted(choices(mine, "sessions").values()) == sorted([str(maths_id), str(english_id)])
-    body, _ = await teams.execute(
+    answer = await teams.answer(
         COACH, "cards.compare", {"sessions": f"{maths_id},{english_id}"}, Place.personal(COACH)
     )
-    assert "Side by side" in card_text(body["value"])
+    assert "Side by side" in card_text(answer)
 
 
 # ---------------------------------------------------------------- the facilitator runs it
@@ -641,16 +635,14 @@ async def _items(
 
 
 async def test_only_the_facilitator_or_an_org_admin_runs_the_session(
-    teams: TeamsClient, teams_app: web.Application, connector: LoopbackConnector
+    teams: TeamsClient, teams_app: web.Application
 ) -> None:
-    _roster(connector)
     db = teams_app[BOT_KEY].db
-    session_id, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    session_id, card = await coach_starts(teams)
 
     # A member's Pause and Finish are refused politely, on the card; nothing changes.
     for verb in ("cards.pause", "cards.finish"):
-        body, _ = await teams.execute(TUTOR, verb, {"session": session_id}, MATHS)
-        answer = body["value"]
+        answer = await teams.answer(TUTOR, verb, {"session": session_id}, MATHS)
         assert "Only Cara Coach, who runs Maths's session, or an org admin can" in card_text(answer)
         assert "1.1 What does the term 'progression' mean to you?" in card_text(answer)
         assert (await session_row(db, session_id)).state == "running"
@@ -687,11 +679,10 @@ async def test_only_the_facilitator_or_an_org_admin_runs_the_session(
 
 
 async def test_a_finished_session_is_reopened_by_its_facilitator(
-    teams: TeamsClient, teams_app: web.Application, connector: LoopbackConnector
+    teams: TeamsClient, teams_app: web.Application
 ) -> None:
-    _roster(connector)
     db = teams_app[BOT_KEY].db
-    session_id, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    session_id, card = await coach_starts(teams)
     card = await press(teams, COACH, card, "Next card", MATHS)
     paused = await press(teams, COACH, card, "Pause", MATHS)
     done = await press(teams, COACH, paused, "Finish", MATHS)
@@ -714,11 +705,10 @@ async def test_a_finished_session_is_reopened_by_its_facilitator(
 
 
 async def test_a_session_open_elsewhere_in_the_place_is_not_reopened_over(
-    teams: TeamsClient, teams_app: web.Application, connector: LoopbackConnector
+    teams: TeamsClient, teams_app: web.Application
 ) -> None:
-    _roster(connector)
     db = teams_app[BOT_KEY].db
-    first, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    first, card = await coach_starts(teams)
     done = await press(
         teams, COACH, await press(teams, COACH, card, "Pause", MATHS), "Finish", MATHS
     )
@@ -732,9 +722,8 @@ async def test_a_session_open_elsewhere_in_the_place_is_not_reopened_over(
 async def test_stopping_the_schedule_and_the_weekly_prompt_leave_a_paused_session_paused(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    _roster(connector)
     bot = teams_app[BOT_KEY]
-    session_id, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    session_id, card = await coach_starts(teams)
     await press(teams, TUTOR, card, "Add", MATHS, contribution="Lifelong learning")
     await teams.say(COACH, "cards schedule monday 09:00", MATHS, mention=True)
     paused = await press(teams, COACH, card, "Pause", MATHS)
@@ -999,10 +988,10 @@ async def test_an_empty_contribution_is_absent_from_the_data_and_refused(
     teams: TeamsClient, teams_app: web.Application
 ) -> None:
     session_id, _ = await start_session(teams, TUTOR, MATHS, "1", "Maths")
-    body, _ = await teams.execute(
+    answer = await teams.answer(
         TUTOR, "cards.contribute", {"session": session_id, "position": 0}, MATHS
     )
-    assert "Write your contribution first" in card_text(body["value"])
+    assert "Write your contribution first" in card_text(answer)
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         assert (await uow.session.scalars(select(CardContribution))).all() == []
 
@@ -1032,10 +1021,9 @@ async def test_actions_lists_a_persons_own_open_actions_in_their_1_1_chat(
 
 
 async def test_a_schedule_the_sending_hours_would_move_says_so_when_it_is_set(
-    teams: TeamsClient, teams_app: web.Application, connector: LoopbackConnector
+    teams: TeamsClient, teams_app: web.Application
 ) -> None:
-    _roster(connector)
-    session_id, _ = await start_session(teams, COACH, MATHS, "1", "Maths")
+    session_id, _ = await coach_starts(teams)
     asked = only_card(await teams.say(COACH, "cards schedule saturday 10:00", MATHS, mention=True))
     assert (
         "Saturdays are outside sending hours: I'll post on Mondays at 08:00 \u2014 OK?"
@@ -1048,8 +1036,8 @@ async def test_a_schedule_the_sending_hours_would_move_says_so_when_it_is_set(
     late = only_card(await teams.say(COACH, "cards schedule monday 19:00", MATHS, mention=True))
     assert "I'll post on Tuesdays at 08:00" in card_text(late)
 
-    body, _ = await teams.execute(COACH, "cards.schedule.set", button(asked, "OK")["data"], MATHS)
-    assert "Coaching cards every Monday at 08:00" in card_text(body["value"])
+    answer = await teams.answer(COACH, "cards.schedule.set", button(asked, "OK")["data"], MATHS)
+    assert "Coaching cards every Monday at 08:00" in card_text(answer)
     items = await _items(teams_app, "cards-prompt:")
     assert [(i.state, i.due_at) for i in items] == [
         (PENDING, datetime(2026, 11, 30, 8, 0, tzinfo=UTC))

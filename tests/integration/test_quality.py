@@ -21,15 +21,15 @@ from PIL import Image
 from bot.clock import FixedClock
 from bot.domain.observations import ObservationState
 from bot.domain.quality import theme_map
-from bot.teams.web import BOT_KEY
 from storage.models import Organisation, Team
 from storage.observations import Observations
 from storage.people import Directory
 from storage.walks import SAVED, WalkStore
 from tests.conftest import ADMIN, MANAGER, TUTOR
-from tests.integration.test_walks import Org, _elements
+from tests.integration.test_walks import Org
+from tests.support.cards import card_nodes, card_text
 from tests.support.loopback import RosterMember, Sent
-from tests.support.teams import TENANT, Place, TeamsClient, User, card_text, shared_file
+from tests.support.teams import TENANT, Place, TeamsClient, User, shared_file
 
 QC = User("qc", "Quinn Coordinator", "quinn@college.ac.uk")
 MAX = User("max", "Max Manager", "max@college.ac.uk")
@@ -55,9 +55,6 @@ DAY = date(2026, 11, 10)  # in the autumn term; the clock stands at 23 Nov 2026
 
 class College(Org):
     """The walks tests' organisation, with a college's worth of verbs."""
-
-    def db(self) -> Any:
-        return self.app[BOT_KEY].db
 
     async def say(self, user: User, text: str, place: Place | None = None) -> list[Sent]:
         return await self.teams.say(user, text, place, mention=place is not None)
@@ -171,7 +168,7 @@ def fact_values(card: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def buttons(card: dict[str, Any]) -> list[dict[str, Any]]:
-    return [n for n in _elements(card) if n.get("type") == "Action.Execute"]
+    return [n for n in card_nodes(card) if n.get("type") == "Action.Execute"]
 
 
 def image(card: dict[str, Any]) -> tuple[Image.Image, str]:

@@ -28,18 +28,9 @@ from storage.support import (
     SupportSession,
 )
 from tests.conftest import ADMIN, MANAGER, START, TUTOR
+from tests.support.cards import EVIL, card_nodes, card_text, live_markdown, only_card
 from tests.support.loopback import LoopbackConnector, Sent
-from tests.support.teams import (
-    EVIL,
-    Place,
-    TeamsClient,
-    User,
-    card_nodes,
-    card_text,
-    live_markdown,
-    only_card,
-    set_up_college,
-)
+from tests.support.teams import Place, TeamsClient, User, set_up_college
 
 AMY = User("amy", "Amy Advanced", "amy@college.ac.uk")
 BEN = User("ben", "Ben Bright", "ben@college.ac.uk")
@@ -108,6 +99,15 @@ async def tick(app: web.Application, clock: FixedClock) -> int:
     return int(await app[BOT_KEY].worker.tick(clock.now()))
 
 
+async def next_card_to(
+    teams: TeamsClient, app: web.Application, clock: FixedClock, user: User
+) -> dict[str, Any]:
+    """The last card the worker's next tick sends `user` (what was sent before is cleared)."""
+    teams.connector.clear()
+    await tick(app, clock)
+    return cards_to(teams.connector, user)[-1]
+
+
 async def college(
     teams: TeamsClient, tutor_list: str = TUTOR_LIST, people: tuple[User, ...] = EVERYONE
 ) -> None:
@@ -122,6 +122,21 @@ async def college(
     teams.connector.clear()
 
 
+@pytest.fixture
+def with_college() -> bool:
+    """Whether `teams` comes with the college set up: a test of a bot without one says
+    `@pytest.mark.parametrize("with_college", [False])`."""
+    return True
+
+
+@pytest.fixture
+async def teams(teams: TeamsClient, with_college: bool) -> TeamsClient:
+    """The bot over real HTTP in the college of this module's docstring."""
+    if with_college:
+        await college(teams)
+    return teams
+
+
 async def refer(teams: TeamsClient, user: User = TUTOR, **extra: str) -> dict[str, Any]:
     values = {
         "topics": "behaviour",
@@ -133,8 +148,7 @@ async def refer(teams: TeamsClient, user: User = TUTOR, **extra: str) -> dict[st
         "delivery_style": "practical",
         **extra,
     }
-    body, _ = await teams.execute(user, "support.refer", values)
-    card: dict[str, Any] = body["value"]
+    card: dict[str, Any] = await teams.answer(user, "support.refer", values)
     return card
 
 
@@ -157,10 +171,8 @@ async def amy_logs_session(
 
 
 async def test_support_to_good_end_to_end(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    await college(teams)
-    connector = teams.connector
 
     # 1. Referral: natural words open the short card, with the topic chosen for him.
     card = only_card(await teams.say(TUTOR, "I'd like some help with behaviour management"))
@@ -192,42 +204,37 @@ async def test_support_to_good_end_to_end(
     referral_id = button_data(ask, "support.accept")["referral_id"]
 
     # Ben cannot answer a referral that was not sent to him.
-    body, _ = await teams.execute(
+    answer = await teams.answer(
         BEN, "support.accept", {"referral_id": referral_id, "kind": "support_to_good"}
     )
-    assert "Only the advanced practitioner" in str(body["value"])
+    assert "Only the advanced practitioner" in str(answer)
 
-    body, _ = await teams.execute(
+    answer = await teams.answer(
         AMY, "support.accept", {"referral_id": referral_id, "kind": "support_to_good"}
     )
-    assert "starts only when Tom Tutor says yes" in card_text(body["value"])
+    assert "starts only when Tom Tutor says yes" in card_text(answer)
     # Support to good reports to the line manager: it starts only when Tom accepts it.
-    connector.clear()
-    await tick(teams_app, clock)
-    consent = cards_to(connector, TUTOR)[-1]
-    body, _ = await teams.execute(TUTOR, "support.consent", button_data(consent, "support.consent"))
-    programme_id = button_data(body["value"], "programme.open")["programme_id"]
-    connector.clear()
-    await tick(teams_app, clock)
-    started = cards_to(connector, TUTOR)[-1]
+    consent = await next_card_to(teams, teams_app, clock, TUTOR)
+    answer = await teams.answer(TUTOR, "support.consent", button_data(consent, "support.consent"))
+    programme_id = button_data(answer, "programme.open")["programme_id"]
+    started = await next_card_to(teams, teams_app, clock, TUTOR)
     assert "Amy Advanced will support you" in card_text(started)
     assert "update to your line manager every 2 weeks" in card_text(started)
     assert "Who can see it: you and Amy Advanced" in card_text(started)
 
     # The head of T&L sees counts, not content, and cannot open the programme (yet).
-    body, _ = await teams.execute(HAL, "programme.open", {"programme_id": programme_id})
-    assert "not yours to see" in str(body["value"])
+    answer = await teams.answer(HAL, "programme.open", {"programme_id": programme_id})
+    assert "not yours to see" in str(answer)
     caseloads = only_card(await teams.say(HAL, "support caseloads"))
     assert "Amy Advanced" in card_text(caseloads) and "1 of 10" in card_text(caseloads)
     assert "Tom" not in card_text(caseloads)
 
     # 3. The start self-rating, and its chart.
-    body, _ = await teams.execute(TUTOR, "rate.open", {"programme_id": programme_id})
-    assert "(start of programme)" in card_text(body["value"])
-    body, _ = await teams.execute(
+    answer = await teams.answer(TUTOR, "rate.open", {"programme_id": programme_id})
+    assert "(start of programme)" in card_text(answer)
+    chart = await teams.answer(
         TUTOR, "rate", {"programme_id": programme_id, "stage": "start", **SCORES}
     )
-    chart = body["value"]
     image = next(i for i in chart["body"] if i["type"] == "Image")
     assert image["url"].startswith("data:image/png;base64,")
 
@@ -248,8 +255,8 @@ async def test_support_to_good_end_to_end(
     )
 
     # The next session reviews last time's actions.
-    body, _ = await teams.execute(AMY, "programme.session.open", {"programme_id": programme_id})
-    reviews = [i for i in input_ids(body["value"]) if i.startswith("review_")]
+    answer = await teams.answer(AMY, "programme.session.open", {"programme_id": programme_id})
+    reviews = [i for i in input_ids(answer) if i.startswith("review_")]
     assert len(reviews) == 2
     await amy_logs_session(
         teams,
@@ -292,15 +299,14 @@ async def test_support_to_good_end_to_end(
     # The line manager sees the sent updates, and nothing else of the programme.
     mia_view = await teams.say(MANAGER, "programme")
     assert "Two sessions; good engagement." in card_text(only_card(mia_view))
-    body, _ = await teams.execute(MANAGER, "programme.open", {"programme_id": programme_id})
-    assert "not yours to see" in str(body["value"])
-    body, _ = await teams.execute(MANAGER, "rate.chart", {"programme_id": programme_id})
-    assert "not yours to see" in str(body["value"])
+    answer = await teams.answer(MANAGER, "programme.open", {"programme_id": programme_id})
+    assert "not yours to see" in str(answer)
+    answer = await teams.answer(MANAGER, "rate.chart", {"programme_id": programme_id})
+    assert "not yours to see" in str(answer)
 
     # Monthly report: drafted from the record, edited, sent to the head of T&L.
     month_data = button_data(prompt, "programme.report.open")
-    body, _ = await teams.execute(AMY, "programme.report.open", month_data)
-    report = body["value"]
+    report = await teams.answer(AMY, "programme.report.open", month_data)
     assert "2 session(s) this month" in card_text(report)
     await teams.execute(
         AMY,
@@ -323,16 +329,16 @@ async def test_support_to_good_end_to_end(
     connector.clear()
     await tick(teams_app, clock)
     prompt = next(c for c in cards_to(connector, TUTOR) if "How confident" in card_text(c))
-    body, _ = await teams.execute(TUTOR, "rate.open", button_data(prompt, "rate.open"))
-    assert "(middle of programme)" in card_text(body["value"])
+    answer = await teams.answer(TUTOR, "rate.open", button_data(prompt, "rate.open"))
+    assert "(middle of programme)" in card_text(answer)
     better = {k: str(min(10, int(v) + 2)) for k, v in SCORES.items()}
-    body, _ = await teams.execute(
+    answer = await teams.answer(
         TUTOR, "rate", {"programme_id": programme_id, "stage": "middle", **better}
     )
-    assert "confidence: start vs middle" in card_text(body["value"])
-    assert "Average change since the start: +2.0" in card_text(body["value"])
-    body, _ = await teams.execute(AMY, "rate.chart", {"programme_id": programme_id})
-    assert "start vs middle" in card_text(body["value"])  # their AP sees it too
+    assert "confidence: start vs middle" in card_text(answer)
+    assert "Average change since the start: +2.0" in card_text(answer)
+    answer = await teams.answer(AMY, "rate.chart", {"programme_id": programme_id})
+    assert "start vs middle" in card_text(answer)  # their AP sees it too
 
     # 6. Week 8: sign-off not met; the one 4-week extension; a second is refused.
     clock.set(START + timedelta(weeks=7, days=1))
@@ -343,8 +349,8 @@ async def test_support_to_good_end_to_end(
     assert "Extend by 4 weeks" in card_text(offer)
     body, sent = await teams.execute(AMY, "programme.extend", {"programme_id": programme_id})
     assert "Week 8 of 12 (extended)" in card_text(body["value"])
-    body, _ = await teams.execute(AMY, "programme.extend", {"programme_id": programme_id})
-    assert "can be extended once, by 4 weeks" in str(body["value"])
+    answer = await teams.answer(AMY, "programme.extend", {"programme_id": programme_id})
+    assert "can be extended once, by 4 weeks" in str(answer)
     connector.clear()
     await tick(teams_app, clock)
     assert "extended your programme" in texts_to(connector, TUTOR)
@@ -358,8 +364,8 @@ async def test_support_to_good_end_to_end(
     assert "Tom" not in texts_to(connector, HAL) and "Week-12 review" not in texts_to(
         connector, HAL
     )
-    body, _ = await teams.execute(HAL, "programme.open", {"programme_id": programme_id})
-    assert "not yours to see" in str(body["value"])
+    answer = await teams.answer(HAL, "programme.open", {"programme_id": programme_id})
+    assert "not yours to see" in str(answer)
     clock.set(START + timedelta(weeks=13, hours=1))
     connector.clear()
     await tick(teams_app, clock)
@@ -382,9 +388,9 @@ async def test_support_to_good_end_to_end(
     told = texts_to(connector, TUTOR)
     assert "goes to the week-12 review" in told and "Never** your reflections" in told
     assert cards_to(connector, MANAGER) == []
-    body, _ = await teams.execute(HAL, "programme.open", {"programme_id": programme_id})
-    assert "With the head of T&L for review" in card_text(body["value"])  # now he may read it
-    assert "Noisy start" not in card_text(body["value"])  # session notes: tutor and AP only
+    answer = await teams.answer(HAL, "programme.open", {"programme_id": programme_id})
+    assert "With the head of T&L for review" in card_text(answer)  # now he may read it
+    assert "Noisy start" not in card_text(answer)  # session notes: tutor and AP only
     await teams.execute(
         HAL,
         "programme.review",
@@ -397,41 +403,39 @@ async def test_support_to_good_end_to_end(
     assert "Agreed next steps." in texts_to(connector, TUTOR)  # what went, word for word
     assert "Noisy start" not in texts_to(connector, MANAGER)
     # The review is recorded: the head's access ends.
-    body, _ = await teams.execute(HAL, "programme.open", {"programme_id": programme_id})
-    assert "not yours to see" in str(body["value"])
-    body, _ = await teams.execute(HAL, "rate.chart", {"programme_id": programme_id})
-    assert "not yours to see" in str(body["value"])
+    answer = await teams.answer(HAL, "programme.open", {"programme_id": programme_id})
+    assert "not yours to see" in str(answer)
+    answer = await teams.answer(HAL, "rate.chart", {"programme_id": programme_id})
+    assert "not yours to see" in str(answer)
 
 
 # --- matching: pass, someone else, waiting ----------------------------------------------------
 
 
 async def test_ap_passes_tutor_asks_for_someone_else_then_waits(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    await college(teams)
-    connector = teams.connector
     await teams.say(TUTOR, "support")
     saved = await refer(teams)
     referral_id = button_data(saved, "support.someone_else")["referral_id"]
     await tick(teams_app, clock)
 
-    body, _ = await teams.execute(AMY, "support.pass", {"referral_id": referral_id})
-    assert "Passed" in card_text(body["value"])
+    answer = await teams.answer(AMY, "support.pass", {"referral_id": referral_id})
+    assert "Passed" in card_text(answer)
     connector.clear()
     await tick(teams_app, clock)
     assert "Tom Tutor would like support" in texts_to(connector, BEN)
     assert "I've now asked **Ben Bright**" in texts_to(connector, TUTOR)
     # Amy passed: she can no longer accept it.
-    body, _ = await teams.execute(
+    answer = await teams.answer(
         AMY, "support.accept", {"referral_id": referral_id, "kind": "informal"}
     )
-    assert "Only the advanced practitioner" in str(body["value"])
+    assert "Only the advanced practitioner" in str(answer)
 
-    body, _ = await teams.execute(TUTOR, "support.someone_else", {"referral_id": referral_id})
+    answer = await teams.answer(TUTOR, "support.someone_else", {"referral_id": referral_id})
     # Both APs have room, but both have been asked: said as it is, not "fully booked".
-    assert "Every AP with room has been asked already" in card_text(body["value"])
-    assert "fully booked" not in card_text(body["value"])
+    assert "Every AP with room has been asked already" in card_text(answer)
+    assert "fully booked" not in card_text(answer)
     connector.clear()
     await tick(teams_app, clock)
     waiting = texts_to(connector, HAL)
@@ -440,14 +444,14 @@ async def test_ap_passes_tutor_asks_for_someone_else_then_waits(
     assert cards_to(connector, BEN) == []  # the stale ask is not sent again
 
     # Only the tutor may ask for someone else.
-    body, _ = await teams.execute(MANAGER, "support.someone_else", {"referral_id": referral_id})
-    assert "not yours to see" in str(body["value"])
+    answer = await teams.answer(MANAGER, "support.someone_else", {"referral_id": referral_id})
+    assert "not yours to see" in str(answer)
 
 
+@pytest.mark.parametrize("with_college", [False])
 async def test_with_no_aps_a_referral_is_kept_queued_and_admins_told_without_content(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    connector = teams.connector
     teams.on_roster(*EVERYONE)
     for user in (ADMIN, TUTOR, HAL, AMY):
         await teams.say(user, "hello")
@@ -481,7 +485,6 @@ async def test_with_no_aps_a_referral_is_kept_queued_and_admins_told_without_con
 async def test_capacity_counts_and_a_full_ap_is_not_asked(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
     refusal = await teams.say(TUTOR, "support capacity amy@college.ac.uk 0")
     assert "Only the head of teaching" in refusal[0].text
     await teams.say(HAL, "support capacity amy@college.ac.uk 0")
@@ -489,22 +492,20 @@ async def test_capacity_counts_and_a_full_ap_is_not_asked(
     assert "Ben Bright" in card_text(saved)  # Amy would match better, but has no room
     # Every AP full, truly: then, and only then, "fully booked".
     await teams.say(HAL, "support capacity ben@college.ac.uk 0")
-    body, _ = await teams.execute(
+    answer = await teams.answer(
         TUTOR,
         "support.someone_else",
         {"referral_id": button_data(saved, "support.someone_else")["referral_id"]},
     )
-    assert "Every AP is fully booked" in card_text(body["value"])
+    assert "Every AP is fully booked" in card_text(answer)
 
 
 # --- offers -----------------------------------------------------------------------------------
 
 
 async def test_self_referral_offers_respect_an_opt_out(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    await college(teams)
-    connector = teams.connector
     reply = await teams.say(NIA, "support offers off")
     assert "no more offers" in reply[0].text.lower()
 
@@ -521,8 +522,8 @@ async def test_self_referral_offers_respect_an_opt_out(
     assert cards_to(connector, NIA) == []
 
     # One tap to start.
-    body, _ = await teams.execute(OLLY, "support.open", button_data(offer, "support.open"))
-    assert "Ask for support" in card_text(body["value"])
+    answer = await teams.answer(OLLY, "support.open", button_data(offer, "support.open"))
+    assert "Ask for support" in card_text(answer)
     # The termly offer chains to next term.
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         olly = await Directory(uow.session).person_by_email("tenant-1", OLLY.email)
@@ -532,22 +533,18 @@ async def test_self_referral_offers_respect_an_opt_out(
 
 
 async def test_new_staff_get_an_offer_at_induction_with_one_tap_to_start(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    await college(teams)
-    connector = teams.connector
     clock.advance(timedelta(days=9))  # Nia started on the 30th; her third day is 2 December
     await tick(teams_app, clock)
     texts = texts_to(connector, NIA)
     assert "New to the college?" in texts
-    body, _ = await teams.execute(NIA, "support.offers.stop", {})
-    assert "No more offers" in card_text(body["value"])
+    assert "No more offers" in card_text(await teams.answer(NIA, "support.offers.stop", {}))
 
 
 async def test_offer_after_an_approved_observation_with_actions(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
     bot = teams_app[BOT_KEY]
     async with bot.db.unit_of_work() as uow:
         olly = await Directory(uow.session).person_by_email("tenant-1", OLLY.email)
@@ -567,14 +564,13 @@ async def test_offer_after_an_approved_observation_with_actions(
 async def test_who_can_open_a_programme_over_http(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
     ask = await ask_amy(teams, teams_app, clock)
-    body, _ = await teams.execute(
+    answer = await teams.answer(
         AMY,
         "support.accept",
         {**button_data(ask, "support.accept"), "kind": "towards_outstanding"},
     )
-    pid = button_data(body["value"], "programme.open")["programme_id"]
+    pid = button_data(answer, "programme.open")["programme_id"]
     await teams.execute(
         AMY,
         "programme.session",
@@ -597,14 +593,14 @@ async def test_who_can_open_a_programme_over_http(
         if allowed:
             assert "My thought." in card_text(body["value"])
     # Nor can anyone but the tutor rate, or anyone but the AP log a session.
-    body, _ = await teams.execute(AMY, "rate", {"programme_id": pid, "stage": "start", **SCORES})
-    assert "not yours to see" in str(body["value"])
-    body, _ = await teams.execute(
+    answer = await teams.answer(AMY, "rate", {"programme_id": pid, "stage": "start", **SCORES})
+    assert "not yours to see" in str(answer)
+    answer = await teams.answer(
         TUTOR,
         "programme.session",
         {"programme_id": pid, "kind": "coaching", "held_on": "2026-11-23"},
     )
-    assert "not yours to see" in str(body["value"])
+    assert "not yours to see" in str(answer)
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         assert len(await SupportRecords(uow.session).sessions(pid)) == 1
 
@@ -713,14 +709,12 @@ async def test_support_records_round_trip(db: Database, clock: FixedClock) -> No
 async def test_an_organisation_edits_the_competence_checklist(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
     refused = await teams.say(TUTOR, "rate checklist")
     assert "edits the checklist" in refused[0].text
     card = only_card(await teams.say(HAL, "rate checklist"))
     assert "Questioning to check and deepen learning" in card_text(card)
     lines = "Questioning to check and deepen learning\nSafe use of the workshop\nFeedback"
-    body, _ = await teams.execute(HAL, "rate.checklist", {"lines": lines})
-    assert "3 activities" in card_text(body["value"])
+    assert "3 activities" in card_text(await teams.answer(HAL, "rate.checklist", {"lines": lines}))
     ask = await ask_amy(teams, teams_app, clock)
     body, _ = await teams.execute(
         AMY, "support.accept", {**button_data(ask, "support.accept"), "kind": "informal"}
@@ -728,7 +722,7 @@ async def test_an_organisation_edits_the_competence_checklist(
     rating = only_card(await teams.say(TUTOR, "rate"))
     assert "Safe use of the workshop" in card_text(rating)
     assert set(input_ids(rating)) == {"questioning", "safe_use_of_the_workshop", "feedback"}
-    body, _ = await teams.execute(
+    answer = await teams.answer(
         TUTOR,
         "rate",
         {
@@ -739,13 +733,12 @@ async def test_an_organisation_edits_the_competence_checklist(
             "feedback": "4",
         },
     )
-    assert "Choose 1 to 10" in card_text(body["value"])  # the same card, with the problem
+    assert "Choose 1 to 10" in card_text(answer)  # the same card, with the problem
 
 
 async def test_a_teams_retry_of_the_referral_saves_it_once(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    await college(teams)
     values = {
         "topics": "questioning",
         "ways": "coaching",
@@ -775,7 +768,6 @@ async def test_the_same_activity_id_from_two_people_in_two_chats_is_two_submissi
 ) -> None:
     """Teams activity ids are unique only within a conversation: Nia's referral carrying the id
     Tom's had is hers, saved, and answered with her own card, not a replay of his."""
-    await college(teams)
     values = {"topics": "questioning", "ways": "coaching", "campus": "any", "similar_style": "no"}
     tom_body, _ = await teams.execute(TUTOR, "support.refer", values, activity_id="1:same")
     nia_values = {**values, "topics": "behaviour"}
@@ -795,12 +787,10 @@ async def test_the_same_activity_id_from_two_people_in_two_chats_is_two_submissi
 
 
 async def test_words_typed_by_one_person_are_shown_as_text_to_another(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
     """Issue 10: a referral's own words showed as a live link in the AP's card; an AP's agreed
     actions reach the tutor. Both are shown exactly as typed, and stored exactly as typed."""
-    await college(teams)
-    connector = teams.connector
     await refer(teams, other_topic=EVIL)
     await tick(teams_app, clock)
     ask = cards_to(connector, AMY)[-1]
@@ -813,10 +803,10 @@ async def test_words_typed_by_one_person_are_shown_as_text_to_another(
         assert referral is not None and referral.other_topic == EVIL
     referral_id = button_data(ask, "support.accept")["referral_id"]
     # Towards outstanding starts at once (Support to good would wait for Tom's consent, issue 12).
-    body, _ = await teams.execute(
+    answer = await teams.answer(
         AMY, "support.accept", {"referral_id": referral_id, "kind": "towards_outstanding"}
     )
-    programme_id = button_data(body["value"], "programme.open")["programme_id"]
+    programme_id = button_data(answer, "programme.open")["programme_id"]
     connector.clear()
     await teams.execute(
         AMY,
@@ -832,5 +822,5 @@ async def test_words_typed_by_one_person_are_shown_as_text_to_another(
     for told in cards_to(connector, TUTOR):
         if "Sign in again" in str(told):
             assert live_markdown(told) == []
-    body, _ = await teams.execute(TUTOR, "programme.open", {"programme_id": programme_id})
-    assert live_markdown(body["value"]) == []
+    answer = await teams.answer(TUTOR, "programme.open", {"programme_id": programme_id})
+    assert live_markdown(answer) == []

@@ -36,7 +36,9 @@ from tests.integration.test_support import (
     texts_to,
     tick,
 )
-from tests.support.teams import TeamsClient, User, card_text, only_card
+from tests.support.cards import card_text, only_card
+from tests.support.loopback import LoopbackConnector
+from tests.support.teams import TeamsClient, User
 
 ORG = "tenant-1"
 
@@ -124,10 +126,10 @@ async def test_an_ap_who_became_the_tutors_manager_cannot_accept(
     await college(teams)
     ask = await ask_amy(teams, teams_app, clock)
     await set_line_manager(teams_app, TUTOR, AMY)  # the tutor list changed since the ask
-    body, _ = await teams.execute(
+    answer = await teams.answer(
         AMY, "support.accept", {**button_data(ask, "support.accept"), "kind": "informal"}
     )
-    assert "line-management chain" in card_text(body["value"])
+    assert "line-management chain" in card_text(answer)
     referral = await only_referral(teams_app)
     amy, ben = await person(teams_app, AMY), await person(teams_app, BEN)
     assert referral.state == MATCHING and referral.practitioner_id == ben.id
@@ -159,9 +161,8 @@ async def _toms_programme(app: web.Application) -> SupportProgrammeRecord | None
 
 
 async def test_support_to_good_starts_only_when_the_tutor_says_yes(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    connector = teams.connector
     data, body = await _amy_accepts(teams, teams_app, clock, "support_to_good")
     reply = card_text(body["value"])
     assert "starts only when Tom Tutor says yes" in reply and "starts today" not in reply
@@ -180,8 +181,8 @@ async def test_support_to_good_starts_only_when_the_tutor_says_yes(
     assert cards_to(connector, MANAGER) == []
 
     # No: nothing starts, Amy is asked to choose something else.
-    body, _ = await teams.execute(TUTOR, "support.decline", button_data(consent, "support.decline"))
-    assert "won't start" in card_text(body["value"])
+    answer = await teams.answer(TUTOR, "support.decline", button_data(consent, "support.decline"))
+    assert "won't start" in card_text(answer)
     referral = await only_referral(teams_app)
     assert referral.state == MATCHING and referral.proposed_kind is None
     assert await programme_count(teams_app) == 0
@@ -208,7 +209,7 @@ async def test_support_to_good_starts_only_when_the_tutor_says_yes(
 async def test_new_staff_mentoring_says_at_its_start_what_it_shares(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    data, _ = await _amy_accepts(teams, teams_app, clock, "new_staff")
+    await _amy_accepts(teams, teams_app, clock, "new_staff")
     teams.connector.clear()
     await tick(teams_app, clock)
     started = texts_to(teams.connector, TUTOR)
@@ -221,8 +222,8 @@ async def test_only_the_tutor_answers_a_proposal(
 ) -> None:
     data, _ = await _amy_accepts(teams, teams_app, clock, "support_to_good")
     for user in (AMY, MANAGER, HAL, QUINN):
-        body, _ = await teams.execute(user, "support.consent", {"referral_id": data["referral_id"]})
-        assert "not yours to see" in str(body["value"])
+        answer = await teams.answer(user, "support.consent", {"referral_id": data["referral_id"]})
+        assert "not yours to see" in str(answer)
     assert (await only_referral(teams_app)).state == PROPOSED
     assert await programme_count(teams_app) == 0
 
@@ -244,15 +245,13 @@ async def test_withdraw_works_before_the_programme_starts_and_says_so_after(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
     data, _ = await _amy_accepts(teams, teams_app, clock, "support_to_good")
-    body, _ = await teams.execute(TUTOR, "support.withdraw", data)
-    assert "Request withdrawn" in card_text(body["value"])
+    assert "Request withdrawn" in card_text(await teams.answer(TUTOR, "support.withdraw", data))
     referral = await only_referral(teams_app)
     assert referral.state == WITHDRAWN and referral.practitioner_id is None
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         assert await SupportRecords(uow.session).caseload_counts(ORG) == {}
     # The proposal can no longer be accepted.
-    body, _ = await teams.execute(TUTOR, "support.consent", data)
-    assert "no programme waiting" in str(body["value"])
+    assert "no programme waiting" in str(await teams.answer(TUTOR, "support.consent", data))
     assert await programme_count(teams_app) == 0
 
 

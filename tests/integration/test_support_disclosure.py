@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from aiohttp import web
 
 from bot.clock import FixedClock
@@ -25,24 +26,32 @@ from tests.integration.test_support import (
     texts_to,
     tick,
 )
-from tests.support.teams import TeamsClient, card_text, only_card
+from tests.support.cards import card_text, only_card
+from tests.support.teams import TeamsClient
 
 ORG = "tenant-1"
 
 
-async def start_programme(
-    teams: TeamsClient, app: web.Application, clock: FixedClock, kind: str
-) -> int:
-    """Tom refers himself; Amy takes him on (Support to good: with Tom's yes)."""
+@pytest.fixture
+def kind() -> str:
+    """The kind of programme `pid` starts; a test names another with
+    `@pytest.mark.parametrize("kind", [...])`."""
+    return "towards_outstanding"
+
+
+@pytest.fixture
+async def pid(teams: TeamsClient, teams_app: web.Application, clock: FixedClock, kind: str) -> int:
+    """Tom refers himself; Amy takes him on as a programme of `kind` (Support to good: with Tom's
+    yes): its id."""
     await college(teams)
-    data = button_data(await ask_amy(teams, app, clock), "support.accept")
-    body, _ = await teams.execute(AMY, "support.accept", {**data, "kind": kind})
+    data = button_data(await ask_amy(teams, teams_app, clock), "support.accept")
+    answer = await teams.answer(AMY, "support.accept", {**data, "kind": kind})
     if kind == "support_to_good":
-        body, _ = await teams.execute(TUTOR, "support.consent", data)
-    pid = int(button_data(body["value"], "programme.open")["programme_id"])
-    await tick(app, clock)
+        answer = await teams.answer(TUTOR, "support.consent", data)
+    programme_id = int(button_data(answer, "programme.open")["programme_id"])
+    await tick(teams_app, clock)
     teams.connector.clear()
-    return pid
+    return programme_id
 
 
 async def stored_programme(app: web.Application, pid: int) -> SupportProgrammeRecord:
@@ -66,10 +75,10 @@ async def write_update(teams: TeamsClient, pid: int, text: str = "Two sessions; 
 # --- 3. seen before sent, proven ------------------------------------------------------------
 
 
+@pytest.mark.parametrize("kind", ["support_to_good"])
 async def test_an_update_whose_preview_failed_is_held_and_the_ap_told(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, pid: int
 ) -> None:
-    pid = await start_programme(teams, teams_app, clock, "support_to_good")
     connector = teams.connector
     connector.fail_with[chat(TUTOR)] = 403  # Teams refuses the tutor's preview
     await write_update(teams, pid)
@@ -105,10 +114,10 @@ async def test_an_update_whose_preview_failed_is_held_and_the_ap_told(
     assert "Update 1 went to Mia Manager" in told and "Two sessions; engaged." in told
 
 
+@pytest.mark.parametrize("kind", ["support_to_good"])
 async def test_an_approved_update_says_it_was_approved(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, pid: int
 ) -> None:
-    pid = await start_programme(teams, teams_app, clock, "support_to_good")
     await write_update(teams, pid)
     await tick(teams_app, clock)
     review = cards_to(teams.connector, TUTOR)[-1]
@@ -124,15 +133,13 @@ async def test_an_approved_update_says_it_was_approved(
 
 
 async def test_a_tutor_ends_a_developmental_programme_but_not_support_to_good(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, pid: int
 ) -> None:
-    pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
-    body, _ = await teams.execute(TUTOR, "programme.open", {"programme_id": pid})
-    assert button_data(body["value"], "programme.end")["programme_id"] == pid
-    body, _ = await teams.execute(AMY, "programme.end", {"programme_id": pid})
-    assert "not yours to see" in str(body["value"])
-    body, _ = await teams.execute(TUTOR, "programme.end", {"programme_id": pid})
-    assert "Ended" in card_text(body["value"])
+    answer = await teams.answer(TUTOR, "programme.open", {"programme_id": pid})
+    assert button_data(answer, "programme.end")["programme_id"] == pid
+    answer = await teams.answer(AMY, "programme.end", {"programme_id": pid})
+    assert "not yours to see" in str(answer)
+    assert "Ended" in card_text(await teams.answer(TUTOR, "programme.end", {"programme_id": pid}))
     assert (await stored_programme(teams_app, pid)).state == "closed"
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         amy = await Directory(uow.session).person_by_email(ORG, AMY.email)
@@ -141,14 +148,14 @@ async def test_a_tutor_ends_a_developmental_programme_but_not_support_to_good(
     assert "Tom Tutor has ended their programme" in texts_to(teams.connector, AMY)
 
 
+@pytest.mark.parametrize("kind", ["support_to_good"])
 async def test_support_to_good_ends_only_by_the_ap_and_it_is_recorded(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, pid: int
 ) -> None:
-    pid = await start_programme(teams, teams_app, clock, "support_to_good")
-    body, _ = await teams.execute(TUTOR, "programme.open", {"programme_id": pid})
-    assert "programme.end" not in str(body["value"])
-    body, _ = await teams.execute(TUTOR, "programme.end", {"programme_id": pid})
-    assert "decision you make with Amy Advanced" in str(body["value"])
+    answer = await teams.answer(TUTOR, "programme.open", {"programme_id": pid})
+    assert "programme.end" not in str(answer)
+    answer = await teams.answer(TUTOR, "programme.end", {"programme_id": pid})
+    assert "decision you make with Amy Advanced" in str(answer)
     assert (await stored_programme(teams_app, pid)).state == "active"
     await teams.execute(AMY, "programme.close", {"programme_id": pid})
     assert (await stored_programme(teams_app, pid)).state == "closed"
@@ -166,45 +173,40 @@ async def test_support_to_good_ends_only_by_the_ap_and_it_is_recorded(
 
 
 async def test_a_revoked_ap_loses_access_at_once(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, pid: int
 ) -> None:
-    pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
     await teams.execute(TUTOR, "programme.reflect", {"programme_id": pid, "text": "Mine."})
-    body, _ = await teams.execute(AMY, "programme.open", {"programme_id": pid})
-    assert "Mine." in card_text(body["value"])
+    assert "Mine." in card_text(await teams.answer(AMY, "programme.open", {"programme_id": pid}))
     reply = await teams.say(ADMIN, "admin revoke amy@college.ac.uk advanced_practitioner")
     assert "Saved: roles" in card_text(only_card(reply))
     for verb in ("programme.open", "rate.chart", "programme.session.open"):
-        body, _ = await teams.execute(AMY, verb, {"programme_id": pid})
-        assert "not yours to see" in str(body["value"]), verb
+        assert "not yours to see" in str(await teams.answer(AMY, verb, {"programme_id": pid})), verb
 
 
 async def test_an_ap_whose_programme_was_passed_on_loses_access(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, pid: int
 ) -> None:
-    pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
     referral_id = (await stored_programme(teams_app, pid)).referral_id
     await teams.execute(TUTOR, "support.someone_else", {"referral_id": referral_id})
-    body, _ = await teams.execute(AMY, "programme.open", {"programme_id": pid})
-    assert "not yours to see" in str(body["value"])
+    answer = await teams.answer(AMY, "programme.open", {"programme_id": pid})
+    assert "not yours to see" in str(answer)
     await tick(teams_app, clock)
     ask = cards_to(teams.connector, BEN)[-1]
-    body, _ = await teams.execute(
+    answer = await teams.answer(
         BEN, "support.accept", {**button_data(ask, "support.accept"), "kind": "informal"}
     )
-    text = card_text(body["value"])
+    text = card_text(answer)
     assert "Towards outstanding programme, passed on" in text and "starts today" not in text
-    body, _ = await teams.execute(BEN, "programme.open", {"programme_id": pid})
-    assert "Towards outstanding" in card_text(body["value"])
+    answer = await teams.answer(BEN, "programme.open", {"programme_id": pid})
+    assert "Towards outstanding" in card_text(answer)
 
 
 # --- 7. monthly reports: the tutor is sent a copy; self-ratings only by opting in ------------
 
 
 async def test_the_tutor_is_sent_the_monthly_report_and_ratings_stay_out_by_default(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, pid: int
 ) -> None:
-    pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
     scores = {k: "4" for k in ("planning", "activity_design", "differentiation", "questioning")}
     scores |= {k: "5" for k in ("assessment", "behaviour", "maths_english", "digital")}
     scores |= {"inclusion": "5", "work_links": "5"}
@@ -213,8 +215,8 @@ async def test_the_tutor_is_sent_the_monthly_report_and_ratings_stay_out_by_defa
     better = {k: "8" for k in scores}
     await teams.execute(TUTOR, "rate", {"programme_id": pid, "stage": "middle", **better})
     month = {"programme_id": pid, "month": "2026-12"}
-    body, _ = await teams.execute(AMY, "programme.report.open", month)
-    assert "Self-rating" not in card_text(body["value"])  # left out unless Tom opts in
+    answer = await teams.answer(AMY, "programme.report.open", month)
+    assert "Self-rating" not in card_text(answer)  # left out unless Tom opts in
     await teams.execute(
         AMY,
         "programme.report",
@@ -227,23 +229,20 @@ async def test_the_tutor_is_sent_the_monthly_report_and_ratings_stay_out_by_defa
     choice = button_data(copy, "programme.report.ratings")
     await teams.execute(TUTOR, "programme.report.ratings", choice)
     assert (await stored_programme(teams_app, pid)).ratings_in_reports
-    body, _ = await teams.execute(AMY, "programme.report.open", {**month, "month": "2027-01"})
-    assert "Self-rating changed by" in card_text(body["value"])
+    answer = await teams.answer(AMY, "programme.report.open", {**month, "month": "2027-01"})
+    assert "Self-rating changed by" in card_text(answer)
 
 
 # --- 8. notes have readers ----------------------------------------------------------------------
 
 
 async def test_session_notes_are_read_by_the_tutor_and_the_ap_only(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, pid: int
 ) -> None:
-    pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
     await amy_logs_session(teams, pid, "coaching", "2026-11-23", notes="Seating.")
     for user in (TUTOR, AMY):
-        body, _ = await teams.execute(user, "programme.open", {"programme_id": pid})
-        assert "Session notes" in card_text(body["value"]) and "Seating." in card_text(
-            body["value"]
-        )
+        answer = await teams.answer(user, "programme.open", {"programme_id": pid})
+        assert "Session notes" in card_text(answer) and "Seating." in card_text(answer)
     for user in (MANAGER, HAL, BEN, ADMIN):
         body, _ = await teams.execute(user, "programme.open", {"programme_id": pid})
         assert "Seating." not in str(body), user.name
@@ -253,9 +252,8 @@ async def test_session_notes_are_read_by_the_tutor_and_the_ap_only(
 
 
 async def test_undelivered_shows_what_failed_never_whose_support(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, pid: int
 ) -> None:
-    pid = await start_programme(teams, teams_app, clock, "towards_outstanding")
     teams.connector.fail_with[chat(TUTOR)] = 403
     await amy_logs_session(teams, pid, "coaching", "2026-11-23")
     await tick(teams_app, clock)

@@ -36,7 +36,8 @@ from tests.integration.test_support import (
     refer,
     tick,
 )
-from tests.support.teams import Place, TeamsClient, User, card_text, only_card
+from tests.support.cards import card_text, only_card
+from tests.support.teams import Place, TeamsClient, User
 
 LEO = User("leo", "Leo Lead", "leo@college.ac.uk")  # another line manager
 DOT = User("dot", "Dot Officer", "dot@college.ac.uk")  # development officer
@@ -114,8 +115,8 @@ async def support_to_good(
     await tick(app, clock)
     data = button_data(cards_to(teams.connector, ap)[-1], "support.accept")
     await teams.execute(ap, "support.accept", {**data, "kind": "support_to_good"})
-    body, _ = await teams.execute(TUTOR, "support.consent", data)
-    return int(button_data(body["value"], "programme.open")["programme_id"])
+    answer = await teams.answer(TUTOR, "support.consent", data)
+    return int(button_data(answer, "programme.open")["programme_id"])
 
 
 def place_of(user: User) -> Place:
@@ -135,8 +136,8 @@ async def _reads(teams: TeamsClient, user: User, pid: int, since: int) -> str:
     ):
         body, _ = await teams.execute(user, verb, data, place)
         seen.append(card_text(body["value"]) if isinstance(body["value"], dict) else str(body))
-    body, _ = await teams.execute(user, "rate.chart", {"programme_id": pid}, place)
-    if isinstance(body["value"], dict) and "data:image/png" in str(body["value"]):
+    answer = await teams.answer(user, "rate.chart", {"programme_id": pid}, place)
+    if isinstance(answer, dict) and "data:image/png" in str(answer):
         seen.append(CHART)
     pushed = teams.connector.messages()[since:]
     seen += [
@@ -443,12 +444,11 @@ async def test_mentoring_and_coaching_records_by_role_over_http(
         body, _ = await teams.execute(
             TUTOR, "coach.answer", {**button_data(body["value"], "coach.answer"), "answer": answer}
         )
-    body, _ = await teams.execute(
+    done = await teams.answer(
         TUTOR,
         "coach.answer",
         {**button_data(body["value"], "coach.answer"), "action_1": "Ask Max", "by_1": "2026-12-18"},
     )
-    done = body["value"]
     assert "Share with Max Mentor" in card_text(done) and "Share with Cora Coach" in card_text(done)
     conv_id = int(button_data(done, "coach.share")["conv"])
     # The initial review point: both reminded, the draft to Tom; Rita gets nothing yet.

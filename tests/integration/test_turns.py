@@ -9,7 +9,8 @@ from aiohttp import web
 from bot.teams.web import BOT_KEY
 from storage.people import Directory
 from tests.conftest import ADMIN, TUTOR
-from tests.support.teams import Place, TeamsClient, card_text, only_card
+from tests.support.cards import card_text, only_card
+from tests.support.teams import Place, TeamsClient
 
 
 async def test_help_in_personal_chat_shows_the_help_card(teams: TeamsClient) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -30,16 +29,10 @@ from storage.people import Directory
 from storage.reminders import SENT, Schedule
 from storage.walks import DRAFT, SAVED, StoredWalk, StoredWalkPlan, WalkStore
 from tests.conftest import ADMIN, MANAGER, TUTOR
-from tests.support.loopback import LoopbackConnector, RosterMember, Sent
-from tests.support.teams import (
-    Place,
-    TeamsClient,
-    User,
-    as_teams_sends,
-    card_text,
-    only_card,
-    shared_file,
-)
+from tests.support.bot import BotOverHttp
+from tests.support.cards import card_nodes, card_text, only_card
+from tests.support.loopback import RosterMember, Sent
+from tests.support.teams import Place, TeamsClient, User, as_teams_sends, shared_file
 
 TIA = User("tia", "Tia Tutor", "tia@college.ac.uk")
 LEE = User("lee", "Lee Librarian", "lee@college.ac.uk")
@@ -55,16 +48,7 @@ TUTOR_LIST = (
 )
 
 
-@dataclass
-class Org:
-    teams: TeamsClient
-    app: web.Application
-    clock: FixedClock
-
-    @property
-    def connector(self) -> LoopbackConnector:
-        return self.teams.connector
-
+class Org(BotOverHttp):
     def db_session(self) -> Any:
         return self.app[BOT_KEY].db.unit_of_work()
 
@@ -112,17 +96,10 @@ def choice(card: dict[str, Any], input_id: str, title: str) -> str:
     raise AssertionError(f"no choice {title!r} in {input_id}")
 
 
-def _inputs(node: Any) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        if str(node.get("type", "")).startswith("Input.") and node.get("id"):
-            found.append(node)
-        for value in node.values():
-            found += _inputs(value)
-    elif isinstance(node, list):
-        for item in node:
-            found += _inputs(item)
-    return found
+def _inputs(card: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        n for n in card_nodes(card) if str(n.get("type", "")).startswith("Input.") and n.get("id")
+    ]
 
 
 def action_data(card: dict[str, Any], verb: str, title: str | None = None) -> dict[str, Any]:
@@ -257,16 +234,14 @@ async def test_a_half_filled_walk_is_kept_as_a_draft_and_resumed(org: Org) -> No
     form = await open_form(org, place=me)
     half = {**action_data(form, "walk.draft"), "tutors": choice(form, "tutors", "Tia")}
     half |= {"course": "ESOL Entry 3", "walk_date": "2026-11-23", "verbal_feedback": ""}
-    body, _ = await org.teams.execute(MANAGER, "walk.draft", half, me)
-    assert "Draft saved" in card_text(body["value"])
+    assert "Draft saved" in card_text(await org.teams.answer(MANAGER, "walk.draft", half, me))
     [draft] = await org.walks()
     assert draft.state == DRAFT and draft.course == "ESOL Entry 3"
 
     again = await open_form(org, place=me)
     resume = action_data(again, "walk.open")
     assert resume == {"walk_id": draft.id}
-    body, _ = await org.teams.execute(MANAGER, "walk.open", resume, me)
-    resumed = body["value"]
+    resumed = await org.teams.answer(MANAGER, "walk.open", resume, me)
     course = next(i for i in _inputs(resumed) if i["id"] == "course")
     assert course["value"] == "ESOL Entry 3"
 
@@ -283,11 +258,10 @@ async def test_only_the_author_can_edit_and_an_edit_changes_the_same_walk(org: O
     await save_walk(org, filled_walk(form, "Tom"), me)
     [walk] = await org.walks()
 
-    body, _ = await org.teams.execute(QUINN, "walk.edit", {"walk_id": walk.id})
-    assert "only the person who wrote" in str(body["value"])
+    answer = await org.teams.answer(QUINN, "walk.edit", {"walk_id": walk.id})
+    assert "only the person who wrote" in str(answer)
 
-    body, _ = await org.teams.execute(MANAGER, "walk.edit", {"walk_id": walk.id}, me)
-    edit = body["value"]
+    edit = await org.teams.answer(MANAGER, "walk.edit", {"walk_id": walk.id}, me)
     assert "Edit learning walk" in card_text(edit)
     values = filled_walk(edit, "Tom", course="GCSE Maths, resit group")
     updated = await save_walk(org, values, me)
@@ -384,10 +358,16 @@ async def test_planned_and_unplanned_walks_and_the_team_completion(org: Org) -> 
 
 async def test_a_walk_outside_the_window_is_flagged_unplanned(org: Org) -> None:
     await make_plan(org, start="2026-11-02", end="2026-11-06")
-    form = await open_form(org)
-    await save_walk(org, filled_walk(form, "Tom"))
+    await mia_walks(org, "Tom")
     [walk] = await org.walks()
     assert walk.unplanned
+
+
+async def mia_walks(org: Org, *tutors: str) -> dict[str, Any]:
+    """Mia opens the HA27 in Maths and saves a walk that visited `tutors`: the form she filled."""
+    form = await open_form(org)
+    await save_walk(org, filled_walk(form, *tutors))
+    return form
 
 
 async def make_plan(org: Org, start: str = "2026-11-16", end: str = "2026-11-27") -> None:
@@ -404,8 +384,8 @@ async def make_plan(org: Org, start: str = "2026-11-16", end: str = "2026-11-27"
         "window1_course_type": "",
         "walkers": choice(plan, "walkers", "Mia"),
     }
-    body, _ = await org.teams.execute(MANAGER, "walk.plan.save", values, MATHS)
-    assert "Plan saved" in card_text(body["value"]) or "Plan updated" in card_text(body["value"])
+    answer = await org.teams.answer(MANAGER, "walk.plan.save", values, MATHS)
+    assert "Plan saved" in card_text(answer) or "Plan updated" in card_text(answer)
 
 
 async def test_a_plan_outside_its_term_comes_back_with_the_problem(org: Org) -> None:
@@ -418,8 +398,8 @@ async def test_a_plan_outside_its_term_comes_back_with_the_problem(org: Org) -> 
         "window1_start": "2027-01-04",
         "window1_end": "2027-01-08",
     }
-    body, _ = await org.teams.execute(MANAGER, "walk.plan.save", values, MATHS)
-    assert "must fall within the Autumn term" in card_text(body["value"])
+    answer = await org.teams.answer(MANAGER, "walk.plan.save", values, MATHS)
+    assert "must fall within the Autumn term" in card_text(answer)
     async with org.db_session() as uow:
         assert await uow.session.scalar(select(func.count(StoredWalkPlan.id))) == 0
 
@@ -431,8 +411,7 @@ async def test_at_the_end_of_a_window_managers_and_quality_hear_what_is_outstand
     org: Org,
 ) -> None:
     await make_plan(org)
-    form = await open_form(org)
-    await save_walk(org, filled_walk(form, "Tom"))
+    await mia_walks(org, "Tom")
     org.connector.clear()
 
     await org.tick()
@@ -495,8 +474,7 @@ def walk_notices(org: Org) -> list[Sent]:
 
 
 async def test_the_tutor_sees_their_feedback_but_never_the_concern_note(org: Org) -> None:
-    form = await open_form(org)
-    await save_walk(org, filled_walk(form, "Tom"))
+    await mia_walks(org, "Tom")
     [walk] = await org.walks()
 
     mine_card = only_card(await org.teams.say(TUTOR, "walks"))
@@ -531,8 +509,7 @@ async def test_a_concern_note_reaches_only_the_author_line_manager_and_the_chann
 ) -> None:
     """The access matrix's walk rows, played over HTTP: who reads the walk, and who its concern
     note, on every read path (the card, the card's button, the HA27 document)."""
-    form = await open_form(org)
-    await save_walk(org, filled_walk(form, "Tom"))
+    await mia_walks(org, "Tom")
     [walk] = await org.walks()
     for user in (DOT, LEO):  # known to TLC (in the tenant's directory), not members of Maths
         org.connector.add_member(RosterMember(user.teams_id, user.name, user.aad, user.email))
@@ -572,8 +549,7 @@ async def test_a_concern_note_reaches_only_the_author_line_manager_and_the_chann
 
 
 async def test_in_a_channel_a_walk_is_only_ever_shown_privately(org: Org) -> None:
-    form = await open_form(org)
-    await save_walk(org, filled_walk(form, "Tom"))
+    await mia_walks(org, "Tom")
     [walk] = await org.walks()
     org.connector.clear()
 
@@ -607,8 +583,7 @@ async def name_the_organisation(org: Org, name: str) -> None:
 
 
 async def test_walk_export_sends_the_ha27_as_a_word_document(org: Org) -> None:
-    form = await open_form(org)
-    await save_walk(org, filled_walk(form, "Tom"))
+    await mia_walks(org, "Tom")
     [walk] = await org.walks()
     name = f"HA27-2026-11-23-walk-{walk.id}.docx"
 
@@ -657,7 +632,7 @@ async def test_quality_summaries_return_count_and_term_export(org: Org) -> None:
     assert "Questioning and checking learning (2)" in text
     assert "Stretch and challenge (2)" in text
     assert "**Questioning** (2)" in text and "**Maths** (2)" in text
-    [image] = [e for e in _elements(summary) if e.get("type") == "Image"]
+    [image] = [e for e in card_nodes(summary) if e.get("type") == "Image"]
     assert image["url"].startswith("data:image/png;base64,")
     assert base64.b64decode(image["url"].split(",", 1)[1])[:4] == b"\x89PNG"
     assert len(str(summary)) < 80_000
@@ -685,18 +660,6 @@ async def test_quality_summaries_return_count_and_term_export(org: Org) -> None:
 
     refused = await org.teams.say(MANAGER, "walks summary")
     assert "quality team" in refused[0].text
-
-
-def _elements(node: Any) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        out.append(node)
-        for v in node.values():
-            out += _elements(v)
-    elif isinstance(node, list):
-        for v in node:
-            out += _elements(v)
-    return out
 
 
 async def test_plans_for_many_teams_come_from_a_csv(org: Org) -> None:
@@ -752,8 +715,7 @@ async def test_a_teams_retry_of_a_save_stores_one_walk(org: Org) -> None:
 
 
 async def test_sent_copies_are_marked_sent(org: Org) -> None:
-    form = await open_form(org)
-    await save_walk(org, filled_walk(form, "Tom"))
+    await mia_walks(org, "Tom")
     [walk] = await org.walks()
     await org.teams.say(QUINN, f"walk show {walk.id}", MATHS, mention=True)
     await org.tick()
@@ -819,8 +781,7 @@ async def test_the_termly_summary_is_drafted_from_the_records_edited_and_exporte
     org: Org,
 ) -> None:
     await make_plan(org)
-    form = await open_form(org)
-    await save_walk(org, filled_walk(form, "Tom"))
+    form = await mia_walks(org, "Tom")
     await save_walk(
         org,
         filled_walk(
@@ -853,13 +814,13 @@ async def test_the_termly_summary_is_drafted_from_the_records_edited_and_exporte
 
     # Quinn edits and saves: the text is stored as written, and shown next time.
     mine = "Our walks this term found strong questioning.\n\nNext: stretch and challenge."
-    body, _ = await org.teams.execute(
+    answer = await org.teams.answer(
         QUINN,
         "walks.summary.save",
         {**action_data(summary, "walks.summary.save"), "summary_text": mine},
         Place.personal(QUINN),
     )
-    assert "Saved by Quinn Quality" in card_text(body["value"])
+    assert "Saved by Quinn Quality" in card_text(answer)
     async with org.db_session() as uow:
         stored = await WalkStore(uow.session).summary(ORG, "2026/27-autumn")
         assert stored is not None and stored.text == mine
@@ -895,18 +856,17 @@ async def test_the_termly_summary_is_drafted_from_the_records_edited_and_exporte
     async with org.db_session() as uow:
         stored = await WalkStore(uow.session).summary(ORG, "2026/27-autumn")
         assert stored is not None and stored.text == mine
-    body, _ = await org.teams.execute(
+    answer = await org.teams.answer(
         QUINN, "walks.summary.redraft", {"term_key": "2026/27-autumn"}, Place.personal(QUINN)
     )
-    assert input_value(body["value"], "summary_text") == draft
+    assert input_value(answer, "summary_text") == draft
     async with org.db_session() as uow:
         assert await WalkStore(uow.session).summary(ORG, "2026/27-autumn") is None
 
 
 async def test_at_a_windows_end_the_quality_team_gets_the_summary_to_edit(org: Org) -> None:
     await make_plan(org)
-    form = await open_form(org)
-    await save_walk(org, filled_walk(form, "Tom"))
+    await mia_walks(org, "Tom")
     org.connector.clear()
     org.clock.set(datetime(2026, 11, 27, 16, 0, tzinfo=UTC))
     await org.tick()

@@ -16,7 +16,7 @@ from storage.db import Database
 from storage.models import ConversationRef, Person, Team, get_in_org
 from storage.people import Directory
 from storage.reminders import Schedule
-from storage.walks import SAVED, WalkStore
+from storage.walks import SAVED, StoredWalkPlan, WalkStore
 from tests.support.teams import Place
 
 ORG = "org-1"
@@ -73,6 +73,13 @@ async def seed(db: Database) -> dict[str, int]:
     return ids
 
 
+async def week_plan(store: WalkStore, team_id: int, focus: str) -> tuple[StoredWalkPlan, bool]:
+    """The team's autumn plan saved as one window, the week of 23 November, on `focus` (and no
+    channel, by no one): the row, and whether it is new."""
+    plan = WalkPlan("2026/27-autumn", focus, windows=(WalkWindow(MON, FRI),))
+    return await store.save_plan(ORG, team_id, plan, channel=None, by=None, now=NOW)
+
+
 async def test_plans_replace_their_windows_and_walks_record_their_tutors(db: Database) -> None:
     ids = await seed(db)
     async with db.unit_of_work() as uow:
@@ -88,10 +95,7 @@ async def test_plans_replace_their_windows_and_walks_record_their_tutors(db: Dat
             ORG, ids["team"], plan, channel="19:maths", by=ids["mia"], now=NOW
         )
         assert created
-        shorter = WalkPlan("2026/27-autumn", "Pace", windows=(WalkWindow(MON, FRI),))
-        row, created = await store.save_plan(
-            ORG, ids["team"], shorter, channel=None, by=None, now=NOW
-        )
+        row, created = await week_plan(store, ids["team"], "Pace")
         assert not created and row.teams_channel_id == "19:maths"
         walk = store.new_walk(ORG, ids["team"], "19:maths", ids["mia"], NOW)
         walk.set_tutors([ids["tom"], ids["lee"], ids["tom"]])
@@ -120,14 +124,7 @@ async def test_end_of_window_notices_render_from_the_records_when_due(db: Databa
     ids = await seed(db)
     async with db.unit_of_work() as uow:
         store = WalkStore(uow.session)
-        plan, _ = await store.save_plan(
-            ORG,
-            ids["team"],
-            WalkPlan("2026/27-autumn", "Questioning", windows=(WalkWindow(MON, FRI),)),
-            channel=None,
-            by=None,
-            now=NOW,
-        )
+        plan, _ = await week_plan(store, ids["team"], "Questioning")
         assert await schedule_window_notices(uow.session, plan, NOW) == 2  # Mia and Quinn
         assert await schedule_window_notices(uow.session, plan, NOW) == 2  # same keys again
         # Mia's list; Quinn's list of every team, and the termly summary drafted for Quinn.
@@ -150,14 +147,7 @@ async def test_deleting_a_team_removes_its_walks_and_plans(db: Database) -> None
     ids = await seed(db)
     async with db.unit_of_work() as uow:
         store = WalkStore(uow.session)
-        await store.save_plan(
-            ORG,
-            ids["team"],
-            WalkPlan("2026/27-autumn", "Q", windows=(WalkWindow(MON, FRI),)),
-            channel=None,
-            by=None,
-            now=NOW,
-        )
+        await week_plan(store, ids["team"], "Q")
         walk = store.new_walk(ORG, ids["team"], None, ids["mia"], NOW)
         walk.set_tutors([ids["tom"]])
         await uow.commit()

@@ -35,20 +35,23 @@ def no_postgres(reason: str) -> None:
     pytest.skip(message)
 
 
-async def create_pg_database() -> tuple[str, str]:
-    """A new empty database; returns (SQLAlchemy URL, name)."""
-    name = f"tlc_test_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(PG_ADMIN_DSN)
+async def create_pg_database(
+    admin_dsn: str = PG_ADMIN_DSN, prefix: str = "tlc_test"
+) -> tuple[str, str]:
+    """A new empty database on the server of `admin_dsn` (the benchmarks use their own); returns
+    (SQLAlchemy URL, name)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(admin_dsn)
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
-    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    base = admin_dsn.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
     return f"{base}/{name}", name
 
 
-async def drop_pg_database(name: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN_DSN)
+async def drop_pg_database(name: str, admin_dsn: str = PG_ADMIN_DSN) -> None:
+    conn = await asyncpg.connect(admin_dsn)
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import itertools
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 import aiohttp
 
 from bot.app.turn import ConversationKind, Where
-from cards.base import _all_nodes
+from tests.support.cards import card_text, only_card
 from tests.support.loopback import LoopbackConnector, RosterMember, Sent
 
 TENANT = "tenant-1"
@@ -213,6 +211,14 @@ class TeamsClient:
             )
         return body, sent
 
+    async def answer(
+        self, user: User, verb: str, data: dict[str, Any], place: Place | None = None, **how: Any
+    ) -> Any:
+        """The bot's answer to an Action.Execute (`execute`): the value of its invoke response,
+        the card as it now is or a message."""
+        body, _ = await self.execute(user, verb, data, place, **how)
+        return body["value"]
+
     async def answer_file_consent(
         self, user: User, sent: list[Sent], name: str, action: str = "accept"
     ) -> list[Sent]:
@@ -312,54 +318,3 @@ async def set_up_college(
     for email, role in roles:
         reply = await teams.say(admin, f"admin grant {email} {role}")
         assert "Saved: roles" in card_text(only_card(reply))
-
-
-def only_card(sent: list[Sent]) -> dict[str, Any]:
-    cards = [c for s in sent for c in s.cards]
-    assert len(cards) == 1, f"expected one card, got {len(cards)}: {[s.activity for s in sent]}"
-    return cards[0]
-
-
-def card_nodes(node: Any) -> Iterator[dict[str, Any]]:
-    """Every object in a card (elements, actions, choices, facts…), parents before children, in
-    the order Teams lays them out (the walk cards.base makes over a card it builds)."""
-    yield from _all_nodes(node)
-
-
-def card_text(card: dict[str, Any]) -> str:
-    """All visible text of a card, flattened, for assertions."""
-    keys = ("text", "title", "value", "label", "placeholder")
-    return "\n".join(n[k] for n in card_nodes(card) for k in keys if isinstance(n.get(k), str))
-
-
-EVIL = "[Sign in again](https://evil.example) ![x](https://evil.example/x.png) **now**\n# Urgent"
-_LIVE = re.compile(r"(?<!\\)!?\[[^\]]*(?<!\\)\]\(|(?<![\\*])\*\*now|^#", re.MULTILINE)
-
-
-def live_markdown(card: dict[str, Any], needle: str = "Sign in again") -> list[str]:
-    """Texts of `card` that Teams renders as markdown (text blocks, facts) and in which `EVIL`
-    (or another person's `needle`) would be live: a link, an image, emphasis or a heading.
-    Also asserts `needle` is shown at all, so a card that drops the words does not pass."""
-    found: list[str] = []
-    shown = False
-
-    def walk(node: Any, kind: str | None = None) -> None:
-        if isinstance(node, dict):
-            own = node.get("type") if isinstance(node.get("type"), str) else kind
-            keys = {"TextBlock": ("text",), "Fact": ("title", "value")}.get(own or "", ())
-            for key in keys:
-                value = node.get(key)
-                if isinstance(value, str) and needle in value:
-                    nonlocal shown
-                    shown = True
-                    if _LIVE.search(value):
-                        found.append(value)
-            for value in node.values():
-                walk(value, own)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item, kind)
-
-    walk(card)
-    assert shown, f"{needle!r} is not on the card: {card_text(card)}"
-    return found

@@ -29,10 +29,16 @@ from cards import progression as pc
 from cards.base import card, escape_markdown, facts, markdown, said, text, text_input
 from cards.progression import samples as progression_samples
 from cards.samples import SAMPLES
-from tests.support.teams import EVIL, live_markdown
+from tests.support.cards import EVIL, live_markdown
 
 E = EVIL
 AT = datetime(2026, 11, 23, 10, tzinfo=UTC)
+
+
+def evil[T](record: T, fields: str, **others: Any) -> T:
+    """A sample view with each of `fields` (names, as namedtuple takes them) set to `EVIL`, and
+    `others` as given."""
+    return replace(record, **dict.fromkeys(fields.split(), E), **others)
 
 
 def test_escaped_words_render_as_themselves() -> None:
@@ -79,10 +85,9 @@ def _live(side: pc.Side) -> dict[str, Any]:
     )
 
 
-OUTCOME = replace(
+OUTCOME = evil(
     progression_samples.OUTCOME,
-    group=E,
-    facilitator=E,
+    "group facilitator",
     cards=(
         CardOutcome(
             "1.1",
@@ -105,15 +110,13 @@ CARDS: dict[str, Callable[[], dict[str, Any]]] = {
     **{
         f"programme ({viewer})": (
             lambda viewer=viewer: support.programme_card(
-                replace(
+                evil(
                     samples._support_programme(viewer),
-                    tutor=E,
-                    practitioner=E,
+                    "tutor practitioner line_manager_note",
                     actions=[support.ActionLine(1, E, "Done")],
                     objectives=[E],
                     reflections=[E],
                     sessions=[support.TimelineLine("Tue 24 Nov", E)],
-                    line_manager_note=E,
                 )
             )
         )
@@ -122,7 +125,7 @@ CARDS: dict[str, Callable[[], dict[str, Any]]] = {
     "update for the tutor": lambda: support.update_for_tutor_card(1, 1, E, E, E),
     "update for the line manager": lambda: support.update_for_line_manager_card(E, 1, 4, E, E),
     "report for the head": lambda: support.report_for_head_card(
-        replace(samples._SUPPORT_REPORT, tutor=E, sessions=E, actions=E, progress=E, concerns=E),
+        evil(samples._SUPPORT_REPORT, "tutor sessions actions progress concerns"),
         E,
     ),
     "week-12 review": lambda: support.review_card(
@@ -173,27 +176,18 @@ CARDS: dict[str, Callable[[], dict[str, Any]]] = {
     ),
     # observations
     "observation with a proposal": lambda: otla.observation_card(
-        replace(
+        evil(
             samples._OBS,
-            tutor=E,
-            observer=E,
-            course=E,
+            "tutor observer course",
             proposal=otla.ProposalView(E, E, "Tue 1 Dec", E),
             documents=[otla.DocumentLine(1, E, None)],
         )
     ),
     "report": lambda: otla.report_card(
-        replace(
+        evil(
             samples._REPORT,
-            tutor=E,
-            observer=E,
-            course=E,
-            strengths=E,
-            areas=E,
-            suggestions=E,
+            "tutor observer course strengths areas suggestions best_practice_note return_comment",
             actions=[otla.ActionLine(E, E, "Fri 15 Jan")],
-            best_practice_note=E,
-            return_comment=E,
         )
     ),
     "actions log": lambda: otla.actions_card(

@@ -37,6 +37,7 @@ from bot.domain.walks import (
 )
 from cards.samples import SAMPLES
 from cards.walks import ClashWarning, WalkFormView, walk_form_card
+from tests.support.cards import card_nodes
 from tests.support.phone import phone_problems
 
 AUTUMN = default_terms(2026)[0]
@@ -481,21 +482,9 @@ def test_window_notices_go_out_at_four_in_the_afternoon_london_time() -> None:
 def test_no_ha27_input_is_marked_required_so_a_half_filled_card_can_be_a_draft() -> None:
     # Teams checks isRequired before sending any button press, "Save draft" included.
     card = walk_form_card(form_view())
-    required = [i.get("id") for i in _all(card) if i.get("isRequired")]
+    required = [i.get("id") for i in card_nodes(card) if i.get("isRequired")]
     assert required == []
     assert "Save a draft any time" in str(card)
-
-
-def _all(node: Any) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        out.append(node)
-        for v in node.values():
-            out += _all(v)
-    elif isinstance(node, list):
-        for v in node:
-            out += _all(v)
-    return out
 
 
 def test_a_tutor_list_row_names_each_fault_as_the_walk_plans_do() -> None:
