@@ -330,6 +330,15 @@ class Directory(Repository):
         )
         return rows.all()
 
+    async def holder_ids(self, org_id: str, *roles: Role) -> set[int]:
+        """Who holds any of these roles (their ids: one statement, no rows to load)."""
+        ids = await self.session.scalars(
+            select(RoleGrant.person_id)
+            .join(Person, RoleGrant.person_id == Person.id)
+            .where(Person.org_id == org_id, RoleGrant.role.in_([r.value for r in roles]))
+        )
+        return set(ids)
+
     async def by_email(self, org_id: str, email: str, now: datetime) -> Person:
         """The person with this email, recorded now if TLC has not met them (a role grant, a
         line manager named on the tutor list); the merge rule joins them up later."""
