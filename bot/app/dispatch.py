@@ -10,10 +10,10 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
 from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, cast, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, PlainValidator, ValidationError, WrapValidator
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from bot.app import documents
@@ -44,6 +44,7 @@ FIRST_ADMIN = (
     "(**admin audit**)."
 )
 SEEN_TTL = timedelta(minutes=5)
+PROCESSED = cast(Table, ProcessedActivity.__table__)
 
 
 @dataclass(frozen=True)
@@ -288,12 +289,16 @@ class Dispatcher:
         if key is None:
             await ctx.uow.commit()
             return reply
-        ctx.uow.session.add(
-            ProcessedActivity(
-                org_id=turn.org_id, activity_key=key, response=reply.to_json(), created_at=turn.now
-            )
-        )
         try:
+            # A plain insert (Core, not an ORM flush): the stored answer is never read back here.
+            await ctx.uow.session.execute(
+                insert(PROCESSED).values(
+                    org_id=turn.org_id,
+                    activity_key=key,
+                    response=reply.to_json(),
+                    created_at=turn.now,
+                )
+            )
             await ctx.uow.commit()
         except IntegrityError:
             # The same submission arrived twice at once and the other copy won: answer as it did.
