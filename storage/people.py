@@ -252,6 +252,19 @@ class Directory(Repository):
                 )
             )
 
+    async def person_and_roles(self, person_id: int) -> tuple[Person | None, frozenset[Role]]:
+        """The person's row and their roles, read afresh, in one statement."""
+        rows = (
+            await self.session.execute(
+                select(Person, RoleGrant.role)
+                .outerjoin(RoleGrant, RoleGrant.person_id == Person.id)
+                .where(Person.id == person_id)
+            )
+        ).all()
+        if not rows:
+            return None, frozenset()
+        return rows[0][0], frozenset(Role(role) for _, role in rows if role is not None)
+
     async def roles(self, person_id: int) -> frozenset[Role]:
         rows = await self.session.scalars(
             select(RoleGrant.role).where(RoleGrant.person_id == person_id)
