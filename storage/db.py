@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,20 +13,28 @@ from typing import Any, Self
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, ExceptionContext
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import await_only
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger(__name__)
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")  # where pysqlite begins a transaction
+WRITER_WAIT = 30.0  # seconds a writer queues in the process; SQLite's own busy timeout too
 
 
 def make_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        engine = create_async_engine(
+            url, connect_args={"timeout": WRITER_WAIT}, hide_parameters=True
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn: Any, _: Any) -> None:
@@ -42,6 +51,78 @@ def make_engine(url: str) -> AsyncEngine:
     )
 
 
+class SQLiteWriters:
+    """SQLite has one writer at a time. A second writer used to wait in SQLite's busy handler,
+    which sleeps in growing steps (1 ms ... 100 ms) and tries again, so under load writers slept
+    long after the lock was free and p99 ran into seconds. Instead, writers of this process
+    queue here, in turn: a transaction takes this lock before its first write (where pysqlite
+    begins it) and gives it back when it ends (commit, rollback, or its connection closes).
+
+    The transaction is SQLite's as before (what is committed is on disk, kill -9 or not); the
+    lock only orders this process's writers. Another process still meets SQLite's busy handler.
+    A task that already writes on another connection does not queue (it would wait for itself):
+    SQLite decides, as it did. A writer that waits `wait` seconds stops queueing likewise.
+    """
+
+    def __init__(self, engine: AsyncEngine, wait: float = WRITER_WAIT) -> None:
+        self.wait = wait
+        self._lock = asyncio.Lock()
+        self._holder: object = None  # the DBAPI connection whose transaction holds the lock
+        self._task: asyncio.Task[Any] | None = None
+        sync = engine.sync_engine
+        event.listen(sync, "before_cursor_execute", self._before)
+        event.listen(sync, "after_cursor_execute", self._after)
+        event.listen(sync, "handle_error", self._failed)
+        for name in ("checkin", "close", "invalidate"):
+            event.listen(sync.pool, name, self._ended)
+
+    @property
+    def held(self) -> bool:
+        return self._lock.locked()
+
+    def _before(self, conn: Connection, _c: Any, statement: str, *_: Any) -> None:
+        dbapi = conn.connection.dbapi_connection
+        if self._holder is dbapi or not statement.lstrip()[:7].upper().startswith(WRITES):
+            return
+        task = asyncio.current_task()
+        if self._lock.locked() and self._task is task:
+            return  # this task writes on another connection already: SQLite decides
+        if await_only(self._acquire()):
+            self._holder, self._task = dbapi, task
+
+    async def _acquire(self) -> bool:
+        if not self._lock.locked():
+            return await self._lock.acquire()  # no timer when nobody holds it
+        try:
+            await asyncio.wait_for(self._lock.acquire(), self.wait)
+        except TimeoutError:
+            log.warning("a writer waited %.0f s in the process; SQLite decides now", self.wait)
+            return False
+        return True
+
+    def _after(self, conn: Connection | None, *_: Any) -> None:
+        # A statement on an autocommit connection is its own transaction: over once it ran
+        # (or failed).
+        if self._holder is None or conn is None or conn.closed or conn.invalidated:
+            return
+        proxied = conn.connection
+        driver = proxied.driver_connection
+        if self._holder is proxied.dbapi_connection and not (driver and driver.in_transaction):
+            self._release()
+
+    def _failed(self, context: ExceptionContext) -> None:
+        self._after(context.connection)
+
+    def _ended(self, dbapi: Any, *_: Any) -> None:
+        # Returned to the pool (after its commit or rollback), closed or invalidated.
+        if dbapi is not None and self._holder is dbapi:
+            self._release()
+
+    def _release(self) -> None:
+        self._holder = self._task = None
+        self._lock.release()
+
+
 class Database:
     """One per process: the engine and a session factory."""
 
@@ -49,6 +130,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.writers = SQLiteWriters(self.engine) if self.engine.dialect.name == "sqlite" else None
 
     @property
     def is_postgres(self) -> bool:

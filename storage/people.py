@@ -253,6 +253,19 @@ class Directory(Repository):
                 )
             )
 
+    async def person_and_roles(self, person_id: int) -> tuple[Person | None, frozenset[Role]]:
+        """The person's row and their roles, read afresh, in one statement."""
+        rows = (
+            await self.session.execute(
+                select(Person, RoleGrant.role)
+                .outerjoin(RoleGrant, RoleGrant.person_id == Person.id)
+                .where(Person.id == person_id)
+            )
+        ).all()
+        if not rows:
+            return None, frozenset()
+        return rows[0][0], frozenset(Role(role) for _, role in rows if role is not None)
+
     async def roles(self, person_id: int) -> frozenset[Role]:
         rows = await self.session.scalars(
             select(RoleGrant.role).where(RoleGrant.person_id == person_id)
@@ -330,6 +343,15 @@ class Directory(Repository):
             .order_by(Person.name)
         )
         return rows.all()
+
+    async def holder_ids(self, org_id: str, *roles: Role) -> set[int]:
+        """Who holds any of these roles (their ids: one statement, no rows to load)."""
+        ids = await self.session.scalars(
+            select(RoleGrant.person_id)
+            .join(Person, RoleGrant.person_id == Person.id)
+            .where(Person.org_id == org_id, RoleGrant.role.in_([r.value for r in roles]))
+        )
+        return set(ids)
 
     async def by_email(self, org_id: str, email: str, now: datetime) -> Person:
         """The person with this email, recorded now if TLC has not met them (a role grant, a

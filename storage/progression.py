@@ -266,11 +266,10 @@ class CardSessions(Repository):
         """People known to be in the team whose channel this conversation is (none for chats)."""
         if conversation_ref_id is None:
             return []
-        ref = await self.session.get(ConversationRef, conversation_ref_id)
-        if ref is None or ref.team_pk is None:
-            return []
         rows = await self.session.scalars(
-            select(TeamMember.person_id).where(TeamMember.team_pk == ref.team_pk)
+            select(TeamMember.person_id)
+            .join(ConversationRef, ConversationRef.team_pk == TeamMember.team_pk)
+            .where(ConversationRef.id == conversation_ref_id)
         )
         return list(rows)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.engine.default import DefaultExecutionContext
@@ -108,11 +108,13 @@ class Schedule(Repository):
         person_id: int | None = None,
         conversation_ref_id: int | None = None,
         payload: dict[str, Any] | None = None,
+        existing: ScheduledItem | None | Literal["unread"] = "unread",
     ) -> ScheduledItem:
-        """Schedule (or re-schedule) the item with this key: one row per key, always."""
+        """Schedule (or re-schedule) the item with this key: one row per key, always.
+        `existing`: the item with this key, if the caller has just read it (None: there is none)."""
         if (person_id is None) == (conversation_ref_id is None):
             raise ValueError("a scheduled item goes to exactly one person or one conversation")
-        item = await self.get(org_id, key)
+        item = await self.get(org_id, key) if existing == "unread" else existing
         if item is None:
             item = ScheduledItem(org_id=org_id, key=key, created_at=now, revision=1)
             self.session.add(item)

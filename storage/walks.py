@@ -19,6 +19,7 @@ from sqlalchemy.types import JSON, String, Text
 from bot.domain.access import QUALITY_TEAM, Role
 from bot.domain.walks import LearningWalk, TutorOnList, WalkFacts, WalkPlan, WalkWindow
 from storage.models import (
+    MAX_ID,
     NumberedRow,
     Order,
     Person,
@@ -366,6 +367,16 @@ class WalkStore(Repository):
     async def team(self, org_id: str, team_pk: int) -> Team | None:
         return await get_in_org(self.session, Team, org_id, team_pk)
 
+    async def team_of(self, org_id: str, team_pk: int, person_id: int) -> Team | None:
+        """The team, if this person is one of its members."""
+        if not 0 < team_pk <= MAX_ID:
+            return None
+        return await self.session.scalar(
+            select(Team)
+            .join(TeamMember, TeamMember.team_pk == Team.id)
+            .where(Team.id == team_pk, Team.org_id == org_id, TeamMember.person_id == person_id)
+        )
+
     async def teams(self, org_id: str) -> Sequence[Team]:
         return await self.rows(Team, order_by=(Team.name, Team.id), org_id=org_id)
 
@@ -432,6 +443,17 @@ class WalkStore(Repository):
         """The people `query` finds, by name, each once (a join may find someone twice)."""
         rows = await self.session.scalars(query.order_by(Person.name, Person.id))
         return rows.unique().all()
+
+    async def channel_reader_ids(self, team_pk: int) -> frozenset[int]:
+        """The team's channel readers of a walk, in one read: its members who are in the
+        quality team (`channel_quality_readers`) or line managers (`team_managers`)."""
+        roles = [r.value for r in (*QUALITY_TEAM, Role.LINE_MANAGER)]
+        rows = await self.session.scalars(
+            select(TeamMember.person_id)
+            .join(RoleGrant, RoleGrant.person_id == TeamMember.person_id)
+            .where(TeamMember.team_pk == team_pk, RoleGrant.role.in_(roles))
+        )
+        return frozenset(rows)
 
     async def line_manager_ids(self, people: Iterable[Person]) -> dict[int, frozenset[int]]:
         """Each person's line managers (from the tutor list), by person id."""

@@ -10,10 +10,10 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
 from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, cast, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, PlainValidator, ValidationError, WrapValidator
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from bot.app import documents
@@ -44,6 +44,7 @@ FIRST_ADMIN = (
     "(**admin audit**)."
 )
 SEEN_TTL = timedelta(minutes=5)
+PROCESSED = cast(Table, ProcessedActivity.__table__)
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ class Dispatcher:
     async def _context(self, uow: UnitOfWork, turn: Turn) -> HandlerContext:
         directory = Directory(uow.session)
 
-        async def remember() -> Person:
+        async def remember() -> tuple[Person, frozenset[Role] | None]:
             try:
                 return await self._remember(uow, directory, turn)
             except Exception:
@@ -190,8 +191,9 @@ class Dispatcher:
                 await uow.rollback()
                 raise
 
-        person = await retry_identity(remember, what="a turn")
-        roles = await directory.roles(person.id)
+        person, known_roles = await retry_identity(remember, what="a turn")
+        # Roles are read on every turn (a revoked role takes effect at once).
+        roles = known_roles if known_roles is not None else await directory.roles(person.id)
         if (
             person.email
             and person.email in self.services.settings.admin_emails
@@ -205,7 +207,10 @@ class Dispatcher:
             turn=turn, uow=uow, person=person, actor=actor, services=self.services
         )
 
-    async def _remember(self, uow: UnitOfWork, directory: Directory, turn: Turn) -> Person:
+    async def _remember(
+        self, uow: UnitOfWork, directory: Directory, turn: Turn
+    ) -> tuple[Person, frozenset[Role] | None]:
+        """Who is asking, stored if new or changed; with their roles when read with them."""
         key = (
             turn.org_id,
             turn.user.aad_object_id or turn.user.teams_user_id,
@@ -214,14 +219,15 @@ class Dispatcher:
         minute = int(turn.now.timestamp() // 60)
         cached = self._seen.get(key)
         if cached is not None and minute - cached.at_minute < SEEN_TTL.total_seconds() // 60:
-            person = await uow.session.get(Person, cached.person_id)
+            # A person this process stored lately: their row and roles in one statement.
+            known, roles = await directory.person_and_roles(cached.person_id)
             if (
-                person is not None
-                and person.teams_user_id is not None  # None once erased: a new person
-                and (person.email or not turn.user.email)
-                and (person.name == turn.user.name or not turn.user.name)
+                known is not None
+                and known.teams_user_id is not None  # None once erased: a new person
+                and (known.email or not turn.user.email)
+                and (known.name == turn.user.name or not turn.user.name)
             ):
-                return person
+                return known, roles
         await directory.organisation(turn.org_id, turn.now)
         person = await directory.seen(turn.org_id, turn.user, turn.now)
         if not person.email:
@@ -236,7 +242,7 @@ class Dispatcher:
         await directory.remember_conversation(turn.org_id, turn.where, person, team, turn.now)
         await uow.commit()
         self._seen[key] = _Seen(person.id, minute)
-        return person
+        return person, None
 
     async def _command(self, ctx: HandlerContext) -> Reply:
         match = self.router.match(ctx.turn.text)
@@ -288,12 +294,16 @@ class Dispatcher:
         if key is None:
             await ctx.uow.commit()
             return reply
-        ctx.uow.session.add(
-            ProcessedActivity(
-                org_id=turn.org_id, activity_key=key, response=reply.to_json(), created_at=turn.now
-            )
-        )
         try:
+            # A plain insert (Core, not an ORM flush): the stored answer is never read back here.
+            await ctx.uow.session.execute(
+                insert(PROCESSED).values(
+                    org_id=turn.org_id,
+                    activity_key=key,
+                    response=reply.to_json(),
+                    created_at=turn.now,
+                )
+            )
             await ctx.uow.commit()
         except IntegrityError:
             # The same submission arrived twice at once and the other copy won: answer as it did.

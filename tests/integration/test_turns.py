@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pydantic
 import pytest
 from aiohttp import web
@@ -107,6 +109,23 @@ async def test_a_refusal_for_someone_without_the_role(teams: TeamsClient) -> Non
     assert "only an org admin" in str(response["value"])
     sent = await teams.say(TUTOR, "admin grant tom@college.ac.uk org_admin")
     assert "only an org admin" in sent[0].text
+
+
+async def test_the_same_submission_twice_at_once_is_stored_once(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Both copies run; the second to write waits for the first's commit, then finds its stored
+    answer (the unique key) and rolls back: one grant, and neither is told something failed."""
+    await teams.say(ADMIN, "hello")
+    await teams.say(TUTOR, "hello")
+    data = {"email": TUTOR.email, "role": "observer", "action": "grant"}
+    answers = await asyncio.gather(
+        *(teams.execute(ADMIN, "admin.role", data, activity_id="twice-1") for _ in range(2))
+    )
+    assert all(sent == [] for _, sent in answers)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        trail = await Directory(uow.session).audit_trail("tenant-1")
+        assert [e.action for e in trail].count("grant observer") == 1
 
 
 @pytest.mark.parametrize(

@@ -237,8 +237,10 @@ class SessionView:
         errors: dict[str, str] | None = None,
         banner: str | None = None,
     ) -> CardDict:
-        deck = await org_deck(self.session, self.org_id)
         key = row.current_key or ""
+        deck = standard_deck()
+        if deck.card(key) is None:  # one of the organisation's own cards: read its deck
+            deck = await org_deck(self.session, self.org_id)
         question = deck.card(key)
         if question is None:
             return await self.summary(row)

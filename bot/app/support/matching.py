@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.support.records import ASK, WAITING, heads_of_tl, notify, schedule
+from bot.app.support.records import ASK, WAITING, notify, schedule
 from bot.domain.access import Role
 from bot.domain.support import (
     MatchRequest,
@@ -31,6 +31,8 @@ async def practitioners(
     directory = Directory(session)
     if holders is None:
         holders = await directory.holders(org_id, Role.ADVANCED_PRACTITIONER)
+    if not holders:
+        return []  # no AP: no capacity or caseload to read
     settings = (await directory.organisation(org_id, now)).settings
     counts = await SupportRecords(session).caseload_counts(org_id)
     return [
@@ -119,10 +121,10 @@ async def propose(session: AsyncSession, referral: SupportReferral, now: datetim
     referral.updated_at = now
     if not ranked:
         referral.state = REFERRAL_WAITING
-        told = set(await heads_of_tl(directory, referral.org_id))
-        if not aps:
-            # Nobody can ever take it until someone is made an AP: the admins can do that.
-            told |= {p.id for p in await directory.holders(referral.org_id, Role.ORG_ADMIN)}
+        # With no AP at all, nobody can ever take it until someone is made one: the admins
+        # can do that, so they are told too.
+        roles = (Role.HEAD_OF_TL,) if aps else (Role.HEAD_OF_TL, Role.ORG_ADMIN)
+        told = await directory.holder_ids(referral.org_id, *roles)
         told.discard(referral.tutor_id)
         for head in sorted(told):
             await schedule(

@@ -109,11 +109,19 @@ async def schedule(
 ) -> bool:
     """Schedule an item unless one with this key was already sent: re-scheduling a programme
     (an extension, a new AP) must never send an old prompt twice."""
-    existing = await Schedule(session).get(org_id, key)
+    items = Schedule(session)
+    existing = await items.get(org_id, key)
     if existing is not None and existing.state not in (PENDING, CANCELLED):
         return False
-    await Schedule(session).put(
-        org_id, key, kind, due_at, now, person_id=person_id, payload=payload or {}
+    await items.put(
+        org_id,
+        key,
+        kind,
+        due_at,
+        now,
+        person_id=person_id,
+        payload=payload or {},
+        existing=existing,
     )
     return True
 

@@ -83,12 +83,12 @@ async def my_teams(ctx: HandlerContext) -> Sequence[Team]:
 
 
 async def team_for_walks(ctx: HandlerContext, team_pk: int) -> Team | None:
-    team = await walk_store(ctx).team(ctx.turn.org_id, team_pk)
-    if team is None:
-        return None
+    """The team, if this person logs walks for it (`my_teams`): the quality team any team,
+    others only a team they are in (one read: the team, joined to their membership)."""
+    store = walk_store(ctx)
     if ctx.actor.in_quality_team:
-        return team
-    return team if any(t.id == team.id for t in await my_teams(ctx)) else None
+        return await store.team(ctx.turn.org_id, team_pk)
+    return await store.team_of(ctx.turn.org_id, team_pk, ctx.actor.person_id)
 
 
 async def plan_for(
@@ -156,9 +156,7 @@ async def walk_access(
     names: dict[int, str] | None = None
     if not walk.is_draft:
         store = WalkStore(session)
-        found = {p.id for p in await store.channel_quality_readers(walk.team_pk)}
-        found |= {p.id for p in await store.team_managers(walk.team_pk)}
-        readers = frozenset(found)
+        readers = await store.channel_reader_ids(walk.team_pk)
         if tutors is None or {t.id for t in tutors} != set(walk.tutor_ids):
             tutors = await Directory(session).people(walk.org_id, walk.tutor_ids)
         names = {t.id: display_name(t) for t in tutors}
