@@ -20,15 +20,8 @@ from sqlalchemy.engine.interfaces import CacheStats
 
 from storage.db import Database
 from tests.conftest import ADMIN, MANAGER, TUTOR
-from tests.support.teams import (
-    Place,
-    TeamsClient,
-    User,
-    card_nodes,
-    card_text,
-    only_card,
-    shared_file,
-)
+from tests.support.cards import card_nodes, card_text, only_card
+from tests.support.teams import Place, TeamsClient, User, shared_file
 
 MATHS = Place.channel()
 TUTOR_LIST = (
