@@ -8,7 +8,7 @@ models, and `cards.schema.validate` checks every card against the official schem
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -128,7 +128,7 @@ _FIX = "fix."  # the id of a field's error message, "fix.<input id>"
 def _summarise_errors(body: list[Any]) -> None:
     """A form sent back with errors says so where the eye starts, in one line under its title
     ("3 things to fix: tutor, course, what went well"); each message stays at its field."""
-    nodes = list(_all_nodes(body))
+    nodes = list(all_nodes(body))
     fields = [n["id"][len(_FIX) :] for n in nodes if str(n.get("id", "")).startswith(_FIX)]
     if not fields:
         return
@@ -157,14 +157,16 @@ def _short_label(label: str) -> str:
     return head if head[:2].isupper() else head[:1].lower() + head[1:]
 
 
-def _all_nodes(node: Any) -> Any:
+def all_nodes(node: Any) -> Iterator[dict[str, Any]]:
+    """Every object in a card (elements, actions, choices, facts…), parents before children, in
+    the order Teams lays them out."""
     if isinstance(node, dict):
         yield node
         for value in node.values():
-            yield from _all_nodes(value)
+            yield from all_nodes(value)
     elif isinstance(node, list):
         for item in node:
-            yield from _all_nodes(item)
+            yield from all_nodes(item)
 
 
 def _heading(body: Sequence[Element]) -> str:

@@ -4,10 +4,9 @@ object in it, its visible text, and whether someone's words in it became live ma
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
-from cards.base import _all_nodes
+from cards.base import all_nodes
 from tests.support.loopback import Sent
 
 
@@ -17,10 +16,7 @@ def only_card(sent: list[Sent]) -> dict[str, Any]:
     return cards[0]
 
 
-def card_nodes(node: Any) -> Iterator[dict[str, Any]]:
-    """Every object in a card (elements, actions, choices, facts…), parents before children, in
-    the order Teams lays them out (the walk cards.base makes over a card it builds)."""
-    yield from _all_nodes(node)
+card_nodes = all_nodes  # the walk cards.base makes over a card it builds
 
 
 def card_text(card: dict[str, Any]) -> str:
