@@ -35,7 +35,11 @@ def _bubble_mask(size: int, *, outline: bool) -> Image.Image:
         draw.polygon(tail, fill=255)
         inner = (box[0] + stroke, box[1] + stroke, box[2] - stroke, box[3] - stroke)
         draw.rounded_rectangle(inner, radius=radius - stroke, fill=0)
-        inner_tail = [(8 * u + stroke, 22 * u - stroke), (8 * u + stroke, 25.5 * u), (12 * u, 21 * u)]
+        inner_tail = [
+            (8 * u + stroke, 22 * u - stroke),
+            (8 * u + stroke, 25.5 * u),
+            (12 * u, 21 * u),
+        ]
         draw.polygon(inner_tail, fill=0)
         steps_fill = 255
     else:
