@@ -234,6 +234,15 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _bank_holidays(day.year)
 
 
+def a_week_on(today: date) -> date:
+    """The first working day a week or more after `today`: the day a proposal suggests, so a
+    Saturday's suggestion is not a Saturday."""
+    day = today + timedelta(days=7)
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
 def add_working_days(at: datetime, days: int) -> datetime:
     """`at` moved on by `days` working days (England and Wales bank holidays off), same time."""
     local = at.astimezone(LONDON)

@@ -856,6 +856,15 @@ async def test_the_agreed_date_reaches_both_calendars_as_ics_and_follows_changes
     assert after.starts_at is None and after.calendar_sequence == 3
 
 
+async def test_the_proposal_form_suggests_a_working_day_a_week_on(otla: Otla) -> None:
+    o = otla
+    obs_id = await allocate_tom(o)
+    o.clock.set(london(2026, 12, 5, 9))  # a Saturday: a week on is a Saturday too
+    card = (await o.do(OBSERVER, "otla.open", observation_id=obs_id))["value"]
+    days = [n.get("value") for n in card_nodes(card) if n.get("id") == "day"]
+    assert days == ["2026-12-14"]  # the Monday after, not Saturday 12th
+
+
 async def test_a_proposal_with_a_room_too_long_comes_back_and_changes_nothing(otla: Otla) -> None:
     o = otla
     obs_id = await allocate_tom(o)

@@ -26,6 +26,7 @@ from bot.domain.observations import (
     ObservationClock,
     ObservationFacts,
     ObservationState,
+    a_week_on,
     academic_year,
     action_overdue_at,
     add_working_days,
@@ -242,6 +243,14 @@ def test_a_late_agreement_sends_the_week_reminder_at_once_and_never_after_the_st
     three_days_before = datetime(2026, 12, 4, 15, tzinfo=UTC)
     assert clock.week_before_due(three_days_before) == three_days_before
     assert clock.week_before_due(START) is None
+
+
+def test_a_proposal_suggests_a_working_day_a_week_on() -> None:
+    assert a_week_on(date(2026, 12, 2)) == date(2026, 12, 9)  # a Wednesday: the next Wednesday
+    assert a_week_on(date(2026, 12, 5)) == date(2026, 12, 14)  # a Saturday: the Monday after
+    assert a_week_on(date(2026, 12, 6)) == date(2026, 12, 14)  # a Sunday: the Monday after
+    # Friday 18th: a week on is Christmas Day; Boxing Day is kept on Monday 28th.
+    assert a_week_on(date(2026, 12, 18)) == date(2026, 12, 29)
 
 
 def test_working_days_skip_weekends_and_bank_holidays() -> None:

@@ -22,6 +22,7 @@ from bot.domain.observations import (
     Move,
     ObservationClock,
     ObservationState,
+    a_week_on,
     available_moves,
     grade_choices,
     london_day,
@@ -148,7 +149,8 @@ async def observation_view(
 
 
 def proposal_defaults(loaded: Loaded, now: datetime) -> dict[str, str]:
-    """Today in a week, 10:00–11:00, the course already known: less to type on a phone."""
+    """A week on (the first working day from then), 10:00–11:00, the course already known: less
+    to type on a phone."""
     obs = loaded.obs
     source = obs.proposed_starts_at or obs.starts_at
     if source is not None:
@@ -159,7 +161,7 @@ def proposal_defaults(loaded: Loaded, now: datetime) -> dict[str, str]:
         day = start.date()
         times = (f"{start:%H:%M}", f"{end:%H:%M}")
     else:
-        day = london_day(now) + timedelta(days=7)
+        day = a_week_on(london_day(now))
         times = ("10:00", "11:00")
     return {
         "course": obs.proposed_course or obs.course,
