@@ -277,9 +277,15 @@ def person_id(day: FirstDay, email: str) -> int:
 
 
 def team_members_become_tutors(day: FirstDay) -> None:
-    """The guided setup's "use this team's members as tutors", then Tom's details edited."""
+    """The guided setup: the college named, then "use this team's members as tutors", then Tom's
+    details edited."""
     page = day.page
     setup = say_in_personal_chat(page, "admin setup", "Set up TLC")
+    setup.get_by_label("College name (in the header of every export)").fill("Riverside College")
+    setup.get_by_role("button", name="Save the name").click()
+    setup = card_showing(page, "College name saved")
+    phone_screenshot(setup, "first-day-setup-college-name.png")
+    assert rows(day, "SELECT name FROM organisations") == [("Riverside College",)]
     setup.get_by_role("button", name=re.compile(r"Use Teaching & Learning's members")).click()
     listing = card_showing(page, "Tutors' details in Teaching & Learning")
     phone_screenshot(listing, "first-day-tutors-from-the-team.png")
