@@ -251,8 +251,7 @@ async def refer(ctx: HandlerContext, form: ReferralForm) -> Reply:
         created_at=now,
         updated_at=now,
     )
-    records.add(referral)
-    await records.flush()
+    # Stored by `propose`, with the state it decides (one INSERT).
     if form.delivery_style and not ctx.person.delivery_style:
         ctx.person.delivery_style = form.delivery_style
     return Reply.update(referral_saved_card(await _proposed(ctx, referral, now)))
