@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
@@ -17,6 +17,7 @@ from storage.models import (
     ConversationRef,
     NumberedRow,
     OrganisationRow,
+    Person,
     Repository,
     TeamMember,
     belongs_to,
@@ -261,6 +262,27 @@ class CardSessions(Repository):
 
     async def conversation_ref(self, org_id: str, conversation_id: str) -> ConversationRef | None:
         return await Directory(self.session).conversation(org_id, conversation_id)
+
+    async def people_and_team(
+        self, org_id: str, ids: set[int], conversation_ref_id: int | None
+    ) -> tuple[Sequence[Person], list[int]]:
+        """These people and the members of the team whose channel the conversation is, in one
+        read: all their rows (by name), and which of them are the team's members."""
+        if conversation_ref_id is None:
+            return await Directory(self.session).people(org_id, ids), []
+        member = Person.id.in_(
+            select(TeamMember.person_id)
+            .join(ConversationRef, ConversationRef.team_pk == TeamMember.team_pk)
+            .where(ConversationRef.id == conversation_ref_id)
+        )
+        rows = (
+            await self.session.execute(
+                select(Person, member)
+                .where(Person.org_id == org_id, or_(Person.id.in_(list(ids)), member))
+                .order_by(Person.name)
+            )
+        ).all()
+        return [p for p, _ in rows], [p.id for p, is_member in rows if is_member]
 
     async def team_member_ids(self, conversation_ref_id: int | None) -> list[int]:
         """People known to be in the team whose channel this conversation is (none for chats)."""

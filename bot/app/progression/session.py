@@ -247,12 +247,17 @@ class SessionView:
         issue = deck.issue(question.issue_number)
         contributions = await self.repo.contributions(row.id, key)
         actions = await self.repo.actions(row.id, key)
-        around = await self.people_around(row, viewer_id)
-        named = set(around) | {c.person_id for c in contributions if c.person_id}
-        # One read for the names shown and the people the card refreshes for.
-        people = await Directory(self.session).people(
-            self.org_id, named | {row.facilitator_id, *row.participant_ids}
+        contributors = {c.person_id for c in contributions if c.person_id}
+        # One read for the names shown, the people the card refreshes for and the team's
+        # members (who, with those in `people_around`, can own an action).
+        people, members = await self.repo.people_and_team(
+            self.org_id,
+            {row.facilitator_id, viewer_id, *row.participant_ids} | contributors,
+            row.conversation_ref_id,
         )
+        around = list(dict.fromkeys([row.facilitator_id, viewer_id, *row.participant_ids]))
+        around += [m for m in members if m not in around]
+        named = set(around) | contributors
         names = _names(people, named)
         return live_card(
             LiveCardView(

@@ -119,8 +119,13 @@ async def propose(session: AsyncSession, referral: SupportReferral, now: datetim
     aps = await practitioners(session, referral.org_id, now, holders)
     ranked = rank_practitioners(request, aps)
     referral.updated_at = now
+    referral.state = MATCHING if ranked else REFERRAL_WAITING
+    referral.practitioner_id = ranked[0].person_id if ranked else None
+    if referral.id is None:
+        # A new referral is stored once, as decided here (not inserted, then updated).
+        session.add(referral)
+        await session.flush()
     if not ranked:
-        referral.state = REFERRAL_WAITING
         # With no AP at all, nobody can ever take it until someone is made one: the admins
         # can do that, so they are told too.
         roles = (Role.HEAD_OF_TL,) if aps else (Role.HEAD_OF_TL, Role.ORG_ADMIN)
@@ -139,8 +144,6 @@ async def propose(session: AsyncSession, referral: SupportReferral, now: datetim
         return Proposal(None, waiting=waiting_reason(aps, referral.tutor_id, conflicted))
     chosen = ranked[0]
     reasons = match_reasons(request, chosen)
-    referral.state = MATCHING
-    referral.practitioner_id = chosen.person_id
     await notify(
         session,
         referral.org_id,

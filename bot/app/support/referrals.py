@@ -246,11 +246,12 @@ async def refer(ctx: HandlerContext, form: ReferralForm) -> Reply:
         similar_style=form.similar_style,
         delivery_style=form.delivery_style or ctx.person.delivery_style,
         state=MATCHING,
+        passed_ids=[],  # the column defaults, set here: `propose` reads them before the INSERT
+        source="self",
         created_at=now,
         updated_at=now,
     )
-    records.add(referral)
-    await records.flush()  # fills in the defaults: nobody passed yet, the tutor's own request
+    # Stored by `propose`, with the state it decides (one INSERT).
     if form.delivery_style and not ctx.person.delivery_style:
         ctx.person.delivery_style = form.delivery_style
     return Reply.update(referral_saved_card(await _proposed(ctx, referral, now)))
