@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import CacheStats
 
+from benchmarks.turns import BENCH_WALK
 from storage.db import Database
 from tests.conftest import ADMIN, MANAGER, TUTOR
 from tests.support.cards import card_nodes, card_text, only_card
@@ -28,16 +29,7 @@ TUTOR_LIST = (
     "name,email,campus,curriculum_area,delivery_style,line_manager_email,learning_in_libraries\n"
     "Tom Tutor,tom@college.ac.uk,North,Maths,classroom,mia@college.ac.uk,no\n"
 )
-WALK = {  # as the benchmark's manager fills in each HA27
-    "course": "GCSE Maths",
-    "minutes": "30",
-    "focus": "Pace",
-    "went_well": "questioning",
-    "went_well_note": "Learners kept going.",
-    "even_better_if": "stretch",
-    "verbal_feedback": "yes",
-    "walk_date": "2026-11-23",
-}
+WALK = {**BENCH_WALK, "course": "GCSE Maths", "walk_date": "2026-11-23"}  # the benchmark's HA27
 REFERRAL = {"topics": "behaviour", "ways": "coaching", "campus": "North"}
 # The most statements each kind of turn may run (what it ran when last cut).
 CEILING = {"help": 1, "ha27_save": 13, "contribution": 8, "referral": 9, "retry": 2}
