@@ -1,0 +1,77 @@
+"""The `help` turn's path (issue 17): what it still does every time, and what it no longer does.
+
+A known person's `help` reads their row and roles (one statement, afresh every turn, so a revoked
+role takes effect at once) and commits nothing: it only reads, and a commit is one more round
+trip to the database (on SQLite, one more hand-off to aiosqlite's thread).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from storage.db import Database
+from tests.conftest import ADMIN, TUTOR
+from tests.support.cards import card_text, only_card
+from tests.support.teams import Place, TeamsClient
+
+MATHS = Place.channel()
+
+
+@contextmanager
+def database_calls(db: Database) -> Iterator[list[str]]:
+    """The statements, commits and rollbacks the engine's connections run."""
+    calls: list[str] = []
+    sync = db.engine.sync_engine
+
+    def statement(*args: Any) -> None:
+        calls.append(str(args[2]))
+
+    def commit(_: Any) -> None:
+        calls.append("COMMIT")
+
+    event.listen(sync, "before_cursor_execute", statement)
+    event.listen(sync, "commit", commit)
+    try:
+        yield calls
+    finally:
+        event.remove(sync, "before_cursor_execute", statement)
+        event.remove(sync, "commit", commit)
+
+
+async def test_a_known_persons_help_reads_once_and_commits_nothing(
+    teams: TeamsClient, sqlite_db: Database
+) -> None:
+    for place in (None, MATHS):
+        await teams.say(TUTOR, "hello", place, mention=place is not None)  # stored, and warm
+        with database_calls(sqlite_db) as calls:
+            sent = await teams.say(TUTOR, "help", place, mention=place is not None)
+        assert "What I can do" in card_text(only_card(sent))
+        assert len(calls) == 1 and "COMMIT" not in calls, calls
+
+
+async def test_a_first_turn_is_still_stored(teams: TeamsClient, sqlite_db: Database) -> None:
+    """`help` commits nothing of its own; a new person is stored (and committed) all the same."""
+    with database_calls(sqlite_db) as calls:
+        await teams.say(TUTOR, "help")
+    assert "COMMIT" in calls
+    with database_calls(sqlite_db) as calls:
+        await teams.say(TUTOR, "help")
+    assert calls.count("COMMIT") == 0 and len(calls) == 1, calls
+
+
+async def test_a_revoked_role_leaves_the_help_card_at_once(teams: TeamsClient) -> None:
+    def words(sent: Any) -> str:
+        return card_text(only_card(sent))
+
+    await teams.say(ADMIN, "admin grant tom@college.ac.uk org admin")
+    admin_help = words(await teams.say(TUTOR, "help"))
+    assert "admin" in admin_help.split()
+    await teams.say(ADMIN, "admin revoke tom@college.ac.uk org admin")
+    tutor_help = words(await teams.say(TUTOR, "help"))
+    assert "admin" not in tutor_help.split() and tutor_help != admin_help
+    await teams.say(ADMIN, "admin grant tom@college.ac.uk org admin")
+    assert words(await teams.say(TUTOR, "help")) == admin_help
