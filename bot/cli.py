@@ -103,7 +103,8 @@ def _start(settings: object) -> int:
     print(
         f"TLC listening on http://{settings.host}:{settings.port}/api/messages — {mode}", flush=True
     )
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    app = create_app(settings, freeze=True)
+    web.run_app(app, host=settings.host, port=settings.port, print=None)
     return 0
 
 

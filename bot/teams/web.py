@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import time
@@ -257,10 +258,26 @@ def inbound(body: dict[str, Any]) -> Activity:
     )
 
 
+async def freeze_heap(_: web.Application) -> None:
+    """Once started, move what start-up made (modules, the ORM's mappings, the command table:
+    ~280,000 objects) out of the garbage collector's way: `gc.freeze()`. They live as long as the
+    process, yet every full collection walked them all (~180 ms of CPU, on one turn, about once
+    a thousand turns). Garbage made before is collected first, so none is kept for good. For the
+    served process (`tlc start`) only: tests make an app per test and must not pile frozen
+    objects up."""
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(
-    settings: Settings, *, clock: Clock | None = None, db: Database | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    db: Database | None = None,
+    freeze: bool = False,
 ) -> web.Application:
-    """The aiohttp application. Migrations run on start-up; nothing is kept in process memory."""
+    """The aiohttp application. Migrations run on start-up; nothing is kept in process memory.
+    `freeze`: `freeze_heap` once started (the served process)."""
     clock = clock or SystemClock()
     authentication = make_authentication(settings)
     app = web.Application(client_max_size=MAX_BODY)
@@ -355,6 +372,8 @@ def create_app(
         )
 
     app.on_startup.append(startup)
+    if freeze:
+        app.on_startup.append(freeze_heap)
     app.on_cleanup.append(cleanup)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
