@@ -13,6 +13,8 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.web import BaseRequest, StreamResponse
 from botbuilder.schema import Activity, ChannelAccount
 from sqlalchemy import text
 
@@ -256,6 +258,27 @@ def inbound(body: dict[str, Any]) -> Activity:
         service_url=body["serviceUrl"],
         recipient=ChannelAccount(id=recipient.get("id"), role=recipient.get("role")),
     )
+
+
+SLOW_REQUEST = 1.0  # seconds: a request that took longer is in the access log however it ended
+
+
+class AccessLog(AbstractAccessLogger):
+    """The access log of the served process (`aiohttp.access`): a line for a request that failed
+    (4xx, 5xx) or was slow, and none for the rest. Every Teams turn that went well used to log
+    "POST /api/messages 201" with aiohttp's own timestamp besides the formatter's, ~0.1 ms of
+    CPU a turn; what goes wrong in a turn is logged where it happens, as before."""
+
+    def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
+        if response.status < 400 and time < SLOW_REQUEST:
+            return
+        self.logger.info(
+            "%s %s %s in %.0f ms", request.method, request.path, response.status, time * 1000
+        )
+
+    @property
+    def enabled(self) -> bool:
+        return self.logger.isEnabledFor(logging.INFO)
 
 
 async def freeze_heap(_: web.Application) -> None:

@@ -8,16 +8,20 @@ trip to the database (on SQLite, one more hand-off to aiosqlite's thread).
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from aiohttp.test_utils import TestServer
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer, make_mocked_request
 from sqlalchemy import event
 
+from bot import cli
 from bot.clock import FixedClock
 from bot.settings import Settings
-from bot.teams.web import create_app
+from bot.teams.web import AccessLog, create_app
 from storage.db import Database
 from tests.conftest import ADMIN, TUTOR
 from tests.support.cards import card_text, only_card
@@ -98,3 +102,30 @@ async def test_the_served_app_freezes_what_start_up_made(
                 await server.close()
     finally:
         gc.unfreeze()
+
+
+def test_the_access_log_keeps_failed_and_slow_requests_only(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logger = logging.getLogger("aiohttp.access")
+    access = AccessLog(logger, "")
+    request = make_mocked_request("POST", "/api/messages")
+    with caplog.at_level(logging.INFO, logger="aiohttp.access"):
+        access.log(request, web.Response(status=201), 0.004)  # a turn that went well
+        assert not caplog.records
+        access.log(request, web.Response(status=502), 0.004)
+        access.log(request, web.Response(status=201), 2.5)
+    assert [r.getMessage() for r in caplog.records] == [
+        "POST /api/messages 502 in 4 ms",
+        "POST /api/messages 201 in 2500 ms",
+    ]
+    started: list[dict[str, Any]] = []
+    monkeypatch.setattr(web, "run_app", lambda app, **kw: started.append(kw))
+    root = logging.getLogger()
+    saved = list(root.handlers), root.level
+    try:
+        assert cli.main(["start"]) == 0
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+    assert started[0]["access_log_class"] is AccessLog
