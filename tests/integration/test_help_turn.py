@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer, make_mocked_request
@@ -21,6 +22,7 @@ from sqlalchemy import event
 from bot import cli
 from bot.clock import FixedClock
 from bot.settings import Settings
+from bot.teams import web as teams_web
 from bot.teams.web import AccessLog, create_app
 from storage.db import Database
 from tests.conftest import ADMIN, TUTOR
@@ -129,3 +131,45 @@ def test_the_access_log_keeps_failed_and_slow_requests_only(
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
     assert started[0]["access_log_class"] is AccessLog
+
+
+async def test_local_mode_asks_botbuilder_only_about_a_token(
+    settings: Settings,
+    sqlite_db: Database,
+    clock: FixedClock,
+    connector: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without an app id botbuilder accepts any request that has no token (authentication is
+    off), so a local turn without one skips it; one with a token is still checked (and refused:
+    local mode has no app id to check it against)."""
+    asked: list[str] = []
+    real = teams_web.make_authentication
+
+    def spying(settings: Settings) -> Any:
+        authentication = real(settings)
+        check = authentication.authenticate_request
+
+        async def authenticate_request(activity: Any, auth: str) -> Any:
+            asked.append(auth)
+            return await check(activity, auth)
+
+        authentication.authenticate_request = authenticate_request  # type: ignore[method-assign]
+        return authentication
+
+    monkeypatch.setattr(teams_web, "make_authentication", spying)
+    server = TestServer(create_app(settings, clock=clock, db=sqlite_db), host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession() as http:
+            client = TeamsClient(str(server.make_url("/api/messages")), connector, http)
+            sent = await client.say(TUTOR, "help")
+            assert "What I can do" in card_text(only_card(sent)) and asked == []
+            activity = client._base(TUTOR, Place.personal(TUTOR), "message")
+            activity["text"] = "help"
+            headers = {"Authorization": "Bearer not-a-token"}
+            async with http.post(client.bot_url, json=activity, headers=headers) as resp:
+                assert resp.status == 401
+            assert asked == ["Bearer not-a-token"]
+    finally:
+        await server.close()
