@@ -93,7 +93,7 @@ def _start(settings: object) -> int:
     from aiohttp import web
 
     from bot.settings import Settings
-    from bot.teams.web import create_app
+    from bot.teams.web import AccessLog, create_app
 
     assert isinstance(settings, Settings)
     mode = "local mode (no credentials)" if settings.local_mode else f"app {settings.app_id}"
@@ -103,7 +103,10 @@ def _start(settings: object) -> int:
     print(
         f"TLC listening on http://{settings.host}:{settings.port}/api/messages — {mode}", flush=True
     )
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    app = create_app(settings, freeze=True)
+    web.run_app(
+        app, host=settings.host, port=settings.port, print=None, access_log_class=AccessLog
+    )
     return 0
 
 

@@ -60,7 +60,9 @@ def build_router() -> tuple[Router, Help]:
     router = Router()
     help_ = Help(router)
     router.add(
-        Command("help", help_.command, aliases=("hi", "hello", "menu", "?", "commands")),
+        Command(
+            "help", help_.command, aliases=("hi", "hello", "menu", "?", "commands"), writes=False
+        ),
         CardAction("run", help_.run, idempotent=False),
     )
     router.add(*capability_rows())

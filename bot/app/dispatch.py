@@ -271,7 +271,8 @@ class Dispatcher:
             return Reply.text(f"`{match.command.word}` works in {places}.")
         ctx.args = match.args
         reply = await match.command.handler(ctx)
-        await ctx.uow.commit()
+        if match.command.writes:
+            await ctx.uow.commit()
         return reply
 
     async def _card_action(self, ctx: HandlerContext) -> Reply:

@@ -51,6 +51,10 @@ class Command:
     # A command may work in more places than it is offered: `support` answers in a channel by
     # pointing to the 1:1 chat, but only the 1:1 menu offers it.
     menu_scopes: frozenset[ConversationKind] | None = None
+    # False for a handler that only reads (`help`): its turn ends without a commit (the unit of
+    # work rolls back what it read), one round trip to the database fewer. Whatever such a
+    # handler wrote would be lost, so only a handler that never writes may say so.
+    writes: bool = True
 
     @property
     def summary(self) -> str:

@@ -7,6 +7,7 @@ thread pool) for everything TLC sends: replies, card updates, proactive messages
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -70,14 +71,16 @@ class Connector:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         async with self._http().request(method, url, json=body, headers=headers) as resp:
-            text = await resp.text()
+            # Read and decoded once (the connector speaks JSON, i.e. UTF-8): `resp.text()` then
+            # `resp.json()` would look for the charset and decode the body twice.
+            raw = await resp.read()
             if resp.status >= 400:
                 retry = resp.headers.get("Retry-After")
-                raise ConnectorError(resp.status, text, _seconds(retry))
-            if not text:
+                raise ConnectorError(resp.status, raw.decode(errors="replace"), _seconds(retry))
+            if not raw.strip():
                 return {}
             try:
-                return await resp.json(content_type=None)
+                return json.loads(raw)
             except ValueError:
                 return {}
 

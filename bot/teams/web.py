@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import time
@@ -12,6 +13,8 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.web import BaseRequest, StreamResponse
 from botbuilder.schema import Activity, ChannelAccount
 from sqlalchemy import text
 
@@ -257,10 +260,47 @@ def inbound(body: dict[str, Any]) -> Activity:
     )
 
 
+SLOW_REQUEST = 1.0  # seconds: a request that took longer is in the access log however it ended
+
+
+class AccessLog(AbstractAccessLogger):
+    """The access log of the served process (`aiohttp.access`): a line for a request that failed
+    (4xx, 5xx) or was slow, and none for the rest. Every Teams turn that went well used to log
+    "POST /api/messages 201" with aiohttp's own timestamp besides the formatter's, ~0.1 ms of
+    CPU a turn; what goes wrong in a turn is logged where it happens, as before."""
+
+    def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
+        if response.status < 400 and time < SLOW_REQUEST:
+            return
+        self.logger.info(
+            "%s %s %s in %.0f ms", request.method, request.path, response.status, time * 1000
+        )
+
+    @property
+    def enabled(self) -> bool:
+        return self.logger.isEnabledFor(logging.INFO)
+
+
+async def freeze_heap(_: web.Application) -> None:
+    """Once started, move what start-up made (modules, the ORM's mappings, the command table:
+    ~280,000 objects) out of the garbage collector's way: `gc.freeze()`. They live as long as the
+    process, yet every full collection walked them all (~180 ms of CPU, on one turn, about once
+    a thousand turns). Garbage made before is collected first, so none is kept for good. For the
+    served process (`tlc start`) only: tests make an app per test and must not pile frozen
+    objects up."""
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(
-    settings: Settings, *, clock: Clock | None = None, db: Database | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    db: Database | None = None,
+    freeze: bool = False,
 ) -> web.Application:
-    """The aiohttp application. Migrations run on start-up; nothing is kept in process memory."""
+    """The aiohttp application. Migrations run on start-up; nothing is kept in process memory.
+    `freeze`: `freeze_heap` once started (the served process)."""
     clock = clock or SystemClock()
     authentication = make_authentication(settings)
     app = web.Application(client_max_size=MAX_BODY)
@@ -323,11 +363,15 @@ def create_app(
             )
             return web.json_response({"error": message}, status=400)
         auth = request.headers.get("Authorization", "")
-        try:
-            await authentication.authenticate_request(inbound(body), auth)
-        except Exception as exc:  # any failure to prove the caller is Teams is a 401, never a 500
-            log.info("rejected an unauthenticated request: %s", kind(exc))
-            return web.json_response({"error": "unauthorized"}, status=401)
+        # Local mode (no app id) and no token: botbuilder would accept it, as authentication is
+        # off without an app id, after building an Activity, a caller id and a connector factory
+        # nobody reads. A token, or an app id, is always checked by botbuilder.
+        if auth or not settings.local_mode:
+            try:
+                await authentication.authenticate_request(inbound(body), auth)
+            except Exception as exc:  # failing to prove the caller is Teams: a 401, never a 500
+                log.info("rejected an unauthenticated request: %s", kind(exc))
+                return web.json_response({"error": "unauthorized"}, status=401)
         try:
             result = await bot.on_turn(body)
         except Exception:
@@ -355,6 +399,8 @@ def create_app(
         )
 
     app.on_startup.append(startup)
+    if freeze:
+        app.on_startup.append(freeze_heap)
     app.on_cleanup.append(cleanup)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)

@@ -13,6 +13,7 @@ from aiohttp import web
 from pydantic import ValidationError
 from sqlalchemy import text
 
+from bot.teams.activities import MAX_DEPTH, MalformedActivity, check_raw
 from bot.teams.web import BOT_KEY
 from tests.conftest import ADMIN
 from tests.integration.test_forms_as_sent import ROUTER, dump
@@ -40,6 +41,18 @@ async def test_deeply_nested_json_is_refused_before_parsing(teams: TeamsClient) 
     activity["value"] = {"a": [[{"b": "[[[[{{{{"}]]}  # brackets inside text are only text
     await teams.post(activity)
     assert teams.last_status < 300
+
+
+def test_the_depth_limit_holds_at_its_edge_with_or_without_many_brackets() -> None:
+    """`check_raw` skips its scan when the body has too few brackets to be that deep (every
+    `help`): the limit is the same either way."""
+    check_raw(_nested(MAX_DEPTH - 1))  # the activity's own object is one more level
+    with pytest.raises(MalformedActivity):
+        check_raw(_nested(MAX_DEPTH))
+    wide = b'{"value":[' + b",".join([b"[]"] * 100) + b"]}"  # many brackets, depth 3
+    check_raw(wide)
+    with pytest.raises(MalformedActivity):
+        check_raw(wide[:-2] + b"," + _nested(MAX_DEPTH) + b"]}")
 
 
 @pytest.mark.parametrize(
