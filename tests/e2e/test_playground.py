@@ -281,6 +281,9 @@ def team_members_become_tutors(day: FirstDay) -> None:
     details edited."""
     page = day.page
     setup = say_in_personal_chat(page, "admin setup", "Set up TLC")
+    # Saved with the box left empty first (Teams leaves the input out): the card says what to do.
+    setup.get_by_role("button", name="Save the name").click()
+    setup = card_showing(page, "Write your college's name.")
     setup.get_by_label("College name (in the header of every export)").fill("Riverside College")
     setup.get_by_role("button", name="Save the name").click()
     setup = card_showing(page, "College name saved")
