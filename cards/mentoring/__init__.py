@@ -271,6 +271,7 @@ class AgreementView:
     meetings: Sequence[str] = ()
     observations: Sequence[tuple[str, int | None]] = ()  # (line, entry id to evaluate)
     notice: str = ""
+    ended: str = ""  # when the relationship ended: the card is then read-only
 
 
 def _bullets(items: Sequence[str]) -> base.Element:
@@ -283,6 +284,8 @@ def agreement_card(view: AgreementView) -> base.CardDict:
     if view.notice:
         body.append(base.text(view.notice, size="medium"))
     state = "In effect" if view.in_effect else "Not yet agreed by both"
+    if view.ended:
+        state = f"Ended {view.ended}: kept for you both to read, and nothing in it can change"
     body.append(base.text(f"{state}. {PRIVATE}", subtle=True, size="small"))
     body.append(
         base.facts(
@@ -329,7 +332,7 @@ def agreement_card(view: AgreementView) -> base.CardDict:
         body.append(base.text("**Meeting log**"))
         body.append(_bullets(view.meetings))
     actions: list[base.Action] = []
-    if view.can_confirm:
+    if view.can_confirm and not view.ended:
         actions.append(
             base.execute("Confirm", "agreement.confirm", {"rel": view.rel_id}, primary=True)
         )
@@ -337,7 +340,7 @@ def agreement_card(view: AgreementView) -> base.CardDict:
         body.append(base.text("**Observations** (" + DEVELOPMENTAL + ")"))
         for line, entry_id in view.observations:
             body.append(base.text(f"- {line}"))
-            if entry_id is not None:
+            if entry_id is not None and not view.ended:
                 body.append(
                     base.actions_row(
                         base.execute(
@@ -347,6 +350,8 @@ def agreement_card(view: AgreementView) -> base.CardDict:
                         )
                     )
                 )
+    if view.ended:
+        return base.card(body, fallback_text="Your past mentoring agreement")
     actions += [
         base.execute(
             "Propose a change" if view.in_effect else "Fill in / edit",
