@@ -189,8 +189,8 @@ def request_card(mentee: str, specialism: str, rel_id: int, note: str = "") -> b
     lines = [
         f"**{mentee}** would like you as their mentor"
         + (f" for **{specialism}**." if specialism else "."),
-        "If you accept, you'll agree the mentoring agreement together (seed 003's sample: "
-        "three SMART objectives, when and where to meet, review points).",
+        "If you accept, you'll write the mentoring agreement together: three SMART "
+        "objectives, when and where to meet, and review points.",
     ]
     if note:
         lines.append(note)
