@@ -395,6 +395,24 @@ async def test_agreement_smart_errors_then_confirmed_by_both_then_a_change(
 # ----------------------------------------------- meetings, observations, reviews
 
 
+async def test_review_points_are_kept_and_shown_in_date_order(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Started after the initial review's half term, the January report falls the year after the
+    April one: the agreement lists them by date, not by the form's order."""
+    rel_id = await mentored_by_ben(teams, teams_app, clock)
+    late = {**GOOD, "review_initial": "2027-01-24", "review_january": "2028-01-15"}
+    body, sent = await teams.execute(BEN, "agreement.save", {"rel": rel_id, **late})
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert [p["due"] for p in (rel.proposal or {})["reviews"]] == [
+        "2027-01-24",
+        "2027-04-15",
+        "2028-01-15",
+    ]
+    text = card_text(shown(body, sent))
+    assert text.index("15 Apr 2027") < text.index("15 Jan 2028")
+
+
 async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw_it(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:

@@ -382,7 +382,7 @@ async def _parse(
         "objectives": objectives,
         "meeting": meeting,
         "meet_every_weeks": int(weeks) if weeks.isdigit() and 1 <= int(weeks) <= 12 else 4,
-        "reviews": reviews,
+        "reviews": sorted(reviews, key=lambda p: str(p["due"])),  # as the card lists them
         "recipients": recipients,
         "recipient_ids": recipient_ids,
     }
