@@ -132,18 +132,21 @@ def search_card(view: SearchView, errors: Mapping[str, str] = EMPTY) -> base.Car
                 )
             )
         choices = [(s.name, str(s.person_id)) for s in view.suggestions]
-        body.append(
-            base.text(
-                "Choose your mentor, or rank up to three: if your first choice can't, "
-                "I'll ask your second.",
-                subtle=True,
-            )
-        )
-        for key, label, required in (
+        pickers = (
             ("first", "First choice", True),
             ("second", "Second choice (optional)", False),
             ("third", "Third choice (optional)", False),
-        ):
+        )[: len(choices)]  # no second choice to make when there is one mentor
+        body.append(
+            base.text(
+                "Choose your mentor, or rank up to three: if your first choice can't, "
+                "I'll ask your second."
+                if len(pickers) > 1
+                else "Choose your mentor: I'll ask them for you.",
+                subtle=True,
+            )
+        )
+        for key, label, required in pickers:
             body += base.with_error(
                 base.choice_input(key, label, choices, required=required), errors, key
             )
@@ -310,6 +313,8 @@ def agreement_card(view: AgreementView) -> base.CardDict:
         _bullets(view.organisation_agrees),
         base.text("**Objectives agreed between mentor and mentee**"),
     ]
+    if not view.objectives:
+        body.append(base.text("None yet: three SMART objectives go in the agreement form."))
     for i, o in enumerate(view.objectives, start=1):
         body.append(base.text(f"{i}. {o.what} (measure: {o.measure}; by {o.by})"))
         body.append(base.text(o.bar, subtle=True, size="small"))

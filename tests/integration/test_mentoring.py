@@ -256,6 +256,23 @@ async def test_directory_search_choice_ranking_decline_and_accept(
     assert "1 of 2 place(s) free" in card_text(card)
 
 
+async def test_a_search_asks_for_only_as_many_choices_as_there_are_mentors(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Amy and Ben are the two mentors Tom may have: a first and a second choice, no third; with
+    Ben ended, Amy alone: one choice. Nothing is stored by searching."""
+    ids = {n.get("id") for n in card_nodes(only_card(await teams.say(TUTOR, "mentor maths")))}
+    assert {"first", "second"} <= ids and "third" not in ids
+    rel_id = await mentored_by_ben(teams, teams_app, clock)
+    agreement = card_text(only_card(await teams.say(TUTOR, "agreement")))
+    assert "None yet: three SMART objectives go in the agreement form." in agreement
+    card = await teams.answer(TUTOR, "mentor.not_fit", {"rel": rel_id})
+    ids = {n.get("id") for n in card_nodes(card)}
+    assert "first" in ids and not {"second", "third"} & ids
+    assert "Choose your mentor: I'll ask them for you." in card_text(card)
+    assert len(await rows(teams_app, MentoringRelationship)) == 1
+
+
 async def test_no_specialist_offers_nearest_and_external_mentors(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
