@@ -505,9 +505,8 @@ def tom_presses(day: FirstDay, verb: str, data: dict[str, Any]) -> None:
 
 def test_first_day_a_new_tutor_finds_a_mentor_and_they_agree(first_day: FirstDay) -> None:
     day, page = first_day, first_day.page
-    first_day_in_the_team(day)
+    first_day_in_the_team(day)  # Tom is known from the team's roster: nothing else is set up
     college_sends_at_any_hour(day)
-    team_members_become_tutors(day)
     form = say_in_personal_chat(page, "mentor offer", "Offer to mentor")
     form.get_by_label("Your subject specialisms (separate with commas)").fill("Maths")
     form.get_by_label("Campus").fill("North")
@@ -595,3 +594,12 @@ def test_first_day_a_new_tutor_finds_a_mentor_and_they_agree(first_day: FirstDay
     assert rows(day, "SELECT kind, discussed FROM mentoring_entries") == [
         ("meeting", "Starters: one tried, went well")
     ]
+
+    # It ends; both can still read it, and nothing on it can be pressed.
+    logged.get_by_role("button", name="Not a good fit").click()
+    card_showing(page, "I'll help Tom Tutor find another mentor")
+    eventually(day, "SELECT id FROM mentoring_relationships WHERE state = 'not_a_fit'")
+    past = say_in_personal_chat(page, "agreement", "kept for you both to read")
+    assert "Starters: one tried, went well" in past.inner_text()
+    assert past.get_by_role("button").count() == 0
+    phone_screenshot(past, "mentoring-agreement-ended.png")
