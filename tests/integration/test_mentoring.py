@@ -820,6 +820,11 @@ async def test_the_pair_still_read_a_past_agreement_read_only_and_nobody_else_do
             assert "Clear modelling" in text and "Ended " in text
             assert verbs_on(seen) == set(), (who, verbs_on(seen))  # read-only: no buttons
 
+    # `mentor` lists it too, for when a new mentor has come along.
+    overview = only_card(await teams.say(TUTOR, "mentor"))
+    assert "**Ben Bright** was your mentor" in str(overview)
+    assert button_data(overview, "agreement.open") == {"verb": "agreement.open", "rel": rel_id}
+
     # Every write on it is refused and changes nothing.
     for who, verb, data in (
         (BEN, "agreement.edit", {}),
