@@ -189,6 +189,22 @@ class MentoringRecords(Records):
             org_id=org_id,
         )
 
+    async def past_of(self, org_id: str, person_id: int) -> Sequence[MentoringRelationship]:
+        """Relationships someone was in, as mentee or mentor, that were accepted and have since
+        ended: their agreements stay readable by the two of them. Most recent first."""
+        return await self.rows(
+            MentoringRelationship,
+            MentoringRelationship.state.not_in(OPEN_STATES),
+            MentoringRelationship.accepted_at.is_not(None),
+            or_(
+                MentoringRelationship.mentee_id == person_id,
+                MentoringRelationship.mentor_id == person_id,
+            ),
+            order_by=(MentoringRelationship.updated_at.desc(), MentoringRelationship.id.desc()),
+            limit=10,
+            org_id=org_id,
+        )
+
     async def of_mentee(self, org_id: str, mentee_id: int) -> Sequence[MentoringRelationship]:
         return await self.rows(MentoringRelationship, org_id=org_id, mentee_id=mentee_id)
 

@@ -132,18 +132,21 @@ def search_card(view: SearchView, errors: Mapping[str, str] = EMPTY) -> base.Car
                 )
             )
         choices = [(s.name, str(s.person_id)) for s in view.suggestions]
-        body.append(
-            base.text(
-                "Choose your mentor, or rank up to three: if your first choice can't, "
-                "I'll ask your second.",
-                subtle=True,
-            )
-        )
-        for key, label, required in (
+        pickers = (
             ("first", "First choice", True),
             ("second", "Second choice (optional)", False),
             ("third", "Third choice (optional)", False),
-        ):
+        )[: len(choices)]  # no second choice to make when there is one mentor
+        body.append(
+            base.text(
+                "Choose your mentor, or rank up to three: if your first choice can't, "
+                "I'll ask your second."
+                if len(pickers) > 1
+                else "Choose your mentor: I'll ask them for you.",
+                subtle=True,
+            )
+        )
+        for key, label, required in pickers:
             body += base.with_error(
                 base.choice_input(key, label, choices, required=required), errors, key
             )
@@ -189,8 +192,8 @@ def request_card(mentee: str, specialism: str, rel_id: int, note: str = "") -> b
     lines = [
         f"**{mentee}** would like you as their mentor"
         + (f" for **{specialism}**." if specialism else "."),
-        "If you accept, you'll agree the mentoring agreement together (seed 003's sample: "
-        "three SMART objectives, when and where to meet, review points).",
+        "If you accept, you'll write the mentoring agreement together: three SMART "
+        "objectives, when and where to meet, and review points.",
     ]
     if note:
         lines.append(note)
@@ -271,6 +274,7 @@ class AgreementView:
     meetings: Sequence[str] = ()
     observations: Sequence[tuple[str, int | None]] = ()  # (line, entry id to evaluate)
     notice: str = ""
+    ended: str = ""  # when the relationship ended: the card is then read-only
 
 
 def _bullets(items: Sequence[str]) -> base.Element:
@@ -283,6 +287,8 @@ def agreement_card(view: AgreementView) -> base.CardDict:
     if view.notice:
         body.append(base.text(view.notice, size="medium"))
     state = "In effect" if view.in_effect else "Not yet agreed by both"
+    if view.ended:
+        state = f"Ended {view.ended}: kept for you both to read, and nothing in it can change"
     body.append(base.text(f"{state}. {PRIVATE}", subtle=True, size="small"))
     body.append(
         base.facts(
@@ -307,6 +313,8 @@ def agreement_card(view: AgreementView) -> base.CardDict:
         _bullets(view.organisation_agrees),
         base.text("**Objectives agreed between mentor and mentee**"),
     ]
+    if not view.objectives:
+        body.append(base.text("None yet: three SMART objectives go in the agreement form."))
     for i, o in enumerate(view.objectives, start=1):
         body.append(base.text(f"{i}. {o.what} (measure: {o.measure}; by {o.by})"))
         body.append(base.text(o.bar, subtle=True, size="small"))
@@ -329,7 +337,7 @@ def agreement_card(view: AgreementView) -> base.CardDict:
         body.append(base.text("**Meeting log**"))
         body.append(_bullets(view.meetings))
     actions: list[base.Action] = []
-    if view.can_confirm:
+    if view.can_confirm and not view.ended:
         actions.append(
             base.execute("Confirm", "agreement.confirm", {"rel": view.rel_id}, primary=True)
         )
@@ -337,7 +345,7 @@ def agreement_card(view: AgreementView) -> base.CardDict:
         body.append(base.text("**Observations** (" + DEVELOPMENTAL + ")"))
         for line, entry_id in view.observations:
             body.append(base.text(f"- {line}"))
-            if entry_id is not None:
+            if entry_id is not None and not view.ended:
                 body.append(
                     base.actions_row(
                         base.execute(
@@ -347,6 +355,8 @@ def agreement_card(view: AgreementView) -> base.CardDict:
                         )
                     )
                 )
+    if view.ended:
+        return base.card(body, fallback_text="Your past mentoring agreement")
     actions += [
         base.execute(
             "Propose a change" if view.in_effect else "Fill in / edit",

@@ -487,3 +487,122 @@ def test_a_manager_logs_a_whole_walk_on_a_phone(page: Any, e2e_dir: Any) -> None
             (saved[0][4],),
         ).fetchall()
         assert visited == [("Tom Tutor",)]
+
+
+# --- mentoring, as two people meet it (seed 003) --------------------------------------------------
+# Ada (the Playground's user) offers to mentor; Tom, whom the Playground cannot be, speaks through
+# its "Mock an Activity" endpoint: his messages and card presses go to TLC as Teams sends them.
+
+TOM_USER = {"id": "user-tom", "name": "Tom Tutor", "aadObjectId": "aad-tom"}
+
+
+def as_tom(day: FirstDay, **activity: Any) -> None:
+    fresh = f"tom-{time.monotonic_ns()}"  # each a new activity, as Teams sends
+    mock_activity(day, PERSONAL_CHAT, "install", **{"from": TOM_USER, "id": fresh, **activity})
+
+
+def tom_presses(day: FirstDay, verb: str, data: dict[str, Any]) -> None:
+    action = {"type": "Action.Execute", "verb": verb, "data": {"verb": verb, **data}}
+    as_tom(day, type="invoke", name="adaptiveCard/action", value={"action": action})
+
+
+def test_first_day_a_new_tutor_finds_a_mentor_and_they_agree(first_day: FirstDay) -> None:
+    day, page = first_day, first_day.page
+    first_day_in_the_team(day)  # Tom is known from the team's roster: nothing else is set up
+    college_sends_at_any_hour(day)
+    form = say_in_personal_chat(page, "mentor offer", "Offer to mentor")
+    form.get_by_label("Your subject specialisms (separate with commas)").fill("Maths")
+    form.get_by_label("Campus").fill("North")
+    form.get_by_label("Your full job title").fill("Lecturer in maths")
+    form.get_by_label("Your institution").fill("Riverside College")
+    phone_screenshot(form, "mentoring-offer-form.png")
+    form.get_by_role("button", name="Offer").click()
+    thanks = card_showing(page, "Thank you for offering to mentor")
+    phone_screenshot(thanks, "mentoring-offer-saved.png")
+    ada = person_id(day, ADMIN_EMAIL)
+    eventually(day, "SELECT id FROM mentor_offers WHERE person_id = ?", ada)
+
+    # Tom asks for a mentor in maths and chooses Ada.
+    as_tom(day, type="message", text="mentor maths")
+    search = card_showing(page, "Ada Admin")
+    phone_screenshot(search, "mentoring-search.png")
+    tom_presses(day, "mentor.choose", {"first": str(ada), "specialism": "maths"})
+    ((rel,),) = eventually(
+        day, "SELECT id FROM mentoring_relationships WHERE mentor_id = ? AND state = 'asked'", ada
+    )
+    request = cards(page, re.compile("would like you as")).last
+    request.wait_for(timeout=60_000)
+    assert "seed" not in request.inner_text()  # no project jargon before a real person
+    phone_screenshot(request, "mentoring-request.png")
+    request.get_by_role("button", name=re.compile("Accept")).click()
+    eventually(day, "SELECT id FROM mentoring_relationships WHERE id = ? AND state = 'active'", rel)
+    phone_screenshot(cards(page, "mentor").last, "mentoring-accepted.png")
+
+    # Ada writes the agreement.
+    agreement = say_in_personal_chat(page, "agreement", "Mentoring agreement")
+    phone_screenshot(agreement, "mentoring-agreement-empty.png")
+    agreement.get_by_role("button", name="Fill in / edit").click()
+    form = card_showing(page, "Edit the lists in your own words")
+    phone_screenshot(form, "mentoring-agreement-form.png")
+    form.get_by_role("button", name="Save").click()
+    refused = card_showing(page, "Say what you will do")
+    phone_screenshot(refused, "mentoring-agreement-refused.png")
+    assert rows(day, "SELECT proposal FROM mentoring_relationships") == [(None,)]
+    objectives = (
+        (
+            "Plan three practical maths starters for my level 2 group",
+            "3 starters used",
+            "2027-03-31",
+        ),
+        (
+            "Use mini whiteboards to check area calculations every session",
+            "Used in 8 sessions",
+            "2027-04-30",
+        ),
+        (
+            "Observe a colleague teaching functional skills maths",
+            "One observation, one idea used",
+            "2027-05-28",
+        ),
+    )
+    for n, (what, measure, by) in enumerate(objectives):
+        refused.get_by_label("What will be done").nth(n).fill(what)
+        refused.get_by_label("How we'll know (the measure)").nth(n).fill(measure)
+        refused.get_by_label("By when").nth(n).fill(by)
+    refused.get_by_label("When and where we'll meet").fill("Tuesdays 4pm, North staff room")
+    phone_screenshot(refused, "mentoring-agreement-filled.png")
+    refused.get_by_role("button", name=re.compile("Save")).click()
+    saved = card_showing(page, "I've asked Tom Tutor to confirm")
+    phone_screenshot(saved, "mentoring-agreement-proposed.png")
+    ((proposal,),) = rows(day, "SELECT proposal FROM mentoring_relationships")
+    assert [o["what"] for o in json.loads(proposal)["objectives"]] == [o[0] for o in objectives]
+
+    # Tom confirms; Ada hears, and logs their first meeting.
+    tom_presses(day, "agreement.confirm", {"rel": str(rel)})
+    eventually(
+        day, "SELECT id FROM mentoring_relationships WHERE version = 1 AND proposed_by IS NULL"
+    )
+    heard = cards(page, "Confirmed by both of you").last
+    heard.wait_for(timeout=60_000)
+    assert "In effect" in heard.inner_text()
+    phone_screenshot(heard, "mentoring-agreement-confirmed.png")
+    agreement = say_in_personal_chat(page, "agreement", "In effect")
+    agreement.get_by_role("button", name="Log a meeting").click()
+    meeting = card_showing(page, "Log a mentoring meeting")
+    phone_screenshot(meeting, "mentoring-meeting-form.png")
+    meeting.get_by_label("What we discussed").fill("Starters: one tried, went well")
+    meeting.get_by_role("button", name="Save").click()
+    logged = card_showing(page, "Meeting logged")
+    phone_screenshot(logged, "mentoring-meeting-logged.png")
+    assert rows(day, "SELECT kind, discussed FROM mentoring_entries") == [
+        ("meeting", "Starters: one tried, went well")
+    ]
+
+    # It ends; both can still read it, and nothing on it can be pressed.
+    logged.get_by_role("button", name="Not a good fit").click()
+    card_showing(page, "I'll help Tom Tutor find another mentor")
+    eventually(day, "SELECT id FROM mentoring_relationships WHERE state = 'not_a_fit'")
+    past = say_in_personal_chat(page, "agreement", "kept for you both to read")
+    assert "Starters: one tried, went well" in past.inner_text()
+    assert past.get_by_role("button").count() == 0
+    phone_screenshot(past, "mentoring-agreement-ended.png")

@@ -256,6 +256,23 @@ async def test_directory_search_choice_ranking_decline_and_accept(
     assert "1 of 2 place(s) free" in card_text(card)
 
 
+async def test_a_search_asks_for_only_as_many_choices_as_there_are_mentors(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Amy and Ben are the two mentors Tom may have: a first and a second choice, no third; with
+    Ben ended, Amy alone: one choice. Nothing is stored by searching."""
+    ids = {n.get("id") for n in card_nodes(only_card(await teams.say(TUTOR, "mentor maths")))}
+    assert {"first", "second"} <= ids and "third" not in ids
+    rel_id = await mentored_by_ben(teams, teams_app, clock)
+    agreement = card_text(only_card(await teams.say(TUTOR, "agreement")))
+    assert "None yet: three SMART objectives go in the agreement form." in agreement
+    card = await teams.answer(TUTOR, "mentor.not_fit", {"rel": rel_id})
+    ids = {n.get("id") for n in card_nodes(card)}
+    assert "first" in ids and not {"second", "third"} & ids
+    assert "Choose your mentor: I'll ask them for you." in card_text(card)
+    assert len(await rows(teams_app, MentoringRelationship)) == 1
+
+
 async def test_no_specialist_offers_nearest_and_external_mentors(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
@@ -393,6 +410,24 @@ async def test_agreement_smart_errors_then_confirmed_by_both_then_a_change(
 
 
 # ----------------------------------------------- meetings, observations, reviews
+
+
+async def test_review_points_are_kept_and_shown_in_date_order(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Started after the initial review's half term, the January report falls the year after the
+    April one: the agreement lists them by date, not by the form's order."""
+    rel_id = await mentored_by_ben(teams, teams_app, clock)
+    late = {**GOOD, "review_initial": "2027-01-24", "review_january": "2028-01-15"}
+    body, sent = await teams.execute(BEN, "agreement.save", {"rel": rel_id, **late})
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert [p["due"] for p in (rel.proposal or {})["reviews"]] == [
+        "2027-01-24",
+        "2027-04-15",
+        "2028-01-15",
+    ]
+    text = card_text(shown(body, sent))
+    assert text.index("15 Apr 2027") < text.index("15 Jan 2028")
 
 
 async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw_it(
@@ -749,6 +784,88 @@ async def test_only_the_pair_read_the_records_managers_and_quality_see_existence
     # In a channel the commands point to the 1:1 chat.
     sent = await teams.say(TUTOR, "coach grow", Place.channel(), mention=True)
     assert "1:1" in str(sent[0].activity.get("text"))
+
+
+def verbs_on(card: dict[str, Any]) -> set[str]:
+    return {str(n["verb"]) for n in card_nodes(card) if n.get("verb")}
+
+
+async def test_the_pair_still_read_a_past_agreement_read_only_and_nobody_else_does(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """After the relationship ends the mentee and the mentor can still open their agreement,
+    meeting log and observations: read-only, no buttons, every write refused with a clear answer
+    and nothing stored; outsiders are refused as before, and the mentor's reads are logged."""
+    rel_id = await agreed_and_met(teams, teams_app, clock)
+    await teams.execute(
+        BEN,
+        "mentoring.observe",
+        {"rel": rel_id, "who": "mentee", "held_on": "2026-11-23", "notes": "Clear modelling"},
+    )
+    (observed,) = [e for e in await rows(teams_app, MentoringEntry) if e.kind != "meeting"]
+    clock.set(clock.now() + timedelta(days=3))
+    await teams.execute(TUTOR, "mentor.not_fit", {"rel": rel_id})
+    (before,) = await rows(teams_app, MentoringRelationship)
+    assert before.state == NOT_A_FIT
+    teams.connector.clear()
+    logged_before = len(await rows(teams_app, AccessEntry))
+
+    # `agreement` in the 1:1 chat finds the past one; the buttons on old cards still open it.
+    card = only_card(await teams.say(TUTOR, "agreement"))
+    for who in (TUTOR, BEN):
+        body, sent = await teams.execute(who, "agreement.open", {"rel": rel_id})
+        for seen in (card, shown(body, sent)):
+            text = card_text(seen)
+            assert "Confidential worries" in text and "bricklayers" in text, who
+            assert "Clear modelling" in text and "Ended " in text
+            assert verbs_on(seen) == set(), (who, verbs_on(seen))  # read-only: no buttons
+
+    # `mentor` lists it too, for when a new mentor has come along.
+    overview = only_card(await teams.say(TUTOR, "mentor"))
+    assert "**Ben Bright** was your mentor" in str(overview)
+    assert button_data(overview, "agreement.open") == {"verb": "agreement.open", "rel": rel_id}
+
+    # Every write on it is refused and changes nothing.
+    for who, verb, data in (
+        (BEN, "agreement.edit", {}),
+        (BEN, "agreement.save", {**GOOD, "meeting": "Mondays"}),
+        (TUTOR, "agreement.confirm", {}),
+        (BEN, "mentoring.meeting.open", {}),
+        (TUTOR, "mentoring.meeting", {"held_on": "2026-11-25", "discussed": "After the end"}),
+        (BEN, "mentoring.observe.open", {}),
+        (BEN, "mentoring.observe", {"who": "mentee", "held_on": "2026-11-25", "notes": "More"}),
+    ):
+        answer = await teams.answer(who, verb, {"rel": rel_id, **data})
+        assert "has ended" in str(answer) and "can't" not in str(answer), verb
+    for verb in ("mentoring.evaluate.open", "mentoring.evaluate"):
+        answer = await teams.answer(
+            TUTOR, verb, {"entry": observed.id, "evaluation": "Useful, thank you"}
+        )
+        assert "has ended" in str(answer), verb
+    (after,) = await rows(teams_app, MentoringRelationship)
+    assert (after.state, after.agreement, after.proposal, after.version) == (
+        NOT_A_FIT,
+        before.agreement,
+        None,
+        before.version,
+    )
+    assert after.confirmations == before.confirmations
+    entries = await rows(teams_app, MentoringEntry)
+    assert len(entries) == 2 and all(e.evaluation == "" for e in entries)
+
+    # Nobody else gains access now that it has ended, and a refused read logs nothing.
+    for outsider in (MANAGER, HAL, QUINN, ADMIN, AMY, OLLY):
+        body, sent = await teams.execute(outsider, "agreement.open", {"rel": rel_id})
+        seen = str(body) + str([s.activity for s in sent])
+        assert "not yours to see" in seen, outsider
+        assert "Confidential worries" not in seen and "bricklayers" not in seen
+        assert "Confidential worries" not in str(await teams.say(outsider, "agreement"))
+    tom, ben = await person_id(teams_app, TUTOR), await person_id(teams_app, BEN)
+    opened = [
+        (r.owner_id, r.reader_id, r.path)
+        for r in (await rows(teams_app, AccessEntry))[logged_before:]
+    ]
+    assert opened == [(tom, ben, "mentoring agreement, 1:1 chat")]
 
 
 async def test_every_read_by_someone_else_is_in_the_access_log_and_privacy_shows_it(

@@ -48,6 +48,7 @@ from cards.mentoring import (
 )
 from storage.mentoring import (
     ACTIVE,
+    ASKED,
     MEETING,
     OBSERVED_MENTEE,
     OBSERVED_MENTOR,
@@ -60,6 +61,10 @@ from storage.people import Directory
 from storage.reminders import Schedule
 
 NOT_YET = "Your mentor hasn't accepted yet: the agreement comes once they have."
+ENDED = (
+    "This mentoring relationship has ended: you can both still read its agreement, but nothing "
+    "in it can be changed or added."
+)
 
 
 def _id(value: object) -> int:
@@ -78,8 +83,10 @@ async def _load(
     permission = Permission.WRITE_MENTORING if write else Permission.READ_MENTORING
     if not ctx.can(permission, relationship.bare_subject(rel)):
         return Reply.text(REFUSED)
-    if rel.state != ACTIVE:
-        return Reply.text(GONE if rel.accepted_at else NOT_YET)
+    if rel.accepted_at is None:
+        return Reply.text(NOT_YET if rel.state == ASKED else GONE)
+    if write and rel.state != ACTIVE:
+        return Reply.text(ENDED)
     return rel
 
 
@@ -142,7 +149,7 @@ async def agreement_view(
         observations.append((line, entry.id if can_evaluate else None))
     pending = ""
     can_confirm = False
-    if rel.proposal is not None:
+    if rel.proposal is not None and rel.state == ACTIVE:
         proposer = await name_of(directory, rel.org_id, rel.proposed_by)
         if rel.proposed_by == viewer:
             other = await name_of(directory, rel.org_id, rel.other(viewer))
@@ -193,6 +200,7 @@ async def agreement_view(
         meetings=[f"{m.held_on:%d %b %Y}: {m.discussed}" for m in meetings],
         observations=observations,
         notice=notice,
+        ended="" if rel.state == ACTIVE else f"{london(rel.ended_at or rel.updated_at):%d %b %Y}",
     )
 
 
@@ -285,27 +293,22 @@ async def agreement(ctx: HandlerContext) -> Reply:
             "Mentoring agreements are private to mentor and mentee: say **agreement** in our "
             "1:1 chat."
         )
-    rels = [
-        r
-        for r in await MentoringRecords(ctx.uow.session).open_of(ctx.turn.org_id, ctx.person.id)
-        if r.state == ACTIVE
-    ]
-    if not rels:
+    records = MentoringRecords(ctx.uow.session)
+    rels = [r for r in await records.open_of(ctx.turn.org_id, ctx.person.id) if r.state == ACTIVE]
+    past = [] if len(rels) == 1 else await records.past_of(ctx.turn.org_id, ctx.person.id)
+    if not rels and not past:
         return Reply.text(
             "You don't have a mentoring agreement yet. Say **mentor maths** (or your subject) to "
             "find a mentor."
         )
-    if len(rels) > 1:
-        actions = [
-            execute(
-                await name_of(ctx.directory, r.org_id, r.other(ctx.person.id)),
-                "agreement.open",
-                {"rel": r.id},
-            )
-            for r in rels
-        ]
+    if len(rels) + len(past) > 1:
+        actions = []
+        for r in [*rels, *past]:
+            other = await name_of(ctx.directory, r.org_id, r.other(ctx.person.id))
+            label = other if r.state == ACTIVE else f"{other} (ended)"
+            actions.append(execute(label, "agreement.open", {"rel": r.id}))
         return Reply.show(note_card("Your mentoring agreements", ["Which one?"], actions))
-    return Reply.show(await agreement_for(ctx, rels[0]))
+    return Reply.show(await agreement_for(ctx, [*rels, *past][0]))
 
 
 @with_loaded(_load)
@@ -379,7 +382,7 @@ async def _parse(
         "objectives": objectives,
         "meeting": meeting,
         "meet_every_weeks": int(weeks) if weeks.isdigit() and 1 <= int(weeks) <= 12 else 4,
-        "reviews": reviews,
+        "reviews": sorted(reviews, key=lambda p: str(p["due"])),  # as the card lists them
         "recipients": recipients,
         "recipient_ids": recipient_ids,
     }
@@ -613,6 +616,8 @@ async def _entry(ctx: HandlerContext, values: dict[str, Any]) -> _Observed | Rep
         return Reply.text(GONE)
     if ctx.person.id != rel.mentee_id or entry.kind != OBSERVED_MENTEE:
         return Reply.text("Only the mentee evaluates the mentor's observation of them.")
+    if rel.state != ACTIVE:
+        return Reply.text(ENDED)
     return entry, rel
 
 
