@@ -22,6 +22,7 @@ from storage.models import (
     MAX_ID,
     NumberedRow,
     Order,
+    Organisation,
     Person,
     Repository,
     RoleGrant,
@@ -376,6 +377,25 @@ class WalkStore(Repository):
             .join(TeamMember, TeamMember.team_pk == Team.id)
             .where(Team.id == team_pk, Team.org_id == org_id, TeamMember.person_id == person_id)
         )
+
+    async def team_and_settings(
+        self, org_id: str, team_pk: int, member: int | None = None
+    ) -> tuple[Team, dict[str, Any]] | None:
+        """The team (if `member` is given, only if they are one of its members) and its
+        organisation's settings (its term dates), in one read."""
+        if not 0 < team_pk <= MAX_ID:
+            return None
+        query = (
+            select(Team, Organisation.settings)
+            .join(Organisation, Organisation.id == Team.org_id)
+            .where(Team.id == team_pk, Team.org_id == org_id)
+        )
+        if member is not None:
+            query = query.join(TeamMember, TeamMember.team_pk == Team.id).where(
+                TeamMember.person_id == member
+            )
+        row = (await self.session.execute(query)).first()
+        return (row[0], dict(row[1] or {})) if row is not None else None
 
     async def teams(self, org_id: str) -> Sequence[Team]:
         return await self.rows(Team, order_by=(Team.name, Team.id), org_id=org_id)

@@ -91,11 +91,26 @@ async def team_for_walks(ctx: HandlerContext, team_pk: int) -> Team | None:
     return await store.team_of(ctx.turn.org_id, team_pk, ctx.actor.person_id)
 
 
+async def team_and_settings(
+    ctx: HandlerContext, team_pk: int
+) -> tuple[Team, dict[str, Any]] | None:
+    """`team_for_walks`, and the organisation's settings (its terms) in the same read."""
+    member = None if ctx.actor.in_quality_team else ctx.actor.person_id
+    return await walk_store(ctx).team_and_settings(ctx.turn.org_id, team_pk, member)
+
+
 async def plan_for(
-    session: AsyncSession, org_id: str, team_pk: int, day: date
+    session: AsyncSession,
+    org_id: str,
+    team_pk: int,
+    day: date,
+    settings: Mapping[str, Any] | None = None,
 ) -> StoredWalkPlan | None:
-    """The team's plan for the term `day` falls in (None between terms or with no plan)."""
-    term = term_for(day, await org_settings(session, org_id))
+    """The team's plan for the term `day` falls in (None between terms or with no plan).
+    `settings`: the organisation's, if the caller read them (else they are read here)."""
+    if settings is None:
+        settings = await org_settings(session, org_id)
+    term = term_for(day, settings)
     return await WalkStore(session).plan(team_pk, term.key) if term is not None else None
 
 
