@@ -555,7 +555,7 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
     if form.use_date is not None and form.use_date > local_today(ctx):
         # Another date offered after a clash, still to come: keep the HA27 as a draft for then.
         return await save_draft(ctx, values)
-    errors, tutors = await _check_walk(ctx, form, day)
+    errors, tutors, line_managers = await _check_walk(ctx, form, day)
     if errors:
         return await redisplay_walk(ctx, values, errors)
     domain = LearningWalk(
@@ -609,7 +609,7 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
     # one write lock from its first write to its commit, so reads after it make others wait.
     with ctx.uow.session.no_autoflush:
         if seen_only_by_asker(ctx):
-            access = await walk_access(ctx.uow.session, ctx.actor, row, tutors)
+            access = await walk_access(ctx.uow.session, ctx.actor, row, tutors, line_managers)
         else:
             author = (await asker(ctx)).name or "You"
     await ctx.uow.session.flush()
@@ -634,15 +634,16 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
 
 async def _check_walk(
     ctx: HandlerContext, form: LearningWalkForm, day: date
-) -> tuple[dict[str, str], Sequence[Person]]:
-    """Field errors, and the tutors' rows (the role checks after saving read them again)."""
+) -> tuple[dict[str, str], Sequence[Person], dict[int, frozenset[int]]]:
+    """Field errors, and the tutors' rows and their line managers' ids, read together (the role
+    checks after saving use them)."""
     errors: dict[str, str] = {}
     if day > local_today(ctx):
         errors["walk_date"] = "A learning walk is logged after it happens: pick today or earlier."
-    known = await Directory(ctx.uow.session).people(ctx.turn.org_id, form.tutors)
+    known, managers = await walk_store(ctx).people_and_line_managers(ctx.turn.org_id, form.tutors)
     if len(known) != len(form.tutors):
         errors["tutors"] = "Pick tutors from the list."
-    return errors, known
+    return errors, known, managers
 
 
 async def _clash_warning(
