@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+import aiosqlite
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
 from sqlalchemy.engine import Connection, ExceptionContext
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -20,7 +28,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.util import await_only
+from sqlalchemy.util import EMPTY_DICT, await_only
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger(__name__)
@@ -30,10 +38,110 @@ WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")  # where pysqlite begins a tr
 WRITER_WAIT = 30.0  # seconds a writer queues in the process; SQLite's own busy timeout too
 
 
+def _run_on_sqlite_thread(
+    conn: aiosqlite.Connection, operation: str, parameters: Any, many: bool
+) -> tuple[Any, int, int | None, list[Any] | None]:
+    """One statement, start to end, on aiosqlite's thread: a cursor, the statement, its rows."""
+    cursor = conn._conn.cursor()
+    try:
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        description = cursor.description
+        rows = cursor.fetchall() if description else None
+        return description, cursor.rowcount, cursor.lastrowid, rows
+    finally:
+        cursor.close()
+
+
+class OneHandOffCursor(AsyncAdapt_aiosqlite_cursor):
+    """SQLAlchemy's aiosqlite cursor hands each statement to aiosqlite's thread four times
+    (make a cursor, execute, fetch the rows, close it), and each hand-off waits for the event
+    loop and, on a busy machine, for the GIL. This one runs the whole statement in one hand-off
+    (`_run_on_sqlite_thread`) and keeps what SQLAlchemy reads afterwards: the description, row
+    count, last row id and the rows. Server-side cursors (`stream`) keep SQLAlchemy's own."""
+
+    __slots__ = ("_description", "_rowcount", "_lastrowid", "_arraysize")
+
+    def __init__(self, adapt_connection: Any) -> None:  # no aiosqlite cursor, no hand-off
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._cursor = None  # type: ignore[assignment]
+        self._soft_closed_memoized = EMPTY_DICT
+        self._rows = collections.deque()
+        self._description: Any = None
+        self._rowcount = -1
+        self._lastrowid: int | None = None
+        self._arraysize = 1
+
+    @property
+    def description(self) -> Any:
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> int:
+        return self._lastrowid  # type: ignore[return-value]
+
+    @property
+    def arraysize(self) -> int:
+        return self._arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._arraysize = value
+
+    async def _async_soft_close(self) -> None:
+        return  # nothing open on the thread: the statement closed its cursor there
+
+    def close(self) -> None:
+        self._rows.clear()
+
+    def setinputsizes(self, *inputsizes: Any) -> None:
+        return None
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        return await self._run(operation, parameters, many=False)
+
+    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
+        return await self._run(operation, seq_of_parameters, many=True)
+
+    async def _run(self, operation: Any, parameters: Any, many: bool) -> None:
+        async with self._adapt_connection._execute_mutex:
+            description, rowcount, lastrowid, rows = await self._connection._execute(
+                _run_on_sqlite_thread, self._connection, operation, parameters, many
+            )
+        self._description, self._rowcount, self._lastrowid = description, rowcount, lastrowid
+        self._rows = collections.deque(rows) if rows is not None else collections.deque()
+
+
+class OneHandOffConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+    _cursor_cls = OneHandOffCursor
+
+
+class OneHandOffDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    """SQLAlchemy's aiosqlite DBAPI adapter, whose connections use `OneHandOffCursor`. Made per
+    engine (`create_async_engine(module=...)`); SQLAlchemy's own classes are left as they are."""
+
+    def connect(self, *arg: Any, **kw: Any) -> OneHandOffConnection:
+        adapted = super().connect(*arg, **kw)
+        return OneHandOffConnection(self, adapted._connection)
+
+
 def make_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(
-            url, connect_args={"timeout": WRITER_WAIT}, hide_parameters=True
+            url,
+            connect_args={"timeout": WRITER_WAIT},
+            hide_parameters=True,
+            module=OneHandOffDBAPI(aiosqlite, sqlite3),
         )
 
         @event.listens_for(engine.sync_engine, "connect")

@@ -11,8 +11,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ColumnElement, Select, and_, delete, func, select
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
 
@@ -22,6 +22,7 @@ from storage.models import (
     MAX_ID,
     NumberedRow,
     Order,
+    Organisation,
     Person,
     Repository,
     RoleGrant,
@@ -377,6 +378,25 @@ class WalkStore(Repository):
             .where(Team.id == team_pk, Team.org_id == org_id, TeamMember.person_id == person_id)
         )
 
+    async def team_and_settings(
+        self, org_id: str, team_pk: int, member: int | None = None
+    ) -> tuple[Team, dict[str, Any]] | None:
+        """The team (if `member` is given, only if they are one of its members) and its
+        organisation's settings (its term dates), in one read."""
+        if not 0 < team_pk <= MAX_ID:
+            return None
+        query = (
+            select(Team, Organisation.settings)
+            .join(Organisation, Organisation.id == Team.org_id)
+            .where(Team.id == team_pk, Team.org_id == org_id)
+        )
+        if member is not None:
+            query = query.join(TeamMember, TeamMember.team_pk == Team.id).where(
+                TeamMember.person_id == member
+            )
+        row = (await self.session.execute(query)).first()
+        return (row[0], dict(row[1] or {})) if row is not None else None
+
     async def teams(self, org_id: str) -> Sequence[Team]:
         return await self.rows(Team, order_by=(Team.name, Team.id), org_id=org_id)
 
@@ -454,6 +474,37 @@ class WalkStore(Repository):
             .where(TeamMember.team_pk == team_pk, RoleGrant.role.in_(roles))
         )
         return frozenset(rows)
+
+    async def people_and_line_managers(
+        self, org_id: str, ids: Iterable[int]
+    ) -> tuple[list[Person], dict[int, frozenset[int]]]:
+        """These people (by name, as `Directory.people`) and each one's line managers (as
+        `line_manager_ids`), in one read."""
+        ids = list(ids)
+        if not ids:
+            return [], {}
+        manager = aliased(Person)
+        rows = await self.session.execute(
+            select(Person, manager.id)
+            .outerjoin(
+                manager,
+                and_(
+                    Person.line_manager_email != "",
+                    manager.org_id == Person.org_id,
+                    manager.email == Person.line_manager_email,
+                ),
+            )
+            .where(Person.org_id == org_id, Person.id.in_(ids))
+            .order_by(Person.name, Person.id)
+        )
+        people: dict[int, Person] = {}
+        managers: dict[int, set[int]] = {}
+        for person, manager_id in rows.all():
+            people.setdefault(person.id, person)
+            found = managers.setdefault(person.id, set())
+            if manager_id is not None:
+                found.add(manager_id)
+        return list(people.values()), {p: frozenset(m) for p, m in managers.items()}
 
     async def line_manager_ids(self, people: Iterable[Person]) -> dict[int, frozenset[int]]:
         """Each person's line managers (from the tutor list), by person id."""

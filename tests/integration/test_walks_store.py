@@ -115,8 +115,16 @@ async def test_plans_replace_their_windows_and_walks_record_their_tutors(db: Dat
         assert {p.name for p in await store.team_tutors(ids["team"])} == {"Tom", "Lee"}
         assert [p.id for p in await store.team_managers(ids["team"])] == [ids["mia"]]
         assert [p.id for p in await store.quality_team(ORG)] == [ids["quinn"]]
-        managers = await store.line_manager_ids(await store.team_tutors(ids["team"]))
+        tutors = await store.team_tutors(ids["team"])
+        managers = await store.line_manager_ids(tutors)
         assert managers[ids["tom"]] == frozenset({ids["mia"]})
+        # An HA27 save reads its tutors and their line managers in one statement: the same.
+        both = await store.people_and_line_managers(ORG, [ids["lee"], ids["tom"], 10**9])
+        assert sorted(p.id for p in both[0]) == sorted(p.id for p in tutors)
+        assert both[1] == managers
+        assert await store.team_and_settings(ORG, ids["team"], member=ids["quinn"]) is None
+        found = await store.team_and_settings(ORG, ids["team"])
+        assert found is not None and found[0].id == ids["team"]
         assert len(await store.for_tutor(ORG, ids["lee"])) == 1
 
 

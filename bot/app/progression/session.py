@@ -196,8 +196,10 @@ class SessionView:
         values: dict[str, str] | None = None,
         errors: dict[str, str] | None = None,
         banner: str | None = None,
+        adding: CardContribution | None = None,
     ) -> CardDict:
-        """The card for the session as it is now: setup, live card, pause card or summary."""
+        """The card for the session as it is now: setup, live card, pause card or summary.
+        `adding`: a contribution not yet written, shown last on its card."""
         state = row.session_state
         if state is rules.SessionState.CHOOSING:
             return await self.setup(row, errors=errors)
@@ -206,7 +208,14 @@ class SessionView:
         if state is rules.SessionState.PAUSED:
             return await self.paused(row, in_channel=in_channel)
         return await self.live(
-            row, viewer_id, side=side, notice=notice, values=values, errors=errors, banner=banner
+            row,
+            viewer_id,
+            side=side,
+            notice=notice,
+            values=values,
+            errors=errors,
+            banner=banner,
+            adding=adding,
         )
 
     async def setup(self, row: CardSession, errors: dict[str, str] | None = None) -> CardDict:
@@ -236,6 +245,7 @@ class SessionView:
         values: dict[str, str] | None = None,
         errors: dict[str, str] | None = None,
         banner: str | None = None,
+        adding: CardContribution | None = None,
     ) -> CardDict:
         key = row.current_key or ""
         deck = standard_deck()
@@ -245,7 +255,9 @@ class SessionView:
         if question is None:
             return await self.summary(row)
         issue = deck.issue(question.issue_number)
-        contributions = await self.repo.contributions(row.id, key)
+        contributions = list(await self.repo.contributions(row.id, key))
+        if adding is not None and adding.card_key == key:
+            contributions.append(adding)
         actions = await self.repo.actions(row.id, key)
         contributors = {c.person_id for c in contributions if c.person_id}
         # One read for the names shown, the people the card refreshes for and the team's
@@ -731,18 +743,22 @@ def _key_at(row: CardSession, position: int) -> str | None:
 async def contribute(ctx: HandlerContext, form: ContributionForm, found: _Running) -> Reply:
     row, key = found
     now = ctx.services.clock.now()
-    ctx.uow.session.add(
-        CardContribution(
-            session_id=row.id,
-            card_key=key,
-            person_id=ctx.actor.person_id,
-            text=form.contribution,
-            created_at=now,
-        )
+    added = CardContribution(
+        session_id=row.id,
+        card_key=key,
+        person_id=ctx.actor.person_id,
+        text=form.contribution,
+        created_at=now,
     )
+    # Read and draw everything first, then write: on SQLite the first write takes the one write
+    # lock until the commit, so reads after it would make every other writer wait.
+    _join(row, ctx.actor.person_id)
+    with ctx.uow.session.no_autoflush:
+        reply = await _show(ctx, row, notice="Added. Thank you.", adding=added)
+        await _share(ctx, row)
+    ctx.uow.session.add(added)
     await _took_part(ctx, row, now)
-    await _share(ctx, row)
-    return await _show(ctx, row, notice="Added. Thank you.")
+    return reply
 
 
 class ActionForm(_OnCard):

@@ -118,6 +118,14 @@ async def propose(session: AsyncSession, referral: SupportReferral, now: datetim
         await session.flush()
     aps = await practitioners(session, referral.org_id, now, holders)
     ranked = rank_practitioners(request, aps)
+    told: set[int] = set()
+    if not ranked:
+        # Read before a new referral is written: on SQLite its INSERT takes the one write lock
+        # until the commit. With no AP at all, nobody can ever take it until someone is made
+        # one: the admins can do that, so they are told too.
+        roles = (Role.HEAD_OF_TL,) if aps else (Role.HEAD_OF_TL, Role.ORG_ADMIN)
+        told = set(await directory.holder_ids(referral.org_id, *roles))
+        told.discard(referral.tutor_id)
     referral.updated_at = now
     referral.state = MATCHING if ranked else REFERRAL_WAITING
     referral.practitioner_id = ranked[0].person_id if ranked else None
@@ -126,11 +134,6 @@ async def propose(session: AsyncSession, referral: SupportReferral, now: datetim
         session.add(referral)
         await session.flush()
     if not ranked:
-        # With no AP at all, nobody can ever take it until someone is made one: the admins
-        # can do that, so they are told too.
-        roles = (Role.HEAD_OF_TL,) if aps else (Role.HEAD_OF_TL, Role.ORG_ADMIN)
-        told = await directory.holder_ids(referral.org_id, *roles)
-        told.discard(referral.tutor_id)
         for head in sorted(told):
             await schedule(
                 session,

@@ -91,11 +91,26 @@ async def team_for_walks(ctx: HandlerContext, team_pk: int) -> Team | None:
     return await store.team_of(ctx.turn.org_id, team_pk, ctx.actor.person_id)
 
 
+async def team_and_settings(
+    ctx: HandlerContext, team_pk: int
+) -> tuple[Team, dict[str, Any]] | None:
+    """`team_for_walks`, and the organisation's settings (its terms) in the same read."""
+    member = None if ctx.actor.in_quality_team else ctx.actor.person_id
+    return await walk_store(ctx).team_and_settings(ctx.turn.org_id, team_pk, member)
+
+
 async def plan_for(
-    session: AsyncSession, org_id: str, team_pk: int, day: date
+    session: AsyncSession,
+    org_id: str,
+    team_pk: int,
+    day: date,
+    settings: Mapping[str, Any] | None = None,
 ) -> StoredWalkPlan | None:
-    """The team's plan for the term `day` falls in (None between terms or with no plan)."""
-    term = term_for(day, await org_settings(session, org_id))
+    """The team's plan for the term `day` falls in (None between terms or with no plan).
+    `settings`: the organisation's, if the caller read them (else they are read here)."""
+    if settings is None:
+        settings = await org_settings(session, org_id)
+    term = term_for(day, settings)
     return await WalkStore(session).plan(team_pk, term.key) if term is not None else None
 
 
@@ -144,12 +159,14 @@ async def walk_access(
     actor: Actor,
     walk: StoredWalk,
     tutors: Sequence[Person] | None = None,
+    line_managers: Mapping[int, frozenset[int]] | None = None,
 ) -> WalkAccess:
     """Ask `can()` once per tutor visited: a group walk is readable if any tutor's record is,
     its concern note only if every tutor's is (no tutor on the walk ever sees it). A draft has
     no readers but its author. The channel's readers are the team's managers and the quality
     staff in that team: every card, copy and document of a walk asks this one function.
-    `tutors`: the walk's tutors' rows, if the caller just read them."""
+    `tutors`: the walk's tutors' rows, if the caller just read them (and `line_managers`,
+    their line managers' ids, if read with them)."""
     readers: frozenset[int] = frozenset()
     managers: dict[int, frozenset[int]] = {}
     tutor_ids: list[int] = []
@@ -159,8 +176,12 @@ async def walk_access(
         readers = await store.channel_reader_ids(walk.team_pk)
         if tutors is None or {t.id for t in tutors} != set(walk.tutor_ids):
             tutors = await Directory(session).people(walk.org_id, walk.tutor_ids)
+            line_managers = None
         names = {t.id: display_name(t) for t in tutors}
-        managers = await store.line_manager_ids(tutors)
+        if line_managers is not None and set(line_managers) == {t.id for t in tutors}:
+            managers = dict(line_managers)
+        else:
+            managers = await store.line_manager_ids(tutors)
         tutor_ids = [t.id for t in tutors]
     subjects = walk_subjects(
         walk.org_id, walk.author_id, tutor_ids, readers, managers, draft=walk.is_draft

@@ -54,6 +54,7 @@ from bot.app.walks.access import (
     plan_for,
     seen_only_by_asker,
     short_day,
+    team_and_settings,
     team_for_walks,
     walk_access,
     walk_store,
@@ -402,12 +403,15 @@ def _form(ctx: HandlerContext) -> partial[Coroutine[Any, Any, WalkFormView]]:
     return partial(_form_view, session, org_id, person_id, local_today(ctx))
 
 
-async def _walk_channel(ctx: HandlerContext, team: Team) -> str | None:
+async def _walk_channel(
+    ctx: HandlerContext, team: Team, settings: Mapping[str, Any] | None = None
+) -> str | None:
     """The channel a walk is stored under: this one in a channel; from a 1:1 chat, the channel
     the team's plan was made in, else the team's General channel (whose id is the team's)."""
     if ctx.turn.where.kind == "channel" and ctx.turn.where.team_id == team.team_id:
         return ctx.turn.where.teams_channel_id
-    plan = await plan_for(ctx.uow.session, ctx.turn.org_id, team.id, local_today(ctx))
+    today = local_today(ctx)
+    plan = await plan_for(ctx.uow.session, ctx.turn.org_id, team.id, today, settings)
     if plan is not None and plan.teams_channel_id:
         return plan.teams_channel_id
     return team.team_id
@@ -536,9 +540,10 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
     """Save the HA27: checks, the same-day OTLA rule, then the team's channel store."""
     if not ctx.can(Permission.RECORD_WALK):
         return Reply.text(NOT_A_WALKER)
-    team = await team_for_walks(ctx, form.team_pk)
-    if team is None:
+    found = await team_and_settings(ctx, form.team_pk)
+    if found is None:
         return Reply.text("Sorry, you can't log walks for that team.")
+    team, settings = found
     values = form.model_dump(mode="json")
     row = None
     if form.walk_id is not None:
@@ -550,7 +555,7 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
     if form.use_date is not None and form.use_date > local_today(ctx):
         # Another date offered after a clash, still to come: keep the HA27 as a draft for then.
         return await save_draft(ctx, values)
-    errors, tutors = await _check_walk(ctx, form, day)
+    errors, tutors, line_managers = await _check_walk(ctx, form, day)
     if errors:
         return await redisplay_walk(ctx, values, errors)
     domain = LearningWalk(
@@ -571,7 +576,7 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
     otla = await planned_otla_dates(ctx, form.tutors, day)
     clashes = domain.clashes_with(otla)
     store = walk_store(ctx)
-    plan = await plan_for(ctx.uow.session, ctx.turn.org_id, team.id, day)
+    plan = await plan_for(ctx.uow.session, ctx.turn.org_id, team.id, day, settings)
     if clashes and not form.confirm_clash:
         window = plan.to_domain().window_on(day) if plan is not None else None
         warning = await _clash_warning(
@@ -586,7 +591,11 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
     now = ctx.services.clock.now()
     if row is None:
         row = store.new_walk(
-            ctx.turn.org_id, team.id, await _walk_channel(ctx, team), ctx.actor.person_id, now
+            ctx.turn.org_id,
+            team.id,
+            await _walk_channel(ctx, team, settings),
+            ctx.actor.person_id,
+            now,
         )
     _fill(row, domain)
     row.plan_id = (
@@ -596,6 +605,13 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
     first_save = row.state != SAVED
     row.state, row.updated_at = SAVED, now
     row.saved_at = row.saved_at or now
+    # What the answer shows is read before the walk is written: on SQLite a writer holds the
+    # one write lock from its first write to its commit, so reads after it make others wait.
+    with ctx.uow.session.no_autoflush:
+        if seen_only_by_asker(ctx):
+            access = await walk_access(ctx.uow.session, ctx.actor, row, tutors, line_managers)
+        else:
+            author = (await asker(ctx)).name or "You"
     await ctx.uow.session.flush()
     ctx.directory.audit(
         ctx.turn.org_id,
@@ -606,13 +622,11 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
         now,
     )
     if not seen_only_by_asker(ctx):
-        author = (await asker(ctx)).name or "You"
         return Reply.update(
             walk_saved_notice_card(
                 WalkNoticeView(row.id, team.name, day_label(day), len(form.tutors), author)
             )
         )
-    access = await walk_access(ctx.uow.session, ctx.actor, row, tutors)
     heading = "Learning walk saved" if first_save else "Learning walk updated"
     summary = await summary_view(ctx.uow.session, ctx.actor, row, access, heading)
     return Reply.update(walk_summary_card(summary))
@@ -620,15 +634,16 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
 
 async def _check_walk(
     ctx: HandlerContext, form: LearningWalkForm, day: date
-) -> tuple[dict[str, str], Sequence[Person]]:
-    """Field errors, and the tutors' rows (the role checks after saving read them again)."""
+) -> tuple[dict[str, str], Sequence[Person], dict[int, frozenset[int]]]:
+    """Field errors, and the tutors' rows and their line managers' ids, read together (the role
+    checks after saving use them)."""
     errors: dict[str, str] = {}
     if day > local_today(ctx):
         errors["walk_date"] = "A learning walk is logged after it happens: pick today or earlier."
-    known = await Directory(ctx.uow.session).people(ctx.turn.org_id, form.tutors)
+    known, managers = await walk_store(ctx).people_and_line_managers(ctx.turn.org_id, form.tutors)
     if len(known) != len(form.tutors):
         errors["tutors"] = "Pick tutors from the list."
-    return errors, known
+    return errors, known, managers
 
 
 async def _clash_warning(
