@@ -19,13 +19,13 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer, make_mocked_request
 from sqlalchemy import event
 
-from bot import cli
 from bot.clock import FixedClock
 from bot.settings import Settings
 from bot.teams import web as teams_web
 from bot.teams.web import AccessLog, create_app
 from storage.db import Database
 from tests.conftest import ADMIN, TUTOR
+from tests.support.bot import started_from_cli
 from tests.support.cards import card_text, only_card
 from tests.support.teams import Place, TeamsClient
 
@@ -140,16 +140,7 @@ def test_the_access_log_keeps_failed_and_slow_requests_only(
         "POST /api/messages 502 in 4 ms",
         "POST /api/messages 201 in 2500 ms",
     ]
-    started: list[dict[str, Any]] = []
-    monkeypatch.setattr(web, "run_app", lambda app, **kw: started.append(kw))
-    root = logging.getLogger()
-    saved = list(root.handlers), root.level
-    try:
-        assert cli.main(["start"]) == 0
-    finally:
-        root.handlers[:] = saved[0]
-        root.setLevel(saved[1])
-    assert started[0]["access_log_class"] is AccessLog
+    assert started_from_cli(monkeypatch)["access_log_class"] is AccessLog
 
 
 async def test_local_mode_asks_botbuilder_only_about_a_token(

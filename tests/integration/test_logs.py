@@ -12,12 +12,13 @@ import pytest
 from aiohttp import web
 from pydantic import BaseModel
 
-from bot import cli, logs
+from bot import logs
 from bot.app.dispatch import SORRY, Dispatcher
 from bot.app.turn import Reply
 from bot.teams.web import BOT_KEY
 from storage.db import Database
 from tests.conftest import ADMIN, TUTOR
+from tests.support.bot import started_from_cli
 from tests.support.teams import Place, TeamsClient
 
 TYPED = "my class 10B keeps talking over me"
@@ -157,15 +158,6 @@ def test_local_mode_warns_at_start_when_it_listens_beyond_this_machine(
     monkeypatch.setenv("MicrosoftAppId", app_id)
     monkeypatch.setenv("MicrosoftAppPassword", "x" if app_id else "")
     monkeypatch.setenv("MicrosoftAppType", "MultiTenant")
-    started: list[Any] = []
-    monkeypatch.setattr(web, "run_app", lambda app, **kw: started.append(kw))
-    root = logging.getLogger()
-    saved = list(root.handlers), root.level
-    try:
-        assert cli.main(["start"]) == 0
-    finally:
-        root.handlers[:] = saved[0]
-        root.setLevel(saved[1])
-    assert started and started[0]["host"] == host
+    assert started_from_cli(monkeypatch)["host"] == host
     err = capsys.readouterr().err
     assert ("WARNING: local mode" in err) is warned, err

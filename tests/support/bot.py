@@ -3,10 +3,14 @@ tests/support/teams.py, which speaks Teams to any bot and needs none of the bot'
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from typing import Any
 
+import pytest
 from aiohttp import web
 
+from bot import cli
 from bot.clock import FixedClock
 from bot.teams.web import BOT_KEY
 from storage.db import Database
@@ -29,3 +33,19 @@ class BotOverHttp:
 
     def db(self) -> Database:
         return self.app[BOT_KEY].db
+
+
+def started_from_cli(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """`tlc start` as typed, stopped where it would serve: what it asked aiohttp's `run_app` for
+    (host, port, access log class…). The root logger `cli` configures is put back as it was."""
+    started: list[dict[str, Any]] = []
+    monkeypatch.setattr(web, "run_app", lambda app, **kw: started.append(kw))
+    root = logging.getLogger()
+    saved = list(root.handlers), root.level
+    try:
+        assert cli.main(["start"]) == 0
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+    assert len(started) == 1, started
+    return started[0]
