@@ -190,16 +190,14 @@ class MentoringRecords(Records):
         )
 
     async def past_of(self, org_id: str, person_id: int) -> Sequence[MentoringRelationship]:
-        """Relationships someone was in, as mentee or mentor, that were accepted and have since
-        ended: their agreements stay readable by the two of them. Most recent first."""
+        """Relationships someone was mentored in that were accepted and have since ended: their
+        agreements stay readable by the mentee (the mentor's view ends with the relationship).
+        Most recent first."""
         return await self.rows(
             MentoringRelationship,
             MentoringRelationship.state.not_in(OPEN_STATES),
             MentoringRelationship.accepted_at.is_not(None),
-            or_(
-                MentoringRelationship.mentee_id == person_id,
-                MentoringRelationship.mentor_id == person_id,
-            ),
+            MentoringRelationship.mentee_id == person_id,
             order_by=(MentoringRelationship.updated_at.desc(), MentoringRelationship.id.desc()),
             limit=10,
             org_id=org_id,

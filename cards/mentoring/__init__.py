@@ -288,7 +288,7 @@ def agreement_card(view: AgreementView) -> base.CardDict:
         body.append(base.text(view.notice, size="medium"))
     state = "In effect" if view.in_effect else "Not yet agreed by both"
     if view.ended:
-        state = f"Ended {view.ended}: kept for you both to read, and nothing in it can change"
+        state = f"Ended {view.ended}: kept for you to read, and nothing in it can change"
     body.append(base.text(f"{state}. {PRIVATE}", subtle=True, size="small"))
     body.append(
         base.facts(

@@ -790,12 +790,13 @@ def verbs_on(card: dict[str, Any]) -> set[str]:
     return {str(n["verb"]) for n in card_nodes(card) if n.get("verb")}
 
 
-async def test_the_pair_still_read_a_past_agreement_read_only_and_nobody_else_does(
+async def test_the_mentee_still_reads_a_past_agreement_read_only_and_nobody_else_does(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    """After the relationship ends the mentee and the mentor can still open their agreement,
-    meeting log and observations: read-only, no buttons, every write refused with a clear answer
-    and nothing stored; outsiders are refused as before, and the mentor's reads are logged."""
+    """After the relationship ends the mentee can still open their agreement, meeting log and
+    observations: read-only, no buttons, every write refused with a clear answer and nothing
+    stored. The mentor's view ends with it (the confidentiality matrix's last phase), outsiders
+    are refused as before, and a refused read logs nothing."""
     rel_id = await agreed_and_met(teams, teams_app, clock)
     await teams.execute(
         BEN,
@@ -812,13 +813,21 @@ async def test_the_pair_still_read_a_past_agreement_read_only_and_nobody_else_do
 
     # `agreement` in the 1:1 chat finds the past one; the buttons on old cards still open it.
     card = only_card(await teams.say(TUTOR, "agreement"))
-    for who in (TUTOR, BEN):
-        body, sent = await teams.execute(who, "agreement.open", {"rel": rel_id})
-        for seen in (card, shown(body, sent)):
-            text = card_text(seen)
-            assert "Confidential worries" in text and "bricklayers" in text, who
-            assert "Clear modelling" in text and "Ended " in text
-            assert verbs_on(seen) == set(), (who, verbs_on(seen))  # read-only: no buttons
+    body, sent = await teams.execute(TUTOR, "agreement.open", {"rel": rel_id})
+    for seen in (card, shown(body, sent)):
+        text = card_text(seen)
+        assert "Confidential worries" in text and "bricklayers" in text
+        assert "Clear modelling" in text and "Ended " in text
+        assert verbs_on(seen) == set(), verbs_on(seen)  # read-only: no buttons
+
+    # Ben, the mentor, no longer opens it, nor finds it under `agreement` or `mentor`.
+    body, sent = await teams.execute(BEN, "agreement.open", {"rel": rel_id})
+    seen = str(body) + str([s.activity for s in sent])
+    assert "no longer open to you" in seen
+    assert "Confidential worries" not in seen and "Clear modelling" not in seen
+    for words in ("agreement", "mentor"):
+        said = str([s.activity for s in await teams.say(BEN, words)])
+        assert "Confidential worries" not in said and "agreement.open" not in said, words
 
     # `mentor` lists it too, for when a new mentor has come along.
     overview = only_card(await teams.say(TUTOR, "mentor"))
@@ -865,7 +874,8 @@ async def test_the_pair_still_read_a_past_agreement_read_only_and_nobody_else_do
         (r.owner_id, r.reader_id, r.path)
         for r in (await rows(teams_app, AccessEntry))[logged_before:]
     ]
-    assert opened == [(tom, ben, "mentoring agreement, 1:1 chat")]
+    assert (tom, ben) not in {(owner, reader) for owner, reader, _ in opened}
+    assert opened == []
 
 
 async def test_every_read_by_someone_else_is_in_the_access_log_and_privacy_shows_it(

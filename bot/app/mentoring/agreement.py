@@ -62,8 +62,13 @@ from storage.reminders import Schedule
 
 NOT_YET = "Your mentor hasn't accepted yet: the agreement comes once they have."
 ENDED = (
-    "This mentoring relationship has ended: you can both still read its agreement, but nothing "
-    "in it can be changed or added."
+    "This mentoring relationship has ended: you can still read its agreement, but nothing in it "
+    "can be changed or added."
+)
+# The mentor's view of the records ends with the relationship; they stay with the mentee.
+MENTOR_AFTER_END = (
+    "This mentoring relationship has ended: its agreement and log stay with your mentee and are "
+    "no longer open to you."
 )
 
 
@@ -85,6 +90,8 @@ async def _load(
         return Reply.text(REFUSED)
     if rel.accepted_at is None:
         return Reply.text(NOT_YET if rel.state == ASKED else GONE)
+    if rel.state != ACTIVE and ctx.person.id != rel.mentee_id:
+        return Reply.text(MENTOR_AFTER_END)
     if write and rel.state != ACTIVE:
         return Reply.text(ENDED)
     return rel

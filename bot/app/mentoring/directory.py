@@ -129,8 +129,7 @@ async def _overview(ctx: HandlerContext) -> Reply:
             actions.append(execute(f"Open: {other}", "agreement.open", {"rel": rel.id}))
     for rel in (await records.past_of(ctx.turn.org_id, ctx.person.id))[:3]:
         other = await name_of(ctx.directory, rel.org_id, rel.other(ctx.person.id))
-        role = "was your mentor" if rel.side(ctx.person.id) == "mentee" else "was your mentee"
-        lines.append(f"**{other}** {role}: the agreement is kept for you both to read.")
+        lines.append(f"**{other}** was your mentor: the agreement is kept for you to read.")
         actions.append(execute(f"Open: {other} (ended)", "agreement.open", {"rel": rel.id}))
     offer = await records.offer_of(ctx.turn.org_id, ctx.person.id)
     if offer is not None and offer.active:
