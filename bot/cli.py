@@ -104,9 +104,7 @@ def _start(settings: object) -> int:
         f"TLC listening on http://{settings.host}:{settings.port}/api/messages — {mode}", flush=True
     )
     app = create_app(settings, freeze=True)
-    web.run_app(
-        app, host=settings.host, port=settings.port, print=None, access_log_class=AccessLog
-    )
+    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log_class=AccessLog)
     return 0
 
 
