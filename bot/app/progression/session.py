@@ -166,6 +166,20 @@ def _user_ids(people: Sequence[Person], row: CardSession) -> list[str]:
     return [p.teams_user_id for p in people if p.id in ids and p.teams_user_id]
 
 
+@dataclass(frozen=True)
+class Showing:
+    """What one showing of a session's card adds to the session as stored: the side that faces
+    the viewer, a line at the top, a form's values and errors, and `adding`, a contribution not
+    yet written, shown last on its card."""
+
+    side: Side = "front"
+    notice: str | None = None
+    values: dict[str, str] | None = None
+    errors: dict[str, str] | None = None
+    banner: str | None = None
+    adding: CardContribution | None = None
+
+
 @dataclass
 class SessionView:
     """Builds a session's card from the records, for a handler or for a notice."""
@@ -186,37 +200,17 @@ class SessionView:
         return _user_ids(await Directory(self.session).people(self.org_id, ids), row)
 
     async def render(
-        self,
-        row: CardSession,
-        viewer_id: int,
-        *,
-        side: Side = "front",
-        in_channel: bool = True,
-        notice: str | None = None,
-        values: dict[str, str] | None = None,
-        errors: dict[str, str] | None = None,
-        banner: str | None = None,
-        adding: CardContribution | None = None,
+        self, row: CardSession, viewer_id: int, showing: Showing, *, in_channel: bool = True
     ) -> CardDict:
-        """The card for the session as it is now: setup, live card, pause card or summary.
-        `adding`: a contribution not yet written, shown last on its card."""
+        """The card for the session as it is now: setup, live card, pause card or summary."""
         state = row.session_state
         if state is rules.SessionState.CHOOSING:
-            return await self.setup(row, errors=errors)
+            return await self.setup(row, errors=showing.errors)
         if state is rules.SessionState.FINISHED:
             return await self.summary(row)
         if state is rules.SessionState.PAUSED:
             return await self.paused(row, in_channel=in_channel)
-        return await self.live(
-            row,
-            viewer_id,
-            side=side,
-            notice=notice,
-            values=values,
-            errors=errors,
-            banner=banner,
-            adding=adding,
-        )
+        return await self.live(row, viewer_id, showing)
 
     async def setup(self, row: CardSession, errors: dict[str, str] | None = None) -> CardDict:
         deck = await org_deck(self.session, self.org_id)
@@ -235,18 +229,7 @@ class SessionView:
             )
         )
 
-    async def live(
-        self,
-        row: CardSession,
-        viewer_id: int,
-        *,
-        side: Side = "front",
-        notice: str | None = None,
-        values: dict[str, str] | None = None,
-        errors: dict[str, str] | None = None,
-        banner: str | None = None,
-        adding: CardContribution | None = None,
-    ) -> CardDict:
+    async def live(self, row: CardSession, viewer_id: int, showing: Showing) -> CardDict:
         key = row.current_key or ""
         deck = standard_deck()
         if deck.card(key) is None:  # one of the organisation's own cards: read its deck
@@ -256,6 +239,7 @@ class SessionView:
             return await self.summary(row)
         issue = deck.issue(question.issue_number)
         contributions = list(await self.repo.contributions(row.id, key))
+        adding = showing.adding
         if adding is not None and adding.card_key == key:
             contributions.append(adding)
         actions = await self.repo.actions(row.id, key)
@@ -290,7 +274,7 @@ class SessionView:
                     )
                     for a in actions
                 ],
-                side=side,
+                side=showing.side,
                 owner_choices=sorted(
                     (
                         (names.get(pid) or ("You" if pid == viewer_id else ""), str(pid))
@@ -303,10 +287,10 @@ class SessionView:
                 default_due=(
                     rules.today_in_london(self.now) + timedelta(days=DEFAULT_DUE_DAYS)
                 ).isoformat(),
-                values=values or {},
-                errors=errors or {},
-                notice=notice,
-                banner=banner,
+                values=showing.values or {},
+                errors=showing.errors or {},
+                notice=showing.notice,
+                banner=showing.banner,
                 user_ids=_user_ids(people, row),
             )
         )
@@ -486,7 +470,7 @@ async def render_live(ctx: NoticeContext) -> Message | None:
     card = await SessionView(ctx.uow.session, row.org_id, ctx.now).render(
         row,
         row.facilitator_id,
-        side=face,
+        Showing(side=face),
         in_channel=row.way == rules.WayOfWorking.TEAM.value,
     )
     return Message(card=card, update_id=row.live_activity_id)
@@ -494,7 +478,10 @@ async def render_live(ctx: NoticeContext) -> Message | None:
 
 async def _show(ctx: HandlerContext, row: CardSession, side: Side = "front", **extra: Any) -> Reply:
     card = await _view(ctx).render(
-        row, ctx.actor.person_id, side=side, in_channel=ctx.turn.where.kind == "channel", **extra
+        row,
+        ctx.actor.person_id,
+        Showing(side, **extra),
+        in_channel=ctx.turn.where.kind == "channel",
     )
     return Reply.update(card)
 
@@ -506,7 +493,7 @@ async def _facilitator_only(ctx: HandlerContext, row: CardSession, doing: str) -
         return None
     why = await _not_yours(ctx, row, doing)
     card = await _view(ctx).render(
-        row, ctx.actor.person_id, in_channel=ctx.turn.where.kind == "channel"
+        row, ctx.actor.person_id, Showing(), in_channel=ctx.turn.where.kind == "channel"
     )
     return Reply.update(refused(card, why))
 
@@ -1309,7 +1296,9 @@ async def render_prompt(ctx: NoticeContext) -> Message | None:
     row.updated_at = ctx.now
     await _next_prompt(ctx, row)
     card = await SessionView(ctx.uow.session, row.org_id, ctx.now).live(
-        row, row.facilitator_id, banner="This week's coaching card: add your thoughts any time."
+        row,
+        row.facilitator_id,
+        Showing(banner="This week's coaching card: add your thoughts any time."),
     )
     return Message(card=card)
 

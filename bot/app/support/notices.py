@@ -7,6 +7,7 @@ render asks `can()` for the person it is about to reach.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -61,7 +62,7 @@ from bot.domain import support as rules
 from bot.domain.access import Permission, Subject, can
 from bot.domain.support import ProgrammeKind, ProgrammeState, ReviewDecision, SessionKind
 from bot.domain.terms import current_or_next_term
-from cards.base import execute, said
+from cards.base import Action, execute, said
 from cards.support import (
     ReportFormView,
     ReportPromptLine,
@@ -114,6 +115,24 @@ async def _programme(
         return None
     subject = await programme_subject(ctx.directory, programme, open_update=open_update)
     return programme if await _allowed(ctx, permission, subject) else None
+
+
+async def _name(ctx: NoticeContext, person_id: int | None) -> str:
+    """How a notice names someone in this item's organisation."""
+    return await name_of(ctx.directory, ctx.item.org_id, person_id)
+
+
+async def _line_managers(ctx: NoticeContext, tutor_id: int) -> str:
+    """The tutor's line managers by name, for a line that says where an update goes."""
+    managers = await line_manager_ids(ctx.directory, ctx.item.org_id, tutor_id)
+    return " and ".join([await _name(ctx, m) for m in managers]) or "your line manager"
+
+
+def _note(
+    heading: str, lines: Sequence[str], actions: Sequence[Action] = (), *, small: str = ""
+) -> Message:
+    """A short notice (`note_card`) to send."""
+    return Message(card=note_card(heading, lines, actions, small=small))
 
 
 def _open_button(programme_id: int, label: str = "Open my programme") -> list[Any]:
@@ -172,29 +191,25 @@ async def render_consent(ctx: NoticeContext) -> Message | None:
     referral = await _records(ctx).referral(ctx.item.org_id, int(ctx.payload["referral_id"]))
     if referral is None or referral.state != PROPOSED or referral.tutor_id != ctx.item.person_id:
         return None
-    ap = await name_of(ctx.directory, ctx.item.org_id, referral.practitioner_id)
-    managers = await line_manager_ids(ctx.directory, ctx.item.org_id, referral.tutor_id)
-    names = [await name_of(ctx.directory, ctx.item.org_id, m) for m in managers]
-    manager = " and ".join(names) or "your line manager"
-    return Message(
-        card=note_card(
-            f"{ap} suggests Support to good",
-            [
-                "**Support to good** is 8 weeks with objectives and milestones, ending with a "
-                "sign-off observation.",
-                f"**What it shares:** every 2 weeks a short update on attendance and progress "
-                f"against your objectives goes to your line manager ({manager}). You see each "
-                "one first and can hold it back to talk it through. Your session notes, "
-                "reflections and self-ratings are never in it.",
-                f"**Week 12:** if the sign-off isn't met, {ap} can extend by 4 weeks once. If "
-                f"{ap} then records that there hasn't been enough improvement, the head of "
-                "teaching & learning reviews your case and may pass a summary to your line "
-                "manager. You'll be told at each step, and what was passed on.",
-                "It starts only if you say yes. If you'd rather not, nothing is shared and "
-                f"{ap} will suggest another way to work together.",
-            ],
-            consent_actions(referral.id),
-        )
+    ap = await _name(ctx, referral.practitioner_id)
+    manager = await _line_managers(ctx, referral.tutor_id)
+    return _note(
+        f"{ap} suggests Support to good",
+        [
+            "**Support to good** is 8 weeks with objectives and milestones, ending with a "
+            "sign-off observation.",
+            f"**What it shares:** every 2 weeks a short update on attendance and progress "
+            f"against your objectives goes to your line manager ({manager}). You see each "
+            "one first and can hold it back to talk it through. Your session notes, "
+            "reflections and self-ratings are never in it.",
+            f"**Week 12:** if the sign-off isn't met, {ap} can extend by 4 weeks once. If "
+            f"{ap} then records that there hasn't been enough improvement, the head of "
+            "teaching & learning reviews your case and may pass a summary to your line "
+            "manager. You'll be told at each step, and what was passed on.",
+            "It starts only if you say yes. If you'd rather not, nothing is shared and "
+            f"{ap} will suggest another way to work together.",
+        ],
+        consent_actions(referral.id),
     )
 
 
@@ -204,15 +219,13 @@ async def render_consent_answer(ctx: NoticeContext) -> Message | None:
         return None
     if not await _allowed(ctx, Permission.ANSWER_REFERRAL, referral_subject(referral)):
         return None
-    tutor = await name_of(ctx.directory, ctx.item.org_id, referral.tutor_id)
+    tutor = await _name(ctx, referral.tutor_id)
     if ctx.payload.get("answer") == "yes":
         pid = int(ctx.payload.get("programme_id") or 0)
-        return Message(
-            card=note_card(
-                f"{tutor} said yes",
-                ["Support to good starts today."],
-                _open_button(pid, "Open the programme"),
-            )
+        return _note(
+            f"{tutor} said yes",
+            ["Support to good starts today."],
+            _open_button(pid, "Open the programme"),
         )
     if referral.state != MATCHING:
         return None
@@ -240,18 +253,16 @@ async def render_waiting(ctx: NoticeContext) -> Message | None:
     if count == 0:
         return None
     if not await practitioners(ctx.uow.session, ctx.item.org_id, ctx.now):
-        return Message(
-            card=note_card(
-                "A request for support is waiting",
-                [
-                    f"{count} self-referral(s) are waiting: TLC has no advanced practitioners "
-                    "(APs) yet, so nobody can be asked.",
-                    "Give someone the AP role (**admin** → Set up TLC) and I'll ask them "
-                    "straight away.",
-                ],
-                [execute("Set up TLC", "admin.setup.open")] if admin else [],
-                small="You see counts only; who and why stays confidential.",
-            )
+        return _note(
+            "A request for support is waiting",
+            [
+                f"{count} self-referral(s) are waiting: TLC has no advanced practitioners "
+                "(APs) yet, so nobody can be asked.",
+                "Give someone the AP role (**admin** → Set up TLC) and I'll ask them "
+                "straight away.",
+            ],
+            [execute("Set up TLC", "admin.setup.open")] if admin else [],
+            small="You see counts only; who and why stays confidential.",
         )
     if not await _allowed(ctx, Permission.READ_CASELOAD_COUNTS):
         return None  # APs exist now: the head of T&L manages capacity, not the admins
@@ -261,16 +272,14 @@ async def render_waiting(ctx: NoticeContext) -> Message | None:
         if all(not ap.has_room for ap in aps)
         else "the APs with room have been asked already"
     )
-    return Message(
-        card=note_card(
-            "Someone is waiting for an AP",
-            [
-                f"{count} self-referral(s) are waiting: {why}.",
-                "Raise a capacity with **support capacity** or free a place, and I'll ask an "
-                "AP straight away.",
-            ],
-            small="You see counts only; who and why stays confidential.",
-        )
+    return _note(
+        "Someone is waiting for an AP",
+        [
+            f"{count} self-referral(s) are waiting: {why}.",
+            "Raise a capacity with **support capacity** or free a place, and I'll ask an "
+            "AP straight away.",
+        ],
+        small="You see counts only; who and why stays confidential.",
     )
 
 
@@ -279,13 +288,13 @@ async def render_rematched(ctx: NoticeContext) -> Message | None:
     if referral is None or referral.tutor_id != ctx.item.person_id:
         return None
     if referral.state == MATCHING and referral.practitioner_id is not None:
-        ap = await name_of(ctx.directory, ctx.item.org_id, referral.practitioner_id)
+        ap = await _name(ctx, referral.practitioner_id)
         line = f"I've now asked **{ap}** to support you. You'll hear when they reply."
     elif referral.state == REFERRAL_WAITING:
         line = await why_waiting(ctx.uow.session, referral, ctx.now)
     else:
         return None
-    return Message(card=note_card("Your request for support", [line]))
+    return _note("Your request for support", [line])
 
 
 # --- programme life ---------------------------------------------------------------------------
@@ -297,7 +306,7 @@ async def render_started(ctx: NoticeContext) -> Message | None:
         return None
     if programme.state not in (ProgrammeState.ACTIVE.value,):
         return None
-    ap = await name_of(ctx.directory, ctx.item.org_id, programme.practitioner_id)
+    ap = await _name(ctx, programme.practitioner_id)
     kind = ProgrammeKind(programme.kind)
     lines = [f"**{kind.label}**: {kind.rules.summary}", f"Who can see it: you and {ap}."]
     referral = await _records(ctx).referral(ctx.item.org_id, programme.referral_id)
@@ -323,7 +332,7 @@ async def render_started(ctx: NoticeContext) -> Message | None:
         execute("Rate my confidence", "rate.open", {"programme_id": programme.id}, primary=True),
         execute("Open my programme", "programme.open", {"programme_id": programme.id}),
     ]
-    return Message(card=note_card(f"{ap} will support you", lines, actions))
+    return _note(f"{ap} will support you", lines, actions)
 
 
 async def render_session_logged(ctx: NoticeContext) -> Message | None:
@@ -333,7 +342,7 @@ async def render_session_logged(ctx: NoticeContext) -> Message | None:
     session = await ctx.uow.session.get(SupportSession, int(ctx.payload["session_id"]))
     if session is None or session.programme_id != programme.id:
         return None
-    ap = await name_of(ctx.directory, ctx.item.org_id, programme.practitioner_id)
+    ap = await _name(ctx, programme.practitioner_id)
     agreed = [
         a.text for a in await _records(ctx).actions(programme.id) if a.session_id == session.id
     ]
@@ -346,7 +355,7 @@ async def render_session_logged(ctx: NoticeContext) -> Message | None:
             + "; ".join(said(a) for a in agreed)
             + ". We'll look at them next time."
         )
-    return Message(card=note_card("Session logged", lines, _open_button(programme.id)))
+    return _note("Session logged", lines, _open_button(programme.id))
 
 
 async def render_rate_prompt(ctx: NoticeContext) -> Message | None:
@@ -359,12 +368,10 @@ async def render_rate_prompt(ctx: NoticeContext) -> Message | None:
     if await _records(ctx).rating(programme.id, stage) is not None:
         return None
     words = {"middle": "half way", "end": "near the end"}.get(stage, "at this point")
-    return Message(
-        card=note_card(
-            "How confident do you feel now?",
-            [f"You're {words} through your programme: rate yourself again and see the change."],
-            [execute("Rate now", "rate.open", {"programme_id": programme.id}, primary=True)],
-        )
+    return _note(
+        "How confident do you feel now?",
+        [f"You're {words} through your programme: rate yourself again and see the change."],
+        [execute("Rate now", "rate.open", {"programme_id": programme.id}, primary=True)],
     )
 
 
@@ -375,16 +382,14 @@ async def render_sign_off_due(ctx: NoticeContext) -> Message | None:
     p = programme.domain()
     if not p.rules.sign_off or p.sign_off == rules.SignOff.MET:
         return None
-    tutor = await name_of(ctx.directory, ctx.item.org_id, programme.tutor_id)
-    return Message(
-        card=note_card(
-            f"Sign-off observation: {tutor}",
-            [
-                f"{p.kind.label} ends on {day(p.ends_at or ctx.now)}: time for the sign-off "
-                "observation. Log it as a session with its outcome."
-            ],
-            _log_session_button(programme.id),
-        )
+    tutor = await _name(ctx, programme.tutor_id)
+    return _note(
+        f"Sign-off observation: {tutor}",
+        [
+            f"{p.kind.label} ends on {day(p.ends_at or ctx.now)}: time for the sign-off "
+            "observation. Log it as a session with its outcome."
+        ],
+        _log_session_button(programme.id),
     )
 
 
@@ -393,7 +398,7 @@ async def render_programme_changed(ctx: NoticeContext) -> Message | None:
     if programme is None or programme.tutor_id != ctx.item.person_id:
         return None
     what = str(ctx.payload.get("what", ""))
-    ap = await name_of(ctx.directory, ctx.item.org_id, programme.practitioner_id)
+    ap = await _name(ctx, programme.practitioner_id)
     if what == "extended":
         line = f"{ap} has extended your programme to {ctx.payload.get('until', '')}."
     elif what == "completed":
@@ -410,7 +415,7 @@ async def render_programme_changed(ctx: NoticeContext) -> Message | None:
         )
     else:
         line = "Your programme has ended. Say **support** whenever you'd like more."
-    return Message(card=note_card("Your support programme", [line], _open_button(programme.id)))
+    return _note("Your support programme", [line], _open_button(programme.id))
 
 
 # --- 2-weekly updates -------------------------------------------------------------------------
@@ -425,7 +430,7 @@ async def render_update_due(ctx: NoticeContext) -> Message | None:
     number = int(ctx.payload["number"])
     if await _records(ctx).update_number(programme.id, number) is not None:
         return None
-    tutor = await name_of(ctx.directory, ctx.item.org_id, programme.tutor_id)
+    tutor = await _name(ctx, programme.tutor_id)
     draft = await update_draft_text(ctx.uow.session, programme, number)
     record = f"support_programmes:{programme.id}"
     opened_by_notice(ctx, programme.tutor_id, "session_notes", record, "2-weekly update draft")
@@ -450,13 +455,9 @@ async def render_update_review(ctx: NoticeContext, found: _Update) -> Message | 
     update, programme = found
     if update.state != WITH_TUTOR or programme.tutor_id != ctx.item.person_id:
         return None
-    ap = await name_of(ctx.directory, ctx.item.org_id, programme.practitioner_id)
-    managers = await line_manager_ids(ctx.directory, ctx.item.org_id, programme.tutor_id)
-    names = [await name_of(ctx.directory, ctx.item.org_id, m) for m in managers]
-    card = update_for_tutor_card(
-        update.id, update.number, ap, " and ".join(names) or "your line manager", update.text
-    )
-    return Message(card=card)
+    ap = await _name(ctx, programme.practitioner_id)
+    managers = await _line_managers(ctx, programme.tutor_id)
+    return Message(card=update_for_tutor_card(update.id, update.number, ap, managers, update.text))
 
 
 @about(_update)
@@ -470,7 +471,7 @@ async def render_update_to_line_manager(ctx: NoticeContext, found: _Update) -> M
     subject = await programme_subject(ctx.directory, programme, open_update=True)
     if not await _allowed(ctx, Permission.READ_PROGRAMME_UPDATE, subject):
         return None
-    tutor = await name_of(ctx.directory, ctx.item.org_id, programme.tutor_id)
+    tutor = await _name(ctx, programme.tutor_id)
     if update.approved_at is not None:
         how_seen = f"{tutor} approved this update on {day(update.approved_at)}."
     elif update.state == SENT_TO_LINE_MANAGER and update.sent_at is not None:
@@ -525,7 +526,7 @@ async def render_update_to_line_manager(ctx: NoticeContext, found: _Update) -> M
             ctx.now,
             {"update_id": update.id},
         )
-    ap = await name_of(ctx.directory, ctx.item.org_id, programme.practitioner_id)
+    ap = await _name(ctx, programme.practitioner_id)
     total = programme.domain().update_count()
     record = f"line_manager_updates:{update.id}"
     opened_by_notice(ctx, programme.tutor_id, "programme", record, "2-weekly update")
@@ -540,16 +541,13 @@ async def render_update_sent(ctx: NoticeContext, found: _Update) -> Message | No
     update, programme = found
     if programme.tutor_id != ctx.item.person_id or update.state != SENT_TO_LINE_MANAGER:
         return None
-    managers = await line_manager_ids(ctx.directory, ctx.item.org_id, programme.tutor_id)
-    names = " and ".join([await name_of(ctx.directory, ctx.item.org_id, m) for m in managers])
-    return Message(
-        card=note_card(
-            f"Update {update.number} went to {names or 'your line manager'}",
-            [
-                f"Sent {day(update.sent_at or ctx.now)}, word for word: “{update.text}”",
-                "Nothing else from your programme was shared.",
-            ],
-        )
+    managers = await _line_managers(ctx, programme.tutor_id)
+    return _note(
+        f"Update {update.number} went to {managers}",
+        [
+            f"Sent {day(update.sent_at or ctx.now)}, word for word: “{update.text}”",
+            "Nothing else from your programme was shared.",
+        ],
     )
 
 
@@ -559,17 +557,15 @@ async def render_update_held(ctx: NoticeContext, found: _Update) -> Message | No
     update, programme = found
     if programme.practitioner_id != ctx.item.person_id or update.state != HELD:
         return None
-    tutor = await name_of(ctx.directory, ctx.item.org_id, programme.tutor_id)
-    return Message(
-        card=note_card(
-            f"Update {update.number} is held: {tutor} hasn't seen it",
-            [
-                f"I couldn't show {tutor} the update, so it has not gone to their line manager. "
-                "Nothing goes until they have seen it. Check they can receive messages from "
-                "me, then show it to them again.",
-            ],
-            _update_button("Show it again", update),
-        )
+    tutor = await _name(ctx, programme.tutor_id)
+    return _note(
+        f"Update {update.number} is held: {tutor} hasn't seen it",
+        [
+            f"I couldn't show {tutor} the update, so it has not gone to their line manager. "
+            "Nothing goes until they have seen it. Check they can receive messages from "
+            "me, then show it to them again.",
+        ],
+        _update_button("Show it again", update),
     )
 
 
@@ -578,16 +574,14 @@ async def render_update_queried(ctx: NoticeContext, found: _Update) -> Message |
     update, programme = found
     if programme.practitioner_id != ctx.item.person_id or update.state == SENT_TO_LINE_MANAGER:
         return None
-    tutor = await name_of(ctx.directory, ctx.item.org_id, programme.tutor_id)
-    return Message(
-        card=note_card(
-            f"{tutor} would like to talk first",
-            [
-                f"{tutor} has held back update {update.number} before it goes to their line "
-                "manager. Have a chat, then edit and show them again."
-            ],
-            _update_button("Edit the update", update),
-        )
+    tutor = await _name(ctx, programme.tutor_id)
+    return _note(
+        f"{tutor} would like to talk first",
+        [
+            f"{tutor} has held back update {update.number} before it goes to their line "
+            "manager. Have a chat, then edit and show them again."
+        ],
+        _update_button("Edit the update", update),
     )
 
 
@@ -623,13 +617,11 @@ async def render_ended_by_tutor(ctx: NoticeContext) -> Message | None:
         ctx, Permission.RUN_PROGRAMME, await programme_subject(ctx.directory, programme)
     ):
         return None
-    tutor = await name_of(ctx.directory, ctx.item.org_id, programme.tutor_id)
+    tutor = await _name(ctx, programme.tutor_id)
     kind = ProgrammeKind(programme.kind)
-    return Message(
-        card=note_card(
-            f"{tutor} has ended their programme",
-            [f"{tutor} ended their {kind.label.lower()} programme. It's off your caseload."],
-        )
+    return _note(
+        f"{tutor} has ended their programme",
+        [f"{tutor} ended their {kind.label.lower()} programme. It's off your caseload."],
     )
 
 
@@ -640,21 +632,18 @@ async def render_escalated(ctx: NoticeContext) -> Message | None:
         return None
     if programme.state != ProgrammeState.UNDER_REVIEW.value:
         return None
-    ap = await name_of(ctx.directory, ctx.item.org_id, programme.practitioner_id)
-    return Message(
-        card=note_card(
-            "Your programme goes to the week-12 review",
-            [
-                f"{ap} recorded that the sign-off standard wasn't met after the extension, so, "
-                "as Support to good says, the head of teaching & learning now reviews your case.",
-                "**What the head sees, until the review is recorded:** your programme card "
-                "(timeline, sessions, agreed actions, objectives), the sign-off outcome and "
-                "your self-rating chart. **Never** your reflections.",
-                "You'll be told the outcome, and exactly what, if anything, goes to your line "
-                "manager.",
-            ],
-            _open_button(programme.id),
-        )
+    ap = await _name(ctx, programme.practitioner_id)
+    return _note(
+        "Your programme goes to the week-12 review",
+        [
+            f"{ap} recorded that the sign-off standard wasn't met after the extension, so, "
+            "as Support to good says, the head of teaching & learning now reviews your case.",
+            "**What the head sees, until the review is recorded:** your programme card "
+            "(timeline, sessions, agreed actions, objectives), the sign-off outcome and "
+            "your self-rating chart. **Never** your reflections.",
+            "You'll be told the outcome, and exactly what, if anything, goes to your line manager.",
+        ],
+        _open_button(programme.id),
     )
 
 
@@ -663,20 +652,18 @@ async def render_sign_off_overdue(ctx: NoticeContext) -> Message | None:
     programme = await _programme(ctx, Permission.RUN_PROGRAMME)
     if programme is None or not programme.domain().outcome_overdue(ctx.now):
         return None
-    tutor = await name_of(ctx.directory, ctx.item.org_id, programme.tutor_id)
-    return Message(
-        card=note_card(
-            f"Week 12: record {tutor}'s sign-off outcome",
-            [
-                "Support to good has reached week 12 and no sign-off outcome is recorded. Log "
-                "the sign-off observation with its outcome, or end the programme with "
-                f"{tutor}.",
-                'Only a recorded "not met" after the extension goes to the head of teaching '
-                "& learning's review. If nothing is recorded, the head is told only that a "
-                "review is overdue: not who, nor anything about it.",
-            ],
-            _log_session_button(programme.id),
-        )
+    tutor = await _name(ctx, programme.tutor_id)
+    return _note(
+        f"Week 12: record {tutor}'s sign-off outcome",
+        [
+            "Support to good has reached week 12 and no sign-off outcome is recorded. Log "
+            "the sign-off observation with its outcome, or end the programme with "
+            f"{tutor}.",
+            'Only a recorded "not met" after the extension goes to the head of teaching '
+            "& learning's review. If nothing is recorded, the head is told only that a "
+            "review is overdue: not who, nor anything about it.",
+        ],
+        _log_session_button(programme.id),
     )
 
 
@@ -688,15 +675,13 @@ async def render_review_overdue(ctx: NoticeContext) -> Message | None:
     programme = await _records(ctx).programme(ctx.item.org_id, pid)
     if programme is None or not programme.domain().outcome_overdue(ctx.now):
         return None
-    return Message(
-        card=note_card(
-            "A week-12 review is overdue",
-            [
-                "A support programme passed week 12 without a recorded sign-off outcome. Its AP "
-                "has been reminded to record one."
-            ],
-            small="You see that it is overdue only; who and why stays confidential.",
-        )
+    return _note(
+        "A week-12 review is overdue",
+        [
+            "A support programme passed week 12 without a recorded sign-off outcome. Its AP "
+            "has been reminded to record one."
+        ],
+        small="You see that it is overdue only; who and why stays confidential.",
     )
 
 
@@ -706,7 +691,7 @@ async def render_review_outcome(ctx: NoticeContext) -> Message | None:
     if programme is None or programme.review_decision is None:
         return None
     decision = ReviewDecision(programme.review_decision)
-    tutor = await name_of(ctx.directory, ctx.item.org_id, programme.tutor_id)
+    tutor = await _name(ctx, programme.tutor_id)
     if ctx.item.person_id in (programme.tutor_id, programme.practitioner_id):
         if not await _allowed(
             ctx, Permission.READ_DEVELOPMENTAL, await programme_subject(ctx.directory, programme)
@@ -726,22 +711,20 @@ async def render_review_outcome(ctx: NoticeContext) -> Message | None:
                 "This is exactly what your line manager was sent: "
                 f"“{programme.review_note or '(no note)'}”"
             )
-        return Message(card=note_card(f"Week-12 review: {tutor}", lines))
+        return _note(f"Week-12 review: {tutor}", lines)
     # The line manager: only when referred, and only the head's note (seed 000).
     subject = await programme_subject(ctx.directory, programme, open_update=True)
     if decision != ReviewDecision.REFER or not await _allowed(
         ctx, Permission.READ_PROGRAMME_UPDATE, subject
     ):
         return None
-    return Message(
-        card=note_card(
-            f"Support to good: {tutor}",
-            [
-                "The 12-week support-to-good programme ended without enough improvement. "
-                "The head of teaching & learning passes this on:",
-                said(programme.review_note) if programme.review_note else "(no note)",
-            ],
-        )
+    return _note(
+        f"Support to good: {tutor}",
+        [
+            "The 12-week support-to-good programme ended without enough improvement. "
+            "The head of teaching & learning passes this on:",
+            said(programme.review_note) if programme.review_note else "(no note)",
+        ],
     )
 
 
@@ -761,7 +744,7 @@ async def render_monthly_report(ctx: NoticeContext) -> Message | None:
     lines = [
         ReportPromptLine(
             p.id,
-            await name_of(ctx.directory, ctx.item.org_id, p.tutor_id),
+            await _name(ctx, p.tutor_id),
             await records.report(p.id, month) is not None,
         )
         for p in caseload
@@ -783,7 +766,7 @@ async def render_report_in(ctx: NoticeContext) -> Message | None:
     view: ReportFormView = await report_view(
         ctx.directory, _records(ctx), programme, report.month, ctx.now, org.settings
     )
-    ap = await name_of(ctx.directory, ctx.item.org_id, report.practitioner_id)
+    ap = await _name(ctx, report.practitioner_id)
     record = f"support_reports:{report.id}"
     opened_by_notice(ctx, programme.tutor_id, "programme", record, "AP's monthly report")
     return Message(card=report_for_head_card(view, ap))
@@ -800,28 +783,26 @@ async def render_report_shared(ctx: NoticeContext) -> Message | None:
     subject = await programme_subject(ctx.directory, programme)
     if not await _allowed(ctx, Permission.READ_SUPPORT_REPORT, subject):
         return None
-    ap = await name_of(ctx.directory, ctx.item.org_id, report.practitioner_id)
+    ap = await _name(ctx, report.practitioner_id)
     share = not programme.ratings_in_reports
-    return Message(
-        card=note_card(
-            f"{ap}'s monthly report about you, {rules.month_label(report.month)}",
-            [
-                f"{ap} sent this to the head of teaching & learning, as your programme says:",
-                f"**Sessions:** {report.sessions}",
-                f"**Actions:** {report.actions or '—'}",
-                f"**Progress:** {report.progress}",
-                f"**Concerns:** {report.concerns or 'None'}",
-                "Your self-ratings are "
-                + ("left out unless you choose otherwise." if share else "included, as you chose."),
-            ],
-            [
-                execute(
-                    "Include my self-ratings" if share else "Leave my self-ratings out",
-                    "programme.report.ratings",
-                    {"programme_id": programme.id, "share": "yes" if share else "no"},
-                )
-            ],
-        )
+    return _note(
+        f"{ap}'s monthly report about you, {rules.month_label(report.month)}",
+        [
+            f"{ap} sent this to the head of teaching & learning, as your programme says:",
+            f"**Sessions:** {report.sessions}",
+            f"**Actions:** {report.actions or '—'}",
+            f"**Progress:** {report.progress}",
+            f"**Concerns:** {report.concerns or 'None'}",
+            "Your self-ratings are "
+            + ("left out unless you choose otherwise." if share else "included, as you chose."),
+        ],
+        [
+            execute(
+                "Include my self-ratings" if share else "Leave my self-ratings out",
+                "programme.report.ratings",
+                {"programme_id": programme.id, "share": "yes" if share else "no"},
+            )
+        ],
     )
 
 
