@@ -16,6 +16,7 @@ from typing import Any, Literal
 from adaptive_cards_python import elements as E
 
 from bot.domain.progression import (
+    AgreedAction,
     ComparedCard,
     DeckTemplate,
     LeadQuestion,
@@ -159,19 +160,13 @@ class ContributionLine:
     text: str
 
 
-@dataclass(frozen=True)
-class ActionLine:
-    what: str
-    owner: str
-    due_on: date
-    done: bool = False
-
-    def line(self) -> str:
-        mark = "\u2611" if self.done else "\u2610"
-        return (
-            f"{mark} {base.said(_short(self.what, 160))} \u2014 **{base.said(self.owner)}**, "
-            f"by {day(self.due_on)}"
-        )
+def action_line(action: AgreedAction) -> str:
+    """An agreed action as one line: done or not, what, who, by when."""
+    mark = "\u2611" if action.done else "\u2610"
+    return (
+        f"{mark} {base.said(_short(action.what, 160))} \u2014 **{base.said(action.owner)}**, "
+        f"by {day(action.due_on)}"
+    )
 
 
 @dataclass(frozen=True)
@@ -184,7 +179,7 @@ class LiveCardView:
     issue_title: str
     card: LeadQuestion
     contributions: Sequence[ContributionLine] = ()
-    actions: Sequence[ActionLine] = ()
+    actions: Sequence[AgreedAction] = ()
     side: Side = "front"
     owner_choices: Sequence[tuple[str, str]] = ()  # (name, person id)
     default_owner: str = ""
@@ -298,7 +293,9 @@ def _front(view: LiveCardView) -> tuple[list[base.Element], list[Any]]:
         )
     if view.actions:
         body.append(E.TextBlock(text="Agreed actions", weight="bolder", wrap=True, separator=True))
-        body.extend(E.TextBlock(text=a.line(), wrap=True, spacing="small") for a in view.actions)
+        body.extend(
+            E.TextBlock(text=action_line(a), wrap=True, spacing="small") for a in view.actions
+        )
     body.extend(
         text_field(
             "contribution",
@@ -543,7 +540,7 @@ def summary_card(view: SummaryView) -> base.CardDict:
             )
         body.extend(
             E.TextBlock(
-                text=ActionLine(a.what, a.owner, a.due_on, a.done).line(),
+                text=action_line(a),
                 wrap=True,
                 spacing="small",
             )

@@ -51,7 +51,7 @@ def _live(key: str, side: pc.Side, **extra: Any) -> CardDict:
             pc.ContributionLine("Tom Tutor", "Moving on to level 3 maths next year."),
             pc.ContributionLine("Mia Manager", "Getting a job that uses what they learned."),
         ],
-        actions=[pc.ActionLine("Map our progression routes", "Mia Manager", date(2026, 12, 11))],
+        actions=[AgreedAction("Map our progression routes", "Mia Manager", date(2026, 12, 11))],
         side=side,
         owner_choices=[("Cara Coach", "1"), ("Mia Manager", "3"), ("Tom Tutor", "2")],
         default_owner="1",

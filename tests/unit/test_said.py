@@ -81,7 +81,7 @@ def _live(side: pc.Side) -> dict[str, Any]:
         side,
         group=E,
         contributions=[pc.ContributionLine(E, E)],
-        actions=[pc.ActionLine(E, E, date(2026, 12, 11))],
+        actions=[AgreedAction(E, E, date(2026, 12, 11))],
     )
 
 

@@ -36,7 +36,6 @@ from cards.base import CardDict
 from cards.progression import (
     DECK_FILE,
     MAX_COMPARED,
-    ActionLine,
     ActionReminderView,
     ContributionLine,
     DigestLine,
@@ -269,7 +268,7 @@ class SessionView:
                     for c in contributions
                 ],
                 actions=[
-                    ActionLine(
+                    rules.AgreedAction(
                         _action_what(a), names.get(a.owner_id, UNNAMED), a.due_on, bool(a.done_at)
                     )
                     for a in actions
