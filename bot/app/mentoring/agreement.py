@@ -87,11 +87,12 @@ async def _load(
         return Reply.text(GONE)
     permission = Permission.WRITE_MENTORING if write else Permission.READ_MENTORING
     if not ctx.can(permission, relationship.bare_subject(rel)):
-        return Reply.text(REFUSED)
+        if ctx.person.id != rel.mentor_id:
+            return Reply.text(REFUSED)
+        # Its mentor, once it has ended: no longer part of it (bot.domain.mentoring).
+        return Reply.text(GONE if rel.accepted_at is None else MENTOR_AFTER_END)
     if rel.accepted_at is None:
         return Reply.text(NOT_YET if rel.state == ASKED else GONE)
-    if rel.state != ACTIVE and ctx.person.id != rel.mentee_id:
-        return Reply.text(MENTOR_AFTER_END)
     if write and rel.state != ACTIVE:
         return Reply.text(ENDED)
     return rel
@@ -302,7 +303,7 @@ async def agreement(ctx: HandlerContext) -> Reply:
         )
     records = MentoringRecords(ctx.uow.session)
     rels = [r for r in await records.open_of(ctx.turn.org_id, ctx.person.id) if r.state == ACTIVE]
-    past = [] if len(rels) == 1 else await records.past_of(ctx.turn.org_id, ctx.person.id)
+    past = [] if len(rels) == 1 else await relationship.past_readable(ctx, 10)
     if not rels and not past:
         return Reply.text(
             "You don't have a mentoring agreement yet. Say **mentor maths** (or your subject) to "
