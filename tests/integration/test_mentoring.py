@@ -33,7 +33,7 @@ from storage.mentoring import (
 )
 from storage.people import Directory
 from storage.privacy import AccessEntry
-from storage.reminders import PENDING, Schedule
+from storage.reminders import PENDING, Schedule, ScheduledItem
 from tests.conftest import ADMIN, MANAGER, START, TUTOR
 from tests.integration.test_support import button_data, cards_to, next_card_to, texts_to
 from tests.support.cards import card_nodes, card_text, only_card
@@ -876,6 +876,43 @@ async def test_the_mentee_still_reads_a_past_agreement_read_only_and_nobody_else
     ]
     assert (tom, ben) not in {(owner, reader) for owner, reader, _ in opened}
     assert opened == []
+
+
+async def test_a_drafted_review_is_not_sent_on_once_the_relationship_has_ended(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Every write after the end is refused and stores nothing: the mentee pressing "I've read
+    it" on a review drafted before the end hears it has ended, the review stays a draft with
+    nobody told, and the recipients receive nothing. Neither side can end it again."""
+    rel_id = await agreed_and_met(teams, teams_app, clock)
+    clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    draft = await next_card_to(teams, teams_app, clock, TUTOR)
+    data = button_data(draft, "mentoring.review.seen")
+    await teams.execute(TUTOR, "mentor.not_fit", {"rel": rel_id})
+    (before,) = await rows(teams_app, MentoringRelationship)
+    assert before.state == NOT_A_FIT
+    await tick(teams_app, clock)
+    keys_before = {i.key for i in await rows(teams_app, ScheduledItem)}
+    connector.clear()
+
+    answer = await teams.answer(TUTOR, "mentoring.review.seen", data)
+    assert "has ended" in str(answer) and "Sent to" not in str(answer)
+    (review,) = await rows(teams_app, MentoringReview)
+    assert (review.state, review.seen_at, review.sent_at) == (DRAFTED, None, None)
+    assert {i.key for i in await rows(teams_app, ScheduledItem)} == keys_before
+    clock.set(clock.now() + timedelta(days=1))
+    await tick(teams_app, clock)
+    assert "review" not in texts_to(connector, OLLY).lower()
+
+    for who in (TUTOR, BEN):
+        answer = await teams.answer(who, "mentor.not_fit", {"rel": rel_id})
+        assert "already ended" in str(answer), who
+    (after,) = await rows(teams_app, MentoringRelationship)
+    assert (after.state, after.ended_at, after.updated_at) == (
+        NOT_A_FIT,
+        before.ended_at,
+        before.updated_at,
+    )
 
 
 async def test_every_read_by_someone_else_is_in_the_access_log_and_privacy_shows_it(

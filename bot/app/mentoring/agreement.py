@@ -661,6 +661,8 @@ async def review_seen(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         return Reply.text(GONE)
     if ctx.person.id != rel.mentee_id:
         return Reply.text("Only the mentee sends the review on, once they've read it.")
+    if rel.state != ACTIVE:  # a draft from before the end goes nowhere
+        return Reply.text(ENDED)
     now = ctx.services.clock.now()
     if review.state != SENT:
         review.state, review.seen_at, review.sent_at = SENT, now, now
