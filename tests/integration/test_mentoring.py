@@ -409,6 +409,38 @@ async def test_agreement_smart_errors_then_confirmed_by_both_then_a_change(
     assert [c["what"] for c in rel.confirmations][-2:] == ["proposed", "confirmed"]
 
 
+async def test_a_meeting_is_logged_only_against_a_confirmed_agreement(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """A meeting log records progress against the agreed objectives: until both have confirmed
+    the agreement no card offers "Log a meeting", and a forged submit or an old button is
+    refused and stores nothing. Once confirmed, it is offered and logged."""
+    rel_id = await mentored_by_ben(teams, teams_app, clock)
+    meeting = {"rel": rel_id, "held_on": "2026-11-23", "discussed": "Before we agreed"}
+    for proposed in (False, True):
+        if proposed:  # Ben proposes; Tom has not confirmed it yet.
+            await teams.execute(BEN, "agreement.save", {"rel": rel_id, **GOOD})
+        for who in (TUTOR, BEN):
+            body, sent = await teams.execute(who, "agreement.open", {"rel": rel_id})
+            assert "mentoring.meeting.open" not in verbs_on(shown(body, sent)), (proposed, who)
+            for verb in ("mentoring.meeting.open", "mentoring.meeting"):
+                answer = str(await teams.answer(who, verb, meeting))
+                assert "once you have both confirmed the agreement" in answer, (verb, answer)
+                assert "Log a mentoring meeting" not in answer
+    assert await rows(teams_app, MentoringEntry) == []
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.agreement == {} and rel.proposal is not None
+    await tick(teams_app, clock)
+    assert not [i for i in await rows(teams_app, ScheduledItem) if "nudge" in i.key]
+
+    await teams.execute(TUTOR, "agreement.confirm", {"rel": rel_id})
+    body, sent = await teams.execute(TUTOR, "agreement.open", {"rel": rel_id})
+    assert "mentoring.meeting.open" in verbs_on(shown(body, sent))
+    answer = await teams.answer(TUTOR, "mentoring.meeting", {**meeting, "discussed": "Agreed"})
+    assert "Meeting logged." in card_text(answer)
+    assert [e.discussed for e in await rows(teams_app, MentoringEntry)] == ["Agreed"]
+
+
 # ----------------------------------------------- meetings, observations, reviews
 
 

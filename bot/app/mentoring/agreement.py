@@ -65,6 +65,11 @@ ENDED = (
     "This mentoring relationship has ended: you can still read its agreement, but nothing in it "
     "can be changed or added."
 )
+# A meeting is logged against the objectives both have agreed.
+NOT_AGREED = (
+    "Meetings are logged against your agreed objectives: log one once you have both confirmed "
+    "the agreement."
+)
 # The mentor's view of the records ends with the relationship; they stay with the mentee.
 MENTOR_AFTER_END = (
     "This mentoring relationship has ended: its agreement and log stay with your mentee and are "
@@ -511,7 +516,9 @@ async def schedule_nudges(
 async def open_meeting(
     ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship
 ) -> Reply:
-    objectives = [o.what for o in _objectives(rel.agreement or rel.proposal or {})]
+    if not rel.agreement:
+        return Reply.text(NOT_AGREED)
+    objectives = [o.what for o in _objectives(rel.agreement)]
     today = london(ctx.services.clock.now()).date().isoformat()
     _mentor_opened(ctx, rel, "meeting log form")
     return Reply.show(meeting_form_card(rel.id, objectives, {"held_on": today}))
@@ -521,7 +528,9 @@ async def open_meeting(
 async def log_meeting(
     ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship
 ) -> Reply:
-    objectives = _objectives(rel.agreement or rel.proposal or {})
+    if not rel.agreement:
+        return Reply.text(NOT_AGREED)
+    objectives = _objectives(rel.agreement)
     now = ctx.services.clock.now()
     today = london(now).date()
     errors: dict[str, str] = {}
@@ -562,8 +571,7 @@ async def log_meeting(
         )
     )
     await ctx.uow.session.flush()
-    if rel.agreement:
-        await schedule_nudges(ctx.uow.session, rel, held_on, now)
+    await schedule_nudges(ctx.uow.session, rel, held_on, now)
     return Reply.update(await agreement_for(ctx, rel, "Meeting logged."))
 
 
