@@ -1055,6 +1055,34 @@ async def test_every_read_by_someone_else_is_in_the_access_log_and_privacy_shows
         )
 
 
+async def test_a_teams_retry_is_answered_from_the_store_and_logged_once(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Teams sends an activity again when its answer was slow: the mentor's reads of the
+    mentee's record (the agreement, its form, the meeting form) and a meeting logged each
+    write one access-log row and store once; the retry gets the same card back."""
+    rel_id = await agreed_and_met(teams, teams_app, clock)
+    tom, ben = await person_id(teams_app, TUTOR), await person_id(teams_app, BEN)
+    meeting = {"rel": rel_id, "held_on": "2026-11-23", "discussed": "Retried once"}
+    for n, (verb, data, marker) in enumerate(
+        (
+            ("agreement.open", {"rel": rel_id}, "Confidential worries"),
+            ("agreement.edit", {"rel": rel_id}, "bricklayers"),
+            ("mentoring.meeting.open", {"rel": rel_id}, "Log a mentoring meeting"),
+            ("mentoring.meeting", meeting, "Meeting logged."),
+        )
+    ):
+        logged = len(await rows(teams_app, AccessEntry))
+        first = await teams.answer(BEN, verb, data, activity_id=f"retry-{n}")
+        again = await teams.answer(BEN, verb, data, activity_id=f"retry-{n}")
+        assert marker in card_text(first), verb
+        assert again == first, verb
+        new = [(r.owner_id, r.reader_id) for r in (await rows(teams_app, AccessEntry))[logged:]]
+        assert new == [(tom, ben)], verb
+    entries = [e.discussed for e in await rows(teams_app, MentoringEntry)]
+    assert entries == ["Confidential worries", "Retried once"]
+
+
 async def test_a_mentees_records_are_in_their_export_and_go_when_they_are_erased(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:

@@ -693,15 +693,17 @@ async def review_seen(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     return Reply.update(note_card(f"{review.label}: sent", lines))
 
 
+# The opens that show the mentor the mentee's record write the access log: they are stored
+# like a submit, so a Teams retry is answered from the store and logged once.
 ROWS: tuple[Command | CardAction, ...] = (
     Command(
         "agreement", agreement, aliases=("agreements",), scopes=PERSONAL, menu_scopes=HELP_ONLY
     ),
-    CardAction("agreement.open", open_agreement, idempotent=False),
-    CardAction("agreement.edit", edit, idempotent=False),
+    CardAction("agreement.open", open_agreement),
+    CardAction("agreement.edit", edit),
     CardAction("agreement.save", save),
     CardAction("agreement.confirm", confirm),
-    CardAction("mentoring.meeting.open", open_meeting, idempotent=False),
+    CardAction("mentoring.meeting.open", open_meeting),
     CardAction("mentoring.meeting", log_meeting),
     CardAction("mentoring.observe.open", open_observation, idempotent=False),
     CardAction("mentoring.observe", record_observation),
