@@ -17,16 +17,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
 
+# Relationship states: the domain's (who is in a relationship depends on them).
+from bot.domain.mentoring import ACTIVE as ACTIVE
+from bot.domain.mentoring import ASKED as ASKED
+from bot.domain.mentoring import DECLINED as DECLINED
+from bot.domain.mentoring import ENDED as ENDED
+from bot.domain.mentoring import NOT_A_FIT as NOT_A_FIT
+from bot.domain.mentoring import OPEN_STATES as OPEN_STATES
+from bot.domain.mentoring import WITHDRAWN as WITHDRAWN
 from storage.models import OrganisationRow, Records, belongs_to, get_in_org, given
-
-# Relationship states
-ASKED = "asked"  # the mentee chose this mentor; waiting for them to accept
-DECLINED = "declined"  # the mentor could not take it on
-ACTIVE = "active"  # accepted: agreeing, then working to the agreement
-NOT_A_FIT = "not_a_fit"  # either side said so; no reason asked
-ENDED = "ended"
-WITHDRAWN = "withdrawn"
-OPEN_STATES = (ASKED, ACTIVE)
 
 # Entry kinds
 MEETING = "meeting"
@@ -190,16 +189,17 @@ class MentoringRecords(Records):
         )
 
     async def past_of(self, org_id: str, person_id: int) -> Sequence[MentoringRelationship]:
-        """Relationships someone was mentored in that were accepted and have since ended: their
-        agreements stay readable by the mentee (the mentor's view ends with the relationship).
-        Most recent first."""
+        """Relationships someone was in, as mentee or mentor, that were accepted and have since
+        ended, most recent first. Which of them they may still read is `can()`'s to say."""
         return await self.rows(
             MentoringRelationship,
             MentoringRelationship.state.not_in(OPEN_STATES),
             MentoringRelationship.accepted_at.is_not(None),
-            MentoringRelationship.mentee_id == person_id,
+            or_(
+                MentoringRelationship.mentee_id == person_id,
+                MentoringRelationship.mentor_id == person_id,
+            ),
             order_by=(MentoringRelationship.updated_at.desc(), MentoringRelationship.id.desc()),
-            limit=10,
             org_id=org_id,
         )
 

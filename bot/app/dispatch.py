@@ -349,11 +349,13 @@ class Dispatcher:
             return None
         # Replay the card but not the follow-up messages: they were delivered the first time.
         previous = Reply.from_json(stored)
-        return (
-            Reply(messages=[], card=previous.card)
-            if previous.card
-            else Reply(messages=[Message(text="Already saved.")])
-        )
+        if previous.card:
+            return Reply(messages=[], card=previous.card)
+        shown = next((m.card for m in previous.messages if m.card is not None), None)
+        if shown is not None and ctx.turn.via_invoke:
+            # The card it showed was the invoke's answer (bot/teams/web.py): answer it again.
+            return Reply(messages=[], card=shown)
+        return Reply(messages=[Message(text="Already saved.")])
 
 
 def retry_key(turn: Turn) -> str:

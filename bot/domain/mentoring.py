@@ -7,6 +7,7 @@
   words, three SMART objectives, when and where to meet, review points (an initial review after
   the first half term, then reports in January and April) and who receives the reports.
 - GROW and OSKAR as a sequence of steps, one question at a time.
+- Who is in a relationship: the mentee always, the mentor only while it is open.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Self, cast
 from zoneinfo import ZoneInfo
+
+from bot.domain.access import Subject
 
 LONDON = ZoneInfo("Europe/London")
 MORNING = time(9, 0)
@@ -447,3 +450,38 @@ def draft_review(
     if ordered:
         lines.append(f"Most recently discussed: {ordered[-1].discussed}")
     return lines
+
+
+# ---------------------------------------------------------------------- the relationship
+
+# A relationship's states, as stored.
+ASKED = "asked"  # the mentee chose this mentor; waiting for them to accept
+DECLINED = "declined"  # the mentor could not take it on
+ACTIVE = "active"  # accepted: agreeing, then working to the agreement
+NOT_A_FIT = "not_a_fit"  # either side said so; no reason asked
+ENDED = "ended"
+WITHDRAWN = "withdrawn"
+OPEN_STATES = (ASKED, ACTIVE)
+
+
+def relationship_subject(
+    org_id: str,
+    mentee_id: int,
+    mentor_id: int,
+    state: str,
+    *,
+    shared_with: frozenset[int] = frozenset(),
+    line_manager_ids: frozenset[int] = frozenset(),
+) -> Subject:
+    """What `can()` decides a relationship's reads and writes on: the mentee is `tutor_id`, the
+    mentor `practitioner_id` while the relationship is open (asked or active). Once it has
+    ended the mentor is no longer part of it: their view of the agreement, the meeting log and
+    the observations ends with it, and the records stay with the mentee (the confidentiality
+    matrix's last phase). Every read and write of a relationship asks on this subject."""
+    return Subject(
+        org_id=org_id,
+        tutor_id=mentee_id,
+        practitioner_id=mentor_id if state in OPEN_STATES else None,
+        line_manager_ids=line_manager_ids,
+        shared_with=shared_with,
+    )

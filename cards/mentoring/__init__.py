@@ -357,13 +357,18 @@ def agreement_card(view: AgreementView) -> base.CardDict:
                 )
     if view.ended:
         return base.card(body, fallback_text="Your past mentoring agreement")
-    actions += [
+    actions.append(
         base.execute(
             "Propose a change" if view.in_effect else "Fill in / edit",
             "agreement.edit",
             {"rel": view.rel_id},
-        ),
-        base.execute("Log a meeting", "mentoring.meeting.open", {"rel": view.rel_id}),
+        )
+    )
+    if view.in_effect:  # meetings are logged against the agreed objectives
+        actions.append(
+            base.execute("Log a meeting", "mentoring.meeting.open", {"rel": view.rel_id})
+        )
+    actions += [
         base.execute("Record an observation", "mentoring.observe.open", {"rel": view.rel_id}),
         base.execute("Not a good fit", "mentor.not_fit", {"rel": view.rel_id}),
     ]

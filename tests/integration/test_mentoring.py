@@ -33,7 +33,7 @@ from storage.mentoring import (
 )
 from storage.people import Directory
 from storage.privacy import AccessEntry
-from storage.reminders import PENDING, Schedule
+from storage.reminders import PENDING, Schedule, ScheduledItem
 from tests.conftest import ADMIN, MANAGER, START, TUTOR
 from tests.integration.test_support import button_data, cards_to, next_card_to, texts_to
 from tests.support.cards import card_nodes, card_text, only_card
@@ -407,6 +407,38 @@ async def test_agreement_smart_errors_then_confirmed_by_both_then_a_change(
     (rel,) = await rows(teams_app, MentoringRelationship)
     assert rel.version == 2 and rel.agreement["meeting"] == changed["meeting"]
     assert [c["what"] for c in rel.confirmations][-2:] == ["proposed", "confirmed"]
+
+
+async def test_a_meeting_is_logged_only_against_a_confirmed_agreement(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """A meeting log records progress against the agreed objectives: until both have confirmed
+    the agreement no card offers "Log a meeting", and a forged submit or an old button is
+    refused and stores nothing. Once confirmed, it is offered and logged."""
+    rel_id = await mentored_by_ben(teams, teams_app, clock)
+    meeting = {"rel": rel_id, "held_on": "2026-11-23", "discussed": "Before we agreed"}
+    for proposed in (False, True):
+        if proposed:  # Ben proposes; Tom has not confirmed it yet.
+            await teams.execute(BEN, "agreement.save", {"rel": rel_id, **GOOD})
+        for who in (TUTOR, BEN):
+            body, sent = await teams.execute(who, "agreement.open", {"rel": rel_id})
+            assert "mentoring.meeting.open" not in verbs_on(shown(body, sent)), (proposed, who)
+            for verb in ("mentoring.meeting.open", "mentoring.meeting"):
+                answer = str(await teams.answer(who, verb, meeting))
+                assert "once you have both confirmed the agreement" in answer, (verb, answer)
+                assert "Log a mentoring meeting" not in answer
+    assert await rows(teams_app, MentoringEntry) == []
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.agreement == {} and rel.proposal is not None
+    await tick(teams_app, clock)
+    assert not [i for i in await rows(teams_app, ScheduledItem) if "nudge" in i.key]
+
+    await teams.execute(TUTOR, "agreement.confirm", {"rel": rel_id})
+    body, sent = await teams.execute(TUTOR, "agreement.open", {"rel": rel_id})
+    assert "mentoring.meeting.open" in verbs_on(shown(body, sent))
+    answer = await teams.answer(TUTOR, "mentoring.meeting", {**meeting, "discussed": "Agreed"})
+    assert "Meeting logged." in card_text(answer)
+    assert [e.discussed for e in await rows(teams_app, MentoringEntry)] == ["Agreed"]
 
 
 # ----------------------------------------------- meetings, observations, reviews
@@ -878,6 +910,43 @@ async def test_the_mentee_still_reads_a_past_agreement_read_only_and_nobody_else
     assert opened == []
 
 
+async def test_a_drafted_review_is_not_sent_on_once_the_relationship_has_ended(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Every write after the end is refused and stores nothing: the mentee pressing "I've read
+    it" on a review drafted before the end hears it has ended, the review stays a draft with
+    nobody told, and the recipients receive nothing. Neither side can end it again."""
+    rel_id = await agreed_and_met(teams, teams_app, clock)
+    clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    draft = await next_card_to(teams, teams_app, clock, TUTOR)
+    data = button_data(draft, "mentoring.review.seen")
+    await teams.execute(TUTOR, "mentor.not_fit", {"rel": rel_id})
+    (before,) = await rows(teams_app, MentoringRelationship)
+    assert before.state == NOT_A_FIT
+    await tick(teams_app, clock)
+    keys_before = {i.key for i in await rows(teams_app, ScheduledItem)}
+    connector.clear()
+
+    answer = await teams.answer(TUTOR, "mentoring.review.seen", data)
+    assert "has ended" in str(answer) and "Sent to" not in str(answer)
+    (review,) = await rows(teams_app, MentoringReview)
+    assert (review.state, review.seen_at, review.sent_at) == (DRAFTED, None, None)
+    assert {i.key for i in await rows(teams_app, ScheduledItem)} == keys_before
+    clock.set(clock.now() + timedelta(days=1))
+    await tick(teams_app, clock)
+    assert "review" not in texts_to(connector, OLLY).lower()
+
+    for who in (TUTOR, BEN):
+        answer = await teams.answer(who, "mentor.not_fit", {"rel": rel_id})
+        assert "already ended" in str(answer), who
+    (after,) = await rows(teams_app, MentoringRelationship)
+    assert (after.state, after.ended_at, after.updated_at) == (
+        NOT_A_FIT,
+        before.ended_at,
+        before.updated_at,
+    )
+
+
 async def test_every_read_by_someone_else_is_in_the_access_log_and_privacy_shows_it(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
@@ -984,6 +1053,34 @@ async def test_every_read_by_someone_else_is_in_the_access_log_and_privacy_shows
         assert "Nobody but you has opened them" in card_text(
             only_card(await teams.say(other, "privacy"))
         )
+
+
+async def test_a_teams_retry_is_answered_from_the_store_and_logged_once(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Teams sends an activity again when its answer was slow: the mentor's reads of the
+    mentee's record (the agreement, its form, the meeting form) and a meeting logged each
+    write one access-log row and store once; the retry gets the same card back."""
+    rel_id = await agreed_and_met(teams, teams_app, clock)
+    tom, ben = await person_id(teams_app, TUTOR), await person_id(teams_app, BEN)
+    meeting = {"rel": rel_id, "held_on": "2026-11-23", "discussed": "Retried once"}
+    for n, (verb, data, marker) in enumerate(
+        (
+            ("agreement.open", {"rel": rel_id}, "Confidential worries"),
+            ("agreement.edit", {"rel": rel_id}, "bricklayers"),
+            ("mentoring.meeting.open", {"rel": rel_id}, "Log a mentoring meeting"),
+            ("mentoring.meeting", meeting, "Meeting logged."),
+        )
+    ):
+        logged = len(await rows(teams_app, AccessEntry))
+        first = await teams.answer(BEN, verb, data, activity_id=f"retry-{n}")
+        again = await teams.answer(BEN, verb, data, activity_id=f"retry-{n}")
+        assert marker in card_text(first), verb
+        assert again == first, verb
+        new = [(r.owner_id, r.reader_id) for r in (await rows(teams_app, AccessEntry))[logged:]]
+        assert new == [(tom, ben)], verb
+    entries = [e.discussed for e in await rows(teams_app, MentoringEntry)]
+    assert entries == ["Confidential worries", "Retried once"]
 
 
 async def test_a_mentees_records_are_in_their_export_and_go_when_they_are_erased(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.domain import mentoring as rules
+from bot.domain.access import Actor, Permission, Role, can
 
 TODAY = date(2026, 11, 23)
 
@@ -134,3 +135,25 @@ def test_the_manifest_menu_offers_mentor_and_coach_and_help_lists_agreement() ->
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     for words in ("`mentor`", "`agreement`", "`coach grow`", "`coach oskar`", "`coach review`"):
         assert words in readme
+
+
+def test_the_mentor_is_in_a_relationship_only_while_it_is_open() -> None:
+    """The confidentiality matrix's last phase, as the one permission function sees it: once a
+    relationship has ended its records stay with the mentee, and the mentor's view ends with
+    it. Nobody else ever reads them, whatever their role."""
+    mentee, mentor = Actor(1, "org"), Actor(2, "org")
+    others = [Actor(3, "org", frozenset(Role)), Actor(4, "org", frozenset({Role.TUTOR}))]
+    read, write = Permission.READ_MENTORING, Permission.WRITE_MENTORING
+    for state in rules.OPEN_STATES:
+        subject = rules.relationship_subject("org", 1, 2, state, line_manager_ids=frozenset({3}))
+        for who in (mentee, mentor):
+            assert can(who, read, subject) and can(who, write, subject), (state, who)
+        assert not any(can(o, read, subject) for o in others), state
+    for state in (rules.DECLINED, rules.NOT_A_FIT, rules.ENDED, rules.WITHDRAWN):
+        subject = rules.relationship_subject("org", 1, 2, state, line_manager_ids=frozenset({3}))
+        assert can(mentee, read, subject), state
+        assert not can(mentor, read, subject) and not can(mentor, write, subject), state
+        assert not any(can(o, p, subject) for o in others for p in (read, write)), state
+    # A review's recipients read the report the mentee agreed to send them, even once it ended.
+    sent = rules.relationship_subject("org", 1, 2, rules.ENDED, shared_with=frozenset({4}))
+    assert can(others[1], read, sent) and not can(mentor, read, sent)

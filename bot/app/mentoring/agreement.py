@@ -65,6 +65,11 @@ ENDED = (
     "This mentoring relationship has ended: you can still read its agreement, but nothing in it "
     "can be changed or added."
 )
+# A meeting is logged against the objectives both have agreed.
+NOT_AGREED = (
+    "Meetings are logged against your agreed objectives: log one once you have both confirmed "
+    "the agreement."
+)
 # The mentor's view of the records ends with the relationship; they stay with the mentee.
 MENTOR_AFTER_END = (
     "This mentoring relationship has ended: its agreement and log stay with your mentee and are "
@@ -87,11 +92,12 @@ async def _load(
         return Reply.text(GONE)
     permission = Permission.WRITE_MENTORING if write else Permission.READ_MENTORING
     if not ctx.can(permission, relationship.bare_subject(rel)):
-        return Reply.text(REFUSED)
+        if ctx.person.id != rel.mentor_id:
+            return Reply.text(REFUSED)
+        # Its mentor, once it has ended: no longer part of it (bot.domain.mentoring).
+        return Reply.text(GONE if rel.accepted_at is None else MENTOR_AFTER_END)
     if rel.accepted_at is None:
         return Reply.text(NOT_YET if rel.state == ASKED else GONE)
-    if rel.state != ACTIVE and ctx.person.id != rel.mentee_id:
-        return Reply.text(MENTOR_AFTER_END)
     if write and rel.state != ACTIVE:
         return Reply.text(ENDED)
     return rel
@@ -302,7 +308,7 @@ async def agreement(ctx: HandlerContext) -> Reply:
         )
     records = MentoringRecords(ctx.uow.session)
     rels = [r for r in await records.open_of(ctx.turn.org_id, ctx.person.id) if r.state == ACTIVE]
-    past = [] if len(rels) == 1 else await records.past_of(ctx.turn.org_id, ctx.person.id)
+    past = [] if len(rels) == 1 else await relationship.past_readable(ctx, 10)
     if not rels and not past:
         return Reply.text(
             "You don't have a mentoring agreement yet. Say **mentor maths** (or your subject) to "
@@ -510,7 +516,9 @@ async def schedule_nudges(
 async def open_meeting(
     ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship
 ) -> Reply:
-    objectives = [o.what for o in _objectives(rel.agreement or rel.proposal or {})]
+    if not rel.agreement:
+        return Reply.text(NOT_AGREED)
+    objectives = [o.what for o in _objectives(rel.agreement)]
     today = london(ctx.services.clock.now()).date().isoformat()
     _mentor_opened(ctx, rel, "meeting log form")
     return Reply.show(meeting_form_card(rel.id, objectives, {"held_on": today}))
@@ -520,7 +528,9 @@ async def open_meeting(
 async def log_meeting(
     ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship
 ) -> Reply:
-    objectives = _objectives(rel.agreement or rel.proposal or {})
+    if not rel.agreement:
+        return Reply.text(NOT_AGREED)
+    objectives = _objectives(rel.agreement)
     now = ctx.services.clock.now()
     today = london(now).date()
     errors: dict[str, str] = {}
@@ -561,8 +571,7 @@ async def log_meeting(
         )
     )
     await ctx.uow.session.flush()
-    if rel.agreement:
-        await schedule_nudges(ctx.uow.session, rel, held_on, now)
+    await schedule_nudges(ctx.uow.session, rel, held_on, now)
     return Reply.update(await agreement_for(ctx, rel, "Meeting logged."))
 
 
@@ -660,6 +669,8 @@ async def review_seen(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         return Reply.text(GONE)
     if ctx.person.id != rel.mentee_id:
         return Reply.text("Only the mentee sends the review on, once they've read it.")
+    if rel.state != ACTIVE:  # a draft from before the end goes nowhere
+        return Reply.text(ENDED)
     now = ctx.services.clock.now()
     if review.state != SENT:
         review.state, review.seen_at, review.sent_at = SENT, now, now
@@ -682,15 +693,17 @@ async def review_seen(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     return Reply.update(note_card(f"{review.label}: sent", lines))
 
 
+# The opens that show the mentor the mentee's record write the access log: they are stored
+# like a submit, so a Teams retry is answered from the store and logged once.
 ROWS: tuple[Command | CardAction, ...] = (
     Command(
         "agreement", agreement, aliases=("agreements",), scopes=PERSONAL, menu_scopes=HELP_ONLY
     ),
-    CardAction("agreement.open", open_agreement, idempotent=False),
-    CardAction("agreement.edit", edit, idempotent=False),
+    CardAction("agreement.open", open_agreement),
+    CardAction("agreement.edit", edit),
     CardAction("agreement.save", save),
     CardAction("agreement.confirm", confirm),
-    CardAction("mentoring.meeting.open", open_meeting, idempotent=False),
+    CardAction("mentoring.meeting.open", open_meeting),
     CardAction("mentoring.meeting", log_meeting),
     CardAction("mentoring.observe.open", open_observation, idempotent=False),
     CardAction("mentoring.observe", record_observation),

@@ -57,6 +57,7 @@ from storage.mentoring import (
 from storage.models import Person
 from storage.people import Directory
 
+ALREADY_ENDED = "This mentoring relationship has already ended."
 ONE_TO_ONE = (
     "Mentoring is between you and your mentor, so let's do this in our 1:1 chat: message me "
     "**mentor** there."
@@ -127,7 +128,7 @@ async def _overview(ctx: HandlerContext) -> Reply:
         lines.append(f"**{other}**, {role}: {state}.")
         if rel.state == ACTIVE:
             actions.append(execute(f"Open: {other}", "agreement.open", {"rel": rel.id}))
-    for rel in (await records.past_of(ctx.turn.org_id, ctx.person.id))[:3]:
+    for rel in await relationship.past_readable(ctx, 3):
         other = await name_of(ctx.directory, rel.org_id, rel.other(ctx.person.id))
         lines.append(f"**{other}** was your mentor: the agreement is kept for you to read.")
         actions.append(execute(f"Open: {other} (ended)", "agreement.open", {"rel": rel.id}))
@@ -447,9 +448,12 @@ async def not_a_good_fit(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     if rel is None:
         return Reply.text(GONE)
     if not ctx.can(Permission.WRITE_MENTORING, relationship.bare_subject(rel)):
+        # Its mentor, once it has ended, is no longer part of it (bot.domain.mentoring).
+        if ctx.person.id == rel.mentor_id:
+            return Reply.text(ALREADY_ENDED)
         return Reply.text(relationship.REFUSED)
     if rel.state not in (ASKED, ACTIVE):
-        return Reply.text("This mentoring relationship has already ended.")
+        return Reply.text(ALREADY_ENDED)
     now = ctx.services.clock.now()
     rel.state, rel.ended_at, rel.updated_at = NOT_A_FIT, now, now
     await relationship.cancel_relationship_reminders(ctx.uow.session, rel, now)

@@ -13,8 +13,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.app.context import HandlerContext
 from bot.domain import mentoring as rules
-from bot.domain.access import Subject
+from bot.domain.access import Permission, Subject
 from storage.mentoring import (
     ACTIVE,
     ASKED,
@@ -94,21 +95,22 @@ async def chain_ids(directory: Directory, person: Person) -> frozenset[int]:
 async def subject_of(directory: Directory, rel: MentoringRelationship) -> Subject:
     mentee = await directory.person(rel.org_id, rel.mentee_id)
     chain = await chain_ids(directory, mentee) if mentee else frozenset()
-    return Subject(
-        org_id=rel.org_id,
-        tutor_id=rel.mentee_id,
-        practitioner_id=rel.mentor_id,
-        line_manager_ids=chain,
+    return rules.relationship_subject(
+        rel.org_id, rel.mentee_id, rel.mentor_id, rel.state, line_manager_ids=chain
     )
 
 
 def bare_subject(rel: MentoringRelationship, shared: frozenset[int] = frozenset()) -> Subject:
-    return Subject(
-        org_id=rel.org_id,
-        tutor_id=rel.mentee_id,
-        practitioner_id=rel.mentor_id,
-        shared_with=shared,
+    return rules.relationship_subject(
+        rel.org_id, rel.mentee_id, rel.mentor_id, rel.state, shared_with=shared
     )
+
+
+async def past_readable(ctx: HandlerContext, limit: int) -> list[MentoringRelationship]:
+    """Ended relationships the person asking may still read (their mentee's view; a mentor's
+    ends with the relationship), most recent first."""
+    past = await MentoringRecords(ctx.uow.session).past_of(ctx.turn.org_id, ctx.person.id)
+    return [r for r in past if ctx.can(Permission.READ_MENTORING, bare_subject(r))][:limit]
 
 
 async def name_of(directory: Directory, org_id: str, person_id: int | None) -> str:
