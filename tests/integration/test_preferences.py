@@ -29,8 +29,11 @@ async def _render(ctx: NoticeContext) -> Message:
     return Message(card=reminder_card(heading, [], [NextStep("Open", "help")]))
 
 
-def _bot(app: web.Application) -> Bot:
-    bot = app[BOT_KEY]
+@pytest.fixture
+def bot(teams: TeamsClient, teams_app: web.Application) -> Bot:
+    """The running app's bot (`teams` starts it), with two kinds of message of the test's own:
+    an offer (it can be turned off) and a deadline reminder (always sent)."""
+    bot = teams_app[BOT_KEY]
     if bot.worker.kinds.get("test.offer") is None:
         bot.worker.kinds.add(
             NoticeKind(
@@ -60,10 +63,10 @@ async def _state(bot: Bot, key: str) -> str:
         return item.state
 
 
+@pytest.mark.usefixtures("bot")  # its two kinds of message are on the card
 async def test_settings_shows_what_can_be_turned_off_and_what_is_always_sent(
-    teams: TeamsClient, teams_app: web.Application
+    teams: TeamsClient,
 ) -> None:
-    _bot(teams_app)
     card = only_card(await teams.say(TUTOR, "settings"))
     toggle = next(e for e in card["body"] if e.get("id") == "keep.self_referral_offers")
     assert toggle["type"] == "Input.Toggle" and toggle["value"] == "true"
@@ -76,9 +79,8 @@ async def test_settings_shows_what_can_be_turned_off_and_what_is_always_sent(
 
 
 async def test_turning_off_offers_stops_them_but_not_deadlines(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, bot: Bot, clock: FixedClock
 ) -> None:
-    bot = _bot(teams_app)
     await teams.say(TUTOR, "hello")
     response, _ = await teams.execute(
         TUTOR, "settings.save", {"keep.self_referral_offers": "false"}
@@ -103,9 +105,8 @@ async def test_turning_off_offers_stops_them_but_not_deadlines(
 
 
 async def test_an_admin_sets_the_sending_hours_and_messages_wait_for_them(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, bot: Bot, clock: FixedClock
 ) -> None:
-    bot = _bot(teams_app)
     await teams.say(TUTOR, "hello")
     card = only_card(await teams.say(ADMIN, "settings"))
     titles = {a["title"] for a in card["actions"]}
@@ -132,9 +133,8 @@ async def test_an_admin_sets_the_sending_hours_and_messages_wait_for_them(
 
 
 async def test_an_end_before_the_start_comes_back_with_the_field_error(
-    teams: TeamsClient, teams_app: web.Application
+    teams: TeamsClient, bot: Bot
 ) -> None:
-    bot = _bot(teams_app)
     await teams.say(ADMIN, "hello")
     response, _ = await teams.execute(ADMIN, "settings.hours", {"start": "12:30", "end": "11:00"})
     card = response["value"]
@@ -146,10 +146,7 @@ async def test_an_end_before_the_start_comes_back_with_the_field_error(
         assert org is not None and "sending_hours" not in org.settings
 
 
-async def test_a_tutor_cannot_change_the_sending_hours(
-    teams: TeamsClient, teams_app: web.Application
-) -> None:
-    bot = _bot(teams_app)
+async def test_a_tutor_cannot_change_the_sending_hours(teams: TeamsClient, bot: Bot) -> None:
     response, _ = await teams.execute(
         TUTOR, "settings.hours", {"start": "06:00", "end": "24:00", "weekends": "true"}
     )
@@ -162,9 +159,8 @@ async def test_a_tutor_cannot_change_the_sending_hours(
 
 
 async def test_undelivered_messages_are_shown_to_admins_and_retried_when_reachable(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, bot: Bot, clock: FixedClock
 ) -> None:
-    bot = _bot(teams_app)
     await teams.say(ADMIN, "hello")
     refused = await teams.say(TUTOR, "undelivered")
     assert "only an org admin" in refused[0].text
@@ -251,9 +247,8 @@ async def test_each_opt_out_stops_its_real_messages_through_the_worker(
 
 
 async def test_a_part_time_tutor_keeps_their_own_quiet_times(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, bot: Bot, clock: FixedClock
 ) -> None:
-    bot = _bot(teams_app)
     await teams.say(TUTOR, "hello")
     card = only_card(await teams.say(TUTOR, "settings"))
     assert {"quiet_start", "quiet_end", "days_off"} <= {e.get("id") for e in card["body"]}
@@ -293,9 +288,8 @@ def _calendar_csv(connector: Any, content: str) -> dict[str, Any]:
 
 
 async def test_an_admin_sets_term_dates_and_closures_and_messages_keep_to_them(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+    teams: TeamsClient, bot: Bot, clock: FixedClock
 ) -> None:
-    bot = _bot(teams_app)
     await teams.say(TUTOR, "hello")
     refused = await teams.say(TUTOR, "terms")
     assert "admin" in refused[0].text
