@@ -142,6 +142,8 @@ async def teams(
 ADMIN = User("admin", "Ada Admin", "admin@college.ac.uk")
 TUTOR = User("tutor", "Tom Tutor", "tom@college.ac.uk")
 MANAGER = User("manager", "Mia Manager", "mia@college.ac.uk")
+# Quinn, in many modules' colleges, is not on the roster below unless a test puts him there.
+QUINN = User("quinn", "Quinn Quality", "quinn@college.ac.uk")
 
 
 @pytest.fixture(autouse=True)

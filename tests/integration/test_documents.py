@@ -30,11 +30,10 @@ from storage.db import Database
 from storage.documents import PendingDocument, PendingDocuments
 from storage.people import Directory
 from storage.reminders import FAILED, PENDING, SENT, ScheduledItem
-from tests.conftest import ADMIN, TUTOR
+from tests.conftest import ADMIN, QUINN, TUTOR
 from tests.support.loopback import Sent
 from tests.support.teams import FILE_CONSENT, Place, TeamsClient, User
 
-QUINN = User("quinn", "Quinn Quality", "quinn@college.ac.uk")
 MATHS = Place.channel()
 
 

@@ -34,7 +34,7 @@ from storage.mentoring import (
 from storage.people import Directory
 from storage.privacy import AccessEntry
 from storage.reminders import PENDING, Schedule, ScheduledItem
-from tests.conftest import ADMIN, MANAGER, START, TUTOR
+from tests.conftest import ADMIN, MANAGER, QUINN, START, TUTOR
 from tests.integration.test_support import button_data, cards_to, next_card_to, texts_to
 from tests.support.cards import card_nodes, card_text, only_card
 from tests.support.loopback import LoopbackConnector
@@ -43,7 +43,6 @@ from tests.support.teams import Place, TeamsClient, User, set_up_college
 AMY = User("amy", "Amy Able", "amy@college.ac.uk")
 BEN = User("ben", "Ben Bright", "ben@college.ac.uk")
 HAL = User("hal", "Hal Head", "hal@college.ac.uk")
-QUINN = User("quinn", "Quinn Quality", "quinn@college.ac.uk")
 OLLY = User("olly", "Olly Leader", "olly@college.ac.uk")
 EVERYONE = (ADMIN, TUTOR, MANAGER, AMY, BEN, HAL, QUINN, OLLY)
 

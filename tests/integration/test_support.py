@@ -27,7 +27,7 @@ from storage.support import (
     SupportReferral,
     SupportSession,
 )
-from tests.conftest import ADMIN, MANAGER, START, TUTOR
+from tests.conftest import ADMIN, MANAGER, QUINN, START, TUTOR
 from tests.support.cards import EVIL, card_nodes, card_text, live_markdown, only_card
 from tests.support.loopback import LoopbackConnector, Sent
 from tests.support.teams import Place, TeamsClient, User, set_up_college
@@ -35,7 +35,6 @@ from tests.support.teams import Place, TeamsClient, User, set_up_college
 AMY = User("amy", "Amy Advanced", "amy@college.ac.uk")
 BEN = User("ben", "Ben Bright", "ben@college.ac.uk")
 HAL = User("hal", "Hal Head", "hal@college.ac.uk")
-QUINN = User("quinn", "Quinn Quality", "quinn@college.ac.uk")
 NIA = User("nia", "Nia New", "nia@college.ac.uk")
 OLLY = User("olly", "Olly Other", "olly@college.ac.uk")
 EVERYONE = (ADMIN, TUTOR, MANAGER, AMY, BEN, HAL, QUINN, NIA, OLLY)

@@ -21,13 +21,12 @@ from storage.support import (
     SupportRecords,
     SupportReferral,
 )
-from tests.conftest import ADMIN, MANAGER, TUTOR
+from tests.conftest import ADMIN, MANAGER, QUINN, TUTOR
 from tests.integration.test_support import (
     AMY,
     BEN,
     HAL,
     OLLY,
-    QUINN,
     ask_amy,
     button_data,
     cards_to,

@@ -21,13 +21,12 @@ from bot.teams.web import BOT_KEY
 from storage.mentoring import MentoringEntry, MentoringReview
 from storage.observations import Observation
 from storage.walks import StoredWalk
-from tests.conftest import ADMIN, MANAGER, START, TUTOR
+from tests.conftest import ADMIN, MANAGER, QUINN, START, TUTOR
 from tests.integration.test_mentoring import GOOD, choices, person_id, rows
 from tests.integration.test_support import (
     AMY,
     BEN,
     HAL,
-    QUINN,
     SCORES,
     amy_logs_session,
     button_data,

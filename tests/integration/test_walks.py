@@ -28,7 +28,7 @@ from storage.observations import Observation, Observations
 from storage.people import Directory
 from storage.reminders import SENT, Schedule
 from storage.walks import DRAFT, SAVED, StoredWalk, StoredWalkPlan, WalkStore
-from tests.conftest import ADMIN, MANAGER, TUTOR
+from tests.conftest import ADMIN, MANAGER, QUINN, TUTOR
 from tests.support.bot import BotOverHttp
 from tests.support.cards import card_nodes, card_text, only_card
 from tests.support.loopback import RosterMember, Sent
@@ -36,7 +36,6 @@ from tests.support.teams import Place, TeamsClient, User, as_teams_sends, shared
 
 TIA = User("tia", "Tia Tutor", "tia@college.ac.uk")
 LEE = User("lee", "Lee Librarian", "lee@college.ac.uk")
-QUINN = User("quinn", "Quinn Quality", "quinn@college.ac.uk")
 MATHS = Place.channel("19:team-maths@thread.tacv2", team_name="Maths", channel_name="Quality")
 ORG = "tenant-1"
 
