@@ -18,15 +18,15 @@ from storage.observations import (
     Observations,
     planned_observation_dates,
 )
+from tests.conftest import START
 
 S = ObservationState
-NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
 
 
 async def _people(db: Database) -> dict[str, int]:
     async with db.unit_of_work() as uow:
         for org in ("org-1", "org-2"):
-            uow.session.add(Organisation(id=org, name=org, settings={}, created_at=NOW))
+            uow.session.add(Organisation(id=org, name=org, settings={}, created_at=START))
         await uow.session.flush()
         people = {}
         for key, org, tutor in (
@@ -42,7 +42,7 @@ async def _people(db: Database) -> dict[str, int]:
                 email=f"{key}@college.ac.uk",
                 is_tutor=tutor,
                 learning_in_libraries=False,
-                created_at=NOW,
+                created_at=START,
             )
             uow.session.add(p)
             await uow.session.flush()
@@ -62,7 +62,7 @@ async def test_planned_observation_dates_for_learning_walks(db: Database) -> Non
             ("far", "org-2", S.PLANNED, datetime(2026, 12, 3, 10, tzinfo=UTC)),
         ]
         for key, org, state, starts in rows:
-            obs = await repo.create(org, ids[key], "2026/27", state, NOW)
+            obs = await repo.create(org, ids[key], "2026/27", state, START)
             obs.starts_at, obs.ends_at, obs.observer_id = starts, starts, ids["olive"]
         await uow.commit()
     async with db.unit_of_work() as uow:
@@ -78,17 +78,17 @@ async def test_one_observation_per_tutor_per_year(db: Database) -> None:
     ids = await _people(db)
     async with db.unit_of_work() as uow:
         repo = Observations(uow.session)
-        await repo.create("org-1", ids["tom"], "2026/27", S.ALLOCATED, NOW)
-        await repo.create("org-1", ids["tom"], "2027/28", S.ALLOCATED, NOW)
+        await repo.create("org-1", ids["tom"], "2026/27", S.ALLOCATED, START)
+        await repo.create("org-1", ids["tom"], "2027/28", S.ALLOCATED, START)
         with pytest.raises(IntegrityError):
-            await repo.create("org-1", ids["tom"], "2026/27", S.ALLOCATED, NOW)
+            await repo.create("org-1", ids["tom"], "2026/27", S.ALLOCATED, START)
 
 
 async def test_queries_behind_the_views_and_exports(db: Database) -> None:
     ids = await _people(db)
     async with db.unit_of_work() as uow:
         repo = Observations(uow.session)
-        tom = await repo.create("org-1", ids["tom"], "2026/27", S.ACTIONS_OPEN, NOW)
+        tom = await repo.create("org-1", ids["tom"], "2026/27", S.ACTIONS_OPEN, START)
         tom.observer_id = ids["olive"]
         tom.starts_at = datetime(2026, 12, 7, 10, tzinfo=UTC)
         uow.session.add(
@@ -100,12 +100,12 @@ async def test_queries_behind_the_views_and_exports(db: Database) -> None:
                 actions=[],
                 best_practice=True,
                 best_practice_note="Realia",
-                submitted_at=NOW,
-                created_at=NOW,
-                updated_at=NOW,
+                submitted_at=START,
+                created_at=START,
+                updated_at=START,
             )
         )
-        for target, done in ((date(2027, 1, 14), None), (date(2027, 2, 1), NOW)):
+        for target, done in ((date(2027, 1, 14), None), (date(2027, 2, 1), START)):
             repo.add_action(
                 ActionReviewEntry(
                     org_id="org-1",
@@ -116,7 +116,7 @@ async def test_queries_behind_the_views_and_exports(db: Database) -> None:
                     target_date=target,
                     outcome="",
                     completed_at=done,
-                    created_at=NOW,
+                    created_at=START,
                 )
             )
         for code, title, tutor in (("LIB01", "History", "tess"), ("LIB02", "Taken", "tom")):

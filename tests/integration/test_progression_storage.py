@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 from alembic import command
@@ -21,17 +21,18 @@ from storage.progression import (
     OwnDeck,
     OwnStrategicIssue,
 )
+from tests.conftest import START
 
 ORG = "tenant-1"
-NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
 
 
 async def _people(db: Database, *keys: str) -> list[int]:
     async with db.unit_of_work() as uow:
         directory = Directory(uow.session)
-        await directory.organisation(ORG, NOW)
+        await directory.organisation(ORG, START)
         people: list[Person] = [
-            await directory.seen(ORG, UserRef(f"29:{k}", f"aad-{k}", k.title()), NOW) for k in keys
+            await directory.seen(ORG, UserRef(f"29:{k}", f"aad-{k}", k.title()), START)
+            for k in keys
         ]
         await uow.commit()
         return [p.id for p in people]
@@ -49,8 +50,8 @@ def _session(facilitator: int, place: str = "channel:maths", state: str = "runni
         card_keys=["1.1", "1.2", "1.3"],
         position=0,
         participant_ids=[],
-        started_at=NOW,
-        updated_at=NOW,
+        started_at=START,
+        updated_at=START,
     )
 
 
@@ -64,14 +65,14 @@ async def test_next_moves_the_group_on_once_whoever_presses_it(db: Database) -> 
         row_a = await CardSessions(a.session).get(ORG, session_id)
         row_b = await CardSessions(b.session).get(ORG, session_id)
         assert row_a is not None and row_b is not None
-        assert await CardSessions(a.session).advance(row_a, 0, NOW)
+        assert await CardSessions(a.session).advance(row_a, 0, START)
         await a.commit()
-        assert not await CardSessions(b.session).advance(row_b, 0, NOW)  # already moved on
+        assert not await CardSessions(b.session).advance(row_b, 0, START)  # already moved on
         await b.commit()
     async with db.unit_of_work() as uow:
         row = await CardSessions(uow.session).get(ORG, session_id)
         assert row is not None and row.position == 1 and row.current_key == "1.2"
-        assert row.started_at == NOW and row.card_keys == ["1.1", "1.2", "1.3"]
+        assert row.started_at == START and row.card_keys == ["1.1", "1.2", "1.3"]
 
 
 async def test_the_open_session_in_a_place_is_found_and_finished_ones_are_not(
@@ -99,7 +100,7 @@ async def test_sessions_someone_took_part_in(db: Database) -> None:
         await uow.session.flush()
         uow.session.add(
             CardContribution(
-                session_id=first.id, card_key="1.1", person_id=tom, text="x", created_at=NOW
+                session_id=first.id, card_key="1.1", person_id=tom, text="x", created_at=START
             )
         )
         uow.session.add(
@@ -109,7 +110,7 @@ async def test_sessions_someone_took_part_in(db: Database) -> None:
                 what="Map routes",
                 owner_id=tom,
                 due_on=date(2026, 12, 11),
-                created_at=NOW,
+                created_at=START,
             )
         )
         await uow.commit()
@@ -141,7 +142,7 @@ async def test_export_tokens_leave_the_schema_and_no_session_loses_its_work(
         uow.session.add_all(
             [
                 CardContribution(
-                    session_id=row_id, card_key="1.1", person_id=tom, text="x", created_at=NOW
+                    session_id=row_id, card_key="1.1", person_id=tom, text="x", created_at=START
                 ),
             ]
         )
@@ -158,7 +159,7 @@ async def test_export_tokens_leave_the_schema_and_no_session_loses_its_work(
                 what="Map routes",
                 owner_id=tom,
                 due_on=date(2026, 12, 11),
-                created_at=NOW,
+                created_at=START,
             )
         )
         await uow.session.execute(text("UPDATE card_sessions SET export_token = 'secret'"))
@@ -192,10 +193,10 @@ async def test_export_tokens_leave_the_schema_and_no_session_loses_its_work(
 async def test_an_organisations_own_issue_numbers_are_unique(db: Database) -> None:
     async with db.unit_of_work() as uow:
         own = OwnDeck(uow.session)
-        own.add(OwnStrategicIssue(org_id=ORG, number=7, title="Careers", created_at=NOW))
-        own.add(OwnStrategicIssue(org_id="other", number=7, title="Digital", created_at=NOW))
+        own.add(OwnStrategicIssue(org_id=ORG, number=7, title="Careers", created_at=START))
+        own.add(OwnStrategicIssue(org_id="other", number=7, title="Digital", created_at=START))
         await uow.commit()
         assert [i.title for i in await own.issues(ORG)] == ["Careers"]
-        own.add(OwnStrategicIssue(org_id=ORG, number=7, title="Again", created_at=NOW))
+        own.add(OwnStrategicIssue(org_id=ORG, number=7, title="Again", created_at=START))
         with pytest.raises(IntegrityError):
             await uow.commit()
