@@ -179,6 +179,33 @@ async def test_reads_of_a_tutors_records_are_logged_and_only_the_tutor_sees_them
     assert "Nobody but you has opened them" in later
 
 
+async def test_a_teams_retry_of_an_open_is_answered_from_the_store_and_logged_once(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
+) -> None:
+    """Teams sends an activity again when the bot was slow: Amy's opens of Tom's programme, his
+    self-rating chart and the monthly report form (his session notes) each answer the retry
+    with the same card, send nothing more, write one access-log row and store one answer."""
+    programme_id = await _programme(teams, teams_app, clock)
+    tom, amy = await _people(sqlite_db, TUTOR, AMY)
+    month = {"programme_id": programme_id, "month": "2026-11"}
+    for n, (verb, data, kind, marker) in enumerate(
+        (
+            ("programme.open", {"programme_id": programme_id}, "programme", "Tom Tutor"),
+            ("rate.chart", {"programme_id": programme_id}, "self_ratings", "start"),
+            ("programme.report.open", month, "session_notes", "1 session(s) this month"),
+        )
+    ):
+        logged = len(await _access_rows(sqlite_db))
+        stored = await _count(sqlite_db, ProcessedActivity)
+        first, sent = await teams.execute(AMY, verb, data, activity_id=f"open-{n}")
+        again, resent = await teams.execute(AMY, verb, data, activity_id=f"open-{n}")
+        assert marker in card_text(first["value"]), verb
+        assert again == first and resent == sent == [], verb
+        new = [(r.owner_id, r.reader_id, r.kind) for r in (await _access_rows(sqlite_db))[logged:]]
+        assert new == [(tom.id, amy.id, kind)], verb
+        assert await _count(sqlite_db, ProcessedActivity) == stored + 1, verb
+
+
 # --- point 6: subject access export --------------------------------------------------------------
 
 

@@ -913,7 +913,9 @@ async def submit_report(ctx: HandlerContext, form: ReportForm, programme_: _Prog
 
 ROWS: tuple[Command | CardAction, ...] = (
     Command("programme", programme, aliases=("programmes", "program"), menu_scopes=PERSONAL),
-    CardAction("programme.open", open_programme, form=ProgrammeRef, idempotent=False),
+    # Opens that show an AP or the head a tutor's record write the access log: they are stored
+    # like a submit, so a Teams retry is answered from the store and logged once.
+    CardAction("programme.open", open_programme, form=ProgrammeRef),
     CardAction("programme.session.open", open_session_form, form=ProgrammeRef, idempotent=False),
     CardAction("programme.session", log_session, form=SessionForm, redisplay=redisplay_session),
     CardAction("programme.objectives.open", open_objectives, form=ProgrammeRef, idempotent=False),
@@ -929,6 +931,6 @@ ROWS: tuple[Command | CardAction, ...] = (
     CardAction("programme.update.approve", approve_update, form=UpdateRef),
     CardAction("programme.update.query", query_update, form=UpdateRef),
     CardAction("programme.review", decide_review, form=ReviewForm, redisplay=redisplay_review),
-    CardAction("programme.report.open", open_report, form=ReportRef, idempotent=False),
+    CardAction("programme.report.open", open_report, form=ReportRef),  # logged: stored
     CardAction("programme.report", submit_report, form=ReportForm, redisplay=redisplay_report),
 )

@@ -239,6 +239,7 @@ ROWS: tuple[Command | CardAction, ...] = (
     Command("rate", rate, aliases=("rating", "confidence"), menu_scopes=PERSONAL),
     CardAction("rate.open", open_form, form=ProgrammeRef, idempotent=False),
     CardAction("rate", save, form=RatingForm),
-    CardAction("rate.chart", show_chart, form=ProgrammeRef, idempotent=False),
+    # Shown to the AP, the chart writes the access log: stored, so a retry is logged once.
+    CardAction("rate.chart", show_chart, form=ProgrammeRef),
     CardAction("rate.checklist", save_checklist, form=ChecklistForm, redisplay=redisplay_checklist),
 )
