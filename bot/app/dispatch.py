@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
@@ -270,7 +270,10 @@ class Dispatcher:
             places = " or ".join(where[s] for s in sorted(match.command.scopes))
             return Reply.text(f"`{match.command.word}` works in {places}.")
         ctx.args = match.args
-        reply = await match.command.handler(ctx)
+        handler = match.command.handler
+        if match.command.stored and ctx.turn.activity_id:
+            return await self._once(ctx, retry_key(ctx.turn), _always_saved(handler, ctx))
+        reply = await handler(ctx)
         if match.command.writes:
             await ctx.uow.commit()
         return reply
@@ -284,30 +287,39 @@ class Dispatcher:
             )
         if action.private and turn.where.kind != "personal" and not turn.via_invoke:
             return Reply.text(private_only())
-        key = retry_key(turn) if action.idempotent and turn.activity_id else None
-        if key is not None:
-            replay = await self._replay(ctx, key)
-            if replay is not None:
-                return replay
-        reply, saved = await self._run_action(ctx, action)
+        run = partial(self._run_action, ctx, action)
+        if not (action.idempotent and turn.activity_id):
+            reply, saved = await run()
+            if saved:  # an invalid form writes nothing: the card comes back with its errors
+                await ctx.uow.commit()
+            return reply
+        return await self._once(ctx, retry_key(turn), run)
+
+    async def _once(
+        self, ctx: HandlerContext, key: str, run: Callable[[], Awaitable[tuple[Reply, bool]]]
+    ) -> Reply:
+        """Run a turn whose answer is stored under `key` (`retry_key`), unless it already was:
+        then a Teams retry is answered from the store and nothing runs again. `run` gives the
+        answer and whether it saved (an invalid form saves nothing and stores no answer)."""
+        replay = await self._replay(ctx, key)
+        if replay is not None:
+            return replay
+        reply, saved = await run()
         if not saved:
-            return reply  # an invalid form: nothing is written, the card comes back with errors
-        if key is None:
-            await ctx.uow.commit()
             return reply
         try:
             # A plain insert (Core, not an ORM flush): the stored answer is never read back here.
             await ctx.uow.session.execute(
                 insert(PROCESSED).values(
-                    org_id=turn.org_id,
+                    org_id=ctx.turn.org_id,
                     activity_key=key,
                     response=reply.to_json(),
-                    created_at=turn.now,
+                    created_at=ctx.turn.now,
                 )
             )
             await ctx.uow.commit()
         except IntegrityError:
-            # The same submission arrived twice at once and the other copy won: answer as it did.
+            # The same activity arrived twice at once and the other copy won: answer as it did.
             await ctx.uow.rollback()
             return await self._replay(ctx, key) or reply
         return reply
@@ -347,6 +359,9 @@ class Dispatcher:
         )
         if stored is None:
             return None
+        if ctx.turn.verb is None:
+            # A typed command: its answer went to the chat the first time; send nothing again.
+            return Reply(messages=[])
         # Replay the card but not the follow-up messages: they were delivered the first time.
         previous = Reply.from_json(stored)
         if previous.card:
@@ -356,6 +371,17 @@ class Dispatcher:
             # The card it showed was the invoke's answer (bot/teams/web.py): answer it again.
             return Reply(messages=[], card=shown)
         return Reply(messages=[Message(text="Already saved.")])
+
+
+def _always_saved(
+    handler: Callable[[HandlerContext], Awaitable[Reply]], ctx: HandlerContext
+) -> Callable[[], Awaitable[tuple[Reply, bool]]]:
+    """A typed command as `Dispatcher._once` runs it: whatever it answers is stored."""
+
+    async def run() -> tuple[Reply, bool]:
+        return await handler(ctx), True
+
+    return run
 
 
 def retry_key(turn: Turn) -> str:

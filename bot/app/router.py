@@ -55,6 +55,14 @@ class Command:
     # work rolls back what it read), one round trip to the database fewer. Whatever such a
     # handler wrote would be lost, so only a handler that never writes may say so.
     writes: bool = True
+    # Its answer writes or discloses (a role granted, the access log): the answer is stored by
+    # activity id like a card submit's, so a Teams retry of the same message runs nothing again
+    # and sends nothing (what it answered was sent the first time).
+    stored: bool = False
+
+    def __post_init__(self) -> None:
+        if self.stored and not self.writes:
+            raise ValueError(f"command {self.word!r}: a stored answer is a write")
 
     @property
     def summary(self) -> str:

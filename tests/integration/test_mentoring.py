@@ -30,7 +30,9 @@ from storage.mentoring import (
     MentoringEntry,
     MentoringRelationship,
     MentoringReview,
+    MentorOffer,
 )
+from storage.models import ProcessedActivity
 from storage.people import Directory
 from storage.privacy import AccessEntry
 from storage.reminders import PENDING, Schedule, ScheduledItem
@@ -1080,6 +1082,40 @@ async def test_a_teams_retry_is_answered_from_the_store_and_logged_once(
         assert new == [(tom, ben)], verb
     entries = [e.discussed for e in await rows(teams_app, MentoringEntry)]
     assert entries == ["Confidential worries", "Retried once"]
+
+
+async def test_a_teams_retry_of_a_typed_command_runs_nothing_again(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """`agreement` typed by the mentor and `mentor capacity` typed by the mentee's line manager
+    each write the access log. Teams sends a slow message again with the same activity id: the
+    retry is answered from the store, so nothing is sent again and nothing is logged twice."""
+    await agreed_and_met(teams, teams_app, clock)
+    tom, ben, mia = [await person_id(teams_app, u) for u in (TUTOR, BEN, MANAGER)]
+    stored = len(await rows(teams_app, ProcessedActivity))
+    for n, (who, words, marker, read) in enumerate(
+        (
+            (BEN, "agreement", "Confidential worries", (tom, ben, "mentoring")),
+            (MANAGER, "mentor capacity", "Mentoring capacity", (tom, mia, "mentoring_exists")),
+        )
+    ):
+        logged = len(await rows(teams_app, AccessEntry))
+        first = await teams.say(who, words, activity_id=f"typed-{n}")
+        assert marker in card_text(only_card(first)), words
+        assert await teams.say(who, words, activity_id=f"typed-{n}") == [], words
+        new = [(r.owner_id, r.reader_id, r.kind) for r in (await rows(teams_app, AccessEntry))]
+        assert new[logged:] == [read], words
+    assert len(await rows(teams_app, ProcessedActivity)) == stored + 2
+
+    # `mentor stop` writes: a retry of it leaves the offer as the first one left it, unsaid.
+    assert "out of the directory" in str(
+        await teams.say(AMY, "mentor stop", activity_id="typed-stop")
+    )
+    offers = [(o.person_id, o.active, o.updated_at) for o in await rows(teams_app, MentorOffer)]
+    assert await teams.say(AMY, "mentor stop", activity_id="typed-stop") == []
+    assert [(o.person_id, o.active, o.updated_at) for o in await rows(teams_app, MentorOffer)] == (
+        offers
+    )
 
 
 async def test_a_mentees_records_are_in_their_export_and_go_when_they_are_erased(

@@ -206,6 +206,36 @@ async def test_a_teams_retry_of_an_open_is_answered_from_the_store_and_logged_on
         assert await _count(sqlite_db, ProcessedActivity) == stored + 1, verb
 
 
+async def test_a_teams_retry_of_the_heads_programme_command_logs_the_review_once(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
+) -> None:
+    """`programme` typed by the head of T&L during a week-12 review shows the case and writes
+    the access log. Sent again with the same activity id (Teams retrying a slow turn), it runs
+    nothing again: nothing more is sent and nothing more is logged."""
+    programme_id = await _programme(teams, teams_app, clock)
+    sign_off = {"programme_id": programme_id, "kind": "sign_off_observation", "sign_off": "not_met"}
+    clock.set(START + timedelta(weeks=7, days=1))
+    await teams.execute(AMY, "programme.session", {**sign_off, "held_on": "2027-01-12"})
+    await teams.execute(AMY, "programme.extend", {"programme_id": programme_id})
+    clock.set(START + timedelta(weeks=11, days=1))
+    await teams.execute(AMY, "programme.session", {**sign_off, "held_on": "2027-02-09"})
+    await tick(teams_app, clock)
+    tom, hal = await _people(sqlite_db, TUTOR, HAL)
+    logged = len(await _access_rows(sqlite_db))
+    stored = await _count(sqlite_db, ProcessedActivity)
+
+    first = await teams.say(HAL, "programme", activity_id="typed-1")
+    assert any("Week-12 review: Tom Tutor" in card_text(c) for s in first for c in s.cards)
+    again = await teams.say(HAL, "programme", activity_id="typed-1")
+    assert again == []
+    new = [(r.owner_id, r.reader_id, r.path) for r in (await _access_rows(sqlite_db))[logged:]]
+    assert new == [(tom.id, hal.id, "week-12 review, 1:1 chat")]
+    assert await _count(sqlite_db, ProcessedActivity) == stored + 1
+    # A new message (another activity id) is a new read, logged again.
+    assert await teams.say(HAL, "programme") != []
+    assert len(await _access_rows(sqlite_db)) == logged + 2
+
+
 # --- point 6: subject access export --------------------------------------------------------------
 
 

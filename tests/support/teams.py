@@ -143,9 +143,13 @@ class TeamsClient:
         *,
         mention: bool = False,
         attachments: list[dict[str, Any]] | None = None,
+        activity_id: str | None = None,
     ) -> list[Sent]:
+        """A typed message; `activity_id` to send one again as a Teams retry does."""
         place = place or Place.personal(user)
         activity = self._base(user, place, "message")
+        if activity_id:
+            activity["id"] = activity_id
         if mention:
             activity["text"] = f"<at>TLC</at> {text}"
             activity["entities"] = [

@@ -123,3 +123,17 @@ def test_a_channel_message_cannot_have_a_personal_opt_out() -> None:
     kinds = NoticeKinds()
     with pytest.raises(ValueError, match="team's choice"):
         kinds.add(NoticeKind("x.prompt", render, opt_out="prompts", to_channel=True))
+
+
+def test_a_stored_answer_is_a_write_and_the_commands_that_disclose_store_theirs() -> None:
+    """A command whose answer is stored for Teams retries must commit it: `stored` without
+    `writes` is refused when the table is built. The typed commands that write the access log
+    (or other rows) are stored."""
+    with pytest.raises(ValueError, match="stored answer is a write"):
+        Command("peek", _help, stored=True, writes=False)
+    table, _ = build_router()
+    for word in ("agreement", "mentor", "programme"):
+        command = table.command(word)
+        assert command is not None and command.stored and command.writes, word
+    help_command = table.command("help")
+    assert help_command is not None and not help_command.stored

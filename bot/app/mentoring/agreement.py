@@ -697,7 +697,12 @@ async def review_seen(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
 # like a submit, so a Teams retry is answered from the store and logged once.
 ROWS: tuple[Command | CardAction, ...] = (
     Command(
-        "agreement", agreement, aliases=("agreements",), scopes=PERSONAL, menu_scopes=HELP_ONLY
+        "agreement",
+        agreement,
+        aliases=("agreements",),
+        scopes=PERSONAL,
+        menu_scopes=HELP_ONLY,
+        stored=True,  # shown to the mentor, the agreement writes the access log
     ),
     CardAction("agreement.open", open_agreement),
     CardAction("agreement.edit", edit),

@@ -599,7 +599,8 @@ async def external(ctx: HandlerContext, spec: str) -> Reply:
 
 
 ROWS: tuple[Command | CardAction, ...] = (
-    Command("mentor", mentor, aliases=("mentors", "mentoring"), scopes=PERSONAL),
+    # Stored: `mentor capacity` writes the access log, `stop` / `suggest` / `external` write.
+    Command("mentor", mentor, aliases=("mentors", "mentoring"), scopes=PERSONAL, stored=True),
     CardAction("mentor.offer.open", open_offer, idempotent=False),
     CardAction("mentor.offer", save_offer, form=OfferForm, redisplay=redisplay_offer),
     CardAction("mentor.search", search_again, idempotent=False),

@@ -912,7 +912,14 @@ async def submit_report(ctx: HandlerContext, form: ReportForm, programme_: _Prog
 
 
 ROWS: tuple[Command | CardAction, ...] = (
-    Command("programme", programme, aliases=("programmes", "program"), menu_scopes=PERSONAL),
+    # Stored: the head of T&L's week-12 review cards write the access log.
+    Command(
+        "programme",
+        programme,
+        aliases=("programmes", "program"),
+        menu_scopes=PERSONAL,
+        stored=True,
+    ),
     # Opens that show an AP or the head a tutor's record write the access log: they are stored
     # like a submit, so a Teams retry is answered from the store and logged once.
     CardAction("programme.open", open_programme, form=ProgrammeRef),
