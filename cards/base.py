@@ -62,20 +62,29 @@ def plain(value: str) -> str:
     return value.replace(_OPEN, "").replace(_CLOSE, "")
 
 
-def _resolve(node: Any, kind: str | None = None) -> Any:
+def _resolve(node: Any, kind: str | None = None, seen: set[str] | None = None) -> Any:
+    """`node` with `said` words made plain text (escaped where Teams reads markdown). `seen`, if
+    given, collects the element types met and `_HAS_FIX` if an input's error is among them: the
+    one walk over the body does what `card()` needs to know of it."""
     if isinstance(node, dict):
-        own = node.get("type") if isinstance(node.get("type"), str) else kind
+        typed = isinstance(node.get("type"), str)
+        own = node["type"] if typed else kind
+        if seen is not None:
+            if typed:
+                seen.add(node["type"])
+            if str(node.get("id", "")).startswith(_FIX):
+                seen.add(_HAS_FIX)
         if own is None and "title" in node and "value" in node and kind == "FactSet":
             own = "Fact"
         md_keys = _MARKDOWN_KEYS.get(own or "", ())
         return {
             k: (markdown(v) if k in md_keys else plain(v))
             if isinstance(v, str)
-            else _resolve(v, own)
+            else _resolve(v, own, seen)
             for k, v in node.items()
         }
     if isinstance(node, list):
-        return [_resolve(item, kind) for item in node]
+        return [_resolve(item, kind, seen) for item in node]
     if isinstance(node, str):
         return plain(node)
     return node
@@ -105,11 +114,18 @@ def card(
     announce = _unsaid(fallback_text or _heading(body))
     if announce:
         fields["fallbackText"] = announce
-    built: CardDict = _resolve(AdaptiveCard.model_construct(**fields).to_dict())
+    seen: set[str] = set()  # the body's element types, and whether a field has an error
+    built: CardDict = {
+        k: plain(v)
+        if isinstance(v, str)
+        else _resolve(v, "AdaptiveCard", seen if k == "body" else None)
+        for k, v in AdaptiveCard.model_construct(**fields).to_dict().items()
+    }
     built["$schema"] = "http://adaptivecards.io/schemas/adaptive-card.json"
-    if _GRIDS & _types(built["body"]):
+    if _GRIDS & seen:
         built["msteams"] = {"width": "Full"}
-    _summarise_errors(built["body"])
+    if _HAS_FIX in seen:
+        _summarise_errors(built["body"])
     if refresh_verb:
         built["refresh"] = {
             "action": {
@@ -123,6 +139,7 @@ def card(
 
 _GRIDS = frozenset({"Table", "ColumnSet"})
 _FIX = "fix."  # the id of a field's error message, "fix.<input id>"
+_HAS_FIX = "\x00fix"  # in `_resolve`'s `seen`: some field has an error (no element type is so)
 
 
 def _summarise_errors(body: list[Any]) -> None:
@@ -179,15 +196,6 @@ def _heading(body: Sequence[Element]) -> str:
 
 def _unsaid(value: str) -> str:
     return " ".join(_SAID.sub("", value).split()).strip(" :·-,")
-
-
-def _types(node: Any) -> set[str]:
-    if isinstance(node, dict):
-        own = {node["type"]} if isinstance(node.get("type"), str) else set()
-        return own.union(*(_types(v) for v in node.values()))
-    if isinstance(node, list):
-        return set().union(*(_types(v) for v in node))
-    return set()
 
 
 def title(text: str) -> Element:

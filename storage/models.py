@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import inspect, select
+from sqlalchemy import Insert, Table, insert, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, QueryableAttribute, mapped_column
 from sqlalchemy.schema import ForeignKey, Index, MetaData, UniqueConstraint
@@ -162,6 +162,31 @@ class Repository:
         self.session.add(row)
         await self.session.flush()
         return row
+
+
+def inserting(model: type[Base]) -> Insert:
+    """A Core INSERT of one `model` row that gives back its id: built once (at import, beside
+    the model), run with `insert_row` (no ORM flush: no unit-of-work bookkeeping on a turn)."""
+    table = cast(Table, model.__table__)
+    return insert(table).returning(*inspect(model).primary_key)
+
+
+async def insert_row(session: AsyncSession, statement: Insert, row: Base) -> Any:
+    """Store a new `row` (not added to the session) with `statement` (`inserting(type(row))`),
+    one statement; its id is set on it. Its columns' values are the ones set on it; a column
+    left unset takes its default, as an ORM flush would give it."""
+    state = inspect(row)
+    values: dict[str, Any] = {}
+    key_attr = ""
+    for attr in state.mapper.column_attrs:
+        column = attr.columns[0]
+        if column.primary_key:
+            key_attr = attr.key
+        elif attr.key in state.dict:
+            values[column.key] = state.dict[attr.key]
+    new_id = (await session.execute(statement, values)).scalar_one()
+    setattr(row, key_attr, new_id)
+    return new_id
 
 
 class Records(Repository):

@@ -23,6 +23,8 @@ from storage.models import (
     belongs_to,
     get_in_org,
     given,
+    insert_row,
+    inserting,
     refers_to,
 )
 from storage.people import Directory
@@ -145,8 +147,16 @@ def _open_actions[Q: Select[*tuple[Any, ...]]](
     )
 
 
+_INSERT_CONTRIBUTION = inserting(CardContribution)
+
+
 class CardSessions(Repository):
     """Sessions and what they produced, inside the caller's unit of work."""
+
+    async def add_contribution(self, row: CardContribution) -> None:
+        """Store a new contribution: one Core INSERT, no ORM flush (it stays out of the
+        session; nothing writes it again on the turn)."""
+        await insert_row(self.session, _INSERT_CONTRIBUTION, row)
 
     async def get(self, org_id: str, session_id: int) -> CardSession | None:
         return await get_in_org(self.session, CardSession, org_id, session_id)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import Index, UniqueConstraint
 from sqlalchemy.types import String, Text
 
-from storage.models import OrganisationRow, Repository, belongs_to
+from storage.models import OrganisationRow, Repository, belongs_to, insert_row, inserting
 
 PENDING = "pending"
 QUEUED = "queued"
@@ -94,6 +94,9 @@ async def tell_person(
     )
 
 
+_INSERT_ITEM = inserting(ScheduledItem)
+
+
 class Schedule(Repository):
     """The queue of things to say later, inside the caller's unit of work."""
 
@@ -116,12 +119,30 @@ class Schedule(Repository):
             raise ValueError("a scheduled item goes to exactly one person or one conversation")
         item = await self.get(org_id, key) if existing == "unread" else existing
         if item is None:
-            item = ScheduledItem(org_id=org_id, key=key, created_at=now, revision=1)
-            self.session.add(item)
-        else:
-            # The outbox row first, then the item: the worker locks them in that order too.
-            await _withdraw_from_outbox(self.session, [item.id], now)
-            item.revision = (item.revision or 0) + 1
+            # A new key: one Core INSERT, and nothing else the session holds is flushed with it.
+            item = ScheduledItem(
+                org_id=org_id,
+                key=key,
+                kind=kind,
+                due_at=due_at,
+                ready_at=due_at,
+                revision=1,
+                person_id=person_id,
+                conversation_ref_id=conversation_ref_id,
+                payload=dict(payload or {}),
+                state=PENDING,
+                attempts=0,
+                last_error=None,
+                activity_id=None,
+                sent_at=None,
+                created_at=now,
+                updated_at=now,
+            )
+            await insert_row(self.session, _INSERT_ITEM, item)
+            return item
+        # The outbox row first, then the item: the worker locks them in that order too.
+        await _withdraw_from_outbox(self.session, [item.id], now)
+        item.revision = (item.revision or 0) + 1
         item.kind = kind
         item.due_at = due_at
         item.ready_at = due_at
@@ -134,8 +155,7 @@ class Schedule(Repository):
         item.activity_id = None
         item.sent_at = None
         item.updated_at = now
-        await self.session.flush()
-        return item
+        return item  # written with the unit of work's next flush (no flush of its own here)
 
     async def get(self, org_id: str, key: str) -> ScheduledItem | None:
         return await self.one(

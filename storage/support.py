@@ -22,7 +22,17 @@ from bot.domain.support import (
     SignOff,
     SupportProgramme,
 )
-from storage.models import Base, OrganisationRow, Person, Records, belongs_to, get_in_org, refers_to
+from storage.models import (
+    Base,
+    OrganisationRow,
+    Person,
+    Records,
+    belongs_to,
+    get_in_org,
+    insert_row,
+    inserting,
+    refers_to,
+)
 from storage.preferences import Preferences
 
 OFFERS_CATEGORY = "self_referral_offers"  # NoticeKind.opt_out of self-referral offers
@@ -228,8 +238,16 @@ class SupportOfferPreference(Base):
 OPEN_PROGRAMME_STATES = (ProgrammeState.ACTIVE.value, ProgrammeState.UNDER_REVIEW.value)
 
 
+_INSERT_REFERRAL = inserting(SupportReferral)
+
+
 class SupportRecords(Records):
     """Finds and stores support records inside the caller's unit of work."""
+
+    async def insert_referral(self, referral: SupportReferral) -> None:
+        """Store a new referral: one Core INSERT, no ORM flush. It stays out of the session, so
+        the caller changes nothing of it afterwards (as `propose`, which decides it first)."""
+        await insert_row(self.session, _INSERT_REFERRAL, referral)
 
     async def referral(self, org_id: str, referral_id: int) -> SupportReferral | None:
         return await get_in_org(self.session, SupportReferral, org_id, referral_id)

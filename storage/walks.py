@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, select
+from sqlalchemy import ColumnElement, Select, Table, and_, delete, func, insert, select
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
@@ -31,6 +31,8 @@ from storage.models import (
     belongs_to,
     get_in_org,
     given,
+    insert_row,
+    inserting,
     refers_to,
 )
 
@@ -160,6 +162,10 @@ class StoredWalkTutor(NumberedRow):
     person_id: Mapped[int] = belongs_to("people")
 
 
+_INSERT_WALK = inserting(StoredWalk)
+_INSERT_WALK_TUTOR = insert(cast(Table, StoredWalkTutor.__table__))
+
+
 class StoredWalkSummary(NumberedRow):
     """The quality team's termly summary as they edited it (the draft itself is never stored:
     it is drafted again from the records until someone saves their own words)."""
@@ -229,8 +235,16 @@ class WalkStore(Repository):
         return await get_in_org(self.session, StoredWalk, org_id, walk_id)
 
     def new_walk(
-        self, org_id: str, team_pk: int, channel: str | None, author_id: int, now: datetime
+        self,
+        org_id: str,
+        team_pk: int,
+        channel: str | None,
+        author_id: int,
+        now: datetime,
+        *,
+        add: bool = True,
     ) -> StoredWalk:
+        """A new walk, added to the session (`add=False`: for `insert_walk` to store)."""
         row = StoredWalk(
             org_id=org_id,
             team_pk=team_pk,
@@ -250,8 +264,17 @@ class WalkStore(Repository):
             updated_at=now,
             visits=[],
         )
-        self.session.add(row)
+        if add:
+            self.session.add(row)
         return row
+
+    async def insert_walk(self, row: StoredWalk) -> None:
+        """Store a new walk (from `new_walk(add=False)`) and its tutors: two Core INSERTs, no
+        ORM flush. The row stays out of the session (nothing writes it again this turn)."""
+        await insert_row(self.session, _INSERT_WALK, row)
+        await self.session.execute(
+            _INSERT_WALK_TUTOR, [{"walk_id": row.id, "person_id": t} for t in row.tutor_ids]
+        )
 
     async def drafts(self, org_id: str, author_id: int) -> Sequence[StoredWalk]:
         return await self.rows(

@@ -742,7 +742,7 @@ async def contribute(ctx: HandlerContext, form: ContributionForm, found: _Runnin
     with ctx.uow.session.no_autoflush:
         reply = await _show(ctx, row, notice="Added. Thank you.", adding=added)
         await _share(ctx, row)
-    ctx.uow.session.add(added)
+    await CardSessions(ctx.uow.session).add_contribution(added)
     await _took_part(ctx, row, now)
     return reply
 

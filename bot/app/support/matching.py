@@ -130,9 +130,9 @@ async def propose(session: AsyncSession, referral: SupportReferral, now: datetim
     referral.state = MATCHING if ranked else REFERRAL_WAITING
     referral.practitioner_id = ranked[0].person_id if ranked else None
     if referral.id is None:
-        # A new referral is stored once, as decided here (not inserted, then updated).
-        session.add(referral)
-        await session.flush()
+        # A new referral is stored once, as decided here (not inserted, then updated): a Core
+        # INSERT, not an ORM flush.
+        await SupportRecords(session).insert_referral(referral)
     if not ranked:
         for head in sorted(told):
             await schedule(

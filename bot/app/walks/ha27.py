@@ -589,13 +589,16 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
             else Reply.text(warning.message)
         )
     now = ctx.services.clock.now()
+    new = row is None
     if row is None:
+        # Stored by `insert_walk` below (Core INSERTs), not by an ORM flush.
         row = store.new_walk(
             ctx.turn.org_id,
             team.id,
             await _walk_channel(ctx, team, settings),
             ctx.actor.person_id,
             now,
+            add=False,
         )
     _fill(row, domain)
     row.plan_id = (
@@ -612,8 +615,11 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
             access = await walk_access(ctx.uow.session, ctx.actor, row, tutors, line_managers)
         else:
             author = (await asker(ctx)).name or "You"
-    await ctx.uow.session.flush()
-    ctx.directory.audit(
+    if new:
+        await store.insert_walk(row)
+    else:
+        await ctx.uow.session.flush()
+    await ctx.directory.audit_written(
         ctx.turn.org_id,
         ctx.actor.person_id,
         f"walk:{row.id}",
