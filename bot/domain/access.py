@@ -136,7 +136,8 @@ class Subject:
     line managers; `practitioner_id` the tutor's AP; `channel_readers` people who read the channel
     store it was saved in; `approved` whether a report has been approved; `shared_with` people the
     tutor chose to share a developmental record with; `open_to_line_manager` records the programme
-    sends openly to the line manager (support-to-good 2-weekly updates).
+    sends openly to the line manager (support-to-good 2-weekly updates); `closed` a record that
+    takes no more writes (an ended mentoring relationship).
     """
 
     org_id: str
@@ -150,6 +151,7 @@ class Subject:
     escalated: bool = False
     open_to_line_manager: bool = False
     shared_with: frozenset[int] = field(default_factory=frozenset)
+    closed: bool = False
 
 
 def can(actor: Actor, permission: Permission, subject: Subject | None = None) -> bool:
@@ -387,13 +389,18 @@ def _read_mentoring(actor: Actor, s: Subject | None) -> bool:
     return actor.person_id in (s.tutor_id, s.practitioner_id) or actor.person_id in s.shared_with
 
 
-def _write_mentoring(actor: Actor, s: Subject | None) -> bool:
+def _in_mentoring(actor: Actor, s: Subject | None) -> bool:
     return s is not None and actor.person_id in (s.tutor_id, s.practitioner_id)
+
+
+def _write_mentoring(actor: Actor, s: Subject | None) -> bool:
+    # The pair, while the relationship is open: once it has ended, nothing in it changes.
+    return _in_mentoring(actor, s) and s is not None and not s.closed
 
 
 def _mentoring_exists(actor: Actor, s: Subject | None) -> bool:
     # That a relationship exists (for capacity), never what is in it.
-    if _write_mentoring(actor, s):
+    if _in_mentoring(actor, s):
         return True
     if actor.in_quality_team or actor.has(Role.HEAD_OF_TL, Role.ORG_ADMIN):
         return True

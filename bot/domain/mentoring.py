@@ -7,7 +7,8 @@
   words, three SMART objectives, when and where to meet, review points (an initial review after
   the first half term, then reports in January and April) and who receives the reports.
 - GROW and OSKAR as a sequence of steps, one question at a time.
-- Who is in a relationship: the mentee always, the mentor only while it is open.
+- Who is in a relationship: the mentee always, the mentor only while it is open; once it has
+  ended it is closed to every write.
 """
 
 from __future__ import annotations
@@ -477,11 +478,15 @@ def relationship_subject(
     mentor `practitioner_id` while the relationship is open (asked or active). Once it has
     ended the mentor is no longer part of it: their view of the agreement, the meeting log and
     the observations ends with it, and the records stay with the mentee (the confidentiality
-    matrix's last phase). Every read and write of a relationship asks on this subject."""
+    matrix's last phase). It is `closed` then too: the mentee still reads their records, but
+    nobody writes to it again (no meeting, observation, evaluation, change to the agreement, or
+    review drafted or sent on). Every read and write of a relationship asks on this subject."""
+    is_open = state in OPEN_STATES
     return Subject(
         org_id=org_id,
         tutor_id=mentee_id,
-        practitioner_id=mentor_id if state in OPEN_STATES else None,
+        practitioner_id=mentor_id if is_open else None,
         line_manager_ids=line_manager_ids,
         shared_with=shared_with,
+        closed=not is_open,
     )

@@ -16,6 +16,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
+from bot.app.mentoring.relationship import REVIEW_DUE
 from bot.clock import FixedClock
 from bot.teams.web import BOT_KEY
 from storage.mentoring import (
@@ -36,6 +37,7 @@ from storage.models import ProcessedActivity
 from storage.people import Directory
 from storage.privacy import AccessEntry
 from storage.reminders import PENDING, Schedule, ScheduledItem
+from storage.reminders import tell_person as tell
 from tests.conftest import ADMIN, MANAGER, QUINN, START, TUTOR
 from tests.integration.test_support import button_data, cards_to, next_card_to, texts_to
 from tests.support.cards import card_nodes, card_text, only_card
@@ -946,6 +948,67 @@ async def test_a_drafted_review_is_not_sent_on_once_the_relationship_has_ended(
         before.ended_at,
         before.updated_at,
     )
+
+
+async def test_once_ended_the_mentee_reads_their_records_and_nothing_is_written(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """The domain closes an ended relationship to every write, the mentee's included: editing
+    or proposing a change to the agreement, logging a meeting or an observation are refused
+    with a clear answer and store nothing, and a review falling due after the end (its
+    reminder already on its way when the end was saved) is not drafted. The mentee still reads
+    the agreement and the log."""
+    rel_id = await agreed_and_met(teams, teams_app, clock)
+    await teams.execute(TUTOR, "mentor.not_fit", {"rel": rel_id})
+    (before,) = await rows(teams_app, MentoringRelationship)
+    assert before.state == NOT_A_FIT
+    entries_before = [(e.id, e.discussed) for e in await rows(teams_app, MentoringEntry)]
+    await tick(teams_app, clock)
+    keys_before = {i.key for i in await rows(teams_app, ScheduledItem)}
+    connector.clear()
+
+    for verb, data in (
+        ("agreement.edit", {}),
+        ("agreement.save", {**GOOD, "meeting": "Mondays at 5"}),
+        ("mentoring.meeting.open", {}),
+        ("mentoring.meeting", {"held_on": "2026-11-23", "discussed": "After the end"}),
+        ("mentoring.observe.open", {}),
+        ("mentoring.observe", {"who": "mentor", "held_on": "2026-11-23", "notes": "After"}),
+    ):
+        answer = await teams.answer(TUTOR, verb, {"rel": rel_id, **data})
+        assert "has ended" in str(answer) and "nothing in it can be changed" in str(answer), verb
+    (after,) = await rows(teams_app, MentoringRelationship)
+    assert (after.agreement, after.proposal, after.proposed_by, after.version) == (
+        before.agreement,
+        None,
+        None,
+        before.version,
+    )
+    assert (after.confirmations, after.updated_at) == (before.confirmations, before.updated_at)
+    assert [(e.id, e.discussed) for e in await rows(teams_app, MentoringEntry)] == entries_before
+    assert {i.key for i in await rows(teams_app, ScheduledItem)} == keys_before
+
+    # The initial review's reminder, taken before the end was saved, comes due: no draft.
+    tom = await person_id(teams_app, TUTOR)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        await tell(
+            uow.session,
+            "tenant-1",
+            f"mentoring-review:{rel_id}:initial:{tom}",
+            REVIEW_DUE,
+            tom,
+            clock.now(),
+            {"rel": rel_id, "point": "initial"},
+        )
+        await uow.commit()
+    clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    await tick(teams_app, clock)
+    assert await rows(teams_app, MentoringReview) == []
+    assert "review" not in str(cards_to(connector, TUTOR)).lower()
+
+    # Tom still reads what was agreed and logged.
+    card = only_card(await teams.say(TUTOR, "agreement"))
+    assert "bricklayers" in card_text(card) and "Confidential worries" in card_text(card)
 
 
 async def test_every_read_by_someone_else_is_in_the_access_log_and_privacy_shows_it(

@@ -157,3 +157,20 @@ def test_the_mentor_is_in_a_relationship_only_while_it_is_open() -> None:
     # A review's recipients read the report the mentee agreed to send them, even once it ended.
     sent = rules.relationship_subject("org", 1, 2, rules.ENDED, shared_with=frozenset({4}))
     assert can(others[1], read, sent) and not can(mentor, read, sent)
+
+
+def test_an_ended_relationship_is_closed_to_every_write_and_still_read_by_the_mentee() -> None:
+    """Once a relationship has ended nobody writes to it, the mentee included (no meeting,
+    observation, change to the agreement, review drafted or sent on); the mentee still reads
+    it, and that it existed is still theirs to see."""
+    mentee, mentor = Actor(1, "org"), Actor(2, "org")
+    read, write = Permission.READ_MENTORING, Permission.WRITE_MENTORING
+    for state in rules.OPEN_STATES:
+        subject = rules.relationship_subject("org", 1, 2, state)
+        assert not subject.closed and can(mentee, write, subject), state
+    for state in (rules.DECLINED, rules.NOT_A_FIT, rules.ENDED, rules.WITHDRAWN):
+        subject = rules.relationship_subject("org", 1, 2, state)
+        assert subject.closed, state
+        assert can(mentee, read, subject) and not can(mentee, write, subject), state
+        assert can(mentee, Permission.SEE_MENTORING_EXISTS, subject), state
+        assert not can(mentor, write, subject), state

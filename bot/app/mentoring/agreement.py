@@ -90,16 +90,16 @@ async def _load(
     )
     if rel is None:
         return Reply.text(GONE)
-    permission = Permission.WRITE_MENTORING if write else Permission.READ_MENTORING
-    if not ctx.can(permission, relationship.bare_subject(rel)):
+    subject = relationship.bare_subject(rel)
+    if not ctx.can(Permission.READ_MENTORING, subject):
         if ctx.person.id != rel.mentor_id:
             return Reply.text(REFUSED)
         # Its mentor, once it has ended: no longer part of it (bot.domain.mentoring).
         return Reply.text(GONE if rel.accepted_at is None else MENTOR_AFTER_END)
     if rel.accepted_at is None:
         return Reply.text(NOT_YET if rel.state == ASKED else GONE)
-    if write and rel.state != ACTIVE:
-        return Reply.text(ENDED)
+    if write and not ctx.can(Permission.WRITE_MENTORING, subject):
+        return Reply.text(ENDED)  # closed once it has ended (bot.domain.mentoring)
     return rel
 
 
@@ -632,7 +632,7 @@ async def _entry(ctx: HandlerContext, values: dict[str, Any]) -> _Observed | Rep
         return Reply.text(GONE)
     if ctx.person.id != rel.mentee_id or entry.kind != OBSERVED_MENTEE:
         return Reply.text("Only the mentee evaluates the mentor's observation of them.")
-    if rel.state != ACTIVE:
+    if not ctx.can(Permission.WRITE_MENTORING, relationship.bare_subject(rel)):
         return Reply.text(ENDED)
     return entry, rel
 
@@ -669,8 +669,8 @@ async def review_seen(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         return Reply.text(GONE)
     if ctx.person.id != rel.mentee_id:
         return Reply.text("Only the mentee sends the review on, once they've read it.")
-    if rel.state != ACTIVE:  # a draft from before the end goes nowhere
-        return Reply.text(ENDED)
+    if not ctx.can(Permission.WRITE_MENTORING, relationship.bare_subject(rel)):
+        return Reply.text(ENDED)  # a draft from before the end goes nowhere
     now = ctx.services.clock.now()
     if review.state != SENT:
         review.state, review.seen_at, review.sent_at = SENT, now, now

@@ -448,12 +448,10 @@ async def not_a_good_fit(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     if rel is None:
         return Reply.text(GONE)
     if not ctx.can(Permission.WRITE_MENTORING, relationship.bare_subject(rel)):
-        # Its mentor, once it has ended, is no longer part of it (bot.domain.mentoring).
-        if ctx.person.id == rel.mentor_id:
+        # Once it has ended it is closed to both of them (bot.domain.mentoring).
+        if ctx.person.id in (rel.mentor_id, rel.mentee_id):
             return Reply.text(ALREADY_ENDED)
         return Reply.text(relationship.REFUSED)
-    if rel.state not in (ASKED, ACTIVE):
-        return Reply.text(ALREADY_ENDED)
     now = ctx.services.clock.now()
     rel.state, rel.ended_at, rel.updated_at = NOT_A_FIT, now, now
     await relationship.cancel_relationship_reminders(ctx.uow.session, rel, now)

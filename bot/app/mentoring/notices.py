@@ -180,8 +180,11 @@ async def render_review_due(ctx: NoticeContext) -> Message | None:
     """Both hear the review is due; the mentee gets the draft to read, and nothing goes out to
     the recipients until they have."""
     rel = await _rel(ctx)
-    if rel is None or rel.state != ACTIVE or not rel.agreement:
+    actor = await _actor(ctx)
+    if rel is None or actor is None or not rel.agreement:
         return None
+    if not can(actor, Permission.WRITE_MENTORING, relationship.bare_subject(rel)):
+        return None  # ended: no review is drafted (bot.domain.mentoring)
     review = await _draft(ctx, rel, str(ctx.payload.get("point")))
     if review is None:
         return None
