@@ -84,6 +84,22 @@ _PERSON_ROLES_AND_ANSWER = _PERSON_AND_ROLES.add_columns(
     .scalar_subquery()
 )
 
+# Who holds a role (a referral asks on every submit), built once.
+_HOLDERS = (
+    select(Person)
+    .join(RoleGrant, RoleGrant.person_id == Person.id)
+    .where(Person.org_id == bindparam("org_id"), RoleGrant.role == bindparam("role"))
+    .order_by(Person.name)
+)
+_HOLDER_IDS = (
+    select(RoleGrant.person_id)
+    .join(Person, RoleGrant.person_id == Person.id)
+    .where(
+        Person.org_id == bindparam("org_id"),
+        RoleGrant.role.in_(bindparam("roles", expanding=True)),
+    )
+)
+
 # An audit entry, written at once (a Core INSERT built once; nothing reads it back on the turn).
 _INSERT_AUDIT = insert(cast(Table, AuditEntry.__table__))
 
@@ -381,20 +397,13 @@ class Directory(Repository):
         return (await self.session.scalars(q)).all()
 
     async def holders(self, org_id: str, role: Role) -> Sequence[Person]:
-        rows = await self.session.scalars(
-            select(Person)
-            .join(RoleGrant, RoleGrant.person_id == Person.id)
-            .where(Person.org_id == org_id, RoleGrant.role == role.value)
-            .order_by(Person.name)
-        )
+        rows = await self.session.scalars(_HOLDERS, {"org_id": org_id, "role": role.value})
         return rows.all()
 
     async def holder_ids(self, org_id: str, *roles: Role) -> set[int]:
         """Who holds any of these roles (their ids: one statement, no rows to load)."""
         ids = await self.session.scalars(
-            select(RoleGrant.person_id)
-            .join(Person, RoleGrant.person_id == Person.id)
-            .where(Person.org_id == org_id, RoleGrant.role.in_([r.value for r in roles]))
+            _HOLDER_IDS, {"org_id": org_id, "roles": [r.value for r in roles]}
         )
         return set(ids)
 
