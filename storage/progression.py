@@ -14,6 +14,7 @@ from sqlalchemy.types import JSON, String, Text
 
 from bot.domain.progression import SessionState
 from storage.models import (
+    MAX_ID,
     ConversationRef,
     NumberedRow,
     OrganisationRow,
@@ -21,7 +22,6 @@ from storage.models import (
     Repository,
     TeamMember,
     belongs_to,
-    get_in_org,
     given,
     insert_row,
     inserting,
@@ -148,6 +148,9 @@ def _open_actions[Q: Select[*tuple[Any, ...]]](
 
 
 _INSERT_CONTRIBUTION = inserting(CardContribution)
+_SESSION = select(CardSession).where(
+    CardSession.id == bindparam("id"), CardSession.org_id == bindparam("org_id")
+)
 # The live card's reads on every contribution, built once (building one costs every turn).
 _CARDS_CONTRIBUTIONS = (
     select(CardContribution)
@@ -189,7 +192,11 @@ class CardSessions(Repository):
         await insert_row(self.session, _INSERT_CONTRIBUTION, row)
 
     async def get(self, org_id: str, session_id: int) -> CardSession | None:
-        return await get_in_org(self.session, CardSession, org_id, session_id)
+        """The session, if it is this organisation's (as `get_in_org`, by a statement built
+        once: every press on a live card reads it)."""
+        if not 0 < session_id <= MAX_ID:
+            return None
+        return await self.session.scalar(_SESSION, {"id": session_id, "org_id": org_id})
 
     async def open_in(self, org_id: str, place_key: str) -> CardSession | None:
         """The session still open in this place (the newest, should there be more)."""

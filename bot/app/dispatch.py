@@ -325,12 +325,13 @@ class Dispatcher:
         try:
             # A plain insert (Core, not an ORM flush): the stored answer is never read back here.
             await ctx.uow.session.execute(
-                insert(PROCESSED).values(
-                    org_id=turn.org_id,
-                    activity_key=key,
-                    response=reply.to_json(),
-                    created_at=turn.now,
-                )
+                _STORE_ANSWER,
+                {
+                    "org_id": turn.org_id,
+                    "activity_key": key,
+                    "response": reply.to_json(),
+                    "created_at": turn.now,
+                },
             )
             await ctx.uow.commit()
         except IntegrityError:
@@ -386,6 +387,7 @@ class Dispatcher:
         return Reply(messages=[Message(text="Already saved.")])
 
 
+_STORE_ANSWER = insert(PROCESSED)
 _STORED_ANSWER = select(ProcessedActivity.response).where(
     ProcessedActivity.org_id == bindparam("org_id"),
     ProcessedActivity.activity_key == bindparam("key"),
