@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
@@ -541,20 +541,22 @@ async def observed_by_month(
     return counts
 
 
+# Asked on every HA27 save (the same-day rule): built once.
+_PLANNED_DATES = select(Observation.tutor_id, Observation.starts_at).where(
+    Observation.org_id == bindparam("org_id"),
+    Observation.tutor_id.in_(bindparam("tutor_ids", expanding=True)),
+    Observation.state.in_([s.value for s in DATED]),
+    Observation.starts_at.is_not(None),
+)
+
+
 async def planned_observation_dates(
     session: AsyncSession, org_id: str, tutor_ids: list[int]
 ) -> dict[int, list[date]]:
     """Agreed or planned OTLA dates (London days) per tutor: learning walks must avoid them."""
     if not tutor_ids:
         return {}
-    rows = await session.execute(
-        select(Observation.tutor_id, Observation.starts_at).where(
-            Observation.org_id == org_id,
-            Observation.tutor_id.in_(tutor_ids),
-            Observation.state.in_([s.value for s in DATED]),
-            Observation.starts_at.is_not(None),
-        )
-    )
+    rows = await session.execute(_PLANNED_DATES, {"org_id": org_id, "tutor_ids": tutor_ids})
     dates: dict[int, list[date]] = {}
     for tutor_id, starts_at in rows:
         if starts_at is not None:

@@ -38,6 +38,7 @@ from storage.models import (
     ConversationRef,
     Organisation,
     Person,
+    ProcessedActivity,
     Repository,
     RoleGrant,
     Team,
@@ -71,6 +72,33 @@ _PERSON_AND_ROLES = (
     .where(Person.id == bindparam("person_id"))
 )
 
+
+# The same, with the stored answer to a card submission (`Dispatcher`'s replay check) beside
+# them: a retry of a stored submit reads nothing else, a first submit one statement fewer.
+_PERSON_ROLES_AND_ANSWER = _PERSON_AND_ROLES.add_columns(
+    select(ProcessedActivity.response)
+    .where(
+        ProcessedActivity.org_id == bindparam("org_id"),
+        ProcessedActivity.activity_key == bindparam("activity_key"),
+    )
+    .scalar_subquery()
+)
+
+# Who holds a role (a referral asks on every submit), built once.
+_HOLDERS = (
+    select(Person)
+    .join(RoleGrant, RoleGrant.person_id == Person.id)
+    .where(Person.org_id == bindparam("org_id"), RoleGrant.role == bindparam("role"))
+    .order_by(Person.name)
+)
+_HOLDER_IDS = (
+    select(RoleGrant.person_id)
+    .join(Person, RoleGrant.person_id == Person.id)
+    .where(
+        Person.org_id == bindparam("org_id"),
+        RoleGrant.role.in_(bindparam("roles", expanding=True)),
+    )
+)
 
 # An audit entry, written at once (a Core INSERT built once; nothing reads it back on the turn).
 _INSERT_AUDIT = insert(cast(Table, AuditEntry.__table__))
@@ -283,6 +311,22 @@ class Directory(Repository):
             return None, frozenset()
         return rows[0][0], frozenset(Role(role) for _, role in rows if role is not None)
 
+    async def person_roles_and_answer(
+        self, person_id: int, org_id: str, activity_key: str
+    ) -> tuple[Person | None, frozenset[Role], dict[str, Any] | None]:
+        """`person_and_roles`, and the answer stored for this card submission (None if it was
+        never answered), in one statement."""
+        rows = (
+            await self.session.execute(
+                _PERSON_ROLES_AND_ANSWER,
+                {"person_id": person_id, "org_id": org_id, "activity_key": activity_key},
+            )
+        ).all()
+        if not rows:
+            return None, frozenset(), None
+        roles = frozenset(Role(role) for _, role, _ in rows if role is not None)
+        return rows[0][0], roles, rows[0][2]
+
     async def roles(self, person_id: int) -> frozenset[Role]:
         rows = await self.session.scalars(
             select(RoleGrant.role).where(RoleGrant.person_id == person_id)
@@ -353,20 +397,13 @@ class Directory(Repository):
         return (await self.session.scalars(q)).all()
 
     async def holders(self, org_id: str, role: Role) -> Sequence[Person]:
-        rows = await self.session.scalars(
-            select(Person)
-            .join(RoleGrant, RoleGrant.person_id == Person.id)
-            .where(Person.org_id == org_id, RoleGrant.role == role.value)
-            .order_by(Person.name)
-        )
+        rows = await self.session.scalars(_HOLDERS, {"org_id": org_id, "role": role.value})
         return rows.all()
 
     async def holder_ids(self, org_id: str, *roles: Role) -> set[int]:
         """Who holds any of these roles (their ids: one statement, no rows to load)."""
         ids = await self.session.scalars(
-            select(RoleGrant.person_id)
-            .join(Person, RoleGrant.person_id == Person.id)
-            .where(Person.org_id == org_id, RoleGrant.role.in_([r.value for r in roles]))
+            _HOLDER_IDS, {"org_id": org_id, "roles": [r.value for r in roles]}
         )
         return set(ids)
 

@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
 
 from bot.domain.progression import SessionState
 from storage.models import (
+    MAX_ID,
     ConversationRef,
     NumberedRow,
     OrganisationRow,
@@ -21,7 +22,6 @@ from storage.models import (
     Repository,
     TeamMember,
     belongs_to,
-    get_in_org,
     given,
     insert_row,
     inserting,
@@ -148,6 +148,39 @@ def _open_actions[Q: Select[*tuple[Any, ...]]](
 
 
 _INSERT_CONTRIBUTION = inserting(CardContribution)
+_SESSION = select(CardSession).where(
+    CardSession.id == bindparam("id"), CardSession.org_id == bindparam("org_id")
+)
+# The live card's reads on every contribution, built once (building one costs every turn).
+_CARDS_CONTRIBUTIONS = (
+    select(CardContribution)
+    .where(
+        CardContribution.card_key == bindparam("card_key"),
+        CardContribution.session_id == bindparam("session_id"),
+    )
+    .order_by(CardContribution.id)
+)
+_CARDS_ACTIONS = (
+    select(CardAction)
+    .where(
+        CardAction.card_key == bindparam("card_key"),
+        CardAction.session_id == bindparam("session_id"),
+    )
+    .order_by(CardAction.id)
+)
+_TEAM_MEMBER = Person.id.in_(
+    select(TeamMember.person_id)
+    .join(ConversationRef, ConversationRef.team_pk == TeamMember.team_pk)
+    .where(ConversationRef.id == bindparam("ref"))
+)
+_PEOPLE_AND_TEAM = (
+    select(Person, _TEAM_MEMBER)
+    .where(
+        Person.org_id == bindparam("org_id"),
+        or_(Person.id.in_(bindparam("ids", expanding=True)), _TEAM_MEMBER),
+    )
+    .order_by(Person.name)
+)
 
 
 class CardSessions(Repository):
@@ -159,7 +192,11 @@ class CardSessions(Repository):
         await insert_row(self.session, _INSERT_CONTRIBUTION, row)
 
     async def get(self, org_id: str, session_id: int) -> CardSession | None:
-        return await get_in_org(self.session, CardSession, org_id, session_id)
+        """The session, if it is this organisation's (as `get_in_org`, by a statement built
+        once: every press on a live card reads it)."""
+        if not 0 < session_id <= MAX_ID:
+            return None
+        return await self.session.scalar(_SESSION, {"id": session_id, "org_id": org_id})
 
     async def open_in(self, org_id: str, place_key: str) -> CardSession | None:
         """The session still open in this place (the newest, should there be more)."""
@@ -213,12 +250,22 @@ class CardSessions(Repository):
         self, session_id: int, card_key: str | None = None
     ) -> Sequence[CardContribution]:
         """A session's contributions, oldest first: all of them, or one card's."""
+        if card_key is not None:
+            found = await self.session.scalars(
+                _CARDS_CONTRIBUTIONS, {"session_id": session_id, "card_key": card_key}
+            )
+            return found.all()
         return await self.rows(
             CardContribution, *given(CardContribution, card_key=card_key), session_id=session_id
         )
 
     async def actions(self, session_id: int, card_key: str | None = None) -> Sequence[CardAction]:
         """A session's agreed actions, oldest first: all of them, or one card's."""
+        if card_key is not None:
+            found = await self.session.scalars(
+                _CARDS_ACTIONS, {"session_id": session_id, "card_key": card_key}
+            )
+            return found.all()
         return await self.rows(
             CardAction, *given(CardAction, card_key=card_key), session_id=session_id
         )
@@ -280,18 +327,8 @@ class CardSessions(Repository):
         read: all their rows (by name), and which of them are the team's members."""
         if conversation_ref_id is None:
             return await Directory(self.session).people(org_id, ids), []
-        member = Person.id.in_(
-            select(TeamMember.person_id)
-            .join(ConversationRef, ConversationRef.team_pk == TeamMember.team_pk)
-            .where(ConversationRef.id == conversation_ref_id)
-        )
-        rows = (
-            await self.session.execute(
-                select(Person, member)
-                .where(Person.org_id == org_id, or_(Person.id.in_(list(ids)), member))
-                .order_by(Person.name)
-            )
-        ).all()
+        values = {"org_id": org_id, "ids": list(ids), "ref": conversation_ref_id}
+        rows = (await self.session.execute(_PEOPLE_AND_TEAM, values)).all()
         return [p for p, _ in rows], [p.id for p, is_member in rows if is_member]
 
     async def team_member_ids(self, conversation_ref_id: int | None) -> list[int]:

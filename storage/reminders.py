@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -95,6 +95,9 @@ async def tell_person(
 
 
 _INSERT_ITEM = inserting(ScheduledItem)
+_ITEM = select(ScheduledItem).where(
+    ScheduledItem.org_id == bindparam("org_id"), ScheduledItem.key == bindparam("key")
+)
 
 
 class Schedule(Repository):
@@ -158,9 +161,7 @@ class Schedule(Repository):
         return item  # written with the unit of work's next flush (no flush of its own here)
 
     async def get(self, org_id: str, key: str) -> ScheduledItem | None:
-        return await self.one(
-            ScheduledItem, ScheduledItem.org_id == org_id, ScheduledItem.key == key
-        )
+        return await self.session.scalar(_ITEM, {"org_id": org_id, "key": key})
 
     async def cancel(self, org_id: str, key: str, now: datetime) -> bool:
         ids = list(

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
@@ -239,6 +239,16 @@ OPEN_PROGRAMME_STATES = (ProgrammeState.ACTIVE.value, ProgrammeState.UNDER_REVIE
 
 
 _INSERT_REFERRAL = inserting(SupportReferral)
+# A tutor's referrals still open (asked on every referral submit), built once.
+_OPEN_REFERRALS = (
+    select(SupportReferral)
+    .where(
+        SupportReferral.state.in_((MATCHING, WAITING, PROPOSED, ACCEPTED)),
+        SupportReferral.org_id == bindparam("org_id"),
+        SupportReferral.tutor_id == bindparam("tutor_id"),
+    )
+    .order_by(SupportReferral.id.desc())
+)
 
 
 class SupportRecords(Records):
@@ -260,14 +270,8 @@ class SupportRecords(Records):
 
     async def open_referral_of(self, org_id: str, tutor_id: int) -> SupportReferral | None:
         """The tutor's referral that is still being matched, waiting or running."""
-        rows = await self.rows(
-            SupportReferral,
-            SupportReferral.state.in_((MATCHING, WAITING, PROPOSED, ACCEPTED)),
-            order_by=SupportReferral.id.desc(),
-            org_id=org_id,
-            tutor_id=tutor_id,
-        )
-        for referral in rows:
+        rows = await self.session.scalars(_OPEN_REFERRALS, {"org_id": org_id, "tutor_id": tutor_id})
+        for referral in rows.all():
             if referral.state != ACCEPTED:
                 return referral
             programme = await self.programme_for_referral(referral.id)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, and_, delete, func, insert, select
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, delete, func, insert, select
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
@@ -163,6 +163,41 @@ class StoredWalkTutor(NumberedRow):
 
 
 _INSERT_WALK = inserting(StoredWalk)
+# The reads of an HA27 save, built once (building one, and its cache key, costs every turn).
+_PLAN = select(StoredWalkPlan).where(
+    StoredWalkPlan.team_pk == bindparam("team_pk"),
+    StoredWalkPlan.term_key == bindparam("term_key"),
+)
+_TEAM_AND_SETTINGS = (
+    select(Team, Organisation.settings)
+    .join(Organisation, Organisation.id == Team.org_id)
+    .where(Team.id == bindparam("team_pk"), Team.org_id == bindparam("org_id"))
+)
+_MEMBERS_TEAM_AND_SETTINGS = _TEAM_AND_SETTINGS.join(
+    TeamMember, TeamMember.team_pk == Team.id
+).where(TeamMember.person_id == bindparam("member"))
+_CHANNEL_READERS = (
+    select(TeamMember.person_id)
+    .join(RoleGrant, RoleGrant.person_id == TeamMember.person_id)
+    .where(
+        TeamMember.team_pk == bindparam("team_pk"),
+        RoleGrant.role.in_([r.value for r in (*QUALITY_TEAM, Role.LINE_MANAGER)]),
+    )
+)
+_MANAGER = aliased(Person)
+_PEOPLE_AND_LINE_MANAGERS = (
+    select(Person, _MANAGER.id)
+    .outerjoin(
+        _MANAGER,
+        and_(
+            Person.line_manager_email != "",
+            _MANAGER.org_id == Person.org_id,
+            _MANAGER.email == Person.line_manager_email,
+        ),
+    )
+    .where(Person.org_id == bindparam("org_id"), Person.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Person.name, Person.id)
+)
 _INSERT_WALK_TUTOR = insert(cast(Table, StoredWalkTutor.__table__))
 
 
@@ -191,7 +226,7 @@ class WalkStore(Repository):
     # --- plans ---
 
     async def plan(self, team_pk: int, term_key: str) -> StoredWalkPlan | None:
-        return await self.one(StoredWalkPlan, team_pk=team_pk, term_key=term_key)
+        return await self.session.scalar(_PLAN, {"team_pk": team_pk, "term_key": term_key})
 
     async def save_plan(
         self,
@@ -408,16 +443,10 @@ class WalkStore(Repository):
         organisation's settings (its term dates), in one read."""
         if not 0 < team_pk <= MAX_ID:
             return None
-        query = (
-            select(Team, Organisation.settings)
-            .join(Organisation, Organisation.id == Team.org_id)
-            .where(Team.id == team_pk, Team.org_id == org_id)
-        )
+        query, values = _TEAM_AND_SETTINGS, {"team_pk": team_pk, "org_id": org_id}
         if member is not None:
-            query = query.join(TeamMember, TeamMember.team_pk == Team.id).where(
-                TeamMember.person_id == member
-            )
-        row = (await self.session.execute(query)).first()
+            query, values = _MEMBERS_TEAM_AND_SETTINGS, {**values, "member": member}
+        row = (await self.session.execute(query, values)).first()
         return (row[0], dict(row[1] or {})) if row is not None else None
 
     async def teams(self, org_id: str) -> Sequence[Team]:
@@ -490,13 +519,7 @@ class WalkStore(Repository):
     async def channel_reader_ids(self, team_pk: int) -> frozenset[int]:
         """The team's channel readers of a walk, in one read: its members who are in the
         quality team (`channel_quality_readers`) or line managers (`team_managers`)."""
-        roles = [r.value for r in (*QUALITY_TEAM, Role.LINE_MANAGER)]
-        rows = await self.session.scalars(
-            select(TeamMember.person_id)
-            .join(RoleGrant, RoleGrant.person_id == TeamMember.person_id)
-            .where(TeamMember.team_pk == team_pk, RoleGrant.role.in_(roles))
-        )
-        return frozenset(rows)
+        return frozenset(await self.session.scalars(_CHANNEL_READERS, {"team_pk": team_pk}))
 
     async def people_and_line_managers(
         self, org_id: str, ids: Iterable[int]
@@ -506,20 +529,7 @@ class WalkStore(Repository):
         ids = list(ids)
         if not ids:
             return [], {}
-        manager = aliased(Person)
-        rows = await self.session.execute(
-            select(Person, manager.id)
-            .outerjoin(
-                manager,
-                and_(
-                    Person.line_manager_email != "",
-                    manager.org_id == Person.org_id,
-                    manager.email == Person.line_manager_email,
-                ),
-            )
-            .where(Person.org_id == org_id, Person.id.in_(ids))
-            .order_by(Person.name, Person.id)
-        )
+        rows = await self.session.execute(_PEOPLE_AND_LINE_MANAGERS, {"org_id": org_id, "ids": ids})
         people: dict[int, Person] = {}
         managers: dict[int, set[int]] = {}
         for person, manager_id in rows.all():

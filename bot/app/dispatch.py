@@ -10,10 +10,10 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
 from types import UnionType
-from typing import Annotated, Any, Union, cast, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, cast, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, PlainValidator, ValidationError, WrapValidator
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from bot.app import documents
@@ -45,6 +45,9 @@ FIRST_ADMIN = (
 )
 SEEN_TTL = timedelta(minutes=5)
 PROCESSED = cast(Table, ProcessedActivity.__table__)
+# A card submission's stored answer not read with the person (`_remember`): `_replay` reads it.
+UNREAD: Literal["unread"] = "unread"
+type Stored = dict[str, Any] | None | Literal["unread"]
 
 
 @dataclass(frozen=True)
@@ -72,9 +75,11 @@ class Dispatcher:
     async def on_message(self, turn: Turn) -> Reply:
         try:
             async with self.db.unit_of_work() as uow:
-                ctx = await self._context(uow, turn)
+                action = self.router.actions.get(turn.verb) if turn.verb is not None else None
+                key = self._retry_key(turn, action)
+                ctx, stored = await self._context(uow, turn, key)
                 if turn.verb is not None:
-                    return await self._card_action(ctx)
+                    return await self._card_action(ctx, action, key, stored)
                 return await self._command(ctx)
         except Exception:
             log.exception("turn failed: activity %s", short(turn.activity_id))
@@ -90,7 +95,7 @@ class Dispatcher:
 
     async def _installed(self, turn: Turn, *, greets: bool) -> Reply:
         async with self.db.unit_of_work() as uow:
-            ctx = await self._context(uow, turn)
+            ctx, _ = await self._context(uow, turn)
             # Only a turn whose answer is sent may make a first admin: they must be told. It is
             # decided on what TLC knew before this install (not on the roster it reads next).
             first_admin = (
@@ -179,19 +184,23 @@ class Dispatcher:
                 await uow.session.execute(delete(RosterSync).where(RosterSync.team_pk == team.id))
             await uow.commit()
 
-    async def _context(self, uow: UnitOfWork, turn: Turn) -> HandlerContext:
+    async def _context(
+        self, uow: UnitOfWork, turn: Turn, key: str | None = None
+    ) -> tuple[HandlerContext, Stored]:
+        """Who asks, with their roles; and the answer stored for the card submission `key`
+        (a retry's), if read with them (else `UNREAD`)."""
         directory = Directory(uow.session)
 
-        async def remember() -> tuple[Person, frozenset[Role] | None]:
+        async def remember() -> tuple[Person, frozenset[Role] | None, Stored]:
             try:
-                return await self._remember(uow, directory, turn)
+                return await self._remember(uow, directory, turn, key)
             except Exception:
                 # Two first turns of the same person or team at once: the other one stored
                 # (or merged) them; the next attempt finds what it stored.
                 await uow.rollback()
                 raise
 
-        person, known_roles = await retry_identity(remember, what="a turn")
+        person, known_roles, stored = await retry_identity(remember, what="a turn")
         # Roles are read on every turn (a revoked role takes effect at once).
         roles = known_roles if known_roles is not None else await directory.roles(person.id)
         if (
@@ -203,31 +212,38 @@ class Dispatcher:
             await uow.commit()
             roles = roles | {Role.ORG_ADMIN}
         actor = Actor(person_id=person.id, org_id=turn.org_id, roles=roles)
-        return HandlerContext(
-            turn=turn, uow=uow, person=person, actor=actor, services=self.services
-        )
+        ctx = HandlerContext(turn=turn, uow=uow, person=person, actor=actor, services=self.services)
+        return ctx, stored
 
     async def _remember(
-        self, uow: UnitOfWork, directory: Directory, turn: Turn
-    ) -> tuple[Person, frozenset[Role] | None]:
-        """Who is asking, stored if new or changed; with their roles when read with them."""
-        key = (
+        self, uow: UnitOfWork, directory: Directory, turn: Turn, key: str | None
+    ) -> tuple[Person, frozenset[Role] | None, Stored]:
+        """Who is asking, stored if new or changed; with their roles when read with them, and
+        then the answer stored for the card submission `key` too, if one is given."""
+        seen_key = (
             turn.org_id,
             turn.user.aad_object_id or turn.user.teams_user_id,
             turn.where.conversation_id,
         )
         minute = int(turn.now.timestamp() // 60)
-        cached = self._seen.get(key)
+        cached = self._seen.get(seen_key)
         if cached is not None and minute - cached.at_minute < SEEN_TTL.total_seconds() // 60:
-            # A person this process stored lately: their row and roles in one statement.
-            known, roles = await directory.person_and_roles(cached.person_id)
+            # A person this process stored lately: their row and roles in one statement (with
+            # the stored answer, for a card submission Teams may be sending again).
+            stored: Stored = UNREAD
+            if key is None:
+                known, roles = await directory.person_and_roles(cached.person_id)
+            else:
+                known, roles, stored = await directory.person_roles_and_answer(
+                    cached.person_id, turn.org_id, key
+                )
             if (
                 known is not None
                 and known.teams_user_id is not None  # None once erased: a new person
                 and (known.email or not turn.user.email)
                 and (known.name == turn.user.name or not turn.user.name)
             ):
-                return known, roles
+                return known, roles, stored
         await directory.organisation(turn.org_id, turn.now)
         person = await directory.seen(turn.org_id, turn.user, turn.now)
         if not person.email:
@@ -241,8 +257,8 @@ class Dispatcher:
             await directory.add_member(team, person)
         await directory.remember_conversation(turn.org_id, turn.where, person, team, turn.now)
         await uow.commit()
-        self._seen[key] = _Seen(person.id, minute)
-        return person, None
+        self._seen[seen_key] = _Seen(person.id, minute)
+        return person, None, UNREAD
 
     async def _command(self, ctx: HandlerContext) -> Reply:
         match = self.router.match(ctx.turn.text)
@@ -278,9 +294,21 @@ class Dispatcher:
             await ctx.uow.commit()
         return reply
 
-    async def _card_action(self, ctx: HandlerContext) -> Reply:
+    @staticmethod
+    def _retry_key(turn: Turn, action: CardAction | None) -> str | None:
+        """Where a card submission's answer is stored, if it is one whose retry replays it."""
+        if action is None or not action.idempotent or not turn.activity_id:
+            return None
+        if action.private and turn.where.kind != "personal" and not turn.via_invoke:
+            return None  # refused before anything is read
+        return retry_key(turn)
+
+    async def _card_action(
+        self, ctx: HandlerContext, action: CardAction | None, key: str | None, stored: Stored
+    ) -> Reply:
+        """`key`: where its answer is stored (`_retry_key`); `stored`: that answer, if the
+        person's read brought it (else `UNREAD`)."""
         turn = ctx.turn
-        action = self.router.actions.get(turn.verb or "")
         if action is None:
             return Reply.text(
                 "That button is from an older version of this card. Type `help` to start again."
@@ -288,20 +316,25 @@ class Dispatcher:
         if action.private and turn.where.kind != "personal" and not turn.via_invoke:
             return Reply.text(private_only())
         run = partial(self._run_action, ctx, action)
-        if not (action.idempotent and turn.activity_id):
+        if key is None:
             reply, saved = await run()
             if saved:  # an invalid form writes nothing: the card comes back with its errors
                 await ctx.uow.commit()
             return reply
-        return await self._once(ctx, retry_key(turn), run)
+        return await self._once(ctx, key, run, stored)
 
     async def _once(
-        self, ctx: HandlerContext, key: str, run: Callable[[], Awaitable[tuple[Reply, bool]]]
+        self,
+        ctx: HandlerContext,
+        key: str,
+        run: Callable[[], Awaitable[tuple[Reply, bool]]],
+        stored: Stored = UNREAD,
     ) -> Reply:
         """Run a turn whose answer is stored under `key` (`retry_key`), unless it already was:
         then a Teams retry is answered from the store and nothing runs again. `run` gives the
-        answer and whether it saved (an invalid form saves nothing and stores no answer)."""
-        replay = await self._replay(ctx, key)
+        answer and whether it saved (an invalid form saves nothing and stores no answer);
+        `stored` is the stored answer if the person's read brought it (else `UNREAD`)."""
+        replay = await self._replay(ctx, key, stored)
         if replay is not None:
             return replay
         reply, saved = await run()
@@ -310,12 +343,13 @@ class Dispatcher:
         try:
             # A plain insert (Core, not an ORM flush): the stored answer is never read back here.
             await ctx.uow.session.execute(
-                insert(PROCESSED).values(
-                    org_id=ctx.turn.org_id,
-                    activity_key=key,
-                    response=reply.to_json(),
-                    created_at=ctx.turn.now,
-                )
+                _STORE_ANSWER,
+                {
+                    "org_id": ctx.turn.org_id,
+                    "activity_key": key,
+                    "response": reply.to_json(),
+                    "created_at": ctx.turn.now,
+                },
             )
             await ctx.uow.commit()
         except IntegrityError:
@@ -351,13 +385,14 @@ class Dispatcher:
             await ctx.uow.rollback()
             return Reply.text(UNREADABLE), False
 
-    async def _replay(self, ctx: HandlerContext, key: str) -> Reply | None:
-        stored = await ctx.uow.session.scalar(
-            select(ProcessedActivity.response).where(
-                ProcessedActivity.org_id == ctx.turn.org_id, ProcessedActivity.activity_key == key
+    async def _replay(self, ctx: HandlerContext, key: str, stored: Stored = UNREAD) -> Reply | None:
+        """The answer to give a retry of a stored submission (`stored`, if already read), or
+        None if it was never answered."""
+        if stored == UNREAD:
+            stored = await ctx.uow.session.scalar(
+                _STORED_ANSWER, {"org_id": ctx.turn.org_id, "key": key}
             )
-        )
-        if stored is None:
+        if not isinstance(stored, dict):  # never answered
             return None
         if ctx.turn.verb is None:
             # A typed command: its answer went to the chat the first time; send nothing again.
@@ -382,6 +417,13 @@ def _always_saved(
         return await handler(ctx), True
 
     return run
+
+
+_STORE_ANSWER = insert(PROCESSED)
+_STORED_ANSWER = select(ProcessedActivity.response).where(
+    ProcessedActivity.org_id == bindparam("org_id"),
+    ProcessedActivity.activity_key == bindparam("key"),
+)
 
 
 def retry_key(turn: Turn) -> str:
