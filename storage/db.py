@@ -8,6 +8,7 @@ import importlib
 import logging
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -29,6 +30,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_dbapi,
 )
 from sqlalchemy.engine import Connection, ExceptionContext
+from sqlalchemy.exc import DisconnectionError, InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -43,6 +45,7 @@ log = logging.getLogger(__name__)
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")  # where pysqlite begins a transaction
 WRITER_WAIT = 30.0  # seconds a writer queues in the process; SQLite's own busy timeout too
+PING_AFTER = 5.0  # seconds a PostgreSQL connection may sit in the pool before it is pinged
 
 
 def _run_on_sqlite_thread(
@@ -216,6 +219,53 @@ class DeferredBeginConnection(AsyncAdapt_asyncpg_connection):
             return  # this SELECT runs on its own; the next statement asks again
         await super()._start_transaction()  # type: ignore[no-untyped-call]
 
+    async def _async_ping(self) -> None:
+        # SQLAlchemy's wraps the ping in BEGIN ... ROLLBACK (for pgbouncer's transaction
+        # pooling, unsupported here, see above): three round trips. One does.
+        await self._connection.execute("SELECT 1")  # type: ignore[attr-defined]
+
+    @property
+    def closed(self) -> bool:
+        """The server closed it (restarted, or ended the backend) and asyncpg has noticed."""
+        return bool(self._connection.is_closed())
+
+
+class IdlePing:
+    """Checks a pooled PostgreSQL connection on checkout, as `pool_pre_ping` did, but only when
+    it may have gone stale: `pool_pre_ping` cost every turn a round trip (three, as SQLAlchemy's
+    asyncpg adapter wraps it in BEGIN ... ROLLBACK; one here). A connection asyncpg already
+    knows is closed (a restart or `pg_terminate_backend` closes the socket, and the event loop
+    reads that while the connection waits in the pool) is replaced without asking the server;
+    one idle for `after` seconds or more is pinged first, and replaced, with every other pooled
+    connection as old, if the ping fails (what a server gone without a word looks like).
+    A connection used in the last `after` seconds goes out unchecked: if its server vanished
+    without closing the socket in those seconds, that one turn fails, as any turn would whose
+    server vanished mid-way."""
+
+    USED = "tlc_last_used"
+
+    def __init__(self, engine: AsyncEngine, after: float) -> None:
+        self.after = after
+        pool = engine.sync_engine.pool
+        event.listen(pool, "connect", self._used)
+        event.listen(pool, "checkin", self._used)
+        event.listen(pool, "checkout", self._checkout)
+
+    def _used(self, _dbapi: Any, record: Any) -> None:
+        if record is not None:
+            record.info[self.USED] = time.monotonic()
+
+    def _checkout(self, dbapi: Any, record: Any, _proxy: Any) -> None:
+        if dbapi.closed:
+            raise DisconnectionError("the server closed this connection")
+        if time.monotonic() - record.info.get(self.USED, 0.0) < self.after:
+            return
+        try:
+            dbapi.ping()
+        except Exception as error:
+            # What pool_pre_ping does: the others are likely gone too (a restart).
+            raise InvalidatePoolError(f"no answer to a ping: {error}") from error
+
 
 class DeferredBeginDBAPI(AsyncAdapt_asyncpg_dbapi):
     """SQLAlchemy's asyncpg DBAPI adapter, whose connections are `DeferredBeginConnection`s.
@@ -257,12 +307,11 @@ def make_engine(url: str) -> AsyncEngine:
     # again for the next busy moment (a connect is several round trips, and asyncpg's and
     # SQLAlchemy's set-up queries, and a cold statement cache), so at 32 turns at once the
     # pool opened a connection every other turn. A turn past the 30th waits for a free one
-    # (a `help` holds its connection for one round trip).
+    # (a `help` holds its connection for one round trip). No `pool_pre_ping`: see `IdlePing`.
     return create_async_engine(
         url,
         pool_size=30,
         max_overflow=0,
-        pool_pre_ping=True,
         hide_parameters=True,
         isolation_level="READ COMMITTED",
         module=DeferredBeginDBAPI(importlib.import_module("asyncpg")),  # type: ignore[no-untyped-call]
@@ -344,9 +393,11 @@ class SQLiteWriters:
 class Database:
     """One per process: the engine and a session factory."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, ping_after: float = PING_AFTER) -> None:
         self.url = url
         self.engine = make_engine(url)
+        if self.is_postgres:
+            IdlePing(self.engine, ping_after)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.writers = SQLiteWriters(self.engine) if self.engine.dialect.name == "sqlite" else None
 
