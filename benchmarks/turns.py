@@ -19,6 +19,7 @@ fraction of the aiohttp ceiling, the load average around each round, and the tar
 
     .venv/bin/python -m benchmarks.turns [--quick] [--turns 300] [--rounds 3]
         [--concurrency 1 32] [--databases sqlite postgres] [--kinds help ha27_save ...]
+        [--ceiling-seconds 2]   (the aiohttp-only echo runs at least this long each round)
         [--profile DIR]   (TLC under cProfile for the measured turns only: DIR/sqlite.prof, ...)
 """
 
@@ -343,19 +344,22 @@ async def drive(
     concurrency: int,
     turns: int,
     pid: int,
+    seconds: float = 0.0,
 ) -> dict[str, float]:
-    """`turns` turns from `concurrency` conversations at once, after one warm-up turn each;
-    `pid` is the bot's process, whose CPU time per turn is reported."""
+    """`turns` turns from `concurrency` conversations at once, after one warm-up turn each, and
+    more until `seconds` have passed; `pid` is the bot's process, whose CPU time per turn is
+    reported."""
     latencies: list[float] = []
     errors = 0
     left = turns
+    until = 0.0
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency + 4)) as http:
         await asyncio.gather(*(http.post(url, json=make(w, 0)) for w in range(concurrency)))
 
         async def one(worker: int) -> None:
             nonlocal errors, left
             n = 1
-            while left > 0:
+            while left > 0 or time.perf_counter() < until:
                 left -= 1
                 activity = make(worker, n)
                 t0 = time.perf_counter()
@@ -368,6 +372,7 @@ async def drive(
 
         cpu = cpu_seconds(pid)
         started = time.perf_counter()
+        until = started + seconds
         await asyncio.gather(*(one(w) for w in range(concurrency)))
         elapsed = time.perf_counter() - started
         cpu = cpu_seconds(pid) - cpu
@@ -402,6 +407,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS)
     parser.add_argument(
         "--quick", action="store_true", help="a short run on a shared machine: 96 turns each"
+    )
+    parser.add_argument(
+        "--ceiling-seconds",
+        type=float,
+        default=2.0,
+        help="the aiohttp-only echo runs at least this long each round (96 turns take it "
+        "~20 ms: too short to measure)",
     )
     parser.add_argument(
         "--profile", metavar="DIR", help="run TLC under cProfile; DIR/<database>.prof holds it"
@@ -504,11 +516,12 @@ async def measure(
     ceiling_url = f"http://127.0.0.1:{ceiling_port}/api/messages"
     for _ in range(args.rounds):
         for c in args.concurrency:
-            for name, url, pid in (
-                ("stock_echo", echo_url, echo_pid),
-                ("aiohttp_ceiling", ceiling_url, ceiling_pid),
+            for name, url, pid, seconds in (
+                ("stock_echo", echo_url, echo_pid, 0.0),
+                ("aiohttp_ceiling", ceiling_url, ceiling_pid, args.ceiling_seconds),
             ):
-                got = await drive(url, echo_activity(service_url), c, args.turns, pid)
+                make = echo_activity(service_url)
+                got = await drive(url, make, c, args.turns, pid, seconds)
                 raw.setdefault(f"c{c}/{name}", []).append(got)
             for tlc in tlcs:
                 for kind in args.kinds:

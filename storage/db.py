@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import importlib
 import logging
+import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,12 +19,18 @@ import aiosqlite
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql.asyncpg import (
+    AsyncAdapt_asyncpg_connection,
+    AsyncAdapt_asyncpg_cursor,
+    AsyncAdapt_asyncpg_dbapi,
+)
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
 )
 from sqlalchemy.engine import Connection, ExceptionContext
+from sqlalchemy.exc import DisconnectionError, InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -36,6 +45,7 @@ log = logging.getLogger(__name__)
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")  # where pysqlite begins a transaction
 WRITER_WAIT = 30.0  # seconds a writer queues in the process; SQLite's own busy timeout too
+PING_AFTER = 5.0  # seconds a PostgreSQL connection may sit in the pool before it is pinged
 
 
 def _run_on_sqlite_thread(
@@ -122,8 +132,24 @@ class OneHandOffCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneHandOffConnection(AsyncAdapt_aiosqlite_connection):
+    """...and a commit or rollback with no transaction open is no hand-off at all: pysqlite
+    does nothing then either (a read-only turn's unit of work rolls back twice as it closes:
+    the session's rollback, then the pool's reset on return)."""
+
     __slots__ = ()
     _cursor_cls = OneHandOffCursor
+
+    def _open(self) -> bool:
+        conn = self._connection._connection
+        return conn is not None and conn.in_transaction
+
+    def rollback(self) -> None:
+        if self._open():
+            super().rollback()
+
+    def commit(self) -> None:
+        if self._open():
+            super().commit()
 
 
 class OneHandOffDBAPI(AsyncAdapt_aiosqlite_dbapi):
@@ -133,6 +159,125 @@ class OneHandOffDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> OneHandOffConnection:
         adapted = super().connect(*arg, **kw)
         return OneHandOffConnection(self, adapted._connection)
+
+
+# A row lock (`SELECT ... FOR UPDATE`, `FOR SHARE`, ...) or a transaction-scoped advisory lock
+# lasts until the transaction ends, so such a read needs one.
+LOCKS = re.compile(
+    r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b|pg_advisory_xact", re.IGNORECASE
+)
+
+
+def reads_only(statement: str) -> bool:
+    """A plain SELECT: no lock to hold, nothing written (anything else, `WITH` too, begins)."""
+    return statement.lstrip()[:6].upper() == "SELECT" and LOCKS.search(statement) is None
+
+
+class DeferredBeginCursor(AsyncAdapt_asyncpg_cursor):
+    """Tells its connection whether the statement it is about to run only reads."""
+
+    __slots__ = ()
+    _adapt_connection: DeferredBeginConnection
+
+    async def _prepare_and_execute(self, operation: Any, parameters: Any) -> None:
+        adapted = self._adapt_connection
+        adapted.next_reads_only = reads_only(operation)
+        try:
+            await super()._prepare_and_execute(operation, parameters)  # type: ignore[no-untyped-call]
+        finally:
+            adapted.next_reads_only = False
+
+
+class DeferredBeginConnection(AsyncAdapt_asyncpg_connection):
+    """SQLAlchemy's asyncpg connection sends `BEGIN` (a round trip of its own) before the first
+    statement of every transaction, and `ROLLBACK` (another) when a unit of work that only read
+    closes. Here, at READ COMMITTED, a plain SELECT before the first write or lock runs on its
+    own (autocommit), and `BEGIN ISOLATION LEVEL READ COMMITTED` goes out just before the first
+    statement that writes, locks (`FOR UPDATE`, an advisory xact lock) or is anything but a
+    SELECT. A turn that only reads (`help`) sends no BEGIN and no ROLLBACK: one round trip.
+
+    The same at READ COMMITTED: there every statement of a transaction reads its own fresh
+    snapshot and a plain SELECT keeps no lock, so a SELECT before the first write sees and holds
+    what it would inside the transaction. Every write is still in one transaction, committed
+    or rolled back as one. At any other isolation level (a connection's `execution_options`),
+    the transaction begins at the first statement, as SQLAlchemy does; server-side cursors and
+    `executemany` begin as before too.
+
+    Not for pgbouncer in transaction pooling mode: outside a transaction each statement may
+    reach a different server, and asyncpg prepares a statement in one round trip and runs it in
+    the next (session pooling, or none, is fine)."""
+
+    __slots__ = ("next_reads_only",)
+    _cursor_cls = DeferredBeginCursor
+
+    def __init__(self, dbapi: Any, connection: Any, **kw: Any) -> None:
+        super().__init__(dbapi, connection, **kw)  # type: ignore[no-untyped-call]
+        self.next_reads_only = False
+
+    async def _start_transaction(self) -> None:
+        if self.next_reads_only and self.isolation_level == "read_committed":
+            return  # this SELECT runs on its own; the next statement asks again
+        await super()._start_transaction()  # type: ignore[no-untyped-call]
+
+    async def _async_ping(self) -> None:
+        # SQLAlchemy's wraps the ping in BEGIN ... ROLLBACK (for pgbouncer's transaction
+        # pooling, unsupported here, see above): three round trips. One does.
+        await self._connection.execute("SELECT 1")  # type: ignore[attr-defined]
+
+    @property
+    def closed(self) -> bool:
+        """The server closed it (restarted, or ended the backend) and asyncpg has noticed."""
+        return bool(self._connection.is_closed())
+
+
+class IdlePing:
+    """Checks a pooled PostgreSQL connection on checkout, as `pool_pre_ping` did, but only when
+    it may have gone stale: `pool_pre_ping` cost every turn a round trip (three, as SQLAlchemy's
+    asyncpg adapter wraps it in BEGIN ... ROLLBACK; one here). A connection asyncpg already
+    knows is closed (a restart or `pg_terminate_backend` closes the socket, and the event loop
+    reads that while the connection waits in the pool) is replaced without asking the server;
+    one idle for `after` seconds or more is pinged first, and replaced, with every other pooled
+    connection as old, if the ping fails (what a server gone without a word looks like).
+    A connection used in the last `after` seconds goes out unchecked: if its server vanished
+    without closing the socket in those seconds, that one turn fails, as any turn would whose
+    server vanished mid-way."""
+
+    USED = "tlc_last_used"
+
+    def __init__(self, engine: AsyncEngine, after: float) -> None:
+        self.after = after
+        pool = engine.sync_engine.pool
+        event.listen(pool, "connect", self._used)
+        event.listen(pool, "checkin", self._used)
+        event.listen(pool, "checkout", self._checkout)
+
+    def _used(self, _dbapi: Any, record: Any) -> None:
+        if record is not None:
+            record.info[self.USED] = time.monotonic()
+
+    def _checkout(self, dbapi: Any, record: Any, _proxy: Any) -> None:
+        if dbapi.closed:
+            raise DisconnectionError("the server closed this connection")
+        if time.monotonic() - record.info.get(self.USED, 0.0) < self.after:
+            return
+        try:
+            dbapi.ping()
+        except Exception as error:
+            # What pool_pre_ping does: the others are likely gone too (a restart).
+            raise InvalidatePoolError(f"no answer to a ping: {error}") from error
+
+
+class DeferredBeginDBAPI(AsyncAdapt_asyncpg_dbapi):
+    """SQLAlchemy's asyncpg DBAPI adapter, whose connections are `DeferredBeginConnection`s.
+    Made per engine (`create_async_engine(module=...)`); SQLAlchemy's classes stay as they are."""
+
+    def connect(self, *arg: Any, **kw: Any) -> DeferredBeginConnection:
+        creator = kw.pop("async_creator_fn", self.asyncpg.connect)
+        options = {
+            "prepared_statement_cache_size": kw.pop("prepared_statement_cache_size", 100),
+            "prepared_statement_name_func": kw.pop("prepared_statement_name_func", None),
+        }
+        return await_only(DeferredBeginConnection.create(self, creator(*arg, **kw), **options))
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -154,8 +299,22 @@ def make_engine(url: str) -> AsyncEngine:
 
         return engine
     # hide_parameters: what people typed stays out of SQL logs and database error messages.
+    # READ COMMITTED said, not left to the server's default: `DeferredBeginConnection` runs
+    # the reads before a unit of work's first write outside its transaction, which is the same
+    # only at READ COMMITTED.
+    # 30 connections kept, none opened beyond them: the same most-at-once as before (10 kept
+    # and 20 overflow), but an overflow connection was closed when given back and opened
+    # again for the next busy moment (a connect is several round trips, and asyncpg's and
+    # SQLAlchemy's set-up queries, and a cold statement cache), so at 32 turns at once the
+    # pool opened a connection every other turn. A turn past the 30th waits for a free one
+    # (a `help` holds its connection for one round trip). No `pool_pre_ping`: see `IdlePing`.
     return create_async_engine(
-        url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True
+        url,
+        pool_size=30,
+        max_overflow=0,
+        hide_parameters=True,
+        isolation_level="READ COMMITTED",
+        module=DeferredBeginDBAPI(importlib.import_module("asyncpg")),  # type: ignore[no-untyped-call]
     )
 
 
@@ -234,9 +393,11 @@ class SQLiteWriters:
 class Database:
     """One per process: the engine and a session factory."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, ping_after: float = PING_AFTER) -> None:
         self.url = url
         self.engine = make_engine(url)
+        if self.is_postgres:
+            IdlePing(self.engine, ping_after)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.writers = SQLiteWriters(self.engine) if self.engine.dialect.name == "sqlite" else None
 

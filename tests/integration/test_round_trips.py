@@ -1,0 +1,333 @@
+"""Round trips to the database per turn (issue 17, cuts 26-28), on SQLite and PostgreSQL.
+
+On PostgreSQL every statement, `BEGIN`, `COMMIT`, `ROLLBACK` and ping is a wait for the server
+(which shares the machine's cores), so they are counted on the wire: a loopback proxy reads
+what asyncpg sends (`tests.support.pg_wire`). A turn that only reads (`help`, a Teams retry of
+a stored answer) sends its SELECTs and nothing else: no BEGIN, no ROLLBACK (cut 26), and no
+ping for a connection used in the last few seconds (cut 28). On SQLite a round trip is a
+hand-off to aiosqlite's thread: a statement is one (cut 22), a commit or rollback with nothing
+to end is none (cut 26). A turn that writes still writes in one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiosqlite
+import asyncpg
+import pytest
+from sqlalchemy import func, select, text
+
+from storage.db import PING_AFTER, Database, reads_only
+from storage.models import Organisation, ProcessedActivity
+from storage.people import Directory
+from storage.walks import StoredWalk
+from tests.conftest import ADMIN, TUTOR
+from tests.integration.test_statements import kinds  # noqa: F401 - the benchmark's turns
+from tests.support.cards import card_text, only_card
+from tests.support.databases import PG_ADMIN_DSN, truncate_all
+from tests.support.pg_wire import PgWireProxy, RoundTrip
+from tests.support.teams import TeamsClient
+
+PERSON_AND_ROLES = "FROM people"  # the one statement of a known person's `help`
+
+
+@pytest.fixture
+def ping_after() -> float:
+    return PING_AFTER
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def proxy(backend: str) -> AsyncIterator[PgWireProxy | None]:
+    if backend == "sqlite":
+        yield None
+        return
+    server = urlsplit(PG_ADMIN_DSN)
+    wire = PgWireProxy(server.hostname or "127.0.0.1", server.port or 5432)
+    await wire.start()
+    yield wire
+    await wire.close()
+
+
+@pytest.fixture
+async def sqlite_db(
+    request: pytest.FixtureRequest, tmp_path: Path, proxy: PgWireProxy | None, ping_after: float
+) -> AsyncIterator[Database]:
+    """The bot's database (the `teams` fixture's): SQLite, or PostgreSQL through the proxy."""
+    if proxy is None:
+        database = Database(f"sqlite+aiosqlite:///{tmp_path / 'tlc.db'}")
+        await database.migrate()
+    else:
+        database = Database(proxy.url(request.getfixturevalue("pg_url")), ping_after=ping_after)
+        await truncate_all(database)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def hand_offs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """SQLite: what every connection hands to aiosqlite's thread (by function name)."""
+    handed: list[str] = []
+    original = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        handed.append(getattr(fn, "__name__", repr(fn)))
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    yield handed
+
+
+def shown(trips: list[RoundTrip]) -> str:
+    return "\n".join(map(str, trips))
+
+
+def simple_queries(trips: list[RoundTrip]) -> list[str]:
+    """BEGIN, COMMIT, ROLLBACK and the ping go by the simple protocol; statements do not."""
+    return [t.sql for t in trips if t.kind == "query"]
+
+
+async def warm(run: Any, proxy: PgWireProxy | None) -> None:
+    """Caches warm and every pooled connection has prepared the turn's statements."""
+    for _ in range(3):
+        await run()
+    if proxy is not None:
+        proxy.take()
+
+
+# --- turns that only read --------------------------------------------------------------------
+
+
+async def test_help_is_one_round_trip_with_no_begin(
+    teams: TeamsClient, sqlite_db: Database, proxy: PgWireProxy | None, hand_offs: list[str]
+) -> None:
+    async def run() -> Any:
+        return await teams.say(TUTOR, "help")
+
+    await warm(run, proxy)
+    hand_offs.clear()
+    sent = await run()
+    assert "What I can do" in card_text(only_card(sent))
+    if proxy is None:
+        assert hand_offs == ["_run_on_sqlite_thread"], hand_offs  # no commit, no rollbacks
+        return
+    trips = proxy.take()
+    assert simple_queries(trips) == [], shown(trips)  # no BEGIN, ROLLBACK or ping
+    assert len(trips) == 1 and PERSON_AND_ROLES in trips[0].sql, shown(trips)
+    assert trips[0].kind == "execute"
+
+
+async def test_a_retry_of_a_stored_answer_is_two_round_trips_with_no_begin(
+    kinds: dict[str, Any],  # noqa: F811
+    sqlite_db: Database,
+    proxy: PgWireProxy | None,
+    hand_offs: list[str],
+) -> None:
+    run = kinds["retry"]
+    first = await run()
+    await warm(run, proxy)
+    hand_offs.clear()
+    assert await run() == first
+    if proxy is None:
+        assert hand_offs == ["_run_on_sqlite_thread"] * 2, hand_offs
+        return
+    trips = proxy.take()
+    assert simple_queries(trips) == [], shown(trips)
+    assert [t.kind for t in trips] == ["execute", "execute"], shown(trips)
+    assert "processed_activities" in trips[1].sql
+    async with sqlite_db.unit_of_work() as uow:  # stored once, answered from the store since
+        assert await uow.session.scalar(select(func.count()).select_from(StoredWalk)) == 1
+
+
+# --- turns that write ---------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"])
+async def test_a_card_submit_begins_at_its_first_write_and_commits_every_write_at_once(
+    kinds: dict[str, Any],  # noqa: F811
+    sqlite_db: Database,
+    proxy: PgWireProxy,
+) -> None:
+    run = kinds["ha27_save"]
+    await warm(run, proxy)
+    await run()
+    trips = proxy.take()
+    queries = simple_queries(trips)
+    assert queries == ["BEGIN ISOLATION LEVEL READ COMMITTED;", "COMMIT;"], shown(trips)
+    begin = next(i for i, t in enumerate(trips) if t.kind == "query")
+    assert all(t.sql.lstrip().startswith("SELECT") for t in trips[:begin]), shown(trips)
+    assert trips[begin + 1].sql.startswith("INSERT"), shown(trips)
+    assert trips[-1].sql == "COMMIT;"
+    async with sqlite_db.unit_of_work() as uow:
+        assert await uow.session.scalar(select(func.count()).select_from(StoredWalk)) == 4
+
+
+async def test_the_same_submission_twice_at_once_is_stored_once(
+    teams: TeamsClient, sqlite_db: Database
+) -> None:
+    """Each copy reads `processed_activities` before its transaction (PostgreSQL: outside it);
+    the second to write meets the unique key, rolls back, and answers from the store."""
+    await teams.say(ADMIN, "hello")
+    await teams.say(TUTOR, "hello")
+    data = {"email": TUTOR.email, "role": "observer", "action": "grant"}
+    answers = await asyncio.gather(
+        *(teams.execute(ADMIN, "admin.role", data, activity_id="twice-1") for _ in range(4))
+    )
+    assert len({str(body) for body, _ in answers}) == 1
+    async with sqlite_db.unit_of_work() as uow:
+        stored = await uow.session.scalar(select(func.count()).select_from(ProcessedActivity))
+        trail = await Directory(uow.session).audit_trail("tenant-1")
+    assert stored == 1
+    assert [e.action for e in trail].count("grant observer") == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"])
+async def test_a_failed_write_rolls_back_what_the_unit_of_work_wrote(
+    sqlite_db: Database, proxy: PgWireProxy
+) -> None:
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    async with sqlite_db.unit_of_work() as uow:
+        uow.session.add(Organisation(id="t1", name="One", created_at=now))
+        await uow.commit()
+    proxy.take()
+    with pytest.raises(Exception, match="duplicate key"):
+        async with sqlite_db.unit_of_work() as uow:
+            await uow.session.scalar(select(func.count()).select_from(Organisation))
+            uow.session.add(Organisation(id="t2", name="Two", created_at=now))
+            await uow.session.flush()
+            uow.session.add(Organisation(id="t1", name="Again", created_at=now))
+            await uow.commit()
+    assert simple_queries(proxy.take())[-1] == "ROLLBACK;"
+    async with sqlite_db.unit_of_work() as uow:
+        names = (await uow.session.scalars(select(Organisation.name))).all()
+    assert names == ["One"]
+
+
+# --- what begins a transaction on PostgreSQL -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("statement", "alone"),
+    [
+        ("SELECT people.id FROM people WHERE people.id = $1", True),
+        ("  select 1", True),
+        ("SELECT organisations.id FROM organisations WHERE id = $1 FOR UPDATE", False),
+        ("SELECT o.id FROM outbox o LIMIT 1 FOR UPDATE OF o SKIP LOCKED", False),
+        ("SELECT 1 FROM t FOR NO KEY UPDATE", False),
+        ("SELECT 1 FROM t FOR SHARE", False),
+        ("SELECT 1 FROM t\nFOR KEY SHARE NOWAIT", False),
+        ("SELECT pg_advisory_xact_lock(hashtext($1))", False),
+        ("INSERT INTO t VALUES ($1)", False),
+        ("UPDATE t SET a = 1", False),
+        ("WITH x AS (DELETE FROM t RETURNING id) SELECT id FROM x", False),
+        ("SET LOCAL statement_timeout = 5", False),
+    ],
+)
+def test_only_a_plain_select_runs_before_the_transaction(statement: str, alone: bool) -> None:
+    assert reads_only(statement) is alone
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"])
+async def test_a_lock_or_another_isolation_level_begins_at_once(
+    sqlite_db: Database, proxy: PgWireProxy
+) -> None:
+    proxy.take()  # the truncation before the test
+    async with sqlite_db.unit_of_work() as uow:
+        await uow.session.execute(select(Organisation.id).with_for_update())
+        await uow.session.execute(text("SELECT pg_advisory_xact_lock(1)"))
+    trips = proxy.take()
+    assert trips[0].sql == "BEGIN ISOLATION LEVEL READ COMMITTED;", shown(trips)
+    assert simple_queries(trips) == ["BEGIN ISOLATION LEVEL READ COMMITTED;", "ROLLBACK;"]
+    async with sqlite_db.engine.connect() as conn:
+        serial = await conn.execution_options(isolation_level="REPEATABLE READ")
+        await serial.execute(select(Organisation.id))
+        await serial.rollback()
+    trips = proxy.take()
+    assert simple_queries(trips) == ["BEGIN ISOLATION LEVEL REPEATABLE READ;", "ROLLBACK;"]
+    async with sqlite_db.unit_of_work() as uow:  # and back to READ COMMITTED after that
+        await uow.session.execute(select(Organisation.id))
+    assert simple_queries(proxy.take()) == []
+
+
+# --- connections that went away -----------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"])
+@pytest.mark.parametrize("ping_after", [0.3])
+async def test_a_connection_idle_past_the_window_is_pinged_once(
+    teams: TeamsClient, sqlite_db: Database, proxy: PgWireProxy
+) -> None:
+    await teams.say(TUTOR, "hello")
+    await teams.say(TUTOR, "help")
+    proxy.take()
+    await asyncio.sleep(0.4)
+    await teams.say(TUTOR, "help")
+    trips = proxy.take()
+    assert simple_queries(trips) == ["SELECT 1"], shown(trips)  # one round trip, no BEGIN
+    assert len(trips) == 2
+
+
+async def terminate_backends(proxy: PgWireProxy) -> int:
+    """`pg_terminate_backend` for every server connection the proxy carries (the bot's pool)."""
+    admin = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        ended = await admin.fetch(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE client_port = ANY($1)",
+            proxy.upstream_ports,
+        )
+    finally:
+        await admin.close()
+    return sum(1 for row in ended if row[0])
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"])
+@pytest.mark.parametrize("ping_after", [0.3])
+async def test_terminated_backends_cost_no_turn(
+    teams: TeamsClient, sqlite_db: Database, proxy: PgWireProxy
+) -> None:
+    """A database restart ends every backend; the pool's connections are replaced at checkout
+    (asyncpg saw the socket close; had it not, the ping after the idle window would fail)."""
+    await teams.say(TUTOR, "hello")
+    for wait in (0.4, 0.05):  # past the idle window, and well within it
+        await teams.say(TUTOR, "help")
+        before = proxy.connections
+        assert await terminate_backends(proxy) >= 1
+        await asyncio.sleep(wait)
+        sent = await teams.say(TUTOR, "help")
+        assert teams.last_status in (200, 201) and "What I can do" in card_text(only_card(sent))
+        assert proxy.connections > before  # a new connection
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"])
+@pytest.mark.parametrize("ping_after", [0.3])
+async def test_a_connection_whose_server_vanished_is_found_by_the_ping(
+    teams: TeamsClient, sqlite_db: Database, proxy: PgWireProxy
+) -> None:
+    """A server gone without closing the socket (a network cut, a host gone): nothing tells
+    asyncpg until it sends. After the idle window the ping does, and the turn gets a new
+    connection; without the ping, this turn would fail."""
+    await teams.say(TUTOR, "hello")
+    await teams.say(TUTOR, "help")
+    before = proxy.connections
+    proxy.sever()
+    await asyncio.sleep(0.4)
+    sent = await teams.say(TUTOR, "help")
+    assert teams.last_status in (200, 201) and "What I can do" in card_text(only_card(sent))
+    assert proxy.connections > before
