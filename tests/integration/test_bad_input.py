@@ -13,12 +13,15 @@ from aiohttp import web
 from pydantic import ValidationError
 from sqlalchemy import text
 
+from bot.app.commands import build_router
 from bot.teams.activities import MAX_DEPTH, MalformedActivity, check_raw
 from bot.teams.web import BOT_KEY
 from tests.conftest import ADMIN
-from tests.integration.test_forms_as_sent import ROUTER, dump
 from tests.support.cards import card_text
+from tests.support.databases import dump
 from tests.support.teams import Place, TeamsClient
+
+ROUTER, _ = build_router()
 
 # --- at the door -------------------------------------------------------------------------------
 

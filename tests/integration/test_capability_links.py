@@ -26,9 +26,9 @@ from storage.observations import Observations
 from storage.people import Directory
 from storage.walks import SAVED, StoredWalk
 from tests.conftest import ADMIN, MANAGER, QUINN, TUTOR
-from tests.integration.test_walks import action_data, filled_walk
-from tests.support.cards import card_text, only_card
+from tests.support.cards import action_data, card_text, only_card
 from tests.support.teams import TENANT, Place, TeamsClient, User, shared_file
+from tests.support.walks import filled_walk
 
 OLIVE = User("olive", "Olive Observer", "olive@college.ac.uk")
 MATHS = Place.channel("19:team-maths@thread.tacv2", team_name="Maths", channel_name="Quality")

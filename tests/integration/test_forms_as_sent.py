@@ -13,27 +13,14 @@ from sqlalchemy import select
 from bot.app.commands import build_router
 from bot.app.dispatch import as_submitted, field_errors
 from bot.teams.web import BOT_KEY
-from storage.db import Database
-from storage.models import Base
 from storage.support import SupportReferral
 from tests.conftest import ADMIN
 from tests.support.cards import card_text
+from tests.support.databases import dump
 from tests.support.teams import TeamsClient
 
 ROUTER, _ = build_router()
 FORM_VERBS = sorted(v for v, a in ROUTER.actions.items() if a.form is not None)
-
-
-async def dump(db: Database) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table (what a submission must not change when it is refused)."""
-    import storage.tables  # noqa: F401 - every table
-
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    async with db.unit_of_work() as uow:
-        for table in Base.metadata.sorted_tables:
-            rows = (await uow.session.execute(select(table))).all()
-            out[table.name] = sorted(tuple(map(repr, r)) for r in rows)
-    return out
 
 
 def _outcome(form: Any, values: dict[str, Any]) -> dict[str, str] | None:

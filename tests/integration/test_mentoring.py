@@ -34,15 +34,23 @@ from storage.mentoring import (
     MentorOffer,
 )
 from storage.models import ProcessedActivity
-from storage.people import Directory
 from storage.privacy import AccessEntry
 from storage.reminders import PENDING, Schedule, ScheduledItem
 from storage.reminders import tell_person as tell
 from tests.conftest import ADMIN, MANAGER, QUINN, START, TUTOR
-from tests.integration.test_support import button_data, cards_to, next_card_to, texts_to
-from tests.support.cards import card_nodes, card_text, only_card
+from tests.support.bot import next_card_to, person_id, rows, tick
+from tests.support.cards import button_data, card_nodes, card_text, choices, only_card
 from tests.support.loopback import LoopbackConnector
-from tests.support.teams import Place, TeamsClient, User, set_up_college
+from tests.support.mentoring import GOOD
+from tests.support.teams import (
+    Place,
+    TeamsClient,
+    User,
+    cards_to,
+    consent_for,
+    set_up_college,
+    texts_to,
+)
 
 AMY = User("amy", "Amy Able", "amy@college.ac.uk")
 BEN = User("ben", "Ben Bright", "ben@college.ac.uk")
@@ -62,40 +70,6 @@ Olly Leader,olly@college.ac.uk,Stevenage,English,classroom,,no,2012-09-01
 """
 )
 
-GOOD = {
-    "mentee_job_title": "Lecturer in construction",
-    "mentee_institution": "North Herts College",
-    "mentee_specialism": "Construction maths",
-    "mentor_agrees": "To maintain appropriate confidentiality about mentoring discussions\n"
-    "To agree at least three SMART subject specific objectives with the mentee",
-    "mentee_agrees": "To keep the mentor informed about his/her teaching",
-    "organisation_agrees": "To give the mentor a minimum of 20 hours per year, per mentee",
-    "objective_1_what": "Plan three practical maths starters for my level 2 bricklayers",
-    "objective_1_measure": "3 starters used and observed once",
-    "objective_1_by": "2027-02-12",
-    "objective_2_what": "Use mini whiteboards to check area calculations every session",
-    "objective_2_measure": "Used in 8 sessions, noted in my plans",
-    "objective_2_by": "2027-03-19",
-    "objective_3_what": "Observe Ben teaching functional skills maths and adapt one idea",
-    "objective_3_measure": "One observation, one adapted resource in my scheme of work",
-    "objective_3_by": "2027-04-30",
-    "meeting": "Every other Tuesday 4pm, Hitchin staff room",
-    "meet_every_weeks": "4",
-    "review_initial": "2026-12-07",
-    "review_january": "2027-01-15",
-    "review_april": "2027-04-15",
-    "recipients": "olly@college.ac.uk",
-}
-
-
-def choices(card: dict[str, Any], input_id: str) -> dict[str, str]:
-    """A choice input's options, title -> value."""
-    found: dict[str, str] = {}
-    for node in card_nodes(card):
-        if node.get("id") == input_id and "choices" in node:
-            found.update({c["title"]: c["value"] for c in node["choices"]})
-    return found
-
 
 def errors_in(card: dict[str, Any]) -> list[str]:
     return [
@@ -111,22 +85,6 @@ def shown(body: dict[str, Any], sent: list[Any]) -> dict[str, Any]:
     if isinstance(value, dict) and value.get("type") == "AdaptiveCard":
         return value
     return only_card(sent)
-
-
-async def tick(app: web.Application, clock: FixedClock) -> int:
-    return int(await app[BOT_KEY].worker.tick(clock.now()))
-
-
-async def rows(app: web.Application, model: type[Any]) -> list[Any]:
-    async with app[BOT_KEY].db.unit_of_work() as uow:
-        return list((await uow.session.scalars(select(model).order_by(model.id))).all())
-
-
-async def person_id(app: web.Application, user: User) -> int:
-    async with app[BOT_KEY].db.unit_of_work() as uow:
-        person = await Directory(uow.session).person_by_email("tenant-1", user.email)
-        assert person is not None
-        return person.id
 
 
 @pytest.fixture
@@ -1187,15 +1145,13 @@ async def test_a_mentees_records_are_in_their_export_and_go_when_they_are_erased
     """Subject access and erasure (issue 10) cover mentoring and coaching: the mentee's
     agreement, meetings, observations and coaching notes are theirs, exported in full (each in
     their access log) and deleted when they are erased; the mentor's offer stays."""
-    from tests.integration.test_privacy import _consent_for
-
     rel_id = await agreed_and_met(teams, teams_app, clock)
     await grow_to_the_end(teams)
     tom, admin = await person_id(teams_app, TUTOR), await person_id(teams_app, ADMIN)
 
     _, sent = await teams.execute(ADMIN, "admin.person.export", {"email": TUTOR.email})
     stem = f"tlc-data-person-{tom}-2026-11-23"
-    data = json.loads(await teams.accept_file(ADMIN, _consent_for(sent, ".json"), f"{stem}.json"))
+    data = json.loads(await teams.accept_file(ADMIN, consent_for(sent, ".json"), f"{stem}.json"))
     records = data["records"]
     assert [r["id"] for r in records["mentoring_relationships"]] == [rel_id]
     assert records["mentoring_relationships"][0]["agreement"]["meeting"] == GOOD["meeting"]

@@ -35,21 +35,17 @@ from storage.support import (
     SupportSession,
 )
 from tests.conftest import ADMIN, START, TUTOR
-from tests.integration.test_support import (
-    AMY,
-    HAL,
-    SCORES,
-    amy_logs_session,
-    ask_amy,
-    button_data,
+from tests.support.bot import next_card_to, tick
+from tests.support.cards import button_data, card_text, only_card
+from tests.support.support_college import AMY, HAL, SCORES, amy_logs_session, ask_amy, college
+from tests.support.teams import (
+    TENANT,
+    Place,
+    TeamsClient,
+    User,
     cards_to,
-    college,
-    next_card_to,
-    tick,
+    consent_for,
 )
-from tests.support.cards import card_text, only_card
-from tests.support.loopback import Sent
-from tests.support.teams import FILE_CONSENT, TENANT, Place, TeamsClient, User
 
 
 async def _programme(teams: TeamsClient, app: web.Application, clock: FixedClock) -> int:
@@ -239,17 +235,6 @@ async def test_a_teams_retry_of_the_heads_programme_command_logs_the_review_once
 # --- point 6: subject access export --------------------------------------------------------------
 
 
-def _consent_for(sent: list[Sent], suffix: str) -> list[Sent]:
-    return [
-        s
-        for s in sent
-        if any(
-            a.get("contentType") == FILE_CONSENT and str(a.get("name", "")).endswith(suffix)
-            for a in s.activity.get("attachments") or []
-        )
-    ]
-
-
 async def test_an_admin_exports_everything_about_a_person_through_file_consent(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
 ) -> None:
@@ -271,8 +256,8 @@ async def test_an_admin_exports_everything_about_a_person_through_file_consent(
 
     _, sent = await teams.execute(ADMIN, "admin.person.export", {"email": "TOM@college.ac.uk "})
     stem = f"tlc-data-person-{tom.id}-2026-11-23"
-    raw = await teams.accept_file(ADMIN, _consent_for(sent, ".json"), f"{stem}.json")
-    doc = await teams.accept_file(ADMIN, _consent_for(sent, ".docx"), f"{stem}.docx")
+    raw = await teams.accept_file(ADMIN, consent_for(sent, ".json"), f"{stem}.json")
+    doc = await teams.accept_file(ADMIN, consent_for(sent, ".docx"), f"{stem}.docx")
 
     data = json.loads(raw)
     assert data["person"]["email"] == TUTOR.email and data["person"]["name"] == "Tom Tutor"

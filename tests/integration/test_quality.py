@@ -26,10 +26,10 @@ from storage.observations import Observations
 from storage.people import Directory
 from storage.walks import SAVED, WalkStore
 from tests.conftest import ADMIN, MANAGER, TUTOR
-from tests.integration.test_walks import Org
 from tests.support.cards import card_nodes, card_text
 from tests.support.loopback import RosterMember, Sent
 from tests.support.teams import TENANT, Place, TeamsClient, User, shared_file
+from tests.support.walks import Org
 
 QC = User("qc", "Quinn Coordinator", "quinn@college.ac.uk")
 MAX = User("max", "Max Manager", "max@college.ac.uk")

@@ -28,62 +28,23 @@ from storage.support import (
     SupportSession,
 )
 from tests.conftest import ADMIN, MANAGER, QUINN, START, TUTOR
-from tests.support.cards import EVIL, card_nodes, card_text, live_markdown, only_card
-from tests.support.loopback import LoopbackConnector, Sent
-from tests.support.teams import Place, TeamsClient, User, set_up_college
-
-AMY = User("amy", "Amy Advanced", "amy@college.ac.uk")
-BEN = User("ben", "Ben Bright", "ben@college.ac.uk")
-HAL = User("hal", "Hal Head", "hal@college.ac.uk")
-NIA = User("nia", "Nia New", "nia@college.ac.uk")
-OLLY = User("olly", "Olly Other", "olly@college.ac.uk")
-EVERYONE = (ADMIN, TUTOR, MANAGER, AMY, BEN, HAL, QUINN, NIA, OLLY)
-
-TUTOR_LIST = (
-    "name,email,campus,curriculum_area,delivery_style,line_manager_email,"
-    "learning_in_libraries,start_date\n"
-    """Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,mia@college.ac.uk,no,2019-09-01
-Amy Advanced,amy@college.ac.uk,Hitchin,Engineering,practical,,no,2015-09-01
-Ben Bright,ben@college.ac.uk,Stevenage,English,classroom,,no,2016-09-01
-Nia New,nia@college.ac.uk,Hitchin,Hair and beauty,practical,mia@college.ac.uk,no,2026-11-30
-Olly Other,olly@college.ac.uk,Stevenage,Maths,classroom,mia@college.ac.uk,no,2018-09-01
-"""
+from tests.support.bot import next_card_to, tick
+from tests.support.cards import EVIL, button_data, card_nodes, card_text, live_markdown, only_card
+from tests.support.loopback import LoopbackConnector
+from tests.support.support_college import (
+    AMY,
+    BEN,
+    EVERYONE,
+    HAL,
+    NIA,
+    OLLY,
+    SCORES,
+    amy_logs_session,
+    ask_amy,
+    college,
+    refer,
 )
-
-SCORES = {
-    "planning": "4",
-    "activity_design": "3",
-    "differentiation": "3",
-    "questioning": "5",
-    "assessment": "4",
-    "behaviour": "2",
-    "maths_english": "5",
-    "digital": "6",
-    "inclusion": "6",
-    "work_links": "5",
-}
-
-
-def chat(user: User) -> str:
-    return Place.personal(user).conversation_id
-
-
-def cards_to(connector: LoopbackConnector, user: User) -> list[dict[str, Any]]:
-    return [c for s in connector.messages() if s.conversation_id == chat(user) for c in s.cards]
-
-
-def texts_to(connector: LoopbackConnector, user: User) -> str:
-    return "\n".join(card_text(c) for c in cards_to(connector, user))
-
-
-def button_data(card: dict[str, Any], verb: str) -> dict[str, Any]:
-    found = [
-        n["data"]
-        for n in card_nodes(card)
-        if n.get("verb") == verb and isinstance(n.get("data"), dict)
-    ]
-    assert found, f"no {verb} button on the card: {card_text(card)}"
-    return found[0]
+from tests.support.teams import Place, TeamsClient, cards_to, texts_to
 
 
 def input_ids(card: dict[str, Any]) -> list[str]:
@@ -92,33 +53,6 @@ def input_ids(card: dict[str, Any]) -> list[str]:
         for n in card_nodes(card)
         if str(n.get("type", "")).startswith("Input.") and "id" in n
     ]
-
-
-async def tick(app: web.Application, clock: FixedClock) -> int:
-    return int(await app[BOT_KEY].worker.tick(clock.now()))
-
-
-async def next_card_to(
-    teams: TeamsClient, app: web.Application, clock: FixedClock, user: User
-) -> dict[str, Any]:
-    """The last card the worker's next tick sends `user` (what was sent before is cleared)."""
-    teams.connector.clear()
-    await tick(app, clock)
-    return cards_to(teams.connector, user)[-1]
-
-
-async def college(
-    teams: TeamsClient, tutor_list: str = TUTOR_LIST, people: tuple[User, ...] = EVERYONE
-) -> None:
-    """The tutor list imported, roles given, everyone known to the bot in a 1:1 chat."""
-    roles = (
-        ("amy@college.ac.uk", "advanced_practitioner"),
-        ("ben@college.ac.uk", "advanced_practitioner"),
-        ("hal@college.ac.uk", "head_of_teaching_and_learning"),
-        ("quinn@college.ac.uk", "quality_coordinator"),
-    )
-    await set_up_college(teams, ADMIN, people, tutor_list, roles)
-    teams.connector.clear()
 
 
 @pytest.fixture
@@ -134,36 +68,6 @@ async def teams(teams: TeamsClient, with_college: bool) -> TeamsClient:
     if with_college:
         await college(teams)
     return teams
-
-
-async def refer(teams: TeamsClient, user: User = TUTOR, **extra: str) -> dict[str, Any]:
-    values = {
-        "topics": "behaviour",
-        "other_topic": "",
-        "ways": "coaching,developmental_observation",
-        "campus": "Hitchin",
-        "times": "mornings",
-        "similar_style": "yes",
-        "delivery_style": "practical",
-        **extra,
-    }
-    card: dict[str, Any] = await teams.answer(user, "support.refer", values)
-    return card
-
-
-async def ask_amy(teams: TeamsClient, app: web.Application, clock: FixedClock) -> dict[str, Any]:
-    """Tom refers himself; returns the ask that reaches Amy (an AP) once the worker has run."""
-    await refer(teams)
-    await tick(app, clock)
-    return cards_to(teams.connector, AMY)[-1]
-
-
-async def amy_logs_session(
-    teams: TeamsClient, programme_id: int, kind: str, held_on: str, **fields: str
-) -> tuple[dict[str, Any], list[Sent]]:
-    """Amy logs a session of the programme (`fields`: notes, actions, sign_off, reviews…)."""
-    data = {"programme_id": programme_id, "kind": kind, "held_on": held_on, **fields}
-    return await teams.execute(AMY, "programme.session", data)
 
 
 # --- the whole support-to-good programme ------------------------------------------------------

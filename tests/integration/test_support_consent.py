@@ -22,22 +22,11 @@ from storage.support import (
     SupportReferral,
 )
 from tests.conftest import ADMIN, MANAGER, QUINN, TUTOR
-from tests.integration.test_support import (
-    AMY,
-    BEN,
-    HAL,
-    OLLY,
-    ask_amy,
-    button_data,
-    cards_to,
-    college,
-    refer,
-    texts_to,
-    tick,
-)
-from tests.support.cards import card_text, only_card
+from tests.support.bot import tick
+from tests.support.cards import button_data, card_text, only_card
 from tests.support.loopback import LoopbackConnector
-from tests.support.teams import TeamsClient, User
+from tests.support.support_college import AMY, BEN, HAL, OLLY, ask_amy, college, refer
+from tests.support.teams import TeamsClient, User, cards_to, texts_to
 
 ORG = "tenant-1"
 

@@ -13,21 +13,10 @@ from bot.teams.web import BOT_KEY
 from storage.people import Directory
 from storage.support import HELD, SENT_TO_LINE_MANAGER, SupportProgrammeRecord, SupportRecords
 from tests.conftest import ADMIN, MANAGER, START, TUTOR
-from tests.integration.test_support import (
-    AMY,
-    BEN,
-    HAL,
-    amy_logs_session,
-    ask_amy,
-    button_data,
-    cards_to,
-    chat,
-    college,
-    texts_to,
-    tick,
-)
-from tests.support.cards import card_text, only_card
-from tests.support.teams import TeamsClient
+from tests.support.bot import tick
+from tests.support.cards import button_data, card_text, only_card
+from tests.support.support_college import AMY, BEN, HAL, amy_logs_session, ask_amy, college
+from tests.support.teams import TeamsClient, cards_to, chat, texts_to
 
 ORG = "tenant-1"
 

@@ -22,21 +22,11 @@ from storage.mentoring import MentoringEntry, MentoringReview
 from storage.observations import Observation
 from storage.walks import StoredWalk
 from tests.conftest import ADMIN, MANAGER, QUINN, START, TUTOR
-from tests.integration.test_mentoring import GOOD, choices, person_id, rows
-from tests.integration.test_support import (
-    AMY,
-    BEN,
-    HAL,
-    SCORES,
-    amy_logs_session,
-    button_data,
-    cards_to,
-    college,
-    refer,
-    tick,
-)
-from tests.support.cards import card_text, only_card
-from tests.support.teams import Place, TeamsClient, User
+from tests.support.bot import person_id, rows, tick
+from tests.support.cards import button_data, card_text, choices, only_card
+from tests.support.mentoring import GOOD
+from tests.support.support_college import AMY, BEN, HAL, SCORES, amy_logs_session, college, refer
+from tests.support.teams import Place, TeamsClient, User, cards_to
 
 LEO = User("leo", "Leo Lead", "leo@college.ac.uk")  # another line manager
 DOT = User("dot", "Dot Officer", "dot@college.ac.uk")  # development officer

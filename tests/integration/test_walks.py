@@ -29,10 +29,10 @@ from storage.people import Directory
 from storage.reminders import SENT, Schedule
 from storage.walks import DRAFT, SAVED, StoredWalk, StoredWalkPlan, WalkStore
 from tests.conftest import ADMIN, MANAGER, QUINN, TUTOR
-from tests.support.bot import BotOverHttp
-from tests.support.cards import card_nodes, card_text, only_card
+from tests.support.cards import action_data, card_inputs, card_nodes, card_text, choice, only_card
 from tests.support.loopback import RosterMember, Sent
 from tests.support.teams import Place, TeamsClient, User, as_teams_sends, shared_file
+from tests.support.walks import Org, filled_walk
 
 TIA = User("tia", "Tia Tutor", "tia@college.ac.uk")
 LEE = User("lee", "Lee Librarian", "lee@college.ac.uk")
@@ -45,25 +45,6 @@ TUTOR_LIST = (
     "Tia Tutor,tia@college.ac.uk,North,ESOL,classroom,mia@college.ac.uk,no\n"
     "Lee Librarian,lee@college.ac.uk,Library,Maths,classroom,mia@college.ac.uk,yes\n"
 )
-
-
-class Org(BotOverHttp):
-    def db_session(self) -> Any:
-        return self.app[BOT_KEY].db.unit_of_work()
-
-    async def person_id(self, user: User) -> int:
-        async with self.db_session() as uow:
-            person = await Directory(uow.session).person_by_email(ORG, user.email)
-            assert person is not None
-            return person.id
-
-    async def walks(self) -> list[StoredWalk]:
-        async with self.db_session() as uow:
-            rows = await uow.session.scalars(select(StoredWalk).order_by(StoredWalk.id))
-            return list(rows.all())
-
-    async def tick(self) -> int:
-        return int(await self.app[BOT_KEY].worker.tick(self.clock.now()))
 
 
 @pytest.fixture
@@ -83,61 +64,6 @@ async def org(
     await teams.say(ADMIN, f"admin grant {QUINN.email} quality_coordinator")
     teams.connector.clear()
     yield Org(teams, teams_app, clock)
-
-
-def choice(card: dict[str, Any], input_id: str, title: str) -> str:
-    """The value of the choice called `title` in the card's choice set `input_id`."""
-    for element in _inputs(card):
-        if element.get("id") == input_id:
-            for c in element.get("choices", []):
-                if c["title"].startswith(title):
-                    return str(c["value"])
-    raise AssertionError(f"no choice {title!r} in {input_id}")
-
-
-def _inputs(card: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        n for n in card_nodes(card) if str(n.get("type", "")).startswith("Input.") and n.get("id")
-    ]
-
-
-def action_data(card: dict[str, Any], verb: str, title: str | None = None) -> dict[str, Any]:
-    """The data of the first button with this verb (and title), as Teams sends it back."""
-    stack: list[Any] = [card]
-    while stack:
-        node = stack.pop(0)
-        if isinstance(node, dict):
-            if (
-                node.get("type") == "Action.Execute"
-                and node.get("verb") == verb
-                and (title is None or str(node.get("title", "")).startswith(title))
-            ):
-                return {k: v for k, v in node["data"].items() if k != "verb"}
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    raise AssertionError(f"no button {verb!r} {title or ''} on the card")
-
-
-def filled_walk(form: dict[str, Any], *tutors: str, **changes: Any) -> dict[str, Any]:
-    """The HA27's inputs as a manager fills them in, plus the Save button's data."""
-    values: dict[str, Any] = {
-        **action_data(form, "walk.save"),
-        "tutors": ",".join(choice(form, "tutors", t) for t in tutors),
-        "walk_date": "2026-11-23",
-        "course": "GCSE Maths, Mon am",
-        "minutes": "25",
-        "focus": "Questioning",
-        "went_well": "questioning",
-        "went_well_note": "Every learner answered at least once.",
-        "even_better_if": "stretch",
-        "even_better_if_note": "",
-        "verbal_feedback": "yes",
-        "concern": "true",
-        "concern_note": "Timekeeping: raise at the 1:1.",
-    }
-    values.update(changes)
-    return values
 
 
 async def open_form(org: Org, user: User = MANAGER, place: Place = MATHS) -> dict[str, Any]:
@@ -160,9 +86,9 @@ async def test_a_walk_logged_in_a_channel_is_saved_under_that_team_and_channel(o
     text = card_text(form)
     assert "Learning walk (HA27)" in text and "Maths" in text
     assert "Tom Tutor" in text and "Lee Librarian (LiL)" in text  # the team roster
-    date_input = next(i for i in _inputs(form) if i["id"] == "walk_date")
+    date_input = next(i for i in card_inputs(form) if i["id"] == "walk_date")
     assert date_input["value"] == "2026-11-23"  # today by default
-    minutes = next(i for i in _inputs(form) if i["id"] == "minutes")
+    minutes = next(i for i in card_inputs(form) if i["id"] == "minutes")
     assert minutes["value"] == "25"
 
     saved = await save_walk(org, filled_walk(form, "Tom", "Tia"))  # a group of walks
@@ -241,7 +167,7 @@ async def test_a_half_filled_walk_is_kept_as_a_draft_and_resumed(org: Org) -> No
     resume = action_data(again, "walk.open")
     assert resume == {"walk_id": draft.id}
     resumed = await org.teams.answer(MANAGER, "walk.open", resume, me)
-    course = next(i for i in _inputs(resumed) if i["id"] == "course")
+    course = next(i for i in card_inputs(resumed) if i["id"] == "course")
     assert course["value"] == "ESOL Entry 3"
 
     values = filled_walk(resumed, "Tia", course="ESOL Entry 3")
@@ -338,7 +264,7 @@ async def test_a_clash_can_be_saved_anyway_or_moved_to_a_later_draft(
 async def test_planned_and_unplanned_walks_and_the_team_completion(org: Org) -> None:
     await make_plan(org)
     form = await open_form(org)
-    assert next(i for i in _inputs(form) if i["id"] == "focus")["value"] == "Questioning"
+    assert next(i for i in card_inputs(form) if i["id"] == "focus")["value"] == "Questioning"
     await save_walk(org, filled_walk(form, "Tom"))  # Mia walks, in the window: planned
     [walk] = await org.walks()
     assert not walk.unplanned and walk.plan_id is not None
@@ -438,7 +364,7 @@ async def test_at_the_end_of_a_window_managers_and_quality_hear_what_is_outstand
 async def test_replanning_keeps_one_notice_per_window_and_person(org: Org) -> None:
     await make_plan(org)
     again = only_card(await org.teams.say(MANAGER, "walk plan", MATHS, mention=True))
-    shown = {i["id"]: i.get("value") for i in _inputs(again)}
+    shown = {i["id"]: i.get("value") for i in card_inputs(again)}
     assert shown["focus"] == "Questioning" and shown["window1_end"] == "2026-11-27"
     await make_plan(org, end="2026-11-26")
     async with org.db_session() as uow:
@@ -756,7 +682,7 @@ async def test_walks_completion_counts_every_tutor_on_a_multi_tutor_walk(org: Or
 
 
 def input_value(card: dict[str, Any], input_id: str) -> str:
-    return str(next(i for i in _inputs(card) if i["id"] == input_id).get("value") or "")
+    return str(next(i for i in card_inputs(card) if i["id"] == input_id).get("value") or "")
 
 
 async def term_records(org: Org) -> tuple[list[StoredWalk], set[int], set[int]]:
@@ -969,7 +895,7 @@ async def test_a_walk_sent_back_says_what_to_fix_at_the_top_and_keeps_what_was_t
         after = siblings[siblings.index(field) + 1]
         assert after["id"] == f"fix.{field['id']}" and after["color"] == "attention"
     # ... and what was typed is kept
-    inputs = {i["id"]: i.get("value") for i in _inputs(again)}
+    inputs = {i["id"]: i.get("value") for i in card_inputs(again)}
     assert inputs["focus"] == "Questioning" and inputs["minutes"] == "25"
     assert inputs["concern_note"] == "Timekeeping: raise at the 1:1."
     assert inputs["tutors"] == values["tutors"]

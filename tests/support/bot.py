@@ -9,13 +9,15 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from sqlalchemy import select
 
 from bot import cli
 from bot.clock import FixedClock
 from bot.teams.web import BOT_KEY
 from storage.db import Database
+from storage.people import Directory
 from tests.support.loopback import LoopbackConnector
-from tests.support.teams import TeamsClient
+from tests.support.teams import TENANT, TeamsClient, User, cards_to
 
 
 @dataclass
@@ -33,6 +35,33 @@ class BotOverHttp:
 
     def db(self) -> Database:
         return self.app[BOT_KEY].db
+
+
+async def tick(app: web.Application, clock: FixedClock) -> int:
+    return int(await app[BOT_KEY].worker.tick(clock.now()))
+
+
+async def next_card_to(
+    teams: TeamsClient, app: web.Application, clock: FixedClock, user: User
+) -> dict[str, Any]:
+    """The last card the worker's next tick sends `user` (what was sent before is cleared)."""
+    teams.connector.clear()
+    await tick(app, clock)
+    return cards_to(teams.connector, user)[-1]
+
+
+async def rows(app: web.Application, model: type[Any]) -> list[Any]:
+    """Every stored row of `model`, in id order."""
+    async with app[BOT_KEY].db.unit_of_work() as uow:
+        return list((await uow.session.scalars(select(model).order_by(model.id))).all())
+
+
+async def person_id(app: web.Application, user: User) -> int:
+    """The id of `user`'s person row (they must be known to the bot)."""
+    async with app[BOT_KEY].db.unit_of_work() as uow:
+        person = await Directory(uow.session).person_by_email(TENANT, user.email)
+        assert person is not None
+        return person.id
 
 
 def started_from_cli(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Reading the cards the bot sent, as a person in Teams would: the one card of a reply, every
-object in it, its visible text, and whether someone's words in it became live markdown."""
+object in it, its visible text, whether someone's words in it became live markdown, and what its
+buttons and inputs hold (the data a button sends back, an input's choices)."""
 
 from __future__ import annotations
 
@@ -55,4 +56,60 @@ def live_markdown(card: dict[str, Any], needle: str = "Sign in again") -> list[s
 
     walk(card)
     assert shown, f"{needle!r} is not on the card: {card_text(card)}"
+    return found
+
+
+def button_data(card: dict[str, Any], verb: str) -> dict[str, Any]:
+    """The data of the first element with this verb, as the card holds it (the verb too);
+    `action_data` is a button's data as Teams sends it back."""
+    found = [
+        n["data"]
+        for n in card_nodes(card)
+        if n.get("verb") == verb and isinstance(n.get("data"), dict)
+    ]
+    assert found, f"no {verb} button on the card: {card_text(card)}"
+    return found[0]
+
+
+def choice(card: dict[str, Any], input_id: str, title: str) -> str:
+    """The value of the choice called `title` in the card's choice set `input_id`."""
+    for element in card_inputs(card):
+        if element.get("id") == input_id:
+            for c in element.get("choices", []):
+                if c["title"].startswith(title):
+                    return str(c["value"])
+    raise AssertionError(f"no choice {title!r} in {input_id}")
+
+
+def card_inputs(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """The card's inputs that have an id, in the order they are drawn."""
+    return [
+        n for n in card_nodes(card) if str(n.get("type", "")).startswith("Input.") and n.get("id")
+    ]
+
+
+def action_data(card: dict[str, Any], verb: str, title: str | None = None) -> dict[str, Any]:
+    """The data of the first button with this verb (and title), as Teams sends it back."""
+    stack: list[Any] = [card]
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, dict):
+            if (
+                node.get("type") == "Action.Execute"
+                and node.get("verb") == verb
+                and (title is None or str(node.get("title", "")).startswith(title))
+            ):
+                return {k: v for k, v in node["data"].items() if k != "verb"}
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    raise AssertionError(f"no button {verb!r} {title or ''} on the card")
+
+
+def choices(card: dict[str, Any], input_id: str) -> dict[str, str]:
+    """A choice input's options, title -> value."""
+    found: dict[str, str] = {}
+    for node in card_nodes(card):
+        if node.get("id") == input_id and "choices" in node:
+            found.update({c["title"]: c["value"] for c in node["choices"]})
     return found

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import os
 import uuid
+from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from storage.db import Database
 from storage.models import Base
@@ -70,3 +71,13 @@ async def truncate_all(db: Database) -> None:
         else:
             for table in tables:
                 await conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+async def dump(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (what a submission must not change when it is refused)."""
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    async with db.unit_of_work() as uow:
+        for table in Base.metadata.sorted_tables:
+            rows = (await uow.session.execute(select(table))).all()
+            out[table.name] = sorted(tuple(map(repr, r)) for r in rows)
+    return out

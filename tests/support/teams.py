@@ -322,3 +322,29 @@ async def set_up_college(
     for email, role in roles:
         reply = await teams.say(admin, f"admin grant {email} {role}")
         assert "Saved: roles" in card_text(only_card(reply))
+
+
+def chat(user: User) -> str:
+    """The id of `user`'s 1:1 chat with the bot."""
+    return Place.personal(user).conversation_id
+
+
+def cards_to(connector: LoopbackConnector, user: User) -> list[dict[str, Any]]:
+    """Every card the bot has sent to `user`'s 1:1 chat, oldest first."""
+    return [c for s in connector.messages() if s.conversation_id == chat(user) for c in s.cards]
+
+
+def texts_to(connector: LoopbackConnector, user: User) -> str:
+    return "\n".join(card_text(c) for c in cards_to(connector, user))
+
+
+def consent_for(sent: list[Sent], suffix: str) -> list[Sent]:
+    """The messages in `sent` that ask for consent to send a file whose name ends in `suffix`."""
+    return [
+        s
+        for s in sent
+        if any(
+            a.get("contentType") == FILE_CONSENT and str(a.get("name", "")).endswith(suffix)
+            for a in s.activity.get("attachments") or []
+        )
+    ]
