@@ -107,6 +107,14 @@ async def _writable(ctx: HandlerContext, values: dict[str, Any]) -> MentoringRel
     return await _load(ctx, values, write=True)
 
 
+async def _agreed(ctx: HandlerContext, values: dict[str, Any]) -> MentoringRelationship | Reply:
+    """A writable relationship whose agreement both have confirmed (for meetings)."""
+    rel = await _writable(ctx, values)
+    if isinstance(rel, MentoringRelationship) and not rel.agreement:
+        return Reply.text(NOT_AGREED)
+    return rel
+
+
 # ------------------------------------------------------------------------------- the view
 
 
@@ -512,24 +520,20 @@ async def schedule_nudges(
 # ------------------------------------------------------------- meetings and observations
 
 
-@with_loaded(_writable)
+@with_loaded(_agreed)
 async def open_meeting(
     ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship
 ) -> Reply:
-    if not rel.agreement:
-        return Reply.text(NOT_AGREED)
     objectives = [o.what for o in _objectives(rel.agreement)]
     today = london(ctx.services.clock.now()).date().isoformat()
     _mentor_opened(ctx, rel, "meeting log form")
     return Reply.show(meeting_form_card(rel.id, objectives, {"held_on": today}))
 
 
-@with_loaded(_writable)
+@with_loaded(_agreed)
 async def log_meeting(
     ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship
 ) -> Reply:
-    if not rel.agreement:
-        return Reply.text(NOT_AGREED)
     objectives = _objectives(rel.agreement)
     now = ctx.services.clock.now()
     today = london(now).date()
