@@ -151,23 +151,20 @@ _INSERT_CONTRIBUTION = inserting(CardContribution)
 _SESSION = select(CardSession).where(
     CardSession.id == bindparam("id"), CardSession.org_id == bindparam("org_id")
 )
+
+
+def _on_card[Row: (CardContribution, CardAction)](model: type[Row]) -> Select[Row]:
+    """The rows of one card of one session, in the order they were written."""
+    return (
+        select(model)
+        .where(model.card_key == bindparam("card_key"), model.session_id == bindparam("session_id"))
+        .order_by(model.id)
+    )
+
+
 # The live card's reads on every contribution, built once (building one costs every turn).
-_CARDS_CONTRIBUTIONS = (
-    select(CardContribution)
-    .where(
-        CardContribution.card_key == bindparam("card_key"),
-        CardContribution.session_id == bindparam("session_id"),
-    )
-    .order_by(CardContribution.id)
-)
-_CARDS_ACTIONS = (
-    select(CardAction)
-    .where(
-        CardAction.card_key == bindparam("card_key"),
-        CardAction.session_id == bindparam("session_id"),
-    )
-    .order_by(CardAction.id)
-)
+_CARDS_CONTRIBUTIONS = _on_card(CardContribution)
+_CARDS_ACTIONS = _on_card(CardAction)
 _TEAM_MEMBER = Person.id.in_(
     select(TeamMember.person_id)
     .join(ConversationRef, ConversationRef.team_pk == TeamMember.team_pk)

@@ -86,9 +86,9 @@ class PgWireProxy:
         self.upstream_ports.append(up_writer.get_extra_info("sockname")[1])
         back = asyncio.create_task(self._pipe(up_reader, writer))
         try:
-            await self._frontend(reader, up_writer, client)
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
+            # The client hanging up (mid-message or not) ends the relay; nothing to report.
+            with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+                await self._frontend(reader, up_writer, client)
         finally:
             back.cancel()
             for w in (writer, up_writer):
