@@ -221,7 +221,9 @@ async def import_tutors(ctx: HandlerContext) -> Reply:
 
 
 ROWS: tuple[Command | CardAction, ...] = (
-    Command("admin", admin, aliases=("admins",), admin_only=True),
+    # Stored: `admin grant`, `revoke` and `import` write roles, the tutor list and the audit log,
+    # so a Teams retry of the same message runs nothing again.
+    Command("admin", admin, aliases=("admins",), admin_only=True, stored=True),
     CardAction("admin.role.open", open_role_form, idempotent=False),
     *setup.ROWS,
     *tutor_details.ROWS,

@@ -236,6 +236,37 @@ async def test_admin_grants_and_revokes_roles_by_command(
     assert "Ada Admin" in card_text(only_card(sent))
 
 
+async def test_a_teams_retry_of_a_typed_role_change_or_import_runs_nothing_again(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Teams sends a slow message again with the same activity id, even after later ones: the
+    retry of `admin import`, `admin grant` or `admin revoke` is answered from the store. It
+    sends nothing, writes no second audit row, and a late retry of a grant does not give back
+    the role taken away since."""
+    await teams.say(ADMIN, "hello")
+    await teams.say(TUTOR, "hello")
+    attachment = shared_file(teams.connector, "tutors.csv", CSV)
+    imported = await teams.say(ADMIN, "admin import", attachments=[attachment], activity_id="i-1")
+    assert "Line 3" in card_text(only_card(imported))
+    again = await teams.say(ADMIN, "admin import", attachments=[attachment], activity_id="i-1")
+    assert again == []
+    grant = "admin grant tom@college.ac.uk quality coordinator"
+    assert "now has the role" in card_text(
+        only_card(await teams.say(ADMIN, grant, activity_id="g"))
+    )
+    assert await teams.say(ADMIN, grant, activity_id="g") == []
+    revoke = "admin revoke tom@college.ac.uk quality coordinator"
+    assert "no longer has" in card_text(only_card(await teams.say(ADMIN, revoke, activity_id="r")))
+    assert await teams.say(ADMIN, revoke, activity_id="r") == []
+    assert await teams.say(ADMIN, grant, activity_id="g") == []  # a late retry of the grant
+    assert Role.QUALITY_COORDINATOR not in await _roles(teams_app, TUTOR)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        trail = [e.action for e in await Directory(uow.session).audit_trail("tenant-1")]
+    assert trail.count("import") == 1
+    assert trail.count("grant quality_coordinator") == 1
+    assert trail.count("revoke quality_coordinator") == 1
+
+
 async def test_tutor_list_sent_as_a_file_in_chat(
     teams: TeamsClient, teams_app: web.Application
 ) -> None:

@@ -403,6 +403,31 @@ async def test_capacity_counts_and_a_full_ap_is_not_asked(
     assert "Every AP is fully booked" in card_text(answer)
 
 
+async def test_a_teams_retry_of_a_capacity_or_offers_command_runs_nothing_again(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Teams sends a slow message again with the same activity id, even after later ones: a
+    retry of `support capacity` or `support offers` is answered from the store. It sends
+    nothing, audits nothing again, and does not undo the change made since."""
+    first = await teams.say(HAL, "support capacity amy@college.ac.uk 3", activity_id="cap-1")
+    assert "Saved: capacity 3" in first[0].text
+    await teams.say(HAL, "support capacity amy@college.ac.uk 5", activity_id="cap-2")
+    assert await teams.say(HAL, "support capacity amy@college.ac.uk 3", activity_id="cap-1") == []
+    off = await teams.say(NIA, "support offers off", activity_id="o-1")
+    assert "no more offers" in off[0].text.lower()
+    await teams.say(NIA, "support offers on", activity_id="o-2")
+    assert await teams.say(NIA, "support offers off", activity_id="o-1") == []
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        d = Directory(uow.session)
+        org = await d.organisation("tenant-1", START)
+        assert org.settings["ap_capacity"]["amy@college.ac.uk"] == 5
+        trail = [e.detail for e in await d.audit_trail("tenant-1", "support:capacity")]
+        assert sorted(trail) == ["amy@college.ac.uk=3", "amy@college.ac.uk=5"]
+        nia = await d.person_by_email("tenant-1", NIA.email)
+        assert nia is not None
+        assert not await SupportRecords(uow.session).offers_opted_out(nia.id)
+
+
 # --- offers -----------------------------------------------------------------------------------
 
 

@@ -671,12 +671,15 @@ async def offer_to_imported_tutor(
 
 
 ROWS: tuple[Command | CardAction, ...] = (
+    # Stored: `support capacity` and `support offers` write (settings, the audit log), so a
+    # Teams retry of the same message runs nothing again.
     Command(
         "support",
         support,
         aliases=("self-refer", "referral"),
         phrases=PHRASES,
         menu_scopes=PERSONAL,
+        stored=True,
     ),
     CardAction("support.open", open_form, idempotent=False),
     CardAction("support.refer", refer, form=ReferralForm, redisplay=redisplay_referral),
