@@ -401,11 +401,16 @@ class Dispatcher:
         previous = Reply.from_json(stored)
         if previous.card:
             return Reply(messages=[], card=previous.card)
+        if not ctx.turn.via_invoke:
+            # A submit's messages (a card it opened, a refusal) went to the chat the first
+            # time: send nothing again, not a word that would say something else happened.
+            return Reply(messages=[])
+        # An invoke is answered again as the first time (bot/teams/web.py): with the first card
+        # it showed, or else its words; what followed in the chat is not sent again.
         shown = next((m.card for m in previous.messages if m.card is not None), None)
-        if shown is not None and ctx.turn.via_invoke:
-            # The card it showed was the invoke's answer (bot/teams/web.py): answer it again.
+        if shown is not None:
             return Reply(messages=[], card=shown)
-        return Reply(messages=[Message(text="Already saved.")])
+        return Reply(messages=[Message(text=m.text) for m in previous.messages if m.text])
 
 
 def _always_saved(

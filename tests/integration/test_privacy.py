@@ -202,6 +202,35 @@ async def test_a_teams_retry_of_an_open_is_answered_from_the_store_and_logged_on
         assert await _count(sqlite_db, ProcessedActivity) == stored + 1, verb
 
 
+async def test_a_teams_retry_of_a_submitted_open_sends_nothing_more_and_logs_once(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
+) -> None:
+    """An Action.Submit (a message, not an invoke) opening Tom's programme posts Amy the card.
+    Teams sends it again with the same activity id: nothing more is posted (no "Already
+    saved.": she saved nothing) and the read is logged once. A stored answer in words is the
+    same words again to an invoke, and nothing more to a submit."""
+    programme_id = await _programme(teams, teams_app, clock)
+    tom, amy = await _people(sqlite_db, TUTOR, AMY)
+    logged = len(await _access_rows(sqlite_db))
+    stored = await _count(sqlite_db, ProcessedActivity)
+    opened = {"verb": "programme.open", "programme_id": programme_id}
+    first = await teams.submit(AMY, opened, activity_id="submit-1")
+    assert "Tom Tutor" in card_text(only_card(first))
+    assert await teams.submit(AMY, opened, activity_id="submit-1") == []
+    new = [(r.owner_id, r.reader_id, r.kind) for r in (await _access_rows(sqlite_db))[logged:]]
+    assert new == [(tom.id, amy.id, "programme")]
+    assert await _count(sqlite_db, ProcessedActivity) == stored + 1
+
+    gone = {"programme_id": programme_id + 100}
+    said, _ = await teams.execute(AMY, "programme.open", gone, activity_id="gone-1")
+    assert "isn't available any more" in str(said["value"])
+    again, resent = await teams.execute(AMY, "programme.open", gone, activity_id="gone-1")
+    assert again == said and resent == []
+    first = await teams.submit(AMY, {"verb": "programme.open", **gone}, activity_id="gone-2")
+    assert "isn't available any more" in first[0].text
+    assert await teams.submit(AMY, {"verb": "programme.open", **gone}, activity_id="gone-2") == []
+
+
 async def test_a_teams_retry_of_the_heads_programme_command_logs_the_review_once(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
 ) -> None:
