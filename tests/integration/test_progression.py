@@ -548,6 +548,29 @@ async def test_the_bot_posts_the_next_card_to_the_channel_every_monday(
     assert await bot.worker.tick(clock.now()) == 0
 
 
+async def test_a_teams_retry_of_a_cards_command_runs_nothing_again(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Teams sends a slow message again with the same activity id, even after later ones: a
+    retry of `cards` posts no second setup card, and a late retry of `cards schedule monday
+    09:00` after `cards schedule off` sends nothing and leaves the schedule off."""
+    teams.on_roster(COACH)
+    first = await teams.say(COACH, "cards", MATHS, mention=True, activity_id="c-1")
+    session_id = int(button(only_card(first), "Start")["data"]["session"])
+    assert await teams.say(COACH, "cards", MATHS, mention=True, activity_id="c-1") == []
+    await press(teams, COACH, only_card(first), "Start", MATHS, issues="1", group="Maths")
+    weekly = "cards schedule monday 09:00"
+    sent = await teams.say(COACH, weekly, MATHS, mention=True, activity_id="s-1")
+    assert "Coaching cards every Monday at 09:00" in card_text(only_card(sent))
+    await teams.say(COACH, "cards schedule off", MATHS, mention=True, activity_id="s-2")
+    assert await teams.say(COACH, weekly, MATHS, mention=True, activity_id="s-1") == []
+    row = await session_row(teams_app[BOT_KEY].db, session_id)
+    assert row.prompt_schedule is None
+    assert await _items(teams_app, "cards-prompt:", PENDING) == []
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        assert len((await uow.session.scalars(select(CardSession))).all()) == 1
+
+
 async def test_a_schedule_that_makes_no_sense_is_explained(teams: TeamsClient) -> None:
     sent = await teams.say(TUTOR, "cards schedule fortnightly")
     assert "I don't understand" in sent[0].text

@@ -1605,7 +1605,11 @@ async def export_summary(ctx: HandlerContext, form: ExportForm) -> Reply:
 # --------------------------------------------------------------------------------- the table
 
 ROWS: tuple[Command | Verb, ...] = (
-    Command("cards", cards, aliases=("card", "progression", "deck"), menu_scopes=SHARED),
+    # Stored: `cards` starts a session and `cards schedule` sets or stops the weekly post, so a
+    # Teams retry of the same message runs nothing again (a late one undoes no later change).
+    Command(
+        "cards", cards, aliases=("card", "progression", "deck"), menu_scopes=SHARED, stored=True
+    ),
     Verb("cards.start", start, form=StartForm, redisplay=redisplay_setup),
     Verb("cards.new", new_session),
     Verb("cards.card", show, idempotent=False),
