@@ -1105,6 +1105,22 @@ async def test_a_teams_retry_is_answered_from_the_store_and_logged_once(
     assert entries == ["Confidential worries", "Retried once"]
 
 
+async def test_a_teams_retry_of_coach_grow_runs_nothing_again(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Teams sends a slow message again with the same activity id, even after later ones: a
+    retry of `coach grow` sends nothing, starts no second conversation, and a late one does
+    not pick up the conversation Tom paused since."""
+    card = only_card(await teams.say(TUTOR, "coach grow", activity_id="grow-1"))
+    assert "GROW · 1 of 4: Goal" in card_text(card)
+    assert await teams.say(TUTOR, "coach grow", activity_id="grow-1") == []
+    card = await tom_answers(teams, card, answer="Learners ask questions unprompted")
+    await teams.answer(TUTOR, "coach.pause", button_data(card, "coach.pause"))
+    assert await teams.say(TUTOR, "coach grow", activity_id="grow-1") == []
+    (conv,) = await rows(teams_app, CoachingConversation)
+    assert conv.state == "paused" and conv.step == 1
+
+
 async def test_a_teams_retry_of_a_typed_command_runs_nothing_again(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:

@@ -398,7 +398,9 @@ async def review(ctx: HandlerContext, values: dict[str, Any], conv: CoachingConv
 
 
 ROWS: tuple[Command | CardAction, ...] = (
-    Command("coach", coach, aliases=("coaching", "grow", "oskar"), scopes=PERSONAL),
+    # Stored: `coach grow` starts (or picks up) a conversation, so a Teams retry of the same
+    # message runs nothing again (a late one does not pick up a conversation paused since).
+    Command("coach", coach, aliases=("coaching", "grow", "oskar"), scopes=PERSONAL, stored=True),
     CardAction("coach.answer", answer),
     CardAction("coach.back", back),
     CardAction("coach.pause", pause),
