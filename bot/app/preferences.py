@@ -490,7 +490,11 @@ ROWS: tuple[Command | CardAction, ...] = (
     CardAction("settings.open", open_settings, idempotent=False),
     CardAction("settings.save", save_settings, form=PreferencesForm, redisplay=redisplay_settings),
     CardAction("settings.hours.open", open_sending_hours, idempotent=False),
-    Command("terms", terms_command, aliases=("closures", "term-dates"), admin_only=True),
+    # Stored: `terms` with a CSV saves the calendar, so a Teams retry of the same message runs
+    # nothing again (a late one does not put back dates changed since).
+    Command(
+        "terms", terms_command, aliases=("closures", "term-dates"), admin_only=True, stored=True
+    ),
     CardAction("settings.terms.open", open_terms, idempotent=False),
     CardAction("settings.terms", save_terms, form=TermDatesForm, redisplay=redisplay_terms),
     CardAction(

@@ -287,6 +287,34 @@ def _calendar_csv(connector: Any, content: str) -> dict[str, Any]:
     return shared_file(connector, "calendar.csv", content)
 
 
+async def test_a_teams_retry_of_a_calendar_sent_with_terms_runs_nothing_again(
+    teams: TeamsClient, bot: Bot
+) -> None:
+    """Teams sends a slow message again with the same activity id, even after later ones: a
+    late retry of `terms` with a calendar CSV sends nothing, audits nothing again and does not
+    put back the dates the next calendar changed."""
+    await teams.say(ADMIN, "hello")
+
+    def calendar(start: str) -> list[dict[str, Any]]:
+        rows = f"kind,name,start,end\nterm,autumn,{start},2027-12-17\n"
+        return [_calendar_csv(teams.connector, rows)]
+
+    first = await teams.say(ADMIN, "terms", attachments=calendar("2027-09-02"), activity_id="t-1")
+    assert "Saved: term dates and closures" in card_text(only_card(first))
+    await teams.say(ADMIN, "terms", attachments=calendar("2027-09-06"), activity_id="t-2")
+    assert (
+        await teams.say(ADMIN, "terms", attachments=calendar("2027-09-02"), activity_id="t-1") == []
+    )
+    async with bot.db.unit_of_work() as uow:
+        org = await uow.session.get(Organisation, ORG)
+        assert org is not None
+        assert {"name": "autumn", "start": "2027-09-06", "end": "2027-12-17"} in org.settings[
+            "terms"
+        ]
+        trail = await Directory(uow.session).audit_trail(ORG, "organisation")
+        assert [e.action for e in trail].count("term dates") == 2
+
+
 async def test_an_admin_sets_term_dates_and_closures_and_messages_keep_to_them(
     teams: TeamsClient, bot: Bot, clock: FixedClock
 ) -> None:
