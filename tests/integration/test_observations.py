@@ -562,6 +562,25 @@ async def test_observers_allocated_by_csv(otla: Otla) -> None:
     assert not to(await o.tick(), OBSERVER)
 
 
+async def test_a_teams_retry_of_an_observe_quota_runs_nothing_again(otla: Otla) -> None:
+    """Teams sends a slow message again with the same activity id, even after later ones: a
+    late retry of `observe quota` sends nothing, audits nothing again and leaves the number
+    set since."""
+    o = otla
+    two = "observe quota olive@college.ac.uk 2"
+    assert (
+        "takes 2 Learning in Libraries" in (await o.say(APPROVER, two, activity_id="q-1"))[0].text
+    )
+    await o.say(APPROVER, "observe quota olive@college.ac.uk 1", activity_id="q-2")
+    assert await o.say(APPROVER, two, activity_id="q-1") == []
+    olive = await _person_id(o, OBSERVER)
+    async with o.db().unit_of_work() as uow:
+        quota = await Observations(uow.session).quota(TENANT, "2026/27", olive)
+        assert quota is not None and quota.quota == 1
+        trail = await Directory(uow.session).audit_trail(TENANT, f"person:{olive}")
+    assert sorted(e.detail for e in trail if e.action == "lil quota") == ["1", "2"]
+
+
 async def test_observations_shows_each_person_their_next_step(otla: Otla) -> None:
     o = otla
     obs_id = await allocate_tom(o)

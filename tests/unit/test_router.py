@@ -132,7 +132,8 @@ def test_a_stored_answer_is_a_write_and_the_commands_that_disclose_store_theirs(
     with pytest.raises(ValueError, match="stored answer is a write"):
         Command("peek", _help, stored=True, writes=False)
     table, _ = build_router()
-    for word in ("admin", "agreement", "cards", "coach", "mentor", "programme", "support", "terms"):
+    stored = ("admin", "agreement", "cards", "coach", "mentor", "observe", "programme")
+    for word in (*stored, "support", "terms"):
         command = table.command(word)
         assert command is not None and command.stored and command.writes, word
     help_command = table.command("help")

@@ -22,8 +22,15 @@ from bot.app.observations.notices import NOTICES
 from bot.app.router import HELP_ONLY, CardAction, Command
 
 ROWS: tuple[Command | CardAction, ...] = (
+    # Stored: `observe import`, `courses` and `quota` write, so a Teams retry of the same
+    # message runs nothing again (a late one does not put back a quota changed since).
     Command(
-        "observe", allocate.observe, aliases=("allocate",), private=True, menu_scopes=HELP_ONLY
+        "observe",
+        allocate.observe,
+        aliases=("allocate",),
+        private=True,
+        menu_scopes=HELP_ONLY,
+        stored=True,
     ),
     Command(
         "observations",
