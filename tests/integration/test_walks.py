@@ -616,6 +616,32 @@ async def test_plans_for_many_teams_come_from_a_csv(org: Org) -> None:
         assert pending  # end-of-window notices were scheduled
 
 
+async def test_a_teams_retry_of_a_plan_import_runs_nothing_again(org: Org) -> None:
+    """Teams sends a slow message again with the same activity id, even after later ones: a
+    late retry of `walk plan import` sends nothing, audits nothing again and does not put back
+    the plan the next import changed."""
+
+    def plans(focus: str) -> list[dict[str, Any]]:
+        rows = (
+            "team,term,focus,linked_to,window_start,window_end,course_type,walkers\n"
+            f"Maths,autumn,{focus},,2026-11-16,2026-11-20,,mia@college.ac.uk\n"
+        )
+        return [shared_file(org.connector, "plans.csv", rows)]
+
+    words = "walk plan import"
+    sent = await org.teams.say(QUINN, words, attachments=plans("Questioning"), activity_id="p-1")
+    assert "New plans\n1" in card_text(only_card(sent))
+    await org.teams.say(QUINN, words, attachments=plans("Pace"), activity_id="p-2")
+    assert (
+        await org.teams.say(QUINN, words, attachments=plans("Questioning"), activity_id="p-1") == []
+    )
+    async with org.db_session() as uow:
+        rows = (await uow.session.scalars(select(StoredWalkPlan))).all()
+        assert [(p.term_key, p.focus) for p in rows] == [("2026/27-autumn", "Pace")]
+        trail = await Directory(uow.session).audit_trail(ORG, "walk-plans")
+        assert [e.action for e in trail] == ["import", "import"]
+
+
 async def test_tutors_cannot_log_or_plan_walks(org: Org) -> None:
     sent = await org.teams.say(TUTOR, "walk")
     assert "recorded by managers" in sent[0].text

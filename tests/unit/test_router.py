@@ -133,7 +133,7 @@ def test_a_stored_answer_is_a_write_and_the_commands_that_disclose_store_theirs(
         Command("peek", _help, stored=True, writes=False)
     table, _ = build_router()
     stored = ("admin", "agreement", "cards", "coach", "mentor", "observe", "programme")
-    for word in (*stored, "support", "terms"):
+    for word in (*stored, "support", "terms", "walk"):
         command = table.command(word)
         assert command is not None and command.stored and command.writes, word
     help_command = table.command("help")

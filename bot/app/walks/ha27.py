@@ -907,7 +907,9 @@ async def walks(ctx: HandlerContext) -> Reply:
 # --- The table rows ------------------------------------------------------------------------------
 
 ROWS: tuple[Command | CardAction, ...] = (
-    Command("walk", walk, aliases=("ha27", "learningwalk"), menu_scopes=SHARED),
+    # Stored: `walk plan import` saves plans, so a Teams retry of the same message runs
+    # nothing again (a late one does not put back plans changed since).
+    Command("walk", walk, aliases=("ha27", "learningwalk"), menu_scopes=SHARED, stored=True),
     Command("walks", walks, menu_scopes=HELP_ONLY),
     CardAction("walk.open", open_walk, idempotent=False),
     CardAction("walk.save", save_walk, form=LearningWalkForm, redisplay=redisplay_walk),
