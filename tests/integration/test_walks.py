@@ -23,6 +23,7 @@ from bot.app.events import PlannedObservations
 from bot.clock import FixedClock
 from bot.domain.observations import ObservationState
 from bot.teams.web import BOT_KEY
+from storage.documents import PendingDocument
 from storage.models import Organisation
 from storage.observations import Observation, Observations
 from storage.people import Directory
@@ -663,6 +664,31 @@ async def test_a_teams_retry_of_a_save_stores_one_walk(org: Org) -> None:
     await org.teams.execute(MANAGER, "walk.save", values, MATHS, activity_id="retry-1")
     await org.teams.execute(MANAGER, "walk.save", values, MATHS, activity_id="retry-1")
     assert len(await org.walks()) == 1
+
+
+async def test_a_teams_retry_of_an_export_button_offers_the_document_once(org: Org) -> None:
+    """Teams sends a slow press again with the same activity id: the HA27's Export and the
+    termly summary's Export (which saves the text first) answer the retry as the first time,
+    offer no second file, keep one copy of each document and audit the summary once."""
+    await mia_walks(org, "Tom")
+    [walk] = await org.walks()
+    summary = only_card(await org.teams.say(QUINN, "walks summary"))
+    edited = {**action_data(summary, "walks.summary.export"), "summary_text": "Ours."}
+    for n, (who, verb, data) in enumerate(
+        (
+            (MANAGER, "walk.export", {"walk_id": walk.id}),
+            (QUINN, "walks.summary.export", edited),
+        )
+    ):
+        me = Place.personal(who)
+        body, sent = await org.teams.execute(who, verb, data, me, activity_id=f"x-{n}")
+        assert len(sent) == 1, verb  # the file consent card
+        again, resent = await org.teams.execute(who, verb, data, me, activity_id=f"x-{n}")
+        assert again == body and resent == [], verb
+    async with org.db_session() as uow:
+        assert len((await uow.session.scalars(select(PendingDocument))).all()) == 2
+        trail = await Directory(uow.session).audit_trail(ORG, "walk-summary:2026/27-autumn")
+        assert [e.action for e in trail] == ["save"]
 
 
 async def test_sent_copies_are_marked_sent(org: Org) -> None:

@@ -917,11 +917,12 @@ ROWS: tuple[Command | CardAction, ...] = (
     CardAction("walk.discard", discard_draft),
     CardAction("walk.view", view_walk, idempotent=False),
     CardAction("walk.edit", edit_walk, idempotent=False),
-    CardAction("walk.export", export_walk, idempotent=False),
+    # Stored, like a save: a Teams retry offers the document (and keeps its copy) once.
+    CardAction("walk.export", export_walk),
     CardAction("walk.plan.open", open_plan, idempotent=False),
     CardAction("walk.plan.save", save_plan, form=WalkPlanForm, redisplay=redisplay_plan),
     CardAction("walks.summary.save", summaries.save),
-    CardAction("walks.summary.export", summaries.export, idempotent=False),
+    CardAction("walks.summary.export", summaries.export),  # saves the text, then offers it
     CardAction("walks.summary.redraft", summaries.redraft),
 )
 
