@@ -145,5 +145,12 @@ async def actions(ctx: HandlerContext) -> Reply:
 ROWS: tuple[Command, ...] = (
     # Names people and what they owe: answered only in a 1:1 chat (issue 10); an export's file
     # goes to the asker's 1:1 chat, so it may be asked for anywhere.
-    Command("actions", actions, aliases=("todo",), private=True, shared_ok=("export",)),
+    Command(
+        "actions",
+        actions,
+        aliases=("todo",),
+        private=True,
+        shared_ok=("export",),
+        stored_subs=("export",),
+    ),
 )

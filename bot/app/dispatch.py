@@ -287,7 +287,7 @@ class Dispatcher:
             return Reply.text(f"`{match.command.word}` works in {places}.")
         ctx.args = match.args
         handler = match.command.handler
-        if match.command.stored and ctx.turn.activity_id:
+        if match.command.stores(sub) and ctx.turn.activity_id:
             return await self._once(ctx, retry_key(ctx.turn), _always_saved(handler, ctx))
         reply = await handler(ctx)
         if match.command.writes:

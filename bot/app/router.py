@@ -59,10 +59,17 @@ class Command:
     # activity id like a card submit's, so a Teams retry of the same message runs nothing again
     # and sends nothing (what it answered was sent the first time).
     stored: bool = False
+    # ...or only these sub-commands' answers are stored (`export`: a retry of a slow export
+    # would keep and offer a second copy), so its read-only forms store nothing.
+    stored_subs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.stored and not self.writes:
+        if (self.stored or self.stored_subs) and not self.writes:
             raise ValueError(f"command {self.word!r}: a stored answer is a write")
+
+    def stores(self, sub: str) -> bool:
+        """Whether the answer to this command with sub-command `sub` is stored."""
+        return self.stored or sub.casefold() in self.stored_subs
 
     @property
     def summary(self) -> str:

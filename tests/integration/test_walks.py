@@ -24,7 +24,7 @@ from bot.clock import FixedClock
 from bot.domain.observations import ObservationState
 from bot.teams.web import BOT_KEY
 from storage.documents import PendingDocument
-from storage.models import Organisation
+from storage.models import Organisation, ProcessedActivity
 from storage.observations import Observation, Observations
 from storage.people import Directory
 from storage.reminders import SENT, Schedule
@@ -689,6 +689,22 @@ async def test_a_teams_retry_of_an_export_button_offers_the_document_once(org: O
         assert len((await uow.session.scalars(select(PendingDocument))).all()) == 2
         trail = await Directory(uow.session).audit_trail(ORG, "walk-summary:2026/27-autumn")
         assert [e.action for e in trail] == ["save"]
+
+
+async def test_a_teams_retry_of_a_typed_export_offers_the_document_once(org: Org) -> None:
+    """`walks export` (slow, so the likeliest to be retried) is stored by its sub-command: the
+    retry sends nothing and keeps no second copy; plain `walks`, a read, stores nothing."""
+    await mia_walks(org, "Tom")
+    stored = select(func.count()).select_from(ProcessedActivity)
+    async with org.db_session() as uow:
+        before = await uow.session.scalar(stored)
+    sent = await org.teams.say(QUINN, "walks export autumn", activity_id="exp-1")
+    assert len(sent) == 1  # the file consent card
+    assert await org.teams.say(QUINN, "walks export autumn", activity_id="exp-1") == []
+    assert await org.teams.say(QUINN, "walks", activity_id="list-1") != []
+    async with org.db_session() as uow:
+        assert len((await uow.session.scalars(select(PendingDocument))).all()) == 1
+        assert await uow.session.scalar(stored) == (before or 0) + 1
 
 
 async def test_sent_copies_are_marked_sent(org: Org) -> None:

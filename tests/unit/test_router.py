@@ -138,3 +138,11 @@ def test_a_stored_answer_is_a_write_and_the_commands_that_disclose_store_theirs(
         assert command is not None and command.stored and command.writes, word
     help_command = table.command("help")
     assert help_command is not None and not help_command.stored
+    # Typed exports keep a document: only that sub-command is stored, so a list read is not.
+    for word in ("actions", "ars", "observations", "themes", "walks"):
+        command = table.command(word)
+        assert command is not None and not command.stored, word
+        assert command.stores("export") and command.stores("Export"), word
+        assert not command.stores("") and not command.stores("autumn"), word
+    with pytest.raises(ValueError, match="stored answer is a write"):
+        Command("peek", _help, stored_subs=("export",), writes=False)

@@ -38,6 +38,7 @@ ROWS: tuple[Command | CardAction, ...] = (
         aliases=("otla", "observation"),
         private=True,
         shared_ok=("export",),  # the file goes to the asker's 1:1 chat
+        stored_subs=("export",),  # a retry of a slow export does not keep a second copy
         answers_in_private=True,  # in a team or group chat, the list goes there too
     ),
     Command("report", report.report, aliases=("reports",), private=True, menu_scopes=HELP_ONLY),
@@ -49,6 +50,7 @@ ROWS: tuple[Command | CardAction, ...] = (
         aliases=("action",),
         private=True,
         shared_ok=("export",),
+        stored_subs=("export",),
         menu_scopes=HELP_ONLY,
     ),
     *allocate.ROWS,

@@ -24,6 +24,7 @@ ROWS: tuple[Command | CardAction, ...] = (
         aliases=("cpd",),
         private=True,
         menu_scopes=HELP_ONLY,
+        stored_subs=("export",),
     ),
     Command("completion", views.completion_command, private=True, menu_scopes=HELP_ONLY),
     CardAction("quality.themes", views.themes, idempotent=False, private=True),

@@ -910,7 +910,7 @@ ROWS: tuple[Command | CardAction, ...] = (
     # Stored: `walk plan import` saves plans, so a Teams retry of the same message runs
     # nothing again (a late one does not put back plans changed since).
     Command("walk", walk, aliases=("ha27", "learningwalk"), menu_scopes=SHARED, stored=True),
-    Command("walks", walks, menu_scopes=HELP_ONLY),
+    Command("walks", walks, menu_scopes=HELP_ONLY, stored_subs=("export",)),
     CardAction("walk.open", open_walk, idempotent=False),
     CardAction("walk.save", save_walk, form=LearningWalkForm, redisplay=redisplay_walk),
     CardAction("walk.draft", save_draft),
