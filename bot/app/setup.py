@@ -67,10 +67,7 @@ async def setup_view(
     directory = ctx.directory
     steps = []
     for field_id, label, _, shown in ROLE_STEPS:
-        holders: dict[int, Person] = {}
-        for role in shown:
-            for p in await directory.holders(org, role):
-                holders[p.id] = p
+        holders = {p.id: p for p in await directory.holders(org, *shown)}
         steps.append(
             RoleStep(
                 field_id,

@@ -47,7 +47,7 @@ async def _view(
 ) -> ActionsView:
     repo = Observations(ctx.uow.session)
     org = ctx.turn.org_id
-    managed = await repo.tutors_of(ctx.person)
+    managed = await ctx.directory.managed_by(ctx.turn.org_id, ctx.person.email)
     found: dict[int, ActionReviewEntry] = {}
     for entry in await repo.actions(org, tutor_ids=[ctx.person.id]):
         found[entry.id] = entry

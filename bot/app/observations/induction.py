@@ -166,7 +166,7 @@ async def list_new(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
     """New tutors' checklists: all of them for the quality team, their own tutors for a manager."""
     repo = Observations(ctx.uow.session)
     quality = ctx.actor.in_quality_team
-    managed = {p.id for p in await repo.tutors_of(ctx.person)}
+    managed = {p.id for p in await ctx.directory.managed_by(ctx.turn.org_id, ctx.person.email)}
     if not quality and not managed:
         return Reply.text(NOT_YOURS)
     items = [

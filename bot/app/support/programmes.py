@@ -312,9 +312,7 @@ async def _updates_for_line_manager(ctx: HandlerContext) -> list[Message]:
 
 
 async def _reports_of(ctx: HandlerContext) -> list[int]:
-    if not ctx.person.email:
-        return []
-    return await SupportRecords(ctx.uow.session).managed_by(ctx.turn.org_id, ctx.person.email)
+    return [p.id for p in await ctx.directory.managed_by(ctx.turn.org_id, ctx.person.email)]
 
 
 # --- verbs ----------------------------------------------------------------------------------
