@@ -377,7 +377,9 @@ class Directory(Repository):
             granted_at=now,
         )
         if added:
-            self.audit(person.org_id, by, f"person:{person.id}", f"grant {role.value}", why, now)
+            await self.audit(
+                person.org_id, by, f"person:{person.id}", f"grant {role.value}", why, now
+            )
         return added
 
     async def _insert_once(self, model: type[Base], unique: list[str], **values: object) -> bool:
@@ -398,7 +400,9 @@ class Directory(Repository):
         )
         removed = bool(getattr(result, "rowcount", 0))
         if removed:
-            self.audit(person.org_id, by, f"person:{person.id}", f"revoke {role.value}", why, now)
+            await self.audit(
+                person.org_id, by, f"person:{person.id}", f"revoke {role.value}", why, now
+            )
         return removed
 
     async def has_org_admin(self, org_id: str) -> bool:
@@ -669,7 +673,7 @@ class Directory(Repository):
             or 0
         )
 
-    def audit(
+    async def audit(
         self,
         org_id: str,
         actor_id: int | None,
@@ -678,27 +682,8 @@ class Directory(Repository):
         detail: str,
         now: datetime,
     ) -> None:
-        self.session.add(
-            AuditEntry(
-                org_id=org_id,
-                actor_id=actor_id,
-                subject=subject,
-                action=action,
-                detail=detail,
-                at=now,
-            )
-        )
-
-    async def audit_written(
-        self,
-        org_id: str,
-        actor_id: int | None,
-        subject: str,
-        action: str,
-        detail: str,
-        now: datetime,
-    ) -> None:
-        """`audit`, written at once as one INSERT (no ORM flush): for a turn that is done."""
+        """Write who did what, when, to the audit log: one INSERT built once, sent at once (no
+        ORM flush: nothing reads the entry back on the turn, and it refers to no other row)."""
         await self.session.execute(
             _INSERT_AUDIT,
             {

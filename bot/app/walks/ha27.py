@@ -620,7 +620,7 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
         await store.insert_walk(row)
     else:
         await ctx.uow.session.flush()
-    await ctx.directory.audit_written(
+    await ctx.directory.audit(
         ctx.turn.org_id,
         ctx.actor.person_id,
         f"walk:{row.id}",

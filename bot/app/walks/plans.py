@@ -239,7 +239,7 @@ async def save_plan(ctx: HandlerContext, form: WalkPlanForm) -> Reply:
         ctx.turn.org_id, team.id, plan, channel=channel, by=ctx.actor.person_id, now=now
     )
     notices = await schedule_window_notices(ctx.uow.session, row, now)
-    ctx.directory.audit(
+    await ctx.directory.audit(
         ctx.turn.org_id, ctx.actor.person_id, f"walk-plan:{row.id}", "save", term.key, now
     )
     return Reply.update(
@@ -314,7 +314,7 @@ async def _import_plans(ctx: HandlerContext) -> Reply:
         await schedule_window_notices(ctx.uow.session, row, now)
         created += is_new
         updated += not is_new
-    ctx.directory.audit(
+    await ctx.directory.audit(
         ctx.turn.org_id,
         ctx.actor.person_id,
         "walk-plans",
