@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.app.context import HandlerContext
 from bot.app.turn import Reply
-from bot.domain.access import Actor, Permission, Role, Subject
+from bot.domain.access import Actor, Permission, Subject
 from bot.domain.observations import (
     LONDON,
     Move,
@@ -110,10 +110,6 @@ async def with_people(session: AsyncSession, obs: Observation) -> Loaded:
 async def actor_for(session: AsyncSession, person: Person) -> Actor:
     roles = await Directory(session).roles(person.id)
     return Actor(person_id=person.id, org_id=person.org_id, roles=roles)
-
-
-async def holders(session: AsyncSession, org_id: str, role: Role) -> Sequence[Person]:
-    return await Directory(session).holders(org_id, role)
 
 
 async def audit(
