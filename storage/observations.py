@@ -268,17 +268,6 @@ class Observations(Repository):
         rows = await self.session.execute(q.order_by(tutor.name, Observation.id))
         return [(o, t, ob) for o, t, ob in rows]
 
-    async def tutors_of(self, manager: Person) -> Sequence[Person]:
-        """The people whose line manager this is (from the tutor list)."""
-        if not manager.email:
-            return []
-        return await self.rows(
-            Person,
-            order_by=Person.name,
-            org_id=manager.org_id,
-            line_manager_email=manager.email,
-        )
-
     async def unallocated_tutors(self, org_id: str, year: str) -> Sequence[Person]:
         """Tutors on the tutor list with no observation (or no observer) this year."""
         allocated = select(Observation.tutor_id).where(

@@ -12,8 +12,10 @@ from typing import Any, cast
 
 from sqlalchemy import (
     Column,
+    Select,
     Table,
     UniqueConstraint,
+    and_,
     bindparam,
     delete,
     exists,
@@ -26,12 +28,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.app.turn import UserRef, Where
 from bot.domain.access import Role
 from bot.domain.tutors import TutorRow
 from storage.models import (
+    MAX_ID,
     AuditEntry,
     Base,
     Channel,
@@ -84,13 +88,21 @@ _PERSON_ROLES_AND_ANSWER = _PERSON_AND_ROLES.add_columns(
     .scalar_subquery()
 )
 
-# Who holds a role (a referral asks on every submit), built once.
+# Who holds any of some roles (a referral asks on every submit): built once, each person once,
+# by name. The team's (`team_pk`) are its members, and only if it is the organisation's team: a
+# team id from a card can be forged, and must not reach another organisation's people.
+_HOLDING = select(RoleGrant.person_id).where(RoleGrant.role.in_(bindparam("roles", expanding=True)))
+_MEMBERS = (
+    select(TeamMember.person_id)
+    .join(Team, Team.id == TeamMember.team_pk)
+    .where(TeamMember.team_pk == bindparam("team_pk"), Team.org_id == bindparam("org_id"))
+)
 _HOLDERS = (
     select(Person)
-    .join(RoleGrant, RoleGrant.person_id == Person.id)
-    .where(Person.org_id == bindparam("org_id"), RoleGrant.role == bindparam("role"))
-    .order_by(Person.name)
+    .where(Person.org_id == bindparam("org_id"), Person.id.in_(_HOLDING))
+    .order_by(Person.name, Person.id)
 )
+_TEAM_HOLDERS = _HOLDERS.where(Person.id.in_(_MEMBERS))
 _HOLDER_IDS = (
     select(RoleGrant.person_id)
     .join(Person, RoleGrant.person_id == Person.id)
@@ -98,6 +110,24 @@ _HOLDER_IDS = (
         Person.org_id == bindparam("org_id"),
         RoleGrant.role.in_(bindparam("roles", expanding=True)),
     )
+)
+# A walk's channel readers on every HA27 save (issue 17): the team's members who hold a role.
+_TEAM_HOLDER_IDS = _MEMBERS.join(RoleGrant, RoleGrant.person_id == TeamMember.person_id).where(
+    RoleGrant.role.in_(bindparam("roles", expanding=True))
+)
+_MANAGER = aliased(Person)
+_PEOPLE_AND_LINE_MANAGERS = (
+    select(Person, _MANAGER.id)
+    .outerjoin(
+        _MANAGER,
+        and_(
+            Person.line_manager_email != "",
+            _MANAGER.org_id == Person.org_id,
+            _MANAGER.email == Person.line_manager_email,
+        ),
+    )
+    .where(Person.org_id == bindparam("org_id"), Person.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Person.name, Person.id)
 )
 
 # An audit entry, written at once (a Core INSERT built once; nothing reads it back on the turn).
@@ -347,7 +377,9 @@ class Directory(Repository):
             granted_at=now,
         )
         if added:
-            self.audit(person.org_id, by, f"person:{person.id}", f"grant {role.value}", why, now)
+            await self.audit(
+                person.org_id, by, f"person:{person.id}", f"grant {role.value}", why, now
+            )
         return added
 
     async def _insert_once(self, model: type[Base], unique: list[str], **values: object) -> bool:
@@ -368,7 +400,9 @@ class Directory(Repository):
         )
         removed = bool(getattr(result, "rowcount", 0))
         if removed:
-            self.audit(person.org_id, by, f"person:{person.id}", f"revoke {role.value}", why, now)
+            await self.audit(
+                person.org_id, by, f"person:{person.id}", f"revoke {role.value}", why, now
+            )
         return removed
 
     async def has_org_admin(self, org_id: str) -> bool:
@@ -396,16 +430,115 @@ class Directory(Repository):
         )
         return (await self.session.scalars(q)).all()
 
-    async def holders(self, org_id: str, role: Role) -> Sequence[Person]:
-        rows = await self.session.scalars(_HOLDERS, {"org_id": org_id, "role": role.value})
-        return rows.all()
+    async def holders(
+        self, org_id: str, *roles: Role, team_pk: int | None = None
+    ) -> Sequence[Person]:
+        """Who holds any of these roles, by name, each once; with `team_pk`, only members of
+        that team of the organisation (none for another organisation's team)."""
+        values: dict[str, Any] = {"org_id": org_id, "roles": [r.value for r in roles]}
+        if team_pk is None:
+            return (await self.session.scalars(_HOLDERS, values)).all()
+        if not 0 < team_pk <= MAX_ID:
+            return []
+        return (await self.session.scalars(_TEAM_HOLDERS, {**values, "team_pk": team_pk})).all()
 
-    async def holder_ids(self, org_id: str, *roles: Role) -> set[int]:
-        """Who holds any of these roles (their ids: one statement, no rows to load)."""
-        ids = await self.session.scalars(
-            _HOLDER_IDS, {"org_id": org_id, "roles": [r.value for r in roles]}
+    async def holder_ids(
+        self, org_id: str, *roles: Role, team_pk: int | None = None
+    ) -> frozenset[int]:
+        """`holders`' ids: one statement, no rows to load."""
+        values: dict[str, Any] = {"org_id": org_id, "roles": [r.value for r in roles]}
+        if team_pk is None:
+            return frozenset(await self.session.scalars(_HOLDER_IDS, values))
+        if not 0 < team_pk <= MAX_ID:
+            return frozenset()
+        ids = await self.session.scalars(_TEAM_HOLDER_IDS, {**values, "team_pk": team_pk})
+        return frozenset(ids)
+
+    async def by_name(self, query: Select[Person]) -> Sequence[Person]:
+        """The people `query` finds, by name, each once (a join may find someone twice)."""
+        rows = await self.session.scalars(query.order_by(Person.name, Person.id))
+        return rows.unique().all()
+
+    async def team_tutors(self, org_id: str, team_pk: int) -> Sequence[Person]:
+        """The tutors on the roster of the organisation's team: members on the tutor list or
+        holding the tutor role (none for another organisation's team)."""
+        if not 0 < team_pk <= MAX_ID:
+            return []
+        tutor_role = select(RoleGrant.person_id).where(RoleGrant.role == Role.TUTOR.value)
+        return await self.by_name(
+            select(Person)
+            .join(TeamMember, TeamMember.person_id == Person.id)
+            .join(Team, Team.id == TeamMember.team_pk)
+            .where(
+                TeamMember.team_pk == team_pk,
+                Team.org_id == org_id,
+                (Person.is_tutor.is_(True)) | Person.id.in_(tutor_role),
+            )
         )
-        return set(ids)
+
+    async def tutor_list(self, org_id: str, limit: int) -> Sequence[Person]:
+        """The tutor list, by name (the first `limit`)."""
+        return await self.rows(
+            Person, order_by=(Person.name, Person.id), limit=limit, org_id=org_id, is_tutor=True
+        )
+
+    async def managed_by(self, org_id: str, manager_email: str | None) -> Sequence[Person]:
+        """The people whose line manager this is (by the tutor list), by name."""
+        if not manager_email:
+            return []
+        return await self.rows(
+            Person,
+            order_by=(Person.name, Person.id),
+            org_id=org_id,
+            line_manager_email=manager_email.strip().lower(),
+        )
+
+    async def campuses(self, org_id: str) -> list[str]:
+        """The campuses on the tutor list, in order."""
+        rows = await self.session.scalars(
+            select(Person.campus)
+            .where(Person.org_id == org_id, Person.campus != "")
+            .distinct()
+            .order_by(Person.campus)
+        )
+        return list(rows)
+
+    async def people_and_line_managers(
+        self, org_id: str, ids: Iterable[int]
+    ) -> tuple[list[Person], dict[int, frozenset[int]]]:
+        """These people (by name, as `people`) and each one's line managers (as
+        `line_manager_ids`), in one read."""
+        ids = list(ids)
+        if not ids:
+            return [], {}
+        rows = await self.session.execute(_PEOPLE_AND_LINE_MANAGERS, {"org_id": org_id, "ids": ids})
+        people: dict[int, Person] = {}
+        managers: dict[int, set[int]] = {}
+        for person, manager_id in rows.all():
+            people.setdefault(person.id, person)
+            found = managers.setdefault(person.id, set())
+            if manager_id is not None:
+                found.add(manager_id)
+        return list(people.values()), {p: frozenset(m) for p, m in managers.items()}
+
+    async def line_manager_ids(self, people: Iterable[Person]) -> dict[int, frozenset[int]]:
+        """Each person's line managers (from the tutor list), by person id."""
+        people = list(people)
+        emails = {p.line_manager_email for p in people if p.line_manager_email}
+        if not emails:
+            return {p.id: frozenset() for p in people}
+        rows = await self.session.execute(
+            select(Person.email, Person.id).where(
+                Person.org_id == people[0].org_id, Person.email.in_(emails)
+            )
+        )
+        by_email = {str(e): int(i) for e, i in rows.all()}
+        return {
+            p.id: frozenset({by_email[p.line_manager_email]})
+            if p.line_manager_email in by_email
+            else frozenset()
+            for p in people
+        }
 
     async def by_email(self, org_id: str, email: str, now: datetime) -> Person:
         """The person with this email, recorded now if TLC has not met them (a role grant, a
@@ -540,7 +673,7 @@ class Directory(Repository):
             or 0
         )
 
-    def audit(
+    async def audit(
         self,
         org_id: str,
         actor_id: int | None,
@@ -549,27 +682,8 @@ class Directory(Repository):
         detail: str,
         now: datetime,
     ) -> None:
-        self.session.add(
-            AuditEntry(
-                org_id=org_id,
-                actor_id=actor_id,
-                subject=subject,
-                action=action,
-                detail=detail,
-                at=now,
-            )
-        )
-
-    async def audit_written(
-        self,
-        org_id: str,
-        actor_id: int | None,
-        subject: str,
-        action: str,
-        detail: str,
-        now: datetime,
-    ) -> None:
-        """`audit`, written at once as one INSERT (no ORM flush): for a turn that is done."""
+        """Write who did what, when, to the audit log: one INSERT built once, sent at once (no
+        ORM flush: nothing reads the entry back on the turn, and it refers to no other row)."""
         await self.session.execute(
             _INSERT_AUDIT,
             {

@@ -25,7 +25,6 @@ from bot.domain.support import (
 from storage.models import (
     Base,
     OrganisationRow,
-    Person,
     Records,
     belongs_to,
     get_in_org,
@@ -405,24 +404,6 @@ class SupportRecords(Records):
         return await self.rows(
             SupportProgrammeRecord, org_id=org_id, state=ProgrammeState.UNDER_REVIEW.value
         )
-
-    async def managed_by(self, org_id: str, manager_email: str) -> list[int]:
-        """The people whose line manager this is, by the tutor list."""
-        rows = await self.session.scalars(
-            select(Person.id).where(
-                Person.org_id == org_id, Person.line_manager_email == manager_email.lower()
-            )
-        )
-        return list(rows)
-
-    async def campuses(self, org_id: str) -> list[str]:
-        rows = await self.session.scalars(
-            select(Person.campus)
-            .where(Person.org_id == org_id, Person.campus != "")
-            .distinct()
-            .order_by(Person.campus)
-        )
-        return list(rows)
 
     async def offers_opted_out(self, person_id: int) -> bool:
         """Read from the one store of opt-outs (the `settings` card shows the same choice)."""

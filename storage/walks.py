@@ -11,12 +11,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, delete, func, insert, select
-from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
+from sqlalchemy import ColumnElement, Table, bindparam, delete, func, insert, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
 
-from bot.domain.access import QUALITY_TEAM, Role
 from bot.domain.walks import LearningWalk, TutorOnList, WalkFacts, WalkPlan, WalkWindow
 from storage.models import (
     MAX_ID,
@@ -25,7 +24,6 @@ from storage.models import (
     Organisation,
     Person,
     Repository,
-    RoleGrant,
     Team,
     TeamMember,
     belongs_to,
@@ -35,6 +33,7 @@ from storage.models import (
     inserting,
     refers_to,
 )
+from storage.people import Directory
 
 DRAFT = "draft"
 SAVED = "saved"
@@ -165,6 +164,7 @@ class StoredWalkTutor(NumberedRow):
 _INSERT_WALK = inserting(StoredWalk)
 # The reads of an HA27 save, built once (building one, and its cache key, costs every turn).
 _PLAN = select(StoredWalkPlan).where(
+    StoredWalkPlan.org_id == bindparam("org_id"),
     StoredWalkPlan.team_pk == bindparam("team_pk"),
     StoredWalkPlan.term_key == bindparam("term_key"),
 )
@@ -176,28 +176,6 @@ _TEAM_AND_SETTINGS = (
 _MEMBERS_TEAM_AND_SETTINGS = _TEAM_AND_SETTINGS.join(
     TeamMember, TeamMember.team_pk == Team.id
 ).where(TeamMember.person_id == bindparam("member"))
-_CHANNEL_READERS = (
-    select(TeamMember.person_id)
-    .join(RoleGrant, RoleGrant.person_id == TeamMember.person_id)
-    .where(
-        TeamMember.team_pk == bindparam("team_pk"),
-        RoleGrant.role.in_([r.value for r in (*QUALITY_TEAM, Role.LINE_MANAGER)]),
-    )
-)
-_MANAGER = aliased(Person)
-_PEOPLE_AND_LINE_MANAGERS = (
-    select(Person, _MANAGER.id)
-    .outerjoin(
-        _MANAGER,
-        and_(
-            Person.line_manager_email != "",
-            _MANAGER.org_id == Person.org_id,
-            _MANAGER.email == Person.line_manager_email,
-        ),
-    )
-    .where(Person.org_id == bindparam("org_id"), Person.id.in_(bindparam("ids", expanding=True)))
-    .order_by(Person.name, Person.id)
-)
 _INSERT_WALK_TUTOR = insert(cast(Table, StoredWalkTutor.__table__))
 
 
@@ -225,8 +203,11 @@ class WalkStore(Repository):
 
     # --- plans ---
 
-    async def plan(self, team_pk: int, term_key: str) -> StoredWalkPlan | None:
-        return await self.session.scalar(_PLAN, {"team_pk": team_pk, "term_key": term_key})
+    async def plan(self, org_id: str, team_pk: int, term_key: str) -> StoredWalkPlan | None:
+        """The organisation's team's plan for the term (none for another organisation's)."""
+        return await self.session.scalar(
+            _PLAN, {"org_id": org_id, "team_pk": team_pk, "term_key": term_key}
+        )
 
     async def save_plan(
         self,
@@ -239,7 +220,7 @@ class WalkStore(Repository):
         now: datetime,
     ) -> tuple[StoredWalkPlan, bool]:
         """Create or replace the team's plan for the term; True when it is new."""
-        row = await self.plan(team_pk, plan.term_key)
+        row = await self.plan(org_id, team_pk, plan.term_key)
         created = row is None
         if row is None:
             row = StoredWalkPlan(
@@ -359,7 +340,7 @@ class WalkStore(Repository):
     async def tutors_walked_in_team(self, team_pk: int, start: date, end: date) -> Sequence[Person]:
         """Every tutor visited on the team's saved walks between start and end (a walk may visit
         tutors who are not known members of the team)."""
-        return await self._by_name(
+        return await Directory(self.session).by_name(
             select(Person)
             .join(StoredWalkTutor, StoredWalkTutor.person_id == Person.id)
             .join(StoredWalk, StoredWalk.id == StoredWalkTutor.walk_id)
@@ -461,18 +442,6 @@ class WalkStore(Repository):
         )
         return rows.all()
 
-    async def team_tutors(self, team_pk: int) -> Sequence[Person]:
-        """The team roster's tutors: members on the tutor list or holding the tutor role."""
-        tutor_role = select(RoleGrant.person_id).where(RoleGrant.role == Role.TUTOR.value)
-        return await self._by_name(
-            select(Person)
-            .join(TeamMember, TeamMember.person_id == Person.id)
-            .where(
-                TeamMember.team_pk == team_pk,
-                (Person.is_tutor.is_(True)) | Person.id.in_(tutor_role),
-            )
-        )
-
     async def team_member_count(self, team_pk: int) -> int:
         return int(
             await self.session.scalar(
@@ -480,83 +449,6 @@ class WalkStore(Repository):
             )
             or 0
         )
-
-    async def tutor_list(self, org_id: str, limit: int) -> Sequence[Person]:
-        return await self.rows(
-            Person, order_by=(Person.name, Person.id), limit=limit, org_id=org_id, is_tutor=True
-        )
-
-    async def team_managers(self, team_pk: int) -> Sequence[Person]:
-        """Members of the team who hold the line-manager role."""
-        return await self._members_holding(team_pk, [Role.LINE_MANAGER])
-
-    async def quality_team(self, org_id: str) -> Sequence[Person]:
-        return await self._by_name(
-            select(Person)
-            .join(RoleGrant, RoleGrant.person_id == Person.id)
-            .where(Person.org_id == org_id, RoleGrant.role.in_([r.value for r in QUALITY_TEAM]))
-        )
-
-    async def channel_quality_readers(self, team_pk: int) -> Sequence[Person]:
-        """Quality-team members who are members of the team: the quality readers of its
-        channels (Teams gives a standard channel its team's members)."""
-        return await self._members_holding(team_pk, QUALITY_TEAM)
-
-    async def _members_holding(self, team_pk: int, roles: Iterable[Role]) -> Sequence[Person]:
-        """Members of the team who hold one of these roles."""
-        return await self._by_name(
-            select(Person)
-            .join(TeamMember, TeamMember.person_id == Person.id)
-            .join(RoleGrant, RoleGrant.person_id == Person.id)
-            .where(TeamMember.team_pk == team_pk, RoleGrant.role.in_([r.value for r in roles]))
-        )
-
-    async def _by_name(self, query: Select[Person]) -> Sequence[Person]:
-        """The people `query` finds, by name, each once (a join may find someone twice)."""
-        rows = await self.session.scalars(query.order_by(Person.name, Person.id))
-        return rows.unique().all()
-
-    async def channel_reader_ids(self, team_pk: int) -> frozenset[int]:
-        """The team's channel readers of a walk, in one read: its members who are in the
-        quality team (`channel_quality_readers`) or line managers (`team_managers`)."""
-        return frozenset(await self.session.scalars(_CHANNEL_READERS, {"team_pk": team_pk}))
-
-    async def people_and_line_managers(
-        self, org_id: str, ids: Iterable[int]
-    ) -> tuple[list[Person], dict[int, frozenset[int]]]:
-        """These people (by name, as `Directory.people`) and each one's line managers (as
-        `line_manager_ids`), in one read."""
-        ids = list(ids)
-        if not ids:
-            return [], {}
-        rows = await self.session.execute(_PEOPLE_AND_LINE_MANAGERS, {"org_id": org_id, "ids": ids})
-        people: dict[int, Person] = {}
-        managers: dict[int, set[int]] = {}
-        for person, manager_id in rows.all():
-            people.setdefault(person.id, person)
-            found = managers.setdefault(person.id, set())
-            if manager_id is not None:
-                found.add(manager_id)
-        return list(people.values()), {p: frozenset(m) for p, m in managers.items()}
-
-    async def line_manager_ids(self, people: Iterable[Person]) -> dict[int, frozenset[int]]:
-        """Each person's line managers (from the tutor list), by person id."""
-        people = list(people)
-        emails = {p.line_manager_email for p in people if p.line_manager_email}
-        if not emails:
-            return {p.id: frozenset() for p in people}
-        rows = await self.session.execute(
-            select(Person.email, Person.id).where(
-                Person.org_id == people[0].org_id, Person.email.in_(emails)
-            )
-        )
-        by_email = {str(e): int(i) for e, i in rows.all()}
-        return {
-            p.id: frozenset({by_email[p.line_manager_email]})
-            if p.line_manager_email in by_email
-            else frozenset()
-            for p in people
-        }
 
 
 def tutor_on_list(person: Person) -> TutorOnList:

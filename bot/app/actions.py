@@ -134,7 +134,7 @@ async def actions(ctx: HandlerContext) -> Reply:
     today: date = today_in_london(ctx.services.clock.now())
     mine = Message(card=my_actions_card(items, today))
     keeps_log = ctx.can(Permission.VIEW_QUALITY_DASHBOARD) or bool(
-        await Observations(ctx.uow.session).tutors_of(ctx.person)
+        await ctx.directory.managed_by(ctx.turn.org_id, ctx.person.email)
     )
     if keeps_log:
         log = await action_review_log(ctx)

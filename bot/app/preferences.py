@@ -324,7 +324,7 @@ async def save_sending_hours(ctx: HandlerContext, form: SendingHoursForm) -> Rep
         term_settings=org.settings,
     )
     org.settings = {**(org.settings or {}), "sending_hours": hours.to_settings()}
-    ctx.directory.audit(
+    await ctx.directory.audit(
         ctx.turn.org_id, ctx.person.id, "organisation", "sending hours", hours.describe(), now
     )
     return Reply.update(sending_hours_saved_card(hours.describe()))
@@ -410,7 +410,7 @@ async def _save_calendar(
     org = await ctx.directory.organisation(ctx.turn.org_id, now)
     org.settings = with_calendar(org.settings, terms, closures, replace_closures=replace_closures)
     lines = [f"{t.label}: {t.start:%a %d %b %Y} to {t.end:%a %d %b %Y}" for t in terms]
-    ctx.directory.audit(
+    await ctx.directory.audit(
         ctx.turn.org_id, ctx.person.id, "organisation", "term dates", "; ".join(lines), now
     )
     hours = SendingHours.from_settings(org.settings)

@@ -137,7 +137,7 @@ async def person_export(
     for table, kind in CONFIDENTIAL_KINDS.items():
         for record_id in sorted(found.own.get(table, ())):
             log.record(person.org_id, person.id, reader_id, kind, f"{table}:{record_id}", how, now)
-    directory.audit(
+    await directory.audit(
         person.org_id,
         reader_id,
         f"person:{person.id}",
@@ -280,7 +280,7 @@ async def erase_card(ctx: HandlerContext, form: PersonForm) -> Reply:
 async def erase(directory: Directory, person: Person, actor_id: int | None, now: Any) -> Erasure:
     """Erase `person` and write what was erased to the audit log (counts, no names)."""
     erasure = await erase_person(directory.session, person)
-    directory.audit(
+    await directory.audit(
         person.org_id,
         actor_id,
         f"person:{person.id}",

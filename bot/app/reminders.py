@@ -128,7 +128,7 @@ async def try_again(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
         return Reply.text(NOT_ALLOWED)
     now = ctx.services.clock.now()
     count = await retry_undelivered(ctx.uow.session, ctx.turn.org_id, now)
-    ctx.directory.audit(
+    await ctx.directory.audit(
         ctx.turn.org_id, ctx.person.id, "outbox", "retry undelivered", f"{count} message(s)", now
     )
     return Reply.update(retried_card(count))

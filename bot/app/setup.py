@@ -67,10 +67,7 @@ async def setup_view(
     directory = ctx.directory
     steps = []
     for field_id, label, _, shown in ROLE_STEPS:
-        holders: dict[int, Person] = {}
-        for role in shown:
-            for p in await directory.holders(org, role):
-                holders[p.id] = p
+        holders = {p.id: p for p in await directory.holders(org, *shown)}
         steps.append(
             RoleStep(
                 field_id,
@@ -173,7 +170,7 @@ async def save_roles(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         for person in {p.id: p for p in people}.values():
             if await directory.grant(person, role, ctx.person.id, now):
                 given += 1
-                directory.audit(
+                await directory.audit(
                     org, ctx.person.id, f"person:{person.id}", f"grant {role.value}", "setup", now
                 )
     if any(role is Role.ADVANCED_PRACTITIONER and people for role, people in plans):
@@ -244,7 +241,7 @@ async def team_tutors(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         await directory.grant(person, Role.TUTOR, ctx.person.id, now)
         await offer_to_imported_tutor(session, org, person, now)
         made.append(person)
-    directory.audit(
+    await directory.audit(
         org, ctx.person.id, "tutor-list", "team members", f"{len(made)} from {team.name}", now
     )
     notice = f"{len(made)} of {team.name or 'the team'}'s members are now tutors."
@@ -275,7 +272,7 @@ async def save_name(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     org = await ctx.directory.organisation(ctx.turn.org_id, ctx.turn.now)
     if org.name != name:
         org.name = name
-        ctx.directory.audit(
+        await ctx.directory.audit(
             ctx.turn.org_id, ctx.person.id, "settings", "name", "setup", ctx.turn.now
         )
     return await setup_reply(ctx, "College name saved: it heads every document TLC makes.")
@@ -318,7 +315,9 @@ async def save_terms(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         return await setup_reply(ctx, errors=errors)
     org = await ctx.directory.organisation(ctx.turn.org_id, ctx.turn.now)
     org.settings = {**(org.settings or {}), "terms": raw_terms}
-    ctx.directory.audit(ctx.turn.org_id, ctx.person.id, "settings", "terms", "setup", ctx.turn.now)
+    await ctx.directory.audit(
+        ctx.turn.org_id, ctx.person.id, "settings", "terms", "setup", ctx.turn.now
+    )
     return await setup_reply(ctx, "Term dates saved.")
 
 

@@ -167,7 +167,7 @@ async def save(ctx: HandlerContext, form: TutorDetailsForm) -> Reply:
     if changed:
         person.campus, person.curriculum_area = form.campus, form.curriculum_area
         person.delivery_style = style
-        ctx.directory.audit(
+        await ctx.directory.audit(
             ctx.turn.org_id,
             ctx.person.id,
             f"person:{person.id}",

@@ -33,7 +33,7 @@ async def import_tutor_text(
     if not people:
         # Nothing imported: nothing changed, so nothing to audit (the problems go back to them).
         return ImportResult(0, 0, [(p.line, p.message) for p in parsed.problems])
-    directory.audit(
+    await directory.audit(
         org_id,
         actor_id,
         "tutor-list",

@@ -650,7 +650,7 @@ async def test_export_and_erase_over_the_schema(db: Database) -> None:
                 created_at=START,
             )
         )
-        directory.audit(TENANT, tom.id, f"person:{tom.id}", "something", "", START)
+        await directory.audit(TENANT, tom.id, f"person:{tom.id}", "something", "", START)
         await uow.commit()
         tom_id, amy_id, programme_id = tom.id, amy.id, programme.id
 

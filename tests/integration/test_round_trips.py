@@ -27,7 +27,6 @@ from storage.models import Organisation, ProcessedActivity
 from storage.people import Directory
 from storage.walks import StoredWalk
 from tests.conftest import ADMIN, TUTOR
-from tests.integration.test_statements import kinds  # noqa: F401 - the benchmark's turns
 from tests.support.cards import card_text, only_card
 from tests.support.databases import PG_ADMIN_DSN, truncate_all
 from tests.support.pg_wire import PgWireProxy, RoundTrip
@@ -127,7 +126,7 @@ async def test_help_is_one_round_trip_with_no_begin(
 
 
 async def test_a_retry_of_a_stored_answer_is_one_round_trip_with_no_begin(
-    kinds: dict[str, Any],  # noqa: F811
+    kinds: dict[str, Any],
     sqlite_db: Database,
     proxy: PgWireProxy | None,
     hand_offs: list[str],
@@ -155,7 +154,7 @@ async def test_a_retry_of_a_stored_answer_is_one_round_trip_with_no_begin(
 @pytest.mark.postgres
 @pytest.mark.parametrize("backend", ["postgres"])
 async def test_a_card_submit_begins_at_its_first_write_and_commits_every_write_at_once(
-    kinds: dict[str, Any],  # noqa: F811
+    kinds: dict[str, Any],
     sqlite_db: Database,
     proxy: PgWireProxy,
 ) -> None:

@@ -9,7 +9,6 @@ in that conversation (the benchmark's case); roles are read on every turn, by de
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,19 +17,9 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import CacheStats
 
-from benchmarks.turns import BENCH_WALK
 from storage.db import Database
-from tests.conftest import ADMIN, MANAGER, TUTOR
-from tests.support.cards import card_nodes, card_text, only_card
-from tests.support.teams import Place, TeamsClient, User, shared_file
+from tests.support.teams import TeamsClient
 
-MATHS = Place.channel()
-TUTOR_LIST = (
-    "name,email,campus,curriculum_area,delivery_style,line_manager_email,learning_in_libraries\n"
-    "Tom Tutor,tom@college.ac.uk,North,Maths,classroom,mia@college.ac.uk,no\n"
-)
-WALK = {**BENCH_WALK, "course": "GCSE Maths", "walk_date": "2026-11-23"}  # the benchmark's HA27
-REFERRAL = {"topics": "behaviour", "ways": "coaching", "campus": "North"}
 # The most statements each kind of turn may run (what it ran when last cut).
 CEILING = {"help": 1, "ha27_save": 10, "contribution": 7, "referral": 8, "retry": 1}
 # The most reads a card submit may make after its first write: on SQLite the first write takes
@@ -55,68 +44,6 @@ def counted(db: Database) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", count)
-
-
-def button_data(card: dict[str, Any], verb: str) -> dict[str, Any]:
-    for node in card_nodes(card):
-        if node.get("type") == "Action.Execute" and node.get("verb") == verb:
-            return {k: v for k, v in node["data"].items() if k != "verb"}
-    raise AssertionError(f"no {verb} button")
-
-
-def first_choice(card: dict[str, Any], input_id: str) -> str:
-    for node in card_nodes(card):
-        if node.get("type") == "Input.ChoiceSet" and node.get("id") == input_id:
-            return str(node["choices"][0]["value"])
-    raise AssertionError(f"no choices for {input_id}")
-
-
-@pytest.fixture
-async def kinds(teams: TeamsClient) -> dict[str, Any]:
-    """The benchmark's set-up: a line manager and a tutor in a channel, a live progression card
-    there, and someone TLC knows who has no referral open. Returns each kind's turn."""
-    sent = await teams.say(
-        ADMIN, "admin import", attachments=[shared_file(teams.connector, "tutors.csv", TUTOR_LIST)]
-    )
-    assert "New tutors" in card_text(only_card(sent))
-    for user in (MANAGER, TUTOR):
-        await teams.say(user, "hello", MATHS, mention=True)
-        await teams.say(user, "hello")
-    form = only_card(await teams.say(MANAGER, "walk", MATHS, mention=True))
-    walk = {**button_data(form, "walk.save"), "tutors": first_choice(form, "tutors"), **WALK}
-    setup = only_card(await teams.say(TUTOR, "cards", MATHS, mention=True))
-    start = button_data(setup, "cards.start")
-    await teams.execute(TUTOR, "cards.start", {**start, "issues": "1", "group": "Maths"}, MATHS)
-    session = int(start["session"])
-    referrers = [User(f"ref{i}", f"Ref {i}", f"ref{i}@college.ac.uk") for i in range(2)]
-    for who in referrers:  # known to TLC, each with no referral open
-        teams.on_roster(who)
-        await teams.say(who, "hello")
-    ids = itertools.count()
-
-    async def referral() -> dict[str, Any]:
-        return await turn(teams.execute(referrers.pop(), "support.refer", REFERRAL))
-
-    async def turn(posted: Any) -> dict[str, Any]:
-        body = await posted
-        return body[0] if isinstance(body, tuple) else {"sent": body}
-
-    return {
-        "help": lambda: turn(teams.say(TUTOR, "help")),
-        "ha27_save": lambda: turn(teams.execute(MANAGER, "walk.save", walk, MATHS)),
-        "contribution": lambda: turn(
-            teams.execute(
-                TUTOR,
-                "cards.contribute",
-                {"session": session, "position": 0, "contribution": f"Idea {next(ids)}"},
-                MATHS,
-            )
-        ),
-        "referral": referral,
-        "retry": lambda: turn(
-            teams.execute(MANAGER, "walk.save", walk, MATHS, activity_id="retry-1")
-        ),
-    }
 
 
 @pytest.mark.parametrize("kind", list(CEILING))

@@ -628,8 +628,9 @@ async def test_support_records_round_trip(db: Database, clock: FixedClock) -> No
         assert current.domain().extensions == 1 and current.objectives == ["Calm starts"]
         assert len(await records.sessions(current.id, date(2026, 11, 24))) == 1
         assert await records.sessions(current.id, date(2026, 11, 25)) == []
-        assert await records.managed_by("tenant-1", "M@c.ac.uk") == [tutor.id]
-        assert await records.campuses("tenant-1") == ["Hitchin", "Stevenage"]
+        people = Directory(uow.session)
+        assert [p.id for p in await people.managed_by("tenant-1", "M@c.ac.uk")] == [tutor.id]
+        assert await people.campuses("tenant-1") == ["Hitchin", "Stevenage"]
         assert await records.offers_opted_out(tutor.id)
         assert not await records.offers_opted_out(ap.id)
 

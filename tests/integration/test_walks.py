@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.events import PlannedObservations
 from bot.clock import FixedClock
+from bot.domain.access import QUALITY_TEAM, Role
 from bot.domain.observations import ObservationState
 from bot.teams.web import BOT_KEY
 from storage.documents import PendingDocument
@@ -30,7 +31,15 @@ from storage.people import Directory
 from storage.reminders import SENT, Schedule
 from storage.walks import DRAFT, SAVED, StoredWalk, StoredWalkPlan, WalkStore
 from tests.conftest import ADMIN, MANAGER, QUINN, TUTOR
-from tests.support.cards import action_data, card_inputs, card_nodes, card_text, choice, only_card
+from tests.support.cards import (
+    action_data,
+    card_inputs,
+    card_nodes,
+    card_text,
+    choice,
+    choices,
+    only_card,
+)
 from tests.support.loopback import RosterMember, Sent
 from tests.support.teams import Place, TeamsClient, User, as_teams_sends, shared_file
 from tests.support.walks import Org, filled_walk
@@ -314,6 +323,40 @@ async def make_plan(org: Org, start: str = "2026-11-16", end: str = "2026-11-27"
     assert "Plan saved" in card_text(answer) or "Plan updated" in card_text(answer)
 
 
+async def test_a_plan_card_with_another_colleges_team_shows_none_of_its_people(org: Org) -> None:
+    """A team id on a card comes from the client: a manager in another college (tenant) who
+    opens or submits the plan card with Maths' id sees neither its managers nor its plan, and
+    saves nothing to it."""
+    await make_plan(org)
+    eve, elsewhere = User("eve", "Eve Elsewhere", "eve@other.ac.uk"), "tenant-2"
+    chat = Place.personal(eve, tenant=elsewhere)
+    await org.teams.say(eve, "hello", chat)
+    async with org.db_session() as uow:
+        [maths] = await WalkStore(uow.session).teams(ORG)
+        directory = Directory(uow.session)
+        person = await directory.person_by_aad(elsewhere, eve.aad)
+        assert person is not None
+        await directory.grant(person, Role.LINE_MANAGER, None, org.clock.now())
+        await uow.commit()
+    forged = {"team_pk": str(maths.id)}
+    opened = await org.teams.answer(eve, "walk.plan.open", forged, chat)
+    saved = await org.teams.answer(
+        eve,
+        "walk.plan.save",
+        {**forged, "term": "2026/27-autumn", "focus": "Theirs", "walkers": ""},
+        chat,
+    )
+    assert "Choose one of your teams" in card_text(saved)
+    for card in (opened, saved):
+        assert list(choices(card, "walkers")) == ["Eve Elsewhere"], card_text(card)
+        shown = {i["id"]: i.get("value") for i in card_inputs(card)}
+        assert shown["focus"] != "Questioning" and "QIP 2.1" not in card_text(card)
+        assert "Mia" not in card_text(card)
+    async with org.db_session() as uow:
+        plans = (await uow.session.scalars(select(StoredWalkPlan))).all()
+    assert [(p.org_id, p.focus) for p in plans] == [(ORG, "Questioning")]
+
+
 async def test_a_plan_outside_its_term_comes_back_with_the_problem(org: Org) -> None:
     sent = await org.teams.say(MANAGER, "walk plan", MATHS, mention=True)
     plan = only_card(sent)
@@ -453,7 +496,9 @@ async def test_a_concern_note_reaches_only_the_author_line_manager_and_the_chann
         ADMIN: (False, False),
     }
     async with org.db_session() as uow:
-        maths = {p.id for p in await WalkStore(uow.session).channel_quality_readers(walk.team_pk)}
+        maths = await Directory(uow.session).holder_ids(
+            walk.org_id, *QUALITY_TEAM, team_pk=walk.team_pk
+        )
     assert maths == {await org.person_id(QUINN)}
     for user, (reads, concern) in matrix.items():
         asked = await org.teams.say(user, f"walk show {walk.id}")
@@ -764,7 +809,7 @@ async def term_records(org: Org) -> tuple[list[StoredWalk], set[int], set[int]]:
             and date(2026, 9, 1) <= w.walk_date < date(2027, 1, 1)
         ]
         team_pk = walks[0].team_pk
-        tutors = await WalkStore(uow.session).team_tutors(team_pk)
+        tutors = await Directory(uow.session).team_tutors(walks[0].org_id, team_pk)
         expected = {p.id for p in tutors if not p.learning_in_libraries}
         walked = {t for w in walks for t in w.tutor_ids}
         return walks, expected, walked

@@ -9,7 +9,7 @@ from bot.app.commands import build_notice_kinds
 from bot.app.turn import Message, UserRef
 from bot.app.walks.plans import schedule_window_notices
 from bot.app.worker import Worker
-from bot.domain.access import Role
+from bot.domain.access import QUALITY_TEAM, Role
 from bot.domain.tutors import TutorRow
 from bot.domain.walks import WalkPlan, WalkWindow
 from storage.db import Database
@@ -106,26 +106,51 @@ async def test_plans_replace_their_windows_and_walks_record_their_tutors(db: Dat
 
     async with db.unit_of_work() as uow:
         store = WalkStore(uow.session)
-        stored = await store.plan(ids["team"], "2026/27-autumn")
+        stored = await store.plan(ORG, ids["team"], "2026/27-autumn")
         assert stored is not None and stored.focus == "Pace"
         assert stored.to_domain().windows == (WalkWindow(MON, FRI),)
         walked = await store.walked_on(ORG, [ids["tom"], ids["lee"]], MON, FRI)
         assert walked == {ids["tom"]: [MON], ids["lee"]: [MON]}  # drafts don't count
         assert [d.tutor_ids for d in await store.drafts(ORG, ids["mia"])] == [[ids["lee"]]]
-        assert {p.name for p in await store.team_tutors(ids["team"])} == {"Tom", "Lee"}
-        assert [p.id for p in await store.team_managers(ids["team"])] == [ids["mia"]]
-        assert [p.id for p in await store.quality_team(ORG)] == [ids["quinn"]]
-        tutors = await store.team_tutors(ids["team"])
-        managers = await store.line_manager_ids(tutors)
+        people = Directory(uow.session)
+        assert {p.name for p in await people.team_tutors(ORG, ids["team"])} == {"Tom", "Lee"}
+        managers_of_team = await people.holders(ORG, Role.LINE_MANAGER, team_pk=ids["team"])
+        assert [p.id for p in managers_of_team] == [ids["mia"]]
+        assert [p.id for p in await people.holders(ORG, *QUALITY_TEAM)] == [ids["quinn"]]
+        tutors = await people.team_tutors(ORG, ids["team"])
+        managers = await people.line_manager_ids(tutors)
         assert managers[ids["tom"]] == frozenset({ids["mia"]})
         # An HA27 save reads its tutors and their line managers in one statement: the same.
-        both = await store.people_and_line_managers(ORG, [ids["lee"], ids["tom"], 10**9])
+        both = await people.people_and_line_managers(ORG, [ids["lee"], ids["tom"], 10**9])
         assert sorted(p.id for p in both[0]) == sorted(p.id for p in tutors)
         assert both[1] == managers
         assert await store.team_and_settings(ORG, ids["team"], member=ids["quinn"]) is None
         found = await store.team_and_settings(ORG, ids["team"])
         assert found is not None and found[0].id == ids["team"]
         assert len(await store.for_tutor(ORG, ids["lee"])) == 1
+
+
+async def test_a_teams_people_and_plan_are_found_only_in_its_own_organisation(db: Database) -> None:
+    """Team ids come from cards and can be forged: asked from another organisation, the team
+    has no managers, readers, tutors or plan (and an id too large for a column is nobody)."""
+    ids = await seed(db)
+    async with db.unit_of_work() as uow:
+        await week_plan(WalkStore(uow.session), ids["team"], "Pace")
+        await Directory(uow.session).organisation("org-2", NOW)
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        people, store = Directory(uow.session), WalkStore(uow.session)
+        readers = (*QUALITY_TEAM, Role.LINE_MANAGER)
+        for org, team_pk in ((ORG, ids["team"]), ("org-2", ids["team"]), (ORG, 2**40)):
+            mine = org == ORG and team_pk == ids["team"]
+            managers = await people.holders(org, Role.LINE_MANAGER, team_pk=team_pk)
+            assert [p.id for p in managers] == ([ids["mia"]] if mine else [])
+            found = await people.holder_ids(org, *readers, team_pk=team_pk)
+            assert found == (frozenset({ids["mia"]}) if mine else frozenset())
+            tutors = {p.id for p in await people.team_tutors(org, team_pk)}
+            assert tutors == ({ids["tom"], ids["lee"]} if mine else set())
+        assert await store.plan("org-2", ids["team"], "2026/27-autumn") is None
+        assert await store.plan(ORG, ids["team"], "2026/27-autumn") is not None
 
 
 async def test_end_of_window_notices_render_from_the_records_when_due(db: Database) -> None:
@@ -166,7 +191,7 @@ async def test_deleting_a_team_removes_its_walks_and_plans(db: Database) -> None
         await uow.commit()
     async with db.unit_of_work() as uow:
         assert await WalkStore(uow.session).walk(ORG, walk_id) is None
-        assert await WalkStore(uow.session).plan(ids["team"], "2026/27-autumn") is None
+        assert await WalkStore(uow.session).plan(ORG, ids["team"], "2026/27-autumn") is None
 
 
 async def test_a_row_is_found_only_in_its_own_organisation(db: Database) -> None:

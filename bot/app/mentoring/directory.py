@@ -590,7 +590,7 @@ async def external(ctx: HandlerContext, spec: str) -> Reply:
         **org.settings,
         "external_mentors": [*(e.to_json() for e in listed), entry.to_json()],
     }
-    ctx.directory.audit(
+    await ctx.directory.audit(
         ctx.turn.org_id, ctx.person.id, "mentoring:external", "add", entry.name, now
     )
     return Reply.text(f"Listed: {entry.name} ({entry.route}) for {', '.join(entry.specialisms)}.")

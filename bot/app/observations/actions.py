@@ -47,7 +47,7 @@ async def _view(
 ) -> ActionsView:
     repo = Observations(ctx.uow.session)
     org = ctx.turn.org_id
-    managed = await repo.tutors_of(ctx.person)
+    managed = await ctx.directory.managed_by(ctx.turn.org_id, ctx.person.email)
     found: dict[int, ActionReviewEntry] = {}
     for entry in await repo.actions(org, tutor_ids=[ctx.person.id]):
         found[entry.id] = entry
@@ -145,7 +145,7 @@ async def record_outcome(ctx: HandlerContext, form: ActionOutcomeForm) -> Reply:
     if entry.completed_at is not None:
         return Reply.text("That action is already completed.")
     entry.outcome, entry.outcome_by, entry.outcome_at = form.outcome, ctx.person.id, now
-    ctx.directory.audit(
+    await ctx.directory.audit(
         ctx.turn.org_id, ctx.person.id, f"action:{entry.id}", "record outcome", form.outcome, now
     )
     note = "Outcome saved. Mark it completed once you see the improvement."
@@ -170,7 +170,7 @@ async def complete(ctx: HandlerContext, form: ActionRef) -> Reply:
         return Reply.update(actions_card(await _view(ctx, errors=errors)))
     if entry.completed_at is None:
         entry.completed_at, entry.completed_by = now, ctx.person.id
-        ctx.directory.audit(
+        await ctx.directory.audit(
             ctx.turn.org_id, ctx.person.id, f"action:{entry.id}", "complete", "", now
         )
         await Schedule(ctx.uow.session).cancel(

@@ -31,7 +31,6 @@ from cards.observations import (
 )
 from storage.models import Person
 from storage.observations import Observations
-from storage.walks import WalkStore
 
 S = ObservationState
 ONLY_QUALITY = "Sorry, only the quality coordinator allocates observers."
@@ -76,18 +75,15 @@ async def observe(ctx: HandlerContext) -> Reply:
 async def _allocation_view(ctx: HandlerContext) -> AllocationFormView:
     org, year = ctx.turn.org_id, academic_year(london_day(ctx.services.clock.now()))
     tutors = await Observations(ctx.uow.session).unallocated_tutors(org, year)
-    observers: dict[int, Person] = {}
-    for role in OBSERVER_ROLES:
-        for person in await ctx.directory.holders(org, role):
-            observers[person.id] = person
-    tutor_list_empty = not tutors and not await WalkStore(ctx.uow.session).tutor_list(org, 1)
+    observers = await ctx.directory.holders(org, *OBSERVER_ROLES)
+    tutor_list_empty = not tutors and not await ctx.directory.tutor_list(org, 1)
     return AllocationFormView(
         tutor_list_empty=tutor_list_empty,
         can_set_up=Role.ORG_ADMIN in ctx.actor.roles,
         tutors=[(_label(p), str(p.id)) for p in tutors[:100]],
         observers=[
             (_label(p), str(p.id))
-            for p in sorted(observers.values(), key=lambda p: name_of(p).lower())[:100]
+            for p in sorted(observers, key=lambda p: name_of(p).lower())[:100]
         ],
         year=year,
         can_lil=ctx.can(Permission.ALLOCATE_LIL) or ctx.can(Permission.PICK_LIL_COURSE),

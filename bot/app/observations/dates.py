@@ -234,7 +234,9 @@ async def _keep(
             added_at=now,
         )
     )
-    ctx.directory.audit(obs.org_id, ctx.person.id, f"observation:{obs.id}", "document", name, now)
+    await ctx.directory.audit(
+        obs.org_id, ctx.person.id, f"observation:{obs.id}", "document", name, now
+    )
     if obs.observer_id is not None:
         await schedule.tell(
             ctx.uow.session,

@@ -62,7 +62,7 @@ async def on_tutors_imported(
                 kind="induction",
                 due_by=due,
             )
-            audit(
+            await audit(
                 session,
                 org_id,
                 None,
@@ -155,7 +155,7 @@ async def save(ctx: HandlerContext, form: InductionForm) -> Reply:
         done.setdefault(k, {"by": ctx.person.id, "at": now.isoformat()})
     checklist.done = done
     checklist.updated_at = now
-    ctx.directory.audit(
+    await ctx.directory.audit(
         ctx.turn.org_id, ctx.person.id, f"ha24:{tutor.id}", "update", ",".join(sorted(done)), now
     )
     view = await checklist_view(ctx.uow.session, checklist, tutor, True, "Saved.")
@@ -166,7 +166,7 @@ async def list_new(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
     """New tutors' checklists: all of them for the quality team, their own tutors for a manager."""
     repo = Observations(ctx.uow.session)
     quality = ctx.actor.in_quality_team
-    managed = {p.id for p in await repo.tutors_of(ctx.person)}
+    managed = {p.id for p in await ctx.directory.managed_by(ctx.turn.org_id, ctx.person.email)}
     if not quality and not managed:
         return Reply.text(NOT_YOURS)
     items = [

@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.app.context import HandlerContext
 from bot.app.turn import Reply
-from bot.domain.access import Actor, Permission, Role, Subject
+from bot.domain.access import Actor, Permission, Subject
 from bot.domain.observations import (
     LONDON,
     Move,
@@ -112,11 +112,7 @@ async def actor_for(session: AsyncSession, person: Person) -> Actor:
     return Actor(person_id=person.id, org_id=person.org_id, roles=roles)
 
 
-async def holders(session: AsyncSession, org_id: str, role: Role) -> Sequence[Person]:
-    return await Directory(session).holders(org_id, role)
-
-
-def audit(
+async def audit(
     session: AsyncSession,
     org_id: str,
     actor_id: int | None,
@@ -125,7 +121,9 @@ def audit(
     detail: str,
     now: datetime,
 ) -> None:
-    Directory(session).audit(org_id, actor_id, f"observation:{observation_id}", what, detail, now)
+    await Directory(session).audit(
+        org_id, actor_id, f"observation:{observation_id}", what, detail, now
+    )
 
 
 async def apply(
@@ -194,7 +192,9 @@ async def _record(
         set_committed_value(obs, "state_since", now)
         set_committed_value(obs, "updated_at", now)
     change = f"{before.value} → {target.value}" if target is not before else before.value
-    audit(session, obs.org_id, actor_id, obs.id, move.value, f"{change}; {detail}".strip("; "), now)
+    await audit(
+        session, obs.org_id, actor_id, obs.id, move.value, f"{change}; {detail}".strip("; "), now
+    )
 
 
 # ---------------------------------------------------------------- formatting for people

@@ -181,7 +181,7 @@ async def import_courses(ctx: HandlerContext) -> Reply:
         course.starts_at = at_london(row.day, row.start) if row.day and row.start else None
         course.ends_at = at_london(row.day, row.end) if row.day and row.end else None
         saved += 1
-    ctx.directory.audit(
+    await ctx.directory.audit(
         org,
         ctx.person.id,
         "lil-courses",
@@ -211,7 +211,7 @@ async def quota(ctx: HandlerContext, words: list[str]) -> Reply:
     await ctx.directory.grant(
         observer, Role.OBSERVER, ctx.person.id, now, "Learning in Libraries quota"
     )
-    ctx.directory.audit(
+    await ctx.directory.audit(
         ctx.turn.org_id, ctx.person.id, f"person:{observer.id}", "lil quota", str(number), now
     )
     return Reply.text(

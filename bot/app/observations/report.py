@@ -166,7 +166,9 @@ async def save_draft(ctx: HandlerContext, form: ReportDraftForm) -> Reply:
     except MoveRefused as exc:
         return Reply.text(str(exc))
     _store(report_, form, now)
-    audit(ctx.uow.session, ctx.turn.org_id, ctx.person.id, loaded.obs.id, "save_draft", "", now)
+    await audit(
+        ctx.uow.session, ctx.turn.org_id, ctx.person.id, loaded.obs.id, "save_draft", "", now
+    )
     note = f"Draft saved {now.astimezone(LONDON):%H:%M}. Submit it when it's ready."
     view = report_form_view(loaded, report_, await _org(ctx), saved_note=note)
     return Reply.update(report_form_card(view, report_values(report_)))
@@ -342,7 +344,7 @@ async def chase(ctx: HandlerContext, form: ObservationRef) -> Reply:
     await schedule.tell(
         ctx.uow.session, obs, "chase", schedule.REPORT_REMINDER, obs.observer_id, now, now
     )
-    audit(ctx.uow.session, obs.org_id, ctx.person.id, obs.id, "chase", "late report", now)
+    await audit(ctx.uow.session, obs.org_id, ctx.person.id, obs.id, "chase", "late report", now)
     return Reply.text(f"I've reminded {loaded.observer_name}.")
 
 
@@ -353,7 +355,7 @@ async def acknowledge(ctx: HandlerContext, form: ObservationRef) -> Reply:
         return Reply.text(NOT_YOURS)
     if loaded.obs.acknowledged_at is None:
         loaded.obs.acknowledged_at = now
-        audit(
+        await audit(
             ctx.uow.session, ctx.turn.org_id, ctx.person.id, loaded.obs.id, "acknowledge", "", now
         )
     stored = await Observations(ctx.uow.session).report(loaded.obs)

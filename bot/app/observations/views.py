@@ -182,7 +182,7 @@ async def _as_tutor(ctx: HandlerContext, now: datetime) -> list[TodoItem]:
 
 async def _as_manager(ctx: HandlerContext) -> list[TodoItem]:
     repo = Observations(ctx.uow.session)
-    managed = await repo.tutors_of(ctx.person)
+    managed = await ctx.directory.managed_by(ctx.turn.org_id, ctx.person.email)
     if not managed:
         return []
     waiting = await repo.actions(ctx.turn.org_id, tutor_ids=[p.id for p in managed], open_only=True)

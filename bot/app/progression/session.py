@@ -1032,7 +1032,7 @@ async def extend_action(ctx: HandlerContext, form: ExtendForm, found: _Owned) ->
     action.due_on = form.by_when
     action.extended = (action.extended or 0) + 1
     await _remind_owner(Schedule(ctx.uow.session), row.org_id, action, now)
-    Directory(ctx.uow.session).audit(
+    await Directory(ctx.uow.session).audit(
         row.org_id,
         ctx.actor.person_id,
         f"card-action:{action.id}",
@@ -1472,7 +1472,7 @@ async def _add_to_deck(
         )
         added.append(rules.own_question(issue_number, number, question, prompts))
     title = issue.title if issue is not None else ""
-    Directory(ctx.uow.session).audit(
+    await Directory(ctx.uow.session).audit(
         ctx.turn.org_id, ctx.actor.person_id, record, "add", title, now
     )
     return Reply.update(deck_added_card(heading, added, row.id if row else None))

@@ -372,7 +372,7 @@ async def save_cpd(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
             cpd_map_card(_map_view(ctx, settings, error=f"Nothing changed: {exc}."))
         )
     org.settings = new
-    ctx.directory.audit(
+    await ctx.directory.audit(
         ctx.turn.org_id, ctx.person.id, "settings", "theme_cpd", found.key, ctx.turn.now
     )
     now_points = next(t.cpd for t in theme_map(new).themes if t.key == found.key)

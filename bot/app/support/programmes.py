@@ -312,9 +312,7 @@ async def _updates_for_line_manager(ctx: HandlerContext) -> list[Message]:
 
 
 async def _reports_of(ctx: HandlerContext) -> list[int]:
-    if not ctx.person.email:
-        return []
-    return await SupportRecords(ctx.uow.session).managed_by(ctx.turn.org_id, ctx.person.email)
+    return [p.id for p in await ctx.directory.managed_by(ctx.turn.org_id, ctx.person.email)]
 
 
 # --- verbs ----------------------------------------------------------------------------------
@@ -519,7 +517,7 @@ async def close(ctx: HandlerContext, form: ProgrammeRef, programme_: _Programme)
         # Ending Support to good is the AP's decision with the tutor: recorded, and told.
         what = "ended_by_ap" if p.kind == ProgrammeKind.SUPPORT_TO_GOOD else "closed"
     programme_.apply(p, now)
-    ctx.directory.audit(
+    await ctx.directory.audit(
         programme_.org_id, ctx.person.id, f"support-programme:{programme_.id}", "ended", what, now
     )
     await _ended(ctx, programme_, what)
@@ -545,7 +543,7 @@ async def end_by_tutor(ctx: HandlerContext, form: ProgrammeRef, programme_: _Pro
         return Reply.text("That programme has already ended.")
     p.close()
     programme_.apply(p, now)
-    ctx.directory.audit(
+    await ctx.directory.audit(
         programme_.org_id,
         ctx.person.id,
         f"support-programme:{programme_.id}",
@@ -822,7 +820,7 @@ async def decide_review(ctx: HandlerContext, form: ReviewForm) -> Reply:
     programme_.apply(p, now)
     programme_.review_decision, programme_.review_note = form.decision.value, form.note.strip()
     programme_.reviewed_at = now  # the head's access to this programme ends here
-    ctx.directory.audit(
+    await ctx.directory.audit(
         programme_.org_id,
         ctx.person.id,
         f"support-programme:{programme_.id}",

@@ -213,7 +213,7 @@ async def save_checklist(ctx: HandlerContext, form: ChecklistForm) -> Reply:
         **org.settings,
         "competence_checklist": [{"key": o.key, "label": o.label} for o in edited[:20]],
     }
-    ctx.directory.audit(
+    await ctx.directory.audit(
         ctx.turn.org_id,
         ctx.person.id,
         "support:checklist",

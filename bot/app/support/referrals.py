@@ -481,7 +481,7 @@ async def consent(ctx: HandlerContext, form: ReferralRef, found: _Proposal) -> R
     referral, ap_id = found
     kind = ProgrammeKind(referral.proposed_kind or ProgrammeKind.SUPPORT_TO_GOOD.value)
     programme = await _start_programme(ctx, referral, kind, ap_id, consented=True)
-    ctx.directory.audit(
+    await ctx.directory.audit(
         ctx.turn.org_id, ctx.person.id, f"support-programme:{programme.id}", "consent", kind, now
     )
     await notify_person(
@@ -586,7 +586,7 @@ async def set_capacity(ctx: HandlerContext, words: list[str]) -> Reply:
     who = (match.group("email") or "default").lower()
     caps[who] = int(match.group("n"))
     org.settings = {**org.settings, "ap_capacity": caps}
-    ctx.directory.audit(
+    await ctx.directory.audit(
         ctx.turn.org_id, ctx.person.id, "support:capacity", "set", f"{who}={caps[who]}", now
     )
     asked = await rematch_waiting(ctx.uow.session, ctx.turn.org_id, now)

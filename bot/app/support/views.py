@@ -66,7 +66,7 @@ def referral_summary(referral: SupportReferral) -> str:
 
 
 async def referral_form_view(records: SupportRecords, org_id: str) -> ReferralFormView:
-    campuses = await records.campuses(org_id)
+    campuses = await Directory(records.session).campuses(org_id)
     return ReferralFormView(
         topics=[(o.label, o.key) for o in rules.topics()],
         ways=[(o.label, o.key) for o in rules.ways()],

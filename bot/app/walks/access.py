@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app.context import HandlerContext
 from bot.app.notices import NoticeContext
 from bot.clock import london
-from bot.domain.access import Actor, Permission, Subject, can
+from bot.domain.access import QUALITY_TEAM, Actor, Permission, Role, Subject, can
 from bot.domain.terms import term_for
 from storage.models import Organisation, Person, Team
 from storage.people import Directory
@@ -25,6 +25,10 @@ from storage.walks import (
     StoredWalkPlan,
     WalkStore,
 )
+
+# A saved walk's readers in its channel: the team's members in the quality team, and its line
+# managers (Teams gives a standard channel its team's members).
+CHANNEL_READERS = (*QUALITY_TEAM, Role.LINE_MANAGER)
 
 NOT_ALLOWED = "Sorry, that learning walk isn't yours to see."
 QUALITY_ONLY = "Sorry, that is for the quality team."
@@ -111,7 +115,7 @@ async def plan_for(
     if settings is None:
         settings = await org_settings(session, org_id)
     term = term_for(day, settings)
-    return await WalkStore(session).plan(team_pk, term.key) if term is not None else None
+    return await WalkStore(session).plan(org_id, team_pk, term.key) if term is not None else None
 
 
 async def actor_for(session: AsyncSession, person_id: int | None) -> Actor | None:
@@ -172,16 +176,16 @@ async def walk_access(
     tutor_ids: list[int] = []
     names: dict[int, str] | None = None
     if not walk.is_draft:
-        store = WalkStore(session)
-        readers = await store.channel_reader_ids(walk.team_pk)
+        directory = Directory(session)
+        readers = await directory.holder_ids(walk.org_id, *CHANNEL_READERS, team_pk=walk.team_pk)
         if tutors is None or {t.id for t in tutors} != set(walk.tutor_ids):
-            tutors = await Directory(session).people(walk.org_id, walk.tutor_ids)
+            tutors = await directory.people(walk.org_id, walk.tutor_ids)
             line_managers = None
         names = {t.id: display_name(t) for t in tutors}
         if line_managers is not None and set(line_managers) == {t.id for t in tutors}:
             managers = dict(line_managers)
         else:
-            managers = await store.line_manager_ids(tutors)
+            managers = await directory.line_manager_ids(tutors)
         tutor_ids = [t.id for t in tutors]
     subjects = walk_subjects(
         walk.org_id, walk.author_id, tutor_ids, readers, managers, draft=walk.is_draft

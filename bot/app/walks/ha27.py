@@ -299,14 +299,15 @@ async def _tutor_choices(
 ) -> list[tuple[str, str]]:
     """The team roster's tutors first, then the rest of the tutor list (and anyone already
     picked), capped so the card stays small."""
-    people: dict[int, Person] = {p.id: p for p in await store.team_tutors(team_pk)}
-    for p in await store.tutor_list(org_id, MAX_TUTOR_CHOICES):
+    directory = Directory(store.session)
+    people: dict[int, Person] = {p.id: p for p in await directory.team_tutors(org_id, team_pk)}
+    for p in await directory.tutor_list(org_id, MAX_TUTOR_CHOICES):
         if len(people) >= MAX_TUTOR_CHOICES:
             break
         people.setdefault(p.id, p)
     missing = [i for i in selected if i not in people]
     if missing:
-        for p in await Directory(store.session).people(org_id, missing):
+        for p in await directory.people(org_id, missing):
             people[p.id] = p
     return [(_tutor_label(p), str(p.id)) for p in people.values()]
 
@@ -619,7 +620,7 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
         await store.insert_walk(row)
     else:
         await ctx.uow.session.flush()
-    await ctx.directory.audit_written(
+    await ctx.directory.audit(
         ctx.turn.org_id,
         ctx.actor.person_id,
         f"walk:{row.id}",
@@ -646,7 +647,7 @@ async def _check_walk(
     errors: dict[str, str] = {}
     if day > local_today(ctx):
         errors["walk_date"] = "A learning walk is logged after it happens: pick today or earlier."
-    known, managers = await walk_store(ctx).people_and_line_managers(ctx.turn.org_id, form.tutors)
+    known, managers = await ctx.directory.people_and_line_managers(ctx.turn.org_id, form.tutors)
     if len(known) != len(form.tutors):
         errors["tutors"] = "Pick tutors from the list."
     return errors, known, managers

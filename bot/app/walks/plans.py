@@ -33,7 +33,7 @@ from bot.app.walks.access import (
 from bot.app.walks.reports import (
     team_completion,
 )
-from bot.domain.access import Permission, can
+from bot.domain.access import QUALITY_TEAM, Permission, Role, can
 from bot.domain.terms import Term, academic_year_of, current_or_next_term, term_for, terms_for
 from bot.domain.uploads import parse_day
 from bot.domain.walks import (
@@ -157,11 +157,14 @@ async def _starting_values(ctx: HandlerContext, team_pk: int | None) -> dict[str
     values: dict[str, Any] = {"walkers": str(ctx.actor.person_id)}
     if team_pk is None:
         return values
-    values["team_pk"] = str(team_pk)
+    team = await team_for_walks(ctx, team_pk)
+    if team is None:  # not one of the asker's teams (a card's team can be forged)
+        return values
+    values["team_pk"] = str(team.id)
     term = current_or_next_term(
         local_today(ctx), await org_settings(ctx.uow.session, ctx.turn.org_id)
     )
-    plan = await walk_store(ctx).plan(team_pk, term.key)
+    plan = await walk_store(ctx).plan(ctx.turn.org_id, team.id, term.key)
     if plan is None:
         return values
     values |= {"term": term.key, "focus": plan.focus, "linked_to": plan.linked_to}
@@ -176,7 +179,7 @@ async def _starting_values(ctx: HandlerContext, team_pk: int | None) -> dict[str
 async def _plan_view(
     ctx: HandlerContext, values: Mapping[str, Any], errors: Mapping[str, str]
 ) -> PlanFormView:
-    store = walk_store(ctx)
+    directory = Directory(ctx.uow.session)
     settings = await org_settings(ctx.uow.session, ctx.turn.org_id)
     today = local_today(ctx)
     terms = _term_choices(today, settings)
@@ -185,14 +188,12 @@ async def _plan_view(
     me = await asker(ctx)
     walkers: dict[int, Person] = {me.id: me}
     team_pk = as_int(shown.get("team_pk"))
-    if team_pk is not None:
-        for p in await store.team_managers(team_pk):
+    if team_pk is not None:  # the organisation's team's managers only: the id can be forged
+        for p in await directory.holders(ctx.turn.org_id, Role.LINE_MANAGER, team_pk=team_pk):
             walkers.setdefault(p.id, p)
-    for p in await store.quality_team(ctx.turn.org_id):
+    for p in await directory.holders(ctx.turn.org_id, *QUALITY_TEAM):
         walkers.setdefault(p.id, p)
-    for p in await Directory(ctx.uow.session).people(
-        ctx.turn.org_id, ids_or_empty(shown.get("walkers", ""))
-    ):
+    for p in await directory.people(ctx.turn.org_id, ids_or_empty(shown.get("walkers", ""))):
         walkers.setdefault(p.id, p)
     return PlanFormView(
         teams=[(t.name or "Team", str(t.id)) for t in await my_teams(ctx)],
@@ -238,7 +239,7 @@ async def save_plan(ctx: HandlerContext, form: WalkPlanForm) -> Reply:
         ctx.turn.org_id, team.id, plan, channel=channel, by=ctx.actor.person_id, now=now
     )
     notices = await schedule_window_notices(ctx.uow.session, row, now)
-    ctx.directory.audit(
+    await ctx.directory.audit(
         ctx.turn.org_id, ctx.actor.person_id, f"walk-plan:{row.id}", "save", term.key, now
     )
     return Reply.update(
@@ -313,7 +314,7 @@ async def _import_plans(ctx: HandlerContext) -> Reply:
         await schedule_window_notices(ctx.uow.session, row, now)
         created += is_new
         updated += not is_new
-    ctx.directory.audit(
+    await ctx.directory.audit(
         ctx.turn.org_id,
         ctx.actor.person_id,
         "walk-plans",
@@ -337,14 +338,15 @@ async def schedule_window_notices(
     """For each window still to end: a notice to each of the team's managers (and the tutors'
     line managers), and one org-wide list per quality-team member for that day. Keys are
     deterministic, so re-saving a plan replaces its notices instead of adding more."""
-    store = WalkStore(session)
+    directory = Directory(session)
     schedule = Schedule(session)
     await schedule.cancel_prefix(plan.org_id, f"walks-end:{plan.id}:", now)
-    managers = {p.id for p in await store.team_managers(plan.team_pk)}
-    tutors = await store.team_tutors(plan.team_pk)
-    for ids in (await store.line_manager_ids(tutors)).values():
+    org, team_pk = plan.org_id, plan.team_pk
+    managers = set(await directory.holder_ids(org, Role.LINE_MANAGER, team_pk=team_pk))
+    tutors = await directory.team_tutors(org, team_pk)
+    for ids in (await directory.line_manager_ids(tutors)).values():
         managers |= ids
-    quality = [p.id for p in await store.quality_team(plan.org_id)]
+    quality = [p.id for p in await directory.holders(org, *QUALITY_TEAM)]
     count = 0
     for window in plan.to_domain().windows:
         due = window.notice_due().astimezone(UTC)

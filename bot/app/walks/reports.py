@@ -68,6 +68,7 @@ from cards.walks import (
     walk_overview_card,
 )
 from storage.models import Team
+from storage.people import Directory
 from storage.walks import (
     StoredWalkPlan,
     WalkStore,
@@ -81,8 +82,8 @@ async def team_completion(
 ) -> tuple[StoredWalkPlan | None, list[TutorCompletion]]:
     """Each tutor on the team's roster: done / outstanding / not expected, for the term."""
     store = WalkStore(session)
-    plan = await store.plan(team.id, term.key)
-    people = {p.id: p for p in await store.team_tutors(team.id)}
+    plan = await store.plan(org_id, team.id, term.key)
+    people = {p.id: p for p in await Directory(session).team_tutors(org_id, team.id)}
     for p in await store.tutors_walked_in_team(team.id, term.start, term.end):
         people.setdefault(p.id, p)  # visited on one of the team's walks: counted too
     tutors = [tutor_on_list(p) for p in sorted(people.values(), key=lambda p: (p.name, p.id))]
@@ -289,7 +290,7 @@ async def export_term(ctx: HandlerContext, text: str) -> Reply:
         )
         for r in rows
     ]
-    tutors = await store.tutor_list(ctx.turn.org_id, 100_000)
+    tutors = await ctx.directory.tutor_list(ctx.turn.org_id, 100_000)
     walked = await store.walked_on(ctx.turn.org_id, [t.id for t in tutors], term.start, term.end)
     done = completion([tutor_on_list(t) for t in tutors], walked, term)
     emails = {t.id: t.email or "" for t in tutors}

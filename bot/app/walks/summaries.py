@@ -140,7 +140,7 @@ async def _save_edited(ctx: HandlerContext, values: dict[str, Any]) -> tuple[Ter
     await WalkStore(ctx.uow.session).save_summary(
         ctx.turn.org_id, term.key, text, ctx.actor.person_id, now
     )
-    ctx.directory.audit(
+    await ctx.directory.audit(
         ctx.turn.org_id, ctx.actor.person_id, f"walk-summary:{term.key}", "save", "", now
     )
     return term, text
