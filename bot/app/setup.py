@@ -25,7 +25,7 @@ from bot.clock import london
 from bot.domain.access import QUALITY_TEAM, Permission, Role
 from bot.domain.terms import academic_year_of, default_terms, parse_terms, terms_for
 from cards.admin import RoleStep, SetupView, TeamOption, setup_card, tutor_list_card
-from storage.models import Person, RoleGrant, Team, TeamMember
+from storage.models import Person, RoleGrant, Team, TeamMember, get_in_org
 
 NOT_ALLOWED = "Sorry, only an org admin can set TLC up. Ask your TLC admin if you need it."
 MAX_PEOPLE = 100
@@ -214,8 +214,8 @@ async def team_tutors(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     quality team, APs, admins): they can be given the tutor role too if they teach."""
     session, org, now = ctx.uow.session, ctx.turn.org_id, ctx.turn.now
     team_pk = _ids(values.get("team_pk"))
-    team = await session.get(Team, team_pk[0]) if team_pk else None
-    if team is None or team.org_id != org:
+    team = await get_in_org(session, Team, org, team_pk[0]) if team_pk else None
+    if team is None:
         return Reply.text("That team is not one TLC is in any more.")
     from bot.app.roster import read_team_roster
 
