@@ -11,7 +11,18 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, delete, func, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
@@ -184,6 +195,21 @@ _CHANNEL_READERS = (
         RoleGrant.role.in_([r.value for r in (*QUALITY_TEAM, Role.LINE_MANAGER)]),
     )
 )
+_READER = aliased(TeamMember)
+# The channel readers (`_CHANNEL_READERS`) of the team read beside it, as one comma-joined
+# string of ids (group_concat on SQLite, string_agg on PostgreSQL): no statement of their own.
+_READER_IDS = (
+    select(func.aggregate_strings(sql_cast(_READER.person_id, String), ","))
+    .select_from(_READER)
+    .join(RoleGrant, RoleGrant.person_id == _READER.person_id)
+    .where(
+        _READER.team_pk == Team.id,
+        RoleGrant.role.in_([r.value for r in (*QUALITY_TEAM, Role.LINE_MANAGER)]),
+    )
+    .scalar_subquery()
+)
+_TEAM_SETTINGS_AND_READERS = _TEAM_AND_SETTINGS.add_columns(_READER_IDS)
+_MEMBERS_TEAM_SETTINGS_AND_READERS = _MEMBERS_TEAM_AND_SETTINGS.add_columns(_READER_IDS)
 _MANAGER = aliased(Person)
 _PEOPLE_AND_LINE_MANAGERS = (
     select(Person, _MANAGER.id)
@@ -448,6 +474,22 @@ class WalkStore(Repository):
             query, values = _MEMBERS_TEAM_AND_SETTINGS, {**values, "member": member}
         row = (await self.session.execute(query, values)).first()
         return (row[0], dict(row[1] or {})) if row is not None else None
+
+    async def team_settings_and_readers(
+        self, org_id: str, team_pk: int, member: int | None = None
+    ) -> tuple[Team, dict[str, Any], frozenset[int]] | None:
+        """`team_and_settings`, and the team's channel readers (`channel_reader_ids`) in the
+        same read."""
+        if not 0 < team_pk <= MAX_ID:
+            return None
+        query, values = _TEAM_SETTINGS_AND_READERS, {"team_pk": team_pk, "org_id": org_id}
+        if member is not None:
+            query, values = _MEMBERS_TEAM_SETTINGS_AND_READERS, {**values, "member": member}
+        row = (await self.session.execute(query, values)).first()
+        if row is None:
+            return None
+        readers = frozenset(int(i) for i in (row[2] or "").split(",") if i)
+        return row[0], dict(row[1] or {}), readers
 
     async def teams(self, org_id: str) -> Sequence[Team]:
         return await self.rows(Team, order_by=(Team.name, Team.id), org_id=org_id)

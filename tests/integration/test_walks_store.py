@@ -128,6 +128,32 @@ async def test_plans_replace_their_windows_and_walks_record_their_tutors(db: Dat
         assert len(await store.for_tutor(ORG, ids["lee"])) == 1
 
 
+async def test_the_team_read_with_its_channel_readers_finds_the_same_readers(db: Database) -> None:
+    """An HA27 answered to its author reads the channel's readers with the team (one statement,
+    ids joined in SQL): the same as reading them alone, for one and several readers."""
+    ids = await seed(db)
+    async with db.unit_of_work() as uow:
+        directory, store = Directory(uow.session), WalkStore(uow.session)
+        seen: list[frozenset[int]] = []
+        for grant in (None, ("quinn", Role.QUALITY_COORDINATOR), ("lee", Role.LINE_MANAGER)):
+            if grant is not None:
+                person = await directory.person(ORG, ids[grant[0]])
+                assert person is not None
+                await directory.grant(person, grant[1], None, NOW)
+                team = await store.team(ORG, ids["team"])
+                assert team is not None
+                await directory.add_member(team, person)
+            found = await store.team_settings_and_readers(ORG, ids["team"], member=ids["tom"])
+            assert found is not None and found[0].id == ids["team"]
+            assert found[1] == (await store.team_and_settings(ORG, ids["team"]) or ((), {}))[1]
+            assert found[2] == await store.channel_reader_ids(ids["team"])
+            seen.append(found[2])
+        mia, quinn, lee = ids["mia"], ids["quinn"], ids["lee"]  # Mia manages from the tutor list
+        assert seen == [{mia}, {mia, quinn}, {mia, quinn, lee}]
+        assert await store.team_settings_and_readers(ORG, ids["team"], member=10**6) is None
+        assert await store.team_settings_and_readers(ORG, 10**9) is None
+
+
 async def test_end_of_window_notices_render_from_the_records_when_due(db: Database) -> None:
     ids = await seed(db)
     async with db.unit_of_work() as uow:

@@ -91,12 +91,17 @@ async def team_for_walks(ctx: HandlerContext, team_pk: int) -> Team | None:
     return await store.team_of(ctx.turn.org_id, team_pk, ctx.actor.person_id)
 
 
-async def team_and_settings(
-    ctx: HandlerContext, team_pk: int
-) -> tuple[Team, dict[str, Any]] | None:
-    """`team_for_walks`, and the organisation's settings (its terms) in the same read."""
+async def team_settings_and_readers(
+    ctx: HandlerContext, team_pk: int, *, readers: bool
+) -> tuple[Team, dict[str, Any], frozenset[int] | None] | None:
+    """`team_for_walks`, and the organisation's settings (its terms) in the same read; if
+    `readers`, the team's channel readers of a walk too (`walk_access`'s `readers`; else None)."""
     member = None if ctx.actor.in_quality_team else ctx.actor.person_id
-    return await walk_store(ctx).team_and_settings(ctx.turn.org_id, team_pk, member)
+    store = walk_store(ctx)
+    if readers:
+        return await store.team_settings_and_readers(ctx.turn.org_id, team_pk, member)
+    found = await store.team_and_settings(ctx.turn.org_id, team_pk, member)
+    return (*found, None) if found is not None else None
 
 
 async def plan_for(
@@ -160,20 +165,24 @@ async def walk_access(
     walk: StoredWalk,
     tutors: Sequence[Person] | None = None,
     line_managers: Mapping[int, frozenset[int]] | None = None,
+    readers: frozenset[int] | None = None,
 ) -> WalkAccess:
     """Ask `can()` once per tutor visited: a group walk is readable if any tutor's record is,
     its concern note only if every tutor's is (no tutor on the walk ever sees it). A draft has
     no readers but its author. The channel's readers are the team's managers and the quality
     staff in that team: every card, copy and document of a walk asks this one function.
     `tutors`: the walk's tutors' rows, if the caller just read them (and `line_managers`,
-    their line managers' ids, if read with them)."""
-    readers: frozenset[int] = frozenset()
+    their line managers' ids, if read with them); `readers`: the team's channel readers, if the
+    caller read them with the team (`team_settings_and_readers`)."""
     managers: dict[int, frozenset[int]] = {}
     tutor_ids: list[int] = []
     names: dict[int, str] | None = None
-    if not walk.is_draft:
+    if walk.is_draft:
+        readers = frozenset()
+    else:
         store = WalkStore(session)
-        readers = await store.channel_reader_ids(walk.team_pk)
+        if readers is None:
+            readers = await store.channel_reader_ids(walk.team_pk)
         if tutors is None or {t.id for t in tutors} != set(walk.tutor_ids):
             tutors = await Directory(session).people(walk.org_id, walk.tutor_ids)
             line_managers = None

@@ -54,8 +54,8 @@ from bot.app.walks.access import (
     plan_for,
     seen_only_by_asker,
     short_day,
-    team_and_settings,
     team_for_walks,
+    team_settings_and_readers,
     walk_access,
     walk_store,
     yes_no,
@@ -540,10 +540,11 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
     """Save the HA27: checks, the same-day OTLA rule, then the team's channel store."""
     if not ctx.can(Permission.RECORD_WALK):
         return Reply.text(NOT_A_WALKER)
-    found = await team_and_settings(ctx, form.team_pk)
+    # The channel's readers come with the team when the answer shows the walk (`walk_access`).
+    found = await team_settings_and_readers(ctx, form.team_pk, readers=seen_only_by_asker(ctx))
     if found is None:
         return Reply.text("Sorry, you can't log walks for that team.")
-    team, settings = found
+    team, settings, readers = found
     values = form.model_dump(mode="json")
     row = None
     if form.walk_id is not None:
@@ -612,7 +613,9 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
     # one write lock from its first write to its commit, so reads after it make others wait.
     with ctx.uow.session.no_autoflush:
         if seen_only_by_asker(ctx):
-            access = await walk_access(ctx.uow.session, ctx.actor, row, tutors, line_managers)
+            access = await walk_access(
+                ctx.uow.session, ctx.actor, row, tutors, line_managers, readers
+            )
         else:
             author = (await asker(ctx)).name or "You"
     if new:
