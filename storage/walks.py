@@ -8,6 +8,7 @@ in `walk_plans`, with their windows in `walk_windows`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -23,7 +24,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy import cast as sql_cast
-from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
+from sqlalchemy.orm import Mapped, aliased, joinedload, mapped_column, relationship
 from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
 
@@ -208,8 +209,22 @@ _READER_IDS = (
     )
     .scalar_subquery()
 )
-_TEAM_SETTINGS_AND_READERS = _TEAM_AND_SETTINGS.add_columns(_READER_IDS)
-_MEMBERS_TEAM_SETTINGS_AND_READERS = _MEMBERS_TEAM_AND_SETTINGS.add_columns(_READER_IDS)
+# ...and the team's plans of one academic year (ids and terms: a row each, or one row of NULLs),
+# so an HA27 save reads its term's plan, if any, without looking for it in a statement of its own.
+_PLANS_IN_YEAR = and_(
+    StoredWalkPlan.team_pk == Team.id, StoredWalkPlan.term_key.startswith(bindparam("year"))
+)
+_TEAM_SETTINGS_READERS_AND_PLANS = _TEAM_AND_SETTINGS.add_columns(
+    _READER_IDS, StoredWalkPlan.id, StoredWalkPlan.term_key
+).outerjoin(StoredWalkPlan, _PLANS_IN_YEAR)
+_MEMBERS_TEAM_SETTINGS_READERS_AND_PLANS = _MEMBERS_TEAM_AND_SETTINGS.add_columns(
+    _READER_IDS, StoredWalkPlan.id, StoredWalkPlan.term_key
+).outerjoin(StoredWalkPlan, _PLANS_IN_YEAR)
+_PLAN_WITH_WINDOWS = (
+    select(StoredWalkPlan)
+    .where(StoredWalkPlan.id == bindparam("plan_id"))
+    .options(joinedload(StoredWalkPlan.windows))
+)
 _MANAGER = aliased(Person)
 _PEOPLE_AND_LINE_MANAGERS = (
     select(Person, _MANAGER.id)
@@ -244,6 +259,16 @@ class StoredWalkSummary(NumberedRow):
 def _saved_between(start: date, end: date) -> tuple[ColumnElement[bool], ...]:
     """Saved walks (not drafts) on a day from start to end, both included."""
     return (StoredWalk.state == SAVED, StoredWalk.walk_date >= start, StoredWalk.walk_date <= end)
+
+
+@dataclass(frozen=True)
+class TeamForSave:
+    """What an HA27 save reads of its team at once (`WalkStore.team_for_save`)."""
+
+    team: Team
+    settings: dict[str, Any]
+    readers: frozenset[int]  # its channel readers (`WalkStore.channel_reader_ids`)
+    plans: dict[str, int]  # its plans' ids by term key, in the academic year asked about
 
 
 class WalkStore(Repository):
@@ -462,34 +487,33 @@ class WalkStore(Repository):
             .where(Team.id == team_pk, Team.org_id == org_id, TeamMember.person_id == person_id)
         )
 
-    async def team_and_settings(
-        self, org_id: str, team_pk: int, member: int | None = None
-    ) -> tuple[Team, dict[str, Any]] | None:
-        """The team (if `member` is given, only if they are one of its members) and its
-        organisation's settings (its term dates), in one read."""
+    async def team_for_save(
+        self, org_id: str, team_pk: int, year: str, member: int | None = None
+    ) -> TeamForSave | None:
+        """The team (if `member` is given, only if they are one of its members), its
+        organisation's settings (its term dates), its channel readers (`channel_reader_ids`)
+        and its plans' ids by term for the academic year `year` ("2026/27"), in one read."""
         if not 0 < team_pk <= MAX_ID:
             return None
-        query, values = _TEAM_AND_SETTINGS, {"team_pk": team_pk, "org_id": org_id}
+        query = _TEAM_SETTINGS_READERS_AND_PLANS
+        values: dict[str, Any] = {"team_pk": team_pk, "org_id": org_id, "year": f"{year}-"}
         if member is not None:
-            query, values = _MEMBERS_TEAM_AND_SETTINGS, {**values, "member": member}
-        row = (await self.session.execute(query, values)).first()
-        return (row[0], dict(row[1] or {})) if row is not None else None
+            query, values = _MEMBERS_TEAM_SETTINGS_READERS_AND_PLANS, {**values, "member": member}
+        rows = (await self.session.execute(query, values)).all()
+        if not rows:
+            return None
+        team, settings, readers = rows[0][0], rows[0][1], rows[0][2]
+        return TeamForSave(
+            team,
+            dict(settings or {}),
+            frozenset(int(i) for i in (readers or "").split(",") if i),
+            {str(r[4]): int(r[3]) for r in rows if r[3] is not None},
+        )
 
-    async def team_settings_and_readers(
-        self, org_id: str, team_pk: int, member: int | None = None
-    ) -> tuple[Team, dict[str, Any], frozenset[int]] | None:
-        """`team_and_settings`, and the team's channel readers (`channel_reader_ids`) in the
-        same read."""
-        if not 0 < team_pk <= MAX_ID:
-            return None
-        query, values = _TEAM_SETTINGS_AND_READERS, {"team_pk": team_pk, "org_id": org_id}
-        if member is not None:
-            query, values = _MEMBERS_TEAM_SETTINGS_AND_READERS, {**values, "member": member}
-        row = (await self.session.execute(query, values)).first()
-        if row is None:
-            return None
-        readers = frozenset(int(i) for i in (row[2] or "").split(",") if i)
-        return row[0], dict(row[1] or {}), readers
+    async def plan_with_windows(self, plan_id: int) -> StoredWalkPlan | None:
+        """A plan by id, with its windows in the same read (not a second, `selectin`, one)."""
+        found = await self.session.execute(_PLAN_WITH_WINDOWS, {"plan_id": plan_id})
+        return found.unique().scalar_one_or_none()
 
     async def teams(self, org_id: str) -> Sequence[Team]:
         return await self.rows(Team, order_by=(Team.name, Team.id), org_id=org_id)

@@ -32,7 +32,7 @@ TUTOR_LIST = (
 WALK = {**BENCH_WALK, "course": "GCSE Maths", "walk_date": "2026-11-23"}  # the benchmark's HA27
 REFERRAL = {"topics": "behaviour", "ways": "coaching", "campus": "North"}
 # The most statements each kind of turn may run (what it ran when last cut).
-CEILING = {"help": 1, "ha27_save": 9, "contribution": 7, "referral": 7, "retry": 1}
+CEILING = {"help": 1, "ha27_save": 8, "contribution": 7, "referral": 7, "retry": 1}
 # The most reads a card submit may make after its first write: on SQLite the first write takes
 # the one write lock (and `SQLiteWriters`' queue) until the commit, so every read after it makes
 # the other writers wait. A referral with nobody to ask looks up its new waiting notice, whose

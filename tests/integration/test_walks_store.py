@@ -122,15 +122,16 @@ async def test_plans_replace_their_windows_and_walks_record_their_tutors(db: Dat
         both = await store.people_and_line_managers(ORG, [ids["lee"], ids["tom"], 10**9])
         assert sorted(p.id for p in both[0]) == sorted(p.id for p in tutors)
         assert both[1] == managers
-        assert await store.team_and_settings(ORG, ids["team"], member=ids["quinn"]) is None
-        found = await store.team_and_settings(ORG, ids["team"])
-        assert found is not None and found[0].id == ids["team"]
+        assert await store.team_for_save(ORG, ids["team"], "2026/27", member=ids["quinn"]) is None
+        found = await store.team_for_save(ORG, ids["team"], "2026/27")
+        assert found is not None and found.team.id == ids["team"]
         assert len(await store.for_tutor(ORG, ids["lee"])) == 1
 
 
-async def test_the_team_read_with_its_channel_readers_finds_the_same_readers(db: Database) -> None:
-    """An HA27 answered to its author reads the channel's readers with the team (one statement,
-    ids joined in SQL): the same as reading them alone, for one and several readers."""
+async def test_the_team_read_for_a_save_finds_its_readers_and_plans(db: Database) -> None:
+    """An HA27 save reads the team with its channel's readers (ids joined in SQL) and its plans
+    of the walk's academic year, in one statement: the same readers as reading them alone, for
+    one and several readers; a term's plan, read with its windows, only if there is one."""
     ids = await seed(db)
     async with db.unit_of_work() as uow:
         directory, store = Directory(uow.session), WalkStore(uow.session)
@@ -138,20 +139,34 @@ async def test_the_team_read_with_its_channel_readers_finds_the_same_readers(db:
         for grant in (None, ("quinn", Role.QUALITY_COORDINATOR), ("lee", Role.LINE_MANAGER)):
             if grant is not None:
                 person = await directory.person(ORG, ids[grant[0]])
-                assert person is not None
-                await directory.grant(person, grant[1], None, NOW)
                 team = await store.team(ORG, ids["team"])
-                assert team is not None
+                assert person is not None and team is not None
+                await directory.grant(person, grant[1], None, NOW)
                 await directory.add_member(team, person)
-            found = await store.team_settings_and_readers(ORG, ids["team"], member=ids["tom"])
-            assert found is not None and found[0].id == ids["team"]
-            assert found[1] == (await store.team_and_settings(ORG, ids["team"]) or ((), {}))[1]
-            assert found[2] == await store.channel_reader_ids(ids["team"])
-            seen.append(found[2])
+            found = await store.team_for_save(ORG, ids["team"], "2026/27", member=ids["tom"])
+            assert found is not None and found.team.id == ids["team"] and found.plans == {}
+            assert found.readers == await store.channel_reader_ids(ids["team"])
+            seen.append(found.readers)
         mia, quinn, lee = ids["mia"], ids["quinn"], ids["lee"]  # Mia manages from the tutor list
         assert seen == [{mia}, {mia, quinn}, {mia, quinn, lee}]
-        assert await store.team_settings_and_readers(ORG, ids["team"], member=10**6) is None
-        assert await store.team_settings_and_readers(ORG, 10**9) is None
+        assert await store.team_for_save(ORG, ids["team"], "2026/27", member=10**6) is None
+        assert await store.team_for_save(ORG, 10**9, "2026/27") is None
+        plan, _ = await week_plan(store, ids["team"], "Pace")
+        await store.save_plan(
+            ORG, ids["team"], WalkPlan("2027/28-autumn", "Later"), channel=None, by=None, now=NOW
+        )
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        store = WalkStore(uow.session)
+        found = await store.team_for_save(ORG, ids["team"], "2026/27", member=ids["tom"])
+        assert found is not None and found.plans == {"2026/27-autumn": plan.id}
+        assert found.readers == {mia, quinn, lee}
+        later = await store.team_for_save(ORG, ids["team"], "2027/28")
+        assert later is not None and set(later.plans) == {"2027/28-autumn"}
+        assert (await store.team_for_save(ORG, ids["team"], "2025/26") or later).plans == {}
+        stored = await store.plan_with_windows(plan.id)
+        assert stored is not None and stored.to_domain().windows == (WalkWindow(MON, FRI),)
+        assert await store.plan_with_windows(10**6) is None
 
 
 async def test_end_of_window_notices_render_from_the_records_when_due(db: Database) -> None:

@@ -17,12 +17,13 @@ from bot.app.context import HandlerContext
 from bot.app.notices import NoticeContext
 from bot.clock import london
 from bot.domain.access import Actor, Permission, Subject, can
-from bot.domain.terms import term_for
+from bot.domain.terms import academic_year_of, term_for, year_label
 from storage.models import Organisation, Person, Team
 from storage.people import Directory
 from storage.walks import (
     StoredWalk,
     StoredWalkPlan,
+    TeamForSave,
     WalkStore,
 )
 
@@ -91,17 +92,21 @@ async def team_for_walks(ctx: HandlerContext, team_pk: int) -> Team | None:
     return await store.team_of(ctx.turn.org_id, team_pk, ctx.actor.person_id)
 
 
-async def team_settings_and_readers(
-    ctx: HandlerContext, team_pk: int, *, readers: bool
-) -> tuple[Team, dict[str, Any], frozenset[int] | None] | None:
-    """`team_for_walks`, and the organisation's settings (its terms) in the same read; if
-    `readers`, the team's channel readers of a walk too (`walk_access`'s `readers`; else None)."""
+async def team_for_save(ctx: HandlerContext, team_pk: int, day: date) -> TeamForSave | None:
+    """`team_for_walks`, and in the same read the organisation's settings (its terms), the
+    team's channel readers of a walk (`walk_access`'s `readers`) and its plans of the academic
+    year of `day` (`plan_on`)."""
     member = None if ctx.actor.in_quality_team else ctx.actor.person_id
-    store = walk_store(ctx)
-    if readers:
-        return await store.team_settings_and_readers(ctx.turn.org_id, team_pk, member)
-    found = await store.team_and_settings(ctx.turn.org_id, team_pk, member)
-    return (*found, None) if found is not None else None
+    year = year_label(academic_year_of(day))
+    return await walk_store(ctx).team_for_save(ctx.turn.org_id, team_pk, year, member)
+
+
+async def plan_on(session: AsyncSession, found: TeamForSave, day: date) -> StoredWalkPlan | None:
+    """The team's plan for the term `day` falls in (as `plan_for`), from the plans `found` with
+    the team: read (with its windows) only if there is one."""
+    term = term_for(day, found.settings)
+    plan_id = found.plans.get(term.key) if term is not None else None
+    return await WalkStore(session).plan_with_windows(plan_id) if plan_id is not None else None
 
 
 async def plan_for(
@@ -173,7 +178,7 @@ async def walk_access(
     staff in that team: every card, copy and document of a walk asks this one function.
     `tutors`: the walk's tutors' rows, if the caller just read them (and `line_managers`,
     their line managers' ids, if read with them); `readers`: the team's channel readers, if the
-    caller read them with the team (`team_settings_and_readers`)."""
+    caller read them with the team (`team_for_save`)."""
     managers: dict[int, frozenset[int]] = {}
     tutor_ids: list[int] = []
     names: dict[int, str] | None = None
