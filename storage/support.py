@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
@@ -249,6 +249,21 @@ _OPEN_REFERRALS = (
     .order_by(SupportReferral.id.desc())
 )
 
+_REFERRALS = cast(Table, SupportReferral.__table__)
+_PROGRAMMES = cast(Table, SupportProgrammeRecord.__table__)
+# ...and only whether there is one, with each accepted one's programme state (Core columns: no
+# rows loaded into the session, no read per accepted referral).
+_OPEN_REFERRAL_STATES = (
+    select(_REFERRALS.c.state, _PROGRAMMES.c.state)
+    .select_from(_REFERRALS)
+    .outerjoin(_PROGRAMMES, _PROGRAMMES.c.referral_id == _REFERRALS.c.id)
+    .where(
+        _REFERRALS.c.state.in_((MATCHING, WAITING, PROPOSED, ACCEPTED)),
+        _REFERRALS.c.org_id == bindparam("org_id"),
+        _REFERRALS.c.tutor_id == bindparam("tutor_id"),
+    )
+)
+
 
 class SupportRecords(Records):
     """Finds and stores support records inside the caller's unit of work."""
@@ -277,6 +292,18 @@ class SupportRecords(Records):
             if programme is None or programme.state in OPEN_PROGRAMME_STATES:
                 return referral
         return None
+
+    async def has_open_referral(self, org_id: str, tutor_id: int) -> bool:
+        """Whether the tutor has a referral still open (`open_referral_of` finds one), in one
+        read: a referral being matched, waiting or proposed, or accepted with its programme not
+        started or still running."""
+        rows = await self.session.execute(
+            _OPEN_REFERRAL_STATES, {"org_id": org_id, "tutor_id": tutor_id}
+        )
+        return any(
+            state != ACCEPTED or programme is None or programme in OPEN_PROGRAMME_STATES
+            for state, programme in rows.all()
+        )
 
     async def current_programme_of(
         self, org_id: str, tutor_id: int

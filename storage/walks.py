@@ -8,15 +8,33 @@ in `walk_plans`, with their windows in `walk_windows`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, delete, func, insert, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.orm import Mapped, aliased, joinedload, mapped_column, relationship
 from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
 
-from bot.domain.walks import LearningWalk, TutorOnList, WalkFacts, WalkPlan, WalkWindow
+from bot.domain.walks import (
+    CHANNEL_READERS,
+    LearningWalk,
+    TutorOnList,
+    WalkFacts,
+    WalkPlan,
+    WalkWindow,
+)
 from storage.models import (
     MAX_ID,
     NumberedRow,
@@ -24,6 +42,7 @@ from storage.models import (
     Organisation,
     Person,
     Repository,
+    RoleGrant,
     Team,
     TeamMember,
     belongs_to,
@@ -176,6 +195,36 @@ _TEAM_AND_SETTINGS = (
 _MEMBERS_TEAM_AND_SETTINGS = _TEAM_AND_SETTINGS.join(
     TeamMember, TeamMember.team_pk == Team.id
 ).where(TeamMember.person_id == bindparam("member"))
+_READER = aliased(TeamMember)
+# The team's channel readers (`Directory.holder_ids(..., team_pk=)` of `CHANNEL_READERS`) read
+# beside it, as one comma-joined string of ids (group_concat on SQLite, string_agg on
+# PostgreSQL): no statement of their own.
+_READER_IDS = (
+    select(func.aggregate_strings(sql_cast(_READER.person_id, String), ","))
+    .select_from(_READER)
+    .join(RoleGrant, RoleGrant.person_id == _READER.person_id)
+    .where(
+        _READER.team_pk == Team.id,
+        RoleGrant.role.in_([r.value for r in CHANNEL_READERS]),
+    )
+    .scalar_subquery()
+)
+# ...and the team's plans of one academic year (ids and terms: a row each, or one row of NULLs),
+# so an HA27 save reads its term's plan, if any, without looking for it in a statement of its own.
+_PLANS_IN_YEAR = and_(
+    StoredWalkPlan.team_pk == Team.id, StoredWalkPlan.term_key.startswith(bindparam("year"))
+)
+_TEAM_SETTINGS_READERS_AND_PLANS = _TEAM_AND_SETTINGS.add_columns(
+    _READER_IDS, StoredWalkPlan.id, StoredWalkPlan.term_key
+).outerjoin(StoredWalkPlan, _PLANS_IN_YEAR)
+_MEMBERS_TEAM_SETTINGS_READERS_AND_PLANS = _MEMBERS_TEAM_AND_SETTINGS.add_columns(
+    _READER_IDS, StoredWalkPlan.id, StoredWalkPlan.term_key
+).outerjoin(StoredWalkPlan, _PLANS_IN_YEAR)
+_PLAN_WITH_WINDOWS = (
+    select(StoredWalkPlan)
+    .where(StoredWalkPlan.id == bindparam("plan_id"))
+    .options(joinedload(StoredWalkPlan.windows))
+)
 _INSERT_WALK_TUTOR = insert(cast(Table, StoredWalkTutor.__table__))
 
 
@@ -196,6 +245,16 @@ class StoredWalkSummary(NumberedRow):
 def _saved_between(start: date, end: date) -> tuple[ColumnElement[bool], ...]:
     """Saved walks (not drafts) on a day from start to end, both included."""
     return (StoredWalk.state == SAVED, StoredWalk.walk_date >= start, StoredWalk.walk_date <= end)
+
+
+@dataclass(frozen=True)
+class TeamForSave:
+    """What an HA27 save reads of its team at once (`WalkStore.team_for_save`)."""
+
+    team: Team
+    settings: dict[str, Any]
+    readers: frozenset[int]  # its channel readers (as `Directory.holder_ids` of `CHANNEL_READERS`)
+    plans: dict[str, int]  # its plans' ids by term key, in the academic year asked about
 
 
 class WalkStore(Repository):
@@ -417,18 +476,33 @@ class WalkStore(Repository):
             .where(Team.id == team_pk, Team.org_id == org_id, TeamMember.person_id == person_id)
         )
 
-    async def team_and_settings(
-        self, org_id: str, team_pk: int, member: int | None = None
-    ) -> tuple[Team, dict[str, Any]] | None:
-        """The team (if `member` is given, only if they are one of its members) and its
-        organisation's settings (its term dates), in one read."""
+    async def team_for_save(
+        self, org_id: str, team_pk: int, year: str, member: int | None = None
+    ) -> TeamForSave | None:
+        """The team (if `member` is given, only if they are one of its members), its
+        organisation's settings (its term dates), its channel readers (`CHANNEL_READERS`)
+        and its plans' ids by term for the academic year `year` ("2026/27"), in one read."""
         if not 0 < team_pk <= MAX_ID:
             return None
-        query, values = _TEAM_AND_SETTINGS, {"team_pk": team_pk, "org_id": org_id}
+        query = _TEAM_SETTINGS_READERS_AND_PLANS
+        values: dict[str, Any] = {"team_pk": team_pk, "org_id": org_id, "year": f"{year}-"}
         if member is not None:
-            query, values = _MEMBERS_TEAM_AND_SETTINGS, {**values, "member": member}
-        row = (await self.session.execute(query, values)).first()
-        return (row[0], dict(row[1] or {})) if row is not None else None
+            query, values = _MEMBERS_TEAM_SETTINGS_READERS_AND_PLANS, {**values, "member": member}
+        rows = (await self.session.execute(query, values)).all()
+        if not rows:
+            return None
+        team, settings, readers = rows[0][0], rows[0][1], rows[0][2]
+        return TeamForSave(
+            team,
+            dict(settings or {}),
+            frozenset(int(i) for i in (readers or "").split(",") if i),
+            {str(r[4]): int(r[3]) for r in rows if r[3] is not None},
+        )
+
+    async def plan_with_windows(self, plan_id: int) -> StoredWalkPlan | None:
+        """A plan by id, with its windows in the same read (not a second, `selectin`, one)."""
+        found = await self.session.execute(_PLAN_WITH_WINDOWS, {"plan_id": plan_id})
+        return found.unique().scalar_one_or_none()
 
     async def teams(self, org_id: str) -> Sequence[Team]:
         return await self.rows(Team, order_by=(Team.name, Team.id), org_id=org_id)

@@ -9,15 +9,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
-from types import UnionType
-from typing import Annotated, Any, Literal, Union, cast, get_args, get_origin
+from typing import Any, Literal, cast
 
-from pydantic import BaseModel, BeforeValidator, PlainValidator, ValidationError, WrapValidator
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from bot.app import documents
 from bot.app.context import HandlerContext, Services
+from bot.app.form_fields import FormShape
 from bot.app.roster import read_team_roster
 from bot.app.router import CardAction, Router, private_only
 from bot.app.setup import is_set_up, setup_view
@@ -367,7 +367,9 @@ class Dispatcher:
                     return Reply.text(UNREADABLE), False
                 return await action.handler(ctx, values), True
             try:
-                form = action.form.model_validate(as_submitted(action.form, values))
+                form = action.form.model_validate(
+                    as_submitted(action.form, values, action.form_shape)
+                )
                 errors = out_of_range(form)
             except ValidationError as exc:
                 errors = field_errors(exc)
@@ -488,44 +490,15 @@ def _odd_data(exc: BaseException) -> bool:
     return isinstance(exc, ValueError | TypeError | OverflowError | KeyError)
 
 
-def _takes_text(annotation: object) -> bool:
-    """A field a card fills with text or a choice list (so an empty input is "")."""
-    if annotation is str or annotation is Any:
-        return True
-    origin = get_origin(annotation)
-    if origin in (list, set, tuple, frozenset):
-        return True
-    if origin is Annotated:
-        return _takes_text(get_args(annotation)[0])
-    if origin is Union or origin is UnionType:
-        return any(_takes_text(a) for a in get_args(annotation))
-    return False
-
-
-def as_submitted(form: type[BaseModel], values: dict[str, Any]) -> dict[str, Any]:
+def as_submitted(
+    form: type[BaseModel], values: dict[str, Any], shape: FormShape | None = None
+) -> dict[str, Any]:
     """Teams leaves untouched inputs out of a submission; a missing input means exactly what an
     empty one does. A text or choice field, or one whose validator reads the raw input, is given
     "" when missing (so its validators and "choose at least one" rules run); any other field
-    that came empty is taken as missing (its default, or "This is required.")."""
-    out = dict(values)
-    raw_checked = {
-        f
-        for d in form.__pydantic_decorators__.field_validators.values()
-        if d.info.mode in ("before", "plain", "wrap")
-        for f in d.info.fields
-    }
-    for name, field in form.model_fields.items():
-        key = field.alias or name
-        if any(
-            isinstance(m, BeforeValidator | PlainValidator | WrapValidator) for m in field.metadata
-        ):
-            raw_checked.add(name)  # an Annotated validator reads the raw input too
-        if _takes_text(field.annotation) or name in raw_checked:
-            if out.get(key) is None:
-                out[key] = ""
-        elif isinstance(out.get(key), str) and not out[key].strip():
-            del out[key]
-    return out
+    that came empty is taken as missing (its default, or "This is required."). `shape`: the
+    form's `FormShape`, if already worked out."""
+    return (shape or FormShape.of(form)).submitted(values)
 
 
 def field_errors(exc: ValidationError) -> dict[str, str]:

@@ -8,10 +8,12 @@ gives such a field "" when the card left it out, so its message is the one the p
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
-from typing import Annotated
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BeforeValidator
+from pydantic import BaseModel, BeforeValidator, PlainValidator, WrapValidator
 
 
 def as_int(value: object) -> int | None:
@@ -133,3 +135,61 @@ Lowered = BeforeValidator(_lowered)
 def required(message: str) -> BeforeValidator:
     """Any value as stripped text, which must not be blank; `message` when it is (or is missing)."""
     return BeforeValidator(partial(required_text, message=message))
+
+
+def _takes_text(annotation: object) -> bool:
+    """A field a card fills with text or a choice list (so an empty input is "")."""
+    if annotation is str or annotation is Any:
+        return True
+    origin = get_origin(annotation)
+    if origin in (list, set, tuple, frozenset):
+        return True
+    if origin is Annotated:
+        return _takes_text(get_args(annotation)[0])
+    if origin is Union or origin is UnionType:
+        return any(_takes_text(a) for a in get_args(annotation))
+    return False
+
+
+@dataclass(frozen=True)
+class FormShape:
+    """What `as_submitted` needs of a form class, worked out once per class (a card action's,
+    when the router is built) instead of from pydantic's field info on every submission: the
+    card input ids given "" when missing, and the others (taken as missing when empty)."""
+
+    text_keys: tuple[str, ...]
+    other_keys: tuple[str, ...]
+
+    @classmethod
+    def of(cls, form: type[BaseModel]) -> FormShape:
+        raw_checked = {
+            f
+            for d in form.__pydantic_decorators__.field_validators.values()
+            if d.info.mode in ("before", "plain", "wrap")
+            for f in d.info.fields
+        }
+        text_keys, other_keys = [], []
+        for name, field in form.model_fields.items():
+            key = field.alias or name
+            if any(
+                isinstance(m, BeforeValidator | PlainValidator | WrapValidator)
+                for m in field.metadata
+            ):
+                raw_checked.add(name)  # an Annotated validator reads the raw input too
+            if _takes_text(field.annotation) or name in raw_checked:
+                text_keys.append(key)
+            else:
+                other_keys.append(key)
+        return cls(tuple(text_keys), tuple(other_keys))
+
+    def submitted(self, values: dict[str, Any]) -> dict[str, Any]:
+        """`values` as `as_submitted` gives them."""
+        out = dict(values)
+        for key in self.text_keys:
+            if out.get(key) is None:
+                out[key] = ""
+        for key in self.other_keys:
+            value = out.get(key)
+            if isinstance(value, str) and not value.strip():
+                del out[key]
+        return out

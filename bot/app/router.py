@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from bot.app.form_fields import FormShape
 from bot.app.turn import ConversationKind, Reply
 
 if TYPE_CHECKING:
@@ -99,6 +100,12 @@ class CardAction:
     # Its answer names people or messages: only where the presser alone sees it (a 1:1 chat,
     # or the card an Action.Execute answers with); a submit in a shared place hears where to ask.
     private: bool = False
+    # What `dispatch.as_submitted` needs of `form`, worked out once here, not on every press.
+    form_shape: FormShape | None = field(init=False, default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.form is not None:
+            object.__setattr__(self, "form_shape", FormShape.of(self.form))
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,13 @@ def academic_year_of(day: date) -> int:
     return day.year if day.month >= 9 else day.year - 1
 
 
+def year_label(start_year: int) -> str:
+    """The academic year starting in September of `start_year`, as terms name it: "2026/27"."""
+    return f"{start_year}/{str(start_year + 1)[-2:]}"
+
+
 def default_terms(start_year: int) -> list[Term]:
-    label = f"{start_year}/{str(start_year + 1)[-2:]}"
+    label = year_label(start_year)
     return [
         Term("autumn", label, date(start_year, 9, 1), date(start_year, 12, 31)),
         Term("spring", label, date(start_year + 1, 1, 1), date(start_year + 1, 3, 31)),
@@ -53,7 +58,7 @@ def parse_terms(raw: Iterable[Mapping[str, Any]]) -> list[Term]:
         if end < start:
             raise ValueError(f"term {t['name']} ends before it starts")
         year = academic_year_of(start)
-        terms.append(Term(str(t["name"]).lower(), f"{year}/{str(year + 1)[-2:]}", start, end))
+        terms.append(Term(str(t["name"]).lower(), year_label(year), start, end))
     return sorted(terms, key=lambda t: t.start)
 
 

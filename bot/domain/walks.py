@@ -23,8 +23,13 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from bot.domain.access import QUALITY_TEAM, Role
 from bot.domain.terms import Term, academic_year_of, terms_for
 from bot.domain.uploads import Line, Upload, parse_day, read_rows
+
+# A saved walk's readers in its channel: the team's members in the quality team, and its line
+# managers (Teams gives a standard channel its team's members).
+CHANNEL_READERS = (*QUALITY_TEAM, Role.LINE_MANAGER)
 
 LONDON = ZoneInfo("Europe/London")
 DEFAULT_MINUTES = 25  # "around 20 to 30 minutes each" (seed 002)

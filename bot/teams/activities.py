@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
@@ -55,6 +56,41 @@ ID_LIMITS: Mapping[tuple[str, ...], int] = MappingProxyType(
 MEMBER_LIMITS = MappingProxyType({"id": 200, "aadObjectId": 64, "name": 200})
 
 
+@dataclass(frozen=True)
+class _Limits:
+    """`ID_LIMITS` as a tree, so each object of the activity is looked into once: the ids of
+    this object (`leaves`: key, limit) and the objects inside it (`branches`: key, subtree)."""
+
+    at: str
+    leaves: tuple[tuple[str, int], ...]
+    branches: tuple[tuple[str, _Limits], ...]
+
+    @classmethod
+    def of(cls, limits: Mapping[tuple[str, ...], int], at: tuple[str, ...] = ()) -> _Limits:
+        here = [p for p in limits if p[: len(at)] == at and len(p) > len(at)]
+        leaves = tuple((p[-1], limits[p]) for p in here if len(p) == len(at) + 1)
+        inner = dict.fromkeys(p[len(at)] for p in here if len(p) > len(at) + 1)
+        branches = tuple((key, cls.of(limits, (*at, key))) for key in inner)
+        return cls("".join(f"{k}." for k in at), leaves, branches)
+
+    def check(self, node: dict[str, Any]) -> None:
+        for key, limit in self.leaves:
+            value = node.get(key)
+            if value is None:
+                continue
+            if not isinstance(value, str):
+                raise MalformedActivity(f"{self.at}{key} must be text")
+            if len(value) > limit:
+                raise MalformedActivity(f"{self.at}{key} is too long")
+        for key, limits in self.branches:
+            inner = node.get(key)
+            if isinstance(inner, dict):
+                limits.check(inner)
+
+
+_ID_TREE = _Limits.of(ID_LIMITS)
+
+
 def check_raw(raw: bytes) -> None:
     """Refuse, before parsing, what no client of TLC sends: NUL characters and JSON nested
     deeper than `MAX_DEPTH` (which would exhaust the parser)."""
@@ -73,14 +109,7 @@ def check_raw(raw: bytes) -> None:
 
 
 def _check_ids(body: dict[str, Any]) -> None:
-    for path, limit in ID_LIMITS.items():
-        value = _get(body, *path)
-        if value is None:
-            continue
-        if not isinstance(value, str):
-            raise MalformedActivity(f"{'.'.join(path)} must be text")
-        if len(value) > limit:
-            raise MalformedActivity(f"{'.'.join(path)} is too long")
+    _ID_TREE.check(body)
     for key in ("membersAdded", "membersRemoved"):
         members = body.get(key)
         if members is None:
@@ -142,28 +171,37 @@ def strip_mentions(body: dict[str, Any]) -> str:
     return " ".join(text.replace("&nbsp;", " ").split())
 
 
+def _object(value: Any) -> dict[str, Any]:
+    """A JSON object of the activity, or an empty one where it has something else."""
+    return value if isinstance(value, dict) else {}
+
+
 def to_turn(body: dict[str, Any], now: datetime) -> Turn:
-    kind_raw = _get(body, "conversation", "conversationType")
+    # `require_shape` checked that the conversation and the sender are objects.
+    conversation, sender = body["conversation"], body["from"]
+    recipient, channel_data = _object(body.get("recipient")), _object(body.get("channelData"))
+    team, channel = _object(channel_data.get("team")), _object(channel_data.get("channel"))
+    kind_raw = conversation.get("conversationType")
     kind: ConversationKind = (
         kind_raw if kind_raw in ("personal", "channel", "groupChat") else "personal"
     )
     user = UserRef(
-        teams_user_id=str(_get(body, "from", "id")),
-        aad_object_id=_get(body, "from", "aadObjectId"),
-        name=str(_get(body, "from", "name") or ""),
+        teams_user_id=str(sender["id"]),
+        aad_object_id=sender.get("aadObjectId"),
+        name=str(sender.get("name") or ""),
         email=None,
     )
     where = Where(
-        conversation_id=str(_get(body, "conversation", "id")),
+        conversation_id=str(conversation["id"]),
         kind=kind,
         service_url=str(body["serviceUrl"]),
         channel=str(body.get("channelId") or "msteams"),
-        bot_id=str(_get(body, "recipient", "id") or ""),
-        bot_name=str(_get(body, "recipient", "name") or ""),
-        team_id=_get(body, "channelData", "team", "id"),
-        team_name=_get(body, "channelData", "team", "name"),
-        teams_channel_id=_get(body, "channelData", "channel", "id"),
-        teams_channel_name=_get(body, "channelData", "channel", "name"),
+        bot_id=str(recipient.get("id") or ""),
+        bot_name=str(recipient.get("name") or ""),
+        team_id=team.get("id"),
+        team_name=team.get("name"),
+        teams_channel_id=channel.get("id"),
+        teams_channel_name=channel.get("name"),
     )
     verb: str | None = None
     data: dict[str, Any] = {}

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bot.app.support.referrals import offer_after_observation
 from bot.clock import FixedClock
+from bot.domain.support import ProgrammeState
 from bot.teams.web import BOT_KEY
 from storage.db import Database
 from storage.models import Person
@@ -753,3 +754,40 @@ async def test_words_typed_by_one_person_are_shown_as_text_to_another(
             assert live_markdown(told) == []
     answer = await teams.answer(TUTOR, "programme.open", {"programme_id": programme_id})
     assert live_markdown(answer) == []
+
+
+async def test_a_tutor_with_a_request_open_is_told_so_until_their_programme_ends(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """A second referral while one is open (waiting for an AP, or accepted and running) saves
+    nothing and says so; once the programme has ended, Tom can ask again."""
+    db: Database = teams_app[BOT_KEY].db
+
+    async def referrals() -> list[str]:
+        async with db.unit_of_work() as uow:
+            tom = await Directory(uow.session).person_by_email("tenant-1", TUTOR.email)
+            assert tom is not None
+            rows = await SupportRecords(uow.session).rows(SupportReferral, tutor_id=tom.id)
+            return [r.state for r in rows]
+
+    async def refer_again() -> str:
+        values = {"topics": "behaviour", "ways": "coaching", "campus": "Hitchin"}
+        body, _ = await teams.execute(TUTOR, "support.refer", values)
+        return str(body)
+
+    ask = await ask_amy(teams, teams_app, clock)
+    assert "already have a request for support open" in await refer_again()
+    assert await referrals() == ["matching"]
+    referral_id = button_data(ask, "support.accept")["referral_id"]
+    await teams.answer(
+        AMY, "support.accept", {"referral_id": referral_id, "kind": "towards_outstanding"}
+    )
+    assert "already have a request for support open" in await refer_again()
+    assert await referrals() == [ACCEPTED]
+    async with db.unit_of_work() as uow:  # the programme ends
+        programme = await SupportRecords(uow.session).programme_for_referral(int(referral_id))
+        assert programme is not None
+        programme.state = ProgrammeState.COMPLETED.value
+        await uow.commit()
+    assert "already have a request" not in await refer_again()
+    assert sorted(await referrals()) == sorted([ACCEPTED, "matching"])

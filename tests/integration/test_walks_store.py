@@ -11,7 +11,7 @@ from bot.app.walks.plans import schedule_window_notices
 from bot.app.worker import Worker
 from bot.domain.access import QUALITY_TEAM, Role
 from bot.domain.tutors import TutorRow
-from bot.domain.walks import WalkPlan, WalkWindow
+from bot.domain.walks import CHANNEL_READERS, WalkPlan, WalkWindow
 from storage.db import Database
 from storage.models import ConversationRef, Person, Team, get_in_org
 from storage.people import Directory
@@ -124,9 +124,9 @@ async def test_plans_replace_their_windows_and_walks_record_their_tutors(db: Dat
         both = await people.people_and_line_managers(ORG, [ids["lee"], ids["tom"], 10**9])
         assert sorted(p.id for p in both[0]) == sorted(p.id for p in tutors)
         assert both[1] == managers
-        assert await store.team_and_settings(ORG, ids["team"], member=ids["quinn"]) is None
-        found = await store.team_and_settings(ORG, ids["team"])
-        assert found is not None and found[0].id == ids["team"]
+        assert await store.team_for_save(ORG, ids["team"], "2026/27", member=ids["quinn"]) is None
+        found = await store.team_for_save(ORG, ids["team"], "2026/27")
+        assert found is not None and found.team.id == ids["team"]
         assert len(await store.for_tutor(ORG, ids["lee"])) == 1
 
 
@@ -151,6 +151,49 @@ async def test_a_teams_people_and_plan_are_found_only_in_its_own_organisation(db
             assert tutors == ({ids["tom"], ids["lee"]} if mine else set())
         assert await store.plan("org-2", ids["team"], "2026/27-autumn") is None
         assert await store.plan(ORG, ids["team"], "2026/27-autumn") is not None
+
+
+async def test_the_team_read_for_a_save_finds_its_readers_and_plans(db: Database) -> None:
+    """An HA27 save reads the team with its channel's readers (ids joined in SQL) and its plans
+    of the walk's academic year, in one statement: the same readers as reading them alone, for
+    one and several readers; a term's plan, read with its windows, only if there is one."""
+    ids = await seed(db)
+    async with db.unit_of_work() as uow:
+        directory, store = Directory(uow.session), WalkStore(uow.session)
+        seen: list[frozenset[int]] = []
+        for grant in (None, ("quinn", Role.QUALITY_COORDINATOR), ("lee", Role.LINE_MANAGER)):
+            if grant is not None:
+                person = await directory.person(ORG, ids[grant[0]])
+                team = await store.team(ORG, ids["team"])
+                assert person is not None and team is not None
+                await directory.grant(person, grant[1], None, NOW)
+                await directory.add_member(team, person)
+            found = await store.team_for_save(ORG, ids["team"], "2026/27", member=ids["tom"])
+            assert found is not None and found.team.id == ids["team"] and found.plans == {}
+            assert found.readers == await directory.holder_ids(
+                ORG, *CHANNEL_READERS, team_pk=ids["team"]
+            )
+            seen.append(found.readers)
+        mia, quinn, lee = ids["mia"], ids["quinn"], ids["lee"]  # Mia manages from the tutor list
+        assert seen == [{mia}, {mia, quinn}, {mia, quinn, lee}]
+        assert await store.team_for_save(ORG, ids["team"], "2026/27", member=10**6) is None
+        assert await store.team_for_save(ORG, 10**9, "2026/27") is None
+        plan, _ = await week_plan(store, ids["team"], "Pace")
+        await store.save_plan(
+            ORG, ids["team"], WalkPlan("2027/28-autumn", "Later"), channel=None, by=None, now=NOW
+        )
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        store = WalkStore(uow.session)
+        found = await store.team_for_save(ORG, ids["team"], "2026/27", member=ids["tom"])
+        assert found is not None and found.plans == {"2026/27-autumn": plan.id}
+        assert found.readers == {mia, quinn, lee}
+        later = await store.team_for_save(ORG, ids["team"], "2027/28")
+        assert later is not None and set(later.plans) == {"2027/28-autumn"}
+        assert (await store.team_for_save(ORG, ids["team"], "2025/26") or later).plans == {}
+        stored = await store.plan_with_windows(plan.id)
+        assert stored is not None and stored.to_domain().windows == (WalkWindow(MON, FRI),)
+        assert await store.plan_with_windows(10**6) is None
 
 
 async def test_end_of_window_notices_render_from_the_records_when_due(db: Database) -> None:

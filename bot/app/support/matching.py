@@ -96,7 +96,11 @@ async def propose(session: AsyncSession, referral: SupportReferral, now: datetim
     told that someone is waiting (not who, nor why); the tutor is told why, from the same APs."""
     directory = Directory(session)
     tutor = await directory.person(referral.org_id, referral.tutor_id)
-    holders = await directory.holders(referral.org_id, Role.ADVANCED_PRACTITIONER)
+    # The APs, and whom a waiting referral is told to, in one read (before anything is written).
+    by_role = await directory.holders_of(
+        referral.org_id, Role.ADVANCED_PRACTITIONER, Role.HEAD_OF_TL, Role.ORG_ADMIN
+    )
+    holders = by_role[Role.ADVANCED_PRACTITIONER]
     conflicted = await conflicted_practitioners(
         directory, referral.org_id, referral.tutor_id, holders
     )
@@ -120,11 +124,11 @@ async def propose(session: AsyncSession, referral: SupportReferral, now: datetim
     ranked = rank_practitioners(request, aps)
     told: set[int] = set()
     if not ranked:
-        # Read before a new referral is written: on SQLite its INSERT takes the one write lock
-        # until the commit. With no AP at all, nobody can ever take it until someone is made
-        # one: the admins can do that, so they are told too.
+        # Read with the APs, before a new referral is written: on SQLite its INSERT takes the
+        # one write lock until the commit. With no AP at all, nobody can ever take it until
+        # someone is made one: the admins can do that, so they are told too.
         roles = (Role.HEAD_OF_TL,) if aps else (Role.HEAD_OF_TL, Role.ORG_ADMIN)
-        told = set(await directory.holder_ids(referral.org_id, *roles))
+        told = {p.id for role in roles for p in by_role[role]}
         told.discard(referral.tutor_id)
     referral.updated_at = now
     referral.state = MATCHING if ranked else REFERRAL_WAITING

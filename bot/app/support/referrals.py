@@ -232,7 +232,7 @@ async def refer(ctx: HandlerContext, form: ReferralForm) -> Reply:
     """Save the referral, then propose an AP and ask them."""
     now = ctx.services.clock.now()
     records = SupportRecords(ctx.uow.session)
-    if await records.open_referral_of(ctx.turn.org_id, ctx.person.id) is not None:
+    if await records.has_open_referral(ctx.turn.org_id, ctx.person.id):
         return Reply.text("You already have a request for support open. Say **support** to see it.")
     referral = SupportReferral(
         org_id=ctx.turn.org_id,

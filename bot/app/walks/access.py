@@ -16,19 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app.context import HandlerContext
 from bot.app.notices import NoticeContext
 from bot.clock import london
-from bot.domain.access import QUALITY_TEAM, Actor, Permission, Role, Subject, can
-from bot.domain.terms import term_for
+from bot.domain.access import Actor, Permission, Subject, can
+from bot.domain.terms import academic_year_of, term_for, year_label
+from bot.domain.walks import CHANNEL_READERS
 from storage.models import Organisation, Person, Team
 from storage.people import Directory
 from storage.walks import (
     StoredWalk,
     StoredWalkPlan,
+    TeamForSave,
     WalkStore,
 )
-
-# A saved walk's readers in its channel: the team's members in the quality team, and its line
-# managers (Teams gives a standard channel its team's members).
-CHANNEL_READERS = (*QUALITY_TEAM, Role.LINE_MANAGER)
 
 NOT_ALLOWED = "Sorry, that learning walk isn't yours to see."
 QUALITY_ONLY = "Sorry, that is for the quality team."
@@ -95,12 +93,21 @@ async def team_for_walks(ctx: HandlerContext, team_pk: int) -> Team | None:
     return await store.team_of(ctx.turn.org_id, team_pk, ctx.actor.person_id)
 
 
-async def team_and_settings(
-    ctx: HandlerContext, team_pk: int
-) -> tuple[Team, dict[str, Any]] | None:
-    """`team_for_walks`, and the organisation's settings (its terms) in the same read."""
+async def team_for_save(ctx: HandlerContext, team_pk: int, day: date) -> TeamForSave | None:
+    """`team_for_walks`, and in the same read the organisation's settings (its terms), the
+    team's channel readers of a walk (`walk_access`'s `readers`) and its plans of the academic
+    year of `day` (`plan_on`)."""
     member = None if ctx.actor.in_quality_team else ctx.actor.person_id
-    return await walk_store(ctx).team_and_settings(ctx.turn.org_id, team_pk, member)
+    year = year_label(academic_year_of(day))
+    return await walk_store(ctx).team_for_save(ctx.turn.org_id, team_pk, year, member)
+
+
+async def plan_on(session: AsyncSession, found: TeamForSave, day: date) -> StoredWalkPlan | None:
+    """The team's plan for the term `day` falls in (as `plan_for`), from the plans `found` with
+    the team: read (with its windows) only if there is one."""
+    term = term_for(day, found.settings)
+    plan_id = found.plans.get(term.key) if term is not None else None
+    return await WalkStore(session).plan_with_windows(plan_id) if plan_id is not None else None
 
 
 async def plan_for(
@@ -164,20 +171,26 @@ async def walk_access(
     walk: StoredWalk,
     tutors: Sequence[Person] | None = None,
     line_managers: Mapping[int, frozenset[int]] | None = None,
+    readers: frozenset[int] | None = None,
 ) -> WalkAccess:
     """Ask `can()` once per tutor visited: a group walk is readable if any tutor's record is,
     its concern note only if every tutor's is (no tutor on the walk ever sees it). A draft has
     no readers but its author. The channel's readers are the team's managers and the quality
     staff in that team: every card, copy and document of a walk asks this one function.
     `tutors`: the walk's tutors' rows, if the caller just read them (and `line_managers`,
-    their line managers' ids, if read with them)."""
-    readers: frozenset[int] = frozenset()
+    their line managers' ids, if read with them); `readers`: the team's channel readers, if the
+    caller read them with the team (`team_for_save`)."""
     managers: dict[int, frozenset[int]] = {}
     tutor_ids: list[int] = []
     names: dict[int, str] | None = None
-    if not walk.is_draft:
+    if walk.is_draft:
+        readers = frozenset()
+    else:
         directory = Directory(session)
-        readers = await directory.holder_ids(walk.org_id, *CHANNEL_READERS, team_pk=walk.team_pk)
+        if readers is None:
+            readers = frozenset(
+                await directory.holder_ids(walk.org_id, *CHANNEL_READERS, team_pk=walk.team_pk)
+            )
         if tutors is None or {t.id for t in tutors} != set(walk.tutor_ids):
             tutors = await directory.people(walk.org_id, walk.tutor_ids)
             line_managers = None

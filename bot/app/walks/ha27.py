@@ -52,9 +52,10 @@ from bot.app.walks.access import (
     my_teams,
     names_of,
     plan_for,
+    plan_on,
     seen_only_by_asker,
     short_day,
-    team_and_settings,
+    team_for_save,
     team_for_walks,
     walk_access,
     walk_store,
@@ -541,17 +542,18 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
     """Save the HA27: checks, the same-day OTLA rule, then the team's channel store."""
     if not ctx.can(Permission.RECORD_WALK):
         return Reply.text(NOT_A_WALKER)
-    found = await team_and_settings(ctx, form.team_pk)
+    day = form.use_date or form.walk_date
+    # The team comes with its channel's readers (for `walk_access`) and its plans of the year.
+    found = await team_for_save(ctx, form.team_pk, day)
     if found is None:
         return Reply.text("Sorry, you can't log walks for that team.")
-    team, settings = found
+    team, settings = found.team, found.settings
     values = form.model_dump(mode="json")
     row = None
     if form.walk_id is not None:
         row = await _editable(ctx, values)
         if row is None:
             return Reply.text("Sorry, only the person who wrote this learning walk can change it.")
-    day = form.use_date or form.walk_date
     values["walk_date"] = day.isoformat()
     if form.use_date is not None and form.use_date > local_today(ctx):
         # Another date offered after a clash, still to come: keep the HA27 as a draft for then.
@@ -577,7 +579,7 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
     otla = await planned_otla_dates(ctx, form.tutors, day)
     clashes = domain.clashes_with(otla)
     store = walk_store(ctx)
-    plan = await plan_for(ctx.uow.session, ctx.turn.org_id, team.id, day, settings)
+    plan = await plan_on(ctx.uow.session, found, day)
     if clashes and not form.confirm_clash:
         window = plan.to_domain().window_on(day) if plan is not None else None
         warning = await _clash_warning(
@@ -613,7 +615,9 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
     # one write lock from its first write to its commit, so reads after it make others wait.
     with ctx.uow.session.no_autoflush:
         if seen_only_by_asker(ctx):
-            access = await walk_access(ctx.uow.session, ctx.actor, row, tutors, line_managers)
+            access = await walk_access(
+                ctx.uow.session, ctx.actor, row, tutors, line_managers, found.readers
+            )
         else:
             author = (await asker(ctx)).name or "You"
     if new:
