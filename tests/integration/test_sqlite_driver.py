@@ -1,7 +1,8 @@
-"""SQLite statements run on the event loop itself (`storage.db.OneHandOffCursor`), with no
-hand-off to aiosqlite's thread; SQLAlchemy's own aiosqlite cursor makes four hand-offs (cursor,
-execute, fetch, close). A statement that meets another connection's lock, a commit, a PRAGMA and
-DDL go to the thread in one hand-off, where SQLite's busy handler waits as before. What
+"""SQLite statements, commits and rollbacks run on the event loop itself
+(`storage.db.OneHandOffCursor`), with no hand-off to aiosqlite's thread; SQLAlchemy's own
+aiosqlite cursor makes four hand-offs a statement (cursor, execute, fetch, close). A statement
+or commit that meets another connection's lock, a PRAGMA and DDL go to the thread in one
+hand-off, where SQLite's busy handler waits as before. What
 SQLAlchemy reads after a statement (rows, description, row count, last row id, errors) stays as
 it was."""
 
@@ -19,7 +20,14 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from storage.db import ROWS_IN_LOOP, Database, LoopConnection, OneHandOffCursor
+from storage.db import (
+    ROWS_IN_LOOP,
+    YIELD_EVERY,
+    Database,
+    LoopConnection,
+    OneHandOffCursor,
+    _run_on_sqlite_thread,
+)
 
 
 @pytest.fixture
@@ -32,15 +40,15 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 
 def counting_hand_offs(driver: Any) -> list[Any]:
-    """Count what this connection hands to aiosqlite's thread (its `_execute`)."""
+    """Count what this connection hands to aiosqlite's thread (its `_hand`)."""
     handed: list[Any] = []
-    original = driver._execute
+    original = driver._hand
 
-    async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
-        handed.append(fn)
-        return await original(fn, *args, **kwargs)
+    async def counted(wrapper: Any, call: Any) -> Any:
+        handed.append(call.func)
+        return await original(wrapper, call)
 
-    driver._execute = counted
+    driver._hand = counted
     return handed
 
 
@@ -56,7 +64,7 @@ def on(traced: list[tuple[str, int]], thread: int) -> list[str]:
     return [sql for sql, ran_on in traced if ran_on == thread and "busy_timeout" not in sql]
 
 
-async def test_statements_run_on_the_event_loop_and_the_commit_on_the_thread(
+async def test_statements_and_the_commit_run_on_the_event_loop(
     db: Database,
 ) -> None:
     loop_thread = threading.get_ident()
@@ -79,12 +87,16 @@ async def test_statements_run_on_the_event_loop_and_the_commit_on_the_thread(
             "INSERT INTO t (v) VALUES ('a')",
             "UPDATE t SET v = 'b' WHERE id = 1",
         ]
-        await conn.commit()  # one hand-off: the commit writes the WAL (and checkpoints)
-        assert len(handed) == 1
-        assert [sql for sql, ran_on in traced if ran_on != loop_thread and sql == "COMMIT"]
+        await conn.commit()
         await conn.execute(text("INSERT INTO t (v) VALUES ('c')"))
-        await conn.rollback()  # on the loop: it discards the transaction
-        assert len(handed) == 1 and on(traced, loop_thread)[-1] == "ROLLBACK"
+        await conn.rollback()
+        assert handed == []
+        assert on(traced, loop_thread)[-4:] == [
+            "COMMIT",
+            "BEGIN ",
+            "INSERT INTO t (v) VALUES ('c')",
+            "ROLLBACK",
+        ]
     async with db.engine.connect() as conn:
         assert (await conn.execute(text("SELECT v FROM t"))).all() == [("b",)]
 
@@ -143,6 +155,28 @@ async def test_a_write_that_meets_another_process_lock_waits_on_the_thread(
     assert rows == [("other",), ("mine",)]
 
 
+async def test_a_commit_that_meets_a_lock_waits_for_it_on_the_thread(
+    db: Database, tmp_path: Path
+) -> None:
+    """In WAL mode a commit meets no lock; in rollback-journal mode it waits for readers to
+    finish. The commit first runs on the loop with no busy wait, then again on the thread."""
+    async with db.engine.connect() as conn:
+        await conn.exec_driver_sql("PRAGMA journal_mode=DELETE")  # the only connection
+        other = sqlite3.connect(tmp_path / "tlc.db", isolation_level=None)
+        other.execute("BEGIN")
+        assert other.execute("SELECT count(*) FROM t").fetchone() == (0,)  # holds SHARED
+        try:
+            await conn.execute(text("INSERT INTO t (v) VALUES ('mine')"))
+            committing = asyncio.create_task(conn.commit())
+            await asyncio.sleep(0.3)
+            assert not committing.done()
+            other.execute("COMMIT")
+            await asyncio.wait_for(committing, 10)
+        finally:
+            other.close()
+        assert (await conn.execute(text("SELECT v FROM t"))).all() == [("mine",)]
+
+
 async def test_nothing_runs_on_the_loop_while_the_thread_still_works_for_the_connection(
     db: Database,
 ) -> None:
@@ -185,6 +219,25 @@ async def test_a_long_read_reads_its_first_rows_on_the_loop_and_the_rest_on_the_
         assert raw.driver_connection.idle
 
 
+async def test_a_job_that_only_runs_statements_lets_other_tasks_in(db: Database) -> None:
+    """A statement on the loop suspends nothing, so a loop of statements (the worker's
+    batches, a purge) would hold the event loop throughout; every `YIELD_EVERY` statements a
+    connection lets other tasks run."""
+    done: list[int] = []
+    statements = 0
+
+    async def other() -> None:
+        done.append(statements)
+
+    async with db.engine.connect() as conn:
+        waiting = asyncio.create_task(other())
+        while not done and statements < YIELD_EVERY * 2:
+            await conn.execute(text("SELECT 1"))
+            statements += 1
+    await waiting
+    assert 0 < done[0] <= YIELD_EVERY
+
+
 async def test_many_rows_in_one_transaction_run_on_the_loop(db: Database) -> None:
     async with db.engine.connect() as conn:
         raw = await conn.get_raw_connection()
@@ -194,7 +247,7 @@ async def test_many_rows_in_one_transaction_run_on_the_loop(db: Database) -> Non
         await conn.commit()
         auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
         await auto.execute(text("INSERT INTO t (v) VALUES (:v)"), [{"v": "c"}, {"v": "d"}])
-        assert len(handed) == 2  # each row its own transaction: on the thread (and the commit)
+        assert handed == [_run_on_sqlite_thread]  # each row its own transaction: on the thread
         assert (await auto.execute(text("SELECT count(*) FROM t"))).scalar() == 4
 
 
