@@ -5,8 +5,9 @@ On PostgreSQL every statement, `BEGIN`, `COMMIT`, `ROLLBACK` and ping is a wait 
 what asyncpg sends (`tests.support.pg_wire`). A turn that only reads (`help`, a Teams retry of
 a stored answer) sends its SELECTs and nothing else: no BEGIN, no ROLLBACK (cut 26), and no
 ping for a connection used in the last few seconds (cut 28). On SQLite a round trip is a
-hand-off to aiosqlite's thread: a statement is one (cut 22), a commit or rollback with nothing
-to end is none (cut 26). A turn that writes still writes in one transaction.
+hand-off to aiosqlite's thread: a statement was one (cut 22), a commit or rollback with nothing
+to end none (cut 26); since cut 55 statements and commits run on the event loop, and a turn
+hands nothing to the thread. A turn that writes still writes in one transaction.
 """
 
 from __future__ import annotations
@@ -17,12 +18,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import aiosqlite
 import asyncpg
 import pytest
 from sqlalchemy import func, select, text
 
-from storage.db import PING_AFTER, Database, reads_only
+from storage.db import PING_AFTER, Database, LoopConnection, reads_only
 from storage.models import Organisation, ProcessedActivity
 from storage.people import Directory
 from storage.walks import StoredWalk
@@ -76,13 +76,13 @@ async def sqlite_db(
 def hand_offs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """SQLite: what every connection hands to aiosqlite's thread (by function name)."""
     handed: list[str] = []
-    original = aiosqlite.Connection._execute
+    original = LoopConnection._hand
 
-    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        handed.append(getattr(fn, "__name__", repr(fn)))
-        return await original(self, fn, *args, **kwargs)
+    async def counted(self: LoopConnection, wrapper: Any, call: Any) -> Any:
+        handed.append(getattr(call.func, "__name__", repr(call.func)))
+        return await original(self, wrapper, call)
 
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    monkeypatch.setattr(LoopConnection, "_hand", counted)
     yield handed
 
 
@@ -117,7 +117,7 @@ async def test_help_is_one_round_trip_with_no_begin(
     sent = await run()
     assert "What I can do" in card_text(only_card(sent))
     if proxy is None:
-        assert hand_offs == ["_run_on_sqlite_thread"], hand_offs  # no commit, no rollbacks
+        assert hand_offs == [], hand_offs  # the statement on the loop; no commit, no rollbacks
         return
     trips = proxy.take()
     assert simple_queries(trips) == [], shown(trips)  # no BEGIN, ROLLBACK or ping
@@ -137,7 +137,7 @@ async def test_a_retry_of_a_stored_answer_is_one_round_trip_with_no_begin(
     hand_offs.clear()
     assert await run() == first
     if proxy is None:
-        assert hand_offs == ["_run_on_sqlite_thread"], hand_offs
+        assert hand_offs == [], hand_offs
         return
     trips = proxy.take()
     assert simple_queries(trips) == [], shown(trips)
@@ -149,6 +149,21 @@ async def test_a_retry_of_a_stored_answer_is_one_round_trip_with_no_begin(
 
 
 # --- turns that write ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_card_submit_on_sqlite_hands_nothing_to_the_thread(
+    kinds: dict[str, Any],  # noqa: F811
+    sqlite_db: Database,
+    hand_offs: list[str],
+) -> None:
+    run = kinds["ha27_save"]
+    await warm(run, None)
+    hand_offs.clear()
+    await run()
+    assert hand_offs == [], hand_offs  # its reads, writes and commit ran on the event loop
+    async with sqlite_db.unit_of_work() as uow:
+        assert await uow.session.scalar(select(func.count()).select_from(StoredWalk)) == 4
 
 
 @pytest.mark.postgres
