@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, false, func, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
@@ -153,29 +153,74 @@ _SESSION = select(CardSession).where(
 )
 
 
-def _on_card[Row: (CardContribution, CardAction)](model: type[Row]) -> Select[Row]:
-    """The rows of one card of one session, in the order they were written."""
+class LiveContribution(NamedTuple):
+    """What the live card shows of a contribution: who, and what they said."""
+
+    person_id: int | None
+    text: str
+
+
+class LiveAction(NamedTuple):
+    """What the live card shows of an agreed action."""
+
+    what: str
+    owner_id: int
+    due_on: date
+    done_at: datetime | None
+    dropped_at: datetime | None
+    dropped_reason: str | None
+
+
+class LivePerson(NamedTuple):
+    """What the live card needs of a person: a name to show, their Teams id (the card refreshes
+    for them), and whether they are in the team whose channel the session is in."""
+
+    id: int
+    name: str
+    email: str | None
+    teams_user_id: str | None
+    member: bool
+
+
+def _on_card(*columns: Any) -> Select[Any]:
+    """These columns of the rows of one card of one session, in the order they were written
+    (the first column's table)."""
+    model = columns[0].class_
     return (
-        select(model)
+        select(*columns)
         .where(model.card_key == bindparam("card_key"), model.session_id == bindparam("session_id"))
         .order_by(model.id)
     )
 
 
-# The live card's reads on every contribution, built once (building one costs every turn).
-_CARDS_CONTRIBUTIONS = _on_card(CardContribution)
-_CARDS_ACTIONS = _on_card(CardAction)
+# The live card's reads on every press, built once (building one costs every turn), as plain
+# rows: the card only reads them, so no ORM objects are made (or tracked) for them.
+_CARDS_CONTRIBUTIONS = _on_card(CardContribution.person_id, CardContribution.text)
+_CARDS_ACTIONS = _on_card(
+    CardAction.what,
+    CardAction.owner_id,
+    CardAction.due_on,
+    CardAction.done_at,
+    CardAction.dropped_at,
+    CardAction.dropped_reason,
+)
 _TEAM_MEMBER = Person.id.in_(
     select(TeamMember.person_id)
     .join(ConversationRef, ConversationRef.team_pk == TeamMember.team_pk)
     .where(ConversationRef.id == bindparam("ref"))
 )
+_LIVE_PERSON = (Person.id, Person.name, Person.email, Person.teams_user_id)
 _PEOPLE_AND_TEAM = (
-    select(Person, _TEAM_MEMBER)
+    select(*_LIVE_PERSON, _TEAM_MEMBER)
     .where(
         Person.org_id == bindparam("org_id"),
         or_(Person.id.in_(bindparam("ids", expanding=True)), _TEAM_MEMBER),
     )
+    .order_by(Person.name)
+)
+_PEOPLE = (
+    select(*_LIVE_PERSON, false())
+    .where(Person.org_id == bindparam("org_id"), Person.id.in_(bindparam("ids", expanding=True)))
     .order_by(Person.name)
 )
 
@@ -247,24 +292,27 @@ class CardSessions(Repository):
         self, session_id: int, card_key: str | None = None
     ) -> Sequence[CardContribution]:
         """A session's contributions, oldest first: all of them, or one card's."""
-        if card_key is not None:
-            found = await self.session.scalars(
-                _CARDS_CONTRIBUTIONS, {"session_id": session_id, "card_key": card_key}
-            )
-            return found.all()
         return await self.rows(
             CardContribution, *given(CardContribution, card_key=card_key), session_id=session_id
         )
 
     async def actions(self, session_id: int, card_key: str | None = None) -> Sequence[CardAction]:
         """A session's agreed actions, oldest first: all of them, or one card's."""
-        if card_key is not None:
-            found = await self.session.scalars(
-                _CARDS_ACTIONS, {"session_id": session_id, "card_key": card_key}
-            )
-            return found.all()
         return await self.rows(
             CardAction, *given(CardAction, card_key=card_key), session_id=session_id
+        )
+
+    async def on_card(
+        self, session_id: int, card_key: str
+    ) -> tuple[list[LiveContribution], list[LiveAction]]:
+        """What the live card shows of one card: its contributions and agreed actions, oldest
+        first, as plain rows."""
+        values = {"session_id": session_id, "card_key": card_key}
+        contributions = await self.session.execute(_CARDS_CONTRIBUTIONS, values)
+        actions = await self.session.execute(_CARDS_ACTIONS, values)
+        return (
+            [LiveContribution(*r) for r in contributions],
+            [LiveAction(*r) for r in actions],
         )
 
     async def action(self, action_id: int) -> CardAction | None:
@@ -319,14 +367,19 @@ class CardSessions(Repository):
 
     async def people_and_team(
         self, org_id: str, ids: set[int], conversation_ref_id: int | None
-    ) -> tuple[Sequence[Person], list[int]]:
-        """These people and the members of the team whose channel the conversation is, in one
-        read: all their rows (by name), and which of them are the team's members."""
+    ) -> list[LivePerson]:
+        """These people and the members of the team whose channel the conversation is (none
+        for a chat), in one read, by name, as plain rows."""
+        values: dict[str, Any] = {"org_id": org_id, "ids": list(ids)}
         if conversation_ref_id is None:
-            return await Directory(self.session).people(org_id, ids), []
-        values = {"org_id": org_id, "ids": list(ids), "ref": conversation_ref_id}
-        rows = (await self.session.execute(_PEOPLE_AND_TEAM, values)).all()
-        return [p for p, _ in rows], [p.id for p, is_member in rows if is_member]
+            rows = await self.session.execute(_PEOPLE, values)
+        else:
+            rows = await self.session.execute(
+                _PEOPLE_AND_TEAM, {**values, "ref": conversation_ref_id}
+            )
+        return [
+            LivePerson(i, name, email, user, bool(member)) for i, name, email, user, member in rows
+        ]
 
     async def team_member_ids(self, conversation_ref_id: int | None) -> list[int]:
         """People known to be in the team whose channel this conversation is (none for chats)."""

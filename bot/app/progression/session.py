@@ -70,13 +70,14 @@ from cards.progression import (
     setup_card,
     summary_card,
 )
-from storage.models import Person
 from storage.people import Directory
 from storage.progression import (
     CardAction,
     CardContribution,
     CardSession,
     CardSessions,
+    LiveAction,
+    LiveContribution,
     OwnDeck,
     OwnLeadQuestion,
     OwnStrategicIssue,
@@ -149,17 +150,30 @@ def _ids(value: object) -> object:
 # --------------------------------------------------------------------------- rendering a session
 
 
-def _action_what(action: CardAction) -> str:
+def _action_what(action: CardAction | LiveAction) -> str:
     if action.dropped_at is not None:
         return f"{action.what} (not doing it: {action.dropped_reason or 'no reason given'})"
     return action.what
 
 
-def _names(people: Sequence[Person], ids: set[int]) -> dict[int, str]:
+class _Known(Protocol):
+    """A person as a card names them (a stored row, or the live card's plain row)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def teams_user_id(self) -> str | None: ...
+
+
+def _names(people: Sequence[_Known], ids: set[int]) -> dict[int, str]:
     return {p.id: p.name or p.email or "" for p in people if p.id in ids and (p.name or p.email)}
 
 
-def _user_ids(people: Sequence[Person], row: CardSession) -> list[str]:
+def _user_ids(people: Sequence[_Known], row: CardSession) -> list[str]:
     """Whom the card refreshes for: its facilitator and everyone who took part."""
     ids = {row.facilitator_id, *row.participant_ids}
     return [p.teams_user_id for p in people if p.id in ids and p.teams_user_id]
@@ -237,19 +251,19 @@ class SessionView:
         if question is None:
             return await self.summary(row)
         issue = deck.issue(question.issue_number)
-        contributions = list(await self.repo.contributions(row.id, key))
+        contributions, actions = await self.repo.on_card(row.id, key)
         adding = showing.adding
         if adding is not None and adding.card_key == key:
-            contributions.append(adding)
-        actions = await self.repo.actions(row.id, key)
+            contributions.append(LiveContribution(adding.person_id, adding.text))
         contributors = {c.person_id for c in contributions if c.person_id}
         # One read for the names shown, the people the card refreshes for and the team's
         # members (who, with those in `people_around`, can own an action).
-        people, members = await self.repo.people_and_team(
+        people = await self.repo.people_and_team(
             self.org_id,
             {row.facilitator_id, viewer_id, *row.participant_ids} | contributors,
             row.conversation_ref_id,
         )
+        members = [p.id for p in people if p.member]
         around = list(dict.fromkeys([row.facilitator_id, viewer_id, *row.participant_ids]))
         around += [m for m in members if m not in around]
         named = set(around) | contributors
