@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, bindparam, false, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
@@ -28,6 +28,7 @@ from storage.models import (
     refers_to,
 )
 from storage.people import Directory
+from storage.reminders import Schedule, ScheduledItem
 
 OPEN_STATES = (SessionState.CHOOSING.value, SessionState.RUNNING.value, SessionState.PAUSED.value)
 
@@ -151,6 +152,25 @@ _INSERT_CONTRIBUTION = inserting(CardContribution)
 _SESSION = select(CardSession).where(
     CardSession.id == bindparam("id"), CardSession.org_id == bindparam("org_id")
 )
+# A press on a session's card reads the session and its live-card update (the scheduled item
+# that redraws the posted card for everyone, if any) in one statement.
+_SESSION_AND_LIVE_UPDATE = (
+    select(CardSession, ScheduledItem)
+    .outerjoin(
+        ScheduledItem,
+        and_(
+            ScheduledItem.org_id == CardSession.org_id,
+            ScheduledItem.key == bindparam("live_key"),
+        ),
+    )
+    .where(CardSession.id == bindparam("id"), CardSession.org_id == bindparam("org_id"))
+)
+_LIVE_UPDATES = "cards.live_updates"  # in the unit of work's `session.info`: {session id: item}
+
+
+def live_update_key(session_id: int) -> str:
+    """The key of the scheduled item that redraws a session's posted card."""
+    return f"cards-live:{session_id}"
 
 
 class LiveContribution(NamedTuple):
@@ -239,6 +259,31 @@ class CardSessions(Repository):
         if not 0 < session_id <= MAX_ID:
             return None
         return await self.session.scalar(_SESSION, {"id": session_id, "org_id": org_id})
+
+    async def pressed(self, org_id: str, session_id: int) -> CardSession | None:
+        """The session a button was pressed on, if it is this organisation's, read with its
+        live-card update in one statement: `live_update` then needs no read of its own."""
+        if not 0 < session_id <= MAX_ID:
+            return None
+        values = {"id": session_id, "org_id": org_id, "live_key": live_update_key(session_id)}
+        found = (await self.session.execute(_SESSION_AND_LIVE_UPDATE, values)).first()
+        if found is None:
+            return None
+        row, item = found
+        self.session.info.setdefault(_LIVE_UPDATES, {})[row.id] = item
+        return row
+
+    async def live_update(self, row: CardSession) -> ScheduledItem | None:
+        """The scheduled item that redraws this session's posted card, if there is one: as read
+        with the session by `pressed` on this unit of work, else read now."""
+        known: dict[int, ScheduledItem | None] = self.session.info.get(_LIVE_UPDATES, {})
+        if row.id in known:
+            return known[row.id]
+        return await Schedule(self.session).get(row.org_id, live_update_key(row.id))
+
+    def forget_live_update(self, row: CardSession) -> None:
+        """The live-card update was just (re)scheduled: the next `live_update` reads it."""
+        self.session.info.get(_LIVE_UPDATES, {}).pop(row.id, None)
 
     async def open_in(self, org_id: str, place_key: str) -> CardSession | None:
         """The session still open in this place (the newest, should there be more)."""

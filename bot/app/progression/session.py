@@ -81,6 +81,7 @@ from storage.progression import (
     OwnDeck,
     OwnLeadQuestion,
     OwnStrategicIssue,
+    live_update_key,
 )
 from storage.reminders import PENDING, Schedule
 
@@ -421,7 +422,7 @@ async def _load(ctx: HandlerContext, values: dict[str, Any]) -> CardSession | Re
     session_id = _int(values.get("session"))
     row = None
     if session_id is not None:
-        row = await CardSessions(ctx.uow.session).get(ctx.turn.org_id, session_id)
+        row = await CardSessions(ctx.uow.session).pressed(ctx.turn.org_id, session_id)
     if row is None:
         return Reply.text(NOT_FOUND)
     if not ctx.can(Permission.TAKE_PART_IN_CARDS, _subject(ctx, row)):
@@ -452,23 +453,24 @@ async def _share(ctx: HandlerContext, row: CardSession, side: Side = "front") ->
     """
     if not row.live_activity_id or row.conversation_ref_id is None:
         return
-    schedule = Schedule(ctx.uow.session)
-    key = f"cards-live:{row.id}"
+    repo = CardSessions(ctx.uow.session)
     payload = {"session": row.id, "side": side}
-    waiting = await schedule.get(row.org_id, key)
+    waiting = await repo.live_update(row)  # read with the session when a button was pressed
     if waiting is not None and waiting.state == PENDING:
         waiting.payload = payload
         return
     now = ctx.services.clock.now()
-    await schedule.put(
+    await Schedule(ctx.uow.session).put(
         row.org_id,
-        key,
+        live_update_key(row.id),
         LIVE_KIND,
         now,
         now,
         conversation_ref_id=row.conversation_ref_id,
         payload=payload,
+        existing=waiting,
     )
+    repo.forget_live_update(row)
 
 
 async def render_live(ctx: NoticeContext) -> Message | None:
