@@ -7,10 +7,24 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    cast,
+    false,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import Index, UniqueConstraint
-from sqlalchemy.types import JSON, String, Text
+from sqlalchemy.types import JSON, Date, Integer, String, Text
 
 from bot.domain.progression import SessionState
 from storage.models import (
@@ -21,6 +35,7 @@ from storage.models import (
     Person,
     Repository,
     TeamMember,
+    UTCDateTime,
     belongs_to,
     given,
     insert_row,
@@ -202,28 +217,41 @@ class LivePerson(NamedTuple):
     member: bool
 
 
-def _on_card(*columns: Any) -> Select[Any]:
-    """These columns of the rows of one card of one session, in the order they were written
-    (the first column's table)."""
-    model = columns[0].class_
-    return (
-        select(*columns)
-        .where(model.card_key == bindparam("card_key"), model.session_id == bindparam("session_id"))
-        .order_by(model.id)
+def _on_card[Row: (CardContribution, CardAction)](
+    model: type[Row], kind: int, *columns: Any
+) -> Select[Any]:
+    """`kind`, then these columns of the rows of one card of one session."""
+    return select(literal_column(str(kind), Integer), model.id, *columns).where(
+        model.card_key == bindparam("card_key"), model.session_id == bindparam("session_id")
     )
 
 
-# The live card's reads on every press, built once (building one costs every turn), as plain
-# rows: the card only reads them, so no ORM objects are made (or tracked) for them.
-_CARDS_CONTRIBUTIONS = _on_card(CardContribution.person_id, CardContribution.text)
-_CARDS_ACTIONS = _on_card(
-    CardAction.what,
-    CardAction.owner_id,
-    CardAction.due_on,
-    CardAction.done_at,
-    CardAction.dropped_at,
-    CardAction.dropped_reason,
-)
+# What the live card shows of its card, read on every press and built once (building it costs
+# every turn): the agreed actions (kind 0) and the contributions (kind 1), each in the order
+# they were written, in one statement of plain rows (the card only reads them: no ORM objects).
+# A contribution has no date or state: its row carries NULLs there (typed, for PostgreSQL).
+_ON_CARD = union_all(
+    _on_card(
+        CardAction,
+        0,
+        CardAction.owner_id,
+        CardAction.what,
+        CardAction.due_on,
+        CardAction.done_at,
+        CardAction.dropped_at,
+        CardAction.dropped_reason,
+    ),
+    _on_card(
+        CardContribution,
+        1,
+        CardContribution.person_id,
+        CardContribution.text,
+        cast(null(), Date),
+        cast(null(), UTCDateTime()),
+        cast(null(), UTCDateTime()),
+        cast(null(), Text),
+    ),
+).order_by(literal_column("1"), literal_column("2"))
 _TEAM_MEMBER = Person.id.in_(
     select(TeamMember.person_id)
     .join(ConversationRef, ConversationRef.team_pk == TeamMember.team_pk)
@@ -351,14 +379,18 @@ class CardSessions(Repository):
         self, session_id: int, card_key: str
     ) -> tuple[list[LiveContribution], list[LiveAction]]:
         """What the live card shows of one card: its contributions and agreed actions, oldest
-        first, as plain rows."""
+        first, as plain rows, in one read."""
         values = {"session_id": session_id, "card_key": card_key}
-        contributions = await self.session.execute(_CARDS_CONTRIBUTIONS, values)
-        actions = await self.session.execute(_CARDS_ACTIONS, values)
-        return (
-            [LiveContribution(*r) for r in contributions],
-            [LiveAction(*r) for r in actions],
-        )
+        contributions: list[LiveContribution] = []
+        actions: list[LiveAction] = []
+        for kind, _, who, words, due_on, done_at, dropped_at, reason in await self.session.execute(
+            _ON_CARD, values
+        ):
+            if kind:
+                contributions.append(LiveContribution(who, words))
+            else:
+                actions.append(LiveAction(words, who, due_on, done_at, dropped_at, reason))
+        return contributions, actions
 
     async def action(self, action_id: int) -> CardAction | None:
         return await self.session.get(CardAction, action_id)
