@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
+from typing import cast as cast_as
 
 from sqlalchemy import (
     ColumnElement,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     cast,
     false,
     func,
+    inspect,
     literal_column,
     null,
     or_,
@@ -23,7 +25,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.schema import Index, UniqueConstraint
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.schema import Index, Table, UniqueConstraint
 from sqlalchemy.types import JSON, Date, Integer, String, Text
 
 from bot.domain.progression import SessionState
@@ -180,6 +183,17 @@ _SESSION_AND_LIVE_UPDATE = (
     )
     .where(CardSession.id == bindparam("id"), CardSession.org_id == bindparam("org_id"))
 )
+# Someone took part: the session's participants and when it was last used, one Core UPDATE.
+_SESSIONS_TABLE = cast_as(Table, CardSession.__table__)
+_SESSIONS = _SESSIONS_TABLE.c
+_USED = (
+    update(_SESSIONS_TABLE)
+    .where(_SESSIONS.id == bindparam("session_id"))
+    .values(
+        participant_ids=bindparam("participants", type_=_SESSIONS.participant_ids.type),
+        updated_at=bindparam("now", type_=_SESSIONS.updated_at.type),
+    )
+)
 _LIVE_UPDATES = "cards.live_updates"  # in the unit of work's `session.info`: {session id: item}
 
 
@@ -287,6 +301,19 @@ class CardSessions(Repository):
         if not 0 < session_id <= MAX_ID:
             return None
         return await self.session.scalar(_SESSION, {"id": session_id, "org_id": org_id})
+
+    async def used(self, row: CardSession, now: datetime) -> None:
+        """Write that the session was just used: its participants as `row` has them, and
+        `updated_at`, in one Core UPDATE, and leave the row with nothing for a flush to write
+        (no unit-of-work pass on a contribution)."""
+        participants = list(row.participant_ids)
+        joined = inspect(row).attrs.participant_ids.history.has_changes()
+        if not joined and row.updated_at == now:
+            return  # nothing changed (a flush would write nothing either)
+        values = {"session_id": row.id, "participants": participants, "now": now}
+        await self.session.execute(_USED, values)
+        set_committed_value(row, "participant_ids", participants)
+        set_committed_value(row, "updated_at", now)
 
     async def pressed(self, org_id: str, session_id: int) -> CardSession | None:
         """The session a button was pressed on, if it is this organisation's, read with its

@@ -219,6 +219,30 @@ async def test_a_press_reads_the_session_with_its_live_card_update(db: Database)
         assert again is item
 
 
+async def test_a_contribution_writes_who_took_part_and_leaves_nothing_to_flush(
+    db: Database,
+) -> None:
+    """`used` (cut 49) writes the participants and `updated_at` in one Core UPDATE and leaves
+    the row clean, so the commit has no unit of work to run; nothing changed, nothing written."""
+    coach, tom = await _people(db, "coach", "tom")
+    later = START + timedelta(minutes=5)
+    async with db.unit_of_work() as uow:
+        row = CardSessions(uow.session).add(_session(coach))
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        repo = CardSessions(uow.session)
+        pressed = await repo.pressed(ORG, row.id)
+        assert pressed is not None
+        pressed.participant_ids = [*pressed.participant_ids, tom]
+        await repo.used(pressed, later)
+        assert not uow.session.is_modified(pressed) and not uow.session.dirty
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        stored = await CardSessions(uow.session).get(ORG, row.id)
+        assert stored is not None
+        assert stored.participant_ids == [tom] and stored.updated_at == later
+
+
 async def test_export_tokens_leave_the_schema_and_no_session_loses_its_work(
     empty_db: Database,
 ) -> None:

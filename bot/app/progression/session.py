@@ -440,6 +440,7 @@ def _remember_message(ctx: HandlerContext, row: CardSession) -> None:
         and turn.reply_to_id
         and row.way != rules.WayOfWorking.ALONE.value
         and place_key(turn.where) == row.place_key
+        and row.live_activity_id != turn.reply_to_id[:200]  # unchanged: nothing to flush
     ):
         row.live_activity_id = turn.reply_to_id[:200]
 
@@ -457,7 +458,8 @@ async def _share(ctx: HandlerContext, row: CardSession, side: Side = "front") ->
     payload = {"session": row.id, "side": side}
     waiting = await repo.live_update(row)  # read with the session when a button was pressed
     if waiting is not None and waiting.state == PENDING:
-        waiting.payload = payload
+        if waiting.payload != payload:  # unchanged: nothing to flush
+            waiting.payload = payload
         return
     now = ctx.services.clock.now()
     await Schedule(ctx.uow.session).put(
@@ -758,8 +760,9 @@ async def contribute(ctx: HandlerContext, form: ContributionForm, found: _Runnin
     with ctx.uow.session.no_autoflush:
         reply = await _show(ctx, row, notice="Added. Thank you.", adding=added)
         await _share(ctx, row)
-    await CardSessions(ctx.uow.session).add_contribution(added)
-    await _took_part(ctx, row, now)
+    repo = CardSessions(ctx.uow.session)
+    await repo.add_contribution(added)
+    await repo.used(row, now)  # `_join`ed above; a Core UPDATE, no flush
     return reply
 
 
