@@ -63,6 +63,9 @@ def plain(value: str) -> str:
     return value.replace(_OPEN, "").replace(_CLOSE, "")
 
 
+_NESTED = (dict, list, BaseModel)
+
+
 def _resolve(node: Any, kind: str | None = None, seen: set[str] | None = None) -> Any:
     """`node` as plain JSON data, with `said` words made plain text (escaped where Teams reads
     markdown). An element or action model becomes what the card library's `to_dict` gives
@@ -87,6 +90,8 @@ def _resolve(node: Any, kind: str | None = None, seen: set[str] | None = None) -
             k: (markdown(v) if k in md_keys else plain(v))
             if isinstance(v, str)
             else _resolve(v, own, seen)
+            if isinstance(v, _NESTED)
+            else v  # a number, a flag: as it is (no call for each)
             for k, v in node.items()
         }
     if isinstance(node, list):
