@@ -157,6 +157,20 @@ def _action_what(action: CardAction | LiveAction) -> str:
     return action.what
 
 
+def _owner_choices(
+    around: list[int], names: dict[int, str], viewer_id: int
+) -> list[tuple[str, str]]:
+    """Who can own an action, as (name, person id) by name; a picker shows real names only."""
+    return sorted(
+        (
+            (names.get(pid) or ("You" if pid == viewer_id else ""), str(pid))
+            for pid in around
+            if pid in names or pid == viewer_id
+        ),
+        key=lambda choice: choice[0].lower(),
+    )
+
+
 class _Known(Protocol):
     """A person as a card names them (a stored row, or the live card's plain row)."""
 
@@ -289,14 +303,10 @@ class SessionView:
                     for a in actions
                 ],
                 side=showing.side,
-                owner_choices=sorted(
-                    (
-                        (names.get(pid) or ("You" if pid == viewer_id else ""), str(pid))
-                        for pid in around
-                        if pid in names or pid == viewer_id  # a picker shows real names only
-                    ),
-                    key=lambda choice: choice[0].lower(),
-                ),
+                # Only the action form has the "Who" picker (a front or back press skips it).
+                owner_choices=_owner_choices(around, names, viewer_id)
+                if showing.side == "action"
+                else (),
                 default_owner=str(viewer_id),
                 default_due=(
                     rules.today_in_london(self.now) + timedelta(days=DEFAULT_DUE_DAYS)
