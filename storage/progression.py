@@ -5,12 +5,29 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
+from typing import cast as cast_as
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    cast,
+    false,
+    func,
+    inspect,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.schema import Index, UniqueConstraint
-from sqlalchemy.types import JSON, String, Text
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.schema import Index, Table, UniqueConstraint
+from sqlalchemy.types import JSON, Date, Integer, String, Text
 
 from bot.domain.progression import SessionState
 from storage.models import (
@@ -21,6 +38,7 @@ from storage.models import (
     Person,
     Repository,
     TeamMember,
+    UTCDateTime,
     belongs_to,
     given,
     insert_row,
@@ -28,6 +46,7 @@ from storage.models import (
     refers_to,
 )
 from storage.people import Directory
+from storage.reminders import Schedule, ScheduledItem
 
 OPEN_STATES = (SessionState.CHOOSING.value, SessionState.RUNNING.value, SessionState.PAUSED.value)
 
@@ -151,31 +170,119 @@ _INSERT_CONTRIBUTION = inserting(CardContribution)
 _SESSION = select(CardSession).where(
     CardSession.id == bindparam("id"), CardSession.org_id == bindparam("org_id")
 )
+# A press on a session's card reads the session and its live-card update (the scheduled item
+# that redraws the posted card for everyone, if any) in one statement.
+_SESSION_AND_LIVE_UPDATE = (
+    select(CardSession, ScheduledItem)
+    .outerjoin(
+        ScheduledItem,
+        and_(
+            ScheduledItem.org_id == CardSession.org_id,
+            ScheduledItem.key == bindparam("live_key"),
+        ),
+    )
+    .where(CardSession.id == bindparam("id"), CardSession.org_id == bindparam("org_id"))
+)
+# Someone took part: the session's participants and when it was last used, one Core UPDATE.
+_SESSIONS_TABLE = cast_as(Table, CardSession.__table__)
+_SESSIONS = _SESSIONS_TABLE.c
+_USED = (
+    update(_SESSIONS_TABLE)
+    .where(_SESSIONS.id == bindparam("session_id"))
+    .values(
+        participant_ids=bindparam("participants", type_=_SESSIONS.participant_ids.type),
+        updated_at=bindparam("now", type_=_SESSIONS.updated_at.type),
+    )
+)
+_LIVE_UPDATES = "cards.live_updates"  # in the unit of work's `session.info`: {session id: item}
 
 
-def _on_card[Row: (CardContribution, CardAction)](model: type[Row]) -> Select[Row]:
-    """The rows of one card of one session, in the order they were written."""
-    return (
-        select(model)
-        .where(model.card_key == bindparam("card_key"), model.session_id == bindparam("session_id"))
-        .order_by(model.id)
+def live_update_key(session_id: int) -> str:
+    """The key of the scheduled item that redraws a session's posted card."""
+    return f"cards-live:{session_id}"
+
+
+class LiveContribution(NamedTuple):
+    """What the live card shows of a contribution: who, and what they said."""
+
+    person_id: int | None
+    text: str
+
+
+class LiveAction(NamedTuple):
+    """What the live card shows of an agreed action."""
+
+    what: str
+    owner_id: int
+    due_on: date
+    done_at: datetime | None
+    dropped_at: datetime | None
+    dropped_reason: str | None
+
+
+class LivePerson(NamedTuple):
+    """What the live card needs of a person: a name to show, their Teams id (the card refreshes
+    for them), and whether they are in the team whose channel the session is in."""
+
+    id: int
+    name: str
+    email: str | None
+    teams_user_id: str | None
+    member: bool
+
+
+def _on_card[Row: (CardContribution, CardAction)](
+    model: type[Row], kind: int, *columns: Any
+) -> Select[Any]:
+    """`kind`, then these columns of the rows of one card of one session."""
+    return select(literal_column(str(kind), Integer), model.id, *columns).where(
+        model.card_key == bindparam("card_key"), model.session_id == bindparam("session_id")
     )
 
 
-# The live card's reads on every contribution, built once (building one costs every turn).
-_CARDS_CONTRIBUTIONS = _on_card(CardContribution)
-_CARDS_ACTIONS = _on_card(CardAction)
+# What the live card shows of its card, read on every press and built once (building it costs
+# every turn): the agreed actions (kind 0) and the contributions (kind 1), each in the order
+# they were written, in one statement of plain rows (the card only reads them: no ORM objects).
+# A contribution has no date or state: its row carries NULLs there (typed, for PostgreSQL).
+_ON_CARD = union_all(
+    _on_card(
+        CardAction,
+        0,
+        CardAction.owner_id,
+        CardAction.what,
+        CardAction.due_on,
+        CardAction.done_at,
+        CardAction.dropped_at,
+        CardAction.dropped_reason,
+    ),
+    _on_card(
+        CardContribution,
+        1,
+        CardContribution.person_id,
+        CardContribution.text,
+        cast(null(), Date),
+        cast(null(), UTCDateTime()),
+        cast(null(), UTCDateTime()),
+        cast(null(), Text),
+    ),
+).order_by(literal_column("1"), literal_column("2"))
 _TEAM_MEMBER = Person.id.in_(
     select(TeamMember.person_id)
     .join(ConversationRef, ConversationRef.team_pk == TeamMember.team_pk)
     .where(ConversationRef.id == bindparam("ref"))
 )
+_LIVE_PERSON = (Person.id, Person.name, Person.email, Person.teams_user_id)
 _PEOPLE_AND_TEAM = (
-    select(Person, _TEAM_MEMBER)
+    select(*_LIVE_PERSON, _TEAM_MEMBER)
     .where(
         Person.org_id == bindparam("org_id"),
         or_(Person.id.in_(bindparam("ids", expanding=True)), _TEAM_MEMBER),
     )
+    .order_by(Person.name)
+)
+_PEOPLE = (
+    select(*_LIVE_PERSON, false())
+    .where(Person.org_id == bindparam("org_id"), Person.id.in_(bindparam("ids", expanding=True)))
     .order_by(Person.name)
 )
 
@@ -194,6 +301,44 @@ class CardSessions(Repository):
         if not 0 < session_id <= MAX_ID:
             return None
         return await self.session.scalar(_SESSION, {"id": session_id, "org_id": org_id})
+
+    async def used(self, row: CardSession, now: datetime) -> None:
+        """Write that the session was just used: its participants as `row` has them, and
+        `updated_at`, in one Core UPDATE, and leave the row with nothing for a flush to write
+        (no unit-of-work pass on a contribution)."""
+        participants = list(row.participant_ids)
+        joined = inspect(row).attrs.participant_ids.history.has_changes()
+        if not joined and row.updated_at == now:
+            return  # nothing changed (a flush would write nothing either)
+        values = {"session_id": row.id, "participants": participants, "now": now}
+        await self.session.execute(_USED, values)
+        set_committed_value(row, "participant_ids", participants)
+        set_committed_value(row, "updated_at", now)
+
+    async def pressed(self, org_id: str, session_id: int) -> CardSession | None:
+        """The session a button was pressed on, if it is this organisation's, read with its
+        live-card update in one statement: `live_update` then needs no read of its own."""
+        if not 0 < session_id <= MAX_ID:
+            return None
+        values = {"id": session_id, "org_id": org_id, "live_key": live_update_key(session_id)}
+        found = (await self.session.execute(_SESSION_AND_LIVE_UPDATE, values)).first()
+        if found is None:
+            return None
+        row, item = found
+        self.session.info.setdefault(_LIVE_UPDATES, {})[row.id] = item
+        return row
+
+    async def live_update(self, row: CardSession) -> ScheduledItem | None:
+        """The scheduled item that redraws this session's posted card, if there is one: as read
+        with the session by `pressed` on this unit of work, else read now."""
+        known: dict[int, ScheduledItem | None] = self.session.info.get(_LIVE_UPDATES, {})
+        if row.id in known:
+            return known[row.id]
+        return await Schedule(self.session).get(row.org_id, live_update_key(row.id))
+
+    def forget_live_update(self, row: CardSession) -> None:
+        """The live-card update was just (re)scheduled: the next `live_update` reads it."""
+        self.session.info.get(_LIVE_UPDATES, {}).pop(row.id, None)
 
     async def open_in(self, org_id: str, place_key: str) -> CardSession | None:
         """The session still open in this place (the newest, should there be more)."""
@@ -247,25 +392,32 @@ class CardSessions(Repository):
         self, session_id: int, card_key: str | None = None
     ) -> Sequence[CardContribution]:
         """A session's contributions, oldest first: all of them, or one card's."""
-        if card_key is not None:
-            found = await self.session.scalars(
-                _CARDS_CONTRIBUTIONS, {"session_id": session_id, "card_key": card_key}
-            )
-            return found.all()
         return await self.rows(
             CardContribution, *given(CardContribution, card_key=card_key), session_id=session_id
         )
 
     async def actions(self, session_id: int, card_key: str | None = None) -> Sequence[CardAction]:
         """A session's agreed actions, oldest first: all of them, or one card's."""
-        if card_key is not None:
-            found = await self.session.scalars(
-                _CARDS_ACTIONS, {"session_id": session_id, "card_key": card_key}
-            )
-            return found.all()
         return await self.rows(
             CardAction, *given(CardAction, card_key=card_key), session_id=session_id
         )
+
+    async def on_card(
+        self, session_id: int, card_key: str
+    ) -> tuple[list[LiveContribution], list[LiveAction]]:
+        """What the live card shows of one card: its contributions and agreed actions, oldest
+        first, as plain rows, in one read."""
+        values = {"session_id": session_id, "card_key": card_key}
+        contributions: list[LiveContribution] = []
+        actions: list[LiveAction] = []
+        for kind, _, who, words, due_on, done_at, dropped_at, reason in await self.session.execute(
+            _ON_CARD, values
+        ):
+            if kind:
+                contributions.append(LiveContribution(who, words))
+            else:
+                actions.append(LiveAction(words, who, due_on, done_at, dropped_at, reason))
+        return contributions, actions
 
     async def action(self, action_id: int) -> CardAction | None:
         return await self.session.get(CardAction, action_id)
@@ -319,14 +471,19 @@ class CardSessions(Repository):
 
     async def people_and_team(
         self, org_id: str, ids: set[int], conversation_ref_id: int | None
-    ) -> tuple[Sequence[Person], list[int]]:
-        """These people and the members of the team whose channel the conversation is, in one
-        read: all their rows (by name), and which of them are the team's members."""
+    ) -> list[LivePerson]:
+        """These people and the members of the team whose channel the conversation is (none
+        for a chat), in one read, by name, as plain rows."""
+        values: dict[str, Any] = {"org_id": org_id, "ids": list(ids)}
         if conversation_ref_id is None:
-            return await Directory(self.session).people(org_id, ids), []
-        values = {"org_id": org_id, "ids": list(ids), "ref": conversation_ref_id}
-        rows = (await self.session.execute(_PEOPLE_AND_TEAM, values)).all()
-        return [p for p, _ in rows], [p.id for p, is_member in rows if is_member]
+            rows = await self.session.execute(_PEOPLE, values)
+        else:
+            rows = await self.session.execute(
+                _PEOPLE_AND_TEAM, {**values, "ref": conversation_ref_id}
+            )
+        return [
+            LivePerson(i, name, email, user, bool(member)) for i, name, email, user, member in rows
+        ]
 
     async def team_member_ids(self, conversation_ref_id: int | None) -> list[int]:
         """People known to be in the team whose channel this conversation is (none for chats)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from alembic import command
@@ -18,9 +18,13 @@ from storage.progression import (
     CardContribution,
     CardSession,
     CardSessions,
+    LiveAction,
+    LiveContribution,
     OwnDeck,
     OwnStrategicIssue,
+    live_update_key,
 )
+from storage.reminders import Schedule
 from tests.conftest import START
 
 ORG = "tenant-1"
@@ -121,6 +125,122 @@ async def test_sessions_someone_took_part_in(db: Database) -> None:
         assert not await repo.has_outcomes(first.id, "1.2")
         action = (await repo.actions(second.id))[0]
         assert action.due_on == date(2026, 12, 11)
+
+
+async def test_the_live_card_reads_one_cards_contributions_and_actions_as_plain_rows(
+    db: Database,
+) -> None:
+    """Actions and contributions come in one read (cut 48), each oldest first, with an action's
+    dates and state as stored; another card's, another session's are not in it."""
+    coach, tom, mia = await _people(db, "coach", "tom", "mia")
+    done = START + timedelta(days=1)
+    async with db.unit_of_work() as uow:
+        repo = CardSessions(uow.session)
+        row, other = repo.add(_session(coach)), repo.add(_session(coach, place="channel:english"))
+        await uow.session.flush()
+        for session_id, key, who, words in [
+            (row.id, "1.1", tom, "Routes"),
+            (row.id, "1.2", tom, "Not this card"),
+            (other.id, "1.1", tom, "Not this session"),
+            (row.id, "1.1", None, "Someone gone"),
+            (row.id, "1.1", mia, "Jobs"),
+        ]:
+            uow.session.add(
+                CardContribution(
+                    session_id=session_id, card_key=key, person_id=who, text=words, created_at=START
+                )
+            )
+        for what, owner, done_at, dropped_at, reason in [
+            ("Map routes", mia, None, None, None),
+            ("Ask employers", tom, done, None, None),
+            ("Visit", coach, None, done, "No budget"),
+        ]:
+            uow.session.add(
+                CardAction(
+                    session_id=row.id,
+                    card_key="1.1",
+                    what=what,
+                    owner_id=owner,
+                    due_on=date(2026, 12, 11),
+                    done_at=done_at,
+                    dropped_at=dropped_at,
+                    dropped_reason=reason,
+                    created_at=START,
+                )
+            )
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        contributions, actions = await CardSessions(uow.session).on_card(row.id, "1.1")
+        assert contributions == [
+            LiveContribution(tom, "Routes"),
+            LiveContribution(None, "Someone gone"),
+            LiveContribution(mia, "Jobs"),
+        ]
+        assert actions == [
+            LiveAction("Map routes", mia, date(2026, 12, 11), None, None, None),
+            LiveAction("Ask employers", tom, date(2026, 12, 11), done, None, None),
+            LiveAction("Visit", coach, date(2026, 12, 11), None, done, "No budget"),
+        ]
+        assert await CardSessions(uow.session).on_card(row.id, "1.3") == ([], [])
+
+
+async def test_a_press_reads_the_session_with_its_live_card_update(db: Database) -> None:
+    """`pressed` reads the session and the scheduled item that redraws its posted card in one
+    statement; `live_update` then gives that item without reading it again (cut 46)."""
+    (coach,) = await _people(db, "coach")
+    async with db.unit_of_work() as uow:
+        row = CardSessions(uow.session).add(_session(coach))
+        ref = await Directory(uow.session).conversation(ORG, "19:maths@thread.tacv2")
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        repo = CardSessions(uow.session)
+        pressed = await repo.pressed(ORG, row.id)
+        assert pressed is not None and await repo.live_update(pressed) is None
+        assert await repo.pressed("another-tenant", row.id) is None
+        await Schedule(uow.session).put(
+            ORG,
+            live_update_key(row.id),
+            "cards.live",
+            START,
+            START,
+            conversation_ref_id=ref.id if ref else None,
+            person_id=None if ref else coach,
+            payload={"session": row.id, "side": "front"},
+        )
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        repo = CardSessions(uow.session)
+        pressed = await repo.pressed(ORG, row.id)
+        assert pressed is not None
+        item = await repo.live_update(pressed)
+        assert item is not None and item.key == f"cards-live:{row.id}" and item.state == "pending"
+        repo.forget_live_update(pressed)
+        again = await repo.live_update(pressed)  # read afresh: the same row
+        assert again is item
+
+
+async def test_a_contribution_writes_who_took_part_and_leaves_nothing_to_flush(
+    db: Database,
+) -> None:
+    """`used` (cut 49) writes the participants and `updated_at` in one Core UPDATE and leaves
+    the row clean, so the commit has no unit of work to run; nothing changed, nothing written."""
+    coach, tom = await _people(db, "coach", "tom")
+    later = START + timedelta(minutes=5)
+    async with db.unit_of_work() as uow:
+        row = CardSessions(uow.session).add(_session(coach))
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        repo = CardSessions(uow.session)
+        pressed = await repo.pressed(ORG, row.id)
+        assert pressed is not None
+        pressed.participant_ids = [*pressed.participant_ids, tom]
+        await repo.used(pressed, later)
+        assert not uow.session.is_modified(pressed) and not uow.session.dirty
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        stored = await CardSessions(uow.session).get(ORG, row.id)
+        assert stored is not None
+        assert stored.participant_ids == [tom] and stored.updated_at == later
 
 
 async def test_export_tokens_leave_the_schema_and_no_session_loses_its_work(

@@ -63,6 +63,7 @@ async def turn_kinds(teams: TeamsClient) -> dict[str, Any]:
                 "cards.contribute",
                 {"session": session, "position": 0, "contribution": f"Idea {next(ids)}"},
                 MATHS,
+                reply_to="bot-card-1",  # the card posted in the channel: its update is kept
             )
         ),
         "referral": referral,

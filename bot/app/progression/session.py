@@ -70,16 +70,18 @@ from cards.progression import (
     setup_card,
     summary_card,
 )
-from storage.models import Person
 from storage.people import Directory
 from storage.progression import (
     CardAction,
     CardContribution,
     CardSession,
     CardSessions,
+    LiveAction,
+    LiveContribution,
     OwnDeck,
     OwnLeadQuestion,
     OwnStrategicIssue,
+    live_update_key,
 )
 from storage.reminders import PENDING, Schedule
 
@@ -149,17 +151,44 @@ def _ids(value: object) -> object:
 # --------------------------------------------------------------------------- rendering a session
 
 
-def _action_what(action: CardAction) -> str:
+def _action_what(action: CardAction | LiveAction) -> str:
     if action.dropped_at is not None:
         return f"{action.what} (not doing it: {action.dropped_reason or 'no reason given'})"
     return action.what
 
 
-def _names(people: Sequence[Person], ids: set[int]) -> dict[int, str]:
+def _owner_choices(
+    around: list[int], names: dict[int, str], viewer_id: int
+) -> list[tuple[str, str]]:
+    """Who can own an action, as (name, person id) by name; a picker shows real names only."""
+    return sorted(
+        (
+            (names.get(pid) or ("You" if pid == viewer_id else ""), str(pid))
+            for pid in around
+            if pid in names or pid == viewer_id
+        ),
+        key=lambda choice: choice[0].lower(),
+    )
+
+
+class _Known(Protocol):
+    """A person as a card names them (a stored row, or the live card's plain row)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def teams_user_id(self) -> str | None: ...
+
+
+def _names(people: Sequence[_Known], ids: set[int]) -> dict[int, str]:
     return {p.id: p.name or p.email or "" for p in people if p.id in ids and (p.name or p.email)}
 
 
-def _user_ids(people: Sequence[Person], row: CardSession) -> list[str]:
+def _user_ids(people: Sequence[_Known], row: CardSession) -> list[str]:
     """Whom the card refreshes for: its facilitator and everyone who took part."""
     ids = {row.facilitator_id, *row.participant_ids}
     return [p.teams_user_id for p in people if p.id in ids and p.teams_user_id]
@@ -237,19 +266,19 @@ class SessionView:
         if question is None:
             return await self.summary(row)
         issue = deck.issue(question.issue_number)
-        contributions = list(await self.repo.contributions(row.id, key))
+        contributions, actions = await self.repo.on_card(row.id, key)
         adding = showing.adding
         if adding is not None and adding.card_key == key:
-            contributions.append(adding)
-        actions = await self.repo.actions(row.id, key)
+            contributions.append(LiveContribution(adding.person_id, adding.text))
         contributors = {c.person_id for c in contributions if c.person_id}
         # One read for the names shown, the people the card refreshes for and the team's
         # members (who, with those in `people_around`, can own an action).
-        people, members = await self.repo.people_and_team(
+        people = await self.repo.people_and_team(
             self.org_id,
             {row.facilitator_id, viewer_id, *row.participant_ids} | contributors,
             row.conversation_ref_id,
         )
+        members = [p.id for p in people if p.member]
         around = list(dict.fromkeys([row.facilitator_id, viewer_id, *row.participant_ids]))
         around += [m for m in members if m not in around]
         named = set(around) | contributors
@@ -274,14 +303,10 @@ class SessionView:
                     for a in actions
                 ],
                 side=showing.side,
-                owner_choices=sorted(
-                    (
-                        (names.get(pid) or ("You" if pid == viewer_id else ""), str(pid))
-                        for pid in around
-                        if pid in names or pid == viewer_id  # a picker shows real names only
-                    ),
-                    key=lambda choice: choice[0].lower(),
-                ),
+                # Only the action form has the "Who" picker (a front or back press skips it).
+                owner_choices=_owner_choices(around, names, viewer_id)
+                if showing.side == "action"
+                else (),
                 default_owner=str(viewer_id),
                 default_due=(
                     rules.today_in_london(self.now) + timedelta(days=DEFAULT_DUE_DAYS)
@@ -407,7 +432,7 @@ async def _load(ctx: HandlerContext, values: dict[str, Any]) -> CardSession | Re
     session_id = _int(values.get("session"))
     row = None
     if session_id is not None:
-        row = await CardSessions(ctx.uow.session).get(ctx.turn.org_id, session_id)
+        row = await CardSessions(ctx.uow.session).pressed(ctx.turn.org_id, session_id)
     if row is None:
         return Reply.text(NOT_FOUND)
     if not ctx.can(Permission.TAKE_PART_IN_CARDS, _subject(ctx, row)):
@@ -425,6 +450,7 @@ def _remember_message(ctx: HandlerContext, row: CardSession) -> None:
         and turn.reply_to_id
         and row.way != rules.WayOfWorking.ALONE.value
         and place_key(turn.where) == row.place_key
+        and row.live_activity_id != turn.reply_to_id[:200]  # unchanged: nothing to flush
     ):
         row.live_activity_id = turn.reply_to_id[:200]
 
@@ -438,23 +464,25 @@ async def _share(ctx: HandlerContext, row: CardSession, side: Side = "front") ->
     """
     if not row.live_activity_id or row.conversation_ref_id is None:
         return
-    schedule = Schedule(ctx.uow.session)
-    key = f"cards-live:{row.id}"
+    repo = CardSessions(ctx.uow.session)
     payload = {"session": row.id, "side": side}
-    waiting = await schedule.get(row.org_id, key)
+    waiting = await repo.live_update(row)  # read with the session when a button was pressed
     if waiting is not None and waiting.state == PENDING:
-        waiting.payload = payload
+        if waiting.payload != payload:  # unchanged: nothing to flush
+            waiting.payload = payload
         return
     now = ctx.services.clock.now()
-    await schedule.put(
+    await Schedule(ctx.uow.session).put(
         row.org_id,
-        key,
+        live_update_key(row.id),
         LIVE_KIND,
         now,
         now,
         conversation_ref_id=row.conversation_ref_id,
         payload=payload,
+        existing=waiting,
     )
+    repo.forget_live_update(row)
 
 
 async def render_live(ctx: NoticeContext) -> Message | None:
@@ -742,8 +770,9 @@ async def contribute(ctx: HandlerContext, form: ContributionForm, found: _Runnin
     with ctx.uow.session.no_autoflush:
         reply = await _show(ctx, row, notice="Added. Thank you.", adding=added)
         await _share(ctx, row)
-    await CardSessions(ctx.uow.session).add_contribution(added)
-    await _took_part(ctx, row, now)
+    repo = CardSessions(ctx.uow.session)
+    await repo.add_contribution(added)
+    await repo.used(row, now)  # `_join`ed above; a Core UPDATE, no flush
     return reply
 
 
