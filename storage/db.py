@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")  # where pysqlite begins a transaction
 WRITER_WAIT = 30.0  # seconds a writer queues in the process; SQLite's own busy timeout too
 PING_AFTER = 5.0  # seconds a PostgreSQL connection may sit in the pool before it is pinged
+POOL_SIZE = 30  # connections a pool keeps, and the most it opens (either database)
 
 
 IN_LOOP = ("SELECT", "INSERT", "UPDATE", "DELETE", "REPLACE", "WITH")  # run on the event loop
@@ -456,9 +457,17 @@ class DeferredBeginDBAPI(AsyncAdapt_asyncpg_dbapi):
 
 def make_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
+        # `POOL_SIZE` kept, none opened beyond them, as on PostgreSQL (cut 27; SQLAlchemy's
+        # default was 5 kept and 10 overflow): an overflow connection was closed when given
+        # back and opened again for the next busy moment, and each open starts aiosqlite's
+        # thread, runs the PRAGMAs below and, on its first statement, reads the schema and
+        # prepares every statement afresh (pysqlite's statement cache is per connection).
+        # At 32 turns at once that was a connect every four or five turns (cut 60).
         engine = create_async_engine(
             url,
             connect_args={"timeout": WRITER_WAIT},
+            pool_size=POOL_SIZE,
+            max_overflow=0,
             hide_parameters=True,
             module=OneHandOffDBAPI(aiosqlite, sqlite3),
         )
@@ -484,7 +493,7 @@ def make_engine(url: str) -> AsyncEngine:
     # (a `help` holds its connection for one round trip). No `pool_pre_ping`: see `IdlePing`.
     return create_async_engine(
         url,
-        pool_size=30,
+        pool_size=POOL_SIZE,
         max_overflow=0,
         hide_parameters=True,
         isolation_level="READ COMMITTED",
