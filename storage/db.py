@@ -49,6 +49,8 @@ WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")  # where pysqlite begins a tr
 WRITER_WAIT = 30.0  # seconds a writer queues in the process; SQLite's own busy timeout too
 PING_AFTER = 5.0  # seconds a PostgreSQL connection may sit in the pool before it is pinged
 POOL_SIZE = 30  # connections a pool keeps, and the most it opens (either database)
+CHECKPOINT_EVERY = 100  # SQLite commits between two WAL checkpoints, run on aiosqlite's thread
+WAL_PAGES = 10_000  # pages past which SQLite checkpoints the WAL itself, wherever it commits
 
 
 IN_LOOP = ("SELECT", "INSERT", "UPDATE", "DELETE", "REPLACE", "WITH")  # run on the event loop
@@ -269,12 +271,17 @@ class OneHandOffConnection(AsyncAdapt_aiosqlite_connection):
     the session's rollback, then the pool's reset on return). A rollback and a commit run on
     the event loop too. In WAL mode a commit meets no lock (one that does, in rollback-journal
     mode, is tried again on the thread, which waits); it appends the transaction to the WAL
-    (no fsync with `synchronous=NORMAL`) and, once the WAL passes ~1,000 pages, checkpoints
-    it into the database file, fsyncs included: about one commit in a hundred of a card
-    submit's size, 1-35 ms, ~0.13 ms a commit on average. A first version committed on the
-    thread: with a commit always in flight at 32 turns at once, every statement on the loop
-    gave up the GIL to a committing thread and waited to get it back: HA27 saves ran at a
-    third to a half of the turns per second."""
+    (no fsync with `synchronous=NORMAL`). A first version committed on the thread: with a
+    commit always in flight at 32 turns at once, every statement on the loop gave up the GIL to
+    a committing thread and waited to get it back: HA27 saves ran at a third to a half of the
+    turns per second.
+
+    The WAL checkpoint (copying the WAL into the database file, fsyncs included: 1-35 ms) is
+    no longer SQLite's automatic one, which ran inside the commit that took the WAL past 1,000
+    pages, on the event loop, and held every turn up meanwhile: every `CHECKPOINT_EVERY`th
+    commit, its connection checkpoints on its thread (PASSIVE), and only that turn waits.
+    SQLite's own still runs past `WAL_PAGES` (a bulk import's large commits): the WAL stays
+    bounded either way (cut 62)."""
 
     __slots__ = ()
     _cursor_cls = OneHandOffCursor
@@ -307,6 +314,17 @@ class OneHandOffConnection(AsyncAdapt_aiosqlite_connection):
                 await_only(driver._execute(driver._conn.commit))  # SQLite's busy wait: thread
         except Exception as error:
             self._handle_exception(error)
+        if cast(OneHandOffDBAPI, self.dbapi).committed():
+            try:
+                await_only(driver._execute(_checkpoint, driver._conn))
+            except Exception as error:  # committed all the same; the next checkpoint catches up
+                log.warning("a WAL checkpoint failed: %s", error)
+
+
+def _checkpoint(conn: sqlite3.Connection) -> None:
+    """On aiosqlite's thread: copy the WAL into the database file as far as readers allow
+    (PASSIVE: waits for nobody), so the next writers start the WAL over from its beginning."""
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
 def _commit_here(conn: sqlite3.Connection) -> bool:
@@ -324,6 +342,16 @@ class OneHandOffDBAPI(AsyncAdapt_aiosqlite_dbapi):
     """SQLAlchemy's aiosqlite DBAPI adapter, whose connections are `LoopConnection`s used
     through `OneHandOffCursor`. Made per engine (`create_async_engine(module=...)`);
     SQLAlchemy's own classes are left as they are."""
+
+    def __init__(self, aiosqlite: Any, sqlite: Any) -> None:
+        super().__init__(aiosqlite, sqlite)
+        self.commits = 0  # commits on this engine's connections (see `committed`)
+
+    def committed(self) -> bool:
+        """Count a commit; True for every `CHECKPOINT_EVERY`th, whose connection then
+        checkpoints the WAL on its thread."""
+        self.commits += 1
+        return self.commits % CHECKPOINT_EVERY == 0
 
     def connect(self, *arg: Any, **kw: Any) -> OneHandOffConnection:
         # What aiosqlite.connect does, with its connection class.
@@ -478,6 +506,7 @@ def make_engine(url: str) -> AsyncEngine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute(f"PRAGMA wal_autocheckpoint={WAL_PAGES}")
             cur.close()
 
         return engine

@@ -21,8 +21,10 @@ from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import (
+    CHECKPOINT_EVERY,
     POOL_SIZE,
     ROWS_IN_LOOP,
+    WAL_PAGES,
     YIELD_EVERY,
     Database,
     LoopConnection,
@@ -290,3 +292,26 @@ async def test_busy_moments_open_no_connection_the_pool_has_opened_before(db: Da
             first = len(opened)
     assert first == POOL_SIZE
     assert len(opened) == POOL_SIZE  # none opened again
+
+
+async def test_the_wal_is_checkpointed_on_the_thread_not_in_a_commit_on_the_loop(
+    db: Database,
+) -> None:
+    """SQLite's own checkpoint ran inside the commit that took the WAL past 1,000 pages, on the
+    event loop (1-35 ms with its fsyncs, every turn held up); now every `CHECKPOINT_EVERY`th
+    commit checkpoints on its connection's thread, and SQLite's own waits for `WAL_PAGES`."""
+    loop_thread = threading.get_ident()
+    async with db.engine.connect() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert isinstance(driver, LoopConnection)
+        assert (await conn.exec_driver_sql("PRAGMA wal_autocheckpoint")).scalar() == WAL_PAGES
+        traced = tracing_threads(driver)
+        for i in range(CHECKPOINT_EVERY * 2):
+            await conn.execute(text("INSERT INTO t (v) VALUES (:v)"), {"v": f"v{i}"})
+            await conn.commit()
+        checkpoints = [ran_on for sql, ran_on in traced if "wal_checkpoint" in sql]
+        assert len(checkpoints) == 2  # the fixture's CREATE TABLE was the engine's first commit
+        assert loop_thread not in checkpoints
+        commits = [ran_on for sql, ran_on in traced if sql == "COMMIT"]
+        assert set(commits) == {loop_thread}  # the commits themselves stay on the loop
+        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 200
