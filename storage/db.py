@@ -48,7 +48,9 @@ log = logging.getLogger(__name__)
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")  # where pysqlite begins a transaction
 WRITER_WAIT = 30.0  # seconds a writer queues in the process; SQLite's own busy timeout too
 PING_AFTER = 5.0  # seconds a PostgreSQL connection may sit in the pool before it is pinged
-POOL_SIZE = 30  # connections a pool keeps, and the most it opens (either database)
+# Connections a pool keeps, and the most it opens (either database): the 32 turns at once the
+# targets name, each with its own, and room for the in-process worker and the health probe.
+POOL_SIZE = 40
 CHECKPOINT_EVERY = 100  # SQLite commits between two WAL checkpoints, run on aiosqlite's thread
 WAL_PAGES = 10_000  # pages past which SQLite checkpoints the WAL itself, wherever it commits
 
@@ -514,12 +516,13 @@ def make_engine(url: str) -> AsyncEngine:
     # READ COMMITTED said, not left to the server's default: `DeferredBeginConnection` runs
     # the reads before a unit of work's first write outside its transaction, which is the same
     # only at READ COMMITTED.
-    # 30 connections kept, none opened beyond them: the same most-at-once as before (10 kept
-    # and 20 overflow), but an overflow connection was closed when given back and opened
-    # again for the next busy moment (a connect is several round trips, and asyncpg's and
-    # SQLAlchemy's set-up queries, and a cold statement cache), so at 32 turns at once the
-    # pool opened a connection every other turn. A turn past the 30th waits for a free one
-    # (a `help` holds its connection for one round trip). No `pool_pre_ping`: see `IdlePing`.
+    # `POOL_SIZE` connections kept, none opened beyond them. 10 kept and 20 overflow closed an
+    # overflow connection when given back and opened it again for the next busy moment (a
+    # connect is several round trips, and asyncpg's and SQLAlchemy's set-up queries, and a
+    # cold statement cache), so at 32 turns at once the pool opened a connection every other
+    # turn (cut 27). With 30 kept, the 31st and 32nd turn at once waited for another's whole
+    # turn: p99 twice p50 (cut 63). A turn past the `POOL_SIZE`th waits for a free one.
+    # No `pool_pre_ping`: see `IdlePing`.
     return create_async_engine(
         url,
         pool_size=POOL_SIZE,

@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import (
     CHECKPOINT_EVERY,
-    POOL_SIZE,
     ROWS_IN_LOOP,
     WAL_PAGES,
     YIELD_EVERY,
@@ -270,28 +269,6 @@ async def test_rows_counts_many_and_errors_read_as_before(db: Database) -> None:
         await conn.rollback()
         streamed = await conn.stream(text("SELECT v FROM t ORDER BY id"))  # SQLAlchemy's own
         assert [row async for row in streamed] == [("a!",), ("b!",)]
-
-
-async def test_busy_moments_open_no_connection_the_pool_has_opened_before(db: Database) -> None:
-    """32 units of work at once, three times: the pool opens its connections in the first
-    busy moment and keeps them. SQLAlchemy's default (5 kept, 10 overflow) closed the overflow
-    connections when they came back and opened them again each time (a thread, PRAGMAs and
-    the schema read and statements prepared afresh on each)."""
-    await db.engine.dispose()
-    opened: list[object] = []
-    event.listen(db.engine.sync_engine.pool, "connect", lambda dbapi, _: opened.append(dbapi))
-
-    async def unit() -> None:
-        async with db.unit_of_work() as uow:
-            await uow.session.execute(text("SELECT count(*) FROM t"))
-            await asyncio.sleep(0.01)  # e.g. waiting for Teams, holding the connection
-
-    for busy in range(3):
-        await asyncio.gather(*(unit() for _ in range(32)))
-        if busy == 0:
-            first = len(opened)
-    assert first == POOL_SIZE
-    assert len(opened) == POOL_SIZE  # none opened again
 
 
 async def test_the_wal_is_checkpointed_on_the_thread_not_in_a_commit_on_the_loop(
