@@ -146,7 +146,7 @@ async def _worker(settings: object, once: bool, interval: float | None) -> int:
 
     assert isinstance(settings, Settings)
     clock = SystemClock()
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, pool_size=settings.db_pool_size)
     connector = Connector(make_token_source(settings))
     try:
         await db.migrate()

@@ -41,6 +41,14 @@ class Settings(BaseSettings):
         description="Comma-separated UPNs/emails who are org admins wherever they appear.",
     )
     run_worker: bool = _tlc("run_worker", True)
+    db_pool_size: int = _tlc(
+        "db_pool_size",
+        40,
+        ge=1,
+        le=1000,
+        description="Database connections one instance keeps (and the most it opens). On "
+        "PostgreSQL, instances x this must stay under the server's max_connections.",
+    )
     proactive_rate: float = _tlc(
         "proactive_rate",
         47.0,

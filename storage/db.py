@@ -50,6 +50,8 @@ WRITER_WAIT = 30.0  # seconds a writer queues in the process; SQLite's own busy 
 PING_AFTER = 5.0  # seconds a PostgreSQL connection may sit in the pool before it is pinged
 # Connections a pool keeps, and the most it opens (either database): the 32 turns at once the
 # targets name, each with its own, and room for the in-process worker and the health probe.
+# Per instance: on PostgreSQL, instances x POOL_SIZE must stay under the server's
+# max_connections (100 by default), so several instances set TLC_DB_POOL_SIZE lower.
 POOL_SIZE = 40
 CHECKPOINT_EVERY = 100  # SQLite commits between two WAL checkpoints, run on aiosqlite's thread
 WAL_PAGES = 10_000  # pages past which SQLite checkpoints the WAL itself, wherever it commits
@@ -485,7 +487,7 @@ class DeferredBeginDBAPI(AsyncAdapt_asyncpg_dbapi):
         return await_only(DeferredBeginConnection.create(self, creator(*arg, **kw), **options))
 
 
-def make_engine(url: str) -> AsyncEngine:
+def make_engine(url: str, pool_size: int = POOL_SIZE) -> AsyncEngine:
     if url.startswith("sqlite"):
         # `POOL_SIZE` kept, none opened beyond them, as on PostgreSQL (cut 27; SQLAlchemy's
         # default was 5 kept and 10 overflow): an overflow connection was closed when given
@@ -496,7 +498,7 @@ def make_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(
             url,
             connect_args={"timeout": WRITER_WAIT},
-            pool_size=POOL_SIZE,
+            pool_size=pool_size,
             max_overflow=0,
             hide_parameters=True,
             module=OneHandOffDBAPI(aiosqlite, sqlite3),
@@ -525,7 +527,7 @@ def make_engine(url: str) -> AsyncEngine:
     # No `pool_pre_ping`: see `IdlePing`.
     return create_async_engine(
         url,
-        pool_size=POOL_SIZE,
+        pool_size=pool_size,
         max_overflow=0,
         hide_parameters=True,
         isolation_level="READ COMMITTED",
@@ -608,9 +610,11 @@ class SQLiteWriters:
 class Database:
     """One per process: the engine and a session factory."""
 
-    def __init__(self, url: str, *, ping_after: float = PING_AFTER) -> None:
+    def __init__(
+        self, url: str, *, ping_after: float = PING_AFTER, pool_size: int = POOL_SIZE
+    ) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, pool_size)
         if self.is_postgres:
             IdlePing(self.engine, ping_after)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)

@@ -308,7 +308,7 @@ def create_app(
     tasks: list[asyncio.Task[None]] = []
 
     async def startup(app: web.Application) -> None:
-        database = db or Database(settings.database_url)
+        database = db or Database(settings.database_url, pool_size=settings.db_pool_size)
         await database.migrate()
         connector = Connector(make_token_source(settings))
         router, help_ = build_router()

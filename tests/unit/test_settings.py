@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from bot.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings
+from storage.db import POOL_SIZE, Database
 
 
 def test_defaults_are_local_mode_on_a_sqlite_file(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -17,6 +19,21 @@ def test_defaults_are_local_mode_on_a_sqlite_file(monkeypatch: pytest.MonkeyPatc
     assert settings.local_mode
     assert settings.database_url == DEFAULT_DATABASE_URL
     assert settings.port == 3978
+
+
+def test_the_pool_size_is_a_setting_that_reaches_the_engine(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Several instances on one PostgreSQL server share its max_connections: each instance's
+    pool (kept and most opened) is `TLC_DB_POOL_SIZE`, 40 unless set."""
+    monkeypatch.delenv("TLC_DB_POOL_SIZE", raising=False)
+    assert load_settings().db_pool_size == POOL_SIZE == 40
+    monkeypatch.setenv("TLC_DB_POOL_SIZE", "12")
+    settings = load_settings()
+    assert settings.db_pool_size == 12
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/pool.db", pool_size=settings.db_pool_size)
+    pool = db.engine.sync_engine.pool
+    assert (pool.size(), pool._max_overflow) == (12, 0)  # type: ignore[attr-defined]
 
 
 def test_bot_framework_names_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
