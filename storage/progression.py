@@ -13,8 +13,8 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    case,
     cast,
-    false,
     func,
     inspect,
     literal_column,
@@ -240,11 +240,21 @@ def _on_card[Row: (CardContribution, CardAction)](
     )
 
 
-# What the live card shows of its card, read on every press and built once (building it costs
-# every turn): the agreed actions (kind 0) and the contributions (kind 1), each in the order
-# they were written, in one statement of plain rows (the card only reads them: no ORM objects).
-# A contribution has no date or state: its row carries NULLs there (typed, for PostgreSQL).
-_ON_CARD = union_all(
+_TEAM_MEMBER = Person.id.in_(
+    select(TeamMember.person_id)
+    .join(ConversationRef, ConversationRef.team_pk == TeamMember.team_pk)
+    .where(ConversationRef.id == bindparam("ref"))
+)
+_NO_TEXT = cast(null(), Text)
+# What the live card shows, read on every press and built once (building it costs every turn),
+# in one statement of plain rows (the card only reads them: no ORM objects): the agreed actions
+# (kind 0) and the contributions (kind 1) of its card, each in the order they were written; and
+# the people it names or refreshes for (kind 2), by name: those given, whoever contributed to the
+# card, and the members of the team whose channel the session is in (none for a chat, whose
+# `ref` matches no team). A row carries NULLs (typed, for PostgreSQL) where its kind has nothing.
+# Columns: kind, id, who (a person's: 1 if a team member), words (a person's: name), due_on,
+# done_at, dropped_at, reason (a person's: email), Teams user id, and the name people sort by.
+_LIVE_ROWS = union_all(
     _on_card(
         CardAction,
         0,
@@ -254,6 +264,8 @@ _ON_CARD = union_all(
         CardAction.done_at,
         CardAction.dropped_at,
         CardAction.dropped_reason,
+        _NO_TEXT,
+        _NO_TEXT,
     ),
     _on_card(
         CardContribution,
@@ -263,28 +275,43 @@ _ON_CARD = union_all(
         cast(null(), Date),
         cast(null(), UTCDateTime()),
         cast(null(), UTCDateTime()),
-        cast(null(), Text),
+        _NO_TEXT,
+        _NO_TEXT,
+        _NO_TEXT,
     ),
-).order_by(literal_column("1"), literal_column("2"))
-_TEAM_MEMBER = Person.id.in_(
-    select(TeamMember.person_id)
-    .join(ConversationRef, ConversationRef.team_pk == TeamMember.team_pk)
-    .where(ConversationRef.id == bindparam("ref"))
-)
-_LIVE_PERSON = (Person.id, Person.name, Person.email, Person.teams_user_id)
-_PEOPLE_AND_TEAM = (
-    select(*_LIVE_PERSON, _TEAM_MEMBER)
-    .where(
+    select(
+        literal_column("2", Integer),
+        Person.id,
+        case((_TEAM_MEMBER, 1), else_=0),
+        Person.name,
+        cast(null(), Date),
+        cast(null(), UTCDateTime()),
+        cast(null(), UTCDateTime()),
+        Person.email,
+        Person.teams_user_id,
+        Person.name,
+    ).where(
         Person.org_id == bindparam("org_id"),
-        or_(Person.id.in_(bindparam("ids", expanding=True)), _TEAM_MEMBER),
-    )
-    .order_by(Person.name)
-)
-_PEOPLE = (
-    select(*_LIVE_PERSON, false())
-    .where(Person.org_id == bindparam("org_id"), Person.id.in_(bindparam("ids", expanding=True)))
-    .order_by(Person.name)
-)
+        or_(
+            Person.id.in_(bindparam("ids", expanding=True)),
+            Person.id.in_(
+                select(CardContribution.person_id).where(
+                    CardContribution.card_key == bindparam("card_key"),
+                    CardContribution.session_id == bindparam("session_id"),
+                )
+            ),
+            _TEAM_MEMBER,
+        ),
+    ),
+).order_by(literal_column("1"), literal_column("10"), literal_column("2"))
+
+
+class LiveRows(NamedTuple):
+    """What the live card shows of one card (`CardSessions.live_rows`)."""
+
+    contributions: list[LiveContribution]
+    actions: list[LiveAction]
+    people: list[LivePerson]
 
 
 class CardSessions(Repository):
@@ -402,22 +429,30 @@ class CardSessions(Repository):
             CardAction, *given(CardAction, card_key=card_key), session_id=session_id
         )
 
-    async def on_card(
-        self, session_id: int, card_key: str
-    ) -> tuple[list[LiveContribution], list[LiveAction]]:
-        """What the live card shows of one card: its contributions and agreed actions, oldest
-        first, as plain rows, in one read."""
-        values = {"session_id": session_id, "card_key": card_key}
-        contributions: list[LiveContribution] = []
-        actions: list[LiveAction] = []
-        for kind, _, who, words, due_on, done_at, dropped_at, reason in await self.session.execute(
-            _ON_CARD, values
-        ):
-            if kind:
-                contributions.append(LiveContribution(who, words))
+    async def live_rows(
+        self, org_id: str, session_id: int, card_key: str, ids: set[int], ref: int | None
+    ) -> LiveRows:
+        """What the live card shows of one card, as plain rows, in one read: its contributions
+        and agreed actions, oldest first; and, by name, the people `ids`, whoever contributed to
+        the card, and the members of the team whose channel the conversation `ref` is (none for
+        a chat), each saying whether they are one."""
+        values = {
+            "session_id": session_id,
+            "card_key": card_key,
+            "org_id": org_id,
+            "ids": list(ids),
+            "ref": ref,
+        }
+        found = LiveRows([], [], [])
+        rows = await self.session.execute(_LIVE_ROWS, values)
+        for kind, id_, who, words, due_on, done_at, dropped_at, reason, user, _ in rows:
+            if kind == 1:
+                found.contributions.append(LiveContribution(who, words))
+            elif kind == 0:
+                found.actions.append(LiveAction(words, who, due_on, done_at, dropped_at, reason))
             else:
-                actions.append(LiveAction(words, who, due_on, done_at, dropped_at, reason))
-        return contributions, actions
+                found.people.append(LivePerson(id_, words, reason, user, bool(who)))
+        return found
 
     async def action(self, action_id: int) -> CardAction | None:
         return await self.session.get(CardAction, action_id)
@@ -468,22 +503,6 @@ class CardSessions(Repository):
 
     async def conversation_ref(self, org_id: str, conversation_id: str) -> ConversationRef | None:
         return await Directory(self.session).conversation(org_id, conversation_id)
-
-    async def people_and_team(
-        self, org_id: str, ids: set[int], conversation_ref_id: int | None
-    ) -> list[LivePerson]:
-        """These people and the members of the team whose channel the conversation is (none
-        for a chat), in one read, by name, as plain rows."""
-        values: dict[str, Any] = {"org_id": org_id, "ids": list(ids)}
-        if conversation_ref_id is None:
-            rows = await self.session.execute(_PEOPLE, values)
-        else:
-            rows = await self.session.execute(
-                _PEOPLE_AND_TEAM, {**values, "ref": conversation_ref_id}
-            )
-        return [
-            LivePerson(i, name, email, user, bool(member)) for i, name, email, user, member in rows
-        ]
 
     async def team_member_ids(self, conversation_ref_id: int | None) -> list[int]:
         """People known to be in the team whose channel this conversation is (none for chats)."""

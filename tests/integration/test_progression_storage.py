@@ -20,6 +20,7 @@ from storage.progression import (
     CardSessions,
     LiveAction,
     LiveContribution,
+    LivePerson,
     OwnDeck,
     OwnStrategicIssue,
     live_update_key,
@@ -131,8 +132,10 @@ async def test_the_live_card_reads_one_cards_contributions_and_actions_as_plain_
     db: Database,
 ) -> None:
     """Actions and contributions come in one read (cut 48), each oldest first, with an action's
-    dates and state as stored; another card's, another session's are not in it."""
-    coach, tom, mia = await _people(db, "coach", "tom", "mia")
+    dates and state as stored; another card's, another session's are not in it. The people
+    named come in the same read (cut 65): those asked for and the card's contributors, by name;
+    nobody else."""
+    coach, tom, mia, zed = await _people(db, "coach", "tom", "mia", "zed")
     done = START + timedelta(days=1)
     async with db.unit_of_work() as uow:
         repo = CardSessions(uow.session)
@@ -142,6 +145,7 @@ async def test_the_live_card_reads_one_cards_contributions_and_actions_as_plain_
             (row.id, "1.1", tom, "Routes"),
             (row.id, "1.2", tom, "Not this card"),
             (other.id, "1.1", tom, "Not this session"),
+            (other.id, "1.1", zed, "Not this session either"),
             (row.id, "1.1", None, "Someone gone"),
             (row.id, "1.1", mia, "Jobs"),
         ]:
@@ -170,7 +174,9 @@ async def test_the_live_card_reads_one_cards_contributions_and_actions_as_plain_
             )
         await uow.commit()
     async with db.unit_of_work() as uow:
-        contributions, actions = await CardSessions(uow.session).on_card(row.id, "1.1")
+        contributions, actions, people = await CardSessions(uow.session).live_rows(
+            ORG, row.id, "1.1", {coach}, None
+        )
         assert contributions == [
             LiveContribution(tom, "Routes"),
             LiveContribution(None, "Someone gone"),
@@ -181,7 +187,16 @@ async def test_the_live_card_reads_one_cards_contributions_and_actions_as_plain_
             LiveAction("Ask employers", tom, date(2026, 12, 11), done, None, None),
             LiveAction("Visit", coach, date(2026, 12, 11), None, done, "No budget"),
         ]
-        assert await CardSessions(uow.session).on_card(row.id, "1.3") == ([], [])
+        assert people == [
+            LivePerson(coach, "Coach", None, "29:coach", False),
+            LivePerson(mia, "Mia", None, "29:mia", False),
+            LivePerson(tom, "Tom", None, "29:tom", False),
+        ]
+        assert await CardSessions(uow.session).live_rows(ORG, row.id, "1.3", set(), None) == (
+            [],
+            [],
+            [],
+        )
 
 
 async def test_a_press_reads_the_session_with_its_live_card_update(db: Database) -> None:

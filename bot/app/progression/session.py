@@ -266,18 +266,20 @@ class SessionView:
         if question is None:
             return await self.summary(row)
         issue = deck.issue(question.issue_number)
-        contributions, actions = await self.repo.on_card(row.id, key)
         adding = showing.adding
-        if adding is not None and adding.card_key == key:
+        if adding is not None and adding.card_key != key:
+            adding = None
+        # One read for the card's rows, the names shown, the people the card refreshes for
+        # and the team's members (who, with those in `people_around`, can own an action).
+        ids = {row.facilitator_id, viewer_id, *row.participant_ids}
+        if adding is not None and adding.person_id:
+            ids.add(adding.person_id)
+        contributions, actions, people = await self.repo.live_rows(
+            self.org_id, row.id, key, ids, row.conversation_ref_id
+        )
+        if adding is not None:
             contributions.append(LiveContribution(adding.person_id, adding.text))
         contributors = {c.person_id for c in contributions if c.person_id}
-        # One read for the names shown, the people the card refreshes for and the team's
-        # members (who, with those in `people_around`, can own an action).
-        people = await self.repo.people_and_team(
-            self.org_id,
-            {row.facilitator_id, viewer_id, *row.participant_ids} | contributors,
-            row.conversation_ref_id,
-        )
         members = [p.id for p in people if p.member]
         around = list(dict.fromkeys([row.facilitator_id, viewer_id, *row.participant_ids]))
         around += [m for m in members if m not in around]
