@@ -281,9 +281,18 @@ async def test_a_lock_or_another_isolation_level_begins_at_once(
 # --- connections that went away -----------------------------------------------------------------
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("backend", ["postgres"])
-@pytest.mark.parametrize("ping_after", [0.3])
+def through_proxy_with_a_short_idle_window[T](test: T) -> T:
+    """The bot on PostgreSQL through the wire proxy, pinging a connection idle past 0.3 s."""
+    for mark in (
+        pytest.mark.parametrize("ping_after", [0.3]),
+        pytest.mark.parametrize("backend", ["postgres"]),
+        pytest.mark.postgres,
+    ):
+        test = mark(test)
+    return test
+
+
+@through_proxy_with_a_short_idle_window
 async def test_a_connection_idle_past_the_window_is_pinged_once(
     teams: TeamsClient, sqlite_db: Database, proxy: PgWireProxy
 ) -> None:
@@ -310,9 +319,7 @@ async def terminate_backends(proxy: PgWireProxy) -> int:
     return sum(1 for row in ended if row[0])
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("backend", ["postgres"])
-@pytest.mark.parametrize("ping_after", [0.3])
+@through_proxy_with_a_short_idle_window
 async def test_terminated_backends_cost_no_turn(
     teams: TeamsClient, sqlite_db: Database, proxy: PgWireProxy
 ) -> None:
@@ -329,9 +336,7 @@ async def test_terminated_backends_cost_no_turn(
         assert proxy.connections > before  # a new connection
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("backend", ["postgres"])
-@pytest.mark.parametrize("ping_after", [0.3])
+@through_proxy_with_a_short_idle_window
 async def test_a_connection_whose_server_vanished_is_found_by_the_ping(
     teams: TeamsClient, sqlite_db: Database, proxy: PgWireProxy
 ) -> None:
