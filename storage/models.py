@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 from types import MappingProxyType
 from typing import Any, cast
 
-from pydantic_core import to_json
 from sqlalchemy import Insert, Table, insert, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, QueryableAttribute, mapped_column
@@ -43,23 +42,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class EncodedJSON(TypeDecorator[str]):
-    """A JSON column's value given already encoded (a `str` of JSON, `encode_json`), stored as
-    it is: the JSON type would encode it with `json.dumps`. Read back as the JSON type reads."""
-
-    impl = JSON()
-    cache_ok = True
-
-    def bind_processor(self, dialect: Any) -> None:
-        return None
-
-
-def encode_json(value: Any) -> str:
-    """`value` (dicts, lists, strings, numbers, booleans, None) as JSON text, for an
-    `EncodedJSON` column: pydantic's encoder, a few times faster than `json.dumps`."""
-    return to_json(value).decode()
 
 
 class Base(DeclarativeBase):

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import select
 
 from bot.app.turn import UserRef, Where
 from bot.domain.access import Role
 from bot.domain.tutors import parse_tutor_csv
 from storage.db import Database
-from storage.models import ConversationRef, EncodedJSON, Person, ProcessedActivity, encode_json
+from storage.models import ConversationRef, Person, ProcessedActivity
 from storage.people import Directory
 from tests.support.teams import Place
 
@@ -133,24 +133,6 @@ async def test_a_processed_activity_key_is_unique(db: Database) -> None:
         )
         with pytest.raises(IntegrityError):
             await uow.commit()
-
-
-async def test_a_stored_answer_given_encoded_reads_back_as_it_was(db: Database) -> None:
-    """The stored retry answer goes in already encoded (`EncodedJSON`, cut 66): it reads back
-    as the JSON column reads any value, unicode and nesting included, on both databases."""
-    answer = {
-        "messages": [{"text": "Añadido ✓ — “quoted”\n", "card": None}],
-        "card": {"n": [1, 2.5, True, None]},
-    }
-    statement = insert(ProcessedActivity).values(
-        response=bindparam("response", type_=EncodedJSON())
-    )
-    async with db.unit_of_work() as uow:
-        values = {"org_id": "t1", "activity_key": "a2", "created_at": NOW}
-        await uow.session.execute(statement, {**values, "response": encode_json(answer)})
-        await uow.commit()
-    async with db.unit_of_work() as uow:
-        assert await uow.session.scalar(select(ProcessedActivity.response)) == answer
 
 
 async def test_times_come_back_aware_and_in_utc(db: Database) -> None:
