@@ -470,7 +470,7 @@ async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw
 
     # The initial review point arrives: both are reminded; the mentee gets the draft.
     clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
-    draft = await next_card_to(teams, teams_app, clock, TUTOR)
+    draft = await next_card_to(teams, teams_app, clock, TUTOR, "mentoring.review.seen")
     assert "Initial review is due: the draft" in card_text(draft)
     assert "Starters for area and perimeter" in card_text(draft)
     assert "Progress 40%" in card_text(draft)
@@ -879,7 +879,7 @@ async def test_a_drafted_review_is_not_sent_on_once_the_relationship_has_ended(
     nobody told, and the recipients receive nothing. Neither side can end it again."""
     rel_id = await agreed_and_met(teams, teams_app, clock)
     clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
-    draft = await next_card_to(teams, teams_app, clock, TUTOR)
+    draft = await next_card_to(teams, teams_app, clock, TUTOR, "mentoring.review.seen")
     data = button_data(draft, "mentoring.review.seen")
     await teams.execute(TUTOR, "mentor.not_fit", {"rel": rel_id})
     (before,) = await rows(teams_app, MentoringRelationship)
@@ -1001,7 +1001,7 @@ async def test_every_read_by_someone_else_is_in_the_access_log_and_privacy_shows
     await tick(teams_app, clock)
     # The initial review: Ben is shown the draft; Olly gets it once Tom has read it.
     clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
-    draft = await next_card_to(teams, teams_app, clock, TUTOR)
+    draft = await next_card_to(teams, teams_app, clock, TUTOR, "mentoring.review.seen")
     await teams.execute(TUTOR, "mentoring.review.seen", button_data(draft, "mentoring.review.seen"))
     await tick(teams_app, clock)
     assert "Mentoring initial review: Tom Tutor" in texts_to(connector, OLLY)

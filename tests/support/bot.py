@@ -16,6 +16,7 @@ from bot.clock import FixedClock
 from bot.teams.web import BOT_KEY
 from storage.db import Database
 from storage.people import Directory
+from tests.support.cards import card_nodes
 from tests.support.loopback import LoopbackConnector
 from tests.support.teams import TENANT, TeamsClient, User, cards_to
 
@@ -42,12 +43,22 @@ async def tick(app: web.Application, clock: FixedClock) -> int:
 
 
 async def next_card_to(
-    teams: TeamsClient, app: web.Application, clock: FixedClock, user: User
+    teams: TeamsClient,
+    app: web.Application,
+    clock: FixedClock,
+    user: User,
+    having: str | None = None,
 ) -> dict[str, Any]:
-    """The last card the worker's next tick sends `user` (what was sent before is cleared)."""
+    """The last card the worker's next tick sends `user` (what was sent before is cleared);
+    with `having`, the last one with a button of that verb: the worker sends what is due at
+    once, so two cards due at the same moment arrive in either order."""
     teams.connector.clear()
     await tick(app, clock)
-    return cards_to(teams.connector, user)[-1]
+    cards = cards_to(teams.connector, user)
+    if having is not None:
+        cards = [c for c in cards if any(n.get("verb") == having for n in card_nodes(c))]
+    assert cards, f"no card{f' with {having}' if having else ''} sent to {user.name}"
+    return cards[-1]
 
 
 async def rows(app: web.Application, model: type[Any]) -> list[Any]:
