@@ -362,7 +362,7 @@ async def test_agreement_smart_errors_then_confirmed_by_both_then_a_change(
     (rel,) = await rows(teams_app, MentoringRelationship)
     assert rel.agreement["meeting"] == GOOD["meeting"]
     assert rel.proposal is not None and rel.proposal["meeting"] == changed["meeting"]
-    asked = await next_card_to(teams, teams_app, clock, BEN)
+    asked = await next_card_to(teams, teams_app, clock, BEN, "agreement.confirm")
     assert "proposed a change" in card_text(asked) and "when and where you meet" in card_text(asked)
     await teams.execute(BEN, "agreement.confirm", {"rel": rel_id})
     (rel,) = await rows(teams_app, MentoringRelationship)
@@ -692,7 +692,7 @@ async def test_grow_from_the_first_question_to_actions_with_back_pause_and_resum
     assert "Coaching (GROW)" in listed and "Try think-pair-share with level 2" in listed
     assert "Ask Amy about cold calling" in listed
     clock.set(datetime(2026, 12, 2, 9, 30, tzinfo=UTC))
-    reminder = await next_card_to(teams, teams_app, clock, TUTOR)
+    reminder = await next_card_to(teams, teams_app, clock, TUTOR, "coach.action.done")
     assert "Try think-pair-share with level 2" in card_text(reminder)
     answer = await teams.answer(
         TUTOR, "coach.action.done", button_data(reminder, "coach.action.done")

@@ -58,7 +58,7 @@ async def _programme(teams: TeamsClient, app: web.Application, clock: FixedClock
         AMY, "support.accept", {"referral_id": referral_id, "kind": "support_to_good"}
     )
     # Support to good starts only when Tom accepts what it shares (issue 12).
-    consent = await next_card_to(teams, app, clock, TUTOR)
+    consent = await next_card_to(teams, app, clock, TUTOR, "support.consent")
     answer = await teams.answer(TUTOR, "support.consent", button_data(consent, "support.consent"))
     programme_id = int(button_data(answer, "programme.open")["programme_id"])
     await teams.execute(TUTOR, "rate", {"programme_id": programme_id, "stage": "start", **SCORES})

@@ -118,7 +118,7 @@ async def test_support_to_good_end_to_end(
     )
     assert "starts only when Tom Tutor says yes" in card_text(answer)
     # Support to good reports to the line manager: it starts only when Tom accepts it.
-    consent = await next_card_to(teams, teams_app, clock, TUTOR)
+    consent = await next_card_to(teams, teams_app, clock, TUTOR, "support.consent")
     answer = await teams.answer(TUTOR, "support.consent", button_data(consent, "support.consent"))
     programme_id = button_data(answer, "programme.open")["programme_id"]
     started = await next_card_to(teams, teams_app, clock, TUTOR)
