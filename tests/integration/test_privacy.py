@@ -179,16 +179,22 @@ async def test_a_teams_retry_of_an_open_is_answered_from_the_store_and_logged_on
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
 ) -> None:
     """Teams sends an activity again when the bot was slow: Amy's opens of Tom's programme, his
-    self-rating chart and the monthly report form (his session notes) each answer the retry
-    with the same card, send nothing more, write one access-log row and store one answer."""
+    self-rating chart, the monthly report form (his session notes) and her session, objectives
+    and update forms (his open actions, objectives, the update drafted from his record) each
+    answer the retry with the same card, send nothing more, write one access-log row and store
+    one answer."""
     programme_id = await _programme(teams, teams_app, clock)
     tom, amy = await _people(sqlite_db, TUTOR, AMY)
     month = {"programme_id": programme_id, "month": "2026-11"}
+    ref = {"programme_id": programme_id}
     for n, (verb, data, kind, marker) in enumerate(
         (
-            ("programme.open", {"programme_id": programme_id}, "programme", "Tom Tutor"),
-            ("rate.chart", {"programme_id": programme_id}, "self_ratings", "start"),
+            ("programme.open", ref, "programme", "Tom Tutor"),
+            ("rate.chart", ref, "self_ratings", "start"),
             ("programme.report.open", month, "session_notes", "1 session(s) this month"),
+            ("programme.session.open", ref, "programme", "Use a seating plan"),
+            ("programme.objectives.open", ref, "programme", "Tom Tutor"),
+            ("programme.update.open", {**ref, "number": 1}, "programme", "0 of 1"),
         )
     ):
         logged = len(await _access_rows(sqlite_db))
@@ -200,6 +206,38 @@ async def test_a_teams_retry_of_an_open_is_answered_from_the_store_and_logged_on
         new = [(r.owner_id, r.reader_id, r.kind) for r in (await _access_rows(sqlite_db))[logged:]]
         assert new == [(tom.id, amy.id, kind)], verb
         assert await _count(sqlite_db, ProcessedActivity) == stored + 1, verb
+
+
+async def test_the_aps_forms_that_show_a_tutors_record_are_in_his_privacy_list(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
+) -> None:
+    """Amy's session form lists Tom's open actions, her objectives form his objectives, her
+    update form a draft from his sessions and actions: each is a read of his record by someone
+    else, so Tom's `privacy` names it, as it names the programme card. His own reflection form
+    shows him nothing of it and writes nothing; a refused open writes nothing either."""
+    programme_id = await _programme(teams, teams_app, clock)
+    tom, amy = await _people(sqlite_db, TUTOR, AMY)
+    ref = {"programme_id": programme_id}
+    logged = len(await _access_rows(sqlite_db))
+    await teams.execute(AMY, "programme.session.open", ref)
+    await teams.execute(AMY, "programme.objectives.open", ref)
+    await teams.execute(AMY, "programme.update.open", {**ref, "number": 1})
+    await teams.execute(TUTOR, "programme.reflect.open", ref)
+    refused = await teams.answer(HAL, "programme.session.open", ref)
+    assert "not yours to see" in str(refused)
+
+    new = [
+        (r.owner_id, r.reader_id, r.kind, r.record, r.path)
+        for r in (await _access_rows(sqlite_db))[logged:]
+    ]
+    record = f"support_programmes:{programme_id}"
+    assert new == [
+        (tom.id, amy.id, "programme", record, f"{form}, 1:1 chat")
+        for form in ("session form", "objectives form", "update draft")
+    ]
+    seen = card_text(only_card(await teams.say(TUTOR, "privacy")))
+    for form in ("session form", "objectives form", "update draft"):
+        assert f"({form}, 1:1 chat)" in seen
 
 
 async def test_a_teams_retry_of_a_submitted_open_sends_nothing_more_and_logs_once(

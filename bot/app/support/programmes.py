@@ -329,7 +329,15 @@ async def open_programme(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
 async def open_session_form(
     ctx: HandlerContext, form: ProgrammeRef, programme_: _Programme
 ) -> Reply:
-    return Reply.show(session_form_card(await _session_view(ctx, programme_)))
+    view = await _session_view(ctx, programme_)
+    _ap_opened(ctx, programme_, "session form")  # it lists the tutor's open actions
+    return Reply.show(session_form_card(view))
+
+
+def _ap_opened(ctx: HandlerContext, programme_: SupportProgrammeRecord, form: str) -> None:
+    """The AP's form shows part of the tutor's record: the tutor's `privacy` lists it, as it
+    does the programme card and, for mentoring, the mentor's forms."""
+    opened(ctx, programme_.tutor_id, "programme", f"support_programmes:{programme_.id}", form)
 
 
 async def _session_view(ctx: HandlerContext, programme_: SupportProgrammeRecord) -> SessionFormView:
@@ -453,6 +461,7 @@ async def log_session(ctx: HandlerContext, form: SessionForm, programme_: _Progr
 @with_loaded(_aps)
 async def open_objectives(ctx: HandlerContext, form: ProgrammeRef, programme_: _Programme) -> Reply:
     tutor = await name_of(ctx.directory, programme_.org_id, programme_.tutor_id)
+    _ap_opened(ctx, programme_, "objectives form")
     return Reply.show(
         objectives_card(
             programme_.id,
@@ -670,6 +679,7 @@ async def open_update(ctx: HandlerContext, values: dict[str, Any], programme_: _
     tutor = await name_of(ctx.directory, programme_.org_id, programme_.tutor_id)
     draft = await update_draft_text(ctx.uow.session, programme_, number)
     total = programme_.domain().update_count()
+    _ap_opened(ctx, programme_, "update draft")
     return Reply.show(update_draft_card(programme_.id, tutor, number, total, draft))
 
 
@@ -921,9 +931,9 @@ ROWS: tuple[Command | CardAction, ...] = (
     # Opens that show an AP or the head a tutor's record write the access log: they are stored
     # like a submit, so a Teams retry is answered from the store and logged once.
     CardAction("programme.open", open_programme, form=ProgrammeRef),
-    CardAction("programme.session.open", open_session_form, form=ProgrammeRef, idempotent=False),
+    CardAction("programme.session.open", open_session_form, form=ProgrammeRef),
     CardAction("programme.session", log_session, form=SessionForm, redisplay=redisplay_session),
-    CardAction("programme.objectives.open", open_objectives, form=ProgrammeRef, idempotent=False),
+    CardAction("programme.objectives.open", open_objectives, form=ProgrammeRef),
     CardAction("programme.objectives", save_objectives, form=ObjectivesForm),
     CardAction("programme.extend", extend, form=ProgrammeRef),
     CardAction("programme.close", close, form=ProgrammeRef),
@@ -931,7 +941,7 @@ ROWS: tuple[Command | CardAction, ...] = (
     CardAction("programme.report.ratings", choose_ratings_in_reports, form=RatingsChoice),
     CardAction("programme.reflect.open", open_reflection, form=ProgrammeRef, idempotent=False),
     CardAction("programme.reflect", reflect, form=ReflectionForm, redisplay=redisplay_reflection),
-    CardAction("programme.update.open", open_update, idempotent=False),
+    CardAction("programme.update.open", open_update),
     CardAction("programme.update", submit_update, form=UpdateForm, redisplay=redisplay_update),
     CardAction("programme.update.approve", approve_update, form=UpdateRef),
     CardAction("programme.update.query", query_update, form=UpdateRef),
