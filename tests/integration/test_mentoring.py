@@ -1234,6 +1234,40 @@ async def test_coaching_notes_are_shared_with_the_mentor_only_by_choice(
         assert "GROW" not in texts_to(connector, other)
 
 
+async def test_a_share_that_names_nobody_shares_with_nobody(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """A Share button from before the done card named whom it shares with ("with" absent, as on
+    the old "Share with Ben Bright") pressed after Ben's relationship ended and Amy became Tom's
+    mentor: the notes go to nobody Tom did not choose. He is asked whom, and nothing changes."""
+    rel_id = await agreed(teams, teams_app, clock)
+    await grow_to_the_end(teams)
+    (conv,) = await rows(teams_app, CoachingConversation)
+    card = await teams.answer(TUTOR, "mentor.not_fit", {"rel": rel_id})
+    await teams.execute(
+        TUTOR, "mentor.choose", {"first": choices(card, "first")["Amy Able"], "specialism": "maths"}
+    )
+    await tick(teams_app, clock)
+    amy_rel = int(button_data(cards_to(connector, AMY)[-1], "mentor.accept")["rel"])
+    await teams.execute(AMY, "mentor.accept", {"rel": amy_rel})
+    await tick(teams_app, clock)
+    connector.clear()
+    scheduled = len(await rows(teams_app, ScheduledItem))
+
+    answer = await teams.answer(TUTOR, "coach.share", {"conv": conv.id})
+    assert "Choose whom to share your notes with" in card_text(answer)
+    assert button_data(answer, "coach.share") == {
+        "verb": "coach.share",
+        "conv": conv.id,
+        "with": await person_id(teams_app, AMY),
+    }
+    (conv,) = await rows(teams_app, CoachingConversation)
+    assert conv.shared_with == []
+    assert len(await rows(teams_app, ScheduledItem)) == scheduled
+    await tick(teams_app, clock)
+    assert "GROW" not in texts_to(connector, AMY)
+
+
 async def test_a_coordinator_suggests_but_never_assigns_and_bad_input_changes_nothing(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:

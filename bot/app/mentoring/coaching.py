@@ -309,7 +309,11 @@ async def share(ctx: HandlerContext, values: dict[str, Any], conv: CoachingConve
     if not allowed:
         return Reply.text("You don't have a mentor or coach to share with yet.")
     raw = values.get("with")
-    chosen = allowed[0] if raw in (None, "") else _id(raw)  # cards before "with" named nobody
+    if raw in (None, ""):
+        # A button from before the card named whom it shares with: the person chooses again
+        # (their mentor or coach may not be the one that button was for).
+        return Reply.update(await _done(ctx, conv, "Choose whom to share your notes with."))
+    chosen = _id(raw)
     if chosen not in allowed:
         return Reply.text("You can share your notes only with your mentor or your coach.")
     now = ctx.services.clock.now()
