@@ -370,6 +370,31 @@ async def test_agreement_smart_errors_then_confirmed_by_both_then_a_change(
     assert [c["what"] for c in rel.confirmations][-2:] == ["proposed", "confirmed"]
 
 
+async def test_a_proposed_change_shows_what_it_changes_to_before_it_is_confirmed(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Ben proposes that the reports go to Mia (Tom's line manager) instead of Olly, and a new
+    first objective. The card asking Tom to confirm, and the agreement he opens, say what each
+    part would become, not only which parts change: he cannot confirm unseen who reads his
+    reviews. Nothing changes until he confirms."""
+    rel_id = await agreed(teams, teams_app, clock)
+    changed = {
+        **GOOD,
+        "recipients": "mia@college.ac.uk",
+        "objective_1_what": "Plan four practical fractions starters for my level 1 joiners",
+    }
+    await teams.execute(BEN, "agreement.save", {"rel": rel_id, **changed})
+    asked = await next_card_to(teams, teams_app, clock, TUTOR, "agreement.confirm")
+    opened_card = await teams.answer(TUTOR, "agreement.open", {"rel": rel_id})
+    for card in (asked, opened_card):
+        text = card_text(card)
+        assert "Ben Bright proposed a change" in text
+        assert "who receives the reports: mia@college.ac.uk" in text, text
+        assert "four practical fractions starters" in text, text
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.version == 1 and rel.agreement["recipients"] == ["olly@college.ac.uk"]
+
+
 async def test_a_meeting_is_logged_only_against_a_confirmed_agreement(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:

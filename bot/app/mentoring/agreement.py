@@ -8,6 +8,7 @@ confirms, and who confirmed what when is kept on the relationship.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -250,8 +251,11 @@ def _reviews(agreement: dict[str, Any]) -> list[rules.ReviewPoint]:
     return [rules.ReviewPoint.from_json(p) for p in agreement.get("reviews") or []]
 
 
-def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    labels = {
+_CHANGE_LABELS = MappingProxyType(
+    {
+        "mentee_job_title": "the mentee's job title",
+        "mentee_institution": "the mentee's institution",
+        "mentee_specialism": "the mentee's specialism",
         "objectives": "objectives",
         "meeting": "when and where you meet",
         "reviews": "review points",
@@ -261,7 +265,34 @@ def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         "organisation_agrees": "what the organisation agrees",
         "meet_every_weeks": "the meeting nudge",
     }
-    return [label for key, label in labels.items() if old.get(key) != new.get(key)] or ["details"]
+)
+
+
+def _proposed(key: str, new: dict[str, Any]) -> str:
+    """What one part of the agreement would become, in words."""
+    if key == "objectives":
+        return ", ".join(
+            f"{i}. {o.what} (measure: {o.measure}; by {o.by:%d %b %Y})"
+            for i, o in enumerate(_objectives(new), start=1)
+        )
+    if key == "reviews":
+        return ", ".join(f"{p.label} {p.due:%d %b %Y}" for p in _reviews(new))
+    if key == "meet_every_weeks":
+        return f"after {new.get(key)} weeks without a meeting"
+    value = new.get(key)
+    if isinstance(value, list):
+        return " / ".join(str(v) for v in value) or "nobody"
+    return str(value or "") or "(blank)"
+
+
+def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Each part a proposal changes, with what it would become: the other person confirms
+    what they can see."""
+    return [
+        f"{label}: {_proposed(key, new)}"
+        for key, label in _CHANGE_LABELS.items()
+        if old.get(key) != new.get(key)
+    ] or ["details"]
 
 
 def defaults(rel: MentoringRelationship, today: date) -> dict[str, Any]:
