@@ -395,6 +395,44 @@ async def test_a_proposed_change_shows_what_it_changes_to_before_it_is_confirmed
     assert rel.version == 1 and rel.agreement["recipients"] == ["olly@college.ac.uk"]
 
 
+async def test_confirm_puts_in_effect_only_the_proposal_its_card_showed(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Ben proposes a new meeting time; Tom is asked to confirm it. Before Tom presses, Ben
+    proposes again, now sending the reports to Mia (Tom's line manager). Confirm on the first
+    card must not put the second proposal, which Tom never saw, into effect: he is shown it as
+    it is now and nothing changes. The card showing it confirms it, however often it is sent."""
+    rel_id = await agreed(teams, teams_app, clock)
+    first = {**GOOD, "meeting": "Thursdays 1pm, Stevenage library"}
+    await teams.execute(BEN, "agreement.save", {"rel": rel_id, **first})
+    asked = await next_card_to(teams, teams_app, clock, TUTOR, "agreement.confirm")
+    assert "mia@college.ac.uk" not in card_text(asked)
+    second = {**first, "recipients": "mia@college.ac.uk"}
+    await teams.execute(BEN, "agreement.save", {"rel": rel_id, **second})
+
+    answer = await teams.answer(TUTOR, "agreement.confirm", button_data(asked, "agreement.confirm"))
+    assert "changed since" in card_text(answer)
+    assert "who receives the reports: mia@college.ac.uk" in card_text(answer)
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.version == 1 and rel.agreement["recipients"] == ["olly@college.ac.uk"]
+    assert rel.proposal is not None and rel.proposal["recipients"] == ["mia@college.ac.uk"]
+    assert [c["what"] for c in rel.confirmations] == [
+        "proposed",
+        "confirmed",
+        "proposed",
+        "proposed",
+    ]
+
+    # Ben sends the same proposal again (a second press): what the card shows is still it.
+    await teams.execute(BEN, "agreement.save", {"rel": rel_id, **second})
+    answer = await teams.answer(
+        TUTOR, "agreement.confirm", button_data(answer, "agreement.confirm")
+    )
+    assert "Confirmed by both of you" in card_text(answer)
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.version == 2 and rel.agreement["recipients"] == ["mia@college.ac.uk"]
+
+
 async def test_a_meeting_is_logged_only_against_a_confirmed_agreement(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:

@@ -7,6 +7,8 @@ confirms, and who confirmed what when is kept on the relationship.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -223,7 +225,14 @@ async def agreement_view(
         observations=observations,
         notice=notice,
         ended="" if rel.state == ACTIVE else f"{london(rel.ended_at or rel.updated_at):%d %b %Y}",
+        proposal=_proposal_key(rel) if can_confirm else "",
     )
+
+
+def _proposal_key(rel: MentoringRelationship) -> str:
+    """Names what is proposed, by its content: a card's Confirm confirms only what it showed."""
+    text = json.dumps(rel.proposal, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 async def agreement_for(
@@ -485,6 +494,14 @@ async def confirm(ctx: HandlerContext, values: dict[str, Any], rel: MentoringRel
         return Reply.update(await agreement_for(ctx, rel, "Already confirmed."))
     if rel.proposed_by == ctx.person.id:
         return Reply.text("You proposed this: the other person confirms it.")
+    shown = values.get("proposal")  # absent on cards from before it was named
+    if shown not in (None, "") and str(shown) != _proposal_key(rel):
+        # Proposed again since that card was drawn: confirm only what has been seen.
+        return Reply.update(
+            await agreement_for(
+                ctx, rel, "The proposal has changed since that card: check it as it is now."
+            )
+        )
     now = ctx.services.clock.now()
     rel.agreement = rel.proposal
     rel.proposal = None
