@@ -1297,6 +1297,25 @@ async def test_coaching_notes_are_shared_with_the_mentor_only_by_choice(
         assert "GROW" not in texts_to(connector, other)
 
 
+async def test_notes_shared_with_a_mentor_do_not_reach_them_once_the_relationship_has_ended(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom shares his GROW notes with Ben, then (before the worker has sent them: the evening,
+    say, outside sending hours) says Ben is not a good fit. The mentor's view ends with the
+    relationship: the notes do not reach Ben, and nothing of Tom's is logged as read by him."""
+    rel_id = await agreed(teams, teams_app, clock)
+    done = await grow_to_the_end(teams)
+    answer = await teams.answer(TUTOR, "coach.share", button_data(done, "coach.share"))
+    assert "Shared with Ben Bright" in card_text(answer)
+    await teams.execute(TUTOR, "mentor.not_fit", {"rel": rel_id})
+    connector.clear()
+    logged = len(await rows(teams_app, AccessEntry))
+    await tick(teams_app, clock)
+    assert "GROW" not in texts_to(connector, BEN)
+    assert "Tom Tutor has decided to look for a different mentor" in texts_to(connector, BEN)
+    assert len(await rows(teams_app, AccessEntry)) == logged
+
+
 async def test_a_share_that_names_nobody_shares_with_nobody(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
