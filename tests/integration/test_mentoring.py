@@ -217,6 +217,37 @@ async def test_directory_search_choice_ranking_decline_and_accept(
     assert "1 of 2 place(s) free" in card_text(card)
 
 
+async def test_a_mentor_who_became_the_mentees_line_manager_cannot_accept(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom asks Amy. Before she answers, the new tutor list makes her his line manager. Nobody in
+    a person's management chain mentors them (seed 003's dual relationship), as no AP in it
+    supports them: her Accept does not make her his mentor. She is told why, Tom is told to
+    choose again (no reason given), and she never reads his record."""
+    card = only_card(await teams.say(TUTOR, "mentor maths"))
+    amy = choices(card, "first")["Amy Able"]
+    await teams.execute(TUTOR, "mentor.choose", {"first": amy, "specialism": "maths"})
+    await tick(teams_app, clock)
+    rel_id = int(button_data(cards_to(connector, AMY)[-1], "mentor.accept")["rel"])
+    moved = TUTOR_LIST.replace(
+        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,mia@college.ac.uk",
+        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,amy@college.ac.uk",
+    )
+    assert "Tutor list imported" in card_text(only_card(await teams.import_tutors(ADMIN, moved)))
+    connector.clear()
+
+    answer = await teams.answer(AMY, "mentor.accept", {"rel": rel_id})
+    assert "line-management chain" in card_text(answer)
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.state == DECLINED and rel.accepted_at is None
+    body, sent = await teams.execute(AMY, "agreement.edit", {"rel": rel_id})
+    assert "agreement" not in str([s.activity for s in sent]).lower()
+    await tick(teams_app, clock)
+    told = texts_to(connector, TUTOR)
+    assert "Amy Able can't take this on just now. No reason needed" in told
+    assert "Amy Able" not in str(choices(cards_to(connector, TUTOR)[-1], "first"))
+
+
 async def test_a_search_asks_for_only_as_many_choices_as_there_are_mentors(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
