@@ -589,6 +589,36 @@ async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw
         assert "Initial review" not in texts_to(connector, other)
 
 
+async def test_a_review_goes_only_to_recipients_the_agreement_still_names(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """The draft says it goes to Olly. Tom would rather it didn't: he proposes that nobody
+    receives the reports and Ben confirms. Then Tom reads the draft and presses "I've read it":
+    Olly, whom the agreement no longer names, gets nothing, and Tom is told it went nowhere."""
+    await agreed_and_met(teams, teams_app, clock)
+    clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    draft = await next_card_to(teams, teams_app, clock, TUTOR, "mentoring.review.seen")
+    assert "It goes to: Olly Leader" in card_text(draft)
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    nobody = {k: v for k, v in GOOD.items() if k != "recipients"}  # the emptied input is absent
+    await teams.execute(TUTOR, "agreement.save", {"rel": rel.id, **nobody})
+    await teams.execute(BEN, "agreement.confirm", {"rel": rel.id})
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.agreement["recipients"] == [] and rel.version == 2
+
+    answer = await teams.answer(
+        TUTOR, "mentoring.review.seen", button_data(draft, "mentoring.review.seen")
+    )
+    assert "kept between you two" in card_text(answer)
+    (review,) = await rows(teams_app, MentoringReview)
+    assert review.recipients == []
+    connector.clear()
+    await tick(teams_app, clock)
+    assert "review" not in texts_to(connector, OLLY).lower()
+    olly = await person_id(teams_app, OLLY)
+    assert [r for r in await rows(teams_app, AccessEntry) if r.reader_id == olly] == []
+
+
 async def test_a_meeting_nudge_when_nothing_is_logged_respects_the_opt_out(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:

@@ -725,6 +725,10 @@ async def review_seen(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         return Reply.text(ENDED)  # a draft from before the end goes nowhere
     now = ctx.services.clock.now()
     if review.state != SENT:
+        # To those the draft named that the agreement still names: a recipient the pair have
+        # since taken off it (the mentee, say, on seeing where the draft would go) gets nothing.
+        agreed_to = {int(i) for i in rel.agreement.get("recipient_ids") or []}
+        review.recipients = [p for p in review.recipients if p in agreed_to]
         review.state, review.seen_at, review.sent_at = SENT, now, now
         for person in review.recipients:
             await tell(
