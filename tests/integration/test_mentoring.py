@@ -42,6 +42,7 @@ from tests.support.bot import next_card_to, person_id, rows, tick
 from tests.support.cards import button_data, card_nodes, card_text, choices, only_card
 from tests.support.loopback import LoopbackConnector
 from tests.support.mentoring import GOOD
+from tests.support.support_college import refer
 from tests.support.teams import (
     Place,
     TeamsClient,
@@ -1375,6 +1376,39 @@ async def test_notes_shared_with_a_mentor_do_not_reach_them_once_the_relationshi
     assert "GROW" not in texts_to(connector, BEN)
     assert "Tom Tutor has decided to look for a different mentor" in texts_to(connector, BEN)
     assert len(await rows(teams_app, AccessEntry)) == logged
+
+
+async def test_coaching_notes_are_not_shared_with_an_ap_whose_role_was_revoked(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Amy, an AP, runs Tom's support programme: she is his coach, and his GROW card offers to
+    share his notes with her. Her AP role is revoked (she loses the programme's records at once):
+    notes shared with her before the revocation was sent do not reach her, she is no longer
+    offered, and a Share naming her is refused and stores nothing."""
+    await teams.say(ADMIN, "admin grant amy@college.ac.uk advanced_practitioner")
+    await refer(teams)
+    await tick(teams_app, clock)
+    data = button_data(cards_to(connector, AMY)[-1], "support.accept")
+    await teams.execute(AMY, "support.accept", {**data, "kind": "support_to_good"})
+    await teams.answer(TUTOR, "support.consent", data)
+    done = await grow_to_the_end(teams)
+    assert "Share with Amy Able" in card_text(done)
+    share = button_data(done, "coach.share")
+    await teams.execute(TUTOR, "coach.share", share)  # shared, not yet sent
+    (conv,) = await rows(teams_app, CoachingConversation)
+    assert conv.shared_with == [await person_id(teams_app, AMY)]
+
+    await teams.say(ADMIN, "admin revoke amy@college.ac.uk advanced_practitioner")
+    connector.clear()
+    await tick(teams_app, clock)
+    assert "GROW" not in texts_to(connector, AMY)
+    done = await grow_to_the_end(teams)  # a second conversation
+    assert "Share with" not in card_text(done)
+    _, second = await rows(teams_app, CoachingConversation)
+    answer = await teams.answer(TUTOR, "coach.share", {**share, "conv": second.id})
+    assert "don't have a mentor or coach" in str(answer)
+    _, second = await rows(teams_app, CoachingConversation)
+    assert second.shared_with == []
 
 
 async def test_a_share_that_names_nobody_shares_with_nobody(

@@ -22,7 +22,7 @@ from bot.app.router import PERSONAL, CardAction, Command
 from bot.app.turn import Reply
 from bot.clock import london
 from bot.domain import mentoring as rules
-from bot.domain.access import Subject
+from bot.domain.access import Role, Subject
 from bot.domain.progression import action_reminder_at
 from cards.mentoring import (
     CoachView,
@@ -42,6 +42,7 @@ from storage.mentoring import (
     CoachingConversation,
     MentoringRecords,
 )
+from storage.people import Directory
 from storage.reminders import Schedule
 from storage.support import OPEN_PROGRAMME_STATES, SupportRecords
 
@@ -269,7 +270,7 @@ async def resume(ctx: HandlerContext, values: dict[str, Any], conv: CoachingConv
 async def companion_ids(session: AsyncSession, org_id: str, person_id: int) -> list[int]:
     """Who the person may share their notes with, if they choose, as things are now: their
     mentor (while the relationship is active) and their coach (the AP running their support
-    programme, while it is open)."""
+    programme, while it is open and they still hold the AP role: a revoked AP loses access)."""
     ids: list[int] = []
     for rel in await MentoringRecords(session).open_of(org_id, person_id):
         if rel.state == ACTIVE and rel.mentee_id == person_id:
@@ -279,6 +280,7 @@ async def companion_ids(session: AsyncSession, org_id: str, person_id: int) -> l
         programme is not None
         and programme.state in OPEN_PROGRAMME_STATES
         and programme.practitioner_id is not None
+        and Role.ADVANCED_PRACTITIONER in await Directory(session).roles(programme.practitioner_id)
     ):
         ids.append(programme.practitioner_id)
     return [i for i in dict.fromkeys(ids) if i != person_id]
