@@ -275,6 +275,7 @@ class AgreementView:
     observations: Sequence[tuple[str, int | None]] = ()  # (line, entry id to evaluate)
     notice: str = ""
     ended: str = ""  # when the relationship ended: the card is then read-only
+    proposal: str = ""  # which proposal the card shows (its Confirm confirms that one only)
 
 
 def _bullets(items: Sequence[str]) -> base.Element:
@@ -339,7 +340,12 @@ def agreement_card(view: AgreementView) -> base.CardDict:
     actions: list[base.Action] = []
     if view.can_confirm and not view.ended:
         actions.append(
-            base.execute("Confirm", "agreement.confirm", {"rel": view.rel_id}, primary=True)
+            base.execute(
+                "Confirm",
+                "agreement.confirm",
+                {"rel": view.rel_id, **({"proposal": view.proposal} if view.proposal else {})},
+                primary=True,
+            )
         )
     if view.observations:
         body.append(base.text("**Observations** (" + DEVELOPMENTAL + ")"))

@@ -42,6 +42,7 @@ from tests.support.bot import next_card_to, person_id, rows, tick
 from tests.support.cards import button_data, card_nodes, card_text, choices, only_card
 from tests.support.loopback import LoopbackConnector
 from tests.support.mentoring import GOOD
+from tests.support.support_college import refer
 from tests.support.teams import (
     Place,
     TeamsClient,
@@ -217,6 +218,37 @@ async def test_directory_search_choice_ranking_decline_and_accept(
     assert "1 of 2 place(s) free" in card_text(card)
 
 
+async def test_a_mentor_who_became_the_mentees_line_manager_cannot_accept(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom asks Amy. Before she answers, the new tutor list makes her his line manager. Nobody in
+    a person's management chain mentors them (seed 003's dual relationship), as no AP in it
+    supports them: her Accept does not make her his mentor. She is told why, Tom is told to
+    choose again (no reason given), and she never reads his record."""
+    card = only_card(await teams.say(TUTOR, "mentor maths"))
+    amy = choices(card, "first")["Amy Able"]
+    await teams.execute(TUTOR, "mentor.choose", {"first": amy, "specialism": "maths"})
+    await tick(teams_app, clock)
+    rel_id = int(button_data(cards_to(connector, AMY)[-1], "mentor.accept")["rel"])
+    moved = TUTOR_LIST.replace(
+        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,mia@college.ac.uk",
+        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,amy@college.ac.uk",
+    )
+    assert "Tutor list imported" in card_text(only_card(await teams.import_tutors(ADMIN, moved)))
+    connector.clear()
+
+    answer = await teams.answer(AMY, "mentor.accept", {"rel": rel_id})
+    assert "line-management chain" in card_text(answer)
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.state == DECLINED and rel.accepted_at is None
+    body, sent = await teams.execute(AMY, "agreement.edit", {"rel": rel_id})
+    assert "agreement" not in str([s.activity for s in sent]).lower()
+    await tick(teams_app, clock)
+    told = texts_to(connector, TUTOR)
+    assert "Amy Able can't take this on just now. No reason needed" in told
+    assert "Amy Able" not in str(choices(cards_to(connector, TUTOR)[-1], "first"))
+
+
 async def test_a_search_asks_for_only_as_many_choices_as_there_are_mentors(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
@@ -370,6 +402,69 @@ async def test_agreement_smart_errors_then_confirmed_by_both_then_a_change(
     assert [c["what"] for c in rel.confirmations][-2:] == ["proposed", "confirmed"]
 
 
+async def test_a_proposed_change_shows_what_it_changes_to_before_it_is_confirmed(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Ben proposes that the reports go to Mia (Tom's line manager) instead of Olly, and a new
+    first objective. The card asking Tom to confirm, and the agreement he opens, say what each
+    part would become, not only which parts change: he cannot confirm unseen who reads his
+    reviews. Nothing changes until he confirms."""
+    rel_id = await agreed(teams, teams_app, clock)
+    changed = {
+        **GOOD,
+        "recipients": "mia@college.ac.uk",
+        "objective_1_what": "Plan four practical fractions starters for my level 1 joiners",
+    }
+    await teams.execute(BEN, "agreement.save", {"rel": rel_id, **changed})
+    asked = await next_card_to(teams, teams_app, clock, TUTOR, "agreement.confirm")
+    opened_card = await teams.answer(TUTOR, "agreement.open", {"rel": rel_id})
+    for card in (asked, opened_card):
+        text = card_text(card)
+        assert "Ben Bright proposed a change" in text
+        assert "who receives the reports: mia@college.ac.uk" in text, text
+        assert "four practical fractions starters" in text, text
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.version == 1 and rel.agreement["recipients"] == ["olly@college.ac.uk"]
+
+
+async def test_confirm_puts_in_effect_only_the_proposal_its_card_showed(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Ben proposes a new meeting time; Tom is asked to confirm it. Before Tom presses, Ben
+    proposes again, now sending the reports to Mia (Tom's line manager). Confirm on the first
+    card must not put the second proposal, which Tom never saw, into effect: he is shown it as
+    it is now and nothing changes. The card showing it confirms it, however often it is sent."""
+    rel_id = await agreed(teams, teams_app, clock)
+    first = {**GOOD, "meeting": "Thursdays 1pm, Stevenage library"}
+    await teams.execute(BEN, "agreement.save", {"rel": rel_id, **first})
+    asked = await next_card_to(teams, teams_app, clock, TUTOR, "agreement.confirm")
+    assert "mia@college.ac.uk" not in card_text(asked)
+    second = {**first, "recipients": "mia@college.ac.uk"}
+    await teams.execute(BEN, "agreement.save", {"rel": rel_id, **second})
+
+    answer = await teams.answer(TUTOR, "agreement.confirm", button_data(asked, "agreement.confirm"))
+    assert "changed since" in card_text(answer)
+    assert "who receives the reports: mia@college.ac.uk" in card_text(answer)
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.version == 1 and rel.agreement["recipients"] == ["olly@college.ac.uk"]
+    assert rel.proposal is not None and rel.proposal["recipients"] == ["mia@college.ac.uk"]
+    assert [c["what"] for c in rel.confirmations] == [
+        "proposed",
+        "confirmed",
+        "proposed",
+        "proposed",
+    ]
+
+    # Ben sends the same proposal again (a second press): what the card shows is still it.
+    await teams.execute(BEN, "agreement.save", {"rel": rel_id, **second})
+    answer = await teams.answer(
+        TUTOR, "agreement.confirm", button_data(answer, "agreement.confirm")
+    )
+    assert "Confirmed by both of you" in card_text(answer)
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.version == 2 and rel.agreement["recipients"] == ["mia@college.ac.uk"]
+
+
 async def test_a_meeting_is_logged_only_against_a_confirmed_agreement(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
@@ -493,6 +588,36 @@ async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw
     assert "sent with Tom Tutor's agreement after they read it" in report
     for other in (MANAGER, HAL, QUINN):
         assert "Initial review" not in texts_to(connector, other)
+
+
+async def test_a_review_goes_only_to_recipients_the_agreement_still_names(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """The draft says it goes to Olly. Tom would rather it didn't: he proposes that nobody
+    receives the reports and Ben confirms. Then Tom reads the draft and presses "I've read it":
+    Olly, whom the agreement no longer names, gets nothing, and Tom is told it went nowhere."""
+    await agreed_and_met(teams, teams_app, clock)
+    clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    draft = await next_card_to(teams, teams_app, clock, TUTOR, "mentoring.review.seen")
+    assert "It goes to: Olly Leader" in card_text(draft)
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    nobody = {k: v for k, v in GOOD.items() if k != "recipients"}  # the emptied input is absent
+    await teams.execute(TUTOR, "agreement.save", {"rel": rel.id, **nobody})
+    await teams.execute(BEN, "agreement.confirm", {"rel": rel.id})
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.agreement["recipients"] == [] and rel.version == 2
+
+    answer = await teams.answer(
+        TUTOR, "mentoring.review.seen", button_data(draft, "mentoring.review.seen")
+    )
+    assert "kept between you two" in card_text(answer)
+    (review,) = await rows(teams_app, MentoringReview)
+    assert review.recipients == []
+    connector.clear()
+    await tick(teams_app, clock)
+    assert "review" not in texts_to(connector, OLLY).lower()
+    olly = await person_id(teams_app, OLLY)
+    assert [r for r in await rows(teams_app, AccessEntry) if r.reader_id == olly] == []
 
 
 async def test_a_meeting_nudge_when_nothing_is_logged_respects_the_opt_out(
@@ -1232,6 +1357,92 @@ async def test_coaching_notes_are_shared_with_the_mentor_only_by_choice(
     assert "Tom Tutor shared their GROW notes with you" in shared and "Ask Ben" in shared
     for other in (MANAGER, HAL, QUINN):
         assert "GROW" not in texts_to(connector, other)
+
+
+async def test_notes_shared_with_a_mentor_do_not_reach_them_once_the_relationship_has_ended(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom shares his GROW notes with Ben, then (before the worker has sent them: the evening,
+    say, outside sending hours) says Ben is not a good fit. The mentor's view ends with the
+    relationship: the notes do not reach Ben, and nothing of Tom's is logged as read by him."""
+    rel_id = await agreed(teams, teams_app, clock)
+    done = await grow_to_the_end(teams)
+    answer = await teams.answer(TUTOR, "coach.share", button_data(done, "coach.share"))
+    assert "Shared with Ben Bright" in card_text(answer)
+    await teams.execute(TUTOR, "mentor.not_fit", {"rel": rel_id})
+    connector.clear()
+    logged = len(await rows(teams_app, AccessEntry))
+    await tick(teams_app, clock)
+    assert "GROW" not in texts_to(connector, BEN)
+    assert "Tom Tutor has decided to look for a different mentor" in texts_to(connector, BEN)
+    assert len(await rows(teams_app, AccessEntry)) == logged
+
+
+async def test_coaching_notes_are_not_shared_with_an_ap_whose_role_was_revoked(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Amy, an AP, runs Tom's support programme: she is his coach, and his GROW card offers to
+    share his notes with her. Her AP role is revoked (she loses the programme's records at once):
+    notes shared with her before the revocation was sent do not reach her, she is no longer
+    offered, and a Share naming her is refused and stores nothing."""
+    await teams.say(ADMIN, "admin grant amy@college.ac.uk advanced_practitioner")
+    await refer(teams)
+    await tick(teams_app, clock)
+    data = button_data(cards_to(connector, AMY)[-1], "support.accept")
+    await teams.execute(AMY, "support.accept", {**data, "kind": "support_to_good"})
+    await teams.answer(TUTOR, "support.consent", data)
+    done = await grow_to_the_end(teams)
+    assert "Share with Amy Able" in card_text(done)
+    share = button_data(done, "coach.share")
+    await teams.execute(TUTOR, "coach.share", share)  # shared, not yet sent
+    (conv,) = await rows(teams_app, CoachingConversation)
+    assert conv.shared_with == [await person_id(teams_app, AMY)]
+
+    await teams.say(ADMIN, "admin revoke amy@college.ac.uk advanced_practitioner")
+    connector.clear()
+    await tick(teams_app, clock)
+    assert "GROW" not in texts_to(connector, AMY)
+    done = await grow_to_the_end(teams)  # a second conversation
+    assert "Share with" not in card_text(done)
+    _, second = await rows(teams_app, CoachingConversation)
+    answer = await teams.answer(TUTOR, "coach.share", {**share, "conv": second.id})
+    assert "don't have a mentor or coach" in str(answer)
+    _, second = await rows(teams_app, CoachingConversation)
+    assert second.shared_with == []
+
+
+async def test_a_share_that_names_nobody_shares_with_nobody(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """A Share button from before the done card named whom it shares with ("with" absent, as on
+    the old "Share with Ben Bright") pressed after Ben's relationship ended and Amy became Tom's
+    mentor: the notes go to nobody Tom did not choose. He is asked whom, and nothing changes."""
+    rel_id = await agreed(teams, teams_app, clock)
+    await grow_to_the_end(teams)
+    (conv,) = await rows(teams_app, CoachingConversation)
+    card = await teams.answer(TUTOR, "mentor.not_fit", {"rel": rel_id})
+    await teams.execute(
+        TUTOR, "mentor.choose", {"first": choices(card, "first")["Amy Able"], "specialism": "maths"}
+    )
+    await tick(teams_app, clock)
+    amy_rel = int(button_data(cards_to(connector, AMY)[-1], "mentor.accept")["rel"])
+    await teams.execute(AMY, "mentor.accept", {"rel": amy_rel})
+    await tick(teams_app, clock)
+    connector.clear()
+    scheduled = len(await rows(teams_app, ScheduledItem))
+
+    answer = await teams.answer(TUTOR, "coach.share", {"conv": conv.id})
+    assert "Choose whom to share your notes with" in card_text(answer)
+    assert button_data(answer, "coach.share") == {
+        "verb": "coach.share",
+        "conv": conv.id,
+        "with": await person_id(teams_app, AMY),
+    }
+    (conv,) = await rows(teams_app, CoachingConversation)
+    assert conv.shared_with == []
+    assert len(await rows(teams_app, ScheduledItem)) == scheduled
+    await tick(teams_app, clock)
+    assert "GROW" not in texts_to(connector, AMY)
 
 
 async def test_a_coordinator_suggests_but_never_assigns_and_bad_input_changes_nothing(

@@ -7,7 +7,10 @@ confirms, and who confirmed what when is kept on the relationship.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date, datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -222,7 +225,14 @@ async def agreement_view(
         observations=observations,
         notice=notice,
         ended="" if rel.state == ACTIVE else f"{london(rel.ended_at or rel.updated_at):%d %b %Y}",
+        proposal=_proposal_key(rel) if can_confirm else "",
     )
+
+
+def _proposal_key(rel: MentoringRelationship) -> str:
+    """Names what is proposed, by its content: a card's Confirm confirms only what it showed."""
+    text = json.dumps(rel.proposal, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 async def agreement_for(
@@ -250,8 +260,11 @@ def _reviews(agreement: dict[str, Any]) -> list[rules.ReviewPoint]:
     return [rules.ReviewPoint.from_json(p) for p in agreement.get("reviews") or []]
 
 
-def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    labels = {
+_CHANGE_LABELS = MappingProxyType(
+    {
+        "mentee_job_title": "the mentee's job title",
+        "mentee_institution": "the mentee's institution",
+        "mentee_specialism": "the mentee's specialism",
         "objectives": "objectives",
         "meeting": "when and where you meet",
         "reviews": "review points",
@@ -261,7 +274,34 @@ def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         "organisation_agrees": "what the organisation agrees",
         "meet_every_weeks": "the meeting nudge",
     }
-    return [label for key, label in labels.items() if old.get(key) != new.get(key)] or ["details"]
+)
+
+
+def _proposed(key: str, new: dict[str, Any]) -> str:
+    """What one part of the agreement would become, in words."""
+    if key == "objectives":
+        return ", ".join(
+            f"{i}. {o.what} (measure: {o.measure}; by {o.by:%d %b %Y})"
+            for i, o in enumerate(_objectives(new), start=1)
+        )
+    if key == "reviews":
+        return ", ".join(f"{p.label} {p.due:%d %b %Y}" for p in _reviews(new))
+    if key == "meet_every_weeks":
+        return f"after {new.get(key)} weeks without a meeting"
+    value = new.get(key)
+    if isinstance(value, list):
+        return " / ".join(str(v) for v in value) or "nobody"
+    return str(value or "") or "(blank)"
+
+
+def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Each part a proposal changes, with what it would become: the other person confirms
+    what they can see."""
+    return [
+        f"{label}: {_proposed(key, new)}"
+        for key, label in _CHANGE_LABELS.items()
+        if old.get(key) != new.get(key)
+    ] or ["details"]
 
 
 def defaults(rel: MentoringRelationship, today: date) -> dict[str, Any]:
@@ -454,6 +494,14 @@ async def confirm(ctx: HandlerContext, values: dict[str, Any], rel: MentoringRel
         return Reply.update(await agreement_for(ctx, rel, "Already confirmed."))
     if rel.proposed_by == ctx.person.id:
         return Reply.text("You proposed this: the other person confirms it.")
+    shown = values.get("proposal")  # absent on cards from before it was named
+    if shown not in (None, "") and str(shown) != _proposal_key(rel):
+        # Proposed again since that card was drawn: confirm only what has been seen.
+        return Reply.update(
+            await agreement_for(
+                ctx, rel, "The proposal has changed since that card: check it as it is now."
+            )
+        )
     now = ctx.services.clock.now()
     rel.agreement = rel.proposal
     rel.proposal = None
@@ -677,6 +725,10 @@ async def review_seen(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         return Reply.text(ENDED)  # a draft from before the end goes nowhere
     now = ctx.services.clock.now()
     if review.state != SENT:
+        # To those the draft named that the agreement still names: a recipient the pair have
+        # since taken off it (the mentee, say, on seeing where the draft would go) gets nothing.
+        agreed_to = {int(i) for i in rel.agreement.get("recipient_ids") or []}
+        review.recipients = [p for p in review.recipients if p in agreed_to]
         review.state, review.seen_at, review.sent_at = SENT, now, now
         for person in review.recipients:
             await tell(

@@ -14,13 +14,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.app.context import HandlerContext, with_loaded
 from bot.app.mentoring.relationship import COACH_ACTION, COACH_SHARED, name_of, tell
 from bot.app.router import PERSONAL, CardAction, Command
 from bot.app.turn import Reply
 from bot.clock import london
 from bot.domain import mentoring as rules
-from bot.domain.access import Subject
+from bot.domain.access import Role, Subject
 from bot.domain.progression import action_reminder_at
 from cards.mentoring import (
     CoachView,
@@ -40,6 +42,7 @@ from storage.mentoring import (
     CoachingConversation,
     MentoringRecords,
 )
+from storage.people import Directory
 from storage.reminders import Schedule
 from storage.support import OPEN_PROGRAMME_STATES, SupportRecords
 
@@ -264,27 +267,31 @@ async def resume(ctx: HandlerContext, values: dict[str, Any], conv: CoachingConv
     return Reply.update(coach_card(view_of(conv)))
 
 
-async def companions(ctx: HandlerContext) -> list[tuple[int, str]]:
-    """Who the person may share their notes with, if they choose: their mentor and their coach
-    (the AP running their support programme), with names."""
+async def companion_ids(session: AsyncSession, org_id: str, person_id: int) -> list[int]:
+    """Who the person may share their notes with, if they choose, as things are now: their
+    mentor (while the relationship is active) and their coach (the AP running their support
+    programme, while it is open and they still hold the AP role: a revoked AP loses access)."""
     ids: list[int] = []
-    for rel in await MentoringRecords(ctx.uow.session).open_of(ctx.turn.org_id, ctx.person.id):
-        if rel.state == ACTIVE and rel.mentee_id == ctx.person.id:
+    for rel in await MentoringRecords(session).open_of(org_id, person_id):
+        if rel.state == ACTIVE and rel.mentee_id == person_id:
             ids.append(rel.mentor_id)
-    programme = await SupportRecords(ctx.uow.session).current_programme_of(
-        ctx.turn.org_id, ctx.person.id
-    )
+    programme = await SupportRecords(session).current_programme_of(org_id, person_id)
     if (
         programme is not None
         and programme.state in OPEN_PROGRAMME_STATES
         and programme.practitioner_id is not None
+        and Role.ADVANCED_PRACTITIONER in await Directory(session).roles(programme.practitioner_id)
     ):
         ids.append(programme.practitioner_id)
-    out: list[tuple[int, str]] = []
-    for person_id in dict.fromkeys(ids):
-        if person_id != ctx.person.id:
-            out.append((person_id, await name_of(ctx.directory, ctx.turn.org_id, person_id)))
-    return out
+    return [i for i in dict.fromkeys(ids) if i != person_id]
+
+
+async def companions(ctx: HandlerContext) -> list[tuple[int, str]]:
+    """`companion_ids` of the person asking, with names."""
+    return [
+        (person_id, await name_of(ctx.directory, ctx.turn.org_id, person_id))
+        for person_id in await companion_ids(ctx.uow.session, ctx.turn.org_id, ctx.person.id)
+    ]
 
 
 async def _done(
@@ -309,7 +316,11 @@ async def share(ctx: HandlerContext, values: dict[str, Any], conv: CoachingConve
     if not allowed:
         return Reply.text("You don't have a mentor or coach to share with yet.")
     raw = values.get("with")
-    chosen = allowed[0] if raw in (None, "") else _id(raw)  # cards before "with" named nobody
+    if raw in (None, ""):
+        # A button from before the card named whom it shares with: the person chooses again
+        # (their mentor or coach may not be the one that button was for).
+        return Reply.update(await _done(ctx, conv, "Choose whom to share your notes with."))
+    chosen = _id(raw)
     if chosen not in allowed:
         return Reply.text("You can share your notes only with your mentor or your coach.")
     now = ctx.services.clock.now()

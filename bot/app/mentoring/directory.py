@@ -24,6 +24,7 @@ from bot.app.mentoring.relationship import (
     READ_EXISTS,
     REQUEST,
     SUGGESTED,
+    chain_ids,
     excluded_for,
     name_of,
     record_of,
@@ -370,8 +371,24 @@ async def _mentor_answering(
 
 @with_loaded(_mentor_answering)
 async def accept(ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship) -> Reply:
-    """The mentor takes the mentee on: next, they agree the agreement together."""
+    """The mentor takes the mentee on: next, they agree the agreement together. Not someone in
+    the mentee's management chain (it may have changed since they were asked): for them it is
+    a decline, and the mentee chooses again."""
     now = ctx.services.clock.now()
+    mentee_person = await ctx.directory.person(rel.org_id, rel.mentee_id)
+    if mentee_person is not None and ctx.person.id in await chain_ids(ctx.directory, mentee_person):
+        rel.state, rel.ended_at, rel.updated_at = DECLINED, now, now
+        await rematch(ctx.uow.session, rel, now, "declined")
+        return Reply.update(
+            note_card(
+                "Not your mentee",
+                [
+                    f"You're in {mentee_person.name}'s line-management chain now, so you can't "
+                    "be their mentor: mentoring stays apart from line management. I've told "
+                    "them you can't take this on (no reason given), so they'll have someone else."
+                ],
+            )
+        )
     rel.state, rel.accepted_at, rel.updated_at = ACTIVE, now, now
     rel.next_choices = []
     await tell(

@@ -8,6 +8,7 @@ from datetime import date
 
 from bot.app.mentoring import agreement as agreement_
 from bot.app.mentoring import relationship
+from bot.app.mentoring.coaching import companion_ids
 from bot.app.mentoring.coaching import subject_of as coaching_subject
 from bot.app.mentoring.directory import search_view
 from bot.app.mentoring.relationship import (
@@ -296,6 +297,9 @@ async def render_coach_shared(ctx: NoticeContext) -> Message | None:
         return None
     model = rules.coaching_model(conv.model)
     if model is None:
+        return None
+    # Shared with their mentor or coach: if that has ended since, the notes stay with them.
+    if actor.person_id not in await companion_ids(ctx.uow.session, conv.org_id, conv.person_id):
         return None
     owner = await name_of(ctx.directory, conv.org_id, conv.person_id)
     opened_by_notice(
