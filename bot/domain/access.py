@@ -384,13 +384,17 @@ def _read_mentoring(actor: Actor, s: Subject | None) -> bool:
     # The mentee and the mentor, and nobody else: not the line manager, not quality, not the
     # head of T&L, not an org admin (seed 003: mentoring stays apart from management). A review
     # report reaches the people the mentee agreed to (`shared_with`) once the mentee has seen it.
-    if s is None:
-        return False
-    return actor.person_id in (s.tutor_id, s.practitioner_id) or actor.person_id in s.shared_with
+    return _in_mentoring(actor, s) or (s is not None and actor.person_id in s.shared_with)
 
 
 def _in_mentoring(actor: Actor, s: Subject | None) -> bool:
-    return s is not None and actor.person_id in (s.tutor_id, s.practitioner_id)
+    # A mentor who has come into the mentee's management chain since (a new tutor list made
+    # them the line manager) is no longer in it: the dual relationship seed 003 warns of.
+    if s is None:
+        return False
+    if actor.person_id == s.tutor_id:
+        return True
+    return actor.person_id == s.practitioner_id and actor.person_id not in s.line_manager_ids
 
 
 def _write_mentoring(actor: Actor, s: Subject | None) -> bool:

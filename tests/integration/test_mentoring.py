@@ -249,6 +249,45 @@ async def test_a_mentor_who_became_the_mentees_line_manager_cannot_accept(
     assert "Amy Able" not in str(choices(cards_to(connector, TUTOR)[-1], "first"))
 
 
+async def test_a_mentor_who_became_the_mentees_line_manager_reads_and_writes_nothing_more(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom and Ben agreed and met. A new tutor list makes Ben Tom's line manager: from then on
+    Ben opens nothing of Tom's mentoring record (he is told why and whom to ask), logs no
+    meeting, and the worker sends him no agreement card or review draft; nothing of his
+    refused opens is logged as a read. Tom still reads and writes his own record."""
+    rel_id = await agreed_and_met(teams, teams_app, clock)
+    moved = TUTOR_LIST.replace(
+        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,mia@college.ac.uk",
+        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,ben@college.ac.uk",
+    )
+    assert "Tutor list imported" in card_text(only_card(await teams.import_tutors(ADMIN, moved)))
+    connector.clear()
+    logged = len(await rows(teams_app, AccessEntry))
+    entries = len(await rows(teams_app, MentoringEntry))
+
+    for verb in ("agreement.open", "mentoring.meeting.open"):
+        answer = str(await teams.answer(BEN, verb, {"rel": rel_id}))
+        assert "line-management chain now" in answer, verb
+        assert "development coordinator" in answer and "Confidential worries" not in answer
+    meeting = {"rel": rel_id, "held_on": "2026-11-24", "discussed": "As his manager"}
+    assert "line-management chain now" in str(await teams.answer(BEN, "mentoring.meeting", meeting))
+    assert len(await rows(teams_app, MentoringEntry)) == entries
+    assert len(await rows(teams_app, AccessEntry)) == logged
+
+    # The review falls due: Tom is shown his draft; Ben gets nothing about it.
+    clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    await tick(teams_app, clock)
+    assert "Confidential worries" not in str(cards_to(connector, BEN))
+    assert cards_to(connector, TUTOR)
+    ben = await person_id(teams_app, BEN)
+    assert [r for r in (await rows(teams_app, AccessEntry))[logged:] if r.reader_id == ben] == []
+    body, sent = await teams.execute(TUTOR, "agreement.open", {"rel": rel_id})
+    assert "Confidential worries" in card_text(shown(body, sent))
+    answer = await teams.answer(TUTOR, "mentoring.meeting", {**meeting, "discussed": "Mine"})
+    assert "Meeting logged." in card_text(answer)
+
+
 async def test_a_search_asks_for_only_as_many_choices_as_there_are_mentors(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:

@@ -159,6 +159,24 @@ def test_the_mentor_is_in_a_relationship_only_while_it_is_open() -> None:
     assert can(others[1], read, sent) and not can(mentor, read, sent)
 
 
+def test_a_mentor_who_came_into_the_mentees_management_chain_reads_and_writes_nothing() -> None:
+    """Mentoring stays apart from line management: once the mentor is in the mentee's chain
+    (a tutor list made them the line manager, or their manager's manager), the open
+    relationship's records are closed to them; the mentee keeps reading and writing, and a
+    review the mentee agreed to send them still reaches them as a recipient."""
+    mentee, mentor = Actor(1, "org"), Actor(2, "org")
+    read, write = Permission.READ_MENTORING, Permission.WRITE_MENTORING
+    for state in rules.OPEN_STATES:
+        subject = rules.relationship_subject("org", 1, 2, state, line_manager_ids=frozenset({2}))
+        assert not can(mentor, read, subject) and not can(mentor, write, subject), state
+        assert can(mentee, read, subject) and can(mentee, write, subject), state
+        assert can(mentor, Permission.SEE_MENTORING_EXISTS, subject), state  # as their manager
+    shared = rules.relationship_subject(
+        "org", 1, 2, rules.ACTIVE, line_manager_ids=frozenset({2}), shared_with=frozenset({2})
+    )
+    assert can(mentor, read, shared) and not can(mentor, write, shared)
+
+
 def test_an_ended_relationship_is_closed_to_every_write_and_still_read_by_the_mentee() -> None:
     """Once a relationship has ended nobody writes to it, the mentee included (no meeting,
     observation, change to the agreement, review drafted or sent on); the mentee still reads

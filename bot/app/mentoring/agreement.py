@@ -74,6 +74,11 @@ NOT_AGREED = (
     "the agreement."
 )
 # The mentor's view of the records ends with the relationship; they stay with the mentee.
+MENTOR_NOW_MANAGER = (
+    "You're in {mentee}'s line-management chain now, so their mentoring record is closed to you: "
+    "mentoring stays apart from line management. Ask your development coordinator to find them "
+    "another mentor."
+)
 MENTOR_AFTER_END = (
     "This mentoring relationship has ended: its agreement and log stay with your mentee and are "
     "no longer open to you."
@@ -93,10 +98,13 @@ async def _load(
     )
     if rel is None:
         return Reply.text(GONE)
-    subject = relationship.bare_subject(rel)
+    subject = await relationship.subject_for(ctx.directory, rel, ctx.person.id)
     if not ctx.can(Permission.READ_MENTORING, subject):
         if ctx.person.id != rel.mentor_id:
             return Reply.text(REFUSED)
+        if ctx.person.id in subject.line_manager_ids:
+            mentee = await name_of(ctx.directory, rel.org_id, rel.mentee_id)
+            return Reply.text(MENTOR_NOW_MANAGER.format(mentee=mentee))
         # Its mentor, once it has ended: no longer part of it (bot.domain.mentoring).
         return Reply.text(GONE if rel.accepted_at is None else MENTOR_AFTER_END)
     if rel.accepted_at is None:

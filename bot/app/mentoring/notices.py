@@ -125,7 +125,8 @@ async def _agreement_message(ctx: NoticeContext, notice: str, how: str) -> Messa
     actor = await _actor(ctx)
     if rel is None or actor is None or rel.state != ACTIVE:
         return None
-    if not can(actor, Permission.READ_MENTORING, relationship.bare_subject(rel)):
+    subject = await relationship.subject_for(ctx.directory, rel, actor.person_id)
+    if not can(actor, Permission.READ_MENTORING, subject):
         return None
     view = await agreement_.agreement_view(ctx.uow.session, rel, actor.person_id, notice)
     for owner, kind, record in await agreement_reads(ctx.uow.session, rel, actor.person_id):
@@ -184,8 +185,9 @@ async def render_review_due(ctx: NoticeContext) -> Message | None:
     actor = await _actor(ctx)
     if rel is None or actor is None or not rel.agreement:
         return None
-    if not can(actor, Permission.WRITE_MENTORING, relationship.bare_subject(rel)):
-        return None  # ended: no review is drafted (bot.domain.mentoring)
+    subject = await relationship.subject_for(ctx.directory, rel, actor.person_id)
+    if not can(actor, Permission.WRITE_MENTORING, subject):
+        return None  # ended, or its mentor is now in the mentee's chain (bot.domain.access)
     review = await _draft(ctx, rel, str(ctx.payload.get("point")))
     if review is None:
         return None
@@ -226,7 +228,9 @@ async def render_report(ctx: NoticeContext) -> Message | None:
     actor = await _actor(ctx)
     if rel is None or actor is None:
         return None
-    subject = relationship.bare_subject(rel, frozenset(review.recipients))
+    subject = await relationship.subject_for(
+        ctx.directory, rel, actor.person_id, frozenset(review.recipients)
+    )
     if not can(actor, Permission.READ_MENTORING, subject):
         return None
     mentee = await name_of(ctx.directory, rel.org_id, rel.mentee_id)

@@ -100,6 +100,29 @@ async def subject_of(directory: Directory, rel: MentoringRelationship) -> Subjec
     )
 
 
+async def subject_for(
+    directory: Directory,
+    rel: MentoringRelationship,
+    reader_id: int,
+    shared: frozenset[int] = frozenset(),
+) -> Subject:
+    """What `can()` decides `reader_id`'s reads and writes on. For the mentor of an open
+    relationship it holds the mentee's management chain: a mentor who has come into it since
+    (a tutor list made them the line manager) reads and writes nothing (`bot.domain.access`)."""
+    if reader_id != rel.mentor_id or rel.state not in rules.OPEN_STATES:
+        return bare_subject(rel, shared)
+    mentee = await directory.person(rel.org_id, rel.mentee_id)
+    chain = await chain_ids(directory, mentee) if mentee else frozenset()
+    return rules.relationship_subject(
+        rel.org_id,
+        rel.mentee_id,
+        rel.mentor_id,
+        rel.state,
+        shared_with=shared,
+        line_manager_ids=chain,
+    )
+
+
 def bare_subject(rel: MentoringRelationship, shared: frozenset[int] = frozenset()) -> Subject:
     return rules.relationship_subject(
         rel.org_id, rel.mentee_id, rel.mentor_id, rel.state, shared_with=shared
