@@ -462,3 +462,24 @@ async def test_the_otla_pickers_say_why_they_are_empty_and_then_offer_the_teams_
     assert {RITA.name, TUTOR.name} <= pickers["tutor_id"]
     assert SAM.name in pickers["observer_id"]
     assert "Someone" not in pickers["tutor_id"] | pickers["observer_id"]
+
+
+async def test_an_admin_without_a_walk_role_is_told_how_to_give_it_to_themselves(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """The admin's first `walk` (README: "pick yourself as a line manager too if you want to log
+    a walk"): not "ask your TLC admin", since they are it, but the command that gives them the
+    role; nothing is stored until they use it, and then the HA27 opens."""
+    await teams.install(ADMIN, MATHS)
+    [sent] = await teams.say(ADMIN, "walk", MATHS, mention=True)
+    assert "Ask your TLC admin" not in sent.text
+    assert f"admin grant {ADMIN.email} line_manager" in sent.text
+    assert Role.LINE_MANAGER not in await _roles(teams_app, ADMIN)
+    # A tutor still hears who to ask, and is not told a command only admins may use.
+    [sent] = await teams.say(TUTOR, "walk", MATHS, mention=True)
+    assert "Ask your TLC admin" in sent.text and "admin grant" not in sent.text
+    # The admin follows the advice, word for word, in the 1:1 chat: the walk form opens.
+    await teams.say(ADMIN, f"admin grant {ADMIN.email} line_manager")
+    assert Role.LINE_MANAGER in await _roles(teams_app, ADMIN)
+    [form] = cards_in(await teams.say(ADMIN, "walk", MATHS, mention=True))
+    assert "Learning walk (HA27)" in card_text(form)
