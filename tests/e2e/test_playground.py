@@ -268,7 +268,12 @@ def test_first_day_a_tutor_self_refers(first_day: FirstDay) -> None:
     (referral,) = eventually(day, "SELECT id, other_topic, ways, campus FROM support_referrals")
     assert referral[1] == "A group that finds practicals hard"
     assert "coaching" in referral[2] and referral[3] == "any"
-    phone_screenshot(cards(page, "Ask for support").last, "first-day-referral-saved.png")
+    # The form turns into what was saved (by its own title: the help card says "Ask for support"
+    # too). On the first day there is no AP yet: the tutor is told the request waits for one.
+    saved = card_showing(page, "Saved: your request for support")
+    assert "A group that finds practicals hard" in saved.inner_text()
+    assert "no advanced practitioners (APs) yet" in saved.inner_text()
+    phone_screenshot(saved, "first-day-referral-saved.png")
 
 
 def person_id(day: FirstDay, email: str) -> int:
