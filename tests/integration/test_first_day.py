@@ -483,3 +483,19 @@ async def test_an_admin_without_a_walk_role_is_told_how_to_give_it_to_themselves
     assert Role.LINE_MANAGER in await _roles(teams_app, ADMIN)
     [form] = cards_in(await teams.say(ADMIN, "walk", MATHS, mention=True))
     assert "Learning walk (HA27)" in card_text(form)
+
+
+async def test_someone_who_is_not_an_admin_is_told_who_is(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """The person who installs TLC is not made an admin when TLC_ADMINS names the college's
+    admins; `admin` then must not leave them at "ask your TLC admin" with no idea who that is."""
+    await teams.install(TUTOR, MATHS)  # TLC_ADMINS names Ada, at the same college: no bootstrap
+    [sent] = await teams.say(TUTOR, "admin")
+    assert "nobody here is one yet" in sent.text
+    assert "first message me" in sent.text  # how the named admins become admins
+    assert Role.ORG_ADMIN not in await _roles(teams_app, TUTOR)
+    await teams.say(ADMIN, "hello")  # Ada, named in TLC_ADMINS, arrives
+    [sent] = await teams.say(TUTOR, "admin")
+    assert "Your TLC admins: Ada Admin" in sent.text
+    assert Role.ORG_ADMIN not in await _roles(teams_app, TUTOR)
