@@ -499,3 +499,21 @@ async def test_someone_who_is_not_an_admin_is_told_who_is(
     [sent] = await teams.say(TUTOR, "admin")
     assert "Your TLC admins: Ada Admin" in sent.text
     assert Role.ORG_ADMIN not in await _roles(teams_app, TUTOR)
+
+
+async def test_a_pasted_tutor_list_with_blank_cells_says_what_is_missing_in_plain_words(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """A spreadsheet row with its email (or name) left blank: the setup card says that cell is
+    missing, not pydantic's "Input should be a valid string", and stores nobody from it."""
+    await teams.say(ADMIN, "hello")
+    csv = (
+        "name,email,campus\nTom Tutor,tom@college.ac.uk,North\nNo Email,,South\n,x@college.ac.uk,\n"
+    )
+    response, _ = await teams.execute(ADMIN, "admin.setup.tutors", {"tutor_csv": csv})
+    text = card_text(response["value"])
+    assert "line 3: email: missing" in text and "line 4: name: missing" in text, text
+    assert "Input should be" not in text and "String should" not in text
+    known = await people(teams_app)
+    assert known[TUTOR.email].is_tutor
+    assert "x@college.ac.uk" not in known and "No Email" not in known
