@@ -276,7 +276,7 @@ def setup_card(view: SetupView) -> base.CardDict:
     body += base.button_list(
         *(
             base.execute(
-                f"Use {t.name or 'this team'}'s members ({t.members})",
+                _use_members_title(t.name or "this team", t.members),
                 "admin.setup.team_tutors",
                 {"team_pk": t.team_pk},
             )
@@ -336,6 +336,20 @@ class TutorDetails:
     campus: str
     curriculum_area: str
     delivery_style: str | None  # "practical", "classroom" or None
+
+
+# A button alone in its row, 360 px wide, shows about 34 characters; Teams cuts the rest.
+ALONE_TITLE = 34
+
+
+def _use_members_title(team: str, members: int) -> str:
+    """The button for a team's members: with their count ("Use Maths's members (14)"); for a
+    longer team name, without it, and the name cut with an ellipsis if it still would not fit."""
+    for title in (f"Use {team}'s members ({members})", f"Use {team}'s members"):
+        if len(title) <= ALONE_TITLE:
+            return title
+    room = ALONE_TITLE - len("Use \u2026's members")
+    return f"Use {team[:room].rstrip()}\u2026's members"
 
 
 @dataclass(frozen=True)

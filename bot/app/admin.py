@@ -26,6 +26,7 @@ from cards.admin import (
     roles_card,
     setup_card,
 )
+from cards.base import escape_markdown
 
 NOT_ALLOWED = "Sorry, only an org admin can do that. Ask your TLC admin if you need it."
 MAX_CSV_BYTES = 2_000_000
@@ -67,7 +68,7 @@ async def admin(ctx: HandlerContext) -> Reply:
     if sub == "tutors":
         return await tutor_details.command(ctx)
     if not ctx.can(Permission.MANAGE_ROLES):
-        return Reply.text(NOT_ALLOWED)
+        return Reply.text(await who_is_admin(ctx))
     if sub in ("roles", "audit", "log", "history") and ctx.turn.where.kind != "personal":
         return Reply.text(private_only(f"admin {sub}"))
     if sub == "roles":
@@ -93,6 +94,24 @@ async def admin(ctx: HandlerContext) -> Reply:
         view = await setup.setup_view(ctx)
         return Reply(messages=[Message(card=admin_card()), Message(card=setup_card(view))])
     return Reply.show(admin_card())
+
+
+async def who_is_admin(ctx: HandlerContext) -> str:
+    """The refusal, with who to ask: the organisation's org admins by name, or how they come to
+    be when there are none yet (the installer is not one when TLC_ADMINS names the admins)."""
+    holders = await ctx.directory.holders(ctx.turn.org_id, Role.ORG_ADMIN)
+    names = [escape_markdown(p.name or p.email or "") for p in holders]
+    names = [n for n in names if n][:3]
+    if names:
+        return (
+            f"Sorry, only an org admin can do that. Your TLC admins: {', '.join(names)}. "
+            "Ask one of them if you need it."
+        )
+    return (
+        "Sorry, only an org admin can do that, and nobody here is one yet. The people your "
+        "college named as TLC's admins become admins when they first message me; if it named "
+        "nobody, whoever first adds TLC to a team becomes one."
+    )
 
 
 def _role_from_words(words: list[str]) -> Role | None:

@@ -100,7 +100,13 @@ class Help:
         admin = Role.ORG_ADMIN in ctx.actor.roles
         if command is None or (command.admin_only and not admin) or not command.listed:
             return self.reply(ctx)  # "help me", "help please": the whole menu
-        scopes = [k for k in ("personal", "channel", "groupChat") if k in command.scopes]
+        # Where it answers, by the rule help's own lists follow: a command whose answer names
+        # people only says "ask me in our 1:1 chat" in a channel or group chat.
+        scopes = [
+            k
+            for k in ("personal", "channel", "groupChat")
+            if k in command.scopes and command in self.router.listed(k)
+        ]
         view = CommandHelp(
             word=command.word,
             summary=command.summary,

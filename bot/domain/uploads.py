@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
@@ -91,5 +91,14 @@ def row_problem(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"]) or "row"
-        parts.append(f"{where}: {str(err['msg']).removeprefix('Value error, ')}")
+        if _blank(err):
+            parts.append(f"{where}: missing")
+        else:
+            parts.append(f"{where}: {str(err['msg']).removeprefix('Value error, ')}")
     return "; ".join(parts)
+
+
+def _blank(err: Mapping[str, Any]) -> bool:
+    """A needed cell left blank (read as none, or as empty text), in pydantic's words."""
+    kind, given = err.get("type"), err.get("input")
+    return kind == "missing" or (kind in ("string_type", "string_too_short") and not given)

@@ -268,7 +268,12 @@ def test_first_day_a_tutor_self_refers(first_day: FirstDay) -> None:
     (referral,) = eventually(day, "SELECT id, other_topic, ways, campus FROM support_referrals")
     assert referral[1] == "A group that finds practicals hard"
     assert "coaching" in referral[2] and referral[3] == "any"
-    phone_screenshot(cards(page, "Ask for support").last, "first-day-referral-saved.png")
+    # The form turns into what was saved (by its own title: the help card says "Ask for support"
+    # too). On the first day there is no AP yet: the tutor is told the request waits for one.
+    saved = card_showing(page, "Saved: your request for support")
+    assert "A group that finds practicals hard" in saved.inner_text()
+    assert "no advanced practitioners (APs) yet" in saved.inner_text()
+    phone_screenshot(saved, "first-day-referral-saved.png")
 
 
 def person_id(day: FirstDay, email: str) -> int:
@@ -605,3 +610,37 @@ def test_first_day_a_new_tutor_finds_a_mentor_and_they_agree(first_day: FirstDay
     open_personal_chat(page)
     say(page, "agreement")
     page.get_by_text("You don't have a mentoring agreement").last.wait_for()
+
+
+def buttons_cut_at_phone_width(card: Any) -> list[str]:
+    """The card drawn 360 px wide (as `phone_screenshot` draws it): the buttons whose right edge
+    goes past the card's content (inside its padding, where the Playground clips them), so
+    their titles are cut off on a phone."""
+    page = card.page
+    page.set_viewport_size({"width": 1280, "height": 3000})
+    card.evaluate(f"card => {{ card.style.width = '{PHONE_WIDTH}px'; }}")
+    try:
+        padding = card.evaluate("card => parseFloat(getComputedStyle(card).paddingRight)")
+        right = card.bounding_box()["x"] + PHONE_WIDTH - padding
+        found = card.get_by_role("button")
+        cut = []
+        for n in range(found.count()):
+            button = found.nth(n)
+            box = button.bounding_box()
+            if box is not None and box["x"] + box["width"] > right + 0.5:
+                cut.append(button.inner_text())
+        return cut
+    finally:
+        card.evaluate("card => { card.style.width = ''; }")
+        page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_first_day_the_setup_cards_buttons_fit_a_phone(first_day: FirstDay) -> None:
+    """The guided setup with the Playground's team (Teaching & Learning) known: every button,
+    "Use Teaching & Learning's members" too, within the card 360 px wide."""
+    day, page = first_day, first_day.page
+    first_day_in_the_team(day)
+    setup = say_in_personal_chat(page, "admin setup", "Use Teaching & Learning's members")
+    assert "Set up TLC" in setup.inner_text()
+    assert buttons_cut_at_phone_width(setup) == []
+    phone_screenshot(setup, "first-day-setup.png")

@@ -462,3 +462,58 @@ async def test_the_otla_pickers_say_why_they_are_empty_and_then_offer_the_teams_
     assert {RITA.name, TUTOR.name} <= pickers["tutor_id"]
     assert SAM.name in pickers["observer_id"]
     assert "Someone" not in pickers["tutor_id"] | pickers["observer_id"]
+
+
+async def test_an_admin_without_a_walk_role_is_told_how_to_give_it_to_themselves(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """The admin's first `walk` (README: "pick yourself as a line manager too if you want to log
+    a walk"): not "ask your TLC admin", since they are it, but the command that gives them the
+    role; nothing is stored until they use it, and then the HA27 opens."""
+    await teams.install(ADMIN, MATHS)
+    [sent] = await teams.say(ADMIN, "walk", MATHS, mention=True)
+    assert "Ask your TLC admin" not in sent.text
+    assert f"admin grant {ADMIN.email} line_manager" in sent.text
+    assert Role.LINE_MANAGER not in await _roles(teams_app, ADMIN)
+    # A tutor still hears who to ask, and is not told a command only admins may use.
+    [sent] = await teams.say(TUTOR, "walk", MATHS, mention=True)
+    assert "Ask your TLC admin" in sent.text and "admin grant" not in sent.text
+    # The admin follows the advice, word for word, in the 1:1 chat: the walk form opens.
+    await teams.say(ADMIN, f"admin grant {ADMIN.email} line_manager")
+    assert Role.LINE_MANAGER in await _roles(teams_app, ADMIN)
+    [form] = cards_in(await teams.say(ADMIN, "walk", MATHS, mention=True))
+    assert "Learning walk (HA27)" in card_text(form)
+
+
+async def test_someone_who_is_not_an_admin_is_told_who_is(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """The person who installs TLC is not made an admin when TLC_ADMINS names the college's
+    admins; `admin` then must not leave them at "ask your TLC admin" with no idea who that is."""
+    await teams.install(TUTOR, MATHS)  # TLC_ADMINS names Ada, at the same college: no bootstrap
+    [sent] = await teams.say(TUTOR, "admin")
+    assert "nobody here is one yet" in sent.text
+    assert "first message me" in sent.text  # how the named admins become admins
+    assert Role.ORG_ADMIN not in await _roles(teams_app, TUTOR)
+    await teams.say(ADMIN, "hello")  # Ada, named in TLC_ADMINS, arrives
+    [sent] = await teams.say(TUTOR, "admin")
+    assert "Your TLC admins: Ada Admin" in sent.text
+    assert Role.ORG_ADMIN not in await _roles(teams_app, TUTOR)
+
+
+async def test_a_pasted_tutor_list_with_blank_cells_says_what_is_missing_in_plain_words(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """A spreadsheet row with its email (or name) left blank: the setup card says that cell is
+    missing, not pydantic's "Input should be a valid string", and stores nobody from it."""
+    await teams.say(ADMIN, "hello")
+    csv = (
+        "name,email,campus\nTom Tutor,tom@college.ac.uk,North\nNo Email,,South\n,x@college.ac.uk,\n"
+    )
+    response, _ = await teams.execute(ADMIN, "admin.setup.tutors", {"tutor_csv": csv})
+    text = card_text(response["value"])
+    assert "line 3: email: missing" in text and "line 4: name: missing" in text, text
+    assert "Input should be" not in text and "String should" not in text
+    known = await people(teams_app)
+    assert known[TUTOR.email].is_tutor
+    assert "x@college.ac.uk" not in known and "No Email" not in known

@@ -213,6 +213,22 @@ async def test_help_with_a_command_shows_its_usage_and_sub_commands(teams: Teams
     assert "What I can do" in card_text(only_card(await teams.say(TUTOR, "help me please")))
 
 
+async def test_help_for_a_command_says_where_it_answers(teams: TeamsClient) -> None:
+    """`help actions` must not promise team channels: asked there, `actions` only says to ask in
+    the 1:1 chat (it names people). A command that works in a channel still says so."""
+    channel = Place.channel()
+    for word in ("actions", "themes", "completion", "report"):
+        usage = card_text(only_card(await teams.say(TUTOR, f"help {word}")))
+        assert "Works in a 1:1 chat with me." in usage, usage
+        [refused] = await teams.say(TUTOR, word, channel, mention=True)
+        assert "only answer it in our 1:1 chat" in refused.text
+    usage = card_text(only_card(await teams.say(TUTOR, "help cards")))
+    assert "Works in a 1:1 chat with me and team channels and group chats." in usage
+    # Asked in a channel, its answer comes to the 1:1 chat: it works from there too.
+    usage = card_text(only_card(await teams.say(TUTOR, "help observations")))
+    assert "Works in a 1:1 chat with me and team channels and group chats." in usage
+
+
 async def test_help_lists_the_menu_of_the_place_it_is_asked_in(teams: TeamsClient) -> None:
     personal = card_text(only_card(await teams.say(TUTOR, "help")))
     assert "support\nAsk for support" in personal

@@ -123,6 +123,20 @@ NOT_A_WALKER = (
     "Ask your TLC admin if you should be one of them."
 )
 
+
+def not_a_walker(ctx: HandlerContext) -> str:
+    """The refusal: an org admin is their own TLC admin, so they hear how to take the role."""
+    if Role.ORG_ADMIN not in ctx.actor.roles:
+        return NOT_A_WALKER
+    email = ctx.person.email or "your.name@college.ac.uk"
+    return (
+        "Learning walks are recorded by managers, observers and the quality team, and being an "
+        "org admin is not one of those. To log walks yourself, give yourself the role in our "
+        f"1:1 chat: **admin grant {email} line_manager** (or pick yourself under "
+        "*Line managers* in **admin setup**)."
+    )
+
+
 # --- The OTLA calendar: wired to observations when they land -----------------------------------
 
 
@@ -445,7 +459,7 @@ async def walk(ctx: HandlerContext) -> Reply:
 
 async def _new_walk(ctx: HandlerContext) -> Reply:
     if not ctx.can(Permission.RECORD_WALK):
-        return Reply.text(NOT_A_WALKER)
+        return Reply.text(not_a_walker(ctx))
     team = await channel_team(ctx)
     if team is None:
         teams = await my_teams(ctx)
@@ -467,7 +481,7 @@ async def open_walk(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     if as_int(values.get("walk_id")) is not None:
         return await edit_walk(ctx, values)
     if not ctx.can(Permission.RECORD_WALK):
-        return Reply.text(NOT_A_WALKER)
+        return Reply.text(not_a_walker(ctx))
     team_pk = as_int(values.get("team_pk"))
     team = await team_for_walks(ctx, team_pk) if team_pk is not None else None
     if team is None:
@@ -517,7 +531,7 @@ async def redisplay_walk(
     """The same HA27, with what was typed and what needs fixing."""
     team = await team_for_walks(ctx, as_int(values.get("team_pk")) or 0)
     if team is None or not ctx.can(Permission.RECORD_WALK):
-        return Reply.text(NOT_A_WALKER)
+        return Reply.text(not_a_walker(ctx))
     if not seen_only_by_asker(ctx):
         # Redrawing the card here would show what was typed to the whole conversation.
         return Reply.text("Please check the walk: " + "; ".join(errors.values()))
@@ -541,7 +555,7 @@ async def _editable(ctx: HandlerContext, values: Mapping[str, Any]) -> StoredWal
 async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
     """Save the HA27: checks, the same-day OTLA rule, then the team's channel store."""
     if not ctx.can(Permission.RECORD_WALK):
-        return Reply.text(NOT_A_WALKER)
+        return Reply.text(not_a_walker(ctx))
     day = form.use_date or form.walk_date
     # The team comes with its channel's readers (for `walk_access`) and its plans of the year.
     found = await team_for_save(ctx, form.team_pk, day)
@@ -694,7 +708,7 @@ def _fill(row: StoredWalk, walk: LearningWalk) -> None:
 async def save_draft(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     """Keep a half-filled HA27 to finish later. Nothing is required in a draft."""
     if not ctx.can(Permission.RECORD_WALK):
-        return Reply.text(NOT_A_WALKER)
+        return Reply.text(not_a_walker(ctx))
     team = await team_for_walks(ctx, as_int(values.get("team_pk")) or 0)
     if team is None:
         return Reply.text("Sorry, you can't log walks for that team.")
