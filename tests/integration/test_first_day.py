@@ -517,3 +517,38 @@ async def test_a_pasted_tutor_list_with_blank_cells_says_what_is_missing_in_plai
     known = await people(teams_app)
     assert known[TUTOR.email].is_tutor
     assert "x@college.ac.uk" not in known and "No Email" not in known
+
+
+QUALITY_COMMANDS = ("walks summary", "themes", "completion", "observations plan")
+
+
+async def test_an_admin_without_a_quality_role_is_told_how_to_give_it_to_themselves(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """As for `walk`: an org admin's `walks summary`, `themes`, `completion` or `observations
+    plan` says how to take the quality team's role, not only that it is theirs; nothing is stored
+    until the admin does, and then each opens. Others hear the refusal as before."""
+    await teams.say(ADMIN, "hello")
+    for command in QUALITY_COMMANDS:
+        [sent] = await teams.say(ADMIN, command)
+        assert sent.text.startswith("Sorry, that "), command
+        assert f"admin grant {ADMIN.email} quality_coordinator" in sent.text, command
+        assert "*Quality team* in **admin setup**" in sent.text, command
+    assert Role.QUALITY_COORDINATOR not in await _roles(teams_app, ADMIN)
+    # A line manager or a tutor is not told a command only admins may use.
+    await teams.say(MANAGER, "hello")
+    await grant(teams_app, MANAGER, Role.LINE_MANAGER)
+    for user, command, refused in (
+        (MANAGER, "walks summary", "Sorry, that is for the quality team."),
+        (MANAGER, "observations plan", "Sorry, that view is for the quality team."),
+        (TUTOR, "themes", "Sorry, that picture is for the quality team and line managers."),
+        (TUTOR, "completion", "Sorry, that picture is for the quality team and line managers."),
+    ):
+        [sent] = await teams.say(user, command)
+        assert sent.text == refused, (user.name, command)
+    # The admin follows the advice, word for word: each one opens.
+    await teams.say(ADMIN, f"admin grant {ADMIN.email} quality_coordinator")
+    assert Role.QUALITY_COORDINATOR in await _roles(teams_app, ADMIN)
+    for command in QUALITY_COMMANDS:
+        sent = await teams.say(ADMIN, command)
+        assert cards_in(sent) and not any("Sorry" in s.text for s in sent), command
