@@ -210,7 +210,8 @@ async def import_pasted(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     notice = f"Tutor list: {result.created} new, {result.updated} updated"
     if result.problems:
         lines = "; ".join(f"line {n}: {m}" for n, m in result.problems[:3])
-        notice += f", {len(result.problems)} rows not imported ({lines})"
+        rows = f"{len(result.problems)} row{'' if len(result.problems) == 1 else 's'}"
+        notice += f", {rows} not imported ({lines})"
     return await setup_reply(ctx, notice + ".")
 
 

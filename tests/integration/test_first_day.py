@@ -154,9 +154,17 @@ async def test_an_admins_first_admin_offers_the_guided_setup_and_each_step_shows
         {"tutor_csv": "name,email,campus\nTom Tutor,tom@college.ac.uk,North\nBad,nope,x\n"},
     )
     text = card_text(response["value"])
-    assert "\u2705 2. The tutor list (1 tutors on the list)" in text
-    assert "1 new" in text and "1 rows not imported" in text
+    assert "\u2705 2. The tutor list (1 tutor on the list)" in text
+    assert "1 new" in text and "1 row not imported" in text
     assert (await people(teams_app))[TUTOR.email].is_tutor
+    # Two more tutors and two bad rows: the plural, for the count and the rows left out.
+    more = "name,email\nRita Reader,rita@college.ac.uk\nSam Scholar,sam@college.ac.uk\nX,no\nY,\n"
+    response, _ = await teams.execute(ADMIN, "admin.setup.tutors", {"tutor_csv": more})
+    text = card_text(response["value"])
+    assert "\u2705 2. The tutor list (3 tutors on the list)" in text
+    assert "2 new" in text and "2 rows not imported" in text
+    known = await people(teams_app)
+    assert known[RITA.email].is_tutor and known[SAM.email].is_tutor
     # An untouched paste box (Teams leaves it out) is refused.
     response, _ = await teams.execute(ADMIN, "admin.setup.tutors", {})
     assert "Paste the tutor list" in card_text(response["value"])
