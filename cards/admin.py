@@ -242,7 +242,11 @@ def setup_card(view: SetupView) -> base.CardDict:
         )
     )
     # 2. The tutor list
-    tutors = f"{view.tutors} tutors on the list" if view.tutors else "no tutors yet"
+    tutors = (
+        f"{view.tutors} tutor{'' if view.tutors == 1 else 's'} on the list"
+        if view.tutors
+        else "no tutors yet"
+    )
     body.append(base.title(f"{_mark(view.tutors > 0)} 2. The tutor list ({tutors})"))
     if view.in_personal:
         body.append(

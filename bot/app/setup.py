@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.app.context import HandlerContext, permitted
+from bot.app.refusals import SETUP_PICKERS
 from bot.app.router import CardAction
 from bot.app.support.matching import rematch_waiting
 from bot.app.support.referrals import offer_to_imported_tutor
@@ -35,8 +36,13 @@ EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 TERM_NAMES = ("autumn", "spring", "summer")
 # (input id, label, the role granted, the roles shown as "done")
 ROLE_STEPS: tuple[tuple[str, str, Role, frozenset[Role]], ...] = (
-    ("quality", "Quality team", Role.QUALITY_COORDINATOR, QUALITY_TEAM),
-    ("managers", "Line managers", Role.LINE_MANAGER, frozenset({Role.LINE_MANAGER})),
+    ("quality", SETUP_PICKERS[Role.QUALITY_COORDINATOR], Role.QUALITY_COORDINATOR, QUALITY_TEAM),
+    (
+        "managers",
+        SETUP_PICKERS[Role.LINE_MANAGER],
+        Role.LINE_MANAGER,
+        frozenset({Role.LINE_MANAGER}),
+    ),
     (
         "aps",
         "Advanced practitioners (APs)",
@@ -204,7 +210,8 @@ async def import_pasted(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     notice = f"Tutor list: {result.created} new, {result.updated} updated"
     if result.problems:
         lines = "; ".join(f"line {n}: {m}" for n, m in result.problems[:3])
-        notice += f", {len(result.problems)} rows not imported ({lines})"
+        rows = f"{len(result.problems)} row{'' if len(result.problems) == 1 else 's'}"
+        notice += f", {rows} not imported ({lines})"
     return await setup_reply(ctx, notice + ".")
 
 

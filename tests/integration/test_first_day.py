@@ -154,9 +154,17 @@ async def test_an_admins_first_admin_offers_the_guided_setup_and_each_step_shows
         {"tutor_csv": "name,email,campus\nTom Tutor,tom@college.ac.uk,North\nBad,nope,x\n"},
     )
     text = card_text(response["value"])
-    assert "\u2705 2. The tutor list (1 tutors on the list)" in text
-    assert "1 new" in text and "1 rows not imported" in text
+    assert "\u2705 2. The tutor list (1 tutor on the list)" in text
+    assert "1 new" in text and "1 row not imported" in text
     assert (await people(teams_app))[TUTOR.email].is_tutor
+    # Two more tutors and two bad rows: the plural, for the count and the rows left out.
+    more = "name,email\nRita Reader,rita@college.ac.uk\nSam Scholar,sam@college.ac.uk\nX,no\nY,\n"
+    response, _ = await teams.execute(ADMIN, "admin.setup.tutors", {"tutor_csv": more})
+    text = card_text(response["value"])
+    assert "\u2705 2. The tutor list (3 tutors on the list)" in text
+    assert "2 new" in text and "2 rows not imported" in text
+    known = await people(teams_app)
+    assert known[RITA.email].is_tutor and known[SAM.email].is_tutor
     # An untouched paste box (Teams leaves it out) is refused.
     response, _ = await teams.execute(ADMIN, "admin.setup.tutors", {})
     assert "Paste the tutor list" in card_text(response["value"])
@@ -517,3 +525,38 @@ async def test_a_pasted_tutor_list_with_blank_cells_says_what_is_missing_in_plai
     known = await people(teams_app)
     assert known[TUTOR.email].is_tutor
     assert "x@college.ac.uk" not in known and "No Email" not in known
+
+
+QUALITY_COMMANDS = ("walks summary", "themes", "completion", "observations plan")
+
+
+async def test_an_admin_without_a_quality_role_is_told_how_to_give_it_to_themselves(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """As for `walk`: an org admin's `walks summary`, `themes`, `completion` or `observations
+    plan` says how to take the quality team's role, not only that it is theirs; nothing is stored
+    until the admin does, and then each opens. Others hear the refusal as before."""
+    await teams.say(ADMIN, "hello")
+    for command in QUALITY_COMMANDS:
+        [sent] = await teams.say(ADMIN, command)
+        assert sent.text.startswith("Sorry, that "), command
+        assert f"admin grant {ADMIN.email} quality_coordinator" in sent.text, command
+        assert "*Quality team* in **admin setup**" in sent.text, command
+    assert Role.QUALITY_COORDINATOR not in await _roles(teams_app, ADMIN)
+    # A line manager or a tutor is not told a command only admins may use.
+    await teams.say(MANAGER, "hello")
+    await grant(teams_app, MANAGER, Role.LINE_MANAGER)
+    for user, command, refused in (
+        (MANAGER, "walks summary", "Sorry, that is for the quality team."),
+        (MANAGER, "observations plan", "Sorry, that view is for the quality team."),
+        (TUTOR, "themes", "Sorry, that picture is for the quality team and line managers."),
+        (TUTOR, "completion", "Sorry, that picture is for the quality team and line managers."),
+    ):
+        [sent] = await teams.say(user, command)
+        assert sent.text == refused, (user.name, command)
+    # The admin follows the advice, word for word: each one opens.
+    await teams.say(ADMIN, f"admin grant {ADMIN.email} quality_coordinator")
+    assert Role.QUALITY_COORDINATOR in await _roles(teams_app, ADMIN)
+    for command in QUALITY_COMMANDS:
+        sent = await teams.say(ADMIN, command)
+        assert cards_in(sent) and not any("Sorry" in s.text for s in sent), command

@@ -404,6 +404,29 @@ async def test_capacity_counts_and_a_full_ap_is_not_asked(
     assert "Every AP is fully booked" in card_text(answer)
 
 
+async def test_a_capacity_for_someone_who_is_not_an_ap_is_refused_and_stores_nothing(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """`support capacity <email> <n>` for a tutor (Tom) or an email nobody has: said who they
+    are, that a capacity is for APs and how to make them one; no setting and no audit entry."""
+    [tom] = await teams.say(HAL, f"support capacity {TUTOR.email} 4")
+    assert f"Tom Tutor ({TUTOR.email}) is not an advanced practitioner" in tom.text
+    assert "haven't saved" in tom.text and "Saved" not in tom.text
+    assert f"admin grant {TUTOR.email} advanced_practitioner" in tom.text
+    [nobody] = await teams.say(ADMIN, "support capacity zed@college.ac.uk 4")
+    assert "I don't know anyone with the email zed@college.ac.uk" in nobody.text
+    assert "admin grant zed@college.ac.uk advanced_practitioner" in nobody.text
+    assert "admin setup" in nobody.text  # the org admin can do it themselves
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        d = Directory(uow.session)
+        org = await d.organisation("tenant-1", START)
+        assert "ap_capacity" not in org.settings
+        assert not await d.audit_trail("tenant-1", "support:capacity")
+    # An AP's capacity is still saved.
+    [amy] = await teams.say(HAL, "support capacity amy@college.ac.uk 4")
+    assert "Saved: capacity 4 for amy@college.ac.uk" in amy.text
+
+
 async def test_a_teams_retry_of_a_capacity_or_offers_command_runs_nothing_again(
     teams: TeamsClient, teams_app: web.Application
 ) -> None:

@@ -22,9 +22,10 @@ from typing import Any
 from bot.app import documents, xlsx
 from bot.app.context import HandlerContext
 from bot.app.observations.lifecycle import name_of
+from bot.app.refusals import refusal
 from bot.app.router import CardAction
 from bot.app.turn import Reply
-from bot.domain.access import Permission
+from bot.domain.access import Permission, Role
 from bot.domain.observations import (
     LONDON,
     academic_year,
@@ -34,6 +35,11 @@ from bot.domain.observations import (
 from storage.observations import Observations
 
 ONLY_QUALITY = "Sorry, the exports are for the quality team."
+
+
+def only_quality(ctx: HandlerContext) -> str:
+    """ONLY_QUALITY, with how an org admin gives themselves the quality team's role."""
+    return refusal(ctx, ONLY_QUALITY, Role.QUALITY_COORDINATOR, "export it")
 
 
 @dataclass(frozen=True)
@@ -266,7 +272,7 @@ async def action_lines(ctx: HandlerContext, year: str | None = None) -> list[Act
 
 async def export_planning(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
     if not ctx.can(Permission.VIEW_QUALITY_DASHBOARD):
-        return Reply.text(ONLY_QUALITY)
+        return Reply.text(only_quality(ctx))
     today = london_day(ctx.services.clock.now())
     year = academic_year(today)
     lines = await planning_lines(ctx, year)
@@ -286,7 +292,7 @@ async def export_planning(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
 
 async def export_actions(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
     if not ctx.can(Permission.VIEW_QUALITY_DASHBOARD):
-        return Reply.text(ONLY_QUALITY)
+        return Reply.text(only_quality(ctx))
     lines = await action_lines(ctx)
     today = london_day(ctx.services.clock.now())
     content = await asyncio.to_thread(

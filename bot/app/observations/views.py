@@ -10,6 +10,7 @@ from bot.app.context import HandlerContext
 from bot.app.observations import dates, exports, induction
 from bot.app.observations.lifecycle import day_label, name_of, when, with_people
 from bot.app.quality import views as quality_views
+from bot.app.refusals import refusal
 from bot.app.router import CardAction
 from bot.app.turn import Reply
 from bot.domain.access import Permission, Role
@@ -41,6 +42,11 @@ from storage.observations import Observations
 
 S = ObservationState
 ONLY_QUALITY = "Sorry, that view is for the quality team."
+
+
+def only_quality(ctx: HandlerContext) -> str:
+    """ONLY_QUALITY, with how an org admin gives themselves the quality team's role."""
+    return refusal(ctx, ONLY_QUALITY, Role.QUALITY_COORDINATOR, "see it")
 
 
 async def observations(ctx: HandlerContext) -> Reply:
@@ -250,7 +256,7 @@ async def _as_allocator(ctx: HandlerContext, now: datetime) -> list[TodoItem]:
 
 async def planning(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
     if not ctx.can(Permission.VIEW_QUALITY_DASHBOARD):
-        return Reply.text(ONLY_QUALITY)
+        return Reply.text(only_quality(ctx))
     now = ctx.services.clock.now()
     year = academic_year(london_day(now))
     repo = Observations(ctx.uow.session)
@@ -298,7 +304,7 @@ async def themes(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
 
 async def best(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
     if not ctx.can(Permission.VIEW_QUALITY_DASHBOARD):
-        return Reply.text(ONLY_QUALITY)
+        return Reply.text(only_quality(ctx))
     year = academic_year(london_day(ctx.services.clock.now()))
     items = [
         BestPracticeItem(

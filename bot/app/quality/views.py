@@ -16,10 +16,11 @@ from bot.app import documents
 from bot.app.context import HandlerContext
 from bot.app.quality import gather, pictures, workbook
 from bot.app.quality.gather import Scope
+from bot.app.refusals import refusal
 from bot.app.router import private_only
 from bot.app.turn import Reply
 from bot.app.walks.access import local_today, org_settings, seen_only_by_asker
-from bot.domain.access import Permission
+from bot.domain.access import Permission, Role
 from bot.domain.quality import (
     WALK_COLUMNS,
     WALK_LABELS,
@@ -53,6 +54,11 @@ NOT_FOR_YOU = "Sorry, that picture is for the quality team and line managers."
 NO_TERM = "No term has started yet this academic year."
 CHART_ROWS = 8
 PNG = "data:image/png;base64,"
+
+
+def not_for_you(ctx: HandlerContext) -> str:
+    """NOT_FOR_YOU, with how an org admin gives themselves the quality team's role."""
+    return refusal(ctx, NOT_FOR_YOU, Role.QUALITY_COORDINATOR, "see it")
 
 
 @dataclass(frozen=True)
@@ -189,7 +195,7 @@ async def themes_command(ctx: HandlerContext) -> Reply:
 
 async def themes(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     if not ctx.can(Permission.VIEW_THEMES):
-        return Reply.text(NOT_FOR_YOU)
+        return Reply.text(not_for_you(ctx))
     if not seen_only_by_asker(ctx):
         return Reply.text(private_only("themes"))
     asked = await _asked(ctx, values)
@@ -257,7 +263,7 @@ async def completion_command(ctx: HandlerContext) -> Reply:
 
 async def completion(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     if not ctx.can(Permission.VIEW_WALK_COMPLETION):
-        return Reply.text(NOT_FOR_YOU)
+        return Reply.text(not_for_you(ctx))
     if not seen_only_by_asker(ctx):
         return Reply.text(private_only("completion"))
     asked = await _asked(ctx, values, terms_only=True)
@@ -309,7 +315,7 @@ def completion_alt(grid: CompletionGrid) -> str:
 
 async def export(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     if not ctx.can(Permission.VIEW_THEMES):
-        return Reply.text(NOT_FOR_YOU)
+        return Reply.text(not_for_you(ctx))
     asked = await _asked(ctx, values)
     if isinstance(asked, str):
         return Reply.text(asked)
@@ -342,7 +348,7 @@ async def export(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
 async def cpd_map(ctx: HandlerContext, _: str = "") -> Reply:
     """`themes cpd`: the theme -> CPD map, with a form to change a line for those who may."""
     if not ctx.can(Permission.VIEW_THEMES):
-        return Reply.text(NOT_FOR_YOU)
+        return Reply.text(not_for_you(ctx))
     settings = await org_settings(ctx.uow.session, ctx.turn.org_id)
     return Reply.show(cpd_map_card(_map_view(ctx, settings)))
 

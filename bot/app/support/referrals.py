@@ -48,10 +48,10 @@ from bot.app.support.views import (
 from bot.app.turn import Reply
 from bot.clock import london
 from bot.domain import support as rules
-from bot.domain.access import Permission
+from bot.domain.access import Permission, Role
 from bot.domain.support import ProgrammeKind, ProgrammeState
 from bot.domain.terms import term_for
-from cards.base import execute
+from cards.base import escape_markdown, execute
 from cards.support import (
     CaseloadCount,
     ReferralSaved,
@@ -580,10 +580,14 @@ async def set_capacity(ctx: HandlerContext, words: list[str]) -> Reply:
             "Say **support capacity 10** for everyone, or "
             "**support capacity name@college.ac.uk 6** for one AP."
         )
+    who = (match.group("email") or "default").lower()
+    if who != "default":
+        refusal = await _not_an_ap(ctx, who)
+        if refusal:
+            return Reply.text(refusal)
     now = ctx.services.clock.now()
     org = await ctx.directory.organisation(ctx.turn.org_id, now)
     caps = dict(org.settings.get("ap_capacity") or {})
-    who = (match.group("email") or "default").lower()
     caps[who] = int(match.group("n"))
     org.settings = {**org.settings, "ap_capacity": caps}
     await ctx.directory.audit(
@@ -593,6 +597,32 @@ async def set_capacity(ctx: HandlerContext, words: list[str]) -> Reply:
     more = f" I've asked APs about {asked} waiting request(s)." if asked else ""
     label = "every AP" if who == "default" else who
     return Reply.text(f"Saved: capacity {caps[who]} for {label}.{more}")
+
+
+async def _not_an_ap(ctx: HandlerContext, email: str) -> str | None:
+    """Why a capacity for this email would mean nothing (nobody by it, or not an AP), and how
+    to make them one; None for an advanced practitioner."""
+    person = await ctx.directory.person_by_email(ctx.turn.org_id, email)
+    if person is not None and Role.ADVANCED_PRACTITIONER in await ctx.directory.roles(person.id):
+        return None
+    shown = escape_markdown(email)
+    if person is None:
+        who = f"I don't know anyone with the email {shown}"
+    elif person.name:
+        who = f"{escape_markdown(person.name)} ({shown}) is not an advanced practitioner"
+    else:
+        who = f"{shown} is not an advanced practitioner"
+    grant = f"**admin grant {shown} advanced_practitioner**"
+    how = (
+        f"To make them one, say {grant} in our 1:1 chat (or pick them under *Advanced "
+        "practitioners* in **admin setup**)"
+        if ctx.actor.has(Role.ORG_ADMIN)
+        else f"To make them one, an org admin says {grant}"
+    )
+    return (
+        f"{who}, so I haven't saved a capacity: capacity is for APs. {how}; then set their "
+        "capacity again."
+    )
 
 
 # --- offers ---------------------------------------------------------------------------------

@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.context import HandlerContext
 from bot.app.notices import NoticeContext
+from bot.app.refusals import refusal
 from bot.clock import london
-from bot.domain.access import Actor, Permission, Subject, can
+from bot.domain.access import Actor, Permission, Role, Subject, can
 from bot.domain.terms import academic_year_of, term_for, year_label
 from bot.domain.walks import CHANNEL_READERS
 from storage.models import Organisation, Person, Team
@@ -33,6 +34,11 @@ QUALITY_ONLY = "Sorry, that is for the quality team."
 PRIVATE_ONLY = "I only share that in our 1:1 chat: say it to me there."
 GONE = "That learning walk is no longer there."
 MAX_CSV_BYTES = 2_000_000
+
+
+def quality_only(ctx: HandlerContext) -> str:
+    """QUALITY_ONLY, with how an org admin gives themselves the quality team's role."""
+    return refusal(ctx, QUALITY_ONLY, Role.QUALITY_COORDINATOR, "see it")
 
 
 def local_today(ctx: HandlerContext) -> date:

@@ -36,6 +36,7 @@ from bot.app.form_fields import (
 )
 from bot.app.help import bot_name
 from bot.app.notices import NoticeContext, NoticeKind
+from bot.app.refusals import refusal
 from bot.app.roster import read_team_roster
 from bot.app.router import HELP_ONLY, SHARED, CardAction, Command, private_only
 from bot.app.turn import Message, Reply
@@ -126,14 +127,12 @@ NOT_A_WALKER = (
 
 def not_a_walker(ctx: HandlerContext) -> str:
     """The refusal: an org admin is their own TLC admin, so they hear how to take the role."""
-    if Role.ORG_ADMIN not in ctx.actor.roles:
-        return NOT_A_WALKER
-    email = ctx.person.email or "your.name@college.ac.uk"
-    return (
-        "Learning walks are recorded by managers, observers and the quality team, and being an "
-        "org admin is not one of those. To log walks yourself, give yourself the role in our "
-        f"1:1 chat: **admin grant {email} line_manager** (or pick yourself under "
-        "*Line managers* in **admin setup**)."
+    return refusal(
+        ctx,
+        NOT_A_WALKER,
+        Role.LINE_MANAGER,
+        "log walks",
+        to_an_admin="Learning walks are recorded by managers, observers and the quality team.",
     )
 
 

@@ -20,12 +20,12 @@ from bot.app.events import ObservationsByMonth
 from bot.app.turn import Reply
 from bot.app.walks.access import (
     PRIVATE_ONLY,
-    QUALITY_ONLY,
     asker,
     day_label,
     local_today,
     names_of,
     org_settings,
+    quality_only,
     short_day,
     walk_access,
     walk_store,
@@ -217,7 +217,7 @@ async def _facts(session: AsyncSession, org_id: str, term: Term) -> list[Any]:
 
 async def provider_return(ctx: HandlerContext, text: str) -> Reply:
     if not ctx.can(Permission.VIEW_QUALITY_DASHBOARD):
-        return Reply.text(QUALITY_ONLY)
+        return Reply.text(quality_only(ctx))
     today = local_today(ctx)
     try:
         month = date.fromisoformat(text.strip() + "-01") if text.strip() else month_start(today)
@@ -258,7 +258,7 @@ async def provider_return(ctx: HandlerContext, text: str) -> Reply:
 
 async def export_term(ctx: HandlerContext, text: str) -> Reply:
     if not ctx.can(Permission.VIEW_QUALITY_DASHBOARD):
-        return Reply.text(QUALITY_ONLY)
+        return Reply.text(quality_only(ctx))
     try:
         term = await term_named(ctx, text)
     except ValueError as exc:

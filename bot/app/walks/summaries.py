@@ -28,11 +28,11 @@ from bot.app.notices import NoticeContext
 from bot.app.turn import Message, Reply
 from bot.app.walks.access import (
     PRIVATE_ONLY,
-    QUALITY_ONLY,
     local_today,
     names_of,
     org_settings,
     quality_notice_day,
+    quality_only,
     short_day,
 )
 from bot.app.walks.reports import key_findings_view, team_completion, term_named
@@ -105,7 +105,7 @@ async def summary_card(
 async def summary(ctx: HandlerContext, text: str) -> Reply:
     """`walks summary [term]`: the quality team's key findings and termly summary."""
     if not ctx.can(Permission.VIEW_QUALITY_DASHBOARD):
-        return Reply.text(QUALITY_ONLY)
+        return Reply.text(quality_only(ctx))
     if ctx.turn.where.kind != "personal":
         return Reply.text(PRIVATE_ONLY)
     try:
@@ -127,7 +127,7 @@ async def _term_of(ctx: HandlerContext, values: dict[str, Any]) -> Term | None:
 async def _save_edited(ctx: HandlerContext, values: dict[str, Any]) -> tuple[Term, str] | str:
     """Keep the text on the card as the term's summary: the term and text, or why not."""
     if not ctx.can(Permission.VIEW_QUALITY_DASHBOARD):
-        return QUALITY_ONLY
+        return quality_only(ctx)
     term = await _term_of(ctx, values)
     if term is None:
         return "I don't know that term any more: say `walks summary` again."
@@ -182,7 +182,7 @@ async def export(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
 async def redraft(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     """Throw away the saved text and draft again from the records as they are now."""
     if not ctx.can(Permission.VIEW_QUALITY_DASHBOARD):
-        return Reply.text(QUALITY_ONLY)
+        return Reply.text(quality_only(ctx))
     term = await _term_of(ctx, values)
     if term is None:
         return Reply.text("I don't know that term any more: say `walks summary` again.")

@@ -1,0 +1,33 @@
+"""The refusal for something a role the asker lacks would let them do. An org admin is their own
+TLC admin, so they hear how to give themselves the role (`admin grant`), not a dead end; anyone
+else hears the refusal as it is."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from bot.app.context import HandlerContext
+from bot.domain.access import Role
+
+# The picker under *Who's who* in `admin setup` that gives each role (its label there too).
+SETUP_PICKERS: Mapping[Role, str] = MappingProxyType(
+    {Role.QUALITY_COORDINATOR: "Quality team", Role.LINE_MANAGER: "Line managers"}
+)
+
+
+def refusal(
+    ctx: HandlerContext, refused: str, role: Role, to: str, *, to_an_admin: str | None = None
+) -> str:
+    """`refused`, or for an org admin (opening with `to_an_admin` if given) how to take `role`
+    themselves so as `to` do it: "Sorry, that is for the quality team. Being an org admin does
+    not include that. To see it yourself, give yourself the role in our 1:1 chat: ..."."""
+    if not ctx.actor.has(Role.ORG_ADMIN):
+        return refused
+    email = ctx.person.email or "your.name@college.ac.uk"
+    picker = SETUP_PICKERS.get(role)
+    pick = f" (or pick yourself under *{picker}* in **admin setup**)" if picker else ""
+    return (
+        f"{to_an_admin or refused} Being an org admin does not include that. To {to} yourself, "
+        f"give yourself the role in our 1:1 chat: **admin grant {email} {role.value}**{pick}."
+    )
