@@ -560,3 +560,31 @@ async def test_an_admin_without_a_quality_role_is_told_how_to_give_it_to_themsel
     for command in QUALITY_COMMANDS:
         sent = await teams.say(ADMIN, command)
         assert cards_in(sent) and not any("Sorry" in s.text for s in sent), command
+
+
+async def test_an_admin_without_a_walk_planning_or_allocating_role_is_told_how_to_take_it(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """The same for planning walks (`walk plan`), the PMG paragraph (`walks pmg`) and allocating
+    observers (`observe import`): an org admin hears which role and the grant command; a tutor
+    hears the refusal as before; once the admin grants it, `walk plan` opens."""
+    await teams.say(ADMIN, "hello")
+    for command, role in (
+        ("walk plan", "line_manager"),
+        ("walks pmg", "line_manager"),
+        ("observe import", "quality_coordinator"),
+    ):
+        [sent] = await teams.say(ADMIN, command)
+        assert sent.text.startswith("Sorry, "), command
+        assert f"admin grant {ADMIN.email} {role}" in sent.text, command
+    assert await _roles(teams_app, ADMIN) == {Role.ORG_ADMIN}
+    for command, refused in (
+        ("walk plan", "Sorry, learning walks are planned by managers and the quality team."),
+        ("walks pmg", "Sorry, the PMG paragraph is for line managers."),
+        ("observe import", "Sorry, only the quality coordinator allocates observers."),
+    ):
+        [sent] = await teams.say(TUTOR, command)
+        assert sent.text == refused, command
+    await teams.say(ADMIN, f"admin grant {ADMIN.email} line_manager")
+    sent = await teams.say(ADMIN, "walk plan")
+    assert cards_in(sent) and not any("Sorry" in s.text for s in sent)

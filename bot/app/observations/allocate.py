@@ -9,6 +9,7 @@ from bot.app.observations import calendar, lil, schedule
 from bot.app.observations.forms import AllocateForm
 from bot.app.observations.lifecycle import Loaded, apply, load, name_of, with_people
 from bot.app.observations.present import asker_card
+from bot.app.refusals import refusal
 from bot.app.router import CardAction
 from bot.app.turn import Message, Reply
 from bot.domain.access import Permission, Role
@@ -97,7 +98,7 @@ def _label(person: Person) -> str:
 
 async def open_allocation(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
     if not ctx.can(Permission.ALLOCATE_OBSERVER):
-        return Reply.text(ONLY_QUALITY)
+        return Reply.text(refusal(ctx, ONLY_QUALITY, Role.QUALITY_COORDINATOR, "allocate them"))
     return Reply.show(allocation_card(await _allocation_view(ctx)))
 
 
@@ -112,7 +113,7 @@ async def redisplay_allocation(
 
 async def allocate(ctx: HandlerContext, form: AllocateForm) -> Reply:
     if not ctx.can(Permission.ALLOCATE_OBSERVER):
-        return Reply.text(ONLY_QUALITY)
+        return Reply.text(refusal(ctx, ONLY_QUALITY, Role.QUALITY_COORDINATOR, "allocate them"))
     org = ctx.turn.org_id
     tutor = await ctx.directory.person(org, form.tutor_id)
     observer = (
@@ -199,7 +200,7 @@ async def allocate_one(
 async def import_allocations(ctx: HandlerContext) -> Reply:
     """Allocations by CSV: tutor_email, observer_email, course."""
     if not ctx.can(Permission.ALLOCATE_OBSERVER):
-        return Reply.text(ONLY_QUALITY)
+        return Reply.text(refusal(ctx, ONLY_QUALITY, Role.QUALITY_COORDINATOR, "allocate them"))
     content = await read_csv(ctx)
     if content is None:
         return Reply.text(

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app.context import HandlerContext
 from bot.app.form_fields import as_int, as_text, ids_or_empty, parse_ids, required, required_text
 from bot.app.notices import NoticeContext
+from bot.app.refusals import refusal
 from bot.app.turn import Message, Reply
 from bot.app.walks.access import (
     MAX_CSV_BYTES,
@@ -135,9 +136,17 @@ class WalkPlanForm(BaseModel):
         return out
 
 
+NOT_A_PLANNER = "Sorry, learning walks are planned by managers and the quality team."
+
+
+def not_a_planner(ctx: HandlerContext) -> str:
+    """The refusal; an org admin hears how to take the line manager role themselves."""
+    return refusal(ctx, NOT_A_PLANNER, Role.LINE_MANAGER, "plan walks")
+
+
 async def plan_command(ctx: HandlerContext, words: Sequence[str]) -> Reply:
     if not ctx.can(Permission.PLAN_WALKS):
-        return Reply.text("Sorry, learning walks are planned by managers and the quality team.")
+        return Reply.text(not_a_planner(ctx))
     if ctx.turn.files or (words and words[0] == "import"):
         return await _import_plans(ctx)
     team = await channel_team(ctx)
@@ -147,7 +156,7 @@ async def plan_command(ctx: HandlerContext, words: Sequence[str]) -> Reply:
 
 async def open_plan(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     if not ctx.can(Permission.PLAN_WALKS):
-        return Reply.text("Sorry, learning walks are planned by managers and the quality team.")
+        return Reply.text(not_a_planner(ctx))
     start = await _starting_values(ctx, as_int(values.get("team_pk")))
     return Reply.update(walk_plan_card(await _plan_view(ctx, start, {})))
 
@@ -208,14 +217,14 @@ async def redisplay_plan(
     ctx: HandlerContext, values: dict[str, Any], errors: dict[str, str]
 ) -> Reply:
     if not ctx.can(Permission.PLAN_WALKS):
-        return Reply.text("Sorry, learning walks are planned by managers and the quality team.")
+        return Reply.text(not_a_planner(ctx))
     return Reply.update(walk_plan_card(await _plan_view(ctx, values, errors)))
 
 
 async def save_plan(ctx: HandlerContext, form: WalkPlanForm) -> Reply:
     """Save a team's plan for a term and schedule the end-of-window notices."""
     if not ctx.can(Permission.PLAN_WALKS):
-        return Reply.text("Sorry, learning walks are planned by managers and the quality team.")
+        return Reply.text(not_a_planner(ctx))
     values = form.model_dump(mode="json")
     team = await team_for_walks(ctx, form.team_pk)
     if team is None:

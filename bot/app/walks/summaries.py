@@ -25,6 +25,7 @@ from bot.app import documents
 from bot.app.context import HandlerContext
 from bot.app.form_fields import as_text
 from bot.app.notices import NoticeContext
+from bot.app.refusals import refusal
 from bot.app.turn import Message, Reply
 from bot.app.walks.access import (
     PRIVATE_ONLY,
@@ -38,7 +39,7 @@ from bot.app.walks.access import (
 from bot.app.walks.reports import key_findings_view, team_completion, term_named
 from bot.app.word import WordDocument
 from bot.clock import london
-from bot.domain.access import Permission
+from bot.domain.access import Permission, Role
 from bot.domain.terms import Term, current_or_next_term, term_for, terms_for
 from bot.domain.walks import (
     CompletionCounts,
@@ -228,7 +229,11 @@ async def render_summary_notice(ctx: NoticeContext) -> Message | None:
 async def pmg(ctx: HandlerContext, text: str) -> Reply:
     """`walks pmg`: a paragraph on your teams' learning walks for your PMG report."""
     if not ctx.can(Permission.VIEW_WALK_COMPLETION):
-        return Reply.text("Sorry, the PMG paragraph is for line managers.")
+        return Reply.text(
+            refusal(
+                ctx, "Sorry, the PMG paragraph is for line managers.", Role.LINE_MANAGER, "write it"
+            )
+        )
     if ctx.turn.where.kind != "personal":
         return Reply.text(PRIVATE_ONLY)
     try:
