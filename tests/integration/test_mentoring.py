@@ -324,6 +324,28 @@ async def test_no_specialist_offers_nearest_and_external_mentors(
     assert "brokerage" in text
 
 
+async def test_saving_the_same_proposal_again_asks_for_confirmation_once(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Ben saves the agreement, then presses Save again with nothing changed: he is told it is
+    waiting for Tom; no second "proposed" is recorded and Tom is asked to confirm once."""
+    rel_id = await mentored_by_ben(teams, teams_app, clock)
+    await teams.execute(BEN, "agreement.save", {"rel": rel_id, **GOOD})
+    await tick(teams_app, clock)
+    asked = [c for c in cards_to(connector, TUTOR) if "agreement.confirm" in str(c)]
+    assert len(asked) == 1
+    connector.clear()
+
+    answer = await teams.answer(BEN, "agreement.save", {"rel": rel_id, **GOOD})
+    assert "Nothing changed: it's waiting for Tom Tutor." in card_text(answer)
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert [c["what"] for c in rel.confirmations] == ["proposed"]
+    await tick(teams_app, clock)
+    assert not [c for c in cards_to(connector, TUTOR) if "agreement.confirm" in str(c)]
+    answer = await teams.answer(TUTOR, "agreement.confirm", {"rel": rel_id})
+    assert "it's in effect" in card_text(answer)
+
+
 async def test_not_a_good_fit_from_either_side_rematches_without_a_reason(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:

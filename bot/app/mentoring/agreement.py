@@ -466,6 +466,13 @@ async def save(ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelati
         return Reply.update(agreement_form_card(rel.id, values, errors))
     if proposed == rel.agreement:
         return Reply.update(await agreement_for(ctx, rel, "Nothing changed."))
+    other = rel.other(ctx.person.id)
+    if proposed == rel.proposal and rel.proposed_by == ctx.person.id:
+        # Saved again as it stands: still the same request, not a second one.
+        other_name = await name_of(ctx.directory, rel.org_id, other)
+        return Reply.update(
+            await agreement_for(ctx, rel, f"Nothing changed: it's waiting for {other_name}.")
+        )
     now = ctx.services.clock.now()
     rel.proposal = proposed
     rel.proposed_by = ctx.person.id
@@ -480,7 +487,6 @@ async def save(ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelati
             "at": now.isoformat(),
         },
     ]
-    other = rel.other(ctx.person.id)
     await tell(
         ctx.uow.session,
         rel.org_id,
