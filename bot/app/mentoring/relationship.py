@@ -92,25 +92,11 @@ async def chain_ids(directory: Directory, person: Person) -> frozenset[int]:
     return frozenset(ids)
 
 
-async def subject_of(directory: Directory, rel: MentoringRelationship) -> Subject:
-    mentee = await directory.person(rel.org_id, rel.mentee_id)
-    chain = await chain_ids(directory, mentee) if mentee else frozenset()
-    return rules.relationship_subject(
-        rel.org_id, rel.mentee_id, rel.mentor_id, rel.state, line_manager_ids=chain
-    )
-
-
-async def subject_for(
-    directory: Directory,
-    rel: MentoringRelationship,
-    reader_id: int,
-    shared: frozenset[int] = frozenset(),
+async def subject_of(
+    directory: Directory, rel: MentoringRelationship, shared: frozenset[int] = frozenset()
 ) -> Subject:
-    """What `can()` decides `reader_id`'s reads and writes on. For the mentor of an open
-    relationship it holds the mentee's management chain: a mentor who has come into it since
-    (a tutor list made them the line manager) reads and writes nothing (`bot.domain.access`)."""
-    if reader_id != rel.mentor_id or rel.state not in rules.OPEN_STATES:
-        return bare_subject(rel, shared)
+    """The relationship with the mentee's management chain (who may see that it exists; a
+    mentor who has come into it reads nothing, `bot.domain.access`)."""
     mentee = await directory.person(rel.org_id, rel.mentee_id)
     chain = await chain_ids(directory, mentee) if mentee else frozenset()
     return rules.relationship_subject(
@@ -121,6 +107,19 @@ async def subject_for(
         shared_with=shared,
         line_manager_ids=chain,
     )
+
+
+async def subject_for(
+    directory: Directory,
+    rel: MentoringRelationship,
+    reader_id: int,
+    shared: frozenset[int] = frozenset(),
+) -> Subject:
+    """What `can()` decides `reader_id`'s reads and writes on: the chain is read only for the
+    mentor of an open relationship, the one reader it can change the answer for."""
+    if reader_id != rel.mentor_id or rel.state not in rules.OPEN_STATES:
+        return bare_subject(rel, shared)
+    return await subject_of(directory, rel, shared)
 
 
 def bare_subject(rel: MentoringRelationship, shared: frozenset[int] = frozenset()) -> Subject:
