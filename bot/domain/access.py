@@ -137,7 +137,9 @@ class Subject:
     store it was saved in; `approved` whether a report has been approved; `shared_with` people the
     tutor chose to share a developmental record with; `open_to_line_manager` records the programme
     sends openly to the line manager (support-to-good 2-weekly updates); `closed` a record that
-    takes no more writes (an ended mentoring relationship).
+    takes no more writes (an ended mentoring relationship); `conflicted_ids` people in one
+    management line with the tutor (above them in the tutor list, or below), who may not be
+    their AP however they came to be (a new tutor list after the match).
     """
 
     org_id: str
@@ -152,6 +154,7 @@ class Subject:
     open_to_line_manager: bool = False
     shared_with: frozenset[int] = field(default_factory=frozenset)
     closed: bool = False
+    conflicted_ids: frozenset[int] = frozenset()
 
 
 def can(actor: Actor, permission: Permission, subject: Subject | None = None) -> bool:
@@ -176,8 +179,13 @@ def _admin_or_quality(actor: Actor, _: Subject | None) -> bool:
 
 def _their_ap(actor: Actor, s: Subject) -> bool:
     # The tutor's AP, while they still hold the role: a revoked AP loses access at once (and
-    # one whose programme was passed on is no longer its practitioner_id).
-    return actor.person_id == s.practitioner_id and actor.has(Role.ADVANCED_PRACTITIONER)
+    # one whose programme was passed on is no longer its practitioner_id). Nor an AP who has
+    # come into one management line with the tutor since the match (SPEC principle 5).
+    return (
+        actor.person_id == s.practitioner_id
+        and actor.has(Role.ADVANCED_PRACTITIONER)
+        and actor.person_id not in s.conflicted_ids
+    )
 
 
 def _read_developmental(actor: Actor, s: Subject | None) -> bool:
@@ -304,11 +312,7 @@ def _update_card_action(actor: Actor, s: Subject | None) -> bool:
 
 def _run_programme(actor: Actor, s: Subject | None) -> bool:
     # Sessions, extensions and sign-off are the tutor's AP's to record; nobody else's.
-    return (
-        s is not None
-        and actor.person_id == s.practitioner_id
-        and actor.has(Role.ADVANCED_PRACTITIONER)
-    )
+    return s is not None and _their_ap(actor, s)
 
 
 def _support_report(actor: Actor, s: Subject | None) -> bool:

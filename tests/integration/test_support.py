@@ -20,6 +20,7 @@ from bot.teams.web import BOT_KEY
 from storage.db import Database
 from storage.models import Person
 from storage.people import Directory
+from storage.privacy import AccessEntry
 from storage.reminders import Schedule
 from storage.support import (
     ACCEPTED,
@@ -29,7 +30,7 @@ from storage.support import (
     SupportSession,
 )
 from tests.conftest import ADMIN, MANAGER, QUINN, START, TUTOR
-from tests.support.bot import next_card_to, tick
+from tests.support.bot import next_card_to, rows, tick
 from tests.support.cards import EVIL, button_data, card_nodes, card_text, live_markdown, only_card
 from tests.support.loopback import LoopbackConnector
 from tests.support.support_college import (
@@ -40,6 +41,7 @@ from tests.support.support_college import (
     NIA,
     OLLY,
     SCORES,
+    TUTOR_LIST,
     amy_logs_session,
     ask_amy,
     college,
@@ -555,6 +557,38 @@ async def test_who_can_open_a_programme_over_http(
     assert "not yours to see" in str(answer)
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         assert len(await SupportRecords(uow.session).sessions(pid)) == 1
+
+
+async def test_an_ap_who_came_into_the_tutors_management_line_reads_and_runs_nothing_more(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Amy supports Tom. A new tutor list makes her his line manager: no AP in a tutor's
+    management line supports them (SPEC principle 5), however the line came about. From then on
+    she opens nothing of his programme and logs no session, and none of her refused opens is a
+    read in his access log. Tom still opens his own programme."""
+    ask = await ask_amy(teams, teams_app, clock)
+    answer = await teams.answer(
+        AMY, "support.accept", {**button_data(ask, "support.accept"), "kind": "towards_outstanding"}
+    )
+    pid = button_data(answer, "programme.open")["programme_id"]
+    await amy_logs_session(teams, pid, "coaching", "2026-11-23", notes="Private.")
+    moved = TUTOR_LIST.replace(
+        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,mia@college.ac.uk",
+        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,amy@college.ac.uk",
+    )
+    assert "Tutor list imported" in card_text(only_card(await teams.import_tutors(ADMIN, moved)))
+    logged = len(await rows(teams_app, AccessEntry))
+
+    body, _ = await teams.execute(AMY, "programme.open", {"programme_id": pid})
+    assert body.get("type") != "application/vnd.microsoft.card.adaptive"
+    assert "Private." not in str(body)
+    body, _ = await amy_logs_session(teams, pid, "coaching", "2026-11-30", notes="As manager.")
+    assert "As manager." not in str(body)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        assert len(await SupportRecords(uow.session).sessions(pid)) == 1
+    assert len(await rows(teams_app, AccessEntry)) == logged
+    body, _ = await teams.execute(TUTOR, "programme.open", {"programme_id": pid})
+    assert body.get("type") == "application/vnd.microsoft.card.adaptive"
 
 
 async def test_support_in_a_channel_moves_to_the_1_to_1_chat(teams: TeamsClient) -> None:

@@ -93,3 +93,21 @@ def test_quality_roles_see_nothing_of_support() -> None:
     for (_, permission, subject), _allowed in MATRIX.items():
         for actor in quality:
             assert not can(actor, permission, subject)
+
+
+def test_an_ap_in_one_management_line_with_the_tutor_is_not_their_ap() -> None:
+    """A new tutor list can put the AP above the tutor (or below) after the match: from then on
+    they read, write and run nothing of the programme, and the tutor keeps their own."""
+    conflicted = replace(PROGRAMME, conflicted_ids=frozenset({2}))
+    for permission in (
+        Permission.READ_DEVELOPMENTAL,
+        Permission.WRITE_DEVELOPMENTAL,
+        Permission.RUN_PROGRAMME,
+        Permission.READ_SUPPORT_REPORT,
+        Permission.READ_PROGRAMME_UPDATE,
+    ):
+        assert can(ACTORS["their AP"], permission, PROGRAMME), permission
+        assert not can(ACTORS["their AP"], permission, conflicted), permission
+        assert can(ACTORS["tutor"], permission, conflicted) is (
+            permission != Permission.RUN_PROGRAMME
+        ), permission

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.support.records import ASK, WAITING, notify, schedule
+from bot.app.support.records import ASK, WAITING, conflicted_practitioners, notify, schedule
 from bot.domain.access import Role
 from bot.domain.support import (
     MatchRequest,
@@ -47,27 +47,6 @@ async def practitioners(
         )
         for p in holders
     ]
-
-
-async def conflicted_practitioners(
-    directory: Directory, org_id: str, tutor_id: int, holders: Sequence[Person] | None = None
-) -> frozenset[int]:
-    """APs who must never support this tutor: anyone in the tutor's line-management chain (their
-    line manager, that manager's manager, ...), and anyone the tutor is above (the tutor is in
-    the AP's own chain). Support stays apart from performance management (seeds 000, 001)."""
-    tutor = await directory.person(org_id, tutor_id)
-    if tutor is None:
-        return frozenset()
-    above_tutor = {p.id for p in await directory.management_chain(tutor)}
-    out: set[int] = set()
-    if holders is None:
-        holders = await directory.holders(org_id, Role.ADVANCED_PRACTITIONER)
-    for ap in holders:
-        if ap.id == tutor_id:
-            continue
-        if ap.id in above_tutor or tutor_id in {p.id for p in await directory.management_chain(ap)}:
-            out.add(ap.id)
-    return frozenset(out)
 
 
 async def in_conflict(directory: Directory, org_id: str, tutor_id: int, ap_id: int) -> bool:

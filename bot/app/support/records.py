@@ -7,6 +7,7 @@ future prompts by prefix.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +30,7 @@ from bot.domain.support import (
 )
 from bot.domain.terms import Term
 from cards.base import execute
+from storage.models import Person
 from storage.people import Directory
 from storage.reminders import CANCELLED, PENDING, Schedule, tell_person
 from storage.support import SupportProgrammeRecord, SupportReferral
@@ -51,16 +53,49 @@ async def line_manager_ids(directory: Directory, org_id: str, tutor_id: int) -> 
     return frozenset(m.id for m in await directory.line_managers_of(tutor))
 
 
+async def conflicted_practitioners(
+    directory: Directory, org_id: str, tutor_id: int, holders: Sequence[Person] | None = None
+) -> frozenset[int]:
+    """APs who must never support this tutor: anyone in the tutor's line-management chain (their
+    line manager, that manager's manager, ...), and anyone the tutor is above (the tutor is in
+    the AP's own chain). Support stays apart from performance management (seeds 000, 001)."""
+    tutor = await directory.person(org_id, tutor_id)
+    if tutor is None:
+        return frozenset()
+    above_tutor = {p.id for p in await directory.management_chain(tutor)}
+    out: set[int] = set()
+    if holders is None:
+        holders = await directory.holders(org_id, Role.ADVANCED_PRACTITIONER)
+    for ap in holders:
+        if ap.id == tutor_id:
+            continue
+        if ap.id in above_tutor or tutor_id in {p.id for p in await directory.management_chain(ap)}:
+            out.add(ap.id)
+    return frozenset(out)
+
+
 async def programme_subject(
     directory: Directory, programme: SupportProgrammeRecord, *, open_update: bool = False
 ) -> Subject:
     """Facts about a programme for `can()`. `open_update`: the record being read is one of the
-    support-to-good 2-weekly updates, which the programme sends openly to the line manager."""
+    support-to-good 2-weekly updates, which the programme sends openly to the line manager.
+    An AP who has come into one management line with the tutor since the match is named in
+    `conflicted_ids`, and so is no longer their AP (`bot.domain.access`)."""
+    ap = (
+        await directory.person(programme.org_id, programme.practitioner_id)
+        if programme.practitioner_id is not None
+        else None
+    )
     return Subject(
         org_id=programme.org_id,
         tutor_id=programme.tutor_id,
         practitioner_id=programme.practitioner_id,
         line_manager_ids=await line_manager_ids(directory, programme.org_id, programme.tutor_id),
+        conflicted_ids=(
+            await conflicted_practitioners(directory, programme.org_id, programme.tutor_id, [ap])
+            if ap is not None
+            else frozenset()
+        ),
         # The head's access lasts from the escalation until the review is recorded.
         escalated=programme.state == ProgrammeState.UNDER_REVIEW.value,
         open_to_line_manager=open_update and programme.kind == ProgrammeKind.SUPPORT_TO_GOOD.value,
