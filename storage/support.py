@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy import Table, bindparam, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
@@ -304,6 +304,34 @@ class SupportRecords(Records):
             state != ACCEPTED or programme is None or programme in OPEN_PROGRAMME_STATES
             for state, programme in rows.all()
         )
+
+    async def with_an_ap(
+        self, org_id: str
+    ) -> list[tuple[SupportReferral, SupportProgrammeRecord | None, int]]:
+        """The organisation's referrals with an AP: asked (matching), proposed, or accepted with
+        their programme still open; each with its programme, if it has one, and the AP (the
+        programme's, or the one asked to take it on)."""
+        rows = await self.session.execute(
+            select(SupportReferral, SupportProgrammeRecord)
+            .outerjoin(
+                SupportProgrammeRecord, SupportProgrammeRecord.referral_id == SupportReferral.id
+            )
+            .where(
+                SupportReferral.org_id == org_id,
+                SupportReferral.state.in_((MATCHING, PROPOSED, ACCEPTED)),
+                or_(
+                    SupportReferral.state != ACCEPTED,
+                    SupportProgrammeRecord.state.in_(OPEN_PROGRAMME_STATES),
+                ),
+            )
+            .order_by(SupportReferral.id)
+        )
+        found: list[tuple[SupportReferral, SupportProgrammeRecord | None, int]] = []
+        for referral, programme in rows.all():
+            ap = (programme.practitioner_id if programme else None) or referral.practitioner_id
+            if ap is not None:
+                found.append((referral, programme, ap))
+        return found
 
     async def current_programme_of(
         self, org_id: str, tutor_id: int

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.app.observations.induction import on_tutors_imported
-from bot.app.support.referrals import offer_to_imported_tutor
+from bot.app.support.referrals import hand_on_across_lines, offer_to_imported_tutor
 from bot.clock import SystemClock
 from bot.domain.tutors import parse_tutor_csv
 from cards.admin import ImportResult
@@ -30,6 +30,8 @@ async def import_tutor_text(
         created += is_new
         updated += not is_new
     await on_tutors_imported(directory.session, org_id, people, now)  # new tutors: HA24 + OTLA
+    # Line managers may have changed: nobody supports or mentors someone in their line.
+    await hand_on_across_lines(directory.session, org_id, now)
     if not people:
         # Nothing imported: nothing changed, so nothing to audit (the problems go back to them).
         return ImportResult(0, 0, [(p.line, p.message) for p in parsed.problems])

@@ -30,7 +30,7 @@ from storage.support import (
     SupportSession,
 )
 from tests.conftest import ADMIN, MANAGER, QUINN, START, TUTOR
-from tests.support.bot import next_card_to, rows, tick
+from tests.support.bot import next_card_to, person_id, rows, tick
 from tests.support.cards import EVIL, button_data, card_nodes, card_text, live_markdown, only_card
 from tests.support.loopback import LoopbackConnector
 from tests.support.support_college import (
@@ -47,7 +47,7 @@ from tests.support.support_college import (
     college,
     refer,
 )
-from tests.support.teams import Place, TeamsClient, cards_to, texts_to
+from tests.support.teams import TENANT, Place, TeamsClient, cards_to, texts_to
 
 
 def input_ids(card: dict[str, Any]) -> list[str]:
@@ -562,21 +562,21 @@ async def test_who_can_open_a_programme_over_http(
 async def test_an_ap_who_came_into_the_tutors_management_line_reads_and_runs_nothing_more(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    """Amy supports Tom. A new tutor list makes her his line manager: no AP in a tutor's
-    management line supports them (SPEC principle 5), however the line came about. From then on
-    she opens nothing of his programme and logs no session, and none of her refused opens is a
-    read in his access log. Tom still opens his own programme."""
+    """Amy supports Tom. Then she becomes his line manager: no AP in a tutor's management line
+    supports them (SPEC principle 5), however the line came about. From then on she opens
+    nothing of his programme and logs no session, and none of her refused opens is a read in
+    his access log. Tom still opens his own programme."""
     ask = await ask_amy(teams, teams_app, clock)
     answer = await teams.answer(
         AMY, "support.accept", {**button_data(ask, "support.accept"), "kind": "towards_outstanding"}
     )
     pid = button_data(answer, "programme.open")["programme_id"]
     await amy_logs_session(teams, pid, "coaching", "2026-11-23", notes="Private.")
-    moved = TUTOR_LIST.replace(
-        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,mia@college.ac.uk",
-        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,amy@college.ac.uk",
-    )
-    assert "Tutor list imported" in card_text(only_card(await teams.import_tutors(ADMIN, moved)))
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:  # not through an import (below)
+        tom = await Directory(uow.session).person_by_email(TENANT, TUTOR.email)
+        assert tom is not None
+        tom.line_manager_email = AMY.email
+        await uow.commit()
     logged = len(await rows(teams_app, AccessEntry))
 
     body, _ = await teams.execute(AMY, "programme.open", {"programme_id": pid})
@@ -589,6 +589,62 @@ async def test_an_ap_who_came_into_the_tutors_management_line_reads_and_runs_not
     assert len(await rows(teams_app, AccessEntry)) == logged
     body, _ = await teams.execute(TUTOR, "programme.open", {"programme_id": pid})
     assert body.get("type") == "application/vnd.microsoft.card.adaptive"
+
+
+async def test_a_new_tutor_list_hands_a_tutor_on_from_an_ap_now_in_their_line(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Amy supports Tom; the new tutor list makes her his line manager. The import hands Tom on
+    as if he had asked for someone else: Ben is asked, and accepting carries the programme on
+    where it was. Tom is told why and whom I've asked; Amy that she no longer supports him,
+    and from then on she opens nothing of it."""
+    ask = await ask_amy(teams, teams_app, clock)
+    answer = await teams.answer(
+        AMY, "support.accept", {**button_data(ask, "support.accept"), "kind": "towards_outstanding"}
+    )
+    pid = button_data(answer, "programme.open")["programme_id"]
+    await amy_logs_session(teams, pid, "coaching", "2026-11-23", notes="Private.")
+    moved = TUTOR_LIST.replace(
+        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,mia@college.ac.uk",
+        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,amy@college.ac.uk",
+    )
+    assert "Tutor list imported" in card_text(only_card(await teams.import_tutors(ADMIN, moved)))
+    (programme,) = await rows(teams_app, SupportProgrammeRecord)
+    (referral,) = await rows(teams_app, SupportReferral)
+    amy, ben = await person_id(teams_app, AMY), await person_id(teams_app, BEN)
+    assert programme.practitioner_id is None and programme.state == "active"
+    assert referral.state == "matching" and referral.practitioner_id == ben
+    assert amy in referral.passed_ids
+    connector.clear()
+    await tick(teams_app, clock)
+    told = texts_to(connector, TUTOR)
+    assert "The tutor list now puts **Amy Advanced** and you in one line of management" in told
+    assert "I've now asked **Ben Bright** to support you" in told
+    assert "Private." not in told
+    assert "You no longer support Tom Tutor" in texts_to(connector, AMY)
+    assert "Private." not in texts_to(connector, AMY)
+    body, _ = await teams.execute(AMY, "programme.open", {"programme_id": pid})
+    assert body.get("type") != "application/vnd.microsoft.card.adaptive"
+
+    answer = await teams.answer(
+        BEN,
+        "support.accept",
+        {**button_data(cards_to(connector, BEN)[-1], "support.accept"), "kind": "informal"},
+    )
+    assert "passed on from their previous AP" in card_text(answer)
+    (programme,) = await rows(teams_app, SupportProgrammeRecord)
+    assert programme.practitioner_id == ben and programme.kind == "towards_outstanding"
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        assert len(await SupportRecords(uow.session).sessions(pid)) == 1
+    await tick(teams_app, clock)
+    assert "Ben Bright will support you" in texts_to(connector, TUTOR)
+    # The same list again changes nothing more and tells nobody anything.
+    connector.clear()
+    await teams.import_tutors(ADMIN, moved)
+    await tick(teams_app, clock)
+    assert texts_to(connector, TUTOR) == texts_to(connector, BEN) == ""
+    (programme,) = await rows(teams_app, SupportProgrammeRecord)
+    assert programme.practitioner_id == ben
 
 
 async def test_support_in_a_channel_moves_to_the_1_to_1_chat(teams: TeamsClient) -> None:

@@ -22,6 +22,7 @@ from bot.app.support.records import (
     CONSENT_ANSWER,
     ENDED_BY_TUTOR,
     ESCALATED,
+    HANDED_ON,
     MONTHLY_REPORT,
     OFFER,
     OFFERS_OPT_OUT,
@@ -294,7 +295,34 @@ async def render_rematched(ctx: NoticeContext) -> Message | None:
         line = await why_waiting(ctx.uow.session, referral, ctx.now)
     else:
         return None
-    return _note("Your request for support", [line])
+    lines = [line]
+    if ctx.payload.get("line"):  # the AP came into one management line with them
+        old = await _name(ctx, int(ctx.payload["line"]))
+        lines[:0] = [
+            f"The tutor list now puts **{old}** and you in one line of management, so "
+            f"{old} can't go on supporting you: support stays apart from line management. "
+            f"{old} no longer sees your programme or your request."
+        ]
+        if await _records(ctx).programme_for_referral(referral.id) is not None:
+            lines.insert(1, "Your programme carries on where it was with your next AP.")
+    return _note("Your request for support", lines)
+
+
+async def render_handed_on(ctx: NoticeContext) -> Message | None:
+    """To an AP whose tutor went to another AP because a new tutor list put them in one line of
+    management: whom they no longer support, and why; nothing else of the programme."""
+    referral = await _records(ctx).referral(ctx.item.org_id, int(ctx.payload["referral_id"]))
+    if referral is None or ctx.item.person_id in (referral.practitioner_id, None):
+        return None
+    tutor = await _name(ctx, referral.tutor_id)
+    return _note(
+        f"You no longer support {tutor}",
+        [
+            f"The tutor list now puts you and {tutor} in one line of management, so another "
+            f"AP will support {tutor}: support stays apart from line management. {tutor}'s "
+            "programme and request are no longer visible to you. I've told them why."
+        ],
+    )
 
 
 # --- programme life ---------------------------------------------------------------------------
@@ -837,6 +865,7 @@ _NOTICES: tuple[NoticeKind, ...] = (
     NoticeKind(CONSENT_ANSWER, render_consent_answer, description="AP: the tutor's answer"),
     NoticeKind(WAITING, render_waiting, description="Head of T&L: someone waits for an AP"),
     NoticeKind(REMATCHED, render_rematched, description="Tutor: another AP has been asked"),
+    NoticeKind(HANDED_ON, render_handed_on, description="AP: a tutor went to another AP"),
     NoticeKind(STARTED, render_started, description="Tutor: your programme has started"),
     NoticeKind(SESSION_LOGGED, render_session_logged, description="Tutor: a session was logged"),
     NoticeKind(RATE_PROMPT, render_rate_prompt, description="Tutor: mid/end self-rating"),

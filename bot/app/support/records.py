@@ -166,6 +166,7 @@ async def schedule(
 ASK = "support.ask"
 WAITING = "support.waiting"
 REMATCHED = "support.rematched"
+HANDED_ON = "support.handed_on"
 STARTED = "support.started"
 SESSION_LOGGED = "support.session_logged"
 RATE_PROMPT = "support.rate_prompt"

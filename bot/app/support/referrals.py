@@ -28,10 +28,12 @@ from bot.app.support.matching import (
 from bot.app.support.records import (
     CONSENT,
     CONSENT_ANSWER,
+    HANDED_ON,
     OFFER,
     REFUSED,
     REMATCHED,
     STARTED,
+    conflicted_practitioners,
     consent_actions,
     name_of,
     referral_subject,
@@ -549,6 +551,32 @@ async def pass_(ctx: HandlerContext, form: ReferralRef) -> Reply:
     return Reply.update(
         note_card("Passed", ["Thanks; I'll ask another AP. You no longer see this request."])
     )
+
+
+async def hand_on_across_lines(session: AsyncSession, org_id: str, now: datetime) -> None:
+    """After a new tutor list: a tutor whose AP (running their programme, proposing one, or
+    asked to) is now in one management line with them goes to another AP, as when the tutor
+    asks for someone else: no AP in a tutor's line supports them (SPEC principle 5). A running
+    programme carries on where it was with the next AP to accept. The tutor is told why and
+    whom I've asked; the AP is told they no longer support them."""
+    directory = Directory(session)
+    aps = await directory.holders(org_id, Role.ADVANCED_PRACTITIONER)
+    for referral, programme, ap_id in await SupportRecords(session).with_an_ap(org_id):
+        ap = [p for p in aps if p.id == ap_id]
+        if not await conflicted_practitioners(directory, org_id, referral.tutor_id, ap):
+            continue
+        referral.passed_ids = [*referral.passed_ids, ap_id]
+        referral.proposed_kind = None
+        if programme is not None and programme.practitioner_id is not None:
+            programme.practitioner_id = None  # the old AP no longer sees it
+            programme.updated_at = now
+        await propose(session, referral, now)
+        payload = {"referral_id": referral.id, "line": ap_id}
+        key = f"support-rematched:{referral.id}:{ap_id}"
+        await notify_person(session, org_id, key, REMATCHED, referral.tutor_id, now, payload)
+        key = f"support-handed-on:{referral.id}:{ap_id}"
+        payload = {"referral_id": referral.id, "tutor_id": referral.tutor_id}
+        await notify_person(session, org_id, key, HANDED_ON, ap_id, now, payload)
 
 
 # --- head of T&L: caseloads and capacity (counts, never content) ----------------------------
