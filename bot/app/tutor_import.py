@@ -6,6 +6,7 @@ import asyncio
 from datetime import datetime
 from pathlib import Path
 
+from bot.app.mentoring.directory import end_across_lines
 from bot.app.observations.induction import on_tutors_imported
 from bot.app.support.referrals import hand_on_across_lines, offer_to_imported_tutor
 from bot.clock import SystemClock
@@ -32,6 +33,7 @@ async def import_tutor_text(
     await on_tutors_imported(directory.session, org_id, people, now)  # new tutors: HA24 + OTLA
     # Line managers may have changed: nobody supports or mentors someone in their line.
     await hand_on_across_lines(directory.session, org_id, now)
+    await end_across_lines(directory.session, org_id, now)
     if not people:
         # Nothing imported: nothing changed, so nothing to audit (the problems go back to them).
         return ImportResult(0, 0, [(p.line, p.message) for p in parsed.problems])

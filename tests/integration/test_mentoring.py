@@ -24,6 +24,7 @@ from storage.mentoring import (
     ASKED,
     DECLINED,
     DRAFTED,
+    ENDED,
     FINISHED,
     NOT_A_FIT,
     SENT,
@@ -34,6 +35,7 @@ from storage.mentoring import (
     MentorOffer,
 )
 from storage.models import ProcessedActivity
+from storage.people import Directory
 from storage.privacy import AccessEntry
 from storage.reminders import PENDING, Schedule, ScheduledItem
 from storage.reminders import tell_person as tell
@@ -44,6 +46,7 @@ from tests.support.loopback import LoopbackConnector
 from tests.support.mentoring import GOOD
 from tests.support.support_college import refer
 from tests.support.teams import (
+    TENANT,
     Place,
     TeamsClient,
     User,
@@ -252,16 +255,17 @@ async def test_a_mentor_who_became_the_mentees_line_manager_cannot_accept(
 async def test_a_mentor_who_became_the_mentees_line_manager_reads_and_writes_nothing_more(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
-    """Tom and Ben agreed and met. A new tutor list makes Ben Tom's line manager: from then on
-    Ben opens nothing of Tom's mentoring record (he is told why and whom to ask), logs no
-    meeting, and the worker sends him no agreement card or review draft; nothing of his
-    refused opens is logged as a read. Tom still reads and writes his own record."""
+    """Tom and Ben agreed and met. Then Ben becomes Tom's line manager (here not through a
+    tutor-list import, which ends the relationship: below): from then on Ben opens nothing of
+    Tom's mentoring record (he is told why and whom to ask), logs no meeting, and the worker
+    sends him no agreement card or review draft; nothing of his refused opens is logged as a
+    read. Tom still reads and writes his own record."""
     rel_id = await agreed_and_met(teams, teams_app, clock)
-    moved = TUTOR_LIST.replace(
-        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,mia@college.ac.uk",
-        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,ben@college.ac.uk",
-    )
-    assert "Tutor list imported" in card_text(only_card(await teams.import_tutors(ADMIN, moved)))
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        tom = await Directory(uow.session).person_by_email(TENANT, TUTOR.email)
+        assert tom is not None
+        tom.line_manager_email = BEN.email
+        await uow.commit()
     connector.clear()
     logged = len(await rows(teams_app, AccessEntry))
     entries = len(await rows(teams_app, MentoringEntry))
@@ -286,6 +290,44 @@ async def test_a_mentor_who_became_the_mentees_line_manager_reads_and_writes_not
     assert "Confidential worries" in card_text(shown(body, sent))
     answer = await teams.answer(TUTOR, "mentoring.meeting", {**meeting, "discussed": "Mine"})
     assert "Meeting logged." in card_text(answer)
+
+
+async def test_a_new_tutor_list_that_makes_the_mentor_the_line_manager_ends_the_mentoring(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom and Ben agreed and met; the new tutor list makes Ben Tom's line manager. The import
+    ends the relationship: Ben is told it has ended and why, and nothing of the record; Tom is
+    told why, with other mentors to choose from (not Ben), and still reads his own record. Its
+    reminders are cancelled. Importing the same list again tells nobody anything."""
+    rel_id = await agreed_and_met(teams, teams_app, clock)
+    moved = TUTOR_LIST.replace(
+        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,mia@college.ac.uk",
+        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,ben@college.ac.uk",
+    )
+    connector.clear()
+    assert "Tutor list imported" in card_text(only_card(await teams.import_tutors(ADMIN, moved)))
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.state == ENDED and rel.ended_at is not None
+    due = [
+        i
+        for i in await rows(teams_app, ScheduledItem)
+        if i.key.startswith(f"mentoring-review:{rel_id}:") and i.state == PENDING
+    ]
+    assert due == []
+    await tick(teams_app, clock)
+    to_ben = texts_to(connector, BEN)
+    assert "Mentoring Tom Tutor has ended" in to_ben and "line management" in to_ben
+    assert "Confidential worries" not in to_ben
+    to_tom = texts_to(connector, TUTOR)
+    assert "The tutor list now puts Ben Bright in your line management" in to_tom
+    assert "Ben Bright" not in str(choices(cards_to(connector, TUTOR)[-1], "first"))
+    body, sent = await teams.execute(TUTOR, "agreement.open", {"rel": rel_id})
+    assert "Confidential worries" in card_text(shown(body, sent))
+
+    connector.clear()
+    await teams.import_tutors(ADMIN, moved)
+    await tick(teams_app, clock)
+    assert texts_to(connector, BEN) == texts_to(connector, TUTOR) == ""
 
 
 async def test_a_search_asks_for_only_as_many_choices_as_there_are_mentors(

@@ -50,6 +50,7 @@ from storage.mentoring import (
     ACTIVE,
     ASKED,
     DECLINED,
+    ENDED,
     NOT_A_FIT,
     MentoringRecords,
     MentoringRelationship,
@@ -498,6 +499,31 @@ async def not_a_good_fit(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
             [f"Understood, no reason needed. I'll help {mentee} find another mentor."],
         )
     )
+
+
+async def end_across_lines(session: AsyncSession, org_id: str, now: datetime) -> None:
+    """After a new tutor list: a mentor it puts in their mentee's management chain can't go on
+    mentoring them (seed 003's dual relationship; the access rule already shuts them out), so
+    the relationship ends. The mentee keeps their record and is told why, with other mentors
+    to choose from; the mentor is told it has ended, and nothing else. (A mentor who is still
+    only asked hears it when they press Accept: `accept`.)"""
+    directory = Directory(session)
+    managers = await relationship.manager_map(directory, org_id)
+    for rel in await MentoringRecords(session).all_open(org_id):
+        if rel.state != ACTIVE:
+            continue
+        mentee = await directory.person(org_id, rel.mentee_id)
+        mentor = await directory.person(org_id, rel.mentor_id)
+        if mentee is None or mentor is None or not mentor.email:
+            continue
+        if mentor.email.lower() not in rules.management_chain(mentee.email, managers):
+            continue
+        rel.state, rel.ended_at, rel.updated_at = ENDED, now, now
+        await relationship.cancel_relationship_reminders(session, rel, now)
+        for person_id in (rel.mentee_id, rel.mentor_id):
+            key = f"mentoring-answer:{rel.id}:line:{person_id}"
+            about = {"rel": rel.id, "answer": "line"}
+            await tell(session, org_id, key, ANSWERED, person_id, now, about)
 
 
 # -------------------------------------------------------------- coordinators and managers

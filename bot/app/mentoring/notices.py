@@ -77,6 +77,8 @@ async def render_answered(ctx: NoticeContext) -> Message | None:
             )
         )
     mentor = await name_of(ctx.directory, rel.org_id, rel.mentor_id)
+    if answer == "line":  # a new tutor list put the mentor in the mentee's management chain
+        return await _ended_by_the_line(ctx, rel, mentor)
     if answer == "accepted":
         if rel.state != ACTIVE:
             return None
@@ -105,6 +107,35 @@ async def render_answered(ctx: NoticeContext) -> Message | None:
         mentee_person,
         rel.specialism,
         notice=f"{mentor} {what}. No reason needed: choose someone else whenever you're ready.",
+    )
+    return Message(card=search_card(view))
+
+
+async def _ended_by_the_line(
+    ctx: NoticeContext, rel: MentoringRelationship, mentor: str
+) -> Message | None:
+    mentee = await ctx.directory.person(rel.org_id, rel.mentee_id)
+    if mentee is None:
+        return None
+    why = "mentoring stays apart from line management"
+    if ctx.item.person_id == rel.mentor_id:
+        return Message(
+            card=note_card(
+                f"Mentoring {mentee.name} has ended",
+                [
+                    f"The tutor list now puts you in {mentee.name}'s line management, so you "
+                    f"can't go on as their mentor: {why}. Their agreement and log stay theirs; "
+                    "none of it is visible to you now. I've told them why."
+                ],
+            )
+        )
+    view = await search_view(
+        ctx.uow.session,
+        mentee,
+        rel.specialism,
+        notice=f"The tutor list now puts {mentor} in your line management, so they can't go on "
+        f"as your mentor: {why}. They no longer see your agreement or log, which stay yours. "
+        "Choose another mentor whenever you're ready.",
     )
     return Message(card=search_card(view))
 
