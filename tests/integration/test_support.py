@@ -604,6 +604,7 @@ async def test_a_new_tutor_list_hands_a_tutor_on_from_an_ap_now_in_their_line(
     )
     pid = button_data(answer, "programme.open")["programme_id"]
     await amy_logs_session(teams, pid, "coaching", "2026-11-23", notes="Private.")
+    await teams.execute(TUTOR, "rate", {"programme_id": pid, "stage": "start", **SCORES})
     moved = TUTOR_LIST.replace(
         "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,mia@college.ac.uk",
         "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,amy@college.ac.uk",
@@ -637,7 +638,9 @@ async def test_a_new_tutor_list_hands_a_tutor_on_from_an_ap_now_in_their_line(
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         assert len(await SupportRecords(uow.session).sessions(pid)) == 1
     await tick(teams_app, clock)
-    assert "Ben Bright will support you" in texts_to(connector, TUTOR)
+    started = texts_to(connector, TUTOR)
+    assert "Ben Bright will support you" in started
+    assert "rate how confident" not in started and "Rate my confidence" not in started
     # The same list again changes nothing more and tells nobody anything.
     connector.clear()
     await teams.import_tutors(ADMIN, moved)

@@ -355,11 +355,12 @@ async def render_started(ctx: NoticeContext) -> Message | None:
             f"your line manager; at the end {ap} records whether the sign-off standard was "
             "met and talks it through with you."
         )
-    lines.append("First, rate how confident you feel today: it takes a minute.")
-    actions = [
-        execute("Rate my confidence", "rate.open", {"programme_id": programme.id}, primary=True),
-        execute("Open my programme", "programme.open", {"programme_id": programme.id}),
-    ]
+    actions = [execute("Open my programme", "programme.open", {"programme_id": programme.id})]
+    if await _records(ctx).rating(programme.id, "start") is None:
+        # A programme passed on from another AP after its first rating has had it.
+        lines.append("First, rate how confident you feel today: it takes a minute.")
+        data = {"programme_id": programme.id}
+        actions.insert(0, execute("Rate my confidence", "rate.open", data, primary=True))
     return _note(f"{ap} will support you", lines, actions)
 
 
