@@ -45,7 +45,7 @@ from tests.support.support_college import (
     college,
     refer,
 )
-from tests.support.teams import Place, TeamsClient, cards_to, texts_to
+from tests.support.teams import Place, TeamsClient, User, cards_to, texts_to
 
 
 def input_ids(card: dict[str, Any]) -> list[str]:
@@ -425,6 +425,22 @@ async def test_a_capacity_for_someone_who_is_not_an_ap_is_refused_and_stores_not
     # An AP's capacity is still saved.
     [amy] = await teams.say(HAL, "support capacity amy@college.ac.uk 4")
     assert "Saved: capacity 4 for amy@college.ac.uk" in amy.text
+
+
+async def test_a_capacity_saved_for_an_email_with_markdown_shows_the_email_as_typed(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """An AP whose email has markdown in it (`_`; the router turns a typed `*` into a space): the
+    saved reply escapes it, so Teams shows the email as typed, not in italics; the capacity is
+    stored under the email as it is."""
+    odd = User("odd", "Odd Email", "a_b_c@college.ac.uk")
+    await teams.say(odd, "hello")
+    await teams.say(ADMIN, f"admin grant {odd.email} advanced_practitioner")
+    [saved] = await teams.say(HAL, f"support capacity {odd.email} 4")
+    assert "Saved: capacity 4 for a\\_b\\_c@college.ac.uk." in saved.text
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        org = await Directory(uow.session).organisation("tenant-1", START)
+        assert org.settings["ap_capacity"] == {odd.email: 4}
 
 
 async def test_a_teams_retry_of_a_capacity_or_offers_command_runs_nothing_again(
