@@ -9,6 +9,7 @@ from types import MappingProxyType
 
 from bot.clock import LONDON
 from bot.domain.access import ROLE_LABELS, Role
+from bot.domain.words import plural
 from cards import base
 from cards.inputs import EMPTY, choice_field
 
@@ -242,11 +243,7 @@ def setup_card(view: SetupView) -> base.CardDict:
         )
     )
     # 2. The tutor list
-    tutors = (
-        f"{view.tutors} tutor{'' if view.tutors == 1 else 's'} on the list"
-        if view.tutors
-        else "no tutors yet"
-    )
+    tutors = f"{plural(view.tutors, 'tutor')} on the list" if view.tutors else "no tutors yet"
     body.append(base.title(f"{_mark(view.tutors > 0)} 2. The tutor list ({tutors})"))
     if view.in_personal:
         body.append(

@@ -25,6 +25,7 @@ from bot.app.tutor_import import import_tutor_text
 from bot.clock import london
 from bot.domain.access import QUALITY_TEAM, Permission, Role
 from bot.domain.terms import academic_year_of, default_terms, parse_terms, terms_for
+from bot.domain.words import plural
 from cards.admin import RoleStep, SetupView, TeamOption, setup_card, tutor_list_card
 from storage.models import Person, RoleGrant, Team, TeamMember, get_in_org
 
@@ -210,8 +211,7 @@ async def import_pasted(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     notice = f"Tutor list: {result.created} new, {result.updated} updated"
     if result.problems:
         lines = "; ".join(f"line {n}: {m}" for n, m in result.problems[:3])
-        rows = f"{len(result.problems)} row{'' if len(result.problems) == 1 else 's'}"
-        notice += f", {rows} not imported ({lines})"
+        notice += f", {plural(len(result.problems), 'row')} not imported ({lines})"
     return await setup_reply(ctx, notice + ".")
 
 
