@@ -477,11 +477,15 @@ async def test_an_admin_without_a_walk_role_is_told_how_to_give_it_to_themselves
 ) -> None:
     """The admin's first `walk` (README: "pick yourself as a line manager too if you want to log
     a walk"): not "ask your TLC admin", since they are it, but the command that gives them the
-    role; nothing is stored until they use it, and then the HA27 opens."""
+    role; nothing is stored until they use it, and then the HA27 opens. In the channel, which
+    the whole team reads, the command does not show the admin's email; in 1:1 it does."""
     await teams.install(ADMIN, MATHS)
     [sent] = await teams.say(ADMIN, "walk", MATHS, mention=True)
     assert "Ask your TLC admin" not in sent.text
-    assert f"admin grant {ADMIN.email} line_manager" in sent.text
+    assert ADMIN.email not in sent.text
+    assert "in our 1:1 chat: **admin grant** *your email* **line_manager**" in sent.text
+    [sent] = await teams.say(ADMIN, "walk")
+    assert f"in our 1:1 chat: **admin grant {ADMIN.email} line_manager**" in sent.text
     assert Role.LINE_MANAGER not in await _roles(teams_app, ADMIN)
     # A tutor still hears who to ask, and is not told a command only admins may use.
     [sent] = await teams.say(TUTOR, "walk", MATHS, mention=True)
