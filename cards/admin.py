@@ -237,6 +237,8 @@ def setup_card(view: SetupView) -> base.CardDict:
             errors,
             f"{step.field}_emails",
         )
+    if "roles" in errors:  # the step as a whole (nothing picked): right above its button
+        body.append(base.error_text(errors["roles"], field="roles"))
     body.append(
         base.actions_row(
             base.execute("Save who's who", "admin.setup.roles", primary=True, saves=True)

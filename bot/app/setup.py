@@ -182,11 +182,13 @@ async def save_roles(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
                 )
     if any(role is Role.ADVANCED_PRACTITIONER and people for role, people in plans):
         await rematch_waiting(ctx.uow.session, org, now)  # requests waiting for a first AP
+    if not given:  # said beside the button pressed, not at the top of the tall card
+        return await setup_reply(
+            ctx, errors={"roles": "No new roles: pick people or type their emails, then save."}
+        )
     notice = (
-        f"Saved: {given} role{'s' if given != 1 else ''} given. To take a role away: "
+        f"Saved: {plural(given, 'role')} given. To take a role away: "
         "**admin** → Give a role → Take away."
-        if given
-        else "No new roles: pick people or type their emails, then save."
     )
     return await setup_reply(ctx, notice)
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.domain.access import Role
 from bot.teams.web import BOT_KEY
+from cards.schema import problems
 from storage.models import Organisation, Person, TeamMember
 from storage.people import Directory
 from tests.conftest import ADMIN, MANAGER, TUTOR
@@ -226,6 +227,31 @@ async def test_the_admin_names_the_college_on_the_setup_card_for_document_header
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         org = await uow.session.get(Organisation, TENANT)
         assert org is not None and org.name == "Northfield College"
+
+
+async def test_an_empty_whos_who_save_says_so_beside_its_button_and_gives_no_role(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """*Save who's who* pressed with nothing picked or typed (Teams leaves the untouched inputs
+    out): the message is right above the button, not at the top of the tall card where a phone
+    has scrolled away from it; the card stays valid and nobody is given a role."""
+    await teams.say(ADMIN, "hello")
+    await teams.say(MANAGER, "hello")
+    response, _ = await teams.execute(ADMIN, "admin.setup.roles", {})
+    card = response["value"]
+    assert problems(card) == []
+    body = card["body"]
+    [at] = [
+        i
+        for i, n in enumerate(body)
+        if n.get("type") == "ActionSet" and n["actions"][0]["title"] == "Save who's who"
+    ]
+    above = body[at - 1]
+    assert "No new roles: pick people or type their emails" in above.get("text", ""), above
+    assert above["color"] == "attention"
+    assert "No new roles" not in card_text({"body": body[: at - 1]})
+    for user in (ADMIN, MANAGER):
+        assert await _roles(teams_app, user) <= {Role.ORG_ADMIN}
 
 
 async def test_only_admins_can_use_the_setup_buttons(
