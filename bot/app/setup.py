@@ -83,14 +83,20 @@ async def setup_view(
                 [str(i) for i in holders],
             )
         )
+    personal = ctx.turn.where.kind == "personal"
+    # The pickers of everyone TLC knows are for the 1:1 chat only: a channel's card has none.
     people = (
-        await session.scalars(
-            select(Person)
-            .where(Person.org_id == org, (Person.name != "") | Person.email.is_not(None))
-            .order_by(Person.name, Person.id)
-            .limit(MAX_PEOPLE)
-        )
-    ).all()
+        (
+            await session.scalars(
+                select(Person)
+                .where(Person.org_id == org, (Person.name != "") | Person.email.is_not(None))
+                .order_by(Person.name, Person.id)
+                .limit(MAX_PEOPLE)
+            )
+        ).all()
+        if personal
+        else []
+    )
     tutors = await session.scalar(
         select(func.count(Person.id)).where(Person.org_id == org, Person.is_tutor.is_(True))
     )
@@ -119,7 +125,7 @@ async def setup_view(
         teams=[TeamOption(t.id, t.name, int(n)) for t, n in teams],
         terms=[(t.name, t.start.isoformat(), t.end.isoformat()) for t in shown_terms],
         own_terms=own,
-        in_personal=ctx.turn.where.kind == "personal",
+        in_personal=personal,
         org_name=org_row.name,
         notice=notice,
         errors=errors or {},
