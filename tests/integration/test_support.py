@@ -404,6 +404,33 @@ async def test_capacity_counts_and_a_full_ap_is_not_asked(
     assert "Every AP is fully booked" in card_text(answer)
 
 
+async def test_an_aps_caseload_buttons_are_the_tutors_names_and_the_detail_is_text(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """`programme` for an AP: each person supported is a line of text (name, kind, week) and a
+    button with only their name, short enough for a phone 360 px wide (a whole "Tom Tutor:
+    Towards outstanding, Week 1 of 6" was cut off there); the button opens the programme."""
+    ask = await ask_amy(teams, teams_app, clock)
+    await teams.answer(
+        AMY, "support.accept", {**button_data(ask, "support.accept"), "kind": "towards_outstanding"}
+    )
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        tom = await Directory(uow.session).person_by_email("tenant-1", TUTOR.email)
+        assert tom is not None
+        programme = await SupportRecords(uow.session).current_programme_of("tenant-1", tom.id)
+        assert programme is not None
+    sent = await teams.say(AMY, "programme")
+    [caseload] = [c for s in sent for c in s.cards if "people you support" in card_text(c)]
+    opens = [
+        n
+        for n in card_nodes(caseload)
+        if n.get("type") == "Action.Execute" and n["verb"] == "programme.open"
+    ]
+    assert [b["title"] for b in opens] == [TUTOR.name]
+    assert opens[0]["data"]["programme_id"] == programme.id
+    assert "Tom Tutor**: Towards outstanding, Week" in card_text(caseload)
+
+
 async def test_a_capacity_for_someone_who_is_not_an_ap_is_refused_and_stores_nothing(
     teams: TeamsClient, teams_app: web.Application
 ) -> None:
