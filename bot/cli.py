@@ -122,9 +122,10 @@ async def _migrate(url: str) -> int:
 
 async def _import(url: str, org: str, path: Path) -> int:
     from bot.app.tutor_import import import_file
+    from bot.domain.words import plural
 
     created, updated, problems = await import_file(url, org, path)
-    print(f"{created} new, {updated} updated, {len(problems)} rows with problems")
+    print(f"{created} new, {updated} updated, {plural(len(problems), 'row')} with problems")
     for line, message in problems:
         print(f"  line {line}: {message}")
     return 0 if not problems else 1

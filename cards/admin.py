@@ -9,6 +9,7 @@ from types import MappingProxyType
 
 from bot.clock import LONDON
 from bot.domain.access import ROLE_LABELS, Role
+from bot.domain.words import plural
 from cards import base
 from cards.inputs import EMPTY, choice_field
 
@@ -209,44 +210,17 @@ def setup_card(view: SetupView) -> base.CardDict:
     # 1. Who's who
     roles_done = all(step.holders for step in view.roles)
     body.append(base.title(f"{_mark(roles_done)} 1. Who's who"))
-    for step in view.roles:
-        now = ", ".join(step.holders[:4]) + ("…" if len(step.holders) > 4 else "")
+    if view.in_personal:
+        body += _whos_who(view)
+    else:  # the whole team reads a channel: nobody's roles, no picker of everyone TLC knows
         body.append(
-            base.text(f"{_mark(bool(step.holders))} **{step.label}**: {now or 'nobody yet'}")
+            base.text(
+                "Who holds which role is shown and set in our 1:1 chat: say **admin setup** there.",
+                size="small",
+            )
         )
-        body += base.with_error(
-            base.choice_input(
-                step.field,
-                step.label,
-                view.people,
-                value=",".join(step.selected),
-                multi=True,
-                placeholder="Pick people",
-                empty="TLC knows nobody yet. Add TLC to a team, and its members appear here.",
-            ),
-            errors,
-            step.field,
-        )
-        body += base.with_error(
-            base.text_input(
-                f"{step.field}_emails",
-                f"…or their emails ({step.label.lower()})",
-                placeholder="name@college.ac.uk, other@college.ac.uk",
-            ),
-            errors,
-            f"{step.field}_emails",
-        )
-    body.append(
-        base.actions_row(
-            base.execute("Save who's who", "admin.setup.roles", primary=True, saves=True)
-        )
-    )
     # 2. The tutor list
-    tutors = (
-        f"{view.tutors} tutor{'' if view.tutors == 1 else 's'} on the list"
-        if view.tutors
-        else "no tutors yet"
-    )
+    tutors = f"{plural(view.tutors, 'tutor')} on the list" if view.tutors else "no tutors yet"
     body.append(base.title(f"{_mark(view.tutors > 0)} 2. The tutor list ({tutors})"))
     if view.in_personal:
         body.append(
@@ -321,6 +295,48 @@ def setup_card(view: SetupView) -> base.CardDict:
         )
     )
     return base.card(body, fallback_text="Set up TLC")
+
+
+def _whos_who(view: SetupView) -> list[base.Element]:
+    """Step 1 in the 1:1 chat: who holds each role, a picker of everyone TLC knows and an email
+    box for each, then the button, with the step's own error right above it."""
+    errors = view.errors
+    body: list[base.Element] = []
+    for step in view.roles:
+        now = ", ".join(step.holders[:4]) + ("…" if len(step.holders) > 4 else "")
+        body.append(
+            base.text(f"{_mark(bool(step.holders))} **{step.label}**: {now or 'nobody yet'}")
+        )
+        body += base.with_error(
+            base.choice_input(
+                step.field,
+                step.label,
+                view.people,
+                value=",".join(step.selected),
+                multi=True,
+                placeholder="Pick people",
+                empty="TLC knows nobody yet. Add TLC to a team, and its members appear here.",
+            ),
+            errors,
+            step.field,
+        )
+        body += base.with_error(
+            base.text_input(
+                f"{step.field}_emails",
+                f"…or their emails ({step.label.lower()})",
+                placeholder="name@college.ac.uk, other@college.ac.uk",
+            ),
+            errors,
+            f"{step.field}_emails",
+        )
+    if "roles" in errors:  # the step as a whole (nothing picked): right above its button
+        body.append(base.error_text(errors["roles"], field="roles"))
+    body.append(
+        base.actions_row(
+            base.execute("Save who's who", "admin.setup.roles", primary=True, saves=True)
+        )
+    )
+    return body
 
 
 # --- tutors' details: campus, curriculum area and delivery style, one person at a time ----------

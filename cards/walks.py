@@ -15,6 +15,7 @@ from typing import Any
 from adaptive_cards_python import actions as A
 from adaptive_cards_python import elements as E
 
+from bot.domain.words import plural
 from cards import base
 from cards.inputs import EMPTY, choice_field, date_field, text_field
 
@@ -638,7 +639,7 @@ def window_end_card(team: OutstandingTeam) -> base.CardDict:
     body = [
         base.title(f"Learning walks outstanding: {team.team_name}"),
         base.text(f"The window {team.window_label} (focus: {team.focus}) ends today."),
-        base.text(f"{n} tutor{'' if n == 1 else 's'} still to walk:"),
+        base.text(f"{plural(n, 'tutor')} still to walk:"),
         base.text("\n".join(f"- {base.said(t)}" for t in team.tutors[:40]), size="small"),
     ]
     if n > 40:
@@ -658,7 +659,7 @@ def window_end_quality_card(day: str, teams: Sequence[OutstandingTeam]) -> base.
     total = sum(len(t.tutors) for t in teams)
     body: list[base.Element] = [
         base.title("Learning walks outstanding: all teams"),
-        base.text(f"Windows ending {day}: {total} walk{'' if total == 1 else 's'} outstanding."),
+        base.text(f"Windows ending {day}: {plural(total, 'walk')} outstanding."),
     ]
     for t in teams[:20]:
         body += [

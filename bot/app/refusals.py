@@ -21,13 +21,18 @@ def refusal(
 ) -> str:
     """`refused`, or for an org admin (opening with `to_an_admin` if given) how to take `role`
     themselves so as `to` do it: "Sorry, that is for the quality team. Being an org admin does
-    not include that. To see it yourself, give yourself the role in our 1:1 chat: ..."."""
+    not include that. To see it yourself, give yourself the role in our 1:1 chat: ...". The
+    command shows their email in 1:1 only: in a channel or group chat it says *your email*."""
     if not ctx.actor.has(Role.ORG_ADMIN):
         return refused
-    email = ctx.person.email or "your.name@college.ac.uk"
+    if ctx.turn.where.kind == "personal":
+        email = ctx.person.email or "your.name@college.ac.uk"
+        grant = f"**admin grant {email} {role.value}**"
+    else:  # a channel or a group chat: others read it, so not the admin's email
+        grant = f"**admin grant** *your email* **{role.value}**"
     picker = SETUP_PICKERS.get(role)
     pick = f" (or pick yourself under *{picker}* in **admin setup**)" if picker else ""
     return (
         f"{to_an_admin or refused} Being an org admin does not include that. To {to} yourself, "
-        f"give yourself the role in our 1:1 chat: **admin grant {email} {role.value}**{pick}."
+        f"give yourself the role in our 1:1 chat: {grant}{pick}."
     )

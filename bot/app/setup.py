@@ -25,6 +25,7 @@ from bot.app.tutor_import import import_tutor_text
 from bot.clock import london
 from bot.domain.access import QUALITY_TEAM, Permission, Role
 from bot.domain.terms import academic_year_of, default_terms, parse_terms, terms_for
+from bot.domain.words import plural
 from cards.admin import RoleStep, SetupView, TeamOption, setup_card, tutor_list_card
 from storage.models import Person, RoleGrant, Team, TeamMember, get_in_org
 
@@ -82,14 +83,20 @@ async def setup_view(
                 [str(i) for i in holders],
             )
         )
+    personal = ctx.turn.where.kind == "personal"
+    # The pickers of everyone TLC knows are for the 1:1 chat only: a channel's card has none.
     people = (
-        await session.scalars(
-            select(Person)
-            .where(Person.org_id == org, (Person.name != "") | Person.email.is_not(None))
-            .order_by(Person.name, Person.id)
-            .limit(MAX_PEOPLE)
-        )
-    ).all()
+        (
+            await session.scalars(
+                select(Person)
+                .where(Person.org_id == org, (Person.name != "") | Person.email.is_not(None))
+                .order_by(Person.name, Person.id)
+                .limit(MAX_PEOPLE)
+            )
+        ).all()
+        if personal
+        else []
+    )
     tutors = await session.scalar(
         select(func.count(Person.id)).where(Person.org_id == org, Person.is_tutor.is_(True))
     )
@@ -118,7 +125,7 @@ async def setup_view(
         teams=[TeamOption(t.id, t.name, int(n)) for t, n in teams],
         terms=[(t.name, t.start.isoformat(), t.end.isoformat()) for t in shown_terms],
         own_terms=own,
-        in_personal=ctx.turn.where.kind == "personal",
+        in_personal=personal,
         org_name=org_row.name,
         notice=notice,
         errors=errors or {},
@@ -181,11 +188,13 @@ async def save_roles(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
                 )
     if any(role is Role.ADVANCED_PRACTITIONER and people for role, people in plans):
         await rematch_waiting(ctx.uow.session, org, now)  # requests waiting for a first AP
+    if not given:  # said beside the button pressed, not at the top of the tall card
+        return await setup_reply(
+            ctx, errors={"roles": "No new roles: pick people or type their emails, then save."}
+        )
     notice = (
-        f"Saved: {given} role{'s' if given != 1 else ''} given. To take a role away: "
+        f"Saved: {plural(given, 'role')} given. To take a role away: "
         "**admin** → Give a role → Take away."
-        if given
-        else "No new roles: pick people or type their emails, then save."
     )
     return await setup_reply(ctx, notice)
 
@@ -210,8 +219,7 @@ async def import_pasted(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     notice = f"Tutor list: {result.created} new, {result.updated} updated"
     if result.problems:
         lines = "; ".join(f"line {n}: {m}" for n, m in result.problems[:3])
-        rows = f"{len(result.problems)} row{'' if len(result.problems) == 1 else 's'}"
-        notice += f", {rows} not imported ({lines})"
+        notice += f", {plural(len(result.problems), 'row')} not imported ({lines})"
     return await setup_reply(ctx, notice + ".")
 
 

@@ -11,6 +11,7 @@ from bot.app.observations.induction import on_tutors_imported
 from bot.app.support.referrals import hand_on_across_lines, offer_to_imported_tutor
 from bot.clock import SystemClock
 from bot.domain.tutors import parse_tutor_csv
+from bot.domain.words import plural
 from cards.admin import ImportResult
 from storage.db import Database
 from storage.people import Directory
@@ -42,7 +43,7 @@ async def import_tutor_text(
         actor_id,
         "tutor-list",
         "import",
-        f"{created} new, {updated} updated, {len(parsed.problems)} problems",
+        f"{created} new, {updated} updated, {plural(len(parsed.problems), 'problem')}",
         now,
     )
     return ImportResult(created, updated, [(p.line, p.message) for p in parsed.problems])

@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from bot.domain.access import QUALITY_TEAM, Role
 from bot.domain.terms import Term, academic_year_of, terms_for
 from bot.domain.uploads import Line, Upload, parse_day, read_rows
+from bot.domain.words import plural
 
 # A saved walk's readers in its channel: the team's members in the quality team, and its line
 # managers (Teams gives a standard channel its team's members).
@@ -358,10 +359,6 @@ def _themes_line(pairs: Sequence[tuple[str, int]]) -> str:
     return "; ".join(f"{theme_label(k)} ({n})" for k, n in pairs) or "none recorded"
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def termly_summary(
     found: KeyFindings,
     walks: Sequence[WalkFacts],
@@ -377,8 +374,8 @@ def termly_summary(
     outstanding = [(t, c.outstanding) for t, c in completion_by_team if c.outstanding]
     left = sum(n for _, n in outstanding)
     parts = [
-        f"Learning walks, {found.term_label}: {_plural(found.walks, 'walk')} "
-        f"({_plural(visits, 'tutor visit')}) across {_plural(teams, 'team')}; "
+        f"Learning walks, {found.term_label}: {plural(found.walks, 'walk')} "
+        f"({plural(visits, 'tutor visit')}) across {plural(teams, 'team')}; "
         f"{unplanned} unplanned.",
         f"Strengths seen most often: {_themes_line(found.overall.strengths)}.",
         f"Areas to develop seen most often: {_themes_line(found.overall.areas)}.",
@@ -418,8 +415,8 @@ def pmg_paragraph(
     names = " and ".join([", ".join(teams[:-1]), teams[-1]] if len(teams) > 1 else teams)
     visits = sum(w.tutors for w in walks)
     text = (
-        f"In the {found.term_label}, {_plural(found.walks, 'learning walk')} took place in "
-        f"{names or 'my teams'}, with {_plural(visits, 'tutor visit')}. "
+        f"In the {found.term_label}, {plural(found.walks, 'learning walk')} took place in "
+        f"{names or 'my teams'}, with {plural(visits, 'tutor visit')}. "
         f"{counts.done} tutors have been walked this term and {counts.outstanding} of the "
         f"{counts.expected} expected are outstanding"
     )

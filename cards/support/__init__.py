@@ -324,13 +324,11 @@ def caseload_card(
     if not lines:
         body.append(base.text("Nobody yet. New self-referrals will come to you here."))
     for line in lines[:15]:
+        # The detail as text, the button only the name: a whole line is cut off on a phone.
+        body.append(base.text(f"**{base.said(line.tutor)}**: {line.kind}, {line.status}"))
         body.append(
             base.actions_row(
-                base.execute(
-                    f"{line.tutor}: {line.kind}, {line.status}",
-                    "programme.open",
-                    {"programme_id": line.programme_id},
-                )
+                base.execute(line.tutor[:60], "programme.open", {"programme_id": line.programme_id})
             )
         )
     if waiting:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.domain.access import Role
 from bot.teams.web import BOT_KEY
+from cards.schema import problems
 from storage.models import Organisation, Person, TeamMember
 from storage.people import Directory
 from tests.conftest import ADMIN, MANAGER, TUTOR
@@ -226,6 +227,69 @@ async def test_the_admin_names_the_college_on_the_setup_card_for_document_header
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         org = await uow.session.get(Organisation, TENANT)
         assert org is not None and org.name == "Northfield College"
+
+
+async def test_an_empty_whos_who_save_says_so_beside_its_button_and_gives_no_role(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """*Save who's who* pressed with nothing picked or typed (Teams leaves the untouched inputs
+    out): the message is right above the button, not at the top of the tall card where a phone
+    has scrolled away from it; the card stays valid and nobody is given a role."""
+    await teams.say(ADMIN, "hello")
+    await teams.say(MANAGER, "hello")
+    response, _ = await teams.execute(ADMIN, "admin.setup.roles", {})
+    card = response["value"]
+    assert problems(card) == []
+    body = card["body"]
+    [at] = [
+        i
+        for i, n in enumerate(body)
+        if n.get("type") == "ActionSet" and n["actions"][0]["title"] == "Save who's who"
+    ]
+    above = body[at - 1]
+    assert "No new roles: pick people or type their emails" in above.get("text", ""), above
+    assert above["color"] == "attention"
+    assert "No new roles" not in card_text({"body": body[: at - 1]})
+    for user in (ADMIN, MANAGER):
+        assert await _roles(teams_app, user) <= {Role.ORG_ADMIN}
+
+
+async def test_the_setup_card_in_a_channel_names_no_role_holders_and_has_no_people_picker(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """The team welcome brings the setup card into the channel (the first day needs it there:
+    the college's name, the team's members as tutors, term dates), and `admin setup` typed there
+    shows the same card; but the whole team reads it, so it neither names who holds which role
+    nor lists everyone TLC knows in a picker, and it says who's who is set in the 1:1 chat.
+    The 1:1 card still has both; a setup button pressed in the channel answers the same way."""
+    on_roster(teams, RITA, SAM)
+    welcome = cards_in(await teams.install(ADMIN, MATHS))
+    [setup] = [c for c in welcome if "Set up TLC" in card_text(c)]
+    await grant(teams_app, MANAGER, Role.LINE_MANAGER)
+    [typed] = cards_in(await teams.say(ADMIN, "admin setup", MATHS, mention=True))
+    [pressed, _] = await teams.execute(ADMIN, "admin.setup.name", {"org_name": "Northfield"}, MATHS)
+    for card in (setup, typed, pressed["value"]):
+        text = card_text(card)
+        assert [i["id"] for i in inputs(card, "Input.ChoiceSet")] == []  # no picker of everyone
+        assert "1. Who's who" in text and "admin setup" in text and "1:1 chat" in text
+        assert not {"quality_emails", "managers_emails", "aps_emails"} & {
+            i["id"] for i in inputs(card, "Input.Text")
+        }
+        assert "Save who's who" not in buttons(card)
+        for user in (RITA, SAM, MANAGER):  # (Tom Tutor is the tutor list's example)
+            assert user.name not in text, user.name  # nobody named: no holders, no picker
+        assert any(t.startswith("Use Maths") for t in buttons(card))  # the first day's steps
+    assert (await people(teams_app))[MANAGER.email].name == MANAGER.name
+    # In the 1:1 chat: who holds which role, and the picker of everyone TLC knows.
+    [personal] = [c for c in cards_in(await teams.say(ADMIN, "admin setup")) if "Set up" in str(c)]
+    assert f"\u2705 **Line managers**: {MANAGER.name}" in card_text(personal)
+    [picker] = [c for c in inputs(personal, "Input.ChoiceSet") if c["id"] == "managers"]
+    assert {RITA.name, SAM.name, TUTOR.name, MANAGER.name} <= {
+        c["title"] for c in picker["choices"]
+    }
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        org = await uow.session.get(Organisation, TENANT)
+        assert org is not None and org.name == "Northfield"
 
 
 async def test_only_admins_can_use_the_setup_buttons(
@@ -477,11 +541,15 @@ async def test_an_admin_without_a_walk_role_is_told_how_to_give_it_to_themselves
 ) -> None:
     """The admin's first `walk` (README: "pick yourself as a line manager too if you want to log
     a walk"): not "ask your TLC admin", since they are it, but the command that gives them the
-    role; nothing is stored until they use it, and then the HA27 opens."""
+    role; nothing is stored until they use it, and then the HA27 opens. In the channel, which
+    the whole team reads, the command does not show the admin's email; in 1:1 it does."""
     await teams.install(ADMIN, MATHS)
     [sent] = await teams.say(ADMIN, "walk", MATHS, mention=True)
     assert "Ask your TLC admin" not in sent.text
-    assert f"admin grant {ADMIN.email} line_manager" in sent.text
+    assert ADMIN.email not in sent.text
+    assert "in our 1:1 chat: **admin grant** *your email* **line_manager**" in sent.text
+    [sent] = await teams.say(ADMIN, "walk")
+    assert f"in our 1:1 chat: **admin grant {ADMIN.email} line_manager**" in sent.text
     assert Role.LINE_MANAGER not in await _roles(teams_app, ADMIN)
     # A tutor still hears who to ask, and is not told a command only admins may use.
     [sent] = await teams.say(TUTOR, "walk", MATHS, mention=True)

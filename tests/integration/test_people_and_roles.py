@@ -285,6 +285,23 @@ async def test_tutor_list_sent_as_a_file_in_chat(
         assert tom is not None and tom.line_manager_email == "mia@college.ac.uk"
 
 
+async def test_the_import_audit_says_one_problem_and_many_problems(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """The audit entry of `admin import` counts rows left out: '1 problem', '2 problems'."""
+    await teams.say(ADMIN, "hello")
+    one_bad = "".join(CSV.splitlines(keepends=True)[:3])  # the header, Tom, Bad Row
+    for content in (one_bad, CSV):  # then Tom again, Bad Row, Lil, Odd Date
+        attachment = shared_file(teams.connector, "tutors.csv", content)
+        await teams.say(ADMIN, "admin import", attachments=[attachment])
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        trail = await Directory(uow.session).audit_trail("tenant-1", "tutor-list")
+    assert [e.detail for e in trail] == [
+        "1 new, 0 updated, 1 problem",
+        "1 new, 1 updated, 2 problems",
+    ]
+
+
 async def test_a_tutor_cannot_import_the_tutor_list(teams: TeamsClient) -> None:
     attachment = shared_file(teams.connector, "tutors.csv", CSV)
     sent = await teams.say(TUTOR, "admin import", attachments=[attachment])
@@ -305,6 +322,16 @@ def test_import_tutors_from_the_command_line(tmp_path: Path) -> None:
     assert "2 new, 0 updated, 2 rows with problems" in result.stdout
     assert "line 3: email" in result.stdout
     assert result.returncode == 1  # some rows need fixing
+    # Odd Date's row put right, one bad row left: the singular.
+    csv_path.write_text(CSV.replace("maybe,2026-13-01", "no,2026-12-01"))
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "import-tutors", str(csv_path), "--org", "tenant-1"],
+        env={"DATABASE_URL": f"sqlite+aiosqlite:///{db}", "PATH": ""},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "1 new, 2 updated, 1 row with problems" in result.stdout, result.stdout
 
 
 async def test_teams_greets_once_on_install_and_the_emulator_on_conversation_update(

@@ -47,7 +47,7 @@ from tests.support.support_college import (
     college,
     refer,
 )
-from tests.support.teams import TENANT, Place, TeamsClient, cards_to, texts_to
+from tests.support.teams import TENANT, Place, TeamsClient, User, cards_to, texts_to
 
 
 def input_ids(card: dict[str, Any]) -> list[str]:
@@ -406,6 +406,33 @@ async def test_capacity_counts_and_a_full_ap_is_not_asked(
     assert "Every AP is fully booked" in card_text(answer)
 
 
+async def test_an_aps_caseload_buttons_are_the_tutors_names_and_the_detail_is_text(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """`programme` for an AP: each person supported is a line of text (name, kind, week) and a
+    button with only their name, short enough for a phone 360 px wide (a whole "Tom Tutor:
+    Towards outstanding, Week 1 of 6" was cut off there); the button opens the programme."""
+    ask = await ask_amy(teams, teams_app, clock)
+    await teams.answer(
+        AMY, "support.accept", {**button_data(ask, "support.accept"), "kind": "towards_outstanding"}
+    )
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        tom = await Directory(uow.session).person_by_email("tenant-1", TUTOR.email)
+        assert tom is not None
+        programme = await SupportRecords(uow.session).current_programme_of("tenant-1", tom.id)
+        assert programme is not None
+    sent = await teams.say(AMY, "programme")
+    [caseload] = [c for s in sent for c in s.cards if "people you support" in card_text(c)]
+    opens = [
+        n
+        for n in card_nodes(caseload)
+        if n.get("type") == "Action.Execute" and n["verb"] == "programme.open"
+    ]
+    assert [b["title"] for b in opens] == [TUTOR.name]
+    assert opens[0]["data"]["programme_id"] == programme.id
+    assert "Tom Tutor**: Towards outstanding, Week" in card_text(caseload)
+
+
 async def test_a_capacity_for_someone_who_is_not_an_ap_is_refused_and_stores_nothing(
     teams: TeamsClient, teams_app: web.Application
 ) -> None:
@@ -427,6 +454,22 @@ async def test_a_capacity_for_someone_who_is_not_an_ap_is_refused_and_stores_not
     # An AP's capacity is still saved.
     [amy] = await teams.say(HAL, "support capacity amy@college.ac.uk 4")
     assert "Saved: capacity 4 for amy@college.ac.uk" in amy.text
+
+
+async def test_a_capacity_saved_for_an_email_with_markdown_shows_the_email_as_typed(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """An AP whose email has markdown in it (`_`; the router turns a typed `*` into a space): the
+    saved reply escapes it, so Teams shows the email as typed, not in italics; the capacity is
+    stored under the email as it is."""
+    odd = User("odd", "Odd Email", "a_b_c@college.ac.uk")
+    await teams.say(odd, "hello")
+    await teams.say(ADMIN, f"admin grant {odd.email} advanced_practitioner")
+    [saved] = await teams.say(HAL, f"support capacity {odd.email} 4")
+    assert "Saved: capacity 4 for a\\_b\\_c@college.ac.uk." in saved.text
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        org = await Directory(uow.session).organisation("tenant-1", START)
+        assert org.settings["ap_capacity"] == {odd.email: 4}
 
 
 async def test_a_teams_retry_of_a_capacity_or_offers_command_runs_nothing_again(

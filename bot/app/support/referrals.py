@@ -623,7 +623,7 @@ async def set_capacity(ctx: HandlerContext, words: list[str]) -> Reply:
     )
     asked = await rematch_waiting(ctx.uow.session, ctx.turn.org_id, now)
     more = f" I've asked APs about {asked} waiting request(s)." if asked else ""
-    label = "every AP" if who == "default" else who
+    label = "every AP" if who == "default" else escape_markdown(who)
     return Reply.text(f"Saved: capacity {caps[who]} for {label}.{more}")
 
 
