@@ -1035,3 +1035,51 @@ class TestWithMicrosoftGraph:
         event = await calendar_file(o, TUTOR, sent, "tom.ics")
         assert event["SEQUENCE"] == 0
         assert (await stored(o, obs_id)).calendar_event_id is None
+
+
+# --- review: who still sees what after things change ----------------------------------------
+
+MOVED_TO_MAX = (
+    "name,email,campus,curriculum_area,delivery_style,line_manager_email,learning_in_libraries,"
+    "start_date\n"
+    "Tom Tutor,tom@college.ac.uk,North,ESOL,classroom,max@college.ac.uk,no,2019-09-01\n"
+)
+
+
+async def test_a_former_line_manager_no_longer_sees_the_tutors_actions(otla: Otla) -> None:
+    """An action the line manager owned stays theirs on the log, but once the tutor list gives
+    the tutor a new line manager, the old one no longer reads it (nor its outcome), in the
+    log, in `actions` or in an overdue reminder; the new one does."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.propose(OBSERVER, obs_id, "2026-12-03")
+    await o.do(TUTOR, "otla.accept", observation_id=obs_id)
+    o.clock.set(london(2026, 12, 3, 12))
+    body = await o.do(
+        OBSERVER,
+        "otla.report.submit",
+        observation_id=obs_id,
+        strengths="Clear outcomes.",
+        areas="More open questions.",
+        action_1="Arrange peer observation of questioning",
+        action_1_owner="line_manager",
+        action_1_date="2027-01-14",
+    )
+    assert "Submitted for checking" in shown(body)
+    await o.do(OFFICER, "otla.check", observation_id=obs_id, comment="")
+    await o.do(APPROVER, "otla.approve", observation_id=obs_id)
+    assert "Arrange peer observation" in card_text((await o.say(MANAGER, "ars"))[0].cards[0])
+
+    await o.say_with_file(ADMIN, "admin import", "moved.csv", MOVED_TO_MAX)
+    async with o.db().unit_of_work() as uow:
+        [entry] = await Observations(uow.session).actions(
+            TENANT, tutor_ids=[(await stored(o, obs_id)).tutor_id]
+        )
+        assert entry.owner_id == await _person_id(o, MANAGER)  # still hers on the log
+    for words in ("ars", "actions", "observations"):
+        seen = "\n".join(card_text(c) for s in await o.say(MANAGER, words) for c in s.cards)
+        assert "Arrange peer observation" not in seen, words
+        assert "action(s) from your observation" not in seen, words
+    overdue = await o.tick(london(2027, 1, 15, 9))
+    assert "Arrange peer observation" not in texts(to(overdue, MANAGER))
+    assert "Arrange peer observation" in card_text((await o.say(OTHER_MANAGER, "ars"))[0].cards[0])
