@@ -1083,3 +1083,27 @@ async def test_a_former_line_manager_no_longer_sees_the_tutors_actions(otla: Otl
     overdue = await o.tick(london(2027, 1, 15, 9))
     assert "Arrange peer observation" not in texts(to(overdue, MANAGER))
     assert "Arrange peer observation" in card_text((await o.say(OTHER_MANAGER, "ars"))[0].cards[0])
+
+
+async def test_an_observer_cannot_pick_their_own_library_course_by_its_id(otla: Otla) -> None:
+    """The course list leaves out the observer's own courses; a pick sent with one's id (an old
+    card, or a hand-made one) is refused too: nobody observes themselves."""
+    o = otla
+    own = (
+        COURSES.splitlines()[0]
+        + "\nLIB09,Olive's course,olive@college.ac.uk,Library,2026-12-10,10:00,11:00\n"
+    )
+    await o.say_with_file(APPROVER, "observe courses", "c.csv", own)
+    await o.say(APPROVER, "observe quota olive@college.ac.uk 1")
+    assert "LIB09" not in card_text((await o.say(OBSERVER, "observe courses"))[0].cards[0])
+    async with o.db().unit_of_work() as uow:
+        course = await Observations(uow.session).course_by_code(TENANT, "2026/27", "LIB09")
+        assert course is not None
+        course_id = course.id
+    body = await o.do(OBSERVER, "otla.lil.pick", course_id=str(course_id))
+    assert "You're observing" not in shown(body) and "yourself" in shown(body)
+    olive = await _person_id(o, OBSERVER)
+    async with o.db().unit_of_work() as uow:
+        assert await Observations(uow.session).for_tutor(TENANT, olive, "2026/27") is None
+        course = await Observations(uow.session).course(TENANT, course_id)
+        assert course is not None and course.observation_id is None
