@@ -1107,3 +1107,21 @@ async def test_an_observer_cannot_pick_their_own_library_course_by_its_id(otla: 
         assert await Observations(uow.session).for_tutor(TENANT, olive, "2026/27") is None
         course = await Observations(uow.session).course(TENANT, course_id)
         assert course is not None and course.observation_id is None
+
+
+async def test_a_proposed_date_that_has_passed_cannot_be_accepted(otla: Otla) -> None:
+    """Tom opens Olive's proposal after its day: accepting it would agree a date in the past.
+    He is told it has passed, and nothing is agreed; a new proposal can still be made."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.propose(OBSERVER, obs_id, "2026-12-03")
+    o.clock.set(london(2026, 12, 4, 9))
+    body = await o.do(TUTOR, "otla.accept", observation_id=obs_id)
+    assert "Date agreed" not in shown(body) and "passed" in shown(body)
+    obs = await stored(o, obs_id)
+    assert obs.state == "allocated" and obs.starts_at is None
+    assert not [k for k in await _pending(o, obs_id) if ":1wk:" in k or k.endswith(":write")]
+    card = (await o.do(TUTOR, "otla.open", observation_id=obs_id))["value"]
+    assert not [n for n in card_nodes(card) if n.get("verb") == "otla.accept"]
+    body = await o.propose(TUTOR, obs_id, "2026-12-10")
+    assert "Date proposed" in shown(body)
