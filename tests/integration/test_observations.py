@@ -1125,3 +1125,59 @@ async def test_a_proposed_date_that_has_passed_cannot_be_accepted(otla: Otla) ->
     assert not [n for n in card_nodes(card) if n.get("verb") == "otla.accept"]
     body = await o.propose(TUTOR, obs_id, "2026-12-10")
     assert "Date proposed" in shown(body)
+
+
+async def _grades(o: Otla, value: Any) -> None:
+    async with o.db().unit_of_work() as uow:
+        from storage.models import Organisation
+
+        org = await uow.session.get(Organisation, TENANT)
+        assert org is not None
+        org.settings = {**org.settings, "otla_grades": value}
+        await uow.commit()
+
+
+async def _stored_grade(o: Otla, obs_id: int) -> str | None:
+    async with o.db().unit_of_work() as uow:
+        obs = await Observations(uow.session).get(TENANT, obs_id)
+        assert obs is not None
+        report = await Observations(uow.session).report(obs)
+        return report.grade if report is not None else "no report"
+
+
+async def test_a_grade_is_kept_only_from_the_organisations_own_list(otla: Otla) -> None:
+    """Ungraded by default: a grade sent anyway (a card from before grades were switched off,
+    or a hand-made one) is not kept. With grades on, a value not on the list comes back on the
+    card and nothing is saved; one on the list is kept."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.propose(OBSERVER, obs_id, "2026-12-03")
+    await o.do(TUTOR, "otla.accept", observation_id=obs_id)
+    o.clock.set(london(2026, 12, 3, 12))
+    draft = {"observation_id": obs_id, "strengths": "Clear outcomes."}
+    body = await o.do(OBSERVER, "otla.report.save", **draft, grade="Inadequate")
+    assert "Draft saved" in shown(body)
+    assert await _stored_grade(o, obs_id) is None
+
+    await _grades(o, ["Secure", "Developing"])
+    changed = {**draft, "strengths": "Changed"}
+    body = await o.do(OBSERVER, "otla.report.save", **changed, grade="Brilliant")
+    assert "Draft saved" not in shown(body) and "Choose a grade from the list" in shown(body)
+    assert await _stored_grade(o, obs_id) is None
+    async with o.db().unit_of_work() as uow:
+        obs = await Observations(uow.session).get(TENANT, obs_id)
+        assert obs is not None
+        report = await Observations(uow.session).report(obs)
+        assert report is not None and report.strengths == "Clear outcomes."
+    body = await o.do(
+        OBSERVER,
+        "otla.report.submit",
+        **draft,
+        areas="More open questions.",
+        grade="Inadequate",  # one of the usual four, not this organisation's
+    )
+    assert "Submitted" not in shown(body) and "Choose a grade from the list" in shown(body)
+    assert (await stored(o, obs_id)).state == "observed"
+    body = await o.do(OBSERVER, "otla.report.save", **draft, grade="Secure")
+    assert "Draft saved" in shown(body)
+    assert await _stored_grade(o, obs_id) == "Secure"
