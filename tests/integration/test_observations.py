@@ -1181,3 +1181,19 @@ async def test_a_grade_is_kept_only_from_the_organisations_own_list(otla: Otla) 
     body = await o.do(OBSERVER, "otla.report.save", **draft, grade="Secure")
     assert "Draft saved" in shown(body)
     assert await _stored_grade(o, obs_id) == "Secure"
+
+
+async def test_an_induction_item_not_on_the_checklist_changes_nothing(otla: Otla) -> None:
+    """HA24: a tick for an item the checklist does not have (an old card, a hand-made one) is
+    refused with a clear answer; the items ticked before stay ticked."""
+    o = otla
+    await o.say_with_file(QC, "admin import", "n.csv", NEW_TUTOR)
+    mia = to(await o.tick(), MANAGER)
+    tutor_id = action_data(mia[0], "otla.ha24.save")["tutor_id"]
+    body = await o.do(MANAGER, "otla.ha24.save", tutor_id=tutor_id, done="handbook,buddy")
+    assert "2 of 9" in shown(body)
+    body = await o.do(MANAGER, "otla.ha24.save", tutor_id=tutor_id, done="handbook,payroll")
+    assert "Saved" not in shown(body) and "payroll" in shown(body)
+    async with o.db().unit_of_work() as uow:
+        checklist = await Observations(uow.session).checklist(TENANT, int(tutor_id))
+        assert checklist is not None and sorted(checklist.done) == ["buddy", "handbook"]
