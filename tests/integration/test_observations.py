@@ -1197,3 +1197,36 @@ async def test_an_induction_item_not_on_the_checklist_changes_nothing(otla: Otla
     async with o.db().unit_of_work() as uow:
         checklist = await Observations(uow.session).checklist(TENANT, int(tutor_id))
         assert checklist is not None and sorted(checklist.done) == ["buddy", "handbook"]
+
+
+async def test_an_observation_or_its_report_opened_in_a_channel_is_not_posted_there(
+    otla: Otla,
+) -> None:
+    """An Action.Submit answers in the conversation it came from: pressed in a channel, the
+    approved report (or the observation card) would be posted for the whole team. Outside a
+    1:1 chat it is refused before anything is read, as `walk.view` is."""
+    o = otla
+    obs_id = await approved_observation(o)
+    channel = Place.channel()
+    for verb in ("otla.report.open", "otla.open"):
+        sent = await o.teams.submit(MANAGER, {"verb": verb, "observation_id": obs_id}, channel)
+        posted = "\n".join(
+            [s.text or "" for s in sent] + [card_text(c) for s in sent for c in s.cards]
+        )
+        assert "Use directed questioning" not in posted and "Tom Tutor" not in posted, verb
+        assert "1:1" in posted or "personal" in posted.lower(), posted
+    # Nor a new tutor's induction checklist.
+    await o.say_with_file(QC, "admin import", "n.csv", NEW_TUTOR)
+    [checklist] = [c for c in to(await o.tick(), MANAGER) if "HA24" in card_text(c)]
+    tutor_id = action_data(checklist, "otla.ha24.save")["tutor_id"]
+    sent = await o.teams.submit(MANAGER, {"verb": "otla.ha24.open", "tutor_id": tutor_id}, channel)
+    assert "Nina" not in "\n".join(
+        [s.text or "" for s in sent] + [card_text(c) for s in sent for c in s.cards]
+    )
+    # In the 1:1 chat, or answering the pressed card itself, it is shown as before.
+    body = await o.do(MANAGER, "otla.ha24.open", tutor_id=tutor_id)
+    assert "Nina Newtutor" in shown(body)
+    body = await o.do(MANAGER, "otla.report.open", observation_id=obs_id)
+    assert "Use directed questioning" in shown(body)
+    sent = await o.teams.submit(MANAGER, {"verb": "otla.report.open", "observation_id": obs_id})
+    assert "Use directed questioning" in card_text(sent[0].cards[0])

@@ -398,7 +398,8 @@ async def acknowledge(ctx: HandlerContext, form: ObservationRef) -> Reply:
 
 
 ROWS: tuple[CardAction, ...] = (
-    CardAction("otla.report.open", open_report, idempotent=False),
+    # The report names the tutor and says what to develop: never posted in a shared place.
+    CardAction("otla.report.open", open_report, idempotent=False, private=True),
     CardAction("otla.report.save", save_draft, form=ReportDraftForm, redisplay=redisplay_report),
     CardAction("otla.report.submit", submit, form=ReportForm, redisplay=redisplay_report),
     CardAction("otla.check", check, form=CheckForm, redisplay=redisplay_check),
