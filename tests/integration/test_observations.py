@@ -1230,3 +1230,19 @@ async def test_an_observation_or_its_report_opened_in_a_channel_is_not_posted_th
     assert "Use directed questioning" in shown(body)
     sent = await o.teams.submit(MANAGER, {"verb": "otla.report.open", "observation_id": obs_id})
     assert "Use directed questioning" in card_text(sent[0].cards[0])
+
+
+async def test_a_late_report_escalation_does_not_reach_a_former_development_officer(
+    otla: Otla,
+) -> None:
+    """The late-report escalation is queued for the development officers when the date is
+    agreed; one whose role is revoked before it falls due no longer hears about it."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.propose(OBSERVER, obs_id, "2026-12-03")
+    await o.do(TUTOR, "otla.accept", observation_id=obs_id)
+    await o.tick()
+    await o.say(ADMIN, f"admin revoke {OFFICER.email} development_officer")
+    sent = await o.tick(london(2026, 12, 7, 9, 30))
+    assert "Late report" not in texts(to(sent, OFFICER))
+    assert "Tom Tutor" not in texts(to(sent, OFFICER))

@@ -188,6 +188,9 @@ async def report_late(ctx: NoticeContext, loaded: Loaded, person: Person) -> Mes
         return None
     if ctx.now <= ObservationClock(obs.starts_at, obs.starts_at).report_due:
         return None
+    actor = await actor_for(ctx.uow.session, person)
+    if not can(actor, Permission.CHECK_REPORT, loaded.subject):
+        return None  # queued when the date was agreed; no longer a development officer
     ref = {"observation_id": obs.id}
     return Message(
         card=message_card(
