@@ -147,6 +147,7 @@ class ObservationFacts:
     line_manager_ids: frozenset[int] = frozenset()
     starts_at: datetime | None = None
     proposed_by: int | None = None
+    proposed_starts_at: datetime | None = None
 
     @property
     def subject(self) -> Subject:
@@ -174,6 +175,8 @@ def decide(actor: Actor, move: Move, facts: ObservationFacts, now: datetime) -> 
             raise MoveRefused("There is no date waiting to be agreed.")
         if facts.proposed_by == actor.person_id:
             raise MoveRefused("You proposed this date: the other person accepts it.")
+        if facts.proposed_starts_at is not None and facts.proposed_starts_at <= now:
+            raise MoveRefused("That date has passed: please suggest another.")
     if move is Move.RECORD_OBSERVED and (facts.starts_at is None or now < facts.starts_at):
         raise MoveRefused("The observation hasn't started yet.")
     return rule.target or facts.state

@@ -1035,3 +1035,214 @@ class TestWithMicrosoftGraph:
         event = await calendar_file(o, TUTOR, sent, "tom.ics")
         assert event["SEQUENCE"] == 0
         assert (await stored(o, obs_id)).calendar_event_id is None
+
+
+# --- review: who still sees what after things change ----------------------------------------
+
+MOVED_TO_MAX = (
+    "name,email,campus,curriculum_area,delivery_style,line_manager_email,learning_in_libraries,"
+    "start_date\n"
+    "Tom Tutor,tom@college.ac.uk,North,ESOL,classroom,max@college.ac.uk,no,2019-09-01\n"
+)
+
+
+async def test_a_former_line_manager_no_longer_sees_the_tutors_actions(otla: Otla) -> None:
+    """An action the line manager owned stays theirs on the log, but once the tutor list gives
+    the tutor a new line manager, the old one no longer reads it (nor its outcome), in the
+    log, in `actions` or in an overdue reminder; the new one does."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.propose(OBSERVER, obs_id, "2026-12-03")
+    await o.do(TUTOR, "otla.accept", observation_id=obs_id)
+    o.clock.set(london(2026, 12, 3, 12))
+    body = await o.do(
+        OBSERVER,
+        "otla.report.submit",
+        observation_id=obs_id,
+        strengths="Clear outcomes.",
+        areas="More open questions.",
+        action_1="Arrange peer observation of questioning",
+        action_1_owner="line_manager",
+        action_1_date="2027-01-14",
+    )
+    assert "Submitted for checking" in shown(body)
+    await o.do(OFFICER, "otla.check", observation_id=obs_id, comment="")
+    await o.do(APPROVER, "otla.approve", observation_id=obs_id)
+    assert "Arrange peer observation" in card_text((await o.say(MANAGER, "ars"))[0].cards[0])
+
+    await o.say_with_file(ADMIN, "admin import", "moved.csv", MOVED_TO_MAX)
+    async with o.db().unit_of_work() as uow:
+        [entry] = await Observations(uow.session).actions(
+            TENANT, tutor_ids=[(await stored(o, obs_id)).tutor_id]
+        )
+        assert entry.owner_id == await _person_id(o, MANAGER)  # still hers on the log
+    for words in ("ars", "actions", "observations"):
+        seen = "\n".join(card_text(c) for s in await o.say(MANAGER, words) for c in s.cards)
+        assert "Arrange peer observation" not in seen, words
+        assert "action(s) from your observation" not in seen, words
+    overdue = await o.tick(london(2027, 1, 15, 9))
+    assert "Arrange peer observation" not in texts(to(overdue, MANAGER))
+    assert "Arrange peer observation" in card_text((await o.say(OTHER_MANAGER, "ars"))[0].cards[0])
+
+
+async def test_an_observer_cannot_pick_their_own_library_course_by_its_id(otla: Otla) -> None:
+    """The course list leaves out the observer's own courses; a pick sent with one's id (an old
+    card, or a hand-made one) is refused too: nobody observes themselves."""
+    o = otla
+    own = (
+        COURSES.splitlines()[0]
+        + "\nLIB09,Olive's course,olive@college.ac.uk,Library,2026-12-10,10:00,11:00\n"
+    )
+    await o.say_with_file(APPROVER, "observe courses", "c.csv", own)
+    await o.say(APPROVER, "observe quota olive@college.ac.uk 1")
+    assert "LIB09" not in card_text((await o.say(OBSERVER, "observe courses"))[0].cards[0])
+    async with o.db().unit_of_work() as uow:
+        course = await Observations(uow.session).course_by_code(TENANT, "2026/27", "LIB09")
+        assert course is not None
+        course_id = course.id
+    body = await o.do(OBSERVER, "otla.lil.pick", course_id=str(course_id))
+    assert "You're observing" not in shown(body) and "yourself" in shown(body)
+    olive = await _person_id(o, OBSERVER)
+    async with o.db().unit_of_work() as uow:
+        assert await Observations(uow.session).for_tutor(TENANT, olive, "2026/27") is None
+        course = await Observations(uow.session).course(TENANT, course_id)
+        assert course is not None and course.observation_id is None
+
+
+async def test_a_proposed_date_that_has_passed_cannot_be_accepted(otla: Otla) -> None:
+    """Tom opens Olive's proposal after its day: accepting it would agree a date in the past.
+    He is told it has passed, and nothing is agreed; a new proposal can still be made."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.propose(OBSERVER, obs_id, "2026-12-03")
+    o.clock.set(london(2026, 12, 4, 9))
+    body = await o.do(TUTOR, "otla.accept", observation_id=obs_id)
+    assert "Date agreed" not in shown(body) and "passed" in shown(body)
+    obs = await stored(o, obs_id)
+    assert obs.state == "allocated" and obs.starts_at is None
+    assert not [k for k in await _pending(o, obs_id) if ":1wk:" in k or k.endswith(":write")]
+    card = (await o.do(TUTOR, "otla.open", observation_id=obs_id))["value"]
+    assert not [n for n in card_nodes(card) if n.get("verb") == "otla.accept"]
+    body = await o.propose(TUTOR, obs_id, "2026-12-10")
+    assert "Date proposed" in shown(body)
+
+
+async def _grades(o: Otla, value: Any) -> None:
+    async with o.db().unit_of_work() as uow:
+        from storage.models import Organisation
+
+        org = await uow.session.get(Organisation, TENANT)
+        assert org is not None
+        org.settings = {**org.settings, "otla_grades": value}
+        await uow.commit()
+
+
+async def _stored_grade(o: Otla, obs_id: int) -> str | None:
+    async with o.db().unit_of_work() as uow:
+        obs = await Observations(uow.session).get(TENANT, obs_id)
+        assert obs is not None
+        report = await Observations(uow.session).report(obs)
+        return report.grade if report is not None else "no report"
+
+
+async def test_a_grade_is_kept_only_from_the_organisations_own_list(otla: Otla) -> None:
+    """Ungraded by default: a grade sent anyway (a card from before grades were switched off,
+    or a hand-made one) is not kept. With grades on, a value not on the list comes back on the
+    card and nothing is saved; one on the list is kept."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.propose(OBSERVER, obs_id, "2026-12-03")
+    await o.do(TUTOR, "otla.accept", observation_id=obs_id)
+    o.clock.set(london(2026, 12, 3, 12))
+    draft = {"observation_id": obs_id, "strengths": "Clear outcomes."}
+    body = await o.do(OBSERVER, "otla.report.save", **draft, grade="Inadequate")
+    assert "Draft saved" in shown(body)
+    assert await _stored_grade(o, obs_id) is None
+
+    await _grades(o, ["Secure", "Developing"])
+    changed = {**draft, "strengths": "Changed"}
+    body = await o.do(OBSERVER, "otla.report.save", **changed, grade="Brilliant")
+    assert "Draft saved" not in shown(body) and "Choose a grade from the list" in shown(body)
+    assert await _stored_grade(o, obs_id) is None
+    async with o.db().unit_of_work() as uow:
+        obs = await Observations(uow.session).get(TENANT, obs_id)
+        assert obs is not None
+        report = await Observations(uow.session).report(obs)
+        assert report is not None and report.strengths == "Clear outcomes."
+    body = await o.do(
+        OBSERVER,
+        "otla.report.submit",
+        **draft,
+        areas="More open questions.",
+        grade="Inadequate",  # one of the usual four, not this organisation's
+    )
+    assert "Submitted" not in shown(body) and "Choose a grade from the list" in shown(body)
+    assert (await stored(o, obs_id)).state == "observed"
+    body = await o.do(OBSERVER, "otla.report.save", **draft, grade="Secure")
+    assert "Draft saved" in shown(body)
+    assert await _stored_grade(o, obs_id) == "Secure"
+
+
+async def test_an_induction_item_not_on_the_checklist_changes_nothing(otla: Otla) -> None:
+    """HA24: a tick for an item the checklist does not have (an old card, a hand-made one) is
+    refused with a clear answer; the items ticked before stay ticked."""
+    o = otla
+    await o.say_with_file(QC, "admin import", "n.csv", NEW_TUTOR)
+    mia = to(await o.tick(), MANAGER)
+    tutor_id = action_data(mia[0], "otla.ha24.save")["tutor_id"]
+    body = await o.do(MANAGER, "otla.ha24.save", tutor_id=tutor_id, done="handbook,buddy")
+    assert "2 of 9" in shown(body)
+    body = await o.do(MANAGER, "otla.ha24.save", tutor_id=tutor_id, done="handbook,payroll")
+    assert "Saved" not in shown(body) and "payroll" in shown(body)
+    async with o.db().unit_of_work() as uow:
+        checklist = await Observations(uow.session).checklist(TENANT, int(tutor_id))
+        assert checklist is not None and sorted(checklist.done) == ["buddy", "handbook"]
+
+
+async def test_an_observation_or_its_report_opened_in_a_channel_is_not_posted_there(
+    otla: Otla,
+) -> None:
+    """An Action.Submit answers in the conversation it came from: pressed in a channel, the
+    approved report (or the observation card) would be posted for the whole team. Outside a
+    1:1 chat it is refused before anything is read, as `walk.view` is."""
+    o = otla
+    obs_id = await approved_observation(o)
+    channel = Place.channel()
+    for verb in ("otla.report.open", "otla.open"):
+        sent = await o.teams.submit(MANAGER, {"verb": verb, "observation_id": obs_id}, channel)
+        posted = "\n".join(
+            [s.text or "" for s in sent] + [card_text(c) for s in sent for c in s.cards]
+        )
+        assert "Use directed questioning" not in posted and "Tom Tutor" not in posted, verb
+        assert "1:1" in posted or "personal" in posted.lower(), posted
+    # Nor a new tutor's induction checklist.
+    await o.say_with_file(QC, "admin import", "n.csv", NEW_TUTOR)
+    [checklist] = [c for c in to(await o.tick(), MANAGER) if "HA24" in card_text(c)]
+    tutor_id = action_data(checklist, "otla.ha24.save")["tutor_id"]
+    sent = await o.teams.submit(MANAGER, {"verb": "otla.ha24.open", "tutor_id": tutor_id}, channel)
+    assert "Nina" not in "\n".join(
+        [s.text or "" for s in sent] + [card_text(c) for s in sent for c in s.cards]
+    )
+    # In the 1:1 chat, or answering the pressed card itself, it is shown as before.
+    body = await o.do(MANAGER, "otla.ha24.open", tutor_id=tutor_id)
+    assert "Nina Newtutor" in shown(body)
+    body = await o.do(MANAGER, "otla.report.open", observation_id=obs_id)
+    assert "Use directed questioning" in shown(body)
+    sent = await o.teams.submit(MANAGER, {"verb": "otla.report.open", "observation_id": obs_id})
+    assert "Use directed questioning" in card_text(sent[0].cards[0])
+
+
+async def test_a_late_report_escalation_does_not_reach_a_former_development_officer(
+    otla: Otla,
+) -> None:
+    """The late-report escalation is queued for the development officers when the date is
+    agreed; one whose role is revoked before it falls due no longer hears about it."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.propose(OBSERVER, obs_id, "2026-12-03")
+    await o.do(TUTOR, "otla.accept", observation_id=obs_id)
+    await o.tick()
+    await o.say(ADMIN, f"admin revoke {OFFICER.email} development_officer")
+    sent = await o.tick(london(2026, 12, 7, 9, 30))
+    assert "Late report" not in texts(to(sent, OFFICER))
+    assert "Tom Tutor" not in texts(to(sent, OFFICER))

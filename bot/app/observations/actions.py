@@ -51,8 +51,8 @@ async def _view(
     found: dict[int, ActionReviewEntry] = {}
     for entry in await repo.actions(org, tutor_ids=[ctx.person.id]):
         found[entry.id] = entry
-    for entry in await repo.actions(org, owner_id=ctx.person.id):
-        found[entry.id] = entry
+    # A line manager's own actions are read as their tutors' (below): one who owned an action
+    # before the tutor list gave the tutor a new line manager no longer reads it.
     if managed:
         for entry in await repo.actions(org, tutor_ids=[p.id for p in managed]):
             found[entry.id] = entry

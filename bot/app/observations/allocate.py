@@ -255,5 +255,5 @@ async def open_observation(ctx: HandlerContext, values: dict[str, Any]) -> Reply
 ROWS: tuple[CardAction, ...] = (
     CardAction("otla.allocate.open", open_allocation, idempotent=False),
     CardAction("otla.allocate", allocate, form=AllocateForm, redisplay=redisplay_allocation),
-    CardAction("otla.open", open_observation, idempotent=False),
+    CardAction("otla.open", open_observation, idempotent=False, private=True),
 )

@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from bot.app.form_fields import BlankToNone, Stripped, blank_to_none, chosen, written
-from bot.domain.observations import ActionOwner, parse_clock, theme
+from bot.domain.observations import ActionOwner, induction_items, parse_clock, theme
 
 ACTION_SLOTS = 3
 
@@ -243,5 +243,10 @@ class InductionForm(BaseModel):
     @classmethod
     def _keys(cls, value: object) -> object:
         if isinstance(value, str):
-            return [v.strip() for v in value.split(",") if v.strip()]
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if isinstance(value, list):
+            known = {i.key for i in induction_items()}
+            unknown = [str(v) for v in value if str(v) not in known]
+            if unknown:  # an old or hand-made card: saving the rest would untick the others
+                raise ValueError(f"Not on the checklist: {', '.join(unknown)}")
         return value or []

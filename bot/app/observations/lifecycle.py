@@ -56,6 +56,7 @@ class Loaded:
             line_manager_ids=self.manager_ids,
             starts_at=self.obs.starts_at,
             proposed_by=self.obs.proposed_by,
+            proposed_starts_at=self.obs.proposed_starts_at,
         )
 
     @property

@@ -94,6 +94,8 @@ async def pick(ctx: HandlerContext, form: CoursePickForm) -> Reply:
     view = await _view(ctx)
     if course is None or course.observation_id is not None:
         return Reply.update(lil_card(view, {"course_id": "Someone has just picked that course."}))
+    if course.tutor_id == ctx.person.id:  # left off the list; an old or hand-made card
+        return Reply.update(lil_card(view, {"course_id": "You cannot observe yourself."}))
     if view.picked >= view.quota:
         return Reply.update(lil_card(view, {"course_id": "You have picked all your tutors."}))
     obs = await repo.for_tutor(org, course.tutor_id, year)

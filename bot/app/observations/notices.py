@@ -188,6 +188,9 @@ async def report_late(ctx: NoticeContext, loaded: Loaded, person: Person) -> Mes
         return None
     if ctx.now <= ObservationClock(obs.starts_at, obs.starts_at).report_due:
         return None
+    actor = await actor_for(ctx.uow.session, person)
+    if not can(actor, Permission.CHECK_REPORT, loaded.subject):
+        return None  # queued when the date was agreed; no longer a development officer
     ref = {"observation_id": obs.id}
     return Message(
         card=message_card(
@@ -273,6 +276,9 @@ async def action_overdue(ctx: NoticeContext) -> Message | None:
     if entry is None or entry.completed_at is not None:
         return None
     tutor = await ctx.directory.person(ctx.item.org_id, entry.tutor_id)
+    managers = await ctx.directory.line_managers_of(tutor) if tutor else []
+    if ctx.item.person_id not in (entry.tutor_id, *(m.id for m in managers)):
+        return None  # no longer the tutor's line manager: not theirs to hear about
     lines = [entry.text, f"Target date: {day_label(entry.target_date)}."]
     if ctx.item.person_id == entry.tutor_id:
         lines.append("Talk it through with your line manager, who records the outcome.")

@@ -48,6 +48,7 @@ from bot.domain.observations import (
     ObservationState,
     after_approval,
     available_moves,
+    grade_choices,
     london_day,
 )
 from cards.observations import Button, message_card, report_card, report_form_card
@@ -146,14 +147,40 @@ async def _writable(
     return loaded, report_
 
 
-def _store(report_: ObservationReport, form: ReportDraftForm, now: datetime) -> None:
+async def _grades(ctx: HandlerContext) -> tuple[str, ...] | None:
+    org = await _org(ctx)
+    return grade_choices(org.settings if org else None)
+
+
+def _grade_errors(form: ReportDraftForm, grades: tuple[str, ...] | None) -> dict[str, str]:
+    """A grade not on the organisation's list comes back on the card (ungraded: none is kept)."""
+    if grades and form.grade is not None and form.grade not in grades:
+        return {"grade": "Choose a grade from the list"}
+    return {}
+
+
+def _as_values(form: ReportDraftForm) -> dict[str, Any]:
+    """The form as its card's inputs, to show it again."""
+    values = {k: v for k, v in form.model_dump(mode="json").items()}
+    values["strength_themes"] = ",".join(form.strength_themes)
+    values["area_themes"] = ",".join(form.area_themes)
+    values["best_practice"] = "true" if form.best_practice else "false"
+    return values
+
+
+def _store(
+    report_: ObservationReport,
+    form: ReportDraftForm,
+    now: datetime,
+    grades: tuple[str, ...] | None,
+) -> None:
     report_.strength_themes = form.strength_themes
     report_.strengths = form.strengths
     report_.area_themes = form.area_themes
     report_.areas = form.areas
     report_.suggestions = form.suggestions
     report_.actions = form.raw_actions()
-    report_.grade = form.grade
+    report_.grade = form.grade if grades else None
     report_.best_practice = form.best_practice
     report_.best_practice_note = form.best_practice_note
     report_.updated_at = now
@@ -161,11 +188,14 @@ def _store(report_: ObservationReport, form: ReportDraftForm, now: datetime) -> 
 
 async def save_draft(ctx: HandlerContext, form: ReportDraftForm) -> Reply:
     now = ctx.services.clock.now()
+    grades = await _grades(ctx)
+    if errors := _grade_errors(form, grades):
+        return await redisplay_report(ctx, _as_values(form), errors)
     try:
         loaded, report_ = await _writable(ctx, form.observation_id, now)
     except MoveRefused as exc:
         return Reply.text(str(exc))
-    _store(report_, form, now)
+    _store(report_, form, now, grades)
     await audit(
         ctx.uow.session, ctx.turn.org_id, ctx.person.id, loaded.obs.id, "save_draft", "", now
     )
@@ -186,23 +216,21 @@ async def redisplay_report(
 
 async def submit(ctx: HandlerContext, form: ReportForm) -> Reply:
     now = ctx.services.clock.now()
+    grades = await _grades(ctx)
+    errors = _grade_errors(form, grades)
     loaded = await load(ctx.uow.session, ctx.turn.org_id, form.observation_id)
     if loaded is not None and loaded.obs.starts_at is not None:
         day = london_day(loaded.obs.starts_at)
-        early = {
+        errors |= {
             f"action_{i}_date": "The target date must be after the observation"
             for i in range(1, 4)
             if (d := getattr(form, f"action_{i}_date")) is not None and d <= day
         }
-        if early:
-            values = {k: v for k, v in form.model_dump(mode="json").items()}
-            values["strength_themes"] = ",".join(form.strength_themes)
-            values["area_themes"] = ",".join(form.area_themes)
-            values["best_practice"] = "true" if form.best_practice else "false"
-            return await redisplay_report(ctx, values, early)
+    if errors:
+        return await redisplay_report(ctx, _as_values(form), errors)
     try:
         loaded, report_ = await _writable(ctx, form.observation_id, now)
-        _store(report_, form, now)
+        _store(report_, form, now, grades)
         await apply(ctx.uow.session, ctx.actor, loaded, Move.SUBMIT_REPORT, now)
     except MoveRefused as exc:
         return Reply.text(str(exc))
@@ -370,7 +398,8 @@ async def acknowledge(ctx: HandlerContext, form: ObservationRef) -> Reply:
 
 
 ROWS: tuple[CardAction, ...] = (
-    CardAction("otla.report.open", open_report, idempotent=False),
+    # The report names the tutor and says what to develop: never posted in a shared place.
+    CardAction("otla.report.open", open_report, idempotent=False, private=True),
     CardAction("otla.report.save", save_draft, form=ReportDraftForm, redisplay=redisplay_report),
     CardAction("otla.report.submit", submit, form=ReportForm, redisplay=redisplay_report),
     CardAction("otla.check", check, form=CheckForm, redisplay=redisplay_check),

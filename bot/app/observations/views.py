@@ -175,7 +175,7 @@ async def _as_tutor(ctx: HandlerContext, now: datetime) -> list[TodoItem]:
             )
         elif obs.status in APPROVED_STATES and obs.acknowledged_at is None:
             items.append(TodoItem("Your observation report is ready.", _report(obs.id, "Read it")))
-    own = await repo.actions(org, owner_id=me, open_only=True)
+    own = await repo.actions(org, tutor_ids=[me], owner_id=me, open_only=True)
     if own:
         items.append(
             TodoItem(
