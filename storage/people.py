@@ -643,6 +643,24 @@ class Directory(Repository):
         if exists is None:
             self.session.add(TeamMember(team_pk=team.id, person_id=person.id))
 
+    async def team_of(self, org_id: str, team_id: str) -> Team | None:
+        """The organisation's team with this Teams id, if TLC knows it (none is added)."""
+        return await self.one(Team, Team.org_id == org_id, Team.team_id == team_id)
+
+    async def remove_member(self, team: Team, user: UserRef) -> None:
+        """`user` is no longer a member of `team` (they left, or were removed)."""
+        matches = [Person.teams_user_id == user.teams_user_id] if user.teams_user_id else []
+        if user.aad_object_id:
+            matches.append(Person.aad_object_id == user.aad_object_id)
+        if not matches:
+            return
+        people = select(Person.id).where(Person.org_id == team.org_id, or_(*matches))
+        await self.session.execute(
+            delete(TeamMember).where(
+                TeamMember.team_pk == team.id, TeamMember.person_id.in_(people)
+            )
+        )
+
     async def remember_conversation(
         self, org_id: str, where: Where, person: Person | None, team: Team | None, now: datetime
     ) -> ConversationRef:

@@ -184,6 +184,21 @@ class Dispatcher:
                 await uow.session.execute(delete(RosterSync).where(RosterSync.team_pk == team.id))
             await uow.commit()
 
+    async def on_members_removed(self, turn: Turn, members: list[UserRef]) -> None:
+        """Someone left the team (or was removed): they are no longer one of its members, so
+        what membership gave them (reading its channel's walks and their concern notes) ends
+        with it (SPEC principle 5: access lasts as long as its reason)."""
+        if not turn.where.team_id:
+            return
+        async with self.db.unit_of_work() as uow:
+            directory = Directory(uow.session)
+            team = await directory.team_of(turn.org_id, turn.where.team_id)
+            if team is None:
+                return
+            for member in members:
+                await directory.remove_member(team, member)
+            await uow.commit()
+
     async def _context(
         self, uow: UnitOfWork, turn: Turn, key: str | None = None
     ) -> tuple[HandlerContext, Stored]:

@@ -519,6 +519,29 @@ async def test_a_concern_note_reaches_only_the_author_line_manager_and_the_chann
             assert ("No concern raised" in ha27) is False
 
 
+async def test_someone_who_leaves_the_team_no_longer_reads_its_concern_notes(org: Org) -> None:
+    """Reading a walk's concern note as one of its channel's readers lasts as long as the reason:
+    Quinn, quality and a member of Maths, reads it until she leaves the team."""
+    await mia_walks(org, "Tom")
+    [walk] = await org.walks()
+    before = card_text(only_card(await org.teams.say(QUINN, f"walk show {walk.id}")))
+    assert "Timekeeping" in before
+
+    await org.teams.members_removed(ADMIN, MATHS, [QUINN])
+    assert org.teams.last_status in (200, 201)
+
+    after = card_text(only_card(await org.teams.say(QUINN, f"walk show {walk.id}")))
+    assert "Every learner answered" in after  # the quality team still reads the walk
+    assert "Timekeeping" not in after
+    async with org.db_session() as uow:
+        readers = await Directory(uow.session).holder_ids(
+            walk.org_id, *QUALITY_TEAM, team_pk=walk.team_pk
+        )
+    assert readers == frozenset()
+    mia = card_text(only_card(await org.teams.say(MANAGER, f"walk show {walk.id}")))
+    assert "Timekeeping" in mia  # the others are still in the team
+
+
 async def test_in_a_channel_a_walk_is_only_ever_shown_privately(org: Org) -> None:
     await mia_walks(org, "Tom")
     [walk] = await org.walks()
