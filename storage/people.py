@@ -647,19 +647,30 @@ class Directory(Repository):
         """The organisation's team with this Teams id, if TLC knows it (none is added)."""
         return await self.one(Team, Team.org_id == org_id, Team.team_id == team_id)
 
-    async def remove_member(self, team: Team, user: UserRef) -> None:
-        """`user` is no longer a member of `team` (they left, or were removed)."""
-        matches = [Person.teams_user_id == user.teams_user_id] if user.teams_user_id else []
-        if user.aad_object_id:
-            matches.append(Person.aad_object_id == user.aad_object_id)
+    async def known_as(self, org_id: str, users: Iterable[UserRef]) -> frozenset[int]:
+        """The ids of the people TLC knows by these Teams ids (none is added)."""
+        matches = []
+        for user in users:
+            if user.teams_user_id:
+                matches.append(Person.teams_user_id == user.teams_user_id)
+            if user.aad_object_id:
+                matches.append(Person.aad_object_id == user.aad_object_id)
         if not matches:
-            return
-        people = select(Person.id).where(Person.org_id == team.org_id, or_(*matches))
-        await self.session.execute(
-            delete(TeamMember).where(
-                TeamMember.team_pk == team.id, TeamMember.person_id.in_(people)
-            )
+            return frozenset()
+        ids = await self.session.scalars(
+            select(Person.id).where(Person.org_id == org_id, or_(*matches))
         )
+        return frozenset(ids)
+
+    async def remove_members(self, team: Team, person_ids: Iterable[int]) -> None:
+        """These people are no longer members of `team` (they left, or were removed)."""
+        ids = list(person_ids)
+        if ids:
+            await self.session.execute(
+                delete(TeamMember).where(
+                    TeamMember.team_pk == team.id, TeamMember.person_id.in_(ids)
+                )
+            )
 
     async def remember_conversation(
         self, org_id: str, where: Where, person: Person | None, team: Team | None, now: datetime

@@ -441,6 +441,39 @@ async def test_several_groups_run_the_same_issues_and_the_facilitator_compares(
     assert "belongs to another group" in str(body.get("value"))
 
 
+async def test_someone_who_leaves_the_team_or_chat_no_longer_reads_its_sessions(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Taking part lasts as long as being in the group: Tom, who added to the Maths channel's
+    session, and Mia, who added to a group chat's, read neither once they have left."""
+    maths_id, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    await press(teams, TUTOR, card, "Add", MATHS, contribution="Level 3 next year")
+    chat = Place("19:chat-cara-mia@unq.gbl.spaces", "groupChat")
+    chat_id, chat_card = await start_session(teams, COACH, chat, "2", "Cara and Mia")
+    await press(teams, MANAGER, chat_card, "Add", chat, contribution="Coaching conversations")
+    for user, session_id in ((TUTOR, maths_id), (MANAGER, chat_id)):
+        body, _ = await teams.execute(
+            user, "cards.card", {"session": session_id}, Place.personal(user)
+        )
+        assert "Level 3" in str(body["value"]) or "Coaching" in str(body["value"])
+
+    await teams.members_removed(COACH, MATHS, [TUTOR])
+    await teams.members_removed(COACH, chat, [MANAGER])
+
+    for user, session_id in ((TUTOR, maths_id), (MANAGER, chat_id)):
+        body, _ = await teams.execute(
+            user, "cards.card", {"session": session_id}, Place.personal(user)
+        )
+        assert body["value"] == NOT_IN_GROUP, user.name
+        body, sent = await teams.execute(
+            user, "cards.export", {"session": session_id, "format": "docx"}, Place.personal(user)
+        )
+        assert body["value"] == NOT_IN_GROUP and sent == [], user.name
+    db = teams_app[BOT_KEY].db
+    assert (await session_row(db, maths_id)).participant_ids == []
+    assert (await session_row(db, chat_id)).participant_ids == []
+
+
 # ------------------------------------------------------------------------ the organisation's deck
 
 
