@@ -164,6 +164,21 @@ async def test_a_walk_cannot_be_dated_in_the_future(org: Org) -> None:
     assert await org.walks() == []
 
 
+async def test_a_walk_dated_years_ago_comes_back_with_the_date_to_fix(org: Org) -> None:
+    """A year scrolled too far on the phone's date picker, or a date no card offers: the HA27
+    comes back saying what to fix, and nothing is saved."""
+    form = await open_form(org)
+    for day in ("2016-11-23", "0001-01-01"):
+        again = await save_walk(org, filled_walk(form, "Tom", walk_date=day))
+        assert "within the last year" in card_text(again), day
+        assert await org.walks() == []
+    again = await save_walk(org, filled_walk(form, "Tom", use_date="0001-01-01"))
+    assert "within the last year" in card_text(again)
+    assert await org.walks() == []
+    await save_walk(org, filled_walk(form, "Tom", walk_date="2025-11-24"))  # a year ago: fine
+    assert [w.walk_date for w in await org.walks()] == [date(2025, 11, 24)]
+
+
 async def test_a_half_filled_walk_is_kept_as_a_draft_and_resumed(org: Org) -> None:
     me = Place.personal(MANAGER)
     form = await open_form(org, place=me)

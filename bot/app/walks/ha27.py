@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 from typing import Annotated, Any, TypedDict
 
@@ -119,6 +119,7 @@ from storage.walks import (
 )
 
 MAX_TUTOR_CHOICES = 150
+MAX_DAYS_AGO = 366  # a walk is logged soon after it happens
 NOT_A_WALKER = (
     "Sorry, learning walks are recorded by managers, observers and the quality team. "
     "Ask your TLC admin if you should be one of them."
@@ -556,18 +557,22 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
     if not ctx.can(Permission.RECORD_WALK):
         return Reply.text(not_a_walker(ctx))
     day = form.use_date or form.walk_date
+    values = form.model_dump(mode="json")
+    values["walk_date"] = day.isoformat()
+    if day < local_today(ctx) - timedelta(days=MAX_DAYS_AGO):
+        # A year scrolled too far on a phone's date picker: said before anything is read.
+        errors = {"walk_date": "Pick the date the walk happened, within the last year."}
+        return await redisplay_walk(ctx, values, errors)
     # The team comes with its channel's readers (for `walk_access`) and its plans of the year.
     found = await team_for_save(ctx, form.team_pk, day)
     if found is None:
         return Reply.text("Sorry, you can't log walks for that team.")
     team, settings = found.team, found.settings
-    values = form.model_dump(mode="json")
     row = None
     if form.walk_id is not None:
         row = await _editable(ctx, values)
         if row is None:
             return Reply.text("Sorry, only the person who wrote this learning walk can change it.")
-    values["walk_date"] = day.isoformat()
     if form.use_date is not None and form.use_date > local_today(ctx):
         # Another date offered after a clash, still to come: keep the HA27 as a draft for then.
         return await save_draft(ctx, values)
