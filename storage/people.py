@@ -481,6 +481,22 @@ class Directory(Repository):
             )
         )
 
+    async def tutors_among(self, people: Iterable[Person]) -> set[int]:
+        """Which of these people are tutors (as `team_tutors` counts them): on the tutor list,
+        or holding the tutor role (read only for those not on the list)."""
+        people = list(people)
+        found = {p.id for p in people if p.is_tutor}
+        others = [p.id for p in people if not p.is_tutor]
+        if others:
+            found |= set(
+                await self.session.scalars(
+                    select(RoleGrant.person_id).where(
+                        RoleGrant.role == Role.TUTOR.value, RoleGrant.person_id.in_(others)
+                    )
+                )
+            )
+        return found
+
     async def tutor_list(self, org_id: str, limit: int) -> Sequence[Person]:
         """The tutor list, by name (the first `limit`)."""
         return await self.rows(

@@ -150,6 +150,22 @@ async def test_an_incomplete_walk_comes_back_on_the_same_card_with_field_errors(
     assert await org.walks() == []
 
 
+async def test_only_a_tutor_from_the_picker_can_be_the_tutor_visited(org: Org) -> None:
+    """The picker offers tutors (the team's, then the tutor list): a forged id of someone else
+    in the college, here Quinn of the quality team, is refused and nothing is saved."""
+    form = await open_form(org)
+    quinn = str(await org.person_id(QUINN))
+    assert quinn not in choices(form, "tutors").values()
+    for tutors in (quinn, f"{choice(form, 'tutors', 'Tom')},{quinn}"):
+        again = await save_walk(org, {**filled_walk(form, "Tom"), "tutors": tutors})
+        assert "Pick tutors from the list" in card_text(again), tutors
+        assert await org.walks() == []
+    both = f"{choice(form, 'tutors', 'Tom')},{quinn}"
+    await org.teams.execute(MANAGER, "walk.draft", {**filled_walk(form, "Tom"), "tutors": both})
+    [draft] = await org.walks()  # a draft keeps only the tutors that may be picked
+    assert draft.tutor_ids == [await org.person_id(TUTOR)]
+
+
 async def test_a_concern_needs_its_private_note(org: Org) -> None:
     form = await open_form(org)
     again = await save_walk(org, filled_walk(form, "Tom", concern_note=""))
