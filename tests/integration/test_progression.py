@@ -27,7 +27,13 @@ from bot.clock import FixedClock
 from bot.teams.web import BOT_KEY, create_app
 from storage.db import Database
 from storage.documents import PendingDocument
-from storage.progression import CardAction, CardContribution, CardSession
+from storage.progression import (
+    CardAction,
+    CardContribution,
+    CardSession,
+    OwnLeadQuestion,
+    OwnStrategicIssue,
+)
 from storage.reminders import CANCELLED, PENDING, ScheduledItem
 from tests.conftest import ADMIN, MANAGER, TUTOR, local_settings
 from tests.support.cards import EVIL, card_nodes, card_text, live_markdown, only_card
@@ -535,6 +541,32 @@ async def test_an_admin_adds_the_organisations_own_issue_from_the_blank_template
     assert "7.1 Who gives careers advice here?" in card_text(card)
     back = await press(teams, COACH, card, "See over", MATHS)
     assert "The careers team" in card_text(back)
+
+
+async def test_an_own_issue_or_question_longer_than_its_card_allows_is_refused(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """The blank template's inputs have a maximum length; data that overruns it (no Teams
+    client sends it) comes back with the field to fix, and the deck is unchanged."""
+    form = only_card(await teams.say(ADMIN, "cards add"))
+    me = Place.personal(ADMIN)
+    long_title = await press(teams, ADMIN, form, "Save", me, title="T" * 301, question1="Q?")
+    assert "under 300 characters" in card_text(long_title)
+    long_question = await press(
+        teams, ADMIN, form, "Save", me, title="Careers", question1="Q?", question2="Q" * 501
+    )
+    assert "under 500 characters" in card_text(long_question)
+    long_prompts = await press(
+        teams, ADMIN, form, "Save", me, title="Careers", question1="Q?", prompts1="p" * 3001
+    )
+    assert "under 3,000 characters" in card_text(long_prompts)
+    body, _ = await teams.execute(
+        ADMIN, "cards.question", {"issue": "1", "question": "Q" * 501}, me
+    )
+    assert "under 500 characters" in card_text(body["value"])
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        assert (await uow.session.scalars(select(OwnStrategicIssue))).all() == []
+        assert (await uow.session.scalars(select(OwnLeadQuestion))).all() == []
 
 
 # ------------------------------------------------------------------------ coaching-card prompts

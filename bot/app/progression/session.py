@@ -1429,15 +1429,21 @@ def _one_line(value: object, message: str) -> object:
     return " ".join(value.split())
 
 
+# The blank template's limits, as its inputs have them (cards/progression).
+Title = Annotated[str, _written(None, 300, "the issue")]
+Question = Annotated[str, _written(None, 500, "the question")]
+Prompts = Annotated[str, _written(None, 3000, "the prompts", lines=True)]
+
+
 class OwnIssueForm(BaseModel):
     session: int | None = None
-    title: str
-    question1: str
-    question2: str = ""
-    question3: str = ""
-    prompts1: str = ""
-    prompts2: str = ""
-    prompts3: str = ""
+    title: Title
+    question1: Question
+    question2: Question = ""
+    question3: Question = ""
+    prompts1: Prompts = ""
+    prompts2: Prompts = ""
+    prompts3: Prompts = ""
 
     @field_validator("title", "question1", mode="before")
     @classmethod
@@ -1461,8 +1467,8 @@ class OwnIssueForm(BaseModel):
 class OwnQuestionForm(BaseModel):
     session: int | None = None
     issue: Annotated[int, chosen("Choose the strategic issue")]
-    question: str
-    prompts: str = ""
+    question: Question
+    prompts: Prompts = ""
 
     @field_validator("question", mode="before")
     @classmethod
