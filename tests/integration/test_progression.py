@@ -1042,6 +1042,32 @@ async def test_an_agreed_action_is_followed_through_until_its_owner_closes_it(
     assert "Only the action's owner or the session's facilitator" in str(body)
 
 
+async def test_not_doing_it_on_a_stale_reminder_after_done_says_it_is_done(
+    teams: TeamsClient, teams_app: web.Application, connector: LoopbackConnector
+) -> None:
+    """Mia pressed Done on her phone; "Not doing it" on the same reminder on her desktop then
+    says it is done, as it is stored, and changes nothing."""
+    _roster(connector)
+    await teams.say(MANAGER, "hello")
+    _, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    form = await press(teams, COACH, card, "Agree an action", MATHS)
+    await save_action(teams, form, "Map our progression routes", "Mia Manager")
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        action_id = (await uow.session.scalars(select(CardAction))).one().id
+    me = Place.personal(MANAGER)
+    body, _ = await teams.execute(MANAGER, "cards.action.done", {"action": action_id}, me)
+    assert "Done" in card_text(body["value"])
+    data = {"action": action_id, "reason": "The routes map exists"}
+    body, _ = await teams.execute(MANAGER, "cards.action.dropped", data, me)
+    shown = card_text(body["value"])
+    assert "Noted: not doing it" not in shown
+    assert "Done" in shown and "Map our progression routes" in shown
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        stored = await uow.session.get(CardAction, action_id)
+        assert stored is not None and stored.done_at is not None
+        assert stored.dropped_at is None and stored.dropped_reason is None
+
+
 async def test_the_who_list_offers_the_whole_team_and_can_be_searched(
     teams: TeamsClient, connector: LoopbackConnector
 ) -> None:

@@ -1098,6 +1098,10 @@ async def drop_action(ctx: HandlerContext, form: DropForm, found: _Owned) -> Rep
     """ "Not doing it", and why: the group sees it on the card; the reminders stop."""
     action, row = found
     now = ctx.services.clock.now()
+    if action.done_at is not None:
+        # Done meanwhile (another device, the facilitator): say so, as the group sees it.
+        names = await _view(ctx).names({action.owner_id})
+        return Reply.update(action_done_card(action.what, names.get(action.owner_id, "")))
     if action.open:
         action.dropped_at, action.dropped_reason = now, form.reason
         await _stop_reminding(Schedule(ctx.uow.session), row.org_id, action.id, now)
