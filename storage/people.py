@@ -481,6 +481,22 @@ class Directory(Repository):
             )
         )
 
+    async def tutors_among(self, people: Iterable[Person]) -> set[int]:
+        """Which of these people are tutors (as `team_tutors` counts them): on the tutor list,
+        or holding the tutor role (read only for those not on the list)."""
+        people = list(people)
+        found = {p.id for p in people if p.is_tutor}
+        others = [p.id for p in people if not p.is_tutor]
+        if others:
+            found |= set(
+                await self.session.scalars(
+                    select(RoleGrant.person_id).where(
+                        RoleGrant.role == Role.TUTOR.value, RoleGrant.person_id.in_(others)
+                    )
+                )
+            )
+        return found
+
     async def tutor_list(self, org_id: str, limit: int) -> Sequence[Person]:
         """The tutor list, by name (the first `limit`)."""
         return await self.rows(
@@ -642,6 +658,35 @@ class Directory(Repository):
         )
         if exists is None:
             self.session.add(TeamMember(team_pk=team.id, person_id=person.id))
+
+    async def team_of(self, org_id: str, team_id: str) -> Team | None:
+        """The organisation's team with this Teams id, if TLC knows it (none is added)."""
+        return await self.one(Team, Team.org_id == org_id, Team.team_id == team_id)
+
+    async def known_as(self, org_id: str, users: Iterable[UserRef]) -> frozenset[int]:
+        """The ids of the people TLC knows by these Teams ids (none is added)."""
+        matches = []
+        for user in users:
+            if user.teams_user_id:
+                matches.append(Person.teams_user_id == user.teams_user_id)
+            if user.aad_object_id:
+                matches.append(Person.aad_object_id == user.aad_object_id)
+        if not matches:
+            return frozenset()
+        ids = await self.session.scalars(
+            select(Person.id).where(Person.org_id == org_id, or_(*matches))
+        )
+        return frozenset(ids)
+
+    async def remove_members(self, team: Team, person_ids: Iterable[int]) -> None:
+        """These people are no longer members of `team` (they left, or were removed)."""
+        ids = list(person_ids)
+        if ids:
+            await self.session.execute(
+                delete(TeamMember).where(
+                    TeamMember.team_pk == team.id, TeamMember.person_id.in_(ids)
+                )
+            )
 
     async def remember_conversation(
         self, org_id: str, where: Where, person: Person | None, team: Team | None, now: datetime

@@ -504,6 +504,28 @@ class CardSessions(Repository):
     async def conversation_ref(self, org_id: str, conversation_id: str) -> ConversationRef | None:
         return await Directory(self.session).conversation(org_id, conversation_id)
 
+    async def forget_participants(
+        self,
+        org_id: str,
+        person_ids: frozenset[int],
+        team_pk: int | None,
+        conversation_id: str,
+    ) -> None:
+        """These people left the place of some sessions (the team whose channels they are in,
+        or the group chat): they no longer take part in them from anywhere."""
+        where: ColumnElement[bool]
+        if team_pk is not None:
+            refs = select(ConversationRef.id).where(ConversationRef.team_pk == team_pk)
+            where = CardSession.conversation_ref_id.in_(refs)
+        else:
+            where = CardSession.place_key == conversation_id
+        rows = await self.session.scalars(
+            select(CardSession).where(CardSession.org_id == org_id, where)
+        )
+        for row in rows:
+            if person_ids & set(row.participant_ids):
+                row.participant_ids = [p for p in row.participant_ids if p not in person_ids]
+
     async def team_member_ids(self, conversation_ref_id: int | None) -> list[int]:
         """People known to be in the team whose channel this conversation is (none for chats)."""
         if conversation_ref_id is None:

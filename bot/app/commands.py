@@ -27,6 +27,7 @@ from bot.app import (
 )
 from bot.app.events import (
     Events,
+    LeftPlace,
     ObservationApproved,
     ObservationsByMonth,
     PlannedObservations,
@@ -37,6 +38,7 @@ from bot.app.notices import NoticeKind, NoticeKinds
 from bot.app.router import CardAction, Command, Router
 from bot.app.support import referrals
 from storage.observations import observed_by_month, planned_observation_dates
+from storage.progression import CardSessions
 from storage.walks import WalkStore
 
 # Each capability's command words and card verbs, and its kinds of proactive message. The order is
@@ -93,6 +95,7 @@ def build_events() -> Events:
     """One app's bus: where one capability's event or question is another's cue, wired here."""
     events = Events()
     events.subscribe(ObservationApproved, _offer_support_after_observation)
+    events.subscribe(LeftPlace, _leave_card_sessions)
     events.answer(WalksOnDay, _walks_on_day)
     events.answer(PlannedObservations, _planned_otla)
     events.answer(ObservationsByMonth, _observed_by_month)
@@ -111,6 +114,13 @@ async def _planned_otla(
 ) -> Mapping[int, Sequence[date]]:
     # Seed 002: a learning walk must not fall on the day of a tutor's planned OTLA.
     return await planned_observation_dates(session, question.org_id, list(question.tutor_ids))
+
+
+async def _leave_card_sessions(session: AsyncSession, event: LeftPlace) -> None:
+    # Seed 004: a session belongs to the group that runs it; someone who left takes no part.
+    await CardSessions(session).forget_participants(
+        event.org_id, event.person_ids, event.team_pk, event.conversation_id
+    )
 
 
 async def _walks_on_day(session: AsyncSession, question: WalksOnDay) -> list[str]:

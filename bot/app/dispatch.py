@@ -17,6 +17,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from bot.app import documents
 from bot.app.context import HandlerContext, Services
+from bot.app.events import LeftPlace
 from bot.app.form_fields import FormShape
 from bot.app.roster import read_team_roster
 from bot.app.router import CardAction, Router, private_only
@@ -182,6 +183,28 @@ class Dispatcher:
                 # The team's people changed: its roster is read again when next needed, so a
                 # newcomer Teams told us little about is joined up with their tutor-list row.
                 await uow.session.execute(delete(RosterSync).where(RosterSync.team_pk == team.id))
+            await uow.commit()
+
+    async def on_members_removed(self, turn: Turn, members: list[UserRef]) -> None:
+        """Someone left the team or group chat (or was removed): they are no longer one of its
+        members, so what membership gave them (reading its channel's walks and their concern
+        notes, taking part in its card sessions) ends with it (SPEC principle 5: access lasts
+        as long as its reason)."""
+        async with self.db.unit_of_work() as uow:
+            directory = Directory(uow.session)
+            people = await directory.known_as(turn.org_id, members)
+            team = None
+            if turn.where.team_id:
+                team = await directory.team_of(turn.org_id, turn.where.team_id)
+                if team is not None:
+                    await directory.remove_members(team, people)
+            elif turn.where.kind != "groupChat":
+                return
+            if people:
+                left = LeftPlace(
+                    turn.org_id, people, team.id if team else None, turn.where.conversation_id
+                )
+                await self.services.events.publish(uow.session, left)
             await uow.commit()
 
     async def _context(

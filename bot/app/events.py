@@ -50,6 +50,16 @@ class ObservationApproved(Event):
 
 
 @dataclass(frozen=True)
+class LeftPlace(Event):
+    """People left a team (`team_pk`) or a group chat (`conversation_id`), or were removed from
+    it (Teams' membersRemoved): what being there gave them ends (SPEC principle 5)."""
+
+    person_ids: frozenset[int]
+    team_pk: int | None
+    conversation_id: str
+
+
+@dataclass(frozen=True)
 class WalksOnDay(Question[list[str]]):
     """Which learning walks are planned for this tutor on this day (descriptions)?"""
 

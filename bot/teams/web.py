@@ -148,6 +148,13 @@ class Bot:
         ]
         if people:
             await self.dispatcher.on_members_added(self._turn(body), people)
+        removed = [
+            UserRef(teams_user_id=str(m["id"]), aad_object_id=m.get("aadObjectId"), name="")
+            for m in body.get("membersRemoved") or []
+            if isinstance(m, dict) and m.get("id") and m.get("id") != bot_id
+        ]
+        if removed:
+            await self.dispatcher.on_members_removed(self._turn(body), removed)
 
     async def _send_all(self, body: dict[str, Any], reply: Reply) -> None:
         """Send a turn's replies. Teams asking to slow down (429 and Retry-After, 412, 5xx) is

@@ -683,9 +683,11 @@ def compare_card(groups: Sequence[str], cards_: Sequence[ComparedCard]) -> base.
 # --------------------------------------------------------------------- an organisation's own deck
 
 
-def _prompts_input(id: str, label: str, values: Mapping[str, str]) -> base.Element:
+def _prompts_input(
+    id: str, label: str, values: Mapping[str, str], errors: Mapping[str, str]
+) -> list[base.Element]:
     """The discussion prompts for the back of a lead question card, one per line."""
-    return base.text_input(
+    field = base.text_input(
         id,
         label,
         value=values.get(id),
@@ -693,6 +695,7 @@ def _prompts_input(id: str, label: str, values: Mapping[str, str]) -> base.Eleme
         max_length=3000,
         placeholder="One prompt per line",
     )
+    return base.with_error(field, errors, id)
 
 
 @dataclass(frozen=True)
@@ -737,8 +740,10 @@ def own_issue_card(view: OwnIssueFormView) -> base.CardDict:
                 f"question{i}",
             )
         )
-        body.append(
-            _prompts_input(f"prompts{i}", f"{t.prompts_label} {view.number}.{i}", view.values)
+        body.extend(
+            _prompts_input(
+                f"prompts{i}", f"{t.prompts_label} {view.number}.{i}", view.values, view.errors
+            )
         )
     data = {"session": view.session_id} if view.session_id else {}
     buttons = [base.execute("Save", "cards.issue", data, primary=True, saves=True)]
@@ -764,7 +769,7 @@ def own_question_card(view: OwnQuestionFormView) -> base.CardDict:
         *text_field(
             "question", t.question_label, view.values, view.errors, required=True, max_length=500
         ),
-        _prompts_input("prompts", t.prompts_label, view.values),
+        *_prompts_input("prompts", t.prompts_label, view.values, view.errors),
     ]
     data = {"session": view.session_id} if view.session_id else {}
     return base.form_card(body, "cards.question", data, fallback_text="Add a lead question")

@@ -27,7 +27,13 @@ from bot.clock import FixedClock
 from bot.teams.web import BOT_KEY, create_app
 from storage.db import Database
 from storage.documents import PendingDocument
-from storage.progression import CardAction, CardContribution, CardSession
+from storage.progression import (
+    CardAction,
+    CardContribution,
+    CardSession,
+    OwnLeadQuestion,
+    OwnStrategicIssue,
+)
 from storage.reminders import CANCELLED, PENDING, ScheduledItem
 from tests.conftest import ADMIN, MANAGER, TUTOR, local_settings
 from tests.support.cards import EVIL, card_nodes, card_text, live_markdown, only_card
@@ -441,6 +447,39 @@ async def test_several_groups_run_the_same_issues_and_the_facilitator_compares(
     assert "belongs to another group" in str(body.get("value"))
 
 
+async def test_someone_who_leaves_the_team_or_chat_no_longer_reads_its_sessions(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Taking part lasts as long as being in the group: Tom, who added to the Maths channel's
+    session, and Mia, who added to a group chat's, read neither once they have left."""
+    maths_id, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    await press(teams, TUTOR, card, "Add", MATHS, contribution="Level 3 next year")
+    chat = Place("19:chat-cara-mia@unq.gbl.spaces", "groupChat")
+    chat_id, chat_card = await start_session(teams, COACH, chat, "2", "Cara and Mia")
+    await press(teams, MANAGER, chat_card, "Add", chat, contribution="Coaching conversations")
+    for user, session_id in ((TUTOR, maths_id), (MANAGER, chat_id)):
+        body, _ = await teams.execute(
+            user, "cards.card", {"session": session_id}, Place.personal(user)
+        )
+        assert "Level 3" in str(body["value"]) or "Coaching" in str(body["value"])
+
+    await teams.members_removed(COACH, MATHS, [TUTOR])
+    await teams.members_removed(COACH, chat, [MANAGER])
+
+    for user, session_id in ((TUTOR, maths_id), (MANAGER, chat_id)):
+        body, _ = await teams.execute(
+            user, "cards.card", {"session": session_id}, Place.personal(user)
+        )
+        assert body["value"] == NOT_IN_GROUP, user.name
+        body, sent = await teams.execute(
+            user, "cards.export", {"session": session_id, "format": "docx"}, Place.personal(user)
+        )
+        assert body["value"] == NOT_IN_GROUP and sent == [], user.name
+    db = teams_app[BOT_KEY].db
+    assert (await session_row(db, maths_id)).participant_ids == []
+    assert (await session_row(db, chat_id)).participant_ids == []
+
+
 # ------------------------------------------------------------------------ the organisation's deck
 
 
@@ -502,6 +541,32 @@ async def test_an_admin_adds_the_organisations_own_issue_from_the_blank_template
     assert "7.1 Who gives careers advice here?" in card_text(card)
     back = await press(teams, COACH, card, "See over", MATHS)
     assert "The careers team" in card_text(back)
+
+
+async def test_an_own_issue_or_question_longer_than_its_card_allows_is_refused(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """The blank template's inputs have a maximum length; data that overruns it (no Teams
+    client sends it) comes back with the field to fix, and the deck is unchanged."""
+    form = only_card(await teams.say(ADMIN, "cards add"))
+    me = Place.personal(ADMIN)
+    long_title = await press(teams, ADMIN, form, "Save", me, title="T" * 301, question1="Q?")
+    assert "under 300 characters" in card_text(long_title)
+    long_question = await press(
+        teams, ADMIN, form, "Save", me, title="Careers", question1="Q?", question2="Q" * 501
+    )
+    assert "under 500 characters" in card_text(long_question)
+    long_prompts = await press(
+        teams, ADMIN, form, "Save", me, title="Careers", question1="Q?", prompts1="p" * 3001
+    )
+    assert "under 3,000 characters" in card_text(long_prompts)
+    body, _ = await teams.execute(
+        ADMIN, "cards.question", {"issue": "1", "question": "Q" * 501}, me
+    )
+    assert "under 500 characters" in card_text(body["value"])
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        assert (await uow.session.scalars(select(OwnStrategicIssue))).all() == []
+        assert (await uow.session.scalars(select(OwnLeadQuestion))).all() == []
 
 
 # ------------------------------------------------------------------------ coaching-card prompts
@@ -975,6 +1040,32 @@ async def test_an_agreed_action_is_followed_through_until_its_owner_closes_it(
     # Someone else may not close Mia's action.
     body, _ = await teams.execute(TUTOR, "cards.action.done", {"action": action.id})
     assert "Only the action's owner or the session's facilitator" in str(body)
+
+
+async def test_not_doing_it_on_a_stale_reminder_after_done_says_it_is_done(
+    teams: TeamsClient, teams_app: web.Application, connector: LoopbackConnector
+) -> None:
+    """Mia pressed Done on her phone; "Not doing it" on the same reminder on her desktop then
+    says it is done, as it is stored, and changes nothing."""
+    _roster(connector)
+    await teams.say(MANAGER, "hello")
+    _, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    form = await press(teams, COACH, card, "Agree an action", MATHS)
+    await save_action(teams, form, "Map our progression routes", "Mia Manager")
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        action_id = (await uow.session.scalars(select(CardAction))).one().id
+    me = Place.personal(MANAGER)
+    body, _ = await teams.execute(MANAGER, "cards.action.done", {"action": action_id}, me)
+    assert "Done" in card_text(body["value"])
+    data = {"action": action_id, "reason": "The routes map exists"}
+    body, _ = await teams.execute(MANAGER, "cards.action.dropped", data, me)
+    shown = card_text(body["value"])
+    assert "Noted: not doing it" not in shown
+    assert "Done" in shown and "Map our progression routes" in shown
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        stored = await uow.session.get(CardAction, action_id)
+        assert stored is not None and stored.done_at is not None
+        assert stored.dropped_at is None and stored.dropped_reason is None
 
 
 async def test_the_who_list_offers_the_whole_team_and_can_be_searched(

@@ -150,6 +150,22 @@ async def test_an_incomplete_walk_comes_back_on_the_same_card_with_field_errors(
     assert await org.walks() == []
 
 
+async def test_only_a_tutor_from_the_picker_can_be_the_tutor_visited(org: Org) -> None:
+    """The picker offers tutors (the team's, then the tutor list): a forged id of someone else
+    in the college, here Quinn of the quality team, is refused and nothing is saved."""
+    form = await open_form(org)
+    quinn = str(await org.person_id(QUINN))
+    assert quinn not in choices(form, "tutors").values()
+    for tutors in (quinn, f"{choice(form, 'tutors', 'Tom')},{quinn}"):
+        again = await save_walk(org, {**filled_walk(form, "Tom"), "tutors": tutors})
+        assert "Pick tutors from the list" in card_text(again), tutors
+        assert await org.walks() == []
+    both = f"{choice(form, 'tutors', 'Tom')},{quinn}"
+    await org.teams.execute(MANAGER, "walk.draft", {**filled_walk(form, "Tom"), "tutors": both})
+    [draft] = await org.walks()  # a draft keeps only the tutors that may be picked
+    assert draft.tutor_ids == [await org.person_id(TUTOR)]
+
+
 async def test_a_concern_needs_its_private_note(org: Org) -> None:
     form = await open_form(org)
     again = await save_walk(org, filled_walk(form, "Tom", concern_note=""))
@@ -162,6 +178,21 @@ async def test_a_walk_cannot_be_dated_in_the_future(org: Org) -> None:
     again = await save_walk(org, filled_walk(form, "Tom", walk_date="2026-11-30"))
     assert "logged after it happens" in card_text(again)
     assert await org.walks() == []
+
+
+async def test_a_walk_dated_years_ago_comes_back_with_the_date_to_fix(org: Org) -> None:
+    """A year scrolled too far on the phone's date picker, or a date no card offers: the HA27
+    comes back saying what to fix, and nothing is saved."""
+    form = await open_form(org)
+    for day in ("2016-11-23", "0001-01-01"):
+        again = await save_walk(org, filled_walk(form, "Tom", walk_date=day))
+        assert "within the last year" in card_text(again), day
+        assert await org.walks() == []
+    again = await save_walk(org, filled_walk(form, "Tom", use_date="0001-01-01"))
+    assert "within the last year" in card_text(again)
+    assert await org.walks() == []
+    await save_walk(org, filled_walk(form, "Tom", walk_date="2025-11-24"))  # a year ago: fine
+    assert [w.walk_date for w in await org.walks()] == [date(2025, 11, 24)]
 
 
 async def test_a_half_filled_walk_is_kept_as_a_draft_and_resumed(org: Org) -> None:
@@ -517,6 +548,29 @@ async def test_a_concern_note_reaches_only_the_author_line_manager_and_the_chann
             assert "Every learner answered" in ha27
             assert ("Timekeeping" in ha27) is concern, user.name
             assert ("No concern raised" in ha27) is False
+
+
+async def test_someone_who_leaves_the_team_no_longer_reads_its_concern_notes(org: Org) -> None:
+    """Reading a walk's concern note as one of its channel's readers lasts as long as the reason:
+    Quinn, quality and a member of Maths, reads it until she leaves the team."""
+    await mia_walks(org, "Tom")
+    [walk] = await org.walks()
+    before = card_text(only_card(await org.teams.say(QUINN, f"walk show {walk.id}")))
+    assert "Timekeeping" in before
+
+    await org.teams.members_removed(ADMIN, MATHS, [QUINN])
+    assert org.teams.last_status in (200, 201)
+
+    after = card_text(only_card(await org.teams.say(QUINN, f"walk show {walk.id}")))
+    assert "Every learner answered" in after  # the quality team still reads the walk
+    assert "Timekeeping" not in after
+    async with org.db_session() as uow:
+        readers = await Directory(uow.session).holder_ids(
+            walk.org_id, *QUALITY_TEAM, team_pk=walk.team_pk
+        )
+    assert readers == frozenset()
+    mia = card_text(only_card(await org.teams.say(MANAGER, f"walk show {walk.id}")))
+    assert "Timekeeping" in mia  # the others are still in the team
 
 
 async def test_in_a_channel_a_walk_is_only_ever_shown_privately(org: Org) -> None:

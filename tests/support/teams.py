@@ -282,6 +282,12 @@ class TeamsClient:
         activity["membersAdded"] = added
         return await self.post(activity)
 
+    async def members_removed(self, user: User, place: Place, members: list[User]) -> list[Sent]:
+        """`user` removes `members` from the team (or they leave): Teams' conversationUpdate."""
+        activity = self._base(user, place, "conversationUpdate")
+        activity["membersRemoved"] = [m.as_from() for m in members]
+        return await self.post(activity)
+
     def on_roster(self, *users: User) -> None:
         """These people are in the team's roster, as Teams lists them when the bot reads it
         (with their email, which a conversation update never carries)."""

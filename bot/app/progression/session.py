@@ -1098,6 +1098,10 @@ async def drop_action(ctx: HandlerContext, form: DropForm, found: _Owned) -> Rep
     """ "Not doing it", and why: the group sees it on the card; the reminders stop."""
     action, row = found
     now = ctx.services.clock.now()
+    if action.done_at is not None:
+        # Done meanwhile (another device, the facilitator): say so, as the group sees it.
+        names = await _view(ctx).names({action.owner_id})
+        return Reply.update(action_done_card(action.what, names.get(action.owner_id, "")))
     if action.open:
         action.dropped_at, action.dropped_reason = now, form.reason
         await _stop_reminding(Schedule(ctx.uow.session), row.org_id, action.id, now)
@@ -1429,15 +1433,21 @@ def _one_line(value: object, message: str) -> object:
     return " ".join(value.split())
 
 
+# The blank template's limits, as its inputs have them (cards/progression).
+Title = Annotated[str, _written(None, 300, "the issue")]
+Question = Annotated[str, _written(None, 500, "the question")]
+Prompts = Annotated[str, _written(None, 3000, "the prompts", lines=True)]
+
+
 class OwnIssueForm(BaseModel):
     session: int | None = None
-    title: str
-    question1: str
-    question2: str = ""
-    question3: str = ""
-    prompts1: str = ""
-    prompts2: str = ""
-    prompts3: str = ""
+    title: Title
+    question1: Question
+    question2: Question = ""
+    question3: Question = ""
+    prompts1: Prompts = ""
+    prompts2: Prompts = ""
+    prompts3: Prompts = ""
 
     @field_validator("title", "question1", mode="before")
     @classmethod
@@ -1461,8 +1471,8 @@ class OwnIssueForm(BaseModel):
 class OwnQuestionForm(BaseModel):
     session: int | None = None
     issue: Annotated[int, chosen("Choose the strategic issue")]
-    question: str
-    prompts: str = ""
+    question: Question
+    prompts: Prompts = ""
 
     @field_validator("question", mode="before")
     @classmethod

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 from typing import Annotated, Any, TypedDict
 
@@ -119,6 +119,7 @@ from storage.walks import (
 )
 
 MAX_TUTOR_CHOICES = 150
+MAX_DAYS_AGO = 366  # a walk is logged soon after it happens
 NOT_A_WALKER = (
     "Sorry, learning walks are recorded by managers, observers and the quality team. "
     "Ask your TLC admin if you should be one of them."
@@ -556,22 +557,26 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
     if not ctx.can(Permission.RECORD_WALK):
         return Reply.text(not_a_walker(ctx))
     day = form.use_date or form.walk_date
+    values = form.model_dump(mode="json")
+    values["walk_date"] = day.isoformat()
+    if day < local_today(ctx) - timedelta(days=MAX_DAYS_AGO):
+        # A year scrolled too far on a phone's date picker: said before anything is read.
+        errors = {"walk_date": "Pick the date the walk happened, within the last year."}
+        return await redisplay_walk(ctx, values, errors)
     # The team comes with its channel's readers (for `walk_access`) and its plans of the year.
     found = await team_for_save(ctx, form.team_pk, day)
     if found is None:
         return Reply.text("Sorry, you can't log walks for that team.")
     team, settings = found.team, found.settings
-    values = form.model_dump(mode="json")
     row = None
     if form.walk_id is not None:
         row = await _editable(ctx, values)
         if row is None:
             return Reply.text("Sorry, only the person who wrote this learning walk can change it.")
-    values["walk_date"] = day.isoformat()
     if form.use_date is not None and form.use_date > local_today(ctx):
         # Another date offered after a clash, still to come: keep the HA27 as a draft for then.
         return await save_draft(ctx, values)
-    errors, tutors, line_managers = await _check_walk(ctx, form, day)
+    errors, tutors, line_managers = await _check_walk(ctx, form, day, row)
     if errors:
         return await redisplay_walk(ctx, values, errors)
     domain = LearningWalk(
@@ -657,17 +662,25 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
 
 
 async def _check_walk(
-    ctx: HandlerContext, form: LearningWalkForm, day: date
+    ctx: HandlerContext, form: LearningWalkForm, day: date, row: StoredWalk | None
 ) -> tuple[dict[str, str], Sequence[Person], dict[int, frozenset[int]]]:
     """Field errors, and the tutors' rows and their line managers' ids, read together (the role
-    checks after saving use them)."""
+    checks after saving use them). `row`: the walk being edited, if it is one."""
     errors: dict[str, str] = {}
     if day > local_today(ctx):
         errors["walk_date"] = "A learning walk is logged after it happens: pick today or earlier."
     known, managers = await ctx.directory.people_and_line_managers(ctx.turn.org_id, form.tutors)
-    if len(known) != len(form.tutors):
+    if len(known) != len(form.tutors) or not await _pickable(ctx, known, row):
         errors["tutors"] = "Pick tutors from the list."
     return errors, known, managers
+
+
+async def _pickable(ctx: HandlerContext, people: Sequence[Person], row: StoredWalk | None) -> bool:
+    """Whether the tutor picker offers all these people: tutors (`_tutor_choices`), or those
+    already on the walk being changed."""
+    already = set(row.tutor_ids) if row is not None else set()
+    rest = [p for p in people if p.id not in already]
+    return len(await ctx.directory.tutors_among(rest)) == len(rest)
 
 
 async def _clash_warning(
@@ -720,10 +733,11 @@ async def save_draft(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         row = store.new_walk(
             ctx.turn.org_id, team.id, await _walk_channel(ctx, team), ctx.actor.person_id, now
         )
-    known = await Directory(ctx.uow.session).people(
-        ctx.turn.org_id, ids_or_empty(as_text(values.get("tutors")))
-    )
-    row.set_tutors(p.id for p in known)
+    directory = Directory(ctx.uow.session)
+    known = await directory.people(ctx.turn.org_id, ids_or_empty(as_text(values.get("tutors"))))
+    already = set(row.tutor_ids)
+    tutors = await directory.tutors_among(p for p in known if p.id not in already)
+    row.set_tutors(p.id for p in known if p.id in tutors or p.id in already)
     row.walk_date = _day_or_none(values.get("walk_date"))
     row.course = as_text(values.get("course")).strip()[:200]
     row.minutes = as_int(values.get("minutes"))
