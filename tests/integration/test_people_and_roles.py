@@ -312,25 +312,23 @@ def test_import_tutors_from_the_command_line(tmp_path: Path) -> None:
     csv_path = tmp_path / "tutors.csv"
     csv_path.write_text(CSV)
     db = tmp_path / "cli.db"
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "import-tutors", str(csv_path), "--org", "tenant-1"],
-        env={"DATABASE_URL": f"sqlite+aiosqlite:///{db}", "PATH": ""},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+
+    def import_tutors() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli", "import-tutors", str(csv_path), "--org", "tenant-1"],
+            env={"DATABASE_URL": f"sqlite+aiosqlite:///{db}", "PATH": ""},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    result = import_tutors()
     assert "2 new, 0 updated, 2 rows with problems" in result.stdout
     assert "line 3: email" in result.stdout
     assert result.returncode == 1  # some rows need fixing
     # Odd Date's row put right, one bad row left: the singular.
     csv_path.write_text(CSV.replace("maybe,2026-13-01", "no,2026-12-01"))
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "import-tutors", str(csv_path), "--org", "tenant-1"],
-        env={"DATABASE_URL": f"sqlite+aiosqlite:///{db}", "PATH": ""},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = import_tutors()
     assert "1 new, 2 updated, 1 row with problems" in result.stdout, result.stdout
 
 
