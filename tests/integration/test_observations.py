@@ -1246,3 +1246,21 @@ async def test_a_late_report_escalation_does_not_reach_a_former_development_offi
     sent = await o.tick(london(2026, 12, 7, 9, 30))
     assert "Late report" not in texts(to(sent, OFFICER))
     assert "Tom Tutor" not in texts(to(sent, OFFICER))
+
+
+async def test_the_tutors_copy_of_the_report_says_who_else_received_it(otla: Otla) -> None:
+    """The approved report goes to the tutor and their line manager; the tutor is told whenever
+    anything about them is shared, so their copy names the line manager who has it too."""
+    o = otla
+    obs_id = await approved_observation(o)
+    async with o.db().unit_of_work() as uow:
+        [item] = await Schedule(uow.session).pending(
+            TENANT, f"otla:{obs_id}:report-to:{await _person_id(o, TUTOR)}"
+        )
+        assert item.payload["also_to"] == [await _person_id(o, MANAGER)]
+    sent = await o.tick()
+    tom = texts(to(sent, TUTOR))
+    assert "Your observation report" in tom
+    assert "Also sent to your line manager, Mia Manager." in tom
+    mia = texts(to(sent, MANAGER))
+    assert "Observation report: Tom Tutor" in mia and "Also sent" not in mia

@@ -75,13 +75,14 @@ async def _observation(
 
 
 async def _report(
-    ctx: NoticeContext, loaded: Loaded, person: Person, headline: str
+    ctx: NoticeContext, loaded: Loaded, person: Person, headline: str, note: str | None = None
 ) -> Message | None:
     actor = await actor_for(ctx.uow.session, person)
     stored = await Observations(ctx.uow.session).report(loaded.obs)
     if stored is None or not can(actor, Permission.READ_OBSERVATION, loaded.subject):
         return None
-    return Message(card=report_card(report_view(loaded, stored, actor, ctx.now, headline=headline)))
+    view = report_view(loaded, stored, actor, ctx.now, headline=headline, note=note)
+    return Message(card=report_card(view))
 
 
 def _due(loaded: Loaded) -> str:
@@ -255,11 +256,18 @@ async def waiting(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message
 
 @_about(*APPROVED_STATES)
 async def report_sent(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
-    if person.id == loaded.obs.tutor_id:
-        headline = "Your observation report"
-    else:
-        headline = f"Observation report: {name_of(loaded.tutor)}"
-    return await _report(ctx, loaded, person, headline)
+    if person.id != loaded.obs.tutor_id:
+        return await _report(ctx, loaded, person, f"Observation report: {name_of(loaded.tutor)}")
+    # The tutor hears who else it went to: the line managers it was sent to at approval who
+    # still are (a former one's copy is dropped when it falls due, as this one is drawn).
+    also_to = ctx.payload.get("also_to")
+    sent_to = set(also_to) if isinstance(also_to, list) else set()
+    managers = [name_of(m) for m in loaded.managers if m.id in sent_to]
+    note = None
+    if managers:
+        who = "your line manager" if len(managers) == 1 else "your line managers"
+        note = f"Also sent to {who}, {' and '.join(managers)}."
+    return await _report(ctx, loaded, person, "Your observation report", note)
 
 
 @_about(S.ALLOCATED, *DATED)
