@@ -1264,3 +1264,40 @@ async def test_the_tutors_copy_of_the_report_says_who_else_received_it(otla: Otl
     assert "Also sent to your line manager, Mia Manager." in tom
     mia = texts(to(sent, MANAGER))
     assert "Observation report: Tom Tutor" in mia and "Also sent" not in mia
+
+
+async def test_a_document_link_courses_or_allocation_lists_are_not_posted_in_a_channel(
+    otla: Otla,
+) -> None:
+    """Like `otla.report.open`: a hand-made Action.Submit in a channel would post a shared
+    link's name and URL, the library courses with their tutors, or the tutor and observer
+    lists for the whole team. Outside a 1:1 chat it is refused before anything is read."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.do(
+        TUTOR, "otla.doc.link", observation_id=obs_id, doc_url="https://sp.example/scheme.docx"
+    )
+    async with o.db().unit_of_work() as uow:
+        [doc] = await Observations(uow.session).documents(obs_id)
+        document_id = doc.id
+    await o.say_with_file(ADMIN, "admin import", "l.csv", LIL_TUTORS)
+    await o.say_with_file(APPROVER, "observe courses", "c.csv", COURSES)
+    await o.say(APPROVER, "observe quota olive@college.ac.uk 1")
+    channel = Place.channel()
+    for user, verb, data in (
+        (OBSERVER, "otla.doc.get", {"document_id": document_id}),
+        (OBSERVER, "otla.lil.open", {}),
+        (QC, "otla.allocate.open", {}),
+    ):
+        sent = await o.teams.submit(user, {"verb": verb, **data}, channel)
+        posted = "\n".join(
+            [s.text or "" for s in sent] + [card_text(c) for s in sent for c in s.cards]
+        )
+        for secret in ("scheme.docx", "sp.example", "Lil Tutor", "Family history", "Lou Tutor"):
+            assert secret not in posted, (verb, secret, posted)
+        assert "1:1" in posted or "personal" in posted.lower(), posted
+    # In the 1:1 chat, each still answers.
+    body = await o.do(OBSERVER, "otla.doc.get", document_id=document_id)
+    assert "scheme.docx" in shown(body)
+    assert "Family history" in shown(await o.do(OBSERVER, "otla.lil.open"))
+    assert "Lou Tutor" in shown(await o.do(QC, "otla.allocate.open"))

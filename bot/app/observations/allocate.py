@@ -253,7 +253,8 @@ async def open_observation(ctx: HandlerContext, values: dict[str, Any]) -> Reply
 
 
 ROWS: tuple[CardAction, ...] = (
-    CardAction("otla.allocate.open", open_allocation, idempotent=False),
+    # The tutor and observer lists: never posted in a shared place.
+    CardAction("otla.allocate.open", open_allocation, idempotent=False, private=True),
     CardAction("otla.allocate", allocate, form=AllocateForm, redisplay=redisplay_allocation),
     CardAction("otla.open", open_observation, idempotent=False, private=True),
 )

@@ -275,5 +275,6 @@ ROWS: tuple[CardAction, ...] = (
     CardAction("otla.accept", accept, form=ObservationRef),
     CardAction("otla.planned", planned, form=ObservationRef),
     CardAction("otla.doc.link", share_link, form=DocumentLinkForm, redisplay=redisplay_proposal),
-    CardAction("otla.doc.get", get_document),
+    # A shared link names the document and where it is: never posted in a shared place.
+    CardAction("otla.doc.get", get_document, private=True),
 )
