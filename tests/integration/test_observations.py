@@ -1301,3 +1301,21 @@ async def test_a_document_link_courses_or_allocation_lists_are_not_posted_in_a_c
     assert "scheme.docx" in shown(body)
     assert "Family history" in shown(await o.do(OBSERVER, "otla.lil.open"))
     assert "Lou Tutor" in shown(await o.do(QC, "otla.allocate.open"))
+
+
+async def test_a_document_link_from_an_old_card_after_the_observation_is_refused(
+    otla: Otla,
+) -> None:
+    """The share-a-link form is only on the card until the observation, but an old card still
+    has it: after approval the tutor is told it is too late, and nothing is kept or sent."""
+    o = otla
+    obs_id = await approved_observation(o)
+    await o.tick()
+    body = await o.do(
+        TUTOR, "otla.doc.link", observation_id=obs_id, doc_url="https://sp.example/late.docx"
+    )
+    assert "Document shared" not in shown(body) and "before the observation" in shown(body)
+    async with o.db().unit_of_work() as uow:
+        assert await Observations(uow.session).documents(obs_id) == []
+    assert not [k for k in await _pending(o, obs_id) if ":docs:" in k]
+    assert "shared planning documents" not in texts(to(await o.tick(), OBSERVER))
