@@ -1319,3 +1319,26 @@ async def test_a_document_link_from_an_old_card_after_the_observation_is_refused
         assert await Observations(uow.session).documents(obs_id) == []
     assert not [k for k in await _pending(o, obs_id) if ":docs:" in k]
     assert "shared planning documents" not in texts(to(await o.tick(), OBSERVER))
+
+
+async def test_only_a_tutor_can_be_allocated_an_observation(otla: Otla) -> None:
+    """`otla.allocate` took any person in the organisation as the tutor (a hand-made submit, or a
+    CSV row): here the org admin, on no tutor list. They are refused with a clear answer and no
+    observation is made; someone holding the tutor role is a tutor, as in the HA27 picker."""
+    o = otla
+    admin_id = await _person_id(o, ADMIN)
+    body = await o.do(QC, "otla.allocate", tutor_id=str(admin_id), observer_email=OBSERVER.email)
+    assert "Allocated" not in shown(body) and "not a tutor" in shown(body)
+    sent = await o.say_with_file(
+        QC,
+        "observe import",
+        "a.csv",
+        f"tutor_email,observer_email,course\n{ADMIN.email},{OBSERVER.email},ESOL\n",
+    )
+    assert "not a tutor" in card_text(sent[0].cards[0])
+    async with o.db().unit_of_work() as uow:
+        assert await Observations(uow.session).for_tutor(TENANT, admin_id, "2026/27") is None
+        assert await Schedule(uow.session).pending(TENANT, "otla:") == []  # nobody told
+    await o.say(ADMIN, f"admin grant {ADMIN.email} tutor")
+    body = await o.do(QC, "otla.allocate", tutor_id=str(admin_id), observer_email=OBSERVER.email)
+    assert "Allocated" in shown(body)

@@ -160,6 +160,10 @@ async def allocate_one(
     repo = Observations(ctx.uow.session)
     year = academic_year(london_day(now))
     obs = await repo.for_tutor(org, tutor.id, year)
+    if obs is None and tutor.id not in await ctx.directory.tutors_among([tutor]):
+        # Only someone the tutor list offers (on it, or holding the tutor role, as the HA27
+        # picker decides) is observed; an observation already made can still be reallocated.
+        raise MoveRefused(f"{name_of(tutor)} is not a tutor: choose one from the tutor list.")
     if obs is None:
         obs = await repo.create(org, tutor.id, year, S.UNALLOCATED, now)
     if obs.status not in BEFORE_OBSERVATION:
