@@ -5,6 +5,7 @@ tutors and the confidentiality of reports as people meet it."""
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -1342,3 +1343,33 @@ async def test_only_a_tutor_can_be_allocated_an_observation(otla: Otla) -> None:
     await o.say(ADMIN, f"admin grant {ADMIN.email} tutor")
     body = await o.do(QC, "otla.allocate", tutor_id=str(admin_id), observer_email=OBSERVER.email)
     assert "Allocated" in shown(body)
+
+
+async def test_a_reallocation_starts_afresh_and_tells_the_tutor_and_the_old_observer(
+    otla: Otla,
+) -> None:
+    """Reallocating cleared the old proposal's time but kept its course, room and note, which
+    then showed as the new observer's proposal; and neither the tutor nor the old observer
+    heard of it. Now the proposal goes whole, the tutor hears who observes them now, and the
+    old observer only that they no longer observe this tutor."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.tick()
+    await o.propose(
+        OBSERVER, obs_id, "2026-12-03", course="ESOL Entry 2", room="B12", note="Bring the register"
+    )
+    await o.tick()
+    tom_id = (await stored(o, obs_id)).tutor_id
+    body = await o.do(QC, "otla.allocate", tutor_id=str(tom_id), observer_email=MANAGER.email)
+    assert "Allocated: Mia Manager observes Tom Tutor" in shown(body)
+    obs = await stored(o, obs_id)
+    assert obs.observer_id == await _person_id(o, MANAGER) and obs.proposed_by is None
+    assert (obs.proposed_course, obs.proposed_room, obs.proposal_note) == ("", "", "")
+    sent = await o.tick()
+    [mia] = to(sent, MANAGER)
+    assert "You're observing Tom Tutor" in card_text(mia)
+    assert "ESOL Entry 2" not in json.dumps(mia) and "Bring the register" not in json.dumps(mia)
+    tom = texts(to(sent, TUTOR))
+    assert "Your observer is now Mia Manager" in tom
+    olive = texts(to(sent, OBSERVER))
+    assert "You no longer observe Tom Tutor" in olive and "Mia" not in olive

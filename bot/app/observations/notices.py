@@ -106,6 +106,35 @@ async def allocated(ctx: NoticeContext, loaded: Loaded, person: Person) -> Messa
 
 
 @_about()
+async def reallocated(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
+    obs = loaded.obs
+    if person.id != obs.tutor_id or obs.observer_id != ctx.payload.get("observer_id"):
+        return None  # reallocated again since: that one's notice says who
+    observer = loaded.observer_name
+    return await _observation(
+        ctx,
+        loaded,
+        person,
+        f"Your observer is now {observer}",
+        f"Your annual observation has a new observer: {observer} will agree a class and date "
+        "with you.",
+    )
+
+
+@_about()
+async def unallocated(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
+    if loaded.obs.observer_id == person.id:
+        return None  # allocated back to them since
+    tutor = name_of(loaded.tutor)
+    return Message(
+        card=message_card(
+            f"You no longer observe {tutor}",
+            [f"Your observation of {tutor} has been reallocated: there is nothing more to do."],
+        )
+    )
+
+
+@_about()
 async def proposal(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
     obs = loaded.obs
     current = obs.proposed_starts_at.isoformat() if obs.proposed_starts_at else None
@@ -330,6 +359,8 @@ async def induction(ctx: NoticeContext) -> Message | None:
 
 NOTICES: tuple[NoticeKind, ...] = (
     NoticeKind(schedule.ALLOCATED, allocated, None, "An observer hears they are allocated"),
+    NoticeKind(schedule.REALLOCATED, reallocated, None, "A tutor hears of their new observer"),
+    NoticeKind(schedule.UNALLOCATED, unallocated, None, "An observer is no longer allocated"),
     NoticeKind(schedule.PROPOSAL, proposal, None, "A proposed observation date to accept"),
     NoticeKind(schedule.AGREED, agreed, None, "The observation date is agreed"),
     NoticeKind(schedule.TO_PLAN, to_plan, None, "The development officer plans an agreed date"),
