@@ -1373,3 +1373,25 @@ async def test_a_reallocation_starts_afresh_and_tells_the_tutor_and_the_old_obse
     assert "Your observer is now Mia Manager" in tom
     olive = texts(to(sent, OBSERVER))
     assert "You no longer observe Tom Tutor" in olive and "Mia" not in olive
+
+
+async def test_a_proposed_date_that_has_passed_is_not_offered_to_accept_in_the_to_do(
+    otla: Otla,
+) -> None:
+    """The card no longer offers Accept for a proposed date that has passed; the to-do list
+    said 'Accept or suggest' for it all the same. It now says the date has passed and asks for
+    another, to the tutor and (for the tutor's suggestion) to the observer."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.propose(OBSERVER, obs_id, "2026-12-03")
+    o.clock.set(london(2026, 12, 4, 9))
+    tom = card_text((await o.say(TUTOR, "observations"))[0].cards[0])
+    assert "Olive Observer proposed Thu 3 Dec 2026" in tom
+    assert "that date has passed: suggest another" in tom and "Accept" not in tom
+    await o.propose(TUTOR, obs_id, "2026-12-07")
+    o.clock.set(london(2026, 12, 8, 9))
+    olive = card_text((await o.say(OBSERVER, "observations"))[0].cards[0])
+    assert "Tom Tutor suggested Mon 7 Dec 2026" in olive
+    assert "that date has passed: suggest another" in olive and "Accept" not in olive
+    obs = await stored(o, obs_id)
+    assert obs.state == "allocated" and obs.starts_at is None
