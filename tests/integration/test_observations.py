@@ -1395,3 +1395,27 @@ async def test_a_proposed_date_that_has_passed_is_not_offered_to_accept_in_the_t
     assert "that date has passed: suggest another" in olive and "Accept" not in olive
     obs = await stored(o, obs_id)
     assert obs.state == "allocated" and obs.starts_at is None
+
+
+NEW_TUTOR_UNDER_MAX = (
+    "name,email,line_manager_email,start_date\n"
+    "Nina Newtutor,nina@college.ac.uk,max@college.ac.uk,2027-01-04\n"
+)
+
+
+async def test_new_tutor_notices_are_checked_when_they_are_sent(otla: Otla) -> None:
+    """The new-tutor notice is queued for the quality coordinators and the HA24 checklist for
+    the line manager when the tutor list arrives; like the other OTLA notices, each is checked
+    when it falls due: a coordinator whose role is revoked, or a line manager no longer the
+    tutor's, does not hear about the new tutor."""
+    o = otla
+    await o.say_with_file(QC, "admin import", "n.csv", NEW_TUTOR)
+    await o.say_with_file(ADMIN, "admin import", "n.csv", NEW_TUTOR_UNDER_MAX)
+    await o.say(ADMIN, f"admin revoke {QC.email} quality_coordinator")
+    async with o.db().unit_of_work() as uow:
+        kinds = {(i.kind, i.person_id) for i in await Schedule(uow.session).pending(TENANT, "")}
+    assert ("otla.new-tutor", await _person_id(o, QC)) in kinds
+    assert ("otla.ha24", await _person_id(o, MANAGER)) in kinds
+    sent = await o.tick()
+    assert "Nina" not in texts(to(sent, QC))
+    assert "Nina" not in texts(to(sent, MANAGER))

@@ -332,6 +332,9 @@ async def action_overdue(ctx: NoticeContext) -> Message | None:
 
 @_about(S.UNALLOCATED)
 async def new_tutor(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
+    actor = await actor_for(ctx.uow.session, person)
+    if not actor.has(Role.QUALITY_COORDINATOR):
+        return None  # queued for the quality coordinators then; no longer one
     due = day_label(loaded.obs.due_by)
     return Message(
         card=message_card(
@@ -353,6 +356,9 @@ async def induction(ctx: NoticeContext) -> Message | None:
     tutor = await ctx.directory.person(ctx.item.org_id, tutor_id)
     if checklist is None or tutor is None or len(checklist.done) >= len(induction_items()):
         return None
+    managers = await ctx.directory.line_managers_of(tutor)
+    if ctx.item.person_id not in {m.id for m in managers}:
+        return None  # no longer the tutor's line manager: not theirs to hear about
     view = await checklist_view(ctx.uow.session, checklist, tutor, True)
     return Message(card=induction_card(view))
 
