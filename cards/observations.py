@@ -396,6 +396,7 @@ class ReportView:
     actions: Sequence[ActionLine]
     suggestions: str
     headline: str | None = None
+    note: str | None = None  # under the title: e.g. who else received the report
     grade: str | None = None
     best_practice_note: str | None = None  # shown to the observer and the quality team
     return_comment: str | None = None
@@ -422,6 +423,8 @@ def report_card(view: ReportView) -> base.CardDict:
             + ([("Grade", view.grade)] if view.grade else [])
         ),
     ]
+    if view.note:
+        body.insert(1, base.text(view.note))
     if view.return_comment:
         body += [
             _warning("Returned for correction"),

@@ -5,6 +5,7 @@ tutors and the confidentiality of reports as people meet it."""
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -1230,3 +1231,175 @@ async def test_a_late_report_escalation_does_not_reach_a_former_development_offi
     sent = await o.tick(london(2026, 12, 7, 9, 30))
     assert "Late report" not in texts(to(sent, OFFICER))
     assert "Tom Tutor" not in texts(to(sent, OFFICER))
+
+
+async def test_the_tutors_copy_of_the_report_says_who_else_received_it(otla: Otla) -> None:
+    """The approved report goes to the tutor and their line manager; the tutor is told whenever
+    anything about them is shared, so their copy names the line manager who has it too."""
+    o = otla
+    obs_id = await approved_observation(o)
+    async with o.db().unit_of_work() as uow:
+        [item] = await Schedule(uow.session).pending(
+            TENANT, f"otla:{obs_id}:report-to:{await _person_id(o, TUTOR)}"
+        )
+        assert item.payload["also_to"] == [await _person_id(o, MANAGER)]
+    sent = await o.tick()
+    tom = texts(to(sent, TUTOR))
+    assert "Your observation report" in tom
+    assert "Also sent to your line manager, Mia Manager." in tom
+    mia = texts(to(sent, MANAGER))
+    assert "Observation report: Tom Tutor" in mia and "Also sent" not in mia
+
+
+async def test_a_document_link_courses_or_allocation_lists_are_not_posted_in_a_channel(
+    otla: Otla,
+) -> None:
+    """Like `otla.report.open`: a hand-made Action.Submit in a channel would post a shared
+    link's name and URL, the library courses with their tutors, or the tutor and observer
+    lists for the whole team. Outside a 1:1 chat it is refused before anything is read."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.do(
+        TUTOR, "otla.doc.link", observation_id=obs_id, doc_url="https://sp.example/scheme.docx"
+    )
+    async with o.db().unit_of_work() as uow:
+        [doc] = await Observations(uow.session).documents(obs_id)
+        document_id = doc.id
+    await o.say_with_file(ADMIN, "admin import", "l.csv", LIL_TUTORS)
+    await o.say_with_file(APPROVER, "observe courses", "c.csv", COURSES)
+    await o.say(APPROVER, "observe quota olive@college.ac.uk 1")
+    channel = Place.channel()
+    for user, verb, data in (
+        (OBSERVER, "otla.doc.get", {"document_id": document_id}),
+        (OBSERVER, "otla.lil.open", {}),
+        (QC, "otla.allocate.open", {}),
+    ):
+        sent = await o.teams.submit(user, {"verb": verb, **data}, channel)
+        posted = "\n".join(
+            [s.text or "" for s in sent] + [card_text(c) for s in sent for c in s.cards]
+        )
+        for secret in ("scheme.docx", "sp.example", "Lil Tutor", "Family history", "Lou Tutor"):
+            assert secret not in posted, (verb, secret, posted)
+        assert "1:1" in posted or "personal" in posted.lower(), posted
+    # In the 1:1 chat, each still answers.
+    body = await o.do(OBSERVER, "otla.doc.get", document_id=document_id)
+    assert "scheme.docx" in shown(body)
+    assert "Family history" in shown(await o.do(OBSERVER, "otla.lil.open"))
+    assert "Lou Tutor" in shown(await o.do(QC, "otla.allocate.open"))
+
+
+async def test_a_document_link_from_an_old_card_after_the_observation_is_refused(
+    otla: Otla,
+) -> None:
+    """The share-a-link form is only on the card until the observation, but an old card still
+    has it: after approval the tutor is told it is too late, and nothing is kept or sent."""
+    o = otla
+    obs_id = await approved_observation(o)
+    await o.tick()
+    body = await o.do(
+        TUTOR, "otla.doc.link", observation_id=obs_id, doc_url="https://sp.example/late.docx"
+    )
+    assert "Document shared" not in shown(body) and "before the observation" in shown(body)
+    async with o.db().unit_of_work() as uow:
+        assert await Observations(uow.session).documents(obs_id) == []
+    assert not [k for k in await _pending(o, obs_id) if ":docs:" in k]
+    assert "shared planning documents" not in texts(to(await o.tick(), OBSERVER))
+
+
+async def test_only_a_tutor_can_be_allocated_an_observation(otla: Otla) -> None:
+    """`otla.allocate` took any person in the organisation as the tutor (a hand-made submit, or a
+    CSV row): here the org admin, on no tutor list. They are refused with a clear answer and no
+    observation is made; someone holding the tutor role is a tutor, as in the HA27 picker."""
+    o = otla
+    admin_id = await _person_id(o, ADMIN)
+    body = await o.do(QC, "otla.allocate", tutor_id=str(admin_id), observer_email=OBSERVER.email)
+    assert "Allocated" not in shown(body) and "not a tutor" in shown(body)
+    sent = await o.say_with_file(
+        QC,
+        "observe import",
+        "a.csv",
+        f"tutor_email,observer_email,course\n{ADMIN.email},{OBSERVER.email},ESOL\n",
+    )
+    assert "not a tutor" in card_text(sent[0].cards[0])
+    async with o.db().unit_of_work() as uow:
+        assert await Observations(uow.session).for_tutor(TENANT, admin_id, "2026/27") is None
+        assert await Schedule(uow.session).pending(TENANT, "otla:") == []  # nobody told
+    await o.say(ADMIN, f"admin grant {ADMIN.email} tutor")
+    body = await o.do(QC, "otla.allocate", tutor_id=str(admin_id), observer_email=OBSERVER.email)
+    assert "Allocated" in shown(body)
+
+
+async def test_a_reallocation_starts_afresh_and_tells_the_tutor_and_the_old_observer(
+    otla: Otla,
+) -> None:
+    """Reallocating cleared the old proposal's time but kept its course, room and note, which
+    then showed as the new observer's proposal; and neither the tutor nor the old observer
+    heard of it. Now the proposal goes whole, the tutor hears who observes them now, and the
+    old observer only that they no longer observe this tutor."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.tick()
+    await o.propose(
+        OBSERVER, obs_id, "2026-12-03", course="ESOL Entry 2", room="B12", note="Bring the register"
+    )
+    await o.tick()
+    tom_id = (await stored(o, obs_id)).tutor_id
+    body = await o.do(QC, "otla.allocate", tutor_id=str(tom_id), observer_email=MANAGER.email)
+    assert "Allocated: Mia Manager observes Tom Tutor" in shown(body)
+    obs = await stored(o, obs_id)
+    assert obs.observer_id == await _person_id(o, MANAGER) and obs.proposed_by is None
+    assert (obs.proposed_course, obs.proposed_room, obs.proposal_note) == ("", "", "")
+    sent = await o.tick()
+    [mia] = to(sent, MANAGER)
+    assert "You're observing Tom Tutor" in card_text(mia)
+    assert "ESOL Entry 2" not in json.dumps(mia) and "Bring the register" not in json.dumps(mia)
+    tom = texts(to(sent, TUTOR))
+    assert "Your observer is now Mia Manager" in tom
+    olive = texts(to(sent, OBSERVER))
+    assert "You no longer observe Tom Tutor" in olive and "Mia" not in olive
+
+
+async def test_a_proposed_date_that_has_passed_is_not_offered_to_accept_in_the_to_do(
+    otla: Otla,
+) -> None:
+    """The card no longer offers Accept for a proposed date that has passed; the to-do list
+    said 'Accept or suggest' for it all the same. It now says the date has passed and asks for
+    another, to the tutor and (for the tutor's suggestion) to the observer."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.propose(OBSERVER, obs_id, "2026-12-03")
+    o.clock.set(london(2026, 12, 4, 9))
+    tom = card_text((await o.say(TUTOR, "observations"))[0].cards[0])
+    assert "Olive Observer proposed Thu 3 Dec 2026" in tom
+    assert "that date has passed: suggest another" in tom and "Accept" not in tom
+    await o.propose(TUTOR, obs_id, "2026-12-07")
+    o.clock.set(london(2026, 12, 8, 9))
+    olive = card_text((await o.say(OBSERVER, "observations"))[0].cards[0])
+    assert "Tom Tutor suggested Mon 7 Dec 2026" in olive
+    assert "that date has passed: suggest another" in olive and "Accept" not in olive
+    obs = await stored(o, obs_id)
+    assert obs.state == "allocated" and obs.starts_at is None
+
+
+NEW_TUTOR_UNDER_MAX = (
+    "name,email,line_manager_email,start_date\n"
+    "Nina Newtutor,nina@college.ac.uk,max@college.ac.uk,2027-01-04\n"
+)
+
+
+async def test_new_tutor_notices_are_checked_when_they_are_sent(otla: Otla) -> None:
+    """The new-tutor notice is queued for the quality coordinators and the HA24 checklist for
+    the line manager when the tutor list arrives; like the other OTLA notices, each is checked
+    when it falls due: a coordinator whose role is revoked, or a line manager no longer the
+    tutor's, does not hear about the new tutor."""
+    o = otla
+    await o.say_with_file(QC, "admin import", "n.csv", NEW_TUTOR)
+    await o.say_with_file(ADMIN, "admin import", "n.csv", NEW_TUTOR_UNDER_MAX)
+    await o.say(ADMIN, f"admin revoke {QC.email} quality_coordinator")
+    async with o.db().unit_of_work() as uow:
+        kinds = {(i.kind, i.person_id) for i in await Schedule(uow.session).pending(TENANT, "")}
+    assert ("otla.new-tutor", await _person_id(o, QC)) in kinds
+    assert ("otla.ha24", await _person_id(o, MANAGER)) in kinds
+    sent = await o.tick()
+    assert "Nina" not in texts(to(sent, QC))
+    assert "Nina" not in texts(to(sent, MANAGER))

@@ -160,6 +160,10 @@ async def allocate_one(
     repo = Observations(ctx.uow.session)
     year = academic_year(london_day(now))
     obs = await repo.for_tutor(org, tutor.id, year)
+    if obs is None and tutor.id not in await ctx.directory.tutors_among([tutor]):
+        # Only someone the tutor list offers (on it, or holding the tutor role, as the HA27
+        # picker decides) is observed; an observation already made can still be reallocated.
+        raise MoveRefused(f"{name_of(tutor)} is not a tutor: choose one from the tutor list.")
     if obs is None:
         obs = await repo.create(org, tutor.id, year, S.UNALLOCATED, now)
     if obs.status not in BEFORE_OBSERVATION:
@@ -185,15 +189,34 @@ async def allocate_one(
         # A new observer agrees a new date: the old one's plans, reminders and calendar go.
         await calendar.date_cancelled(ctx, loaded, now)
         obs.starts_at = obs.ends_at = None
+        obs.room = ""
+        # The old proposal goes whole: its course, room and note are not the new observer's.
         obs.proposed_by = obs.proposed_starts_at = obs.proposed_ends_at = None
+        obs.proposed_course = obs.proposed_room = obs.proposal_note = ""
         await ctx.uow.session.flush()
         await schedule.cancel(ctx.uow.session, org, obs.id, ("",), now)
     obs.updated_at = now
     await ctx.directory.grant(observer, Role.OBSERVER, ctx.person.id, now, "allocated")
     loaded = await with_people(ctx.uow.session, obs)
+    session = ctx.uow.session
     await schedule.tell(
-        ctx.uow.session, obs, f"allocated:{observer.id}", schedule.ALLOCATED, observer.id, now, now
+        session, obs, f"allocated:{observer.id}", schedule.ALLOCATED, observer.id, now, now
     )
+    if previous is not None:
+        # The tutor hears who observes them now; the old observer only that they no longer do.
+        await schedule.tell(
+            session,
+            obs,
+            f"reallocated:{obs.tutor_id}",
+            schedule.REALLOCATED,
+            obs.tutor_id,
+            now,
+            now,
+            observer_id=observer.id,
+        )
+        await schedule.tell(
+            session, obs, f"unallocated:{previous}", schedule.UNALLOCATED, previous, now, now
+        )
     return loaded
 
 
@@ -253,7 +276,8 @@ async def open_observation(ctx: HandlerContext, values: dict[str, Any]) -> Reply
 
 
 ROWS: tuple[CardAction, ...] = (
-    CardAction("otla.allocate.open", open_allocation, idempotent=False),
+    # The tutor and observer lists: never posted in a shared place.
+    CardAction("otla.allocate.open", open_allocation, idempotent=False, private=True),
     CardAction("otla.allocate", allocate, form=AllocateForm, redisplay=redisplay_allocation),
     CardAction("otla.open", open_observation, idempotent=False, private=True),
 )

@@ -174,6 +174,12 @@ async def share_link(ctx: HandlerContext, form: DocumentLinkForm) -> Reply:
     loaded = await load(ctx.uow.session, ctx.turn.org_id, form.observation_id)
     if loaded is None or not ctx.can(Permission.SHARE_OBSERVATION_DOCUMENTS, loaded.subject):
         return Reply.text("Sorry, only the tutor shares their documents for an observation.")
+    if loaded.obs.status not in (S.ALLOCATED, *DATED):
+        # The button is only on the card until the observation; an old card still has it.
+        return Reply.text(
+            "Planning documents are shared before the observation; this one is at "
+            f"\u201c{loaded.obs.status.label}\u201d, so nothing was added."
+        )
     name = form.doc_url.split("?")[0].rstrip("/").rsplit("/", 1)[-1][:120] or "Document"
     await _keep(ctx, loaded, name, now, url=form.doc_url)
     return Reply.update(
@@ -275,5 +281,6 @@ ROWS: tuple[CardAction, ...] = (
     CardAction("otla.accept", accept, form=ObservationRef),
     CardAction("otla.planned", planned, form=ObservationRef),
     CardAction("otla.doc.link", share_link, form=DocumentLinkForm, redisplay=redisplay_proposal),
-    CardAction("otla.doc.get", get_document),
+    # A shared link names the document and where it is: never posted in a shared place.
+    CardAction("otla.doc.get", get_document, private=True),
 )

@@ -75,13 +75,14 @@ async def _observation(
 
 
 async def _report(
-    ctx: NoticeContext, loaded: Loaded, person: Person, headline: str
+    ctx: NoticeContext, loaded: Loaded, person: Person, headline: str, note: str | None = None
 ) -> Message | None:
     actor = await actor_for(ctx.uow.session, person)
     stored = await Observations(ctx.uow.session).report(loaded.obs)
     if stored is None or not can(actor, Permission.READ_OBSERVATION, loaded.subject):
         return None
-    return Message(card=report_card(report_view(loaded, stored, actor, ctx.now, headline=headline)))
+    view = report_view(loaded, stored, actor, ctx.now, headline=headline, note=note)
+    return Message(card=report_card(view))
 
 
 def _due(loaded: Loaded) -> str:
@@ -102,6 +103,35 @@ async def allocated(ctx: NoticeContext, loaded: Loaded, person: Person) -> Messa
     if obs.due_by:
         message += f" {tutor} is new: the OTLA falls by {day_label(obs.due_by)}."
     return await _observation(ctx, loaded, person, f"You're observing {tutor}", message)
+
+
+@_about()
+async def reallocated(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
+    obs = loaded.obs
+    if person.id != obs.tutor_id or obs.observer_id != ctx.payload.get("observer_id"):
+        return None  # reallocated again since: that one's notice says who
+    observer = loaded.observer_name
+    return await _observation(
+        ctx,
+        loaded,
+        person,
+        f"Your observer is now {observer}",
+        f"Your annual observation has a new observer: {observer} will agree a class and date "
+        "with you.",
+    )
+
+
+@_about()
+async def unallocated(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
+    if loaded.obs.observer_id == person.id:
+        return None  # allocated back to them since
+    tutor = name_of(loaded.tutor)
+    return Message(
+        card=message_card(
+            f"You no longer observe {tutor}",
+            [f"Your observation of {tutor} has been reallocated: there is nothing more to do."],
+        )
+    )
 
 
 @_about()
@@ -255,11 +285,18 @@ async def waiting(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message
 
 @_about(*APPROVED_STATES)
 async def report_sent(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
-    if person.id == loaded.obs.tutor_id:
-        headline = "Your observation report"
-    else:
-        headline = f"Observation report: {name_of(loaded.tutor)}"
-    return await _report(ctx, loaded, person, headline)
+    if person.id != loaded.obs.tutor_id:
+        return await _report(ctx, loaded, person, f"Observation report: {name_of(loaded.tutor)}")
+    # The tutor hears who else it went to: the line managers it was sent to at approval who
+    # still are (a former one's copy is dropped when it falls due, as this one is drawn).
+    also_to = ctx.payload.get("also_to")
+    sent_to = set(also_to) if isinstance(also_to, list) else set()
+    managers = [name_of(m) for m in loaded.managers if m.id in sent_to]
+    note = None
+    if managers:
+        who = "your line manager" if len(managers) == 1 else "your line managers"
+        note = f"Also sent to {who}, {' and '.join(managers)}."
+    return await _report(ctx, loaded, person, "Your observation report", note)
 
 
 @_about(S.ALLOCATED, *DATED)
@@ -295,6 +332,9 @@ async def action_overdue(ctx: NoticeContext) -> Message | None:
 
 @_about(S.UNALLOCATED)
 async def new_tutor(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
+    actor = await actor_for(ctx.uow.session, person)
+    if not actor.has(Role.QUALITY_COORDINATOR):
+        return None  # queued for the quality coordinators then; no longer one
     due = day_label(loaded.obs.due_by)
     return Message(
         card=message_card(
@@ -316,12 +356,17 @@ async def induction(ctx: NoticeContext) -> Message | None:
     tutor = await ctx.directory.person(ctx.item.org_id, tutor_id)
     if checklist is None or tutor is None or len(checklist.done) >= len(induction_items()):
         return None
+    managers = await ctx.directory.line_managers_of(tutor)
+    if ctx.item.person_id not in {m.id for m in managers}:
+        return None  # no longer the tutor's line manager: not theirs to hear about
     view = await checklist_view(ctx.uow.session, checklist, tutor, True)
     return Message(card=induction_card(view))
 
 
 NOTICES: tuple[NoticeKind, ...] = (
     NoticeKind(schedule.ALLOCATED, allocated, None, "An observer hears they are allocated"),
+    NoticeKind(schedule.REALLOCATED, reallocated, None, "A tutor hears of their new observer"),
+    NoticeKind(schedule.UNALLOCATED, unallocated, None, "An observer is no longer allocated"),
     NoticeKind(schedule.PROPOSAL, proposal, None, "A proposed observation date to accept"),
     NoticeKind(schedule.AGREED, agreed, None, "The observation date is agreed"),
     NoticeKind(schedule.TO_PLAN, to_plan, None, "The development officer plans an agreed date"),

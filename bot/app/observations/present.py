@@ -243,6 +243,7 @@ def report_view(
     now: datetime,
     *,
     headline: str | None = None,
+    note: str | None = None,
     errors: Mapping[str, str] | None = None,
 ) -> ReportView:
     obs = loaded.obs
@@ -274,6 +275,7 @@ def report_view(
         actions=actions,
         suggestions=report.suggestions,
         headline=headline,
+        note=note,
         grade=report.grade,
         best_practice_note=report.best_practice_note
         if report.best_practice and quality_side

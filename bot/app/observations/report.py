@@ -309,7 +309,10 @@ async def approve(ctx: HandlerContext, form: ObservationRef) -> Reply:
     for move in after_approval(bool(entries)):
         await apply_follow(session, ctx.person.id, loaded, move, now)
         if move is Move.SEND:
-            for person_id in dict.fromkeys([obs.tutor_id, *sorted(loaded.manager_ids)]):
+            managers = sorted(loaded.manager_ids - {obs.tutor_id})
+            for person_id in [obs.tutor_id, *managers]:
+                # The tutor's copy names the line managers who also receive it.
+                also = {"also_to": managers} if person_id == obs.tutor_id else {}
                 await schedule.tell(
                     session,
                     obs,
@@ -318,6 +321,7 @@ async def approve(ctx: HandlerContext, form: ObservationRef) -> Reply:
                     person_id,
                     now,
                     now,
+                    **also,
                 )
     if entries:
         event = ObservationApproved(

@@ -22,6 +22,8 @@ from storage.reminders import Schedule
 
 # Notice kinds (see bot.app.observations.notices).
 ALLOCATED = "otla.allocated"
+REALLOCATED = "otla.reallocated"  # to the tutor: their new observer
+UNALLOCATED = "otla.unallocated"  # to the old observer: no longer theirs
 PROPOSAL = "otla.proposal"
 AGREED = "otla.agreed"
 TO_PLAN = "otla.to-plan"

@@ -38,7 +38,7 @@ from cards.observations import (
     planning_card,
     todo_card,
 )
-from storage.observations import Observations
+from storage.observations import Observation, Observations
 
 S = ObservationState
 ONLY_QUALITY = "Sorry, that view is for the quality team."
@@ -120,10 +120,7 @@ async def _as_observer(ctx: HandlerContext, now: datetime) -> list[TodoItem]:
         tutor = name_of((await with_people(ctx.uow.session, obs)).tutor)
         started = obs.starts_at is not None and obs.starts_at <= now
         if obs.proposed_by is not None and obs.proposed_by != me:
-            proposed = when(obs.proposed_starts_at, obs.proposed_ends_at)
-            items.append(
-                TodoItem(f"{tutor} suggested {proposed}.", _open(obs.id, "Accept or suggest"))
-            )
+            items.append(_proposed(obs, f"{tutor} suggested", now))
         elif obs.status is S.ALLOCATED and obs.proposed_by is None:
             items.append(
                 TodoItem(f"Agree a class and date to observe {tutor}.", _open(obs.id, "Propose"))
@@ -146,6 +143,18 @@ async def _as_observer(ctx: HandlerContext, now: datetime) -> list[TodoItem]:
     return items
 
 
+def _proposed(obs: Observation, who: str, now: datetime, what: str = "") -> TodoItem:
+    """A date the other person proposed: to accept, or, once it has passed (the card no longer
+    offers Accept), to suggest another."""
+    proposed = when(obs.proposed_starts_at, obs.proposed_ends_at)
+    if obs.proposed_starts_at is not None and obs.proposed_starts_at <= now:
+        return TodoItem(
+            f"{who} {proposed}{what}, but that date has passed: suggest another.",
+            _open(obs.id, "Suggest another"),
+        )
+    return TodoItem(f"{who} {proposed}{what}.", _open(obs.id, "Accept or suggest"))
+
+
 async def _as_tutor(ctx: HandlerContext, now: datetime) -> list[TodoItem]:
     me, org, items = ctx.person.id, ctx.turn.org_id, []
     repo = Observations(ctx.uow.session)
@@ -153,13 +162,7 @@ async def _as_tutor(ctx: HandlerContext, now: datetime) -> list[TodoItem]:
         observer = name_of(await ctx.directory.person(org, obs.observer_id or 0))
         dated = obs.status in (S.ALLOCATED, *DATED)
         if obs.proposed_by is not None and obs.proposed_by != me and dated:
-            proposed = when(obs.proposed_starts_at, obs.proposed_ends_at)
-            items.append(
-                TodoItem(
-                    f"{observer} proposed {proposed} for your observation.",
-                    _open(obs.id, "Accept or suggest"),
-                )
-            )
+            items.append(_proposed(obs, f"{observer} proposed", now, " for your observation"))
         elif (
             obs.status in DATED
             and obs.starts_at is not None
