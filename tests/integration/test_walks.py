@@ -461,6 +461,36 @@ async def test_no_notice_when_every_walk_is_done(org: Org) -> None:
     assert items == []  # rendered to nothing: dropped, not left waiting
 
 
+async def test_a_manager_who_left_the_team_hears_nothing_at_the_end_of_its_window(
+    org: Org,
+) -> None:
+    """The end-of-window notice was scheduled for every manager of Maths when the plan was
+    saved; Leo, who managed the team then (not a line manager of its tutors), has since left it:
+    at send time he is no longer one of its walks' readers, so its outstanding names stay
+    with Mia and the quality team."""
+    org.connector.add_member(RosterMember(LEO.teams_id, LEO.name, LEO.aad, LEO.email))
+    await org.teams.say(LEO, "hello")
+    await org.teams.say(LEO, "hello", MATHS, mention=True)
+    await org.teams.say(ADMIN, f"admin grant {LEO.email} line_manager")
+    await make_plan(org)
+    leo = await org.person_id(LEO)
+    async with org.db_session() as uow:
+        pending = await Schedule(uow.session).pending(ORG, "walks-end:")
+    assert leo in {i.person_id for i in pending}  # scheduled for him while he managed Maths
+
+    await org.teams.members_removed(ADMIN, MATHS, [LEO])
+    assert org.teams.last_status in (200, 201)
+    org.connector.clear()
+    org.clock.set(datetime(2026, 11, 27, 16, 0, tzinfo=UTC))
+    await org.tick()
+    told = {s.conversation_id for s in walk_notices(org)}
+    assert Place.personal(LEO).conversation_id not in told
+    assert told == {Place.personal(MANAGER).conversation_id, Place.personal(QUINN).conversation_id}
+    async with org.db_session() as uow:
+        left = await Schedule(uow.session).pending(ORG, "walks-end:")
+    assert left == []  # his notice is dropped, not left waiting
+
+
 def walk_notices(org: Org) -> list[Sent]:
     """Proactive learning-walk notices sent so far (other capabilities may send their own)."""
     return [

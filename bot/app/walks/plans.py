@@ -38,6 +38,7 @@ from bot.domain.access import QUALITY_TEAM, Permission, Role, can
 from bot.domain.terms import Term, academic_year_of, current_or_next_term, term_for, terms_for
 from bot.domain.uploads import parse_day
 from bot.domain.walks import (
+    CHANNEL_READERS,
     PlanProblem,
     WalkPlan,
     WalkWindow,
@@ -409,12 +410,28 @@ async def _outstanding(
     )
 
 
+async def _reads_team_walks(session: AsyncSession, plan: StoredWalkPlan, person_id: int) -> bool:
+    """Is this person still one of the team's walk readers, as a walk's own access check
+    (`walk_access`) counts them: a channel reader (a manager or quality staff member in the
+    team) or a line manager of one of its tutors? Asked when the notice is sent, not only when
+    it was scheduled: someone who has since left the team hears nothing of it."""
+    directory = Directory(session)
+    org, team_pk = plan.org_id, plan.team_pk
+    if person_id in await directory.holder_ids(org, *CHANNEL_READERS, team_pk=team_pk):
+        return True
+    tutors = await directory.team_tutors(org, team_pk)
+    managers = await directory.line_manager_ids(tutors) if tutors else {}
+    return any(person_id in ids for ids in managers.values())
+
+
 async def render_window_end(ctx: NoticeContext) -> Message | None:
     """To a manager on a window's last day: whose walks are outstanding (None if nobody's)."""
     session = ctx.uow.session
     actor = await actor_for(session, ctx.item.person_id)
     plan = await session.get(StoredWalkPlan, as_int(ctx.payload.get("plan_id")) or 0)
     if actor is None or plan is None or not can(actor, Permission.VIEW_WALK_COMPLETION):
+        return None
+    if not await _reads_team_walks(session, plan, actor.person_id):
         return None
     start = str(ctx.payload.get("start"))
     window = next((w for w in plan.to_domain().windows if w.start.isoformat() == start), None)
