@@ -218,6 +218,41 @@ async def test_a_half_filled_walk_is_kept_as_a_draft_and_resumed(org: Org) -> No
     assert walk.id == draft.id and walk.state == SAVED
 
 
+async def test_saving_a_draft_discarded_elsewhere_keeps_what_was_typed_for_a_new_walk(
+    org: Org,
+) -> None:
+    """Mia has her draft open on one card and discards it from another (the "Draft saved"
+    card); Save on the first says the draft was discarded, shows what she typed on a fresh
+    HA27 and stores nothing until she saves that."""
+    me = Place.personal(MANAGER)
+    form = await open_form(org, place=me)
+    half = {**action_data(form, "walk.draft"), "tutors": choice(form, "tutors", "Tia")}
+    half |= {"course": "ESOL Entry 3", "walk_date": "2026-11-23"}
+    await org.teams.answer(MANAGER, "walk.draft", half, me)
+    [draft] = await org.walks()
+    resumed = await org.teams.answer(MANAGER, "walk.open", {"walk_id": draft.id}, me)
+    assert "Draft discarded" in str(
+        await org.teams.answer(MANAGER, "walk.discard", {"walk_id": draft.id}, me)
+    )
+    assert await org.walks() == []
+
+    typed = filled_walk(resumed, "Tia", course="ESOL Entry 3, Tue pm", focus="Pair work")
+    assert typed["walk_id"] == draft.id
+    answer = await org.teams.answer(MANAGER, "walk.save", typed, me)
+    assert "only the person who wrote" not in str(answer)
+    text = card_text(answer)
+    assert "draft was discarded" in text and "new learning walk" in text
+    assert await org.walks() == []  # nothing stored until she saves it
+    shown = {i["id"]: i.get("value") for i in card_inputs(answer)}
+    assert shown["course"] == "ESOL Entry 3, Tue pm" and shown["focus"] == "Pair work"
+    assert "walk_id" not in action_data(answer, "walk.save")
+
+    again = filled_walk(answer, "Tia", course="ESOL Entry 3, Tue pm", focus="Pair work")
+    assert "Learning walk saved" in card_text(await save_walk(org, again, me))
+    [walk] = await org.walks()
+    assert walk.state == SAVED and walk.focus == "Pair work" and walk.author_id == draft.author_id
+
+
 async def test_only_the_author_can_edit_and_an_edit_changes_the_same_walk(org: Org) -> None:
     me = Place.personal(MANAGER)
     form = await open_form(org, place=me)

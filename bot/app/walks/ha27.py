@@ -373,6 +373,7 @@ async def _form_view(
     walk: StoredWalk | None = None,
     clash: ClashWarning | None = None,
     channel: str | None = None,
+    note: str | None = None,
 ) -> WalkFormView:
     store = WalkStore(session)
     shown = {k: as_text(v) for k, v in (values or {}).items()}
@@ -383,7 +384,6 @@ async def _form_view(
         for d in (await store.drafts(org_id, person_id))[:2]:
             drafts.append(DraftLine(d.id, short_day(london(d.updated_at).date())))
     heading = "Learning walk (HA27)"
-    note = None
     if walk is not None and walk.state == SAVED:
         heading, note = "Edit learning walk", "Saving replaces the walk you saved before."
     elif walk is not None:
@@ -572,7 +572,7 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
     if form.walk_id is not None:
         row = await _editable(ctx, values)
         if row is None:
-            return Reply.text("Sorry, only the person who wrote this learning walk can change it.")
+            return await _draft_gone(ctx, form.walk_id, values, team)
     if form.use_date is not None and form.use_date > local_today(ctx):
         # Another date offered after a clash, still to come: keep the HA27 as a draft for then.
         return await save_draft(ctx, values)
@@ -659,6 +659,33 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
     heading = "Learning walk saved" if first_save else "Learning walk updated"
     summary = await summary_view(ctx.uow.session, ctx.actor, row, access, heading)
     return Reply.update(walk_summary_card(summary))
+
+
+DRAFT_GONE = (
+    "That draft was discarded (from another card or chat), so nothing is saved yet. What you "
+    "typed is below: press **Save** to keep it as a new learning walk."
+)
+
+
+async def _draft_gone(
+    ctx: HandlerContext, walk_id: int, values: dict[str, Any], team: Team
+) -> Reply:
+    """Save pressed on a walk that is not the asker's to change: someone else's walk, or their
+    own draft discarded meanwhile (its row is gone). For the latter, what they typed comes back
+    on a fresh HA27 (no walk id: Save makes a new walk); nothing is stored until they press it."""
+    if await walk_store(ctx).walk(ctx.turn.org_id, walk_id) is not None:
+        return Reply.text("Sorry, only the person who wrote this learning walk can change it.")
+    if not seen_only_by_asker(ctx):
+        # Redrawing the card here would show what was typed to the whole conversation.
+        return Reply.text(
+            "That draft was discarded, so nothing was saved. Say **walk** to me in our 1:1 "
+            "chat to log it as a new learning walk."
+        )
+    fresh = {k: v for k, v in values.items() if k not in ("walk_id", "use_date", "confirm_clash")}
+    view = await _form(ctx)(
+        team, values=fresh, channel=as_text(values.get("channel")) or None, note=DRAFT_GONE
+    )
+    return Reply.update(walk_form_card(view))
 
 
 async def _check_walk(
