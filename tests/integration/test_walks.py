@@ -439,6 +439,40 @@ async def test_a_plan_outside_its_term_comes_back_with_the_problem(org: Org) -> 
         assert await uow.session.scalar(select(func.count(StoredWalkPlan.id))) == 0
 
 
+async def test_a_plan_names_only_walkers_the_card_offers(org: Org) -> None:
+    """The walkers on the card are the planner, the team's managers and the quality team: an id
+    the card never offered (Tom, a tutor in Maths; a forged card) is refused, nothing stored."""
+    plan = only_card(await org.teams.say(MANAGER, "walk plan", MATHS, mention=True))
+    offered = choices(plan, "walkers")
+    assert "Tom Tutor" not in offered
+    tom = await org.person_id(TUTOR)
+    values = {
+        "team_pk": choice(plan, "team_pk", "Maths"),
+        "term": "2026/27-autumn",
+        "focus": "Questioning",
+        "window1_start": "2026-11-16",
+        "window1_end": "2026-11-27",
+        "walkers": f"{choice(plan, 'walkers', 'Mia')},{tom}",
+    }
+    answer = await org.teams.answer(MANAGER, "walk.plan.save", values, MATHS)
+    assert "Plan saved" not in card_text(answer)
+    assert "Choose walkers from the list" in card_text(answer)
+    assert "Tom Tutor" not in choices(answer, "walkers")  # not offered on the redrawn card either
+    async with org.db_session() as uow:
+        assert await uow.session.scalar(select(func.count(StoredWalkPlan.id))) == 0
+        assert await Schedule(uow.session).pending(ORG, "walks-end:") == []
+
+    values["walkers"] = ",".join(choice(plan, "walkers", n) for n in ("Mia", "Quinn"))
+    saved = await org.teams.answer(MANAGER, "walk.plan.save", values, MATHS)
+    assert "Plan saved" in card_text(saved)
+    async with org.db_session() as uow:
+        [stored] = (await uow.session.scalars(select(StoredWalkPlan))).all()
+    assert set(stored.walker_ids or ()) == {
+        await org.person_id(MANAGER),
+        await org.person_id(QUINN),
+    }
+
+
 # --- End of the window --------------------------------------------------------------------------
 
 
