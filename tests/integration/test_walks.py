@@ -150,6 +150,28 @@ async def test_an_incomplete_walk_comes_back_on_the_same_card_with_field_errors(
     assert await org.walks() == []
 
 
+async def test_minutes_only_from_the_list_the_card_offers(org: Org) -> None:
+    """The HA27's minutes are a fixed list (10 to 60); 35 or 240 from a forged or stale card
+    come back with a field error, nothing stored."""
+    form = await open_form(org, place=Place.personal(MANAGER))
+    assert "35" not in choices(form, "minutes").values()
+    for minutes in ("35", "240"):
+        values = filled_walk(form, "Tom", minutes=minutes)
+        again = await save_walk(org, values, Place.personal(MANAGER))
+        assert "Learning walk saved" not in card_text(again)
+        assert "Choose the minutes from the list" in card_text(again)
+        assert await org.walks() == []
+    draft = {**filled_walk(form, "Tom", minutes="35"), **action_data(form, "walk.draft")}
+    await org.teams.answer(MANAGER, "walk.draft", draft, Place.personal(MANAGER))
+    [kept] = await org.walks()
+    assert kept.state == DRAFT and kept.minutes is None  # a draft keeps only an offered value
+    values = filled_walk(form, "Tom", minutes="45") | {"walk_id": kept.id}
+    saved = await save_walk(org, values, Place.personal(MANAGER))
+    assert "Learning walk saved" in card_text(saved)
+    [walk] = await org.walks()
+    assert walk.minutes == 45 and walk.state == SAVED
+
+
 async def test_only_a_tutor_from_the_picker_can_be_the_tutor_visited(org: Org) -> None:
     """The picker offers tutors (the team's, then the tutor list): a forged id of someone else
     in the college, here Quinn of the quality team, is refused and nothing is saved."""

@@ -251,7 +251,7 @@ class LearningWalkForm(BaseModel):
     tutors: list[int]
     walk_date: Annotated[date, typed_day("Give the date of the walk")]
     course: Annotated[str, required("Give the course or session")] = Field(max_length=200)
-    minutes: Annotated[int, required("Choose how many minutes")] = Field(ge=5, le=240)
+    minutes: Annotated[int, required("Choose how many minutes")]
     focus: Annotated[str, required("Give the focus of the walk")] = Field(max_length=300)
     went_well: list[str] = Field(default_factory=list)
     went_well_note: str = Field(default="", max_length=2000, validate_default=True)
@@ -270,6 +270,14 @@ class LearningWalkForm(BaseModel):
         if not ids:
             raise ValueError("Choose at least one tutor")
         return ids
+
+    @field_validator("minutes")
+    @classmethod
+    def _minutes(cls, value: int) -> int:
+        # The card offers a fixed list: anything else came from a forged or stale card.
+        if value not in MINUTE_CHOICES:
+            raise ValueError("Choose the minutes from the list")
+        return value
 
     @field_validator("went_well", "even_better_if", mode="before")
     @classmethod
@@ -767,7 +775,8 @@ async def save_draft(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     row.set_tutors(p.id for p in known if p.id in tutors or p.id in already)
     row.walk_date = _day_or_none(values.get("walk_date"))
     row.course = as_text(values.get("course")).strip()[:200]
-    row.minutes = as_int(values.get("minutes"))
+    minutes = as_int(values.get("minutes"))
+    row.minutes = minutes if minutes in MINUTE_CHOICES else None
     row.focus = as_text(values.get("focus")).strip()[:300]
     row.went_well = _themes_or_empty(values.get("went_well"))
     row.went_well_note = as_text(values.get("went_well_note")).strip()[:2000]
