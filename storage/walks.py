@@ -407,9 +407,12 @@ class WalkStore(Repository):
         )
 
     async def on_day(self, org_id: str, tutor_id: int, day: date) -> list[str]:
-        """Walks (saved, or drafted for that date) that visit this tutor on this day."""
-        walks = await self._visiting(org_id, tutor_id, StoredWalk.walk_date == day)
-        return [f"a learning walk ({'saved' if w.state == SAVED else 'draft'})" for w in walks]
+        """Saved walks that visit this tutor on this day. A draft is nobody's record yet (its
+        author may still discard it), so it is never mentioned to anyone."""
+        walks = await self._visiting(
+            org_id, tutor_id, StoredWalk.walk_date == day, StoredWalk.state == SAVED
+        )
+        return ["a learning walk (saved)" for _ in walks]
 
     async def for_tutor(self, org_id: str, tutor_id: int, limit: int = 10) -> Sequence[StoredWalk]:
         return await self._visiting(

@@ -61,7 +61,8 @@ class LeftPlace(Event):
 
 @dataclass(frozen=True)
 class WalksOnDay(Question[list[str]]):
-    """Which learning walks are planned for this tutor on this day (descriptions)?"""
+    """Which saved learning walks visit this tutor on this day (descriptions)? Drafts are
+    nobody's record yet and are never counted."""
 
     tutor_id: int
     day: date

@@ -145,6 +145,12 @@ async def open_setup(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
     return Reply.show(setup_card(await setup_view(ctx)))
 
 
+ROLES_IN_PERSONAL = (
+    "Nothing saved: who holds which role is set in our 1:1 chat, where nobody else reads it. "
+    "Say **admin setup** to me there."
+)
+
+
 def _ids(value: object) -> list[int]:
     raw = value if isinstance(value, list) else str(value or "").split(",")
     return [int(v) for v in (str(x).strip() for x in raw) if v.isdigit()]
@@ -158,7 +164,12 @@ def _emails(value: object) -> tuple[list[str], list[str]]:
 @permitted(Permission.MANAGE_ROLES, NOT_ALLOWED)
 async def save_roles(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     """Give the roles picked (or typed as emails). Nothing is taken away here: a missing or
-    empty picker means "no change", as Teams leaves untouched inputs out of a submission."""
+    empty picker means "no change", as Teams leaves untouched inputs out of a submission.
+    Only in the 1:1 chat: a setup card posted in a channel before its channel version dropped
+    the pickers still has this button; pressed there, nothing is given and the card is redrawn
+    as a channel's (no picker of everyone TLC knows), pointing to the 1:1 chat."""
+    if ctx.turn.where.kind != "personal":
+        return await setup_reply(ctx, ROLES_IN_PERSONAL)
     directory, org, now = ctx.directory, ctx.turn.org_id, ctx.turn.now
     errors: dict[str, str] = {}
     plans: list[tuple[Role, list[Person]]] = []

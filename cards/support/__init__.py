@@ -13,6 +13,7 @@ from typing import Any
 
 from adaptive_cards_python import elements as E
 
+from bot.domain.words import plural
 from cards import base
 from cards.base import note_card as note_card  # re-exported: callers import it from here
 from cards.inputs import EMPTY, choice_field, text_field
@@ -333,7 +334,9 @@ def caseload_card(
         )
     if waiting:
         body.append(
-            base.text(f"{waiting} referral(s) waiting for an answer from you.", size="small")
+            base.text(
+                f"{plural(waiting, 'referral')} waiting for an answer from you.", size="small"
+            )
         )
     return base.card(body, fallback_text="People you support")
 

@@ -155,3 +155,28 @@ async def test_agreeing_an_otla_on_the_day_of_a_saved_walk_warns_about_the_walk(
     # Moving it to a clear day brings no note.
     moved = await c.propose(obs_id, "2026-11-24", "10:00", "11:00")
     assert "I've asked Tom Tutor to accept" in moved and "Note: a learning walk" not in moved
+
+
+async def test_a_draft_walk_on_the_day_is_nobodys_record_and_never_mentioned(
+    college: College,
+) -> None:
+    c = college
+    # Mia starts an HA27 for Tom's class today and keeps it as a draft: not a walk yet.
+    form = await c.open_walk_form()
+    drafted = await c.teams.answer(MANAGER, "walk.draft", filled_walk(form, "Tom"), MATHS)
+    assert "Draft saved" in card_text(drafted)
+    [draft] = await c.walks()
+    assert draft.state != SAVED and draft.walk_date == date(2026, 11, 23)
+
+    obs_id = await c.allocate_olive_to_tom()
+    c.teams.connector.clear()
+    proposed = await c.propose(obs_id, "2026-11-23", "14:00", "15:00")
+    assert "I've asked Tom Tutor to accept" in proposed and "learning walk" not in proposed
+    agreed = await c.press(TUTOR, "otla.accept", observation_id=obs_id)
+    assert "Date agreed" in agreed and "learning walk" not in agreed
+    await c.app[BOT_KEY].worker.tick(c.clock.now())
+    told = [card_text(card) for s in c.teams.connector.messages() for card in s.cards]
+    assert told and not [t for t in told if "learning walk" in t]
+    async with c.app[BOT_KEY].db.unit_of_work() as uow:
+        obs = await Observations(uow.session).for_tutor(TENANT, await c.person_id(TUTOR), "2026/27")
+        assert obs is not None and obs.starts_at is not None  # the date is agreed all the same

@@ -292,6 +292,35 @@ async def test_the_setup_card_in_a_channel_names_no_role_holders_and_has_no_peop
         assert org is not None and org.name == "Northfield"
 
 
+async def test_save_whos_who_pressed_on_an_old_setup_card_in_a_channel_is_refused(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """A setup card posted in a channel before its channel version dropped the people pickers
+    still has "Save who's who": pressed there, it gives nobody a role and points to the 1:1 chat
+    (its answer is the channel's card, with no picker of everyone TLC knows)."""
+    on_roster(teams, RITA, SAM)
+    await teams.install(ADMIN, MATHS)
+    known = await people(teams_app)
+    old_card = {"managers": str(known[RITA.email].id), "quality_emails": SAM.email}
+    response, _ = await teams.execute(ADMIN, "admin.setup.roles", old_card, MATHS)
+    assert teams.last_status == 200
+    answer = response["value"]
+    text = card_text(answer) if isinstance(answer, dict) else str(answer)
+    assert "Saved" not in text and "role given" not in text
+    assert "1:1 chat" in text and "admin setup" in text
+    if isinstance(answer, dict):
+        assert [i["id"] for i in inputs(answer, "Input.ChoiceSet")] == []
+        assert RITA.name not in text and SAM.name not in text
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        directory = Directory(uow.session)
+        holders = await directory.holder_ids(TENANT, Role.LINE_MANAGER, Role.QUALITY_COORDINATOR)
+        assert holders == frozenset()
+        assert await directory.person_by_email(TENANT, SAM.email) is not None  # (on the roster)
+    # The same press in the 1:1 chat gives the roles.
+    response, _ = await teams.execute(ADMIN, "admin.setup.roles", old_card)
+    assert "Saved: 2 roles given" in card_text(response["value"])
+
+
 async def test_only_admins_can_use_the_setup_buttons(
     teams: TeamsClient, teams_app: web.Application
 ) -> None:

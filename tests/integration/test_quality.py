@@ -218,7 +218,7 @@ async def test_the_quality_team_sees_every_theme_counted_from_the_stored_records
     picture, alt = image(card)
     assert picture.width == 360 and picture.format == "PNG"
     assert len(json.dumps(card)) < 80_000  # inside Teams' message size, picture included
-    assert "Digital skills and technology: 6 strength(s), 1 area(s) to develop" in alt
+    assert "Digital skills and technology: 6 strengths, 1 area to develop" in alt
     examples = [b for b in buttons(card) if b["verb"] in ("walk.view", "otla.report.open")]
     assert any(b["title"].startswith("Walk: Eve") for b in examples)
     assert "Records you may not open" not in text

@@ -345,7 +345,7 @@ async def test_ap_passes_tutor_asks_for_someone_else_then_waits(
     connector.clear()
     await tick(teams_app, clock)
     waiting = texts_to(connector, HAL)
-    assert "1 self-referral(s) are waiting: the APs with room" in waiting and "Tom" not in waiting
+    assert "1 self-referral is waiting: the APs with room" in waiting and "Tom" not in waiting
     assert "full" not in waiting
     assert cards_to(connector, BEN) == []  # the stale ask is not sent again
 
@@ -375,7 +375,7 @@ async def test_with_no_aps_a_referral_is_kept_queued_and_admins_told_without_con
     await tick(teams_app, clock)
     for told in (ADMIN, HAL):
         text = texts_to(connector, told)
-        assert "1 self-referral(s) are waiting: TLC has no advanced practitioners" in text
+        assert "1 self-referral is waiting: TLC has no advanced practitioners" in text
         assert "Tom" not in text and "behaviour" not in text.lower()
     assert cards_to(connector, AMY) == []
     # The tutor, asking again, hears the same honest reason.

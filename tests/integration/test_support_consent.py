@@ -93,12 +93,13 @@ async def test_no_ap_in_the_tutors_line_management_chain_is_asked(
     for ap in (MANAGER, OLLY, AMY, BEN):
         assert "would like support" not in texts_to(connector, ap), ap.name
     waiting = texts_to(connector, HAL)
-    assert "1 self-referral(s) are waiting" in waiting
+    assert "1 self-referral is waiting" in waiting
     assert "Tom" not in waiting and "Behaviour" not in waiting
 
     # A place comes free with Ben: he is asked; the conflicted APs still are not.
     connector.clear()
-    await teams.say(HAL, "support capacity ben@college.ac.uk 5")
+    [raised] = await teams.say(HAL, "support capacity ben@college.ac.uk 5")
+    assert "I've asked APs about 1 waiting request." in raised.text
     referral = await only_referral(teams_app)
     ben = await person(teams_app, BEN)
     assert referral.state == MATCHING and referral.practitioner_id == ben.id

@@ -150,6 +150,28 @@ async def test_an_incomplete_walk_comes_back_on_the_same_card_with_field_errors(
     assert await org.walks() == []
 
 
+async def test_minutes_only_from_the_list_the_card_offers(org: Org) -> None:
+    """The HA27's minutes are a fixed list (10 to 60); 35 or 240 from a forged or stale card
+    come back with a field error, nothing stored."""
+    form = await open_form(org, place=Place.personal(MANAGER))
+    assert "35" not in choices(form, "minutes").values()
+    for minutes in ("35", "240"):
+        values = filled_walk(form, "Tom", minutes=minutes)
+        again = await save_walk(org, values, Place.personal(MANAGER))
+        assert "Learning walk saved" not in card_text(again)
+        assert "Choose the minutes from the list" in card_text(again)
+        assert await org.walks() == []
+    draft = {**filled_walk(form, "Tom", minutes="35"), **action_data(form, "walk.draft")}
+    await org.teams.answer(MANAGER, "walk.draft", draft, Place.personal(MANAGER))
+    [kept] = await org.walks()
+    assert kept.state == DRAFT and kept.minutes is None  # a draft keeps only an offered value
+    values = filled_walk(form, "Tom", minutes="45") | {"walk_id": kept.id}
+    saved = await save_walk(org, values, Place.personal(MANAGER))
+    assert "Learning walk saved" in card_text(saved)
+    [walk] = await org.walks()
+    assert walk.minutes == 45 and walk.state == SAVED
+
+
 async def test_only_a_tutor_from_the_picker_can_be_the_tutor_visited(org: Org) -> None:
     """The picker offers tutors (the team's, then the tutor list): a forged id of someone else
     in the college, here Quinn of the quality team, is refused and nothing is saved."""
@@ -216,6 +238,41 @@ async def test_a_half_filled_walk_is_kept_as_a_draft_and_resumed(org: Org) -> No
     await save_walk(org, values, me)
     [walk] = await org.walks()
     assert walk.id == draft.id and walk.state == SAVED
+
+
+async def test_saving_a_draft_discarded_elsewhere_keeps_what_was_typed_for_a_new_walk(
+    org: Org,
+) -> None:
+    """Mia has her draft open on one card and discards it from another (the "Draft saved"
+    card); Save on the first says the draft was discarded, shows what she typed on a fresh
+    HA27 and stores nothing until she saves that."""
+    me = Place.personal(MANAGER)
+    form = await open_form(org, place=me)
+    half = {**action_data(form, "walk.draft"), "tutors": choice(form, "tutors", "Tia")}
+    half |= {"course": "ESOL Entry 3", "walk_date": "2026-11-23"}
+    await org.teams.answer(MANAGER, "walk.draft", half, me)
+    [draft] = await org.walks()
+    resumed = await org.teams.answer(MANAGER, "walk.open", {"walk_id": draft.id}, me)
+    assert "Draft discarded" in str(
+        await org.teams.answer(MANAGER, "walk.discard", {"walk_id": draft.id}, me)
+    )
+    assert await org.walks() == []
+
+    typed = filled_walk(resumed, "Tia", course="ESOL Entry 3, Tue pm", focus="Pair work")
+    assert typed["walk_id"] == draft.id
+    answer = await org.teams.answer(MANAGER, "walk.save", typed, me)
+    assert "only the person who wrote" not in str(answer)
+    text = card_text(answer)
+    assert "draft was discarded" in text and "new learning walk" in text
+    assert await org.walks() == []  # nothing stored until she saves it
+    shown = {i["id"]: i.get("value") for i in card_inputs(answer)}
+    assert shown["course"] == "ESOL Entry 3, Tue pm" and shown["focus"] == "Pair work"
+    assert "walk_id" not in action_data(answer, "walk.save")
+
+    again = filled_walk(answer, "Tia", course="ESOL Entry 3, Tue pm", focus="Pair work")
+    assert "Learning walk saved" in card_text(await save_walk(org, again, me))
+    [walk] = await org.walks()
+    assert walk.state == SAVED and walk.focus == "Pair work" and walk.author_id == draft.author_id
 
 
 async def test_only_the_author_can_edit_and_an_edit_changes_the_same_walk(org: Org) -> None:
@@ -404,6 +461,40 @@ async def test_a_plan_outside_its_term_comes_back_with_the_problem(org: Org) -> 
         assert await uow.session.scalar(select(func.count(StoredWalkPlan.id))) == 0
 
 
+async def test_a_plan_names_only_walkers_the_card_offers(org: Org) -> None:
+    """The walkers on the card are the planner, the team's managers and the quality team: an id
+    the card never offered (Tom, a tutor in Maths; a forged card) is refused, nothing stored."""
+    plan = only_card(await org.teams.say(MANAGER, "walk plan", MATHS, mention=True))
+    offered = choices(plan, "walkers")
+    assert "Tom Tutor" not in offered
+    tom = await org.person_id(TUTOR)
+    values = {
+        "team_pk": choice(plan, "team_pk", "Maths"),
+        "term": "2026/27-autumn",
+        "focus": "Questioning",
+        "window1_start": "2026-11-16",
+        "window1_end": "2026-11-27",
+        "walkers": f"{choice(plan, 'walkers', 'Mia')},{tom}",
+    }
+    answer = await org.teams.answer(MANAGER, "walk.plan.save", values, MATHS)
+    assert "Plan saved" not in card_text(answer)
+    assert "Choose walkers from the list" in card_text(answer)
+    assert "Tom Tutor" not in choices(answer, "walkers")  # not offered on the redrawn card either
+    async with org.db_session() as uow:
+        assert await uow.session.scalar(select(func.count(StoredWalkPlan.id))) == 0
+        assert await Schedule(uow.session).pending(ORG, "walks-end:") == []
+
+    values["walkers"] = ",".join(choice(plan, "walkers", n) for n in ("Mia", "Quinn"))
+    saved = await org.teams.answer(MANAGER, "walk.plan.save", values, MATHS)
+    assert "Plan saved" in card_text(saved)
+    async with org.db_session() as uow:
+        [stored] = (await uow.session.scalars(select(StoredWalkPlan))).all()
+    assert set(stored.walker_ids or ()) == {
+        await org.person_id(MANAGER),
+        await org.person_id(QUINN),
+    }
+
+
 # --- End of the window --------------------------------------------------------------------------
 
 
@@ -459,6 +550,36 @@ async def test_no_notice_when_every_walk_is_done(org: Org) -> None:
     async with org.db_session() as uow:
         items = await Schedule(uow.session).pending(ORG, "walks-end")
     assert items == []  # rendered to nothing: dropped, not left waiting
+
+
+async def test_a_manager_who_left_the_team_hears_nothing_at_the_end_of_its_window(
+    org: Org,
+) -> None:
+    """The end-of-window notice was scheduled for every manager of Maths when the plan was
+    saved; Leo, who managed the team then (not a line manager of its tutors), has since left it:
+    at send time he is no longer one of its walks' readers, so its outstanding names stay
+    with Mia and the quality team."""
+    org.connector.add_member(RosterMember(LEO.teams_id, LEO.name, LEO.aad, LEO.email))
+    await org.teams.say(LEO, "hello")
+    await org.teams.say(LEO, "hello", MATHS, mention=True)
+    await org.teams.say(ADMIN, f"admin grant {LEO.email} line_manager")
+    await make_plan(org)
+    leo = await org.person_id(LEO)
+    async with org.db_session() as uow:
+        pending = await Schedule(uow.session).pending(ORG, "walks-end:")
+    assert leo in {i.person_id for i in pending}  # scheduled for him while he managed Maths
+
+    await org.teams.members_removed(ADMIN, MATHS, [LEO])
+    assert org.teams.last_status in (200, 201)
+    org.connector.clear()
+    org.clock.set(datetime(2026, 11, 27, 16, 0, tzinfo=UTC))
+    await org.tick()
+    told = {s.conversation_id for s in walk_notices(org)}
+    assert Place.personal(LEO).conversation_id not in told
+    assert told == {Place.personal(MANAGER).conversation_id, Place.personal(QUINN).conversation_id}
+    async with org.db_session() as uow:
+        left = await Schedule(uow.session).pending(ORG, "walks-end:")
+    assert left == []  # his notice is dropped, not left waiting
 
 
 def walk_notices(org: Org) -> list[Sent]:

@@ -38,6 +38,8 @@ from bot.domain.support import (
     termly_offer_slot,
     topic_from_phrase,
 )
+from cards.support import caseload_card
+from tests.support.cards import card_text
 
 START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
@@ -374,3 +376,13 @@ def test_help_is_still_help() -> None:
     for said in ("help", "help me", "hello"):
         match = router.match(said)
         assert match.command is not None and match.command.word == "help"
+
+
+@pytest.mark.parametrize(
+    ("waiting", "said"),
+    [(1, "1 referral waiting for an answer"), (2, "2 referrals waiting for an answer")],
+)
+def test_the_caseload_card_counts_referrals_waiting_in_words(waiting: int, said: str) -> None:
+    # The app never passes a waiting count yet (programmes.py): no whole turn reaches this line.
+    text = card_text(caseload_card("Amy Advanced", [], 10, waiting=waiting))
+    assert said in text

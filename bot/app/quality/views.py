@@ -35,6 +35,7 @@ from bot.domain.quality import (
     with_cpd,
 )
 from bot.domain.terms import Term, term_for, terms_for
+from bot.domain.words import plural
 from cards.quality import (
     CompletionView,
     CpdMapView,
@@ -236,7 +237,9 @@ def chart_rows(picture: ThemesPicture) -> list[tuple[str, int, int]]:
 
 
 def themes_alt(rows: Sequence[tuple[str, int, int]]) -> str:
-    lines = "; ".join(f"{t}: {s} strength(s), {a} area(s) to develop" for t, s, a in rows)
+    lines = "; ".join(
+        f"{t}: {plural(s, 'strength')}, {plural(a, 'area')} to develop" for t, s, a in rows
+    )
     return f"Bar chart of the most frequent themes. {lines}." if rows else ""
 
 

@@ -63,6 +63,7 @@ from bot.domain import support as rules
 from bot.domain.access import Permission, Subject, can
 from bot.domain.support import ProgrammeKind, ProgrammeState, ReviewDecision, SessionKind
 from bot.domain.terms import current_or_next_term
+from bot.domain.words import plural
 from cards.base import Action, execute, said
 from cards.support import (
     ReportFormView,
@@ -239,6 +240,11 @@ async def render_consent_answer(ctx: NoticeContext) -> Message | None:
     return Message(card=referral_for_ap_card(view))
 
 
+def _waiting(count: int) -> str:
+    """'1 self-referral is waiting', '2 self-referrals are waiting'."""
+    return f"{plural(count, 'self-referral')} {'is' if count == 1 else 'are'} waiting"
+
+
 def _nobody() -> Person:
     return Person(name="A tutor")
 
@@ -257,7 +263,7 @@ async def render_waiting(ctx: NoticeContext) -> Message | None:
         return _note(
             "A request for support is waiting",
             [
-                f"{count} self-referral(s) are waiting: TLC has no advanced practitioners "
+                f"{_waiting(count)}: TLC has no advanced practitioners "
                 "(APs) yet, so nobody can be asked.",
                 "Give someone the AP role (**admin** → Set up TLC) and I'll ask them "
                 "straight away.",
@@ -276,7 +282,7 @@ async def render_waiting(ctx: NoticeContext) -> Message | None:
     return _note(
         "Someone is waiting for an AP",
         [
-            f"{count} self-referral(s) are waiting: {why}.",
+            f"{_waiting(count)}: {why}.",
             "Raise a capacity with **support capacity** or free a place, and I'll ask an "
             "AP straight away.",
         ],

@@ -53,6 +53,7 @@ from bot.domain import support as rules
 from bot.domain.access import Permission, Role
 from bot.domain.support import ProgrammeKind, ProgrammeState
 from bot.domain.terms import term_for
+from bot.domain.words import plural
 from cards.base import escape_markdown, execute
 from cards.support import (
     CaseloadCount,
@@ -622,7 +623,7 @@ async def set_capacity(ctx: HandlerContext, words: list[str]) -> Reply:
         ctx.turn.org_id, ctx.person.id, "support:capacity", "set", f"{who}={caps[who]}", now
     )
     asked = await rematch_waiting(ctx.uow.session, ctx.turn.org_id, now)
-    more = f" I've asked APs about {asked} waiting request(s)." if asked else ""
+    more = f" I've asked APs about {plural(asked, 'waiting request')}." if asked else ""
     label = "every AP" if who == "default" else escape_markdown(who)
     return Reply.text(f"Saved: capacity {caps[who]} for {label}.{more}")
 

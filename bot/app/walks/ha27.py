@@ -251,7 +251,7 @@ class LearningWalkForm(BaseModel):
     tutors: list[int]
     walk_date: Annotated[date, typed_day("Give the date of the walk")]
     course: Annotated[str, required("Give the course or session")] = Field(max_length=200)
-    minutes: Annotated[int, required("Choose how many minutes")] = Field(ge=5, le=240)
+    minutes: Annotated[int, required("Choose how many minutes")]
     focus: Annotated[str, required("Give the focus of the walk")] = Field(max_length=300)
     went_well: list[str] = Field(default_factory=list)
     went_well_note: str = Field(default="", max_length=2000, validate_default=True)
@@ -270,6 +270,14 @@ class LearningWalkForm(BaseModel):
         if not ids:
             raise ValueError("Choose at least one tutor")
         return ids
+
+    @field_validator("minutes")
+    @classmethod
+    def _minutes(cls, value: int) -> int:
+        # The card offers a fixed list: anything else came from a forged or stale card.
+        if value not in MINUTE_CHOICES:
+            raise ValueError("Choose the minutes from the list")
+        return value
 
     @field_validator("went_well", "even_better_if", mode="before")
     @classmethod
@@ -373,6 +381,7 @@ async def _form_view(
     walk: StoredWalk | None = None,
     clash: ClashWarning | None = None,
     channel: str | None = None,
+    note: str | None = None,
 ) -> WalkFormView:
     store = WalkStore(session)
     shown = {k: as_text(v) for k, v in (values or {}).items()}
@@ -383,7 +392,6 @@ async def _form_view(
         for d in (await store.drafts(org_id, person_id))[:2]:
             drafts.append(DraftLine(d.id, short_day(london(d.updated_at).date())))
     heading = "Learning walk (HA27)"
-    note = None
     if walk is not None and walk.state == SAVED:
         heading, note = "Edit learning walk", "Saving replaces the walk you saved before."
     elif walk is not None:
@@ -572,7 +580,7 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
     if form.walk_id is not None:
         row = await _editable(ctx, values)
         if row is None:
-            return Reply.text("Sorry, only the person who wrote this learning walk can change it.")
+            return await _draft_gone(ctx, form.walk_id, values, team)
     if form.use_date is not None and form.use_date > local_today(ctx):
         # Another date offered after a clash, still to come: keep the HA27 as a draft for then.
         return await save_draft(ctx, values)
@@ -661,6 +669,33 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
     return Reply.update(walk_summary_card(summary))
 
 
+DRAFT_GONE = (
+    "That draft was discarded (from another card or chat), so nothing is saved yet. What you "
+    "typed is below: press **Save** to keep it as a new learning walk."
+)
+
+
+async def _draft_gone(
+    ctx: HandlerContext, walk_id: int, values: dict[str, Any], team: Team
+) -> Reply:
+    """Save pressed on a walk that is not the asker's to change: someone else's walk, or their
+    own draft discarded meanwhile (its row is gone). For the latter, what they typed comes back
+    on a fresh HA27 (no walk id: Save makes a new walk); nothing is stored until they press it."""
+    if await walk_store(ctx).walk(ctx.turn.org_id, walk_id) is not None:
+        return Reply.text("Sorry, only the person who wrote this learning walk can change it.")
+    if not seen_only_by_asker(ctx):
+        # Redrawing the card here would show what was typed to the whole conversation.
+        return Reply.text(
+            "That draft was discarded, so nothing was saved. Say **walk** to me in our 1:1 "
+            "chat to log it as a new learning walk."
+        )
+    fresh = {k: v for k, v in values.items() if k not in ("walk_id", "use_date", "confirm_clash")}
+    view = await _form(ctx)(
+        team, values=fresh, channel=as_text(values.get("channel")) or None, note=DRAFT_GONE
+    )
+    return Reply.update(walk_form_card(view))
+
+
 async def _check_walk(
     ctx: HandlerContext, form: LearningWalkForm, day: date, row: StoredWalk | None
 ) -> tuple[dict[str, str], Sequence[Person], dict[int, frozenset[int]]]:
@@ -740,7 +775,8 @@ async def save_draft(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     row.set_tutors(p.id for p in known if p.id in tutors or p.id in already)
     row.walk_date = _day_or_none(values.get("walk_date"))
     row.course = as_text(values.get("course")).strip()[:200]
-    row.minutes = as_int(values.get("minutes"))
+    minutes = as_int(values.get("minutes"))
+    row.minutes = minutes if minutes in MINUTE_CHOICES else None
     row.focus = as_text(values.get("focus")).strip()[:300]
     row.went_well = _themes_or_empty(values.get("went_well"))
     row.went_well_note = as_text(values.get("went_well_note")).strip()[:2000]

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.context import HandlerContext
-from bot.app.form_fields import as_int, as_text, ids_or_empty, parse_ids, required, required_text
+from bot.app.form_fields import as_int, as_text, parse_ids, required, required_text
 from bot.app.notices import NoticeContext
 from bot.app.refusals import refusal
 from bot.app.turn import Message, Reply
@@ -38,6 +38,7 @@ from bot.domain.access import QUALITY_TEAM, Permission, Role, can
 from bot.domain.terms import Term, academic_year_of, current_or_next_term, term_for, terms_for
 from bot.domain.uploads import parse_day
 from bot.domain.walks import (
+    CHANNEL_READERS,
     PlanProblem,
     WalkPlan,
     WalkWindow,
@@ -188,22 +189,12 @@ async def _starting_values(ctx: HandlerContext, team_pk: int | None) -> dict[str
 async def _plan_view(
     ctx: HandlerContext, values: Mapping[str, Any], errors: Mapping[str, str]
 ) -> PlanFormView:
-    directory = Directory(ctx.uow.session)
     settings = await org_settings(ctx.uow.session, ctx.turn.org_id)
     today = local_today(ctx)
     terms = _term_choices(today, settings)
     shown = {k: as_text(v) for k, v in values.items()}
     shown.setdefault("term", current_or_next_term(today, settings).key)
-    me = await asker(ctx)
-    walkers: dict[int, Person] = {me.id: me}
-    team_pk = as_int(shown.get("team_pk"))
-    if team_pk is not None:  # the organisation's team's managers only: the id can be forged
-        for p in await directory.holders(ctx.turn.org_id, Role.LINE_MANAGER, team_pk=team_pk):
-            walkers.setdefault(p.id, p)
-    for p in await directory.holders(ctx.turn.org_id, *QUALITY_TEAM):
-        walkers.setdefault(p.id, p)
-    for p in await directory.people(ctx.turn.org_id, ids_or_empty(shown.get("walkers", ""))):
-        walkers.setdefault(p.id, p)
+    walkers = await _offered_walkers(ctx, as_int(shown.get("team_pk")), shown["term"])
     return PlanFormView(
         teams=[(t.name or "Team", str(t.id)) for t in await my_teams(ctx)],
         terms=[(t.label, t.key) for t in terms],
@@ -211,6 +202,27 @@ async def _plan_view(
         values=shown,
         errors=errors,
     )
+
+
+async def _offered_walkers(
+    ctx: HandlerContext, team_pk: int | None, term_key: str
+) -> dict[int, Person]:
+    """The walkers the plan card offers: the planner, the team's managers (the organisation's
+    team only: the id can be forged), the quality team, and whoever the team's plan for that
+    term already names (the card is opened with them). Only these may be saved as walkers."""
+    directory = Directory(ctx.uow.session)
+    me = await asker(ctx)
+    walkers: dict[int, Person] = {me.id: me}
+    if team_pk is not None:
+        for p in await directory.holders(ctx.turn.org_id, Role.LINE_MANAGER, team_pk=team_pk):
+            walkers.setdefault(p.id, p)
+    for p in await directory.holders(ctx.turn.org_id, *QUALITY_TEAM):
+        walkers.setdefault(p.id, p)
+    plan = await walk_store(ctx).plan(ctx.turn.org_id, team_pk, term_key) if team_pk else None
+    if plan is not None and plan.walker_ids:
+        for p in await directory.people(ctx.turn.org_id, list(plan.walker_ids)):
+            walkers.setdefault(p.id, p)
+    return walkers
 
 
 async def redisplay_plan(
@@ -238,7 +250,10 @@ async def save_plan(ctx: HandlerContext, form: WalkPlanForm) -> Reply:
         check_windows(windows, term)
     except PlanProblem as problem:
         return await redisplay_plan(ctx, values, {problem.field: str(problem)})
-    known = await Directory(ctx.uow.session).people(ctx.turn.org_id, form.walkers)
+    offered = await _offered_walkers(ctx, team.id, term.key)
+    if any(i not in offered for i in form.walkers):
+        return await redisplay_plan(ctx, values, {"walkers": "Choose walkers from the list"})
+    known = [offered[i] for i in dict.fromkeys(form.walkers)]
     plan = WalkPlan(
         term.key, form.focus, form.linked_to.strip(), tuple(windows), frozenset(p.id for p in known)
     )
@@ -409,12 +424,28 @@ async def _outstanding(
     )
 
 
+async def _reads_team_walks(session: AsyncSession, plan: StoredWalkPlan, person_id: int) -> bool:
+    """Is this person still one of the team's walk readers, as a walk's own access check
+    (`walk_access`) counts them: a channel reader (a manager or quality staff member in the
+    team) or a line manager of one of its tutors? Asked when the notice is sent, not only when
+    it was scheduled: someone who has since left the team hears nothing of it."""
+    directory = Directory(session)
+    org, team_pk = plan.org_id, plan.team_pk
+    if person_id in await directory.holder_ids(org, *CHANNEL_READERS, team_pk=team_pk):
+        return True
+    tutors = await directory.team_tutors(org, team_pk)
+    managers = await directory.line_manager_ids(tutors) if tutors else {}
+    return any(person_id in ids for ids in managers.values())
+
+
 async def render_window_end(ctx: NoticeContext) -> Message | None:
     """To a manager on a window's last day: whose walks are outstanding (None if nobody's)."""
     session = ctx.uow.session
     actor = await actor_for(session, ctx.item.person_id)
     plan = await session.get(StoredWalkPlan, as_int(ctx.payload.get("plan_id")) or 0)
     if actor is None or plan is None or not can(actor, Permission.VIEW_WALK_COMPLETION):
+        return None
+    if not await _reads_team_walks(session, plan, actor.person_id):
         return None
     start = str(ctx.payload.get("start"))
     window = next((w for w in plan.to_domain().windows if w.start.isoformat() == start), None)
