@@ -384,6 +384,19 @@ class SupportRecords(Records):
                 counts[ap_id] = counts.get(ap_id, 0) + int(n)
         return counts
 
+    async def asked_of(self, org_id: str, practitioner_id: int) -> int:
+        """How many referrals wait for this AP's answer (asked, not yet accepted or passed)."""
+        found = await self.session.scalar(
+            select(func.count())
+            .select_from(SupportReferral)
+            .where(
+                SupportReferral.org_id == org_id,
+                SupportReferral.practitioner_id == practitioner_id,
+                SupportReferral.state == MATCHING,
+            )
+        )
+        return int(found or 0)
+
     async def waiting(self, org_id: str) -> Sequence[SupportReferral]:
         return await self.rows(
             SupportReferral, order_by=SupportReferral.created_at, org_id=org_id, state=WAITING

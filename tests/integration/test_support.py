@@ -411,8 +411,12 @@ async def test_an_aps_caseload_buttons_are_the_tutors_names_and_the_detail_is_te
 ) -> None:
     """`programme` for an AP: each person supported is a line of text (name, kind, week) and a
     button with only their name, short enough for a phone 360 px wide (a whole "Tom Tutor:
-    Towards outstanding, Week 1 of 6" was cut off there); the button opens the programme."""
+    Towards outstanding, Week 1 of 6" was cut off there); the button opens the programme.
+    While Tom's request waits for her answer, the card says one is waiting."""
     ask = await ask_amy(teams, teams_app, clock)
+    sent = await teams.say(AMY, "programme")
+    [caseload] = [c for s in sent for c in s.cards if "people you support" in card_text(c)]
+    assert "1 referral waiting for an answer from you" in card_text(caseload)
     await teams.answer(
         AMY, "support.accept", {**button_data(ask, "support.accept"), "kind": "towards_outstanding"}
     )
@@ -431,6 +435,7 @@ async def test_an_aps_caseload_buttons_are_the_tutors_names_and_the_detail_is_te
     assert [b["title"] for b in opens] == [TUTOR.name]
     assert opens[0]["data"]["programme_id"] == programme.id
     assert "Tom Tutor**: Towards outstanding, Week" in card_text(caseload)
+    assert "waiting for an answer" not in card_text(caseload)
 
 
 async def test_a_capacity_for_someone_who_is_not_an_ap_is_refused_and_stores_nothing(

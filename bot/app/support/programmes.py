@@ -271,7 +271,8 @@ async def programme(ctx: HandlerContext) -> Reply:
         lines = await caseload_lines(ctx.directory, records, ctx.person.id, org, now)
         settings = (await ctx.directory.organisation(org, now)).settings
         capacity = rules.capacity_of(settings, ctx.person.email)
-        messages.append(Message(card=caseload_card(ctx.person.name, lines, capacity)))
+        asked = await records.asked_of(org, ctx.person.id)
+        messages.append(Message(card=caseload_card(ctx.person.name, lines, capacity, asked)))
     if ctx.actor.has(Role.HEAD_OF_TL):
         settings = (await ctx.directory.organisation(org, now)).settings
         for case in await records.under_review(org):
