@@ -320,6 +320,7 @@ async def erase_person(session: AsyncSession, person: Person) -> Erasure:
         await session.execute(delete(table).where(_pk(table).in_(list(ids))))
         deleted[table.name] = len(ids)
     anonymised = {name: len({i for i, _ in rows}) for name, rows in found.mentions.items()}
+    anonymised.update(await _forget_copies(session, person.org_id))
     email = person.email
     if email:
         n = await session.scalar(
@@ -348,6 +349,37 @@ async def erase_person(session: AsyncSession, person: Person) -> Erasure:
     person.last_seen_at = None
     await session.flush()
     return Erasure(deleted, anonymised)
+
+
+async def _forget_copies(session: AsyncSession, org_id: str) -> dict[str, int]:
+    """Forget the organisation's stored copies of what TLC said: retry replies and the bodies
+    of messages already sent. They name people and quote their records (an AP's stored answer
+    holds the tutor's name and session notes) but say neither whom they are about nor, for a
+    reply, who it went to (its key is a hash), so an erasure cannot pick out the person's: all
+    go, as the retention period would take them. A reply's row stays, emptied, so a late Teams
+    retry of a submission still runs nothing; a queued message is left to be sent."""
+    out: dict[str, int] = {}
+    replies = await session.execute(
+        update(ProcessedActivity)
+        .where(ProcessedActivity.org_id == org_id)
+        .values(response={"messages": []})
+        .execution_options(synchronize_session=False)
+    )
+    bodies = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.org_id == org_id,
+            OutboxMessage.state != QUEUED,
+            func.length(cast(OutboxMessage.message, Text)) > 2,
+        )
+        .values(message={})
+        .execution_options(synchronize_session=False)
+    )
+    if n := _count(replies):
+        out["processed_activities (stored replies, emptied)"] = n
+    if n := _count(bodies):
+        out["outbox_messages (sent copies, emptied)"] = n
+    return out
 
 
 # --- retention ---------------------------------------------------------------------------------

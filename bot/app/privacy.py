@@ -274,7 +274,8 @@ async def erase_card(ctx: HandlerContext, form: PersonForm) -> Reply:
             )
         )
     erasure = await erase(ctx.directory, found, ctx.person.id, ctx.services.clock.now())
-    return Reply.update(erased_card(str(form.email), erasure.deleted, erasure.anonymised))
+    # Named by number, not by the email typed: this answer is stored (a Teams retry of it).
+    return Reply.update(erased_card(f"Person {found.id}", erasure.deleted, erasure.anonymised))
 
 
 async def erase(directory: Directory, person: Person, actor_id: int | None, now: Any) -> Erasure:

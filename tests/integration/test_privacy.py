@@ -721,3 +721,37 @@ async def test_export_and_erase_over_the_schema(db: Database) -> None:
     assert await _count(db, SupportSession) == 0
     assert await _count(db, SupportProgrammeRecord) == 0
     assert await _count(db, Person, Person.name == ERASED_NAME) == 2
+
+
+async def _stored_copies(db: Database) -> str:
+    """Every stored copy of what TLC said (retry replies, message bodies), as one text."""
+    async with db.unit_of_work() as uow:
+        replies = list(await uow.session.scalars(select(ProcessedActivity.response)))
+        bodies = list(await uow.session.scalars(select(OutboxMessage.message)))
+    return json.dumps([replies, bodies], ensure_ascii=False)
+
+
+async def test_erasing_a_tutor_forgets_the_stored_copies_that_name_him_or_quote_his_notes(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
+) -> None:
+    """Amy's stored answers (the session she logged, the programme she opened) and the cards
+    sent to her hold Tom's name and his session notes; erasing Tom leaves none of them, nor
+    his email in the admin's stored answer. A Teams retry of Amy's submission runs nothing."""
+    programme_id = await _programme(teams, teams_app, clock)
+    opened = {"verb": "programme.open", "programme_id": programme_id}
+    assert "Noisy start" in card_text(
+        only_card(await teams.submit(AMY, opened, activity_id="submit-1"))
+    )
+    await tick(teams_app, clock)
+    before = await _stored_copies(sqlite_db)
+    assert "Tom Tutor" in before and "Noisy start" in before
+
+    await teams.answer(ADMIN, "admin.person.erase", {"email": TUTOR.email, "confirm": "true"})
+
+    after = await _stored_copies(sqlite_db)
+    for trace in ("Tom Tutor", TUTOR.email, "Noisy start", "seating plan"):
+        assert trace not in after, trace
+    # The rows stay, emptied: Teams sending Amy's submission again runs nothing and says nothing.
+    logged = len(await _access_rows(sqlite_db))
+    assert await teams.submit(AMY, opened, activity_id="submit-1") == []
+    assert len(await _access_rows(sqlite_db)) == logged
