@@ -148,6 +148,16 @@ _MENTION_NAMES = frozenset(
 )
 # Never exported to the admin who asks: the person reads it themselves (`privacy`).
 NOT_EXPORTED = frozenset({"access_log"})
+# Columns left out of an export, with why: a message's body is a copy of what TLC showed the
+# person, and it quotes other people's records (an AP's cards draw the tutor's request and
+# notes, each read already in that tutor's log); the row itself (when, what kind, what became
+# of it) is exported.
+WITHHELD = MappingProxyType(
+    {
+        ("outbox_messages", "message"): "not exported: a copy of what TLC sent, which can quote "
+        "other people's records"
+    }
+)
 # Kinds of confidential record, for the access rows an export writes.
 CONFIDENTIAL_KINDS = MappingProxyType(
     {
@@ -280,7 +290,12 @@ async def export_person(
     for name in sorted(found.own):
         if name in NOT_EXPORTED:
             continue
-        records[name] = await _rows(session, by_name[name], found.own[name])
+        rows = await _rows(session, by_name[name], found.own[name])
+        for (table, column), why in WITHHELD.items():
+            if table == name:
+                for row in rows:
+                    row[column] = why
+        records[name] = rows
     mentions = {
         name: [{"id": _plain(i), "as": column} for i, column in sorted(found.mentions[name])]
         for name in sorted(found.mentions)

@@ -755,3 +755,33 @@ async def test_erasing_a_tutor_forgets_the_stored_copies_that_name_him_or_quote_
     logged = len(await _access_rows(sqlite_db))
     assert await teams.submit(AMY, opened, activity_id="submit-1") == []
     assert len(await _access_rows(sqlite_db)) == logged
+
+
+async def test_exporting_an_ap_gives_no_tutors_notes_from_the_cards_sent_to_her(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
+) -> None:
+    """The cards sent to Amy drew Tom's request and his session notes (each read is in Tom's
+    access log, as Amy's). An admin exporting Amy gets what TLC holds about her: the messages
+    (when, what kind, what became of them) without their bodies, so Tom's records reach the
+    admin without a row in his log."""
+    await _programme(teams, teams_app, clock)
+    await tick(teams_app, clock)
+    amy, admin = await _people(sqlite_db, AMY, ADMIN)
+    async with sqlite_db.unit_of_work() as uow:
+        bodies = list(
+            await uow.session.scalars(
+                select(OutboxMessage.message).where(OutboxMessage.person_id == amy.id)
+            )
+        )
+    assert "Tom Tutor" in json.dumps(bodies)  # what was sent to her named him
+
+    _, sent = await teams.execute(ADMIN, "admin.person.export", {"email": AMY.email})
+    stem = f"tlc-data-person-{amy.id}-2026-11-23"
+    raw = await teams.accept_file(ADMIN, consent_for(sent, ".json"), f"{stem}.json")
+    data = json.loads(raw)
+    assert data["person"]["email"] == AMY.email
+    assert len(data["records"]["outbox_messages"]) == len(bodies)
+    assert "Tom Tutor" not in raw.decode() and "Noisy start" not in raw.decode()
+    assert "tom@college.ac.uk" not in raw.decode()
+    # Nothing of Tom's was disclosed, so his log has no row for the admin.
+    assert [r for r in await _access_rows(sqlite_db) if r.reader_id == admin.id] == []
