@@ -127,6 +127,7 @@ OWN: frozenset[tuple[str, str]] = frozenset(
         ("team_members", "person_id"),
         ("conversation_refs", "person_id"),
         ("notice_preferences", "person_id"),
+        ("quiet_hours", "person_id"),
         ("support_offer_preferences", "person_id"),
         ("pending_documents", "person_id"),
         ("scheduled_items", "person_id"),

@@ -785,3 +785,27 @@ async def test_exporting_an_ap_gives_no_tutors_notes_from_the_cards_sent_to_her(
     assert "tom@college.ac.uk" not in raw.decode()
     # Nothing of Tom's was disclosed, so his log has no row for the admin.
     assert [r for r in await _access_rows(sqlite_db) if r.reader_id == admin.id] == []
+
+
+async def test_a_persons_quiet_times_are_exported_and_erased_with_them(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
+) -> None:
+    """Quiet times are the person's own (when they will not be written to, which days they do
+    not work): the export gives them in full and erasure deletes them."""
+    from storage.preferences import QuietHours
+
+    await college(teams)
+    saved, _ = await teams.execute(
+        TUTOR, "settings.save", {"quiet_start": "10:00", "days_off": "3,4"}
+    )
+    assert "Your quiet times: not before 10:00" in card_text(saved["value"])
+    tom = await _person(sqlite_db, TUTOR.email)
+
+    _, sent = await teams.execute(ADMIN, "admin.person.export", {"email": TUTOR.email})
+    stem = f"tlc-data-person-{tom.id}-2026-11-23"
+    data = json.loads(await teams.accept_file(ADMIN, consent_for(sent, ".json"), f"{stem}.json"))
+    [quiet] = data["records"]["quiet_hours"]
+    assert (quiet["start"], quiet["days_off"]) == ("10:00", [3, 4])
+
+    await teams.answer(ADMIN, "admin.person.erase", {"email": TUTOR.email, "confirm": "true"})
+    assert await _count(sqlite_db, QuietHours, QuietHours.person_id == tom.id) == 0
