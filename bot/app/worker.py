@@ -612,12 +612,21 @@ class Worker:
 def _held_until(hours: SendingHours, quiet: QuietHours | None, now: datetime) -> datetime | None:
     """None if the message may go now; else when it may: the organisation's sending hours and,
     for a personal message, the person's own quiet times."""
-    if quiet is None:
-        return None if hours.allows(now) else hours.next_allowed(now)
-    mine = SendingHours.personal(quiet.start, quiet.end, quiet.days_off or [])
-    if hours.allows(now) and mine.allows(now):
+    if quiet is not None:
+        mine = SendingHours.personal(quiet.start, quiet.end, quiet.days_off or [])
+        if hours.allows(now) and mine.allows(now):
+            return None
+        both = next_allowed_both(hours, mine, now)
+        if hours.allows(both) and mine.allows(both):
+            return both
+        # No moment suits both (a tutor who works Saturdays only, a college that sends Monday to
+        # Friday; or every day off): their own times cannot hold a message for ever, so the
+        # organisation's hours alone decide.
+    if hours.allows(now):
         return None
-    return next_allowed_both(hours, mine, now)
+    later = hours.next_allowed(now)
+    # No open day in sight at all: send now rather than hold "until now" and spin.
+    return later if later > now else None
 
 
 async def run_worker(
