@@ -13,13 +13,23 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.app.notices import FailureContext, NoticeContext, NoticeKind
+from bot.app.turn import Message
 from bot.clock import FixedClock
 from storage.db import Database
 from storage.outbox import OutboxMessage
 from storage.preferences import Preferences
-from storage.reminders import QUEUED, SENT
+from storage.reminders import FAILED, PENDING, QUEUED, SENT
 from tests.support.loopback import LoopbackConnector
-from tests.support.reminders import ORG, item, loopback_worker, person_with_chat, schedule
+from tests.support.reminders import (
+    ORG,
+    channel,
+    item,
+    loopback_worker,
+    person_with_chat,
+    sample_kinds,
+    schedule,
+)
 
 pytestmark = pytest.mark.usefixtures("connector")
 
@@ -72,3 +82,42 @@ async def test_a_queued_message_for_someone_with_every_day_off_does_not_spin_the
     [row] = await outbox_rows(db)
     assert row.state == SENT
     assert (await item(db, "r:1")).state == SENT
+
+
+async def test_a_notice_that_cannot_be_drawn_fails_and_whoever_asked_is_told(
+    db: Database, connector: LoopbackConnector, clock: FixedClock
+) -> None:
+    tom = await person_with_chat(db, connector, "tom", clock)
+    ref = await channel(db, connector, clock)
+
+    async def broken(ctx: NoticeContext) -> Message:
+        raise RuntimeError("the template is broken")
+
+    async def tell_channel(ctx: FailureContext) -> None:
+        await ctx.schedule.put(
+            ORG, "told", "test.told", ctx.now, ctx.now, conversation_ref_id=ref,
+            payload={"what": f"not delivered: {ctx.reason}"},
+        )  # fmt: skip
+
+    async def told(ctx: NoticeContext) -> Message:
+        return Message(text=str(ctx.payload["what"]))
+
+    kinds = sample_kinds(
+        NoticeKind("test.doc", broken, asked_for=True, on_failure=tell_channel),
+        NoticeKind("test.told", told, asked_for=True, to_channel=True),
+    )
+    await schedule(db, clock, "doc:1", person_id=tom, kind="test.doc")
+    await schedule(db, clock, "r:1", person_id=tom)  # in the same batch: still goes
+    async with loopback_worker(db, clock, kinds) as (worker, _):
+        assert await worker.tick(clock.now()) == 1
+        failed = await item(db, "doc:1")
+        assert failed.state == FAILED and "the template is broken" in (failed.last_error or "")
+        # The person who asked for it hears that it will not come (as a 403 would tell them).
+        assert (await item(db, "told")).state in (PENDING, QUEUED, SENT)
+        await worker.tick(clock.now())
+    assert (await item(db, "r:1")).state == SENT
+    assert (await item(db, "told")).state == SENT
+    texts = [s.text for s in connector.messages()]
+    assert texts[0] == "r:1"
+    assert texts[1] == "not delivered: something went wrong on TLC's side while preparing it"
+    assert "template" not in texts[1]  # the exception stays in the logs and the admin view
