@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from functools import partial
 
 import pytest
+from aiohttp import web
 from sqlalchemy import select
 
+import bot.teams.web as web_module
 from bot.app.notices import FailureContext, NoticeContext, NoticeKind
 from bot.app.turn import Message
 from bot.clock import FixedClock
+from bot.teams.connector import Connector
+from bot.teams.web import BOT_KEY
 from storage.db import Database
 from storage.outbox import OutboxMessage
 from storage.preferences import Preferences
-from storage.reminders import FAILED, PENDING, QUEUED, SENT
+from storage.reminders import FAILED, PENDING, QUEUED, SENT, ScheduledItem
+from tests.conftest import TUTOR
 from tests.support.loopback import LoopbackConnector
 from tests.support.reminders import (
     ORG,
@@ -30,6 +36,7 @@ from tests.support.reminders import (
     sample_kinds,
     schedule,
 )
+from tests.support.teams import Place, TeamsClient
 
 pytestmark = pytest.mark.usefixtures("connector")
 
@@ -121,3 +128,36 @@ async def test_a_notice_that_cannot_be_drawn_fails_and_whoever_asked_is_told(
     assert texts[0] == "r:1"
     assert texts[1] == "not delivered: something went wrong on TLC's side while preparing it"
     assert "template" not in texts[1]  # the exception stays in the logs and the admin view
+
+
+# --- A turn's own reply when Teams does not answer in time -------------------------------------
+
+
+@pytest.fixture
+def slow_teams(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bot gives up on a Teams request after half a second (15 s in production)."""
+    monkeypatch.setattr(web_module, "Connector", partial(Connector, timeout=0.5))
+
+
+async def test_a_reply_teams_does_not_answer_in_time_goes_to_the_outbox(
+    slow_teams: None, teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    bot = teams_app[BOT_KEY]
+    bot.turn_budget = 0.6  # no time left for another try once the request has timed out
+    await teams.say(TUTOR, "hello")
+    personal = Place.personal(TUTOR).conversation_id
+    teams.connector.hang_at = len(teams.connector.messages()) + 1
+    try:
+        await teams.say(TUTOR, "help")
+        # Before: TimeoutError is not a ClientError, so the turn failed (502) and the reply
+        # was dropped.
+        assert teams.last_status in (200, 201)
+    finally:
+        teams.connector.release.set()
+    async with bot.db.unit_of_work() as uow:
+        kind = ScheduledItem.kind == "turn.reply"
+        items = (await uow.session.scalars(select(ScheduledItem).where(kind))).all()
+    assert items and {i.state for i in items} == {PENDING}
+    teams.connector.clear()
+    assert await bot.worker.tick(clock.now()) == len(items)
+    assert {s.conversation_id for s in teams.connector.messages()} == {personal}
