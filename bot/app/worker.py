@@ -54,6 +54,7 @@ from storage.reminders import (
 log = logging.getLogger(__name__)
 REARM_GAP = timedelta(minutes=10)
 PURGE_EVERY = timedelta(hours=1)
+DRAW_FAILED = "something went wrong on TLC's side while preparing it"
 
 
 class Undeliverable(Exception):
@@ -361,6 +362,9 @@ class Worker:
             item = await uow.session.get(ScheduledItem, item_id)
             if item is not None and item.state == PENDING:
                 item.state, item.last_error, item.updated_at = FAILED, problem[:500], now
+                # Whoever asked for it hears it will not come, as after a 403 (documents); in
+                # plain words: the exception is for the logs and the admin view, not a channel.
+                await self._tell_failure(uow, item, DRAW_FAILED, now)
                 await uow.commit()
 
     async def _move_items(
@@ -573,16 +577,20 @@ class Worker:
         self, uow: UnitOfWork, row: OutboxMessage, reason: str, now: datetime
     ) -> None:
         """Let the kind of message act on its failure (tell whoever asked for it)."""
-        kind = self.kinds.get(row.kind)
-        if kind is None or kind.on_failure is None:
-            return
         item = await uow.session.get(ScheduledItem, row.item_id)
-        if item is None:
+        if item is not None:
+            await self._tell_failure(uow, item, reason, now)
+
+    async def _tell_failure(
+        self, uow: UnitOfWork, item: ScheduledItem, reason: str, now: datetime
+    ) -> None:
+        kind = self.kinds.get(item.kind)
+        if kind is None or kind.on_failure is None:
             return
         try:
             await kind.on_failure(FailureContext(uow, item, reason, now))
         except Exception:
-            log.exception("acting on the failure of outbox message %s failed", row.id)
+            log.exception("acting on the failure of scheduled item %s failed", item.id)
 
     async def _later(
         self,
@@ -612,12 +620,21 @@ class Worker:
 def _held_until(hours: SendingHours, quiet: QuietHours | None, now: datetime) -> datetime | None:
     """None if the message may go now; else when it may: the organisation's sending hours and,
     for a personal message, the person's own quiet times."""
-    if quiet is None:
-        return None if hours.allows(now) else hours.next_allowed(now)
-    mine = SendingHours.personal(quiet.start, quiet.end, quiet.days_off or [])
-    if hours.allows(now) and mine.allows(now):
+    if quiet is not None:
+        mine = SendingHours.personal(quiet.start, quiet.end, quiet.days_off or [])
+        if hours.allows(now) and mine.allows(now):
+            return None
+        both = next_allowed_both(hours, mine, now)
+        if hours.allows(both) and mine.allows(both):
+            return both
+        # No moment suits both (a tutor who works Saturdays only, a college that sends Monday to
+        # Friday; or every day off): their own times cannot hold a message for ever, so the
+        # organisation's hours alone decide.
+    if hours.allows(now):
         return None
-    return next_allowed_both(hours, mine, now)
+    later = hours.next_allowed(now)
+    # No open day in sight at all: send now rather than hold "until now" and spin.
+    return later if later > now else None
 
 
 async def run_worker(

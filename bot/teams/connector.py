@@ -202,7 +202,9 @@ async def retrying[T](
             if deadline is not None and monotonic() + wait > deadline:
                 raise
             await asyncio.sleep(wait)
-        except aiohttp.ClientError:
+        except (aiohttp.ClientError, TimeoutError):
+            # A timeout (aiohttp's total timeout raises TimeoutError, not a ClientError) is the
+            # network failing like any other: Teams may or may not have it; try again.
             wait = 0.2 * 2**attempt
             if attempt == attempts - 1 or (deadline is not None and monotonic() + wait > deadline):
                 raise

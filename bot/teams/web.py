@@ -157,8 +157,9 @@ class Bot:
             await self.dispatcher.on_members_removed(self._turn(body), removed)
 
     async def _send_all(self, body: dict[str, Any], reply: Reply) -> None:
-        """Send a turn's replies. Teams asking to slow down (429 and Retry-After, 412, 5xx) is
-        waited out within the turn's time budget; past it, the rest go to the outbox."""
+        """Send a turn's replies. Teams asking to slow down (429 and Retry-After, 412, 5xx), or
+        not answering (network errors, timeouts), is waited out within the turn's time budget;
+        past it, the rest go to the outbox."""
         service_url = body["serviceUrl"]
         conversation = body["conversation"]["id"]
         reply_to = body.get("id") if body["type"] == "message" else None
@@ -170,7 +171,7 @@ class Bot:
                     partial(self._post, service_url, conversation, reply_to, activity),
                     deadline=deadline,
                 )
-            except (ConnectorError, aiohttp.ClientError) as exc:
+            except (ConnectorError, aiohttp.ClientError, TimeoutError) as exc:
                 if isinstance(exc, ConnectorError) and exc.permanent:
                     raise
                 turn = self._turn(body)

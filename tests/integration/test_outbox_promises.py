@@ -1,0 +1,163 @@
+"""Nothing lost (SPEC principle 3) at the edges of the worker: people's own quiet times that
+never meet the organisation's hours, renderers that fail, and what Teams and the network answer.
+
+The worker runs over the loopback connector; assertions are on the stored scheduled items and
+outbox rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from functools import partial
+
+import pytest
+from aiohttp import web
+from sqlalchemy import select
+
+import bot.teams.web as web_module
+from bot.app.notices import FailureContext, NoticeContext, NoticeKind
+from bot.app.turn import Message
+from bot.clock import FixedClock
+from bot.teams.connector import Connector
+from bot.teams.web import BOT_KEY
+from storage.db import Database
+from storage.outbox import OutboxMessage
+from storage.preferences import Preferences
+from storage.reminders import FAILED, PENDING, QUEUED, SENT, ScheduledItem
+from tests.conftest import TUTOR
+from tests.support.loopback import LoopbackConnector
+from tests.support.reminders import (
+    ORG,
+    channel,
+    item,
+    loopback_worker,
+    person_with_chat,
+    sample_kinds,
+    schedule,
+)
+from tests.support.teams import Place, TeamsClient
+
+pytestmark = pytest.mark.usefixtures("connector")
+
+
+async def outbox_rows(db: Database) -> list[OutboxMessage]:
+    async with db.unit_of_work() as uow:
+        return list(await uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+async def days_off(db: Database, clock: FixedClock, person_id: int, days: list[int]) -> None:
+    async with db.unit_of_work() as uow:
+        await Preferences(uow.session).set_quiet(ORG, person_id, None, None, days, clock.now())
+        await uow.commit()
+
+
+@pytest.mark.parametrize(
+    "off",
+    [[0, 1, 2, 3, 4], [0, 1, 2, 3, 4, 5, 6]],
+    ids=["works-weekends-only", "every-day-off"],
+)
+async def test_quiet_times_that_never_meet_the_sending_hours_do_not_hold_a_deadline_for_ever(
+    db: Database, connector: LoopbackConnector, clock: FixedClock, off: list[int]
+) -> None:
+    # A tutor who works Saturdays only (or ticked every day): the college sends Monday to Friday,
+    # so no moment suits both. A deadline must still arrive, in the college's hours.
+    tom = await person_with_chat(db, connector, "tom", clock)
+    await days_off(db, clock, tom, off)
+    await schedule(db, clock, "r:1", person_id=tom)  # Monday 10:00, within the college's hours
+    async with loopback_worker(db, clock) as (worker, _):
+        assert await worker.tick(clock.now()) == 1
+    stored = await item(db, "r:1")
+    assert stored.state == SENT
+    assert [s.text for s in connector.messages()] == ["r:1"]
+
+
+async def test_a_queued_message_for_someone_with_every_day_off_does_not_spin_the_tick(
+    db: Database, connector: LoopbackConnector, clock: FixedClock
+) -> None:
+    tom = await person_with_chat(db, connector, "tom", clock)
+    await schedule(db, clock, "r:1", person_id=tom)
+    connector.answer("a:personal-29:tom", 503)
+    async with loopback_worker(db, clock) as (worker, _):
+        assert await worker.tick(clock.now()) == 0  # in the outbox, waiting for a retry
+        [row] = await outbox_rows(db)
+        assert row.state == QUEUED
+        await days_off(db, clock, tom, list(range(7)))
+        clock.advance(timedelta(minutes=5))
+        # Before: the sender held it "until" now, claimed it again at once, for ever.
+        assert await asyncio.wait_for(worker.tick(clock.now()), 10) == 1
+    [row] = await outbox_rows(db)
+    assert row.state == SENT
+    assert (await item(db, "r:1")).state == SENT
+
+
+async def test_a_notice_that_cannot_be_drawn_fails_and_whoever_asked_is_told(
+    db: Database, connector: LoopbackConnector, clock: FixedClock
+) -> None:
+    tom = await person_with_chat(db, connector, "tom", clock)
+    ref = await channel(db, connector, clock)
+
+    async def broken(ctx: NoticeContext) -> Message:
+        raise RuntimeError("the template is broken")
+
+    async def tell_channel(ctx: FailureContext) -> None:
+        await ctx.schedule.put(
+            ORG, "told", "test.told", ctx.now, ctx.now, conversation_ref_id=ref,
+            payload={"what": f"not delivered: {ctx.reason}"},
+        )  # fmt: skip
+
+    async def told(ctx: NoticeContext) -> Message:
+        return Message(text=str(ctx.payload["what"]))
+
+    kinds = sample_kinds(
+        NoticeKind("test.doc", broken, asked_for=True, on_failure=tell_channel),
+        NoticeKind("test.told", told, asked_for=True, to_channel=True),
+    )
+    await schedule(db, clock, "doc:1", person_id=tom, kind="test.doc")
+    await schedule(db, clock, "r:1", person_id=tom)  # in the same batch: still goes
+    async with loopback_worker(db, clock, kinds) as (worker, _):
+        assert await worker.tick(clock.now()) == 1
+        failed = await item(db, "doc:1")
+        assert failed.state == FAILED and "the template is broken" in (failed.last_error or "")
+        # The person who asked for it hears that it will not come (as a 403 would tell them).
+        assert (await item(db, "told")).state in (PENDING, QUEUED, SENT)
+        await worker.tick(clock.now())
+    assert (await item(db, "r:1")).state == SENT
+    assert (await item(db, "told")).state == SENT
+    texts = [s.text for s in connector.messages()]
+    assert texts[0] == "r:1"
+    assert texts[1] == "not delivered: something went wrong on TLC's side while preparing it"
+    assert "template" not in texts[1]  # the exception stays in the logs and the admin view
+
+
+# --- A turn's own reply when Teams does not answer in time -------------------------------------
+
+
+@pytest.fixture
+def slow_teams(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bot gives up on a Teams request after half a second (15 s in production)."""
+    monkeypatch.setattr(web_module, "Connector", partial(Connector, timeout=0.5))
+
+
+async def test_a_reply_teams_does_not_answer_in_time_goes_to_the_outbox(
+    slow_teams: None, teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    bot = teams_app[BOT_KEY]
+    bot.turn_budget = 0.6  # no time left for another try once the request has timed out
+    await teams.say(TUTOR, "hello")
+    personal = Place.personal(TUTOR).conversation_id
+    teams.connector.hang_at = len(teams.connector.messages()) + 1
+    try:
+        await teams.say(TUTOR, "help")
+        # Before: TimeoutError is not a ClientError, so the turn failed (502) and the reply
+        # was dropped.
+        assert teams.last_status in (200, 201)
+    finally:
+        teams.connector.release.set()
+    async with bot.db.unit_of_work() as uow:
+        kind = ScheduledItem.kind == "turn.reply"
+        items = (await uow.session.scalars(select(ScheduledItem).where(kind))).all()
+    assert items and {i.state for i in items} == {PENDING}
+    teams.connector.clear()
+    assert await bot.worker.tick(clock.now()) == len(items)
+    assert {s.conversation_id for s in teams.connector.messages()} == {personal}
