@@ -139,8 +139,6 @@ class OutboxQueue:
             async with self.db.unit_of_work() as uow:
                 # The row (locked) and, in the same round trip, its conversation: the one it
                 # names, or the person's latest 1:1 chat.
-                # The row (locked) and, in the same round trip, its conversation: the one it
-                # names, or the person's latest 1:1 chat.
                 personal = (
                     select(ConversationRef.id)
                     .where(

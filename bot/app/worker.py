@@ -53,6 +53,9 @@ from storage.reminders import (
 
 log = logging.getLogger(__name__)
 REARM_GAP = timedelta(minutes=10)
+# How long a message waits whose outcome could not be recorded (it may have gone: Teams may
+# then get it twice, as after a kill between the send and the commit).
+SET_ASIDE = timedelta(minutes=5)
 PURGE_EVERY = timedelta(hours=1)
 DRAW_FAILED = "something went wrong on TLC's side while preparing it"
 
@@ -446,10 +449,35 @@ class Worker:
         return sent
 
     async def _send_next(self, tick_now: datetime) -> int | None:
-        async with self.queue.claim(self._now(tick_now)) as claim:
-            if claim is None:
-                return None
-            return await self._deliver(claim, self._now(tick_now))
+        claimed: int | None = None
+        try:
+            async with self.queue.claim(self._now(tick_now)) as claim:
+                if claim is None:
+                    return None
+                claimed = claim.message_id
+                return await self._deliver(claim, self._now(tick_now))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            if claimed is None:
+                raise  # no message claimed (the database is away): the tick fails, as before
+            # Recording what happened failed (a commit, an on_failure's database error). Left
+            # as it is, the message would be claimed again at once and fail again, and the
+            # error would end the tick for every other message too: it waits instead.
+            log.exception("recording outbox message %s failed; it waits", claimed)
+            await self._set_aside(claimed, self._now(tick_now))
+            return 0
+
+    async def _set_aside(self, message_id: int, now: datetime) -> None:
+        """Hold a queued message `SET_ASIDE` before it is tried again, and say why (the admin's
+        `undelivered` view shows it). If even that fails, the tick fails as it did."""
+        async with self.db.unit_of_work() as uow:
+            row = await uow.session.get(OutboxMessage, message_id)
+            if row is not None and row.state == QUEUED:
+                row.not_before, row.updated_at = now + SET_ASIDE, now
+                row.last_error = "TLC could not record what happened to it; it is tried again"
+                await uow.commit()
+        self.stats["set_aside"] += 1
 
     async def _deliver(self, claim: Claim, now: datetime) -> int:
         session = claim.uow.session

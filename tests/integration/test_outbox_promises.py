@@ -161,3 +161,39 @@ async def test_a_reply_teams_does_not_answer_in_time_goes_to_the_outbox(
     teams.connector.clear()
     assert await bot.worker.tick(clock.now()) == len(items)
     assert {s.conversation_id for s in teams.connector.messages()} == {personal}
+
+
+async def test_a_message_whose_outcome_cannot_be_recorded_waits_and_the_tick_goes_on(
+    db: Database, connector: LoopbackConnector, clock: FixedClock
+) -> None:
+    """Teams refuses Tom's message, and recording that fails (its commit, or an on_failure's
+    database error): the tick does not end there, Amy's message still goes, and Tom's waits a
+    while instead of being claimed again at once, the reason stored for the admin's
+    `undelivered` view. Tried again once the wait is over, it goes (Teams answered 403 once)."""
+    tom = await person_with_chat(db, connector, "tom", clock)
+    amy = await person_with_chat(db, connector, "amy", clock)
+    await schedule(db, clock, "r:1", person_id=tom)
+    await schedule(db, clock, "r:2", person_id=amy)
+    connector.answer("a:personal-29:tom", 403)
+    async with loopback_worker(db, clock) as (worker, _):
+        record = worker._failed
+        unrecorded: list[int] = []
+
+        async def failing_to_record(claim, row, *args):  # type: ignore[no-untyped-def]
+            if not unrecorded:
+                unrecorded.append(row.id)
+                raise RuntimeError("the commit failed")
+            await record(claim, row, *args)
+
+        worker._failed = failing_to_record  # type: ignore[method-assign]
+        assert await asyncio.wait_for(worker.tick(clock.now()), 10) == 1
+        rows = {r.id: r for r in await outbox_rows(db)}
+        waiting = rows[unrecorded[0]]
+        assert waiting.state == QUEUED and waiting.not_before > clock.now()
+        assert "could not record" in (waiting.last_error or "")
+        assert [r.state for i, r in rows.items() if i != unrecorded[0]] == [SENT]
+        assert worker.stats["set_aside"] == 1
+        assert await worker.tick(clock.now()) == 0  # still waiting
+        clock.advance(timedelta(minutes=6))
+        assert await worker.tick(clock.now()) == 1
+    assert (await item(db, "r:1")).state == (await item(db, "r:2")).state == SENT
