@@ -77,7 +77,9 @@ class Outcome(StrEnum):
     FAILED = "failed"  # this message can never be delivered as it is
 
 
-RETRIED_STATUSES = frozenset({412, 429, 500, 502, 503, 504})
+# 401 and 408 too: a token that lapsed early, a request Teams timed out; neither is about the
+# message, and failing it at once would fail a whole fan-out in one tick.
+RETRIED_STATUSES = frozenset({401, 408, 412, 429, 500, 502, 503, 504})
 BLOCKING_STATUSES = frozenset({403, 404})
 
 

@@ -197,3 +197,21 @@ async def test_a_message_whose_outcome_cannot_be_recorded_waits_and_the_tick_goe
         clock.advance(timedelta(minutes=6))
         assert await worker.tick(clock.now()) == 1
     assert (await item(db, "r:1")).state == (await item(db, "r:2")).state == SENT
+
+
+@pytest.mark.parametrize("status", [401, 408])
+async def test_a_lapsed_token_or_a_timed_out_request_is_tried_again(
+    db: Database, connector: LoopbackConnector, clock: FixedClock, status: int
+) -> None:
+    """401 (a token that lapsed early) and 408 (Teams timed the request out) are not about the
+    message: it waits and goes, rather than failing on its first try."""
+    tom = await person_with_chat(db, connector, "tom", clock)
+    await schedule(db, clock, "r:1", person_id=tom)
+    connector.answer("a:personal-29:tom", status)
+    async with loopback_worker(db, clock) as (worker, _):
+        assert await worker.tick(clock.now()) == 0
+        [row] = await outbox_rows(db)
+        assert row.state == QUEUED and row.last_status == status
+        clock.advance(timedelta(minutes=5))
+        assert await worker.tick(clock.now()) == 1
+    assert (await item(db, "r:1")).state == SENT

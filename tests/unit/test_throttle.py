@@ -100,6 +100,8 @@ def test_the_rate_never_exceeds_teams_limit() -> None:
     [
         (429, Outcome.RETRY),
         (412, Outcome.RETRY),
+        (401, Outcome.RETRY),
+        (408, Outcome.RETRY),
         (502, Outcome.RETRY),
         (503, Outcome.RETRY),
         (504, Outcome.RETRY),
