@@ -360,7 +360,9 @@ class Worker:
                 return
             except Exception as exc:
                 log.exception("scheduled item %s could not be drawn", item_id)
-                problem = f"the message could not be drawn: {type(exc).__name__}: {exc}"
+                # The exception's type, not its message: that may quote the record being drawn
+                # and the admin's `undelivered` view shows it (as the logs withhold it).
+                problem = f"the message could not be drawn: {type(exc).__name__}"
         async with self.db.unit_of_work() as uow:
             item = await uow.session.get(ScheduledItem, item_id)
             if item is not None and item.state == PENDING:

@@ -399,7 +399,8 @@ async def test_render_decides_at_send_time(
         assert await worker.tick(clock.now()) == 2
         assert (await item(db, "gone")).state == CANCELLED
         broken = await item(db, "broken")
-        assert broken.state == FAILED and "no date" in (broken.last_error or "")
+        assert broken.state == FAILED
+        assert broken.last_error == "the message could not be drawn: RuntimeError"
         weekly = await item(db, "weekly")
         assert weekly.state == PENDING and weekly.due_at == clock.now() + timedelta(days=7)
         clock.advance(timedelta(days=7))
