@@ -18,6 +18,7 @@ from bot.app.form_fields import SaidYes, chosen, teaching_style
 from bot.app.router import PERSONAL, CardAction, Command, private_only
 from bot.app.support import programmes
 from bot.app.support.matching import (
+    Proposal,
     ask_next_practitioner,
     in_conflict,
     practitioners,
@@ -262,7 +263,10 @@ async def refer(ctx: HandlerContext, form: ReferralForm) -> Reply:
 
 async def _proposed(ctx: HandlerContext, referral: SupportReferral, now: datetime) -> ReferralSaved:
     """Ask the next AP, and what the tutor is told of it (the APs are read once for both)."""
-    proposal = await propose(ctx.uow.session, referral, now)
+    return _saved(referral, await propose(ctx.uow.session, referral, now))
+
+
+def _saved(referral: SupportReferral, proposal: Proposal) -> ReferralSaved:
     return ReferralSaved(
         referral.id,
         referral_summary(referral),
@@ -286,13 +290,27 @@ async def someone_else(ctx: HandlerContext, form: ReferralRef, referral: Support
     now = ctx.services.clock.now()
     if referral.state == WITHDRAWN:
         return Reply.text("That request was withdrawn. Say **support** to ask again.")
-    referral.proposed_kind = None
-    if referral.practitioner_id is not None:
-        referral.passed_ids = [*referral.passed_ids, referral.practitioner_id]
     programme = await SupportRecords(ctx.uow.session).programme_for_referral(referral.id)
-    if programme is not None:
-        programme.practitioner_id = None  # the old AP no longer sees it
-    return Reply.update(referral_saved_card(await _proposed(ctx, referral, now)))
+    proposal = await _pass_on(ctx.uow.session, referral, programme, referral.practitioner_id, now)
+    return Reply.update(referral_saved_card(_saved(referral, proposal)))
+
+
+async def _pass_on(
+    session: AsyncSession,
+    referral: SupportReferral,
+    programme: SupportProgrammeRecord | None,
+    ap_id: int | None,
+    now: datetime,
+) -> Proposal:
+    """The tutor goes to another AP: `ap_id` is passed over from now on, a programme already
+    running loses its AP (who no longer sees it) and carries on with the next to accept."""
+    referral.proposed_kind = None
+    if ap_id is not None:
+        referral.passed_ids = [*referral.passed_ids, ap_id]
+    if programme is not None and programme.practitioner_id is not None:
+        programme.practitioner_id = None
+        programme.updated_at = now
+    return await propose(session, referral, now)
 
 
 @with_loaded(_tutors_own)
@@ -566,12 +584,7 @@ async def hand_on_across_lines(session: AsyncSession, org_id: str, now: datetime
         ap = [p for p in aps if p.id == ap_id]
         if not await conflicted_practitioners(directory, org_id, referral.tutor_id, ap):
             continue
-        referral.passed_ids = [*referral.passed_ids, ap_id]
-        referral.proposed_kind = None
-        if programme is not None and programme.practitioner_id is not None:
-            programme.practitioner_id = None  # the old AP no longer sees it
-            programme.updated_at = now
-        await propose(session, referral, now)
+        await _pass_on(session, referral, programme, ap_id, now)
         payload = {"referral_id": referral.id, "line": ap_id}
         key = f"support-rematched:{referral.id}:{ap_id}"
         await notify_person(session, org_id, key, REMATCHED, referral.tutor_id, now, payload)
