@@ -48,6 +48,7 @@ class RoleChange:
     role: str
     granted: bool
     changed: bool
+    what_follows: str = ""
 
 
 def role_saved_card(change: RoleChange) -> base.CardDict:
@@ -57,6 +58,8 @@ def role_saved_card(change: RoleChange) -> base.CardDict:
         base.title(f"{outcome}: roles"),
         base.text(f"{change.name or change.email} {verb} the role **{change.role}**."),
     ]
+    if change.what_follows:
+        body.append(base.text(change.what_follows))
     return base.card(body, [base.execute("Change another role", "admin.role.open")])
 
 

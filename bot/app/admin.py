@@ -8,6 +8,7 @@ from pydantic import BaseModel, EmailStr, field_validator
 
 from bot.app import setup, tutor_details
 from bot.app.context import HandlerContext, permitted, redrawn
+from bot.app.events import RoleTakenAway
 from bot.app.form_fields import Lowered, chosen
 from bot.app.router import CardAction, Command, private_only
 from bot.app.support.matching import rematch_waiting
@@ -166,9 +167,18 @@ async def change_role(ctx: HandlerContext, form: RoleForm) -> Reply:
         )
     else:
         changed = await directory.revoke(person, form.role, ctx.person.id, now, "by an org admin")
+        if changed:
+            taken = RoleTakenAway(ctx.turn.org_id, person.id, form.role.value, now)
+            await ctx.services.events.publish(ctx.uow.session, taken)
     if granted and changed and form.role is Role.ADVANCED_PRACTITIONER:
         await rematch_waiting(ctx.uow.session, ctx.turn.org_id, now)  # a first AP: ask them
-    change = RoleChange(person.name, form.email, ROLE_LABELS[form.role], granted, changed)
+    follows = (
+        "Any tutor they were supporting, or had been asked to support, goes to another AP "
+        "and is told why."
+        if changed and not granted and form.role is Role.ADVANCED_PRACTITIONER
+        else ""
+    )
+    change = RoleChange(person.name, form.email, ROLE_LABELS[form.role], granted, changed, follows)
     return Reply.update(role_saved_card(change))
 
 

@@ -31,12 +31,14 @@ from bot.app.events import (
     ObservationApproved,
     ObservationsByMonth,
     PlannedObservations,
+    RoleTakenAway,
     WalksOnDay,
 )
 from bot.app.help import Help
 from bot.app.notices import NoticeKind, NoticeKinds
 from bot.app.router import CardAction, Command, Router
 from bot.app.support import referrals
+from bot.domain.access import Role
 from storage.observations import observed_by_month, planned_observation_dates
 from storage.progression import CardSessions
 from storage.walks import WalkStore
@@ -96,6 +98,7 @@ def build_events() -> Events:
     events = Events()
     events.subscribe(ObservationApproved, _offer_support_after_observation)
     events.subscribe(LeftPlace, _leave_card_sessions)
+    events.subscribe(RoleTakenAway, _hand_on_a_former_aps_tutors)
     events.answer(WalksOnDay, _walks_on_day)
     events.answer(PlannedObservations, _planned_otla)
     events.answer(ObservationsByMonth, _observed_by_month)
@@ -121,6 +124,12 @@ async def _leave_card_sessions(session: AsyncSession, event: LeftPlace) -> None:
     await CardSessions(session).forget_participants(
         event.org_id, event.person_ids, event.team_pk, event.conversation_id
     )
+
+
+async def _hand_on_a_former_aps_tutors(session: AsyncSession, event: RoleTakenAway) -> None:
+    # Seed 000: a tutor is never left waiting on an AP who can no longer support them.
+    if event.role == Role.ADVANCED_PRACTITIONER.value:
+        await referrals.hand_on_from_former_ap(session, event.org_id, event.person_id, event.at)
 
 
 async def _walks_on_day(session: AsyncSession, question: WalksOnDay) -> list[str]:

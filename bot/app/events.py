@@ -60,6 +60,16 @@ class LeftPlace(Event):
 
 
 @dataclass(frozen=True)
+class RoleTakenAway(Event):
+    """An org admin took a role away from someone: what the role let them do for others ends,
+    and whoever relied on it is looked after (SPEC principle 5: access lasts as its reason)."""
+
+    person_id: int
+    role: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class WalksOnDay(Question[list[str]]):
     """Which saved learning walks visit this tutor on this day (descriptions)? Drafts are
     nobody's record yet and are never counted."""

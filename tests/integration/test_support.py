@@ -698,6 +698,56 @@ async def test_a_new_tutor_list_hands_a_tutor_on_from_an_ap_now_in_their_line(
     assert programme.practitioner_id == ben
 
 
+async def test_taking_the_ap_role_away_hands_their_tutors_on(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Amy supports Tom; an org admin takes the AP role away from her. Tom is not left waiting on
+    someone who can no longer read or run anything of his: he goes to Ben as if he had asked
+    for someone else, is told why, and the programme carries on where it was. Amy is told she
+    no longer supports him, and nothing of the programme."""
+    ask = await ask_amy(teams, teams_app, clock)
+    answer = await teams.answer(
+        AMY, "support.accept", {**button_data(ask, "support.accept"), "kind": "towards_outstanding"}
+    )
+    pid = button_data(answer, "programme.open")["programme_id"]
+    await amy_logs_session(teams, pid, "coaching", "2026-11-23", notes="Private.")
+    reply = await teams.say(ADMIN, "admin revoke amy@college.ac.uk advanced_practitioner")
+    assert "goes to another AP and is told why" in card_text(only_card(reply))
+    (programme,) = await rows(teams_app, SupportProgrammeRecord)
+    (referral,) = await rows(teams_app, SupportReferral)
+    amy, ben = await person_id(teams_app, AMY), await person_id(teams_app, BEN)
+    assert programme.practitioner_id is None and programme.state == "active"
+    assert referral.state == "matching" and referral.practitioner_id == ben
+    assert amy in referral.passed_ids
+    connector.clear()
+    await tick(teams_app, clock)
+    told = texts_to(connector, TUTOR)
+    assert "**Amy Advanced** is no longer an advanced practitioner in TLC" in told
+    assert "carries on where it was" in told and "I've now asked **Ben Bright**" in told
+    assert "Private." not in told
+    to_amy = texts_to(connector, AMY)
+    assert "You no longer have the advanced practitioner role" in to_amy
+    assert "You no longer support Tom Tutor" in to_amy and "Private." not in to_amy
+    answer = await teams.answer(
+        BEN,
+        "support.accept",
+        {**button_data(cards_to(connector, BEN)[-1], "support.accept"), "kind": "informal"},
+    )
+    assert "passed on from their previous AP" in card_text(answer)
+    (programme,) = await rows(teams_app, SupportProgrammeRecord)
+    assert programme.practitioner_id == ben and programme.kind == "towards_outstanding"
+    await tick(teams_app, clock)
+    assert "Ben Bright will support you" in texts_to(connector, TUTOR)
+    # Taking away a role she no longer has changes nothing and tells nobody anything.
+    connector.clear()
+    reply = await teams.say(ADMIN, "admin revoke amy@college.ac.uk advanced_practitioner")
+    assert "No change" in card_text(only_card(reply))
+    await tick(teams_app, clock)
+    assert texts_to(connector, TUTOR) == texts_to(connector, BEN) == ""
+    (referral,) = await rows(teams_app, SupportReferral)
+    assert referral.state == "accepted" and referral.practitioner_id == ben
+
+
 async def test_support_in_a_channel_moves_to_the_1_to_1_chat(teams: TeamsClient) -> None:
     sent = await teams.say(TUTOR, "support", Place.channel(), mention=True)
     assert "1:1 chat" in sent[0].text

@@ -309,25 +309,38 @@ async def render_rematched(ctx: NoticeContext) -> Message | None:
             f"{old} can't go on supporting you: support stays apart from line management. "
             f"{old} no longer sees your programme or your request."
         ]
-        if await _records(ctx).programme_for_referral(referral.id) is not None:
-            lines.insert(1, "Your programme carries on where it was with your next AP.")
+    elif ctx.payload.get("role"):  # an org admin took the AP role away from them
+        old = await _name(ctx, int(ctx.payload["role"]))
+        lines[:0] = [
+            f"**{old}** is no longer an advanced practitioner in TLC, so they can't go on "
+            f"supporting you. {old} no longer sees your programme or your request."
+        ]
+    if len(lines) > 1 and await _records(ctx).programme_for_referral(referral.id) is not None:
+        lines.insert(1, "Your programme carries on where it was with your next AP.")
     return _note("Your request for support", lines)
 
 
 async def render_handed_on(ctx: NoticeContext) -> Message | None:
-    """To an AP whose tutor went to another AP because a new tutor list put them in one line of
-    management: whom they no longer support, and why; nothing else of the programme."""
+    """To an AP whose tutor went to another AP, because a new tutor list put them in one line
+    of management or because their AP role was taken away: whom they no longer support, and
+    why; nothing else of the programme."""
     referral = await _records(ctx).referral(ctx.item.org_id, int(ctx.payload["referral_id"]))
     if referral is None or ctx.item.person_id in (referral.practitioner_id, None):
         return None
     tutor = await _name(ctx, referral.tutor_id)
+    if ctx.payload.get("why") == "role":
+        why = (
+            f"You no longer have the advanced practitioner role in TLC, so another AP will "
+            f"support {tutor}."
+        )
+    else:
+        why = (
+            f"The tutor list now puts you and {tutor} in one line of management, so another "
+            f"AP will support {tutor}: support stays apart from line management."
+        )
     return _note(
         f"You no longer support {tutor}",
-        [
-            f"The tutor list now puts you and {tutor} in one line of management, so another "
-            f"AP will support {tutor}: support stays apart from line management. {tutor}'s "
-            "programme and request are no longer visible to you. I've told them why."
-        ],
+        [f"{why} {tutor}'s programme and request are no longer visible to you. I've told them."],
     )
 
 

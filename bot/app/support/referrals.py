@@ -582,15 +582,39 @@ async def hand_on_across_lines(session: AsyncSession, org_id: str, now: datetime
     aps = await directory.holders(org_id, Role.ADVANCED_PRACTITIONER)
     for referral, programme, ap_id in await SupportRecords(session).with_an_ap(org_id):
         ap = [p for p in aps if p.id == ap_id]
-        if not await conflicted_practitioners(directory, org_id, referral.tutor_id, ap):
-            continue
-        await _pass_on(session, referral, programme, ap_id, now)
-        payload = {"referral_id": referral.id, "line": ap_id}
-        key = f"support-rematched:{referral.id}:{ap_id}"
-        await notify_person(session, org_id, key, REMATCHED, referral.tutor_id, now, payload)
-        key = f"support-handed-on:{referral.id}:{ap_id}"
-        payload = {"referral_id": referral.id, "tutor_id": referral.tutor_id}
-        await notify_person(session, org_id, key, HANDED_ON, ap_id, now, payload)
+        if await conflicted_practitioners(directory, org_id, referral.tutor_id, ap):
+            await _hand_on(session, referral, programme, ap_id, now, "line")
+
+
+async def hand_on_from_former_ap(
+    session: AsyncSession, org_id: str, ap_id: int, now: datetime
+) -> None:
+    """After an org admin takes the AP role away: every tutor that AP was supporting, proposing
+    a programme to or asked to support goes to another AP, as above. Without this they would
+    wait on someone who can no longer answer, read or run anything of theirs."""
+    for referral, programme, asked in await SupportRecords(session).with_an_ap(org_id):
+        if asked == ap_id:
+            await _hand_on(session, referral, programme, ap_id, now, "role")
+
+
+async def _hand_on(
+    session: AsyncSession,
+    referral: SupportReferral,
+    programme: SupportProgrammeRecord | None,
+    ap_id: int,
+    now: datetime,
+    why: str,
+) -> None:
+    """`_pass_on`, then the tutor told why (`why`: "line" or "role") and whom I've asked, and
+    the AP told whom they no longer support."""
+    org_id = referral.org_id
+    await _pass_on(session, referral, programme, ap_id, now)
+    key = f"support-rematched:{referral.id}:{ap_id}"
+    payload: dict[str, Any] = {"referral_id": referral.id, why: ap_id}
+    await notify_person(session, org_id, key, REMATCHED, referral.tutor_id, now, payload)
+    key = f"support-handed-on:{referral.id}:{ap_id}"
+    payload = {"referral_id": referral.id, "tutor_id": referral.tutor_id, "why": why}
+    await notify_person(session, org_id, key, HANDED_ON, ap_id, now, payload)
 
 
 # --- head of T&L: caseloads and capacity (counts, never content) ----------------------------
