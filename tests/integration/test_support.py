@@ -669,6 +669,7 @@ async def test_a_new_tutor_list_hands_a_tutor_on_from_an_ap_now_in_their_line(
     told = texts_to(connector, TUTOR)
     assert "The tutor list now puts **Amy Advanced** and you in one line of management" in told
     assert "I've now asked **Ben Bright** to support you" in told
+    assert "They will see all of it so far" in told  # told before Ben can read a word of it
     assert "Private." not in told
     assert "You no longer support Tom Tutor" in texts_to(connector, AMY)
     assert "Private." not in texts_to(connector, AMY)
@@ -724,6 +725,7 @@ async def test_taking_the_ap_role_away_hands_their_tutors_on(
     told = texts_to(connector, TUTOR)
     assert "**Amy Advanced** is no longer an advanced practitioner in TLC" in told
     assert "carries on where it was" in told and "I've now asked **Ben Bright**" in told
+    assert "They will see all of it so far" in told  # before Ben can read a word of it
     assert "Private." not in told
     to_amy = texts_to(connector, AMY)
     assert "You no longer have the advanced practitioner role" in to_amy

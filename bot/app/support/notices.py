@@ -316,7 +316,12 @@ async def render_rematched(ctx: NoticeContext) -> Message | None:
             f"supporting you. {old} no longer sees your programme or your request."
         ]
     if len(lines) > 1 and await _records(ctx).programme_for_referral(referral.id) is not None:
-        lines.insert(1, "Your programme carries on where it was with your next AP.")
+        lines.insert(
+            1,
+            "Your programme carries on where it was with your next AP once they accept. They "
+            "will see all of it so far, as your previous AP did: sessions and their notes, "
+            "actions, ratings and reflections.",
+        )
     return _note("Your request for support", lines)
 
 
