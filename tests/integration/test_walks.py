@@ -527,6 +527,38 @@ async def test_at_the_end_of_a_window_managers_and_quality_hear_what_is_outstand
     assert "all teams" in card_text(to_quinn) and "Tia Tutor" in card_text(to_quinn)
 
 
+async def test_a_line_manager_from_outside_the_team_hears_only_of_their_own_tutors(
+    org: Org,
+) -> None:
+    """Oli line-manages Tom but is not in the Maths team. At the window's end he hears that Tom
+    is still to walk, and nothing of Tia (whose walks he cannot read); Mia, the team's
+    manager, hears of both."""
+    oli = User("oli", "Oli Outside", "oli@college.ac.uk")
+    moved = TUTOR_LIST.replace(
+        "Tom Tutor,tom@college.ac.uk,North,Maths,classroom,mia@college.ac.uk",
+        "Tom Tutor,tom@college.ac.uk,North,Maths,classroom,oli@college.ac.uk",
+    )
+    moved += "Oli Outside,oli@college.ac.uk,South,Science,classroom,,no\n"
+    await org.teams.say(
+        ADMIN, "admin import", attachments=[shared_file(org.connector, "tutors.csv", moved)]
+    )
+    org.teams.on_roster(oli)
+    await org.teams.say(oli, "hello")
+    await org.teams.say(ADMIN, f"admin grant {oli.email} line_manager")
+    await make_plan(org)
+    org.connector.clear()
+    org.clock.set(datetime(2026, 11, 27, 16, 0, tzinfo=UTC))
+    await org.tick()
+    by_conversation = {s.conversation_id: s for s in walk_notices(org)}
+    to_oli = card_text(by_conversation[Place.personal(oli).conversation_id].cards[0])
+    assert "Tom Tutor" in to_oli and "1 tutor still to walk" in to_oli
+    assert "Tia Tutor" not in to_oli
+    to_mia = card_text(by_conversation[Place.personal(MANAGER).conversation_id].cards[0])
+    assert "Tom Tutor" in to_mia and "Tia Tutor" in to_mia
+    async with org.db_session() as uow:
+        assert await Schedule(uow.session).pending(ORG, "walks-end:") == []
+
+
 async def test_replanning_keeps_one_notice_per_window_and_person(org: Org) -> None:
     await make_plan(org)
     again = only_card(await org.teams.say(MANAGER, "walk plan", MATHS, mention=True))

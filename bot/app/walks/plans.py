@@ -409,14 +409,18 @@ async def schedule_window_notices(
 
 
 async def _outstanding(
-    session: AsyncSession, plan: StoredWalkPlan, window: WalkWindow
+    session: AsyncSession,
+    plan: StoredWalkPlan,
+    window: WalkWindow,
+    only: frozenset[int] | None = None,
 ) -> OutstandingTeam | None:
+    """The team's tutors still to walk in `window`; with `only`, just those tutors."""
     team = await WalkStore(session).team(plan.org_id, plan.team_pk)
     term = term_for(window.start, await org_settings(session, plan.org_id))
     if team is None or term is None:
         return None
     _, rows = await team_completion(session, plan.org_id, team, term)
-    left = outstanding_in(rows, window)
+    left = [r for r in outstanding_in(rows, window) if only is None or r.tutor.id in only]
     if not left:
         return None
     return OutstandingTeam(
@@ -424,34 +428,39 @@ async def _outstanding(
     )
 
 
-async def _reads_team_walks(session: AsyncSession, plan: StoredWalkPlan, person_id: int) -> bool:
-    """Is this person still one of the team's walk readers, as a walk's own access check
-    (`walk_access`) counts them: a channel reader (a manager or quality staff member in the
-    team) or a line manager of one of its tutors? Asked when the notice is sent, not only when
-    it was scheduled: someone who has since left the team hears nothing of it."""
+async def _team_walks_read(
+    session: AsyncSession, plan: StoredWalkPlan, person_id: int
+) -> frozenset[int] | None:
+    """Whose walks in the team this person still reads, as a walk's own access check
+    (`walk_access`) counts them: everyone's (None) for a channel reader (a manager or quality
+    staff member in the team); for a line manager from outside the team, only their own
+    tutors'. Asked when the notice is sent, not only when it was scheduled: someone who has
+    since left the team, or stopped managing its tutors, hears nothing of it (an empty set)."""
     directory = Directory(session)
     org, team_pk = plan.org_id, plan.team_pk
     if person_id in await directory.holder_ids(org, *CHANNEL_READERS, team_pk=team_pk):
-        return True
+        return None
     tutors = await directory.team_tutors(org, team_pk)
     managers = await directory.line_manager_ids(tutors) if tutors else {}
-    return any(person_id in ids for ids in managers.values())
+    return frozenset(tutor for tutor, ids in managers.items() if person_id in ids)
 
 
 async def render_window_end(ctx: NoticeContext) -> Message | None:
-    """To a manager on a window's last day: whose walks are outstanding (None if nobody's)."""
+    """To a manager on a window's last day: whose walks are outstanding (None if nobody's). A
+    tutor's line manager from outside the team hears only of their own tutors."""
     session = ctx.uow.session
     actor = await actor_for(session, ctx.item.person_id)
     plan = await session.get(StoredWalkPlan, as_int(ctx.payload.get("plan_id")) or 0)
     if actor is None or plan is None or not can(actor, Permission.VIEW_WALK_COMPLETION):
         return None
-    if not await _reads_team_walks(session, plan, actor.person_id):
+    only = await _team_walks_read(session, plan, actor.person_id)
+    if only is not None and not only:
         return None
     start = str(ctx.payload.get("start"))
     window = next((w for w in plan.to_domain().windows if w.start.isoformat() == start), None)
     if window is None:
         return None
-    team = await _outstanding(session, plan, window)
+    team = await _outstanding(session, plan, window, only)
     return Message(card=window_end_card(team)) if team is not None else None
 
 
