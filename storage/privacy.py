@@ -9,13 +9,14 @@ their own rows (nobody is left to read them) and keeps rows where they were the 
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import cast, delete, func, select, update
+from sqlalchemy import cast, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import Index, Table
@@ -133,7 +134,6 @@ OWN: frozenset[tuple[str, str]] = frozenset(
         ("scheduled_items", "person_id"),
         ("outbox_messages", "person_id"),
         ("learning_walk_tutors", "person_id"),
-        ("card_actions", "owner_id"),
         ("observer_quotas", "observer_id"),
         ("access_log", "owner_id"),
         # Mentoring and coaching: the mentee's record (its meetings, observations and reviews
@@ -141,6 +141,27 @@ OWN: frozenset[tuple[str, str]] = frozenset(
         ("mentoring_relationships", "mentee_id"),
         ("coaching_conversations", "person_id"),
         ("mentor_offers", "person_id"),
+    }
+)
+# (table, column): what the person wrote or took on in a group's record (a card session's
+# contributions and the actions the group agreed). Exported in full, like their own rows, but
+# kept on erasure: other people rely on them. The person becomes a former participant there, and
+# their name and email are taken out of the group's words.
+KEPT_FOR_GROUP: frozenset[tuple[str, str]] = frozenset(
+    {("card_actions", "owner_id"), ("card_contributions", "person_id")}
+)
+# Words that replace an erased person's name or email in a group's record.
+FORMER_PARTICIPANT = "a former participant"
+# JSON lists of person ids: (table, column) -> exported as a mention. Each list loses the person
+# on erasure.
+JSON_PEOPLE = MappingProxyType(
+    {
+        ("support_referrals", "passed_ids"): True,
+        ("walk_plans", "walker_ids"): True,
+        ("card_sessions", "participant_ids"): True,
+        ("mentoring_reviews", "recipients"): True,
+        ("coaching_conversations", "shared_with"): True,
+        ("mentoring_relationships", "next_choices"): False,
     }
 )
 # Integer columns that name a person without a foreign key (who wrote, granted, logged...).
@@ -205,6 +226,7 @@ class Holdings:
     """Where one person appears: their own rows (with their dependants) and mentions."""
 
     own: dict[str, set[Any]] = field(default_factory=dict)  # table -> primary keys
+    kept: dict[str, set[Any]] = field(default_factory=dict)  # KEPT_FOR_GROUP rows: table -> pks
     mentions: dict[str, list[tuple[Any, str]]] = field(default_factory=dict)  # table -> (pk, col)
 
 
@@ -224,7 +246,9 @@ async def holdings(session: AsyncSession, org_id: str, person_id: int) -> Holdin
             ids = list(await session.scalars(q))
             if not ids:
                 continue
-            if _is_own(table, column):
+            if (table.name, column) in KEPT_FOR_GROUP:
+                found.kept.setdefault(table.name, set()).update(ids)
+            elif _is_own(table, column):
                 found.own.setdefault(table.name, set()).update(ids)
             else:
                 found.mentions.setdefault(table.name, []).extend((i, column) for i in ids)
@@ -243,15 +267,31 @@ async def holdings(session: AsyncSession, org_id: str, person_id: int) -> Holdin
                 if new:
                     found.own.setdefault(table.name, set()).update(new)
                     changed = True
-    # A mention inside a row that is deleted anyway is not a mention.
+    # A mention inside a row that is deleted (or exported in full) anyway is not a mention.
     for name in list(found.mentions):
-        own = found.own.get(name, set())
+        own = found.own.get(name, set()) | found.kept.get(name, set())
         kept = [(i, c) for i, c in found.mentions[name] if i not in own]
         if kept:
             found.mentions[name] = kept
         else:
             del found.mentions[name]
     return found
+
+
+async def _listed_in(
+    session: AsyncSession, table: Table, column: str, org_id: str, person_id: int
+) -> list[Any]:
+    """Rows whose JSON list `column` holds `person_id` (read and matched here: SQLite and
+    PostgreSQL search JSON differently, and these lists are short)."""
+    pk = _pk(table)
+    q = select(pk, table.c[column])
+    if "org_id" in table.c:
+        q = q.where(table.c["org_id"] == org_id)
+    return [i for i, ids in (await session.execute(q)).all() if person_id in _int_list(ids)]
+
+
+def _int_list(value: Any) -> list[int]:
+    return [v for v in value if isinstance(v, int)] if isinstance(value, list) else []
 
 
 def _plain(value: Any) -> Any:
@@ -288,10 +328,13 @@ async def export_person(
     found = await holdings(session, person.org_id, person.id)
     records: dict[str, list[dict[str, Any]]] = {}
     by_name = {t.name: t for t in _tables()}
-    for name in sorted(found.own):
+    yours = {
+        n: found.own.get(n, set()) | found.kept.get(n, set()) for n in {*found.own, *found.kept}
+    }
+    for name in sorted(yours):
         if name in NOT_EXPORTED:
             continue
-        rows = await _rows(session, by_name[name], found.own[name])
+        rows = await _rows(session, by_name[name], yours[name])
         for (table, column), why in WITHHELD.items():
             if table == name:
                 for row in rows:
@@ -326,7 +369,8 @@ class Erasure:
 
 async def erase_person(session: AsyncSession, person: Person) -> Erasure:
     """Delete the person's own rows; leave records that belong to others, where the person
-    becomes an anonymous placeholder (the `people` row, emptied)."""
+    becomes an anonymous placeholder (the `people` row, emptied). A group's record keeps what
+    they wrote or took on, without their name."""
     found = await holdings(session, person.org_id, person.id)
     deleted: dict[str, int] = {}
     for table in reversed(_tables()):  # dependants first
@@ -335,8 +379,15 @@ async def erase_person(session: AsyncSession, person: Person) -> Erasure:
             continue
         await session.execute(delete(table).where(_pk(table).in_(list(ids))))
         deleted[table.name] = len(ids)
-    anonymised = {name: len({i for i, _ in rows}) for name, rows in found.mentions.items()}
-    anonymised.update(await _forget_copies(session, person.org_id))
+    anonymised = {name: {i for i, _ in rows} for name, rows in found.mentions.items()}
+    for name, ids in found.kept.items():
+        anonymised.setdefault(name, set()).update(ids)
+    counts = {name: len(ids) for name, ids in anonymised.items()}
+    traces = _traces(person)
+    for name, unnamed in (await _unname_in_groups(session, person.org_id, traces)).items():
+        counts[f"{name} (their name taken out)"] = unnamed
+    counts.update(await _leave_lists(session, person.org_id, person.id))
+    counts.update(await _forget_copies(session, person.org_id))
     email = person.email
     if email:
         n = await session.scalar(
@@ -350,7 +401,7 @@ async def erase_person(session: AsyncSession, person: Person) -> Erasure:
                 .where(Person.org_id == person.org_id, Person.line_manager_email == email)
                 .values(line_manager_email=None)
             )
-            anonymised["people (line manager)"] = int(n)
+            counts["people (line manager)"] = int(n)
     person.name = ERASED_NAME
     person.email = None
     person.aad_object_id = None
@@ -364,7 +415,87 @@ async def erase_person(session: AsyncSession, person: Person) -> Erasure:
     person.is_tutor = False
     person.last_seen_at = None
     await session.flush()
-    return Erasure(deleted, anonymised)
+    return Erasure(deleted, counts)
+
+
+def is_erased(name: str | None, email: str | None, teams_user_id: str | None) -> bool:
+    """The placeholder an erased person leaves: their name gone, nothing to reach them by."""
+    return name == ERASED_NAME and not email and not teams_user_id
+
+
+def _traces(person: Person) -> list[str]:
+    """What names the person in stored words: their name and email."""
+    return [t for t in (person.name or "", person.email or "") if _named(t)]
+
+
+def _named(trace: str) -> bool:
+    return len(trace.strip()) >= 3 and trace != ERASED_NAME
+
+
+def _unnamed(text: str, traces: Sequence[str]) -> str:
+    """`text` with each trace, as a whole word (not "Ann" in "Annual"), replaced: the longest
+    first (the email before a name it starts with)."""
+    for trace in sorted(traces, key=len, reverse=True):
+        whole = rf"(?<!\w){re.escape(trace)}(?!\w)"
+        text = re.sub(whole, FORMER_PARTICIPANT, text, flags=re.IGNORECASE)
+    return text
+
+
+async def _unname_in_groups(
+    session: AsyncSession, org_id: str, traces: Sequence[str]
+) -> dict[str, int]:
+    """Take the person's name and email out of the card sessions' words (the actions agreed,
+    why one was dropped, what was said), whoever wrote them."""
+    from storage.progression import CardAction, CardContribution, CardSession
+
+    if not traces:
+        return {}
+    out: dict[str, int] = {}
+    for model, columns in (
+        (CardAction, ("what", "dropped_reason")),
+        (CardContribution, ("text",)),
+    ):
+        named = or_(
+            *(
+                func.lower(getattr(model, c)).contains(t.lower(), autoescape=True)
+                for c in columns
+                for t in traces
+            )
+        )
+        rows = await session.scalars(
+            select(model)
+            .join(CardSession, CardSession.id == model.session_id)
+            .where(CardSession.org_id == org_id, named)
+        )
+        n = 0
+        for row in rows:
+            changed = False
+            for c in columns:
+                value = getattr(row, c)
+                if value and (unnamed := _unnamed(value, traces)) != value:
+                    setattr(row, c, unnamed)
+                    changed = True
+            n += changed
+        if n:
+            out[model.__tablename__] = n
+    return out
+
+
+async def _leave_lists(session: AsyncSession, org_id: str, person_id: int) -> dict[str, int]:
+    """The person leaves every JSON list of people (a session's participants, a plan's walkers,
+    who a coaching conversation is shared with...)."""
+    by_name = {t.name: t for t in _tables()}
+    out: dict[str, int] = {}
+    for name, column in JSON_PEOPLE:
+        table = by_name[name]
+        ids = await _listed_in(session, table, column, org_id, person_id)
+        for i in ids:
+            value = await session.scalar(select(table.c[column]).where(_pk(table) == i))
+            left = [v for v in _int_list(value) if v != person_id]
+            await session.execute(update(table).where(_pk(table) == i).values({column: left}))
+        if ids:
+            out[f"{name} ({column.replace('_', ' ')})"] = len(ids)
+    return out
 
 
 async def _forget_copies(session: AsyncSession, org_id: str) -> dict[str, int]:
