@@ -25,6 +25,7 @@ from sqlalchemy.types import Integer, String, Text
 from bot.domain.tutors import COLUMNS as TUTOR_LIST_COLUMNS
 from storage.documents import PendingDocument
 from storage.models import (
+    AuditEntry,
     Base,
     Organisation,
     OrganisationRow,
@@ -153,7 +154,8 @@ KEPT_FOR_GROUP: frozenset[tuple[str, str]] = frozenset(
 # Words that replace an erased person's name or email in a group's record.
 FORMER_PARTICIPANT = "a former participant"
 # JSON lists of person ids: (table, column) -> exported as a mention. Each list loses the person
-# on erasure.
+# on erasure. A mentee's ranking of mentors is the mentee's confidential choice: the mentors it
+# names are not told they are in it.
 JSON_PEOPLE = MappingProxyType(
     {
         ("support_referrals", "passed_ids"): True,
@@ -164,6 +166,8 @@ JSON_PEOPLE = MappingProxyType(
         ("mentoring_relationships", "next_choices"): False,
     }
 )
+# Audit subjects that are a person: `person:<id>`, and their HA24 induction checklist.
+_AUDIT_SUBJECTS = ("person:{}", "ha24:{}")
 # Integer columns that name a person without a foreign key (who wrote, granted, logged...).
 _MENTION_NAMES = frozenset(
     {"actor_id", "reader_id", "practitioner_id", "observer_id", "author_id", "owner_id"}
@@ -252,6 +256,20 @@ async def holdings(session: AsyncSession, org_id: str, person_id: int) -> Holdin
                 found.own.setdefault(table.name, set()).update(ids)
             else:
                 found.mentions.setdefault(table.name, []).extend((i, column) for i in ids)
+        for (name, column), exported in JSON_PEOPLE.items():
+            if name == table.name and exported:
+                ids = await _listed_in(session, table, column, org_id, person_id)
+                found.mentions.setdefault(table.name, []).extend((i, column) for i in ids)
+    subjects = [s.format(person_id) for s in _AUDIT_SUBJECTS]
+    about = list(
+        await session.scalars(
+            select(AuditEntry.id).where(
+                AuditEntry.org_id == org_id, AuditEntry.subject.in_(subjects)
+            )
+        )
+    )
+    if about:
+        found.mentions.setdefault("audit_entries", []).extend((i, "subject") for i in about)
     # Rows that hang off an own row (foreign key to it) are part of it.
     changed = True
     while changed:
@@ -344,6 +362,7 @@ async def export_person(
         name: [{"id": _plain(i), "as": column} for i, column in sorted(found.mentions[name])]
         for name in sorted(found.mentions)
     }
+    await _what_was_done(session, mentions.get("audit_entries", []))
     org = await session.get(Organisation, person.org_id)
     data: dict[str, Any] = {
         "exported_at": now.isoformat(),
@@ -359,6 +378,21 @@ async def export_person(
         ],
     }
     return data, found
+
+
+async def _what_was_done(session: AsyncSession, refs: list[dict[str, Any]]) -> None:
+    """An audit entry about the person says what was done and when; who did it, and its detail,
+    stay in the audit log (the detail can name other people)."""
+    ids = [r["id"] for r in refs if r["as"] == "subject"]
+    if not ids:
+        return
+    rows = await session.execute(
+        select(AuditEntry.id, AuditEntry.action, AuditEntry.at).where(AuditEntry.id.in_(ids))
+    )
+    found = {i: (action, at) for i, action, at in rows.all()}
+    for ref in refs:
+        if ref["as"] == "subject" and ref["id"] in found:
+            ref["action"], ref["at"] = found[ref["id"]][0], _plain(found[ref["id"]][1])
 
 
 @dataclass(frozen=True)

@@ -130,3 +130,162 @@ async def test_a_participants_export_has_what_they_wrote_in_card_sessions(
     assert "card_contributions" not in data["mentioned_in"]
     assert SAID in doc and said["card"].split(": ", 1)[1][:30] in doc
     assert "Put exit tickets on the agenda" not in json.dumps(data) + doc
+
+
+async def test_a_participants_export_names_the_session_and_the_role_given_them(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
+) -> None:
+    """Over Teams: Tom is one of the Maths session's people (its participant list) and an
+    admin gave him a role (an audit entry about him, done by her). His export named neither:
+    both are in what names him now, the audit entry with what was done and when."""
+    session_id, _ = await _maths_session(teams)
+    await teams.say(ADMIN, f"admin grant {TUTOR.email} quality_coordinator")
+    data, doc = await _export(teams, sqlite_db, TUTOR.email)
+    told = data["mentioned_in"]
+    assert {"id": session_id, "as": "participant_ids"} in told["card_sessions"]
+    [granted] = [r for r in told["audit_entries"] if r["as"] == "subject"]
+    assert granted["action"] == "grant quality_coordinator"
+    assert granted["at"].startswith("2026-11-23")
+    assert "Card sessions: 1" in doc and "Audit entries:" in doc
+
+
+async def test_the_export_names_what_is_about_them_and_lists_that_hold_them_but_no_secrets(
+    db: Database,
+) -> None:
+    """On SQLite and PostgreSQL. Tom's export had no audit entry about him (only those he
+    did) and none of the lists that hold his id: a plan's walkers, the APs who passed on a
+    referral, whom a coaching conversation is shared with. It names them now, as references,
+    and the audit entries say what was done and when. Still withheld: the walk's concern note
+    about him, the coaching he was shown (Amy's words) and the coaching he was not, and the
+    mentee's ranking that lists him. Erasing him takes his id out of every list."""
+    from bot.app.turn import UserRef
+    from storage.mentoring import CoachingConversation, MentoringRelationship
+    from storage.models import AuditEntry, Team
+    from storage.privacy import erase_person, export_person
+    from storage.support import SupportReferral
+    from storage.walks import StoredWalk, StoredWalkPlan, StoredWalkTutor
+    from tests.conftest import START
+
+    async with db.unit_of_work() as uow:
+        directory = Directory(uow.session)
+        await directory.organisation(TENANT, START)
+        tom, amy, olly = [
+            await directory.seen(TENANT, UserRef(f"29:{n}", f"aad-{n}", n, f"{n}@c.ac.uk"), START)
+            for n in ("Tom", "Amy", "Olly")
+        ]
+        team = Team(org_id=TENANT, team_id="19:maths", name="Maths", created_at=START)
+        uow.session.add(team)
+        await uow.session.flush()
+        rows: list[Any] = [
+            StoredWalkPlan(
+                org_id=TENANT,
+                team_pk=team.id,
+                term_key="2026-autumn",
+                focus="Questioning",
+                walker_ids=[amy.id, tom.id],
+                created_at=START,
+                updated_at=START,
+            ),
+            StoredWalk(
+                org_id=TENANT,
+                team_pk=team.id,
+                author_id=amy.id,
+                concern=True,
+                concern_note="Worried about his marking",
+                created_at=START,
+                updated_at=START,
+            ),
+            SupportReferral(
+                org_id=TENANT,
+                tutor_id=olly.id,
+                other_topic="Olly's request",
+                passed_ids=[tom.id],
+                created_at=START,
+                updated_at=START,
+            ),
+            CoachingConversation(
+                org_id=TENANT,
+                person_id=amy.id,
+                model="grow",
+                answers={"goal": "Amy's shared goal"},
+                shared_with=[tom.id],
+                created_at=START,
+                updated_at=START,
+            ),
+            CoachingConversation(
+                org_id=TENANT,
+                person_id=olly.id,
+                model="grow",
+                answers={"goal": "Olly's own goal"},
+                created_at=START,
+                updated_at=START,
+            ),
+            MentoringRelationship(
+                org_id=TENANT,
+                mentee_id=olly.id,
+                mentor_id=amy.id,
+                next_choices=[tom.id],
+                created_at=START,
+                updated_at=START,
+            ),
+        ]
+        uow.session.add_all(rows)
+        await uow.session.flush()
+        uow.session.add(StoredWalkTutor(walk_id=rows[1].id, person_id=tom.id))
+        await directory.audit(TENANT, amy.id, f"person:{tom.id}", "grant observer", "Olly", START)
+        await directory.audit(TENANT, amy.id, f"ha24:{tom.id}", "update", "timetable", START)
+        await directory.audit(TENANT, amy.id, f"person:{olly.id}", "grant observer", "", START)
+        await uow.commit()
+        ids = {
+            n: r.id
+            for n, r in zip(("plan", "walk", "ref", "shared", "own", "rel"), rows, strict=True)
+        }
+        tom_id = tom.id
+
+    async with db.unit_of_work() as uow:
+        tom = await uow.session.get(Person, tom_id)
+        assert tom is not None
+        data, _ = await export_person(uow.session, tom, START)
+    told = data["mentioned_in"]
+    about = [r for r in told["audit_entries"] if r["as"] == "subject"]
+    assert [(r["action"], r["at"][:10]) for r in about] == [
+        ("grant observer", "2026-11-23"),
+        ("update", "2026-11-23"),
+    ]
+    assert told["walk_plans"] == [{"id": ids["plan"], "as": "walker_ids"}]
+    assert told["support_referrals"] == [{"id": ids["ref"], "as": "passed_ids"}]
+    assert told["coaching_conversations"] == [{"id": ids["shared"], "as": "shared_with"}]
+    assert "mentoring_relationships" not in told
+    [visit] = data["records"]["learning_walk_tutors"]
+    assert visit["walk_id"] == ids["walk"]
+    everything = json.dumps(data)
+    for secret in (
+        "Worried about",  # the walk's concern note about him
+        "Amy's shared goal",  # another person's coaching, shared with him: hers
+        "Olly's own goal",
+        "Olly's request",
+        "timetable",  # an audit entry's detail stays in the audit log
+    ):
+        assert secret not in everything, secret
+
+    async with db.unit_of_work() as uow:
+        tom = await uow.session.get(Person, tom_id)
+        assert tom is not None
+        await erase_person(uow.session, tom)
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        plan = await uow.session.get(StoredWalkPlan, ids["plan"])
+        referral = await uow.session.get(SupportReferral, ids["ref"])
+        shared = await uow.session.get(CoachingConversation, ids["shared"])
+        rel = await uow.session.get(MentoringRelationship, ids["rel"])
+        assert plan is not None and referral is not None and shared is not None
+        assert rel is not None
+        assert (plan.walker_ids, referral.passed_ids, shared.shared_with, rel.next_choices) == (
+            [plan.walker_ids[0]],
+            [],
+            [],
+            [],
+        )
+        assert tom_id not in plan.walker_ids
+        subjects = list(await uow.session.scalars(select(AuditEntry.subject)))
+        assert f"person:{tom_id}" in subjects  # the audit log keeps what was done, by number
