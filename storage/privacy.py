@@ -9,6 +9,7 @@ their own rows (nobody is left to read them) and keeps rows where they were the 
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,8 +36,8 @@ from storage.models import (
     belongs_to,
     refers_to,
 )
-from storage.outbox import OutboxMessage
-from storage.reminders import QUEUED
+from storage.outbox import CANCELLED, OutboxMessage
+from storage.reminders import PENDING, QUEUED, ScheduledItem
 
 ERASED_NAME = "Erased person"
 
@@ -401,10 +402,11 @@ class Erasure:
     anonymised: dict[str, int]
 
 
-async def erase_person(session: AsyncSession, person: Person) -> Erasure:
+async def erase_person(session: AsyncSession, person: Person, now: datetime) -> Erasure:
     """Delete the person's own rows; leave records that belong to others, where the person
     becomes an anonymous placeholder (the `people` row, emptied). A group's record keeps what
-    they wrote or took on, without their name."""
+    they wrote or took on, without their name; messages waiting to go that name them are drawn
+    again from what is left."""
     found = await holdings(session, person.org_id, person.id)
     deleted: dict[str, int] = {}
     for table in reversed(_tables()):  # dependants first
@@ -421,6 +423,9 @@ async def erase_person(session: AsyncSession, person: Person) -> Erasure:
     for name, unnamed in (await _unname_in_groups(session, person.org_id, traces)).items():
         counts[f"{name} (their name taken out)"] = unnamed
     counts.update(await _leave_lists(session, person.org_id, person.id))
+    redrawn = await _redraw_queued(session, person.org_id, [*traces, *_ids(person)], now)
+    if redrawn:
+        counts["outbox_messages (queued, naming them: drawn again)"] = redrawn
     counts.update(await _forget_copies(session, person.org_id))
     email = person.email
     if email:
@@ -460,6 +465,11 @@ def is_erased(name: str | None, email: str | None, teams_user_id: str | None) ->
 def _traces(person: Person) -> list[str]:
     """What names the person in stored words: their name and email."""
     return [t for t in (person.name or "", person.email or "") if _named(t)]
+
+
+def _ids(person: Person) -> list[str]:
+    """What names them in a drawn card besides: their Teams ids (a mention, a refresh list)."""
+    return [t for t in (person.teams_user_id or "", person.aad_object_id or "") if _named(t)]
 
 
 def _named(trace: str) -> bool:
@@ -532,13 +542,71 @@ async def _leave_lists(session: AsyncSession, org_id: str, person_id: int) -> di
     return out
 
 
+REDRAWN = "drawn again: it named a person who has since been erased"
+
+
+async def _redraw_queued(
+    session: AsyncSession, org_id: str, traces: Sequence[str], now: datetime
+) -> int:
+    """A message to someone else, drawn and waiting in the outbox, that names the person (a
+    card quoting them, their request drawn for an AP) does not go as drawn: it is withdrawn and
+    its item drawn again at the next tick, from what is left (where they are a former
+    participant, and their own records are gone, so a message about those is not sent)."""
+    if not traces:
+        return 0
+    needles = [json.dumps(t, ensure_ascii=False)[1:-1].lower() for t in traces]
+    queued = await session.execute(
+        select(OutboxMessage.id, OutboxMessage.item_id, OutboxMessage.item_revision).where(
+            OutboxMessage.org_id == org_id, OutboxMessage.state == QUEUED
+        )
+    )
+    n = 0
+    for message_id, item_id, revision in queued.all():
+        body = await session.scalar(
+            select(OutboxMessage.message).where(OutboxMessage.id == message_id)
+        )
+        drawn = json.dumps(body, ensure_ascii=False).lower()
+        if not any(needle in drawn for needle in needles):
+            continue
+        # Only if still queued: on PostgreSQL a sender may hold it, and sends it first.
+        withdrawn = await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.state == QUEUED)
+            .values(state=CANCELLED, last_error=REDRAWN, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if not _count(withdrawn):
+            continue
+        n += 1
+        # The item was drawn into this message and not re-scheduled since: draw it again now.
+        await session.execute(
+            update(ScheduledItem)
+            .where(
+                ScheduledItem.id == item_id,
+                ScheduledItem.revision == revision,
+                ScheduledItem.state == QUEUED,
+            )
+            .values(
+                state=PENDING,
+                revision=ScheduledItem.revision + 1,
+                ready_at=now,
+                attempts=0,
+                last_error=None,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return n
+
+
 async def _forget_copies(session: AsyncSession, org_id: str) -> dict[str, int]:
     """Forget the organisation's stored copies of what TLC said: retry replies and the bodies
     of messages already sent. They name people and quote their records (an AP's stored answer
     holds the tutor's name and session notes) but say neither whom they are about nor, for a
     reply, who it went to (its key is a hash), so an erasure cannot pick out the person's: all
     go, as the retention period would take them. A reply's row stays, emptied, so a late Teams
-    retry of a submission still runs nothing; a queued message is left to be sent."""
+    retry of a submission still runs nothing; a queued message is left to be sent (one that
+    names the person was withdrawn and drawn again, above)."""
     out: dict[str, int] = {}
     replies = await session.execute(
         update(ProcessedActivity)

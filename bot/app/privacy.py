@@ -46,6 +46,7 @@ from storage.privacy import (
     Erasure,
     erase_person,
     export_person,
+    is_erased,
 )
 from storage.progression import CardSession
 from storage.reminders import Schedule
@@ -311,7 +312,7 @@ async def erase_card(ctx: HandlerContext, form: PersonForm) -> Reply:
 
 async def erase(directory: Directory, person: Person, actor_id: int | None, now: Any) -> Erasure:
     """Erase `person` and write what was erased to the audit log (counts, no names)."""
-    erasure = await erase_person(directory.session, person)
+    erasure = await erase_person(directory.session, person, now)
     await directory.audit(
         person.org_id,
         actor_id,
@@ -342,7 +343,9 @@ async def tell_exported(ctx: HandlerContext, person: Person, now: Any) -> None:
 async def render_exported(ctx: NoticeContext) -> Message | None:
     by = ctx.payload.get("by")
     admin = await ctx.directory.person(ctx.item.org_id, by) if isinstance(by, int) else None
-    who = (admin.name or admin.email or "An org admin") if admin else "An org admin"
+    who = None  # gone, or erased since (a waiting notice is drawn again without their name)
+    if admin is not None and not is_erased(admin.name, admin.email, admin.teams_user_id):
+        who = admin.name or admin.email or None
     return Message(card=exported_card(who))
 
 

@@ -271,7 +271,7 @@ async def test_the_export_names_what_is_about_them_and_lists_that_hold_them_but_
     async with db.unit_of_work() as uow:
         tom = await uow.session.get(Person, tom_id)
         assert tom is not None
-        await erase_person(uow.session, tom)
+        await erase_person(uow.session, tom, START)
         await uow.commit()
     async with db.unit_of_work() as uow:
         plan = await uow.session.get(StoredWalkPlan, ids["plan"])
@@ -289,3 +289,174 @@ async def test_the_export_names_what_is_about_them_and_lists_that_hold_them_but_
         assert tom_id not in plan.walker_ids
         subjects = list(await uow.session.scalars(select(AuditEntry.subject)))
         assert f"person:{tom_id}" in subjects  # the audit log keeps what was done, by number
+
+
+# --- messages waiting to go that name the erased person -----------------------------------------
+
+
+async def _queued(db: Database) -> list[Any]:
+    from storage.outbox import OutboxMessage
+
+    async with db.unit_of_work() as uow:
+        return list(await uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+async def test_a_queued_ask_that_quotes_an_erased_tutor_is_not_sent_as_drawn(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
+) -> None:
+    """Tom asks for support; the card asking Amy (an AP) is drawn with his name and request,
+    but Teams is busy, so it waits in the outbox. Tom is erased: the card went to Amy as drawn,
+    naming him and quoting a request that no longer exists. Now it is withdrawn, with the
+    reason, and drawn again: his request is gone, so nothing goes."""
+    from datetime import timedelta
+
+    from storage.outbox import CANCELLED, QUEUED
+    from storage.privacy import REDRAWN
+    from storage.reminders import ScheduledItem
+    from tests.support.bot import tick
+    from tests.support.support_college import AMY, college, refer
+    from tests.support.teams import Place, cards_to
+
+    await college(teams)
+    await refer(teams)
+    teams.connector.answer(Place.personal(AMY).conversation_id, 503)
+    await tick(teams_app, clock)
+    [waiting] = [m for m in await _queued(sqlite_db) if m.state == QUEUED]
+    assert "Tom Tutor" in json.dumps(waiting.message)
+    amy = await _person(sqlite_db, AMY.email)
+    assert waiting.person_id == amy.id
+
+    await teams.answer(ADMIN, "admin.person.erase", {"email": TUTOR.email, "confirm": "true"})
+    teams.connector.clear()
+    for _ in range(3):
+        clock.advance(timedelta(minutes=10))
+        await tick(teams_app, clock)
+    sent = json.dumps(cards_to(teams.connector, AMY))
+    assert "Tom" not in sent and "behaviour" not in sent
+    rows = {m.id: m for m in await _queued(sqlite_db)}
+    withdrawn = rows[waiting.id]
+    assert (withdrawn.state, withdrawn.last_error, withdrawn.message) == (CANCELLED, REDRAWN, {})
+    assert not [m for m in rows.values() if m.state == QUEUED]
+    async with sqlite_db.unit_of_work() as uow:
+        item = await uow.session.get(ScheduledItem, waiting.item_id)
+        assert item is not None and item.state == CANCELLED  # drawn again: nothing to ask
+
+
+async def test_a_queued_notice_naming_an_erased_admin_goes_without_her_name(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
+) -> None:
+    """Ada exports Tom's data; the notice telling Tom names her and waits in the outbox (Teams
+    busy). Another admin erases Ada: the notice still reaches Tom, who is owed it, drawn again
+    without her name."""
+    from datetime import timedelta
+
+    from storage.outbox import QUEUED
+    from tests.support.bot import tick
+    from tests.support.teams import Place, cards_to
+
+    await teams.say(TUTOR, "hello")
+    await teams.say(ADMIN, f"admin grant {MANAGER.email} org_admin")
+    await teams.execute(ADMIN, "admin.person.export", {"email": TUTOR.email})
+    teams.connector.answer(Place.personal(TUTOR).conversation_id, 503)
+    await tick(teams_app, clock)
+    [waiting] = [m for m in await _queued(sqlite_db) if m.state == QUEUED]
+    assert "Ada Admin" in json.dumps(waiting.message)
+
+    erased = await teams.answer(
+        MANAGER, "admin.person.erase", {"email": ADMIN.email, "confirm": "true"}
+    )
+    assert "Erased" in card_text(erased)
+    teams.connector.clear()
+    clock.advance(timedelta(minutes=10))
+    await tick(teams_app, clock)
+    told = "\n".join(card_text(c) for c in cards_to(teams.connector, TUTOR))
+    assert "An org admin exported everything TLC holds about you" in told
+    assert "Ada" not in told and ERASED_NAME not in told
+
+
+async def test_erasure_draws_again_only_the_waiting_messages_that_name_the_person(
+    db: Database,
+) -> None:
+    """On SQLite and PostgreSQL: of three messages to Amy waiting in the outbox, the one that
+    names Tom (by name, any case) is withdrawn with the reason and its item drawn again now;
+    the one whose item was re-scheduled since is withdrawn and its item left as it is; the one
+    that does not name him is left to go."""
+    from datetime import timedelta
+
+    from bot.app.turn import UserRef
+    from storage.outbox import CANCELLED, QUEUED, OutboxMessage
+    from storage.privacy import REDRAWN, erase_person
+    from storage.reminders import PENDING, Schedule, ScheduledItem
+    from tests.conftest import START
+
+    later = START + timedelta(days=7)
+    async with db.unit_of_work() as uow:
+        directory = Directory(uow.session)
+        await directory.organisation(TENANT, START)
+        tom = await directory.seen(TENANT, UserRef("29:tom", "aad-tom", "Tom Tutor", None), START)
+        amy = await directory.seen(TENANT, UserRef("29:amy", "aad-amy", "Amy", None), START)
+        schedule = Schedule(uow.session)
+        texts = {"names": "TOM TUTOR asked", "rearmed": "Tom Tutor again", "other": "Hello"}
+        for key in texts:
+            await schedule.put(TENANT, key, "test", START, START, person_id=amy.id)
+        await uow.session.flush()
+        items = {i.key: i for i in await uow.session.scalars(select(ScheduledItem))}
+        for key, text in texts.items():
+            items[key].state = QUEUED
+            uow.session.add(
+                OutboxMessage(
+                    org_id=TENANT,
+                    item_id=items[key].id,
+                    item_revision=1,
+                    kind="test",
+                    person_id=amy.id,
+                    message={"text": text},
+                    state=QUEUED,
+                    not_before=START,
+                    created_at=START,
+                    updated_at=START,
+                )
+            )
+        await uow.session.flush()
+        await schedule.put(TENANT, "rearmed", "test", later, START, person_id=amy.id)
+        # put() withdrew the re-armed item's message; a queued copy of revision 1 is what a
+        # render that re-armed its own key leaves, so it is queued again here.
+        await uow.session.flush()
+        rearmed = await uow.session.scalar(
+            select(OutboxMessage).where(OutboxMessage.item_id == items["rearmed"].id)
+        )
+        assert rearmed is not None
+        rearmed.state = QUEUED
+        await uow.commit()
+        tom_id = tom.id
+
+    now = START + timedelta(hours=1)
+    async with db.unit_of_work() as uow:
+        tom = await uow.session.get(Person, tom_id)
+        assert tom is not None
+        erased = await erase_person(uow.session, tom, now)
+        await uow.commit()
+    assert erased.anonymised["outbox_messages (queued, naming them: drawn again)"] == 2
+    async with db.unit_of_work() as uow:
+        items = {i.key: i for i in await uow.session.scalars(select(ScheduledItem))}
+        rows = {
+            m.item_id: m
+            for m in await uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        }
+    named, again, other = (rows[items[k].id] for k in ("names", "rearmed", "other"))
+    assert (named.state, named.last_error, named.message) == (CANCELLED, REDRAWN, {})
+    assert (again.state, again.last_error) == (CANCELLED, REDRAWN)
+    assert (other.state, other.message) == (QUEUED, {"text": "Hello"})
+    drawn = items["names"]
+    assert (drawn.state, drawn.revision, drawn.ready_at.replace(tzinfo=None)) == (
+        PENDING,
+        2,
+        now.replace(tzinfo=None),
+    )
+    kept = items["rearmed"]
+    assert (kept.state, kept.revision, kept.ready_at.replace(tzinfo=None)) == (
+        PENDING,
+        2,
+        later.replace(tzinfo=None),
+    )
+    assert items["other"].state == QUEUED
