@@ -199,9 +199,12 @@ async def _person(url: str, args: argparse.Namespace) -> int:
             if args.dry_run:
                 held = await holdings(uow.session, found.org_id, found.id)
                 _print_counts("would delete:", {n: len(ids) for n, ids in held.own.items()})
+                named = {n: {i for i, _ in refs} for n, refs in held.mentions.items()}
+                for n, ids in held.kept.items():
+                    named.setdefault(n, set()).update(ids)
                 _print_counts(
-                    "would anonymise (records of others that name them):",
-                    {n: len({i for i, _ in refs}) for n, refs in held.mentions.items()},
+                    "would anonymise (records of others that name them, a group's record):",
+                    {n: len(ids) for n, ids in named.items()},
                 )
                 return 0
             erasure = await erase(directory, found, None, now)

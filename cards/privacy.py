@@ -35,12 +35,14 @@ def access_log_card(lines: Sequence[AccessLine], more: int = 0) -> base.CardDict
     return base.card(body, fallback_text="Who has opened your records")
 
 
-def exported_card(admin: str) -> base.CardDict:
+def exported_card(admin: str | None) -> base.CardDict:
+    """`admin`: who exported it; None when they cannot be named (gone, or erased since)."""
     heading = "Your data was exported"
+    who = f"{admin} (an org admin)" if admin else "An org admin"
     body = [
         base.title(heading),
         base.text(
-            f"{admin} (an org admin) exported everything TLC holds about you, as a subject "
+            f"{who} exported everything TLC holds about you, as a subject "
             "access request asks. It is in your access log: say **privacy** to see who has "
             "opened your records."
         ),

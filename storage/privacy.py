@@ -9,13 +9,15 @@ their own rows (nobody is left to read them) and keeps rows where they were the 
 from __future__ import annotations
 
 import base64
+import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import cast, delete, func, select, update
+from sqlalchemy import cast, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import Index, Table
@@ -24,6 +26,7 @@ from sqlalchemy.types import Integer, String, Text
 from bot.domain.tutors import COLUMNS as TUTOR_LIST_COLUMNS
 from storage.documents import PendingDocument
 from storage.models import (
+    AuditEntry,
     Base,
     Organisation,
     OrganisationRow,
@@ -33,8 +36,8 @@ from storage.models import (
     belongs_to,
     refers_to,
 )
-from storage.outbox import OutboxMessage
-from storage.reminders import QUEUED
+from storage.outbox import CANCELLED, OutboxMessage
+from storage.reminders import PENDING, QUEUED, ScheduledItem
 
 ERASED_NAME = "Erased person"
 
@@ -133,7 +136,6 @@ OWN: frozenset[tuple[str, str]] = frozenset(
         ("scheduled_items", "person_id"),
         ("outbox_messages", "person_id"),
         ("learning_walk_tutors", "person_id"),
-        ("card_actions", "owner_id"),
         ("observer_quotas", "observer_id"),
         ("access_log", "owner_id"),
         # Mentoring and coaching: the mentee's record (its meetings, observations and reviews
@@ -143,6 +145,30 @@ OWN: frozenset[tuple[str, str]] = frozenset(
         ("mentor_offers", "person_id"),
     }
 )
+# (table, column): what the person wrote or took on in a group's record (a card session's
+# contributions and the actions the group agreed). Exported in full, like their own rows, but
+# kept on erasure: other people rely on them. The person becomes a former participant there, and
+# their name and email are taken out of the group's words.
+KEPT_FOR_GROUP: frozenset[tuple[str, str]] = frozenset(
+    {("card_actions", "owner_id"), ("card_contributions", "person_id")}
+)
+# Words that replace an erased person's name or email in a group's record.
+FORMER_PARTICIPANT = "a former participant"
+# JSON lists of person ids: (table, column) -> exported as a mention. Each list loses the person
+# on erasure. A mentee's ranking of mentors is the mentee's confidential choice: the mentors it
+# names are not told they are in it.
+JSON_PEOPLE = MappingProxyType(
+    {
+        ("support_referrals", "passed_ids"): True,
+        ("walk_plans", "walker_ids"): True,
+        ("card_sessions", "participant_ids"): True,
+        ("mentoring_reviews", "recipients"): True,
+        ("coaching_conversations", "shared_with"): True,
+        ("mentoring_relationships", "next_choices"): False,
+    }
+)
+# Audit subjects that are a person: `person:<id>`, and their HA24 induction checklist.
+_AUDIT_SUBJECTS = ("person:{}", "ha24:{}")
 # Integer columns that name a person without a foreign key (who wrote, granted, logged...).
 _MENTION_NAMES = frozenset(
     {"actor_id", "reader_id", "practitioner_id", "observer_id", "author_id", "owner_id"}
@@ -205,6 +231,7 @@ class Holdings:
     """Where one person appears: their own rows (with their dependants) and mentions."""
 
     own: dict[str, set[Any]] = field(default_factory=dict)  # table -> primary keys
+    kept: dict[str, set[Any]] = field(default_factory=dict)  # KEPT_FOR_GROUP rows: table -> pks
     mentions: dict[str, list[tuple[Any, str]]] = field(default_factory=dict)  # table -> (pk, col)
 
 
@@ -224,10 +251,26 @@ async def holdings(session: AsyncSession, org_id: str, person_id: int) -> Holdin
             ids = list(await session.scalars(q))
             if not ids:
                 continue
-            if _is_own(table, column):
+            if (table.name, column) in KEPT_FOR_GROUP:
+                found.kept.setdefault(table.name, set()).update(ids)
+            elif _is_own(table, column):
                 found.own.setdefault(table.name, set()).update(ids)
             else:
                 found.mentions.setdefault(table.name, []).extend((i, column) for i in ids)
+        for (name, column), exported in JSON_PEOPLE.items():
+            if name == table.name and exported:
+                ids = await _listed_in(session, table, column, org_id, person_id)
+                found.mentions.setdefault(table.name, []).extend((i, column) for i in ids)
+    subjects = [s.format(person_id) for s in _AUDIT_SUBJECTS]
+    about = list(
+        await session.scalars(
+            select(AuditEntry.id).where(
+                AuditEntry.org_id == org_id, AuditEntry.subject.in_(subjects)
+            )
+        )
+    )
+    if about:
+        found.mentions.setdefault("audit_entries", []).extend((i, "subject") for i in about)
     # Rows that hang off an own row (foreign key to it) are part of it.
     changed = True
     while changed:
@@ -243,15 +286,31 @@ async def holdings(session: AsyncSession, org_id: str, person_id: int) -> Holdin
                 if new:
                     found.own.setdefault(table.name, set()).update(new)
                     changed = True
-    # A mention inside a row that is deleted anyway is not a mention.
+    # A mention inside a row that is deleted (or exported in full) anyway is not a mention.
     for name in list(found.mentions):
-        own = found.own.get(name, set())
+        own = found.own.get(name, set()) | found.kept.get(name, set())
         kept = [(i, c) for i, c in found.mentions[name] if i not in own]
         if kept:
             found.mentions[name] = kept
         else:
             del found.mentions[name]
     return found
+
+
+async def _listed_in(
+    session: AsyncSession, table: Table, column: str, org_id: str, person_id: int
+) -> list[Any]:
+    """Rows whose JSON list `column` holds `person_id` (read and matched here: SQLite and
+    PostgreSQL search JSON differently, and these lists are short)."""
+    pk = _pk(table)
+    q = select(pk, table.c[column])
+    if "org_id" in table.c:
+        q = q.where(table.c["org_id"] == org_id)
+    return [i for i, ids in (await session.execute(q)).all() if person_id in _int_list(ids)]
+
+
+def _int_list(value: Any) -> list[int]:
+    return [v for v in value if isinstance(v, int)] if isinstance(value, list) else []
 
 
 def _plain(value: Any) -> Any:
@@ -288,10 +347,13 @@ async def export_person(
     found = await holdings(session, person.org_id, person.id)
     records: dict[str, list[dict[str, Any]]] = {}
     by_name = {t.name: t for t in _tables()}
-    for name in sorted(found.own):
+    yours = {
+        n: found.own.get(n, set()) | found.kept.get(n, set()) for n in {*found.own, *found.kept}
+    }
+    for name in sorted(yours):
         if name in NOT_EXPORTED:
             continue
-        rows = await _rows(session, by_name[name], found.own[name])
+        rows = await _rows(session, by_name[name], yours[name])
         for (table, column), why in WITHHELD.items():
             if table == name:
                 for row in rows:
@@ -301,6 +363,7 @@ async def export_person(
         name: [{"id": _plain(i), "as": column} for i, column in sorted(found.mentions[name])]
         for name in sorted(found.mentions)
     }
+    await _what_was_done(session, mentions.get("audit_entries", []))
     org = await session.get(Organisation, person.org_id)
     data: dict[str, Any] = {
         "exported_at": now.isoformat(),
@@ -318,15 +381,32 @@ async def export_person(
     return data, found
 
 
+async def _what_was_done(session: AsyncSession, refs: list[dict[str, Any]]) -> None:
+    """An audit entry about the person says what was done and when; who did it, and its detail,
+    stay in the audit log (the detail can name other people)."""
+    ids = [r["id"] for r in refs if r["as"] == "subject"]
+    if not ids:
+        return
+    rows = await session.execute(
+        select(AuditEntry.id, AuditEntry.action, AuditEntry.at).where(AuditEntry.id.in_(ids))
+    )
+    found = {i: (action, at) for i, action, at in rows.all()}
+    for ref in refs:
+        if ref["as"] == "subject" and ref["id"] in found:
+            ref["action"], ref["at"] = found[ref["id"]][0], _plain(found[ref["id"]][1])
+
+
 @dataclass(frozen=True)
 class Erasure:
     deleted: dict[str, int]
     anonymised: dict[str, int]
 
 
-async def erase_person(session: AsyncSession, person: Person) -> Erasure:
+async def erase_person(session: AsyncSession, person: Person, now: datetime) -> Erasure:
     """Delete the person's own rows; leave records that belong to others, where the person
-    becomes an anonymous placeholder (the `people` row, emptied)."""
+    becomes an anonymous placeholder (the `people` row, emptied). A group's record keeps what
+    they wrote or took on, without their name; messages waiting to go that name them are drawn
+    again from what is left."""
     found = await holdings(session, person.org_id, person.id)
     deleted: dict[str, int] = {}
     for table in reversed(_tables()):  # dependants first
@@ -335,8 +415,18 @@ async def erase_person(session: AsyncSession, person: Person) -> Erasure:
             continue
         await session.execute(delete(table).where(_pk(table).in_(list(ids))))
         deleted[table.name] = len(ids)
-    anonymised = {name: len({i for i, _ in rows}) for name, rows in found.mentions.items()}
-    anonymised.update(await _forget_copies(session, person.org_id))
+    anonymised = {name: {i for i, _ in rows} for name, rows in found.mentions.items()}
+    for name, ids in found.kept.items():
+        anonymised.setdefault(name, set()).update(ids)
+    counts = {name: len(ids) for name, ids in anonymised.items()}
+    traces = _traces(person)
+    for name, unnamed in (await _unname_in_groups(session, person.org_id, traces)).items():
+        counts[f"{name} (their name taken out)"] = unnamed
+    counts.update(await _leave_lists(session, person.org_id, person.id))
+    redrawn = await _redraw_queued(session, person.org_id, [*traces, *_ids(person)], now)
+    if redrawn:
+        counts["outbox_messages (queued, naming them: drawn again)"] = redrawn
+    counts.update(await _forget_copies(session, person.org_id))
     email = person.email
     if email:
         n = await session.scalar(
@@ -350,7 +440,7 @@ async def erase_person(session: AsyncSession, person: Person) -> Erasure:
                 .where(Person.org_id == person.org_id, Person.line_manager_email == email)
                 .values(line_manager_email=None)
             )
-            anonymised["people (line manager)"] = int(n)
+            counts["people (line manager)"] = int(n)
     person.name = ERASED_NAME
     person.email = None
     person.aad_object_id = None
@@ -364,7 +454,149 @@ async def erase_person(session: AsyncSession, person: Person) -> Erasure:
     person.is_tutor = False
     person.last_seen_at = None
     await session.flush()
-    return Erasure(deleted, anonymised)
+    return Erasure(deleted, counts)
+
+
+def is_erased(name: str | None, email: str | None, teams_user_id: str | None) -> bool:
+    """The placeholder an erased person leaves: their name gone, nothing to reach them by."""
+    return name == ERASED_NAME and not email and not teams_user_id
+
+
+def _traces(person: Person) -> list[str]:
+    """What names the person in stored words: their name and email."""
+    return [t for t in (person.name or "", person.email or "") if _named(t)]
+
+
+def _ids(person: Person) -> list[str]:
+    """What names them in a drawn card besides: their Teams ids (a mention, a refresh list)."""
+    return [t for t in (person.teams_user_id or "", person.aad_object_id or "") if _named(t)]
+
+
+def _named(trace: str) -> bool:
+    return len(trace.strip()) >= 3 and trace != ERASED_NAME
+
+
+def _unnamed(text: str, traces: Sequence[str]) -> str:
+    """`text` with each trace, as a whole word (not "Ann" in "Annual"), replaced: the longest
+    first (the email before a name it starts with)."""
+    for trace in sorted(traces, key=len, reverse=True):
+        whole = rf"(?<!\w){re.escape(trace)}(?!\w)"
+        text = re.sub(whole, FORMER_PARTICIPANT, text, flags=re.IGNORECASE)
+    return text
+
+
+async def _unname_in_groups(
+    session: AsyncSession, org_id: str, traces: Sequence[str]
+) -> dict[str, int]:
+    """Take the person's name and email out of the card sessions' words (the actions agreed,
+    why one was dropped, what was said), whoever wrote them."""
+    from storage.progression import CardAction, CardContribution, CardSession
+
+    if not traces:
+        return {}
+    out: dict[str, int] = {}
+    for model, columns in (
+        (CardAction, ("what", "dropped_reason")),
+        (CardContribution, ("text",)),
+    ):
+        named = or_(
+            *(
+                func.lower(getattr(model, c)).contains(t.lower(), autoescape=True)
+                for c in columns
+                for t in traces
+            )
+        )
+        rows = await session.scalars(
+            select(model)
+            .join(CardSession, CardSession.id == model.session_id)
+            .where(CardSession.org_id == org_id, named)
+        )
+        n = 0
+        for row in rows:
+            changed = False
+            for c in columns:
+                value = getattr(row, c)
+                if value and (unnamed := _unnamed(value, traces)) != value:
+                    setattr(row, c, unnamed)
+                    changed = True
+            n += changed
+        if n:
+            out[model.__tablename__] = n
+    return out
+
+
+async def _leave_lists(session: AsyncSession, org_id: str, person_id: int) -> dict[str, int]:
+    """The person leaves every JSON list of people (a session's participants, a plan's walkers,
+    who a coaching conversation is shared with...)."""
+    by_name = {t.name: t for t in _tables()}
+    out: dict[str, int] = {}
+    for name, column in JSON_PEOPLE:
+        table = by_name[name]
+        ids = await _listed_in(session, table, column, org_id, person_id)
+        for i in ids:
+            value = await session.scalar(select(table.c[column]).where(_pk(table) == i))
+            left = [v for v in _int_list(value) if v != person_id]
+            await session.execute(update(table).where(_pk(table) == i).values({column: left}))
+        if ids:
+            out[f"{name} ({column.replace('_', ' ')})"] = len(ids)
+    return out
+
+
+REDRAWN = "drawn again: it named a person who has since been erased"
+
+
+async def _redraw_queued(
+    session: AsyncSession, org_id: str, traces: Sequence[str], now: datetime
+) -> int:
+    """A message to someone else, drawn and waiting in the outbox, that names the person (a
+    card quoting them, their request drawn for an AP) does not go as drawn: it is withdrawn and
+    its item drawn again at the next tick, from what is left (where they are a former
+    participant, and their own records are gone, so a message about those is not sent)."""
+    if not traces:
+        return 0
+    needles = [json.dumps(t, ensure_ascii=False)[1:-1].lower() for t in traces]
+    queued = await session.execute(
+        select(OutboxMessage.id, OutboxMessage.item_id, OutboxMessage.item_revision).where(
+            OutboxMessage.org_id == org_id, OutboxMessage.state == QUEUED
+        )
+    )
+    n = 0
+    for message_id, item_id, revision in queued.all():
+        body = await session.scalar(
+            select(OutboxMessage.message).where(OutboxMessage.id == message_id)
+        )
+        drawn = json.dumps(body, ensure_ascii=False).lower()
+        if not any(needle in drawn for needle in needles):
+            continue
+        # Only if still queued: on PostgreSQL a sender may hold it, and sends it first.
+        withdrawn = await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.state == QUEUED)
+            .values(state=CANCELLED, last_error=REDRAWN, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if not _count(withdrawn):
+            continue
+        n += 1
+        # The item was drawn into this message and not re-scheduled since: draw it again now.
+        await session.execute(
+            update(ScheduledItem)
+            .where(
+                ScheduledItem.id == item_id,
+                ScheduledItem.revision == revision,
+                ScheduledItem.state == QUEUED,
+            )
+            .values(
+                state=PENDING,
+                revision=ScheduledItem.revision + 1,
+                ready_at=now,
+                attempts=0,
+                last_error=None,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return n
 
 
 async def _forget_copies(session: AsyncSession, org_id: str) -> dict[str, int]:
@@ -373,7 +605,8 @@ async def _forget_copies(session: AsyncSession, org_id: str) -> dict[str, int]:
     holds the tutor's name and session notes) but say neither whom they are about nor, for a
     reply, who it went to (its key is a hash), so an erasure cannot pick out the person's: all
     go, as the retention period would take them. A reply's row stays, emptied, so a late Teams
-    retry of a submission still runs nothing; a queued message is left to be sent."""
+    retry of a submission still runs nothing; a queued message is left to be sent (one that
+    names the person was withdrawn and drawn again, above)."""
     out: dict[str, int] = {}
     replies = await session.execute(
         update(ProcessedActivity)

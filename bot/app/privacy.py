@@ -17,11 +17,14 @@ from types import MappingProxyType
 from typing import Annotated, Any
 
 from pydantic import BaseModel, EmailStr
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import documents
 from bot.app.context import HandlerContext, permitted
 from bot.app.form_fields import Lowered
 from bot.app.notices import NoticeContext, NoticeKind
+from bot.app.progression.session import org_deck
 from bot.app.router import CardAction, Command
 from bot.app.turn import Message, Reply
 from bot.clock import london
@@ -43,7 +46,9 @@ from storage.privacy import (
     Erasure,
     erase_person,
     export_person,
+    is_erased,
 )
+from storage.progression import CardSession
 from storage.reminders import Schedule
 
 LOOK_BACK = timedelta(days=365)
@@ -133,6 +138,7 @@ async def person_export(
     Each confidential record in it gets an access row in the person's log (who exported it)."""
     session = directory.session
     data, found = await export_person(session, person, now)
+    await _card_sessions_in_words(session, person.org_id, data["records"])
     log = AccessLog(session)
     for table, kind in CONFIDENTIAL_KINDS.items():
         for record_id in sorted(found.own.get(table, ())):
@@ -149,6 +155,32 @@ async def person_export(
     doc = await asyncio.to_thread(_readable, data)
     stem = f"tlc-data-person-{person.id}-{now:%Y-%m-%d}"
     return raw, doc, stem
+
+
+async def _card_sessions_in_words(
+    session: AsyncSession, org_id: str, records: dict[str, list[dict[str, Any]]]
+) -> None:
+    """What the person said in a card session, and the actions they took on, read as the
+    session showed them: which group, which issue and card (its question), not only ids."""
+    rows = [*records.get("card_contributions", ()), *records.get("card_actions", ())]
+    if not rows:
+        return
+    deck = await org_deck(session, org_id)
+    groups = {
+        s.id: s.group_name
+        for s in await session.scalars(
+            select(CardSession).where(
+                CardSession.org_id == org_id,
+                CardSession.id.in_({r["session_id"] for r in rows}),
+            )
+        )
+    }
+    for row in rows:
+        question = deck.card(str(row.get("card_key")))
+        issue = deck.issue(question.issue_number) if question else None
+        row["group"] = groups.get(row["session_id"], "")
+        row["issue"] = issue.title if issue else ""
+        row["card"] = f"{question.key}: {question.question}" if question else row.get("card_key")
 
 
 # Characters XML 1.0 (and so Word) cannot hold; typed text may carry them.
@@ -280,7 +312,7 @@ async def erase_card(ctx: HandlerContext, form: PersonForm) -> Reply:
 
 async def erase(directory: Directory, person: Person, actor_id: int | None, now: Any) -> Erasure:
     """Erase `person` and write what was erased to the audit log (counts, no names)."""
-    erasure = await erase_person(directory.session, person)
+    erasure = await erase_person(directory.session, person, now)
     await directory.audit(
         person.org_id,
         actor_id,
@@ -311,7 +343,9 @@ async def tell_exported(ctx: HandlerContext, person: Person, now: Any) -> None:
 async def render_exported(ctx: NoticeContext) -> Message | None:
     by = ctx.payload.get("by")
     admin = await ctx.directory.person(ctx.item.org_id, by) if isinstance(by, int) else None
-    who = (admin.name or admin.email or "An org admin") if admin else "An org admin"
+    who = None  # gone, or erased since (a waiting notice is drawn again without their name)
+    if admin is not None and not is_erased(admin.name, admin.email, admin.teams_user_id):
+        who = admin.name or admin.email or None
     return Message(card=exported_card(who))
 
 

@@ -703,7 +703,7 @@ async def test_export_and_erase_over_the_schema(db: Database) -> None:
 
         amy = await uow.session.get(Person, amy_id)
         assert amy is not None
-        erased = await erase_person(uow.session, amy)
+        erased = await erase_person(uow.session, amy, START)
         await uow.commit()
     assert erased.anonymised["support_sessions"] == 1
     assert erased.anonymised["support_programmes"] == 1
@@ -713,7 +713,7 @@ async def test_export_and_erase_over_the_schema(db: Database) -> None:
     async with db.unit_of_work() as uow:
         tom = await uow.session.get(Person, tom_id)
         assert tom is not None and tom.line_manager_email is None
-        erased = await erase_person(uow.session, tom)
+        erased = await erase_person(uow.session, tom, START)
         await uow.commit()
     assert erased.deleted["support_referrals"] == 1
     assert erased.deleted["support_sessions"] == 1

@@ -71,6 +71,7 @@ from cards.progression import (
     summary_card,
 )
 from storage.people import Directory
+from storage.privacy import FORMER_PARTICIPANT, is_erased
 from storage.progression import (
     CardAction,
     CardContribution,
@@ -165,7 +166,7 @@ def _owner_choices(
         (
             (names.get(pid) or ("You" if pid == viewer_id else ""), str(pid))
             for pid in around
-            if pid in names or pid == viewer_id
+            if (pid in names or pid == viewer_id) and names.get(pid) != FORMER_PARTICIPANT
         ),
         key=lambda choice: choice[0].lower(),
     )
@@ -185,7 +186,14 @@ class _Known(Protocol):
 
 
 def _names(people: Sequence[_Known], ids: set[int]) -> dict[int, str]:
-    return {p.id: p.name or p.email or "" for p in people if p.id in ids and (p.name or p.email)}
+    """Names to show; someone erased since is "a former participant" (never their old name)."""
+    return {
+        p.id: FORMER_PARTICIPANT
+        if is_erased(p.name, p.email, p.teams_user_id)
+        else p.name or p.email or ""
+        for p in people
+        if p.id in ids and (p.name or p.email)
+    }
 
 
 def _user_ids(people: Sequence[_Known], row: CardSession) -> list[str]:
