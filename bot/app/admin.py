@@ -9,6 +9,7 @@ from pydantic import BaseModel, EmailStr, field_validator
 from bot.app import setup, tutor_details
 from bot.app.context import HandlerContext, permitted, redrawn
 from bot.app.form_fields import Lowered, chosen
+from bot.app.observations.allocate import observer_role_revoked
 from bot.app.router import CardAction, Command, private_only
 from bot.app.support.matching import rematch_waiting
 from bot.app.turn import Message, Reply
@@ -166,6 +167,8 @@ async def change_role(ctx: HandlerContext, form: RoleForm) -> Reply:
         )
     else:
         changed = await directory.revoke(person, form.role, ctx.person.id, now, "by an org admin")
+    if not granted and changed and form.role is Role.OBSERVER:
+        await observer_role_revoked(ctx, person)  # their allocations go back to the quality team
     if granted and changed and form.role is Role.ADVANCED_PRACTITIONER:
         await rematch_waiting(ctx.uow.session, ctx.turn.org_id, now)  # a first AP: ask them
     change = RoleChange(person.name, form.email, ROLE_LABELS[form.role], granted, changed)

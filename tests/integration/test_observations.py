@@ -1403,3 +1403,63 @@ async def test_new_tutor_notices_are_checked_when_they_are_sent(otla: Otla) -> N
     sent = await o.tick()
     assert "Nina" not in texts(to(sent, QC))
     assert "Nina" not in texts(to(sent, MANAGER))
+
+
+async def test_an_observer_whose_role_is_revoked_no_longer_observes(otla: Otla) -> None:
+    """An admin took Olive's observer role away, yet she still opened Tom's observation, kept
+    the agreed date and could write the report. Now the revoke ends her access to every
+    observation not yet approved: one not yet made goes back to the quality team as needing
+    an observer (its date and reminders go), Tom is told his observer changed, and one already
+    made is no longer hers to open or write up."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    await propose_and_accept(o, obs_id, "2026-12-03", "B12")
+    otto_id = await _person_id(o, OTHER_TUTOR)
+    await o.do(QC, "otla.allocate", tutor_id=str(otto_id), observer_email=OBSERVER.email)
+    async with o.db().unit_of_work() as uow:
+        otto_obs = await Observations(uow.session).for_tutor(TENANT, otto_id, "2026/27")
+        assert otto_obs is not None
+        otto_obs_id = otto_obs.id
+    await o.propose(OBSERVER, otto_obs_id, "2026-12-02", course="Maths")
+    await o.do(OTHER_TUTOR, "otla.accept", observation_id=otto_obs_id)
+    o.clock.set(london(2026, 12, 2, 12))
+    body = await o.do(
+        OBSERVER, "otla.report.save", observation_id=otto_obs_id, strengths="Draft so far."
+    )
+    assert await _state(o, otto_obs_id) == "observed"
+    await o.tick()
+
+    await o.say(ADMIN, f"admin revoke {OBSERVER.email} observer")
+
+    obs = await stored(o, obs_id)
+    assert obs.state == "unallocated" and obs.observer_id is None and obs.starts_at is None
+    assert not [k for k in await _pending(o, obs_id) if ":1wk:" in k or k.endswith(":write")]
+    body = await o.do(OBSERVER, "otla.open", observation_id=obs_id)
+    assert "isn't one you can see" in shown(body)
+    body = await o.do(OBSERVER, "otla.report.open", observation_id=obs_id)
+    assert "Tom Tutor" not in shown(body)
+    olive = card_text((await o.say(OBSERVER, "observations"))[0].cards[0])
+    assert "Tom Tutor" not in olive
+    # The quality team sees Tom as needing an observer, and can allocate one.
+    picker = json.dumps((await o.say(QC, "observe"))[0].cards[0])
+    assert "Tom Tutor" in picker
+    sent = await o.tick()
+    tom = texts(to(sent, TUTOR))
+    assert "Your observer has changed" in tom and "Olive Observer no longer observes you" in tom
+    assert "You no longer observe Tom Tutor" in texts(to(sent, OBSERVER))
+    body = await o.do(QC, "otla.allocate", tutor_id=str(obs.tutor_id), observer_email=MANAGER.email)
+    assert "Allocated: Mia Manager observes Tom Tutor" in shown(body)
+    # Otto's, already made, stays Olive's on record but is hers no more to open or write.
+    assert await _state(o, otto_obs_id) == "observed"
+    for verb in ("otla.report.open", "otla.open"):
+        body = await o.do(OBSERVER, verb, observation_id=otto_obs_id)
+        assert "Otto Tutor" not in shown(body), verb
+    body = await o.do(
+        OBSERVER, "otla.report.save", observation_id=otto_obs_id, strengths="Changed after."
+    )
+    assert "isn't one you can see" in shown(body)
+    async with o.db().unit_of_work() as uow:
+        otto_obs = await Observations(uow.session).get(TENANT, otto_obs_id)
+        assert otto_obs is not None
+        report = await Observations(uow.session).report(otto_obs)
+        assert report is not None and report.strengths == "Draft so far."

@@ -122,6 +122,23 @@ async def reallocated(ctx: NoticeContext, loaded: Loaded, person: Person) -> Mes
 
 
 @_about()
+async def observer_left(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
+    obs = loaded.obs
+    if person.id != obs.tutor_id or obs.observer_id is not None:
+        return None  # a new observer since: the reallocation notice says who
+    former = await ctx.directory.person(obs.org_id, ctx.payload.get("observer_id") or 0)
+    return await _observation(
+        ctx,
+        loaded,
+        person,
+        "Your observer has changed",
+        f"{name_of(former)} no longer observes you, and any date you had agreed is cancelled. "
+        "The quality team will allocate a new observer, who will agree a class and date with "
+        "you.",
+    )
+
+
+@_about()
 async def unallocated(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
     if loaded.obs.observer_id == person.id:
         return None  # allocated back to them since
@@ -367,6 +384,7 @@ NOTICES: tuple[NoticeKind, ...] = (
     NoticeKind(schedule.ALLOCATED, allocated, None, "An observer hears they are allocated"),
     NoticeKind(schedule.REALLOCATED, reallocated, None, "A tutor hears of their new observer"),
     NoticeKind(schedule.UNALLOCATED, unallocated, None, "An observer is no longer allocated"),
+    NoticeKind(schedule.OBSERVER_LEFT, observer_left, None, "A tutor hears their observer left"),
     NoticeKind(schedule.PROPOSAL, proposal, None, "A proposed observation date to accept"),
     NoticeKind(schedule.AGREED, agreed, None, "The observation date is agreed"),
     NoticeKind(schedule.TO_PLAN, to_plan, None, "The development officer plans an agreed date"),
