@@ -1463,3 +1463,44 @@ async def test_an_observer_whose_role_is_revoked_no_longer_observes(otla: Otla) 
         assert otto_obs is not None
         report = await Observations(uow.session).report(otto_obs)
         assert report is not None and report.strengths == "Draft so far."
+
+
+NEW_TUTOR_WITHOUT_MANAGER = (
+    "name,email,line_manager_email,start_date\nNina Newtutor,nina@college.ac.uk,,2027-01-04\n"
+)
+
+
+async def test_the_ha24_checklist_follows_the_tutors_line_manager_until_it_is_sent(
+    otla: Otla,
+) -> None:
+    """Nina's HA24 checklist was addressed to Mia when the tutor list arrived; a new list made
+    Max her line manager before it went, so it went to nobody (Mia's was dropped, Max never
+    got one). Now it goes to whoever is her line manager when it is sent; with none at all,
+    whoever imported the list is told it has nobody to go to."""
+    o = otla
+    await o.say_with_file(QC, "admin import", "n.csv", NEW_TUTOR)
+    await o.say_with_file(ADMIN, "admin import", "n.csv", NEW_TUTOR_UNDER_MAX)
+    sent = await o.tick()
+    assert "Nina" not in texts(to(sent, MANAGER))
+    sent += await o.tick()
+    max_ = to(sent, OTHER_MANAGER)
+    assert "HA24 new tutor induction: Nina Newtutor" in texts(max_)
+    tutor_id = action_data(max_[0], "otla.ha24.save")["tutor_id"]
+    body = await o.do(OTHER_MANAGER, "otla.ha24.save", tutor_id=tutor_id, done="handbook")
+    assert "1 of 9" in shown(body)
+    async with o.db().unit_of_work() as uow:
+        kinds = {(i.kind, i.person_id) for i in await Schedule(uow.session).pending(TENANT, "")}
+    assert not [k for k in kinds if k[0] == "otla.ha24"]  # sent once, not again
+
+
+async def test_an_ha24_checklist_with_no_line_manager_to_go_to_is_reported_to_the_importer(
+    otla: Otla,
+) -> None:
+    o = otla
+    await o.say_with_file(QC, "admin import", "n.csv", NEW_TUTOR)
+    await o.say_with_file(QC, "admin import", "n.csv", NEW_TUTOR_WITHOUT_MANAGER)
+    sent = await o.tick()
+    sent += await o.tick()
+    assert "Nina" not in texts(to(sent, MANAGER))
+    qc = texts(to(sent, QC))
+    assert "Nina Newtutor has no line manager" in qc
