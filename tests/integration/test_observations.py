@@ -1504,3 +1504,25 @@ async def test_an_ha24_checklist_with_no_line_manager_to_go_to_is_reported_to_th
     assert "Nina" not in texts(to(sent, MANAGER))
     qc = texts(to(sent, QC))
     assert "Nina Newtutor has no line manager" in qc
+
+
+async def test_a_proposed_date_past_the_observations_year_is_refused_and_changes_nothing(
+    otla: Otla,
+) -> None:
+    """A year scrolled too far on a phone's date picker (2029) was proposed and could be
+    agreed. Dates after the end of the observation's academic year (31 Aug 2027) now come back
+    on the card with a clear message, and nothing is proposed or sent."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.tick()
+    for day in ("2029-03-01", "2027-09-01"):
+        body = await o.propose(OBSERVER, obs_id, day)
+        assert "Choose a date by Tue 31 Aug 2027" in shown(body), day
+        assert "Date proposed" not in shown(body)
+        obs = await stored(o, obs_id)
+        assert obs.proposed_by is None and obs.proposed_starts_at is None
+        assert obs.state == "allocated"
+    assert not [k for k in await _pending(o, obs_id) if ":proposal:" in k]
+    assert to(await o.tick(), TUTOR) == []
+    body = await o.propose(OBSERVER, obs_id, "2027-06-10")
+    assert "Date proposed" in shown(body)
