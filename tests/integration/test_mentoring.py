@@ -218,7 +218,7 @@ async def test_directory_search_choice_ranking_decline_and_accept(
 
     # Anyone else searching now sees Ben with one place fewer.
     card = only_card(await teams.say(OLLY, "mentor maths"))
-    assert "1 of 2 place(s) free" in card_text(card)
+    assert "1 of 2 places free" in card_text(card)
 
 
 async def test_a_mentor_who_became_the_mentees_line_manager_cannot_accept(

@@ -588,7 +588,7 @@ async def test_observations_shows_each_person_their_next_step(otla: Otla) -> Non
     assert "Agree a class and date to observe Tom Tutor" in card_text(
         (await o.say(OBSERVER, "observations"))[0].cards[0]
     )
-    assert "1 tutor(s) have no observer" in card_text((await o.say(QC, "observations"))[0].cards[0])
+    assert "1 tutor has no observer" in card_text((await o.say(QC, "observations"))[0].cards[0])
     await o.propose(OBSERVER, obs_id, "2026-12-03")
     tom = card_text((await o.say(TUTOR, "observations"))[0].cards[0])
     assert "Olive Observer proposed Thu 3 Dec 2026" in tom
@@ -611,7 +611,7 @@ async def test_quality_views_planning_themes_and_best_practice(otla: Otla) -> No
     themes = sent[0].cards[0]
     text = card_text(themes)
     assert "Autumn term 2026/27" in text
-    assert "From 0 learning walk(s) and 1 approved OTLA report(s)" in text
+    assert "From 0 learning walks and 1 approved OTLA report." in text
     assert "Planning and preparation\n1" in text and "Questioning techniques\n1" in text
     image = next(i for i in themes["body"] if i.get("type") == "Image")
     assert image["url"].startswith("data:image/png;base64,iVBOR")
@@ -1064,7 +1064,7 @@ async def test_a_former_line_manager_no_longer_sees_the_tutors_actions(otla: Otl
     for words in ("ars", "actions", "observations"):
         seen = "\n".join(card_text(c) for s in await o.say(MANAGER, words) for c in s.cards)
         assert "Use directed questioning" not in seen, words
-        assert "action(s) from your observation" not in seen, words
+        assert "open action" not in seen, words
     overdue = await o.tick(london(2027, 1, 15, 9))
     assert "Use directed questioning" not in texts(to(overdue, MANAGER))
     assert "Use directed questioning" in card_text((await o.say(OTHER_MANAGER, "ars"))[0].cards[0])

@@ -35,6 +35,7 @@ from bot.app.router import PERSONAL, CardAction, Command
 from bot.app.turn import Reply
 from bot.domain import mentoring as rules
 from bot.domain.access import Permission
+from bot.domain.words import plural
 from cards.base import execute
 from cards.mentoring import (
     CapacityLine,
@@ -196,7 +197,7 @@ async def save_offer(ctx: HandlerContext, form: OfferForm) -> Reply:
             "Thank you for offering to mentor",
             [
                 f"You're in the directory for {', '.join(offer.specialisms)}, up to "
-                f"{offer.capacity} mentee(s) at once.",
+                f"{plural(offer.capacity, 'mentee')} at once.",
                 "When someone chooses you, I'll ask you first: you can accept or decline.",
             ],
             small="Say **mentor stop** to leave the directory.",
