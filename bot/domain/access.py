@@ -307,8 +307,13 @@ def _take_part_in_cards(actor: Actor, s: Subject | None) -> bool:
 
 def _facilitate_cards(actor: Actor, s: Subject | None) -> bool:
     # Running a session (start, pause, resume, finish, reopen, its schedule): the facilitator
-    # who started it, or an org admin.
-    return s is not None and (actor.person_id == s.author_id or actor.has(Role.ORG_ADMIN))
+    # who started it, or an org admin. One whose facilitator has left the group has none
+    # (`author_id` None): anyone still in the group may run it, and takes it over.
+    if s is None:
+        return False
+    if actor.person_id == s.author_id or actor.has(Role.ORG_ADMIN):
+        return True
+    return s.author_id is None and actor.person_id in s.channel_readers
 
 
 def _add_to_deck(actor: Actor, s: Subject | None) -> bool:

@@ -519,6 +519,41 @@ async def test_a_roster_read_ends_the_membership_of_someone_teams_no_longer_list
         assert set(tom).isdisjoint(members.all())
 
 
+async def test_a_facilitator_who_leaves_no_longer_runs_or_reads_and_a_member_takes_over(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Cara, who started the Maths channel's session, leaves the team: she still opened and ran
+    it from our 1:1 chat. Now she reads and runs it no more (nor hears of its overdue
+    actions), and anyone still in the team may run it: Tom pauses it and is its facilitator
+    from then on (README: the progression card activity)."""
+    db = teams_app[BOT_KEY].db
+    session_id, card = await coach_starts(teams)
+    card = await press(teams, TUTOR, card, "Add", MATHS, contribution="Level 3 next year")
+    [tom] = (await session_row(db, session_id)).participant_ids
+
+    await teams.members_removed(ADMIN, MATHS, [COACH])
+
+    assert (await session_row(db, session_id)).facilitator_left
+    me = Place.personal(COACH)
+    body, _ = await teams.execute(COACH, "cards.card", {"session": session_id}, me)
+    assert body["value"] == NOT_IN_GROUP
+    pause = button(card, "Pause")
+    data = {k: v for k, v in pause["data"].items() if k != "verb"}
+    body, _ = await teams.execute(COACH, pause["verb"], data, me)
+    assert body["value"] == NOT_IN_GROUP
+    assert (await session_row(db, session_id)).state == "running"
+
+    paused = await press(teams, TUTOR, card, "Pause", MATHS)
+    assert "Paused at card 1" in card_text(paused)
+    row = await session_row(db, session_id)
+    assert row.state == "paused" and row.facilitator_id == tom and not row.facilitator_left
+    assert tom not in row.participant_ids
+    body, _ = await teams.execute(
+        TUTOR, "cards.card", {"session": session_id}, Place.personal(TUTOR)
+    )
+    assert body["value"] != NOT_IN_GROUP
+
+
 # ------------------------------------------------------------------------ the organisation's deck
 
 
