@@ -42,8 +42,9 @@ async def on_tutors_imported(
 ) -> int:
     """Called after a tutor list import: each new tutor gets an HA24 checklist and an OTLA due
     within 6 weeks of their start date; the quality coordinator is asked to allocate it and the
-    line manager gets the checklist (whoever is their line manager when it is sent; with none,
-    `by`, who imported the list, hears so). Returns how many new tutors were found."""
+    line manager gets the checklist (whoever is their line manager when it is sent; if a later
+    list leaves them none, `by`, who imported this one, hears so). Returns how many new tutors
+    were found."""
     today = london_day(now)
     repo = Observations(session)
     directory = Directory(session)
@@ -85,12 +86,9 @@ async def on_tutors_imported(
                     session, obs, f"new-tutor:{qc.id}", schedule.NEW_TUTOR, qc.id, now, now
                 )
         if created:
-            # Addressed to the line manager now; the notice follows a change before it goes.
-            managers = [m.id for m in await directory.line_managers_of(tutor)]
-            if not managers:
-                qcs = await directory.holders(org_id, Role.QUALITY_COORDINATOR)
-                managers = [by] if by is not None else [qc.id for qc in qcs]
-            for person_id in managers:
+            # Addressed to the line manager now; the notice follows a change before it goes
+            # (and tells `by` if a change leaves the tutor with none).
+            for person_id in [m.id for m in await directory.line_managers_of(tutor)]:
                 await Schedule(session).put(
                     org_id,
                     f"ha24:{tutor.id}:{person_id}",
