@@ -1064,7 +1064,7 @@ async def test_a_former_line_manager_no_longer_sees_the_tutors_actions(otla: Otl
     for words in ("ars", "actions", "observations"):
         seen = "\n".join(card_text(c) for s in await o.say(MANAGER, words) for c in s.cards)
         assert "Use directed questioning" not in seen, words
-        assert "open action" not in seen, words
+        assert "from your observation" not in seen, words
     overdue = await o.tick(london(2027, 1, 15, 9))
     assert "Use directed questioning" not in texts(to(overdue, MANAGER))
     assert "Use directed questioning" in card_text((await o.say(OTHER_MANAGER, "ars"))[0].cards[0])
