@@ -11,6 +11,7 @@ from typing import Any
 from adaptive_cards_python import elements as E
 
 from bot.domain.quality import MAX_CPD_CHARS
+from bot.domain.words import plural
 from cards import base
 
 MAX_LINES = 8  # lines per section; the rest are in the export
@@ -103,7 +104,8 @@ def themes_card(view: ThemesView) -> base.CardDict:
     body: list[base.Element] = [
         base.title(f"Themes & CPD: {view.heading}"),
         base.text(
-            f"From {view.walks} learning walk(s) and {view.reports} approved OTLA report(s).",
+            f"From {plural(view.walks, 'learning walk')} and "
+            f"{plural(view.reports, 'approved OTLA report')}.",
             subtle=True,
         ),
     ]
@@ -185,7 +187,7 @@ def completion_card(view: CompletionView) -> base.CardDict:
         body.append(_grid_line(line))
     if len(view.lines) > MAX_LINES or view.hidden_rows:
         more = max(len(view.lines) - MAX_LINES, view.hidden_rows)
-        body.append(base.text(f"…and {more} more team(s) in the export.", subtle=True))
+        body.append(base.text(f"…and {plural(more, 'more team')} in the export.", subtle=True))
     if view.lil is not None:
         body.append(_section("Learning in Libraries (no walk expected each term)"))
         body.append(_grid_line(view.lil, lil=True))

@@ -678,6 +678,13 @@ class Directory(Repository):
         )
         return frozenset(ids)
 
+    async def member_ids(self, team: Team) -> Sequence[int]:
+        """The people TLC has as members of `team`."""
+        rows = await self.session.scalars(
+            select(TeamMember.person_id).where(TeamMember.team_pk == team.id)
+        )
+        return rows.all()
+
     async def remove_members(self, team: Team, person_ids: Iterable[int]) -> None:
         """These people are no longer members of `team` (they left, or were removed)."""
         ids = list(person_ids)

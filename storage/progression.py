@@ -64,6 +64,9 @@ class CardSession(OrganisationRow):
     conversation_id: Mapped[str] = mapped_column(String(400))
     conversation_ref_id: Mapped[int | None] = refers_to("conversation_refs")
     facilitator_id: Mapped[int] = belongs_to("people")
+    # The facilitator left the team or chat: they run and read it no more, and any member
+    # still there may take it over (then it is theirs, and this is False again).
+    facilitator_left: Mapped[bool] = mapped_column(default=False)
     way: Mapped[str] = mapped_column(String(20))
     group_name: Mapped[str] = mapped_column(String(200), default="")
     state: Mapped[str] = mapped_column(String(20), default=SessionState.CHOOSING.value)
@@ -475,6 +478,7 @@ class CardSessions(Repository):
                 select(CardAction, CardSession),
                 org_id,
                 CardSession.facilitator_id == facilitator_id,
+                CardSession.facilitator_left.is_(False),
                 CardAction.due_on < today,
             ).order_by(CardAction.due_on, CardAction.id)
         )
@@ -486,6 +490,7 @@ class CardSessions(Repository):
                 select(func.count(CardAction.id)),
                 org_id,
                 CardSession.facilitator_id == facilitator_id,
+                CardSession.facilitator_left.is_(False),
             )
         )
         return bool(found)
@@ -512,7 +517,8 @@ class CardSessions(Repository):
         conversation_id: str,
     ) -> None:
         """These people left the place of some sessions (the team whose channels they are in,
-        or the group chat): they no longer take part in them from anywhere."""
+        or the group chat): they no longer take part in them from anywhere, nor run those they
+        facilitated (any member still there may take those over)."""
         where: ColumnElement[bool]
         if team_pk is not None:
             refs = select(ConversationRef.id).where(ConversationRef.team_pk == team_pk)
@@ -525,6 +531,8 @@ class CardSessions(Repository):
         for row in rows:
             if person_ids & set(row.participant_ids):
                 row.participant_ids = [p for p in row.participant_ids if p not in person_ids]
+            if row.facilitator_id in person_ids:
+                row.facilitator_left = True
 
     async def team_member_ids(self, conversation_ref_id: int | None) -> list[int]:
         """People known to be in the team whose channel this conversation is (none for chats)."""

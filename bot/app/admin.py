@@ -10,11 +10,13 @@ from bot.app import setup, tutor_details
 from bot.app.context import HandlerContext, permitted, redrawn
 from bot.app.events import RoleTakenAway
 from bot.app.form_fields import Lowered, chosen
+from bot.app.observations.allocate import observer_role_revoked
 from bot.app.router import CardAction, Command, private_only
 from bot.app.support.matching import rematch_waiting
 from bot.app.turn import Message, Reply
 from bot.app.tutor_import import import_tutor_text
 from bot.domain.access import ROLE_LABELS, Permission, Role
+from bot.domain.words import plural
 from cards.admin import (
     PersonRoles,
     RoleChange,
@@ -170,14 +172,22 @@ async def change_role(ctx: HandlerContext, form: RoleForm) -> Reply:
         if changed:
             taken = RoleTakenAway(ctx.turn.org_id, person.id, form.role.value, now)
             await ctx.services.events.publish(ctx.uow.session, taken)
+    follows = ""
+    if not granted and changed and form.role is Role.OBSERVER:
+        # Their allocations not yet observed go back to the quality team.
+        moved = await observer_role_revoked(ctx, person)
+        if moved:
+            follows = (
+                f"{plural(moved, 'observation')} they had not yet made "
+                f"{'needs' if moved == 1 else 'need'} a new observer now; each tutor is told."
+            )
     if granted and changed and form.role is Role.ADVANCED_PRACTITIONER:
         await rematch_waiting(ctx.uow.session, ctx.turn.org_id, now)  # a first AP: ask them
-    follows = (
-        "Any tutor they were supporting, or had been asked to support, goes to another AP "
-        "and is told why."
-        if changed and not granted and form.role is Role.ADVANCED_PRACTITIONER
-        else ""
-    )
+    if not granted and changed and form.role is Role.ADVANCED_PRACTITIONER:
+        follows = (
+            "Any tutor they were supporting, or had been asked to support, goes to another AP "
+            "and is told why."
+        )
     change = RoleChange(person.name, form.email, ROLE_LABELS[form.role], granted, changed, follows)
     return Reply.update(role_saved_card(change))
 

@@ -31,7 +31,7 @@ async def import_tutor_text(
         people.append(person)
         created += is_new
         updated += not is_new
-    await on_tutors_imported(directory.session, org_id, people, now)  # new tutors: HA24 + OTLA
+    await on_tutors_imported(directory.session, org_id, people, now, actor_id)  # HA24 + OTLA
     # Line managers may have changed: nobody supports or mentors someone in their line.
     await hand_on_across_lines(directory.session, org_id, now)
     await end_across_lines(directory.session, org_id, now)

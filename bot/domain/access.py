@@ -260,10 +260,21 @@ def _allocate(actor: Actor, _: Subject | None) -> bool:
     return actor.has(Role.QUALITY_COORDINATOR)
 
 
+def _the_observer(actor: Actor, s: Subject | None) -> bool:
+    # The allocated observer, while they hold the observer role: an admin's revoke ends their
+    # access to every observation not yet approved (SPEC principle 5); an approved report they
+    # wrote stays readable to them.
+    return (
+        s is not None
+        and actor.person_id == s.observer_id
+        and (s.approved or actor.has(Role.OBSERVER))
+    )
+
+
 def _read_observation(actor: Actor, s: Subject | None) -> bool:
     if s is None:
         return False
-    if actor.person_id == s.observer_id or actor.in_quality_team:
+    if _the_observer(actor, s) or actor.in_quality_team:
         return True
     if not s.approved:
         return False
@@ -296,8 +307,13 @@ def _take_part_in_cards(actor: Actor, s: Subject | None) -> bool:
 
 def _facilitate_cards(actor: Actor, s: Subject | None) -> bool:
     # Running a session (start, pause, resume, finish, reopen, its schedule): the facilitator
-    # who started it, or an org admin.
-    return s is not None and (actor.person_id == s.author_id or actor.has(Role.ORG_ADMIN))
+    # who started it, or an org admin. One whose facilitator has left the group has none
+    # (`author_id` None): anyone still in the group may run it, and takes it over.
+    if s is None:
+        return False
+    if actor.person_id == s.author_id or actor.has(Role.ORG_ADMIN):
+        return True
+    return s.author_id is None and actor.person_id in s.channel_readers
 
 
 def _add_to_deck(actor: Actor, s: Subject | None) -> bool:
@@ -333,7 +349,7 @@ def _manage_practitioners(actor: Actor, _: Subject | None) -> bool:
 
 def _agree_date(actor: Actor, s: Subject | None) -> bool:
     # The observer and the tutor agree the class and date between them (seed 002, step 3).
-    return _is(s, actor.person_id, "observer_id", "tutor_id")
+    return _is(s, actor.person_id, "tutor_id") or _the_observer(actor, s)
 
 
 def _confirm_planned(actor: Actor, _: Subject | None) -> bool:
@@ -341,7 +357,7 @@ def _confirm_planned(actor: Actor, _: Subject | None) -> bool:
 
 
 def _write_report(actor: Actor, s: Subject | None) -> bool:
-    return _is(s, actor.person_id, "observer_id")
+    return _the_observer(actor, s)
 
 
 def _acknowledge(actor: Actor, s: Subject | None) -> bool:
@@ -353,7 +369,7 @@ def _read_plan(actor: Actor, s: Subject | None) -> bool:
     # and the quality team. Not the report: that is READ_OBSERVATION.
     if s is None:
         return False
-    if _is(s, actor.person_id, "observer_id", "tutor_id") or actor.in_quality_team:
+    if _is(s, actor.person_id, "tutor_id") or _the_observer(actor, s) or actor.in_quality_team:
         return True
     return actor.person_id in s.line_manager_ids
 
@@ -364,8 +380,10 @@ def _share_documents(actor: Actor, s: Subject | None) -> bool:
 
 def _read_documents(actor: Actor, s: Subject | None) -> bool:
     # The tutor's planning and tracking documents are for the observer to review beforehand.
-    return _is(s, actor.person_id, "tutor_id", "observer_id") or (
-        s is not None and actor.in_quality_team
+    return (
+        _is(s, actor.person_id, "tutor_id")
+        or _the_observer(actor, s)
+        or (s is not None and actor.in_quality_team)
     )
 
 

@@ -26,6 +26,7 @@ from typing import Any, Self, cast
 from zoneinfo import ZoneInfo
 
 from bot.domain.access import Subject
+from bot.domain.words import plural
 
 LONDON = ZoneInfo("Europe/London")
 MORNING = time(9, 0)
@@ -272,7 +273,7 @@ def suggest(query: str, offers: Iterable[MentorOffer], mentee: Mentee) -> list[S
         if mentee.delivery_style and offer.delivery_style == mentee.delivery_style:
             reasons.append(f"also teaches {STYLE_LABELS.get(offer.delivery_style, 'similarly')}")
             score += 2
-        reasons.append(f"{offer.room} of {offer.capacity} place(s) free")
+        reasons.append(f"{offer.room} of {plural(offer.capacity, 'place')} free")
         score += min(offer.room, 3)
         found.append(Suggestion(offer, tuple(reasons), score))
     found.sort(key=lambda s: (-s.score, s.offer.name.lower()))
@@ -439,7 +440,7 @@ def draft_review(
     ordered = sorted(meetings, key=lambda m: m.held_on)
     progress = latest_progress(ordered)
     lines = [
-        f"{label}: {len(ordered)} meeting(s) logged"
+        f"{label}: {plural(len(ordered), 'meeting')} logged"
         + (f", the last on {ordered[-1].held_on:%d %b %Y}." if ordered else ".")
     ]
     for i, obj in enumerate(objectives, start=1):

@@ -219,6 +219,19 @@ def academic_year(day: date) -> str:
     return f"{start}/{str(start + 1)[-2:]}"
 
 
+def last_proposal_day(year: str, today: date) -> date:
+    """The latest day an observation of academic year `year` ("2026/27") may be proposed for:
+    the end of that year (31 August), or of this one if that has passed, and never more than
+    12 months ahead (a year scrolled too far on a date picker is refused, not agreed)."""
+    try:
+        end = date(int(year[:4]) + 1, 8, 31)
+    except ValueError:
+        end = date(academic_year_of(today) + 1, 8, 31)
+    if end < today:
+        end = date(academic_year_of(today) + 1, 8, 31)
+    return min(end, today + timedelta(days=365))
+
+
 def at_london(day: date, clock_time: time) -> datetime:
     """A London wall-clock time on `day`, as UTC."""
     return datetime.combine(day, clock_time, tzinfo=LONDON).astimezone(UTC)

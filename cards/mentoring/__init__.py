@@ -10,6 +10,7 @@ from typing import Any
 
 from adaptive_cards_python import elements as E
 
+from bot.domain.words import plural
 from cards import base
 from cards.base import note_card as note_card  # re-exported: callers import it from here
 from cards.inputs import EMPTY, choice_field, date_field, text_field
@@ -222,7 +223,7 @@ def capacity_card(
     body: list[base.Element] = [
         base.title("Mentoring capacity"),
         base.text(
-            f"{open_count} mentoring relationship(s) in place or being agreed. You can see "
+            f"{plural(open_count, 'mentoring relationship')} in place or being agreed. You can see "
             "that they exist; what's in them stays between mentor and mentee.",
             subtle=True,
         ),

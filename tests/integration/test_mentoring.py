@@ -218,7 +218,7 @@ async def test_directory_search_choice_ranking_decline_and_accept(
 
     # Anyone else searching now sees Ben with one place fewer.
     card = only_card(await teams.say(OLLY, "mentor maths"))
-    assert "1 of 2 place(s) free" in card_text(card)
+    assert "1 of 2 places free" in card_text(card)
 
 
 async def test_a_mentor_who_became_the_mentees_line_manager_cannot_accept(
@@ -1573,3 +1573,52 @@ async def test_a_coordinator_suggests_but_never_assigns_and_bad_input_changes_no
     assert "can't find that conversation" in str(answer)
     assert await rows(teams_app, CoachingConversation) == []
     assert teams.last_status == 200
+
+
+async def test_a_request_not_yet_sent_to_a_mentor_now_in_the_mentees_line_is_not_sent(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom asks Amy; before the request goes, the new tutor list makes her his line manager.
+    The request notice checked only that she was the mentor, so she was sent Tom's request
+    (and it was logged as a read of his record). Now the notice asks the access rule on the
+    relationship as it is: she gets nothing, it counts as her not taking it on, and Tom is
+    told to choose again (no reason given)."""
+    card = only_card(await teams.say(TUTOR, "mentor maths"))
+    amy = choices(card, "first")["Amy Able"]
+    await teams.execute(TUTOR, "mentor.choose", {"first": amy, "specialism": "maths"})
+    moved = TUTOR_LIST.replace(
+        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,mia@college.ac.uk",
+        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,amy@college.ac.uk",
+    )
+    assert "Tutor list imported" in card_text(only_card(await teams.import_tutors(ADMIN, moved)))
+    connector.clear()
+    logged = len(await rows(teams_app, AccessEntry))
+    await tick(teams_app, clock)
+    await tick(teams_app, clock)
+    assert "Tom Tutor" not in str(cards_to(connector, AMY))
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.state == DECLINED and rel.accepted_at is None
+    amy_id = await person_id(teams_app, AMY)
+    assert [r for r in (await rows(teams_app, AccessEntry))[logged:] if r.reader_id == amy_id] == []
+    told = texts_to(connector, TUTOR)
+    assert "Amy Able can't take this on just now. No reason needed" in told
+
+
+async def test_mentor_suggest_says_nothing_of_mentors_who_declined(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """`mentor suggest` told the coordinator how many suggestions went to the mentee, a number
+    that fell by one for each mentor who had declined them (and 'nobody fits' once all had):
+    a decline is the pair's business. The answer is now the same whoever has declined."""
+    before = await teams.say(HAL, "mentor suggest tom@college.ac.uk maths")
+    card = only_card(await teams.say(TUTOR, "mentor maths"))
+    offered = choices(card, "first")
+    for name in ("Amy Able", "Ben Bright"):
+        await teams.execute(TUTOR, "mentor.choose", {"first": offered[name], "specialism": "maths"})
+        mentor = AMY if name == "Amy Able" else BEN
+        rel = next(r for r in await rows(teams_app, MentoringRelationship) if r.state == ASKED)
+        await teams.execute(mentor, "mentor.decline", {"rel": rel.id})
+    assert [r.state for r in await rows(teams_app, MentoringRelationship)] == [DECLINED, DECLINED]
+    after = await teams.say(HAL, "mentor suggest tom@college.ac.uk maths")
+    assert after[0].activity.get("text") == before[0].activity.get("text")
+    assert "it's their choice" in str(after[0].activity.get("text"))

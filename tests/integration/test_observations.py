@@ -28,7 +28,7 @@ from storage.people import Directory
 from storage.reminders import Schedule
 from tests.conftest import ADMIN, MANAGER, TUTOR, local_settings
 from tests.support.bot import BotOverHttp
-from tests.support.cards import card_nodes, card_text
+from tests.support.cards import card_nodes, card_text, only_card
 from tests.support.loopback import Sent
 from tests.support.teams import FILE_CONSENT, TENANT, Place, TeamsClient, User, shared_file
 
@@ -588,7 +588,7 @@ async def test_observations_shows_each_person_their_next_step(otla: Otla) -> Non
     assert "Agree a class and date to observe Tom Tutor" in card_text(
         (await o.say(OBSERVER, "observations"))[0].cards[0]
     )
-    assert "1 tutor(s) have no observer" in card_text((await o.say(QC, "observations"))[0].cards[0])
+    assert "1 tutor has no observer" in card_text((await o.say(QC, "observations"))[0].cards[0])
     await o.propose(OBSERVER, obs_id, "2026-12-03")
     tom = card_text((await o.say(TUTOR, "observations"))[0].cards[0])
     assert "Olive Observer proposed Thu 3 Dec 2026" in tom
@@ -611,7 +611,7 @@ async def test_quality_views_planning_themes_and_best_practice(otla: Otla) -> No
     themes = sent[0].cards[0]
     text = card_text(themes)
     assert "Autumn term 2026/27" in text
-    assert "From 0 learning walk(s) and 1 approved OTLA report(s)" in text
+    assert "From 0 learning walks and 1 approved OTLA report." in text
     assert "Planning and preparation\n1" in text and "Questioning techniques\n1" in text
     image = next(i for i in themes["body"] if i.get("type") == "Image")
     assert image["url"].startswith("data:image/png;base64,iVBOR")
@@ -1064,7 +1064,7 @@ async def test_a_former_line_manager_no_longer_sees_the_tutors_actions(otla: Otl
     for words in ("ars", "actions", "observations"):
         seen = "\n".join(card_text(c) for s in await o.say(MANAGER, words) for c in s.cards)
         assert "Use directed questioning" not in seen, words
-        assert "action(s) from your observation" not in seen, words
+        assert "from your observation" not in seen, words
     overdue = await o.tick(london(2027, 1, 15, 9))
     assert "Use directed questioning" not in texts(to(overdue, MANAGER))
     assert "Use directed questioning" in card_text((await o.say(OTHER_MANAGER, "ars"))[0].cards[0])
@@ -1403,3 +1403,127 @@ async def test_new_tutor_notices_are_checked_when_they_are_sent(otla: Otla) -> N
     sent = await o.tick()
     assert "Nina" not in texts(to(sent, QC))
     assert "Nina" not in texts(to(sent, MANAGER))
+
+
+async def test_an_observer_whose_role_is_revoked_no_longer_observes(otla: Otla) -> None:
+    """An admin took Olive's observer role away, yet she still opened Tom's observation, kept
+    the agreed date and could write the report. Now the revoke ends her access to every
+    observation not yet approved: one not yet made goes back to the quality team as needing
+    an observer (its date and reminders go), Tom is told his observer changed, and one already
+    made is no longer hers to open or write up."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    await propose_and_accept(o, obs_id, "2026-12-03", "B12")
+    otto_id = await _person_id(o, OTHER_TUTOR)
+    await o.do(QC, "otla.allocate", tutor_id=str(otto_id), observer_email=OBSERVER.email)
+    async with o.db().unit_of_work() as uow:
+        otto_obs = await Observations(uow.session).for_tutor(TENANT, otto_id, "2026/27")
+        assert otto_obs is not None
+        otto_obs_id = otto_obs.id
+    await o.propose(OBSERVER, otto_obs_id, "2026-12-02", course="Maths")
+    await o.do(OTHER_TUTOR, "otla.accept", observation_id=otto_obs_id)
+    o.clock.set(london(2026, 12, 2, 12))
+    body = await o.do(
+        OBSERVER, "otla.report.save", observation_id=otto_obs_id, strengths="Draft so far."
+    )
+    assert await _state(o, otto_obs_id) == "observed"
+    await o.tick()
+
+    said = await o.say(ADMIN, f"admin revoke {OBSERVER.email} observer")
+    assert "1 observation they had not yet made needs a new observer" in card_text(only_card(said))
+
+    obs = await stored(o, obs_id)
+    assert obs.state == "unallocated" and obs.observer_id is None and obs.starts_at is None
+    assert not [k for k in await _pending(o, obs_id) if ":1wk:" in k or k.endswith(":write")]
+    body = await o.do(OBSERVER, "otla.open", observation_id=obs_id)
+    assert "isn't one you can see" in shown(body)
+    body = await o.do(OBSERVER, "otla.report.open", observation_id=obs_id)
+    assert "Tom Tutor" not in shown(body)
+    olive = card_text((await o.say(OBSERVER, "observations"))[0].cards[0])
+    assert "Tom Tutor" not in olive
+    # The quality team sees Tom as needing an observer, and can allocate one.
+    picker = json.dumps((await o.say(QC, "observe"))[0].cards[0])
+    assert "Tom Tutor" in picker
+    sent = await o.tick()
+    tom = texts(to(sent, TUTOR))
+    assert "Your observer has changed" in tom and "Olive Observer no longer observes you" in tom
+    assert "You no longer observe Tom Tutor" in texts(to(sent, OBSERVER))
+    body = await o.do(QC, "otla.allocate", tutor_id=str(obs.tutor_id), observer_email=MANAGER.email)
+    assert "Allocated: Mia Manager observes Tom Tutor" in shown(body)
+    # Otto's, already made, stays Olive's on record but is hers no more to open or write.
+    assert await _state(o, otto_obs_id) == "observed"
+    for verb in ("otla.report.open", "otla.open"):
+        body = await o.do(OBSERVER, verb, observation_id=otto_obs_id)
+        assert "Otto Tutor" not in shown(body), verb
+    body = await o.do(
+        OBSERVER, "otla.report.save", observation_id=otto_obs_id, strengths="Changed after."
+    )
+    assert "isn't one you can see" in shown(body)
+    async with o.db().unit_of_work() as uow:
+        otto_obs = await Observations(uow.session).get(TENANT, otto_obs_id)
+        assert otto_obs is not None
+        report = await Observations(uow.session).report(otto_obs)
+        assert report is not None and report.strengths == "Draft so far."
+
+
+NEW_TUTOR_WITHOUT_MANAGER = (
+    "name,email,line_manager_email,start_date\nNina Newtutor,nina@college.ac.uk,,2027-01-04\n"
+)
+
+
+async def test_the_ha24_checklist_follows_the_tutors_line_manager_until_it_is_sent(
+    otla: Otla,
+) -> None:
+    """Nina's HA24 checklist was addressed to Mia when the tutor list arrived; a new list made
+    Max her line manager before it went, so it went to nobody (Mia's was dropped, Max never
+    got one). Now it goes to whoever is her line manager when it is sent; with none at all,
+    whoever imported the list is told it has nobody to go to."""
+    o = otla
+    await o.say_with_file(QC, "admin import", "n.csv", NEW_TUTOR)
+    await o.say_with_file(ADMIN, "admin import", "n.csv", NEW_TUTOR_UNDER_MAX)
+    sent = await o.tick()
+    assert "Nina" not in texts(to(sent, MANAGER))
+    sent += await o.tick()
+    max_ = to(sent, OTHER_MANAGER)
+    assert "HA24 new tutor induction: Nina Newtutor" in texts(max_)
+    tutor_id = action_data(max_[0], "otla.ha24.save")["tutor_id"]
+    body = await o.do(OTHER_MANAGER, "otla.ha24.save", tutor_id=tutor_id, done="handbook")
+    assert "1 of 9" in shown(body)
+    async with o.db().unit_of_work() as uow:
+        kinds = {(i.kind, i.person_id) for i in await Schedule(uow.session).pending(TENANT, "")}
+    assert not [k for k in kinds if k[0] == "otla.ha24"]  # sent once, not again
+
+
+async def test_an_ha24_checklist_with_no_line_manager_to_go_to_is_reported_to_the_importer(
+    otla: Otla,
+) -> None:
+    o = otla
+    await o.say_with_file(QC, "admin import", "n.csv", NEW_TUTOR)
+    await o.say_with_file(QC, "admin import", "n.csv", NEW_TUTOR_WITHOUT_MANAGER)
+    sent = await o.tick()
+    sent += await o.tick()
+    assert "Nina" not in texts(to(sent, MANAGER))
+    qc = texts(to(sent, QC))
+    assert "Nina Newtutor has no line manager" in qc
+
+
+async def test_a_proposed_date_past_the_observations_year_is_refused_and_changes_nothing(
+    otla: Otla,
+) -> None:
+    """A year scrolled too far on a phone's date picker (2029) was proposed and could be
+    agreed. Dates after the end of the observation's academic year (31 Aug 2027) now come back
+    on the card with a clear message, and nothing is proposed or sent."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.tick()
+    for day in ("2029-03-01", "2027-09-01"):
+        body = await o.propose(OBSERVER, obs_id, day)
+        assert "Choose a date by Tue 31 Aug 2027" in shown(body), day
+        assert "Date proposed" not in shown(body)
+        obs = await stored(o, obs_id)
+        assert obs.proposed_by is None and obs.proposed_starts_at is None
+        assert obs.state == "allocated"
+    assert not [k for k in await _pending(o, obs_id) if ":proposal:" in k]
+    assert to(await o.tick(), TUTOR) == []
+    body = await o.propose(OBSERVER, obs_id, "2027-06-10")
+    assert "Date proposed" in shown(body)

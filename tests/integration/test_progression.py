@@ -27,6 +27,7 @@ from bot.clock import FixedClock
 from bot.teams.web import BOT_KEY, create_app
 from storage.db import Database
 from storage.documents import PendingDocument
+from storage.models import TeamMember
 from storage.progression import (
     CardAction,
     CardContribution,
@@ -478,6 +479,79 @@ async def test_someone_who_leaves_the_team_or_chat_no_longer_reads_its_sessions(
     db = teams_app[BOT_KEY].db
     assert (await session_row(db, maths_id)).participant_ids == []
     assert (await session_row(db, chat_id)).participant_ids == []
+
+
+async def test_a_roster_read_ends_the_membership_of_someone_teams_no_longer_lists(
+    teams: TeamsClient, teams_app: web.Application, connector: LoopbackConnector, clock: FixedClock
+) -> None:
+    """Tom left the Maths team while TLC was down, so no membersRemoved came: roster reads only
+    ever added people, and he kept reading the channel's session for good. Now a whole roster
+    read that no longer lists him ends his membership as membersRemoved does; a roster that
+    cannot be read, or one that comes back empty, removes nobody."""
+    teams.on_roster(COACH, TUTOR)
+    maths_id, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    await press(teams, TUTOR, card, "Add", MATHS, contribution="Level 3 next year")
+    db = teams_app[BOT_KEY].db
+    tom = (await session_row(db, maths_id)).participant_ids
+    assert tom
+
+    del connector.members[TUTOR.teams_id]  # he left; the bot never heard
+    saved = dict(connector.members)
+    connector.fail_with[MATHS.team_id] = 503  # the roster cannot be read
+    clock.advance(timedelta(hours=7))
+    await teams.say(COACH, "cards", MATHS, mention=True)
+    connector.fail_with.clear()
+    connector.members.clear()  # Teams answers with nobody at all
+    clock.advance(timedelta(hours=7))
+    await teams.say(COACH, "cards", MATHS, mention=True)
+    body, _ = await teams.execute(TUTOR, "cards.card", {"session": maths_id}, Place.personal(TUTOR))
+    assert body["value"] != NOT_IN_GROUP
+    assert (await session_row(db, maths_id)).participant_ids == tom
+
+    connector.members.update(saved)  # a whole roster, without Tom
+    clock.advance(timedelta(hours=7))
+    await teams.say(COACH, "cards", MATHS, mention=True)
+    body, _ = await teams.execute(TUTOR, "cards.card", {"session": maths_id}, Place.personal(TUTOR))
+    assert body["value"] == NOT_IN_GROUP
+    assert (await session_row(db, maths_id)).participant_ids == []
+    async with db.unit_of_work() as uow:
+        members = await uow.session.scalars(select(TeamMember.person_id))
+        assert set(tom).isdisjoint(members.all())
+
+
+async def test_a_facilitator_who_leaves_no_longer_runs_or_reads_and_a_member_takes_over(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Cara, who started the Maths channel's session, leaves the team: she still opened and ran
+    it from our 1:1 chat. Now she reads and runs it no more (nor hears of its overdue
+    actions), and anyone still in the team may run it: Tom pauses it and is its facilitator
+    from then on (README: the progression card activity)."""
+    db = teams_app[BOT_KEY].db
+    session_id, card = await coach_starts(teams)
+    card = await press(teams, TUTOR, card, "Add", MATHS, contribution="Level 3 next year")
+    [tom] = (await session_row(db, session_id)).participant_ids
+
+    await teams.members_removed(ADMIN, MATHS, [COACH])
+
+    assert (await session_row(db, session_id)).facilitator_left
+    me = Place.personal(COACH)
+    body, _ = await teams.execute(COACH, "cards.card", {"session": session_id}, me)
+    assert body["value"] == NOT_IN_GROUP
+    pause = button(card, "Pause")
+    data = {k: v for k, v in pause["data"].items() if k != "verb"}
+    body, _ = await teams.execute(COACH, pause["verb"], data, me)
+    assert body["value"] == NOT_IN_GROUP
+    assert (await session_row(db, session_id)).state == "running"
+
+    paused = await press(teams, TUTOR, card, "Pause", MATHS)
+    assert "Paused at card 1" in card_text(paused)
+    row = await session_row(db, session_id)
+    assert row.state == "paused" and row.facilitator_id == tom and not row.facilitator_left
+    assert tom not in row.participant_ids
+    body, _ = await teams.execute(
+        TUTOR, "cards.card", {"session": session_id}, Place.personal(TUTOR)
+    )
+    assert body["value"] != NOT_IN_GROUP
 
 
 # ------------------------------------------------------------------------ the organisation's deck

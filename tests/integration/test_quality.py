@@ -207,7 +207,7 @@ async def test_the_quality_team_sees_every_theme_counted_from_the_stored_records
     text = card_text(card)
     well, better, walks, reports = await stored_counts(c)
     assert (walks, reports) == (8, 2)  # a submitted report is not counted until approved
-    assert f"From {walks} learning walk(s) and {reports} approved OTLA report(s)" in text
+    assert "From 8 learning walks and 2 approved OTLA reports." in text
     strengths, areas, cpd = fact_values(card)[:3]
     assert {k: int(v) for k, v in strengths.items()} == dict(well)
     assert {k: int(v.split(" · ")[0]) for k, v in areas.items()} == dict(better)
@@ -238,7 +238,7 @@ async def test_a_manager_sees_other_teams_only_as_totals_of_five_or_more(
     # Mia opens the two Maths walks and Tom's report (she is his line manager). The six English
     # walks count only as totals of >= 5: "digital" (6) is shown, "stretch" (4) is not; Eve0's
     # report (1) is not counted at all.
-    assert "From 8 learning walk(s) and 1 approved OTLA report(s)" in text
+    assert "From 8 learning walks and 1 approved OTLA report." in text
     assert strengths["Digital skills and technology"] == "6"
     assert "Stretch and challenge" not in areas and "Stretch" not in text
     assert strengths["Planning and preparation"] == "2"  # not 3: Eve0's report stays out
@@ -279,7 +279,7 @@ async def test_a_period_and_a_campus_narrow_the_picture(college: College) -> Non
     south = await c.press(QC, "quality.themes", scope="campus:South", period="year")
     text = card_text(south)
     assert "Academic year 2026/27 · South campus" in text
-    assert "From 6 learning walk(s) and 1 approved OTLA report(s)" in text
+    assert "From 6 learning walks and 1 approved OTLA report." in text
     # The spring term has not started: the current term is shown.
     spring = await c.card(QC, "themes spring")
     assert "Themes & CPD: Autumn term 2026/27 · Whole organisation" in card_text(spring)

@@ -264,7 +264,7 @@ Uma Unrelated,uma@college.ac.uk,Hitchin,Maths,practical,,no,2017-09-01
 
 M_AGREE, M_MEETING = "AGREEMENT-SECRET", "MEETING-SECRET"
 M_OBS_MENTEE, M_EVAL, M_OBS_MENTOR = "OBS-OF-MENTEE-SECRET", "EVALUATION-SECRET", "OBS-OF-MENTOR"
-M_REVIEW, M_GROW = "meeting(s) logged", "GROW-SECRET"  # the review's first line; Tom's goal
+M_REVIEW, M_GROW = "meetings logged", "GROW-SECRET"  # the review's first line; Tom's goal
 M_EXISTS_TEAM = "Your team members with a mentor: Tom Tutor"
 M_EXISTS_COUNT = "1 of 2 ("  # Max's line on the capacity card: how many, nothing else
 M_RECORDS = {

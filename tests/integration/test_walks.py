@@ -1260,3 +1260,34 @@ async def test_a_tutors_walks_list_the_latest_five_one_line_each_and_show_all_on
     every = only_card(await org.teams.say(TUTOR, "walks all"))
     assert sum(n.get("type") == "Container" and "selectAction" in n for n in _nodes(every)) == 7
     assert "Show all" not in card_text(every)
+
+
+async def test_a_walk_saved_from_another_teams_form_keeps_its_own_teams_plan_and_readers(
+    org: Org,
+) -> None:
+    """Mia's Maths walk (no Maths plan: unplanned) saved again from the ESOL channel's HA27 kept
+    its team, but was checked against ESOL's channel readers and counted against ESOL's plan.
+    The walk's own team decides both."""
+    await mia_walks(org, "Tom")
+    [walk] = await org.walks()
+    assert walk.unplanned and walk.plan_id is None
+    esol = Place.channel("19:team-esol@thread.tacv2", team_name="ESOL", channel_name="General")
+    await org.teams.say(QUINN, "hello", esol, mention=True)
+    await org.teams.say(MANAGER, "hello", esol, mention=True)
+    plans = (
+        "team,term,focus,linked_to,window_start,window_end,course_type,walkers\n"
+        "ESOL,autumn,Stretch,,2026-11-16,2026-11-27,,mia@college.ac.uk\n"
+    )
+    await org.teams.say(
+        QUINN, "walk plan import", attachments=[shared_file(org.connector, "plans.csv", plans)]
+    )
+    form = await open_form(org, MANAGER, esol)
+    values = filled_walk(form, "Tom", walk_id=str(walk.id), focus="Questioning again")
+    card = await save_walk(org, values, esol)
+    assert "Learning walk updated" in card_text(card)
+    [walk] = await org.walks()
+    async with org.db_session() as uow:
+        maths = await Directory(uow.session).team_of(ORG, MATHS.team_id)
+        assert maths is not None
+    assert walk.team_pk == maths.id and walk.focus == "Questioning again"
+    assert walk.unplanned and walk.plan_id is None

@@ -176,3 +176,18 @@ def test_quality_roles_never_see_developmental_records_by_role() -> None:
 def test_every_permission_has_a_rule() -> None:
     for permission in Permission:
         can(CAST["tutor"], permission, REFERRAL)  # raises KeyError if a rule is missing
+
+
+def test_an_observer_without_the_observer_role_keeps_only_approved_reports() -> None:
+    """A revoked observer (still `observer_id` on the record) reads, dates and writes nothing
+    not yet approved; the approved report they wrote stays readable to them."""
+    revoked = Actor(OBSERVER, ORG, frozenset())
+    for permission in (
+        Permission.READ_OBSERVATION,
+        Permission.WRITE_REPORT,
+        Permission.AGREE_OBSERVATION_DATE,
+        Permission.READ_OBSERVATION_PLAN,
+        Permission.READ_OBSERVATION_DOCUMENTS,
+    ):
+        assert not can(revoked, permission, REPORT_DRAFT), permission
+    assert can(revoked, Permission.READ_OBSERVATION, REPORT_APPROVED)

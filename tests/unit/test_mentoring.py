@@ -102,7 +102,7 @@ def test_progress_bar_and_draft_review() -> None:
     objective = rules.Objective("Plan starters", "3 used", date(2027, 2, 1))
     meeting = rules.LoggedMeeting(date(2026, 11, 23), "Starters", {1: "Try one"}, {1: 40})
     lines = rules.draft_review("Initial review", [objective], [meeting])
-    assert "1 meeting(s) logged" in lines[0]
+    assert "1 meeting logged" in lines[0]
     assert "Progress 40%" in lines[1] and "Try one" in lines[1]
 
 

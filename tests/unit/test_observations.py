@@ -38,6 +38,7 @@ from bot.domain.observations import (
     induction_deadline,
     induction_items,
     is_new_tutor,
+    last_proposal_day,
     monitoring_status,
     parse_allocation_csv,
     parse_clock,
@@ -423,3 +424,12 @@ def test_proposal_and_allocation_forms() -> None:
     outcome = ActionOutcomeForm.model_validate({"action_id": "7", "outcome_7": " Improved "})
     assert outcome.outcome == "Improved"
     assert errors_of(ActionOutcomeForm, {"action_id": 7}) == {"outcome": "Write what happened"}
+
+
+def test_the_last_day_a_date_may_be_proposed_for() -> None:
+    today = date(2026, 11, 23)
+    assert last_proposal_day("2026/27", today) == date(2027, 8, 31)
+    # An observation of a year already over: this year's end.
+    assert last_proposal_day("2025/26", today) == date(2027, 8, 31)
+    # A later year's (a new tutor starting next September): never more than 12 months ahead.
+    assert last_proposal_day("2027/28", today) == date(2027, 11, 23)

@@ -35,6 +35,7 @@ from bot.app.router import PERSONAL, CardAction, Command
 from bot.app.turn import Reply
 from bot.domain import mentoring as rules
 from bot.domain.access import Permission
+from bot.domain.words import plural
 from cards.base import execute
 from cards.mentoring import (
     CapacityLine,
@@ -196,7 +197,7 @@ async def save_offer(ctx: HandlerContext, form: OfferForm) -> Reply:
             "Thank you for offering to mentor",
             [
                 f"You're in the directory for {', '.join(offer.specialisms)}, up to "
-                f"{offer.capacity} mentee(s) at once.",
+                f"{plural(offer.capacity, 'mentee')} at once.",
                 "When someone chooses you, I'll ask you first: you can accept or decline.",
             ],
             small="Say **mentor stop** to leave the directory.",
@@ -223,8 +224,17 @@ def _externals(settings: dict[str, Any]) -> list[rules.ExternalMentor]:
 
 
 async def search_view(
-    session: AsyncSession, mentee: Person, query: str, *, notice: str = "", suggested_by: str = ""
+    session: AsyncSession,
+    mentee: Person,
+    query: str,
+    *,
+    notice: str = "",
+    suggested_by: str = "",
+    chain_only: bool = False,
 ) -> SearchView:
+    """Mentors for `mentee` on `query`. `chain_only`: leave out only their management chain,
+    not the mentors of their own requests (asked, declined, not a good fit, working with):
+    what a coordinator may be told."""
     directory = Directory(session)
     records = MentoringRecords(session)
     counts = await records.mentee_counts(mentee.org_id)
@@ -246,7 +256,11 @@ async def search_view(
         mentee.id,
         mentee.campus,
         mentee.delivery_style,
-        await excluded_for(session, directory, mentee),
+        (
+            await chain_ids(directory, mentee)
+            if chain_only
+            else await excluded_for(session, directory, mentee)
+        ),
     )
     found = rules.suggest(query, candidates, facts)
     org = await directory.organisation(mentee.org_id, mentee.created_at)
@@ -582,7 +596,10 @@ async def suggest_to(ctx: HandlerContext, words: list[str]) -> Reply:
     if mentee is None:
         return Reply.text(f"I don't know {words[0]} yet.")
     query = " ".join(words[1:])
-    view = await search_view(ctx.uow.session, mentee, query)
+    # Whom the mentee has asked, and who declined or was not a good fit, is the pair's
+    # business: the answer is decided on the directory and the mentee's management chain
+    # alone, and names no number. The mentee sees those still free for them, when it goes.
+    view = await search_view(ctx.uow.session, mentee, query, chain_only=True)
     if not view.suggestions:
         return Reply.text(
             f"Nobody in the directory fits {query or 'that'} for {mentee.name} just now, so "
@@ -599,8 +616,8 @@ async def suggest_to(ctx: HandlerContext, words: list[str]) -> Reply:
         {"query": query, "by": ctx.person.id},
     )
     return Reply.text(
-        f"I've sent {mentee.name} {len(view.suggestions)} suggestion(s) to choose from. Nobody "
-        "is assigned: it's their choice."
+        f"I've sent {mentee.name} the mentors who fit to choose from. Nobody is assigned: "
+        "it's their choice."
     )
 
 

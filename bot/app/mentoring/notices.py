@@ -10,7 +10,7 @@ from bot.app.mentoring import agreement as agreement_
 from bot.app.mentoring import relationship
 from bot.app.mentoring.coaching import companion_ids
 from bot.app.mentoring.coaching import subject_of as coaching_subject
-from bot.app.mentoring.directory import search_view
+from bot.app.mentoring.directory import rematch, search_view
 from bot.app.mentoring.relationship import (
     READ_COACHING,
     READ_RECORD,
@@ -18,6 +18,7 @@ from bot.app.mentoring.relationship import (
     agreement_reads,
     name_of,
     record_of,
+    subject_for,
 )
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.privacy import opened_by_notice
@@ -30,6 +31,7 @@ from cards.reminders import NextStep, reminder_card
 from storage.mentoring import (
     ACTIVE,
     ASKED,
+    DECLINED,
     DRAFTED,
     MEETING,
     SENT,
@@ -54,6 +56,15 @@ async def _rel(ctx: NoticeContext, key: str = "rel") -> MentoringRelationship | 
 async def render_request(ctx: NoticeContext) -> Message | None:
     rel = await _rel(ctx)
     if rel is None or rel.state != ASKED or ctx.item.person_id != rel.mentor_id:
+        return None
+    actor = await _actor(ctx)
+    subject = await subject_for(ctx.directory, rel, rel.mentor_id)
+    if actor is None or not can(actor, Permission.READ_MENTORING, subject):
+        # Not theirs to be asked any more (a new tutor list put them in the mentee's chain
+        # before this went): as on Accept, they have not taken it on, and the mentee chooses
+        # again (no reason given). Nothing of the mentee reaches them.
+        rel.state, rel.ended_at, rel.updated_at = DECLINED, ctx.now, ctx.now
+        await rematch(ctx.uow.session, rel, ctx.now, "declined")
         return None
     mentee = await name_of(ctx.directory, rel.org_id, rel.mentee_id)
     opened_by_notice(ctx, rel.mentee_id, READ_RECORD, record_of(rel), "request sent to the mentor")

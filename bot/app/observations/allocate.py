@@ -7,7 +7,7 @@ from typing import Any
 from bot.app.context import HandlerContext
 from bot.app.observations import calendar, lil, schedule
 from bot.app.observations.forms import AllocateForm
-from bot.app.observations.lifecycle import Loaded, apply, load, name_of, with_people
+from bot.app.observations.lifecycle import Loaded, apply, audit, load, name_of, with_people
 from bot.app.observations.present import asker_card
 from bot.app.refusals import refusal
 from bot.app.router import CardAction
@@ -218,6 +218,57 @@ async def allocate_one(
             session, obs, f"unallocated:{previous}", schedule.UNALLOCATED, previous, now, now
         )
     return loaded
+
+
+async def observer_role_revoked(ctx: HandlerContext, person: Person) -> int:
+    """`person` no longer holds the observer role: every observation of theirs not yet made
+    goes back to the quality team as needing an observer (its date, proposal, reminders and
+    calendar event go, as on a reallocation), and each tutor is told their observer changed.
+    Observations already made keep their observer on record; the access rule refuses them
+    until approved. Returns how many went back."""
+    now = ctx.services.clock.now()
+    org = ctx.turn.org_id
+    session = ctx.uow.session
+    found = await Observations(session).where(
+        org, observer_id=person.id, states=tuple(BEFORE_OBSERVATION)
+    )
+    for obs in found:
+        loaded = await with_people(session, obs)
+        await calendar.date_cancelled(ctx, loaded, now)
+        before = obs.status
+        obs.state = S.UNALLOCATED.value
+        obs.state_since = now
+        obs.observer_id = None
+        obs.starts_at = obs.ends_at = None
+        obs.room = ""
+        obs.proposed_by = obs.proposed_starts_at = obs.proposed_ends_at = None
+        obs.proposed_course = obs.proposed_room = obs.proposal_note = ""
+        obs.updated_at = now
+        await session.flush()
+        await schedule.cancel(session, org, obs.id, ("",), now)
+        await audit(
+            session,
+            org,
+            ctx.person.id,
+            obs.id,
+            "observer role revoked",
+            f"{before.value} → {S.UNALLOCATED.value}; observer {person.id}",
+            now,
+        )
+        await schedule.tell(
+            session,
+            obs,
+            f"observer-left:{obs.tutor_id}",
+            schedule.OBSERVER_LEFT,
+            obs.tutor_id,
+            now,
+            now,
+            observer_id=person.id,
+        )
+        await schedule.tell(
+            session, obs, f"unallocated:{person.id}", schedule.UNALLOCATED, person.id, now, now
+        )
+    return len(found)
 
 
 async def import_allocations(ctx: HandlerContext) -> Reply:

@@ -13,7 +13,16 @@ from bot.app.context import HandlerContext, with_loaded
 from bot.app.events import WalksOnDay
 from bot.app.observations import calendar, schedule
 from bot.app.observations.forms import DocumentLinkForm, ObservationRef, ProposalForm
-from bot.app.observations.lifecycle import Loaded, apply, load, moved, name_of, shown_again, when
+from bot.app.observations.lifecycle import (
+    Loaded,
+    apply,
+    day_label,
+    load,
+    moved,
+    name_of,
+    shown_again,
+    when,
+)
 from bot.app.observations.present import asker_card
 from bot.app.router import CardAction
 from bot.app.turn import Reply
@@ -24,6 +33,8 @@ from bot.domain.observations import (
     MoveRefused,
     ObservationState,
     at_london,
+    last_proposal_day,
+    london_day,
 )
 from storage.observations import ObservationDocument, Observations
 
@@ -81,6 +92,15 @@ async def propose(ctx: HandlerContext, form: ProposalForm) -> Reply:
             {**values, **form.model_dump(include={"observation_id"})},
             {"day": "Choose a date and time still to come"},
         )
+    found = await load(ctx.uow.session, ctx.turn.org_id, form.observation_id)
+    if found is not None:
+        latest = last_proposal_day(found.obs.academic_year, london_day(now))
+        if form.day > latest:
+            return await redisplay_proposal(
+                ctx,
+                {**values, **form.model_dump(include={"observation_id"})},
+                {"day": f"Choose a date by {day_label(latest)}, within this observation's year"},
+            )
     try:
         loaded = await record_proposal(
             ctx, form.observation_id, form.course, starts_at, ends_at, form.note, now, form.room

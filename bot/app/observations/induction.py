@@ -34,11 +34,17 @@ NOT_YOURS = "Sorry, that checklist is for the tutor's line manager and the quali
 
 
 async def on_tutors_imported(
-    session: AsyncSession, org_id: str, tutors: Sequence[Person], now: datetime
+    session: AsyncSession,
+    org_id: str,
+    tutors: Sequence[Person],
+    now: datetime,
+    by: int | None = None,
 ) -> int:
     """Called after a tutor list import: each new tutor gets an HA24 checklist and an OTLA due
     within 6 weeks of their start date; the quality coordinator is asked to allocate it and the
-    line manager gets the checklist. Returns how many new tutors were found."""
+    line manager gets the checklist (whoever is their line manager when it is sent; if a later
+    list leaves them none, `by`, who imported this one, hears so). Returns how many new tutors
+    were found."""
     today = london_day(now)
     repo = Observations(session)
     directory = Directory(session)
@@ -80,15 +86,17 @@ async def on_tutors_imported(
                     session, obs, f"new-tutor:{qc.id}", schedule.NEW_TUTOR, qc.id, now, now
                 )
         if created:
-            for manager in await directory.line_managers_of(tutor):
+            # Addressed to the line manager now; the notice follows a change before it goes
+            # (and tells `by` if a change leaves the tutor with none).
+            for person_id in [m.id for m in await directory.line_managers_of(tutor)]:
                 await Schedule(session).put(
                     org_id,
-                    f"ha24:{tutor.id}:{manager.id}",
+                    f"ha24:{tutor.id}:{person_id}",
                     schedule.INDUCTION,
                     now,
                     now,
-                    person_id=manager.id,
-                    payload={"tutor_id": tutor.id},
+                    person_id=person_id,
+                    payload={"tutor_id": tutor.id, "by": by},
                 )
     return found
 

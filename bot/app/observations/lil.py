@@ -110,6 +110,8 @@ async def pick(ctx: HandlerContext, form: CoursePickForm) -> Reply:
         return Reply.update(lil_card(view, {"course_id": "That tutor already has an observer."}))
     obs.kind = "lil"
     obs.observer_id = ctx.person.id
+    # Observing rests on the observer role, as for an allocation (a revoke ends it).
+    await ctx.directory.grant(ctx.person, Role.OBSERVER, ctx.person.id, now, "picked a LiL course")
     obs.course = f"{course.code} {course.title}".strip()
     obs.lil_course_id = course.id
     course.observation_id = obs.id

@@ -122,6 +122,23 @@ async def reallocated(ctx: NoticeContext, loaded: Loaded, person: Person) -> Mes
 
 
 @_about()
+async def observer_left(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
+    obs = loaded.obs
+    if person.id != obs.tutor_id or obs.observer_id is not None:
+        return None  # a new observer since: the reallocation notice says who
+    former = await ctx.directory.person(obs.org_id, ctx.payload.get("observer_id") or 0)
+    return await _observation(
+        ctx,
+        loaded,
+        person,
+        "Your observer has changed",
+        f"{name_of(former)} no longer observes you, and any date you had agreed is cancelled. "
+        "The quality team will allocate a new observer, who will agree a class and date with "
+        "you.",
+    )
+
+
+@_about()
 async def unallocated(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
     if loaded.obs.observer_id == person.id:
         return None  # allocated back to them since
@@ -349,6 +366,10 @@ async def new_tutor(ctx: NoticeContext, loaded: Loaded, person: Person) -> Messa
 
 
 async def induction(ctx: NoticeContext) -> Message | None:
+    """The HA24 checklist, to the tutor's line manager as they are when it is sent: one who is
+    no longer theirs does not get it, whoever is now does (queued to them), and with nobody
+    to go to, whoever imported the tutor list (or, with no importer, the quality
+    coordinators) is told so."""
     tutor_id = ctx.payload.get("tutor_id")
     if not isinstance(tutor_id, int):
         return None
@@ -357,16 +378,57 @@ async def induction(ctx: NoticeContext) -> Message | None:
     if checklist is None or tutor is None or len(checklist.done) >= len(induction_items()):
         return None
     managers = await ctx.directory.line_managers_of(tutor)
-    if ctx.item.person_id not in {m.id for m in managers}:
-        return None  # no longer the tutor's line manager: not theirs to hear about
-    view = await checklist_view(ctx.uow.session, checklist, tutor, True)
-    return Message(card=induction_card(view))
+    if ctx.item.person_id in {m.id for m in managers}:
+        view = await checklist_view(ctx.uow.session, checklist, tutor, True)
+        return Message(card=induction_card(view))
+    if managers:
+        # Not theirs any more (a new tutor list since): it goes to who is.
+        await _induction_to(ctx, tutor_id, [m.id for m in managers])
+        return None
+    by = ctx.payload.get("by")
+    told = (
+        [by]
+        if isinstance(by, int)
+        else [p.id for p in await ctx.directory.holders(tutor.org_id, Role.QUALITY_COORDINATOR)]
+    )
+    if ctx.item.person_id not in told:
+        await _induction_to(ctx, tutor_id, told)
+        return None
+    tutor_name = name_of(tutor)
+    return Message(
+        card=message_card(
+            f"{tutor_name} has no line manager",
+            [
+                f"{tutor_name}'s HA24 new tutor induction checklist has nobody to go to: the "
+                "tutor list gives them no line manager. Add one (line_manager_email) and "
+                "import the list again, or open the checklist from **observations new**."
+            ],
+        )
+    )
+
+
+async def _induction_to(ctx: NoticeContext, tutor_id: int, people: list[int]) -> None:
+    """Queue the HA24 notice to each of `people` not already sent or queued one."""
+    for person_id in people:
+        key = f"ha24:{tutor_id}:{person_id}"
+        if await ctx.schedule.get(ctx.item.org_id, key) is not None:
+            continue
+        await ctx.schedule.put(
+            ctx.item.org_id,
+            key,
+            schedule.INDUCTION,
+            ctx.now,
+            ctx.now,
+            person_id=person_id,
+            payload=dict(ctx.payload),
+        )
 
 
 NOTICES: tuple[NoticeKind, ...] = (
     NoticeKind(schedule.ALLOCATED, allocated, None, "An observer hears they are allocated"),
     NoticeKind(schedule.REALLOCATED, reallocated, None, "A tutor hears of their new observer"),
     NoticeKind(schedule.UNALLOCATED, unallocated, None, "An observer is no longer allocated"),
+    NoticeKind(schedule.OBSERVER_LEFT, observer_left, None, "A tutor hears their observer left"),
     NoticeKind(schedule.PROPOSAL, proposal, None, "A proposed observation date to accept"),
     NoticeKind(schedule.AGREED, agreed, None, "The observation date is agreed"),
     NoticeKind(schedule.TO_PLAN, to_plan, None, "The development officer plans an agreed date"),

@@ -24,6 +24,7 @@ from storage.reminders import Schedule
 ALLOCATED = "otla.allocated"
 REALLOCATED = "otla.reallocated"  # to the tutor: their new observer
 UNALLOCATED = "otla.unallocated"  # to the old observer: no longer theirs
+OBSERVER_LEFT = "otla.observer-left"  # to the tutor: their observer no longer observes
 PROPOSAL = "otla.proposal"
 AGREED = "otla.agreed"
 TO_PLAN = "otla.to-plan"

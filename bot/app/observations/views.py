@@ -27,6 +27,7 @@ from bot.domain.observations import (
     report_is_late,
     theme,
 )
+from bot.domain.words import plural
 from cards.observations import (
     BestPracticeItem,
     Button,
@@ -182,7 +183,7 @@ async def _as_tutor(ctx: HandlerContext, now: datetime) -> list[TodoItem]:
     if own:
         items.append(
             TodoItem(
-                f"You have {len(own)} open action(s) from your observation.",
+                f"You have {plural(len(own), 'open action')} from your observation.",
                 Button("My actions", "run", {"command": "actions"}),
             )
         )
@@ -199,7 +200,8 @@ async def _as_manager(ctx: HandlerContext) -> list[TodoItem]:
         return []
     return [
         TodoItem(
-            f"{len(waiting)} action(s) for your tutors need an outcome or completing.",
+            f"{plural(len(waiting), 'action')} for your tutors "
+            f"{'needs' if len(waiting) == 1 else 'need'} an outcome or completing.",
             Button("Action review log", "run", {"command": "ars"}),
         )
     ]
@@ -248,7 +250,8 @@ async def _as_allocator(ctx: HandlerContext, now: datetime) -> list[TodoItem]:
         return []
     return [
         TodoItem(
-            f"{len(waiting)} tutor(s) have no observer for {year}.",
+            f"{plural(len(waiting), 'tutor')} {'has' if len(waiting) == 1 else 'have'} no "
+            f"observer for {year}.",
             Button("Allocate", "otla.allocate.open", primary=True),
         )
     ]

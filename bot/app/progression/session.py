@@ -422,9 +422,21 @@ def _subject(ctx: HandlerContext, row: CardSession) -> Subject:
     readers = set(row.participant_ids)
     if place_key(ctx.turn.where) == row.place_key:
         readers.add(ctx.actor.person_id)
-    return Subject(
-        org_id=row.org_id, author_id=row.facilitator_id, channel_readers=frozenset(readers)
-    )
+    facilitator = None if row.facilitator_left else row.facilitator_id
+    return Subject(org_id=row.org_id, author_id=facilitator, channel_readers=frozenset(readers))
+
+
+def _may_facilitate(ctx: HandlerContext, row: CardSession) -> bool:
+    """Whether this person may run the session now. One whose facilitator left the group is
+    taken over by the first member still in it who runs it: they are its facilitator from then
+    on (an org admin running it takes nothing over)."""
+    if not ctx.can(Permission.FACILITATE_CARDS, _subject(ctx, row)):
+        return False
+    me = ctx.actor.person_id
+    if row.facilitator_left and me in _subject(ctx, row).channel_readers:
+        row.facilitator_id, row.facilitator_left = me, False
+        row.participant_ids = [p for p in row.participant_ids if p != me]
+    return True
 
 
 MAX_PARTICIPANTS = 200  # enough for a card's refresh list (60) and the action owners (50)
@@ -526,7 +538,7 @@ async def _show(ctx: HandlerContext, row: CardSession, side: Side = "front", **e
 async def _facilitator_only(ctx: HandlerContext, row: CardSession, doing: str) -> Reply | None:
     """None if this person runs the session (its facilitator, or an org admin); else the card
     as it is, with a polite refusal on it."""
-    if ctx.can(Permission.FACILITATE_CARDS, _subject(ctx, row)):
+    if _may_facilitate(ctx, row):
         return None
     why = await _not_yours(ctx, row, doing)
     card = await _view(ctx).render(
@@ -661,7 +673,7 @@ async def start(ctx: HandlerContext, form: StartForm) -> Reply:
     row = loaded
     if row.session_state is not rules.SessionState.CHOOSING:
         return await _show(ctx, row)
-    if not ctx.can(Permission.FACILITATE_CARDS, _subject(ctx, row)):
+    if not _may_facilitate(ctx, row):
         names = await _view(ctx).names({row.facilitator_id})
         who = names.get(row.facilitator_id, "the facilitator")
         error = f"Only {who}, who started this session, can choose the issues and start."
@@ -993,7 +1005,8 @@ async def _own_action(ctx: HandlerContext, values: dict[str, Any]) -> _Owned | R
     row = await repo.get(ctx.turn.org_id, action.session_id) if action else None
     if action is None or row is None:
         return Reply.text("I can't find that action any more.")
-    subject = Subject(org_id=row.org_id, tutor_id=action.owner_id, author_id=row.facilitator_id)
+    facilitator = None if row.facilitator_left else row.facilitator_id
+    subject = Subject(org_id=row.org_id, tutor_id=action.owner_id, author_id=facilitator)
     if not ctx.can(Permission.UPDATE_CARD_ACTION, subject):
         return Reply.text("Only the action's owner or the session's facilitator can change it.")
     return action, row
@@ -1197,6 +1210,8 @@ def _schedule_label(row: CardSession) -> str | None:
 
 
 async def _not_yours(ctx: HandlerContext, row: CardSession, doing: str) -> str:
+    if row.facilitator_left:
+        return f"Only someone in {row.group_name}'s group, or an org admin, can {doing}."
     who = (await _view(ctx).names({row.facilitator_id})).get(row.facilitator_id, "the facilitator")
     return f"Only {who}, who runs {row.group_name}'s session, or an org admin can {doing}."
 
@@ -1234,7 +1249,7 @@ async def _schedule(ctx: HandlerContext, confirmed: str | None = None) -> Reply:
     row = await repo.open_in(ctx.turn.org_id, place_key(ctx.turn.where))
     now = ctx.services.clock.now()
     schedule = Schedule(ctx.uow.session)
-    if row is not None and not ctx.can(Permission.FACILITATE_CARDS, _subject(ctx, row)):
+    if row is not None and not _may_facilitate(ctx, row):
         doing = "stop its schedule" if _is_off(rest) else "schedule it"
         return Reply.text(await _not_yours(ctx, row, doing))
     if _is_off(rest):
@@ -1287,7 +1302,7 @@ async def _schedule(ctx: HandlerContext, confirmed: str | None = None) -> Reply:
 @with_loaded(_load)
 async def schedule_off(ctx: HandlerContext, values: dict[str, Any], row: CardSession) -> Reply:
     """Stop the weekly cards. The session itself stays as it is: running, paused or finished."""
-    if not ctx.can(Permission.FACILITATE_CARDS, _subject(ctx, row)):
+    if not _may_facilitate(ctx, row):
         card = prompts_scheduled_card(row.id, _schedule_label(row), row.group_name)
         return Reply.update(refused(card, await _not_yours(ctx, row, "stop its schedule")))
     row.prompt_schedule = None
@@ -1349,7 +1364,8 @@ async def render_prompt(ctx: NoticeContext) -> Message | None:
 
 
 def _deck_subject(ctx: HandlerContext, row: CardSession | None) -> Subject:
-    return Subject(org_id=ctx.turn.org_id, author_id=row.facilitator_id if row else None)
+    facilitator = row.facilitator_id if row is not None and not row.facilitator_left else None
+    return Subject(org_id=ctx.turn.org_id, author_id=facilitator)
 
 
 NOT_DECK_EDITOR = (

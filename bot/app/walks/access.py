@@ -108,6 +108,13 @@ async def team_for_save(ctx: HandlerContext, team_pk: int, day: date) -> TeamFor
     return await walk_store(ctx).team_for_save(ctx.turn.org_id, team_pk, year, member)
 
 
+async def own_team_for_save(ctx: HandlerContext, walk: StoredWalk, day: date) -> TeamForSave | None:
+    """`team_for_save` for the team a walk already belongs to, whoever asks (its author may
+    change it from any team's HA27): its readers and plans decide, not the form's team's."""
+    year = year_label(academic_year_of(day))
+    return await walk_store(ctx).team_for_save(ctx.turn.org_id, walk.team_pk, year)
+
+
 async def plan_on(session: AsyncSession, found: TeamForSave, day: date) -> StoredWalkPlan | None:
     """The team's plan for the term `day` falls in (as `plan_for`), from the plans `found` with
     the team: read (with its windows) only if there is one."""

@@ -52,6 +52,7 @@ from bot.app.walks.access import (
     local_today,
     my_teams,
     names_of,
+    own_team_for_save,
     plan_for,
     plan_on,
     seen_only_by_asker,
@@ -581,6 +582,13 @@ async def save_walk(ctx: HandlerContext, form: LearningWalkForm) -> Reply:
         row = await _editable(ctx, values)
         if row is None:
             return await _draft_gone(ctx, form.walk_id, values, team)
+        if row.team_pk != team.id:
+            # Saved from another team's HA27: the walk keeps its own team, so its readers and
+            # its plan are that team's, not the form's (its author may edit it anywhere).
+            own = await own_team_for_save(ctx, row, day)
+            if own is None:
+                return Reply.text("Sorry, you can't log walks for that team.")
+            found, team, settings = own, own.team, own.settings
     if form.use_date is not None and form.use_date > local_today(ctx):
         # Another date offered after a clash, still to come: keep the HA27 as a draft for then.
         return await save_draft(ctx, values)
