@@ -62,13 +62,23 @@ DRAW_FAILED = "something went wrong on TLC's side while preparing it"
 
 class Undeliverable(Exception):
     """The message can never be delivered as addressed. `block`: the conversation is
-    unreachable (403 blocked / not in the roster, 404 gone) until the person is seen again."""
+    unreachable (403 blocked / not in the roster, 404 gone) until the person is seen again.
+    `unreachable`: TLC has no usable conversation with the person (never chatted, blocked,
+    uninstalled); their message goes again when TLC can reach them (`Schedule.resend_to`)."""
 
-    def __init__(self, reason: str, *, status: int | None = None, block: bool = False) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        status: int | None = None,
+        block: bool = False,
+        unreachable: bool = False,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.status = status
         self.block = block
+        self.unreachable = unreachable or block
 
 
 class TryLater(Exception):
@@ -517,7 +527,9 @@ class Worker:
                 await self._sent(claim, row, ref, activity_id, now)
                 return 1
         except Undeliverable as exc:
-            await self._failed(claim, row, ref, exc.reason, exc.status, exc.block, now)
+            await self._failed(
+                claim, row, ref, exc.reason, exc.status, exc.block, now, exc.unreachable
+            )
         except TryLater as exc:
             await self._later(claim, row, ref, exc, now)
         except asyncio.CancelledError:
@@ -586,6 +598,7 @@ class Worker:
         status: int | None,
         block: bool,
         now: datetime,
+        unreachable: bool = False,
     ) -> None:
         session = claim.uow.session
         row.state, row.last_error, row.last_status = FAILED, reason[:1000], status
@@ -593,7 +606,10 @@ class Worker:
         row.updated_at = now
         if ref is not None:
             row.conversation_id, row.conversation_ref_id = ref.conversation_id, ref.id
-        await self._settle_item(session, row, state=FAILED, last_error=reason[:1000])
+        resend_until = await self._resend_until(session, row) if unreachable else None
+        await self._settle_item(
+            session, row, state=FAILED, last_error=reason[:1000], resend_until=resend_until
+        )
         if block and ref is not None and ref.id is not None:
             stored = await session.get(ConversationRef, ref.id)
             if stored is not None:
@@ -602,6 +618,19 @@ class Worker:
         await claim.uow.commit()
         self.stats["failed"] += 1
         log.info("outbox message %s failed (status %s)", row.id, status)
+
+    async def _resend_until(self, session: AsyncSession, row: OutboxMessage) -> datetime | None:
+        """A personal message that failed for want of a way to reach its person: until when it
+        is worth sending once TLC can reach them (its kind's `resend_within` after it fell
+        due), or None."""
+        kind = self.kinds.get(row.kind)
+        if row.person_id is None or kind is None or kind.resend_within is None:
+            return None
+        item = await session.get(ScheduledItem, row.item_id)
+        if item is None or item.revision != row.item_revision:
+            return None
+        until = item.due_at + kind.resend_within
+        return until if until > row.updated_at else None
 
     async def _on_failure(
         self, uow: UnitOfWork, row: OutboxMessage, reason: str, now: datetime

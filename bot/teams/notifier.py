@@ -69,7 +69,7 @@ class TeamsSender:
 
     async def post(self, ref: ConversationRef, message: Message) -> str:
         if ref.blocked_reason:
-            raise Undeliverable(f"not sent: {ref.blocked_reason}")
+            raise Undeliverable(f"not sent: {ref.blocked_reason}", unreachable=True)
         activity = message_activity(message)
         if message.update_id:
             update_id = message.update_id
@@ -108,9 +108,13 @@ class TeamsSender:
                 return ref
         who = person.name or person.email or "this person"
         if not teams:
-            raise Undeliverable(f"no 1:1 chat with {who} yet, and no team shared with TLC")
+            raise Undeliverable(
+                f"no 1:1 chat with {who} yet, and no team shared with TLC", unreachable=True
+            )
         if not user_id:
-            raise Undeliverable(f"{who} is not on the roster of any team TLC is in")
+            raise Undeliverable(
+                f"{who} is not on the roster of any team TLC is in", unreachable=True
+            )
         _, channel = teams[0]
         conversation_id = await self._call(
             person.org_id,

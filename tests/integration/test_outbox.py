@@ -199,14 +199,15 @@ async def test_blocked_or_gone_conversations_fail_and_stop_until_seen_again(
         assert [(u.recipient, u.reachable) for u in view] == [("Tom", False)] * 2
         assert words in view[1].reason
 
-        # Tom talks to the bot again: reachable again, and the admin tries again.
+        # Tom talks to the bot again: reachable again, and both go back to the queue by
+        # themselves (nothing left for the admin's try again).
         del connector.fail_with[conv("tom")]
         async with db.unit_of_work() as uow:
             tom_row = await uow.session.get(Person, tom)
             await Directory(uow.session).remember_conversation(
                 ORG, personal_where(connector, "tom"), tom_row, None, clock.now()
             )
-            assert await retry_undelivered(uow.session, ORG, clock.now()) == 2
+            assert await retry_undelivered(uow.session, ORG, clock.now()) == 0
             await uow.commit()
         assert await worker.tick(clock.now()) == 2
     assert sorted(texts(connector)) == ["r:1", "r:2"]
