@@ -30,6 +30,7 @@ from storage.people import Directory, retry_identity
 log = logging.getLogger(__name__)
 
 ROSTER_PAGE = 500
+UPDATE_GONE = "Teams says the message to update no longer exists (404): it was deleted"
 
 
 class TeamsSender:
@@ -73,12 +74,19 @@ class TeamsSender:
         activity = message_activity(message)
         if message.update_id:
             update_id = message.update_id
-            await self._call(
-                ref.org_id,
-                lambda: self.connector.update(
-                    ref.service_url, ref.conversation_id, update_id, activity
-                ),
-            )
+            try:
+                await self._call(
+                    ref.org_id,
+                    lambda: self.connector.update(
+                        ref.service_url, ref.conversation_id, update_id, activity
+                    ),
+                )
+            except Undeliverable as exc:
+                if exc.status != 404:
+                    raise
+                # The message is gone (someone deleted it), not the conversation: only this
+                # update fails; the conversation stays reachable for everything else.
+                raise Undeliverable(UPDATE_GONE, status=404) from exc
             return update_id
         return await self._call(
             ref.org_id,

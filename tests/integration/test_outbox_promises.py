@@ -33,6 +33,7 @@ from tests.support.reminders import (
     item,
     loopback_worker,
     person_with_chat,
+    personal_ref,
     sample_kinds,
     schedule,
 )
@@ -218,3 +219,42 @@ async def test_a_lapsed_token_or_a_timed_out_request_is_tried_again(
         clock.advance(timedelta(minutes=5))
         assert await worker.tick(clock.now()) == 1
     assert (await item(db, "r:1")).state == SENT
+
+
+async def test_a_404_on_an_update_fails_only_that_update_not_the_conversation(
+    db: Database, connector: LoopbackConnector, clock: FixedClock
+) -> None:
+    """Someone deleted the message a card update was for: Teams answers the PUT with 404. That
+    update fails, but the conversation is still there: Tom's next message goes (before: the
+    conversation was marked unreachable and every later message to Tom failed unsent)."""
+    tom = await person_with_chat(db, connector, "tom", clock)
+
+    async def update(ctx: NoticeContext) -> Message:
+        return Message(text="updated", update_id="bot-activity-deleted")
+
+    kinds = sample_kinds(NoticeKind("test.update", update))
+    await schedule(db, clock, "u:1", person_id=tom, kind="test.update")
+    connector.answer("a:personal-29:tom", 404)
+    async with loopback_worker(db, clock, kinds) as (worker, _):
+        assert await worker.tick(clock.now()) == 0
+        failed = await item(db, "u:1")
+        assert failed.state == FAILED and "message to update" in (failed.last_error or "")
+        ref = await personal_ref(db, tom)
+        assert ref is not None and ref.blocked_reason is None
+        await schedule(db, clock, "r:2", person_id=tom)
+        assert await worker.tick(clock.now()) == 1
+    assert (await item(db, "r:2")).state == SENT
+    assert [s.text for s in connector.messages()] == ["r:2"]
+
+
+async def test_a_404_on_a_new_message_still_marks_the_conversation_gone(
+    db: Database, connector: LoopbackConnector, clock: FixedClock
+) -> None:
+    tom = await person_with_chat(db, connector, "tom", clock)
+    await schedule(db, clock, "r:1", person_id=tom)
+    connector.answer("a:personal-29:tom", 404)
+    async with loopback_worker(db, clock) as (worker, _):
+        assert await worker.tick(clock.now()) == 0
+    assert (await item(db, "r:1")).state == FAILED
+    ref = await personal_ref(db, tom)
+    assert ref is not None and "no longer exists" in (ref.blocked_reason or "")
