@@ -58,6 +58,9 @@ REARM_GAP = timedelta(minutes=10)
 SET_ASIDE = timedelta(minutes=5)
 PURGE_EVERY = timedelta(hours=1)
 DRAW_FAILED = "something went wrong on TLC's side while preparing it"
+# Seconds a notice's `render` may take: one that hangs (a lock, a slow query) must not hold the
+# tick, and every message behind it, for ever. It counts as a draw that failed.
+DRAW_TIMEOUT = 20.0
 
 
 class Undeliverable(Exception):
@@ -227,10 +230,12 @@ class Worker:
         rand: Callable[[], float] = random.random,
         longest_wait: float = 2.0,
         retention: timedelta = timedelta(days=30),
+        draw_timeout: float = DRAW_TIMEOUT,
     ) -> None:
         """`clock` lets a long tick see time pass (production); without it a tick's `now` holds.
         `wall`/`sleep` pace requests in real time; `longest_wait` is how long a sender may wait
-        for a conversation's limit before it puts the message back for later."""
+        for a conversation's limit before it puts the message back for later; `draw_timeout`
+        how long a notice's `render` may take before it counts as failed."""
         self.db = db
         self.kinds = kinds
         # A Sender finds conversations itself; a one-shot sender is adapted (tests' recorders).
@@ -246,6 +251,7 @@ class Worker:
         self.sleep = sleep
         self.rand = rand
         self.longest_wait = longest_wait
+        self.draw_timeout = draw_timeout
         # Stored retry replies and sent messages' bodies are forgotten after `retention`.
         self.retention = retention
         self._purged_at: datetime | None = None
@@ -375,12 +381,25 @@ class Worker:
                 problem = f"the message could not be drawn: {type(exc).__name__}"
         async with self.db.unit_of_work() as uow:
             item = await uow.session.get(ScheduledItem, item_id)
-            if item is not None and item.state == PENDING:
-                item.state, item.last_error, item.updated_at = FAILED, problem[:500], now
-                # Whoever asked for it hears it will not come, as after a 403 (documents); in
-                # plain words: the exception is for the logs and the admin view, not a channel.
-                await self._tell_failure(uow, item, DRAW_FAILED, now)
+            if item is None or item.state != PENDING:
+                return
+            # A draw can fail for a while (a slow or locked database, a record mid-change):
+            # like a send that Teams could not take, it backs off and is tried again on later
+            # ticks, within the usual number of tries; then it fails for good.
+            item.attempts = (item.attempts or 0) + 1
+            delay = self.policy.delay(None, None, item.attempts, self.rand)
+            if delay is not None:
+                item.ready_at = now + timedelta(seconds=delay)
+                item.last_error = f"{problem}; it is tried again"[:500]
+                item.updated_at = now
                 await uow.commit()
+                self.stats["draw_retried"] += 1
+                return
+            item.state, item.last_error, item.updated_at = FAILED, problem[:500], now
+            # Whoever asked for it hears it will not come, as after a 403 (documents); in
+            # plain words: the exception is for the logs and the admin view, not a channel.
+            await self._tell_failure(uow, item, DRAW_FAILED, now)
+            await uow.commit()
 
     async def _move_items(
         self, uow: UnitOfWork, items: Sequence[ScheduledItem], now: datetime
@@ -412,7 +431,8 @@ class Worker:
                 self.stats["opted_out"] += 1
                 continue
             revision = item.revision
-            message = await kind.render(NoticeContext(uow, item, now, self.kinds.events))
+            async with asyncio.timeout(self.draw_timeout):
+                message = await kind.render(NoticeContext(uow, item, now, self.kinds.events))
             if message is None:
                 if item.revision == revision:
                     item.state, item.updated_at = CANCELLED, now
