@@ -143,7 +143,7 @@ async def _worker(settings: object, once: bool, interval: float | None) -> int:
     from bot.teams.adapter import make_token_source
     from bot.teams.connector import Connector
     from bot.teams.notifier import teams_worker
-    from storage.db import Database
+    from storage.db import AnotherWorker, Database
 
     assert isinstance(settings, Settings)
     clock = SystemClock()
@@ -152,6 +152,12 @@ async def _worker(settings: object, once: bool, interval: float | None) -> int:
     try:
         await db.migrate()
         worker = teams_worker(settings, db, build_notice_kinds(), connector, clock)
+        try:
+            worker.begin()
+        except AnotherWorker as exc:
+            print(f"TLC worker not started: {exc}", file=sys.stderr, flush=True)
+            await worker.close()
+            return 2
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, worker.stop)

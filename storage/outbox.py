@@ -5,8 +5,9 @@ How a message goes out without being lost or doubled:
 - A sender claims one queued row. On PostgreSQL the claim is a row lock (`FOR UPDATE SKIP
   LOCKED`) held by the transaction that sends it and then records the activity id and `sent`;
   a second process skips the locked row, and a process killed mid-send loses its connection, so
-  PostgreSQL rolls back and unlocks the row for the next worker at once. On SQLite (one worker)
-  the claim is kept in the process and the outcome written in one short transaction.
+  PostgreSQL rolls back and unlocks the row for the next worker at once. On SQLite (one worker
+  per file: a second refuses to start, `storage.db.SoleWorker`) the claim is kept in the
+  process and the outcome written in one short transaction.
 - The only window left is a kill after Teams accepted a message but before the commit: that
   message is sent again on restart (at least once, never silently dropped).
 

@@ -261,6 +261,7 @@ class Worker:
         self._hours: dict[str, SendingHours] = {}
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
+        self._sole = db.sole_worker()
 
     # -- running ---------------------------------------------------------------------------
 
@@ -268,7 +269,16 @@ class Worker:
     def stopping(self) -> bool:
         return self._stop.is_set()
 
+    def begin(self) -> None:
+        """Before the first tick of a running worker: on SQLite, make sure it is the only one
+        on its file (`storage.db.SoleWorker`); raises `AnotherWorker` with what to do if not.
+        Tests that tick a worker directly may skip it."""
+        if self._sole is not None:
+            self._sole.take()
+
     async def close(self) -> None:
+        if self._sole is not None:
+            self._sole.release()
         await self.sender.close()
 
     def stop(self) -> None:
@@ -721,6 +731,7 @@ async def run_worker(
 ) -> None:
     """The background loop in the bot process (or `tlc worker`): tick, wait, repeat. A wake-up
     cuts the wait short, but ticks never come closer than `shortest` seconds."""
+    worker.begin()
     while not worker.stopping:
         try:
             await worker.tick(clock.now())
