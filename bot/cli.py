@@ -139,6 +139,7 @@ async def _worker(settings: object, once: bool, interval: float | None) -> int:
     from bot.app.commands import build_notice_kinds
     from bot.app.worker import run_worker
     from bot.clock import SystemClock
+    from bot.domain.words import plural
     from bot.settings import Settings
     from bot.teams.adapter import make_token_source
     from bot.teams.connector import Connector
@@ -163,7 +164,7 @@ async def _worker(settings: object, once: bool, interval: float | None) -> int:
             loop.add_signal_handler(sig, worker.stop)
         if once:
             sent = await worker.tick(clock.now())
-            print(f"sent {sent} message(s)", flush=True)
+            print(f"sent {plural(sent, 'message')}", flush=True)
         else:
             print(f"TLC worker: {db.engine.dialect.name}, {worker.slots} senders", flush=True)
             await run_worker(worker, clock, interval or settings.worker_interval)

@@ -196,7 +196,10 @@ async def test_undelivered_messages_are_shown_to_admins_and_retried_when_reachab
     view, _ = await teams.execute(ADMIN, "notices.undelivered", {})
     assert view["value"]["actions"][0]["verb"] == "notices.retry"
     retried, _ = await teams.execute(ADMIN, "notices.retry", {})
-    assert "1 message(s) are back in the queue" in card_text(retried["value"])
+    assert "1 message is back in the queue" in card_text(retried["value"])
+    async with bot.db.unit_of_work() as uow:
+        [entry] = await Directory(uow.session).audit_trail(ORG, "outbox")
+    assert entry.action == "retry undelivered" and entry.detail == "1 message"
     teams.connector.clear()
     assert await bot.worker.tick(clock.now()) == 1
     assert teams.connector.messages()[0].conversation_id == "a:personal-29:tutor"

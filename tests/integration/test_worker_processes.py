@@ -59,7 +59,7 @@ async def test_tlc_worker_once_sends_what_is_due(
     async with asyncio.timeout(90):
         out, err = await process.communicate()
     assert process.returncode == 0, err.decode()[-2000:]
-    assert "sent 5 message(s)" in out.decode()
+    assert "sent 5 messages" in out.decode()
     assert sorted(delivered(connector)) == sorted(keys)
     assert await _sent_keys(sqlite_db) == set(keys)
 
@@ -163,7 +163,7 @@ async def test_a_second_worker_on_one_sqlite_file_refuses_to_start(
     async with asyncio.timeout(90):
         out, err = await again.communicate()
     assert again.returncode == 0, err.decode()[-2000:]
-    assert "sent 0 message" in out.decode()
+    assert "sent 0 messages" in out.decode()
 
 
 async def test_the_bot_does_not_run_its_worker_beside_another_on_sqlite(
