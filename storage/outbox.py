@@ -388,7 +388,7 @@ class Reach(Repository):
                 )
                 person = await directory.identify(team.org_id, sighting, now, prefer=prefer)
                 # A merge may have moved (or dropped) memberships: ask the database again.
-                await directory.add_member(team, person, now)
+                await directory.add_member(team, person)  # resent below, all at once
                 await self.session.flush()
                 members_of.add(person.id)
             elif person.id not in members_of:

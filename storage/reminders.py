@@ -235,28 +235,29 @@ class Schedule(Repository):
         shared with TLC): their messages that failed for want of that, and are still worth
         sending (`resend_until`), go back to the queue: once (the mark is cleared), drawn again
         when they go. Returns how many."""
-        ids = list(person_ids)
-        if not ids:
-            return 0
-        result = await self.session.execute(
-            update(ScheduledItem)
-            .where(
-                ScheduledItem.person_id.in_(ids),
-                ScheduledItem.state == FAILED,
-                ScheduledItem.resend_until >= now,
+        ids = sorted(set(person_ids))
+        count = 0
+        for i in range(0, len(ids), 500):  # a whole team's roster at once: in chunks
+            result = await self.session.execute(
+                update(ScheduledItem)
+                .where(
+                    ScheduledItem.person_id.in_(ids[i : i + 500]),
+                    ScheduledItem.state == FAILED,
+                    ScheduledItem.resend_until >= now,
+                )
+                .values(
+                    state=PENDING,
+                    ready_at=now,
+                    attempts=0,
+                    revision=ScheduledItem.revision + 1,
+                    last_error=None,
+                    resend_until=None,
+                    updated_at=now,
+                )
+                .execution_options(synchronize_session=False)
             )
-            .values(
-                state=PENDING,
-                ready_at=now,
-                attempts=0,
-                revision=ScheduledItem.revision + 1,
-                last_error=None,
-                resend_until=None,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        return int(getattr(result, "rowcount", 0))
+            count += int(getattr(result, "rowcount", 0))
+        return count
 
     async def pending(self, org_id: str, prefix: str = "") -> Sequence[ScheduledItem]:
         """Items not yet delivered: waiting for their time, or in the outbox."""

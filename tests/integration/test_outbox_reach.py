@@ -17,7 +17,7 @@ from bot.teams.web import BOT_KEY, Bot
 from storage.outbox import OutboxMessage
 from storage.people import Directory
 from storage.reminders import FAILED, PENDING, SENT, Schedule, ScheduledItem
-from tests.conftest import TUTOR
+from tests.conftest import ADMIN, TUTOR
 from tests.support.cards import card_text
 from tests.support.teams import Place, TeamsClient
 
@@ -144,3 +144,26 @@ async def test_a_message_too_old_to_matter_stays_with_the_admin(
     item, _ = await _stored(bot, "obs:1")
     assert item.state == FAILED
     assert _reminders_in_chat(teams) == []
+
+
+async def test_a_message_that_found_no_chat_goes_once_tlc_is_in_a_team_of_theirs(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Tom never talked to TLC and shares no team with it; then TLC is added to his team (its
+    roster names him): his message goes back to the queue, and the tick opens a 1:1 chat with
+    him there and sends it."""
+    bot = teams_app[BOT_KEY]
+    tom = await _on_the_tutor_list(bot, clock)
+    await _remind(bot, clock, tom)
+    assert await bot.worker.tick(clock.now()) == 0
+    assert (await _stored(bot, "obs:1"))[0].state == FAILED
+
+    clock.advance(timedelta(hours=1))
+    await teams.install(ADMIN, Place.channel())
+    assert teams.last_status in (200, 201)
+    assert (await _stored(bot, "obs:1"))[0].state == PENDING
+    assert await bot.worker.tick(clock.now()) == 1
+    item, rows = await _stored(bot, "obs:1")
+    assert item.state == SENT and [r.state for r in rows] == [FAILED, SENT]
+    assert [c["members"][0]["id"] for c in teams.connector.created] == [TUTOR.teams_id]
+    assert len(_reminders_in_chat(teams)) == 1
