@@ -139,11 +139,12 @@ async def _worker(settings: object, once: bool, interval: float | None) -> int:
     from bot.app.commands import build_notice_kinds
     from bot.app.worker import run_worker
     from bot.clock import SystemClock
+    from bot.domain.words import plural
     from bot.settings import Settings
     from bot.teams.adapter import make_token_source
     from bot.teams.connector import Connector
     from bot.teams.notifier import teams_worker
-    from storage.db import Database
+    from storage.db import AnotherWorker, Database
 
     assert isinstance(settings, Settings)
     clock = SystemClock()
@@ -152,12 +153,18 @@ async def _worker(settings: object, once: bool, interval: float | None) -> int:
     try:
         await db.migrate()
         worker = teams_worker(settings, db, build_notice_kinds(), connector, clock)
+        try:
+            worker.begin()
+        except AnotherWorker as exc:
+            print(f"TLC worker not started: {exc}", file=sys.stderr, flush=True)
+            await worker.close()
+            return 2
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, worker.stop)
         if once:
             sent = await worker.tick(clock.now())
-            print(f"sent {sent} message(s)", flush=True)
+            print(f"sent {plural(sent, 'message')}", flush=True)
         else:
             print(f"TLC worker: {db.engine.dialect.name}, {worker.slots} senders", flush=True)
             await run_worker(worker, clock, interval or settings.worker_interval)

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.clock import london
+from bot.domain.words import plural
 from cards.base import Action, CardDict, card, execute, facts, text, title
 
 
@@ -75,7 +76,7 @@ def undelivered_card(view: UndeliveredView) -> CardDict:
         return card(body, fallback_text="No undelivered messages")
     shown = len(view.lines)
     more = f" The latest {shown} are below." if view.total > shown else ""
-    body.append(text(f"{view.total} message(s) could not be delivered.{more}"))
+    body.append(text(f"{plural(view.total, 'message')} could not be delivered.{more}"))
     for line in view.lines:
         when = london(line.at).strftime("%a %d %b %H:%M")
         body.append(text(f"**{line.recipient}** · {line.kind} · {when}", size="small"))
@@ -99,7 +100,8 @@ def retried_card(count: int) -> CardDict:
     body = [
         title("Trying again"),
         text(
-            f"{count} message(s) are back in the queue and will go in sending hours."
+            f"{plural(count, 'message')} {'is' if count == 1 else 'are'} back in the queue"
+            " and will go in sending hours."
             if count
             else "Nothing could be tried again yet: those people are still unreachable."
         ),

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import fcntl
 import functools
 import importlib
 import logging
+import os
 import re
 import sqlite3
 import time
@@ -607,6 +609,43 @@ class SQLiteWriters:
         self._lock.release()
 
 
+class AnotherWorker(RuntimeError):
+    """A worker is already sending from this SQLite file."""
+
+
+class SoleWorker:
+    """On SQLite, the one worker that sends from a database file: an OS lock (`flock`) on a file
+    beside it, taken when the worker starts and held until it closes. SQLite has no row locks
+    to share the outbox with (PostgreSQL's `FOR UPDATE SKIP LOCKED`), so a second worker would
+    send the same messages again: it refuses to start instead. The kernel lets the lock go when
+    the process ends however it ends (kill -9 too), so a restarted worker starts at once."""
+
+    def __init__(self, database_path: str) -> None:
+        self.database_path = database_path
+        self.path = f"{database_path}.worker-lock"
+        self._fd: int | None = None
+
+    def take(self) -> None:
+        if self._fd is not None:
+            return
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise AnotherWorker(
+                f"another TLC worker is already sending from {self.database_path}. With SQLite"
+                " run exactly one worker: the bot's own (TLC_RUN_WORKER=true), or `tlc worker`"
+                " with TLC_RUN_WORKER=false in the bot. For several, use PostgreSQL."
+            ) from None
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)  # closing the file lets the lock go
+
+
 class Database:
     """One per process: the engine and a session factory."""
 
@@ -623,6 +662,16 @@ class Database:
     @property
     def is_postgres(self) -> bool:
         return self.engine.dialect.name == "postgresql"
+
+    def sole_worker(self) -> SoleWorker | None:
+        """The lock a worker holds on a SQLite file (`SoleWorker`); None where workers can
+        share the outbox (PostgreSQL) or nothing else can open the database (in memory)."""
+        if self.engine.dialect.name != "sqlite":
+            return None
+        path = self.engine.url.database
+        if not path or path == ":memory:" or path.startswith("file:"):
+            return None
+        return SoleWorker(str(Path(path).resolve()))
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)

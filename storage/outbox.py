@@ -5,8 +5,9 @@ How a message goes out without being lost or doubled:
 - A sender claims one queued row. On PostgreSQL the claim is a row lock (`FOR UPDATE SKIP
   LOCKED`) held by the transaction that sends it and then records the activity id and `sent`;
   a second process skips the locked row, and a process killed mid-send loses its connection, so
-  PostgreSQL rolls back and unlocks the row for the next worker at once. On SQLite (one worker)
-  the claim is kept in the process and the outcome written in one short transaction.
+  PostgreSQL rolls back and unlocks the row for the next worker at once. On SQLite (one worker
+  per file: a second refuses to start, `storage.db.SoleWorker`) the claim is kept in the
+  process and the outcome written in one short transaction.
 - The only window left is a kill after Teams accepted a message but before the commit: that
   message is sent again on restart (at least once, never silently dropped).
 
@@ -43,7 +44,7 @@ from storage.models import (
     refers_to,
 )
 from storage.people import Directory, Sighting
-from storage.reminders import FAILED, PENDING, QUEUED, ScheduledItem
+from storage.reminders import FAILED, PENDING, QUEUED, Schedule, ScheduledItem
 
 SENT = "sent"
 CANCELLED = "cancelled"
@@ -363,6 +364,7 @@ class Reach(Repository):
         known_aad = {p.aad_object_id: p for p in people if p.aad_object_id}
         known_email = {p.email: p for p in people if p.email}
         directory = Directory(self.session)
+        before = set(members_of)
         for entry in entries:
             email = entry.email.lower() if entry.email else None
             aad_match = known_aad.get(entry.aad_object_id or "")
@@ -386,7 +388,7 @@ class Reach(Repository):
                 )
                 person = await directory.identify(team.org_id, sighting, now, prefer=prefer)
                 # A merge may have moved (or dropped) memberships: ask the database again.
-                await directory.add_member(team, person)
+                await directory.add_member(team, person)  # resent below, all at once
                 await self.session.flush()
                 members_of.add(person.id)
             elif person.id not in members_of:
@@ -398,6 +400,9 @@ class Reach(Repository):
         else:
             sync.synced_at = now
         await self.session.flush()
+        if team.installed:
+            # New members of a team TLC is in can be reached now (a 1:1 chat opened there).
+            await Schedule(self.session).resend_to(members_of - before, now)
 
     async def remember_personal(
         self, person: Person, channel: ConversationRef, conversation_id: str, now: datetime
@@ -426,6 +431,7 @@ class Reach(Repository):
             ConversationRef.conversation_id == conversation_id,
         )
         assert ref is not None
+        await Schedule(self.session).resend_to([person.id], now)
         return ref
 
 
@@ -515,6 +521,7 @@ async def retry_undelivered(
         if dry_run:
             continue
         item.state, item.ready_at, item.attempts, item.updated_at = PENDING, now, 0, now
+        item.resend_until = None
         item.revision = (item.revision or 0) + 1
     await session.flush()
     return count

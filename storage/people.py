@@ -50,6 +50,7 @@ from storage.models import (
     get_in_org,
     given,
 )
+from storage.reminders import Schedule
 
 log = logging.getLogger(__name__)
 
@@ -650,7 +651,9 @@ class Directory(Repository):
                 channel.name = where.teams_channel_name
         return team
 
-    async def add_member(self, team: Team, person: Person) -> None:
+    async def add_member(self, team: Team, person: Person, now: datetime | None = None) -> None:
+        """`person` is in `team`; if that is news and TLC is installed there, their messages
+        that failed for want of a way to reach them go again (`Schedule.resend_to`)."""
         exists = await self.session.scalar(
             select(TeamMember.id).where(
                 TeamMember.team_pk == team.id, TeamMember.person_id == person.id
@@ -658,6 +661,9 @@ class Directory(Repository):
         )
         if exists is None:
             self.session.add(TeamMember(team_pk=team.id, person_id=person.id))
+            if team.installed and now is not None:
+                # A team shared with TLC: a 1:1 chat can be opened with them now.
+                await Schedule(self.session).resend_to([person.id], now)
 
     async def team_of(self, org_id: str, team_id: str) -> Team | None:
         """The organisation's team with this Teams id, if TLC knows it (none is added)."""
@@ -703,6 +709,12 @@ class Directory(Repository):
             ConversationRef.org_id == org_id,
             ConversationRef.conversation_id == where.conversation_id,
         )
+        # A 1:1 chat TLC did not have, or had found blocked: it can reach this person again.
+        reachable_again = (
+            where.kind == "personal"
+            and person is not None
+            and (ref is None or ref.blocked_reason is not None or ref.person_id != person.id)
+        )
         if ref is None:
             ref = ConversationRef(org_id=org_id, conversation_id=where.conversation_id)
             self.session.add(ref)
@@ -717,6 +729,8 @@ class Directory(Repository):
         ref.teams_channel_id = where.teams_channel_id
         ref.blocked_reason = None  # seen again: reachable again
         ref.updated_at = now
+        if reachable_again and person is not None:
+            await Schedule(self.session).resend_to([person.id], now)
         return ref
 
     async def conversation(self, org_id: str, conversation_id: str) -> ConversationRef | None:

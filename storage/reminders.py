@@ -10,7 +10,7 @@ opted_out. `ready_at` starts as `due_at` and moves later when the item falls due
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -58,6 +58,9 @@ class ScheduledItem(OrganisationRow):
     last_error: Mapped[str | None] = mapped_column(Text)
     activity_id: Mapped[str | None] = mapped_column(String(200))
     sent_at: Mapped[datetime | None]
+    # Failed for want of a way to reach its person: until when it goes again once TLC can
+    # reach them (`Schedule.resend_to`). None: it does not.
+    resend_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -138,6 +141,7 @@ class Schedule(Repository):
                 last_error=None,
                 activity_id=None,
                 sent_at=None,
+                resend_until=None,
                 created_at=now,
                 updated_at=now,
             )
@@ -157,6 +161,7 @@ class Schedule(Repository):
         item.last_error = None
         item.activity_id = None
         item.sent_at = None
+        item.resend_until = None
         item.updated_at = now
         return item  # written with the unit of work's next flush (no flush of its own here)
 
@@ -224,6 +229,35 @@ class Schedule(Repository):
             .values(**values)
             .execution_options(synchronize_session=False)
         )
+
+    async def resend_to(self, person_ids: Iterable[int], now: datetime) -> int:
+        """TLC can reach these people again (a 1:1 chat stored or no longer blocked, a team
+        shared with TLC): their messages that failed for want of that, and are still worth
+        sending (`resend_until`), go back to the queue: once (the mark is cleared), drawn again
+        when they go. Returns how many."""
+        ids = sorted(set(person_ids))
+        count = 0
+        for i in range(0, len(ids), 500):  # a whole team's roster at once: in chunks
+            result = await self.session.execute(
+                update(ScheduledItem)
+                .where(
+                    ScheduledItem.person_id.in_(ids[i : i + 500]),
+                    ScheduledItem.state == FAILED,
+                    ScheduledItem.resend_until >= now,
+                )
+                .values(
+                    state=PENDING,
+                    ready_at=now,
+                    attempts=0,
+                    revision=ScheduledItem.revision + 1,
+                    last_error=None,
+                    resend_until=None,
+                    updated_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            count += int(getattr(result, "rowcount", 0))
+        return count
 
     async def pending(self, org_id: str, prefix: str = "") -> Sequence[ScheduledItem]:
         """Items not yet delivered: waiting for their time, or in the outbox."""

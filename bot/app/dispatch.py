@@ -178,7 +178,7 @@ class Dispatcher:
             for member in members:
                 person = await directory.seen(turn.org_id, member, turn.now)
                 if team is not None:
-                    await directory.add_member(team, person)
+                    await directory.add_member(team, person, turn.now)
             if team is not None and members:
                 # The team's people changed: its roster is read again when next needed, so a
                 # newcomer Teams told us little about is joined up with their tutor-list row.
@@ -277,7 +277,7 @@ class Dispatcher:
                 )
         team = await directory.team(turn.org_id, turn.where, turn.now)
         if team is not None:
-            await directory.add_member(team, person)
+            await directory.add_member(team, person, turn.now)
         await directory.remember_conversation(turn.org_id, turn.where, person, team, turn.now)
         await uow.commit()
         self._seen[seen_key] = _Seen(person.id, minute)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.app.events import Events
@@ -46,6 +46,9 @@ class NoticeContext(_ItemContext):
 
 
 Render = Callable[[NoticeContext], Awaitable[Message | None]]
+# How long after falling due a message that could not reach its person is still worth sending
+# when TLC reaches them: a week (a reminder older than that is noise; `undelivered` still has it).
+RESEND_WITHIN = timedelta(days=7)
 
 
 def about[T](
@@ -93,6 +96,10 @@ class NoticeKind:
     to_channel: bool = False  # posted to a channel or group chat, not to one person
     on_failure: OnFailure | None = None  # e.g. tell whoever asked that it did not arrive
     confidential: bool = False
+    # A personal message that failed because TLC could not reach the person (no 1:1 chat yet,
+    # blocked, uninstalled) goes again when TLC can, if that is within this long of falling
+    # due (None: only an admin's `undelivered` → try again sends it).
+    resend_within: timedelta | None = RESEND_WITHIN
 
     @property
     def admin_label(self) -> str:

@@ -13,6 +13,7 @@ from bot.app.notices import PRIVATE_MESSAGE, NoticeContext, NoticeKind
 from bot.app.router import CardAction, Command
 from bot.app.turn import Message, Reply
 from bot.domain.access import Permission
+from bot.domain.words import plural
 from cards.reminders import (
     NextStep,
     UndeliveredLine,
@@ -129,7 +130,7 @@ async def try_again(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
     now = ctx.services.clock.now()
     count = await retry_undelivered(ctx.uow.session, ctx.turn.org_id, now)
     await ctx.directory.audit(
-        ctx.turn.org_id, ctx.person.id, "outbox", "retry undelivered", f"{count} message(s)", now
+        ctx.turn.org_id, ctx.person.id, "outbox", "retry undelivered", plural(count, "message"), now
     )
     return Reply.update(retried_card(count))
 

@@ -52,7 +52,7 @@ async def read_team_roster(ctx: HandlerContext, team: Team, *, force: bool = Fal
                 if not member.teams_user_id or member.teams_user_id == ctx.turn.where.bot_id:
                     continue
                 person = await directory.seen(ctx.turn.org_id, member, now)
-                await directory.add_member(team, person)
+                await directory.add_member(team, person, now)
                 listed.add(person.id)
             if sync is not None and _whole(ctx, team, listed):
                 gone = frozenset(await directory.member_ids(team)) - listed

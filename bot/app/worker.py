@@ -58,17 +58,30 @@ REARM_GAP = timedelta(minutes=10)
 SET_ASIDE = timedelta(minutes=5)
 PURGE_EVERY = timedelta(hours=1)
 DRAW_FAILED = "something went wrong on TLC's side while preparing it"
+# Seconds a notice's `render` may take: one that hangs (a lock, a slow query) must not hold the
+# tick, and every message behind it, for ever. It counts as a draw that failed.
+DRAW_TIMEOUT = 20.0
 
 
 class Undeliverable(Exception):
     """The message can never be delivered as addressed. `block`: the conversation is
-    unreachable (403 blocked / not in the roster, 404 gone) until the person is seen again."""
+    unreachable (403 blocked / not in the roster, 404 gone) until the person is seen again.
+    `unreachable`: TLC has no usable conversation with the person (never chatted, blocked,
+    uninstalled); their message goes again when TLC can reach them (`Schedule.resend_to`)."""
 
-    def __init__(self, reason: str, *, status: int | None = None, block: bool = False) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        status: int | None = None,
+        block: bool = False,
+        unreachable: bool = False,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.status = status
         self.block = block
+        self.unreachable = unreachable or block
 
 
 class TryLater(Exception):
@@ -217,10 +230,12 @@ class Worker:
         rand: Callable[[], float] = random.random,
         longest_wait: float = 2.0,
         retention: timedelta = timedelta(days=30),
+        draw_timeout: float = DRAW_TIMEOUT,
     ) -> None:
         """`clock` lets a long tick see time pass (production); without it a tick's `now` holds.
         `wall`/`sleep` pace requests in real time; `longest_wait` is how long a sender may wait
-        for a conversation's limit before it puts the message back for later."""
+        for a conversation's limit before it puts the message back for later; `draw_timeout`
+        how long a notice's `render` may take before it counts as failed."""
         self.db = db
         self.kinds = kinds
         # A Sender finds conversations itself; a one-shot sender is adapted (tests' recorders).
@@ -236,6 +251,7 @@ class Worker:
         self.sleep = sleep
         self.rand = rand
         self.longest_wait = longest_wait
+        self.draw_timeout = draw_timeout
         # Stored retry replies and sent messages' bodies are forgotten after `retention`.
         self.retention = retention
         self._purged_at: datetime | None = None
@@ -245,6 +261,7 @@ class Worker:
         self._hours: dict[str, SendingHours] = {}
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
+        self._sole = db.sole_worker()
 
     # -- running ---------------------------------------------------------------------------
 
@@ -252,7 +269,16 @@ class Worker:
     def stopping(self) -> bool:
         return self._stop.is_set()
 
+    def begin(self) -> None:
+        """Before the first tick of a running worker: on SQLite, make sure it is the only one
+        on its file (`storage.db.SoleWorker`); raises `AnotherWorker` with what to do if not.
+        Tests that tick a worker directly may skip it."""
+        if self._sole is not None:
+            self._sole.take()
+
     async def close(self) -> None:
+        if self._sole is not None:
+            self._sole.release()
         await self.sender.close()
 
     def stop(self) -> None:
@@ -365,12 +391,25 @@ class Worker:
                 problem = f"the message could not be drawn: {type(exc).__name__}"
         async with self.db.unit_of_work() as uow:
             item = await uow.session.get(ScheduledItem, item_id)
-            if item is not None and item.state == PENDING:
-                item.state, item.last_error, item.updated_at = FAILED, problem[:500], now
-                # Whoever asked for it hears it will not come, as after a 403 (documents); in
-                # plain words: the exception is for the logs and the admin view, not a channel.
-                await self._tell_failure(uow, item, DRAW_FAILED, now)
+            if item is None or item.state != PENDING:
+                return
+            # A draw can fail for a while (a slow or locked database, a record mid-change):
+            # like a send that Teams could not take, it backs off and is tried again on later
+            # ticks, within the usual number of tries; then it fails for good.
+            item.attempts = (item.attempts or 0) + 1
+            delay = self.policy.delay(None, None, item.attempts, self.rand)
+            if delay is not None:
+                item.ready_at = now + timedelta(seconds=delay)
+                item.last_error = f"{problem}; it is tried again"[:500]
+                item.updated_at = now
                 await uow.commit()
+                self.stats["draw_retried"] += 1
+                return
+            item.state, item.last_error, item.updated_at = FAILED, problem[:500], now
+            # Whoever asked for it hears it will not come, as after a 403 (documents); in
+            # plain words: the exception is for the logs and the admin view, not a channel.
+            await self._tell_failure(uow, item, DRAW_FAILED, now)
+            await uow.commit()
 
     async def _move_items(
         self, uow: UnitOfWork, items: Sequence[ScheduledItem], now: datetime
@@ -402,7 +441,8 @@ class Worker:
                 self.stats["opted_out"] += 1
                 continue
             revision = item.revision
-            message = await kind.render(NoticeContext(uow, item, now, self.kinds.events))
+            async with asyncio.timeout(self.draw_timeout):
+                message = await kind.render(NoticeContext(uow, item, now, self.kinds.events))
             if message is None:
                 if item.revision == revision:
                     item.state, item.updated_at = CANCELLED, now
@@ -517,7 +557,9 @@ class Worker:
                 await self._sent(claim, row, ref, activity_id, now)
                 return 1
         except Undeliverable as exc:
-            await self._failed(claim, row, ref, exc.reason, exc.status, exc.block, now)
+            await self._failed(
+                claim, row, ref, exc.reason, exc.status, exc.block, now, exc.unreachable
+            )
         except TryLater as exc:
             await self._later(claim, row, ref, exc, now)
         except asyncio.CancelledError:
@@ -586,6 +628,7 @@ class Worker:
         status: int | None,
         block: bool,
         now: datetime,
+        unreachable: bool = False,
     ) -> None:
         session = claim.uow.session
         row.state, row.last_error, row.last_status = FAILED, reason[:1000], status
@@ -593,7 +636,10 @@ class Worker:
         row.updated_at = now
         if ref is not None:
             row.conversation_id, row.conversation_ref_id = ref.conversation_id, ref.id
-        await self._settle_item(session, row, state=FAILED, last_error=reason[:1000])
+        resend_until = await self._resend_until(session, row) if unreachable else None
+        await self._settle_item(
+            session, row, state=FAILED, last_error=reason[:1000], resend_until=resend_until
+        )
         if block and ref is not None and ref.id is not None:
             stored = await session.get(ConversationRef, ref.id)
             if stored is not None:
@@ -602,6 +648,19 @@ class Worker:
         await claim.uow.commit()
         self.stats["failed"] += 1
         log.info("outbox message %s failed (status %s)", row.id, status)
+
+    async def _resend_until(self, session: AsyncSession, row: OutboxMessage) -> datetime | None:
+        """A personal message that failed for want of a way to reach its person: until when it
+        is worth sending once TLC can reach them (its kind's `resend_within` after it fell
+        due), or None."""
+        kind = self.kinds.get(row.kind)
+        if row.person_id is None or kind is None or kind.resend_within is None:
+            return None
+        item = await session.get(ScheduledItem, row.item_id)
+        if item is None or item.revision != row.item_revision:
+            return None
+        until = item.due_at + kind.resend_within
+        return until if until > row.updated_at else None
 
     async def _on_failure(
         self, uow: UnitOfWork, row: OutboxMessage, reason: str, now: datetime
@@ -672,6 +731,7 @@ async def run_worker(
 ) -> None:
     """The background loop in the bot process (or `tlc worker`): tick, wait, repeat. A wake-up
     cuts the wait short, but ticks never come closer than `shortest` seconds."""
+    worker.begin()
     while not worker.stopping:
         try:
             await worker.tick(clock.now())

@@ -30,6 +30,7 @@ from storage.people import Directory, retry_identity
 log = logging.getLogger(__name__)
 
 ROSTER_PAGE = 500
+UPDATE_GONE = "Teams says the message to update no longer exists (404): it was deleted"
 
 
 class TeamsSender:
@@ -69,16 +70,23 @@ class TeamsSender:
 
     async def post(self, ref: ConversationRef, message: Message) -> str:
         if ref.blocked_reason:
-            raise Undeliverable(f"not sent: {ref.blocked_reason}")
+            raise Undeliverable(f"not sent: {ref.blocked_reason}", unreachable=True)
         activity = message_activity(message)
         if message.update_id:
             update_id = message.update_id
-            await self._call(
-                ref.org_id,
-                lambda: self.connector.update(
-                    ref.service_url, ref.conversation_id, update_id, activity
-                ),
-            )
+            try:
+                await self._call(
+                    ref.org_id,
+                    lambda: self.connector.update(
+                        ref.service_url, ref.conversation_id, update_id, activity
+                    ),
+                )
+            except Undeliverable as exc:
+                if exc.status != 404:
+                    raise
+                # The message is gone (someone deleted it), not the conversation: only this
+                # update fails; the conversation stays reachable for everything else.
+                raise Undeliverable(UPDATE_GONE, status=404) from exc
             return update_id
         return await self._call(
             ref.org_id,
@@ -108,9 +116,13 @@ class TeamsSender:
                 return ref
         who = person.name or person.email or "this person"
         if not teams:
-            raise Undeliverable(f"no 1:1 chat with {who} yet, and no team shared with TLC")
+            raise Undeliverable(
+                f"no 1:1 chat with {who} yet, and no team shared with TLC", unreachable=True
+            )
         if not user_id:
-            raise Undeliverable(f"{who} is not on the roster of any team TLC is in")
+            raise Undeliverable(
+                f"{who} is not on the roster of any team TLC is in", unreachable=True
+            )
         _, channel = teams[0]
         conversation_id = await self._call(
             person.org_id,

@@ -346,6 +346,7 @@ def create_app(
         state["bot"] = bot
         app[BOT_KEY] = bot
         if settings.run_worker:
+            worker.begin()  # on SQLite, refuses if a `tlc worker` already sends from the file
             tasks.append(asyncio.create_task(run_worker(worker, clock, settings.worker_interval)))
 
     async def cleanup(app: web.Application) -> None:

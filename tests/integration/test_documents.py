@@ -23,11 +23,12 @@ from sqlalchemy import (
     text,
 )
 
-from bot.app.turn import UserRef, Where
+from bot.app.turn import UserRef
 from bot.clock import FixedClock
 from bot.teams.web import BOT_KEY
 from storage.db import Database
 from storage.documents import PendingDocument, PendingDocuments
+from storage.models import ConversationRef
 from storage.people import Directory
 from storage.reminders import FAILED, PENDING, SENT, ScheduledItem
 from tests.conftest import ADMIN, QUINN, TUTOR
@@ -258,8 +259,16 @@ async def test_documents_waiting_in_observation_files_are_carried_over(empty_db:
         directory = Directory(uow.session)
         await directory.organisation("t1", NOW)
         person = await directory.seen("t1", UserRef("29:sam", "aad-sam", "Sam"), NOW)
-        await directory.remember_conversation(
-            "t1", Where("a:sam", "personal", "http://127.0.0.1:9/"), person, None, NOW
+        # Written as such: the code of today (remember_conversation) expects today's schema.
+        uow.session.add(
+            ConversationRef(
+                org_id="t1",
+                conversation_id="a:sam",
+                kind="personal",
+                service_url="http://127.0.0.1:9/",
+                person_id=person.id,
+                updated_at=NOW,
+            )
         )
         row: dict[str, Any] = {
             "token": "tok-1",

@@ -514,11 +514,11 @@ async def test_a_roster_that_cannot_be_stored_is_logged_and_read_again_later(
     add_member = Directory.add_member
     failures = iter([OperationalError("INSERT", {}, Exception("database is locked"))])
 
-    async def fails_once(self: Directory, team: Any, person: Person) -> None:
+    async def fails_once(self: Directory, team: Any, person: Person, now: Any = None) -> None:
         failure = next(failures, None) if person.email == RITA.email else None
         if failure is not None:  # the roster's own write, not the installer's
             raise failure
-        await add_member(self, team, person)
+        await add_member(self, team, person, now)
 
     monkeypatch.setattr(Directory, "add_member", fails_once)
     with caplog.at_level(logging.WARNING, logger="bot.app.roster"):

@@ -199,14 +199,15 @@ async def test_blocked_or_gone_conversations_fail_and_stop_until_seen_again(
         assert [(u.recipient, u.reachable) for u in view] == [("Tom", False)] * 2
         assert words in view[1].reason
 
-        # Tom talks to the bot again: reachable again, and the admin tries again.
+        # Tom talks to the bot again: reachable again, and both go back to the queue by
+        # themselves (nothing left for the admin's try again).
         del connector.fail_with[conv("tom")]
         async with db.unit_of_work() as uow:
             tom_row = await uow.session.get(Person, tom)
             await Directory(uow.session).remember_conversation(
                 ORG, personal_where(connector, "tom"), tom_row, None, clock.now()
             )
-            assert await retry_undelivered(uow.session, ORG, clock.now()) == 2
+            assert await retry_undelivered(uow.session, ORG, clock.now()) == 0
             await uow.commit()
         assert await worker.tick(clock.now()) == 2
     assert sorted(texts(connector)) == ["r:1", "r:2"]
@@ -398,9 +399,11 @@ async def test_render_decides_at_send_time(
     async with loopback_worker(db, clock, kinds) as (worker, _):
         assert await worker.tick(clock.now()) == 2
         assert (await item(db, "gone")).state == CANCELLED
-        broken = await item(db, "broken")
-        assert broken.state == FAILED
-        assert broken.last_error == "the message could not be drawn: RuntimeError"
+        broken = await item(db, "broken")  # tried again later (it fails after 8 tries)
+        assert broken.state == PENDING and broken.ready_at > clock.now()
+        assert (
+            broken.last_error == "the message could not be drawn: RuntimeError; it is tried again"
+        )
         weekly = await item(db, "weekly")
         assert weekly.state == PENDING and weekly.due_at == clock.now() + timedelta(days=7)
         clock.advance(timedelta(days=7))

@@ -33,6 +33,7 @@ from tests.support.reminders import (
     item,
     loopback_worker,
     person_with_chat,
+    personal_ref,
     sample_kinds,
     schedule,
 )
@@ -117,8 +118,18 @@ async def test_a_notice_that_cannot_be_drawn_fails_and_whoever_asked_is_told(
     await schedule(db, clock, "r:1", person_id=tom)  # in the same batch: still goes
     async with loopback_worker(db, clock, kinds) as (worker, _):
         assert await worker.tick(clock.now()) == 1
+        # Tried again on later ticks, backing off, within the usual 8 tries; then it fails.
+        for _ in range(7):
+            waiting = await item(db, "doc:1")
+            assert waiting.state == PENDING and waiting.ready_at > clock.now()
+            assert "RuntimeError" in (waiting.last_error or "")
+            assert "Noisy start" not in (waiting.last_error or "")
+            assert await worker.tick(clock.now()) == 0  # not yet
+            clock.advance(timedelta(minutes=10))
+            assert await worker.tick(clock.now()) == 0
         failed = await item(db, "doc:1")
         assert failed.state == FAILED and "RuntimeError" in (failed.last_error or "")
+        assert failed.attempts == 8
         # The admin's `undelivered` view shows last_error: not the exception's words, which
         # may quote the record (the logs withhold them too).
         assert "Noisy start" not in (failed.last_error or "")
@@ -218,3 +229,73 @@ async def test_a_lapsed_token_or_a_timed_out_request_is_tried_again(
         clock.advance(timedelta(minutes=5))
         assert await worker.tick(clock.now()) == 1
     assert (await item(db, "r:1")).state == SENT
+
+
+async def test_a_404_on_an_update_fails_only_that_update_not_the_conversation(
+    db: Database, connector: LoopbackConnector, clock: FixedClock
+) -> None:
+    """Someone deleted the message a card update was for: Teams answers the PUT with 404. That
+    update fails, but the conversation is still there: Tom's next message goes (before: the
+    conversation was marked unreachable and every later message to Tom failed unsent)."""
+    tom = await person_with_chat(db, connector, "tom", clock)
+
+    async def update(ctx: NoticeContext) -> Message:
+        return Message(text="updated", update_id="bot-activity-deleted")
+
+    kinds = sample_kinds(NoticeKind("test.update", update))
+    await schedule(db, clock, "u:1", person_id=tom, kind="test.update")
+    connector.answer("a:personal-29:tom", 404)
+    async with loopback_worker(db, clock, kinds) as (worker, _):
+        assert await worker.tick(clock.now()) == 0
+        failed = await item(db, "u:1")
+        assert failed.state == FAILED and "message to update" in (failed.last_error or "")
+        ref = await personal_ref(db, tom)
+        assert ref is not None and ref.blocked_reason is None
+        await schedule(db, clock, "r:2", person_id=tom)
+        assert await worker.tick(clock.now()) == 1
+    assert (await item(db, "r:2")).state == SENT
+    assert [s.text for s in connector.messages()] == ["r:2"]
+
+
+async def test_a_404_on_a_new_message_still_marks_the_conversation_gone(
+    db: Database, connector: LoopbackConnector, clock: FixedClock
+) -> None:
+    tom = await person_with_chat(db, connector, "tom", clock)
+    await schedule(db, clock, "r:1", person_id=tom)
+    connector.answer("a:personal-29:tom", 404)
+    async with loopback_worker(db, clock) as (worker, _):
+        assert await worker.tick(clock.now()) == 0
+    assert (await item(db, "r:1")).state == FAILED
+    ref = await personal_ref(db, tom)
+    assert ref is not None and "no longer exists" in (ref.blocked_reason or "")
+
+
+async def test_a_notice_whose_drawing_hangs_does_not_hold_the_tick(
+    db: Database, connector: LoopbackConnector, clock: FixedClock
+) -> None:
+    """A renderer that never returns (a lock, a query that hangs) is given up after the
+    worker's `draw_timeout`, like one that raised: the tick ends, the other message goes, and
+    the stuck one is tried again later, its last_error the exception's type only."""
+    tom = await person_with_chat(db, connector, "tom", clock)
+    hangs = True
+
+    async def stuck(ctx: NoticeContext) -> Message:
+        if hangs:
+            await asyncio.Event().wait()
+        return Message(text="drawn at last")
+
+    kinds = sample_kinds(NoticeKind("test.stuck", stuck))
+    await schedule(db, clock, "stuck:1", person_id=tom, kind="test.stuck")
+    await schedule(db, clock, "r:1", person_id=tom)
+    async with loopback_worker(db, clock, kinds) as (worker, _):
+        worker.draw_timeout = 0.2
+        # Before: the tick waited for the renderer for ever.
+        assert await asyncio.wait_for(worker.tick(clock.now()), 10) == 1
+        waiting = await item(db, "stuck:1")
+        assert waiting.state == PENDING and waiting.ready_at > clock.now()
+        assert (waiting.last_error or "").startswith("the message could not be drawn: Timeout")
+        hangs = False  # whatever held it has let go
+        clock.advance(timedelta(minutes=1))
+        assert await asyncio.wait_for(worker.tick(clock.now()), 10) == 1
+    assert (await item(db, "stuck:1")).state == SENT
+    assert [s.text for s in connector.messages()] == ["r:1", "drawn at last"]

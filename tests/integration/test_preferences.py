@@ -16,7 +16,7 @@ from bot.teams.web import BOT_KEY, Bot
 from cards.reminders import NextStep, reminder_card
 from storage.models import Organisation
 from storage.people import Directory
-from storage.reminders import OPTED_OUT, PENDING, SENT, Schedule
+from storage.reminders import FAILED, OPTED_OUT, PENDING, SENT, Schedule
 from tests.conftest import ADMIN, TUTOR
 from tests.support.cards import card_text, only_card
 from tests.support.teams import TeamsClient, User, shared_file
@@ -177,10 +177,29 @@ async def test_undelivered_messages_are_shown_to_admins_and_retried_when_reachab
     del teams.connector.fail_with["a:personal-29:tutor"]
     clock.advance(timedelta(minutes=10))  # a new turn: seen again, reachable again
     await teams.say(TUTOR, "hello")
+    # ...and the message is back in the queue by itself: nothing left for the admin.
+    assert await _state(bot, "otla:1") == PENDING
+    view, _ = await teams.execute(ADMIN, "notices.undelivered", {})
+    assert "Nothing is waiting here" in card_text(view["value"])
+    teams.connector.clear()
+    assert await bot.worker.tick(clock.now()) == 1
+    assert teams.connector.messages()[0].conversation_id == "a:personal-29:tutor"
+
+    # Blocked again; back only after more than a week: that one is the admin's to try again.
+    teams.connector.fail_with["a:personal-29:tutor"] = 403
+    await _schedule(bot, TUTOR, "otla:2", "test.deadline", clock.now())
+    assert await bot.worker.tick(clock.now()) == 0
+    del teams.connector.fail_with["a:personal-29:tutor"]
+    clock.advance(timedelta(days=8))
+    await teams.say(TUTOR, "hello")
+    assert await _state(bot, "otla:2") == FAILED
     view, _ = await teams.execute(ADMIN, "notices.undelivered", {})
     assert view["value"]["actions"][0]["verb"] == "notices.retry"
     retried, _ = await teams.execute(ADMIN, "notices.retry", {})
-    assert "1 message(s) are back in the queue" in card_text(retried["value"])
+    assert "1 message is back in the queue" in card_text(retried["value"])
+    async with bot.db.unit_of_work() as uow:
+        [entry] = await Directory(uow.session).audit_trail(ORG, "outbox")
+    assert entry.action == "retry undelivered" and entry.detail == "1 message"
     teams.connector.clear()
     assert await bot.worker.tick(clock.now()) == 1
     assert teams.connector.messages()[0].conversation_id == "a:personal-29:tutor"

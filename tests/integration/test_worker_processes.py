@@ -59,7 +59,7 @@ async def test_tlc_worker_once_sends_what_is_due(
     async with asyncio.timeout(90):
         out, err = await process.communicate()
     assert process.returncode == 0, err.decode()[-2000:]
-    assert "sent 5 message(s)" in out.decode()
+    assert "sent 5 messages" in out.decode()
     assert sorted(delivered(connector)) == sorted(keys)
     assert await _sent_keys(sqlite_db) == set(keys)
 
@@ -128,3 +128,75 @@ async def test_a_worker_killed_mid_fanout_resumes_and_loses_nothing(
             select(func.count(OutboxMessage.id)).where(OutboxMessage.state == SENT)
         )
     assert sent_rows == len(keys)
+
+
+async def test_a_second_worker_on_one_sqlite_file_refuses_to_start(
+    sqlite_db: Database, connector: LoopbackConnector, tmp_path: Path
+) -> None:
+    """SQLite has no row locks to share the outbox with: a second `tlc worker` on the same file
+    would send the same messages again. It says why and exits; the first sends each message
+    exactly once."""
+    first = await spawn_worker(sqlite_db.url, tmp_path)
+    try:
+        await wait_for_line(first, "TLC worker")
+        second = await spawn_worker(sqlite_db.url, tmp_path)
+        try:
+            async with asyncio.timeout(60):  # before: it ran, and sent beside the first
+                _, err = await second.communicate()
+        finally:
+            if second.returncode is None:
+                second.kill()
+                await second.wait()
+        assert second.returncode == 2
+        assert "another TLC worker is already sending" in err.decode()
+        keys = await seed_fanout(sqlite_db, connector, 100)
+        await wait_until(lambda: len(connector.messages()) >= 100, 120, "100 messages")
+    finally:
+        code, err_first = await _stop(first)
+    assert code == 0, err_first[-2000:]
+    counts = delivered(connector)
+    assert set(counts) == set(keys) and [k for k, n in counts.items() if n > 1] == []
+    assert await _sent_keys(sqlite_db) == set(keys)
+
+    # Once the first has stopped, a worker starts again at once.
+    again = await spawn_worker(sqlite_db.url, tmp_path, "--once")
+    async with asyncio.timeout(90):
+        out, err = await again.communicate()
+    assert again.returncode == 0, err.decode()[-2000:]
+    assert "sent 0 messages" in out.decode()
+
+
+async def test_the_bot_does_not_run_its_worker_beside_another_on_sqlite(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    """TLC_RUN_WORKER=true in the bot while a worker already sends from the SQLite file: the
+    bot does not start, and says why."""
+    from aiohttp.test_utils import TestServer
+
+    from bot.app.worker import Worker
+    from bot.teams.web import create_app
+    from storage.db import AnotherWorker
+    from tests.conftest import local_settings
+    from tests.support.reminders import sample_kinds
+
+    class Nowhere:
+        async def to_person(self, *_: object) -> str:
+            raise AssertionError("not sent")
+
+        async def to_conversation(self, *_: object) -> str:
+            raise AssertionError("not sent")
+
+    holder = Worker(sqlite_db, sample_kinds(), Nowhere())
+    holder.begin()
+    try:
+        app = create_app(local_settings(sqlite_db.url, run_worker="true"), db=sqlite_db)
+        server = TestServer(app, host="127.0.0.1")
+        with pytest.raises(AnotherWorker, match="another TLC worker is already sending"):
+            await server.start_server()
+        await server.close()
+    finally:
+        await holder.close()
+    # Let go: the next worker may start.
+    other = Worker(sqlite_db, sample_kinds(), Nowhere())
+    other.begin()
+    await other.close()

@@ -170,6 +170,12 @@ class LoopbackConnector:
         return web.json_response({"id": new_id}, status=201)
 
     async def _update(self, request: web.Request) -> web.Response:
+        scripted = self.answers.get(request.match_info["conv"])
+        if scripted:  # as for a send: e.g. 404, the message was deleted
+            status, headers = scripted.pop(0)
+            return web.json_response(
+                {"error": {"code": "Scripted"}}, status=status, headers=headers
+            )
         body = await request.json()
         self.check_cards(body)
         activity_id = request.match_info["activity"]

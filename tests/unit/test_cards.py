@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -92,3 +93,21 @@ def test_a_choice_input_with_nothing_to_choose_says_why_instead() -> None:
     assert problems(built) == []
     assert "no tutors yet: ask an admin." in json.dumps(built)
     assert "Input.ChoiceSet" not in json.dumps(built)
+
+
+@pytest.mark.parametrize(
+    ("count", "words"),
+    [
+        (1, "1 message is back in the queue"),
+        (3, "3 messages are back in the queue"),
+    ],
+)
+def test_the_retry_card_counts_in_words(count: int, words: str) -> None:
+    from cards.reminders import UndeliveredLine, UndeliveredView, retried_card, undelivered_card
+
+    text = json.dumps(retried_card(count))
+    assert words in text and "(s)" not in text
+    line = UndeliveredLine("Tom", "A reminder", "blocked", datetime(2026, 11, 23, 10, tzinfo=UTC))
+    view = json.dumps(undelivered_card(UndeliveredView([line] * count, count, 0)))
+    assert f"{count} message{'s' if count > 1 else ''} could not be delivered" in view
+    assert "(s)" not in view
