@@ -639,25 +639,26 @@ async def test_an_ap_who_came_into_the_tutors_management_line_reads_and_runs_not
     assert body.get("type") == "application/vnd.microsoft.card.adaptive"
 
 
-async def test_a_new_tutor_list_hands_a_tutor_on_from_an_ap_now_in_their_line(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
-) -> None:
-    """Amy supports Tom; the new tutor list makes her his line manager. The import hands Tom on
-    as if he had asked for someone else: Ben is asked, and accepting carries the programme on
-    where it was. Tom is told why and whom I've asked; Amy that she no longer supports him,
-    and from then on she opens nothing of it."""
+async def amy_runs_toms_programme(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> int:
+    """Amy accepts Tom's request as a Towards outstanding programme and logs a private session:
+    the programme's id."""
     ask = await ask_amy(teams, teams_app, clock)
     answer = await teams.answer(
         AMY, "support.accept", {**button_data(ask, "support.accept"), "kind": "towards_outstanding"}
     )
-    pid = button_data(answer, "programme.open")["programme_id"]
+    pid = int(button_data(answer, "programme.open")["programme_id"])
     await amy_logs_session(teams, pid, "coaching", "2026-11-23", notes="Private.")
-    await teams.execute(TUTOR, "rate", {"programme_id": pid, "stage": "start", **SCORES})
-    moved = TUTOR_LIST.replace(
-        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,mia@college.ac.uk",
-        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,amy@college.ac.uk",
-    )
-    assert "Tutor list imported" in card_text(only_card(await teams.import_tutors(ADMIN, moved)))
+    return pid
+
+
+async def tom_handed_on_to_ben(
+    teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> tuple[str, str]:
+    """Tom's programme has lost Amy and carries on with Ben asked; Tom is told (before Ben can
+    read any of it) that it goes with him, and neither hears a word of Amy's notes. What Tom
+    and Amy were told."""
     (programme,) = await rows(teams_app, SupportProgrammeRecord)
     (referral,) = await rows(teams_app, SupportReferral)
     amy, ben = await person_id(teams_app, AMY), await person_id(teams_app, BEN)
@@ -666,16 +667,18 @@ async def test_a_new_tutor_list_hands_a_tutor_on_from_an_ap_now_in_their_line(
     assert amy in referral.passed_ids
     connector.clear()
     await tick(teams_app, clock)
-    told = texts_to(connector, TUTOR)
-    assert "The tutor list now puts **Amy Advanced** and you in one line of management" in told
+    told, to_amy = texts_to(connector, TUTOR), texts_to(connector, AMY)
     assert "I've now asked **Ben Bright** to support you" in told
-    assert "They will see all of it so far" in told  # told before Ben can read a word of it
-    assert "Private." not in told
-    assert "You no longer support Tom Tutor" in texts_to(connector, AMY)
-    assert "Private." not in texts_to(connector, AMY)
-    body, _ = await teams.execute(AMY, "programme.open", {"programme_id": pid})
-    assert body.get("type") != "application/vnd.microsoft.card.adaptive"
+    assert "They will see all of it so far" in told
+    assert "You no longer support Tom Tutor" in to_amy
+    assert "Private." not in told + to_amy
+    return told, to_amy
 
+
+async def ben_carries_it_on(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> str:
+    """Ben accepts: the same programme goes on with him, its sessions kept. What Tom is told."""
     answer = await teams.answer(
         BEN,
         "support.accept",
@@ -683,12 +686,36 @@ async def test_a_new_tutor_list_hands_a_tutor_on_from_an_ap_now_in_their_line(
     )
     assert "passed on from their previous AP" in card_text(answer)
     (programme,) = await rows(teams_app, SupportProgrammeRecord)
-    assert programme.practitioner_id == ben and programme.kind == "towards_outstanding"
+    assert programme.practitioner_id == await person_id(teams_app, BEN)
+    assert programme.kind == "towards_outstanding"
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
-        assert len(await SupportRecords(uow.session).sessions(pid)) == 1
+        assert len(await SupportRecords(uow.session).sessions(programme.id)) == 1
     await tick(teams_app, clock)
     started = texts_to(connector, TUTOR)
     assert "Ben Bright will support you" in started
+    return started
+
+
+async def test_a_new_tutor_list_hands_a_tutor_on_from_an_ap_now_in_their_line(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Amy supports Tom; the new tutor list makes her his line manager. The import hands Tom on
+    as if he had asked for someone else: Ben is asked, and accepting carries the programme on
+    where it was. Tom is told why and whom I've asked; Amy that she no longer supports him,
+    and from then on she opens nothing of it."""
+    pid = await amy_runs_toms_programme(teams, teams_app, clock)
+    await teams.execute(TUTOR, "rate", {"programme_id": pid, "stage": "start", **SCORES})
+    moved = TUTOR_LIST.replace(
+        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,mia@college.ac.uk",
+        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,amy@college.ac.uk",
+    )
+    assert "Tutor list imported" in card_text(only_card(await teams.import_tutors(ADMIN, moved)))
+    told, _ = await tom_handed_on_to_ben(teams_app, clock, connector)
+    assert "The tutor list now puts **Amy Advanced** and you in one line of management" in told
+    body, _ = await teams.execute(AMY, "programme.open", {"programme_id": pid})
+    assert body.get("type") != "application/vnd.microsoft.card.adaptive"
+
+    started = await ben_carries_it_on(teams, teams_app, clock, connector)
     assert "rate how confident" not in started and "Rate my confidence" not in started
     # The same list again changes nothing more and tells nobody anything.
     connector.clear()
@@ -696,7 +723,7 @@ async def test_a_new_tutor_list_hands_a_tutor_on_from_an_ap_now_in_their_line(
     await tick(teams_app, clock)
     assert texts_to(connector, TUTOR) == texts_to(connector, BEN) == ""
     (programme,) = await rows(teams_app, SupportProgrammeRecord)
-    assert programme.practitioner_id == ben
+    assert programme.practitioner_id == await person_id(teams_app, BEN)
 
 
 async def test_taking_the_ap_role_away_hands_their_tutors_on(
@@ -706,40 +733,14 @@ async def test_taking_the_ap_role_away_hands_their_tutors_on(
     someone who can no longer read or run anything of his: he goes to Ben as if he had asked
     for someone else, is told why, and the programme carries on where it was. Amy is told she
     no longer supports him, and nothing of the programme."""
-    ask = await ask_amy(teams, teams_app, clock)
-    answer = await teams.answer(
-        AMY, "support.accept", {**button_data(ask, "support.accept"), "kind": "towards_outstanding"}
-    )
-    pid = button_data(answer, "programme.open")["programme_id"]
-    await amy_logs_session(teams, pid, "coaching", "2026-11-23", notes="Private.")
+    await amy_runs_toms_programme(teams, teams_app, clock)
     reply = await teams.say(ADMIN, "admin revoke amy@college.ac.uk advanced_practitioner")
     assert "goes to another AP and is told why" in card_text(only_card(reply))
-    (programme,) = await rows(teams_app, SupportProgrammeRecord)
-    (referral,) = await rows(teams_app, SupportReferral)
-    amy, ben = await person_id(teams_app, AMY), await person_id(teams_app, BEN)
-    assert programme.practitioner_id is None and programme.state == "active"
-    assert referral.state == "matching" and referral.practitioner_id == ben
-    assert amy in referral.passed_ids
-    connector.clear()
-    await tick(teams_app, clock)
-    told = texts_to(connector, TUTOR)
+    told, to_amy = await tom_handed_on_to_ben(teams_app, clock, connector)
     assert "**Amy Advanced** is no longer an advanced practitioner in TLC" in told
-    assert "carries on where it was" in told and "I've now asked **Ben Bright**" in told
-    assert "They will see all of it so far" in told  # before Ben can read a word of it
-    assert "Private." not in told
-    to_amy = texts_to(connector, AMY)
+    assert "carries on where it was" in told
     assert "You no longer have the advanced practitioner role" in to_amy
-    assert "You no longer support Tom Tutor" in to_amy and "Private." not in to_amy
-    answer = await teams.answer(
-        BEN,
-        "support.accept",
-        {**button_data(cards_to(connector, BEN)[-1], "support.accept"), "kind": "informal"},
-    )
-    assert "passed on from their previous AP" in card_text(answer)
-    (programme,) = await rows(teams_app, SupportProgrammeRecord)
-    assert programme.practitioner_id == ben and programme.kind == "towards_outstanding"
-    await tick(teams_app, clock)
-    assert "Ben Bright will support you" in texts_to(connector, TUTOR)
+    await ben_carries_it_on(teams, teams_app, clock, connector)
     # Taking away a role she no longer has changes nothing and tells nobody anything.
     connector.clear()
     reply = await teams.say(ADMIN, "admin revoke amy@college.ac.uk advanced_practitioner")
@@ -747,7 +748,8 @@ async def test_taking_the_ap_role_away_hands_their_tutors_on(
     await tick(teams_app, clock)
     assert texts_to(connector, TUTOR) == texts_to(connector, BEN) == ""
     (referral,) = await rows(teams_app, SupportReferral)
-    assert referral.state == "accepted" and referral.practitioner_id == ben
+    assert referral.state == "accepted"
+    assert referral.practitioner_id == await person_id(teams_app, BEN)
 
 
 async def test_support_in_a_channel_moves_to_the_1_to_1_chat(teams: TeamsClient) -> None:
