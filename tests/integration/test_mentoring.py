@@ -1007,6 +1007,38 @@ async def test_only_the_pair_read_the_records_managers_and_quality_see_existence
     assert "1:1" in str(sent[0].activity.get("text"))
 
 
+async def test_a_mentoring_button_pressed_in_a_channel_shows_nothing_there(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """An Action.Submit in a team channel is answered in that channel, for everyone in it. Ben
+    (the mentor) sends Open on Tom's agreement from the Maths channel, and Tom sends Next on his
+    GROW card there: neither the agreement and its meeting log nor the coaching notes are posted
+    to the channel, nothing is read or written, and they hear to use the 1:1 chat."""
+    rel_id = await agreed_and_met(teams, teams_app, clock)
+    grow = button_data(only_card(await teams.say(TUTOR, "coach grow")), "coach.answer")
+    logged = len(await rows(teams_app, AccessEntry))
+    channel = Place.channel()
+    for user, data in (
+        (BEN, {"verb": "agreement.open", "rel": rel_id}),
+        (TUTOR, {"verb": "agreement.open", "rel": rel_id}),
+        (BEN, {"verb": "mentoring.meeting.open", "rel": rel_id}),
+        (BEN, {"verb": "mentor.not_fit", "rel": rel_id}),
+        (TUTOR, {**grow, "verb": "coach.answer", "answer": "Confidential worries"}),
+    ):
+        sent = await teams.submit(user, data, channel)
+        posted = [s for s in sent if s.conversation_id == channel.conversation_id]
+        assert posted and all(s.cards == [] for s in posted), (user, data)
+        said = " ".join(str(s.activity.get("text")) for s in posted)
+        assert "1:1 chat" in said and "Confidential worries" not in said
+        assert "bricklayers" not in str([s.activity for s in sent])
+    # Nothing read (no access row for Tom) and nothing changed: the relationship goes on.
+    assert len(await rows(teams_app, AccessEntry)) == logged
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.state == ACTIVE
+    (conv,) = await rows(teams_app, CoachingConversation)
+    assert (conv.step, conv.answers) == (0, {})
+
+
 def verbs_on(card: dict[str, Any]) -> set[str]:
     return {str(n["verb"]) for n in card_nodes(card) if n.get("verb")}
 
