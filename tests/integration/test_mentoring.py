@@ -1448,6 +1448,63 @@ async def test_a_mentees_records_are_in_their_export_and_go_when_they_are_erased
     assert "Ben Bright" in offers and "0 of 2" in offers
 
 
+async def test_when_the_mentor_is_erased_the_mentee_is_freed_and_told(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Ben, Tom's mentor, is erased. The relationship was left active with a placeholder for a
+    mentor: Tom could never choose another ("You already have a mentor"), and went on getting
+    meeting nudges and review drafts for a mentor who no longer exists. Now it ends, its
+    reminders stop, Tom keeps his record and hears it, with other mentors to choose from."""
+    rel_id = await agreed_and_met(teams, teams_app, clock)
+    tom = await person_id(teams_app, TUTOR)
+    await teams.answer(ADMIN, "admin.person.erase", {"email": BEN.email, "confirm": "true"})
+
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert (rel.id, rel.state, rel.mentee_id) == (rel_id, ENDED, tom)
+    assert rel.ended_at is not None
+    waiting = [
+        i.key
+        for i in await rows(teams_app, ScheduledItem)
+        if i.state == PENDING and i.key.startswith(("mentoring-review", "mentoring-nudge"))
+    ]
+    assert waiting == []
+    connector.clear()
+    await tick(teams_app, clock)
+    told = texts_to(connector, TUTOR)
+    assert "Your mentor is no longer in TLC, so your mentoring has ended" in told
+    assert "Amy Able" in told and "Erased person" not in told
+    # His record stays his to read; he can choose a new mentor.
+    assert "Confidential worries" in card_text(only_card(await teams.say(TUTOR, "agreement")))
+    card = only_card(await teams.say(TUTOR, "mentor maths"))
+    amy = choices(card, "first")["Amy Able"]
+    answer = await teams.answer(TUTOR, "mentor.choose", {"first": amy, "specialism": "maths"})
+    assert "I've asked **Amy Able**" in card_text(answer)
+    asked = [r for r in await rows(teams_app, MentoringRelationship) if r.state == ASKED]
+    assert [(r.mentee_id, r.mentor_id) for r in asked] == [(tom, int(amy))]
+
+
+async def test_when_the_mentor_asked_is_erased_the_next_choice_is_asked(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom ranked Ben first and Amy second; Ben is erased before he answers. The request was
+    left waiting for ever on a placeholder; now Amy is asked, and Tom hears so."""
+    card = only_card(await teams.say(TUTOR, "mentor maths"))
+    offered = choices(card, "first")
+    await teams.answer(
+        TUTOR,
+        "mentor.choose",
+        {"first": offered["Ben Bright"], "second": offered["Amy Able"], "specialism": "maths"},
+    )
+    await teams.answer(ADMIN, "admin.person.erase", {"email": BEN.email, "confirm": "true"})
+    first, second = await rows(teams_app, MentoringRelationship)
+    assert first.state == DECLINED
+    assert (second.state, second.mentor_id) == (ASKED, int(offered["Amy Able"]))
+    connector.clear()
+    await tick(teams_app, clock)
+    assert "I've asked your next choice, **Amy Able**" in texts_to(connector, TUTOR)
+    assert "would like you as their mentor" in texts_to(connector, AMY)
+
+
 async def test_mentoring_commands_are_in_help_and_known_to_the_router(teams: TeamsClient) -> None:
     text = card_text(only_card(await teams.say(TUTOR, "help")))
     for word in ("mentor", "agreement", "coach"):

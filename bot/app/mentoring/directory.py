@@ -60,6 +60,7 @@ from storage.models import Person
 from storage.people import Directory
 
 ALREADY_ENDED = "This mentoring relationship has already ended."
+GONE_MENTOR = "gone"  # an answer: the mentor was erased (`mentor_leaves`)
 ONE_TO_ONE = (
     "Mentoring is between you and your mentor, so let's do this in our 1:1 chat: message me "
     "**mentor** there."
@@ -524,6 +525,26 @@ async def end_across_lines(session: AsyncSession, org_id: str, now: datetime) ->
             key = f"mentoring-answer:{rel.id}:line:{person_id}"
             about = {"rel": rel.id, "answer": "line"}
             await tell(session, org_id, key, ANSWERED, person_id, now, about)
+
+
+async def mentor_leaves(session: AsyncSession, mentor: Person, now: datetime) -> None:
+    """The mentor is being erased: nobody is left to answer a request or to mentor, so the
+    mentee is not left waiting on (or tied to) a placeholder. A request still asked is
+    declined, and the mentee's next choice is asked if they ranked one; a relationship under
+    way ends, its reminders stop, and the mentee keeps its record and is told, with other
+    mentors to choose from. Nobody else hears anything."""
+    for rel in await MentoringRecords(session).open_of(mentor.org_id, mentor.id):
+        if rel.mentor_id != mentor.id:
+            continue
+        await relationship.cancel_relationship_reminders(session, rel, now)
+        if rel.state == ASKED:
+            rel.state, rel.ended_at, rel.updated_at = DECLINED, now, now
+            await rematch(session, rel, now, GONE_MENTOR)
+            continue
+        rel.state, rel.ended_at, rel.updated_at = ENDED, now, now
+        about = {"rel": rel.id, "answer": GONE_MENTOR}
+        key = f"mentoring-answer:{rel.id}:{GONE_MENTOR}"
+        await tell(session, rel.org_id, key, ANSWERED, rel.mentee_id, now, about)
 
 
 # -------------------------------------------------------------- coordinators and managers
