@@ -621,6 +621,32 @@ async def test_review_points_are_kept_and_shown_in_date_order(
     assert text.index("15 Apr 2027") < text.index("15 Jan 2028")
 
 
+async def test_a_review_point_already_past_is_refused_unless_it_was_agreed(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """A review date in the past was saved and shown on the agreement, but its reminder and
+    draft are scheduled only for dates to come: the review the card lists never happened. A
+    new date must be in the future; a point the agreement already has may stay as it was (the
+    initial review, once held, is still on a change proposed after it)."""
+    rel_id = await mentored_by_ben(teams, teams_app, clock)
+    past = {**GOOD, "review_initial": "2026-10-01", "review_january": "2026-01-15"}
+    body, sent = await teams.execute(BEN, "agreement.save", {"rel": rel_id, **past})
+    card = shown(body, sent)
+    assert errors_in(card).count("Choose a date in the future.") == 2
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert (rel.proposal, rel.agreement, rel.confirmations) == (None, {}, [])
+    assert [i for i in await rows(teams_app, ScheduledItem) if "confirm" in i.key] == []
+
+    await teams.execute(BEN, "agreement.save", {"rel": rel_id, **GOOD})
+    await teams.answer(TUTOR, "agreement.confirm", {"rel": rel_id})
+    clock.set(datetime(2026, 12, 10, 10, 0, tzinfo=UTC))  # the initial review (7 Dec) is past
+    change = {**GOOD, "meeting": "Every Tuesday 4pm, library"}
+    body, sent = await teams.execute(BEN, "agreement.save", {"rel": rel_id, **change})
+    assert errors_in(shown(body, sent)) == []
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.proposal is not None and rel.proposal["meeting"] == "Every Tuesday 4pm, library"
+
+
 async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw_it(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:

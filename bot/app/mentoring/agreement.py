@@ -414,11 +414,16 @@ async def _parse(
         if not problems and by is not None:
             objectives.append(rules.Objective(what, measure, by).to_json())
     reviews = []
+    # A review point's reminder and draft come on its morning: a date already gone would never
+    # come, so only one the agreement already has (kept as it was) may be in the past.
+    agreed = {p.key: p.due for p in _reviews(rel.agreement)}
     for point in rules.template().reports:
         raw = values.get(f"review_{point.key}")
         due = _date(raw)
         if due is None:
             errors[f"review_{point.key}"] = "Choose a date."
+        elif due <= today and agreed.get(point.key) != due:
+            errors[f"review_{point.key}"] = "Choose a date in the future."
         else:
             reviews.append(rules.ReviewPoint(point.key, point.label, due).to_json())
     recipients: list[str] = []
