@@ -1065,6 +1065,33 @@ async def test_a_mentoring_button_pressed_in_a_channel_shows_nothing_there(
     assert (conv.step, conv.answers) == (0, {})
 
 
+async def test_a_line_manager_sees_a_mentoring_relationship_not_a_request(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Tom has only asked Ben (no answer yet). Mia, his line manager, was told "Your team
+    members with a mentor: Tom Tutor", and Tom's access log said she saw it: that he is looking
+    for a mentor (and, once refused, that he was) is not hers to know, and he has no mentor.
+    Once Ben accepts, the relationship exists, and she sees that (logged for Tom)."""
+    card = only_card(await teams.say(TUTOR, "mentor maths"))
+    ben = choices(card, "first")["Ben Bright"]
+    await teams.answer(TUTOR, "mentor.choose", {"first": ben, "specialism": "maths"})
+    tom = await person_id(teams_app, TUTOR)
+
+    mia = card_text(only_card(await teams.say(MANAGER, "mentor capacity")))
+    assert "Mentoring capacity" in mia and "Tom Tutor" not in mia
+    assert [a for a in await rows(teams_app, AccessEntry) if a.owner_id == tom] == []
+    assert (await rows(teams_app, MentoringRelationship))[0].state == ASKED
+
+    await tick(teams_app, clock)
+    request = cards_to(teams.connector, BEN)[-1]
+    await teams.answer(BEN, "mentor.accept", button_data(request, "mentor.accept"))
+    mia = card_text(only_card(await teams.say(MANAGER, "mentor capacity")))
+    assert "Your team members with a mentor: Tom Tutor" in mia
+    mia_id = await person_id(teams_app, MANAGER)
+    logged = [a.kind for a in await rows(teams_app, AccessEntry) if a.reader_id == mia_id]
+    assert logged == ["mentoring_exists"]
+
+
 def verbs_on(card: dict[str, Any]) -> set[str]:
     return {str(n["verb"]) for n in card_nodes(card) if n.get("verb")}
 

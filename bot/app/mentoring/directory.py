@@ -557,12 +557,21 @@ async def capacity(ctx: HandlerContext) -> Reply:
     org_wide = ctx.can(Permission.SEE_MENTORING_EXISTS)
     mine: list[MentoringRelationship] = []
     for rel in rels:
+        # A line manager sees a relationship once it exists (accepted), never a request: that
+        # someone in their team asked for a mentor, or who said no, is not theirs to know.
+        if rel.state != ACTIVE:
+            continue
         subject = await relationship.subject_of(ctx.directory, rel)
         if ctx.person.id in subject.line_manager_ids and ctx.can(
             Permission.SEE_MENTORING_EXISTS, subject
         ):
             mine.append(rel)
-    if not org_wide and not mine:
+    email = (ctx.person.email or "").lower()
+    manages = bool(email) and email in {
+        (m or "").lower()
+        for m in (await relationship.manager_map(ctx.directory, ctx.turn.org_id)).values()
+    }
+    if not org_wide and not mine and not manages:
         return Reply.text(
             "Mentoring capacity is for line managers (their own team), the quality team and the "
             "head of teaching & learning."
