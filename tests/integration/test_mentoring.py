@@ -779,6 +779,31 @@ async def test_a_meeting_nudge_when_nothing_is_logged_respects_the_opt_out(
     assert "Time for a mentoring meeting?" in texts_to(connector, TUTOR)
 
 
+async def test_a_meeting_logged_late_does_not_lose_the_next_nudge(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Ben logs their meeting of 20 November, then one from 2 November he had forgotten. The
+    nudge was re-counted from the older meeting: due on 30 November and dropped then (a
+    meeting has been logged since), and then no nudge came at all, however long they went
+    without meeting. The nudge stays counted from the latest meeting, and comes."""
+    rel_id = await agreed(teams, teams_app, clock)
+    for held_on in ("2026-11-20", "2026-11-02"):
+        await teams.execute(
+            BEN, "mentoring.meeting", {"rel": rel_id, "held_on": held_on, "discussed": "Met"}
+        )
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        items = await Schedule(uow.session).pending("tenant-1", f"mentoring-nudge:{rel_id}:")
+        assert [(i.due_at.date(), i.payload["since"]) for i in items] == [
+            (date(2026, 12, 18), "2026-11-20")
+        ] * 2
+    await tick(teams_app, clock)
+    assert "Time for a mentoring meeting?" not in texts_to(connector, TUTOR)
+    clock.set(datetime(2026, 12, 18, 10, 0, tzinfo=UTC))
+    await tick(teams_app, clock)
+    assert "Time for a mentoring meeting?" in texts_to(connector, TUTOR)
+    assert "Time for a mentoring meeting?" in texts_to(connector, BEN)
+
+
 async def test_change_confirmations_and_review_reminders_keep_to_sending_hours_and_quiet_times(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:

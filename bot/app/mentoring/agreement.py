@@ -642,7 +642,12 @@ async def log_meeting(
         )
     )
     await ctx.uow.session.flush()
-    await schedule_nudges(ctx.uow.session, rel, held_on, now)
+    # From the latest meeting logged: one logged late, held before another, moves nothing
+    # (a nudge counted from it would be dropped as soon as due, and none would come again).
+    latest = max(
+        m.held_on for m in await MentoringRecords(ctx.uow.session).entries(rel.id, MEETING)
+    )
+    await schedule_nudges(ctx.uow.session, rel, latest, now)
     return Reply.update(await agreement_for(ctx, rel, "Meeting logged."))
 
 
