@@ -1022,6 +1022,42 @@ async def test_oskar_review_shows_the_change_since_last_time(
     assert conv.scales[-1]["note"] == "The seating plan"
 
 
+async def test_an_oskar_scale_answered_again_after_back_is_one_reading(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Tom says 3 on the scale, goes Back from the next question and says 5 instead. Both were
+    stored as readings: `coach review` then took the corrected 5 for "last time" while the
+    chart started at the 3 he took back, a change that never happened. The answer given again
+    replaces the first; the review compares with it."""
+    card = only_card(await teams.say(TUTOR, "coach oskar"))
+    for answer in ("Calmer starts to lessons", "3"):
+        card = await teams.answer(
+            TUTOR, "coach.answer", {**button_data(card, "coach.answer"), "answer": answer}
+        )
+    card = await teams.answer(TUTOR, "coach.back", button_data(card, "coach.back"))
+    assert "2 of 4: Scaling" in card_text(card)
+    for answer in ("5", "I greet at the door"):
+        card = await teams.answer(
+            TUTOR, "coach.answer", {**button_data(card, "coach.answer"), "answer": answer}
+        )
+    data = {**button_data(card, "coach.answer"), "answer": "Keep greeting"}
+    card = await teams.answer(
+        TUTOR, "coach.answer", {**data, "action_1": "Seating plan", "by_1": "2027-01-08"}
+    )
+    assert "OSKAR: your actions" in card_text(card)
+    (conv,) = await rows(teams_app, CoachingConversation)
+    assert [s["value"] for s in conv.scales] == [5]
+    assert conv.answers["scaling"] == "5"
+
+    review = only_card(await teams.say(TUTOR, "coach review"))
+    change = await teams.answer(
+        TUTOR, "coach.review", {**button_data(review, "coach.review"), "scale": "7"}
+    )
+    assert "up 2 (from 5 to 7)" in card_text(change)
+    (conv,) = await rows(teams_app, CoachingConversation)
+    assert [s["value"] for s in conv.scales] == [5, 7]
+
+
 # ----------------------------------------------------------------- boundaries
 
 

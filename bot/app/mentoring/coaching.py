@@ -216,7 +216,10 @@ async def answer(ctx: HandlerContext, values: dict[str, Any], conv: CoachingConv
     conv.answers = {**conv.answers, step.key: text}
     conv.updated_at = now
     if step.scale:
-        conv.scales = [*conv.scales, {"at": now.isoformat(), "value": int(text), "note": ""}]
+        # The conversation's own reading is the first: answered again (after Back) it is
+        # replaced, not added to; the readings after it are `coach review`'s.
+        reading = {"at": now.isoformat(), "value": int(text), "note": ""}
+        conv.scales = [reading, *conv.scales[1:]]
     if model.is_last(conv.step):
         conv.actions = actions
         conv.state = FINISHED
