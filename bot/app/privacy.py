@@ -311,7 +311,12 @@ async def erase_card(ctx: HandlerContext, form: PersonForm) -> Reply:
 
 
 async def erase(directory: Directory, person: Person, actor_id: int | None, now: Any) -> Erasure:
-    """Erase `person` and write what was erased to the audit log (counts, no names)."""
+    """Erase `person` and write what was erased to the audit log (counts, no names). A mentee
+    whose mentor this was is not left tied to the placeholder (`mentor_leaves`)."""
+    # Imported here: mentoring writes this module's access log, so it imports this module.
+    from bot.app.mentoring.directory import mentor_leaves
+
+    await mentor_leaves(directory.session, person, now)
     erasure = await erase_person(directory.session, person, now)
     await directory.audit(
         person.org_id,

@@ -621,6 +621,32 @@ async def test_review_points_are_kept_and_shown_in_date_order(
     assert text.index("15 Apr 2027") < text.index("15 Jan 2028")
 
 
+async def test_a_review_point_already_past_is_refused_unless_it_was_agreed(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """A review date in the past was saved and shown on the agreement, but its reminder and
+    draft are scheduled only for dates to come: the review the card lists never happened. A
+    new date must be in the future; a point the agreement already has may stay as it was (the
+    initial review, once held, is still on a change proposed after it)."""
+    rel_id = await mentored_by_ben(teams, teams_app, clock)
+    past = {**GOOD, "review_initial": "2026-10-01", "review_january": "2026-01-15"}
+    body, sent = await teams.execute(BEN, "agreement.save", {"rel": rel_id, **past})
+    card = shown(body, sent)
+    assert errors_in(card).count("Choose a date in the future.") == 2
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert (rel.proposal, rel.agreement, rel.confirmations) == (None, {}, [])
+    assert [i for i in await rows(teams_app, ScheduledItem) if "confirm" in i.key] == []
+
+    await teams.execute(BEN, "agreement.save", {"rel": rel_id, **GOOD})
+    await teams.answer(TUTOR, "agreement.confirm", {"rel": rel_id})
+    clock.set(datetime(2026, 12, 10, 10, 0, tzinfo=UTC))  # the initial review (7 Dec) is past
+    change = {**GOOD, "meeting": "Every Tuesday 4pm, library"}
+    body, sent = await teams.execute(BEN, "agreement.save", {"rel": rel_id, **change})
+    assert errors_in(shown(body, sent)) == []
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.proposal is not None and rel.proposal["meeting"] == "Every Tuesday 4pm, library"
+
+
 async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw_it(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
@@ -751,6 +777,31 @@ async def test_a_meeting_nudge_when_nothing_is_logged_respects_the_opt_out(
     clock.set(datetime(2027, 1, 18, 10, 0, tzinfo=UTC))
     await tick(teams_app, clock)
     assert "Time for a mentoring meeting?" in texts_to(connector, TUTOR)
+
+
+async def test_a_meeting_logged_late_does_not_lose_the_next_nudge(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Ben logs their meeting of 20 November, then one from 2 November he had forgotten. The
+    nudge was re-counted from the older meeting: due on 30 November and dropped then (a
+    meeting has been logged since), and then no nudge came at all, however long they went
+    without meeting. The nudge stays counted from the latest meeting, and comes."""
+    rel_id = await agreed(teams, teams_app, clock)
+    for held_on in ("2026-11-20", "2026-11-02"):
+        await teams.execute(
+            BEN, "mentoring.meeting", {"rel": rel_id, "held_on": held_on, "discussed": "Met"}
+        )
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        items = await Schedule(uow.session).pending("tenant-1", f"mentoring-nudge:{rel_id}:")
+        assert [(i.due_at.date(), i.payload["since"]) for i in items] == [
+            (date(2026, 12, 18), "2026-11-20")
+        ] * 2
+    await tick(teams_app, clock)
+    assert "Time for a mentoring meeting?" not in texts_to(connector, TUTOR)
+    clock.set(datetime(2026, 12, 18, 10, 0, tzinfo=UTC))
+    await tick(teams_app, clock)
+    assert "Time for a mentoring meeting?" in texts_to(connector, TUTOR)
+    assert "Time for a mentoring meeting?" in texts_to(connector, BEN)
 
 
 async def test_change_confirmations_and_review_reminders_keep_to_sending_hours_and_quiet_times(
@@ -971,6 +1022,42 @@ async def test_oskar_review_shows_the_change_since_last_time(
     assert conv.scales[-1]["note"] == "The seating plan"
 
 
+async def test_an_oskar_scale_answered_again_after_back_is_one_reading(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Tom says 3 on the scale, goes Back from the next question and says 5 instead. Both were
+    stored as readings: `coach review` then took the corrected 5 for "last time" while the
+    chart started at the 3 he took back, a change that never happened. The answer given again
+    replaces the first; the review compares with it."""
+    card = only_card(await teams.say(TUTOR, "coach oskar"))
+    for answer in ("Calmer starts to lessons", "3"):
+        card = await teams.answer(
+            TUTOR, "coach.answer", {**button_data(card, "coach.answer"), "answer": answer}
+        )
+    card = await teams.answer(TUTOR, "coach.back", button_data(card, "coach.back"))
+    assert "2 of 4: Scaling" in card_text(card)
+    for answer in ("5", "I greet at the door"):
+        card = await teams.answer(
+            TUTOR, "coach.answer", {**button_data(card, "coach.answer"), "answer": answer}
+        )
+    data = {**button_data(card, "coach.answer"), "answer": "Keep greeting"}
+    card = await teams.answer(
+        TUTOR, "coach.answer", {**data, "action_1": "Seating plan", "by_1": "2027-01-08"}
+    )
+    assert "OSKAR: your actions" in card_text(card)
+    (conv,) = await rows(teams_app, CoachingConversation)
+    assert [s["value"] for s in conv.scales] == [5]
+    assert conv.answers["scaling"] == "5"
+
+    review = only_card(await teams.say(TUTOR, "coach review"))
+    change = await teams.answer(
+        TUTOR, "coach.review", {**button_data(review, "coach.review"), "scale": "7"}
+    )
+    assert "up 2 (from 5 to 7)" in card_text(change)
+    (conv,) = await rows(teams_app, CoachingConversation)
+    assert [s["value"] for s in conv.scales] == [5, 7]
+
+
 # ----------------------------------------------------------------- boundaries
 
 
@@ -1005,6 +1092,65 @@ async def test_only_the_pair_read_the_records_managers_and_quality_see_existence
     # In a channel the commands point to the 1:1 chat.
     sent = await teams.say(TUTOR, "coach grow", Place.channel(), mention=True)
     assert "1:1" in str(sent[0].activity.get("text"))
+
+
+async def test_a_mentoring_button_pressed_in_a_channel_shows_nothing_there(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """An Action.Submit in a team channel is answered in that channel, for everyone in it. Ben
+    (the mentor) sends Open on Tom's agreement from the Maths channel, and Tom sends Next on his
+    GROW card there: neither the agreement and its meeting log nor the coaching notes are posted
+    to the channel, nothing is read or written, and they hear to use the 1:1 chat."""
+    rel_id = await agreed_and_met(teams, teams_app, clock)
+    grow = button_data(only_card(await teams.say(TUTOR, "coach grow")), "coach.answer")
+    logged = len(await rows(teams_app, AccessEntry))
+    channel = Place.channel()
+    for user, data in (
+        (BEN, {"verb": "agreement.open", "rel": rel_id}),
+        (TUTOR, {"verb": "agreement.open", "rel": rel_id}),
+        (BEN, {"verb": "mentoring.meeting.open", "rel": rel_id}),
+        (BEN, {"verb": "mentor.not_fit", "rel": rel_id}),
+        (TUTOR, {**grow, "verb": "coach.answer", "answer": "Confidential worries"}),
+    ):
+        sent = await teams.submit(user, data, channel)
+        posted = [s for s in sent if s.conversation_id == channel.conversation_id]
+        assert posted and all(s.cards == [] for s in posted), (user, data)
+        said = " ".join(str(s.activity.get("text")) for s in posted)
+        assert "1:1 chat" in said and "Confidential worries" not in said
+        assert "bricklayers" not in str([s.activity for s in sent])
+    # Nothing read (no access row for Tom) and nothing changed: the relationship goes on.
+    assert len(await rows(teams_app, AccessEntry)) == logged
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.state == ACTIVE
+    (conv,) = await rows(teams_app, CoachingConversation)
+    assert (conv.step, conv.answers) == (0, {})
+
+
+async def test_a_line_manager_sees_a_mentoring_relationship_not_a_request(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Tom has only asked Ben (no answer yet). Mia, his line manager, was told "Your team
+    members with a mentor: Tom Tutor", and Tom's access log said she saw it: that he is looking
+    for a mentor (and, once refused, that he was) is not hers to know, and he has no mentor.
+    Once Ben accepts, the relationship exists, and she sees that (logged for Tom)."""
+    card = only_card(await teams.say(TUTOR, "mentor maths"))
+    ben = choices(card, "first")["Ben Bright"]
+    await teams.answer(TUTOR, "mentor.choose", {"first": ben, "specialism": "maths"})
+    tom = await person_id(teams_app, TUTOR)
+
+    mia = card_text(only_card(await teams.say(MANAGER, "mentor capacity")))
+    assert "Mentoring capacity" in mia and "Tom Tutor" not in mia
+    assert [a for a in await rows(teams_app, AccessEntry) if a.owner_id == tom] == []
+    assert (await rows(teams_app, MentoringRelationship))[0].state == ASKED
+
+    await tick(teams_app, clock)
+    request = cards_to(teams.connector, BEN)[-1]
+    await teams.answer(BEN, "mentor.accept", button_data(request, "mentor.accept"))
+    mia = card_text(only_card(await teams.say(MANAGER, "mentor capacity")))
+    assert "Your team members with a mentor: Tom Tutor" in mia
+    mia_id = await person_id(teams_app, MANAGER)
+    logged = [a.kind for a in await rows(teams_app, AccessEntry) if a.reader_id == mia_id]
+    assert logged == ["mentoring_exists"]
 
 
 def verbs_on(card: dict[str, Any]) -> set[str]:
@@ -1414,6 +1560,63 @@ async def test_a_mentees_records_are_in_their_export_and_go_when_they_are_erased
         assert await rows(teams_app, model) == [], model
     offers = card_text(only_card(await teams.say(QUINN, "mentor capacity")))
     assert "Ben Bright" in offers and "0 of 2" in offers
+
+
+async def test_when_the_mentor_is_erased_the_mentee_is_freed_and_told(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Ben, Tom's mentor, is erased. The relationship was left active with a placeholder for a
+    mentor: Tom could never choose another ("You already have a mentor"), and went on getting
+    meeting nudges and review drafts for a mentor who no longer exists. Now it ends, its
+    reminders stop, Tom keeps his record and hears it, with other mentors to choose from."""
+    rel_id = await agreed_and_met(teams, teams_app, clock)
+    tom = await person_id(teams_app, TUTOR)
+    await teams.answer(ADMIN, "admin.person.erase", {"email": BEN.email, "confirm": "true"})
+
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert (rel.id, rel.state, rel.mentee_id) == (rel_id, ENDED, tom)
+    assert rel.ended_at is not None
+    waiting = [
+        i.key
+        for i in await rows(teams_app, ScheduledItem)
+        if i.state == PENDING and i.key.startswith(("mentoring-review", "mentoring-nudge"))
+    ]
+    assert waiting == []
+    connector.clear()
+    await tick(teams_app, clock)
+    told = texts_to(connector, TUTOR)
+    assert "Your mentor is no longer in TLC, so your mentoring has ended" in told
+    assert "Amy Able" in told and "Erased person" not in told
+    # His record stays his to read; he can choose a new mentor.
+    assert "Confidential worries" in card_text(only_card(await teams.say(TUTOR, "agreement")))
+    card = only_card(await teams.say(TUTOR, "mentor maths"))
+    amy = choices(card, "first")["Amy Able"]
+    answer = await teams.answer(TUTOR, "mentor.choose", {"first": amy, "specialism": "maths"})
+    assert "I've asked **Amy Able**" in card_text(answer)
+    asked = [r for r in await rows(teams_app, MentoringRelationship) if r.state == ASKED]
+    assert [(r.mentee_id, r.mentor_id) for r in asked] == [(tom, int(amy))]
+
+
+async def test_when_the_mentor_asked_is_erased_the_next_choice_is_asked(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom ranked Ben first and Amy second; Ben is erased before he answers. The request was
+    left waiting for ever on a placeholder; now Amy is asked, and Tom hears so."""
+    card = only_card(await teams.say(TUTOR, "mentor maths"))
+    offered = choices(card, "first")
+    await teams.answer(
+        TUTOR,
+        "mentor.choose",
+        {"first": offered["Ben Bright"], "second": offered["Amy Able"], "specialism": "maths"},
+    )
+    await teams.answer(ADMIN, "admin.person.erase", {"email": BEN.email, "confirm": "true"})
+    first, second = await rows(teams_app, MentoringRelationship)
+    assert first.state == DECLINED
+    assert (second.state, second.mentor_id) == (ASKED, int(offered["Amy Able"]))
+    connector.clear()
+    await tick(teams_app, clock)
+    assert "I've asked your next choice, **Amy Able**" in texts_to(connector, TUTOR)
+    assert "would like you as their mentor" in texts_to(connector, AMY)
 
 
 async def test_mentoring_commands_are_in_help_and_known_to_the_router(teams: TeamsClient) -> None:

@@ -18,6 +18,7 @@ from storage.models import Person
 from storage.people import Directory
 from storage.privacy import ERASED_NAME, FORMER_PARTICIPANT
 from storage.progression import CardAction, CardContribution, CardSession
+from storage.reminders import PENDING, ScheduledItem
 from tests.conftest import ADMIN, MANAGER, TUTOR
 from tests.integration.test_progression import (
     MATHS,
@@ -460,3 +461,33 @@ async def test_erasure_draws_again_only_the_waiting_messages_that_name_the_perso
         later.replace(tzinfo=None),
     )
     assert items["other"].state == QUEUED
+
+
+async def test_a_new_date_for_an_erased_owners_action_schedules_no_reminder(
+    teams: TeamsClient, teams_app: web.Application, sqlite_db: Database
+) -> None:
+    """Tom was erased; the action the group agreed for him stays, owned by "a former
+    participant". Mia, who facilitated, gives it a new date: the date moves, but nobody is left
+    to remind, so nothing is scheduled (a reminder to the placeholder could never be delivered,
+    and would only show the admin an undelivered message)."""
+    await _maths_session(teams)
+    tom = await _person(sqlite_db, TUTOR.email)
+    await teams.answer(ADMIN, "admin.person.erase", {"email": TUTOR.email, "confirm": "true"})
+    async with sqlite_db.unit_of_work() as uow:
+        action = await uow.session.scalar(select(CardAction).where(CardAction.owner_id == tom.id))
+        assert action is not None
+    answer = await teams.answer(
+        MANAGER, "cards.action.extend", {"action": action.id, "by_when": "2027-01-15"}
+    )
+    assert "now by Fri 15 Jan" in card_text(answer)
+    async with sqlite_db.unit_of_work() as uow:
+        stored = await uow.session.get(CardAction, action.id)
+        assert stored is not None and stored.due_on.isoformat() == "2027-01-15"
+        waiting = list(
+            await uow.session.scalars(
+                select(ScheduledItem).where(
+                    ScheduledItem.key.startswith(f"cards-action:{action.id}")
+                )
+            )
+        )
+    assert [(i.key, i.person_id, i.state) for i in waiting if i.state == PENDING] == []

@@ -24,6 +24,8 @@ from bot.app.mentoring.notices import NOTICES
 from bot.app.router import CardAction, Command
 
 # Personal only: mentoring and coaching are confidential (a channel gets "works in a 1:1").
+# Every card verb is `private` too: an Action.Submit sent from a channel is answered there,
+# for everyone in it, so it hears where to ask and nothing is read or written.
 ROWS: tuple[Command | CardAction, ...] = (*directory.ROWS, *agreement.ROWS, *coaching.ROWS)
 
 __all__ = ["NOTICES", "ROWS"]

@@ -414,11 +414,16 @@ async def _parse(
         if not problems and by is not None:
             objectives.append(rules.Objective(what, measure, by).to_json())
     reviews = []
+    # A review point's reminder and draft come on its morning: a date already gone would never
+    # come, so only one the agreement already has (kept as it was) may be in the past.
+    agreed = {p.key: p.due for p in _reviews(rel.agreement)}
     for point in rules.template().reports:
         raw = values.get(f"review_{point.key}")
         due = _date(raw)
         if due is None:
             errors[f"review_{point.key}"] = "Choose a date."
+        elif due <= today and agreed.get(point.key) != due:
+            errors[f"review_{point.key}"] = "Choose a date in the future."
         else:
             reviews.append(rules.ReviewPoint(point.key, point.label, due).to_json())
     recipients: list[str] = []
@@ -637,7 +642,12 @@ async def log_meeting(
         )
     )
     await ctx.uow.session.flush()
-    await schedule_nudges(ctx.uow.session, rel, held_on, now)
+    # From the latest meeting logged: one logged late, held before another, moves nothing
+    # (a nudge counted from it would be dropped as soon as due, and none would come again).
+    latest = max(
+        m.held_on for m in await MentoringRecords(ctx.uow.session).entries(rel.id, MEETING)
+    )
+    await schedule_nudges(ctx.uow.session, rel, latest, now)
     return Reply.update(await agreement_for(ctx, rel, "Meeting logged."))
 
 
@@ -774,15 +784,15 @@ ROWS: tuple[Command | CardAction, ...] = (
         menu_scopes=HELP_ONLY,
         stored=True,  # shown to the mentor, the agreement writes the access log
     ),
-    CardAction("agreement.open", open_agreement),
-    CardAction("agreement.edit", edit),
-    CardAction("agreement.save", save),
-    CardAction("agreement.confirm", confirm),
-    CardAction("mentoring.meeting.open", open_meeting),
-    CardAction("mentoring.meeting", log_meeting),
-    CardAction("mentoring.observe.open", open_observation, idempotent=False),
-    CardAction("mentoring.observe", record_observation),
-    CardAction("mentoring.evaluate.open", open_evaluation, idempotent=False),
-    CardAction("mentoring.evaluate", evaluate),
-    CardAction("mentoring.review.seen", review_seen),
+    CardAction("agreement.open", open_agreement, private=True),
+    CardAction("agreement.edit", edit, private=True),
+    CardAction("agreement.save", save, private=True),
+    CardAction("agreement.confirm", confirm, private=True),
+    CardAction("mentoring.meeting.open", open_meeting, private=True),
+    CardAction("mentoring.meeting", log_meeting, private=True),
+    CardAction("mentoring.observe.open", open_observation, idempotent=False, private=True),
+    CardAction("mentoring.observe", record_observation, private=True),
+    CardAction("mentoring.evaluate.open", open_evaluation, idempotent=False, private=True),
+    CardAction("mentoring.evaluate", evaluate, private=True),
+    CardAction("mentoring.review.seen", review_seen, private=True),
 )

@@ -216,7 +216,10 @@ async def answer(ctx: HandlerContext, values: dict[str, Any], conv: CoachingConv
     conv.answers = {**conv.answers, step.key: text}
     conv.updated_at = now
     if step.scale:
-        conv.scales = [*conv.scales, {"at": now.isoformat(), "value": int(text), "note": ""}]
+        # The conversation's own reading is the first: answered again (after Back) it is
+        # replaced, not added to; the readings after it are `coach review`'s.
+        reading = {"at": now.isoformat(), "value": int(text), "note": ""}
+        conv.scales = [reading, *conv.scales[1:]]
     if model.is_last(conv.step):
         conv.actions = actions
         conv.state = FINISHED
@@ -412,11 +415,11 @@ ROWS: tuple[Command | CardAction, ...] = (
     # Stored: `coach grow` starts (or picks up) a conversation, so a Teams retry of the same
     # message runs nothing again (a late one does not pick up a conversation paused since).
     Command("coach", coach, aliases=("coaching", "grow", "oskar"), scopes=PERSONAL, stored=True),
-    CardAction("coach.answer", answer),
-    CardAction("coach.back", back),
-    CardAction("coach.pause", pause),
-    CardAction("coach.resume", resume),
-    CardAction("coach.share", share),
-    CardAction("coach.review", review),
-    CardAction("coach.action.done", action_done),
+    CardAction("coach.answer", answer, private=True),
+    CardAction("coach.back", back, private=True),
+    CardAction("coach.pause", pause, private=True),
+    CardAction("coach.resume", resume, private=True),
+    CardAction("coach.share", share, private=True),
+    CardAction("coach.review", review, private=True),
+    CardAction("coach.action.done", action_done, private=True),
 )

@@ -61,6 +61,7 @@ from storage.models import Person
 from storage.people import Directory
 
 ALREADY_ENDED = "This mentoring relationship has already ended."
+GONE_MENTOR = "gone"  # an answer: the mentor was erased (`mentor_leaves`)
 ONE_TO_ONE = (
     "Mentoring is between you and your mentor, so let's do this in our 1:1 chat: message me "
     "**mentor** there."
@@ -540,6 +541,26 @@ async def end_across_lines(session: AsyncSession, org_id: str, now: datetime) ->
             await tell(session, org_id, key, ANSWERED, person_id, now, about)
 
 
+async def mentor_leaves(session: AsyncSession, mentor: Person, now: datetime) -> None:
+    """The mentor is being erased: nobody is left to answer a request or to mentor, so the
+    mentee is not left waiting on (or tied to) a placeholder. A request still asked is
+    declined, and the mentee's next choice is asked if they ranked one; a relationship under
+    way ends, its reminders stop, and the mentee keeps its record and is told, with other
+    mentors to choose from. Nobody else hears anything."""
+    for rel in await MentoringRecords(session).open_of(mentor.org_id, mentor.id):
+        if rel.mentor_id != mentor.id:
+            continue
+        await relationship.cancel_relationship_reminders(session, rel, now)
+        if rel.state == ASKED:
+            rel.state, rel.ended_at, rel.updated_at = DECLINED, now, now
+            await rematch(session, rel, now, GONE_MENTOR)
+            continue
+        rel.state, rel.ended_at, rel.updated_at = ENDED, now, now
+        about = {"rel": rel.id, "answer": GONE_MENTOR}
+        key = f"mentoring-answer:{rel.id}:{GONE_MENTOR}"
+        await tell(session, rel.org_id, key, ANSWERED, rel.mentee_id, now, about)
+
+
 # -------------------------------------------------------------- coordinators and managers
 
 
@@ -550,12 +571,21 @@ async def capacity(ctx: HandlerContext) -> Reply:
     org_wide = ctx.can(Permission.SEE_MENTORING_EXISTS)
     mine: list[MentoringRelationship] = []
     for rel in rels:
+        # A line manager sees a relationship once it exists (accepted), never a request: that
+        # someone in their team asked for a mentor, or who said no, is not theirs to know.
+        if rel.state != ACTIVE:
+            continue
         subject = await relationship.subject_of(ctx.directory, rel)
         if ctx.person.id in subject.line_manager_ids and ctx.can(
             Permission.SEE_MENTORING_EXISTS, subject
         ):
             mine.append(rel)
-    if not org_wide and not mine:
+    email = (ctx.person.email or "").lower()
+    manages = bool(email) and email in {
+        (m or "").lower()
+        for m in (await relationship.manager_map(ctx.directory, ctx.turn.org_id)).values()
+    }
+    if not org_wide and not mine and not manages:
         return Reply.text(
             "Mentoring capacity is for line managers (their own team), the quality team and the "
             "head of teaching & learning."
@@ -659,11 +689,11 @@ async def external(ctx: HandlerContext, spec: str) -> Reply:
 ROWS: tuple[Command | CardAction, ...] = (
     # Stored: `mentor capacity` writes the access log, `stop` / `suggest` / `external` write.
     Command("mentor", mentor, aliases=("mentors", "mentoring"), scopes=PERSONAL, stored=True),
-    CardAction("mentor.offer.open", open_offer, idempotent=False),
-    CardAction("mentor.offer", save_offer, form=OfferForm, redisplay=redisplay_offer),
-    CardAction("mentor.search", search_again, idempotent=False),
-    CardAction("mentor.choose", choose),
-    CardAction("mentor.accept", accept),
-    CardAction("mentor.decline", decline),
-    CardAction("mentor.not_fit", not_a_good_fit),
+    CardAction("mentor.offer.open", open_offer, idempotent=False, private=True),
+    CardAction("mentor.offer", save_offer, form=OfferForm, redisplay=redisplay_offer, private=True),
+    CardAction("mentor.search", search_again, idempotent=False, private=True),
+    CardAction("mentor.choose", choose, private=True),
+    CardAction("mentor.accept", accept, private=True),
+    CardAction("mentor.decline", decline, private=True),
+    CardAction("mentor.not_fit", not_a_good_fit, private=True),
 )

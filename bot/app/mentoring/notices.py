@@ -10,7 +10,7 @@ from bot.app.mentoring import agreement as agreement_
 from bot.app.mentoring import relationship
 from bot.app.mentoring.coaching import companion_ids
 from bot.app.mentoring.coaching import subject_of as coaching_subject
-from bot.app.mentoring.directory import rematch, search_view
+from bot.app.mentoring.directory import GONE_MENTOR, rematch, search_view
 from bot.app.mentoring.relationship import (
     READ_COACHING,
     READ_RECORD,
@@ -87,6 +87,8 @@ async def render_answered(ctx: NoticeContext) -> Message | None:
                 ],
             )
         )
+    if answer == GONE_MENTOR:  # erased: no name to give, and nothing of theirs to show
+        return await _mentor_gone(ctx, rel)
     mentor = await name_of(ctx.directory, rel.org_id, rel.mentor_id)
     if answer == "line":  # a new tutor list put the mentor in the mentee's management chain
         return await _ended_by_the_line(ctx, rel, mentor)
@@ -119,6 +121,40 @@ async def render_answered(ctx: NoticeContext) -> Message | None:
         rel.specialism,
         notice=f"{mentor} {what}. No reason needed: choose someone else whenever you're ready.",
     )
+    return Message(card=search_card(view))
+
+
+async def _mentor_gone(ctx: NoticeContext, rel: MentoringRelationship) -> Message | None:
+    """The mentee hears that their mentor (or the mentor they asked) is no longer in TLC."""
+    if ctx.item.person_id != rel.mentee_id:
+        return None
+    nxt = await _rel(ctx, "next")
+    if nxt is not None:
+        chosen = await name_of(ctx.directory, rel.org_id, nxt.mentor_id)
+        return Message(
+            card=note_card(
+                "Your mentoring request",
+                [
+                    "The colleague you asked first is no longer in TLC, so they can't answer. "
+                    f"I've asked your next choice, **{chosen}**."
+                ],
+            )
+        )
+    mentee = await ctx.directory.person(rel.org_id, rel.mentee_id)
+    if mentee is None:
+        return None
+    if rel.accepted_at is None:
+        notice = (
+            "The colleague you asked to mentor you is no longer in TLC, so they can't answer. "
+            "Choose someone else whenever you're ready."
+        )
+    else:
+        notice = (
+            "Your mentor is no longer in TLC, so your mentoring has ended. Your agreement and "
+            "meeting log stay yours to read (say **agreement**). Choose another mentor whenever "
+            "you're ready."
+        )
+    view = await search_view(ctx.uow.session, mentee, rel.specialism, notice=notice)
     return Message(card=search_card(view))
 
 

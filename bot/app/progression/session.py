@@ -947,10 +947,14 @@ def _action_key(action_id: int, stage: str) -> str:
 
 
 async def _remind_owner(schedule: Schedule, org_id: str, action: CardAction, now: datetime) -> None:
-    """Two days before, on the day and, if still open, the day after: each at 09:00 London."""
+    """Two days before, on the day and, if still open, the day after: each at 09:00 London.
+    Nobody to remind once the owner was erased (the action stays the group's, with "a former
+    participant"): a reminder to the placeholder could never be delivered."""
+    owner = await Directory(schedule.session).person(org_id, action.owner_id)
+    gone = owner is None or is_erased(owner.name, owner.email, owner.teams_user_id)
     for stage, at in rules.action_reminders(action.due_on, now).items():
         key = _action_key(action.id, stage)
-        if at is None:
+        if at is None or gone:
             await schedule.cancel(org_id, key, now)
             continue
         await schedule.put(
