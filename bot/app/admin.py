@@ -175,12 +175,20 @@ async def change_role(ctx: HandlerContext, form: RoleForm) -> Reply:
     follows = ""
     if not granted and changed and form.role is Role.OBSERVER:
         # Their allocations not yet observed go back to the quality team.
-        moved = await observer_role_revoked(ctx, person)
+        moved, unwritten = await observer_role_revoked(ctx, person)
+        said = []
         if moved:
-            follows = (
+            said.append(
                 f"{plural(moved, 'observation')} they had not yet made "
                 f"{'needs' if moved == 1 else 'need'} a new observer now; each tutor is told."
             )
+        if unwritten:
+            said.append(
+                f"{plural(unwritten, 'observation')} they have made still "
+                f"{'waits' if unwritten == 1 else 'wait'} for their report, which only they "
+                "can write: give them the observer role back until it's in."
+            )
+        follows = " ".join(said)
     if granted and changed and form.role is Role.ADVANCED_PRACTITIONER:
         await rematch_waiting(ctx.uow.session, ctx.turn.org_id, now)  # a first AP: ask them
     if not granted and changed and form.role is Role.ADVANCED_PRACTITIONER:

@@ -1430,7 +1430,9 @@ async def test_an_observer_whose_role_is_revoked_no_longer_observes(otla: Otla) 
     await o.tick()
 
     said = await o.say(ADMIN, f"admin revoke {OBSERVER.email} observer")
-    assert "1 observation they had not yet made needs a new observer" in card_text(only_card(said))
+    saved = card_text(only_card(said))
+    assert "1 observation they had not yet made needs a new observer" in saved
+    assert "1 observation they have made still waits for their report" in saved  # Otto's
 
     obs = await stored(o, obs_id)
     assert obs.state == "unallocated" and obs.observer_id is None and obs.starts_at is None

@@ -15,6 +15,7 @@ from bot.app.turn import Message, Reply
 from bot.domain.access import Permission, Role
 from bot.domain.observations import (
     BEFORE_OBSERVATION,
+    REPORT_IN_PROGRESS,
     Move,
     MoveRefused,
     ObservationState,
@@ -220,12 +221,13 @@ async def allocate_one(
     return loaded
 
 
-async def observer_role_revoked(ctx: HandlerContext, person: Person) -> int:
+async def observer_role_revoked(ctx: HandlerContext, person: Person) -> tuple[int, int]:
     """`person` no longer holds the observer role: every observation of theirs not yet made
     goes back to the quality team as needing an observer (its date, proposal, reminders and
     calendar event go, as on a reallocation), and each tutor is told their observer changed.
     Observations already made keep their observer on record; the access rule refuses them
-    until approved. Returns how many went back."""
+    until approved. Returns how many went back, and how many made still wait for their report
+    from this observer (which nobody else can write: the admin is told)."""
     now = ctx.services.clock.now()
     org = ctx.turn.org_id
     session = ctx.uow.session
@@ -268,7 +270,10 @@ async def observer_role_revoked(ctx: HandlerContext, person: Person) -> int:
         await schedule.tell(
             session, obs, f"unallocated:{person.id}", schedule.UNALLOCATED, person.id, now, now
         )
-    return len(found)
+    unwritten = await Observations(session).where(
+        org, observer_id=person.id, states=tuple(REPORT_IN_PROGRESS)
+    )
+    return len(found), len(unwritten)
 
 
 async def import_allocations(ctx: HandlerContext) -> Reply:
