@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, EmailStr, field_validator
+from pydantic import BaseModel, EmailStr, ValidationError, field_validator
 
 from bot.app import setup, tutor_details
 from bot.app.context import HandlerContext, permitted, redrawn
@@ -83,15 +83,16 @@ async def admin(ctx: HandlerContext) -> Reply:
     if sub in ("grant", "revoke") and len(words) >= 3:
         role = _role_from_words(words[2:])
         values = {"email": words[1], "role": role or " ".join(words[2:]), "action": sub}
-        return (
-            await change_role(ctx, RoleForm.model_validate(values))
-            if role
-            else Reply.show(
-                grant_role_card(
-                    values, {"role": f"I don't know the role \u201c{values['role']}\u201d."}
-                )
-            )
-        )
+        if role is None:
+            errors = {"role": f"I don't know the role \u201c{values['role']}\u201d."}
+            return Reply.show(grant_role_card(values, errors))
+        try:
+            form = RoleForm.model_validate(values)
+        except ValidationError:
+            # "admin grant quinn quality coordinator": the form, with the email to put right.
+            errors = {"email": "That is not an email address (name@college.ac.uk)."}
+            return Reply.show(grant_role_card(values, errors))
+        return await change_role(ctx, form)
     if not await setup.is_set_up(ctx):
         # An organisation's first day: the guided setup, with the admin card's other tools.
         view = await setup.setup_view(ctx)

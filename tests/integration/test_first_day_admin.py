@@ -1,0 +1,40 @@
+"""A college's first day, as its admins and quality team type and press things in Teams: what
+a mistyped command, a setup save or a spreadsheet saved the European way answers, and what it
+stores."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from sqlalchemy import func, select
+
+from bot.teams.web import BOT_KEY
+from storage.models import Person, RoleGrant
+from tests.conftest import ADMIN
+from tests.support.cards import card_text
+from tests.support.teams import TeamsClient
+
+SORRY = "something went wrong"
+
+
+async def _count(app: web.Application, model: type[object]) -> int:
+    async with app[BOT_KEY].db.unit_of_work() as uow:
+        return int(await uow.session.scalar(select(func.count()).select_from(model)) or 0)  # type: ignore[arg-type]
+
+
+def _said(sent: list[object]) -> str:
+    texts = [s.activity.get("text") or "" for s in sent]  # type: ignore[attr-defined]
+    cards = [card_text(c) for s in sent for c in s.cards]  # type: ignore[attr-defined]
+    return "\n".join([*texts, *cards])
+
+
+async def test_admin_grant_with_a_mistyped_email_says_so_and_gives_no_role(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    await teams.say(ADMIN, "hello")
+    people, grants = await _count(teams_app, Person), await _count(teams_app, RoleGrant)
+    said = _said(await teams.say(ADMIN, "admin grant quinn quality coordinator"))
+    assert SORRY not in said
+    assert "Give someone a role" in said and "email" in said.lower()
+    # Nothing stored: no person "quinn", no role.
+    assert await _count(teams_app, Person) == people
+    assert await _count(teams_app, RoleGrant) == grants
