@@ -192,11 +192,9 @@ async def save_roles(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     given = 0
     for role, people in plans:
         for person in {p.id: p for p in people}.values():
-            if await directory.grant(person, role, ctx.person.id, now):
+            # `grant` writes the audit line itself: one line a role given, saying where from.
+            if await directory.grant(person, role, ctx.person.id, now, "setup"):
                 given += 1
-                await directory.audit(
-                    org, ctx.person.id, f"person:{person.id}", f"grant {role.value}", "setup", now
-                )
     if any(role is Role.ADVANCED_PRACTITIONER and people for role, people in plans):
         await rematch_waiting(ctx.uow.session, org, now)  # requests waiting for a first AP
     if not given:  # said beside the button pressed, not at the top of the tall card

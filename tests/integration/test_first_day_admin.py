@@ -7,8 +7,9 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy import func, select
 
+from bot.domain.access import Role
 from bot.teams.web import BOT_KEY
-from storage.models import Person, RoleGrant
+from storage.models import AuditEntry, Person, RoleGrant
 from tests.conftest import ADMIN
 from tests.support.cards import card_text
 from tests.support.teams import TeamsClient
@@ -38,3 +39,25 @@ async def test_admin_grant_with_a_mistyped_email_says_so_and_gives_no_role(
     # Nothing stored: no person "quinn", no role.
     assert await _count(teams_app, Person) == people
     assert await _count(teams_app, RoleGrant) == grants
+
+
+async def test_a_role_given_on_the_setup_card_is_in_the_audit_once_with_where_it_came_from(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    await teams.say(ADMIN, "admin")
+    await teams.execute(ADMIN, "admin.setup.roles", {"quality_emails": "quinn@college.ac.uk"})
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        quinn = await uow.session.scalar(
+            select(Person).where(Person.email == "quinn@college.ac.uk")
+        )
+        assert quinn is not None
+        rows = (
+            await uow.session.scalars(
+                select(AuditEntry).where(AuditEntry.subject == f"person:{quinn.id}")
+            )
+        ).all()
+    assert [(r.action, r.detail) for r in rows] == [
+        (f"grant {Role.QUALITY_COORDINATOR.value}", "setup")
+    ]
+    log = _said(await teams.say(ADMIN, "admin audit"))
+    assert log.count("quinn@college.ac.uk") == 1
