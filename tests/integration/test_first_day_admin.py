@@ -12,7 +12,7 @@ from bot.teams.web import BOT_KEY
 from storage.models import AuditEntry, Person, RoleGrant
 from tests.conftest import ADMIN
 from tests.support.cards import card_text
-from tests.support.teams import TeamsClient
+from tests.support.teams import TeamsClient, shared_file
 
 SORRY = "something went wrong"
 
@@ -61,3 +61,34 @@ async def test_a_role_given_on_the_setup_card_is_in_the_audit_once_with_where_it
     ]
     log = _said(await teams.say(ADMIN, "admin audit"))
     assert log.count("quinn@college.ac.uk") == 1
+
+
+async def test_a_tutor_list_saved_with_semicolons_or_as_unicode_text_is_imported(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Excel in a European locale saves "CSV" with semicolons; "Unicode Text" is UTF-16 with
+    tabs. Both are read, not refused as "missing column(s): name, email"."""
+    await teams.say(ADMIN, "hello")
+    semicolons = "\ufeffName;Email;Campus\nRita Reader;rita@college.ac.uk;North, Site 2\n"
+    sent = await teams.say(
+        ADMIN,
+        "admin import",
+        attachments=[shared_file(teams.connector, "tutors.csv", semicolons.encode("utf-8"))],
+    )
+    said = _said(sent)
+    assert "missing column" not in said
+    unicode_text = "name\temail\ncampus\n".replace("\ncampus", "\tcampus")
+    unicode_text += "Sam Scholar\tsam@college.ac.uk\tSouth\n"
+    sent = await teams.say(
+        ADMIN,
+        "admin import",
+        attachments=[shared_file(teams.connector, "tutors2.csv", unicode_text.encode("utf-16"))],
+    )
+    assert "missing column" not in _said(sent)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        rows = (await uow.session.scalars(select(Person).where(Person.is_tutor.is_(True)))).all()
+        tutors = {p.email: (p.name, p.campus) for p in rows}
+    assert tutors == {
+        "rita@college.ac.uk": ("Rita Reader", "North, Site 2"),
+        "sam@college.ac.uk": ("Sam Scholar", "South"),
+    }
