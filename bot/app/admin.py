@@ -33,6 +33,11 @@ from cards.base import escape_markdown
 
 NOT_ALLOWED = "Sorry, only an org admin can do that. Ask your TLC admin if you need it."
 MAX_CSV_BYTES = 2_000_000
+QUALITY_CAN = (
+    "As the quality team you keep the tutor list: send it as a .csv file in our 1:1 chat "
+    "with the words **admin import**, and see or change each tutor's campus, curriculum area "
+    "and delivery style with **admin tutors**. Roles and settings are for org admins."
+)
 LAST_ADMIN = (
     "They are the only org admin. Give someone else the org admin role first, then take it away."
 )
@@ -71,7 +76,11 @@ async def admin(ctx: HandlerContext) -> Reply:
     if sub == "tutors":
         return await tutor_details.command(ctx)
     if not ctx.can(Permission.MANAGE_ROLES):
-        return Reply.text(await who_is_admin(ctx))
+        refusal = await who_is_admin(ctx)
+        if ctx.can(Permission.IMPORT_TUTORS):
+            # The quality team keeps the tutor list here, though `admin` is not in their help.
+            refusal = f"{QUALITY_CAN}\n\n{refusal}"
+        return Reply.text(refusal)
     if sub in ("roles", "audit", "log", "history") and ctx.turn.where.kind != "personal":
         return Reply.text(private_only(f"admin {sub}"))
     if sub == "roles":

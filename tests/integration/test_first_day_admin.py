@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from bot.domain.access import Role
 from bot.teams.web import BOT_KEY
 from storage.models import AuditEntry, Person, RoleGrant
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, QUINN
 from tests.support.cards import card_text
 from tests.support.teams import TeamsClient, shared_file
 
@@ -92,3 +92,27 @@ async def test_a_tutor_list_saved_with_semicolons_or_as_unicode_text_is_imported
         "rita@college.ac.uk": ("Rita Reader", "North, Site 2"),
         "sam@college.ac.uk": ("Sam Scholar", "South"),
     }
+
+
+async def test_the_quality_team_typing_admin_is_told_what_they_can_do_there(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """The quality team keeps the tutor list (`admin import`, `admin tutors`) but `admin` is
+    hidden from their help: typing it must not answer only "only an org admin can do that"."""
+    teams.on_roster(QUINN)  # Teams gives her email when asked
+    await teams.say(QUINN, "hello")
+    await teams.say(ADMIN, f"admin grant {QUINN.email} quality_coordinator")
+    grants = await _count(teams_app, RoleGrant)
+    said = _said(await teams.say(QUINN, "admin"))
+    assert "Ada Admin" in said  # who to ask for roles
+    assert "admin import" in said and "admin tutors" in said
+    sent = await teams.import_tutors(QUINN, "name,email\nTom Tutor,tom@college.ac.uk\n")
+    assert "Tutor list imported" in _said(sent)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        quinn = await uow.session.scalar(select(Person).where(Person.email == QUINN.email))
+        assert quinn is not None
+        roles = set(
+            await uow.session.scalars(select(RoleGrant.role).where(RoleGrant.person_id == quinn.id))
+        )
+    assert roles == {Role.QUALITY_COORDINATOR.value}
+    assert await _count(teams_app, RoleGrant) == grants + 1  # Tom's tutor role, nothing else
