@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from bot.domain.access import Role
 from bot.teams.web import BOT_KEY
-from storage.models import AuditEntry, Person, RoleGrant
+from storage.models import AuditEntry, Organisation, Person, RoleGrant
 from tests.conftest import ADMIN, QUINN
 from tests.support.cards import card_text
-from tests.support.teams import TeamsClient, shared_file
+from tests.support.teams import TENANT, TeamsClient, shared_file
 
 SORRY = "something went wrong"
 
@@ -116,3 +116,51 @@ async def test_the_quality_team_typing_admin_is_told_what_they_can_do_there(
         )
     assert roles == {Role.QUALITY_COORDINATOR.value}
     assert await _count(teams_app, RoleGrant) == grants + 1  # Tom's tutor role, nothing else
+
+
+YEAR_2026 = {
+    "autumn_start": "2026-09-07",
+    "autumn_end": "2026-12-18",
+    "spring_start": "2027-01-05",
+    "spring_end": "2027-03-26",
+    "summer_start": "2027-04-12",
+    "summer_end": "2027-07-09",
+}
+YEAR_2027 = {
+    "autumn_start": "2027-09-06",
+    "autumn_end": "2027-12-17",
+    "spring_start": "2028-01-04",
+    "spring_end": "2028-03-24",
+    "summer_start": "2028-04-10",
+    "summer_end": "2028-07-07",
+}
+
+
+async def _terms(app: web.Application) -> list[dict[str, str]]:
+    async with app[BOT_KEY].db.unit_of_work() as uow:
+        org = await uow.session.get(Organisation, TENANT)
+        assert org is not None
+        return list(org.settings.get("terms", []))
+
+
+async def test_term_dates_saved_on_the_setup_card_keep_next_years_and_stay_in_one_year(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Next year's dates, set on the term dates card, survive this year's saved on the setup
+    card; and the setup card refuses terms running across two academic years, like that card."""
+    await teams.say(ADMIN, "admin")
+    body, _ = await teams.execute(ADMIN, "settings.terms", {"year": "2027/28", **YEAR_2027})
+    assert len(await _terms(teams_app)) == 3
+    await teams.execute(ADMIN, "admin.setup.terms", YEAR_2026)
+    starts = [t["start"] for t in await _terms(teams_app)]
+    assert starts == [
+        YEAR_2026["autumn_start"],
+        "2027-01-05",
+        "2027-04-12",
+        *[YEAR_2027[k] for k in ("autumn_start", "spring_start", "summer_start")],
+    ]
+    # Autumn 2026, then spring and summer a year later: two academic years, refused.
+    across = {**YEAR_2027, "autumn_start": "2026-09-07", "autumn_end": "2026-12-18"}
+    body, _ = await teams.execute(ADMIN, "admin.setup.terms", across)
+    assert "one academic year" in card_text(body["value"])
+    assert [t["start"] for t in await _terms(teams_app)] == starts
