@@ -41,6 +41,10 @@ QUALITY_CAN = (
 LAST_ADMIN = (
     "They are the only org admin. Give someone else the org admin role first, then take it away."
 )
+NAMED_ADMIN = (
+    "They are named in TLC's settings (TLC_ADMINS), which make them an org admin again "
+    "whenever they message me. Ask whoever runs TLC to take them off TLC_ADMINS first."
+)
 AUDIT_ROWS = 50
 
 
@@ -175,6 +179,14 @@ async def change_role(ctx: HandlerContext, form: RoleForm) -> Reply:
             grant_role_card(
                 {"email": form.email, "role": form.role.value, "action": form.action},
                 {"role": LAST_ADMIN},
+            )
+        )
+    elif form.role is Role.ORG_ADMIN and form.email in ctx.services.settings.admin_emails:
+        # They would be made org admin again by their next message: refused, saying why.
+        return Reply.update(
+            grant_role_card(
+                {"email": form.email, "role": form.role.value, "action": form.action},
+                {"email": NAMED_ADMIN},
             )
         )
     else:

@@ -164,3 +164,27 @@ async def test_term_dates_saved_on_the_setup_card_keep_next_years_and_stay_in_on
     body, _ = await teams.execute(ADMIN, "admin.setup.terms", across)
     assert "one academic year" in card_text(body["value"])
     assert [t["start"] for t in await _terms(teams_app)] == starts
+
+
+async def test_taking_org_admin_from_someone_named_in_tlc_admins_is_refused_not_undone_later(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """TLC_ADMINS makes its people org admins on every message: taking the role away in Teams
+    would be undone at their next word, so it is refused, saying why and what to do."""
+    teams.on_roster(QUINN)
+    await teams.say(ADMIN, "hello")  # named in TLC_ADMINS (the test settings)
+    await teams.say(QUINN, "hello")
+    await teams.say(ADMIN, f"admin grant {QUINN.email} org admin")
+    said = _said(await teams.say(QUINN, f"admin revoke {ADMIN.email} org admin"))
+    assert "TLC_ADMINS" in said
+    await teams.say(ADMIN, "hello")
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        ada = await uow.session.scalar(select(Person).where(Person.email == ADMIN.email))
+        assert ada is not None
+        actions = [
+            r.action
+            for r in await uow.session.scalars(
+                select(AuditEntry).where(AuditEntry.subject == f"person:{ada.id}")
+            )
+        ]
+    assert actions == [f"grant {Role.ORG_ADMIN.value}"]  # never taken away, never given again
