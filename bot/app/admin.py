@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, EmailStr, field_validator
+from pydantic import BaseModel, EmailStr, ValidationError, field_validator
 
 from bot.app import setup, tutor_details
 from bot.app.context import HandlerContext, permitted, redrawn
@@ -33,8 +33,17 @@ from cards.base import escape_markdown
 
 NOT_ALLOWED = "Sorry, only an org admin can do that. Ask your TLC admin if you need it."
 MAX_CSV_BYTES = 2_000_000
+QUALITY_CAN = (
+    "As the quality team you keep the tutor list: send it as a .csv file in our 1:1 chat "
+    "with the words **admin import**, and see or change each tutor's campus, curriculum area "
+    "and delivery style with **admin tutors**. Roles and settings are for org admins."
+)
 LAST_ADMIN = (
     "They are the only org admin. Give someone else the org admin role first, then take it away."
+)
+NAMED_ADMIN = (
+    "They are named in TLC's settings (TLC_ADMINS), which make them an org admin again "
+    "whenever they message me. Ask whoever runs TLC to take them off TLC_ADMINS first."
 )
 AUDIT_ROWS = 50
 
@@ -71,7 +80,11 @@ async def admin(ctx: HandlerContext) -> Reply:
     if sub == "tutors":
         return await tutor_details.command(ctx)
     if not ctx.can(Permission.MANAGE_ROLES):
-        return Reply.text(await who_is_admin(ctx))
+        refusal = await who_is_admin(ctx)
+        if ctx.can(Permission.IMPORT_TUTORS):
+            # The quality team keeps the tutor list here, though `admin` is not in their help.
+            refusal = f"{QUALITY_CAN}\n\n{refusal}"
+        return Reply.text(refusal)
     if sub in ("roles", "audit", "log", "history") and ctx.turn.where.kind != "personal":
         return Reply.text(private_only(f"admin {sub}"))
     if sub == "roles":
@@ -83,15 +96,16 @@ async def admin(ctx: HandlerContext) -> Reply:
     if sub in ("grant", "revoke") and len(words) >= 3:
         role = _role_from_words(words[2:])
         values = {"email": words[1], "role": role or " ".join(words[2:]), "action": sub}
-        return (
-            await change_role(ctx, RoleForm.model_validate(values))
-            if role
-            else Reply.show(
-                grant_role_card(
-                    values, {"role": f"I don't know the role \u201c{values['role']}\u201d."}
-                )
-            )
-        )
+        if role is None:
+            errors = {"role": f"I don't know the role \u201c{values['role']}\u201d."}
+            return Reply.show(grant_role_card(values, errors))
+        try:
+            form = RoleForm.model_validate(values)
+        except ValidationError:
+            # "admin grant quinn quality coordinator": the form, with the email to put right.
+            errors = {"email": "That is not an email address (name@college.ac.uk)."}
+            return Reply.show(grant_role_card(values, errors))
+        return await change_role(ctx, form)
     if not await setup.is_set_up(ctx):
         # An organisation's first day: the guided setup, with the admin card's other tools.
         view = await setup.setup_view(ctx)
@@ -165,6 +179,14 @@ async def change_role(ctx: HandlerContext, form: RoleForm) -> Reply:
             grant_role_card(
                 {"email": form.email, "role": form.role.value, "action": form.action},
                 {"role": LAST_ADMIN},
+            )
+        )
+    elif form.role is Role.ORG_ADMIN and form.email in ctx.services.settings.admin_emails:
+        # They would be made org admin again by their next message: refused, saying why.
+        return Reply.update(
+            grant_role_card(
+                {"email": form.email, "role": form.role.value, "action": form.action},
+                {"email": NAMED_ADMIN},
             )
         )
     else:

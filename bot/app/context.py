@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -84,11 +85,15 @@ class HandlerContext:
         return None
 
     async def csv_text(self, file: FileRef, limit: int) -> str | None:
-        """A sent CSV file's text: UTF-8 (with Excel's byte-order mark or without), else
-        Windows-1252 as older Excel saves it; None when it is larger than `limit` bytes."""
+        """A sent CSV file's text: UTF-8 (with Excel's byte-order mark or without), UTF-16 with
+        its byte-order mark, else Windows-1252 as older Excel saves it; None when it is larger
+        than `limit` bytes."""
         raw = await self.services.fetch_file(file)
         if len(raw) > limit:
             return None
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            # Excel's "Unicode Text": UTF-16 with its byte-order mark (and tabs).
+            return raw.decode("utf-16", errors="replace")
         try:
             return raw.decode("utf-8-sig")
         except UnicodeDecodeError:

@@ -24,7 +24,13 @@ from bot.app.tutor_details import tutor_page
 from bot.app.tutor_import import import_tutor_text
 from bot.clock import london
 from bot.domain.access import QUALITY_TEAM, Permission, Role
-from bot.domain.terms import academic_year_of, default_terms, parse_terms, terms_for
+from bot.domain.terms import (
+    academic_year_of,
+    default_terms,
+    parse_terms,
+    terms_for,
+    with_calendar,
+)
 from bot.domain.words import plural
 from cards.admin import RoleStep, SetupView, TeamOption, setup_card, tutor_list_card
 from storage.models import Person, RoleGrant, Team, TeamMember, get_in_org
@@ -35,6 +41,7 @@ MAX_PASTE = 200_000
 MAX_NAME = 200  # organisations.name is String(200)
 EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 TERM_NAMES = ("autumn", "spring", "summer")
+ONE_YEAR = "All three terms belong to one academic year (September to August)."
 # (input id, label, the role granted, the roles shown as "done")
 ROLE_STEPS: tuple[tuple[str, str, Role, frozenset[Role]], ...] = (
     ("quality", SETUP_PICKERS[Role.QUALITY_COORDINATOR], Role.QUALITY_COORDINATOR, QUALITY_TEAM),
@@ -192,11 +199,9 @@ async def save_roles(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     given = 0
     for role, people in plans:
         for person in {p.id: p for p in people}.values():
-            if await directory.grant(person, role, ctx.person.id, now):
+            # `grant` writes the audit line itself: one line a role given, saying where from.
+            if await directory.grant(person, role, ctx.person.id, now, "setup"):
                 given += 1
-                await directory.audit(
-                    org, ctx.person.id, f"person:{person.id}", f"grant {role.value}", "setup", now
-                )
     if any(role is Role.ADVANCED_PRACTITIONER and people for role, people in plans):
         await rematch_waiting(ctx.uow.session, org, now)  # requests waiting for a first AP
     if not given:  # said beside the button pressed, not at the top of the tall card
@@ -334,13 +339,16 @@ async def save_terms(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
                 errors["spring_start"] = "The terms must run autumn, spring, summer, in order."
             elif any(a.end >= b.start for a, b in zip(terms, terms[1:], strict=False)):
                 errors["spring_start"] = "Terms must not overlap."
+            elif len({t.academic_year for t in terms}) > 1:
+                errors["summer_start"] = ONE_YEAR
     if errors:
         first = errors.pop("form", None)
         if first:
             errors["autumn_start"] = first[0].upper() + first[1:]
         return await setup_reply(ctx, errors=errors)
     org = await ctx.directory.organisation(ctx.turn.org_id, ctx.turn.now)
-    org.settings = {**(org.settings or {}), "terms": raw_terms}
+    # This academic year's terms; other years' (set with **terms**) are kept.
+    org.settings = with_calendar(org.settings, parse_terms(raw_terms), [])
     await ctx.directory.audit(
         ctx.turn.org_id, ctx.person.id, "settings", "terms", "setup", ctx.turn.now
     )

@@ -46,16 +46,36 @@ def parse_day(value: str) -> date:
     raise ValueError("use YYYY-MM-DD or DD/MM/YYYY")
 
 
+DELIMITERS = (",", ";", "\t")
+
+
+def _header(names: Sequence[str]) -> list[str]:
+    return [h.strip().lower().replace(" ", "_") for h in names]
+
+
+def _delimiter(text: str, required: Sequence[str]) -> str:
+    """The list's separator: a comma; or, when its header line names the required columns only
+    when split some other way, the semicolon (Excel's "CSV" where the decimal mark is a comma)
+    or the tab (Excel's "Unicode Text")."""
+    first = text.split("\n", 1)[0]
+    for delimiter in DELIMITERS:
+        cells = next(csv.reader(io.StringIO(first), delimiter=delimiter), [])
+        if all(c in _header(cells) for c in required):
+            return delimiter
+    return ","
+
+
 def read_csv(
     text: str, required: Sequence[str], columns: Sequence[str] | None = None
 ) -> tuple[list[tuple[int, dict[str, str]]], list[LineProblem]]:
     """The non-blank rows as (line, {column: stripped value}), or the one problem that stops the
     whole list (empty, or a required column missing). Headers are matched loosely ("Start date"
     is start_date); with `columns`, other columns are dropped."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    text = text.lstrip("\ufeff")
+    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text, required))
     if reader.fieldnames is None:
         return [], [LineProblem(1, "the file is empty")]
-    header = [h.strip().lower().replace(" ", "_") for h in reader.fieldnames]
+    header = _header(reader.fieldnames)
     missing = [c for c in required if c not in header]
     if missing:
         return [], [LineProblem(1, f"missing column(s): {', '.join(missing)}")]

@@ -1,0 +1,190 @@
+"""A college's first day, as its admins and quality team type and press things in Teams: what
+a mistyped command, a setup save or a spreadsheet saved the European way answers, and what it
+stores."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from sqlalchemy import func, select
+
+from bot.domain.access import Role
+from bot.teams.web import BOT_KEY
+from storage.models import AuditEntry, Organisation, Person, RoleGrant
+from tests.conftest import ADMIN, QUINN
+from tests.support.cards import card_text
+from tests.support.teams import TENANT, TeamsClient, shared_file
+
+SORRY = "something went wrong"
+
+
+async def _count(app: web.Application, model: type[object]) -> int:
+    async with app[BOT_KEY].db.unit_of_work() as uow:
+        return int(await uow.session.scalar(select(func.count()).select_from(model)) or 0)  # type: ignore[arg-type]
+
+
+def _said(sent: list[object]) -> str:
+    texts = [s.activity.get("text") or "" for s in sent]  # type: ignore[attr-defined]
+    cards = [card_text(c) for s in sent for c in s.cards]  # type: ignore[attr-defined]
+    return "\n".join([*texts, *cards])
+
+
+async def test_admin_grant_with_a_mistyped_email_says_so_and_gives_no_role(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    await teams.say(ADMIN, "hello")
+    people, grants = await _count(teams_app, Person), await _count(teams_app, RoleGrant)
+    said = _said(await teams.say(ADMIN, "admin grant quinn quality coordinator"))
+    assert SORRY not in said
+    assert "Give someone a role" in said and "email" in said.lower()
+    # Nothing stored: no person "quinn", no role.
+    assert await _count(teams_app, Person) == people
+    assert await _count(teams_app, RoleGrant) == grants
+
+
+async def test_a_role_given_on_the_setup_card_is_in_the_audit_once_with_where_it_came_from(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    await teams.say(ADMIN, "admin")
+    await teams.execute(ADMIN, "admin.setup.roles", {"quality_emails": "quinn@college.ac.uk"})
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        quinn = await uow.session.scalar(
+            select(Person).where(Person.email == "quinn@college.ac.uk")
+        )
+        assert quinn is not None
+        rows = (
+            await uow.session.scalars(
+                select(AuditEntry).where(AuditEntry.subject == f"person:{quinn.id}")
+            )
+        ).all()
+    assert [(r.action, r.detail) for r in rows] == [
+        (f"grant {Role.QUALITY_COORDINATOR.value}", "setup")
+    ]
+    log = _said(await teams.say(ADMIN, "admin audit"))
+    assert log.count("quinn@college.ac.uk") == 1
+
+
+async def test_a_tutor_list_saved_with_semicolons_or_as_unicode_text_is_imported(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Excel in a European locale saves "CSV" with semicolons; "Unicode Text" is UTF-16 with
+    tabs. Both are read, not refused as "missing column(s): name, email"."""
+    await teams.say(ADMIN, "hello")
+    semicolons = "\ufeffName;Email;Campus\nRita Reader;rita@college.ac.uk;North, Site 2\n"
+    sent = await teams.say(
+        ADMIN,
+        "admin import",
+        attachments=[shared_file(teams.connector, "tutors.csv", semicolons.encode("utf-8"))],
+    )
+    said = _said(sent)
+    assert "missing column" not in said
+    unicode_text = "name\temail\ncampus\n".replace("\ncampus", "\tcampus")
+    unicode_text += "Sam Scholar\tsam@college.ac.uk\tSouth\n"
+    sent = await teams.say(
+        ADMIN,
+        "admin import",
+        attachments=[shared_file(teams.connector, "tutors2.csv", unicode_text.encode("utf-16"))],
+    )
+    assert "missing column" not in _said(sent)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        rows = (await uow.session.scalars(select(Person).where(Person.is_tutor.is_(True)))).all()
+        tutors = {p.email: (p.name, p.campus) for p in rows}
+    assert tutors == {
+        "rita@college.ac.uk": ("Rita Reader", "North, Site 2"),
+        "sam@college.ac.uk": ("Sam Scholar", "South"),
+    }
+
+
+async def test_the_quality_team_typing_admin_is_told_what_they_can_do_there(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """The quality team keeps the tutor list (`admin import`, `admin tutors`) but `admin` is
+    hidden from their help: typing it must not answer only "only an org admin can do that"."""
+    teams.on_roster(QUINN)  # Teams gives her email when asked
+    await teams.say(QUINN, "hello")
+    await teams.say(ADMIN, f"admin grant {QUINN.email} quality_coordinator")
+    grants = await _count(teams_app, RoleGrant)
+    said = _said(await teams.say(QUINN, "admin"))
+    assert "Ada Admin" in said  # who to ask for roles
+    assert "admin import" in said and "admin tutors" in said
+    sent = await teams.import_tutors(QUINN, "name,email\nTom Tutor,tom@college.ac.uk\n")
+    assert "Tutor list imported" in _said(sent)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        quinn = await uow.session.scalar(select(Person).where(Person.email == QUINN.email))
+        assert quinn is not None
+        roles = set(
+            await uow.session.scalars(select(RoleGrant.role).where(RoleGrant.person_id == quinn.id))
+        )
+    assert roles == {Role.QUALITY_COORDINATOR.value}
+    assert await _count(teams_app, RoleGrant) == grants + 1  # Tom's tutor role, nothing else
+
+
+YEAR_2026 = {
+    "autumn_start": "2026-09-07",
+    "autumn_end": "2026-12-18",
+    "spring_start": "2027-01-05",
+    "spring_end": "2027-03-26",
+    "summer_start": "2027-04-12",
+    "summer_end": "2027-07-09",
+}
+YEAR_2027 = {
+    "autumn_start": "2027-09-06",
+    "autumn_end": "2027-12-17",
+    "spring_start": "2028-01-04",
+    "spring_end": "2028-03-24",
+    "summer_start": "2028-04-10",
+    "summer_end": "2028-07-07",
+}
+
+
+async def _terms(app: web.Application) -> list[dict[str, str]]:
+    async with app[BOT_KEY].db.unit_of_work() as uow:
+        org = await uow.session.get(Organisation, TENANT)
+        assert org is not None
+        return list(org.settings.get("terms", []))
+
+
+async def test_term_dates_saved_on_the_setup_card_keep_next_years_and_stay_in_one_year(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Next year's dates, set on the term dates card, survive this year's saved on the setup
+    card; and the setup card refuses terms running across two academic years, like that card."""
+    await teams.say(ADMIN, "admin")
+    body, _ = await teams.execute(ADMIN, "settings.terms", {"year": "2027/28", **YEAR_2027})
+    assert len(await _terms(teams_app)) == 3
+    await teams.execute(ADMIN, "admin.setup.terms", YEAR_2026)
+    starts = [t["start"] for t in await _terms(teams_app)]
+    assert starts == [
+        YEAR_2026["autumn_start"],
+        "2027-01-05",
+        "2027-04-12",
+        *[YEAR_2027[k] for k in ("autumn_start", "spring_start", "summer_start")],
+    ]
+    # Autumn 2026, then spring and summer a year later: two academic years, refused.
+    across = {**YEAR_2027, "autumn_start": "2026-09-07", "autumn_end": "2026-12-18"}
+    body, _ = await teams.execute(ADMIN, "admin.setup.terms", across)
+    assert "one academic year" in card_text(body["value"])
+    assert [t["start"] for t in await _terms(teams_app)] == starts
+
+
+async def test_taking_org_admin_from_someone_named_in_tlc_admins_is_refused_not_undone_later(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """TLC_ADMINS makes its people org admins on every message: taking the role away in Teams
+    would be undone at their next word, so it is refused, saying why and what to do."""
+    teams.on_roster(QUINN)
+    await teams.say(ADMIN, "hello")  # named in TLC_ADMINS (the test settings)
+    await teams.say(QUINN, "hello")
+    await teams.say(ADMIN, f"admin grant {QUINN.email} org admin")
+    said = _said(await teams.say(QUINN, f"admin revoke {ADMIN.email} org admin"))
+    assert "TLC_ADMINS" in said
+    await teams.say(ADMIN, "hello")
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        ada = await uow.session.scalar(select(Person).where(Person.email == ADMIN.email))
+        assert ada is not None
+        actions = [
+            r.action
+            for r in await uow.session.scalars(
+                select(AuditEntry).where(AuditEntry.subject == f"person:{ada.id}")
+            )
+        ]
+    assert actions == [f"grant {Role.ORG_ADMIN.value}"]  # never taken away, never given again
