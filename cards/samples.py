@@ -83,7 +83,7 @@ _GENERAL: Mapping[str, Callable[[], CardDict]] = MappingProxyType(
                 terms=[("autumn", "2026-09-07", "2026-12-18")],
                 own_terms=True,
                 in_personal=False,
-                errors={"tutor_csv": "Nothing imported: missing column(s): email."},
+                errors={"tutor_csv": "Nothing imported: missing column: email."},
             )
         ),
         "admin-tutors": lambda: admin.tutor_list_card(

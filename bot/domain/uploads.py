@@ -47,6 +47,10 @@ def parse_day(value: str) -> date:
 
 
 DELIMITERS = (",", ";", "\t")
+UNREADABLE = (
+    "this line can't be read: a cell is far too long (over 131,072 characters) or holds a "
+    "character that is not text. Save the list again as CSV and send it once more."
+)
 
 
 def _header(names: Sequence[str]) -> list[str]:
@@ -73,21 +77,29 @@ def read_csv(
     is start_date); with `columns`, other columns are dropped."""
     text = text.lstrip("\ufeff")
     reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text, required))
-    if reader.fieldnames is None:
-        return [], [LineProblem(1, "the file is empty")]
-    header = _header(reader.fieldnames)
-    missing = [c for c in required if c not in header]
-    if missing:
-        return [], [LineProblem(1, f"missing column(s): {', '.join(missing)}")]
-    rows = []
-    for raw in reader:
-        values = {
-            h: (v or "").strip()
-            for h, v in zip(header, raw.values(), strict=False)
-            if columns is None or h in columns
-        }
-        if any(values.values()):
-            rows.append((reader.line_num, values))
+    try:
+        if reader.fieldnames is None:
+            return [], [LineProblem(1, "the file is empty")]
+        header = _header(reader.fieldnames)
+        missing = [c for c in required if c not in header]
+        if missing:
+            named = ", ".join(missing)
+            return [], [
+                LineProblem(1, f"missing {'column' if len(missing) == 1 else 'columns'}: {named}")
+            ]
+        rows = []
+        for raw in reader:
+            values = {
+                h: (v or "").strip()
+                for h, v in zip(header, raw.values(), strict=False)
+                if columns is None or h in columns
+            }
+            if any(values.values()):
+                rows.append((reader.line_num, values))
+    except csv.Error:
+        # A cell longer than the csv module reads (131,072 characters), or a NUL byte: the list
+        # stops there, and the person hears which line, not "something went wrong".
+        return [], [LineProblem(reader.line_num + 1, UNREADABLE)]  # the line being read
     return rows, []
 
 

@@ -202,10 +202,17 @@ class TeamsCalls:
     async def fetch_file(self, file: FileRef) -> bytes:
         if not file.download_url.startswith(("https://", "http://")):
             raise ValueError("unsupported file URL")
+        # The whole file, up to one byte past MAX_FILE (the caller refuses a larger one). A
+        # single `read(n)` gives only what has arrived so far: a list of 64 KB or more came in
+        # cut short, its last rows silently gone.
+        data = bytearray()
         async with self.connector._http().get(file.download_url) as resp:
             resp.raise_for_status()
-            data = await resp.content.read(MAX_FILE + 1)
-        return data
+            async for chunk in resp.content.iter_chunked(64 * 1024):
+                data += chunk
+                if len(data) > MAX_FILE:
+                    break
+        return bytes(data[: MAX_FILE + 1])
 
     async def upload_file(self, url: str, content: bytes) -> None:
         """One PUT of the whole file to a OneDrive upload session (files under 4 MB)."""

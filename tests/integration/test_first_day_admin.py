@@ -188,3 +188,53 @@ async def test_taking_org_admin_from_someone_named_in_tlc_admins_is_refused_not_
             )
         ]
     assert actions == [f"grant {Role.ORG_ADMIN.value}"]  # never taken away, never given again
+
+
+async def test_a_tutor_list_with_a_cell_too_long_to_read_says_which_line_and_stores_nothing(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """A list whose third line has a cell longer than the csv module reads (a pasted essay, a
+    corrupt export): the importer hears which line and what to do, not "something went
+    wrong", and nobody on the list is stored."""
+    await teams.say(ADMIN, "hello")
+    text = "name,email,campus\nRita Reader,rita@college.ac.uk,North\n"
+    text += f'Sam Scholar,sam@college.ac.uk,"{"x" * 300_000}"\n'
+    sent = await teams.say(
+        ADMIN,
+        "admin import",
+        attachments=[shared_file(teams.connector, "tutors.csv", text.encode("utf-8"))],
+    )
+    said = _said(sent)
+    assert SORRY not in said
+    assert "far too long" in said and "Line 3" in said
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        tutors = (await uow.session.scalars(select(Person).where(Person.is_tutor.is_(True)))).all()
+    assert tutors == []
+
+
+async def test_a_tutor_list_larger_than_one_network_read_is_imported_whole(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """A college's whole list, 3,000 tutors (about 200 KB): every row is stored. The download
+    used one read, which returns only what has arrived so far, so a list past about 64 KB lost
+    its last rows without a word."""
+    await teams.say(ADMIN, "hello")
+    text = "name,email,campus,curriculum_area\n" + "".join(
+        f"Tutor {n:04},tutor{n:04}@college.ac.uk,North Campus Building {n % 7},Construction\n"
+        for n in range(3000)
+    )
+    assert len(text) > 200_000
+    sent = await teams.say(
+        ADMIN,
+        "admin import",
+        attachments=[shared_file(teams.connector, "tutors.csv", text.encode("utf-8"))],
+    )
+    assert "These rows were not imported" not in _said(sent)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        count = await uow.session.scalar(
+            select(func.count(Person.id)).where(Person.is_tutor.is_(True))
+        )
+        last = await uow.session.scalar(
+            select(Person.name).where(Person.email == "tutor2999@college.ac.uk")
+        )
+    assert (count, last) == (3000, "Tutor 2999")
