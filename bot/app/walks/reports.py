@@ -42,6 +42,7 @@ from bot.clock import london
 from bot.domain.access import Permission
 from bot.domain.terms import Term, current_or_next_term, terms_for
 from bot.domain.walks import (
+    CHANNEL_READERS,
     TutorCompletion,
     WalkPlan,
     WalkStatus,
@@ -270,6 +271,18 @@ async def export_term(ctx: HandlerContext, text: str) -> Reply:
     people = await names_of(
         session, ctx.turn.org_id, sorted({i for r in rows for i in (*r.tutor_ids, r.author_id)})
     )
+    # Whether a concern was raised is the concern's own business: only its readers learn it,
+    # as on the walk's card (a quality officer outside the team's channel reads the walk, not
+    # that there was a concern). Each team's channel readers are read once.
+    readers: dict[int, frozenset[int]] = {}
+    concern: dict[int, bool | None] = {}
+    for r in rows:
+        if r.team_pk not in readers:
+            readers[r.team_pk] = frozenset(
+                await ctx.directory.holder_ids(r.org_id, *CHANNEL_READERS, team_pk=r.team_pk)
+            )
+        access = await walk_access(session, ctx.actor, r, readers=readers[r.team_pk])
+        concern[r.id] = r.concern if access.concern else None
     walk_rows = [
         WalkRow(
             walk_id=r.id,
@@ -286,7 +299,7 @@ async def export_term(ctx: HandlerContext, text: str) -> Reply:
             even_better_if="; ".join(theme_label(k) for k in r.even_better_if or ()),
             even_better_if_note=r.even_better_if_note,
             verbal_feedback=yes_no(r.verbal_feedback),
-            concern=r.concern,
+            concern=concern[r.id],
         )
         for r in rows
     ]

@@ -1,0 +1,50 @@
+"""Fresh-eyes review of the quality team's views and exports, over real HTTP: what a reader who
+may not see a walk's concern finds in a term's export, the term the completion grid opens on in
+a holiday, and odd months typed into the provider return."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+
+from tests.conftest import ADMIN, QUINN
+from tests.integration.test_quality import (  # noqa: F401  (fixtures)
+    QC,
+    College,
+    add_walk,
+    college,
+    grid,
+)
+from tests.integration.test_walks import mia_walks, org  # noqa: F401  (fixtures)
+from tests.support.loopback import RosterMember
+from tests.support.teams import User
+from tests.support.walks import Org
+
+DOT = User("dot", "Dot Officer", "dot@college.ac.uk")  # development officer, not in Maths
+
+
+def _walk_rows(data: bytes) -> list[dict[str, object]]:
+    book = load_workbook(io.BytesIO(data))
+    rows = list(book["Learning walks"].iter_rows(values_only=True))
+    return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+
+
+async def test_a_term_export_says_a_concern_was_raised_only_to_its_readers(org: Org) -> None:  # noqa: F811
+    """Dot (development officer, not a reader of the Maths channel) reads the walk but never its
+    concern: the card does not tell her one was raised, and nor may the term's workbook."""
+    await mia_walks(org, "Tom")
+    [walk] = await org.walks()
+    assert walk.concern and walk.concern_note
+    org.connector.add_member(RosterMember(DOT.teams_id, DOT.name, DOT.aad, DOT.email))
+    await org.teams.say(DOT, "hello")
+    await org.teams.say(ADMIN, f"admin grant {DOT.email} development_officer")
+
+    sent = await org.teams.say(QUINN, "walks export autumn")
+    [mine] = _walk_rows(await org.teams.accept_file(QUINN, sent, "quinn.xlsx"))
+    assert mine["Concern raised"] == "yes"  # Quinn reads the Maths channel: she may know
+
+    sent = await org.teams.say(DOT, "walks export autumn")
+    [hers] = _walk_rows(await org.teams.accept_file(DOT, sent, "dot.xlsx"))
+    assert hers["Walk"] == walk.id and hers["Went well: notes"]  # the walk itself is hers to read
+    assert hers["Concern raised"] in (None, "—"), hers
