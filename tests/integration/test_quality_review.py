@@ -5,20 +5,25 @@ a holiday, and odd months typed into the provider return."""
 from __future__ import annotations
 
 import io
+from datetime import UTC, date, datetime
 
 from openpyxl import load_workbook
 
-from tests.conftest import ADMIN, QUINN
+from storage.walks import WalkStore
+from tests.conftest import ADMIN, MANAGER, QUINN
 from tests.integration.test_quality import (  # noqa: F401  (fixtures)
+    DAY,
     QC,
+    SAM,
     College,
     add_walk,
     college,
     grid,
 )
 from tests.integration.test_walks import mia_walks, org  # noqa: F401  (fixtures)
+from tests.support.cards import card_text
 from tests.support.loopback import RosterMember
-from tests.support.teams import User
+from tests.support.teams import TENANT, User
 from tests.support.walks import Org
 
 DOT = User("dot", "Dot Officer", "dot@college.ac.uk")  # development officer, not in Maths
@@ -48,3 +53,25 @@ async def test_a_term_export_says_a_concern_was_raised_only_to_its_readers(org: 
     [hers] = _walk_rows(await org.teams.accept_file(DOT, sent, "dot.xlsx"))
     assert hers["Walk"] == walk.id and hers["Went well: notes"]  # the walk itself is hers to read
     assert hers["Concern raised"] in (None, "—"), hers
+
+
+async def test_completion_opens_on_the_term_just_ended_in_a_holiday(college: College) -> None:  # noqa: F811
+    """In August every term of the year has ended: `completion` shows the summer term (the one
+    just gone), as `themes` does, not the spring."""
+    c = college
+    await add_walk(c, "Maths", MANAGER, [SAM], ["planning"], [])
+    async with c.db().unit_of_work() as uow:
+        [summer_walk] = [
+            w
+            for w in await WalkStore(uow.session).saved_between(TENANT, DAY, DAY)
+            if w.tutor_ids == [(await c.ids())[SAM.email]]
+        ]
+        summer_walk.walk_date = date(2027, 6, 8)
+        await uow.commit()
+    c.clock.set(datetime(2027, 8, 10, 9, tzinfo=UTC))
+    card = await c.card(QC, "completion")
+    assert "Completion at a glance: Summer term 2026/27" in card_text(card)
+    # Sam's summer walk is the one that counts; Tom and Tia were walked in the autumn.
+    assert grid(card)["Maths"].startswith("Walks: walked 1 · outstanding 2")
+    themes = await c.card(QC, "themes")
+    assert "Themes & CPD: Summer term 2026/27" in card_text(themes)

@@ -96,7 +96,10 @@ def pick_period(choices: Sequence[Period], wanted: str, today: date, settings: A
             return p
     now = term_for(today, settings)
     current = next((p for p in choices if now is not None and p.value == f"term:{now.key}"), None)
-    return current or choices[-2 if len(choices) > 1 else 0]
+    # In a holiday, the term just gone: the last term among the choices (a year's choice comes
+    # after its terms, and the completion card offers terms only).
+    terms = [p for p in choices if p.value.startswith("term:")]
+    return current or (terms[-1] if terms else choices[-1])
 
 
 def scope_choices(people: OrgPeople) -> list[tuple[str, str]]:
