@@ -75,3 +75,18 @@ async def test_completion_opens_on_the_term_just_ended_in_a_holiday(college: Col
     assert grid(card)["Maths"].startswith("Walks: walked 1 · outstanding 2")
     themes = await c.card(QC, "themes")
     assert "Themes & CPD: Summer term 2026/27" in card_text(themes)
+
+
+async def test_a_month_out_of_range_in_the_provider_return_gets_an_answer(org: Org) -> None:  # noqa: F811
+    """`walks return` takes what is typed: a month whose academic year or following month falls
+    outside the calendar gets the same clear answer as a malformed one, never an error."""
+    await mia_walks(org, "Tom")
+    for month in ("0001-01", "0001-08", "9999-12", "2026-00", "2026-11-31"):
+        sent = await org.teams.say(QUINN, f"walks return {month}")
+        assert [s.text for s in sent] == [
+            "Give the month as YYYY-MM, e.g. `walks return 2026-11`."
+        ], month
+    early = await org.teams.say(QUINN, "walks return 0001-09")  # on the calendar: no walks
+    assert "Learning walks\n0" in card_text(early[0].cards[0])
+    shown = await org.teams.say(QUINN, "walks return 2026-11")
+    assert "Learning walks\n1" in card_text(shown[0].cards[0])

@@ -222,14 +222,14 @@ async def provider_return(ctx: HandlerContext, text: str) -> Reply:
     today = local_today(ctx)
     try:
         month = date.fromisoformat(text.strip() + "-01") if text.strip() else month_start(today)
-    except ValueError:
+        following = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+        # The academic year so far (from September), for the return's month-by-month history.
+        first = date(month.year - (month.month < 9), 9, 1)
+    except ValueError:  # not a month, or one whose year or next month is off the calendar
         return Reply.text("Give the month as YYYY-MM, e.g. `walks return 2026-11`.")
     session, org_id = ctx.uow.session, ctx.turn.org_id
     store = WalkStore(session)
     teams = {t.id: t.name for t in await store.teams(org_id)}
-    following = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-    # The academic year so far (from September), for the return's month-by-month history.
-    first = date(month.year - (month.month < 9), 9, 1)
     rows = await store.saved_between(org_id, first, following - timedelta(days=1))
     facts = [walk_facts(r, teams.get(r.team_pk, "")) for r in rows]
     counted = monthly_return(facts, month)
