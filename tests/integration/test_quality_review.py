@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 from openpyxl import load_workbook
 
-from storage.walks import WalkStore
+from storage.walks import StoredWalk, WalkStore
 from tests.conftest import ADMIN, MANAGER, QUINN
 from tests.integration.test_quality import (  # noqa: F401  (fixtures)
     DAY,
@@ -90,3 +90,28 @@ async def test_a_month_out_of_range_in_the_provider_return_gets_an_answer(org: O
     assert "Learning walks\n0" in card_text(early[0].cards[0])
     shown = await org.teams.say(QUINN, "walks return 2026-11")
     assert "Learning walks\n1" in card_text(shown[0].cards[0])
+
+
+async def test_a_term_typed_with_its_year_is_that_years_term(org: Org) -> None:  # noqa: F811
+    """`walks export autumn 2025/26`: Teams' text loses the slash on its way to the command, so
+    the year came as "2025 26" and was dropped: this autumn's walks came back, under this
+    autumn's name. Last year's term is the one asked for; a year with no such term is refused."""
+    await mia_walks(org, "Tom")
+    await mia_walks(org, "Tia")
+    [last_year, _] = await org.walks()
+    async with org.db_session() as uow:
+        walk = await uow.session.get(StoredWalk, last_year.id)
+        walk.walk_date = date(2025, 11, 12)
+        await uow.commit()
+
+    sent = await org.teams.say(QUINN, "walks export autumn 2025/26")
+    assert "learning-walks-2025-26-autumn.xlsx" in sent[0].text
+    rows = _walk_rows(await org.teams.accept_file(QUINN, sent, "last-autumn.xlsx"))
+    assert [(r["Walk"], r["Date"]) for r in rows] == [(last_year.id, "2025-11-12")]
+
+    sent = await org.teams.say(QUINN, "walks export 2026/27 autumn")
+    [this_autumn] = _walk_rows(await org.teams.accept_file(QUINN, sent, "this-autumn.xlsx"))
+    assert this_autumn["Date"] == "2026-11-23"
+
+    refused = await org.teams.say(QUINN, "walks summary autumn 2019/20")
+    assert "I don't know the term" in refused[0].text and not refused[0].cards

@@ -51,6 +51,7 @@ from bot.domain.walks import (
     key_findings,
     month_start,
     monthly_return,
+    named_year,
     resolve_term,
     theme_label,
 )
@@ -169,8 +170,8 @@ async def term_named(ctx: HandlerContext, text: str) -> Term:
     settings = await org_settings(ctx.uow.session, ctx.turn.org_id)
     if not text.strip():
         return current_or_next_term(local_today(ctx), settings)
-    term = resolve_term(text, local_today(ctx), settings)
-    if "/" in text:
+    term = resolve_term(text, local_today(ctx), settings, past=True)
+    if named_year(text) is not None:
         return term
     # Asked for a summary, "autumn" in the summer means the autumn just gone.
     this_year = [t for t in terms_for(local_today(ctx), settings) if t.name == term.name]
