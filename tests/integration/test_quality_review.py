@@ -13,6 +13,7 @@ from storage.walks import StoredWalk, WalkStore
 from tests.conftest import ADMIN, MANAGER, QUINN
 from tests.integration.test_quality import (  # noqa: F401  (fixtures)
     DAY,
+    ENGLISH_TUTORS,
     QC,
     SAM,
     College,
@@ -115,3 +116,28 @@ async def test_a_term_typed_with_its_year_is_that_years_term(org: Org) -> None: 
 
     refused = await org.teams.say(QUINN, "walks summary autumn 2019/20")
     assert "I don't know the term" in refused[0].text and not refused[0].cards
+
+
+async def test_the_export_is_of_the_team_the_card_was_narrowed_to(college: College) -> None:  # noqa: F811
+    """Narrowed to English, the card's Export gives English's workbook (the card's scope comes
+    with the button's press, as its inputs do), not the whole organisation's."""
+    c = college
+    english = await c.team_pk("English")
+    card = await c.press(QC, "quality.themes", scope=f"team:{english}")
+    assert "English" in card_text(card)
+    _, sent = await c.teams.execute(
+        QC, "quality.export", {"period": "term:2026/27-autumn", "scope": f"team:{english}"}
+    )
+    book = load_workbook(io.BytesIO(await c.teams.accept_file(QC, sent, "english.xlsx")))
+    themes = {r[0]: r[1:3] for r in book["Themes"].iter_rows(min_row=2, values_only=True)}
+    # English's six walks and Eve0's approved report; none of Maths's walks or Tom's report.
+    assert themes == {
+        "Digital skills and technology": (6, 1),
+        "Stretch and challenge": (0, 4),
+        "Planning and preparation": (1, 0),
+    }, themes
+    people = [r[0] for r in book["Completion by tutor"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(people) == sorted(u.name for u in ENGLISH_TUTORS)
+    teams = [r[0] for r in book["Completion by team"].iter_rows(min_row=2, values_only=True)]
+    assert teams == ["English"]
+    assert "English" in str(book["About"]["A1"].value)

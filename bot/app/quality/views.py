@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
 from typing import Any
@@ -55,6 +56,7 @@ NOT_FOR_YOU = "Sorry, that picture is for the quality team and line managers."
 NO_TERM = "No term has started yet this academic year."
 CHART_ROWS = 8
 PNG = "data:image/png;base64,"
+_UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')  # not in a OneDrive file name
 
 
 def not_for_you(ctx: HandlerContext) -> str:
@@ -192,7 +194,8 @@ async def themes_command(ctx: HandlerContext) -> Reply:
     if sub == "cpd":
         return await cpd_map(ctx)
     if sub == "export":
-        return await export(ctx, {"period": " ".join(words[1:])})
+        period, scope = _split(" ".join(words[1:]))
+        return await export(ctx, {"period": period, "scope": scope})
     period, scope = _split(ctx.args)
     return await themes(ctx, {"period": period, "scope": scope})
 
@@ -326,15 +329,28 @@ async def export(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     if isinstance(asked, str):
         return Reply.text(asked)
     period, people = asked.period, asked.people
-    found = await gather.evidence(ctx, people, period.start, asked.until, Scope())
+    # The group the card was narrowed to (its input comes with the button's press), as on it.
+    scope, scope_label = pick_scope(str(values.get("scope") or ""), people)
+    found = await gather.evidence(ctx, people, period.start, asked.until, scope)
     picture = themes_picture(found, theme_map(asked.settings), examples=20)
-    standing = await gather.standings(ctx, people, period.terms, period.year)
+    standing = [
+        s
+        for s in await gather.standings(ctx, people, period.terms, period.year)
+        if scope.has_tutor(s.tutor_id, people)
+    ]
     term_key = period.value.removeprefix("term:") if period.value.startswith("term:") else ""
-    grid = completion_grid(standing, term_key or period.terms[-1].key)
+    # A team's grid has that team's row only (its tutors' other teams are not its business).
+    in_grid = (
+        [replace(s, teams=(scope_label,)) for s in standing]
+        if scope.team_pk is not None
+        else standing
+    )
+    grid = completion_grid(in_grid, term_key or period.terms[-1].key)
+    label = period.label if scope.value == "org" else f"{period.label} · {scope_label}"
     content = await asyncio.to_thread(
         partial(
             workbook.quality_workbook,
-            period.label,
+            label,
             picture,
             [s for s in standing if s.readable],
             period.terms,
@@ -344,8 +360,8 @@ async def export(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
             on=asked.today,
         )
     )
-    name = f"Themes and completion {period.label.replace('/', '-')}.xlsx"
-    return await documents.send(ctx, name, content, f"Themes and completion, {period.label}")
+    name = "Themes and completion " + _UNSAFE_IN_NAME.sub("-", label.replace(" · ", ", ")) + ".xlsx"
+    return await documents.send(ctx, name, content, f"Themes and completion, {label}")
 
 
 # --- the theme -> CPD map ----------------------------------------------------------------------
