@@ -6,19 +6,23 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, date, datetime
+from typing import Any
 
 from openpyxl import load_workbook
 
+from storage.models import Team
 from storage.walks import StoredWalk, WalkStore
 from tests.conftest import ADMIN, MANAGER, QUINN
 from tests.integration.test_quality import (  # noqa: F401  (fixtures)
     DAY,
     ENGLISH_TUTORS,
+    MAX,
     QC,
     SAM,
     College,
     add_walk,
     college,
+    fact_values,
     grid,
 )
 from tests.integration.test_walks import mia_walks, org  # noqa: F401  (fixtures)
@@ -141,3 +145,47 @@ async def test_the_export_is_of_the_team_the_card_was_narrowed_to(college: Colle
     teams = [r[0] for r in book["Completion by team"].iter_rows(min_row=2, values_only=True)]
     assert teams == ["English"]
     assert "English" in str(book["About"]["A1"].value)
+
+
+async def test_a_manager_cannot_work_out_one_walk_by_subtracting_two_pictures(
+    college: College,  # noqa: F811
+) -> None:
+    """Counts of records Mia may not open show only as totals of >= 5, but two pictures that
+    overlap must not differ by fewer than 5 of them: one Science walk (Eve0, not Mia's) names
+    "digital"; the whole organisation less English (and Maths) must not reveal it, and nor must
+    the academic year less its terms."""
+    c = college
+    async with c.db().unit_of_work() as uow:
+        uow.session.add(
+            Team(org_id=TENANT, team_id="19:science", name="Science", created_at=c.clock.now())
+        )
+        await uow.commit()
+    await add_walk(c, "Science", MAX, [ENGLISH_TUTORS[0]], ["digital"], [])
+
+    def digital(card: dict[str, Any]) -> int:
+        return int(fact_values(card)[0].get("Digital skills and technology", "0"))
+
+    whole = await c.press(MANAGER, "quality.themes", scope="org")
+    english = await c.press(MANAGER, "quality.themes", scope=f"team:{await c.team_pk('English')}")
+    maths = await c.press(MANAGER, "quality.themes", scope=f"team:{await c.team_pk('Maths')}")
+    left = digital(whole) - digital(english) - digital(maths)
+    assert left == 0 or left >= 5, (digital(whole), digital(english), digital(maths))
+    # The Science walk is Quinn's to open: the quality team sees every count, narrowed too.
+    science = await c.press(QC, "quality.themes", scope=f"team:{await c.team_pk('Science')}")
+    assert digital(science) == 1
+
+    # In the spring, one more Science walk names "digital": the year less the autumn less the
+    # spring must not show it either.
+    await add_walk(c, "Science", MAX, [ENGLISH_TUTORS[1]], ["digital"], [])
+    async with c.db().unit_of_work() as uow:
+        rows = await WalkStore(uow.session).saved_between(TENANT, DAY, DAY)
+        latest = await uow.session.get(StoredWalk, max(w.id for w in rows))
+        assert latest is not None
+        latest.walk_date = date(2027, 2, 10)
+        await uow.commit()
+    c.clock.set(datetime(2027, 2, 15, 9, tzinfo=UTC))
+    year, autumn, spring = [
+        digital(await c.press(MANAGER, "quality.themes", scope="org", period=p))
+        for p in ("year:2026/27", "term:2026/27-autumn", "term:2026/27-spring")
+    ]
+    assert year - autumn - spring == 0, (year, autumn, spring)

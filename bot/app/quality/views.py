@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
@@ -26,6 +26,7 @@ from bot.domain.quality import (
     WALK_COLUMNS,
     WALK_LABELS,
     CompletionGrid,
+    Evidence,
     GridRow,
     OtlaStage,
     Source,
@@ -210,8 +211,10 @@ async def themes(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         return Reply.text(asked)
     period, people = asked.period, asked.people
     scope, scope_label = pick_scope(str(values.get("scope") or ""), people)
-    found = await gather.evidence(ctx, people, period.start, asked.until, scope)
-    picture = themes_picture(found, theme_map(asked.settings))
+    found, only_yours = _counted(
+        await gather.evidence(ctx, people, period.start, asked.until, scope), scope
+    )
+    picture = themes_picture(found, theme_map(asked.settings), bucket=_term_of_day(period))
     rows = chart_rows(picture)
     chart = await asyncio.to_thread(pictures.themes_png, rows) if rows else None
     view = ThemesView(
@@ -230,8 +233,29 @@ async def themes(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         chart_url=_data_url(chart) if chart else None,
         chart_alt=themes_alt(rows),
         others=picture.others,
+        only_yours=only_yours,
     )
     return Reply.show(themes_card(view))
+
+
+def _counted(found: list[Evidence], scope: Scope) -> tuple[list[Evidence], bool]:
+    """The records a picture counts, and whether some were left out. Records the reader may not
+    open count (as totals of >= 5) across the whole organisation only: a team's or a campus's
+    total of them, taken from the organisation's, could leave fewer than 5, down to one walk.
+    So a narrowed picture counts only the reader's own records (all of them, for the quality
+    team)."""
+    if scope.value == "org":
+        return found, False
+    mine = [e for e in found if e.readable]
+    return mine, len(mine) < len(found)
+
+
+def _term_of_day(period: Period) -> Callable[[date], str] | None:
+    """For a whole year's picture, each record's term (see `themes_picture`'s `bucket`)."""
+    if period.value.startswith("term:"):
+        return None
+    terms = period.terms
+    return lambda day: next((t.key for t in terms if t.start <= day <= t.end), "")
 
 
 def chart_rows(picture: ThemesPicture) -> list[tuple[str, int, int]]:
@@ -331,12 +355,14 @@ async def export(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     period, people = asked.period, asked.people
     # The group the card was narrowed to (its input comes with the button's press), as on it.
     scope, scope_label = pick_scope(str(values.get("scope") or ""), people)
-    found = await gather.evidence(ctx, people, period.start, asked.until, scope)
-    picture = themes_picture(found, theme_map(asked.settings), examples=20)
+    found, _ = _counted(await gather.evidence(ctx, people, period.start, asked.until, scope), scope)
+    picture = themes_picture(
+        found, theme_map(asked.settings), examples=20, bucket=_term_of_day(period)
+    )
     standing = [
         s
         for s in await gather.standings(ctx, people, period.terms, period.year)
-        if scope.has_tutor(s.tutor_id, people)
+        if scope.has_tutor(s.tutor_id, people) and (s.readable or scope.value == "org")
     ]
     term_key = period.value.removeprefix("term:") if period.value.startswith("term:") else ""
     # A team's grid has that team's row only (its tutors' other teams are not its business).
