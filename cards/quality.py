@@ -19,6 +19,10 @@ OTHERS_NOTE = (
     "Records you may not open count only where at least 5 of them share a line, "
     "and are never listed."
 )
+ONLY_YOURS_NOTE = (
+    "Narrowed to a team or campus, only records you may open are counted: choose the whole "
+    "organisation for the others."
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class ThemesView:
     chart_url: str | None = None
     chart_alt: str = ""
     others: bool = False
+    only_yours: bool = False  # narrowed: records the reader may not open were left out
 
 
 def _lines(rows: Sequence[ThemeLine], with_cpd: bool = False) -> base.Element:
@@ -111,6 +116,8 @@ def themes_card(view: ThemesView) -> base.CardDict:
     ]
     if view.others:
         body.append(base.text(OTHERS_NOTE, subtle=True, size="small"))
+    if view.only_yours:
+        body.append(base.text(ONLY_YOURS_NOTE, subtle=True, size="small"))
     if view.chart_url:
         body.append(E.Image(url=view.chart_url, altText=view.chart_alt, size="stretch"))
     body += [_section("Strengths"), _lines(view.strengths)]

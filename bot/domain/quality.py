@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -143,31 +143,52 @@ class ThemesPicture:
 
 
 def themes_picture(
-    evidence: Iterable[Evidence], themes: ThemeMap, *, examples: int = 2
+    evidence: Iterable[Evidence],
+    themes: ThemeMap,
+    *,
+    examples: int = 2,
+    bucket: Callable[[date], Hashable] | None = None,
 ) -> ThemesPicture:
     """Count each theme once per record, strengths and areas apart; unreadable records only
-    through `shown_count`; examples of best practice only from readable records."""
-    counts: dict[tuple[bool, bool], Counter[str]] = defaultdict(Counter)
-    records: Counter[tuple[Source, bool]] = Counter()
+    through `shown_count`; examples of best practice only from readable records.
+
+    `bucket` (a whole year's picture: the term of a record's day) applies the >= 5 rule to the
+    unreadable records of each bucket apart and adds up what each shows, so the year's count
+    is its terms' counts added up: a year less its terms never reveals a record the terms hid."""
+    counts: dict[bool, Counter[str]] = defaultdict(Counter)  # readable, by is_strength
+    others: dict[tuple[bool, Hashable], Counter[str]] = defaultdict(Counter)
+    records: Counter[Source] = Counter()
+    other_records: dict[Hashable, Counter[Source]] = defaultdict(Counter)
     best: dict[str, list[Evidence]] = defaultdict(list)
     for e in evidence:
-        records[e.source, e.readable] += 1
+        where = bucket(e.day) if bucket is not None else None
+        if e.readable:
+            records[e.source] += 1
+        else:
+            other_records[where][e.source] += 1
         for is_strength, keys in ((True, e.strengths), (False, e.areas)):
             found = {t.key for k in keys if (t := themes.of(k)) is not None}
-            counts[is_strength, e.readable].update(found)
+            (counts[is_strength] if e.readable else others[is_strength, where]).update(found)
             if is_strength and e.readable:
                 for key in found:
                     best[key].append(e)
 
+    def shown(is_strength: bool, key: str) -> int:
+        hidden = (c[key] for (s, _), c in others.items() if s == is_strength)
+        return shown_count(counts[is_strength][key], sum(shown_count(0, n) for n in hidden))
+
     def ranked(is_strength: bool) -> tuple[tuple[Theme, int], ...]:
-        mine, other = counts[is_strength, True], counts[is_strength, False]
-        rows = [(t, n) for t in themes.themes if (n := shown_count(mine[t.key], other[t.key]))]
+        rows = [(t, n) for t in themes.themes if (n := shown(is_strength, t.key))]
         return tuple(sorted(rows, key=lambda r: (-r[1], r[0].label)))
+
+    def total(source: Source) -> int:
+        hidden = sum(shown_count(0, c[source]) for c in other_records.values())
+        return records[source] + hidden
 
     strengths, areas = ranked(True), ranked(False)
     return ThemesPicture(
-        walks=shown_count(records[Source.WALK, True], records[Source.WALK, False]),
-        reports=shown_count(records[Source.REPORT, True], records[Source.REPORT, False]),
+        walks=total(Source.WALK),
+        reports=total(Source.REPORT),
         strengths=strengths,
         areas=areas,
         cpd=cpd_needs(areas),
@@ -175,7 +196,7 @@ def themes_picture(
             key: tuple(sorted(found, key=lambda e: (e.day, e.record_id), reverse=True)[:examples])
             for key, found in best.items()
         },
-        others=records[Source.WALK, False] + records[Source.REPORT, False] > 0,
+        others=any(sum(c.values()) for c in other_records.values()),
     )
 
 

@@ -12,6 +12,7 @@ The rules here, in the seed's words:
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -432,15 +433,33 @@ def pmg_paragraph(
 # --- Terms by name, for plans ------------------------------------------------------------------
 
 
-def resolve_term(text: str, today: date, settings: Mapping[str, object] | None = None) -> Term:
+# An academic year as typed ("2026/27"), or as it reaches a command once Teams' text has lost
+# its punctuation ("2026 27"), or with a dash ("2026-27").
+_YEAR = re.compile(r"\b(\d{4})\s*[/ -]\s*(\d{2})\b")
+
+
+def named_year(text: str) -> str | None:
+    """The academic year `text` names ("2026/27"), if it names one."""
+    found = _YEAR.search(text)
+    return f"{found[1]}/{found[2]}" if found else None
+
+
+def resolve_term(
+    text: str,
+    today: date,
+    settings: Mapping[str, object] | None = None,
+    *,
+    past: bool = False,
+) -> Term:
     """ "autumn", "spring 2026/27" or "2026/27-summer": the named term that has not ended yet
-    (so in July, "autumn" means the coming one), or the one in the named academic year."""
-    words = text.strip().lower().replace("-", " ").replace("term", " ").split()
-    year = next((w for w in words if "/" in w), None)
-    name = next((w for w in words if "/" not in w), "")
-    candidates = terms_for(today, settings) + terms_for(
-        date(academic_year_of(today) + 1, 9, 1), settings
-    )
+    (so in July, "autumn" means the coming one), or the one in the named academic year. With
+    `past`, last academic year's terms may be named too (a summary of a year gone)."""
+    year = named_year(text)
+    rest = _YEAR.sub(" ", text.strip().lower()).replace("-", " ").replace("term", " ")
+    name = next(iter(rest.split()), "")
+    this_year = academic_year_of(today)
+    years = ([this_year - 1] if past else []) + [this_year, this_year + 1]
+    candidates = [t for y in years for t in terms_for(date(y, 9, 1), settings)]
     named = [t for t in candidates if t.name == name]
     if year is not None:
         named = [t for t in named if t.academic_year == year]

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
 from typing import Any
@@ -25,6 +26,7 @@ from bot.domain.quality import (
     WALK_COLUMNS,
     WALK_LABELS,
     CompletionGrid,
+    Evidence,
     GridRow,
     OtlaStage,
     Source,
@@ -55,6 +57,7 @@ NOT_FOR_YOU = "Sorry, that picture is for the quality team and line managers."
 NO_TERM = "No term has started yet this academic year."
 CHART_ROWS = 8
 PNG = "data:image/png;base64,"
+_UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')  # not in a OneDrive file name
 
 
 def not_for_you(ctx: HandlerContext) -> str:
@@ -96,7 +99,10 @@ def pick_period(choices: Sequence[Period], wanted: str, today: date, settings: A
             return p
     now = term_for(today, settings)
     current = next((p for p in choices if now is not None and p.value == f"term:{now.key}"), None)
-    return current or choices[-2 if len(choices) > 1 else 0]
+    # In a holiday, the term just gone: the last term among the choices (a year's choice comes
+    # after its terms, and the completion card offers terms only).
+    terms = [p for p in choices if p.value.startswith("term:")]
+    return current or (terms[-1] if terms else choices[-1])
 
 
 def scope_choices(people: OrgPeople) -> list[tuple[str, str]]:
@@ -189,7 +195,8 @@ async def themes_command(ctx: HandlerContext) -> Reply:
     if sub == "cpd":
         return await cpd_map(ctx)
     if sub == "export":
-        return await export(ctx, {"period": " ".join(words[1:])})
+        period, scope = _split(" ".join(words[1:]))
+        return await export(ctx, {"period": period, "scope": scope})
     period, scope = _split(ctx.args)
     return await themes(ctx, {"period": period, "scope": scope})
 
@@ -204,8 +211,10 @@ async def themes(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         return Reply.text(asked)
     period, people = asked.period, asked.people
     scope, scope_label = pick_scope(str(values.get("scope") or ""), people)
-    found = await gather.evidence(ctx, people, period.start, asked.until, scope)
-    picture = themes_picture(found, theme_map(asked.settings))
+    found, only_yours = _counted(
+        await gather.evidence(ctx, people, period.start, asked.until, scope), scope
+    )
+    picture = themes_picture(found, theme_map(asked.settings), bucket=_term_of_day(period))
     rows = chart_rows(picture)
     chart = await asyncio.to_thread(pictures.themes_png, rows) if rows else None
     view = ThemesView(
@@ -224,8 +233,29 @@ async def themes(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         chart_url=_data_url(chart) if chart else None,
         chart_alt=themes_alt(rows),
         others=picture.others,
+        only_yours=only_yours,
     )
     return Reply.show(themes_card(view))
+
+
+def _counted(found: list[Evidence], scope: Scope) -> tuple[list[Evidence], bool]:
+    """The records a picture counts, and whether some were left out. Records the reader may not
+    open count (as totals of >= 5) across the whole organisation only: a team's or a campus's
+    total of them, taken from the organisation's, could leave fewer than 5, down to one walk.
+    So a narrowed picture counts only the reader's own records (all of them, for the quality
+    team)."""
+    if scope.value == "org":
+        return found, False
+    mine = [e for e in found if e.readable]
+    return mine, len(mine) < len(found)
+
+
+def _term_of_day(period: Period) -> Callable[[date], str] | None:
+    """For a whole year's picture, each record's term (see `themes_picture`'s `bucket`)."""
+    if period.value.startswith("term:"):
+        return None
+    terms = period.terms
+    return lambda day: next((t.key for t in terms if t.start <= day <= t.end), "")
 
 
 def chart_rows(picture: ThemesPicture) -> list[tuple[str, int, int]]:
@@ -323,15 +353,30 @@ async def export(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     if isinstance(asked, str):
         return Reply.text(asked)
     period, people = asked.period, asked.people
-    found = await gather.evidence(ctx, people, period.start, asked.until, Scope())
-    picture = themes_picture(found, theme_map(asked.settings), examples=20)
-    standing = await gather.standings(ctx, people, period.terms, period.year)
+    # The group the card was narrowed to (its input comes with the button's press), as on it.
+    scope, scope_label = pick_scope(str(values.get("scope") or ""), people)
+    found, _ = _counted(await gather.evidence(ctx, people, period.start, asked.until, scope), scope)
+    picture = themes_picture(
+        found, theme_map(asked.settings), examples=20, bucket=_term_of_day(period)
+    )
+    standing = [
+        s
+        for s in await gather.standings(ctx, people, period.terms, period.year)
+        if scope.has_tutor(s.tutor_id, people) and (s.readable or scope.value == "org")
+    ]
     term_key = period.value.removeprefix("term:") if period.value.startswith("term:") else ""
-    grid = completion_grid(standing, term_key or period.terms[-1].key)
+    # A team's grid has that team's row only (its tutors' other teams are not its business).
+    in_grid = (
+        [replace(s, teams=(scope_label,)) for s in standing]
+        if scope.team_pk is not None
+        else standing
+    )
+    grid = completion_grid(in_grid, term_key or period.terms[-1].key)
+    label = period.label if scope.value == "org" else f"{period.label} · {scope_label}"
     content = await asyncio.to_thread(
         partial(
             workbook.quality_workbook,
-            period.label,
+            label,
             picture,
             [s for s in standing if s.readable],
             period.terms,
@@ -341,8 +386,8 @@ async def export(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
             on=asked.today,
         )
     )
-    name = f"Themes and completion {period.label.replace('/', '-')}.xlsx"
-    return await documents.send(ctx, name, content, f"Themes and completion, {period.label}")
+    name = "Themes and completion " + _UNSAFE_IN_NAME.sub("-", label.replace(" · ", ", ")) + ".xlsx"
+    return await documents.send(ctx, name, content, f"Themes and completion, {label}")
 
 
 # --- the theme -> CPD map ----------------------------------------------------------------------

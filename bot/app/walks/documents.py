@@ -93,7 +93,7 @@ class WalkRow:
     even_better_if: str
     even_better_if_note: str
     verbal_feedback: str
-    concern: bool
+    concern: bool | None  # None: not for this reader (only a concern's readers learn of it)
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ def walks_xlsx(
 ) -> bytes:
     """A term's walks (one row each), each tutor's completion, and two charted summaries: walks
     by team and the term's themes. Concern notes never go in: only whether a concern was
-    raised."""
+    raised, and only where the reader may read it."""
     # generators: the rows are made as the sheet is written, while the cycle collector pauses
     walk_values: Iterator[list[Cell]] = (
         [
@@ -154,7 +154,7 @@ def walks_xlsx(
             w.even_better_if,
             w.even_better_if_note,
             w.verbal_feedback,
-            "yes" if w.concern else "no",
+            None if w.concern is None else "yes" if w.concern else "no",
         ]
         for w in walks
     )
@@ -172,7 +172,10 @@ def walks_xlsx(
         organisation=organisation,
         prepared_by=prepared_by,
         on=on,
-        notes=("Concern notes are not included: only whether a concern was raised.",),
+        notes=(
+            "Concern notes are not included: only whether a concern was raised, and only on "
+            "the walks whose concern you may read (empty on the others).",
+        ),
     )
 
 

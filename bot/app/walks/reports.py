@@ -42,6 +42,7 @@ from bot.clock import london
 from bot.domain.access import Permission
 from bot.domain.terms import Term, current_or_next_term, terms_for
 from bot.domain.walks import (
+    CHANNEL_READERS,
     TutorCompletion,
     WalkPlan,
     WalkStatus,
@@ -50,6 +51,7 @@ from bot.domain.walks import (
     key_findings,
     month_start,
     monthly_return,
+    named_year,
     resolve_term,
     theme_label,
 )
@@ -168,8 +170,8 @@ async def term_named(ctx: HandlerContext, text: str) -> Term:
     settings = await org_settings(ctx.uow.session, ctx.turn.org_id)
     if not text.strip():
         return current_or_next_term(local_today(ctx), settings)
-    term = resolve_term(text, local_today(ctx), settings)
-    if "/" in text:
+    term = resolve_term(text, local_today(ctx), settings, past=True)
+    if named_year(text) is not None:
         return term
     # Asked for a summary, "autumn" in the summer means the autumn just gone.
     this_year = [t for t in terms_for(local_today(ctx), settings) if t.name == term.name]
@@ -221,14 +223,14 @@ async def provider_return(ctx: HandlerContext, text: str) -> Reply:
     today = local_today(ctx)
     try:
         month = date.fromisoformat(text.strip() + "-01") if text.strip() else month_start(today)
-    except ValueError:
+        following = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+        # The academic year so far (from September), for the return's month-by-month history.
+        first = date(month.year - (month.month < 9), 9, 1)
+    except ValueError:  # not a month, or one whose year or next month is off the calendar
         return Reply.text("Give the month as YYYY-MM, e.g. `walks return 2026-11`.")
     session, org_id = ctx.uow.session, ctx.turn.org_id
     store = WalkStore(session)
     teams = {t.id: t.name for t in await store.teams(org_id)}
-    following = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-    # The academic year so far (from September), for the return's month-by-month history.
-    first = date(month.year - (month.month < 9), 9, 1)
     rows = await store.saved_between(org_id, first, following - timedelta(days=1))
     facts = [walk_facts(r, teams.get(r.team_pk, "")) for r in rows]
     counted = monthly_return(facts, month)
@@ -270,6 +272,18 @@ async def export_term(ctx: HandlerContext, text: str) -> Reply:
     people = await names_of(
         session, ctx.turn.org_id, sorted({i for r in rows for i in (*r.tutor_ids, r.author_id)})
     )
+    # Whether a concern was raised is the concern's own business: only its readers learn it,
+    # as on the walk's card (a quality officer outside the team's channel reads the walk, not
+    # that there was a concern). Each team's channel readers are read once.
+    readers: dict[int, frozenset[int]] = {}
+    concern: dict[int, bool | None] = {}
+    for r in rows:
+        if r.team_pk not in readers:
+            readers[r.team_pk] = frozenset(
+                await ctx.directory.holder_ids(r.org_id, *CHANNEL_READERS, team_pk=r.team_pk)
+            )
+        access = await walk_access(session, ctx.actor, r, readers=readers[r.team_pk])
+        concern[r.id] = r.concern if access.concern else None
     walk_rows = [
         WalkRow(
             walk_id=r.id,
@@ -286,7 +300,7 @@ async def export_term(ctx: HandlerContext, text: str) -> Reply:
             even_better_if="; ".join(theme_label(k) for k in r.even_better_if or ()),
             even_better_if_note=r.even_better_if_note,
             verbal_feedback=yes_no(r.verbal_feedback),
-            concern=r.concern,
+            concern=concern[r.id],
         )
         for r in rows
     ]
