@@ -1109,6 +1109,25 @@ async def test_the_termly_summary_is_drafted_from_the_records_edited_and_exporte
         assert await WalkStore(uow.session).summary(ORG, "2026/27-autumn") is None
 
 
+async def test_the_termly_summary_pressed_in_a_channel_is_not_posted_there(org: Org) -> None:
+    """The key findings quote walks' notes for the quality team. A plain submit of the summary
+    card's buttons in the Maths channel would be answered there, for the whole team (tutors
+    included): it hears to use the 1:1 chat, and nothing is saved or drafted."""
+    await mia_walks(org, "Tom")
+    for verb, data in (
+        ("walks.summary.save", {"term_key": "2026/27-autumn", "summary_text": "Ours."}),
+        ("walks.summary.redraft", {"term_key": "2026/27-autumn"}),
+        ("walks.summary.export", {"term_key": "2026/27-autumn", "summary_text": "Ours."}),
+    ):
+        sent = await org.teams.submit(QUINN, {"verb": verb, **data}, MATHS)
+        posted = [s for s in sent if s.conversation_id == MATHS.conversation_id]
+        assert posted and all(s.cards == [] for s in posted), verb
+        assert "1:1 chat" in " ".join(str(s.activity.get("text")) for s in posted), verb
+    async with org.db_session() as uow:
+        assert await WalkStore(uow.session).summary(ORG, "2026/27-autumn") is None
+        assert await uow.session.scalar(select(func.count(PendingDocument.token))) == 0
+
+
 async def test_at_a_windows_end_the_quality_team_gets_the_summary_to_edit(org: Org) -> None:
     await make_plan(org)
     await mia_walks(org, "Tom")

@@ -997,9 +997,11 @@ ROWS: tuple[Command | CardAction, ...] = (
     CardAction("walk.export", export_walk),
     CardAction("walk.plan.open", open_plan, idempotent=False),
     CardAction("walk.plan.save", save_plan, form=WalkPlanForm, redisplay=redisplay_plan),
-    CardAction("walks.summary.save", summaries.save),
-    CardAction("walks.summary.export", summaries.export),  # saves the text, then offers it
-    CardAction("walks.summary.redraft", summaries.redraft),
+    # The key findings quote walks' notes: only where the presser alone sees them.
+    CardAction("walks.summary.save", summaries.save, private=True),
+    # Saves the text, then offers it.
+    CardAction("walks.summary.export", summaries.export, private=True),
+    CardAction("walks.summary.redraft", summaries.redraft, private=True),
 )
 
 
