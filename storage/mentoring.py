@@ -35,6 +35,7 @@ OBSERVED_MENTOR = "observed_mentor"  # the mentee observed the mentor
 # Review states
 DRAFTED = "drafted"  # with the mentee: nothing goes until they have seen it
 SENT = "sent"
+WITHHELD = "withheld"  # the mentee read it and chose not to send it: nobody receives it
 
 # Coaching states
 TALKING = "active"

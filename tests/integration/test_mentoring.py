@@ -28,6 +28,7 @@ from storage.mentoring import (
     FINISHED,
     NOT_A_FIT,
     SENT,
+    WITHHELD,
     CoachingConversation,
     MentoringEntry,
     MentoringRelationship,
@@ -1825,3 +1826,65 @@ async def test_mentor_suggest_says_nothing_of_mentors_who_declined(
     after = await teams.say(HAL, "mentor suggest tom@college.ac.uk maths")
     assert after[0].activity.get("text") == before[0].activity.get("text")
     assert "it's their choice" in str(after[0].activity.get("text"))
+
+
+# ------------------------------------------------------------------ follow-ups (review)
+
+
+async def test_the_mentee_can_hold_a_drafted_review_back_and_nobody_receives_it(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """The draft quotes the last meeting word for word. Tom presses "Don't send": it is recorded
+    as held back, Olly receives nothing, Ben is told it was not sent, and a later "Send it" from
+    the same card sends nothing."""
+    await agreed_and_met(teams, teams_app, clock)
+    clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    draft = await next_card_to(teams, teams_app, clock, TUTOR, "mentoring.review.seen")
+    assert "Confidential worries" in card_text(draft)
+    data = button_data(draft, "mentoring.review.withhold")
+    assert "Only the mentee" in str(await teams.answer(BEN, "mentoring.review.withhold", data))
+    (review,) = await rows(teams_app, MentoringReview)
+    assert review.state == DRAFTED
+    connector.clear()
+
+    answer = await teams.answer(TUTOR, "mentoring.review.withhold", data)
+    assert "not sent" in card_text(answer) and "Nobody receives it" in card_text(answer)
+    (review,) = await rows(teams_app, MentoringReview)
+    assert (review.state, review.sent_at) == (WITHHELD, None) and review.seen_at is not None
+    await tick(teams_app, clock)
+    assert "chose not to send it on" in texts_to(connector, BEN)
+
+    answer = await teams.answer(
+        TUTOR, "mentoring.review.seen", button_data(draft, "mentoring.review.seen")
+    )
+    assert "You chose not to send" in str(answer)
+    (review,) = await rows(teams_app, MentoringReview)
+    assert (review.state, review.sent_at) == (WITHHELD, None)
+    clock.set(clock.now() + timedelta(days=1))
+    await tick(teams_app, clock)
+    assert "review" not in texts_to(connector, OLLY).lower()
+    assert "Confidential worries" not in texts_to(connector, OLLY)
+
+
+async def test_the_mentee_can_send_a_review_without_the_meeting_notes(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    await agreed_and_met(teams, teams_app, clock)
+    clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    draft = await next_card_to(teams, teams_app, clock, TUTOR, "mentoring.review.seen")
+    leave_out = [
+        a["data"]
+        for a in draft["actions"]
+        if a.get("verb") == "mentoring.review.seen" and a["data"].get("notes")
+    ]
+    assert len(leave_out) == 1, draft["actions"]
+    answer = await teams.answer(TUTOR, "mentoring.review.seen", leave_out[0])
+    assert "Sent to Olly Leader" in card_text(answer)
+    (review,) = await rows(teams_app, MentoringReview)
+    assert review.state == SENT
+    assert not any("Confidential worries" in line for line in review.lines)
+    connector.clear()
+    await tick(teams_app, clock)
+    report = texts_to(connector, OLLY)
+    assert "Mentoring initial review: Tom Tutor" in report
+    assert "Confidential worries" not in report

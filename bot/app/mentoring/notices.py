@@ -35,6 +35,7 @@ from storage.mentoring import (
     DRAFTED,
     MEETING,
     SENT,
+    WITHHELD,
     MentoringRecords,
     MentoringRelationship,
     MentoringReview,
@@ -288,7 +289,7 @@ async def render_review_due(ctx: NoticeContext) -> Message | None:
             f"{review.label} is due",
             [
                 f"I've drafted it from your meeting log and the objectives, and shown it to "
-                f"{mentee}. It goes to the agreed recipients once {mentee} has read it.",
+                f"{mentee}. It goes to the agreed recipients only if {mentee} says so.",
                 *review.lines,
             ],
             recipients,
@@ -319,6 +320,27 @@ async def render_report(ctx: NoticeContext) -> Message | None:
             f"Mentoring {review.label.lower()}: {mentee}",
             review.lines,
             small=f"From {mentor}, sent with {mentee}'s agreement after they read it.",
+        )
+    )
+
+
+async def render_withheld(ctx: NoticeContext) -> Message | None:
+    """The mentor hears the mentee chose not to send the review on (nothing of why)."""
+    records = MentoringRecords(ctx.uow.session)
+    review = await records.review(ctx.item.org_id, int(ctx.payload.get("review") or 0))
+    rel = await _rel(ctx)
+    if review is None or rel is None or review.state != WITHHELD:
+        return None
+    if ctx.item.person_id != rel.mentor_id or rel.state != ACTIVE:
+        return None
+    mentee = await name_of(ctx.directory, rel.org_id, rel.mentee_id)
+    return Message(
+        card=note_card(
+            f"{review.label}: not sent",
+            [
+                f"{mentee} read the draft and chose not to send it on, so nobody received it. "
+                "That's their call: no reason needed."
+            ],
         )
     )
 
@@ -421,6 +443,11 @@ NOTICES = (
         relationship.REVIEW_DUE, render_review_due, description="A mentoring review point is due"
     ),
     NoticeKind(relationship.REPORT, render_report, description="A mentoring report sent to you"),
+    NoticeKind(
+        relationship.REVIEW_WITHHELD,
+        render_withheld,
+        description="Your mentee chose not to send a drafted review on",
+    ),
     NoticeKind(
         relationship.NUDGE,
         render_nudge,
