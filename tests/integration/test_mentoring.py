@@ -8,6 +8,7 @@ the quality coordinator; Olly the course leader Tom agrees may receive the repor
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -31,6 +32,7 @@ from storage.mentoring import (
     WITHHELD,
     CoachingConversation,
     MentoringEntry,
+    MentoringRecords,
     MentoringRelationship,
     MentoringReview,
     MentorOffer,
@@ -1888,3 +1890,63 @@ async def test_the_mentee_can_send_a_review_without_the_meeting_notes(
     report = texts_to(connector, OLLY)
     assert "Mentoring initial review: Tom Tutor" in report
     assert "Confidential worries" not in report
+
+
+async def test_two_presses_of_choose_at_once_ask_one_mentor(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom presses "Ask" on his phone (Amy) and on his desktop (Ben) at the same moment: one
+    request is stored and one mentor asked; the other press is told he already has one."""
+    card = only_card(await teams.say(TUTOR, "mentor maths"))
+    offered = choices(card, "first")
+    answers = await asyncio.gather(
+        *(
+            teams.answer(TUTOR, "mentor.choose", {"first": offered[name], "specialism": "maths"})
+            for name in ("Amy Able", "Ben Bright")
+        )
+    )
+    said = [card_text(a) if isinstance(a, dict) else str(a) for a in answers]
+    opened = [r for r in await rows(teams_app, MentoringRelationship) if r.state == ASKED]
+    assert len(opened) == 1, said
+    assert sum("I've asked" in s for s in said) == 1, said
+    assert sum("You already have a mentoring request" in s for s in said) == 1, said
+    await tick(teams_app, clock)
+    asked = [u for u in (AMY, BEN) if cards_to(connector, u)]
+    assert len(asked) == 1
+
+
+async def test_a_press_that_read_before_the_other_committed_asks_nobody(
+    teams: TeamsClient,
+    teams_app: web.Application,
+    clock: FixedClock,
+    connector: LoopbackConnector,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The race, made certain: Tom's desktop press read "no request yet" before his phone's
+    press committed. The database keeps one open request per mentee, so the desktop press
+    stores nothing, asks nobody, and tells him he already has a request."""
+    card = only_card(await teams.say(TUTOR, "mentor maths"))
+    offered = choices(card, "first")
+    answer = await teams.answer(
+        TUTOR, "mentor.choose", {"first": offered["Amy Able"], "specialism": "maths"}
+    )
+    assert "I've asked **Amy Able**" in card_text(answer)
+    (phone,) = await rows(teams_app, MentoringRelationship)
+
+    real = MentoringRecords.open_of
+    stale = [True]
+
+    async def read_before_the_commit(self: MentoringRecords, org_id: str, person_id: int) -> Any:
+        if stale.pop() if stale else False:
+            return []
+        return await real(self, org_id, person_id)
+
+    monkeypatch.setattr(MentoringRecords, "open_of", read_before_the_commit)
+    answer = await teams.answer(
+        TUTOR, "mentor.choose", {"first": offered["Ben Bright"], "specialism": "maths"}
+    )
+    assert "You already have a mentoring request or mentor (Amy Able)" in str(answer)
+    (only,) = await rows(teams_app, MentoringRelationship)
+    assert (only.id, only.mentor_id, only.state) == (phone.id, phone.mentor_id, ASKED)
+    await tick(teams_app, clock)
+    assert cards_to(connector, BEN) == []

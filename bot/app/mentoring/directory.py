@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, field_validator
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.context import HandlerContext, with_loaded
@@ -329,17 +330,34 @@ async def choose(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         if r.mentee_id == ctx.person.id
     ]
     if current:
-        other = await name_of(ctx.directory, ctx.turn.org_id, current[0].mentor_id)
-        return Reply.text(
-            f"You already have a mentoring request or mentor ({other}). Say **mentor** to see it."
-        )
+        return await _already(ctx, current[0])
     now = ctx.services.clock.now()
-    rel = await ask(ctx.uow.session, ctx.turn.org_id, ctx.person.id, ranked, query, now)
+    try:
+        # The database keeps one open request per mentee: a second press at the same moment
+        # (phone and desktop) that passed the check above loses here, and asks nobody.
+        async with ctx.uow.session.begin_nested():
+            rel = await ask(ctx.uow.session, ctx.turn.org_id, ctx.person.id, ranked, query, now)
+    except IntegrityError:
+        won = [
+            r
+            for r in await records.open_of(ctx.turn.org_id, ctx.person.id)
+            if r.mentee_id == ctx.person.id
+        ]
+        if won:
+            return await _already(ctx, won[0])
+        return Reply.text("Someone else changed this just now: please choose again.")
     mentor_name = await name_of(ctx.directory, ctx.turn.org_id, rel.mentor_id)
     lines = [f"I've asked **{mentor_name}**. I'll tell you as soon as they answer."]
     if len(ranked) > 1:
         lines.append("If they can't, I'll ask your next choice.")
     return Reply.update(note_card("Mentor asked", lines))
+
+
+async def _already(ctx: HandlerContext, rel: MentoringRelationship) -> Reply:
+    other = await name_of(ctx.directory, ctx.turn.org_id, rel.mentor_id)
+    return Reply.text(
+        f"You already have a mentoring request or mentor ({other}). Say **mentor** to see it."
+    )
 
 
 async def ask(
