@@ -1950,3 +1950,75 @@ async def test_a_press_that_read_before_the_other_committed_asks_nobody(
     assert (only.id, only.mentor_id, only.state) == (phone.id, phone.mentor_id, ASKED)
     await tick(teams_app, clock)
     assert cards_to(connector, BEN) == []
+
+
+async def test_a_mentor_who_left_the_directory_since_being_asked_cannot_accept(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom ranks Ben then Amy. Ben says **mentor stop** before answering, then presses Accept:
+    refused, stored as a decline, and Amy (Tom's next choice) is asked."""
+    card = only_card(await teams.say(TUTOR, "mentor maths"))
+    offered = choices(card, "first")
+    await teams.execute(
+        TUTOR,
+        "mentor.choose",
+        {"first": offered["Ben Bright"], "second": offered["Amy Able"], "specialism": "maths"},
+    )
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert "out of the directory" in str(await teams.say(BEN, "mentor stop"))
+    connector.clear()
+
+    answer = await teams.answer(BEN, "mentor.accept", {"rel": rel.id})
+    assert "left the mentor directory" in card_text(answer)
+    first, nxt = await rows(teams_app, MentoringRelationship)
+    assert (first.state, first.accepted_at) == (DECLINED, None)
+    assert (nxt.state, nxt.mentor_id) == (ASKED, int(offered["Amy Able"]))
+    await tick(teams_app, clock)
+    assert "I've asked your next choice, **Amy Able**" in texts_to(connector, TUTOR)
+
+
+async def test_a_mentor_already_at_capacity_cannot_accept_another(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Olly and Tom both ask Ben (2 places). Ben lowers his offer to 1 and accepts Olly; his
+    Accept for Tom is refused, stored as a decline, and Tom's next choice, Amy, is asked."""
+    card = only_card(await teams.say(OLLY, "mentor maths"))
+    await teams.execute(
+        OLLY,
+        "mentor.choose",
+        {"first": choices(card, "first")["Ben Bright"], "specialism": "maths"},
+    )
+    card = only_card(await teams.say(TUTOR, "mentor maths"))
+    offered = choices(card, "first")
+    await teams.execute(
+        TUTOR,
+        "mentor.choose",
+        {"first": offered["Ben Bright"], "second": offered["Amy Able"], "specialism": "maths"},
+    )
+    olly_rel, tom_rel = await rows(teams_app, MentoringRelationship)
+    answer = await teams.answer(
+        BEN,
+        "mentor.offer",
+        {
+            "specialisms": "Maths, functional skills maths",
+            "campus": "Stevenage",
+            "delivery_style": "classroom",
+            "capacity": "1",
+            "job_title": "Lecturer",
+            "institution": "North Herts College",
+        },
+    )
+    assert "Attention" not in str(answer)
+    await teams.execute(BEN, "mentor.accept", {"rel": olly_rel.id})
+    connector.clear()
+
+    answer = await teams.answer(BEN, "mentor.accept", {"rel": tom_rel.id})
+    assert "as many as you offered" in card_text(answer)
+    olly_rel, tom_rel, nxt = await rows(teams_app, MentoringRelationship)
+    assert olly_rel.state == ACTIVE
+    assert (tom_rel.state, tom_rel.accepted_at) == (DECLINED, None)
+    assert (nxt.state, nxt.mentee_id, nxt.mentor_id) == (
+        ASKED,
+        tom_rel.mentee_id,
+        int(offered["Amy Able"]),
+    )

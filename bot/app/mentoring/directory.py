@@ -423,6 +423,21 @@ async def accept(ctx: HandlerContext, values: dict[str, Any], rel: MentoringRela
                 ],
             )
         )
+    full = await _cannot_take_on(ctx, rel)
+    if full:
+        # As a decline: the mentee's next choice is asked, or they choose again.
+        rel.state, rel.ended_at, rel.updated_at = DECLINED, now, now
+        await rematch(ctx.uow.session, rel, now, "declined")
+        mentee = await name_of(ctx.directory, rel.org_id, rel.mentee_id)
+        return Reply.update(
+            note_card(
+                "Not taken on",
+                [
+                    f"{full} I've told {mentee} you can't take this on (no reason given), so "
+                    "they'll have someone else."
+                ],
+            )
+        )
     rel.state, rel.accepted_at, rel.updated_at = ACTIVE, now, now
     rel.next_choices = []
     await tell(
@@ -445,6 +460,29 @@ async def accept(ctx: HandlerContext, values: dict[str, Any], rel: MentoringRela
             [execute("Fill in the agreement", "agreement.edit", {"rel": rel.id}, primary=True)],
         )
     )
+
+
+async def _cannot_take_on(ctx: HandlerContext, rel: MentoringRelationship) -> str:
+    """Why the mentor asked can't accept now (empty if they can): they have left the directory
+    since being asked, or already mentor as many as they offered."""
+    records = MentoringRecords(ctx.uow.session)
+    offer = await records.offer_of(rel.org_id, ctx.person.id)
+    if offer is None or not offer.active:
+        return (
+            "You've left the mentor directory since they asked, so you can't take on a new "
+            "mentee. Say **mentor offer** to join again."
+        )
+    taking = [
+        r
+        for r in await records.open_of(rel.org_id, ctx.person.id)
+        if r.mentor_id == ctx.person.id and r.state == ACTIVE
+    ]
+    if len(taking) >= offer.capacity:
+        return (
+            f"You already mentor {plural(len(taking), 'mentee')}, as many as you offered, so "
+            "you can't take on another. Say **mentor offer** to change how many."
+        )
+    return ""
 
 
 @with_loaded(_mentor_answering)
