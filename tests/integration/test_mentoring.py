@@ -2022,3 +2022,25 @@ async def test_a_mentor_already_at_capacity_cannot_accept_another(
         tom_rel.mentee_id,
         int(offered["Amy Able"]),
     )
+
+
+async def test_a_stale_evaluate_card_does_not_overwrite_the_saved_evaluation(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Tom opened Evaluate twice (phone and desktop) and saved from one; the other, sent later,
+    is refused and the first evaluation stays."""
+    rel_id = await agreed(teams, teams_app, clock)
+    await teams.execute(
+        BEN,
+        "mentoring.observe",
+        {"rel": rel_id, "who": "mentee", "held_on": "2026-11-23", "notes": "Great questioning"},
+    )
+    (entry,) = await rows(teams_app, MentoringEntry)
+    await teams.execute(TUTOR, "mentoring.evaluate", {"entry": entry.id, "evaluation": "Fair"})
+    answer = await teams.answer(
+        TUTOR, "mentoring.evaluate", {"entry": entry.id, "evaluation": "Something else"}
+    )
+    assert "already evaluated" in str(answer)
+    (entry,) = await rows(teams_app, MentoringEntry)
+    assert entry.evaluation == "Fair"
+

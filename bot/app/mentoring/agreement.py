@@ -713,6 +713,12 @@ async def _entry(ctx: HandlerContext, values: dict[str, Any]) -> _Observed | Rep
         return Reply.text("Only the mentee evaluates the mentor's observation of them.")
     if not ctx.can(Permission.WRITE_MENTORING, relationship.bare_subject(rel)):
         return Reply.text(ENDED)
+    if entry.evaluation:
+        # An Evaluate card from before the first one was saved: it changes nothing.
+        return Reply.text(
+            f"You've already evaluated this observation (\u201c{entry.evaluation}\u201d): "
+            "your evaluation stays as you saved it."
+        )
     return entry, rel
 
 
