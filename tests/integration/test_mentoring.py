@@ -2044,3 +2044,29 @@ async def test_a_stale_evaluate_card_does_not_overwrite_the_saved_evaluation(
     (entry,) = await rows(teams_app, MentoringEntry)
     assert entry.evaluation == "Fair"
 
+
+async def test_only_the_observer_records_an_observation(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Tom (the mentee) cannot log "the mentor observed the mentee" about himself, nor Ben
+    "the mentee observed the mentor": each is refused on the form and nothing is stored. Each
+    records what they observed."""
+    rel_id = await agreed(teams, teams_app, clock)
+    for who, side in ((TUTOR, "mentee"), (BEN, "mentor")):
+        answer = await teams.answer(
+            who,
+            "mentoring.observe",
+            {"rel": rel_id, "who": side, "held_on": "2026-11-23", "notes": "Brilliant, me"},
+        )
+        assert any("records their observation of you" in e for e in errors_in(answer)), who
+    assert await rows(teams_app, MentoringEntry) == []
+    for who, side in ((TUTOR, "mentor"), (BEN, "mentee")):
+        await teams.execute(
+            who,
+            "mentoring.observe",
+            {"rel": rel_id, "who": side, "held_on": "2026-11-23", "notes": "Good"},
+        )
+    assert sorted(e.kind for e in await rows(teams_app, MentoringEntry)) == [
+        "observed_mentee",
+        "observed_mentor",
+    ]

@@ -672,6 +672,13 @@ async def record_observation(
     who = str(values.get("who") or "")
     if who not in ("mentee", "mentor"):
         errors["who"] = "Say who observed whom."
+    elif who == rel.side(ctx.person.id):
+        # Each records only what they observed: the observed side never writes it for them.
+        errors["who"] = (
+            "Your mentor records their observation of you; you record yours of them."
+            if who == "mentee"
+            else "Your mentee records their observation of you; you record yours of them."
+        )
     held_on = _date(values.get("held_on"))
     if held_on is None:
         errors["held_on"] = "Choose the date."
