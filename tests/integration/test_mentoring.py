@@ -2070,3 +2070,42 @@ async def test_only_the_observer_records_an_observation(
         "observed_mentee",
         "observed_mentor",
     ]
+
+
+async def test_a_relationship_in_its_second_year_gets_a_new_january_report(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """January 2027's report is drafted and sent. The pair carry on and agree January 2028 as
+    the next report: on that morning Tom gets a new draft to send, not last year's report."""
+    rel_id = await agreed_and_met(teams, teams_app, clock)
+    clock.set(datetime(2027, 1, 15, 10, 0, tzinfo=UTC))
+    draft = await next_card_to(teams, teams_app, clock, TUTOR, "mentoring.review.seen")
+    assert "January" in card_text(draft)
+    january = [r for r in await rows(teams_app, MentoringReview) if "January" in r.label]
+    assert len(january) == 1
+    await teams.execute(TUTOR, "mentoring.review.seen", button_data(draft, "mentoring.review.seen"))
+
+    clock.set(datetime(2027, 6, 1, 10, 0, tzinfo=UTC))
+    next_year = {
+        **GOOD,
+        "objective_1_by": "2028-02-12",
+        "objective_2_by": "2028-03-19",
+        "objective_3_by": "2028-04-30",
+        "review_january": "2028-01-14",
+        "review_april": "2028-04-14",
+    }
+    answer = await teams.answer(BEN, "agreement.save", {"rel": rel_id, **next_year})
+    assert errors_in(answer) == [], errors_in(answer)
+    await teams.execute(TUTOR, "agreement.confirm", {"rel": rel_id})
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert any(p["due"] == "2028-01-14" for p in rel.agreement["reviews"])
+    connector.clear()
+
+    clock.set(datetime(2028, 1, 14, 10, 0, tzinfo=UTC))
+    draft = await next_card_to(teams, teams_app, clock, TUTOR, "mentoring.review.seen")
+    january = sorted(
+        (r for r in await rows(teams_app, MentoringReview) if "January" in r.label),
+        key=lambda r: r.drafted_at,
+    )
+    assert [r.state for r in january] == [SENT, DRAFTED]
+    assert button_data(draft, "mentoring.review.seen")["review"] == january[-1].id

@@ -229,19 +229,26 @@ async def render_confirmed(ctx: NoticeContext) -> Message | None:
 async def _draft(
     ctx: NoticeContext, rel: MentoringRelationship, point_key: str
 ) -> MentoringReview | None:
+    """The review for this occurrence of the point: the point's key and its agreed date, so a
+    relationship in its second year, with January moved on a year, gets a new January report."""
     records = MentoringRecords(ctx.uow.session)
-    existing = await records.review_at(rel.id, point_key)
-    if existing is not None:
-        return existing
     points = {p.key: p for p in agreement_._reviews(rel.agreement)}
     point = points.get(point_key)
     if point is None:
         return None
+    occurrence = f"{point.key}:{point.due.isoformat()}"
+    existing = await records.review_at(rel.id, occurrence)
+    if existing is not None:
+        return existing
+    # Drafted before reviews were kept per occurrence, under the bare key, for this date.
+    legacy = await records.review_at(rel.id, point.key)
+    if legacy is not None and legacy.drafted_at.date() >= point.due:
+        return legacy
     meetings = await agreement_.logged_meetings(records, rel.id)
     review = MentoringReview(
         org_id=rel.org_id,
         relationship_id=rel.id,
-        point=point.key,
+        point=occurrence,
         label=point.label,
         lines=rules.draft_review(point.label, agreement_._objectives(rel.agreement), meetings),
         recipients=[int(i) for i in rel.agreement.get("recipient_ids") or []],
