@@ -2109,3 +2109,28 @@ async def test_a_relationship_in_its_second_year_gets_a_new_january_report(
     )
     assert [r.state for r in january] == [SENT, DRAFTED]
     assert button_data(draft, "mentoring.review.seen")["review"] == january[-1].id
+
+
+async def test_mentor_suggest_sends_nothing_to_someone_with_a_request_or_mentor(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Hal suggests mentors for Tom after Tom has asked Amy: nothing is scheduled or sent. A
+    suggestion made before Tom asked, still waiting to go, is dropped too. Hal's answer is the
+    same as for someone still looking (that Tom asked anyone is the pair's business)."""
+    looking = await teams.say(HAL, "mentor suggest olly@college.ac.uk maths")
+    early = await teams.say(HAL, "mentor suggest tom@college.ac.uk functional skills")
+    card = only_card(await teams.say(TUTOR, "mentor maths"))
+    amy = choices(card, "first")["Amy Able"]
+    await teams.execute(TUTOR, "mentor.choose", {"first": amy, "specialism": "maths"})
+    asked = await teams.say(HAL, "mentor suggest tom@college.ac.uk maths")
+    for said in (early, asked):
+        assert said[0].activity.get("text") == str(looking[0].activity.get("text")).replace(
+            "Olly Leader", "Tom Tutor"
+        )
+    tom = await person_id(teams_app, TUTOR)
+    keys = [i.key for i in await rows(teams_app, ScheduledItem) if i.person_id == tom]
+    assert len([k for k in keys if k.startswith("mentoring-suggested")]) == 1  # the early one
+    connector.clear()
+    await tick(teams_app, clock)
+    assert "Hal Head" not in texts_to(connector, TUTOR)
+    assert "Hal Head" in texts_to(connector, OLLY)

@@ -692,18 +692,29 @@ async def suggest_to(ctx: HandlerContext, words: list[str]) -> Reply:
             "I haven't sent anything."
         )
     now = ctx.services.clock.now()
-    await tell(
-        ctx.uow.session,
-        ctx.turn.org_id,
-        f"mentoring-suggested:{mentee.id}:{rules.specialism_key(query) or 'any'}",
-        SUGGESTED,
-        mentee.id,
-        now,
-        {"query": query, "by": ctx.person.id},
-    )
+    # Someone with a mentor or a request open gets nothing; the answer is the same either way
+    # (that they asked someone is the pair's business).
+    if not await has_mentor_or_request(ctx.uow.session, mentee):
+        await tell(
+            ctx.uow.session,
+            ctx.turn.org_id,
+            f"mentoring-suggested:{mentee.id}:{rules.specialism_key(query) or 'any'}",
+            SUGGESTED,
+            mentee.id,
+            now,
+            {"query": query, "by": ctx.person.id},
+        )
     return Reply.text(
-        f"I've sent {mentee.name} the mentors who fit to choose from. Nobody is assigned: "
-        "it's their choice."
+        f"{mentee.name} gets the mentors who fit to choose from, unless they already have a "
+        "mentor or a request open. Nobody is assigned: it's their choice."
+    )
+
+
+async def has_mentor_or_request(session: AsyncSession, person: Person) -> bool:
+    """Whether `person` has a mentoring request or a mentor now (as the mentee)."""
+    return any(
+        r.mentee_id == person.id
+        for r in await MentoringRecords(session).open_of(person.org_id, person.id)
     )
 
 

@@ -10,7 +10,7 @@ from bot.app.mentoring import agreement as agreement_
 from bot.app.mentoring import relationship
 from bot.app.mentoring.coaching import companion_ids
 from bot.app.mentoring.coaching import subject_of as coaching_subject
-from bot.app.mentoring.directory import GONE_MENTOR, rematch, search_view
+from bot.app.mentoring.directory import GONE_MENTOR, has_mentor_or_request, rematch, search_view
 from bot.app.mentoring.relationship import (
     READ_COACHING,
     READ_RECORD,
@@ -190,8 +190,8 @@ async def _ended_by_the_line(
 
 async def render_suggested(ctx: NoticeContext) -> Message | None:
     person = await ctx.directory.person(ctx.item.org_id, ctx.item.person_id or 0)
-    if person is None:
-        return None
+    if person is None or await has_mentor_or_request(ctx.uow.session, person):
+        return None  # they have chosen since: suggestions would only muddle it
     by = await name_of(ctx.directory, ctx.item.org_id, int(ctx.payload.get("by") or 0) or None)
     view = await search_view(
         ctx.uow.session, person, str(ctx.payload.get("query") or ""), suggested_by=by
