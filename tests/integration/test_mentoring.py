@@ -2134,3 +2134,22 @@ async def test_mentor_suggest_sends_nothing_to_someone_with_a_request_or_mentor(
     await tick(teams_app, clock)
     assert "Hal Head" not in texts_to(connector, TUTOR)
     assert "Hal Head" in texts_to(connector, OLLY)
+
+
+async def test_a_past_relationship_with_an_erased_mentor_says_a_former_mentor(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Ben, Tom's mentor, is erased. Tom's **mentor** overview and his list of agreements speak
+    of "a former mentor", never the erasure placeholder; his record is still there to open."""
+    await agreed_and_met(teams, teams_app, clock)
+    await teams.answer(ADMIN, "admin.person.erase", {"email": BEN.email, "confirm": "true"})
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.state == ENDED
+    overview = only_card(await teams.say(TUTOR, "mentor"))
+    text = card_text(overview)
+    assert "Erased person" not in text
+    assert "a former mentor is kept for you to read" in text
+    assert button_data(overview, "agreement.open")["rel"] == rel.id
+    shown = card_text(only_card(await teams.say(TUTOR, "agreement")))
+    assert "Erased person" not in shown and "a former mentor" in shown
+    assert "Confidential worries" in shown

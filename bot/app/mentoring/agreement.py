@@ -160,8 +160,8 @@ async def agreement_view(
     shown = rel.proposal if rel.proposal and not rel.agreement else rel.agreement
     shown = shown or defaults(rel, london(rel.updated_at).date())
     offer = await records.offer_of(rel.org_id, rel.mentor_id)
-    mentee_name = await name_of(directory, rel.org_id, rel.mentee_id)
-    mentor_name = await name_of(directory, rel.org_id, rel.mentor_id)
+    mentee_name = await relationship.past_name(directory, rel.org_id, rel.mentee_id, "mentee")
+    mentor_name = await relationship.past_name(directory, rel.org_id, rel.mentor_id, "mentor")
     meetings = await logged_meetings(records, rel.id)
     progress = rules.latest_progress(meetings)
     objectives = [
@@ -199,10 +199,7 @@ async def agreement_view(
             )
             if rel.agreement:
                 pending += " Proposed: " + "; ".join(_changes(rel.agreement, rel.proposal))
-    names = {
-        p.id: p.name
-        for p in await directory.people(rel.org_id, {int(c["by"]) for c in rel.confirmations})
-    }
+    names = {rel.mentee_id: mentee_name, rel.mentor_id: mentor_name}
     return AgreementView(
         rel_id=rel.id,
         mentee=PartyView(
@@ -376,7 +373,12 @@ async def agreement(ctx: HandlerContext) -> Reply:
     if len(rels) + len(past) > 1:
         actions = []
         for r in [*rels, *past]:
-            other = await name_of(ctx.directory, r.org_id, r.other(ctx.person.id))
+            other = await relationship.past_name(
+                ctx.directory,
+                r.org_id,
+                r.other(ctx.person.id),
+                "mentor" if r.mentee_id == ctx.person.id else "mentee",
+            )
             label = other if r.state == ACTIVE else f"{other} (ended)"
             actions.append(execute(label, "agreement.open", {"rel": r.id}))
         return Reply.show(note_card("Your mentoring agreements", ["Which one?"], actions))

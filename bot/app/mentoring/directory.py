@@ -134,7 +134,13 @@ async def _overview(ctx: HandlerContext) -> Reply:
         if rel.state == ACTIVE:
             actions.append(execute(f"Open: {other}", "agreement.open", {"rel": rel.id}))
     for rel in await relationship.past_readable(ctx, 3):
-        other = await name_of(ctx.directory, rel.org_id, rel.other(ctx.person.id))
+        other = await relationship.past_name(
+            ctx.directory, rel.org_id, rel.other(ctx.person.id), "mentor"
+        )
+        if other == "a former mentor":
+            lines.append("The agreement with a former mentor is kept for you to read.")
+            actions.append(execute("Open: former mentor", "agreement.open", {"rel": rel.id}))
+            continue
         lines.append(f"**{other}** was your mentor: the agreement is kept for you to read.")
         actions.append(execute(f"Open: {other} (ended)", "agreement.open", {"rel": rel.id}))
     offer = await records.offer_of(ctx.turn.org_id, ctx.person.id)
