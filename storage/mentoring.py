@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import Index, UniqueConstraint
 from sqlalchemy.types import JSON, String, Text
@@ -35,6 +35,7 @@ OBSERVED_MENTOR = "observed_mentor"  # the mentee observed the mentor
 # Review states
 DRAFTED = "drafted"  # with the mentee: nothing goes until they have seen it
 SENT = "sent"
+WITHHELD = "withheld"  # the mentee read it and chose not to send it: nobody receives it
 
 # Coaching states
 TALKING = "active"
@@ -71,6 +72,15 @@ class MentoringRelationship(OrganisationRow):
     __table_args__ = (
         Index("ix_mentoring_relationships_mentee", "org_id", "mentee_id", "state"),
         Index("ix_mentoring_relationships_mentor", "org_id", "mentor_id", "state"),
+        # One open request or relationship per mentee (0091): two presses at once ask one mentor.
+        Index(
+            "uq_mentoring_relationships_open_mentee",
+            "org_id",
+            "mentee_id",
+            unique=True,
+            sqlite_where=text("state IN ('asked', 'active')"),
+            postgresql_where=text("state IN ('asked', 'active')"),
+        ),
     )
 
     mentee_id: Mapped[int] = belongs_to("people")

@@ -431,6 +431,14 @@ def latest_progress(meetings: Sequence[LoggedMeeting]) -> dict[int, int]:
     return out
 
 
+DISCUSSED = "Most recently discussed: "
+
+
+def without_notes(lines: Sequence[str]) -> list[str]:
+    """A drafted review with the last meeting's discussion left out: the mentee's choice."""
+    return [line for line in lines if not line.startswith(DISCUSSED)]
+
+
 def draft_review(
     label: str,
     objectives: Sequence[Objective],
@@ -450,7 +458,7 @@ def draft_review(
             line += f" Latest next step: {steps[-1]}"
         lines.append(line)
     if ordered:
-        lines.append(f"Most recently discussed: {ordered[-1].discussed}")
+        lines.append(f"{DISCUSSED}{ordered[-1].discussed}")
     return lines
 
 

@@ -537,17 +537,20 @@ def evaluation_form_card(
 def review_card(
     heading: str, lines: Sequence[str], recipients: Sequence[str], review_id: int | None
 ) -> base.CardDict:
-    """The drafted review, for the mentee to see before anything is sent."""
+    """The drafted review, for the mentee to see before anything is sent: they send it, send it
+    without the meeting notes, or hold it back. Nothing goes without their yes."""
     actions: list[base.Action] = []
-    small = "Nothing is sent until you, the mentee, have seen it."
+    small = "Nothing is sent unless you, the mentee, say so."
     if review_id is not None:
-        actions.append(
-            base.execute(
-                "I've read it: send it",
-                "mentoring.review.seen",
-                {"review": review_id},
-                primary=True,
-            )
+        data = {"review": review_id}
+        actions += [
+            base.execute("Send it", "mentoring.review.seen", data, primary=True),
+            base.execute("Send, no notes", "mentoring.review.seen", {**data, "notes": "leave"}),
+            base.execute("Don't send", "mentoring.review.withhold", data),
+        ]
+        small += (
+            " **Send, no notes** leaves out what was discussed; **Don't send** keeps it between "
+            "you two."
         )
     if recipients:
         small += " It goes to: " + ", ".join(recipients) + "."

@@ -8,6 +8,7 @@ the quality coordinator; Olly the course leader Tom agrees may receive the repor
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -28,8 +29,10 @@ from storage.mentoring import (
     FINISHED,
     NOT_A_FIT,
     SENT,
+    WITHHELD,
     CoachingConversation,
     MentoringEntry,
+    MentoringRecords,
     MentoringRelationship,
     MentoringReview,
     MentorOffer,
@@ -1825,3 +1828,328 @@ async def test_mentor_suggest_says_nothing_of_mentors_who_declined(
     after = await teams.say(HAL, "mentor suggest tom@college.ac.uk maths")
     assert after[0].activity.get("text") == before[0].activity.get("text")
     assert "it's their choice" in str(after[0].activity.get("text"))
+
+
+# ------------------------------------------------------------------ follow-ups (review)
+
+
+async def test_the_mentee_can_hold_a_drafted_review_back_and_nobody_receives_it(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """The draft quotes the last meeting word for word. Tom presses "Don't send": it is recorded
+    as held back, Olly receives nothing, Ben is told it was not sent, and a later "Send it" from
+    the same card sends nothing."""
+    await agreed_and_met(teams, teams_app, clock)
+    clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    draft = await next_card_to(teams, teams_app, clock, TUTOR, "mentoring.review.seen")
+    assert "Confidential worries" in card_text(draft)
+    data = button_data(draft, "mentoring.review.withhold")
+    assert "Only the mentee" in str(await teams.answer(BEN, "mentoring.review.withhold", data))
+    (review,) = await rows(teams_app, MentoringReview)
+    assert review.state == DRAFTED
+    connector.clear()
+
+    answer = await teams.answer(TUTOR, "mentoring.review.withhold", data)
+    assert "not sent" in card_text(answer) and "Nobody receives it" in card_text(answer)
+    (review,) = await rows(teams_app, MentoringReview)
+    assert (review.state, review.sent_at) == (WITHHELD, None) and review.seen_at is not None
+    await tick(teams_app, clock)
+    assert "chose not to send it on" in texts_to(connector, BEN)
+
+    answer = await teams.answer(
+        TUTOR, "mentoring.review.seen", button_data(draft, "mentoring.review.seen")
+    )
+    assert "You chose not to send" in str(answer)
+    (review,) = await rows(teams_app, MentoringReview)
+    assert (review.state, review.sent_at) == (WITHHELD, None)
+    clock.set(clock.now() + timedelta(days=1))
+    await tick(teams_app, clock)
+    assert "review" not in texts_to(connector, OLLY).lower()
+    assert "Confidential worries" not in texts_to(connector, OLLY)
+
+
+async def test_the_mentee_can_send_a_review_without_the_meeting_notes(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    await agreed_and_met(teams, teams_app, clock)
+    clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    draft = await next_card_to(teams, teams_app, clock, TUTOR, "mentoring.review.seen")
+    leave_out = [
+        a["data"]
+        for a in draft["actions"]
+        if a.get("verb") == "mentoring.review.seen" and a["data"].get("notes")
+    ]
+    assert len(leave_out) == 1, draft["actions"]
+    answer = await teams.answer(TUTOR, "mentoring.review.seen", leave_out[0])
+    assert "Sent to Olly Leader" in card_text(answer)
+    (review,) = await rows(teams_app, MentoringReview)
+    assert review.state == SENT
+    assert not any("Confidential worries" in line for line in review.lines)
+    connector.clear()
+    await tick(teams_app, clock)
+    report = texts_to(connector, OLLY)
+    assert "Mentoring initial review: Tom Tutor" in report
+    assert "Confidential worries" not in report
+
+
+async def test_two_presses_of_choose_at_once_ask_one_mentor(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom presses "Ask" on his phone (Amy) and on his desktop (Ben) at the same moment: one
+    request is stored and one mentor asked; the other press is told he already has one."""
+    card = only_card(await teams.say(TUTOR, "mentor maths"))
+    offered = choices(card, "first")
+    answers = await asyncio.gather(
+        *(
+            teams.answer(TUTOR, "mentor.choose", {"first": offered[name], "specialism": "maths"})
+            for name in ("Amy Able", "Ben Bright")
+        )
+    )
+    said = [card_text(a) if isinstance(a, dict) else str(a) for a in answers]
+    opened = [r for r in await rows(teams_app, MentoringRelationship) if r.state == ASKED]
+    assert len(opened) == 1, said
+    assert sum("I've asked" in s for s in said) == 1, said
+    assert sum("You already have a mentoring request" in s for s in said) == 1, said
+    await tick(teams_app, clock)
+    asked = [u for u in (AMY, BEN) if cards_to(connector, u)]
+    assert len(asked) == 1
+
+
+async def test_a_press_that_read_before_the_other_committed_asks_nobody(
+    teams: TeamsClient,
+    teams_app: web.Application,
+    clock: FixedClock,
+    connector: LoopbackConnector,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The race, made certain: Tom's desktop press read "no request yet" before his phone's
+    press committed. The database keeps one open request per mentee, so the desktop press
+    stores nothing, asks nobody, and tells him he already has a request."""
+    card = only_card(await teams.say(TUTOR, "mentor maths"))
+    offered = choices(card, "first")
+    answer = await teams.answer(
+        TUTOR, "mentor.choose", {"first": offered["Amy Able"], "specialism": "maths"}
+    )
+    assert "I've asked **Amy Able**" in card_text(answer)
+    (phone,) = await rows(teams_app, MentoringRelationship)
+
+    real = MentoringRecords.open_of
+    stale = [True]
+
+    async def read_before_the_commit(self: MentoringRecords, org_id: str, person_id: int) -> Any:
+        if stale.pop() if stale else False:
+            return []
+        return await real(self, org_id, person_id)
+
+    monkeypatch.setattr(MentoringRecords, "open_of", read_before_the_commit)
+    answer = await teams.answer(
+        TUTOR, "mentor.choose", {"first": offered["Ben Bright"], "specialism": "maths"}
+    )
+    assert "You already have a mentoring request or mentor (Amy Able)" in str(answer)
+    (only,) = await rows(teams_app, MentoringRelationship)
+    assert (only.id, only.mentor_id, only.state) == (phone.id, phone.mentor_id, ASKED)
+    await tick(teams_app, clock)
+    assert cards_to(connector, BEN) == []
+
+
+async def test_a_mentor_who_left_the_directory_since_being_asked_cannot_accept(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom ranks Ben then Amy. Ben says **mentor stop** before answering, then presses Accept:
+    refused, stored as a decline, and Amy (Tom's next choice) is asked."""
+    card = only_card(await teams.say(TUTOR, "mentor maths"))
+    offered = choices(card, "first")
+    await teams.execute(
+        TUTOR,
+        "mentor.choose",
+        {"first": offered["Ben Bright"], "second": offered["Amy Able"], "specialism": "maths"},
+    )
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert "out of the directory" in str(await teams.say(BEN, "mentor stop"))
+    connector.clear()
+
+    answer = await teams.answer(BEN, "mentor.accept", {"rel": rel.id})
+    assert "left the mentor directory" in card_text(answer)
+    first, nxt = await rows(teams_app, MentoringRelationship)
+    assert (first.state, first.accepted_at) == (DECLINED, None)
+    assert (nxt.state, nxt.mentor_id) == (ASKED, int(offered["Amy Able"]))
+    await tick(teams_app, clock)
+    assert "I've asked your next choice, **Amy Able**" in texts_to(connector, TUTOR)
+
+
+async def test_a_mentor_already_at_capacity_cannot_accept_another(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Olly and Tom both ask Ben (2 places). Ben lowers his offer to 1 and accepts Olly; his
+    Accept for Tom is refused, stored as a decline, and Tom's next choice, Amy, is asked."""
+    card = only_card(await teams.say(OLLY, "mentor maths"))
+    await teams.execute(
+        OLLY,
+        "mentor.choose",
+        {"first": choices(card, "first")["Ben Bright"], "specialism": "maths"},
+    )
+    card = only_card(await teams.say(TUTOR, "mentor maths"))
+    offered = choices(card, "first")
+    await teams.execute(
+        TUTOR,
+        "mentor.choose",
+        {"first": offered["Ben Bright"], "second": offered["Amy Able"], "specialism": "maths"},
+    )
+    olly_rel, tom_rel = await rows(teams_app, MentoringRelationship)
+    answer = await teams.answer(
+        BEN,
+        "mentor.offer",
+        {
+            "specialisms": "Maths, functional skills maths",
+            "campus": "Stevenage",
+            "delivery_style": "classroom",
+            "capacity": "1",
+            "job_title": "Lecturer",
+            "institution": "North Herts College",
+        },
+    )
+    assert "Attention" not in str(answer)
+    await teams.execute(BEN, "mentor.accept", {"rel": olly_rel.id})
+    connector.clear()
+
+    answer = await teams.answer(BEN, "mentor.accept", {"rel": tom_rel.id})
+    assert "as many as you offered" in card_text(answer)
+    olly_rel, tom_rel, nxt = await rows(teams_app, MentoringRelationship)
+    assert olly_rel.state == ACTIVE
+    assert (tom_rel.state, tom_rel.accepted_at) == (DECLINED, None)
+    assert (nxt.state, nxt.mentee_id, nxt.mentor_id) == (
+        ASKED,
+        tom_rel.mentee_id,
+        int(offered["Amy Able"]),
+    )
+
+
+async def test_a_stale_evaluate_card_does_not_overwrite_the_saved_evaluation(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Tom opened Evaluate twice (phone and desktop) and saved from one; the other, sent later,
+    is refused and the first evaluation stays."""
+    rel_id = await agreed(teams, teams_app, clock)
+    await teams.execute(
+        BEN,
+        "mentoring.observe",
+        {"rel": rel_id, "who": "mentee", "held_on": "2026-11-23", "notes": "Great questioning"},
+    )
+    (entry,) = await rows(teams_app, MentoringEntry)
+    await teams.execute(TUTOR, "mentoring.evaluate", {"entry": entry.id, "evaluation": "Fair"})
+    answer = await teams.answer(
+        TUTOR, "mentoring.evaluate", {"entry": entry.id, "evaluation": "Something else"}
+    )
+    assert "already evaluated" in str(answer)
+    (entry,) = await rows(teams_app, MentoringEntry)
+    assert entry.evaluation == "Fair"
+
+
+async def test_only_the_observer_records_an_observation(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Tom (the mentee) cannot log "the mentor observed the mentee" about himself, nor Ben
+    "the mentee observed the mentor": each is refused on the form and nothing is stored. Each
+    records what they observed."""
+    rel_id = await agreed(teams, teams_app, clock)
+    for who, side in ((TUTOR, "mentee"), (BEN, "mentor")):
+        answer = await teams.answer(
+            who,
+            "mentoring.observe",
+            {"rel": rel_id, "who": side, "held_on": "2026-11-23", "notes": "Brilliant, me"},
+        )
+        assert any("records their observation of you" in e for e in errors_in(answer)), who
+    assert await rows(teams_app, MentoringEntry) == []
+    for who, side in ((TUTOR, "mentor"), (BEN, "mentee")):
+        await teams.execute(
+            who,
+            "mentoring.observe",
+            {"rel": rel_id, "who": side, "held_on": "2026-11-23", "notes": "Good"},
+        )
+    assert sorted(e.kind for e in await rows(teams_app, MentoringEntry)) == [
+        "observed_mentee",
+        "observed_mentor",
+    ]
+
+
+async def test_a_relationship_in_its_second_year_gets_a_new_january_report(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """January 2027's report is drafted and sent. The pair carry on and agree January 2028 as
+    the next report: on that morning Tom gets a new draft to send, not last year's report."""
+    rel_id = await agreed_and_met(teams, teams_app, clock)
+    clock.set(datetime(2027, 1, 15, 10, 0, tzinfo=UTC))
+    draft = await next_card_to(teams, teams_app, clock, TUTOR, "mentoring.review.seen")
+    assert "January" in card_text(draft)
+    january = [r for r in await rows(teams_app, MentoringReview) if "January" in r.label]
+    assert len(january) == 1
+    await teams.execute(TUTOR, "mentoring.review.seen", button_data(draft, "mentoring.review.seen"))
+
+    clock.set(datetime(2027, 6, 1, 10, 0, tzinfo=UTC))
+    next_year = {
+        **GOOD,
+        "objective_1_by": "2028-02-12",
+        "objective_2_by": "2028-03-19",
+        "objective_3_by": "2028-04-30",
+        "review_january": "2028-01-14",
+        "review_april": "2028-04-14",
+    }
+    answer = await teams.answer(BEN, "agreement.save", {"rel": rel_id, **next_year})
+    assert errors_in(answer) == [], errors_in(answer)
+    await teams.execute(TUTOR, "agreement.confirm", {"rel": rel_id})
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert any(p["due"] == "2028-01-14" for p in rel.agreement["reviews"])
+    connector.clear()
+
+    clock.set(datetime(2028, 1, 14, 10, 0, tzinfo=UTC))
+    draft = await next_card_to(teams, teams_app, clock, TUTOR, "mentoring.review.seen")
+    january = sorted(
+        (r for r in await rows(teams_app, MentoringReview) if "January" in r.label),
+        key=lambda r: r.drafted_at,
+    )
+    assert [r.state for r in january] == [SENT, DRAFTED]
+    assert button_data(draft, "mentoring.review.seen")["review"] == january[-1].id
+
+
+async def test_mentor_suggest_sends_nothing_to_someone_with_a_request_or_mentor(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Hal suggests mentors for Tom after Tom has asked Amy: nothing is scheduled or sent. A
+    suggestion made before Tom asked, still waiting to go, is dropped too. Hal's answer is the
+    same as for someone still looking (that Tom asked anyone is the pair's business)."""
+    looking = await teams.say(HAL, "mentor suggest olly@college.ac.uk maths")
+    early = await teams.say(HAL, "mentor suggest tom@college.ac.uk functional skills")
+    card = only_card(await teams.say(TUTOR, "mentor maths"))
+    amy = choices(card, "first")["Amy Able"]
+    await teams.execute(TUTOR, "mentor.choose", {"first": amy, "specialism": "maths"})
+    asked = await teams.say(HAL, "mentor suggest tom@college.ac.uk maths")
+    for said in (early, asked):
+        assert said[0].activity.get("text") == str(looking[0].activity.get("text")).replace(
+            "Olly Leader", "Tom Tutor"
+        )
+    tom = await person_id(teams_app, TUTOR)
+    keys = [i.key for i in await rows(teams_app, ScheduledItem) if i.person_id == tom]
+    assert len([k for k in keys if k.startswith("mentoring-suggested")]) == 1  # the early one
+    connector.clear()
+    await tick(teams_app, clock)
+    assert "Hal Head" not in texts_to(connector, TUTOR)
+    assert "Hal Head" in texts_to(connector, OLLY)
+
+
+async def test_a_past_relationship_with_an_erased_mentor_says_a_former_mentor(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Ben, Tom's mentor, is erased. Tom's **mentor** overview and his list of agreements speak
+    of "a former mentor", never the erasure placeholder; his record is still there to open."""
+    await agreed_and_met(teams, teams_app, clock)
+    await teams.answer(ADMIN, "admin.person.erase", {"email": BEN.email, "confirm": "true"})
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.state == ENDED
+    overview = only_card(await teams.say(TUTOR, "mentor"))
+    text = card_text(overview)
+    assert "Erased person" not in text
+    assert "a former mentor is kept for you to read" in text
+    assert button_data(overview, "agreement.open")["rel"] == rel.id
+    shown = card_text(only_card(await teams.say(TUTOR, "agreement")))
+    assert "Erased person" not in shown and "a former mentor" in shown
+    assert "Confidential worries" in shown

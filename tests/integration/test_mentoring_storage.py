@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy.exc import IntegrityError
 
 from bot.clock import FixedClock
 from storage.db import Database
@@ -73,7 +75,7 @@ async def test_mentoring_records_round_trip(db: Database, clock: FixedClock) -> 
         rels = [
             MentoringRelationship(
                 org_id="tenant-1",
-                mentee_id=tom,
+                mentee_id=mentee,
                 mentor_id=mentor,
                 specialism="maths",
                 next_choices=[amy],
@@ -86,7 +88,12 @@ async def test_mentoring_records_round_trip(db: Database, clock: FixedClock) -> 
                 created_at=now,
                 updated_at=now,
             )
-            for mentor, state in ((ben, ACTIVE), (amy, NOT_A_FIT), (amy, ASKED))
+            # One open request or relationship per mentee (0091): Ben asks Amy.
+            for mentee, mentor, state in (
+                (tom, ben, ACTIVE),
+                (tom, amy, NOT_A_FIT),
+                (ben, amy, ASKED),
+            )
         ]
         for rel in rels:
             records.add(rel)
@@ -131,8 +138,8 @@ async def test_mentoring_records_round_trip(db: Database, clock: FixedClock) -> 
         await uow.commit()
     async with db.unit_of_work() as uow:
         records = MentoringRecords(uow.session)
-        assert [r.mentor_id for r in await records.open_of("tenant-1", tom)] == [ben, amy]
-        assert [r.mentee_id for r in await records.open_of("tenant-1", ben)] == [tom]
+        assert [r.mentor_id for r in await records.open_of("tenant-1", tom)] == [ben]
+        assert [r.mentee_id for r in await records.open_of("tenant-1", ben)] == [tom, ben]
         assert await records.mentee_counts("tenant-1") == {ben: 1, amy: 1}
         assert len(await records.offers("tenant-1")) == 2
         rel = (await records.open_of("tenant-1", ben))[0]
@@ -145,3 +152,52 @@ async def test_mentoring_records_round_trip(db: Database, clock: FixedClock) -> 
         (conv,) = await records.conversations_of("tenant-1", tom)
         assert conv.state == "active" and conv.step == 0 and conv.scales[0]["value"] == 3
         assert await records.relationship("other-org", rel.id) is None
+
+
+async def test_two_open_requests_for_one_mentee_cannot_both_be_stored(
+    db: Database, clock: FixedClock
+) -> None:
+    """Two units of work each read "no request yet" and insert one: the second meets the
+    partial unique index (0091) and stores nothing; a closed one does not count."""
+    now = clock.now()
+    async with db.unit_of_work() as uow:
+        await Directory(uow.session).organisation("tenant-1", now)
+        people = [
+            Person(org_id="tenant-1", name=n, email=f"{n}@c.ac.uk", created_at=now)
+            for n in ("tom", "ben", "amy")
+        ]
+        uow.session.add_all(people)
+        await uow.session.flush()
+        tom, ben, amy = (p.id for p in people)
+        await uow.commit()
+
+    def asking(mentor: int, state: str = ASKED) -> MentoringRelationship:
+        return MentoringRelationship(
+            org_id="tenant-1",
+            mentee_id=tom,
+            mentor_id=mentor,
+            specialism="maths",
+            next_choices=[],
+            state=state,
+            agreement={},
+            version=0,
+            confirmations=[],
+            created_at=now,
+            updated_at=now,
+        )
+
+    async with db.unit_of_work() as uow:
+        MentoringRecords(uow.session).add(asking(amy, NOT_A_FIT))
+        await uow.commit()
+    async with db.unit_of_work() as first, db.unit_of_work() as second:
+        assert await MentoringRecords(first.session).open_of("tenant-1", tom) == []
+        assert await MentoringRecords(second.session).open_of("tenant-1", tom) == []
+        MentoringRecords(first.session).add(asking(amy))
+        await first.commit()
+        MentoringRecords(second.session).add(asking(ben))
+        with pytest.raises(IntegrityError):
+            await second.session.flush()
+        await second.rollback()
+    async with db.unit_of_work() as uow:
+        opened = await MentoringRecords(uow.session).open_of("tenant-1", tom)
+        assert [r.mentor_id for r in opened] == [amy]

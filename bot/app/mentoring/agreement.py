@@ -26,6 +26,7 @@ from bot.app.mentoring.relationship import (
     REFUSED,
     REPORT,
     REVIEW_DUE,
+    REVIEW_WITHHELD,
     agreement_reads,
     name_of,
     record_of,
@@ -56,9 +57,11 @@ from storage.mentoring import (
     OBSERVED_MENTEE,
     OBSERVED_MENTOR,
     SENT,
+    WITHHELD,
     MentoringEntry,
     MentoringRecords,
     MentoringRelationship,
+    MentoringReview,
 )
 from storage.people import Directory
 from storage.reminders import Schedule
@@ -157,8 +160,8 @@ async def agreement_view(
     shown = rel.proposal if rel.proposal and not rel.agreement else rel.agreement
     shown = shown or defaults(rel, london(rel.updated_at).date())
     offer = await records.offer_of(rel.org_id, rel.mentor_id)
-    mentee_name = await name_of(directory, rel.org_id, rel.mentee_id)
-    mentor_name = await name_of(directory, rel.org_id, rel.mentor_id)
+    mentee_name = await relationship.past_name(directory, rel.org_id, rel.mentee_id, "mentee")
+    mentor_name = await relationship.past_name(directory, rel.org_id, rel.mentor_id, "mentor")
     meetings = await logged_meetings(records, rel.id)
     progress = rules.latest_progress(meetings)
     objectives = [
@@ -196,10 +199,7 @@ async def agreement_view(
             )
             if rel.agreement:
                 pending += " Proposed: " + "; ".join(_changes(rel.agreement, rel.proposal))
-    names = {
-        p.id: p.name
-        for p in await directory.people(rel.org_id, {int(c["by"]) for c in rel.confirmations})
-    }
+    names = {rel.mentee_id: mentee_name, rel.mentor_id: mentor_name}
     return AgreementView(
         rel_id=rel.id,
         mentee=PartyView(
@@ -373,7 +373,12 @@ async def agreement(ctx: HandlerContext) -> Reply:
     if len(rels) + len(past) > 1:
         actions = []
         for r in [*rels, *past]:
-            other = await name_of(ctx.directory, r.org_id, r.other(ctx.person.id))
+            other = await relationship.past_name(
+                ctx.directory,
+                r.org_id,
+                r.other(ctx.person.id),
+                "mentor" if r.mentee_id == ctx.person.id else "mentee",
+            )
             label = other if r.state == ACTIVE else f"{other} (ended)"
             actions.append(execute(label, "agreement.open", {"rel": r.id}))
         return Reply.show(note_card("Your mentoring agreements", ["Which one?"], actions))
@@ -669,6 +674,13 @@ async def record_observation(
     who = str(values.get("who") or "")
     if who not in ("mentee", "mentor"):
         errors["who"] = "Say who observed whom."
+    elif who == rel.side(ctx.person.id):
+        # Each records only what they observed: the observed side never writes it for them.
+        errors["who"] = (
+            "Your mentor records their observation of you; you record yours of them."
+            if who == "mentee"
+            else "Your mentee records their observation of you; you record yours of them."
+        )
     held_on = _date(values.get("held_on"))
     if held_on is None:
         errors["held_on"] = "Choose the date."
@@ -710,6 +722,12 @@ async def _entry(ctx: HandlerContext, values: dict[str, Any]) -> _Observed | Rep
         return Reply.text("Only the mentee evaluates the mentor's observation of them.")
     if not ctx.can(Permission.WRITE_MENTORING, relationship.bare_subject(rel)):
         return Reply.text(ENDED)
+    if entry.evaluation:
+        # An Evaluate card from before the first one was saved: it changes nothing.
+        return Reply.text(
+            f"You've already evaluated this observation (\u201c{entry.evaluation}\u201d): "
+            "your evaluation stays as you saved it."
+        )
     return entry, rel
 
 
@@ -736,8 +754,11 @@ async def evaluate(ctx: HandlerContext, values: dict[str, Any], found: _Observed
 # --------------------------------------------------------------------------------- reviews
 
 
-async def review_seen(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    """The mentee has read the drafted review: now, and only now, it goes to the recipients."""
+_Review = tuple[MentoringReview, MentoringRelationship]
+
+
+async def _own_review(ctx: HandlerContext, values: dict[str, Any]) -> _Review | Reply:
+    """A drafted review, for its mentee alone to send on or hold back."""
     records = MentoringRecords(ctx.uow.session)
     review = await records.review(ctx.turn.org_id, _id(values.get("review")))
     rel = await records.relationship(ctx.turn.org_id, review.relationship_id) if review else None
@@ -747,8 +768,23 @@ async def review_seen(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         return Reply.text("Only the mentee sends the review on, once they've read it.")
     if not ctx.can(Permission.WRITE_MENTORING, relationship.bare_subject(rel)):
         return Reply.text(ENDED)  # a draft from before the end goes nowhere
+    if review.state == WITHHELD:
+        return Reply.text(
+            f"You chose not to send the {review.label.lower()}: nothing went, and it stays "
+            "that way."
+        )
+    return review, rel
+
+
+@with_loaded(_own_review)
+async def review_seen(ctx: HandlerContext, values: dict[str, Any], found: _Review) -> Reply:
+    """The mentee has read the drafted review and said yes: now, and only now, it goes to the
+    recipients (without the meeting notes, if they chose so)."""
+    review, rel = found
     now = ctx.services.clock.now()
     if review.state != SENT:
+        if values.get("notes") == "leave":
+            review.lines = rules.without_notes(review.lines)
         # To those the draft named that the agreement still names: a recipient the pair have
         # since taken off it (the mentee, say, on seeing where the draft would go) gets nothing.
         agreed_to = {int(i) for i in rel.agreement.get("recipient_ids") or []}
@@ -773,6 +809,38 @@ async def review_seen(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     return Reply.update(note_card(f"{review.label}: sent", lines))
 
 
+@with_loaded(_own_review)
+async def review_withhold(ctx: HandlerContext, values: dict[str, Any], found: _Review) -> Reply:
+    """The mentee holds the drafted review back: recorded, nobody receives it, and the mentor
+    is told it was not sent."""
+    review, rel = found
+    if review.state == SENT:
+        names = [p.name for p in await ctx.directory.people(rel.org_id, review.recipients)]
+        return Reply.text(
+            f"The {review.label.lower()} has already been sent"
+            + (f" to {', '.join(names)}" if names else "")
+            + ", so it can't be held back now."
+        )
+    now = ctx.services.clock.now()
+    review.state, review.seen_at = WITHHELD, now
+    await tell(
+        ctx.uow.session,
+        rel.org_id,
+        f"mentoring-review-withheld:{review.id}",
+        REVIEW_WITHHELD,
+        rel.mentor_id,
+        now,
+        {"rel": rel.id, "review": review.id},
+    )
+    mentor = await name_of(ctx.directory, rel.org_id, rel.mentor_id)
+    return Reply.update(
+        note_card(
+            f"{review.label}: not sent",
+            [f"Nobody receives it. I've told {mentor} you chose not to send it on."],
+        )
+    )
+
+
 # The opens that show the mentor the mentee's record write the access log: they are stored
 # like a submit, so a Teams retry is answered from the store and logged once.
 ROWS: tuple[Command | CardAction, ...] = (
@@ -795,4 +863,5 @@ ROWS: tuple[Command | CardAction, ...] = (
     CardAction("mentoring.evaluate.open", open_evaluation, idempotent=False, private=True),
     CardAction("mentoring.evaluate", evaluate, private=True),
     CardAction("mentoring.review.seen", review_seen, private=True),
+    CardAction("mentoring.review.withhold", review_withhold, private=True),
 )

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, field_validator
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.context import HandlerContext, with_loaded
@@ -133,7 +134,13 @@ async def _overview(ctx: HandlerContext) -> Reply:
         if rel.state == ACTIVE:
             actions.append(execute(f"Open: {other}", "agreement.open", {"rel": rel.id}))
     for rel in await relationship.past_readable(ctx, 3):
-        other = await name_of(ctx.directory, rel.org_id, rel.other(ctx.person.id))
+        other = await relationship.past_name(
+            ctx.directory, rel.org_id, rel.other(ctx.person.id), "mentor"
+        )
+        if other == "a former mentor":
+            lines.append("The agreement with a former mentor is kept for you to read.")
+            actions.append(execute("Open: former mentor", "agreement.open", {"rel": rel.id}))
+            continue
         lines.append(f"**{other}** was your mentor: the agreement is kept for you to read.")
         actions.append(execute(f"Open: {other} (ended)", "agreement.open", {"rel": rel.id}))
     offer = await records.offer_of(ctx.turn.org_id, ctx.person.id)
@@ -329,17 +336,34 @@ async def choose(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         if r.mentee_id == ctx.person.id
     ]
     if current:
-        other = await name_of(ctx.directory, ctx.turn.org_id, current[0].mentor_id)
-        return Reply.text(
-            f"You already have a mentoring request or mentor ({other}). Say **mentor** to see it."
-        )
+        return await _already(ctx, current[0])
     now = ctx.services.clock.now()
-    rel = await ask(ctx.uow.session, ctx.turn.org_id, ctx.person.id, ranked, query, now)
+    try:
+        # The database keeps one open request per mentee: a second press at the same moment
+        # (phone and desktop) that passed the check above loses here, and asks nobody.
+        async with ctx.uow.session.begin_nested():
+            rel = await ask(ctx.uow.session, ctx.turn.org_id, ctx.person.id, ranked, query, now)
+    except IntegrityError:
+        won = [
+            r
+            for r in await records.open_of(ctx.turn.org_id, ctx.person.id)
+            if r.mentee_id == ctx.person.id
+        ]
+        if won:
+            return await _already(ctx, won[0])
+        return Reply.text("Someone else changed this just now: please choose again.")
     mentor_name = await name_of(ctx.directory, ctx.turn.org_id, rel.mentor_id)
     lines = [f"I've asked **{mentor_name}**. I'll tell you as soon as they answer."]
     if len(ranked) > 1:
         lines.append("If they can't, I'll ask your next choice.")
     return Reply.update(note_card("Mentor asked", lines))
+
+
+async def _already(ctx: HandlerContext, rel: MentoringRelationship) -> Reply:
+    other = await name_of(ctx.directory, ctx.turn.org_id, rel.mentor_id)
+    return Reply.text(
+        f"You already have a mentoring request or mentor ({other}). Say **mentor** to see it."
+    )
 
 
 async def ask(
@@ -405,6 +429,21 @@ async def accept(ctx: HandlerContext, values: dict[str, Any], rel: MentoringRela
                 ],
             )
         )
+    full = await _cannot_take_on(ctx, rel)
+    if full:
+        # As a decline: the mentee's next choice is asked, or they choose again.
+        rel.state, rel.ended_at, rel.updated_at = DECLINED, now, now
+        await rematch(ctx.uow.session, rel, now, "declined")
+        mentee = await name_of(ctx.directory, rel.org_id, rel.mentee_id)
+        return Reply.update(
+            note_card(
+                "Not taken on",
+                [
+                    f"{full} I've told {mentee} you can't take this on (no reason given), so "
+                    "they'll have someone else."
+                ],
+            )
+        )
     rel.state, rel.accepted_at, rel.updated_at = ACTIVE, now, now
     rel.next_choices = []
     await tell(
@@ -427,6 +466,29 @@ async def accept(ctx: HandlerContext, values: dict[str, Any], rel: MentoringRela
             [execute("Fill in the agreement", "agreement.edit", {"rel": rel.id}, primary=True)],
         )
     )
+
+
+async def _cannot_take_on(ctx: HandlerContext, rel: MentoringRelationship) -> str:
+    """Why the mentor asked can't accept now (empty if they can): they have left the directory
+    since being asked, or already mentor as many as they offered."""
+    records = MentoringRecords(ctx.uow.session)
+    offer = await records.offer_of(rel.org_id, ctx.person.id)
+    if offer is None or not offer.active:
+        return (
+            "You've left the mentor directory since they asked, so you can't take on a new "
+            "mentee. Say **mentor offer** to join again."
+        )
+    taking = [
+        r
+        for r in await records.open_of(rel.org_id, ctx.person.id)
+        if r.mentor_id == ctx.person.id and r.state == ACTIVE
+    ]
+    if len(taking) >= offer.capacity:
+        return (
+            f"You already mentor {plural(len(taking), 'mentee')}, as many as you offered, so "
+            "you can't take on another. Say **mentor offer** to change how many."
+        )
+    return ""
 
 
 @with_loaded(_mentor_answering)
@@ -636,18 +698,29 @@ async def suggest_to(ctx: HandlerContext, words: list[str]) -> Reply:
             "I haven't sent anything."
         )
     now = ctx.services.clock.now()
-    await tell(
-        ctx.uow.session,
-        ctx.turn.org_id,
-        f"mentoring-suggested:{mentee.id}:{rules.specialism_key(query) or 'any'}",
-        SUGGESTED,
-        mentee.id,
-        now,
-        {"query": query, "by": ctx.person.id},
-    )
+    # Someone with a mentor or a request open gets nothing; the answer is the same either way
+    # (that they asked someone is the pair's business).
+    if not await has_mentor_or_request(ctx.uow.session, mentee):
+        await tell(
+            ctx.uow.session,
+            ctx.turn.org_id,
+            f"mentoring-suggested:{mentee.id}:{rules.specialism_key(query) or 'any'}",
+            SUGGESTED,
+            mentee.id,
+            now,
+            {"query": query, "by": ctx.person.id},
+        )
     return Reply.text(
-        f"I've sent {mentee.name} the mentors who fit to choose from. Nobody is assigned: "
-        "it's their choice."
+        f"{mentee.name} gets the mentors who fit to choose from, unless they already have a "
+        "mentor or a request open. Nobody is assigned: it's their choice."
+    )
+
+
+async def has_mentor_or_request(session: AsyncSession, person: Person) -> bool:
+    """Whether `person` has a mentoring request or a mentor now (as the mentee)."""
+    return any(
+        r.mentee_id == person.id
+        for r in await MentoringRecords(session).open_of(person.org_id, person.id)
     )
 
 

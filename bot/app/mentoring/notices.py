@@ -10,7 +10,7 @@ from bot.app.mentoring import agreement as agreement_
 from bot.app.mentoring import relationship
 from bot.app.mentoring.coaching import companion_ids
 from bot.app.mentoring.coaching import subject_of as coaching_subject
-from bot.app.mentoring.directory import GONE_MENTOR, rematch, search_view
+from bot.app.mentoring.directory import GONE_MENTOR, has_mentor_or_request, rematch, search_view
 from bot.app.mentoring.relationship import (
     READ_COACHING,
     READ_RECORD,
@@ -35,6 +35,7 @@ from storage.mentoring import (
     DRAFTED,
     MEETING,
     SENT,
+    WITHHELD,
     MentoringRecords,
     MentoringRelationship,
     MentoringReview,
@@ -189,8 +190,8 @@ async def _ended_by_the_line(
 
 async def render_suggested(ctx: NoticeContext) -> Message | None:
     person = await ctx.directory.person(ctx.item.org_id, ctx.item.person_id or 0)
-    if person is None:
-        return None
+    if person is None or await has_mentor_or_request(ctx.uow.session, person):
+        return None  # they have chosen since: suggestions would only muddle it
     by = await name_of(ctx.directory, ctx.item.org_id, int(ctx.payload.get("by") or 0) or None)
     view = await search_view(
         ctx.uow.session, person, str(ctx.payload.get("query") or ""), suggested_by=by
@@ -228,19 +229,26 @@ async def render_confirmed(ctx: NoticeContext) -> Message | None:
 async def _draft(
     ctx: NoticeContext, rel: MentoringRelationship, point_key: str
 ) -> MentoringReview | None:
+    """The review for this occurrence of the point: the point's key and its agreed date, so a
+    relationship in its second year, with January moved on a year, gets a new January report."""
     records = MentoringRecords(ctx.uow.session)
-    existing = await records.review_at(rel.id, point_key)
-    if existing is not None:
-        return existing
     points = {p.key: p for p in agreement_._reviews(rel.agreement)}
     point = points.get(point_key)
     if point is None:
         return None
+    occurrence = f"{point.key}:{point.due.isoformat()}"
+    existing = await records.review_at(rel.id, occurrence)
+    if existing is not None:
+        return existing
+    # Drafted before reviews were kept per occurrence, under the bare key, for this date.
+    legacy = await records.review_at(rel.id, point.key)
+    if legacy is not None and legacy.drafted_at.date() >= point.due:
+        return legacy
     meetings = await agreement_.logged_meetings(records, rel.id)
     review = MentoringReview(
         org_id=rel.org_id,
         relationship_id=rel.id,
-        point=point.key,
+        point=occurrence,
         label=point.label,
         lines=rules.draft_review(point.label, agreement_._objectives(rel.agreement), meetings),
         recipients=[int(i) for i in rel.agreement.get("recipient_ids") or []],
@@ -288,7 +296,7 @@ async def render_review_due(ctx: NoticeContext) -> Message | None:
             f"{review.label} is due",
             [
                 f"I've drafted it from your meeting log and the objectives, and shown it to "
-                f"{mentee}. It goes to the agreed recipients once {mentee} has read it.",
+                f"{mentee}. It goes to the agreed recipients only if {mentee} says so.",
                 *review.lines,
             ],
             recipients,
@@ -319,6 +327,27 @@ async def render_report(ctx: NoticeContext) -> Message | None:
             f"Mentoring {review.label.lower()}: {mentee}",
             review.lines,
             small=f"From {mentor}, sent with {mentee}'s agreement after they read it.",
+        )
+    )
+
+
+async def render_withheld(ctx: NoticeContext) -> Message | None:
+    """The mentor hears the mentee chose not to send the review on (nothing of why)."""
+    records = MentoringRecords(ctx.uow.session)
+    review = await records.review(ctx.item.org_id, int(ctx.payload.get("review") or 0))
+    rel = await _rel(ctx)
+    if review is None or rel is None or review.state != WITHHELD:
+        return None
+    if ctx.item.person_id != rel.mentor_id or rel.state != ACTIVE:
+        return None
+    mentee = await name_of(ctx.directory, rel.org_id, rel.mentee_id)
+    return Message(
+        card=note_card(
+            f"{review.label}: not sent",
+            [
+                f"{mentee} read the draft and chose not to send it on, so nobody received it. "
+                "That's their call: no reason needed."
+            ],
         )
     )
 
@@ -421,6 +450,11 @@ NOTICES = (
         relationship.REVIEW_DUE, render_review_due, description="A mentoring review point is due"
     ),
     NoticeKind(relationship.REPORT, render_report, description="A mentoring report sent to you"),
+    NoticeKind(
+        relationship.REVIEW_WITHHELD,
+        render_withheld,
+        description="Your mentee chose not to send a drafted review on",
+    ),
     NoticeKind(
         relationship.NUDGE,
         render_nudge,

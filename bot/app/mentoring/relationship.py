@@ -27,6 +27,7 @@ from storage.mentoring import (
 )
 from storage.models import Person
 from storage.people import Directory
+from storage.privacy import is_erased
 from storage.reminders import Schedule, tell_person
 
 REFUSED = (
@@ -41,6 +42,7 @@ CONFIRM = "mentoring.confirm"
 CONFIRMED = "mentoring.confirmed"
 REVIEW_DUE = "mentoring.review_due"
 REPORT = "mentoring.report"
+REVIEW_WITHHELD = "mentoring.review_withheld"
 NUDGE = "mentoring.nudge"
 SUGGESTED = "mentoring.suggested"
 COACH_ACTION = "coach.action_due"
@@ -137,6 +139,15 @@ async def past_readable(ctx: HandlerContext, limit: int) -> list[MentoringRelati
 
 async def name_of(directory: Directory, org_id: str, person_id: int | None) -> str:
     return await directory.name_in_message(org_id, person_id, "someone")
+
+
+async def past_name(directory: Directory, org_id: str, person_id: int, role: str) -> str:
+    """How a past relationship names the other person: by name, or "a former mentor" once they
+    have been erased (never the erasure placeholder)."""
+    person = await directory.person(org_id, person_id)
+    if person is None or is_erased(person.name, person.email, person.teams_user_id):
+        return f"a former {role}"
+    return person.name or person.email or "a colleague"
 
 
 async def excluded_for(
