@@ -7,10 +7,13 @@ from datetime import date
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import JSON, DateTime, column, insert, table, text
 from sqlalchemy.exc import IntegrityError
 
+from bot.app.turn import UserRef
 from bot.clock import FixedClock
 from storage.db import Database
 from storage.mentoring import (
@@ -201,3 +204,62 @@ async def test_two_open_requests_for_one_mentee_cannot_both_be_stored(
     async with db.unit_of_work() as uow:
         opened = await MentoringRecords(uow.session).open_of("tenant-1", tom)
         assert [r.mentor_id for r in opened] == [amy]
+
+
+async def test_the_one_request_migration_keeps_a_mentees_active_relationship(
+    empty_db: Database, clock: FixedClock
+) -> None:
+    """0091 adds the index that allows one open request or relationship per mentee. A database
+    where the old race stored two (an active one and a second request) still migrates: the
+    active relationship is kept, the extra request is withdrawn, another mentee's is untouched."""
+    db = empty_db
+    await db.run_alembic(lambda cfg: command.upgrade(cfg, "0090_mentoring"))
+    now = clock.now()
+    async with db.unit_of_work() as uow:
+        directory = Directory(uow.session)
+        await directory.organisation("tenant-1", now)
+        tom, ben, amy, uma = [
+            await directory.seen("tenant-1", UserRef(f"29:{k}", f"aad-{k}", k.title()), now)
+            for k in ("tom", "ben", "amy", "uma")
+        ]
+        as_0090 = table(
+            "mentoring_relationships",
+            *(column(c) for c in ("org_id", "mentee_id", "mentor_id", "specialism", "state")),
+            *(column(c, JSON) for c in ("next_choices", "agreement", "confirmations")),
+            column("version"),
+            column("created_at", DateTime(timezone=True)),
+            column("updated_at", DateTime(timezone=True)),
+        )
+        for mentee, mentor, state in (
+            (tom, amy, "asked"),
+            (tom, ben, "active"),
+            (uma, ben, "asked"),
+        ):
+            await uow.session.execute(
+                insert(as_0090).values(
+                    org_id="tenant-1",
+                    mentee_id=mentee.id,
+                    mentor_id=mentor.id,
+                    specialism="maths",
+                    state=state,
+                    next_choices=[],
+                    agreement={},
+                    confirmations={},
+                    version=0,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        await uow.commit()
+    await db.migrate()
+    async with db.engine.connect() as conn:
+        found = (
+            await conn.execute(
+                text("SELECT mentee_id, mentor_id, state FROM mentoring_relationships ORDER BY id")
+            )
+        ).all()
+    assert [tuple(r) for r in found] == [
+        (tom.id, amy.id, "withdrawn"),
+        (tom.id, ben.id, "active"),
+        (uma.id, ben.id, "asked"),
+    ]

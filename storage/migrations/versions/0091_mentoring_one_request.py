@@ -13,7 +13,26 @@ down_revision = "0090_mentoring"
 OPEN = sa.text("state IN ('asked', 'active')")
 
 
+# Before the index: a mentee with more than one open row (only the old race could store them)
+# keeps one, their active relationship or else their first request; the others are withdrawn,
+# so the index can be made and nothing the mentee agreed is lost.
+KEEP_ONE = sa.text(
+    """
+    UPDATE mentoring_relationships SET state = 'withdrawn'
+    WHERE state IN ('asked', 'active') AND id <> (
+        SELECT kept.id FROM mentoring_relationships AS kept
+        WHERE kept.org_id = mentoring_relationships.org_id
+          AND kept.mentee_id = mentoring_relationships.mentee_id
+          AND kept.state IN ('asked', 'active')
+        ORDER BY CASE WHEN kept.state = 'active' THEN 0 ELSE 1 END, kept.id
+        LIMIT 1
+    )
+    """
+)
+
+
 def upgrade() -> None:
+    op.execute(KEEP_ONE)
     op.create_index(
         "uq_mentoring_relationships_open_mentee",
         "mentoring_relationships",
