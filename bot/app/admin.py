@@ -85,7 +85,10 @@ async def admin(ctx: HandlerContext) -> Reply:
             # The quality team keeps the tutor list here, though `admin` is not in their help.
             refusal = f"{QUALITY_CAN}\n\n{refusal}"
         return Reply.text(refusal)
-    if sub in ("roles", "audit", "log", "history") and ctx.turn.where.kind != "personal":
+    # Who holds which role, and a role given or taken away, are said only where the admin alone
+    # hears it: "Amy no longer has the role Advanced practitioner" is not for a team channel.
+    private = ("roles", "audit", "log", "history", "grant", "revoke")
+    if sub in private and ctx.turn.where.kind != "personal":
         return Reply.text(private_only(f"admin {sub}"))
     if sub == "roles":
         return await _roles(ctx)
@@ -298,5 +301,7 @@ ROWS: tuple[Command | CardAction, ...] = (
     *tutor_details.ROWS,
     CardAction("admin.roles", show_roles, idempotent=False, private=True),
     CardAction("admin.audit", show_role_log, idempotent=False, private=True),
-    CardAction("admin.role", change_role, form=RoleForm, redisplay=redisplay_role_form),
+    CardAction(
+        "admin.role", change_role, form=RoleForm, redisplay=redisplay_role_form, private=True
+    ),
 )

@@ -12,7 +12,7 @@ from bot.teams.web import BOT_KEY
 from storage.models import AuditEntry, Organisation, Person, RoleGrant
 from tests.conftest import ADMIN, QUINN
 from tests.support.cards import card_text
-from tests.support.teams import TENANT, TeamsClient, shared_file
+from tests.support.teams import TENANT, Place, TeamsClient, shared_file
 
 SORRY = "something went wrong"
 
@@ -238,3 +238,38 @@ async def test_a_tutor_list_larger_than_one_network_read_is_imported_whole(
             select(Person.name).where(Person.email == "tutor2999@college.ac.uk")
         )
     assert (count, last) == (3000, "Tutor 2999")
+
+
+async def test_a_role_change_asked_for_in_a_channel_is_not_announced_there(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """An org admin types `@TLC admin grant …` in a team channel, or submits the role form
+    there: the result ("… now has the role Advanced practitioner") would be posted for the whole
+    team. The channel hears to use the 1:1 chat, and no role changes."""
+    await teams.say(ADMIN, "hello")
+    channel = Place.channel()
+    sent = await teams.say(
+        ADMIN, "admin grant quinn@college.ac.uk advanced practitioner", channel, mention=True
+    )
+    said = _said(sent)
+    assert "1:1 chat" in said and "advanced practitioner" not in said.lower()
+    sent = await teams.submit(
+        ADMIN,
+        {
+            "verb": "admin.role",
+            "email": "quinn@college.ac.uk",
+            "role": "advanced_practitioner",
+            "action": "grant",
+        },
+        channel,
+    )
+    posted = [s for s in sent if s.conversation_id == channel.conversation_id]
+    assert posted and all(s.cards == [] for s in posted)
+    assert "1:1 chat" in _said(posted)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        granted = await uow.session.scalar(
+            select(func.count(RoleGrant.id)).where(
+                RoleGrant.role == Role.ADVANCED_PRACTITIONER.value
+            )
+        )
+    assert granted == 0
