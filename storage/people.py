@@ -292,6 +292,16 @@ class Directory(Repository):
         """Fold `duplicate` into `into`: its references move over, its attributes fill gaps."""
         import storage.tables  # noqa: F401 - every table that can point at a person
 
+        # PostgreSQL: hold the duplicate's row (FOR UPDATE) before moving what points at it. A
+        # concurrent turn writing a new row that refers to it (a role granted by email) holds a
+        # key-share lock on it: we wait for that turn, then move its row too. Without this the
+        # moves ran first and the final delete cascaded the new row away (a role lost). A turn
+        # that comes after waits for us instead, then fails on the foreign key and is retried
+        # (`retry_identity`) against the kept row. SQLite runs one writer at a time.
+        await self.session.execute(
+            select(Person.id).where(Person.id == duplicate.id).with_for_update()
+        )
+
         for table in Base.metadata.sorted_tables:
             for fk in table.foreign_keys:
                 if fk.column is not Person.__table__.c.id:
