@@ -54,6 +54,9 @@ from storage.reminders import Schedule
 
 log = logging.getLogger(__name__)
 
+# Why a removed team's channels are not posted to (`ConversationRef.blocked_reason`).
+REMOVED_FROM_TEAM = "TLC was removed from the team"
+
 
 @dataclass(frozen=True)
 class Sighting:
@@ -645,6 +648,8 @@ class Directory(Repository):
             )
         elif where.team_name and team.name != where.team_name:
             team.name = where.team_name
+        if not team.installed:
+            await self._back_in(team, now)  # Teams brings a team's activity only where TLC is
         if where.teams_channel_id:
             channel = await self.one(
                 Channel, Channel.team_pk == team.id, Channel.channel_id == where.teams_channel_id
@@ -674,6 +679,55 @@ class Directory(Repository):
             if team.installed and now is not None:
                 # A team shared with TLC: a 1:1 chat can be opened with them now.
                 await Schedule(self.session).resend_to([person.id], now)
+
+    async def taken_out_of(self, team: Team) -> bool:
+        """TLC was removed from `team`: it is no longer installed there, and its channels are
+        not posted to (nor its roster read, nor 1:1 chats opened through it) until it is added
+        back. True only for the turn that found it installed: Teams says it twice (an
+        installationUpdate and a conversationUpdate), at once, and it is to be told once."""
+        taken = await self.session.execute(
+            update(Team)
+            .where(Team.id == team.id, Team.installed.is_(True))
+            .values(installed=False)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(
+            update(ConversationRef)
+            .where(ConversationRef.team_pk == team.id, ConversationRef.kind == "channel")
+            .values(blocked_reason=REMOVED_FROM_TEAM)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.refresh(team)
+        return bool(getattr(taken, "rowcount", 0))
+
+    async def _back_in(self, team: Team, now: datetime) -> None:
+        """TLC is in `team` again: its channels can be posted to, and its members' messages
+        that found no way to reach them go again (a 1:1 chat can be opened through it)."""
+        team.installed = True
+        await Schedule(self.session).resend_to(await self.member_ids(team), now)
+        await self.session.execute(
+            update(ConversationRef)
+            .where(
+                ConversationRef.team_pk == team.id,
+                ConversationRef.kind == "channel",
+                ConversationRef.blocked_reason == REMOVED_FROM_TEAM,
+            )
+            .values(blocked_reason=None)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def taken_out_of_chat(self, org_id: str, conversation_id: str, reason: str) -> None:
+        """TLC was removed from a 1:1 or group chat: nothing is posted there until it is back
+        (a 1:1 chat's messages then go again, as for someone who blocked TLC)."""
+        await self.session.execute(
+            update(ConversationRef)
+            .where(
+                ConversationRef.org_id == org_id,
+                ConversationRef.conversation_id == conversation_id,
+            )
+            .values(blocked_reason=reason)
+            .execution_options(synchronize_session=False)
+        )
 
     async def team_of(self, org_id: str, team_id: str) -> Team | None:
         """The organisation's team with this Teams id, if TLC knows it (none is added)."""

@@ -22,6 +22,7 @@ from bot.app import (
     progression,
     quality,
     reminders,
+    roster,
     support,
     walks,
 )
@@ -57,6 +58,7 @@ CAPABILITIES: tuple[tuple[Sequence[Command | CardAction], Sequence[NoticeKind]],
     (preferences.ROWS, ()),
     (reminders.ROWS, reminders.NOTICES),
     (privacy.ROWS, privacy.NOTICES),
+    ((), roster.NOTICES),
 )
 
 

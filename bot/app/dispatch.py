@@ -19,7 +19,7 @@ from bot.app import documents
 from bot.app.context import HandlerContext, Services
 from bot.app.events import LeftPlace
 from bot.app.form_fields import FormShape
-from bot.app.roster import read_team_roster
+from bot.app.roster import read_team_roster, taken_out
 from bot.app.router import CardAction, Router, private_only
 from bot.app.setup import is_set_up, setup_view
 from bot.app.turn import Message, Reply, Turn, UserRef
@@ -184,6 +184,16 @@ class Dispatcher:
                 # newcomer Teams told us little about is joined up with their tutor-list row.
                 await uow.session.execute(delete(RosterSync).where(RosterSync.team_pk == team.id))
             await uow.commit()
+
+    async def on_uninstalled(self, turn: Turn) -> None:
+        """TLC was removed from a team, a group chat or someone's personal scope: nothing is
+        posted there until it is added back (`roster.taken_out`); nothing stored is lost."""
+        async with self.db.unit_of_work() as uow:
+            await taken_out(Directory(uow.session), turn)
+            await uow.commit()
+        for person in list(self._seen):  # the next turn there, once back, is remembered afresh
+            if person[2] == turn.where.conversation_id:
+                del self._seen[person]
 
     async def on_members_removed(self, turn: Turn, members: list[UserRef]) -> None:
         """Someone left the team or group chat (or was removed): they are no longer one of its

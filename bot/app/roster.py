@@ -11,24 +11,37 @@ never heard. Only a roster that is plainly whole does this: read to its last pag
 page reads nothing), not empty, and listing whoever is asking from the team itself; and not
 the first read after someone joined (membersAdded forgets the last read, and Teams' roster
 can lag behind it), so a newcomer is never removed by the read their arrival asked for.
+
+When TLC is taken out of a team (Teams' installationUpdate "remove", and a conversationUpdate
+with the bot among membersRemoved), the team is no longer installed: its channels are not posted
+to, its roster is not read and no 1:1 chat is opened through it until TLC is added back, and the
+org admins are told once, in their 1:1 chat, what stops.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app.context import HandlerContext
 from bot.app.events import LeftPlace
+from bot.app.notices import NoticeContext, NoticeKind
+from bot.app.turn import Message, Turn
+from bot.domain.access import Role
 from storage.models import Team
 from storage.outbox import RosterSync
 from storage.people import Directory
+from storage.privacy import is_erased
+from storage.reminders import Schedule
 
 log = logging.getLogger(__name__)
 
 ROSTER_TTL = timedelta(hours=6)
+TAKEN_OUT = "team.taken_out"
+OUT_OF_CHAT = "TLC was removed from this chat"
 
 
 async def read_team_roster(ctx: HandlerContext, team: Team, *, force: bool = False) -> int | None:
@@ -81,3 +94,48 @@ def _whole(ctx: HandlerContext, team: Team, listed: set[int]) -> bool:
         return False
     in_team = ctx.turn.where.team_id == team.team_id
     return not in_team or ctx.person.id in listed
+
+
+async def taken_out(directory: Directory, turn: Turn) -> None:
+    """TLC was removed where `turn` happened: a team (every channel of it), or a chat."""
+    now = turn.now
+    if not turn.where.team_id:
+        await directory.taken_out_of_chat(turn.org_id, turn.where.conversation_id, OUT_OF_CHAT)
+        return
+    team = await directory.team_of(turn.org_id, turn.where.team_id)
+    if team is None or not await directory.taken_out_of(team):
+        return  # a team TLC never knew, or already heard of (Teams says it twice)
+    remover = await directory.known_as(turn.org_id, [turn.user])
+    payload: dict[str, Any] = {"team": team.id, "by": min(remover) if remover else None}
+    schedule = Schedule(directory.session)
+    for admin in await directory.holders(turn.org_id, Role.ORG_ADMIN):
+        key = f"team-taken-out:{team.id}:{admin.id}:{turn.activity_id or now.isoformat()}"
+        await schedule.put(
+            turn.org_id, key[:300], TAKEN_OUT, now, now, person_id=admin.id, payload=payload
+        )
+
+
+async def render_taken_out(ctx: NoticeContext) -> Message | None:
+    team = await ctx.uow.session.get(Team, ctx.payload.get("team"))
+    if team is None or team.org_id != ctx.item.org_id or team.installed:
+        return None  # added back since: nothing to say
+    by = ctx.payload.get("by")
+    remover = await ctx.directory.person(ctx.item.org_id, by) if isinstance(by, int) else None
+    who = ""
+    if remover is not None and not is_erased(remover.name, remover.email, remover.teams_user_id):
+        who = f" by {remover.name or remover.email}"
+    name = team.name or "a team"
+    return Message(
+        text=(
+            f"TLC was removed from the team **{name}**{who}. Until it is added back, TLC posts "
+            "nothing in its channels (walk summaries, live progression cards), does not read "
+            "its members, and opens no chats through it; what was posted there stays, and "
+            "nothing stored is lost. To carry on, add TLC to the team again in Teams; "
+            "`undelivered` lists anything it could not post meanwhile."
+        )
+    )
+
+
+NOTICES: tuple[NoticeKind, ...] = (
+    NoticeKind(TAKEN_OUT, render_taken_out, None, "An admin hears TLC left a team"),
+)

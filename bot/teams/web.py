@@ -69,8 +69,11 @@ class Bot:
         elif kind == "invoke":
             return await self._invoke(body)
         elif kind == "installationUpdate":
-            if body.get("action", "add").startswith("add"):
+            action = str(body.get("action") or "add")
+            if action.startswith("add"):
                 await self._send_all(body, await self.dispatcher.on_installed(self._turn(body)))
+            elif action == "remove":  # "remove-upgrade" takes the old version out for the new
+                await self.dispatcher.on_uninstalled(self._turn(body))
         elif kind == "conversationUpdate":
             await self._conversation_update(body)
         return None
@@ -148,10 +151,13 @@ class Bot:
         ]
         if people:
             await self.dispatcher.on_members_added(self._turn(body), people)
+        gone = [m for m in body.get("membersRemoved") or [] if isinstance(m, dict)]
+        if any(m.get("id") == bot_id for m in gone):
+            await self.dispatcher.on_uninstalled(self._turn(body))  # TLC itself left
         removed = [
             UserRef(teams_user_id=str(m["id"]), aad_object_id=m.get("aadObjectId"), name="")
-            for m in body.get("membersRemoved") or []
-            if isinstance(m, dict) and m.get("id") and m.get("id") != bot_id
+            for m in gone
+            if m.get("id") and m.get("id") != bot_id
         ]
         if removed:
             await self.dispatcher.on_members_removed(self._turn(body), removed)
