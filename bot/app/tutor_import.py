@@ -22,12 +22,11 @@ async def import_tutor_text(
 ) -> ImportResult:
     """Good rows are saved, bad rows come back by line number."""
     parsed = parse_tutor_csv(content)
-    await directory.organisation(org_id, now)
+    settings = (await directory.organisation(org_id, now)).settings
     created = updated = 0
     people = []
-    for row in parsed.rows:
-        person, is_new = await directory.import_tutor(org_id, row, now, actor_id)
-        await offer_to_imported_tutor(directory.session, org_id, person, now)
+    for person, is_new in await directory.import_tutors(org_id, parsed.rows, now, actor_id):
+        await offer_to_imported_tutor(directory.session, org_id, person, now, settings)
         people.append(person)
         created += is_new
         updated += not is_new

@@ -148,6 +148,14 @@ async def schedule(
     existing = await items.get(org_id, key)
     if existing is not None and existing.state not in (PENDING, CANCELLED):
         return False
+    if (
+        existing is not None
+        and existing.state == PENDING
+        and (existing.kind, existing.person_id) == (kind, person_id)
+        and existing.due_at == due_at
+        and existing.payload == (payload or {})
+    ):
+        return False  # already waiting, as it is (the tutor list sent again)
     await items.put(
         org_id,
         key,

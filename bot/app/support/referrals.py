@@ -748,10 +748,16 @@ async def offer_after_observation(
 
 
 async def offer_to_imported_tutor(
-    session: AsyncSession, org_id: str, person: Person, now: datetime
+    session: AsyncSession,
+    org_id: str,
+    person: Person,
+    now: datetime,
+    settings: dict[str, Any] | None = None,
 ) -> None:
-    """A tutor from the tutor list: new staff get an offer at induction, everyone a termly one."""
-    settings = (await Directory(session).organisation(org_id, now)).settings
+    """A tutor from the tutor list: new staff get an offer at induction, everyone a termly one.
+    `settings`: the organisation's, when the caller has read them (an import reads them once)."""
+    if settings is None:
+        settings = (await Directory(session).organisation(org_id, now)).settings
     if person.start_date is not None and rules.is_new_staff(person.start_date, london(now).date()):
         await schedule(
             session,
