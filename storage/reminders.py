@@ -65,6 +65,19 @@ class ScheduledItem(OrganisationRow):
     updated_at: Mapped[datetime]
 
 
+def back_in_queue(now: datetime) -> dict[str, Any]:
+    """An item's new values when it goes to the queue again, to be drawn at the next tick: a
+    new revision (a message drawn from the old one is no longer its), no attempts or error."""
+    return {
+        "state": PENDING,
+        "revision": ScheduledItem.revision + 1,
+        "ready_at": now,
+        "attempts": 0,
+        "last_error": None,
+        "updated_at": now,
+    }
+
+
 def due_query(now: datetime, limit: int) -> Select[Any]:
     """The tick's scan: pending items whose time has come, oldest first (index `ix_..._ready`).
 
@@ -217,7 +230,7 @@ class Schedule(Repository):
             .with_for_update(skip_locked=True)
         )
 
-    async def settle(self, item_id: int, revision: int, **values: Any) -> None:
+    async def settle(self, item_id: int, revision: int, /, **values: Any) -> None:
         """Record a queued item's outcome, unless it was re-scheduled since (a new revision)."""
         await self.session.execute(
             update(ScheduledItem)
@@ -245,15 +258,7 @@ class Schedule(Repository):
                     ScheduledItem.state == FAILED,
                     ScheduledItem.resend_until >= now,
                 )
-                .values(
-                    state=PENDING,
-                    ready_at=now,
-                    attempts=0,
-                    revision=ScheduledItem.revision + 1,
-                    last_error=None,
-                    resend_until=None,
-                    updated_at=now,
-                )
+                .values(**back_in_queue(now), resend_until=None)
                 .execution_options(synchronize_session=False)
             )
             count += int(getattr(result, "rowcount", 0))
