@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, select, update
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -182,31 +182,22 @@ class Schedule(Repository):
         return await self.session.scalar(_ITEM, {"org_id": org_id, "key": key})
 
     async def cancel(self, org_id: str, key: str, now: datetime) -> bool:
-        ids = list(
-            await self.session.scalars(
-                select(ScheduledItem.id).where(
-                    ScheduledItem.org_id == org_id,
-                    ScheduledItem.key == key,
-                    ScheduledItem.state.in_(WAITING),
-                )
-            )
-        )
-        return bool(await self._cancel_ids(ids, now))
+        return bool(await self._cancel_waiting(org_id, ScheduledItem.key == key, now))
 
     async def cancel_prefix(self, org_id: str, prefix: str, now: datetime) -> int:
         """Cancel every waiting item whose key starts with `prefix` (e.g. `otla:42:`)."""
+        starts = ScheduledItem.key.startswith(prefix, autoescape=True)
+        return await self._cancel_waiting(org_id, starts, now)
+
+    async def _cancel_waiting(self, org_id: str, keyed: ColumnElement[bool], now: datetime) -> int:
+        """Cancel the organisation's waiting items whose key meets `keyed`; returns how many."""
         ids = list(
             await self.session.scalars(
                 select(ScheduledItem.id).where(
-                    ScheduledItem.org_id == org_id,
-                    ScheduledItem.key.startswith(prefix, autoescape=True),
-                    ScheduledItem.state.in_(WAITING),
+                    ScheduledItem.org_id == org_id, keyed, ScheduledItem.state.in_(WAITING)
                 )
             )
         )
-        return await self._cancel_ids(ids, now)
-
-    async def _cancel_ids(self, ids: list[int], now: datetime) -> int:
         if not ids:
             return 0
         await _withdraw_from_outbox(self.session, ids, now)
