@@ -79,6 +79,12 @@ class Observation(NumberedRow):
     def status(self) -> ObservationState:
         return ObservationState(self.state)
 
+    def forget_proposal(self) -> None:
+        """The proposed date is answered, or no longer stands: it goes whole, with its course,
+        room and note."""
+        self.proposed_by = self.proposed_starts_at = self.proposed_ends_at = None
+        self.proposed_course = self.proposed_room = self.proposal_note = ""
+
 
 class ObservationReport(OrganisationRow):
     """The observer's written report: a draft until submitted. Its actions land on the action

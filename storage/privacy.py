@@ -37,7 +37,7 @@ from storage.models import (
     refers_to,
 )
 from storage.outbox import CANCELLED, OutboxMessage
-from storage.reminders import PENDING, QUEUED, ScheduledItem
+from storage.reminders import QUEUED, Schedule, back_in_queue
 
 ERASED_NAME = "Erased person"
 
@@ -579,23 +579,7 @@ async def _redraw_queued(
             continue
         n += 1
         # The item was drawn into this message and not re-scheduled since: draw it again now.
-        await session.execute(
-            update(ScheduledItem)
-            .where(
-                ScheduledItem.id == item_id,
-                ScheduledItem.revision == revision,
-                ScheduledItem.state == QUEUED,
-            )
-            .values(
-                state=PENDING,
-                revision=ScheduledItem.revision + 1,
-                ready_at=now,
-                attempts=0,
-                last_error=None,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
+        await Schedule(session).settle(item_id, revision, **back_in_queue(now))
     return n
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, select, update
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -63,6 +63,19 @@ class ScheduledItem(OrganisationRow):
     resend_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+def back_in_queue(now: datetime) -> dict[str, Any]:
+    """An item's new values when it goes to the queue again, to be drawn at the next tick: a
+    new revision (a message drawn from the old one is no longer its), no attempts or error."""
+    return {
+        "state": PENDING,
+        "revision": ScheduledItem.revision + 1,
+        "ready_at": now,
+        "attempts": 0,
+        "last_error": None,
+        "updated_at": now,
+    }
 
 
 def due_query(now: datetime, limit: int) -> Select[Any]:
@@ -169,31 +182,22 @@ class Schedule(Repository):
         return await self.session.scalar(_ITEM, {"org_id": org_id, "key": key})
 
     async def cancel(self, org_id: str, key: str, now: datetime) -> bool:
-        ids = list(
-            await self.session.scalars(
-                select(ScheduledItem.id).where(
-                    ScheduledItem.org_id == org_id,
-                    ScheduledItem.key == key,
-                    ScheduledItem.state.in_(WAITING),
-                )
-            )
-        )
-        return bool(await self._cancel_ids(ids, now))
+        return bool(await self._cancel_waiting(org_id, ScheduledItem.key == key, now))
 
     async def cancel_prefix(self, org_id: str, prefix: str, now: datetime) -> int:
         """Cancel every waiting item whose key starts with `prefix` (e.g. `otla:42:`)."""
+        starts = ScheduledItem.key.startswith(prefix, autoescape=True)
+        return await self._cancel_waiting(org_id, starts, now)
+
+    async def _cancel_waiting(self, org_id: str, keyed: ColumnElement[bool], now: datetime) -> int:
+        """Cancel the organisation's waiting items whose key meets `keyed`; returns how many."""
         ids = list(
             await self.session.scalars(
                 select(ScheduledItem.id).where(
-                    ScheduledItem.org_id == org_id,
-                    ScheduledItem.key.startswith(prefix, autoescape=True),
-                    ScheduledItem.state.in_(WAITING),
+                    ScheduledItem.org_id == org_id, keyed, ScheduledItem.state.in_(WAITING)
                 )
             )
         )
-        return await self._cancel_ids(ids, now)
-
-    async def _cancel_ids(self, ids: list[int], now: datetime) -> int:
         if not ids:
             return 0
         await _withdraw_from_outbox(self.session, ids, now)
@@ -217,7 +221,7 @@ class Schedule(Repository):
             .with_for_update(skip_locked=True)
         )
 
-    async def settle(self, item_id: int, revision: int, **values: Any) -> None:
+    async def settle(self, item_id: int, revision: int, /, **values: Any) -> None:
         """Record a queued item's outcome, unless it was re-scheduled since (a new revision)."""
         await self.session.execute(
             update(ScheduledItem)
@@ -245,15 +249,7 @@ class Schedule(Repository):
                     ScheduledItem.state == FAILED,
                     ScheduledItem.resend_until >= now,
                 )
-                .values(
-                    state=PENDING,
-                    ready_at=now,
-                    attempts=0,
-                    revision=ScheduledItem.revision + 1,
-                    last_error=None,
-                    resend_until=None,
-                    updated_at=now,
-                )
+                .values(**back_in_queue(now), resend_until=None)
                 .execution_options(synchronize_session=False)
             )
             count += int(getattr(result, "rowcount", 0))

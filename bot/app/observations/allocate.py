@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from bot.app.context import HandlerContext
@@ -187,15 +188,7 @@ async def allocate_one(
     if course:
         obs.course = course
     if previous is not None and previous != observer.id:
-        # A new observer agrees a new date: the old one's plans, reminders and calendar go.
-        await calendar.date_cancelled(ctx, loaded, now)
-        obs.starts_at = obs.ends_at = None
-        obs.room = ""
-        # The old proposal goes whole: its course, room and note are not the new observer's.
-        obs.proposed_by = obs.proposed_starts_at = obs.proposed_ends_at = None
-        obs.proposed_course = obs.proposed_room = obs.proposal_note = ""
-        await ctx.uow.session.flush()
-        await schedule.cancel(ctx.uow.session, org, obs.id, ("",), now)
+        await _date_dropped(ctx, loaded, now)
     obs.updated_at = now
     await ctx.directory.grant(observer, Role.OBSERVER, ctx.person.id, now, "allocated")
     loaded = await with_people(ctx.uow.session, obs)
@@ -221,6 +214,19 @@ async def allocate_one(
     return loaded
 
 
+async def _date_dropped(ctx: HandlerContext, loaded: Loaded, now: datetime) -> None:
+    """The observer changes, and a new one agrees a new date: the old date goes with its plans,
+    reminders (all of them: the caller tells whom it needs to) and calendar event, and any
+    proposal goes whole (its course, room and note are not the new observer's)."""
+    obs = loaded.obs
+    await calendar.date_cancelled(ctx, loaded, now)  # while the event's date is still known
+    obs.starts_at = obs.ends_at = None
+    obs.room = ""
+    obs.forget_proposal()
+    await ctx.uow.session.flush()
+    await schedule.cancel(ctx.uow.session, obs.org_id, obs.id, ("",), now)
+
+
 async def observer_role_revoked(ctx: HandlerContext, person: Person) -> tuple[int, int]:
     """`person` no longer holds the observer role: every observation of theirs not yet made
     goes back to the quality team as needing an observer (its date, proposal, reminders and
@@ -236,18 +242,12 @@ async def observer_role_revoked(ctx: HandlerContext, person: Person) -> tuple[in
     )
     for obs in found:
         loaded = await with_people(session, obs)
-        await calendar.date_cancelled(ctx, loaded, now)
         before = obs.status
         obs.state = S.UNALLOCATED.value
         obs.state_since = now
         obs.observer_id = None
-        obs.starts_at = obs.ends_at = None
-        obs.room = ""
-        obs.proposed_by = obs.proposed_starts_at = obs.proposed_ends_at = None
-        obs.proposed_course = obs.proposed_room = obs.proposal_note = ""
         obs.updated_at = now
-        await session.flush()
-        await schedule.cancel(session, org, obs.id, ("",), now)
+        await _date_dropped(ctx, loaded, now)
         await audit(
             session,
             org,

@@ -149,8 +149,7 @@ async def accept(ctx: HandlerContext, form: ObservationRef) -> Reply:
     obs.course = obs.proposed_course or obs.course
     obs.room = obs.proposed_room
     obs.starts_at, obs.ends_at = obs.proposed_starts_at, obs.proposed_ends_at
-    obs.proposed_by = obs.proposed_starts_at = obs.proposed_ends_at = None
-    obs.proposed_course = obs.proposed_room = obs.proposal_note = ""
+    obs.forget_proposal()
     obs.updated_at = now
     await session.flush()
     await calendar.date_agreed(ctx, loaded, now)

@@ -134,28 +134,36 @@ async def _subject(ctx: HandlerContext, tutor: Person) -> Subject:
     )
 
 
+async def _managed(ctx: HandlerContext, tutor_id: int) -> tuple[Person, InductionChecklist] | None:
+    """The tutor and their checklist, if the person asking manages it (None: no such checklist
+    in this organisation, or not theirs: both are told NOT_YOURS)."""
+    tutor = await ctx.directory.person(ctx.turn.org_id, tutor_id)
+    checklist = await Observations(ctx.uow.session).checklist(ctx.turn.org_id, tutor_id)
+    if tutor is None or checklist is None:
+        return None
+    if not ctx.can(Permission.MANAGE_INDUCTION, await _subject(ctx, tutor)):
+        return None
+    return tutor, checklist
+
+
 async def open_checklist(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     try:
         tutor_id = int(values.get("tutor_id", ""))
     except (TypeError, ValueError):
         return Reply.text(NOT_YOURS)
-    tutor = await ctx.directory.person(ctx.turn.org_id, tutor_id)
-    checklist = await Observations(ctx.uow.session).checklist(ctx.turn.org_id, tutor_id)
-    if tutor is None or checklist is None:
+    managed = await _managed(ctx, tutor_id)
+    if managed is None:
         return Reply.text(NOT_YOURS)
-    if not ctx.can(Permission.MANAGE_INDUCTION, await _subject(ctx, tutor)):
-        return Reply.text(NOT_YOURS)
+    tutor, checklist = managed
     return Reply.show(induction_card(await checklist_view(ctx.uow.session, checklist, tutor, True)))
 
 
 async def save(ctx: HandlerContext, form: InductionForm) -> Reply:
     now = ctx.services.clock.now()
-    tutor = await ctx.directory.person(ctx.turn.org_id, form.tutor_id)
-    checklist = await Observations(ctx.uow.session).checklist(ctx.turn.org_id, form.tutor_id)
-    if tutor is None or checklist is None:
+    managed = await _managed(ctx, form.tutor_id)
+    if managed is None:
         return Reply.text(NOT_YOURS)
-    if not ctx.can(Permission.MANAGE_INDUCTION, await _subject(ctx, tutor)):
-        return Reply.text(NOT_YOURS)
+    tutor, checklist = managed
     known = {i.key for i in induction_items()}
     ticked = [k for k in form.done if k in known]
     done = {k: v for k, v in checklist.done.items() if k in ticked}
