@@ -144,6 +144,15 @@ TUTOR = User("tutor", "Tom Tutor", "tom@college.ac.uk")
 MANAGER = User("manager", "Mia Manager", "mia@college.ac.uk")
 # Quinn, in many modules' colleges, is not on the roster below unless a test puts him there.
 QUINN = User("quinn", "Quinn Quality", "quinn@college.ac.uk")
+# A college's own term dates for 2026/27, as the setup and settings forms send them.
+YEAR_2026 = {
+    "autumn_start": "2026-09-07",
+    "autumn_end": "2026-12-18",
+    "spring_start": "2027-01-05",
+    "spring_end": "2027-03-26",
+    "summer_start": "2027-04-12",
+    "summer_end": "2027-07-09",
+}
 
 
 @pytest.fixture(autouse=True)

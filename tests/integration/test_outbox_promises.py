@@ -73,12 +73,21 @@ async def test_quiet_times_that_never_meet_the_sending_hours_do_not_hold_a_deadl
     assert [s.text for s in connector.messages()] == ["r:1"]
 
 
+async def message_to_tom_answered(
+    db: Database, connector: LoopbackConnector, clock: FixedClock, status: int
+) -> int:
+    """Tom, who has a 1:1 chat, has message "r:1" due now, and his chat answers with `status`:
+    his id."""
+    tom = await person_with_chat(db, connector, "tom", clock)
+    await schedule(db, clock, "r:1", person_id=tom)
+    connector.answer("a:personal-29:tom", status)
+    return tom
+
+
 async def test_a_queued_message_for_someone_with_every_day_off_does_not_spin_the_tick(
     db: Database, connector: LoopbackConnector, clock: FixedClock
 ) -> None:
-    tom = await person_with_chat(db, connector, "tom", clock)
-    await schedule(db, clock, "r:1", person_id=tom)
-    connector.answer("a:personal-29:tom", 503)
+    tom = await message_to_tom_answered(db, connector, clock, 503)
     async with loopback_worker(db, clock) as (worker, _):
         assert await worker.tick(clock.now()) == 0  # in the outbox, waiting for a retry
         [row] = await outbox_rows(db)
@@ -219,9 +228,7 @@ async def test_a_lapsed_token_or_a_timed_out_request_is_tried_again(
 ) -> None:
     """401 (a token that lapsed early) and 408 (Teams timed the request out) are not about the
     message: it waits and goes, rather than failing on its first try."""
-    tom = await person_with_chat(db, connector, "tom", clock)
-    await schedule(db, clock, "r:1", person_id=tom)
-    connector.answer("a:personal-29:tom", status)
+    await message_to_tom_answered(db, connector, clock, status)
     async with loopback_worker(db, clock) as (worker, _):
         assert await worker.tick(clock.now()) == 0
         [row] = await outbox_rows(db)
@@ -260,9 +267,7 @@ async def test_a_404_on_an_update_fails_only_that_update_not_the_conversation(
 async def test_a_404_on_a_new_message_still_marks_the_conversation_gone(
     db: Database, connector: LoopbackConnector, clock: FixedClock
 ) -> None:
-    tom = await person_with_chat(db, connector, "tom", clock)
-    await schedule(db, clock, "r:1", person_id=tom)
-    connector.answer("a:personal-29:tom", 404)
+    tom = await message_to_tom_answered(db, connector, clock, 404)
     async with loopback_worker(db, clock) as (worker, _):
         assert await worker.tick(clock.now()) == 0
     assert (await item(db, "r:1")).state == FAILED

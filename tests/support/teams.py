@@ -294,9 +294,12 @@ class TeamsClient:
         for user in users:
             self.connector.add_member(RosterMember(user.teams_id, user.name, user.aad, user.email))
 
-    async def import_tutors(self, admin: User, tutor_list: str) -> list[Sent]:
-        """The admin shares the tutor list as `tutors.csv` in their 1:1 chat with `admin import`."""
-        attachment = shared_file(self.connector, "tutors.csv", tutor_list)
+    async def import_tutors(
+        self, admin: User, tutor_list: str | bytes, name: str = "tutors.csv"
+    ) -> list[Sent]:
+        """The admin shares the tutor list (`tutors.csv` unless named) in their 1:1 chat with
+        `admin import`; text goes as UTF-8, bytes as they are."""
+        attachment = shared_file(self.connector, name, tutor_list)
         return await self.say(admin, "admin import", attachments=[attachment])
 
 
