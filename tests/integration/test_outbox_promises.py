@@ -26,6 +26,7 @@ from storage.outbox import OutboxMessage
 from storage.preferences import Preferences
 from storage.reminders import FAILED, PENDING, QUEUED, SENT, ScheduledItem
 from tests.conftest import TUTOR
+from tests.support.databases import stored_rows
 from tests.support.loopback import LoopbackConnector
 from tests.support.reminders import (
     ORG,
@@ -40,11 +41,6 @@ from tests.support.reminders import (
 from tests.support.teams import Place, TeamsClient
 
 pytestmark = pytest.mark.usefixtures("connector")
-
-
-async def outbox_rows(db: Database) -> list[OutboxMessage]:
-    async with db.unit_of_work() as uow:
-        return list(await uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
 async def days_off(db: Database, clock: FixedClock, person_id: int, days: list[int]) -> None:
@@ -90,13 +86,13 @@ async def test_a_queued_message_for_someone_with_every_day_off_does_not_spin_the
     tom = await message_to_tom_answered(db, connector, clock, 503)
     async with loopback_worker(db, clock) as (worker, _):
         assert await worker.tick(clock.now()) == 0  # in the outbox, waiting for a retry
-        [row] = await outbox_rows(db)
+        [row] = await stored_rows(db, OutboxMessage)
         assert row.state == QUEUED
         await days_off(db, clock, tom, list(range(7)))
         clock.advance(timedelta(minutes=5))
         # Before: the sender held it "until" now, claimed it again at once, for ever.
         assert await asyncio.wait_for(worker.tick(clock.now()), 10) == 1
-    [row] = await outbox_rows(db)
+    [row] = await stored_rows(db, OutboxMessage)
     assert row.state == SENT
     assert (await item(db, "r:1")).state == SENT
 
@@ -210,7 +206,7 @@ async def test_a_message_whose_outcome_cannot_be_recorded_waits_and_the_tick_goe
 
         worker._failed = failing_to_record  # type: ignore[method-assign]
         assert await asyncio.wait_for(worker.tick(clock.now()), 10) == 1
-        rows = {r.id: r for r in await outbox_rows(db)}
+        rows = {r.id: r for r in await stored_rows(db, OutboxMessage)}
         waiting = rows[unrecorded[0]]
         assert waiting.state == QUEUED and waiting.not_before > clock.now()
         assert "could not record" in (waiting.last_error or "")
@@ -231,7 +227,7 @@ async def test_a_lapsed_token_or_a_timed_out_request_is_tried_again(
     await message_to_tom_answered(db, connector, clock, status)
     async with loopback_worker(db, clock) as (worker, _):
         assert await worker.tick(clock.now()) == 0
-        [row] = await outbox_rows(db)
+        [row] = await stored_rows(db, OutboxMessage)
         assert row.state == QUEUED and row.last_status == status
         clock.advance(timedelta(minutes=5))
         assert await worker.tick(clock.now()) == 1
