@@ -3,7 +3,7 @@ review log and the quality team's views. Pure builders from typed views; times c
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +44,18 @@ def _warning(message: str) -> base.Element:
 
 def _section(heading: str) -> base.Element:
     return E.TextBlock(text=heading, weight="bolder", wrap=True, spacing="medium", separator=True)
+
+
+def _listing[T](
+    items: Sequence[T],
+    entry: Callable[[T], list[base.Element]],
+    none: str,
+    spacing: str | None = None,
+) -> list[base.Element]:
+    """The first MAX_ROWS items, each set off by a line above; or what to say when there is none."""
+    if not items:
+        return [base.text(none)]
+    return [E.Container(items=entry(i), separator=True, spacing=spacing) for i in items[:MAX_ROWS]]
 
 
 def message_card(
@@ -506,16 +518,12 @@ class TodoView:
 
 def todo_card(view: TodoView) -> base.CardDict:
     body: list[base.Element] = [base.title("Observations: your next steps")]
-    if not view.items:
-        body.append(base.text("Nothing waiting for you. \u2705"))
-    for item in view.items[:MAX_ROWS]:
-        body.append(
-            E.Container(
-                items=[base.text(item.text), base.actions_row(_button(item.button))],
-                separator=True,
-                spacing="small",
-            )
-        )
+    body += _listing(
+        view.items,
+        lambda item: [base.text(item.text), base.actions_row(_button(item.button))],
+        "Nothing waiting for you. \u2705",
+        spacing="small",
+    )
     if len(view.items) > MAX_ROWS:
         body.append(base.text(f"…and {len(view.items) - MAX_ROWS} more.", subtle=True))
     return base.card(body, _buttons(view.more), fallback_text="Observations: your next steps")
@@ -577,20 +585,18 @@ class BestPracticeItem:
 
 
 def best_practice_card(year: str, items: Sequence[BestPracticeItem]) -> base.CardDict:
-    body: list[base.Element] = [base.title(f"Best practice examples {year}")]
-    if not items:
-        body.append(base.text("No observer has flagged an example yet this year."))
-    for item in items[:MAX_ROWS]:
-        body.append(
-            E.Container(
-                items=[
-                    base.text(f"**{base.said(item.tutor)}** · {base.said(item.course)}"),
-                    base.text(base.said(item.note) if item.note else "—"),
-                    base.text(f"{item.when} · {item.themes}", subtle=True, size="small"),
-                ],
-                separator=True,
-            )
-        )
+    body: list[base.Element] = [
+        base.title(f"Best practice examples {year}"),
+        *_listing(
+            items,
+            lambda item: [
+                base.text(f"**{base.said(item.tutor)}** · {base.said(item.course)}"),
+                base.text(base.said(item.note) if item.note else "—"),
+                base.text(f"{item.when} · {item.themes}", subtle=True, size="small"),
+            ],
+            "No observer has flagged an example yet this year.",
+        ),
+    ]
     return base.card(body, fallback_text=f"Best practice examples {year}")
 
 
@@ -793,23 +799,17 @@ class NewTutorLine:
 
 
 def new_tutors_card(items: Sequence[NewTutorLine]) -> base.CardDict:
-    body: list[base.Element] = [base.title("New tutors: induction (HA24)")]
-    if not items:
-        body.append(base.text("No new tutors on the tutor list."))
-    for item in items[:MAX_ROWS]:
-        body.append(
-            E.Container(
-                items=[
-                    base.text(
-                        f"**{base.said(item.tutor)}** · starts {item.start} · {item.progress}"
-                    ),
-                    base.actions_row(
-                        base.execute(
-                            "Open checklist", "otla.ha24.open", {"tutor_id": item.tutor_id}
-                        )
-                    ),
-                ],
-                separator=True,
-            )
-        )
+    body: list[base.Element] = [
+        base.title("New tutors: induction (HA24)"),
+        *_listing(
+            items,
+            lambda item: [
+                base.text(f"**{base.said(item.tutor)}** · starts {item.start} · {item.progress}"),
+                base.actions_row(
+                    base.execute("Open checklist", "otla.ha24.open", {"tutor_id": item.tutor_id})
+                ),
+            ],
+            "No new tutors on the tutor list.",
+        ),
+    ]
     return base.card(body, fallback_text="New tutors: induction")

@@ -18,6 +18,7 @@ from bot.clock import FixedClock
 from bot.settings import Settings
 from bot.teams.web import create_app
 from storage.db import Database
+from storage.models import OrganisationRow
 from tests.support.databases import (
     create_pg_database,
     drop_pg_database,
@@ -26,10 +27,15 @@ from tests.support.databases import (
     truncate_all,
 )
 from tests.support.loopback import LoopbackConnector
-from tests.support.teams import TeamsClient, User
+from tests.support.teams import TENANT, TeamsClient, User
 
 # Monday of the second week of the autumn half-term, mid-morning in London.
 START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+def made_at_start[Row: OrganisationRow](table: type[Row], /, **fields: Any) -> Row:
+    """A row of the test organisation's (TENANT), created and last changed at START."""
+    return table(org_id=TENANT, created_at=START, updated_at=START, **fields)
 
 
 @pytest.fixture
@@ -144,6 +150,23 @@ TUTOR = User("tutor", "Tom Tutor", "tom@college.ac.uk")
 MANAGER = User("manager", "Mia Manager", "mia@college.ac.uk")
 # Quinn, in many modules' colleges, is not on the roster below unless a test puts him there.
 QUINN = User("quinn", "Quinn Quality", "quinn@college.ac.uk")
+# Others who turn up in several modules' colleges, on the roster only where a test puts them.
+QC = User("qc", "Quinn Coordinator", "quinn@college.ac.uk")  # quality coordinator
+OLIVE = User("olive", "Olive Observer", "olive@college.ac.uk")
+DOT = User("dot", "Dot Officer", "dot@college.ac.uk")  # development officer
+LEO = User("leo", "Leo Lead", "leo@college.ac.uk")  # a line manager, not Tom's
+TIA = User("tia", "Tia Tutor", "tia@college.ac.uk")
+LEE = User("lee", "Lee Librarian", "lee@college.ac.uk")
+
+# A college's own term dates for 2026/27, as the setup and settings forms send them.
+YEAR_2026 = {
+    "autumn_start": "2026-09-07",
+    "autumn_end": "2026-12-18",
+    "spring_start": "2027-01-05",
+    "spring_end": "2027-03-26",
+    "summer_start": "2027-04-12",
+    "summer_end": "2027-07-09",
+}
 
 
 @pytest.fixture(autouse=True)

@@ -160,6 +160,16 @@ class ContributionLine:
     text: str
 
 
+def _listed(line: str) -> base.Element:
+    """One line of a list under its heading (a contribution, an action), close to the one before."""
+    return E.TextBlock(text=line, wrap=True, spacing="small")
+
+
+def _contribution(by: str, text: str, limit: int = 200) -> base.Element:
+    """A contribution as a line: who, then what they said (cut short)."""
+    return _listed(f"**{base.said(by)}:** {base.said(_short(text, limit))}")
+
+
 def action_line(action: AgreedAction) -> str:
     """An agreed action as one line: done or not, what, who, by when."""
     mark = "\u2611" if action.done else "\u2610"
@@ -283,19 +293,10 @@ def _front(view: LiveCardView) -> tuple[list[base.Element], list[Any]]:
         if len(view.contributions) > len(shown):
             earlier = len(view.contributions) - len(shown)
             body.append(base.text(f"\u2026and {earlier} earlier (in the summary).", subtle=True))
-        body.extend(
-            E.TextBlock(
-                text=f"**{base.said(c.by)}:** {base.said(_short(c.text, 300))}",
-                wrap=True,
-                spacing="small",
-            )
-            for c in shown
-        )
+        body.extend(_contribution(c.by, c.text, 300) for c in shown)
     if view.actions:
         body.append(E.TextBlock(text="Agreed actions", weight="bolder", wrap=True, separator=True))
-        body.extend(
-            E.TextBlock(text=action_line(a), wrap=True, spacing="small") for a in view.actions
-        )
+        body.extend(_listed(action_line(a)) for a in view.actions)
     body.extend(
         text_field(
             "contribution",
@@ -525,38 +526,22 @@ def summary_card(view: SummaryView) -> base.CardDict:
         if not c.contributions and not c.actions:
             body.append(base.text("Nothing added.", subtle=True, size="small"))
         shown = c.contributions[:SUMMARY_CONTRIBUTIONS]
-        body.extend(
-            E.TextBlock(
-                text=f"**{base.said(x.by)}:** {base.said(_short(x.text))}",
-                wrap=True,
-                spacing="small",
-            )
-            for x in shown
-        )
+        body.extend(_contribution(x.by, x.text) for x in shown)
         if len(c.contributions) > len(shown):
             more = len(c.contributions) - len(shown)
             body.append(
                 base.text(f"\u2026and {more} more in the export.", subtle=True, size="small")
             )
-        body.extend(
-            E.TextBlock(
-                text=action_line(a),
-                wrap=True,
-                spacing="small",
-            )
-            for a in c.actions
-        )
+        body.extend(_listed(action_line(a)) for a in c.actions)
     owners = o.owners()
     if owners:
         body.append(E.TextBlock(text="Who owns what", weight="bolder", wrap=True, separator=True))
         body.extend(
-            E.TextBlock(
-                text=f"**{base.said(owner)}**: "
+            _listed(
+                f"**{base.said(owner)}**: "
                 + "; ".join(
                     f"{base.said(_short(a.what, 80))} (by {day(a.due_on)})" for _, a in items
-                ),
-                wrap=True,
-                spacing="small",
+                )
             )
             for owner, items in owners
         )
@@ -922,11 +907,7 @@ def overdue_digest_card(lines: Sequence[DigestLine]) -> base.CardDict:
     body: list[base.Element] = [
         base.title(f"Overdue actions from your sessions ({len(lines)})"),
         *(
-            E.TextBlock(
-                text=f"**{_short(x.what, 120)}** \u2014 {x.owner}, due {day(x.due_on)} ({x.group})",
-                wrap=True,
-                spacing="small",
-            )
+            _listed(f"**{_short(x.what, 120)}** \u2014 {x.owner}, due {day(x.due_on)} ({x.group})")
             for x in lines
         ),
         base.text(

@@ -25,12 +25,11 @@ from bot.teams.web import BOT_KEY
 from storage.observations import Observations
 from storage.people import Directory
 from storage.walks import SAVED, StoredWalk
-from tests.conftest import ADMIN, MANAGER, QUINN, TUTOR
+from tests.conftest import ADMIN, MANAGER, OLIVE, QUINN, TUTOR
 from tests.support.cards import action_data, card_text, only_card
 from tests.support.teams import TENANT, Place, TeamsClient, User, shared_file
 from tests.support.walks import filled_walk
 
-OLIVE = User("olive", "Olive Observer", "olive@college.ac.uk")
 MATHS = Place.channel("19:team-maths@thread.tacv2", team_name="Maths", channel_name="Quality")
 
 TUTOR_LIST = (

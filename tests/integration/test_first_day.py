@@ -17,7 +17,7 @@ from bot.teams.web import BOT_KEY
 from cards.schema import problems
 from storage.models import Organisation, Person, TeamMember
 from storage.people import Directory
-from tests.conftest import ADMIN, MANAGER, TUTOR
+from tests.conftest import ADMIN, MANAGER, TUTOR, YEAR_2026
 from tests.support.cards import card_nodes, card_text
 from tests.support.teams import TENANT, Place, TeamsClient, User
 
@@ -43,6 +43,14 @@ async def people(app: web.Application) -> dict[str, Person]:
     async with app[BOT_KEY].db.unit_of_work() as uow:
         rows = (await uow.session.scalars(select(Person))).all()
         return {p.email or p.name: p for p in rows}
+
+
+async def organisation(app: web.Application) -> Organisation:
+    """The college's organisation row as stored (its name, its settings)."""
+    async with app[BOT_KEY].db.unit_of_work() as uow:
+        org = await uow.session.get(Organisation, TENANT)
+    assert org is not None
+    return org
 
 
 async def grant(app: web.Application, user: User, role: Role) -> None:
@@ -170,27 +178,18 @@ async def test_an_admins_first_admin_offers_the_guided_setup_and_each_step_shows
     response, _ = await teams.execute(ADMIN, "admin.setup.tutors", {})
     assert "Paste the tutor list" in card_text(response["value"])
     # Step 3: term dates; a term ending before it starts is refused and nothing is stored.
-    dates = {
-        "autumn_start": "2026-09-07",
-        "autumn_end": "2026-12-18",
-        "spring_start": "2027-01-05",
-        "spring_end": "2027-03-26",
-        "summer_start": "2027-04-12",
-        "summer_end": "2027-07-09",
-    }
+    dates = YEAR_2026
     response, _ = await teams.execute(
         ADMIN, "admin.setup.terms", {**dates, "summer_end": "2027-04-01"}
     )
     assert "ends before it starts" in card_text(response["value"])
     response, _ = await teams.execute(ADMIN, "admin.setup.terms", dates)
     assert "\u2705 3. Term dates (your own dates)" in card_text(response["value"])
-    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
-        org = await uow.session.get(Organisation, TENANT)
-        assert org is not None and org.settings["terms"][0] == {
-            "name": "autumn",
-            "start": "2026-09-07",
-            "end": "2026-12-18",
-        }
+    assert (await organisation(teams_app)).settings["terms"][0] == {
+        "name": "autumn",
+        "start": "2026-09-07",
+        "end": "2026-12-18",
+    }
     # Once set up, `admin` is the admin card again, with the setup one tap away.
     [admin_card] = cards_in(await teams.say(ADMIN, "admin"))
     assert "Set up TLC" in buttons(admin_card)
@@ -208,25 +207,20 @@ async def test_the_admin_names_the_college_on_the_setup_card_for_document_header
     assert "Write your college's name." in card_text(response["value"])
     response, _ = await teams.execute(ADMIN, "admin.setup.name", {"org_name": "x" * 201})
     assert "At most 200 characters." in card_text(response["value"])
-    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
-        org = await uow.session.get(Organisation, TENANT)
-        assert org is not None and org.name == ""
+    assert (await organisation(teams_app)).name == ""
     response, _ = await teams.execute(
         ADMIN, "admin.setup.name", {"org_name": "  Northfield   College "}
     )
     text = card_text(response["value"])
     assert "College name saved" in text and "\u2705 Your college's name" in text
+    assert (await organisation(teams_app)).name == "Northfield College"
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
-        org = await uow.session.get(Organisation, TENANT)
-        assert org is not None and org.name == "Northfield College"
         trail = await Directory(uow.session).audit_trail(TENANT, "settings")
         assert [e.action for e in trail] == ["name"]
     # A tutor cannot rename it.
     response, _ = await teams.execute(TUTOR, "admin.setup.name", {"org_name": "Mine"})
     assert "only an org admin" in str(response)
-    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
-        org = await uow.session.get(Organisation, TENANT)
-        assert org is not None and org.name == "Northfield College"
+    assert (await organisation(teams_app)).name == "Northfield College"
 
 
 async def test_an_empty_whos_who_save_says_so_beside_its_button_and_gives_no_role(
@@ -287,9 +281,7 @@ async def test_the_setup_card_in_a_channel_names_no_role_holders_and_has_no_peop
     assert {RITA.name, SAM.name, TUTOR.name, MANAGER.name} <= {
         c["title"] for c in picker["choices"]
     }
-    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
-        org = await uow.session.get(Organisation, TENANT)
-        assert org is not None and org.name == "Northfield"
+    assert (await organisation(teams_app)).name == "Northfield"
 
 
 async def test_save_whos_who_pressed_on_an_old_setup_card_in_a_channel_is_refused(

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from bot.domain.access import Role
 from bot.teams.web import BOT_KEY
 from storage.models import AuditEntry, Organisation, Person, RoleGrant
-from tests.conftest import ADMIN, QUINN
+from tests.conftest import ADMIN, QUINN, YEAR_2026
 from tests.support.cards import card_text
-from tests.support.teams import TENANT, Place, TeamsClient, shared_file
+from tests.support.teams import TENANT, Place, TeamsClient
 
 SORRY = "something went wrong"
 
@@ -70,20 +70,12 @@ async def test_a_tutor_list_saved_with_semicolons_or_as_unicode_text_is_imported
     tabs. Both are read, not refused as "missing column(s): name, email"."""
     await teams.say(ADMIN, "hello")
     semicolons = "\ufeffName;Email;Campus\nRita Reader;rita@college.ac.uk;North, Site 2\n"
-    sent = await teams.say(
-        ADMIN,
-        "admin import",
-        attachments=[shared_file(teams.connector, "tutors.csv", semicolons.encode("utf-8"))],
-    )
+    sent = await teams.import_tutors(ADMIN, semicolons)
     said = _said(sent)
     assert "missing column" not in said
     unicode_text = "name\temail\ncampus\n".replace("\ncampus", "\tcampus")
     unicode_text += "Sam Scholar\tsam@college.ac.uk\tSouth\n"
-    sent = await teams.say(
-        ADMIN,
-        "admin import",
-        attachments=[shared_file(teams.connector, "tutors2.csv", unicode_text.encode("utf-16"))],
-    )
+    sent = await teams.import_tutors(ADMIN, unicode_text.encode("utf-16"), "tutors2.csv")
     assert "missing column" not in _said(sent)
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         rows = (await uow.session.scalars(select(Person).where(Person.is_tutor.is_(True)))).all()
@@ -118,14 +110,6 @@ async def test_the_quality_team_typing_admin_is_told_what_they_can_do_there(
     assert await _count(teams_app, RoleGrant) == grants + 1  # Tom's tutor role, nothing else
 
 
-YEAR_2026 = {
-    "autumn_start": "2026-09-07",
-    "autumn_end": "2026-12-18",
-    "spring_start": "2027-01-05",
-    "spring_end": "2027-03-26",
-    "summer_start": "2027-04-12",
-    "summer_end": "2027-07-09",
-}
 YEAR_2027 = {
     "autumn_start": "2027-09-06",
     "autumn_end": "2027-12-17",
@@ -199,11 +183,7 @@ async def test_a_tutor_list_with_a_cell_too_long_to_read_says_which_line_and_sto
     await teams.say(ADMIN, "hello")
     text = "name,email,campus\nRita Reader,rita@college.ac.uk,North\n"
     text += f'Sam Scholar,sam@college.ac.uk,"{"x" * 300_000}"\n'
-    sent = await teams.say(
-        ADMIN,
-        "admin import",
-        attachments=[shared_file(teams.connector, "tutors.csv", text.encode("utf-8"))],
-    )
+    sent = await teams.import_tutors(ADMIN, text)
     said = _said(sent)
     assert SORRY not in said
     assert "far too long" in said and "Line 3" in said
@@ -224,11 +204,7 @@ async def test_a_tutor_list_larger_than_one_network_read_is_imported_whole(
         for n in range(3000)
     )
     assert len(text) > 200_000
-    sent = await teams.say(
-        ADMIN,
-        "admin import",
-        attachments=[shared_file(teams.connector, "tutors.csv", text.encode("utf-8"))],
-    )
+    sent = await teams.import_tutors(ADMIN, text)
     assert "These rows were not imported" not in _said(sent)
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         count = await uow.session.scalar(

@@ -47,7 +47,7 @@ from tests.support.bot import next_card_to, person_id, rows, tick
 from tests.support.cards import button_data, card_nodes, card_text, choices, only_card
 from tests.support.loopback import LoopbackConnector
 from tests.support.mentoring import GOOD
-from tests.support.support_college import refer
+from tests.support.support_college import BEN, HAL, refer
 from tests.support.teams import (
     TENANT,
     Place,
@@ -60,8 +60,6 @@ from tests.support.teams import (
 )
 
 AMY = User("amy", "Amy Able", "amy@college.ac.uk")
-BEN = User("ben", "Ben Bright", "ben@college.ac.uk")
-HAL = User("hal", "Hal Head", "hal@college.ac.uk")
 OLLY = User("olly", "Olly Leader", "olly@college.ac.uk")
 EVERYONE = (ADMIN, TUTOR, MANAGER, AMY, BEN, HAL, QUINN, OLLY)
 
@@ -128,15 +126,32 @@ async def teams(teams: TeamsClient) -> TeamsClient:
     return teams
 
 
+async def ranks(teams: TeamsClient, mentee: User, *mentors: str) -> tuple[dict[str, str], Any]:
+    """`mentee` searches for a maths mentor and asks for `mentors` by name, first (then second):
+    the mentors offered (name -> value) and what the choice answered."""
+    offered = choices(only_card(await teams.say(mentee, "mentor maths")), "first")
+    ranked = {rank: offered[name] for rank, name in zip(("first", "second"), mentors, strict=False)}
+    return offered, await teams.answer(mentee, "mentor.choose", {**ranked, "specialism": "maths"})
+
+
+async def observes(teams: TeamsClient, observer: User, rel_id: int, who: str, notes: str) -> Any:
+    """`observer` records an observation, held on 23 November, of the `who` side ("mentee" or
+    "mentor") with `notes`: what the form answered."""
+    data = {"rel": rel_id, "who": who, "held_on": "2026-11-23", "notes": notes}
+    return await teams.answer(observer, "mentoring.observe", data)
+
+
+async def asked(teams: TeamsClient, app: web.Application, clock: FixedClock, mentor: User) -> int:
+    """The waiting messages go out: the relationship `mentor` was last asked to accept."""
+    await tick(app, clock)
+    return int(button_data(cards_to(teams.connector, mentor)[-1], "mentor.accept")["rel"])
+
+
 async def mentored_by_ben(teams: TeamsClient, app: web.Application, clock: FixedClock) -> int:
     """Tom chooses Ben, Ben accepts: the relationship id."""
-    card = only_card(await teams.say(TUTOR, "mentor maths"))
-    ben = choices(card, "first")["Ben Bright"]
-    answer = await teams.answer(TUTOR, "mentor.choose", {"first": ben, "specialism": "maths"})
+    _, answer = await ranks(teams, TUTOR, "Ben Bright")
     assert "I've asked **Ben Bright**" in card_text(answer)
-    await tick(app, clock)
-    request = cards_to(teams.connector, BEN)[-1]
-    rel = int(button_data(request, "mentor.accept")["rel"])
+    rel = await asked(teams, app, clock, BEN)
     answer = await teams.answer(BEN, "mentor.accept", {"rel": rel})
     assert "You're Tom Tutor's mentor" in card_text(answer)
     await tick(app, clock)
@@ -231,11 +246,8 @@ async def test_a_mentor_who_became_the_mentees_line_manager_cannot_accept(
     a person's management chain mentors them (seed 003's dual relationship), as no AP in it
     supports them: her Accept does not make her his mentor. She is told why, Tom is told to
     choose again (no reason given), and she never reads his record."""
-    card = only_card(await teams.say(TUTOR, "mentor maths"))
-    amy = choices(card, "first")["Amy Able"]
-    await teams.execute(TUTOR, "mentor.choose", {"first": amy, "specialism": "maths"})
-    await tick(teams_app, clock)
-    rel_id = int(button_data(cards_to(connector, AMY)[-1], "mentor.accept")["rel"])
+    await ranks(teams, TUTOR, "Amy Able")
+    rel_id = await asked(teams, teams_app, clock, AMY)
     moved = TUTOR_LIST.replace(
         "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,mia@college.ac.uk",
         "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,amy@college.ac.uk",
@@ -408,8 +420,7 @@ async def test_not_a_good_fit_from_either_side_rematches_without_a_reason(
     body, _ = await teams.execute(
         TUTOR, "mentor.choose", {"first": choices(card, "first")["Amy Able"], "specialism": "maths"}
     )
-    await tick(teams_app, clock)
-    amy_rel = int(button_data(cards_to(connector, AMY)[-1], "mentor.accept")["rel"])
+    amy_rel = await asked(teams, teams_app, clock, AMY)
     await teams.execute(AMY, "mentor.accept", {"rel": amy_rel})
     connector.clear()
     answer = await teams.answer(AMY, "mentor.not_fit", {"rel": amy_rel})
@@ -677,11 +688,7 @@ async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw
     assert len(await rows(teams_app, MentoringEntry)) == 1
 
     # The mentor's observation is developmental: no grade, not an OTLA; the mentee evaluates it.
-    answer = await teams.answer(
-        BEN,
-        "mentoring.observe",
-        {"rel": rel_id, "who": "mentee", "held_on": "2026-11-23", "notes": "Great questioning"},
-    )
+    answer = await observes(teams, BEN, rel_id, "mentee", "Great questioning")
     assert "never graded" in card_text(answer)
     entry = (await rows(teams_app, MentoringEntry))[-1]
     answer = await teams.answer(BEN, "mentoring.evaluate", {"entry": entry.id, "evaluation": "x"})
@@ -862,11 +869,7 @@ async def test_every_mentoring_form_sent_untouched_gets_field_errors_and_changes
     """Teams leaves untouched inputs out of the submit data: each form, sent with only its
     hidden ids on a live relationship, answers with messages on its fields and stores nothing."""
     rel_id = await agreed(teams, teams_app, clock)
-    await teams.execute(
-        BEN,
-        "mentoring.observe",
-        {"rel": rel_id, "who": "mentee", "held_on": "2026-11-23", "notes": "Good pace"},
-    )
+    await observes(teams, BEN, rel_id, "mentee", "Good pace")
     (entry,) = await rows(teams_app, MentoringEntry)
     card = only_card(await teams.say(TUTOR, "coach oskar"))
     for answer in ("Calmer starts", "4", "Greeting", "Keep going"):
@@ -1136,9 +1139,7 @@ async def test_a_line_manager_sees_a_mentoring_relationship_not_a_request(
     members with a mentor: Tom Tutor", and Tom's access log said she saw it: that he is looking
     for a mentor (and, once refused, that he was) is not hers to know, and he has no mentor.
     Once Ben accepts, the relationship exists, and she sees that (logged for Tom)."""
-    card = only_card(await teams.say(TUTOR, "mentor maths"))
-    ben = choices(card, "first")["Ben Bright"]
-    await teams.answer(TUTOR, "mentor.choose", {"first": ben, "specialism": "maths"})
+    await ranks(teams, TUTOR, "Ben Bright")
     tom = await person_id(teams_app, TUTOR)
 
     mia = card_text(only_card(await teams.say(MANAGER, "mentor capacity")))
@@ -1168,11 +1169,7 @@ async def test_the_mentee_still_reads_a_past_agreement_read_only_and_nobody_else
     stored. The mentor's view ends with it (the confidentiality matrix's last phase), outsiders
     are refused as before, and a refused read logs nothing."""
     rel_id = await agreed_and_met(teams, teams_app, clock)
-    await teams.execute(
-        BEN,
-        "mentoring.observe",
-        {"rel": rel_id, "who": "mentee", "held_on": "2026-11-23", "notes": "Clear modelling"},
-    )
+    await observes(teams, BEN, rel_id, "mentee", "Clear modelling")
     (observed,) = [e for e in await rows(teams_app, MentoringEntry) if e.kind != "meeting"]
     clock.set(clock.now() + timedelta(days=3))
     await teams.execute(TUTOR, "mentor.not_fit", {"rel": rel_id})
@@ -1363,11 +1360,7 @@ async def test_every_read_by_someone_else_is_in_the_access_log_and_privacy_shows
         {"rel": rel_id, "held_on": "2026-11-23", "discussed": "Starters", "progress_1": "40"},
     )
     # Tom's observation of Ben's teaching is about Ben: Tom's card showing it is logged for Ben.
-    await teams.execute(
-        TUTOR,
-        "mentoring.observe",
-        {"rel": rel_id, "who": "mentor", "held_on": "2026-11-23", "notes": "Brisk plenary"},
-    )
+    await observes(teams, TUTOR, rel_id, "mentor", "Brisk plenary")
     # Refused reads, and an outsider's `agreement`, write nothing.
     for outsider in (MANAGER, HAL, QUINN, ADMIN):
         answer = await teams.answer(outsider, "agreement.open", {"rel": rel_id})
@@ -1592,12 +1585,10 @@ async def test_when_the_mentor_is_erased_the_mentee_is_freed_and_told(
     assert "Amy Able" in told and "Erased person" not in told
     # His record stays his to read; he can choose a new mentor.
     assert "Confidential worries" in card_text(only_card(await teams.say(TUTOR, "agreement")))
-    card = only_card(await teams.say(TUTOR, "mentor maths"))
-    amy = choices(card, "first")["Amy Able"]
-    answer = await teams.answer(TUTOR, "mentor.choose", {"first": amy, "specialism": "maths"})
+    offered, answer = await ranks(teams, TUTOR, "Amy Able")
     assert "I've asked **Amy Able**" in card_text(answer)
     asked = [r for r in await rows(teams_app, MentoringRelationship) if r.state == ASKED]
-    assert [(r.mentee_id, r.mentor_id) for r in asked] == [(tom, int(amy))]
+    assert [(r.mentee_id, r.mentor_id) for r in asked] == [(tom, int(offered["Amy Able"]))]
 
 
 async def test_when_the_mentor_asked_is_erased_the_next_choice_is_asked(
@@ -1605,13 +1596,7 @@ async def test_when_the_mentor_asked_is_erased_the_next_choice_is_asked(
 ) -> None:
     """Tom ranked Ben first and Amy second; Ben is erased before he answers. The request was
     left waiting for ever on a placeholder; now Amy is asked, and Tom hears so."""
-    card = only_card(await teams.say(TUTOR, "mentor maths"))
-    offered = choices(card, "first")
-    await teams.answer(
-        TUTOR,
-        "mentor.choose",
-        {"first": offered["Ben Bright"], "second": offered["Amy Able"], "specialism": "maths"},
-    )
+    offered, _ = await ranks(teams, TUTOR, "Ben Bright", "Amy Able")
     await teams.answer(ADMIN, "admin.person.erase", {"email": BEN.email, "confirm": "true"})
     first, second = await rows(teams_app, MentoringRelationship)
     assert first.state == DECLINED
@@ -1733,8 +1718,7 @@ async def test_a_share_that_names_nobody_shares_with_nobody(
     await teams.execute(
         TUTOR, "mentor.choose", {"first": choices(card, "first")["Amy Able"], "specialism": "maths"}
     )
-    await tick(teams_app, clock)
-    amy_rel = int(button_data(cards_to(connector, AMY)[-1], "mentor.accept")["rel"])
+    amy_rel = await asked(teams, teams_app, clock, AMY)
     await teams.execute(AMY, "mentor.accept", {"rel": amy_rel})
     await tick(teams_app, clock)
     connector.clear()
@@ -1789,9 +1773,7 @@ async def test_a_request_not_yet_sent_to_a_mentor_now_in_the_mentees_line_is_not
     (and it was logged as a read of his record). Now the notice asks the access rule on the
     relationship as it is: she gets nothing, it counts as her not taking it on, and Tom is
     told to choose again (no reason given)."""
-    card = only_card(await teams.say(TUTOR, "mentor maths"))
-    amy = choices(card, "first")["Amy Able"]
-    await teams.execute(TUTOR, "mentor.choose", {"first": amy, "specialism": "maths"})
+    await ranks(teams, TUTOR, "Amy Able")
     moved = TUTOR_LIST.replace(
         "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,mia@college.ac.uk",
         "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,amy@college.ac.uk",
@@ -1925,11 +1907,7 @@ async def test_a_press_that_read_before_the_other_committed_asks_nobody(
     """The race, made certain: Tom's desktop press read "no request yet" before his phone's
     press committed. The database keeps one open request per mentee, so the desktop press
     stores nothing, asks nobody, and tells him he already has a request."""
-    card = only_card(await teams.say(TUTOR, "mentor maths"))
-    offered = choices(card, "first")
-    answer = await teams.answer(
-        TUTOR, "mentor.choose", {"first": offered["Amy Able"], "specialism": "maths"}
-    )
+    offered, answer = await ranks(teams, TUTOR, "Amy Able")
     assert "I've asked **Amy Able**" in card_text(answer)
     (phone,) = await rows(teams_app, MentoringRelationship)
 
@@ -1957,13 +1935,7 @@ async def test_a_mentor_who_left_the_directory_since_being_asked_cannot_accept(
 ) -> None:
     """Tom ranks Ben then Amy. Ben says **mentor stop** before answering, then presses Accept:
     refused, stored as a decline, and Amy (Tom's next choice) is asked."""
-    card = only_card(await teams.say(TUTOR, "mentor maths"))
-    offered = choices(card, "first")
-    await teams.execute(
-        TUTOR,
-        "mentor.choose",
-        {"first": offered["Ben Bright"], "second": offered["Amy Able"], "specialism": "maths"},
-    )
+    offered, _ = await ranks(teams, TUTOR, "Ben Bright", "Amy Able")
     (rel,) = await rows(teams_app, MentoringRelationship)
     assert "out of the directory" in str(await teams.say(BEN, "mentor stop"))
     connector.clear()
@@ -1982,19 +1954,8 @@ async def test_a_mentor_already_at_capacity_cannot_accept_another(
 ) -> None:
     """Olly and Tom both ask Ben (2 places). Ben lowers his offer to 1 and accepts Olly; his
     Accept for Tom is refused, stored as a decline, and Tom's next choice, Amy, is asked."""
-    card = only_card(await teams.say(OLLY, "mentor maths"))
-    await teams.execute(
-        OLLY,
-        "mentor.choose",
-        {"first": choices(card, "first")["Ben Bright"], "specialism": "maths"},
-    )
-    card = only_card(await teams.say(TUTOR, "mentor maths"))
-    offered = choices(card, "first")
-    await teams.execute(
-        TUTOR,
-        "mentor.choose",
-        {"first": offered["Ben Bright"], "second": offered["Amy Able"], "specialism": "maths"},
-    )
+    await ranks(teams, OLLY, "Ben Bright")
+    offered, _ = await ranks(teams, TUTOR, "Ben Bright", "Amy Able")
     olly_rel, tom_rel = await rows(teams_app, MentoringRelationship)
     answer = await teams.answer(
         BEN,
@@ -2030,11 +1991,7 @@ async def test_a_stale_evaluate_card_does_not_overwrite_the_saved_evaluation(
     """Tom opened Evaluate twice (phone and desktop) and saved from one; the other, sent later,
     is refused and the first evaluation stays."""
     rel_id = await agreed(teams, teams_app, clock)
-    await teams.execute(
-        BEN,
-        "mentoring.observe",
-        {"rel": rel_id, "who": "mentee", "held_on": "2026-11-23", "notes": "Great questioning"},
-    )
+    await observes(teams, BEN, rel_id, "mentee", "Great questioning")
     (entry,) = await rows(teams_app, MentoringEntry)
     await teams.execute(TUTOR, "mentoring.evaluate", {"entry": entry.id, "evaluation": "Fair"})
     answer = await teams.answer(
@@ -2053,19 +2010,11 @@ async def test_only_the_observer_records_an_observation(
     records what they observed."""
     rel_id = await agreed(teams, teams_app, clock)
     for who, side in ((TUTOR, "mentee"), (BEN, "mentor")):
-        answer = await teams.answer(
-            who,
-            "mentoring.observe",
-            {"rel": rel_id, "who": side, "held_on": "2026-11-23", "notes": "Brilliant, me"},
-        )
+        answer = await observes(teams, who, rel_id, side, "Brilliant, me")
         assert any("records their observation of you" in e for e in errors_in(answer)), who
     assert await rows(teams_app, MentoringEntry) == []
     for who, side in ((TUTOR, "mentor"), (BEN, "mentee")):
-        await teams.execute(
-            who,
-            "mentoring.observe",
-            {"rel": rel_id, "who": side, "held_on": "2026-11-23", "notes": "Good"},
-        )
+        await observes(teams, who, rel_id, side, "Good")
     assert sorted(e.kind for e in await rows(teams_app, MentoringEntry)) == [
         "observed_mentee",
         "observed_mentor",
@@ -2119,9 +2068,7 @@ async def test_mentor_suggest_sends_nothing_to_someone_with_a_request_or_mentor(
     same as for someone still looking (that Tom asked anyone is the pair's business)."""
     looking = await teams.say(HAL, "mentor suggest olly@college.ac.uk maths")
     early = await teams.say(HAL, "mentor suggest tom@college.ac.uk functional skills")
-    card = only_card(await teams.say(TUTOR, "mentor maths"))
-    amy = choices(card, "first")["Amy Able"]
-    await teams.execute(TUTOR, "mentor.choose", {"first": amy, "specialism": "maths"})
+    await ranks(teams, TUTOR, "Amy Able")
     asked = await teams.say(HAL, "mentor suggest tom@college.ac.uk maths")
     for said in (early, asked):
         assert said[0].activity.get("text") == str(looking[0].activity.get("text")).replace(

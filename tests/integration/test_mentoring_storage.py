@@ -3,7 +3,7 @@ open relationships are found from either side, and mentee counts are per mentor.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -12,6 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import JSON, DateTime, column, insert, table, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.turn import UserRef
 from bot.clock import FixedClock
@@ -40,6 +41,19 @@ TABLES = {
 }
 
 
+async def tom_ben_and_amy(session: AsyncSession, now: datetime) -> tuple[int, int, int]:
+    """The organisation and its three people (a mentee, two mentors), flushed: their ids."""
+    await Directory(session).organisation("tenant-1", now)
+    people = [
+        Person(org_id="tenant-1", name=n, email=f"{n}@c.ac.uk", created_at=now)
+        for n in ("tom", "ben", "amy")
+    ]
+    session.add_all(people)
+    await session.flush()
+    tom, ben, amy = (p.id for p in people)
+    return tom, ben, amy
+
+
 async def test_the_0090_migration_matches_the_mentoring_tables(db: Database) -> None:
     def diff(conn: Any) -> list[Any]:
         context = MigrationContext.configure(conn)
@@ -54,14 +68,7 @@ async def test_the_0090_migration_matches_the_mentoring_tables(db: Database) -> 
 async def test_mentoring_records_round_trip(db: Database, clock: FixedClock) -> None:
     now = clock.now()
     async with db.unit_of_work() as uow:
-        await Directory(uow.session).organisation("tenant-1", now)
-        people = [
-            Person(org_id="tenant-1", name=n, email=f"{n}@c.ac.uk", created_at=now)
-            for n in ("tom", "ben", "amy")
-        ]
-        uow.session.add_all(people)
-        await uow.session.flush()
-        tom, ben, amy = (p.id for p in people)
+        tom, ben, amy = await tom_ben_and_amy(uow.session, now)
         records = MentoringRecords(uow.session)
         for pid in (ben, amy):
             records.add(
@@ -164,14 +171,7 @@ async def test_two_open_requests_for_one_mentee_cannot_both_be_stored(
     partial unique index (0091) and stores nothing; a closed one does not count."""
     now = clock.now()
     async with db.unit_of_work() as uow:
-        await Directory(uow.session).organisation("tenant-1", now)
-        people = [
-            Person(org_id="tenant-1", name=n, email=f"{n}@c.ac.uk", created_at=now)
-            for n in ("tom", "ben", "amy")
-        ]
-        uow.session.add_all(people)
-        await uow.session.flush()
-        tom, ben, amy = (p.id for p in people)
+        tom, ben, amy = await tom_ben_and_amy(uow.session, now)
         await uow.commit()
 
     def asking(mentor: int, state: str = ASKED) -> MentoringRelationship:

@@ -26,14 +26,13 @@ from storage.db import Database
 from storage.observations import Observation, Observations
 from storage.people import Directory
 from storage.reminders import Schedule
-from tests.conftest import ADMIN, MANAGER, TUTOR, local_settings
+from tests.conftest import ADMIN, MANAGER, QC, TUTOR, local_settings
+from tests.conftest import OLIVE as OBSERVER
 from tests.support.bot import BotOverHttp
 from tests.support.cards import card_nodes, card_text, only_card
 from tests.support.loopback import Sent
 from tests.support.teams import FILE_CONSENT, TENANT, Place, TeamsClient, User, shared_file
 
-QC = User("qc", "Quinn Coordinator", "quinn@college.ac.uk")
-OBSERVER = User("olive", "Olive Observer", "olive@college.ac.uk")
 OFFICER = User("dora", "Dora Officer", "dora@college.ac.uk")
 APPROVER = User("cora", "Cora Coordinator", "cora@college.ac.uk")
 OTHER_TUTOR = User("otto", "Otto Tutor", "otto@college.ac.uk")
@@ -942,25 +941,31 @@ class FakeGraph:
         self.calls.append(("POST", request.path, body))
         return web.json_response({"id": event_id, **body}, status=201)
 
-    async def change(self, request: web.Request) -> web.Response:
+    async def _about_event(self, request: web.Request) -> tuple[Any, dict[str, Any] | None]:
+        """A change's or cancel's body, and the event it names (None: there is no such event)."""
         self._check(request)
-        body = await request.json()
-        event = self.events.get(request.match_info["event"])
+        return await request.json(), self.events.get(request.match_info["event"])
+
+    async def change(self, request: web.Request) -> web.Response:
+        body, event = await self._about_event(request)
         if event is None:
-            return web.json_response({"error": {"code": "ErrorItemNotFound"}}, status=404)
+            return _no_such_event()
         event.update(body)
         self.calls.append(("PATCH", request.path, body))
         return web.json_response(event)
 
     async def cancel(self, request: web.Request) -> web.Response:
-        self._check(request)
-        body = await request.json()
-        event = self.events.get(request.match_info["event"])
+        body, event = await self._about_event(request)
         if event is None:
-            return web.json_response({"error": {"code": "ErrorItemNotFound"}}, status=404)
+            return _no_such_event()
         event["isCancelled"] = True
         self.calls.append(("CANCEL", request.path, body))
         return web.Response(status=202)
+
+
+def _no_such_event() -> web.Response:
+    """What Graph answers about an event it does not hold."""
+    return web.json_response({"error": {"code": "ErrorItemNotFound"}}, status=404)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.pacing import TenantPacer
@@ -24,6 +23,7 @@ from storage.outbox import OutboxMessage, TenantPacing, retry_undelivered, undel
 from storage.people import Directory
 from storage.preferences import Preferences
 from storage.reminders import CANCELLED, FAILED, OPTED_OUT, PENDING, QUEUED, SENT, Schedule
+from tests.support.databases import stored_rows
 from tests.support.loopback import LoopbackConnector, RosterMember
 from tests.support.reminders import (
     ORG,
@@ -50,11 +50,6 @@ def texts(loop: LoopbackConnector) -> list[str]:
     return [s.text for s in loop.messages()]
 
 
-async def outbox_rows(db: Database) -> list[OutboxMessage]:
-    async with db.unit_of_work() as uow:
-        return list(await uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
-
-
 @pytest.fixture
 async def tom(db: Database, connector: LoopbackConnector, clock: FixedClock) -> int:
     """Tom, who has said hello to the bot: his person id."""
@@ -75,7 +70,7 @@ async def test_a_due_item_is_sent_once_and_marked_sent_with_its_activity_id(
     assert sent.cards and sent.cards[0]["actions"]  # a card with its next step
     stored = await item(db, "r:1")
     assert stored.state == SENT and stored.activity_id == sent.activity_id
-    [row] = await outbox_rows(db)
+    [row] = await stored_rows(db, OutboxMessage)
     assert row.state == SENT and row.activity_id == sent.activity_id
     assert row.conversation_id == conv("tom")
 
@@ -110,7 +105,7 @@ async def test_cancelling_or_rescheduling_a_queued_message_withdraws_it(
         assert await worker.tick(clock.now()) == 1
     assert texts(connector) == ["second"]
     assert (await item(db, "otla:1:ann")).state == CANCELLED
-    assert [r.state for r in await outbox_rows(db)] == [CANCELLED, CANCELLED, SENT]
+    assert [r.state for r in await stored_rows(db, OutboxMessage)] == [CANCELLED, CANCELLED, SENT]
 
 
 async def test_a_429_waits_for_retry_after_and_holds_the_tenant(
@@ -120,7 +115,7 @@ async def test_a_429_waits_for_retry_after_and_holds_the_tenant(
     connector.answer(conv("tom"), 429, retry_after="3")
     async with loopback_worker(db, clock) as (worker, pace):
         assert await worker.tick(clock.now()) == 0
-        [row] = await outbox_rows(db)
+        [row] = await stored_rows(db, OutboxMessage)
         assert row.state == QUEUED and row.throttled == 1 and row.last_status == 429
         assert row.not_before == clock.now() + timedelta(seconds=3)
         async with db.unit_of_work() as uow:
@@ -150,7 +145,7 @@ async def test_busy_answers_are_retried_with_backoff(
     connector.answer(conv("tom"), status, **headers)
     async with loopback_worker(db, clock) as (worker, _):
         assert await worker.tick(clock.now()) == 0
-        [row] = await outbox_rows(db)
+        [row] = await stored_rows(db, OutboxMessage)
         # Retry-After when given; else the first backoff: 2 s, half of it plus jitter (0.5).
         wait = 1.0 if headers else 1.5
         assert row.not_before == clock.now() + timedelta(seconds=wait)
@@ -221,7 +216,7 @@ async def test_a_conversation_never_gets_more_than_teams_allows(
         await schedule(db, clock, f"prompt:{i:02d}", conversation_ref_id=ref_id)
     async with loopback_worker(db, clock) as (worker, pace):
         assert await worker.tick(clock.now()) == 60
-        rows = await outbox_rows(db)
+        rows = await stored_rows(db, OutboxMessage)
         times = [r.paced_at for r in rows if r.state == SENT and r.paced_at is not None]
         for window in CONVERSATION_WINDOWS:
             assert most_in(times, window.seconds) <= window.count
@@ -311,7 +306,7 @@ async def test_a_retry_that_falls_after_hours_waits_for_the_morning(
         clock.advance(timedelta(seconds=5))
         assert await worker.tick(clock.now()) == 0
         assert len(connector.requests) == calls
-        [row] = await outbox_rows(db)
+        [row] = await stored_rows(db, OutboxMessage)
         assert row.not_before == datetime(2026, 11, 25, 8, 0, tzinfo=LONDON).astimezone(UTC)
 
 

@@ -26,6 +26,7 @@ from storage.outbox import OutboxMessage
 from storage.preferences import Preferences
 from storage.reminders import FAILED, PENDING, QUEUED, SENT, ScheduledItem
 from tests.conftest import TUTOR
+from tests.support.databases import stored_rows
 from tests.support.loopback import LoopbackConnector
 from tests.support.reminders import (
     ORG,
@@ -40,11 +41,6 @@ from tests.support.reminders import (
 from tests.support.teams import Place, TeamsClient
 
 pytestmark = pytest.mark.usefixtures("connector")
-
-
-async def outbox_rows(db: Database) -> list[OutboxMessage]:
-    async with db.unit_of_work() as uow:
-        return list(await uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
 async def days_off(db: Database, clock: FixedClock, person_id: int, days: list[int]) -> None:
@@ -73,21 +69,30 @@ async def test_quiet_times_that_never_meet_the_sending_hours_do_not_hold_a_deadl
     assert [s.text for s in connector.messages()] == ["r:1"]
 
 
+async def message_to_tom_answered(
+    db: Database, connector: LoopbackConnector, clock: FixedClock, status: int
+) -> int:
+    """Tom, who has a 1:1 chat, has message "r:1" due now, and his chat answers with `status`:
+    his id."""
+    tom = await person_with_chat(db, connector, "tom", clock)
+    await schedule(db, clock, "r:1", person_id=tom)
+    connector.answer("a:personal-29:tom", status)
+    return tom
+
+
 async def test_a_queued_message_for_someone_with_every_day_off_does_not_spin_the_tick(
     db: Database, connector: LoopbackConnector, clock: FixedClock
 ) -> None:
-    tom = await person_with_chat(db, connector, "tom", clock)
-    await schedule(db, clock, "r:1", person_id=tom)
-    connector.answer("a:personal-29:tom", 503)
+    tom = await message_to_tom_answered(db, connector, clock, 503)
     async with loopback_worker(db, clock) as (worker, _):
         assert await worker.tick(clock.now()) == 0  # in the outbox, waiting for a retry
-        [row] = await outbox_rows(db)
+        [row] = await stored_rows(db, OutboxMessage)
         assert row.state == QUEUED
         await days_off(db, clock, tom, list(range(7)))
         clock.advance(timedelta(minutes=5))
         # Before: the sender held it "until" now, claimed it again at once, for ever.
         assert await asyncio.wait_for(worker.tick(clock.now()), 10) == 1
-    [row] = await outbox_rows(db)
+    [row] = await stored_rows(db, OutboxMessage)
     assert row.state == SENT
     assert (await item(db, "r:1")).state == SENT
 
@@ -201,7 +206,7 @@ async def test_a_message_whose_outcome_cannot_be_recorded_waits_and_the_tick_goe
 
         worker._failed = failing_to_record  # type: ignore[method-assign]
         assert await asyncio.wait_for(worker.tick(clock.now()), 10) == 1
-        rows = {r.id: r for r in await outbox_rows(db)}
+        rows = {r.id: r for r in await stored_rows(db, OutboxMessage)}
         waiting = rows[unrecorded[0]]
         assert waiting.state == QUEUED and waiting.not_before > clock.now()
         assert "could not record" in (waiting.last_error or "")
@@ -219,12 +224,10 @@ async def test_a_lapsed_token_or_a_timed_out_request_is_tried_again(
 ) -> None:
     """401 (a token that lapsed early) and 408 (Teams timed the request out) are not about the
     message: it waits and goes, rather than failing on its first try."""
-    tom = await person_with_chat(db, connector, "tom", clock)
-    await schedule(db, clock, "r:1", person_id=tom)
-    connector.answer("a:personal-29:tom", status)
+    await message_to_tom_answered(db, connector, clock, status)
     async with loopback_worker(db, clock) as (worker, _):
         assert await worker.tick(clock.now()) == 0
-        [row] = await outbox_rows(db)
+        [row] = await stored_rows(db, OutboxMessage)
         assert row.state == QUEUED and row.last_status == status
         clock.advance(timedelta(minutes=5))
         assert await worker.tick(clock.now()) == 1
@@ -260,9 +263,7 @@ async def test_a_404_on_an_update_fails_only_that_update_not_the_conversation(
 async def test_a_404_on_a_new_message_still_marks_the_conversation_gone(
     db: Database, connector: LoopbackConnector, clock: FixedClock
 ) -> None:
-    tom = await person_with_chat(db, connector, "tom", clock)
-    await schedule(db, clock, "r:1", person_id=tom)
-    connector.answer("a:personal-29:tom", 404)
+    tom = await message_to_tom_answered(db, connector, clock, 404)
     async with loopback_worker(db, clock) as (worker, _):
         assert await worker.tick(clock.now()) == 0
     assert (await item(db, "r:1")).state == FAILED

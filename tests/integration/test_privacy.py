@@ -34,9 +34,10 @@ from storage.support import (
     SupportReferral,
     SupportSession,
 )
-from tests.conftest import ADMIN, START, TUTOR
+from tests.conftest import ADMIN, START, TUTOR, made_at_start
 from tests.support.bot import next_card_to, tick
 from tests.support.cards import button_data, card_text, only_card
+from tests.support.databases import stored_rows
 from tests.support.support_college import AMY, HAL, SCORES, amy_logs_session, ask_amy, college
 from tests.support.teams import (
     TENANT,
@@ -85,8 +86,7 @@ async def _people(db: Database, *users: User) -> list[Person]:
 
 
 async def _access_rows(db: Database) -> list[AccessEntry]:
-    async with db.unit_of_work() as uow:
-        return list(await uow.session.scalars(select(AccessEntry).order_by(AccessEntry.id)))
+    return await stored_rows(db, AccessEntry)
 
 
 # --- point 7: every confidential read is recorded, and its owner can see it -------------------
@@ -462,13 +462,11 @@ async def _seed(url: str) -> None:
             TENANT, UserRef("29:tom", "aad-tom", "Tom Tutor", "tom@college.ac.uk"), START
         )
         uow.session.add(
-            SupportReferral(
-                org_id=TENANT,
+            made_at_start(
+                SupportReferral,
                 tutor_id=person.id,
                 topics=["behaviour"],
                 other_topic="Keeping a noisy group on task\x0b",  # typed; Word can't hold it
-                created_at=START,
-                updated_at=START,
             )
         )
         await uow.commit()
@@ -655,25 +653,21 @@ async def test_export_and_erase_over_the_schema(db: Database) -> None:
         tom = await directory.seen(TENANT, UserRef("29:t", "aad-t", "Tom", "tom@c.ac.uk"), START)
         amy = await directory.seen(TENANT, UserRef("29:a", "aad-a", "Amy", "amy@c.ac.uk"), START)
         tom.line_manager_email = "amy@c.ac.uk"
-        referral = SupportReferral(
-            org_id=TENANT,
+        referral = made_at_start(
+            SupportReferral,
             tutor_id=tom.id,
             practitioner_id=amy.id,
-            created_at=START,
-            updated_at=START,
         )
         uow.session.add(referral)
         await uow.session.flush()
-        programme = SupportProgrammeRecord(
-            org_id=TENANT,
+        programme = made_at_start(
+            SupportProgrammeRecord,
             referral_id=referral.id,
             tutor_id=tom.id,
             practitioner_id=amy.id,
             kind="support_to_good",
             state="active",
             started_at=START,
-            created_at=START,
-            updated_at=START,
         )
         uow.session.add(programme)
         await uow.session.flush()

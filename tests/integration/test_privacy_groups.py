@@ -15,11 +15,12 @@ from sqlalchemy import select
 from bot.clock import FixedClock
 from storage.db import Database
 from storage.models import Person
+from storage.outbox import OutboxMessage
 from storage.people import Directory
 from storage.privacy import ERASED_NAME, FORMER_PARTICIPANT
 from storage.progression import CardAction, CardContribution, CardSession
 from storage.reminders import PENDING, ScheduledItem
-from tests.conftest import ADMIN, MANAGER, TUTOR
+from tests.conftest import ADMIN, MANAGER, TUTOR, made_at_start
 from tests.integration.test_progression import (
     MATHS,
     choices,
@@ -28,6 +29,7 @@ from tests.integration.test_progression import (
     start_session,
 )
 from tests.support.cards import card_text
+from tests.support.databases import stored_rows
 from tests.support.teams import TENANT, TeamsClient, consent_for
 
 SAID = "Exit tickets show who is lost"
@@ -178,56 +180,44 @@ async def test_the_export_names_what_is_about_them_and_lists_that_hold_them_but_
         uow.session.add(team)
         await uow.session.flush()
         rows: list[Any] = [
-            StoredWalkPlan(
-                org_id=TENANT,
+            made_at_start(
+                StoredWalkPlan,
                 team_pk=team.id,
                 term_key="2026-autumn",
                 focus="Questioning",
                 walker_ids=[amy.id, tom.id],
-                created_at=START,
-                updated_at=START,
             ),
-            StoredWalk(
-                org_id=TENANT,
+            made_at_start(
+                StoredWalk,
                 team_pk=team.id,
                 author_id=amy.id,
                 concern=True,
                 concern_note="Worried about his marking",
-                created_at=START,
-                updated_at=START,
             ),
-            SupportReferral(
-                org_id=TENANT,
+            made_at_start(
+                SupportReferral,
                 tutor_id=olly.id,
                 other_topic="Olly's request",
                 passed_ids=[tom.id],
-                created_at=START,
-                updated_at=START,
             ),
-            CoachingConversation(
-                org_id=TENANT,
+            made_at_start(
+                CoachingConversation,
                 person_id=amy.id,
                 model="grow",
                 answers={"goal": "Amy's shared goal"},
                 shared_with=[tom.id],
-                created_at=START,
-                updated_at=START,
             ),
-            CoachingConversation(
-                org_id=TENANT,
+            made_at_start(
+                CoachingConversation,
                 person_id=olly.id,
                 model="grow",
                 answers={"goal": "Olly's own goal"},
-                created_at=START,
-                updated_at=START,
             ),
-            MentoringRelationship(
-                org_id=TENANT,
+            made_at_start(
+                MentoringRelationship,
                 mentee_id=olly.id,
                 mentor_id=amy.id,
                 next_choices=[tom.id],
-                created_at=START,
-                updated_at=START,
             ),
         ]
         uow.session.add_all(rows)
@@ -295,13 +285,6 @@ async def test_the_export_names_what_is_about_them_and_lists_that_hold_them_but_
 # --- messages waiting to go that name the erased person -----------------------------------------
 
 
-async def _queued(db: Database) -> list[Any]:
-    from storage.outbox import OutboxMessage
-
-    async with db.unit_of_work() as uow:
-        return list(await uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
-
-
 async def test_a_queued_ask_that_quotes_an_erased_tutor_is_not_sent_as_drawn(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
 ) -> None:
@@ -322,7 +305,7 @@ async def test_a_queued_ask_that_quotes_an_erased_tutor_is_not_sent_as_drawn(
     await refer(teams)
     teams.connector.answer(Place.personal(AMY).conversation_id, 503)
     await tick(teams_app, clock)
-    [waiting] = [m for m in await _queued(sqlite_db) if m.state == QUEUED]
+    [waiting] = [m for m in await stored_rows(sqlite_db, OutboxMessage) if m.state == QUEUED]
     assert "Tom Tutor" in json.dumps(waiting.message)
     amy = await _person(sqlite_db, AMY.email)
     assert waiting.person_id == amy.id
@@ -334,7 +317,7 @@ async def test_a_queued_ask_that_quotes_an_erased_tutor_is_not_sent_as_drawn(
         await tick(teams_app, clock)
     sent = json.dumps(cards_to(teams.connector, AMY))
     assert "Tom" not in sent and "behaviour" not in sent
-    rows = {m.id: m for m in await _queued(sqlite_db)}
+    rows = {m.id: m for m in await stored_rows(sqlite_db, OutboxMessage)}
     withdrawn = rows[waiting.id]
     assert (withdrawn.state, withdrawn.last_error, withdrawn.message) == (CANCELLED, REDRAWN, {})
     assert not [m for m in rows.values() if m.state == QUEUED]
@@ -360,7 +343,7 @@ async def test_a_queued_notice_naming_an_erased_admin_goes_without_her_name(
     await teams.execute(ADMIN, "admin.person.export", {"email": TUTOR.email})
     teams.connector.answer(Place.personal(TUTOR).conversation_id, 503)
     await tick(teams_app, clock)
-    [waiting] = [m for m in await _queued(sqlite_db) if m.state == QUEUED]
+    [waiting] = [m for m in await stored_rows(sqlite_db, OutboxMessage) if m.state == QUEUED]
     assert "Ada Admin" in json.dumps(waiting.message)
 
     erased = await teams.answer(
@@ -405,8 +388,8 @@ async def test_erasure_draws_again_only_the_waiting_messages_that_name_the_perso
         for key, text in texts.items():
             items[key].state = QUEUED
             uow.session.add(
-                OutboxMessage(
-                    org_id=TENANT,
+                made_at_start(
+                    OutboxMessage,
                     item_id=items[key].id,
                     item_revision=1,
                     kind="test",
@@ -414,8 +397,6 @@ async def test_erasure_draws_again_only_the_waiting_messages_that_name_the_perso
                     message={"text": text},
                     state=QUEUED,
                     not_before=START,
-                    created_at=START,
-                    updated_at=START,
                 )
             )
         await uow.session.flush()

@@ -25,17 +25,14 @@ from storage.models import Organisation, Team
 from storage.observations import Observations
 from storage.people import Directory
 from storage.walks import SAVED, WalkStore
-from tests.conftest import ADMIN, MANAGER, TUTOR
+from tests.conftest import ADMIN, LEE, MANAGER, QC, TIA, TUTOR
 from tests.support.cards import card_nodes, card_text
 from tests.support.loopback import RosterMember, Sent
 from tests.support.teams import TENANT, Place, TeamsClient, User, shared_file
 from tests.support.walks import Org
 
-QC = User("qc", "Quinn Coordinator", "quinn@college.ac.uk")
 MAX = User("max", "Max Manager", "max@college.ac.uk")
-TIA = User("tia", "Tia Tutor", "tia@college.ac.uk")
 SAM = User("sam", "Sam Slow", "sam@college.ac.uk")
-LEE = User("lee", "Lee Librarian", "lee@college.ac.uk")
 ENGLISH_TUTORS = tuple(User(f"e{i}", f"Eve{i} English", f"eve{i}@college.ac.uk") for i in range(6))
 MATHS = Place.channel("19:team-maths@thread.tacv2", team_name="Maths", channel_name="Quality")
 ENGLISH = Place.channel("19:team-eng@thread.tacv2", team_name="English", channel_name="Quality")

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from storage.models import Team
 from storage.walks import StoredWalk, WalkStore
-from tests.conftest import ADMIN, MANAGER, QUINN
+from tests.conftest import ADMIN, DOT, MANAGER, QUINN
 from tests.integration.test_quality import (  # noqa: F401  (fixtures)
     DAY,
     ENGLISH_TUTORS,
@@ -28,10 +28,8 @@ from tests.integration.test_quality import (  # noqa: F401  (fixtures)
 from tests.integration.test_walks import mia_walks, org  # noqa: F401  (fixtures)
 from tests.support.cards import card_text
 from tests.support.loopback import RosterMember
-from tests.support.teams import TENANT, User
+from tests.support.teams import TENANT
 from tests.support.walks import Org
-
-DOT = User("dot", "Dot Officer", "dot@college.ac.uk")  # development officer, not in Maths
 
 
 def _walk_rows(data: bytes) -> list[dict[str, object]]:

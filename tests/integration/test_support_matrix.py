@@ -21,15 +21,13 @@ from bot.teams.web import BOT_KEY
 from storage.mentoring import MentoringEntry, MentoringReview
 from storage.observations import Observation
 from storage.walks import StoredWalk
-from tests.conftest import ADMIN, MANAGER, QUINN, START, TUTOR
+from tests.conftest import ADMIN, DOT, LEO, MANAGER, QUINN, START, TUTOR
 from tests.support.bot import person_id, rows, tick
 from tests.support.cards import button_data, card_text, choices, only_card
 from tests.support.mentoring import GOOD
 from tests.support.support_college import AMY, BEN, HAL, SCORES, amy_logs_session, college, refer
 from tests.support.teams import Place, TeamsClient, User, cards_to
 
-LEO = User("leo", "Leo Lead", "leo@college.ac.uk")  # another line manager
-DOT = User("dot", "Dot Officer", "dot@college.ac.uk")  # development officer
 DEV = User("dev", "Dev Coordinator", "dev@college.ac.uk")  # development coordinator
 XENA = User("xena", "Xena Elsewhere", "xena@other.ac.uk")  # another tenant
 OTHER = Place.personal(XENA, tenant="tenant-2")

@@ -30,7 +30,7 @@ from storage.observations import Observation, Observations
 from storage.people import Directory
 from storage.reminders import SENT, Schedule
 from storage.walks import DRAFT, SAVED, StoredWalk, StoredWalkPlan, WalkStore
-from tests.conftest import ADMIN, MANAGER, QUINN, TUTOR
+from tests.conftest import ADMIN, DOT, LEE, LEO, MANAGER, QUINN, TIA, TUTOR
 from tests.support.cards import (
     action_data,
     card_inputs,
@@ -44,8 +44,6 @@ from tests.support.loopback import RosterMember, Sent
 from tests.support.teams import Place, TeamsClient, User, as_teams_sends, shared_file
 from tests.support.walks import Org, filled_walk
 
-TIA = User("tia", "Tia Tutor", "tia@college.ac.uk")
-LEE = User("lee", "Lee Librarian", "lee@college.ac.uk")
 MATHS = Place.channel("19:team-maths@thread.tacv2", team_name="Maths", channel_name="Quality")
 ORG = "tenant-1"
 
@@ -651,10 +649,6 @@ async def test_the_tutor_sees_their_feedback_but_never_the_concern_note(org: Org
 
     quality = card_text(only_card(await org.teams.say(QUINN, f"walk show {walk.id}")))
     assert "Timekeeping" in quality
-
-
-DOT = User("dot", "Dot Officer", "dot@college.ac.uk")  # development officer, not in Maths
-LEO = User("leo", "Leo Lead", "leo@college.ac.uk")  # manages another team, not Tom
 
 
 async def test_a_concern_note_reaches_only_the_author_line_manager_and_the_channels_readers(

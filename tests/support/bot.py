@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from sqlalchemy import select
 
 from bot import cli
 from bot.clock import FixedClock
@@ -17,6 +16,7 @@ from bot.teams.web import BOT_KEY
 from storage.db import Database
 from storage.people import Directory
 from tests.support.cards import card_nodes
+from tests.support.databases import stored_rows
 from tests.support.loopback import LoopbackConnector
 from tests.support.teams import TENANT, TeamsClient, User, cards_to
 
@@ -63,8 +63,7 @@ async def next_card_to(
 
 async def rows(app: web.Application, model: type[Any]) -> list[Any]:
     """Every stored row of `model`, in id order."""
-    async with app[BOT_KEY].db.unit_of_work() as uow:
-        return list((await uow.session.scalars(select(model).order_by(model.id))).all())
+    return await stored_rows(app[BOT_KEY].db, model)
 
 
 async def person_id(app: web.Application, user: User) -> int:

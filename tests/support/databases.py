@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select, text
 
 from storage.db import Database
-from storage.models import Base
+from storage.models import Base, NumberedRow
 from storage.tables import __all__ as _all_tables  # noqa: F401 - load every table
 
 PG_ADMIN_DSN = os.environ.get("TLC_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -81,3 +81,9 @@ async def dump(db: Database) -> dict[str, list[tuple[Any, ...]]]:
             rows = (await uow.session.execute(select(table))).all()
             out[table.name] = sorted(tuple(map(repr, r)) for r in rows)
     return out
+
+
+async def stored_rows[Row: NumberedRow](db: Database, model: type[Row]) -> list[Row]:
+    """Every row of `model`, in id order."""
+    async with db.unit_of_work() as uow:
+        return list(await uow.session.scalars(select(model).order_by(model.id)))

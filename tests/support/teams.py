@@ -110,10 +110,15 @@ class TeamsClient:
     last_status: int = 0
     last_body: Any = None
 
-    def _base(self, user: User, place: Place, type_: str) -> dict[str, Any]:
+    def _base(
+        self, user: User, place: Place, type_: str, activity_id: str | None = None
+    ) -> dict[str, Any]:
+        """An activity from `user` in `place`, numbered in turn; `activity_id` (a Teams retry
+        sends one again) takes the place of its number."""
+        number = f"user-activity-{next(self._ids)}"
         return {
             "type": type_,
-            "id": f"user-activity-{next(self._ids)}",
+            "id": activity_id or number,
             "timestamp": "2026-11-23T10:00:00.000Z",
             "serviceUrl": self.connector.service_url,
             "channelId": "msteams",
@@ -147,9 +152,7 @@ class TeamsClient:
     ) -> list[Sent]:
         """A typed message; `activity_id` to send one again as a Teams retry does."""
         place = place or Place.personal(user)
-        activity = self._base(user, place, "message")
-        if activity_id:
-            activity["id"] = activity_id
+        activity = self._base(user, place, "message", activity_id)
         if mention:
             activity["text"] = f"<at>TLC</at> {text}"
             activity["entities"] = [
@@ -172,11 +175,9 @@ class TeamsClient:
     ) -> list[Sent]:
         """An Action.Submit: a message whose value carries the inputs and the verb. Inputs left
         empty are left out, as Teams does."""
-        activity = self._base(user, place or Place.personal(user), "message")
+        activity = self._base(user, place or Place.personal(user), "message", activity_id)
         activity["value"] = as_teams_sends(data)
         activity["replyToId"] = reply_to
-        if activity_id:
-            activity["id"] = activity_id
         return await self.post(activity)
 
     async def execute(
@@ -193,7 +194,7 @@ class TeamsClient:
         """An Action.Execute: an `adaptiveCard/action` invoke; returns (invoke response, sent).
         `reply_to` is the message the card is in (Teams sends it for cards in a conversation);
         `trigger` is "automatic" when Teams runs a card's refresh by itself."""
-        activity = self._base(user, place or Place.personal(user), "invoke")
+        activity = self._base(user, place or Place.personal(user), "invoke", activity_id)
         activity["name"] = "adaptiveCard/action"
         activity["value"] = {
             "action": {
@@ -203,8 +204,6 @@ class TeamsClient:
             },
             "trigger": trigger,
         }
-        if activity_id:
-            activity["id"] = activity_id
         if reply_to:
             activity["replyToId"] = reply_to
         sent = await self.post(activity)
@@ -294,9 +293,12 @@ class TeamsClient:
         for user in users:
             self.connector.add_member(RosterMember(user.teams_id, user.name, user.aad, user.email))
 
-    async def import_tutors(self, admin: User, tutor_list: str) -> list[Sent]:
-        """The admin shares the tutor list as `tutors.csv` in their 1:1 chat with `admin import`."""
-        attachment = shared_file(self.connector, "tutors.csv", tutor_list)
+    async def import_tutors(
+        self, admin: User, tutor_list: str | bytes, name: str = "tutors.csv"
+    ) -> list[Sent]:
+        """The admin shares the tutor list (`tutors.csv` unless named) in their 1:1 chat with
+        `admin import`; text goes as UTF-8, bytes as they are."""
+        attachment = shared_file(self.connector, name, tutor_list)
         return await self.say(admin, "admin import", attachments=[attachment])
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.domain.access import Actor, Permission, Role, Subject, can
@@ -24,32 +26,16 @@ CAST: dict[str, Actor] = {
 }
 
 REFERRAL = Subject(ORG, tutor_id=TUTOR, practitioner_id=AP, line_manager_ids=frozenset({MANAGER}))
-ESCALATED = Subject(
-    ORG, tutor_id=TUTOR, practitioner_id=AP, line_manager_ids=frozenset({MANAGER}), escalated=True
-)
-UPDATE = Subject(
-    ORG,
-    tutor_id=TUTOR,
-    practitioner_id=AP,
-    line_manager_ids=frozenset({MANAGER}),
-    open_to_line_manager=True,
-)
+ESCALATED = replace(REFERRAL, escalated=True)
+UPDATE = replace(REFERRAL, open_to_line_manager=True)
 REPORT_DRAFT = Subject(
     ORG, tutor_id=TUTOR, observer_id=OBSERVER, line_manager_ids=frozenset({MANAGER})
 )
-REPORT_APPROVED = Subject(
-    ORG, tutor_id=TUTOR, observer_id=OBSERVER, line_manager_ids=frozenset({MANAGER}), approved=True
-)
+REPORT_APPROVED = replace(REPORT_DRAFT, approved=True)
 # Mentoring (seed 003): the mentee is `tutor_id`, the mentor `practitioner_id` (here "their AP"
 # stands for the mentor); a review report reaches the recipients the mentee agreed to.
 MENTORING = Subject(ORG, tutor_id=TUTOR, practitioner_id=AP, line_manager_ids=frozenset({MANAGER}))
-MENTORING_REPORT = Subject(
-    ORG,
-    tutor_id=TUTOR,
-    practitioner_id=AP,
-    line_manager_ids=frozenset({MANAGER}),
-    shared_with=frozenset({OTHER_TUTOR}),
-)
+MENTORING_REPORT = replace(MENTORING, shared_with=frozenset({OTHER_TUTOR}))
 # A learning walk saved in a channel whose team has the quality coordinator as a member (and
 # neither the development officer nor the development coordinator).
 WALK = Subject(
@@ -62,33 +48,26 @@ WALK = Subject(
 COACHING = Subject(ORG, tutor_id=TUTOR, line_manager_ids=frozenset({MANAGER}))
 COACHING_SHARED = Subject(ORG, tutor_id=TUTOR, shared_with=frozenset({AP}))
 
+# The quality team: who reads observations and walks, and edits the themes, by role.
+QUALITY_TEAM = {"quality coordinator", "development officer", "development coordinator"}
+
 # (permission, subject) -> who may; everyone else in CAST may not.
 MATRIX: list[tuple[Permission, Subject | None, set[str]]] = [
     (Permission.MANAGE_ROLES, None, {"org admin"}),
-    (
-        Permission.IMPORT_TUTORS,
-        None,
-        {"org admin", "quality coordinator", "development officer", "development coordinator"},
-    ),
+    (Permission.IMPORT_TUTORS, None, {"org admin", *QUALITY_TEAM}),
     (Permission.READ_DEVELOPMENTAL, REFERRAL, {"tutor", "their AP"}),
     (Permission.READ_DEVELOPMENTAL, ESCALATED, {"tutor", "their AP", "head of T&L"}),
     (Permission.WRITE_DEVELOPMENTAL, REFERRAL, {"tutor", "their AP"}),
     (Permission.READ_PROGRAMME_UPDATE, UPDATE, {"tutor", "their AP", "their line manager"}),
     (Permission.READ_PROGRAMME_UPDATE, REFERRAL, {"tutor", "their AP"}),
     (Permission.READ_CASELOAD_COUNTS, None, {"head of T&L", "their AP"}),
-    (
-        Permission.READ_OBSERVATION,
-        REPORT_DRAFT,
-        {"observer", "quality coordinator", "development officer", "development coordinator"},
-    ),
+    (Permission.READ_OBSERVATION, REPORT_DRAFT, {"observer", *QUALITY_TEAM}),
     (
         Permission.READ_OBSERVATION,
         REPORT_APPROVED,
         {
             "observer",
-            "quality coordinator",
-            "development officer",
-            "development coordinator",
+            *QUALITY_TEAM,
             "tutor",
             "their line manager",
         },
@@ -96,37 +75,12 @@ MATRIX: list[tuple[Permission, Subject | None, set[str]]] = [
     (Permission.ALLOCATE_OBSERVER, None, {"quality coordinator"}),
     (Permission.CHECK_REPORT, None, {"development officer"}),
     (Permission.APPROVE_REPORT, None, {"development coordinator"}),
-    (
-        Permission.READ_WALK,
-        WALK,
-        {
-            "tutor",
-            "observer",
-            "their line manager",
-            "quality coordinator",
-            "development officer",
-            "development coordinator",
-        },
-    ),
+    (Permission.READ_WALK, WALK, {"tutor", "observer", "their line manager", *QUALITY_TEAM}),
     # The concern note: the author, the line manager and the channel's quality readers only.
     (Permission.READ_WALK_CONCERN, WALK, {"observer", "their line manager", "quality coordinator"}),
     # The themes picture: what each record's readers may see of it is decided record by record.
-    (
-        Permission.VIEW_THEMES,
-        None,
-        {
-            "their line manager",
-            "another manager",
-            "quality coordinator",
-            "development officer",
-            "development coordinator",
-        },
-    ),
-    (
-        Permission.EDIT_THEME_MAP,
-        None,
-        {"quality coordinator", "development officer", "development coordinator", "org admin"},
-    ),
+    (Permission.VIEW_THEMES, None, {"their line manager", "another manager", *QUALITY_TEAM}),
+    (Permission.EDIT_THEME_MAP, None, {*QUALITY_TEAM, "org admin"}),
     # Mentoring and coaching records: the people in the relationship only.
     (Permission.READ_MENTORING, MENTORING, {"tutor", "their AP"}),
     (Permission.READ_MENTORING, MENTORING_REPORT, {"tutor", "their AP", "another tutor"}),
@@ -138,20 +92,14 @@ MATRIX: list[tuple[Permission, Subject | None, set[str]]] = [
             "tutor",
             "their AP",
             "their line manager",
-            "quality coordinator",
-            "development officer",
-            "development coordinator",
+            *QUALITY_TEAM,
             "head of T&L",
             "org admin",
         },
     ),
     (Permission.READ_COACHING, COACHING, {"tutor"}),
     (Permission.READ_COACHING, COACHING_SHARED, {"tutor", "their AP"}),
-    (
-        Permission.SUGGEST_MENTORS,
-        None,
-        {"head of T&L", "development coordinator", "org admin"},
-    ),
+    (Permission.SUGGEST_MENTORS, None, {"head of T&L", "development coordinator", "org admin"}),
 ]
 
 
