@@ -96,7 +96,14 @@ async def admin(ctx: HandlerContext) -> Reply:
         return await _role_log(ctx)
     if sub in ("setup", "set-up", "start"):
         return await setup.open_setup(ctx, {})
-    if sub in ("grant", "revoke") and len(words) >= 3:
+    if sub in ("grant", "revoke") and len(words) < 3:
+        # "admin grant quinn@college.ac.uk": the form, saying what is missing, not the menu.
+        values = {"email": words[1] if len(words) > 1 else "", "role": "", "action": sub}
+        missing = {"role": "Which role? Pick one."}
+        if not values["email"]:
+            missing["email"] = "Whose? Their email (name@college.ac.uk)."
+        return Reply.show(grant_role_card(values, missing))
+    if sub in ("grant", "revoke"):
         role = _role_from_words(words[2:])
         values = {"email": words[1], "role": role or " ".join(words[2:]), "action": sub}
         if role is None:
@@ -109,6 +116,14 @@ async def admin(ctx: HandlerContext) -> Reply:
             errors = {"email": "That is not an email address (name@college.ac.uk)."}
             return Reply.show(grant_role_card(values, errors))
         return await change_role(ctx, form)
+    if sub and sub not in ("help", "menu"):
+        known = "roles, audit, setup, grant, revoke, import, tutors"
+        return Reply(
+            messages=[
+                Message(text=f"I don't know **admin {escape_markdown(sub)}**. I know: {known}."),
+                Message(card=admin_card()),
+            ]
+        )
     if not await setup.is_set_up(ctx):
         # An organisation's first day: the guided setup, with the admin card's other tools.
         view = await setup.setup_view(ctx)

@@ -249,3 +249,23 @@ async def test_a_role_change_asked_for_in_a_channel_is_not_announced_there(
             )
         )
     assert granted == 0
+
+
+async def test_an_admin_command_missing_its_role_or_mistyped_says_what_is_wrong(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """`admin grant quinn@…` without a role, `admin grant` alone, and `admin rolse` used to
+    answer with the admin menu and not a word about what was wrong."""
+    await teams.say(ADMIN, "hello")
+    grants, audit = await _count(teams_app, RoleGrant), await _count(teams_app, AuditEntry)
+    for typed, expected in (
+        (f"admin grant {QUINN.email}", ["Give someone a role", "Which role?", QUINN.email]),
+        ("admin revoke", ["Give someone a role", "Which role?", "Whose?"]),
+        ("admin rolse", ["I don't know **admin rolse**", "roles, audit"]),
+    ):
+        said = _said(await teams.say(ADMIN, typed))
+        assert SORRY not in said
+        assert all(e in said for e in expected), (typed, said)
+    # Nothing changed: no role given, nothing audited.
+    assert await _count(teams_app, RoleGrant) == grants
+    assert await _count(teams_app, AuditEntry) == audit
