@@ -487,8 +487,14 @@ ROWS: tuple[Command | CardAction, ...] = (
         aliases=("preferences", "opt-out", "optout"),
         scopes=frozenset({"personal"}),
     ),
-    CardAction("settings.open", open_settings, idempotent=False),
-    CardAction("settings.save", save_settings, form=PreferencesForm, redisplay=redisplay_settings),
+    CardAction("settings.open", open_settings, idempotent=False, private=True),
+    CardAction(
+        "settings.save",
+        save_settings,
+        form=PreferencesForm,
+        redisplay=redisplay_settings,
+        private=True,
+    ),
     CardAction("settings.hours.open", open_sending_hours, idempotent=False),
     # Stored: `terms` with a CSV saves the calendar, so a Teams retry of the same message runs
     # nothing again (a late one does not put back dates changed since).

@@ -16,6 +16,7 @@ from bot.teams.web import BOT_KEY, Bot
 from cards.reminders import NextStep, reminder_card
 from storage.models import Organisation
 from storage.people import Directory
+from storage.preferences import Preferences
 from storage.reminders import FAILED, OPTED_OUT, PENDING, SENT, Schedule
 from tests.conftest import ADMIN, TUTOR
 from tests.support.cards import card_text, only_card
@@ -210,6 +211,28 @@ async def test_settings_are_personal_and_not_shown_in_a_channel(teams: TeamsClie
 
     sent = await teams.say(TUTOR, "settings", Place.channel(), mention=True)
     assert "works in a 1:1 chat with me" in sent[0].text
+
+
+async def test_a_settings_button_submitted_in_a_channel_shows_and_changes_nothing_there(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """The settings card's buttons, sent as an Action.Submit from a channel (a forwarded or
+    older card): someone's quiet times and opt-outs are theirs, not the team's to read."""
+    from tests.support.teams import Place
+
+    channel = Place.channel()
+    await teams.say(TUTOR, "hello")
+    opened = await teams.submit(TUTOR, {"verb": "settings.open"}, channel)
+    saved = await teams.submit(
+        TUTOR, {"verb": "settings.save", "keep.self_referral_offers": "false"}, channel
+    )
+    for sent in (opened, saved):
+        assert all(s.cards == [] for s in sent), sent
+        assert "1:1 chat" in " ".join(s.text for s in sent)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        tom = await Directory(uow.session).person_by_email(ORG, TUTOR.email)
+        assert tom is not None
+        assert await Preferences(uow.session).turned_off(tom.id) == set()
 
 
 async def test_the_settings_card_speaks_of_areas_of_work_not_kinds_of_message(
