@@ -17,7 +17,7 @@ from bot.app.reminders import CARD_NOTICE
 from bot.clock import FixedClock
 from bot.teams.web import BOT_KEY, Bot
 from storage.db import Database
-from storage.models import ConversationRef, Team
+from storage.models import ConversationRef, Person, Team
 from storage.people import REMOVED_FROM_TEAM, Directory
 from storage.reminders import FAILED, PENDING, SENT, Schedule, ScheduledItem
 from tests.conftest import ADMIN, START, TUTOR
@@ -59,6 +59,13 @@ async def _item(bot: Bot, key: str) -> ScheduledItem:
         return item
 
 
+async def _tom(bot: Bot) -> Person:
+    async with bot.db.unit_of_work() as uow:
+        tom = await Directory(uow.session).person_by_email(ORG, TUTOR.email)
+        assert tom is not None
+        return tom
+
+
 async def _team_and_channels(db: Database) -> tuple[bool, dict[str, str | None]]:
     async with db.unit_of_work() as uow:
         team = await Directory(uow.session).team_of(ORG, MATHS.team_id or "")
@@ -86,10 +93,10 @@ async def test_tlc_taken_out_of_a_team_posts_nothing_there_and_its_admins_hear_i
     assert await _team_and_channels(bot.db) == (
         True, {MATHS.conversation_id: None, MATHS_NEWS.conversation_id: None},
     )  # fmt: skip
+    tom = await _tom(bot)
     async with bot.db.unit_of_work() as uow:
-        tom = await Directory(uow.session).person_by_email(ORG, TUTOR.email)
         news = await Directory(uow.session).conversation(ORG, MATHS_NEWS.conversation_id)
-        assert tom is not None and news is not None
+        assert news is not None
     clock.advance(timedelta(minutes=1))
     opened, since = len(teams.connector.created), len(teams.connector.sent)
 
@@ -129,9 +136,7 @@ async def test_tlc_taken_out_of_someones_chat_keeps_their_messages_until_they_ar
 ) -> None:
     bot = teams_app[BOT_KEY]
     await teams.say(TUTOR, "hello")
-    async with bot.db.unit_of_work() as uow:
-        tom = await Directory(uow.session).person_by_email(ORG, TUTOR.email)
-        assert tom is not None
+    tom = await _tom(bot)
     removed = teams._base(TUTOR, Place.personal(TUTOR), "installationUpdate")
     removed["action"] = "remove"
     await teams.post(removed)
