@@ -43,13 +43,15 @@ class PendingDocuments(Repository):
         """The document behind a token, whatever its expiry (its offer is on its way)."""
         return await self.session.get(PendingDocument, token)
 
-    async def named(self, org_id: str, person_id: int, name: str) -> Sequence[PendingDocument]:
-        """Documents of this name still waiting for this person."""
+    async def named(
+        self, org_id: str, person_id: int, name: str | None = None
+    ) -> Sequence[PendingDocument]:
+        """Documents of this name (any name: None) still waiting for this person."""
         rows = await self.session.scalars(
             select(PendingDocument).where(
                 PendingDocument.org_id == org_id,
                 PendingDocument.person_id == person_id,
-                PendingDocument.name == name,
+                *([PendingDocument.name == name] if name is not None else []),
             )
         )
         return rows.all()

@@ -101,6 +101,7 @@ def build_events() -> Events:
     events.subscribe(ObservationApproved, _offer_support_after_observation)
     events.subscribe(LeftPlace, _leave_card_sessions)
     events.subscribe(RoleTakenAway, _hand_on_a_former_aps_tutors)
+    events.subscribe(RoleTakenAway, _withdraw_waiting_documents)
     events.answer(WalksOnDay, _walks_on_day)
     events.answer(PlannedObservations, _planned_otla)
     events.answer(ObservationsByMonth, _observed_by_month)
@@ -132,6 +133,11 @@ async def _hand_on_a_former_aps_tutors(session: AsyncSession, event: RoleTakenAw
     # Seed 000: a tutor is never left waiting on an AP who can no longer support them.
     if event.role == Role.ADVANCED_PRACTITIONER.value:
         await referrals.hand_on_from_former_ap(session, event.org_id, event.person_id, event.at)
+
+
+async def _withdraw_waiting_documents(session: AsyncSession, event: RoleTakenAway) -> None:
+    # A file made with what the role let them read is not theirs to accept once it is gone.
+    await documents.withdraw_for(session, event.org_id, event.person_id, event.at)
 
 
 async def _walks_on_day(session: AsyncSession, question: WalksOnDay) -> list[str]:

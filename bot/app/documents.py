@@ -148,6 +148,17 @@ async def offer(
     )
 
 
+async def withdraw_for(session: AsyncSession, org_id: str, person_id: int, now: datetime) -> None:
+    """Someone lost a role: the documents waiting for them were made from what it let them read
+    (an export, a report), so they go, with their offers. Asked for again, a document holds only
+    what they may read now."""
+    documents = PendingDocuments(session)
+    schedule = Schedule(session)
+    for document in await documents.named(org_id, person_id):
+        await schedule.cancel(org_id, f"document:{document.token}", now)
+        await documents.remove(document)
+
+
 async def _keep(
     session: AsyncSession, org_id: str, person_id: int, name: str, content: bytes, now: datetime
 ) -> str:
@@ -226,7 +237,10 @@ async def consent(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     documents = PendingDocuments(ctx.uow.session)
     document = await documents.for_person(ctx.turn.org_id, token, ctx.person.id, now)
     if document is None:
-        return Reply.text("That file has expired: ask for it again.")
+        return Reply.text(
+            "That file is no longer waiting (it expired, or was withdrawn when "
+            "your roles changed): ask for it again."
+        )
     if values.get("action") != "accept":
         await documents.remove(document)
         return Reply.text("OK, I won't send it.")

@@ -36,6 +36,10 @@ from tests.support.loopback import Sent
 from tests.support.teams import FILE_CONSENT, Place, TeamsClient, User
 
 MATHS = Place.channel()
+GONE = (
+    "That file is no longer waiting (it expired, or was withdrawn when your roles changed): "
+    "ask for it again."
+)
 
 
 @pytest.fixture
@@ -60,7 +64,7 @@ async def test_decline_forgets_the_document(quality: TeamsClient) -> None:
     after = await quality.answer_file_consent(ADMIN, sent, "declined.xlsx", action="decline")
     assert [s.text for s in after] == ["OK, I won't send it."]
     again = await quality.answer_file_consent(ADMIN, sent, "declined.xlsx")
-    assert [s.text for s in again] == ["That file has expired: ask for it again."]
+    assert [s.text for s in again] == [GONE]
     assert quality.connector.uploads == {}
 
 
@@ -73,7 +77,7 @@ async def test_an_offer_lasts_a_week(quality: TeamsClient, clock: FixedClock) ->
     sent = await offered(quality)
     clock.set(start + timedelta(days=7, minutes=1))
     after = await quality.answer_file_consent(ADMIN, sent, "late.xlsx")
-    assert [s.text for s in after] == ["That file has expired: ask for it again."]
+    assert [s.text for s in after] == [GONE]
     assert set(quality.connector.uploads) == {"kept.xlsx"}
 
 
@@ -91,9 +95,25 @@ async def test_only_the_person_offered_can_take_the_document(quality: TeamsClien
         "uploadInfo": {"uploadUrl": quality.connector.upload_url("stolen.xlsx"), "name": "x"},
     }
     after = await quality.post(activity)
-    assert [s.text for s in after] == ["That file has expired: ask for it again."]
+    assert [s.text for s in after] == [GONE]
     assert quality.connector.uploads == {}
     assert await quality.accept_file(ADMIN, sent, "mine.xlsx")  # still there for Ada
+
+
+async def test_a_file_made_for_a_role_is_withdrawn_when_the_role_is_taken_away(
+    quality: TeamsClient, teams_app: web.Application
+) -> None:
+    """Ada asks for the walks workbook as quality coordinator; before she presses Allow, the
+    role is taken away: the file, made with what the role let her read, is not hers to take."""
+    sent = await offered(quality)
+    await quality.say(ADMIN, f"admin revoke {ADMIN.email} quality_coordinator")
+    after = await quality.answer_file_consent(ADMIN, sent, "after-revoke.xlsx")
+    assert [s.text for s in after] == [GONE]
+    assert quality.connector.uploads == {}
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        ada = await Directory(uow.session).person_by_email("tenant-1", ADMIN.email)
+        assert ada is not None
+        assert await PendingDocuments(uow.session).named("tenant-1", ada.id) == []
 
 
 async def test_asked_in_a_channel_by_someone_never_met_in_a_1_1_chat(teams: TeamsClient) -> None:
