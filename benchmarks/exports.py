@@ -97,7 +97,7 @@ def walks(count: int) -> tuple[list[WalkRow], list[TutorRow]]:
     rows = [
         WalkRow(
             i,
-            (START + timedelta(days=i % 90)).isoformat(),
+            START + timedelta(days=i % 90),
             f"Team {i % 30}",
             f"Tutor {i % 2000}, Tutor {(i + 1) % 2000}",
             f"Manager {i % 60}",

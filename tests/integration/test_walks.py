@@ -826,6 +826,8 @@ async def test_quality_summaries_return_count_and_term_export(org: Org) -> None:
     assert all(len(book[n].tables) == 1 for n in book.sheetnames)
     rows = list(book["Learning walks"].iter_rows(values_only=True))
     assert rows[0][0] == "Walk" and len(rows) == 3
+    # The day is a date cell (Excel sorts and filters it), not the text "2026-11-…".
+    assert all(isinstance(r[1], datetime) for r in rows[1:]), rows
     assert "Timekeeping" not in str(rows)  # concern notes stay out of exports
     tutors = {r[0]: r[4] for r in book["Tutors"].iter_rows(min_row=2, values_only=True)}
     assert tutors == {"Lee Librarian": "done", "Tia Tutor": "done", "Tom Tutor": "done"}

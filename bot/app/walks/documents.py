@@ -80,7 +80,7 @@ def ha27_docx(walk: HA27) -> bytes:
 @dataclass(frozen=True)
 class WalkRow:
     walk_id: int
-    day: str
+    day: date | None  # a date cell: Excel sorts and filters it as one
     team: str
     tutors: str
     observer: str

@@ -287,7 +287,7 @@ async def export_term(ctx: HandlerContext, text: str) -> Reply:
     walk_rows = [
         WalkRow(
             walk_id=r.id,
-            day=r.walk_date.isoformat() if r.walk_date else "",
+            day=r.walk_date,
             team=teams.get(r.team_pk, ""),
             tutors=", ".join(people.get(t, "") for t in r.tutor_ids),
             observer=people.get(r.author_id, ""),
