@@ -406,5 +406,20 @@ async def test_a_team_without_a_name_and_no_records_still_answers(college: Colle
     async with c.db().unit_of_work() as uow:
         uow.session.add(Team(org_id=TENANT, team_id="19:empty", name="", created_at=c.clock.now()))
         await uow.commit()
-    card = await c.press(QC, "quality.themes", scope="team:999999", period="nonsense")
+    card = await c.press(QC, "quality.themes", scope="team:999999", period="term:nonsense")
     assert "Whole organisation" in card_text(card)
+
+
+async def test_a_period_typed_of_another_academic_year_is_said_not_swapped(
+    college: College,
+) -> None:
+    """`themes autumn 2025/26` or `completion 2019/20` showed this year's picture under this
+    year's heading, as if it answered: now it says which periods it has."""
+    c = college
+    for typed in ("themes autumn 2025/26", "completion autumn 2019/20", "themes 2025/26 team x"):
+        sent = await c.teams.say(QC, typed)
+        assert [s.cards for s in sent] == [[]], typed
+        assert "I can't show" in sent[0].text and "Autumn term 2026/27" in sent[0].text, typed
+    for typed in ("themes autumn 2026/27", "themes year", "themes 2026/27", "themes autumn"):
+        [card] = [c for s in await c.teams.say(QC, typed) for c in s.cards]
+        assert "2026/27" in card_text(card), typed

@@ -38,6 +38,7 @@ from bot.domain.quality import (
 )
 from bot.domain.terms import Term, term_for, terms_for
 from bot.domain.words import plural
+from cards.base import escape_markdown
 from cards.quality import (
     CompletionView,
     CpdMapView,
@@ -57,6 +58,7 @@ NOT_FOR_YOU = "Sorry, that picture is for the quality team and line managers."
 NO_TERM = "No term has started yet this academic year."
 CHART_ROWS = 8
 PNG = "data:image/png;base64,"
+_YEAR = re.compile(r"\b(\d{4})[ /-](\d{2})\b")  # an academic year, "2026/27"
 _UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')  # not in a OneDrive file name
 
 
@@ -89,14 +91,35 @@ def periods(today: date, settings: Mapping[str, Any]) -> list[Period]:
     return [*out, whole]
 
 
-def pick_period(choices: Sequence[Period], wanted: str, today: date, settings: Any) -> Period:
-    """By card value ("term:…"/"year:…"), by word ("spring", "year"), else the current term."""
-    wanted = wanted.strip().casefold()
-    for p in choices:
-        if wanted and (wanted == p.value or (wanted == "year" and p.value.startswith("year:"))):
-            return p
-        if wanted and p.value.startswith("term:") and p.terms and wanted in p.label.casefold():
-            return p
+def pick_period(
+    choices: Sequence[Period], wanted: str, today: date, settings: Any
+) -> Period | None:
+    """By card value ("term:…"/"year:…"), by words ("spring", "autumn 2026/27", "year",
+    "2026/27"), else the current term (its heading says so); None when the words name another
+    academic year, whose picture this year's would pass for."""
+    # Typed, "2026/27" reaches the command as "2026 27" (the router drops the slash).
+    wanted = _YEAR.sub(r"\1/\2", wanted.strip().casefold())
+    if wanted:
+        words = set(wanted.replace(",", " ").split()) - {"term"}
+        for p in choices:
+            if wanted == p.value:
+                return p
+        year = next((p for p in choices if p.value.startswith("year:")), None)
+        if year is not None and words <= {"year", "academic", year.year}:
+            return year
+        named = next(
+            (
+                p
+                for p in choices
+                if p.value.startswith("term:") and words <= set(p.label.casefold().split())
+            ),
+            None,
+        )
+        if named is not None:
+            return named
+        if ":" not in wanted and any(c.isdigit() for c in wanted):
+            return None  # another academic year: this one's picture would pass for it
+        # A term not started yet, or an older card's value: the card's heading says which it is.
     now = term_for(today, settings)
     current = next((p for p in choices if now is not None and p.value == f"term:{now.key}"), None)
     # In a holiday, the term just gone: the last term among the choices (a year's choice comes
@@ -171,7 +194,14 @@ async def _asked(
     choices = [p for p in periods(today, settings) if p.value.startswith("term:") or not terms_only]
     if not choices:
         return NO_TERM
-    period = pick_period(choices, str(values.get("period") or ""), today, settings)
+    wanted = str(values.get("period") or "")
+    period = pick_period(choices, wanted, today, settings)
+    if period is None:
+        offered = ", ".join(p.label for p in choices)
+        return (
+            f"I can't show \u201c{escape_markdown(wanted.strip())}\u201d: I have this academic "
+            f"year's terms that have started, and the year. Choose one of: {offered}."
+        )
     people = await QualityReads(ctx.uow.session).org_people(ctx.turn.org_id)
     return Asked(today, settings, period, choices, people)
 
