@@ -119,6 +119,17 @@ async def _programme(
     return programme if await _allowed(ctx, permission, subject) else None
 
 
+async def _tutors_programme(
+    ctx: NoticeContext, permission: Permission = Permission.READ_DEVELOPMENTAL
+) -> SupportProgrammeRecord | None:
+    """The programme a notice is about, when it goes to that programme's tutor and they may
+    still see it (or, with `permission`, do what it asks)."""
+    programme = await _programme(ctx, permission)
+    if programme is None or programme.tutor_id != ctx.item.person_id:
+        return None
+    return programme
+
+
 async def _name(ctx: NoticeContext, person_id: int | None) -> str:
     """How a notice names someone in this item's organisation."""
     return await name_of(ctx.directory, ctx.item.org_id, person_id)
@@ -352,10 +363,8 @@ async def render_handed_on(ctx: NoticeContext) -> Message | None:
 # --- programme life ---------------------------------------------------------------------------
 
 
-async def render_started(ctx: NoticeContext) -> Message | None:
-    programme = await _programme(ctx, Permission.READ_DEVELOPMENTAL)
-    if programme is None or programme.tutor_id != ctx.item.person_id:
-        return None
+@about(_tutors_programme)
+async def render_started(ctx: NoticeContext, programme: SupportProgrammeRecord) -> Message | None:
     if programme.state not in (ProgrammeState.ACTIVE.value,):
         return None
     ap = await _name(ctx, programme.practitioner_id)
@@ -388,10 +397,10 @@ async def render_started(ctx: NoticeContext) -> Message | None:
     return _note(f"{ap} will support you", lines, actions)
 
 
-async def render_session_logged(ctx: NoticeContext) -> Message | None:
-    programme = await _programme(ctx, Permission.READ_DEVELOPMENTAL)
-    if programme is None or programme.tutor_id != ctx.item.person_id:
-        return None
+@about(_tutors_programme)
+async def render_session_logged(
+    ctx: NoticeContext, programme: SupportProgrammeRecord
+) -> Message | None:
     session = await ctx.uow.session.get(SupportSession, int(ctx.payload["session_id"]))
     if session is None or session.programme_id != programme.id:
         return None
@@ -412,8 +421,8 @@ async def render_session_logged(ctx: NoticeContext) -> Message | None:
 
 
 async def render_rate_prompt(ctx: NoticeContext) -> Message | None:
-    programme = await _programme(ctx, Permission.WRITE_DEVELOPMENTAL)
-    if programme is None or programme.tutor_id != ctx.item.person_id:
+    programme = await _tutors_programme(ctx, Permission.WRITE_DEVELOPMENTAL)
+    if programme is None:
         return None
     stage = str(ctx.payload.get("stage", ""))
     if programme.state != ProgrammeState.ACTIVE.value:
@@ -446,10 +455,10 @@ async def render_sign_off_due(ctx: NoticeContext) -> Message | None:
     )
 
 
-async def render_programme_changed(ctx: NoticeContext) -> Message | None:
-    programme = await _programme(ctx, Permission.READ_DEVELOPMENTAL)
-    if programme is None or programme.tutor_id != ctx.item.person_id:
-        return None
+@about(_tutors_programme)
+async def render_programme_changed(
+    ctx: NoticeContext, programme: SupportProgrammeRecord
+) -> Message | None:
     what = str(ctx.payload.get("what", ""))
     ap = await _name(ctx, programme.practitioner_id)
     if what == "extended":
@@ -662,13 +671,8 @@ async def render_review(ctx: NoticeContext) -> Message | None:
 
 
 async def render_ended_by_tutor(ctx: NoticeContext) -> Message | None:
-    pid = int(ctx.payload.get("programme_id") or 0)
-    programme = await _records(ctx).programme(ctx.item.org_id, pid)
+    programme = await _programme(ctx, Permission.RUN_PROGRAMME)
     if programme is None or programme.practitioner_id != ctx.item.person_id:
-        return None
-    if not await _allowed(
-        ctx, Permission.RUN_PROGRAMME, await programme_subject(ctx.directory, programme)
-    ):
         return None
     tutor = await _name(ctx, programme.tutor_id)
     kind = ProgrammeKind(programme.kind)
@@ -678,11 +682,9 @@ async def render_ended_by_tutor(ctx: NoticeContext) -> Message | None:
     )
 
 
-async def render_escalated(ctx: NoticeContext) -> Message | None:
+@about(_tutors_programme)
+async def render_escalated(ctx: NoticeContext, programme: SupportProgrammeRecord) -> Message | None:
     """To the tutor, as it happens: the case has gone to the head of T&L, and what they see."""
-    programme = await _programme(ctx, Permission.READ_DEVELOPMENTAL)
-    if programme is None or programme.tutor_id != ctx.item.person_id:
-        return None
     if programme.state != ProgrammeState.UNDER_REVIEW.value:
         return None
     ap = await _name(ctx, programme.practitioner_id)
