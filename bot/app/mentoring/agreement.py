@@ -592,6 +592,35 @@ async def schedule_nudges(
 # ------------------------------------------------------------- meetings and observations
 
 
+async def _log(
+    ctx: HandlerContext,
+    rel: MentoringRelationship,
+    kind: str,
+    held_on: date,
+    discussed: str,
+    now: datetime,
+    next_steps: dict[str, str] | None = None,
+    progress: dict[str, int] | None = None,
+) -> None:
+    """An entry in the relationship's log, by whoever pressed: a meeting (with its next steps
+    and progress by objective) or a developmental observation (with neither)."""
+    ctx.uow.session.add(
+        MentoringEntry(
+            org_id=rel.org_id,
+            relationship_id=rel.id,
+            kind=kind,
+            held_on=held_on,
+            discussed=discussed[:4000],
+            next_steps=next_steps or {},
+            progress=progress or {},
+            evaluation="",
+            logged_by=ctx.person.id,
+            created_at=now,
+        )
+    )
+    await ctx.uow.session.flush()
+
+
 @with_loaded(_agreed)
 async def open_meeting(
     ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship
@@ -632,21 +661,7 @@ async def log_meeting(
             next_steps[str(n)] = step
     if errors or held_on is None:
         return Reply.update(meeting_form_card(rel.id, [o.what for o in objectives], values, errors))
-    ctx.uow.session.add(
-        MentoringEntry(
-            org_id=rel.org_id,
-            relationship_id=rel.id,
-            kind=MEETING,
-            held_on=held_on,
-            discussed=discussed[:4000],
-            next_steps=next_steps,
-            progress=progress,
-            evaluation="",
-            logged_by=ctx.person.id,
-            created_at=now,
-        )
-    )
-    await ctx.uow.session.flush()
+    await _log(ctx, rel, MEETING, held_on, discussed, now, next_steps, progress)
     # From the latest meeting logged: one logged late, held before another, moves nothing
     # (a nudge counted from it would be dropped as soon as due, and none would come again).
     latest = max(
@@ -691,37 +706,41 @@ async def record_observation(
         errors["notes"] = "Write what went well and what to try next."
     if errors or held_on is None:
         return Reply.update(observation_form_card(rel.id, values, errors))
-    ctx.uow.session.add(
-        MentoringEntry(
-            org_id=rel.org_id,
-            relationship_id=rel.id,
-            kind=OBSERVED_MENTEE if who == "mentee" else OBSERVED_MENTOR,
-            held_on=held_on,
-            discussed=notes[:4000],
-            next_steps={},
-            progress={},
-            evaluation="",
-            logged_by=ctx.person.id,
-            created_at=now,
-        )
-    )
-    await ctx.uow.session.flush()
+    kind = OBSERVED_MENTEE if who == "mentee" else OBSERVED_MENTOR
+    await _log(ctx, rel, kind, held_on, notes, now)
     return Reply.update(await agreement_for(ctx, rel, "Observation recorded."))
 
 
 _Observed = tuple[MentoringEntry, MentoringRelationship]
 
 
-async def _entry(ctx: HandlerContext, values: dict[str, Any]) -> _Observed | Reply:
+async def _for_mentee[Row: (MentoringEntry, MentoringReview)](
+    ctx: HandlerContext, row: Row | None, refused: str, *, theirs: bool = True
+) -> tuple[Row, MentoringRelationship] | Reply:
+    """A row of a relationship, with the relationship, for its mentee to act on while it lasts;
+    or why not (`refused` to anyone else, and for a row that is not `theirs` to act on)."""
     records = MentoringRecords(ctx.uow.session)
-    entry = await records.entry(ctx.turn.org_id, _id(values.get("entry")))
-    rel = await records.relationship(ctx.turn.org_id, entry.relationship_id) if entry else None
-    if entry is None or rel is None:
+    rel = await records.relationship(ctx.turn.org_id, row.relationship_id) if row else None
+    if row is None or rel is None:
         return Reply.text(GONE)
-    if ctx.person.id != rel.mentee_id or entry.kind != OBSERVED_MENTEE:
-        return Reply.text("Only the mentee evaluates the mentor's observation of them.")
+    if ctx.person.id != rel.mentee_id or not theirs:
+        return Reply.text(refused)
     if not ctx.can(Permission.WRITE_MENTORING, relationship.bare_subject(rel)):
-        return Reply.text(ENDED)
+        return Reply.text(ENDED)  # a card from before the end changes nothing
+    return row, rel
+
+
+async def _entry(ctx: HandlerContext, values: dict[str, Any]) -> _Observed | Reply:
+    entry = await MentoringRecords(ctx.uow.session).entry(ctx.turn.org_id, _id(values.get("entry")))
+    found = await _for_mentee(
+        ctx,
+        entry,
+        "Only the mentee evaluates the mentor's observation of them.",
+        theirs=entry is not None and entry.kind == OBSERVED_MENTEE,
+    )
+    if isinstance(found, Reply):
+        return found
+    entry, rel = found
     if entry.evaluation:
         # An Evaluate card from before the first one was saved: it changes nothing.
         return Reply.text(
@@ -759,15 +778,15 @@ _Review = tuple[MentoringReview, MentoringRelationship]
 
 async def _own_review(ctx: HandlerContext, values: dict[str, Any]) -> _Review | Reply:
     """A drafted review, for its mentee alone to send on or hold back."""
-    records = MentoringRecords(ctx.uow.session)
-    review = await records.review(ctx.turn.org_id, _id(values.get("review")))
-    rel = await records.relationship(ctx.turn.org_id, review.relationship_id) if review else None
-    if review is None or rel is None:
-        return Reply.text(GONE)
-    if ctx.person.id != rel.mentee_id:
-        return Reply.text("Only the mentee sends the review on, once they've read it.")
-    if not ctx.can(Permission.WRITE_MENTORING, relationship.bare_subject(rel)):
-        return Reply.text(ENDED)  # a draft from before the end goes nowhere
+    review = await MentoringRecords(ctx.uow.session).review(
+        ctx.turn.org_id, _id(values.get("review"))
+    )
+    found = await _for_mentee(
+        ctx, review, "Only the mentee sends the review on, once they've read it."
+    )
+    if isinstance(found, Reply):
+        return found
+    review, rel = found
     if review.state == WITHHELD:
         return Reply.text(
             f"You chose not to send the {review.label.lower()}: nothing went, and it stays "
