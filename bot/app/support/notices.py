@@ -7,7 +7,7 @@ render asks `can()` for the person it is about to reach.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -84,6 +84,7 @@ from storage.support import (
     HELD,
     MATCHING,
     PROPOSED,
+    QUERIED,
     SENT_TO_LINE_MANAGER,
     WITH_TUTOR,
     LineManagerUpdate,
@@ -511,12 +512,26 @@ async def _update(ctx: NoticeContext) -> _Update | None:
     return (update, programme) if programme is not None else None
 
 
-@about(_update)
+def _update_in(
+    *states: str, to_ap: bool = False
+) -> Callable[[NoticeContext], Awaitable[_Update | None]]:
+    """A notice's loader: the update, when it is in one of `states` and the notice goes to its
+    programme's tutor (or, `to_ap`, its AP)."""
+
+    async def load(ctx: NoticeContext) -> _Update | None:
+        found = await _update(ctx)
+        if found is None or found[0].state not in states:
+            return None
+        reader = found[1].practitioner_id if to_ap else found[1].tutor_id
+        return found if reader == ctx.item.person_id else None
+
+    return load
+
+
+@about(_update_in(WITH_TUTOR))
 async def render_update_review(ctx: NoticeContext, found: _Update) -> Message | None:
     """The tutor sees the update before it is sent (SPEC principle 1)."""
     update, programme = found
-    if update.state != WITH_TUTOR or programme.tutor_id != ctx.item.person_id:
-        return None
     ap = await _name(ctx, programme.practitioner_id)
     managers = await _line_managers(ctx, programme.tutor_id)
     return Message(card=update_for_tutor_card(update.id, update.number, ap, managers, update.text))
@@ -597,12 +612,10 @@ async def render_update_to_line_manager(ctx: NoticeContext, found: _Update) -> M
     )
 
 
-@about(_update)
+@about(_update_in(SENT_TO_LINE_MANAGER))
 async def render_update_sent(ctx: NoticeContext, found: _Update) -> Message | None:
     """To the tutor: exactly what went to their line manager, and when."""
     update, programme = found
-    if programme.tutor_id != ctx.item.person_id or update.state != SENT_TO_LINE_MANAGER:
-        return None
     managers = await _line_managers(ctx, programme.tutor_id)
     return _note(
         f"Update {update.number} went to {managers}",
@@ -613,12 +626,10 @@ async def render_update_sent(ctx: NoticeContext, found: _Update) -> Message | No
     )
 
 
-@about(_update)
+@about(_update_in(HELD, to_ap=True))
 async def render_update_held(ctx: NoticeContext, found: _Update) -> Message | None:
     """To the AP: the tutor's preview could not be delivered, so the update is held."""
     update, programme = found
-    if programme.practitioner_id != ctx.item.person_id or update.state != HELD:
-        return None
     tutor = await _name(ctx, programme.tutor_id)
     return _note(
         f"Update {update.number} is held: {tutor} hasn't seen it",
@@ -631,11 +642,9 @@ async def render_update_held(ctx: NoticeContext, found: _Update) -> Message | No
     )
 
 
-@about(_update)
+@about(_update_in(WITH_TUTOR, QUERIED, HELD, to_ap=True))  # not sent yet
 async def render_update_queried(ctx: NoticeContext, found: _Update) -> Message | None:
     update, programme = found
-    if programme.practitioner_id != ctx.item.person_id or update.state == SENT_TO_LINE_MANAGER:
-        return None
     tutor = await _name(ctx, programme.tutor_id)
     return _note(
         f"{tutor} would like to talk first",
