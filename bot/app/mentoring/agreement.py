@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -599,6 +600,7 @@ async def _log(
     held_on: date,
     discussed: str,
     now: datetime,
+    *,
     next_steps: dict[str, str] | None = None,
     progress: dict[str, int] | None = None,
 ) -> None:
@@ -661,7 +663,7 @@ async def log_meeting(
             next_steps[str(n)] = step
     if errors or held_on is None:
         return Reply.update(meeting_form_card(rel.id, [o.what for o in objectives], values, errors))
-    await _log(ctx, rel, MEETING, held_on, discussed, now, next_steps, progress)
+    await _log(ctx, rel, MEETING, held_on, discussed, now, next_steps=next_steps, progress=progress)
     # From the latest meeting logged: one logged late, held before another, moves nothing
     # (a nudge counted from it would be dropped as soon as due, and none would come again).
     latest = max(
@@ -715,39 +717,48 @@ _Observed = tuple[MentoringEntry, MentoringRelationship]
 
 
 async def _for_mentee[Row: (MentoringEntry, MentoringReview)](
-    ctx: HandlerContext, row: Row | None, refused: str, *, theirs: bool = True
+    ctx: HandlerContext,
+    row: Row | None,
+    refused: str,
+    decided: Callable[[Row], str],
+    theirs: Callable[[Row], bool] = lambda _: True,
 ) -> tuple[Row, MentoringRelationship] | Reply:
-    """A row of a relationship, with the relationship, for its mentee to act on while it lasts;
-    or why not (`refused` to anyone else, and for a row that is not `theirs` to act on)."""
+    """A row of a relationship, with the relationship, for its mentee to decide on while it
+    lasts. Or why not: gone; `refused` to anyone else, or for a row not `theirs` to decide on;
+    ended; or what they `decided` already (a card from before that, which changes nothing)."""
     records = MentoringRecords(ctx.uow.session)
     rel = await records.relationship(ctx.turn.org_id, row.relationship_id) if row else None
     if row is None or rel is None:
         return Reply.text(GONE)
-    if ctx.person.id != rel.mentee_id or not theirs:
+    if ctx.person.id != rel.mentee_id or not theirs(row):
         return Reply.text(refused)
     if not ctx.can(Permission.WRITE_MENTORING, relationship.bare_subject(rel)):
         return Reply.text(ENDED)  # a card from before the end changes nothing
+    if already := decided(row):
+        return Reply.text(already)
     return row, rel
 
 
+def _evaluated(entry: MentoringEntry) -> str:
+    """An Evaluate card from before the first evaluation was saved: it changes nothing."""
+    if not entry.evaluation:
+        return ""
+    return (
+        f"You've already evaluated this observation (\u201c{entry.evaluation}\u201d): "
+        "your evaluation stays as you saved it."
+    )
+
+
 async def _entry(ctx: HandlerContext, values: dict[str, Any]) -> _Observed | Reply:
+    """The mentor's observation of the mentee, for the mentee alone to evaluate, once."""
     entry = await MentoringRecords(ctx.uow.session).entry(ctx.turn.org_id, _id(values.get("entry")))
-    found = await _for_mentee(
+    return await _for_mentee(
         ctx,
         entry,
         "Only the mentee evaluates the mentor's observation of them.",
-        theirs=entry is not None and entry.kind == OBSERVED_MENTEE,
+        _evaluated,
+        lambda e: e.kind == OBSERVED_MENTEE,
     )
-    if isinstance(found, Reply):
-        return found
-    entry, rel = found
-    if entry.evaluation:
-        # An Evaluate card from before the first one was saved: it changes nothing.
-        return Reply.text(
-            f"You've already evaluated this observation (\u201c{entry.evaluation}\u201d): "
-            "your evaluation stays as you saved it."
-        )
-    return entry, rel
 
 
 @with_loaded(_entry)
@@ -776,23 +787,20 @@ async def evaluate(ctx: HandlerContext, values: dict[str, Any], found: _Observed
 _Review = tuple[MentoringReview, MentoringRelationship]
 
 
+def _withheld(review: MentoringReview) -> str:
+    """A review the mentee held back stays held back."""
+    if review.state != WITHHELD:
+        return ""
+    return f"You chose not to send the {review.label.lower()}: nothing went, and it stays that way."
+
+
 async def _own_review(ctx: HandlerContext, values: dict[str, Any]) -> _Review | Reply:
     """A drafted review, for its mentee alone to send on or hold back."""
     review = await MentoringRecords(ctx.uow.session).review(
         ctx.turn.org_id, _id(values.get("review"))
     )
-    found = await _for_mentee(
-        ctx, review, "Only the mentee sends the review on, once they've read it."
-    )
-    if isinstance(found, Reply):
-        return found
-    review, rel = found
-    if review.state == WITHHELD:
-        return Reply.text(
-            f"You chose not to send the {review.label.lower()}: nothing went, and it stays "
-            "that way."
-        )
-    return review, rel
+    refused = "Only the mentee sends the review on, once they've read it."
+    return await _for_mentee(ctx, review, refused, _withheld)
 
 
 @with_loaded(_own_review)
