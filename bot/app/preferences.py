@@ -178,6 +178,15 @@ async def open_settings(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
     return Reply.show(settings_card(await _settings_view(ctx)))
 
 
+def _after_start(start: object, end: str | None) -> None:
+    """A time of day chosen as an end must come after the start chosen with it (the end of the
+    day always does); nothing to compare while either is left out."""
+    if isinstance(start, str) and start and end:
+        begins, ends = parse_clock(start), parse_clock(end)
+        if begins is not None and ends is not None and ends <= begins:
+            raise ValueError("The end must come after the start")
+
+
 class PreferencesForm(BaseModel):
     """The settings card: `keep.<category>` toggles, "true" to keep getting those messages."""
 
@@ -206,11 +215,7 @@ class PreferencesForm(BaseModel):
     def _quiet_end(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value and value not in _ENDS:
             raise ValueError("Choose a time from the list")
-        start = info.data.get("quiet_start")
-        if value and start:
-            begins, ends = parse_clock(start), parse_clock(value)
-            if begins is not None and ends is not None and ends <= begins:
-                raise ValueError("The end must come after the start")
+        _after_start(info.data.get("quiet_start"), value)
         return value or None
 
     @field_validator("days_off", mode="before")
@@ -290,11 +295,7 @@ class SendingHoursForm(BaseModel):
     def _end(cls, value: str, info: ValidationInfo) -> str:
         if value not in _ENDS:
             raise ValueError("Choose an end time from the list")
-        start = info.data.get("start")
-        begins = parse_clock(start) if isinstance(start, str) else None
-        ends = parse_clock(value)
-        if begins is not None and ends is not None and ends <= begins:
-            raise ValueError("The end must come after the start")
+        _after_start(info.data.get("start"), value)
         return value
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -592,6 +593,36 @@ async def schedule_nudges(
 # ------------------------------------------------------------- meetings and observations
 
 
+async def _log(
+    ctx: HandlerContext,
+    rel: MentoringRelationship,
+    kind: str,
+    held_on: date,
+    discussed: str,
+    now: datetime,
+    *,
+    next_steps: dict[str, str] | None = None,
+    progress: dict[str, int] | None = None,
+) -> None:
+    """An entry in the relationship's log, by whoever pressed: a meeting (with its next steps
+    and progress by objective) or a developmental observation (with neither)."""
+    ctx.uow.session.add(
+        MentoringEntry(
+            org_id=rel.org_id,
+            relationship_id=rel.id,
+            kind=kind,
+            held_on=held_on,
+            discussed=discussed[:4000],
+            next_steps=next_steps or {},
+            progress=progress or {},
+            evaluation="",
+            logged_by=ctx.person.id,
+            created_at=now,
+        )
+    )
+    await ctx.uow.session.flush()
+
+
 @with_loaded(_agreed)
 async def open_meeting(
     ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship
@@ -632,21 +663,7 @@ async def log_meeting(
             next_steps[str(n)] = step
     if errors or held_on is None:
         return Reply.update(meeting_form_card(rel.id, [o.what for o in objectives], values, errors))
-    ctx.uow.session.add(
-        MentoringEntry(
-            org_id=rel.org_id,
-            relationship_id=rel.id,
-            kind=MEETING,
-            held_on=held_on,
-            discussed=discussed[:4000],
-            next_steps=next_steps,
-            progress=progress,
-            evaluation="",
-            logged_by=ctx.person.id,
-            created_at=now,
-        )
-    )
-    await ctx.uow.session.flush()
+    await _log(ctx, rel, MEETING, held_on, discussed, now, next_steps=next_steps, progress=progress)
     # From the latest meeting logged: one logged late, held before another, moves nothing
     # (a nudge counted from it would be dropped as soon as due, and none would come again).
     latest = max(
@@ -691,44 +708,57 @@ async def record_observation(
         errors["notes"] = "Write what went well and what to try next."
     if errors or held_on is None:
         return Reply.update(observation_form_card(rel.id, values, errors))
-    ctx.uow.session.add(
-        MentoringEntry(
-            org_id=rel.org_id,
-            relationship_id=rel.id,
-            kind=OBSERVED_MENTEE if who == "mentee" else OBSERVED_MENTOR,
-            held_on=held_on,
-            discussed=notes[:4000],
-            next_steps={},
-            progress={},
-            evaluation="",
-            logged_by=ctx.person.id,
-            created_at=now,
-        )
-    )
-    await ctx.uow.session.flush()
+    kind = OBSERVED_MENTEE if who == "mentee" else OBSERVED_MENTOR
+    await _log(ctx, rel, kind, held_on, notes, now)
     return Reply.update(await agreement_for(ctx, rel, "Observation recorded."))
 
 
 _Observed = tuple[MentoringEntry, MentoringRelationship]
 
 
-async def _entry(ctx: HandlerContext, values: dict[str, Any]) -> _Observed | Reply:
+async def _for_mentee[Row: (MentoringEntry, MentoringReview)](
+    ctx: HandlerContext,
+    row: Row | None,
+    refused: str,
+    decided: Callable[[Row], str],
+    theirs: Callable[[Row], bool] = lambda _: True,
+) -> tuple[Row, MentoringRelationship] | Reply:
+    """A row of a relationship, with the relationship, for its mentee to decide on while it
+    lasts. Or why not: gone; `refused` to anyone else, or for a row not `theirs` to decide on;
+    ended; or what they `decided` already (a card from before that, which changes nothing)."""
     records = MentoringRecords(ctx.uow.session)
-    entry = await records.entry(ctx.turn.org_id, _id(values.get("entry")))
-    rel = await records.relationship(ctx.turn.org_id, entry.relationship_id) if entry else None
-    if entry is None or rel is None:
+    rel = await records.relationship(ctx.turn.org_id, row.relationship_id) if row else None
+    if row is None or rel is None:
         return Reply.text(GONE)
-    if ctx.person.id != rel.mentee_id or entry.kind != OBSERVED_MENTEE:
-        return Reply.text("Only the mentee evaluates the mentor's observation of them.")
+    if ctx.person.id != rel.mentee_id or not theirs(row):
+        return Reply.text(refused)
     if not ctx.can(Permission.WRITE_MENTORING, relationship.bare_subject(rel)):
-        return Reply.text(ENDED)
-    if entry.evaluation:
-        # An Evaluate card from before the first one was saved: it changes nothing.
-        return Reply.text(
-            f"You've already evaluated this observation (\u201c{entry.evaluation}\u201d): "
-            "your evaluation stays as you saved it."
-        )
-    return entry, rel
+        return Reply.text(ENDED)  # a card from before the end changes nothing
+    if already := decided(row):
+        return Reply.text(already)
+    return row, rel
+
+
+def _evaluated(entry: MentoringEntry) -> str:
+    """An Evaluate card from before the first evaluation was saved: it changes nothing."""
+    if not entry.evaluation:
+        return ""
+    return (
+        f"You've already evaluated this observation (\u201c{entry.evaluation}\u201d): "
+        "your evaluation stays as you saved it."
+    )
+
+
+async def _entry(ctx: HandlerContext, values: dict[str, Any]) -> _Observed | Reply:
+    """The mentor's observation of the mentee, for the mentee alone to evaluate, once."""
+    entry = await MentoringRecords(ctx.uow.session).entry(ctx.turn.org_id, _id(values.get("entry")))
+    return await _for_mentee(
+        ctx,
+        entry,
+        "Only the mentee evaluates the mentor's observation of them.",
+        _evaluated,
+        lambda e: e.kind == OBSERVED_MENTEE,
+    )
 
 
 @with_loaded(_entry)
@@ -757,23 +787,20 @@ async def evaluate(ctx: HandlerContext, values: dict[str, Any], found: _Observed
 _Review = tuple[MentoringReview, MentoringRelationship]
 
 
+def _withheld(review: MentoringReview) -> str:
+    """A review the mentee held back stays held back."""
+    if review.state != WITHHELD:
+        return ""
+    return f"You chose not to send the {review.label.lower()}: nothing went, and it stays that way."
+
+
 async def _own_review(ctx: HandlerContext, values: dict[str, Any]) -> _Review | Reply:
     """A drafted review, for its mentee alone to send on or hold back."""
-    records = MentoringRecords(ctx.uow.session)
-    review = await records.review(ctx.turn.org_id, _id(values.get("review")))
-    rel = await records.relationship(ctx.turn.org_id, review.relationship_id) if review else None
-    if review is None or rel is None:
-        return Reply.text(GONE)
-    if ctx.person.id != rel.mentee_id:
-        return Reply.text("Only the mentee sends the review on, once they've read it.")
-    if not ctx.can(Permission.WRITE_MENTORING, relationship.bare_subject(rel)):
-        return Reply.text(ENDED)  # a draft from before the end goes nowhere
-    if review.state == WITHHELD:
-        return Reply.text(
-            f"You chose not to send the {review.label.lower()}: nothing went, and it stays "
-            "that way."
-        )
-    return review, rel
+    review = await MentoringRecords(ctx.uow.session).review(
+        ctx.turn.org_id, _id(values.get("review"))
+    )
+    refused = "Only the mentee sends the review on, once they've read it."
+    return await _for_mentee(ctx, review, refused, _withheld)
 
 
 @with_loaded(_own_review)

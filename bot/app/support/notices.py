@@ -7,7 +7,7 @@ render asks `can()` for the person it is about to reach.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -84,6 +84,7 @@ from storage.support import (
     HELD,
     MATCHING,
     PROPOSED,
+    QUERIED,
     SENT_TO_LINE_MANAGER,
     WITH_TUTOR,
     LineManagerUpdate,
@@ -117,6 +118,17 @@ async def _programme(
         return None
     subject = await programme_subject(ctx.directory, programme, open_update=open_update)
     return programme if await _allowed(ctx, permission, subject) else None
+
+
+async def _tutors_programme(
+    ctx: NoticeContext, permission: Permission = Permission.READ_DEVELOPMENTAL
+) -> SupportProgrammeRecord | None:
+    """The programme a notice is about, when it goes to that programme's tutor and they may
+    still see it (or, with `permission`, do what it asks)."""
+    programme = await _programme(ctx, permission)
+    if programme is None or programme.tutor_id != ctx.item.person_id:
+        return None
+    return programme
 
 
 async def _name(ctx: NoticeContext, person_id: int | None) -> str:
@@ -352,10 +364,8 @@ async def render_handed_on(ctx: NoticeContext) -> Message | None:
 # --- programme life ---------------------------------------------------------------------------
 
 
-async def render_started(ctx: NoticeContext) -> Message | None:
-    programme = await _programme(ctx, Permission.READ_DEVELOPMENTAL)
-    if programme is None or programme.tutor_id != ctx.item.person_id:
-        return None
+@about(_tutors_programme)
+async def render_started(ctx: NoticeContext, programme: SupportProgrammeRecord) -> Message | None:
     if programme.state not in (ProgrammeState.ACTIVE.value,):
         return None
     ap = await _name(ctx, programme.practitioner_id)
@@ -388,10 +398,10 @@ async def render_started(ctx: NoticeContext) -> Message | None:
     return _note(f"{ap} will support you", lines, actions)
 
 
-async def render_session_logged(ctx: NoticeContext) -> Message | None:
-    programme = await _programme(ctx, Permission.READ_DEVELOPMENTAL)
-    if programme is None or programme.tutor_id != ctx.item.person_id:
-        return None
+@about(_tutors_programme)
+async def render_session_logged(
+    ctx: NoticeContext, programme: SupportProgrammeRecord
+) -> Message | None:
     session = await ctx.uow.session.get(SupportSession, int(ctx.payload["session_id"]))
     if session is None or session.programme_id != programme.id:
         return None
@@ -412,8 +422,8 @@ async def render_session_logged(ctx: NoticeContext) -> Message | None:
 
 
 async def render_rate_prompt(ctx: NoticeContext) -> Message | None:
-    programme = await _programme(ctx, Permission.WRITE_DEVELOPMENTAL)
-    if programme is None or programme.tutor_id != ctx.item.person_id:
+    programme = await _tutors_programme(ctx, Permission.WRITE_DEVELOPMENTAL)
+    if programme is None:
         return None
     stage = str(ctx.payload.get("stage", ""))
     if programme.state != ProgrammeState.ACTIVE.value:
@@ -446,10 +456,10 @@ async def render_sign_off_due(ctx: NoticeContext) -> Message | None:
     )
 
 
-async def render_programme_changed(ctx: NoticeContext) -> Message | None:
-    programme = await _programme(ctx, Permission.READ_DEVELOPMENTAL)
-    if programme is None or programme.tutor_id != ctx.item.person_id:
-        return None
+@about(_tutors_programme)
+async def render_programme_changed(
+    ctx: NoticeContext, programme: SupportProgrammeRecord
+) -> Message | None:
     what = str(ctx.payload.get("what", ""))
     ap = await _name(ctx, programme.practitioner_id)
     if what == "extended":
@@ -502,12 +512,26 @@ async def _update(ctx: NoticeContext) -> _Update | None:
     return (update, programme) if programme is not None else None
 
 
-@about(_update)
+def _update_in(
+    *states: str, to_ap: bool = False
+) -> Callable[[NoticeContext], Awaitable[_Update | None]]:
+    """A notice's loader: the update, when it is in one of `states` and the notice goes to its
+    programme's tutor (or, `to_ap`, its AP)."""
+
+    async def load(ctx: NoticeContext) -> _Update | None:
+        found = await _update(ctx)
+        if found is None or found[0].state not in states:
+            return None
+        reader = found[1].practitioner_id if to_ap else found[1].tutor_id
+        return found if reader == ctx.item.person_id else None
+
+    return load
+
+
+@about(_update_in(WITH_TUTOR))
 async def render_update_review(ctx: NoticeContext, found: _Update) -> Message | None:
     """The tutor sees the update before it is sent (SPEC principle 1)."""
     update, programme = found
-    if update.state != WITH_TUTOR or programme.tutor_id != ctx.item.person_id:
-        return None
     ap = await _name(ctx, programme.practitioner_id)
     managers = await _line_managers(ctx, programme.tutor_id)
     return Message(card=update_for_tutor_card(update.id, update.number, ap, managers, update.text))
@@ -588,12 +612,10 @@ async def render_update_to_line_manager(ctx: NoticeContext, found: _Update) -> M
     )
 
 
-@about(_update)
+@about(_update_in(SENT_TO_LINE_MANAGER))
 async def render_update_sent(ctx: NoticeContext, found: _Update) -> Message | None:
     """To the tutor: exactly what went to their line manager, and when."""
     update, programme = found
-    if programme.tutor_id != ctx.item.person_id or update.state != SENT_TO_LINE_MANAGER:
-        return None
     managers = await _line_managers(ctx, programme.tutor_id)
     return _note(
         f"Update {update.number} went to {managers}",
@@ -604,12 +626,10 @@ async def render_update_sent(ctx: NoticeContext, found: _Update) -> Message | No
     )
 
 
-@about(_update)
+@about(_update_in(HELD, to_ap=True))
 async def render_update_held(ctx: NoticeContext, found: _Update) -> Message | None:
     """To the AP: the tutor's preview could not be delivered, so the update is held."""
     update, programme = found
-    if programme.practitioner_id != ctx.item.person_id or update.state != HELD:
-        return None
     tutor = await _name(ctx, programme.tutor_id)
     return _note(
         f"Update {update.number} is held: {tutor} hasn't seen it",
@@ -622,11 +642,9 @@ async def render_update_held(ctx: NoticeContext, found: _Update) -> Message | No
     )
 
 
-@about(_update)
+@about(_update_in(WITH_TUTOR, QUERIED, HELD, to_ap=True))  # not sent yet
 async def render_update_queried(ctx: NoticeContext, found: _Update) -> Message | None:
     update, programme = found
-    if programme.practitioner_id != ctx.item.person_id or update.state == SENT_TO_LINE_MANAGER:
-        return None
     tutor = await _name(ctx, programme.tutor_id)
     return _note(
         f"{tutor} would like to talk first",
@@ -662,13 +680,8 @@ async def render_review(ctx: NoticeContext) -> Message | None:
 
 
 async def render_ended_by_tutor(ctx: NoticeContext) -> Message | None:
-    pid = int(ctx.payload.get("programme_id") or 0)
-    programme = await _records(ctx).programme(ctx.item.org_id, pid)
+    programme = await _programme(ctx, Permission.RUN_PROGRAMME)
     if programme is None or programme.practitioner_id != ctx.item.person_id:
-        return None
-    if not await _allowed(
-        ctx, Permission.RUN_PROGRAMME, await programme_subject(ctx.directory, programme)
-    ):
         return None
     tutor = await _name(ctx, programme.tutor_id)
     kind = ProgrammeKind(programme.kind)
@@ -678,11 +691,9 @@ async def render_ended_by_tutor(ctx: NoticeContext) -> Message | None:
     )
 
 
-async def render_escalated(ctx: NoticeContext) -> Message | None:
+@about(_tutors_programme)
+async def render_escalated(ctx: NoticeContext, programme: SupportProgrammeRecord) -> Message | None:
     """To the tutor, as it happens: the case has gone to the head of T&L, and what they see."""
-    programme = await _programme(ctx, Permission.READ_DEVELOPMENTAL)
-    if programme is None or programme.tutor_id != ctx.item.person_id:
-        return None
     if programme.state != ProgrammeState.UNDER_REVIEW.value:
         return None
     ap = await _name(ctx, programme.practitioner_id)
