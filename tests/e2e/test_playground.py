@@ -644,3 +644,28 @@ def test_first_day_the_setup_cards_buttons_fit_a_phone(first_day: FirstDay) -> N
     assert "Set up TLC" in setup.inner_text()
     assert buttons_cut_at_phone_width(setup) == []
     phone_screenshot(setup, "first-day-setup.png")
+
+
+def test_first_day_tlc_taken_out_of_the_team_and_added_back(first_day: FirstDay) -> None:
+    """The Playground's own "uninstall" activity in the team: TLC stops there (stored), the org
+    admin hears it once in the 1:1 chat, and its "install" activity brings the team back."""
+    day, page = first_day, first_day.page
+    first_day_in_the_team(day)
+    assert rows(day, "SELECT installed FROM teams") == [(1,)]
+    mock_activity(day, TEAM_GENERAL, "uninstall")
+    eventually(day, "SELECT id FROM teams WHERE installed = 0")
+    blocked = rows(
+        day,
+        "SELECT DISTINCT blocked_reason FROM conversation_refs WHERE kind = 'channel'",
+    )
+    assert blocked == [("TLC was removed from the team",)]
+    open_personal_chat(page)
+    told = page.get_by_text(re.compile(r"TLC was removed from the team")).last
+    told.wait_for(timeout=30_000)
+    phone_screenshot(told, "team-taken-out-notice.png")
+    mock_activity(day, TEAM_GENERAL, "install")
+    eventually(day, "SELECT id FROM teams WHERE installed = 1")
+    assert rows(
+        day,
+        "SELECT count(*) FROM conversation_refs WHERE blocked_reason IS NOT NULL",
+    ) == [(0,)]
