@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.app.mentoring.directory import end_across_lines
 from bot.app.observations.induction import on_tutors_imported
-from bot.app.support.referrals import hand_on_across_lines, offer_to_imported_tutor
+from bot.app.support.referrals import hand_on_across_lines, offer_to_imported_tutors
 from bot.clock import SystemClock
 from bot.domain.tutors import parse_tutor_csv
 from bot.domain.words import plural
@@ -26,10 +26,10 @@ async def import_tutor_text(
     created = updated = 0
     people = []
     for person, is_new in await directory.import_tutors(org_id, parsed.rows, now, actor_id):
-        await offer_to_imported_tutor(directory.session, org_id, person, now, settings)
         people.append(person)
         created += is_new
         updated += not is_new
+    await offer_to_imported_tutors(directory.session, org_id, people, now, settings)
     await on_tutors_imported(directory.session, org_id, people, now, actor_id)  # HA24 + OTLA
     # Line managers may have changed: nobody supports or mentors someone in their line.
     await hand_on_across_lines(directory.session, org_id, now)

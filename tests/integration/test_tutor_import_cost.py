@@ -67,5 +67,5 @@ async def test_a_tutor_list_costs_a_few_statements_a_row_and_less_when_sent_agai
 
     # Before: 11 a row the first time (the person looked up three times, an INSERT then an
     # UPDATE, both roles granted on every row, the settings read on every row), 9 when sent again.
-    assert len(first) <= 2 * ROWS + 30, len(first)
-    assert len(again) <= 2 * ROWS + 10, len(again)
+    assert len(first) <= ROWS + 30, len(first)  # each new offer its own INSERT
+    assert len(again) <= 20, len(again)  # nothing a row: read in one statement a chunk

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,7 +32,7 @@ from bot.domain.terms import Term
 from cards.base import execute
 from storage.models import Person
 from storage.people import Directory
-from storage.reminders import CANCELLED, PENDING, Schedule, tell_person
+from storage.reminders import CANCELLED, PENDING, Schedule, ScheduledItem, tell_person
 from storage.support import SupportProgrammeRecord, SupportReferral
 
 REFUSED = (
@@ -141,11 +141,15 @@ async def schedule(
     now: datetime,
     person_id: int,
     payload: dict[str, Any] | None = None,
+    *,
+    existing: ScheduledItem | None | Literal["unread"] = "unread",
 ) -> bool:
     """Schedule an item unless one with this key was already sent: re-scheduling a programme
-    (an extension, a new AP) must never send an old prompt twice."""
+    (an extension, a new AP) must never send an old prompt twice. `existing`: the item with
+    this key, if the caller has just read it (None: there is none)."""
     items = Schedule(session)
-    existing = await items.get(org_id, key)
+    if existing == "unread":
+        existing = await items.get(org_id, key)
     if existing is not None and existing.state not in (PENDING, CANCELLED):
         return False
     if (
@@ -299,6 +303,14 @@ notify = tell_person  # the name the support modules use
 # --- self-referral offers --------------------------------------------------------------------
 
 
+def termly_offer_key(term_key: str, person_id: int) -> str:
+    return f"support-offer:term:{term_key}:{person_id}"
+
+
+def induction_offer_key(person_id: int) -> str:
+    return f"support-offer:induction:{person_id}"
+
+
 async def schedule_termly_offer(
     session: AsyncSession,
     org_id: str,
@@ -312,7 +324,7 @@ async def schedule_termly_offer(
     await schedule(
         session,
         org_id,
-        f"support-offer:term:{term.key}:{person_id}",
+        termly_offer_key(term.key, person_id),
         OFFER,
         due,
         now,

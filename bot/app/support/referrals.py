@@ -7,6 +7,7 @@ the tutor and the AP it is offered to; the head of T&L sees counts; line manager
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -36,11 +37,12 @@ from bot.app.support.records import (
     STARTED,
     conflicted_practitioners,
     consent_actions,
+    induction_offer_key,
     name_of,
     referral_subject,
     schedule,
     schedule_programme,
-    schedule_termly_offer,
+    termly_offer_key,
 )
 from bot.app.support.records import notify as notify_person
 from bot.app.support.views import (
@@ -52,7 +54,7 @@ from bot.app.turn import Reply
 from bot.clock import london
 from bot.domain import support as rules
 from bot.domain.access import Permission, Role
-from bot.domain.support import ProgrammeKind, ProgrammeState
+from bot.domain.support import ProgrammeKind, ProgrammeState, termly_offer_slot
 from bot.domain.terms import term_for
 from bot.domain.words import plural
 from cards.base import escape_markdown, execute
@@ -66,6 +68,7 @@ from cards.support import (
 )
 from storage.models import Person
 from storage.people import Directory
+from storage.reminders import Schedule
 from storage.support import (
     ACCEPTED,
     MATCHING,
@@ -748,28 +751,37 @@ async def offer_after_observation(
 
 
 async def offer_to_imported_tutor(
+    session: AsyncSession, org_id: str, person: Person, now: datetime
+) -> None:
+    """A tutor from the tutor list: new staff get an offer at induction, everyone a termly one."""
+    await offer_to_imported_tutors(session, org_id, [person], now)
+
+
+async def offer_to_imported_tutors(
     session: AsyncSession,
     org_id: str,
-    person: Person,
+    people: Sequence[Person],
     now: datetime,
     settings: dict[str, Any] | None = None,
 ) -> None:
-    """A tutor from the tutor list: new staff get an offer at induction, everyone a termly one.
-    `settings`: the organisation's, when the caller has read them (an import reads them once)."""
+    """`offer_to_imported_tutor` for a whole list: the offers already there are read in one
+    statement a chunk. `settings`: the organisation's, when the caller has read them."""
     if settings is None:
         settings = (await Directory(session).organisation(org_id, now)).settings
-    if person.start_date is not None and rules.is_new_staff(person.start_date, london(now).date()):
+    today = london(now).date()
+    term, due = termly_offer_slot(now, settings)
+    planned: list[tuple[str, datetime, int, dict[str, Any]]] = []
+    for person in people:
+        if person.start_date is not None and rules.is_new_staff(person.start_date, today):
+            at = rules.induction_offer_at(person.start_date, now)
+            planned.append((induction_offer_key(person.id), at, person.id, {"reason": "induction"}))
+        terms = {"reason": "term", "term": term.key}
+        planned.append((termly_offer_key(term.key, person.id), due, person.id, terms))
+    existing = await Schedule(session).get_many(org_id, [key for key, *_ in planned])
+    for key, at, person_id, payload in planned:
         await schedule(
-            session,
-            org_id,
-            f"support-offer:induction:{person.id}",
-            OFFER,
-            rules.induction_offer_at(person.start_date, now),
-            now,
-            person.id,
-            {"reason": "induction"},
+            session, org_id, key, OFFER, at, now, person_id, payload, existing=existing.get(key)
         )
-    await schedule_termly_offer(session, org_id, person.id, now, settings)
 
 
 ROWS: tuple[Command | CardAction, ...] = (
