@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
-from zoneinfo import ZoneInfo
-
-LONDON = ZoneInfo("Europe/London")
 
 
 class Clock(Protocol):
@@ -36,8 +33,3 @@ class FixedClock:
 
     def advance(self, delta: timedelta) -> None:
         self._at += delta
-
-
-def london(at: datetime) -> datetime:
-    """Show a stored UTC time in the users' own time zone."""
-    return at.astimezone(LONDON)

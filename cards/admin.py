@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 
-from bot.clock import LONDON
 from bot.domain.access import ROLE_LABELS, Role
+from bot.domain.local_time import LONDON
 from bot.domain.words import plural
 from cards import base
 from cards.inputs import EMPTY, choice_field

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.clock import london
+from bot.domain.local_time import london
 from bot.domain.words import plural
 from cards.base import Action, CardDict, card, execute, facts, text, title
 

@@ -16,13 +16,8 @@ from sqlalchemy.orm import Mapped, aliased, mapped_column
 from sqlalchemy.schema import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.types import JSON, LargeBinary, String, Text
 
-from bot.domain.observations import (
-    APPROVED_STATES,
-    BEFORE_OBSERVATION,
-    DATED,
-    LONDON,
-    ObservationState,
-)
+from bot.domain.local_time import LONDON
+from bot.domain.observations import APPROVED_STATES, BEFORE_OBSERVATION, DATED, ObservationState
 from storage.models import (
     NumberedRow,
     OrganisationRow,

@@ -20,7 +20,7 @@ from bot.app.router import Command
 from bot.app.turn import Message, Reply
 from bot.domain import mentoring as coaching_rules
 from bot.domain.access import Permission, Subject
-from bot.domain.progression import today_in_london
+from bot.domain.local_time import london_day
 from bot.domain.support import ActionStatus
 from cards.actions import ActionItem, my_actions_card
 from storage.mentoring import MentoringRecords
@@ -131,7 +131,7 @@ async def actions(ctx: HandlerContext) -> Reply:
         *await _programme_actions(ctx),
         *await _coaching_actions(ctx),
     ]
-    today: date = today_in_london(ctx.services.clock.now())
+    today: date = london_day(ctx.services.clock.now())
     mine = Message(card=my_actions_card(items, today))
     keeps_log = ctx.can(Permission.VIEW_QUALITY_DASHBOARD) or bool(
         await ctx.directory.managed_by(ctx.turn.org_id, ctx.person.email)

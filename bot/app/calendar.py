@@ -22,16 +22,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 import aiohttp
 import icalendar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import documents
+from bot.domain.local_time import LONDON
 
 log = logging.getLogger(__name__)
-LONDON = ZoneInfo("Europe/London")
 PRODUCT = "-//TLC//Teaching & Learning Companion//EN"
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 

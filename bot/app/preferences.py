@@ -10,7 +10,7 @@ its facilitator or an org admin starts and stops it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date
 from types import MappingProxyType
 from typing import Annotated, Any
 
@@ -22,7 +22,8 @@ from bot.app.notices import NoticeKind, NoticeKinds
 from bot.app.router import CardAction, Command
 from bot.app.turn import FileRef, Reply
 from bot.domain.access import Permission
-from bot.domain.sending_hours import LONDON, SendingHours, parse_clock
+from bot.domain.local_time import london_day
+from bot.domain.sending_hours import SendingHours, parse_clock
 from bot.domain.terms import (
     TERM_NAMES,
     Term,
@@ -84,10 +85,6 @@ AREAS: Mapping[str, str] = MappingProxyType(
     }
 )
 OTHER_AREA = "Other reminders with a deadline"
-
-
-def london_today(now: datetime) -> date:
-    return now.astimezone(LONDON).date()
 
 
 def humanise(name: str) -> str:
@@ -340,7 +337,7 @@ def _year_of(ctx: HandlerContext, values: dict[str, Any] | None = None) -> int:
     raw = str((values or {}).get("year") or "")
     if raw[:4].isdigit():
         return int(raw[:4])
-    return academic_year_of(london_today(ctx.services.clock.now()))
+    return academic_year_of(london_day(ctx.services.clock.now()))
 
 
 def _label(start_year: int) -> str:

@@ -27,8 +27,8 @@ from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.progression.session import org_deck
 from bot.app.router import CardAction, Command
 from bot.app.turn import Message, Reply
-from bot.clock import london
 from bot.domain.access import Permission
+from bot.domain.local_time import london
 from cards.privacy import (
     AccessLine,
     access_log_card,

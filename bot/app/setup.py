@@ -22,8 +22,8 @@ from bot.app.support.referrals import offer_to_imported_tutor
 from bot.app.turn import Reply
 from bot.app.tutor_details import tutor_page
 from bot.app.tutor_import import import_tutor_text
-from bot.clock import london
 from bot.domain.access import QUALITY_TEAM, Permission, Role
+from bot.domain.local_time import london
 from bot.domain.terms import (
     academic_year_of,
     default_terms,

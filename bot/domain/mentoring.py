@@ -23,12 +23,11 @@ from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Self, cast
-from zoneinfo import ZoneInfo
 
 from bot.domain.access import Subject
+from bot.domain.local_time import LONDON
 from bot.domain.words import plural
 
-LONDON = ZoneInfo("Europe/London")
 MORNING = time(9, 0)
 DATA = Path(__file__).parent / "data"
 MAX_SUGGESTIONS = 5
@@ -126,10 +125,6 @@ def review_points(start: date) -> list[ReviewPoint]:
 
 def morning_of(day: date) -> datetime:
     return datetime.combine(day, MORNING, LONDON).astimezone(UTC)
-
-
-def today_in_london(now: datetime) -> date:
-    return now.astimezone(LONDON).date()
 
 
 _VAGUE = re.compile(r"^(to )?(be|get|do|try|improve|work on|get better)( at| on)?\b", re.I)

@@ -18,16 +18,15 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote, urlencode
-from zoneinfo import ZoneInfo
 
 import holidays
 
 from bot.domain.access import Actor, Permission, Subject, can
+from bot.domain.local_time import LONDON, at_london, london_day
 from bot.domain.support import Option
 from bot.domain.terms import academic_year_of
 from bot.domain.uploads import LineProblem, parse_day, read_csv
 
-LONDON = ZoneInfo("Europe/London")
 REPORT_DAYS = 3  # the report is due within 3 days of the observation (seed 002, step 9)
 REPORT_REMINDER_DAY = 2  # a reminder to the observer on day 2
 WAITING_WORKING_DAYS = 2  # check or approval waiting longer than this nudges its owner
@@ -230,15 +229,6 @@ def last_proposal_day(year: str, today: date) -> date:
     if end < today:
         end = date(academic_year_of(today) + 1, 8, 31)
     return min(end, today + timedelta(days=365))
-
-
-def at_london(day: date, clock_time: time) -> datetime:
-    """A London wall-clock time on `day`, as UTC."""
-    return datetime.combine(day, clock_time, tzinfo=LONDON).astimezone(UTC)
-
-
-def london_day(at: datetime) -> date:
-    return at.astimezone(LONDON).date()
 
 
 @cache

@@ -14,10 +14,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
-from zoneinfo import ZoneInfo
 
-LONDON = ZoneInfo("Europe/London")
-
+from bot.domain.local_time import LONDON
 
 # ---------------------------------------------------------------------------------------- the deck
 
@@ -379,10 +377,6 @@ def action_reminders(due_on: date, now: datetime) -> dict[str, datetime | None]:
         "due": on_the_day.astimezone(UTC) if on_the_day >= now else None,
         "overdue": after.astimezone(UTC) if after >= now else None,
     }
-
-
-def today_in_london(now: datetime) -> date:
-    return now.astimezone(LONDON).date()
 
 
 # ----------------------------------------------------------------------- coaching-card prompts

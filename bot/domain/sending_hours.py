@@ -19,13 +19,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import holidays
 
+from bot.domain.local_time import LONDON
 from bot.domain.terms import term_for
 
-LONDON = ZoneInfo("Europe/London")
 END_OF_DAY = "24:00"
 SEARCH_DAYS = 800  # far enough to cross a long summer break twice
 

@@ -18,11 +18,10 @@ from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from bot.domain.local_time import LONDON
 from bot.domain.terms import Term, current_or_next_term
 
-LONDON = ZoneInfo("Europe/London")
 WEEK = timedelta(weeks=1)
 EXTEND_FROM_WEEK = 6
 OPTIONS_FILE = Path(__file__).with_name("support_options.json")

@@ -20,11 +20,11 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from bot.domain.access import QUALITY_TEAM, Role
+from bot.domain.local_time import LONDON
 from bot.domain.terms import Term, academic_year_of, terms_for
 from bot.domain.uploads import Line, Upload, parse_day, read_rows
 from bot.domain.words import plural
@@ -33,7 +33,6 @@ from bot.domain.words import plural
 # managers (Teams gives a standard channel its team's members).
 CHANNEL_READERS = (*QUALITY_TEAM, Role.LINE_MANAGER)
 
-LONDON = ZoneInfo("Europe/London")
 DEFAULT_MINUTES = 25  # "around 20 to 30 minutes each" (seed 002)
 MINUTE_CHOICES = (10, 15, 20, 25, 30, 40, 45, 60)
 WINDOW_NOTICE_AT = time(16, 0)  # end-of-window notices go out at 4 pm on the window's last day

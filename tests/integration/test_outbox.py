@@ -15,7 +15,7 @@ from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.pacing import TenantPacer
 from bot.app.turn import Message
 from bot.clock import FixedClock
-from bot.domain.sending_hours import LONDON
+from bot.domain.local_time import LONDON
 from bot.domain.throttle import CONVERSATION_WINDOWS, RetryPolicy
 from storage.db import Database
 from storage.models import Organisation, Person

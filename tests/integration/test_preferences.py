@@ -11,7 +11,7 @@ from aiohttp import web
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.turn import Message
 from bot.clock import FixedClock
-from bot.domain.sending_hours import LONDON
+from bot.domain.local_time import LONDON
 from bot.teams.web import BOT_KEY, Bot
 from cards.reminders import NextStep, reminder_card
 from storage.models import Organisation

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from bot.domain.sending_hours import LONDON, SendingHours, is_bank_holiday
+from bot.domain.local_time import LONDON
+from bot.domain.sending_hours import SendingHours, is_bank_holiday
 
 
 def at(y: int, mo: int, d: int, h: int, mi: int = 0) -> datetime:

@@ -36,9 +36,9 @@ from bot.app.mentoring.relationship import (
 from bot.app.privacy import opened
 from bot.app.router import HELP_ONLY, PERSONAL, CardAction, Command
 from bot.app.turn import Reply
-from bot.clock import london
 from bot.domain import mentoring as rules
 from bot.domain.access import Permission
+from bot.domain.local_time import london
 from cards.base import CardDict, execute
 from cards.mentoring import (
     AgreementView,

@@ -20,9 +20,9 @@ from bot.app.context import HandlerContext, with_loaded
 from bot.app.mentoring.relationship import COACH_ACTION, COACH_SHARED, name_of, tell
 from bot.app.router import PERSONAL, CardAction, Command
 from bot.app.turn import Reply
-from bot.clock import london
 from bot.domain import mentoring as rules
 from bot.domain.access import Role, Subject
+from bot.domain.local_time import london
 from bot.domain.progression import action_reminder_at
 from cards.mentoring import (
     CoachView,

@@ -14,7 +14,8 @@ from bot.app.observations.lifecycle import apply_follow, day_label, load, name_o
 from bot.app.router import CardAction
 from bot.app.turn import Reply
 from bot.domain.access import Permission, Subject
-from bot.domain.observations import Move, ObservationState, london_day
+from bot.domain.local_time import london_day
+from bot.domain.observations import Move, ObservationState
 from cards.observations import ActionItemView, ActionsView, actions_card
 from storage.models import Person
 from storage.observations import ActionReviewEntry, Observations

@@ -14,6 +14,7 @@ from bot.app.refusals import refusal
 from bot.app.router import CardAction
 from bot.app.turn import Message, Reply
 from bot.domain.access import Permission, Role
+from bot.domain.local_time import london_day
 from bot.domain.observations import (
     BEFORE_OBSERVATION,
     REPORT_IN_PROGRESS,
@@ -21,7 +22,6 @@ from bot.domain.observations import (
     MoveRefused,
     ObservationState,
     academic_year,
-    london_day,
     parse_allocation_csv,
 )
 from cards.observations import (

@@ -27,15 +27,8 @@ from bot.app.observations.present import asker_card
 from bot.app.router import CardAction
 from bot.app.turn import Reply
 from bot.domain.access import Permission, Role
-from bot.domain.observations import (
-    DATED,
-    Move,
-    MoveRefused,
-    ObservationState,
-    at_london,
-    last_proposal_day,
-    london_day,
-)
+from bot.domain.local_time import at_london, london_day
+from bot.domain.observations import DATED, Move, MoveRefused, ObservationState, last_proposal_day
 from storage.observations import ObservationDocument, Observations
 
 S = ObservationState

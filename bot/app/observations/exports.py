@@ -26,12 +26,8 @@ from bot.app.refusals import refusal
 from bot.app.router import CardAction
 from bot.app.turn import Reply
 from bot.domain.access import Permission, Role
-from bot.domain.observations import (
-    LONDON,
-    academic_year,
-    london_day,
-    monitoring_status,
-)
+from bot.domain.local_time import LONDON, london_day
+from bot.domain.observations import academic_year, monitoring_status
 from storage.observations import Observations
 
 ONLY_QUALITY = "Sorry, the exports are for the quality team."

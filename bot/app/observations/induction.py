@@ -16,13 +16,13 @@ from bot.app.observations.lifecycle import audit, day_label, name_of
 from bot.app.router import CardAction
 from bot.app.turn import Reply
 from bot.domain.access import Permission, Role, Subject
+from bot.domain.local_time import london_day
 from bot.domain.observations import (
     ObservationState,
     academic_year,
     induction_deadline,
     induction_items,
     is_new_tutor,
-    london_day,
 )
 from cards.observations import InductionView, NewTutorLine, induction_card, new_tutors_card
 from storage.models import Person

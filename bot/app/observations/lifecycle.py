@@ -19,8 +19,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from bot.app.context import HandlerContext
 from bot.app.turn import Reply
 from bot.domain.access import Actor, Permission, Subject
+from bot.domain.local_time import LONDON
 from bot.domain.observations import (
-    LONDON,
     Move,
     MoveRefused,
     ObservationFacts,

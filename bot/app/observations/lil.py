@@ -13,13 +13,12 @@ from bot.app.observations.lifecycle import apply, name_of, when, with_people
 from bot.app.router import CardAction
 from bot.app.turn import Reply
 from bot.domain.access import Permission, Role
+from bot.domain.local_time import at_london, london_day
 from bot.domain.observations import (
     Move,
     MoveRefused,
     ObservationState,
     academic_year,
-    at_london,
-    london_day,
     parse_course_csv,
 )
 from cards.observations import (

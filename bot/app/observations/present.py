@@ -15,9 +15,9 @@ from bot.app.context import HandlerContext
 from bot.app.events import Events, WalksOnDay
 from bot.app.observations.lifecycle import Loaded, day_label, name_of, when
 from bot.domain.access import Actor, Permission, can
+from bot.domain.local_time import LONDON, london_day
 from bot.domain.observations import (
     DATED,
-    LONDON,
     ActionOwner,
     Move,
     ObservationClock,
@@ -25,7 +25,6 @@ from bot.domain.observations import (
     a_week_on,
     available_moves,
     grade_choices,
-    london_day,
     report_is_late,
     teams_meeting_link,
     theme,

@@ -38,9 +38,9 @@ from bot.app.observations.present import (
 from bot.app.router import CardAction
 from bot.app.turn import Reply
 from bot.domain.access import Permission, Role
+from bot.domain.local_time import LONDON, london_day
 from bot.domain.observations import (
     DATED,
-    LONDON,
     REPORT_IN_PROGRESS,
     ActionOwner,
     Move,
@@ -49,7 +49,6 @@ from bot.domain.observations import (
     after_approval,
     available_moves,
     grade_choices,
-    london_day,
 )
 from cards.observations import Button, message_card, report_card, report_form_card
 from storage.models import Organisation

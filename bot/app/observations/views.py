@@ -14,6 +14,7 @@ from bot.app.refusals import refusal
 from bot.app.router import CardAction
 from bot.app.turn import Reply
 from bot.domain.access import Permission, Role
+from bot.domain.local_time import london_day
 from bot.domain.observations import (
     APPROVED_STATES,
     DATED,
@@ -22,7 +23,6 @@ from bot.domain.observations import (
     ObservationClock,
     ObservationState,
     academic_year,
-    london_day,
     monitoring_status,
     report_is_late,
     theme,

@@ -31,7 +31,8 @@ from bot.app.router import CardAction as Verb
 from bot.app.turn import Message, Reply, Where
 from bot.domain import progression as rules
 from bot.domain.access import Permission, Subject
-from bot.domain.sending_hours import LONDON, SendingHours
+from bot.domain.local_time import LONDON, london_day
+from bot.domain.sending_hours import SendingHours
 from cards.base import CardDict
 from cards.progression import (
     DECK_FILE,
@@ -318,9 +319,7 @@ class SessionView:
                 if showing.side == "action"
                 else (),
                 default_owner=str(viewer_id),
-                default_due=(
-                    rules.today_in_london(self.now) + timedelta(days=DEFAULT_DUE_DAYS)
-                ).isoformat(),
+                default_due=(london_day(self.now) + timedelta(days=DEFAULT_DUE_DAYS)).isoformat(),
                 values=showing.values or {},
                 errors=showing.errors or {},
                 notice=showing.notice,
@@ -348,7 +347,7 @@ class SessionView:
                 total=len(row.card_keys),
                 key=row.current_key or "",
                 question=question.question if question else "",
-                paused_on=rules.today_in_london(row.paused_at or self.now),
+                paused_on=london_day(row.paused_at or self.now),
                 contributions=len(await self.repo.contributions(row.id)),
                 actions=len(await self.repo.actions(row.id)),
                 in_channel=in_channel,
@@ -398,7 +397,7 @@ class SessionView:
             group=row.group_name,
             way=rules.WayOfWorking(row.way),
             facilitator=names.get(row.facilitator_id, ""),
-            started_on=rules.today_in_london(row.started_at),
+            started_on=london_day(row.started_at),
             cards=tuple(outcomes),
             session_id=row.id,
         )
@@ -591,7 +590,7 @@ async def _start_or_offer(ctx: HandlerContext) -> Reply:
             total=len(row.card_keys),
             key=row.current_key or "",
             question=question.question if question else "",
-            since=rules.today_in_london(row.paused_at or row.updated_at),
+            since=london_day(row.paused_at or row.updated_at),
         )
         return Reply.show(resume_offer_card(offer))
     if row is None:
@@ -809,7 +808,7 @@ async def agree_action(ctx: HandlerContext, form: ActionForm, found: _Running) -
     row, key = found
     now = ctx.services.clock.now()
     values = {"what": form.what, "who": str(form.who), "by_when": form.by_when.isoformat()}
-    problem = rules.due_problem(form.by_when, rules.today_in_london(now))
+    problem = rules.due_problem(form.by_when, london_day(now))
     if problem:
         return await _show(ctx, row, "action", values=values, errors={"by_when": problem})
     if form.who not in await _view(ctx).people_around(row, ctx.actor.person_id):
@@ -1075,7 +1074,7 @@ async def extend_action(ctx: HandlerContext, form: ExtendForm, found: _Owned) ->
     """ "Needs more time": a new date, and the reminders move with it."""
     action, row = found
     now = ctx.services.clock.now()
-    problem = rules.due_problem(form.by_when, rules.today_in_london(now))
+    problem = rules.due_problem(form.by_when, london_day(now))
     if problem is None and form.by_when <= action.due_on:
         problem = "Choose a date after the one agreed."
     if problem:
@@ -1178,9 +1177,7 @@ async def render_digest(ctx: NoticeContext) -> Message | None:
             person_id=person_id,
             payload={},
         )
-    overdue = await repo.overdue_for_facilitator(
-        ctx.item.org_id, person_id, rules.today_in_london(ctx.now)
-    )
+    overdue = await repo.overdue_for_facilitator(ctx.item.org_id, person_id, london_day(ctx.now))
     if not overdue:
         return None
     view = SessionView(ctx.uow.session, ctx.item.org_id, ctx.now)
@@ -1595,7 +1592,7 @@ async def _compare_choices(ctx: HandlerContext, errors: dict[str, str] | None = 
         SessionChoice(
             r.id,
             f"{r.group_name} \u00b7 {rules.WayOfWorking(r.way).label} \u00b7 "
-            f"{rules.today_in_london(r.started_at):%d %b} \u00b7 issues "
+            f"{london_day(r.started_at):%d %b} \u00b7 issues "
             + ", ".join(dict.fromkeys(k.split(".")[0] for k in r.card_keys)),
         )
         for r in rows

@@ -11,7 +11,8 @@ from datetime import date, time, timedelta
 from bot.app.context import HandlerContext
 from bot.app.walks.access import walk_subjects
 from bot.domain.access import Actor, Permission, Subject, can
-from bot.domain.observations import ObservationFacts, ObservationState, at_london, london_day
+from bot.domain.local_time import at_london, london_day
+from bot.domain.observations import ObservationFacts, ObservationState
 from bot.domain.quality import Evidence, Source, TutorStanding, otla_stage
 from bot.domain.terms import Term
 from bot.domain.walks import TutorOnList, completion

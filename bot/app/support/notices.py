@@ -58,9 +58,9 @@ from bot.app.support.records import (
 )
 from bot.app.support.views import day, referral_for_ap, report_view, review_view
 from bot.app.turn import Message
-from bot.clock import london
 from bot.domain import support as rules
 from bot.domain.access import Permission, Subject, can
+from bot.domain.local_time import london
 from bot.domain.support import ProgrammeKind, ProgrammeState, ReviewDecision, SessionKind
 from bot.domain.terms import current_or_next_term
 from bot.domain.words import plural

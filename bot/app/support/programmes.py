@@ -52,9 +52,9 @@ from bot.app.support.views import (
     session_summaries,
 )
 from bot.app.turn import Message, Reply
-from bot.clock import london
 from bot.domain import support as rules
 from bot.domain.access import Permission, Role
+from bot.domain.local_time import london
 from bot.domain.support import (
     ActionStatus,
     ProgrammeKind,

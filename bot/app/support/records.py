@@ -14,8 +14,11 @@ from typing import Any, Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.access import Actor, Role, Subject
+from bot.domain.local_time import LONDON
 from bot.domain.support import (
-    LONDON,
+    WEEK as WEEK_,
+)
+from bot.domain.support import (
     CheckpointKind,
     ProgrammeKind,
     ProgrammeState,
@@ -24,9 +27,6 @@ from bot.domain.support import (
     month_key,
     next_term_slot,
     termly_offer_slot,
-)
-from bot.domain.support import (
-    WEEK as WEEK_,
 )
 from bot.domain.terms import Term
 from cards.base import execute

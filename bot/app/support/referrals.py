@@ -51,9 +51,9 @@ from bot.app.support.views import (
     referral_summary,
 )
 from bot.app.turn import Reply
-from bot.clock import london
 from bot.domain import support as rules
 from bot.domain.access import Permission, Role
+from bot.domain.local_time import london
 from bot.domain.support import ProgrammeKind, ProgrammeState, termly_offer_slot
 from bot.domain.terms import term_for
 from bot.domain.words import plural

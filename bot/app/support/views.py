@@ -7,8 +7,8 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.app.support.records import name_of
-from bot.clock import london
 from bot.domain import support as rules
+from bot.domain.local_time import london
 from bot.domain.support import (
     ActionStatus,
     ActionSummary,

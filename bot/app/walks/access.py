@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app.context import HandlerContext
 from bot.app.notices import NoticeContext
 from bot.app.refusals import refusal
-from bot.clock import london
 from bot.domain.access import Actor, Permission, Role, Subject, can
+from bot.domain.local_time import london
 from bot.domain.terms import academic_year_of, term_for, year_label
 from bot.domain.walks import CHANNEL_READERS
 from storage.models import Organisation, Person, Team

@@ -85,8 +85,8 @@ from bot.app.walks.reports import (
     overview,
     provider_return,
 )
-from bot.clock import london
 from bot.domain.access import Actor, Permission, Role
+from bot.domain.local_time import london
 from bot.domain.uploads import parse_day
 from bot.domain.walks import (
     MINUTE_CHOICES,

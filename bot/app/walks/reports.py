@@ -38,8 +38,8 @@ from bot.app.walks.documents import (
     findings_chart_png,
     walks_xlsx,
 )
-from bot.clock import london
 from bot.domain.access import Permission
+from bot.domain.local_time import london
 from bot.domain.terms import Term, current_or_next_term, terms_for
 from bot.domain.walks import (
     CHANNEL_READERS,

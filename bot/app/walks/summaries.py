@@ -38,8 +38,8 @@ from bot.app.walks.access import (
 )
 from bot.app.walks.reports import key_findings_view, team_completion, term_named
 from bot.app.word import WordDocument
-from bot.clock import london
 from bot.domain.access import Permission, Role
+from bot.domain.local_time import london
 from bot.domain.terms import Term, current_or_next_term, term_for, terms_for
 from bot.domain.walks import (
     CompletionCounts,
