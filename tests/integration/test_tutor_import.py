@@ -1,0 +1,140 @@
+"""The tutor list sent while other turns run: whole turns over HTTP, on SQLite and PostgreSQL.
+
+A college's list takes seconds to import; meanwhile a tutor on it says hello for the first time,
+or the admin sends the list again, or Teams sends the same message again. The import reads who
+the list names first and adds the new people after: whoever another turn stored in between is
+kept, and the list is written onto them."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import pytest
+from aiohttp import web
+from sqlalchemy import func, select
+
+from bot.clock import FixedClock
+from bot.teams.web import create_app
+from storage.db import Database
+from storage.models import AuditEntry, Person, RoleGrant
+from storage.people import Directory
+from storage.reminders import ScheduledItem
+from tests.conftest import ADMIN, TUTOR, local_settings
+from tests.support.cards import card_text
+from tests.support.teams import Sent, TeamsClient, shared_file
+
+TUTORS = 40
+LIST = "name,email,line_manager_email\n" + "".join(
+    f"Tutor {n:02},tutor{n:02}@college.ac.uk,boss{n % 3}@college.ac.uk\n" for n in range(TUTORS)
+)
+WITH_TOM = LIST + "Tom Tutor (list),tom@college.ac.uk,boss0@college.ac.uk\n"
+SORRY = "something went wrong"
+
+
+@pytest.fixture
+def teams_app(db: Database, clock: FixedClock) -> web.Application:
+    """The bot on SQLite and on PostgreSQL (the shared `teams` fixture serves this app)."""
+    return create_app(local_settings(db.url, admins=ADMIN.email), clock=clock, db=db)
+
+
+def meanwhile(
+    monkeypatch: pytest.MonkeyPatch, other_turn: Callable[[], Awaitable[list[Sent]]]
+) -> list[list[Sent]]:
+    """Run `other_turn` once, to its end, after the import has read who its list names and
+    before it adds anyone: the moment another turn can store one of them first."""
+    read = Directory._by_emails
+    replies: list[list[Sent]] = []
+
+    async def reading(self: Directory, org_id: str, emails: Iterable[str]) -> dict[str, Person]:
+        found = await read(self, org_id, emails)
+        if not replies:
+            replies.append([])  # once: the other turn's own import reads too
+            replies[0] = await other_turn()
+        return found
+
+    monkeypatch.setattr(Directory, "_by_emails", reading)
+    return replies
+
+
+def texts(sent: list[Sent]) -> str:
+    return "\n".join([s.text or "" for s in sent] + [card_text(c) for s in sent for c in s.cards])
+
+
+async def stored(db: Database) -> dict[str, Any]:
+    async with db.unit_of_work() as uow:
+        s = uow.session
+        people = (await s.scalars(select(Person).order_by(Person.email))).all()
+        grants = await s.execute(
+            select(RoleGrant.role, func.count()).group_by(RoleGrant.role).order_by(RoleGrant.role)
+        )
+        audited = await s.execute(
+            select(AuditEntry.action, func.count())
+            .where(AuditEntry.detail == "tutor list")
+            .group_by(AuditEntry.action)
+            .order_by(AuditEntry.action)
+        )
+        offers = await s.scalar(
+            select(func.count()).where(ScheduledItem.key.like("support-offer:%"))
+        )
+        imports = await s.scalar(select(func.count()).where(AuditEntry.action == "import"))
+        return {
+            "people": {p.email: p for p in people},
+            "grants": {role: n for role, n in grants},
+            "audited": {action: n for action, n in audited},
+            "offers": offers,
+            "imports": imports,
+        }
+
+
+async def test_a_tutor_saying_hello_while_the_list_imports_is_one_person_and_the_list_is_saved(
+    teams: TeamsClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tom is on the list and says hello for the first time while it imports: his turn stores
+    him with his email first. Before, the import's INSERT met his email and the admin's whole
+    list was lost ("Sorry — something went wrong ... nothing was saved")."""
+    await teams.say(ADMIN, "hello")
+    teams.on_roster(TUTOR)
+    hello = meanwhile(monkeypatch, lambda: teams.say(TUTOR, "hello"))
+    sent = await teams.import_tutors(ADMIN, WITH_TOM)
+
+    assert SORRY not in texts(hello[0])
+    reply = texts(sent)
+    assert SORRY not in reply and "Tutor list imported" in reply
+    now = await stored(db)
+    tom = now["people"]["tom@college.ac.uk"]
+    assert (tom.aad_object_id, tom.name, tom.is_tutor) == (TUTOR.aad, "Tom Tutor (list)", True)
+    assert tom.line_manager_email == "boss0@college.ac.uk" and tom.last_seen_at is not None
+    assert len(now["people"]) == 1 + TUTORS + 1 + 3  # the admin, the list, Tom, 3 managers
+    assert now["grants"] == {"line_manager": 3, "org_admin": 1, "tutor": TUTORS + 1}
+    assert now["audited"] == {"grant line_manager": 3, "grant tutor": TUTORS + 1}
+    assert now["offers"] == TUTORS + 1 and now["imports"] == 1
+
+
+@pytest.mark.parametrize("retry", [False, True], ids=["sent-again", "teams-retry"])
+async def test_the_same_list_twice_at_once_imports_it_once_over(
+    teams: TeamsClient, db: Database, monkeypatch: pytest.MonkeyPatch, retry: bool
+) -> None:
+    """The admin sends the list again while the first is still importing (or Teams sends the
+    same message again): the second runs to its end first. Before, the first then met the
+    people the second had added, and answered "Sorry ... nothing was saved" though the list was
+    in, or a Teams retry's answer was that Sorry."""
+    await teams.say(ADMIN, "hello")
+    again = shared_file(teams.connector, "again.csv", LIST)
+    activity_id = "import-1" if retry else None
+    second = meanwhile(
+        monkeypatch,
+        lambda: teams.say(ADMIN, "admin import", attachments=[again], activity_id=activity_id),
+    )
+    first = shared_file(teams.connector, "first.csv", LIST)
+    sent = await teams.say(ADMIN, "admin import", attachments=[first], activity_id=activity_id)
+
+    assert "Tutor list imported" in texts(second[0])
+    assert SORRY not in texts(sent)
+    now = await stored(db)
+    assert len(now["people"]) == 1 + TUTORS + 3
+    assert all(p.is_tutor for e, p in now["people"].items() if e and e.startswith("tutor"))
+    assert now["grants"] == {"line_manager": 3, "org_admin": 1, "tutor": TUTORS}
+    assert now["audited"] == {"grant line_manager": 3, "grant tutor": TUTORS}
+    assert now["offers"] == TUTORS
+    assert now["imports"] == (1 if retry else 2)
