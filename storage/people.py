@@ -644,6 +644,7 @@ class Directory(Repository):
                 continue  # added as the list says
             person = known[email]
             if email in stand_ins:
+                person.name = person.name or email  # as `by_email`: only for no name
                 continue
             for key, value in columns.items():
                 if key != "name" or value:

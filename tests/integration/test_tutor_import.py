@@ -14,13 +14,15 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
+from bot.app.turn import UserRef
+from bot.app.tutor_import import import_tutor_text
 from bot.clock import FixedClock
 from bot.teams.web import create_app
 from storage.db import Database
 from storage.models import AuditEntry, Person, RoleGrant
 from storage.people import Directory
 from storage.reminders import ScheduledItem
-from tests.conftest import ADMIN, TUTOR, local_settings
+from tests.conftest import ADMIN, START, TUTOR, local_settings
 from tests.support.cards import card_text
 from tests.support.teams import Sent, TeamsClient, shared_file
 
@@ -138,3 +140,24 @@ async def test_the_same_list_twice_at_once_imports_it_once_over(
     assert now["audited"] == {"grant line_manager": 3, "grant tutor": TUTORS}
     assert now["offers"] == TUTORS
     assert now["imports"] == (1 if retry else 2)
+
+
+async def test_a_line_manager_met_without_a_name_is_shown_by_their_email(db: Database) -> None:
+    """Teams told TLC of Bea with an email but no name; the list names her only as a line
+    manager. Her email stands in for the name, as for a manager TLC has not met (and as the
+    per-row import did): before, she stayed nameless in pickers and on cards."""
+    async with db.unit_of_work() as uow:
+        directory = Directory(uow.session)
+        await directory.organisation("tenant-1", START)
+        await directory.seen(
+            "tenant-1", UserRef("29:bea", "aad-bea", "", "bea@college.ac.uk"), START
+        )
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        listed = "name,email,line_manager_email\nTia,tia@college.ac.uk,bea@college.ac.uk\n"
+        await import_tutor_text(Directory(uow.session), "tenant-1", listed, None, START)
+        await uow.commit()
+    now = await stored(db)
+    bea = now["people"]["bea@college.ac.uk"]
+    assert (bea.name, bea.aad_object_id, bea.is_tutor) == ("bea@college.ac.uk", "aad-bea", False)
+    assert now["grants"] == {"line_manager": 1, "tutor": 1}
