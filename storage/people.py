@@ -13,6 +13,7 @@ from typing import Any, cast
 from sqlalchemy import (
     Column,
     Select,
+    String,
     Table,
     UniqueConstraint,
     and_,
@@ -138,6 +139,16 @@ _PEOPLE_AND_LINE_MANAGERS = (
     .where(Person.org_id == bindparam("org_id"), Person.id.in_(bindparam("ids", expanding=True)))
     .order_by(Person.name, Person.id)
 )
+
+# A person's name holds 200 characters; an email may have up to 254.
+_NAME_LENGTH = cast(String, cast(Table, Person.__table__).c.name.type).length
+
+
+def stand_in_name(email: str) -> str:
+    """The email standing in for the name of someone TLC has not met (known only by email):
+    as much of it as a name holds."""
+    return email[:_NAME_LENGTH]
+
 
 # An audit entry, written at once (a Core INSERT built once; nothing reads it back on the turn).
 _INSERT_AUDIT = insert(cast(Table, AuditEntry.__table__))
@@ -590,7 +601,9 @@ class Directory(Repository):
         line manager named on the tutor list); the merge rule joins them up later."""
         address = email.strip().lower()
         return await self.identify(
-            org_id, Sighting(email=address, name=address, name_is_real=False, seen=False), now
+            org_id,
+            Sighting(email=address, name=stand_in_name(address), name_is_real=False, seen=False),
+            now,
         )
 
     async def import_tutor(
@@ -629,7 +642,7 @@ class Directory(Repository):
             row.line_manager_email.strip().lower() for row in rows if row.line_manager_email
         }
         # Recorded as `by_email` would: their email stands in for a name until they are met.
-        stand_ins = {email: {"name": email} for email in managers - listed.keys()}
+        stand_ins = {email: {"name": stand_in_name(email)} for email in managers - listed.keys()}
         wanted = listed | stand_ins
         known = await self._by_emails(org_id, wanted)
         added = await self._add_people(
@@ -644,7 +657,7 @@ class Directory(Repository):
                 continue  # added as the list says
             person = known[email]
             if email in stand_ins:
-                person.name = person.name or email  # as `by_email`: only for no name
+                person.name = person.name or stand_in_name(email)  # as `by_email` does
                 continue
             for key, value in columns.items():
                 if key != "name" or value:

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from bot.app.turn import UserRef
 from bot.app.tutor_import import import_tutor_text
 from bot.clock import FixedClock
+from bot.domain.access import Role
 from bot.teams.web import create_app
 from storage.db import Database
 from storage.models import AuditEntry, Person, RoleGrant
@@ -161,3 +162,30 @@ async def test_a_line_manager_met_without_a_name_is_shown_by_their_email(db: Dat
     bea = now["people"]["bea@college.ac.uk"]
     assert (bea.name, bea.aad_object_id, bea.is_tutor) == ("bea@college.ac.uk", "aad-bea", False)
     assert now["grants"] == {"line_manager": 1, "tutor": 1}
+
+
+# A valid address of 252 characters (64 before the @), longer than a name's 200.
+LONG_EMAIL = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 56 + ".uk"
+
+
+async def test_a_line_manager_with_a_long_email_is_recorded(
+    teams: TeamsClient, db: Database
+) -> None:
+    """A manager TLC has not met is recorded with their email standing in for a name; a name
+    holds 200 characters and an email up to 254. Before, on PostgreSQL, such a manager made the
+    whole list fail ("Sorry — something went wrong ... nothing was saved"; value too long for
+    type character varying(200)), and so did `admin grant` by that email."""
+    await teams.say(ADMIN, "hello")
+    sent = await teams.import_tutors(
+        ADMIN, f"name,email,line_manager_email\nTia,tia@college.ac.uk,{LONG_EMAIL}\n"
+    )
+    assert "Tutor list imported" in texts(sent) and SORRY not in texts(sent)
+    async with db.unit_of_work() as uow:
+        directory = Directory(uow.session)
+        manager = await directory.person_by_email("tenant-1", LONG_EMAIL)
+        assert manager is not None and manager.name == LONG_EMAIL[:200]
+        assert await directory.roles(manager.id) == {Role.LINE_MANAGER}
+        tia = await directory.person_by_email("tenant-1", "tia@college.ac.uk")
+        assert tia is not None and tia.line_manager_email == LONG_EMAIL
+        other = "x" * 64 + LONG_EMAIL[64:]
+        assert (await directory.by_email("tenant-1", other, START)).name == other[:200]
