@@ -189,3 +189,17 @@ async def test_a_line_manager_with_a_long_email_is_recorded(
         assert tia is not None and tia.line_manager_email == LONG_EMAIL
         other = "x" * 64 + LONG_EMAIL[64:]
         assert (await directory.by_email("tenant-1", other, START)).name == other[:200]
+
+
+async def test_a_tutor_list_with_a_nul_byte_says_which_line_and_stores_nothing(
+    teams: TeamsClient, db: Database
+) -> None:
+    """A NUL byte in a cell (a corrupt export, a file saved from another program): the admin
+    hears which line and what to do, as for a cell too long to read, and nobody is stored.
+    Before, the csv module read it (it has since Python 3.11) and PostgreSQL refused it: "Sorry —
+    something went wrong ... nothing was saved"; SQLite stored a name with a NUL in it."""
+    await teams.say(ADMIN, "hello")
+    listed = "name,email\nRita Reader,rita@college.ac.uk\nSam\x00,sam@college.ac.uk\n"
+    said = texts(await teams.import_tutors(ADMIN, listed))
+    assert SORRY not in said and "Line 3" in said and "can't be read" in said
+    assert list((await stored(db))["people"]) == [ADMIN.email]
