@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Mapping, Sequence
@@ -51,6 +52,18 @@ UNREADABLE = (
     "this line can't be read: a cell is far too long (over 131,072 characters) or holds a "
     "character that is not text. Save the list again as CSV and send it once more."
 )
+
+
+def list_text(raw: bytes) -> str:
+    """A list file's text, whoever saved it: UTF-8 (with Excel's byte-order mark or without),
+    UTF-16 with its byte-order mark, else Windows-1252 as older Excel saves it."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode Text": UTF-16 with its byte-order mark (and tabs).
+        return raw.decode("utf-16", errors="replace")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
 
 
 def _header(names: Sequence[str]) -> list[str]:

@@ -7,7 +7,11 @@ kept, and the list is written onto them."""
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -203,3 +207,43 @@ async def test_a_tutor_list_with_a_nul_byte_says_which_line_and_stores_nothing(
     said = texts(await teams.import_tutors(ADMIN, listed))
     assert SORRY not in said and "Line 3" in said and "can't be read" in said
     assert list((await stored(db))["people"]) == [ADMIN.email]
+
+
+def test_the_command_line_reads_a_list_as_chat_does_and_says_when_there_is_no_file(
+    tmp_path: Path,
+) -> None:
+    """`tlc import-tutors` with the list Excel saves on a UK Windows PC (Windows-1252: José),
+    which the chat already read: before, a UnicodeDecodeError traceback. A path with no file:
+    before, a FileNotFoundError traceback; now one line, and exit code 2."""
+    listed = tmp_path / "tutors.csv"
+    listed.write_bytes("name,email\nJosé Ortiz,jose@college.ac.uk\n".encode("cp1252"))
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+
+    def import_tutors(path: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli", "import-tutors", str(path), "--org", "tenant-1"],
+            env={"DATABASE_URL": url, "PATH": ""},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    done = import_tutors(listed)
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr
+    assert "1 new, 0 updated, 0 rows with problems" in done.stdout
+
+    async def stored_name() -> str | None:
+        db = Database(url)
+        try:
+            async with db.unit_of_work() as uow:
+                found = await Directory(uow.session).person_by_email(
+                    "tenant-1", "jose@college.ac.uk"
+                )
+                return found.name if found else None
+        finally:
+            await db.dispose()
+
+    assert asyncio.run(stored_name()) == "José Ortiz"
+    missing = import_tutors(tmp_path / "not-there.csv")
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    assert f"can't read {tmp_path / 'not-there.csv'}: No such file or directory" in missing.stderr
