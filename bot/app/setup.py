@@ -262,6 +262,7 @@ async def team_tutors(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     ).all()
     made, skipped = [], 0
     directory = ctx.directory
+    where = team.name or "the team"
     for person in members:
         roles = await directory.roles(person.id)
         if roles - {Role.TUTOR}:
@@ -270,13 +271,13 @@ async def team_tutors(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         if person.is_tutor:
             continue
         person.is_tutor = True
-        await directory.grant(person, Role.TUTOR, ctx.person.id, now)
+        await directory.grant(person, Role.TUTOR, ctx.person.id, now, f"a member of {where}")
         await offer_to_imported_tutor(session, org, person, now)
         made.append(person)
     await directory.audit(
         org, ctx.person.id, "tutor-list", "team members", f"{len(made)} from {team.name}", now
     )
-    notice = f"{len(made)} of {team.name or 'the team'}'s members are now tutors."
+    notice = f"{len(made)} of {where}'s members are now tutors."
     if skipped:
         notice += (
             f" {skipped} with another role (managers, quality team, APs, admins) were left out."
