@@ -122,9 +122,15 @@ async def _migrate(url: str) -> int:
 
 async def _import(url: str, org: str, path: Path) -> int:
     from bot.app.tutor_import import import_file
+    from bot.domain.uploads import list_text
     from bot.domain.words import plural
 
-    created, updated, problems = await import_file(url, org, path)
+    try:
+        raw = await asyncio.to_thread(path.read_bytes)
+    except OSError as exc:  # no such file, a folder, not allowed to read it
+        print(f"can't read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    created, updated, problems = await import_file(url, org, list_text(raw))
     print(f"{created} new, {updated} updated, {plural(len(problems), 'row')} with problems")
     for line, message in problems:
         print(f"  line {line}: {message}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -13,6 +13,7 @@ from typing import Any, cast
 from sqlalchemy import (
     Column,
     Select,
+    String,
     Table,
     UniqueConstraint,
     and_,
@@ -138,6 +139,16 @@ _PEOPLE_AND_LINE_MANAGERS = (
     .where(Person.org_id == bindparam("org_id"), Person.id.in_(bindparam("ids", expanding=True)))
     .order_by(Person.name, Person.id)
 )
+
+# A person's name holds 200 characters; an email may have up to 254.
+_NAME_LENGTH = cast(String, cast(Table, Person.__table__).c.name.type).length
+
+
+def stand_in_name(email: str) -> str:
+    """The email standing in for the name of someone TLC has not met (known only by email):
+    as much of it as a name holds."""
+    return email[:_NAME_LENGTH]
+
 
 # An audit entry, written at once (a Core INSERT built once; nothing reads it back on the turn).
 _INSERT_AUDIT = insert(cast(Table, AuditEntry.__table__))
@@ -590,7 +601,9 @@ class Directory(Repository):
         line manager named on the tutor list); the merge rule joins them up later."""
         address = email.strip().lower()
         return await self.identify(
-            org_id, Sighting(email=address, name=address, name_is_real=False, seen=False), now
+            org_id,
+            Sighting(email=address, name=stand_in_name(address), name_is_real=False, seen=False),
+            now,
         )
 
     async def import_tutor(
@@ -608,58 +621,79 @@ class Directory(Repository):
 
         A list row's only id is its email, and one person has it: what `identify` would find
         and write (the name), done for the whole list at once: everyone it names read in one
-        statement a chunk, the new ones added with one flush, the roles given in one INSERT
-        (each grant that changes something audited, as `grant` does). A college's list is one
-        Teams turn, which has 15 seconds."""
-        emails = {row.email.strip().lower() for row in rows}
+        statement a chunk, the new ones added in one INSERT (anyone another turn stored in the
+        meantime is kept, and updated like anyone known), the roles given in one INSERT (each
+        grant that changes something audited, as `grant` does). A college's list is one Teams
+        turn, which has 15 seconds."""
+        listed: dict[str, dict[str, Any]] = {}  # email -> what the list says of them
+        for row in rows:
+            columns = listed.setdefault(row.email.strip().lower(), {"name": ""})
+            columns.update(
+                name=row.name or columns["name"],
+                campus=row.campus,
+                curriculum_area=row.curriculum_area,
+                delivery_style=row.delivery_style.value if row.delivery_style else None,
+                line_manager_email=row.line_manager_email,
+                learning_in_libraries=row.learning_in_libraries,
+                start_date=row.start_date,
+                is_tutor=True,
+            )
         managers = {
             row.line_manager_email.strip().lower() for row in rows if row.line_manager_email
         }
-        known = await self._by_emails(org_id, emails | managers)
-        new: dict[str, dict[str, Any]] = {}  # email -> the new person's columns
-        for row in rows:
-            email = row.email.strip().lower()
-            details = {
-                "campus": row.campus,
-                "curriculum_area": row.curriculum_area,
-                "delivery_style": row.delivery_style.value if row.delivery_style else None,
-                "line_manager_email": row.line_manager_email,
-                "learning_in_libraries": row.learning_in_libraries,
-                "start_date": row.start_date,
-                "is_tutor": True,
-            }
-            person = known.get(email)
-            if person is None:
-                new.setdefault(email, {"name": ""}).update(details)
-                new[email]["name"] = row.name or new[email]["name"]
+        # Recorded as `by_email` would: their email stands in for a name until they are met.
+        stand_ins = {email: {"name": stand_in_name(email)} for email in managers - listed.keys()}
+        wanted = listed | stand_ins
+        known = await self._by_emails(org_id, wanted)
+        added = await self._add_people(
+            org_id, {e: c for e, c in wanted.items() if e not in known}, now
+        )
+        # Stored by another turn since they were read (a message from one of them, the same
+        # list sent twice at once): theirs is kept and the list written onto it, as to anyone
+        # known.
+        known |= await self._by_emails(org_id, wanted.keys() - known.keys() - added.keys())
+        for email, columns in wanted.items():
+            if email in added:
+                continue  # added as the list says
+            person = known[email]
+            if email in stand_ins:
+                person.name = person.name or stand_in_name(email)  # as `by_email` does
                 continue
-            if row.name:
-                person.name = row.name
-            for key, value in details.items():
-                setattr(person, key, value)
-        for email in managers - known.keys() - new.keys():
-            # Recorded as `by_email` would: their email stands in for a name until they are met.
-            new[email] = {"name": email}
-        if new:
-            added = await self.session.scalars(
-                insert(Person).returning(Person),
-                [
-                    {"org_id": org_id, "email": email, "created_at": now, **columns}
-                    for email, columns in sorted(new.items())
-                ],
-            )
-            known.update((p.email, p) for p in added if p.email)
+            for key, value in columns.items():
+                if key != "name" or value:
+                    setattr(person, key, value)
+        known |= added
         await self.session.flush()
         imported: list[tuple[Person, bool]] = []
         seen: set[str] = set()
         for row in rows:
             email = row.email.strip().lower()
-            imported.append((known[email], email in new and email not in seen))
+            imported.append((known[email], email in added and email not in seen))
             seen.add(email)
         grants = [(person, Role.TUTOR) for person, _ in imported]
         grants += [(known[email], Role.LINE_MANAGER) for email in sorted(managers)]
         await self._grant_all(grants, by, now, "tutor list")
         return imported
+
+    async def _add_people(
+        self, org_id: str, new: Mapping[str, Mapping[str, Any]], now: datetime
+    ) -> dict[str, Person]:
+        """Add these people (email -> their columns) in one INSERT, by email; one another turn
+        stored since they were read is left out (ON CONFLICT DO NOTHING), not an error."""
+        if not new:
+            return {}
+        dialect = self.session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        added = await self.session.scalars(
+            insert(Person)
+            .on_conflict_do_nothing(index_elements=["org_id", "email"])
+            .returning(Person),
+            [
+                {"org_id": org_id, "email": email, "created_at": now, **columns}
+                for email, columns in sorted(new.items())
+            ],
+        )
+        return {p.email: p for p in added if p.email}
 
     async def _by_emails(self, org_id: str, emails: Iterable[str]) -> dict[str, Person]:
         """The organisation's people with these (lower-case) emails, by email."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from bot.app.notices import NoticeKinds
 from bot.app.turn import FileRef, Reply, Turn, UserRef
 from bot.clock import Clock
 from bot.domain.access import Actor, Permission, Subject, can
+from bot.domain.uploads import list_text
 from bot.settings import Settings
 from storage.db import UnitOfWork
 from storage.models import Person
@@ -85,19 +85,11 @@ class HandlerContext:
         return None
 
     async def csv_text(self, file: FileRef, limit: int) -> str | None:
-        """A sent CSV file's text: UTF-8 (with Excel's byte-order mark or without), UTF-16 with
-        its byte-order mark, else Windows-1252 as older Excel saves it; None when it is larger
-        than `limit` bytes."""
+        """A sent CSV file's text (`list_text`); None when it is larger than `limit` bytes."""
         raw = await self.services.fetch_file(file)
         if len(raw) > limit:
             return None
-        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            # Excel's "Unicode Text": UTF-16 with its byte-order mark (and tabs).
-            return raw.decode("utf-16", errors="replace")
-        try:
-            return raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return raw.decode("cp1252", errors="replace")
+        return list_text(raw)
 
 
 def with_loaded[V, T, **P](

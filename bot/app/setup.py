@@ -34,6 +34,7 @@ from bot.domain.terms import (
 from bot.domain.words import plural
 from cards.admin import RoleStep, SetupView, TeamOption, setup_card, tutor_list_card
 from storage.models import Person, RoleGrant, Team, TeamMember, get_in_org
+from storage.people import stand_in_name
 
 NOT_ALLOWED = "Sorry, only an org admin can set TLC up. Ask your TLC admin if you need it."
 MAX_PEOPLE = 100
@@ -189,7 +190,7 @@ async def save_roles(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         for email in good:
             person = await directory.person_by_email(org, email)
             if person is None:  # someone TLC has not met: known by email until they say hello
-                person = Person(org_id=org, email=email, name=email, created_at=now)
+                person = Person(org_id=org, email=email, name=stand_in_name(email), created_at=now)
                 ctx.uow.session.add(person)
                 await ctx.uow.session.flush()
             people.append(person)
@@ -261,6 +262,7 @@ async def team_tutors(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     ).all()
     made, skipped = [], 0
     directory = ctx.directory
+    where = team.name or "the team"
     for person in members:
         roles = await directory.roles(person.id)
         if roles - {Role.TUTOR}:
@@ -269,13 +271,13 @@ async def team_tutors(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         if person.is_tutor:
             continue
         person.is_tutor = True
-        await directory.grant(person, Role.TUTOR, ctx.person.id, now)
+        await directory.grant(person, Role.TUTOR, ctx.person.id, now, f"a member of {where}")
         await offer_to_imported_tutor(session, org, person, now)
         made.append(person)
     await directory.audit(
         org, ctx.person.id, "tutor-list", "team members", f"{len(made)} from {team.name}", now
     )
-    notice = f"{len(made)} of {team.name or 'the team'}'s members are now tutors."
+    notice = f"{len(made)} of {where}'s members are now tutors."
     if skipped:
         notice += (
             f" {skipped} with another role (managers, quality team, APs, admins) were left out."

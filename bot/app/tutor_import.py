@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
-from pathlib import Path
 
 from bot.app.mentoring.directory import end_across_lines
 from bot.app.observations.induction import on_tutors_imported
@@ -48,8 +46,10 @@ async def import_tutor_text(
     return ImportResult(created, updated, [(p.line, p.message) for p in parsed.problems])
 
 
-async def import_file(url: str, org_id: str, path: Path) -> tuple[int, int, list[tuple[int, str]]]:
-    content = await asyncio.to_thread(path.read_text, encoding="utf-8-sig")
+async def import_file(
+    url: str, org_id: str, content: str
+) -> tuple[int, int, list[tuple[int, str]]]:
+    """`tlc import-tutors`: the list's text imported in one transaction of its own."""
     db = Database(url)
     try:
         await db.migrate()

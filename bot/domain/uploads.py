@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Mapping, Sequence
@@ -53,6 +54,18 @@ UNREADABLE = (
 )
 
 
+def list_text(raw: bytes) -> str:
+    """A list file's text, whoever saved it: UTF-8 (with Excel's byte-order mark or without),
+    UTF-16 with its byte-order mark, else Windows-1252 as older Excel saves it."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode Text": UTF-16 with its byte-order mark (and tabs).
+        return raw.decode("utf-16", errors="replace")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
 def _header(names: Sequence[str]) -> list[str]:
     return [h.strip().lower().replace(" ", "_") for h in names]
 
@@ -73,8 +86,8 @@ def read_csv(
     text: str, required: Sequence[str], columns: Sequence[str] | None = None
 ) -> tuple[list[tuple[int, dict[str, str]]], list[LineProblem]]:
     """The non-blank rows as (line, {column: stripped value}), or the one problem that stops the
-    whole list (empty, or a required column missing). Headers are matched loosely ("Start date"
-    is start_date); with `columns`, other columns are dropped."""
+    whole list (empty, a required column missing, a line that can't be read). Headers are
+    matched loosely ("Start date" is start_date); with `columns`, other columns are dropped."""
     text = text.lstrip("\ufeff")
     reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text, required))
     try:
@@ -94,11 +107,15 @@ def read_csv(
                 for h, v in zip(header, raw.values(), strict=False)
                 if columns is None or h in columns
             }
+            if any("\x00" in v for v in values.values()):
+                # A NUL byte, which the csv module reads (since Python 3.11) and PostgreSQL
+                # cannot store: unreadable, as below.
+                return [], [LineProblem(reader.line_num, UNREADABLE)]
             if any(values.values()):
                 rows.append((reader.line_num, values))
     except csv.Error:
-        # A cell longer than the csv module reads (131,072 characters), or a NUL byte: the list
-        # stops there, and the person hears which line, not "something went wrong".
+        # A cell longer than the csv module reads (131,072 characters): the list stops there,
+        # and the person hears which line, not "something went wrong".
         return [], [LineProblem(reader.line_num + 1, UNREADABLE)]  # the line being read
     return rows, []
 

@@ -677,3 +677,23 @@ async def test_an_admin_without_a_walk_planning_or_allocating_role_is_told_how_t
     await teams.say(ADMIN, f"admin grant {ADMIN.email} line_manager")
     sent = await teams.say(ADMIN, "walk plan")
     assert cards_in(sent) and not any("Sorry" in s.text for s in sent)
+
+
+async def test_the_role_log_says_a_tutor_came_from_the_team(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Each role TLC gives is audited with why, as the tutor list's ("tutor list") and the setup
+    card's ("setup") are; the tutor role given to a team's members had no why, so the role log
+    said only "Tutor given by Ada Admin"."""
+    await _maths_tutors_added(teams, teams_app)
+    ids = {p.id: email for email, p in (await people(teams_app)).items()}
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        changes = await Directory(uow.session).role_changes(TENANT)
+    given = {
+        ids[int(e.subject.removeprefix("person:"))]: e.detail
+        for e in changes
+        if e.action == "grant tutor"
+    }
+    assert given == {u.email: "a member of Maths" for u in (RITA, SAM, TUTOR)}
+    log = card_text(cards_in(await teams.say(ADMIN, "admin audit"))[0])
+    assert f"{RITA.name} — Tutor given by {ADMIN.name} (a member of Maths)" in log

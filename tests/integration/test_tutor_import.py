@@ -1,0 +1,249 @@
+"""The tutor list sent while other turns run: whole turns over HTTP, on SQLite and PostgreSQL.
+
+A college's list takes seconds to import; meanwhile a tutor on it says hello for the first time,
+or the admin sends the list again, or Teams sends the same message again. The import reads who
+the list names first and adds the new people after: whoever another turn stored in between is
+kept, and the list is written onto them."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from sqlalchemy import func, select
+
+from bot.app.turn import UserRef
+from bot.app.tutor_import import import_tutor_text
+from bot.clock import FixedClock
+from bot.domain.access import Role
+from bot.teams.web import create_app
+from storage.db import Database
+from storage.models import AuditEntry, Person, RoleGrant
+from storage.people import Directory
+from storage.reminders import ScheduledItem
+from tests.conftest import ADMIN, START, TUTOR, local_settings
+from tests.support.cards import card_text
+from tests.support.teams import Sent, TeamsClient, shared_file
+
+TUTORS = 40
+LIST = "name,email,line_manager_email\n" + "".join(
+    f"Tutor {n:02},tutor{n:02}@college.ac.uk,boss{n % 3}@college.ac.uk\n" for n in range(TUTORS)
+)
+WITH_TOM = LIST + "Tom Tutor (list),tom@college.ac.uk,boss0@college.ac.uk\n"
+SORRY = "something went wrong"
+
+
+@pytest.fixture
+def teams_app(db: Database, clock: FixedClock) -> web.Application:
+    """The bot on SQLite and on PostgreSQL (the shared `teams` fixture serves this app)."""
+    return create_app(local_settings(db.url, admins=ADMIN.email), clock=clock, db=db)
+
+
+def meanwhile(
+    monkeypatch: pytest.MonkeyPatch, other_turn: Callable[[], Awaitable[list[Sent]]]
+) -> list[list[Sent]]:
+    """Run `other_turn` once, to its end, after the import has read who its list names and
+    before it adds anyone: the moment another turn can store one of them first."""
+    read = Directory._by_emails
+    replies: list[list[Sent]] = []
+
+    async def reading(self: Directory, org_id: str, emails: Iterable[str]) -> dict[str, Person]:
+        found = await read(self, org_id, emails)
+        if not replies:
+            replies.append([])  # once: the other turn's own import reads too
+            replies[0] = await other_turn()
+        return found
+
+    monkeypatch.setattr(Directory, "_by_emails", reading)
+    return replies
+
+
+def texts(sent: list[Sent]) -> str:
+    return "\n".join([s.text or "" for s in sent] + [card_text(c) for s in sent for c in s.cards])
+
+
+async def stored(db: Database) -> dict[str, Any]:
+    async with db.unit_of_work() as uow:
+        s = uow.session
+        people = (await s.scalars(select(Person).order_by(Person.email))).all()
+        grants = await s.execute(
+            select(RoleGrant.role, func.count()).group_by(RoleGrant.role).order_by(RoleGrant.role)
+        )
+        audited = await s.execute(
+            select(AuditEntry.action, func.count())
+            .where(AuditEntry.detail == "tutor list")
+            .group_by(AuditEntry.action)
+            .order_by(AuditEntry.action)
+        )
+        offers = await s.scalar(
+            select(func.count()).where(ScheduledItem.key.like("support-offer:%"))
+        )
+        imports = await s.scalar(select(func.count()).where(AuditEntry.action == "import"))
+        return {
+            "people": {p.email: p for p in people},
+            "grants": {role: n for role, n in grants},
+            "audited": {action: n for action, n in audited},
+            "offers": offers,
+            "imports": imports,
+        }
+
+
+async def test_a_tutor_saying_hello_while_the_list_imports_is_one_person_and_the_list_is_saved(
+    teams: TeamsClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tom is on the list and says hello for the first time while it imports: his turn stores
+    him with his email first. Before, the import's INSERT met his email and the admin's whole
+    list was lost ("Sorry — something went wrong ... nothing was saved")."""
+    await teams.say(ADMIN, "hello")
+    teams.on_roster(TUTOR)
+    hello = meanwhile(monkeypatch, lambda: teams.say(TUTOR, "hello"))
+    sent = await teams.import_tutors(ADMIN, WITH_TOM)
+
+    assert SORRY not in texts(hello[0])
+    reply = texts(sent)
+    assert SORRY not in reply and "Tutor list imported" in reply
+    now = await stored(db)
+    tom = now["people"]["tom@college.ac.uk"]
+    assert (tom.aad_object_id, tom.name, tom.is_tutor) == (TUTOR.aad, "Tom Tutor (list)", True)
+    assert tom.line_manager_email == "boss0@college.ac.uk" and tom.last_seen_at is not None
+    assert len(now["people"]) == 1 + TUTORS + 1 + 3  # the admin, the list, Tom, 3 managers
+    assert now["grants"] == {"line_manager": 3, "org_admin": 1, "tutor": TUTORS + 1}
+    assert now["audited"] == {"grant line_manager": 3, "grant tutor": TUTORS + 1}
+    assert now["offers"] == TUTORS + 1 and now["imports"] == 1
+
+
+@pytest.mark.parametrize("retry", [False, True], ids=["sent-again", "teams-retry"])
+async def test_the_same_list_twice_at_once_imports_it_once_over(
+    teams: TeamsClient, db: Database, monkeypatch: pytest.MonkeyPatch, retry: bool
+) -> None:
+    """The admin sends the list again while the first is still importing (or Teams sends the
+    same message again): the second runs to its end first. Before, the first then met the
+    people the second had added, and answered "Sorry ... nothing was saved" though the list was
+    in, or a Teams retry's answer was that Sorry."""
+    await teams.say(ADMIN, "hello")
+    again = shared_file(teams.connector, "again.csv", LIST)
+    activity_id = "import-1" if retry else None
+    second = meanwhile(
+        monkeypatch,
+        lambda: teams.say(ADMIN, "admin import", attachments=[again], activity_id=activity_id),
+    )
+    first = shared_file(teams.connector, "first.csv", LIST)
+    sent = await teams.say(ADMIN, "admin import", attachments=[first], activity_id=activity_id)
+
+    assert "Tutor list imported" in texts(second[0])
+    assert SORRY not in texts(sent)
+    now = await stored(db)
+    assert len(now["people"]) == 1 + TUTORS + 3
+    assert all(p.is_tutor for e, p in now["people"].items() if e and e.startswith("tutor"))
+    assert now["grants"] == {"line_manager": 3, "org_admin": 1, "tutor": TUTORS}
+    assert now["audited"] == {"grant line_manager": 3, "grant tutor": TUTORS}
+    assert now["offers"] == TUTORS
+    assert now["imports"] == (1 if retry else 2)
+
+
+async def test_a_line_manager_met_without_a_name_is_shown_by_their_email(db: Database) -> None:
+    """Teams told TLC of Bea with an email but no name; the list names her only as a line
+    manager. Her email stands in for the name, as for a manager TLC has not met (and as the
+    per-row import did): before, she stayed nameless in pickers and on cards."""
+    async with db.unit_of_work() as uow:
+        directory = Directory(uow.session)
+        await directory.organisation("tenant-1", START)
+        await directory.seen(
+            "tenant-1", UserRef("29:bea", "aad-bea", "", "bea@college.ac.uk"), START
+        )
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        listed = "name,email,line_manager_email\nTia,tia@college.ac.uk,bea@college.ac.uk\n"
+        await import_tutor_text(Directory(uow.session), "tenant-1", listed, None, START)
+        await uow.commit()
+    now = await stored(db)
+    bea = now["people"]["bea@college.ac.uk"]
+    assert (bea.name, bea.aad_object_id, bea.is_tutor) == ("bea@college.ac.uk", "aad-bea", False)
+    assert now["grants"] == {"line_manager": 1, "tutor": 1}
+
+
+# A valid address of 252 characters (64 before the @), longer than a name's 200.
+LONG_EMAIL = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 56 + ".uk"
+
+
+async def test_a_line_manager_with_a_long_email_is_recorded(
+    teams: TeamsClient, db: Database
+) -> None:
+    """A manager TLC has not met is recorded with their email standing in for a name; a name
+    holds 200 characters and an email up to 254. Before, on PostgreSQL, such a manager made the
+    whole list fail ("Sorry — something went wrong ... nothing was saved"; value too long for
+    type character varying(200)), and so did `admin grant` by that email."""
+    await teams.say(ADMIN, "hello")
+    sent = await teams.import_tutors(
+        ADMIN, f"name,email,line_manager_email\nTia,tia@college.ac.uk,{LONG_EMAIL}\n"
+    )
+    assert "Tutor list imported" in texts(sent) and SORRY not in texts(sent)
+    async with db.unit_of_work() as uow:
+        directory = Directory(uow.session)
+        manager = await directory.person_by_email("tenant-1", LONG_EMAIL)
+        assert manager is not None and manager.name == LONG_EMAIL[:200]
+        assert await directory.roles(manager.id) == {Role.LINE_MANAGER}
+        tia = await directory.person_by_email("tenant-1", "tia@college.ac.uk")
+        assert tia is not None and tia.line_manager_email == LONG_EMAIL
+        other = "x" * 64 + LONG_EMAIL[64:]
+        assert (await directory.by_email("tenant-1", other, START)).name == other[:200]
+
+
+async def test_a_tutor_list_with_a_nul_byte_says_which_line_and_stores_nothing(
+    teams: TeamsClient, db: Database
+) -> None:
+    """A NUL byte in a cell (a corrupt export, a file saved from another program): the admin
+    hears which line and what to do, as for a cell too long to read, and nobody is stored.
+    Before, the csv module read it (it has since Python 3.11) and PostgreSQL refused it: "Sorry —
+    something went wrong ... nothing was saved"; SQLite stored a name with a NUL in it."""
+    await teams.say(ADMIN, "hello")
+    listed = "name,email\nRita Reader,rita@college.ac.uk\nSam\x00,sam@college.ac.uk\n"
+    said = texts(await teams.import_tutors(ADMIN, listed))
+    assert SORRY not in said and "Line 3" in said and "can't be read" in said
+    assert list((await stored(db))["people"]) == [ADMIN.email]
+
+
+def test_the_command_line_reads_a_list_as_chat_does_and_says_when_there_is_no_file(
+    tmp_path: Path,
+) -> None:
+    """`tlc import-tutors` with the list Excel saves on a UK Windows PC (Windows-1252: José),
+    which the chat already read: before, a UnicodeDecodeError traceback. A path with no file:
+    before, a FileNotFoundError traceback; now one line, and exit code 2."""
+    listed = tmp_path / "tutors.csv"
+    listed.write_bytes("name,email\nJosé Ortiz,jose@college.ac.uk\n".encode("cp1252"))
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+
+    def import_tutors(path: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli", "import-tutors", str(path), "--org", "tenant-1"],
+            env={"DATABASE_URL": url, "PATH": ""},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    done = import_tutors(listed)
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr
+    assert "1 new, 0 updated, 0 rows with problems" in done.stdout
+
+    async def stored_name() -> str | None:
+        db = Database(url)
+        try:
+            async with db.unit_of_work() as uow:
+                found = await Directory(uow.session).person_by_email(
+                    "tenant-1", "jose@college.ac.uk"
+                )
+                return found.name if found else None
+        finally:
+            await db.dispose()
+
+    assert asyncio.run(stored_name()) == "José Ortiz"
+    missing = import_tutors(tmp_path / "not-there.csv")
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    assert f"can't read {tmp_path / 'not-there.csv'}: No such file or directory" in missing.stderr
