@@ -55,8 +55,13 @@ from storage.reminders import Schedule
 
 log = logging.getLogger(__name__)
 
-# Why a removed team's channels are not posted to (`ConversationRef.blocked_reason`).
+# Why a team's channels are not posted to (`ConversationRef.blocked_reason`): the whole team
+# (TLC removed, the team deleted or archived; `taken_out_of`, until `back_in`), or one channel.
 REMOVED_FROM_TEAM = "TLC was removed from the team"
+TEAM_DELETED = "the team was deleted"
+TEAM_ARCHIVED = "the team was archived (read-only in Teams)"
+TEAM_OUT = (REMOVED_FROM_TEAM, TEAM_DELETED, TEAM_ARCHIVED)
+CHANNEL_DELETED = "the channel was deleted"
 
 
 @dataclass(frozen=True)
@@ -779,22 +784,21 @@ class Directory(Repository):
         elif where.team_name and team.name != where.team_name:
             team.name = where.team_name
         if not team.installed:
-            await self._back_in(team, now)  # Teams brings a team's activity only where TLC is
+            await self.back_in(team, now)  # Teams brings a team's activity only where TLC is
         if where.teams_channel_id:
-            channel = await self.one(
-                Channel, Channel.team_pk == team.id, Channel.channel_id == where.teams_channel_id
-            )
-            if channel is None:
-                self.session.add(
-                    Channel(
-                        team_pk=team.id,
-                        channel_id=where.teams_channel_id,
-                        name=where.teams_channel_name or "",
-                    )
-                )
-            elif where.teams_channel_name:
-                channel.name = where.teams_channel_name
+            await self.channel_named(team, where.teams_channel_id, where.teams_channel_name)
         return team
+
+    async def channel_named(self, team: Team, channel_id: str, name: str | None) -> None:
+        """`team` has this channel, called `name` (when given): a channel TLC has not seen is
+        recorded, a known one takes the name (Teams renamed it)."""
+        channel = await self.one(
+            Channel, Channel.team_pk == team.id, Channel.channel_id == channel_id
+        )
+        if channel is None:
+            self.session.add(Channel(team_pk=team.id, channel_id=channel_id, name=name or ""))
+        elif name:
+            channel.name = name
 
     async def add_member(self, team: Team, person: Person, now: datetime | None = None) -> None:
         """`person` is in `team`; if that is news and TLC is installed there, their messages
@@ -810,39 +814,68 @@ class Directory(Repository):
                 # A team shared with TLC: a 1:1 chat can be opened with them now.
                 await Schedule(self.session).resend_to([person.id], now)
 
-    async def taken_out_of(self, team: Team) -> bool:
-        """TLC was removed from `team`: it is no longer installed there, and its channels are
-        not posted to (nor its roster read, nor 1:1 chats opened through it) until it is added
-        back. True only for the turn that found it installed: Teams says it twice (an
-        installationUpdate and a conversationUpdate), at once, and it is to be told once."""
+    async def taken_out_of(self, team: Team, reason: str = REMOVED_FROM_TEAM) -> bool:
+        """TLC was removed from `team` (or the team was deleted or archived, `reason`): it is
+        no longer installed there, and its channels are not posted to (nor its roster read,
+        nor 1:1 chats opened through it) until it is back. True only for the turn that found
+        it installed: Teams says it twice (an installationUpdate and a conversationUpdate), at
+        once, and it is to be told once. A deleted channel stays so (`CHANNEL_DELETED`)."""
         taken = await self.session.execute(
             update(Team)
             .where(Team.id == team.id, Team.installed.is_(True))
             .values(installed=False)
             .execution_options(synchronize_session=False)
         )
-        await self.session.execute(
-            update(ConversationRef)
-            .where(ConversationRef.team_pk == team.id, ConversationRef.kind == "channel")
-            .values(blocked_reason=REMOVED_FROM_TEAM)
-            .execution_options(synchronize_session=False)
-        )
+        await self._channels_blocked(team, None, None, reason, unless=CHANNEL_DELETED)
         await self.session.refresh(team)
         return bool(getattr(taken, "rowcount", 0))
 
-    async def _back_in(self, team: Team, now: datetime) -> None:
-        """TLC is in `team` again: its channels can be posted to, and its members' messages
-        that found no way to reach them go again (a 1:1 chat can be opened through it)."""
+    async def back_in(self, team: Team, now: datetime) -> None:
+        """TLC is in `team` again (added back, the team restored or unarchived): its channels
+        can be posted to (but a deleted one), and its members' messages that found no way to
+        reach them go again (a 1:1 chat can be opened through it)."""
         team.installed = True
         await Schedule(self.session).resend_to(await self.member_ids(team), now)
+        await self._channels_blocked(team, None, TEAM_OUT, None)
+
+    async def channel_deleted(self, team: Team, channel_id: str) -> None:
+        """The team's channel was deleted: nothing is posted in it until it is restored."""
+        await self._channels_blocked(team, channel_id, None, CHANNEL_DELETED)
+
+    async def channel_restored(self, team: Team, channel_id: str) -> None:
+        """The team's deleted channel was restored: it can be posted to again."""
+        await self._channels_blocked(team, channel_id, (CHANNEL_DELETED,), None)
+
+    async def _channels_blocked(
+        self,
+        team: Team,
+        channel_id: str | None,
+        was: tuple[str, ...] | None,
+        reason: str | None,
+        *,
+        unless: str | None = None,
+    ) -> None:
+        """Set why the conversations in `team`'s channels (in the one `channel_id`, or all),
+        blocked for one of the reasons `was` (or whatever they were), and not for the reason
+        `unless`, are not posted to (None: they are posted to)."""
+        where = [ConversationRef.team_pk == team.id, ConversationRef.kind == "channel"]
+        if channel_id is not None:
+            where.append(
+                or_(
+                    ConversationRef.teams_channel_id == channel_id,
+                    ConversationRef.conversation_id == channel_id,
+                    ConversationRef.conversation_id.startswith(f"{channel_id};", autoescape=True),
+                )
+            )
+        if was is not None:
+            where.append(ConversationRef.blocked_reason.in_(was))
+        if unless is not None:
+            blocked = ConversationRef.blocked_reason
+            where.append(or_(blocked.is_(None), blocked != unless))
         await self.session.execute(
             update(ConversationRef)
-            .where(
-                ConversationRef.team_pk == team.id,
-                ConversationRef.kind == "channel",
-                ConversationRef.blocked_reason == REMOVED_FROM_TEAM,
-            )
-            .values(blocked_reason=None)
+            .where(*where)
+            .values(blocked_reason=reason)
             .execution_options(synchronize_session=False)
         )
 

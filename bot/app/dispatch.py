@@ -19,7 +19,7 @@ from bot.app import documents
 from bot.app.context import HandlerContext, Services
 from bot.app.events import LeftPlace
 from bot.app.form_fields import FormShape
-from bot.app.roster import read_team_roster, taken_out
+from bot.app.roster import TeamChange, read_team_roster, taken_out, team_changed
 from bot.app.router import CardAction, Router, private_only
 from bot.app.setup import is_set_up, setup_view
 from bot.app.turn import Message, Reply, Turn, UserRef
@@ -191,8 +191,21 @@ class Dispatcher:
         async with self.db.unit_of_work() as uow:
             await taken_out(Directory(uow.session), turn)
             await uow.commit()
-        for person in list(self._seen):  # the next turn there, once back, is remembered afresh
-            if person[2] == turn.where.conversation_id:
+        self._forget_seen(turn.where.conversation_id)
+
+    async def on_team_changed(self, turn: Turn, change: TeamChange) -> None:
+        """Teams says what happened to a team TLC is in, or to one of its channels (renamed,
+        deleted, archived, restored: `roster.team_changed`). Whoever did it is not added."""
+        async with self.db.unit_of_work() as uow:
+            await team_changed(Directory(uow.session), turn, change)
+            await uow.commit()
+        self._forget_seen(turn.where.conversation_id)
+
+    def _forget_seen(self, conversation_id: str) -> None:
+        """The next turn in this conversation is remembered afresh (the team or chat may be
+        out, or back: that turn's `Directory.team` and conversation say so)."""
+        for person in list(self._seen):
+            if person[2] == conversation_id:
                 del self._seen[person]
 
     async def on_members_removed(self, turn: Turn, members: list[UserRef]) -> None:

@@ -16,12 +16,24 @@ When TLC is taken out of a team (Teams' installationUpdate "remove", and a conve
 with the bot among membersRemoved), the team is no longer installed: its channels are not posted
 to, its roster is not read and no 1:1 chat is opened through it until TLC is added back, and the
 org admins are told once, in their 1:1 chat, what stops.
+
+What Teams says happens to a team TLC is in, or to one of its channels (`TeamChange`), is
+TLC's at once (`team_changed`): a renamed team or channel is called by its new name; a deleted
+channel is not posted to until it is restored; a team deleted, deleted for good or archived
+(read-only in Teams, so every post would fail) is as if TLC were taken out of it, and the org
+admins are told once what happened (an archived team too: its walk summaries and progression
+cards stop, which they should hear of); restored or unarchived, it is back as when TLC is added
+again. None of these adds anyone or greets, and a team TLC never knew is left unknown.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
+from enum import Enum
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -33,7 +45,7 @@ from bot.app.turn import Message, Turn
 from bot.domain.access import Role
 from storage.models import Team
 from storage.outbox import RosterSync
-from storage.people import Directory
+from storage.people import REMOVED_FROM_TEAM, TEAM_ARCHIVED, TEAM_DELETED, Directory
 from storage.privacy import is_erased
 from storage.reminders import Schedule
 
@@ -96,17 +108,116 @@ def _whole(ctx: HandlerContext, team: Team, listed: set[int]) -> bool:
     return not in_team or ctx.person.id in listed
 
 
+class TeamChange(Enum):
+    """What happened to a team TLC is in, or to one of its channels (Teams says so)."""
+
+    CHANNEL_NAMED = "channel named"  # created, or renamed
+    CHANNEL_DELETED = "channel deleted"
+    CHANNEL_RESTORED = "channel restored"
+    TEAM_RENAMED = "renamed"
+    TEAM_DELETED = "deleted"
+    TEAM_DELETED_FOR_GOOD = "deleted for good"
+    TEAM_ARCHIVED = "archived"
+    TEAM_BACK = "back"  # restored, or unarchived
+
+
+@dataclass(frozen=True)
+class _Told:
+    """How the org admins hear that a team's channels are no longer posted to."""
+
+    happened: str  # "{name}" and "{who}" (" by someone") are filled in
+    until: str
+    kept: str
+    carry_on: str
+
+
+REMOVED = "removed"  # `TAKEN_OUT`'s "why" when TLC itself was taken out
+_KEPT = "what was posted there stays, and nothing stored is lost"
+_TOLD: Mapping[str, _Told] = MappingProxyType(
+    {
+        REMOVED: _Told(
+            "TLC was removed from the team **{name}**{who}",
+            "Until it is added back",
+            _KEPT,
+            "To carry on, add TLC to the team again in Teams",
+        ),
+        TeamChange.TEAM_DELETED.value: _Told(
+            "The team **{name}** was deleted{who}",
+            "Until it is restored",
+            _KEPT,
+            "A Teams admin can restore a deleted team for 30 days; TLC carries on there then",
+        ),
+        TeamChange.TEAM_DELETED_FOR_GOOD.value: _Told(
+            "The team **{name}** was deleted for good{who}",
+            "From now on",
+            "what TLC stored (walks, records) is not lost",
+            "To carry on, add TLC to the team that takes its place",
+        ),
+        TeamChange.TEAM_ARCHIVED.value: _Told(
+            "The team **{name}** was archived{who}, so it is read-only in Teams",
+            "Until it is unarchived",
+            _KEPT,
+            "To carry on, a team owner can unarchive it in Teams",
+        ),
+    }
+)
+# Why a team's channels are not posted to, after each change that takes TLC out of it.
+_OUT_BECAUSE: Mapping[TeamChange, str] = MappingProxyType(
+    {
+        TeamChange.TEAM_DELETED: TEAM_DELETED,
+        TeamChange.TEAM_DELETED_FOR_GOOD: TEAM_DELETED,
+        TeamChange.TEAM_ARCHIVED: TEAM_ARCHIVED,
+    }
+)
+
+
+async def team_changed(directory: Directory, turn: Turn, change: TeamChange) -> None:
+    """Teams says `change` happened to the team of `turn` (or to its channel, named in it)."""
+    where = turn.where
+    team = await directory.team_of(turn.org_id, where.team_id) if where.team_id else None
+    if team is None:
+        return  # a team TLC never knew: nothing to change, and it is not added
+    channel = where.teams_channel_id
+    if change in _OUT_BECAUSE:
+        await _team_out(directory, turn, team, change)
+    elif change is TeamChange.TEAM_BACK:
+        if not team.installed:
+            await directory.back_in(team, turn.now)
+    elif change is TeamChange.TEAM_RENAMED:
+        team.name = where.team_name or team.name
+    elif channel and change is TeamChange.CHANNEL_NAMED:
+        await directory.channel_named(team, channel, where.teams_channel_name)
+    elif channel and change is TeamChange.CHANNEL_DELETED:
+        await directory.channel_deleted(team, channel)
+    elif channel and change is TeamChange.CHANNEL_RESTORED:
+        await directory.channel_restored(team, channel)
+
+
 async def taken_out(directory: Directory, turn: Turn) -> None:
     """TLC was removed where `turn` happened: a team (every channel of it), or a chat."""
-    now = turn.now
     if not turn.where.team_id:
         await directory.taken_out_of_chat(turn.org_id, turn.where.conversation_id, OUT_OF_CHAT)
         return
     team = await directory.team_of(turn.org_id, turn.where.team_id)
-    if team is None or not await directory.taken_out_of(team):
-        return  # a team TLC never knew, or already heard of (Teams says it twice)
+    if team is not None:  # else a team TLC never knew
+        await _team_out(directory, turn, team, None)
+
+
+async def _team_out(
+    directory: Directory, turn: Turn, team: Team, change: TeamChange | None
+) -> None:
+    """`team`'s channels are not posted to: TLC was taken out of it (`change` None), or the
+    team was deleted or archived. The org admins hear it once (Teams may say it twice)."""
+    now = turn.now
+    reason = REMOVED_FROM_TEAM if change is None else _OUT_BECAUSE[change]
+    if not await directory.taken_out_of(team, reason):
+        return  # already heard of
     remover = await directory.known_as(turn.org_id, [turn.user])
-    payload: dict[str, Any] = {"team": team.id, "by": min(remover) if remover else None}
+    payload: dict[str, Any] = {
+        "team": team.id,
+        "by": min(remover) if remover else None,
+        "why": REMOVED if change is None else change.value,
+    }
     schedule = Schedule(directory.session)
     for admin in await directory.holders(turn.org_id, Role.ORG_ADMIN):
         key = f"team-taken-out:{team.id}:{admin.id}:{turn.activity_id or now.isoformat()}"
@@ -124,14 +235,14 @@ async def render_taken_out(ctx: NoticeContext) -> Message | None:
     who = ""
     if remover is not None and not is_erased(remover.name, remover.email, remover.teams_user_id):
         who = f" by {remover.name or remover.email}"
-    name = team.name or "a team"
+    told = _TOLD.get(str(ctx.payload.get("why") or REMOVED), _TOLD[REMOVED])
+    happened = told.happened.format(name=team.name or "a team", who=who)
     return Message(
         text=(
-            f"TLC was removed from the team **{name}**{who}. Until it is added back, TLC posts "
-            "nothing in its channels (walk summaries, live progression cards), does not read "
-            "its members, and opens no chats through it; what was posted there stays, and "
-            "nothing stored is lost. To carry on, add TLC to the team again in Teams; "
-            "`undelivered` lists anything it could not post meanwhile."
+            f"{happened}. {told.until}, TLC posts nothing in its channels (walk summaries, live "
+            "progression cards), does not read its members, and opens no chats through it; "
+            f"{told.kept}. {told.carry_on}; `undelivered` lists anything it could not post "
+            "meanwhile."
         )
     )
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from bot.app.roster import TeamChange
 from bot.app.turn import ConversationKind, FileRef, Message, Turn, UserRef, Where
 from cards.base import markdown, plain
 
@@ -169,6 +170,31 @@ def strip_mentions(body: dict[str, Any]) -> str:
                 text = text.replace(entity["text"], " ")
     text = _AT_TAG.sub(" ", text)
     return " ".join(text.replace("&nbsp;", " ").split())
+
+
+# A conversationUpdate's channelData.eventType for what happened to a team or its channel
+# (Microsoft's "Conversation events in your Teams bot"); member events are read from
+# membersAdded and membersRemoved instead.
+TEAM_CHANGES: Mapping[str, TeamChange] = MappingProxyType(
+    {
+        "channelCreated": TeamChange.CHANNEL_NAMED,
+        "channelRenamed": TeamChange.CHANNEL_NAMED,
+        "channelDeleted": TeamChange.CHANNEL_DELETED,
+        "channelRestored": TeamChange.CHANNEL_RESTORED,
+        "teamRenamed": TeamChange.TEAM_RENAMED,
+        "teamDeleted": TeamChange.TEAM_DELETED,
+        "teamHardDeleted": TeamChange.TEAM_DELETED_FOR_GOOD,
+        "teamArchived": TeamChange.TEAM_ARCHIVED,
+        "teamUnarchived": TeamChange.TEAM_BACK,
+        "teamRestored": TeamChange.TEAM_BACK,
+    }
+)
+
+
+def team_change(body: dict[str, Any]) -> TeamChange | None:
+    """What a conversationUpdate says happened to its team or channel, if anything."""
+    event = _get(body, "channelData", "eventType")
+    return TEAM_CHANGES.get(event) if isinstance(event, str) else None
 
 
 def _object(value: Any) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from bot.teams.activities import (
     check_raw,
     message_activity,
     require_shape,
+    team_change,
     to_turn,
 )
 from bot.teams.adapter import make_authentication, make_token_source
@@ -131,6 +132,9 @@ class Bot:
         return InvokeAnswer(200, value)
 
     async def _conversation_update(self, body: dict[str, Any]) -> None:
+        change = team_change(body)
+        if change is not None:  # a team or channel renamed, deleted, archived, restored
+            await self.dispatcher.on_team_changed(self._turn(body), change)
         added = [m for m in body.get("membersAdded") or [] if isinstance(m, dict)]
         bot_id = (body.get("recipient") or {}).get("id")
         if any(m.get("id") == bot_id for m in added):
