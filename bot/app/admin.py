@@ -14,7 +14,7 @@ from bot.app.observations.allocate import observer_role_revoked
 from bot.app.router import CardAction, Command, private_only
 from bot.app.support.matching import rematch_waiting
 from bot.app.turn import Message, Reply
-from bot.app.tutor_import import import_tutor_text
+from bot.app.tutor_import import MOST_IN_CHAT, TooManyRows, import_tutor_text
 from bot.domain.access import ROLE_LABELS, Permission, Role
 from bot.domain.words import plural
 from cards.admin import (
@@ -301,9 +301,17 @@ async def import_tutors(ctx: HandlerContext) -> Reply:
     content = await ctx.csv_text(file, MAX_CSV_BYTES)
     if content is None:
         return Reply.text("That file is too large for a tutor list (2 MB at most).")
-    result = await import_tutor_text(
-        ctx.directory, ctx.turn.org_id, content, ctx.person.id, ctx.services.clock.now()
-    )
+    try:
+        result = await import_tutor_text(
+            ctx.directory,
+            ctx.turn.org_id,
+            content,
+            ctx.person.id,
+            ctx.services.clock.now(),
+            most=MOST_IN_CHAT,
+        )
+    except TooManyRows as too_many:
+        return Reply.text(too_many.answer)
     return Reply(messages=[Message(card=import_result_card(result))])
 
 

@@ -14,12 +14,39 @@ from cards.admin import ImportResult
 from storage.db import Database
 from storage.people import Directory
 
+# The most rows a list sent in chat may have: it is imported within one Teams turn, which has
+# 15 seconds (3,000 rows take 1-2 s; benchmarks/tutor_import.py). The CLI has no such limit.
+MOST_IN_CHAT = 5_000
+
+
+class TooManyRows(Exception):
+    def __init__(self, rows: int, most: int) -> None:
+        super().__init__(f"{rows} rows, {most} at most")
+        self.rows, self.most = rows, most
+
+    @property
+    def answer(self) -> str:
+        return (
+            f"That list has {self.rows:,} tutors; a list sent in chat can have {self.most:,} at "
+            "most, so nothing was imported. Send it in parts (each with the header row), or "
+            "ask whoever runs TLC to import it with `tlc import-tutors`."
+        )
+
 
 async def import_tutor_text(
-    directory: Directory, org_id: str, content: str, actor_id: int | None, now: datetime
+    directory: Directory,
+    org_id: str,
+    content: str,
+    actor_id: int | None,
+    now: datetime,
+    *,
+    most: int | None = None,
 ) -> ImportResult:
-    """Good rows are saved, bad rows come back by line number."""
+    """Good rows are saved, bad rows come back by line number. More than `most` rows: nothing is
+    saved (`TooManyRows`)."""
     parsed = parse_tutor_csv(content)
+    if most is not None and len(parsed.rows) > most:
+        raise TooManyRows(len(parsed.rows), most)
     settings = (await directory.organisation(org_id, now)).settings
     created = updated = 0
     people = []

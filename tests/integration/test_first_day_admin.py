@@ -269,3 +269,17 @@ async def test_an_admin_command_missing_its_role_or_mistyped_says_what_is_wrong(
     # Nothing changed: no role given, nothing audited.
     assert await _count(teams_app, RoleGrant) == grants
     assert await _count(teams_app, AuditEntry) == audit
+
+
+async def test_a_list_too_long_for_one_teams_turn_is_refused_whole_with_what_to_do(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """A list sent in chat is imported within one Teams turn (15 seconds): past 5,000 rows it is
+    refused whole, with how to send it, and nothing is stored."""
+    await teams.say(ADMIN, "hello")
+    people = await _count(teams_app, Person)
+    text = "name,email\n" + "".join(f"T {n},t{n}@college.ac.uk\n" for n in range(5001))
+    said = _said(await teams.import_tutors(ADMIN, text))
+    assert "That list has 5,001 tutors" in said and "5,000 at most" in said, said
+    assert "tlc import-tutors" in said
+    assert await _count(teams_app, Person) == people
