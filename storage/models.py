@@ -173,8 +173,9 @@ def inserting(model: type[Base]) -> Insert:
 
 async def insert_row(session: AsyncSession, statement: Insert, row: Base) -> Any:
     """Store a new `row` (not added to the session) with `statement` (`inserting(type(row))`),
-    one statement; its id is set on it. Its columns' values are the ones set on it; a column
-    left unset takes its default, as an ORM flush would give it."""
+    one statement; its id is set on it and returned (None if the statement skipped a conflict).
+    Its columns' values are the ones set on it; a column left unset takes its default, as an ORM
+    flush would give it."""
     state = inspect(row)
     values: dict[str, Any] = {}
     key_attr = ""
@@ -184,8 +185,9 @@ async def insert_row(session: AsyncSession, statement: Insert, row: Base) -> Any
             key_attr = attr.key
         elif attr.key in state.dict:
             values[column.key] = state.dict[attr.key]
-    new_id = (await session.execute(statement, values)).scalar_one()
-    setattr(row, key_attr, new_id)
+    new_id = (await session.execute(statement, values)).scalar_one_or_none()
+    if new_id is not None:  # None: an INSERT … ON CONFLICT DO NOTHING that met the row
+        setattr(row, key_attr, new_id)
     return new_id
 
 

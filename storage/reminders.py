@@ -12,16 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, Literal
+from types import MappingProxyType
+from typing import Any, Literal, cast
 
-from sqlalchemy import ColumnElement, Select, bindparam, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import Index, UniqueConstraint
 from sqlalchemy.types import String, Text
 
-from storage.models import OrganisationRow, Repository, belongs_to, insert_row, inserting
+from storage.models import OrganisationRow, Repository, belongs_to, insert_row
 
 PENDING = "pending"
 QUEUED = "queued"
@@ -110,7 +113,16 @@ async def tell_person(
     )
 
 
-_INSERT_ITEM = inserting(ScheduledItem)
+# A new key's INSERT, which leaves a row another turn stored with the key at that very moment (a
+# tutor list sent twice at once) for `put` to re-schedule: built once for each database.
+_INSERT_ITEM = MappingProxyType(
+    {
+        dialect: insert(cast(Table, ScheduledItem.__table__))
+        .on_conflict_do_nothing(index_elements=["org_id", "key"])
+        .returning(ScheduledItem.id)
+        for dialect, insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
+    }
+)
 _ITEM = select(ScheduledItem).where(
     ScheduledItem.org_id == bindparam("org_id"), ScheduledItem.key == bindparam("key")
 )
@@ -158,8 +170,13 @@ class Schedule(Repository):
                 created_at=now,
                 updated_at=now,
             )
-            await insert_row(self.session, _INSERT_ITEM, item)
-            return item
+            dialect = self.session.get_bind().dialect.name
+            if await insert_row(self.session, _INSERT_ITEM[dialect], item) is not None:
+                return item
+            # Stored by another turn since this one looked: re-scheduled, as if it had seen it.
+            item = await self.get(org_id, key)
+            if item is None:  # a unique key's row is visible once it has conflicted
+                raise RuntimeError(f"scheduled item {key!r} conflicted but cannot be read")
         # The outbox row first, then the item: the worker locks them in that order too.
         await _withdraw_from_outbox(self.session, [item.id], now)
         item.revision = (item.revision or 0) + 1
