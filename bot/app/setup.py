@@ -18,7 +18,7 @@ from bot.app.context import HandlerContext, permitted
 from bot.app.refusals import SETUP_PICKERS
 from bot.app.router import CardAction
 from bot.app.support.matching import rematch_waiting
-from bot.app.support.referrals import offer_to_imported_tutor
+from bot.app.support.referrals import offer_to_imported_tutors
 from bot.app.turn import Reply
 from bot.app.tutor_details import tutor_page
 from bot.app.tutor_import import import_tutor_text
@@ -263,17 +263,19 @@ async def team_tutors(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     made, skipped = [], 0
     directory = ctx.directory
     where = team.name or "the team"
+    roles = await directory.roles_of(p.id for p in members)  # a team of hundreds: one read
     for person in members:
-        roles = await directory.roles(person.id)
-        if roles - {Role.TUTOR}:
+        if roles.get(person.id, frozenset()) - {Role.TUTOR}:
             skipped += 1
             continue
         if person.is_tutor:
             continue
         person.is_tutor = True
-        await directory.grant(person, Role.TUTOR, ctx.person.id, now, f"a member of {where}")
-        await offer_to_imported_tutor(session, org, person, now)
         made.append(person)
+    await directory.grant_all(
+        [(p, Role.TUTOR) for p in made], ctx.person.id, now, f"a member of {where}"
+    )
+    await offer_to_imported_tutors(session, org, made, now)
     await directory.audit(
         org, ctx.person.id, "tutor-list", "team members", f"{len(made)} from {team.name}", now
     )

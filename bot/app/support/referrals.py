@@ -750,13 +750,6 @@ async def offer_after_observation(
     )
 
 
-async def offer_to_imported_tutor(
-    session: AsyncSession, org_id: str, person: Person, now: datetime
-) -> None:
-    """A tutor from the tutor list: new staff get an offer at induction, everyone a termly one."""
-    await offer_to_imported_tutors(session, org_id, [person], now)
-
-
 async def offer_to_imported_tutors(
     session: AsyncSession,
     org_id: str,
@@ -764,8 +757,9 @@ async def offer_to_imported_tutors(
     now: datetime,
     settings: dict[str, Any] | None = None,
 ) -> None:
-    """`offer_to_imported_tutor` for a whole list: the offers already there are read in one
-    statement a chunk. `settings`: the organisation's, when the caller has read them."""
+    """Tutors from the tutor list (or a team's members): new staff get an offer at induction,
+    everyone a termly one. The offers already there are read in one statement a chunk.
+    `settings`: the organisation's, when the caller has read them."""
     if settings is None:
         settings = (await Directory(session).organisation(org_id, now)).settings
     today = london(now).date()
