@@ -164,6 +164,10 @@ class Repository:
         return row
 
 
+# How many values one `IN (...)` list carries: a longer list goes in several statements.
+IN_LIST = 500
+
+
 def inserting(model: type[Base]) -> Insert:
     """A Core INSERT of one `model` row that gives back its id: built once (at import, beside
     the model), run with `insert_row` (no ORM flush: no unit-of-work bookkeeping on a turn)."""

@@ -8,6 +8,7 @@ import random
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import batched
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -36,6 +37,7 @@ from bot.app.turn import UserRef, Where
 from bot.domain.access import Role
 from bot.domain.tutors import TutorRow
 from storage.models import (
+    IN_LIST,
     MAX_ID,
     AuditEntry,
     Base,
@@ -396,11 +398,9 @@ class Directory(Repository):
         """`roles` for many people, in one statement a chunk of 500 (no role: not listed)."""
         ids = sorted(set(person_ids))
         found: dict[int, set[Role]] = {}
-        for i in range(0, len(ids), 500):
+        for chunk in batched(ids, IN_LIST):
             rows = await self.session.execute(
-                select(RoleGrant.person_id, RoleGrant.role).where(
-                    RoleGrant.person_id.in_(ids[i : i + 500])
-                )
+                select(RoleGrant.person_id, RoleGrant.role).where(RoleGrant.person_id.in_(chunk))
             )
             for person_id, role in rows:
                 found.setdefault(person_id, set()).add(Role(role))
@@ -718,9 +718,9 @@ class Directory(Repository):
         """The organisation's people with these (lower-case) emails, by email."""
         wanted = sorted(emails)
         found: dict[str, Person] = {}
-        for i in range(0, len(wanted), 500):
+        for chunk in batched(wanted, IN_LIST):
             rows = await self.session.scalars(
-                select(Person).where(Person.org_id == org_id, Person.email.in_(wanted[i : i + 500]))
+                select(Person).where(Person.org_id == org_id, Person.email.in_(chunk))
             )
             found.update((p.email, p) for p in rows if p.email)
         return found
@@ -734,8 +734,7 @@ class Directory(Repository):
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
         pairs = list(dict.fromkeys((person.id, role.value) for person, role in grants))
         org_of = {person.id: person.org_id for person, _ in grants}
-        for i in range(0, len(pairs), 500):
-            chunk = pairs[i : i + 500]
+        for chunk in batched(pairs, IN_LIST):
             added = await self.session.execute(
                 insert(RoleGrant)
                 .values(

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from itertools import batched
 from typing import Any
 
 from sqlalchemy import JSON, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base, OrganisationRow, Repository, belongs_to
+from storage.models import IN_LIST, Base, OrganisationRow, Repository, belongs_to
 
 
 class NoticePreference(OrganisationRow):
@@ -48,9 +49,9 @@ class Preferences(Repository):
     async def quiet_by(self, person_ids: Iterable[int]) -> dict[int, QuietHours]:
         ids = sorted(set(person_ids))
         out: dict[int, QuietHours] = {}
-        for i in range(0, len(ids), 500):
+        for chunk in batched(ids, IN_LIST):
             rows = await self.session.scalars(
-                select(QuietHours).where(QuietHours.person_id.in_(ids[i : i + 500]))
+                select(QuietHours).where(QuietHours.person_id.in_(chunk))
             )
             out.update({r.person_id: r for r in rows})
         return out
@@ -82,10 +83,10 @@ class Preferences(Repository):
     async def turned_off_by(self, person_ids: Iterable[int]) -> dict[int, set[str]]:
         ids = sorted(set(person_ids))
         out: dict[int, set[str]] = {}
-        for i in range(0, len(ids), 500):
+        for chunk in batched(ids, IN_LIST):
             rows = await self.session.execute(
                 select(NoticePreference.person_id, NoticePreference.category).where(
-                    NoticePreference.person_id.in_(ids[i : i + 500]),
+                    NoticePreference.person_id.in_(chunk),
                     NoticePreference.opted_out.is_(True),
                 )
             )

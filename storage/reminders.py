@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from itertools import batched
 from types import MappingProxyType
 from typing import Any, Literal, cast
 
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import Index, UniqueConstraint
 from sqlalchemy.types import String, Text
 
-from storage.models import OrganisationRow, Repository, belongs_to, insert_row
+from storage.models import IN_LIST, OrganisationRow, Repository, belongs_to, insert_row
 
 PENDING = "pending"
 QUEUED = "queued"
@@ -202,10 +203,10 @@ class Schedule(Repository):
         """The items with these keys that exist, by key (one statement per 500 keys)."""
         wanted = sorted(set(keys))
         found: dict[str, ScheduledItem] = {}
-        for i in range(0, len(wanted), 500):
+        for chunk in batched(wanted, IN_LIST):
             rows = await self.session.scalars(
                 select(ScheduledItem).where(
-                    ScheduledItem.org_id == org_id, ScheduledItem.key.in_(wanted[i : i + 500])
+                    ScheduledItem.org_id == org_id, ScheduledItem.key.in_(chunk)
                 )
             )
             found.update((item.key, item) for item in rows)
@@ -271,11 +272,11 @@ class Schedule(Repository):
         when they go. Returns how many."""
         ids = sorted(set(person_ids))
         count = 0
-        for i in range(0, len(ids), 500):  # a whole team's roster at once: in chunks
+        for chunk in batched(ids, IN_LIST):  # a whole team's roster at once: in chunks
             result = await self.session.execute(
                 update(ScheduledItem)
                 .where(
-                    ScheduledItem.person_id.in_(ids[i : i + 500]),
+                    ScheduledItem.person_id.in_(chunk),
                     ScheduledItem.state == FAILED,
                     ScheduledItem.resend_until >= now,
                 )
