@@ -6,6 +6,7 @@ to no term). An organisation can set its own list in its settings (`terms`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -197,3 +198,20 @@ def with_calendar(
     hours["closed"] = sorted(closed | set(named))
     settings["sending_hours"] = hours
     return settings
+
+
+# An academic year as typed ("2026/27"), or as it reaches a command once Teams' text has lost
+# its punctuation ("2026 27"), or with a dash ("2026-27").
+_YEAR = re.compile(r"\b(\d{4})\s*[/ -]\s*(\d{2})\b")
+
+
+def named_year(text: str) -> str | None:
+    """The academic year `text` names ("2026/27"), if it names one."""
+    found = _YEAR.search(text)
+    return f"{found[1]}/{found[2]}" if found else None
+
+
+def split_year(text: str) -> tuple[str | None, str]:
+    """The academic year `text` names (or None), and the rest of it ("spring 2026 27" ->
+    ("2026/27", "spring "))."""
+    return named_year(text), _YEAR.sub(" ", text)

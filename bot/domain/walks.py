@@ -12,7 +12,6 @@ The rules here, in the seed's words:
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from bot.domain.access import QUALITY_TEAM, Role
 from bot.domain.local_time import LONDON
-from bot.domain.terms import Term, academic_year_of, terms_for
+from bot.domain.terms import Term, academic_year_of, split_year, terms_for
 from bot.domain.uploads import Line, Upload, parse_day, read_rows
 from bot.domain.words import plural
 
@@ -432,17 +431,6 @@ def pmg_paragraph(
 # --- Terms by name, for plans ------------------------------------------------------------------
 
 
-# An academic year as typed ("2026/27"), or as it reaches a command once Teams' text has lost
-# its punctuation ("2026 27"), or with a dash ("2026-27").
-_YEAR = re.compile(r"\b(\d{4})\s*[/ -]\s*(\d{2})\b")
-
-
-def named_year(text: str) -> str | None:
-    """The academic year `text` names ("2026/27"), if it names one."""
-    found = _YEAR.search(text)
-    return f"{found[1]}/{found[2]}" if found else None
-
-
 def resolve_term(
     text: str,
     today: date,
@@ -453,8 +441,8 @@ def resolve_term(
     """ "autumn", "spring 2026/27" or "2026/27-summer": the named term that has not ended yet
     (so in July, "autumn" means the coming one), or the one in the named academic year. With
     `past`, last academic year's terms may be named too (a summary of a year gone)."""
-    year = named_year(text)
-    rest = _YEAR.sub(" ", text.strip().lower()).replace("-", " ").replace("term", " ")
+    year, rest = split_year(text.strip().lower())
+    rest = rest.replace("-", " ").replace("term", " ")
     name = next(iter(rest.split()), "")
     this_year = academic_year_of(today)
     years = ([this_year - 1] if past else []) + [this_year, this_year + 1]

@@ -36,7 +36,7 @@ from bot.domain.quality import (
     themes_picture,
     with_cpd,
 )
-from bot.domain.terms import Term, term_for, terms_for
+from bot.domain.terms import Term, split_year, term_for, terms_for
 from bot.domain.words import plural
 from cards.base import escape_markdown
 from cards.quality import (
@@ -58,7 +58,6 @@ NOT_FOR_YOU = "Sorry, that picture is for the quality team and line managers."
 NO_TERM = "No term has started yet this academic year."
 CHART_ROWS = 8
 PNG = "data:image/png;base64,"
-_YEAR = re.compile(r"\b(\d{4})[ /-](\d{2})\b")  # an academic year, "2026/27"
 _UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')  # not in a OneDrive file name
 
 
@@ -97,16 +96,18 @@ def pick_period(
     """By card value ("term:…"/"year:…"), by words ("spring", "autumn 2026/27", "year",
     "2026/27"), else the current term (its heading says so); None when the words name another
     academic year, whose picture this year's would pass for."""
-    # Typed, "2026/27" reaches the command as "2026 27" (the router drops the slash).
-    wanted = _YEAR.sub(r"\1/\2", wanted.strip().casefold())
+    wanted = wanted.strip().casefold()
     if wanted:
-        words = set(wanted.replace(",", " ").split()) - {"term"}
-        for p in choices:
-            if wanted == p.value:
-                return p
-        year = next((p for p in choices if p.value.startswith("year:")), None)
-        if year is not None and words <= {"year", "academic", year.year}:
-            return year
+        exact = next((p for p in choices if p.value == wanted), None)
+        if exact is not None:
+            return exact
+        year, rest = split_year(wanted)
+        words = set(rest.replace(",", " ").split()) - {"term"}
+        if year is not None and all(year != p.year for p in choices):
+            return None  # another academic year: this one's picture would pass for it
+        whole = next((p for p in choices if p.value.startswith("year:")), None)
+        if whole is not None and words <= {"year", "academic"}:
+            return whole
         named = next(
             (
                 p
@@ -117,8 +118,8 @@ def pick_period(
         )
         if named is not None:
             return named
-        if ":" not in wanted and any(c.isdigit() for c in wanted):
-            return None  # another academic year: this one's picture would pass for it
+        if ":" not in wanted and any(c.isdigit() for c in rest):
+            return None  # a year TLC cannot read ("2019"): not this one's picture either
         # A term not started yet, or an older card's value: the card's heading says which it is.
     now = term_for(today, settings)
     current = next((p for p in choices if now is not None and p.value == f"term:{now.key}"), None)

@@ -40,7 +40,7 @@ from bot.app.walks.documents import (
 )
 from bot.domain.access import Permission
 from bot.domain.local_time import london
-from bot.domain.terms import Term, current_or_next_term, terms_for
+from bot.domain.terms import Term, current_or_next_term, named_year, terms_for
 from bot.domain.walks import (
     CHANNEL_READERS,
     TutorCompletion,
@@ -51,7 +51,6 @@ from bot.domain.walks import (
     key_findings,
     month_start,
     monthly_return,
-    named_year,
     resolve_term,
     theme_label,
 )
