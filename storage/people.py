@@ -625,13 +625,6 @@ class Directory(Repository):
             now,
         )
 
-    async def import_tutor(
-        self, org_id: str, row: TutorRow, now: datetime, by: int | None = None
-    ) -> tuple[Person, bool]:
-        """Create or update one tutor from the tutor list; True when the person is new."""
-        [imported] = await self.import_tutors(org_id, [row], now, by)
-        return imported
-
     async def import_tutors(
         self, org_id: str, rows: Sequence[TutorRow], now: datetime, by: int | None = None
     ) -> list[tuple[Person, bool]]:

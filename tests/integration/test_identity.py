@@ -75,7 +75,7 @@ async def _roster(d: Directory) -> None:
 
 
 async def _csv(d: Directory) -> None:
-    await d.import_tutor(ORG, _row(), START)
+    await d.import_tutors(ORG, [_row()], START)
 
 
 async def _grant(d: Directory) -> None:

@@ -101,7 +101,7 @@ async def test_tutor_list_import_then_first_chat_merges_into_one_person(db: Data
         d = Directory(uow.session)
         await d.organisation("t1", NOW)
         await d.seen("t1", SAM, NOW)  # seen in Teams before their email was known
-        person, created = await d.import_tutor("t1", rows[0], NOW)
+        [(person, created)] = await d.import_tutors("t1", rows[:1], NOW)
         assert created
         await uow.commit()
     async with db.unit_of_work() as uow:

@@ -53,7 +53,7 @@ async def seed(db: Database) -> dict[str, int]:
                     "learning_in_libraries": lil,
                 }
             )
-            person, _ = await directory.import_tutor(ORG, row, NOW)
+            [(person, _)] = await directory.import_tutors(ORG, [row], NOW)
             ids[name] = person.id
         quinn = await directory.seen(ORG, UserRef("29:q", "aad-q", "Quinn", "quinn@c.ac.uk"), NOW)
         await directory.grant(quinn, Role.QUALITY_COORDINATOR, None, NOW)
