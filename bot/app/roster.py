@@ -43,6 +43,7 @@ from bot.app.events import LeftPlace
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.turn import Message, Turn
 from bot.domain.access import Role
+from cards.base import escape_markdown
 from storage.models import Team
 from storage.outbox import RosterSync
 from storage.people import REMOVED_FROM_TEAM, TEAM_ARCHIVED, TEAM_DELETED, Directory
@@ -234,9 +235,9 @@ async def render_taken_out(ctx: NoticeContext) -> Message | None:
     remover = await ctx.directory.person(ctx.item.org_id, by) if isinstance(by, int) else None
     who = ""
     if remover is not None and not is_erased(remover.name, remover.email, remover.teams_user_id):
-        who = f" by {remover.name or remover.email}"
+        who = f" by {escape_markdown(remover.name or remover.email or '')}"
     told = _TOLD.get(str(ctx.payload.get("why") or REMOVED), _TOLD[REMOVED])
-    happened = told.happened.format(name=team.name or "a team", who=who)
+    happened = told.happened.format(name=escape_markdown(team.name) or "a team", who=who)
     return Message(
         text=(
             f"{happened}. {told.until}, TLC posts nothing in its channels (walk summaries, live "
