@@ -378,8 +378,17 @@ LOCKS = re.compile(
 
 
 def reads_only(statement: str) -> bool:
-    """A plain SELECT: no lock to hold, nothing written (anything else, `WITH` too, begins)."""
-    return statement.lstrip()[:6].upper() == "SELECT" and LOCKS.search(statement) is None
+    """A plain SELECT: no lock to hold, nothing written (anything else, `WITH` too, begins).
+
+    `LOCKS` is looked for only in a statement that has its words at all: the search tries every
+    position of the SQL (8–12 µs for a turn's reads, on every statement on PostgreSQL), the
+    look for the words about 1 µs."""
+    if statement.lstrip()[:6].upper() != "SELECT":
+        return False
+    words = statement.upper()
+    if "FOR" not in words and "PG_ADVISORY_XACT" not in words:
+        return True
+    return LOCKS.search(statement) is None
 
 
 class DeferredBeginCursor(AsyncAdapt_asyncpg_cursor):

@@ -243,6 +243,8 @@ async def test_a_failed_write_rolls_back_what_the_unit_of_work_wrote(
         ("SELECT o.id FROM outbox o LIMIT 1 FOR UPDATE OF o SKIP LOCKED", False),
         ("SELECT 1 FROM t FOR NO KEY UPDATE", False),
         ("SELECT 1 FROM t FOR SHARE", False),
+        ("select 1 from t for update", False),
+        ("SELECT forms.id FROM forms WHERE forms.platform = $1", True),
         ("SELECT 1 FROM t\nFOR KEY SHARE NOWAIT", False),
         ("SELECT pg_advisory_xact_lock(hashtext($1))", False),
         ("INSERT INTO t VALUES ($1)", False),
