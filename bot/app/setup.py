@@ -231,8 +231,10 @@ async def import_pasted(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         ctx.directory, ctx.turn.org_id, content, ctx.person.id, ctx.turn.now
     )
     if not result.created and not result.updated:
-        problem = result.problems[0][1] if result.problems else "no rows"
-        return await setup_reply(ctx, errors={"tutor_csv": f"Nothing imported: {problem}."})
+        line, problem = result.problems[0] if result.problems else (2, "no rows")
+        return await setup_reply(
+            ctx, errors={"tutor_csv": f"Nothing imported: line {line}: {problem}."}
+        )
     notice = f"Tutor list: {result.created} new, {result.updated} updated"
     if result.problems:
         lines = "; ".join(f"line {n}: {m}" for n, m in result.problems[:3])

@@ -247,3 +247,68 @@ def test_the_command_line_reads_a_list_as_chat_does_and_says_when_there_is_no_fi
     missing = import_tutors(tmp_path / "not-there.csv")
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
     assert f"can't read {tmp_path / 'not-there.csv'}: No such file or directory" in missing.stderr
+
+
+async def test_a_tutor_named_as_their_own_line_manager_is_a_problem_with_that_line(
+    teams: TeamsClient, db: Database
+) -> None:
+    """Tom's row names Tom (in capitals) as his line manager. Before, it was accepted silently:
+    Tom was stored as managing himself and given the line manager role. Now his line says so,
+    he is not stored, and the rest of the list imports."""
+    await teams.say(ADMIN, "hello")
+    listed = (
+        "name,email,line_manager_email\n"
+        "Rita Reader,rita@college.ac.uk,mia@college.ac.uk\n"
+        "Tom Tutor,tom@college.ac.uk,TOM@College.ac.uk\n"
+    )
+    said = texts(await teams.import_tutors(ADMIN, listed))
+    assert "Tutor list imported" in said and "Line 3" in said
+    assert "tom@college.ac.uk is named as their own line manager" in said
+    now = await stored(db)
+    assert set(now["people"]) == {ADMIN.email, "rita@college.ac.uk", "mia@college.ac.uk"}
+    assert now["people"]["rita@college.ac.uk"].line_manager_email == "mia@college.ac.uk"
+    assert now["grants"] == {"line_manager": 1, "org_admin": 1, "tutor": 1}
+
+
+async def test_a_list_with_only_its_header_says_it_has_no_tutors_and_what_a_line_is(
+    teams: TeamsClient, db: Database
+) -> None:
+    """A header line and nothing under it, sent in chat and pasted on the setup card. Before:
+    "Tutor list imported", 0 new, 0 rows with problems; and "Nothing imported: no rows." Now
+    each says the list has no tutors in it and shows a tutor's line; nothing is stored."""
+    await teams.say(ADMIN, "hello")
+    said = texts(await teams.import_tutors(ADMIN, "name,email,line_manager_email\n"))
+    assert "Tutor list: nothing imported" in said and "Tutor list imported" not in said
+    assert "Line 2" in said and "the list has no tutors in it" in said
+    assert "Tom Tutor,tom.tutor@college.ac.uk,mia.manager@college.ac.uk" in said
+    response, _ = await teams.execute(
+        ADMIN, "admin.setup.tutors", {"tutor_csv": "name,email,campus\r\n"}
+    )
+    pasted = card_text(response["value"])
+    assert "Nothing imported: line 2: the list has no tutors in it" in pasted
+    now = await stored(db)
+    assert list(now["people"]) == [ADMIN.email] and now["imports"] == 0
+
+
+async def test_an_unclosed_quote_says_which_line_and_stores_nothing(
+    teams: TeamsClient, db: Database
+) -> None:
+    """Sam's name opens a quote that never closes, so a lenient CSV reading swallows the lines
+    after it into his name. Before: "Line 4: email: missing" (Rita imported, Tia silently
+    lost). Now the line with the unclosed quote is named, in chat and on the setup card, and
+    nothing is stored, as for any line that can't be read."""
+    await teams.say(ADMIN, "hello")
+    listed = (
+        "name,email\n"
+        "Rita Reader,rita@college.ac.uk\n"
+        '"Sam Scholar,sam@college.ac.uk\n'
+        "Tia Teacher,tia@college.ac.uk\n"
+    )
+    said = texts(await teams.import_tutors(ADMIN, listed))
+    assert "Line 3" in said and 'unclosed quote (")' in said and "missing" not in said
+    response, _ = await teams.execute(ADMIN, "admin.setup.tutors", {"tutor_csv": listed})
+    assert "Nothing imported: line 3: this line has an unclosed quote" in card_text(
+        response["value"]
+    )
+    now = await stored(db)
+    assert list(now["people"]) == [ADMIN.email] and now["imports"] == 0
