@@ -23,6 +23,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from bot.domain.access import QUALITY_TEAM, Role
+from bot.domain.emails import normal_email
 from bot.domain.local_time import LONDON
 from bot.domain.terms import Term, academic_year_of, split_year, terms_for
 from bot.domain.uploads import Line, Upload, parse_day, read_rows
@@ -493,7 +494,7 @@ class PlanRow(BaseModel):
     @classmethod
     def _emails(cls, value: object) -> object:
         if isinstance(value, str):
-            return [e.strip().lower() for e in value.replace(",", ";").split(";") if e.strip()]
+            return [normal_email(e) for e in value.replace(",", ";").split(";") if e.strip()]
         return value
 
     @model_validator(mode="after")
