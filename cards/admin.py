@@ -139,7 +139,9 @@ ImportResult = base.ImportCounts  # what importing the tutor list did
 
 
 def import_result_card(result: ImportResult) -> base.CardDict:
-    return base.card(base.import_summary("Tutor list imported", "New tutors", result))
+    done = result.created or result.updated
+    heading = "Tutor list imported" if done else "Tutor list: nothing imported"
+    return base.card(base.import_summary(heading, "New tutors", result))
 
 
 # --- guided setup ---------------------------------------------------------------------------------

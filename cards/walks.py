@@ -597,7 +597,7 @@ def walk_plan_saved_card(view: PlanSavedView) -> base.CardDict:
         ),
         base.text(
             f"At the end of each window I'll tell the managers which walks are outstanding "
-            f"({view.notices} notices scheduled).",
+            f"({plural(view.notices, 'notice')} scheduled).",
             subtle=True,
             size="small",
         ),
@@ -753,7 +753,7 @@ class SummaryDraft:
 def key_findings_card(view: SummaryView) -> base.CardDict:
     body: list[base.Element] = [
         base.title("Learning walks: key findings"),
-        base.text(f"{view.term_label} · {view.walks} walks", subtle=True),
+        base.text(f"{view.term_label} · {plural(view.walks, 'walk')}", subtle=True),
     ]
     if view.chart_data_url:
         body.append(

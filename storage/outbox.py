@@ -31,6 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.schema import Index, UniqueConstraint
 from sqlalchemy.types import Float, String, Text
 
+from bot.domain.emails import normal_email
 from storage.db import Database, UnitOfWork
 from storage.models import (
     Base,
@@ -342,7 +343,7 @@ class Reach(Repository):
         that turn out to be one person are merged, keeping `prefer` if it is one of them)."""
         entries = list(members)
         by_aad = {m.aad_object_id: m for m in entries if m.aad_object_id}
-        by_email = {m.email.lower(): m for m in entries if m.email}
+        by_email = {normal_email(m.email): m for m in entries if m.email}
         people: list[Person] = []
         aads, emails = list(by_aad), list(by_email)
         for i in range(0, max(len(aads), len(emails)), 500):
@@ -366,7 +367,7 @@ class Reach(Repository):
         directory = Directory(self.session)
         before = set(members_of)
         for entry in entries:
-            email = entry.email.lower() if entry.email else None
+            email = normal_email(entry.email) if entry.email else None
             aad_match = known_aad.get(entry.aad_object_id or "")
             email_match = known_email.get(email or "")
             person = aad_match or email_match

@@ -35,6 +35,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bot.app.turn import UserRef, Where
 from bot.domain.access import Role
+from bot.domain.emails import normal_email
 from bot.domain.tutors import TutorRow
 from storage.models import (
     IN_LIST,
@@ -208,9 +209,7 @@ class Directory(Repository):
         )
 
     async def person_by_email(self, org_id: str, email: str) -> Person | None:
-        return await self.one(
-            Person, Person.org_id == org_id, Person.email == email.strip().lower()
-        )
+        return await self.one(Person, Person.org_id == org_id, Person.email == normal_email(email))
 
     async def person(self, org_id: str, person_id: int) -> Person | None:
         return await get_in_org(self.session, Person, org_id, person_id)
@@ -276,7 +275,7 @@ class Directory(Repository):
         with a duplicate key, a foreign key or a stale row, and `retry_identity` runs its work
         again, when it finds the winner's row.
         """
-        email = sighting.email.strip().lower() if sighting.email else None
+        email = normal_email(sighting.email) if sighting.email else None
         matches = [Person.aad_object_id == sighting.aad_object_id] if sighting.aad_object_id else []
         if sighting.teams_user_id:
             matches.append(Person.teams_user_id == sighting.teams_user_id)
@@ -555,7 +554,7 @@ class Directory(Repository):
             Person,
             order_by=(Person.name, Person.id),
             org_id=org_id,
-            line_manager_email=manager_email.strip().lower(),
+            line_manager_email=normal_email(manager_email),
         )
 
     async def campuses(self, org_id: str) -> list[str]:
@@ -618,7 +617,7 @@ class Directory(Repository):
     async def by_email(self, org_id: str, email: str, now: datetime) -> Person:
         """The person with this email, recorded now if TLC has not met them (a role grant, a
         line manager named on the tutor list); the merge rule joins them up later."""
-        address = email.strip().lower()
+        address = normal_email(email)
         return await self.identify(
             org_id,
             Sighting(email=address, name=stand_in_name(address), name_is_real=False, seen=False),
@@ -639,20 +638,20 @@ class Directory(Repository):
         turn, which has 15 seconds."""
         listed: dict[str, dict[str, Any]] = {}  # email -> what the list says of them
         for row in rows:
-            columns = listed.setdefault(row.email.strip().lower(), {"name": ""})
+            columns = listed.setdefault(normal_email(row.email), {"name": ""})
             columns.update(
                 name=row.name or columns["name"],
                 campus=row.campus,
                 curriculum_area=row.curriculum_area,
                 delivery_style=row.delivery_style.value if row.delivery_style else None,
-                line_manager_email=row.line_manager_email,
+                line_manager_email=(
+                    normal_email(row.line_manager_email) if row.line_manager_email else None
+                ),
                 learning_in_libraries=row.learning_in_libraries,
                 start_date=row.start_date,
                 is_tutor=True,
             )
-        managers = {
-            row.line_manager_email.strip().lower() for row in rows if row.line_manager_email
-        }
+        managers = {normal_email(row.line_manager_email) for row in rows if row.line_manager_email}
         # Recorded as `by_email` would: their email stands in for a name until they are met.
         stand_ins = {email: {"name": stand_in_name(email)} for email in managers - listed.keys()}
         wanted = listed | stand_ins
@@ -679,7 +678,7 @@ class Directory(Repository):
         imported: list[tuple[Person, bool]] = []
         seen: set[str] = set()
         for row in rows:
-            email = row.email.strip().lower()
+            email = normal_email(row.email)
             imported.append((known[email], email in added and email not in seen))
             seen.add(email)
         grants = [(person, Role.TUTOR) for person, _ in imported]
@@ -708,7 +707,7 @@ class Directory(Repository):
         return {p.email: p for p in added if p.email}
 
     async def _by_emails(self, org_id: str, emails: Iterable[str]) -> dict[str, Person]:
-        """The organisation's people with these (lower-case) emails, by email."""
+        """The organisation's people with these emails (in `normal_email` form), by email."""
         wanted = sorted(emails)
         found: dict[str, Person] = {}
         for chunk in batched(wanted, IN_LIST):

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, PlainValidator, WrapValidator
 
+from bot.domain.emails import normal_email
+
 
 def as_int(value: object) -> int | None:
     try:
@@ -124,7 +126,8 @@ def teaching_style(value: object) -> str | None:
 
 
 def _lowered(value: object) -> object:
-    return value.strip().lower() if isinstance(value, str) else value
+    """An email as TLC stores it (`normal_email`), before `EmailStr` checks it."""
+    return normal_email(value) if isinstance(value, str) else value
 
 
 SaidYes = BeforeValidator(said_yes)

@@ -23,6 +23,7 @@ from bot.app.turn import Reply
 from bot.app.tutor_details import tutor_page
 from bot.app.tutor_import import import_tutor_text
 from bot.domain.access import QUALITY_TEAM, Permission, Role
+from bot.domain.emails import LONGEST_EMAIL, normal_email
 from bot.domain.local_time import london
 from bot.domain.terms import (
     academic_year_of,
@@ -34,7 +35,6 @@ from bot.domain.terms import (
 from bot.domain.words import plural
 from cards.admin import RoleStep, SetupView, TeamOption, setup_card, tutor_list_card
 from storage.models import Person, RoleGrant, Team, TeamMember, get_in_org
-from storage.people import stand_in_name
 
 NOT_ALLOWED = "Sorry, only an org admin can set TLC up. Ask your TLC admin if you need it."
 MAX_PEOPLE = 100
@@ -164,9 +164,19 @@ def _ids(value: object) -> list[int]:
     return [int(v) for v in (str(x).strip() for x in raw) if v.isdigit()]
 
 
-def _emails(value: object) -> tuple[list[str], list[str]]:
-    words = [w.strip().lower() for w in re.split(r"[,;\s]+", str(value or "")) if w.strip()]
-    return [w for w in words if EMAIL.match(w)], [w for w in words if not EMAIL.match(w)]
+def _emails(value: object) -> tuple[list[str], str | None]:
+    """The emails typed in a box (`normal_email` form), or what is wrong with them."""
+    words = [normal_email(w) for w in re.split(r"[,;\s]+", str(value or "")) if w.strip()]
+    too_long = [w for w in words if len(w) > LONGEST_EMAIL]
+    if too_long:
+        return [], (
+            f"Too long for an email address ({len(too_long[0]):,} characters; "
+            f"{LONGEST_EMAIL} at most): {too_long[0][:40]}…"
+        )
+    bad = [w for w in words if not EMAIL.match(w)]
+    if bad:
+        return [], f"Not an email address: {', '.join(bad[:3])}"
+    return words, None
 
 
 @permitted(Permission.MANAGE_ROLES, NOT_ALLOWED)
@@ -180,23 +190,20 @@ async def save_roles(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         return await setup_reply(ctx, ROLES_IN_PERSONAL)
     directory, org, now = ctx.directory, ctx.turn.org_id, ctx.turn.now
     errors: dict[str, str] = {}
-    plans: list[tuple[Role, list[Person]]] = []
-    for field_id, _, role, _ in ROLE_STEPS:
-        good, bad = _emails(values.get(f"{field_id}_emails"))
-        if bad:
-            errors[f"{field_id}_emails"] = f"Not an email address: {', '.join(bad[:3])}"
-            continue
-        people = list(await directory.people(org, _ids(values.get(field_id))))
-        for email in good:
-            person = await directory.person_by_email(org, email)
-            if person is None:  # someone TLC has not met: known by email until they say hello
-                person = Person(org_id=org, email=email, name=stand_in_name(email), created_at=now)
-                ctx.uow.session.add(person)
-                await ctx.uow.session.flush()
-            people.append(person)
-        plans.append((role, people))
+    typed: dict[str, list[str]] = {}
+    for field_id, _, _, _ in ROLE_STEPS:  # every box checked before anyone is recorded
+        typed[field_id], problem = _emails(values.get(f"{field_id}_emails"))
+        if problem:
+            errors[f"{field_id}_emails"] = problem
     if errors:
         return await setup_reply(ctx, errors=errors)
+    plans: list[tuple[Role, list[Person]]] = []
+    for field_id, _, role, _ in ROLE_STEPS:
+        people = list(await directory.people(org, _ids(values.get(field_id))))
+        for email in typed[field_id]:
+            # Someone TLC has not met is known by email until they say hello.
+            people.append(await directory.by_email(org, email, now))
+        plans.append((role, people))
     given = 0
     for role, people in plans:
         for person in {p.id: p for p in people}.values():
@@ -231,8 +238,10 @@ async def import_pasted(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         ctx.directory, ctx.turn.org_id, content, ctx.person.id, ctx.turn.now
     )
     if not result.created and not result.updated:
-        problem = result.problems[0][1] if result.problems else "no rows"
-        return await setup_reply(ctx, errors={"tutor_csv": f"Nothing imported: {problem}."})
+        line, problem = result.problems[0] if result.problems else (2, "no rows")
+        return await setup_reply(
+            ctx, errors={"tutor_csv": f"Nothing imported: line {line}: {problem}."}
+        )
     notice = f"Tutor list: {result.created} new, {result.updated} updated"
     if result.problems:
         lines = "; ".join(f"line {n}: {m}" for n, m in result.problems[:3])

@@ -22,6 +22,7 @@ from urllib.parse import quote, urlencode
 import holidays
 
 from bot.domain.access import Actor, Permission, Subject, can
+from bot.domain.emails import normal_email
 from bot.domain.local_time import LONDON, at_london, london_day
 from bot.domain.support import Option
 from bot.domain.terms import academic_year_of
@@ -456,7 +457,7 @@ class CourseRow:
 
 
 def _email(value: str) -> str | None:
-    v = value.strip().lower()
+    v = normal_email(value)
     return v if "@" in v and "." in v.split("@")[-1] and " " not in v else None
 
 

@@ -79,14 +79,37 @@ class TutorRow(BaseModel):
         return value
 
 
+# What a list with a header and no tutors under it is told: what a tutor's line looks like.
+NO_TUTORS = (
+    "the list has no tutors in it, only its header line. Under the header, put one tutor a "
+    "line, in the header's columns: for name,email,line_manager_email a line is "
+    "Tom Tutor,tom.tutor@college.ac.uk,mia.manager@college.ac.uk"
+)
+
+
+def _own_manager(row: TutorRow) -> str:
+    return (
+        f"{row.email} is named as their own line manager: put their line manager's email in "
+        "line_manager_email, or leave it blank. This tutor was not imported"
+    )
+
+
 def parse_tutor_csv(text: str) -> Upload[TutorRow]:
-    """Parse the CSV; bad rows are reported by line number and the good rows still come through."""
+    """Parse the CSV; bad rows are reported by line number and the good rows still come through.
+
+    A row naming the tutor as their own line manager is a problem with that line (nobody is
+    in their own line of management); a header with no rows under it is one too, said plainly
+    rather than as "0 new"."""
     read = read_rows(text, TutorRow, ("name", "email"), COLUMNS)
+    if not read.rows and not read.problems:
+        return Upload([], [LineProblem(2, NO_TUTORS)])
     rows: dict[str, TutorRow] = {}
-    twice: list[LineProblem] = []
+    more: list[LineProblem] = []
     for found in read.rows:
         if found.row.email in rows:
-            twice.append(LineProblem(found.line, f"{found.row.email} appears twice"))
+            more.append(LineProblem(found.line, f"{found.row.email} appears twice"))
+        elif found.row.line_manager_email == found.row.email:
+            more.append(LineProblem(found.line, _own_manager(found.row)))
         else:
             rows[found.row.email] = found.row
-    return Upload(list(rows.values()), sorted([*read.problems, *twice]))
+    return Upload(list(rows.values()), sorted([*read.problems, *more]))

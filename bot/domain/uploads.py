@@ -82,14 +82,43 @@ def _delimiter(text: str, required: Sequence[str]) -> str:
     return ","
 
 
+UNCLOSED_QUOTE = (
+    'this line has an unclosed quote ("): a cell that starts with a quote must end with one, '
+    "or every line after it is read as part of that cell. Close the quote or take it out, then "
+    "send the list again"
+)
+
+
+def unclosed_quote(text: str, delimiter: str) -> int | None:
+    """The line where a quoted cell starts and is never closed, if one is: read leniently (as
+    `read_csv` does) such a cell swallows the lines after it, and the row reads as "email:
+    missing". A strict reading stops at it: at the end of the text, or at a quote that only
+    closes it lines later. A quote a line closes (`"Tom" Tutor`) is left to the lenient reading."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    while True:
+        start = reader.line_num + 1
+        try:
+            next(reader)
+        except StopIteration:
+            return None
+        except csv.Error as exc:
+            if reader.line_num > start or "end of data" in str(exc):
+                return start
+
+
 def read_csv(
     text: str, required: Sequence[str], columns: Sequence[str] | None = None
 ) -> tuple[list[tuple[int, dict[str, str]]], list[LineProblem]]:
     """The non-blank rows as (line, {column: stripped value}), or the one problem that stops the
-    whole list (empty, a required column missing, a line that can't be read). Headers are
-    matched loosely ("Start date" is start_date); with `columns`, other columns are dropped."""
+    whole list (empty, a required column missing, a line that can't be read, a quote never
+    closed). Headers are matched loosely ("Start date" is start_date); with `columns`, other
+    columns are dropped."""
     text = text.lstrip("\ufeff")
-    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text, required))
+    delimiter = _delimiter(text, required)
+    unclosed = unclosed_quote(text, delimiter)
+    if unclosed is not None:
+        return [], [LineProblem(unclosed, UNCLOSED_QUOTE)]
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     try:
         if reader.fieldnames is None:
             return [], [LineProblem(1, "the file is empty")]

@@ -23,6 +23,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from bot.domain.access import QUALITY_TEAM, Role
+from bot.domain.emails import normal_email
 from bot.domain.local_time import LONDON
 from bot.domain.terms import Term, academic_year_of, split_year, terms_for
 from bot.domain.uploads import Line, Upload, parse_day, read_rows
@@ -346,6 +347,13 @@ class CompletionCounts:
             not_expected=count[WalkStatus.NOT_EXPECTED],
         )
 
+    @classmethod
+    def across(cls, groups: Iterable[Iterable[TutorCompletion]]) -> CompletionCounts:
+        """Completion for several groups together (a manager's teams, every team): a tutor in
+        two teams is one tutor, counted once (their walks are the organisation's, so their
+        status is the same in each)."""
+        return cls.of({r.tutor.id: r for rows in groups for r in rows}.values())
+
 
 @dataclass(frozen=True)
 class StrengthExample:
@@ -363,23 +371,24 @@ def termly_summary(
     walks: Sequence[WalkFacts],
     completion_by_team: Sequence[tuple[str, CompletionCounts]],
     examples: Sequence[StrengthExample],
+    overall: CompletionCounts,
 ) -> str:
-    """The quality team's termly summary of key findings, as paragraphs to edit."""
+    """The quality team's termly summary of key findings, as paragraphs to edit. `overall`
+    counts each tutor once, however many teams they are in (`CompletionCounts.across`)."""
     visits = sum(w.tutors for w in walks)
     unplanned = sum(w.unplanned for w in walks)
     teams = len({w.team for w in walks})
-    done = sum(c.done for _, c in completion_by_team)
-    expected = sum(c.expected for _, c in completion_by_team)
     outstanding = [(t, c.outstanding) for t, c in completion_by_team if c.outstanding]
-    left = sum(n for _, n in outstanding)
+    left = overall.outstanding
     parts = [
         f"Learning walks, {found.term_label}: {plural(found.walks, 'walk')} "
         f"({plural(visits, 'tutor visit')}) across {plural(teams, 'team')}; "
         f"{unplanned} unplanned.",
         f"Strengths seen most often: {_themes_line(found.overall.strengths)}.",
         f"Areas to develop seen most often: {_themes_line(found.overall.areas)}.",
-        f"Completion: {done} tutors walked this term; {left} of {expected} tutors expected a "
-        "walk are outstanding"
+        f"Completion: {plural(overall.done, 'tutor')} walked this term; {left} of "
+        f"{plural(overall.expected, 'tutor')} expected a walk {'is' if left == 1 else 'are'} "
+        "outstanding"
         + (": " + ", ".join(f"{t} {n}" for t, n in outstanding) if outstanding else "")
         + ".",
     ]
@@ -416,11 +425,16 @@ def pmg_paragraph(
     text = (
         f"In the {found.term_label}, {plural(found.walks, 'learning walk')} took place in "
         f"{names or 'my teams'}, with {plural(visits, 'tutor visit')}. "
-        f"{counts.done} tutors have been walked this term and {counts.outstanding} of the "
-        f"{counts.expected} expected are outstanding"
+        f"{plural(counts.done, 'tutor')} {'has' if counts.done == 1 else 'have'} been walked "
+        f"this term and {counts.outstanding} of the {counts.expected} expected "
+        f"{'is' if counts.outstanding == 1 else 'are'} outstanding"
     )
     if counts.not_expected:
-        text += f" ({counts.not_expected} Learning-in-Libraries tutors are not expected a walk)"
+        n = counts.not_expected
+        text += (
+            f" ({plural(n, 'Learning-in-Libraries tutor')} {'is' if n == 1 else 'are'} not "
+            "expected a walk)"
+        )
     text += "."
     if found.walks:
         text += f" Strengths seen most often: {_themes_line(found.overall.strengths[:3])}."
@@ -493,7 +507,7 @@ class PlanRow(BaseModel):
     @classmethod
     def _emails(cls, value: object) -> object:
         if isinstance(value, str):
-            return [e.strip().lower() for e in value.replace(",", ";").split(";") if e.strip()]
+            return [normal_email(e) for e in value.replace(",", ";").split(";") if e.strip()]
         return value
 
     @model_validator(mode="after")

@@ -29,7 +29,7 @@ from storage.people import Directory
 from storage.reminders import ScheduledItem
 from tests.conftest import ADMIN, START, TUTOR, local_settings
 from tests.support.cards import card_text
-from tests.support.teams import Sent, TeamsClient, shared_file
+from tests.support.teams import Sent, TeamsClient, User, shared_file
 
 TUTORS = 40
 LIST = "name,email,line_manager_email\n" + "".join(
@@ -247,3 +247,133 @@ def test_the_command_line_reads_a_list_as_chat_does_and_says_when_there_is_no_fi
     missing = import_tutors(tmp_path / "not-there.csv")
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
     assert f"can't read {tmp_path / 'not-there.csv'}: No such file or directory" in missing.stderr
+
+
+async def test_a_tutor_named_as_their_own_line_manager_is_a_problem_with_that_line(
+    teams: TeamsClient, db: Database
+) -> None:
+    """Tom's row names Tom (in capitals) as his line manager. Before, it was accepted silently:
+    Tom was stored as managing himself and given the line manager role. Now his line says so,
+    he is not stored, and the rest of the list imports."""
+    await teams.say(ADMIN, "hello")
+    listed = (
+        "name,email,line_manager_email\n"
+        "Rita Reader,rita@college.ac.uk,mia@college.ac.uk\n"
+        "Tom Tutor,tom@college.ac.uk,TOM@College.ac.uk\n"
+    )
+    said = texts(await teams.import_tutors(ADMIN, listed))
+    assert "Tutor list imported" in said and "Line 3" in said
+    assert "tom@college.ac.uk is named as their own line manager" in said
+    now = await stored(db)
+    assert set(now["people"]) == {ADMIN.email, "rita@college.ac.uk", "mia@college.ac.uk"}
+    assert now["people"]["rita@college.ac.uk"].line_manager_email == "mia@college.ac.uk"
+    assert now["grants"] == {"line_manager": 1, "org_admin": 1, "tutor": 1}
+
+
+async def test_a_list_with_only_its_header_says_it_has_no_tutors_and_what_a_line_is(
+    teams: TeamsClient, db: Database
+) -> None:
+    """A header line and nothing under it, sent in chat and pasted on the setup card. Before:
+    "Tutor list imported", 0 new, 0 rows with problems; and "Nothing imported: no rows." Now
+    each says the list has no tutors in it and shows a tutor's line; nothing is stored."""
+    await teams.say(ADMIN, "hello")
+    said = texts(await teams.import_tutors(ADMIN, "name,email,line_manager_email\n"))
+    assert "Tutor list: nothing imported" in said and "Tutor list imported" not in said
+    assert "Line 2" in said and "the list has no tutors in it" in said
+    assert "Tom Tutor,tom.tutor@college.ac.uk,mia.manager@college.ac.uk" in said
+    response, _ = await teams.execute(
+        ADMIN, "admin.setup.tutors", {"tutor_csv": "name,email,campus\r\n"}
+    )
+    pasted = card_text(response["value"])
+    assert "Nothing imported: line 2: the list has no tutors in it" in pasted
+    now = await stored(db)
+    assert list(now["people"]) == [ADMIN.email] and now["imports"] == 0
+
+
+async def test_an_unclosed_quote_says_which_line_and_stores_nothing(
+    teams: TeamsClient, db: Database
+) -> None:
+    """Sam's name opens a quote that never closes, so a lenient CSV reading swallows the lines
+    after it into his name. Before: "Line 4: email: missing" (Rita imported, Tia silently
+    lost). Now the line with the unclosed quote is named, in chat and on the setup card, and
+    nothing is stored, as for any line that can't be read."""
+    await teams.say(ADMIN, "hello")
+    listed = (
+        "name,email\n"
+        "Rita Reader,rita@college.ac.uk\n"
+        '"Sam Scholar,sam@college.ac.uk\n'
+        "Tia Teacher,tia@college.ac.uk\n"
+    )
+    said = texts(await teams.import_tutors(ADMIN, listed))
+    assert "Line 3" in said and 'unclosed quote (")' in said and "missing" not in said
+    response, _ = await teams.execute(ADMIN, "admin.setup.tutors", {"tutor_csv": listed})
+    assert "Nothing imported: line 3: this line has an unclosed quote" in card_text(
+        response["value"]
+    )
+    now = await stored(db)
+    assert list(now["people"]) == [ADMIN.email] and now["imports"] == 0
+
+
+# Zoë's college has an internationalised domain: Teams may give its IDNA ("ASCII") form.
+ZOE = User("zoe", "Zoë Zed", "Zoe@XN--BCHER-KVA.ac.uk")
+MEG = User("meg", "Meg Manager", "meg@bücher.ac.uk")
+
+
+async def test_an_email_with_an_idna_domain_and_its_unicode_form_are_one_person(
+    teams: TeamsClient, db: Database
+) -> None:
+    """Zoë says hello with the IDNA form of her domain; the list names her in Unicode and her
+    line manager Meg in the IDNA form; Meg says hello in Unicode; the setup card gives Zoë a
+    role by the IDNA form again. Before, each form was its own person: two Zoës (one the
+    tutor, the other the one Teams knows) and two Megs (the line manager role on the one
+    Teams does not know)."""
+    await teams.say(ADMIN, "hello")
+    teams.on_roster(ZOE, MEG)
+    await teams.say(ZOE, "hello")
+    said = texts(
+        await teams.import_tutors(
+            ADMIN,
+            "name,email,line_manager_email\nZoë Zed,zoe@bücher.ac.uk,MEG@xn--bcher-kva.ac.uk\n",
+        )
+    )
+    assert "Tutor list imported" in said
+    await teams.say(MEG, "hello")
+    await teams.execute(ADMIN, "admin.setup.roles", {"aps_emails": "zoe@xn--bcher-kva.ac.uk"})
+    now = await stored(db)
+    assert set(now["people"]) == {ADMIN.email, "zoe@bücher.ac.uk", "meg@bücher.ac.uk"}
+    zoe, meg = now["people"]["zoe@bücher.ac.uk"], now["people"]["meg@bücher.ac.uk"]
+    assert (zoe.aad_object_id, zoe.is_tutor, zoe.line_manager_email) == (
+        ZOE.aad,
+        True,
+        "meg@bücher.ac.uk",
+    )
+    assert meg.aad_object_id == MEG.aad
+    async with db.unit_of_work() as uow:
+        directory = Directory(uow.session)
+        assert await directory.roles(zoe.id) == {Role.TUTOR, Role.ADVANCED_PRACTITIONER}
+        assert await directory.roles(meg.id) == {Role.LINE_MANAGER}
+        assert [p.id for p in await directory.managed_by("tenant-1", MEG.email)] == [zoe.id]
+
+
+# 323 characters: more than `people.email` holds (320).
+TOO_LONG = "a" * 64 + "@" + ".".join(c * 63 for c in "bcde") + ".uk"
+
+
+async def test_a_typed_email_too_long_to_store_is_refused_on_the_setup_card(
+    teams: TeamsClient, db: Database
+) -> None:
+    """Who's who with a 323-character email typed for the line managers and a good one for
+    the quality team. Before: on SQLite both were stored and given roles; on PostgreSQL, "Sorry
+    — something went wrong". Now the card says the email is too long, and nothing changes:
+    not even the good email's person is recorded."""
+    await teams.say(ADMIN, "hello")
+    response, _ = await teams.execute(
+        ADMIN,
+        "admin.setup.roles",
+        {"quality_emails": "quinn@college.ac.uk", "managers_emails": TOO_LONG},
+    )
+    shown = card_text(response["value"])
+    assert "Too long for an email address (323 characters; 320 at most)" in shown
+    assert SORRY not in shown
+    now = await stored(db)
+    assert list(now["people"]) == [ADMIN.email] and now["grants"] == {"org_admin": 1}

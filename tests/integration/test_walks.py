@@ -1047,7 +1047,7 @@ async def test_the_termly_summary_is_drafted_from_the_records_edited_and_exporte
     left = len(expected - walked)
     assert (
         f"Completion: {len(walked)} tutors walked this term; {left} of {len(expected)} "
-        f"tutors expected a walk are outstanding: Maths {left}." in draft
+        f"tutors expected a walk {'is' if left == 1 else 'are'} outstanding: Maths {left}." in draft
     )
     assert "Clear worked examples." in draft  # an example strength, in the walk's own words
     assert "Timekeeping" not in str(summary)  # never a concern note
@@ -1158,12 +1158,41 @@ async def test_a_managers_pmg_paragraph_comes_from_their_teams_records(org: Org)
     assert f"{len(walked)} tutors have been walked this term and {left} of the {len(expected)}" in (
         paragraph
     )
-    assert "(1 Learning-in-Libraries tutors are not expected a walk)" in paragraph
+    assert "(1 Learning-in-Libraries tutor is not expected a walk)" in paragraph
     assert "Questioning and checking learning (1)" in paragraph
     assert "Timekeeping" not in paragraph
     assert "Sorry" in (await org.teams.say(TUTOR, "walks pmg"))[0].text
     in_channel = await org.teams.say(MANAGER, "walks pmg", MATHS, mention=True)
     assert "Every learner" not in str(in_channel[0].activity) and not in_channel[0].cards
+
+
+ENGLISH = Place.channel("19:team-english@thread.tacv2", team_name="English", channel_name="Staff")
+
+
+async def test_a_tutor_in_two_teams_is_counted_once_and_one_is_said_as_one(org: Org) -> None:
+    """Tom teaches in Maths and in English; Mia manages both. One walk, of Tom alone. Before,
+    Mia's PMG paragraph and the quality team's termly summary added the teams up: "2 tutors
+    have been walked this term and 1 of the 3 expected are outstanding", "Completion: 2 tutors
+    walked" (Tom twice), and "1 walks", "1 Learning-in-Libraries tutors are". Now Tom is one
+    tutor, and one of anything is said in the singular."""
+    for user in (MANAGER, TUTOR):
+        await org.teams.say(user, "hello", ENGLISH, mention=True)
+    form = await open_form(org)
+    await save_walk(org, filled_walk(form, "Tom"))
+    walks, expected, walked = await term_records(org)
+    assert (len(walks), len(expected), len(walked)) == (1, 2, 1)  # Maths: Tom and Tia
+
+    paragraph = input_value(only_card(await org.teams.say(MANAGER, "walks pmg")), "pmg_text")
+    assert (
+        "1 tutor has been walked this term and 1 of the 2 expected is outstanding "
+        "(1 Learning-in-Libraries tutor is not expected a walk)." in paragraph
+    )
+    summary = only_card(await org.teams.say(QUINN, "walks summary"))
+    assert "Autumn term 2026/27 · 1 walk\n" in card_text(summary)
+    assert (
+        "Completion: 1 tutor walked this term; 1 of 2 tutors expected a walk is outstanding: "
+        "Maths 1." in input_value(summary, "summary_text")
+    )
 
 
 async def test_the_provider_return_counts_walks_and_otlas_by_month(org: Org) -> None:

@@ -38,6 +38,7 @@ from bot.app.router import HELP_ONLY, PERSONAL, CardAction, Command
 from bot.app.turn import Reply
 from bot.domain import mentoring as rules
 from bot.domain.access import Permission
+from bot.domain.emails import normal_email
 from bot.domain.local_time import london
 from cards.base import CardDict, execute
 from cards.mentoring import (
@@ -434,7 +435,7 @@ async def _parse(
             reviews.append(rules.ReviewPoint(point.key, point.label, due).to_json())
     recipients: list[str] = []
     recipient_ids: list[int] = []
-    for email in [e.strip().lower() for e in str(values.get("recipients") or "").split(",")]:
+    for email in [normal_email(e) for e in str(values.get("recipients") or "").split(",")]:
         if not email:
             continue
         person = await ctx.directory.person_by_email(ctx.turn.org_id, email)

@@ -13,7 +13,7 @@ is sent to anyone but the person who asked, and only what they chose to save or 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from functools import partial
@@ -59,29 +59,31 @@ MAX_SUMMARY = 8000
 
 async def _term_records(
     session: AsyncSession, org_id: str, term: Term, teams: Sequence[Team]
-) -> tuple[list[WalkFacts], list[str], list[tuple[str, CompletionCounts]]]:
-    """The saved walks of these teams in the term (with their went-well notes) and each team's
-    completion, straight from the store."""
+) -> tuple[list[WalkFacts], list[str], list[tuple[str, CompletionCounts]], CompletionCounts]:
+    """The saved walks of these teams in the term (with their went-well notes), each team's
+    completion and all the teams' (each tutor once), straight from the store."""
     store = WalkStore(session)
     wanted = {t.id: t.name or "Team" for t in teams}
     rows = [
         r for r in await store.saved_between(org_id, term.start, term.end) if r.team_pk in wanted
     ]
     facts = [walk_facts(r, wanted[r.team_pk]) for r in rows]
-    completion = []
+    completion, everyone = [], []
     for team in teams:
         _, done = await team_completion(session, org_id, team, term)
         completion.append((team.name or "Team", CompletionCounts.of(done)))
-    return facts, [r.went_well_note for r in rows], completion
+        everyone.append(done)
+    overall = CompletionCounts.across(everyone)
+    return facts, [r.went_well_note for r in rows], completion, overall
 
 
 async def draft_summary(session: AsyncSession, org_id: str, term: Term) -> str:
     """The termly summary of key findings across every team, drafted from the records."""
     teams = list(await WalkStore(session).teams(org_id))
-    facts, notes, completion = await _term_records(session, org_id, term, teams)
+    facts, notes, completion, overall = await _term_records(session, org_id, term, teams)
     found = key_findings(facts, term.label)
     examples = strength_examples(zip(facts, notes, strict=True))
-    return termly_summary(found, facts, completion, examples)
+    return termly_summary(found, facts, completion, examples, overall)
 
 
 async def summary_card(
@@ -250,19 +252,8 @@ async def pmg(ctx: HandlerContext, text: str) -> Reply:
     teams = list(await store.teams_of(ctx.actor.person_id))  # the teams they are in
     if not teams:
         return Reply.text("I don't know your team yet: mention me in your team's channel once.")
-    facts, _, completion = await _term_records(ctx.uow.session, ctx.turn.org_id, term, teams)
-    counts = _total(c for _, c in completion)
+    facts, _, _, counts = await _term_records(ctx.uow.session, ctx.turn.org_id, term, teams)
     found: KeyFindings = key_findings(facts, term.label)
     names = [t.name or "Team" for t in teams]
     paragraph = pmg_paragraph(names, found, facts, counts)
     return Reply.show(pmg_card(PmgView(term.label, names, paragraph)))
-
-
-def _total(counts: Iterable[CompletionCounts]) -> CompletionCounts:
-    items = list(counts)
-    return CompletionCounts(
-        expected=sum(c.expected for c in items),
-        done=sum(c.done for c in items),
-        outstanding=sum(c.outstanding for c in items),
-        not_expected=sum(c.not_expected for c in items),
-    )
