@@ -195,7 +195,7 @@ async def _person(url: str, args: argparse.Namespace) -> int:
         await db.migrate()
         async with db.unit_of_work() as uow:
             directory = Directory(uow.session)
-            found = await directory.person_by_email(args.org, args.email.strip().lower())
+            found = await directory.person_by_email(args.org, args.email)
             if found is None:
                 print(f"nobody with that email in organisation {args.org}", file=sys.stderr)
                 return 1

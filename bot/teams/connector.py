@@ -16,6 +16,8 @@ from urllib.parse import quote
 
 import aiohttp
 
+from bot.domain.emails import normal_email
+
 TokenSource = Callable[
     [str], Awaitable[str | None]
 ]  # service URL -> bearer token (None: local mode)
@@ -41,6 +43,12 @@ class Member:
     aad_object_id: str | None
     email: str | None
     upn: str | None
+
+    @property
+    def address(self) -> str | None:
+        """Their email as TLC keeps it (`normal_email`), or their UPN where Teams gives no
+        email; None when it gives neither."""
+        return normal_email(self.email or self.upn or "") or None
 
 
 async def no_token(_: str) -> str | None:

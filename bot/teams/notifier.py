@@ -189,10 +189,7 @@ class TeamsSender:
                     self.connector.members_page, channel.service_url, team_id, ROSTER_PAGE, token
                 ),
             )
-            entries.extend(
-                RosterEntry(m.id, m.aad_object_id, (m.email or m.upn or "").lower() or None, m.name)
-                for m in page
-            )
+            entries.extend(RosterEntry(m.id, m.aad_object_id, m.address, m.name) for m in page)
             if not token:
                 return entries
 

@@ -243,7 +243,7 @@ class TeamsCalls:
                 teams_user_id=m.id,
                 aad_object_id=m.aad_object_id,
                 name=m.name,
-                email=(m.email or m.upn or "").strip().lower() or None,
+                email=m.address,
             )
             for m in members
             if m.id
@@ -259,7 +259,7 @@ class TeamsCalls:
             return None
         if member is None:
             return None
-        return (member.email or member.upn or "").lower() or None
+        return member.address
 
 
 BOT_KEY = web.AppKey("tlc", Bot)
