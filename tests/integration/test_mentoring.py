@@ -2100,3 +2100,32 @@ async def test_a_past_relationship_with_an_erased_mentor_says_a_former_mentor(
     shown = card_text(only_card(await teams.say(TUTOR, "agreement")))
     assert "Erased person" not in shown and "a former mentor" in shown
     assert "Confidential worries" in shown
+
+
+async def test_an_unfinished_coaching_conversation_is_never_shared(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom is half way through a GROW conversation (paused) when a Share naming Ben arrives (an
+    old card's button, or one made up). Sharing it then would send Ben notes Tom goes on to write
+    and never sees go: he is told nothing was shared, his conversation card comes back as it
+    was, nothing is stored or queued, and nothing reaches Ben."""
+    await agreed(teams, teams_app, clock)
+    card = only_card(await teams.say(TUTOR, "coach grow"))
+    card = await teams.answer(
+        TUTOR, "coach.answer", {**button_data(card, "coach.answer"), "answer": "My goal"}
+    )
+    await teams.answer(TUTOR, "coach.pause", button_data(card, "coach.pause"))
+    (conv,) = await rows(teams_app, CoachingConversation)
+    await tick(teams_app, clock)
+    connector.clear()
+    scheduled = len(await rows(teams_app, ScheduledItem))
+    ben = await person_id(teams_app, BEN)
+    answer = await teams.answer(TUTOR, "coach.share", {"conv": conv.id, "with": ben})
+    text = card_text(answer)
+    assert "Nothing was shared: finish the conversation first" in text
+    assert "GROW · 2 of 4" in text and "Shared" not in text.replace("Nothing was shared", "")
+    (after,) = await rows(teams_app, CoachingConversation)
+    assert after.shared_with == [] and (after.state, after.step) == (conv.state, conv.step)
+    assert len(await rows(teams_app, ScheduledItem)) == scheduled
+    await tick(teams_app, clock)
+    assert "GROW" not in texts_to(connector, BEN)

@@ -47,6 +47,10 @@ from storage.reminders import Schedule
 from storage.support import OPEN_PROGRAMME_STATES, SupportRecords
 
 REFUSED = "Sorry, those coaching notes are private to the person they belong to."
+NOT_FINISHED = (
+    "Nothing was shared: finish the conversation first. Its last card shows all your notes "
+    "and actions, and offers to share them with your mentor or coach."
+)
 
 
 def subject_of(conv: CoachingConversation) -> Subject:
@@ -314,7 +318,12 @@ async def _done(
 
 @with_loaded(_load)
 async def share(ctx: HandlerContext, values: dict[str, Any], conv: CoachingConversation) -> Reply:
-    """The person chooses to share their notes with their mentor or their coach."""
+    """The person chooses to share their notes with their mentor or their coach: a finished
+    conversation's only, from its done card, which shows every note and action that goes (and
+    afterwards whom it went to). An unfinished one could still change after the share, so what
+    reached the mentor or coach would be notes the person never saw go: refused, unchanged."""
+    if conv.state != FINISHED:
+        return Reply.update(coach_card(view_of(conv, NOT_FINISHED)))
     allowed = [i for i, _ in await companions(ctx)]
     if not allowed:
         return Reply.text("You don't have a mentor or coach to share with yet.")

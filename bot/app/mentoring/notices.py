@@ -33,6 +33,7 @@ from storage.mentoring import (
     ASKED,
     DECLINED,
     DRAFTED,
+    FINISHED,
     MEETING,
     SENT,
     WITHHELD,
@@ -407,7 +408,9 @@ async def render_coach_shared(ctx: NoticeContext) -> Message | None:
     ):
         return None
     model = rules.coaching_model(conv.model)
-    if model is None:
+    if model is None or conv.state != FINISHED:
+        # Only a finished conversation is shared (`coaching.share`): one still open could hold
+        # notes written after the share, which its owner never saw go.
         return None
     # Shared with their mentor or coach: if that has ended since, the notes stay with them.
     if actor.person_id not in await companion_ids(ctx.uow.session, conv.org_id, conv.person_id):
