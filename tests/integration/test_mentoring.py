@@ -2129,3 +2129,28 @@ async def test_an_unfinished_coaching_conversation_is_never_shared(
     assert len(await rows(teams_app, ScheduledItem)) == scheduled
     await tick(teams_app, clock)
     assert "GROW" not in texts_to(connector, BEN)
+
+
+async def test_the_mentor_hears_a_review_was_not_sent_even_if_the_relationship_has_ended(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom holds the drafted review back and is told "I've told Ben"; before the worker sends
+    that (outside sending hours, say) he ends the relationship. Ben still hears the review was
+    not sent, and nothing of it: nobody else receives anything, and the review stays held back."""
+    rel_id = await agreed_and_met(teams, teams_app, clock)
+    clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    draft = await next_card_to(teams, teams_app, clock, TUTOR, "mentoring.review.seen")
+    data = button_data(draft, "mentoring.review.withhold")
+    answer = await teams.answer(TUTOR, "mentoring.review.withhold", data)
+    assert "I've told Ben Bright you chose not to send it on" in card_text(answer)
+    await teams.execute(TUTOR, "mentor.not_fit", {"rel": rel_id})
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.state not in ("active",)
+    connector.clear()
+    await tick(teams_app, clock)
+    told = texts_to(connector, BEN)
+    assert "chose not to send it on, so nobody received it" in told
+    assert "Confidential worries" not in told
+    (review,) = await rows(teams_app, MentoringReview)
+    assert (review.state, review.sent_at) == (WITHHELD, None)
+    assert "Confidential worries" not in texts_to(connector, OLLY)
