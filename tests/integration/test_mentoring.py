@@ -289,6 +289,9 @@ async def test_a_mentor_who_became_the_mentees_line_manager_reads_and_writes_not
         answer = str(await teams.answer(BEN, verb, {"rel": rel_id}))
         assert "line-management chain now" in answer, verb
         assert "development coordinator" in answer and "Confidential worries" not in answer
+    # Nor by the command: "agreement" in his 1:1 chat showed Ben the whole record.
+    answer = str([s.activity for s in await teams.say(BEN, "agreement")])
+    assert "line-management chain now" in answer and "Confidential worries" not in answer
     meeting = {"rel": rel_id, "held_on": "2026-11-24", "discussed": "As his manager"}
     assert "line-management chain now" in str(await teams.answer(BEN, "mentoring.meeting", meeting))
     assert len(await rows(teams_app, MentoringEntry)) == entries
