@@ -2157,3 +2157,32 @@ async def test_the_mentor_hears_a_review_was_not_sent_even_if_the_relationship_h
     (review,) = await rows(teams_app, MentoringReview)
     assert (review.state, review.sent_at) == (WITHHELD, None)
     assert "Confidential worries" not in texts_to(connector, OLLY)
+
+
+async def test_coaching_notes_never_reach_a_mentor_who_became_the_line_manager(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom shares his GROW notes with Ben, his mentor; before they are sent, Ben becomes Tom's
+    line manager. The notes do not reach him (mentoring stays apart from line management), a
+    second conversation no longer offers him, and a Share naming him stores nothing."""
+    await agreed(teams, teams_app, clock)
+    done = await grow_to_the_end(teams)
+    share = button_data(done, "coach.share")
+    await teams.execute(TUTOR, "coach.share", share)  # shared, not yet sent
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        tom = await Directory(uow.session).person_by_email(TENANT, TUTOR.email)
+        assert tom is not None
+        tom.line_manager_email = BEN.email
+        await uow.commit()
+    connector.clear()
+    await tick(teams_app, clock)
+    assert "GROW" not in texts_to(connector, BEN)
+    done = await grow_to_the_end(teams)
+    assert "Share with Ben" not in card_text(done)
+    _, second = await rows(teams_app, CoachingConversation)
+    answer = await teams.answer(TUTOR, "coach.share", {**share, "conv": second.id})
+    assert "don't have a mentor or coach" in str(answer)
+    _, second = await rows(teams_app, CoachingConversation)
+    assert second.shared_with == []
+    await tick(teams_app, clock)
+    assert "GROW" not in texts_to(connector, BEN)
