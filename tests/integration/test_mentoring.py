@@ -2186,3 +2186,24 @@ async def test_coaching_notes_never_reach_a_mentor_who_became_the_line_manager(
     assert second.shared_with == []
     await tick(teams_app, clock)
     assert "GROW" not in texts_to(connector, BEN)
+
+
+async def test_no_meeting_nudge_goes_to_a_mentor_who_became_the_line_manager(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom and Ben agreed; Ben then becomes Tom's line manager. When the meeting nudge falls due,
+    Tom still gets his; Ben is not told how long it is since the pair last met."""
+    rel_id = await agreed(teams, teams_app, clock)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        tom = await Directory(uow.session).person_by_email(TENANT, TUTOR.email)
+        assert tom is not None
+        tom.line_manager_email = BEN.email
+        await uow.commit()
+    connector.clear()
+    clock.set(datetime(2026, 12, 21, 10, 0, tzinfo=UTC))
+    await tick(teams_app, clock)
+    assert "Time for a mentoring meeting?" in texts_to(connector, TUTOR)
+    assert "Time for a mentoring meeting?" not in texts_to(connector, BEN)
+    assert "Nothing has been logged" not in texts_to(connector, BEN)
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert (rel.id, rel.state) == (rel_id, "active")

@@ -367,8 +367,15 @@ async def render_withheld(ctx: NoticeContext) -> Message | None:
 
 
 async def render_nudge(ctx: NoticeContext) -> Message | None:
+    """ "Nothing logged for 4 weeks" to either of the pair who may still write to the record: not
+    a mentor who has come into the mentee's management chain since (how often the pair meet is
+    the mentee's record, not their line manager's to learn)."""
     rel = await _rel(ctx)
-    if rel is None or rel.state != ACTIVE:
+    actor = await _actor(ctx)
+    if rel is None or actor is None or rel.state != ACTIVE:
+        return None
+    subject = await relationship.subject_for(ctx.directory, rel, actor.person_id)
+    if not can(actor, Permission.WRITE_MENTORING, subject):
         return None
     since = date.fromisoformat(str(ctx.payload.get("since")))
     meetings = await MentoringRecords(ctx.uow.session).entries(rel.id, MEETING)
