@@ -227,11 +227,14 @@ class QualityReads:
             grouped[int(key)].append(value)
         return grouped
 
-    async def otla_states(self, org_id: str, year: str) -> dict[int, ObservationState]:
-        """Each tutor's OTLA state for the academic year (one observation a year, seed 002)."""
+    async def otla_states(
+        self, org_id: str, year: str
+    ) -> dict[int, tuple[ObservationState, int | None]]:
+        """Each tutor's OTLA state for the academic year (one observation a year, seed 002), and
+        its observer (who, with the quality team, sees every state: `state_seen`)."""
         rows = await self.session.execute(
-            select(Observation.tutor_id, Observation.state).where(
+            select(Observation.tutor_id, Observation.state, Observation.observer_id).where(
                 Observation.org_id == org_id, Observation.academic_year == year
             )
         )
-        return {int(t): ObservationState(s) for t, s in rows}
+        return {int(t): (ObservationState(s), o) for t, s, o in rows}

@@ -67,6 +67,7 @@ class Permission(StrEnum):
     READ_WALK_CONCERN = "read_walk_concern"
     ALLOCATE_OBSERVER = "allocate_observer"
     READ_OBSERVATION = "read_observation"
+    READ_OBSERVATION_STAGE = "read_observation_stage"
     CHECK_REPORT = "check_report"
     APPROVE_REPORT = "approve_report"
     RECORD_ACTION_OUTCOME = "record_action_outcome"
@@ -281,6 +282,16 @@ def _read_observation(actor: Actor, s: Subject | None) -> bool:
     return actor.person_id == s.tutor_id or actor.person_id in s.line_manager_ids
 
 
+def _read_stage(actor: Actor, s: Subject | None) -> bool:
+    # How far an observation has gone between the planned date and approval (observed, report
+    # in, returned for correction, checked, late) is the observer's, the quality team's and the
+    # tutor's own business. A line manager or team manager learns no more than that it is
+    # planned until the report is approved (seed 002, step 10: it goes to them then).
+    if s is None:
+        return False
+    return _read_observation(actor, s) or actor.person_id == s.tutor_id
+
+
 def _check(actor: Actor, _: Subject | None) -> bool:
     return actor.has(Role.DEVELOPMENT_OFFICER)
 
@@ -458,6 +469,7 @@ _RULES = MappingProxyType(
         Permission.READ_WALK_CONCERN: _read_walk_concern,
         Permission.ALLOCATE_OBSERVER: _allocate,
         Permission.READ_OBSERVATION: _read_observation,
+        Permission.READ_OBSERVATION_STAGE: _read_stage,
         Permission.CHECK_REPORT: _check,
         Permission.APPROVE_REPORT: _approve,
         Permission.RECORD_ACTION_OUTCOME: _action_outcome,

@@ -78,6 +78,18 @@ APPROVED_STATES = frozenset({S.APPROVED, S.SENT, S.ACTIONS_OPEN, S.ACTIONS_CLOSE
 REPORT_IN_PROGRESS = frozenset({S.OBSERVED, S.RETURNED})
 
 
+def state_seen(actor: Actor, state: ObservationState, subject: Subject) -> ObservationState:
+    """The state as `actor` may see it. Up to "Planned" and from "Approved" on, everyone who may
+    see the observation at all sees its state. In between (observed, report submitted, returned
+    for correction, checked) only those with READ_OBSERVATION_STAGE (the observer, the quality
+    team, the tutor) see where it stands; anyone else, a line manager or a team manager, sees
+    "Planned": that an observation is planned or due, never how its report is going before it
+    is approved (SPEC, roles: line managers see approved reports)."""
+    if state in BEFORE_OBSERVATION or state in APPROVED_STATES:
+        return state
+    return state if can(actor, Permission.READ_OBSERVATION_STAGE, subject) else S.PLANNED
+
+
 class Move(StrEnum):
     ALLOCATE = "allocate"
     PICK_COURSE = "pick_course"  # Learning in Libraries: an observer takes a course's tutor

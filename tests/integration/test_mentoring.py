@@ -289,6 +289,9 @@ async def test_a_mentor_who_became_the_mentees_line_manager_reads_and_writes_not
         answer = str(await teams.answer(BEN, verb, {"rel": rel_id}))
         assert "line-management chain now" in answer, verb
         assert "development coordinator" in answer and "Confidential worries" not in answer
+    # Nor by the command: "agreement" in his 1:1 chat showed Ben the whole record.
+    answer = str([s.activity for s in await teams.say(BEN, "agreement")])
+    assert "line-management chain now" in answer and "Confidential worries" not in answer
     meeting = {"rel": rel_id, "held_on": "2026-11-24", "discussed": "As his manager"}
     assert "line-management chain now" in str(await teams.answer(BEN, "mentoring.meeting", meeting))
     assert len(await rows(teams_app, MentoringEntry)) == entries
@@ -2100,3 +2103,107 @@ async def test_a_past_relationship_with_an_erased_mentor_says_a_former_mentor(
     shown = card_text(only_card(await teams.say(TUTOR, "agreement")))
     assert "Erased person" not in shown and "a former mentor" in shown
     assert "Confidential worries" in shown
+
+
+async def test_an_unfinished_coaching_conversation_is_never_shared(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom is half way through a GROW conversation (paused) when a Share naming Ben arrives (an
+    old card's button, or one made up). Sharing it then would send Ben notes Tom goes on to write
+    and never sees go: he is told nothing was shared, his conversation card comes back as it
+    was, nothing is stored or queued, and nothing reaches Ben."""
+    await agreed(teams, teams_app, clock)
+    card = only_card(await teams.say(TUTOR, "coach grow"))
+    card = await teams.answer(
+        TUTOR, "coach.answer", {**button_data(card, "coach.answer"), "answer": "My goal"}
+    )
+    await teams.answer(TUTOR, "coach.pause", button_data(card, "coach.pause"))
+    (conv,) = await rows(teams_app, CoachingConversation)
+    await tick(teams_app, clock)
+    connector.clear()
+    scheduled = len(await rows(teams_app, ScheduledItem))
+    ben = await person_id(teams_app, BEN)
+    answer = await teams.answer(TUTOR, "coach.share", {"conv": conv.id, "with": ben})
+    text = card_text(answer)
+    assert "Nothing was shared: finish the conversation first" in text
+    assert "GROW · 2 of 4" in text and "Shared" not in text.replace("Nothing was shared", "")
+    (after,) = await rows(teams_app, CoachingConversation)
+    assert after.shared_with == [] and (after.state, after.step) == (conv.state, conv.step)
+    assert len(await rows(teams_app, ScheduledItem)) == scheduled
+    await tick(teams_app, clock)
+    assert "GROW" not in texts_to(connector, BEN)
+
+
+async def test_the_mentor_hears_a_review_was_not_sent_even_if_the_relationship_has_ended(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom holds the drafted review back and is told "I've told Ben"; before the worker sends
+    that (outside sending hours, say) he ends the relationship. Ben still hears the review was
+    not sent, and nothing of it: nobody else receives anything, and the review stays held back."""
+    rel_id = await agreed_and_met(teams, teams_app, clock)
+    clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    draft = await next_card_to(teams, teams_app, clock, TUTOR, "mentoring.review.seen")
+    data = button_data(draft, "mentoring.review.withhold")
+    answer = await teams.answer(TUTOR, "mentoring.review.withhold", data)
+    assert "I've told Ben Bright you chose not to send it on" in card_text(answer)
+    await teams.execute(TUTOR, "mentor.not_fit", {"rel": rel_id})
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.state not in ("active",)
+    connector.clear()
+    await tick(teams_app, clock)
+    told = texts_to(connector, BEN)
+    assert "chose not to send it on, so nobody received it" in told
+    assert "Confidential worries" not in told
+    (review,) = await rows(teams_app, MentoringReview)
+    assert (review.state, review.sent_at) == (WITHHELD, None)
+    assert "Confidential worries" not in texts_to(connector, OLLY)
+
+
+async def test_coaching_notes_never_reach_a_mentor_who_became_the_line_manager(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom shares his GROW notes with Ben, his mentor; before they are sent, Ben becomes Tom's
+    line manager. The notes do not reach him (mentoring stays apart from line management), a
+    second conversation no longer offers him, and a Share naming him stores nothing."""
+    await agreed(teams, teams_app, clock)
+    done = await grow_to_the_end(teams)
+    share = button_data(done, "coach.share")
+    await teams.execute(TUTOR, "coach.share", share)  # shared, not yet sent
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        tom = await Directory(uow.session).person_by_email(TENANT, TUTOR.email)
+        assert tom is not None
+        tom.line_manager_email = BEN.email
+        await uow.commit()
+    connector.clear()
+    await tick(teams_app, clock)
+    assert "GROW" not in texts_to(connector, BEN)
+    done = await grow_to_the_end(teams)
+    assert "Share with Ben" not in card_text(done)
+    _, second = await rows(teams_app, CoachingConversation)
+    answer = await teams.answer(TUTOR, "coach.share", {**share, "conv": second.id})
+    assert "don't have a mentor or coach" in str(answer)
+    _, second = await rows(teams_app, CoachingConversation)
+    assert second.shared_with == []
+    await tick(teams_app, clock)
+    assert "GROW" not in texts_to(connector, BEN)
+
+
+async def test_no_meeting_nudge_goes_to_a_mentor_who_became_the_line_manager(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom and Ben agreed; Ben then becomes Tom's line manager. When the meeting nudge falls due,
+    Tom still gets his; Ben is not told how long it is since the pair last met."""
+    rel_id = await agreed(teams, teams_app, clock)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        tom = await Directory(uow.session).person_by_email(TENANT, TUTOR.email)
+        assert tom is not None
+        tom.line_manager_email = BEN.email
+        await uow.commit()
+    connector.clear()
+    clock.set(datetime(2026, 12, 21, 10, 0, tzinfo=UTC))
+    await tick(teams_app, clock)
+    assert "Time for a mentoring meeting?" in texts_to(connector, TUTOR)
+    assert "Time for a mentoring meeting?" not in texts_to(connector, BEN)
+    assert "Nothing has been logged" not in texts_to(connector, BEN)
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert (rel.id, rel.state) == (rel_id, "active")

@@ -423,3 +423,34 @@ async def test_a_period_typed_of_another_academic_year_is_said_not_swapped(
     for typed in ("themes autumn 2026/27", "themes year", "themes 2026/27", "themes autumn"):
         [card] = [c for s in await c.teams.say(QC, typed) for c in s.cards]
         assert "2026/27" in card_text(card), typed
+
+
+async def test_a_manager_sees_an_otla_as_planned_until_its_report_is_approved(
+    college: College,
+) -> None:
+    """Tia's OTLA has been observed and its report returned for correction. The quality team
+    sees that; Mia, her line manager and Maths' manager, sees no more than that it is planned,
+    on the completion card, in its export and on the observation's own card."""
+    c = college
+    await add_report(c, TIA, ["planning"], ["questioning"], ObservationState.RETURNED)
+    assert "observed 1" in grid(await c.card(QC, "completion"))["Maths"]
+    maths = grid(await c.card(MANAGER, "completion"))["Maths"]
+    assert "date agreed 1" in maths and "observed" not in maths and "report in" not in maths
+    _, sent = await c.teams.execute(MANAGER, "quality.export", {})
+    book = load_workbook(io.BytesIO(await c.teams.accept_file(MANAGER, sent, "mine.xlsx")))
+    table = {r[0]: r for r in book["Completion by tutor"].iter_rows(min_row=2, values_only=True)}
+    assert table["Tia Tutor"][-1] == "Date agreed"
+    ids = await c.ids()
+    async with c.db().unit_of_work() as uow:
+        obs = await Observations(uow.session).for_tutor(TENANT, ids[TIA.email], "2026/27")
+        assert obs is not None
+        obs_id = obs.id
+    card = await c.press(MANAGER, "otla.open", observation_id=obs_id)
+    text = card_text(card)
+    assert "Planned" in text and "Returned" not in text and "late" not in text
+    assert "Returned for correction" in card_text(
+        await c.press(QC, "otla.open", observation_id=obs_id)
+    )
+    async with c.db().unit_of_work() as uow:  # what she was shown changed nothing stored
+        obs = await Observations(uow.session).for_tutor(TENANT, ids[TIA.email], "2026/27")
+        assert obs is not None and obs.status is ObservationState.RETURNED

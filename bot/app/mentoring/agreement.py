@@ -365,8 +365,18 @@ async def agreement(ctx: HandlerContext) -> Reply:
             "1:1 chat."
         )
     records = MentoringRecords(ctx.uow.session)
-    rels = [r for r in await records.open_of(ctx.turn.org_id, ctx.person.id) if r.state == ACTIVE]
+    active = [r for r in await records.open_of(ctx.turn.org_id, ctx.person.id) if r.state == ACTIVE]
+    # Asked of each as `agreement.open` asks it: a mentor who has come into the mentee's
+    # management chain since opens nothing of the record, by this command either.
+    rels: list[MentoringRelationship] = []
+    closed: list[MentoringRelationship] = []
+    for r in active:
+        subject = await relationship.subject_for(ctx.directory, r, ctx.person.id)
+        (rels if ctx.can(Permission.READ_MENTORING, subject) else closed).append(r)
     past = [] if len(rels) == 1 else await relationship.past_readable(ctx, 10)
+    if closed and not rels and not past:
+        mentee = await name_of(ctx.directory, closed[0].org_id, closed[0].mentee_id)
+        return Reply.text(MENTOR_NOW_MANAGER.format(mentee=mentee))
     if not rels and not past:
         return Reply.text(
             "You don't have a mentoring agreement yet. Say **mentor maths** (or your subject) to "

@@ -18,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.context import HandlerContext, with_loaded
 from bot.app.mentoring.relationship import COACH_ACTION, COACH_SHARED, name_of, tell
+from bot.app.mentoring.relationship import subject_of as subject_of_relationship
 from bot.app.router import PERSONAL, CardAction, Command
 from bot.app.turn import Reply
 from bot.domain import mentoring as rules
-from bot.domain.access import Role, Subject
+from bot.domain.access import Actor, Permission, Role, Subject, can
 from bot.domain.local_time import london
 from bot.domain.progression import action_reminder_at
 from cards.mentoring import (
@@ -47,6 +48,10 @@ from storage.reminders import Schedule
 from storage.support import OPEN_PROGRAMME_STATES, SupportRecords
 
 REFUSED = "Sorry, those coaching notes are private to the person they belong to."
+NOT_FINISHED = (
+    "Nothing was shared: finish the conversation first. Its last card shows all your notes "
+    "and actions, and offers to share them with your mentor or coach."
+)
 
 
 def subject_of(conv: CoachingConversation) -> Subject:
@@ -273,17 +278,24 @@ async def resume(ctx: HandlerContext, values: dict[str, Any], conv: CoachingConv
 async def companion_ids(session: AsyncSession, org_id: str, person_id: int) -> list[int]:
     """Who the person may share their notes with, if they choose, as things are now: their
     mentor (while the relationship is active) and their coach (the AP running their support
-    programme, while it is open and they still hold the AP role: a revoked AP loses access)."""
+    programme, while it is open and they still hold the AP role: a revoked AP loses access).
+    Not a mentor who has come into the person's management chain since (a new line manager in
+    the tutor list): what `can()` says of their reading the mentoring record, it says of the
+    notes."""
     ids: list[int] = []
+    directory = Directory(session)
     for rel in await MentoringRecords(session).open_of(org_id, person_id):
-        if rel.state == ACTIVE and rel.mentee_id == person_id:
+        if rel.state != ACTIVE or rel.mentee_id != person_id:
+            continue
+        mentor = Actor(rel.mentor_id, org_id, await directory.roles(rel.mentor_id))
+        if can(mentor, Permission.READ_MENTORING, await subject_of_relationship(directory, rel)):
             ids.append(rel.mentor_id)
     programme = await SupportRecords(session).current_programme_of(org_id, person_id)
     if (
         programme is not None
         and programme.state in OPEN_PROGRAMME_STATES
         and programme.practitioner_id is not None
-        and Role.ADVANCED_PRACTITIONER in await Directory(session).roles(programme.practitioner_id)
+        and Role.ADVANCED_PRACTITIONER in await directory.roles(programme.practitioner_id)
     ):
         ids.append(programme.practitioner_id)
     return [i for i in dict.fromkeys(ids) if i != person_id]
@@ -314,7 +326,12 @@ async def _done(
 
 @with_loaded(_load)
 async def share(ctx: HandlerContext, values: dict[str, Any], conv: CoachingConversation) -> Reply:
-    """The person chooses to share their notes with their mentor or their coach."""
+    """The person chooses to share their notes with their mentor or their coach: a finished
+    conversation's only, from its done card, which shows every note and action that goes (and
+    afterwards whom it went to). An unfinished one could still change after the share, so what
+    reached the mentor or coach would be notes the person never saw go: refused, unchanged."""
+    if conv.state != FINISHED:
+        return Reply.update(coach_card(view_of(conv, NOT_FINISHED)))
     allowed = [i for i, _ in await companions(ctx)]
     if not allowed:
         return Reply.text("You don't have a mentor or coach to share with yet.")

@@ -4,6 +4,7 @@ mentee is dropped (render -> None)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from bot.app.mentoring import agreement as agreement_
@@ -33,6 +34,7 @@ from storage.mentoring import (
     ASKED,
     DECLINED,
     DRAFTED,
+    FINISHED,
     MEETING,
     SENT,
     WITHHELD,
@@ -332,13 +334,25 @@ async def render_report(ctx: NoticeContext) -> Message | None:
 
 
 async def render_withheld(ctx: NoticeContext) -> Message | None:
-    """The mentor hears the mentee chose not to send the review on (nothing of why)."""
+    """The mentor hears the mentee chose not to send the review on (nothing of why), even if
+    the relationship has ended since: the mentee was told the mentor would hear it, the mentor
+    saw the draft and would otherwise wait for a report that never comes, and the notice holds
+    nothing of the record. Not a mentor who has since come into the mentee's management chain
+    (READ_MENTORING with the chain: seed 003's dual relationship), nor one erased (no actor)."""
     records = MentoringRecords(ctx.uow.session)
     review = await records.review(ctx.item.org_id, int(ctx.payload.get("review") or 0))
     rel = await _rel(ctx)
     if review is None or rel is None or review.state != WITHHELD:
         return None
-    if ctx.item.person_id != rel.mentor_id or rel.state != ACTIVE:
+    actor = await _actor(ctx)
+    if actor is None or ctx.item.person_id != rel.mentor_id:
+        return None
+    # Asked as while the relationship was open (an ended one has no mentor to ask about): is
+    # this the mentor, and not now in the mentee's management chain?
+    subject = replace(
+        await relationship.subject_of(ctx.directory, rel), practitioner_id=rel.mentor_id
+    )
+    if not can(actor, Permission.READ_MENTORING, subject):
         return None
     mentee = await name_of(ctx.directory, rel.org_id, rel.mentee_id)
     return Message(
@@ -353,8 +367,15 @@ async def render_withheld(ctx: NoticeContext) -> Message | None:
 
 
 async def render_nudge(ctx: NoticeContext) -> Message | None:
+    """ "Nothing logged for 4 weeks" to either of the pair who may still write to the record: not
+    a mentor who has come into the mentee's management chain since (how often the pair meet is
+    the mentee's record, not their line manager's to learn)."""
     rel = await _rel(ctx)
-    if rel is None or rel.state != ACTIVE:
+    actor = await _actor(ctx)
+    if rel is None or actor is None or rel.state != ACTIVE:
+        return None
+    subject = await relationship.subject_for(ctx.directory, rel, actor.person_id)
+    if not can(actor, Permission.WRITE_MENTORING, subject):
         return None
     since = date.fromisoformat(str(ctx.payload.get("since")))
     meetings = await MentoringRecords(ctx.uow.session).entries(rel.id, MEETING)
@@ -407,7 +428,9 @@ async def render_coach_shared(ctx: NoticeContext) -> Message | None:
     ):
         return None
     model = rules.coaching_model(conv.model)
-    if model is None:
+    if model is None or conv.state != FINISHED:
+        # Only a finished conversation is shared (`coaching.share`): one still open could hold
+        # notes written after the share, which its owner never saw go.
         return None
     # Shared with their mentor or coach: if that has ended since, the notes stay with them.
     if actor.person_id not in await companion_ids(ctx.uow.session, conv.org_id, conv.person_id):

@@ -15,14 +15,16 @@ from bot.app.observations.forms import InductionForm
 from bot.app.observations.lifecycle import audit, day_label, name_of
 from bot.app.router import CardAction
 from bot.app.turn import Reply
-from bot.domain.access import Permission, Role, Subject
+from bot.domain.access import Actor, Permission, Role, Subject
 from bot.domain.local_time import london_day
 from bot.domain.observations import (
+    ObservationFacts,
     ObservationState,
     academic_year,
     induction_deadline,
     induction_items,
     is_new_tutor,
+    state_seen,
 )
 from cards.observations import InductionView, NewTutorLine, induction_card, new_tutors_card
 from storage.models import Person
@@ -105,14 +107,19 @@ async def checklist_view(
     session: AsyncSession,
     checklist: InductionChecklist,
     tutor: Person,
-    can_edit: bool,
+    actor: Actor,
     saved_note: str | None = None,
 ) -> InductionView:
+    """The HA24 for a line manager or the quality team; the OTLA's state as `actor` may see it
+    (a line manager: "Planned" until the report is approved, `state_seen`)."""
     repo = Observations(session)
     obs = await repo.for_tutor(
         tutor.org_id, tutor.id, academic_year(checklist.start_date or checklist.created_at.date())
     )
-    status = obs.status.label if obs else "Not planned"
+    status = "Not planned"
+    if obs is not None:
+        facts = ObservationFacts(obs.org_id, obs.status, obs.tutor_id, obs.observer_id)
+        status = state_seen(actor, obs.status, facts.subject).label
     due = induction_deadline(checklist.start_date) if checklist.start_date else None
     return InductionView(
         tutor_id=tutor.id,
@@ -122,7 +129,7 @@ async def checklist_view(
         otla_status=status,
         items=[(i.label, i.key) for i in induction_items()],
         done=[i.key for i in induction_items() if i.key in checklist.done],
-        can_edit=can_edit,
+        can_edit=True,
         saved_note=saved_note,
     )
 
@@ -155,7 +162,8 @@ async def open_checklist(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     if managed is None:
         return Reply.text(NOT_YOURS)
     tutor, checklist = managed
-    return Reply.show(induction_card(await checklist_view(ctx.uow.session, checklist, tutor, True)))
+    view = await checklist_view(ctx.uow.session, checklist, tutor, ctx.actor)
+    return Reply.show(induction_card(view))
 
 
 async def save(ctx: HandlerContext, form: InductionForm) -> Reply:
@@ -174,7 +182,7 @@ async def save(ctx: HandlerContext, form: InductionForm) -> Reply:
     await ctx.directory.audit(
         ctx.turn.org_id, ctx.person.id, f"ha24:{tutor.id}", "update", ",".join(sorted(done)), now
     )
-    view = await checklist_view(ctx.uow.session, checklist, tutor, True, "Saved.")
+    view = await checklist_view(ctx.uow.session, checklist, tutor, ctx.actor, "Saved.")
     return Reply.update(induction_card(view))
 
 

@@ -379,7 +379,9 @@ async def induction(ctx: NoticeContext) -> Message | None:
         return None
     managers = await ctx.directory.line_managers_of(tutor)
     if ctx.item.person_id in {m.id for m in managers}:
-        view = await checklist_view(ctx.uow.session, checklist, tutor, True)
+        manager = next(m for m in managers if m.id == ctx.item.person_id)
+        actor = await actor_for(ctx.uow.session, manager)
+        view = await checklist_view(ctx.uow.session, checklist, tutor, actor)
         return Message(card=induction_card(view))
     if managers:
         # Not theirs any more (a new tutor list since): it goes to who is.

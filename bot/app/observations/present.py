@@ -26,6 +26,7 @@ from bot.domain.observations import (
     available_moves,
     grade_choices,
     report_is_late,
+    state_seen,
     teams_meeting_link,
     theme,
     themes,
@@ -44,6 +45,7 @@ from storage.models import Organisation
 from storage.observations import ObservationReport, Observations
 
 S = ObservationState
+REPORT_LATE = "The report is late (due within 3 days of the observation)."
 
 
 def meeting_link(loaded: Loaded) -> str | None:
@@ -72,7 +74,7 @@ async def warnings_for(
                 f"That is after the new tutor's 6-week deadline ({day_label(obs.due_by)})."
             )
     if report_is_late(obs.status, obs.starts_at, now):
-        found.append("The report is late (due within 3 days of the observation).")
+        found.append(REPORT_LATE)
     return found
 
 
@@ -118,20 +120,25 @@ async def observation_view(
     show_docs = can(actor, Permission.READ_OBSERVATION_DOCUMENTS, facts.subject) and (
         obs.status in (S.ALLOCATED, *DATED) or bool(documents)
     )
+    seen = state_seen(actor, obs.status, facts.subject)
     due = None
-    if obs.starts_at is not None and obs.status in (*DATED, S.OBSERVED, S.RETURNED):
+    if obs.starts_at is not None and seen in (*DATED, S.OBSERVED, S.RETURNED):
         due = day_label(ObservationClock(obs.starts_at, obs.starts_at).report_due)
+    # The report's lateness is the observer's and the quality team's (not a line manager's).
+    warnings = await warnings_for(session, events, loaded, now)
+    if seen is not obs.status:
+        warnings = [w for w in warnings if w != REPORT_LATE]
     return ObservationCardView(
         observation_id=obs.id,
         tutor=name_of(loaded.tutor),
         observer=loaded.observer_name,
         course=obs.course or obs.proposed_course,
         when=when(obs.starts_at, obs.ends_at) or "To be agreed",
-        status=obs.status.label,
+        status=seen.label,
         headline=headline,
         message=message,
         due=due,
-        warnings=await warnings_for(session, events, loaded, now),
+        warnings=warnings,
         proposal=proposal,
         can_accept=Move.AGREE_DATE in moves,
         can_propose=Move.PROPOSE_DATE in moves,

@@ -12,7 +12,7 @@ from bot.app.context import HandlerContext
 from bot.app.walks.access import walk_subjects
 from bot.domain.access import Actor, Permission, Subject, can
 from bot.domain.local_time import at_london, london_day
-from bot.domain.observations import ObservationFacts, ObservationState
+from bot.domain.observations import ObservationFacts, ObservationState, state_seen
 from bot.domain.quality import Evidence, Source, TutorStanding, otla_stage
 from bot.domain.terms import Term
 from bot.domain.walks import TutorOnList, completion
@@ -120,7 +120,9 @@ async def evidence(
 
 def tutor_readable(actor: Actor, tutor: OrgPerson, people: OrgPeople) -> bool:
     """May the person asking see this tutor's completion by name? Whoever may read the tutor's
-    walks: the quality team, the managers of the tutor's teams, their line manager."""
+    walks: the quality team, the managers of the tutor's teams, their line manager. By name is
+    not in full: the OTLA stage a manager sees stops at "Date agreed" until the report is
+    approved (`otla_seen`); the report itself only its readers open (`report_readable`)."""
     readers = people.quality_team | people.managers_of_teams(people.teams_of.get(tutor.id, ()))
     subject = Subject(
         org_id=tutor.org_id,
@@ -129,6 +131,18 @@ def tutor_readable(actor: Actor, tutor: OrgPerson, people: OrgPeople) -> bool:
         channel_readers=readers,
     )
     return can(actor, Permission.READ_WALK, subject)
+
+
+def otla_seen(
+    actor: Actor, tutor: OrgPerson, found: tuple[ObservationState, int | None] | None
+) -> ObservationState | None:
+    """The tutor's OTLA state as the person asking may see it (`state_seen`): a team manager
+    or line manager sees "Planned" until the report is approved, never "Report in"."""
+    if found is None:
+        return None
+    state, observer_id = found
+    facts = ObservationFacts(tutor.org_id, state, tutor.id, observer_id)
+    return state_seen(actor, state, facts.subject)
 
 
 async def standings(
@@ -158,7 +172,7 @@ async def standings(
             teams=people.team_names(t.id),
             learning_in_libraries=t.learning_in_libraries,
             walks={k: rows[t.id].status for k, rows in by_term.items()},
-            otla=otla_stage(states.get(t.id)),
+            otla=otla_stage(otla_seen(ctx.actor, t, states.get(t.id))),
             readable=tutor_readable(ctx.actor, t, people),
             walked_on={k: rows[t.id].walked_on for k, rows in by_term.items()},
             campus=t.campus,
