@@ -276,11 +276,7 @@ async def test_a_mentor_who_became_the_mentees_line_manager_reads_and_writes_not
     sends him no agreement card or review draft; nothing of his refused opens is logged as a
     read. Tom still reads and writes his own record."""
     rel_id = await agreed_and_met(teams, teams_app, clock)
-    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
-        tom = await Directory(uow.session).person_by_email(TENANT, TUTOR.email)
-        assert tom is not None
-        tom.line_manager_email = BEN.email
-        await uow.commit()
+    await ben_manages_tom(teams_app)
     connector.clear()
     logged = len(await rows(teams_app, AccessEntry))
     entries = len(await rows(teams_app, MentoringEntry))
@@ -1637,6 +1633,37 @@ async def grow_to_the_end(teams: TeamsClient) -> dict[str, Any]:
     return done
 
 
+async def ben_manages_tom(app: web.Application) -> None:
+    """Ben becomes Tom's line manager (his row says so; not through a tutor-list import)."""
+    async with app[BOT_KEY].db.unit_of_work() as uow:
+        tom = await Directory(uow.session).person_by_email(TENANT, TUTOR.email)
+        assert tom is not None
+        tom.line_manager_email = BEN.email
+        await uow.commit()
+
+
+async def a_second_is_not_shared(
+    teams: TeamsClient, app: web.Application, share: dict[str, Any], offered: str
+) -> None:
+    """A second conversation, finished: its card offers no `offered` ("Share with …"), and a
+    share of it sent anyway is refused and shares it with nobody."""
+    done = await grow_to_the_end(teams)
+    assert offered not in card_text(done)
+    _, second = await rows(app, CoachingConversation)
+    answer = await teams.answer(TUTOR, "coach.share", {**share, "conv": second.id})
+    assert "don't have a mentor or coach" in str(answer)
+    _, second = await rows(app, CoachingConversation)
+    assert second.shared_with == []
+
+
+async def no_notes_reach(
+    app: web.Application, clock: FixedClock, connector: LoopbackConnector, user: User
+) -> None:
+    """What the worker sends now carries none of the coaching notes to `user`."""
+    await tick(app, clock)
+    assert "GROW" not in texts_to(connector, user)
+
+
 async def test_coaching_notes_are_shared_with_the_mentor_only_by_choice(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
@@ -1697,15 +1724,8 @@ async def test_coaching_notes_are_not_shared_with_an_ap_whose_role_was_revoked(
 
     await teams.say(ADMIN, "admin revoke amy@college.ac.uk advanced_practitioner")
     connector.clear()
-    await tick(teams_app, clock)
-    assert "GROW" not in texts_to(connector, AMY)
-    done = await grow_to_the_end(teams)  # a second conversation
-    assert "Share with" not in card_text(done)
-    _, second = await rows(teams_app, CoachingConversation)
-    answer = await teams.answer(TUTOR, "coach.share", {**share, "conv": second.id})
-    assert "don't have a mentor or coach" in str(answer)
-    _, second = await rows(teams_app, CoachingConversation)
-    assert second.shared_with == []
+    await no_notes_reach(teams_app, clock, connector, AMY)
+    await a_second_is_not_shared(teams, teams_app, share, "Share with")
 
 
 async def test_a_share_that_names_nobody_shares_with_nobody(
@@ -1737,8 +1757,7 @@ async def test_a_share_that_names_nobody_shares_with_nobody(
     (conv,) = await rows(teams_app, CoachingConversation)
     assert conv.shared_with == []
     assert len(await rows(teams_app, ScheduledItem)) == scheduled
-    await tick(teams_app, clock)
-    assert "GROW" not in texts_to(connector, AMY)
+    await no_notes_reach(teams_app, clock, connector, AMY)
 
 
 async def test_a_coordinator_suggests_but_never_assigns_and_bad_input_changes_nothing(
@@ -2130,8 +2149,7 @@ async def test_an_unfinished_coaching_conversation_is_never_shared(
     (after,) = await rows(teams_app, CoachingConversation)
     assert after.shared_with == [] and (after.state, after.step) == (conv.state, conv.step)
     assert len(await rows(teams_app, ScheduledItem)) == scheduled
-    await tick(teams_app, clock)
-    assert "GROW" not in texts_to(connector, BEN)
+    await no_notes_reach(teams_app, clock, connector, BEN)
 
 
 async def test_the_mentor_hears_a_review_was_not_sent_even_if_the_relationship_has_ended(
@@ -2169,23 +2187,11 @@ async def test_coaching_notes_never_reach_a_mentor_who_became_the_line_manager(
     done = await grow_to_the_end(teams)
     share = button_data(done, "coach.share")
     await teams.execute(TUTOR, "coach.share", share)  # shared, not yet sent
-    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
-        tom = await Directory(uow.session).person_by_email(TENANT, TUTOR.email)
-        assert tom is not None
-        tom.line_manager_email = BEN.email
-        await uow.commit()
+    await ben_manages_tom(teams_app)
     connector.clear()
-    await tick(teams_app, clock)
-    assert "GROW" not in texts_to(connector, BEN)
-    done = await grow_to_the_end(teams)
-    assert "Share with Ben" not in card_text(done)
-    _, second = await rows(teams_app, CoachingConversation)
-    answer = await teams.answer(TUTOR, "coach.share", {**share, "conv": second.id})
-    assert "don't have a mentor or coach" in str(answer)
-    _, second = await rows(teams_app, CoachingConversation)
-    assert second.shared_with == []
-    await tick(teams_app, clock)
-    assert "GROW" not in texts_to(connector, BEN)
+    await no_notes_reach(teams_app, clock, connector, BEN)
+    await a_second_is_not_shared(teams, teams_app, share, "Share with Ben")
+    await no_notes_reach(teams_app, clock, connector, BEN)
 
 
 async def test_no_meeting_nudge_goes_to_a_mentor_who_became_the_line_manager(
@@ -2194,11 +2200,7 @@ async def test_no_meeting_nudge_goes_to_a_mentor_who_became_the_line_manager(
     """Tom and Ben agreed; Ben then becomes Tom's line manager. When the meeting nudge falls due,
     Tom still gets his; Ben is not told how long it is since the pair last met."""
     rel_id = await agreed(teams, teams_app, clock)
-    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
-        tom = await Directory(uow.session).person_by_email(TENANT, TUTOR.email)
-        assert tom is not None
-        tom.line_manager_email = BEN.email
-        await uow.commit()
+    await ben_manages_tom(teams_app)
     connector.clear()
     clock.set(datetime(2026, 12, 21, 10, 0, tzinfo=UTC))
     await tick(teams_app, clock)
