@@ -30,13 +30,15 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state, manager_of_class
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.app.turn import UserRef, Where
 from bot.domain.access import Role
 from bot.domain.emails import normal_email
 from bot.domain.tutors import TutorRow
+from storage.db import driver_selects
 from storage.models import (
     IN_LIST,
     MAX_ID,
@@ -82,7 +84,10 @@ class Sighting:
 # PostgreSQL's "deadlock detected" and "could not serialize": the other transaction won.
 _RETRYABLE_STATES = frozenset({"40P01", "40001"})
 # Every turn of a known person runs it: built once (an immutable statement), as building it
-# and its cache key afresh cost ~50 us of CPU a turn.
+# and its cache key afresh cost ~50 us of CPU a turn. On PostgreSQL asyncpg runs it itself
+# (`DriverSelects`: plain columns, the person's then the role), and `_attached` makes the
+# `Person`; on SQLite the session loads it (cheaper there than plain columns and `_attached`).
+_PEOPLE = cast(Table, Person.__table__)
 _PERSON_AND_ROLES = (
     select(Person, RoleGrant.role)
     .outerjoin(RoleGrant, RoleGrant.person_id == Person.id)
@@ -149,7 +154,9 @@ _PEOPLE_AND_LINE_MANAGERS = (
 )
 
 # A person's name holds 200 characters; an email may have up to 254.
-_NAME_LENGTH = cast(String, cast(Table, Person.__table__).c.name.type).length
+_NAME_LENGTH = cast(String, _PEOPLE.c.name.type).length
+_PERSON_KEYS = tuple(c.key for c in _PEOPLE.c)  # a `Person`'s attributes, in column order
+_NEW_PERSON = manager_of_class(Person).new_instance  # an instance with no values, no events
 
 
 def stand_in_name(email: str) -> str:
@@ -372,26 +379,51 @@ class Directory(Repository):
 
     async def person_and_roles(self, person_id: int) -> tuple[Person | None, frozenset[Role]]:
         """The person's row and their roles, read afresh, in one statement."""
-        rows = (await self.session.execute(_PERSON_AND_ROLES, {"person_id": person_id})).all()
-        if not rows:
-            return None, frozenset()
-        return rows[0][0], frozenset(Role(role) for _, role in rows if role is not None)
+        person, roles, _ = await self._person_read(_PERSON_AND_ROLES, {"person_id": person_id})
+        return person, roles
 
     async def person_roles_and_answer(
         self, person_id: int, org_id: str, activity_key: str
     ) -> tuple[Person | None, frozenset[Role], dict[str, Any] | None]:
         """`person_and_roles`, and the answer stored for this card submission (None if it was
         never answered), in one statement."""
-        rows = (
-            await self.session.execute(
-                _PERSON_ROLES_AND_ANSWER,
-                {"person_id": person_id, "org_id": org_id, "activity_key": activity_key},
-            )
-        ).all()
+        params = {"person_id": person_id, "org_id": org_id, "activity_key": activity_key}
+        person, roles, more = await self._person_read(_PERSON_ROLES_AND_ANSWER, params)
+        return person, roles, (more[0] if more else None)
+
+    async def _person_read(
+        self, statement: Select[*tuple[Any, ...]], params: Mapping[str, Any]
+    ) -> tuple[Person | None, frozenset[Role], Sequence[Any]]:
+        """A statement of a person's rows, each a role (or None) and the same columns after it:
+        the person, their roles and those columns (empty: nobody)."""
+        driver = driver_selects(self.session)
+        if driver is not None:
+            rows: Sequence[Sequence[Any]] = await driver[statement].rows(self.session, params)
+            at = len(_PEOPLE.c)  # the person's columns, then the role
+            person = self._attached(rows[0]) if rows else None
+        else:
+            rows = (await self.session.execute(statement, params)).all()
+            at = 1  # the person, then the role
+            person = rows[0][0] if rows else None
         if not rows:
-            return None, frozenset(), None
-        roles = frozenset(Role(role) for _, role, _ in rows if role is not None)
-        return rows[0][0], roles, rows[0][2]
+            return None, frozenset(), ()
+        roles = frozenset(Role(row[at]) for row in rows if row[at] is not None)
+        return person, roles, rows[0][at + 1 :]
+
+    def _attached(self, row: Sequence[Any]) -> Person:
+        """The `Person` of a row of the person's columns, in this unit of work as if the ORM had
+        loaded it (clean: a change to it is flushed); the one already here if it is. Made as the
+        ORM's loading makes one (`ClassManager.new_instance`, its values put in the instance's
+        state, then made persistent), not through `Person(...)`, whose per-attribute events cost
+        three times as much."""
+        found = self.session.identity_map.get((Person, (row[0],), None))
+        if isinstance(found, Person):
+            return found
+        person = _NEW_PERSON()
+        instance_state(person).dict.update(zip(_PERSON_KEYS, row, strict=False))
+        make_transient_to_detached(person)  # its values as loaded: no history to flush
+        self.session.add(person)
+        return person
 
     async def roles_of(self, person_ids: Iterable[int]) -> dict[int, frozenset[Role]]:
         """`roles` for many people, in one statement a chunk of 500 (no role: not listed)."""

@@ -148,6 +148,33 @@ async def test_a_retry_of_a_stored_answer_is_one_round_trip_with_no_begin(
         assert await uow.session.scalar(select(func.count()).select_from(StoredWalk)) == 1
 
 
+@pytest.mark.parametrize("backend", ["postgres"])
+async def test_on_postgresql_a_turns_person_is_read_by_asyncpg_itself(
+    kinds: dict[str, Any], sqlite_db: Database, proxy: PgWireProxy | None
+) -> None:
+    """The read every turn makes (the person and their roles; for a card submission, its stored
+    answer too) goes from asyncpg to the server without SQLAlchemy's execution around it
+    (`DriverSelects`): a `help` runs nothing through SQLAlchemy, and a retry of a stored
+    answer nothing either. The server still sees the one statement, with the person's id."""
+    through_sqlalchemy: list[str] = []
+
+    def seen(*args: Any) -> None:
+        through_sqlalchemy.append(args[2])
+
+    for kind in ("help", "retry"):
+        await warm(kinds[kind], proxy)
+        event.listen(sqlite_db.engine.sync_engine, "before_cursor_execute", seen)
+        try:
+            await kinds[kind]()
+        finally:
+            event.remove(sqlite_db.engine.sync_engine, "before_cursor_execute", seen)
+        assert through_sqlalchemy == [], (kind, through_sqlalchemy)
+        assert proxy is not None
+        trips = proxy.take()
+        assert [t.kind for t in trips] == ["execute"], shown(trips)
+        assert PERSON_AND_ROLES in trips[0].sql
+
+
 # --- turns that write ---------------------------------------------------------------------------
 
 

@@ -150,6 +150,62 @@ async def test_times_come_back_aware_and_in_utc(db: Database) -> None:
         assert org.created_at.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
 
 
+async def test_a_turns_person_is_the_row_as_stored_and_changes_to_it_are_saved(
+    db: Database,
+) -> None:
+    """The read every turn makes (the person, their roles, a stored answer) gives back each
+    column as stored, on PostgreSQL through asyncpg itself (`DriverSelects`), and a `Person`
+    the unit of work saves when changed, as an ORM-loaded one would be."""
+    async with db.unit_of_work() as uow:
+        d = Directory(uow.session)
+        await d.organisation("t1", NOW)
+        tom = Person(
+            org_id="t1",
+            aad_object_id="aad-tom",
+            teams_user_id="29:tom",
+            name="Tom Tutor",
+            email="tom@college.ac.uk",
+            campus="North",
+            curriculum_area="ESOL",
+            delivery_style="classroom",
+            line_manager_email="mia@college.ac.uk",
+            learning_in_libraries=True,
+            start_date=NOW.date(),
+            is_tutor=True,
+            created_at=NOW,
+            last_seen_at=NOW.replace(minute=5),
+        )
+        uow.session.add(tom)
+        await uow.session.flush()
+        for role in (Role.LINE_MANAGER, Role.OBSERVER):
+            await d.grant(tom, role, None, NOW)
+        uow.session.add(
+            ProcessedActivity(
+                org_id="t1", activity_key="k1", response={"said": ["ok", 1]}, created_at=NOW
+            )
+        )
+        await uow.commit()
+    columns = [c.key for c in Person.__table__.columns]
+    stored = {c: getattr(tom, c) for c in columns}
+    async with db.unit_of_work() as uow:
+        d = Directory(uow.session)
+        person, roles = await d.person_and_roles(tom.id)
+        assert person is not None and {c: getattr(person, c) for c in columns} == stored
+        assert person.created_at.tzinfo is not None and person.last_seen_at == NOW.replace(minute=5)
+        assert roles == {Role.LINE_MANAGER, Role.OBSERVER}
+        again, _, answer = await d.person_roles_and_answer(tom.id, "t1", "k1")
+        assert again is person  # the unit of work's one Tom
+        assert answer == {"said": ["ok", 1]}
+        assert (await d.person_roles_and_answer(tom.id, "t1", "k2"))[2] is None
+        assert await d.person_and_roles(tom.id + 1000) == (None, frozenset())
+        assert not uow.session.dirty  # nothing to write for what was only read
+        person.name = "Tom T. Tutor"
+        await uow.commit()
+    async with db.unit_of_work() as uow:
+        found = await uow.session.get(Person, tom.id)
+        assert found is not None and found.name == "Tom T. Tutor" and found.campus == "North"
+
+
 async def test_migrations_are_idempotent(db: Database) -> None:
     await db.migrate()
     await db.migrate()
