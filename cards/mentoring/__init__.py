@@ -656,8 +656,11 @@ def coach_done_card(
     *,
     share_with: Sequence[tuple[int, str, bool]] = (),
     notice: str = "",
+    reviewable: bool = False,
 ) -> base.CardDict:
-    """`share_with`: the person's mentor and coach, if they have them, as (id, name, shared)."""
+    """`share_with`: the person's mentor and coach, if they have them, as (id, name, shared).
+    `reviewable`: the model has a scale that `coach review` comes back to (OSKAR); otherwise
+    the card names the `actions` list, where the actions are kept with the rest."""
     heading = f"{model}: your actions"
     body: list[base.Element] = [base.title(heading)]
     if notice:
@@ -667,7 +670,12 @@ def coach_done_card(
     body.append(_bullets(actions))
     body.append(
         base.text(
-            "I'll remind you two days before each is due. Say **coach review** to look back.",
+            "I'll remind you two days before each is due. "
+            + (
+                "Say **coach review** to see how far you've come on the scale."
+                if reviewable
+                else "Say **actions** to see them with everything else you've agreed."
+            ),
             subtle=True,
         )
     )

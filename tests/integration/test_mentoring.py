@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -1010,6 +1011,7 @@ async def test_oskar_review_shows_the_change_since_last_time(
             data.update(action_1="Seating plan for group B", by_1="2027-01-08")
         card = await teams.answer(TUTOR, "coach.answer", data)
     assert "OSKAR: your actions" in card_text(card)
+    assert "Say **coach review** to see how far you've come" in card_text(card)
 
     clock.advance(timedelta(weeks=3))
     review = only_card(await teams.say(TUTOR, "coach review"))
@@ -1632,6 +1634,24 @@ async def grow_to_the_end(teams: TeamsClient) -> dict[str, Any]:
         {**button_data(card, "coach.answer"), "action_1": "Ask Ben", "by_1": "2026-12-18"},
     )
     return done
+
+
+async def test_what_the_grow_done_card_says_to_type_next_answers_with_the_actions(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """GROW has no scale to come back to: its last card used to say **coach review**, which
+    answers "nothing to review yet" after a GROW. Each command it names now shows something."""
+    done = card_text(await grow_to_the_end(teams))
+    (conv,) = await rows(teams_app, CoachingConversation)
+    assert conv.state == FINISHED and [a["what"] for a in conv.actions] == ["Ask Ben"]
+    named = re.findall(r"\*\*([a-z ]+)\*\*", done)
+    for command in named:
+        answer = " ".join(
+            str(s.activity.get("text") or "") + " ".join(card_text(c) for c in s.cards)
+            for s in await teams.say(TUTOR, command)
+        )
+        assert "nothing to review" not in answer and "Ask Ben" in answer
+    assert named == ["actions"]
 
 
 async def test_coaching_notes_are_shared_with_the_mentor_only_by_choice(

@@ -309,6 +309,7 @@ async def _done(
         [f"{a['what']} (by {date.fromisoformat(a['by']):%d %b %Y})" for a in conv.actions],
         share_with=[(i, name, i in conv.shared_with) for i, name in await companions(ctx)],
         notice=notice,
+        reviewable=model.review is not None,
     )
 
 
