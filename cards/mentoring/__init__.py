@@ -98,6 +98,7 @@ class SearchView:
     external: Sequence[ExternalView] = ()
     notice: str = ""
     suggested_by: str = ""
+    externals_listed: bool = False  # the college lists external mentors, for any subject
 
 
 def search_card(view: SearchView, errors: Mapping[str, str] = EMPTY) -> base.CardDict:
@@ -176,6 +177,15 @@ def search_card(view: SearchView, errors: Mapping[str, str] = EMPTY) -> base.Car
                     ]
                 )
             )
+    elif not view.suggestions and view.externals_listed:
+        body.append(
+            base.text(
+                "None of the external mentors your college lists covers "
+                f"**{view.query or 'that'}**: say **mentor external** to see them all, or ask "
+                "your head of teaching & learning.",
+                subtle=True,
+            )
+        )
     elif not view.suggestions:
         body.append(
             base.text(

@@ -38,7 +38,7 @@ from storage.mentoring import (
     MentoringReview,
     MentorOffer,
 )
-from storage.models import ProcessedActivity
+from storage.models import Organisation, ProcessedActivity
 from storage.people import Directory
 from storage.privacy import AccessEntry
 from storage.reminders import PENDING, Schedule, ScheduledItem
@@ -380,6 +380,25 @@ async def test_no_specialist_offers_nearest_and_external_mentors(
     assert "Nearest specialisms in house" in text
     assert "Herts Partnership CETT" in text and "mentors@hertscett.example" in text
     assert "brokerage" in text
+
+
+async def test_a_search_no_listed_external_mentor_covers_does_not_say_none_are_listed(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """The college lists an external mentor for plumbing; Tom looks for physics. The card used
+    to say the college "hasn't listed external mentors yet", which was untrue."""
+    await teams.say(
+        HAL, "mentor external Herts CETT; brokerage; plumbing; mentors@hertscett.example"
+    )
+    text = card_text(only_card(await teams.say(TUTOR, "mentor physics")))
+    assert "hasn't listed external mentors" not in text
+    assert "None of the external mentors your college lists covers **physics**" in text
+    assert "Herts CETT" not in text  # not offered for a subject it doesn't cover
+    (org,) = await rows(teams_app, Organisation)
+    assert [e["name"] for e in org.settings["external_mentors"]] == ["Herts CETT"]
+    assert await rows(teams_app, MentoringRelationship) == []
+    listed = card_text(only_card(await teams.say(TUTOR, "mentor external")))
+    assert "Herts CETT" in listed and "mentors@hertscett.example" in listed
 
 
 async def test_saving_the_same_proposal_again_asks_for_confirmation_once(
