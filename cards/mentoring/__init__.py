@@ -545,12 +545,22 @@ def evaluation_form_card(
 
 
 def review_card(
-    heading: str, lines: Sequence[str], recipients: Sequence[str], review_id: int | None
+    heading: str,
+    lines: Sequence[str],
+    recipients: Sequence[str],
+    review_id: int | None,
+    *,
+    mentee: str = "",
 ) -> base.CardDict:
     """The drafted review, for the mentee to see before anything is sent: they send it, send it
-    without the meeting notes, or hold it back. Nothing goes without their yes."""
+    without the meeting notes, or hold it back. Nothing goes without their yes.
+    `mentee`: their name, on the mentor's copy (which is not addressed to the mentee)."""
     actions: list[base.Action] = []
-    small = "Nothing is sent unless you, the mentee, say so."
+    small = (
+        f"Nothing is sent unless {mentee} says so."
+        if mentee
+        else "Nothing is sent unless you, the mentee, say so."
+    )
     if review_id is not None:
         data = {"review": review_id}
         actions += [

@@ -729,6 +729,9 @@ async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw
     assert "Starters for area and perimeter" in card_text(draft)
     assert "Progress 40%" in card_text(draft)
     assert "Initial review is due" in texts_to(connector, BEN)
+    # Ben's copy is the mentor's: it is not addressed to him as the mentee.
+    assert "unless you, the mentee, say so" not in texts_to(connector, BEN)
+    assert "Nothing is sent unless Tom Tutor says so." in texts_to(connector, BEN)
     (review,) = await rows(teams_app, MentoringReview)
     assert review.state == DRAFTED and review.seen_at is None
     await tick(teams_app, clock)

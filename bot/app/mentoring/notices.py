@@ -301,6 +301,7 @@ async def render_review_due(ctx: NoticeContext) -> Message | None:
             ],
             recipients,
             None,
+            mentee=mentee,
         )
     )
 
