@@ -1691,6 +1691,7 @@ async def test_coaching_notes_are_shared_with_the_mentor_only_by_choice(
     await tick(teams_app, clock)
     shared = texts_to(connector, BEN)
     assert "Tom Tutor shared their GROW notes with you" in shared and "Ask Ben" in shared
+    assert "Action: Ask Ben (by 18 Dec 2026)" in shared  # a date as the done card shows it
     for other in (MANAGER, HAL, QUINN):
         assert "GROW" not in texts_to(connector, other)
 
