@@ -29,6 +29,8 @@ from storage.mentoring import (
     ENDED,
     FINISHED,
     NOT_A_FIT,
+    OBSERVED_MENTEE,
+    OBSERVED_MENTOR,
     SENT,
     WITHHELD,
     CoachingConversation,
@@ -45,7 +47,14 @@ from storage.reminders import PENDING, Schedule, ScheduledItem
 from storage.reminders import tell_person as tell
 from tests.conftest import ADMIN, MANAGER, QUINN, START, TUTOR
 from tests.support.bot import next_card_to, person_id, rows, tick
-from tests.support.cards import button_data, card_nodes, card_text, choices, only_card
+from tests.support.cards import (
+    button_data,
+    card_inputs,
+    card_nodes,
+    card_text,
+    choices,
+    only_card,
+)
 from tests.support.loopback import LoopbackConnector
 from tests.support.mentoring import GOOD
 from tests.support.support_college import BEN, HAL, refer
@@ -750,6 +759,30 @@ async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw
     assert "sent with Tom Tutor's agreement after they read it" in report
     for other in (MANAGER, HAL, QUINN):
         assert "Initial review" not in texts_to(connector, other)
+
+
+async def test_the_observation_form_starts_at_what_the_one_who_opened_it_can_record(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Each side records only their own observation of the other; the form used to start with
+    neither chosen, and one of its two choices was always refused. Sent as the card stands, with
+    only the notes written, each side's observation is stored."""
+    rel_id = await agreed(teams, teams_app, clock)
+    for user, notes, kind in (
+        (BEN, "Great questioning", OBSERVED_MENTEE),
+        (TUTOR, "Clear modelling of area", OBSERVED_MENTOR),
+    ):
+        form = shown(*await teams.execute(user, "mentoring.observe.open", {"rel": rel_id}))
+        shown_values = {i["id"]: i["value"] for i in card_inputs(form) if i.get("value")}
+        answer = await teams.answer(
+            user,
+            "mentoring.observe",
+            {**button_data(form, "mentoring.observe"), **shown_values, "notes": notes},
+        )
+        assert errors_in(answer) == [] and "Observation recorded." in card_text(answer)
+        entry = (await rows(teams_app, MentoringEntry))[-1]
+        assert (entry.kind, entry.discussed) == (kind, notes)
+    assert len(await rows(teams_app, MentoringEntry)) == 2
 
 
 async def test_a_review_goes_only_to_recipients_the_agreement_still_names(
