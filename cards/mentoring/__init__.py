@@ -98,6 +98,7 @@ class SearchView:
     external: Sequence[ExternalView] = ()
     notice: str = ""
     suggested_by: str = ""
+    externals_listed: bool = False  # the college lists external mentors, for any subject
 
 
 def search_card(view: SearchView, errors: Mapping[str, str] = EMPTY) -> base.CardDict:
@@ -176,6 +177,15 @@ def search_card(view: SearchView, errors: Mapping[str, str] = EMPTY) -> base.Car
                     ]
                 )
             )
+    elif not view.suggestions and view.externals_listed:
+        body.append(
+            base.text(
+                "None of the external mentors your college lists covers "
+                f"**{view.query or 'that'}**: say **mentor external** to see them all, or ask "
+                "your head of teaching & learning.",
+                subtle=True,
+            )
+        )
     elif not view.suggestions:
         body.append(
             base.text(
@@ -535,12 +545,22 @@ def evaluation_form_card(
 
 
 def review_card(
-    heading: str, lines: Sequence[str], recipients: Sequence[str], review_id: int | None
+    heading: str,
+    lines: Sequence[str],
+    recipients: Sequence[str],
+    review_id: int | None,
+    *,
+    mentee: str = "",
 ) -> base.CardDict:
     """The drafted review, for the mentee to see before anything is sent: they send it, send it
-    without the meeting notes, or hold it back. Nothing goes without their yes."""
+    without the meeting notes, or hold it back. Nothing goes without their yes.
+    `mentee`: their name, on the mentor's copy (which is not addressed to the mentee)."""
     actions: list[base.Action] = []
-    small = "Nothing is sent unless you, the mentee, say so."
+    small = (
+        f"Nothing is sent unless {mentee} says so."
+        if mentee
+        else "Nothing is sent unless you, the mentee, say so."
+    )
     if review_id is not None:
         data = {"review": review_id}
         actions += [
@@ -656,8 +676,11 @@ def coach_done_card(
     *,
     share_with: Sequence[tuple[int, str, bool]] = (),
     notice: str = "",
+    reviewable: bool = False,
 ) -> base.CardDict:
-    """`share_with`: the person's mentor and coach, if they have them, as (id, name, shared)."""
+    """`share_with`: the person's mentor and coach, if they have them, as (id, name, shared).
+    `reviewable`: the model has a scale that `coach review` comes back to (OSKAR); otherwise
+    the card names the `actions` list, where the actions are kept with the rest."""
     heading = f"{model}: your actions"
     body: list[base.Element] = [base.title(heading)]
     if notice:
@@ -667,7 +690,12 @@ def coach_done_card(
     body.append(_bullets(actions))
     body.append(
         base.text(
-            "I'll remind you two days before each is due. Say **coach review** to look back.",
+            "I'll remind you two days before each is due. "
+            + (
+                "Say **coach review** to see how far you've come on the scale."
+                if reviewable
+                else "Say **actions** to see them with everything else you've agreed."
+            ),
             subtle=True,
         )
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -28,6 +29,8 @@ from storage.mentoring import (
     ENDED,
     FINISHED,
     NOT_A_FIT,
+    OBSERVED_MENTEE,
+    OBSERVED_MENTOR,
     SENT,
     WITHHELD,
     CoachingConversation,
@@ -37,14 +40,21 @@ from storage.mentoring import (
     MentoringReview,
     MentorOffer,
 )
-from storage.models import ProcessedActivity
+from storage.models import Organisation, ProcessedActivity
 from storage.people import Directory
 from storage.privacy import AccessEntry
 from storage.reminders import PENDING, Schedule, ScheduledItem
 from storage.reminders import tell_person as tell
 from tests.conftest import ADMIN, MANAGER, QUINN, START, TUTOR
 from tests.support.bot import next_card_to, person_id, rows, tick
-from tests.support.cards import button_data, card_nodes, card_text, choices, only_card
+from tests.support.cards import (
+    button_data,
+    card_inputs,
+    card_nodes,
+    card_text,
+    choices,
+    only_card,
+)
 from tests.support.loopback import LoopbackConnector
 from tests.support.mentoring import GOOD
 from tests.support.support_college import BEN, HAL, refer
@@ -380,6 +390,25 @@ async def test_no_specialist_offers_nearest_and_external_mentors(
     assert "brokerage" in text
 
 
+async def test_a_search_no_listed_external_mentor_covers_does_not_say_none_are_listed(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """The college lists an external mentor for plumbing; Tom looks for physics. The card used
+    to say the college "hasn't listed external mentors yet", which was untrue."""
+    await teams.say(
+        HAL, "mentor external Herts CETT; brokerage; plumbing; mentors@hertscett.example"
+    )
+    text = card_text(only_card(await teams.say(TUTOR, "mentor physics")))
+    assert "hasn't listed external mentors" not in text
+    assert "None of the external mentors your college lists covers **physics**" in text
+    assert "Herts CETT" not in text  # not offered for a subject it doesn't cover
+    (org,) = await rows(teams_app, Organisation)
+    assert [e["name"] for e in org.settings["external_mentors"]] == ["Herts CETT"]
+    assert await rows(teams_app, MentoringRelationship) == []
+    listed = card_text(only_card(await teams.say(TUTOR, "mentor external")))
+    assert "Herts CETT" in listed and "mentors@hertscett.example" in listed
+
+
 async def test_saving_the_same_proposal_again_asks_for_confirmation_once(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
@@ -708,6 +737,9 @@ async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw
     assert "Starters for area and perimeter" in card_text(draft)
     assert "Progress 40%" in card_text(draft)
     assert "Initial review is due" in texts_to(connector, BEN)
+    # Ben's copy is the mentor's: it is not addressed to him as the mentee.
+    assert "unless you, the mentee, say so" not in texts_to(connector, BEN)
+    assert "Nothing is sent unless Tom Tutor says so." in texts_to(connector, BEN)
     (review,) = await rows(teams_app, MentoringReview)
     assert review.state == DRAFTED and review.seen_at is None
     await tick(teams_app, clock)
@@ -726,6 +758,30 @@ async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw
     assert "sent with Tom Tutor's agreement after they read it" in report
     for other in (MANAGER, HAL, QUINN):
         assert "Initial review" not in texts_to(connector, other)
+
+
+async def test_the_observation_form_starts_at_what_the_one_who_opened_it_can_record(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Each side records only their own observation of the other; the form used to start with
+    neither chosen, and one of its two choices was always refused. Sent as the card stands, with
+    only the notes written, each side's observation is stored."""
+    rel_id = await agreed(teams, teams_app, clock)
+    for user, notes, kind in (
+        (BEN, "Great questioning", OBSERVED_MENTEE),
+        (TUTOR, "Clear modelling of area", OBSERVED_MENTOR),
+    ):
+        form = shown(*await teams.execute(user, "mentoring.observe.open", {"rel": rel_id}))
+        shown_values = {i["id"]: i["value"] for i in card_inputs(form) if i.get("value")}
+        answer = await teams.answer(
+            user,
+            "mentoring.observe",
+            {**button_data(form, "mentoring.observe"), **shown_values, "notes": notes},
+        )
+        assert errors_in(answer) == [] and "Observation recorded." in card_text(answer)
+        entry = (await rows(teams_app, MentoringEntry))[-1]
+        assert (entry.kind, entry.discussed) == (kind, notes)
+    assert len(await rows(teams_app, MentoringEntry)) == 2
 
 
 async def test_a_review_goes_only_to_recipients_the_agreement_still_names(
@@ -1009,6 +1065,7 @@ async def test_oskar_review_shows_the_change_since_last_time(
             data.update(action_1="Seating plan for group B", by_1="2027-01-08")
         card = await teams.answer(TUTOR, "coach.answer", data)
     assert "OSKAR: your actions" in card_text(card)
+    assert "Say **coach review** to see how far you've come" in card_text(card)
 
     clock.advance(timedelta(weeks=3))
     review = only_card(await teams.say(TUTOR, "coach review"))
@@ -1664,6 +1721,24 @@ async def no_notes_reach(
     assert "GROW" not in texts_to(connector, user)
 
 
+async def test_what_the_grow_done_card_says_to_type_next_answers_with_the_actions(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """GROW has no scale to come back to: its last card used to say **coach review**, which
+    answers "nothing to review yet" after a GROW. Each command it names now shows something."""
+    done = card_text(await grow_to_the_end(teams))
+    (conv,) = await rows(teams_app, CoachingConversation)
+    assert conv.state == FINISHED and [a["what"] for a in conv.actions] == ["Ask Ben"]
+    named = re.findall(r"\*\*([a-z ]+)\*\*", done)
+    for command in named:
+        answer = " ".join(
+            str(s.activity.get("text") or "") + " ".join(card_text(c) for c in s.cards)
+            for s in await teams.say(TUTOR, command)
+        )
+        assert "nothing to review" not in answer and "Ask Ben" in answer
+    assert named == ["actions"]
+
+
 async def test_coaching_notes_are_shared_with_the_mentor_only_by_choice(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
@@ -1679,6 +1754,7 @@ async def test_coaching_notes_are_shared_with_the_mentor_only_by_choice(
     await tick(teams_app, clock)
     shared = texts_to(connector, BEN)
     assert "Tom Tutor shared their GROW notes with you" in shared and "Ask Ben" in shared
+    assert "Action: Ask Ben (by 18 Dec 2026)" in shared  # a date as the done card shows it
     for other in (MANAGER, HAL, QUINN):
         assert "GROW" not in texts_to(connector, other)
 

@@ -689,7 +689,9 @@ async def open_observation(
     ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship
 ) -> Reply:
     today = london(ctx.services.clock.now()).date().isoformat()
-    return Reply.show(observation_form_card(rel.id, {"held_on": today}))
+    # Each records what they observed (`record_observation`): the other side, chosen already.
+    observed = "mentor" if rel.side(ctx.person.id) == "mentee" else "mentee"
+    return Reply.show(observation_form_card(rel.id, {"held_on": today, "who": observed}))
 
 
 @with_loaded(_writable)

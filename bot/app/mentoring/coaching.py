@@ -11,6 +11,7 @@ running their support programme).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -309,6 +310,11 @@ async def companions(ctx: HandlerContext) -> list[tuple[int, str]]:
     ]
 
 
+def action_words(action: Mapping[str, Any]) -> str:
+    """A coaching action as people read it: "Ask Ben (by 18 Dec 2026)"."""
+    return f"{action['what']} (by {date.fromisoformat(str(action['by'])):%d %b %Y})"
+
+
 async def _done(
     ctx: HandlerContext, conv: CoachingConversation, notice: str = ""
 ) -> dict[str, Any]:
@@ -318,9 +324,10 @@ async def _done(
         conv.id,
         model.label,
         [(s.label, conv.answers.get(s.key, "") or "—") for s in model.steps],
-        [f"{a['what']} (by {date.fromisoformat(a['by']):%d %b %Y})" for a in conv.actions],
+        [action_words(a) for a in conv.actions],
         share_with=[(i, name, i in conv.shared_with) for i, name in await companions(ctx)],
         notice=notice,
+        reviewable=model.review is not None,
     )
 
 

@@ -272,7 +272,8 @@ async def search_view(
     )
     found = rules.suggest(query, candidates, facts)
     org = await directory.organisation(mentee.org_id, mentee.created_at)
-    external = rules.external_for(query, _externals(org.settings)) if query.strip() else []
+    listed = _externals(org.settings)
+    external = rules.external_for(query, listed) if query.strip() else []
     nearest: list[str] = []
     if not found:
         nearest = [
@@ -294,6 +295,7 @@ async def search_view(
         external=[ExternalView(e.name, e.route, e.specialisms, e.contact) for e in external],
         notice=notice,
         suggested_by=suggested_by,
+        externals_listed=bool(listed),
     )
 
 

@@ -9,7 +9,7 @@ from datetime import date
 
 from bot.app.mentoring import agreement as agreement_
 from bot.app.mentoring import relationship
-from bot.app.mentoring.coaching import companion_ids
+from bot.app.mentoring.coaching import action_words, companion_ids
 from bot.app.mentoring.coaching import subject_of as coaching_subject
 from bot.app.mentoring.directory import GONE_MENTOR, has_mentor_or_request, rematch, search_view
 from bot.app.mentoring.relationship import (
@@ -303,6 +303,7 @@ async def render_review_due(ctx: NoticeContext) -> Message | None:
             ],
             recipients,
             None,
+            mentee=mentee,
         )
     )
 
@@ -444,7 +445,7 @@ async def render_coach_shared(ctx: NoticeContext) -> Message | None:
         "coaching notes shared with you",
     )
     lines = [f"**{s.label}:** {conv.answers.get(s.key) or '—'}" for s in model.steps]
-    lines += [f"Action: {a['what']} (by {a['by']})" for a in conv.actions]
+    lines += [f"Action: {action_words(a)}" for a in conv.actions]
     return Message(
         card=note_card(
             f"{owner} shared their {model.label} notes with you",
