@@ -521,6 +521,7 @@ async def test_agreement_smart_errors_then_confirmed_by_both_then_a_change(
         "North Herts College",
         "Ben Bright proposed v1 on 23 Nov 2026 10:00",
         "Tom Tutor confirmed v1 on 23 Nov 2026 10:00",
+        "Olly Leader (olly@college.ac.uk)",  # who receives the reports, by name as reviews say
     ):
         assert shown_on_card in confirmed, shown_on_card
     (rel,) = await rows(teams_app, MentoringRelationship)

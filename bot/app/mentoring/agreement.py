@@ -222,7 +222,7 @@ async def agreement_view(
         objectives=objectives,
         meeting=str(shown.get("meeting") or ""),
         reviews=[(p.label, f"{p.due:%d %b %Y}") for p in _reviews(shown)],
-        recipients=list(shown.get("recipients") or []),
+        recipients=await _recipients(directory, rel.org_id, shown),
         confirmations=[
             f"{names.get(int(c['by']), 'someone')} {c['what']} v{c['version']} on "
             f"{london(datetime.fromisoformat(c['at'])):%d %b %Y %H:%M}"
@@ -352,6 +352,20 @@ def form_values(agreement: dict[str, Any]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------- use cases
+
+
+async def _recipients(directory: Directory, org_id: str, agreement: dict[str, Any]) -> list[str]:
+    """Who receives the reports, as the agreement shows them: each one's name and the email
+    agreed (the email alone where there is no name to give)."""
+    emails = [str(e) for e in agreement.get("recipients") or []]
+    ids = [int(i) for i in agreement.get("recipient_ids") or []]
+    if len(ids) != len(emails):
+        return emails
+    shown = []
+    for person_id, email in zip(ids, emails, strict=True):
+        name = await name_of(directory, org_id, person_id)
+        shown.append(email if name in (email, "someone") else f"{name} ({email})")
+    return shown
 
 
 async def agreement(ctx: HandlerContext) -> Reply:
