@@ -752,6 +752,34 @@ async def test_taking_the_ap_role_away_hands_their_tutors_on(
     assert referral.practitioner_id == await person_id(teams_app, BEN)
 
 
+async def test_a_programme_ended_while_handed_on_is_not_taken_on_by_the_next_ap(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom's programme lost Amy and Ben has been asked to carry it on; before Ben answers, Tom
+    ends it. He is not told "I've told your AP" (he has none to tell), his request is no longer
+    waiting on Ben, and Ben's Accept from the card he already has takes on nothing."""
+    pid = await amy_runs_toms_programme(teams, teams_app, clock)
+    await teams.say(ADMIN, "admin revoke amy@college.ac.uk advanced_practitioner")
+    await tom_handed_on_to_ben(teams_app, clock, connector)
+    ask = cards_to(connector, BEN)[-1]
+    ended = card_text(await teams.answer(TUTOR, "programme.end", {"programme_id": pid}))
+    assert "Ended" in ended and "I've told" not in ended
+    (referral,) = await rows(teams_app, SupportReferral)
+    assert referral.state != "matching" and referral.practitioner_id is None
+    connector.clear()
+    answer = await teams.answer(
+        BEN, "support.accept", {**button_data(ask, "support.accept"), "kind": "informal"}
+    )
+    assert "You now support" not in card_text(answer)
+    (programme,) = await rows(teams_app, SupportProgrammeRecord)
+    assert (programme.state, programme.practitioner_id) == ("closed", None)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        waiting = await Schedule(uow.session).pending(TENANT, f"support-rate:{pid}:")
+        assert waiting == []
+    await tick(teams_app, clock)
+    assert "Ben Bright will support you" not in texts_to(connector, TUTOR)
+
+
 async def test_support_in_a_channel_moves_to_the_1_to_1_chat(teams: TeamsClient) -> None:
     sent = await teams.say(TUTOR, "support", Place.channel(), mention=True)
     assert "1:1 chat" in sent[0].text

@@ -80,7 +80,9 @@ from cards.support import (
 )
 from storage.reminders import Schedule
 from storage.support import (
+    ACCEPTED,
     HELD,
+    MATCHING,
     QUERIED,
     SENT_TO_LINE_MANAGER,
     WITH_TUTOR,
@@ -92,6 +94,7 @@ from storage.support import (
     SupportReport,
     SupportSession,
 )
+from storage.support import WAITING as WAITING_FOR_AP
 
 TUTOR_CAN_OPT_OUT_DAYS = 2  # an update the tutor has seen goes after this, unless queried
 
@@ -561,8 +564,10 @@ async def end_by_tutor(ctx: HandlerContext, form: ProgrammeRef, programme_: _Pro
         "tutor",
         now,
     )
-    await _ended(ctx, programme_, "closed", tell_tutor=False)
-    if programme_.practitioner_id is not None:
+    told = ""
+    if programme_.practitioner_id is None:
+        await _no_longer_handed_on(ctx, programme_)
+    else:
         await notify(
             ctx.uow.session,
             programme_.org_id,
@@ -572,11 +577,29 @@ async def end_by_tutor(ctx: HandlerContext, form: ProgrammeRef, programme_: _Pro
             now,
             {"programme_id": programme_.id},
         )
+        told = f"I've told {ap}. "
+    await _ended(ctx, programme_, "closed", tell_tutor=False)
     return Reply.update(
         note_card(
             f"Ended: your {p.kind.label.lower()} programme",
-            [f"Done. I've told {ap}. Say **support** whenever you'd like more."],
+            [f"Done. {told}Say **support** whenever you'd like more."],
         )
+    )
+
+
+async def _no_longer_handed_on(ctx: HandlerContext, programme_: SupportProgrammeRecord) -> None:
+    """A programme that lost its AP (handed on) ends before another AP took it up: its request
+    no longer waits for one, and the AP asked to carry it on is asked no more (an Accept from
+    the card they have finds it answered)."""
+    now = ctx.services.clock.now()
+    records = SupportRecords(ctx.uow.session)
+    referral = await records.referral(programme_.org_id, programme_.referral_id)
+    if referral is None or referral.state not in (MATCHING, WAITING_FOR_AP):
+        return
+    referral.state, referral.practitioner_id, referral.updated_at = ACCEPTED, None, now
+    await records.flush()
+    await Schedule(ctx.uow.session).cancel_prefix(
+        programme_.org_id, f"support-ask:{referral.id}:", now
     )
 
 
