@@ -315,6 +315,51 @@ async def test_support_to_good_end_to_end(
     assert "not yours to see" in str(answer)
 
 
+@pytest.mark.parametrize("with_college", [False])
+async def test_a_referral_at_week_12_with_no_line_manager_tells_nobody_it_went_to_one(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom has no line manager on the tutor list. When the head refers his case at week 12,
+    the summary goes to nobody: the head is not told "I've told ... their line manager", nor
+    Tom that his line manager was sent it, and nothing is scheduled for a line manager."""
+    no_manager = TUTOR_LIST.replace(
+        "practical,mia@college.ac.uk,no,2019-09-01", "practical,,no,2019-09-01"
+    )
+    assert no_manager != TUTOR_LIST
+    await college(teams, no_manager)
+    ask = await ask_amy(teams, teams_app, clock)
+    await teams.answer(
+        AMY, "support.accept", {**button_data(ask, "support.accept"), "kind": "support_to_good"}
+    )
+    consent = await next_card_to(teams, teams_app, clock, TUTOR, "support.consent")
+    answer = await teams.answer(TUTOR, "support.consent", button_data(consent, "support.consent"))
+    pid = int(button_data(answer, "programme.open")["programme_id"])
+    clock.set(START + timedelta(weeks=7, days=1))
+    await amy_logs_session(teams, pid, "sign_off_observation", "2027-01-12", sign_off="not_met")
+    await teams.execute(AMY, "programme.extend", {"programme_id": pid})
+    clock.set(START + timedelta(weeks=11, days=1))
+    await amy_logs_session(teams, pid, "sign_off_observation", "2027-02-09", sign_off="not_met")
+    await tick(teams_app, clock)
+    connector.clear()
+
+    decided = card_text(
+        await teams.answer(
+            HAL, "programme.review", {"programme_id": pid, "decision": "refer", "note": "Next."}
+        )
+    )
+    assert "Review recorded" in decided and "line manager" in decided
+    assert "I've told the tutor and their AP." in decided
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        told = await Schedule(uow.session).pending(TENANT, f"support-reviewed:{pid}:")
+        tom, amy = await person_id(teams_app, TUTOR), await person_id(teams_app, AMY)
+        assert sorted(i.person_id for i in told) == sorted([tom, amy])
+    await tick(teams_app, clock)
+    to_tom = texts_to(connector, TUTOR)
+    assert "Week-12 review" in to_tom and "nothing was passed on" in to_tom
+    assert "passed a summary to the line manager" not in to_tom
+    assert "your line manager was sent" not in to_tom
+
+
 # --- matching: pass, someone else, waiting ----------------------------------------------------
 
 

@@ -862,14 +862,20 @@ async def decide_review(ctx: HandlerContext, form: ReviewForm) -> Reply:
         form.decision.value,
         now,
     )
-    audience = [programme_.tutor_id]
+    refer = form.decision == ReviewDecision.REFER
+    managers = (
+        list(await line_manager_ids(ctx.directory, programme_.org_id, programme_.tutor_id))
+        if refer
+        else []
+    )
+    told = {programme_.tutor_id: "the tutor"}
     if programme_.practitioner_id is not None:
-        audience.append(programme_.practitioner_id)
-    if form.decision == ReviewDecision.REFER:
-        audience += list(
-            await line_manager_ids(ctx.directory, programme_.org_id, programme_.tutor_id)
-        )
-    for person in audience:
+        told[programme_.practitioner_id] = "their AP"
+    told.update({manager: "their line manager" for manager in managers})
+    about: dict[str, Any] = {"programme_id": programme_.id}
+    if refer and not managers:
+        about["no_line_manager"] = True  # the tutor hears that nothing was passed on
+    for person in told:
         await notify(
             ctx.uow.session,
             programme_.org_id,
@@ -877,19 +883,20 @@ async def decide_review(ctx: HandlerContext, form: ReviewForm) -> Reply:
             REVIEW_OUTCOME,
             person,
             now,
-            {"programme_id": programme_.id},
+            about,
         )
     if not p.active:  # the review outcome itself tells the tutor
         await _ended(ctx, programme_, p.state.value, tell_tutor=False)
     who = await name_of(ctx.directory, programme_.org_id, programme_.tutor_id)
-    told = "the tutor, their AP" + (
-        " and their line manager" if form.decision == ReviewDecision.REFER else ""
-    )
-    return Reply.update(
-        note_card(
-            f"Review recorded: {who}", [f"Decision: {form.decision.value}. I've told {told}."]
+    names = list(dict.fromkeys(told.values()))  # whom I've told, each once
+    said_to = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+    lines = [f"Decision: {form.decision.value}. I've told {said_to}."]
+    if refer and not managers:
+        lines.append(
+            f"{who} has no line manager on the tutor list, so the summary went to nobody; "
+            "it stays on the record."
         )
-    )
+    return Reply.update(note_card(f"Review recorded: {who}", lines))
 
 
 # --- monthly reports (AP → head of T&L) -----------------------------------------------------
