@@ -24,6 +24,7 @@ from storage.privacy import AccessEntry
 from storage.reminders import Schedule
 from storage.support import (
     ACCEPTED,
+    LineManagerUpdate,
     SupportProgrammeRecord,
     SupportRecords,
     SupportReferral,
@@ -315,6 +316,19 @@ async def test_support_to_good_end_to_end(
     assert "not yours to see" in str(answer)
 
 
+async def amy_runs_toms_support_to_good(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> int:
+    """Amy proposes Support to good for Tom's request and he says yes: the programme's id."""
+    ask = await ask_amy(teams, teams_app, clock)
+    await teams.answer(
+        AMY, "support.accept", {**button_data(ask, "support.accept"), "kind": "support_to_good"}
+    )
+    consent = await next_card_to(teams, teams_app, clock, TUTOR, "support.consent")
+    answer = await teams.answer(TUTOR, "support.consent", button_data(consent, "support.consent"))
+    return int(button_data(answer, "programme.open")["programme_id"])
+
+
 @pytest.mark.parametrize("with_college", [False])
 async def test_a_referral_at_week_12_with_no_line_manager_tells_nobody_it_went_to_one(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
@@ -327,13 +341,7 @@ async def test_a_referral_at_week_12_with_no_line_manager_tells_nobody_it_went_t
     )
     assert no_manager != TUTOR_LIST
     await college(teams, no_manager)
-    ask = await ask_amy(teams, teams_app, clock)
-    await teams.answer(
-        AMY, "support.accept", {**button_data(ask, "support.accept"), "kind": "support_to_good"}
-    )
-    consent = await next_card_to(teams, teams_app, clock, TUTOR, "support.consent")
-    answer = await teams.answer(TUTOR, "support.consent", button_data(consent, "support.consent"))
-    pid = int(button_data(answer, "programme.open")["programme_id"])
+    pid = await amy_runs_toms_support_to_good(teams, teams_app, clock)
     clock.set(START + timedelta(weeks=7, days=1))
     await amy_logs_session(teams, pid, "sign_off_observation", "2027-01-12", sign_off="not_met")
     await teams.execute(AMY, "programme.extend", {"programme_id": pid})
@@ -358,6 +366,38 @@ async def test_a_referral_at_week_12_with_no_line_manager_tells_nobody_it_went_t
     assert "Week-12 review" in to_tom and "nothing was passed on" in to_tom
     assert "passed a summary to the line manager" not in to_tom
     assert "your line manager was sent" not in to_tom
+
+
+async def test_a_tutor_can_hold_back_an_update_while_their_programme_is_handed_on(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom is shown Amy's update 1 before it goes to Mia; then Amy's AP role is taken away and
+    the programme waits for another AP. "Talk to my AP first" still holds the update back (it
+    was refused as not his, and the update reached Mia two days later regardless)."""
+    pid = await amy_runs_toms_support_to_good(teams, teams_app, clock)
+    await teams.execute(
+        AMY, "programme.update", {"programme_id": pid, "number": 1, "text": "Going well."}
+    )
+    preview = await next_card_to(teams, teams_app, clock, TUTOR, "programme.update.query")
+    await teams.say(ADMIN, "admin revoke amy@college.ac.uk advanced_practitioner")
+    (programme,) = await rows(teams_app, SupportProgrammeRecord)
+    assert programme.practitioner_id is None
+
+    answer = await teams.answer(
+        TUTOR, "programme.update.query", button_data(preview, "programme.update.query")
+    )
+    held = card_text(answer) if isinstance(answer, dict) else str(answer)
+    assert "It won't be sent" in held and "I've asked" not in held
+    (update,) = await rows(teams_app, LineManagerUpdate)
+    assert update.state == "queried"
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        assert (
+            await Schedule(uow.session).pending(TENANT, f"support-update-send:{update.id}:") == []
+        )
+    connector.clear()
+    clock.advance(timedelta(days=3))
+    await tick(teams_app, clock)
+    assert "Going well." not in texts_to(connector, MANAGER)
 
 
 # --- matching: pass, someone else, waiting ----------------------------------------------------

@@ -811,7 +811,7 @@ async def approve_update(ctx: HandlerContext, form: UpdateRef) -> Reply:
 
 async def query_update(ctx: HandlerContext, form: UpdateRef) -> Reply:
     update, programme_ = await _tutor_update(ctx, form.update_id)
-    if update is None or programme_ is None or programme_.practitioner_id is None:
+    if update is None or programme_ is None:
         return Reply.text(REFUSED)
     if update.state == SENT_TO_LINE_MANAGER:
         return Reply.text("That update has already gone to your line manager.")
@@ -820,6 +820,13 @@ async def query_update(ctx: HandlerContext, form: UpdateRef) -> Reply:
     await Schedule(ctx.uow.session).cancel_prefix(
         programme_.org_id, f"support-update-send:{update.id}:", now
     )
+    if programme_.practitioner_id is None:  # handed on: held all the same, nobody to ask yet
+        return Reply.update(
+            note_card(
+                "Held back",
+                ["It won't be sent. Your next AP can talk it through with you when they start."],
+            )
+        )
     await notify(
         ctx.uow.session,
         programme_.org_id,
