@@ -400,6 +400,31 @@ async def test_a_tutor_can_hold_back_an_update_while_their_programme_is_handed_o
     assert "Going well." not in texts_to(connector, MANAGER)
 
 
+async def test_a_monthly_report_with_no_head_of_tl_is_not_said_to_have_gone_to_one(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """With nobody holding the head of T&L role, Amy's monthly report stays on the record: Tom's
+    copy must not say she sent it to the head of teaching & learning."""
+    pid = await amy_runs_toms_programme(teams, teams_app, clock)
+    await teams.say(ADMIN, "admin revoke hal@college.ac.uk head_of_teaching_and_learning")
+    answer = await teams.answer(
+        AMY,
+        "programme.report",
+        {"programme_id": pid, "month": "2026-11", "sessions": "One.", "progress": "Calmer."},
+    )
+    assert "gone to the record (no head of T&L yet). Tom Tutor is sent a copy" in card_text(answer)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        waiting = await Schedule(uow.session).pending(TENANT, "support-report-")
+        assert [i.person_id for i in waiting] == [await person_id(teams_app, TUTOR)]
+    connector.clear()
+    await tick(teams_app, clock)
+    copy = next(c for c in cards_to(connector, TUTOR) if "monthly report" in card_text(c))
+    assert "Calmer." in card_text(copy)
+    assert "sent this to the head" not in card_text(copy)
+    assert "nobody else has it" in card_text(copy)
+    assert texts_to(connector, HAL) == ""
+
+
 # --- matching: pass, someone else, waiting ----------------------------------------------------
 
 

@@ -859,10 +859,16 @@ async def render_report_shared(ctx: NoticeContext) -> Message | None:
         return None
     ap = await _name(ctx, report.practitioner_id)
     share = not programme.ratings_in_reports
+    went = (
+        f"{ap} sent this to the head of teaching & learning, as your programme says:"
+        if ctx.payload.get("to_head", True)
+        else f"{ap} wrote this for your programme's record. TLC has no head of teaching & "
+        "learning yet, so nobody else has it:"
+    )
     return _note(
         f"{ap}'s monthly report about you, {rules.month_label(report.month)}",
         [
-            f"{ap} sent this to the head of teaching & learning, as your programme says:",
+            went,
             f"**Sessions:** {report.sessions}",
             f"**Actions:** {report.actions or '—'}",
             f"**Progress:** {report.progress}",

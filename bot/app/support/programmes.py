@@ -945,7 +945,9 @@ async def submit_report(ctx: HandlerContext, form: ReportForm, programme_: _Prog
     # the tutor is sent what the report about them says, as it goes
     told.append((REPORT_SHARED, programme_.tutor_id, f"support-report-shared:{report.id}:{at}"))
     for kind, person_id, key in told:
-        payload = {"report_id": report.id}
+        payload: dict[str, Any] = {"report_id": report.id}
+        if not heads:
+            payload["to_head"] = False  # the tutor's copy says it went to nobody else
         await notify(ctx.uow.session, programme_.org_id, key, kind, person_id, now, payload)
     tutor = await name_of(ctx.directory, programme_.org_id, programme_.tutor_id)
     where = "the head of teaching & learning" if heads else "the record (no head of T&L yet)"
