@@ -24,6 +24,7 @@ from storage.privacy import AccessEntry
 from storage.reminders import Schedule
 from storage.support import (
     ACCEPTED,
+    LineManagerUpdate,
     SupportProgrammeRecord,
     SupportRecords,
     SupportReferral,
@@ -313,6 +314,115 @@ async def test_support_to_good_end_to_end(
     assert "not yours to see" in str(answer)
     answer = await teams.answer(HAL, "rate.chart", {"programme_id": programme_id})
     assert "not yours to see" in str(answer)
+
+
+async def amy_runs_toms_support_to_good(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> int:
+    """Amy proposes Support to good for Tom's request and he says yes: the programme's id."""
+    ask = await ask_amy(teams, teams_app, clock)
+    await teams.answer(
+        AMY, "support.accept", {**button_data(ask, "support.accept"), "kind": "support_to_good"}
+    )
+    consent = await next_card_to(teams, teams_app, clock, TUTOR, "support.consent")
+    answer = await teams.answer(TUTOR, "support.consent", button_data(consent, "support.consent"))
+    return int(button_data(answer, "programme.open")["programme_id"])
+
+
+@pytest.mark.parametrize("with_college", [False])
+async def test_a_referral_at_week_12_with_no_line_manager_tells_nobody_it_went_to_one(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom has no line manager on the tutor list. When the head refers his case at week 12,
+    the summary goes to nobody: the head is not told "I've told ... their line manager", nor
+    Tom that his line manager was sent it, and nothing is scheduled for a line manager."""
+    no_manager = TUTOR_LIST.replace(
+        "practical,mia@college.ac.uk,no,2019-09-01", "practical,,no,2019-09-01"
+    )
+    assert no_manager != TUTOR_LIST
+    await college(teams, no_manager)
+    pid = await amy_runs_toms_support_to_good(teams, teams_app, clock)
+    clock.set(START + timedelta(weeks=7, days=1))
+    await amy_logs_session(teams, pid, "sign_off_observation", "2027-01-12", sign_off="not_met")
+    await teams.execute(AMY, "programme.extend", {"programme_id": pid})
+    clock.set(START + timedelta(weeks=11, days=1))
+    await amy_logs_session(teams, pid, "sign_off_observation", "2027-02-09", sign_off="not_met")
+    await tick(teams_app, clock)
+    connector.clear()
+
+    decided = card_text(
+        await teams.answer(
+            HAL, "programme.review", {"programme_id": pid, "decision": "refer", "note": "Next."}
+        )
+    )
+    assert "Review recorded" in decided and "line manager" in decided
+    assert "I've told the tutor and their AP." in decided
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        told = await Schedule(uow.session).pending(TENANT, f"support-reviewed:{pid}:")
+        tom, amy = await person_id(teams_app, TUTOR), await person_id(teams_app, AMY)
+        assert sorted(i.person_id for i in told) == sorted([tom, amy])
+    await tick(teams_app, clock)
+    to_tom = texts_to(connector, TUTOR)
+    assert "Week-12 review" in to_tom and "nothing was passed on" in to_tom
+    assert "passed a summary to the line manager" not in to_tom
+    assert "your line manager was sent" not in to_tom
+
+
+async def test_a_tutor_can_hold_back_an_update_while_their_programme_is_handed_on(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom is shown Amy's update 1 before it goes to Mia; then Amy's AP role is taken away and
+    the programme waits for another AP. "Talk to my AP first" still holds the update back (it
+    was refused as not his, and the update reached Mia two days later regardless)."""
+    pid = await amy_runs_toms_support_to_good(teams, teams_app, clock)
+    await teams.execute(
+        AMY, "programme.update", {"programme_id": pid, "number": 1, "text": "Going well."}
+    )
+    preview = await next_card_to(teams, teams_app, clock, TUTOR, "programme.update.query")
+    await teams.say(ADMIN, "admin revoke amy@college.ac.uk advanced_practitioner")
+    (programme,) = await rows(teams_app, SupportProgrammeRecord)
+    assert programme.practitioner_id is None
+
+    answer = await teams.answer(
+        TUTOR, "programme.update.query", button_data(preview, "programme.update.query")
+    )
+    held = card_text(answer) if isinstance(answer, dict) else str(answer)
+    assert "It won't be sent" in held and "I've asked" not in held
+    (update,) = await rows(teams_app, LineManagerUpdate)
+    assert update.state == "queried"
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        assert (
+            await Schedule(uow.session).pending(TENANT, f"support-update-send:{update.id}:") == []
+        )
+    connector.clear()
+    clock.advance(timedelta(days=3))
+    await tick(teams_app, clock)
+    assert "Going well." not in texts_to(connector, MANAGER)
+
+
+async def test_a_monthly_report_with_no_head_of_tl_is_not_said_to_have_gone_to_one(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """With nobody holding the head of T&L role, Amy's monthly report stays on the record: Tom's
+    copy must not say she sent it to the head of teaching & learning."""
+    pid = await amy_runs_toms_programme(teams, teams_app, clock)
+    await teams.say(ADMIN, "admin revoke hal@college.ac.uk head_of_teaching_and_learning")
+    answer = await teams.answer(
+        AMY,
+        "programme.report",
+        {"programme_id": pid, "month": "2026-11", "sessions": "One.", "progress": "Calmer."},
+    )
+    assert "gone to the record (no head of T&L yet). Tom Tutor is sent a copy" in card_text(answer)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        waiting = await Schedule(uow.session).pending(TENANT, "support-report-")
+        assert [i.person_id for i in waiting] == [await person_id(teams_app, TUTOR)]
+    connector.clear()
+    await tick(teams_app, clock)
+    copy = next(c for c in cards_to(connector, TUTOR) if "monthly report" in card_text(c))
+    assert "Calmer." in card_text(copy)
+    assert "sent this to the head" not in card_text(copy)
+    assert "nobody else has it" in card_text(copy)
+    assert texts_to(connector, HAL) == ""
 
 
 # --- matching: pass, someone else, waiting ----------------------------------------------------
@@ -750,6 +860,34 @@ async def test_taking_the_ap_role_away_hands_their_tutors_on(
     (referral,) = await rows(teams_app, SupportReferral)
     assert referral.state == "accepted"
     assert referral.practitioner_id == await person_id(teams_app, BEN)
+
+
+async def test_a_programme_ended_while_handed_on_is_not_taken_on_by_the_next_ap(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom's programme lost Amy and Ben has been asked to carry it on; before Ben answers, Tom
+    ends it. He is not told "I've told your AP" (he has none to tell), his request is no longer
+    waiting on Ben, and Ben's Accept from the card he already has takes on nothing."""
+    pid = await amy_runs_toms_programme(teams, teams_app, clock)
+    await teams.say(ADMIN, "admin revoke amy@college.ac.uk advanced_practitioner")
+    await tom_handed_on_to_ben(teams_app, clock, connector)
+    ask = cards_to(connector, BEN)[-1]
+    ended = card_text(await teams.answer(TUTOR, "programme.end", {"programme_id": pid}))
+    assert "Ended" in ended and "I've told" not in ended
+    (referral,) = await rows(teams_app, SupportReferral)
+    assert referral.state != "matching" and referral.practitioner_id is None
+    connector.clear()
+    answer = await teams.answer(
+        BEN, "support.accept", {**button_data(ask, "support.accept"), "kind": "informal"}
+    )
+    assert "You now support" not in card_text(answer)
+    (programme,) = await rows(teams_app, SupportProgrammeRecord)
+    assert (programme.state, programme.practitioner_id) == ("closed", None)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        waiting = await Schedule(uow.session).pending(TENANT, f"support-rate:{pid}:")
+        assert waiting == []
+    await tick(teams_app, clock)
+    assert "Ben Bright will support you" not in texts_to(connector, TUTOR)
 
 
 async def test_support_in_a_channel_moves_to_the_1_to_1_chat(teams: TeamsClient) -> None:

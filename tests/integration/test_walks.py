@@ -736,6 +736,26 @@ async def test_in_a_channel_a_walk_is_only_ever_shown_privately(org: Org) -> Non
     assert "isn't yours" in sent[0].text
 
 
+async def test_a_walk_sent_to_the_1_1_chat_in_the_evening_arrives_at_once(org: Org) -> None:
+    """The answer "I've sent it to our 1:1 chat" is to what the asker just asked for: the
+    sending hours (08:00-18:00) do not hold it until the morning."""
+    await mia_walks(org, "Tom")
+    [walk] = await org.walks()
+    org.connector.clear()
+    org.clock.set(datetime(2026, 11, 23, 19, 30, tzinfo=UTC))  # Monday, 7.30 pm in London
+
+    sent = await org.teams.say(QUINN, f"walk show {walk.id}", MATHS, mention=True)
+    assert "I've sent it to our 1:1 chat" in sent[0].text
+    await org.tick()
+    async with org.db_session() as uow:
+        item = await Schedule(uow.session).get(
+            ORG, f"walk-copy:{walk.id}:view:{await org.person_id(QUINN)}"
+        )
+        assert item is not None and (item.state, item.sent_at) == (SENT, org.clock.now())
+    [copy] = [s for s in org.connector.messages() if "Timekeeping" in str(s.activity)]
+    assert copy.conversation_id == Place.personal(QUINN).conversation_id
+
+
 # --- Exports and summaries ----------------------------------------------------------------------
 
 

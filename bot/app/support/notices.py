@@ -761,16 +761,26 @@ async def render_review_outcome(ctx: NoticeContext) -> Message | None:
             ctx, Permission.READ_DEVELOPMENTAL, await programme_subject(ctx.directory, programme)
         ):
             return None
+        no_line_manager = bool(ctx.payload.get("no_line_manager"))
         line = {
             ReviewDecision.CONTINUE: "The head of teaching & learning has reviewed the "
             "programme: support continues.",
             ReviewDecision.CLOSE: "The head of teaching & learning has reviewed the programme "
             "and closed it: improvement has been seen.",
             ReviewDecision.REFER: "The head of teaching & learning has reviewed the programme "
-            "and passed a summary to the line manager, as the programme says at week 12.",
+            + (
+                "and would pass a summary to the line manager, as the programme says at week "
+                "12, but the tutor list names none: nothing was passed on."
+                if no_line_manager
+                else "and passed a summary to the line manager, as the programme says at week 12."
+            ),
         }[decision]
         lines = [line]
-        if decision == ReviewDecision.REFER and ctx.item.person_id == programme.tutor_id:
+        if (
+            decision == ReviewDecision.REFER
+            and ctx.item.person_id == programme.tutor_id
+            and not no_line_manager
+        ):
             lines.append(
                 "This is exactly what your line manager was sent: "
                 f"“{programme.review_note or '(no note)'}”"
@@ -849,10 +859,16 @@ async def render_report_shared(ctx: NoticeContext) -> Message | None:
         return None
     ap = await _name(ctx, report.practitioner_id)
     share = not programme.ratings_in_reports
+    went = (
+        f"{ap} sent this to the head of teaching & learning, as your programme says:"
+        if ctx.payload.get("to_head", True)
+        else f"{ap} wrote this for your programme's record. TLC has no head of teaching & "
+        "learning yet, so nobody else has it:"
+    )
     return _note(
         f"{ap}'s monthly report about you, {rules.month_label(report.month)}",
         [
-            f"{ap} sent this to the head of teaching & learning, as your programme says:",
+            went,
             f"**Sessions:** {report.sessions}",
             f"**Actions:** {report.actions or '—'}",
             f"**Progress:** {report.progress}",

@@ -80,7 +80,9 @@ from cards.support import (
 )
 from storage.reminders import Schedule
 from storage.support import (
+    ACCEPTED,
     HELD,
+    MATCHING,
     QUERIED,
     SENT_TO_LINE_MANAGER,
     WITH_TUTOR,
@@ -92,6 +94,7 @@ from storage.support import (
     SupportReport,
     SupportSession,
 )
+from storage.support import WAITING as WAITING_FOR_AP
 
 TUTOR_CAN_OPT_OUT_DAYS = 2  # an update the tutor has seen goes after this, unless queried
 
@@ -561,8 +564,10 @@ async def end_by_tutor(ctx: HandlerContext, form: ProgrammeRef, programme_: _Pro
         "tutor",
         now,
     )
-    await _ended(ctx, programme_, "closed", tell_tutor=False)
-    if programme_.practitioner_id is not None:
+    told = ""
+    if programme_.practitioner_id is None:
+        await _no_longer_handed_on(ctx, programme_)
+    else:
         await notify(
             ctx.uow.session,
             programme_.org_id,
@@ -572,11 +577,29 @@ async def end_by_tutor(ctx: HandlerContext, form: ProgrammeRef, programme_: _Pro
             now,
             {"programme_id": programme_.id},
         )
+        told = f"I've told {ap}. "
+    await _ended(ctx, programme_, "closed", tell_tutor=False)
     return Reply.update(
         note_card(
             f"Ended: your {p.kind.label.lower()} programme",
-            [f"Done. I've told {ap}. Say **support** whenever you'd like more."],
+            [f"Done. {told}Say **support** whenever you'd like more."],
         )
+    )
+
+
+async def _no_longer_handed_on(ctx: HandlerContext, programme_: SupportProgrammeRecord) -> None:
+    """A programme that lost its AP (handed on) ends before another AP took it up: its request
+    no longer waits for one, and the AP asked to carry it on is asked no more (an Accept from
+    the card they have finds it answered)."""
+    now = ctx.services.clock.now()
+    records = SupportRecords(ctx.uow.session)
+    referral = await records.referral(programme_.org_id, programme_.referral_id)
+    if referral is None or referral.state not in (MATCHING, WAITING_FOR_AP):
+        return
+    referral.state, referral.practitioner_id, referral.updated_at = ACCEPTED, None, now
+    await records.flush()
+    await Schedule(ctx.uow.session).cancel_prefix(
+        programme_.org_id, f"support-ask:{referral.id}:", now
     )
 
 
@@ -788,7 +811,7 @@ async def approve_update(ctx: HandlerContext, form: UpdateRef) -> Reply:
 
 async def query_update(ctx: HandlerContext, form: UpdateRef) -> Reply:
     update, programme_ = await _tutor_update(ctx, form.update_id)
-    if update is None or programme_ is None or programme_.practitioner_id is None:
+    if update is None or programme_ is None:
         return Reply.text(REFUSED)
     if update.state == SENT_TO_LINE_MANAGER:
         return Reply.text("That update has already gone to your line manager.")
@@ -797,6 +820,13 @@ async def query_update(ctx: HandlerContext, form: UpdateRef) -> Reply:
     await Schedule(ctx.uow.session).cancel_prefix(
         programme_.org_id, f"support-update-send:{update.id}:", now
     )
+    if programme_.practitioner_id is None:  # handed on: held all the same, nobody to ask yet
+        return Reply.update(
+            note_card(
+                "Held back",
+                ["It won't be sent. Your next AP can talk it through with you when they start."],
+            )
+        )
     await notify(
         ctx.uow.session,
         programme_.org_id,
@@ -839,14 +869,20 @@ async def decide_review(ctx: HandlerContext, form: ReviewForm) -> Reply:
         form.decision.value,
         now,
     )
-    audience = [programme_.tutor_id]
+    refer = form.decision == ReviewDecision.REFER
+    managers = (
+        list(await line_manager_ids(ctx.directory, programme_.org_id, programme_.tutor_id))
+        if refer
+        else []
+    )
+    told = {programme_.tutor_id: "the tutor"}
     if programme_.practitioner_id is not None:
-        audience.append(programme_.practitioner_id)
-    if form.decision == ReviewDecision.REFER:
-        audience += list(
-            await line_manager_ids(ctx.directory, programme_.org_id, programme_.tutor_id)
-        )
-    for person in audience:
+        told[programme_.practitioner_id] = "their AP"
+    told.update({manager: "their line manager" for manager in managers})
+    about: dict[str, Any] = {"programme_id": programme_.id}
+    if refer and not managers:
+        about["no_line_manager"] = True  # the tutor hears that nothing was passed on
+    for person in told:
         await notify(
             ctx.uow.session,
             programme_.org_id,
@@ -854,19 +890,20 @@ async def decide_review(ctx: HandlerContext, form: ReviewForm) -> Reply:
             REVIEW_OUTCOME,
             person,
             now,
-            {"programme_id": programme_.id},
+            about,
         )
     if not p.active:  # the review outcome itself tells the tutor
         await _ended(ctx, programme_, p.state.value, tell_tutor=False)
     who = await name_of(ctx.directory, programme_.org_id, programme_.tutor_id)
-    told = "the tutor, their AP" + (
-        " and their line manager" if form.decision == ReviewDecision.REFER else ""
-    )
-    return Reply.update(
-        note_card(
-            f"Review recorded: {who}", [f"Decision: {form.decision.value}. I've told {told}."]
+    names = list(dict.fromkeys(told.values()))  # whom I've told, each once
+    said_to = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+    lines = [f"Decision: {form.decision.value}. I've told {said_to}."]
+    if refer and not managers:
+        lines.append(
+            f"{who} has no line manager on the tutor list, so the summary went to nobody; "
+            "it stays on the record."
         )
-    )
+    return Reply.update(note_card(f"Review recorded: {who}", lines))
 
 
 # --- monthly reports (AP → head of T&L) -----------------------------------------------------
@@ -908,7 +945,9 @@ async def submit_report(ctx: HandlerContext, form: ReportForm, programme_: _Prog
     # the tutor is sent what the report about them says, as it goes
     told.append((REPORT_SHARED, programme_.tutor_id, f"support-report-shared:{report.id}:{at}"))
     for kind, person_id, key in told:
-        payload = {"report_id": report.id}
+        payload: dict[str, Any] = {"report_id": report.id}
+        if not heads:
+            payload["to_head"] = False  # the tutor's copy says it went to nobody else
         await notify(ctx.uow.session, programme_.org_id, key, kind, person_id, now, payload)
     tutor = await name_of(ctx.directory, programme_.org_id, programme_.tutor_id)
     where = "the head of teaching & learning" if heads else "the record (no head of T&L yet)"

@@ -1006,7 +1006,14 @@ ROWS: tuple[Command | CardAction, ...] = (
 
 
 NOTICES: tuple[NoticeKind, ...] = (
-    NoticeKind(COPY_KIND, render_copy, description="A learning walk sent to the reader's 1:1 chat"),
+    # "I've sent it to our 1:1 chat": the answer to what the reader just asked for, so the
+    # sending hours never hold it until the morning.
+    NoticeKind(
+        COPY_KIND,
+        render_copy,
+        description="A learning walk sent to the reader's 1:1 chat",
+        asked_for=True,
+    ),
     NoticeKind(
         WINDOW_END_KIND,
         render_window_end,
