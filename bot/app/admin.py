@@ -15,6 +15,7 @@ from bot.app.router import CardAction, Command, private_only
 from bot.app.support.matching import rematch_waiting
 from bot.app.turn import Message, Reply
 from bot.app.tutor_import import MOST_IN_CHAT, TooManyRows, import_tutor_text
+from bot.app.walks.plans import after_roles_given
 from bot.domain.access import ROLE_LABELS, Permission, Role
 from bot.domain.words import plural
 from cards.admin import (
@@ -189,6 +190,8 @@ async def change_role(ctx: HandlerContext, form: RoleForm) -> Reply:
     granted = form.action == "grant"
     if granted:
         changed = await directory.grant(person, form.role, ctx.person.id, now, "by an org admin")
+        if changed:
+            await after_roles_given(ctx.uow.session, ctx.turn.org_id, [form.role], now)
     elif form.role is Role.ORG_ADMIN and [
         p.id for p in await directory.holders(ctx.turn.org_id, Role.ORG_ADMIN)
     ] == [person.id]:

@@ -22,6 +22,7 @@ from bot.app.support.referrals import offer_to_imported_tutors
 from bot.app.turn import Reply
 from bot.app.tutor_details import tutor_page
 from bot.app.tutor_import import import_tutor_text
+from bot.app.walks.plans import after_roles_given
 from bot.domain.access import QUALITY_TEAM, Permission, Role
 from bot.domain.emails import LONGEST_EMAIL, normal_email
 from bot.domain.local_time import london
@@ -205,11 +206,14 @@ async def save_roles(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
             people.append(await directory.by_email(org, email, now))
         plans.append((role, people))
     given = 0
+    given_roles: set[Role] = set()
     for role, people in plans:
         for person in {p.id: p for p in people}.values():
             # `grant` writes the audit line itself: one line a role given, saying where from.
             if await directory.grant(person, role, ctx.person.id, now, "setup"):
                 given += 1
+                given_roles.add(role)
+    await after_roles_given(ctx.uow.session, org, given_roles, now)
     if any(role is Role.ADVANCED_PRACTITIONER and people for role, people in plans):
         await rematch_waiting(ctx.uow.session, org, now)  # requests waiting for a first AP
     if not given:  # said beside the button pressed, not at the top of the tall card

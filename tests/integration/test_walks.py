@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -555,6 +556,45 @@ async def test_a_line_manager_from_outside_the_team_hears_only_of_their_own_tuto
     assert "Tom Tutor" in to_mia and "Tia Tutor" in to_mia
     async with org.db_session() as uow:
         assert await Schedule(uow.session).pending(ORG, "walks-end:") == []
+
+
+async def test_whoever_manages_or_oversees_when_a_window_ends_hears_even_if_named_after_the_plan(
+    org: Org,
+) -> None:
+    """The plan was saved ("I'll tell the managers") before Oli line-managed Tom and before Dee
+    joined the quality team: the tutor list that names Oli, and the roles given to Oli (admin
+    card) and Dee (setup card), schedule their notices too, once each."""
+    await make_plan(org)
+    oli = User("oli", "Oli Outside", "oli@college.ac.uk")
+    dee = User("dee", "Dee Developer", "dee@college.ac.uk")
+    for user in (oli, dee):
+        org.teams.on_roster(user)
+        await org.teams.say(user, "hello")
+    moved = TUTOR_LIST.replace(
+        "Tom Tutor,tom@college.ac.uk,North,Maths,classroom,mia@college.ac.uk",
+        "Tom Tutor,tom@college.ac.uk,North,Maths,classroom,oli@college.ac.uk",
+    )
+    moved += "Oli Outside,oli@college.ac.uk,South,Science,classroom,,no\n"
+    await org.teams.say(
+        ADMIN, "admin import", attachments=[shared_file(org.connector, "tutors.csv", moved)]
+    )
+    await org.teams.say(ADMIN, f"admin grant {oli.email} line_manager")
+    await org.teams.say(ADMIN, f"admin grant {dee.email} development_officer")
+    async with org.db_session() as uow:
+        pending = await Schedule(uow.session).pending(ORG, "walks-end")
+    by_person = Counter(i.person_id for i in pending)
+    assert by_person[await org.person_id(oli)] == 1
+    assert by_person[await org.person_id(dee)] == 1  # the org-wide list
+    org.connector.clear()
+    org.clock.set(datetime(2026, 11, 27, 16, 0, tzinfo=UTC))
+    await org.tick()
+    by_conversation = {s.conversation_id: s for s in walk_notices(org)}
+    to_oli = card_text(by_conversation[Place.personal(oli).conversation_id].cards[0])
+    assert "Tom Tutor" in to_oli and "Tia Tutor" not in to_oli  # only his own tutor
+    to_dee = card_text(by_conversation[Place.personal(dee).conversation_id].cards[0])
+    assert "all teams" in to_dee and "Tia Tutor" in to_dee
+    async with org.db_session() as uow:
+        assert await Schedule(uow.session).pending(ORG, "walks-end") == []
 
 
 async def test_replanning_keeps_one_notice_per_window_and_person(org: Org) -> None:

@@ -5,7 +5,7 @@ tell managers, and the quality team, which walks are outstanding.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -406,6 +406,30 @@ async def schedule_window_notices(
             )
             count += 1
     return count
+
+
+async def notify_todays_overseers(session: AsyncSession, org_id: str, now: datetime) -> int:
+    """Who hears at a window's end may have grown since its plan was saved (a line manager or
+    quality-team role given, a tutor list naming new line managers): every plan with a window
+    still to end has its notices scheduled again, for whoever they are now ("I'll tell the
+    managers" was said to the planner). Those already scheduled stay as they are; each
+    notice still checks its reader when it is sent. Returns how many are scheduled."""
+    plans = await session.scalars(
+        select(StoredWalkPlan)
+        .join(StoredWalkWindow, StoredWalkWindow.plan_id == StoredWalkPlan.id)
+        .where(StoredWalkPlan.org_id == org_id, StoredWalkWindow.ends_on >= now.date())
+        .order_by(StoredWalkPlan.id)
+    )
+    return sum([await schedule_window_notices(session, p, now) for p in plans.unique().all()])
+
+
+async def after_roles_given(
+    session: AsyncSession, org_id: str, roles: Iterable[Role], now: datetime
+) -> None:
+    """Roles were given: a line manager or quality-team member hears at windows' ends from
+    now on (`notify_todays_overseers`)."""
+    if any(role is Role.LINE_MANAGER or role in QUALITY_TEAM for role in roles):
+        await notify_todays_overseers(session, org_id, now)
 
 
 async def _outstanding(
