@@ -526,12 +526,9 @@ async def test_at_the_end_of_a_window_managers_and_quality_hear_what_is_outstand
     assert "all teams" in card_text(to_quinn) and "Tia Tutor" in card_text(to_quinn)
 
 
-async def test_a_line_manager_from_outside_the_team_hears_only_of_their_own_tutors(
-    org: Org,
-) -> None:
-    """Oli line-manages Tom but is not in the Maths team. At the window's end he hears that Tom
-    is still to walk, and nothing of Tia (whose walks he cannot read); Mia, the team's
-    manager, hears of both."""
+async def oli_manages_tom(org: Org) -> User:
+    """Oli, from outside the Maths team, becomes Tom's line manager: a tutor list that says so,
+    and the role given on the admin card."""
     oli = User("oli", "Oli Outside", "oli@college.ac.uk")
     moved = TUTOR_LIST.replace(
         "Tom Tutor,tom@college.ac.uk,North,Maths,classroom,mia@college.ac.uk",
@@ -544,6 +541,16 @@ async def test_a_line_manager_from_outside_the_team_hears_only_of_their_own_tuto
     org.teams.on_roster(oli)
     await org.teams.say(oli, "hello")
     await org.teams.say(ADMIN, f"admin grant {oli.email} line_manager")
+    return oli
+
+
+async def test_a_line_manager_from_outside_the_team_hears_only_of_their_own_tutors(
+    org: Org,
+) -> None:
+    """Oli line-manages Tom but is not in the Maths team. At the window's end he hears that Tom
+    is still to walk, and nothing of Tia (whose walks he cannot read); Mia, the team's
+    manager, hears of both."""
+    oli = await oli_manages_tom(org)
     await make_plan(org)
     org.connector.clear()
     org.clock.set(datetime(2026, 11, 27, 16, 0, tzinfo=UTC))
@@ -565,20 +572,10 @@ async def test_whoever_manages_or_oversees_when_a_window_ends_hears_even_if_name
     joined the quality team: the tutor list that names Oli, and the roles given to Oli (admin
     card) and Dee (setup card), schedule their notices too, once each."""
     await make_plan(org)
-    oli = User("oli", "Oli Outside", "oli@college.ac.uk")
+    oli = await oli_manages_tom(org)
     dee = User("dee", "Dee Developer", "dee@college.ac.uk")
-    for user in (oli, dee):
-        org.teams.on_roster(user)
-        await org.teams.say(user, "hello")
-    moved = TUTOR_LIST.replace(
-        "Tom Tutor,tom@college.ac.uk,North,Maths,classroom,mia@college.ac.uk",
-        "Tom Tutor,tom@college.ac.uk,North,Maths,classroom,oli@college.ac.uk",
-    )
-    moved += "Oli Outside,oli@college.ac.uk,South,Science,classroom,,no\n"
-    await org.teams.say(
-        ADMIN, "admin import", attachments=[shared_file(org.connector, "tutors.csv", moved)]
-    )
-    await org.teams.say(ADMIN, f"admin grant {oli.email} line_manager")
+    org.teams.on_roster(dee)
+    await org.teams.say(dee, "hello")
     await org.teams.say(ADMIN, f"admin grant {dee.email} development_officer")
     async with org.db_session() as uow:
         pending = await Schedule(uow.session).pending(ORG, "walks-end")
