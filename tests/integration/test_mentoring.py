@@ -249,6 +249,40 @@ async def test_directory_search_choice_ranking_decline_and_accept(
     assert "1 of 2 places free" in card_text(card)
 
 
+def button_titles(card: dict[str, Any], verb: str) -> list[str]:
+    """The titles of the card's buttons with this verb, in the order they are drawn."""
+    return [
+        str(n["title"])
+        for n in card_nodes(card)
+        if n.get("type") == "Action.Execute" and n.get("verb") == verb
+    ]
+
+
+async def test_the_mentor_overview_offers_a_change_to_someone_already_offering(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Amy is in the directory: `mentor` says what she offers and its button changes that offer
+    (it said "Offer to mentor", as to someone not offering); its form holds what she offered.
+    Out of the directory, or never in it (Tom), the button offers to mentor again."""
+    amy = await person_id(teams_app, AMY)
+    overview = only_card(await teams.say(AMY, "mentor"))
+    assert "You offer to mentor in Maths, functional skills maths (2 at once)." in card_text(
+        overview
+    )
+    assert button_titles(overview, "mentor.offer.open") == ["Change your offer"]
+    form = await teams.answer(AMY, "mentor.offer.open", {})
+    assert choices(form, "capacity") and "Maths, functional skills maths" in card_text(form)
+
+    assert "out of the directory" in str((await teams.say(AMY, "mentor stop"))[0].activity)
+    (offer,) = [o for o in await rows(teams_app, MentorOffer) if o.person_id == amy]
+    assert offer.active is False
+    overview = only_card(await teams.say(AMY, "mentor"))
+    assert "You offer to mentor" not in card_text(overview)
+    assert button_titles(overview, "mentor.offer.open") == ["Offer to mentor"]
+    tom = only_card(await teams.say(TUTOR, "mentor"))
+    assert button_titles(tom, "mentor.offer.open") == ["Offer to mentor"]
+
+
 async def test_a_mentor_who_became_the_mentees_line_manager_cannot_accept(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
