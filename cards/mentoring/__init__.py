@@ -148,13 +148,20 @@ def search_card(view: SearchView, errors: Mapping[str, str] = EMPTY) -> base.Car
                 subtle=True,
             )
         )
+        # One mentor to choose: chosen already (the choice is required, and it is the only one).
+        only = choices[0][1] if len(choices) == 1 else None
         for key, label, required in pickers:
             body += base.with_error(
-                base.choice_input(key, label, choices, required=required), errors, key
+                base.choice_input(key, label, choices, value=only, required=required), errors, key
             )
-        actions.append(
-            base.execute(
-                "Ask", "mentor.choose", {"specialism": view.query}, primary=True, saves=True
+        # Under the choice it sends, and saying whom it asks: below the list of external
+        # mentors, a bare "Ask" read as asking them.
+        ask = f"Ask {view.suggestions[0].name}" if only else "Ask my first choice"
+        body.append(
+            base.actions_row(
+                base.execute(
+                    ask, "mentor.choose", {"specialism": view.query}, primary=True, saves=True
+                )
             )
         )
     else:
@@ -167,6 +174,7 @@ def search_card(view: SearchView, errors: Mapping[str, str] = EMPTY) -> base.Car
             ]
     if view.external:
         body.append(base.text("**Outside the college**", size="medium"))
+        body.append(base.text("Contact them yourself: I don't ask them for you.", subtle=True))
         for e in view.external:
             body.append(
                 base.facts(

@@ -48,6 +48,7 @@ from storage.reminders import tell_person as tell
 from tests.conftest import ADMIN, MANAGER, QUINN, START, TUTOR
 from tests.support.bot import next_card_to, person_id, rows, tick
 from tests.support.cards import (
+    action_data,
     button_data,
     card_inputs,
     card_nodes,
@@ -441,6 +442,39 @@ async def test_a_search_no_listed_external_mentor_covers_does_not_say_none_are_l
     assert await rows(teams_app, MentoringRelationship) == []
     listed = card_text(only_card(await teams.say(TUTOR, "mentor external")))
     assert "Herts CETT" in listed and "mentors@hertscett.example" in listed
+
+
+async def test_a_search_with_one_match_starts_with_it_chosen_and_says_whom_it_asks(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Olly alone mentors plumbing, and the college lists an external partner for it. The card's
+    required "First choice" started empty with its one possible answer, and its "Ask" button
+    came after the external partner, as if it asked them. Now Olly is chosen already, and the
+    button sits under the choice and names him; the partner is to be contacted directly. The
+    choice as Teams sends it asks Olly, and only him."""
+    await teams.answer(OLLY, "mentor.offer", {"specialisms": "Plumbing", "capacity": "1"})
+    await teams.say(
+        HAL, "mentor external Herts CETT; brokerage; plumbing; mentors@hertscett.example"
+    )
+    olly = str(await person_id(teams_app, OLLY))
+    card = only_card(await teams.say(TUTOR, "mentor plumbing"))
+    (first,) = [i for i in card_inputs(card) if i["id"] == "first"]
+    assert choices(card, "first") == {"Olly Leader": olly}
+    assert first.get("value") == olly and first["isRequired"] is True
+    nodes = list(card_nodes(card))
+    (ask,) = [n for n in nodes if n.get("verb") == "mentor.choose" and "title" in n]
+    assert ask["title"] == "Ask Olly Leader"
+    outside = next(n for n in nodes if n.get("text") == "**Outside the college**")
+    assert nodes.index(first) < nodes.index(ask) < nodes.index(outside)
+    assert "mentor.choose" not in str(card.get("actions"))
+    assert "Contact them yourself: I don't ask them for you." in card_text(card)
+
+    sent = {**action_data(card, "mentor.choose"), "first": first["value"]}
+    answer = await teams.answer(TUTOR, "mentor.choose", sent)
+    assert "I've asked **Olly Leader**" in card_text(answer)
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.state == ASKED and rel.mentor_id == int(olly) and rel.next_choices == []
+    assert rel.specialism == "plumbing"
 
 
 async def test_saving_the_same_proposal_again_asks_for_confirmation_once(
