@@ -758,6 +758,50 @@ async def test_a_review_point_already_past_is_refused_unless_it_was_agreed(
     assert rel.proposal is not None and rel.proposal["meeting"] == "Every Tuesday 4pm, library"
 
 
+def in_sight(card: dict[str, Any]) -> dict[str, bool]:
+    """Each button's title, and whether a phone shows it (not in the "…" overflow menu)."""
+    return {
+        str(n["title"]): n.get("mode") != "secondary"
+        for n in card_nodes(card)
+        if n.get("type") == "Action.Execute"
+    }
+
+
+async def test_the_agreement_shows_record_an_observation_and_folds_away_not_a_good_fit(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """The yearly observation is the mentor's main duty, but its button (21 characters, too
+    long for a row of three at 360 px) went to the "…" menu while "Not a good fit" stayed in
+    sight. It now sits under the card's observations, in sight; "Not a good fit" is in the
+    menu. Pressed as Teams sends it, it opens the form, and the observation is stored."""
+    rel_id = await agreed(teams, teams_app, clock)
+    card = only_card(await teams.say(BEN, "agreement"))
+    buttons = in_sight(card)
+    assert buttons["Record an observation"] is True
+    assert buttons["Not a good fit"] is False
+    assert buttons["Log a meeting"] is True
+    assert "None yet: each of you observes the other once a year." in card_text(card)
+
+    form = await teams.answer(
+        BEN, "mentoring.observe.open", action_data(card, "mentoring.observe.open")
+    )
+    assert "Record a mentoring observation" in card_text(form)
+    data = {i["id"]: i["value"] for i in card_inputs(form) if i.get("value")}  # as Teams sends
+    answer = await teams.answer(
+        BEN,
+        "mentoring.observe",
+        {**action_data(form, "mentoring.observe"), **data, "notes": "Clear modelling"},
+    )
+    assert "Observation recorded." in card_text(answer)
+    (entry,) = await rows(teams_app, MentoringEntry)
+    assert (entry.relationship_id, entry.kind, entry.discussed) == (
+        rel_id,
+        OBSERVED_MENTEE,
+        "Clear modelling",
+    )
+    assert in_sight(answer)["Record an observation"] is True
+
+
 async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw_it(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
