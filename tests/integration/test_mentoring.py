@@ -802,6 +802,62 @@ async def test_the_agreement_shows_record_an_observation_and_folds_away_not_a_go
     assert in_sight(answer)["Record an observation"] is True
 
 
+def folded(card: dict[str, Any], words: str) -> tuple[bool, list[str]]:
+    """Whether the text holding `words` is in a container hidden until a button shows it, and
+    the titles of the buttons that show or hide that container."""
+    for box in card_nodes(card):
+        if box.get("type") == "Container" and words in card_text(box):
+            toggles = [
+                str(n["title"])
+                for n in card_nodes(card)
+                if n.get("type") == "Action.ToggleVisibility"
+                and box.get("id")
+                in [
+                    t if isinstance(t, str) else t.get("elementId")
+                    for t in n.get("targetElements", [])
+                ]
+            ]
+            return box.get("isVisible") is False, toggles
+    return False, []
+
+
+async def test_the_agreement_puts_objectives_and_meetings_first_and_folds_the_clauses(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """On a phone the agreement was some 2,250 px tall: the 23 standard clauses (and both
+    people's job titles) came before the objectives, their progress and the meeting log. In
+    effect, the card shows those first and keeps the clauses folded under a button; the
+    mentee confirming a first agreement sees the clauses open, as that is what they agree."""
+    rel_id = await mentored_by_ben(teams, teams_app, clock)
+    await teams.execute(BEN, "agreement.save", {"rel": rel_id, **GOOD})
+    to_confirm = only_card(await teams.say(TUTOR, "agreement"))
+    assert "agreement.confirm" in verbs_on(to_confirm)
+    assert folded(to_confirm, "To maintain appropriate confidentiality") == (
+        False,
+        ["What each of us agrees"],
+    )
+    await teams.answer(TUTOR, "agreement.confirm", action_data(to_confirm, "agreement.confirm"))
+    await teams.execute(
+        BEN, "mentoring.meeting", {"rel": rel_id, "held_on": "2026-11-23", "discussed": "Starters"}
+    )
+
+    card = only_card(await teams.say(TUTOR, "agreement"))
+    text = card_text(card)
+    clause = text.index("To maintain appropriate confidentiality")
+    assert text.index("Plan three practical maths starters") < clause
+    assert text.index("▱▱▱▱▱▱▱▱▱▱ 0%") < clause and text.index("Starters") < clause
+    assert text.index("Record an observation") < clause
+    for words in (
+        "To maintain appropriate confidentiality",
+        "To keep the mentor informed",
+        "To give the mentor a minimum of 20 hours",
+        "Lecturer in construction",
+    ):
+        assert folded(card, words) == (True, ["What each of us agrees"]), words
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.agreement["mentor_agrees"][0].startswith("To maintain appropriate confidentiality")
+
+
 async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw_it(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
