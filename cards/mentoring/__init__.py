@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from adaptive_cards_python import actions as A
 from adaptive_cards_python import elements as E
 
 from bot.domain.words import plural
@@ -148,13 +149,20 @@ def search_card(view: SearchView, errors: Mapping[str, str] = EMPTY) -> base.Car
                 subtle=True,
             )
         )
+        # One mentor to choose: chosen already (the choice is required, and it is the only one).
+        only = choices[0][1] if len(choices) == 1 else None
         for key, label, required in pickers:
             body += base.with_error(
-                base.choice_input(key, label, choices, required=required), errors, key
+                base.choice_input(key, label, choices, value=only, required=required), errors, key
             )
-        actions.append(
-            base.execute(
-                "Ask", "mentor.choose", {"specialism": view.query}, primary=True, saves=True
+        # Under the choice it sends, and saying whom it asks: below the list of external
+        # mentors, a bare "Ask" read as asking them.
+        ask = f"Ask {view.suggestions[0].name}" if only else "Ask my first choice"
+        body.append(
+            base.actions_row(
+                base.execute(
+                    ask, "mentor.choose", {"specialism": view.query}, primary=True, saves=True
+                )
             )
         )
     else:
@@ -167,6 +175,7 @@ def search_card(view: SearchView, errors: Mapping[str, str] = EMPTY) -> base.Car
             ]
     if view.external:
         body.append(base.text("**Outside the college**", size="medium"))
+        body.append(base.text("Contact them yourself: I don't ask them for you.", subtle=True))
         for e in view.external:
             body.append(
                 base.facts(
@@ -293,6 +302,45 @@ def _bullets(items: Sequence[str]) -> base.Element:
     return base.text("\n".join(f"- {i}" for i in items) or "—")
 
 
+TERMS = "agreement-terms"  # the container of who the two are and what each agrees
+
+
+def _terms(view: AgreementView) -> list[base.Element]:
+    """Who the two are and the standard clauses (appendix 5: 23 of them, some 1,500 px on a
+    phone), after the objectives, meetings and observations and folded under a button. Open
+    only on a first agreement waiting for this person's confirmation: that is what they agree."""
+    first_read = view.can_confirm and not view.in_effect and not view.ended
+    return [
+        base.actions_row(
+            A.ToggleVisibility(title="What each of us agrees", targetElements=[TERMS])
+        ),
+        E.Container(
+            id=TERMS,
+            isVisible=None if first_read else False,
+            items=[
+                base.facts(
+                    [
+                        ("Mentee", view.mentee.name),
+                        ("Mentee's specialism", view.mentee.specialisms),
+                        ("Mentee's job title", view.mentee.job_title),
+                        ("Mentee's institution", view.mentee.institution),
+                        ("Mentor", view.mentor.name),
+                        ("Mentor's specialism", view.mentor.specialisms),
+                        ("Mentor's job title", view.mentor.job_title),
+                        ("Mentor's institution", view.mentor.institution),
+                    ]
+                ),
+                base.text("**The mentor agrees:**"),
+                _bullets(view.mentor_agrees),
+                base.text("**The mentee agrees:**"),
+                _bullets(view.mentee_agrees),
+                base.text("**The organisation agrees:**"),
+                _bullets(view.organisation_agrees),
+            ],
+        ),
+    ]
+
+
 def agreement_card(view: AgreementView) -> base.CardDict:
     heading = f"Mentoring agreement: {view.mentee.name} and {view.mentor.name}"
     body: list[base.Element] = [base.title(heading)]
@@ -302,29 +350,7 @@ def agreement_card(view: AgreementView) -> base.CardDict:
     if view.ended:
         state = f"Ended {view.ended}: kept for you to read, and nothing in it can change"
     body.append(base.text(f"{state}. {PRIVATE}", subtle=True, size="small"))
-    body.append(
-        base.facts(
-            [
-                ("Mentee", view.mentee.name),
-                ("Mentee's specialism", view.mentee.specialisms),
-                ("Mentee's job title", view.mentee.job_title),
-                ("Mentee's institution", view.mentee.institution),
-                ("Mentor", view.mentor.name),
-                ("Mentor's specialism", view.mentor.specialisms),
-                ("Mentor's job title", view.mentor.job_title),
-                ("Mentor's institution", view.mentor.institution),
-            ]
-        )
-    )
-    body += [
-        base.text("**The mentor agrees:**"),
-        _bullets(view.mentor_agrees),
-        base.text("**The mentee agrees:**"),
-        _bullets(view.mentee_agrees),
-        base.text("**The organisation agrees:**"),
-        _bullets(view.organisation_agrees),
-        base.text("**Objectives agreed between mentor and mentee**"),
-    ]
+    body.append(base.text("**Objectives agreed between mentor and mentee**"))
     if not view.objectives:
         body.append(base.text("None yet: three SMART objectives go in the agreement form."))
     for i, o in enumerate(view.objectives, start=1):
@@ -358,8 +384,10 @@ def agreement_card(view: AgreementView) -> base.CardDict:
                 primary=True,
             )
         )
-    if view.observations:
+    if view.observations or not view.ended:
         body.append(base.text("**Observations** (" + DEVELOPMENTAL + ")"))
+        if not view.observations:
+            body.append(base.text("None yet: each of you observes the other once a year."))
         for line, entry_id in view.observations:
             body.append(base.text(f"- {line}"))
             if entry_id is not None and not view.ended:
@@ -372,22 +400,30 @@ def agreement_card(view: AgreementView) -> base.CardDict:
                         )
                     )
                 )
+    if not view.ended:
+        # The yearly observation is each side's duty (appendix 5): its button, too long for a
+        # row of three on a phone, goes under the observations, where it is always in sight.
+        body.append(
+            base.actions_row(
+                base.execute(
+                    "Record an observation", "mentoring.observe.open", {"rel": view.rel_id}
+                )
+            )
+        )
+    body += _terms(view)
     if view.ended:
         return base.card(body, fallback_text="Your past mentoring agreement")
-    actions.append(
-        base.execute(
-            "Propose a change" if view.in_effect else "Fill in / edit",
-            "agreement.edit",
-            {"rel": view.rel_id},
-        )
-    )
     if view.in_effect:  # meetings are logged against the agreed objectives
         actions.append(
             base.execute("Log a meeting", "mentoring.meeting.open", {"rel": view.rel_id})
         )
     actions += [
-        base.execute("Record an observation", "mentoring.observe.open", {"rel": view.rel_id}),
-        base.execute("Not a good fit", "mentor.not_fit", {"rel": view.rel_id}),
+        base.execute(
+            "Propose a change" if view.in_effect else "Fill in / edit",
+            "agreement.edit",
+            {"rel": view.rel_id},
+        ),
+        base.execute("Not a good fit", "mentor.not_fit", {"rel": view.rel_id}, more=True),
     ]
     return base.card(body, actions, fallback_text="Your mentoring agreement")
 

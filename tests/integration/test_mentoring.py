@@ -48,6 +48,7 @@ from storage.reminders import tell_person as tell
 from tests.conftest import ADMIN, MANAGER, QUINN, START, TUTOR
 from tests.support.bot import next_card_to, person_id, rows, tick
 from tests.support.cards import (
+    action_data,
     button_data,
     card_inputs,
     card_nodes,
@@ -249,6 +250,40 @@ async def test_directory_search_choice_ranking_decline_and_accept(
     assert "1 of 2 places free" in card_text(card)
 
 
+def button_titles(card: dict[str, Any], verb: str) -> list[str]:
+    """The titles of the card's buttons with this verb, in the order they are drawn."""
+    return [
+        str(n["title"])
+        for n in card_nodes(card)
+        if n.get("type") == "Action.Execute" and n.get("verb") == verb
+    ]
+
+
+async def test_the_mentor_overview_offers_a_change_to_someone_already_offering(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Amy is in the directory: `mentor` says what she offers and its button changes that offer
+    (it said "Offer to mentor", as to someone not offering); its form holds what she offered.
+    Out of the directory, or never in it (Tom), the button offers to mentor again."""
+    amy = await person_id(teams_app, AMY)
+    overview = only_card(await teams.say(AMY, "mentor"))
+    assert "You offer to mentor in Maths, functional skills maths (2 at once)." in card_text(
+        overview
+    )
+    assert button_titles(overview, "mentor.offer.open") == ["Change your offer"]
+    form = await teams.answer(AMY, "mentor.offer.open", {})
+    assert choices(form, "capacity") and "Maths, functional skills maths" in card_text(form)
+
+    assert "out of the directory" in str((await teams.say(AMY, "mentor stop"))[0].activity)
+    (offer,) = [o for o in await rows(teams_app, MentorOffer) if o.person_id == amy]
+    assert offer.active is False
+    overview = only_card(await teams.say(AMY, "mentor"))
+    assert "You offer to mentor" not in card_text(overview)
+    assert button_titles(overview, "mentor.offer.open") == ["Offer to mentor"]
+    tom = only_card(await teams.say(TUTOR, "mentor"))
+    assert button_titles(tom, "mentor.offer.open") == ["Offer to mentor"]
+
+
 async def test_a_mentor_who_became_the_mentees_line_manager_cannot_accept(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
@@ -407,6 +442,39 @@ async def test_a_search_no_listed_external_mentor_covers_does_not_say_none_are_l
     assert await rows(teams_app, MentoringRelationship) == []
     listed = card_text(only_card(await teams.say(TUTOR, "mentor external")))
     assert "Herts CETT" in listed and "mentors@hertscett.example" in listed
+
+
+async def test_a_search_with_one_match_starts_with_it_chosen_and_says_whom_it_asks(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Olly alone mentors plumbing, and the college lists an external partner for it. The card's
+    required "First choice" started empty with its one possible answer, and its "Ask" button
+    came after the external partner, as if it asked them. Now Olly is chosen already, and the
+    button sits under the choice and names him; the partner is to be contacted directly. The
+    choice as Teams sends it asks Olly, and only him."""
+    await teams.answer(OLLY, "mentor.offer", {"specialisms": "Plumbing", "capacity": "1"})
+    await teams.say(
+        HAL, "mentor external Herts CETT; brokerage; plumbing; mentors@hertscett.example"
+    )
+    olly = str(await person_id(teams_app, OLLY))
+    card = only_card(await teams.say(TUTOR, "mentor plumbing"))
+    (first,) = [i for i in card_inputs(card) if i["id"] == "first"]
+    assert choices(card, "first") == {"Olly Leader": olly}
+    assert first.get("value") == olly and first["isRequired"] is True
+    nodes = list(card_nodes(card))
+    (ask,) = [n for n in nodes if n.get("verb") == "mentor.choose" and "title" in n]
+    assert ask["title"] == "Ask Olly Leader"
+    outside = next(n for n in nodes if n.get("text") == "**Outside the college**")
+    assert nodes.index(first) < nodes.index(ask) < nodes.index(outside)
+    assert "mentor.choose" not in str(card.get("actions"))
+    assert "Contact them yourself: I don't ask them for you." in card_text(card)
+
+    sent = {**action_data(card, "mentor.choose"), "first": first["value"]}
+    answer = await teams.answer(TUTOR, "mentor.choose", sent)
+    assert "I've asked **Olly Leader**" in card_text(answer)
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.state == ASKED and rel.mentor_id == int(olly) and rel.next_choices == []
+    assert rel.specialism == "plumbing"
 
 
 async def test_saving_the_same_proposal_again_asks_for_confirmation_once(
@@ -688,6 +756,106 @@ async def test_a_review_point_already_past_is_refused_unless_it_was_agreed(
     assert errors_in(shown(body, sent)) == []
     (rel,) = await rows(teams_app, MentoringRelationship)
     assert rel.proposal is not None and rel.proposal["meeting"] == "Every Tuesday 4pm, library"
+
+
+def in_sight(card: dict[str, Any]) -> dict[str, bool]:
+    """Each button's title, and whether a phone shows it (not in the "…" overflow menu)."""
+    return {
+        str(n["title"]): n.get("mode") != "secondary"
+        for n in card_nodes(card)
+        if n.get("type") == "Action.Execute"
+    }
+
+
+async def test_the_agreement_shows_record_an_observation_and_folds_away_not_a_good_fit(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """The yearly observation is the mentor's main duty, but its button (21 characters, too
+    long for a row of three at 360 px) went to the "…" menu while "Not a good fit" stayed in
+    sight. It now sits under the card's observations, in sight; "Not a good fit" is in the
+    menu. Pressed as Teams sends it, it opens the form, and the observation is stored."""
+    rel_id = await agreed(teams, teams_app, clock)
+    card = only_card(await teams.say(BEN, "agreement"))
+    buttons = in_sight(card)
+    assert buttons["Record an observation"] is True
+    assert buttons["Not a good fit"] is False
+    assert buttons["Log a meeting"] is True
+    assert "None yet: each of you observes the other once a year." in card_text(card)
+
+    form = await teams.answer(
+        BEN, "mentoring.observe.open", action_data(card, "mentoring.observe.open")
+    )
+    assert "Record a mentoring observation" in card_text(form)
+    data = {i["id"]: i["value"] for i in card_inputs(form) if i.get("value")}  # as Teams sends
+    answer = await teams.answer(
+        BEN,
+        "mentoring.observe",
+        {**action_data(form, "mentoring.observe"), **data, "notes": "Clear modelling"},
+    )
+    assert "Observation recorded." in card_text(answer)
+    (entry,) = await rows(teams_app, MentoringEntry)
+    assert (entry.relationship_id, entry.kind, entry.discussed) == (
+        rel_id,
+        OBSERVED_MENTEE,
+        "Clear modelling",
+    )
+    assert in_sight(answer)["Record an observation"] is True
+
+
+def folded(card: dict[str, Any], words: str) -> tuple[bool, list[str]]:
+    """Whether the text holding `words` is in a container hidden until a button shows it, and
+    the titles of the buttons that show or hide that container."""
+    for box in card_nodes(card):
+        if box.get("type") == "Container" and words in card_text(box):
+            toggles = [
+                str(n["title"])
+                for n in card_nodes(card)
+                if n.get("type") == "Action.ToggleVisibility"
+                and box.get("id")
+                in [
+                    t if isinstance(t, str) else t.get("elementId")
+                    for t in n.get("targetElements", [])
+                ]
+            ]
+            return box.get("isVisible") is False, toggles
+    return False, []
+
+
+async def test_the_agreement_puts_objectives_and_meetings_first_and_folds_the_clauses(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """On a phone the agreement was some 2,250 px tall: the 23 standard clauses (and both
+    people's job titles) came before the objectives, their progress and the meeting log. In
+    effect, the card shows those first and keeps the clauses folded under a button; the
+    mentee confirming a first agreement sees the clauses open, as that is what they agree."""
+    rel_id = await mentored_by_ben(teams, teams_app, clock)
+    await teams.execute(BEN, "agreement.save", {"rel": rel_id, **GOOD})
+    to_confirm = only_card(await teams.say(TUTOR, "agreement"))
+    assert "agreement.confirm" in verbs_on(to_confirm)
+    assert folded(to_confirm, "To maintain appropriate confidentiality") == (
+        False,
+        ["What each of us agrees"],
+    )
+    await teams.answer(TUTOR, "agreement.confirm", action_data(to_confirm, "agreement.confirm"))
+    await teams.execute(
+        BEN, "mentoring.meeting", {"rel": rel_id, "held_on": "2026-11-23", "discussed": "Starters"}
+    )
+
+    card = only_card(await teams.say(TUTOR, "agreement"))
+    text = card_text(card)
+    clause = text.index("To maintain appropriate confidentiality")
+    assert text.index("Plan three practical maths starters") < clause
+    assert text.index("▱▱▱▱▱▱▱▱▱▱ 0%") < clause and text.index("Starters") < clause
+    assert text.index("Record an observation") < clause
+    for words in (
+        "To maintain appropriate confidentiality",
+        "To keep the mentor informed",
+        "To give the mentor a minimum of 20 hours",
+        "Lecturer in construction",
+    ):
+        assert folded(card, words) == (True, ["What each of us agrees"]), words
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.agreement["mentor_agrees"][0].startswith("To maintain appropriate confidentiality")
 
 
 async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw_it(

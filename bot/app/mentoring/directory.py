@@ -144,13 +144,18 @@ async def _overview(ctx: HandlerContext) -> Reply:
         lines.append(f"**{other}** was your mentor: the agreement is kept for you to read.")
         actions.append(execute(f"Open: {other} (ended)", "agreement.open", {"rel": rel.id}))
     offer = await records.offer_of(ctx.turn.org_id, ctx.person.id)
-    if offer is not None and offer.active:
+    offering = offer if offer is not None and offer.active else None
+    if offering is not None:
         lines.append(
-            f"You offer to mentor in {', '.join(offer.specialisms)} ({offer.capacity} at once)."
+            f"You offer to mentor in {', '.join(offering.specialisms)} "
+            f"({offering.capacity} at once)."
         )
     if not lines:
         lines.append("Say **mentor maths** (or any subject) to find a mentor.")
-    actions.append(execute("Offer to mentor", "mentor.offer.open"))
+    # Someone in the directory already offers: the same form changes what they offer.
+    actions.append(
+        execute("Change your offer" if offering else "Offer to mentor", "mentor.offer.open")
+    )
     return Reply.show(note_card("Mentoring", lines, actions))
 
 
