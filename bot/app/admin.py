@@ -8,14 +8,13 @@ from pydantic import BaseModel, EmailStr, ValidationError, field_validator
 
 from bot.app import setup, tutor_details
 from bot.app.context import HandlerContext, permitted, redrawn
-from bot.app.events import RoleTakenAway
+from bot.app.events import RolesGiven, RoleTakenAway
 from bot.app.form_fields import Lowered, chosen
 from bot.app.observations.allocate import observer_role_revoked
 from bot.app.router import CardAction, Command, private_only
 from bot.app.support.matching import rematch_waiting
 from bot.app.turn import Message, Reply
 from bot.app.tutor_import import MOST_IN_CHAT, TooManyRows, import_tutor_text
-from bot.app.walks.plans import after_roles_given
 from bot.domain.access import ROLE_LABELS, Permission, Role
 from bot.domain.words import plural
 from cards.admin import (
@@ -191,7 +190,8 @@ async def change_role(ctx: HandlerContext, form: RoleForm) -> Reply:
     if granted:
         changed = await directory.grant(person, form.role, ctx.person.id, now, "by an org admin")
         if changed:
-            await after_roles_given(ctx.uow.session, ctx.turn.org_id, [form.role], now)
+            given = RolesGiven(ctx.turn.org_id, ((person.id, form.role.value),), now)
+            await ctx.services.events.publish(ctx.uow.session, given)
     elif form.role is Role.ORG_ADMIN and [
         p.id for p in await directory.holders(ctx.turn.org_id, Role.ORG_ADMIN)
     ] == [person.id]:

@@ -32,6 +32,7 @@ from bot.app.events import (
     ObservationApproved,
     ObservationsByMonth,
     PlannedObservations,
+    RolesGiven,
     RoleTakenAway,
     WalksOnDay,
 )
@@ -39,6 +40,8 @@ from bot.app.help import Help
 from bot.app.notices import NoticeKind, NoticeKinds
 from bot.app.router import CardAction, Command, Router
 from bot.app.support import referrals
+from bot.app.support.records import reviews_for_new_head
+from bot.app.walks.plans import after_roles_given
 from bot.domain.access import Role
 from storage.observations import observed_by_month, planned_observation_dates
 from storage.progression import CardSessions
@@ -102,6 +105,8 @@ def build_events() -> Events:
     events.subscribe(LeftPlace, _leave_card_sessions)
     events.subscribe(RoleTakenAway, _hand_on_a_former_aps_tutors)
     events.subscribe(RoleTakenAway, _withdraw_waiting_documents)
+    events.subscribe(RolesGiven, _window_ends_to_new_overseers)
+    events.subscribe(RolesGiven, _week_12_reviews_to_new_heads)
     events.answer(WalksOnDay, _walks_on_day)
     events.answer(PlannedObservations, _planned_otla)
     events.answer(ObservationsByMonth, _observed_by_month)
@@ -138,6 +143,19 @@ async def _hand_on_a_former_aps_tutors(session: AsyncSession, event: RoleTakenAw
 async def _withdraw_waiting_documents(session: AsyncSession, event: RoleTakenAway) -> None:
     # A file made with what the role let them read is not theirs to accept once it is gone.
     await documents.withdraw_for(session, event.org_id, event.person_id, event.at)
+
+
+async def _window_ends_to_new_overseers(session: AsyncSession, event: RolesGiven) -> None:
+    # Seed 001: a new line manager or quality-team member hears at the plans' window ends.
+    roles = [Role(role) for _, role in event.grants]
+    await after_roles_given(session, event.org_id, roles, event.at)
+
+
+async def _week_12_reviews_to_new_heads(session: AsyncSession, event: RolesGiven) -> None:
+    # Seed 000: a case gone to week-12 review is reviewed by a head of T&L named after it went.
+    for person_id, role in event.grants:
+        if role == Role.HEAD_OF_TL.value:
+            await reviews_for_new_head(session, event.org_id, person_id, event.at)
 
 
 async def _walks_on_day(session: AsyncSession, question: WalksOnDay) -> list[str]:

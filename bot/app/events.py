@@ -70,6 +70,16 @@ class RoleTakenAway(Event):
 
 
 @dataclass(frozen=True)
+class RolesGiven(Event):
+    """An org admin gave roles (the admin card, the setup card): what was promised to whoever
+    holds them ("the managers hear", "the head of T&L reviews your case") reaches these people
+    too, from now on."""
+
+    grants: tuple[tuple[int, str], ...]  # (person id, role)
+    at: datetime
+
+
+@dataclass(frozen=True)
 class WalksOnDay(Question[list[str]]):
     """Which saved learning walks visit this tutor on this day (descriptions)? Drafts are
     nobody's record yet and are never counted."""

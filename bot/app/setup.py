@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.app.context import HandlerContext, permitted
+from bot.app.events import RolesGiven
 from bot.app.refusals import SETUP_PICKERS
 from bot.app.router import CardAction
 from bot.app.support.matching import rematch_waiting
@@ -22,7 +23,6 @@ from bot.app.support.referrals import offer_to_imported_tutors
 from bot.app.turn import Reply
 from bot.app.tutor_details import tutor_page
 from bot.app.tutor_import import import_tutor_text
-from bot.app.walks.plans import after_roles_given
 from bot.domain.access import QUALITY_TEAM, Permission, Role
 from bot.domain.emails import LONGEST_EMAIL, normal_email
 from bot.domain.local_time import london
@@ -205,15 +205,15 @@ async def save_roles(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
             # Someone TLC has not met is known by email until they say hello.
             people.append(await directory.by_email(org, email, now))
         plans.append((role, people))
-    given = 0
-    given_roles: set[Role] = set()
+    grants: list[tuple[int, str]] = []
     for role, people in plans:
         for person in {p.id: p for p in people}.values():
             # `grant` writes the audit line itself: one line a role given, saying where from.
             if await directory.grant(person, role, ctx.person.id, now, "setup"):
-                given += 1
-                given_roles.add(role)
-    await after_roles_given(ctx.uow.session, org, given_roles, now)
+                grants.append((person.id, role.value))
+    given = len(grants)
+    if grants:
+        await ctx.services.events.publish(ctx.uow.session, RolesGiven(org, tuple(grants), now))
     if any(role is Role.ADVANCED_PRACTITIONER and people for role, people in plans):
         await rematch_waiting(ctx.uow.session, org, now)  # requests waiting for a first AP
     if not given:  # said beside the button pressed, not at the top of the tall card

@@ -368,6 +368,37 @@ async def test_a_referral_at_week_12_with_no_line_manager_tells_nobody_it_went_t
     assert "your line manager was sent" not in to_tom
 
 
+async def test_a_case_escalated_with_no_head_of_tl_goes_to_the_head_named_later(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Week 12 without enough improvement, and nobody holds the head of T&L role: Tom is told
+    his case waits for one (not that the head now reviews it), and when the admin makes Hal
+    head of T&L, Hal gets the review card, once."""
+    pid = await amy_runs_toms_support_to_good(teams, teams_app, clock)
+    await teams.say(ADMIN, "admin revoke hal@college.ac.uk head_of_teaching_and_learning")
+    clock.set(START + timedelta(weeks=7, days=1))
+    await amy_logs_session(teams, pid, "sign_off_observation", "2027-01-12", sign_off="not_met")
+    await teams.execute(AMY, "programme.extend", {"programme_id": pid})
+    clock.set(START + timedelta(weeks=11, days=1))
+    connector.clear()
+    await amy_logs_session(teams, pid, "sign_off_observation", "2027-02-09", sign_off="not_met")
+    await tick(teams_app, clock)
+    to_tom = texts_to(connector, TUTOR)
+    assert "goes to the week-12 review" in to_tom
+    assert "hasn't named one in TLC yet: your case waits for them" in to_tom
+    assert "Week-12 review" not in texts_to(connector, HAL)
+
+    await teams.say(ADMIN, "admin grant hal@college.ac.uk head_of_teaching_and_learning")
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        waiting = await Schedule(uow.session).pending(TENANT, f"support-review:{pid}:")
+        assert [i.person_id for i in waiting] == [await person_id(teams_app, HAL)]
+    await tick(teams_app, clock)
+    assert texts_to(connector, HAL).count(f"Week-12 review: {TUTOR.name}") == 1
+    await teams.say(ADMIN, "admin grant hal@college.ac.uk head_of_teaching_and_learning")
+    await tick(teams_app, clock)
+    assert texts_to(connector, HAL).count(f"Week-12 review: {TUTOR.name}") == 1  # once
+
+
 async def test_a_tutor_can_hold_back_an_update_while_their_programme_is_handed_on(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:

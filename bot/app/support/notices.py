@@ -47,6 +47,7 @@ from bot.app.support.records import (
     WAITING,
     actor_for,
     consent_actions,
+    heads_of_tl,
     line_manager_ids,
     name_of,
     notify,
@@ -697,11 +698,17 @@ async def render_escalated(ctx: NoticeContext, programme: SupportProgrammeRecord
     if programme.state != ProgrammeState.UNDER_REVIEW.value:
         return None
     ap = await _name(ctx, programme.practitioner_id)
+    who = (
+        "the head of teaching & learning now reviews your case."
+        if await heads_of_tl(ctx.directory, ctx.item.org_id)
+        else "the head of teaching & learning reviews your case. The college hasn't named "
+        "one in TLC yet: your case waits for them, and nothing goes anywhere until then."
+    )
     return _note(
         "Your programme goes to the week-12 review",
         [
             f"{ap} recorded that the sign-off standard wasn't met after the extension, so, "
-            "as Support to good says, the head of teaching & learning now reviews your case.",
+            f"as Support to good says, {who}",
             "**What the head sees, until the review is recorded:** your programme card "
             "(timeline, sessions, agreed actions, objectives), the sign-off outcome and "
             "your self-rating chart. **Never** your reflections.",

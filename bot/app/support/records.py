@@ -33,7 +33,7 @@ from cards.base import execute
 from storage.models import Person
 from storage.people import Directory
 from storage.reminders import CANCELLED, PENDING, Schedule, ScheduledItem, tell_person
-from storage.support import SupportProgrammeRecord, SupportReferral
+from storage.support import SupportProgrammeRecord, SupportRecords, SupportReferral
 
 REFUSED = (
     "Sorry, that's not yours to see: support records stay between a tutor and their "
@@ -267,6 +267,22 @@ async def schedule_review(
             head,
             {"programme_id": programme.id},
         )
+
+
+async def reviews_for_new_head(
+    session: AsyncSession, org_id: str, head_id: int, now: datetime
+) -> int:
+    """Someone was made head of T&L: each case waiting for its week-12 review (escalated, not yet
+    decided) goes to them now, as it went to the heads of T&L there were then (none, perhaps:
+    the tutor was told the head reviews it). Each review still checks its reader when it is
+    sent (a head who line-manages the tutor does not get it). Returns how many."""
+    count = 0
+    for programme in await SupportRecords(session).under_review(org_id):
+        if programme.review_decision is None:
+            key = f"support-review:{programme.id}:{head_id}"
+            payload = {"programme_id": programme.id}
+            count += await schedule(session, org_id, key, REVIEW, now, now, head_id, payload)
+    return count
 
 
 async def cancel_programme_prompts(
