@@ -123,7 +123,7 @@ def search_card(view: SearchView, errors: Mapping[str, str] = EMPTY) -> base.Car
                 E.Container(
                     separator=True,
                     items=[
-                        base.text(f"**{i}. {s.name}**"),
+                        base.text(f"**{i}. {base.said(s.name)}**"),
                         base.facts(
                             [
                                 ("Specialisms", ", ".join(s.specialisms)),
@@ -166,7 +166,8 @@ def search_card(view: SearchView, errors: Mapping[str, str] = EMPTY) -> base.Car
             )
         )
     else:
-        body.append(base.text(f"Nobody here offers to mentor in **{view.query or 'that'}** yet."))
+        subject = base.said(view.query or "that")
+        body.append(base.text(f"Nobody here offers to mentor in **{subject}** yet."))
         if view.nearest:
             body.append(base.text("Nearest specialisms in house: " + ", ".join(view.nearest)))
             actions += [
@@ -190,8 +191,8 @@ def search_card(view: SearchView, errors: Mapping[str, str] = EMPTY) -> base.Car
         body.append(
             base.text(
                 "None of the external mentors your college lists covers "
-                f"**{view.query or 'that'}**: say **mentor external** to see them all, or ask "
-                "your head of teaching & learning.",
+                f"**{base.said(view.query or 'that')}**: say **mentor external** to see them "
+                "all, or ask your head of teaching & learning.",
                 subtle=True,
             )
         )
@@ -210,8 +211,8 @@ def search_card(view: SearchView, errors: Mapping[str, str] = EMPTY) -> base.Car
 
 def request_card(mentee: str, specialism: str, rel_id: int, note: str = "") -> base.CardDict:
     lines = [
-        f"**{mentee}** would like you as their mentor"
-        + (f" for **{specialism}**." if specialism else "."),
+        f"**{base.said(mentee)}** would like you as their mentor"
+        + (f" for **{base.said(specialism)}**." if specialism else "."),
         "If you accept, you'll write the mentoring agreement together: three SMART "
         "objectives, when and where to meet, and review points.",
     ]

@@ -54,6 +54,7 @@ from tests.support.cards import (
     card_nodes,
     card_text,
     choices,
+    live_markdown,
     only_card,
 )
 from tests.support.loopback import LoopbackConnector
@@ -442,6 +443,22 @@ async def test_a_search_no_listed_external_mentor_covers_does_not_say_none_are_l
     assert await rows(teams_app, MentoringRelationship) == []
     listed = card_text(only_card(await teams.say(TUTOR, "mentor external")))
     assert "Herts CETT" in listed and "mentors@hertscett.example" in listed
+
+
+async def test_a_mentors_name_is_shown_as_text_in_a_search(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """A Teams display name is someone's own words: a mentor named like a link is shown in Tom's
+    search as the name it is, never a live link."""
+    eve = User("eve", "[Sign in again](https://evil.example)", "eve@college.ac.uk")
+    teams.on_roster(eve)
+    await teams.say(eve, "hello")
+    offer = {"specialisms": "Bricklaying", "campus": "Hitchin", "capacity": "1"}
+    assert "Thank you" in card_text(await teams.answer(eve, "mentor.offer", offer))
+    found = only_card(await teams.say(TUTOR, "mentor bricklaying"))
+    assert live_markdown(found) == []
+    assert "\\[Sign in again\\](https://evil.example)" in card_text(found)
+    assert await rows(teams_app, MentoringRelationship) == []
 
 
 async def test_a_search_with_one_match_starts_with_it_chosen_and_says_whom_it_asks(
