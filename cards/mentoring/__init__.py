@@ -166,8 +166,7 @@ def search_card(view: SearchView, errors: Mapping[str, str] = EMPTY) -> base.Car
             )
         )
     else:
-        subject = base.said(view.query or "that")
-        body.append(base.text(f"Nobody here offers to mentor in **{subject}** yet."))
+        body.append(base.text(f"Nobody here offers to mentor in **{view.query or 'that'}** yet."))
         if view.nearest:
             body.append(base.text("Nearest specialisms in house: " + ", ".join(view.nearest)))
             actions += [
@@ -191,7 +190,7 @@ def search_card(view: SearchView, errors: Mapping[str, str] = EMPTY) -> base.Car
         body.append(
             base.text(
                 "None of the external mentors your college lists covers "
-                f"**{base.said(view.query or 'that')}**: say **mentor external** to see them "
+                f"**{view.query or 'that'}**: say **mentor external** to see them "
                 "all, or ask your head of teaching & learning.",
                 subtle=True,
             )
