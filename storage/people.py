@@ -33,6 +33,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import aliased, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state, manager_of_class
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.util import identity_key
 
 from bot.app.turn import UserRef, Where
 from bot.domain.access import Role
@@ -416,7 +417,7 @@ class Directory(Repository):
         ORM's loading makes one (`ClassManager.new_instance`, its values put in the instance's
         state, then made persistent), not through `Person(...)`, whose per-attribute events cost
         three times as much."""
-        found = self.session.identity_map.get((Person, (row[0],), None))
+        found = self.session.identity_map.get(identity_key(Person, row[0]))
         if isinstance(found, Person):
             return found
         person = _NEW_PERSON()
