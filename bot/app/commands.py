@@ -38,6 +38,7 @@ from bot.app.events import (
 )
 from bot.app.help import Help
 from bot.app.notices import NoticeKind, NoticeKinds
+from bot.app.observations.schedule import to_new_role_holders
 from bot.app.router import CardAction, Command, Router
 from bot.app.support import referrals
 from bot.app.support.records import reviews_for_new_head
@@ -107,6 +108,7 @@ def build_events() -> Events:
     events.subscribe(RoleTakenAway, _withdraw_waiting_documents)
     events.subscribe(RolesGiven, _window_ends_to_new_overseers)
     events.subscribe(RolesGiven, _week_12_reviews_to_new_heads)
+    events.subscribe(RolesGiven, _report_steps_to_new_officers)
     events.answer(WalksOnDay, _walks_on_day)
     events.answer(PlannedObservations, _planned_otla)
     events.answer(ObservationsByMonth, _observed_by_month)
@@ -156,6 +158,11 @@ async def _week_12_reviews_to_new_heads(session: AsyncSession, event: RolesGiven
     for person_id, role in event.grants:
         if role == Role.HEAD_OF_TL.value:
             await reviews_for_new_head(session, event.org_id, person_id, event.at)
+
+
+async def _report_steps_to_new_officers(session: AsyncSession, event: RolesGiven) -> None:
+    # Seed 002: a report late, or waiting to be checked or approved, is a new holder's to chase.
+    await to_new_role_holders(session, event.org_id, event.grants, event.at)
 
 
 async def _walks_on_day(session: AsyncSession, question: WalksOnDay) -> list[str]:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from bot.app.mentoring.directory import end_across_lines
 from bot.app.observations.induction import on_tutors_imported
+from bot.app.observations.schedule import to_new_line_managers
 from bot.app.support.referrals import hand_on_across_lines, offer_to_imported_tutors
 from bot.app.walks.plans import notify_todays_overseers
 from bot.clock import SystemClock
@@ -60,6 +61,7 @@ async def import_tutor_text(
     # Line managers may have changed: nobody supports or mentors someone in their line.
     await hand_on_across_lines(directory.session, org_id, now)
     await end_across_lines(directory.session, org_id, now)
+    await to_new_line_managers(directory.session, org_id, {p.id for p in people}, now)  # OTLA
     await notify_todays_overseers(directory.session, org_id, now)  # walks' window ends
     if not people:
         # Nothing imported: nothing changed, so nothing to audit (the problems go back to them).

@@ -1238,6 +1238,79 @@ async def test_a_late_report_escalation_does_not_reach_a_former_development_offi
     assert "Tom Tutor" not in texts(to(sent, OFFICER))
 
 
+async def test_a_line_manager_named_after_the_date_was_agreed_hears_the_week_before(
+    otla: Otla,
+) -> None:
+    """Agreeing the date promised the tutor's line manager a reminder a week before. A tutor
+    list that then moves Tom to Max gives Max that reminder (Mia's is dropped when it falls
+    due: she no longer manages him), and the list sent again does not give it twice."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.propose(OBSERVER, obs_id, "2026-12-07")
+    await o.do(TUTOR, "otla.accept", observation_id=obs_id)
+    await o.tick()
+    max_id = await _person_id(o, OTHER_MANAGER)
+    assert f"otla:{obs_id}:1wk:{max_id}" not in await _pending(o, obs_id)
+
+    await o.say_with_file(ADMIN, "admin import", "moved.csv", MOVED_TO_MAX)
+    await o.say_with_file(ADMIN, "admin import", "moved.csv", MOVED_TO_MAX)
+    pending = await _pending(o, obs_id)
+    assert pending[f"otla:{obs_id}:1wk:{max_id}"] == london(2026, 11, 30, 9)
+    sent = await o.tick(london(2026, 11, 30, 9))
+    assert texts(to(sent, OTHER_MANAGER)).count("Observation on Mon 7 Dec 2026") == 1
+    assert "Tom Tutor's annual observation" in texts(to(sent, OTHER_MANAGER))
+    assert "Observation on" not in texts(to(sent, MANAGER))
+    assert "Observation on Mon 7 Dec 2026" in texts(to(sent, TUTOR))
+
+
+async def test_a_development_officer_named_later_hears_of_late_reports_and_ones_to_check(
+    otla: Otla,
+) -> None:
+    """With nobody holding the development officer role when the date is agreed and when the
+    report is submitted, nobody could be told; the officer named later hears of both: the late
+    report when it is late, the report to check at once (with the nudge after 2 working days),
+    each once however often the role is given."""
+    o = otla
+    await o.say(ADMIN, f"admin revoke {OFFICER.email} development_officer")
+    obs_id = await allocate_tom(o)
+    await o.propose(OBSERVER, obs_id, "2026-12-03")
+    await o.do(TUTOR, "otla.accept", observation_id=obs_id)
+    await o.tick()
+    assert not [k for k in await _pending(o, obs_id) if ":late:" in k]
+
+    await o.say(ADMIN, f"admin grant {OFFICER.email} development_officer")
+    await o.say(ADMIN, f"admin grant {OFFICER.email} development_officer")
+    dora = await _person_id(o, OFFICER)
+    assert (await _pending(o, obs_id))[f"otla:{obs_id}:late:{dora}"] == london(2026, 12, 7, 9)
+    sent = await o.tick(london(2026, 12, 7, 9, 30))
+    assert texts(to(sent, OFFICER)).count("Late report: Tom Tutor") == 1
+
+    await o.say(ADMIN, f"admin revoke {OFFICER.email} development_officer")
+    o.clock.set(london(2026, 12, 7, 10))
+    body = await o.do(
+        OBSERVER,
+        "otla.report.submit",
+        observation_id=obs_id,
+        strength_themes="planning",
+        strengths="Clear outcomes.",
+        area_themes="questioning",
+        areas="More open questions.",
+        action_1="Use directed questioning",
+        action_1_owner="tutor",
+        action_1_date="2027-01-14",
+    )
+    assert "Submitted for checking" in shown(body)
+    assert "A report to check" not in texts(to(await o.tick(), OFFICER))
+
+    await o.say(ADMIN, f"admin grant {OFFICER.email} development_officer")
+    await o.say(ADMIN, f"admin grant {OFFICER.email} development_officer")
+    pending = await _pending(o, obs_id)
+    assert pending[f"otla:{obs_id}:check-nudge:{dora}"] == london(2026, 12, 9, 10)
+    sent = await o.tick()
+    assert texts(to(sent, OFFICER)).count("A report to check: Tom Tutor") == 1
+    assert "Late report" not in texts(to(sent, OFFICER))
+
+
 async def test_the_tutors_copy_of_the_report_says_who_else_received_it(otla: Otla) -> None:
     """The approved report goes to the tutor and their line manager; the tutor is told whenever
     anything about them is shared, so their copy names the line manager who has it too."""

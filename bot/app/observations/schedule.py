@@ -7,7 +7,7 @@ again with the new times, after the old ones are cancelled (people may have chan
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -15,10 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.observations.lifecycle import Loaded
 from bot.domain.access import Role
-from bot.domain.observations import ObservationClock, action_overdue_at, waiting_nudge_at
-from storage.observations import ActionReviewEntry, Observation
+from bot.domain.local_time import london_day
+from bot.domain.observations import (
+    DATED,
+    ObservationClock,
+    ObservationState,
+    academic_year,
+    action_overdue_at,
+    waiting_nudge_at,
+)
+from storage.observations import ActionReviewEntry, Observation, Observations
 from storage.people import Directory
-from storage.reminders import Schedule
+from storage.reminders import CANCELLED, Schedule
 
 # Notice kinds (see bot.app.observations.notices).
 ALLOCATED = "otla.allocated"
@@ -167,3 +175,97 @@ async def schedule_action_overdue(
         person_id=entry.owner_id,
         payload={"action_id": entry.id},
     )
+
+
+# --- Whoever takes on a part later hears what their part was promised -----------------------
+
+# (key rest, notice kind, person, when): one reminder owed to one person.
+Owed = tuple[str, str, int, datetime]
+
+
+async def to_new_line_managers(
+    session: AsyncSession, org_id: str, tutor_ids: Collection[int], now: datetime
+) -> int:
+    """A tutor list gave these tutors new line managers: each one's observation still ahead
+    tells its line managers a week before, as agreeing the date promised the line manager
+    then (at once when that week has begun). A former one's reminder is dropped when it falls
+    due. Returns how many are scheduled."""
+    if not tutor_ids:
+        return 0
+    observations = [
+        obs
+        for obs in await Observations(session).where(
+            org_id, states=DATED, year=academic_year(london_day(now))
+        )
+        if obs.tutor_id in tutor_ids and obs.starts_at and obs.ends_at and obs.starts_at > now
+    ]
+    directory = Directory(session)
+    tutors = await directory.people(org_id, {obs.tutor_id for obs in observations})
+    managers = await directory.line_manager_ids(tutors) if tutors else {}
+    count = 0
+    for obs in observations:
+        assert obs.starts_at is not None and obs.ends_at is not None
+        due = ObservationClock(obs.starts_at, obs.ends_at).week_before_due(now)
+        if due is None:
+            continue
+        owed = [(f"1wk:{m}", WEEK_BEFORE, m, due) for m in sorted(managers.get(obs.tutor_id, ()))]
+        count += await _owed(session, obs, owed, now, starts_at=obs.starts_at.isoformat())
+    return count
+
+
+async def to_new_role_holders(
+    session: AsyncSession, org_id: str, grants: Iterable[tuple[int, str]], now: datetime
+) -> int:
+    """Roles were given: the new development officer hears of the reports not yet in that will
+    be late (or are), and of the reports waiting to be checked; the new development coordinator
+    of those waiting to be approved, as `tell_role` told the holders there were (none, on a
+    college's first days). This academic year's only. Returns how many are scheduled."""
+    officers = sorted({p for p, role in grants if role == Role.DEVELOPMENT_OFFICER.value})
+    coordinators = sorted({p for p, role in grants if role == Role.DEVELOPMENT_COORDINATOR.value})
+    if not officers and not coordinators:
+        return 0
+    waiting = {
+        ObservationState.REPORT_SUBMITTED: ("check", TO_CHECK, officers),
+        ObservationState.CHECKED: ("approve", TO_APPROVE, coordinators),
+    }
+    not_in = {*DATED, ObservationState.OBSERVED}
+    count = 0
+    year = academic_year(london_day(now))
+    for obs in await Observations(session).where(org_id, states=(*not_in, *waiting), year=year):
+        owed: list[Owed] = []
+        if obs.status in not_in and obs.starts_at and obs.ends_at:
+            at = max(ObservationClock(obs.starts_at, obs.ends_at).report_escalation, now)
+            owed = [(f"late:{p}", REPORT_LATE, p, at) for p in officers]
+        elif obs.status in waiting:
+            rest, kind, people = waiting[obs.status]
+            nudge = waiting_nudge_at(now)
+            for p in people:
+                owed += [(f"{rest}:{p}", kind, p, now), (f"{rest}-nudge:{p}", WAITING, p, nudge)]
+        count += await _owed(session, obs, owed, now)
+    return count
+
+
+async def _owed(
+    session: AsyncSession, obs: Observation, owed: list[Owed], now: datetime, **payload: Any
+) -> int:
+    """Schedule each owed reminder unless it is already waiting or was sent: nobody's is moved,
+    and nothing is said twice."""
+    schedule = Schedule(session)
+    found = await schedule.get_many(obs.org_id, [key(obs.id, rest) for rest, *_ in owed])
+    count = 0
+    for rest, kind, person_id, due_at in owed:
+        existing = found.get(key(obs.id, rest))
+        if existing is not None and existing.state != CANCELLED:
+            continue
+        await schedule.put(
+            obs.org_id,
+            key(obs.id, rest),
+            kind,
+            due_at,
+            now,
+            person_id=person_id,
+            payload={"observation_id": obs.id, **payload},
+            existing=existing,
+        )
+        count += 1
+    return count
