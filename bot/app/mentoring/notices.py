@@ -56,6 +56,19 @@ async def _rel(ctx: NoticeContext, key: str = "rel") -> MentoringRelationship | 
     )
 
 
+async def _active_for(
+    ctx: NoticeContext, permission: Permission
+) -> tuple[MentoringRelationship, Actor] | None:
+    """The notice's relationship while it is active, and its reader, when they may still do
+    `permission` on it (not a mentor who has come into the mentee's management chain since)."""
+    rel = await _rel(ctx)
+    actor = await _actor(ctx)
+    if rel is None or actor is None or rel.state != ACTIVE:
+        return None
+    subject = await relationship.subject_for(ctx.directory, rel, actor.person_id)
+    return (rel, actor) if can(actor, permission, subject) else None
+
+
 async def render_request(ctx: NoticeContext) -> Message | None:
     rel = await _rel(ctx)
     if rel is None or rel.state != ASKED or ctx.item.person_id != rel.mentor_id:
@@ -202,13 +215,10 @@ async def render_suggested(ctx: NoticeContext) -> Message | None:
 
 
 async def _agreement_message(ctx: NoticeContext, notice: str, how: str) -> Message | None:
-    rel = await _rel(ctx)
-    actor = await _actor(ctx)
-    if rel is None or actor is None or rel.state != ACTIVE:
+    found = await _active_for(ctx, Permission.READ_MENTORING)
+    if found is None:
         return None
-    subject = await relationship.subject_for(ctx.directory, rel, actor.person_id)
-    if not can(actor, Permission.READ_MENTORING, subject):
-        return None
+    rel, actor = found
     view = await agreement_.agreement_view(ctx.uow.session, rel, actor.person_id, notice)
     for owner, kind, record in await agreement_reads(ctx.uow.session, rel, actor.person_id):
         opened_by_notice(ctx, owner, kind, record, how)
@@ -371,13 +381,10 @@ async def render_nudge(ctx: NoticeContext) -> Message | None:
     """ "Nothing logged for 4 weeks" to either of the pair who may still write to the record: not
     a mentor who has come into the mentee's management chain since (how often the pair meet is
     the mentee's record, not their line manager's to learn)."""
-    rel = await _rel(ctx)
-    actor = await _actor(ctx)
-    if rel is None or actor is None or rel.state != ACTIVE:
+    found = await _active_for(ctx, Permission.WRITE_MENTORING)
+    if found is None:
         return None
-    subject = await relationship.subject_for(ctx.directory, rel, actor.person_id)
-    if not can(actor, Permission.WRITE_MENTORING, subject):
-        return None
+    rel, _ = found
     since = date.fromisoformat(str(ctx.payload.get("since")))
     meetings = await MentoringRecords(ctx.uow.session).entries(rel.id, MEETING)
     if any(m.held_on > since for m in meetings):

@@ -311,7 +311,7 @@ async def approve(ctx: HandlerContext, form: ObservationRef) -> Reply:
             managers = sorted(loaded.manager_ids - {obs.tutor_id})
             for person_id in [obs.tutor_id, *managers]:
                 # The tutor's copy names the line managers who also receive it.
-                also = {"also_to": managers} if person_id == obs.tutor_id else {}
+                also: dict[str, Any] = {"also_to": managers} if person_id == obs.tutor_id else {}
                 await schedule.tell(
                     session,
                     obs,

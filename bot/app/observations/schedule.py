@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +26,7 @@ from bot.domain.observations import (
 )
 from storage.observations import ActionReviewEntry, Observation, Observations
 from storage.people import Directory
-from storage.reminders import CANCELLED, Schedule
+from storage.reminders import CANCELLED, Schedule, ScheduledItem
 
 # Notice kinds (see bot.app.observations.notices).
 ALLOCATED = "otla.allocated"
@@ -66,10 +66,13 @@ async def tell(
     person_id: int,
     due_at: datetime,
     now: datetime,
+    *,
+    existing: ScheduledItem | None | Literal["unread"] = "unread",
     **payload: Any,
 ) -> None:
     """Tell one person about this observation at `due_at` (key `otla:{id}:{step}`; the payload
-    names the observation)."""
+    names the observation). `existing`: the item with this key, if the caller has just read
+    it."""
     await Schedule(session).put(
         obs.org_id,
         key(obs.id, step),
@@ -78,6 +81,7 @@ async def tell(
         now,
         person_id=person_id,
         payload={"observation_id": obs.id, **payload},
+        existing=existing,
     )
 
 
@@ -250,22 +254,12 @@ async def _owed(
 ) -> int:
     """Schedule each owed reminder unless it is already waiting or was sent: nobody's is moved,
     and nothing is said twice."""
-    schedule = Schedule(session)
-    found = await schedule.get_many(obs.org_id, [key(obs.id, rest) for rest, *_ in owed])
+    found = await Schedule(session).get_many(obs.org_id, [key(obs.id, rest) for rest, *_ in owed])
     count = 0
     for rest, kind, person_id, due_at in owed:
         existing = found.get(key(obs.id, rest))
         if existing is not None and existing.state != CANCELLED:
             continue
-        await schedule.put(
-            obs.org_id,
-            key(obs.id, rest),
-            kind,
-            due_at,
-            now,
-            person_id=person_id,
-            payload={"observation_id": obs.id, **payload},
-            existing=existing,
-        )
+        await tell(session, obs, rest, kind, person_id, due_at, now, existing=existing, **payload)
         count += 1
     return count

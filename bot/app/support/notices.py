@@ -630,30 +630,38 @@ async def render_update_sent(ctx: NoticeContext, found: _Update) -> Message | No
 @about(_update_in(HELD, to_ap=True))
 async def render_update_held(ctx: NoticeContext, found: _Update) -> Message | None:
     """To the AP: the tutor's preview could not be delivered, so the update is held."""
-    update, programme = found
-    tutor = await _name(ctx, programme.tutor_id)
-    return _note(
-        f"Update {update.number} is held: {tutor} hasn't seen it",
-        [
-            f"I couldn't show {tutor} the update, so it has not gone to their line manager. "
-            "Nothing goes until they have seen it. Check they can receive messages from "
-            "me, then show it to them again.",
-        ],
-        _update_button("Show it again", update),
+    return await _to_ap(
+        ctx,
+        found,
+        "Update {number} is held: {tutor} hasn't seen it",
+        "I couldn't show {tutor} the update, so it has not gone to their line manager. Nothing "
+        "goes until they have seen it. Check they can receive messages from me, then show it "
+        "to them again.",
+        "Show it again",
     )
 
 
 @about(_update_in(WITH_TUTOR, QUERIED, HELD, to_ap=True))  # not sent yet
 async def render_update_queried(ctx: NoticeContext, found: _Update) -> Message | None:
+    return await _to_ap(
+        ctx,
+        found,
+        "{tutor} would like to talk first",
+        "{tutor} has held back update {number} before it goes to their line manager. Have a "
+        "chat, then edit and show them again.",
+        "Edit the update",
+    )
+
+
+async def _to_ap(
+    ctx: NoticeContext, found: _Update, headline: str, line: str, button: str
+) -> Message:
+    """To the AP about an update that has not gone: `{tutor}` and `{number}` filled in, and a
+    button to open it."""
     update, programme = found
-    tutor = await _name(ctx, programme.tutor_id)
+    names = {"tutor": await _name(ctx, programme.tutor_id), "number": update.number}
     return _note(
-        f"{tutor} would like to talk first",
-        [
-            f"{tutor} has held back update {update.number} before it goes to their line "
-            "manager. Have a chat, then edit and show them again."
-        ],
-        _update_button("Edit the update", update),
+        headline.format_map(names), [line.format_map(names)], _update_button(button, update)
     )
 
 
