@@ -102,8 +102,11 @@ class SearchView:
     externals_listed: bool = False  # the college lists external mentors, for any subject
 
 
-def search_card(view: SearchView, errors: Mapping[str, str] = EMPTY) -> base.CardDict:
-    """Up to five matches, each with why; the mentee chooses one, or ranks up to three."""
+def search_card(
+    view: SearchView, errors: Mapping[str, str] = EMPTY, chosen: Mapping[str, str] = EMPTY
+) -> base.CardDict:
+    """Up to five matches, each with why; the mentee chooses one, or ranks up to three.
+    `chosen`: what they picked (by picker), kept when the card comes back with `errors`."""
     heading = f"Mentors for {view.query}" if view.query else "Mentors"
     body: list[base.Element] = [base.title(heading)]
     if view.notice:
@@ -151,9 +154,11 @@ def search_card(view: SearchView, errors: Mapping[str, str] = EMPTY) -> base.Car
         )
         # One mentor to choose: chosen already (the choice is required, and it is the only one).
         only = choices[0][1] if len(choices) == 1 else None
+        offered = {value for _, value in choices}
         for key, label, required in pickers:
+            value = only or (chosen.get(key) if chosen.get(key) in offered else None)
             body += base.with_error(
-                base.choice_input(key, label, choices, value=only, required=required), errors, key
+                base.choice_input(key, label, choices, value=value, required=required), errors, key
             )
         # Under the choice it sends, and saying whom it asks: below the list of external
         # mentors, a bare "Ask" read as asking them.

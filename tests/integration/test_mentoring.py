@@ -390,6 +390,29 @@ async def test_a_new_tutor_list_that_makes_the_mentor_the_line_manager_ends_the_
     assert texts_to(connector, BEN) == texts_to(connector, TUTOR) == ""
 
 
+async def test_a_choice_sent_back_to_correct_keeps_what_was_chosen(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Tom ranks Amy first and, by mistake, Amy second: the card comes back saying so with Amy
+    still chosen first (and second, to change), so he fixes one picker rather than starting
+    again; a forged id is not put back. Nothing is stored until the choice is good."""
+    offered = choices(only_card(await teams.say(TUTOR, "mentor maths")), "first")
+    amy, mia = offered["Amy Able"], str(await person_id(teams_app, MANAGER))
+    sent = {"first": amy, "second": amy, "third": mia, "specialism": "maths"}
+    card = await teams.answer(TUTOR, "mentor.choose", sent)
+    assert "You've already chosen them above." in errors_in(card)
+    picked = {n["id"]: n.get("value") for n in card_nodes(card) if n.get("id") in sent}
+    assert picked == {"first": amy, "second": amy}  # no third picker: two mentors to rank
+    assert await rows(teams_app, MentoringRelationship) == []
+
+    sent = {"first": amy, "second": mia, "specialism": "maths"}
+    card = await teams.answer(TUTOR, "mentor.choose", sent)
+    assert "Choose someone from the list." in errors_in(card)
+    picked = {n["id"]: n.get("value") for n in card_nodes(card) if n.get("id") in sent}
+    assert picked == {"first": amy, "second": None}
+    assert await rows(teams_app, MentoringRelationship) == []
+
+
 async def test_a_search_asks_for_only_as_many_choices_as_there_are_mentors(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:

@@ -314,6 +314,9 @@ def _id(value: object) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+RANKS: tuple[str, ...] = ("first", "second", "third")  # the search card's pickers
+
+
 async def choose(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     """The mentee's choice: one mentor, or a ranking of up to three. The first is asked now."""
     query = str(values.get("specialism") or "").strip()[:200]
@@ -321,7 +324,7 @@ async def choose(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     allowed = {s.person_id for s in view.suggestions}
     errors: dict[str, str] = {}
     ranked: list[int] = []
-    for key in ("first", "second", "third"):
+    for key in RANKS:
         raw = values.get(key)
         if raw in (None, ""):
             if key == "first":
@@ -335,7 +338,8 @@ async def choose(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         else:
             ranked.append(chosen)
     if errors:
-        return Reply.update(search_card(view, errors))
+        picked = {key: str(values[key]) for key in RANKS if key in values}
+        return Reply.update(search_card(view, errors, picked))
     records = MentoringRecords(ctx.uow.session)
     current = [
         r
