@@ -576,8 +576,12 @@ async def test_whoever_manages_or_oversees_when_a_window_ends_hears_even_if_name
     dee = User("dee", "Dee Developer", "dee@college.ac.uk")
     org.teams.on_roster(dee)
     await org.teams.say(dee, "hello")
-    await org.teams.say(ADMIN, f"admin grant {dee.email} development_officer")
+    await org.teams.say(ADMIN, "admin")
+    await org.teams.execute(ADMIN, "admin.setup.roles", {"quality_emails": dee.email})
     async with org.db_session() as uow:
+        assert Role.QUALITY_COORDINATOR in await Directory(uow.session).roles(
+            await org.person_id(dee)
+        )
         pending = await Schedule(uow.session).pending(ORG, "walks-end")
     by_person = Counter(i.person_id for i in pending)
     assert by_person[await org.person_id(oli)] == 1
