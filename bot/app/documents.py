@@ -65,7 +65,7 @@ async def organisation_name(ctx: HandlerContext) -> str:
     return org.name if org else ""
 
 
-async def _to_private_chat(
+async def to_private_chat(
     ctx: HandlerContext, key: str, kind: str, now: datetime, about: dict[str, Any]
 ) -> None:
     """Queue something for the asker's 1:1 chat, now, with the shared chat they asked in and
@@ -91,7 +91,7 @@ async def send(ctx: HandlerContext, name: str, content: bytes, description: str)
     if personal:
         return Reply(messages=[consent_message(name, len(content), description, token)])
     about = {"token": token, "description": description, "name": name}
-    await _to_private_chat(ctx, f"document:{token}", OFFER, now, about)
+    await to_private_chat(ctx, f"document:{token}", OFFER, now, about)
     return Reply.text(f"I'm sending {name} to our 1:1 chat, where only you will see it.")
 
 
@@ -109,7 +109,7 @@ async def answer_in_private(ctx: HandlerContext, reply: Reply, what: str) -> Rep
     now = ctx.services.clock.now()
     token = secrets.token_urlsafe(12)
     about = {"token": token, "text": shown[-1].text, "card": shown[-1].card, "name": what}
-    await _to_private_chat(ctx, f"private-answer:{token}", PRIVATE_ANSWER, now, about)
+    await to_private_chat(ctx, f"private-answer:{token}", PRIVATE_ANSWER, now, about)
     return Reply.text(f"I've sent {what} to our 1:1 chat, where only you will see them.")
 
 

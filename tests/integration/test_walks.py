@@ -29,7 +29,7 @@ from storage.documents import PendingDocument
 from storage.models import Organisation, ProcessedActivity
 from storage.observations import Observation, Observations
 from storage.people import Directory
-from storage.reminders import SENT, Schedule
+from storage.reminders import FAILED, SENT, Schedule
 from storage.walks import DRAFT, SAVED, StoredWalk, StoredWalkPlan, WalkStore
 from tests.conftest import ADMIN, DOT, LEE, LEO, MANAGER, QUINN, TIA, TUTOR
 from tests.support.cards import (
@@ -775,6 +775,31 @@ async def test_in_a_channel_a_walk_is_only_ever_shown_privately(org: Org) -> Non
 
     sent = await org.teams.say(TIA, f"walk show {walk.id}", MATHS, mention=True)
     assert "isn't yours" in sent[0].text
+
+
+async def test_a_walk_copy_that_cannot_reach_the_1_1_chat_is_told_where_it_was_asked(
+    org: Org,
+) -> None:
+    """Quinn's 1:1 chat is out of reach (she blocked TLC): "I've sent it to our 1:1 chat" would
+    otherwise be the last she hears. The channel she asked in is told it did not arrive (no
+    word of the walk), and the copy stays failed, to go again when TLC can reach her."""
+    await mia_walks(org, "Tom")
+    [walk] = await org.walks()
+    org.connector.fail_with[Place.personal(QUINN).conversation_id] = 403
+    sent = await org.teams.say(QUINN, f"walk show {walk.id}", MATHS, mention=True)
+    assert "I've sent it to our 1:1 chat" in sent[0].text
+    org.connector.clear()
+    await org.tick()
+    await org.tick()
+    told = [s for s in org.connector.messages() if s.conversation_id == MATHS.conversation_id]
+    assert len(told) == 1
+    assert told[0].text.startswith(f"Quinn Quality, I couldn't get **learning walk {walk.id}**")
+    assert all("Timekeeping" not in str(s.activity) for s in org.connector.sent)
+    async with org.db_session() as uow:
+        item = await Schedule(uow.session).get(
+            ORG, f"walk-copy:{walk.id}:view:{await org.person_id(QUINN)}"
+        )
+        assert item is not None and item.state == FAILED
 
 
 async def test_a_walk_sent_to_the_1_1_chat_in_the_evening_arrives_at_once(org: Org) -> None:

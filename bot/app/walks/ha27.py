@@ -110,7 +110,6 @@ from cards.walks import (
 )
 from storage.models import Organisation, Person, Team
 from storage.people import Directory
-from storage.reminders import Schedule
 from storage.walks import (
     DRAFT,
     SAVED,
@@ -893,15 +892,9 @@ async def _send_privately(ctx: HandlerContext, row: StoredWalk, what: str) -> Re
             f"first, then ask again (`walk show {row.id}`)."
         )
     now = ctx.services.clock.now()
-    await Schedule(ctx.uow.session).put(
-        ctx.turn.org_id,
-        f"walk-copy:{row.id}:{what}:{ctx.actor.person_id}",
-        COPY_KIND,
-        now,
-        now,
-        person_id=ctx.actor.person_id,
-        payload={"walk_id": row.id, "what": what},
-    )
+    key = f"walk-copy:{row.id}:{what}:{ctx.actor.person_id}"
+    about = {"walk_id": row.id, "what": what, "name": f"learning walk {row.id}"}
+    await documents.to_private_chat(ctx, key, COPY_KIND, now, about)
     return Reply.text("For privacy I've sent it to our 1:1 chat.")
 
 
@@ -1013,6 +1006,7 @@ NOTICES: tuple[NoticeKind, ...] = (
         render_copy,
         description="A learning walk sent to the reader's 1:1 chat",
         asked_for=True,
+        on_failure=documents.offer_failed,  # the chat they asked in is told it did not arrive
     ),
     NoticeKind(
         WINDOW_END_KIND,
