@@ -737,6 +737,30 @@ async def test_a_new_tutor_gets_the_ha24_checklist_and_an_otla_within_six_weeks(
     assert "Nina Newtutor" in new and "2 of 9 done" in new
 
 
+async def test_a_quality_coordinator_named_after_the_tutor_list_hears_of_its_new_tutors(
+    otla: Otla,
+) -> None:
+    """A college's first day: the tutor list with a new tutor comes before anyone holds the
+    quality coordinator role, so nobody is asked to allocate her OTLA. Quinn, named on the
+    setup card afterwards, is asked, once however often the role is given."""
+    o = otla
+    await o.say(ADMIN, f"admin revoke {QC.email} quality_coordinator")
+    await o.say_with_file(ADMIN, "admin import", "n.csv", NEW_TUTOR)
+    assert "New tutor" not in texts(to(await o.tick(), QC))
+
+    await o.say(ADMIN, "admin")
+    for _ in range(2):
+        await o.teams.execute(ADMIN, "admin.setup.roles", {"quality_emails": QC.email})
+    await o.say(ADMIN, f"admin grant {QC.email} quality_coordinator")
+    sent = await o.tick()
+    assert texts(to(sent, QC)).count("New tutor: Nina Newtutor") == 1
+    async with o.db().unit_of_work() as uow:
+        nina = await Directory(uow.session).person_by_email(TENANT, "nina@college.ac.uk")
+        assert nina is not None
+        obs = await Observations(uow.session).for_tutor(TENANT, nina.id, "2026/27")
+        assert obs is not None and obs.state == "unallocated"  # told, nothing else changed
+
+
 async def test_planning_documents_sent_as_files_are_kept_with_the_observation(
     otla: Otla,
 ) -> None:

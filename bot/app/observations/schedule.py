@@ -222,11 +222,15 @@ async def to_new_role_holders(
 ) -> int:
     """Roles were given: the new development officer hears of the reports not yet in that will
     be late (or are), and of the reports waiting to be checked; the new development coordinator
-    of those waiting to be approved, as `tell_role` told the holders there were (none, on a
-    college's first days). This academic year's only. Returns how many are scheduled."""
-    officers = sorted({p for p, role in grants if role == Role.DEVELOPMENT_OFFICER.value})
-    coordinators = sorted({p for p, role in grants if role == Role.DEVELOPMENT_COORDINATOR.value})
-    if not officers and not coordinators:
+    of those waiting to be approved; the new quality coordinator of the new tutors whose OTLA
+    is still to allocate. As each was told to the holders there were (none, on a college's
+    first days, when the tutor list comes before the quality team). This academic year's only.
+    Returns how many are scheduled."""
+    given = {role: sorted({p for p, r in grants if r == role.value}) for role in Role}
+    officers = given[Role.DEVELOPMENT_OFFICER]
+    coordinators = given[Role.DEVELOPMENT_COORDINATOR]
+    quality = given[Role.QUALITY_COORDINATOR]
+    if not officers and not coordinators and not quality:
         return 0
     waiting = {
         ObservationState.REPORT_SUBMITTED: ("check", TO_CHECK, officers),
@@ -235,9 +239,13 @@ async def to_new_role_holders(
     not_in = {*DATED, ObservationState.OBSERVED}
     count = 0
     year = academic_year(london_day(now))
-    for obs in await Observations(session).where(org_id, states=(*not_in, *waiting), year=year):
+    states = (*not_in, *waiting, ObservationState.UNALLOCATED)
+    for obs in await Observations(session).where(org_id, states=states, year=year):
         owed: list[Owed] = []
-        if obs.status in not_in and obs.starts_at and obs.ends_at:
+        if obs.status is ObservationState.UNALLOCATED:
+            if obs.due_by is not None:  # a new tutor's (`induction.on_tutors_imported`)
+                owed = [(f"new-tutor:{p}", NEW_TUTOR, p, now) for p in quality]
+        elif obs.status in not_in and obs.starts_at and obs.ends_at:
             at = max(ObservationClock(obs.starts_at, obs.ends_at).report_escalation, now)
             owed = [(f"late:{p}", REPORT_LATE, p, at) for p in officers]
         elif obs.status in waiting:
