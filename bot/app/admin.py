@@ -12,7 +12,6 @@ from bot.app.events import RolesGiven, RoleTakenAway
 from bot.app.form_fields import Lowered, chosen
 from bot.app.observations.allocate import observer_role_revoked
 from bot.app.router import CardAction, Command, private_only
-from bot.app.support.matching import rematch_waiting
 from bot.app.turn import Message, Reply
 from bot.app.tutor_import import MOST_IN_CHAT, TooManyRows, import_tutor_text
 from bot.domain.access import ROLE_LABELS, Permission, Role
@@ -232,8 +231,6 @@ async def change_role(ctx: HandlerContext, form: RoleForm) -> Reply:
                 "can write: give them the observer role back until it's in."
             )
         follows = " ".join(said)
-    if granted and changed and form.role is Role.ADVANCED_PRACTITIONER:
-        await rematch_waiting(ctx.uow.session, ctx.turn.org_id, now)  # a first AP: ask them
     if not granted and changed and form.role is Role.ADVANCED_PRACTITIONER:
         follows = (
             "Any tutor they were supporting, or had been asked to support, goes to another AP "

@@ -41,6 +41,7 @@ from bot.app.notices import NoticeKind, NoticeKinds
 from bot.app.observations.schedule import to_new_role_holders
 from bot.app.router import CardAction, Command, Router
 from bot.app.support import referrals
+from bot.app.support.matching import rematch_waiting
 from bot.app.support.records import reviews_for_new_head
 from bot.app.walks.plans import after_roles_given
 from bot.domain.access import Role
@@ -109,6 +110,7 @@ def build_events() -> Events:
     events.subscribe(RolesGiven, _window_ends_to_new_overseers)
     events.subscribe(RolesGiven, _week_12_reviews_to_new_heads)
     events.subscribe(RolesGiven, _report_steps_to_new_officers)
+    events.subscribe(RolesGiven, _waiting_requests_to_new_aps)
     events.answer(WalksOnDay, _walks_on_day)
     events.answer(PlannedObservations, _planned_otla)
     events.answer(ObservationsByMonth, _observed_by_month)
@@ -163,6 +165,12 @@ async def _week_12_reviews_to_new_heads(session: AsyncSession, event: RolesGiven
 async def _report_steps_to_new_officers(session: AsyncSession, event: RolesGiven) -> None:
     # Seed 002: a report late, or waiting to be checked or approved, is a new holder's to chase.
     await to_new_role_holders(session, event.org_id, event.grants, event.at)
+
+
+async def _waiting_requests_to_new_aps(session: AsyncSession, event: RolesGiven) -> None:
+    # Seed 000: a request kept safe while no AP had room (or there were none) is asked now.
+    if any(role == Role.ADVANCED_PRACTITIONER.value for _, role in event.grants):
+        await rematch_waiting(session, event.org_id, event.at)
 
 
 async def _walks_on_day(session: AsyncSession, question: WalksOnDay) -> list[str]:

@@ -18,7 +18,6 @@ from bot.app.context import HandlerContext, permitted
 from bot.app.events import RolesGiven
 from bot.app.refusals import SETUP_PICKERS
 from bot.app.router import CardAction
-from bot.app.support.matching import rematch_waiting
 from bot.app.support.referrals import offer_to_imported_tutors
 from bot.app.turn import Reply
 from bot.app.tutor_details import tutor_page
@@ -214,8 +213,6 @@ async def save_roles(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     given = len(grants)
     if grants:
         await ctx.services.events.publish(ctx.uow.session, RolesGiven(org, tuple(grants), now))
-    if any(role is Role.ADVANCED_PRACTITIONER and people for role, people in plans):
-        await rematch_waiting(ctx.uow.session, org, now)  # requests waiting for a first AP
     if not given:  # said beside the button pressed, not at the top of the tall card
         return await setup_reply(
             ctx, errors={"roles": "No new roles: pick people or type their emails, then save."}

@@ -496,8 +496,13 @@ async def test_ap_passes_tutor_asks_for_someone_else_then_waits(
 
 
 @pytest.mark.parametrize("with_college", [False])
+@pytest.mark.parametrize("named_on", ["admin card", "setup card"])
 async def test_with_no_aps_a_referral_is_kept_queued_and_admins_told_without_content(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+    teams: TeamsClient,
+    teams_app: web.Application,
+    clock: FixedClock,
+    connector: LoopbackConnector,
+    named_on: str,
 ) -> None:
     teams.on_roster(*EVERYONE)
     for user in (ADMIN, TUTOR, HAL, AMY):
@@ -523,7 +528,11 @@ async def test_with_no_aps_a_referral_is_kept_queued_and_admins_told_without_con
     status = card_text(only_card(await teams.say(TUTOR, "support")))
     assert "no advanced practitioners (APs) yet" in status
     # Amy becomes an AP: the waiting request goes to her at once.
-    await teams.say(ADMIN, "admin grant amy@college.ac.uk advanced_practitioner")
+    if named_on == "admin card":
+        await teams.say(ADMIN, "admin grant amy@college.ac.uk advanced_practitioner")
+    else:
+        await teams.say(ADMIN, "admin")
+        await teams.execute(ADMIN, "admin.setup.roles", {"aps_emails": AMY.email})
     connector.clear()
     await tick(teams_app, clock)
     assert "Tom Tutor would like support" in texts_to(connector, AMY)
