@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import event
 
+from bot.app.commands import build_events
 from bot.app.tutor_import import import_tutor_text
 from storage.db import Database
 from storage.people import Directory
@@ -43,7 +44,7 @@ async def _one(db: Database, org: str) -> dict[str, Any]:
         start = time.perf_counter()
         async with db.unit_of_work() as uow:
             result = await import_tutor_text(
-                Directory(uow.session), org, LIST, None, datetime.now(UTC)
+                Directory(uow.session), org, LIST, None, datetime.now(UTC), build_events()
             )
             await uow.commit()
         seconds = time.perf_counter() - start

@@ -308,6 +308,7 @@ async def import_tutors(ctx: HandlerContext) -> Reply:
             content,
             ctx.person.id,
             ctx.services.clock.now(),
+            ctx.services.events,
             most=MOST_IN_CHAT,
         )
     except TooManyRows as too_many:

@@ -34,16 +34,19 @@ from bot.app.events import (
     PlannedObservations,
     RolesGiven,
     RoleTakenAway,
+    TutorsListed,
     WalksOnDay,
 )
 from bot.app.help import Help
+from bot.app.mentoring.directory import end_across_lines
 from bot.app.notices import NoticeKind, NoticeKinds
-from bot.app.observations.schedule import to_new_role_holders
+from bot.app.observations.induction import on_tutors_imported
+from bot.app.observations.schedule import to_new_line_managers, to_new_role_holders
 from bot.app.router import CardAction, Command, Router
 from bot.app.support import referrals
 from bot.app.support.matching import rematch_waiting
 from bot.app.support.records import reviews_for_new_head
-from bot.app.walks.plans import after_roles_given
+from bot.app.walks.plans import after_roles_given, notify_todays_overseers
 from bot.domain.access import Role
 from storage.observations import observed_by_month, planned_observation_dates
 from storage.progression import CardSessions
@@ -111,6 +114,9 @@ def build_events() -> Events:
     events.subscribe(RolesGiven, _week_12_reviews_to_new_heads)
     events.subscribe(RolesGiven, _report_steps_to_new_officers)
     events.subscribe(RolesGiven, _waiting_requests_to_new_aps)
+    events.subscribe(TutorsListed, _offers_to_listed_tutors)
+    events.subscribe(TutorsListed, _new_tutors_observed)
+    events.subscribe(TutorsListed, _across_new_lines)
     events.answer(WalksOnDay, _walks_on_day)
     events.answer(PlannedObservations, _planned_otla)
     events.answer(ObservationsByMonth, _observed_by_month)
@@ -171,6 +177,28 @@ async def _waiting_requests_to_new_aps(session: AsyncSession, event: RolesGiven)
     # Seed 000: a request kept safe while no AP had room (or there were none) is asked now.
     if any(role == Role.ADVANCED_PRACTITIONER.value for _, role in event.grants):
         await rematch_waiting(session, event.org_id, event.at)
+
+
+async def _offers_to_listed_tutors(session: AsyncSession, event: TutorsListed) -> None:
+    # Seed 000: new staff are offered support at induction, every tutor once a term.
+    await referrals.offer_to_imported_tutors(session, event.org_id, event.tutors, event.at)
+
+
+async def _new_tutors_observed(session: AsyncSession, event: TutorsListed) -> None:
+    # Seed 002: a new tutor gets the HA24 checklist and an OTLA within 6 weeks of starting.
+    await on_tutors_imported(session, event.org_id, event.tutors, event.at, event.by)
+
+
+async def _across_new_lines(session: AsyncSession, event: TutorsListed) -> None:
+    """A tutor list says who line-manages whom: nobody supports or mentors someone in their
+    line (SPEC principle 5), and whoever manages a tutor now hears what their manager was
+    promised (the OTLA's week-before note, walks' window ends)."""
+    if not event.from_list:
+        return
+    await referrals.hand_on_across_lines(session, event.org_id, event.at)
+    await end_across_lines(session, event.org_id, event.at)
+    await to_new_line_managers(session, event.org_id, {t.id for t in event.tutors}, event.at)
+    await notify_todays_overseers(session, event.org_id, event.at)
 
 
 async def _walks_on_day(session: AsyncSession, question: WalksOnDay) -> list[str]:

@@ -16,9 +16,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+
+if TYPE_CHECKING:
+    from storage.models import Person
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,19 @@ class RolesGiven(Event):
 
     grants: tuple[tuple[int, str], ...]  # (person id, role)
     at: datetime
+
+
+@dataclass(frozen=True)
+class TutorsListed(Event):
+    """People were put on the tutor list, or their row on it was written again: a list imported
+    (`from_list`: who line-manages whom may have changed with it), or a team's members made
+    tutors. What being a tutor brings follows (support offers, a new tutor's HA24 and OTLA),
+    and after a list, whatever hangs on the management lines."""
+
+    tutors: tuple[Person, ...]  # as they are now, in the list's order
+    by: int | None  # who sent it (None: `tlc import-tutors`)
+    at: datetime
+    from_list: bool
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.app.context import HandlerContext, permitted
-from bot.app.events import RolesGiven
+from bot.app.events import RolesGiven, TutorsListed
 from bot.app.refusals import SETUP_PICKERS
 from bot.app.router import CardAction
-from bot.app.support.referrals import offer_to_imported_tutors
 from bot.app.turn import Reply
 from bot.app.tutor_details import tutor_page
 from bot.app.tutor_import import import_tutor_text
@@ -236,7 +235,7 @@ async def import_pasted(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
             ctx, errors={"tutor_csv": "That is too long to paste: send the file."}
         )
     result = await import_tutor_text(
-        ctx.directory, ctx.turn.org_id, content, ctx.person.id, ctx.turn.now
+        ctx.directory, ctx.turn.org_id, content, ctx.person.id, ctx.turn.now, ctx.services.events
     )
     if not result.created and not result.updated:
         line, problem = result.problems[0] if result.problems else (2, "no rows")
@@ -285,7 +284,9 @@ async def team_tutors(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     await directory.grant_all(
         [(p, Role.TUTOR) for p in made], ctx.person.id, now, f"a member of {where}"
     )
-    await offer_to_imported_tutors(session, org, made, now)
+    if made:
+        listed = TutorsListed(org, tuple(made), ctx.person.id, now, from_list=False)
+        await ctx.services.events.publish(session, listed)
     await directory.audit(
         org, ctx.person.id, "tutor-list", "team members", f"{len(made)} from {team.name}", now
     )

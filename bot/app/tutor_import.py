@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.app.mentoring.directory import end_across_lines
-from bot.app.observations.induction import on_tutors_imported
-from bot.app.observations.schedule import to_new_line_managers
-from bot.app.support.referrals import hand_on_across_lines, offer_to_imported_tutors
-from bot.app.walks.plans import notify_todays_overseers
+from bot.app.events import Events, TutorsListed
 from bot.clock import SystemClock
 from bot.domain.tutors import parse_tutor_csv
 from bot.domain.words import plural
@@ -41,6 +37,7 @@ async def import_tutor_text(
     content: str,
     actor_id: int | None,
     now: datetime,
+    events: Events,
     *,
     most: int | None = None,
 ) -> ImportResult:
@@ -49,23 +46,20 @@ async def import_tutor_text(
     parsed = parse_tutor_csv(content)
     if most is not None and len(parsed.rows) > most:
         raise TooManyRows(len(parsed.rows), most)
-    settings = (await directory.organisation(org_id, now)).settings
+    await directory.organisation(org_id, now)  # made on first use (`tlc import-tutors`)
     created = updated = 0
     people = []
     for person, is_new in await directory.import_tutors(org_id, parsed.rows, now, actor_id):
         people.append(person)
         created += is_new
         updated += not is_new
-    await offer_to_imported_tutors(directory.session, org_id, people, now, settings)
-    await on_tutors_imported(directory.session, org_id, people, now, actor_id)  # HA24 + OTLA
-    # Line managers may have changed: nobody supports or mentors someone in their line.
-    await hand_on_across_lines(directory.session, org_id, now)
-    await end_across_lines(directory.session, org_id, now)
-    await to_new_line_managers(directory.session, org_id, {p.id for p in people}, now)  # OTLA
-    await notify_todays_overseers(directory.session, org_id, now)  # walks' window ends
     if not people:
         # Nothing imported: nothing changed, so nothing to audit (the problems go back to them).
         return ImportResult(0, 0, [(p.line, p.message) for p in parsed.problems])
+    # Each capability follows: offers, new tutors' OTLAs, and the management lines.
+    await events.publish(
+        directory.session, TutorsListed(org_id, tuple(people), actor_id, now, from_list=True)
+    )
     await directory.audit(
         org_id,
         actor_id,
@@ -81,6 +75,8 @@ async def import_file(
     url: str, org_id: str, content: str
 ) -> tuple[int, int, list[tuple[int, str]]]:
     """`tlc import-tutors`: the list's text imported in one transaction of its own."""
+    from bot.app.commands import build_events  # the app's wiring, which imports this module
+
     db = Database(url)
     try:
         await db.migrate()
@@ -91,6 +87,7 @@ async def import_file(
                 content,
                 None,
                 SystemClock().now(),
+                build_events(),
             )
             await uow.commit()
     finally:

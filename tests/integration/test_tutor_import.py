@@ -18,6 +18,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
+from bot.app.commands import build_events
 from bot.app.turn import UserRef
 from bot.app.tutor_import import import_tutor_text
 from bot.clock import FixedClock
@@ -160,7 +161,9 @@ async def test_a_line_manager_met_without_a_name_is_shown_by_their_email(db: Dat
         await uow.commit()
     async with db.unit_of_work() as uow:
         listed = "name,email,line_manager_email\nTia,tia@college.ac.uk,bea@college.ac.uk\n"
-        await import_tutor_text(Directory(uow.session), "tenant-1", listed, None, START)
+        await import_tutor_text(
+            Directory(uow.session), "tenant-1", listed, None, START, build_events()
+        )
         await uow.commit()
     now = await stored(db)
     bea = now["people"]["bea@college.ac.uk"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from bot.app.commands import build_events
 from bot.app.tutor_import import import_tutor_text
 from bot.domain.access import Role
 from storage.db import Database
@@ -28,7 +29,9 @@ LIST = "name,email,campus,curriculum_area,line_manager_email\n" + "".join(
 
 async def _import(db: Database) -> tuple[int, int, int]:
     async with db.unit_of_work() as uow:
-        result = await import_tutor_text(Directory(uow.session), ORG, LIST, None, START)
+        result = await import_tutor_text(
+            Directory(uow.session), ORG, LIST, None, START, build_events()
+        )
         await uow.commit()
     return result.created, result.updated, len(result.problems)
 
