@@ -17,6 +17,7 @@ from bot.teams.web import BOT_KEY
 from cards.schema import problems
 from storage.models import Organisation, Person, TeamMember
 from storage.people import Directory
+from storage.privacy import AccessEntry
 from tests.conftest import ADMIN, MANAGER, TUTOR, YEAR_2026
 from tests.support.cards import card_nodes, card_text
 from tests.support.teams import TENANT, Place, TeamsClient, User
@@ -697,3 +698,24 @@ async def test_the_role_log_says_a_tutor_came_from_the_team(
     assert given == {u.email: "a member of Maths" for u in (RITA, SAM, TUTOR)}
     log = card_text(cards_in(await teams.say(ADMIN, "admin audit"))[0])
     assert f"{RITA.name} — Tutor given by {ADMIN.name} (a member of Maths)" in log
+
+
+async def test_a_line_manager_with_no_team_yet_is_told_why_mentor_capacity_is_empty(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """On the first day an admin gives Mia the line manager role before any tutor list names
+    her as anyone's line manager: `mentor capacity` told her it "is for line managers", which
+    she is. She is told instead that nobody is in her team yet and how that changes, and
+    nothing is read or logged about anyone."""
+    await teams.say(ADMIN, "hello")
+    await teams.say(ADMIN, f"admin grant {MANAGER.email} line_manager")
+    assert Role.LINE_MANAGER in await _roles(teams_app, MANAGER)
+    [sent] = await teams.say(MANAGER, "mentor capacity")
+    assert "is for line managers" not in sent.text
+    assert "Nobody on the tutor list has you as their line manager yet" in sent.text
+    assert "line_manager_email" in sent.text
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        assert (await uow.session.scalars(select(AccessEntry))).all() == []
+    # Someone with no such role still hears who it is for.
+    [sent] = await teams.say(TUTOR, "mentor capacity")
+    assert "is for line managers" in sent.text
