@@ -719,3 +719,22 @@ async def test_a_line_manager_with_no_team_yet_is_told_why_mentor_capacity_is_em
     # Someone with no such role still hears who it is for.
     [sent] = await teams.say(TUTOR, "mentor capacity")
     assert "is for line managers" in sent.text
+
+
+async def test_using_a_teams_members_again_says_they_are_already_tutors(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """The setup card's "Use Maths's members" pressed a second time (it stays on the card) said
+    "0 of Maths's members are now tutors. 2 with another role … were left out.": as if nobody
+    were a tutor. It says they already are, and gives no role twice."""
+    await _maths_tutors_added(teams, teams_app)
+    [setup] = [c for c in cards_in(await teams.say(ADMIN, "admin setup")) if "Set up" in str(c)]
+    use = next(b for t, b in buttons(setup).items() if t.startswith("Use Maths"))
+    response, _ = await teams.execute(ADMIN, use["verb"], use["data"])
+    text = card_text(response["value"])
+    assert "0 of Maths's members are now tutors" not in text, text
+    assert "Nobody new: 3 of Maths's members are already tutors." in text, text
+    assert "2 with another role (managers, quality team, APs, admins) were left out." in text
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        changes = await Directory(uow.session).role_changes(TENANT)
+    assert sum(e.action == "grant tutor" for e in changes) == 3  # Rita, Sam and Tom, once each
