@@ -738,3 +738,20 @@ async def test_using_a_teams_members_again_says_they_are_already_tutors(
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         changes = await Directory(uow.session).role_changes(TENANT)
     assert sum(e.action == "grant tutor" for e in changes) == 3  # Rita, Sam and Tom, once each
+
+
+async def test_the_setup_cards_placeholder_term_dates_are_not_called_the_usual_ones(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Until a college saves its own, TLC paces walks, observations and offers by placeholder
+    terms that cover the whole year (autumn to 31 December, spring from 1 January, a bank
+    holiday, summer to 31 July). The setup card called them "the usual English FE dates", so an
+    admin could leave step 3 as it was. It says they are placeholders to replace."""
+    [_, setup] = cards_in(await teams.say(ADMIN, "admin"))
+    text = card_text(setup)
+    assert "usual English FE dates" not in text, text
+    assert "3. Term dates (placeholders covering the whole year: put in your own)" in text
+    assert "terms" not in (await organisation(teams_app)).settings
+    response, _ = await teams.execute(ADMIN, "admin.setup.terms", YEAR_2026)
+    assert "\u2705 3. Term dates (your own dates)" in card_text(response["value"])
+    assert "terms" in (await organisation(teams_app)).settings
