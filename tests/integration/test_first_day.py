@@ -5,6 +5,7 @@ setup an admin finishes without a terminal."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,13 +13,17 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from bot.app.support.records import OFFER
+from bot.clock import FixedClock
 from bot.domain.access import Role
 from bot.teams.web import BOT_KEY
 from cards.schema import problems
 from storage.models import Organisation, Person, TeamMember
 from storage.people import Directory
 from storage.privacy import AccessEntry
+from storage.reminders import ScheduledItem
 from tests.conftest import ADMIN, MANAGER, TUTOR, YEAR_2026
+from tests.support.bot import next_card_to
 from tests.support.cards import card_nodes, card_text
 from tests.support.teams import TENANT, Place, TeamsClient, User
 
@@ -755,3 +760,23 @@ async def test_the_setup_cards_placeholder_term_dates_are_not_called_the_usual_o
     response, _ = await teams.execute(ADMIN, "admin.setup.terms", YEAR_2026)
     assert "\u2705 3. Term dates (your own dates)" in card_text(response["value"])
     assert "terms" in (await organisation(teams_app)).settings
+
+
+async def test_the_support_offer_to_tutors_added_mid_term_does_not_say_a_new_term(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Tutors added on a college's first day, in the middle of a term (23 November), get the
+    term's offer of support the next day: it opened "A new term: fancy some support…", five
+    weeks before the term's end. It says "This term", true whenever in a term it comes."""
+    await _maths_tutors_added(teams, teams_app)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        offers = (
+            await uow.session.scalars(select(ScheduledItem).where(ScheduledItem.kind == OFFER))
+        ).all()
+    tom = (await people(teams_app))[TUTOR.email].id
+    assert [o.payload["reason"] for o in offers if o.person_id == tom] == ["term"]
+    clock.advance(timedelta(days=1))
+    card = await next_card_to(teams, teams_app, clock, TUTOR, having="support.open")
+    text = card_text(card)
+    assert "A new term" not in text, text
+    assert text.startswith("Support, if you'd like it\nThis term: fancy some support"), text
