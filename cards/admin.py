@@ -279,8 +279,12 @@ def setup_card(view: SetupView) -> base.CardDict:
             )
         )
     # 3. Term dates
+    # Until saved, the terms are placeholders that cover the whole year (bot.domain.terms'
+    # default_terms), not any college's real dates: they are not passed off as such.
     own = (
-        "your own dates" if view.own_terms else "the usual English FE dates, until you change them"
+        "your own dates"
+        if view.own_terms
+        else "placeholders covering the whole year: put in your own"
     )
     body.append(base.title(f"{_mark(view.own_terms)} 3. Term dates ({own})"))
     for name, start, end in view.terms:

@@ -23,9 +23,10 @@ from bot.app.roster import TeamChange, read_team_roster, taken_out, team_changed
 from bot.app.router import CardAction, Router, private_only
 from bot.app.setup import is_set_up, setup_view
 from bot.app.turn import Message, Reply, Turn, UserRef
-from bot.domain.access import Actor, Role
+from bot.domain.access import Actor, Permission, Role
 from bot.logs import short
 from cards.admin import setup_card
+from cards.base import said
 from storage.db import Database, UnitOfWork
 from storage.models import Organisation, Person, ProcessedActivity
 from storage.outbox import RosterSync
@@ -308,6 +309,19 @@ class Dispatcher:
 
     async def _command(self, ctx: HandlerContext) -> Reply:
         match = self.router.match(ctx.turn.text)
+        csv_file = ctx.csv_file
+        if (
+            csv_file is not None
+            and (match.command is None or not ctx.turn.text.split())
+            and ctx.can(Permission.IMPORT_TUTORS)
+        ):
+            # A file dropped in alone (or with words of one's own) is not imported unasked; the
+            # admin is told what would import it, rather than shown the help card.
+            in_chat = "" if ctx.turn.where.kind == "personal" else " in our 1:1 chat"
+            return Reply.text(
+                f"I got {said(csv_file.name)}, but no command with it. To import it as the tutor "
+                f"list, send it again{in_chat} with the words **admin import**."
+            )
         if match.command is None:
             return self._help_reply(ctx, match.suggestions)
         sub = (match.args.split() or [""])[0]

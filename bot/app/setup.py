@@ -269,7 +269,7 @@ async def team_tutors(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
             .order_by(Person.name)
         )
     ).all()
-    made, skipped = [], 0
+    made, skipped, already = [], 0, 0
     directory = ctx.directory
     where = team.name or "the team"
     roles = await directory.roles_of(p.id for p in members)  # a team of hundreds: one read
@@ -278,6 +278,7 @@ async def team_tutors(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
             skipped += 1
             continue
         if person.is_tutor:
+            already += 1
             continue
         person.is_tutor = True
         made.append(person)
@@ -290,10 +291,16 @@ async def team_tutors(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     await directory.audit(
         org, ctx.person.id, "tutor-list", "team members", f"{len(made)} from {team.name}", now
     )
-    notice = f"{len(made)} of {where}'s members are now tutors."
+    if made or not already:
+        notice = f"{len(made)} of {where}'s members are now tutors"
+        notice += f"; {already} already were." if already else "."
+    else:  # pressed again: nobody is new, and nobody stopped being a tutor
+        are = "is already a tutor" if already == 1 else "are already tutors"
+        notice = f"Nobody new: {already} of {where}'s members {are}."
     if skipped:
+        were = "was" if skipped == 1 else "were"
         notice += (
-            f" {skipped} with another role (managers, quality team, APs, admins) were left out."
+            f" {skipped} with another role (managers, quality team, APs, admins) {were} left out."
         )
     if values.get("back") == "walk":
         from bot.app.walks.ha27 import open_walk

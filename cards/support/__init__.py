@@ -848,7 +848,7 @@ OFFER_OPENERS = MappingProxyType(
         "your first weeks: coaching, college processes, a friendly observation.",
         "observation": "Your observation report is in. If you'd like a hand with any of the "
         "actions, an advanced practitioner can help — your choice, and confidential.",
-        "term": "A new term: fancy some support with your teaching? Coaching, team teaching, "
+        "term": "This term: fancy some support with your teaching? Coaching, team teaching, "
         "watching a colleague — whatever suits you.",
     }
 )

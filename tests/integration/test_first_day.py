@@ -5,6 +5,7 @@ setup an admin finishes without a terminal."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,12 +13,17 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from bot.app.support.records import OFFER
+from bot.clock import FixedClock
 from bot.domain.access import Role
 from bot.teams.web import BOT_KEY
 from cards.schema import problems
 from storage.models import Organisation, Person, TeamMember
 from storage.people import Directory
+from storage.privacy import AccessEntry
+from storage.reminders import ScheduledItem
 from tests.conftest import ADMIN, MANAGER, TUTOR, YEAR_2026
+from tests.support.bot import next_card_to
 from tests.support.cards import card_nodes, card_text
 from tests.support.teams import TENANT, Place, TeamsClient, User
 
@@ -697,3 +703,80 @@ async def test_the_role_log_says_a_tutor_came_from_the_team(
     assert given == {u.email: "a member of Maths" for u in (RITA, SAM, TUTOR)}
     log = card_text(cards_in(await teams.say(ADMIN, "admin audit"))[0])
     assert f"{RITA.name} — Tutor given by {ADMIN.name} (a member of Maths)" in log
+
+
+async def test_a_line_manager_with_no_team_yet_is_told_why_mentor_capacity_is_empty(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """On the first day an admin gives Mia the line manager role before any tutor list names
+    her as anyone's line manager: `mentor capacity` told her it "is for line managers", which
+    she is. She is told instead that nobody is in her team yet and how that changes, and
+    nothing is read or logged about anyone."""
+    await teams.say(ADMIN, "hello")
+    await teams.say(ADMIN, f"admin grant {MANAGER.email} line_manager")
+    assert Role.LINE_MANAGER in await _roles(teams_app, MANAGER)
+    [sent] = await teams.say(MANAGER, "mentor capacity")
+    assert "is for line managers" not in sent.text
+    assert "Nobody on the tutor list has you as their line manager yet" in sent.text
+    assert "line_manager_email" in sent.text
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        assert (await uow.session.scalars(select(AccessEntry))).all() == []
+    # Someone with no such role still hears who it is for.
+    [sent] = await teams.say(TUTOR, "mentor capacity")
+    assert "is for line managers" in sent.text
+
+
+async def test_using_a_teams_members_again_says_they_are_already_tutors(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """The setup card's "Use Maths's members" pressed a second time (it stays on the card) said
+    "0 of Maths's members are now tutors. 2 with another role … were left out.": as if nobody
+    were a tutor. It says they already are, and gives no role twice."""
+    await _maths_tutors_added(teams, teams_app)
+    [setup] = [c for c in cards_in(await teams.say(ADMIN, "admin setup")) if "Set up" in str(c)]
+    use = next(b for t, b in buttons(setup).items() if t.startswith("Use Maths"))
+    response, _ = await teams.execute(ADMIN, use["verb"], use["data"])
+    text = card_text(response["value"])
+    assert "0 of Maths's members are now tutors" not in text, text
+    assert "Nobody new: 3 of Maths's members are already tutors." in text, text
+    assert "2 with another role (managers, quality team, APs, admins) were left out." in text
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        changes = await Directory(uow.session).role_changes(TENANT)
+    assert sum(e.action == "grant tutor" for e in changes) == 3  # Rita, Sam and Tom, once each
+
+
+async def test_the_setup_cards_placeholder_term_dates_are_not_called_the_usual_ones(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Until a college saves its own, TLC paces walks, observations and offers by placeholder
+    terms that cover the whole year (autumn to 31 December, spring from 1 January, a bank
+    holiday, summer to 31 July). The setup card called them "the usual English FE dates", so an
+    admin could leave step 3 as it was. It says they are placeholders to replace."""
+    [_, setup] = cards_in(await teams.say(ADMIN, "admin"))
+    text = card_text(setup)
+    assert "usual English FE dates" not in text, text
+    assert "3. Term dates (placeholders covering the whole year: put in your own)" in text
+    assert "terms" not in (await organisation(teams_app)).settings
+    response, _ = await teams.execute(ADMIN, "admin.setup.terms", YEAR_2026)
+    assert "\u2705 3. Term dates (your own dates)" in card_text(response["value"])
+    assert "terms" in (await organisation(teams_app)).settings
+
+
+async def test_the_support_offer_to_tutors_added_mid_term_does_not_say_a_new_term(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Tutors added on a college's first day, in the middle of a term (23 November), get the
+    term's offer of support the next day: it opened "A new term: fancy some support…", five
+    weeks before the term's end. It says "This term", true whenever in a term it comes."""
+    await _maths_tutors_added(teams, teams_app)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        offers = (
+            await uow.session.scalars(select(ScheduledItem).where(ScheduledItem.kind == OFFER))
+        ).all()
+    tom = (await people(teams_app))[TUTOR.email].id
+    assert [o.payload["reason"] for o in offers if o.person_id == tom] == ["term"]
+    clock.advance(timedelta(days=1))
+    card = await next_card_to(teams, teams_app, clock, TUTOR, having="support.open")
+    text = card_text(card)
+    assert "A new term" not in text, text
+    assert text.startswith("Support, if you'd like it\nThis term: fancy some support"), text

@@ -12,7 +12,7 @@ from bot.teams.web import BOT_KEY
 from storage.models import AuditEntry, Organisation, Person, RoleGrant
 from tests.conftest import ADMIN, QUINN, YEAR_2026
 from tests.support.cards import card_text
-from tests.support.teams import TENANT, Place, TeamsClient
+from tests.support.teams import TENANT, Place, TeamsClient, shared_file
 
 SORRY = "something went wrong"
 
@@ -283,3 +283,24 @@ async def test_a_list_too_long_for_one_teams_turn_is_refused_whole_with_what_to_
     assert "That list has 5,001 tutors" in said and "5,000 at most" in said, said
     assert "tlc import-tutors" in said
     assert await _count(teams_app, Person) == people
+
+
+async def test_a_tutor_list_sent_without_admin_import_says_how_to_import_it(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """The setup card asks for the CSV "with the words admin import"; an admin who drops the file
+    into the chat alone (Teams sends no text), or with words of their own, got the help card or
+    "Sorry, I didn't understand", with no word about the file. They are told what it takes to
+    import it, and nothing is imported."""
+    await teams.say(ADMIN, "hello")
+    people, grants = await _count(teams_app, Person), await _count(teams_app, RoleGrant)
+    tutor_list = "name,email\nTom Tutor,tom@college.ac.uk\n"
+    for words in ("", "here is our tutor list"):
+        sent = await teams.say(
+            ADMIN, words, attachments=[shared_file(teams.connector, "tutors.csv", tutor_list)]
+        )
+        said = _said(sent)
+        assert "didn't understand" not in said and "What I can do" not in said, said
+        assert "tutors.csv" in said and "**admin import**" in said, said
+    assert await _count(teams_app, Person) == people
+    assert await _count(teams_app, RoleGrant) == grants

@@ -35,7 +35,7 @@ from bot.app.privacy import opened
 from bot.app.router import PERSONAL, CardAction, Command
 from bot.app.turn import Reply
 from bot.domain import mentoring as rules
-from bot.domain.access import Permission
+from bot.domain.access import Permission, Role
 from bot.domain.words import plural
 from cards.base import execute
 from cards.mentoring import (
@@ -658,6 +658,13 @@ async def capacity(ctx: HandlerContext) -> Reply:
         (m or "").lower()
         for m in (await relationship.manager_map(ctx.directory, ctx.turn.org_id)).values()
     }
+    if not org_wide and not mine and not manages and ctx.actor.has(Role.LINE_MANAGER):
+        # The role is there, the team is not: the tutor list names each tutor's line manager.
+        return Reply.text(
+            "Nobody on the tutor list has you as their line manager yet, so I have no team of "
+            "yours to show. An org admin sets that in the tutor list's line_manager_email column "
+            "(**admin**)."
+        )
     if not org_wide and not mine and not manages:
         return Reply.text(
             "Mentoring capacity is for line managers (their own team), the quality team and the "
