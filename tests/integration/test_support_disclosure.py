@@ -276,6 +276,26 @@ async def test_programme_buttons_pressed_in_a_channel_show_it_nothing(
     assert await rows(teams_app, SupportReflection) == []
 
 
+async def test_a_programme_button_executed_in_a_channel_answers_the_presser_alone(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, pid: int
+) -> None:
+    """An Action.Execute's answer replaces the card for the presser alone, but any further
+    message of it is posted to the conversation: pressed in a channel, Amy's Extend would
+    post "Extended to ..." where the team reads it. The card comes back to her alone and
+    nothing is posted there; the extension is saved and Tom hears of it in his 1:1 chat."""
+    clock.set(START + timedelta(weeks=6, hours=1))  # extended from week 6
+    channel = Place.channel()
+    body, sent = await teams.execute(AMY, "programme.extend", {"programme_id": pid}, channel)
+    assert body["type"] == "application/vnd.microsoft.card.adaptive"
+    assert "Tom Tutor" in card_text(body["value"])
+    assert [s for s in sent if s.conversation_id == channel.conversation_id] == []
+    assert (await stored_programme(teams_app, pid)).extensions == 1
+    await tick(teams_app, clock)
+    assert "has extended your programme" in texts_to(teams.connector, TUTOR)
+    posted = [s for s in teams.connector.sent if s.conversation_id == channel.conversation_id]
+    assert posted == []
+
+
 # --- 9. diagnostics name no one's support -------------------------------------------------------
 
 
