@@ -271,7 +271,7 @@ async def programme(ctx: HandlerContext) -> Reply:
     if mine is not None:
         messages += (await show_programme(ctx, mine)).messages
     if ctx.actor.has(Role.ADVANCED_PRACTITIONER):
-        lines = await caseload_lines(ctx.directory, records, ctx.person.id, org, now)
+        lines = await caseload_lines(ctx.directory, ctx.person.id, org, now)
         settings = (await ctx.directory.organisation(org, now)).settings
         capacity = rules.capacity_of(settings, ctx.person.email)
         asked = await records.asked_of(org, ctx.person.id)
