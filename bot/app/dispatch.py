@@ -380,8 +380,11 @@ class Dispatcher:
             reply, saved = await run()
             if saved:  # an invalid form writes nothing: the card comes back with its errors
                 await ctx.uow.commit()
-            return reply
-        return await self._once(ctx, key, run, stored)
+        else:
+            reply = await self._once(ctx, key, run, stored)
+        if action.private and turn.where.kind != "personal":
+            return for_the_presser(reply)
+        return reply
 
     async def _once(
         self,
@@ -491,6 +494,16 @@ _STORED_ANSWER = select(ProcessedActivity.response).where(
     ProcessedActivity.org_id == bindparam("org_id"),
     ProcessedActivity.activity_key == bindparam("key"),
 )
+
+
+def for_the_presser(reply: Reply) -> Reply:
+    """What of a private action's answer rides in an invoke's response, which Teams shows the
+    presser alone: the card it answers with, or its words. Anything more would be posted to
+    the conversation, and in a channel or group chat everyone there would read it."""
+    card = reply.card or next((m.card for m in reply.messages if m.card is not None), None)
+    if card is not None:
+        return Reply(card=card)
+    return Reply(messages=[Message(text=m.text) for m in reply.messages if m.text])
 
 
 def retry_key(turn: Turn) -> str:

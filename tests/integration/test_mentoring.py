@@ -1899,12 +1899,13 @@ async def grow_to_the_end(teams: TeamsClient) -> dict[str, Any]:
     return done
 
 
-async def ben_manages_tom(app: web.Application) -> None:
-    """Ben becomes Tom's line manager (his row says so; not through a tutor-list import)."""
+async def ben_manages_tom(app: web.Application, manager: User = BEN) -> None:
+    """Ben (or `manager`) becomes Tom's line manager (his row says so; not through a tutor-list
+    import, which would hand his support on and end his mentoring first)."""
     async with app[BOT_KEY].db.unit_of_work() as uow:
         tom = await Directory(uow.session).person_by_email(TENANT, TUTOR.email)
         assert tom is not None
-        tom.line_manager_email = BEN.email
+        tom.line_manager_email = manager.email
         await uow.commit()
 
 
@@ -2477,6 +2478,32 @@ async def test_coaching_notes_never_reach_a_mentor_who_became_the_line_manager(
     await no_notes_reach(teams_app, clock, connector, BEN)
     await a_second_is_not_shared(teams, teams_app, share, "Share with Ben")
     await no_notes_reach(teams_app, clock, connector, BEN)
+
+
+async def test_coaching_notes_never_reach_a_coach_who_became_the_line_manager(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Amy, an AP, runs Tom's support programme: she is his coach. Tom shares his GROW notes
+    with her; before they are sent, Amy becomes Tom's line manager. She no longer reads his
+    programme (SPEC principle 5), and so not his notes either: they do not reach her, nothing
+    is logged as read, a second conversation no longer offers her, and a Share naming her
+    stores nothing."""
+    await teams.say(ADMIN, "admin grant amy@college.ac.uk advanced_practitioner")
+    await refer(teams)
+    await tick(teams_app, clock)
+    data = button_data(cards_to(connector, AMY)[-1], "support.accept")
+    await teams.execute(AMY, "support.accept", {**data, "kind": "towards_outstanding"})
+    done = await grow_to_the_end(teams)
+    assert "Share with Amy Able" in card_text(done)
+    share = button_data(done, "coach.share")
+    await teams.execute(TUTOR, "coach.share", share)  # shared, not yet sent
+    await ben_manages_tom(teams_app, AMY)
+    logged = len(await rows(teams_app, AccessEntry))
+    connector.clear()
+    await no_notes_reach(teams_app, clock, connector, AMY)
+    assert len(await rows(teams_app, AccessEntry)) == logged
+    await a_second_is_not_shared(teams, teams_app, share, "Share with Amy")
+    await no_notes_reach(teams_app, clock, connector, AMY)
 
 
 async def test_no_meeting_nudge_goes_to_a_mentor_who_became_the_line_manager(

@@ -7,7 +7,7 @@ coordinator. Everyone has said hello to the bot, so it can reach them 1:1.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -787,6 +787,30 @@ async def test_an_ap_who_came_into_the_tutors_management_line_reads_and_runs_not
     assert len(await rows(teams_app, AccessEntry)) == logged
     body, _ = await teams.execute(TUTOR, "programme.open", {"programme_id": pid})
     assert body.get("type") == "application/vnd.microsoft.card.adaptive"
+
+
+async def test_an_ap_who_came_into_the_tutors_management_line_no_longer_has_them_on_her_lists(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Amy supports Tom; then she becomes his line manager (his row says so, not through an
+    import, which would hand him on). She opens nothing of his programme any more, and neither
+    her caseload (`programme`) nor her month-end report prompt tells her, his line manager now,
+    that Tom is on a programme, of what kind or how far in. Tom's programme is as it was."""
+    pid = await amy_runs_toms_programme(teams, teams_app, clock)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        tom = await Directory(uow.session).person_by_email(TENANT, TUTOR.email)
+        assert tom is not None
+        tom.line_manager_email = AMY.email
+        await uow.commit()
+    connector.clear()
+    caseload = " ".join(card_text(c) for s in await teams.say(AMY, "programme") for c in s.cards)
+    assert "Tom" not in caseload and "Towards outstanding" not in caseload
+    clock.set(datetime(2026, 11, 30, 15, 1, tzinfo=UTC))  # the month-end report prompt
+    await tick(teams_app, clock)
+    assert "Tom" not in texts_to(connector, AMY)
+    (programme,) = await rows(teams_app, SupportProgrammeRecord)
+    assert (programme.id, programme.state) == (pid, "active")
+    assert programme.practitioner_id == await person_id(teams_app, AMY)
 
 
 async def amy_runs_toms_programme(

@@ -8,15 +8,23 @@ from datetime import timedelta
 import pytest
 from aiohttp import web
 
+from bot.app.router import private_only
 from bot.clock import FixedClock
 from bot.teams.web import BOT_KEY
 from storage.people import Directory
-from storage.support import HELD, SENT_TO_LINE_MANAGER, SupportProgrammeRecord, SupportRecords
+from storage.privacy import AccessEntry
+from storage.support import (
+    HELD,
+    SENT_TO_LINE_MANAGER,
+    SupportProgrammeRecord,
+    SupportRecords,
+    SupportReflection,
+)
 from tests.conftest import ADMIN, MANAGER, START, TUTOR
-from tests.support.bot import tick
+from tests.support.bot import rows, tick
 from tests.support.cards import button_data, card_text, only_card
 from tests.support.support_college import AMY, BEN, HAL, amy_logs_session, ask_amy, college
-from tests.support.teams import TeamsClient, cards_to, chat, texts_to
+from tests.support.teams import Place, TeamsClient, cards_to, chat, texts_to
 
 ORG = "tenant-1"
 
@@ -235,6 +243,57 @@ async def test_session_notes_are_read_by_the_tutor_and_the_ap_only(
     for user in (MANAGER, HAL, BEN, ADMIN):
         body, _ = await teams.execute(user, "programme.open", {"programme_id": pid})
         assert "Seating." not in str(body), user.name
+
+
+async def test_programme_buttons_pressed_in_a_channel_show_it_nothing(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, pid: int
+) -> None:
+    """A programme card's buttons sent as message-back submits (Action.Submit, or forged) from
+    a team channel: the answer would be posted where the whole team reads it. Each hears to ask
+    in the 1:1 chat; nothing of Tom's programme reaches the channel, nothing is logged as read
+    and nothing is written."""
+    await amy_logs_session(teams, pid, "coaching", "2026-11-23", notes="Seating plan worries.")
+    logged = len(await rows(teams_app, AccessEntry))
+    teams.connector.clear()
+    channel = Place.channel()
+    presses = (
+        (TUTOR, "programme.open", {}),
+        (AMY, "programme.open", {}),
+        (AMY, "programme.session.open", {}),
+        (AMY, "programme.report.open", {"month": "2026-11"}),
+        (TUTOR, "rate.chart", {}),
+        (TUTOR, "programme.reflect", {"text": "I dread period 3."}),
+    )
+    for user, verb, extra in presses:
+        sent = await teams.submit(user, {"verb": verb, "programme_id": pid, **extra}, channel)
+        assert [s.text for s in sent] == [private_only()], (verb, sent)
+    posted = [s for s in teams.connector.sent if s.conversation_id == channel.conversation_id]
+    assert not any(s.cards for s in posted)
+    said_there = " ".join(s.text for s in posted)
+    for secret in ("Tom", "Amy", "Seating", "Towards outstanding", "period 3"):
+        assert secret not in said_there, secret
+    assert len(await rows(teams_app, AccessEntry)) == logged
+    assert await rows(teams_app, SupportReflection) == []
+
+
+async def test_a_programme_button_executed_in_a_channel_answers_the_presser_alone(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, pid: int
+) -> None:
+    """An Action.Execute's answer replaces the card for the presser alone, but any further
+    message of it is posted to the conversation: pressed in a channel, Amy's Extend would
+    post "Extended to ..." where the team reads it. The card comes back to her alone and
+    nothing is posted there; the extension is saved and Tom hears of it in his 1:1 chat."""
+    clock.set(START + timedelta(weeks=6, hours=1))  # extended from week 6
+    channel = Place.channel()
+    body, sent = await teams.execute(AMY, "programme.extend", {"programme_id": pid}, channel)
+    assert body["type"] == "application/vnd.microsoft.card.adaptive"
+    assert "Tom Tutor" in card_text(body["value"])
+    assert [s for s in sent if s.conversation_id == channel.conversation_id] == []
+    assert (await stored_programme(teams_app, pid)).extensions == 1
+    await tick(teams_app, clock)
+    assert "has extended your programme" in texts_to(teams.connector, TUTOR)
+    posted = [s for s in teams.connector.sent if s.conversation_id == channel.conversation_id]
+    assert posted == []
 
 
 # --- 9. diagnostics name no one's support -------------------------------------------------------

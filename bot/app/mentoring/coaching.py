@@ -21,9 +21,10 @@ from bot.app.context import HandlerContext, with_loaded
 from bot.app.mentoring.relationship import COACH_ACTION, COACH_SHARED, name_of, tell
 from bot.app.mentoring.relationship import subject_of as subject_of_relationship
 from bot.app.router import PERSONAL, CardAction, Command
+from bot.app.support.records import programme_subject
 from bot.app.turn import Reply
 from bot.domain import mentoring as rules
-from bot.domain.access import Actor, Permission, Role, Subject, can
+from bot.domain.access import Actor, Permission, Subject, can
 from bot.domain.local_time import london
 from bot.domain.progression import action_reminder_at
 from cards.mentoring import (
@@ -280,9 +281,9 @@ async def companion_ids(session: AsyncSession, org_id: str, person_id: int) -> l
     """Who the person may share their notes with, if they choose, as things are now: their
     mentor (while the relationship is active) and their coach (the AP running their support
     programme, while it is open and they still hold the AP role: a revoked AP loses access).
-    Not a mentor who has come into the person's management chain since (a new line manager in
-    the tutor list): what `can()` says of their reading the mentoring record, it says of the
-    notes."""
+    Not a mentor or an AP who has come into one management line with the person since: what
+    `can()` says of their reading the mentoring record or running the programme, it says of
+    the notes."""
     ids: list[int] = []
     directory = Directory(session)
     for rel in await MentoringRecords(session).open_of(org_id, person_id):
@@ -296,9 +297,14 @@ async def companion_ids(session: AsyncSession, org_id: str, person_id: int) -> l
         programme is not None
         and programme.state in OPEN_PROGRAMME_STATES
         and programme.practitioner_id is not None
-        and Role.ADVANCED_PRACTITIONER in await directory.roles(programme.practitioner_id)
     ):
-        ids.append(programme.practitioner_id)
+        # As for the programme itself: an AP who has come into one management line with them
+        # since the match (a stand-in line manager joined up with them, say) is no coach.
+        coach = Actor(
+            programme.practitioner_id, org_id, await directory.roles(programme.practitioner_id)
+        )
+        if can(coach, Permission.RUN_PROGRAMME, await programme_subject(directory, programme)):
+            ids.append(programme.practitioner_id)
     return [i for i in dict.fromkeys(ids) if i != person_id]
 
 

@@ -46,6 +46,7 @@ from bot.app.support.records import (
     UPDATE_TO_LINE_MANAGER,
     WAITING,
     actor_for,
+    caseload_of,
     consent_actions,
     heads_of_tl,
     line_manager_ids,
@@ -826,7 +827,7 @@ async def render_monthly_report(ctx: NoticeContext) -> Message | None:
         return None
     month = str(ctx.payload["month"])
     records = _records(ctx)
-    caseload = await records.caseload(ctx.item.org_id, ap)
+    caseload = await caseload_of(ctx.directory, ctx.item.org_id, ap)
     if not caseload:
         return None
     await schedule_monthly_report(ctx.uow.session, ctx.item.org_id, ap, ctx.now)  # the next one

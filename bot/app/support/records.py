@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.access import Actor, Role, Subject
+from bot.domain.access import Actor, Permission, Role, Subject, can
 from bot.domain.local_time import LONDON
 from bot.domain.support import (
     WEEK as WEEK_,
@@ -44,6 +44,20 @@ NO_PROGRAMME = "That programme isn't available any more."
 
 async def actor_for(directory: Directory, org_id: str, person_id: int) -> Actor:
     return Actor(person_id=person_id, org_id=org_id, roles=await directory.roles(person_id))
+
+
+async def caseload_of(
+    directory: Directory, org_id: str, practitioner_id: int
+) -> list[SupportProgrammeRecord]:
+    """The open programmes an AP runs, as `can()` says now: not one whose tutor has come into
+    one management line with them since the match (their caseload and month-end prompt would
+    tell a line manager who in their line is on a programme, of what kind, how far in)."""
+    actor = await actor_for(directory, org_id, practitioner_id)
+    return [
+        p
+        for p in await SupportRecords(directory.session).caseload(org_id, practitioner_id)
+        if can(actor, Permission.RUN_PROGRAMME, await programme_subject(directory, p))
+    ]
 
 
 async def line_manager_ids(directory: Directory, org_id: str, tutor_id: int) -> frozenset[int]:

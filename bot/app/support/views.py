@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from bot.app.support.records import name_of
+from bot.app.support.records import caseload_of, name_of
 from bot.domain import support as rules
 from bot.domain.local_time import london
 from bot.domain.support import (
@@ -183,7 +183,7 @@ async def programme_view(
 
 
 async def caseload_lines(
-    directory: Directory, records: SupportRecords, practitioner_id: int, org: str, now: datetime
+    directory: Directory, practitioner_id: int, org: str, now: datetime
 ) -> list[CaseloadLine]:
     return [
         CaseloadLine(
@@ -192,7 +192,7 @@ async def caseload_lines(
             ProgrammeKind(p.kind).label,
             status_of(p, now),
         )
-        for p in await records.caseload(org, practitioner_id)
+        for p in await caseload_of(directory, org, practitioner_id)
     ]
 
 
