@@ -1251,6 +1251,33 @@ async def test_an_observation_or_its_report_opened_in_a_channel_is_not_posted_th
     assert "Use directed questioning" in card_text(sent[0].cards[0])
 
 
+async def test_a_report_step_submitted_in_a_channel_posts_nothing_there_and_moves_nothing(
+    otla: Otla,
+) -> None:
+    """Checking, returning or approving answers with the report itself: a submit of one in a
+    channel (a forged or message-back card) would post the report for the whole team. It is
+    refused there, before anything moves; from the 1:1 chat it works as before."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.propose(OBSERVER, obs_id, "2026-12-03")
+    await o.do(TUTOR, "otla.accept", observation_id=obs_id)
+    o.clock.set(london(2026, 12, 3, 12))
+    await submit_report(o, obs_id)
+    channel = Place.channel()
+    for user, verb in ((OFFICER, "otla.check"), (OFFICER, "otla.return"), (QC, "otla.chase")):
+        data = {"verb": verb, "observation_id": obs_id, "comment": "Say which questions."}
+        sent = await o.teams.submit(user, data, channel)
+        posted = "\n".join(
+            [s.text or "" for s in sent] + [card_text(c) for s in sent for c in s.cards]
+        )
+        assert "directed questioning" not in posted and "Tom Tutor" not in posted, verb
+        assert "1:1" in posted, posted
+    assert await _state(o, obs_id) == "report_submitted"
+    sent = await o.teams.submit(OFFICER, {"verb": "otla.check", "observation_id": obs_id})
+    assert "Checked: passed for approval" in card_text(sent[0].cards[0])
+    assert await _state(o, obs_id) == "checked"
+
+
 async def test_a_late_report_escalation_does_not_reach_a_former_development_officer(
     otla: Otla,
 ) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from bot.app.commands import build_events, build_notice_kinds, capability_notices, capability_rows
 from bot.app.events import Events, ObservationApproved, PlannedObservations, WalksOnDay
+from bot.app.router import CardAction
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYERS = ("bot", "cards", "storage")
@@ -121,6 +122,22 @@ def test_each_capability_is_a_package_that_exports_its_rows_and_notices(name: st
     assert all(kind in capability_notices() for kind in package.NOTICES)
     doc = package.__doc__ or ""
     assert "seed" in doc.lower() and "SPEC" in doc
+
+
+# Card verbs of the capabilities that hold people's records whose answer carries nothing of one:
+# an export answers "I'm sending it to our 1:1 chat", the themes are counts across records.
+SHARED_SAFE = frozenset({"otla.export.planning", "otla.export.actions", "otla.themes"})
+
+
+@pytest.mark.parametrize("name", ["observations", "support", "mentoring", "privacy"])
+def test_every_card_verb_about_someones_record_is_private(name: str) -> None:
+    """A card submitted in a channel or group chat is answered there, for everyone: a verb
+    whose answer shows a report, a programme, a relationship or a person's data is `private`,
+    so pressed in a shared place it says where to ask instead (and an Action.Execute there
+    answers the presser alone)."""
+    rows = importlib.import_module(f"bot.app.{name}").ROWS
+    shared = [r.verb for r in rows if isinstance(r, CardAction) and not r.private]
+    assert [verb for verb in shared if verb not in SHARED_SAFE] == []
 
 
 def test_no_capability_module_sits_beside_its_package() -> None:

@@ -195,7 +195,11 @@ async def _close_if_done(ctx: HandlerContext, observation_id: int) -> None:
 
 ROWS: tuple[CardAction, ...] = (
     CardAction(
-        "otla.action.outcome", record_outcome, form=ActionOutcomeForm, redisplay=redisplay_outcome
+        "otla.action.outcome",
+        record_outcome,
+        form=ActionOutcomeForm,
+        redisplay=redisplay_outcome,
+        private=True,
     ),
-    CardAction("otla.action.complete", complete, form=ActionRef),
+    CardAction("otla.action.complete", complete, form=ActionRef, private=True),
 )

@@ -209,5 +209,5 @@ async def list_new(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
 ROWS: tuple[CardAction, ...] = (
     CardAction("otla.ha24.list", list_new, idempotent=False, private=True),
     CardAction("otla.ha24.open", open_checklist, idempotent=False, private=True),
-    CardAction("otla.ha24.save", save, form=InductionForm),
+    CardAction("otla.ha24.save", save, form=InductionForm, private=True),
 )
