@@ -332,7 +332,7 @@ def _whos_who(view: SetupView) -> list[base.Element]:
         body += base.with_error(
             base.text_input(
                 f"{step.field}_emails",
-                f"…or their emails ({step.label.lower()})",
+                f"…or their emails ({step.label[:1].lower()}{step.label[1:]})",  # "(APs)" kept
                 placeholder="name@college.ac.uk, other@college.ac.uk",
             ),
             errors,
