@@ -92,6 +92,25 @@ async def _access_rows(db: Database) -> list[AccessEntry]:
 # --- point 7: every confidential read is recorded, and its owner can see it -------------------
 
 
+async def test_an_empty_self_rating_chart_is_no_read_of_the_tutors_ratings(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
+) -> None:
+    """Amy asks for Tom's chart before he has rated himself: there is nothing to read, so
+    Tom's access log does not say she opened his self-ratings, and she is told why (not to
+    say **rate**, which is his to do)."""
+    await college(teams)
+    ask = await ask_amy(teams, teams_app, clock)
+    referral_id = button_data(ask, "support.accept")["referral_id"]
+    answer = await teams.answer(
+        AMY, "support.accept", {"referral_id": referral_id, "kind": "towards_outstanding"}
+    )
+    programme_id = int(button_data(answer, "programme.open")["programme_id"])
+    before = [(r.reader_id, r.kind) for r in await _access_rows(sqlite_db)]
+    answer = await teams.answer(AMY, "rate.chart", {"programme_id": programme_id})
+    assert "Tom Tutor hasn't rated themselves yet" in str(answer)
+    assert [(r.reader_id, r.kind) for r in await _access_rows(sqlite_db)] == before
+
+
 async def test_reads_of_a_tutors_records_are_logged_and_only_the_tutor_sees_them(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
 ) -> None:

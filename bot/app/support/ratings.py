@@ -145,6 +145,9 @@ async def save(ctx: HandlerContext, form: RatingForm, programme: _Programme) -> 
     return await _chart(ctx, programme, update=True)
 
 
+NO_RATINGS = "No self-ratings yet. Say **rate** to do the first one."
+
+
 async def show_chart(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
     programme = await SupportRecords(ctx.uow.session).programme(ctx.turn.org_id, form.programme_id)
     if programme is None:
@@ -153,6 +156,11 @@ async def show_chart(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
         Permission.READ_DEVELOPMENTAL, await programme_subject(ctx.directory, programme)
     ):
         return Reply.text(REFUSED)
+    if not await SupportRecords(ctx.uow.session).ratings(programme.id):
+        if ctx.person.id == programme.tutor_id:
+            return Reply.text(NO_RATINGS)
+        tutor = await ctx.directory.name_in_message(ctx.turn.org_id, programme.tutor_id, "")
+        return Reply.text(f"{tutor} hasn't rated themselves yet: nothing to show.")
     record = f"support_programmes:{programme.id}"
     opened(ctx, programme.tutor_id, "self_ratings", record, "self-rating chart")
     return await _chart(ctx, programme, update=False)
@@ -161,7 +169,7 @@ async def show_chart(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
 async def _chart(ctx: HandlerContext, programme: SupportProgrammeRecord, *, update: bool) -> Reply:
     ratings = await SupportRecords(ctx.uow.session).ratings(programme.id)
     if not ratings:
-        return Reply.text("No self-ratings yet. Say **rate** to do the first one.")
+        return Reply.text(NO_RATINGS)
     settings = await _settings(ctx)
     order = [s.value for s in RatingStage]
     series = sorted(((r.stage, r.scores) for r in ratings), key=lambda s: order.index(s[0]))
