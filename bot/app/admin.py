@@ -323,9 +323,7 @@ ROWS: tuple[Command | CardAction, ...] = (
     CardAction("admin.role.open", open_role_form, idempotent=False),
     *setup.ROWS,
     *tutor_details.ROWS,
-    CardAction("admin.roles", show_roles, idempotent=False, private=True),
-    CardAction("admin.audit", show_role_log, idempotent=False, private=True),
-    CardAction(
-        "admin.role", change_role, form=RoleForm, redisplay=redisplay_role_form, private=True
-    ),
+    CardAction("admin.roles", show_roles, idempotent=False),
+    CardAction("admin.audit", show_role_log, idempotent=False),
+    CardAction("admin.role", change_role, form=RoleForm, redisplay=redisplay_role_form),
 )

@@ -262,8 +262,8 @@ async def consent(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
 
 
 ROWS: tuple[CardAction, ...] = (
-    CardAction(VERB, consent),
-    CardAction(_OBSERVATIONS_VERB, consent),
+    CardAction(VERB, consent, private=False),  # Teams asks in the 1:1 chat only
+    CardAction(_OBSERVATIONS_VERB, consent, private=False),
 )
 
 NOTICES: tuple[NoticeKind, ...] = (

@@ -485,26 +485,28 @@ ROWS: tuple[Command | CardAction, ...] = (
         aliases=("preferences", "opt-out", "optout"),
         scopes=frozenset({"personal"}),
     ),
-    CardAction("settings.open", open_settings, idempotent=False, private=True),
+    CardAction("settings.open", open_settings, idempotent=False),
     CardAction(
         "settings.save",
         save_settings,
         form=PreferencesForm,
         redisplay=redisplay_settings,
-        private=True,
     ),
-    CardAction("settings.hours.open", open_sending_hours, idempotent=False),
+    CardAction("settings.hours.open", open_sending_hours, idempotent=False, private=False),
     # Stored: `terms` with a CSV saves the calendar, so a Teams retry of the same message runs
     # nothing again (a late one does not put back dates changed since).
     Command(
         "terms", terms_command, aliases=("closures", "term-dates"), admin_only=True, stored=True
     ),
-    CardAction("settings.terms.open", open_terms, idempotent=False),
-    CardAction("settings.terms", save_terms, form=TermDatesForm, redisplay=redisplay_terms),
+    CardAction("settings.terms.open", open_terms, idempotent=False, private=False),
+    CardAction(
+        "settings.terms", save_terms, form=TermDatesForm, redisplay=redisplay_terms, private=False
+    ),
     CardAction(
         "settings.hours",
         save_sending_hours,
         form=SendingHoursForm,
         redisplay=redisplay_sending_hours,
+        private=False,
     ),
 )

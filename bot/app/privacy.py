@@ -360,15 +360,12 @@ NOTICES: tuple[NoticeKind, ...] = (
 
 ROWS: tuple[Command | CardAction, ...] = (
     Command("privacy", privacy, scopes=frozenset({"personal"})),
-    CardAction("admin.person.open", open_person_card, idempotent=False, private=True),
+    CardAction("admin.person.open", open_person_card, idempotent=False),
     CardAction(
         "admin.person.export",
         export_card,
         form=PersonForm,
         redisplay=redisplay_person,
-        private=True,
     ),
-    CardAction(
-        "admin.person.erase", erase_card, form=PersonForm, redisplay=redisplay_person, private=True
-    ),
+    CardAction("admin.person.erase", erase_card, form=PersonForm, redisplay=redisplay_person),
 )

@@ -137,6 +137,6 @@ async def try_again(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
 
 ROWS: tuple[Command | CardAction, ...] = (
     Command("undelivered", undelivered_command, aliases=("failed",), listed=False, private=True),
-    CardAction("notices.undelivered", show_undelivered, idempotent=False, private=True),
-    CardAction("notices.retry", try_again, private=True),
+    CardAction("notices.undelivered", show_undelivered, idempotent=False),
+    CardAction("notices.retry", try_again),
 )

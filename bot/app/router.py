@@ -99,13 +99,23 @@ class CardAction:
     idempotent: bool = True  # store the reply by activity id so a retry replays it
     # Its answer names people or messages: only where the presser alone sees it (a 1:1 chat,
     # or the card an Action.Execute answers with); a submit in a shared place hears where to ask.
-    private: bool = False
+    # Every verb is, unless declared otherwise (`private=False`, `SharedAction`): a new one
+    # cannot post someone's record in a channel by being forgotten.
+    private: bool = True
     # What `dispatch.as_submitted` needs of `form`, worked out once here, not on every press.
     form_shape: FormShape | None = field(init=False, default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.form is not None:
             object.__setattr__(self, "form_shape", FormShape.of(self.form))
+
+
+@dataclass(frozen=True)
+class SharedAction(CardAction):
+    """A card verb whose answer may stand where others read it: a team's own cards (the
+    progression session, a learning walk's form), counts, or "I'm sending it to our 1:1 chat"."""
+
+    private: bool = False
 
 
 @dataclass(frozen=True)

@@ -182,7 +182,7 @@ async def save(ctx: HandlerContext, form: TutorDetailsForm) -> Reply:
 
 # The tutor list and editor's buttons (from the admin card); bot.app.admin puts them in its rows.
 ROWS: tuple[CardAction, ...] = (
-    CardAction("admin.tutors.list", open_list, idempotent=False, private=True),
-    CardAction("admin.tutors.edit", open_editor, idempotent=False, private=True),
-    CardAction("admin.tutors.save", save, form=TutorDetailsForm, redisplay=redisplay, private=True),
+    CardAction("admin.tutors.list", open_list, idempotent=False),
+    CardAction("admin.tutors.edit", open_editor, idempotent=False),
+    CardAction("admin.tutors.save", save, form=TutorDetailsForm, redisplay=redisplay),
 )

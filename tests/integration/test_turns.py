@@ -202,6 +202,32 @@ async def test_a_redisplay_can_still_read_who_is_asking(
     assert sent[0].text.startswith("Tom Tutor: ")
 
 
+async def test_a_card_verb_is_private_unless_it_says_it_is_not(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """A new card verb that forgets to say where its answer may stand is private: submitted in
+    a channel it is never run (nothing of a record can be posted there by a forgotten flag);
+    one declared shared answers there."""
+    from bot.app.context import HandlerContext
+    from bot.app.router import CardAction, SharedAction
+    from bot.app.turn import Reply
+
+    ran: list[str] = []
+
+    async def show(ctx: HandlerContext, values: dict[str, object]) -> Reply:
+        ran.append(ctx.turn.where.kind)
+        return Reply.text("Tom's record")
+
+    router = teams_app[BOT_KEY].dispatcher.router
+    router.add(CardAction("test.record", show), SharedAction("test.counts", show))
+    channel = Place.channel()
+    [refused] = await teams.submit(TUTOR, {"verb": "test.record"}, channel)
+    assert "1:1" in (refused.text or "") and "Tom's record" not in (refused.text or "")
+    assert ran == []
+    [shown] = await teams.submit(TUTOR, {"verb": "test.counts"}, channel)
+    assert shown.text == "Tom's record" and ran == ["channel"]
+
+
 async def test_help_with_a_command_shows_its_usage_and_sub_commands(teams: TeamsClient) -> None:
     card = only_card(await teams.say(TUTOR, "help cards"))
     text = card_text(card)

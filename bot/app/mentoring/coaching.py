@@ -445,11 +445,11 @@ ROWS: tuple[Command | CardAction, ...] = (
     # Stored: `coach grow` starts (or picks up) a conversation, so a Teams retry of the same
     # message runs nothing again (a late one does not pick up a conversation paused since).
     Command("coach", coach, aliases=("coaching", "grow", "oskar"), scopes=PERSONAL, stored=True),
-    CardAction("coach.answer", answer, private=True),
-    CardAction("coach.back", back, private=True),
-    CardAction("coach.pause", pause, private=True),
-    CardAction("coach.resume", resume, private=True),
-    CardAction("coach.share", share, private=True),
-    CardAction("coach.review", review, private=True),
-    CardAction("coach.action.done", action_done, private=True),
+    CardAction("coach.answer", answer),
+    CardAction("coach.back", back),
+    CardAction("coach.pause", pause),
+    CardAction("coach.resume", resume),
+    CardAction("coach.share", share),
+    CardAction("coach.review", review),
+    CardAction("coach.action.done", action_done),
 )

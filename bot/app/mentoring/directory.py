@@ -780,11 +780,11 @@ async def external(ctx: HandlerContext, spec: str) -> Reply:
 ROWS: tuple[Command | CardAction, ...] = (
     # Stored: `mentor capacity` writes the access log, `stop` / `suggest` / `external` write.
     Command("mentor", mentor, aliases=("mentors", "mentoring"), scopes=PERSONAL, stored=True),
-    CardAction("mentor.offer.open", open_offer, idempotent=False, private=True),
-    CardAction("mentor.offer", save_offer, form=OfferForm, redisplay=redisplay_offer, private=True),
-    CardAction("mentor.search", search_again, idempotent=False, private=True),
-    CardAction("mentor.choose", choose, private=True),
-    CardAction("mentor.accept", accept, private=True),
-    CardAction("mentor.decline", decline, private=True),
-    CardAction("mentor.not_fit", not_a_good_fit, private=True),
+    CardAction("mentor.offer.open", open_offer, idempotent=False),
+    CardAction("mentor.offer", save_offer, form=OfferForm, redisplay=redisplay_offer),
+    CardAction("mentor.search", search_again, idempotent=False),
+    CardAction("mentor.choose", choose),
+    CardAction("mentor.accept", accept),
+    CardAction("mentor.decline", decline),
+    CardAction("mentor.not_fit", not_a_good_fit),
 )

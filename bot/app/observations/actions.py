@@ -199,7 +199,6 @@ ROWS: tuple[CardAction, ...] = (
         record_outcome,
         form=ActionOutcomeForm,
         redisplay=redisplay_outcome,
-        private=True,
     ),
-    CardAction("otla.action.complete", complete, form=ActionRef, private=True),
+    CardAction("otla.action.complete", complete, form=ActionRef),
 )

@@ -333,9 +333,7 @@ async def open_observation(ctx: HandlerContext, values: dict[str, Any]) -> Reply
 
 ROWS: tuple[CardAction, ...] = (
     # The tutor and observer lists: never posted in a shared place.
-    CardAction("otla.allocate.open", open_allocation, idempotent=False, private=True),
-    CardAction(
-        "otla.allocate", allocate, form=AllocateForm, redisplay=redisplay_allocation, private=True
-    ),
-    CardAction("otla.open", open_observation, idempotent=False, private=True),
+    CardAction("otla.allocate.open", open_allocation, idempotent=False),
+    CardAction("otla.allocate", allocate, form=AllocateForm, redisplay=redisplay_allocation),
+    CardAction("otla.open", open_observation, idempotent=False),
 )

@@ -289,18 +289,15 @@ async def get_document(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
 
 
 ROWS: tuple[CardAction, ...] = (
-    CardAction(
-        "otla.propose", propose, form=ProposalForm, redisplay=redisplay_proposal, private=True
-    ),
-    CardAction("otla.accept", accept, form=ObservationRef, private=True),
-    CardAction("otla.planned", planned, form=ObservationRef, private=True),
+    CardAction("otla.propose", propose, form=ProposalForm, redisplay=redisplay_proposal),
+    CardAction("otla.accept", accept, form=ObservationRef),
+    CardAction("otla.planned", planned, form=ObservationRef),
     CardAction(
         "otla.doc.link",
         share_link,
         form=DocumentLinkForm,
         redisplay=redisplay_proposal,
-        private=True,
     ),
     # A shared link names the document and where it is: never posted in a shared place.
-    CardAction("otla.doc.get", get_document, private=True),
+    CardAction("otla.doc.get", get_document),
 )

@@ -306,6 +306,6 @@ async def export_actions(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
 
 
 ROWS: tuple[CardAction, ...] = (
-    CardAction("otla.export.planning", export_planning),
-    CardAction("otla.export.actions", export_actions),
+    CardAction("otla.export.planning", export_planning, private=False),
+    CardAction("otla.export.actions", export_actions, private=False),
 )

@@ -207,7 +207,7 @@ async def list_new(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
 
 
 ROWS: tuple[CardAction, ...] = (
-    CardAction("otla.ha24.list", list_new, idempotent=False, private=True),
-    CardAction("otla.ha24.open", open_checklist, idempotent=False, private=True),
-    CardAction("otla.ha24.save", save, form=InductionForm, private=True),
+    CardAction("otla.ha24.list", list_new, idempotent=False),
+    CardAction("otla.ha24.open", open_checklist, idempotent=False),
+    CardAction("otla.ha24.save", save, form=InductionForm),
 )

@@ -224,6 +224,6 @@ async def quota(ctx: HandlerContext, words: list[str]) -> Reply:
 
 ROWS: tuple[CardAction, ...] = (
     # The open courses name their tutors: never posted in a shared place.
-    CardAction("otla.lil.open", open_lil, idempotent=False, private=True),
-    CardAction("otla.lil.pick", pick, form=CoursePickForm, redisplay=redisplay_pick, private=True),
+    CardAction("otla.lil.open", open_lil, idempotent=False),
+    CardAction("otla.lil.pick", pick, form=CoursePickForm, redisplay=redisplay_pick),
 )

@@ -402,26 +402,22 @@ async def acknowledge(ctx: HandlerContext, form: ObservationRef) -> Reply:
 
 ROWS: tuple[CardAction, ...] = (
     # The report names the tutor and says what to develop: never posted in a shared place.
-    CardAction("otla.report.open", open_report, idempotent=False, private=True),
+    CardAction("otla.report.open", open_report, idempotent=False),
     CardAction(
         "otla.report.save",
         save_draft,
         form=ReportDraftForm,
         redisplay=redisplay_report,
-        private=True,
     ),
-    CardAction(
-        "otla.report.submit", submit, form=ReportForm, redisplay=redisplay_report, private=True
-    ),
-    CardAction("otla.check", check, form=CheckForm, redisplay=redisplay_check, private=True),
+    CardAction("otla.report.submit", submit, form=ReportForm, redisplay=redisplay_report),
+    CardAction("otla.check", check, form=CheckForm, redisplay=redisplay_check),
     CardAction(
         "otla.return",
         return_for_correction,
         form=ReturnForm,
         redisplay=redisplay_check,
-        private=True,
     ),
-    CardAction("otla.approve", approve, form=ObservationRef, private=True),
-    CardAction("otla.ack", acknowledge, form=ObservationRef, private=True),
-    CardAction("otla.chase", chase, form=ObservationRef, private=True),
+    CardAction("otla.approve", approve, form=ObservationRef),
+    CardAction("otla.ack", acknowledge, form=ObservationRef),
+    CardAction("otla.chase", chase, form=ObservationRef),
 )

@@ -328,7 +328,7 @@ async def best(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
 
 
 ROWS: tuple[CardAction, ...] = (
-    CardAction("otla.plan", planning, idempotent=False, private=True),
-    CardAction("otla.themes", themes, idempotent=False),
-    CardAction("otla.best", best, idempotent=False, private=True),
+    CardAction("otla.plan", planning, idempotent=False),
+    CardAction("otla.themes", themes, idempotent=False, private=False),
+    CardAction("otla.best", best, idempotent=False),
 )

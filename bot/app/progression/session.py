@@ -27,7 +27,7 @@ from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.progression.export import ExportFormat, export, filename
 from bot.app.roster import read_team_roster
 from bot.app.router import SHARED, Command, Redisplay
-from bot.app.router import CardAction as Verb
+from bot.app.router import SharedAction as Verb  # a channel's own card: answered there
 from bot.app.turn import Message, Reply, Where
 from bot.domain import progression as rules
 from bot.domain.access import Permission, Subject

@@ -27,10 +27,10 @@ ROWS: tuple[Command | CardAction, ...] = (
         stored_subs=("export",),
     ),
     Command("completion", views.completion_command, private=True, menu_scopes=HELP_ONLY),
-    CardAction("quality.themes", views.themes, idempotent=False, private=True),
-    CardAction("quality.completion", views.completion, idempotent=False, private=True),
-    CardAction("quality.export", views.export),
-    CardAction("quality.cpd", views.save_cpd),
+    CardAction("quality.themes", views.themes, idempotent=False),
+    CardAction("quality.completion", views.completion, idempotent=False),
+    CardAction("quality.export", views.export, private=False),
+    CardAction("quality.cpd", views.save_cpd, private=False),
 )
 
 NOTICES: tuple[NoticeKind, ...] = ()

@@ -971,44 +971,32 @@ ROWS: tuple[Command | CardAction, ...] = (
     # Opens that show an AP or the head a tutor's record write the access log: they are stored
     # like a submit, so a Teams retry is answered from the store and logged once. Every verb is
     # private: a programme's card answered in a channel or group chat would be read by all there.
-    CardAction("programme.open", open_programme, form=ProgrammeRef, private=True),
-    CardAction("programme.session.open", open_session_form, form=ProgrammeRef, private=True),
+    CardAction("programme.open", open_programme, form=ProgrammeRef),
+    CardAction("programme.session.open", open_session_form, form=ProgrammeRef),
     CardAction(
         "programme.session",
         log_session,
         form=SessionForm,
         redisplay=redisplay_session,
-        private=True,
     ),
-    CardAction("programme.objectives.open", open_objectives, form=ProgrammeRef, private=True),
-    CardAction("programme.objectives", save_objectives, form=ObjectivesForm, private=True),
-    CardAction("programme.extend", extend, form=ProgrammeRef, private=True),
-    CardAction("programme.close", close, form=ProgrammeRef, private=True),
-    CardAction("programme.end", end_by_tutor, form=ProgrammeRef, private=True),
-    CardAction(
-        "programme.report.ratings", choose_ratings_in_reports, form=RatingsChoice, private=True
-    ),
-    CardAction(
-        "programme.reflect.open", open_reflection, form=ProgrammeRef, idempotent=False, private=True
-    ),
+    CardAction("programme.objectives.open", open_objectives, form=ProgrammeRef),
+    CardAction("programme.objectives", save_objectives, form=ObjectivesForm),
+    CardAction("programme.extend", extend, form=ProgrammeRef),
+    CardAction("programme.close", close, form=ProgrammeRef),
+    CardAction("programme.end", end_by_tutor, form=ProgrammeRef),
+    CardAction("programme.report.ratings", choose_ratings_in_reports, form=RatingsChoice),
+    CardAction("programme.reflect.open", open_reflection, form=ProgrammeRef, idempotent=False),
     CardAction(
         "programme.reflect",
         reflect,
         form=ReflectionForm,
         redisplay=redisplay_reflection,
-        private=True,
     ),
-    CardAction("programme.update.open", open_update, private=True),
-    CardAction(
-        "programme.update", submit_update, form=UpdateForm, redisplay=redisplay_update, private=True
-    ),
-    CardAction("programme.update.approve", approve_update, form=UpdateRef, private=True),
-    CardAction("programme.update.query", query_update, form=UpdateRef, private=True),
-    CardAction(
-        "programme.review", decide_review, form=ReviewForm, redisplay=redisplay_review, private=True
-    ),
-    CardAction("programme.report.open", open_report, form=ReportRef, private=True),  # logged
-    CardAction(
-        "programme.report", submit_report, form=ReportForm, redisplay=redisplay_report, private=True
-    ),
+    CardAction("programme.update.open", open_update),
+    CardAction("programme.update", submit_update, form=UpdateForm, redisplay=redisplay_update),
+    CardAction("programme.update.approve", approve_update, form=UpdateRef),
+    CardAction("programme.update.query", query_update, form=UpdateRef),
+    CardAction("programme.review", decide_review, form=ReviewForm, redisplay=redisplay_review),
+    CardAction("programme.report.open", open_report, form=ReportRef),  # logged
+    CardAction("programme.report", submit_report, form=ReportForm, redisplay=redisplay_report),
 )

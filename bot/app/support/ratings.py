@@ -245,15 +245,14 @@ async def redisplay_checklist(
 
 ROWS: tuple[Command | CardAction, ...] = (
     Command("rate", rate, aliases=("rating", "confidence"), menu_scopes=PERSONAL),
-    CardAction("rate.open", open_form, form=ProgrammeRef, idempotent=False, private=True),
-    CardAction("rate", save, form=RatingForm, private=True),
+    CardAction("rate.open", open_form, form=ProgrammeRef, idempotent=False),
+    CardAction("rate", save, form=RatingForm),
     # Shown to the AP, the chart writes the access log: stored, so a retry is logged once.
-    CardAction("rate.chart", show_chart, form=ProgrammeRef, private=True),
+    CardAction("rate.chart", show_chart, form=ProgrammeRef),
     CardAction(
         "rate.checklist",
         save_checklist,
         form=ChecklistForm,
         redisplay=redisplay_checklist,
-        private=True,
     ),
 )

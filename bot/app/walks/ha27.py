@@ -980,21 +980,25 @@ ROWS: tuple[Command | CardAction, ...] = (
     # nothing again (a late one does not put back plans changed since).
     Command("walk", walk, aliases=("ha27", "learningwalk"), menu_scopes=SHARED, stored=True),
     Command("walks", walks, menu_scopes=HELP_ONLY, stored_subs=("export",)),
-    CardAction("walk.open", open_walk, idempotent=False),
-    CardAction("walk.save", save_walk, form=LearningWalkForm, redisplay=redisplay_walk),
-    CardAction("walk.draft", save_draft),
-    CardAction("walk.discard", discard_draft),
-    CardAction("walk.view", view_walk, idempotent=False),
-    CardAction("walk.edit", edit_walk, idempotent=False),
+    CardAction("walk.open", open_walk, idempotent=False, private=False),
+    CardAction(
+        "walk.save", save_walk, form=LearningWalkForm, redisplay=redisplay_walk, private=False
+    ),
+    CardAction("walk.draft", save_draft, private=False),
+    CardAction("walk.discard", discard_draft, private=False),
+    CardAction("walk.view", view_walk, idempotent=False, private=False),
+    CardAction("walk.edit", edit_walk, idempotent=False, private=False),
     # Stored, like a save: a Teams retry offers the document (and keeps its copy) once.
-    CardAction("walk.export", export_walk),
-    CardAction("walk.plan.open", open_plan, idempotent=False),
-    CardAction("walk.plan.save", save_plan, form=WalkPlanForm, redisplay=redisplay_plan),
+    CardAction("walk.export", export_walk, private=False),
+    CardAction("walk.plan.open", open_plan, idempotent=False, private=False),
+    CardAction(
+        "walk.plan.save", save_plan, form=WalkPlanForm, redisplay=redisplay_plan, private=False
+    ),
     # The key findings quote walks' notes: only where the presser alone sees them.
-    CardAction("walks.summary.save", summaries.save, private=True),
+    CardAction("walks.summary.save", summaries.save),
     # Saves the text, then offers it.
-    CardAction("walks.summary.export", summaries.export, private=True),
-    CardAction("walks.summary.redraft", summaries.redraft, private=True),
+    CardAction("walks.summary.export", summaries.export),
+    CardAction("walks.summary.redraft", summaries.redraft),
 )
 
 
