@@ -780,3 +780,28 @@ async def test_the_support_offer_to_tutors_added_mid_term_does_not_say_a_new_ter
     text = card_text(card)
     assert "A new term" not in text, text
     assert text.startswith("Support, if you'd like it\nThis term: fancy some support"), text
+
+
+async def test_help_lists_only_the_commands_the_person_can_use(teams: TeamsClient) -> None:
+    """The README: `help` shows the ones you can use. A tutor's help listed `themes` and
+    `completion` under "Also here", which answer a tutor only "Sorry, ..."; their line manager,
+    who may use them, still sees both."""
+    teams.on_roster(TUTOR, MANAGER)
+    await teams.say(ADMIN, "hello")
+    await teams.import_tutors(
+        ADMIN, f"name,email,line_manager_email\nTom Tutor,{TUTOR.email},{MANAGER.email}\n"
+    )
+    for user in (TUTOR, MANAGER):
+        await teams.say(user, "hello")
+
+    def also(sent: list[Any]) -> str:
+        [card] = cards_in(sent)
+        return next(line for line in card_text(card).splitlines() if line.startswith("Also here"))
+
+    tutor_sees = also(await teams.say(TUTOR, "help"))
+    assert "**walks**" in tutor_sees
+    assert "themes" not in tutor_sees and "completion" not in tutor_sees
+    for refused in ("themes", "completion"):
+        assert "Sorry" in "".join(s.text or "" for s in await teams.say(TUTOR, refused))
+    manager_sees = also(await teams.say(MANAGER, "help"))
+    assert "**themes**" in manager_sees and "**completion**" in manager_sees
