@@ -11,6 +11,7 @@ from bot.app.context import HandlerContext, permitted, redrawn
 from bot.app.events import RolesGiven, RoleTakenAway
 from bot.app.form_fields import Lowered, chosen
 from bot.app.observations.allocate import observer_role_revoked
+from bot.app.refusals import holder_names
 from bot.app.router import CardAction, Command, private_only
 from bot.app.turn import Message, Reply
 from bot.app.tutor_import import MOST_IN_CHAT, TooManyRows, import_tutor_text
@@ -134,9 +135,8 @@ async def admin(ctx: HandlerContext) -> Reply:
 async def who_is_admin(ctx: HandlerContext) -> str:
     """The refusal, with who to ask: the organisation's org admins by name, or how they come to
     be when there are none yet (the installer is not one when TLC_ADMINS names the admins)."""
-    holders = await ctx.directory.holders(ctx.turn.org_id, Role.ORG_ADMIN)
-    names = [escape_markdown(p.name or p.email or "") for p in holders]
-    names = [n for n in names if n][:3]
+    holders = await holder_names(ctx.directory, ctx.turn.org_id, Role.ORG_ADMIN)
+    names = [escape_markdown(n) for n in holders]
     if names:
         return (
             f"Sorry, only an org admin can do that. Your TLC admins: {', '.join(names)}. "
