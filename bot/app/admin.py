@@ -11,10 +11,12 @@ from bot.app.context import HandlerContext, permitted, redrawn
 from bot.app.events import RolesGiven, RoleTakenAway
 from bot.app.form_fields import Lowered, chosen
 from bot.app.observations.allocate import observer_role_revoked
+from bot.app.refusals import holder_names
 from bot.app.router import CardAction, Command, private_only
 from bot.app.turn import Message, Reply
 from bot.app.tutor_import import MOST_IN_CHAT, TooManyRows, import_tutor_text
 from bot.domain.access import ROLE_LABELS, Permission, Role
+from bot.domain.uploads import NotAWorkbook
 from bot.domain.words import plural
 from cards.admin import (
     PersonRoles,
@@ -28,14 +30,14 @@ from cards.admin import (
     roles_card,
     setup_card,
 )
-from cards.base import escape_markdown
+from cards.base import escape_markdown, said
 
 NOT_ALLOWED = "Sorry, only an org admin can do that. Ask your TLC admin if you need it."
 MAX_CSV_BYTES = 2_000_000
 QUALITY_CAN = (
-    "As the quality team you keep the tutor list: send it as a .csv file in our 1:1 chat "
-    "with the words **admin import**, and see or change each tutor's campus, curriculum area "
-    "and delivery style with **admin tutors**. Roles and settings are for org admins."
+    "As the quality team you keep the tutor list: send it as a .csv or Excel (.xlsx) file in our "
+    "1:1 chat with the words **admin import**, and see or change each tutor's campus, curriculum "
+    "area and delivery style with **admin tutors**. Roles and settings are for org admins."
 )
 LAST_ADMIN = (
     "They are the only org admin. Give someone else the org admin role first, then take it away."
@@ -69,7 +71,7 @@ async def admin(ctx: HandlerContext) -> Reply:
     Usage: admin audit (who gave or took away which role, and when)
     Usage: admin grant name@college.ac.uk quality_coordinator
     Usage: admin revoke name@college.ac.uk line_manager
-    Usage: admin import (with the tutor list CSV attached)
+    Usage: admin import (with the tutor list attached, as .csv or Excel .xlsx)
     Usage: admin tutors (each tutor's campus, curriculum area and delivery style)
     """
     words = ctx.args.split()
@@ -133,9 +135,8 @@ async def admin(ctx: HandlerContext) -> Reply:
 async def who_is_admin(ctx: HandlerContext) -> str:
     """The refusal, with who to ask: the organisation's org admins by name, or how they come to
     be when there are none yet (the installer is not one when TLC_ADMINS names the admins)."""
-    holders = await ctx.directory.holders(ctx.turn.org_id, Role.ORG_ADMIN)
-    names = [escape_markdown(p.name or p.email or "") for p in holders]
-    names = [n for n in names if n][:3]
+    holders = await holder_names(ctx.directory, ctx.turn.org_id, Role.ORG_ADMIN)
+    names = [escape_markdown(n) for n in holders]
     if names:
         return (
             f"Sorry, only an org admin can do that. Your TLC admins: {', '.join(names)}. "
@@ -293,12 +294,20 @@ async def show_role_log(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
 async def import_tutors(ctx: HandlerContext) -> Reply:
     if not ctx.can(Permission.IMPORT_TUTORS):
         return Reply.text("Sorry, only an org admin or the quality team can import the tutor list.")
-    file = ctx.csv_file
+    file = ctx.list_file
     if file is None:
         return Reply.text(
-            "Send the tutor list as a .csv file in this chat, with the words **admin import**."
+            "Send the tutor list as a .csv or Excel (.xlsx) file in this chat, with the words "
+            "**admin import**."
         )
-    content = await ctx.csv_text(file, MAX_CSV_BYTES)
+    try:
+        content = await ctx.list_text(file, MAX_CSV_BYTES)
+    except NotAWorkbook:
+        return Reply.text(
+            f"I can't read {said(file.name)} as an Excel workbook, so nothing was imported. "
+            "Open it in Excel and save it as an Excel Workbook (.xlsx) or as CSV, then send it "
+            "again with the words **admin import**."
+        )
     if content is None:
         return Reply.text("That file is too large for a tutor list (2 MB at most).")
     try:

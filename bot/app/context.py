@@ -12,7 +12,7 @@ from bot.app.notices import NoticeKinds
 from bot.app.turn import FileRef, Reply, Turn, UserRef
 from bot.clock import Clock
 from bot.domain.access import Actor, Permission, Subject, can
-from bot.domain.uploads import list_text
+from bot.domain.uploads import list_text, workbook_text
 from bot.settings import Settings
 from storage.db import UnitOfWork
 from storage.models import Person
@@ -90,6 +90,28 @@ class HandlerContext:
         if len(raw) > limit:
             return None
         return list_text(raw)
+
+    @property
+    def list_file(self) -> FileRef | None:
+        """The first list sent with this message: a .csv file or an Excel workbook (.xlsx)."""
+        for file in self.turn.files:
+            if _is_workbook(file) or file is self.csv_file:
+                return file
+        return None
+
+    async def list_text(self, file: FileRef, limit: int) -> str | None:
+        """A sent list's text: a CSV's (`csv_text`), or a workbook's first worksheet as CSV
+        (`workbook_text`, which raises NotAWorkbook); None when it is larger than `limit` bytes."""
+        if not _is_workbook(file):
+            return await self.csv_text(file, limit)
+        raw = await self.services.fetch_file(file)
+        if len(raw) > limit:
+            return None
+        return workbook_text(raw)
+
+
+def _is_workbook(file: FileRef) -> bool:
+    return file.name.lower().endswith(".xlsx") or file.file_type == "xlsx"
 
 
 def with_loaded[V, T, **P](

@@ -8,7 +8,7 @@ from types import MappingProxyType
 from typing import Any
 
 from bot.app.context import HandlerContext
-from bot.app.router import Router
+from bot.app.router import Command, Router
 from bot.app.turn import Reply
 from bot.domain.access import Role
 from cards.help import CommandHelp, CommandLine, HelpView, command_help_card, help_card
@@ -26,6 +26,14 @@ def bot_name(ctx: HandlerContext) -> str:
     return name or "TLC"
 
 
+def _usable(ctx: HandlerContext, command: Command) -> bool:
+    """Whether this person may use `command`, as the command itself decides: admin-only ones are
+    for org admins, and one with a permission for those whose roles give it (`ctx.can`)."""
+    if command.admin_only and Role.ORG_ADMIN not in ctx.actor.roles:
+        return False
+    return command.permission is None or ctx.can(command.permission)
+
+
 class Help:
     def __init__(self, router: Router) -> None:
         self.router = router
@@ -34,7 +42,7 @@ class Help:
     def _build(
         self,
         scope: str,
-        admin: bool,
+        hidden: frozenset[str],
         mode: str,
         heard: str,
         suggestions: tuple[str, ...],
@@ -43,21 +51,21 @@ class Help:
         offered = [
             c
             for c in self.router.offered(scope)  # type: ignore[arg-type]
-            if admin or not c.admin_only
+            if c.word not in hidden
         ]
         commands = [CommandLine(c.word, c.summary) for c in offered]
         if scope == "personal":
             also = [
                 c.word
                 for c in self.router.listed(scope)  # type: ignore[arg-type]
-                if c not in offered and (admin or not c.admin_only)
+                if c not in offered and c.word not in hidden
             ]
             also_label = "Also here"
         else:  # the personal commands, pointed to where they belong
             also = [
                 c.word
                 for c in self.router.menu("personal")
-                if c not in offered and c.word != "help"
+                if c not in offered and c.word != "help" and c.word not in hidden
             ]
             also_label = "In a 1:1 chat with me"
         view = HelpView(
@@ -74,15 +82,15 @@ class Help:
 
     def reply(self, ctx: HandlerContext, suggestions: tuple[str, ...] = ()) -> Reply:
         """The help card; `("welcome",)` greets, other suggestions mean "not understood"."""
-        admin = Role.ORG_ADMIN in ctx.actor.roles
+        hidden = frozenset(c.word for c in self.router.listed() if not _usable(ctx, c))
         scope = ctx.turn.where.kind
         name = bot_name(ctx)
         if suggestions == ("welcome",):
-            return self._card(scope, admin, "welcome", "", (), name)
+            return self._card(scope, hidden, "welcome", "", (), name)
         if suggestions:
             heard = ctx.turn.text.strip()[:60]
-            return self._card(scope, admin, "unknown", heard, suggestions, name)
-        return self._card(scope, admin, "help", "", (), name)
+            return self._card(scope, hidden, "unknown", heard, suggestions, name)
+        return self._card(scope, hidden, "help", "", (), name)
 
     async def command(self, ctx: HandlerContext) -> Reply:
         """Show what I can do.

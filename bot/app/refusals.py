@@ -9,6 +9,7 @@ from types import MappingProxyType
 
 from bot.app.context import HandlerContext
 from bot.domain.access import Role
+from storage.people import Directory
 
 # The picker under *Who's who* in `admin setup` that gives each role (its label there too).
 SETUP_PICKERS: Mapping[Role, str] = MappingProxyType(
@@ -36,3 +37,10 @@ def refusal(
         f"{to_an_admin or refused} Being an org admin does not include that. To {to} yourself, "
         f"give yourself the role in our 1:1 chat: {grant}{pick}."
     )
+
+
+async def holder_names(directory: Directory, org_id: str, role: Role, most: int = 3) -> list[str]:
+    """Who holds `role`, the first `most` by name (their email when TLC has no name for them):
+    the people to ask, for a refusal or a dead end."""
+    holders = await directory.holders(org_id, role)
+    return [n for n in (p.name or p.email or "" for p in holders) if n][:most]

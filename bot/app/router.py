@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from bot.app.form_fields import FormShape
 from bot.app.turn import ConversationKind, Reply
+from bot.domain.access import Permission
 
 if TYPE_CHECKING:
     from bot.app.context import HandlerContext
@@ -41,6 +42,9 @@ class Command:
     scopes: frozenset[ConversationKind] = ALL_SCOPES
     listed: bool = True
     admin_only: bool = False  # hidden from other people's help and from the Teams menu
+    # Who may use it at all: the permission its handler asks `ctx.can()` for before anything
+    # else (None: everyone). Help lists it only for those whose roles give it.
+    permission: Permission | None = None
     # Its answer names people or messages: given only in a 1:1 chat; elsewhere, where to ask.
     private: bool = False
     # ...except these sub-commands, which send their answer to the asker's 1:1 chat themselves.

@@ -1,15 +1,18 @@
-"""Lists people upload as CSV: reading the rows, and a problem on line N of the list."""
+"""Lists people upload as CSV (or an Excel workbook, read as one): reading the rows, and a
+problem on line N of the list."""
 
 from __future__ import annotations
 
 import codecs
 import csv
 import io
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
+from openpyxl import load_workbook
 from pydantic import BaseModel, ValidationError
 
 
@@ -64,6 +67,65 @@ def list_text(raw: bytes) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return raw.decode("cp1252", errors="replace")
+
+
+# The most a workbook may hold unzipped: a list of thousands of tutors is a few megabytes; a file
+# that unzips to more is not a list to read within one Teams turn (or is a zip bomb).
+MOST_UNZIPPED = 20_000_000
+
+
+class NotAWorkbook(ValueError):
+    """A file sent as an Excel workbook that can't be read as one."""
+
+
+def _cell_text(value: object) -> str:
+    """A worksheet cell as it would be typed in a CSV: a date as YYYY-MM-DD, a whole number
+    without ".0", yes or no for TRUE or FALSE, empty for an empty cell, a line break a space
+    (so that row N of the sheet stays line N of the list)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return " ".join(str(value).splitlines())
+
+
+def workbook_text(raw: bytes) -> str:
+    """An Excel workbook's (.xlsx) first worksheet as CSV text, row N of the sheet on line N, for
+    the list's parser to read as it reads a CSV (one set of rules: columns, bad rows by line).
+    Formulas give the values Excel last worked out. Raises NotAWorkbook for a file that is not a
+    readable workbook, or that unzips to more than MOST_UNZIPPED bytes."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zipped:
+            unzipped = sum(info.file_size for info in zipped.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise NotAWorkbook("not a workbook") from exc
+    if unzipped > MOST_UNZIPPED:
+        raise NotAWorkbook("too large unzipped")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    try:
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise NotAWorkbook("not a workbook") from exc
+    try:
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # the cells there are, not the size the file claims
+        for values in sheet.iter_rows(values_only=True):
+            cells = [_cell_text(v) for v in values]
+            while cells and not cells[-1]:
+                cells.pop()
+            writer.writerow(cells)
+    except Exception as exc:  # a damaged sheet: its XML, a cell openpyxl can't convert
+        raise NotAWorkbook("not a workbook") from exc
+    finally:
+        book.close()
+    return out.getvalue()
 
 
 def _header(names: Sequence[str]) -> list[str]:

@@ -100,6 +100,21 @@ class SearchView:
     notice: str = ""
     suggested_by: str = ""
     externals_listed: bool = False  # the college lists external mentors, for any subject
+    # Who to ask about mentors from outside when none is shown: the head of teaching & learning,
+    # by name if given; or, when nobody holds that role (`helpers_are_admins`), the org admins.
+    helpers: Sequence[str] = ()
+    helpers_are_admins: bool = False
+
+
+def _who_to_ask(view: SearchView) -> str:
+    """ "your head of teaching & learning, Hana Head"; with nobody in that role, the org admins."""
+    named = " or ".join(base.said(n) for n in view.helpers)
+    if not view.helpers_are_admins:
+        return "your head of teaching & learning" + (f", {named}" if named else "")
+    admins = "your TLC admin" + ("s" if len(view.helpers) > 1 else "")
+    return (
+        f"{admins}{f', {named}' if named else ''} (nobody here is head of teaching & learning yet)"
+    )
 
 
 def search_card(
@@ -196,7 +211,7 @@ def search_card(
             base.text(
                 "None of the external mentors your college lists covers "
                 f"**{view.query or 'that'}**: say **mentor external** to see them "
-                "all, or ask your head of teaching & learning.",
+                f"all, or ask {_who_to_ask(view)}.",
                 subtle=True,
             )
         )
@@ -204,7 +219,7 @@ def search_card(
         body.append(
             base.text(
                 "Your college hasn't listed external mentors (partner colleges, a brokerage or "
-                "a voucher scheme) yet: ask your head of teaching & learning.",
+                f"a voucher scheme) yet: ask {_who_to_ask(view)}.",
                 subtle=True,
             )
         )

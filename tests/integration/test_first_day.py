@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from bot.app.support.records import OFFER
@@ -18,6 +18,7 @@ from bot.clock import FixedClock
 from bot.domain.access import Role
 from bot.teams.web import BOT_KEY
 from cards.schema import problems
+from storage.mentoring import MentoringRelationship
 from storage.models import Organisation, Person, TeamMember
 from storage.people import Directory
 from storage.privacy import AccessEntry
@@ -780,3 +781,56 @@ async def test_the_support_offer_to_tutors_added_mid_term_does_not_say_a_new_ter
     text = card_text(card)
     assert "A new term" not in text, text
     assert text.startswith("Support, if you'd like it\nThis term: fancy some support"), text
+
+
+async def test_help_lists_only_the_commands_the_person_can_use(teams: TeamsClient) -> None:
+    """The README: `help` shows the ones you can use. A tutor's help listed `themes` and
+    `completion` under "Also here", which answer a tutor only "Sorry, ..."; their line manager,
+    who may use them, still sees both."""
+    teams.on_roster(TUTOR, MANAGER)
+    await teams.say(ADMIN, "hello")
+    await teams.import_tutors(
+        ADMIN, f"name,email,line_manager_email\nTom Tutor,{TUTOR.email},{MANAGER.email}\n"
+    )
+    for user in (TUTOR, MANAGER):
+        await teams.say(user, "hello")
+
+    def also(sent: list[Any]) -> str:
+        [card] = cards_in(sent)
+        return next(line for line in card_text(card).splitlines() if line.startswith("Also here"))
+
+    tutor_sees = also(await teams.say(TUTOR, "help"))
+    assert "**walks**" in tutor_sees
+    assert "themes" not in tutor_sees and "completion" not in tutor_sees
+    for refused in ("themes", "completion"):
+        assert "Sorry" in "".join(s.text or "" for s in await teams.say(TUTOR, refused))
+    manager_sees = also(await teams.say(MANAGER, "help"))
+    assert "**themes**" in manager_sees and "**completion**" in manager_sees
+
+
+async def test_a_mentor_search_with_nobody_to_suggest_names_who_can_help(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Day 1: nobody offers to mentor and no external mentors are listed. Tom was told to "ask
+    your head of teaching & learning", whom the college has not named: now he hears his TLC
+    admins by name, and once someone holds the role, them by name. Nobody is asked anything."""
+    hana = User("hana", "Hana Head", "hana@college.ac.uk")
+    teams.on_roster(TUTOR, hana)
+    await teams.say(ADMIN, "hello")
+    await teams.import_tutors(ADMIN, f"name,email\nTom Tutor,{TUTOR.email}\n")
+    await teams.say(TUTOR, "hello")
+
+    def dead_end(sent: list[Any]) -> str:
+        [card] = cards_in(sent)
+        return next(line for line in card_text(card).splitlines() if "hasn't listed" in line)
+
+    said = dead_end(await teams.say(TUTOR, "mentor maths"))
+    assert "ask your TLC admin, Ada Admin" in said and "nobody here is head of" in said
+    await teams.say(hana, "hello")
+    granted = await teams.say(ADMIN, f"admin grant {hana.email} head_of_teaching_and_learning")
+    assert "Saved: roles" in card_text(cards_in(granted)[0])
+    said = dead_end(await teams.say(TUTOR, "mentor maths"))
+    assert "ask your head of teaching & learning, Hana Head." in said
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        asked = await uow.session.scalar(select(func.count()).select_from(MentoringRelationship))
+    assert asked == 0

@@ -4,7 +4,11 @@ stores."""
 
 from __future__ import annotations
 
+import io
+from datetime import date
+
 from aiohttp import web
+from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from bot.domain.access import Role
@@ -84,6 +88,63 @@ async def test_a_tutor_list_saved_with_semicolons_or_as_unicode_text_is_imported
         "rita@college.ac.uk": ("Rita Reader", "North, Site 2"),
         "sam@college.ac.uk": ("Sam Scholar", "South"),
     }
+
+
+def _workbook(*rows: tuple[object, ...]) -> bytes:
+    """A workbook as Excel saves one: the list on its first sheet, another sheet after it."""
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    book.create_sheet("Notes").append(("not", "the list"))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def test_a_tutor_list_sent_as_an_excel_workbook_is_imported(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Colleges keep the tutor list in Excel. Its first sheet is read as a CSV is: start dates
+    as real dates or typed, empty cells empty, a bad row told by its row number. Before, the
+    .xlsx was answered "Send the tutor list as a .csv file" and nothing was imported."""
+    await teams.say(ADMIN, "hello")
+    listed = _workbook(
+        ("Name", "Email", "Campus", "Learning in libraries", "Start date", "Line manager email"),
+        ("Rita Reader", "rita@college.ac.uk", "North", True, date(2026, 9, 1), None),
+        ("Sam Scholar", "sam@college.ac.uk", None, "no", "02/09/2026", "mia@college.ac.uk"),
+        (None, None, None, None, None, None),
+        ("Bad Row", "not-an-email", "South", None, None, None),
+        ("Tia Trainee", "tia@college.ac.uk", 2, 0, None, None),
+    )
+    said = _said(await teams.import_tutors(ADMIN, listed, "Tutors 2026.xlsx"))
+    assert SORRY not in said and ".csv" not in said
+    assert "Tutor list imported" in said and "New tutors\n3" in said
+    assert "Line 5" in said and "email" in said
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        rows = (await uow.session.scalars(select(Person).where(Person.is_tutor.is_(True)))).all()
+        tutors = {
+            p.email: (p.name, p.campus, p.learning_in_libraries, p.start_date, p.line_manager_email)
+            for p in rows
+        }
+    assert tutors == {
+        "rita@college.ac.uk": ("Rita Reader", "North", True, date(2026, 9, 1), None),
+        "sam@college.ac.uk": ("Sam Scholar", "", False, date(2026, 9, 2), "mia@college.ac.uk"),
+        "tia@college.ac.uk": ("Tia Trainee", "2", False, None, None),
+    }
+
+
+async def test_a_file_named_xlsx_that_is_not_a_workbook_is_answered_and_changes_nothing(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    await teams.say(ADMIN, "hello")
+    people, audit = await _count(teams_app, Person), await _count(teams_app, AuditEntry)
+    for content in (b"name,email\nRita Reader,rita@college.ac.uk\n", b"PK\x03\x04 broken"):
+        said = _said(await teams.import_tutors(ADMIN, content, "tutors.xlsx"))
+        assert SORRY not in said
+        assert "can't read" in said and "tutors.xlsx" in said and "nothing was imported" in said
+    assert await _count(teams_app, Person) == people
+    assert await _count(teams_app, AuditEntry) == audit
 
 
 async def test_the_quality_team_typing_admin_is_told_what_they_can_do_there(

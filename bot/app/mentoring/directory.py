@@ -32,6 +32,7 @@ from bot.app.mentoring.relationship import (
     tell,
 )
 from bot.app.privacy import opened
+from bot.app.refusals import holder_names
 from bot.app.router import PERSONAL, CardAction, Command
 from bot.app.turn import Reply
 from bot.domain import mentoring as rules
@@ -288,6 +289,14 @@ async def search_view(
             )
             if rules.specialism_key(s) != rules.specialism_key(query)
         ]
+    helpers: list[str] = []
+    admins = False
+    if not found and not external:
+        # The card's dead end names who can help: the head of T&L, or the org admins.
+        helpers = await holder_names(directory, mentee.org_id, Role.HEAD_OF_TL)
+        if not helpers:
+            helpers = await holder_names(directory, mentee.org_id, Role.ORG_ADMIN)
+            admins = True
     return SearchView(
         query=query.strip(),
         suggestions=[
@@ -301,6 +310,8 @@ async def search_view(
         notice=notice,
         suggested_by=suggested_by,
         externals_listed=bool(listed),
+        helpers=helpers,
+        helpers_are_admins=admins,
     )
 
 

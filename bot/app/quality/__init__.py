@@ -16,6 +16,7 @@ from __future__ import annotations
 from bot.app.notices import NoticeKind
 from bot.app.quality import views
 from bot.app.router import HELP_ONLY, CardAction, Command
+from bot.domain.access import Permission
 
 ROWS: tuple[Command | CardAction, ...] = (
     Command(
@@ -25,8 +26,15 @@ ROWS: tuple[Command | CardAction, ...] = (
         private=True,
         menu_scopes=HELP_ONLY,
         stored_subs=("export",),
+        permission=Permission.VIEW_THEMES,
     ),
-    Command("completion", views.completion_command, private=True, menu_scopes=HELP_ONLY),
+    Command(
+        "completion",
+        views.completion_command,
+        private=True,
+        menu_scopes=HELP_ONLY,
+        permission=Permission.VIEW_WALK_COMPLETION,
+    ),
     CardAction("quality.themes", views.themes, idempotent=False),
     CardAction("quality.completion", views.completion, idempotent=False),
     CardAction("quality.export", views.export, private=False),
