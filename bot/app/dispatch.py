@@ -309,9 +309,9 @@ class Dispatcher:
 
     async def _command(self, ctx: HandlerContext) -> Reply:
         match = self.router.match(ctx.turn.text)
-        csv_file = ctx.csv_file
+        list_file = ctx.list_file  # a .csv, or an Excel workbook
         if (
-            csv_file is not None
+            list_file is not None
             and (match.command is None or not ctx.turn.text.split())
             and ctx.can(Permission.IMPORT_TUTORS)
         ):
@@ -319,7 +319,7 @@ class Dispatcher:
             # admin is told what would import it, rather than shown the help card.
             in_chat = "" if ctx.turn.where.kind == "personal" else " in our 1:1 chat"
             return Reply.text(
-                f"I got {said(csv_file.name)}, but no command with it. To import it as the tutor "
+                f"I got {said(list_file.name)}, but no command with it. To import it as the tutor "
                 f"list, send it again{in_chat} with the words **admin import**."
             )
         if match.command is None:

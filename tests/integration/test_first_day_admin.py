@@ -356,12 +356,12 @@ async def test_a_tutor_list_sent_without_admin_import_says_how_to_import_it(
     await teams.say(ADMIN, "hello")
     people, grants = await _count(teams_app, Person), await _count(teams_app, RoleGrant)
     tutor_list = "name,email\nTom Tutor,tom@college.ac.uk\n"
-    for words in ("", "here is our tutor list"):
+    for words, name in (("", "tutors.csv"), ("here is our tutor list", "tutors.xlsx")):
         sent = await teams.say(
-            ADMIN, words, attachments=[shared_file(teams.connector, "tutors.csv", tutor_list)]
+            ADMIN, words, attachments=[shared_file(teams.connector, name, tutor_list)]
         )
         said = _said(sent)
         assert "didn't understand" not in said and "What I can do" not in said, said
-        assert "tutors.csv" in said and "**admin import**" in said, said
+        assert name in said and "**admin import**" in said, said
     assert await _count(teams_app, Person) == people
     assert await _count(teams_app, RoleGrant) == grants
