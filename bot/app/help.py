@@ -89,7 +89,9 @@ class Help:
             return self._card(scope, hidden, "welcome", "", (), name)
         if suggestions:
             heard = ctx.turn.text.strip()[:60]
-            return self._card(scope, hidden, "unknown", heard, suggestions, name)
+            # "Did you mean" offers only what they may use, as the card's lists do.
+            usable = tuple(s for s in suggestions if s.split()[0] not in hidden)
+            return self._card(scope, hidden, "unknown", heard, usable, name)
         return self._card(scope, hidden, "help", "", (), name)
 
     async def command(self, ctx: HandlerContext) -> Reply:

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from bot.teams.web import BOT_KEY
 from storage.people import Directory
-from tests.conftest import ADMIN, TUTOR
+from tests.conftest import ADMIN, MANAGER, TUTOR
 from tests.support.cards import card_text, only_card
 from tests.support.teams import Place, TeamsClient
 
@@ -226,6 +226,20 @@ async def test_a_card_verb_is_private_unless_it_says_it_is_not(
     assert ran == []
     [shown] = await teams.submit(TUTOR, {"verb": "test.counts"}, channel)
     assert shown.text == "Tom's record" and ran == ["channel"]
+
+
+async def test_did_you_mean_offers_only_commands_the_person_may_use(teams: TeamsClient) -> None:
+    """Not understood, the help card suggests close commands: a tutor is not sent to `themes`,
+    which refuses tutors (the card's own lists leave it out too); the quality team is."""
+    heard = "here is our tutor list"
+    tutor = card_text(only_card(await teams.say(TUTOR, heard)))
+    assert "didn't understand" in tutor and "Did you mean" in tutor
+    assert "**themes**" not in tutor
+    refused = await teams.say(TUTOR, "themes")
+    assert "Sorry" in (refused[0].text or card_text(refused[0].cards[0]))
+    await teams.say(ADMIN, f"admin grant {MANAGER.email} quality_coordinator")
+    manager = card_text(only_card(await teams.say(MANAGER, heard)))
+    assert "**themes**" in manager
 
 
 async def test_help_with_a_command_shows_its_usage_and_sub_commands(teams: TeamsClient) -> None:
