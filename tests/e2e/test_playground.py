@@ -653,6 +653,7 @@ def test_first_day_tlc_taken_out_of_the_team_and_added_back(first_day: FirstDay)
     admin hears it once in the 1:1 chat, and its "install" activity brings the team back."""
     day, page = first_day, first_day.page
     first_day_in_the_team(day)
+    college_sends_at_any_hour(day)  # the admins' notice keeps the sending hours (08:00-18:00)
     assert rows(day, "SELECT installed FROM teams") == [(1,)]
     mock_activity(day, TEAM_GENERAL, "uninstall")
     eventually(day, "SELECT id FROM teams WHERE installed = 0")
