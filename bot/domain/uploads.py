@@ -173,9 +173,11 @@ def read_csv(
 ) -> tuple[list[tuple[int, dict[str, str]]], list[LineProblem]]:
     """The non-blank rows as (line, {column: stripped value}), or the one problem that stops the
     whole list (empty, a required column missing, a line that can't be read, a quote never
-    closed). Headers are matched loosely ("Start date" is start_date); with `columns`, other
-    columns are dropped."""
-    text = text.lstrip("\ufeff")
+    closed). Lines may end in CRLF, LF or CR. Headers are matched loosely ("Start date" is
+    start_date); with `columns`, other columns are dropped."""
+    # Lines may end in CR alone ("CSV (Macintosh)" from Excel for Mac), which the csv module
+    # refuses mid-line ("new-line character seen in unquoted field"): one ending for all.
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     delimiter = _delimiter(text, required)
     unclosed = unclosed_quote(text, delimiter)
     if unclosed is not None:

@@ -90,6 +90,29 @@ async def test_a_tutor_list_saved_with_semicolons_or_as_unicode_text_is_imported
     }
 
 
+async def test_a_tutor_list_with_mac_line_endings_is_imported(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Excel for Mac's "CSV (Macintosh)" ends lines with CR alone, and an .xlsx renamed .csv is
+    binary. Before, both reached the csv module's "new-line character seen in unquoted field":
+    "Sorry — something went wrong on my side" and nothing imported. Now the first is read as
+    any CSV; the second is told what is wrong with it, and nothing is stored."""
+    await teams.say(ADMIN, "hello")
+    mac = 'name,email,campus\rRita Reader,rita@college.ac.uk,North\r"Sam Scholar",sam@college.ac.uk,\r'
+    said = _said(await teams.import_tutors(ADMIN, mac.encode("cp1252")))
+    assert "went wrong" not in said and "New tutors\n2\n" in said, said
+    renamed = _workbook(("name", "email"), ("Tom Tutor", "tom@college.ac.uk"))
+    said = _said(await teams.import_tutors(ADMIN, renamed, "renamed.csv"))
+    assert "went wrong" not in said and "missing column" in said, said
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        rows = (await uow.session.scalars(select(Person).where(Person.is_tutor.is_(True)))).all()
+        tutors = {p.email: (p.name, p.campus) for p in rows}
+    assert tutors == {
+        "rita@college.ac.uk": ("Rita Reader", "North"),
+        "sam@college.ac.uk": ("Sam Scholar", ""),
+    }
+
+
 def _workbook(*rows: tuple[object, ...]) -> bytes:
     """A workbook as Excel saves one: the list on its first sheet, another sheet after it."""
     book = Workbook()
