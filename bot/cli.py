@@ -21,8 +21,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("start", help="run the bot on $HOST:$PORT (default 127.0.0.1:3978)")
     sub.add_parser("migrate", help="apply database migrations and exit")
-    imp = sub.add_parser("import-tutors", help="import the tutor list CSV for an organisation")
-    imp.add_argument("csv", type=Path)
+    imp = sub.add_parser(
+        "import-tutors",
+        help="import the tutor list for an organisation: a .csv file or an Excel workbook (.xlsx)",
+    )
+    imp.add_argument("csv", type=Path, metavar="file")
     imp.add_argument("--org", required=True, help="the Teams tenant id")
     person = sub.add_parser(
         "person", help="one person's data (UK GDPR): export everything held, or erase them"
@@ -122,7 +125,7 @@ async def _migrate(url: str) -> int:
 
 async def _import(url: str, org: str, path: Path) -> int:
     from bot.app.tutor_import import import_file
-    from bot.domain.uploads import list_text
+    from bot.domain.uploads import NotAWorkbook, list_text, workbook_text
     from bot.domain.words import plural
 
     try:
@@ -130,7 +133,17 @@ async def _import(url: str, org: str, path: Path) -> int:
     except OSError as exc:  # no such file, a folder, not allowed to read it
         print(f"can't read {path}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    created, updated, problems = await import_file(url, org, list_text(raw))
+    if path.suffix.lower() == ".xlsx":  # the first worksheet, read as the chat reads it
+        try:
+            text = await asyncio.to_thread(workbook_text, raw)
+        except NotAWorkbook:
+            print(
+                f"can't read {path} as an Excel workbook: save it again as .xlsx", file=sys.stderr
+            )
+            return 2
+    else:
+        text = list_text(raw)
+    created, updated, problems = await import_file(url, org, text)
     print(f"{created} new, {updated} updated, {plural(len(problems), 'row')} with problems")
     for line, message in problems:
         print(f"  line {line}: {message}")

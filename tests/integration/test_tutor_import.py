@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from bot.app.commands import build_events
@@ -212,6 +213,26 @@ async def test_a_tutor_list_with_a_nul_byte_says_which_line_and_stores_nothing(
     assert list((await stored(db))["people"]) == [ADMIN.email]
 
 
+def _cli_import(url: str, path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "import-tutors", str(path), "--org", "tenant-1"],
+        env={"DATABASE_URL": url, "PATH": ""},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+async def _stored_name(url: str, email: str) -> str | None:
+    db = Database(url)
+    try:
+        async with db.unit_of_work() as uow:
+            found = await Directory(uow.session).person_by_email("tenant-1", email)
+            return found.name if found else None
+    finally:
+        await db.dispose()
+
+
 def test_the_command_line_reads_a_list_as_chat_does_and_says_when_there_is_no_file(
     tmp_path: Path,
 ) -> None:
@@ -221,35 +242,36 @@ def test_the_command_line_reads_a_list_as_chat_does_and_says_when_there_is_no_fi
     listed = tmp_path / "tutors.csv"
     listed.write_bytes("name,email\nJosé Ortiz,jose@college.ac.uk\n".encode("cp1252"))
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
-
-    def import_tutors(path: Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "bot.cli", "import-tutors", str(path), "--org", "tenant-1"],
-            env={"DATABASE_URL": url, "PATH": ""},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
-    done = import_tutors(listed)
+    done = _cli_import(url, listed)
     assert (done.returncode, done.stderr) == (0, ""), done.stderr
     assert "1 new, 0 updated, 0 rows with problems" in done.stdout
-
-    async def stored_name() -> str | None:
-        db = Database(url)
-        try:
-            async with db.unit_of_work() as uow:
-                found = await Directory(uow.session).person_by_email(
-                    "tenant-1", "jose@college.ac.uk"
-                )
-                return found.name if found else None
-        finally:
-            await db.dispose()
-
-    assert asyncio.run(stored_name()) == "José Ortiz"
-    missing = import_tutors(tmp_path / "not-there.csv")
+    assert asyncio.run(_stored_name(url, "jose@college.ac.uk")) == "José Ortiz"
+    missing = _cli_import(url, tmp_path / "not-there.csv")
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
     assert f"can't read {tmp_path / 'not-there.csv'}: No such file or directory" in missing.stderr
+
+
+def test_the_command_line_imports_an_excel_workbook_as_chat_does(tmp_path: Path) -> None:
+    """`tlc import-tutors tutors.xlsx`: the chat's `admin import` takes the list as Excel keeps
+    it, so the command line does too (its first sheet). Before, the workbook's zip bytes were
+    read as CSV text: a _csv.Error traceback, and nobody imported. A file named
+    .xlsx that isn't a workbook is refused in one line, exit code 2, and nothing is stored."""
+    book = Workbook()
+    book.active.append(("name", "email"))
+    book.active.append(("José Ortiz", "jose@college.ac.uk"))
+    listed = tmp_path / "tutors.xlsx"
+    book.save(listed)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    done = _cli_import(url, listed)
+    assert (done.returncode, done.stderr) == (0, ""), done.stdout + done.stderr
+    assert "1 new, 0 updated, 0 rows with problems" in done.stdout
+    assert asyncio.run(_stored_name(url, "jose@college.ac.uk")) == "José Ortiz"
+    fake = tmp_path / "fake.xlsx"
+    fake.write_text("name,email\nSam Scholar,sam@college.ac.uk\n")
+    refused = _cli_import(url, fake)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "can't read" in refused.stderr and "Excel workbook" in refused.stderr
+    assert asyncio.run(_stored_name(url, "sam@college.ac.uk")) is None
 
 
 async def test_a_tutor_named_as_their_own_line_manager_is_a_problem_with_that_line(
