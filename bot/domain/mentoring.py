@@ -393,7 +393,7 @@ def coaching_model(key: str) -> CoachingModel | None:
 
 def parse_scale(value: object) -> int | None:
     text = str(value or "").strip()
-    if not text.isdigit():
+    if not text.isdecimal() or len(text) > 2:  # not "²" (a digit int() can't read), nor 10**5000
         return None
     n = int(text)
     return n if 0 <= n <= 10 else None

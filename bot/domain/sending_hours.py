@@ -40,12 +40,15 @@ def is_bank_holiday(day: date) -> bool:
 
 
 def parse_clock(value: str) -> time | None:
-    """'08:00' -> 08:00; '24:00' -> None (the end of the day)."""
+    """'08:00' -> 08:00; '24:00' -> None (the end of the day); ValueError for anything else."""
     text = value.strip()
     if text == END_OF_DAY:
         return None
     hours, _, minutes = text.partition(":")
-    return time(int(hours), int(minutes or 0))
+    try:
+        return time(int(hours), int(minutes or 0))
+    except OverflowError:  # "2200000000": not a time of day, as "25:00" is not
+        raise ValueError(f"{text[:12]} is not a time of day") from None
 
 
 def show_clock(value: time | None) -> str:

@@ -95,10 +95,13 @@ MAX_CLOSURE_DAYS = 60  # one closure line or CSV row at most; term holidays are 
 def read_day(value: str) -> date:
     """'2026-10-30' or '30/10/2026' (as a spreadsheet in England writes it)."""
     text = value.strip()
-    if "/" in text:
-        day, month, year = (int(p) for p in text.split("/"))
-        return date(year, month, day)
-    return date.fromisoformat(text)
+    try:
+        if "/" in text:
+            day, month, year = (int(p) for p in text.split("/"))
+            return date(year, month, day)
+        return date.fromisoformat(text)
+    except OverflowError:  # a year of twenty digits: not a date, as a year of five is not
+        raise ValueError(f"{text[:20]} is not a date") from None
 
 
 def check_terms(terms: Iterable[Term]) -> list[Term]:
@@ -137,7 +140,16 @@ def calendar_csv(text: str) -> tuple[list[Term], list[tuple[date, str]]]:
 
     terms: list[Term] = []
     closures: list[tuple[date, str]] = []
-    for number, row in enumerate(csv.reader(text.splitlines()), start=1):
+    rows = csv.reader(text.splitlines())
+    number = 0
+    while True:
+        number += 1
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error:  # a cell longer than the csv module reads (131,072 characters)
+            raise ValueError(f"Row {number}: a cell is far too long to be a calendar's.") from None
         cells = [c.strip() for c in row]
         if not any(cells) or cells[0].lower() in ("kind", "type"):
             continue

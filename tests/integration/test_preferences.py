@@ -383,6 +383,12 @@ async def test_an_admin_sets_term_dates_and_closures_and_messages_keep_to_them(
         ADMIN, "settings.terms", {**dates, "closures": "next friday", "year": "2026/27"}
     )
     assert "is not a date" in card_text(bad_line["value"])
+    # A year too large for a date (a slip on the keyboard): before, an OverflowError answered
+    # "I could not read that card's data"; now the line is named, as for any other.
+    far, _ = await teams.execute(
+        ADMIN, "settings.terms", {**dates, "closures": "1/1/99999999999999999999 INSET"}
+    )
+    assert "Line 1: \u201c1/1/99999999999999999999\u201d is not a date" in card_text(far["value"])
     async with bot.db.unit_of_work() as uow:
         org = await uow.session.get(Organisation, ORG)
         assert org is not None and "terms" not in org.settings
