@@ -125,8 +125,8 @@ def admin_card() -> base.CardDict:
             base.execute("A person's data", "admin.person.open"),
         ),
         base.text(
-            "To import the tutor list, send the CSV file to me in this chat with the words "
-            "**admin import**. Columns: name, email, campus, curriculum_area, delivery_style, "
+            "To import the tutor list, send it to me in this chat (a CSV file or an Excel "
+            "workbook) with the words **admin import**. Columns: name, email, campus, curriculum_area, delivery_style, "
             "line_manager_email, learning_in_libraries, start_date.",
             subtle=True,
             size="small",
@@ -230,8 +230,8 @@ def setup_card(view: SetupView) -> base.CardDict:
     if view.in_personal:
         body.append(
             base.text(
-                "Send the CSV file in this chat with the words **admin import**, or paste it "
-                "here (first line: name, email, campus, curriculum_area, delivery_style, "
+                "Send the list in this chat (a CSV file or an Excel workbook) with the words "
+                "**admin import**, or paste it here (first line: name, email, campus, curriculum_area, delivery_style, "
                 "line_manager_email, learning_in_libraries, start_date).",
                 size="small",
             )
@@ -239,8 +239,8 @@ def setup_card(view: SetupView) -> base.CardDict:
     else:
         body.append(
             base.text(
-                "Paste the CSV here, or send the file in your 1:1 chat with me with the words "
-                "**admin import**.",
+                "Paste the CSV here, or send the file (CSV or Excel) in your 1:1 chat with me "
+                "with the words **admin import**.",
                 size="small",
             )
         )
@@ -273,7 +273,7 @@ def setup_card(view: SetupView) -> base.CardDict:
             base.text(
                 "A team's members become tutors without campus, curriculum area or delivery "
                 "style: edit each person's next (**Edit tutors' details**, or **admin tutors**), "
-                "or send the CSV later.",
+                "or send the tutor list later.",
                 subtle=True,
                 size="small",
             )
