@@ -859,7 +859,8 @@ def offer_card(reason: str) -> base.CardDict:
         base.title("Support, if you'd like it"),
         base.text(OFFER_OPENERS.get(reason, OFFER_OPENERS["term"])),
         base.text(
-            "It's confidential: only you and your AP see it — not your line manager.",
+            "It's confidential: only you and the AP who supports you see it — not your line "
+            "manager.",
             subtle=True,
             size="small",
         ),
