@@ -126,6 +126,29 @@ async def test_in_a_channel_a_plain_submit_shows_everyone_only_that_a_walk_was_s
     assert len(await org.walks()) == 1
 
 
+async def test_before_tlc_is_in_any_team_a_manager_is_told_to_have_it_added(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Day one: the tutor list names Mia as a line manager, and TLC is in no team yet. Before,
+    `walk` told her to mention TLC in her team's channel, where it isn't, so nobody answers.
+    Now she is told to have it added first; once it is in a team, the old hint stands."""
+    await teams.say(
+        ADMIN, "admin import", attachments=[shared_file(teams.connector, "t.csv", TUTOR_LIST)]
+    )
+    [said] = [m.text for m in await teams.say(MANAGER, "walk")]
+    assert "TLC hasn't been added to a team yet" in said and "Add to a team" in said, said
+    [said] = [m.text for m in await teams.say(MANAGER, "walks pmg")]
+    assert "TLC hasn't been added to a team yet" in said and "PMG paragraph again" in said, said
+    await teams.say(TUTOR, "hello", MATHS, mention=True)  # TLC is in Maths; Mia is not seen there
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        assert [t.name for t in await WalkStore(uow.session).teams(ORG)] == ["Maths"]
+        mia = await Directory(uow.session).person_by_email(ORG, MANAGER.email)
+        assert mia is not None and not await WalkStore(uow.session).teams_of(mia.id)
+        assert not await WalkStore(uow.session).drafts(ORG, mia.id)
+    [said] = [m.text for m in await teams.say(MANAGER, "walk")]
+    assert "I don't know your team yet. Mention me in your team's channel once" in said, said
+
+
 async def test_a_walk_from_a_1_1_chat_goes_to_the_managers_team(org: Org) -> None:
     form = await open_form(org, place=Place.personal(MANAGER))
     assert "Maths" in card_text(form)

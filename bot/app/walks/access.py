@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.context import HandlerContext
+from bot.app.help import bot_name
 from bot.app.notices import NoticeContext
 from bot.app.refusals import refusal
 from bot.domain.access import Actor, Permission, Role, Subject, can
@@ -88,6 +89,22 @@ async def my_teams(ctx: HandlerContext) -> Sequence[Team]:
     if ctx.actor.in_quality_team:
         return await store.teams(ctx.turn.org_id)
     return await store.teams_of(ctx.actor.person_id)
+
+
+async def no_team_yet(ctx: HandlerContext, then: str) -> str:
+    """What to do when this person is in no team TLC knows: mention TLC in their team's channel
+    once; or, while TLC is in no team of this college at all, have it added to theirs first
+    (mentioning an app that isn't in the team reaches nobody)."""
+    mention = f"`@{bot_name(ctx)} walk`"
+    if not await walk_store(ctx).teams(ctx.turn.org_id):
+        return (
+            "TLC hasn't been added to a team yet, so I don't know your team. Ask your team's "
+            "owner in Teams to add it (Apps, then TLC, then Add to a team); then mention me in "
+            f"the team's channel once ({mention}), {then}."
+        )
+    return (
+        f"I don't know your team yet. Mention me in your team's channel once ({mention}), {then}."
+    )
 
 
 async def team_for_walks(ctx: HandlerContext, team_pk: int) -> Team | None:

@@ -34,7 +34,6 @@ from bot.app.form_fields import (
     parse_ids,
     required,
 )
-from bot.app.help import bot_name
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.refusals import refusal
 from bot.app.roster import read_team_roster
@@ -52,6 +51,7 @@ from bot.app.walks.access import (
     local_today,
     my_teams,
     names_of,
+    no_team_yet,
     own_team_for_save,
     plan_for,
     plan_on,
@@ -472,10 +472,7 @@ async def _new_walk(ctx: HandlerContext) -> Reply:
     if team is None:
         teams = await my_teams(ctx)
         if not teams:
-            return Reply.text(
-                "I don't know your team yet. Mention me in your team's channel once "
-                f"(`@{bot_name(ctx)} walk`), then you can log walks from here too."
-            )
+            return Reply.text(await no_team_yet(ctx, "then you can log walks from here too"))
         if len(teams) > 1:
             return Reply.show(walk_team_picker_card([(t.name or "Team", str(t.id)) for t in teams]))
         team = teams[0]

@@ -31,6 +31,7 @@ from bot.app.walks.access import (
     PRIVATE_ONLY,
     local_today,
     names_of,
+    no_team_yet,
     org_settings,
     quality_notice_day,
     quality_only,
@@ -251,7 +252,7 @@ async def pmg(ctx: HandlerContext, text: str) -> Reply:
     store = WalkStore(ctx.uow.session)
     teams = list(await store.teams_of(ctx.actor.person_id))  # the teams they are in
     if not teams:
-        return Reply.text("I don't know your team yet: mention me in your team's channel once.")
+        return Reply.text(await no_team_yet(ctx, "then ask me for the PMG paragraph again"))
     facts, _, _, counts = await _term_records(ctx.uow.session, ctx.turn.org_id, term, teams)
     found: KeyFindings = key_findings(facts, term.label)
     names = [t.name or "Team" for t in teams]
