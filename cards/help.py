@@ -72,6 +72,7 @@ class CommandHelp:
     places: str = ""
     in_channel: bool = False
     bot_name: str = "TLC"
+    not_yours: bool = False  # the asker's roles don't give it: say so before they try
 
 
 def _usage_line(word: str, line: str) -> tuple[str, str]:
@@ -88,6 +89,13 @@ def command_help_card(view: CommandHelp) -> CardDict:
         if len(parts) > 1 and parts[0] == view.word and parts[1].isalpha() and parts[1] not in subs:
             subs.append(parts[1])
     body = [title(f"{view.word}: {view.summary}" if view.summary else view.word)]
+    if view.not_yours:
+        body.append(
+            text(
+                f"**{view.word}** is for people with a role you don't have in TLC. If you "
+                "need it, ask your TLC admin."
+            )
+        )
     if subs:
         body.append(text("Sub-commands: " + ", ".join(f"**{s}**" for s in subs) + "."))
     body.append(text("How to use it", size="small"))

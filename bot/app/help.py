@@ -125,6 +125,7 @@ class Help:
             places=" and ".join(PLACES[k] for k in scopes),
             in_channel=ctx.turn.where.kind == "channel",
             bot_name=bot_name(ctx),
+            not_yours=not _usable(ctx, command),
         )
         return Reply.show(command_help_card(view))
 

@@ -260,6 +260,9 @@ async def test_help_for_a_command_says_where_it_answers(teams: TeamsClient) -> N
     for word in ("actions", "themes", "completion", "report"):
         usage = card_text(only_card(await teams.say(TUTOR, f"help {word}")))
         assert "Works in a 1:1 chat with me." in usage, usage
+        # themes and completion are the quality team's: Tom is told before he tries.
+        not_his = f"**{word}** is for people with a role you don't have in TLC" in usage
+        assert not_his == (word in ("themes", "completion")), usage
         [refused] = await teams.say(TUTOR, word, channel, mention=True)
         assert "only answer it in our 1:1 chat" in refused.text
     usage = card_text(only_card(await teams.say(TUTOR, "help cards")))
