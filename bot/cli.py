@@ -143,10 +143,14 @@ async def _import(url: str, org: str, path: Path) -> int:
             return 2
     else:
         text = list_text(raw)
-    created, updated, problems = await import_file(url, org, text)
-    print(f"{created} new, {updated} updated, {plural(len(problems), 'row')} with problems")
+    result = await import_file(url, org, text)
+    problems = result.problems
+    print(f"{result.created} new, {result.updated} updated, ", end="")
+    print(f"{plural(len(problems), 'row')} with problems")
     for line, message in problems:
         print(f"  line {line}: {message}")
+    for typed, meant in result.checks:
+        print(f"  check: line manager {typed} (imported as written): did you mean {meant}?")
     return 0 if not problems else 1
 
 

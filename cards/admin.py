@@ -126,7 +126,8 @@ def admin_card() -> base.CardDict:
         ),
         base.text(
             "To import the tutor list, send it to me in this chat (a CSV file or an Excel "
-            "workbook) with the words **admin import**. Columns: name, email, campus, curriculum_area, delivery_style, "
+            "workbook) with the words **admin import**. Columns: name, email, campus, "
+            "curriculum_area, delivery_style, "
             "line_manager_email, learning_in_libraries, start_date.",
             subtle=True,
             size="small",
@@ -231,7 +232,8 @@ def setup_card(view: SetupView) -> base.CardDict:
         body.append(
             base.text(
                 "Send the list in this chat (a CSV file or an Excel workbook) with the words "
-                "**admin import**, or paste it here (first line: name, email, campus, curriculum_area, delivery_style, "
+                "**admin import**, or paste it here (first line: name, email, campus, "
+                "curriculum_area, delivery_style, "
                 "line_manager_email, learning_in_libraries, start_date).",
                 size="small",
             )

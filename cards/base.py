@@ -296,6 +296,7 @@ class ImportCounts:
     created: int
     updated: int
     problems: Sequence[tuple[int, str]]
+    checks: Sequence[tuple[str, str]] = ()  # (as typed, what was likely meant): imported, but check
 
 
 def import_summary(heading: str, new_label: str, counts: ImportCounts) -> list[Element]:
@@ -313,6 +314,15 @@ def import_summary(heading: str, new_label: str, counts: ImportCounts) -> list[E
     if counts.problems:
         body.append(text("These rows were not imported:", size="small"))
         body.append(facts([(f"Line {line}", msg) for line, msg in counts.problems[:30]]))
+    if counts.checks:
+        body.append(
+            text(
+                "Worth a check: imported as written, but these look like a slip. Fix them in "
+                "the list and send it again:",
+                size="small",
+            )
+        )
+        body.append(facts([(typed, f"did you mean {meant}?") for typed, meant in counts.checks]))
     return body
 
 

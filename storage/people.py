@@ -750,6 +750,18 @@ class Directory(Repository):
             found.update((p.email, p) for p in rows if p.email)
         return found
 
+    async def met_emails(self, org_id: str) -> set[str]:
+        """The emails of the organisation's people met in Teams (a message, an install, a roster),
+        not only named on a list: one read of one column."""
+        met = await self.session.scalars(
+            select(Person.email).where(
+                Person.org_id == org_id,
+                Person.email.is_not(None),
+                or_(Person.last_seen_at.is_not(None), Person.aad_object_id.is_not(None)),
+            )
+        )
+        return {e for e in met if e}
+
     async def grant_all(
         self, grants: Sequence[tuple[Person, Role]], by: int | None, now: datetime, why: str
     ) -> None:

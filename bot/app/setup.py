@@ -246,6 +246,9 @@ async def import_pasted(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     if result.problems:
         lines = "; ".join(f"line {n}: {m}" for n, m in result.problems[:3])
         notice += f", {plural(len(result.problems), 'row')} not imported ({lines})"
+    if result.checks:  # imported as written, as in chat: each slip named with what was meant
+        slips = "; ".join(f"{typed}: did you mean {meant}?" for typed, meant in result.checks)
+        notice += f". Worth a check, line managers that look like a slip: {slips}"
     return await setup_reply(ctx, notice + ".")
 
 

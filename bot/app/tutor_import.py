@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.app.events import Events, TutorsListed
 from bot.clock import SystemClock
-from bot.domain.tutors import parse_tutor_csv
+from bot.domain.tutors import parse_tutor_csv, slips_in_line_managers
 from bot.domain.words import plural
 from cards.admin import ImportResult
 from storage.db import Database
@@ -47,6 +47,8 @@ async def import_tutor_text(
     if most is not None and len(parsed.rows) > most:
         raise TooManyRows(len(parsed.rows), most)
     await directory.organisation(org_id, now)  # made on first use (`tlc import-tutors`)
+    # Read before the list's stand-ins are stored: who is met, not who the list names.
+    slips = slips_in_line_managers(parsed.rows, await directory.met_emails(org_id))
     created = updated = 0
     people = []
     for person, is_new in await directory.import_tutors(org_id, parsed.rows, now, actor_id):
@@ -68,12 +70,11 @@ async def import_tutor_text(
         f"{created} new, {updated} updated, {plural(len(parsed.problems), 'problem')}",
         now,
     )
-    return ImportResult(created, updated, [(p.line, p.message) for p in parsed.problems])
+    problems = [(p.line, p.message) for p in parsed.problems]
+    return ImportResult(created, updated, problems, slips)
 
 
-async def import_file(
-    url: str, org_id: str, content: str
-) -> tuple[int, int, list[tuple[int, str]]]:
+async def import_file(url: str, org_id: str, content: str) -> ImportResult:
     """`tlc import-tutors`: the list's text imported in one transaction of its own."""
     from bot.app.commands import build_events  # the app's wiring, which imports this module
 
@@ -92,4 +93,4 @@ async def import_file(
             await uow.commit()
     finally:
         await db.dispose()
-    return result.created, result.updated, list(result.problems)
+    return result

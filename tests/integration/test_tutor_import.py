@@ -29,7 +29,7 @@ from storage.db import Database
 from storage.models import AuditEntry, Person, RoleGrant
 from storage.people import Directory
 from storage.reminders import ScheduledItem
-from tests.conftest import ADMIN, START, TUTOR, local_settings
+from tests.conftest import ADMIN, QUINN, START, TUTOR, local_settings
 from tests.support.cards import card_text
 from tests.support.teams import Sent, TeamsClient, User, shared_file
 
@@ -257,14 +257,21 @@ def test_the_command_line_imports_an_excel_workbook_as_chat_does(tmp_path: Path)
     read as CSV text: a _csv.Error traceback, and nobody imported. A file named
     .xlsx that isn't a workbook is refused in one line, exit code 2, and nothing is stored."""
     book = Workbook()
-    book.active.append(("name", "email"))
-    book.active.append(("José Ortiz", "jose@college.ac.uk"))
+    book.active.append(("name", "email", "line_manager_email"))
+    book.active.append(("José Ortiz", "jose@college.ac.uk", "mia@college.ac.uk"))
+    book.active.append(("Rita Reader", "rita@college.ac.uk", "mia@college.ac.uk"))
+    book.active.append(("Tom Tutor", "tom@college.ac.uk", "mia@colege.ac.uk"))
     listed = tmp_path / "tutors.xlsx"
     book.save(listed)
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
     done = _cli_import(url, listed)
     assert (done.returncode, done.stderr) == (0, ""), done.stdout + done.stderr
-    assert "1 new, 0 updated, 0 rows with problems" in done.stdout
+    assert "3 new, 0 updated, 0 rows with problems" in done.stdout
+    # As in chat, a line manager that looks like a slip is imported and pointed out.
+    assert (
+        "check: line manager mia@colege.ac.uk (imported as written): did you mean mia@college.ac.uk?"
+        in done.stdout
+    )
     assert asyncio.run(_stored_name(url, "jose@college.ac.uk")) == "José Ortiz"
     fake = tmp_path / "fake.xlsx"
     fake.write_text("name,email\nSam Scholar,sam@college.ac.uk\n")
@@ -293,6 +300,56 @@ async def test_a_tutor_named_as_their_own_line_manager_is_a_problem_with_that_li
     assert set(now["people"]) == {ADMIN.email, "rita@college.ac.uk", "mia@college.ac.uk"}
     assert now["people"]["rita@college.ac.uk"].line_manager_email == "mia@college.ac.uk"
     assert now["grants"] == {"line_manager": 1, "org_admin": 1, "tutor": 1}
+
+
+async def test_a_line_manager_typed_with_a_slip_is_imported_and_pointed_out(
+    teams: TeamsClient, db: Database
+) -> None:
+    """One row names mia@colege.ac.uk where the others name mia@college.ac.uk; another names
+    Dan at a domain nobody else has (colleg.ac.uk); Quinn, met in Teams, is typed quin@. Before,
+    each was silently made a line manager who never turns up, and the tutor's reminders and
+    programme notes waited for them. Now each is imported as written (the admin may know
+    better) and the answer asks them to check it, naming the address meant. A new manager
+    nobody has met, and not close to anyone (Sam), is not pointed out."""
+    teams.on_roster(QUINN)  # met in Teams: his email comes from the roster
+    await teams.say(ADMIN, "hello")
+    await teams.say(QUINN, "hello")
+    listed = (
+        "name,email,line_manager_email\n"
+        "Rita Reader,rita@college.ac.uk,mia@college.ac.uk\n"
+        "Tia Tutor,tia@college.ac.uk,mia@college.ac.uk\n"
+        "Tom Tutor,tom@college.ac.uk,mia@colege.ac.uk\n"
+        "Lee Librarian,lee@college.ac.uk,dan@colleg.ac.uk\n"
+        "Leo Learner,leo@college.ac.uk,quin@college.ac.uk\n"
+        "Pat Painter,pat@college.ac.uk,sam.jones@college.ac.uk\n"
+    )
+    said = texts(await teams.import_tutors(ADMIN, listed))
+    assert "New tutors\n6\n" in said and "Rows with problems\n0" in said, said
+    assert "Worth a check" in said
+    assert "mia@colege.ac.uk\ndid you mean mia@college.ac.uk?" in said
+    assert "dan@colleg.ac.uk\ndid you mean dan@college.ac.uk?" in said
+    assert "quin@college.ac.uk\ndid you mean quinn@college.ac.uk?" in said
+    assert "sam.jones" not in said
+    now = await stored(db)
+    assert now["people"]["tom@college.ac.uk"].line_manager_email == "mia@colege.ac.uk"
+    assert "mia@colege.ac.uk" in now["people"]  # imported as written
+    # Sent again with the slips fixed: nothing to check.
+    fixed = listed.replace("colege", "college").replace("colleg.", "college.")
+    said = texts(await teams.import_tutors(ADMIN, fixed.replace("quin@", "quinn@")))
+    assert "Worth a check" not in said, said
+    now = await stored(db)
+    assert now["people"]["tom@college.ac.uk"].line_manager_email == "mia@college.ac.uk"
+    # Pasted on the setup card: its notice says the same.
+    pasted = "name,email,line_manager_email\nNed Newton,ned@college.ac.uk,mia@colege.ac.uk\n"
+    response, _ = await teams.execute(ADMIN, "admin.setup.tutors", {"tutor_csv": pasted})
+    said = card_text(response["value"])
+    assert (
+        "Worth a check, line managers that look like a slip: mia@colege.ac.uk: did you mean mia@college.ac.uk?"
+        in said
+    ), said
+    assert (await stored(db))["people"][
+        "ned@college.ac.uk"
+    ].line_manager_email == "mia@colege.ac.uk"
 
 
 async def test_a_list_with_only_its_header_says_it_has_no_tutors_and_what_a_line_is(
