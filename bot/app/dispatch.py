@@ -18,7 +18,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from bot.app import documents
 from bot.app.context import HandlerContext, Services
 from bot.app.events import LeftPlace
-from bot.app.form_fields import FormShape
+from bot.app.form_fields import MOST_DIGITS, FormShape
 from bot.app.roster import TeamChange, read_team_roster, taken_out, team_changed
 from bot.app.router import CardAction, Router, private_only
 from bot.app.setup import is_set_up, setup_view
@@ -536,7 +536,11 @@ def _too_big(value: object) -> bool:
         return not math.isfinite(value) or abs(value) > INT_LIMIT
     if isinstance(value, str):
         digits = value.strip().lstrip("+-")
-        return digits.isdigit() and len(digits) > 9 and int(digits) > INT_LIMIT
+        # isdecimal: what int() reads ("²" passes isdigit and not int); past 18 digits, too big
+        # without reading it (int() refuses more than 4,300).
+        if not digits.isdecimal():
+            return False
+        return len(digits) > MOST_DIGITS or (len(digits) > 9 and int(digits) > INT_LIMIT)
     if isinstance(value, list | tuple | set | frozenset):
         return any(_too_big(v) for v in value)
     if isinstance(value, dict):

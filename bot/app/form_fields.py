@@ -17,6 +17,16 @@ from pydantic import BaseModel, BeforeValidator, PlainValidator, WrapValidator
 
 from bot.domain.emails import normal_email
 
+# More digits than any id, count or score TLC keeps (int() itself reads 4,300 at most).
+MOST_DIGITS = 18
+
+
+def whole_number(value: object) -> int | None:
+    """A whole number as typed or sent ("12", " 12 "): None for anything else, including digits
+    int() can't read ("²", which str.isdigit() passes) and more digits than any TLC number."""
+    text = str(value if value is not None else "").strip()
+    return int(text) if text.isdecimal() and len(text) <= MOST_DIGITS else None
+
 
 def as_int(value: object) -> int | None:
     try:
@@ -34,9 +44,10 @@ def parse_ids(value: object) -> list[int]:
     for part in parts:
         part = part.strip()
         if part:
-            if not part.isdigit():
+            number = whole_number(part)
+            if number is None:
                 raise ValueError("Pick from the list")
-            out.append(int(part))
+            out.append(number)
     return list(dict.fromkeys(out))
 
 

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 
 from bot.app.context import HandlerContext, permitted, redrawn
-from bot.app.form_fields import chosen
+from bot.app.form_fields import chosen, whole_number
 from bot.app.notices import NoticeKind, NoticeKinds
 from bot.app.router import CardAction, Command
 from bot.app.turn import FileRef, Reply
@@ -335,8 +335,8 @@ MAX_CSV_BYTES = 200_000
 
 def _year_of(ctx: HandlerContext, values: dict[str, Any] | None = None) -> int:
     raw = str((values or {}).get("year") or "")
-    if raw[:4].isdigit():
-        return int(raw[:4])
+    if (year := whole_number(raw[:4])) is not None:
+        return year
     return academic_year_of(london_day(ctx.services.clock.now()))
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from bot.app.context import HandlerContext, permitted
 from bot.app.events import RolesGiven, TutorsListed
+from bot.app.form_fields import whole_number
 from bot.app.refusals import SETUP_PICKERS
 from bot.app.router import CardAction
 from bot.app.turn import Reply
@@ -160,7 +161,7 @@ ROLES_IN_PERSONAL = (
 
 def _ids(value: object) -> list[int]:
     raw = value if isinstance(value, list) else str(value or "").split(",")
-    return [int(v) for v in (str(x).strip() for x in raw) if v.isdigit()]
+    return [n for n in (whole_number(x) for x in raw) if n is not None]
 
 
 def _emails(value: object) -> tuple[list[str], str | None]:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import func, select
 
 from bot.app.context import HandlerContext
+from bot.app.form_fields import whole_number
 from bot.app.router import CardAction, private_only
 from bot.app.turn import Reply
 from bot.domain.access import Permission
@@ -55,8 +56,7 @@ class TutorDetailsForm(BaseModel):
 
 
 def _int(value: object) -> int | None:
-    text = str(value if value is not None else "").strip()
-    return int(text) if text.isdigit() else None
+    return whole_number(value)
 
 
 def _details(p: Person) -> TutorDetails:

@@ -495,7 +495,7 @@ def parse_allocation_csv(text: str) -> tuple[list[AllocationRow], list[LineProbl
 def parse_clock(value: str) -> time:
     """ "10:00", "10.00" or "1000" as a time of day."""
     v = value.strip().replace(".", ":")
-    if ":" not in v and len(v) == 4 and v.isdigit():
+    if ":" not in v and len(v) == 4 and v.isdecimal():
         v = v[:2] + ":" + v[2:]
     try:
         return time.fromisoformat(v[:5] if len(v) >= 5 else v.zfill(5))

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.context import HandlerContext, with_loaded
+from bot.app.form_fields import whole_number
 from bot.app.mentoring import relationship
 from bot.app.mentoring.relationship import (
     CONFIRM,
@@ -91,8 +92,7 @@ MENTOR_AFTER_END = (
 
 
 def _id(value: object) -> int:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() else 0
+    return whole_number(value) or 0
 
 
 async def _load(
@@ -486,7 +486,7 @@ async def _parse(
         **lists,
         "objectives": objectives,
         "meeting": meeting,
-        "meet_every_weeks": int(weeks) if weeks.isdigit() and 1 <= int(weeks) <= 12 else 4,
+        "meet_every_weeks": every if (every := whole_number(weeks) or 0) in range(1, 13) else 4,
         "reviews": sorted(reviews, key=lambda p: str(p["due"])),  # as the card lists them
         "recipients": recipients,
         "recipient_ids": recipient_ids,
@@ -679,10 +679,11 @@ async def log_meeting(
     for n in range(1, len(objectives) + 1):
         raw = str(values.get(f"progress_{n}") or "").strip()
         if raw:
-            if not raw.isdigit() or not 0 <= int(raw) <= 100:
+            done = whole_number(raw)
+            if done is None or not 0 <= done <= 100:
                 errors[f"progress_{n}"] = "Choose from the list."
             else:
-                progress[str(n)] = int(raw)
+                progress[str(n)] = done
         step = str(values.get(f"next_{n}") or "").strip()[:500]
         if step:
             next_steps[str(n)] = step

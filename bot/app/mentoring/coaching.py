@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.context import HandlerContext, with_loaded
+from bot.app.form_fields import whole_number
 from bot.app.mentoring.relationship import COACH_ACTION, COACH_SHARED, name_of, tell
 from bot.app.mentoring.relationship import subject_of as subject_of_relationship
 from bot.app.router import PERSONAL, CardAction, Command
@@ -63,8 +64,7 @@ def subject_of(conv: CoachingConversation) -> Subject:
 
 
 def _id(value: object) -> int:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() else 0
+    return whole_number(value) or 0
 
 
 def view_of(

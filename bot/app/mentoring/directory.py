@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.context import HandlerContext, with_loaded
-from bot.app.form_fields import TeachingStyle, chosen
+from bot.app.form_fields import TeachingStyle, chosen, whole_number
 from bot.app.mentoring import relationship
 from bot.app.mentoring.relationship import (
     ANSWERED,
@@ -321,8 +321,7 @@ async def search_again(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
 
 
 def _id(value: object) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() else None
+    return whole_number(value or "")
 
 
 RANKS: tuple[str, ...] = ("first", "second", "third")  # the search card's pickers

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.app.context import HandlerContext
+from bot.app.form_fields import whole_number
 from bot.app.observations import calendar, lil, schedule
 from bot.app.observations.forms import AllocateForm
 from bot.app.observations.lifecycle import Loaded, apply, audit, load, name_of, with_people
@@ -66,8 +67,8 @@ async def observe(ctx: HandlerContext) -> Reply:
         return await lil.quota(ctx, words[1:])
     if sub == "import" or ctx.turn.files:
         return await import_allocations(ctx)
-    if sub.lstrip("#").isdigit():
-        return await show(ctx, int(sub.lstrip("#")))
+    if (number := whole_number(sub.lstrip("#"))) is not None:
+        return await show(ctx, number)
     if ctx.can(Permission.ALLOCATE_OBSERVER):
         return Reply.show(allocation_card(await _allocation_view(ctx)))
     from bot.app.observations.views import todo

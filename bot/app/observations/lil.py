@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.app.context import HandlerContext
+from bot.app.form_fields import whole_number
 from bot.app.observations import schedule
 from bot.app.observations.forms import CoursePickForm
 from bot.app.observations.lifecycle import apply, name_of, when, with_people
@@ -201,13 +202,14 @@ async def quota(ctx: HandlerContext, words: list[str]) -> Reply:
     """`observe quota name@college.ac.uk 5`: that observer takes 5 Learning-in-Libraries tutors."""
     if not ctx.can(Permission.ALLOCATE_LIL):
         return Reply.text(ONLY_COORDINATORS)
-    if len(words) != 2 or not words[1].isdigit() or "@" not in words[0]:
+    wanted = whole_number(words[1]) if len(words) == 2 else None
+    if wanted is None or "@" not in words[0]:
         return Reply.text("Usage: **observe quota name@college.ac.uk 5**")
     now = ctx.services.clock.now()
     observer = await ctx.directory.person_by_email(ctx.turn.org_id, words[0])
     if observer is None:
         return Reply.text("Nobody with that email yet: ask them to say hello to me first.")
-    number = min(int(words[1]), 200)
+    number = min(wanted, 200)
     await Observations(ctx.uow.session).set_quota(
         ctx.turn.org_id, _year(ctx), observer.id, number, now
     )

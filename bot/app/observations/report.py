@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.app.context import HandlerContext, with_loaded
 from bot.app.events import ObservationApproved
+from bot.app.form_fields import whole_number
 from bot.app.observations import schedule
 from bot.app.observations.forms import (
     CheckForm,
@@ -65,8 +66,8 @@ async def report(ctx: HandlerContext) -> Reply:
     Usage: report 12
     """
     words = ctx.args.split()
-    if words and words[0].lstrip("#").isdigit():
-        return await _open(ctx, int(words[0].lstrip("#")))
+    if words and (number := whole_number(words[0].lstrip("#"))) is not None:
+        return await _open(ctx, number)
     waiting = await _waiting_for_me(ctx)
     if len(waiting) == 1:
         return await _open(ctx, waiting[0])

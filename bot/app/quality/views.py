@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.app import documents
 from bot.app.context import HandlerContext
+from bot.app.form_fields import whole_number
 from bot.app.quality import gather, pictures, workbook
 from bot.app.quality.gather import Scope
 from bot.app.refusals import refusal
@@ -146,7 +147,7 @@ def pick_scope(value: str, people: OrgPeople) -> tuple[Scope, str]:
     kind, _, rest = value.strip().replace(" ", ":", 1).partition(":")
     kind, rest = kind.casefold(), rest.strip()
     if kind == "team" and rest:
-        pk = int(rest) if rest.isdigit() and int(rest) in people.teams else None
+        pk = number if (number := whole_number(rest)) in people.teams else None
         if pk is None:
             pk = next((k for k, n in people.teams.items() if n.casefold() == rest.casefold()), None)
         if pk is not None:

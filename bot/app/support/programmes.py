@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.context import HandlerContext, with_loaded
-from bot.app.form_fields import SaidYes
+from bot.app.form_fields import SaidYes, whole_number
 from bot.app.privacy import opened
 from bot.app.router import PERSONAL, CardAction, Command, Redisplay
 from bot.app.support.matching import rematch_waiting
@@ -125,9 +125,10 @@ class SessionForm(ProgrammeRef):
     def reviews(self) -> dict[int, ActionStatus]:
         out: dict[int, ActionStatus] = {}
         for key, value in (self.model_extra or {}).items():
-            if key.startswith("review_") and key[7:].isdigit():
+            action_id = whole_number(key[7:]) if key.startswith("review_") else None
+            if action_id is not None:
                 try:
-                    out[int(key[7:])] = ActionStatus(str(value))
+                    out[action_id] = ActionStatus(str(value))
                 except ValueError:
                     continue
         return out

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from bot.app.context import HandlerContext, with_loaded
+from bot.app.form_fields import whole_number
 from bot.app.privacy import opened
 from bot.app.router import PERSONAL, CardAction, Command
 from bot.app.support.programmes import ProgrammeRef
@@ -49,10 +50,11 @@ class RatingForm(ProgrammeRef):
         errors: dict[str, str] = {}
         for key in keys:
             raw = str(extra.get(key, "")).strip()
-            if not raw.isdigit() or not 1 <= int(raw) <= 10:
+            score = whole_number(raw)
+            if score is None or not 1 <= score <= 10:
                 errors[key] = "Choose 1 to 10"
             else:
-                scores[key] = int(raw)
+                scores[key] = score
         return scores, errors
 
 

@@ -33,6 +33,7 @@ from bot.app.form_fields import (
     ids_or_empty,
     parse_ids,
     required,
+    whole_number,
 )
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.refusals import refusal
@@ -455,12 +456,12 @@ async def walk(ctx: HandlerContext) -> Reply:
     """
     words = ctx.args.split()
     sub = words[0] if words else ""
-    number = next((as_int(w) for w in words if w.isdigit()), None)
+    number = next((n for w in words if (n := whole_number(w)) is not None), None)
     if sub == "plan" or (ctx.turn.files and "plan" in words):
         return await plan_command(ctx, words[1:])
     if sub == "export" and number is not None:
         return await export_walk(ctx, {"walk_id": number})
-    if number is not None and (sub in ("show", "view", "open") or sub.isdigit()):
+    if number is not None and (sub in ("show", "view", "open") or whole_number(sub) is not None):
         return await view_walk(ctx, {"walk_id": number})
     return await _new_walk(ctx)
 
