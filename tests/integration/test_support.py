@@ -900,6 +900,48 @@ async def test_a_new_tutor_list_hands_a_tutor_on_from_an_ap_now_in_their_line(
     assert programme.practitioner_id == await person_id(teams_app, BEN)
 
 
+@pytest.mark.parametrize("with_college", [False])
+@pytest.mark.parametrize("met", ["members_added", "install"])
+async def test_a_line_a_merge_brings_hands_a_tutor_on_as_a_new_list_does(
+    teams: TeamsClient,
+    teams_app: web.Application,
+    clock: FixedClock,
+    connector: LoopbackConnector,
+    met: str,
+) -> None:
+    """Tom first talks to me from a Teams account I can't read an email for, asks for support,
+    and Amy takes him on. A new tutor list then makes Amy the line manager of tom@…, a row of
+    its own until Tom's account is joined to it: when he joins a team (membersAdded, his email
+    asked of Teams) or the team's roster is read (TLC added to it). The line the list gave that
+    row is his from then on: he is handed on and told, as when a list moves him directly."""
+    del connector.members[TUTOR.teams_id]  # Teams gives no email for him yet
+    await college(teams, people=tuple(u for u in EVERYONE if u != TUTOR))  # he is on the list
+    await teams.say(TUTOR, "hello")
+    pid = await amy_runs_toms_programme(teams, teams_app, clock)
+    (referral,) = await rows(teams_app, SupportReferral)
+    assert referral.tutor_id != await person_id(teams_app, TUTOR)  # two rows for now
+    moved = TUTOR_LIST.replace(
+        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,mia@college.ac.uk",
+        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,amy@college.ac.uk",
+    )
+    assert "Tutor list imported" in card_text(only_card(await teams.import_tutors(ADMIN, moved)))
+    (programme,) = await rows(teams_app, SupportProgrammeRecord)
+    assert programme.practitioner_id == await person_id(teams_app, AMY)  # not his line yet
+
+    teams.on_roster(TUTOR)
+    if met == "members_added":
+        await teams.members_added(ADMIN, Place.channel(), [TUTOR])
+    else:
+        await teams.install(ADMIN, Place.channel())
+    (referral,) = await rows(teams_app, SupportReferral)
+    assert referral.tutor_id == await person_id(teams_app, TUTOR)  # one person now
+    told, _ = await tom_handed_on_to_ben(teams_app, clock, connector)
+    assert "The tutor list now puts **Amy Advanced** and you in one line of management" in told
+    body, _ = await teams.execute(AMY, "programme.open", {"programme_id": pid})
+    assert body.get("type") != "application/vnd.microsoft.card.adaptive"
+    await ben_carries_it_on(teams, teams_app, clock, connector)
+
+
 async def test_taking_the_ap_role_away_hands_their_tutors_on(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
