@@ -14,8 +14,10 @@ import pytest
 from aiohttp import web
 
 from bot.app.support.referrals import offer_after_observation
+from bot.app.turn import Message
 from bot.clock import FixedClock
 from bot.domain.support import ProgrammeState
+from bot.teams.notifier import TeamsSender
 from bot.teams.web import BOT_KEY
 from storage.db import Database
 from storage.models import Person
@@ -901,7 +903,7 @@ async def test_a_new_tutor_list_hands_a_tutor_on_from_an_ap_now_in_their_line(
 
 
 @pytest.mark.parametrize("with_college", [False])
-@pytest.mark.parametrize("met", ["members_added", "install"])
+@pytest.mark.parametrize("met", ["members_added", "install", "worker"])
 async def test_a_line_a_merge_brings_hands_a_tutor_on_as_a_new_list_does(
     teams: TeamsClient,
     teams_app: web.Application,
@@ -916,6 +918,8 @@ async def test_a_line_a_merge_brings_hands_a_tutor_on_as_a_new_list_does(
     row is his from then on: he is handed on and told, as when a list moves him directly."""
     del connector.members[TUTOR.teams_id]  # Teams gives no email for him yet
     await college(teams, people=tuple(u for u in EVERYONE if u != TUTOR))  # he is on the list
+    if met == "worker":
+        await teams.install(ADMIN, Place.channel())  # its roster read, without Tom
     await teams.say(TUTOR, "hello")
     pid = await amy_runs_toms_programme(teams, teams_app, clock)
     (referral,) = await rows(teams_app, SupportReferral)
@@ -931,8 +935,22 @@ async def test_a_line_a_merge_brings_hands_a_tutor_on_as_a_new_list_does(
     teams.on_roster(TUTOR)
     if met == "members_added":
         await teams.members_added(ADMIN, Place.channel(), [TUTOR])
-    else:
+    elif met == "install":
         await teams.install(ADMIN, Place.channel())
+    else:  # the worker reads the roster to reach the list's Tom, who has no 1:1 chat yet
+        bot = teams_app[BOT_KEY]
+        events = bot.worker.kinds.events
+        sender = TeamsSender(
+            bot.db, bot.connector, clock=clock, roster_ttl=timedelta(), events=events
+        )
+        async with bot.db.unit_of_work() as uow:
+            listed = await Directory(uow.session).person_by_email(TENANT, TUTOR.email)
+        assert listed is not None
+        clock.advance(timedelta(minutes=1))  # the roster read at install is a minute old
+        try:
+            await sender.to_person(listed, Message(text="Hello from TLC"))
+        finally:
+            await sender.close()
     (referral,) = await rows(teams_app, SupportReferral)
     assert referral.tutor_id == await person_id(teams_app, TUTOR)  # one person now
     told, _ = await tom_handed_on_to_ben(teams_app, clock, connector)
