@@ -89,6 +89,9 @@ _RETRYABLE_STATES = frozenset({"40P01", "40001"})
 # (`DriverSelects`: plain columns, the person's then the role), and `_attached` makes the
 # `Person`; on SQLite the session loads it (cheaper there than plain columns and `_attached`).
 _PEOPLE = cast(Table, Person.__table__)
+# In the unit of work's `session.info`: {org id: the people `identify` merged others into},
+# until `lines_joined` is asked.
+_MERGED = "people.merged"
 _PERSON_AND_ROLES = (
     select(Person, RoleGrant.role)
     .outerjoin(RoleGrant, RoleGrant.person_id == Person.id)
@@ -300,6 +303,8 @@ class Directory(Repository):
             person = next((p for p in found if p.id == prefer), found[0])
             for duplicate in (p for p in found if p is not person):
                 await self._merge(into=person, duplicate=duplicate)
+            if len(found) > 1:
+                self.session.info.setdefault(_MERGED, {}).setdefault(org_id, set()).add(person.id)
         else:
             person = Person(org_id=org_id, name="", created_at=now, learning_in_libraries=False)
             self.session.add(person)
@@ -359,6 +364,25 @@ class Directory(Repository):
             elif value not in (None, "", False) and getattr(into, key) in (None, "", False):
                 setattr(into, key, value)
         await self.session.flush()
+
+    async def lines_joined(self, org_id: str) -> frozenset[int]:
+        """The tutors whose line manager may have changed through the merges `identify` made in
+        this unit of work since it was last asked: someone merged whom the tutor list gives a
+        line manager (their Teams account met their row on the list), and everyone the list
+        says a merged person manages (their manager's Teams account met the row the list
+        keeps by their email). A row's line is its email's, so before the merge neither row
+        had it whole. Each merge is answered once."""
+        merged = self.session.info.get(_MERGED, {}).pop(org_id, set())
+        people = await self.people(org_id, merged)
+        tutors = {p.id for p in people if p.line_manager_email}
+        for chunk in batched(sorted({p.email for p in people if p.email}), IN_LIST):
+            managed = await self.session.scalars(
+                select(Person.id).where(
+                    Person.org_id == org_id, Person.line_manager_email.in_(chunk)
+                )
+            )
+            tutors.update(managed)
+        return frozenset(tutors)
 
     async def _drop_clashes(
         self, table: Table, column: Column[Any], into_id: int, duplicate_id: int

@@ -6,8 +6,8 @@ manifest's command lists are generated from this table.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import date
+from collections.abc import Collection, Mapping, Sequence
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +29,7 @@ from bot.app import (
 from bot.app.events import (
     Events,
     LeftPlace,
+    LinesJoined,
     ObservationApproved,
     ObservationsByMonth,
     PlannedObservations,
@@ -117,6 +118,7 @@ def build_events() -> Events:
     events.subscribe(TutorsListed, _offers_to_listed_tutors)
     events.subscribe(TutorsListed, _new_tutors_observed)
     events.subscribe(TutorsListed, _across_new_lines)
+    events.subscribe(LinesJoined, _across_joined_lines)
     events.answer(WalksOnDay, _walks_on_day)
     events.answer(PlannedObservations, _planned_otla)
     events.answer(ObservationsByMonth, _observed_by_month)
@@ -193,12 +195,23 @@ async def _across_new_lines(session: AsyncSession, event: TutorsListed) -> None:
     """A tutor list says who line-manages whom: nobody supports or mentors someone in their
     line (SPEC principle 5), and whoever manages a tutor now hears what their manager was
     promised (the OTLA's week-before note, walks' window ends)."""
-    if not event.from_list:
-        return
-    await referrals.hand_on_across_lines(session, event.org_id, event.at)
-    await end_across_lines(session, event.org_id, event.at)
-    await to_new_line_managers(session, event.org_id, {t.id for t in event.tutors}, event.at)
-    await notify_todays_overseers(session, event.org_id, event.at)
+    if event.from_list:
+        await _across_lines(session, event.org_id, {t.id for t in event.tutors}, event.at)
+
+
+async def _across_joined_lines(session: AsyncSession, event: LinesJoined) -> None:
+    """Someone's Teams account met the row the tutor list keeps by their email: the line it
+    names is theirs now, and follows as after a list."""
+    await _across_lines(session, event.org_id, event.tutor_ids, event.at)
+
+
+async def _across_lines(
+    session: AsyncSession, org_id: str, tutor_ids: Collection[int], at: datetime
+) -> None:
+    await referrals.hand_on_across_lines(session, org_id, at)
+    await end_across_lines(session, org_id, at)
+    await to_new_line_managers(session, org_id, tutor_ids, at)
+    await notify_todays_overseers(session, org_id, at)
 
 
 async def _walks_on_day(session: AsyncSession, question: WalksOnDay) -> list[str]:

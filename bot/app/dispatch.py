@@ -19,7 +19,13 @@ from bot.app import documents
 from bot.app.context import HandlerContext, Services
 from bot.app.events import LeftPlace
 from bot.app.form_fields import MOST_DIGITS, FormShape
-from bot.app.roster import TeamChange, read_team_roster, taken_out, team_changed
+from bot.app.roster import (
+    TeamChange,
+    follow_merges,
+    read_team_roster,
+    taken_out,
+    team_changed,
+)
 from bot.app.router import CardAction, Router, private_only
 from bot.app.setup import is_set_up, setup_view
 from bot.app.turn import Message, Reply, Turn, UserRef
@@ -180,6 +186,7 @@ class Dispatcher:
                 person = await directory.seen(turn.org_id, member, turn.now)
                 if team is not None:
                     await directory.add_member(team, person, turn.now)
+            await follow_merges(uow.session, self.services.events, turn.org_id, turn.now)
             if team is not None and members:
                 # The team's people changed: its roster is read again when next needed, so a
                 # newcomer Teams told us little about is joined up with their tutor-list row.
@@ -299,6 +306,8 @@ class Dispatcher:
                 person = await directory.seen(
                     turn.org_id, replace(turn.user, email=email), turn.now
                 )
+        # Meeting them may have joined their Teams account to their row on the tutor list.
+        await follow_merges(uow.session, self.services.events, turn.org_id, turn.now)
         team = await directory.team(turn.org_id, turn.where, turn.now)
         if team is not None:
             await directory.add_member(team, person, turn.now)

@@ -96,6 +96,17 @@ class TutorsListed(Event):
 
 
 @dataclass(frozen=True)
+class LinesJoined(Event):
+    """Two records of one person were joined (the merge rule: someone known only by their
+    Teams account met the row the tutor list keeps by their email). Whoever line-manages these
+    tutors may have changed with it, as after a list: what hangs on the management lines
+    follows."""
+
+    tutor_ids: frozenset[int]
+    at: datetime
+
+
+@dataclass(frozen=True)
 class WalksOnDay(Question[list[str]]):
     """Which saved learning walks visit this tutor on this day (descriptions)? Drafts are
     nobody's record yet and are never counted."""

@@ -31,15 +31,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.context import HandlerContext
-from bot.app.events import LeftPlace
+from bot.app.events import Events, LeftPlace, LinesJoined
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.turn import Message, Turn
 from bot.domain.access import Role
@@ -80,6 +81,7 @@ async def read_team_roster(ctx: HandlerContext, team: Team, *, force: bool = Fal
                 person = await directory.seen(ctx.turn.org_id, member, now)
                 await directory.add_member(team, person, now)
                 listed.add(person.id)
+            await follow_merges(session, ctx.services.events, ctx.turn.org_id, now)
             if sync is not None and _whole(ctx, team, listed):
                 gone = frozenset(await directory.member_ids(team)) - listed
                 if gone:
@@ -98,6 +100,15 @@ async def read_team_roster(ctx: HandlerContext, team: Team, *, force: bool = Fal
         log.warning("roster of team %s not recorded, to be read again: %s", team.team_id, exc)
         return None
     return len(members)
+
+
+async def follow_merges(session: AsyncSession, events: Events, org_id: str, now: datetime) -> None:
+    """Whoever this unit of work merged (`Directory.identify`: a Teams account met the row the
+    tutor list keeps by its email) may have brought a tutor's line manager with them: what
+    follows a changed line follows (`LinesJoined`), as after a list."""
+    tutors = await Directory(session).lines_joined(org_id)
+    if tutors:
+        await events.publish(session, LinesJoined(org_id, tutors, now))
 
 
 def _whole(ctx: HandlerContext, team: Team, listed: set[int]) -> bool:

@@ -12,8 +12,10 @@ from functools import partial
 
 import aiohttp
 
+from bot.app.events import Events
 from bot.app.notices import NoticeKinds
 from bot.app.pacing import TenantPacer
+from bot.app.roster import follow_merges
 from bot.app.turn import Message
 from bot.app.worker import TryLater, Undeliverable, Worker
 from bot.clock import Clock, SystemClock
@@ -42,8 +44,10 @@ class TeamsSender:
         *,
         clock: Clock | None = None,
         roster_ttl: timedelta = timedelta(hours=12),
+        events: Events | None = None,
     ) -> None:
         self.db = db
+        self.events = events or Events()  # the app's: who a roster merges may change a line
         self.connector = connector
         self.pacer = pacer or TenantPacer(db)
         self.clock = clock or SystemClock()
@@ -175,6 +179,7 @@ class TeamsSender:
             if stored is None:
                 return
             await Reach(uow.session).link_roster(stored, entries, now, prefer=prefer)
+            await follow_merges(uow.session, self.events, stored.org_id, now)
             await uow.commit()
 
     async def _roster(
@@ -213,7 +218,7 @@ def teams_worker(
 ) -> Worker:
     """The outbox worker sending through Teams, paced as the settings say."""
     pacer = TenantPacer(db, settings.proactive_rate)
-    sender = TeamsSender(db, connector, pacer, clock=clock)
+    sender = TeamsSender(db, connector, pacer, clock=clock, events=kinds.events)
     return Worker(
         db,
         kinds,

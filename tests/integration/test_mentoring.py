@@ -390,6 +390,51 @@ async def test_a_new_tutor_list_that_makes_the_mentor_the_line_manager_ends_the_
     assert texts_to(connector, BEN) == texts_to(connector, TUTOR) == ""
 
 
+async def test_a_mentor_whose_teams_account_meets_the_lists_line_manager_stops_mentoring(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Pat talks to me from a Teams account I can read no email for, offers to mentor maths,
+    and mentors Tom. A new tutor list makes pat@… Tom's line manager: a row of its own (her
+    email) until she joins a team and Teams gives her email. Then the two are one person, in
+    Tom's line: the mentoring ends and both are told, as when a list moves Tom directly."""
+    pat = User("pat", "Pat Parker", "pat@college.ac.uk")  # on no roster: no email for her
+    await teams.say(pat, "hello")
+    answer = await teams.answer(
+        pat,
+        "mentor.offer",
+        {
+            "specialisms": "Maths",
+            "campus": "Hitchin",
+            "delivery_style": "practical",
+            "capacity": "2",
+            "job_title": "Lecturer",
+            "institution": "North Herts College",
+        },
+    )
+    assert "Thank you for offering to mentor" in card_text(answer)
+    _, answer = await ranks(teams, TUTOR, "Pat Parker")
+    rel_id = await asked(teams, teams_app, clock, pat)
+    assert "You're Tom Tutor's mentor" in card_text(
+        await teams.answer(pat, "mentor.accept", {"rel": rel_id})
+    )
+    moved = TUTOR_LIST.replace(
+        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,mia@college.ac.uk",
+        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,pat@college.ac.uk",
+    )
+    assert "Tutor list imported" in card_text(only_card(await teams.import_tutors(ADMIN, moved)))
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.state == ACTIVE  # pat@… is not yet the Pat who mentors him
+    connector.clear()
+
+    teams.on_roster(pat)
+    await teams.members_added(ADMIN, Place.channel(), [pat])
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.state == ENDED and rel.mentor_id == await person_id(teams_app, pat)
+    await tick(teams_app, clock)
+    assert "Mentoring Tom Tutor has ended" in texts_to(connector, pat)
+    assert "in your line management" in texts_to(connector, TUTOR)
+
+
 async def test_a_choice_sent_back_to_correct_keeps_what_was_chosen(
     teams: TeamsClient, teams_app: web.Application
 ) -> None:

@@ -14,8 +14,10 @@ import pytest
 from aiohttp import web
 
 from bot.app.support.referrals import offer_after_observation
+from bot.app.turn import Message
 from bot.clock import FixedClock
 from bot.domain.support import ProgrammeState
+from bot.teams.notifier import TeamsSender
 from bot.teams.web import BOT_KEY
 from storage.db import Database
 from storage.models import Person
@@ -898,6 +900,64 @@ async def test_a_new_tutor_list_hands_a_tutor_on_from_an_ap_now_in_their_line(
     assert texts_to(connector, TUTOR) == texts_to(connector, BEN) == ""
     (programme,) = await rows(teams_app, SupportProgrammeRecord)
     assert programme.practitioner_id == await person_id(teams_app, BEN)
+
+
+@pytest.mark.parametrize("with_college", [False])
+@pytest.mark.parametrize("met", ["members_added", "install", "worker"])
+async def test_a_line_a_merge_brings_hands_a_tutor_on_as_a_new_list_does(
+    teams: TeamsClient,
+    teams_app: web.Application,
+    clock: FixedClock,
+    connector: LoopbackConnector,
+    met: str,
+) -> None:
+    """Tom first talks to me from a Teams account I can't read an email for, asks for support,
+    and Amy takes him on. A new tutor list then makes Amy the line manager of tom@…, a row of
+    its own until Tom's account is joined to it: when he joins a team (membersAdded, his email
+    asked of Teams) or the team's roster is read (TLC added to it). The line the list gave that
+    row is his from then on: he is handed on and told, as when a list moves him directly."""
+    del connector.members[TUTOR.teams_id]  # Teams gives no email for him yet
+    await college(teams, people=tuple(u for u in EVERYONE if u != TUTOR))  # he is on the list
+    if met == "worker":
+        await teams.install(ADMIN, Place.channel())  # its roster read, without Tom
+    await teams.say(TUTOR, "hello")
+    pid = await amy_runs_toms_programme(teams, teams_app, clock)
+    (referral,) = await rows(teams_app, SupportReferral)
+    assert referral.tutor_id != await person_id(teams_app, TUTOR)  # two rows for now
+    moved = TUTOR_LIST.replace(
+        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,mia@college.ac.uk",
+        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,amy@college.ac.uk",
+    )
+    assert "Tutor list imported" in card_text(only_card(await teams.import_tutors(ADMIN, moved)))
+    (programme,) = await rows(teams_app, SupportProgrammeRecord)
+    assert programme.practitioner_id == await person_id(teams_app, AMY)  # not his line yet
+
+    teams.on_roster(TUTOR)
+    if met == "members_added":
+        await teams.members_added(ADMIN, Place.channel(), [TUTOR])
+    elif met == "install":
+        await teams.install(ADMIN, Place.channel())
+    else:  # the worker reads the roster to reach the list's Tom, who has no 1:1 chat yet
+        bot = teams_app[BOT_KEY]
+        events = bot.worker.kinds.events
+        sender = TeamsSender(
+            bot.db, bot.connector, clock=clock, roster_ttl=timedelta(), events=events
+        )
+        async with bot.db.unit_of_work() as uow:
+            listed = await Directory(uow.session).person_by_email(TENANT, TUTOR.email)
+        assert listed is not None
+        clock.advance(timedelta(minutes=1))  # the roster read at install is a minute old
+        try:
+            await sender.to_person(listed, Message(text="Hello from TLC"))
+        finally:
+            await sender.close()
+    (referral,) = await rows(teams_app, SupportReferral)
+    assert referral.tutor_id == await person_id(teams_app, TUTOR)  # one person now
+    told, _ = await tom_handed_on_to_ben(teams_app, clock, connector)
+    assert "The tutor list now puts **Amy Advanced** and you in one line of management" in told
+    body, _ = await teams.execute(AMY, "programme.open", {"programme_id": pid})
+    assert body.get("type") != "application/vnd.microsoft.card.adaptive"
+    await ben_carries_it_on(teams, teams_app, clock, connector)
 
 
 async def test_taking_the_ap_role_away_hands_their_tutors_on(
