@@ -572,6 +572,46 @@ async def test_not_a_good_fit_from_either_side_rematches_without_a_reason(
     assert "not yours to see" in str(answer)
 
 
+async def test_a_mentoring_that_has_run_its_course_ends_without_a_rematch(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom and Ben met their objectives. The only way out was "Not a good fit", which tells Tom
+    to look for a different mentor; left open, the meeting nudges came for ever and Tom could
+    never ask anyone else ("You already have a mentor"). Either of them now ends it: asked
+    first, then ended, its reminders stopped, the other told, and Tom keeps the record."""
+    rel_id = await agreed_and_met(teams, teams_app, clock)
+
+    asked_first = card_text(await teams.answer(BEN, "mentor.end", {"rel": rel_id}))
+    assert "End your mentoring?" in asked_first and "Tom Tutor" in asked_first
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.state == ACTIVE
+
+    done = card_text(await teams.answer(BEN, "mentor.end", {"rel": rel_id, "sure": "yes"}))
+    assert "I've told Tom Tutor" in done and "find another mentor" not in done
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.state == ENDED and rel.ended_at is not None
+    waiting = [
+        i.key
+        for i in await rows(teams_app, ScheduledItem)
+        if i.state == PENDING and i.key.startswith(("mentoring-review", "mentoring-nudge"))
+    ]
+    assert waiting == []
+    await tick(teams_app, clock)
+    told = texts_to(connector, TUTOR)
+    assert "Ben Bright has ended your mentoring: it has run its course." in told
+    assert "different mentor" not in told
+
+    # Tom still reads it; Ben no longer does, and a second press changes nothing.
+    assert "Confidential worries" in card_text(only_card(await teams.say(TUTOR, "agreement")))
+    again = await teams.answer(BEN, "mentor.end", {"rel": rel_id, "sure": "yes"})
+    assert "already ended" in str(again)
+    # Someone outside it cannot end one.
+    other = await mentored_by_ben(teams, teams_app, clock)
+    refused = await teams.answer(MANAGER, "mentor.end", {"rel": other, "sure": "yes"})
+    assert "not yours to see" in str(refused)
+    assert {r.state for r in await rows(teams_app, MentoringRelationship)} == {ENDED, ACTIVE}
+
+
 # ---------------------------------------------------------------- the agreement
 
 

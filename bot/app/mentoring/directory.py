@@ -64,6 +64,7 @@ from storage.people import Directory
 
 ALREADY_ENDED = "This mentoring relationship has already ended."
 GONE_MENTOR = "gone"  # an answer: the mentor was erased (`mentor_leaves`)
+RAN_ITS_COURSE = "finished"  # an answer: the other side ended a mentoring that ran its course
 ONE_TO_ONE = (
     "Mentoring is between you and your mentor, so let's do this in our 1:1 chat: message me "
     "**mentor** there."
@@ -600,6 +601,58 @@ async def not_a_good_fit(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     )
 
 
+async def finish(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    """Either side ends a mentoring that has run its course (the objectives met, the course
+    over): nobody is re-matched, its reminders stop, the other person is told, and the record
+    stays with the mentee. The first press asks; only "Yes, end it" ends it."""
+    rel_id = _id(values.get("rel"))
+    rel = await MentoringRecords(ctx.uow.session).relationship(ctx.turn.org_id, rel_id or 0)
+    if rel is None:
+        return Reply.text(GONE)
+    if not ctx.can(Permission.WRITE_MENTORING, relationship.bare_subject(rel)):
+        if ctx.person.id in (rel.mentor_id, rel.mentee_id):
+            return Reply.text(ALREADY_ENDED)
+        return Reply.text(relationship.REFUSED)
+    other = await name_of(ctx.directory, rel.org_id, rel.other(ctx.person.id))
+    if values.get("sure") != "yes":
+        return Reply.update(
+            note_card(
+                "End your mentoring?",
+                [
+                    f"For when you and {other} have finished: the objectives met, or the course "
+                    "over. I'll tell them, stop the meeting nudges and review reminders, and the "
+                    "agreement and meeting log stay with the mentee to read.",
+                ],
+                [
+                    execute("Yes, end it", "mentor.end", {"rel": rel.id, "sure": "yes"}),
+                    execute("No, keep it going", "agreement.open", {"rel": rel.id}),
+                ],
+            )
+        )
+    now = ctx.services.clock.now()
+    rel.state, rel.ended_at, rel.updated_at = ENDED, now, now
+    await relationship.cancel_relationship_reminders(ctx.uow.session, rel, now)
+    told = rel.other(ctx.person.id)
+    about = {"rel": rel.id, "answer": RAN_ITS_COURSE}
+    await tell(
+        ctx.uow.session,
+        rel.org_id,
+        f"mentoring-answer:{rel.id}:{RAN_ITS_COURSE}",
+        ANSWERED,
+        told,
+        now,
+        about,
+    )
+    kept = (
+        "Your agreement and meeting log stay with you: say **agreement** to read them."
+        if ctx.person.id == rel.mentee_id
+        else f"The agreement and meeting log stay with {other}."
+    )
+    return Reply.update(
+        note_card("Mentoring ended", [f"Done: I've told {other}. {kept}", "Thank you both."])
+    )
+
+
 async def end_across_lines(session: AsyncSession, org_id: str, now: datetime) -> None:
     """After a new tutor list: a mentor it puts in their mentee's management chain can't go on
     mentoring them (seed 003's dual relationship; the access rule already shuts them out), so
@@ -798,4 +851,5 @@ ROWS: tuple[Command | CardAction, ...] = (
     CardAction("mentor.accept", accept),
     CardAction("mentor.decline", decline),
     CardAction("mentor.not_fit", not_a_good_fit),
+    CardAction("mentor.end", finish),
 )
