@@ -957,6 +957,10 @@ async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw
     )
     text = card_text(answer)
     assert "Meeting logged." in text and "▰▰▰▰▱▱▱▱▱▱ 40%" in text
+    # The next meeting's form starts each objective at its progress so far, not blank.
+    form = await teams.answer(BEN, "mentoring.meeting.open", {"rel": rel_id})
+    pickers = {n["id"]: n.get("value") for n in card_nodes(form) if "progress_" in n.get("id", "")}
+    assert pickers == {"progress_1": "40", "progress_2": None, "progress_3": None}
     # A meeting in the future is refused, and not stored.
     answer = await teams.answer(
         BEN, "mentoring.meeting", {"rel": rel_id, "held_on": "2026-12-30", "discussed": "x"}
