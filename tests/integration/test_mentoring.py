@@ -1080,6 +1080,9 @@ async def test_a_meeting_nudge_when_nothing_is_logged_respects_the_opt_out(
     await tick(teams_app, clock)
     assert "Time for a mentoring meeting?" in texts_to(connector, TUTOR)
     assert "Time for a mentoring meeting?" not in texts_to(connector, BEN)
+    # A pair who have finished can end it from the nudge, not only turn every nudge off.
+    (nudge,) = [c for c in cards_to(connector, TUTOR) if "mentoring meeting?" in card_text(c)]
+    assert "mentor.end" in verbs_on(nudge)
 
     # A meeting logged puts the next nudge the agreed interval after it; none comes before.
     await teams.execute(

@@ -424,8 +424,11 @@ async def render_nudge(ctx: NoticeContext) -> Message | None:
             [
                 NextStep("Log a meeting", "mentoring.meeting.open", {"rel": rel.id}),
                 NextStep("Open the agreement", "agreement.open", {"rel": rel.id}),
+                # A pair who have finished end it here, not by turning every nudge off.
+                execute("We've finished: end it", "mentor.end", {"rel": rel.id}, more=True),
             ],
-            note="Turn these nudges off in **settings**.",
+            note="Finished mentoring? End it from the **…** menu. Turn these nudges off in "
+            "**settings**.",
         )
     )
 
