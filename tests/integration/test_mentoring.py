@@ -430,6 +430,26 @@ async def test_a_search_asks_for_only_as_many_choices_as_there_are_mentors(
     assert len(await rows(teams_app, MentoringRelationship)) == 1
 
 
+async def test_a_subject_is_shown_as_the_college_writes_it_not_lower_cased(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Tom types "mentor English" (or "mentor english", as a phone capitalises only the first
+    word): the card said "Mentors for english", and "ESOL" became "esol"."""
+    await teams.answer(AMY, "mentor.offer", {"specialisms": "Maths, English", "capacity": "2"})
+    card = only_card(await teams.say(TUTOR, "Mentor english"))
+    assert card_text(card).startswith("Mentors for English")
+    answer = await teams.answer(
+        TUTOR,
+        "mentor.choose",
+        {"first": choices(card, "first")["Amy Able"], "specialism": "English"},
+    )
+    assert "I've asked **Amy Able**" in card_text(answer)
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.specialism == "English"
+    text = card_text(only_card(await teams.say(TUTOR, "mentor ESOL")))
+    assert text.startswith("Mentors for ESOL") and "mentor in **ESOL** yet" in text
+
+
 async def test_no_specialist_offers_nearest_and_external_mentors(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
@@ -565,7 +585,7 @@ async def test_not_a_good_fit_from_either_side_rematches_without_a_reason(
     text = texts_to(connector, TUTOR)
     assert "Amy Able thinks it isn't a good fit. No reason needed" in text
     # Nobody is left to offer (Amy and Ben were both not a good fit; Mia and Hal never).
-    assert "Nobody here offers to mentor in **maths** yet" in text
+    assert "Nobody here offers to mentor in **Maths** yet" in text
 
     # Someone outside the relationship cannot end it.
     answer = await teams.answer(MANAGER, "mentor.not_fit", {"rel": amy_rel})

@@ -33,7 +33,7 @@ from bot.app.mentoring.relationship import (
 )
 from bot.app.privacy import opened
 from bot.app.refusals import holder_names
-from bot.app.router import PERSONAL, CardAction, Command
+from bot.app.router import PERSONAL, CardAction, Command, normalise
 from bot.app.turn import Reply
 from bot.domain import mentoring as rules
 from bot.domain.access import Permission, Role
@@ -119,7 +119,13 @@ async def mentor(ctx: HandlerContext) -> Reply:
         return await _stop_offering(ctx)
     if not words:
         return await _overview(ctx)
-    return Reply.show(search_card(await search_view(ctx.uow.session, ctx.person, ctx.args)))
+    return Reply.show(search_card(await search_view(ctx.uow.session, ctx.person, _as_typed(ctx))))
+
+
+def _as_typed(ctx: HandlerContext) -> str:
+    """The subject in the person's own capitals ("ESOL"): the command's words are lower-cased."""
+    typed = " ".join(ctx.turn.text.split()[1:])
+    return typed if normalise(typed) == ctx.args else ctx.args
 
 
 async def _overview(ctx: HandlerContext) -> Reply:
@@ -298,6 +304,12 @@ async def search_view(
         if not helpers:
             helpers = await holder_names(directory, mentee.org_id, Role.ORG_ADMIN)
             admins = True
+    # The subject as the directory spells it ("English", "ESOL"), else as it was asked for.
+    spelled = [s for c in candidates for s in c.specialisms] + [
+        s for e in listed for s in e.specialisms
+    ]
+    key = rules.specialism_key(query)
+    query = next((s for s in spelled if rules.specialism_key(s) == key), query)
     return SearchView(
         query=query.strip(),
         suggestions=[
