@@ -534,7 +534,7 @@ async def test_a_search_with_one_match_starts_with_it_chosen_and_says_whom_it_as
     assert "I've asked **Olly Leader**" in card_text(answer)
     (rel,) = await rows(teams_app, MentoringRelationship)
     assert rel.state == ASKED and rel.mentor_id == int(olly) and rel.next_choices == []
-    assert rel.specialism == "plumbing"
+    assert rel.specialism == "Plumbing"  # as Olly offers it
 
 
 async def test_saving_the_same_proposal_again_asks_for_confirmation_once(
@@ -623,6 +623,10 @@ async def test_a_mentoring_that_has_run_its_course_ends_without_a_rematch(
 
     # Tom still reads it; Ben no longer does, and a second press changes nothing.
     assert "Confidential worries" in card_text(only_card(await teams.say(TUTOR, "agreement")))
+    # "mentor" shows Tom his past agreement and, still, how to find a new mentor.
+    overview = card_text(only_card(await teams.say(TUTOR, "mentor")))
+    assert "Ben Bright** was your mentor" in overview
+    assert "Say **mentor maths** (or any subject) to find a mentor." in overview
     again = await teams.answer(BEN, "mentor.end", {"rel": rel_id, "sure": "yes"})
     assert "already ended" in str(again)
     # Someone outside it cannot end one.

@@ -132,7 +132,8 @@ async def _overview(ctx: HandlerContext) -> Reply:
     records = MentoringRecords(ctx.uow.session)
     lines = []
     actions = []
-    for rel in await records.open_of(ctx.turn.org_id, ctx.person.id):
+    opened = await records.open_of(ctx.turn.org_id, ctx.person.id)
+    for rel in opened:
         other = await name_of(ctx.directory, rel.org_id, rel.other(ctx.person.id))
         role = "your mentor" if rel.side(ctx.person.id) == "mentee" else "your mentee"
         state = "waiting for an answer" if rel.state == ASKED else "agreement in place"
@@ -158,7 +159,8 @@ async def _overview(ctx: HandlerContext) -> Reply:
             f"You offer to mentor in {', '.join(offering.specialisms)} "
             f"({offering.capacity} at once)."
         )
-    if not lines:
+    if not any(rel.mentee_id == ctx.person.id for rel in opened):
+        # Also after a mentoring has ended: the way to a new mentor stays in sight.
         lines.append("Say **mentor maths** (or any subject) to find a mentor.")
     # Someone in the directory already offers: the same form changes what they offer.
     actions.append(
