@@ -573,8 +573,8 @@ async def rematch(
     return new
 
 
-async def not_a_good_fit(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    """Either side ends it, no reason asked; the mentee is re-matched."""
+async def _endable(ctx: HandlerContext, values: dict[str, Any]) -> MentoringRelationship | Reply:
+    """The open relationship a button ends, or why not: gone, ended already, not theirs."""
     rel_id = _id(values.get("rel"))
     rel = await MentoringRecords(ctx.uow.session).relationship(ctx.turn.org_id, rel_id or 0)
     if rel is None:
@@ -584,6 +584,14 @@ async def not_a_good_fit(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         if ctx.person.id in (rel.mentor_id, rel.mentee_id):
             return Reply.text(ALREADY_ENDED)
         return Reply.text(relationship.REFUSED)
+    return rel
+
+
+@with_loaded(_endable)
+async def not_a_good_fit(
+    ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship
+) -> Reply:
+    """Either side ends it, no reason asked; the mentee is re-matched."""
     now = ctx.services.clock.now()
     rel.state, rel.ended_at, rel.updated_at = NOT_A_FIT, now, now
     await relationship.cancel_relationship_reminders(ctx.uow.session, rel, now)
@@ -615,18 +623,11 @@ async def not_a_good_fit(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     )
 
 
-async def finish(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+@with_loaded(_endable)
+async def finish(ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship) -> Reply:
     """Either side ends a mentoring that has run its course (the objectives met, the course
     over): nobody is re-matched, its reminders stop, the other person is told, and the record
     stays with the mentee. The first press asks; only "Yes, end it" ends it."""
-    rel_id = _id(values.get("rel"))
-    rel = await MentoringRecords(ctx.uow.session).relationship(ctx.turn.org_id, rel_id or 0)
-    if rel is None:
-        return Reply.text(GONE)
-    if not ctx.can(Permission.WRITE_MENTORING, relationship.bare_subject(rel)):
-        if ctx.person.id in (rel.mentor_id, rel.mentee_id):
-            return Reply.text(ALREADY_ENDED)
-        return Reply.text(relationship.REFUSED)
     other = await name_of(ctx.directory, rel.org_id, rel.other(ctx.person.id))
     if values.get("sure") != "yes":
         return Reply.update(
