@@ -444,6 +444,7 @@ def agreement_card(view: AgreementView) -> base.CardDict:
             {"rel": view.rel_id},
         ),
         base.execute("Not a good fit", "mentor.not_fit", {"rel": view.rel_id}, more=True),
+        base.execute("We've finished: end it", "mentor.end", {"rel": view.rel_id}, more=True),
     ]
     return base.card(body, actions, fallback_text="Your mentoring agreement")
 

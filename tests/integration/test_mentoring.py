@@ -475,6 +475,26 @@ async def test_a_search_asks_for_only_as_many_choices_as_there_are_mentors(
     assert len(await rows(teams_app, MentoringRelationship)) == 1
 
 
+async def test_a_subject_is_shown_as_the_college_writes_it_not_lower_cased(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Tom types "mentor English" (or "mentor english", as a phone capitalises only the first
+    word): the card said "Mentors for english", and "ESOL" became "esol"."""
+    await teams.answer(AMY, "mentor.offer", {"specialisms": "Maths, English", "capacity": "2"})
+    card = only_card(await teams.say(TUTOR, "Mentor english"))
+    assert card_text(card).startswith("Mentors for English")
+    answer = await teams.answer(
+        TUTOR,
+        "mentor.choose",
+        {"first": choices(card, "first")["Amy Able"], "specialism": "English"},
+    )
+    assert "I've asked **Amy Able**" in card_text(answer)
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.specialism == "English"
+    text = card_text(only_card(await teams.say(TUTOR, "mentor ESOL")))
+    assert text.startswith("Mentors for ESOL") and "mentor in **ESOL** yet" in text
+
+
 async def test_no_specialist_offers_nearest_and_external_mentors(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
@@ -559,7 +579,7 @@ async def test_a_search_with_one_match_starts_with_it_chosen_and_says_whom_it_as
     assert "I've asked **Olly Leader**" in card_text(answer)
     (rel,) = await rows(teams_app, MentoringRelationship)
     assert rel.state == ASKED and rel.mentor_id == int(olly) and rel.next_choices == []
-    assert rel.specialism == "plumbing"
+    assert rel.specialism == "Plumbing"  # as Olly offers it
 
 
 async def test_saving_the_same_proposal_again_asks_for_confirmation_once(
@@ -610,11 +630,55 @@ async def test_not_a_good_fit_from_either_side_rematches_without_a_reason(
     text = texts_to(connector, TUTOR)
     assert "Amy Able thinks it isn't a good fit. No reason needed" in text
     # Nobody is left to offer (Amy and Ben were both not a good fit; Mia and Hal never).
-    assert "Nobody here offers to mentor in **maths** yet" in text
+    assert "Nobody here offers to mentor in **Maths** yet" in text
 
     # Someone outside the relationship cannot end it.
     answer = await teams.answer(MANAGER, "mentor.not_fit", {"rel": amy_rel})
     assert "not yours to see" in str(answer)
+
+
+async def test_a_mentoring_that_has_run_its_course_ends_without_a_rematch(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom and Ben met their objectives. The only way out was "Not a good fit", which tells Tom
+    to look for a different mentor; left open, the meeting nudges came for ever and Tom could
+    never ask anyone else ("You already have a mentor"). Either of them now ends it: asked
+    first, then ended, its reminders stopped, the other told, and Tom keeps the record."""
+    rel_id = await agreed_and_met(teams, teams_app, clock)
+
+    asked_first = card_text(await teams.answer(BEN, "mentor.end", {"rel": rel_id}))
+    assert "End your mentoring?" in asked_first and "Tom Tutor" in asked_first
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.state == ACTIVE
+
+    done = card_text(await teams.answer(BEN, "mentor.end", {"rel": rel_id, "sure": "yes"}))
+    assert "I've told Tom Tutor" in done and "find another mentor" not in done
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.state == ENDED and rel.ended_at is not None
+    waiting = [
+        i.key
+        for i in await rows(teams_app, ScheduledItem)
+        if i.state == PENDING and i.key.startswith(("mentoring-review", "mentoring-nudge"))
+    ]
+    assert waiting == []
+    await tick(teams_app, clock)
+    told = texts_to(connector, TUTOR)
+    assert "Ben Bright has ended your mentoring: it has run its course." in told
+    assert "different mentor" not in told
+
+    # Tom still reads it; Ben no longer does, and a second press changes nothing.
+    assert "Confidential worries" in card_text(only_card(await teams.say(TUTOR, "agreement")))
+    # "mentor" shows Tom his past agreement and, still, how to find a new mentor.
+    overview = card_text(only_card(await teams.say(TUTOR, "mentor")))
+    assert "Ben Bright** was your mentor" in overview
+    assert "Say **mentor maths** (or any subject) to find a mentor." in overview
+    again = await teams.answer(BEN, "mentor.end", {"rel": rel_id, "sure": "yes"})
+    assert "already ended" in str(again)
+    # Someone outside it cannot end one.
+    other = await mentored_by_ben(teams, teams_app, clock)
+    refused = await teams.answer(MANAGER, "mentor.end", {"rel": other, "sure": "yes"})
+    assert "not yours to see" in str(refused)
+    assert {r.state for r in await rows(teams_app, MentoringRelationship)} == {ENDED, ACTIVE}
 
 
 # ---------------------------------------------------------------- the agreement
@@ -962,6 +1026,10 @@ async def test_meeting_log_observation_and_review_sent_only_after_the_mentee_saw
     )
     text = card_text(answer)
     assert "Meeting logged." in text and "▰▰▰▰▱▱▱▱▱▱ 40%" in text
+    # The next meeting's form starts each objective at its progress so far, not blank.
+    form = await teams.answer(BEN, "mentoring.meeting.open", {"rel": rel_id})
+    pickers = {n["id"]: n.get("value") for n in card_nodes(form) if "progress_" in n.get("id", "")}
+    assert pickers == {"progress_1": "40", "progress_2": None, "progress_3": None}
     # A meeting in the future is refused, and not stored.
     answer = await teams.answer(
         BEN, "mentoring.meeting", {"rel": rel_id, "held_on": "2026-12-30", "discussed": "x"}
@@ -1081,6 +1149,9 @@ async def test_a_meeting_nudge_when_nothing_is_logged_respects_the_opt_out(
     await tick(teams_app, clock)
     assert "Time for a mentoring meeting?" in texts_to(connector, TUTOR)
     assert "Time for a mentoring meeting?" not in texts_to(connector, BEN)
+    # A pair who have finished can end it from the nudge, not only turn every nudge off.
+    (nudge,) = [c for c in cards_to(connector, TUTOR) if "mentoring meeting?" in card_text(c)]
+    assert "mentor.end" in verbs_on(nudge)
 
     # A meeting logged puts the next nudge the agreed interval after it; none comes before.
     await teams.execute(

@@ -654,8 +654,13 @@ async def open_meeting(
 ) -> Reply:
     objectives = [o.what for o in _objectives(rel.agreement)]
     today = london(ctx.services.clock.now()).date().isoformat()
+    # Each objective's progress starts where it stands: a blank picker read as "none yet".
+    progress = rules.latest_progress(
+        await logged_meetings(MentoringRecords(ctx.uow.session), rel.id)
+    )
+    values = {"held_on": today, **{f"progress_{n}": str(p) for n, p in progress.items()}}
     _mentor_opened(ctx, rel, "meeting log form")
-    return Reply.show(meeting_form_card(rel.id, objectives, {"held_on": today}))
+    return Reply.show(meeting_form_card(rel.id, objectives, values))
 
 
 @with_loaded(_agreed)

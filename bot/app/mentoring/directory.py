@@ -33,7 +33,7 @@ from bot.app.mentoring.relationship import (
 )
 from bot.app.privacy import opened
 from bot.app.refusals import holder_names
-from bot.app.router import PERSONAL, CardAction, Command
+from bot.app.router import PERSONAL, CardAction, Command, normalise
 from bot.app.turn import Reply
 from bot.domain import mentoring as rules
 from bot.domain.access import Permission, Role
@@ -64,6 +64,7 @@ from storage.people import Directory
 
 ALREADY_ENDED = "This mentoring relationship has already ended."
 GONE_MENTOR = "gone"  # an answer: the mentor was erased (`mentor_leaves`)
+RAN_ITS_COURSE = "finished"  # an answer: the other side ended a mentoring that ran its course
 ONE_TO_ONE = (
     "Mentoring is between you and your mentor, so let's do this in our 1:1 chat: message me "
     "**mentor** there."
@@ -118,14 +119,21 @@ async def mentor(ctx: HandlerContext) -> Reply:
         return await _stop_offering(ctx)
     if not words:
         return await _overview(ctx)
-    return Reply.show(search_card(await search_view(ctx.uow.session, ctx.person, ctx.args)))
+    return Reply.show(search_card(await search_view(ctx.uow.session, ctx.person, _as_typed(ctx))))
+
+
+def _as_typed(ctx: HandlerContext) -> str:
+    """The subject in the person's own capitals ("ESOL"): the command's words are lower-cased."""
+    typed = " ".join(ctx.turn.text.split()[1:])
+    return typed if normalise(typed) == ctx.args else ctx.args
 
 
 async def _overview(ctx: HandlerContext) -> Reply:
     records = MentoringRecords(ctx.uow.session)
     lines = []
     actions = []
-    for rel in await records.open_of(ctx.turn.org_id, ctx.person.id):
+    opened = await records.open_of(ctx.turn.org_id, ctx.person.id)
+    for rel in opened:
         other = await name_of(ctx.directory, rel.org_id, rel.other(ctx.person.id))
         role = "your mentor" if rel.side(ctx.person.id) == "mentee" else "your mentee"
         state = "waiting for an answer" if rel.state == ASKED else "agreement in place"
@@ -151,7 +159,8 @@ async def _overview(ctx: HandlerContext) -> Reply:
             f"You offer to mentor in {', '.join(offering.specialisms)} "
             f"({offering.capacity} at once)."
         )
-    if not lines:
+    if not any(rel.mentee_id == ctx.person.id for rel in opened):
+        # Also after a mentoring has ended: the way to a new mentor stays in sight.
         lines.append("Say **mentor maths** (or any subject) to find a mentor.")
     # Someone in the directory already offers: the same form changes what they offer.
     actions.append(
@@ -297,6 +306,12 @@ async def search_view(
         if not helpers:
             helpers = await holder_names(directory, mentee.org_id, Role.ORG_ADMIN)
             admins = True
+    # The subject as the directory spells it ("English", "ESOL"), else as it was asked for.
+    spelled = [s for c in candidates for s in c.specialisms] + [
+        s for e in listed for s in e.specialisms
+    ]
+    key = rules.specialism_key(query)
+    query = next((s for s in spelled if rules.specialism_key(s) == key), query)
     return SearchView(
         query=query.strip(),
         suggestions=[
@@ -557,8 +572,8 @@ async def rematch(
     return new
 
 
-async def not_a_good_fit(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
-    """Either side ends it, no reason asked; the mentee is re-matched."""
+async def _endable(ctx: HandlerContext, values: dict[str, Any]) -> MentoringRelationship | Reply:
+    """The open relationship a button ends, or why not: gone, ended already, not theirs."""
     rel_id = _id(values.get("rel"))
     rel = await MentoringRecords(ctx.uow.session).relationship(ctx.turn.org_id, rel_id or 0)
     if rel is None:
@@ -568,6 +583,14 @@ async def not_a_good_fit(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
         if ctx.person.id in (rel.mentor_id, rel.mentee_id):
             return Reply.text(ALREADY_ENDED)
         return Reply.text(relationship.REFUSED)
+    return rel
+
+
+@with_loaded(_endable)
+async def not_a_good_fit(
+    ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship
+) -> Reply:
+    """Either side ends it, no reason asked; the mentee is re-matched."""
     now = ctx.services.clock.now()
     rel.state, rel.ended_at, rel.updated_at = NOT_A_FIT, now, now
     await relationship.cancel_relationship_reminders(ctx.uow.session, rel, now)
@@ -596,6 +619,51 @@ async def not_a_good_fit(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
             "Not a good fit",
             [f"Understood, no reason needed. I'll help {mentee} find another mentor."],
         )
+    )
+
+
+@with_loaded(_endable)
+async def finish(ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship) -> Reply:
+    """Either side ends a mentoring that has run its course (the objectives met, the course
+    over): nobody is re-matched, its reminders stop, the other person is told, and the record
+    stays with the mentee. The first press asks; only "Yes, end it" ends it."""
+    other = await name_of(ctx.directory, rel.org_id, rel.other(ctx.person.id))
+    if values.get("sure") != "yes":
+        return Reply.update(
+            note_card(
+                "End your mentoring?",
+                [
+                    f"For when you and {other} have finished: the objectives met, or the course "
+                    "over. I'll tell them, stop the meeting nudges and review reminders, and the "
+                    "agreement and meeting log stay with the mentee to read.",
+                ],
+                [
+                    execute("Yes, end it", "mentor.end", {"rel": rel.id, "sure": "yes"}),
+                    execute("No, keep it going", "agreement.open", {"rel": rel.id}),
+                ],
+            )
+        )
+    now = ctx.services.clock.now()
+    rel.state, rel.ended_at, rel.updated_at = ENDED, now, now
+    await relationship.cancel_relationship_reminders(ctx.uow.session, rel, now)
+    told = rel.other(ctx.person.id)
+    about = {"rel": rel.id, "answer": RAN_ITS_COURSE}
+    await tell(
+        ctx.uow.session,
+        rel.org_id,
+        f"mentoring-answer:{rel.id}:{RAN_ITS_COURSE}",
+        ANSWERED,
+        told,
+        now,
+        about,
+    )
+    kept = (
+        "Your agreement and meeting log stay with you: say **agreement** to read them."
+        if ctx.person.id == rel.mentee_id
+        else f"The agreement and meeting log stay with {other}."
+    )
+    return Reply.update(
+        note_card("Mentoring ended", [f"Done: I've told {other}. {kept}", "Thank you both."])
     )
 
 
@@ -797,4 +865,5 @@ ROWS: tuple[Command | CardAction, ...] = (
     CardAction("mentor.accept", accept),
     CardAction("mentor.decline", decline),
     CardAction("mentor.not_fit", not_a_good_fit),
+    CardAction("mentor.end", finish),
 )

@@ -11,7 +11,13 @@ from bot.app.mentoring import agreement as agreement_
 from bot.app.mentoring import relationship
 from bot.app.mentoring.coaching import action_words, companion_ids
 from bot.app.mentoring.coaching import subject_of as coaching_subject
-from bot.app.mentoring.directory import GONE_MENTOR, has_mentor_or_request, rematch, search_view
+from bot.app.mentoring.directory import (
+    GONE_MENTOR,
+    RAN_ITS_COURSE,
+    has_mentor_or_request,
+    rematch,
+    search_view,
+)
 from bot.app.mentoring.relationship import (
     READ_COACHING,
     READ_RECORD,
@@ -103,6 +109,8 @@ async def render_answered(ctx: NoticeContext) -> Message | None:
                 ],
             )
         )
+    if answer == RAN_ITS_COURSE:  # the other side ended a mentoring that had run its course
+        return await _finished(ctx, rel)
     if answer == GONE_MENTOR:  # erased: no name to give, and nothing of theirs to show
         return await _mentor_gone(ctx, rel)
     mentor = await name_of(ctx.directory, rel.org_id, rel.mentor_id)
@@ -138,6 +146,24 @@ async def render_answered(ctx: NoticeContext) -> Message | None:
         notice=f"{mentor} {what}. No reason needed: choose someone else whenever you're ready.",
     )
     return Message(card=search_card(view))
+
+
+async def _finished(ctx: NoticeContext, rel: MentoringRelationship) -> Message:
+    """The other side ended the mentoring (`directory.finish`): who, and where its record is."""
+    to_mentee = ctx.item.person_id == rel.mentee_id
+    ender = await name_of(ctx.directory, rel.org_id, rel.mentor_id if to_mentee else rel.mentee_id)
+    if to_mentee:
+        lines = [
+            f"{ender} has ended your mentoring: it has run its course.",
+            "Your agreement and meeting log stay with you: say **agreement** to read them. "
+            "If you'd like a mentor again, say **mentor** and a subject.",
+        ]
+    else:
+        lines = [
+            f"{ender} has ended your mentoring: it has run its course. Thank you for mentoring.",
+            f"The agreement and meeting log stay with {ender}.",
+        ]
+    return Message(card=note_card("Mentoring ended", lines))
 
 
 async def _mentor_gone(ctx: NoticeContext, rel: MentoringRelationship) -> Message | None:
@@ -398,8 +424,11 @@ async def render_nudge(ctx: NoticeContext) -> Message | None:
             [
                 NextStep("Log a meeting", "mentoring.meeting.open", {"rel": rel.id}),
                 NextStep("Open the agreement", "agreement.open", {"rel": rel.id}),
+                # A pair who have finished end it here, not by turning every nudge off.
+                execute("We've finished: end it", "mentor.end", {"rel": rel.id}, more=True),
             ],
-            note="Turn these nudges off in **settings**.",
+            note="Finished mentoring? End it from the **…** menu. Turn these nudges off in "
+            "**settings**.",
         )
     )
 
