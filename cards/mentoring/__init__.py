@@ -537,7 +537,7 @@ def meeting_form_card(
         max_length=4000,
     )
     for n, what in enumerate(objectives, start=1):
-        body.append(base.text(f"**Objective {n}:** {what}"))
+        body.append(base.text(f"**Objective {n}:** {base.said(what)}"))
         body += text_field(f"next_{n}", "Next steps", values, errors, max_length=500)
         body += choice_field(
             f"progress_{n}",
@@ -588,7 +588,7 @@ def evaluation_form_card(
 ) -> base.CardDict:
     body: list[base.Element] = [
         base.title("Evaluate your mentor's observation"),
-        base.text(observation, subtle=True),
+        base.text(base.said(observation), subtle=True),
         *base.with_error(
             base.text_input(
                 "evaluation", "Your evaluation", multiline=True, required=True, max_length=2000
@@ -629,10 +629,11 @@ def review_card(
             "you two."
         )
     if recipients:
-        small += " It goes to: " + ", ".join(recipients) + "."
+        small += " It goes to: " + ", ".join(base.said(r) for r in recipients) + "."
     else:
         small += " Your agreement names nobody to receive reports, so it stays with you two."
-    return note_card(heading, lines, actions, small=small)
+    # The lines hold what the pair wrote in the log: shown as written, never as markdown.
+    return note_card(heading, [base.said(line) for line in lines], actions, small=small)
 
 
 # ------------------------------------------------------------------------------ coaching

@@ -48,6 +48,7 @@ from storage.reminders import tell_person as tell
 from tests.conftest import ADMIN, MANAGER, QUINN, START, TUTOR
 from tests.support.bot import next_card_to, person_id, rows, tick
 from tests.support.cards import (
+    EVIL,
     action_data,
     button_data,
     card_inputs,
@@ -2521,3 +2522,53 @@ async def test_no_meeting_nudge_goes_to_a_mentor_who_became_the_line_manager(
     assert "Nothing has been logged" not in texts_to(connector, BEN)
     (rel,) = await rows(teams_app, MentoringRelationship)
     assert (rel.id, rel.state) == (rel_id, "active")
+
+
+# ------------------------------------------------------------------ hostile words
+
+
+async def test_what_one_of_the_pair_writes_reaches_the_other_and_the_recipients_as_plain_text(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Ben writes a link, an image, emphasis and a heading into the meeting log, a next step
+    and an observation; Tom into his GROW notes, shared with Ben. Each card that shows them, to
+    the other of the pair or to Olly who receives the report, shows the words as written: a
+    bot's card carrying a live "Sign in again" link is a phishing page in the bot's voice."""
+    rel_id = await agreed(teams, teams_app, clock)
+    await teams.execute(
+        BEN,
+        "mentoring.meeting",
+        {
+            "rel": rel_id,
+            "held_on": "2026-11-23",
+            "discussed": EVIL,
+            "next_1": EVIL.replace("\n", " "),
+            "progress_1": "40",
+        },
+    )
+    await observes(teams, BEN, rel_id, "mentee", EVIL)
+    card = await teams.answer(TUTOR, "agreement.open", {"rel": rel_id})
+    assert live_markdown(card) == []
+
+    clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    draft = await next_card_to(teams, teams_app, clock, TUTOR, "mentoring.review.seen")
+    assert live_markdown(draft) == []
+    mentors_copies = [c for c in cards_to(connector, BEN) if "Sign in" in card_text(c)]
+    assert mentors_copies and all(live_markdown(c) == [] for c in mentors_copies)
+    await teams.answer(TUTOR, "mentoring.review.seen", button_data(draft, "mentoring.review.seen"))
+    connector.clear()
+    await tick(teams_app, clock)
+    (report,) = cards_to(connector, OLLY)
+    assert live_markdown(report) == []
+
+    card = only_card(await teams.say(TUTOR, "coach grow"))
+    for answer in (EVIL, "Reality", "Options"):
+        card = await tom_answers(teams, card, answer=answer)
+    done = await tom_answers(teams, card, action_1="Ask Ben", by_1="2026-12-18")
+    await teams.answer(TUTOR, "coach.share", button_data(done, "coach.share"))
+    connector.clear()
+    await tick(teams_app, clock)
+    (shared,) = cards_to(connector, BEN)
+    assert live_markdown(shared) == []
+    (conv,) = await rows(teams_app, CoachingConversation)
+    assert conv.answers["goal"] == EVIL  # stored as written: only its showing is plain
