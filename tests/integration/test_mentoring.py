@@ -2572,3 +2572,20 @@ async def test_what_one_of_the_pair_writes_reaches_the_other_and_the_recipients_
     assert live_markdown(shared) == []
     (conv,) = await rows(teams_app, CoachingConversation)
     assert conv.answers["goal"] == EVIL  # stored as written: only its showing is plain
+
+
+async def test_a_suggestion_with_a_very_long_subject_is_sent_once_and_breaks_nothing(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """The head of T&L pastes a paragraph after the email: the subject keys the suggestion's
+    message, which must still fit its column (PostgreSQL refuses a longer key) and be one."""
+    subject = "maths " + " ".join(f"numeracy{n}" for n in range(60))
+    for _ in range(2):
+        reply = await teams.say(HAL, f"mentor suggest tom@college.ac.uk {subject}")
+        assert teams.last_status < 300
+        assert "it's their choice" in str(reply[0].activity.get("text"))
+    items = [i for i in await rows(teams_app, ScheduledItem) if i.kind == "mentoring.suggested"]
+    assert len(items) == 1
+    assert len(items[0].key) <= ScheduledItem.__table__.c.key.type.length  # 300
+    await tick(teams_app, clock)
+    assert "Hal Head suggested these for you" in card_text(cards_to(connector, TUTOR)[-1])
