@@ -122,7 +122,11 @@ def search_card(
 ) -> base.CardDict:
     """Up to five matches, each with why; the mentee chooses one, or ranks up to three.
     `chosen`: what they picked (by picker), kept when the card comes back with `errors`."""
-    heading = f"Mentors for {view.query}" if view.query else "Mentors"
+    # A subject, a campus, a reason: the words of whoever wrote them (the mentee's search, a
+    # mentor's offer, the college's list of external mentors), shown as written.
+    query = base.said(view.query)
+    heading = f"Mentors for {query}" if view.query else "Mentors"
+    announce = f"Mentors for {view.query}" if view.query else "Mentors"  # a notification: plain
     body: list[base.Element] = [base.title(heading)]
     if view.notice:
         body.append(base.text(view.notice))
@@ -144,9 +148,9 @@ def search_card(
                         base.text(f"**{i}. {base.said(s.name)}**"),
                         base.facts(
                             [
-                                ("Specialisms", ", ".join(s.specialisms)),
-                                ("Campus", s.campus),
-                                ("Why", "; ".join(s.reasons)),
+                                ("Specialisms", base.said(", ".join(s.specialisms))),
+                                ("Campus", base.said(s.campus)),
+                                ("Why", base.said("; ".join(s.reasons))),
                             ]
                         ),
                     ],
@@ -186,9 +190,10 @@ def search_card(
             )
         )
     else:
-        body.append(base.text(f"Nobody here offers to mentor in **{view.query or 'that'}** yet."))
+        body.append(base.text(f"Nobody here offers to mentor in **{query or 'that'}** yet."))
         if view.nearest:
-            body.append(base.text("Nearest specialisms in house: " + ", ".join(view.nearest)))
+            nearest = base.said(", ".join(view.nearest))
+            body.append(base.text(f"Nearest specialisms in house: {nearest}"))
             actions += [
                 base.execute(f"Mentors for {s}", "mentor.search", {"query": s})
                 for s in view.nearest[:3]
@@ -200,9 +205,9 @@ def search_card(
             body.append(
                 base.facts(
                     [
-                        (e.name, e.route),
-                        ("Specialisms", ", ".join(e.specialisms)),
-                        ("Contact", e.contact),
+                        (base.said(e.name), base.said(e.route)),
+                        ("Specialisms", base.said(", ".join(e.specialisms))),
+                        ("Contact", base.said(e.contact)),
                     ]
                 )
             )
@@ -210,7 +215,7 @@ def search_card(
         body.append(
             base.text(
                 "None of the external mentors your college lists covers "
-                f"**{view.query or 'that'}**: say **mentor external** to see them "
+                f"**{query or 'that'}**: say **mentor external** to see them "
                 f"all, or ask {_who_to_ask(view)}.",
                 subtle=True,
             )
@@ -225,7 +230,7 @@ def search_card(
         )
     if "form" in errors:
         body.append(base.error_text(errors["form"]))
-    return base.card(body, actions, fallback_text=heading)
+    return base.card(body, actions, fallback_text=announce)
 
 
 def request_card(mentee: str, specialism: str, rel_id: int, note: str = "") -> base.CardDict:
@@ -267,12 +272,19 @@ def capacity_card(
             subtle=True,
         ),
         base.facts(
-            [(ln.mentor, f"{ln.mentees} of {ln.capacity} ({ln.specialisms})") for ln in lines]
+            [
+                (
+                    base.said(ln.mentor),
+                    f"{ln.mentees} of {ln.capacity} ({base.said(ln.specialisms)})",
+                )
+                for ln in lines
+            ]
             or [("Mentors", "none offered yet")]
         ),
     ]
     if reports_with_mentor:
-        body.append(base.text("Your team members with a mentor: " + ", ".join(reports_with_mentor)))
+        names = base.said(", ".join(reports_with_mentor))
+        body.append(base.text(f"Your team members with a mentor: {names}"))
     return base.card(body, fallback_text="Mentoring capacity")
 
 

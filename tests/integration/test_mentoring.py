@@ -2589,3 +2589,22 @@ async def test_a_suggestion_with_a_very_long_subject_is_sent_once_and_breaks_not
     assert len(items[0].key) <= ScheduledItem.__table__.c.key.type.length  # 300
     await tick(teams_app, clock)
     assert "Hal Head suggested these for you" in card_text(cards_to(connector, TUTOR)[-1])
+
+
+async def test_a_mentors_offer_is_shown_as_text_in_a_search_and_in_capacity(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """What a mentor writes in their offer (subjects, campus) is their own words: a subject
+    written like a link is shown to Tom searching, and to Hal reading capacity, as written."""
+    link = EVIL.replace("\n", " ")
+    offer = {"specialisms": f"Maths, {link}", "campus": link, "capacity": "2"}
+    assert "Thank you" in card_text(await teams.answer(AMY, "mentor.offer", offer))
+    found = only_card(await teams.say(TUTOR, "mentor maths"))
+    assert "Amy Able" in card_text(found)
+    assert live_markdown(found) == []
+    nearest = only_card(await teams.say(TUTOR, "mentor sign in"))
+    assert live_markdown(nearest) == []
+    capacity = only_card(await teams.say(HAL, "mentor capacity"))
+    assert live_markdown(capacity) == []
+    (stored,) = [o for o in await rows(teams_app, MentorOffer) if o.campus == link]
+    assert stored.specialisms == ["Maths", link]  # kept as written: only its showing is plain
