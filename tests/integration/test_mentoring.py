@@ -2608,3 +2608,26 @@ async def test_a_mentors_offer_is_shown_as_text_in_a_search_and_in_capacity(
     assert live_markdown(capacity) == []
     (stored,) = [o for o in await rows(teams_app, MentorOffer) if o.campus == link]
     assert stored.specialisms == ["Maths", link]  # kept as written: only its showing is plain
+
+
+async def test_an_export_of_the_mentee_that_holds_their_notes_on_the_mentors_teaching_is_in_his_log(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Tom's observation of Ben's teaching is in Tom's record, and it is about Ben: Tom reading
+    it is in Ben's access log. An admin exporting Tom's data reads it too, so Ben's log says so,
+    and `privacy` shows Ben who; an export of a mentee with no such note adds nothing to his."""
+    rel_id = await agreed_and_met(teams, teams_app, clock)
+    ben, admin = await person_id(teams_app, BEN), await person_id(teams_app, ADMIN)
+    await teams.execute(ADMIN, "admin.person.export", {"email": TUTOR.email})
+    assert [r for r in await rows(teams_app, AccessEntry) if r.owner_id == ben] == []
+
+    await observes(teams, TUTOR, rel_id, "mentor", "Clear modelling of area")
+    await teams.execute(ADMIN, "admin.person.export", {"email": TUTOR.email})
+    logged = [
+        (r.kind, r.record)
+        for r in await rows(teams_app, AccessEntry)
+        if r.owner_id == ben and r.reader_id == admin
+    ]
+    assert logged == [("mentoring_observation", f"mentoring_relationships:{rel_id}")]
+    seen = card_text(only_card(await teams.say(BEN, "privacy")))
+    assert "Ada Admin" in seen and "the observations of your teaching" in seen
