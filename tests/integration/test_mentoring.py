@@ -2631,3 +2631,45 @@ async def test_an_export_of_the_mentee_that_holds_their_notes_on_the_mentors_tea
     assert logged == [("mentoring_observation", f"mentoring_relationships:{rel_id}")]
     seen = card_text(only_card(await teams.say(BEN, "privacy")))
     assert "Ada Admin" in seen and "the observations of your teaching" in seen
+
+
+async def test_ids_forged_from_another_tenant_open_nothing_and_change_nothing(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Eve, in another organisation, and Tom's own Teams ids arriving from that other tenant,
+    send every mentoring and coaching verb with the ids of Tom's records: each hears they are
+    not there, nothing changes, and nobody's access log gains a row."""
+    rel_id = await agreed_and_met(teams, teams_app, clock)
+    await observes(teams, BEN, rel_id, "mentee", "Great questioning")
+    await grow_to_the_end(teams)
+    clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    await next_card_to(teams, teams_app, clock, TUTOR, "mentoring.review.seen")
+    entry = (await rows(teams_app, MentoringEntry))[-1]
+    (review,) = await rows(teams_app, MentoringReview)
+    (conv,) = await rows(teams_app, CoachingConversation)
+    logged = len(await rows(teams_app, AccessEntry))
+    eve = User("eve", "Eve Other", "eve@other.ac.uk")
+    forged = (
+        ("agreement.open", {"rel": rel_id}),
+        ("agreement.confirm", {"rel": rel_id}),
+        ("mentoring.meeting", {"rel": rel_id, "held_on": "2026-11-23", "discussed": "x"}),
+        ("mentoring.evaluate", {"entry": entry.id, "evaluation": "x"}),
+        ("mentoring.review.seen", {"review": review.id}),
+        ("mentoring.review.withhold", {"review": review.id}),
+        ("coach.share", {"conv": conv.id, "with": str(await person_id(teams_app, BEN))}),
+        ("mentor.not_fit", {"rel": rel_id}),
+    )
+    for user in (eve, TUTOR):
+        place = Place.personal(user, tenant="tenant-2")
+        await teams.say(user, "hello", place)
+        for verb, data in forged:
+            answer = await teams.answer(user, verb, data, place)
+            assert teams.last_status == 200
+            assert isinstance(answer, str), (verb, answer)
+            assert "isn't available" in answer or "can't find" in answer, (verb, answer)
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    (review,) = await rows(teams_app, MentoringReview)
+    (conv,) = await rows(teams_app, CoachingConversation)
+    assert (rel.state, review.state, conv.shared_with) == (ACTIVE, DRAFTED, [])
+    assert len(await rows(teams_app, MentoringEntry)) == 2
+    assert len(await rows(teams_app, AccessEntry)) == logged
