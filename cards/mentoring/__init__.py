@@ -123,10 +123,12 @@ def search_card(
     """Up to five matches, each with why; the mentee chooses one, or ranks up to three.
     `chosen`: what they picked (by picker), kept when the card comes back with `errors`."""
     # A subject, a campus, a reason: the words of whoever wrote them (the mentee's search, a
-    # mentor's offer, the college's list of external mentors), shown as written.
-    query = base.said(view.query)
+    # mentor's offer, the college's list of external mentors), shown as written. Escaped, not
+    # `said`: the directory is no secret, and the subject is the heading, and so the
+    # notification's text, which leaves out what is said (a plain subject reads the same).
+    esc = base.escape_markdown
+    query = esc(view.query)
     heading = f"Mentors for {query}" if view.query else "Mentors"
-    announce = f"Mentors for {view.query}" if view.query else "Mentors"  # a notification: plain
     body: list[base.Element] = [base.title(heading)]
     if view.notice:
         body.append(base.text(view.notice))
@@ -148,9 +150,9 @@ def search_card(
                         base.text(f"**{i}. {base.said(s.name)}**"),
                         base.facts(
                             [
-                                ("Specialisms", base.said(", ".join(s.specialisms))),
-                                ("Campus", base.said(s.campus)),
-                                ("Why", base.said("; ".join(s.reasons))),
+                                ("Specialisms", esc(", ".join(s.specialisms))),
+                                ("Campus", esc(s.campus)),
+                                ("Why", esc("; ".join(s.reasons))),
                             ]
                         ),
                     ],
@@ -192,7 +194,7 @@ def search_card(
     else:
         body.append(base.text(f"Nobody here offers to mentor in **{query or 'that'}** yet."))
         if view.nearest:
-            nearest = base.said(", ".join(view.nearest))
+            nearest = esc(", ".join(view.nearest))
             body.append(base.text(f"Nearest specialisms in house: {nearest}"))
             actions += [
                 base.execute(f"Mentors for {s}", "mentor.search", {"query": s})
@@ -205,9 +207,9 @@ def search_card(
             body.append(
                 base.facts(
                     [
-                        (base.said(e.name), base.said(e.route)),
-                        ("Specialisms", base.said(", ".join(e.specialisms))),
-                        ("Contact", base.said(e.contact)),
+                        (esc(e.name), esc(e.route)),
+                        ("Specialisms", esc(", ".join(e.specialisms))),
+                        ("Contact", esc(e.contact)),
                     ]
                 )
             )
@@ -230,7 +232,7 @@ def search_card(
         )
     if "form" in errors:
         body.append(base.error_text(errors["form"]))
-    return base.card(body, actions, fallback_text=announce)
+    return base.card(body, actions, fallback_text=heading)
 
 
 def request_card(mentee: str, specialism: str, rel_id: int, note: str = "") -> base.CardDict:
@@ -275,7 +277,7 @@ def capacity_card(
             [
                 (
                     base.said(ln.mentor),
-                    f"{ln.mentees} of {ln.capacity} ({base.said(ln.specialisms)})",
+                    f"{ln.mentees} of {ln.capacity} ({base.escape_markdown(ln.specialisms)})",
                 )
                 for ln in lines
             ]
