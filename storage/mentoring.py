@@ -8,8 +8,9 @@ cases; this module only stores and finds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from itertools import batched
 from typing import Any
 
 from sqlalchemy import func, or_, select, text
@@ -25,7 +26,7 @@ from bot.domain.mentoring import ENDED as ENDED
 from bot.domain.mentoring import NOT_A_FIT as NOT_A_FIT
 from bot.domain.mentoring import OPEN_STATES as OPEN_STATES
 from bot.domain.mentoring import WITHDRAWN as WITHDRAWN
-from storage.models import OrganisationRow, Records, belongs_to, get_in_org, given
+from storage.models import IN_LIST, OrganisationRow, Records, belongs_to, get_in_org, given
 
 # Entry kinds
 MEETING = "meeting"
@@ -229,6 +230,25 @@ class MentoringRecords(Records):
             order_by=(MentoringEntry.held_on, MentoringEntry.id),
             relationship_id=rel_id,
         )
+
+    async def observed_mentors(
+        self, org_id: str, entry_ids: Iterable[int]
+    ) -> list[tuple[int, int]]:
+        """(relationship, mentor) for each relationship among `entry_ids` (a mentee's entries)
+        that holds the mentee's observation of the mentor's teaching: a record about the mentor."""
+        found: set[tuple[int, int]] = set()
+        for chunk in batched(sorted(set(entry_ids)), IN_LIST):
+            rows = await self.session.execute(
+                select(MentoringRelationship.id, MentoringRelationship.mentor_id)
+                .join(MentoringEntry, MentoringEntry.relationship_id == MentoringRelationship.id)
+                .where(
+                    MentoringRelationship.org_id == org_id,
+                    MentoringEntry.id.in_(chunk),
+                    MentoringEntry.kind == OBSERVED_MENTOR,
+                )
+            )
+            found.update((int(rel), int(mentor)) for rel, mentor in rows.all())
+        return sorted(found)
 
     async def entry(self, org_id: str, entry_id: int) -> MentoringEntry | None:
         return await get_in_org(self.session, MentoringEntry, org_id, entry_id)

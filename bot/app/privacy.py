@@ -36,6 +36,7 @@ from cards.privacy import (
     exported_card,
     person_data_card,
 )
+from storage.mentoring import MentoringRecords
 from storage.models import Person
 from storage.people import Directory
 from storage.privacy import (
@@ -143,6 +144,16 @@ async def person_export(
     for table, kind in CONFIDENTIAL_KINDS.items():
         for record_id in sorted(found.own.get(table, ())):
             log.record(person.org_id, person.id, reader_id, kind, f"{table}:{record_id}", how, now)
+    # A mentee's observations of their mentor's teaching are in the mentee's record and about
+    # the mentor: as the mentee's reading them is in the mentor's log, so is an export of them.
+    # (Imported here: mentoring writes this module's access log, so it imports this module.)
+    from bot.app.mentoring.relationship import READ_OBSERVATION
+
+    records = MentoringRecords(session)
+    entries = found.own.get("mentoring_entries", ())
+    for rel_id, mentor_id in await records.observed_mentors(person.org_id, entries):
+        record = f"mentoring_relationships:{rel_id}"
+        log.record(person.org_id, mentor_id, reader_id, READ_OBSERVATION, record, how, now)
     await directory.audit(
         person.org_id,
         reader_id,

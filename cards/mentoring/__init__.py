@@ -122,7 +122,13 @@ def search_card(
 ) -> base.CardDict:
     """Up to five matches, each with why; the mentee chooses one, or ranks up to three.
     `chosen`: what they picked (by picker), kept when the card comes back with `errors`."""
-    heading = f"Mentors for {view.query}" if view.query else "Mentors"
+    # A subject, a campus, a reason: the words of whoever wrote them (the mentee's search, a
+    # mentor's offer, the college's list of external mentors), shown as written. Escaped, not
+    # `said`: the directory is no secret, and the subject is the heading, and so the
+    # notification's text, which leaves out what is said (a plain subject reads the same).
+    esc = base.escape_markdown
+    query = esc(view.query)
+    heading = f"Mentors for {query}" if view.query else "Mentors"
     body: list[base.Element] = [base.title(heading)]
     if view.notice:
         body.append(base.text(view.notice))
@@ -144,9 +150,9 @@ def search_card(
                         base.text(f"**{i}. {base.said(s.name)}**"),
                         base.facts(
                             [
-                                ("Specialisms", ", ".join(s.specialisms)),
-                                ("Campus", s.campus),
-                                ("Why", "; ".join(s.reasons)),
+                                ("Specialisms", esc(", ".join(s.specialisms))),
+                                ("Campus", esc(s.campus)),
+                                ("Why", esc("; ".join(s.reasons))),
                             ]
                         ),
                     ],
@@ -186,9 +192,10 @@ def search_card(
             )
         )
     else:
-        body.append(base.text(f"Nobody here offers to mentor in **{view.query or 'that'}** yet."))
+        body.append(base.text(f"Nobody here offers to mentor in **{query or 'that'}** yet."))
         if view.nearest:
-            body.append(base.text("Nearest specialisms in house: " + ", ".join(view.nearest)))
+            nearest = esc(", ".join(view.nearest))
+            body.append(base.text(f"Nearest specialisms in house: {nearest}"))
             actions += [
                 base.execute(f"Mentors for {s}", "mentor.search", {"query": s})
                 for s in view.nearest[:3]
@@ -200,9 +207,9 @@ def search_card(
             body.append(
                 base.facts(
                     [
-                        (e.name, e.route),
-                        ("Specialisms", ", ".join(e.specialisms)),
-                        ("Contact", e.contact),
+                        (esc(e.name), esc(e.route)),
+                        ("Specialisms", esc(", ".join(e.specialisms))),
+                        ("Contact", esc(e.contact)),
                     ]
                 )
             )
@@ -210,7 +217,7 @@ def search_card(
         body.append(
             base.text(
                 "None of the external mentors your college lists covers "
-                f"**{view.query or 'that'}**: say **mentor external** to see them "
+                f"**{query or 'that'}**: say **mentor external** to see them "
                 f"all, or ask {_who_to_ask(view)}.",
                 subtle=True,
             )
@@ -267,12 +274,19 @@ def capacity_card(
             subtle=True,
         ),
         base.facts(
-            [(ln.mentor, f"{ln.mentees} of {ln.capacity} ({ln.specialisms})") for ln in lines]
+            [
+                (
+                    base.said(ln.mentor),
+                    f"{ln.mentees} of {ln.capacity} ({base.escape_markdown(ln.specialisms)})",
+                )
+                for ln in lines
+            ]
             or [("Mentors", "none offered yet")]
         ),
     ]
     if reports_with_mentor:
-        body.append(base.text("Your team members with a mentor: " + ", ".join(reports_with_mentor)))
+        names = base.said(", ".join(reports_with_mentor))
+        body.append(base.text(f"Your team members with a mentor: {names}"))
     return base.card(body, fallback_text="Mentoring capacity")
 
 
@@ -538,7 +552,7 @@ def meeting_form_card(
         max_length=4000,
     )
     for n, what in enumerate(objectives, start=1):
-        body.append(base.text(f"**Objective {n}:** {what}"))
+        body.append(base.text(f"**Objective {n}:** {base.said(what)}"))
         body += text_field(f"next_{n}", "Next steps", values, errors, max_length=500)
         body += choice_field(
             f"progress_{n}",
@@ -589,7 +603,7 @@ def evaluation_form_card(
 ) -> base.CardDict:
     body: list[base.Element] = [
         base.title("Evaluate your mentor's observation"),
-        base.text(observation, subtle=True),
+        base.text(base.said(observation), subtle=True),
         *base.with_error(
             base.text_input(
                 "evaluation", "Your evaluation", multiline=True, required=True, max_length=2000
@@ -630,10 +644,11 @@ def review_card(
             "you two."
         )
     if recipients:
-        small += " It goes to: " + ", ".join(recipients) + "."
+        small += " It goes to: " + ", ".join(base.said(r) for r in recipients) + "."
     else:
         small += " Your agreement names nobody to receive reports, so it stays with you two."
-    return note_card(heading, lines, actions, small=small)
+    # The lines hold what the pair wrote in the log: shown as written, never as markdown.
+    return note_card(heading, [base.said(line) for line in lines], actions, small=small)
 
 
 # ------------------------------------------------------------------------------ coaching

@@ -48,6 +48,7 @@ from storage.reminders import tell_person as tell
 from tests.conftest import ADMIN, MANAGER, QUINN, START, TUTOR
 from tests.support.bot import next_card_to, person_id, rows, tick
 from tests.support.cards import (
+    EVIL,
     action_data,
     button_data,
     card_inputs,
@@ -2637,3 +2638,154 @@ async def test_no_meeting_nudge_goes_to_a_mentor_who_became_the_line_manager(
     assert "Nothing has been logged" not in texts_to(connector, BEN)
     (rel,) = await rows(teams_app, MentoringRelationship)
     assert (rel.id, rel.state) == (rel_id, "active")
+
+
+# ------------------------------------------------------------------ hostile words
+
+
+async def test_what_one_of_the_pair_writes_reaches_the_other_and_the_recipients_as_plain_text(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Ben writes a link, an image, emphasis and a heading into the meeting log, a next step
+    and an observation; Tom into his GROW notes, shared with Ben. Each card that shows them, to
+    the other of the pair or to Olly who receives the report, shows the words as written: a
+    bot's card carrying a live "Sign in again" link is a phishing page in the bot's voice."""
+    rel_id = await agreed(teams, teams_app, clock)
+    await teams.execute(
+        BEN,
+        "mentoring.meeting",
+        {
+            "rel": rel_id,
+            "held_on": "2026-11-23",
+            "discussed": EVIL,
+            "next_1": EVIL.replace("\n", " "),
+            "progress_1": "40",
+        },
+    )
+    await observes(teams, BEN, rel_id, "mentee", EVIL)
+    card = await teams.answer(TUTOR, "agreement.open", {"rel": rel_id})
+    assert live_markdown(card) == []
+
+    clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    draft = await next_card_to(teams, teams_app, clock, TUTOR, "mentoring.review.seen")
+    assert live_markdown(draft) == []
+    mentors_copies = [c for c in cards_to(connector, BEN) if "Sign in" in card_text(c)]
+    assert mentors_copies and all(live_markdown(c) == [] for c in mentors_copies)
+    await teams.answer(TUTOR, "mentoring.review.seen", button_data(draft, "mentoring.review.seen"))
+    connector.clear()
+    await tick(teams_app, clock)
+    (report,) = cards_to(connector, OLLY)
+    assert live_markdown(report) == []
+
+    card = only_card(await teams.say(TUTOR, "coach grow"))
+    for answer in (EVIL, "Reality", "Options"):
+        card = await tom_answers(teams, card, answer=answer)
+    done = await tom_answers(teams, card, action_1="Ask Ben", by_1="2026-12-18")
+    await teams.answer(TUTOR, "coach.share", button_data(done, "coach.share"))
+    connector.clear()
+    await tick(teams_app, clock)
+    (shared,) = cards_to(connector, BEN)
+    assert live_markdown(shared) == []
+    (conv,) = await rows(teams_app, CoachingConversation)
+    assert conv.answers["goal"] == EVIL  # stored as written: only its showing is plain
+
+
+async def test_a_suggestion_with_a_very_long_subject_is_sent_once_and_breaks_nothing(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """The head of T&L pastes a paragraph after the email: the subject keys the suggestion's
+    message, which must still fit its column (PostgreSQL refuses a longer key) and be one."""
+    subject = "maths " + " ".join(f"numeracy{n}" for n in range(60))
+    for _ in range(2):
+        reply = await teams.say(HAL, f"mentor suggest tom@college.ac.uk {subject}")
+        assert teams.last_status < 300
+        assert "it's their choice" in str(reply[0].activity.get("text"))
+    items = [i for i in await rows(teams_app, ScheduledItem) if i.kind == "mentoring.suggested"]
+    assert len(items) == 1
+    assert len(items[0].key) <= ScheduledItem.__table__.c.key.type.length  # 300
+    await tick(teams_app, clock)
+    assert "Hal Head suggested these for you" in card_text(cards_to(connector, TUTOR)[-1])
+
+
+async def test_a_mentors_offer_is_shown_as_text_in_a_search_and_in_capacity(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """What a mentor writes in their offer (subjects, campus) is their own words: a subject
+    written like a link is shown to Tom searching, and to Hal reading capacity, as written."""
+    link = EVIL.replace("\n", " ")
+    offer = {"specialisms": f"Maths, {link}", "campus": link, "capacity": "2"}
+    assert "Thank you" in card_text(await teams.answer(AMY, "mentor.offer", offer))
+    found = only_card(await teams.say(TUTOR, "mentor maths"))
+    assert "Amy Able" in card_text(found)
+    assert live_markdown(found) == []
+    nearest = only_card(await teams.say(TUTOR, "mentor sign in"))
+    assert live_markdown(nearest) == []
+    capacity = only_card(await teams.say(HAL, "mentor capacity"))
+    assert live_markdown(capacity) == []
+    (stored,) = [o for o in await rows(teams_app, MentorOffer) if o.campus == link]
+    assert stored.specialisms == ["Maths", link]  # kept as written: only its showing is plain
+
+
+async def test_an_export_of_the_mentee_that_holds_their_notes_on_the_mentors_teaching_is_in_his_log(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Tom's observation of Ben's teaching is in Tom's record, and it is about Ben: Tom reading
+    it is in Ben's access log. An admin exporting Tom's data reads it too, so Ben's log says so,
+    and `privacy` shows Ben who; an export of a mentee with no such note adds nothing to his."""
+    rel_id = await agreed_and_met(teams, teams_app, clock)
+    ben, admin = await person_id(teams_app, BEN), await person_id(teams_app, ADMIN)
+    await teams.execute(ADMIN, "admin.person.export", {"email": TUTOR.email})
+    assert [r for r in await rows(teams_app, AccessEntry) if r.owner_id == ben] == []
+
+    await observes(teams, TUTOR, rel_id, "mentor", "Clear modelling of area")
+    await teams.execute(ADMIN, "admin.person.export", {"email": TUTOR.email})
+    logged = [
+        (r.kind, r.record)
+        for r in await rows(teams_app, AccessEntry)
+        if r.owner_id == ben and r.reader_id == admin
+    ]
+    assert logged == [("mentoring_observation", f"mentoring_relationships:{rel_id}")]
+    seen = card_text(only_card(await teams.say(BEN, "privacy")))
+    assert "Ada Admin" in seen and "the observations of your teaching" in seen
+
+
+async def test_ids_forged_from_another_tenant_open_nothing_and_change_nothing(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Eve, in another organisation, and Tom's own Teams ids arriving from that other tenant,
+    send every mentoring and coaching verb with the ids of Tom's records: each hears they are
+    not there, nothing changes, and nobody's access log gains a row."""
+    rel_id = await agreed_and_met(teams, teams_app, clock)
+    await observes(teams, BEN, rel_id, "mentee", "Great questioning")
+    await grow_to_the_end(teams)
+    clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    await next_card_to(teams, teams_app, clock, TUTOR, "mentoring.review.seen")
+    entry = (await rows(teams_app, MentoringEntry))[-1]
+    (review,) = await rows(teams_app, MentoringReview)
+    (conv,) = await rows(teams_app, CoachingConversation)
+    logged = len(await rows(teams_app, AccessEntry))
+    eve = User("eve", "Eve Other", "eve@other.ac.uk")
+    forged = (
+        ("agreement.open", {"rel": rel_id}),
+        ("agreement.confirm", {"rel": rel_id}),
+        ("mentoring.meeting", {"rel": rel_id, "held_on": "2026-11-23", "discussed": "x"}),
+        ("mentoring.evaluate", {"entry": entry.id, "evaluation": "x"}),
+        ("mentoring.review.seen", {"review": review.id}),
+        ("mentoring.review.withhold", {"review": review.id}),
+        ("coach.share", {"conv": conv.id, "with": str(await person_id(teams_app, BEN))}),
+        ("mentor.not_fit", {"rel": rel_id}),
+    )
+    for user in (eve, TUTOR):
+        place = Place.personal(user, tenant="tenant-2")
+        await teams.say(user, "hello", place)
+        for verb, data in forged:
+            answer = await teams.answer(user, verb, data, place)
+            assert teams.last_status == 200
+            assert isinstance(answer, str), (verb, answer)
+            assert "isn't available" in answer or "can't find" in answer, (verb, answer)
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    (review,) = await rows(teams_app, MentoringReview)
+    (conv,) = await rows(teams_app, CoachingConversation)
+    assert (rel.state, review.state, conv.shared_with) == (ACTIVE, DRAFTED, [])
+    assert len(await rows(teams_app, MentoringEntry)) == 2
+    assert len(await rows(teams_app, AccessEntry)) == logged

@@ -41,7 +41,7 @@ from bot.domain import mentoring as rules
 from bot.domain.access import Permission
 from bot.domain.emails import normal_email
 from bot.domain.local_time import london
-from cards.base import CardDict, execute
+from cards.base import CardDict, execute, said
 from cards.mentoring import (
     AgreementView,
     ObjectiveView,
@@ -167,7 +167,12 @@ async def agreement_view(
     meetings = await logged_meetings(records, rel.id)
     progress = rules.latest_progress(meetings)
     objectives = [
-        ObjectiveView(o.what, o.measure, f"{o.by:%d %b %Y}", rules.progress_bar(progress.get(i, 0)))
+        ObjectiveView(
+            said(o.what),
+            said(o.measure),
+            f"{o.by:%d %b %Y}",
+            rules.progress_bar(progress.get(i, 0)),
+        )
         for i, o in enumerate(_objectives(shown), start=1)
     ]
     observations: list[tuple[str, int | None]] = []
@@ -177,9 +182,9 @@ async def agreement_view(
         who = (
             "Mentor observed mentee" if entry.kind == OBSERVED_MENTEE else "Mentee observed mentor"
         )
-        line = f"{entry.held_on:%d %b %Y}, {who}: {entry.discussed}"
+        line = f"{entry.held_on:%d %b %Y}, {who}: {said(entry.discussed)}"
         if entry.evaluation:
-            line += f" (Mentee's evaluation: {entry.evaluation})"
+            line += f" (Mentee's evaluation: {said(entry.evaluation)})"
         can_evaluate = (
             entry.kind == OBSERVED_MENTEE and viewer == rel.mentee_id and not entry.evaluation
         )
@@ -200,29 +205,32 @@ async def agreement_view(
                 "confirm it to put it in effect."
             )
             if rel.agreement:
-                pending += " Proposed: " + "; ".join(_changes(rel.agreement, rel.proposal))
+                changes = _changes(rel.agreement, rel.proposal)
+                pending += " Proposed: " + said("; ".join(changes))
+    # Everything either of them typed (and their names) is shown as written: plain text.
+    mentee_name, mentor_name = said(mentee_name), said(mentor_name)
     names = {rel.mentee_id: mentee_name, rel.mentor_id: mentor_name}
     return AgreementView(
         rel_id=rel.id,
         mentee=PartyView(
             mentee_name,
-            str(shown.get("mentee_specialism") or rel.specialism),
-            str(shown.get("mentee_job_title") or ""),
-            str(shown.get("mentee_institution") or ""),
+            said(str(shown.get("mentee_specialism") or rel.specialism)),
+            said(str(shown.get("mentee_job_title") or "")),
+            said(str(shown.get("mentee_institution") or "")),
         ),
         mentor=PartyView(
             mentor_name,
-            ", ".join(offer.specialisms) if offer else "",
-            offer.job_title if offer else "",
-            offer.institution if offer else "",
+            said(", ".join(offer.specialisms)) if offer else "",
+            said(offer.job_title) if offer else "",
+            said(offer.institution) if offer else "",
         ),
-        mentor_agrees=list(shown.get("mentor_agrees") or []),
-        mentee_agrees=list(shown.get("mentee_agrees") or []),
-        organisation_agrees=list(shown.get("organisation_agrees") or []),
+        mentor_agrees=[said(str(c)) for c in shown.get("mentor_agrees") or []],
+        mentee_agrees=[said(str(c)) for c in shown.get("mentee_agrees") or []],
+        organisation_agrees=[said(str(c)) for c in shown.get("organisation_agrees") or []],
         objectives=objectives,
-        meeting=str(shown.get("meeting") or ""),
+        meeting=said(str(shown.get("meeting") or "")),
         reviews=[(p.label, f"{p.due:%d %b %Y}") for p in _reviews(shown)],
-        recipients=await _recipients(directory, rel.org_id, shown),
+        recipients=[said(r) for r in await _recipients(directory, rel.org_id, shown)],
         confirmations=[
             f"{names.get(int(c['by']), 'someone')} {c['what']} v{c['version']} on "
             f"{london(datetime.fromisoformat(c['at'])):%d %b %Y %H:%M}"
@@ -231,7 +239,7 @@ async def agreement_view(
         in_effect=bool(rel.agreement),
         pending=pending,
         can_confirm=can_confirm,
-        meetings=[f"{m.held_on:%d %b %Y}: {m.discussed}" for m in meetings],
+        meetings=[f"{m.held_on:%d %b %Y}: {said(m.discussed)}" for m in meetings],
         observations=observations,
         notice=notice,
         ended="" if rel.state == ACTIVE else f"{london(rel.ended_at or rel.updated_at):%d %b %Y}",

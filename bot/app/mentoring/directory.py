@@ -783,7 +783,9 @@ async def suggest_to(ctx: HandlerContext, words: list[str]) -> Reply:
     mentee = await ctx.directory.person_by_email(ctx.turn.org_id, words[0])
     if mentee is None:
         return Reply.text(f"I don't know {words[0]} yet.")
-    query = " ".join(words[1:])
+    # As a search's subject is (`choose`): at most 200 characters. It keys the suggestion's
+    # message, whose key column holds 300 (PostgreSQL refuses a longer one: a 500, no answer).
+    query = " ".join(words[1:])[:200]
     # Whom the mentee has asked, and who declined or was not a good fit, is the pair's
     # business: the answer is decided on the directory and the mentee's management chain
     # alone, and names no number. The mentee sees those still free for them, when it goes.

@@ -32,7 +32,7 @@ from bot.app.privacy import opened_by_notice
 from bot.app.turn import Message
 from bot.domain import mentoring as rules
 from bot.domain.access import Actor, Permission, can
-from cards.base import execute
+from cards.base import execute, said
 from cards.mentoring import agreement_card, note_card, request_card, review_card, search_card
 from cards.reminders import NextStep, reminder_card
 from storage.mentoring import (
@@ -364,7 +364,7 @@ async def render_report(ctx: NoticeContext) -> Message | None:
     return Message(
         card=note_card(
             f"Mentoring {review.label.lower()}: {mentee}",
-            review.lines,
+            [said(line) for line in review.lines],
             small=f"From {mentor}, sent with {mentee}'s agreement after they read it.",
         )
     )
@@ -480,8 +480,8 @@ async def render_coach_shared(ctx: NoticeContext) -> Message | None:
         f"coaching_conversations:{conv.id}",
         "coaching notes shared with you",
     )
-    lines = [f"**{s.label}:** {conv.answers.get(s.key) or '—'}" for s in model.steps]
-    lines += [f"Action: {action_words(a)}" for a in conv.actions]
+    lines = [f"**{s.label}:** {said(conv.answers.get(s.key) or '—')}" for s in model.steps]
+    lines += [f"Action: {said(action_words(a))}" for a in conv.actions]
     return Message(
         card=note_card(
             f"{owner} shared their {model.label} notes with you",
