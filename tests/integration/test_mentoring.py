@@ -1302,6 +1302,21 @@ async def tom_answers(teams: TeamsClient, card: dict[str, Any], **inputs: str) -
     )
 
 
+async def test_starting_oskar_says_where_the_unfinished_grow_is(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Tom leaves GROW at its second step and starts OSKAR. Before, the OSKAR card said nothing
+    of GROW, which he could think lost; now it says how to pick it up, and it is kept."""
+    card = only_card(await teams.say(TUTOR, "coach grow"))
+    await tom_answers(teams, card, answer="Learners ask questions unprompted")
+    oskar = card_text(only_card(await teams.say(TUTOR, "coach oskar")))
+    assert "Your unfinished GROW conversation is kept: say **coach grow**" in oskar, oskar
+    convs = {c.model: (c.state, c.step) for c in await rows(teams_app, CoachingConversation)}
+    assert convs == {"grow": ("active", 1), "oskar": ("active", 0)}
+    grow = card_text(only_card(await teams.say(TUTOR, "coach grow")))
+    assert "GROW · 2 of 4: Reality" in grow and "unfinished" not in grow
+
+
 async def test_grow_from_the_first_question_to_actions_with_back_pause_and_resume(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:

@@ -156,7 +156,14 @@ async def coach(ctx: HandlerContext) -> Reply:
     )
     records.add(conv)
     await records.flush()
-    return Reply.show(coach_card(view_of(conv)))
+    # Another model's conversation left unfinished stays: say where it is, so it isn't lost.
+    others = sorted({c.model for c in unfinished})
+    notice = "".join(
+        f"Your unfinished {other.upper()} conversation is kept: say **coach {other}** to pick "
+        "it up. "
+        for other in others
+    ).strip()
+    return Reply.show(coach_card(view_of(conv, notice)))
 
 
 async def _load(ctx: HandlerContext, values: dict[str, Any]) -> CoachingConversation | Reply:
