@@ -67,6 +67,13 @@ async def test_a_role_given_on_the_setup_card_is_in_the_audit_once_with_where_it
     assert log.count("quinn@college.ac.uk") == 1
 
 
+async def _tutors(teams_app: web.Application) -> dict[str | None, tuple[str, str]]:
+    """The stored tutors: email -> (name, campus)."""
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        rows = (await uow.session.scalars(select(Person).where(Person.is_tutor.is_(True)))).all()
+        return {p.email: (p.name, p.campus) for p in rows}
+
+
 async def test_a_tutor_list_saved_with_semicolons_or_as_unicode_text_is_imported(
     teams: TeamsClient, teams_app: web.Application
 ) -> None:
@@ -81,10 +88,7 @@ async def test_a_tutor_list_saved_with_semicolons_or_as_unicode_text_is_imported
     unicode_text += "Sam Scholar\tsam@college.ac.uk\tSouth\n"
     sent = await teams.import_tutors(ADMIN, unicode_text.encode("utf-16"), "tutors2.csv")
     assert "missing column" not in _said(sent)
-    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
-        rows = (await uow.session.scalars(select(Person).where(Person.is_tutor.is_(True)))).all()
-        tutors = {p.email: (p.name, p.campus) for p in rows}
-    assert tutors == {
+    assert await _tutors(teams_app) == {
         "rita@college.ac.uk": ("Rita Reader", "North, Site 2"),
         "sam@college.ac.uk": ("Sam Scholar", "South"),
     }
@@ -104,10 +108,7 @@ async def test_a_tutor_list_with_mac_line_endings_is_imported(
     renamed = _workbook(("name", "email"), ("Tom Tutor", "tom@college.ac.uk"))
     said = _said(await teams.import_tutors(ADMIN, renamed, "renamed.csv"))
     assert "went wrong" not in said and "missing column" in said, said
-    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
-        rows = (await uow.session.scalars(select(Person).where(Person.is_tutor.is_(True)))).all()
-        tutors = {p.email: (p.name, p.campus) for p in rows}
-    assert tutors == {
+    assert await _tutors(teams_app) == {
         "rita@college.ac.uk": ("Rita Reader", "North"),
         "sam@college.ac.uk": ("Sam Scholar", ""),
     }
