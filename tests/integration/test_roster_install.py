@@ -7,6 +7,7 @@ everyone on it a member of the team, the read's time kept, and no roster left un
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import func, select, update
 
 from bot.app.turn import UserRef
 from bot.clock import FixedClock
+from bot.teams.connector import Connector
 from bot.teams.web import BOT_KEY, create_app
 from storage.db import Database
 from storage.models import Organisation, Person, Team, TeamMember
@@ -64,6 +66,37 @@ async def _members(db: Database) -> tuple[set[str], int]:
 
 def _unrecorded(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if NOT_RECORDED in r.getMessage()]
+
+
+async def test_install_sent_twice_at_once_with_a_message_records_the_roster_once(
+    teams: TeamsClient,
+    teams_app: web.Application,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both activities read the roster from Teams; Teams answers them at the same moment."""
+    teams.on_roster(*ROSTER)
+    paged_members = Connector.paged_members
+    both = asyncio.Barrier(2)
+
+    async def answered_together(self: Connector, *args: Any) -> Any:
+        members = await paged_members(self, *args)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(both.wait(), 2)
+        return members
+
+    monkeypatch.setattr(Connector, "paged_members", answered_together)
+    await teams.say(ADMIN, "hello")
+    caplog.set_level(logging.INFO)
+    hello = teams._base(TUTOR, Place.personal(TUTOR), "message")
+    hello["text"] = "hello"
+    await asyncio.gather(*(teams.post(a) for a in [*_installs(teams), hello]))
+    assert teams.last_status < 300
+    assert not [s for s in teams.connector.sent if "went wrong" in (s.text or "")]
+    emails, syncs = await _members(teams_app[BOT_KEY].db)
+    assert emails == {u.email for u in ROSTER}
+    assert syncs == 1
+    assert _unrecorded(caplog) == []
 
 
 async def test_a_roster_read_while_another_unit_of_work_commits_is_recorded(
