@@ -105,7 +105,7 @@ async def read_team_roster(ctx: HandlerContext, team: Team, *, force: bool = Fal
         # that turn stores is as good. Nothing of this roster is kept (the savepoint is rolled
         # back), the sync time is not moved, so it is read again the next time it is needed.
         log.warning(
-            "roster of team %s not recorded (%s): it is read again the next time it is needed",
+            "roster of team %s not recorded, to be read again when next needed: %s",
             team.team_id,
             exc,
         )
