@@ -49,6 +49,11 @@ log = logging.getLogger(__name__)
 
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")  # where pysqlite begins a transaction
+# ...and where SQLite begins one itself: a SAVEPOINT outside a transaction (`begin_nested`).
+# Its reads see the database as it was at the first of them; another connection's commit
+# after that makes its first write fail at once (SQLITE_BUSY_SNAPSHOT, "database is locked",
+# no busy wait), so a writer queues before it (`SQLiteWriters`).
+BEGINS = (*WRITES, "SAVEPOINT")
 WRITER_WAIT = 30.0  # seconds a writer queues in the process; SQLite's own busy timeout too
 PING_AFTER = 5.0  # seconds a PostgreSQL connection may sit in the pool before it is pinged
 # Connections a pool keeps, and the most it opens (either database): the 32 turns at once the
@@ -622,7 +627,8 @@ class SQLiteWriters:
     which sleeps in growing steps (1 ms ... 100 ms) and tries again, so under load writers slept
     long after the lock was free and p99 ran into seconds. Instead, writers of this process
     queue here, in turn: a transaction takes this lock before its first write (where pysqlite
-    begins it) and gives it back when it ends (commit, rollback, or its connection closes).
+    begins it), or before a SAVEPOINT that begins it (`BEGINS`), and gives it back when it ends
+    (commit, rollback, or its connection closes).
 
     The transaction is SQLite's as before (what is committed is on disk, kill -9 or not); the
     lock only orders this process's writers. Another process still meets SQLite's busy handler.
@@ -648,7 +654,7 @@ class SQLiteWriters:
 
     def _before(self, conn: Connection, _c: Any, statement: str, *_: Any) -> None:
         dbapi = conn.connection.dbapi_connection
-        if self._holder is dbapi or not statement.lstrip()[:7].upper().startswith(WRITES):
+        if self._holder is dbapi or not statement.lstrip()[:9].upper().startswith(BEGINS):
             return
         task = asyncio.current_task()
         if self._lock.locked() and self._task is task:

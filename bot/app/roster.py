@@ -36,6 +36,7 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -74,6 +75,12 @@ async def read_team_roster(ctx: HandlerContext, team: Team, *, force: bool = Fal
     directory = Directory(session)
     try:
         async with session.begin_nested():
+            # One read of a team at a time (Teams sends an install as two activities at once,
+            # and both read): the team's row held, whoever read it meanwhile has recorded it.
+            await session.execute(select(Team.id).where(Team.id == team.id).with_for_update())
+            sync = await session.get(RosterSync, team.id, populate_existing=True)
+            if not force and sync is not None and sync.synced_at >= now - ROSTER_TTL:
+                return None
             listed: set[int] = set()
             for member in members:
                 if not member.teams_user_id or member.teams_user_id == ctx.turn.where.bot_id:
@@ -97,7 +104,11 @@ async def read_team_roster(ctx: HandlerContext, team: Team, *, force: bool = Fal
         # Someone on the roster was being recorded by another turn at this very moment: what
         # that turn stores is as good. Nothing of this roster is kept (the savepoint is rolled
         # back), the sync time is not moved, so it is read again the next time it is needed.
-        log.warning("roster of team %s not recorded, to be read again: %s", team.team_id, exc)
+        log.warning(
+            "roster of team %s not recorded, to be read again when next needed: %s",
+            team.team_id,
+            exc,
+        )
         return None
     return len(members)
 
