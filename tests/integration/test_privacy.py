@@ -28,13 +28,14 @@ from storage.models import AuditEntry, Person, ProcessedActivity
 from storage.outbox import SENT, OutboxMessage
 from storage.people import Directory
 from storage.privacy import ERASED_NAME, AccessEntry, purge_expired
+from storage.reminders import ScheduledItem
 from storage.support import (
     CompetenceRating,
     SupportProgrammeRecord,
     SupportReferral,
     SupportSession,
 )
-from tests.conftest import ADMIN, START, TUTOR, made_at_start
+from tests.conftest import ADMIN, MANAGER, START, TUTOR, made_at_start
 from tests.support.bot import next_card_to, tick
 from tests.support.cards import button_data, card_text, only_card
 from tests.support.databases import stored_rows
@@ -376,6 +377,29 @@ async def test_an_admin_exports_everything_about_a_person_through_file_consent(
         )
         assert audit is not None and audit.actor_id == admin.id
         assert audit.subject == f"person:{tom.id}" and "Tom" not in audit.detail
+
+
+async def test_two_exports_with_the_same_activity_id_in_two_chats_each_reach_the_person(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
+) -> None:
+    """Teams activity ids are unique only within a conversation: Ada and Mia, each in her own
+    1:1 chat, export Tom's data on turns that happen to carry the same id. Tom is told of both,
+    each naming who exported it."""
+    await teams.say(TUTOR, "hello")
+    await teams.say(ADMIN, f"admin grant {MANAGER.email} org_admin")
+    await teams.say(MANAGER, "hello")
+    await teams.execute(ADMIN, "admin.person.export", {"email": TUTOR.email}, activity_id="1:7")
+    await teams.execute(MANAGER, "admin.person.export", {"email": TUTOR.email}, activity_id="1:7")
+    tom = await _person(sqlite_db, TUTOR.email)
+    notices = [
+        i for i in await stored_rows(sqlite_db, ScheduledItem) if i.kind == "privacy.exported"
+    ]
+    assert len(notices) == 2 and all(i.person_id == tom.id for i in notices)
+    teams.connector.clear()
+    await tick(teams_app, clock)
+    told = "\n".join(card_text(c) for c in cards_to(teams.connector, TUTOR))
+    assert "Ada Admin (an org admin) exported" in told
+    assert "Mia Manager (an org admin) exported" in told
 
 
 def _docx_text(content: bytes) -> str:
