@@ -282,6 +282,10 @@ async def export_card(ctx: HandlerContext, form: PersonForm) -> Reply:
     found = await _find(ctx, form)
     if isinstance(found, Reply):
         return found
+    if not await documents.can_send(ctx):
+        # Nothing is made, logged or told: the files could not reach the admin.
+        error = "The files only come to our 1:1 chat. Say hello to me in our 1:1 chat first."
+        return Reply.update(person_data_card({"email": str(form.email)}, {"email": error}))
     now = ctx.services.clock.now()
     raw, doc, stem = await person_export(
         ctx.directory, found, ctx.person.id, "subject access export by an admin", now

@@ -402,6 +402,25 @@ async def test_two_exports_with_the_same_activity_id_in_two_chats_each_reach_the
     assert "Mia Manager (an org admin) exported" in told
 
 
+async def test_an_export_asked_for_in_a_channel_without_a_private_chat_is_not_made(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
+) -> None:
+    """Mia, an org admin who has never said hello to TLC in a 1:1 chat, asks in a channel for
+    Tom's data. The files could not reach her, so nothing is exported: she is told why, and
+    Tom's access log, the audit log and his notices hold nothing of it."""
+    await teams.say(TUTOR, "hello")
+    await teams.say(ADMIN, f"admin grant {MANAGER.email} org_admin")
+    channel = Place.channel()
+    await teams.install(ADMIN, channel)
+    answer = await teams.answer(MANAGER, "admin.person.export", {"email": TUTOR.email}, channel)
+    assert "Say hello to me in our 1:1 chat first" in card_text(answer)
+    assert await _count(sqlite_db, PendingDocument) == 0
+    assert await _count(sqlite_db, AccessEntry) == 0
+    assert await _count(sqlite_db, AuditEntry, AuditEntry.action == "export person data") == 0
+    items = await stored_rows(sqlite_db, ScheduledItem)
+    assert not [i for i in items if i.kind == "privacy.exported"]
+
+
 def _docx_text(content: bytes) -> str:
     with zipfile.ZipFile(io.BytesIO(content)) as z:
         return z.read("word/document.xml").decode()
