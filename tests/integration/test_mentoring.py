@@ -791,6 +791,21 @@ async def test_a_proposed_change_shows_what_it_changes_to_before_it_is_confirmed
     assert rel.version == 1 and rel.agreement["recipients"] == ["olly@college.ac.uk"]
 
 
+async def test_a_report_recipients_list_longer_than_ten_is_refused_and_nothing_saved(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Each report recipient is looked up by email: Ben pastes eleven into the field. The card
+    says at most ten and keeps them; the agreement has no proposal and Tom is asked nothing."""
+    rel_id = await agreed(teams, teams_app, clock)
+    pasted = ", ".join(["olly@college.ac.uk"] * 11)
+    answer = await teams.answer(
+        BEN, "agreement.save", {"rel": rel_id, **GOOD, "recipients": pasted}
+    )
+    assert "At most 10 people can receive the reports." in errors_in(answer)
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.version == 1 and rel.proposal is None
+
+
 async def test_confirm_puts_in_effect_only_the_proposal_its_card_showed(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
