@@ -21,8 +21,8 @@ def access_log_card(lines: Sequence[AccessLine], more: int = 0) -> base.CardDict
     body = [
         base.title("Who has opened your records"),
         base.text(
-            "Your request for support, your programme, your self-ratings and session notes, "
-            "opened by anyone but you in the last 12 months. Only you can see this list.",
+            "Your support, mentoring and coaching records, opened by anyone but you in the "
+            "last 12 months. Only you can see this list.",
             subtle=True,
         ),
     ]

@@ -1823,6 +1823,8 @@ async def test_every_read_by_someone_else_is_in_the_access_log_and_privacy_shows
 
     # Tom and Ben each read what was opened of theirs; nobody else reads it.
     seen = card_text(only_card(await teams.say(TUTOR, "privacy")))
+    # The card's intro says what it lists: not only support records.
+    assert "Your support, mentoring and coaching records, opened by anyone but you" in seen
     assert "**Ben Bright** opened your mentoring agreement and meeting log" in seen
     assert (
         "(request sent to the mentor, 1:1 chat)" in seen and "(meeting log form, 1:1 chat)" in seen
