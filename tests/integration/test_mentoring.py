@@ -2660,6 +2660,23 @@ async def test_no_meeting_nudge_goes_to_a_mentor_who_became_the_line_manager(
 # ------------------------------------------------------------------ hostile words
 
 
+async def test_a_display_name_written_as_a_link_is_shown_as_plain_text_in_mentoring(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Ben sets his Teams display name to a "Sign in again" link; Teams sends it on his next
+    turn and TLC keeps it. Tom's mentoring overview names Ben in its body: as written, never as
+    a live link in the bot's voice."""
+    from dataclasses import replace
+
+    await agreed(teams, teams_app, clock)
+    await teams.say(replace(BEN, name="[Sign in again](https://evil.example) Ben"), "help")
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        ben = await Directory(uow.session).person_by_email(TENANT, BEN.email)
+        assert ben is not None and ben.name is not None and "evil.example" in ben.name
+    card = only_card(await teams.say(TUTOR, "mentor"))
+    assert live_markdown(card) == []
+
+
 async def test_what_one_of_the_pair_writes_reaches_the_other_and_the_recipients_as_plain_text(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
