@@ -1497,6 +1497,24 @@ async def test_only_the_pair_read_the_records_managers_and_quality_see_existence
     assert "1:1" in str(sent[0].activity.get("text"))
 
 
+async def test_a_mentor_only_asked_is_counted_and_their_access_log_says_asked_or_in(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Tom asks Ben to mentor him; Ben has not answered. Quinn's org-wide `mentor capacity`
+    counts the request (it holds one of Ben's places), so Ben's access log must not say Quinn
+    saw that he is *in* a mentoring relationship: it says asked or in one."""
+    await ranks(teams, TUTOR, "Ben Bright")
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.state == "asked"
+    quinn = card_text(only_card(await teams.say(QUINN, "mentor capacity")))
+    assert "Ben Bright" in quinn and "1 of 2" in quinn
+    seen = card_text(only_card(await teams.say(BEN, "privacy")))
+    assert (
+        "**Quinn Quality** opened that you are in a mentoring relationship or asked to be in "
+        "one (nothing in it)"
+    ) in seen
+
+
 async def test_a_mentoring_button_pressed_in_a_channel_shows_nothing_there(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
