@@ -2686,13 +2686,19 @@ async def test_a_display_name_written_as_a_link_is_shown_as_plain_text_in_mentor
     a live link in the bot's voice."""
     from dataclasses import replace
 
-    await agreed(teams, teams_app, clock)
-    await teams.say(replace(BEN, name="[Sign in again](https://evil.example) Ben"), "help")
+    rel_id = await agreed(teams, teams_app, clock)
+    evil_ben = replace(BEN, name="[Sign in again](https://evil.example) Ben")
+    await teams.say(evil_ben, "help")
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         ben = await Directory(uow.session).person_by_email(TENANT, BEN.email)
         assert ben is not None and ben.name is not None and "evil.example" in ben.name
     card = only_card(await teams.say(TUTOR, "mentor"))
     assert live_markdown(card) == []
+    # Ben ends it: the note Tom gets names him in its lines, as written too.
+    await teams.answer(evil_ben, "mentor.end", {"rel": rel_id, "sure": "yes"})
+    ended = await next_card_to(teams, teams_app, clock, TUTOR)
+    assert "has ended your mentoring" in card_text(ended)
+    assert live_markdown(ended) == []
 
 
 async def test_what_one_of_the_pair_writes_reaches_the_other_and_the_recipients_as_plain_text(
