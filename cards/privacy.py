@@ -29,7 +29,9 @@ def access_log_card(lines: Sequence[AccessLine], more: int = 0) -> base.CardDict
     if not lines:
         body.append(base.text("Nobody but you has opened them."))
     for line in lines:
-        body.append(base.text(f"**{line.who}** opened {line.what}, {line.when} ({line.how})"))
+        body.append(
+            base.text(f"**{base.said(line.who)}** opened {line.what}, {line.when} ({line.how})")
+        )
     if more:
         body.append(base.text(f"…and {more} earlier.", subtle=True))
     return base.card(body, fallback_text="Who has opened your records")

@@ -2694,6 +2694,8 @@ async def test_a_display_name_written_as_a_link_is_shown_as_plain_text_in_mentor
         assert ben is not None and ben.name is not None and "evil.example" in ben.name
     card = only_card(await teams.say(TUTOR, "mentor"))
     assert live_markdown(card) == []
+    # Tom's access log names Ben, who opened his agreement: as written too.
+    assert live_markdown(only_card(await teams.say(TUTOR, "privacy"))) == []
     # Ben ends it: the note Tom gets names him in its lines, as written too.
     await teams.answer(evil_ben, "mentor.end", {"rel": rel_id, "sure": "yes"})
     ended = await next_card_to(teams, teams_app, clock, TUTOR)
