@@ -21,15 +21,17 @@ def access_log_card(lines: Sequence[AccessLine], more: int = 0) -> base.CardDict
     body = [
         base.title("Who has opened your records"),
         base.text(
-            "Your request for support, your programme, your self-ratings and session notes, "
-            "opened by anyone but you in the last 12 months. Only you can see this list.",
+            "Your support, mentoring and coaching records, opened by anyone but you in the "
+            "last 12 months. Only you can see this list.",
             subtle=True,
         ),
     ]
     if not lines:
         body.append(base.text("Nobody but you has opened them."))
     for line in lines:
-        body.append(base.text(f"**{line.who}** opened {line.what}, {line.when} ({line.how})"))
+        body.append(
+            base.text(f"**{base.said(line.who)}** opened {line.what}, {line.when} ({line.how})")
+        )
     if more:
         body.append(base.text(f"…and {more} earlier.", subtle=True))
     return base.card(body, fallback_text="Who has opened your records")

@@ -66,7 +66,10 @@ KIND_LABELS = MappingProxyType(
         "mentoring": "your mentoring agreement and meeting log",
         "mentoring_observation": "the observations of your teaching in your mentoring record",
         "mentoring_review": "your mentoring review",
-        "mentoring_exists": "that you are in a mentoring relationship (nothing in it)",
+        # Asked or active: a request not yet answered holds a mentor's place on capacity too.
+        "mentoring_exists": (
+            "that you are in a mentoring relationship or asked to be in one (nothing in it)"
+        ),
         "coaching": "your coaching notes",
     }
 )

@@ -78,15 +78,26 @@ async def to_private_chat(
     )
 
 
+NO_PRIVATE_CHAT = (
+    "Files only come to our 1:1 chat, so they reach nobody else. Say hello to me there "
+    "first, then ask again."
+)
+
+
+async def can_send(ctx: HandlerContext) -> bool:
+    """Whether a document can reach the person on this turn: they are in our 1:1 chat, or we
+    have one with them. Check before making one whose making is logged or told."""
+    if ctx.turn.where.kind == "personal":
+        return True
+    return await ctx.directory.personal_conversation(ctx.person.id) is not None
+
+
 async def send(ctx: HandlerContext, name: str, content: bytes, description: str) -> Reply:
     """Offer a document to the person on this turn, in our 1:1 chat."""
     now = ctx.services.clock.now()
     personal = ctx.turn.where.kind == "personal"
-    if not personal and await ctx.directory.personal_conversation(ctx.person.id) is None:
-        return Reply.text(
-            "Files only come to our 1:1 chat, so they reach nobody else. Say hello to me there "
-            "first, then ask again."
-        )
+    if not await can_send(ctx):
+        return Reply.text(NO_PRIVATE_CHAT)
     token = await _keep(ctx.uow.session, ctx.turn.org_id, ctx.person.id, name, content, now)
     if personal:
         return Reply(messages=[consent_message(name, len(content), description, token)])

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import documents
 from bot.app.context import HandlerContext, permitted
+from bot.app.dispatch import retry_key
 from bot.app.form_fields import Lowered
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.progression.session import org_deck
@@ -281,6 +282,10 @@ async def export_card(ctx: HandlerContext, form: PersonForm) -> Reply:
     found = await _find(ctx, form)
     if isinstance(found, Reply):
         return found
+    if not await documents.can_send(ctx):
+        # Nothing is made, logged or told: the files could not reach the admin.
+        error = "The files only come to our 1:1 chat. Say hello to me in our 1:1 chat first."
+        return Reply.update(person_data_card({"email": str(form.email)}, {"email": error}))
     now = ctx.services.clock.now()
     raw, doc, stem = await person_export(
         ctx.directory, found, ctx.person.id, "subject access export by an admin", now
@@ -344,10 +349,12 @@ async def erase(directory: Directory, person: Person, actor_id: int | None, now:
 
 
 async def tell_exported(ctx: HandlerContext, person: Person, now: Any) -> None:
-    """The person hears that their data was exported, and by whom."""
+    """The person hears that their data was exported, and by whom: one notice a turn, keyed by
+    `retry_key` (an activity id alone repeats across conversations, so two admins' exports could
+    leave one notice naming one of them)."""
     await Schedule(ctx.uow.session).put(
         ctx.turn.org_id,
-        f"privacy-exported:{person.id}:{ctx.turn.activity_id or now.isoformat()}"[:300],
+        f"privacy-exported:{person.id}:{retry_key(ctx.turn)}",
         EXPORTED,
         now,
         now,

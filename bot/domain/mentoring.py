@@ -32,6 +32,7 @@ MORNING = time(9, 0)
 DATA = Path(__file__).parent / "data"
 MAX_SUGGESTIONS = 5
 OBJECTIVES = 3
+MOST_RECIPIENTS = 10  # who receive an agreement's reports: each is looked up by email
 
 
 # --------------------------------------------------------------------------- the agreement

@@ -791,6 +791,21 @@ async def test_a_proposed_change_shows_what_it_changes_to_before_it_is_confirmed
     assert rel.version == 1 and rel.agreement["recipients"] == ["olly@college.ac.uk"]
 
 
+async def test_a_report_recipients_list_longer_than_ten_is_refused_and_nothing_saved(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Each report recipient is looked up by email: Ben pastes eleven into the field. The card
+    says at most ten and keeps them; the agreement has no proposal and Tom is asked nothing."""
+    rel_id = await agreed(teams, teams_app, clock)
+    pasted = ", ".join(["olly@college.ac.uk"] * 11)
+    answer = await teams.answer(
+        BEN, "agreement.save", {"rel": rel_id, **GOOD, "recipients": pasted}
+    )
+    assert "At most 10 people can receive the reports." in errors_in(answer)
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.version == 1 and rel.proposal is None
+
+
 async def test_confirm_puts_in_effect_only_the_proposal_its_card_showed(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
@@ -1497,6 +1512,24 @@ async def test_only_the_pair_read_the_records_managers_and_quality_see_existence
     assert "1:1" in str(sent[0].activity.get("text"))
 
 
+async def test_a_mentor_only_asked_is_counted_and_their_access_log_says_asked_or_in(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Tom asks Ben to mentor him; Ben has not answered. Quinn's org-wide `mentor capacity`
+    counts the request (it holds one of Ben's places), so Ben's access log must not say Quinn
+    saw that he is *in* a mentoring relationship: it says asked or in one."""
+    await ranks(teams, TUTOR, "Ben Bright")
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.state == "asked"
+    quinn = card_text(only_card(await teams.say(QUINN, "mentor capacity")))
+    assert "Ben Bright" in quinn and "1 of 2" in quinn
+    seen = card_text(only_card(await teams.say(BEN, "privacy")))
+    assert (
+        "**Quinn Quality** opened that you are in a mentoring relationship or asked to be in "
+        "one (nothing in it)"
+    ) in seen
+
+
 async def test_a_mentoring_button_pressed_in_a_channel_shows_nothing_there(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
@@ -1823,6 +1856,8 @@ async def test_every_read_by_someone_else_is_in_the_access_log_and_privacy_shows
 
     # Tom and Ben each read what was opened of theirs; nobody else reads it.
     seen = card_text(only_card(await teams.say(TUTOR, "privacy")))
+    # The card's intro says what it lists: not only support records.
+    assert "Your support, mentoring and coaching records, opened by anyone but you" in seen
     assert "**Ben Bright** opened your mentoring agreement and meeting log" in seen
     assert (
         "(request sent to the mentor, 1:1 chat)" in seen and "(meeting log form, 1:1 chat)" in seen
@@ -2656,6 +2691,31 @@ async def test_no_meeting_nudge_goes_to_a_mentor_who_became_the_line_manager(
 
 
 # ------------------------------------------------------------------ hostile words
+
+
+async def test_a_display_name_written_as_a_link_is_shown_as_plain_text_in_mentoring(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Ben sets his Teams display name to a "Sign in again" link; Teams sends it on his next
+    turn and TLC keeps it. Tom's mentoring overview names Ben in its body: as written, never as
+    a live link in the bot's voice."""
+    from dataclasses import replace
+
+    rel_id = await agreed(teams, teams_app, clock)
+    evil_ben = replace(BEN, name="[Sign in again](https://evil.example) Ben")
+    await teams.say(evil_ben, "help")
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        ben = await Directory(uow.session).person_by_email(TENANT, BEN.email)
+        assert ben is not None and ben.name is not None and "evil.example" in ben.name
+    card = only_card(await teams.say(TUTOR, "mentor"))
+    assert live_markdown(card) == []
+    # Tom's access log names Ben, who opened his agreement: as written too.
+    assert live_markdown(only_card(await teams.say(TUTOR, "privacy"))) == []
+    # Ben ends it: the note Tom gets names him in its lines, as written too.
+    await teams.answer(evil_ben, "mentor.end", {"rel": rel_id, "sure": "yes"})
+    ended = await next_card_to(teams, teams_app, clock, TUTOR)
+    assert "has ended your mentoring" in card_text(ended)
+    assert live_markdown(ended) == []
 
 
 async def test_what_one_of_the_pair_writes_reaches_the_other_and_the_recipients_as_plain_text(

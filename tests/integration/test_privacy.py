@@ -28,13 +28,14 @@ from storage.models import AuditEntry, Person, ProcessedActivity
 from storage.outbox import SENT, OutboxMessage
 from storage.people import Directory
 from storage.privacy import ERASED_NAME, AccessEntry, purge_expired
+from storage.reminders import ScheduledItem
 from storage.support import (
     CompetenceRating,
     SupportProgrammeRecord,
     SupportReferral,
     SupportSession,
 )
-from tests.conftest import ADMIN, START, TUTOR, made_at_start
+from tests.conftest import ADMIN, MANAGER, START, TUTOR, made_at_start
 from tests.support.bot import next_card_to, tick
 from tests.support.cards import button_data, card_text, only_card
 from tests.support.databases import stored_rows
@@ -376,6 +377,48 @@ async def test_an_admin_exports_everything_about_a_person_through_file_consent(
         )
         assert audit is not None and audit.actor_id == admin.id
         assert audit.subject == f"person:{tom.id}" and "Tom" not in audit.detail
+
+
+async def test_two_exports_with_the_same_activity_id_in_two_chats_each_reach_the_person(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
+) -> None:
+    """Teams activity ids are unique only within a conversation: Ada and Mia, each in her own
+    1:1 chat, export Tom's data on turns that happen to carry the same id. Tom is told of both,
+    each naming who exported it."""
+    await teams.say(TUTOR, "hello")
+    await teams.say(ADMIN, f"admin grant {MANAGER.email} org_admin")
+    await teams.say(MANAGER, "hello")
+    await teams.execute(ADMIN, "admin.person.export", {"email": TUTOR.email}, activity_id="1:7")
+    await teams.execute(MANAGER, "admin.person.export", {"email": TUTOR.email}, activity_id="1:7")
+    tom = await _person(sqlite_db, TUTOR.email)
+    notices = [
+        i for i in await stored_rows(sqlite_db, ScheduledItem) if i.kind == "privacy.exported"
+    ]
+    assert len(notices) == 2 and all(i.person_id == tom.id for i in notices)
+    teams.connector.clear()
+    await tick(teams_app, clock)
+    told = "\n".join(card_text(c) for c in cards_to(teams.connector, TUTOR))
+    assert "Ada Admin (an org admin) exported" in told
+    assert "Mia Manager (an org admin) exported" in told
+
+
+async def test_an_export_asked_for_in_a_channel_without_a_private_chat_is_not_made(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
+) -> None:
+    """Mia, an org admin who has never said hello to TLC in a 1:1 chat, asks in a channel for
+    Tom's data. The files could not reach her, so nothing is exported: she is told why, and
+    Tom's access log, the audit log and his notices hold nothing of it."""
+    await teams.say(TUTOR, "hello")
+    await teams.say(ADMIN, f"admin grant {MANAGER.email} org_admin")
+    channel = Place.channel()
+    await teams.install(ADMIN, channel)
+    answer = await teams.answer(MANAGER, "admin.person.export", {"email": TUTOR.email}, channel)
+    assert "Say hello to me in our 1:1 chat first" in card_text(answer)
+    assert await _count(sqlite_db, PendingDocument) == 0
+    assert await _count(sqlite_db, AccessEntry) == 0
+    assert await _count(sqlite_db, AuditEntry, AuditEntry.action == "export person data") == 0
+    items = await stored_rows(sqlite_db, ScheduledItem)
+    assert not [i for i in items if i.kind == "privacy.exported"]
 
 
 def _docx_text(content: bytes) -> str:

@@ -467,9 +467,11 @@ async def _parse(
             reviews.append(rules.ReviewPoint(point.key, point.label, due).to_json())
     recipients: list[str] = []
     recipient_ids: list[int] = []
-    for email in [normal_email(e) for e in str(values.get("recipients") or "").split(",")]:
-        if not email:
-            continue
+    emails = [e for e in map(normal_email, str(values.get("recipients") or "").split(",")) if e]
+    if len(emails) > rules.MOST_RECIPIENTS:
+        errors["recipients"] = f"At most {rules.MOST_RECIPIENTS} people can receive the reports."
+        emails = []  # none looked up: the card keeps what was typed
+    for email in emails:
         person = await ctx.directory.person_by_email(ctx.turn.org_id, email)
         if person is None:
             errors["recipients"] = f"I don't know {email}: they need to be someone at the college."

@@ -38,7 +38,7 @@ from bot.app.turn import Reply
 from bot.domain import mentoring as rules
 from bot.domain.access import Permission, Role
 from bot.domain.words import plural
-from cards.base import execute
+from cards.base import execute, said
 from cards.mentoring import (
     CapacityLine,
     ExternalView,
@@ -139,7 +139,7 @@ async def _overview(ctx: HandlerContext) -> Reply:
         state = "waiting for an answer" if rel.state == ASKED else "agreement in place"
         if rel.state == ACTIVE and not rel.agreement:
             state = "agreement to agree"
-        lines.append(f"**{other}**, {role}: {state}.")
+        lines.append(f"**{said(other)}**, {role}: {state}.")
         if rel.state == ACTIVE:
             actions.append(execute(f"Open: {other}", "agreement.open", {"rel": rel.id}))
     for rel in await relationship.past_readable(ctx, 3):
@@ -150,7 +150,7 @@ async def _overview(ctx: HandlerContext) -> Reply:
             lines.append("The agreement with a former mentor is kept for you to read.")
             actions.append(execute("Open: former mentor", "agreement.open", {"rel": rel.id}))
             continue
-        lines.append(f"**{other}** was your mentor: the agreement is kept for you to read.")
+        lines.append(f"**{said(other)}** was your mentor: the agreement is kept for you to read.")
         actions.append(execute(f"Open: {other} (ended)", "agreement.open", {"rel": rel.id}))
     offer = await records.offer_of(ctx.turn.org_id, ctx.person.id)
     offering = offer if offer is not None and offer.active else None
@@ -389,7 +389,7 @@ async def choose(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
             return await _already(ctx, won[0])
         return Reply.text("Someone else changed this just now: please choose again.")
     mentor_name = await name_of(ctx.directory, ctx.turn.org_id, rel.mentor_id)
-    lines = [f"I've asked **{mentor_name}**. I'll tell you as soon as they answer."]
+    lines = [f"I've asked **{said(mentor_name)}**. I'll tell you as soon as they answer."]
     if len(ranked) > 1:
         lines.append("If they can't, I'll ask your next choice.")
     return Reply.update(note_card("Mentor asked", lines))
@@ -475,7 +475,7 @@ async def accept(ctx: HandlerContext, values: dict[str, Any], rel: MentoringRela
             note_card(
                 "Not taken on",
                 [
-                    f"{full} I've told {mentee} you can't take this on (no reason given), so "
+                    f"{full} I've told {said(mentee)} you can't take this on (no reason given), so "
                     "they'll have someone else."
                 ],
             )
@@ -496,7 +496,7 @@ async def accept(ctx: HandlerContext, values: dict[str, Any], rel: MentoringRela
         note_card(
             f"You're {mentee}'s mentor",
             [
-                f"I've told {mentee}. Next, agree your mentoring agreement: three SMART "
+                f"I've told {said(mentee)}. Next, agree your mentoring agreement: three SMART "
                 "objectives, when and where you'll meet, and the review points."
             ],
             [execute("Fill in the agreement", "agreement.edit", {"rel": rel.id}, primary=True)],
@@ -617,7 +617,7 @@ async def not_a_good_fit(
     return Reply.update(
         note_card(
             "Not a good fit",
-            [f"Understood, no reason needed. I'll help {mentee} find another mentor."],
+            [f"Understood, no reason needed. I'll help {said(mentee)} find another mentor."],
         )
     )
 
@@ -633,9 +633,9 @@ async def finish(ctx: HandlerContext, values: dict[str, Any], rel: MentoringRela
             note_card(
                 "End your mentoring?",
                 [
-                    f"For when you and {other} have finished: the objectives met, or the course "
-                    "over. I'll tell them, stop the meeting nudges and review reminders, and the "
-                    "agreement and meeting log stay with the mentee to read.",
+                    f"For when you and {said(other)} have finished: the objectives met, or the "
+                    "course over. I'll tell them, stop the meeting nudges and review reminders, "
+                    "and the agreement and meeting log stay with the mentee to read.",
                 ],
                 [
                     execute("Yes, end it", "mentor.end", {"rel": rel.id, "sure": "yes"}),

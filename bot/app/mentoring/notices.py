@@ -104,8 +104,8 @@ async def render_answered(ctx: NoticeContext) -> Message | None:
             card=note_card(
                 "Mentoring ended",
                 [
-                    f"{mentee} has decided to look for a different mentor. No reason is needed, "
-                    "and nothing is recorded against either of you."
+                    f"{said(mentee)} has decided to look for a different mentor. No reason is "
+                    "needed, and nothing is recorded against either of you."
                 ],
             )
         )
@@ -133,7 +133,10 @@ async def render_answered(ctx: NoticeContext) -> Message | None:
         return Message(
             card=note_card(
                 "Your mentoring request",
-                [f"{mentor} {what}. No reason needed. I've asked your next choice, **{chosen}**."],
+                [
+                    f"{said(mentor)} {what}. No reason needed. I've asked your next choice, "
+                    f"**{said(chosen)}**."
+                ],
             )
         )
     mentee_person = await ctx.directory.person(rel.org_id, rel.mentee_id)
@@ -154,14 +157,15 @@ async def _finished(ctx: NoticeContext, rel: MentoringRelationship) -> Message:
     ender = await name_of(ctx.directory, rel.org_id, rel.mentor_id if to_mentee else rel.mentee_id)
     if to_mentee:
         lines = [
-            f"{ender} has ended your mentoring: it has run its course.",
+            f"{said(ender)} has ended your mentoring: it has run its course.",
             "Your agreement and meeting log stay with you: say **agreement** to read them. "
             "If you'd like a mentor again, say **mentor** and a subject.",
         ]
     else:
         lines = [
-            f"{ender} has ended your mentoring: it has run its course. Thank you for mentoring.",
-            f"The agreement and meeting log stay with {ender}.",
+            f"{said(ender)} has ended your mentoring: it has run its course. "
+            "Thank you for mentoring.",
+            f"The agreement and meeting log stay with {said(ender)}.",
         ]
     return Message(card=note_card("Mentoring ended", lines))
 
@@ -178,7 +182,7 @@ async def _mentor_gone(ctx: NoticeContext, rel: MentoringRelationship) -> Messag
                 "Your mentoring request",
                 [
                     "The colleague you asked first is no longer in TLC, so they can't answer. "
-                    f"I've asked your next choice, **{chosen}**."
+                    f"I've asked your next choice, **{said(chosen)}**."
                 ],
             )
         )
@@ -334,7 +338,7 @@ async def render_review_due(ctx: NoticeContext) -> Message | None:
             f"{review.label} is due",
             [
                 f"I've drafted it from your meeting log and the objectives, and shown it to "
-                f"{mentee}. It goes to the agreed recipients only if {mentee} says so.",
+                f"{said(mentee)}. It goes to the agreed recipients only if {said(mentee)} says so.",
                 *review.lines,
             ],
             recipients,
@@ -396,8 +400,8 @@ async def render_withheld(ctx: NoticeContext) -> Message | None:
         card=note_card(
             f"{review.label}: not sent",
             [
-                f"{mentee} read the draft and chose not to send it on, so nobody received it. "
-                "That's their call: no reason needed."
+                f"{said(mentee)} read the draft and chose not to send it on, so nobody "
+                "received it. That's their call: no reason needed."
             ],
         )
     )
@@ -420,7 +424,7 @@ async def render_nudge(ctx: NoticeContext) -> Message | None:
     return Message(
         card=reminder_card(
             "Time for a mentoring meeting?",
-            [f"Nothing has been logged with {other} for {weeks} weeks."],
+            [f"Nothing has been logged with {said(other)} for {weeks} weeks."],
             [
                 NextStep("Log a meeting", "mentoring.meeting.open", {"rel": rel.id}),
                 NextStep("Open the agreement", "agreement.open", {"rel": rel.id}),
