@@ -207,6 +207,11 @@ def _matches(query: str, specialism: str) -> bool:
     return bool(related.get(q, frozenset()) & ({s} | set(s.split())))
 
 
+def covers(query: str, specialisms: Iterable[str]) -> bool:
+    """Whether an offer of `specialisms` is one a search for `query` finds."""
+    return any(_matches(query, s) for s in specialisms)
+
+
 @dataclass(frozen=True)
 class MentorOffer:
     person_id: int

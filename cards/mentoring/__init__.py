@@ -104,6 +104,7 @@ class SearchView:
     # by name if given; or, when nobody holds that role (`helpers_are_admins`), the org admins.
     helpers: Sequence[str] = ()
     helpers_are_admins: bool = False
+    waiting: bool = False  # nobody offers the subject: the person is told when someone does
 
 
 def _who_to_ask(view: SearchView) -> str:
@@ -193,6 +194,13 @@ def search_card(
         )
     else:
         body.append(base.text(f"Nobody here offers to mentor in **{query or 'that'}** yet."))
+        if view.waiting:
+            body.append(
+                base.text(
+                    "I've noted it: I'll message you when someone offers to mentor in it, "
+                    "unless you have a mentor by then."
+                )
+            )
         if view.nearest:
             nearest = esc(", ".join(view.nearest))
             body.append(base.text(f"Nearest specialisms in house: {nearest}"))
@@ -218,15 +226,17 @@ def search_card(
             base.text(
                 "None of the external mentors your college lists covers "
                 f"**{query or 'that'}**: say **mentor external** to see them "
-                f"all, or ask {_who_to_ask(view)}.",
+                f"all, or, for a mentor in **{query or 'it'}** from elsewhere, ask "
+                f"{_who_to_ask(view)}.",
                 subtle=True,
             )
         )
     elif not view.suggestions:
         body.append(
             base.text(
-                "Your college hasn't listed external mentors (partner colleges, a brokerage or "
-                f"a voucher scheme) yet: ask {_who_to_ask(view)}.",
+                f"Your college hasn't listed external mentors yet. To find a mentor in "
+                f"**{query or 'it'}** outside the college (a partner college, a brokerage or a "
+                f"voucher scheme), ask {_who_to_ask(view)}.",
                 subtle=True,
             )
         )

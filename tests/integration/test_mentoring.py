@@ -39,6 +39,7 @@ from storage.mentoring import (
     MentoringRelationship,
     MentoringReview,
     MentorOffer,
+    MentorWish,
 )
 from storage.models import Organisation, ProcessedActivity
 from storage.people import Directory
@@ -532,6 +533,60 @@ async def test_a_search_no_listed_external_mentor_covers_does_not_say_none_are_l
     assert await rows(teams_app, MentoringRelationship) == []
     listed = card_text(only_card(await teams.say(TUTOR, "mentor external")))
     assert "Herts CETT" in listed and "mentors@hertscett.example" in listed
+
+
+async def test_a_subject_nobody_offers_is_kept_and_its_searcher_told_when_someone_offers_it(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom looks for a plumbing mentor and nobody offers plumbing: the search is kept, the card
+    says so and what to ask the head of T&L for. When Olly later offers plumbing, Tom is told,
+    with Olly to choose; the wait is then over (a second offer tells him nothing more)."""
+    text = card_text(only_card(await teams.say(TUTOR, "mentor plumbing")))
+    assert "Nobody here offers to mentor in **plumbing** yet" in text
+    assert "I'll message you when someone offers to mentor in it" in text
+    assert "To find a mentor in **plumbing** outside the college" in text
+    assert "ask your head of teaching & learning, Hal Head." in text
+    (wish,) = await rows(teams_app, MentorWish)
+    assert (wish.person_id, wish.key) == (await person_id(teams_app, TUTOR), "plumbing")
+    found = card_text(only_card(await teams.say(TUTOR, "mentor maths")))
+    assert "Amy Able" in found and "I'll message you" not in found
+    assert len(await rows(teams_app, MentorWish)) == 1  # a search that finds someone keeps none
+
+    offer = {"specialisms": "English, Plumbing", "campus": "Stevenage", "capacity": "1"}
+    assert "Thank you" in card_text(await teams.answer(OLLY, "mentor.offer", offer))
+    assert await rows(teams_app, MentorWish) == []
+    (item,) = [i for i in await rows(teams_app, ScheduledItem) if i.kind == "mentoring.offered"]
+    assert item.person_id == await person_id(teams_app, TUTOR)
+    connector.clear()
+    await tick(teams_app, clock)
+    (card,) = cards_to(connector, TUTOR)
+    assert "now someone offers it" in card_text(card)
+    assert "Olly Leader" in choices(card, "first")
+    assert cards_to(connector, OLLY) == []
+    chosen = {"first": choices(card, "first")["Olly Leader"], "specialism": "Plumbing"}
+    await teams.answer(TUTOR, "mentor.choose", chosen)
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert (rel.mentor_id, rel.state) == (await person_id(teams_app, OLLY), ASKED)
+
+    await teams.answer(AMY, "mentor.offer", {**offer, "specialisms": "Maths, plumbing"})
+    offered = [i.id for i in await rows(teams_app, ScheduledItem) if i.kind == "mentoring.offered"]
+    assert offered == [item.id]
+
+
+async def test_someone_waiting_for_a_subject_who_has_found_a_mentor_meanwhile_is_not_told(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom waits for plumbing, then asks Amy to mentor him in maths. Olly changes his offer to
+    take in plumbing: Tom, who has a request open, hears nothing of it."""
+    await teams.say(TUTOR, "mentor plumbing")
+    offered, _ = await ranks(teams, TUTOR, "Amy Able")
+    await teams.answer(OLLY, "mentor.offer", {"specialisms": "English", "capacity": "1"})
+    assert [i for i in await rows(teams_app, ScheduledItem) if i.kind == "mentoring.offered"] == []
+    await teams.answer(OLLY, "mentor.offer", {"specialisms": "English, plumbing", "capacity": "1"})
+    connector.clear()
+    await tick(teams_app, clock)
+    assert "now someone offers" not in texts_to(connector, TUTOR)
+    assert [r.state for r in await rows(teams_app, MentoringRelationship)] == [ASKED]
 
 
 async def test_a_mentors_name_is_shown_as_text_in_a_search(
