@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from adaptive_cards_python import actions as A
@@ -473,6 +474,18 @@ def agreement_card(view: AgreementView) -> base.CardDict:
     return base.card(body, actions, fallback_text="Your mentoring agreement")
 
 
+def _by_date(values: Mapping[str, Any], *fields: tuple[str, str]) -> list[tuple[str, str]]:
+    """Date fields in the order of their dates (a December start's April report comes before
+    the next January's), when each holds a date; otherwise as given."""
+    days: list[date] = []
+    for key, _ in fields:
+        try:
+            days.append(date.fromisoformat(str(values.get(key) or "")))
+        except ValueError:
+            return list(fields)
+    return [f for _, f in sorted(zip(days, fields, strict=True), key=lambda pair: pair[0])]
+
+
 def agreement_form_card(
     rel_id: int, values: Mapping[str, Any], errors: Mapping[str, str] = EMPTY
 ) -> base.CardDict:
@@ -521,7 +534,8 @@ def agreement_form_card(
         errors,
         "meet_every_weeks",
     )
-    for key, label in (
+    for key, label in _by_date(
+        values,
         ("review_initial", "Initial review (after the first half term)"),
         ("review_january", "Report (January)"),
         ("review_april", "Report (April)"),

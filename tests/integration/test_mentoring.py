@@ -937,6 +937,28 @@ async def test_review_points_are_kept_and_shown_in_date_order(
     assert text.index("15 Apr 2027") < text.index("15 Jan 2028")
 
 
+async def test_a_december_starts_review_dates_are_on_the_form_in_date_order(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Ben opens the agreement form on 7 December: the initial review falls on 25 January, after
+    that January's report date, so the January report is the next year's. The form listed it
+    before April's (25 Jan 2027, 15 Jan 2028, 15 Apr 2027); now it lists the dates in order,
+    and saving keeps them so."""
+    rel_id = await mentored_by_ben(teams, teams_app, clock)
+    clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    body, sent = await teams.execute(BEN, "agreement.edit", {"rel": rel_id})
+    form = shown(body, sent)
+    dates = [(i["id"], i.get("value")) for i in card_inputs(form) if i["id"].startswith("review_")]
+    assert dates == [
+        ("review_initial", "2027-01-25"),
+        ("review_april", "2027-04-15"),
+        ("review_january", "2028-01-15"),
+    ]
+    await teams.execute(BEN, "agreement.save", {"rel": rel_id, **GOOD, **dict(dates)})
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert [p["due"] for p in (rel.proposal or {})["reviews"]] == [d for _, d in dates]
+
+
 async def test_a_review_point_already_past_is_refused_unless_it_was_agreed(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
