@@ -280,13 +280,16 @@ def suggest(query: str, offers: Iterable[MentorOffer], mentee: Mentee) -> list[S
     return found[:MAX_SUGGESTIONS]
 
 
+NEAR = 0.5  # how alike a subject's spelling must be to count as near ("englsh", "english")
+
+
 def nearest_specialisms(query: str, offered: Iterable[str], n: int = 3) -> list[str]:
-    """Specialisms someone offers that are closest to what was asked for."""
+    """Specialisms someone offers that are spelled close to what was asked for (a typo, a
+    plural); none when nothing is: Maths is no near miss for English."""
     names = sorted({s for s in offered if s.strip()}, key=str.lower)
     by_key = {specialism_key(s): s for s in names}
-    close = difflib.get_close_matches(specialism_key(query), list(by_key), n=n, cutoff=0.4)
-    near = [by_key[c] for c in close]
-    return near or names[:n]
+    close = difflib.get_close_matches(specialism_key(query), list(by_key), n=n, cutoff=NEAR)
+    return [by_key[c] for c in close]
 
 
 @dataclass(frozen=True)

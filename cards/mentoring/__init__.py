@@ -41,8 +41,8 @@ def offer_card(values: Mapping[str, Any], errors: Mapping[str, str] = EMPTY) -> 
         base.title("Offer to mentor"),
         base.text(
             "Colleagues searching the mentor directory will see your specialisms, campus and "
-            "how you teach. You choose how many mentees at once; the college agrees at least "
-            "20 hours a year per mentee.",
+            "how you teach. You choose how many mentees at once; each mentoring agreement sets "
+            "out the time your college gives it.",
             subtle=True,
         ),
         *text_field(
@@ -522,7 +522,7 @@ def agreement_form_card(
         "When and where we'll meet",
         values,
         errors,
-        placeholder="e.g. Every other Tuesday 4pm, Hitchin staff room",
+        placeholder="e.g. Every other Tuesday 4pm, in the staff room",
     )
     body += base.with_error(
         base.choice_input(

@@ -511,7 +511,7 @@ async def test_no_specialist_offers_nearest_and_external_mentors(
 
     text = card_text(only_card(await teams.say(TUTOR, "mentor plumbing")))
     assert "Nobody here offers to mentor in **plumbing** yet" in text
-    assert "Nearest specialisms in house" in text
+    assert "Nearest specialisms in house" not in text  # maths is no near miss for plumbing
     assert "Herts Partnership CETT" in text and "mentors@hertscett.example" in text
     assert "brokerage" in text
 
@@ -935,6 +935,17 @@ async def test_review_points_are_kept_and_shown_in_date_order(
     ]
     text = card_text(shown(body, sent))
     assert text.index("15 Apr 2027") < text.index("15 Jan 2028")
+
+
+async def test_the_overview_says_plainly_that_the_agreement_is_still_to_write(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Accepted, nothing agreed yet: the overview said "agreement to agree", jargon."""
+    await mentored_by_ben(teams, teams_app, clock)
+    for user, other in ((TUTOR, "Ben Bright"), (BEN, "Tom Tutor")):
+        text = card_text(only_card(await teams.say(user, "mentor")))
+        assert f"{other}**, your" in text and "agreement still to write and confirm." in text
+        assert "agreement to agree" not in text
 
 
 async def test_a_december_starts_review_dates_are_on_the_form_in_date_order(

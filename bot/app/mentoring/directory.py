@@ -183,7 +183,7 @@ async def _overview(ctx: HandlerContext) -> Reply:
         role = "your mentor" if rel.side(ctx.person.id) == "mentee" else "your mentee"
         state = "waiting for an answer" if rel.state == ASKED else "agreement in place"
         if rel.state == ACTIVE and not rel.agreement:
-            state = "agreement to agree"
+            state = "agreement still to write and confirm"
         lines.append(f"**{other}**, {role}: {state}.")
         if rel.state == ACTIVE:
             actions.append(execute(f"Open: {other}", "agreement.open", {"rel": rel.id}))
