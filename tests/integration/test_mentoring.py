@@ -539,8 +539,9 @@ async def test_a_subject_nobody_offers_is_kept_and_its_searcher_told_when_someon
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
     """Tom looks for a plumbing mentor and nobody offers plumbing: the search is kept, the card
-    says so and what to ask the head of T&L for. When Olly later offers plumbing, Tom is told,
-    with Olly to choose; the wait is then over (a second offer tells him nothing more)."""
+    says so and what to ask the head of T&L for. Mia, his line manager, adding plumbing to her
+    offer is no mentor for him: he still waits. When Olly offers plumbing, Tom is told, with
+    Olly to choose; the wait is then over (a second offer tells him nothing more)."""
     text = card_text(only_card(await teams.say(TUTOR, "mentor plumbing")))
     assert "Nobody here offers to mentor in **plumbing** yet" in text
     assert "I'll message you when someone offers to mentor in it" in text
@@ -553,6 +554,9 @@ async def test_a_subject_nobody_offers_is_kept_and_its_searcher_told_when_someon
     assert len(await rows(teams_app, MentorWish)) == 1  # a search that finds someone keeps none
 
     offer = {"specialisms": "English, Plumbing", "campus": "Stevenage", "capacity": "1"}
+    assert "Thank you" in card_text(await teams.answer(MANAGER, "mentor.offer", offer))
+    assert len(await rows(teams_app, MentorWish)) == 1
+    assert [i for i in await rows(teams_app, ScheduledItem) if i.kind == "mentoring.offered"] == []
     assert "Thank you" in card_text(await teams.answer(OLLY, "mentor.offer", offer))
     assert await rows(teams_app, MentorWish) == []
     (item,) = [i for i in await rows(teams_app, ScheduledItem) if i.kind == "mentoring.offered"]

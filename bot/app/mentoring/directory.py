@@ -149,11 +149,20 @@ async def _search_or_wait(ctx: HandlerContext, query: str) -> SearchView:
 
 async def tell_those_waiting(session: AsyncSession, offer: MentorOffer, now: datetime) -> None:
     """Someone offers (or now also offers) a subject others were waiting for a mentor in: each
-    of them is told once, with the mentors to choose from (`notices.render_offered`), and no
-    longer waits for it."""
+    of them who could choose this mentor is told once, with the mentors to choose from
+    (`notices.render_offered`), and no longer waits for it."""
     records = MentoringRecords(session)
+    directory = Directory(session)
     for wish in await records.wishes(offer.org_id):
         if wish.person_id == offer.person_id or not rules.covers(wish.key, offer.specialisms):
+            continue
+        # Only a mentor they could choose ends the wait: not their line manager, nor someone
+        # who declined them or was not a good fit.
+        person = await directory.person(offer.org_id, wish.person_id)
+        if person is None:
+            continue
+        view = await search_view(session, person, wish.specialism)
+        if offer.person_id not in {s.person_id for s in view.suggestions}:
             continue
         await tell(
             session,
