@@ -62,6 +62,21 @@ class MentorOffer(OrganisationRow):
     updated_at: Mapped[datetime]
 
 
+class MentorWish(OrganisationRow):
+    """A subject someone searched for a mentor in when nobody offered it: they are told when
+    someone does (`key` is the subject as `specialism_key` reads it; `specialism` as typed)."""
+
+    __tablename__ = "mentor_wishes"
+    __table_args__ = (
+        UniqueConstraint("org_id", "person_id", "key", name="uq_mentor_wishes_person_key"),
+    )
+
+    person_id: Mapped[int] = belongs_to("people")
+    specialism: Mapped[str] = mapped_column(String(200), default="")
+    key: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+
+
 class MentoringRelationship(OrganisationRow):
     """One mentee and one mentor: the request, then the agreement and everything under it.
 
@@ -182,6 +197,13 @@ class MentoringRecords(Records):
             .group_by(MentoringRelationship.mentor_id)
         )
         return {int(mentor): int(n) for mentor, n in rows.all()}
+
+    # subjects someone is waiting for a mentor in
+    async def wish(self, org_id: str, person_id: int, key: str) -> MentorWish | None:
+        return await self.one(MentorWish, org_id=org_id, person_id=person_id, key=key)
+
+    async def wishes(self, org_id: str) -> Sequence[MentorWish]:
+        return await self.rows(MentorWish, org_id=org_id)
 
     # relationships
     async def relationship(self, org_id: str, rel_id: int) -> MentoringRelationship | None:

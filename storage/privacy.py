@@ -142,10 +142,12 @@ OWN: frozenset[tuple[str, str]] = frozenset(
         ("observer_quotas", "observer_id"),
         ("access_log", "owner_id"),
         # Mentoring and coaching: the mentee's record (its meetings, observations and reviews
-        # hang off it), a person's own coaching notes, and their offer to mentor.
+        # hang off it), a person's own coaching notes, their offer to mentor, and the subjects
+        # they are waiting for a mentor in.
         ("mentoring_relationships", "mentee_id"),
         ("coaching_conversations", "person_id"),
         ("mentor_offers", "person_id"),
+        ("mentor_wishes", "person_id"),
     }
 )
 # (table, column): what the person wrote or took on in a group's record (a card session's

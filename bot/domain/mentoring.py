@@ -208,6 +208,11 @@ def _matches(query: str, specialism: str) -> bool:
     return bool(related.get(q, frozenset()) & ({s} | set(s.split())))
 
 
+def covers(query: str, specialisms: Iterable[str]) -> bool:
+    """Whether an offer of `specialisms` is one a search for `query` finds."""
+    return any(_matches(query, s) for s in specialisms)
+
+
 @dataclass(frozen=True)
 class MentorOffer:
     person_id: int
@@ -276,13 +281,16 @@ def suggest(query: str, offers: Iterable[MentorOffer], mentee: Mentee) -> list[S
     return found[:MAX_SUGGESTIONS]
 
 
+NEAR = 0.5  # how alike a subject's spelling must be to count as near ("englsh", "english")
+
+
 def nearest_specialisms(query: str, offered: Iterable[str], n: int = 3) -> list[str]:
-    """Specialisms someone offers that are closest to what was asked for."""
+    """Specialisms someone offers that are spelled close to what was asked for (a typo, a
+    plural); none when nothing is: Maths is no near miss for English."""
     names = sorted({s for s in offered if s.strip()}, key=str.lower)
     by_key = {specialism_key(s): s for s in names}
-    close = difflib.get_close_matches(specialism_key(query), list(by_key), n=n, cutoff=0.4)
-    near = [by_key[c] for c in close]
-    return near or names[:n]
+    close = difflib.get_close_matches(specialism_key(query), list(by_key), n=n, cutoff=NEAR)
+    return [by_key[c] for c in close]
 
 
 @dataclass(frozen=True)

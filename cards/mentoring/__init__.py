@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from adaptive_cards_python import actions as A
@@ -40,8 +41,8 @@ def offer_card(values: Mapping[str, Any], errors: Mapping[str, str] = EMPTY) -> 
         base.title("Offer to mentor"),
         base.text(
             "Colleagues searching the mentor directory will see your specialisms, campus and "
-            "how you teach. You choose how many mentees at once; the college agrees at least "
-            "20 hours a year per mentee.",
+            "how you teach. You choose how many mentees at once; each mentoring agreement sets "
+            "out the time your college gives it.",
             subtle=True,
         ),
         *text_field(
@@ -104,6 +105,7 @@ class SearchView:
     # by name if given; or, when nobody holds that role (`helpers_are_admins`), the org admins.
     helpers: Sequence[str] = ()
     helpers_are_admins: bool = False
+    waiting: bool = False  # nobody offers the subject: the person is told when someone does
 
 
 def _who_to_ask(view: SearchView) -> str:
@@ -193,6 +195,13 @@ def search_card(
         )
     else:
         body.append(base.text(f"Nobody here offers to mentor in **{query or 'that'}** yet."))
+        if view.waiting:
+            body.append(
+                base.text(
+                    "I've noted it: I'll message you when someone offers to mentor in it, "
+                    "unless you have a mentor by then."
+                )
+            )
         if view.nearest:
             nearest = esc(", ".join(view.nearest))
             body.append(base.text(f"Nearest specialisms in house: {nearest}"))
@@ -218,15 +227,17 @@ def search_card(
             base.text(
                 "None of the external mentors your college lists covers "
                 f"**{query or 'that'}**: say **mentor external** to see them "
-                f"all, or ask {_who_to_ask(view)}.",
+                f"all, or, for a mentor in **{query or 'it'}** from elsewhere, ask "
+                f"{_who_to_ask(view)}.",
                 subtle=True,
             )
         )
     elif not view.suggestions:
         body.append(
             base.text(
-                "Your college hasn't listed external mentors (partner colleges, a brokerage or "
-                f"a voucher scheme) yet: ask {_who_to_ask(view)}.",
+                f"Your college hasn't listed external mentors yet. To find a mentor in "
+                f"**{query or 'it'}** outside the college (a partner college, a brokerage or a "
+                f"voucher scheme), ask {_who_to_ask(view)}.",
                 subtle=True,
             )
         )
@@ -463,6 +474,18 @@ def agreement_card(view: AgreementView) -> base.CardDict:
     return base.card(body, actions, fallback_text="Your mentoring agreement")
 
 
+def _by_date(values: Mapping[str, Any], *fields: tuple[str, str]) -> list[tuple[str, str]]:
+    """Date fields in the order of their dates (a December start's April report comes before
+    the next January's), when each holds a date; otherwise as given."""
+    days: list[date] = []
+    for key, _ in fields:
+        try:
+            days.append(date.fromisoformat(str(values.get(key) or "")))
+        except ValueError:
+            return list(fields)
+    return [f for _, f in sorted(zip(days, fields, strict=True), key=lambda pair: pair[0])]
+
+
 def agreement_form_card(
     rel_id: int, values: Mapping[str, Any], errors: Mapping[str, str] = EMPTY
 ) -> base.CardDict:
@@ -499,7 +522,7 @@ def agreement_form_card(
         "When and where we'll meet",
         values,
         errors,
-        placeholder="e.g. Every other Tuesday 4pm, Hitchin staff room",
+        placeholder="e.g. Every other Tuesday 4pm, in the staff room",
     )
     body += base.with_error(
         base.choice_input(
@@ -511,7 +534,8 @@ def agreement_form_card(
         errors,
         "meet_every_weeks",
     )
-    for key, label in (
+    for key, label in _by_date(
+        values,
         ("review_initial", "Initial review (after the first half term)"),
         ("review_january", "Report (January)"),
         ("review_april", "Report (April)"),

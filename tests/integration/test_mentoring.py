@@ -39,6 +39,7 @@ from storage.mentoring import (
     MentoringRelationship,
     MentoringReview,
     MentorOffer,
+    MentorWish,
 )
 from storage.models import Organisation, ProcessedActivity
 from storage.people import Directory
@@ -510,7 +511,7 @@ async def test_no_specialist_offers_nearest_and_external_mentors(
 
     text = card_text(only_card(await teams.say(TUTOR, "mentor plumbing")))
     assert "Nobody here offers to mentor in **plumbing** yet" in text
-    assert "Nearest specialisms in house" in text
+    assert "Nearest specialisms in house" not in text  # maths is no near miss for plumbing
     assert "Herts Partnership CETT" in text and "mentors@hertscett.example" in text
     assert "brokerage" in text
 
@@ -532,6 +533,64 @@ async def test_a_search_no_listed_external_mentor_covers_does_not_say_none_are_l
     assert await rows(teams_app, MentoringRelationship) == []
     listed = card_text(only_card(await teams.say(TUTOR, "mentor external")))
     assert "Herts CETT" in listed and "mentors@hertscett.example" in listed
+
+
+async def test_a_subject_nobody_offers_is_kept_and_its_searcher_told_when_someone_offers_it(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom looks for a plumbing mentor and nobody offers plumbing: the search is kept, the card
+    says so and what to ask the head of T&L for. Mia, his line manager, adding plumbing to her
+    offer is no mentor for him: he still waits. When Olly offers plumbing, Tom is told, with
+    Olly to choose; the wait is then over (a second offer tells him nothing more)."""
+    text = card_text(only_card(await teams.say(TUTOR, "mentor plumbing")))
+    assert "Nobody here offers to mentor in **plumbing** yet" in text
+    assert "I'll message you when someone offers to mentor in it" in text
+    assert "To find a mentor in **plumbing** outside the college" in text
+    assert "ask your head of teaching & learning, Hal Head." in text
+    (wish,) = await rows(teams_app, MentorWish)
+    assert (wish.person_id, wish.key) == (await person_id(teams_app, TUTOR), "plumbing")
+    found = card_text(only_card(await teams.say(TUTOR, "mentor maths")))
+    assert "Amy Able" in found and "I'll message you" not in found
+    assert len(await rows(teams_app, MentorWish)) == 1  # a search that finds someone keeps none
+
+    offer = {"specialisms": "English, Plumbing", "campus": "Stevenage", "capacity": "1"}
+    assert "Thank you" in card_text(await teams.answer(MANAGER, "mentor.offer", offer))
+    assert len(await rows(teams_app, MentorWish)) == 1
+    assert [i for i in await rows(teams_app, ScheduledItem) if i.kind == "mentoring.offered"] == []
+    assert "Thank you" in card_text(await teams.answer(OLLY, "mentor.offer", offer))
+    assert await rows(teams_app, MentorWish) == []
+    (item,) = [i for i in await rows(teams_app, ScheduledItem) if i.kind == "mentoring.offered"]
+    assert item.person_id == await person_id(teams_app, TUTOR)
+    connector.clear()
+    await tick(teams_app, clock)
+    (card,) = cards_to(connector, TUTOR)
+    assert "now someone offers it" in card_text(card)
+    assert "Olly Leader" in choices(card, "first")
+    assert cards_to(connector, OLLY) == []
+    chosen = {"first": choices(card, "first")["Olly Leader"], "specialism": "Plumbing"}
+    await teams.answer(TUTOR, "mentor.choose", chosen)
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert (rel.mentor_id, rel.state) == (await person_id(teams_app, OLLY), ASKED)
+
+    await teams.answer(AMY, "mentor.offer", {**offer, "specialisms": "Maths, plumbing"})
+    offered = [i.id for i in await rows(teams_app, ScheduledItem) if i.kind == "mentoring.offered"]
+    assert offered == [item.id]
+
+
+async def test_someone_waiting_for_a_subject_who_has_found_a_mentor_meanwhile_is_not_told(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom waits for plumbing, then asks Amy to mentor him in maths. Olly changes his offer to
+    take in plumbing: Tom, who has a request open, hears nothing of it."""
+    await teams.say(TUTOR, "mentor plumbing")
+    offered, _ = await ranks(teams, TUTOR, "Amy Able")
+    await teams.answer(OLLY, "mentor.offer", {"specialisms": "English", "capacity": "1"})
+    assert [i for i in await rows(teams_app, ScheduledItem) if i.kind == "mentoring.offered"] == []
+    await teams.answer(OLLY, "mentor.offer", {"specialisms": "English, plumbing", "capacity": "1"})
+    connector.clear()
+    await tick(teams_app, clock)
+    assert "now someone offers" not in texts_to(connector, TUTOR)
+    assert [r.state for r in await rows(teams_app, MentoringRelationship)] == [ASKED]
 
 
 async def test_a_mentors_name_is_shown_as_text_in_a_search(
@@ -895,6 +954,39 @@ async def test_review_points_are_kept_and_shown_in_date_order(
     ]
     text = card_text(shown(body, sent))
     assert text.index("15 Apr 2027") < text.index("15 Jan 2028")
+
+
+async def test_the_overview_says_plainly_that_the_agreement_is_still_to_write(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Accepted, nothing agreed yet: the overview said "agreement to agree", jargon."""
+    await mentored_by_ben(teams, teams_app, clock)
+    for user, other in ((TUTOR, "Ben Bright"), (BEN, "Tom Tutor")):
+        text = card_text(only_card(await teams.say(user, "mentor")))
+        assert f"{other}**, your" in text and "agreement still to write and confirm." in text
+        assert "agreement to agree" not in text
+
+
+async def test_a_december_starts_review_dates_are_on_the_form_in_date_order(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Ben opens the agreement form on 7 December: the initial review falls on 25 January, after
+    that January's report date, so the January report is the next year's. The form listed it
+    before April's (25 Jan 2027, 15 Jan 2028, 15 Apr 2027); now it lists the dates in order,
+    and saving keeps them so."""
+    rel_id = await mentored_by_ben(teams, teams_app, clock)
+    clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    body, sent = await teams.execute(BEN, "agreement.edit", {"rel": rel_id})
+    form = shown(body, sent)
+    dates = [(i["id"], i.get("value")) for i in card_inputs(form) if i["id"].startswith("review_")]
+    assert dates == [
+        ("review_initial", "2027-01-25"),
+        ("review_april", "2027-04-15"),
+        ("review_january", "2028-01-15"),
+    ]
+    await teams.execute(BEN, "agreement.save", {"rel": rel_id, **GOOD, **dict(dates)})
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert [p["due"] for p in (rel.proposal or {})["reviews"]] == [d for _, d in dates]
 
 
 async def test_a_review_point_already_past_is_refused_unless_it_was_agreed(

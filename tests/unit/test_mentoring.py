@@ -73,6 +73,10 @@ def test_nearest_specialisms_and_external_mentors() -> None:
     assert rules.nearest_specialisms("plumbng", ["Plumbing and heating", "Maths"])[0] == (
         "Plumbing and heating"
     )
+    offered = ["Maths", "functional skills maths", "Construction"]
+    assert rules.nearest_specialisms("English", offered) == []  # no near miss: nothing offered
+    assert rules.nearest_specialisms("physics", offered) == []
+    assert rules.nearest_specialisms("Englsh", [*offered, "English"]) == ["English"]
     ext = [
         rules.ExternalMentor("CETT", "brokerage", ("any",), "x@example"),
         rules.ExternalMentor("College B", "partner college", ("Art",), "y@example"),

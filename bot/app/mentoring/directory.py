@@ -9,6 +9,7 @@ manager, or anyone above them, is never offered as a person's mentor.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -22,6 +23,7 @@ from bot.app.mentoring import relationship
 from bot.app.mentoring.relationship import (
     ANSWERED,
     GONE,
+    OFFERED,
     READ_EXISTS,
     REQUEST,
     SUGGESTED,
@@ -58,6 +60,7 @@ from storage.mentoring import (
     MentoringRecords,
     MentoringRelationship,
     MentorOffer,
+    MentorWish,
 )
 from storage.models import Person
 from storage.people import Directory
@@ -119,7 +122,58 @@ async def mentor(ctx: HandlerContext) -> Reply:
         return await _stop_offering(ctx)
     if not words:
         return await _overview(ctx)
-    return Reply.show(search_card(await search_view(ctx.uow.session, ctx.person, _as_typed(ctx))))
+    return Reply.show(search_card(await _search_or_wait(ctx, _as_typed(ctx))))
+
+
+async def _search_or_wait(ctx: HandlerContext, query: str) -> SearchView:
+    """The person's own search. When nobody offers the subject, it is kept for them, and they
+    are told when someone offers it (`tell_those_waiting`)."""
+    view = await search_view(ctx.uow.session, ctx.person, query)
+    key = rules.specialism_key(view.query)
+    if view.suggestions or not key:
+        return view
+    records = MentoringRecords(ctx.uow.session)
+    if await records.wish(ctx.turn.org_id, ctx.person.id, key) is None:
+        records.add(
+            MentorWish(
+                org_id=ctx.turn.org_id,
+                person_id=ctx.person.id,
+                specialism=view.query[:200],
+                key=key[:200],
+                created_at=ctx.services.clock.now(),
+            )
+        )
+        await records.flush()
+    return replace(view, waiting=True)
+
+
+async def tell_those_waiting(session: AsyncSession, offer: MentorOffer, now: datetime) -> None:
+    """Someone offers (or now also offers) a subject others were waiting for a mentor in: each
+    of them who could choose this mentor is told once, with the mentors to choose from
+    (`notices.render_offered`), and no longer waits for it."""
+    records = MentoringRecords(session)
+    directory = Directory(session)
+    for wish in await records.wishes(offer.org_id):
+        if wish.person_id == offer.person_id or not rules.covers(wish.key, offer.specialisms):
+            continue
+        # Only a mentor they could choose ends the wait: not their line manager, nor someone
+        # who declined them or was not a good fit.
+        person = await directory.person(offer.org_id, wish.person_id)
+        if person is None:
+            continue
+        view = await search_view(session, person, wish.specialism)
+        if offer.person_id not in {s.person_id for s in view.suggestions}:
+            continue
+        await tell(
+            session,
+            offer.org_id,
+            f"mentoring-offered:{wish.person_id}:{wish.key}",
+            OFFERED,
+            wish.person_id,
+            now,
+            {"query": wish.specialism},
+        )
+        await session.delete(wish)
 
 
 def _as_typed(ctx: HandlerContext) -> str:
@@ -138,7 +192,7 @@ async def _overview(ctx: HandlerContext) -> Reply:
         role = "your mentor" if rel.side(ctx.person.id) == "mentee" else "your mentee"
         state = "waiting for an answer" if rel.state == ASKED else "agreement in place"
         if rel.state == ACTIVE and not rel.agreement:
-            state = "agreement to agree"
+            state = "agreement still to write and confirm"
         lines.append(f"**{said(other)}**, {role}: {state}.")
         if rel.state == ACTIVE:
             actions.append(execute(f"Open: {other}", "agreement.open", {"rel": rel.id}))
@@ -215,6 +269,7 @@ async def save_offer(ctx: HandlerContext, form: OfferForm) -> Reply:
     offer.active = True
     offer.updated_at = now
     await records.flush()
+    await tell_those_waiting(ctx.uow.session, offer, now)
     return Reply.update(
         note_card(
             "Thank you for offering to mentor",

@@ -244,6 +244,20 @@ async def render_suggested(ctx: NoticeContext) -> Message | None:
     return Message(card=search_card(view)) if view.suggestions else None
 
 
+async def render_offered(ctx: NoticeContext) -> Message | None:
+    """Someone now offers the subject the person searched for in vain: the mentors to choose
+    from, unless they have a mentor or a request open by now (or nobody fits them after all)."""
+    person = await ctx.directory.person(ctx.item.org_id, ctx.item.person_id or 0)
+    if person is None or await has_mentor_or_request(ctx.uow.session, person):
+        return None
+    query = str(ctx.payload.get("query") or "")
+    view = await search_view(ctx.uow.session, person, query)
+    if not view.suggestions:
+        return None
+    notice = "You searched for a mentor in this subject: now someone offers it."
+    return Message(card=search_card(replace(view, notice=notice)))
+
+
 async def _agreement_message(ctx: NoticeContext, notice: str, how: str) -> Message | None:
     found = await _active_for(ctx, Permission.READ_MENTORING)
     if found is None:
@@ -529,6 +543,11 @@ NOTICES = (
         relationship.SUGGESTED,
         render_suggested,
         description="Mentors suggested for you to choose from",
+    ),
+    NoticeKind(
+        relationship.OFFERED,
+        render_offered,
+        description="Someone now offers to mentor in a subject you searched for",
     ),
     NoticeKind(
         relationship.COACH_ACTION,

@@ -45,6 +45,7 @@ REPORT = "mentoring.report"
 REVIEW_WITHHELD = "mentoring.review_withheld"
 NUDGE = "mentoring.nudge"
 SUGGESTED = "mentoring.suggested"
+OFFERED = "mentoring.offered"  # someone now offers a subject the person was waiting for
 COACH_ACTION = "coach.action_due"
 COACH_SHARED = "coach.shared"
 NUDGES_OPT_OUT = "mentoring_meeting_nudges"
