@@ -2803,6 +2803,15 @@ async def test_a_display_name_written_as_a_link_is_shown_as_plain_text_in_mentor
     assert live_markdown(card) == []
     # Tom's access log names Ben, who opened his agreement: as written too.
     assert live_markdown(only_card(await teams.say(TUTOR, "privacy"))) == []
+    # Ben proposes a change: "… proposed a change" on Tom's agreement, and "Waiting for Tom"
+    # on Ben's, name the other as written.
+    await teams.execute(evil_ben, "agreement.save", {"rel": rel_id, **GOOD, "meeting": "Fridays"})
+    for user in (TUTOR, evil_ben):
+        opened_card = await teams.answer(user, "agreement.open", {"rel": rel_id})
+        assert "proposed a change" in card_text(opened_card) or "Waiting for" in card_text(
+            opened_card
+        )
+        assert live_markdown(opened_card) == [], user
     # Ben ends it: the note Tom gets names him in its lines, as written too.
     await teams.answer(evil_ben, "mentor.end", {"rel": rel_id, "sure": "yes"})
     ended = await next_card_to(teams, teams_app, clock, TUTOR)

@@ -196,12 +196,13 @@ async def agreement_view(
         if rel.proposed_by == viewer:
             other = await name_of(directory, rel.org_id, rel.other(viewer))
             pending = (
-                f"Waiting for {other} to confirm your {'change' if rel.agreement else 'agreement'}."
+                f"Waiting for {said(other)} to confirm your "
+                f"{'change' if rel.agreement else 'agreement'}."
             )
         else:
             can_confirm = True
             pending = (
-                f"{proposer} proposed {'a change' if rel.agreement else 'this agreement'}: "
+                f"{said(proposer)} proposed {'a change' if rel.agreement else 'this agreement'}: "
                 "confirm it to put it in effect."
             )
             if rel.agreement:
@@ -372,7 +373,7 @@ async def _recipients(directory: Directory, org_id: str, agreement: dict[str, An
     shown = []
     for person_id, email in zip(ids, emails, strict=True):
         name = await name_of(directory, org_id, person_id)
-        shown.append(email if name in (email, "someone") else f"{name} ({email})")
+        shown.append(said(email if name in (email, "someone") else f"{name} ({email})"))
     return shown
 
 
@@ -906,7 +907,7 @@ async def review_withhold(ctx: HandlerContext, values: dict[str, Any], found: _R
     return Reply.update(
         note_card(
             f"{review.label}: not sent",
-            [f"Nobody receives it. I've told {mentor} you chose not to send it on."],
+            [f"Nobody receives it. I've told {said(mentor)} you chose not to send it on."],
         )
     )
 
