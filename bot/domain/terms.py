@@ -6,8 +6,9 @@ to no term). An organisation can set its own list in its settings (`terms`).
 
 from __future__ import annotations
 
+import csv
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -133,23 +134,24 @@ def closure_lines(text: str) -> list[tuple[date, str]]:
     return out
 
 
+def _rows(text: str) -> Iterator[list[str]]:
+    """The CSV's rows; a cell longer than the csv module reads (131,072 characters) stops it
+    with a ValueError that names the row, as the calendar's other faults do."""
+    reader = csv.reader(text.splitlines())
+    try:
+        yield from reader
+    except csv.Error:
+        raise ValueError(
+            f"Row {reader.line_num}: a cell is far too long to be a calendar's."
+        ) from None
+
+
 def calendar_csv(text: str) -> tuple[list[Term], list[tuple[date, str]]]:
     """A college calendar as CSV: `kind,name,start,end` rows, kind `term` or `closure`
     (a closure may span days: INSET, college closed). A header row is fine."""
-    import csv
-
     terms: list[Term] = []
     closures: list[tuple[date, str]] = []
-    rows = csv.reader(text.splitlines())
-    number = 0
-    while True:
-        number += 1
-        try:
-            row = next(rows)
-        except StopIteration:
-            break
-        except csv.Error:  # a cell longer than the csv module reads (131,072 characters)
-            raise ValueError(f"Row {number}: a cell is far too long to be a calendar's.") from None
+    for number, row in enumerate(_rows(text), start=1):
         cells = [c.strip() for c in row]
         if not any(cells) or cells[0].lower() in ("kind", "type"):
             continue

@@ -12,6 +12,7 @@ import contextlib
 import io
 import os
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
@@ -123,3 +124,8 @@ def test_any_file_is_read_as_text_or_refused_as_not_a_workbook(
     for raw in (noise, damaged):
         with contextlib.suppress(NotAWorkbook):  # anything else fails the test
             workbook_text(raw)
+
+
+def test_a_calendar_cell_too_long_to_read_names_its_row() -> None:
+    with pytest.raises(ValueError, match="^Row 2: a cell is far too long"):
+        calendar_csv('kind,name,start,end\nterm,autumn,"' + "x" * 140_000 + '"\n')
