@@ -7,7 +7,7 @@ import logging
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Literal, cast
 
@@ -52,6 +52,9 @@ FIRST_ADMIN = (
     "(**admin audit**)."
 )
 SEEN_TTL = timedelta(minutes=5)
+# How long a stored answer is shown again to a Teams retry. Teams retries within seconds; later,
+# what it showed (a tutor's record, to someone who may have lost access since) is not repeated.
+REPLAY_FOR = timedelta(hours=1)
 PROCESSED = cast(Table, ProcessedActivity.__table__)
 # A card submission's stored answer not read with the person (`_remember`): `_replay` reads it.
 UNREAD: Literal["unread"] = "unread"
@@ -419,7 +422,7 @@ class Dispatcher:
                 {
                     "org_id": ctx.turn.org_id,
                     "activity_key": key,
-                    "response": reply.to_json(),
+                    "response": reply.to_json() | {"answered_at": ctx.turn.now.isoformat()},
                     "created_at": ctx.turn.now,
                 },
             )
@@ -468,8 +471,9 @@ class Dispatcher:
             )
         if not isinstance(stored, dict):  # never answered
             return None
-        if ctx.turn.verb is None:
+        if ctx.turn.verb is None or not _fresh(stored, ctx.turn.now):
             # A typed command: its answer went to the chat the first time; send nothing again.
+            # An answer older than `REPLAY_FOR` (or emptied by an erasure) is not shown again.
             return Reply(messages=[])
         # Replay the card but not the follow-up messages: they were delivered the first time.
         previous = Reply.from_json(stored)
@@ -496,6 +500,15 @@ def _always_saved(
         return await handler(ctx), True
 
     return run
+
+
+def _fresh(stored: dict[str, Any], now: datetime) -> bool:
+    """Whether a stored answer is recent enough (`REPLAY_FOR`) to be shown to a retry."""
+    at = stored.get("answered_at")
+    try:
+        return isinstance(at, str) and now - datetime.fromisoformat(at) < REPLAY_FOR
+    except (TypeError, ValueError):  # a naive or unreadable time: an answer not to show again
+        return False
 
 
 _STORE_ANSWER = insert(PROCESSED)

@@ -791,6 +791,38 @@ async def test_an_ap_who_came_into_the_tutors_management_line_reads_and_runs_not
     assert body.get("type") == "application/vnd.microsoft.card.adaptive"
 
 
+async def test_a_retry_of_an_open_later_than_an_hour_shows_nothing_of_the_record(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """A stored answer is replayed to a Teams retry, which comes within seconds. An hour on,
+    the same activity (same sender, id and chat) gets no copy of what it showed: Amy has
+    since become Tom's line manager, and his session notes are not hers to read again. The
+    open runs nothing again either: one read in Tom's access log, as before."""
+    ask = await ask_amy(teams, teams_app, clock)
+    answer = await teams.answer(
+        AMY, "support.accept", {**button_data(ask, "support.accept"), "kind": "towards_outstanding"}
+    )
+    pid = button_data(answer, "programme.open")["programme_id"]
+    await amy_logs_session(teams, pid, "coaching", "2026-11-23", notes="Private.")
+    ref = {"programme_id": pid}
+    first, _ = await teams.execute(AMY, "programme.open", ref, activity_id="open-1")
+    assert "Private." in card_text(first["value"])
+    again, _ = await teams.execute(AMY, "programme.open", ref, activity_id="open-1")
+    assert again == first  # a retry within the hour: answered as the first time
+    logged = len(await rows(teams_app, AccessEntry))
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        tom = await Directory(uow.session).person_by_email(TENANT, TUTOR.email)
+        assert tom is not None
+        tom.line_manager_email = AMY.email
+        await uow.commit()
+
+    clock.advance(timedelta(hours=1, minutes=1))
+    late, sent = await teams.execute(AMY, "programme.open", ref, activity_id="open-1")
+    assert "Private." not in str(late) and "Tom" not in str(late)
+    assert late.get("type") != "application/vnd.microsoft.card.adaptive" and sent == []
+    assert len(await rows(teams_app, AccessEntry)) == logged
+
+
 async def test_an_ap_who_came_into_the_tutors_management_line_no_longer_has_them_on_her_lists(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
