@@ -27,10 +27,26 @@ def short(value: object) -> str:
 
 
 def kind(exc: BaseException) -> str:
-    """An exception as logs show it: its type, and an HTTP status if it has one."""
+    """An exception as logs show it: its type, an HTTP status if it has one, and a database's
+    own error code if it wraps one (`SQLITE_BUSY`, PostgreSQL's `40P01`), which names what went
+    wrong ("database is locked") without quoting anything."""
     status = getattr(exc, "status", None)
     name = type(exc).__qualname__
-    return f"{name} (status {status})" if isinstance(status, int) else name
+    if isinstance(status, int):
+        name = f"{name} (status {status})"
+    code = database_code(exc)
+    return f"{name} [{code}]" if code else name
+
+
+def database_code(exc: BaseException) -> str | None:
+    """The code the database gave an error that SQLAlchemy wraps (`.orig`): SQLite's error
+    name, or PostgreSQL's SQLSTATE (asyncpg's, as SQLAlchemy adapts it)."""
+    orig = getattr(exc, "orig", None)
+    for attribute in ("sqlite_errorname", "sqlstate"):
+        code = getattr(orig, attribute, None)
+        if isinstance(code, str) and code.isprintable() and len(code) <= 40:
+            return code
+    return None
 
 
 class PrivateFormatter(logging.Formatter):
@@ -52,7 +68,9 @@ class PrivateFormatter(logging.Formatter):
                 lines.append("\nDuring handling of it, or because of it:\n\n")
             lines.append("Traceback (most recent call last):\n")
             lines += traceback.format_tb(link.__traceback__)
-            lines.append(f"{type(link).__module__}.{type(link).__qualname__}: {WITHHELD}\n")
+            code = database_code(link)
+            where = f" [{code}]" if code else ""
+            lines.append(f"{type(link).__module__}.{type(link).__qualname__}{where}: {WITHHELD}\n")
         return "".join(lines).rstrip("\n")
 
     def formatStack(self, stack_info: str) -> str:

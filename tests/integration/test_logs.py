@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from aiohttp import web
 from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from bot import logs
 from bot.app.dispatch import SORRY, Dispatcher
@@ -100,6 +102,38 @@ def test_an_exception_given_as_an_argument_is_logged_as_its_kind() -> None:
         logging.getLogger("sqlalchemy.engine.Engine").removeHandler(handler)
     assert "could not: ValueError" in buffer.getvalue()
     assert FAILING not in buffer.getvalue() and TYPED not in buffer.getvalue()
+
+
+async def test_a_database_error_is_logged_with_the_databases_code_and_nothing_typed(
+    db: Database,
+) -> None:
+    """What the database said went wrong (its error name or SQLSTATE) is worth logging: it is
+    how "database is locked" shows in a log. What was being written is not."""
+    buffer = io.StringIO()
+    log = logging.getLogger("bot.test_logs")
+    handler = logs.private_handler(logging.StreamHandler(buffer))
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        async with db.unit_of_work() as uow:
+            await uow.session.execute(text("CREATE TEMP TABLE said (who VARCHAR(80) PRIMARY KEY)"))
+            add, who = text("INSERT INTO said (who) VALUES (:who)"), {"who": TUTOR.email}
+            await uow.session.execute(add, who)
+            with pytest.raises(IntegrityError) as raised:
+                await uow.session.execute(add, who)
+            await uow.rollback()
+        try:
+            raise raised.value
+        except IntegrityError as exc:
+            log.warning("not recorded: %s", exc)
+            log.exception("failed")
+    finally:
+        log.removeHandler(handler)
+        log.propagate = True
+    code = "23505" if db.is_postgres else "SQLITE_CONSTRAINT_PRIMARYKEY"
+    assert f"not recorded: IntegrityError [{code}]" in buffer.getvalue()
+    assert f"sqlalchemy.exc.IntegrityError [{code}]: (message withheld" in buffer.getvalue()
+    assert TUTOR.email not in buffer.getvalue()
 
 
 def test_tlc_logging_is_private_on_the_root_logger() -> None:
