@@ -600,7 +600,7 @@ async def _forget_copies(session: AsyncSession, org_id: str) -> dict[str, int]:
     replies = await session.execute(
         update(ProcessedActivity)
         .where(ProcessedActivity.org_id == org_id)
-        .values(response={"messages": []})
+        .values(response={})
         .execution_options(synchronize_session=False)
     )
     bodies = await session.execute(
@@ -622,24 +622,40 @@ async def _forget_copies(session: AsyncSession, org_id: str) -> dict[str, int]:
 
 # --- retention ---------------------------------------------------------------------------------
 
+# How long a stored answer to a submission is shown again to a Teams retry of it. Teams retries
+# within seconds; later, what it showed (a tutor's record, to someone who may have lost access
+# since) is not repeated, and the hourly purge empties it.
+REPLAY_FOR = timedelta(hours=1)
+
 
 @dataclass(frozen=True)
 class Purged:
     replies: int
     bodies: int
     documents: int = 0
+    answers: int = 0  # stored answers emptied once past `REPLAY_FOR`
 
 
 async def purge_expired(session: AsyncSession, now: datetime, keep: timedelta) -> Purged:
     """Forget stored retry replies and the bodies of proactive messages older than `keep`.
 
-    An outbox row stays (when it went, to whom, what became of it) without its card; a queued
-    message is never touched. Documents nobody accepted in time (an export waits a day for its
-    consent) go too.
+    A stored reply is emptied sooner, once no retry may be shown it (`REPLAY_FOR`); its row
+    stays until `keep`, so a late retry still runs nothing. An outbox row stays (when it went,
+    to whom, what became of it) without its card; a queued message is never touched. Documents
+    nobody accepted in time (an export waits a day for its consent) go too.
     """
     cutoff = now - keep
     replies = await session.execute(
         delete(ProcessedActivity).where(ProcessedActivity.created_at < cutoff)
+    )
+    answers = await session.execute(
+        update(ProcessedActivity)
+        .where(
+            ProcessedActivity.created_at < now - REPLAY_FOR,
+            func.length(cast(ProcessedActivity.response, Text)) > 2,
+        )
+        .values(response={})
+        .execution_options(synchronize_session=False)
     )
     bodies = await session.execute(
         update(OutboxMessage)
@@ -654,7 +670,7 @@ async def purge_expired(session: AsyncSession, now: datetime, keep: timedelta) -
     documents = await session.execute(
         delete(PendingDocument).where(PendingDocument.expires_at < now)
     )
-    return Purged(_count(replies), _count(bodies), _count(documents))
+    return Purged(_count(replies), _count(bodies), _count(documents), _count(answers))
 
 
 def _count(result: Any) -> int:

@@ -37,6 +37,7 @@ from storage.db import Database, UnitOfWork
 from storage.models import Organisation, Person, ProcessedActivity
 from storage.outbox import RosterSync
 from storage.people import Directory, retry_identity
+from storage.privacy import REPLAY_FOR
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +53,6 @@ FIRST_ADMIN = (
     "(**admin audit**)."
 )
 SEEN_TTL = timedelta(minutes=5)
-# How long a stored answer is shown again to a Teams retry. Teams retries within seconds; later,
-# what it showed (a tutor's record, to someone who may have lost access since) is not repeated.
-REPLAY_FOR = timedelta(hours=1)
 PROCESSED = cast(Table, ProcessedActivity.__table__)
 # A card submission's stored answer not read with the person (`_remember`): `_replay` reads it.
 UNREAD: Literal["unread"] = "unread"

@@ -329,6 +329,7 @@ class Worker:
         self.stats["purged_replies"] += purged.replies
         self.stats["purged_bodies"] += purged.bodies
         self.stats["purged_documents"] += purged.documents
+        self.stats["emptied_answers"] += purged.answers
 
     def _now(self, tick_now: datetime) -> datetime:
         return max(tick_now, self.clock.now()) if self.clock is not None else tick_now

@@ -647,7 +647,12 @@ async def test_purge_keeps_queued_messages_and_young_copies(db: Database) -> Non
                     sent_at=at if state == SENT else None,
                 )
             )
-        for key, at in (("old", old), ("young", young)):
+        for key, at in (
+            ("old", old),
+            ("young", young),
+            ("past-retry", START - timedelta(minutes=61)),
+            ("retry-time", START - timedelta(minutes=59)),
+        ):
             uow.session.add(
                 ProcessedActivity(org_id=TENANT, activity_key=key, response={"x": 1}, created_at=at)
             )
@@ -670,19 +675,27 @@ async def test_purge_keeps_queued_messages_and_young_copies(db: Database) -> Non
     async with db.unit_of_work() as uow:
         purged = await purge_expired(uow.session, START, timedelta(days=30))
         await uow.commit()
-    assert (purged.replies, purged.bodies, purged.documents) == (1, 1, 1)
+    assert (purged.replies, purged.bodies, purged.documents, purged.answers) == (1, 1, 1, 2)
     async with db.unit_of_work() as uow:
-        keys = list(await uow.session.scalars(select(ProcessedActivity.activity_key)))
+        answers = await uow.session.execute(
+            select(ProcessedActivity.activity_key, ProcessedActivity.response)
+        )
+        # Past the hour a retry may be shown its answer, the copy goes; the row stays to a
+        # month, so a late retry runs nothing.
+        assert {key: response for key, response in answers} == {
+            "young": {},
+            "past-retry": {},
+            "retry-time": {"x": 1},
+        }
         bodies = {
             m.kind + str(m.item_id): m.message
             for m in await uow.session.scalars(select(OutboxMessage))
         }
-        assert keys == ["young"]
         assert list(await uow.session.scalars(select(PendingDocument.token))) == ["kept"]
         assert sorted(b.get("text", "") for b in bodies.values()) == ["", "secret b", "secret c"]
     async with db.unit_of_work() as uow:  # purging again finds nothing more
         again = await purge_expired(uow.session, START, timedelta(days=30))
-    assert (again.replies, again.bodies, again.documents) == (0, 0, 0)
+    assert (again.replies, again.bodies, again.documents, again.answers) == (0, 0, 0, 0)
 
 
 async def test_retention_is_a_setting(tmp_path: Path) -> None:
