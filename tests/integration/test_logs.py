@@ -85,51 +85,55 @@ async def test_logs_carry_no_ones_words_at_any_level(
         assert secret not in logged, secret
 
 
-def test_an_exception_given_as_an_argument_is_logged_as_its_kind() -> None:
+@pytest.fixture
+def ours() -> Iterator[tuple[logging.Logger, logging.Handler, io.StringIO]]:
+    """A logger of TLC's, its lines kept to itself, through the private handler."""
     buffer = io.StringIO()
     log = logging.getLogger("bot.test_logs")
     handler = logs.private_handler(logging.StreamHandler(buffer))
     log.addHandler(handler)
     log.propagate = False
     try:
-        log.warning("could not: %s", ValueError(FAILING))
-        log.debug("library", extra={})
-        logging.getLogger("sqlalchemy.engine.Engine").addHandler(handler)
-        logging.getLogger("sqlalchemy.engine.Engine").info("INSERT ... (%r,)", TYPED)
+        yield log, handler, buffer
     finally:
         log.removeHandler(handler)
         log.propagate = True
-        logging.getLogger("sqlalchemy.engine.Engine").removeHandler(handler)
+
+
+def test_an_exception_given_as_an_argument_is_logged_as_its_kind(
+    ours: tuple[logging.Logger, logging.Handler, io.StringIO],
+) -> None:
+    log, handler, buffer = ours
+    engine = logging.getLogger("sqlalchemy.engine.Engine")
+    try:
+        log.warning("could not: %s", ValueError(FAILING))
+        log.debug("library", extra={})
+        engine.addHandler(handler)
+        engine.info("INSERT ... (%r,)", TYPED)
+    finally:
+        engine.removeHandler(handler)
     assert "could not: ValueError" in buffer.getvalue()
     assert FAILING not in buffer.getvalue() and TYPED not in buffer.getvalue()
 
 
 async def test_a_database_error_is_logged_with_the_databases_code_and_nothing_typed(
-    db: Database,
+    db: Database, ours: tuple[logging.Logger, logging.Handler, io.StringIO]
 ) -> None:
     """What the database said went wrong (its error name or SQLSTATE) is worth logging: it is
     how "database is locked" shows in a log. What was being written is not."""
-    buffer = io.StringIO()
-    log = logging.getLogger("bot.test_logs")
-    handler = logs.private_handler(logging.StreamHandler(buffer))
-    log.addHandler(handler)
-    log.propagate = False
-    try:
-        async with db.unit_of_work() as uow:
-            await uow.session.execute(text("CREATE TEMP TABLE said (who VARCHAR(80) PRIMARY KEY)"))
-            add, who = text("INSERT INTO said (who) VALUES (:who)"), {"who": TUTOR.email}
+    log, _, buffer = ours
+    async with db.unit_of_work() as uow:
+        await uow.session.execute(text("CREATE TEMP TABLE said (who VARCHAR(80) PRIMARY KEY)"))
+        add, who = text("INSERT INTO said (who) VALUES (:who)"), {"who": TUTOR.email}
+        await uow.session.execute(add, who)
+        with pytest.raises(IntegrityError) as raised:
             await uow.session.execute(add, who)
-            with pytest.raises(IntegrityError) as raised:
-                await uow.session.execute(add, who)
-            await uow.rollback()
-        try:
-            raise raised.value
-        except IntegrityError as exc:
-            log.warning("not recorded: %s", exc)
-            log.exception("failed")
-    finally:
-        log.removeHandler(handler)
-        log.propagate = True
+        await uow.rollback()
+    try:
+        raise raised.value
+    except IntegrityError as exc:
+        log.warning("not recorded: %s", exc)
+        log.exception("failed")
     code = "23505" if db.is_postgres else "SQLITE_CONSTRAINT_PRIMARYKEY"
     assert f"not recorded: IntegrityError [{code}]" in buffer.getvalue()
     assert f"sqlalchemy.exc.IntegrityError [{code}]: (message withheld" in buffer.getvalue()
