@@ -125,7 +125,7 @@ async def _migrate(url: str) -> int:
 
 async def _import(url: str, org: str, path: Path) -> int:
     from bot.app.tutor_import import import_file
-    from bot.domain.uploads import NotAWorkbook, list_text, workbook_text
+    from bot.domain.uploads import NotAList, NotAWorkbook, read_list
     from bot.domain.words import plural
 
     try:
@@ -133,16 +133,15 @@ async def _import(url: str, org: str, path: Path) -> int:
     except OSError as exc:  # no such file, a folder, not allowed to read it
         print(f"can't read {path}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    if path.suffix.lower() == ".xlsx":  # the first worksheet, read as the chat reads it
-        try:
-            text = await asyncio.to_thread(workbook_text, raw)
-        except NotAWorkbook:
-            print(
-                f"can't read {path} as an Excel workbook: save it again as .xlsx", file=sys.stderr
-            )
-            return 2
-    else:
-        text = list_text(raw)
+    try:  # read as the chat reads a sent list: a CSV, or a workbook's first worksheet
+        text = await asyncio.to_thread(read_list, path.name, "", raw)
+    except NotAList as exc:
+        what = " as an Excel workbook" if isinstance(exc, NotAWorkbook) else ""
+        print(
+            f"can't read {path}{what}: save it as an Excel Workbook (.xlsx) or as CSV",
+            file=sys.stderr,
+        )
+        return 2
     result = await import_file(url, org, text)
     problems = result.problems
     print(f"{result.created} new, {result.updated} updated, ", end="")

@@ -121,8 +121,8 @@ def allocation_card(
     ]
     body.append(
         base.text(
-            "Many at once: send a CSV (tutor_email, observer_email, course) with the words "
-            "**observe import**.",
+            "Many at once: send a CSV or Excel file (tutor_email, observer_email, course) with "
+            "the words **observe import**.",
             subtle=True,
             size="small",
         )

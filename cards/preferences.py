@@ -233,8 +233,8 @@ def term_dates_card(
     )
     body.append(
         base.text(
-            "Or send a .csv here with the word **terms**: rows of kind (term or closure), name, "
-            "start, end.",
+            "Or send a CSV or Excel file here with the word **terms**: rows of kind (term or "
+            "closure), name, start, end.",
             subtle=True,
             size="small",
         )

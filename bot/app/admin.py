@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, EmailStr, ValidationError, field_validator
 
 from bot.app import setup, tutor_details
-from bot.app.context import HandlerContext, permitted, redrawn
+from bot.app.context import HandlerContext, permitted, redrawn, unreadable_list
 from bot.app.events import RolesGiven, RoleTakenAway
 from bot.app.form_fields import Lowered, chosen
 from bot.app.observations.allocate import observer_role_revoked
@@ -16,7 +16,7 @@ from bot.app.router import CardAction, Command, private_only
 from bot.app.turn import Message, Reply
 from bot.app.tutor_import import MOST_IN_CHAT, TooManyRows, import_tutor_text
 from bot.domain.access import ROLE_LABELS, Permission, Role
-from bot.domain.uploads import NotAWorkbook
+from bot.domain.uploads import NotAList
 from bot.domain.words import plural
 from cards.admin import (
     PersonRoles,
@@ -30,7 +30,7 @@ from cards.admin import (
     roles_card,
     setup_card,
 )
-from cards.base import escape_markdown, said
+from cards.base import escape_markdown
 
 NOT_ALLOWED = "Sorry, only an org admin can do that. Ask your TLC admin if you need it."
 MAX_CSV_BYTES = 2_000_000
@@ -302,12 +302,8 @@ async def import_tutors(ctx: HandlerContext) -> Reply:
         )
     try:
         content = await ctx.list_text(file, MAX_CSV_BYTES)
-    except NotAWorkbook:
-        return Reply.text(
-            f"I can't read {said(file.name)} as an Excel workbook, so nothing was imported. "
-            "Open it in Excel and save it as an Excel Workbook (.xlsx) or as CSV, then send it "
-            "again with the words **admin import**."
-        )
+    except NotAList:
+        return Reply.text(unreadable_list(file, "admin import", "nothing was imported"))
     if content is None:
         return Reply.text("That file is too large for a tutor list (2 MB at most).")
     try:

@@ -12,8 +12,9 @@ from bot.app.notices import NoticeKinds
 from bot.app.turn import FileRef, Reply, Turn, UserRef
 from bot.clock import Clock
 from bot.domain.access import Actor, Permission, Subject, can
-from bot.domain.uploads import list_text, workbook_text
+from bot.domain.uploads import NotAList, list_kind, read_list
 from bot.settings import Settings
+from cards.base import said
 from storage.db import UnitOfWork
 from storage.models import Person
 from storage.people import Directory
@@ -77,41 +78,44 @@ class HandlerContext:
         return can(self.actor, permission, subject)
 
     @property
-    def csv_file(self) -> FileRef | None:
-        """The first .csv file sent with this message, if there is one."""
-        for file in self.turn.files:
-            if file.name.lower().endswith(".csv") or file.file_type == "csv":
-                return file
-        return None
-
-    async def csv_text(self, file: FileRef, limit: int) -> str | None:
-        """A sent CSV file's text (`list_text`); None when it is larger than `limit` bytes."""
-        raw = await self.services.fetch_file(file)
-        if len(raw) > limit:
-            return None
-        return list_text(raw)
-
-    @property
     def list_file(self) -> FileRef | None:
-        """The first list sent with this message: a .csv file or an Excel workbook (.xlsx)."""
-        for file in self.turn.files:
-            if _is_workbook(file) or file is self.csv_file:
-                return file
-        return None
+        """The list sent with this message: its first .csv file or Excel workbook (.xlsx); else
+        the first file of any other kind (an .xls, a .docx), for `list_text` to refuse, so that
+        it is answered rather than taken for no file at all."""
+        files = self.turn.files
+        return next((f for f in files if is_list(f)), next(iter(files), None))
 
     async def list_text(self, file: FileRef, limit: int) -> str | None:
-        """A sent list's text: a CSV's (`csv_text`), or a workbook's first worksheet as CSV
-        (`workbook_text`, which raises NotAWorkbook); None when it is larger than `limit` bytes."""
-        if not _is_workbook(file):
-            return await self.csv_text(file, limit)
+        """A sent list's text, read by the one reader every upload uses (`read_list`): a CSV's,
+        or a workbook's first worksheet as CSV; None when it is larger than `limit` bytes.
+        Raises NotAList for a file that is neither (an .xls, a .docx), before fetching it, and
+        NotAWorkbook for an .xlsx that can't be read."""
+        if not is_list(file):
+            raise NotAList("neither CSV nor an Excel workbook")
         raw = await self.services.fetch_file(file)
         if len(raw) > limit:
             return None
-        return workbook_text(raw)
+        return read_list(file.name, file.file_type, raw)
 
 
-def _is_workbook(file: FileRef) -> bool:
-    return file.name.lower().endswith(".xlsx") or file.file_type == "xlsx"
+def is_list(file: FileRef) -> bool:
+    """A sent file a list can be read from: a .csv, or an Excel workbook (.xlsx)."""
+    return list_kind(file.name, file.file_type) is not None
+
+
+def unreadable_list(file: FileRef, words: str, outcome: str = "nothing was changed") -> str:
+    """The answer to a list sent as a file that can't be read (NotAList): what to save it as,
+    and the words to send it again with. One sentence for every upload."""
+    if list_kind(file.name, file.file_type) == "xlsx":
+        how = " as an Excel workbook"
+    elif file.name.lower().endswith(".xls") or file.file_type.lower() == "xls":
+        how = " (an Excel 97-2003 workbook, .xls)"
+    else:
+        how = " as a list"
+    return (
+        f"I can't read {said(file.name)}{how}, so {outcome}. Open it in Excel and save it as "
+        f"an Excel Workbook (.xlsx) or as CSV, then send it again with the words **{words}**."
+    )
 
 
 def with_loaded[V, T, **P](

@@ -16,7 +16,7 @@ from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from bot.app import documents
-from bot.app.context import HandlerContext, Services
+from bot.app.context import HandlerContext, Services, is_list
 from bot.app.events import LeftPlace
 from bot.app.form_fields import MOST_DIGITS, FormShape
 from bot.app.roster import (
@@ -319,9 +319,10 @@ class Dispatcher:
 
     async def _command(self, ctx: HandlerContext) -> Reply:
         match = self.router.match(ctx.turn.text)
-        list_file = ctx.list_file  # a .csv, or an Excel workbook
+        list_file = ctx.list_file  # a .csv, or an Excel workbook (or, failing those, any file)
         if (
             list_file is not None
+            and is_list(list_file)
             and (match.command is None or not ctx.turn.text.split())
             and ctx.can(Permission.IMPORT_TUTORS)
         ):

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 
-from bot.app.context import HandlerContext, permitted, redrawn
+from bot.app.context import HandlerContext, permitted, redrawn, unreadable_list
 from bot.app.form_fields import chosen, whole_number
 from bot.app.notices import NoticeKind, NoticeKinds
 from bot.app.router import CardAction, Command
@@ -35,6 +35,7 @@ from bot.domain.terms import (
     terms_for,
     with_calendar,
 )
+from bot.domain.uploads import NotAList
 from cards.base import CardDict
 from cards.preferences import (
     DAYS,
@@ -376,16 +377,19 @@ async def terms_command(ctx: HandlerContext) -> Reply:
     """Term dates and closure days (INSET, college closed) for the academic year (org admins).
 
     Usage: terms
-    Usage: terms (with a .csv: kind,name,start,end rows; kind is term or closure)
+    Usage: terms (with a CSV or Excel file: kind,name,start,end rows; kind is term or closure)
     """
-    file = ctx.csv_file
+    file = ctx.list_file
     if file is not None:
         return await _import_calendar(ctx, file)
     return Reply.show(await _calendar_card(ctx, _year_of(ctx)))
 
 
 async def _import_calendar(ctx: HandlerContext, file: FileRef) -> Reply:
-    content = await ctx.csv_text(file, MAX_CSV_BYTES)
+    try:
+        content = await ctx.list_text(file, MAX_CSV_BYTES)
+    except NotAList:
+        return Reply.text(unreadable_list(file, "terms"))
     if content is None:
         return Reply.text("That file is too large for a calendar (200 KB at most).")
     try:

@@ -74,8 +74,36 @@ def list_text(raw: bytes) -> str:
 MOST_UNZIPPED = 20_000_000
 
 
-class NotAWorkbook(ValueError):
-    """A file sent as an Excel workbook that can't be read as one."""
+class NotAList(ValueError):
+    """A file sent as a list that can't be read as one: a legacy Excel 97-2003 workbook (.xls),
+    a Word document, anything that is neither CSV nor an Excel workbook (.xlsx)."""
+
+
+class NotAWorkbook(NotAList):
+    """A file sent as an Excel workbook (.xlsx) that can't be read as one."""
+
+
+def list_kind(name: str, file_type: str = "") -> str | None:
+    """What kind of list a sent file is, by its name or the type Teams gives: "csv", "xlsx"
+    (an Excel workbook), or None for any other file (an .xls, a .docx), which can't be read."""
+    kinds = (name.lower().rsplit(".", 1)[-1] if "." in name else "", file_type.lower())
+    for kind in ("xlsx", "csv"):  # a workbook named .csv is Teams' type first, as before
+        if kind in kinds:
+            return kind
+    return None
+
+
+def read_list(name: str, file_type: str, raw: bytes) -> str:
+    """A sent list's text, whatever it was saved as, for a list's parser to read as CSV: one
+    reader for every upload (chat and command line). A CSV's text (`list_text`); an Excel
+    workbook's first worksheet (`workbook_text`). Raises NotAList for any other file (a legacy
+    .xls, a .docx) and NotAWorkbook for an .xlsx that isn't a workbook."""
+    kind = list_kind(name, file_type)
+    if kind == "csv":
+        return list_text(raw)
+    if kind == "xlsx":
+        return workbook_text(raw)
+    raise NotAList("neither CSV nor an Excel workbook")
 
 
 def _cell_text(value: object) -> str:

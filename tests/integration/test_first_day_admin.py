@@ -17,6 +17,7 @@ from storage.models import AuditEntry, Organisation, Person, RoleGrant
 from tests.conftest import ADMIN, QUINN, YEAR_2026
 from tests.support.cards import card_text
 from tests.support.teams import TENANT, Place, TeamsClient, shared_file
+from tests.support.workbooks import LEGACY_XLS
 
 SORRY = "something went wrong"
 
@@ -167,6 +168,12 @@ async def test_a_file_named_xlsx_that_is_not_a_workbook_is_answered_and_changes_
         said = _said(await teams.import_tutors(ADMIN, content, "tutors.xlsx"))
         assert SORRY not in said
         assert "can't read" in said and "tutors.xlsx" in said and "nothing was imported" in said
+    # An Excel 97-2003 workbook, or a Word file: before, "Send the tutor list as a .csv or Excel
+    # (.xlsx) file", as if nothing had been sent. Now: what to save it as.
+    for name, content in (("tutors.xls", LEGACY_XLS), ("tutors.docx", b"PK\x03\x04 doc")):
+        said = _said(await teams.import_tutors(ADMIN, content, name))
+        assert "can't read" in said and name in said and "nothing was imported" in said, said
+        assert "Excel Workbook (.xlsx) or as CSV" in said
     assert await _count(teams_app, Person) == people
     assert await _count(teams_app, AuditEntry) == audit
 

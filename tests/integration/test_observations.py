@@ -8,7 +8,7 @@ import io
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,13 +17,14 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from bot.app.events import ObservationApproved, WalksOnDay
 from bot.clock import FixedClock
 from bot.settings import Settings
 from bot.teams.web import BOT_KEY
 from storage.db import Database
-from storage.observations import Observation, Observations
+from storage.observations import LilCourse, Observation, Observations
 from storage.people import Directory
 from storage.reminders import Schedule
 from tests.conftest import ADMIN, MANAGER, QC, TUTOR, local_settings
@@ -32,6 +33,7 @@ from tests.support.bot import BotOverHttp
 from tests.support.cards import card_nodes, card_text, only_card
 from tests.support.loopback import Sent
 from tests.support.teams import FILE_CONSENT, TENANT, Place, TeamsClient, User, shared_file
+from tests.support.workbooks import LEGACY_XLS, xlsx
 
 OFFICER = User("dora", "Dora Officer", "dora@college.ac.uk")
 APPROVER = User("cora", "Cora Coordinator", "cora@college.ac.uk")
@@ -71,7 +73,9 @@ class Otla(BotOverHttp):
     async def say(self, user: User, text: str, **kw: Any) -> list[Sent]:
         return await self.teams.say(user, text, **kw)
 
-    async def say_with_file(self, user: User, text: str, name: str, content: str) -> list[Sent]:
+    async def say_with_file(
+        self, user: User, text: str, name: str, content: str | bytes
+    ) -> list[Sent]:
         """Say `text` with a file shared in the chat (an import)."""
         return await self.say(user, text, attachments=[shared_file(self.connector, name, content)])
 
@@ -567,6 +571,36 @@ async def test_observers_allocated_by_csv(otla: Otla) -> None:
     assert not to(await o.tick(), OBSERVER)
 
 
+async def test_observers_allocated_from_excel_and_an_old_xls_is_refused(otla: Otla) -> None:
+    """`observe import` with the allocations as an .xlsx reads its first sheet as the CSV is.
+    Before: "Send the allocations as a .csv file", nobody allocated. An Excel 97-2003 .xls is
+    answered (save it as .xlsx or CSV) and nobody is allocated."""
+    o = otla
+
+    async def observed() -> dict[int, int | None]:
+        async with o.db().unit_of_work() as uow:
+            rows = (await uow.session.scalars(select(Observation))).all()
+            return {r.tutor_id: r.observer_id for r in rows if r.observer_id is not None}
+
+    refused = await o.say_with_file(QC, "observe import", "allocations.xls", LEGACY_XLS)
+    text = refused[0].text
+    assert "can't read" in text and "allocations.xls" in text, text
+    assert ".xlsx" in text and "CSV" in text and "nothing was changed" in text
+    assert await observed() == {}
+
+    book = xlsx(
+        ("Tutor email", "Observer email", "Course"),
+        ("tom@college.ac.uk", "olive@college.ac.uk", "ESOL Entry 2"),
+        ("nobody@college.ac.uk", "olive@college.ac.uk", None),
+    )
+    sent = await o.say_with_file(QC, "observe import", "Allocations.xlsx", book)
+    result = card_text(sent[0].cards[0])
+    assert "Allocated\n1" in result and "tutor not on the tutor list" in result
+    assert await observed() == {
+        await _person_id(o, TUTOR): await _person_id(o, OBSERVER),
+    }
+
+
 async def test_a_teams_retry_of_an_observe_quota_runs_nothing_again(otla: Otla) -> None:
     """Teams sends a slow message again with the same activity id, even after later ones: a
     late retry of `observe quota` sends nothing, audits nothing again and leaves the number
@@ -660,6 +694,48 @@ COURSES = (
     "LIB02,Digital skills,lou@college.ac.uk,Basingstoke Library,03/12/2026,10.00,12.00\n"
     "LIB03,Bad row,lou@college.ac.uk,,2026-12-03,12:00,10:00\n"
 )
+
+
+async def test_a_course_list_kept_in_excel_is_saved_and_an_old_xls_is_refused(
+    otla: Otla,
+) -> None:
+    """`observe courses` with the EBS course list as an .xlsx (dates and times as Excel keeps
+    them). Before: "Send the course list as a .csv file", nothing saved. An .xls is answered
+    (save it as .xlsx or CSV) and nothing is saved."""
+    o = otla
+    await o.say_with_file(ADMIN, "admin import", "l.csv", LIL_TUTORS)
+
+    async def courses() -> list[tuple[str, str, datetime | None]]:
+        async with o.db().unit_of_work() as uow:
+            rows = (await uow.session.scalars(select(LilCourse))).all()
+            return sorted((c.code, c.venue, c.starts_at) for c in rows)
+
+    refused = await o.say_with_file(APPROVER, "observe courses", "courses.xls", LEGACY_XLS)
+    text = refused[0].text
+    assert "can't read" in text and "courses.xls" in text and ".xlsx" in text, text
+    assert await courses() == []
+
+    book = xlsx(
+        ("Code", "Title", "Tutor email", "Venue", "Date", "Start time", "End time"),
+        (
+            "LIB01",
+            "Family history",
+            "lil@college.ac.uk",
+            "Winchester Library",
+            date(2026, 12, 2),
+            time(14, 0),
+            time(16, 0),
+        ),
+        ("LIB02", "Digital skills", "lou@college.ac.uk", None, "03/12/2026", "10:00", "12:00"),
+    )
+    sent = await o.say_with_file(APPROVER, "observe courses", "Courses.xlsx", book)
+    assert "Courses\n2" in card_text(sent[0].cards[0])
+    saved = await courses()
+    assert [(code, venue) for code, venue, _ in saved] == [
+        ("LIB01", "Winchester Library"),
+        ("LIB02", ""),
+    ]
+    assert all(starts is not None for _, _, starts in saved)  # the times were read
 
 
 async def test_learning_in_libraries_observers_pick_courses_within_their_number(

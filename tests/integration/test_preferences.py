@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,6 +21,7 @@ from storage.reminders import FAILED, OPTED_OUT, PENDING, SENT, Schedule
 from tests.conftest import ADMIN, TUTOR
 from tests.support.cards import card_text, only_card
 from tests.support.teams import TeamsClient, User, shared_file
+from tests.support.workbooks import LEGACY_XLS, xlsx
 
 ORG = "tenant-1"
 
@@ -355,6 +356,47 @@ async def test_a_teams_retry_of_a_calendar_sent_with_terms_runs_nothing_again(
         ]
         trail = await Directory(uow.session).audit_trail(ORG, "organisation")
         assert [e.action for e in trail].count("term dates") == 2
+
+
+async def test_a_calendar_kept_in_excel_is_saved_and_an_old_xls_is_refused(
+    teams: TeamsClient, bot: Bot
+) -> None:
+    """Colleges keep the calendar in Excel: `terms` with an .xlsx reads its first sheet as the
+    CSV is read (dates typed as dates, or as text). Before, the workbook was not taken as a
+    calendar at all and the card was shown. An Excel 97-2003 .xls (or a .docx) is answered:
+    save it as .xlsx or CSV; nothing is stored."""
+    await teams.say(ADMIN, "hello")
+    for name, content in (("calendar.xls", LEGACY_XLS), ("calendar.docx", b"PK\x03\x04 doc")):
+        said = await teams.say(
+            ADMIN, "terms", attachments=[shared_file(teams.connector, name, content)]
+        )
+        text = said[0].text
+        assert "can't read" in text and name in text and ".xlsx" in text and "CSV" in text, said
+        assert "nothing was changed" in text
+    async with bot.db.unit_of_work() as uow:
+        org = await uow.session.get(Organisation, ORG)
+        assert org is not None and "terms" not in org.settings
+        trail = await Directory(uow.session).audit_trail(ORG, "organisation")
+        assert "term dates" not in [e.action for e in trail]
+
+    book = xlsx(
+        ("Kind", "Name", "Start", "End"),
+        ("term", "autumn", date(2026, 9, 3), date(2026, 12, 18)),
+        ("term", "spring", "05/01/2027", "2027-03-26"),
+        ("closure", "INSET", date(2026, 11, 27), None),
+    )
+    sent = await teams.say(
+        ADMIN, "terms", attachments=[shared_file(teams.connector, "Calendar.xlsx", book)]
+    )
+    assert "Saved: term dates and closures" in card_text(only_card(sent))
+    async with bot.db.unit_of_work() as uow:
+        org = await uow.session.get(Organisation, ORG)
+        assert org is not None
+        assert org.settings["terms"][:2] == [
+            {"name": "autumn", "start": "2026-09-03", "end": "2026-12-18"},
+            {"name": "spring", "start": "2027-01-05", "end": "2027-03-26"},
+        ]
+        assert org.settings["closures"] == [{"date": "2026-11-27", "name": "INSET"}]
 
 
 async def test_an_admin_sets_term_dates_and_closures_and_messages_keep_to_them(

@@ -32,6 +32,7 @@ from storage.reminders import ScheduledItem
 from tests.conftest import ADMIN, QUINN, START, TUTOR, local_settings
 from tests.support.cards import card_text
 from tests.support.teams import Sent, TeamsClient, User, shared_file
+from tests.support.workbooks import LEGACY_XLS
 
 TUTORS = 40
 LIST = "name,email,line_manager_email\n" + "".join(
@@ -279,6 +280,20 @@ def test_the_command_line_imports_an_excel_workbook_as_chat_does(tmp_path: Path)
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert "can't read" in refused.stderr and "Excel workbook" in refused.stderr
     assert asyncio.run(_stored_name(url, "sam@college.ac.uk")) is None
+
+
+def test_the_command_line_refuses_an_old_xls_as_chat_does(tmp_path: Path) -> None:
+    """`tlc import-tutors tutors.xls` (Excel 97-2003): the chat answers "save it as .xlsx or
+    CSV", so the command line does, in one line, exit code 2, nothing stored. Before, the .xls
+    was read as CSV text and answered only "missing column"."""
+    legacy = tmp_path / "tutors.xls"
+    legacy.write_bytes(LEGACY_XLS)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    refused = _cli_import(url, legacy)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
+    assert f"can't read {legacy}" in refused.stderr
+    assert "Excel Workbook (.xlsx) or as CSV" in refused.stderr
+    assert "new" not in refused.stdout
 
 
 async def test_a_tutor_named_as_their_own_line_manager_is_a_problem_with_that_line(

@@ -44,6 +44,7 @@ from tests.support.cards import (
 from tests.support.loopback import RosterMember, Sent
 from tests.support.teams import Place, TeamsClient, User, as_teams_sends, shared_file
 from tests.support.walks import Org, filled_walk
+from tests.support.workbooks import LEGACY_XLS, xlsx
 
 MATHS = Place.channel("19:team-maths@thread.tacv2", team_name="Maths", channel_name="Quality")
 ORG = "tenant-1"
@@ -972,6 +973,40 @@ async def test_plans_for_many_teams_come_from_a_csv(org: Org) -> None:
         ]
         pending = await Schedule(uow.session).pending(ORG, "walks-end")
         assert pending  # end-of-window notices were scheduled
+
+
+async def test_plans_kept_in_excel_are_imported_and_an_old_xls_is_refused(org: Org) -> None:
+    """`walk plan import` with the plans as an .xlsx: its first sheet is read as the CSV is
+    (dates as dates or typed). Before: "Send the plans as a .csv file", nothing imported. An
+    Excel 97-2003 .xls is answered (save it as .xlsx or CSV) and nothing is stored."""
+    words = "walk plan import"
+    refused = await org.teams.say(
+        QUINN, words, attachments=[shared_file(org.connector, "plans.xls", LEGACY_XLS)]
+    )
+    text = refused[0].text
+    assert "can't read" in text and "plans.xls" in text and ".xlsx" in text and "CSV" in text
+    async with org.db_session() as uow:
+        assert (await uow.session.scalars(select(StoredWalkPlan))).all() == []
+        assert await Directory(uow.session).audit_trail(ORG, "walk-plans") == []
+
+    book = xlsx(
+        ("Team", "Term", "Focus", "Linked to", "Window start", "Window end", "Course type"),
+        ("Maths", "autumn", "Questioning", "QIP 2.1", date(2026, 11, 16), date(2026, 11, 20)),
+        ("Maths", "autumn", "Questioning", "QIP 2.1", "23/11/2026", "27/11/2026", "ESOL"),
+    )
+    sent = await org.teams.say(
+        QUINN, words, attachments=[shared_file(org.connector, "Plans.xlsx", book)]
+    )
+    assert "New plans\n1" in card_text(only_card(sent))
+    async with org.db_session() as uow:
+        rows = (await uow.session.scalars(select(StoredWalkPlan))).all()
+        assert [(p.term_key, p.focus, p.linked_to) for p in rows] == [
+            ("2026/27-autumn", "Questioning", "QIP 2.1")
+        ]
+        assert [(w.starts_on, w.course_type) for w in rows[0].windows] == [
+            (date(2026, 11, 16), ""),
+            (date(2026, 11, 23), "ESOL"),
+        ]
 
 
 async def test_a_teams_retry_of_a_plan_import_runs_nothing_again(org: Org) -> None:

@@ -1,11 +1,12 @@
-"""`observe`: allocating observers (one by one in a card, or by CSV) and opening an observation."""
+"""`observe`: allocating observers (one by one in a card, or by a CSV or Excel list) and opening an
+observation."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from bot.app.context import HandlerContext
+from bot.app.context import HandlerContext, unreadable_list
 from bot.app.form_fields import whole_number
 from bot.app.observations import calendar, lil, schedule
 from bot.app.observations.forms import AllocateForm
@@ -25,6 +26,7 @@ from bot.domain.observations import (
     academic_year,
     parse_allocation_csv,
 )
+from bot.domain.uploads import NotAList
 from cards.observations import (
     AllocationFormView,
     Button,
@@ -55,7 +57,7 @@ async def observe(ctx: HandlerContext) -> Reply:
 
     Usage: observe
     Usage: observe 12 (open observation 12)
-    Usage: observe import (with a CSV: tutor_email, observer_email, course)
+    Usage: observe import (with a CSV or Excel file: tutor_email, observer_email, course)
     Usage: observe courses (Learning in Libraries: pick, or send the EBS course list)
     Usage: observe quota name@college.ac.uk 5 (Learning in Libraries tutors per observer)
     """
@@ -278,15 +280,17 @@ async def observer_role_revoked(ctx: HandlerContext, person: Person) -> tuple[in
 
 
 async def import_allocations(ctx: HandlerContext) -> Reply:
-    """Allocations by CSV: tutor_email, observer_email, course."""
+    """Allocations by CSV or Excel: tutor_email, observer_email, course."""
     if not ctx.can(Permission.ALLOCATE_OBSERVER):
         return Reply.text(refusal(ctx, ONLY_QUALITY, Role.QUALITY_COORDINATOR, "allocate them"))
-    content = await read_csv(ctx)
-    if content is None:
-        return Reply.text(
-            "Send the allocations as a .csv file (tutor_email, observer_email, course) "
-            "in this chat with the words **observe import**."
-        )
+    content = await sent_list(
+        ctx,
+        "observe import",
+        "Send the allocations as a CSV or Excel (.xlsx) file (tutor_email, observer_email, "
+        "course) in this chat with the words **observe import**.",
+    )
+    if isinstance(content, Reply):
+        return content
     rows, problems = parse_allocation_csv(content)
     found = [(p.line, p.message) for p in problems]
     done = 0
@@ -309,12 +313,19 @@ async def import_allocations(ctx: HandlerContext) -> Reply:
     return Reply.show(import_result_card(view))
 
 
-async def read_csv(ctx: HandlerContext) -> str | None:
-    """The sent CSV's text; "" when it is too large, None when no CSV came."""
-    file = ctx.csv_file
+async def sent_list(ctx: HandlerContext, words: str, missing: str) -> str | Reply:
+    """The list sent with `words`, read as CSV (a CSV or an Excel workbook); instead, the answer
+    when none came (`missing`), when it is too large, or when it can't be read (an .xls)."""
+    file = ctx.list_file
     if file is None:
-        return None
-    return await ctx.csv_text(file, MAX_CSV_BYTES) or ""
+        return Reply.text(missing)
+    try:
+        content = await ctx.list_text(file, MAX_CSV_BYTES)
+    except NotAList:
+        return Reply.text(unreadable_list(file, words))
+    if content is None:
+        return Reply.text("That file is too large for a list (2 MB at most). Nothing was changed.")
+    return content
 
 
 async def show(ctx: HandlerContext, observation_id: int, headline: str | None = None) -> Reply:

@@ -162,11 +162,15 @@ async def import_courses(ctx: HandlerContext) -> Reply:
     """The EBS course list: code, title, tutor_email, venue, date, start_time, end_time."""
     if not ctx.can(Permission.ALLOCATE_LIL):
         return Reply.text(ONLY_COORDINATORS)
-    from bot.app.observations.allocate import read_csv
+    from bot.app.observations.allocate import sent_list
 
-    content = await read_csv(ctx)
-    if not content:
-        return Reply.text("Send the course list as a .csv file with the words **observe courses**.")
+    content = await sent_list(
+        ctx,
+        "observe courses",
+        "Send the course list as a CSV or Excel (.xlsx) file with the words **observe courses**.",
+    )
+    if isinstance(content, Reply):
+        return content
     rows, problems = parse_course_csv(content)
     found = [(p.line, p.message) for p in problems]
     org, year = ctx.turn.org_id, _year(ctx)

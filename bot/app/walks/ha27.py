@@ -452,7 +452,7 @@ async def walk(ctx: HandlerContext) -> Reply:
     Usage: walk show 12
     Usage: walk export 12 (the HA27 as a Word document)
     Usage: walk plan (plan this term's walks for a team)
-    Usage: walk plan import (with the plans CSV attached)
+    Usage: walk plan import (with the plans attached as a CSV or Excel file)
     """
     words = ctx.args.split()
     sub = words[0] if words else ""
