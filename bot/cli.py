@@ -133,8 +133,12 @@ async def _import(url: str, org: str, path: Path) -> int:
     except OSError as exc:  # no such file, a folder, not allowed to read it
         print(f"can't read {path}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    try:  # read as the chat reads a sent list: a CSV, or a workbook's first worksheet
-        text = await asyncio.to_thread(read_list, path.name, "", raw)
+    # Read as the chat reads a sent list: a workbook's first worksheet, or CSV text. The file
+    # is named by the admin, so any other name (a .txt, /dev/stdin) is read as CSV, as before;
+    # only an old Excel workbook (.xls) is refused.
+    as_type = "" if path.suffix.lower() == ".xls" else "csv"
+    try:
+        text = await asyncio.to_thread(read_list, path.name, as_type, raw)
     except NotAList as exc:
         what = " as an Excel workbook" if isinstance(exc, NotAWorkbook) else ""
         print(

@@ -294,6 +294,12 @@ def test_the_command_line_refuses_an_old_xls_as_chat_does(tmp_path: Path) -> Non
     assert f"can't read {legacy}" in refused.stderr
     assert "Excel Workbook (.xlsx) or as CSV" in refused.stderr
     assert "new" not in refused.stdout
+    # Any other name the admin gives is read as CSV text, as it always was (a .txt export).
+    text = tmp_path / "tutors.txt"
+    text.write_text("name,email\nSam Scholar,sam@college.ac.uk\n")
+    done = _cli_import(url, text)
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr
+    assert asyncio.run(_stored_name(url, "sam@college.ac.uk")) == "Sam Scholar"
 
 
 async def test_a_tutor_named_as_their_own_line_manager_is_a_problem_with_that_line(
