@@ -577,6 +577,50 @@ async def test_a_subject_nobody_offers_is_kept_and_its_searcher_told_when_someon
     assert offered == [item.id]
 
 
+async def test_a_tutor_sees_the_subjects_they_wait_for_and_can_stop_waiting(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom waits for plumbing and for ESOL. He could neither see those waits nor stop them: now
+    `mentor` lists each with a button that stops it (as does the search that started it). The
+    stored wait goes, he is told so, and pressing it again changes nothing and says why. Olly
+    offering plumbing afterwards tells Tom nothing."""
+    search = only_card(await teams.say(TUTOR, "mentor plumbing"))
+    assert "Stop waiting for plumbing" in str(search.get("actions"))
+    await teams.say(TUTOR, "mentor ESOL")
+    assert sorted(w.key for w in await rows(teams_app, MentorWish)) == ["esol", "plumbing"]
+    overview = only_card(await teams.say(TUTOR, "mentor"))
+    text = card_text(overview)
+    assert "You're waiting for a mentor in **plumbing**" in text
+    assert "You're waiting for a mentor in **ESOL**" in text
+    stop = action_data(overview, "mentor.wish.cancel", "Stop waiting for plumbing")
+    answer = card_text(await teams.answer(TUTOR, "mentor.wish.cancel", stop))
+    assert "you're no longer waiting for a mentor in **plumbing**" in answer
+    assert "You're waiting for a mentor in **ESOL**" in answer  # the rest, still in sight
+    assert [w.key for w in await rows(teams_app, MentorWish)] == ["esol"]
+
+    again = str(await teams.answer(TUTOR, "mentor.wish.cancel", stop))
+    assert "already ended" in again and "nothing changed" in again
+    assert [w.key for w in await rows(teams_app, MentorWish)] == ["esol"]
+    await teams.answer(OLLY, "mentor.offer", {"specialisms": "Plumbing", "capacity": "1"})
+    assert [i for i in await rows(teams_app, ScheduledItem) if i.kind == "mentoring.offered"] == []
+    assert [w.key for w in await rows(teams_app, MentorWish)] == ["esol"]
+
+
+async def test_only_the_person_waiting_can_stop_the_wait(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Amy sends Tom's wait's id in the button's data: refused, and his wait stays. A submit with
+    no wait in it, or one that is no number, is answered plainly and changes nothing."""
+    await teams.say(TUTOR, "mentor plumbing")
+    (wish,) = await rows(teams_app, MentorWish)
+    refused = str(await teams.answer(AMY, "mentor.wish.cancel", {"wish": wish.id}))
+    assert "Only the person waiting" in refused and "plumbing" not in refused
+    for data in ({}, {"wish": "seven"}, {"wish": ""}):
+        said = str(await teams.answer(TUTOR, "mentor.wish.cancel", data))
+        assert "already ended" in said and "nothing changed" in said
+    assert [(w.id, w.key) for w in await rows(teams_app, MentorWish)] == [(wish.id, "plumbing")]
+
+
 async def test_someone_waiting_for_a_subject_who_has_found_a_mentor_meanwhile_is_not_told(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:
