@@ -1014,19 +1014,18 @@ async def test_the_overview_says_plainly_that_the_agreement_is_still_to_write(
 async def test_a_december_starts_review_dates_are_on_the_form_in_date_order(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    """Ben opens the agreement form on 7 December: the initial review falls on 25 January, after
-    that January's report date, so the January report is the next year's. The form listed it
-    before April's (25 Jan 2027, 15 Jan 2028, 15 Apr 2027); now it lists the dates in order,
-    and saving keeps them so."""
+    """Ben opens the agreement form on 7 December: the initial review falls on 25 January. The
+    January report was put after it, and so a year on (15 Jan 2028, 13 months out); it is the
+    coming January's, 15 Jan 2027. The form lists the dates in order, and saving keeps them so."""
     rel_id = await mentored_by_ben(teams, teams_app, clock)
     clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
     body, sent = await teams.execute(BEN, "agreement.edit", {"rel": rel_id})
     form = shown(body, sent)
     dates = [(i["id"], i.get("value")) for i in card_inputs(form) if i["id"].startswith("review_")]
     assert dates == [
+        ("review_january", "2027-01-15"),
         ("review_initial", "2027-01-25"),
         ("review_april", "2027-04-15"),
-        ("review_january", "2028-01-15"),
     ]
     await teams.execute(BEN, "agreement.save", {"rel": rel_id, **GOOD, **dict(dates)})
     (rel,) = await rows(teams_app, MentoringRelationship)
