@@ -516,6 +516,18 @@ async def test_no_specialist_offers_nearest_and_external_mentors(
     assert "brokerage" in text
 
 
+async def test_an_external_mentor_typed_with_capitals_is_listed(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Hal types "Mentor External ...": the entry was read from after a lower-case "external"
+    in the raw text, found none, and so answered with the (empty) list: nothing added, and
+    nothing said of why. Now the subcommand is found whatever its capitals."""
+    reply = await teams.say(HAL, "Mentor External Herts CETT; brokerage; plumbing; m@herts.example")
+    assert "Listed: Herts CETT (brokerage) for plumbing." in str(reply[0].activity.get("text"))
+    (org,) = await rows(teams_app, Organisation)
+    assert [e["name"] for e in org.settings["external_mentors"]] == ["Herts CETT"]
+
+
 async def test_a_search_no_listed_external_mentor_covers_does_not_say_none_are_listed(
     teams: TeamsClient, teams_app: web.Application
 ) -> None:

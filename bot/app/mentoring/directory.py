@@ -9,6 +9,7 @@ manager, or anyone above them, is never offered as a person's mentor.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
@@ -112,8 +113,10 @@ async def mentor(ctx: HandlerContext) -> Reply:
     if sub == "suggest":
         return await suggest_to(ctx, words[1:])
     if sub == "external":
-        # The raw words: the table's normalised args have lost the semicolons.
-        return await external(ctx, ctx.turn.text.partition("external")[2].strip())
+        # The raw words: the table's normalised args have lost the semicolons. Found whatever
+        # the capitals ("Mentor External ..."), or the entry was lost and the list shown.
+        found = re.search("external", ctx.turn.text, re.IGNORECASE)
+        return await external(ctx, ctx.turn.text[found.end() :].strip() if found else "")
     if ctx.turn.where.kind != "personal":
         return Reply.text(ONE_TO_ONE)
     if sub == "offer":
