@@ -205,6 +205,12 @@ class MentoringRecords(Records):
     async def wishes(self, org_id: str) -> Sequence[MentorWish]:
         return await self.rows(MentorWish, org_id=org_id)
 
+    async def wishes_of(self, org_id: str, person_id: int) -> Sequence[MentorWish]:
+        return await self.rows(MentorWish, org_id=org_id, person_id=person_id)
+
+    async def wish_by_id(self, org_id: str, wish_id: int) -> MentorWish | None:
+        return await get_in_org(self.session, MentorWish, org_id, wish_id)
+
     # relationships
     async def relationship(self, org_id: str, rel_id: int) -> MentoringRelationship | None:
         return await get_in_org(self.session, MentoringRelationship, org_id, rel_id)

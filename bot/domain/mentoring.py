@@ -110,7 +110,11 @@ class ReviewPoint(_TextsAndADay):
 
 def review_points(start: date) -> list[ReviewPoint]:
     """An initial review after the first half term, then a report each January and April
-    (seed 003 appendix 5), each the first one after `start`."""
+    (seed 003 appendix 5), each the first one after `start`, listed by date.
+
+    A report is not put off until after the initial review: for a start in late November or
+    December that review falls after 15 January, and the January report was then pushed a
+    whole year on (13 months out). The dates are the form's defaults; the pair may move them."""
     t = template()
     points: list[ReviewPoint] = []
     for report in t.reports:
@@ -118,8 +122,8 @@ def review_points(start: date) -> list[ReviewPoint]:
             due = start + timedelta(weeks=t.first_half_term_weeks)
         else:
             due = date(start.year, report.month, report.day)
-            while due <= start or (points and due <= points[0].due):
-                due = date(due.year + 1, report.month, report.day)
+            if due <= start:
+                due = date(start.year + 1, report.month, report.day)
         points.append(ReviewPoint(report.key, report.label, due))
     return sorted(points, key=lambda p: p.due)
 

@@ -106,6 +106,7 @@ class SearchView:
     helpers: Sequence[str] = ()
     helpers_are_admins: bool = False
     waiting: bool = False  # nobody offers the subject: the person is told when someone does
+    wish: int | None = None  # the stored wait (`waiting`), which its button stops
 
 
 def _who_to_ask(view: SearchView) -> str:
@@ -202,6 +203,12 @@ def search_card(
                     "unless you have a mentor by then."
                 )
             )
+            if view.wish is not None:
+                actions.append(
+                    base.execute(
+                        f"Stop waiting for {view.query}", "mentor.wish.cancel", {"wish": view.wish}
+                    )
+                )
         if view.nearest:
             nearest = esc(", ".join(view.nearest))
             body.append(base.text(f"Nearest specialisms in house: {nearest}"))

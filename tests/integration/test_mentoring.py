@@ -516,6 +516,18 @@ async def test_no_specialist_offers_nearest_and_external_mentors(
     assert "brokerage" in text
 
 
+async def test_an_external_mentor_typed_with_capitals_is_listed(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Hal types "Mentor External ...": the entry was read from after a lower-case "external"
+    in the raw text, found none, and so answered with the (empty) list: nothing added, and
+    nothing said of why. Now the subcommand is found whatever its capitals."""
+    reply = await teams.say(HAL, "Mentor External Herts CETT; brokerage; plumbing; m@herts.example")
+    assert "Listed: Herts CETT (brokerage) for plumbing." in str(reply[0].activity.get("text"))
+    (org,) = await rows(teams_app, Organisation)
+    assert [e["name"] for e in org.settings["external_mentors"]] == ["Herts CETT"]
+
+
 async def test_a_search_no_listed_external_mentor_covers_does_not_say_none_are_listed(
     teams: TeamsClient, teams_app: web.Application
 ) -> None:
@@ -575,6 +587,50 @@ async def test_a_subject_nobody_offers_is_kept_and_its_searcher_told_when_someon
     await teams.answer(AMY, "mentor.offer", {**offer, "specialisms": "Maths, plumbing"})
     offered = [i.id for i in await rows(teams_app, ScheduledItem) if i.kind == "mentoring.offered"]
     assert offered == [item.id]
+
+
+async def test_a_tutor_sees_the_subjects_they_wait_for_and_can_stop_waiting(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom waits for plumbing and for ESOL. He could neither see those waits nor stop them: now
+    `mentor` lists each with a button that stops it (as does the search that started it). The
+    stored wait goes, he is told so, and pressing it again changes nothing and says why. Olly
+    offering plumbing afterwards tells Tom nothing."""
+    search = only_card(await teams.say(TUTOR, "mentor plumbing"))
+    assert "Stop waiting for plumbing" in str(search.get("actions"))
+    await teams.say(TUTOR, "mentor ESOL")
+    assert sorted(w.key for w in await rows(teams_app, MentorWish)) == ["esol", "plumbing"]
+    overview = only_card(await teams.say(TUTOR, "mentor"))
+    text = card_text(overview)
+    assert "You're waiting for a mentor in **plumbing**" in text
+    assert "You're waiting for a mentor in **ESOL**" in text
+    stop = action_data(overview, "mentor.wish.cancel", "Stop waiting for plumbing")
+    answer = card_text(await teams.answer(TUTOR, "mentor.wish.cancel", stop))
+    assert "you're no longer waiting for a mentor in **plumbing**" in answer
+    assert "You're waiting for a mentor in **ESOL**" in answer  # the rest, still in sight
+    assert [w.key for w in await rows(teams_app, MentorWish)] == ["esol"]
+
+    again = str(await teams.answer(TUTOR, "mentor.wish.cancel", stop))
+    assert "already ended" in again and "nothing changed" in again
+    assert [w.key for w in await rows(teams_app, MentorWish)] == ["esol"]
+    await teams.answer(OLLY, "mentor.offer", {"specialisms": "Plumbing", "capacity": "1"})
+    assert [i for i in await rows(teams_app, ScheduledItem) if i.kind == "mentoring.offered"] == []
+    assert [w.key for w in await rows(teams_app, MentorWish)] == ["esol"]
+
+
+async def test_only_the_person_waiting_can_stop_the_wait(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Amy sends Tom's wait's id in the button's data: refused, and his wait stays. A submit with
+    no wait in it, or one that is no number, is answered plainly and changes nothing."""
+    await teams.say(TUTOR, "mentor plumbing")
+    (wish,) = await rows(teams_app, MentorWish)
+    refused = str(await teams.answer(AMY, "mentor.wish.cancel", {"wish": wish.id}))
+    assert "Only the person waiting" in refused and "plumbing" not in refused
+    for data in ({}, {"wish": "seven"}, {"wish": ""}):
+        said = str(await teams.answer(TUTOR, "mentor.wish.cancel", data))
+        assert "already ended" in said and "nothing changed" in said
+    assert [(w.id, w.key) for w in await rows(teams_app, MentorWish)] == [(wish.id, "plumbing")]
 
 
 async def test_someone_waiting_for_a_subject_who_has_found_a_mentor_meanwhile_is_not_told(
@@ -970,19 +1026,18 @@ async def test_the_overview_says_plainly_that_the_agreement_is_still_to_write(
 async def test_a_december_starts_review_dates_are_on_the_form_in_date_order(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
-    """Ben opens the agreement form on 7 December: the initial review falls on 25 January, after
-    that January's report date, so the January report is the next year's. The form listed it
-    before April's (25 Jan 2027, 15 Jan 2028, 15 Apr 2027); now it lists the dates in order,
-    and saving keeps them so."""
+    """Ben opens the agreement form on 7 December: the initial review falls on 25 January. The
+    January report was put after it, and so a year on (15 Jan 2028, 13 months out); it is the
+    coming January's, 15 Jan 2027. The form lists the dates in order, and saving keeps them so."""
     rel_id = await mentored_by_ben(teams, teams_app, clock)
     clock.set(datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
     body, sent = await teams.execute(BEN, "agreement.edit", {"rel": rel_id})
     form = shown(body, sent)
     dates = [(i["id"], i.get("value")) for i in card_inputs(form) if i["id"].startswith("review_")]
     assert dates == [
+        ("review_january", "2027-01-15"),
         ("review_initial", "2027-01-25"),
         ("review_april", "2027-04-15"),
-        ("review_january", "2028-01-15"),
     ]
     await teams.execute(BEN, "agreement.save", {"rel": rel_id, **GOOD, **dict(dates)})
     (rel,) = await rows(teams_app, MentoringRelationship)

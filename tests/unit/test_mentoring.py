@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from bot.domain import mentoring as rules
 from bot.domain.access import Actor, Permission, Role, can
@@ -39,6 +39,39 @@ def test_review_points_initial_then_january_and_april() -> None:
     ]
     later = rules.review_points(date(2027, 2, 1))
     assert [p.due for p in later] == [date(2027, 3, 22), date(2027, 4, 15), date(2028, 1, 15)]
+
+
+def test_a_late_autumn_starts_reports_are_the_coming_january_and_april() -> None:
+    """A December start's January report fell 13 months out (2028): it had to come after the
+    initial review, which a start after mid-November puts past 15 January. Each report is the
+    first of its date after the start (appendix 5: reports in January and April)."""
+    assert [(p.key, p.due) for p in rules.review_points(date(2026, 12, 1))] == [
+        ("january", date(2027, 1, 15)),
+        ("initial", date(2027, 1, 19)),
+        ("april", date(2027, 4, 15)),
+    ]
+    assert [(p.key, p.due) for p in rules.review_points(date(2026, 12, 31))] == [
+        ("january", date(2027, 1, 15)),
+        ("initial", date(2027, 2, 18)),
+        ("april", date(2027, 4, 15)),
+    ]
+    nov = {p.key: p.due for p in rules.review_points(date(2026, 11, 30))}
+    assert nov == {
+        "initial": date(2027, 1, 18),
+        "january": date(2027, 1, 15),
+        "april": date(2027, 4, 15),
+    }
+    # Late February: the initial review lands on 15 April; April's report is that April's.
+    feb = {p.key: p.due for p in rules.review_points(date(2027, 2, 25))}
+    assert feb["april"] == date(2027, 4, 15) and feb["january"] == date(2028, 1, 15)
+
+
+def test_every_report_falls_within_a_year_of_any_start() -> None:
+    start = date(2026, 1, 1)
+    while start < date(2029, 1, 1):
+        for point in rules.review_points(start):
+            assert start < point.due <= start + timedelta(days=366), (start, point)
+        start += timedelta(days=1)
 
 
 def test_smart_objective_problems() -> None:

@@ -9,6 +9,7 @@ manager, or anyone above them, is never offered as a person's mentor.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
@@ -40,7 +41,7 @@ from bot.app.turn import Reply
 from bot.domain import mentoring as rules
 from bot.domain.access import Permission, Role
 from bot.domain.words import plural
-from cards.base import execute, said
+from cards.base import Action, escape_markdown, execute, said
 from cards.mentoring import (
     CapacityLine,
     ExternalView,
@@ -112,8 +113,10 @@ async def mentor(ctx: HandlerContext) -> Reply:
     if sub == "suggest":
         return await suggest_to(ctx, words[1:])
     if sub == "external":
-        # The raw words: the table's normalised args have lost the semicolons.
-        return await external(ctx, ctx.turn.text.partition("external")[2].strip())
+        # The raw words: the table's normalised args have lost the semicolons. Found whatever
+        # the capitals ("Mentor External ..."), or the entry was lost and the list shown.
+        found = re.search("external", ctx.turn.text, re.IGNORECASE)
+        return await external(ctx, ctx.turn.text[found.end() :].strip() if found else "")
     if ctx.turn.where.kind != "personal":
         return Reply.text(ONE_TO_ONE)
     if sub == "offer":
@@ -133,18 +136,48 @@ async def _search_or_wait(ctx: HandlerContext, query: str) -> SearchView:
     if view.suggestions or not key:
         return view
     records = MentoringRecords(ctx.uow.session)
-    if await records.wish(ctx.turn.org_id, ctx.person.id, key) is None:
-        records.add(
-            MentorWish(
-                org_id=ctx.turn.org_id,
-                person_id=ctx.person.id,
-                specialism=view.query[:200],
-                key=key[:200],
-                created_at=ctx.services.clock.now(),
-            )
+    wish = await records.wish(ctx.turn.org_id, ctx.person.id, key)
+    if wish is None:
+        wish = MentorWish(
+            org_id=ctx.turn.org_id,
+            person_id=ctx.person.id,
+            specialism=view.query[:200],
+            key=key[:200],
+            created_at=ctx.services.clock.now(),
         )
+        records.add(wish)
         await records.flush()
-    return replace(view, waiting=True)
+    return replace(view, waiting=True, wish=wish.id)
+
+
+WISH_GONE = (
+    "That wait has already ended (stopped, or someone offered to mentor in it), so nothing "
+    "changed. Say **mentor** to see what you're waiting for."
+)
+
+
+async def cancel_wish(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
+    """The person stops waiting for a mentor in a subject: the stored wait goes, and they are
+    no longer told when someone offers it. Only their own wait: anyone else's is refused."""
+    records = MentoringRecords(ctx.uow.session)
+    wish_id = _id(values.get("wish"))
+    wish = None if wish_id is None else await records.wish_by_id(ctx.turn.org_id, wish_id)
+    if wish is None:
+        return Reply.text(WISH_GONE)
+    if wish.person_id != ctx.person.id:
+        return Reply.text(
+            "Only the person waiting for a mentor in a subject can stop that wait, so nothing "
+            "changed."
+        )
+    subject = wish.specialism
+    await ctx.uow.session.delete(wish)
+    await records.flush()
+    lines, actions = await _overview_parts(ctx)
+    done = (
+        f"Done: you're no longer waiting for a mentor in **{escape_markdown(subject)}**, and "
+        "I won't message you about it."
+    )
+    return Reply.update(note_card("Mentoring", [done, *lines], actions))
 
 
 async def tell_those_waiting(session: AsyncSession, offer: MentorOffer, now: datetime) -> None:
@@ -183,9 +216,16 @@ def _as_typed(ctx: HandlerContext) -> str:
 
 
 async def _overview(ctx: HandlerContext) -> Reply:
+    lines, actions = await _overview_parts(ctx)
+    return Reply.show(note_card("Mentoring", lines, actions))
+
+
+async def _overview_parts(ctx: HandlerContext) -> tuple[list[str], list[Action]]:
+    """What `mentor` shows the person: their mentoring, their offer, the subjects they wait for
+    a mentor in, and the buttons for each."""
     records = MentoringRecords(ctx.uow.session)
     lines = []
-    actions = []
+    actions: list[Action] = []
     opened = await records.open_of(ctx.turn.org_id, ctx.person.id)
     for rel in opened:
         other = await name_of(ctx.directory, rel.org_id, rel.other(ctx.person.id))
@@ -213,6 +253,15 @@ async def _overview(ctx: HandlerContext) -> Reply:
             f"You offer to mentor in {', '.join(offering.specialisms)} "
             f"({offering.capacity} at once)."
         )
+    for wish in await records.wishes_of(ctx.turn.org_id, ctx.person.id):
+        # Their own words, shown back to them as written (escaped, as the search card does).
+        lines.append(
+            f"You're waiting for a mentor in **{escape_markdown(wish.specialism)}**: I'll "
+            "message you when someone offers to mentor in it."
+        )
+        actions.append(
+            execute(f"Stop waiting for {wish.specialism}", "mentor.wish.cancel", {"wish": wish.id})
+        )
     if not any(rel.mentee_id == ctx.person.id for rel in opened):
         # Also after a mentoring has ended: the way to a new mentor stays in sight.
         lines.append("Say **mentor maths** (or any subject) to find a mentor.")
@@ -220,7 +269,7 @@ async def _overview(ctx: HandlerContext) -> Reply:
     actions.append(
         execute("Change your offer" if offering else "Offer to mentor", "mentor.offer.open")
     )
-    return Reply.show(note_card("Mentoring", lines, actions))
+    return lines, actions
 
 
 async def _offer_form(ctx: HandlerContext) -> Reply:
@@ -918,6 +967,7 @@ ROWS: tuple[Command | CardAction, ...] = (
     CardAction("mentor.offer.open", open_offer, idempotent=False),
     CardAction("mentor.offer", save_offer, form=OfferForm, redisplay=redisplay_offer),
     CardAction("mentor.search", search_again, idempotent=False),
+    CardAction("mentor.wish.cancel", cancel_wish),
     CardAction("mentor.choose", choose),
     CardAction("mentor.accept", accept),
     CardAction("mentor.decline", decline),
