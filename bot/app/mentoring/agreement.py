@@ -889,7 +889,7 @@ async def review_withhold(ctx: HandlerContext, values: dict[str, Any], found: _R
         names = [p.name for p in await ctx.directory.people(rel.org_id, review.recipients)]
         return Reply.text(
             f"The {review.label.lower()} has already been sent"
-            + (f" to {', '.join(names)}" if names else "")
+            + (f" to {said(', '.join(names))}" if names else "")
             + ", so it can't be held back now."
         )
     now = ctx.services.clock.now()

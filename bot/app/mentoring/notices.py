@@ -465,7 +465,7 @@ async def render_coach_action(ctx: NoticeContext) -> Message | None:
     return Message(
         card=reminder_card(
             "An action from your coaching is due soon",
-            [f"**{action['what']}**, by {due:%A %d %B}."],
+            [f"**{said(action['what'])}**, by {due:%A %d %B}."],
             [NextStep("Done", "coach.action.done", {"conv": conv.id, "n": n})],
         )
     )
@@ -502,9 +502,11 @@ async def render_coach_shared(ctx: NoticeContext) -> Message | None:
     lines += [f"Action: {said(action_words(a))}" for a in conv.actions]
     return Message(
         card=note_card(
-            f"{owner} shared their {model.label} notes with you",
+            f"{said(owner)} shared their {model.label} notes with you",
             lines,
             small="Shared by their choice; for you only.",
+            # The notification reads as before; only the card's heading is markdown.
+            fallback_text=f"{owner} shared their {model.label} notes with you",
         )
     )
 
