@@ -109,7 +109,7 @@ async def _load(
             return Reply.text(REFUSED)
         if ctx.person.id in subject.line_manager_ids:
             mentee = await name_of(ctx.directory, rel.org_id, rel.mentee_id)
-            return Reply.text(MENTOR_NOW_MANAGER.format(mentee=mentee))
+            return Reply.text(MENTOR_NOW_MANAGER.format(mentee=said(mentee)))
         # Its mentor, once it has ended: no longer part of it (bot.domain.mentoring).
         return Reply.text(GONE if rel.accepted_at is None else MENTOR_AFTER_END)
     if rel.accepted_at is None:
@@ -399,7 +399,7 @@ async def agreement(ctx: HandlerContext) -> Reply:
     past = [] if len(rels) == 1 else await relationship.past_readable(ctx, 10)
     if closed and not rels and not past:
         mentee = await name_of(ctx.directory, closed[0].org_id, closed[0].mentee_id)
-        return Reply.text(MENTOR_NOW_MANAGER.format(mentee=mentee))
+        return Reply.text(MENTOR_NOW_MANAGER.format(mentee=said(mentee)))
     if not rels and not past:
         return Reply.text(
             "You don't have a mentoring agreement yet. Say **mentor maths** (or your subject) to "
