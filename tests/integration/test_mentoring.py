@@ -2830,7 +2830,7 @@ async def test_names_written_as_links_are_plain_in_text_replies_and_coaching_lin
     names are stored as Teams sent them."""
     from dataclasses import replace
 
-    await agreed(teams, teams_app, clock)
+    rel_id = await agreed(teams, teams_app, clock)
     evil_tom = replace(TUTOR, name="[Sign in again](https://evil.example) Tom")
     evil_ben = replace(BEN, name="[Sign in again](https://evil.example) Ben")
     for user in (evil_tom, evil_ben):
@@ -2864,6 +2864,11 @@ async def test_names_written_as_links_are_plain_in_text_replies_and_coaching_lin
     (conv,) = await rows(teams_app, CoachingConversation)
     marked = await teams.answer(evil_tom, "coach.action.done", {"conv": conv.id, "n": 1})
     assert "Marked done" in card_text(marked) and live_markdown(marked) == []
+    # Who confirmed the agreement, on its card; whom Tom told when he ends it.
+    agreement = await teams.answer(evil_tom, "agreement.open", {"rel": rel_id})
+    assert live_markdown(agreement, "Confirmed:") == []
+    ended = await teams.answer(evil_tom, "mentor.end", {"rel": rel_id, "sure": "yes"})
+    assert live_markdown(ended, "I've told") == []
 
 
 async def test_what_one_of_the_pair_writes_reaches_the_other_and_the_recipients_as_plain_text(

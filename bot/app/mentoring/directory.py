@@ -715,10 +715,10 @@ async def finish(ctx: HandlerContext, values: dict[str, Any], rel: MentoringRela
     kept = (
         "Your agreement and meeting log stay with you: say **agreement** to read them."
         if ctx.person.id == rel.mentee_id
-        else f"The agreement and meeting log stay with {other}."
+        else f"The agreement and meeting log stay with {said(other)}."
     )
     return Reply.update(
-        note_card("Mentoring ended", [f"Done: I've told {other}. {kept}", "Thank you both."])
+        note_card("Mentoring ended", [f"Done: I've told {said(other)}. {kept}", "Thank you both."])
     )
 
 

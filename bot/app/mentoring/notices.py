@@ -146,7 +146,8 @@ async def render_answered(ctx: NoticeContext) -> Message | None:
         ctx.uow.session,
         mentee_person,
         rel.specialism,
-        notice=f"{mentor} {what}. No reason needed: choose someone else whenever you're ready.",
+        notice=f"{said(mentor)} {what}. No reason needed: choose someone else whenever you're "
+        "ready.",
     )
     return Message(card=search_card(view))
 
@@ -216,9 +217,9 @@ async def _ended_by_the_line(
             card=note_card(
                 f"Mentoring {mentee.name} has ended",
                 [
-                    f"The tutor list now puts you in {mentee.name}'s line management, so you "
-                    f"can't go on as their mentor: {why}. Their agreement and log stay theirs; "
-                    "none of it is visible to you now. I've told them why."
+                    f"The tutor list now puts you in {said(mentee.name or '')}'s line "
+                    f"management, so you can't go on as their mentor: {why}. Their agreement "
+                    "and log stay theirs; none of it is visible to you now. I've told them why."
                 ],
             )
         )
@@ -226,9 +227,9 @@ async def _ended_by_the_line(
         ctx.uow.session,
         mentee,
         rel.specialism,
-        notice=f"The tutor list now puts {mentor} in your line management, so they can't go on "
-        f"as your mentor: {why}. They no longer see your agreement or log, which stay yours. "
-        "Choose another mentor whenever you're ready.",
+        notice=f"The tutor list now puts {said(mentor)} in your line management, so they "
+        f"can't go on as your mentor: {why}. They no longer see your agreement or log, which "
+        "stay yours. Choose another mentor whenever you're ready.",
     )
     return Message(card=search_card(view))
 
@@ -383,7 +384,7 @@ async def render_report(ctx: NoticeContext) -> Message | None:
         card=note_card(
             f"Mentoring {review.label.lower()}: {mentee}",
             [said(line) for line in review.lines],
-            small=f"From {mentor}, sent with {mentee}'s agreement after they read it.",
+            small=f"From {said(mentor)}, sent with {said(mentee)}'s agreement after they read it.",
         )
     )
 
