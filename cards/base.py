@@ -386,13 +386,19 @@ def form_card(
 
 
 def note_card(
-    heading: str, lines: Sequence[str], actions: Sequence[Action] = (), *, small: str = ""
+    heading: str,
+    lines: Sequence[str],
+    actions: Sequence[Action] = (),
+    *,
+    small: str = "",
+    fallback_text: str | None = None,
 ) -> CardDict:
-    """A short notice: a heading, a few lines, the next step as buttons."""
+    """A short notice: a heading, a few lines, the next step as buttons. `fallback_text`, for
+    a heading that names someone (`said`, so left out of the notification), says what it is."""
     body: list[Element] = [title(heading), *(text(line) for line in lines)]
     if small:
         body.append(text(small, subtle=True, size="small"))
-    return card(body, actions, fallback_text=heading)
+    return card(body, actions, fallback_text=fallback_text or heading)
 
 
 def save_button(verb: str, data: Mapping[str, Any] | None = None, label: str = "Save") -> Action:

@@ -24,6 +24,7 @@ from bot.app.context import HandlerContext
 from bot.app.notices import FailureContext, NoticeContext, NoticeKind
 from bot.app.router import CardAction
 from bot.app.turn import Message, Reply
+from cards.base import said
 from storage.documents import PendingDocument, PendingDocuments
 from storage.models import Organisation
 from storage.reminders import Schedule
@@ -43,7 +44,7 @@ def consent_message(name: str, size: int, description: str, token: str) -> Messa
     """The file consent card: Teams shows the name, size and description with Allow/Decline."""
     context = {"verb": VERB, "token": token}
     return Message(
-        text=f"Here is **{name}**. Press Allow to save it to your OneDrive.",
+        text=f"Here is **{said(name)}**. Press Allow to save it to your OneDrive.",
         attachments=[
             {
                 "contentType": CONSENT,
@@ -103,7 +104,7 @@ async def send(ctx: HandlerContext, name: str, content: bytes, description: str)
         return Reply(messages=[consent_message(name, len(content), description, token)])
     about = {"token": token, "description": description, "name": name}
     await to_private_chat(ctx, f"document:{token}", OFFER, now, about)
-    return Reply.text(f"I'm sending {name} to our 1:1 chat, where only you will see it.")
+    return Reply.text(f"I'm sending {said(name)} to our 1:1 chat, where only you will see it.")
 
 
 async def answer_in_private(ctx: HandlerContext, reply: Reply, what: str) -> Reply:
@@ -233,7 +234,8 @@ async def render_not_delivered(ctx: NoticeContext) -> Message | None:
     reason = str(ctx.payload.get("reason") or "Teams would not take it")
     return Message(
         text=(
-            f"{who + ', ' if who else ''}I couldn't get **{name}** to our 1:1 chat: {reason}. "
+            f"{said(who) + ', ' if who else ''}I couldn't get **{said(name)}** to our 1:1 chat: "
+            f"{reason}. "
             "I've kept it: an admin can send it again from **undelivered**, or ask me for it "
             "again once you've said hello to me in our 1:1 chat."
         )

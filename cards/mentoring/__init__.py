@@ -710,7 +710,8 @@ def coach_card(view: CoachView, errors: Mapping[str, str] = EMPTY) -> base.CardD
     if view.notice:
         body.append(base.text(view.notice))
     if view.earlier:
-        body.append(base.facts(list(view.earlier)))
+        # The person's own answers: shown as they typed them, as everywhere else.
+        body.append(base.facts([(label, base.said(answer)) for label, answer in view.earlier]))
     data = {"conv": view.conv_id, "step": view.step_no - 1}
     if view.paused:
         body.append(base.text("Paused. Pick it up whenever you like: your answers are kept."))
@@ -788,9 +789,9 @@ def coach_done_card(
     body: list[base.Element] = [base.title(heading)]
     if notice:
         body.append(base.text(notice))
-    body.append(base.facts(list(answers)))
+    body.append(base.facts([(label, base.said(answer)) for label, answer in answers]))
     body.append(base.text("**Actions**"))
-    body.append(_bullets(actions))
+    body.append(_bullets([base.said(a) for a in actions]))
     body.append(
         base.text(
             "I'll remind you two days before each is due. "
@@ -805,7 +806,7 @@ def coach_done_card(
     buttons: list[base.Action] = []
     for person_id, name, shared in share_with:
         if shared:
-            body.append(base.text(f"Shared with {name}.", subtle=True, size="small"))
+            body.append(base.text(f"Shared with {base.said(name)}.", subtle=True, size="small"))
         else:
             buttons.append(
                 base.execute(
@@ -819,7 +820,7 @@ def coach_review_card(
     conv_id: int, outcome: str, before: int | None, errors: Mapping[str, str] = EMPTY
 ) -> base.CardDict:
     heading = "OSKAR review"
-    body: list[base.Element] = [base.title(heading), base.facts([("Outcome", outcome)])]
+    body: list[base.Element] = [base.title(heading), base.facts([("Outcome", base.said(outcome))])]
     if before is not None:
         body.append(base.text(f"Last time you said **{before}** out of 10."))
     body += base.with_error(
@@ -849,9 +850,9 @@ def coach_change_card(outcome: str, change: str, image_url: str, difference: str
     heading = "OSKAR review: the change"
     body: list[base.Element] = [
         base.title(heading),
-        base.facts([("Outcome", outcome), ("Since last time", change)]),
+        base.facts([("Outcome", base.said(outcome)), ("Since last time", change)]),
         E.Image(url=image_url, altText=f"Your scale over time: {change}", size="stretch"),
     ]
     if difference:
-        body.append(base.text(f"What made the difference: {difference}"))
+        body.append(base.text(f"What made the difference: {base.said(difference)}"))
     return base.card(body, fallback_text=heading)

@@ -5,6 +5,7 @@ documents themselves (the HA27, the OTLA sheets) are opened in test_walks and te
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,6 +33,7 @@ from storage.models import ConversationRef
 from storage.people import Directory
 from storage.reminders import FAILED, PENDING, SENT, ScheduledItem
 from tests.conftest import ADMIN, QUINN, TUTOR
+from tests.support.cards import live_markdown_text
 from tests.support.loopback import Sent
 from tests.support.teams import FILE_CONSENT, Place, TeamsClient, User
 
@@ -196,6 +198,28 @@ async def test_an_offer_that_cannot_arrive_is_told_where_it_was_asked_and_kept(
     quality.connector.clear()
     assert await bot.worker.tick(clock.now()) == 1
     assert await accepted_in_her_chat(quality, "late-but-there.xlsx")
+
+
+async def test_an_offer_that_cannot_arrive_names_its_asker_in_the_channel_as_written(
+    quality: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Ada's Teams display name is a "Sign in again" link. The channel she asked in is told,
+    by name, that her file could not reach her: everyone there reads her name as written, not
+    a live link in the bot's voice; her name is kept as Teams sent it."""
+    bot = teams_app[BOT_KEY]
+    ada = replace(ADMIN, name="[Sign in again](https://evil.example) Ada")
+    clock.set(FRIDAY_EVENING)
+    quality.connector.fail_with[_personal(ADMIN)] = 403
+    await quality.say(ada, "walks export autumn", MATHS, mention=True)
+    quality.connector.clear()
+    await bot.worker.tick(clock.now())
+    await bot.worker.tick(clock.now())
+    told = [s for s in quality.connector.messages() if s.conversation_id == MATHS.conversation_id]
+    assert "I couldn't get" in told[0].text
+    assert live_markdown_text(told) == []
+    async with bot.db.unit_of_work() as uow:
+        person = await Directory(uow.session).person_by_email("tenant-1", ADMIN.email)
+        assert person is not None and person.name == ada.name
 
 
 async def test_asking_again_replaces_the_document_still_waiting(

@@ -57,6 +57,7 @@ from tests.support.cards import (
     card_text,
     choices,
     live_markdown,
+    live_markdown_text,
     only_card,
 )
 from tests.support.loopback import LoopbackConnector
@@ -2872,6 +2873,57 @@ async def test_a_display_name_written_as_a_link_is_shown_as_plain_text_in_mentor
     ended = await next_card_to(teams, teams_app, clock, TUTOR)
     assert "has ended your mentoring" in card_text(ended)
     assert live_markdown(ended) == []
+
+
+async def test_names_written_as_links_are_plain_in_text_replies_and_coaching_lines(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom and Ben set their Teams display names to "Sign in again" links. Hal's plain-text
+    answer to `mentor suggest` names Tom, Tom's coaching cards name Ben and hold Tom's own
+    action as he typed it, and the notes Tom shares are headed with his name: each shows the
+    words as written (Teams renders markdown in a plain-text message as in a card), while the
+    names are stored as Teams sent them."""
+    from dataclasses import replace
+
+    rel_id = await agreed(teams, teams_app, clock)
+    evil_tom = replace(TUTOR, name="[Sign in again](https://evil.example) Tom")
+    evil_ben = replace(BEN, name="[Sign in again](https://evil.example) Ben")
+    for user in (evil_tom, evil_ben):
+        await teams.say(user, "help")
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        tom = await Directory(uow.session).person_by_email(TENANT, TUTOR.email)
+        assert tom is not None and tom.name == evil_tom.name  # kept as Teams sent it
+
+    reply = await teams.say(HAL, "mentor suggest tom@college.ac.uk maths")
+    assert live_markdown_text(reply) == []
+
+    card = only_card(await teams.say(evil_tom, "coach grow"))
+    for answer in ("Goal", "Reality", "Options"):
+        card = await teams.answer(
+            evil_tom, "coach.answer", {**button_data(card, "coach.answer"), "answer": answer}
+        )
+    action = "[Sign in again](https://evil.example) **now** ask Ben"
+    done = await teams.answer(
+        evil_tom,
+        "coach.answer",
+        {**button_data(card, "coach.answer"), "action_1": action, "by_1": "2026-12-18"},
+    )
+    assert live_markdown(done) == []  # the action, in the done card's list
+    shared = await teams.answer(evil_tom, "coach.share", button_data(done, "coach.share"))
+    assert "Shared with" in card_text(shared)
+    assert live_markdown(shared, "evil.example) Ben") == []
+    connector.clear()
+    await tick(teams_app, clock)
+    (notes,) = [c for c in cards_to(connector, BEN) if "shared their GROW" in card_text(c)]
+    assert live_markdown(notes, "evil.example) Tom") == []
+    (conv,) = await rows(teams_app, CoachingConversation)
+    marked = await teams.answer(evil_tom, "coach.action.done", {"conv": conv.id, "n": 1})
+    assert "Marked done" in card_text(marked) and live_markdown(marked) == []
+    # Who confirmed the agreement, on its card; whom Tom told when he ends it.
+    agreement = await teams.answer(evil_tom, "agreement.open", {"rel": rel_id})
+    assert live_markdown(agreement, "Confirmed:") == []
+    ended = await teams.answer(evil_tom, "mentor.end", {"rel": rel_id, "sure": "yes"})
+    assert live_markdown(ended, "I've told") == []
 
 
 async def test_what_one_of_the_pair_writes_reaches_the_other_and_the_recipients_as_plain_text(

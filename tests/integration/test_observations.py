@@ -30,7 +30,7 @@ from storage.reminders import Schedule
 from tests.conftest import ADMIN, MANAGER, QC, TUTOR, local_settings
 from tests.conftest import OLIVE as OBSERVER
 from tests.support.bot import BotOverHttp
-from tests.support.cards import card_nodes, card_text, only_card
+from tests.support.cards import card_nodes, card_text, live_markdown, only_card
 from tests.support.loopback import Sent
 from tests.support.teams import FILE_CONSENT, TENANT, Place, TeamsClient, User, shared_file
 from tests.support.workbooks import LEGACY_XLS, xlsx
@@ -179,6 +179,30 @@ async def allocate_tom(o: Otla) -> int:
         obs = await Observations(uow.session).for_tutor(TENANT, tom_id, "2026/27")
         assert obs is not None
         return obs.id
+
+
+async def test_names_written_as_links_are_plain_in_the_lines_of_observation_notices(
+    otla: Otla,
+) -> None:
+    """Tom and Olive set their Teams display names to "Sign in again" links after the
+    allocation. The notes the worker sends name the other in their lines as written: Olive's
+    "agree a class and date with Tom" and Tom's week-before "Olive observes your session"."""
+    from dataclasses import replace
+
+    o = otla
+    obs_id = await allocate_tom(o)
+    evil_tom = replace(TUTOR, name="[Sign in again](https://evil.example) Tom")
+    evil_olive = replace(OBSERVER, name="[Sign in again](https://evil.example) Olive")
+    for user in (evil_tom, evil_olive):
+        await o.say(user, "hello")
+    (told,) = to(await o.tick(), OBSERVER)
+    assert live_markdown(told, "class and date with") == []
+    await o.propose(evil_olive, obs_id, "2026-12-03")
+    await o.tick()
+    await o.do(evil_tom, "otla.accept", observation_id=obs_id)
+    week_before = to(await o.tick(london(2026, 11, 26, 9)), TUTOR)
+    notes = [c for c in week_before if "observes your session" in card_text(c)]
+    assert notes and all(live_markdown(c, "observes your session") == [] for c in notes)
 
 
 async def test_one_observation_from_allocation_to_actions_closed(otla: Otla) -> None:

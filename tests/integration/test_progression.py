@@ -796,6 +796,22 @@ async def _items(
         return list(await uow.session.scalars(query))
 
 
+async def test_a_facilitators_display_name_written_as_a_link_is_shown_as_written_when_refused(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Cara sets her Teams display name to a "Sign in again" link after starting a session in
+    the channel. A member's Pause is refused on the card everyone there sees, naming her: as
+    written, never a live link in the bot's voice; the session runs on unchanged."""
+    from dataclasses import replace
+
+    db = teams_app[BOT_KEY].db
+    session_id, _ = await coach_starts(teams)
+    await teams.say(replace(COACH, name="[Sign in again](https://evil.example) Cara"), "help")
+    answer = await teams.answer(TUTOR, "cards.pause", {"session": session_id}, MATHS)
+    assert live_markdown(answer, "who runs") == []
+    assert (await session_row(db, session_id)).state == "running"
+
+
 async def test_only_the_facilitator_or_an_org_admin_runs_the_session(
     teams: TeamsClient, teams_app: web.Application
 ) -> None:

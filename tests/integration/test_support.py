@@ -1268,6 +1268,29 @@ async def test_words_typed_by_one_person_are_shown_as_text_to_another(
     assert live_markdown(answer) == []
 
 
+async def test_an_aps_display_name_written_as_a_link_is_shown_as_written_in_notices(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Amy, the AP, sets her Teams display name to a "Sign in again" link. The note that tells
+    Tom she will support him names her in its heading and its lines: as written, never a live
+    link in the bot's voice. The notification still reads the heading with her name in it."""
+    from dataclasses import replace
+
+    evil_amy = replace(AMY, name="[Sign in again](https://evil.example) Amy")
+    await teams.say(evil_amy, "help")
+    await refer(teams)
+    await tick(teams_app, clock)
+    ask = cards_to(connector, AMY)[-1]
+    referral_id = button_data(ask, "support.accept")["referral_id"]
+    await teams.answer(
+        evil_amy, "support.accept", {"referral_id": referral_id, "kind": "towards_outstanding"}
+    )
+    started = await next_card_to(teams, teams_app, clock, TUTOR)
+    assert live_markdown(started, "Who can see it") == []
+    assert live_markdown(started, "will support you") == []
+    assert "Amy will support you" in started["fallbackText"]
+
+
 async def test_a_tutor_with_a_request_open_is_told_so_until_their_programme_ends(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:

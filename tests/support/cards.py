@@ -59,6 +59,14 @@ def live_markdown(card: dict[str, Any], needle: str = "Sign in again") -> list[s
     return found
 
 
+def live_markdown_text(sent: list[Sent], needle: str = "Sign in again") -> list[str]:
+    """The plain-text messages in `sent` (Teams renders their markdown too) in which `needle`
+    is live markdown; asserts some message shows `needle` at all."""
+    texts = [str(s.activity.get("text") or "") for s in sent]
+    assert any(needle in t for t in texts), f"{needle!r} is in no message: {texts}"
+    return [t for t in texts if needle in t and _LIVE.search(t)]
+
+
 def button_data(card: dict[str, Any], verb: str) -> dict[str, Any]:
     """The data of the first element with this verb, as the card holds it (the verb too);
     `action_data` is a button's data as Teams sends it back."""

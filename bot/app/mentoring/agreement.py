@@ -109,7 +109,7 @@ async def _load(
             return Reply.text(REFUSED)
         if ctx.person.id in subject.line_manager_ids:
             mentee = await name_of(ctx.directory, rel.org_id, rel.mentee_id)
-            return Reply.text(MENTOR_NOW_MANAGER.format(mentee=mentee))
+            return Reply.text(MENTOR_NOW_MANAGER.format(mentee=said(mentee)))
         # Its mentor, once it has ended: no longer part of it (bot.domain.mentoring).
         return Reply.text(GONE if rel.accepted_at is None else MENTOR_AFTER_END)
     if rel.accepted_at is None:
@@ -233,7 +233,7 @@ async def agreement_view(
         reviews=[(p.label, f"{p.due:%d %b %Y}") for p in _reviews(shown)],
         recipients=[said(r) for r in await _recipients(directory, rel.org_id, shown)],
         confirmations=[
-            f"{names.get(int(c['by']), 'someone')} {c['what']} v{c['version']} on "
+            f"{said(names.get(int(c['by']), 'someone'))} {c['what']} v{c['version']} on "
             f"{london(datetime.fromisoformat(c['at'])):%d %b %Y %H:%M}"
             for c in rel.confirmations
         ],
@@ -300,7 +300,7 @@ def _proposed(key: str, new: dict[str, Any]) -> str:
     """What one part of the agreement would become, in words."""
     if key == "objectives":
         return ", ".join(
-            f"{i}. {o.what} (measure: {o.measure}; by {o.by:%d %b %Y})"
+            f"{i}. {said(o.what)} (measure: {said(o.measure)}; by {o.by:%d %b %Y})"
             for i, o in enumerate(_objectives(new), start=1)
         )
     if key == "reviews":
@@ -309,8 +309,8 @@ def _proposed(key: str, new: dict[str, Any]) -> str:
         return f"after {new.get(key)} weeks without a meeting"
     value = new.get(key)
     if isinstance(value, list):
-        return " / ".join(str(v) for v in value) or "nobody"
-    return str(value or "") or "(blank)"
+        return " / ".join(said(str(v)) for v in value) or "nobody"
+    return said(str(value)) if value else "(blank)"
 
 
 def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -399,7 +399,7 @@ async def agreement(ctx: HandlerContext) -> Reply:
     past = [] if len(rels) == 1 else await relationship.past_readable(ctx, 10)
     if closed and not rels and not past:
         mentee = await name_of(ctx.directory, closed[0].org_id, closed[0].mentee_id)
-        return Reply.text(MENTOR_NOW_MANAGER.format(mentee=mentee))
+        return Reply.text(MENTOR_NOW_MANAGER.format(mentee=said(mentee)))
     if not rels and not past:
         return Reply.text(
             "You don't have a mentoring agreement yet. Say **mentor maths** (or your subject) to "
@@ -873,7 +873,7 @@ async def review_seen(ctx: HandlerContext, values: dict[str, Any], found: _Revie
             )
     names = [p.name for p in await ctx.directory.people(rel.org_id, review.recipients)]
     lines = [
-        f"Sent to {', '.join(names)}."
+        f"Sent to {said(', '.join(names))}."
         if names
         else "Nobody is named to receive it: kept between you two."
     ]
@@ -889,7 +889,7 @@ async def review_withhold(ctx: HandlerContext, values: dict[str, Any], found: _R
         names = [p.name for p in await ctx.directory.people(rel.org_id, review.recipients)]
         return Reply.text(
             f"The {review.label.lower()} has already been sent"
-            + (f" to {', '.join(names)}" if names else "")
+            + (f" to {said(', '.join(names))}" if names else "")
             + ", so it can't be held back now."
         )
     now = ctx.services.clock.now()

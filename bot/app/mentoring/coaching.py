@@ -28,6 +28,7 @@ from bot.domain import mentoring as rules
 from bot.domain.access import Actor, Permission, Subject, can
 from bot.domain.local_time import london
 from bot.domain.progression import action_reminder_at
+from cards.base import said
 from cards.mentoring import (
     CoachView,
     coach_card,
@@ -115,9 +116,9 @@ async def coach(ctx: HandlerContext) -> Reply:
         return Reply.text("Coaching notes are private: say **coach grow** in our 1:1 chat.")
     words = ctx.args.split()
     sub = words[0] if words else ""
-    said = ctx.turn.text.lower().split()
-    if not sub and said and said[0] in rules.coaching_models():  # "grow" / "oskar" on its own
-        sub = said[0]
+    typed = ctx.turn.text.lower().split()
+    if not sub and typed and typed[0] in rules.coaching_models():  # "grow" / "oskar" on its own
+        sub = typed[0]
     if sub == "review":
         return await _review(ctx)
     records = MentoringRecords(ctx.uow.session)
@@ -390,7 +391,9 @@ async def action_done(
     actions[n - 1]["done_at"] = actions[n - 1].get("done_at") or now.isoformat()
     conv.actions = actions
     await Schedule(ctx.uow.session).cancel(conv.org_id, f"coach-action:{conv.id}:{n}", now)
-    return Reply.update(note_card("Done", [f"Marked done: {actions[n - 1]['what']}. Well done."]))
+    return Reply.update(
+        note_card("Done", [f"Marked done: {said(actions[n - 1]['what'])}. Well done."])
+    )
 
 
 # -------------------------------------------------------------------------- OSKAR review

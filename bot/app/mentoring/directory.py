@@ -502,7 +502,7 @@ async def choose(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
 async def _already(ctx: HandlerContext, rel: MentoringRelationship) -> Reply:
     other = await name_of(ctx.directory, ctx.turn.org_id, rel.mentor_id)
     return Reply.text(
-        f"You already have a mentoring request or mentor ({other}). Say **mentor** to see it."
+        f"You already have a mentoring request or mentor ({said(other)}). Say **mentor** to see it."
     )
 
 
@@ -764,10 +764,10 @@ async def finish(ctx: HandlerContext, values: dict[str, Any], rel: MentoringRela
     kept = (
         "Your agreement and meeting log stay with you: say **agreement** to read them."
         if ctx.person.id == rel.mentee_id
-        else f"The agreement and meeting log stay with {other}."
+        else f"The agreement and meeting log stay with {said(other)}."
     )
     return Reply.update(
-        note_card("Mentoring ended", [f"Done: I've told {other}. {kept}", "Thank you both."])
+        note_card("Mentoring ended", [f"Done: I've told {said(other)}. {kept}", "Thank you both."])
     )
 
 
@@ -886,7 +886,7 @@ async def suggest_to(ctx: HandlerContext, words: list[str]) -> Reply:
         return Reply.text("Say **mentor suggest name@college.ac.uk maths**.")
     mentee = await ctx.directory.person_by_email(ctx.turn.org_id, words[0])
     if mentee is None:
-        return Reply.text(f"I don't know {words[0]} yet.")
+        return Reply.text(f"I don't know {said(words[0])} yet.")
     # As a search's subject is (`choose`): at most 200 characters. It keys the suggestion's
     # message, whose key column holds 300 (PostgreSQL refuses a longer one: a 500, no answer).
     query = " ".join(words[1:])[:200]
@@ -896,8 +896,8 @@ async def suggest_to(ctx: HandlerContext, words: list[str]) -> Reply:
     view = await search_view(ctx.uow.session, mentee, query, chain_only=True)
     if not view.suggestions:
         return Reply.text(
-            f"Nobody in the directory fits {query or 'that'} for {mentee.name} just now, so "
-            "I haven't sent anything."
+            f"Nobody in the directory fits {said(query) if query else 'that'} for "
+            f"{said(mentee.name or words[0])} just now, so I haven't sent anything."
         )
     now = ctx.services.clock.now()
     # Someone with a mentor or a request open gets nothing; the answer is the same either way
@@ -913,8 +913,8 @@ async def suggest_to(ctx: HandlerContext, words: list[str]) -> Reply:
             {"query": query, "by": ctx.person.id},
         )
     return Reply.text(
-        f"{mentee.name} gets the mentors who fit to choose from, unless they already have a "
-        "mentor or a request open. Nobody is assigned: it's their choice."
+        f"{said(mentee.name or words[0])} gets the mentors who fit to choose from, unless they "
+        "already have a mentor or a request open. Nobody is assigned: it's their choice."
     )
 
 
@@ -933,7 +933,8 @@ async def external(ctx: HandlerContext, spec: str) -> Reply:
     listed = _externals(org.settings)
     if not spec:
         lines = [
-            f"**{e.name}** ({e.route}): {', '.join(e.specialisms)}. Contact: {e.contact}"
+            f"**{said(e.name)}** ({said(e.route)}): {said(', '.join(e.specialisms))}. "
+            f"Contact: {said(e.contact)}"
             for e in listed
         ] or ["None listed yet."]
         return Reply.show(note_card("External mentors", lines))
@@ -958,7 +959,10 @@ async def external(ctx: HandlerContext, spec: str) -> Reply:
     await ctx.directory.audit(
         ctx.turn.org_id, ctx.person.id, "mentoring:external", "add", entry.name, now
     )
-    return Reply.text(f"Listed: {entry.name} ({entry.route}) for {', '.join(entry.specialisms)}.")
+    return Reply.text(
+        f"Listed: {said(entry.name)} ({said(entry.route)}) for "
+        f"{said(', '.join(entry.specialisms))}."
+    )
 
 
 ROWS: tuple[Command | CardAction, ...] = (

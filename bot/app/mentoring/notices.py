@@ -146,7 +146,8 @@ async def render_answered(ctx: NoticeContext) -> Message | None:
         ctx.uow.session,
         mentee_person,
         rel.specialism,
-        notice=f"{mentor} {what}. No reason needed: choose someone else whenever you're ready.",
+        notice=f"{said(mentor)} {what}. No reason needed: choose someone else whenever you're "
+        "ready.",
     )
     return Message(card=search_card(view))
 
@@ -216,9 +217,9 @@ async def _ended_by_the_line(
             card=note_card(
                 f"Mentoring {mentee.name} has ended",
                 [
-                    f"The tutor list now puts you in {mentee.name}'s line management, so you "
-                    f"can't go on as their mentor: {why}. Their agreement and log stay theirs; "
-                    "none of it is visible to you now. I've told them why."
+                    f"The tutor list now puts you in {said(mentee.name or '')}'s line "
+                    f"management, so you can't go on as their mentor: {why}. Their agreement "
+                    "and log stay theirs; none of it is visible to you now. I've told them why."
                 ],
             )
         )
@@ -226,9 +227,9 @@ async def _ended_by_the_line(
         ctx.uow.session,
         mentee,
         rel.specialism,
-        notice=f"The tutor list now puts {mentor} in your line management, so they can't go on "
-        f"as your mentor: {why}. They no longer see your agreement or log, which stay yours. "
-        "Choose another mentor whenever you're ready.",
+        notice=f"The tutor list now puts {said(mentor)} in your line management, so they "
+        f"can't go on as your mentor: {why}. They no longer see your agreement or log, which "
+        "stay yours. Choose another mentor whenever you're ready.",
     )
     return Message(card=search_card(view))
 
@@ -383,7 +384,7 @@ async def render_report(ctx: NoticeContext) -> Message | None:
         card=note_card(
             f"Mentoring {review.label.lower()}: {mentee}",
             [said(line) for line in review.lines],
-            small=f"From {mentor}, sent with {mentee}'s agreement after they read it.",
+            small=f"From {said(mentor)}, sent with {said(mentee)}'s agreement after they read it.",
         )
     )
 
@@ -465,7 +466,7 @@ async def render_coach_action(ctx: NoticeContext) -> Message | None:
     return Message(
         card=reminder_card(
             "An action from your coaching is due soon",
-            [f"**{action['what']}**, by {due:%A %d %B}."],
+            [f"**{said(action['what'])}**, by {due:%A %d %B}."],
             [NextStep("Done", "coach.action.done", {"conv": conv.id, "n": n})],
         )
     )
@@ -502,9 +503,11 @@ async def render_coach_shared(ctx: NoticeContext) -> Message | None:
     lines += [f"Action: {said(action_words(a))}" for a in conv.actions]
     return Message(
         card=note_card(
-            f"{owner} shared their {model.label} notes with you",
+            f"{said(owner)} shared their {model.label} notes with you",
             lines,
             small="Shared by their choice; for you only.",
+            # The notification reads as before; only the card's heading is markdown.
+            fallback_text=f"{owner} shared their {model.label} notes with you",
         )
     )
 

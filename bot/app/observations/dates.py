@@ -29,6 +29,7 @@ from bot.app.turn import Reply
 from bot.domain.access import Permission, Role
 from bot.domain.local_time import at_london, london_day
 from bot.domain.observations import DATED, Move, MoveRefused, ObservationState, last_proposal_day
+from cards.base import said
 from storage.observations import ObservationDocument, Observations
 
 S = ObservationState
@@ -103,9 +104,9 @@ async def propose(ctx: HandlerContext, form: ProposalForm) -> Reply:
     other = loaded.tutor if ctx.person.id == loaded.obs.observer_id else loaded.observer
     question = WalksOnDay(loaded.obs.org_id, loaded.obs.tutor_id, form.day)
     walks = [w for found in await ctx.services.events.ask(ctx.uow.session, question) for w in found]
-    message = f"I've asked {name_of(other)} to accept {when(starts_at, ends_at)}."
+    message = f"I've asked {said(name_of(other))} to accept {when(starts_at, ends_at)}."
     if walks:
-        message += f" Note: a learning walk is already planned that day ({'; '.join(walks)})."
+        message += f" Note: a learning walk is already planned that day ({said('; '.join(walks))})."
     return Reply.update(await asker_card(ctx, loaded, "Date proposed", message))
 
 
@@ -195,7 +196,7 @@ async def share_link(ctx: HandlerContext, form: DocumentLinkForm) -> Reply:
     name = form.doc_url.split("?")[0].rstrip("/").rsplit("/", 1)[-1][:120] or "Document"
     await _keep(ctx, loaded, name, now, url=form.doc_url)
     return Reply.update(
-        await asker_card(ctx, loaded, "Document shared", f"{name} is with the observation.")
+        await asker_card(ctx, loaded, "Document shared", f"{said(name)} is with the observation.")
     )
 
 
@@ -226,7 +227,7 @@ async def share_files(ctx: HandlerContext) -> Reply:
         return Reply.text("Those files are too large (5 MB each at most): share a link instead.")
     return Reply.show(
         await asker_card(
-            ctx, loaded, "Documents kept", f"Kept with your observation: {', '.join(kept)}."
+            ctx, loaded, "Documents kept", f"Kept with your observation: {said(', '.join(kept))}."
         )
     )
 
@@ -282,7 +283,7 @@ async def get_document(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
     ):
         return Reply.text(NOT_YOURS)
     if doc.url:
-        return Reply.text(f"[{doc.name}]({doc.url})")
+        return Reply.text(f"[{said(doc.name)}]({doc.url})")
     return await documents.send(
         ctx, doc.name, doc.content or b"", f"Shared by {name_of(loaded.tutor)}"
     )

@@ -22,6 +22,7 @@ from bot.domain.observations import (
     academic_year,
     parse_course_csv,
 )
+from cards.base import said
 from cards.observations import (
     Button,
     ImportView,
@@ -224,7 +225,7 @@ async def quota(ctx: HandlerContext, words: list[str]) -> Reply:
         ctx.turn.org_id, ctx.person.id, f"person:{observer.id}", "lil quota", str(number), now
     )
     return Reply.text(
-        f"{name_of(observer)} takes {number} Learning in Libraries tutor(s) this year."
+        f"{said(name_of(observer))} takes {number} Learning in Libraries tutor(s) this year."
     )
 
 

@@ -97,11 +97,11 @@ async def allocated(ctx: NoticeContext, loaded: Loaded, person: Person) -> Messa
         return None
     tutor = name_of(loaded.tutor)
     message = (
-        f"Please agree a class and date with {tutor}, ideally this autumn term. Propose one "
+        f"Please agree a class and date with {said(tutor)}, ideally this autumn term. Propose one "
         "below and I'll ask them to accept it."
     )
     if obs.due_by:
-        message += f" {tutor} is new: the OTLA falls by {day_label(obs.due_by)}."
+        message += f" {said(tutor)} is new: the OTLA falls by {day_label(obs.due_by)}."
     return await _observation(ctx, loaded, person, f"You're observing {tutor}", message)
 
 
@@ -116,7 +116,7 @@ async def reallocated(ctx: NoticeContext, loaded: Loaded, person: Person) -> Mes
         loaded,
         person,
         f"Your observer is now {observer}",
-        f"Your annual observation has a new observer: {observer} will agree a class and date "
+        f"Your annual observation has a new observer: {said(observer)} will agree a class and date "
         "with you.",
     )
 
@@ -132,9 +132,9 @@ async def observer_left(ctx: NoticeContext, loaded: Loaded, person: Person) -> M
         loaded,
         person,
         "Your observer has changed",
-        f"{name_of(former)} no longer observes you, and any date you had agreed is cancelled. "
-        "The quality team will allocate a new observer, who will agree a class and date with "
-        "you.",
+        f"{said(name_of(former))} no longer observes you, and any date you had agreed is "
+        "cancelled. The quality team will allocate a new observer, who will agree a class and "
+        "date with you.",
     )
 
 
@@ -146,7 +146,10 @@ async def unallocated(ctx: NoticeContext, loaded: Loaded, person: Person) -> Mes
     return Message(
         card=message_card(
             f"You no longer observe {tutor}",
-            [f"Your observation of {tutor} has been reallocated: there is nothing more to do."],
+            [
+                f"Your observation of {said(tutor)} has been reallocated: there is nothing "
+                "more to do."
+            ],
         )
     )
 
@@ -191,13 +194,13 @@ async def week_before(ctx: NoticeContext, loaded: Loaded, person: Person) -> Mes
     tutor, observer = name_of(loaded.tutor), loaded.observer_name
     if person.id == obs.tutor_id:
         message = (
-            f"{observer} observes your session. Please share your planning and tracking "
+            f"{said(observer)} observes your session. Please share your planning and tracking "
             "documents beforehand: a link below, or files sent to me with **observations docs**."
         )
     elif person.id == obs.observer_id:
-        message = f"You observe {tutor}. Review their planning and tracking documents first."
+        message = f"You observe {said(tutor)}. Review their planning and tracking documents first."
     else:
-        message = f"For your information: {tutor}'s annual observation with {observer}."
+        message = f"For your information: {said(tutor)}'s annual observation with {said(observer)}."
     return await _observation(
         ctx, loaded, person, f"Observation on {day_label(obs.starts_at)}", message
     )
@@ -243,7 +246,7 @@ async def report_late(ctx: NoticeContext, loaded: Loaded, person: Person) -> Mes
         card=message_card(
             f"Late report: {name_of(loaded.tutor)}",
             [
-                f"{loaded.observer_name}'s report on {name_of(loaded.tutor)} "
+                f"{said(loaded.observer_name)}'s report on {said(name_of(loaded.tutor))} "
                 f"({when(obs.starts_at, obs.ends_at)}) was due {_due(loaded)} and hasn't been "
                 "submitted."
             ],
@@ -312,7 +315,7 @@ async def report_sent(ctx: NoticeContext, loaded: Loaded, person: Person) -> Mes
     note = None
     if managers:
         who = "your line manager" if len(managers) == 1 else "your line managers"
-        note = f"Also sent to {who}, {' and '.join(managers)}."
+        note = f"Also sent to {who}, {said(' and '.join(managers))}."
     return await _report(ctx, loaded, person, "Your observation report", note)
 
 
@@ -333,11 +336,11 @@ async def action_overdue(ctx: NoticeContext) -> Message | None:
     managers = await ctx.directory.line_managers_of(tutor) if tutor else []
     if ctx.item.person_id not in (entry.tutor_id, *(m.id for m in managers)):
         return None  # no longer the tutor's line manager: not theirs to hear about
-    lines = [entry.text, f"Target date: {day_label(entry.target_date)}."]
+    lines = [said(entry.text), f"Target date: {day_label(entry.target_date)}."]
     if ctx.item.person_id == entry.tutor_id:
         lines.append("Talk it through with your line manager, who records the outcome.")
     else:
-        lines.append(f"For {name_of(tutor)}: record the outcome, then mark it completed.")
+        lines.append(f"For {said(name_of(tutor))}: record the outcome, then mark it completed.")
     return Message(
         card=message_card(
             "An action is overdue",
@@ -401,7 +404,7 @@ async def induction(ctx: NoticeContext) -> Message | None:
         card=message_card(
             f"{tutor_name} has no line manager",
             [
-                f"{tutor_name}'s HA24 new tutor induction checklist has nobody to go to: the "
+                f"{said(tutor_name)}'s HA24 new tutor induction checklist has nobody to go to: the "
                 "tutor list gives them no line manager. Add one (line_manager_email) and "
                 "import the list again, or open the checklist from **observations new**."
             ],

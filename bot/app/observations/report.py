@@ -51,6 +51,7 @@ from bot.domain.observations import (
     available_moves,
     grade_choices,
 )
+from cards.base import said
 from cards.observations import Button, message_card, report_card, report_form_card
 from storage.models import Organisation
 from storage.observations import ActionReviewEntry, ObservationReport, Observations
@@ -377,7 +378,7 @@ async def chase(ctx: HandlerContext, form: ObservationRef) -> Reply:
         ctx.uow.session, obs, "chase", schedule.REPORT_REMINDER, obs.observer_id, now, now
     )
     await audit(ctx.uow.session, obs.org_id, ctx.person.id, obs.id, "chase", "late report", now)
-    return Reply.text(f"I've reminded {loaded.observer_name}.")
+    return Reply.text(f"I've reminded {said(loaded.observer_name)}.")
 
 
 async def acknowledge(ctx: HandlerContext, form: ObservationRef) -> Reply:

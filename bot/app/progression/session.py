@@ -33,7 +33,7 @@ from bot.domain import progression as rules
 from bot.domain.access import Permission, Subject
 from bot.domain.local_time import LONDON, london_day
 from bot.domain.sending_hours import SendingHours
-from cards.base import CardDict
+from cards.base import CardDict, said
 from cards.progression import (
     DECK_FILE,
     MAX_COMPARED,
@@ -675,7 +675,7 @@ async def start(ctx: HandlerContext, form: StartForm) -> Reply:
     if not _may_facilitate(ctx, row):
         names = await _view(ctx).names({row.facilitator_id})
         who = names.get(row.facilitator_id, "the facilitator")
-        error = f"Only {who}, who started this session, can choose the issues and start."
+        error = f"Only {said(who)}, who started this session, can choose the issues and start."
         return Reply.update(await _view(ctx).setup(row, {"form": error}))
     deck = await org_deck(ctx.uow.session, ctx.turn.org_id)
     keys = deck.cards_for(form.issues)
@@ -912,7 +912,10 @@ async def _reopen(ctx: HandlerContext, row: CardSession) -> Reply:
     other = await CardSessions(ctx.uow.session).open_in(row.org_id, row.place_key)
     if other is not None and other.id != row.id:
         card = await _view(ctx).summary(row)
-        why = f"{other.group_name} has a session open here: finish it before reopening this one."
+        why = (
+            f"{said(other.group_name)} has a session open here: finish it before reopening "
+            "this one."
+        )
         return Reply.update(refused(card, why))
     now = ctx.services.clock.now()
     row.state = (
@@ -1212,9 +1215,11 @@ def _schedule_label(row: CardSession) -> str | None:
 
 async def _not_yours(ctx: HandlerContext, row: CardSession, doing: str) -> str:
     if row.facilitator_left:
-        return f"Only someone in {row.group_name}'s group, or an org admin, can {doing}."
+        return f"Only someone in {said(row.group_name)}'s group, or an org admin, can {doing}."
     who = (await _view(ctx).names({row.facilitator_id})).get(row.facilitator_id, "the facilitator")
-    return f"Only {who}, who runs {row.group_name}'s session, or an org admin can {doing}."
+    return (
+        f"Only {said(who)}, who runs {said(row.group_name)}'s session, or an org admin can {doing}."
+    )
 
 
 def _moved_by_hours(when: rules.PromptSchedule, hours: SendingHours, now: datetime) -> str | None:

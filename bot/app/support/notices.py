@@ -66,7 +66,7 @@ from bot.domain.local_time import london
 from bot.domain.support import ProgrammeKind, ProgrammeState, ReviewDecision, SessionKind
 from bot.domain.terms import current_or_next_term
 from bot.domain.words import plural
-from cards.base import Action, execute, said
+from cards.base import Action, execute, plain, said
 from cards.support import (
     ReportFormView,
     ReportPromptLine,
@@ -134,8 +134,9 @@ async def _tutors_programme(
 
 
 async def _name(ctx: NoticeContext, person_id: int | None) -> str:
-    """How a notice names someone in this item's organisation."""
-    return await name_of(ctx.directory, ctx.item.org_id, person_id)
+    """How a notice names someone in this item's organisation: as written (`said`), so a
+    display name like "[Sign in again](…)" is never live markdown in a card."""
+    return said(await name_of(ctx.directory, ctx.item.org_id, person_id))
 
 
 async def _line_managers(ctx: NoticeContext, tutor_id: int) -> str:
@@ -147,8 +148,11 @@ async def _line_managers(ctx: NoticeContext, tutor_id: int) -> str:
 def _note(
     heading: str, lines: Sequence[str], actions: Sequence[Action] = (), *, small: str = ""
 ) -> Message:
-    """A short notice (`note_card`) to send."""
-    return Message(card=note_card(heading, lines, actions, small=small))
+    """A short notice (`note_card`) to send. Its notification reads the heading with the names
+    in it (`plain`), as it always has; the card shows them as written."""
+    return Message(
+        card=note_card(heading, lines, actions, small=small, fallback_text=plain(heading))
+    )
 
 
 def _open_button(programme_id: int, label: str = "Open my programme") -> list[Any]:

@@ -550,7 +550,7 @@ async def end_by_tutor(ctx: HandlerContext, form: ProgrammeRef, programme_: _Pro
     ap = await name_of(ctx.directory, programme_.org_id, programme_.practitioner_id)
     if p.kind == ProgrammeKind.SUPPORT_TO_GOOD:
         return Reply.text(
-            f"Support to good ends by a decision you make with {ap}: talk to them, and they "
+            f"Support to good ends by a decision you make with {said(ap)}: talk to them, and they "
             "record it. Nothing has changed."
         )
     if p.state in (ProgrammeState.COMPLETED, ProgrammeState.CLOSED):

@@ -20,6 +20,7 @@ from bot.app.turn import Reply
 from bot.domain import support as rules
 from bot.domain.access import Permission
 from bot.domain.support import RatingStage
+from cards.base import said
 from cards.support import (
     ChartView,
     RatingFormView,
@@ -162,7 +163,7 @@ async def show_chart(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
         if ctx.person.id == programme.tutor_id:
             return Reply.text(NO_RATINGS)
         tutor = await ctx.directory.name_in_message(ctx.turn.org_id, programme.tutor_id, "")
-        return Reply.text(f"{tutor} hasn't rated themselves yet: nothing to show.")
+        return Reply.text(f"{said(tutor)} hasn't rated themselves yet: nothing to show.")
     record = f"support_programmes:{programme.id}"
     opened(ctx, programme.tutor_id, "self_ratings", record, "self-rating chart")
     return await _chart(ctx, programme, update=False)
