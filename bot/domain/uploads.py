@@ -85,8 +85,12 @@ class NotAWorkbook(NotAList):
 
 def list_kind(name: str, file_type: str = "") -> str | None:
     """What kind of list a sent file is, by its name or the type Teams gives: "csv", "xlsx"
-    (an Excel workbook), or None for any other file (an .xls, a .docx), which can't be read."""
-    kinds = (name.lower().rsplit(".", 1)[-1] if "." in name else "", file_type.lower())
+    (an Excel workbook, macro-enabled (.xlsm) or not: its sheets read the same), or None for
+    any other file (an .xls, a .docx), which can't be read."""
+    kinds = tuple(
+        "xlsx" if kind == "xlsm" else kind
+        for kind in (name.lower().rsplit(".", 1)[-1] if "." in name else "", file_type.lower())
+    )
     for kind in ("xlsx", "csv"):  # a workbook named .csv is Teams' type first, as before
         if kind in kinds:
             return kind

@@ -44,7 +44,7 @@ from tests.support.cards import (
 from tests.support.loopback import RosterMember, Sent
 from tests.support.teams import Place, TeamsClient, User, as_teams_sends, shared_file
 from tests.support.walks import Org, filled_walk
-from tests.support.workbooks import LEGACY_XLS, xlsx
+from tests.support.workbooks import LEGACY_XLS, xlsm, xlsx
 
 MATHS = Place.channel("19:team-maths@thread.tacv2", team_name="Maths", channel_name="Quality")
 ORG = "tenant-1"
@@ -1006,6 +1006,24 @@ async def test_plans_kept_in_excel_are_imported_and_an_old_xls_is_refused(org: O
         assert [(w.starts_on, w.course_type) for w in rows[0].windows] == [
             (date(2026, 11, 16), ""),
             (date(2026, 11, 23), "ESOL"),
+        ]
+
+
+async def test_plans_kept_in_a_macro_enabled_workbook_are_imported(org: Org) -> None:
+    """A quality team's tracker with macros is an .xlsm: its first sheet is read as an .xlsx's
+    is (before: "I can't read Plans.xlsm as a list", and nothing imported)."""
+    book = xlsm(
+        ("Team", "Term", "Focus", "Window start", "Window end"),
+        ("Maths", "autumn", "Questioning", date(2026, 11, 16), date(2026, 11, 20)),
+    )
+    sent = await org.teams.say(
+        QUINN, "walk plan import", attachments=[shared_file(org.connector, "Plans.xlsm", book)]
+    )
+    assert "New plans\n1" in card_text(only_card(sent))
+    async with org.db_session() as uow:
+        rows = (await uow.session.scalars(select(StoredWalkPlan))).all()
+        assert [(p.focus, [w.starts_on for w in p.windows]) for p in rows] == [
+            ("Questioning", [date(2026, 11, 16)])
         ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 from openpyxl import Workbook
 
@@ -18,6 +19,23 @@ def xlsx(*rows: tuple[object, ...]) -> bytes:
     book.create_sheet("Notes").append(("not", "the list"))
     out = io.BytesIO()
     book.save(out)
+    return out.getvalue()
+
+
+def xlsm(*rows: tuple[object, ...]) -> bytes:
+    """The same list in a macro-enabled workbook (.xlsm), as a college's tracker with macros
+    is saved: its workbook part says so in [Content_Types].xml."""
+    plain = zipfile.ZipFile(io.BytesIO(xlsx(*rows)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:
+        for part in plain.infolist():
+            data = plain.read(part.filename)
+            if part.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+                )
+            book.writestr(part, data)
     return out.getvalue()
 
 
