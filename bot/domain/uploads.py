@@ -103,11 +103,18 @@ def read_list(name: str, file_type: str, raw: bytes) -> str:
     workbook's first worksheet (`workbook_text`). Raises NotAList for any other file (a legacy
     .xls, a .docx) and NotAWorkbook for an .xlsx that isn't a workbook."""
     kind = list_kind(name, file_type)
-    if kind == "csv":
-        return list_text(raw)
-    if kind == "xlsx":
+    if kind is None:
+        raise NotAList("neither CSV nor an Excel workbook")
+    # What the bytes are wins over the name: a workbook saved (or renamed) as "list.csv".
+    if kind == "xlsx" or raw.startswith(ZIP):
         return workbook_text(raw)
-    raise NotAList("neither CSV nor an Excel workbook")
+    if raw.startswith(OLE2):
+        raise NotAList("an Excel 97-2003 workbook")
+    return list_text(raw)
+
+
+ZIP = b"PK\x03\x04"  # how an Excel workbook (.xlsx, a zip of XML parts) begins
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # how an Excel 97-2003 workbook (.xls) begins
 
 
 def _cell_text(value: object) -> str:

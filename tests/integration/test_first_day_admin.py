@@ -101,17 +101,21 @@ async def test_a_tutor_list_with_mac_line_endings_is_imported(
     """Excel for Mac's "CSV (Macintosh)" ends lines with CR alone, and an .xlsx renamed .csv is
     binary. Before, both reached the csv module's "new-line character seen in unquoted field":
     "Sorry — something went wrong on my side" and nothing imported. Now the first is read as
-    any CSV; the second is told what is wrong with it, and nothing is stored."""
+    any CSV, and the second as the workbook it is (before this: "missing column"). An .xls
+    renamed .csv is told to be saved again, and nothing of it is stored."""
     await teams.say(ADMIN, "hello")
     mac = 'name,email,campus\rRita Reader,rita@college.ac.uk,North\r"Sam Scholar",sam@college.ac.uk,\r'
     said = _said(await teams.import_tutors(ADMIN, mac.encode("cp1252")))
     assert "went wrong" not in said and "New tutors\n2\n" in said, said
     renamed = _workbook(("name", "email"), ("Tom Tutor", "tom@college.ac.uk"))
     said = _said(await teams.import_tutors(ADMIN, renamed, "renamed.csv"))
-    assert "went wrong" not in said and "missing column" in said, said
+    assert "went wrong" not in said and "New tutors\n1\n" in said, said
+    said = _said(await teams.import_tutors(ADMIN, LEGACY_XLS, "old.csv"))
+    assert "can't read" in said and "Excel Workbook (.xlsx) or as CSV" in said, said
     assert await _tutors(teams_app) == {
         "rita@college.ac.uk": ("Rita Reader", "North"),
         "sam@college.ac.uk": ("Sam Scholar", ""),
+        "tom@college.ac.uk": ("Tom Tutor", ""),
     }
 
 
