@@ -650,6 +650,21 @@ async def test_someone_waiting_for_a_subject_who_has_found_a_mentor_meanwhile_is
     assert [r.state for r in await rows(teams_app, MentoringRelationship)] == [ASKED]
 
 
+async def test_someone_with_a_request_open_is_promised_no_wait(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Tom has asked Amy to mentor him, then searches for plumbing, which nobody offers. He was
+    told "I've noted it: I'll message you", and a wait was kept, though a request open means
+    no such message is ever sent. Now the card says only that nobody offers it, and nothing is
+    kept."""
+    offered, _ = await ranks(teams, TUTOR, "Amy Able")
+    search = only_card(await teams.say(TUTOR, "mentor plumbing"))
+    assert "Nobody here offers to mentor in **plumbing** yet." in card_text(search)
+    assert "I've noted it" not in card_text(search)
+    assert "mentor.wish.cancel" not in str(search)
+    assert await rows(teams_app, MentorWish) == []
+
+
 async def test_a_mentors_name_is_shown_as_text_in_a_search(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:

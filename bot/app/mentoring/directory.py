@@ -130,10 +130,11 @@ async def mentor(ctx: HandlerContext) -> Reply:
 
 async def _search_or_wait(ctx: HandlerContext, query: str) -> SearchView:
     """The person's own search. When nobody offers the subject, it is kept for them, and they
-    are told when someone offers it (`tell_those_waiting`)."""
+    are told when someone offers it (`tell_those_waiting`); not while they have a mentor or a
+    request open, when no such message would be sent (`notices.render_offered`)."""
     view = await search_view(ctx.uow.session, ctx.person, query)
     key = rules.specialism_key(view.query)
-    if view.suggestions or not key:
+    if view.suggestions or not key or await has_mentor_or_request(ctx.uow.session, ctx.person):
         return view
     records = MentoringRecords(ctx.uow.session)
     wish = await records.wish(ctx.turn.org_id, ctx.person.id, key)
