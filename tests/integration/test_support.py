@@ -311,6 +311,10 @@ async def test_support_to_good_end_to_end(
     assert "passed a summary to the line manager" in texts_to(connector, TUTOR)
     assert "Agreed next steps." in texts_to(connector, TUTOR)  # what went, word for word
     assert "Noisy start" not in texts_to(connector, MANAGER)
+    # What reached the line manager is a read of Tom's programme, in his access log.
+    mia = await person_id(teams_app, MANAGER)
+    read = [e.path for e in await rows(teams_app, AccessEntry) if e.reader_id == mia]
+    assert read.count("week-12 review summary, 1:1 chat") == 1, read
     # The review is recorded: the head's access ends.
     answer = await teams.answer(HAL, "programme.open", {"programme_id": programme_id})
     assert "not yours to see" in str(answer)

@@ -803,7 +803,7 @@ async def render_review_outcome(ctx: NoticeContext) -> Message | None:
         ):
             lines.append(
                 "This is exactly what your line manager was sent: "
-                f"“{programme.review_note or '(no note)'}”"
+                f"“{said(programme.review_note) if programme.review_note else '(no note)'}”"
             )
         return _note(f"Week-12 review: {tutor}", lines)
     # The line manager: only when referred, and only the head's note (seed 000).
@@ -812,6 +812,9 @@ async def render_review_outcome(ctx: NoticeContext) -> Message | None:
         ctx, Permission.READ_PROGRAMME_UPDATE, subject
     ):
         return None
+    # A read of the tutor's programme, as the 2-weekly updates are: it shows in their `privacy`.
+    record = f"support_programmes:{programme.id}"
+    opened_by_notice(ctx, programme.tutor_id, "programme", record, "week-12 review summary")
     return _note(
         f"Support to good: {tutor}",
         [
