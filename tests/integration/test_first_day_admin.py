@@ -4,11 +4,9 @@ stores."""
 
 from __future__ import annotations
 
-import io
 from datetime import date
 
 from aiohttp import web
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from bot.domain.access import Role
@@ -17,7 +15,7 @@ from storage.models import AuditEntry, Organisation, Person, RoleGrant
 from tests.conftest import ADMIN, QUINN, YEAR_2026
 from tests.support.cards import card_text
 from tests.support.teams import TENANT, Place, TeamsClient, shared_file
-from tests.support.workbooks import LEGACY_XLS
+from tests.support.workbooks import LEGACY_XLS, xlsx
 
 SORRY = "something went wrong"
 
@@ -107,7 +105,7 @@ async def test_a_tutor_list_with_mac_line_endings_is_imported(
     mac = 'name,email,campus\rRita Reader,rita@college.ac.uk,North\r"Sam Scholar",sam@college.ac.uk,\r'
     said = _said(await teams.import_tutors(ADMIN, mac.encode("cp1252")))
     assert "went wrong" not in said and "New tutors\n2\n" in said, said
-    renamed = _workbook(("name", "email"), ("Tom Tutor", "tom@college.ac.uk"))
+    renamed = xlsx(("name", "email"), ("Tom Tutor", "tom@college.ac.uk"))
     said = _said(await teams.import_tutors(ADMIN, renamed, "renamed.csv"))
     assert "went wrong" not in said and "New tutors\n1\n" in said, said
     said = _said(await teams.import_tutors(ADMIN, LEGACY_XLS, "old.csv"))
@@ -119,18 +117,6 @@ async def test_a_tutor_list_with_mac_line_endings_is_imported(
     }
 
 
-def _workbook(*rows: tuple[object, ...]) -> bytes:
-    """A workbook as Excel saves one: the list on its first sheet, another sheet after it."""
-    book = Workbook()
-    sheet = book.active
-    for row in rows:
-        sheet.append(row)
-    book.create_sheet("Notes").append(("not", "the list"))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 async def test_a_tutor_list_sent_as_an_excel_workbook_is_imported(
     teams: TeamsClient, teams_app: web.Application
 ) -> None:
@@ -138,7 +124,7 @@ async def test_a_tutor_list_sent_as_an_excel_workbook_is_imported(
     as real dates or typed, empty cells empty, a bad row told by its row number. Before, the
     .xlsx was answered "Send the tutor list as a .csv file" and nothing was imported."""
     await teams.say(ADMIN, "hello")
-    listed = _workbook(
+    listed = xlsx(
         ("Name", "Email", "Campus", "Learning in libraries", "Start date", "Line manager email"),
         ("Rita Reader", "rita@college.ac.uk", "North", True, date(2026, 9, 1), None),
         ("Sam Scholar", "sam@college.ac.uk", None, "no", "02/09/2026", "mia@college.ac.uk"),
