@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -89,13 +90,14 @@ class HandlerContext:
         """A sent list's text, read by the one reader every upload uses (`read_list`): a CSV's,
         or a workbook's first worksheet as CSV; None when it is larger than `limit` bytes.
         Raises NotAList for a file that is neither (an .xls, a .docx), before fetching it, and
-        NotAWorkbook for an .xlsx that can't be read."""
+        NotAWorkbook for an .xlsx that can't be read. Read in a worker thread: unzipping and
+        parsing a large workbook takes seconds, in which every other turn would wait."""
         if not is_list(file):
             raise NotAList("neither CSV nor an Excel workbook")
         raw = await self.services.fetch_file(file)
         if len(raw) > limit:
             return None
-        return read_list(file.name, file.file_type, raw)
+        return await asyncio.to_thread(read_list, file.name, file.file_type, raw)
 
 
 def is_list(file: FileRef) -> bool:

@@ -4,12 +4,16 @@ stores."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
+import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
+from bot.app import context
 from bot.domain.access import Role
+from bot.domain.uploads import read_list
 from bot.teams.web import BOT_KEY
 from storage.models import AuditEntry, Organisation, Person, RoleGrant
 from tests.conftest import ADMIN, QUINN, YEAR_2026
@@ -147,6 +151,25 @@ async def test_a_tutor_list_sent_as_an_excel_workbook_is_imported(
         "sam@college.ac.uk": ("Sam Scholar", "", False, date(2026, 9, 2), "mia@college.ac.uk"),
         "tia@college.ac.uk": ("Tia Trainee", "2", False, None, None),
     }
+
+
+async def test_a_sent_list_is_read_off_the_event_loop(
+    teams: TeamsClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unzipping and parsing a large workbook takes seconds: read on the event loop, every other
+    person's turn would wait for it. It is read in a worker thread, and imported all the same."""
+    readers: list[int] = []
+
+    def reading(name: str, file_type: str, raw: bytes) -> str:
+        readers.append(threading.get_ident())
+        return read_list(name, file_type, raw)
+
+    monkeypatch.setattr(context, "read_list", reading)
+    await teams.say(ADMIN, "hello")
+    listed = xlsx(("name", "email"), ("Rita Reader", "rita@college.ac.uk"))
+    said = _said(await teams.import_tutors(ADMIN, listed, "tutors.xlsx"))
+    assert "New tutors\n1" in said
+    assert len(readers) == 1 and readers[0] != threading.get_ident()
 
 
 async def test_a_file_named_xlsx_that_is_not_a_workbook_is_answered_and_changes_nothing(
