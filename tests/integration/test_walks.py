@@ -1479,3 +1479,29 @@ async def test_a_walk_saved_from_another_teams_form_keeps_its_own_teams_plan_and
         assert maths is not None
     assert walk.team_pk == maths.id and walk.focus == "Questioning again"
     assert walk.unplanned and walk.plan_id is None
+
+
+async def test_a_draft_asked_for_in_a_channel_reaches_no_one_but_its_author(org: Org) -> None:
+    """Quinn (quality, in the team) types `walk show N` in the channel for Mia's draft: a draft
+    is its author's alone, so nothing is queued for Quinn's 1:1 chat and its concern note never
+    reaches her; Mia herself still gets her draft there."""
+    me = Place.personal(MANAGER)
+    form = await open_form(org, place=me)
+    half = {**action_data(form, "walk.draft"), "tutors": choice(form, "tutors", "Tia")}
+    half |= {"course": "ESOL Entry 3", "concern": "true", "concern_note": "Timekeeping again."}
+    await org.teams.answer(MANAGER, "walk.draft", half, me)
+    [draft] = await org.walks()
+    org.connector.clear()
+
+    sent = await org.teams.say(QUINN, f"walk show {draft.id}", MATHS, mention=True)
+    assert "sent it to our 1:1 chat" not in sent[0].text
+    async with org.db_session() as uow:
+        assert await Schedule(uow.session).pending(ORG, f"walk-copy:{draft.id}:") == []
+    await org.tick()
+    assert all("Timekeeping" not in str(s.activity) for s in org.connector.sent)
+
+    sent = await org.teams.say(MANAGER, f"walk show {draft.id}", MATHS, mention=True)
+    assert "sent it to our 1:1 chat" in sent[0].text
+    await org.tick()
+    mine = [s for s in org.connector.sent if "Timekeeping" in str(s.activity)]
+    assert [s.conversation_id for s in mine] == [me.conversation_id]
