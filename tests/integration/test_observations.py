@@ -1727,3 +1727,31 @@ async def test_a_proposed_date_past_the_observations_year_is_refused_and_changes
     assert to(await o.tick(), TUTOR) == []
     body = await o.propose(OBSERVER, obs_id, "2027-06-10")
     assert "Date proposed" in shown(body)
+
+
+async def test_accepting_from_a_card_whose_proposal_was_replaced_agrees_nothing(
+    otla: Otla,
+) -> None:
+    """Olive proposes Thu 3 Dec, then changes her mind and proposes Thu 10 Dec. Tom presses
+    Accept on the first card (it said 3 Dec): he is shown the date now proposed and nothing is
+    agreed; Accept on the card for 10 Dec agrees 10 Dec."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.propose(OBSERVER, obs_id, "2026-12-03")
+    first = to(await o.tick(), TUTOR)
+    old = action_data(first[-1], "otla.accept")
+    await o.propose(OBSERVER, obs_id, "2026-12-10")
+    body = await o.do(TUTOR, "otla.accept", **old)
+    assert "Date agreed" not in shown(body) and "Thu 10 Dec 2026" in shown(body)
+    assert await _state(o, obs_id) == "allocated"
+    async with o.db().unit_of_work() as uow:
+        obs = await Observations(uow.session).get(TENANT, obs_id)
+        assert obs is not None and obs.starts_at is None
+        assert obs.proposed_starts_at == london(2026, 12, 10, 10)
+
+    new = to(await o.tick(), TUTOR)
+    body = await o.do(TUTOR, "otla.accept", **action_data(new[-1], "otla.accept"))
+    assert "Date agreed" in shown(body)
+    async with o.db().unit_of_work() as uow:
+        obs = await Observations(uow.session).get(TENANT, obs_id)
+        assert obs is not None and obs.starts_at == london(2026, 12, 10, 10)

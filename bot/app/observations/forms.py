@@ -4,7 +4,7 @@ so a validation error shows next to the input it is about."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Annotated, Any
 
 from pydantic import (
@@ -26,6 +26,12 @@ ACTION_SLOTS = 3
 
 class ObservationRef(BaseModel):
     observation_id: int
+
+
+class AcceptForm(ObservationRef):
+    """Accept: the start of the proposal the card showed (absent on cards from before it)."""
+
+    proposed: datetime | None = None
 
 
 class AllocateForm(BaseModel):
