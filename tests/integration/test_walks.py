@@ -1505,3 +1505,22 @@ async def test_a_draft_asked_for_in_a_channel_reaches_no_one_but_its_author(org:
     await org.tick()
     mine = [s for s in org.connector.sent if "Timekeeping" in str(s.activity)]
     assert [s.conversation_id for s in mine] == [me.conversation_id]
+
+
+async def test_themes_sent_as_numbers_come_back_to_pick_and_change_nothing(org: Org) -> None:
+    """A hand-made or garbled submit with the themes as a list of numbers (not the card's
+    comma-separated keys): the HA27 comes back asking to pick themes, the saved walk is kept as
+    it was, and a draft keeps no such theme."""
+    form = await mia_walks(org, "Tom")
+    [walk] = await org.walks()
+    values = filled_walk(form, "Tom", walk_id=walk.id, course="Changed", went_well=[1, 2])
+    again = await save_walk(org, values)
+    assert "Pick themes from the list" in card_text(again)
+    [kept] = await org.walks()
+    assert kept.course == "GCSE Maths, Mon am" and kept.went_well == ["questioning"]
+
+    draft = {**action_data(form, "walk.draft"), "course": "ESOL", "even_better_if": [3]}
+    answer = await org.teams.answer(MANAGER, "walk.draft", draft, MATHS)
+    assert "Draft saved" in card_text(answer)
+    [new] = [w for w in await org.walks() if w.state == DRAFT]
+    assert new.course == "ESOL" and new.even_better_if == []
