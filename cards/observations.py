@@ -785,7 +785,11 @@ def induction_card(view: InductionView) -> base.CardDict:
         )
         actions.append(
             base.execute(
-                "Save", "otla.ha24.save", {"tutor_id": view.tutor_id}, primary=True, saves=True
+                "Save",
+                "otla.ha24.save",
+                {"tutor_id": view.tutor_id, "shown": list(view.done)},
+                primary=True,
+                saves=True,
             )
         )
     else:

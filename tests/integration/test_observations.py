@@ -1755,3 +1755,31 @@ async def test_accepting_from_a_card_whose_proposal_was_replaced_agrees_nothing(
     async with o.db().unit_of_work() as uow:
         obs = await Observations(uow.session).get(TENANT, obs_id)
         assert obs is not None and obs.starts_at == london(2026, 12, 10, 10)
+
+
+async def test_ha24_ticks_saved_from_an_older_card_keep_the_ticks_made_since(otla: Otla) -> None:
+    """Mia and the quality coordinator each have Nina's HA24 card open, nothing ticked. Mia
+    ticks the handbook and a buddy and saves; the coordinator then ticks safeguarding on her
+    own card and saves. Mia's ticks stay: the coordinator's card never showed them, so saving
+    it cannot have meant to untick them. Unticking on a card still unticks."""
+    o = otla
+    await o.say_with_file(QC, "admin import", "n.csv", NEW_TUTOR)
+    mia = to(await o.tick(), MANAGER)
+    tutor_id = action_data(mia[0], "otla.ha24.save")["tutor_id"]
+    quality_card = await o.do(QC, "otla.ha24.open", tutor_id=tutor_id)
+    stale = action_data(quality_card["value"], "otla.ha24.save")
+    mias = action_data(mia[0], "otla.ha24.save")
+    body = await o.do(MANAGER, "otla.ha24.save", **mias, done="handbook,buddy")
+    assert "2 of 9" in shown(body)
+    body = await o.do(QC, "otla.ha24.save", **stale, done="safeguarding")
+    assert "3 of 9" in shown(body)
+    async with o.db().unit_of_work() as uow:
+        checklist = await Observations(uow.session).checklist(TENANT, int(tutor_id))
+        assert checklist is not None
+        assert set(checklist.done) == {"handbook", "buddy", "safeguarding"}
+    # The coordinator's card after her save shows all three: leaving buddy out unticks it.
+    after = action_data(body["value"], "otla.ha24.save")
+    body = await o.do(QC, "otla.ha24.save", **after, done="handbook,safeguarding")
+    async with o.db().unit_of_work() as uow:
+        checklist = await Observations(uow.session).checklist(TENANT, int(tutor_id))
+        assert checklist is not None and set(checklist.done) == {"handbook", "safeguarding"}

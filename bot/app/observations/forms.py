@@ -244,6 +244,15 @@ class CoursePickForm(BaseModel):
 class InductionForm(BaseModel):
     tutor_id: int
     done: list[str] = []
+    # What the card showed ticked (None: a card from before it said): only those are unticked.
+    shown: list[str] | None = None
+
+    @field_validator("shown", mode="before")
+    @classmethod
+    def _shown(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
 
     @field_validator("done", mode="before")
     @classmethod
