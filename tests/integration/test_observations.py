@@ -1783,3 +1783,57 @@ async def test_ha24_ticks_saved_from_an_older_card_keep_the_ticks_made_since(otl
     async with o.db().unit_of_work() as uow:
         checklist = await Observations(uow.session).checklist(TENANT, int(tutor_id))
         assert checklist is not None and set(checklist.done) == {"handbook", "safeguarding"}
+
+
+async def test_a_report_back_with_its_observer_shows_no_one_else_the_corrections_in_progress(
+    otla: Otla,
+) -> None:
+    """The officer returns Olive's report; Olive saves a half-done correction as a draft. Until
+    she submits it again, the quality team (the coordinator, the officer) read no word of her
+    draft: only that it is back with her. Her draft is kept as she saved it."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.propose(OBSERVER, obs_id, "2026-12-03", course="ESOL Entry 2")
+    await o.do(TUTOR, "otla.accept", observation_id=obs_id)
+    o.clock.set(london(2026, 12, 3, 12))
+    await submit_report(o, obs_id)
+    await o.do(OFFICER, "otla.return", observation_id=obs_id, comment="Say which questions.")
+    body = await o.do(
+        OBSERVER,
+        "otla.report.save",
+        observation_id=obs_id,
+        strengths="Half-way rewrite, not for anyone yet",
+        areas="More open questions.",
+    )
+    assert "Draft saved" in shown(body)
+    for user in (QC, OFFICER, APPROVER):
+        body = await o.do(user, "otla.report.open", observation_id=obs_id)
+        assert "Half-way rewrite" not in shown(body), user
+        assert "back with Olive Observer for correction" in shown(body), user
+    # Return pressed again on the officer's old card, with no comment: not the draft either.
+    body = await o.do(OFFICER, "otla.return", observation_id=obs_id)
+    assert "Half-way rewrite" not in shown(body) and "back with Olive" in shown(body)
+    assert await _state(o, obs_id) == "returned"
+    async with o.db().unit_of_work() as uow:
+        obs = await Observations(uow.session).get(TENANT, obs_id)
+        assert obs is not None
+        report = await Observations(uow.session).report(obs)
+        assert report is not None and report.strengths == "Half-way rewrite, not for anyone yet"
+
+
+async def test_a_check_card_sent_back_before_any_report_is_answered_and_changes_nothing(
+    otla: Otla,
+) -> None:
+    """The officer presses Return with no comment (or Check with a comment too long) on an
+    observation with no report yet (a hand-made or mistaken card): a clear answer, no crash,
+    and nothing is stored."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    body = await o.do(OFFICER, "otla.return", observation_id=obs_id)
+    assert "not now" in shown(body) and "went wrong" not in shown(body)
+    body = await o.do(OFFICER, "otla.check", observation_id=obs_id, comment="x" * 1001)
+    assert "not now" in shown(body) and "went wrong" not in shown(body)
+    assert await _state(o, obs_id) == "allocated"
+    async with o.db().unit_of_work() as uow:
+        obs = await Observations(uow.session).get(TENANT, obs_id)
+        assert obs is not None and await Observations(uow.session).report(obs) is None
