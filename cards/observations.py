@@ -170,6 +170,7 @@ class ProposalView:
     when: str
     note: str = ""
     room: str = ""
+    starts: str = ""  # ISO: Accept agrees only the proposal the card shows
 
 
 @dataclass(frozen=True)
@@ -230,8 +231,11 @@ def observation_card(view: ObservationCardView) -> base.CardDict:
         if p.note:
             body.append(base.text(f"\u201c{base.said(p.note)}\u201d", subtle=True))
         if view.can_accept:
+            accept = {**ref, "proposed": p.starts} if p.starts else ref
             body.append(
-                base.actions_row(base.execute("Accept this date", "otla.accept", ref, primary=True))
+                base.actions_row(
+                    base.execute("Accept this date", "otla.accept", accept, primary=True)
+                )
             )
     extra: list[Any] = []
     if view.can_propose:
@@ -781,7 +785,11 @@ def induction_card(view: InductionView) -> base.CardDict:
         )
         actions.append(
             base.execute(
-                "Save", "otla.ha24.save", {"tutor_id": view.tutor_id}, primary=True, saves=True
+                "Save",
+                "otla.ha24.save",
+                {"tutor_id": view.tutor_id, "shown": list(view.done)},
+                primary=True,
+                saves=True,
             )
         )
     else:

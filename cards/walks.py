@@ -192,9 +192,8 @@ def _themed(
     key: str, label: str, themes: Choices, v: Mapping[str, str], errors: Mapping[str, str]
 ) -> list[base.Element]:
     return [
-        base.choice_input(
-            key, label, themes, value=v.get(key), multi=True, placeholder="Pick themes"
-        ),
+        # A theme not on the list (an old or hand-made card) is said here, not dropped silently.
+        *choice_field(key, label, themes, v, errors, multi=True, placeholder="Pick themes"),
         *text_field(f"{key}_note", f"{label}: notes", v, errors, multiline=True, max_length=2000),
     ]
 

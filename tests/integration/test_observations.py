@@ -1751,3 +1751,113 @@ async def test_a_proposed_date_past_the_observations_year_is_refused_and_changes
     assert to(await o.tick(), TUTOR) == []
     body = await o.propose(OBSERVER, obs_id, "2027-06-10")
     assert "Date proposed" in shown(body)
+
+
+async def test_accepting_from_a_card_whose_proposal_was_replaced_agrees_nothing(
+    otla: Otla,
+) -> None:
+    """Olive proposes Thu 3 Dec, then changes her mind and proposes Thu 10 Dec. Tom presses
+    Accept on the first card (it said 3 Dec): he is shown the date now proposed and nothing is
+    agreed; Accept on the card for 10 Dec agrees 10 Dec."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.propose(OBSERVER, obs_id, "2026-12-03")
+    first = to(await o.tick(), TUTOR)
+    old = action_data(first[-1], "otla.accept")
+    await o.propose(OBSERVER, obs_id, "2026-12-10")
+    body = await o.do(TUTOR, "otla.accept", **old)
+    assert "Date agreed" not in shown(body) and "Thu 10 Dec 2026" in shown(body)
+    assert await _state(o, obs_id) == "allocated"
+    async with o.db().unit_of_work() as uow:
+        obs = await Observations(uow.session).get(TENANT, obs_id)
+        assert obs is not None and obs.starts_at is None
+        assert obs.proposed_starts_at == london(2026, 12, 10, 10)
+
+    new = to(await o.tick(), TUTOR)
+    body = await o.do(TUTOR, "otla.accept", **action_data(new[-1], "otla.accept"))
+    assert "Date agreed" in shown(body)
+    async with o.db().unit_of_work() as uow:
+        obs = await Observations(uow.session).get(TENANT, obs_id)
+        assert obs is not None and obs.starts_at == london(2026, 12, 10, 10)
+
+
+async def test_ha24_ticks_saved_from_an_older_card_keep_the_ticks_made_since(otla: Otla) -> None:
+    """Mia and the quality coordinator each have Nina's HA24 card open, nothing ticked. Mia
+    ticks the handbook and a buddy and saves; the coordinator then ticks safeguarding on her
+    own card and saves. Mia's ticks stay: the coordinator's card never showed them, so saving
+    it cannot have meant to untick them. Unticking on a card still unticks."""
+    o = otla
+    await o.say_with_file(QC, "admin import", "n.csv", NEW_TUTOR)
+    mia = to(await o.tick(), MANAGER)
+    tutor_id = action_data(mia[0], "otla.ha24.save")["tutor_id"]
+    quality_card = await o.do(QC, "otla.ha24.open", tutor_id=tutor_id)
+    stale = action_data(quality_card["value"], "otla.ha24.save")
+    mias = action_data(mia[0], "otla.ha24.save")
+    body = await o.do(MANAGER, "otla.ha24.save", **mias, done="handbook,buddy")
+    assert "2 of 9" in shown(body)
+    body = await o.do(QC, "otla.ha24.save", **stale, done="safeguarding")
+    assert "3 of 9" in shown(body)
+    async with o.db().unit_of_work() as uow:
+        checklist = await Observations(uow.session).checklist(TENANT, int(tutor_id))
+        assert checklist is not None
+        assert set(checklist.done) == {"handbook", "buddy", "safeguarding"}
+    # The coordinator's card after her save shows all three: leaving buddy out unticks it.
+    after = action_data(body["value"], "otla.ha24.save")
+    body = await o.do(QC, "otla.ha24.save", **after, done="handbook,safeguarding")
+    async with o.db().unit_of_work() as uow:
+        checklist = await Observations(uow.session).checklist(TENANT, int(tutor_id))
+        assert checklist is not None and set(checklist.done) == {"handbook", "safeguarding"}
+
+
+async def test_a_report_back_with_its_observer_shows_no_one_else_the_corrections_in_progress(
+    otla: Otla,
+) -> None:
+    """The officer returns Olive's report; Olive saves a half-done correction as a draft. Until
+    she submits it again, the quality team (the coordinator, the officer) read no word of her
+    draft: only that it is back with her. Her draft is kept as she saved it."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.propose(OBSERVER, obs_id, "2026-12-03", course="ESOL Entry 2")
+    await o.do(TUTOR, "otla.accept", observation_id=obs_id)
+    o.clock.set(london(2026, 12, 3, 12))
+    await submit_report(o, obs_id)
+    await o.do(OFFICER, "otla.return", observation_id=obs_id, comment="Say which questions.")
+    body = await o.do(
+        OBSERVER,
+        "otla.report.save",
+        observation_id=obs_id,
+        strengths="Half-way rewrite, not for anyone yet",
+        areas="More open questions.",
+    )
+    assert "Draft saved" in shown(body)
+    for user in (QC, OFFICER, APPROVER):
+        body = await o.do(user, "otla.report.open", observation_id=obs_id)
+        assert "Half-way rewrite" not in shown(body), user
+        assert "back with Olive Observer for correction" in shown(body), user
+    # Return pressed again on the officer's old card, with no comment: not the draft either.
+    body = await o.do(OFFICER, "otla.return", observation_id=obs_id)
+    assert "Half-way rewrite" not in shown(body) and "back with Olive" in shown(body)
+    assert await _state(o, obs_id) == "returned"
+    async with o.db().unit_of_work() as uow:
+        obs = await Observations(uow.session).get(TENANT, obs_id)
+        assert obs is not None
+        report = await Observations(uow.session).report(obs)
+        assert report is not None and report.strengths == "Half-way rewrite, not for anyone yet"
+
+
+async def test_a_check_card_sent_back_before_any_report_is_answered_and_changes_nothing(
+    otla: Otla,
+) -> None:
+    """The officer presses Return with no comment (or Check with a comment too long) on an
+    observation with no report yet (a hand-made or mistaken card): a clear answer, no crash,
+    and nothing is stored."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    body = await o.do(OFFICER, "otla.return", observation_id=obs_id)
+    assert "not now" in shown(body) and "went wrong" not in shown(body)
+    body = await o.do(OFFICER, "otla.check", observation_id=obs_id, comment="x" * 1001)
+    assert "not now" in shown(body) and "went wrong" not in shown(body)
+    assert await _state(o, obs_id) == "allocated"
+    async with o.db().unit_of_work() as uow:
+        obs = await Observations(uow.session).get(TENANT, obs_id)
+        assert obs is not None and await Observations(uow.session).report(obs) is None

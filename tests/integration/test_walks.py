@@ -1497,3 +1497,48 @@ async def test_a_walk_saved_from_another_teams_form_keeps_its_own_teams_plan_and
         assert maths is not None
     assert walk.team_pk == maths.id and walk.focus == "Questioning again"
     assert walk.unplanned and walk.plan_id is None
+
+
+async def test_a_draft_asked_for_in_a_channel_reaches_no_one_but_its_author(org: Org) -> None:
+    """Quinn (quality, in the team) types `walk show N` in the channel for Mia's draft: a draft
+    is its author's alone, so nothing is queued for Quinn's 1:1 chat and its concern note never
+    reaches her; Mia herself still gets her draft there."""
+    me = Place.personal(MANAGER)
+    form = await open_form(org, place=me)
+    half = {**action_data(form, "walk.draft"), "tutors": choice(form, "tutors", "Tia")}
+    half |= {"course": "ESOL Entry 3", "concern": "true", "concern_note": "Timekeeping again."}
+    await org.teams.answer(MANAGER, "walk.draft", half, me)
+    [draft] = await org.walks()
+    org.connector.clear()
+
+    sent = await org.teams.say(QUINN, f"walk show {draft.id}", MATHS, mention=True)
+    assert "sent it to our 1:1 chat" not in sent[0].text
+    async with org.db_session() as uow:
+        assert await Schedule(uow.session).pending(ORG, f"walk-copy:{draft.id}:") == []
+    await org.tick()
+    assert all("Timekeeping" not in str(s.activity) for s in org.connector.sent)
+
+    sent = await org.teams.say(MANAGER, f"walk show {draft.id}", MATHS, mention=True)
+    assert "sent it to our 1:1 chat" in sent[0].text
+    await org.tick()
+    mine = [s for s in org.connector.sent if "Timekeeping" in str(s.activity)]
+    assert [s.conversation_id for s in mine] == [me.conversation_id]
+
+
+async def test_themes_sent_as_numbers_come_back_to_pick_and_change_nothing(org: Org) -> None:
+    """A hand-made or garbled submit with the themes as a list of numbers (not the card's
+    comma-separated keys): the HA27 comes back asking to pick themes, the saved walk is kept as
+    it was, and a draft keeps no such theme."""
+    form = await mia_walks(org, "Tom")
+    [walk] = await org.walks()
+    values = filled_walk(form, "Tom", walk_id=walk.id, course="Changed", went_well=[1, 2])
+    again = await save_walk(org, values)
+    assert "Pick themes from the list" in card_text(again)
+    [kept] = await org.walks()
+    assert kept.course == "GCSE Maths, Mon am" and kept.went_well == ["questioning"]
+
+    draft = {**action_data(form, "walk.draft"), "course": "ESOL", "even_better_if": [3]}
+    answer = await org.teams.answer(MANAGER, "walk.draft", draft, MATHS)
+    assert "Draft saved" in card_text(answer)
+    [new] = [w for w in await org.walks() if w.state == DRAFT]
+    assert new.course == "ESOL" and new.even_better_if == []

@@ -12,7 +12,12 @@ from bot.app import documents
 from bot.app.context import HandlerContext, with_loaded
 from bot.app.events import WalksOnDay
 from bot.app.observations import calendar, schedule
-from bot.app.observations.forms import DocumentLinkForm, ObservationRef, ProposalForm
+from bot.app.observations.forms import (
+    AcceptForm,
+    DocumentLinkForm,
+    ObservationRef,
+    ProposalForm,
+)
 from bot.app.observations.lifecycle import (
     Loaded,
     apply,
@@ -118,7 +123,7 @@ async def redisplay_proposal(
     return Reply.update(await asker_card(ctx, loaded, values=shown, errors=errors))
 
 
-async def accept(ctx: HandlerContext, form: ObservationRef) -> Reply:
+async def accept(ctx: HandlerContext, form: AcceptForm) -> Reply:
     """The other person accepts the proposed date: it is agreed, the reminders are set (or moved),
     the development officer is told, and a Teams meeting link is ready."""
     now = ctx.services.clock.now()
@@ -128,6 +133,13 @@ async def accept(ctx: HandlerContext, form: ObservationRef) -> Reply:
         return Reply.text(NOT_YOURS)
     obs = loaded.obs
     proposer = obs.proposed_by
+    shown, current = form.proposed, obs.proposed_starts_at
+    ours = ctx.can(Permission.AGREE_OBSERVATION_DATE, loaded.subject)
+    if ours and shown is not None and current is not None and shown != current:
+        # An Accept on an older card: the proposal it showed was replaced since.
+        now_proposed = when(obs.proposed_starts_at, obs.proposed_ends_at)
+        message = f"That date was changed since: {now_proposed} is proposed now. Nothing agreed."
+        return Reply.update(await asker_card(ctx, loaded, "The proposal changed", message))
     try:
         await apply(
             session,
@@ -291,7 +303,7 @@ async def get_document(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
 
 ROWS: tuple[CardAction, ...] = (
     CardAction("otla.propose", propose, form=ProposalForm, redisplay=redisplay_proposal),
-    CardAction("otla.accept", accept, form=ObservationRef),
+    CardAction("otla.accept", accept, form=AcceptForm),
     CardAction("otla.planned", planned, form=ObservationRef),
     CardAction(
         "otla.doc.link",

@@ -4,7 +4,7 @@ so a validation error shows next to the input it is about."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Annotated, Any
 
 from pydantic import (
@@ -26,6 +26,12 @@ ACTION_SLOTS = 3
 
 class ObservationRef(BaseModel):
     observation_id: int
+
+
+class AcceptForm(ObservationRef):
+    """Accept: the start of the proposal the card showed (absent on cards from before it)."""
+
+    proposed: datetime | None = None
 
 
 class AllocateForm(BaseModel):
@@ -238,6 +244,15 @@ class CoursePickForm(BaseModel):
 class InductionForm(BaseModel):
     tutor_id: int
     done: list[str] = []
+    # What the card showed ticked (None: a card from before it said): only those are unticked.
+    shown: list[str] | None = None
+
+    @field_validator("shown", mode="before")
+    @classmethod
+    def _shown(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
 
     @field_validator("done", mode="before")
     @classmethod

@@ -174,6 +174,11 @@ async def save(ctx: HandlerContext, form: InductionForm) -> Reply:
     tutor, checklist = managed
     known = {i.key for i in induction_items()}
     ticked = [k for k in form.done if k in known]
+    if form.shown is not None:
+        # Someone else may have ticked items since this card was drawn: keep those; untick only
+        # what this card showed ticked and now does not.
+        unticked = set(form.shown) - set(form.done)
+        ticked += [k for k in checklist.done if k not in unticked and k not in ticked]
     done = {k: v for k, v in checklist.done.items() if k in ticked}
     for k in ticked:
         done.setdefault(k, {"by": ctx.person.id, "at": now.isoformat()})

@@ -103,6 +103,7 @@ async def observation_view(
             when=when(obs.proposed_starts_at, obs.proposed_ends_at),
             note=obs.proposal_note,
             room=obs.proposed_room,
+            starts=obs.proposed_starts_at.isoformat(),
         )
     buttons: list[Button] = []
     if Move.CONFIRM_PLANNED in moves:

@@ -58,6 +58,9 @@ from storage.observations import ActionReviewEntry, ObservationReport, Observati
 
 S = ObservationState
 NOT_YOURS = "Sorry, that report isn't one you can see."
+BACK_WITH = (
+    "This report is back with {observer} for correction: you'll see it when it is submitted again."
+)
 
 
 async def report(ctx: HandlerContext) -> Reply:
@@ -119,6 +122,9 @@ async def _open(ctx: HandlerContext, observation_id: int, headline: str | None =
         view = report_form_view(loaded, stored, await _org(ctx))
         return Reply.show(report_form_card(view, report_values(stored)))
     readable = ctx.can(Permission.READ_OBSERVATION, loaded.subject)
+    if readable and loaded.obs.status is S.RETURNED:
+        # The stored report is the observer's correction in progress: nobody else's to read.
+        return Reply.text(BACK_WITH.format(observer=loaded.observer_name))
     if readable and stored is not None and stored.submitted_at is not None:
         view_ = report_view(loaded, stored, ctx.actor, now, headline=headline)
         return Reply.show(report_card(view_))
@@ -293,6 +299,10 @@ async def return_for_correction(ctx: HandlerContext, form: ReturnForm) -> Reply:
 async def redisplay_check(
     ctx: HandlerContext, values: Mapping[str, Any], loaded: Loaded, errors: dict[str, str]
 ) -> Reply:
+    if loaded.obs.status is S.RETURNED:  # an old card: the report is a correction in progress
+        return Reply.text(BACK_WITH.format(observer=loaded.observer_name))
+    if loaded.obs.status is not S.REPORT_SUBMITTED:
+        return Reply.text(f"This report is at \u201c{loaded.obs.status.label}\u201d: not now.")
     return Reply.update(await _checker_card(ctx, loaded, "Check the report", errors))
 
 

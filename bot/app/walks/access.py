@@ -233,10 +233,12 @@ async def walk_access(
     subjects = walk_subjects(
         walk.org_id, walk.author_id, tutor_ids, readers, managers, draft=walk.is_draft
     )
+    edit = can(actor, Permission.EDIT_WALK, subjects[0])
     return WalkAccess(
-        read=any(can(actor, Permission.READ_WALK, s) for s in subjects),
+        # A draft is its author's alone: the quality team's reading by role is of saved walks.
+        read=edit if walk.is_draft else any(can(actor, Permission.READ_WALK, s) for s in subjects),
         concern=all(can(actor, Permission.READ_WALK_CONCERN, s) for s in subjects),
-        edit=can(actor, Permission.EDIT_WALK, subjects[0]),
+        edit=edit,
         tutor_names=names,
     )
 

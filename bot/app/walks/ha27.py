@@ -224,7 +224,10 @@ async def summary_view(
 
 
 def _theme_keys(value: object) -> list[str]:
-    keys = [k.strip() for k in (value if isinstance(value, list) else str(value or "").split(","))]
+    # A list from a hand-made submit may hold anything: a non-text key is an unknown theme.
+    keys = [
+        str(k).strip() for k in (value if isinstance(value, list) else str(value or "").split(","))
+    ]
     keys = [k for k in keys if k]
     unknown = [k for k in keys if k not in themes()]
     if unknown:
