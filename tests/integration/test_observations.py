@@ -1781,6 +1781,30 @@ async def test_accepting_from_a_card_whose_proposal_was_replaced_agrees_nothing(
         assert obs is not None and obs.starts_at == london(2026, 12, 10, 10)
 
 
+async def test_the_planning_list_button_on_a_card_for_an_older_date_confirms_nothing(
+    otla: Otla,
+) -> None:
+    """Dana's card asks her to put Fri 4 Dec on the planning list. Before she does, Tom and
+    Olive agree Mon 7 Dec instead. Her button on the first card confirmed 7 Dec, a date it
+    never showed her; now she is shown the date agreed now and nothing is confirmed. The
+    button on the card for 7 Dec confirms it."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.propose(TUTOR, obs_id, "2026-12-04")
+    await o.do(OBSERVER, "otla.accept", observation_id=obs_id)
+    old = action_data(to(await o.tick(), OFFICER)[0], "otla.planned")
+    await o.propose(TUTOR, obs_id, "2026-12-07")
+    await o.do(OBSERVER, "otla.accept", observation_id=obs_id)
+    body = await o.do(OFFICER, "otla.planned", **old)
+    assert "agreed again since: Mon 7 Dec 2026" in shown(body)
+    assert await _state(o, obs_id) == "date_agreed"
+
+    new = [s for s in to(await o.tick(), OFFICER) if "planning list" in texts([s])]
+    body = await o.do(OFFICER, "otla.planned", **action_data(new[-1], "otla.planned"))
+    assert "it's on the planning list" in shown(body)
+    assert await _state(o, obs_id) == "planned"
+
+
 async def test_ha24_ticks_saved_from_an_older_card_keep_the_ticks_made_since(otla: Otla) -> None:
     """Mia and the quality coordinator each have Nina's HA24 card open, nothing ticked. Mia
     ticks the handbook and a buddy and saves; the coordinator then ticks safeguarding on her

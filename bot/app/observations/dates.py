@@ -15,7 +15,7 @@ from bot.app.observations import calendar, schedule
 from bot.app.observations.forms import (
     AcceptForm,
     DocumentLinkForm,
-    ObservationRef,
+    PlannedForm,
     ProposalForm,
 )
 from bot.app.observations.lifecycle import (
@@ -33,7 +33,14 @@ from bot.app.router import CardAction
 from bot.app.turn import Reply
 from bot.domain.access import Permission, Role
 from bot.domain.local_time import at_london, london_day
-from bot.domain.observations import DATED, Move, MoveRefused, ObservationState, last_proposal_day
+from bot.domain.observations import (
+    DATED,
+    Move,
+    MoveRefused,
+    ObservationState,
+    available_moves,
+    last_proposal_day,
+)
 from cards.base import said
 from storage.observations import ObservationDocument, Observations
 
@@ -179,15 +186,39 @@ async def accept(ctx: HandlerContext, form: AcceptForm) -> Reply:
     )
 
 
-async def planned(ctx: HandlerContext, form: ObservationRef) -> Reply:
-    """The development officer has the date on the planning list and in EBS (seed 002, step 5)."""
+async def planned(ctx: HandlerContext, form: PlannedForm) -> Reply:
+    """The development officer has the date on the planning list and in EBS (seed 002, step 5):
+    the date the card showed. From an older card, whose date was agreed again since, they are
+    shown the date agreed now, and nothing is confirmed."""
     now = ctx.services.clock.now()
+    shown = await load(ctx.uow.session, ctx.turn.org_id, form.observation_id)
+    if shown is not None and _agreed_again(ctx, shown, form.agreed, now):
+        obs = shown.obs
+        message = (
+            f"The date was agreed again since: {when(obs.starts_at, obs.ends_at)} now. Add that "
+            "to the planning list and EBS, then press the button on this card."
+        )
+        return Reply.update(await asker_card(ctx, shown, "The date changed", message))
     loaded = await moved(ctx, form.observation_id, Move.CONFIRM_PLANNED, now, NOT_YOURS)
     if isinstance(loaded, str):
         return Reply.text(loaded)
     await schedule.cancel(ctx.uow.session, loaded.obs.org_id, loaded.obs.id, ("plan:",), now)
     return Reply.update(
         await asker_card(ctx, loaded, "Planned", "Thanks: it's on the planning list.")
+    )
+
+
+def _agreed_again(
+    ctx: HandlerContext, loaded: Loaded, agreed: datetime | None, now: datetime
+) -> bool:
+    """Whether the officer's card showed a date agreed before the one agreed now (a card
+    without `agreed` predates the field: it confirms as it always did)."""
+    starts = loaded.obs.starts_at
+    return (
+        agreed is not None
+        and starts is not None
+        and agreed != starts
+        and Move.CONFIRM_PLANNED in available_moves(ctx.actor, loaded.facts, now)
     )
 
 
@@ -304,7 +335,7 @@ async def get_document(ctx: HandlerContext, values: dict[str, Any]) -> Reply:
 ROWS: tuple[CardAction, ...] = (
     CardAction("otla.propose", propose, form=ProposalForm, redisplay=redisplay_proposal),
     CardAction("otla.accept", accept, form=AcceptForm),
-    CardAction("otla.planned", planned, form=ObservationRef),
+    CardAction("otla.planned", planned, form=PlannedForm),
     CardAction(
         "otla.doc.link",
         share_link,

@@ -34,6 +34,12 @@ class AcceptForm(ObservationRef):
     proposed: datetime | None = None
 
 
+class PlannedForm(ObservationRef):
+    """On the planning list: the agreed start the card showed (absent on cards from before it)."""
+
+    agreed: datetime | None = None
+
+
 class AllocateForm(BaseModel):
     tutor_id: Annotated[int, chosen("Choose a tutor")]
     observer_id: int | None = None

@@ -107,7 +107,9 @@ async def observation_view(
         )
     buttons: list[Button] = []
     if Move.CONFIRM_PLANNED in moves:
-        buttons.append(Button("On the planning list & EBS", "otla.planned", ref, primary=True))
+        # The date the card shows: `planned` confirms only that one (a re-agreed date is new).
+        agreed = {**ref, "agreed": obs.starts_at.isoformat()} if obs.starts_at else ref
+        buttons.append(Button("On the planning list & EBS", "otla.planned", agreed, primary=True))
     if Move.RECORD_OBSERVED in moves or Move.SUBMIT_REPORT in moves:
         buttons.append(Button("Write the report", "otla.report.open", ref, primary=True))
     if (Move.CHECK in moves) or (Move.APPROVE in moves):
