@@ -422,10 +422,12 @@ class ReportView:
     can_acknowledge: bool = False
     errors: Mapping[str, str] = field(default_factory=dict)
     buttons: Sequence[Button] = ()
+    submitted: str = ""  # ISO: Pass and Return act only on the version the card shows
 
 
 def report_card(view: ReportView) -> base.CardDict:
     ref = {"observation_id": view.observation_id}
+    shown = {**ref, "submitted": view.submitted} if view.submitted else ref
     body: list[base.Element] = [
         base.title(view.headline or f"OTLA report: {base.said(view.tutor)}"),
         base.facts(
@@ -492,8 +494,8 @@ def report_card(view: ReportView) -> base.CardDict:
         )
         body.append(
             base.actions_row(
-                base.execute("Pass for approval", "otla.check", ref, primary=True, saves=True),
-                base.execute("Return to observer", "otla.return", ref, saves=True),
+                base.execute("Pass for approval", "otla.check", shown, primary=True, saves=True),
+                base.execute("Return to observer", "otla.return", shown, saves=True),
             )
         )
     if view.can_approve:

@@ -1805,6 +1805,34 @@ async def test_the_planning_list_button_on_a_card_for_an_older_date_confirms_not
     assert await _state(o, obs_id) == "planned"
 
 
+async def test_pass_on_a_check_card_for_a_version_corrected_since_passes_nothing(
+    otla: Otla,
+) -> None:
+    """Dora opens Olive's report to check it. It is returned (from another card) and Olive
+    corrects and submits it again. Dora's Pass on her first card passed the corrected report,
+    which she never read; now she is shown it, marked corrected since, and nothing is passed.
+    Pass on that card passes it."""
+    o = otla
+    obs_id = await allocate_tom(o)
+    await o.propose(OBSERVER, obs_id, "2026-12-03", course="ESOL Entry 2")
+    await o.do(TUTOR, "otla.accept", observation_id=obs_id)
+    o.clock.set(london(2026, 12, 3, 12))
+    await submit_report(o, obs_id)
+    first = await o.do(OFFICER, "otla.report.open", observation_id=obs_id)
+    old = action_data(first["value"], "otla.check")
+    await o.do(OFFICER, "otla.return", observation_id=obs_id, comment="Say which questions.")
+    o.clock.set(london(2026, 12, 4, 9))
+    await submit_report(o, obs_id)
+
+    for verb, extra in (("otla.check", {}), ("otla.return", {"comment": "Old words."})):
+        body = await o.do(OFFICER, verb, **old, **extra)
+        assert "Corrected since you opened it" in shown(body), verb
+        assert await _state(o, obs_id) == "report_submitted"
+    body = await o.do(OFFICER, "otla.check", **action_data(body["value"], "otla.check"))
+    assert "Checked: passed for approval" in shown(body)
+    assert await _state(o, obs_id) == "checked"
+
+
 async def test_ha24_ticks_saved_from_an_older_card_keep_the_ticks_made_since(otla: Otla) -> None:
     """Mia and the quality coordinator each have Nina's HA24 card open, nothing ticked. Mia
     ticks the handbook and a buddy and saves; the coordinator then ticks safeguarding on her

@@ -216,11 +216,18 @@ class ReportForm(ReportDraftForm):
         return value
 
 
-class CheckForm(ObservationRef):
+class CheckedVersion(ObservationRef):
+    """Pass or Return: when the report the card showed was submitted (absent on cards from
+    before it), so that a report corrected since is read before it is passed or returned."""
+
+    submitted: datetime | None = None
+
+
+class CheckForm(CheckedVersion):
     comment: str = Field(default="", max_length=1000)
 
 
-class ReturnForm(ObservationRef):
+class ReturnForm(CheckedVersion):
     comment: Annotated[str, written("Tell the observer what to correct")] = Field(
         min_length=1, max_length=1000
     )

@@ -292,6 +292,7 @@ def report_view(
         return_comment=report.return_comment if quality_side and obs.status is S.RETURNED else None,
         acknowledged=acknowledged,
         can_check=Move.CHECK in moves,
+        submitted=report.submitted_at.isoformat() if report.submitted_at else "",
         can_approve=Move.APPROVE in moves,
         can_acknowledge=can(actor, Permission.ACKNOWLEDGE_REPORT, subject)
         and obs.acknowledged_at is None,

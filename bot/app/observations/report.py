@@ -13,6 +13,7 @@ from bot.app.events import ObservationApproved
 from bot.app.form_fields import whole_number
 from bot.app.observations import schedule
 from bot.app.observations.forms import (
+    CheckedVersion,
     CheckForm,
     ObservationRef,
     ReportDraftForm,
@@ -265,7 +266,27 @@ async def _checker_card(
     )
 
 
+async def _corrected_since(ctx: HandlerContext, form: CheckedVersion) -> Reply | None:
+    """The checker's card showed a version of the report that has been corrected and submitted
+    again since (another officer returned it): the version now, to read before passing or
+    returning it; None when the card is current (or predates the field)."""
+    if form.submitted is None:
+        return None
+    loaded = await load(ctx.uow.session, ctx.turn.org_id, form.observation_id)
+    if loaded is None or not ctx.can(Permission.CHECK_REPORT, loaded.subject):
+        return None  # refused as any check is, by the move
+    stored = await Observations(ctx.uow.session).report(loaded.obs)
+    if stored is None or stored.submitted_at in (None, form.submitted):
+        return None
+    if loaded.obs.status is not S.REPORT_SUBMITTED:
+        return None  # not to check now: the move says why
+    headline = "Corrected since you opened it: please read it again, then pass or return it"
+    return Reply.update(await _checker_card(ctx, loaded, headline))
+
+
 async def check(ctx: HandlerContext, form: CheckForm) -> Reply:
+    if (again := await _corrected_since(ctx, form)) is not None:
+        return again
     now = ctx.services.clock.now()
     comment = form.comment.strip()
     loaded = await moved(ctx, form.observation_id, Move.CHECK, now, NOT_YOURS, comment)
@@ -280,6 +301,8 @@ async def check(ctx: HandlerContext, form: CheckForm) -> Reply:
 
 
 async def return_for_correction(ctx: HandlerContext, form: ReturnForm) -> Reply:
+    if (again := await _corrected_since(ctx, form)) is not None:
+        return again
     now = ctx.services.clock.now()
     loaded = await moved(ctx, form.observation_id, Move.RETURN, now, NOT_YOURS, form.comment)
     if isinstance(loaded, str):
