@@ -726,7 +726,14 @@ def lil_card(view: LilView, errors: Mapping[str, str] = EMPTY) -> base.CardDict:
     else:
         if "course_id" in errors:
             body.append(base.error_text(errors["course_id"]))
-        if not left:
+        if not view.quota:
+            body.append(
+                base.text(
+                    "You have no Learning in Libraries tutors to pick yet: the quality "
+                    "coordinator sets how many (observe quota)."
+                )
+            )
+        elif not left:
             body.append(base.text("You have picked all your tutors for this year. Thank you!"))
         else:
             body.append(base.text("No courses are waiting for an observer."))

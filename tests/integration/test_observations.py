@@ -1228,6 +1228,25 @@ async def test_an_observer_cannot_pick_their_own_library_course_by_its_id(otla: 
         assert course is not None and course.observation_id is None
 
 
+async def test_an_observer_with_no_library_quota_is_told_who_sets_it(otla: Otla) -> None:
+    """Quinn, of the quality team, picks a Learning in Libraries course before anyone has given
+    her tutors to pick: she was told "You have picked all your tutors", having picked none.
+    Now she is told nobody has set her number yet, and how it is set; nothing is picked."""
+    o = otla
+    await o.say_with_file(ADMIN, "admin import", "l.csv", LIL_TUTORS)
+    await o.say_with_file(APPROVER, "observe courses", "c.csv", COURSES)
+    async with o.db().unit_of_work() as uow:
+        course = await Observations(uow.session).course_by_code(TENANT, "2026/27", "LIB01")
+        assert course is not None
+        course_id = course.id
+    body = await o.do(QC, "otla.lil.pick", course_id=str(course_id))
+    assert "picked all your tutors" not in shown(body)
+    assert "no Learning in Libraries tutors to pick yet" in shown(body), shown(body)
+    async with o.db().unit_of_work() as uow:
+        course = await Observations(uow.session).course(TENANT, course_id)
+        assert course is not None and course.observation_id is None
+
+
 async def test_a_proposed_date_that_has_passed_cannot_be_accepted(otla: Otla) -> None:
     """Tom opens Olive's proposal after its day: accepting it would agree a date in the past.
     He is told it has passed, and nothing is agreed; a new proposal can still be made."""

@@ -97,8 +97,8 @@ async def pick(ctx: HandlerContext, form: CoursePickForm) -> Reply:
         return Reply.update(lil_card(view, {"course_id": "Someone has just picked that course."}))
     if course.tutor_id == ctx.person.id:  # left off the list; an old or hand-made card
         return Reply.update(lil_card(view, {"course_id": "You cannot observe yourself."}))
-    if view.picked >= view.quota:
-        return Reply.update(lil_card(view, {"course_id": "You have picked all your tutors."}))
+    if view.picked >= view.quota:  # the card says why: none given yet, or all picked
+        return Reply.update(lil_card(view, {"course_id": "Nothing was picked."}))
     obs = await repo.for_tutor(org, course.tutor_id, year)
     if obs is None:
         obs = await repo.create(org, course.tutor_id, year, S.UNALLOCATED, now, kind="lil")
