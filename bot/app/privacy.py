@@ -370,7 +370,8 @@ async def render_exported(ctx: NoticeContext) -> Message | None:
     who = None  # gone, or erased since (a waiting notice is drawn again without their name)
     if admin is not None and not is_erased(admin.name, admin.email, admin.teams_user_id):
         # As written (`said`): a display name like "[Sign in again](…)" is never a live link.
-        who = said(admin.name or admin.email) if admin.name or admin.email else None
+        name = admin.name or admin.email
+        who = said(name) if name else None
     return Message(card=exported_card(who))
 
 
