@@ -393,7 +393,7 @@ def walk_completion_card(view: CompletionView) -> base.CardDict:
     if view.window_label:
         sub += f" · window {view.window_label}"
     body: list[base.Element] = [
-        base.title(f"Learning walks: {base.said(view.team_name)}"),
+        base.title(f"Learning walks: {base.escape_markdown(view.team_name)}"),
         base.text(sub, subtle=True),
     ]
     if view.focus:
@@ -638,10 +638,12 @@ class OutstandingTeam:
 
 
 def window_end_card(team: OutstandingTeam) -> base.CardDict:
-    """To a team's managers on the window's last day."""
+    """To a team's managers on the window's last day. The team's name in a heading is escaped,
+    not `said`: it is no secret, and the notification names the team (as the search card's
+    subject, cards.mentoring)."""
     n = len(team.tutors)
     body = [
-        base.title(f"Learning walks outstanding: {base.said(team.team_name)}"),
+        base.title(f"Learning walks outstanding: {base.escape_markdown(team.team_name)}"),
         base.text(f"The window {team.window_label} (focus: {base.said(team.focus)}) ends today."),
         base.text(f"{plural(n, 'tutor')} still to walk:"),
         base.text("\n".join(f"- {base.said(t)}" for t in team.tutors[:40]), size="small"),
