@@ -63,7 +63,9 @@ def message_card(
 ) -> base.CardDict:
     """A short card: a heading, a few lines, next-step buttons."""
     body = [base.title(heading), *(base.text(line) for line in lines)]
-    return base.card(body, _buttons(buttons), fallback_text=heading)
+    # The notification reads the heading with any name in it (`plain`); the card shows it as
+    # written.
+    return base.card(body, _buttons(buttons), fallback_text=base.plain(heading))
 
 
 # ---------------------------------------------------------------- allocation
@@ -291,7 +293,9 @@ def observation_card(view: ObservationCardView) -> base.CardDict:
         )
         body.append(base.actions_row(base.execute("Share link", "otla.doc.link", ref, saves=True)))
     return base.card(
-        body, [*_buttons(view.buttons), *extra], fallback_text=view.headline or "Observation"
+        body,
+        [*_buttons(view.buttons), *extra],
+        fallback_text=base.plain(view.headline or "Observation"),
     )
 
 
@@ -504,7 +508,9 @@ def report_card(view: ReportView) -> base.CardDict:
         )
     if view.can_acknowledge:
         body.append(base.actions_row(base.execute("I've read it", "otla.ack", ref, primary=True)))
-    return base.card(body, _buttons(view.buttons), fallback_text=view.headline or "OTLA report")
+    return base.card(
+        body, _buttons(view.buttons), fallback_text=base.plain(view.headline or "OTLA report")
+    )
 
 
 # ---------------------------------------------------------------- what to do next

@@ -91,7 +91,7 @@ def walk_form_card(view: WalkFormView) -> base.CardDict:
     v, errors = view.values, view.errors
     body: list[base.Element] = [
         base.title(view.heading),
-        base.text(view.team_name, subtle=True, size="small"),
+        base.text(base.said(view.team_name), subtle=True, size="small"),
     ]
     if view.note:
         body.append(base.text(view.note, size="small"))
@@ -253,7 +253,8 @@ def walk_summary_card(view: WalkSummaryView) -> base.CardDict:
     body: list[base.Element] = [
         base.title(view.heading),
         base.text(
-            f"{view.team_name} · {'unplanned walk' if view.unplanned else 'planned walk'}",
+            f"{base.said(view.team_name)} · "
+            + ("unplanned walk" if view.unplanned else "planned walk"),
             subtle=True,
             size="small",
         ),
@@ -263,7 +264,7 @@ def walk_summary_card(view: WalkSummaryView) -> base.CardDict:
                 ("Date", view.day),
                 ("Course", base.said(view.course)),
                 ("Minutes", view.minutes),
-                ("Focus", view.focus),
+                ("Focus", base.said(view.focus)),
                 ("Verbal feedback", view.verbal_feedback),
             ]
         ),
@@ -318,7 +319,7 @@ def walk_saved_notice_card(view: WalkNoticeView) -> base.CardDict:
         base.title(view.heading),
         base.text(f"{base.said(view.author)} · {view.day} · {tutors}"),
         base.text(
-            f"Saved to the {view.team_name} learning-walk store. "
+            f"Saved to the {base.said(view.team_name)} learning-walk store. "
             "Only the quality team, the team's managers and the author can read it.",
             subtle=True,
             size="small",
@@ -337,7 +338,7 @@ def walk_saved_notice_card(view: WalkNoticeView) -> base.CardDict:
 def walk_draft_saved_card(walk_id: int, team_name: str, label: str) -> base.CardDict:
     body = [
         base.title("Draft saved"),
-        base.text(f"{team_name} · {label}"),
+        base.text(f"{base.said(team_name)} · {label}"),
         base.text("Pick it up again any time: say **walk** and choose *Resume*.", subtle=True),
     ]
     return base.card(
@@ -391,11 +392,11 @@ def walk_completion_card(view: CompletionView) -> base.CardDict:
     if view.window_label:
         sub += f" · window {view.window_label}"
     body: list[base.Element] = [
-        base.title(f"Learning walks: {view.team_name}"),
+        base.title(f"Learning walks: {base.escape_markdown(view.team_name)}"),
         base.text(sub, subtle=True),
     ]
     if view.focus:
-        body.append(base.text(f"Focus: {view.focus}", size="small"))
+        body.append(base.text(f"Focus: {base.said(view.focus)}", size="small"))
     body.append(
         base.facts(
             [
@@ -442,7 +443,10 @@ def walk_overview_card(term_label: str, teams: Sequence[TeamCount]) -> base.Card
     else:
         body.append(
             base.facts(
-                [(t.team_name, f"{t.done} done, {t.outstanding} outstanding") for t in teams]
+                [
+                    (base.said(t.team_name), f"{t.done} done, {t.outstanding} outstanding")
+                    for t in teams
+                ]
             )
         )
     return base.card(body, fallback_text="Learning walks: all teams")
@@ -586,9 +590,9 @@ def walk_plan_saved_card(view: PlanSavedView) -> base.CardDict:
         base.title("Plan saved" if view.created else "Plan updated"),
         base.facts(
             [
-                ("Team", view.team_name),
+                ("Team", base.said(view.team_name)),
                 ("Term", view.term_label),
-                ("Focus", view.focus),
+                ("Focus", base.said(view.focus)),
                 ("Linked to", view.linked_to),
                 ("Window(s)", "; ".join(view.windows)),
                 ("Who walks", view.walkers),
@@ -633,11 +637,13 @@ class OutstandingTeam:
 
 
 def window_end_card(team: OutstandingTeam) -> base.CardDict:
-    """To a team's managers on the window's last day."""
+    """To a team's managers on the window's last day. The team's name in a heading is escaped,
+    not `said`: it is no secret, and the notification names the team (as the search card's
+    subject, cards.mentoring)."""
     n = len(team.tutors)
     body = [
-        base.title(f"Learning walks outstanding: {team.team_name}"),
-        base.text(f"The window {team.window_label} (focus: {team.focus}) ends today."),
+        base.title(f"Learning walks outstanding: {base.escape_markdown(team.team_name)}"),
+        base.text(f"The window {team.window_label} (focus: {base.said(team.focus)}) ends today."),
         base.text(f"{plural(n, 'tutor')} still to walk:"),
         base.text("\n".join(f"- {base.said(t)}" for t in team.tutors[:40]), size="small"),
     ]
@@ -663,7 +669,7 @@ def window_end_quality_card(day: str, teams: Sequence[OutstandingTeam]) -> base.
     for t in teams[:20]:
         body += [
             E.TextBlock(
-                text=f"{t.team_name} ({len(t.tutors)})",
+                text=f"{base.said(t.team_name)} ({len(t.tutors)})",
                 weight="bolder",
                 size="small",
                 spacing="medium",

@@ -30,6 +30,7 @@ from bot.app.router import CardAction, Command
 from bot.app.turn import Message, Reply
 from bot.domain.access import Permission
 from bot.domain.local_time import london
+from cards.base import said
 from cards.privacy import (
     AccessLine,
     access_log_card,
@@ -368,7 +369,9 @@ async def render_exported(ctx: NoticeContext) -> Message | None:
     admin = await ctx.directory.person(ctx.item.org_id, by) if isinstance(by, int) else None
     who = None  # gone, or erased since (a waiting notice is drawn again without their name)
     if admin is not None and not is_erased(admin.name, admin.email, admin.teams_user_id):
-        who = admin.name or admin.email or None
+        # As written (`said`): a display name like "[Sign in again](…)" is never a live link.
+        name = admin.name or admin.email
+        who = said(name) if name else None
     return Message(card=exported_card(who))
 
 

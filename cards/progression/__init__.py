@@ -771,7 +771,8 @@ def deck_added_card(
     buttons = [base.execute("Add a lead question", "cards.question.open", data)]
     if session_id:
         buttons.append(base.execute("Back to the session", REFRESH, {"session": session_id}))
-    return base.card(body, buttons, fallback_text=heading)
+    # The notification reads the heading with the title in it (`plain`), as before.
+    return base.card(body, buttons, fallback_text=base.plain(heading))
 
 
 # -------------------------------------------------------------------- reminders and prompts

@@ -254,6 +254,29 @@ async def test_directory_search_choice_ranking_decline_and_accept(
     assert "1 of 2 places free" in card_text(card)
 
 
+async def test_a_mentors_name_written_as_a_link_is_shown_as_written_in_the_heading(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Ben sets his Teams display name to a "Sign in again" link before accepting Tom's
+    request. The note that tells Tom names Ben in its heading as written, never as a live link
+    in the bot's voice; its notification still names him."""
+    from dataclasses import replace
+
+    evil = "[Sign in again](https://evil.example) Ben"
+    evil_ben = replace(BEN, name=evil)
+    await ranks(teams, TUTOR, "Ben Bright")
+    rel_id = await asked(teams, teams_app, clock, BEN)
+    await teams.say(evil_ben, "hello")
+    await teams.answer(evil_ben, "mentor.accept", {"rel": rel_id})
+    connector.clear()
+    await tick(teams_app, clock)
+    (note,) = [c for c in cards_to(connector, TUTOR) if "will be your mentor" in card_text(c)]
+    assert live_markdown(note, "will be your mentor") == []
+    assert note["fallbackText"] == f"{evil} will be your mentor"
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.state == ACTIVE
+
+
 def button_titles(card: dict[str, Any], verb: str) -> list[str]:
     """The titles of the card's buttons with this verb, in the order they are drawn."""
     return [

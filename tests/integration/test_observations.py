@@ -205,6 +205,35 @@ async def test_names_written_as_links_are_plain_in_the_lines_of_observation_noti
     assert notes and all(live_markdown(c, "observes your session") == [] for c in notes)
 
 
+async def test_a_name_written_as_a_link_is_shown_as_written_in_observation_headings(
+    otla: Otla,
+) -> None:
+    """Tom sets his Teams display name to a "Sign in again" link. The headings that name him
+    (Olive's "You're observing Tom", the officer's "Late report: Tom") show it as written,
+    never as a live link in the bot's voice; each notification still names him."""
+    from dataclasses import replace
+
+    o = otla
+    evil = "[Sign in again](https://evil.example) Tom"
+    evil_tom = replace(TUTOR, name=evil)
+    obs_id = await allocate_tom(o)
+    await o.say(evil_tom, "hello")
+    (told,) = to(await o.tick(), OBSERVER)
+    assert live_markdown(told, "You're observing") == []
+    assert told["fallbackText"] == f"You're observing {evil}"
+    await o.propose(OBSERVER, obs_id, "2026-12-03")
+    await o.do(evil_tom, "otla.accept", observation_id=obs_id)
+    await o.tick()
+    (late,) = [
+        c
+        for c in to(await o.tick(london(2026, 12, 7, 9, 30)), OFFICER)
+        if "Late report" in card_text(c)
+    ]
+    assert live_markdown(late, "Late report") == []
+    assert late["fallbackText"] == f"Late report: {evil}"
+    assert await _state(o, obs_id) == "date_agreed"
+
+
 async def test_one_observation_from_allocation_to_actions_closed(otla: Otla) -> None:
     o = otla
     obs_id = await allocate_tom(o)

@@ -37,7 +37,7 @@ from storage.support import (
 )
 from tests.conftest import ADMIN, MANAGER, START, TUTOR, made_at_start
 from tests.support.bot import next_card_to, tick
-from tests.support.cards import button_data, card_text, only_card
+from tests.support.cards import button_data, card_text, live_markdown, only_card
 from tests.support.databases import stored_rows
 from tests.support.support_college import AMY, HAL, SCORES, amy_logs_session, ask_amy, college
 from tests.support.teams import (
@@ -400,6 +400,31 @@ async def test_two_exports_with_the_same_activity_id_in_two_chats_each_reach_the
     told = "\n".join(card_text(c) for c in cards_to(teams.connector, TUTOR))
     assert "Ada Admin (an org admin) exported" in told
     assert "Mia Manager (an org admin) exported" in told
+
+
+async def test_an_admins_name_written_as_a_link_is_shown_as_written_when_a_person_is_told(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, sqlite_db: Database
+) -> None:
+    """Mia, an org admin, sets her Teams display name to a "Sign in again" link and exports
+    Tom's data. The notice that tells Tom names her as written, never as a live link in the
+    bot's voice; its notification says what happened, as before."""
+    from dataclasses import replace
+
+    evil_mia = replace(MANAGER, name="[Sign in again](https://evil.example) Mia")
+    await teams.say(TUTOR, "hello")
+    await teams.say(ADMIN, f"admin grant {MANAGER.email} org_admin")
+    await teams.say(evil_mia, "hello")
+    await teams.execute(evil_mia, "admin.person.export", {"email": TUTOR.email})
+    tom = await _person(sqlite_db, TUTOR.email)
+    (notice,) = [
+        i for i in await stored_rows(sqlite_db, ScheduledItem) if i.kind == "privacy.exported"
+    ]
+    assert notice.person_id == tom.id
+    teams.connector.clear()
+    await tick(teams_app, clock)
+    (told,) = cards_to(teams.connector, TUTOR)
+    assert live_markdown(told, "(an org admin) exported") == []
+    assert told["fallbackText"] == "Your data was exported"
 
 
 async def test_an_export_asked_for_in_a_channel_without_a_private_chat_is_not_made(

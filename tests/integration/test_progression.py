@@ -557,6 +557,31 @@ async def test_a_facilitator_who_leaves_no_longer_runs_or_reads_and_a_member_tak
 # ------------------------------------------------------------------------ the organisation's deck
 
 
+async def test_an_issue_title_written_as_a_link_is_shown_as_written_when_it_is_added(
+    teams: TeamsClient, teams_app: web.Application, connector: LoopbackConnector
+) -> None:
+    """Ada adds the organisation's own issue with a title written as a "Sign in again" link.
+    The card that says it was added shows the title in its heading as written, never as a
+    live link in the bot's voice; its notification text still reads the title."""
+    _roster(connector)
+    title = "[Sign in again](https://evil.example) Careers"
+    form = only_card(await teams.say(ADMIN, "cards add"))
+    saved = await press(
+        teams,
+        ADMIN,
+        form,
+        "Save",
+        Place.personal(ADMIN),
+        title=title,
+        question1="Who gives careers advice here?",
+    )
+    assert live_markdown(saved, "Added: strategic issue") == []
+    assert saved["fallbackText"] == f"Added: strategic issue 7, {title}"
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        (issue,) = (await uow.session.scalars(select(OwnStrategicIssue))).all()
+    assert issue.title == title
+
+
 async def test_an_admin_adds_the_organisations_own_issue_from_the_blank_template(
     teams: TeamsClient, connector: LoopbackConnector
 ) -> None:

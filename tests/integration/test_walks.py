@@ -39,6 +39,7 @@ from tests.support.cards import (
     card_text,
     choice,
     choices,
+    live_markdown,
     only_card,
 )
 from tests.support.loopback import RosterMember, Sent
@@ -675,6 +676,37 @@ async def test_a_manager_who_left_the_team_hears_nothing_at_the_end_of_its_windo
     async with org.db_session() as uow:
         left = await Schedule(uow.session).pending(ORG, "walks-end:")
     assert left == []  # his notice is dropped, not left waiting
+
+
+async def test_a_team_name_written_as_a_link_is_shown_as_written_at_the_end_of_a_window(
+    org: Org,
+) -> None:
+    """A team owner renames Maths to a "Sign in again" link. The end-of-window notice to Mia
+    names the team in its heading as written, never as a live link in the bot's voice; its
+    notification still names the team."""
+    evil = "[Sign in again](https://evil.example) Maths"
+    await make_plan(org)
+    await mia_walks(org, "Tom")
+    renamed = org.teams._base(MANAGER, MATHS, "conversationUpdate")  # a team owner renames it
+    renamed["conversation"]["id"] = MATHS.team_id
+    renamed["channelData"].pop("channel")
+    renamed["channelData"] |= {
+        "eventType": "teamRenamed",
+        "team": {"id": MATHS.team_id, "name": evil},
+    }
+    await org.teams.post(renamed)
+    assert org.teams.last_status == 200
+    org.connector.clear()
+    org.clock.set(datetime(2026, 11, 27, 16, 0, tzinfo=UTC))  # Friday, 4 pm in London
+    await org.tick()
+    (to_mia,) = [
+        s.cards[0]
+        for s in walk_notices(org)
+        if s.conversation_id == Place.personal(MANAGER).conversation_id
+    ]
+    assert live_markdown(to_mia, "Learning walks outstanding") == []
+    assert to_mia["fallbackText"] == f"Learning walks outstanding: {evil}"
+    assert len(await org.walks()) == 1
 
 
 def walk_notices(org: Org) -> list[Sent]:

@@ -4,6 +4,7 @@ mentee is dropped (render -> None)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -32,7 +33,7 @@ from bot.app.privacy import opened_by_notice
 from bot.app.turn import Message
 from bot.domain import mentoring as rules
 from bot.domain.access import Actor, Permission, can
-from cards.base import execute, said
+from cards.base import Action, execute, plain, said
 from cards.mentoring import agreement_card, note_card, request_card, review_card, search_card
 from cards.reminders import NextStep, reminder_card
 from storage.mentoring import (
@@ -48,6 +49,22 @@ from storage.mentoring import (
     MentoringRelationship,
     MentoringReview,
 )
+
+
+async def _name(ctx: NoticeContext, org_id: str, person_id: int | None) -> str:
+    """How a notice names someone: as written (`said`), so a display name like
+    "[Sign in again](…)" is never live markdown in a card's heading or lines."""
+    return said(await name_of(ctx.directory, org_id, person_id))
+
+
+def _note(
+    heading: str, lines: Sequence[str], actions: Sequence[Action] = (), *, small: str = ""
+) -> Message:
+    """A short notice (`note_card`) to send. Its notification reads the heading with the names
+    in it (`plain`); the card shows them as written."""
+    return Message(
+        card=note_card(heading, lines, actions, small=small, fallback_text=plain(heading))
+    )
 
 
 async def _actor(ctx: NoticeContext) -> Actor | None:
@@ -88,7 +105,7 @@ async def render_request(ctx: NoticeContext) -> Message | None:
         rel.state, rel.ended_at, rel.updated_at = DECLINED, ctx.now, ctx.now
         await rematch(ctx.uow.session, rel, ctx.now, "declined")
         return None
-    mentee = await name_of(ctx.directory, rel.org_id, rel.mentee_id)
+    mentee = await _name(ctx, rel.org_id, rel.mentee_id)
     opened_by_notice(ctx, rel.mentee_id, READ_RECORD, record_of(rel), "request sent to the mentor")
     return Message(card=request_card(mentee, rel.specialism, rel.id))
 
@@ -99,45 +116,39 @@ async def render_answered(ctx: NoticeContext) -> Message | None:
         return None
     answer = str(ctx.payload.get("answer"))
     if answer == "ended":  # the mentee said not a good fit; the mentor hears
-        mentee = await name_of(ctx.directory, rel.org_id, rel.mentee_id)
-        return Message(
-            card=note_card(
-                "Mentoring ended",
-                [
-                    f"{said(mentee)} has decided to look for a different mentor. No reason is "
-                    "needed, and nothing is recorded against either of you."
-                ],
-            )
+        mentee = await _name(ctx, rel.org_id, rel.mentee_id)
+        return _note(
+            "Mentoring ended",
+            [
+                f"{said(mentee)} has decided to look for a different mentor. No reason is "
+                "needed, and nothing is recorded against either of you."
+            ],
         )
     if answer == RAN_ITS_COURSE:  # the other side ended a mentoring that had run its course
         return await _finished(ctx, rel)
     if answer == GONE_MENTOR:  # erased: no name to give, and nothing of theirs to show
         return await _mentor_gone(ctx, rel)
-    mentor = await name_of(ctx.directory, rel.org_id, rel.mentor_id)
+    mentor = await _name(ctx, rel.org_id, rel.mentor_id)
     if answer == "line":  # a new tutor list put the mentor in the mentee's management chain
         return await _ended_by_the_line(ctx, rel, mentor)
     if answer == "accepted":
         if rel.state != ACTIVE:
             return None
-        return Message(
-            card=note_card(
-                f"{mentor} will be your mentor",
-                ["Next, agree your mentoring agreement together."],
-                [execute("Open the agreement", "agreement.edit", {"rel": rel.id}, primary=True)],
-            )
+        return _note(
+            f"{mentor} will be your mentor",
+            ["Next, agree your mentoring agreement together."],
+            [execute("Open the agreement", "agreement.edit", {"rel": rel.id}, primary=True)],
         )
     nxt = await _rel(ctx, "next")
     what = "can't take this on just now" if answer == "declined" else "thinks it isn't a good fit"
     if nxt is not None:
-        chosen = await name_of(ctx.directory, rel.org_id, nxt.mentor_id)
-        return Message(
-            card=note_card(
-                "Your mentoring request",
-                [
-                    f"{said(mentor)} {what}. No reason needed. I've asked your next choice, "
-                    f"**{said(chosen)}**."
-                ],
-            )
+        chosen = await _name(ctx, rel.org_id, nxt.mentor_id)
+        return _note(
+            "Your mentoring request",
+            [
+                f"{said(mentor)} {what}. No reason needed. I've asked your next choice, "
+                f"**{said(chosen)}**."
+            ],
         )
     mentee_person = await ctx.directory.person(rel.org_id, rel.mentee_id)
     if mentee_person is None:
@@ -155,7 +166,7 @@ async def render_answered(ctx: NoticeContext) -> Message | None:
 async def _finished(ctx: NoticeContext, rel: MentoringRelationship) -> Message:
     """The other side ended the mentoring (`directory.finish`): who, and where its record is."""
     to_mentee = ctx.item.person_id == rel.mentee_id
-    ender = await name_of(ctx.directory, rel.org_id, rel.mentor_id if to_mentee else rel.mentee_id)
+    ender = await _name(ctx, rel.org_id, rel.mentor_id if to_mentee else rel.mentee_id)
     if to_mentee:
         lines = [
             f"{said(ender)} has ended your mentoring: it has run its course.",
@@ -177,15 +188,13 @@ async def _mentor_gone(ctx: NoticeContext, rel: MentoringRelationship) -> Messag
         return None
     nxt = await _rel(ctx, "next")
     if nxt is not None:
-        chosen = await name_of(ctx.directory, rel.org_id, nxt.mentor_id)
-        return Message(
-            card=note_card(
-                "Your mentoring request",
-                [
-                    "The colleague you asked first is no longer in TLC, so they can't answer. "
-                    f"I've asked your next choice, **{said(chosen)}**."
-                ],
-            )
+        chosen = await _name(ctx, rel.org_id, nxt.mentor_id)
+        return _note(
+            "Your mentoring request",
+            [
+                "The colleague you asked first is no longer in TLC, so they can't answer. "
+                f"I've asked your next choice, **{said(chosen)}**."
+            ],
         )
     mentee = await ctx.directory.person(rel.org_id, rel.mentee_id)
     if mentee is None:
@@ -213,15 +222,13 @@ async def _ended_by_the_line(
         return None
     why = "mentoring stays apart from line management"
     if ctx.item.person_id == rel.mentor_id:
-        return Message(
-            card=note_card(
-                f"Mentoring {mentee.name} has ended",
-                [
-                    f"The tutor list now puts you in {said(mentee.name or '')}'s line "
-                    f"management, so you can't go on as their mentor: {why}. Their agreement "
-                    "and log stay theirs; none of it is visible to you now. I've told them why."
-                ],
-            )
+        return _note(
+            f"Mentoring {said(mentee.name or '')} has ended",
+            [
+                f"The tutor list now puts you in {said(mentee.name or '')}'s line "
+                f"management, so you can't go on as their mentor: {why}. Their agreement "
+                "and log stay theirs; none of it is visible to you now. I've told them why."
+            ],
         )
     view = await search_view(
         ctx.uow.session,
@@ -238,7 +245,7 @@ async def render_suggested(ctx: NoticeContext) -> Message | None:
     person = await ctx.directory.person(ctx.item.org_id, ctx.item.person_id or 0)
     if person is None or await has_mentor_or_request(ctx.uow.session, person):
         return None  # they have chosen since: suggestions would only muddle it
-    by = await name_of(ctx.directory, ctx.item.org_id, int(ctx.payload.get("by") or 0) or None)
+    by = await _name(ctx, ctx.item.org_id, int(ctx.payload.get("by") or 0) or None)
     view = await search_view(
         ctx.uow.session, person, str(ctx.payload.get("query") or ""), suggested_by=by
     )
@@ -346,7 +353,7 @@ async def render_review_due(ctx: NoticeContext) -> Message | None:
         )
     if ctx.item.person_id != rel.mentor_id:
         return None
-    mentee = await name_of(ctx.directory, rel.org_id, rel.mentee_id)
+    mentee = await _name(ctx, rel.org_id, rel.mentee_id)
     opened_by_notice(ctx, rel.mentee_id, READ_REVIEW, _review_record(review), "review draft")
     return Message(
         card=review_card(
@@ -377,15 +384,13 @@ async def render_report(ctx: NoticeContext) -> Message | None:
     )
     if not can(actor, Permission.READ_MENTORING, subject):
         return None
-    mentee = await name_of(ctx.directory, rel.org_id, rel.mentee_id)
-    mentor = await name_of(ctx.directory, rel.org_id, rel.mentor_id)
+    mentee = await _name(ctx, rel.org_id, rel.mentee_id)
+    mentor = await _name(ctx, rel.org_id, rel.mentor_id)
     opened_by_notice(ctx, rel.mentee_id, READ_REVIEW, _review_record(review), "review sent to you")
-    return Message(
-        card=note_card(
-            f"Mentoring {review.label.lower()}: {mentee}",
-            [said(line) for line in review.lines],
-            small=f"From {said(mentor)}, sent with {said(mentee)}'s agreement after they read it.",
-        )
+    return _note(
+        f"Mentoring {review.label.lower()}: {mentee}",
+        [said(line) for line in review.lines],
+        small=f"From {said(mentor)}, sent with {said(mentee)}'s agreement after they read it.",
     )
 
 
@@ -410,15 +415,13 @@ async def render_withheld(ctx: NoticeContext) -> Message | None:
     )
     if not can(actor, Permission.READ_MENTORING, subject):
         return None
-    mentee = await name_of(ctx.directory, rel.org_id, rel.mentee_id)
-    return Message(
-        card=note_card(
-            f"{review.label}: not sent",
-            [
-                f"{said(mentee)} read the draft and chose not to send it on, so nobody "
-                "received it. That's their call: no reason needed."
-            ],
-        )
+    mentee = await _name(ctx, rel.org_id, rel.mentee_id)
+    return _note(
+        f"{review.label}: not sent",
+        [
+            f"{said(mentee)} read the draft and chose not to send it on, so nobody "
+            "received it. That's their call: no reason needed."
+        ],
     )
 
 
@@ -434,7 +437,7 @@ async def render_nudge(ctx: NoticeContext) -> Message | None:
     meetings = await MentoringRecords(ctx.uow.session).entries(rel.id, MEETING)
     if any(m.held_on > since for m in meetings):
         return None
-    other = await name_of(ctx.directory, rel.org_id, rel.other(ctx.item.person_id or 0))
+    other = await _name(ctx, rel.org_id, rel.other(ctx.item.person_id or 0))
     weeks = int(rel.agreement.get("meet_every_weeks") or 4)
     return Message(
         card=reminder_card(
@@ -491,7 +494,7 @@ async def render_coach_shared(ctx: NoticeContext) -> Message | None:
     # Shared with their mentor or coach: if that has ended since, the notes stay with them.
     if actor.person_id not in await companion_ids(ctx.uow.session, conv.org_id, conv.person_id):
         return None
-    owner = await name_of(ctx.directory, conv.org_id, conv.person_id)
+    owner = await _name(ctx, conv.org_id, conv.person_id)
     opened_by_notice(
         ctx,
         conv.person_id,
@@ -501,14 +504,10 @@ async def render_coach_shared(ctx: NoticeContext) -> Message | None:
     )
     lines = [f"**{s.label}:** {said(conv.answers.get(s.key) or '—')}" for s in model.steps]
     lines += [f"Action: {said(action_words(a))}" for a in conv.actions]
-    return Message(
-        card=note_card(
-            f"{said(owner)} shared their {model.label} notes with you",
-            lines,
-            small="Shared by their choice; for you only.",
-            # The notification reads as before; only the card's heading is markdown.
-            fallback_text=f"{owner} shared their {model.label} notes with you",
-        )
+    return _note(
+        f"{said(owner)} shared their {model.label} notes with you",
+        lines,
+        small="Shared by their choice; for you only.",
     )
 
 

@@ -10,7 +10,15 @@ from bot.app.context import HandlerContext, unreadable_list
 from bot.app.form_fields import whole_number
 from bot.app.observations import calendar, lil, schedule
 from bot.app.observations.forms import AllocateForm
-from bot.app.observations.lifecycle import Loaded, apply, audit, load, name_of, with_people
+from bot.app.observations.lifecycle import (
+    Loaded,
+    apply,
+    audit,
+    load,
+    name_of,
+    said_name,
+    with_people,
+)
 from bot.app.observations.present import asker_card
 from bot.app.refusals import refusal
 from bot.app.router import CardAction
@@ -139,8 +147,8 @@ async def allocate(ctx: HandlerContext, form: AllocateForm) -> Reply:
             allocation_card(await _allocation_view(ctx), values, {"tutor_id": str(exc)})
         )
     done = message_card(
-        f"Allocated: {name_of(observer)} observes {name_of(tutor)}",
-        [f"{name_of(observer)} will hear in chat and propose a date to {name_of(tutor)}."],
+        f"Allocated: {said_name(observer)} observes {said_name(tutor)}",
+        [f"{said_name(observer)} will hear in chat and propose a date to {said_name(tutor)}."],
         [Button("Allocate another", "otla.allocate.open", primary=True)],
     )
     return Reply.update(done, Message(text=f"Observation #{loaded.obs.id} allocated."))

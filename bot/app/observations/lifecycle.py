@@ -28,6 +28,7 @@ from bot.domain.observations import (
     decide,
     follow,
 )
+from cards.base import said
 from storage.models import Person
 from storage.observations import Observation, Observations
 from storage.people import Directory
@@ -72,6 +73,12 @@ def name_of(person: Person | None) -> str:
     if person is None:
         return "someone"
     return person.name or person.email or f"person {person.id}"
+
+
+def said_name(person: Person | None) -> str:
+    """How a card names someone: as written (`said`), so a display name like
+    "[Sign in again](…)" is never live markdown in a heading or a line."""
+    return said(name_of(person))
 
 
 async def load(session: AsyncSession, org_id: str, observation_id: int) -> Loaded | None:

@@ -10,7 +10,7 @@ from bot.app.context import HandlerContext
 from bot.app.form_fields import whole_number
 from bot.app.observations import schedule
 from bot.app.observations.forms import CoursePickForm
-from bot.app.observations.lifecycle import apply, name_of, when, with_people
+from bot.app.observations.lifecycle import apply, name_of, said_name, when, with_people
 from bot.app.router import CardAction
 from bot.app.turn import Reply
 from bot.domain.access import Permission, Role
@@ -135,7 +135,7 @@ async def pick(ctx: HandlerContext, form: CoursePickForm) -> Reply:
         after = "Propose a date to the tutor from the card I'm sending you."
     return Reply.update(
         message_card(
-            f"You're observing {name_of(loaded.tutor)}",
+            f"You're observing {said_name(loaded.tutor)}",
             [obs.course, after],
             [Button("Open the observation", "otla.open", {"observation_id": obs.id}, primary=True)],
         )

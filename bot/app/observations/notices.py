@@ -10,7 +10,7 @@ from functools import wraps
 from bot.app.notices import NoticeContext, NoticeKind
 from bot.app.observations import schedule
 from bot.app.observations.induction import checklist_view
-from bot.app.observations.lifecycle import Loaded, actor_for, day_label, load, name_of, when
+from bot.app.observations.lifecycle import Loaded, actor_for, day_label, load, said_name, when
 from bot.app.observations.present import observation_view, report_view
 from bot.app.turn import Message
 from bot.domain.access import Permission, Role, can
@@ -95,7 +95,7 @@ async def allocated(ctx: NoticeContext, loaded: Loaded, person: Person) -> Messa
     obs = loaded.obs
     if obs.status is not S.ALLOCATED or obs.observer_id != person.id or obs.proposed_by:
         return None
-    tutor = name_of(loaded.tutor)
+    tutor = said_name(loaded.tutor)
     message = (
         f"Please agree a class and date with {said(tutor)}, ideally this autumn term. Propose one "
         "below and I'll ask them to accept it."
@@ -110,7 +110,7 @@ async def reallocated(ctx: NoticeContext, loaded: Loaded, person: Person) -> Mes
     obs = loaded.obs
     if person.id != obs.tutor_id or obs.observer_id != ctx.payload.get("observer_id"):
         return None  # reallocated again since: that one's notice says who
-    observer = loaded.observer_name
+    observer = said(loaded.observer_name)
     return await _observation(
         ctx,
         loaded,
@@ -132,7 +132,7 @@ async def observer_left(ctx: NoticeContext, loaded: Loaded, person: Person) -> M
         loaded,
         person,
         "Your observer has changed",
-        f"{said(name_of(former))} no longer observes you, and any date you had agreed is "
+        f"{said_name(former)} no longer observes you, and any date you had agreed is "
         "cancelled. The quality team will allocate a new observer, who will agree a class and "
         "date with you.",
     )
@@ -142,7 +142,7 @@ async def observer_left(ctx: NoticeContext, loaded: Loaded, person: Person) -> M
 async def unallocated(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
     if loaded.obs.observer_id == person.id:
         return None  # allocated back to them since
-    tutor = name_of(loaded.tutor)
+    tutor = said_name(loaded.tutor)
     return Message(
         card=message_card(
             f"You no longer observe {tutor}",
@@ -161,7 +161,7 @@ async def proposal(ctx: NoticeContext, loaded: Loaded, person: Person) -> Messag
     if obs.proposed_by in (None, person.id) or ctx.payload.get("starts_at") != current:
         return None  # answered, withdrawn or replaced by a newer proposal
     proposer = loaded.observer if obs.proposed_by == obs.observer_id else loaded.tutor
-    headline = f"{name_of(proposer)} proposed a date for the observation"
+    headline = f"{said_name(proposer)} proposed a date for the observation"
     return await _observation(ctx, loaded, person, headline, "Accept it, or suggest another.")
 
 
@@ -191,7 +191,7 @@ async def week_before(ctx: NoticeContext, loaded: Loaded, person: Person) -> Mes
     obs = loaded.obs
     if obs.status not in DATED or obs.starts_at is None or obs.starts_at <= ctx.now:
         return None
-    tutor, observer = name_of(loaded.tutor), loaded.observer_name
+    tutor, observer = said_name(loaded.tutor), said(loaded.observer_name)
     if person.id == obs.tutor_id:
         message = (
             f"{said(observer)} observes your session. Please share your planning and tracking "
@@ -210,7 +210,7 @@ async def week_before(ctx: NoticeContext, loaded: Loaded, person: Person) -> Mes
 async def write_report(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
     return Message(
         card=message_card(
-            f"How did it go with {name_of(loaded.tutor)}?",
+            f"How did it go with {said_name(loaded.tutor)}?",
             [
                 "Give your feedback, including suggestions for development and professional "
                 f"exploration. The written report is due by {_due(loaded)}.",
@@ -224,7 +224,7 @@ async def write_report(ctx: NoticeContext, loaded: Loaded, person: Person) -> Me
 async def report_reminder(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
     return Message(
         card=message_card(
-            f"Reminder: the report for {name_of(loaded.tutor)} is due {_due(loaded)}",
+            f"Reminder: the report for {said_name(loaded.tutor)} is due {_due(loaded)}",
             ["Save a draft any time; submit it for checking when it's ready."],
             [_write_report(loaded.obs.id)],
         )
@@ -244,9 +244,9 @@ async def report_late(ctx: NoticeContext, loaded: Loaded, person: Person) -> Mes
     ref = {"observation_id": obs.id}
     return Message(
         card=message_card(
-            f"Late report: {name_of(loaded.tutor)}",
+            f"Late report: {said_name(loaded.tutor)}",
             [
-                f"{said(loaded.observer_name)}'s report on {said(name_of(loaded.tutor))} "
+                f"{said(loaded.observer_name)}'s report on {said_name(loaded.tutor)} "
                 f"({when(obs.starts_at, obs.ends_at)}) was due {_due(loaded)} and hasn't been "
                 "submitted."
             ],
@@ -260,7 +260,7 @@ async def report_late(ctx: NoticeContext, loaded: Loaded, person: Person) -> Mes
 
 @_about(S.REPORT_SUBMITTED)
 async def to_check(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
-    return await _report(ctx, loaded, person, f"A report to check: {name_of(loaded.tutor)}")
+    return await _report(ctx, loaded, person, f"A report to check: {said_name(loaded.tutor)}")
 
 
 @_about(S.RETURNED)
@@ -269,7 +269,7 @@ async def returned(ctx: NoticeContext, loaded: Loaded, person: Person) -> Messag
     comment = stored.return_comment if stored else ""
     return Message(
         card=message_card(
-            f"Your report for {name_of(loaded.tutor)} needs a correction",
+            f"Your report for {said_name(loaded.tutor)} needs a correction",
             [f"\u201c{said(comment)}\u201d", "Correct it and submit it again."],
             [
                 Button(
@@ -285,7 +285,7 @@ async def returned(ctx: NoticeContext, loaded: Loaded, person: Person) -> Messag
 
 @_about(S.CHECKED)
 async def to_approve(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
-    return await _report(ctx, loaded, person, f"A report to approve: {name_of(loaded.tutor)}")
+    return await _report(ctx, loaded, person, f"A report to approve: {said_name(loaded.tutor)}")
 
 
 @_about()
@@ -299,19 +299,19 @@ async def waiting(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message
         step = "approval"
     else:
         return None
-    headline = f"Waiting over 2 working days for {step}: {name_of(loaded.tutor)}"
+    headline = f"Waiting over 2 working days for {step}: {said_name(loaded.tutor)}"
     return await _report(ctx, loaded, person, headline)
 
 
 @_about(*APPROVED_STATES)
 async def report_sent(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
     if person.id != loaded.obs.tutor_id:
-        return await _report(ctx, loaded, person, f"Observation report: {name_of(loaded.tutor)}")
+        return await _report(ctx, loaded, person, f"Observation report: {said_name(loaded.tutor)}")
     # The tutor hears who else it went to: the line managers it was sent to at approval who
     # still are (a former one's copy is dropped when it falls due, as this one is drawn).
     also_to = ctx.payload.get("also_to")
     sent_to = set(also_to) if isinstance(also_to, list) else set()
-    managers = [name_of(m) for m in loaded.managers if m.id in sent_to]
+    managers = [said_name(m) for m in loaded.managers if m.id in sent_to]
     note = None
     if managers:
         who = "your line manager" if len(managers) == 1 else "your line managers"
@@ -321,7 +321,7 @@ async def report_sent(ctx: NoticeContext, loaded: Loaded, person: Person) -> Mes
 
 @_about(S.ALLOCATED, *DATED)
 async def documents(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
-    headline = f"{name_of(loaded.tutor)} shared planning documents"
+    headline = f"{said_name(loaded.tutor)} shared planning documents"
     return await _observation(ctx, loaded, person, headline)
 
 
@@ -340,7 +340,7 @@ async def action_overdue(ctx: NoticeContext) -> Message | None:
     if ctx.item.person_id == entry.tutor_id:
         lines.append("Talk it through with your line manager, who records the outcome.")
     else:
-        lines.append(f"For {said(name_of(tutor))}: record the outcome, then mark it completed.")
+        lines.append(f"For {said_name(tutor)}: record the outcome, then mark it completed.")
     return Message(
         card=message_card(
             "An action is overdue",
@@ -358,7 +358,7 @@ async def new_tutor(ctx: NoticeContext, loaded: Loaded, person: Person) -> Messa
     due = day_label(loaded.obs.due_by)
     return Message(
         card=message_card(
-            f"New tutor: {name_of(loaded.tutor)}",
+            f"New tutor: {said_name(loaded.tutor)}",
             [
                 f"Starts delivering {day_label(loaded.tutor.start_date)}. Their OTLA falls "
                 f"within the first 6 weeks: by {due}.",
@@ -399,7 +399,7 @@ async def induction(ctx: NoticeContext) -> Message | None:
     if ctx.item.person_id not in told:
         await _induction_to(ctx, tutor_id, told)
         return None
-    tutor_name = name_of(tutor)
+    tutor_name = said_name(tutor)
     return Message(
         card=message_card(
             f"{tutor_name} has no line manager",

@@ -1553,7 +1553,7 @@ async def add_own_issue(ctx: HandlerContext, form: OwnIssueForm) -> Reply:
     number = (await org_deck(ctx.uow.session, ctx.turn.org_id)).next_issue_number()
     issue = OwnStrategicIssue(org_id=ctx.turn.org_id, number=number, title=form.title)
     questions = [(number, i, q, p) for i, (q, p) in enumerate(form.questions(), start=1)]
-    heading = f"Added: strategic issue {number}, {form.title}"
+    heading = f"Added: strategic issue {number}, {said(form.title)}"
     return await _add_to_deck(ctx, form.session, issue, questions, f"deck-issue:{number}", heading)
 
 
