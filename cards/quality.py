@@ -107,7 +107,8 @@ def _filters(f: Filters, verb: str) -> list[base.Element]:
 
 def themes_card(view: ThemesView) -> base.CardDict:
     body: list[base.Element] = [
-        base.title(f"Themes & CPD: {view.heading}"),
+        # The heading may name a team, as its owner named it in Teams: shown as written.
+        base.title(f"Themes & CPD: {base.escape_markdown(view.heading)}"),
         base.text(
             f"From {plural(view.walks, 'learning walk')} and "
             f"{plural(view.reports, 'approved OTLA report')}.",

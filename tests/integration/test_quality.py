@@ -26,7 +26,7 @@ from storage.observations import Observations
 from storage.people import Directory
 from storage.walks import SAVED, WalkStore
 from tests.conftest import ADMIN, LEE, MANAGER, QC, TIA, TUTOR
-from tests.support.cards import card_nodes, card_text
+from tests.support.cards import card_nodes, card_text, live_markdown
 from tests.support.loopback import RosterMember, Sent
 from tests.support.teams import TENANT, Place, TeamsClient, User, shared_file
 from tests.support.walks import Org
@@ -408,6 +408,24 @@ async def test_a_team_without_a_name_and_no_records_still_answers(college: Colle
         await uow.commit()
     card = await c.press(QC, "quality.themes", scope="team:999999", period="term:nonsense")
     assert "Whole organisation" in card_text(card)
+
+
+async def test_a_team_named_like_a_link_is_shown_as_written_in_the_heading(
+    college: College,
+) -> None:
+    """A team's owner names it in Teams, as anything: the quality coordinator's Themes & CPD
+    heading, narrowed to that team, showed "[Sign in again](https://evil.example)" as a live
+    link. Now it is shown as written."""
+    c = college
+    maths = await c.team_pk("Maths")
+    async with c.db().unit_of_work() as uow:
+        team = await uow.session.get(Team, maths)
+        assert team is not None
+        team.name = "[Sign in again](https://evil.example)"
+        await uow.commit()
+    card = await c.press(QC, "quality.themes", scope=f"team:{maths}")
+    assert live_markdown(card) == []
+    assert "\\[Sign in again\\](https://evil.example)" in card_text(card)
 
 
 async def test_a_period_typed_of_another_academic_year_is_said_not_swapped(
