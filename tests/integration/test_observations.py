@@ -469,13 +469,19 @@ async def test_one_observation_from_allocation_to_actions_closed(otla: Otla) -> 
 # ---------------------------------------------------------------- shorter stories
 
 
-async def approved_observation(o: Otla, *, best: bool = True, owner: str = "tutor") -> int:
-    """Tom observed by Olive on Thu 3 Dec, one action (its `owner`'s), checked and approved."""
+async def submitted_observation(o: Otla, *, best: bool = True, owner: str = "tutor") -> int:
+    """Tom observed by Olive on Thu 3 Dec, her report (one action, its `owner`'s) submitted."""
     obs_id = await allocate_tom(o)
     await o.propose(OBSERVER, obs_id, "2026-12-03", course="ESOL Entry 2")
     await o.do(TUTOR, "otla.accept", observation_id=obs_id)
     o.clock.set(london(2026, 12, 3, 12))
     await submit_report(o, obs_id, best=best, owner=owner)
+    return obs_id
+
+
+async def approved_observation(o: Otla, *, best: bool = True, owner: str = "tutor") -> int:
+    """Tom observed by Olive on Thu 3 Dec, one action (its `owner`'s), checked and approved."""
+    obs_id = await submitted_observation(o, best=best, owner=owner)
     await o.do(OFFICER, "otla.check", observation_id=obs_id, comment="")
     body = await o.do(APPROVER, "otla.approve", observation_id=obs_id)
     assert "Approved" in shown(body)
@@ -1861,11 +1867,7 @@ async def test_pass_on_a_check_card_for_a_version_corrected_since_passes_nothing
     which she never read; now she is shown it, marked corrected since, and nothing is passed.
     Pass on that card passes it."""
     o = otla
-    obs_id = await allocate_tom(o)
-    await o.propose(OBSERVER, obs_id, "2026-12-03", course="ESOL Entry 2")
-    await o.do(TUTOR, "otla.accept", observation_id=obs_id)
-    o.clock.set(london(2026, 12, 3, 12))
-    await submit_report(o, obs_id)
+    obs_id = await submitted_observation(o)
     first = await o.do(OFFICER, "otla.report.open", observation_id=obs_id)
     old = action_data(first["value"], "otla.check")
     await o.do(OFFICER, "otla.return", observation_id=obs_id, comment="Say which questions.")
@@ -1916,11 +1918,7 @@ async def test_a_report_back_with_its_observer_shows_no_one_else_the_corrections
     she submits it again, the quality team (the coordinator, the officer) read no word of her
     draft: only that it is back with her. Her draft is kept as she saved it."""
     o = otla
-    obs_id = await allocate_tom(o)
-    await o.propose(OBSERVER, obs_id, "2026-12-03", course="ESOL Entry 2")
-    await o.do(TUTOR, "otla.accept", observation_id=obs_id)
-    o.clock.set(london(2026, 12, 3, 12))
-    await submit_report(o, obs_id)
+    obs_id = await submitted_observation(o)
     await o.do(OFFICER, "otla.return", observation_id=obs_id, comment="Say which questions.")
     body = await o.do(
         OBSERVER,
