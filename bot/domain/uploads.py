@@ -264,8 +264,17 @@ def row_problem(exc: ValidationError) -> str:
         if _blank(err):
             parts.append(f"{where}: missing")
         else:
-            parts.append(f"{where}: {str(err['msg']).removeprefix('Value error, ')}")
+            parts.append(f"{where}: {_fault(err)}")
     return "; ".join(parts)
+
+
+def _fault(err: Mapping[str, Any]) -> str:
+    """Pydantic's words for a cell's fault, naming the cell as typed: "sam@college is not a
+    valid email address", where pydantic says "value is not ..."."""
+    said, given = str(err["msg"]).removeprefix("Value error, "), err.get("input")
+    if said.startswith("value is ") and isinstance(given, str) and given.strip():
+        return f"{given.strip()} is {said.removeprefix('value is ')}"
+    return said
 
 
 def _blank(err: Mapping[str, Any]) -> bool:
