@@ -520,3 +520,23 @@ async def test_a_workbook_with_a_bad_row_says_how_to_fix_it_and_where_setup_goes
     now = await stored(db)
     assert set(now["people"]) == {ADMIN.email, "rita@college.ac.uk"}
     assert now["people"]["rita@college.ac.uk"].campus == "North"
+
+
+async def test_a_workbook_whose_email_column_is_named_otherwise_says_what_its_header_reads(
+    teams: TeamsClient, db: Database
+) -> None:
+    """A college's own spreadsheet heads its columns "Name", "Email address", "Campus". Before,
+    the answer was "Line 1 missing column: email", and the admin, whose list has an email
+    column, could not tell what to change. Now it quotes the first line as read and says to
+    name the column email; nothing is stored."""
+    await teams.say(ADMIN, "hello")
+    listed = workbook(
+        ("Name", "Email address", "Campus"), ("Rita Reader", "rita@college.ac.uk", "North")
+    )
+    said = card_text(only_card(await teams.import_tutors(ADMIN, listed, name="staff.xlsx")))
+    assert "Tutor list: nothing imported" in said
+    assert (
+        "missing column: email. The first line names the columns and reads "
+        "“Name, Email address, Campus”: name the column email there"
+    ) in said
+    assert set((await stored(db))["people"]) == {ADMIN.email}
