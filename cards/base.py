@@ -318,13 +318,10 @@ def import_summary(
         body.append(text("These rows were not imported:", size="small"))
         body.append(facts([(f"Line {line}", msg) for line, msg in counts.problems[:30]]))
         if again:
-            body.append(
-                text(
-                    f"Fix these lines in the list and send it again with the words **{again}**: "
-                    "the rows already imported are updated, not added twice.",
-                    size="small",
-                )
-            )
+            fix = f"Fix these lines in the list and send it again with the words **{again}**"
+            if counts.created or counts.updated:
+                fix += ": the rows already imported are updated, not added twice"
+            body.append(text(f"{fix}.", size="small"))
     if counts.checks:
         body.append(
             text(

@@ -535,6 +535,7 @@ async def test_a_workbook_whose_email_column_is_named_otherwise_says_what_its_he
     )
     said = card_text(only_card(await teams.import_tutors(ADMIN, listed, name="staff.xlsx")))
     assert "Tutor list: nothing imported" in said
+    assert "send it again with the words **admin import**." in said  # none imported to update
     assert (
         "missing column: email. The first line names the columns and reads "
         "“Name, Email address, Campus”: name the column email there"
