@@ -139,10 +139,16 @@ def admin_card() -> base.CardDict:
 ImportResult = base.ImportCounts  # what importing the tutor list did
 
 
-def import_result_card(result: ImportResult) -> base.CardDict:
+def import_result_card(result: ImportResult, *, setup: bool = False) -> base.CardDict:
+    """What `admin import` did; for an org admin (`setup`), the way back to the setup's other
+    steps (who's who, term dates), as the card's paste box leads back to it."""
     done = result.created or result.updated
     heading = "Tutor list imported" if done else "Tutor list: nothing imported"
-    return base.card(base.import_summary(heading, "New tutors", result))
+    body = base.import_summary(heading, "New tutors", result, again="admin import")
+    if not setup:
+        return base.card(body)
+    body.append(base.text("Next: who's who and term dates, in **Set up TLC**.", size="small"))
+    return base.card(body, [base.execute("Set up TLC", "admin.setup.open")])
 
 
 # --- guided setup ---------------------------------------------------------------------------------

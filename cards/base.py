@@ -299,8 +299,11 @@ class ImportCounts:
     checks: Sequence[tuple[str, str]] = ()  # (as typed, what was likely meant): imported, but check
 
 
-def import_summary(heading: str, new_label: str, counts: ImportCounts) -> list[Element]:
-    """An import's counts, and the first 30 rows it could not use."""
+def import_summary(
+    heading: str, new_label: str, counts: ImportCounts, *, again: str | None = None
+) -> list[Element]:
+    """An import's counts, and the first 30 rows it could not use; with `again` (the words the
+    list is sent with), how to bring those rows in: fixed, in the list sent again."""
     body = [
         title(heading),
         facts(
@@ -314,6 +317,11 @@ def import_summary(heading: str, new_label: str, counts: ImportCounts) -> list[E
     if counts.problems:
         body.append(text("These rows were not imported:", size="small"))
         body.append(facts([(f"Line {line}", msg) for line, msg in counts.problems[:30]]))
+        if again:
+            fix = f"Fix these lines in the list and send it again with the words **{again}**"
+            if counts.created or counts.updated:
+                fix += ": the rows already imported are updated, not added twice"
+            body.append(text(f"{fix}.", size="small"))
     if counts.checks:
         body.append(
             text(

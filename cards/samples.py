@@ -158,7 +158,8 @@ _GENERAL: Mapping[str, Callable[[], CardDict]] = MappingProxyType(
             "sam@example.ac.uk", {"support_referrals": 1}, {"learning_walks": 2}
         ),
         "admin-import": lambda: admin.import_result_card(
-            admin.ImportResult(12, 3, [(7, "email: value is not a valid email address")])
+            admin.ImportResult(12, 3, [(7, "email: sam@college is not a valid email address")]),
+            setup=True,
         ),
         "reminder": lambda: reminders.reminder_card(
             "Your observation is in one week",

@@ -318,7 +318,8 @@ async def import_tutors(ctx: HandlerContext) -> Reply:
         )
     except TooManyRows as too_many:
         return Reply.text(too_many.answer)
-    return Reply(messages=[Message(card=import_result_card(result))])
+    setup = ctx.can(Permission.MANAGE_ROLES)  # an org admin: the setup's other steps are theirs
+    return Reply(messages=[Message(card=import_result_card(result, setup=setup))])
 
 
 ROWS: tuple[Command | CardAction, ...] = (

@@ -228,10 +228,7 @@ def read_csv(
         header = _header(reader.fieldnames)
         missing = [c for c in required if c not in header]
         if missing:
-            named = ", ".join(missing)
-            return [], [
-                LineProblem(1, f"missing {'column' if len(missing) == 1 else 'columns'}: {named}")
-            ]
+            return [], [LineProblem(1, _missing_columns(missing, reader.fieldnames))]
         rows = []
         for raw in reader:
             values = {
@@ -250,6 +247,20 @@ def read_csv(
         # and the person hears which line, not "something went wrong".
         return [], [LineProblem(reader.line_num + 1, UNREADABLE)]  # the line being read
     return rows, []
+
+
+def _missing_columns(missing: Sequence[str], first_line: Sequence[str]) -> str:
+    """The columns a list lacks and, when its first line is text short enough to quote, what
+    that line reads, so a list whose email column is headed "Email address" can be fixed."""
+    one = len(missing) == 1
+    named = ", ".join(missing)
+    said = f"missing {'column' if one else 'columns'}: {named}"
+    found = ", ".join(c.strip() for c in first_line if c and c.strip())
+    if not found or len(found) > 200 or not found.isprintable():
+        return said  # an empty first line, or not text (a workbook renamed .csv)
+    what = "the column" if one else "the columns"
+    first = f"The first line names the columns and reads “{found}”"
+    return f"{said}. {first}: name {what} {named} there"
 
 
 def read_rows[Model: BaseModel](
@@ -275,8 +286,17 @@ def row_problem(exc: ValidationError) -> str:
         if _blank(err):
             parts.append(f"{where}: missing")
         else:
-            parts.append(f"{where}: {str(err['msg']).removeprefix('Value error, ')}")
+            parts.append(f"{where}: {_fault(err)}")
     return "; ".join(parts)
+
+
+def _fault(err: Mapping[str, Any]) -> str:
+    """Pydantic's words for a cell's fault, naming the cell as typed: "sam@college is not a
+    valid email address", where pydantic says "value is not ..."."""
+    said, given = str(err["msg"]).removeprefix("Value error, "), err.get("input")
+    if said.startswith("value is ") and isinstance(given, str) and given.strip():
+        return f"{given.strip()} is {said.removeprefix('value is ')}"
+    return said
 
 
 def _blank(err: Mapping[str, Any]) -> bool:

@@ -8,6 +8,7 @@ kept, and the list is written onto them."""
 from __future__ import annotations
 
 import asyncio
+import io
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable, Iterable
@@ -30,7 +31,7 @@ from storage.models import AuditEntry, Person, RoleGrant
 from storage.people import Directory
 from storage.reminders import ScheduledItem
 from tests.conftest import ADMIN, QUINN, START, TUTOR, local_settings
-from tests.support.cards import card_text
+from tests.support.cards import button_data, card_text, only_card
 from tests.support.teams import Sent, TeamsClient, User, shared_file
 from tests.support.workbooks import LEGACY_XLS
 
@@ -480,3 +481,63 @@ async def test_a_typed_email_too_long_to_store_is_refused_on_the_setup_card(
     assert SORRY not in shown
     now = await stored(db)
     assert list(now["people"]) == [ADMIN.email] and now["grants"] == {"org_admin": 1}
+
+
+def workbook(*rows: tuple[str, ...]) -> bytes:
+    """A tutor list as Excel keeps it: an .xlsx's bytes."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def test_a_workbook_with_a_bad_row_says_how_to_fix_it_and_where_setup_goes_on(
+    teams: TeamsClient, db: Database
+) -> None:
+    """A new college's admin sends the tutor list as .xlsx from the setup card's step 2; one
+    email is mistyped. Before, the answer listed "Line 3 email: value is not a valid email
+    address" and stopped: not which email, nor what to do with the line, nor how to go back to
+    the setup's other steps. Now the line names the email, the card says to fix the line and
+    send the list again, and a button takes the admin back to the setup."""
+    await teams.say(ADMIN, "hello")
+    listed = workbook(
+        ("name", "email", "campus"),
+        ("Rita Reader", "rita@college.ac.uk", "North"),
+        ("Sam Smith", "sam.smith@college", "North"),
+    )
+    sent = await teams.import_tutors(ADMIN, listed, name="tutors.xlsx")
+    card = only_card(sent)
+    said = card_text(card)
+    assert "Tutor list imported" in said and "Line 3" in said
+    assert "sam.smith@college is not a valid email address" in said
+    assert "value is" not in said  # pydantic's words, not the admin's
+    assert "Fix these lines in the list and send it again with the words **admin import**" in said
+    assert button_data(card, "admin.setup.open") == {"verb": "admin.setup.open"}
+    now = await stored(db)
+    assert set(now["people"]) == {ADMIN.email, "rita@college.ac.uk"}
+    assert now["people"]["rita@college.ac.uk"].campus == "North"
+
+
+async def test_a_workbook_whose_email_column_is_named_otherwise_says_what_its_header_reads(
+    teams: TeamsClient, db: Database
+) -> None:
+    """A college's own spreadsheet heads its columns "Name", "Email address", "Campus". Before,
+    the answer was "Line 1 missing column: email", and the admin, whose list has an email
+    column, could not tell what to change. Now it quotes the first line as read and says to
+    name the column email; nothing is stored."""
+    await teams.say(ADMIN, "hello")
+    listed = workbook(
+        ("Name", "Email address", "Campus"), ("Rita Reader", "rita@college.ac.uk", "North")
+    )
+    said = card_text(only_card(await teams.import_tutors(ADMIN, listed, name="staff.xlsx")))
+    assert "Tutor list: nothing imported" in said
+    assert "send it again with the words **admin import**." in said  # none imported to update
+    assert (
+        "missing column: email. The first line names the columns and reads "
+        "“Name, Email address, Campus”: name the column email there"
+    ) in said
+    assert set((await stored(db))["people"]) == {ADMIN.email}

@@ -328,7 +328,8 @@ def test_allocation_csv_reports_bad_rows_by_line() -> None:
         (5, "a tutor cannot observe themselves"),
     ]
     assert parse_allocation_csv("name\nx\n")[1][0].message == (
-        "missing columns: tutor_email, observer_email"
+        "missing columns: tutor_email, observer_email. The first line names the columns and "
+        "reads “name”: name the columns tutor_email, observer_email there"
     )
 
 
