@@ -142,7 +142,7 @@ def _rows(text: str) -> Iterator[list[str]]:
         yield from reader
     except csv.Error:
         raise ValueError(
-            f"Row {reader.line_num}: a cell is far too long to be a calendar's."
+            f"Line {reader.line_num}: a cell is far too long to be a calendar's."
         ) from None
 
 
@@ -156,28 +156,28 @@ def calendar_csv(text: str) -> tuple[list[Term], list[tuple[date, str]]]:
         if not any(cells) or cells[0].lower() in ("kind", "type"):
             continue
         if len(cells) < 3:
-            raise ValueError(f"Row {number}: expected kind, name, start and end.")
+            raise ValueError(f"Line {number}: expected kind, name, start and end.")
         kind, name, start_text = cells[0].lower(), cells[1], cells[2]
         end_text = cells[3] if len(cells) > 3 and cells[3] else start_text
         try:
             start, end = read_day(start_text), read_day(end_text)
         except ValueError:
-            raise ValueError(f"Row {number}: the dates must look like 2026-09-01.") from None
+            raise ValueError(f"Line {number}: the dates must look like 2026-09-01.") from None
         if end < start:
-            raise ValueError(f"Row {number}: it ends before it starts.")
+            raise ValueError(f"Line {number}: it ends before it starts.")
         if kind == "term":
             year = academic_year_of(start)
             terms.append(Term(name.lower(), f"{year}/{str(year + 1)[-2:]}", start, end))
         elif kind in ("closure", "closed", "inset"):
             if (end - start).days >= MAX_CLOSURE_DAYS:
-                raise ValueError(f"Row {number}: a closure of more than {MAX_CLOSURE_DAYS} days.")
+                raise ValueError(f"Line {number}: a closure of more than {MAX_CLOSURE_DAYS} days.")
             day = start
             while day <= end:
                 closures.append((day, name))
                 day = day.fromordinal(day.toordinal() + 1)
         else:
             raise ValueError(
-                f"Row {number}: the kind is term or closure, not \u201c{cells[0]}\u201d."
+                f"Line {number}: the kind is term or closure, not \u201c{cells[0]}\u201d."
             )
     return check_terms(terms), closures
 

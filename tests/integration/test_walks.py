@@ -787,6 +787,9 @@ async def test_a_concern_note_reaches_only_the_author_line_manager_and_the_chann
         assert ("Timekeeping" in shown) is concern, user.name
         assert ("Timekeeping" in pressed) is concern, user.name
         if reads and user is not TUTOR:
+            # Who reads it, in words a reader knows, wherever the walk was logged.
+            assert "managers and quality staff who are members of the team" in shown, user.name
+            assert "channel's readers" not in shown
             sent = await org.teams.say(user, f"walk export {walk.id}")
             ha27 = docx_text(await org.teams.accept_file(user, sent, f"{user.teams_id}.docx"))
             assert "Every learner answered" in ha27

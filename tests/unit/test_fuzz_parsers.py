@@ -127,5 +127,5 @@ def test_any_file_is_read_as_text_or_refused_as_not_a_workbook(
 
 
 def test_a_calendar_cell_too_long_to_read_names_its_row() -> None:
-    with pytest.raises(ValueError, match="^Row 2: a cell is far too long"):
+    with pytest.raises(ValueError, match="^Line 2: a cell is far too long"):
         calendar_csv('kind,name,start,end\nterm,autumn,"' + "x" * 140_000 + '"\n')

@@ -215,7 +215,8 @@ async def summary_view(
             "Your feedback from this walk."
             if actor.person_id in walk.tutor_ids
             else "Only the quality team, the team's managers and the author can read it; a "
-            "concern note only the author, the tutor's line manager and the channel's readers."
+            "concern note only the author, the tutor's line manager, and managers and quality "
+            "staff who are members of the team."
         ),
     )
 
