@@ -46,8 +46,8 @@ SORRY = (
     "Please try again in a moment; if it keeps happening, tell your TLC admin."
 )
 FIRST_ADMIN = (
-    "Nobody was an org admin of TLC for your organisation yet, so the person who just added me "
-    "to this team is now its org admin: they can give roles to others and see who holds them. "
+    "Nobody was an org admin of TLC for your organisation yet, so {name}, who just added me "
+    "to this team, is now its org admin: they can give roles to others and see who holds them. "
     "To hand the role over, say to me in a 1:1 chat **admin grant name@college.ac.uk org admin**, "
     "then **admin revoke your.name@college.ac.uk org admin**. Every role change is logged "
     "(**admin audit**)."
@@ -131,7 +131,9 @@ class Dispatcher:
             await uow.commit()
             messages = [*self._help_reply(ctx, ("welcome",)).messages]
             if first_admin:
-                messages.append(Message(text=FIRST_ADMIN))
+                # Named: everyone in the channel reads who holds the role now.
+                name = ctx.person.name or "the person"
+                messages.append(Message(text=FIRST_ADMIN.format(name=said(name))))
             if Role.ORG_ADMIN in ctx.actor.roles and not await is_set_up(ctx):
                 # A new organisation: the admin can set TLC up right here, no terminal needed.
                 view = await setup_view(ctx, notice="TLC is new here: set it up in three steps.")

@@ -119,6 +119,7 @@ async def test_the_first_installer_in_a_tenant_with_no_admin_becomes_admin_and_i
     sent = await teams.install(OWEN, first)
     said = " ".join(s.text or "" for s in sent)
     assert "is now its org admin" in said and "admin grant" in said and "admin revoke" in said
+    assert f"so {OWEN.name}, who just added me to this team, is now its org admin" in said
     assert any("Set up TLC" in card_text(c) for s in sent for c in s.cards)  # and the setup
     assert Role.ORG_ADMIN in await _roles(teams_app, OWEN, "tenant-2")
     second = replace(Place.channel("19:olgas-team@thread.tacv2"), tenant="tenant-2")
