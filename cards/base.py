@@ -358,7 +358,9 @@ def choice_input(
         )
     return E.ChoiceSet(
         choices=[E.Choice(title=t, value=v) for t, v in choices],
-        **_answer(id, label, value, required, f"Choose {label.lower()}"),
+        # Labels are often questions ("Use a seating plan"): "Choose use a seating plan" read
+        # oddly; the label as shown reads whatever it is.
+        **_answer(id, label, value, required, f"Please choose: {label}"),
         isMultiSelect=multi,
         style="expanded" if expanded else "compact",
         placeholder=placeholder,
