@@ -292,12 +292,19 @@ def _read_stage(actor: Actor, s: Subject | None) -> bool:
     return _read_observation(actor, s) or actor.person_id == s.tutor_id
 
 
-def _check(actor: Actor, _: Subject | None) -> bool:
-    return actor.has(Role.DEVELOPMENT_OFFICER)
+def _not_their_own(actor: Actor, s: Subject | None) -> bool:
+    # Nobody quality-assures a report they wrote (seed 002, step 10: the officer checks it,
+    # the coordinator approves it): an observer who also holds either role leaves that step
+    # on their own report to a colleague.
+    return s is None or s.observer_id is None or actor.person_id != s.observer_id
 
 
-def _approve(actor: Actor, _: Subject | None) -> bool:
-    return actor.has(Role.DEVELOPMENT_COORDINATOR)
+def _check(actor: Actor, s: Subject | None) -> bool:
+    return actor.has(Role.DEVELOPMENT_OFFICER) and _not_their_own(actor, s)
+
+
+def _approve(actor: Actor, s: Subject | None) -> bool:
+    return actor.has(Role.DEVELOPMENT_COORDINATOR) and _not_their_own(actor, s)
 
 
 def _action_outcome(actor: Actor, s: Subject | None) -> bool:

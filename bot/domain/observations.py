@@ -143,6 +143,16 @@ RULES: Mapping[Move, Rule] = MappingProxyType(
 )
 
 
+# What an observer who also checks or approves reports hears on their own report.
+OWN_REPORT_REFUSED: Mapping[Move, str] = MappingProxyType(
+    {
+        Move.CHECK: "You wrote this report, so another development officer checks it.",
+        Move.RETURN: "You wrote this report, so another development officer checks it.",
+        Move.APPROVE: "You wrote this report, so another development coordinator approves it.",
+    }
+)
+
+
 class MoveRefused(Exception):
     """A move that is not allowed: wrong state, wrong person, or wrong time. The message says
     why in words a user can read."""
@@ -179,6 +189,8 @@ def decide(actor: Actor, move: Move, facts: ObservationFacts, now: datetime) -> 
     if rule.permission is None:
         raise MoveRefused("That step happens by itself.")
     if not can(actor, rule.permission, facts.subject):
+        if move in OWN_REPORT_REFUSED and actor.person_id == facts.observer_id:
+            raise MoveRefused(OWN_REPORT_REFUSED[move])
         raise MoveRefused("Sorry, that step isn't yours to take on this observation.")
     if facts.state not in rule.sources:
         raise MoveRefused(f"This observation is at \u201c{facts.state.label}\u201d, so not now.")

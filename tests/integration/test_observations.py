@@ -698,6 +698,40 @@ async def test_observations_shows_each_person_their_next_step(otla: Otla) -> Non
     assert "Nothing waiting for you" in other and "Tom" not in other
 
 
+async def test_nobody_checks_or_approves_a_report_they_wrote(otla: Otla) -> None:
+    """Olive observes Tom and is also a development officer and coordinator. Her report goes
+    to Dora to check and to Cora to approve, never to herself: her presses are refused with
+    why and change nothing, she is not told of it as a report to check or approve, and it is
+    not on her list of next steps."""
+    o = otla
+    for role in ("development_officer", "development_coordinator"):
+        await o.say(ADMIN, f"admin grant {OBSERVER.email} {role}")
+    obs_id = await submitted_observation(o)
+    sent = await o.tick()
+    assert "A report to check: Tom Tutor" in texts(to(sent, OFFICER))
+    assert "A report to check" not in texts(to(sent, OBSERVER))
+    todo = card_text((await o.say(OBSERVER, "observations"))[0].cards[0])
+    assert "Check the report for Tom Tutor" not in todo
+    for verb in ("otla.check", "otla.return"):
+        body = await o.do(OBSERVER, verb, observation_id=obs_id, comment="Fine")
+        assert "You wrote this report, so another development officer checks it" in shown(body)
+        assert await _state(o, obs_id) == "report_submitted"
+    report = (await o.do(OBSERVER, "otla.report.open", observation_id=obs_id))["value"]
+    assert not [n for n in card_nodes(report) if n.get("verb") in ("otla.check", "otla.return")]
+
+    await o.do(OFFICER, "otla.check", observation_id=obs_id)
+    sent = await o.tick()
+    assert "A report to approve: Tom Tutor" in texts(to(sent, APPROVER))
+    assert "A report to approve" not in texts(to(sent, OBSERVER))
+    body = await o.do(OBSERVER, "otla.approve", observation_id=obs_id)
+    assert "another development coordinator approves it" in shown(body)
+    assert await _state(o, obs_id) == "checked"
+    todo = card_text((await o.say(OBSERVER, "observations"))[0].cards[0])
+    assert "Approve the report for Tom Tutor" not in todo
+    assert "Approved" in shown(await o.do(APPROVER, "otla.approve", observation_id=obs_id))
+    assert await _state(o, obs_id) != "checked"
+
+
 async def test_quality_views_planning_themes_and_best_practice(otla: Otla) -> None:
     o = otla
     await approved_observation(o)

@@ -258,9 +258,19 @@ async def report_late(ctx: NoticeContext, loaded: Loaded, person: Person) -> Mes
     )
 
 
+async def _step_report(
+    ctx: NoticeContext, loaded: Loaded, person: Person, step: Permission, headline: str
+) -> Message | None:
+    """A report for whoever takes its `step` now: never its own observer (`bot.domain.access`)."""
+    if not can(await actor_for(ctx.uow.session, person), step, loaded.subject):
+        return None
+    return await _report(ctx, loaded, person, headline)
+
+
 @_about(S.REPORT_SUBMITTED)
 async def to_check(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
-    return await _report(ctx, loaded, person, f"A report to check: {said_name(loaded.tutor)}")
+    headline = f"A report to check: {said_name(loaded.tutor)}"
+    return await _step_report(ctx, loaded, person, Permission.CHECK_REPORT, headline)
 
 
 @_about(S.RETURNED)
@@ -285,22 +295,22 @@ async def returned(ctx: NoticeContext, loaded: Loaded, person: Person) -> Messag
 
 @_about(S.CHECKED)
 async def to_approve(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
-    return await _report(ctx, loaded, person, f"A report to approve: {said_name(loaded.tutor)}")
+    headline = f"A report to approve: {said_name(loaded.tutor)}"
+    return await _step_report(ctx, loaded, person, Permission.APPROVE_REPORT, headline)
 
 
 @_about()
 async def waiting(ctx: NoticeContext, loaded: Loaded, person: Person) -> Message | None:
     """A report waiting more than 2 working days for its check or its approval."""
-    actor = await actor_for(ctx.uow.session, person)
     state = loaded.obs.status
-    if state is S.REPORT_SUBMITTED and actor.has(Role.DEVELOPMENT_OFFICER):
-        step = "checking"
-    elif state is S.CHECKED and actor.has(Role.DEVELOPMENT_COORDINATOR):
-        step = "approval"
+    if state is S.REPORT_SUBMITTED:
+        step, permission = "checking", Permission.CHECK_REPORT
+    elif state is S.CHECKED:
+        step, permission = "approval", Permission.APPROVE_REPORT
     else:
         return None
     headline = f"Waiting over 2 working days for {step}: {said_name(loaded.tutor)}"
-    return await _report(ctx, loaded, person, headline)
+    return await _step_report(ctx, loaded, person, permission, headline)
 
 
 @_about(*APPROVED_STATES)

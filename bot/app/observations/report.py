@@ -93,10 +93,19 @@ async def _waiting_for_me(ctx: HandlerContext) -> list[int]:
         if o.status in REPORT_IN_PROGRESS
         or (o.starts_at is not None and o.starts_at <= ctx.services.clock.now())
     ]
+    # Not their own report to check or approve: a colleague does (`bot.domain.access`).
     if ctx.actor.has(Role.DEVELOPMENT_OFFICER):
-        ids += [o.id for o in await repo.where(org, states=(S.REPORT_SUBMITTED,))]
+        ids += [
+            o.id
+            for o in await repo.where(org, states=(S.REPORT_SUBMITTED,))
+            if o.observer_id != ctx.person.id
+        ]
     if ctx.actor.has(Role.DEVELOPMENT_COORDINATOR):
-        ids += [o.id for o in await repo.where(org, states=(S.CHECKED,))]
+        ids += [
+            o.id
+            for o in await repo.where(org, states=(S.CHECKED,))
+            if o.observer_id != ctx.person.id
+        ]
     return ids
 
 

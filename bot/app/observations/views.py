@@ -222,6 +222,8 @@ async def _as_officer(ctx: HandlerContext, now: datetime) -> list[TodoItem]:
                 )
             )
         elif obs.status is S.REPORT_SUBMITTED:
+            if obs.observer_id == ctx.person.id:
+                continue  # their own report: another officer checks it
             items.append(
                 TodoItem(f"Check the report for {tutor}.", _report(obs.id, "Open the report"))
             )
@@ -240,6 +242,7 @@ async def _as_approver(ctx: HandlerContext) -> list[TodoItem]:
     return [
         TodoItem(f"Approve the report for {name_of(tutor)}.", _report(obs.id, "Open the report"))
         for obs, tutor, _ in await repo.planning_rows(ctx.turn.org_id, None, (S.CHECKED,))
+        if obs.observer_id != ctx.person.id  # their own report: another coordinator approves it
     ]
 
 
