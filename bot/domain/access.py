@@ -197,7 +197,13 @@ def _read_developmental(actor: Actor, s: Subject | None) -> bool:
         return False
     if actor.person_id == s.tutor_id or _their_ap(actor, s) or actor.person_id in s.shared_with:
         return True
-    return s.escalated and actor.has(Role.HEAD_OF_TL)
+    return s.escalated and _free_head(actor, s)
+
+
+def _free_head(actor: Actor, s: Subject) -> bool:
+    # A head of T&L, but not one in one management line with the tutor: a head who manages
+    # them reads none of their support (SPEC principle 5, no conflicts).
+    return actor.has(Role.HEAD_OF_TL) and actor.person_id not in s.conflicted_ids
 
 
 def _write_developmental(actor: Actor, s: Subject | None) -> bool:
@@ -354,11 +360,11 @@ def _support_report(actor: Actor, s: Subject | None) -> bool:
     # is sent it too (issue 12). Line managers and quality staff never.
     if s is None:
         return False
-    return actor.person_id == s.tutor_id or _their_ap(actor, s) or actor.has(Role.HEAD_OF_TL)
+    return actor.person_id == s.tutor_id or _their_ap(actor, s) or _free_head(actor, s)
 
 
 def _review_case(actor: Actor, s: Subject | None) -> bool:
-    return s is not None and s.escalated and actor.has(Role.HEAD_OF_TL)
+    return s is not None and s.escalated and _free_head(actor, s)
 
 
 def _manage_practitioners(actor: Actor, _: Subject | None) -> bool:

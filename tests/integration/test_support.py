@@ -391,7 +391,7 @@ async def test_a_case_escalated_with_no_head_of_tl_goes_to_the_head_named_later(
     await tick(teams_app, clock)
     to_tom = texts_to(connector, TUTOR)
     assert "goes to the week-12 review" in to_tom
-    assert "hasn't named one in TLC yet: your case waits for them" in to_tom
+    assert "hasn't named one in TLC yet who is outside your line management: your case" in to_tom
     assert "Week-12 review" not in texts_to(connector, HAL)
 
     await teams.say(ADMIN, "admin grant hal@college.ac.uk head_of_teaching_and_learning")
@@ -403,6 +403,57 @@ async def test_a_case_escalated_with_no_head_of_tl_goes_to_the_head_named_later(
     await teams.say(ADMIN, "admin grant hal@college.ac.uk head_of_teaching_and_learning")
     await tick(teams_app, clock)
     assert texts_to(connector, HAL).count(f"Week-12 review: {TUTOR.name}") == 1  # once
+
+
+@pytest.mark.parametrize("with_college", [False])
+async def test_a_head_of_tl_who_line_manages_the_tutor_reads_none_of_their_support(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Hal, the only head of T&L, is Tom's line manager. Tom's case goes to week-12 review: Hal
+    is not sent it and cannot open or decide it, nor is he sent Amy's monthly report on Tom;
+    Tom is told his case waits for a head outside his line management. When Olly is made head
+    of T&L, the review goes to her."""
+    await college(
+        teams,
+        TUTOR_LIST.replace(
+            "practical,mia@college.ac.uk,no,2019", "practical,hal@college.ac.uk,no,2019"
+        ),
+    )
+    pid = await amy_runs_toms_support_to_good(teams, teams_app, clock)
+    report = {"programme_id": pid, "month": "2026-11", "sessions": "One.", "progress": "Calmer."}
+    answer = card_text(await teams.answer(AMY, "programme.report", report))
+    assert "gone to the record (no head of T&L outside Tom Tutor's line management yet)" in answer
+    clock.set(START + timedelta(weeks=7, days=1))
+    await amy_logs_session(teams, pid, "sign_off_observation", "2027-01-12", sign_off="not_met")
+    await teams.execute(AMY, "programme.extend", {"programme_id": pid})
+    clock.set(START + timedelta(weeks=11, days=1))
+    connector.clear()
+    await amy_logs_session(teams, pid, "sign_off_observation", "2027-02-09", sign_off="not_met")
+    await tick(teams_app, clock)
+    assert "who is outside your line management: your case waits" in texts_to(connector, TUTOR)
+    hal_saw = texts_to(connector, HAL)
+    assert "Week-12 review" not in hal_saw and "Calmer." not in hal_saw
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        assert await Schedule(uow.session).pending(TENANT, f"support-review:{pid}:") == []
+        assert await Schedule(uow.session).pending(TENANT, "support-report-in:") == []
+
+    for verb, data in (
+        ("programme.open", {"programme_id": pid}),
+        ("programme.review", {"programme_id": pid, "decision": "refer", "note": "Next."}),
+    ):
+        seen = await teams.answer(HAL, verb, data)
+        assert "Sign off observation" not in str(seen) and "Calmer" not in str(seen)
+        assert "Week-12 review" not in str(seen)
+    assert "Week-12 review" not in "\n".join(
+        card_text(c) for s in await teams.say(HAL, "programme") for c in s.cards
+    )
+    (programme,) = await rows(teams_app, SupportProgrammeRecord)
+    assert programme.review_decision is None and programme.state == "under_review"
+
+    await teams.say(ADMIN, "admin grant olly@college.ac.uk head_of_teaching_and_learning")
+    await tick(teams_app, clock)
+    assert texts_to(connector, OLLY).count(f"Week-12 review: {TUTOR.name}") == 1
+    assert "Week-12 review" not in texts_to(connector, HAL)
 
 
 async def test_a_tutor_can_hold_back_an_update_while_their_programme_is_handed_on(
@@ -449,7 +500,9 @@ async def test_a_monthly_report_with_no_head_of_tl_is_not_said_to_have_gone_to_o
         "programme.report",
         {"programme_id": pid, "month": "2026-11", "sessions": "One.", "progress": "Calmer."},
     )
-    assert "gone to the record (no head of T&L yet). Tom Tutor is sent a copy" in card_text(answer)
+    assert "gone to the record (no head of T&L outside Tom Tutor's line management yet). Tom" in (
+        card_text(answer)
+    )
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         waiting = await Schedule(uow.session).pending(TENANT, "support-report-")
         assert [i.person_id for i in waiting] == [await person_id(teams_app, TUTOR)]

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.support.records import ASK, WAITING, conflicted_practitioners, notify, schedule
+from bot.app.support.records import ASK, WAITING, in_management_line, notify, schedule
 from bot.domain.access import Role
 from bot.domain.support import (
     MatchRequest,
@@ -50,7 +50,7 @@ async def practitioners(
 
 
 async def in_conflict(directory: Directory, org_id: str, tutor_id: int, ap_id: int) -> bool:
-    return ap_id in await conflicted_practitioners(directory, org_id, tutor_id)
+    return ap_id in await in_management_line(directory, org_id, tutor_id)
 
 
 @dataclass(frozen=True)
@@ -80,9 +80,7 @@ async def propose(session: AsyncSession, referral: SupportReferral, now: datetim
         referral.org_id, Role.ADVANCED_PRACTITIONER, Role.HEAD_OF_TL, Role.ORG_ADMIN
     )
     holders = by_role[Role.ADVANCED_PRACTITIONER]
-    conflicted = await conflicted_practitioners(
-        directory, referral.org_id, referral.tutor_id, holders
-    )
+    conflicted = await in_management_line(directory, referral.org_id, referral.tutor_id, holders)
     request = MatchRequest(
         campus="" if referral.campus == "any" else referral.campus,
         curriculum_area=tutor.curriculum_area if tutor else "",
@@ -169,9 +167,7 @@ async def why_waiting(session: AsyncSession, referral: SupportReferral, now: dat
     """Why a referral waits, told the way it is: no APs at all, every AP who may take it full,
     or every AP with room already asked. APs in the tutor's line-management chain never count:
     they may not take it (issue 12), so their room is no place for it."""
-    conflicted = await conflicted_practitioners(
-        Directory(session), referral.org_id, referral.tutor_id
-    )
+    conflicted = await in_management_line(Directory(session), referral.org_id, referral.tutor_id)
     aps = await practitioners(session, referral.org_id, now)
     return waiting_reason(aps, referral.tutor_id, conflicted)
 

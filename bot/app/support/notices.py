@@ -713,9 +713,10 @@ async def render_escalated(ctx: NoticeContext, programme: SupportProgrammeRecord
     ap = await _name(ctx, programme.practitioner_id)
     who = (
         "the head of teaching & learning now reviews your case."
-        if await heads_of_tl(ctx.directory, ctx.item.org_id)
+        if await heads_of_tl(ctx.directory, ctx.item.org_id, programme.tutor_id)
         else "the head of teaching & learning reviews your case. The college hasn't named "
-        "one in TLC yet: your case waits for them, and nothing goes anywhere until then."
+        "one in TLC yet who is outside your line management: your case waits for them, and "
+        "nothing goes anywhere until then."
     )
     return _note(
         "Your programme goes to the week-12 review",

@@ -940,7 +940,7 @@ async def submit_report(ctx: HandlerContext, form: ReportForm, programme_: _Prog
     report.progress, report.concerns = form.progress.strip(), form.concerns.strip()
     report.submitted_at = now
     await records.flush()
-    heads = await heads_of_tl(ctx.directory, programme_.org_id)
+    heads = await heads_of_tl(ctx.directory, programme_.org_id, programme_.tutor_id)
     at = f"{now:%Y%m%d%H%M}"
     told = [(REPORT_IN, head, f"support-report-in:{report.id}:{head}:{at}") for head in heads]
     # the tutor is sent what the report about them says, as it goes
@@ -951,7 +951,11 @@ async def submit_report(ctx: HandlerContext, form: ReportForm, programme_: _Prog
             payload["to_head"] = False  # the tutor's copy says it went to nobody else
         await notify(ctx.uow.session, programme_.org_id, key, kind, person_id, now, payload)
     tutor = await name_of(ctx.directory, programme_.org_id, programme_.tutor_id)
-    where = "the head of teaching & learning" if heads else "the record (no head of T&L yet)"
+    where = (
+        "the head of teaching & learning"
+        if heads
+        else f"the record (no head of T&L outside {tutor}'s line management yet)"
+    )
     return Reply.update(
         note_card(
             f"Sent: {tutor}, {rules.month_label(form.month)}",

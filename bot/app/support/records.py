@@ -67,12 +67,13 @@ async def line_manager_ids(directory: Directory, org_id: str, tutor_id: int) -> 
     return frozenset(m.id for m in await directory.line_managers_of(tutor))
 
 
-async def conflicted_practitioners(
+async def in_management_line(
     directory: Directory, org_id: str, tutor_id: int, holders: Sequence[Person] | None = None
 ) -> frozenset[int]:
-    """APs who must never support this tutor: anyone in the tutor's line-management chain (their
-    line manager, that manager's manager, ...), and anyone the tutor is above (the tutor is in
-    the AP's own chain). Support stays apart from performance management (seeds 000, 001)."""
+    """Of `holders` (by default the APs), those who must never support this tutor nor read
+    their support: anyone in the tutor's line-management chain (their line manager, that
+    manager's manager, ...), and anyone the tutor is above (the tutor is in their own chain).
+    Support stays apart from performance management (seeds 000, 001; SPEC principle 5)."""
     tutor = await directory.person(org_id, tutor_id)
     if tutor is None:
         return frozenset()
@@ -93,22 +94,22 @@ async def programme_subject(
 ) -> Subject:
     """Facts about a programme for `can()`. `open_update`: the record being read is one of the
     support-to-good 2-weekly updates, which the programme sends openly to the line manager.
-    An AP who has come into one management line with the tutor since the match is named in
-    `conflicted_ids`, and so is no longer their AP (`bot.domain.access`)."""
+    An AP who has come into one management line with the tutor since the match, and a head of
+    T&L in one line with the tutor, are named in `conflicted_ids`: the AP is no longer their
+    AP, and the head reads none of it (`bot.domain.access`)."""
     ap = (
         await directory.person(programme.org_id, programme.practitioner_id)
         if programme.practitioner_id is not None
         else None
     )
+    readers = [*([ap] if ap is not None else []), *await _heads(directory, programme.org_id)]
     return Subject(
         org_id=programme.org_id,
         tutor_id=programme.tutor_id,
         practitioner_id=programme.practitioner_id,
         line_manager_ids=await line_manager_ids(directory, programme.org_id, programme.tutor_id),
-        conflicted_ids=(
-            await conflicted_practitioners(directory, programme.org_id, programme.tutor_id, [ap])
-            if ap is not None
-            else frozenset()
+        conflicted_ids=await in_management_line(
+            directory, programme.org_id, programme.tutor_id, readers
         ),
         # The head's access lasts from the escalation until the review is recorded.
         escalated=programme.state == ProgrammeState.UNDER_REVIEW.value,
@@ -142,8 +143,16 @@ async def name_of(directory: Directory, org_id: str, person_id: int | None) -> s
     return await directory.name_in_message(org_id, person_id, "your AP")
 
 
-async def heads_of_tl(directory: Directory, org_id: str) -> list[int]:
-    return [p.id for p in await directory.holders(org_id, Role.HEAD_OF_TL)]
+async def _heads(directory: Directory, org_id: str) -> Sequence[Person]:
+    return await directory.holders(org_id, Role.HEAD_OF_TL)
+
+
+async def heads_of_tl(directory: Directory, org_id: str, tutor_id: int) -> list[int]:
+    """The heads of T&L who may hear of this tutor's support: none in one management line with
+    the tutor (a head who line-manages them, or whom they manage)."""
+    heads = await _heads(directory, org_id)
+    conflicted = await in_management_line(directory, org_id, tutor_id, heads)
+    return [p.id for p in heads if p.id not in conflicted]
 
 
 async def schedule(
@@ -259,7 +268,7 @@ async def schedule_programme(
                     head,
                     {"programme_id": pid},
                 )
-                for head in await heads_of_tl(Directory(session), org)
+                for head in await heads_of_tl(Directory(session), org, programme.tutor_id)
             ]
     for key, kind, due, person, about in prompts:
         await schedule(session, org, key, kind, max(due, now), now, person, about)
@@ -270,7 +279,7 @@ async def schedule_programme(
 async def schedule_review(
     session: AsyncSession, programme: SupportProgrammeRecord, due: datetime, now: datetime
 ) -> None:
-    for head in await heads_of_tl(Directory(session), programme.org_id):
+    for head in await heads_of_tl(Directory(session), programme.org_id, programme.tutor_id):
         await schedule(
             session,
             programme.org_id,

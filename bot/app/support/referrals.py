@@ -35,8 +35,8 @@ from bot.app.support.records import (
     REFUSED,
     REMATCHED,
     STARTED,
-    conflicted_practitioners,
     consent_actions,
+    in_management_line,
     induction_offer_key,
     name_of,
     referral_subject,
@@ -585,7 +585,7 @@ async def hand_on_across_lines(session: AsyncSession, org_id: str, now: datetime
     aps = await directory.holders(org_id, Role.ADVANCED_PRACTITIONER)
     for referral, programme, ap_id in await SupportRecords(session).with_an_ap(org_id):
         ap = [p for p in aps if p.id == ap_id]
-        if await conflicted_practitioners(directory, org_id, referral.tutor_id, ap):
+        if await in_management_line(directory, org_id, referral.tutor_id, ap):
             await _hand_on(session, referral, programme, ap_id, now, "line")
 
 
