@@ -316,7 +316,8 @@ def import_summary(
     ]
     if counts.problems:
         body.append(text("These rows were not imported:", size="small"))
-        body.append(facts([(f"Line {line}", msg) for line, msg in counts.problems[:30]]))
+        # A problem quotes the cells as typed (a name, an email, the header row): plain text.
+        body.append(facts([(f"Line {line}", said(msg)) for line, msg in counts.problems[:30]]))
         if again:
             fix = f"Fix these lines in the list and send it again with the words **{again}**"
             if counts.created or counts.updated:

@@ -158,7 +158,8 @@ def import_result_card(view: ImportView) -> base.CardDict:
     body = [base.title(view.heading), base.facts([(view.done_label, str(view.done))])]
     if view.problems:
         body.append(base.text("These rows were not used:", size="small"))
-        body.append(base.facts([(f"Line {line}", msg) for line, msg in view.problems[:30]]))
+        problems = view.problems[:30]  # quoting cells as typed (the header row): plain text
+        body.append(base.facts([(f"Line {line}", base.said(msg)) for line, msg in problems]))
     return base.card(body, fallback_text=view.heading)
 
 

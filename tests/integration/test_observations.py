@@ -630,6 +630,19 @@ async def test_observers_allocated_by_csv(otla: Otla) -> None:
     assert not to(await o.tick(), OBSERVER)
 
 
+async def test_an_allocation_list_problem_shows_the_header_as_typed(otla: Otla) -> None:
+    """A sheet whose first line is not the columns asked for is answered with that line quoted
+    as typed: a link in it is shown as written, not live. Nobody is allocated."""
+    o = otla
+    sheet = (
+        "[Sign in again](https://evil.example),observer\ntom@college.ac.uk,olive@college.ac.uk\n"
+    )
+    sent = await o.say_with_file(QC, "observe import", "a.csv", sheet)
+    assert "Line 1" in card_text(sent[0].cards[0])
+    assert live_markdown(sent[0].cards[0]) == []
+    assert await _state(o, await allocate_tom(o)) == "allocated"  # Tom had no observer before
+
+
 async def test_observers_allocated_from_excel_and_an_old_xls_is_refused(otla: Otla) -> None:
     """`observe import` with the allocations as an .xlsx reads its first sheet as the CSV is.
     Before: "Send the allocations as a .csv file", nobody allocated. An Excel 97-2003 .xls is
@@ -840,7 +853,8 @@ async def test_learning_in_libraries_observers_pick_courses_within_their_number(
     assert "only the development or quality coordinator" in refused[0].text
     sent = await o.say_with_file(APPROVER, "observe courses", "c.csv", COURSES)
     result = card_text(sent[0].cards[0])
-    assert "Courses\n2" in result and "end_time must be after start_time" in result
+    # (the problem is shown as plain text: Teams reads `end\\_time` as end_time)
+    assert "Courses\n2" in result and r"end\_time must be after start\_time" in result
     assert (
         "takes 1 Learning in Libraries"
         in (await o.say(APPROVER, "observe quota olive@college.ac.uk 1"))[0].text

@@ -31,7 +31,7 @@ from storage.models import AuditEntry, Person, RoleGrant
 from storage.people import Directory
 from storage.reminders import ScheduledItem
 from tests.conftest import ADMIN, QUINN, START, TUTOR, local_settings
-from tests.support.cards import button_data, card_text, only_card
+from tests.support.cards import button_data, card_text, live_markdown, only_card
 from tests.support.teams import Sent, TeamsClient, User, shared_file
 from tests.support.workbooks import LEGACY_XLS
 
@@ -322,6 +322,23 @@ async def test_a_tutor_named_as_their_own_line_manager_is_a_problem_with_that_li
     assert set(now["people"]) == {ADMIN.email, "rita@college.ac.uk", "mia@college.ac.uk"}
     assert now["people"]["rita@college.ac.uk"].line_manager_email == "mia@college.ac.uk"
     assert now["grants"] == {"line_manager": 1, "org_admin": 1, "tutor": 1}
+
+
+async def test_a_problem_line_shows_the_cells_as_typed_not_as_a_link(
+    teams: TeamsClient, db: Database
+) -> None:
+    """A list exported from elsewhere has a link typed in an email cell. Its problem line quotes
+    the cell as typed: before, the admin's card showed a live "Sign in again" link."""
+    await teams.say(ADMIN, "hello")
+    listed = (
+        "name,email,line_manager_email\n"
+        "Rita Reader,rita@college.ac.uk,\n"
+        "Tom Tutor,[Sign in again](https://evil.example),\n"
+    )
+    (card,) = [c for s in await teams.import_tutors(ADMIN, listed) for c in s.cards]
+    assert "Line 3" in card_text(card)
+    assert live_markdown(card, "sign in again") == []  # (the email cell, lower-cased)
+    assert set((await stored(db))["people"]) == {ADMIN.email, "rita@college.ac.uk"}
 
 
 async def test_a_line_manager_typed_with_a_slip_is_imported_and_pointed_out(
