@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, EmailStr, ValidationError, field_validator
 
 from bot.app import setup, tutor_details
-from bot.app.context import HandlerContext, permitted, redrawn, unreadable_list
+from bot.app.context import HandlerContext, permitted, redrawn
 from bot.app.events import RolesGiven, RoleTakenAway
 from bot.app.form_fields import Lowered, chosen
 from bot.app.observations.allocate import observer_role_revoked
@@ -16,7 +16,6 @@ from bot.app.router import CardAction, Command, private_only
 from bot.app.turn import Message, Reply
 from bot.app.tutor_import import MOST_IN_CHAT, TooManyRows, import_tutor_text
 from bot.domain.access import ROLE_LABELS, Permission, Role
-from bot.domain.uploads import NotAList
 from bot.domain.words import plural
 from cards.admin import (
     PersonRoles,
@@ -33,7 +32,6 @@ from cards.admin import (
 from cards.base import escape_markdown
 
 NOT_ALLOWED = "Sorry, only an org admin can do that. Ask your TLC admin if you need it."
-MAX_CSV_BYTES = 2_000_000
 QUALITY_CAN = (
     "As the quality team you keep the tutor list: send it as a .csv or Excel (.xlsx) file in our "
     "1:1 chat with the words **admin import**, and see or change each tutor's campus, curriculum "
@@ -294,18 +292,14 @@ async def show_role_log(ctx: HandlerContext, _: dict[str, Any]) -> Reply:
 async def import_tutors(ctx: HandlerContext) -> Reply:
     if not ctx.can(Permission.IMPORT_TUTORS):
         return Reply.text("Sorry, only an org admin or the quality team can import the tutor list.")
-    file = ctx.list_file
-    if file is None:
-        return Reply.text(
-            "Send the tutor list as a .csv or Excel (.xlsx) file in this chat, with the words "
-            "**admin import**."
-        )
-    try:
-        content = await ctx.list_text(file, MAX_CSV_BYTES)
-    except NotAList:
-        return Reply.text(unreadable_list(file, "admin import", "nothing was imported"))
-    if content is None:
-        return Reply.text("That file is too large for a tutor list (2 MB at most).")
+    content = await ctx.sent_list(
+        "admin import",
+        "Send the tutor list as a .csv or Excel (.xlsx) file in this chat, with the words "
+        "**admin import**.",
+        outcome="nothing was imported",
+    )
+    if isinstance(content, Reply):
+        return content
     try:
         result = await import_tutor_text(
             ctx.directory,

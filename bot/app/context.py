@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from bot.app.calendar import Calendar
 
 
+# A list sent as a file (a tutor list, plans, allocations): a college's is far smaller.
+MAX_LIST_BYTES = 2_000_000
+
+
 class FileFetcher(Protocol):
     async def __call__(self, file: FileRef) -> bytes: ...
 
@@ -81,23 +85,42 @@ class HandlerContext:
     @property
     def list_file(self) -> FileRef | None:
         """The list sent with this message: its first .csv file or Excel workbook (.xlsx); else
-        the first file of any other kind (an .xls, a .docx), for `list_text` to refuse, so that
+        the first file of any other kind (an .xls, a .docx), for `sent_list` to refuse, so that
         it is answered rather than taken for no file at all."""
         files = self.turn.files
         return next((f for f in files if is_list(f)), next(iter(files), None))
 
-    async def list_text(self, file: FileRef, limit: int) -> str | None:
-        """A sent list's text, read by the one reader every upload uses (`read_list`): a CSV's,
-        or a workbook's first worksheet as CSV; None when it is larger than `limit` bytes.
-        Raises NotAList for a file that is neither (an .xls, a .docx), before fetching it, and
-        NotAWorkbook for an .xlsx that can't be read. Read in a worker thread: unzipping and
-        parsing a large workbook takes seconds, in which every other turn would wait."""
-        if not is_list(file):
-            raise NotAList("neither CSV nor an Excel workbook")
-        raw = await self.services.fetch_file(file)
-        if len(raw) > limit:
-            return None
-        return await asyncio.to_thread(read_list, file.name, file.file_type, raw)
+    async def sent_list(
+        self,
+        words: str,
+        missing: str,
+        *,
+        limit: int = MAX_LIST_BYTES,
+        outcome: str = "nothing was changed",
+    ) -> str | Reply:
+        """The list sent with `words` as text, read by the one reader every upload uses
+        (`read_list`): a CSV's, or a workbook's first worksheet as CSV. Instead, the answer when
+        no file came (`missing`), when it is larger than `limit` bytes, or when it can't be
+        read as a list (an .xls or a .docx, refused before it is fetched; a damaged .xlsx);
+        `outcome` says what did not happen. Read in a worker thread: unzipping and parsing a
+        large workbook takes seconds, in which every other turn would wait."""
+        file = self.list_file
+        if file is None:
+            return Reply.text(missing)
+        try:
+            if not is_list(file):
+                raise NotAList("neither CSV nor an Excel workbook")
+            raw = await self.services.fetch_file(file)
+            if len(raw) > limit:
+                size = f"{limit // 1_000_000} MB" if limit >= 1_000_000 else f"{limit // 1000} KB"
+                return Reply.text(
+                    f"That file is too large for a list ({size} at most), so {outcome}. "
+                    f"Send it in parts, each with the words **{words}**."
+                )
+            # The bytes win over the name: an .xls named .csv is refused here too.
+            return await asyncio.to_thread(read_list, file.name, file.file_type, raw)
+        except NotAList:
+            return Reply.text(unreadable_list(file, words, outcome))
 
 
 def is_list(file: FileRef) -> bool:

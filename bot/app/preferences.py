@@ -16,11 +16,11 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 
-from bot.app.context import HandlerContext, permitted, redrawn, unreadable_list
+from bot.app.context import HandlerContext, permitted, redrawn
 from bot.app.form_fields import chosen, whole_number
 from bot.app.notices import NoticeKind, NoticeKinds
 from bot.app.router import CardAction, Command
-from bot.app.turn import FileRef, Reply
+from bot.app.turn import Reply
 from bot.domain.access import Permission
 from bot.domain.local_time import london_day
 from bot.domain.sending_hours import SendingHours, parse_clock
@@ -35,7 +35,6 @@ from bot.domain.terms import (
     terms_for,
     with_calendar,
 )
-from bot.domain.uploads import NotAList
 from cards.base import CardDict
 from cards.preferences import (
     DAYS,
@@ -331,7 +330,7 @@ async def save_sending_hours(ctx: HandlerContext, form: SendingHoursForm) -> Rep
 
 # ------------------------------------------------------------ term dates and closure days
 
-MAX_CSV_BYTES = 200_000
+MAX_CALENDAR_BYTES = 200_000
 
 
 def _year_of(ctx: HandlerContext, values: dict[str, Any] | None = None) -> int:
@@ -379,19 +378,15 @@ async def terms_command(ctx: HandlerContext) -> Reply:
     Usage: terms
     Usage: terms (with a CSV or Excel file: kind,name,start,end rows; kind is term or closure)
     """
-    file = ctx.list_file
-    if file is not None:
-        return await _import_calendar(ctx, file)
+    if ctx.list_file is not None:
+        return await _import_calendar(ctx)
     return Reply.show(await _calendar_card(ctx, _year_of(ctx)))
 
 
-async def _import_calendar(ctx: HandlerContext, file: FileRef) -> Reply:
-    try:
-        content = await ctx.list_text(file, MAX_CSV_BYTES)
-    except NotAList:
-        return Reply.text(unreadable_list(file, "terms"))
-    if content is None:
-        return Reply.text("That file is too large for a calendar (200 KB at most).")
+async def _import_calendar(ctx: HandlerContext) -> Reply:
+    content = await ctx.sent_list("terms", "", limit=MAX_CALENDAR_BYTES)
+    if isinstance(content, Reply):
+        return content
     try:
         terms, closures = calendar_csv(content)
     except ValueError as exc:

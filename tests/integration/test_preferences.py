@@ -379,6 +379,16 @@ async def test_a_calendar_kept_in_excel_is_saved_and_an_old_xls_is_refused(
         trail = await Directory(uow.session).audit_trail(ORG, "organisation")
         assert "term dates" not in [e.action for e in trail]
 
+    # A calendar over 200 KB (a list pasted many times over) is answered; nothing is stored.
+    big = "kind,name,start,end\n" + "term,autumn,2026-09-03,2026-12-18\n" * 6000
+    said = await teams.say(
+        ADMIN, "terms", attachments=[shared_file(teams.connector, "big.csv", big)]
+    )
+    assert "too large for a list (200 KB at most), so nothing was changed" in said[0].text
+    async with bot.db.unit_of_work() as uow:
+        org = await uow.session.get(Organisation, ORG)
+        assert org is not None and "terms" not in org.settings
+
     # A bad row is named by its line, as every other list names its lines; nothing is stored.
     wrong = xlsx(("Kind", "Name", "Start", "End"), ("term", "autumn", "2026-12-18", "2026-09-03"))
     said = await teams.say(

@@ -341,6 +341,20 @@ async def test_a_problem_line_shows_the_cells_as_typed_not_as_a_link(
     assert set((await stored(db))["people"]) == {ADMIN.email, "rita@college.ac.uk"}
 
 
+async def test_a_tutor_list_over_2_mb_is_answered_and_nothing_is_imported(
+    teams: TeamsClient, db: Database
+) -> None:
+    """A list larger than any college's (2 MB) is refused with its limit and what to do; nobody
+    on it is stored."""
+    await teams.say(ADMIN, "hello")
+    row = "Tom Tutor,tom@college.ac.uk,mia@college.ac.uk," + "x" * 200 + "\n"
+    listed = "name,email,line_manager_email,notes\n" + row * 10_000
+    said = texts(await teams.import_tutors(ADMIN, listed))
+    assert "too large for a list (2 MB at most), so nothing was imported" in said
+    assert "each with the words **admin import**" in said
+    assert set((await stored(db))["people"]) == {ADMIN.email}
+
+
 async def test_a_line_manager_typed_with_a_slip_is_imported_and_pointed_out(
     teams: TeamsClient, db: Database
 ) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.app.context import HandlerContext, unreadable_list
+from bot.app.context import HandlerContext
 from bot.app.form_fields import whole_number
 from bot.app.observations import calendar, lil, schedule
 from bot.app.observations.forms import AllocateForm
@@ -34,7 +34,6 @@ from bot.domain.observations import (
     academic_year,
     parse_allocation_csv,
 )
-from bot.domain.uploads import NotAList
 from cards.observations import (
     AllocationFormView,
     Button,
@@ -57,7 +56,6 @@ OBSERVER_ROLES = (
     Role.DEVELOPMENT_COORDINATOR,
     Role.ADVANCED_PRACTITIONER,
 )
-MAX_CSV_BYTES = 2_000_000
 
 
 async def observe(ctx: HandlerContext) -> Reply:
@@ -291,8 +289,7 @@ async def import_allocations(ctx: HandlerContext) -> Reply:
     """Allocations by CSV or Excel: tutor_email, observer_email, course."""
     if not ctx.can(Permission.ALLOCATE_OBSERVER):
         return Reply.text(refusal(ctx, ONLY_QUALITY, Role.QUALITY_COORDINATOR, "allocate them"))
-    content = await sent_list(
-        ctx,
+    content = await ctx.sent_list(
         "observe import",
         "Send the allocations as a CSV or Excel (.xlsx) file (tutor_email, observer_email, "
         "course) in this chat with the words **observe import**.",
@@ -319,21 +316,6 @@ async def import_allocations(ctx: HandlerContext) -> Reply:
         done += 1
     view = ImportView("Observers allocated", done, "Allocated", sorted(found))
     return Reply.show(import_result_card(view))
-
-
-async def sent_list(ctx: HandlerContext, words: str, missing: str) -> str | Reply:
-    """The list sent with `words`, read as CSV (a CSV or an Excel workbook); instead, the answer
-    when none came (`missing`), when it is too large, or when it can't be read (an .xls)."""
-    file = ctx.list_file
-    if file is None:
-        return Reply.text(missing)
-    try:
-        content = await ctx.list_text(file, MAX_CSV_BYTES)
-    except NotAList:
-        return Reply.text(unreadable_list(file, words))
-    if content is None:
-        return Reply.text("That file is too large for a list (2 MB at most). Nothing was changed.")
-    return content
 
 
 async def show(ctx: HandlerContext, observation_id: int, headline: str | None = None) -> Reply:

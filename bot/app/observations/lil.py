@@ -163,10 +163,7 @@ async def import_courses(ctx: HandlerContext) -> Reply:
     """The EBS course list: code, title, tutor_email, venue, date, start_time, end_time."""
     if not ctx.can(Permission.ALLOCATE_LIL):
         return Reply.text(ONLY_COORDINATORS)
-    from bot.app.observations.allocate import sent_list
-
-    content = await sent_list(
-        ctx,
+    content = await ctx.sent_list(
         "observe courses",
         "Send the course list as a CSV or Excel (.xlsx) file with the words **observe courses**.",
     )

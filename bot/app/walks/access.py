@@ -34,7 +34,6 @@ NOT_ALLOWED = "Sorry, that learning walk isn't yours to see."
 QUALITY_ONLY = "Sorry, that is for the quality team."
 PRIVATE_ONLY = "I only share that in our 1:1 chat: say it to me there."
 GONE = "That learning walk is no longer there."
-MAX_CSV_BYTES = 2_000_000
 
 
 def quality_only(ctx: HandlerContext) -> str:

@@ -13,13 +13,12 @@ from pydantic import BaseModel, BeforeValidator, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.context import HandlerContext, unreadable_list
+from bot.app.context import HandlerContext
 from bot.app.form_fields import as_int, as_text, parse_ids, required, required_text
 from bot.app.notices import NoticeContext
 from bot.app.refusals import refusal
 from bot.app.turn import Message, Reply
 from bot.app.walks.access import (
-    MAX_CSV_BYTES,
     actor_for,
     asker,
     channel_team,
@@ -36,7 +35,7 @@ from bot.app.walks.reports import (
 )
 from bot.domain.access import QUALITY_TEAM, Permission, Role, can
 from bot.domain.terms import Term, academic_year_of, current_or_next_term, term_for, terms_for
-from bot.domain.uploads import NotAList, parse_day
+from bot.domain.uploads import parse_day
 from bot.domain.walks import (
     CHANNEL_READERS,
     PlanProblem,
@@ -287,20 +286,16 @@ async def save_plan(ctx: HandlerContext, form: WalkPlanForm) -> Reply:
 
 async def _import_plans(ctx: HandlerContext) -> Reply:
     """Plans for many teams at once, from the quality team's CSV or Excel workbook."""
-    file = ctx.list_file
-    if file is None:
-        return Reply.text(
-            "Send the plans as a CSV or Excel (.xlsx) file in this chat with the words "
-            "**walk plan import**. "
-            "Columns: team, term, focus, linked_to, window_start, window_end, course_type, "
-            "walkers (emails separated by ;), one row per window."
-        )
-    try:
-        content = await ctx.list_text(file, MAX_CSV_BYTES)
-    except NotAList:
-        return Reply.text(unreadable_list(file, "walk plan import", "nothing was imported"))
-    if content is None:
-        return Reply.text("That file is too large for a plan (2 MB at most).")
+    content = await ctx.sent_list(
+        "walk plan import",
+        "Send the plans as a CSV or Excel (.xlsx) file in this chat with the words "
+        "**walk plan import**. "
+        "Columns: team, term, focus, linked_to, window_start, window_end, course_type, "
+        "walkers (emails separated by ;), one row per window.",
+        outcome="nothing was imported",
+    )
+    if isinstance(content, Reply):
+        return content
     sheet = parse_plan_csv(content)
     problems: list[tuple[int, str]] = list(sheet.problems)
     created = updated = 0
