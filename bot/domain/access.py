@@ -344,10 +344,13 @@ def _run_programme(actor: Actor, s: Subject | None) -> bool:
 
 def _support_report(actor: Actor, s: Subject | None) -> bool:
     # The AP's monthly written report goes to the head of T&L (seed 000); the tutor it is about
-    # is sent it too (issue 12). Line managers and quality staff never.
+    # is sent it too (issue 12). Line managers and quality staff never: nor a head of T&L who
+    # is the tutor's line manager (the role does not lift the line manager's bar, SPEC 1).
     if s is None:
         return False
-    return actor.person_id == s.tutor_id or _their_ap(actor, s) or actor.has(Role.HEAD_OF_TL)
+    if actor.person_id == s.tutor_id or _their_ap(actor, s):
+        return True
+    return actor.has(Role.HEAD_OF_TL) and actor.person_id not in s.line_manager_ids
 
 
 def _review_case(actor: Actor, s: Subject | None) -> bool:

@@ -29,6 +29,7 @@ from bot.app.support.records import (
     UPDATE_QUERIED,
     UPDATE_REVIEW,
     UPDATE_TO_LINE_MANAGER,
+    actor_for,
     cancel_programme_prompts,
     heads_of_tl,
     line_manager_ids,
@@ -53,7 +54,7 @@ from bot.app.support.views import (
 )
 from bot.app.turn import Message, Reply
 from bot.domain import support as rules
-from bot.domain.access import Permission, Role
+from bot.domain.access import Permission, Role, can
 from bot.domain.local_time import london
 from bot.domain.support import (
     ActionStatus,
@@ -940,7 +941,17 @@ async def submit_report(ctx: HandlerContext, form: ReportForm, programme_: _Prog
     report.progress, report.concerns = form.progress.strip(), form.concerns.strip()
     report.submitted_at = now
     await records.flush()
-    heads = await heads_of_tl(ctx.directory, programme_.org_id)
+    # Only the heads `can()` lets read it: not one who line-manages the tutor.
+    subject = await programme_subject(ctx.directory, programme_)
+    heads = [
+        head
+        for head in await heads_of_tl(ctx.directory, programme_.org_id)
+        if can(
+            await actor_for(ctx.directory, programme_.org_id, head),
+            Permission.READ_SUPPORT_REPORT,
+            subject,
+        )
+    ]
     at = f"{now:%Y%m%d%H%M}"
     told = [(REPORT_IN, head, f"support-report-in:{report.id}:{head}:{at}") for head in heads]
     # the tutor is sent what the report about them says, as it goes
