@@ -4,6 +4,8 @@ in the tutor's access log."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from aiohttp import web
 from sqlalchemy import func, select
 
@@ -12,6 +14,7 @@ from bot.teams.web import BOT_KEY
 from storage.people import Directory
 from storage.privacy import AccessEntry
 from storage.reminders import ScheduledItem
+from storage.support import SupportAction, SupportRecords, SupportSession
 from tests.conftest import ADMIN, MANAGER, TUTOR
 from tests.support.bot import tick
 from tests.support.cards import button_data, card_text, only_card
@@ -80,3 +83,60 @@ async def test_a_head_of_tl_who_line_manages_the_tutor_is_not_sent_the_monthly_r
         )
     assert to_her == 0
     assert await reads_by(teams_app, MANAGER.email) == []
+
+
+async def test_a_session_card_pressed_after_the_programme_ended_saves_nothing(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Amy's session form, drawn while the programme ran, pressed after she closed it: no
+    session, no agreed action, no objectives on a programme that is over, nothing told to Tom."""
+    pid = await start(teams, teams_app, clock)
+    await teams.execute(AMY, "programme.close", {"programme_id": pid})
+    await tick(teams_app, clock)
+    teams.connector.clear()
+    session = {
+        "programme_id": pid,
+        "kind": "coaching",
+        "held_on": "2026-11-20",
+        "notes": "After the end",
+        "actions": "Try cold calling",
+    }
+    answer = await teams.answer(AMY, "programme.session", session)
+    assert "has ended: nothing was saved" in str(answer)
+    answer = await teams.answer(
+        AMY, "programme.objectives", {"programme_id": pid, "objectives": "New"}
+    )
+    assert "has ended: nothing was saved" in str(answer)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        sessions = await uow.session.scalar(select(func.count()).select_from(SupportSession))
+        actions = await uow.session.scalar(select(func.count()).select_from(SupportAction))
+        programme = await SupportRecords(uow.session).programme(ORG, pid)
+    assert (sessions, actions) == (0, 0)
+    assert programme is not None and list(programme.objectives) == []
+    await tick(teams_app, clock)
+    assert "Session logged" not in texts_to(teams.connector, TUTOR)
+
+
+async def test_an_update_draft_pressed_after_support_to_good_ended_goes_nowhere(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """The 2-weekly update card Amy had open, sent after she ended the programme: nothing is
+    stored, and nothing is queued for Tom or his line manager."""
+    pid = await start(teams, teams_app, clock, "support_to_good")
+    await teams.execute(AMY, "programme.close", {"programme_id": pid})
+    update = {"programme_id": pid, "number": 1, "text": "Late news"}
+    answer = await teams.answer(AMY, "programme.update", update)
+    assert "has ended: nothing was saved" in str(answer)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        assert await SupportRecords(uow.session).update_number(pid, 1) is None
+        queued = await uow.session.scalar(
+            select(func.count())
+            .select_from(ScheduledItem)
+            .where(ScheduledItem.key.like("support-update-%"))
+        )
+    assert queued == 0
+    clock.advance(timedelta(days=3))
+    await tick(teams_app, clock)
+    await tick(teams_app, clock)
+    assert "Late news" not in texts_to(teams.connector, MANAGER)
+    assert "Late news" not in texts_to(teams.connector, TUTOR)

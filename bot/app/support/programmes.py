@@ -84,6 +84,7 @@ from storage.support import (
     ACCEPTED,
     HELD,
     MATCHING,
+    OPEN_PROGRAMME_STATES,
     QUERIED,
     SENT_TO_LINE_MANAGER,
     WITH_TUTOR,
@@ -213,6 +214,18 @@ async def _tutors[F: _About](ctx: HandlerContext, about: F) -> _Programme | Repl
     return programme
 
 
+ENDED = "That programme has ended: nothing was saved."
+
+
+async def _running[F: _About](ctx: HandlerContext, about: F) -> _Programme | Reply:
+    """As `_aps`, while the programme runs: a card drawn before it ended (a session form, the
+    objectives) writes nothing to it, nor tells the tutor."""
+    programme = await _aps(ctx, about)
+    if isinstance(programme, Reply) or programme.state in OPEN_PROGRAMME_STATES:
+        return programme
+    return Reply.text(ENDED)
+
+
 async def _updating[F: _About](ctx: HandlerContext, about: F) -> _Programme | Reply:
     """A Support to good programme, for its AP to write the 2-weekly updates; else the refusal."""
     programme = await _aps(ctx, about)
@@ -331,7 +344,7 @@ async def open_programme(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
     return await show_programme(ctx, programme_)
 
 
-@with_loaded(_aps)
+@with_loaded(_running)
 async def open_session_form(
     ctx: HandlerContext, form: ProgrammeRef, programme_: _Programme
 ) -> Reply:
@@ -360,14 +373,14 @@ async def _session_view(ctx: HandlerContext, programme_: SupportProgrammeRecord)
     )
 
 
-@with_loaded(_aps)
+@with_loaded(_running)
 async def redisplay_session(
     ctx: HandlerContext, values: dict[str, Any], programme_: _Programme, errors: dict[str, str]
 ) -> Reply:
     return Reply.update(session_form_card(await _session_view(ctx, programme_), values, errors))
 
 
-@with_loaded(_aps)
+@with_loaded(_running)
 async def log_session(ctx: HandlerContext, form: SessionForm, programme_: _Programme) -> Reply:
     """The AP logs a session: last time's actions reviewed, new ones agreed; a sign-off
     observation records its outcome through the programme's rules."""
@@ -464,7 +477,7 @@ async def log_session(ctx: HandlerContext, form: SessionForm, programme_: _Progr
     return Reply.update(programme_card(view), *follow)
 
 
-@with_loaded(_aps)
+@with_loaded(_running)
 async def open_objectives(ctx: HandlerContext, form: ProgrammeRef, programme_: _Programme) -> Reply:
     tutor = await name_of(ctx.directory, programme_.org_id, programme_.tutor_id)
     _ap_opened(ctx, programme_, "objectives form")
@@ -478,7 +491,7 @@ async def open_objectives(ctx: HandlerContext, form: ProgrammeRef, programme_: _
     )
 
 
-@with_loaded(_aps)
+@with_loaded(_running)
 async def save_objectives(
     ctx: HandlerContext, form: ObjectivesForm, programme_: _Programme
 ) -> Reply:
@@ -719,6 +732,8 @@ async def redisplay_update(
 async def submit_update(ctx: HandlerContext, form: UpdateForm, programme_: _Programme) -> Reply:
     """The AP's update goes to the tutor first; it reaches the line manager when the tutor
     says so, or after two days unless they ask to talk about it."""
+    if programme_.state not in OPEN_PROGRAMME_STATES:
+        return Reply.text(ENDED)  # its draft card, drawn while it ran: nothing goes anywhere
     now = ctx.services.clock.now()
     records = SupportRecords(ctx.uow.session)
     update = await records.update_number(programme_.id, form.number)
