@@ -18,8 +18,8 @@ from storage.support import SupportAction, SupportRecords, SupportSession
 from tests.conftest import ADMIN, MANAGER, TUTOR
 from tests.support.bot import tick
 from tests.support.cards import button_data, card_text, only_card
-from tests.support.support_college import AMY, HAL, ask_amy, college
-from tests.support.teams import TeamsClient, texts_to
+from tests.support.support_college import AMY, HAL, OLLY, TUTOR_LIST, ask_amy, college
+from tests.support.teams import TeamsClient, cards_to, texts_to
 
 ORG = "tenant-1"
 
@@ -140,3 +140,49 @@ async def test_an_update_draft_pressed_after_support_to_good_ended_goes_nowhere(
     await tick(teams_app, clock)
     assert "Late news" not in texts_to(teams.connector, MANAGER)
     assert "Late news" not in texts_to(teams.connector, TUTOR)
+
+
+async def _update_reaches_mia(teams: TeamsClient, app: web.Application, clock: FixedClock) -> int:
+    """Support to good: Amy writes update 1, Tom approves it, it goes to Mia. The programme id."""
+    pid = await start(teams, app, clock, "support_to_good")
+    update = {"programme_id": pid, "number": 1, "text": "Two sessions; engaged."}
+    await teams.execute(AMY, "programme.update", update)
+    await tick(app, clock)
+    review = [c for c in cards_to(teams.connector, TUTOR) if "programme.update.approve" in str(c)]
+    approve = button_data(review[-1], "programme.update.approve")
+    await teams.execute(TUTOR, "programme.update.approve", approve)
+    await tick(app, clock)
+    assert "Two sessions; engaged." in texts_to(teams.connector, MANAGER)
+    teams.connector.clear()
+    return pid
+
+
+async def test_a_line_manager_reading_the_sent_updates_is_in_the_tutors_access_log(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Mia's `programme` lists the update that went to her: a read of Tom's record, so Tom's
+    `privacy` shows it, as it shows the update's delivery."""
+    await _update_reaches_mia(teams, teams_app, clock)
+    before = len(await reads_by(teams_app, MANAGER.email))
+    reply = await teams.say(MANAGER, "programme")
+    assert "Two sessions; engaged." in str([s.activity for s in reply])
+    after = await reads_by(teams_app, MANAGER.email)
+    assert len(after) == before + 1
+    tom = await person_id(teams_app, TUTOR.email)
+    assert after[-1].owner_id == tom and after[-1].kind == "programme"
+
+
+async def test_a_new_line_manager_does_not_read_updates_that_went_to_the_old_one(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Tom saw update 1 go to Mia. A new tutor list makes Olly his line manager: Olly's
+    `programme` does not show him what Tom agreed to send to Mia, and nothing is logged as his."""
+    await _update_reaches_mia(teams, teams_app, clock)
+    moved = TUTOR_LIST.replace(
+        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,mia@college.ac.uk",
+        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,olly@college.ac.uk",
+    )
+    assert "Tutor list imported" in card_text(only_card(await teams.import_tutors(ADMIN, moved)))
+    reply = await teams.say(OLLY, "programme")
+    assert "Two sessions; engaged." not in str([s.activity for s in reply])
+    assert await reads_by(teams_app, OLLY.email) == []

@@ -79,7 +79,7 @@ from cards.support import (
     session_form_card,
     update_draft_card,
 )
-from storage.reminders import Schedule
+from storage.reminders import SENT, Schedule
 from storage.support import (
     ACCEPTED,
     HELD,
@@ -316,15 +316,23 @@ async def _updates_for_line_manager(ctx: HandlerContext) -> list[Message]:
     org = ctx.turn.org_id
     records = SupportRecords(ctx.uow.session)
     people = await ctx.directory.people(org, await _reports_of(ctx))
+    schedule_ = Schedule(ctx.uow.session)
     lines = []
     for update, prog in await records.sent_updates_for(org, [p.id for p in people]):
         subject = await programme_subject(ctx.directory, prog, open_update=True)
-        if ctx.can(Permission.READ_PROGRAMME_UPDATE, subject) and update.sent_at is not None:
-            who = await name_of(ctx.directory, org, prog.tutor_id)
-            lines.append(
-                f"**{said(who)}**, update {update.number} ({day(update.sent_at)}): "
-                + said(update.text)
-            )
+        if not ctx.can(Permission.READ_PROGRAMME_UPDATE, subject) or update.sent_at is None:
+            continue
+        # Only an update that went to this reader: the tutor was told whom it went to, so a
+        # line manager who took over since reads none of what went to the one before.
+        went = await schedule_.get(org, f"support-update-send:{update.id}:{ctx.person.id}")
+        if went is None or went.state != SENT:
+            continue
+        who = await name_of(ctx.directory, org, prog.tutor_id)
+        lines.append(
+            f"**{said(who)}**, update {update.number} ({day(update.sent_at)}): " + said(update.text)
+        )
+        record = f"line_manager_updates:{update.id}"
+        opened(ctx, prog.tutor_id, "programme", record, "support updates for your team")
     if not lines:
         return []
     return [Message(card=note_card("Support updates for your team", lines))]
