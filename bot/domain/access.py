@@ -189,6 +189,12 @@ def _their_ap(actor: Actor, s: Subject) -> bool:
     )
 
 
+def _a_head_apart(actor: Actor, s: Subject) -> bool:
+    # A head of T&L who is not the tutor's line manager: holding the head's role too does not
+    # lift the line manager's bar on the developmental record (SPEC principles 1 and 5).
+    return actor.has(Role.HEAD_OF_TL) and actor.person_id not in s.line_manager_ids
+
+
 def _read_developmental(actor: Actor, s: Subject | None) -> bool:
     # Only the tutor, their AP, whoever the tutor shared with, and the head of T&L while a
     # week-12 review is open (`escalated`: from the escalation until the review is recorded).
@@ -197,7 +203,7 @@ def _read_developmental(actor: Actor, s: Subject | None) -> bool:
         return False
     if actor.person_id == s.tutor_id or _their_ap(actor, s) or actor.person_id in s.shared_with:
         return True
-    return s.escalated and actor.has(Role.HEAD_OF_TL)
+    return s.escalated and _a_head_apart(actor, s)
 
 
 def _write_developmental(actor: Actor, s: Subject | None) -> bool:
@@ -345,16 +351,16 @@ def _run_programme(actor: Actor, s: Subject | None) -> bool:
 def _support_report(actor: Actor, s: Subject | None) -> bool:
     # The AP's monthly written report goes to the head of T&L (seed 000); the tutor it is about
     # is sent it too (issue 12). Line managers and quality staff never: nor a head of T&L who
-    # is the tutor's line manager (the role does not lift the line manager's bar, SPEC 1).
+    # is the tutor's line manager.
     if s is None:
         return False
     if actor.person_id == s.tutor_id or _their_ap(actor, s):
         return True
-    return actor.has(Role.HEAD_OF_TL) and actor.person_id not in s.line_manager_ids
+    return _a_head_apart(actor, s)
 
 
 def _review_case(actor: Actor, s: Subject | None) -> bool:
-    return s is not None and s.escalated and actor.has(Role.HEAD_OF_TL)
+    return s is not None and s.escalated and _a_head_apart(actor, s)
 
 
 def _manage_practitioners(actor: Actor, _: Subject | None) -> bool:

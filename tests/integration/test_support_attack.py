@@ -15,10 +15,10 @@ from storage.people import Directory
 from storage.privacy import AccessEntry
 from storage.reminders import ScheduledItem
 from storage.support import SupportAction, SupportRecords, SupportSession
-from tests.conftest import ADMIN, MANAGER, TUTOR
+from tests.conftest import ADMIN, MANAGER, START, TUTOR
 from tests.support.bot import tick
 from tests.support.cards import button_data, card_text, only_card
-from tests.support.support_college import AMY, HAL, OLLY, TUTOR_LIST, ask_amy, college
+from tests.support.support_college import AMY, HAL, OLLY, SCORES, TUTOR_LIST, ask_amy, college
 from tests.support.teams import TeamsClient, cards_to, texts_to
 
 ORG = "tenant-1"
@@ -186,3 +186,41 @@ async def test_a_new_line_manager_does_not_read_updates_that_went_to_the_old_one
     reply = await teams.say(OLLY, "programme")
     assert "Two sessions; engaged." not in str([s.activity for s in reply])
     assert await reads_by(teams_app, OLLY.email) == []
+
+
+async def test_a_head_of_tl_who_line_manages_the_tutor_does_not_review_the_case(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Support to good not met after its extension goes to the head of T&L. Mia, Tom's line
+    manager, made head too, is not sent the case and cannot open it or his self-rating chart
+    (records.reviews_for_new_head: a head who line-manages the tutor does not get it); Hal is."""
+    pid = await start(teams, teams_app, clock, "support_to_good")
+    granted = await teams.say(ADMIN, "admin grant mia@college.ac.uk head_of_teaching_and_learning")
+    assert "Saved: roles" in card_text(only_card(granted))
+    objectives = {"programme_id": pid, "objectives": "Calmer starts to lessons", "milestones": ""}
+    await teams.execute(AMY, "programme.objectives", objectives)
+    await teams.execute(TUTOR, "rate", {"programme_id": pid, "stage": "start", **SCORES})
+    sign_off = {"programme_id": pid, "kind": "sign_off_observation", "sign_off": "not_met"}
+    clock.set(START + timedelta(weeks=7, days=1))
+    await teams.execute(AMY, "programme.session", {**sign_off, "held_on": "2027-01-12"})
+    await teams.execute(AMY, "programme.extend", {"programme_id": pid})
+    clock.set(START + timedelta(weeks=11, days=1))
+    await teams.execute(AMY, "programme.session", {**sign_off, "held_on": "2027-02-09"})
+    teams.connector.clear()
+    await tick(teams_app, clock)
+    await tick(teams_app, clock)
+    assert "Calmer starts to lessons" in texts_to(teams.connector, HAL)
+    seen = texts_to(teams.connector, MANAGER)
+    for sent in await teams.say(MANAGER, "programme"):
+        seen += str(sent.activity)
+    for verb in ("programme.open", "rate.chart"):
+        seen += str(await teams.answer(MANAGER, verb, {"programme_id": pid}))
+    assert "Calmer starts to lessons" not in seen and "data:image/png" not in seen
+    answer = await teams.answer(
+        MANAGER, "programme.review", {"programme_id": pid, "decision": "refer"}
+    )
+    assert "Only the head of teaching & learning" in str(answer)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        programme = await SupportRecords(uow.session).programme(ORG, pid)
+    assert programme is not None and programme.review_decision is None
+    assert await reads_by(teams_app, MANAGER.email) == []
