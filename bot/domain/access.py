@@ -201,9 +201,14 @@ def _read_developmental(actor: Actor, s: Subject | None) -> bool:
 
 
 def _free_head(actor: Actor, s: Subject) -> bool:
-    # A head of T&L, but not one in one management line with the tutor: a head who manages
-    # them reads none of their support (SPEC principle 5, no conflicts).
-    return actor.has(Role.HEAD_OF_TL) and actor.person_id not in s.conflicted_ids
+    # A head of T&L, but not one in one management line with the tutor (their line manager,
+    # above them, or below): holding the head's role too does not lift the line manager's bar
+    # on the developmental record (SPEC principles 1 and 5, no conflicts).
+    return (
+        actor.has(Role.HEAD_OF_TL)
+        and actor.person_id not in s.conflicted_ids
+        and actor.person_id not in s.line_manager_ids
+    )
 
 
 def _write_developmental(actor: Actor, s: Subject | None) -> bool:
@@ -357,7 +362,8 @@ def _run_programme(actor: Actor, s: Subject | None) -> bool:
 
 def _support_report(actor: Actor, s: Subject | None) -> bool:
     # The AP's monthly written report goes to the head of T&L (seed 000); the tutor it is about
-    # is sent it too (issue 12). Line managers and quality staff never.
+    # is sent it too (issue 12). Line managers and quality staff never: nor a head of T&L who
+    # is the tutor's line manager.
     if s is None:
         return False
     return actor.person_id == s.tutor_id or _their_ap(actor, s) or _free_head(actor, s)

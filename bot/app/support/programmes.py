@@ -78,11 +78,12 @@ from cards.support import (
     session_form_card,
     update_draft_card,
 )
-from storage.reminders import Schedule
+from storage.reminders import SENT, Schedule
 from storage.support import (
     ACCEPTED,
     HELD,
     MATCHING,
+    OPEN_PROGRAMME_STATES,
     QUERIED,
     SENT_TO_LINE_MANAGER,
     WITH_TUTOR,
@@ -212,6 +213,18 @@ async def _tutors[F: _About](ctx: HandlerContext, about: F) -> _Programme | Repl
     return programme
 
 
+ENDED = "That programme has ended: nothing was saved."
+
+
+async def _running[F: _About](ctx: HandlerContext, about: F) -> _Programme | Reply:
+    """As `_aps`, while the programme runs: a card drawn before it ended (a session form, the
+    objectives) writes nothing to it, nor tells the tutor."""
+    programme = await _aps(ctx, about)
+    if isinstance(programme, Reply) or programme.state in OPEN_PROGRAMME_STATES:
+        return programme
+    return Reply.text(ENDED)
+
+
 async def _updating[F: _About](ctx: HandlerContext, about: F) -> _Programme | Reply:
     """A Support to good programme, for its AP to write the 2-weekly updates; else the refusal."""
     programme = await _aps(ctx, about)
@@ -302,15 +315,23 @@ async def _updates_for_line_manager(ctx: HandlerContext) -> list[Message]:
     org = ctx.turn.org_id
     records = SupportRecords(ctx.uow.session)
     people = await ctx.directory.people(org, await _reports_of(ctx))
+    schedule_ = Schedule(ctx.uow.session)
     lines = []
     for update, prog in await records.sent_updates_for(org, [p.id for p in people]):
         subject = await programme_subject(ctx.directory, prog, open_update=True)
-        if ctx.can(Permission.READ_PROGRAMME_UPDATE, subject) and update.sent_at is not None:
-            who = await name_of(ctx.directory, org, prog.tutor_id)
-            lines.append(
-                f"**{said(who)}**, update {update.number} ({day(update.sent_at)}): "
-                + said(update.text)
-            )
+        if not ctx.can(Permission.READ_PROGRAMME_UPDATE, subject) or update.sent_at is None:
+            continue
+        # Only an update that went to this reader: the tutor was told whom it went to, so a
+        # line manager who took over since reads none of what went to the one before.
+        went = await schedule_.get(org, f"support-update-send:{update.id}:{ctx.person.id}")
+        if went is None or went.state != SENT:
+            continue
+        who = await name_of(ctx.directory, org, prog.tutor_id)
+        lines.append(
+            f"**{said(who)}**, update {update.number} ({day(update.sent_at)}): " + said(update.text)
+        )
+        record = f"line_manager_updates:{update.id}"
+        opened(ctx, prog.tutor_id, "programme", record, "support updates for your team")
     if not lines:
         return []
     return [Message(card=note_card("Support updates for your team", lines))]
@@ -330,7 +351,7 @@ async def open_programme(ctx: HandlerContext, form: ProgrammeRef) -> Reply:
     return await show_programme(ctx, programme_)
 
 
-@with_loaded(_aps)
+@with_loaded(_running)
 async def open_session_form(
     ctx: HandlerContext, form: ProgrammeRef, programme_: _Programme
 ) -> Reply:
@@ -359,14 +380,14 @@ async def _session_view(ctx: HandlerContext, programme_: SupportProgrammeRecord)
     )
 
 
-@with_loaded(_aps)
+@with_loaded(_running)
 async def redisplay_session(
     ctx: HandlerContext, values: dict[str, Any], programme_: _Programme, errors: dict[str, str]
 ) -> Reply:
     return Reply.update(session_form_card(await _session_view(ctx, programme_), values, errors))
 
 
-@with_loaded(_aps)
+@with_loaded(_running)
 async def log_session(ctx: HandlerContext, form: SessionForm, programme_: _Programme) -> Reply:
     """The AP logs a session: last time's actions reviewed, new ones agreed; a sign-off
     observation records its outcome through the programme's rules."""
@@ -463,7 +484,7 @@ async def log_session(ctx: HandlerContext, form: SessionForm, programme_: _Progr
     return Reply.update(programme_card(view), *follow)
 
 
-@with_loaded(_aps)
+@with_loaded(_running)
 async def open_objectives(ctx: HandlerContext, form: ProgrammeRef, programme_: _Programme) -> Reply:
     tutor = await name_of(ctx.directory, programme_.org_id, programme_.tutor_id)
     _ap_opened(ctx, programme_, "objectives form")
@@ -477,7 +498,7 @@ async def open_objectives(ctx: HandlerContext, form: ProgrammeRef, programme_: _
     )
 
 
-@with_loaded(_aps)
+@with_loaded(_running)
 async def save_objectives(
     ctx: HandlerContext, form: ObjectivesForm, programme_: _Programme
 ) -> Reply:
@@ -718,6 +739,8 @@ async def redisplay_update(
 async def submit_update(ctx: HandlerContext, form: UpdateForm, programme_: _Programme) -> Reply:
     """The AP's update goes to the tutor first; it reaches the line manager when the tutor
     says so, or after two days unless they ask to talk about it."""
+    if programme_.state not in OPEN_PROGRAMME_STATES:
+        return Reply.text(ENDED)  # its draft card, drawn while it ran: nothing goes anywhere
     now = ctx.services.clock.now()
     records = SupportRecords(ctx.uow.session)
     update = await records.update_number(programme_.id, form.number)

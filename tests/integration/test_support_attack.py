@@ -1,0 +1,226 @@
+"""Attacks on the support programme's confidentiality and stale cards, over real HTTP: a head of
+T&L who line-manages the tutor, a card pressed after the programme ended, reads that must be
+in the tutor's access log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiohttp import web
+from sqlalchemy import func, select
+
+from bot.clock import FixedClock
+from bot.teams.web import BOT_KEY
+from storage.people import Directory
+from storage.privacy import AccessEntry
+from storage.reminders import ScheduledItem
+from storage.support import SupportAction, SupportRecords, SupportSession
+from tests.conftest import ADMIN, MANAGER, START, TUTOR
+from tests.support.bot import tick
+from tests.support.cards import button_data, card_text, only_card
+from tests.support.support_college import AMY, HAL, OLLY, SCORES, TUTOR_LIST, ask_amy, college
+from tests.support.teams import TeamsClient, cards_to, texts_to
+
+ORG = "tenant-1"
+
+
+async def start(
+    teams: TeamsClient, app: web.Application, clock: FixedClock, kind: str = "towards_outstanding"
+) -> int:
+    """Tom refers himself; Amy takes him on as a programme of `kind`: its id."""
+    await college(teams)
+    data = button_data(await ask_amy(teams, app, clock), "support.accept")
+    answer = await teams.answer(AMY, "support.accept", {**data, "kind": kind})
+    if kind == "support_to_good":
+        answer = await teams.answer(TUTOR, "support.consent", data)
+    programme_id = int(button_data(answer, "programme.open")["programme_id"])
+    await tick(app, clock)
+    teams.connector.clear()
+    return programme_id
+
+
+async def person_id(app: web.Application, email: str) -> int:
+    async with app[BOT_KEY].db.unit_of_work() as uow:
+        person = await Directory(uow.session).person_by_email(ORG, email)
+        assert person is not None
+        return person.id
+
+
+async def reads_by(app: web.Application, reader_email: str) -> list[AccessEntry]:
+    reader = await person_id(app, reader_email)
+    async with app[BOT_KEY].db.unit_of_work() as uow:
+        rows = await uow.session.scalars(select(AccessEntry).where(AccessEntry.reader_id == reader))
+        return list(rows)
+
+
+async def test_a_head_of_tl_who_line_manages_the_tutor_is_not_sent_the_monthly_report(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Tom's self-referral is confidential from his line manager, Mia. Made head of T&L too,
+    she must not be sent Amy's monthly report about him (Hal, the other head, is)."""
+    pid = await start(teams, teams_app, clock)
+    granted = await teams.say(ADMIN, "admin grant mia@college.ac.uk head_of_teaching_and_learning")
+    assert "Saved: roles" in card_text(only_card(granted))
+    teams.connector.clear()
+    report = {
+        "programme_id": pid,
+        "month": "2026-11",
+        "sessions": "Two coaching sessions",
+        "progress": "Behaviour routines much steadier",
+    }
+    await teams.execute(AMY, "programme.report", report)
+    await tick(teams_app, clock)
+    await tick(teams_app, clock)
+    to_mia = texts_to(teams.connector, MANAGER)
+    assert "Behaviour routines much steadier" not in to_mia and "Tom Tutor" not in to_mia
+    assert "Behaviour routines much steadier" in texts_to(teams.connector, HAL)
+    mia = await person_id(teams_app, MANAGER.email)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        to_her = await uow.session.scalar(
+            select(func.count())
+            .select_from(ScheduledItem)
+            .where(ScheduledItem.person_id == mia, ScheduledItem.key.like("support-report-in:%"))
+        )
+    assert to_her == 0
+    assert await reads_by(teams_app, MANAGER.email) == []
+
+
+async def test_a_session_card_pressed_after_the_programme_ended_saves_nothing(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Amy's session form, drawn while the programme ran, pressed after she closed it: no
+    session, no agreed action, no objectives on a programme that is over, nothing told to Tom."""
+    pid = await start(teams, teams_app, clock)
+    await teams.execute(AMY, "programme.close", {"programme_id": pid})
+    await tick(teams_app, clock)
+    teams.connector.clear()
+    session = {
+        "programme_id": pid,
+        "kind": "coaching",
+        "held_on": "2026-11-20",
+        "notes": "After the end",
+        "actions": "Try cold calling",
+    }
+    answer = await teams.answer(AMY, "programme.session", session)
+    assert "has ended: nothing was saved" in str(answer)
+    answer = await teams.answer(
+        AMY, "programme.objectives", {"programme_id": pid, "objectives": "New"}
+    )
+    assert "has ended: nothing was saved" in str(answer)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        sessions = await uow.session.scalar(select(func.count()).select_from(SupportSession))
+        actions = await uow.session.scalar(select(func.count()).select_from(SupportAction))
+        programme = await SupportRecords(uow.session).programme(ORG, pid)
+    assert (sessions, actions) == (0, 0)
+    assert programme is not None and list(programme.objectives) == []
+    await tick(teams_app, clock)
+    assert "Session logged" not in texts_to(teams.connector, TUTOR)
+
+
+async def test_an_update_draft_pressed_after_support_to_good_ended_goes_nowhere(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """The 2-weekly update card Amy had open, sent after she ended the programme: nothing is
+    stored, and nothing is queued for Tom or his line manager."""
+    pid = await start(teams, teams_app, clock, "support_to_good")
+    await teams.execute(AMY, "programme.close", {"programme_id": pid})
+    update = {"programme_id": pid, "number": 1, "text": "Late news"}
+    answer = await teams.answer(AMY, "programme.update", update)
+    assert "has ended: nothing was saved" in str(answer)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        assert await SupportRecords(uow.session).update_number(pid, 1) is None
+        queued = await uow.session.scalar(
+            select(func.count())
+            .select_from(ScheduledItem)
+            .where(ScheduledItem.key.like("support-update-%"))
+        )
+    assert queued == 0
+    clock.advance(timedelta(days=3))
+    await tick(teams_app, clock)
+    await tick(teams_app, clock)
+    assert "Late news" not in texts_to(teams.connector, MANAGER)
+    assert "Late news" not in texts_to(teams.connector, TUTOR)
+
+
+async def _update_reaches_mia(teams: TeamsClient, app: web.Application, clock: FixedClock) -> int:
+    """Support to good: Amy writes update 1, Tom approves it, it goes to Mia. The programme id."""
+    pid = await start(teams, app, clock, "support_to_good")
+    update = {"programme_id": pid, "number": 1, "text": "Two sessions; engaged."}
+    await teams.execute(AMY, "programme.update", update)
+    await tick(app, clock)
+    review = [c for c in cards_to(teams.connector, TUTOR) if "programme.update.approve" in str(c)]
+    approve = button_data(review[-1], "programme.update.approve")
+    await teams.execute(TUTOR, "programme.update.approve", approve)
+    await tick(app, clock)
+    assert "Two sessions; engaged." in texts_to(teams.connector, MANAGER)
+    teams.connector.clear()
+    return pid
+
+
+async def test_a_line_manager_reading_the_sent_updates_is_in_the_tutors_access_log(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Mia's `programme` lists the update that went to her: a read of Tom's record, so Tom's
+    `privacy` shows it, as it shows the update's delivery."""
+    await _update_reaches_mia(teams, teams_app, clock)
+    before = len(await reads_by(teams_app, MANAGER.email))
+    reply = await teams.say(MANAGER, "programme")
+    assert "Two sessions; engaged." in str([s.activity for s in reply])
+    after = await reads_by(teams_app, MANAGER.email)
+    assert len(after) == before + 1
+    tom = await person_id(teams_app, TUTOR.email)
+    assert after[-1].owner_id == tom and after[-1].kind == "programme"
+
+
+async def test_a_new_line_manager_does_not_read_updates_that_went_to_the_old_one(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Tom saw update 1 go to Mia. A new tutor list makes Olly his line manager: Olly's
+    `programme` does not show him what Tom agreed to send to Mia, and nothing is logged as his."""
+    await _update_reaches_mia(teams, teams_app, clock)
+    moved = TUTOR_LIST.replace(
+        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,mia@college.ac.uk",
+        "Tom Tutor,tom@college.ac.uk,Hitchin,Construction,practical,olly@college.ac.uk",
+    )
+    assert "Tutor list imported" in card_text(only_card(await teams.import_tutors(ADMIN, moved)))
+    reply = await teams.say(OLLY, "programme")
+    assert "Two sessions; engaged." not in str([s.activity for s in reply])
+    assert await reads_by(teams_app, OLLY.email) == []
+
+
+async def test_a_head_of_tl_who_line_manages_the_tutor_does_not_review_the_case(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Support to good not met after its extension goes to the head of T&L. Mia, Tom's line
+    manager, made head too, is not sent the case and cannot open it or his self-rating chart
+    (records.reviews_for_new_head: a head who line-manages the tutor does not get it); Hal is."""
+    pid = await start(teams, teams_app, clock, "support_to_good")
+    granted = await teams.say(ADMIN, "admin grant mia@college.ac.uk head_of_teaching_and_learning")
+    assert "Saved: roles" in card_text(only_card(granted))
+    objectives = {"programme_id": pid, "objectives": "Calmer starts to lessons", "milestones": ""}
+    await teams.execute(AMY, "programme.objectives", objectives)
+    await teams.execute(TUTOR, "rate", {"programme_id": pid, "stage": "start", **SCORES})
+    sign_off = {"programme_id": pid, "kind": "sign_off_observation", "sign_off": "not_met"}
+    clock.set(START + timedelta(weeks=7, days=1))
+    await teams.execute(AMY, "programme.session", {**sign_off, "held_on": "2027-01-12"})
+    await teams.execute(AMY, "programme.extend", {"programme_id": pid})
+    clock.set(START + timedelta(weeks=11, days=1))
+    await teams.execute(AMY, "programme.session", {**sign_off, "held_on": "2027-02-09"})
+    teams.connector.clear()
+    await tick(teams_app, clock)
+    await tick(teams_app, clock)
+    assert "Calmer starts to lessons" in texts_to(teams.connector, HAL)
+    seen = texts_to(teams.connector, MANAGER)
+    for sent in await teams.say(MANAGER, "programme"):
+        seen += str(sent.activity)
+    for verb in ("programme.open", "rate.chart"):
+        seen += str(await teams.answer(MANAGER, verb, {"programme_id": pid}))
+    assert "Calmer starts to lessons" not in seen and "data:image/png" not in seen
+    answer = await teams.answer(
+        MANAGER, "programme.review", {"programme_id": pid, "decision": "refer"}
+    )
+    assert "Only the head of teaching & learning" in str(answer)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        programme = await SupportRecords(uow.session).programme(ORG, pid)
+    assert programme is not None and programme.review_decision is None
+    assert await reads_by(teams_app, MANAGER.email) == []
