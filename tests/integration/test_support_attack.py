@@ -224,3 +224,23 @@ async def test_a_head_of_tl_who_line_manages_the_tutor_does_not_review_the_case(
         programme = await SupportRecords(uow.session).programme(ORG, pid)
     assert programme is not None and programme.review_decision is None
     assert await reads_by(teams_app, MANAGER.email) == []
+
+
+async def test_an_update_number_outside_the_programme_opens_no_draft(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """A forged or garbled 'Write update N' press (number 99, 0, -1, 'abc', or none) is answered
+    plainly and writes nothing to Tom's access log. Before: 'Update 99 of 4' opened as a draft
+    and was logged as a read ('abc' met a bare int() and got the sorry message)."""
+    pid = await start(teams, teams_app, clock, "support_to_good")
+    before = len(await reads_by(teams_app, AMY.email))
+    for number in ("99", "0", "-1", "abc", None):
+        data = {"programme_id": pid} | ({} if number is None else {"number": number})
+        answer = await teams.answer(AMY, "programme.update.open", data)
+        assert "isn't one of this programme's updates" in str(answer), (number, answer)
+    assert len(await reads_by(teams_app, AMY.email)) == before
+    opened = card_text(
+        await teams.answer(AMY, "programme.update.open", {"programme_id": pid, "number": 1})
+    )
+    assert "Update 1 of" in opened
+    assert len(await reads_by(teams_app, AMY.email)) == before + 1

@@ -721,10 +721,13 @@ async def update_draft_text(
 
 @with_loaded(_updating)
 async def open_update(ctx: HandlerContext, values: dict[str, Any], programme_: _Programme) -> Reply:
-    number = int(values.get("number") or 0)
+    number, total = whole_number(values.get("number")), programme_.domain().update_count()
+    if number is None or not 1 <= number <= total:  # a forged or garbled press: no such draft
+        return Reply.text(
+            "That isn't one of this programme's updates, so there is nothing to open."
+        )
     tutor = await name_of(ctx.directory, programme_.org_id, programme_.tutor_id)
     draft = await update_draft_text(ctx.uow.session, programme_, number)
-    total = programme_.domain().update_count()
     _ap_opened(ctx, programme_, "update draft")
     return Reply.show(update_draft_card(programme_.id, tutor, number, total, draft))
 
