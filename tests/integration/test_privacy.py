@@ -39,7 +39,15 @@ from tests.conftest import ADMIN, MANAGER, START, TUTOR, made_at_start
 from tests.support.bot import next_card_to, tick
 from tests.support.cards import button_data, card_text, live_markdown, only_card
 from tests.support.databases import stored_rows
-from tests.support.support_college import AMY, HAL, SCORES, amy_logs_session, ask_amy, college
+from tests.support.support_college import (
+    AMY,
+    HAL,
+    SCORES,
+    amy_escalates_toms_case,
+    amy_logs_session,
+    ask_amy,
+    college,
+)
 from tests.support.teams import (
     TENANT,
     Place,
@@ -296,13 +304,7 @@ async def test_a_teams_retry_of_the_heads_programme_command_logs_the_review_once
     the access log. Sent again with the same activity id (Teams retrying a slow turn), it runs
     nothing again: nothing more is sent and nothing more is logged."""
     programme_id = await _programme(teams, teams_app, clock)
-    sign_off = {"programme_id": programme_id, "kind": "sign_off_observation", "sign_off": "not_met"}
-    clock.set(START + timedelta(weeks=7, days=1))
-    await teams.execute(AMY, "programme.session", {**sign_off, "held_on": "2027-01-12"})
-    await teams.execute(AMY, "programme.extend", {"programme_id": programme_id})
-    clock.set(START + timedelta(weeks=11, days=1))
-    await teams.execute(AMY, "programme.session", {**sign_off, "held_on": "2027-02-09"})
-    await tick(teams_app, clock)
+    await amy_escalates_toms_case(teams, teams_app, clock, programme_id)
     tom, hal = await _people(sqlite_db, TUTOR, HAL)
     logged = len(await _access_rows(sqlite_db))
     stored = await _count(sqlite_db, ProcessedActivity)

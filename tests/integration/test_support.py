@@ -45,6 +45,7 @@ from tests.support.support_college import (
     OLLY,
     SCORES,
     TUTOR_LIST,
+    amy_escalates_toms_case,
     amy_logs_session,
     ask_amy,
     college,
@@ -335,24 +336,6 @@ async def amy_runs_toms_support_to_good(
     return int(button_data(answer, "programme.open")["programme_id"])
 
 
-async def amy_escalates_toms_case(
-    teams: TeamsClient,
-    teams_app: web.Application,
-    clock: FixedClock,
-    connector: LoopbackConnector,
-    pid: int,
-) -> None:
-    """The sign-off standard not met at week 7, the programme extended, and not met again at
-    week 11: the case goes to the week-12 review. `connector` keeps what that last step sent."""
-    clock.set(START + timedelta(weeks=7, days=1))
-    await amy_logs_session(teams, pid, "sign_off_observation", "2027-01-12", sign_off="not_met")
-    await teams.execute(AMY, "programme.extend", {"programme_id": pid})
-    clock.set(START + timedelta(weeks=11, days=1))
-    connector.clear()
-    await amy_logs_session(teams, pid, "sign_off_observation", "2027-02-09", sign_off="not_met")
-    await tick(teams_app, clock)
-
-
 @pytest.mark.parametrize("with_college", [False])
 async def test_a_referral_at_week_12_with_no_line_manager_tells_nobody_it_went_to_one(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
@@ -366,7 +349,7 @@ async def test_a_referral_at_week_12_with_no_line_manager_tells_nobody_it_went_t
     assert no_manager != TUTOR_LIST
     await college(teams, no_manager)
     pid = await amy_runs_toms_support_to_good(teams, teams_app, clock)
-    await amy_escalates_toms_case(teams, teams_app, clock, connector, pid)
+    await amy_escalates_toms_case(teams, teams_app, clock, pid)
     connector.clear()
 
     decided = card_text(
@@ -395,7 +378,7 @@ async def test_a_case_escalated_with_no_head_of_tl_goes_to_the_head_named_later(
     head of T&L, Hal gets the review card, once."""
     pid = await amy_runs_toms_support_to_good(teams, teams_app, clock)
     await teams.say(ADMIN, "admin revoke hal@college.ac.uk head_of_teaching_and_learning")
-    await amy_escalates_toms_case(teams, teams_app, clock, connector, pid)
+    await amy_escalates_toms_case(teams, teams_app, clock, pid)
     to_tom = texts_to(connector, TUTOR)
     assert "goes to the week-12 review" in to_tom
     assert "hasn't named one in TLC yet who is outside your line management: your case" in to_tom
@@ -430,7 +413,7 @@ async def test_a_head_of_tl_who_line_manages_the_tutor_reads_none_of_their_suppo
     report = {"programme_id": pid, "month": "2026-11", "sessions": "One.", "progress": "Calmer."}
     answer = card_text(await teams.answer(AMY, "programme.report", report))
     assert "gone to the record (no head of T&L outside Tom Tutor's line management yet)" in answer
-    await amy_escalates_toms_case(teams, teams_app, clock, connector, pid)
+    await amy_escalates_toms_case(teams, teams_app, clock, pid)
     assert "who is outside your line management: your case waits" in texts_to(connector, TUTOR)
     hal_saw = texts_to(connector, HAL)
     assert "Week-12 review" not in hal_saw and "Calmer." not in hal_saw

@@ -11,15 +11,23 @@ from sqlalchemy import func, select
 
 from bot.clock import FixedClock
 from bot.teams.web import BOT_KEY
-from storage.people import Directory
 from storage.privacy import AccessEntry
 from storage.reminders import ScheduledItem
 from storage.support import SupportAction, SupportRecords, SupportSession
-from tests.conftest import ADMIN, MANAGER, START, TUTOR
-from tests.support.bot import tick
+from tests.conftest import ADMIN, MANAGER, TUTOR
+from tests.support.bot import person_id, tick
 from tests.support.cards import button_data, card_text, only_card
-from tests.support.support_college import AMY, HAL, OLLY, SCORES, TUTOR_LIST, ask_amy, college
-from tests.support.teams import TeamsClient, cards_to, texts_to
+from tests.support.support_college import (
+    AMY,
+    HAL,
+    OLLY,
+    SCORES,
+    TUTOR_LIST,
+    amy_escalates_toms_case,
+    amy_takes_tom_on,
+    college,
+)
+from tests.support.teams import TeamsClient, User, cards_to, texts_to
 
 ORG = "tenant-1"
 
@@ -29,27 +37,15 @@ async def start(
 ) -> int:
     """Tom refers himself; Amy takes him on as a programme of `kind`: its id."""
     await college(teams)
-    data = button_data(await ask_amy(teams, app, clock), "support.accept")
-    answer = await teams.answer(AMY, "support.accept", {**data, "kind": kind})
-    if kind == "support_to_good":
-        answer = await teams.answer(TUTOR, "support.consent", data)
-    programme_id = int(button_data(answer, "programme.open")["programme_id"])
-    await tick(app, clock)
-    teams.connector.clear()
-    return programme_id
+    return await amy_takes_tom_on(teams, app, clock, kind)
 
 
-async def person_id(app: web.Application, email: str) -> int:
+async def reads_by(app: web.Application, reader: User) -> list[AccessEntry]:
+    reader_id = await person_id(app, reader)
     async with app[BOT_KEY].db.unit_of_work() as uow:
-        person = await Directory(uow.session).person_by_email(ORG, email)
-        assert person is not None
-        return person.id
-
-
-async def reads_by(app: web.Application, reader_email: str) -> list[AccessEntry]:
-    reader = await person_id(app, reader_email)
-    async with app[BOT_KEY].db.unit_of_work() as uow:
-        rows = await uow.session.scalars(select(AccessEntry).where(AccessEntry.reader_id == reader))
+        rows = await uow.session.scalars(
+            select(AccessEntry).where(AccessEntry.reader_id == reader_id)
+        )
         return list(rows)
 
 
@@ -74,7 +70,7 @@ async def test_a_head_of_tl_who_line_manages_the_tutor_is_not_sent_the_monthly_r
     to_mia = texts_to(teams.connector, MANAGER)
     assert "Behaviour routines much steadier" not in to_mia and "Tom Tutor" not in to_mia
     assert "Behaviour routines much steadier" in texts_to(teams.connector, HAL)
-    mia = await person_id(teams_app, MANAGER.email)
+    mia = await person_id(teams_app, MANAGER)
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         to_her = await uow.session.scalar(
             select(func.count())
@@ -82,7 +78,7 @@ async def test_a_head_of_tl_who_line_manages_the_tutor_is_not_sent_the_monthly_r
             .where(ScheduledItem.person_id == mia, ScheduledItem.key.like("support-report-in:%"))
         )
     assert to_her == 0
-    assert await reads_by(teams_app, MANAGER.email) == []
+    assert await reads_by(teams_app, MANAGER) == []
 
 
 async def test_a_session_card_pressed_after_the_programme_ended_saves_nothing(
@@ -163,12 +159,12 @@ async def test_a_line_manager_reading_the_sent_updates_is_in_the_tutors_access_l
     """Mia's `programme` lists the update that went to her: a read of Tom's record, so Tom's
     `privacy` shows it, as it shows the update's delivery."""
     await _update_reaches_mia(teams, teams_app, clock)
-    before = len(await reads_by(teams_app, MANAGER.email))
+    before = len(await reads_by(teams_app, MANAGER))
     reply = await teams.say(MANAGER, "programme")
     assert "Two sessions; engaged." in str([s.activity for s in reply])
-    after = await reads_by(teams_app, MANAGER.email)
+    after = await reads_by(teams_app, MANAGER)
     assert len(after) == before + 1
-    tom = await person_id(teams_app, TUTOR.email)
+    tom = await person_id(teams_app, TUTOR)
     assert after[-1].owner_id == tom and after[-1].kind == "programme"
 
 
@@ -185,7 +181,7 @@ async def test_a_new_line_manager_does_not_read_updates_that_went_to_the_old_one
     assert "Tutor list imported" in card_text(only_card(await teams.import_tutors(ADMIN, moved)))
     reply = await teams.say(OLLY, "programme")
     assert "Two sessions; engaged." not in str([s.activity for s in reply])
-    assert await reads_by(teams_app, OLLY.email) == []
+    assert await reads_by(teams_app, OLLY) == []
 
 
 async def test_a_head_of_tl_who_line_manages_the_tutor_does_not_review_the_case(
@@ -200,14 +196,7 @@ async def test_a_head_of_tl_who_line_manages_the_tutor_does_not_review_the_case(
     objectives = {"programme_id": pid, "objectives": "Calmer starts to lessons", "milestones": ""}
     await teams.execute(AMY, "programme.objectives", objectives)
     await teams.execute(TUTOR, "rate", {"programme_id": pid, "stage": "start", **SCORES})
-    sign_off = {"programme_id": pid, "kind": "sign_off_observation", "sign_off": "not_met"}
-    clock.set(START + timedelta(weeks=7, days=1))
-    await teams.execute(AMY, "programme.session", {**sign_off, "held_on": "2027-01-12"})
-    await teams.execute(AMY, "programme.extend", {"programme_id": pid})
-    clock.set(START + timedelta(weeks=11, days=1))
-    await teams.execute(AMY, "programme.session", {**sign_off, "held_on": "2027-02-09"})
-    teams.connector.clear()
-    await tick(teams_app, clock)
+    await amy_escalates_toms_case(teams, teams_app, clock, pid)
     await tick(teams_app, clock)
     assert "Calmer starts to lessons" in texts_to(teams.connector, HAL)
     seen = texts_to(teams.connector, MANAGER)
@@ -223,7 +212,7 @@ async def test_a_head_of_tl_who_line_manages_the_tutor_does_not_review_the_case(
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         programme = await SupportRecords(uow.session).programme(ORG, pid)
     assert programme is not None and programme.review_decision is None
-    assert await reads_by(teams_app, MANAGER.email) == []
+    assert await reads_by(teams_app, MANAGER) == []
 
 
 async def test_an_update_number_outside_the_programme_opens_no_draft(
@@ -233,14 +222,14 @@ async def test_an_update_number_outside_the_programme_opens_no_draft(
     plainly and writes nothing to Tom's access log. Before: 'Update 99 of 4' opened as a draft
     and was logged as a read ('abc' met a bare int() and got the sorry message)."""
     pid = await start(teams, teams_app, clock, "support_to_good")
-    before = len(await reads_by(teams_app, AMY.email))
+    before = len(await reads_by(teams_app, AMY))
     for number in ("99", "0", "-1", "abc", None):
         data = {"programme_id": pid} | ({} if number is None else {"number": number})
         answer = await teams.answer(AMY, "programme.update.open", data)
         assert "isn't one of this programme's updates" in str(answer), (number, answer)
-    assert len(await reads_by(teams_app, AMY.email)) == before
+    assert len(await reads_by(teams_app, AMY)) == before
     opened = card_text(
         await teams.answer(AMY, "programme.update.open", {"programme_id": pid, "number": 1})
     )
     assert "Update 1 of" in opened
-    assert len(await reads_by(teams_app, AMY.email)) == before + 1
+    assert len(await reads_by(teams_app, AMY)) == before + 1

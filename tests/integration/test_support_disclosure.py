@@ -23,7 +23,14 @@ from storage.support import (
 from tests.conftest import ADMIN, MANAGER, START, TUTOR
 from tests.support.bot import rows, tick
 from tests.support.cards import button_data, card_text, only_card
-from tests.support.support_college import AMY, BEN, HAL, amy_logs_session, ask_amy, college
+from tests.support.support_college import (
+    AMY,
+    BEN,
+    HAL,
+    amy_logs_session,
+    amy_takes_tom_on,
+    college,
+)
 from tests.support.teams import Place, TeamsClient, cards_to, chat, texts_to
 
 ORG = "tenant-1"
@@ -41,14 +48,7 @@ async def pid(teams: TeamsClient, teams_app: web.Application, clock: FixedClock,
     """Tom refers himself; Amy takes him on as a programme of `kind` (Support to good: with Tom's
     yes): its id."""
     await college(teams)
-    data = button_data(await ask_amy(teams, teams_app, clock), "support.accept")
-    answer = await teams.answer(AMY, "support.accept", {**data, "kind": kind})
-    if kind == "support_to_good":
-        answer = await teams.answer(TUTOR, "support.consent", data)
-    programme_id = int(button_data(answer, "programme.open")["programme_id"])
-    await tick(teams_app, clock)
-    teams.connector.clear()
-    return programme_id
+    return await amy_takes_tom_on(teams, teams_app, clock, kind)
 
 
 async def stored_programme(app: web.Application, pid: int) -> SupportProgrammeRecord:

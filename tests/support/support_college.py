@@ -8,13 +8,15 @@ new tutor) and Olly. `college` makes everyone known to the bot in a 1:1 chat.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
 
 from bot.clock import FixedClock
-from tests.conftest import ADMIN, MANAGER, QUINN, TUTOR
+from tests.conftest import ADMIN, MANAGER, QUINN, START, TUTOR
 from tests.support.bot import tick
+from tests.support.cards import button_data
 from tests.support.loopback import Sent
 from tests.support.teams import TeamsClient, User, cards_to, set_up_college
 
@@ -92,3 +94,36 @@ async def amy_logs_session(
     """Amy logs a session of the programme (`fields`: notes, actions, sign_off, reviews…)."""
     data = {"programme_id": programme_id, "kind": kind, "held_on": held_on, **fields}
     return await teams.execute(AMY, "programme.session", data)
+
+
+async def amy_takes_tom_on(
+    teams: TeamsClient, app: web.Application, clock: FixedClock, kind: str
+) -> int:
+    """In the college set up: Tom refers himself and Amy takes him on as a programme of `kind`
+    (Support to good: with Tom's yes); its id, with nothing left to send."""
+    data = button_data(await ask_amy(teams, app, clock), "support.accept")
+    answer = await teams.answer(AMY, "support.accept", {**data, "kind": kind})
+    if kind == "support_to_good":
+        answer = await teams.answer(TUTOR, "support.consent", data)
+    programme_id = int(button_data(answer, "programme.open")["programme_id"])
+    await tick(app, clock)
+    teams.connector.clear()
+    return programme_id
+
+
+async def amy_escalates_toms_case(
+    teams: TeamsClient, app: web.Application, clock: FixedClock, programme_id: int
+) -> None:
+    """The sign-off standard not met at week 7, the programme extended, and not met again at
+    week 11: the case goes to the week-12 review. The connector keeps what that last step sent."""
+    clock.set(START + timedelta(weeks=7, days=1))
+    await amy_logs_session(
+        teams, programme_id, "sign_off_observation", "2027-01-12", sign_off="not_met"
+    )
+    await teams.execute(AMY, "programme.extend", {"programme_id": programme_id})
+    clock.set(START + timedelta(weeks=11, days=1))
+    teams.connector.clear()
+    await amy_logs_session(
+        teams, programme_id, "sign_off_observation", "2027-02-09", sign_off="not_met"
+    )
+    await tick(app, clock)
