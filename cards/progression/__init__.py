@@ -41,8 +41,10 @@ def day(d: date) -> str:
 
 
 def _plain(value: str) -> str:
-    # The seed's footnote asterisks would start markdown emphasis or a list on a card.
-    return value.replace("*", "\u2217")
+    """Deck words, shown as written: an organisation's own issues, lead questions and prompts
+    are typed by its people (`said`: no live link, image or heading on anyone's card); the
+    seed's footnote asterisks become stars, so they start no emphasis or list either."""
+    return base.said(value.replace("*", "\u2217"))
 
 
 def _short(value: str, limit: int = 200) -> str:

@@ -582,6 +582,34 @@ async def test_an_issue_title_written_as_a_link_is_shown_as_written_when_it_is_a
     assert issue.title == title
 
 
+async def test_an_own_issue_written_as_links_is_shown_as_written_on_every_card(
+    teams: TeamsClient, teams_app: web.Application, connector: LoopbackConnector
+) -> None:
+    """Anyone who facilitates a session may add to the organisation's deck, and every group that
+    picks the issue then sees its words in the bot's voice. Cara adds an issue whose title,
+    lead question and prompt are written as a "Sign in again" link: the card that says it was
+    added, the live card in the Maths channel, its back, and the pause card show them as
+    written, never as live links; the deck stores them as typed."""
+    _roster(connector)
+    setup = only_card(await teams.say(COACH, "cards", MATHS, mention=True))
+    form = await press(teams, COACH, setup, "Add our own issue", MATHS)
+    added = await press(
+        teams, COACH, form, "Save", MATHS, title=EVIL, question1=EVIL, prompts1=EVIL
+    )
+    assert live_markdown(added) == []
+    setup = await press(teams, COACH, added, "Back to the session", MATHS)
+    card = await press(teams, COACH, setup, "Start", MATHS, issues="7", group="Careers")
+    assert live_markdown(card) == []
+    assert live_markdown(await press(teams, TUTOR, card, "See over", MATHS)) == []
+    assert live_markdown(await press(teams, COACH, card, "Pause", MATHS)) == []
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        (issue,) = (await uow.session.scalars(select(OwnStrategicIssue))).all()
+        (question,) = (await uow.session.scalars(select(OwnLeadQuestion))).all()
+    one_line = " ".join(EVIL.split())
+    assert (issue.title, question.question) == (one_line, one_line)
+    assert question.prompts == [line.strip() for line in EVIL.splitlines()]
+
+
 async def test_an_admin_adds_the_organisations_own_issue_from_the_blank_template(
     teams: TeamsClient, connector: LoopbackConnector
 ) -> None:
