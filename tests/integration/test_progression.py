@@ -1185,6 +1185,50 @@ async def test_an_agreed_action_is_followed_through_until_its_owner_closes_it(
     assert "Only the action's owner or the session's facilitator" in str(body)
 
 
+async def test_an_action_written_as_links_is_shown_as_written_to_its_owner_and_facilitator(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom, in the Maths group, agrees an action for Mia written as a "Sign in again" link. The
+    live card showed it as written, but Mia's "More time", "Not doing it", new-date and
+    dropped cards in her 1:1 chat, and Cara's Monday digest of overdue actions, drew it (and
+    Mia's reason, and the group's name) as live links and images in the bot's voice. Each
+    shows them as written; the action keeps its new date and Mia's reason as typed."""
+    _roster(connector)
+    bot = teams_app[BOT_KEY]
+    await teams.say(MANAGER, "hello")
+    await teams.say(COACH, "hello")
+    one_line = " ".join(EVIL.split())
+    _, card = await start_session(teams, COACH, MATHS, "1", one_line)
+    form = await press(teams, TUTOR, card, "Agree an action", MATHS)
+    who = choices(form, "who")["Mia Manager"]
+    await press(teams, TUTOR, form, "Save action", MATHS, what=EVIL, who=who, by_when="2026-12-11")
+    async with bot.db.unit_of_work() as uow:
+        action_id = (await uow.session.scalars(select(CardAction))).one().id
+
+    sent = await _tick_at(bot, clock, connector, datetime(2026, 12, 14, 9, 0, tzinfo=UTC))
+    cara = Place.personal(COACH).conversation_id
+    digest = next(s.cards[0] for s in sent if s.conversation_id == cara)
+    assert "Overdue actions from your sessions (1)" in card_text(digest)
+    assert live_markdown(digest) == []
+    me = Place.personal(MANAGER)
+    later = await teams.answer(MANAGER, "cards.action.later", {"action": action_id}, me)
+    assert live_markdown(later) == []
+    data = {"action": action_id, "by_when": "2027-01-15"}
+    moved = await teams.answer(MANAGER, "cards.action.extend", data, me)
+    assert "New date saved" in card_text(moved)
+    assert live_markdown(moved) == []
+    drop = await teams.answer(MANAGER, "cards.action.drop", {"action": action_id}, me)
+    assert live_markdown(drop) == []
+    data = {"action": action_id, "reason": EVIL}
+    dropped = await teams.answer(MANAGER, "cards.action.dropped", data, me)
+    assert "Noted: not doing it" in card_text(dropped)
+    assert live_markdown(dropped) == []
+    async with bot.db.unit_of_work() as uow:
+        stored = await uow.session.get(CardAction, action_id)
+        assert stored is not None and stored.what == one_line
+        assert (stored.due_on, stored.dropped_reason) == (date(2027, 1, 15), one_line)
+
+
 async def test_not_doing_it_on_a_stale_reminder_after_done_says_it_is_done(
     teams: TeamsClient, teams_app: web.Application, connector: LoopbackConnector
 ) -> None:
