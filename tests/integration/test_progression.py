@@ -935,6 +935,29 @@ async def test_a_finished_session_is_reopened_by_its_facilitator(
     assert "After all" in card_text(card)
 
 
+async def test_a_stale_offer_starts_no_session_over_the_one_open_now(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Tom said **cards** while Cara's Maths session was under way and got the offer to resume
+    it or start a new one. Cara then finished it and started another. Tom's "Start a new
+    session" on the old offer started a third session, his, beside Cara's running one (which
+    only she may end): two open sessions in one channel. Now it starts nothing and says a
+    session is open here; Cara's carries on."""
+    teams.on_roster(COACH, TUTOR)
+    first_id, _ = await coach_starts(teams)
+    offer = only_card(await teams.say(TUTOR, "cards", MATHS, mention=True))
+    assert "Start a new session" in card_text(offer)
+    await teams.execute(COACH, "cards.finish", {"session": first_id}, MATHS)
+    second_id, _ = await start_session(teams, COACH, MATHS, "2", "Maths again")
+
+    answer = await press(teams, TUTOR, offer, "Start a new session", MATHS)
+    assert "Maths again has a session open here now" in card_text(answer)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        rows = (await uow.session.scalars(select(CardSession).order_by(CardSession.id))).all()
+    assert [(r.id, r.state) for r in rows] == [(first_id, "finished"), (second_id, "running")]
+    assert rows[1].facilitator_id == rows[0].facilitator_id
+
+
 async def test_a_session_open_elsewhere_in_the_place_is_not_reopened_over(
     teams: TeamsClient, teams_app: web.Application
 ) -> None:

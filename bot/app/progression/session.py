@@ -694,7 +694,16 @@ async def start(ctx: HandlerContext, form: StartForm) -> Reply:
 
 @with_loaded(_load)
 async def new_session(ctx: HandlerContext, values: dict[str, Any], loaded: CardSession) -> Reply:
-    """ "Start a new session" instead of resuming: the old one ends, keeping what it produced."""
+    """ "Start a new session" instead of resuming: the old one ends, keeping what it produced.
+    Pressed on an offer drawn before another session started here, it starts none over that one
+    (which the offer never showed, and which only its facilitator may end)."""
+    other = await CardSessions(ctx.uow.session).open_in(ctx.turn.org_id, place_key(ctx.turn.where))
+    if other is not None and other.id != loaded.id:
+        card = await _view(ctx).render(
+            loaded, ctx.actor.person_id, Showing(), in_channel=ctx.turn.where.kind == "channel"
+        )
+        why = f"{said(other.group_name)} has a session open here now: say **cards** to join it."
+        return Reply.update(refused(card, why))
     if loaded.session_state.open:
         refusal = await _facilitator_only(ctx, loaded, "start a new session over this one")
         if refusal is not None:
