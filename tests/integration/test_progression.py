@@ -554,6 +554,29 @@ async def test_a_facilitator_who_leaves_no_longer_runs_or_reads_and_a_member_tak
     assert body["value"] != NOT_IN_GROUP
 
 
+async def test_a_facilitator_who_left_is_not_given_the_groups_actions(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Cara left the Maths team after starting its session. Tom could still choose her on the
+    "Who" list and save an action for her: she would then be reminded, in her 1:1 chat, of the
+    group's card and action, and could close it for the group, though she takes no part in it
+    any more. Now she is not on the list, and an action sent for her anyway is refused."""
+    teams.on_roster(COACH, TUTOR)
+    session_id, card = await coach_starts(teams)
+    cara = (await session_row(teams_app[BOT_KEY].db, session_id)).facilitator_id
+    await teams.members_removed(ADMIN, MATHS, [COACH])
+
+    form = await press(teams, TUTOR, card, "Agree an action", MATHS)
+    assert "Cara Coach" not in choices(form, "who")
+    assert "Tom Tutor" in choices(form, "who")
+    data = {"what": "Map the routes", "who": cara, "by_when": "2026-12-11"}
+    answer = await press(teams, TUTOR, form, "Save action", MATHS, **data)
+    assert "Choose someone from the list." in card_text(answer)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        assert (await uow.session.scalars(select(CardAction))).all() == []
+        assert (await uow.session.scalars(select(ScheduledItem))).all() == []
+
+
 # ------------------------------------------------------------------------ the organisation's deck
 
 

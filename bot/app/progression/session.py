@@ -203,6 +203,14 @@ def _user_ids(people: Sequence[_Known], row: CardSession) -> list[str]:
     return [p.teams_user_id for p in people if p.id in ids and p.teams_user_id]
 
 
+def _group_ids(row: CardSession, viewer_id: int) -> list[int]:
+    """The group, as far as the session knows it: its facilitator (unless they have left the
+    team or chat: an action is never theirs to own, nor its reminders to read), whoever is
+    looking, and whoever took part."""
+    facilitator = [] if row.facilitator_left else [row.facilitator_id]
+    return [*facilitator, viewer_id, *row.participant_ids]
+
+
 @dataclass(frozen=True)
 class Showing:
     """What one showing of a session's card adds to the session as stored: the side that faces
@@ -290,7 +298,7 @@ class SessionView:
             contributions.append(LiveContribution(adding.person_id, adding.text))
         contributors = {c.person_id for c in contributions if c.person_id}
         members = [p.id for p in people if p.member]
-        around = list(dict.fromkeys([row.facilitator_id, viewer_id, *row.participant_ids]))
+        around = list(dict.fromkeys(_group_ids(row, viewer_id)))
         around += [m for m in members if m not in around]
         named = set(around) | contributors
         names = _names(people, named)
@@ -331,7 +339,7 @@ class SessionView:
     async def people_around(self, row: CardSession, viewer_id: int) -> list[int]:
         """Who can own an action: the facilitator, whoever took part, and the whole team roster
         (the card's list can be searched when it is long)."""
-        ids = [row.facilitator_id, viewer_id, *row.participant_ids]
+        ids = _group_ids(row, viewer_id)
         ids += await self.repo.team_member_ids(row.conversation_ref_id)
         return list(dict.fromkeys(ids))
 
