@@ -42,9 +42,11 @@ def day(d: date) -> str:
 
 def _plain(value: str) -> str:
     """Deck words, shown as written: an organisation's own issues, lead questions and prompts
-    are typed by its people (`said`: no live link, image or heading on anyone's card); the
-    seed's footnote asterisks become stars, so they start no emphasis or list either."""
-    return base.said(value.replace("*", "\u2217"))
+    are typed by its people (escaped: no live link, image or heading on anyone's card); the
+    seed's footnote asterisks become stars, so they start no emphasis or list either. Not
+    `said`: the deck's words are no one's private words, and a card's notification names
+    its lead question."""
+    return base.escape_markdown(value.replace("*", "\u2217"))
 
 
 def _short(value: str, limit: int = 200) -> str:
