@@ -804,6 +804,38 @@ async def test_a_teams_retry_of_a_contribution_is_saved_once(
         assert [c.text for c in saved] == ["Only once"]
 
 
+async def test_words_sent_after_a_pause_or_finish_are_handed_back_not_dropped(
+    teams: TeamsClient, teams_app: web.Application, connector: LoopbackConnector
+) -> None:
+    """Tom was typing on the live card when Cara paused the session; his Add answered with the
+    pause card and nothing else: his contribution was gone without a word. Likewise Mia's
+    action, saved after Cara finished. Nothing is saved to a session that is not under way,
+    and each is told so, with their words to add again."""
+    _roster(connector)
+    session_id, card = await coach_starts(teams)
+    form = await press(teams, MANAGER, card, "Agree an action", MATHS)
+    who = choices(form, "who")["Tom Tutor"]
+    await press(teams, COACH, card, "Pause", MATHS)
+
+    answer = await press(teams, TUTOR, card, "Add", MATHS, contribution="Ladders, not lifts")
+    assert "Paused at card 1" in card_text(answer)
+    assert (
+        "The session was paused before your contribution arrived, so it was not saved: "
+        "\u201cLadders, not lifts\u201d" in card_text(answer)
+    )
+    await teams.execute(COACH, "cards.finish", {"session": session_id}, MATHS)
+    data = {"what": "Map the routes", "who": who, "by_when": "2026-12-11"}
+    answer = await press(teams, MANAGER, form, "Save action", MATHS, **data)
+    assert (
+        "The session had finished before the action arrived, so it was not saved: "
+        "\u201cMap the routes\u201d" in card_text(answer)
+    )
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        assert (await uow.session.scalars(select(CardContribution))).all() == []
+        assert (await uow.session.scalars(select(CardAction))).all() == []
+    assert (await session_row(teams_app[BOT_KEY].db, session_id)).state == "finished"
+
+
 async def test_contributions_and_actions_show_on_the_live_card_as_typed(
     teams: TeamsClient, teams_app: web.Application
 ) -> None:

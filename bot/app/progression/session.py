@@ -775,8 +775,25 @@ async def _running_card[F: _OnCard](ctx: HandlerContext, form: F) -> _Running | 
         return row
     key = _key_at(row, form.position)
     if row.session_state is not rules.SessionState.RUNNING or key is None:
-        return await _show(ctx, row)
+        return await _not_saved(ctx, row, form)
     return row, key
+
+
+async def _not_saved(ctx: HandlerContext, row: CardSession, form: _OnCard) -> Reply:
+    """The session was paused or finished before what someone wrote on its card arrived (as
+    they typed, or on a card drawn before): nothing is saved, and the card as it now is says
+    so, with their words to add again (rather than dropping them without a word)."""
+    card = await _view(ctx).render(
+        row, ctx.actor.person_id, Showing(), in_channel=ctx.turn.where.kind == "channel"
+    )
+    how = {
+        rules.SessionState.PAUSED: "was paused",
+        rules.SessionState.FINISHED: "had finished",
+    }.get(row.session_state, "was not under way")
+    words = getattr(form, "contribution", None) or getattr(form, "what", None)
+    what = "your contribution" if isinstance(form, ContributionForm) else "the action"
+    why = f"The session {how} before {what} arrived, so it was not saved"
+    return Reply.update(refused(card, f"{why}: \u201c{said(words)}\u201d" if words else f"{why}."))
 
 
 async def _took_part(ctx: HandlerContext, row: CardSession, now: datetime) -> None:
