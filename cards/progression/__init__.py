@@ -41,8 +41,12 @@ def day(d: date) -> str:
 
 
 def _plain(value: str) -> str:
-    # The seed's footnote asterisks would start markdown emphasis or a list on a card.
-    return value.replace("*", "\u2217")
+    """Deck words, shown as written: an organisation's own issues, lead questions and prompts
+    are typed by its people (escaped: no live link, image or heading on anyone's card); the
+    seed's footnote asterisks become stars, so they start no emphasis or list either. Not
+    `said`: the deck's words are no one's private words, and a card's notification names
+    its lead question."""
+    return base.escape_markdown(value.replace("*", "\u2217"))
 
 
 def _short(value: str, limit: int = 200) -> str:
@@ -829,7 +833,7 @@ def action_later_card(
     """ "Needs more time": the new date."""
     body: list[base.Element] = [
         base.title("Needs more time"),
-        base.text(_short(what, 300)),
+        base.text(base.said(_short(what, 300))),
         base.text(f"It was due {day(due_on)}. When will it be done?", size="small"),
         *base.with_error(
             base.date_input("by_when", "New date", value=value, required=True),
@@ -850,7 +854,7 @@ def action_drop_card(action_id: int, what: str, error: str | None = None) -> bas
     """ "Not doing it": and why, for the group."""
     body: list[base.Element] = [
         base.title("Not doing it"),
-        base.text(_short(what, 300)),
+        base.text(base.said(_short(what, 300))),
         *base.with_error(
             base.text_input(
                 "reason", "Why not? The group will see this.", required=True, max_length=300
@@ -878,7 +882,7 @@ def action_moved_card(what: str, due_on: date) -> base.CardDict:
     return base.card(
         [
             base.title("New date saved"),
-            base.text(f"{_short(what, 300)} \u2014 now by {day(due_on)}."),
+            base.text(f"{base.said(_short(what, 300))} \u2014 now by {day(due_on)}."),
         ],
         fallback_text="An action has a new date",
     )
@@ -888,8 +892,8 @@ def action_dropped_card(what: str, reason: str) -> base.CardDict:
     return base.card(
         [
             base.title("Noted: not doing it"),
-            base.text(f"~~{_short(what, 300)}~~"),
-            base.text(reason, subtle=True),
+            base.text(f"~~{base.said(_short(what, 300))}~~"),
+            base.text(base.said(reason), subtle=True),
         ],
         fallback_text="An action is dropped",
     )
@@ -908,7 +912,10 @@ def overdue_digest_card(lines: Sequence[DigestLine]) -> base.CardDict:
     body: list[base.Element] = [
         base.title(f"Overdue actions from your sessions ({len(lines)})"),
         *(
-            _listed(f"**{_short(x.what, 120)}** \u2014 {x.owner}, due {day(x.due_on)} ({x.group})")
+            _listed(
+                f"**{base.said(_short(x.what, 120))}** \u2014 {base.said(x.owner)}, "
+                f"due {day(x.due_on)} ({base.said(x.group)})"
+            )
             for x in lines
         ),
         base.text(

@@ -554,6 +554,29 @@ async def test_a_facilitator_who_leaves_no_longer_runs_or_reads_and_a_member_tak
     assert body["value"] != NOT_IN_GROUP
 
 
+async def test_a_facilitator_who_left_is_not_given_the_groups_actions(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Cara left the Maths team after starting its session. Tom could still choose her on the
+    "Who" list and save an action for her: she would then be reminded, in her 1:1 chat, of the
+    group's card and action, and could close it for the group, though she takes no part in it
+    any more. Now she is not on the list, and an action sent for her anyway is refused."""
+    teams.on_roster(COACH, TUTOR)
+    session_id, card = await coach_starts(teams)
+    cara = (await session_row(teams_app[BOT_KEY].db, session_id)).facilitator_id
+    await teams.members_removed(ADMIN, MATHS, [COACH])
+
+    form = await press(teams, TUTOR, card, "Agree an action", MATHS)
+    assert "Cara Coach" not in choices(form, "who")
+    assert "Tom Tutor" in choices(form, "who")
+    data = {"what": "Map the routes", "who": cara, "by_when": "2026-12-11"}
+    answer = await press(teams, TUTOR, form, "Save action", MATHS, **data)
+    assert "Choose someone from the list." in card_text(answer)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        assert (await uow.session.scalars(select(CardAction))).all() == []
+        assert (await uow.session.scalars(select(ScheduledItem))).all() == []
+
+
 # ------------------------------------------------------------------------ the organisation's deck
 
 
@@ -580,6 +603,34 @@ async def test_an_issue_title_written_as_a_link_is_shown_as_written_when_it_is_a
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         (issue,) = (await uow.session.scalars(select(OwnStrategicIssue))).all()
     assert issue.title == title
+
+
+async def test_an_own_issue_written_as_links_is_shown_as_written_on_every_card(
+    teams: TeamsClient, teams_app: web.Application, connector: LoopbackConnector
+) -> None:
+    """Anyone who facilitates a session may add to the organisation's deck, and every group that
+    picks the issue then sees its words in the bot's voice. Cara adds an issue whose title,
+    lead question and prompt are written as a "Sign in again" link: the card that says it was
+    added, the live card in the Maths channel, its back, and the pause card show them as
+    written, never as live links; the deck stores them as typed."""
+    _roster(connector)
+    setup = only_card(await teams.say(COACH, "cards", MATHS, mention=True))
+    form = await press(teams, COACH, setup, "Add our own issue", MATHS)
+    added = await press(
+        teams, COACH, form, "Save", MATHS, title=EVIL, question1=EVIL, prompts1=EVIL
+    )
+    assert live_markdown(added) == []
+    setup = await press(teams, COACH, added, "Back to the session", MATHS)
+    card = await press(teams, COACH, setup, "Start", MATHS, issues="7", group="Careers")
+    assert live_markdown(card) == []
+    assert live_markdown(await press(teams, TUTOR, card, "See over", MATHS)) == []
+    assert live_markdown(await press(teams, COACH, card, "Pause", MATHS)) == []
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        (issue,) = (await uow.session.scalars(select(OwnStrategicIssue))).all()
+        (question,) = (await uow.session.scalars(select(OwnLeadQuestion))).all()
+    one_line = " ".join(EVIL.split())
+    assert (issue.title, question.question) == (one_line, one_line)
+    assert question.prompts == [line.strip() for line in EVIL.splitlines()]
 
 
 async def test_an_admin_adds_the_organisations_own_issue_from_the_blank_template(
@@ -753,6 +804,38 @@ async def test_a_teams_retry_of_a_contribution_is_saved_once(
         assert [c.text for c in saved] == ["Only once"]
 
 
+async def test_words_sent_after_a_pause_or_finish_are_handed_back_not_dropped(
+    teams: TeamsClient, teams_app: web.Application, connector: LoopbackConnector
+) -> None:
+    """Tom was typing on the live card when Cara paused the session; his Add answered with the
+    pause card and nothing else: his contribution was gone without a word. Likewise Mia's
+    action, saved after Cara finished. Nothing is saved to a session that is not under way,
+    and each is told so, with their words to add again."""
+    _roster(connector)
+    session_id, card = await coach_starts(teams)
+    form = await press(teams, MANAGER, card, "Agree an action", MATHS)
+    who = choices(form, "who")["Tom Tutor"]
+    await press(teams, COACH, card, "Pause", MATHS)
+
+    answer = await press(teams, TUTOR, card, "Add", MATHS, contribution="Ladders, not lifts")
+    assert "Paused at card 1" in card_text(answer)
+    assert (
+        "The session was paused before your contribution arrived, so it was not saved: "
+        "\u201cLadders, not lifts\u201d" in card_text(answer)
+    )
+    await teams.execute(COACH, "cards.finish", {"session": session_id}, MATHS)
+    data = {"what": "Map the routes", "who": who, "by_when": "2026-12-11"}
+    answer = await press(teams, MANAGER, form, "Save action", MATHS, **data)
+    assert (
+        "The session had finished before the action arrived, so it was not saved: "
+        "\u201cMap the routes\u201d" in card_text(answer)
+    )
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        assert (await uow.session.scalars(select(CardContribution))).all() == []
+        assert (await uow.session.scalars(select(CardAction))).all() == []
+    assert (await session_row(teams_app[BOT_KEY].db, session_id)).state == "finished"
+
+
 async def test_contributions_and_actions_show_on_the_live_card_as_typed(
     teams: TeamsClient, teams_app: web.Application
 ) -> None:
@@ -905,6 +988,29 @@ async def test_a_finished_session_is_reopened_by_its_facilitator(
     # The group carries on where it was.
     card = await press(teams, TUTOR, reopened, "Add", MATHS, contribution="After all")
     assert "After all" in card_text(card)
+
+
+async def test_a_stale_offer_starts_no_session_over_the_one_open_now(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Tom said **cards** while Cara's Maths session was under way and got the offer to resume
+    it or start a new one. Cara then finished it and started another. Tom's "Start a new
+    session" on the old offer started a third session, his, beside Cara's running one (which
+    only she may end): two open sessions in one channel. Now it starts nothing and says a
+    session is open here; Cara's carries on."""
+    teams.on_roster(COACH, TUTOR)
+    first_id, _ = await coach_starts(teams)
+    offer = only_card(await teams.say(TUTOR, "cards", MATHS, mention=True))
+    assert "Start a new session" in card_text(offer)
+    await teams.execute(COACH, "cards.finish", {"session": first_id}, MATHS)
+    second_id, _ = await start_session(teams, COACH, MATHS, "2", "Maths again")
+
+    answer = await press(teams, TUTOR, offer, "Start a new session", MATHS)
+    assert "Maths again has a session open here now" in card_text(answer)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        rows = (await uow.session.scalars(select(CardSession).order_by(CardSession.id))).all()
+    assert [(r.id, r.state) for r in rows] == [(first_id, "finished"), (second_id, "running")]
+    assert rows[1].facilitator_id == rows[0].facilitator_id
 
 
 async def test_a_session_open_elsewhere_in_the_place_is_not_reopened_over(
@@ -1155,6 +1261,50 @@ async def test_an_agreed_action_is_followed_through_until_its_owner_closes_it(
     # Someone else may not close Mia's action.
     body, _ = await teams.execute(TUTOR, "cards.action.done", {"action": action.id})
     assert "Only the action's owner or the session's facilitator" in str(body)
+
+
+async def test_an_action_written_as_links_is_shown_as_written_to_its_owner_and_facilitator(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom, in the Maths group, agrees an action for Mia written as a "Sign in again" link. The
+    live card showed it as written, but Mia's "More time", "Not doing it", new-date and
+    dropped cards in her 1:1 chat, and Cara's Monday digest of overdue actions, drew it (and
+    Mia's reason, and the group's name) as live links and images in the bot's voice. Each
+    shows them as written; the action keeps its new date and Mia's reason as typed."""
+    _roster(connector)
+    bot = teams_app[BOT_KEY]
+    await teams.say(MANAGER, "hello")
+    await teams.say(COACH, "hello")
+    one_line = " ".join(EVIL.split())
+    _, card = await start_session(teams, COACH, MATHS, "1", one_line)
+    form = await press(teams, TUTOR, card, "Agree an action", MATHS)
+    who = choices(form, "who")["Mia Manager"]
+    await press(teams, TUTOR, form, "Save action", MATHS, what=EVIL, who=who, by_when="2026-12-11")
+    async with bot.db.unit_of_work() as uow:
+        action_id = (await uow.session.scalars(select(CardAction))).one().id
+
+    sent = await _tick_at(bot, clock, connector, datetime(2026, 12, 14, 9, 0, tzinfo=UTC))
+    cara = Place.personal(COACH).conversation_id
+    digest = next(s.cards[0] for s in sent if s.conversation_id == cara)
+    assert "Overdue actions from your sessions (1)" in card_text(digest)
+    assert live_markdown(digest) == []
+    me = Place.personal(MANAGER)
+    later = await teams.answer(MANAGER, "cards.action.later", {"action": action_id}, me)
+    assert live_markdown(later) == []
+    data = {"action": action_id, "by_when": "2027-01-15"}
+    moved = await teams.answer(MANAGER, "cards.action.extend", data, me)
+    assert "New date saved" in card_text(moved)
+    assert live_markdown(moved) == []
+    drop = await teams.answer(MANAGER, "cards.action.drop", {"action": action_id}, me)
+    assert live_markdown(drop) == []
+    data = {"action": action_id, "reason": EVIL}
+    dropped = await teams.answer(MANAGER, "cards.action.dropped", data, me)
+    assert "Noted: not doing it" in card_text(dropped)
+    assert live_markdown(dropped) == []
+    async with bot.db.unit_of_work() as uow:
+        stored = await uow.session.get(CardAction, action_id)
+        assert stored is not None and stored.what == one_line
+        assert (stored.due_on, stored.dropped_reason) == (date(2027, 1, 15), one_line)
 
 
 async def test_not_doing_it_on_a_stale_reminder_after_done_says_it_is_done(

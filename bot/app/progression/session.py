@@ -203,6 +203,14 @@ def _user_ids(people: Sequence[_Known], row: CardSession) -> list[str]:
     return [p.teams_user_id for p in people if p.id in ids and p.teams_user_id]
 
 
+def _group_ids(row: CardSession, viewer_id: int) -> list[int]:
+    """The group, as far as the session knows it: its facilitator (unless they have left the
+    team or chat: an action is never theirs to own, nor its reminders to read), whoever is
+    looking, and whoever took part."""
+    facilitator = [] if row.facilitator_left else [row.facilitator_id]
+    return [*facilitator, viewer_id, *row.participant_ids]
+
+
 @dataclass(frozen=True)
 class Showing:
     """What one showing of a session's card adds to the session as stored: the side that faces
@@ -290,7 +298,7 @@ class SessionView:
             contributions.append(LiveContribution(adding.person_id, adding.text))
         contributors = {c.person_id for c in contributions if c.person_id}
         members = [p.id for p in people if p.member]
-        around = list(dict.fromkeys([row.facilitator_id, viewer_id, *row.participant_ids]))
+        around = list(dict.fromkeys(_group_ids(row, viewer_id)))
         around += [m for m in members if m not in around]
         named = set(around) | contributors
         names = _names(people, named)
@@ -331,7 +339,7 @@ class SessionView:
     async def people_around(self, row: CardSession, viewer_id: int) -> list[int]:
         """Who can own an action: the facilitator, whoever took part, and the whole team roster
         (the card's list can be searched when it is long)."""
-        ids = [row.facilitator_id, viewer_id, *row.participant_ids]
+        ids = _group_ids(row, viewer_id)
         ids += await self.repo.team_member_ids(row.conversation_ref_id)
         return list(dict.fromkeys(ids))
 
@@ -694,7 +702,16 @@ async def start(ctx: HandlerContext, form: StartForm) -> Reply:
 
 @with_loaded(_load)
 async def new_session(ctx: HandlerContext, values: dict[str, Any], loaded: CardSession) -> Reply:
-    """ "Start a new session" instead of resuming: the old one ends, keeping what it produced."""
+    """ "Start a new session" instead of resuming: the old one ends, keeping what it produced.
+    Pressed on an offer drawn before another session started here, it starts none over that one
+    (which the offer never showed, and which only its facilitator may end)."""
+    other = await CardSessions(ctx.uow.session).open_in(ctx.turn.org_id, place_key(ctx.turn.where))
+    if other is not None and other.id != loaded.id:
+        card = await _view(ctx).render(
+            loaded, ctx.actor.person_id, Showing(), in_channel=ctx.turn.where.kind == "channel"
+        )
+        why = f"{said(other.group_name)} has a session open here now: say **cards** to join it."
+        return Reply.update(refused(card, why))
     if loaded.session_state.open:
         refusal = await _facilitator_only(ctx, loaded, "start a new session over this one")
         if refusal is not None:
@@ -758,8 +775,25 @@ async def _running_card[F: _OnCard](ctx: HandlerContext, form: F) -> _Running | 
         return row
     key = _key_at(row, form.position)
     if row.session_state is not rules.SessionState.RUNNING or key is None:
-        return await _show(ctx, row)
+        return await _not_saved(ctx, row, form)
     return row, key
+
+
+async def _not_saved(ctx: HandlerContext, row: CardSession, form: _OnCard) -> Reply:
+    """The session was paused or finished before what someone wrote on its card arrived (as
+    they typed, or on a card drawn before): nothing is saved, and the card as it now is says
+    so, with their words to add again (rather than dropping them without a word)."""
+    card = await _view(ctx).render(
+        row, ctx.actor.person_id, Showing(), in_channel=ctx.turn.where.kind == "channel"
+    )
+    how = {
+        rules.SessionState.PAUSED: "was paused",
+        rules.SessionState.FINISHED: "had finished",
+    }.get(row.session_state, "was not under way")
+    words = getattr(form, "contribution", None) or getattr(form, "what", None)
+    what = "your contribution" if isinstance(form, ContributionForm) else "the action"
+    why = f"The session {how} before {what} arrived, so it was not saved"
+    return Reply.update(refused(card, f"{why}: \u201c{said(words)}\u201d" if words else f"{why}."))
 
 
 async def _took_part(ctx: HandlerContext, row: CardSession, now: datetime) -> None:
