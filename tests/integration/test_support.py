@@ -1032,7 +1032,9 @@ async def test_a_programme_ended_while_handed_on_is_not_taken_on_by_the_next_ap(
     await teams.say(ADMIN, "admin revoke amy@college.ac.uk advanced_practitioner")
     await tom_handed_on_to_ben(teams_app, clock, connector)
     ask = cards_to(connector, BEN)[-1]
-    ended = card_text(await teams.answer(TUTOR, "programme.end", {"programme_id": pid}))
+    ended = card_text(
+        await teams.answer(TUTOR, "programme.end", {"programme_id": pid, "sure": "yes"})
+    )
     assert "Ended" in ended and "I've told" not in ended
     (referral,) = await rows(teams_app, SupportReferral)
     assert referral.state != "matching" and referral.practitioner_id is None
