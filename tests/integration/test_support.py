@@ -501,6 +501,23 @@ async def test_ap_passes_tutor_asks_for_someone_else_then_waits(
     assert "not yours to see" in str(answer)
 
 
+async def test_the_last_ap_to_pass_is_told_the_request_waits_not_that_another_is_asked(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Amy passes and Ben is asked; Ben passes too, and nobody is left to ask: Ben is told the
+    request now waits (it is stored waiting, with nobody asked), not "I'll ask another AP"."""
+    saved = await refer(teams)
+    referral_id = button_data(saved, "support.someone_else")["referral_id"]
+    await tick(teams_app, clock)
+    await teams.answer(AMY, "support.pass", {"referral_id": referral_id})
+    await tick(teams_app, clock)
+    answer = card_text(await teams.answer(BEN, "support.pass", {"referral_id": referral_id}))
+    (referral,) = await rows(teams_app, SupportReferral)
+    assert (referral.state, referral.practitioner_id) == ("waiting", None)
+    assert "I'll ask another AP" not in answer
+    assert "No other AP can take it just now, so Tom Tutor's request waits" in answer
+
+
 @pytest.mark.parametrize("with_college", [False])
 @pytest.mark.parametrize("named_on", ["admin card", "setup card"])
 async def test_with_no_aps_a_referral_is_kept_queued_and_admins_told_without_content(
