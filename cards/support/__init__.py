@@ -144,6 +144,9 @@ class ReferralForAp:
     reasons: Sequence[str]
     programmes: Choices
     suggested: str
+    # One line a programme ("Support to good: 8 weeks, …"): the choice's names alone say nothing
+    # of how long each runs, or that one reports to the line manager.
+    about_programmes: Sequence[str] = ()
 
 
 def referral_for_ap_card(view: ReferralForAp, errors: Errors = EMPTY) -> base.CardDict:
@@ -170,6 +173,10 @@ def referral_for_ap_card(view: ReferralForAp, errors: Errors = EMPTY) -> base.Ca
         errors,
         "kind",
     )
+    if view.about_programmes:
+        body.append(
+            base.text("\n".join(f"- {line}" for line in view.about_programmes), size="small")
+        )
     body.append(
         base.text(f"Only you and {base.said(view.tutor)} can see this.", subtle=True, size="small")
     )

@@ -107,6 +107,13 @@ async def test_support_to_good_end_to_end(
     ask = cards_to(connector, AMY)[-1]
     assert "Tom Tutor would like support" in card_text(ask)
     assert "Behaviour management" in card_text(ask)
+    # What each programme is, beside the choice: the names alone do not say which one reports
+    # to the line manager (seen in the Playground: four bare names, "Informal support" chosen).
+    assert (
+        "**Support to good**: 8 weeks, ending with a sign-off observation; an update goes to "
+        "their line manager every 2 weeks." in card_text(ask)
+    )
+    assert "**Informal support**: as and when, no timeline." in card_text(ask)
     for other in (MANAGER, HAL, QUINN, BEN):  # (they may hear of other things, e.g. HA24)
         seen = "\n".join(card_text(c) for c in cards_to(connector, other))
         assert "Tom Tutor" not in seen and "Behaviour" not in seen and "support" not in seen.lower()
