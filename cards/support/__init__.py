@@ -357,6 +357,7 @@ class SessionFormView:
     review: Sequence[ActionLine]  # actions agreed last time, to review now
     statuses: Choices
     sign_off: bool  # offer the sign-off outcome
+    kind: str = ""  # the kind shown chosen (what the tutor asked for); else the first
 
 
 def session_form_card(
@@ -369,7 +370,7 @@ def session_form_card(
                 "kind",
                 "What kind",
                 view.kinds,
-                value=_v(values, "kind", view.kinds[0][1]),
+                value=_v(values, "kind", view.kind or view.kinds[0][1]),
                 required=True,
             ),
             errors,

@@ -508,6 +508,28 @@ async def test_ap_passes_tutor_asks_for_someone_else_then_waits(
     assert "not yours to see" in str(answer)
 
 
+async def test_the_session_form_starts_at_the_kind_of_support_the_tutor_asked_for(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom asked for team teaching: Amy's session form comes with "Team teaching" chosen, and
+    saved as it came (Teams sends the shown choice) it stores a team-teaching session, not a
+    developmental observation that never happened (seen in the Playground: a coaching request's
+    first session was logged, and told to the tutor, as a developmental observation)."""
+    await refer(teams, ways="team_teaching,coaching")
+    await tick(teams_app, clock)
+    ask = cards_to(connector, AMY)[-1]
+    answer = await teams.answer(
+        AMY, "support.accept", {**button_data(ask, "support.accept"), "kind": "informal"}
+    )
+    pid = int(button_data(answer, "programme.open")["programme_id"])
+    form = await teams.answer(AMY, "programme.session.open", {"programme_id": pid})
+    shown = {n["id"]: n.get("value") for n in card_nodes(form) if "id" in n}
+    assert shown["kind"] == "team_teaching"
+    await amy_logs_session(teams, pid, shown["kind"], shown["held_on"], notes="Co-taught.")
+    (session,) = await rows(teams_app, SupportSession)
+    assert session.kind == "team_teaching"
+
+
 async def test_the_last_ap_to_pass_is_told_the_request_waits_not_that_another_is_asked(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:

@@ -376,10 +376,27 @@ def _ap_opened(ctx: HandlerContext, programme_: SupportProgrammeRecord, form: st
     opened(ctx, programme_.tutor_id, "programme", f"support_programmes:{programme_.id}", form)
 
 
+# A way of being supported the tutor ticked on their request, as the kind of session it is.
+_SESSION_FOR_WAY = {
+    "coaching": SessionKind.COACHING,
+    "team_teaching": SessionKind.TEAM_TEACHING,
+    "developmental_observation": SessionKind.DEVELOPMENTAL_OBSERVATION,
+    "observe_someone": SessionKind.PEER_OBSERVATION,
+}
+
+
 async def _session_view(ctx: HandlerContext, programme_: SupportProgrammeRecord) -> SessionFormView:
+    """The session form starts at the first kind of session the tutor asked for (one-to-one
+    coaching, say), not always "Developmental observation": a form saved as it came would
+    otherwise log, and tell the tutor of, an observation that never happened."""
     records = SupportRecords(ctx.uow.session)
     today = london(ctx.services.clock.now()).date()
+    referral = await records.referral(programme_.org_id, programme_.referral_id)
+    asked = [
+        _SESSION_FOR_WAY[w] for w in (referral.ways if referral else []) if w in _SESSION_FOR_WAY
+    ]
     return SessionFormView(
+        kind=asked[0].value if asked else "",
         programme_id=programme_.id,
         tutor=await name_of(ctx.directory, programme_.org_id, programme_.tutor_id),
         kinds=SESSION_CHOICES,
