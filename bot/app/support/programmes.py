@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from types import MappingProxyType
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -377,12 +378,14 @@ def _ap_opened(ctx: HandlerContext, programme_: SupportProgrammeRecord, form: st
 
 
 # A way of being supported the tutor ticked on their request, as the kind of session it is.
-_SESSION_FOR_WAY = {
-    "coaching": SessionKind.COACHING,
-    "team_teaching": SessionKind.TEAM_TEACHING,
-    "developmental_observation": SessionKind.DEVELOPMENTAL_OBSERVATION,
-    "observe_someone": SessionKind.PEER_OBSERVATION,
-}
+_SESSION_FOR_WAY: Mapping[str, SessionKind] = MappingProxyType(
+    {
+        "coaching": SessionKind.COACHING,
+        "team_teaching": SessionKind.TEAM_TEACHING,
+        "developmental_observation": SessionKind.DEVELOPMENTAL_OBSERVATION,
+        "observe_someone": SessionKind.PEER_OBSERVATION,
+    }
+)
 
 
 async def _session_view(ctx: HandlerContext, programme_: SupportProgrammeRecord) -> SessionFormView:
