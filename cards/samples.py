@@ -648,6 +648,11 @@ _SUPPORT: Mapping[str, Callable[[], CardDict]] = MappingProxyType(
                 ["works at Hitchin"],
                 [("Support to good", "support_to_good"), ("Informal support", "informal")],
                 "informal",
+                [
+                    "**Support to good**: 8 weeks, ending with a sign-off observation; an update "
+                    "goes to their line manager every 2 weeks.",
+                    "**Informal support**: as and when, no timeline.",
+                ],
             )
         ),
         "support-programme-tutor": lambda: support.programme_card(_support_programme("tutor")),

@@ -465,15 +465,22 @@ def agreement_card(view: AgreementView) -> base.CardDict:
     body += _terms(view)
     if view.ended:
         return base.card(body, fallback_text="Your past mentoring agreement")
+    # The next step is the coloured button: Confirm, when it waits on this person; else logging
+    # a meeting, once in effect; else filling in an agreement nobody has proposed yet (without
+    # it, the first card after a match showed four plain buttons and no obvious next step).
+    next_step = not view.can_confirm
     if view.in_effect:  # meetings are logged against the agreed objectives
         actions.append(
-            base.execute("Log a meeting", "mentoring.meeting.open", {"rel": view.rel_id})
+            base.execute(
+                "Log a meeting", "mentoring.meeting.open", {"rel": view.rel_id}, primary=next_step
+            )
         )
     actions += [
         base.execute(
             "Propose a change" if view.in_effect else "Fill in / edit",
             "agreement.edit",
             {"rel": view.rel_id},
+            primary=next_step and not view.in_effect and not view.pending,
         ),
         base.execute("Not a good fit", "mentor.not_fit", {"rel": view.rel_id}, more=True),
         base.execute("We've finished: end it", "mentor.end", {"rel": view.rel_id}, more=True),

@@ -34,6 +34,23 @@ _AGREEMENT = m.AgreementView(
     observations=[("23 Nov 2026, Mentor observed mentee: Great questioning", 3)],
 )
 
+# The first card after a match: nothing written, nothing proposed (its next step, "Fill in /
+# edit", is the coloured button).
+_NEW_AGREEMENT = m.AgreementView(
+    rel_id=7,
+    mentee=m.PartyView("Tom Tutor", "Construction maths", "", ""),
+    mentor=m.PartyView("Ben Bright", "Maths", "Lecturer in maths", "North Herts College"),
+    mentor_agrees=["To maintain appropriate confidentiality about mentoring discussions"],
+    mentee_agrees=["To evaluate the mentor's observations"],
+    organisation_agrees=["To give the mentor a minimum of 20 hours per year, per mentee"],
+    objectives=[],
+    meeting="—",
+    reviews=[("Initial review", "07 Dec 2026"), ("Report (January)", "15 Jan 2027")],
+    recipients=[],
+    confirmations=[],
+    in_effect=False,
+)
+
 _GROW = m.CoachView(
     conv_id=5,
     model="GROW",
@@ -73,6 +90,7 @@ MENTORING_SAMPLES: Mapping[str, Callable[[], CardDict]] = MappingProxyType(
         ),
         "mentoring-request": lambda: m.request_card("Tom Tutor", "maths", 7),
         "mentoring-agreement": lambda: m.agreement_card(_AGREEMENT),
+        "mentoring-agreement-new": lambda: m.agreement_card(_NEW_AGREEMENT),
         "mentoring-agreement-form-errors": lambda: m.agreement_form_card(
             7,
             {"objective_1_what": "Improve maths", "objective_1_by": "2026-11-01"},

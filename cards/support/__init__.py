@@ -144,6 +144,9 @@ class ReferralForAp:
     reasons: Sequence[str]
     programmes: Choices
     suggested: str
+    # One line a programme ("Support to good: 8 weeks, …"): the choice's names alone say nothing
+    # of how long each runs, or that one reports to the line manager.
+    about_programmes: Sequence[str] = ()
 
 
 def referral_for_ap_card(view: ReferralForAp, errors: Errors = EMPTY) -> base.CardDict:
@@ -170,6 +173,10 @@ def referral_for_ap_card(view: ReferralForAp, errors: Errors = EMPTY) -> base.Ca
         errors,
         "kind",
     )
+    if view.about_programmes:
+        body.append(
+            base.text("\n".join(f"- {line}" for line in view.about_programmes), size="small")
+        )
     body.append(
         base.text(f"Only you and {base.said(view.tutor)} can see this.", subtle=True, size="small")
     )
@@ -350,6 +357,7 @@ class SessionFormView:
     review: Sequence[ActionLine]  # actions agreed last time, to review now
     statuses: Choices
     sign_off: bool  # offer the sign-off outcome
+    kind: str = ""  # the kind shown chosen (what the tutor asked for); else the first
 
 
 def session_form_card(
@@ -362,7 +370,7 @@ def session_form_card(
                 "kind",
                 "What kind",
                 view.kinds,
-                value=_v(values, "kind", view.kinds[0][1]),
+                value=_v(values, "kind", view.kind or view.kinds[0][1]),
                 required=True,
             ),
             errors,

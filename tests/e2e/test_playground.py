@@ -672,3 +672,89 @@ def test_first_day_tlc_taken_out_of_the_team_and_added_back(first_day: FirstDay)
         day,
         "SELECT count(*) FROM conversation_refs WHERE blocked_reason IS NOT NULL",
     ) == [(0,)]
+
+
+# --- a support programme, from a self-referral (seed 000) ------------------------------------------
+# Ada (the Playground's user) makes herself the college's only AP; Tom refers himself and rates
+# himself through "Mock an Activity" (what TLC says back to him shows in the same chat).
+
+SCORES = dict.fromkeys(
+    (
+        "planning",
+        "activity_design",
+        "differentiation",
+        "questioning",
+        "assessment",
+        "behaviour",
+        "maths_english",
+        "digital",
+        "inclusion",
+        "work_links",
+    ),
+    "5",
+)
+
+
+def test_first_day_a_tutor_self_refers_and_an_ap_runs_the_programme(first_day: FirstDay) -> None:
+    day, page = first_day, first_day.page
+    first_day_in_the_team(day)
+    college_sends_at_any_hour(day)
+    admin = say_in_personal_chat(page, "admin", "TLC admin")
+    admin.get_by_role("button", name="Give a role").click()
+    form = card_showing(page, "Give someone a role")
+    form.get_by_label("Email").fill(ADMIN_EMAIL)
+    form.get_by_role("combobox").click()
+    page.get_by_role("option", name="Advanced practitioner", exact=True).click()
+    form.get_by_role("button", name="Save").click()
+    card_showing(page, "now has the role Advanced practitioner")
+
+    as_tom(day, type="message", text="support")
+    phone_screenshot(card_showing(page, "Ask for support"), "support-referral-form.png")
+    ways = {"topics": "behaviour", "ways": "coaching", "campus": "any", "times": "mornings"}
+    tom_presses(day, "support.refer", ways)
+    eventually(day, "SELECT id FROM support_referrals WHERE state = 'matching'")
+    ask = cards(page, "Tom Tutor would like support").last
+    ask.wait_for(timeout=60_000)  # the worker asks Ada, the only AP
+    phone_screenshot(ask, "support-ap-asked.png")
+    ask.get_by_role("combobox", name="Programme").click()
+    page.get_by_role("option", name="Towards outstanding", exact=True).click()
+    ask.get_by_role("button", name="Accept").click()
+    accepted = card_showing(page, "Accepted: Tom Tutor")
+    accepted.get_by_role("button", name="Open the programme").click()
+    programme = card_showing(page, "Tom Tutor: Towards outstanding")
+    phone_screenshot(programme, "support-programme-ap.png")
+    ((pid,),) = rows(day, "SELECT id FROM support_programmes WHERE state = 'active'")
+
+    programme.get_by_role("button", name="Log a session").click()
+    session = card_showing(page, "Session with Tom Tutor")
+    session.get_by_label("Notes (you and the tutor only)").fill("Talked through a noisy start.")
+    session.get_by_label("Agreed actions, one per line").fill("Use a seating plan\nMeet at door")
+    phone_screenshot(session, "support-session-form.png")
+    session.get_by_role("button", name="Save session").click()
+    eventually(day, "SELECT id FROM support_sessions WHERE programme_id = ?", pid)
+    programme = card_showing(page, "Sessions")
+    programme.get_by_role("button", name="Objectives").click()
+    objectives = card_showing(page, "Objectives with Tom Tutor")
+    objectives.get_by_label("Objectives, one per line").fill("Calm, prompt starts to lessons")
+    objectives.get_by_role("button", name="Save").click()
+    eventually(
+        day,
+        "SELECT id FROM support_programmes WHERE objectives = ?",
+        '["Calm, prompt starts to lessons"]',
+    )
+    # "End programme" sits right above "Log a session": one press asks, and nothing ends.
+    programme = card_showing(page, "Calm, prompt starts to lessons")
+    programme.get_by_role("button", name="End programme").click()
+    phone_screenshot(card_showing(page, "End the programme?"), "support-end-asked.png")
+    assert rows(day, "SELECT state FROM support_programmes") == [("active",)]
+
+    as_tom(day, type="message", text="rate")
+    phone_screenshot(card_showing(page, "How confident do you feel"), "support-rating-form.png")
+    tom_presses(day, "rate", {"programme_id": str(pid), "stage": "start", **SCORES})
+    ((stage, scores),) = eventually(day, "SELECT stage, scores FROM competence_ratings")
+    assert stage == "start" and json.loads(scores)["behaviour"] == 5
+    assert rows(
+        day,
+        "SELECT s.kind, a.text FROM support_sessions s JOIN support_actions a "
+        "ON a.session_id = s.id ORDER BY a.id",
+    ) == [("coaching", "Use a seating plan"), ("coaching", "Meet at door")]  # as Tom asked

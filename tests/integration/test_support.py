@@ -108,6 +108,13 @@ async def test_support_to_good_end_to_end(
     ask = cards_to(connector, AMY)[-1]
     assert "Tom Tutor would like support" in card_text(ask)
     assert "Behaviour management" in card_text(ask)
+    # What each programme is, beside the choice: the names alone do not say which one reports
+    # to the line manager (seen in the Playground: four bare names, "Informal support" chosen).
+    assert (
+        "**Support to good**: 8 weeks, ending with a sign-off observation; an update goes to "
+        "their line manager every 2 weeks." in card_text(ask)
+    )
+    assert "**Informal support**: as and when, no timeline." in card_text(ask)
     for other in (MANAGER, HAL, QUINN, BEN):  # (they may hear of other things, e.g. HA24)
         seen = "\n".join(card_text(c) for c in cards_to(connector, other))
         assert "Tom Tutor" not in seen and "Behaviour" not in seen and "support" not in seen.lower()
@@ -536,6 +543,45 @@ async def test_ap_passes_tutor_asks_for_someone_else_then_waits(
     # Only the tutor may ask for someone else.
     answer = await teams.answer(MANAGER, "support.someone_else", {"referral_id": referral_id})
     assert "not yours to see" in str(answer)
+
+
+async def test_the_session_form_starts_at_the_kind_of_support_the_tutor_asked_for(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom asked for team teaching: Amy's session form comes with "Team teaching" chosen, and
+    saved as it came (Teams sends the shown choice) it stores a team-teaching session, not a
+    developmental observation that never happened (seen in the Playground: a coaching request's
+    first session was logged, and told to the tutor, as a developmental observation)."""
+    await refer(teams, ways="team_teaching,coaching")
+    await tick(teams_app, clock)
+    ask = cards_to(connector, AMY)[-1]
+    answer = await teams.answer(
+        AMY, "support.accept", {**button_data(ask, "support.accept"), "kind": "informal"}
+    )
+    pid = int(button_data(answer, "programme.open")["programme_id"])
+    form = await teams.answer(AMY, "programme.session.open", {"programme_id": pid})
+    shown = {n["id"]: n.get("value") for n in card_nodes(form) if "id" in n}
+    assert shown["kind"] == "team_teaching"
+    await amy_logs_session(teams, pid, shown["kind"], shown["held_on"], notes="Co-taught.")
+    (session,) = await rows(teams_app, SupportSession)
+    assert session.kind == "team_teaching"
+
+
+async def test_the_last_ap_to_pass_is_told_the_request_waits_not_that_another_is_asked(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Amy passes and Ben is asked; Ben passes too, and nobody is left to ask: Ben is told the
+    request now waits (it is stored waiting, with nobody asked), not "I'll ask another AP"."""
+    saved = await refer(teams)
+    referral_id = button_data(saved, "support.someone_else")["referral_id"]
+    await tick(teams_app, clock)
+    await teams.answer(AMY, "support.pass", {"referral_id": referral_id})
+    await tick(teams_app, clock)
+    answer = card_text(await teams.answer(BEN, "support.pass", {"referral_id": referral_id}))
+    (referral,) = await rows(teams_app, SupportReferral)
+    assert (referral.state, referral.practitioner_id) == ("waiting", None)
+    assert "I'll ask another AP" not in answer
+    assert "No other AP can take it just now, so Tom Tutor's request waits" in answer
 
 
 @pytest.mark.parametrize("with_college", [False])
@@ -1069,7 +1115,9 @@ async def test_a_programme_ended_while_handed_on_is_not_taken_on_by_the_next_ap(
     await teams.say(ADMIN, "admin revoke amy@college.ac.uk advanced_practitioner")
     await tom_handed_on_to_ben(teams_app, clock, connector)
     ask = cards_to(connector, BEN)[-1]
-    ended = card_text(await teams.answer(TUTOR, "programme.end", {"programme_id": pid}))
+    ended = card_text(
+        await teams.answer(TUTOR, "programme.end", {"programme_id": pid, "sure": "yes"})
+    )
     assert "Ended" in ended and "I've told" not in ended
     (referral,) = await rows(teams_app, SupportReferral)
     assert referral.state != "matching" and referral.practitioner_id is None

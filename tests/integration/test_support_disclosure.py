@@ -136,13 +136,35 @@ async def test_a_tutor_ends_a_developmental_programme_but_not_support_to_good(
     assert button_data(answer, "programme.end")["programme_id"] == pid
     answer = await teams.answer(AMY, "programme.end", {"programme_id": pid})
     assert "not yours to see" in str(answer)
-    assert "Ended" in card_text(await teams.answer(TUTOR, "programme.end", {"programme_id": pid}))
+    asked = await teams.answer(TUTOR, "programme.end", {"programme_id": pid})
+    assert "End your programme?" in card_text(asked)
+    assert (await stored_programme(teams_app, pid)).state == "active"  # asked, not ended
+    ended = await teams.answer(TUTOR, "programme.end", button_data(asked, "programme.end"))
+    assert "Ended" in card_text(ended)
     assert (await stored_programme(teams_app, pid)).state == "closed"
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         amy = await Directory(uow.session).person_by_email(ORG, AMY.email)
         assert amy is not None and await SupportRecords(uow.session).caseload(ORG, amy.id) == []
     await tick(teams_app, clock)
     assert "Tom Tutor has ended their programme" in texts_to(teams.connector, AMY)
+
+
+async def test_an_aps_end_programme_asks_first_and_ends_only_on_yes(
+    teams: TeamsClient, teams_app: web.Application, pid: int
+) -> None:
+    """On a phone "End programme" sits just above "Log a session": one press asks, and shows what
+    ending means; the programme ends only on "Yes, end it", and "No, keep it going" reopens it."""
+    answer = await teams.answer(AMY, "programme.open", {"programme_id": pid})
+    asked = await teams.answer(AMY, "programme.close", button_data(answer, "programme.close"))
+    text = card_text(asked)
+    assert "End the programme?" in text and "I'll tell Tom Tutor" in text
+    assert "can't be reopened" in text
+    assert (await stored_programme(teams_app, pid)).state == "active"
+    kept = await teams.answer(AMY, "programme.open", button_data(asked, "programme.open"))
+    assert "Log a session" in str(kept)
+    assert (await stored_programme(teams_app, pid)).state == "active"
+    await teams.answer(AMY, "programme.close", button_data(asked, "programme.close"))
+    assert (await stored_programme(teams_app, pid)).state == "completed"  # no sign-off needed
 
 
 @pytest.mark.parametrize("kind", ["support_to_good"])
@@ -154,7 +176,7 @@ async def test_support_to_good_ends_only_by_the_ap_and_it_is_recorded(
     answer = await teams.answer(TUTOR, "programme.end", {"programme_id": pid})
     assert "decision you make with Amy Advanced" in str(answer)
     assert (await stored_programme(teams_app, pid)).state == "active"
-    await teams.execute(AMY, "programme.close", {"programme_id": pid})
+    await teams.execute(AMY, "programme.close", {"programme_id": pid, "sure": "yes"})
     assert (await stored_programme(teams_app, pid)).state == "closed"
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         trail = await Directory(uow.session).audit_trail(ORG, f"support-programme:{pid}")

@@ -5,7 +5,8 @@ and the AP's monthly reports. The rules are in `bot.domain.support`; this is the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from types import MappingProxyType
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -50,6 +51,7 @@ from bot.app.support.views import (
     report_view,
     review_view,
     session_summaries,
+    status_of,
 )
 from bot.app.turn import Message, Reply
 from bot.domain import support as rules
@@ -133,6 +135,36 @@ class SessionForm(ProgrammeRef):
                 except ValueError:
                     continue
         return out
+
+
+class EndForm(ProgrammeRef):
+    """An end button: the first press asks, and only "Yes, end it" (`sure`) ends the programme."""
+
+    sure: str = ""
+
+
+def _sure_to_end(programme_: SupportProgrammeRecord, who: str, tutor: str, now: datetime) -> Reply:
+    """Ending cannot be undone (a new request starts again): one press on a phone, next to "Log
+    a session", would otherwise end a programme in its first week."""
+    pid = {"programme_id": programme_.id}
+    kind = programme_.domain().kind.label
+    verb = "programme.close" if who == "ap" else "programme.end"
+    tells = f"I'll tell {said(tutor)}" if who == "ap" else "I'll tell your AP"
+    again = f"{said(tutor)} would ask" if who == "ap" else "you would ask"
+    return Reply.update(
+        note_card(
+            "End the programme?" if who == "ap" else "End your programme?",
+            [
+                f"{kind}, {status_of(programme_, now).lower()}. {tells} and stop its reminders; "
+                "its sessions and agreed actions stay on the record.",
+                f"An ended programme can't be reopened: {again} for support again.",
+            ],
+            [
+                execute("Yes, end it", verb, {**pid, "sure": "yes"}),
+                execute("No, keep it going", "programme.open", pid),
+            ],
+        )
+    )
 
 
 class ObjectivesForm(ProgrammeRef):
@@ -366,10 +398,29 @@ def _ap_opened(ctx: HandlerContext, programme_: SupportProgrammeRecord, form: st
     opened(ctx, programme_.tutor_id, "programme", f"support_programmes:{programme_.id}", form)
 
 
+# A way of being supported the tutor ticked on their request, as the kind of session it is.
+_SESSION_FOR_WAY: Mapping[str, SessionKind] = MappingProxyType(
+    {
+        "coaching": SessionKind.COACHING,
+        "team_teaching": SessionKind.TEAM_TEACHING,
+        "developmental_observation": SessionKind.DEVELOPMENTAL_OBSERVATION,
+        "observe_someone": SessionKind.PEER_OBSERVATION,
+    }
+)
+
+
 async def _session_view(ctx: HandlerContext, programme_: SupportProgrammeRecord) -> SessionFormView:
+    """The session form starts at the first kind of session the tutor asked for (one-to-one
+    coaching, say), not always "Developmental observation": a form saved as it came would
+    otherwise log, and tell the tutor of, an observation that never happened."""
     records = SupportRecords(ctx.uow.session)
     today = london(ctx.services.clock.now()).date()
+    referral = await records.referral(programme_.org_id, programme_.referral_id)
+    asked = [
+        _SESSION_FOR_WAY[w] for w in (referral.ways if referral else []) if w in _SESSION_FOR_WAY
+    ]
     return SessionFormView(
+        kind=asked[0].value if asked else "",
         programme_id=programme_.id,
         tutor=await name_of(ctx.directory, programme_.org_id, programme_.tutor_id),
         kinds=SESSION_CHOICES,
@@ -539,11 +590,14 @@ async def extend(ctx: HandlerContext, form: ProgrammeRef, programme_: _Programme
 
 
 @with_loaded(_aps)
-async def close(ctx: HandlerContext, form: ProgrammeRef, programme_: _Programme) -> Reply:
+async def close(ctx: HandlerContext, form: EndForm, programme_: _Programme) -> Reply:
     now = ctx.services.clock.now()
     p = programme_.domain()
     if p.state in (ProgrammeState.COMPLETED, ProgrammeState.CLOSED):
         return Reply.text("That programme has already ended.")
+    if form.sure != "yes":
+        tutor = await name_of(ctx.directory, programme_.org_id, programme_.tutor_id)
+        return _sure_to_end(programme_, "ap", tutor, now)
     try:
         p.complete(now)
         what = "completed"
@@ -563,7 +617,7 @@ async def close(ctx: HandlerContext, form: ProgrammeRef, programme_: _Programme)
 
 
 @with_loaded(_tutors)
-async def end_by_tutor(ctx: HandlerContext, form: ProgrammeRef, programme_: _Programme) -> Reply:
+async def end_by_tutor(ctx: HandlerContext, form: EndForm, programme_: _Programme) -> Reply:
     """A tutor can end a developmental programme (towards outstanding, informal support, new
     staff mentoring) at any time. Support to good ends by a decision with their AP."""
     now = ctx.services.clock.now()
@@ -576,6 +630,8 @@ async def end_by_tutor(ctx: HandlerContext, form: ProgrammeRef, programme_: _Pro
         )
     if p.state in (ProgrammeState.COMPLETED, ProgrammeState.CLOSED):
         return Reply.text("That programme has already ended.")
+    if form.sure != "yes":
+        return _sure_to_end(programme_, "tutor", "", now)
     p.close()
     programme_.apply(p, now)
     await ctx.directory.audit(
@@ -1013,8 +1069,8 @@ ROWS: tuple[Command | CardAction, ...] = (
     CardAction("programme.objectives.open", open_objectives, form=ProgrammeRef),
     CardAction("programme.objectives", save_objectives, form=ObjectivesForm),
     CardAction("programme.extend", extend, form=ProgrammeRef),
-    CardAction("programme.close", close, form=ProgrammeRef),
-    CardAction("programme.end", end_by_tutor, form=ProgrammeRef),
+    CardAction("programme.close", close, form=EndForm),
+    CardAction("programme.end", end_by_tutor, form=EndForm),
     CardAction("programme.report.ratings", choose_ratings_in_reports, form=RatingsChoice),
     CardAction("programme.reflect.open", open_reflection, form=ProgrammeRef, idempotent=False),
     CardAction(

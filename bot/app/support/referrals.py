@@ -57,7 +57,7 @@ from bot.domain.local_time import london
 from bot.domain.support import ProgrammeKind, ProgrammeState, termly_offer_slot
 from bot.domain.terms import term_for
 from bot.domain.words import plural
-from cards.base import escape_markdown, execute
+from cards.base import escape_markdown, execute, said
 from cards.support import (
     CaseloadCount,
     ReferralSaved,
@@ -570,6 +570,18 @@ async def pass_(ctx: HandlerContext, form: ReferralRef) -> Reply:
     chosen, _ = await ask_next_practitioner(ctx.uow.session, referral, now)
     key = f"support-rematched:{referral.id}:{ctx.person.id}"
     await _tell_tutor(ctx.uow.session, referral, REMATCHED, key, now)
+    if chosen is None:  # nobody else to ask (the only AP, or the others full or asked already)
+        tutor = await ctx.directory.person(ctx.turn.org_id, referral.tutor_id)
+        name = said(tutor.name) if tutor else "The tutor"
+        return Reply.update(
+            note_card(
+                "Passed: waiting for an AP",
+                [
+                    f"No other AP can take it just now, so {name}'s request waits until one "
+                    f"can; I've told {name}. You no longer see this request."
+                ],
+            )
+        )
     return Reply.update(
         note_card("Passed", ["Thanks; I'll ask another AP. You no longer see this request."])
     )

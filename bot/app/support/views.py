@@ -39,6 +39,21 @@ from storage.support import (
 )
 
 PROGRAMME_CHOICES = tuple((k.label, k.value) for k in ProgrammeKind)
+
+
+def _about(kind: ProgrammeKind) -> str:
+    """What the AP chooses between, in a line: how long, whether it ends with a sign-off, and
+    whether it reports to the line manager (a self-referral's tutor is then asked first)."""
+    r = rules.RULES[kind]
+    line = f"**{r.label}**: " + (f"{r.weeks} weeks" if r.weeks else "as and when, no timeline")
+    if r.sign_off:
+        line += ", ending with a sign-off observation"
+    if r.update_every_weeks:
+        line += f"; an update goes to their line manager every {r.update_every_weeks} weeks"
+    return line + "."
+
+
+ABOUT_PROGRAMMES = tuple(_about(k) for k in ProgrammeKind)
 SESSION_CHOICES = tuple((k.label, k.value) for k in SessionKind)
 REVIEW_STATUSES = (
     (ActionStatus.DONE.label, ActionStatus.DONE.value),
@@ -105,6 +120,7 @@ def referral_for_ap(
         reasons=reasons,
         programmes=PROGRAMME_CHOICES,
         suggested=rules.suggested_programme(tutor.start_date, today).value,
+        about_programmes=ABOUT_PROGRAMMES,
     )
 
 
