@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from types import MappingProxyType
 
 from cards import mentoring as m
@@ -36,19 +37,17 @@ _AGREEMENT = m.AgreementView(
 
 # The first card after a match: nothing written, nothing proposed (its next step, "Fill in /
 # edit", is the coloured button).
-_NEW_AGREEMENT = m.AgreementView(
-    rel_id=7,
+_NEW_AGREEMENT = replace(
+    _AGREEMENT,
     mentee=m.PartyView("Tom Tutor", "Construction maths", "", ""),
-    mentor=m.PartyView("Ben Bright", "Maths", "Lecturer in maths", "North Herts College"),
-    mentor_agrees=["To maintain appropriate confidentiality about mentoring discussions"],
-    mentee_agrees=["To evaluate the mentor's observations"],
-    organisation_agrees=["To give the mentor a minimum of 20 hours per year, per mentee"],
     objectives=[],
     meeting="—",
-    reviews=[("Initial review", "07 Dec 2026"), ("Report (January)", "15 Jan 2027")],
     recipients=[],
     confirmations=[],
-    in_effect=False,
+    pending="",
+    can_confirm=False,
+    meetings=(),
+    observations=(),
 )
 
 _GROW = m.CoachView(
