@@ -732,6 +732,9 @@ def test_first_day_a_tutor_self_refers_and_an_ap_runs_the_programme(first_day: F
     phone_screenshot(session, "support-session-form.png")
     session.get_by_role("button", name="Save session").click()
     eventually(day, "SELECT id FROM support_sessions WHERE programme_id = ?", pid)
+    # Tom's note of the session lands in this chat too (the Playground has one chat): wait for
+    # it, or it can arrive while the objectives are typed and the list redrawn loses them.
+    card_showing(page, "logged your")
     programme = card_showing(page, "Sessions")
     programme.get_by_role("button", name="Objectives").click()
     objectives = card_showing(page, "Objectives with Tom Tutor")
