@@ -35,6 +35,7 @@ from bot.app.events import (
     PlannedObservations,
     RolesGiven,
     RoleTakenAway,
+    SupportsTutor,
     TutorsListed,
     WalksOnDay,
 )
@@ -49,8 +50,11 @@ from bot.app.support.matching import rematch_waiting
 from bot.app.support.records import reviews_for_new_head
 from bot.app.walks.plans import after_roles_given, notify_todays_overseers
 from bot.domain.access import Role
+from bot.domain.mentoring import OPEN_STATES as MENTORING_OPEN
+from storage.mentoring import MentoringRecords
 from storage.observations import observed_by_month, planned_observation_dates
 from storage.progression import CardSessions
+from storage.support import OPEN_PROGRAMME_STATES, SupportRecords
 from storage.walks import WalkStore
 
 # Each capability's command words and card verbs, and its kinds of proactive message. The order is
@@ -120,6 +124,8 @@ def build_events() -> Events:
     events.subscribe(TutorsListed, _across_new_lines)
     events.subscribe(LinesJoined, _across_joined_lines)
     events.answer(WalksOnDay, _walks_on_day)
+    events.answer(SupportsTutor, _their_ap)
+    events.answer(SupportsTutor, _their_mentor)
     events.answer(PlannedObservations, _planned_otla)
     events.answer(ObservationsByMonth, _observed_by_month)
     return events
@@ -212,6 +218,24 @@ async def _across_lines(
     await end_across_lines(session, org_id, at)
     await to_new_line_managers(session, org_id, tutor_ids, at)
     await notify_todays_overseers(session, org_id, at)
+
+
+async def _their_ap(session: AsyncSession, question: SupportsTutor) -> bool:
+    programme = await SupportRecords(session).current_programme_of(
+        question.org_id, question.tutor_id
+    )
+    return (
+        programme is not None
+        and programme.state in OPEN_PROGRAMME_STATES
+        and programme.practitioner_id == question.person_id
+    )
+
+
+async def _their_mentor(session: AsyncSession, question: SupportsTutor) -> bool:
+    return any(
+        rel.mentor_id == question.person_id and rel.state in MENTORING_OPEN
+        for rel in await MentoringRecords(session).of_mentee(question.org_id, question.tutor_id)
+    )
 
 
 async def _walks_on_day(session: AsyncSession, question: WalksOnDay) -> list[str]:

@@ -116,6 +116,17 @@ class WalksOnDay(Question[list[str]]):
 
 
 @dataclass(frozen=True)
+class SupportsTutor(Question[bool]):
+    """Does this person support this tutor developmentally now (their AP on an open programme,
+    their mentor in an open relationship)? Then they do not observe them for a graded OTLA:
+    support stays apart from judgement (seed 003, "where mentors are undertaking formal, graded
+    observations … [it] may conflict with the espoused mentoring process")."""
+
+    tutor_id: int
+    person_id: int
+
+
+@dataclass(frozen=True)
 class PlannedObservations(Question[Mapping[int, Sequence[date]]]):
     """Which observation dates are planned for these tutors (by tutor id)?"""
 

@@ -42,6 +42,7 @@ from storage.mentoring import (
     MentorWish,
 )
 from storage.models import Organisation, ProcessedActivity
+from storage.observations import Observations
 from storage.people import Directory
 from storage.privacy import AccessEntry
 from storage.reminders import PENDING, Schedule, ScheduledItem
@@ -376,6 +377,24 @@ async def test_a_mentor_who_became_the_mentees_line_manager_reads_and_writes_not
     assert "Confidential worries" in card_text(shown(body, sent))
     answer = await teams.answer(TUTOR, "mentoring.meeting", {**meeting, "discussed": "Mine"})
     assert "Meeting logged." in card_text(answer)
+
+
+async def test_a_mentor_is_not_allocated_as_their_mentees_otla_observer(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Ben mentors Tom. Quinn allocating Ben to observe Tom for his graded OTLA is refused
+    without saying why (seed 003: graded observation conflicts with mentoring) and stores no
+    observer; Amy, who does not mentor him, is allocated. Before: Ben was allocated."""
+    await mentored_by_ben(teams, teams_app, clock)
+    tom = await person_id(teams_app, TUTOR)
+    for observer, shown in ((BEN, "can't observe Tom Tutor"), (AMY, "Allocated: Amy")):
+        data = {"tutor_id": str(tom), "observer_email": observer.email}
+        answer = card_text(await teams.answer(QUINN, "otla.allocate", data))
+        assert shown in answer and "mentor" not in answer.lower(), answer
+        async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+            observation = await Observations(uow.session).for_tutor(TENANT, tom, "2026/27")
+            allocated = None if observation is None else observation.observer_id
+        assert allocated == (None if observer is BEN else await person_id(teams_app, AMY))
 
 
 async def test_a_new_tutor_list_that_makes_the_mentor_the_line_manager_ends_the_mentoring(

@@ -11,14 +11,16 @@ from sqlalchemy import func, select
 
 from bot.clock import FixedClock
 from bot.teams.web import BOT_KEY
+from storage.observations import Observations
 from storage.privacy import AccessEntry
 from storage.reminders import ScheduledItem
 from storage.support import SupportAction, SupportRecords, SupportSession
-from tests.conftest import ADMIN, MANAGER, TUTOR
+from tests.conftest import ADMIN, MANAGER, QUINN, TUTOR
 from tests.support.bot import person_id, tick
 from tests.support.cards import button_data, card_text, only_card
 from tests.support.support_college import (
     AMY,
+    BEN,
     HAL,
     OLLY,
     SCORES,
@@ -233,3 +235,22 @@ async def test_an_update_number_outside_the_programme_opens_no_draft(
     )
     assert "Update 1 of" in opened
     assert len(await reads_by(teams_app, AMY)) == before + 1
+
+
+async def test_a_tutors_ap_is_not_allocated_as_their_otla_observer(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Amy supports Tom on a programme. Quinn, the quality coordinator, allocating Amy to observe
+    Tom for his graded OTLA is refused without saying why (Tom's support is his own business)
+    and stores nothing; Ben, who does not support him, is allocated. Before: Amy was allocated."""
+    await start(teams, teams_app, clock)
+    tom = await person_id(teams_app, TUTOR)
+    for observer, shown in ((AMY, "can't observe Tom Tutor"), (BEN, "Allocated: Ben Bright")):
+        data = {"tutor_id": str(tom), "observer_email": observer.email}
+        answer = card_text(await teams.answer(QUINN, "otla.allocate", data))
+        assert shown in answer, answer
+        assert "support" not in answer.lower() or observer is BEN
+        async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+            observation = await Observations(uow.session).for_tutor(ORG, tom, "2026/27")
+            allocated = None if observation is None else observation.observer_id
+        assert allocated == (None if observer is AMY else await person_id(teams_app, BEN))

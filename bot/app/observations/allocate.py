@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.app.context import HandlerContext
+from bot.app.events import SupportsTutor
 from bot.app.form_fields import whole_number
 from bot.app.observations import calendar, lil, schedule
 from bot.app.observations.forms import AllocateForm
@@ -175,6 +176,15 @@ async def allocate_one(
         # Only someone the tutor list offers (on it, or holding the tutor role, as the HA27
         # picker decides) is observed; an observation already made can still be reallocated.
         raise MoveRefused(f"{name_of(tutor)} is not a tutor: choose one from the tutor list.")
+    if any(
+        await ctx.services.events.ask(ctx.uow.session, SupportsTutor(org, tutor.id, observer.id))
+    ):
+        # Their AP or mentor now (said without why: that is the tutor's own business), and
+        # nothing written yet.
+        raise MoveRefused(
+            f"{name_of(observer)} can't observe {name_of(tutor)} for their OTLA: please "
+            "choose another observer."
+        )
     if obs is None:
         obs = await repo.create(org, tutor.id, year, S.UNALLOCATED, now)
     if obs.status not in BEFORE_OBSERVATION:
