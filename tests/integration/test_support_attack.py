@@ -89,7 +89,7 @@ async def test_a_session_card_pressed_after_the_programme_ended_saves_nothing(
     """Amy's session form, drawn while the programme ran, pressed after she closed it: no
     session, no agreed action, no objectives on a programme that is over, nothing told to Tom."""
     pid = await start(teams, teams_app, clock)
-    await teams.execute(AMY, "programme.close", {"programme_id": pid})
+    await teams.execute(AMY, "programme.close", {"programme_id": pid, "sure": "yes"})
     await tick(teams_app, clock)
     teams.connector.clear()
     session = {
@@ -121,7 +121,7 @@ async def test_an_update_draft_pressed_after_support_to_good_ended_goes_nowhere(
     """The 2-weekly update card Amy had open, sent after she ended the programme: nothing is
     stored, and nothing is queued for Tom or his line manager."""
     pid = await start(teams, teams_app, clock, "support_to_good")
-    await teams.execute(AMY, "programme.close", {"programme_id": pid})
+    await teams.execute(AMY, "programme.close", {"programme_id": pid, "sure": "yes"})
     update = {"programme_id": pid, "number": 1, "text": "Late news"}
     answer = await teams.answer(AMY, "programme.update", update)
     assert "has ended: nothing was saved" in str(answer)
