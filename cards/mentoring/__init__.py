@@ -348,6 +348,8 @@ class AgreementView:
     notice: str = ""
     ended: str = ""  # when the relationship ended: the card is then read-only
     proposal: str = ""  # which proposal the card shows (its Confirm confirms that one only)
+    # In effect with nobody to receive the reports: that they go nowhere, and how to name someone.
+    nobody_told: str = ""
 
 
 def _bullets(items: Sequence[str]) -> base.Element:
@@ -417,6 +419,8 @@ def agreement_card(view: AgreementView) -> base.CardDict:
             ]
         )
     )
+    if view.nobody_told:
+        body.append(base.text(view.nobody_told, size="medium"))
     if view.confirmations:
         body.append(
             base.text("Confirmed: " + "; ".join(view.confirmations), subtle=True, size="small")

@@ -960,6 +960,39 @@ async def test_a_report_recipients_list_longer_than_ten_is_refused_and_nothing_s
     assert rel.version == 1 and rel.proposal is None
 
 
+async def test_an_agreement_in_effect_with_nobody_to_receive_the_reports_says_so_and_how(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom proposes the agreement with the recipients field left empty; Ben confirms. It is in
+    effect with nobody to receive the reports, so each review Tom sends on would go nowhere:
+    Ben's card says so and that Tom names them; the card telling Tom it was confirmed asks him,
+    whose reports they are, to name his personal tutor and course leader (seed 003, appendix
+    5), and how. Once he has, it says nothing of the kind."""
+    rel_id = await mentored_by_ben(teams, teams_app, clock)
+    nobody = {k: v for k, v in GOOD.items() if k != "recipients"}  # left empty: absent
+    await teams.execute(TUTOR, "agreement.save", {"rel": rel_id, **nobody})
+    answer = await teams.answer(BEN, "agreement.confirm", {"rel": rel_id})
+    text = card_text(answer)
+    assert "Confirmed by both of you" in text
+    assert "Nobody is named to receive Tom Tutor's review reports" in text, text
+    assert "go nowhere until Tom Tutor names someone" in text
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.version == 1 and rel.agreement["recipients"] == [] and rel.proposal is None
+
+    told = await next_card_to(teams, teams_app, clock, TUTOR, "agreement.edit")
+    text = card_text(told)
+    assert "Nobody is named to receive your review reports" in text, text
+    assert "personal tutor and course leader" in text
+    assert "Propose a change" in text and "Reports go to" in text
+
+    await teams.execute(TUTOR, "agreement.save", {"rel": rel_id, **GOOD})
+    answer = await teams.answer(BEN, "agreement.confirm", {"rel": rel_id})
+    assert "Olly Leader" in card_text(answer)
+    assert "Nobody is named" not in card_text(answer)
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.version == 2 and rel.agreement["recipients"] == ["olly@college.ac.uk"]
+
+
 async def test_confirm_puts_in_effect_only_the_proposal_its_card_showed(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:

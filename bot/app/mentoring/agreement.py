@@ -208,6 +208,10 @@ async def agreement_view(
             if rel.agreement:
                 changes = _changes(rel.agreement, rel.proposal)
                 pending += " Proposed: " + said("; ".join(changes))
+    recipients = await _recipients(directory, rel.org_id, shown)
+    nobody_told = ""
+    if rel.agreement and not recipients and rel.state == ACTIVE:
+        nobody_told = _nobody_told(viewer == rel.mentee_id, said(mentee_name))
     # Everything either of them typed (and their names) is shown as written: plain text.
     mentee_name, mentor_name = said(mentee_name), said(mentor_name)
     names = {rel.mentee_id: mentee_name, rel.mentor_id: mentor_name}
@@ -231,7 +235,8 @@ async def agreement_view(
         objectives=objectives,
         meeting=said(str(shown.get("meeting") or "")),
         reviews=[(p.label, f"{p.due:%d %b %Y}") for p in _reviews(shown)],
-        recipients=[said(r) for r in await _recipients(directory, rel.org_id, shown)],
+        recipients=[said(r) for r in recipients],
+        nobody_told=nobody_told,
         confirmations=[
             f"{said(names.get(int(c['by']), 'someone'))} {c['what']} v{c['version']} on "
             f"{london(datetime.fromisoformat(c['at'])):%d %b %Y %H:%M}"
@@ -245,6 +250,24 @@ async def agreement_view(
         notice=notice,
         ended="" if rel.state == ACTIVE else f"{london(rel.ended_at or rel.updated_at):%d %b %Y}",
         proposal=_proposal_key(rel) if can_confirm else "",
+    )
+
+
+def _nobody_told(to_mentee: bool, mentee: str) -> str:
+    """An agreement in effect that names nobody to receive the reports: each review the mentee
+    sends on goes nowhere. Seed 003 (appendix 5) emails them to the mentee's personal tutor and
+    course leader; the mentee, whose reports they are, agrees to each, so they are the one asked
+    to name them."""
+    if to_mentee:
+        return (
+            "Nobody is named to receive your review reports, so they will go nowhere until you "
+            "name someone. They usually go to your personal tutor and course leader: press "
+            "**Propose a change** and add their college emails under *Reports go to*."
+        )
+    return (
+        f"Nobody is named to receive {mentee}'s review reports, so they will go nowhere until "
+        f"{mentee} names someone (usually their personal tutor and course leader) with "
+        "**Propose a change**."
     )
 
 
