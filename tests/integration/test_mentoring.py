@@ -891,8 +891,11 @@ async def test_agreement_smart_errors_then_confirmed_by_both_then_a_change(
         "Ben Bright",
         "Maths, functional skills maths",
         "North Herts College",
-        "Ben Bright proposed v1 on 23 Nov 2026 10:00",
-        "Tom Tutor confirmed v1 on 23 Nov 2026 10:00",
+        "Ben Bright proposed v1 on Mon 23 Nov 2026",
+        "Tom Tutor confirmed v1 on Mon 23 Nov 2026",
+        # Days as the rest of TLC writes them (day_label): the objective's, the review point's.
+        "by Fri 12 Feb 2027",
+        "Mon 7 Dec 2026",
         "Olly Leader (olly@college.ac.uk)",  # who receives the reports, by name as reviews say
     ):
         assert shown_on_card in confirmed, shown_on_card
@@ -2350,7 +2353,7 @@ async def test_coaching_notes_are_shared_with_the_mentor_only_by_choice(
     await tick(teams_app, clock)
     shared = texts_to(connector, BEN)
     assert "Tom Tutor shared their GROW notes with you" in shared and "Ask Ben" in shared
-    assert "Action: Ask Ben (by 18 Dec 2026)" in shared  # a date as the done card shows it
+    assert "Action: Ask Ben (by Fri 18 Dec 2026)" in shared  # a date as the done card shows it
     for other in (MANAGER, HAL, QUINN):
         assert "GROW" not in texts_to(connector, other)
 

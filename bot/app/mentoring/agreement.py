@@ -40,7 +40,7 @@ from bot.app.turn import Reply
 from bot.domain import mentoring as rules
 from bot.domain.access import Permission
 from bot.domain.emails import normal_email
-from bot.domain.local_time import london
+from bot.domain.local_time import day_label, london
 from cards.base import CardDict, execute, said
 from cards.mentoring import (
     AgreementView,
@@ -170,7 +170,7 @@ async def agreement_view(
         ObjectiveView(
             said(o.what),
             said(o.measure),
-            f"{o.by:%d %b %Y}",
+            day_label(o.by),
             rules.progress_bar(progress.get(i, 0)),
         )
         for i, o in enumerate(_objectives(shown), start=1)
@@ -182,7 +182,7 @@ async def agreement_view(
         who = (
             "Mentor observed mentee" if entry.kind == OBSERVED_MENTEE else "Mentee observed mentor"
         )
-        line = f"{entry.held_on:%d %b %Y}, {who}: {said(entry.discussed)}"
+        line = f"{day_label(entry.held_on)}, {who}: {said(entry.discussed)}"
         if entry.evaluation:
             line += f" (Mentee's evaluation: {said(entry.evaluation)})"
         can_evaluate = (
@@ -234,21 +234,21 @@ async def agreement_view(
         organisation_agrees=[said(str(c)) for c in shown.get("organisation_agrees") or []],
         objectives=objectives,
         meeting=said(str(shown.get("meeting") or "")),
-        reviews=[(p.label, f"{p.due:%d %b %Y}") for p in _reviews(shown)],
+        reviews=[(p.label, day_label(p.due)) for p in _reviews(shown)],
         recipients=[said(r) for r in recipients],
         nobody_told=nobody_told,
         confirmations=[
             f"{said(names.get(int(c['by']), 'someone'))} {c['what']} v{c['version']} on "
-            f"{london(datetime.fromisoformat(c['at'])):%d %b %Y %H:%M}"
+            f"{day_label(datetime.fromisoformat(c['at']))}"
             for c in rel.confirmations
         ],
         in_effect=bool(rel.agreement),
         pending=pending,
         can_confirm=can_confirm,
-        meetings=[f"{m.held_on:%d %b %Y}: {said(m.discussed)}" for m in meetings],
+        meetings=[f"{day_label(m.held_on)}: {said(m.discussed)}" for m in meetings],
         observations=observations,
         notice=notice,
-        ended="" if rel.state == ACTIVE else f"{london(rel.ended_at or rel.updated_at):%d %b %Y}",
+        ended="" if rel.state == ACTIVE else day_label(rel.ended_at or rel.updated_at),
         proposal=_proposal_key(rel) if can_confirm else "",
     )
 
@@ -323,11 +323,11 @@ def _proposed(key: str, new: dict[str, Any]) -> str:
     """What one part of the agreement would become, in words."""
     if key == "objectives":
         return ", ".join(
-            f"{i}. {said(o.what)} (measure: {said(o.measure)}; by {o.by:%d %b %Y})"
+            f"{i}. {said(o.what)} (measure: {said(o.measure)}; by {day_label(o.by)})"
             for i, o in enumerate(_objectives(new), start=1)
         )
     if key == "reviews":
-        return ", ".join(f"{p.label} {p.due:%d %b %Y}" for p in _reviews(new))
+        return ", ".join(f"{p.label} {day_label(p.due)}" for p in _reviews(new))
     if key == "meet_every_weeks":
         return f"after {new.get(key)} weeks without a meeting"
     value = new.get(key)
