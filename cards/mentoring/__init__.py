@@ -339,7 +339,7 @@ class AgreementView:
     meeting: str
     reviews: Sequence[tuple[str, str]]
     recipients: Sequence[str]
-    confirmations: Sequence[str]
+    confirmations: Sequence[str]  # the agreement's history, a line a step, in plain words
     in_effect: bool
     pending: str = ""  # who proposed what is waiting for confirmation
     can_confirm: bool = False
@@ -422,9 +422,7 @@ def agreement_card(view: AgreementView) -> base.CardDict:
     if view.nobody_told:
         body.append(base.text(view.nobody_told, size="medium"))
     if view.confirmations:
-        body.append(
-            base.text("Confirmed: " + "; ".join(view.confirmations), subtle=True, size="small")
-        )
+        body.append(base.text("\n".join(view.confirmations), subtle=True, size="small"))
     if view.pending:
         body.append(base.text(view.pending, size="medium"))
     if view.meetings:

@@ -891,8 +891,8 @@ async def test_agreement_smart_errors_then_confirmed_by_both_then_a_change(
         "Ben Bright",
         "Maths, functional skills maths",
         "North Herts College",
-        "Ben Bright proposed v1 on Mon 23 Nov 2026",
-        "Tom Tutor confirmed v1 on Mon 23 Nov 2026",
+        "Ben Bright proposed the agreement on Mon 23 Nov 2026",
+        "Tom Tutor confirmed it on Mon 23 Nov 2026",
         # Days as the rest of TLC writes them (day_label): the objective's, the review point's.
         "by Fri 12 Feb 2027",
         "Mon 7 Dec 2026",
@@ -921,6 +921,11 @@ async def test_agreement_smart_errors_then_confirmed_by_both_then_a_change(
     (rel,) = await rows(teams_app, MentoringRelationship)
     assert rel.version == 2 and rel.agreement["meeting"] == changed["meeting"]
     assert [c["what"] for c in rel.confirmations][-2:] == ["proposed", "confirmed"]
+    # The history says who did what in plain words: no "Confirmed:" over a proposal, no "v2".
+    history = card_text(await teams.answer(TUTOR, "agreement.open", {"rel": rel_id}))
+    assert "Tom Tutor proposed changes on Mon 23 Nov 2026" in history, history
+    assert "Ben Bright confirmed the changes on Mon 23 Nov 2026" in history
+    assert "Confirmed:" not in history and " v1 " not in history and " v2 " not in history
 
 
 async def test_a_proposed_change_shows_what_it_changes_to_before_it_is_confirmed(

@@ -237,11 +237,7 @@ async def agreement_view(
         reviews=[(p.label, day_label(p.due)) for p in _reviews(shown)],
         recipients=[said(r) for r in recipients],
         nobody_told=nobody_told,
-        confirmations=[
-            f"{said(names.get(int(c['by']), 'someone'))} {c['what']} v{c['version']} on "
-            f"{day_label(datetime.fromisoformat(c['at']))}"
-            for c in rel.confirmations
-        ],
+        confirmations=[_history_line(c, names) for c in rel.confirmations],
         in_effect=bool(rel.agreement),
         pending=pending,
         can_confirm=can_confirm,
@@ -251,6 +247,18 @@ async def agreement_view(
         ended="" if rel.state == ACTIVE else day_label(rel.ended_at or rel.updated_at),
         proposal=_proposal_key(rel) if can_confirm else "",
     )
+
+
+def _history_line(entry: dict[str, Any], names: dict[int, str]) -> str:
+    """One step of the agreement's history in plain words: "Ben Bright proposed the agreement
+    on Mon 23 Nov 2026", "Tom Tutor confirmed it on ...", "... proposed changes on ..."."""
+    who = said(names.get(int(entry["by"]), "someone"))
+    first = int(entry["version"]) <= 1
+    if entry["what"] == "confirmed":
+        what = "confirmed it" if first else "confirmed the changes"
+    else:
+        what = "proposed the agreement" if first else "proposed changes"
+    return f"{who} {what} on {day_label(datetime.fromisoformat(entry['at']))}"
 
 
 def _nobody_told(to_mentee: bool, mentee: str) -> str:
