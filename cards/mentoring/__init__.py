@@ -510,15 +510,16 @@ def agreement_form_card(
     body: list[base.Element] = [
         base.title("Mentoring agreement"),
         base.text(
-            "Edit the lists in your own words (one item a line). Each objective needs a specific "
-            "action, a measure and a date in the future. When you save, the other person is "
-            "asked to confirm; nothing changes until they do.",
+            "Edit the lists in your own words (one item a line). Objectives and when you meet "
+            "can wait until you have talked; each objective you write needs a specific action, "
+            "a measure and a date in the future. When you save, the other person is asked to "
+            "confirm; nothing changes until they do.",
             subtle=True,
         ),
     ]
     for key, label in (
-        ("mentee_job_title", "Mentee's full job title"),
-        ("mentee_institution", "Mentee's institution"),
+        ("mentee_job_title", "Mentee's full job title (optional)"),
+        ("mentee_institution", "Mentee's institution (optional)"),
         ("mentee_specialism", "Mentee's subject specialism"),
     ):
         body += text_field(key, label, values, errors)

@@ -928,6 +928,40 @@ async def test_agreement_smart_errors_then_confirmed_by_both_then_a_change(
     assert "Confirmed:" not in history and " v1 " not in history and " v2 " not in history
 
 
+async def test_a_fresh_agreement_form_saved_as_it_comes_is_proposed_with_what_tlc_knows(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Ben opens a fresh agreement form and saves it untouched. Seed 003's mentor agrees *to
+    agree* the objectives and when to meet, so neither is needed to start; the clauses and review
+    points come filled in, and so does what TLC knows: the college's name as Tom's institution.
+    It is proposed with no field errors (it showed ten), and Tom is asked to confirm."""
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        org = await uow.session.get(Organisation, TENANT)
+        assert org is not None
+        org.name = "North Herts College"
+        await uow.commit()
+    rel_id = await mentored_by_ben(teams, teams_app, clock)
+    body, sent = await teams.execute(BEN, "agreement.edit", {"rel": rel_id})
+    form = shown(body, sent)
+    # What Teams sends back: each input that holds a value (an empty one is absent).
+    data = {n["id"]: n["value"] for n in card_inputs(form) if n.get("value")}
+    assert data["mentee_institution"] == "North Herts College"
+    answer = await teams.answer(BEN, "agreement.save", {"rel": rel_id, **data})
+    assert errors_in(answer) == []
+    assert "I've asked Tom Tutor to confirm" in card_text(answer)
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.proposal is not None and rel.agreement == {}
+    assert rel.proposal["objectives"] == [] and rel.proposal["meeting"] == ""
+    assert rel.proposal["mentee_institution"] == "North Herts College"
+    # An objective half written is still checked: nothing more is stored.
+    half = {**data, "objective_1_what": "Improve maths"}
+    errors = errors_in(await teams.answer(BEN, "agreement.save", {"rel": rel_id, **half}))
+    assert any(e.startswith("Make it specific") for e in errors)
+    assert "Say how you'll both know it's done." in errors and "Choose a date." in errors
+    (after,) = await rows(teams_app, MentoringRelationship)
+    assert after.proposal == rel.proposal
+
+
 async def test_a_proposed_change_shows_what_it_changes_to_before_it_is_confirmed(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock
 ) -> None:
@@ -1509,7 +1543,7 @@ async def test_every_mentoring_form_sent_untouched_gets_field_errors_and_changes
             BEN,
             "agreement.save",
             {"rel": rel_id},
-            ["Say what you will do.", "Say when and where you'll meet.", "Keep at least one line."],
+            ["Choose a date.", "Keep at least one line."],  # review points; the clause lists
         ),
         (
             BEN,

@@ -66,6 +66,7 @@ from storage.mentoring import (
     MentoringRelationship,
     MentoringReview,
 )
+from storage.models import Organisation
 from storage.people import Directory
 from storage.reminders import Schedule
 
@@ -458,9 +459,22 @@ async def open_agreement(
     return Reply.show(await agreement_for(ctx, rel))
 
 
+async def _known(session: AsyncSession, rel: MentoringRelationship) -> dict[str, str]:
+    """What TLC already knows of the mentee for a first agreement: the job title and institution
+    they gave when offering to mentor, if they did; else the college's own name (admin setup)."""
+    offer = await MentoringRecords(session).offer_of(rel.org_id, rel.mentee_id)
+    org = await session.get(Organisation, rel.org_id)
+    known = {
+        "mentee_job_title": offer.job_title if offer else "",
+        "mentee_institution": (offer.institution if offer else "") or (org.name if org else ""),
+    }
+    return {k: v for k, v in known.items() if v}
+
+
 @with_loaded(_writable)
 async def edit(ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship) -> Reply:
-    base = rel.proposal or rel.agreement or defaults(rel, london(ctx.services.clock.now()).date())
+    first = defaults(rel, london(ctx.services.clock.now()).date())
+    base = rel.proposal or rel.agreement or {**first, **await _known(ctx.uow.session, rel)}
     _mentor_opened(ctx, rel, "agreement form")
     return Reply.show(agreement_form_card(rel.id, form_values(base)))
 
@@ -476,6 +490,10 @@ async def _parse(
         what = str(values.get(f"objective_{n}_what") or "").strip()[:300]
         measure = str(values.get(f"objective_{n}_measure") or "").strip()[:300]
         raw_by = values.get(f"objective_{n}_by")
+        if not (what or measure or str(raw_by or "").strip()):
+            # Seed 003: the mentor agrees *to agree* the objectives, over the course; an
+            # agreement starts without them, and each one written is checked as SMART.
+            continue
         by = _date(raw_by)
         problems = rules.objective_problems(what, measure, by, today)
         if raw_by not in (None, "") and by is None:
@@ -518,9 +536,8 @@ async def _parse(
             errors[key] = "Keep at least one line."
         lists[key] = [i[:400] for i in items]
     weeks = str(values.get("meet_every_weeks") or "4")
+    # Also agreed as they go (appendix 5: "to discuss and agree when and where to meet").
     meeting = str(values.get("meeting") or "").strip()[:300]
-    if not meeting:
-        errors["meeting"] = "Say when and where you'll meet."
     agreement = {
         "mentee_job_title": str(values.get("mentee_job_title") or "").strip()[:200],
         "mentee_institution": str(values.get("mentee_institution") or "").strip()[:200],
