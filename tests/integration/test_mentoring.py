@@ -3034,7 +3034,7 @@ async def test_names_written_as_links_are_plain_in_text_replies_and_coaching_lin
     assert "Marked done" in card_text(marked) and live_markdown(marked) == []
     # Who confirmed the agreement, on its card; whom Tom told when he ends it.
     agreement = await teams.answer(evil_tom, "agreement.open", {"rel": rel_id})
-    assert live_markdown(agreement, "Confirmed:") == []
+    assert live_markdown(agreement, "proposed the agreement on") == []
     ended = await teams.answer(evil_tom, "mentor.end", {"rel": rel_id, "sure": "yes"})
     assert live_markdown(ended, "I've told") == []
 
