@@ -19,6 +19,15 @@ def london_day(at: datetime) -> date:
     return at.astimezone(LONDON).date()
 
 
+def day_label(day: date | datetime | None) -> str:
+    """A day as people read it across TLC: "Tue 8 Dec 2026" (a stored time, on its London day)."""
+    if day is None:
+        return ""
+    if isinstance(day, datetime):
+        day = day.astimezone(LONDON).date()
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
 def at_london(day: date, clock_time: time) -> datetime:
     """A London wall-clock time on `day`, as UTC."""
     return datetime.combine(day, clock_time, tzinfo=LONDON).astimezone(UTC)

@@ -25,7 +25,7 @@ from types import MappingProxyType
 from typing import Any, Self, cast
 
 from bot.domain.access import Subject
-from bot.domain.local_time import LONDON
+from bot.domain.local_time import LONDON, day_label
 from bot.domain.words import plural
 
 MORNING = time(9, 0)
@@ -457,11 +457,12 @@ def draft_review(
     progress = latest_progress(ordered)
     lines = [
         f"{label}: {plural(len(ordered), 'meeting')} logged"
-        + (f", the last on {ordered[-1].held_on:%d %b %Y}." if ordered else ".")
+        + (f", the last on {day_label(ordered[-1].held_on)}." if ordered else ".")
     ]
     for i, obj in enumerate(objectives, start=1):
         steps = [m.next_steps[i] for m in ordered if m.next_steps.get(i)]
-        line = f"Objective {i}: {obj.what} (by {obj.by:%d %b %Y}). Progress {progress.get(i, 0)}%."
+        done = progress.get(i, 0)
+        line = f"Objective {i}: {obj.what} (by {day_label(obj.by)}). Progress {done}%."
         if steps:
             line += f" Latest next step: {steps[-1]}"
         lines.append(line)

@@ -339,7 +339,7 @@ class AgreementView:
     meeting: str
     reviews: Sequence[tuple[str, str]]
     recipients: Sequence[str]
-    confirmations: Sequence[str]
+    confirmations: Sequence[str]  # the agreement's history, a line a step, in plain words
     in_effect: bool
     pending: str = ""  # who proposed what is waiting for confirmation
     can_confirm: bool = False
@@ -348,6 +348,8 @@ class AgreementView:
     notice: str = ""
     ended: str = ""  # when the relationship ended: the card is then read-only
     proposal: str = ""  # which proposal the card shows (its Confirm confirms that one only)
+    # In effect with nobody to receive the reports: that they go nowhere, and how to name someone.
+    nobody_told: str = ""
 
 
 def _bullets(items: Sequence[str]) -> base.Element:
@@ -417,10 +419,10 @@ def agreement_card(view: AgreementView) -> base.CardDict:
             ]
         )
     )
+    if view.nobody_told:
+        body.append(base.text(view.nobody_told, size="medium"))
     if view.confirmations:
-        body.append(
-            base.text("Confirmed: " + "; ".join(view.confirmations), subtle=True, size="small")
-        )
+        body.append(base.text("\n".join(view.confirmations), subtle=True, size="small"))
     if view.pending:
         body.append(base.text(view.pending, size="medium"))
     if view.meetings:
@@ -508,15 +510,16 @@ def agreement_form_card(
     body: list[base.Element] = [
         base.title("Mentoring agreement"),
         base.text(
-            "Edit the lists in your own words (one item a line). Each objective needs a specific "
-            "action, a measure and a date in the future. When you save, the other person is "
-            "asked to confirm; nothing changes until they do.",
+            "Edit the lists in your own words (one item a line). Objectives and when you meet "
+            "can wait until you have talked; each objective you write needs a specific action, "
+            "a measure and a date in the future. When you save, the other person is asked to "
+            "confirm; nothing changes until they do.",
             subtle=True,
         ),
     ]
     for key, label in (
-        ("mentee_job_title", "Mentee's full job title"),
-        ("mentee_institution", "Mentee's institution"),
+        ("mentee_job_title", "Mentee's full job title (optional)"),
+        ("mentee_institution", "Mentee's institution (optional)"),
         ("mentee_specialism", "Mentee's subject specialism"),
     ):
         body += text_field(key, label, values, errors)

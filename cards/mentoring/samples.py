@@ -20,19 +20,19 @@ _AGREEMENT = m.AgreementView(
         m.ObjectiveView(
             "Plan three practical maths starters",
             "3 starters used",
-            "12 Feb 2027",
+            "Fri 12 Feb 2027",
             "▰▰▰▰▱▱▱▱▱▱ 40%",
         )
     ],
     meeting="Every other Tuesday 4pm, Hitchin staff room",
-    reviews=[("Initial review", "07 Dec 2026"), ("Report (January)", "15 Jan 2027")],
+    reviews=[("Initial review", "Mon 7 Dec 2026"), ("Report (January)", "Fri 15 Jan 2027")],
     recipients=["olly@college.ac.uk"],
-    confirmations=["Ben Bright proposed v1 on 23 Nov 2026 10:00"],
+    confirmations=["Ben Bright proposed the agreement on Mon 23 Nov 2026"],
     in_effect=False,
     pending="Ben Bright proposed this agreement: confirm it to put it in effect.",
     can_confirm=True,
-    meetings=["23 Nov 2026: Starters for area and perimeter"],
-    observations=[("23 Nov 2026, Mentor observed mentee: Great questioning", 3)],
+    meetings=["Mon 23 Nov 2026: Starters for area and perimeter"],
+    observations=[("Mon 23 Nov 2026, Mentor observed mentee: Great questioning", 3)],
 )
 
 # The first card after a match: nothing written, nothing proposed (its next step, "Fill in /
@@ -120,7 +120,7 @@ MENTORING_SAMPLES: Mapping[str, Callable[[], CardDict]] = MappingProxyType(
             5,
             "GROW",
             [("Goal", "Questions")],
-            ["Try think-pair-share (by 04 Dec 2026)"],
+            ["Try think-pair-share (by Fri 4 Dec 2026)"],
             share_with=[(7, "Ben Bright", False), (9, "Amy Able", True)],
         ),
         "coach-review": lambda: m.coach_review_card(5, "Calmer starts", 3),

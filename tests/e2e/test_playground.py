@@ -549,8 +549,10 @@ def test_first_day_a_new_tutor_finds_a_mentor_and_they_agree(first_day: FirstDay
     agreement.get_by_role("button", name="Fill in / edit").click()
     form = card_showing(page, "Edit the lists in your own words")
     phone_screenshot(form, "mentoring-agreement-form.png")
+    # Objectives may wait, but one written is checked as SMART: a vague one is refused.
+    form.get_by_label("What will be done").nth(0).fill("Improve maths")
     form.get_by_role("button", name="Save").click()
-    refused = card_showing(page, "Say what you will do")
+    refused = card_showing(page, "Make it specific")
     phone_screenshot(refused, "mentoring-agreement-refused.png")
     assert rows(day, "SELECT proposal FROM mentoring_relationships") == [(None,)]
     objectives = (

@@ -910,8 +910,11 @@ async def test_agreement_smart_errors_then_confirmed_by_both_then_a_change(
         "Ben Bright",
         "Maths, functional skills maths",
         "North Herts College",
-        "Ben Bright proposed v1 on 23 Nov 2026 10:00",
-        "Tom Tutor confirmed v1 on 23 Nov 2026 10:00",
+        "Ben Bright proposed the agreement on Mon 23 Nov 2026",
+        "Tom Tutor confirmed it on Mon 23 Nov 2026",
+        # Days as the rest of TLC writes them (day_label): the objective's, the review point's.
+        "by Fri 12 Feb 2027",
+        "Mon 7 Dec 2026",
         "Olly Leader (olly@college.ac.uk)",  # who receives the reports, by name as reviews say
     ):
         assert shown_on_card in confirmed, shown_on_card
@@ -937,6 +940,45 @@ async def test_agreement_smart_errors_then_confirmed_by_both_then_a_change(
     (rel,) = await rows(teams_app, MentoringRelationship)
     assert rel.version == 2 and rel.agreement["meeting"] == changed["meeting"]
     assert [c["what"] for c in rel.confirmations][-2:] == ["proposed", "confirmed"]
+    # The history says who did what in plain words: no "Confirmed:" over a proposal, no "v2".
+    history = card_text(await teams.answer(TUTOR, "agreement.open", {"rel": rel_id}))
+    assert "Tom Tutor proposed changes on Mon 23 Nov 2026" in history, history
+    assert "Ben Bright confirmed the changes on Mon 23 Nov 2026" in history
+    assert "Confirmed:" not in history and " v1 " not in history and " v2 " not in history
+
+
+async def test_a_fresh_agreement_form_saved_as_it_comes_is_proposed_with_what_tlc_knows(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock
+) -> None:
+    """Ben opens a fresh agreement form and saves it untouched. Seed 003's mentor agrees *to
+    agree* the objectives and when to meet, so neither is needed to start; the clauses and review
+    points come filled in, and so does what TLC knows: the college's name as Tom's institution.
+    It is proposed with no field errors (it showed ten), and Tom is asked to confirm."""
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        org = await uow.session.get(Organisation, TENANT)
+        assert org is not None
+        org.name = "North Herts College"
+        await uow.commit()
+    rel_id = await mentored_by_ben(teams, teams_app, clock)
+    body, sent = await teams.execute(BEN, "agreement.edit", {"rel": rel_id})
+    form = shown(body, sent)
+    # What Teams sends back: each input that holds a value (an empty one is absent).
+    data = {n["id"]: n["value"] for n in card_inputs(form) if n.get("value")}
+    assert data["mentee_institution"] == "North Herts College"
+    answer = await teams.answer(BEN, "agreement.save", {"rel": rel_id, **data})
+    assert errors_in(answer) == []
+    assert "I've asked Tom Tutor to confirm" in card_text(answer)
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.proposal is not None and rel.agreement == {}
+    assert rel.proposal["objectives"] == [] and rel.proposal["meeting"] == ""
+    assert rel.proposal["mentee_institution"] == "North Herts College"
+    # An objective half written is still checked: nothing more is stored.
+    half = {**data, "objective_1_what": "Improve maths"}
+    errors = errors_in(await teams.answer(BEN, "agreement.save", {"rel": rel_id, **half}))
+    assert any(e.startswith("Make it specific") for e in errors)
+    assert "Say how you'll both know it's done." in errors and "Choose a date." in errors
+    (after,) = await rows(teams_app, MentoringRelationship)
+    assert after.proposal == rel.proposal
 
 
 async def test_a_proposed_change_shows_what_it_changes_to_before_it_is_confirmed(
@@ -977,6 +1019,39 @@ async def test_a_report_recipients_list_longer_than_ten_is_refused_and_nothing_s
     assert "At most 10 people can receive the reports." in errors_in(answer)
     (rel,) = await rows(teams_app, MentoringRelationship)
     assert rel.version == 1 and rel.proposal is None
+
+
+async def test_an_agreement_in_effect_with_nobody_to_receive_the_reports_says_so_and_how(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom proposes the agreement with the recipients field left empty; Ben confirms. It is in
+    effect with nobody to receive the reports, so each review Tom sends on would go nowhere:
+    Ben's card says so and that Tom names them; the card telling Tom it was confirmed asks him,
+    whose reports they are, to name his personal tutor and course leader (seed 003, appendix
+    5), and how. Once he has, it says nothing of the kind."""
+    rel_id = await mentored_by_ben(teams, teams_app, clock)
+    nobody = {k: v for k, v in GOOD.items() if k != "recipients"}  # left empty: absent
+    await teams.execute(TUTOR, "agreement.save", {"rel": rel_id, **nobody})
+    answer = await teams.answer(BEN, "agreement.confirm", {"rel": rel_id})
+    text = card_text(answer)
+    assert "Confirmed by both of you" in text
+    assert "Nobody is named to receive Tom Tutor's review reports" in text, text
+    assert "go nowhere until Tom Tutor names someone" in text
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.version == 1 and rel.agreement["recipients"] == [] and rel.proposal is None
+
+    told = await next_card_to(teams, teams_app, clock, TUTOR, "agreement.edit")
+    text = card_text(told)
+    assert "Nobody is named to receive your review reports" in text, text
+    assert "personal tutor and course leader" in text
+    assert "Propose a change" in text and "Reports go to" in text
+
+    await teams.execute(TUTOR, "agreement.save", {"rel": rel_id, **GOOD})
+    answer = await teams.answer(BEN, "agreement.confirm", {"rel": rel_id})
+    assert "Olly Leader" in card_text(answer)
+    assert "Nobody is named" not in card_text(answer)
+    (rel,) = await rows(teams_app, MentoringRelationship)
+    assert rel.version == 2 and rel.agreement["recipients"] == ["olly@college.ac.uk"]
 
 
 async def test_confirm_puts_in_effect_only_the_proposal_its_card_showed(
@@ -1487,7 +1562,7 @@ async def test_every_mentoring_form_sent_untouched_gets_field_errors_and_changes
             BEN,
             "agreement.save",
             {"rel": rel_id},
-            ["Say what you will do.", "Say when and where you'll meet.", "Keep at least one line."],
+            ["Choose a date.", "Keep at least one line."],  # review points; the clause lists
         ),
         (
             BEN,
@@ -2336,7 +2411,7 @@ async def test_coaching_notes_are_shared_with_the_mentor_only_by_choice(
     await tick(teams_app, clock)
     shared = texts_to(connector, BEN)
     assert "Tom Tutor shared their GROW notes with you" in shared and "Ask Ben" in shared
-    assert "Action: Ask Ben (by 18 Dec 2026)" in shared  # a date as the done card shows it
+    assert "Action: Ask Ben (by Fri 18 Dec 2026)" in shared  # a date as the done card shows it
     for other in (MANAGER, HAL, QUINN):
         assert "GROW" not in texts_to(connector, other)
 
@@ -2978,7 +3053,7 @@ async def test_names_written_as_links_are_plain_in_text_replies_and_coaching_lin
     assert "Marked done" in card_text(marked) and live_markdown(marked) == []
     # Who confirmed the agreement, on its card; whom Tom told when he ends it.
     agreement = await teams.answer(evil_tom, "agreement.open", {"rel": rel_id})
-    assert live_markdown(agreement, "Confirmed:") == []
+    assert live_markdown(agreement, "proposed the agreement on") == []
     ended = await teams.answer(evil_tom, "mentor.end", {"rel": rel_id, "sure": "yes"})
     assert live_markdown(ended, "I've told") == []
 

@@ -20,7 +20,7 @@ from bot.domain.support import ProgrammeState
 from bot.teams.notifier import TeamsSender
 from bot.teams.web import BOT_KEY
 from storage.db import Database
-from storage.models import Person
+from storage.models import Person, RoleGrant
 from storage.people import Directory
 from storage.privacy import AccessEntry
 from storage.reminders import Schedule
@@ -625,6 +625,24 @@ async def test_with_no_aps_a_referral_is_kept_queued_and_admins_told_without_con
     connector.clear()
     await tick(teams_app, clock)
     assert "Tom Tutor would like support" in texts_to(connector, AMY)
+
+
+async def test_caseloads_refused_names_the_head_of_tl_and_tells_an_org_admin_how(
+    teams: TeamsClient, teams_app: web.Application
+) -> None:
+    """Ada, an org admin who is neither head of T&L nor an AP, asks for the caseloads: she hears
+    who is head of T&L and how to give herself the role (bot/app/refusals.py), not a dead end.
+    Tom, a tutor, hears whom to ask and nothing about granting roles. Nobody's roles change."""
+    grants_before = await rows(teams_app, RoleGrant)
+    (sent,) = await teams.say(ADMIN, "support caseloads")
+    assert not sent.cards
+    assert "Caseloads are for the head of teaching & learning, Hal Head, and the APs." in sent.text
+    assert "Being an org admin does not include that" in sent.text, sent.text
+    assert f"admin grant {ADMIN.email} head_of_teaching_and_learning" in sent.text
+    (sent,) = await teams.say(TUTOR, "support caseloads")
+    assert "head of teaching & learning, Hal Head, and the APs" in sent.text
+    assert "admin grant" not in sent.text
+    assert len(await rows(teams_app, RoleGrant)) == len(grants_before)
 
 
 async def test_capacity_counts_and_a_full_ap_is_not_asked(

@@ -40,7 +40,7 @@ from bot.app.turn import Reply
 from bot.domain import mentoring as rules
 from bot.domain.access import Permission
 from bot.domain.emails import normal_email
-from bot.domain.local_time import london
+from bot.domain.local_time import day_label, london
 from cards.base import CardDict, execute, said
 from cards.mentoring import (
     AgreementView,
@@ -66,6 +66,7 @@ from storage.mentoring import (
     MentoringRelationship,
     MentoringReview,
 )
+from storage.models import Organisation
 from storage.people import Directory
 from storage.reminders import Schedule
 
@@ -170,7 +171,7 @@ async def agreement_view(
         ObjectiveView(
             said(o.what),
             said(o.measure),
-            f"{o.by:%d %b %Y}",
+            day_label(o.by),
             rules.progress_bar(progress.get(i, 0)),
         )
         for i, o in enumerate(_objectives(shown), start=1)
@@ -182,7 +183,7 @@ async def agreement_view(
         who = (
             "Mentor observed mentee" if entry.kind == OBSERVED_MENTEE else "Mentee observed mentor"
         )
-        line = f"{entry.held_on:%d %b %Y}, {who}: {said(entry.discussed)}"
+        line = f"{day_label(entry.held_on)}, {who}: {said(entry.discussed)}"
         if entry.evaluation:
             line += f" (Mentee's evaluation: {said(entry.evaluation)})"
         can_evaluate = (
@@ -208,6 +209,10 @@ async def agreement_view(
             if rel.agreement:
                 changes = _changes(rel.agreement, rel.proposal)
                 pending += " Proposed: " + said("; ".join(changes))
+    recipients = await _recipients(directory, rel.org_id, shown)
+    nobody_told = ""
+    if rel.agreement and not recipients and rel.state == ACTIVE:
+        nobody_told = _nobody_told(viewer == rel.mentee_id, said(mentee_name))
     # Everything either of them typed (and their names) is shown as written: plain text.
     mentee_name, mentor_name = said(mentee_name), said(mentor_name)
     names = {rel.mentee_id: mentee_name, rel.mentor_id: mentor_name}
@@ -230,21 +235,48 @@ async def agreement_view(
         organisation_agrees=[said(str(c)) for c in shown.get("organisation_agrees") or []],
         objectives=objectives,
         meeting=said(str(shown.get("meeting") or "")),
-        reviews=[(p.label, f"{p.due:%d %b %Y}") for p in _reviews(shown)],
-        recipients=[said(r) for r in await _recipients(directory, rel.org_id, shown)],
-        confirmations=[
-            f"{said(names.get(int(c['by']), 'someone'))} {c['what']} v{c['version']} on "
-            f"{london(datetime.fromisoformat(c['at'])):%d %b %Y %H:%M}"
-            for c in rel.confirmations
-        ],
+        reviews=[(p.label, day_label(p.due)) for p in _reviews(shown)],
+        recipients=[said(r) for r in recipients],
+        nobody_told=nobody_told,
+        confirmations=[_history_line(c, names) for c in rel.confirmations],
         in_effect=bool(rel.agreement),
         pending=pending,
         can_confirm=can_confirm,
-        meetings=[f"{m.held_on:%d %b %Y}: {said(m.discussed)}" for m in meetings],
+        meetings=[f"{day_label(m.held_on)}: {said(m.discussed)}" for m in meetings],
         observations=observations,
         notice=notice,
-        ended="" if rel.state == ACTIVE else f"{london(rel.ended_at or rel.updated_at):%d %b %Y}",
+        ended="" if rel.state == ACTIVE else day_label(rel.ended_at or rel.updated_at),
         proposal=_proposal_key(rel) if can_confirm else "",
+    )
+
+
+def _history_line(entry: dict[str, Any], names: dict[int, str]) -> str:
+    """One step of the agreement's history in plain words: "Ben Bright proposed the agreement
+    on Mon 23 Nov 2026", "Tom Tutor confirmed it on ...", "... proposed changes on ..."."""
+    who = said(names.get(int(entry["by"]), "someone"))
+    first = int(entry["version"]) <= 1
+    if entry["what"] == "confirmed":
+        what = "confirmed it" if first else "confirmed the changes"
+    else:
+        what = "proposed the agreement" if first else "proposed changes"
+    return f"{who} {what} on {day_label(datetime.fromisoformat(entry['at']))}"
+
+
+def _nobody_told(to_mentee: bool, mentee: str) -> str:
+    """An agreement in effect that names nobody to receive the reports: each review the mentee
+    sends on goes nowhere. Seed 003 (appendix 5) emails them to the mentee's personal tutor and
+    course leader; the mentee, whose reports they are, agrees to each, so they are the one asked
+    to name them."""
+    if to_mentee:
+        return (
+            "Nobody is named to receive your review reports, so they will go nowhere until you "
+            "name someone. They usually go to your personal tutor and course leader: press "
+            "**Propose a change** and add their college emails under *Reports go to*."
+        )
+    return (
+        f"Nobody is named to receive {mentee}'s review reports, so they will go nowhere until "
+        f"{mentee} names someone (usually their personal tutor and course leader) with "
+        "**Propose a change**."
     )
 
 
@@ -300,11 +332,11 @@ def _proposed(key: str, new: dict[str, Any]) -> str:
     """What one part of the agreement would become, in words."""
     if key == "objectives":
         return ", ".join(
-            f"{i}. {said(o.what)} (measure: {said(o.measure)}; by {o.by:%d %b %Y})"
+            f"{i}. {said(o.what)} (measure: {said(o.measure)}; by {day_label(o.by)})"
             for i, o in enumerate(_objectives(new), start=1)
         )
     if key == "reviews":
-        return ", ".join(f"{p.label} {p.due:%d %b %Y}" for p in _reviews(new))
+        return ", ".join(f"{p.label} {day_label(p.due)}" for p in _reviews(new))
     if key == "meet_every_weeks":
         return f"after {new.get(key)} weeks without a meeting"
     value = new.get(key)
@@ -427,9 +459,22 @@ async def open_agreement(
     return Reply.show(await agreement_for(ctx, rel))
 
 
+async def _known(session: AsyncSession, rel: MentoringRelationship) -> dict[str, str]:
+    """What TLC already knows of the mentee for a first agreement: the job title and institution
+    they gave when offering to mentor, if they did; else the college's own name (admin setup)."""
+    offer = await MentoringRecords(session).offer_of(rel.org_id, rel.mentee_id)
+    org = await session.get(Organisation, rel.org_id)
+    known = {
+        "mentee_job_title": offer.job_title if offer else "",
+        "mentee_institution": (offer.institution if offer else "") or (org.name if org else ""),
+    }
+    return {k: v for k, v in known.items() if v}
+
+
 @with_loaded(_writable)
 async def edit(ctx: HandlerContext, values: dict[str, Any], rel: MentoringRelationship) -> Reply:
-    base = rel.proposal or rel.agreement or defaults(rel, london(ctx.services.clock.now()).date())
+    first = defaults(rel, london(ctx.services.clock.now()).date())
+    base = rel.proposal or rel.agreement or {**first, **await _known(ctx.uow.session, rel)}
     _mentor_opened(ctx, rel, "agreement form")
     return Reply.show(agreement_form_card(rel.id, form_values(base)))
 
@@ -445,6 +490,10 @@ async def _parse(
         what = str(values.get(f"objective_{n}_what") or "").strip()[:300]
         measure = str(values.get(f"objective_{n}_measure") or "").strip()[:300]
         raw_by = values.get(f"objective_{n}_by")
+        if not (what or measure or str(raw_by or "").strip()):
+            # Seed 003: the mentor agrees *to agree* the objectives, over the course; an
+            # agreement starts without them, and each one written is checked as SMART.
+            continue
         by = _date(raw_by)
         problems = rules.objective_problems(what, measure, by, today)
         if raw_by not in (None, "") and by is None:
@@ -487,9 +536,8 @@ async def _parse(
             errors[key] = "Keep at least one line."
         lists[key] = [i[:400] for i in items]
     weeks = str(values.get("meet_every_weeks") or "4")
+    # Also agreed as they go (appendix 5: "to discuss and agree when and where to meet").
     meeting = str(values.get("meeting") or "").strip()[:300]
-    if not meeting:
-        errors["meeting"] = "Say when and where you'll meet."
     agreement = {
         "mentee_job_title": str(values.get("mentee_job_title") or "").strip()[:200],
         "mentee_institution": str(values.get("mentee_institution") or "").strip()[:200],

@@ -26,7 +26,7 @@ from bot.app.support.records import programme_subject
 from bot.app.turn import Reply
 from bot.domain import mentoring as rules
 from bot.domain.access import Actor, Permission, Subject, can
-from bot.domain.local_time import london
+from bot.domain.local_time import day_label, london
 from bot.domain.progression import action_reminder_at
 from cards.base import said
 from cards.mentoring import (
@@ -325,8 +325,8 @@ async def companions(ctx: HandlerContext) -> list[tuple[int, str]]:
 
 
 def action_words(action: Mapping[str, Any]) -> str:
-    """A coaching action as people read it: "Ask Ben (by 18 Dec 2026)"."""
-    return f"{action['what']} (by {date.fromisoformat(str(action['by'])):%d %b %Y})"
+    """A coaching action as people read it: "Ask Ben (by Fri 18 Dec 2026)"."""
+    return f"{action['what']} (by {day_label(date.fromisoformat(str(action['by'])))})"
 
 
 async def _done(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
@@ -20,6 +20,7 @@ from bot.app.context import HandlerContext
 from bot.app.turn import Reply
 from bot.domain.access import Actor, Permission, Subject
 from bot.domain.local_time import LONDON
+from bot.domain.local_time import day_label as day_label  # its callers here import it
 from bot.domain.observations import (
     Move,
     MoveRefused,
@@ -217,11 +218,3 @@ def when(starts_at: datetime | None, ends_at: datetime | None) -> str:
     if ends_at is not None:
         label += f"–{ends_at.astimezone(LONDON):%H:%M}"
     return label
-
-
-def day_label(day: date | datetime | None) -> str:
-    if day is None:
-        return ""
-    if isinstance(day, datetime):
-        day = day.astimezone(LONDON).date()
-    return f"{day:%a} {day.day} {day:%b %Y}"

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.context import HandlerContext, with_loaded
 from bot.app.form_fields import SaidYes, chosen, teaching_style
+from bot.app.refusals import holder_names, refusal
 from bot.app.router import PERSONAL, CardAction, Command, private_only
 from bot.app.support import programmes
 from bot.app.support.matching import (
@@ -635,9 +636,18 @@ async def _hand_on(
 # --- head of T&L: caseloads and capacity (counts, never content) ----------------------------
 
 
+async def _caseloads_refused(ctx: HandlerContext) -> str:
+    """Whom caseloads are for, with who is head of teaching & learning (the one to ask); an org
+    admin also hears how to give themselves the role (`refusal`)."""
+    heads = await holder_names(ctx.directory, ctx.turn.org_id, Role.HEAD_OF_TL)
+    who = f", {said(' or '.join(heads))}," if heads else " (nobody holds that role yet)"
+    refused = f"Caseloads are for the head of teaching & learning{who} and the APs."
+    return refusal(ctx, refused, Role.HEAD_OF_TL, "see them")
+
+
 async def caseloads(ctx: HandlerContext) -> Reply:
     if not ctx.can(Permission.READ_CASELOAD_COUNTS):
-        return Reply.text("Caseloads are for the head of teaching & learning and the APs.")
+        return Reply.text(await _caseloads_refused(ctx))
     now = ctx.services.clock.now()
     records = SupportRecords(ctx.uow.session)
     rows = [
