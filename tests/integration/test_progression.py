@@ -6,6 +6,7 @@ as it now is (the invoke response), so the group shares one card instead of a st
 
 from __future__ import annotations
 
+import asyncio
 import io
 import itertools
 from collections.abc import AsyncIterator
@@ -1446,3 +1447,35 @@ async def test_a_schedule_the_sending_hours_would_move_says_so_when_it_is_set(
     # Someone else's OK changes nothing.
     body, _ = await teams.execute(TUTOR, "cards.schedule.set", {"when": "tuesday 09:00"}, MATHS)
     assert "can schedule it" in str(body)
+
+
+async def test_two_own_issues_and_questions_added_at_once_are_both_stored(
+    database_url: str, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Cara adds an issue on her phone and another on her desktop at the same moment (likewise a
+    lead question). Each took the next number as it read the deck, the same number: the second
+    save broke the deck's unique number, which was taken for a Teams retry that had already
+    run, so Cara was told "Added" while nothing of hers was stored. Both are stored now, each
+    with its own number, and each answer names the number it was given."""
+    _roster(connector)
+    async with bot_running(database_url, clock, connector, 1) as (teams, app, _):
+        setup = only_card(await teams.say(COACH, "cards", MATHS, mention=True))
+        form = await press(teams, COACH, setup, "Add our own issue", MATHS)
+        titles = ("Careers guidance", "Digital skills")
+        saved = await asyncio.gather(
+            *(press(teams, COACH, form, "Save", MATHS, title=t, question1=f"{t}?") for t in titles)
+        )
+        said = sorted(card_text(s) for s in saved)
+        assert "Added: strategic issue 7" in said[0] and "Added: strategic issue 8" in said[1]
+        q_form = await press(teams, COACH, saved[0], "Add a lead question", MATHS)
+        questions = ("Who advises?", "Who listens?")
+        await asyncio.gather(
+            *(press(teams, COACH, q_form, "Save", MATHS, issue="1", question=q) for q in questions)
+        )
+        async with app[BOT_KEY].db.unit_of_work() as uow:
+            issues = (await uow.session.scalars(select(OwnStrategicIssue))).all()
+            assert sorted(i.number for i in issues) == [7, 8]
+            assert {i.title for i in issues} == set(titles)
+            asked = (await uow.session.scalars(select(OwnLeadQuestion))).all()
+            mine = sorted((q.number, q.question) for q in asked if q.issue_number == 1)
+            assert [n for n, _ in mine] == [4, 5] and {q for _, q in mine} == set(questions)

@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Annotated, Any, Protocol
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import documents
@@ -1541,65 +1542,93 @@ class OwnQuestionForm(BaseModel):
         return _one_line(value, "Write the lead question")
 
 
+@dataclass(frozen=True)
+class _Numbered:
+    """What a deck addition stores, numbered against the deck as just read: an own issue (if
+    any), its questions (issue, number, question, prompts), the audit record and the heading."""
+
+    issue: OwnStrategicIssue | None
+    questions: list[tuple[int, int, str, list[str]]]
+    record: str
+    heading: str
+
+
+DECK_TRIES = 5  # numberings tried when others take the next number at the same moment
+
+
 async def _add_to_deck(
     ctx: HandlerContext,
     session_id: int | None,
-    issue: OwnStrategicIssue | None,
-    questions: list[tuple[int, int, str, list[str]]],
-    record: str,
-    heading: str,
+    number: Callable[[rules.Deck], Awaitable[_Numbered | Reply]],
 ) -> Reply:
-    """Store an own issue (if any) and its questions (issue, number, question, prompts), audit
-    it, and answer with what was added."""
+    """Store an own issue (if any) and its questions as `number` numbers them against the deck,
+    audit it, and answer with what was added. Someone adding at the same moment may take the
+    same next number: the database keeps numbers unique, so that insert fails (in a savepoint,
+    the turn goes on) and the deck is read again for the next free one."""
     row, allowed = await _session_for_deck(ctx, {"session": session_id})
     if not allowed:
         return Reply.text(NOT_DECK_EDITOR)
     now = ctx.services.clock.now()
     own = OwnDeck(ctx.uow.session)
-    if issue is not None:
-        issue.created_by, issue.created_at = ctx.actor.person_id, now
-        own.add(issue)
-    added = []
-    for issue_number, number, question, prompts in questions:
-        own.add(
-            OwnLeadQuestion(
-                org_id=ctx.turn.org_id,
-                issue_number=issue_number,
-                number=number,
-                question=question,
-                prompts=prompts,
-                created_by=ctx.actor.person_id,
-                created_at=now,
-            )
+    tries = 0
+    while True:
+        numbered = await number(await org_deck(ctx.uow.session, ctx.turn.org_id))
+        if isinstance(numbered, Reply):
+            return numbered
+        tries += 1
+        try:
+            async with ctx.uow.session.begin_nested():
+                if numbered.issue is not None:
+                    numbered.issue.created_by, numbered.issue.created_at = ctx.actor.person_id, now
+                    own.add(numbered.issue)
+                for issue_number, n, question, prompts in numbered.questions:
+                    own.add(
+                        OwnLeadQuestion(
+                            org_id=ctx.turn.org_id,
+                            issue_number=issue_number,
+                            number=n,
+                            question=question,
+                            prompts=prompts,
+                            created_by=ctx.actor.person_id,
+                            created_at=now,
+                        )
+                    )
+        except IntegrityError:
+            if tries < DECK_TRIES:
+                continue
+            raise
+        added = [rules.own_question(*q) for q in numbered.questions]
+        title = numbered.issue.title if numbered.issue is not None else ""
+        await Directory(ctx.uow.session).audit(
+            ctx.turn.org_id, ctx.actor.person_id, numbered.record, "add", title, now
         )
-        added.append(rules.own_question(issue_number, number, question, prompts))
-    title = issue.title if issue is not None else ""
-    await Directory(ctx.uow.session).audit(
-        ctx.turn.org_id, ctx.actor.person_id, record, "add", title, now
-    )
-    return Reply.update(deck_added_card(heading, added, row.id if row else None))
+        return Reply.update(deck_added_card(numbered.heading, added, row.id if row else None))
 
 
 async def add_own_issue(ctx: HandlerContext, form: OwnIssueForm) -> Reply:
-    number = (await org_deck(ctx.uow.session, ctx.turn.org_id)).next_issue_number()
-    issue = OwnStrategicIssue(org_id=ctx.turn.org_id, number=number, title=form.title)
-    questions = [(number, i, q, p) for i, (q, p) in enumerate(form.questions(), start=1)]
-    heading = f"Added: strategic issue {number}, {said(form.title)}"
-    return await _add_to_deck(ctx, form.session, issue, questions, f"deck-issue:{number}", heading)
+    async def numbered(deck: rules.Deck) -> _Numbered:
+        number = deck.next_issue_number()
+        issue = OwnStrategicIssue(org_id=ctx.turn.org_id, number=number, title=form.title)
+        questions = [(number, i, q, p) for i, (q, p) in enumerate(form.questions(), start=1)]
+        heading = f"Added: strategic issue {number}, {said(form.title)}"
+        return _Numbered(issue, questions, f"deck-issue:{number}", heading)
+
+    return await _add_to_deck(ctx, form.session, numbered)
 
 
 async def add_own_question(ctx: HandlerContext, form: OwnQuestionForm) -> Reply:
-    issue = (await org_deck(ctx.uow.session, ctx.turn.org_id)).issue(form.issue)
-    if issue is None:
-        values = {"session": form.session, "issue": form.issue, "question": form.question}
-        errors = {"issue": "Choose an issue from the list"}
-        return await own_question_form(ctx, values | {"prompts": form.prompts}, errors)
-    number = max((int(q.key.split(".")[1]) for q in issue.questions), default=0) + 1
-    key = f"{issue.number}.{number}"
-    questions = [(issue.number, number, form.question, rules.prompt_lines(form.prompts))]
-    return await _add_to_deck(
-        ctx, form.session, None, questions, f"deck-question:{key}", f"Added: lead question {key}"
-    )
+    async def numbered(deck: rules.Deck) -> _Numbered | Reply:
+        issue = deck.issue(form.issue)
+        if issue is None:
+            values = {"session": form.session, "issue": form.issue, "question": form.question}
+            errors = {"issue": "Choose an issue from the list"}
+            return await own_question_form(ctx, values | {"prompts": form.prompts}, errors)
+        number = max((int(q.key.split(".")[1]) for q in issue.questions), default=0) + 1
+        key = f"{issue.number}.{number}"
+        questions = [(issue.number, number, form.question, rules.prompt_lines(form.prompts))]
+        return _Numbered(None, questions, f"deck-question:{key}", f"Added: lead question {key}")
+
+    return await _add_to_deck(ctx, form.session, numbered)
 
 
 # ------------------------------------------------------------------------ comparing groups
