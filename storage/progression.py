@@ -21,6 +21,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     union_all,
     update,
 )
@@ -197,6 +198,30 @@ _USED = (
         updated_at=bindparam("now", type_=_SESSIONS.updated_at.type),
     )
 )
+_TOUCHED = (
+    update(_SESSIONS_TABLE)
+    .where(_SESSIONS.id == bindparam("session_id"))
+    .values(updated_at=bindparam("now", type_=_SESSIONS.updated_at.type))
+)
+# Someone joins a session: appended to its stored participants in the database, unless already
+# there or the list is full, so that two joining at once are both kept (a turn writing back
+# the list as it read it dropped whoever joined meanwhile). JSON in both databases: SQLite's
+# json functions, PostgreSQL's jsonb operators on the json column.
+_JOIN = {
+    "sqlite": text(
+        "UPDATE card_sessions SET participant_ids = json_insert(participant_ids, '$[#]', :pid)"
+        " WHERE id = :session_id AND json_array_length(participant_ids) < :limit"
+        " AND NOT EXISTS (SELECT 1 FROM json_each(card_sessions.participant_ids) AS j"
+        " WHERE j.value = :pid) RETURNING participant_ids"
+    ),
+    "postgresql": text(
+        "UPDATE card_sessions SET participant_ids ="
+        " CAST(CAST(participant_ids AS jsonb) || jsonb_build_array(CAST(:pid AS integer)) AS json)"
+        " WHERE id = :session_id AND json_array_length(participant_ids) < :limit"
+        " AND NOT CAST(participant_ids AS jsonb) @> jsonb_build_array(CAST(:pid AS integer))"
+        " RETURNING participant_ids"
+    ),
+}
 _LIVE_UPDATES = "cards.live_updates"  # in the unit of work's `session.info`: {session id: item}
 
 
@@ -332,14 +357,42 @@ class CardSessions(Repository):
             return None
         return await self.session.scalar(_SESSION, {"id": session_id, "org_id": org_id})
 
-    async def used(self, row: CardSession, now: datetime) -> None:
-        """Write that the session was just used: its participants as `row` has them, and
-        `updated_at`, in one Core UPDATE, and leave the row with nothing for a flush to write
-        (no unit-of-work pass on a contribution)."""
+    async def write_joined(self, row: CardSession, limit: int) -> None:
+        """Write who joined `row` since it was read (the ids its list gained), each appended in
+        the database (`_JOIN`), and leave the list as stored with nothing for a flush to write.
+        A list that also lost someone (a facilitator taking over) is left for the flush."""
+        history = inspect(row).attrs.participant_ids.history
+        if not history.has_changes():
+            return
+        old: list[int] = list((history.deleted or history.unchanged or [[]])[0] or [])
+        new = list(row.participant_ids)
+        if set(old) - set(new):
+            return
+        statement = _JOIN[self.session.get_bind().dialect.name].columns(participant_ids=JSON)
+        stored: list[int] | None = None
+        with self.session.no_autoflush:  # a flush would write the list as this turn has it
+            for person_id in [p for p in new if p not in old]:
+                values = {"pid": person_id, "session_id": row.id, "limit": limit}
+                stored = (await self.session.execute(statement, values)).scalar() or stored
+            if stored is None:  # all of them were there already, or the list is full
+                stored = await self.session.scalar(
+                    select(_SESSIONS.participant_ids).where(_SESSIONS.id == row.id)
+                )
+        set_committed_value(row, "participant_ids", list(stored or []))
+
+    async def used(self, row: CardSession, now: datetime, limit: int) -> None:
+        """Write that the session was just used: whoever joined (`write_joined`), and
+        `updated_at`, by Core, and leave the row with nothing for a flush to write (no
+        unit-of-work pass on a contribution)."""
+        await self.write_joined(row, limit)
         participants = list(row.participant_ids)
         joined = inspect(row).attrs.participant_ids.history.has_changes()
         if not joined and row.updated_at == now:
             return  # nothing changed (a flush would write nothing either)
+        if not joined:
+            await self.session.execute(_TOUCHED, {"session_id": row.id, "now": now})
+            set_committed_value(row, "updated_at", now)
+            return
         values = {"session_id": row.id, "participants": participants, "now": now}
         await self.session.execute(_USED, values)
         set_committed_value(row, "participant_ids", participants)

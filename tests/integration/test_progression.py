@@ -1479,3 +1479,23 @@ async def test_two_own_issues_and_questions_added_at_once_are_both_stored(
             asked = (await uow.session.scalars(select(OwnLeadQuestion))).all()
             mine = sorted((q.number, q.question) for q in asked if q.issue_number == 1)
             assert [n for n, _ in mine] == [4, 5] and {q for _, q in mine} == set(questions)
+
+
+async def test_two_newcomers_adding_at_once_both_take_part(
+    database_url: str, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom and Mia, new to the session, add their contributions at the same moment. Each turn
+    wrote back the whole list of participants as it had read it, with only its own newcomer
+    added: one of them was dropped from the group (no "Who" list, no refreshes of the card).
+    Now each joins by appending to the stored list, so both are in it."""
+    _roster(connector)
+    async with bot_running(database_url, clock, connector, 1) as (teams, app, _):
+        session_id, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+        people = (TUTOR, MANAGER, ADMIN)
+        await asyncio.gather(
+            *(press(teams, p, card, "Add", MATHS, contribution=f"From {p.name}") for p in people)
+        )
+        ids = {await person_id(app, p) for p in people}
+        stored = await session_row(app[BOT_KEY].db, session_id)
+        assert set(stored.participant_ids) == ids
+        assert len(stored.participant_ids) == len(ids)

@@ -448,10 +448,18 @@ MAX_PARTICIPANTS = 200  # enough for a card's refresh list (60) and the action o
 
 
 def _join(row: CardSession, person_id: int) -> None:
-    """Remember who takes part: they may own actions and their Teams refreshes the live card."""
+    """Remember who takes part: they may own actions and their Teams refreshes the live card.
+    Written by `_joined`, or by `CardSessions.used`, as an append in the database."""
     ids = row.participant_ids
     if person_id != row.facilitator_id and person_id not in ids and len(ids) < MAX_PARTICIPANTS:
         row.participant_ids = [*row.participant_ids, person_id]
+
+
+async def _joined(ctx: HandlerContext, row: CardSession, person_id: int) -> None:
+    """`_join`, written now: appended to the stored list in the database, so that two people
+    joining at once are both kept (a flush would write back the list as this turn read it)."""
+    _join(row, person_id)
+    await CardSessions(ctx.uow.session).write_joined(row, MAX_PARTICIPANTS)
 
 
 async def _load(ctx: HandlerContext, values: dict[str, Any]) -> CardSession | Reply:
@@ -734,7 +742,7 @@ async def show(ctx: HandlerContext, values: dict[str, Any], row: CardSession) ->
     shown = _int(values.get("position"))
     if shown is not None and shown != row.position:
         face = "front"  # the group has moved on: show where it is now
-    _join(row, ctx.actor.person_id)
+    await _joined(ctx, row, ctx.actor.person_id)
     if not ctx.turn.automatic and face in ("front", "back") and shown == row.position:
         await _share(ctx, row, face)  # someone turned the card over: for everyone
     return await _show(ctx, row, face)
@@ -796,7 +804,7 @@ async def _not_saved(ctx: HandlerContext, row: CardSession, form: _OnCard) -> Re
 
 async def _took_part(ctx: HandlerContext, row: CardSession, now: datetime) -> None:
     """The person who added something is one of the group now; the session was just used."""
-    _join(row, ctx.actor.person_id)
+    await _joined(ctx, row, ctx.actor.person_id)
     row.updated_at = now
     await ctx.uow.session.flush()
 
@@ -824,8 +832,9 @@ async def contribute(ctx: HandlerContext, form: ContributionForm, found: _Runnin
         reply = await _show(ctx, row, notice="Added. Thank you.", adding=added)
         await _share(ctx, row)
     repo = CardSessions(ctx.uow.session)
+    await repo.write_joined(row, MAX_PARTICIPANTS)  # `_join`ed above, before a flush writes it
     await repo.add_contribution(added)
-    await repo.used(row, now)  # `_join`ed above; a Core UPDATE, no flush
+    await repo.used(row, now, MAX_PARTICIPANTS)  # by Core, no flush
     return reply
 
 
@@ -871,7 +880,7 @@ async def next_card(ctx: HandlerContext, values: dict[str, Any], row: CardSessio
     if row.session_state is not rules.SessionState.RUNNING or shown != row.position:
         return await _show(ctx, row, notice="The group has already moved on.")
     now = ctx.services.clock.now()
-    _join(row, ctx.actor.person_id)
+    await _joined(ctx, row, ctx.actor.person_id)
     if rules.next_move(row.position, len(row.card_keys)) is rules.Move.LAST_NEXT:
         row.state = rules.move(row.session_state, rules.Move.LAST_NEXT).value
         row.finished_at = row.updated_at = now
@@ -927,7 +936,7 @@ async def _move(
     if what is rules.Move.FINISH:
         row.finished_at = now
         await Schedule(ctx.uow.session).cancel_prefix(ctx.turn.org_id, _prompt_prefix(row), now)
-    _join(row, ctx.actor.person_id)
+    await _joined(ctx, row, ctx.actor.person_id)
     await _share(ctx, row)
     return await _show(ctx, row)
 
@@ -958,7 +967,7 @@ async def _reopen(ctx: HandlerContext, row: CardSession) -> Reply:
     row.position = min(row.position, max(len(row.card_keys) - 1, 0))
     row.finished_at = row.paused_at = None
     row.updated_at = now
-    _join(row, ctx.actor.person_id)
+    await _joined(ctx, row, ctx.actor.person_id)
     await _share(ctx, row)
     return await _show(ctx, row, notice="Reopened: carry on where you left off.")
 
