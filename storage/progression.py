@@ -3,8 +3,9 @@ strategic issues and lead questions. A session's place in the deck is a row, nev
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import Any, NamedTuple
 from typing import cast as cast_as
 
@@ -28,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.schema import Index, Table, UniqueConstraint
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import JSON, Date, Integer, String, Text
 
 from bot.domain.progression import SessionState
@@ -90,6 +92,14 @@ class CardSession(OrganisationRow):
     def current_key(self) -> str | None:
         keys = self.card_keys or []
         return keys[self.position] if 0 <= self.position < len(keys) else None
+
+    def in_group(self, person_id: int) -> bool:
+        """Whether this person is still one of the group: its facilitator, unless they left, or
+        someone who took part and has not left the team or chat (`forget_participants`). An
+        action's owner who is not is neither reminded of it nor may change it."""
+        if person_id == self.facilitator_id:
+            return not self.facilitator_left
+        return person_id in self.participant_ids
 
 
 class CardContribution(NumberedRow):
@@ -207,21 +217,24 @@ _TOUCHED = (
 # there or the list is full, so that two joining at once are both kept (a turn writing back
 # the list as it read it dropped whoever joined meanwhile). JSON in both databases: SQLite's
 # json functions, PostgreSQL's jsonb operators on the json column.
-_JOIN = {
-    "sqlite": text(
-        "UPDATE card_sessions SET participant_ids = json_insert(participant_ids, '$[#]', :pid)"
-        " WHERE id = :session_id AND json_array_length(participant_ids) < :limit"
-        " AND NOT EXISTS (SELECT 1 FROM json_each(card_sessions.participant_ids) AS j"
-        " WHERE j.value = :pid) RETURNING participant_ids"
-    ),
-    "postgresql": text(
-        "UPDATE card_sessions SET participant_ids ="
-        " CAST(CAST(participant_ids AS jsonb) || jsonb_build_array(CAST(:pid AS integer)) AS json)"
-        " WHERE id = :session_id AND json_array_length(participant_ids) < :limit"
-        " AND NOT CAST(participant_ids AS jsonb) @> jsonb_build_array(CAST(:pid AS integer))"
-        " RETURNING participant_ids"
-    ),
-}
+_JOIN: Mapping[str, TextClause] = MappingProxyType(
+    {
+        "sqlite": text(
+            "UPDATE card_sessions SET participant_ids = json_insert(participant_ids, '$[#]', :pid)"
+            " WHERE id = :session_id AND json_array_length(participant_ids) < :limit"
+            " AND NOT EXISTS (SELECT 1 FROM json_each(card_sessions.participant_ids) AS j"
+            " WHERE j.value = :pid) RETURNING participant_ids"
+        ),
+        "postgresql": text(
+            "UPDATE card_sessions SET participant_ids ="
+            " CAST(CAST(participant_ids AS jsonb)"
+            " || jsonb_build_array(CAST(:pid AS integer)) AS json)"
+            " WHERE id = :session_id AND json_array_length(participant_ids) < :limit"
+            " AND NOT CAST(participant_ids AS jsonb) @> jsonb_build_array(CAST(:pid AS integer))"
+            " RETURNING participant_ids"
+        ),
+    }
+)
 _LIVE_UPDATES = "cards.live_updates"  # in the unit of work's `session.info`: {session id: item}
 
 
