@@ -1537,3 +1537,55 @@ async def test_an_action_owner_who_left_the_team_is_not_reminded_and_cannot_chan
     async with bot.db.unit_of_work() as uow:
         stored = await uow.session.get(CardAction, action_id)
         assert stored is not None and stored.done_at is not None
+
+
+async def test_an_action_its_owner_is_not_doing_is_exported_as_not_doing_with_the_reason(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Mia said she is not doing her action, and why. The session's summary card and its Word
+    and Excel exports showed it as not done (the workbook highlighting it as open and overdue),
+    with no reason, and counted it among the open actions. Now each says she is not doing it,
+    and why, and the workbook counts it apart from the open ones."""
+    _roster(connector)
+    bot = teams_app[BOT_KEY]
+    await teams.say(MANAGER, "hello")
+    await teams.say(COACH, "hello")
+    session_id, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    await press(teams, MANAGER, card, "Add", MATHS, contribution="Routes matter")
+    form = await press(teams, COACH, card, "Agree an action", MATHS)
+    await save_action(teams, form, "Map our progression routes", "Mia Manager")
+    async with bot.db.unit_of_work() as uow:
+        action_id = (await uow.session.scalars(select(CardAction))).one().id
+    data = {"action": action_id, "reason": "The routes map exists"}
+    await teams.execute(MANAGER, "cards.action.dropped", data, Place.personal(MANAGER))
+    async with bot.db.unit_of_work() as uow:
+        stored = await uow.session.get(CardAction, action_id)
+        assert stored is not None and stored.dropped_reason == "The routes map exists"
+    clock.set(datetime(2026, 12, 14, 10, 0, tzinfo=UTC))  # past its date
+    body, _ = await teams.execute(COACH, "cards.finish", {"session": session_id}, MATHS)
+    done = body["value"]
+    assert "Map our progression routes (not doing it: The routes map exists)" in card_text(done)
+
+    await export(teams, COACH, done, "Export (Excel)", MATHS)
+    connector.clear()
+    assert await bot.worker.tick(clock.now()) == 1
+    excel = await teams.accept_file(COACH, connector.sent, "summary.xlsx")
+    book = load_workbook(io.BytesIO(excel))
+    actions = list(book["Actions"].iter_rows(values_only=True))
+    assert actions[1][2] == "Map our progression routes"
+    assert actions[1][5:] == ("Not doing it", "The routes map exists")
+    by_card = list(book["By card"].iter_rows(values_only=True))
+    assert by_card[0][2:] == ("Actions done", "Actions open", "Not doing")
+    assert by_card[1][2:] == (0, 0, 1)
+
+    await export(teams, COACH, done, "Export (Word)", MATHS)
+    connector.clear()
+    assert await bot.worker.tick(clock.now()) == 1
+    word = Document(io.BytesIO(await teams.accept_file(COACH, connector.sent, "summary.docx")))
+    rows = [[c.text for c in r.cells] for t in word.tables for r in t.rows]
+    assert ["Map our progression routes", "Mia Manager", "11 Dec 2026", "Not doing it"] in [
+        r[:4] for r in rows
+    ]
+    assert any("The routes map exists" in p.text for p in word.paragraphs) or any(
+        "The routes map exists" in " ".join(r) for r in rows
+    )

@@ -160,6 +160,13 @@ def _action_what(action: CardAction | LiveAction) -> str:
     return action.what
 
 
+def _not_doing(action: CardAction) -> str | None:
+    """Why its owner is not doing an action, if they said they are not."""
+    if action.dropped_at is None or action.done_at is not None:
+        return None
+    return action.dropped_reason or "no reason given"
+
+
 def _owner_choices(
     around: list[int], names: dict[int, str], viewer_id: int
 ) -> list[tuple[str, str]]:
@@ -392,7 +399,11 @@ class SessionView:
                     ),
                     actions=tuple(
                         rules.AgreedAction(
-                            a.what, names.get(a.owner_id, UNNAMED), a.due_on, bool(a.done_at)
+                            a.what,
+                            names.get(a.owner_id, UNNAMED),
+                            a.due_on,
+                            bool(a.done_at),
+                            _not_doing(a),
                         )
                         for a in actions
                         if a.card_key == key
