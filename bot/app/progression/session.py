@@ -598,7 +598,7 @@ async def _start_or_offer(ctx: HandlerContext) -> Reply:
     repo = CardSessions(ctx.uow.session)
     where = ctx.turn.where
     if where.team_id:
-        # The team's people are who can own an action ("Who"): read them from Teams first.
+        # Read the team's people from Teams first: who is in the team (and who has left it).
         team = await ctx.directory.team(ctx.turn.org_id, where, ctx.turn.now)
         if team is not None:
             await read_team_roster(ctx, team)
