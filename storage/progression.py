@@ -3,8 +3,9 @@ strategic issues and lead questions. A session's place in the deck is a row, nev
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import Any, NamedTuple
 from typing import cast as cast_as
 
@@ -21,12 +22,14 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     union_all,
     update,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.schema import Index, Table, UniqueConstraint
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import JSON, Date, Integer, String, Text
 
 from bot.domain.progression import SessionState
@@ -89,6 +92,14 @@ class CardSession(OrganisationRow):
     def current_key(self) -> str | None:
         keys = self.card_keys or []
         return keys[self.position] if 0 <= self.position < len(keys) else None
+
+    def in_group(self, person_id: int) -> bool:
+        """Whether this person is still one of the group: its facilitator, unless they left, or
+        someone who took part and has not left the team or chat (`forget_participants`). An
+        action's owner who is not is neither reminded of it nor may change it."""
+        if person_id == self.facilitator_id:
+            return not self.facilitator_left
+        return person_id in self.participant_ids
 
 
 class CardContribution(NumberedRow):
@@ -197,6 +208,33 @@ _USED = (
         updated_at=bindparam("now", type_=_SESSIONS.updated_at.type),
     )
 )
+_TOUCHED = (
+    update(_SESSIONS_TABLE)
+    .where(_SESSIONS.id == bindparam("session_id"))
+    .values(updated_at=bindparam("now", type_=_SESSIONS.updated_at.type))
+)
+# Someone joins a session: appended to its stored participants in the database, unless already
+# there or the list is full, so that two joining at once are both kept (a turn writing back
+# the list as it read it dropped whoever joined meanwhile). JSON in both databases: SQLite's
+# json functions, PostgreSQL's jsonb operators on the json column.
+_JOIN: Mapping[str, TextClause] = MappingProxyType(
+    {
+        "sqlite": text(
+            "UPDATE card_sessions SET participant_ids = json_insert(participant_ids, '$[#]', :pid)"
+            " WHERE id = :session_id AND json_array_length(participant_ids) < :limit"
+            " AND NOT EXISTS (SELECT 1 FROM json_each(card_sessions.participant_ids) AS j"
+            " WHERE j.value = :pid) RETURNING participant_ids"
+        ),
+        "postgresql": text(
+            "UPDATE card_sessions SET participant_ids ="
+            " CAST(CAST(participant_ids AS jsonb)"
+            " || jsonb_build_array(CAST(:pid AS integer)) AS json)"
+            " WHERE id = :session_id AND json_array_length(participant_ids) < :limit"
+            " AND NOT CAST(participant_ids AS jsonb) @> jsonb_build_array(CAST(:pid AS integer))"
+            " RETURNING participant_ids"
+        ),
+    }
+)
 _LIVE_UPDATES = "cards.live_updates"  # in the unit of work's `session.info`: {session id: item}
 
 
@@ -252,9 +290,10 @@ _NO_TEXT = cast(null(), Text)
 # What the live card shows, read on every press and built once (building it costs every turn),
 # in one statement of plain rows (the card only reads them: no ORM objects): the agreed actions
 # (kind 0) and the contributions (kind 1) of its card, each in the order they were written; and
-# the people it names or refreshes for (kind 2), by name: those given, whoever contributed to the
-# card, and the members of the team whose channel the session is in (none for a chat, whose
-# `ref` matches no team). A row carries NULLs (typed, for PostgreSQL) where its kind has nothing.
+# the people it names or refreshes for (kind 2), by name: those given and whoever contributed to
+# the card (not the team's roster: a private channel's members are not the team's), each marked
+# if a member of the team whose channel the session is in (none for a chat, whose `ref` matches
+# no team). A row carries NULLs (typed, for PostgreSQL) where its kind has nothing.
 # Columns: kind, id, who (a person's: 1 if a team member), words (a person's: name), due_on,
 # done_at, dropped_at, reason (a person's: email), Teams user id, and the name people sort by.
 _LIVE_ROWS = union_all(
@@ -303,7 +342,6 @@ _LIVE_ROWS = union_all(
                     CardContribution.session_id == bindparam("session_id"),
                 )
             ),
-            _TEAM_MEMBER,
         ),
     ),
 ).order_by(literal_column("1"), literal_column("10"), literal_column("2"))
@@ -332,14 +370,42 @@ class CardSessions(Repository):
             return None
         return await self.session.scalar(_SESSION, {"id": session_id, "org_id": org_id})
 
-    async def used(self, row: CardSession, now: datetime) -> None:
-        """Write that the session was just used: its participants as `row` has them, and
-        `updated_at`, in one Core UPDATE, and leave the row with nothing for a flush to write
-        (no unit-of-work pass on a contribution)."""
+    async def write_joined(self, row: CardSession, limit: int) -> None:
+        """Write who joined `row` since it was read (the ids its list gained), each appended in
+        the database (`_JOIN`), and leave the list as stored with nothing for a flush to write.
+        A list that also lost someone (a facilitator taking over) is left for the flush."""
+        history = inspect(row).attrs.participant_ids.history
+        if not history.has_changes():
+            return
+        old: list[int] = list((history.deleted or history.unchanged or [[]])[0] or [])
+        new = list(row.participant_ids)
+        if set(old) - set(new):
+            return
+        statement = _JOIN[self.session.get_bind().dialect.name].columns(participant_ids=JSON)
+        stored: list[int] | None = None
+        with self.session.no_autoflush:  # a flush would write the list as this turn has it
+            for person_id in [p for p in new if p not in old]:
+                values = {"pid": person_id, "session_id": row.id, "limit": limit}
+                stored = (await self.session.execute(statement, values)).scalar() or stored
+            if stored is None:  # all of them were there already, or the list is full
+                stored = await self.session.scalar(
+                    select(_SESSIONS.participant_ids).where(_SESSIONS.id == row.id)
+                )
+        set_committed_value(row, "participant_ids", list(stored or []))
+
+    async def used(self, row: CardSession, now: datetime, limit: int) -> None:
+        """Write that the session was just used: whoever joined (`write_joined`), and
+        `updated_at`, by Core, and leave the row with nothing for a flush to write (no
+        unit-of-work pass on a contribution)."""
+        await self.write_joined(row, limit)
         participants = list(row.participant_ids)
         joined = inspect(row).attrs.participant_ids.history.has_changes()
         if not joined and row.updated_at == now:
             return  # nothing changed (a flush would write nothing either)
+        if not joined:
+            await self.session.execute(_TOUCHED, {"session_id": row.id, "now": now})
+            set_committed_value(row, "updated_at", now)
+            return
         values = {"session_id": row.id, "participants": participants, "now": now}
         await self.session.execute(_USED, values)
         set_committed_value(row, "participant_ids", participants)
@@ -533,17 +599,6 @@ class CardSessions(Repository):
                 row.participant_ids = [p for p in row.participant_ids if p not in person_ids]
             if row.facilitator_id in person_ids:
                 row.facilitator_left = True
-
-    async def team_member_ids(self, conversation_ref_id: int | None) -> list[int]:
-        """People known to be in the team whose channel this conversation is (none for chats)."""
-        if conversation_ref_id is None:
-            return []
-        rows = await self.session.scalars(
-            select(TeamMember.person_id)
-            .join(ConversationRef, ConversationRef.team_pk == TeamMember.team_pk)
-            .where(ConversationRef.id == conversation_ref_id)
-        )
-        return list(rows)
 
 
 class OwnDeck(Repository):

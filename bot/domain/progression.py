@@ -273,6 +273,17 @@ class AgreedAction:
     owner: str
     due_on: date
     done: bool = False
+    # Why its owner is not doing it, if they said so ("Not doing it"): neither done nor open.
+    not_doing: str | None = None
+
+    @property
+    def open(self) -> bool:
+        return not self.done and self.not_doing is None
+
+    @property
+    def state(self) -> str:
+        """The export's "Done" column: Yes, No, or Not doing it."""
+        return "Yes" if self.done else "No" if self.not_doing is None else "Not doing it"
 
 
 @dataclass(frozen=True)

@@ -177,8 +177,11 @@ def _contribution(by: str, text: str, limit: int = 200) -> base.Element:
 def action_line(action: AgreedAction) -> str:
     """An agreed action as one line: done or not, what, who, by when."""
     mark = "\u2611" if action.done else "\u2610"
+    what = action.what
+    if action.not_doing is not None:
+        what = f"{what} (not doing it: {action.not_doing})"
     return (
-        f"{mark} {base.said(_short(action.what, 160))} \u2014 **{base.said(action.owner)}**, "
+        f"{mark} {base.said(_short(what, 160))} \u2014 **{base.said(action.owner)}**, "
         f"by {day(action.due_on)}"
     )
 

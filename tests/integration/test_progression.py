@@ -6,6 +6,7 @@ as it now is (the invoke response), so the group shares one card instead of a st
 
 from __future__ import annotations
 
+import asyncio
 import io
 import itertools
 from collections.abc import AsyncIterator
@@ -37,6 +38,7 @@ from storage.progression import (
 )
 from storage.reminders import CANCELLED, PENDING, ScheduledItem
 from tests.conftest import ADMIN, MANAGER, TUTOR, local_settings
+from tests.support.bot import person_id
 from tests.support.cards import EVIL, card_nodes, card_text, live_markdown, only_card
 from tests.support.databases import truncate_all
 from tests.support.loopback import LoopbackConnector, RosterMember, Sent
@@ -814,7 +816,7 @@ async def test_words_sent_after_a_pause_or_finish_are_handed_back_not_dropped(
     _roster(connector)
     session_id, card = await coach_starts(teams)
     form = await press(teams, MANAGER, card, "Agree an action", MATHS)
-    who = choices(form, "who")["Tom Tutor"]
+    who = choices(form, "who")["Cara Coach"]
     await press(teams, COACH, card, "Pause", MATHS)
 
     answer = await press(teams, TUTOR, card, "Add", MATHS, contribution="Ladders, not lifts")
@@ -1277,6 +1279,7 @@ async def test_an_action_written_as_links_is_shown_as_written_to_its_owner_and_f
     await teams.say(COACH, "hello")
     one_line = " ".join(EVIL.split())
     _, card = await start_session(teams, COACH, MATHS, "1", one_line)
+    await press(teams, MANAGER, card, "Add", MATHS, contribution="Routes matter")
     form = await press(teams, TUTOR, card, "Agree an action", MATHS)
     who = choices(form, "who")["Mia Manager"]
     await press(teams, TUTOR, form, "Save action", MATHS, what=EVIL, who=who, by_when="2026-12-11")
@@ -1315,6 +1318,7 @@ async def test_not_doing_it_on_a_stale_reminder_after_done_says_it_is_done(
     _roster(connector)
     await teams.say(MANAGER, "hello")
     _, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    await press(teams, MANAGER, card, "Add", MATHS, contribution="Routes matter")
     form = await press(teams, COACH, card, "Agree an action", MATHS)
     await save_action(teams, form, "Map our progression routes", "Mia Manager")
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
@@ -1333,21 +1337,40 @@ async def test_not_doing_it_on_a_stale_reminder_after_done_says_it_is_done(
         assert stored.dropped_at is None and stored.dropped_reason is None
 
 
-async def test_the_who_list_offers_the_whole_team_and_can_be_searched(
-    teams: TeamsClient, connector: LoopbackConnector
+async def test_the_who_list_offers_only_people_who_took_part_and_can_be_searched(
+    teams: TeamsClient, teams_app: web.Application, connector: LoopbackConnector
 ) -> None:
+    """The session may run in a private channel, whose members TLC cannot know: the team's
+    roster is not its group. The "Who" list offered the whole team: Tom, on the roster but not
+    in the channel, could be made an action's owner and reminded in his 1:1 chat of the group's
+    card and action. Now only the group as the session knows it (its facilitator and whoever
+    took part) is offered, and an action saved for anyone else is refused."""
     _roster(connector)
     team = [User(f"member-{i}", f"Member {i:03d}", f"m{i}@college.ac.uk") for i in range(80)]
     await teams.say(COACH, "hello", MATHS, mention=True)
-    await teams.members_added(COACH, MATHS, team)
+    await teams.members_added(COACH, MATHS, [*team, TUTOR])
+    await teams.say(TUTOR, "hello")
+    tom = await person_id(teams_app, TUTOR)
     _, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    for member in team[:12]:
+        await press(teams, member, card, "Add", MATHS, contribution=f"From {member.name}")
     form = await press(teams, COACH, card, "Agree an action", MATHS)
     owners = choices(form, "who")
-    assert {f"Member {i:03d}" for i in range(80)} <= set(owners)
+    assert {f"Member {i:03d}" for i in range(12)} <= set(owners)
+    assert "Member 012" not in owners and "Tom Tutor" not in owners
     who = next(
         e for e in _walk_inputs(form) if e.get("type") == "Input.ChoiceSet" and e["id"] == "who"
     )
     assert who["style"] == "filtered"
+    data = {"what": "Map the routes", "who": tom, "by_when": "2026-12-11"}
+    answer = await press(teams, COACH, form, "Save action", MATHS, **data)
+    assert "Choose someone from the list." in card_text(answer)
+    async with teams_app[BOT_KEY].db.unit_of_work() as uow:
+        assert (await uow.session.scalars(select(CardAction))).all() == []
+        reminders = await uow.session.scalars(
+            select(ScheduledItem.key).where(ScheduledItem.key.like("cards-action:%"))
+        )
+        assert reminders.all() == []
 
 
 def _walk_inputs(node: Any) -> list[dict[str, Any]]:
@@ -1424,3 +1447,145 @@ async def test_a_schedule_the_sending_hours_would_move_says_so_when_it_is_set(
     # Someone else's OK changes nothing.
     body, _ = await teams.execute(TUTOR, "cards.schedule.set", {"when": "tuesday 09:00"}, MATHS)
     assert "can schedule it" in str(body)
+
+
+async def test_two_own_issues_and_questions_added_at_once_are_both_stored(
+    database_url: str, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Cara adds an issue on her phone and another on her desktop at the same moment (likewise a
+    lead question). Each took the next number as it read the deck, the same number: the second
+    save broke the deck's unique number, which was taken for a Teams retry that had already
+    run, so Cara was told "Added" while nothing of hers was stored. Both are stored now, each
+    with its own number, and each answer names the number it was given."""
+    _roster(connector)
+    async with bot_running(database_url, clock, connector, 1) as (teams, app, _):
+        setup = only_card(await teams.say(COACH, "cards", MATHS, mention=True))
+        form = await press(teams, COACH, setup, "Add our own issue", MATHS)
+        titles = ("Careers guidance", "Digital skills")
+        saved = await asyncio.gather(
+            *(press(teams, COACH, form, "Save", MATHS, title=t, question1=f"{t}?") for t in titles)
+        )
+        said = sorted(card_text(s) for s in saved)
+        assert "Added: strategic issue 7" in said[0] and "Added: strategic issue 8" in said[1]
+        q_form = await press(teams, COACH, saved[0], "Add a lead question", MATHS)
+        questions = ("Who advises?", "Who listens?")
+        await asyncio.gather(
+            *(press(teams, COACH, q_form, "Save", MATHS, issue="1", question=q) for q in questions)
+        )
+        async with app[BOT_KEY].db.unit_of_work() as uow:
+            issues = (await uow.session.scalars(select(OwnStrategicIssue))).all()
+            assert sorted(i.number for i in issues) == [7, 8]
+            assert {i.title for i in issues} == set(titles)
+            asked = (await uow.session.scalars(select(OwnLeadQuestion))).all()
+            mine = sorted((q.number, q.question) for q in asked if q.issue_number == 1)
+            assert [n for n, _ in mine] == [4, 5] and {q for _, q in mine} == set(questions)
+
+
+async def test_two_newcomers_adding_at_once_both_take_part(
+    database_url: str, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom and Mia, new to the session, add their contributions at the same moment. Each turn
+    wrote back the whole list of participants as it had read it, with only its own newcomer
+    added: one of them was dropped from the group (no "Who" list, no refreshes of the card).
+    Now each joins by appending to the stored list, so both are in it."""
+    _roster(connector)
+    async with bot_running(database_url, clock, connector, 1) as (teams, app, _):
+        session_id, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+        people = (TUTOR, MANAGER, ADMIN)
+        await asyncio.gather(
+            *(press(teams, p, card, "Add", MATHS, contribution=f"From {p.name}") for p in people)
+        )
+        ids = {await person_id(app, p) for p in people}
+        stored = await session_row(app[BOT_KEY].db, session_id)
+        assert set(stored.participant_ids) == ids
+        assert len(stored.participant_ids) == len(ids)
+
+
+async def test_an_action_owner_who_left_the_team_is_not_reminded_and_cannot_change_it(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Tom took part and owns an action; then he left the Maths team. He was still reminded in
+    his 1:1 chat of the group's card and action, and could mark it done or drop it for the
+    group, though he takes no part in it any more (as a facilitator who left no longer does).
+    Now his reminders are not sent, his "actions" list leaves it out, his presses change
+    nothing, and the facilitator still can."""
+    teams.on_roster(COACH, TUTOR)
+    await teams.say(TUTOR, "hello")
+    bot = teams_app[BOT_KEY]
+    _, card = await coach_starts(teams)
+    await press(teams, TUTOR, card, "Add", MATHS, contribution="Routes matter")
+    form = await press(teams, COACH, card, "Agree an action", MATHS)
+    await save_action(teams, form, "Map the routes", "Tom Tutor")
+    async with bot.db.unit_of_work() as uow:
+        action_id = (await uow.session.scalars(select(CardAction))).one().id
+    await teams.members_removed(COACH, MATHS, [TUTOR])
+
+    sent = await _tick_at(bot, clock, connector, datetime(2026, 12, 9, 9, 0, tzinfo=UTC))
+    tom = Place.personal(TUTOR).conversation_id
+    assert [s for s in sent if s.conversation_id == tom] == []
+    assert "Map the routes" not in str([s.activity for s in await teams.say(TUTOR, "actions")])
+    for verb, data in (
+        ("cards.action.done", {"action": action_id}),
+        ("cards.action.dropped", {"action": action_id, "reason": "Not mine now"}),
+    ):
+        body, _ = await teams.execute(TUTOR, verb, data, Place.personal(TUTOR))
+        assert "Only the action's owner or the session's facilitator" in str(body)
+    async with bot.db.unit_of_work() as uow:
+        stored = await uow.session.get(CardAction, action_id)
+        assert stored is not None and stored.done_at is None and stored.dropped_at is None
+    body, _ = await teams.execute(COACH, "cards.action.done", {"action": action_id}, MATHS)
+    async with bot.db.unit_of_work() as uow:
+        stored = await uow.session.get(CardAction, action_id)
+        assert stored is not None and stored.done_at is not None
+
+
+async def test_an_action_its_owner_is_not_doing_is_exported_as_not_doing_with_the_reason(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    """Mia said she is not doing her action, and why. The session's summary card and its Word
+    and Excel exports showed it as not done (the workbook highlighting it as open and overdue),
+    with no reason, and counted it among the open actions. Now each says she is not doing it,
+    and why, and the workbook counts it apart from the open ones."""
+    _roster(connector)
+    bot = teams_app[BOT_KEY]
+    await teams.say(MANAGER, "hello")
+    await teams.say(COACH, "hello")
+    session_id, card = await start_session(teams, COACH, MATHS, "1", "Maths")
+    await press(teams, MANAGER, card, "Add", MATHS, contribution="Routes matter")
+    form = await press(teams, COACH, card, "Agree an action", MATHS)
+    await save_action(teams, form, "Map our progression routes", "Mia Manager")
+    async with bot.db.unit_of_work() as uow:
+        action_id = (await uow.session.scalars(select(CardAction))).one().id
+    data = {"action": action_id, "reason": "The routes map exists"}
+    await teams.execute(MANAGER, "cards.action.dropped", data, Place.personal(MANAGER))
+    async with bot.db.unit_of_work() as uow:
+        stored = await uow.session.get(CardAction, action_id)
+        assert stored is not None and stored.dropped_reason == "The routes map exists"
+    clock.set(datetime(2026, 12, 14, 10, 0, tzinfo=UTC))  # past its date
+    body, _ = await teams.execute(COACH, "cards.finish", {"session": session_id}, MATHS)
+    done = body["value"]
+    assert "Map our progression routes (not doing it: The routes map exists)" in card_text(done)
+
+    await export(teams, COACH, done, "Export (Excel)", MATHS)
+    connector.clear()
+    assert await bot.worker.tick(clock.now()) == 1
+    excel = await teams.accept_file(COACH, connector.sent, "summary.xlsx")
+    book = load_workbook(io.BytesIO(excel))
+    actions = list(book["Actions"].iter_rows(values_only=True))
+    assert actions[1][2] == "Map our progression routes"
+    assert actions[1][5:] == ("Not doing it", "The routes map exists")
+    by_card = list(book["By card"].iter_rows(values_only=True))
+    assert by_card[0][2:] == ("Actions done", "Actions open", "Not doing")
+    assert by_card[1][2:] == (0, 0, 1)
+
+    await export(teams, COACH, done, "Export (Word)", MATHS)
+    connector.clear()
+    assert await bot.worker.tick(clock.now()) == 1
+    word = Document(io.BytesIO(await teams.accept_file(COACH, connector.sent, "summary.docx")))
+    rows = [[c.text for c in r.cells] for t in word.tables for r in t.rows]
+    assert ["Map our progression routes", "Mia Manager", "11 Dec 2026", "Not doing it"] in [
+        r[:4] for r in rows
+    ]
+    assert any("The routes map exists" in p.text for p in word.paragraphs) or any(
+        "The routes map exists" in " ".join(r) for r in rows
+    )

@@ -237,7 +237,7 @@ async def test_a_press_reads_the_session_with_its_live_card_update(db: Database)
 async def test_a_contribution_writes_who_took_part_and_leaves_nothing_to_flush(
     db: Database,
 ) -> None:
-    """`used` (cut 49) writes the participants and `updated_at` in one Core UPDATE and leaves
+    """`used` (cut 49) writes the participants and `updated_at` by Core and leaves
     the row clean, so the commit has no unit of work to run; nothing changed, nothing written."""
     coach, tom = await _people(db, "coach", "tom")
     later = START + timedelta(minutes=5)
@@ -249,7 +249,7 @@ async def test_a_contribution_writes_who_took_part_and_leaves_nothing_to_flush(
         pressed = await repo.pressed(ORG, row.id)
         assert pressed is not None
         pressed.participant_ids = [*pressed.participant_ids, tom]
-        await repo.used(pressed, later)
+        await repo.used(pressed, later, 200)
         assert not uow.session.is_modified(pressed) and not uow.session.dirty
         await uow.commit()
     async with db.unit_of_work() as uow:

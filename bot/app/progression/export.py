@@ -49,12 +49,12 @@ def outcome_docx(outcome: SessionOutcome, *, organisation: str = "") -> bytes:
             doc.heading("Agreed actions", 3)
             doc.table(
                 ("What", "Who", "By when", "Done"),
-                (
-                    (a.what, a.owner, f"{a.due_on:%d %b %Y}", "Yes" if a.done else "No")
-                    for a in c.actions
-                ),
+                ((a.what, a.owner, f"{a.due_on:%d %b %Y}", a.state) for a in c.actions),
                 widths=ACTION_WIDTHS_CM,
             )
+            for a in c.actions:
+                if a.not_doing is not None:
+                    doc.paragraph(f"{a.owner} is not doing \u201c{a.what}\u201d: {a.not_doing}")
         if not c.contributions and not c.actions:
             doc.paragraph("Nothing added.")
     owners = outcome.owners()
@@ -63,21 +63,23 @@ def outcome_docx(outcome: SessionOutcome, *, organisation: str = "") -> bytes:
         for owner, items in owners:
             doc.heading(owner, 3)
             for key, a in items:
-                doc.bullet(f"{a.what} (card {key}, by {a.due_on:%d %b %Y})")
+                when = f"by {a.due_on:%d %b %Y}" if a.not_doing is None else "not doing it"
+                doc.bullet(f"{a.what} (card {key}, {when})")
     doc.footer(f"Progression cards: {outcome.group}, started {outcome.started_on:%d %b %Y}.")
     return doc.save()
 
 
 def outcome_xlsx(outcome: SessionOutcome, *, organisation: str = "") -> bytes:
     """After the About sheet: one row per contribution, one per action (those past their date
-    and not done highlighted), and each card's actions done and open, charted."""
+    and still open highlighted; one its owner is not doing says so, and why), and each card's
+    actions done, open and not being done, charted."""
     contributions: Iterator[list[Cell]] = (
         [c.key, c.question, c.issue_title, x.by, x.text]
         for c in outcome.cards
         for x in c.contributions
     )
     actions: Iterator[list[Cell]] = (
-        [c.key, c.question, a.what, a.owner, a.due_on, "Yes" if a.done else "No"]
+        [c.key, c.question, a.what, a.owner, a.due_on, a.state, a.not_doing]
         for c in outcome.cards
         for a in c.actions
     )
@@ -91,24 +93,27 @@ def outcome_xlsx(outcome: SessionOutcome, *, organisation: str = "") -> bytes:
         ),
         Sheet(
             "Actions",
-            ("Card", "Lead question", "What", "Who", "By when", "Done"),
+            ("Card", "Lead question", "What", "Who", "By when", "Done", "Why not"),
             actions,
-            widths=(6, 50, 50, 20, 12, 8),
+            widths=(6, 50, 50, 20, 12, 12, 40),
             overdue=Overdue(due="By when", done="Done", open_value="No"),
         ),
         Sheet(
             "By card",
-            ("Card", "Contributions", "Actions done", "Actions open"),
+            ("Card", "Contributions", "Actions done", "Actions open", "Not doing"),
             [
                 [
                     c.key,
                     len(c.contributions),
                     sum(a.done for a in c.actions),
-                    sum(not a.done for a in c.actions),
+                    sum(a.open for a in c.actions),
+                    sum(a.not_doing is not None for a in c.actions),
                 ]
                 for c in outcome.cards
             ],
-            chart=Chart("Actions by card", ("Actions done", "Actions open"), stacked=True),
+            chart=Chart(
+                "Actions by card", ("Actions done", "Actions open", "Not doing"), stacked=True
+            ),
         ),
         title=title,
         about=About(

@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Annotated, Any, Protocol
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import documents
@@ -159,6 +160,13 @@ def _action_what(action: CardAction | LiveAction) -> str:
     return action.what
 
 
+def _not_doing(action: CardAction) -> str | None:
+    """Why its owner is not doing an action, if they said they are not."""
+    if action.dropped_at is None or action.done_at is not None:
+        return None
+    return action.dropped_reason or "no reason given"
+
+
 def _owner_choices(
     around: list[int], names: dict[int, str], viewer_id: int
 ) -> list[tuple[str, str]]:
@@ -286,8 +294,8 @@ class SessionView:
         adding = showing.adding
         if adding is not None and adding.card_key != key:
             adding = None
-        # One read for the card's rows, the names shown, the people the card refreshes for
-        # and the team's members (who, with those in `people_around`, can own an action).
+        # One read for the card's rows, the names shown and the people the card refreshes for
+        # (those in `people_around` can own an action).
         ids = {row.facilitator_id, viewer_id, *row.participant_ids}
         if adding is not None and adding.person_id:
             ids.add(adding.person_id)
@@ -297,9 +305,7 @@ class SessionView:
         if adding is not None:
             contributions.append(LiveContribution(adding.person_id, adding.text))
         contributors = {c.person_id for c in contributions if c.person_id}
-        members = [p.id for p in people if p.member]
         around = list(dict.fromkeys(_group_ids(row, viewer_id)))
-        around += [m for m in members if m not in around]
         named = set(around) | contributors
         names = _names(people, named)
         return live_card(
@@ -337,11 +343,10 @@ class SessionView:
         )
 
     async def people_around(self, row: CardSession, viewer_id: int) -> list[int]:
-        """Who can own an action: the facilitator, whoever took part, and the whole team roster
-        (the card's list can be searched when it is long)."""
-        ids = _group_ids(row, viewer_id)
-        ids += await self.repo.team_member_ids(row.conversation_ref_id)
-        return list(dict.fromkeys(ids))
+        """Who can own an action: the group as the session knows it (`_group_ids`). Not the
+        team's roster: the session may run in a private channel, whose members TLC cannot know,
+        and an owner is reminded in their 1:1 chat of the group's card and action."""
+        return list(dict.fromkeys(_group_ids(row, viewer_id)))
 
     async def paused(self, row: CardSession, *, in_channel: bool = True) -> CardDict:
         deck = await org_deck(self.session, self.org_id)
@@ -394,7 +399,11 @@ class SessionView:
                     ),
                     actions=tuple(
                         rules.AgreedAction(
-                            a.what, names.get(a.owner_id, UNNAMED), a.due_on, bool(a.done_at)
+                            a.what,
+                            names.get(a.owner_id, UNNAMED),
+                            a.due_on,
+                            bool(a.done_at),
+                            _not_doing(a),
                         )
                         for a in actions
                         if a.card_key == key
@@ -450,10 +459,18 @@ MAX_PARTICIPANTS = 200  # enough for a card's refresh list (60) and the action o
 
 
 def _join(row: CardSession, person_id: int) -> None:
-    """Remember who takes part: they may own actions and their Teams refreshes the live card."""
+    """Remember who takes part: they may own actions and their Teams refreshes the live card.
+    Written by `_joined`, or by `CardSessions.used`, as an append in the database."""
     ids = row.participant_ids
     if person_id != row.facilitator_id and person_id not in ids and len(ids) < MAX_PARTICIPANTS:
         row.participant_ids = [*row.participant_ids, person_id]
+
+
+async def _joined(ctx: HandlerContext, row: CardSession, person_id: int) -> None:
+    """`_join`, written now: appended to the stored list in the database, so that two people
+    joining at once are both kept (a flush would write back the list as this turn read it)."""
+    _join(row, person_id)
+    await CardSessions(ctx.uow.session).write_joined(row, MAX_PARTICIPANTS)
 
 
 async def _load(ctx: HandlerContext, values: dict[str, Any]) -> CardSession | Reply:
@@ -581,7 +598,7 @@ async def _start_or_offer(ctx: HandlerContext) -> Reply:
     repo = CardSessions(ctx.uow.session)
     where = ctx.turn.where
     if where.team_id:
-        # The team's people are who can own an action ("Who"): read them from Teams first.
+        # Read the team's people from Teams first: who is in the team (and who has left it).
         team = await ctx.directory.team(ctx.turn.org_id, where, ctx.turn.now)
         if team is not None:
             await read_team_roster(ctx, team)
@@ -736,7 +753,7 @@ async def show(ctx: HandlerContext, values: dict[str, Any], row: CardSession) ->
     shown = _int(values.get("position"))
     if shown is not None and shown != row.position:
         face = "front"  # the group has moved on: show where it is now
-    _join(row, ctx.actor.person_id)
+    await _joined(ctx, row, ctx.actor.person_id)
     if not ctx.turn.automatic and face in ("front", "back") and shown == row.position:
         await _share(ctx, row, face)  # someone turned the card over: for everyone
     return await _show(ctx, row, face)
@@ -798,7 +815,7 @@ async def _not_saved(ctx: HandlerContext, row: CardSession, form: _OnCard) -> Re
 
 async def _took_part(ctx: HandlerContext, row: CardSession, now: datetime) -> None:
     """The person who added something is one of the group now; the session was just used."""
-    _join(row, ctx.actor.person_id)
+    await _joined(ctx, row, ctx.actor.person_id)
     row.updated_at = now
     await ctx.uow.session.flush()
 
@@ -826,8 +843,9 @@ async def contribute(ctx: HandlerContext, form: ContributionForm, found: _Runnin
         reply = await _show(ctx, row, notice="Added. Thank you.", adding=added)
         await _share(ctx, row)
     repo = CardSessions(ctx.uow.session)
+    await repo.write_joined(row, MAX_PARTICIPANTS)  # `_join`ed above, before a flush writes it
     await repo.add_contribution(added)
-    await repo.used(row, now)  # `_join`ed above; a Core UPDATE, no flush
+    await repo.used(row, now, MAX_PARTICIPANTS)  # by Core, no flush
     return reply
 
 
@@ -873,7 +891,7 @@ async def next_card(ctx: HandlerContext, values: dict[str, Any], row: CardSessio
     if row.session_state is not rules.SessionState.RUNNING or shown != row.position:
         return await _show(ctx, row, notice="The group has already moved on.")
     now = ctx.services.clock.now()
-    _join(row, ctx.actor.person_id)
+    await _joined(ctx, row, ctx.actor.person_id)
     if rules.next_move(row.position, len(row.card_keys)) is rules.Move.LAST_NEXT:
         row.state = rules.move(row.session_state, rules.Move.LAST_NEXT).value
         row.finished_at = row.updated_at = now
@@ -929,7 +947,7 @@ async def _move(
     if what is rules.Move.FINISH:
         row.finished_at = now
         await Schedule(ctx.uow.session).cancel_prefix(ctx.turn.org_id, _prompt_prefix(row), now)
-    _join(row, ctx.actor.person_id)
+    await _joined(ctx, row, ctx.actor.person_id)
     await _share(ctx, row)
     return await _show(ctx, row)
 
@@ -960,7 +978,7 @@ async def _reopen(ctx: HandlerContext, row: CardSession) -> Reply:
     row.position = min(row.position, max(len(row.card_keys) - 1, 0))
     row.finished_at = row.paused_at = None
     row.updated_at = now
-    _join(row, ctx.actor.person_id)
+    await _joined(ctx, row, ctx.actor.person_id)
     await _share(ctx, row)
     return await _show(ctx, row, notice="Reopened: carry on where you left off.")
 
@@ -1046,7 +1064,8 @@ async def _own_action(ctx: HandlerContext, values: dict[str, Any]) -> _Owned | R
     if action is None or row is None:
         return Reply.text("I can't find that action any more.")
     facilitator = None if row.facilitator_left else row.facilitator_id
-    subject = Subject(org_id=row.org_id, tutor_id=action.owner_id, author_id=facilitator)
+    owner = action.owner_id if row.in_group(action.owner_id) else None
+    subject = Subject(org_id=row.org_id, tutor_id=owner, author_id=facilitator)
     if not ctx.can(Permission.UPDATE_CARD_ACTION, subject):
         return Reply.text("Only the action's owner or the session's facilitator can change it.")
     return action, row
@@ -1181,8 +1200,8 @@ async def render_action_due(ctx: NoticeContext) -> Message | None:
     if due is not None and due != action.due_on.isoformat():
         return None  # the date moved since: the reminders for the new one are scheduled
     row = await repo.get(ctx.item.org_id, action.session_id)
-    if row is None:
-        return None
+    if row is None or not row.in_group(action.owner_id):
+        return None  # the owner left the team or chat: the group's card is not theirs to read
     deck = await org_deck(ctx.uow.session, row.org_id)
     question = deck.card(action.card_key)
     stage = str(ctx.payload.get("stage") or "before")
@@ -1544,65 +1563,93 @@ class OwnQuestionForm(BaseModel):
         return _one_line(value, "Write the lead question")
 
 
+@dataclass(frozen=True)
+class _Numbered:
+    """What a deck addition stores, numbered against the deck as just read: an own issue (if
+    any), its questions (issue, number, question, prompts), the audit record and the heading."""
+
+    issue: OwnStrategicIssue | None
+    questions: list[tuple[int, int, str, list[str]]]
+    record: str
+    heading: str
+
+
+DECK_TRIES = 5  # numberings tried when others take the next number at the same moment
+
+
 async def _add_to_deck(
     ctx: HandlerContext,
     session_id: int | None,
-    issue: OwnStrategicIssue | None,
-    questions: list[tuple[int, int, str, list[str]]],
-    record: str,
-    heading: str,
+    number: Callable[[rules.Deck], Awaitable[_Numbered | Reply]],
 ) -> Reply:
-    """Store an own issue (if any) and its questions (issue, number, question, prompts), audit
-    it, and answer with what was added."""
+    """Store an own issue (if any) and its questions as `number` numbers them against the deck,
+    audit it, and answer with what was added. Someone adding at the same moment may take the
+    same next number: the database keeps numbers unique, so that insert fails (in a savepoint,
+    the turn goes on) and the deck is read again for the next free one."""
     row, allowed = await _session_for_deck(ctx, {"session": session_id})
     if not allowed:
         return Reply.text(NOT_DECK_EDITOR)
     now = ctx.services.clock.now()
     own = OwnDeck(ctx.uow.session)
-    if issue is not None:
-        issue.created_by, issue.created_at = ctx.actor.person_id, now
-        own.add(issue)
-    added = []
-    for issue_number, number, question, prompts in questions:
-        own.add(
-            OwnLeadQuestion(
-                org_id=ctx.turn.org_id,
-                issue_number=issue_number,
-                number=number,
-                question=question,
-                prompts=prompts,
-                created_by=ctx.actor.person_id,
-                created_at=now,
-            )
+    tries = 0
+    while True:
+        numbered = await number(await org_deck(ctx.uow.session, ctx.turn.org_id))
+        if isinstance(numbered, Reply):
+            return numbered
+        tries += 1
+        try:
+            async with ctx.uow.session.begin_nested():
+                if numbered.issue is not None:
+                    numbered.issue.created_by, numbered.issue.created_at = ctx.actor.person_id, now
+                    own.add(numbered.issue)
+                for issue_number, n, question, prompts in numbered.questions:
+                    own.add(
+                        OwnLeadQuestion(
+                            org_id=ctx.turn.org_id,
+                            issue_number=issue_number,
+                            number=n,
+                            question=question,
+                            prompts=prompts,
+                            created_by=ctx.actor.person_id,
+                            created_at=now,
+                        )
+                    )
+        except IntegrityError:
+            if tries < DECK_TRIES:
+                continue
+            raise
+        added = [rules.own_question(*q) for q in numbered.questions]
+        title = numbered.issue.title if numbered.issue is not None else ""
+        await Directory(ctx.uow.session).audit(
+            ctx.turn.org_id, ctx.actor.person_id, numbered.record, "add", title, now
         )
-        added.append(rules.own_question(issue_number, number, question, prompts))
-    title = issue.title if issue is not None else ""
-    await Directory(ctx.uow.session).audit(
-        ctx.turn.org_id, ctx.actor.person_id, record, "add", title, now
-    )
-    return Reply.update(deck_added_card(heading, added, row.id if row else None))
+        return Reply.update(deck_added_card(numbered.heading, added, row.id if row else None))
 
 
 async def add_own_issue(ctx: HandlerContext, form: OwnIssueForm) -> Reply:
-    number = (await org_deck(ctx.uow.session, ctx.turn.org_id)).next_issue_number()
-    issue = OwnStrategicIssue(org_id=ctx.turn.org_id, number=number, title=form.title)
-    questions = [(number, i, q, p) for i, (q, p) in enumerate(form.questions(), start=1)]
-    heading = f"Added: strategic issue {number}, {said(form.title)}"
-    return await _add_to_deck(ctx, form.session, issue, questions, f"deck-issue:{number}", heading)
+    async def numbered(deck: rules.Deck) -> _Numbered:
+        number = deck.next_issue_number()
+        issue = OwnStrategicIssue(org_id=ctx.turn.org_id, number=number, title=form.title)
+        questions = [(number, i, q, p) for i, (q, p) in enumerate(form.questions(), start=1)]
+        heading = f"Added: strategic issue {number}, {said(form.title)}"
+        return _Numbered(issue, questions, f"deck-issue:{number}", heading)
+
+    return await _add_to_deck(ctx, form.session, numbered)
 
 
 async def add_own_question(ctx: HandlerContext, form: OwnQuestionForm) -> Reply:
-    issue = (await org_deck(ctx.uow.session, ctx.turn.org_id)).issue(form.issue)
-    if issue is None:
-        values = {"session": form.session, "issue": form.issue, "question": form.question}
-        errors = {"issue": "Choose an issue from the list"}
-        return await own_question_form(ctx, values | {"prompts": form.prompts}, errors)
-    number = max((int(q.key.split(".")[1]) for q in issue.questions), default=0) + 1
-    key = f"{issue.number}.{number}"
-    questions = [(issue.number, number, form.question, rules.prompt_lines(form.prompts))]
-    return await _add_to_deck(
-        ctx, form.session, None, questions, f"deck-question:{key}", f"Added: lead question {key}"
-    )
+    async def numbered(deck: rules.Deck) -> _Numbered | Reply:
+        issue = deck.issue(form.issue)
+        if issue is None:
+            values = {"session": form.session, "issue": form.issue, "question": form.question}
+            errors = {"issue": "Choose an issue from the list"}
+            return await own_question_form(ctx, values | {"prompts": form.prompts}, errors)
+        number = max((int(q.key.split(".")[1]) for q in issue.questions), default=0) + 1
+        key = f"{issue.number}.{number}"
+        questions = [(issue.number, number, form.question, rules.prompt_lines(form.prompts))]
+        return _Numbered(None, questions, f"deck-question:{key}", f"Added: lead question {key}")
+
+    return await _add_to_deck(ctx, form.session, numbered)
 
 
 # ------------------------------------------------------------------------ comparing groups
