@@ -1168,17 +1168,26 @@ async def _tick_at(
     return connector.messages()
 
 
-async def test_an_agreed_action_is_followed_through_until_its_owner_closes_it(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
-) -> None:
+async def an_action_for_mia(
+    teams: TeamsClient, connector: LoopbackConnector
+) -> tuple[int, dict[str, Any]]:
+    """Cara starts a Maths session, Mia adds to it, and Cara agrees "Map our progression routes"
+    with Mia as its owner: the session's id and its live card."""
     _roster(connector)
-    bot = teams_app[BOT_KEY]
     await teams.say(MANAGER, "hello")
     await teams.say(COACH, "hello")
     session_id, card = await start_session(teams, COACH, MATHS, "1", "Maths")
     await press(teams, MANAGER, card, "Add", MATHS, contribution="Routes matter")
     form = await press(teams, COACH, card, "Agree an action", MATHS)
     await save_action(teams, form, "Map our progression routes", "Mia Manager")
+    return session_id, card
+
+
+async def test_an_agreed_action_is_followed_through_until_its_owner_closes_it(
+    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
+) -> None:
+    bot = teams_app[BOT_KEY]
+    session_id, card = await an_action_for_mia(teams, connector)
     async with bot.db.unit_of_work() as uow:
         action = (await uow.session.scalars(select(CardAction))).one()
         pending = (
@@ -1315,12 +1324,7 @@ async def test_not_doing_it_on_a_stale_reminder_after_done_says_it_is_done(
 ) -> None:
     """Mia pressed Done on her phone; "Not doing it" on the same reminder on her desktop then
     says it is done, as it is stored, and changes nothing."""
-    _roster(connector)
-    await teams.say(MANAGER, "hello")
-    _, card = await start_session(teams, COACH, MATHS, "1", "Maths")
-    await press(teams, MANAGER, card, "Add", MATHS, contribution="Routes matter")
-    form = await press(teams, COACH, card, "Agree an action", MATHS)
-    await save_action(teams, form, "Map our progression routes", "Mia Manager")
+    await an_action_for_mia(teams, connector)
     async with teams_app[BOT_KEY].db.unit_of_work() as uow:
         action_id = (await uow.session.scalars(select(CardAction))).one().id
     me = Place.personal(MANAGER)
@@ -1546,14 +1550,8 @@ async def test_an_action_its_owner_is_not_doing_is_exported_as_not_doing_with_th
     and Excel exports showed it as not done (the workbook highlighting it as open and overdue),
     with no reason, and counted it among the open actions. Now each says she is not doing it,
     and why, and the workbook counts it apart from the open ones."""
-    _roster(connector)
     bot = teams_app[BOT_KEY]
-    await teams.say(MANAGER, "hello")
-    await teams.say(COACH, "hello")
-    session_id, card = await start_session(teams, COACH, MATHS, "1", "Maths")
-    await press(teams, MANAGER, card, "Add", MATHS, contribution="Routes matter")
-    form = await press(teams, COACH, card, "Agree an action", MATHS)
-    await save_action(teams, form, "Map our progression routes", "Mia Manager")
+    session_id, card = await an_action_for_mia(teams, connector)
     async with bot.db.unit_of_work() as uow:
         action_id = (await uow.session.scalars(select(CardAction))).one().id
     data = {"action": action_id, "reason": "The routes map exists"}
