@@ -290,10 +290,9 @@ _NO_TEXT = cast(null(), Text)
 # What the live card shows, read on every press and built once (building it costs every turn),
 # in one statement of plain rows (the card only reads them: no ORM objects): the agreed actions
 # (kind 0) and the contributions (kind 1) of its card, each in the order they were written; and
-# the people it names or refreshes for (kind 2), by name: those given and whoever contributed to
-# the card (not the team's roster: a private channel's members are not the team's), each marked
-# if a member of the team whose channel the session is in (none for a chat, whose `ref` matches
-# no team). A row carries NULLs (typed, for PostgreSQL) where its kind has nothing.
+# the people it names or refreshes for (kind 2), by name: those given, whoever contributed to the
+# card, and the members of the team whose channel the session is in (none for a chat, whose
+# `ref` matches no team). A row carries NULLs (typed, for PostgreSQL) where its kind has nothing.
 # Columns: kind, id, who (a person's: 1 if a team member), words (a person's: name), due_on,
 # done_at, dropped_at, reason (a person's: email), Teams user id, and the name people sort by.
 _LIVE_ROWS = union_all(
@@ -342,6 +341,7 @@ _LIVE_ROWS = union_all(
                     CardContribution.session_id == bindparam("session_id"),
                 )
             ),
+            _TEAM_MEMBER,
         ),
     ),
 ).order_by(literal_column("1"), literal_column("10"), literal_column("2"))
@@ -599,6 +599,17 @@ class CardSessions(Repository):
                 row.participant_ids = [p for p in row.participant_ids if p not in person_ids]
             if row.facilitator_id in person_ids:
                 row.facilitator_left = True
+
+    async def team_member_ids(self, conversation_ref_id: int | None) -> list[int]:
+        """People known to be in the team whose channel this conversation is (none for chats)."""
+        if conversation_ref_id is None:
+            return []
+        rows = await self.session.scalars(
+            select(TeamMember.person_id)
+            .join(ConversationRef, ConversationRef.team_pk == TeamMember.team_pk)
+            .where(ConversationRef.id == conversation_ref_id)
+        )
+        return list(rows)
 
 
 class OwnDeck(Repository):

@@ -294,8 +294,8 @@ class SessionView:
         adding = showing.adding
         if adding is not None and adding.card_key != key:
             adding = None
-        # One read for the card's rows, the names shown and the people the card refreshes for
-        # (those in `people_around` can own an action).
+        # One read for the card's rows, the names shown, the people the card refreshes for
+        # and the team's members (who, with those in `people_around`, can own an action).
         ids = {row.facilitator_id, viewer_id, *row.participant_ids}
         if adding is not None and adding.person_id:
             ids.add(adding.person_id)
@@ -305,7 +305,9 @@ class SessionView:
         if adding is not None:
             contributions.append(LiveContribution(adding.person_id, adding.text))
         contributors = {c.person_id for c in contributions if c.person_id}
+        members = [p.id for p in people if p.member]
         around = list(dict.fromkeys(_group_ids(row, viewer_id)))
+        around += [m for m in members if m not in around]
         named = set(around) | contributors
         names = _names(people, named)
         return live_card(
@@ -343,10 +345,11 @@ class SessionView:
         )
 
     async def people_around(self, row: CardSession, viewer_id: int) -> list[int]:
-        """Who can own an action: the group as the session knows it (`_group_ids`). Not the
-        team's roster: the session may run in a private channel, whose members TLC cannot know,
-        and an owner is reminded in their 1:1 chat of the group's card and action."""
-        return list(dict.fromkeys(_group_ids(row, viewer_id)))
+        """Who can own an action: the facilitator, whoever took part, and the whole team roster
+        (the card's list can be searched when it is long)."""
+        ids = _group_ids(row, viewer_id)
+        ids += await self.repo.team_member_ids(row.conversation_ref_id)
+        return list(dict.fromkeys(ids))
 
     async def paused(self, row: CardSession, *, in_channel: bool = True) -> CardDict:
         deck = await org_deck(self.session, self.org_id)
