@@ -93,14 +93,6 @@ class CardSession(OrganisationRow):
         keys = self.card_keys or []
         return keys[self.position] if 0 <= self.position < len(keys) else None
 
-    def in_group(self, person_id: int) -> bool:
-        """Whether this person is still one of the group: its facilitator, unless they left, or
-        someone who took part and has not left the team or chat (`forget_participants`). An
-        action's owner who is not is neither reminded of it nor may change it."""
-        if person_id == self.facilitator_id:
-            return not self.facilitator_left
-        return person_id in self.participant_ids
-
 
 class CardContribution(NumberedRow):
     __tablename__ = "card_contributions"

@@ -36,9 +36,7 @@ async def _card_actions(ctx: HandlerContext) -> list[ActionItem]:
         row = await repo.get(ctx.turn.org_id, action.session_id)
         if row is None:
             continue
-        # The owner left the team or chat: the group's action is no longer theirs to list.
-        owner = action.owner_id if row.in_group(action.owner_id) else None
-        subject = Subject(org_id=row.org_id, tutor_id=owner, author_id=row.facilitator_id)
+        subject = Subject(org_id=row.org_id, tutor_id=action.owner_id, author_id=row.facilitator_id)
         if not ctx.can(Permission.UPDATE_CARD_ACTION, subject):
             continue
         out.append(

@@ -1485,44 +1485,6 @@ async def test_two_newcomers_adding_at_once_both_take_part(
         assert len(stored.participant_ids) == len(ids)
 
 
-async def test_an_action_owner_who_left_the_team_is_not_reminded_and_cannot_change_it(
-    teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
-) -> None:
-    """Tom took part and owns an action; then he left the Maths team. He was still reminded in
-    his 1:1 chat of the group's card and action, and could mark it done or drop it for the
-    group, though he takes no part in it any more (as a facilitator who left no longer does).
-    Now his reminders are not sent, his "actions" list leaves it out, his presses change
-    nothing, and the facilitator still can."""
-    teams.on_roster(COACH, TUTOR)
-    await teams.say(TUTOR, "hello")
-    bot = teams_app[BOT_KEY]
-    _, card = await coach_starts(teams)
-    await press(teams, TUTOR, card, "Add", MATHS, contribution="Routes matter")
-    form = await press(teams, COACH, card, "Agree an action", MATHS)
-    await save_action(teams, form, "Map the routes", "Tom Tutor")
-    async with bot.db.unit_of_work() as uow:
-        action_id = (await uow.session.scalars(select(CardAction))).one().id
-    await teams.members_removed(COACH, MATHS, [TUTOR])
-
-    sent = await _tick_at(bot, clock, connector, datetime(2026, 12, 9, 9, 0, tzinfo=UTC))
-    tom = Place.personal(TUTOR).conversation_id
-    assert [s for s in sent if s.conversation_id == tom] == []
-    assert "Map the routes" not in str([s.activity for s in await teams.say(TUTOR, "actions")])
-    for verb, data in (
-        ("cards.action.done", {"action": action_id}),
-        ("cards.action.dropped", {"action": action_id, "reason": "Not mine now"}),
-    ):
-        body, _ = await teams.execute(TUTOR, verb, data, Place.personal(TUTOR))
-        assert "Only the action's owner or the session's facilitator" in str(body)
-    async with bot.db.unit_of_work() as uow:
-        stored = await uow.session.get(CardAction, action_id)
-        assert stored is not None and stored.done_at is None and stored.dropped_at is None
-    body, _ = await teams.execute(COACH, "cards.action.done", {"action": action_id}, MATHS)
-    async with bot.db.unit_of_work() as uow:
-        stored = await uow.session.get(CardAction, action_id)
-        assert stored is not None and stored.done_at is not None
-
-
 async def test_an_action_its_owner_is_not_doing_is_exported_as_not_doing_with_the_reason(
     teams: TeamsClient, teams_app: web.Application, clock: FixedClock, connector: LoopbackConnector
 ) -> None:

@@ -1067,8 +1067,7 @@ async def _own_action(ctx: HandlerContext, values: dict[str, Any]) -> _Owned | R
     if action is None or row is None:
         return Reply.text("I can't find that action any more.")
     facilitator = None if row.facilitator_left else row.facilitator_id
-    owner = action.owner_id if row.in_group(action.owner_id) else None
-    subject = Subject(org_id=row.org_id, tutor_id=owner, author_id=facilitator)
+    subject = Subject(org_id=row.org_id, tutor_id=action.owner_id, author_id=facilitator)
     if not ctx.can(Permission.UPDATE_CARD_ACTION, subject):
         return Reply.text("Only the action's owner or the session's facilitator can change it.")
     return action, row
@@ -1203,8 +1202,8 @@ async def render_action_due(ctx: NoticeContext) -> Message | None:
     if due is not None and due != action.due_on.isoformat():
         return None  # the date moved since: the reminders for the new one are scheduled
     row = await repo.get(ctx.item.org_id, action.session_id)
-    if row is None or not row.in_group(action.owner_id):
-        return None  # the owner left the team or chat: the group's card is not theirs to read
+    if row is None:
+        return None
     deck = await org_deck(ctx.uow.session, row.org_id)
     question = deck.card(action.card_key)
     stage = str(ctx.payload.get("stage") or "before")
